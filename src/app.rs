@@ -1,0 +1,382 @@
+//! Wires the stages together and owns the run: targets -> probe pool -> detect -> analyze -> registry
+//! -> exporter. Stages are joined by bounded channels so a slow stage pushes back. Ctrl-C and SIGTERM
+//! stop the scan, and whatever was found is still written (`"complete": false`).
+
+use std::io::{self, IsTerminal, Write};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{Semaphore, mpsc};
+
+use crate::analyze::{paths, rtsp};
+use crate::cli::ColorChoice;
+use crate::config::ScanConfig;
+use crate::detect::{self, Detection};
+use crate::discovery::targets::{self, LARGE_LIMIT};
+use crate::error::Error;
+use crate::export::{self, ExportOptions, Format};
+use crate::model::{Failure, Protocol, Report, SCHEMA_VERSION, Stage};
+use crate::probe::{self, OpenPort, ProbeSettings, ProbeStats};
+use crate::registry::{Event, Registry};
+
+/// Exit codes (ripgrep/fd style): 0 found a camera or stream, 1 found none, 2 error, 130 SIGINT,
+/// 143 SIGTERM.
+pub mod exit {
+    pub const FOUND: u8 = 0;
+    pub const NOTHING: u8 = 1;
+    pub const ERROR: u8 = 2;
+    pub const SIGINT: u8 = 130;
+    pub const SIGTERM: u8 = 143;
+}
+
+/// Detections and analyses running at once. Each holds one connection and walks paths one request at
+/// a time, so this bounds the load camscan puts on a network of cameras.
+const ANALYSIS_CONCURRENCY: usize = 64;
+/// Channel sizes between stages: small, so a slow stage pushes back on the one before it.
+const OPEN_CHANNEL: usize = 256;
+const EVENT_CHANNEL: usize = 1024;
+
+/// Whether to colour output going to a stream that is (or is not) a terminal.
+/// `auto` honours NO_COLOR (when non-empty) and TERM=dumb.
+pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            is_terminal
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+        }
+    }
+}
+
+/// Run a scan to the end (or to a signal) and write the report. Returns the exit code.
+pub async fn run(cfg: ScanConfig) -> Result<u8, Error> {
+    let started = Instant::now();
+    let started_at = jiff::Timestamp::now();
+    if cfg.targets.is_empty() {
+        return Err(Error::NoTargets);
+    }
+    let set = targets::build(&cfg.targets, &cfg.exclude, RESOLVE_TIMEOUT).await?;
+    if set.is_empty() {
+        return Err(Error::NoTargets);
+    }
+    if set.len() > LARGE_LIMIT && !cfg.allow_large {
+        return Err(Error::TooLarge {
+            count: set.len(),
+            limit: LARGE_LIMIT,
+        });
+    }
+    if let Some(ip) = set.first_public().filter(|_| !cfg.allow_public) {
+        return Err(Error::PublicTarget {
+            target: ip.to_string(),
+        });
+    }
+    // Check the output path before spending minutes scanning.
+    if let Some(path) = &cfg.output {
+        check_writable(path)?;
+    }
+
+    let fd_limit = crate::net::raise_fd_limit();
+    let derived = crate::net::default_concurrency(fd_limit);
+    let concurrency = match cfg.concurrency {
+        Some(n) if n > derived && !crate::net::fits_fd_limit(n, fd_limit) => {
+            tracing::warn!(
+                "concurrency {n} needs more sockets than the open-file limit ({fd_limit}) allows; using {derived}"
+            );
+            derived
+        }
+        Some(n) => n,
+        None => derived,
+    };
+    tracing::info!(
+        addresses = %set.len(),
+        ports = cfg.ports.len(),
+        concurrency,
+        "scanning"
+    );
+
+    let mut registry = Registry::new(set.hostnames().clone());
+    let (open_tx, open_rx) = mpsc::channel::<OpenPort>(OPEN_CHANNEL);
+    let (ev_tx, mut ev_rx) = mpsc::channel::<Event>(EVENT_CHANNEL);
+    let stats = Arc::new(ProbeStats::default());
+    let probe_settings = ProbeSettings {
+        connect_timeout: cfg.connect_timeout,
+        concurrency,
+        per_host: cfg.per_host,
+        retries: cfg.retries,
+    };
+    let rtsp_settings = rtsp::RtspSettings {
+        connect_timeout: cfg.connect_timeout,
+        timeout: cfg.timeout,
+        paths: paths::candidates(&[]),
+    };
+    let ports = cfg.ports.clone();
+    let probe_stats = stats.clone();
+    let prober = tokio::spawn(async move {
+        probe::run(&set, &ports, &probe_settings, open_tx, probe_stats).await;
+    });
+    let dispatcher = tokio::spawn(dispatch(open_rx, ev_tx, rtsp_settings));
+
+    let mut interrupted: Option<u8> = None;
+    let mut sigterm = sigterm_stream();
+    loop {
+        tokio::select! {
+            ev = ev_rx.recv() => match ev {
+                Some(ev) => registry.apply(ev),
+                None => break,
+            },
+            _ = tokio::signal::ctrl_c() => { interrupted = Some(exit::SIGINT); break; }
+            _ = recv_sigterm(&mut sigterm) => { interrupted = Some(exit::SIGTERM); break; }
+        }
+    }
+    if interrupted.is_some() {
+        tracing::warn!("interrupted: writing the {} device(s) found so far", registry.len());
+        prober.abort();
+        dispatcher.abort();
+        // Take what is already queued: it was found before the signal.
+        while let Ok(ev) = ev_rx.try_recv() {
+            registry.apply(ev);
+        }
+    }
+
+    let report = Report {
+        schema_version: SCHEMA_VERSION,
+        camscan_version: env!("CARGO_PKG_VERSION").to_string(),
+        started_at: started_at.to_string(),
+        finished_at: jiff::Timestamp::now().to_string(),
+        complete: interrupted.is_none(),
+        targets: cfg.targets.clone(),
+        devices: registry.devices(),
+    };
+    tracing::info!(
+        probes = ProbeStats::get(&stats.done),
+        open = ProbeStats::get(&stats.open),
+        closed = ProbeStats::get(&stats.closed),
+        timeouts = ProbeStats::get(&stats.timeouts),
+        peak_in_flight = ProbeStats::get(&stats.peak_in_flight),
+        devices = report.devices.len(),
+        elapsed = ?started.elapsed(),
+        "scan finished"
+    );
+    write_report(&cfg, &report)?;
+    Ok(match interrupted {
+        Some(code) => code,
+        None if report.found_cameras() => exit::FOUND,
+        None => exit::NOTHING,
+    })
+}
+
+/// Detect and analyse each open port as it arrives, with bounded concurrency.
+async fn dispatch(
+    mut open_rx: mpsc::Receiver<OpenPort>,
+    ev_tx: mpsc::Sender<Event>,
+    settings: rtsp::RtspSettings,
+) {
+    let pool = Arc::new(Semaphore::new(ANALYSIS_CONCURRENCY));
+    let settings = Arc::new(settings);
+    while let Some(OpenPort { addr }) = open_rx.recv().await {
+        let ip = addr.ip();
+        if ev_tx
+            .send(Event::PortOpen {
+                ip,
+                port: addr.port(),
+            })
+            .await
+            .is_err()
+        {
+            return;
+        }
+        let Ok(permit) = pool.clone().acquire_owned().await else {
+            return;
+        };
+        let tx = ev_tx.clone();
+        let settings = settings.clone();
+        tokio::spawn(async move {
+            for ev in analyze_port(addr, &settings).await {
+                if tx.send(ev).await.is_err() {
+                    break;
+                }
+            }
+            drop(permit);
+        });
+    }
+    let _ = pool.acquire_many(ANALYSIS_CONCURRENCY as u32).await;
+}
+
+/// Everything one open port yields.
+async fn analyze_port(addr: std::net::SocketAddr, settings: &rtsp::RtspSettings) -> Vec<Event> {
+    let ip = addr.ip();
+    let port = addr.port();
+    match detect::detect(addr, settings.connect_timeout, settings.timeout).await {
+        Err(e) => vec![Event::Failure {
+            ip,
+            failure: Failure {
+                stage: Stage::Detect,
+                port: Some(port),
+                message: e.to_string(),
+            },
+        }],
+        Ok(None) => {
+            tracing::debug!(%addr, "open port speaks no protocol we detect");
+            vec![]
+        }
+        Ok(Some(Detection::Http { options })) => vec![Event::Service {
+            ip,
+            service: detect::rtsp::service(port, Protocol::Http, &options.head),
+        }],
+        Ok(Some(Detection::Rtsp { client, options })) => {
+            let f = rtsp::analyze(client, &options, settings).await;
+            let mut events = vec![Event::Service {
+                ip,
+                service: f.service,
+            }];
+            events.extend(f.streams.into_iter().map(|stream| Event::Stream { ip, stream }));
+            events.extend(
+                f.failures
+                    .into_iter()
+                    .map(|failure| Event::Failure { ip, failure }),
+            );
+            events
+        }
+    }
+}
+
+#[cfg(unix)]
+type SigTerm = Option<tokio::signal::unix::Signal>;
+#[cfg(unix)]
+fn sigterm_stream() -> SigTerm {
+    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok()
+}
+#[cfg(unix)]
+async fn recv_sigterm(s: &mut SigTerm) {
+    match s {
+        Some(s) => {
+            s.recv().await;
+        }
+        None => std::future::pending().await,
+    }
+}
+#[cfg(not(unix))]
+type SigTerm = ();
+#[cfg(not(unix))]
+fn sigterm_stream() -> SigTerm {}
+#[cfg(not(unix))]
+async fn recv_sigterm(_: &mut SigTerm) {
+    std::future::pending().await
+}
+
+fn export_options(cfg: &ScanConfig, to_terminal: bool) -> ExportOptions {
+    ExportOptions {
+        color: cfg.format == Format::Table && use_color(cfg.color, to_terminal),
+        width: if to_terminal {
+            comfy_table::Table::new().width()
+        } else {
+            None
+        },
+    }
+}
+
+fn check_writable(path: &Path) -> Result<(), Error> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(Error::WriteOutput {
+            path: path.to_path_buf(),
+            source: io::Error::new(io::ErrorKind::NotFound, "directory does not exist"),
+        });
+    }
+    Ok(())
+}
+
+/// Write the report to `-o FILE` atomically (temp file in the same directory, then rename) or to stdout.
+/// A closed stdout pipe (`camscan ... | head`) is not an error.
+fn write_report(cfg: &ScanConfig, report: &Report) -> Result<(), Error> {
+    match &cfg.output {
+        Some(path) => {
+            let exporter = export::exporter(cfg.format, export_options(cfg, false));
+            write_atomically(path, |w| exporter.write(report, w)).map_err(|source| {
+                Error::WriteOutput {
+                    path: path.clone(),
+                    source,
+                }
+            })
+        }
+        None => {
+            let stdout = io::stdout();
+            let exporter =
+                export::exporter(cfg.format, export_options(cfg, stdout.is_terminal()));
+            let mut lock = io::BufWriter::new(stdout.lock());
+            match exporter.write(report, &mut lock).and_then(|_| lock.flush()) {
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+                Err(source) => Err(Error::WriteOutput {
+                    path: "<stdout>".into(),
+                    source,
+                }),
+                Ok(()) => Ok(()),
+            }
+        }
+    }
+}
+
+pub fn write_atomically(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "camscan-output".into());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let file = std::fs::File::create(&tmp)?;
+        let mut w = io::BufWriter::new(file);
+        fill(&mut w)?;
+        let file = w.into_inner().map_err(|e| e.into_error())?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Used by `main` to decide colour of logs before the config file is read.
+pub fn log_color(choice: Option<ColorChoice>) -> bool {
+    use_color(choice.unwrap_or_default(), io::stderr().is_terminal())
+}
+
+/// Timeout for host-name resolution; DNS has its own retries, so this only guards a hung resolver.
+pub const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_choices() {
+        assert!(use_color(ColorChoice::Always, false));
+        assert!(!use_color(ColorChoice::Never, true));
+        assert!(!use_color(ColorChoice::Auto, false));
+    }
+
+    #[test]
+    fn atomic_write_leaves_no_temp_on_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.json");
+        write_atomically(&path, |w| w.write_all(b"{}")).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{}");
+        let err = write_atomically(&path, |_| Err(io::Error::other("boom")));
+        assert!(err.is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{}", "old file kept");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temp left");
+    }
+}

@@ -1,0 +1,121 @@
+//! Command-line interface (clap derive). Flags are as the user types them; every one also reads a
+//! `CAMSCAN_*` environment variable. Values left unset here fall back to the YAML config file and then to
+//! the defaults in `config.rs`, which is why scan options are `Option`s: the help states each default.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde::{Deserialize, Serialize};
+
+pub use crate::export::Format;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "camscan",
+    version,
+    about = "Find every network camera and video stream on a LAN and say how to open each one",
+    long_about = None,
+    propagate_version = true
+)]
+pub struct Cli {
+    /// More log detail on stderr (-v info, -vv debug, -vvv trace). RUST_LOG or CAMSCAN_LOG override.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, env = "CAMSCAN_VERBOSE")]
+    pub verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true, env = "CAMSCAN_QUIET", conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// When to use colours in the table and logs [default: auto; NO_COLOR and TERM=dumb turn auto off].
+    #[arg(long, value_enum, global = true, env = "CAMSCAN_COLOR")]
+    pub color: Option<ColorChoice>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan targets for cameras and streams.
+    Scan(ScanArgs),
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ScanArgs {
+    /// Targets: CIDR (192.168.1.0/24), range (192.168.1.10-192.168.1.50 or 192.168.1.10-50), IP, or host name.
+    #[arg(env = "CAMSCAN_TARGETS", value_delimiter = ',')]
+    pub targets: Vec<String>,
+    /// Read more targets from FILE, one per line; `#` starts a comment.
+    #[arg(long, value_name = "FILE", env = "CAMSCAN_TARGETS_FILE")]
+    pub targets_file: Option<PathBuf>,
+    /// Skip these targets (same syntax as targets, comma-separated).
+    #[arg(long, value_name = "TARGETS", value_delimiter = ',', env = "CAMSCAN_EXCLUDE")]
+    pub exclude: Vec<String>,
+    /// TCP ports: list and ranges, e.g. 554,8554,8000-8010
+    /// [default: 554,8554,10554,5554,80,81,88,443,8000,8080,8081,8443,1935,7447,34567,37777,2020].
+    #[arg(short, long, value_name = "PORTS", env = "CAMSCAN_PORTS")]
+    pub ports: Option<String>,
+    /// TCP connect timeout per probe, e.g. 800ms, 1s (a bare number is seconds) [default: 1s].
+    #[arg(long, value_name = "DURATION", env = "CAMSCAN_CONNECT_TIMEOUT")]
+    pub connect_timeout: Option<String>,
+    /// Timeout for each protocol step (one request and its reply) [default: 3s].
+    #[arg(long, value_name = "DURATION", env = "CAMSCAN_TIMEOUT")]
+    pub timeout: Option<String>,
+    /// Probes in flight at once [default: derived from the open-file limit, at most 1024].
+    #[arg(long, value_name = "N", env = "CAMSCAN_CONCURRENCY")]
+    pub concurrency: Option<usize>,
+    /// Probes in flight to one host at once [default: 8].
+    #[arg(long, value_name = "N", env = "CAMSCAN_PER_HOST")]
+    pub per_host: Option<usize>,
+    /// Retries of a connect that failed for a transient local reason (no buffers, no ports, too many
+    /// open files), with exponential backoff [default: 1].
+    #[arg(long, value_name = "N", env = "CAMSCAN_RETRIES")]
+    pub retries: Option<u32>,
+    /// Output format [default: table].
+    #[arg(short, long, value_enum, env = "CAMSCAN_FORMAT")]
+    pub format: Option<Format>,
+    /// Write results to FILE (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE", env = "CAMSCAN_OUTPUT")]
+    pub output: Option<PathBuf>,
+    /// Read settings from a YAML file (see config.example.yaml); flags and env override it.
+    #[arg(long, value_name = "FILE", env = "CAMSCAN_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Allow scanning more than 65 536 addresses (a /16).
+    #[arg(long, env = "CAMSCAN_ALLOW_LARGE")]
+    pub allow_large: bool,
+    /// Allow scanning publicly routable addresses.
+    #[arg(long, env = "CAMSCAN_ALLOW_PUBLIC")]
+    pub allow_public: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn flags_parse() {
+        let cli = Cli::try_parse_from([
+            "camscan", "-vv", "scan", "10.0.0.0/24", "10.0.1.5", "-p", "554,8000-8002",
+            "--format", "json", "-o", "out.json", "--exclude", "10.0.0.1,10.0.0.2",
+        ])
+        .unwrap();
+        assert_eq!(cli.verbose, 2);
+        let Command::Scan(a) = cli.command;
+        assert_eq!(a.targets, ["10.0.0.0/24", "10.0.1.5"]);
+        assert_eq!(a.exclude, ["10.0.0.1", "10.0.0.2"]);
+        assert_eq!(a.ports.as_deref(), Some("554,8000-8002"));
+        assert_eq!(a.format, Some(Format::Json));
+    }
+}

@@ -1,0 +1,386 @@
+//! The validated scan configuration.
+//!
+//! Low-level inputs (flags, `CAMSCAN_*` env, which clap merges, and the YAML file) become one
+//! [`ScanConfig`] of checked, typed values, as ripgrep turns low-level args into high-level ones.
+//! Precedence: flags > env > YAML config file > defaults. `config.example.yaml` lists every key with its
+//! default; a test checks that it parses to exactly [`ScanConfig::default`].
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::cli::{ColorChoice, Format, ScanArgs};
+use crate::error::Error;
+
+/// Camera ports probed by default: RTSP (554, 8554, 10554, 5554), HTTP/ONVIF (80, 81, 88 Foscam, 443,
+/// 8000 Hikvision SDK/Reolink ONVIF, 8080, 8081, 8443, 2020 Tapo ONVIF), RTMP 1935, UniFi 7447, XMeye
+/// 34567, Dahua 37777 (`shared/PROTOCOLS.md` §4.13).
+pub const DEFAULT_PORTS: [u16; 17] = [
+    554, 8554, 10554, 5554, 80, 81, 88, 443, 8000, 8080, 8081, 8443, 1935, 7447, 34567, 37777, 2020,
+];
+/// 1 s: a LAN host answers a SYN in well under 10 ms; Strix's 100 ms misses slow Wi-Fi cameras.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+/// 3 s per request/reply, between Cameradar's 2 s and go2rtc's 5 s.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Upper bound on the derived default concurrency: beyond this a LAN's ARP tables overflow
+/// (gc_thresh3 is 1024 by default) before the scan gets faster.
+pub const MAX_DEFAULT_CONCURRENCY: usize = 1024;
+pub const DEFAULT_PER_HOST: usize = 8;
+pub const DEFAULT_RETRIES: u32 = 1;
+
+/// Everything a scan needs, validated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanConfig {
+    pub targets: Vec<String>,
+    pub exclude: Vec<String>,
+    pub ports: Vec<u16>,
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+    /// `None`: derive from the open-file limit at start.
+    pub concurrency: Option<usize>,
+    pub per_host: usize,
+    pub retries: u32,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub color: ColorChoice,
+    pub allow_large: bool,
+    pub allow_public: bool,
+}
+
+impl Default for ScanConfig {
+    fn default() -> Self {
+        ScanConfig {
+            targets: Vec::new(),
+            exclude: Vec::new(),
+            ports: DEFAULT_PORTS.to_vec(),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
+            concurrency: None,
+            per_host: DEFAULT_PER_HOST,
+            retries: DEFAULT_RETRIES,
+            format: Format::Table,
+            output: None,
+            color: ColorChoice::Auto,
+            allow_large: false,
+            allow_public: false,
+        }
+    }
+}
+
+/// A list given either as a YAML sequence or as one comma-separated string.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum ListOrString {
+    List(Vec<serde_yaml::Value>),
+    Text(String),
+}
+
+impl ListOrString {
+    fn items(&self) -> Vec<String> {
+        match self {
+            ListOrString::Text(s) => s.split(',').map(|s| s.trim().to_string()).collect(),
+            ListOrString::List(v) => v
+                .iter()
+                .map(|v| match v {
+                    serde_yaml::Value::String(s) => s.clone(),
+                    other => serde_yaml::to_string(other)
+                        .unwrap_or_default()
+                        .trim()
+                        .to_string(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A duration as `800ms`, `1s`, `1.5s`, `2m`, or a bare number of seconds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum DurationValue {
+    Seconds(f64),
+    Text(String),
+}
+
+/// The YAML config file. Every key optional; unknown keys are an error so typos are caught.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub targets: Option<ListOrString>,
+    pub targets_file: Option<PathBuf>,
+    pub exclude: Option<ListOrString>,
+    pub ports: Option<ListOrString>,
+    pub connect_timeout: Option<DurationValue>,
+    pub timeout: Option<DurationValue>,
+    pub concurrency: Option<usize>,
+    pub per_host: Option<usize>,
+    pub retries: Option<u32>,
+    pub format: Option<Format>,
+    pub output: Option<PathBuf>,
+    pub color: Option<ColorChoice>,
+    pub allow_large: Option<bool>,
+    pub allow_public: Option<bool>,
+}
+
+impl FileConfig {
+    pub fn parse(text: &str, path: &Path) -> Result<Self, Error> {
+        if text.trim().is_empty() {
+            return Ok(FileConfig::default());
+        }
+        serde_yaml::from_str(text).map_err(|e| Error::ConfigFile {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+    }
+
+    pub fn load(path: &Path) -> Result<Self, Error> {
+        let text = read(path)?;
+        Self::parse(&text, path)
+    }
+}
+
+fn read(path: &Path) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|source| Error::ReadFile {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+impl ScanConfig {
+    /// Merge flags/env (`args`), the config file and the defaults; read targets files; validate values.
+    /// `color` is the global flag.
+    pub fn resolve(
+        args: &ScanArgs,
+        file: &FileConfig,
+        color: Option<ColorChoice>,
+    ) -> Result<Self, Error> {
+        let d = ScanConfig::default();
+        let mut targets = if !args.targets.is_empty() {
+            args.targets.clone()
+        } else {
+            file.targets.as_ref().map(|t| t.items()).unwrap_or_default()
+        };
+        if let Some(tf) = args.targets_file.as_ref().or(file.targets_file.as_ref()) {
+            targets.extend(crate::discovery::targets::parse_targets_file(&read(tf)?));
+        }
+        targets.retain(|t| !t.trim().is_empty());
+        let mut exclude = if !args.exclude.is_empty() {
+            args.exclude.clone()
+        } else {
+            file.exclude.as_ref().map(|t| t.items()).unwrap_or_default()
+        };
+        exclude.retain(|t| !t.trim().is_empty());
+        let ports = match (&args.ports, &file.ports) {
+            (Some(p), _) => parse_ports(p)?,
+            (None, Some(p)) => parse_ports(&p.items().join(","))?,
+            (None, None) => d.ports,
+        };
+        let connect_timeout = duration_field(
+            "connect_timeout",
+            args.connect_timeout.as_deref(),
+            file.connect_timeout.as_ref(),
+        )?
+        .unwrap_or(d.connect_timeout);
+        let timeout = duration_field("timeout", args.timeout.as_deref(), file.timeout.as_ref())?
+            .unwrap_or(d.timeout);
+        let concurrency = args.concurrency.or(file.concurrency);
+        if concurrency == Some(0) {
+            return Err(invalid("concurrency", "0", "must be at least 1"));
+        }
+        let per_host = args.per_host.or(file.per_host).unwrap_or(d.per_host);
+        if per_host == 0 {
+            return Err(invalid("per_host", "0", "must be at least 1"));
+        }
+        let retries = args.retries.or(file.retries).unwrap_or(d.retries);
+        if retries > 10 {
+            return Err(invalid("retries", &retries.to_string(), "at most 10"));
+        }
+        Ok(ScanConfig {
+            targets,
+            exclude,
+            ports,
+            connect_timeout,
+            timeout,
+            concurrency,
+            per_host,
+            retries,
+            format: args.format.or(file.format).unwrap_or(d.format),
+            output: args.output.clone().or_else(|| file.output.clone()),
+            color: color.or(file.color).unwrap_or(d.color),
+            allow_large: args.allow_large || file.allow_large.unwrap_or(false),
+            allow_public: args.allow_public || file.allow_public.unwrap_or(false),
+        })
+    }
+}
+
+fn invalid(field: &'static str, value: &str, reason: &str) -> Error {
+    Error::InvalidValue {
+        field,
+        value: value.to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+fn duration_field(
+    field: &'static str,
+    flag: Option<&str>,
+    file: Option<&DurationValue>,
+) -> Result<Option<Duration>, Error> {
+    let d = match (flag, file) {
+        (Some(s), _) => parse_duration(s),
+        (None, Some(DurationValue::Text(s))) => parse_duration(s),
+        (None, Some(DurationValue::Seconds(n))) => secs(*n),
+        (None, None) => return Ok(None),
+    };
+    let shown = flag.map(str::to_string).unwrap_or_else(|| match file {
+        Some(DurationValue::Text(s)) => s.clone(),
+        Some(DurationValue::Seconds(n)) => n.to_string(),
+        None => String::new(),
+    });
+    let d = d.map_err(|reason| invalid(field, &shown, reason))?;
+    if d.is_zero() || d > Duration::from_secs(3600) {
+        return Err(invalid(field, &shown, "must be more than 0 and at most 1h"));
+    }
+    Ok(Some(d))
+}
+
+fn secs(n: f64) -> Result<Duration, &'static str> {
+    Duration::try_from_secs_f64(n).map_err(|_| "not a valid number of seconds")
+}
+
+/// `800ms`, `1s`, `1.5s`, `2m`, or a bare number of seconds (as nmap and curl read one).
+pub fn parse_duration(s: &str) -> Result<Duration, &'static str> {
+    let s = s.trim();
+    let (num, scale) = if let Some(n) = s.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = s.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = s.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (s, 1.0)
+    };
+    let n: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| "expected a duration such as 800ms, 1s, 1.5s or 2m")?;
+    if !n.is_finite() || n < 0.0 {
+        return Err("expected a positive duration");
+    }
+    secs(n * scale)
+}
+
+/// `554,8554,8000-8010`: ports in the order given, duplicates dropped.
+pub fn parse_ports(spec: &str) -> Result<Vec<u16>, Error> {
+    let bad = |reason: String| Error::InvalidPorts {
+        spec: spec.to_string(),
+        reason,
+    };
+    let one = |p: &str| -> Result<u16, Error> {
+        match p.trim().parse::<u16>() {
+            Ok(0) | Err(_) => Err(bad(format!("{:?} is not a port number 1-65535", p.trim()))),
+            Ok(n) => Ok(n),
+        }
+    };
+    let mut seen = vec![false; 65536];
+    let mut out = Vec::new();
+    for item in spec.split(',').map(str::trim) {
+        if item.is_empty() {
+            continue;
+        }
+        let (a, b) = match item.split_once('-') {
+            Some((a, b)) => (one(a)?, one(b)?),
+            None => {
+                let p = one(item)?;
+                (p, p)
+            }
+        };
+        if b < a {
+            return Err(bad(format!("range {item:?} ends before it starts")));
+        }
+        for p in a..=b {
+            if !std::mem::replace(&mut seen[p as usize], true) {
+                out.push(p);
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(bad("no ports".into()));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ports() {
+        assert_eq!(parse_ports("554, 8554,8000-8002,554").unwrap(), [554, 8554, 8000, 8001, 8002]);
+        assert_eq!(parse_ports("1-65535").unwrap().len(), 65535);
+        for bad in ["", "0", "65536", "80-", "x", "90-80", "1:2"] {
+            let e = parse_ports(bad).unwrap_err().to_string();
+            assert!(e.starts_with("invalid port list"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("800ms"), Ok(Duration::from_millis(800)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
+        assert!(parse_duration("fast").is_err());
+        assert!(parse_duration("-1s").is_err());
+    }
+
+    #[test]
+    fn precedence_flag_over_file_over_default() {
+        let file = FileConfig::parse(
+            "ports: [554, 8554]\ntimeout: 5s\nconnect_timeout: 0.5\nretries: 3\nformat: csv\n",
+            Path::new("x.yaml"),
+        )
+        .unwrap();
+        let args = ScanArgs {
+            timeout: Some("2s".into()),
+            ..Default::default()
+        };
+        let c = ScanConfig::resolve(&args, &file, None).unwrap();
+        assert_eq!(c.ports, [554, 8554]); // file over default
+        assert_eq!(c.timeout, Duration::from_secs(2)); // flag over file
+        assert_eq!(c.connect_timeout, Duration::from_millis(500));
+        assert_eq!(c.retries, 3);
+        assert_eq!(c.format, Format::Csv);
+        assert_eq!(c.per_host, DEFAULT_PER_HOST); // default
+        let c = ScanConfig::resolve(&ScanArgs::default(), &FileConfig::default(), None).unwrap();
+        assert_eq!(c, ScanConfig::default());
+    }
+
+    #[test]
+    fn bad_yaml_names_the_file_and_the_problem() {
+        let e = FileConfig::parse("prots: [554]\n", Path::new("cams.yaml")).unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("cams.yaml") && msg.contains("prots"), "{msg}");
+        let e = FileConfig::parse("ports: [554\n", Path::new("c.yaml")).unwrap_err();
+        assert!(e.to_string().starts_with("invalid config file c.yaml"));
+        let file = FileConfig::parse("timeout: soon\n", Path::new("c.yaml")).unwrap();
+        let e = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap_err();
+        assert!(e.to_string().contains("timeout"), "{e}");
+    }
+
+    #[test]
+    fn example_config_matches_defaults() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.yaml");
+        let file = FileConfig::load(&path).unwrap();
+        let c = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
+        assert_eq!(c, ScanConfig::default());
+        // And it names every key the file format knows, so it documents them all.
+        let text = std::fs::read_to_string(&path).unwrap();
+        for key in [
+            "targets", "targets_file", "exclude", "ports", "connect_timeout", "timeout", "concurrency",
+            "per_host", "retries", "format", "output", "color", "allow_large", "allow_public",
+        ] {
+            assert!(text.contains(&format!("\n{key}:")), "config.example.yaml lacks {key}");
+        }
+    }
+}

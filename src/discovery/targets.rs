@@ -1,0 +1,483 @@
+//! Target specifications: parsing, exclusion, scope checks and lazy iteration.
+//!
+//! A scan of a /16 must not build a 65 536-element list (RustScan's mistake): targets are kept as merged
+//! address intervals and walked lazily, so memory is proportional to the number of specs, not addresses.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::Duration;
+
+use ipnetwork::IpNetwork;
+
+use crate::error::Error;
+
+/// Most addresses scanned without `--allow-large`: a /16.
+pub const LARGE_LIMIT: u128 = 1 << 16;
+
+/// An inclusive interval of addresses of one family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct AddrRange {
+    pub v6: bool,
+    pub start: u128,
+    pub end: u128,
+}
+
+impl AddrRange {
+    fn single(ip: IpAddr) -> Self {
+        let (v6, n) = to_u128(ip);
+        AddrRange { v6, start: n, end: n }
+    }
+
+    pub fn len(&self) -> u128 {
+        self.end.saturating_sub(self.start).saturating_add(1)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    fn contains(&self, other: &AddrRange) -> bool {
+        self.v6 == other.v6 && self.start <= other.start && other.end <= self.end
+    }
+}
+
+fn to_u128(ip: IpAddr) -> (bool, u128) {
+    match ip {
+        IpAddr::V4(v4) => (false, u32::from(v4) as u128),
+        IpAddr::V6(v6) => (true, u128::from(v6)),
+    }
+}
+
+fn from_u128(v6: bool, n: u128) -> IpAddr {
+    if v6 {
+        IpAddr::V6(Ipv6Addr::from(n))
+    } else {
+        IpAddr::V4(Ipv4Addr::from(n as u32))
+    }
+}
+
+/// One target as the user typed it, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetSpec {
+    Range(AddrRange),
+    Host(String),
+}
+
+/// Parse `192.168.1.0/24`, `192.168.1.10-192.168.1.50`, `192.168.1.10-50`, `10.0.0.7`, `::1` or a host name.
+///
+/// For IPv4 prefixes of /30 or shorter the network and broadcast addresses are skipped: they are not
+/// hosts, and connecting to them only produces errors.
+pub fn parse_spec(spec: &str) -> Result<TargetSpec, Error> {
+    let s = spec.trim();
+    let bad = |reason: &str| Error::InvalidTarget {
+        spec: spec.to_string(),
+        reason: reason.to_string(),
+    };
+    if s.is_empty() {
+        return Err(bad("empty"));
+    }
+    if let Ok(ip) = s.parse::<IpAddr>() {
+        return Ok(TargetSpec::Range(AddrRange::single(ip)));
+    }
+    if s.contains('/') {
+        let net: IpNetwork = s
+            .parse()
+            .map_err(|e: ipnetwork::IpNetworkError| bad(&e.to_string()))?;
+        let (v6, first) = to_u128(net.network());
+        let (_, last) = to_u128(match net {
+            IpNetwork::V4(n) => IpAddr::V4(n.broadcast()),
+            IpNetwork::V6(n) => IpAddr::V6(n.broadcast()),
+        });
+        // `192.168.1.5/24` means the /24 it is in, as nmap reads it.
+        let (start, end) = if !v6 && net.prefix() <= 30 {
+            (first + 1, last - 1)
+        } else {
+            (first, last)
+        };
+        return Ok(TargetSpec::Range(AddrRange { v6, start, end }));
+    }
+    if let Some((a, b)) = s.split_once('-') {
+        if let Ok(start) = a.trim().parse::<IpAddr>() {
+            let b = b.trim();
+            let end = match (start, b.parse::<IpAddr>()) {
+                (_, Ok(end)) => end,
+                // Short form: the last octet only, `192.168.1.10-50`.
+                (IpAddr::V4(v4), Err(_)) => {
+                    let last: u8 = b
+                        .parse()
+                        .map_err(|_| bad("range end must be an address or a last octet 0-255"))?;
+                    let o = v4.octets();
+                    IpAddr::V4(Ipv4Addr::new(o[0], o[1], o[2], last))
+                }
+                (IpAddr::V6(_), Err(_)) => return Err(bad("IPv6 range end must be an address")),
+            };
+            let (v6a, sa) = to_u128(start);
+            let (v6b, eb) = to_u128(end);
+            if v6a != v6b {
+                return Err(bad("range mixes IPv4 and IPv6"));
+            }
+            if eb < sa {
+                return Err(bad("range end is before its start"));
+            }
+            return Ok(TargetSpec::Range(AddrRange {
+                v6: v6a,
+                start: sa,
+                end: eb,
+            }));
+        }
+    }
+    if is_hostname(s) {
+        return Ok(TargetSpec::Host(s.to_string()));
+    }
+    Err(bad(
+        "not a CIDR, address range, IP address or host name",
+    ))
+}
+
+/// RFC 1123 host name: labels of letters, digits and hyphens, not starting or ending with a hyphen.
+fn is_hostname(s: &str) -> bool {
+    let s = s.strip_suffix('.').unwrap_or(s);
+    !s.is_empty()
+        && s.len() <= 253
+        && !s.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && s.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+}
+
+/// Read a targets file: one spec per line, `#` starts a comment, blank lines ignored.
+pub fn parse_targets_file(text: &str) -> Vec<String> {
+    text.lines()
+        .map(|l| l.split('#').next().unwrap_or_default().trim())
+        .filter(|l| !l.is_empty())
+        .flat_map(|l| l.split([',', ' ', '\t']).filter(|s| !s.is_empty()))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Merge overlapping or adjacent intervals of the same family; result sorted.
+fn merge(mut ranges: Vec<AddrRange>) -> Vec<AddrRange> {
+    ranges.sort();
+    let mut out: Vec<AddrRange> = Vec::with_capacity(ranges.len());
+    for r in ranges {
+        match out.last_mut() {
+            Some(last) if last.v6 == r.v6 && r.start <= last.end.saturating_add(1) => {
+                last.end = last.end.max(r.end);
+            }
+            _ => out.push(r),
+        }
+    }
+    out
+}
+
+/// Subtract sorted, merged `exclude` intervals from sorted, merged `ranges`.
+fn subtract(ranges: Vec<AddrRange>, exclude: &[AddrRange]) -> Vec<AddrRange> {
+    let mut out = Vec::new();
+    for r in ranges {
+        let mut cur = Some(r);
+        for x in exclude.iter().filter(|x| x.v6 == r.v6) {
+            let Some(c) = cur else { break };
+            if x.end < c.start || x.start > c.end {
+                continue;
+            }
+            if x.start > c.start {
+                out.push(AddrRange {
+                    end: x.start - 1,
+                    ..c
+                });
+            }
+            cur = (x.end < c.end).then(|| AddrRange {
+                start: x.end + 1,
+                ..c
+            });
+        }
+        if let Some(c) = cur {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The resolved, merged set of addresses to scan.
+#[derive(Debug, Clone, Default)]
+pub struct TargetSet {
+    ranges: Vec<AddrRange>,
+    /// Host names the user typed, by the address they resolved to.
+    hostnames: BTreeMap<IpAddr, String>,
+}
+
+impl TargetSet {
+    /// Build from parsed specs (host names already resolved into `resolved`) minus exclusions.
+    pub fn new(
+        ranges: Vec<AddrRange>,
+        exclude: Vec<AddrRange>,
+        hostnames: BTreeMap<IpAddr, String>,
+    ) -> Self {
+        let exclude = merge(exclude);
+        TargetSet {
+            ranges: subtract(merge(ranges), &exclude),
+            hostnames,
+        }
+    }
+
+    /// Number of addresses to scan.
+    pub fn len(&self) -> u128 {
+        self.ranges
+            .iter()
+            .fold(0u128, |acc, r| acc.saturating_add(r.len()))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ranges.is_empty()
+    }
+
+    /// Host names the user typed, by the address each resolved to.
+    pub fn hostnames(&self) -> &BTreeMap<IpAddr, String> {
+        &self.hostnames
+    }
+
+    pub fn hostname(&self, ip: &IpAddr) -> Option<&str> {
+        self.hostnames.get(ip).map(String::as_str)
+    }
+
+    /// Every address, in order, lazily.
+    pub fn iter(&self) -> impl Iterator<Item = IpAddr> + Clone + '_ {
+        self.ranges
+            .iter()
+            .flat_map(|r| (r.start..=r.end).map(move |n| from_u128(r.v6, n)))
+    }
+
+    /// The first range that reaches outside the non-public address space, if any.
+    pub fn first_public(&self) -> Option<IpAddr> {
+        self.ranges
+            .iter()
+            .find(|r| !NON_PUBLIC.iter().any(|np| np.contains(r)))
+            .map(|r| {
+                // Name an address that really is public, for the error message.
+                self.iter_range(r)
+                    .find(|ip| !NON_PUBLIC.iter().any(|np| np.contains(&AddrRange::single(*ip))))
+                    .unwrap_or_else(|| from_u128(r.v6, r.start))
+            })
+    }
+
+    fn iter_range<'a>(&self, r: &'a AddrRange) -> impl Iterator<Item = IpAddr> + 'a {
+        (r.start..=r.end).take(1 << 16).map(move |n| from_u128(r.v6, n))
+    }
+}
+
+const fn v4(a: u8, b: u8, c: u8, d: u8, prefix: u32) -> AddrRange {
+    let start = u32::from_be_bytes([a, b, c, d]) as u128;
+    let size = 1u128 << (32 - prefix);
+    AddrRange {
+        v6: false,
+        start,
+        end: start + size - 1,
+    }
+}
+
+const fn v6(top: u128, prefix: u32) -> AddrRange {
+    let size = 1u128 << (128 - prefix);
+    AddrRange {
+        v6: true,
+        start: top,
+        end: top + (size - 1),
+    }
+}
+
+/// Address space that is not globally routable and needs no `--allow-public`: RFC 1918 private, loopback,
+/// link-local, shared CGN space (RFC 6598), benchmarking (RFC 2544, the lab range), and for IPv6 loopback,
+/// link-local and unique-local.
+const NON_PUBLIC: [AddrRange; 10] = [
+    v4(10, 0, 0, 0, 8),
+    v4(172, 16, 0, 0, 12),
+    v4(192, 168, 0, 0, 16),
+    v4(127, 0, 0, 0, 8),
+    v4(169, 254, 0, 0, 16),
+    v4(100, 64, 0, 0, 10),
+    v4(198, 18, 0, 0, 15),
+    v6(1, 128),
+    v6(0xfe80 << 112, 10),
+    v6(0xfc00 << 112, 7),
+];
+
+/// Resolve a host name with a deadline.
+pub async fn resolve(host: &str, timeout: Duration) -> Result<Vec<IpAddr>, Error> {
+    let err = |reason: String| Error::Resolve {
+        host: host.to_string(),
+        reason,
+    };
+    let addrs = tokio::time::timeout(timeout, tokio::net::lookup_host((host, 0)))
+        .await
+        .map_err(|_| err(format!("no answer within {}", crate::error::fmt_duration(timeout))))?
+        .map_err(|e| err(e.to_string()))?;
+    let mut ips: Vec<IpAddr> = addrs.map(|a| a.ip()).collect();
+    ips.sort();
+    ips.dedup();
+    if ips.is_empty() {
+        return Err(err("no addresses".into()));
+    }
+    Ok(ips)
+}
+
+/// Parse every spec; resolve host names (IPv4 answers preferred: cameras rarely serve RTSP on IPv6).
+pub async fn build(
+    specs: &[String],
+    exclude: &[String],
+    resolve_timeout: Duration,
+) -> Result<TargetSet, Error> {
+    let mut ranges = Vec::new();
+    let mut hostnames = BTreeMap::new();
+    for spec in specs {
+        match parse_spec(spec)? {
+            TargetSpec::Range(r) => ranges.push(r),
+            TargetSpec::Host(h) => {
+                let ips = resolve(&h, resolve_timeout).await?;
+                let ip = ips
+                    .iter()
+                    .find(|ip| ip.is_ipv4())
+                    .copied()
+                    .unwrap_or(ips[0]);
+                hostnames.insert(ip, h);
+                ranges.push(AddrRange::single(ip));
+            }
+        }
+    }
+    let mut ex = Vec::new();
+    for spec in exclude {
+        match parse_spec(spec)? {
+            TargetSpec::Range(r) => ex.push(r),
+            TargetSpec::Host(h) => {
+                for ip in resolve(&h, resolve_timeout).await? {
+                    ex.push(AddrRange::single(ip));
+                }
+            }
+        }
+    }
+    Ok(TargetSet::new(ranges, ex, hostnames))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(specs: &[&str], exclude: &[&str]) -> TargetSet {
+        let r = |v: &[&str]| -> Vec<AddrRange> {
+            v.iter()
+                .map(|s| match parse_spec(s).unwrap() {
+                    TargetSpec::Range(r) => r,
+                    TargetSpec::Host(h) => panic!("host {h}"),
+                })
+                .collect()
+        };
+        TargetSet::new(r(specs), r(exclude), BTreeMap::new())
+    }
+
+    fn ips(t: &TargetSet) -> Vec<String> {
+        t.iter().map(|i| i.to_string()).collect()
+    }
+
+    #[test]
+    fn cidr_skips_network_and_broadcast() {
+        let t = set(&["192.168.1.0/24"], &[]);
+        assert_eq!(t.len(), 254);
+        assert_eq!(t.iter().next().unwrap().to_string(), "192.168.1.1");
+        assert_eq!(t.iter().last().unwrap().to_string(), "192.168.1.254");
+        assert_eq!(set(&["10.0.0.0/31"], &[]).len(), 2);
+        assert_eq!(set(&["10.0.0.4/32"], &[]).len(), 1);
+        assert_eq!(ips(&set(&["10.0.0.5/30"], &[])), ["10.0.0.5", "10.0.0.6"]);
+    }
+
+    #[test]
+    fn ranges_long_and_short() {
+        assert_eq!(
+            ips(&set(&["192.168.1.10-192.168.1.12"], &[])),
+            ["192.168.1.10", "192.168.1.11", "192.168.1.12"]
+        );
+        assert_eq!(set(&["192.168.1.10-50"], &[]).len(), 41);
+        assert_eq!(set(&["10.0.0.250-10.0.1.5"], &[]).len(), 12);
+    }
+
+    #[test]
+    fn single_ips_and_ipv6() {
+        assert_eq!(ips(&set(&["127.0.0.1", "::1"], &[])), ["127.0.0.1", "::1"]);
+        assert_eq!(set(&["fe80::/120"], &[]).len(), 256);
+    }
+
+    #[test]
+    fn overlaps_merge_and_excludes_subtract() {
+        let t = set(&["10.0.0.0/24", "10.0.0.5", "10.0.0.100-10.0.1.10"], &[]);
+        // The range adds 10.0.0.255 (the /24 skipped it as broadcast) and 10.0.1.0-10.0.1.10.
+        assert_eq!(t.len(), 254 + 1 + 11);
+        let t = set(&["10.0.0.0/24"], &["10.0.0.10-20", "10.0.0.254", "10.9.9.9"]);
+        assert_eq!(t.len(), 254 - 11 - 1);
+        assert!(!ips(&t).contains(&"10.0.0.15".to_string()));
+        assert!(set(&["10.0.0.1"], &["10.0.0.0/24"]).is_empty());
+    }
+
+    #[test]
+    fn hostnames_and_errors() {
+        assert_eq!(
+            parse_spec("cam-1.example.lan").unwrap(),
+            TargetSpec::Host("cam-1.example.lan".into())
+        );
+        assert_eq!(parse_spec("localhost").unwrap(), TargetSpec::Host("localhost".into()));
+        for bad in [
+            "",
+            "192.168.1.0/33",
+            "10.0.0.9-10.0.0.1",
+            "10.0.0.1-300",
+            "10.0.0.1-::1",
+            "999.1.1.1",
+            "-cam",
+            "a..b",
+            "cam_1",
+        ] {
+            let err = parse_spec(bad).unwrap_err().to_string();
+            assert!(err.contains(&format!("{bad:?}")), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn public_and_private_scopes() {
+        assert_eq!(set(&["192.168.0.0/16", "10.1.2.3", "127.0.0.0/28"], &[]).first_public(), None);
+        assert_eq!(set(&["198.18.0.0/15", "100.64.0.1", "::1", "fd00::1"], &[]).first_public(), None);
+        assert_eq!(
+            set(&["8.8.8.8"], &[]).first_public().unwrap().to_string(),
+            "8.8.8.8"
+        );
+        // A range that starts private and runs into public space is public.
+        assert_eq!(
+            set(&["10.255.255.250-11.0.0.2"], &[]).first_public().unwrap().to_string(),
+            "11.0.0.0"
+        );
+        assert!(set(&["2001:db8::1"], &[]).first_public().is_some());
+    }
+
+    #[test]
+    fn targets_file_format() {
+        let text = "# cameras\n192.168.1.0/24\n\n10.0.0.5  # lobby\n10.0.0.6,10.0.0.7\n";
+        assert_eq!(
+            parse_targets_file(text),
+            ["192.168.1.0/24", "10.0.0.5", "10.0.0.6", "10.0.0.7"]
+        );
+    }
+
+    #[test]
+    fn iteration_is_lazy_for_huge_ranges() {
+        let t = set(&["10.0.0.0/8"], &[]);
+        assert_eq!(t.len(), (1 << 24) - 2);
+        assert_eq!(t.iter().nth(5).unwrap().to_string(), "10.0.0.6");
+    }
+
+    #[tokio::test]
+    async fn localhost_resolves() {
+        let t = build(&["localhost".into()], &[], Duration::from_secs(5)).await.unwrap();
+        let ip = t.iter().next().unwrap();
+        assert!(ip.is_loopback());
+        assert_eq!(t.hostname(&ip), Some("localhost"));
+    }
+}

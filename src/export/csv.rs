@@ -1,0 +1,109 @@
+//! CSV: one row per stream (a device without streams gets one row), a header row, RFC 4180 quoting by
+//! the `csv` crate, and every cell made safe for spreadsheets (see [`crate::sanitize::spreadsheet`]).
+
+use std::io::{self, Write};
+
+use super::{Exporter, fmt_num};
+use crate::model::{Device, Report, Stream};
+use crate::sanitize::spreadsheet;
+
+pub struct CsvExporter;
+
+const HEADER: [&str; 24] = [
+    "ip", "mac", "hostname", "vendor", "model", "is_camera", "open_ports", "services", "url",
+    "protocol", "port", "status", "auth", "verified", "video_codec", "width", "height", "fps",
+    "profile", "audio_codec", "sample_rate", "channels", "server", "errors",
+];
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
+fn row(d: &Device, s: Option<&Stream>) -> Vec<String> {
+    let join = |v: Vec<String>| v.join(";");
+    let services = join(
+        d.services
+            .iter()
+            .map(|s| format!("{}/{}", s.port, s.protocol.as_str()))
+            .collect(),
+    );
+    let server = s
+        .and_then(|s| d.services.iter().find(|svc| svc.port == s.port))
+        .or(d.services.first())
+        .and_then(|svc| svc.server.clone());
+    let video = s.and_then(|s| s.video.as_ref());
+    let audio = s.and_then(|s| s.audio.as_ref());
+    vec![
+        d.ip.to_string(),
+        opt(d.mac.as_ref()),
+        opt(d.hostname.as_ref()),
+        opt(d.vendor.as_ref()),
+        opt(d.model.as_ref()),
+        d.is_camera.to_string(),
+        join(d.open_ports.iter().map(u16::to_string).collect()),
+        services,
+        opt(s.map(|s| &s.url)),
+        opt(s.map(|s| s.protocol.as_str())),
+        opt(s.map(|s| s.port)),
+        opt(s.map(|s| s.status.as_str())),
+        opt(s.map(|s| s.auth.as_str())),
+        opt(s.map(|s| s.verified)),
+        opt(video.map(|v| &v.codec)),
+        opt(video.and_then(|v| v.width)),
+        opt(video.and_then(|v| v.height)),
+        opt(video.and_then(|v| v.fps).map(fmt_num)),
+        opt(video.and_then(|v| v.profile.as_ref())),
+        opt(audio.map(|a| &a.codec)),
+        opt(audio.and_then(|a| a.sample_rate)),
+        opt(audio.and_then(|a| a.channels)),
+        opt(server),
+        join(d.errors.iter().map(|e| e.message.clone()).collect()),
+    ]
+}
+
+impl Exporter for CsvExporter {
+    fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let mut w = csv::WriterBuilder::new().from_writer(out);
+        w.write_record(HEADER)?;
+        for d in &report.devices {
+            let rows: Vec<Vec<String>> = if d.streams.is_empty() {
+                vec![row(d, None)]
+            } else {
+                d.streams.iter().map(|s| row(d, Some(s))).collect()
+            };
+            for r in rows {
+                w.write_record(r.iter().map(|c| spreadsheet(c).into_owned()))?;
+            }
+        }
+        w.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::fixtures::report;
+
+    #[test]
+    fn snapshot() {
+        let mut out = Vec::new();
+        CsvExporter.write(&report(), &mut out).unwrap();
+        insta::assert_snapshot!(String::from_utf8(out).unwrap());
+    }
+
+    #[test]
+    fn rows_parse_back_and_formulas_are_defused() {
+        let mut out = Vec::new();
+        CsvExporter.write(&report(), &mut out).unwrap();
+        let mut r = csv::Reader::from_reader(out.as_slice());
+        assert_eq!(r.headers().unwrap().len(), HEADER.len());
+        let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+        // Fixture: 2 streams on the camera, 1 row for the web server, 1 for the hostile device.
+        assert_eq!(rows.len(), 4);
+        assert_eq!(&rows[0][8], "rtsp://198.18.0.10:554/Streaming/Channels/101");
+        assert_eq!(&rows[0][14], "h264");
+        let hostile = rows.iter().find(|r| r[0] == *"198.18.0.30").unwrap();
+        assert!(hostile[22].starts_with("'=cmd"), "{}", &hostile[22]);
+        assert!(!hostile[22].contains('\x1b'));
+    }
+}

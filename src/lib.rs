@@ -1,0 +1,44 @@
+//! camscan finds every network camera and video stream on a LAN and tells its user exactly how to open
+//! each one.
+//!
+//! # Layout
+//!
+//! Data flows one way: targets -> probe -> detect -> analyze -> registry -> export.
+//!
+//! * [`cli`]: the clap front end; every flag also reads `CAMSCAN_*`.
+//! * [`config`]: flags, env, YAML file and defaults merged into one validated [`config::ScanConfig`].
+//! * [`app`]: wires the stages with bounded channels, owns Ctrl-C/SIGTERM, writes output, decides the
+//!   exit code.
+//! * [`discovery`]: where addresses come from (today the user's target list; ARP, WS-Discovery, SSDP
+//!   and vendor broadcasts later).
+//! * [`probe`]: the bounded TCP connect pool, port-major and lazy.
+//! * [`detect`]: which protocol an open port speaks (bytes to send + a pure classifier).
+//! * [`analyze`]: RTSP path discovery and media analysis (retina, every await under a deadline).
+//! * [`net`]: the only code touching OS networking: fd limits, connect with errno classification, the
+//!   hand-written RTSP client.
+//! * [`proto`]: pure, never-panicking parsers of device bytes (RTSP/HTTP heads, auth challenges, SDP,
+//!   H.264/H.265 profile strings), each fuzzable.
+//! * [`model`]: plain serde data, the JSON contract.
+//! * [`registry`]: merges evidence into devices, deterministic order.
+//! * [`export`]: table, JSON and CSV renderers writing to a given writer.
+//! * [`sanitize`]: makes device strings safe for terminals and spreadsheets.
+//!
+//! Dependencies point down: `app -> {discovery, probe, detect, analyze} -> {net, proto} -> {model,
+//! error}`; `registry` and `export` use only `model`, `error` and `sanitize`.
+
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod analyze;
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod detect;
+pub mod discovery;
+pub mod error;
+pub mod export;
+pub mod model;
+pub mod net;
+pub mod probe;
+pub mod proto;
+pub mod registry;
+pub mod sanitize;

@@ -1,0 +1,90 @@
+//! camscan's entry point: parse the command line, set up logging, build the runtime, run, exit.
+//! The only `process::exit` in the program.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+use camscan::app::{self, exit};
+use camscan::cli::{Cli, Command};
+use camscan::config::{FileConfig, ScanConfig};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse(); // usage errors: clap prints them and exits 2
+    init_logging(&cli);
+    let Command::Scan(args) = &cli.command;
+    let cfg = args
+        .config
+        .as_deref()
+        .map(FileConfig::load)
+        .transpose()
+        .and_then(|file| ScanConfig::resolve(args, &file.unwrap_or_default(), cli.color));
+    let cfg = match cfg {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => return fail(&camscan::error::Error::Runtime(e)),
+    };
+    let result = runtime.block_on(app::run(cfg));
+    // Tasks still running after an interrupt are cancelled, not awaited.
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => fail(&e),
+    }
+}
+
+/// One clear line on stderr, exit code 2.
+#[allow(clippy::print_stderr)]
+fn fail(e: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("camscan: error: {e}");
+    ExitCode::from(exit::ERROR)
+}
+
+/// Logs go to stderr only. `CAMSCAN_LOG` (or `RUST_LOG`) takes a filter such as `debug` or
+/// `camscan=debug,retina=warn`; otherwise -v/-q pick the level (warnings by default).
+fn init_logging(cli: &Cli) {
+    let level = if cli.quiet {
+        LevelFilter::ERROR
+    } else {
+        match cli.verbose {
+            0 => LevelFilter::WARN,
+            1 => LevelFilter::INFO,
+            2 => LevelFilter::DEBUG,
+            _ => LevelFilter::TRACE,
+        }
+    };
+    let from_env = ["CAMSCAN_LOG", "RUST_LOG"]
+        .iter()
+        .filter_map(|k| std::env::var(k).ok())
+        .find(|v| !v.trim().is_empty());
+    let filter = match from_env.as_deref().map(str::parse::<Targets>) {
+        Some(Ok(t)) => t,
+        _ => Targets::new()
+            .with_default(level)
+            // retina logs a warning for every odd camera; show it only when asked for detail.
+            .with_target(
+                "retina",
+                if cli.verbose > 1 {
+                    level
+                } else {
+                    LevelFilter::ERROR
+                },
+            ),
+    };
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(app::log_color(cli.color))
+                .with_target(cli.verbose > 1),
+        )
+        .with(filter)
+        .try_init();
+}

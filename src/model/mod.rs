@@ -1,0 +1,233 @@
+//! Plain data shared by every stage: what a scan found and what went wrong.
+//!
+//! These types are the public JSON contract (schema version [`SCHEMA_VERSION`]) for CI users, so field
+//! names here are fixed: add fields, never rename them. No I/O and no tokio in this module.
+
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+
+/// Version of the JSON/CSV output schema. Bump it when a field changes meaning or disappears.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The whole result of one scan, as the exporters render it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub camscan_version: String,
+    /// RFC 3339 UTC time the scan started.
+    pub started_at: String,
+    /// RFC 3339 UTC time the scan ended (or was interrupted).
+    pub finished_at: String,
+    /// `false` when the scan was interrupted (Ctrl-C, SIGTERM) before every target was probed.
+    pub complete: bool,
+    /// The target specifications as the user gave them.
+    pub targets: Vec<String>,
+    pub devices: Vec<Device>,
+}
+
+impl Report {
+    /// A device is interesting when it is (or serves) a camera.
+    pub fn found_cameras(&self) -> bool {
+        self.devices.iter().any(|d| d.is_camera || !d.streams.is_empty())
+    }
+}
+
+/// How a device came to our attention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DiscoveryMethod {
+    /// An open TCP port found by the probe pool.
+    Port,
+}
+
+/// One box on the network, keyed by its IP address.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Device {
+    pub ip: IpAddr,
+    pub mac: Option<String>,
+    pub hostname: Option<String>,
+    pub vendor: Option<String>,
+    pub model: Option<String>,
+    pub firmware: Option<String>,
+    pub serial: Option<String>,
+    pub name: Option<String>,
+    pub is_camera: bool,
+    pub discovered_by: Vec<DiscoveryMethod>,
+    pub open_ports: Vec<u16>,
+    pub services: Vec<Service>,
+    pub streams: Vec<Stream>,
+    pub errors: Vec<Failure>,
+}
+
+impl Device {
+    pub fn new(ip: IpAddr) -> Self {
+        Device {
+            ip,
+            mac: None,
+            hostname: None,
+            vendor: None,
+            model: None,
+            firmware: None,
+            serial: None,
+            name: None,
+            is_camera: false,
+            discovered_by: Vec::new(),
+            open_ports: Vec::new(),
+            services: Vec::new(),
+            streams: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    Tcp,
+    Udp,
+}
+
+/// Application protocol spoken on a port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    Rtsp,
+    Http,
+}
+
+impl Protocol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Rtsp => "rtsp",
+            Protocol::Http => "http",
+        }
+    }
+}
+
+/// Authentication a service or stream asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthScheme {
+    /// Answered without credentials.
+    None,
+    Basic,
+    Digest,
+    /// Asked for credentials with a scheme we do not know, or we could not tell.
+    #[default]
+    Unknown,
+}
+
+impl AuthScheme {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuthScheme::None => "none",
+            AuthScheme::Basic => "basic",
+            AuthScheme::Digest => "digest",
+            AuthScheme::Unknown => "unknown",
+        }
+    }
+}
+
+/// A protocol found on one port.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Service {
+    pub port: u16,
+    pub transport: Transport,
+    pub protocol: Protocol,
+    /// The `Server` header (sanitised at render time, stored as sent).
+    pub server: Option<String>,
+    pub auth: AuthScheme,
+    /// Authentication realm from `WWW-Authenticate`, a useful vendor fingerprint.
+    #[serde(default)]
+    pub realm: Option<String>,
+    /// Methods from the RTSP `Public` header of the OPTIONS reply.
+    #[serde(default)]
+    pub methods: Vec<String>,
+}
+
+/// Outcome of trying to open one stream URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StreamStatus {
+    Ok,
+    AuthRequired,
+    AuthFailed,
+    NotFound,
+    Error,
+}
+
+impl StreamStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StreamStatus::Ok => "ok",
+            StreamStatus::AuthRequired => "auth_required",
+            StreamStatus::AuthFailed => "auth_failed",
+            StreamStatus::NotFound => "not_found",
+            StreamStatus::Error => "error",
+        }
+    }
+}
+
+/// A stream URL and what is known about its media. URLs never carry credentials.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stream {
+    pub url: String,
+    pub protocol: Protocol,
+    pub port: u16,
+    pub auth: AuthScheme,
+    pub status: StreamStatus,
+    /// `true` once media packets were actually received (PLAY check, a later stage).
+    pub verified: bool,
+    pub video: Option<VideoInfo>,
+    pub audio: Option<AudioInfo>,
+}
+
+/// Video facts, lowercase codec names: `h264`, `h265`, `mjpeg`, `mpeg4`, `vp8`, `vp9`, `av1`, or the SDP
+/// encoding name lowercased for anything else.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VideoInfo {
+    pub codec: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// Frames per second.
+    pub fps: Option<f64>,
+    /// Codec profile, e.g. `main`, `high`, `baseline` (H.264) or `main`, `main10` (H.265).
+    pub profile: Option<String>,
+    /// Codec level, e.g. `3.1`.
+    #[serde(default)]
+    pub level: Option<String>,
+    /// RFC 6381 codec string, e.g. `avc1.4D401F`.
+    #[serde(default)]
+    pub rfc6381: Option<String>,
+    /// Bandwidth announced by the SDP `b=AS:` line, kbit/s.
+    #[serde(default)]
+    pub bitrate_kbps: Option<u32>,
+}
+
+/// Audio facts, lowercase codec names: `aac`, `pcmu`, `pcma`, `g722`, `g726`, `opus`, `l16`, or the SDP
+/// encoding name lowercased.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AudioInfo {
+    pub codec: String,
+    /// Hz.
+    pub sample_rate: Option<u32>,
+    pub channels: Option<u16>,
+}
+
+/// Which stage of the pipeline a failure happened in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    Probe,
+    Detect,
+    Analyze,
+}
+
+/// A failure recorded on a device rather than aborting the scan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Failure {
+    pub stage: Stage,
+    pub port: Option<u16>,
+    pub message: String,
+}

@@ -1,0 +1,144 @@
+//! The only code that touches OS networking limits: the open-file limit, and the connect call with its
+//! errno classification. Discovery sockets (ARP, multicast) join here later.
+
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::net::{TcpSocket, TcpStream};
+
+use crate::config::MAX_DEFAULT_CONCURRENCY;
+use crate::error::NetError;
+
+/// File descriptors kept back for stdio, the runtime, DNS, output files and analysis connections.
+const FD_RESERVE: u64 = 128;
+
+/// Raise RLIMIT_NOFILE's soft limit to the hard limit; return the limit now in force.
+pub fn raise_fd_limit() -> u64 {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::warn!("cannot raise the open-file limit: {e}");
+            rlimit::getrlimit(rlimit::Resource::NOFILE)
+                .map(|(soft, _)| soft)
+                .unwrap_or(1024)
+        }
+    }
+}
+
+/// Default probe concurrency from the open-file limit: 3/4 of what is left after the reserve, at most
+/// [`MAX_DEFAULT_CONCURRENCY`], at least 16.
+pub fn default_concurrency(fd_limit: u64) -> usize {
+    let usable = fd_limit.saturating_sub(FD_RESERVE) * 3 / 4;
+    (usable as usize).clamp(16, MAX_DEFAULT_CONCURRENCY)
+}
+
+/// Whether `concurrency` sockets fit in the open-file limit after the reserve (and the analysis stage).
+pub fn fits_fd_limit(concurrency: usize, fd_limit: u64) -> bool {
+    (concurrency as u64).saturating_add(FD_RESERVE) <= fd_limit
+}
+
+/// How a connect attempt ended.
+#[derive(Debug)]
+pub enum ConnectOutcome {
+    Open(TcpStream),
+    /// RST: the host is up, the port is closed.
+    Refused,
+    /// No answer within the timeout: filtered, or no host.
+    Timeout,
+    /// The network says the host cannot be reached (ICMP unreachable, no ARP answer).
+    Unreachable(io::Error),
+    /// A local, transient failure worth retrying after a pause (EMFILE, ENFILE, ENOBUFS, EADDRNOTAVAIL,
+    /// EAGAIN, ENOMEM).
+    Transient(io::Error),
+    /// Anything else.
+    Failed(io::Error),
+}
+
+/// Classify a connect error by errno, never by message text.
+pub fn classify_connect_error(e: io::Error) -> ConnectOutcome {
+    match e.raw_os_error() {
+        Some(libc::ECONNREFUSED) => ConnectOutcome::Refused,
+        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::EADDRNOTAVAIL | libc::EAGAIN | libc::ENOMEM) => {
+            ConnectOutcome::Transient(e)
+        }
+        Some(libc::EHOSTUNREACH | libc::ENETUNREACH | libc::EHOSTDOWN | libc::ENETDOWN) => {
+            ConnectOutcome::Unreachable(e)
+        }
+        Some(libc::ETIMEDOUT) => ConnectOutcome::Timeout,
+        _ => match e.kind() {
+            io::ErrorKind::ConnectionRefused => ConnectOutcome::Refused,
+            _ => ConnectOutcome::Failed(e),
+        },
+    }
+}
+
+/// One TCP connect with a deadline. The socket is set to reset on close (zero linger) so a scan does not
+/// leave thousands of sockets in TIME_WAIT.
+pub async fn connect(addr: SocketAddr, timeout: Duration) -> ConnectOutcome {
+    let socket = match if addr.is_ipv4() {
+        TcpSocket::new_v4()
+    } else {
+        TcpSocket::new_v6()
+    } {
+        Ok(s) => s,
+        Err(e) => return classify_connect_error(e),
+    };
+    match tokio::time::timeout(timeout, socket.connect(addr)).await {
+        Err(_) => ConnectOutcome::Timeout,
+        Ok(Err(e)) => classify_connect_error(e),
+        Ok(Ok(stream)) => {
+            let _ = stream.set_nodelay(true);
+            ConnectOutcome::Open(stream)
+        }
+    }
+}
+
+/// Connect for a protocol conversation (detection, analysis): errors become [`NetError`] naming the
+/// address and the timeout.
+pub async fn connect_stream(addr: SocketAddr, timeout: Duration) -> Result<TcpStream, NetError> {
+    match connect(addr, timeout).await {
+        ConnectOutcome::Open(s) => Ok(s),
+        ConnectOutcome::Timeout => Err(NetError::ConnectTimeout { addr, timeout }),
+        ConnectOutcome::Refused => Err(NetError::Connect {
+            addr,
+            source: io::Error::from(io::ErrorKind::ConnectionRefused),
+        }),
+        ConnectOutcome::Unreachable(e) | ConnectOutcome::Transient(e) | ConnectOutcome::Failed(e) => {
+            Err(NetError::Connect { addr, source: e })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn concurrency_follows_fd_limit() {
+        assert_eq!(default_concurrency(256), 96);
+        assert_eq!(default_concurrency(1024), 672);
+        assert_eq!(default_concurrency(1_048_576), MAX_DEFAULT_CONCURRENCY);
+        assert_eq!(default_concurrency(10), 16);
+    }
+
+    #[test]
+    fn errno_classification() {
+        let e = |n| io::Error::from_raw_os_error(n);
+        assert!(matches!(classify_connect_error(e(libc::ECONNREFUSED)), ConnectOutcome::Refused));
+        assert!(matches!(classify_connect_error(e(libc::EMFILE)), ConnectOutcome::Transient(_)));
+        assert!(matches!(classify_connect_error(e(libc::EHOSTUNREACH)), ConnectOutcome::Unreachable(_)));
+        assert!(matches!(classify_connect_error(e(libc::EACCES)), ConnectOutcome::Failed(_)));
+    }
+
+    #[tokio::test]
+    async fn loopback_open_and_closed() {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        assert!(matches!(connect(addr, Duration::from_secs(2)).await, ConnectOutcome::Open(_)));
+        drop(l);
+        assert!(matches!(connect(addr, Duration::from_secs(2)).await, ConnectOutcome::Refused));
+    }
+}
+
+pub mod rtsp;

@@ -1,0 +1,246 @@
+//! A small hand-written RTSP/1.0 client for detection and path discovery.
+//!
+//! retina does not expose the `WWW-Authenticate` scheme and realm, nor the `Server` and `Public`
+//! headers, and it rejects some real SDPs outright (`shared/CRATES.md` §1). This client sends one request
+//! at a time on a kept-alive connection, with a deadline on every read, a cap on every reply, and the
+//! pure parser from [`crate::proto::response`].
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::error::NetError;
+use crate::proto::response::{self, ResponseError, ResponseHead};
+
+/// Largest reply body kept (an SDP). Cameradar caps whole replies at 64 KiB.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+pub const USER_AGENT: &str = concat!("camscan/", env!("CARGO_PKG_VERSION"));
+
+/// A reply: head and (possibly empty) body.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub head: ResponseHead,
+    pub body: Vec<u8>,
+}
+
+/// One RTSP connection.
+pub struct RtspClient {
+    stream: TcpStream,
+    addr: SocketAddr,
+    cseq: u32,
+    /// Bytes read past the end of the previous reply.
+    buf: Vec<u8>,
+    timeout: Duration,
+}
+
+impl RtspClient {
+    pub fn new(stream: TcpStream, addr: SocketAddr, timeout: Duration) -> Self {
+        RtspClient {
+            stream,
+            addr,
+            cseq: 0,
+            buf: Vec::new(),
+            timeout,
+        }
+    }
+
+    pub async fn connect(
+        addr: SocketAddr,
+        connect_timeout: Duration,
+        timeout: Duration,
+    ) -> Result<Self, NetError> {
+        let stream = crate::net::connect_stream(addr, connect_timeout).await?;
+        Ok(Self::new(stream, addr, timeout))
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Send `METHOD url RTSP/1.0` with CSeq, User-Agent and `extra` header lines; read the reply.
+    pub async fn request(
+        &mut self,
+        method: &str,
+        url: &str,
+        extra: &[(&str, &str)],
+    ) -> Result<Reply, NetError> {
+        self.cseq += 1;
+        let mut req = format!(
+            "{method} {url} RTSP/1.0\r\nCSeq: {}\r\nUser-Agent: {USER_AGENT}\r\n",
+            self.cseq
+        );
+        for (k, v) in extra {
+            req.push_str(k);
+            req.push_str(": ");
+            req.push_str(v);
+            req.push_str("\r\n");
+        }
+        req.push_str("\r\n");
+        let what = format!("RTSP {method} {url}");
+        let addr = self.addr;
+        let timeout = self.timeout;
+        match tokio::time::timeout(timeout, self.exchange(req.as_bytes(), &what)).await {
+            Ok(r) => r,
+            Err(_) => Err(NetError::Timeout {
+                addr,
+                what,
+                timeout,
+            }),
+        }
+    }
+
+    async fn exchange(&mut self, req: &[u8], what: &str) -> Result<Reply, NetError> {
+        let io_err = |source| NetError::Io {
+            addr: self.addr,
+            what: what.to_string(),
+            source,
+        };
+        self.stream.write_all(req).await.map_err(io_err)?;
+        let (head, head_len) = loop {
+            match response::parse_head(&self.buf) {
+                Ok(Some(done)) => break done,
+                Ok(None) => {}
+                Err(ResponseError::TooLong) => {
+                    return Err(NetError::TooLarge {
+                        addr: self.addr,
+                        what: what.to_string(),
+                        limit: response::MAX_HEAD_BYTES,
+                    });
+                }
+                Err(e) => {
+                    return Err(NetError::Malformed {
+                        addr: self.addr,
+                        what: what.to_string(),
+                        reason: e.to_string(),
+                    });
+                }
+            }
+            self.fill(what).await?;
+        };
+        // Interleaved RTP data ('$' frames) or a stale reply could precede ours; we never PLAY on this
+        // connection, so a CSeq mismatch is just reported as malformed by the caller if it matters.
+        let body_len = head.content_length().unwrap_or(0);
+        if body_len > MAX_BODY_BYTES {
+            return Err(NetError::TooLarge {
+                addr: self.addr,
+                what: what.to_string(),
+                limit: MAX_BODY_BYTES,
+            });
+        }
+        while self.buf.len() < head_len + body_len {
+            self.fill(what).await?;
+        }
+        let body = self.buf[head_len..head_len + body_len].to_vec();
+        self.buf.drain(..head_len + body_len);
+        Ok(Reply { head, body })
+    }
+
+    async fn fill(&mut self, what: &str) -> Result<(), NetError> {
+        let mut chunk = [0u8; 4096];
+        let n = self
+            .stream
+            .read(&mut chunk)
+            .await
+            .map_err(|source| NetError::Io {
+                addr: self.addr,
+                what: what.to_string(),
+                source,
+            })?;
+        if n == 0 {
+            return Err(NetError::Closed {
+                addr: self.addr,
+                what: what.to_string(),
+                received: self.buf.len(),
+            });
+        }
+        self.buf.extend_from_slice(&chunk[..n]);
+        Ok(())
+    }
+}
+
+/// `rtsp://host:port/path` for an address (IPv6 in brackets), path starting with `/`.
+pub fn url(addr: SocketAddr, path: &str) -> String {
+    let path = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("/{path}")
+    };
+    match addr {
+        SocketAddr::V4(a) => format!("rtsp://{}:{}{path}", a.ip(), a.port()),
+        SocketAddr::V6(a) => format!("rtsp://[{}]:{}{path}", a.ip(), a.port()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::net::TcpListener;
+
+    async fn serve(replies: Vec<&'static [u8]>) -> SocketAddr {
+        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut s, _) = l.accept().await.unwrap();
+            let mut buf = [0u8; 2048];
+            for r in replies {
+                let _ = s.read(&mut buf).await;
+                s.write_all(r).await.unwrap();
+            }
+            // then go silent
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn keeps_alive_and_reads_bodies() {
+        let addr = serve(vec![
+            b"RTSP/1.0 200 OK\r\nCSeq: 1\r\nPublic: OPTIONS, DESCRIBE\r\n\r\n",
+            b"RTSP/1.0 200 OK\r\nCSeq: 2\r\nContent-Length: 5\r\n\r\nv=0\r\n",
+        ])
+        .await;
+        let mut c = RtspClient::connect(addr, Duration::from_secs(1), Duration::from_secs(1))
+            .await
+            .unwrap();
+        let r = c.request("OPTIONS", &url(addr, "/"), &[]).await.unwrap();
+        assert_eq!(r.head.header("public"), Some("OPTIONS, DESCRIBE"));
+        let r = c
+            .request("DESCRIBE", &url(addr, "/x"), &[("Accept", "application/sdp")])
+            .await
+            .unwrap();
+        assert_eq!(r.body, b"v=0\r\n");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn silent_peer_times_out_naming_the_request() {
+        let addr = serve(vec![]).await;
+        let mut c = RtspClient::connect(addr, Duration::from_secs(1), Duration::from_secs(2))
+            .await
+            .unwrap();
+        let e = c.request("OPTIONS", &url(addr, "/"), &[]).await.unwrap_err();
+        assert!(matches!(e, NetError::Timeout { .. }), "{e}");
+        assert!(e.to_string().contains("RTSP OPTIONS"), "{e}");
+        assert!(e.to_string().contains("2s"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn oversized_body_is_refused() {
+        let addr = serve(vec![b"RTSP/1.0 200 OK\r\nContent-Length: 99999999\r\n\r\n"]).await;
+        let mut c = RtspClient::connect(addr, Duration::from_secs(1), Duration::from_secs(1))
+            .await
+            .unwrap();
+        let e = c.request("DESCRIBE", &url(addr, "/"), &[]).await.unwrap_err();
+        assert!(matches!(e, NetError::TooLarge { .. }));
+    }
+
+    #[test]
+    fn urls() {
+        let a: SocketAddr = "127.0.0.11:554".parse().unwrap();
+        assert_eq!(url(a, "/x?y=1"), "rtsp://127.0.0.11:554/x?y=1");
+        let b: SocketAddr = "[::1]:8554".parse().unwrap();
+        assert_eq!(url(b, "live"), "rtsp://[::1]:8554/live");
+    }
+}

@@ -1,0 +1,224 @@
+//! The bounded TCP connect pool.
+//!
+//! Targets are walked lazily and port-major (every host on one port, then the next port), so a /16
+//! never becomes a list and no one host is hit on all ports at once. A global permit and a per-host
+//! permit are taken *before* a probe task is spawned (mini-redis `server.rs`), so the number of sockets
+//! in flight never exceeds the pool size. The per-host cap uses a fixed set of striped semaphores keyed
+//! by address hash: memory stays constant however large the range (two hosts sharing a stripe share a
+//! cap, which only makes the scan gentler).
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, mpsc};
+
+use crate::discovery::targets::TargetSet;
+use crate::net::{self, ConnectOutcome};
+
+/// Per-host stripes: enough that unrelated hosts rarely share one.
+const HOST_STRIPES: usize = 4096;
+/// First backoff after a transient error; doubles per retry.
+const BACKOFF_BASE: Duration = Duration::from_millis(50);
+
+#[derive(Debug, Clone)]
+pub struct ProbeSettings {
+    pub connect_timeout: Duration,
+    pub concurrency: usize,
+    pub per_host: usize,
+    pub retries: u32,
+}
+
+/// Counters of one probe run; shared so a progress display can read them while it runs.
+#[derive(Debug, Default)]
+pub struct ProbeStats {
+    pub total: AtomicU64,
+    pub done: AtomicU64,
+    pub open: AtomicU64,
+    pub closed: AtomicU64,
+    pub timeouts: AtomicU64,
+    pub unreachable: AtomicU64,
+    pub errors: AtomicU64,
+    pub retries: AtomicU64,
+    /// Highest number of connects in flight at once (checks the pool bound).
+    pub peak_in_flight: AtomicU64,
+    in_flight: AtomicU64,
+}
+
+impl ProbeStats {
+    pub fn get(c: &AtomicU64) -> u64 {
+        c.load(Ordering::Relaxed)
+    }
+}
+
+/// An open port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenPort {
+    pub addr: SocketAddr,
+}
+
+fn stripe(ip: &IpAddr) -> usize {
+    let n: u128 = match ip {
+        IpAddr::V4(v) => u32::from(*v) as u128,
+        IpAddr::V6(v) => u128::from(*v),
+    };
+    // Fibonacci hashing spreads consecutive addresses over stripes.
+    let h = (n as u64 ^ (n >> 64) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    (h >> 32) as usize % HOST_STRIPES
+}
+
+/// Probe every (port, host) pair; send each open port to `open_tx` as soon as it is found.
+/// Returns when every probe has finished, or early if the receiver is dropped.
+pub async fn run(
+    targets: &TargetSet,
+    ports: &[u16],
+    settings: &ProbeSettings,
+    open_tx: mpsc::Sender<OpenPort>,
+    stats: Arc<ProbeStats>,
+) {
+    let total = targets.len().saturating_mul(ports.len() as u128);
+    stats
+        .total
+        .store(u64::try_from(total).unwrap_or(u64::MAX), Ordering::Relaxed);
+    let pool = Arc::new(Semaphore::new(settings.concurrency));
+    let stripes: Arc<Vec<Semaphore>> = Arc::new(
+        (0..HOST_STRIPES)
+            .map(|_| Semaphore::new(settings.per_host))
+            .collect(),
+    );
+    'outer: for &port in ports {
+        for ip in targets.iter() {
+            if open_tx.is_closed() {
+                break 'outer;
+            }
+            let s = stripe(&ip);
+            // Host permit first, then the pool permit, both before spawning.
+            let Ok(host_permit) = stripes[s].acquire().await else {
+                break 'outer;
+            };
+            host_permit.forget();
+            let Ok(permit) = pool.clone().acquire_owned().await else {
+                stripes[s].add_permits(1);
+                break 'outer;
+            };
+            let addr = SocketAddr::new(ip, port);
+            let tx = open_tx.clone();
+            let stats = stats.clone();
+            let stripes = stripes.clone();
+            let settings = settings.clone();
+            tokio::spawn(async move {
+                let n = stats.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+                stats.peak_in_flight.fetch_max(n, Ordering::Relaxed);
+                let open = probe_one(addr, &settings, &stats).await;
+                stats.in_flight.fetch_sub(1, Ordering::Relaxed);
+                stats.done.fetch_add(1, Ordering::Relaxed);
+                stripes[s].add_permits(1);
+                drop(permit);
+                if open {
+                    let _ = tx.send(OpenPort { addr }).await;
+                }
+            });
+        }
+    }
+    // Wait for every probe in flight: all pool permits back means all tasks have finished.
+    let _ = pool.acquire_many(settings.concurrency as u32).await;
+}
+
+/// One probe with retries on transient local errors. Returns whether the port is open.
+async fn probe_one(addr: SocketAddr, settings: &ProbeSettings, stats: &ProbeStats) -> bool {
+    let mut attempt = 0;
+    loop {
+        match net::connect(addr, settings.connect_timeout).await {
+            ConnectOutcome::Open(stream) => {
+                // Close with RST: a scan should not leave sockets in TIME_WAIT.
+                let _ = stream.set_zero_linger();
+                stats.open.fetch_add(1, Ordering::Relaxed);
+                return true;
+            }
+            ConnectOutcome::Refused => {
+                stats.closed.fetch_add(1, Ordering::Relaxed);
+                return false;
+            }
+            ConnectOutcome::Timeout => {
+                stats.timeouts.fetch_add(1, Ordering::Relaxed);
+                return false;
+            }
+            ConnectOutcome::Unreachable(_) => {
+                stats.unreachable.fetch_add(1, Ordering::Relaxed);
+                return false;
+            }
+            ConnectOutcome::Transient(e) if attempt < settings.retries => {
+                attempt += 1;
+                stats.retries.fetch_add(1, Ordering::Relaxed);
+                let backoff = BACKOFF_BASE * 2u32.saturating_pow(attempt - 1);
+                tracing::debug!(%addr, "transient connect error ({e}); retry {attempt} in {backoff:?}");
+                tokio::time::sleep(backoff).await;
+            }
+            ConnectOutcome::Transient(e) | ConnectOutcome::Failed(e) => {
+                tracing::debug!(%addr, "connect failed: {e}");
+                stats.errors.fetch_add(1, Ordering::Relaxed);
+                return false;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::discovery::targets::{TargetSpec, parse_spec};
+    use std::collections::BTreeMap;
+    use tokio::net::TcpListener;
+
+    fn targets(specs: &[&str]) -> TargetSet {
+        let ranges = specs
+            .iter()
+            .map(|s| match parse_spec(s).unwrap() {
+                TargetSpec::Range(r) => r,
+                TargetSpec::Host(_) => unreachable!(),
+            })
+            .collect();
+        TargetSet::new(ranges, vec![], BTreeMap::new())
+    }
+
+    #[tokio::test]
+    async fn finds_open_ports_and_respects_the_pool_bound() {
+        let l1 = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = l1.local_addr().unwrap().port();
+        // Many closed ports on 32 loopback addresses, one open.
+        let t = targets(&["127.0.0.0/27"]);
+        let mut ports: Vec<u16> = vec![port];
+        ports.extend(40000..40010);
+        let (tx, mut rx) = mpsc::channel(16);
+        let stats = Arc::new(ProbeStats::default());
+        let settings = ProbeSettings {
+            connect_timeout: Duration::from_secs(1),
+            concurrency: 7,
+            per_host: 2,
+            retries: 1,
+        };
+        let st = stats.clone();
+        let run = tokio::spawn(async move { run(&t, &ports, &settings, tx, st).await });
+        let mut open = Vec::new();
+        while let Some(o) = rx.recv().await {
+            open.push(o.addr);
+        }
+        run.await.unwrap();
+        assert_eq!(open, [SocketAddr::from(([127, 0, 0, 1], port))]);
+        assert_eq!(ProbeStats::get(&stats.total), 30 * 11);
+        assert_eq!(ProbeStats::get(&stats.done), 30 * 11);
+        assert_eq!(ProbeStats::get(&stats.open), 1);
+        assert!(ProbeStats::get(&stats.peak_in_flight) <= 7);
+        drop(l1);
+    }
+
+    #[test]
+    fn stripes_spread_consecutive_hosts() {
+        let mut seen = std::collections::HashSet::new();
+        for i in 0..256u32 {
+            seen.insert(stripe(&IpAddr::from(std::net::Ipv4Addr::from(0x0a00_0000 + i))));
+        }
+        assert!(seen.len() > 240, "{}", seen.len());
+    }
+}

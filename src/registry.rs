@@ -1,0 +1,163 @@
+//! The device registry: the one owner of scan results. Stages send [`Event`]s; the registry merges them
+//! into one [`Device`] per IP and hands the exporters a deterministic, sorted view. No I/O here.
+//! (Merging by MAC, serial and ONVIF endpoint comes with discovery.)
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use crate::model::{Device, DiscoveryMethod, Failure, Protocol, Service, Stream};
+
+/// Evidence about one address, from any stage.
+#[derive(Debug, Clone)]
+pub enum Event {
+    PortOpen { ip: IpAddr, port: u16 },
+    Service { ip: IpAddr, service: Service },
+    Stream { ip: IpAddr, stream: Stream },
+    Failure { ip: IpAddr, failure: Failure },
+}
+
+#[derive(Debug, Default)]
+pub struct Registry {
+    devices: BTreeMap<IpAddr, Device>,
+    hostnames: BTreeMap<IpAddr, String>,
+}
+
+impl Registry {
+    /// `hostnames`: names the user typed, by address, to show on their devices.
+    pub fn new(hostnames: BTreeMap<IpAddr, String>) -> Self {
+        Registry {
+            devices: BTreeMap::new(),
+            hostnames,
+        }
+    }
+
+    fn device(&mut self, ip: IpAddr) -> &mut Device {
+        let hostnames = &self.hostnames;
+        self.devices.entry(ip).or_insert_with(|| {
+            let mut d = Device::new(ip);
+            d.hostname = hostnames.get(&ip).cloned();
+            d
+        })
+    }
+
+    pub fn apply(&mut self, event: Event) {
+        match event {
+            Event::PortOpen { ip, port } => {
+                let d = self.device(ip);
+                if !d.open_ports.contains(&port) {
+                    d.open_ports.push(port);
+                }
+                if !d.discovered_by.contains(&DiscoveryMethod::Port) {
+                    d.discovered_by.push(DiscoveryMethod::Port);
+                }
+            }
+            Event::Service { ip, service } => {
+                let d = self.device(ip);
+                match d
+                    .services
+                    .iter_mut()
+                    .find(|s| s.port == service.port && s.protocol == service.protocol)
+                {
+                    Some(existing) => *existing = service,
+                    None => d.services.push(service),
+                }
+            }
+            Event::Stream { ip, stream } => {
+                let d = self.device(ip);
+                match d.streams.iter_mut().find(|s| s.url == stream.url) {
+                    Some(existing) => *existing = stream,
+                    None => d.streams.push(stream),
+                }
+            }
+            Event::Failure { ip, failure } => self.device(ip).errors.push(failure),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.devices.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.devices.is_empty()
+    }
+
+    /// Every device, sorted by IP, with its lists sorted, and `is_camera` decided.
+    pub fn devices(&self) -> Vec<Device> {
+        self.devices
+            .values()
+            .cloned()
+            .map(|mut d| {
+                d.open_ports.sort_unstable();
+                d.discovered_by.sort();
+                d.services.sort_by_key(|s| (s.port, s.protocol));
+                d.streams.sort_by(|a, b| (a.port, &a.url).cmp(&(b.port, &b.url)));
+                d.errors
+                    .sort_by(|a, b| (a.stage, a.port, &a.message).cmp(&(b.stage, b.port, &b.message)));
+                // An RTSP server on a LAN is a camera, NVR or video server: exactly what users look for.
+                d.is_camera = d.is_camera
+                    || !d.streams.is_empty()
+                    || d.services.iter().any(|s| s.protocol == Protocol::Rtsp);
+                d
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AuthScheme, Stage, StreamStatus, Transport};
+
+    fn service(port: u16, protocol: Protocol) -> Service {
+        Service {
+            port,
+            transport: Transport::Tcp,
+            protocol,
+            server: None,
+            auth: AuthScheme::None,
+            realm: None,
+            methods: vec![],
+        }
+    }
+
+    #[test]
+    fn merges_and_sorts_deterministically() {
+        let a: IpAddr = "10.0.0.2".parse().unwrap();
+        let b: IpAddr = "10.0.0.10".parse().unwrap();
+        let mut names = BTreeMap::new();
+        names.insert(b, "cam".to_string());
+        let mut r = Registry::new(names);
+        r.apply(Event::PortOpen { ip: b, port: 8554 });
+        r.apply(Event::PortOpen { ip: b, port: 554 });
+        r.apply(Event::PortOpen { ip: b, port: 554 });
+        r.apply(Event::PortOpen { ip: a, port: 80 });
+        r.apply(Event::Service { ip: a, service: service(80, Protocol::Http) });
+        r.apply(Event::Service { ip: b, service: service(8554, Protocol::Rtsp) });
+        r.apply(Event::Failure {
+            ip: a,
+            failure: Failure { stage: Stage::Analyze, port: Some(80), message: "x".into() },
+        });
+        r.apply(Event::Stream {
+            ip: b,
+            stream: Stream {
+                url: "rtsp://10.0.0.10:8554/a".into(),
+                protocol: Protocol::Rtsp,
+                port: 8554,
+                auth: AuthScheme::None,
+                status: StreamStatus::Ok,
+                verified: false,
+                video: None,
+                audio: None,
+            },
+        });
+        let d = r.devices();
+        assert_eq!(d.len(), 2);
+        assert_eq!(d[0].ip, a); // 10.0.0.2 before 10.0.0.10: by address, not by text
+        assert!(!d[0].is_camera);
+        assert_eq!(d[0].errors.len(), 1);
+        assert_eq!(d[1].open_ports, [554, 8554]);
+        assert_eq!(d[1].hostname.as_deref(), Some("cam"));
+        assert!(d[1].is_camera);
+        assert_eq!(d[1].discovered_by, [DiscoveryMethod::Port]);
+    }
+}
