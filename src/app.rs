@@ -132,7 +132,10 @@ pub async fn run(cfg: ScanConfig) -> Result<u8, Error> {
         }
     }
     if interrupted.is_some() {
-        tracing::warn!("interrupted: writing the {} device(s) found so far", registry.len());
+        tracing::warn!(
+            "interrupted: writing the {} device(s) found so far",
+            registry.len()
+        );
         prober.abort();
         dispatcher.abort();
         // Take what is already queued: it was found before the signal.
@@ -222,9 +225,9 @@ async fn analyze_port(addr: std::net::SocketAddr, settings: &rtsp::RtspSettings)
             tracing::debug!(%addr, "open port speaks no protocol we detect");
             vec![]
         }
-        Ok(Some(Detection::Http { options })) => vec![Event::Service {
+        Ok(Some(Detection::Http { reply })) => vec![Event::Service {
             ip,
-            service: detect::rtsp::service(port, Protocol::Http, &options.head),
+            service: detect::head::service(port, Protocol::Http, &reply.head),
         }],
         Ok(Some(Detection::Rtsp { client, options })) => {
             let f = rtsp::analyze(client, &options, settings).await;
@@ -232,7 +235,11 @@ async fn analyze_port(addr: std::net::SocketAddr, settings: &rtsp::RtspSettings)
                 ip,
                 service: f.service,
             }];
-            events.extend(f.streams.into_iter().map(|stream| Event::Stream { ip, stream }));
+            events.extend(
+                f.streams
+                    .into_iter()
+                    .map(|stream| Event::Stream { ip, stream }),
+            );
             events.extend(
                 f.failures
                     .into_iter()
@@ -307,8 +314,7 @@ fn write_report(cfg: &ScanConfig, report: &Report) -> Result<(), Error> {
         }
         None => {
             let stdout = io::stdout();
-            let exporter =
-                export::exporter(cfg.format, export_options(cfg, stdout.is_terminal()));
+            let exporter = export::exporter(cfg.format, export_options(cfg, stdout.is_terminal()));
             let mut lock = io::BufWriter::new(stdout.lock());
             match exporter.write(report, &mut lock).and_then(|_| lock.flush()) {
                 Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
@@ -376,7 +382,15 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "{}");
         let err = write_atomically(&path, |_| Err(io::Error::other("boom")));
         assert!(err.is_err());
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{}", "old file kept");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temp left");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "{}",
+            "old file kept"
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temp left"
+        );
     }
 }

@@ -22,7 +22,13 @@ pub struct Cli {
     #[arg(short, long, action = clap::ArgAction::Count, global = true, env = "CAMSCAN_VERBOSE")]
     pub verbose: u8,
     /// Only errors on stderr.
-    #[arg(short, long, global = true, env = "CAMSCAN_QUIET", conflicts_with = "verbose")]
+    #[arg(
+        short,
+        long,
+        global = true,
+        env = "CAMSCAN_QUIET",
+        conflicts_with = "verbose"
+    )]
     pub quiet: bool,
     /// When to use colours in the table and logs [default: auto; NO_COLOR and TERM=dumb turn auto off].
     #[arg(long, value_enum, global = true, env = "CAMSCAN_COLOR")]
@@ -46,7 +52,12 @@ pub struct ScanArgs {
     #[arg(long, value_name = "FILE", env = "CAMSCAN_TARGETS_FILE")]
     pub targets_file: Option<PathBuf>,
     /// Skip these targets (same syntax as targets, comma-separated).
-    #[arg(long, value_name = "TARGETS", value_delimiter = ',', env = "CAMSCAN_EXCLUDE")]
+    #[arg(
+        long,
+        value_name = "TARGETS",
+        value_delimiter = ',',
+        env = "CAMSCAN_EXCLUDE"
+    )]
     pub exclude: Vec<String>,
     /// TCP ports: list and ranges, e.g. 554,8554,8000-8010
     /// [default: 554,8554,10554,5554,80,81,88,443,8000,8080,8081,8443,1935,7447,34567,37777,2020].
@@ -107,8 +118,19 @@ mod tests {
     #[test]
     fn flags_parse() {
         let cli = Cli::try_parse_from([
-            "camscan", "-vv", "scan", "10.0.0.0/24", "10.0.1.5", "-p", "554,8000-8002",
-            "--format", "json", "-o", "out.json", "--exclude", "10.0.0.1,10.0.0.2",
+            "camscan",
+            "-vv",
+            "scan",
+            "10.0.0.0/24",
+            "10.0.1.5",
+            "-p",
+            "554,8000-8002",
+            "--format",
+            "json",
+            "-o",
+            "out.json",
+            "--exclude",
+            "10.0.0.1,10.0.0.2",
         ])
         .unwrap();
         assert_eq!(cli.verbose, 2);

@@ -316,7 +316,10 @@ mod tests {
 
     #[test]
     fn ports() {
-        assert_eq!(parse_ports("554, 8554,8000-8002,554").unwrap(), [554, 8554, 8000, 8001, 8002]);
+        assert_eq!(
+            parse_ports("554, 8554,8000-8002,554").unwrap(),
+            [554, 8554, 8000, 8001, 8002]
+        );
         assert_eq!(parse_ports("1-65535").unwrap().len(), 65535);
         for bad in ["", "0", "65536", "80-", "x", "90-80", "1:2"] {
             let e = parse_ports(bad).unwrap_err().to_string();
@@ -377,10 +380,25 @@ mod tests {
         // And it names every key the file format knows, so it documents them all.
         let text = std::fs::read_to_string(&path).unwrap();
         for key in [
-            "targets", "targets_file", "exclude", "ports", "connect_timeout", "timeout", "concurrency",
-            "per_host", "retries", "format", "output", "color", "allow_large", "allow_public",
+            "targets",
+            "targets_file",
+            "exclude",
+            "ports",
+            "connect_timeout",
+            "timeout",
+            "concurrency",
+            "per_host",
+            "retries",
+            "format",
+            "output",
+            "color",
+            "allow_large",
+            "allow_public",
         ] {
-            assert!(text.contains(&format!("\n{key}:")), "config.example.yaml lacks {key}");
+            assert!(
+                text.contains(&format!("\n{key}:")),
+                "config.example.yaml lacks {key}"
+            );
         }
     }
 }

@@ -90,9 +90,11 @@ impl Registry {
                 d.open_ports.sort_unstable();
                 d.discovered_by.sort();
                 d.services.sort_by_key(|s| (s.port, s.protocol));
-                d.streams.sort_by(|a, b| (a.port, &a.url).cmp(&(b.port, &b.url)));
-                d.errors
-                    .sort_by(|a, b| (a.stage, a.port, &a.message).cmp(&(b.stage, b.port, &b.message)));
+                d.streams
+                    .sort_by(|a, b| (a.port, &a.url).cmp(&(b.port, &b.url)));
+                d.errors.sort_by(|a, b| {
+                    (a.stage, a.port, &a.message).cmp(&(b.stage, b.port, &b.message))
+                });
                 // An RTSP server on a LAN is a camera, NVR or video server: exactly what users look for.
                 d.is_camera = d.is_camera
                     || !d.streams.is_empty()
@@ -131,11 +133,21 @@ mod tests {
         r.apply(Event::PortOpen { ip: b, port: 554 });
         r.apply(Event::PortOpen { ip: b, port: 554 });
         r.apply(Event::PortOpen { ip: a, port: 80 });
-        r.apply(Event::Service { ip: a, service: service(80, Protocol::Http) });
-        r.apply(Event::Service { ip: b, service: service(8554, Protocol::Rtsp) });
+        r.apply(Event::Service {
+            ip: a,
+            service: service(80, Protocol::Http),
+        });
+        r.apply(Event::Service {
+            ip: b,
+            service: service(8554, Protocol::Rtsp),
+        });
         r.apply(Event::Failure {
             ip: a,
-            failure: Failure { stage: Stage::Analyze, port: Some(80), message: "x".into() },
+            failure: Failure {
+                stage: Stage::Analyze,
+                port: Some(80),
+                message: "x".into(),
+            },
         });
         r.apply(Event::Stream {
             ip: b,

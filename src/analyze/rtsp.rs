@@ -17,7 +17,9 @@ use retina::codec::ParametersRef;
 
 use crate::detect;
 use crate::error::NetError;
-use crate::model::{AudioInfo, AuthScheme, Failure, Protocol, Service, Stage, Stream, StreamStatus, VideoInfo};
+use crate::model::{
+    AudioInfo, AuthScheme, Failure, Protocol, Service, Stage, Stream, StreamStatus, VideoInfo,
+};
 use crate::net::rtsp::{Reply, RtspClient, USER_AGENT, url};
 use crate::proto::{h26x, sdp};
 
@@ -54,7 +56,9 @@ enum Answer {
 fn classify(reply: &Reply) -> Answer {
     match reply.head.status {
         200 if !sdp::parse(&reply.body).media.is_empty() => Answer::Media(reply.body.clone()),
-        401 => Answer::Auth(detect::rtsp::best_scheme(&detect::rtsp::challenges(&reply.head))),
+        401 => Answer::Auth(detect::head::best_scheme(&detect::head::challenges(
+            &reply.head,
+        ))),
         403 => Answer::Forbidden,
         _ => Answer::Missing,
     }
@@ -74,8 +78,12 @@ impl Walker {
             let client = match self.client.as_mut() {
                 Some(c) => c,
                 None => self.client.insert(
-                    RtspClient::connect(self.addr, self.settings.connect_timeout, self.settings.timeout)
-                        .await?,
+                    RtspClient::connect(
+                        self.addr,
+                        self.settings.connect_timeout,
+                        self.settings.timeout,
+                    )
+                    .await?,
                 ),
             };
             match client
@@ -96,7 +104,7 @@ impl Walker {
 /// Analyse an RTSP port whose `OPTIONS` reply is `options`, reusing the detection connection.
 pub async fn analyze(client: RtspClient, options: &Reply, settings: &RtspSettings) -> RtspFindings {
     let addr = client.addr();
-    let mut service = detect::rtsp::service(addr.port(), Protocol::Rtsp, &options.head);
+    let mut service = detect::head::service(addr.port(), Protocol::Rtsp, &options.head);
     let mut streams = Vec::new();
     let mut failures = Vec::new();
     let mut walker = Walker {
@@ -183,7 +191,10 @@ pub async fn analyze(client: RtspClient, options: &Reply, settings: &RtspSetting
 
     if streams.iter().any(|s| s.status == StreamStatus::Ok) {
         service.auth = AuthScheme::None;
-    } else if let Some(s) = streams.iter().find(|s| s.status == StreamStatus::AuthRequired) {
+    } else if let Some(s) = streams
+        .iter()
+        .find(|s| s.status == StreamStatus::AuthRequired)
+    {
         service.auth = s.auth;
     }
     RtspFindings {
@@ -191,6 +202,49 @@ pub async fn analyze(client: RtspClient, options: &Reply, settings: &RtspSetting
         streams,
         failures,
     }
+}
+
+/// DESCRIBE one stream URL path on `addr` and analyse its media: the library entry point for a single
+/// known URL (see `examples/describe.rs`). Failures of the media analysis are returned as messages
+/// beside the stream, as a scan records them.
+pub async fn describe_stream(
+    addr: SocketAddr,
+    path: &str,
+    settings: &RtspSettings,
+) -> Result<(Stream, Option<String>), NetError> {
+    let mut client = RtspClient::connect(addr, settings.connect_timeout, settings.timeout).await?;
+    let target = url(addr, path);
+    let reply = client
+        .request("DESCRIBE", &target, &[("Accept", "application/sdp")])
+        .await?;
+    drop(client);
+    let mut stream = Stream {
+        url: target.clone(),
+        protocol: Protocol::Rtsp,
+        port: addr.port(),
+        auth: AuthScheme::None,
+        status: StreamStatus::Ok,
+        verified: false,
+        video: None,
+        audio: None,
+    };
+    let mut note = None;
+    match classify(&reply) {
+        Answer::Media(body) => {
+            let (video, audio, err) = media_facts(&target, &body, settings.timeout).await;
+            (stream.video, stream.audio, note) = (video, audio, err);
+        }
+        Answer::Auth(scheme) => {
+            stream.auth = scheme;
+            stream.status = StreamStatus::AuthRequired;
+        }
+        Answer::Forbidden => {
+            stream.auth = AuthScheme::Unknown;
+            stream.status = StreamStatus::AuthRequired;
+        }
+        Answer::Missing => stream.status = StreamStatus::NotFound,
+    }
+    Ok((stream, note))
 }
 
 /// Media facts for one stream: our SDP reading as the base, retina's decoded parameters on top.
@@ -201,8 +255,16 @@ async fn media_facts(
     timeout: Duration,
 ) -> (Option<VideoInfo>, Option<AudioInfo>, Option<String>) {
     let sd = sdp::parse(sdp_body);
-    let mut video = sd.media.iter().find(|m| m.kind == "video").map(video_from_sdp);
-    let mut audio = sd.media.iter().find(|m| m.kind == "audio").map(audio_from_sdp);
+    let mut video = sd
+        .media
+        .iter()
+        .find(|m| m.kind == "video")
+        .map(video_from_sdp);
+    let mut audio = sd
+        .media
+        .iter()
+        .find(|m| m.kind == "audio")
+        .map(audio_from_sdp);
     let Ok(parsed) = url::Url::parse(stream_url) else {
         return (video, audio, None);
     };
@@ -222,7 +284,9 @@ async fn media_facts(
             return (
                 video,
                 audio,
-                Some(format!("RTSP DESCRIBE {stream_url} (retina): {e}; facts from SDP only")),
+                Some(format!(
+                    "RTSP DESCRIBE {stream_url} (retina): {e}; facts from SDP only"
+                )),
             );
         }
         Ok(Ok(s)) => s,
@@ -351,9 +415,15 @@ mod tests {
         let body = b"v=0\r\ns=Media Presentation\r\nm=video 0 RTP/AVP 96\r\nb=AS:4096\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 profile-level-id=640029;packetization-mode=1\r\na=x-dimensions:1920,1080\r\nm=audio 0 RTP/AVP 8\r\n";
         let sd = sdp::parse(body);
         let v = video_from_sdp(&sd.media[0]);
-        assert_eq!((v.width, v.height, v.bitrate_kbps), (Some(1920), Some(1080), Some(4096)));
+        assert_eq!(
+            (v.width, v.height, v.bitrate_kbps),
+            (Some(1920), Some(1080), Some(4096))
+        );
         assert_eq!(v.profile.as_deref(), Some("high"));
         let a = audio_from_sdp(&sd.media[1]);
-        assert_eq!((a.codec.as_str(), a.sample_rate, a.channels), ("pcma", Some(8000), Some(1)));
+        assert_eq!(
+            (a.codec.as_str(), a.sample_rate, a.channels),
+            ("pcma", Some(8000), Some(1))
+        );
     }
 }

@@ -1,23 +1,25 @@
 //! Which protocol speaks on an open port. Each detector is the bytes to send plus a pure classifier of
-//! the reply; this module runs them. Today one exchange tells RTSP and HTTP apart (an RTSP `OPTIONS`
-//! draws an `RTSP/1.0` status line from an RTSP server and an `HTTP/1.x` error from a web server); the
-//! RTMP, HLS, MJPEG, DASH and WebRTC detectors join here.
+//! the reply; this module runs them. An RTSP `OPTIONS` goes first: an RTSP server answers with an
+//! `RTSP/1.0` status line. Anything else that answered (an `HTTP/1.x` error, an HTTP/0.9-style bare
+//! body as CPython's http.server sends, a hang-up) gets a real `GET /` on a fresh connection, so a web
+//! server is described by its own answer. A peer that stays silent is not asked twice. The RTMP, HLS,
+//! MJPEG, DASH and WebRTC detectors join here.
 
-pub mod rtsp;
+pub mod head;
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::error::NetError;
-use crate::net::rtsp::{Reply, RtspClient, url};
+use crate::net::rtsp::{Reply, RtspClient, http_get, url};
 use crate::proto::response::HeadProtocol;
 
 /// What answered on a port.
 pub enum Detection {
     /// An RTSP server; the connection is kept for analysis.
     Rtsp { client: RtspClient, options: Reply },
-    /// A web server (it answered our RTSP request with an HTTP status line).
-    Http { options: Reply },
+    /// A web server; `reply` is its answer to `GET /`.
+    Http { reply: Reply },
 }
 
 /// Connect to `addr` and find out what it speaks. `Ok(None)`: something we do not recognise.
@@ -27,19 +29,23 @@ pub async fn detect(
     timeout: Duration,
 ) -> Result<Option<Detection>, NetError> {
     let mut client = RtspClient::connect(addr, connect_timeout, timeout).await?;
-    let reply = match client.request("OPTIONS", &url(addr, "/"), &[]).await {
-        Ok(r) => r,
-        // Another protocol, a peer that says nothing, or one that hangs up on RTSP: not ours (yet).
-        Err(NetError::Malformed { .. } | NetError::Timeout { .. } | NetError::Closed { .. }) => {
-            return Ok(None);
+    let options = match client.request("OPTIONS", &url(addr, "/"), &[]).await {
+        Ok(r) if r.head.protocol == HeadProtocol::Rtsp => {
+            return Ok(Some(Detection::Rtsp { client, options: r }));
         }
+        Ok(r) => Some(r),
+        // Another protocol, or one that hangs up on RTSP: ask it in HTTP below.
+        Err(NetError::Malformed { .. } | NetError::Closed { .. } | NetError::Io { .. }) => None,
+        // Silent: not ours (yet), and not worth a second timeout.
+        Err(NetError::Timeout { .. }) => return Ok(None),
         Err(e) => return Err(e),
     };
-    Ok(Some(match reply.head.protocol {
-        HeadProtocol::Rtsp => Detection::Rtsp {
-            client,
-            options: reply,
-        },
-        HeadProtocol::Http => Detection::Http { options: reply },
-    }))
+    drop(client);
+    match http_get(addr, "/", connect_timeout, timeout).await {
+        Ok(reply) if reply.head.protocol == HeadProtocol::Http => {
+            Ok(Some(Detection::Http { reply }))
+        }
+        // It answered OPTIONS in HTTP but not GET: describe it by the OPTIONS answer.
+        _ => Ok(options.map(|reply| Detection::Http { reply })),
+    }
 }

@@ -25,7 +25,11 @@ pub struct AddrRange {
 impl AddrRange {
     fn single(ip: IpAddr) -> Self {
         let (v6, n) = to_u128(ip);
-        AddrRange { v6, start: n, end: n }
+        AddrRange {
+            v6,
+            start: n,
+            end: n,
+        }
     }
 
     pub fn len(&self) -> u128 {
@@ -96,42 +100,40 @@ pub fn parse_spec(spec: &str) -> Result<TargetSpec, Error> {
         };
         return Ok(TargetSpec::Range(AddrRange { v6, start, end }));
     }
-    if let Some((a, b)) = s.split_once('-') {
-        if let Ok(start) = a.trim().parse::<IpAddr>() {
-            let b = b.trim();
-            let end = match (start, b.parse::<IpAddr>()) {
-                (_, Ok(end)) => end,
-                // Short form: the last octet only, `192.168.1.10-50`.
-                (IpAddr::V4(v4), Err(_)) => {
-                    let last: u8 = b
-                        .parse()
-                        .map_err(|_| bad("range end must be an address or a last octet 0-255"))?;
-                    let o = v4.octets();
-                    IpAddr::V4(Ipv4Addr::new(o[0], o[1], o[2], last))
-                }
-                (IpAddr::V6(_), Err(_)) => return Err(bad("IPv6 range end must be an address")),
-            };
-            let (v6a, sa) = to_u128(start);
-            let (v6b, eb) = to_u128(end);
-            if v6a != v6b {
-                return Err(bad("range mixes IPv4 and IPv6"));
+    if let Some((a, b)) = s.split_once('-')
+        && let Ok(start) = a.trim().parse::<IpAddr>()
+    {
+        let b = b.trim();
+        let end = match (start, b.parse::<IpAddr>()) {
+            (_, Ok(end)) => end,
+            // Short form: the last octet only, `192.168.1.10-50`.
+            (IpAddr::V4(v4), Err(_)) => {
+                let last: u8 = b
+                    .parse()
+                    .map_err(|_| bad("range end must be an address or a last octet 0-255"))?;
+                let o = v4.octets();
+                IpAddr::V4(Ipv4Addr::new(o[0], o[1], o[2], last))
             }
-            if eb < sa {
-                return Err(bad("range end is before its start"));
-            }
-            return Ok(TargetSpec::Range(AddrRange {
-                v6: v6a,
-                start: sa,
-                end: eb,
-            }));
+            (IpAddr::V6(_), Err(_)) => return Err(bad("IPv6 range end must be an address")),
+        };
+        let (v6a, sa) = to_u128(start);
+        let (v6b, eb) = to_u128(end);
+        if v6a != v6b {
+            return Err(bad("range mixes IPv4 and IPv6"));
         }
+        if eb < sa {
+            return Err(bad("range end is before its start"));
+        }
+        return Ok(TargetSpec::Range(AddrRange {
+            v6: v6a,
+            start: sa,
+            end: eb,
+        }));
     }
     if is_hostname(s) {
         return Ok(TargetSpec::Host(s.to_string()));
     }
-    Err(bad(
-        "not a CIDR, address range, IP address or host name",
-    ))
+    Err(bad("not a CIDR, address range, IP address or host name"))
 }
 
 /// RFC 1123 host name: labels of letters, digits and hyphens, not starting or ending with a hyphen.
@@ -259,13 +261,19 @@ impl TargetSet {
             .map(|r| {
                 // Name an address that really is public, for the error message.
                 self.iter_range(r)
-                    .find(|ip| !NON_PUBLIC.iter().any(|np| np.contains(&AddrRange::single(*ip))))
+                    .find(|ip| {
+                        !NON_PUBLIC
+                            .iter()
+                            .any(|np| np.contains(&AddrRange::single(*ip)))
+                    })
                     .unwrap_or_else(|| from_u128(r.v6, r.start))
             })
     }
 
     fn iter_range<'a>(&self, r: &'a AddrRange) -> impl Iterator<Item = IpAddr> + 'a {
-        (r.start..=r.end).take(1 << 16).map(move |n| from_u128(r.v6, n))
+        (r.start..=r.end)
+            .take(1 << 16)
+            .map(move |n| from_u128(r.v6, n))
     }
 }
 
@@ -312,7 +320,12 @@ pub async fn resolve(host: &str, timeout: Duration) -> Result<Vec<IpAddr>, Error
     };
     let addrs = tokio::time::timeout(timeout, tokio::net::lookup_host((host, 0)))
         .await
-        .map_err(|_| err(format!("no answer within {}", crate::error::fmt_duration(timeout))))?
+        .map_err(|_| {
+            err(format!(
+                "no answer within {}",
+                crate::error::fmt_duration(timeout)
+            ))
+        })?
         .map_err(|e| err(e.to_string()))?;
     let mut ips: Vec<IpAddr> = addrs.map(|a| a.ip()).collect();
     ips.sort();
@@ -412,7 +425,10 @@ mod tests {
         let t = set(&["10.0.0.0/24", "10.0.0.5", "10.0.0.100-10.0.1.10"], &[]);
         // The range adds 10.0.0.255 (the /24 skipped it as broadcast) and 10.0.1.0-10.0.1.10.
         assert_eq!(t.len(), 254 + 1 + 11);
-        let t = set(&["10.0.0.0/24"], &["10.0.0.10-20", "10.0.0.254", "10.9.9.9"]);
+        let t = set(
+            &["10.0.0.0/24"],
+            &["10.0.0.10-20", "10.0.0.254", "10.9.9.9"],
+        );
         assert_eq!(t.len(), 254 - 11 - 1);
         assert!(!ips(&t).contains(&"10.0.0.15".to_string()));
         assert!(set(&["10.0.0.1"], &["10.0.0.0/24"]).is_empty());
@@ -424,7 +440,10 @@ mod tests {
             parse_spec("cam-1.example.lan").unwrap(),
             TargetSpec::Host("cam-1.example.lan".into())
         );
-        assert_eq!(parse_spec("localhost").unwrap(), TargetSpec::Host("localhost".into()));
+        assert_eq!(
+            parse_spec("localhost").unwrap(),
+            TargetSpec::Host("localhost".into())
+        );
         for bad in [
             "",
             "192.168.1.0/33",
@@ -443,15 +462,24 @@ mod tests {
 
     #[test]
     fn public_and_private_scopes() {
-        assert_eq!(set(&["192.168.0.0/16", "10.1.2.3", "127.0.0.0/28"], &[]).first_public(), None);
-        assert_eq!(set(&["198.18.0.0/15", "100.64.0.1", "::1", "fd00::1"], &[]).first_public(), None);
+        assert_eq!(
+            set(&["192.168.0.0/16", "10.1.2.3", "127.0.0.0/28"], &[]).first_public(),
+            None
+        );
+        assert_eq!(
+            set(&["198.18.0.0/15", "100.64.0.1", "::1", "fd00::1"], &[]).first_public(),
+            None
+        );
         assert_eq!(
             set(&["8.8.8.8"], &[]).first_public().unwrap().to_string(),
             "8.8.8.8"
         );
         // A range that starts private and runs into public space is public.
         assert_eq!(
-            set(&["10.255.255.250-11.0.0.2"], &[]).first_public().unwrap().to_string(),
+            set(&["10.255.255.250-11.0.0.2"], &[])
+                .first_public()
+                .unwrap()
+                .to_string(),
             "11.0.0.0"
         );
         assert!(set(&["2001:db8::1"], &[]).first_public().is_some());
@@ -475,7 +503,9 @@ mod tests {
 
     #[tokio::test]
     async fn localhost_resolves() {
-        let t = build(&["localhost".into()], &[], Duration::from_secs(5)).await.unwrap();
+        let t = build(&["localhost".into()], &[], Duration::from_secs(5))
+            .await
+            .unwrap();
         let ip = t.iter().next().unwrap();
         assert!(ip.is_loopback());
         assert_eq!(t.hostname(&ip), Some("localhost"));

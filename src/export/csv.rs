@@ -10,9 +10,30 @@ use crate::sanitize::spreadsheet;
 pub struct CsvExporter;
 
 const HEADER: [&str; 24] = [
-    "ip", "mac", "hostname", "vendor", "model", "is_camera", "open_ports", "services", "url",
-    "protocol", "port", "status", "auth", "verified", "video_codec", "width", "height", "fps",
-    "profile", "audio_codec", "sample_rate", "channels", "server", "errors",
+    "ip",
+    "mac",
+    "hostname",
+    "vendor",
+    "model",
+    "is_camera",
+    "open_ports",
+    "services",
+    "url",
+    "protocol",
+    "port",
+    "status",
+    "auth",
+    "verified",
+    "video_codec",
+    "width",
+    "height",
+    "fps",
+    "profile",
+    "audio_codec",
+    "sample_rate",
+    "channels",
+    "server",
+    "errors",
 ];
 
 fn opt<T: ToString>(v: Option<T>) -> String {

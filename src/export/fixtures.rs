@@ -8,17 +8,15 @@ pub fn report() -> Report {
         is_camera: true,
         discovered_by: vec![DiscoveryMethod::Port],
         open_ports: vec![80, 554],
-        services: vec![
-            Service {
-                port: 554,
-                transport: Transport::Tcp,
-                protocol: Protocol::Rtsp,
-                server: Some("GStreamer RTSP server".into()),
-                auth: AuthScheme::None,
-                realm: None,
-                methods: vec!["OPTIONS".into(), "DESCRIBE".into()],
-            },
-        ],
+        services: vec![Service {
+            port: 554,
+            transport: Transport::Tcp,
+            protocol: Protocol::Rtsp,
+            server: Some("GStreamer RTSP server".into()),
+            auth: AuthScheme::None,
+            realm: None,
+            methods: vec!["OPTIONS".into(), "DESCRIBE".into()],
+        }],
         streams: vec![
             Stream {
                 url: "rtsp://198.18.0.10:554/Streaming/Channels/101".into(),

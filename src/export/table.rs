@@ -47,7 +47,9 @@ impl Exporter for TableExporter {
                 t.set_content_arrangement(ContentArrangement::Disabled);
             }
         }
-        t.set_header(["Device", "Port", "Service", "Stream", "Status", "Auth", "Video", "Audio"]);
+        t.set_header([
+            "Device", "Port", "Service", "Stream", "Status", "Auth", "Video", "Audio",
+        ]);
         // A stream URL is for copying and a status is one word: never wrap them.
         for i in [3, 4] {
             if let Some(c) = t.column_mut(i) {
@@ -125,7 +127,11 @@ impl Exporter for TableExporter {
             out,
             "{} device(s), {cameras} camera(s), {streams} stream(s), {errors} error(s){}",
             report.devices.len(),
-            if report.complete { "" } else { " (scan interrupted: partial results)" }
+            if report.complete {
+                ""
+            } else {
+                " (scan interrupted: partial results)"
+            }
         )?;
         for d in report.devices.iter().filter(|d| !d.errors.is_empty()) {
             for e in &d.errors {
@@ -144,16 +150,22 @@ mod tests {
 
     fn render(color: bool) -> String {
         let mut out = Vec::new();
-        TableExporter(ExportOptions { color, width: Some(140) })
-            .write(&report(), &mut out)
-            .unwrap();
+        TableExporter(ExportOptions {
+            color,
+            width: Some(140),
+        })
+        .write(&report(), &mut out)
+        .unwrap();
         String::from_utf8(out).unwrap()
     }
 
     #[test]
     fn snapshot_plain() {
         let text = render(false);
-        assert!(!text.contains('\x1b'), "no escapes without colour, none from devices");
+        assert!(
+            !text.contains('\x1b'),
+            "no escapes without colour, none from devices"
+        );
         insta::assert_snapshot!(text);
     }
 
@@ -163,6 +175,9 @@ mod tests {
         assert!(text.contains("\x1b["));
         // The device's own escape is still defused.
         assert!(text.contains("A0\\u{1"), "{text}");
-        assert!(!text.contains("A0\x1b"), "the raw device escape must not pass");
+        assert!(
+            !text.contains("A0\x1b"),
+            "the raw device escape must not pass"
+        );
     }
 }

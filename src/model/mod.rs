@@ -29,7 +29,9 @@ pub struct Report {
 impl Report {
     /// A device is interesting when it is (or serves) a camera.
     pub fn found_cameras(&self) -> bool {
-        self.devices.iter().any(|d| d.is_camera || !d.streams.is_empty())
+        self.devices
+            .iter()
+            .any(|d| d.is_camera || !d.streams.is_empty())
     }
 }
 

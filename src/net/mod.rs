@@ -59,9 +59,14 @@ pub enum ConnectOutcome {
 pub fn classify_connect_error(e: io::Error) -> ConnectOutcome {
     match e.raw_os_error() {
         Some(libc::ECONNREFUSED) => ConnectOutcome::Refused,
-        Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::EADDRNOTAVAIL | libc::EAGAIN | libc::ENOMEM) => {
-            ConnectOutcome::Transient(e)
-        }
+        Some(
+            libc::EMFILE
+            | libc::ENFILE
+            | libc::ENOBUFS
+            | libc::EADDRNOTAVAIL
+            | libc::EAGAIN
+            | libc::ENOMEM,
+        ) => ConnectOutcome::Transient(e),
         Some(libc::EHOSTUNREACH | libc::ENETUNREACH | libc::EHOSTDOWN | libc::ENETDOWN) => {
             ConnectOutcome::Unreachable(e)
         }
@@ -104,9 +109,9 @@ pub async fn connect_stream(addr: SocketAddr, timeout: Duration) -> Result<TcpSt
             addr,
             source: io::Error::from(io::ErrorKind::ConnectionRefused),
         }),
-        ConnectOutcome::Unreachable(e) | ConnectOutcome::Transient(e) | ConnectOutcome::Failed(e) => {
-            Err(NetError::Connect { addr, source: e })
-        }
+        ConnectOutcome::Unreachable(e)
+        | ConnectOutcome::Transient(e)
+        | ConnectOutcome::Failed(e) => Err(NetError::Connect { addr, source: e }),
     }
 }
 
@@ -125,19 +130,37 @@ mod tests {
     #[test]
     fn errno_classification() {
         let e = |n| io::Error::from_raw_os_error(n);
-        assert!(matches!(classify_connect_error(e(libc::ECONNREFUSED)), ConnectOutcome::Refused));
-        assert!(matches!(classify_connect_error(e(libc::EMFILE)), ConnectOutcome::Transient(_)));
-        assert!(matches!(classify_connect_error(e(libc::EHOSTUNREACH)), ConnectOutcome::Unreachable(_)));
-        assert!(matches!(classify_connect_error(e(libc::EACCES)), ConnectOutcome::Failed(_)));
+        assert!(matches!(
+            classify_connect_error(e(libc::ECONNREFUSED)),
+            ConnectOutcome::Refused
+        ));
+        assert!(matches!(
+            classify_connect_error(e(libc::EMFILE)),
+            ConnectOutcome::Transient(_)
+        ));
+        assert!(matches!(
+            classify_connect_error(e(libc::EHOSTUNREACH)),
+            ConnectOutcome::Unreachable(_)
+        ));
+        assert!(matches!(
+            classify_connect_error(e(libc::EACCES)),
+            ConnectOutcome::Failed(_)
+        ));
     }
 
     #[tokio::test]
     async fn loopback_open_and_closed() {
         let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = l.local_addr().unwrap();
-        assert!(matches!(connect(addr, Duration::from_secs(2)).await, ConnectOutcome::Open(_)));
+        assert!(matches!(
+            connect(addr, Duration::from_secs(2)).await,
+            ConnectOutcome::Open(_)
+        ));
         drop(l);
-        assert!(matches!(connect(addr, Duration::from_secs(2)).await, ConnectOutcome::Refused));
+        assert!(matches!(
+            connect(addr, Duration::from_secs(2)).await,
+            ConnectOutcome::Refused
+        ));
     }
 }
 

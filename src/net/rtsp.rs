@@ -79,10 +79,16 @@ impl RtspClient {
             req.push_str("\r\n");
         }
         req.push_str("\r\n");
-        let what = format!("RTSP {method} {url}");
+        self.send(req.as_bytes(), format!("RTSP {method} {url}"))
+            .await
+    }
+
+    /// Send raw request bytes and read one reply, under the client's deadline. `what` names the
+    /// request in errors.
+    pub async fn send(&mut self, req: &[u8], what: String) -> Result<Reply, NetError> {
         let addr = self.addr;
         let timeout = self.timeout;
-        match tokio::time::timeout(timeout, self.exchange(req.as_bytes(), &what)).await {
+        match tokio::time::timeout(timeout, self.exchange(req, &what)).await {
             Ok(r) => r,
             Err(_) => Err(NetError::Timeout {
                 addr,
@@ -161,6 +167,27 @@ impl RtspClient {
     }
 }
 
+/// `GET path HTTP/1.0` on a fresh connection; returns the reply head (and a body only if it declares
+/// its length). HTTP/1.0 with `Connection: close` keeps old camera web servers simple.
+pub async fn http_get(
+    addr: SocketAddr,
+    path: &str,
+    connect_timeout: Duration,
+    timeout: Duration,
+) -> Result<Reply, NetError> {
+    let mut client = RtspClient::connect(addr, connect_timeout, timeout).await?;
+    let host = match addr {
+        SocketAddr::V4(a) => format!("{}:{}", a.ip(), a.port()),
+        SocketAddr::V6(a) => format!("[{}]:{}", a.ip(), a.port()),
+    };
+    let req = format!(
+        "GET {path} HTTP/1.0\r\nHost: {host}\r\nUser-Agent: {USER_AGENT}\r\nAccept: */*\r\nConnection: close\r\n\r\n"
+    );
+    client
+        .send(req.as_bytes(), format!("HTTP GET {path}"))
+        .await
+}
+
 /// `rtsp://host:port/path` for an address (IPv6 in brackets), path starting with `/`.
 pub fn url(addr: SocketAddr, path: &str) -> String {
     let path = if path.starts_with('/') {
@@ -208,7 +235,11 @@ mod tests {
         let r = c.request("OPTIONS", &url(addr, "/"), &[]).await.unwrap();
         assert_eq!(r.head.header("public"), Some("OPTIONS, DESCRIBE"));
         let r = c
-            .request("DESCRIBE", &url(addr, "/x"), &[("Accept", "application/sdp")])
+            .request(
+                "DESCRIBE",
+                &url(addr, "/x"),
+                &[("Accept", "application/sdp")],
+            )
             .await
             .unwrap();
         assert_eq!(r.body, b"v=0\r\n");
@@ -220,7 +251,10 @@ mod tests {
         let mut c = RtspClient::connect(addr, Duration::from_secs(1), Duration::from_secs(2))
             .await
             .unwrap();
-        let e = c.request("OPTIONS", &url(addr, "/"), &[]).await.unwrap_err();
+        let e = c
+            .request("OPTIONS", &url(addr, "/"), &[])
+            .await
+            .unwrap_err();
         assert!(matches!(e, NetError::Timeout { .. }), "{e}");
         assert!(e.to_string().contains("RTSP OPTIONS"), "{e}");
         assert!(e.to_string().contains("2s"), "{e}");
@@ -232,7 +266,10 @@ mod tests {
         let mut c = RtspClient::connect(addr, Duration::from_secs(1), Duration::from_secs(1))
             .await
             .unwrap();
-        let e = c.request("DESCRIBE", &url(addr, "/"), &[]).await.unwrap_err();
+        let e = c
+            .request("DESCRIBE", &url(addr, "/"), &[])
+            .await
+            .unwrap_err();
         assert!(matches!(e, NetError::TooLarge { .. }));
     }
 

@@ -217,7 +217,9 @@ mod tests {
     fn stripes_spread_consecutive_hosts() {
         let mut seen = std::collections::HashSet::new();
         for i in 0..256u32 {
-            seen.insert(stripe(&IpAddr::from(std::net::Ipv4Addr::from(0x0a00_0000 + i))));
+            seen.insert(stripe(&IpAddr::from(std::net::Ipv4Addr::from(
+                0x0a00_0000 + i,
+            ))));
         }
         assert!(seen.len() > 240, "{}", seen.len());
     }

@@ -24,16 +24,14 @@ pub fn parse_challenges(value: &str) -> Vec<Challenge> {
     while !rest.is_empty() && out.len() < MAX_CHALLENGES {
         rest = rest.trim_start_matches([',', ' ', '\t']);
         // A token followed by whitespace or end, not by '=', starts a new challenge.
-        let tok_end = rest
-            .find(|c: char| c == ' ' || c == '\t' || c == ',' || c == '=')
-            .unwrap_or(rest.len());
+        let tok_end = rest.find([' ', '\t', ',', '=']).unwrap_or(rest.len());
         let (tok, after) = rest.split_at(tok_end);
         if tok.is_empty() {
             break;
         }
-        if after.starts_with('=') {
+        if let Some(param) = after.strip_prefix('=') {
             // auth-param of the current challenge.
-            let (val, next) = take_value(&after[1..]);
+            let (val, next) = take_value(param);
             if let Some(ch) = out.last_mut() {
                 match tok.to_ascii_lowercase().as_str() {
                     "realm" => ch.realm = Some(val),

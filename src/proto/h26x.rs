@@ -45,7 +45,10 @@ pub fn h264_from_hex(hex: &str) -> ProfileLevel {
     let (Some(p), Some(c), Some(l)) = (byte(0), byte(2), byte(4)) else {
         return (None, None);
     };
-    (h264_profile_name(p, c).map(str::to_string), Some(h264_level(l)))
+    (
+        h264_profile_name(p, c).map(str::to_string),
+        Some(h264_level(l)),
+    )
 }
 
 /// H.265 profile name from `general_profile_idc`.
@@ -105,8 +108,14 @@ mod tests {
 
     #[test]
     fn constrained_baseline_and_high() {
-        assert_eq!(from_rfc6381("avc1.42C016").0.as_deref(), Some("constrained baseline"));
-        assert_eq!(h264_from_hex("640029"), (Some("high".into()), Some("4.1".into())));
+        assert_eq!(
+            from_rfc6381("avc1.42C016").0.as_deref(),
+            Some("constrained baseline")
+        );
+        assert_eq!(
+            h264_from_hex("640029"),
+            (Some("high".into()), Some("4.1".into()))
+        );
         assert_eq!(h264_from_hex("42001e").1.as_deref(), Some("3"));
     }
 
@@ -121,7 +130,16 @@ mod tests {
 
     #[test]
     fn junk() {
-        for s in ["", "avc1", "avc1.zz", "avc1.4D40", "hvc1.x.y.z", "hvc1.1.6.L", "mp4a.40.2", "avc1.é1234"] {
+        for s in [
+            "",
+            "avc1",
+            "avc1.zz",
+            "avc1.4D40",
+            "hvc1.x.y.z",
+            "hvc1.1.6.L",
+            "mp4a.40.2",
+            "avc1.é1234",
+        ] {
             let _ = from_rfc6381(s);
         }
         assert_eq!(from_rfc6381("mp4a.40.2"), (None, None));

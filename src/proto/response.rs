@@ -113,7 +113,7 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<(ResponseHead, usize)>, ResponseE
     } else {
         return Err(ResponseError::NotAResponse(truncate(status_line)));
     };
-    let mut parts = rest.splitn(3, |c: char| c == ' ' || c == '\t');
+    let mut parts = rest.splitn(3, [' ', '\t']);
     let version = parts.next().unwrap_or_default().to_string();
     let code = parts.next().unwrap_or_default().trim();
     let status = code

@@ -235,7 +235,8 @@ mod tests {
     #[test]
     fn bom_cr_only_leading_space_latin1() {
         // Variants that make retina's strict parser fail DESCRIBE (shared/CRATES.md §1.5).
-        let mut sdp = b"\xEF\xBB\xBFv=0\rs=C\xe1mara\r c=IN IP4 0.0.0.0\rc=IN IP4 0.0.0.0\r".to_vec();
+        let mut sdp =
+            b"\xEF\xBB\xBFv=0\rs=C\xe1mara\r c=IN IP4 0.0.0.0\rc=IN IP4 0.0.0.0\r".to_vec();
         sdp.extend_from_slice(b" m=video 0 RTP/AVP 96\r a=rtpmap:96 H265/90000\r");
         let sd = parse(&sdp);
         assert_eq!(sd.name.as_deref(), Some("C\u{fffd}mara"));
@@ -249,7 +250,15 @@ mod tests {
             sdp.push_str("m=video 0 RTP/AVP 96\na=rtpmap:96 H264/90000\n");
         }
         assert_eq!(parse(sdp.as_bytes()).media.len(), MAX_MEDIA);
-        for junk in [&b""[..], b"=", b"m=", b"a=rtpmap:", b"a=rtpmap:96", b"m=video x y z", b"\xff\xfe"] {
+        for junk in [
+            &b""[..],
+            b"=",
+            b"m=",
+            b"a=rtpmap:",
+            b"a=rtpmap:96",
+            b"m=video x y z",
+            b"\xff\xfe",
+        ] {
             let _ = parse(junk);
         }
     }

@@ -1,4 +1,5 @@
-//! Pure classification of RTSP replies: the service facts from `OPTIONS`, the auth scheme from challenges.
+//! Pure classification of RTSP and HTTP reply heads (they share header syntax): service facts from a
+//! reply (`Server`, `Public`), and the auth scheme and realm from its challenges.
 
 use crate::model::{AuthScheme, Protocol, Service, Transport};
 use crate::proto::auth::{Challenge, parse_challenges};
@@ -76,7 +77,10 @@ mod tests {
         let s = service(554, Protocol::Rtsp, &h);
         assert_eq!(s.server.as_deref(), Some("GStreamer RTSP server"));
         assert_eq!(s.auth, AuthScheme::None);
-        assert_eq!(s.methods, ["OPTIONS", "DESCRIBE", "PLAY", "SETUP", "TEARDOWN"]);
+        assert_eq!(
+            s.methods,
+            ["OPTIONS", "DESCRIBE", "PLAY", "SETUP", "TEARDOWN"]
+        );
     }
 
     #[test]

@@ -1,0 +1,64 @@
+//! Describe one RTSP URL with camscan's library: codec, resolution, fps, audio, auth.
+//!
+//! ```text
+//! cargo run --example describe -- rtsp://127.0.0.11:554/Streaming/Channels/101
+//! ```
+//! Prints the stream as JSON (the same object a scan reports). Only point it at a device you may
+//! probe.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)] // an example program talks to its user
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use camscan::analyze::rtsp::{RtspSettings, describe_stream};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let Some(arg) = std::env::args().nth(1) else {
+        eprintln!("usage: describe rtsp://HOST[:PORT]/PATH");
+        return ExitCode::from(2);
+    };
+    let url = match url::Url::parse(&arg) {
+        Ok(u) if u.scheme() == "rtsp" && u.host_str().is_some() => u,
+        _ => {
+            eprintln!("not an rtsp:// URL: {arg}");
+            return ExitCode::from(2);
+        }
+    };
+    let host = url.host_str().unwrap_or_default();
+    let port = url.port().unwrap_or(554);
+    let addr: SocketAddr = match (host.trim_matches(['[', ']']), port).to_socket_addrs() {
+        Ok(mut a) => match a.next() {
+            Some(a) => a,
+            None => return fail("no address for host"),
+        },
+        Err(e) => return fail(&e.to_string()),
+    };
+    let mut path = url.path().to_string();
+    if let Some(q) = url.query() {
+        path.push('?');
+        path.push_str(q);
+    }
+    let settings = RtspSettings {
+        connect_timeout: Duration::from_secs(2),
+        timeout: Duration::from_secs(5),
+        paths: vec![],
+    };
+    match describe_stream(addr, &path, &settings).await {
+        Ok((stream, note)) => {
+            println!("{}", serde_json::to_string_pretty(&stream).unwrap_or_default());
+            if let Some(n) = note {
+                eprintln!("note: {n}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e.to_string()),
+    }
+}
+
+fn fail(msg: &str) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(1)
+}

@@ -1,0 +1,367 @@
+//! The command line as an operator meets it: bad input, precedence of flags, env and config file,
+//! exit codes, output files, signals and closed pipes. Servers here are CPython's http.server and
+//! small loopback listeners of our own; no privileges needed.
+
+mod common;
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::schema::Report;
+use common::{camscan, free_port, run, stderr, stdout};
+
+const LIMIT: Duration = Duration::from_secs(30);
+
+/// One line on stderr naming the problem, exit code 2, nothing on stdout.
+fn assert_usage_error(args: &[&str], expect: &str) {
+    let out = run(camscan().args(args), LIMIT);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+    assert!(stdout(&out).is_empty(), "{args:?} printed results");
+    assert!(
+        err.contains(expect),
+        "{args:?}: expected {expect:?} in {err:?}"
+    );
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "{args:?}: not one line: {err:?}"
+    );
+}
+
+#[test]
+fn bad_input_gets_one_clear_line_and_exit_2() {
+    assert_usage_error(
+        &["scan", "192.168.1.0/33"],
+        "invalid target \"192.168.1.0/33\"",
+    );
+    assert_usage_error(
+        &["scan", "10.0.0.9-10.0.0.1"],
+        "range end is before its start",
+    );
+    assert_usage_error(
+        &["scan", "-p", "80,70000", "127.0.0.1"],
+        "invalid port list",
+    );
+    assert_usage_error(
+        &["scan", "-p", "90-80", "127.0.0.1"],
+        "ends before it starts",
+    );
+    assert_usage_error(&["scan", "--timeout", "soon", "127.0.0.1"], "for timeout");
+    assert_usage_error(
+        &["scan", "--targets-file", "/nonexistent/targets.txt"],
+        "cannot read /nonexistent/targets.txt",
+    );
+    assert_usage_error(
+        &["scan", "--config", "/nonexistent/c.yaml", "127.0.0.1"],
+        "cannot read /nonexistent/c.yaml",
+    );
+    assert_usage_error(&["scan"], "no targets");
+    assert_usage_error(&["scan", "10.0.0.0/15"], "--allow-large");
+    assert_usage_error(&["scan", "8.8.8.0/30"], "--allow-public");
+    assert_usage_error(
+        &["scan", "-o", "/nonexistent/dir/out.json", "127.0.0.1"],
+        "/nonexistent/dir/out.json",
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad_yaml = dir.path().join("bad.yaml");
+    std::fs::write(&bad_yaml, "ports: [554\n").unwrap();
+    assert_usage_error(
+        &["scan", "--config", bad_yaml.to_str().unwrap(), "127.0.0.1"],
+        "invalid config file",
+    );
+    let typo = dir.path().join("typo.yaml");
+    std::fs::write(&typo, "prots: [554]\n").unwrap();
+    assert_usage_error(
+        &["scan", "--config", typo.to_str().unwrap(), "127.0.0.1"],
+        "unknown field `prots`",
+    );
+}
+
+#[test]
+fn version_and_help() {
+    let out = run(camscan().arg("--version"), LIMIT);
+    assert_eq!(
+        stdout(&out).trim(),
+        format!("camscan {}", env!("CARGO_PKG_VERSION"))
+    );
+    let out = run(camscan().args(["scan", "--help"]), LIMIT);
+    let help = stdout(&out);
+    for flag in [
+        "--targets-file",
+        "--exclude",
+        "--ports",
+        "--connect-timeout",
+        "--timeout",
+        "--concurrency",
+        "--format",
+        "--output",
+        "--config",
+        "--color",
+        "--allow-large",
+        "--allow-public",
+        "CAMSCAN_PORTS",
+    ] {
+        assert!(help.contains(flag), "help lacks {flag}");
+    }
+    assert!(help.contains("[default: 1s]"), "help states defaults");
+}
+
+#[test]
+fn nothing_found_exits_1_with_an_empty_inventory() {
+    let port = free_port("127.0.0.1");
+    let out = run(
+        camscan().args([
+            "scan",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "--format",
+            "json",
+        ]),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: Report = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(report.devices.is_empty());
+    assert!(report.complete);
+}
+
+#[test]
+fn host_names_are_resolved_and_kept() {
+    // localhost resolves from /etc/hosts: no packet leaves the machine.
+    let port = free_port("127.0.0.1");
+    let _web = common::http_server("127.0.0.1", port);
+    let out = run(
+        camscan().args([
+            "scan",
+            "localhost",
+            "-p",
+            &port.to_string(),
+            "--format",
+            "json",
+        ]),
+        LIMIT,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a web site is not a camera: {}",
+        stderr(&out)
+    );
+    let report: Report = serde_json::from_str(&stdout(&out)).unwrap();
+    let d = report.device("127.0.0.1");
+    assert_eq!(d.hostname.as_deref(), Some("localhost"));
+    assert_eq!(d.services[0].protocol, "http");
+    assert!(!d.is_camera);
+}
+
+/// flags > env > config file > defaults, shown on which port gets scanned.
+#[test]
+fn precedence_flag_env_file() {
+    let a = free_port("127.0.0.1");
+    let b = free_port("127.0.0.1");
+    let c = free_port("127.0.0.1");
+    let _wa = common::http_server("127.0.0.1", a);
+    let _wb = common::http_server("127.0.0.1", b);
+    let _wc = common::http_server("127.0.0.1", c);
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.yaml");
+    std::fs::write(
+        &cfg,
+        format!("targets: [127.0.0.1]\nports: [{a}]\nformat: json\n"),
+    )
+    .unwrap();
+    let ports = |out: &std::process::Output| -> Vec<u16> {
+        let r: Report =
+            serde_json::from_str(&stdout(out)).unwrap_or_else(|e| panic!("{e}: {}", stderr(out)));
+        r.devices
+            .iter()
+            .flat_map(|d| d.open_ports.clone())
+            .collect()
+    };
+    let cfg_s = cfg.to_str().unwrap();
+    let out = run(camscan().args(["scan", "--config", cfg_s]), LIMIT);
+    assert_eq!(ports(&out), [a], "file over defaults");
+    let out = run(
+        camscan()
+            .args(["scan", "--config", cfg_s])
+            .env("CAMSCAN_PORTS", b.to_string()),
+        LIMIT,
+    );
+    assert_eq!(ports(&out), [b], "env over file");
+    let out = run(
+        camscan()
+            .args(["scan", "--config", cfg_s, "-p", &c.to_string()])
+            .env("CAMSCAN_PORTS", b.to_string()),
+        LIMIT,
+    );
+    assert_eq!(ports(&out), [c], "flag over env");
+    let out = run(camscan().args(["scan"]).env("CAMSCAN_CONFIG", cfg_s), LIMIT);
+    assert_eq!(ports(&out), [a], "CAMSCAN_CONFIG names the file");
+}
+
+#[test]
+fn output_file_and_csv_format() {
+    let port = free_port("127.0.0.1");
+    let _web = common::http_server("127.0.0.1", port);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inventory.csv");
+    let out = run(
+        camscan().args([
+            "scan",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-f",
+            "csv",
+            "-o",
+            path.to_str().unwrap(),
+        ]),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).is_empty(),
+        "results go to the file, not stdout"
+    );
+    let text = common::read(&path);
+    assert!(text.starts_with("ip,mac,hostname,"), "{text}");
+    assert!(
+        text.contains(&format!("127.0.0.1,,,,,false,{port},{port}/http")),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temp file left"
+    );
+}
+
+/// A peer that accepts connections and never says anything.
+fn tarpit() -> (TcpListener, u16) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    let l2 = l.try_clone().unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in l2.incoming().take(64) {
+            held.push(s);
+        }
+    });
+    (l, port)
+}
+
+fn interrupt_mid_scan(signal: &str, expect_code: i32) {
+    let (_l, port) = tarpit();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("partial.json");
+    let mut child = camscan()
+        .args([
+            "scan",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "--timeout",
+            "30s",
+            "-f",
+            "json",
+            "-o",
+        ])
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The probe finds the port at once; detection then waits on the silent peer.
+    std::thread::sleep(Duration::from_millis(1500));
+    let status = std::process::Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let start = Instant::now();
+    let out = loop {
+        if let Some(_s) = child.try_wait().unwrap() {
+            break child.wait_with_output().unwrap();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "camscan ignored {signal}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(out.status.code(), Some(expect_code), "{}", stderr(&out));
+    let report: Report = serde_json::from_str(&common::read(&path)).unwrap();
+    assert!(!report.complete, "an interrupted scan says so");
+    assert_eq!(
+        report.device("127.0.0.1").open_ports,
+        [port],
+        "what was found is kept"
+    );
+}
+
+#[test]
+fn ctrl_c_writes_partial_results_and_exits_130() {
+    interrupt_mid_scan("-INT", 130);
+}
+
+#[test]
+fn sigterm_writes_partial_results_and_exits_143() {
+    interrupt_mid_scan("-TERM", 143);
+}
+
+#[test]
+fn closed_stdout_pipe_exits_quietly() {
+    let port = free_port("127.0.0.1");
+    let _web = common::http_server("127.0.0.1", port);
+    let mut child = camscan()
+        .args(["scan", "127.0.0.1", "-p", &port.to_string(), "-f", "csv"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader is gone, as with `| head -0`
+    let out = child.wait_with_output().unwrap();
+    let err = stderr(&out);
+    assert!(
+        !err.contains("panicked") && !err.contains("Broken pipe"),
+        "{err}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn targets_file_with_comments_and_excludes() {
+    let port = free_port("127.0.0.1");
+    let _web = common::http_server("127.0.0.1", port);
+    let _web2 = common::http_server("127.0.0.2", port);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("targets.txt");
+    let mut f = std::fs::File::create(&file).unwrap();
+    writeln!(f, "# lab\n127.0.0.1-3   # three hosts\n\n").unwrap();
+    let out = run(
+        camscan().args([
+            "scan",
+            "--targets-file",
+            file.to_str().unwrap(),
+            "--exclude",
+            "127.0.0.2",
+            "-p",
+            &port.to_string(),
+            "-f",
+            "json",
+        ]),
+        LIMIT,
+    );
+    let report: Report = serde_json::from_str(&stdout(&out)).unwrap();
+    let ips: Vec<&str> = report.devices.iter().map(|d| d.ip.as_str()).collect();
+    assert_eq!(
+        ips,
+        ["127.0.0.1"],
+        "127.0.0.2 excluded, 127.0.0.3 has nothing"
+    );
+}

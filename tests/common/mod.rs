@@ -1,0 +1,179 @@
+//! Test harness shared by the integration tests: real servers on loopback addresses, the camscan
+//! binary, and a typed copy of the JSON contract.
+//!
+//! Servers are started once per test binary (a `OnceLock`) and exit by themselves when their stdin
+//! reaches EOF, which happens when the test process ends, so nothing outlives a test run. Every
+//! address used is in 127.0.0.0/8.
+
+#![allow(dead_code)]
+
+pub mod schema;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A server process that lives as long as this handle (or the test process).
+pub struct Server {
+    pub child: Child,
+    _stdin: ChildStdin,
+    /// Lines the server printed on stdout after READY (e.g. `AUTHFAIL 127.0.0.13:8554`).
+    pub lines: Arc<Mutex<Vec<String>>>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn root_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Tests that bind port 554 need root (the project's test command runs them as root).
+pub fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .map(|l| l.split_whitespace().nth(2) == Some("0"))
+        })
+        .unwrap_or(false)
+}
+
+/// Start `program args...` with a stdin pipe and wait (at most `wait`) for it to print READY.
+pub fn start(program: &str, args: &[&str], wait: Duration) -> Server {
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("cannot start {program}: {e} (run scripts/test to install test servers)")
+        });
+    let stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let sink = lines.clone();
+    std::thread::spawn(move || {
+        let mut ready = Some(ready_tx);
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.trim() == "READY" {
+                if let Some(tx) = ready.take() {
+                    let _ = tx.send(());
+                }
+            } else {
+                sink.lock().unwrap().push(line);
+            }
+        }
+    });
+    let deadline = Instant::now() + wait;
+    loop {
+        if ready_rx.recv_timeout(Duration::from_millis(100)).is_ok() {
+            break;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("{program} {args:?} exited with {status} before READY");
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{program} {args:?} not READY within {wait:?}");
+        }
+    }
+    Server {
+        child,
+        _stdin: stdin,
+        lines,
+    }
+}
+
+/// GStreamer RTSP servers described by `config` (see tests/servers/rtsp_server.py).
+pub fn rtsp_servers(config: &serde_json::Value) -> Server {
+    let dir = std::env::temp_dir().join(format!("camscan-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("rtsp-{}.json", rand_suffix()));
+    std::fs::write(&path, serde_json::to_vec_pretty(config).unwrap()).unwrap();
+    let script = root_dir().join("tests/servers/rtsp_server.py");
+    start(
+        "/usr/bin/python3",
+        &[script.to_str().unwrap(), path.to_str().unwrap()],
+        Duration::from_secs(30),
+    )
+}
+
+/// CPython's http.server on `address:port`.
+pub fn http_server(address: &str, port: u16) -> Server {
+    let script = root_dir().join("tests/servers/http_server.py");
+    start(
+        "/usr/bin/python3",
+        &[script.to_str().unwrap(), address, &port.to_string()],
+        Duration::from_secs(10),
+    )
+}
+
+fn rand_suffix() -> u64 {
+    use std::hash::BuildHasher;
+    std::collections::hash_map::RandomState::new().hash_one(Instant::now())
+}
+
+/// The camscan binary under test, with a clean environment for its own variables.
+pub fn camscan() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_camscan"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("CAMSCAN_") || k == "RUST_LOG" || k == "NO_COLOR" {
+            c.env_remove(k);
+        }
+    }
+    c.stdin(Stdio::null());
+    c
+}
+
+/// Run camscan with `args`; panic with its stderr if it does not finish within `limit`.
+pub fn run(cmd: &mut Command, limit: Duration) -> Output {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("camscan runs");
+    let deadline = Instant::now() + limit;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!(
+                "camscan did not finish within {limit:?}; stderr:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("stdout is UTF-8")
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A loopback TCP port nobody listens on (bound then released).
+pub fn free_port(ip: &str) -> u16 {
+    std::net::TcpListener::bind((ip, 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}

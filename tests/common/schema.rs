@@ -1,0 +1,122 @@
+//! The JSON output contract (README "JSON output", schema_version 1), written out independently of the
+//! library's own types: if a field the README promises is renamed or retyped, parsing here fails.
+//! Extra fields are allowed (the contract only grows).
+
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub camscan_version: String,
+    pub started_at: String,
+    pub finished_at: String,
+    pub complete: bool,
+    pub targets: Vec<String>,
+    pub devices: Vec<Device>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Device {
+    pub ip: String,
+    pub mac: Option<String>,
+    pub hostname: Option<String>,
+    pub vendor: Option<String>,
+    pub model: Option<String>,
+    pub firmware: Option<String>,
+    pub serial: Option<String>,
+    pub name: Option<String>,
+    pub is_camera: bool,
+    pub discovered_by: Vec<String>,
+    pub open_ports: Vec<u16>,
+    pub services: Vec<Service>,
+    pub streams: Vec<Stream>,
+    pub errors: Vec<Failure>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Service {
+    pub port: u16,
+    pub transport: String,
+    pub protocol: String,
+    pub server: Option<String>,
+    pub auth: Auth,
+}
+
+#[derive(Debug, Deserialize, PartialEq, Eq, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+pub enum Auth {
+    None,
+    Basic,
+    Digest,
+    Unknown,
+}
+
+#[derive(Debug, Deserialize, PartialEq, Eq, Clone, Copy)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Ok,
+    AuthRequired,
+    AuthFailed,
+    NotFound,
+    Error,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Stream {
+    pub url: String,
+    pub protocol: String,
+    pub auth: Auth,
+    pub status: Status,
+    pub verified: bool,
+    pub video: Option<Video>,
+    pub audio: Option<Audio>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Video {
+    pub codec: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub fps: Option<f64>,
+    pub profile: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Audio {
+    pub codec: String,
+    pub sample_rate: Option<u32>,
+    pub channels: Option<u16>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Failure {
+    pub stage: String,
+    pub port: Option<u16>,
+    pub message: String,
+}
+
+impl Report {
+    pub fn device(&self, ip: &str) -> &Device {
+        self.devices.iter().find(|d| d.ip == ip).unwrap_or_else(|| {
+            panic!(
+                "no device {ip} in {:#?}",
+                self.devices.iter().map(|d| &d.ip).collect::<Vec<_>>()
+            )
+        })
+    }
+}
+
+impl Device {
+    pub fn stream(&self, url: &str) -> &Stream {
+        self.streams
+            .iter()
+            .find(|s| s.url == url)
+            .unwrap_or_else(|| {
+                panic!(
+                    "no stream {url} on {}: {:#?}",
+                    self.ip,
+                    self.streams.iter().map(|s| &s.url).collect::<Vec<_>>()
+                )
+            })
+    }
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/python3
+"""A plain web site for camscan's negative tests: CPython's http.server on one loopback address.
+
+Usage: http_server.py ADDRESS PORT
+Prints READY once listening; exits when stdin reaches EOF (the test harness holds the pipe), so it dies
+with the test process. Serves a small index page with a title and nothing camera-like.
+"""
+
+import http.server
+import os
+import sys
+import tempfile
+import threading
+
+
+def main():
+    address, port = sys.argv[1], int(sys.argv[2])
+    root = tempfile.mkdtemp(prefix="camscan-http-")
+    with open(os.path.join(root, "index.html"), "w") as f:
+        f.write("<!doctype html><html><head><title>Plain site</title></head>"
+                "<body><p>Nothing to see here.</p></body></html>\n")
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *a, **kw):
+            super().__init__(*a, directory=root, **kw)
+
+        def log_message(self, fmt, *args):
+            sys.stderr.write("http_server: " + (fmt % args) + "\n")
+
+    server = http.server.ThreadingHTTPServer((address, port), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    print("READY", flush=True)
+    sys.stdin.read()  # EOF: the harness is gone
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
