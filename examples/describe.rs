@@ -48,7 +48,10 @@ async fn main() -> ExitCode {
     };
     match describe_stream(addr, &path, &settings).await {
         Ok((stream, note)) => {
-            println!("{}", serde_json::to_string_pretty(&stream).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&stream).unwrap_or_default()
+            );
             if let Some(n) = note {
                 eprintln!("note: {n}");
             }

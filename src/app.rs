@@ -52,7 +52,8 @@ pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
 }
 
 /// Run a scan to the end (or to a signal) and write the report. Returns the exit code.
-pub async fn run(cfg: ScanConfig) -> Result<u8, Error> {
+/// `progress`: draw a progress bar on stderr (only drawn when stderr is a terminal).
+pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
     let started = Instant::now();
     let started_at = jiff::Timestamp::now();
     if cfg.targets.is_empty() {
@@ -118,6 +119,7 @@ pub async fn run(cfg: ScanConfig) -> Result<u8, Error> {
         probe::run(&set, &ports, &probe_settings, open_tx, probe_stats).await;
     });
     let dispatcher = tokio::spawn(dispatch(open_rx, ev_tx, rtsp_settings));
+    let bar = progress.then(|| progress_bar(stats.clone()));
 
     let mut interrupted: Option<u8> = None;
     let mut sigterm = sigterm_stream();
@@ -130,6 +132,10 @@ pub async fn run(cfg: ScanConfig) -> Result<u8, Error> {
             _ = tokio::signal::ctrl_c() => { interrupted = Some(exit::SIGINT); break; }
             _ = recv_sigterm(&mut sigterm) => { interrupted = Some(exit::SIGTERM); break; }
         }
+    }
+    if let Some((bar, task)) = bar {
+        task.abort();
+        bar.finish_and_clear();
     }
     if interrupted.is_some() {
         tracing::warn!(
@@ -169,6 +175,32 @@ pub async fn run(cfg: ScanConfig) -> Result<u8, Error> {
         None if report.found_cameras() => exit::FOUND,
         None => exit::NOTHING,
     })
+}
+
+/// A progress bar over probes on stderr, refreshed by a task; hidden when stderr is not a terminal.
+fn progress_bar(stats: Arc<ProbeStats>) -> (indicatif::ProgressBar, tokio::task::JoinHandle<()>) {
+    let bar = indicatif::ProgressBar::with_draw_target(
+        None,
+        indicatif::ProgressDrawTarget::stderr_with_hz(10),
+    );
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} probing [{bar:30}] {pos}/{len} probes, {msg} ({elapsed})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    let b = bar.clone();
+    let task = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(100));
+        loop {
+            tick.tick().await;
+            b.set_length(ProbeStats::get(&stats.total));
+            b.set_position(ProbeStats::get(&stats.done));
+            b.set_message(format!("{} open", ProbeStats::get(&stats.open)));
+        }
+    });
+    (bar, task)
 }
 
 /// Detect and analyse each open port as it arrives, with bounded concurrency.

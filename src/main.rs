@@ -34,7 +34,7 @@ fn main() -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(&camscan::error::Error::Runtime(e)),
     };
-    let result = runtime.block_on(app::run(cfg));
+    let result = runtime.block_on(app::run(cfg, !cli.quiet));
     // Tasks still running after an interrupt are cancelled, not awaited.
     runtime.shutdown_timeout(Duration::from_millis(200));
     match result {

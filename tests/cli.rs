@@ -365,3 +365,33 @@ fn targets_file_with_comments_and_excludes() {
         "127.0.0.2 excluded, 127.0.0.3 has nothing"
     );
 }
+
+/// Under a tiny open-file limit an oversized --concurrency is cut down to what the limit allows,
+/// with a warning, and the scan still finds what is there instead of failing with EMFILE.
+#[test]
+fn tiny_fd_limit_bounds_the_pool() {
+    let port = free_port("127.0.0.1");
+    let _web = common::http_server("127.0.0.5", port);
+    let out = run(
+        std::process::Command::new("prlimit")
+            .args(["--nofile=200:200", "--"])
+            .arg(env!("CARGO_BIN_EXE_camscan"))
+            .args([
+                "scan",
+                "127.0.0.0/24",
+                "-p",
+                &port.to_string(),
+                "--concurrency",
+                "5000",
+                "-f",
+                "json",
+            ])
+            .stdin(Stdio::null()),
+        LIMIT,
+    );
+    let err = stderr(&out);
+    assert!(err.contains("open-file limit (200)"), "{err}");
+    let report: Report = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report.device("127.0.0.5").services[0].protocol, "http");
+    assert_eq!(report.devices.len(), 1);
+}

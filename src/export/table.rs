@@ -32,6 +32,14 @@ fn status_color(s: StreamStatus) -> Color {
 impl Exporter for TableExporter {
     fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let opts = self.0;
+        if report.devices.is_empty() {
+            let note = if report.complete {
+                ""
+            } else {
+                " (scan interrupted)"
+            };
+            return writeln!(out, "No devices found{note}.");
+        }
         let mut t = Table::new();
         t.load_style(UTF8_FULL_CONDENSED);
         t.force_no_tty();
