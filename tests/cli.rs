@@ -395,3 +395,24 @@ fn tiny_fd_limit_bounds_the_pool() {
     assert_eq!(report.device("127.0.0.5").services[0].protocol, "http");
     assert_eq!(report.devices.len(), 1);
 }
+
+/// A peer that accepts and never answers costs one step timeout and is recorded on its device.
+#[test]
+fn tarpit_costs_one_timeout_and_is_recorded() {
+    let (_l, port) = tarpit();
+    let start = Instant::now();
+    let out = run(
+        camscan().args(["scan", "127.0.0.1", "-p", &port.to_string(), "--timeout", "1s", "-f", "json"]),
+        LIMIT,
+    );
+    let took = start.elapsed();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    let report: Report = serde_json::from_str(&stdout(&out)).unwrap();
+    let d = report.device("127.0.0.1");
+    assert!(report.complete);
+    assert_eq!(d.errors.len(), 1, "{:?}", d.errors);
+    assert_eq!(d.errors[0].stage, "detect");
+    assert_eq!(d.errors[0].port, Some(port));
+    assert!(d.errors[0].message.contains("within 1s"), "{}", d.errors[0].message);
+}

@@ -22,7 +22,8 @@ pub enum Detection {
     Http { reply: Reply },
 }
 
-/// Connect to `addr` and find out what it speaks. `Ok(None)`: something we do not recognise.
+/// Connect to `addr` and find out what it speaks. `Ok(None)`: something answered that we do not
+/// recognise. A peer that accepts and then says nothing within `timeout` is an error.
 pub async fn detect(
     addr: SocketAddr,
     connect_timeout: Duration,
@@ -36,8 +37,8 @@ pub async fn detect(
         Ok(r) => Some(r),
         // Another protocol, or one that hangs up on RTSP: ask it in HTTP below.
         Err(NetError::Malformed { .. } | NetError::Closed { .. } | NetError::Io { .. }) => None,
-        // Silent: not ours (yet), and not worth a second timeout.
-        Err(NetError::Timeout { .. }) => return Ok(None),
+        // Silent (a tarpit, or a protocol that waits for its own greeting): recorded on the device as
+        // an error, and not worth a second timeout.
         Err(e) => return Err(e),
     };
     drop(client);
