@@ -27,7 +27,12 @@ def main():
         def log_message(self, fmt, *args):
             sys.stderr.write("http_server: " + (fmt % args) + "\n")
 
-    server = http.server.ThreadingHTTPServer((address, port), Handler)
+    class Server(http.server.ThreadingHTTPServer):
+        def handle_error(self, request, client_address):
+            # Scanners close with RST (camscan's probes do): not worth a traceback.
+            sys.stderr.write("http_server: connection from %s ended abruptly\n" % (client_address,))
+
+    server = Server((address, port), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     print("READY", flush=True)
     sys.stdin.read()  # EOF: the harness is gone
