@@ -41,11 +41,7 @@ async fn main() -> ExitCode {
         path.push('?');
         path.push_str(q);
     }
-    let settings = RtspSettings {
-        connect_timeout: Duration::from_secs(2),
-        timeout: Duration::from_secs(5),
-        paths: vec![],
-    };
+    let settings = RtspSettings::anonymous(Duration::from_secs(2), Duration::from_secs(5));
     match describe_stream(addr, &path, &settings).await {
         Ok((stream, note)) => {
             println!(

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{Semaphore, mpsc};
 
-use crate::analyze::{paths, rtsp};
+use crate::analyze::budget::AuthBudget;
+use crate::analyze::rtsp;
 use crate::cli::ColorChoice;
 use crate::config::ScanConfig;
 use crate::detect::{self, Detection};
@@ -111,7 +112,11 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
     let rtsp_settings = rtsp::RtspSettings {
         connect_timeout: cfg.connect_timeout,
         timeout: cfg.timeout,
-        paths: paths::candidates(&[]),
+        extra_paths: cfg.extra_paths.clone(),
+        credentials: Arc::new(cfg.credentials.clone()),
+        budget: Arc::new(AuthBudget::new(cfg.auth_budget)),
+        use_auth: !cfg.no_auth,
+        show_credentials: cfg.show_credentials,
     };
     let ports = cfg.ports.clone();
     let probe_stats = stats.clone();

@@ -88,6 +88,25 @@ pub struct ScanArgs {
     /// Read settings from a YAML file (see config.example.yaml); flags and env override it.
     #[arg(long, value_name = "FILE", env = "CAMSCAN_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Credentials to try on devices that ask: a file of `user:password` lines, or
+    /// `SCOPE user:password` to limit a line to an address, CIDR or range; `#` comments.
+    #[arg(long, value_name = "FILE", env = "CAMSCAN_CREDENTIALS")]
+    pub credentials: Option<PathBuf>,
+    /// A user name to try; the password comes from CAMSCAN_PASSWORD, or a prompt on the terminal.
+    #[arg(long, value_name = "NAME", env = "CAMSCAN_USERNAME")]
+    pub username: Option<String>,
+    /// Failed logins allowed per host, shared by every protocol [default: 3, below Hikvision's lock].
+    #[arg(long, value_name = "N", env = "CAMSCAN_AUTH_BUDGET")]
+    pub auth_budget: Option<u32>,
+    /// Never send credentials (non-intrusive mode).
+    #[arg(long, env = "CAMSCAN_NO_AUTH")]
+    pub no_auth: bool,
+    /// Put working credentials into stream URLs in the output (percent-encoded).
+    #[arg(long, env = "CAMSCAN_SHOW_CREDENTIALS")]
+    pub show_credentials: bool,
+    /// Extra RTSP paths to try first, one per line (`#` comments).
+    #[arg(long, value_name = "FILE", env = "CAMSCAN_PATHS")]
+    pub paths: Option<PathBuf>,
     /// Allow scanning more than 65 536 addresses (a /16).
     #[arg(long, env = "CAMSCAN_ALLOW_LARGE")]
     pub allow_large: bool,

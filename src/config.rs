@@ -11,6 +11,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::cli::{ColorChoice, Format, ScanArgs};
+use crate::credentials::{self, Credential};
 use crate::error::Error;
 
 /// Camera ports probed by default: RTSP (554, 8554, 10554, 5554), HTTP/ONVIF (80, 81, 88 Foscam, 443,
@@ -46,6 +47,14 @@ pub struct ScanConfig {
     pub color: ColorChoice,
     pub allow_large: bool,
     pub allow_public: bool,
+    /// Credentials in the order to try them (config list, then file, then username/password).
+    pub credentials: Vec<Credential>,
+    /// Failed logins allowed per host.
+    pub auth_budget: u32,
+    pub no_auth: bool,
+    pub show_credentials: bool,
+    /// RTSP paths tried before the built-in dictionary.
+    pub extra_paths: Vec<String>,
 }
 
 impl Default for ScanConfig {
@@ -64,6 +73,11 @@ impl Default for ScanConfig {
             color: ColorChoice::Auto,
             allow_large: false,
             allow_public: false,
+            credentials: Vec::new(),
+            auth_budget: crate::analyze::budget::DEFAULT_AUTH_BUDGET,
+            no_auth: false,
+            show_credentials: false,
+            extra_paths: Vec::new(),
         }
     }
 }
@@ -120,6 +134,14 @@ pub struct FileConfig {
     pub color: Option<ColorChoice>,
     pub allow_large: Option<bool>,
     pub allow_public: Option<bool>,
+    /// Credential entries, as in a credentials file (`user:password` or `SCOPE user:password`).
+    pub credentials: Option<Vec<String>>,
+    pub credentials_file: Option<PathBuf>,
+    pub auth_budget: Option<u32>,
+    pub no_auth: Option<bool>,
+    pub show_credentials: Option<bool>,
+    pub paths: Option<Vec<String>>,
+    pub paths_file: Option<PathBuf>,
 }
 
 impl FileConfig {
@@ -148,11 +170,21 @@ fn read(path: &Path) -> Result<String, Error> {
 
 impl ScanConfig {
     /// Merge flags/env (`args`), the config file and the defaults; read targets files; validate values.
-    /// `color` is the global flag.
+    /// `color` is the global flag. `password` is the password for `--username` (from CAMSCAN_PASSWORD
+    /// or a prompt, which the caller handles).
     pub fn resolve(
         args: &ScanArgs,
         file: &FileConfig,
         color: Option<ColorChoice>,
+    ) -> Result<Self, Error> {
+        Self::resolve_with_password(args, file, color, None)
+    }
+
+    pub fn resolve_with_password(
+        args: &ScanArgs,
+        file: &FileConfig,
+        color: Option<ColorChoice>,
+        password: Option<&str>,
     ) -> Result<Self, Error> {
         let d = ScanConfig::default();
         let mut targets = if !args.targets.is_empty() {
@@ -195,6 +227,45 @@ impl ScanConfig {
         if retries > 10 {
             return Err(invalid("retries", &retries.to_string(), "at most 10"));
         }
+        let mut creds = Vec::new();
+        for (i, entry) in file.credentials.iter().flatten().enumerate() {
+            creds.push(
+                credentials::parse_entry(entry).map_err(|reason| {
+                    invalid("credentials", &format!("entry {}", i + 1), &reason)
+                })?,
+            );
+        }
+        if let Some(path) = args.credentials.as_ref().or(file.credentials_file.as_ref()) {
+            creds.extend(
+                credentials::parse_file(&read(path)?).map_err(|e| Error::ConfigFile {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })?,
+            );
+        }
+        if let Some(user) = &args.username {
+            let Some(password) = password else {
+                return Err(invalid(
+                    "username",
+                    user,
+                    "no password: set CAMSCAN_PASSWORD or run on a terminal to be asked",
+                ));
+            };
+            creds.push(Credential::new(user.clone(), password));
+        }
+        let mut extra_paths: Vec<String> = file.paths.clone().unwrap_or_default();
+        if let Some(path) = args.paths.as_ref().or(file.paths_file.as_ref()) {
+            extra_paths.extend(
+                read(path)?
+                    .lines()
+                    .map(|l| l.split('#').next().unwrap_or_default().trim().to_string())
+                    .filter(|l| !l.is_empty()),
+            );
+        }
+        let auth_budget = args
+            .auth_budget
+            .or(file.auth_budget)
+            .unwrap_or(d.auth_budget);
         Ok(ScanConfig {
             targets,
             exclude,
@@ -209,6 +280,11 @@ impl ScanConfig {
             color: color.or(file.color).unwrap_or(d.color),
             allow_large: args.allow_large || file.allow_large.unwrap_or(false),
             allow_public: args.allow_public || file.allow_public.unwrap_or(false),
+            credentials: creds,
+            auth_budget,
+            no_auth: args.no_auth || file.no_auth.unwrap_or(false),
+            show_credentials: args.show_credentials || file.show_credentials.unwrap_or(false),
+            extra_paths,
         })
     }
 }

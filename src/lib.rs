@@ -7,6 +7,7 @@
 //!
 //! * [`cli`]: the clap front end; every flag also reads `CAMSCAN_*`.
 //! * [`config`]: flags, env, YAML file and defaults merged into one validated [`config::ScanConfig`].
+//! * [`credentials`]: credentials to try, their scopes, and safe rendering into URLs.
 //! * [`app`]: wires the stages with bounded channels, owns Ctrl-C/SIGTERM, writes output, decides the
 //!   exit code.
 //! * [`discovery`]: where addresses come from (today the user's target list; ARP, WS-Discovery, SSDP
@@ -32,6 +33,7 @@ pub mod analyze;
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod credentials;
 pub mod detect;
 pub mod discovery;
 pub mod error;

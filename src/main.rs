@@ -22,7 +22,15 @@ fn main() -> ExitCode {
         .as_deref()
         .map(FileConfig::load)
         .transpose()
-        .and_then(|file| ScanConfig::resolve(args, &file.unwrap_or_default(), cli.color));
+        .and_then(|file| {
+            let password = args.username.as_ref().and_then(|user| password_for(user));
+            ScanConfig::resolve_with_password(
+                args,
+                &file.unwrap_or_default(),
+                cli.color,
+                password.as_deref(),
+            )
+        });
     let cfg = match cfg {
         Ok(c) => c,
         Err(e) => return fail(&e),
@@ -41,6 +49,17 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) => fail(&e),
     }
+}
+
+/// The password for `--username`: CAMSCAN_PASSWORD, else a prompt when stdin is a terminal (never argv).
+fn password_for(user: &str) -> Option<String> {
+    if let Ok(p) = std::env::var("CAMSCAN_PASSWORD") {
+        return Some(p);
+    }
+    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return rpassword::prompt_password(format!("camscan: password for {user}: ")).ok();
+    }
+    None
 }
 
 /// One clear line on stderr, exit code 2.

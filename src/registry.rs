@@ -157,6 +157,7 @@ mod tests {
                 port: 8554,
                 auth: AuthScheme::None,
                 status: StreamStatus::Ok,
+                username: None,
                 verified: false,
                 video: None,
                 audio: None,

@@ -402,7 +402,16 @@ fn tarpit_costs_one_timeout_and_is_recorded() {
     let (_l, port) = tarpit();
     let start = Instant::now();
     let out = run(
-        camscan().args(["scan", "127.0.0.1", "-p", &port.to_string(), "--timeout", "1s", "-f", "json"]),
+        camscan().args([
+            "scan",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "--timeout",
+            "1s",
+            "-f",
+            "json",
+        ]),
         LIMIT,
     );
     let took = start.elapsed();
@@ -414,5 +423,9 @@ fn tarpit_costs_one_timeout_and_is_recorded() {
     assert_eq!(d.errors.len(), 1, "{:?}", d.errors);
     assert_eq!(d.errors[0].stage, "detect");
     assert_eq!(d.errors[0].port, Some(port));
-    assert!(d.errors[0].message.contains("within 1s"), "{}", d.errors[0].message);
+    assert!(
+        d.errors[0].message.contains("within 1s"),
+        "{}",
+        d.errors[0].message
+    );
 }

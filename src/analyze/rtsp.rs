@@ -1,20 +1,29 @@
-//! RTSP analysis of one port: find the stream paths, then describe each stream's media.
+//! RTSP analysis of one port: find the stream paths, authenticate within the host's budget, walk the
+//! channels of multi-channel devices, then describe each stream's media.
 //!
 //! Path discovery uses the hand-written client (it sees status, scheme and realm); media facts come from
 //! retina's DESCRIBE (it decodes SPS/VPS into dimensions, frame rate and RFC 6381 profile), with our
 //! lenient SDP reader as the base and the fallback when retina rejects a camera's SDP.
 //!
-//! Before trusting any answer the host is baselined with a random path: a server that answers 200 to
-//! anything must not produce one fake stream per dictionary entry (Cameradar #438, #369), and one that
-//! answers 401 to anything cannot tell us paths until we have credentials.
+//! Pitfalls designed against (`shared/PROTOCOLS.md` §4.7): a server that answers 200 to any path must
+//! not produce one fake stream per dictionary entry (Cameradar #438, #369), hence the random-path
+//! baseline; a camera that answers 401 before 404 hides its paths until we have credentials, hence the
+//! re-test after authenticating; a camera locks the source address after a few bad logins, hence the
+//! shared [`AuthBudget`]; a server that ignores the channel number would make a channel walk run to the
+//! cap, hence the impossible-channel check before walking.
 
 use std::hash::BuildHasher;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
+use http_auth::{PasswordClient, PasswordParams};
 use retina::client::{Session, SessionOptions};
 use retina::codec::ParametersRef;
 
+use super::budget::{AuthBudget, AuthSession};
+use super::paths::{self, ChannelScheme, MAX_CHANNELS};
+use crate::credentials::{Credential, url_with_credentials};
 use crate::detect;
 use crate::error::NetError;
 use crate::model::{
@@ -28,8 +37,31 @@ use crate::proto::{h26x, sdp};
 pub struct RtspSettings {
     pub connect_timeout: Duration,
     pub timeout: Duration,
-    /// Candidate paths, in order (see [`super::paths::candidates`]).
-    pub paths: Vec<String>,
+    /// User paths tried before the dictionary (`--paths FILE`, config `paths:`).
+    pub extra_paths: Vec<String>,
+    /// Credentials in the order to try them.
+    pub credentials: Arc<Vec<Credential>>,
+    /// Failed-login budget shared by every protocol, per host.
+    pub budget: Arc<AuthBudget>,
+    /// `false` with `--no-auth`: never send credentials.
+    pub use_auth: bool,
+    /// Put working credentials into stream URLs (`--show-credentials`).
+    pub show_credentials: bool,
+}
+
+impl RtspSettings {
+    /// Settings with no credentials (and a budget of its own).
+    pub fn anonymous(connect_timeout: Duration, timeout: Duration) -> Self {
+        RtspSettings {
+            connect_timeout,
+            timeout,
+            extra_paths: Vec::new(),
+            credentials: Arc::new(Vec::new()),
+            budget: Arc::new(AuthBudget::new(super::budget::DEFAULT_AUTH_BUDGET)),
+            use_auth: true,
+            show_credentials: false,
+        }
+    }
 }
 
 /// What analysis found on one RTSP port.
@@ -45,8 +77,9 @@ pub struct RtspFindings {
 enum Answer {
     /// 200 with an SDP carrying at least one `m=` line.
     Media(Vec<u8>),
-    /// 401: credentials needed, with the scheme offered.
-    Auth(AuthScheme),
+    /// 401: credentials needed (or refused), with the scheme offered. `stale`: a Digest nonce
+    /// expired, which is no verdict on the password (RFC 7616 §3.3).
+    Auth { scheme: AuthScheme, stale: bool },
     /// 403: the path may exist but we may not have it.
     Forbidden,
     /// Anything else (404, 454, 400, or 200 without media).
@@ -56,151 +89,466 @@ enum Answer {
 fn classify(reply: &Reply) -> Answer {
     match reply.head.status {
         200 if !sdp::parse(&reply.body).media.is_empty() => Answer::Media(reply.body.clone()),
-        401 => Answer::Auth(detect::head::best_scheme(&detect::head::challenges(
-            &reply.head,
-        ))),
+        401 => {
+            let ch = detect::head::challenges(&reply.head);
+            let stale = reply.head.headers_named("www-authenticate").any(|v| {
+                v.to_ascii_lowercase()
+                    .replace(' ', "")
+                    .contains("stale=true")
+            });
+            Answer::Auth {
+                scheme: detect::head::best_scheme(&ch),
+                stale,
+            }
+        }
         403 => Answer::Forbidden,
         _ => Answer::Missing,
     }
 }
 
-/// Walks paths on one connection, reconnecting once when a camera hangs up between requests.
+/// Sends DESCRIBEs on one connection (reconnecting once when a camera hangs up between requests) and
+/// answers authentication challenges when given a credential.
 struct Walker {
     client: Option<RtspClient>,
     addr: SocketAddr,
-    settings: RtspSettings,
+    connect_timeout: Duration,
+    timeout: Duration,
+    /// `WWW-Authenticate` values of the latest 401, to answer with a credential.
+    challenges: Vec<String>,
 }
 
 impl Walker {
-    async fn describe(&mut self, path: &str) -> Result<Answer, NetError> {
+    async fn describe(
+        &mut self,
+        path: &str,
+        cred: Option<&Credential>,
+    ) -> Result<Answer, NetError> {
         let target = url(self.addr, path);
-        for attempt in 0..2 {
+        let mut retried = false;
+        loop {
+            let authorization = cred.and_then(|c| self.authorization(c, &target));
             let client = match self.client.as_mut() {
                 Some(c) => c,
                 None => self.client.insert(
-                    RtspClient::connect(
-                        self.addr,
-                        self.settings.connect_timeout,
-                        self.settings.timeout,
-                    )
-                    .await?,
+                    RtspClient::connect(self.addr, self.connect_timeout, self.timeout).await?,
                 ),
             };
-            match client
-                .request("DESCRIBE", &target, &[("Accept", "application/sdp")])
-                .await
-            {
-                Ok(reply) => return Ok(classify(&reply)),
-                Err(NetError::Closed { .. } | NetError::Io { .. }) if attempt == 0 => {
-                    self.client = None; // some cameras close after each reply; try a fresh connection
+            let mut headers = vec![("Accept", "application/sdp")];
+            if let Some(a) = authorization.as_deref() {
+                headers.push(("Authorization", a));
+            }
+            match client.request("DESCRIBE", &target, &headers).await {
+                Ok(reply) => {
+                    if reply.head.status == 401 {
+                        self.challenges = reply
+                            .head
+                            .headers_named("www-authenticate")
+                            .take(8)
+                            .map(str::to_string)
+                            .collect();
+                    }
+                    return Ok(classify(&reply));
+                }
+                Err(NetError::Closed { .. } | NetError::Io { .. }) if !retried => {
+                    retried = true;
+                    self.client = None; // some cameras close after each reply: try a fresh connection
                 }
                 Err(e) => return Err(e),
             }
         }
-        unreachable!("the loop returns on its second attempt")
     }
+
+    /// The `Authorization` value for `cred` against the latest challenge (Digest MD5/SHA-256 or Basic,
+    /// the strongest offered), or `None` if there is no challenge to answer.
+    fn authorization(&self, cred: &Credential, uri: &str) -> Option<String> {
+        let mut builder = PasswordClient::builder();
+        for v in &self.challenges {
+            builder = builder.challenges(v);
+        }
+        let mut client = builder.build().ok()?;
+        client
+            .respond(&PasswordParams {
+                username: &cred.username,
+                password: &cred.password,
+                uri,
+                method: "DESCRIBE",
+                body: Some(&[]),
+            })
+            .ok()
+    }
+}
+
+/// How the authentication phase ended.
+#[derive(Debug, Clone, PartialEq)]
+enum AuthOutcome {
+    /// No credentials tried (none apply, `--no-auth`, or nothing asked for them).
+    NotTried,
+    Succeeded(Credential, AuthScheme),
+    Failed {
+        tried: usize,
+        budget_spent: bool,
+    },
+    Locked,
+}
+
+/// Try credentials on `path` until one works, the budget is spent or the device locks us out.
+async fn try_credentials(
+    walker: &mut Walker,
+    session: &mut AuthSession,
+    creds: &[&Credential],
+    path: &str,
+) -> Result<AuthOutcome, NetError> {
+    if session.locked() {
+        return Ok(AuthOutcome::Locked);
+    }
+    // A credential that already worked on this host (another port, another protocol) goes alone.
+    let known = session.known_good().cloned();
+    let list: Vec<&Credential> = match &known {
+        Some(k) => vec![k],
+        None => creds.to_vec(),
+    };
+    if walker.challenges.is_empty() {
+        walker.describe(path, None).await?; // fetch a challenge to answer
+    }
+    let mut tried = 0;
+    for cred in list {
+        let proven = known.as_ref() == Some(cred);
+        if !proven && !session.may_try() {
+            return Ok(AuthOutcome::Failed {
+                tried,
+                budget_spent: true,
+            });
+        }
+        let mut answer = walker.describe(path, Some(cred)).await?;
+        if matches!(answer, Answer::Auth { stale: true, .. }) {
+            answer = walker.describe(path, Some(cred)).await?; // fresh nonce, same password
+        }
+        tried += 1;
+        match answer {
+            Answer::Auth { .. } | Answer::Forbidden if proven => {
+                session.mark_locked();
+                return Ok(AuthOutcome::Locked);
+            }
+            Answer::Auth { .. } | Answer::Forbidden => session.record_failure(),
+            // 200, or 404 behind the login: the credential is good (Cameradar's rule).
+            Answer::Media(_) | Answer::Missing => {
+                session.record_success(cred);
+                let scheme = scheme_of(&walker.challenges);
+                return Ok(AuthOutcome::Succeeded(cred.clone(), scheme));
+            }
+        }
+    }
+    Ok(AuthOutcome::Failed {
+        tried,
+        budget_spent: !session.may_try(),
+    })
+}
+
+fn scheme_of(challenges: &[String]) -> AuthScheme {
+    let ch: Vec<_> = challenges
+        .iter()
+        .flat_map(|v| crate::proto::auth::parse_challenges(v))
+        .collect();
+    detect::head::best_scheme(&ch)
+}
+
+/// One path's result before media analysis.
+#[derive(Debug, Clone)]
+struct Found {
+    path: String,
+    answer: Answer,
+    /// The credential that opened it.
+    cred: Option<Credential>,
 }
 
 /// Analyse an RTSP port whose `OPTIONS` reply is `options`, reusing the detection connection.
 pub async fn analyze(client: RtspClient, options: &Reply, settings: &RtspSettings) -> RtspFindings {
     let addr = client.addr();
+    let ip = addr.ip();
     let mut service = detect::head::service(addr.port(), Protocol::Rtsp, &options.head);
-    let mut streams = Vec::new();
     let mut failures = Vec::new();
+    let fail = |message: String| Failure {
+        stage: Stage::Analyze,
+        port: Some(addr.port()),
+        message,
+    };
     let mut walker = Walker {
         client: Some(client),
         addr,
-        settings: settings.clone(),
+        connect_timeout: settings.connect_timeout,
+        timeout: settings.timeout,
+        challenges: Vec::new(),
     };
-    let fail = |e: &NetError| Failure {
-        stage: Stage::Analyze,
-        port: Some(addr.port()),
-        message: e.to_string(),
-    };
+    let vendor = paths::vendor_from_evidence(service.server.as_deref(), service.realm.as_deref());
+    let candidates = paths::candidates(&settings.extra_paths, vendor);
 
+    // 1. Baseline, then the unauthenticated walk.
     let nonce = std::collections::hash_map::RandomState::new().hash_one(addr);
-    let baseline = walker.describe(&format!("/camscan-{nonce:016x}")).await;
-    let mut found: Vec<(String, Answer)> = Vec::new();
-    match baseline {
-        Err(e) => failures.push(fail(&e)),
+    let mut found: Vec<Found> = Vec::new();
+    let mut any_path_auth = false;
+    match walker
+        .describe(&format!("/camscan-{nonce:016x}"), None)
+        .await
+    {
+        Err(e) => failures.push(fail(e.to_string())),
         Ok(Answer::Media(_)) => {
             tracing::info!(%addr, "answers DESCRIBE of any path with a stream; reporting only /");
-            match walker.describe("/").await {
-                Ok(a @ Answer::Media(_)) => found.push(("/".into(), a)),
+            match walker.describe("/", None).await {
+                Ok(answer @ Answer::Media(_)) => found.push(Found {
+                    path: "/".into(),
+                    answer,
+                    cred: None,
+                }),
                 Ok(_) => {}
-                Err(e) => failures.push(fail(&e)),
+                Err(e) => failures.push(fail(e.to_string())),
             }
         }
-        Ok(Answer::Auth(scheme)) => {
-            // 401 before 404: every path looks alike without credentials.
-            tracing::info!(%addr, "asks for credentials on any path; paths cannot be told apart without them");
+        Ok(Answer::Auth { scheme, .. }) => {
+            tracing::info!(%addr, "asks for credentials on any path; paths are tested after logging in");
             service.auth = scheme;
+            any_path_auth = true;
         }
         Ok(Answer::Forbidden | Answer::Missing) => {
-            for path in std::iter::once("/").chain(settings.paths.iter().map(String::as_str)) {
-                match walker.describe(path).await {
+            for path in std::iter::once("/").chain(candidates.iter().map(String::as_str)) {
+                match walker.describe(path, None).await {
                     Ok(Answer::Missing) => {}
-                    Ok(a) => found.push((path.to_string(), a)),
+                    Ok(answer) => found.push(Found {
+                        path: path.to_string(),
+                        answer,
+                        cred: None,
+                    }),
                     Err(e) => {
-                        failures.push(fail(&e));
+                        failures.push(fail(e.to_string()));
                         break; // a server that stops answering will not answer the next path either
                     }
                 }
             }
         }
     }
+
+    // 2. Authentication, within the host's budget, and the re-test of paths behind the login.
+    let needs_auth = any_path_auth || found.iter().any(|f| !matches!(f.answer, Answer::Media(_)));
+    let creds: Vec<&Credential> = settings
+        .credentials
+        .iter()
+        .filter(|c| c.applies_to(ip))
+        .collect();
+    let mut outcome = AuthOutcome::NotTried;
+    if needs_auth && settings.use_auth && !creds.is_empty() {
+        let mut session = settings.budget.session(ip).await;
+        let probe = found
+            .iter()
+            .find(|f| !matches!(f.answer, Answer::Media(_)))
+            .map(|f| f.path.clone())
+            .unwrap_or_else(|| candidates[0].clone());
+        match try_credentials(&mut walker, &mut session, &creds, &probe).await {
+            Err(e) => failures.push(fail(e.to_string())),
+            Ok(o) => outcome = o,
+        }
+        if let AuthOutcome::Succeeded(cred, scheme) = outcome.clone() {
+            service.auth = scheme;
+            let retest: Vec<String> = if any_path_auth {
+                std::iter::once("/".to_string())
+                    .chain(candidates.iter().cloned())
+                    .collect()
+            } else {
+                found
+                    .iter()
+                    .filter(|f| !matches!(f.answer, Answer::Media(_)))
+                    .map(|f| f.path.clone())
+                    .collect()
+            };
+            found.retain(|f| matches!(f.answer, Answer::Media(_)));
+            for path in retest {
+                match walker.describe(&path, Some(&cred)).await {
+                    Ok(answer @ Answer::Media(_)) => found.push(Found {
+                        path,
+                        answer,
+                        cred: Some(cred.clone()),
+                    }),
+                    Ok(Answer::Auth { .. } | Answer::Forbidden) => {
+                        // The credential that just worked is refused: treat it as a lockout.
+                        session.mark_locked();
+                        outcome = AuthOutcome::Locked;
+                        found.push(Found {
+                            path,
+                            answer: Answer::Forbidden,
+                            cred: None,
+                        });
+                        break;
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        failures.push(fail(e.to_string()));
+                        break;
+                    }
+                }
+            }
+        }
+        match &outcome {
+            AuthOutcome::Failed {
+                tried,
+                budget_spent,
+            } => failures.push(fail(format!(
+                "RTSP login refused for {tried} credential(s){}",
+                if *budget_spent {
+                    "; failed-login budget for this host spent"
+                } else {
+                    ""
+                }
+            ))),
+            AuthOutcome::Locked => failures.push(fail(
+                "device refused a credential that had worked (lockout?); no more logins sent"
+                    .into(),
+            )),
+            _ => {}
+        }
+    }
+
+    // 3. Channels of multi-channel devices.
+    if !matches!(outcome, AuthOutcome::Locked) {
+        let cred = match &outcome {
+            AuthOutcome::Succeeded(c, _) => Some(c.clone()),
+            _ => None,
+        };
+        walk_channels(&mut walker, &mut found, cred.as_ref(), &mut failures, addr).await;
+    }
     drop(walker);
 
-    for (path, answer) in found {
-        let stream_url = url(addr, &path);
+    // 4. Media facts and the report.
+    let mut streams = Vec::new();
+    for f in found {
+        let plain_url = url(addr, &f.path);
         let mut stream = Stream {
-            url: stream_url.clone(),
+            url: match (&f.cred, settings.show_credentials) {
+                (Some(c), true) => url_with_credentials(&plain_url, c),
+                _ => plain_url.clone(),
+            },
             protocol: Protocol::Rtsp,
             port: addr.port(),
             auth: AuthScheme::None,
             status: StreamStatus::Ok,
+            username: f.cred.as_ref().map(|c| c.username.clone()),
             verified: false,
             video: None,
             audio: None,
         };
-        match answer {
+        match f.answer {
             Answer::Media(body) => {
-                let (video, audio, err) = media_facts(&stream_url, &body, settings.timeout).await;
+                if f.cred.is_some() {
+                    stream.auth = service.auth;
+                }
+                let (video, audio, err) =
+                    media_facts(&plain_url, &body, f.cred.as_ref(), settings.timeout).await;
                 stream.video = video;
                 stream.audio = audio;
                 if let Some(message) = err {
-                    failures.push(Failure {
-                        stage: Stage::Analyze,
-                        port: Some(addr.port()),
-                        message,
-                    });
+                    failures.push(fail(message));
                 }
             }
-            Answer::Auth(scheme) => {
+            Answer::Auth { scheme, .. } => {
                 stream.auth = scheme;
-                stream.status = StreamStatus::AuthRequired;
+                stream.status = auth_status(&outcome);
             }
             Answer::Forbidden => {
-                stream.auth = AuthScheme::Unknown;
-                stream.status = StreamStatus::AuthRequired;
+                stream.auth = if service.auth == AuthScheme::None {
+                    AuthScheme::Unknown
+                } else {
+                    service.auth
+                };
+                stream.status = auth_status(&outcome);
             }
             Answer::Missing => continue,
         }
         streams.push(stream);
     }
 
-    if streams.iter().any(|s| s.status == StreamStatus::Ok) {
-        service.auth = AuthScheme::None;
-    } else if let Some(s) = streams
+    if streams
         .iter()
-        .find(|s| s.status == StreamStatus::AuthRequired)
+        .any(|s| s.status == StreamStatus::Ok && s.username.is_none())
     {
+        service.auth = AuthScheme::None;
+    } else if let Some(s) = streams.iter().find(|s| s.auth != AuthScheme::None) {
         service.auth = s.auth;
     }
     RtspFindings {
         service,
         streams,
         failures,
+    }
+}
+
+fn auth_status(outcome: &AuthOutcome) -> StreamStatus {
+    match outcome {
+        AuthOutcome::NotTried => StreamStatus::AuthRequired,
+        AuthOutcome::Locked => StreamStatus::AuthLocked,
+        AuthOutcome::Failed { .. } | AuthOutcome::Succeeded(..) => StreamStatus::AuthFailed,
+    }
+}
+
+/// Walk channels 2.. of each channel scheme found, until a channel does not exist.
+async fn walk_channels(
+    walker: &mut Walker,
+    found: &mut Vec<Found>,
+    cred: Option<&Credential>,
+    failures: &mut Vec<Failure>,
+    addr: SocketAddr,
+) {
+    let mut schemes: Vec<ChannelScheme> = found
+        .iter()
+        .filter(|f| matches!(f.answer, Answer::Media(_)))
+        .filter_map(|f| ChannelScheme::of(&f.path))
+        .collect();
+    schemes.dedup();
+    for scheme in schemes {
+        // A channel no device has: if it "exists", the server ignores the channel number.
+        let impossible = scheme.paths(MAX_CHANNELS + 33)[0].clone();
+        match walker.describe(&impossible, cred).await {
+            Ok(Answer::Missing) => {}
+            Ok(_) => {
+                tracing::info!(%addr, "channel numbers are not checked by the server; not walking channels");
+                continue;
+            }
+            Err(e) => {
+                failures.push(Failure {
+                    stage: Stage::Analyze,
+                    port: Some(addr.port()),
+                    message: e.to_string(),
+                });
+                continue;
+            }
+        }
+        for ch in 2..=MAX_CHANNELS {
+            let mut any = false;
+            for path in scheme.paths(ch) {
+                if found.iter().any(|f| f.path == path) {
+                    any = true;
+                    continue;
+                }
+                match walker.describe(&path, cred).await {
+                    Ok(answer @ Answer::Media(_)) => {
+                        any = true;
+                        found.push(Found {
+                            path,
+                            answer,
+                            cred: cred.cloned(),
+                        });
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        failures.push(Failure {
+                            stage: Stage::Analyze,
+                            port: Some(addr.port()),
+                            message: e.to_string(),
+                        });
+                        return;
+                    }
+                }
+            }
+            if !any {
+                break; // the device says this channel does not exist
+            }
+        }
     }
 }
 
@@ -212,31 +560,59 @@ pub async fn describe_stream(
     path: &str,
     settings: &RtspSettings,
 ) -> Result<(Stream, Option<String>), NetError> {
-    let mut client = RtspClient::connect(addr, settings.connect_timeout, settings.timeout).await?;
+    let mut walker = Walker {
+        client: None,
+        addr,
+        connect_timeout: settings.connect_timeout,
+        timeout: settings.timeout,
+        challenges: Vec::new(),
+    };
+    let mut answer = walker.describe(path, None).await?;
+    let mut cred = None;
+    if matches!(answer, Answer::Auth { .. }) && settings.use_auth {
+        let creds: Vec<&Credential> = settings
+            .credentials
+            .iter()
+            .filter(|c| c.applies_to(addr.ip()))
+            .collect();
+        let mut session = settings.budget.session(addr.ip()).await;
+        if let AuthOutcome::Succeeded(c, _) =
+            try_credentials(&mut walker, &mut session, &creds, path).await?
+        {
+            answer = walker.describe(path, Some(&c)).await?;
+            cred = Some(c);
+        }
+    }
     let target = url(addr, path);
-    let reply = client
-        .request("DESCRIBE", &target, &[("Accept", "application/sdp")])
-        .await?;
-    drop(client);
     let mut stream = Stream {
         url: target.clone(),
         protocol: Protocol::Rtsp,
         port: addr.port(),
-        auth: AuthScheme::None,
+        auth: if cred.is_some() {
+            scheme_of(&walker.challenges)
+        } else {
+            AuthScheme::None
+        },
         status: StreamStatus::Ok,
+        username: cred.as_ref().map(|c| c.username.clone()),
         verified: false,
         video: None,
         audio: None,
     };
     let mut note = None;
-    match classify(&reply) {
+    match answer {
         Answer::Media(body) => {
-            let (video, audio, err) = media_facts(&target, &body, settings.timeout).await;
+            let (video, audio, err) =
+                media_facts(&target, &body, cred.as_ref(), settings.timeout).await;
             (stream.video, stream.audio, note) = (video, audio, err);
         }
-        Answer::Auth(scheme) => {
+        Answer::Auth { scheme, .. } => {
             stream.auth = scheme;
-            stream.status = StreamStatus::AuthRequired;
+            stream.status = if settings.credentials.is_empty() {
+                StreamStatus::AuthRequired
+            } else {
+                StreamStatus::AuthFailed
+            };
         }
         Answer::Forbidden => {
             stream.auth = AuthScheme::Unknown;
@@ -252,6 +628,7 @@ pub async fn describe_stream(
 async fn media_facts(
     stream_url: &str,
     sdp_body: &[u8],
+    cred: Option<&Credential>,
     timeout: Duration,
 ) -> (Option<VideoInfo>, Option<AudioInfo>, Option<String>) {
     let sd = sdp::parse(sdp_body);
@@ -268,7 +645,12 @@ async fn media_facts(
     let Ok(parsed) = url::Url::parse(stream_url) else {
         return (video, audio, None);
     };
-    let opts = SessionOptions::default().user_agent(USER_AGENT.to_string());
+    let opts = SessionOptions::default()
+        .user_agent(USER_AGENT.to_string())
+        .creds(cred.map(|c| retina::client::Credentials {
+            username: c.username.clone(),
+            password: c.password.clone(),
+        }));
     let session = match tokio::time::timeout(timeout, Session::describe(parsed, opts)).await {
         Err(_) => {
             return (

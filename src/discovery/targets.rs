@@ -40,6 +40,10 @@ impl AddrRange {
         false
     }
 
+    pub fn contains_ip(&self, ip: IpAddr) -> bool {
+        self.contains(&AddrRange::single(ip))
+    }
+
     fn contains(&self, other: &AddrRange) -> bool {
         self.v6 == other.v6 && self.start <= other.start && other.end <= self.end
     }

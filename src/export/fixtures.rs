@@ -24,6 +24,7 @@ pub fn report() -> Report {
                 port: 554,
                 auth: AuthScheme::None,
                 status: StreamStatus::Ok,
+                username: None,
                 verified: false,
                 video: Some(VideoInfo {
                     codec: "h264".into(),
@@ -47,6 +48,7 @@ pub fn report() -> Report {
                 port: 554,
                 auth: AuthScheme::Digest,
                 status: StreamStatus::AuthRequired,
+                username: None,
                 verified: false,
                 video: None,
                 audio: None,

@@ -25,6 +25,7 @@ fn status_color(s: StreamStatus) -> Color {
     match s {
         StreamStatus::Ok => Color::Green,
         StreamStatus::AuthRequired | StreamStatus::AuthFailed => Color::Yellow,
+        StreamStatus::AuthLocked => Color::Magenta,
         StreamStatus::NotFound | StreamStatus::Error => Color::Red,
     }
 }

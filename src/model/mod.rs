@@ -153,8 +153,12 @@ pub struct Service {
 #[serde(rename_all = "snake_case")]
 pub enum StreamStatus {
     Ok,
+    /// Asks for credentials and none were tried (none given, or `--no-auth`).
     AuthRequired,
+    /// Every credential tried was refused (within the lockout budget).
     AuthFailed,
+    /// The device signalled a lockout, or began refusing a credential that had worked: camscan stopped.
+    AuthLocked,
     NotFound,
     Error,
 }
@@ -165,6 +169,7 @@ impl StreamStatus {
             StreamStatus::Ok => "ok",
             StreamStatus::AuthRequired => "auth_required",
             StreamStatus::AuthFailed => "auth_failed",
+            StreamStatus::AuthLocked => "auth_locked",
             StreamStatus::NotFound => "not_found",
             StreamStatus::Error => "error",
         }
@@ -179,6 +184,9 @@ pub struct Stream {
     pub port: u16,
     pub auth: AuthScheme,
     pub status: StreamStatus,
+    /// The user name that opened the stream (never the password).
+    #[serde(default)]
+    pub username: Option<String>,
     /// `true` once media packets were actually received (PLAY check, a later stage).
     pub verified: bool,
     pub video: Option<VideoInfo>,

@@ -1,0 +1,180 @@
+//! Credentials to try on devices that ask for them, and where each may be used.
+//!
+//! Sources (merged in this order, first tried first): the config file's `credentials:` list, the
+//! `--credentials FILE` / `CAMSCAN_CREDENTIALS` file, then `CAMSCAN_USERNAME` + `CAMSCAN_PASSWORD`
+//! (or `--username` with the password from the env or a prompt). A file line is `user:password`, or
+//! `SCOPE user:password` where SCOPE is an address, CIDR or range that limits the line to those hosts;
+//! `#` starts a comment. Passwords never reach logs, errors or output: `Debug` redacts them, and URLs
+//! carry them only on `--show-credentials`, percent-encoded.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use crate::discovery::targets::{AddrRange, TargetSpec, parse_spec};
+
+/// One username and password, optionally limited to some hosts.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credential {
+    pub username: String,
+    pub password: String,
+    /// Hosts this credential may be tried on; `None` = every host.
+    pub scope: Option<AddrRange>,
+}
+
+impl fmt::Debug for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credential")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("scope", &self.scope)
+            .finish()
+    }
+}
+
+impl Credential {
+    pub fn new(username: impl Into<String>, password: impl Into<String>) -> Self {
+        Credential {
+            username: username.into(),
+            password: password.into(),
+            scope: None,
+        }
+    }
+
+    pub fn applies_to(&self, ip: IpAddr) -> bool {
+        self.scope.is_none_or(|s| s.contains_ip(ip))
+    }
+}
+
+/// A line of a credentials file that could not be read. Never includes the password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    pub line: usize,
+    pub reason: String,
+}
+
+impl fmt::Display for LineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.reason)
+    }
+}
+
+/// Parse one credential entry (`user:password` or `SCOPE user:password`).
+pub fn parse_entry(entry: &str) -> Result<Credential, String> {
+    let entry = entry.trim();
+    let (scope, userpass) = match entry.split_once([' ', '\t']) {
+        // A first word without ':' is a scope (an address, CIDR or range).
+        Some((first, rest))
+            if !first.contains(':') || first.parse::<std::net::Ipv6Addr>().is_ok() =>
+        {
+            let range = match parse_spec(first) {
+                Ok(TargetSpec::Range(r)) => r,
+                _ => return Err(format!("scope {first:?} is not an address, CIDR or range")),
+            };
+            (Some(range), rest.trim())
+        }
+        _ => (None, entry),
+    };
+    let Some((user, pass)) = userpass.split_once(':') else {
+        return Err("expected user:password".into());
+    };
+    if user.is_empty() {
+        return Err("empty user name".into());
+    }
+    Ok(Credential {
+        username: user.to_string(),
+        password: pass.to_string(),
+        scope,
+    })
+}
+
+/// Parse a credentials file. Errors name the line, never its content.
+pub fn parse_file(text: &str) -> Result<Vec<Credential>, LineError> {
+    let mut out = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        out.push(parse_entry(line).map_err(|reason| LineError {
+            line: i + 1,
+            reason,
+        })?);
+    }
+    Ok(out)
+}
+
+/// Percent-encode a user name or password for the userinfo part of a URL (RFC 3986 §3.2.1):
+/// everything but unreserved characters. `p@ss:w/rd` must not break `rtsp://user:pass@host/`
+/// (bluenviron/mediamtx#2069).
+pub fn encode_userinfo(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Put credentials into an `rtsp://host...` URL (for `--show-credentials`).
+pub fn url_with_credentials(url: &str, c: &Credential) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => format!(
+            "{scheme}://{}:{}@{rest}",
+            encode_userinfo(&c.username),
+            encode_userinfo(&c.password)
+        ),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_format() {
+        let text =
+            "# site creds\nadmin:12345\n\n192.168.1.0/24 admin:p@ss:w rd\n10.0.0.5-9 root:\n";
+        let c = parse_file(text).unwrap();
+        assert_eq!(c.len(), 3);
+        assert_eq!(
+            (c[0].username.as_str(), c[0].password.as_str()),
+            ("admin", "12345")
+        );
+        assert!(c[0].applies_to("8.8.8.8".parse().unwrap()));
+        assert_eq!(c[1].password, "p@ss:w rd", "passwords keep ':' and spaces");
+        assert!(c[1].applies_to("192.168.1.77".parse().unwrap()));
+        assert!(!c[1].applies_to("192.168.2.1".parse().unwrap()));
+        assert_eq!(c[2].password, "");
+        assert!(c[2].applies_to("10.0.0.7".parse().unwrap()));
+    }
+
+    #[test]
+    fn errors_name_the_line_not_the_secret() {
+        let e = parse_file("admin:ok\nsecretwithoutcolon\n").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(!e.to_string().contains("secretwithoutcolon"));
+        let e = parse_file("not/a/scope admin:x\n").unwrap_err();
+        assert!(e.reason.contains("scope"));
+        assert!(parse_file(":nouser\n").is_err());
+    }
+
+    #[test]
+    fn debug_redacts() {
+        let c = Credential::new("admin", "hunter2");
+        assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn url_encoding() {
+        assert_eq!(encode_userinfo("p@ss:w/rd %"), "p%40ss%3Aw%2Frd%20%25");
+        let c = Credential::new("ad min", "p@ss");
+        assert_eq!(
+            url_with_credentials("rtsp://10.0.0.2:554/Streaming/Channels/101", &c),
+            "rtsp://ad%20min:p%40ss@10.0.0.2:554/Streaming/Channels/101"
+        );
+    }
+}
