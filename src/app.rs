@@ -117,6 +117,8 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
         budget: Arc::new(AuthBudget::new(cfg.auth_budget)),
         use_auth: !cfg.no_auth,
         show_credentials: cfg.show_credentials,
+        verify: cfg.verify,
+        verify_window: cfg.verify_window,
     };
     let ports = cfg.ports.clone();
     let probe_stats = stats.clone();

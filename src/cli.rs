@@ -104,6 +104,12 @@ pub struct ScanArgs {
     /// Put working credentials into stream URLs in the output (percent-encoded).
     #[arg(long, env = "CAMSCAN_SHOW_CREDENTIALS")]
     pub show_credentials: bool,
+    /// Skip the PLAY check that proves each stream delivers media and measures its fps and bitrate.
+    #[arg(long, env = "CAMSCAN_NO_VERIFY")]
+    pub no_verify: bool,
+    /// How long the PLAY check listens to each stream at most [default: 2s].
+    #[arg(long, value_name = "DURATION", env = "CAMSCAN_VERIFY_WINDOW")]
+    pub verify_window: Option<String>,
     /// Extra RTSP paths to try first, one per line (`#` comments).
     #[arg(long, value_name = "FILE", env = "CAMSCAN_PATHS")]
     pub paths: Option<PathBuf>,

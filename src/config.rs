@@ -55,6 +55,9 @@ pub struct ScanConfig {
     pub show_credentials: bool,
     /// RTSP paths tried before the built-in dictionary.
     pub extra_paths: Vec<String>,
+    /// PLAY each stream to prove it and measure it.
+    pub verify: bool,
+    pub verify_window: Duration,
 }
 
 impl Default for ScanConfig {
@@ -78,6 +81,8 @@ impl Default for ScanConfig {
             no_auth: false,
             show_credentials: false,
             extra_paths: Vec::new(),
+            verify: true,
+            verify_window: crate::analyze::rtsp::DEFAULT_VERIFY_WINDOW,
         }
     }
 }
@@ -142,6 +147,8 @@ pub struct FileConfig {
     pub show_credentials: Option<bool>,
     pub paths: Option<Vec<String>>,
     pub paths_file: Option<PathBuf>,
+    pub verify: Option<bool>,
+    pub verify_window: Option<DurationValue>,
 }
 
 impl FileConfig {
@@ -266,6 +273,12 @@ impl ScanConfig {
             .auth_budget
             .or(file.auth_budget)
             .unwrap_or(d.auth_budget);
+        let verify_window = duration_field(
+            "verify_window",
+            args.verify_window.as_deref(),
+            file.verify_window.as_ref(),
+        )?
+        .unwrap_or(d.verify_window);
         Ok(ScanConfig {
             targets,
             exclude,
@@ -285,6 +298,8 @@ impl ScanConfig {
             no_auth: args.no_auth || file.no_auth.unwrap_or(false),
             show_credentials: args.show_credentials || file.show_credentials.unwrap_or(false),
             extra_paths,
+            verify: !args.no_verify && file.verify.unwrap_or(true),
+            verify_window,
         })
     }
 }

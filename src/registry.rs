@@ -161,6 +161,7 @@ mod tests {
                 verified: false,
                 video: None,
                 audio: None,
+                measured: None,
             },
         });
         let d = r.devices();

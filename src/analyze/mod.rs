@@ -4,3 +4,4 @@
 pub mod budget;
 pub mod paths;
 pub mod rtsp;
+pub mod verify;

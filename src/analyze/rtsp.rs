@@ -47,7 +47,14 @@ pub struct RtspSettings {
     pub use_auth: bool,
     /// Put working credentials into stream URLs (`--show-credentials`).
     pub show_credentials: bool,
+    /// PLAY each stream found to prove media flows and measure it (`--no-verify` turns it off).
+    pub verify: bool,
+    /// How long a PLAY check listens at most.
+    pub verify_window: Duration,
 }
+
+/// Default PLAY window: enough for a keyframe and 25 frames at 15 fps and a typical 1-2 s GOP.
+pub const DEFAULT_VERIFY_WINDOW: Duration = Duration::from_secs(2);
 
 impl RtspSettings {
     /// Settings with no credentials (and a budget of its own).
@@ -60,6 +67,8 @@ impl RtspSettings {
             budget: Arc::new(AuthBudget::new(super::budget::DEFAULT_AUTH_BUDGET)),
             use_auth: true,
             show_credentials: false,
+            verify: true,
+            verify_window: DEFAULT_VERIFY_WINDOW,
         }
     }
 }
@@ -432,6 +441,7 @@ pub async fn analyze(client: RtspClient, options: &Reply, settings: &RtspSetting
             verified: false,
             video: None,
             audio: None,
+            measured: None,
         };
         match f.answer {
             Answer::Media(body) => {
@@ -444,6 +454,13 @@ pub async fn analyze(client: RtspClient, options: &Reply, settings: &RtspSetting
                 stream.audio = audio;
                 if let Some(message) = err {
                     failures.push(fail(message));
+                }
+                if settings.verify {
+                    if let Err(message) =
+                        verify_stream(&mut stream, &plain_url, f.cred.as_ref(), settings).await
+                    {
+                        failures.push(fail(message));
+                    }
                 }
             }
             Answer::Auth { scheme, .. } => {
@@ -476,6 +493,41 @@ pub async fn analyze(client: RtspClient, options: &Reply, settings: &RtspSetting
         streams,
         failures,
     }
+}
+
+/// Run the PLAY check and fold its measurement into the stream: a measured frame rate that differs
+/// from the declared one by more than 5% replaces it (and says so in `fps_source`).
+async fn verify_stream(
+    stream: &mut Stream,
+    url: &str,
+    cred: Option<&Credential>,
+    settings: &RtspSettings,
+) -> Result<(), String> {
+    let m = super::verify::verify(url, cred, settings.timeout, settings.verify_window).await?;
+    stream.verified = true;
+    if let (Some(v), Some(measured)) = (stream.video.as_mut(), m.fps) {
+        let agrees = v.fps.is_some_and(|d| (d - measured).abs() <= d * 0.05);
+        if !agrees {
+            if let Some(declared) = v.fps {
+                tracing::info!(
+                    url,
+                    declared,
+                    measured,
+                    "stream frame rate differs from what it declares"
+                );
+            }
+            v.fps = Some(measured);
+            v.fps_source = Some("rtp".into());
+        }
+    }
+    if let (Some(v), Some(w), Some(h)) = (stream.video.as_mut(), m.width, m.height)
+        && v.width.is_none()
+    {
+        v.width = Some(w);
+        v.height = Some(h);
+    }
+    stream.measured = Some(m);
+    Ok(())
 }
 
 fn auth_status(outcome: &AuthOutcome) -> StreamStatus {
@@ -598,6 +650,7 @@ pub async fn describe_stream(
         verified: false,
         video: None,
         audio: None,
+        measured: None,
     };
     let mut note = None;
     match answer {
@@ -679,6 +732,7 @@ async fn media_facts(
             width: None,
             height: None,
             fps: None,
+            fps_source: None,
             profile: None,
             level: None,
             rfc6381: None,
@@ -692,6 +746,7 @@ async fn media_facts(
             }
             if let Some((num, den)) = p.frame_rate().filter(|(n, d)| *n > 0 && *d > 0) {
                 v.fps = Some(round_fps(f64::from(den) / f64::from(num)));
+                v.fps_source = Some("sps".into());
             }
             let codec = p.rfc6381_codec();
             let (profile, level) = h26x::from_rfc6381(codec);
@@ -705,6 +760,7 @@ async fn media_facts(
         }
         if v.fps.is_none() {
             v.fps = st.framerate().map(|f| round_fps(f64::from(f)));
+            v.fps_source = v.fps.map(|_| "sdp".into());
         }
     }
     if let Some(st) = session.streams().iter().find(|s| s.media() == "audio") {
@@ -762,6 +818,7 @@ fn video_from_sdp(m: &sdp::MediaDescription) -> VideoInfo {
         width: m.dimensions.map(|d| d.0),
         height: m.dimensions.map(|d| d.1),
         fps: m.framerate.map(round_fps),
+        fps_source: m.framerate.map(|_| "sdp".into()),
         profile,
         level,
         rfc6381: None,

@@ -187,10 +187,35 @@ pub struct Stream {
     /// The user name that opened the stream (never the password).
     #[serde(default)]
     pub username: Option<String>,
-    /// `true` once media packets were actually received (PLAY check, a later stage).
+    /// `true` once media packets were actually received (the PLAY check).
     pub verified: bool,
     pub video: Option<VideoInfo>,
     pub audio: Option<AudioInfo>,
+    /// What the PLAY check measured, when it ran.
+    #[serde(default)]
+    pub measured: Option<Measured>,
+}
+
+/// What the PLAY check measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Measured {
+    /// `tcp` or `udp`.
+    pub transport: String,
+    pub packets: u64,
+    pub bytes: u64,
+    /// Frames per second from RTP timestamps (video only).
+    pub fps: Option<f64>,
+    /// Payload bitrate in kbit/s over the window.
+    pub bitrate_kbps: Option<f64>,
+    /// A keyframe (IDR/IRAP, or any JPEG frame) arrived.
+    pub keyframe: bool,
+    /// How long we listened, ms.
+    pub duration_ms: u64,
+    /// Frame size read from the media (MJPEG: the RTP/JPEG header), when the stream gives it.
+    #[serde(default)]
+    pub width: Option<u32>,
+    #[serde(default)]
+    pub height: Option<u32>,
 }
 
 /// Video facts, lowercase codec names: `h264`, `h265`, `mjpeg`, `mpeg4`, `vp8`, `vp9`, `av1`, or the SDP
@@ -200,8 +225,13 @@ pub struct VideoInfo {
     pub codec: String,
     pub width: Option<u32>,
     pub height: Option<u32>,
-    /// Frames per second.
+    /// Frames per second: measured from RTP timestamps when the PLAY check ran and disagreed with the
+    /// stream's own claim, else as declared.
     pub fps: Option<f64>,
+    /// Where `fps` came from: `rtp` (measured), `sps` (the encoder's timing info), `sdp`
+    /// (`a=framerate`).
+    #[serde(default)]
+    pub fps_source: Option<String>,
     /// Codec profile, e.g. `main`, `high`, `baseline` (H.264) or `main`, `main10` (H.265).
     pub profile: Option<String>,
     /// Codec level, e.g. `3.1`.

@@ -1,0 +1,381 @@
+//! Stream verification: SETUP + PLAY a stream for a short window and measure what really arrives.
+//!
+//! A DESCRIBE proves a path exists, not that video flows (Cameradar validates with one RTP packet,
+//! `shared/PROTOCOLS.md` §4.7). We PLAY over TCP (interleaved), fall back to UDP when the server answers
+//! SETUP with 461 Unsupported Transport (retina#103), read raw RTP until we have enough frames to
+//! measure, or the window ends, then drop the session (retina sends TEARDOWN). Frame rate comes from
+//! RTP timestamps, not from the SDP, which can lie (go2rtc#655); bitrate from bytes over wall time.
+
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use retina::client::{
+    PacketItem, PlayOptions, Session, SessionOptions, SetupOptions, TcpTransportOptions, Transport,
+    UdpTransportOptions,
+};
+
+use crate::credentials::Credential;
+use crate::error::fmt_duration;
+use crate::model::Measured;
+use crate::net::rtsp::USER_AGENT;
+
+/// Distinct frames (RTP timestamps) after which the measurement is good enough to stop early.
+const ENOUGH_FRAMES: u32 = 26;
+
+/// Which codec's keyframe rules to apply to payloads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyframeRule {
+    H264,
+    H265,
+    /// Every JPEG frame is complete on its own.
+    Every,
+    Unknown,
+}
+
+impl KeyframeRule {
+    pub fn for_encoding(encoding: &str) -> Self {
+        match encoding.to_ascii_lowercase().as_str() {
+            "h264" => KeyframeRule::H264,
+            "h265" => KeyframeRule::H265,
+            "jpeg" => KeyframeRule::Every,
+            _ => KeyframeRule::Unknown,
+        }
+    }
+
+    /// Does this RTP payload start (or carry) a keyframe? RFC 6184 (H.264: NAL 5 = IDR, also inside
+    /// STAP-A 24 and FU-A 28 start fragments) and RFC 7798 (H.265: NAL 16-21 = IRAP, also in AP 48 and
+    /// FU 49).
+    pub fn is_keyframe(self, payload: &[u8]) -> bool {
+        match self {
+            KeyframeRule::Every => !payload.is_empty(),
+            KeyframeRule::Unknown => false,
+            KeyframeRule::H264 => {
+                let Some(&b0) = payload.first() else {
+                    return false;
+                };
+                match b0 & 0x1f {
+                    5 => true,
+                    24 => stap_nals(&payload[1..], 2)
+                        .any(|n| n.first().is_some_and(|b| b & 0x1f == 5)),
+                    28 => payload
+                        .get(1)
+                        .is_some_and(|fu| fu & 0x80 != 0 && fu & 0x1f == 5),
+                    _ => false,
+                }
+            }
+            KeyframeRule::H265 => {
+                let Some(&b0) = payload.first() else {
+                    return false;
+                };
+                let irap = |t: u8| (16..=21).contains(&t);
+                match (b0 >> 1) & 0x3f {
+                    48 => payload.get(2..).is_some_and(|rest| {
+                        stap_nals(rest, 2).any(|n| n.first().is_some_and(|b| irap((b >> 1) & 0x3f)))
+                    }),
+                    49 => payload
+                        .get(2)
+                        .is_some_and(|fu| fu & 0x80 != 0 && irap(fu & 0x3f)),
+                    t => irap(t),
+                }
+            }
+        }
+    }
+}
+
+/// NAL units of an aggregation packet: 16-bit length-prefixed, stopping at the first bad length.
+fn stap_nals(mut data: &[u8], len_bytes: usize) -> impl Iterator<Item = &[u8]> {
+    std::iter::from_fn(move || {
+        if data.len() < len_bytes {
+            return None;
+        }
+        let n = usize::from(u16::from_be_bytes([data[0], data[1]]));
+        let rest = &data[len_bytes..];
+        if n == 0 || n > rest.len() {
+            return None;
+        }
+        let (nal, tail) = rest.split_at(n);
+        data = tail;
+        Some(nal)
+    })
+}
+
+/// Accumulates RTP packets of one stream. Pure: fed packets, asked for results.
+#[derive(Debug, Clone)]
+pub struct RtpStats {
+    rule: KeyframeRule,
+    clock_rate: u32,
+    pub packets: u64,
+    pub bytes: u64,
+    pub keyframe: bool,
+    first_ts: Option<i64>,
+    last_ts: Option<i64>,
+    distinct: u32,
+    /// Frame size read from the media itself (RTP/JPEG headers).
+    pub dimensions: Option<(u32, u32)>,
+}
+
+impl RtpStats {
+    pub fn new(rule: KeyframeRule, clock_rate: u32) -> Self {
+        RtpStats {
+            rule,
+            clock_rate,
+            packets: 0,
+            bytes: 0,
+            keyframe: false,
+            first_ts: None,
+            last_ts: None,
+            distinct: 0,
+            dimensions: None,
+        }
+    }
+
+    /// One packet: its extended RTP timestamp and payload.
+    pub fn push(&mut self, timestamp: i64, payload: &[u8]) {
+        self.packets += 1;
+        self.bytes += payload.len() as u64;
+        if !self.keyframe && self.rule.is_keyframe(payload) {
+            self.keyframe = true;
+        }
+        // RFC 2435 §3.1: the JPEG header carries width/8 and height/8 in bytes 6 and 7.
+        if self.rule == KeyframeRule::Every
+            && self.dimensions.is_none()
+            && let [_, _, _, _, _, _, w, h, ..] = payload
+            && *w > 0
+            && *h > 0
+        {
+            self.dimensions = Some((u32::from(*w) * 8, u32::from(*h) * 8));
+        }
+        if self.last_ts != Some(timestamp) {
+            // A new frame (packets of one frame share a timestamp).
+            if self.last_ts.is_none_or(|l| timestamp > l) {
+                self.distinct += 1;
+                self.last_ts = Some(timestamp);
+            }
+            self.first_ts.get_or_insert(timestamp);
+        }
+    }
+
+    pub fn frames(&self) -> u32 {
+        self.distinct
+    }
+
+    /// Frames per second from the timestamp span: (frames - 1) / span.
+    pub fn fps(&self) -> Option<f64> {
+        let (first, last) = (self.first_ts?, self.last_ts?);
+        if self.distinct < 3 || last <= first || self.clock_rate == 0 {
+            return None;
+        }
+        let span = (last - first) as f64 / f64::from(self.clock_rate);
+        let fps = f64::from(self.distinct - 1) / span;
+        Some((fps * 100.0).round() / 100.0)
+    }
+}
+
+/// PLAY `url` for at most `window` (after setup, which has `timeout` per step) and measure it.
+/// Errors are messages naming the step that failed.
+pub async fn verify(
+    url: &str,
+    cred: Option<&Credential>,
+    timeout: Duration,
+    window: Duration,
+) -> Result<Measured, String> {
+    match play_and_measure(
+        url,
+        cred,
+        timeout,
+        window,
+        Transport::Tcp(TcpTransportOptions::default()),
+    )
+    .await
+    {
+        Err(Step {
+            status: Some(461), ..
+        }) => {
+            tracing::debug!(%url, "SETUP over TCP refused with 461; trying UDP");
+            play_and_measure(
+                url,
+                cred,
+                timeout,
+                window,
+                Transport::Udp(UdpTransportOptions::default()),
+            )
+            .await
+            .map_err(|s| s.message)
+        }
+        other => other.map_err(|s| s.message),
+    }
+}
+
+struct Step {
+    status: Option<u16>,
+    message: String,
+}
+
+async fn step<T>(
+    what: &str,
+    url: &str,
+    timeout: Duration,
+    fut: impl std::future::Future<Output = Result<T, retina::Error>>,
+) -> Result<T, Step> {
+    match tokio::time::timeout(timeout, fut).await {
+        Err(_) => Err(Step {
+            status: None,
+            message: format!(
+                "RTSP {what} {url}: no answer within {}",
+                fmt_duration(timeout)
+            ),
+        }),
+        Ok(Err(e)) => Err(Step {
+            status: e.status_code(),
+            message: format!("RTSP {what} {url}: {e}"),
+        }),
+        Ok(Ok(v)) => Ok(v),
+    }
+}
+
+async fn play_and_measure(
+    url: &str,
+    cred: Option<&Credential>,
+    timeout: Duration,
+    window: Duration,
+    transport: Transport,
+) -> Result<Measured, Step> {
+    let parsed = url::Url::parse(url).map_err(|e| Step {
+        status: None,
+        message: format!("bad URL {url}: {e}"),
+    })?;
+    let opts = SessionOptions::default()
+        .user_agent(USER_AGENT.to_string())
+        .creds(cred.map(|c| retina::client::Credentials {
+            username: c.username.clone(),
+            password: c.password.clone(),
+        }));
+    let mut session = step("DESCRIBE", url, timeout, Session::describe(parsed, opts)).await?;
+    // Measure the video stream if there is one, else the first stream.
+    let Some(index) = session
+        .streams()
+        .iter()
+        .position(|s| s.media() == "video")
+        .or((!session.streams().is_empty()).then_some(0))
+    else {
+        return Err(Step {
+            status: None,
+            message: format!("{url}: no stream to play"),
+        });
+    };
+    let st = &session.streams()[index];
+    let mut stats = RtpStats::new(
+        KeyframeRule::for_encoding(st.encoding_name()),
+        st.clock_rate_hz(),
+    );
+    let is_video = st.media() == "video";
+    let transport_name = transport.to_string();
+    step(
+        "SETUP",
+        url,
+        timeout,
+        session.setup(index, SetupOptions::default().transport(transport)),
+    )
+    .await?;
+    let mut playing = step("PLAY", url, timeout, session.play(PlayOptions::default())).await?;
+    let start = Instant::now();
+    let deadline = tokio::time::Instant::now() + window;
+    loop {
+        let item = tokio::select! {
+            item = playing.next() => item,
+            _ = tokio::time::sleep_until(deadline) => break,
+        };
+        match item {
+            Some(Ok(PacketItem::Rtp(p))) if p.stream_id() == index => {
+                stats.push(p.timestamp().timestamp(), p.payload());
+                if stats.keyframe && stats.frames() >= ENOUGH_FRAMES {
+                    break;
+                }
+            }
+            Some(Ok(_)) => {}
+            Some(Err(e)) => {
+                if stats.packets == 0 {
+                    return Err(Step {
+                        status: e.status_code(),
+                        message: format!("RTSP PLAY {url}: {e}"),
+                    });
+                }
+                break; // keep what we measured
+            }
+            None => break,
+        }
+    }
+    let elapsed = start.elapsed();
+    drop(playing); // TEARDOWN (retina's Auto policy)
+    if stats.packets == 0 {
+        return Err(Step {
+            status: None,
+            message: format!(
+                "RTSP PLAY {url}: no media packet within {}",
+                fmt_duration(window)
+            ),
+        });
+    }
+    let secs = elapsed.as_secs_f64().max(0.001);
+    Ok(Measured {
+        transport: transport_name,
+        packets: stats.packets,
+        bytes: stats.bytes,
+        fps: if is_video { stats.fps() } else { None },
+        bitrate_kbps: Some(((stats.bytes as f64 * 8.0 / 1000.0 / secs) * 10.0).round() / 10.0),
+        keyframe: stats.keyframe,
+        duration_ms: elapsed.as_millis() as u64,
+        width: stats.dimensions.map(|d| d.0),
+        height: stats.dimensions.map(|d| d.1),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fps_from_timestamps() {
+        // 25 fps at 90 kHz: 3600 ticks per frame, two packets per frame.
+        let mut s = RtpStats::new(KeyframeRule::H264, 90_000);
+        for f in 0..26i64 {
+            s.push(f * 3600, &[0x41, 0]);
+            s.push(f * 3600, &[0x41, 1]);
+        }
+        assert_eq!(s.frames(), 26);
+        assert_eq!(s.fps(), Some(25.0));
+        assert_eq!(s.packets, 52);
+        assert!(!s.keyframe);
+    }
+
+    #[test]
+    fn too_few_frames_give_no_fps() {
+        let mut s = RtpStats::new(KeyframeRule::H264, 90_000);
+        s.push(0, &[1]);
+        s.push(3600, &[1]);
+        assert_eq!(s.fps(), None);
+    }
+
+    #[test]
+    fn keyframes() {
+        let k = KeyframeRule::H264;
+        assert!(k.is_keyframe(&[0x65, 0x88])); // IDR
+        assert!(!k.is_keyframe(&[0x41, 0x9a])); // non-IDR slice
+        assert!(k.is_keyframe(&[0x7c, 0x85])); // FU-A start of IDR
+        assert!(!k.is_keyframe(&[0x7c, 0x05])); // FU-A continuation
+        assert!(k.is_keyframe(&[0x78, 0, 2, 0x67, 0x42, 0, 1, 0x65])); // STAP-A with SPS then IDR
+        assert!(!k.is_keyframe(&[0x78, 0, 9, 0x67])); // STAP-A with a bad length
+        let h = KeyframeRule::H265;
+        assert!(h.is_keyframe(&[19 << 1, 1])); // IDR_W_RADL
+        assert!(!h.is_keyframe(&[1 << 1, 1])); // TRAIL_R
+        assert!(h.is_keyframe(&[49 << 1, 1, 0x80 | 20])); // FU start of CRA
+        assert!(KeyframeRule::Every.is_keyframe(&[0]));
+        let mut j = RtpStats::new(KeyframeRule::Every, 90_000);
+        j.push(0, &[0, 0, 0, 0, 1, 70, 80, 60]); // RFC 2435 header: 640x480
+        assert_eq!(j.dimensions, Some((640, 480)));
+        for junk in [&[][..], &[0x7c], &[0x78, 0], &[0x62]] {
+            let _ = k.is_keyframe(junk);
+            let _ = h.is_keyframe(junk);
+        }
+    }
+}
