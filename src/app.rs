@@ -274,11 +274,10 @@ async fn analyze_port(addr: std::net::SocketAddr, settings: &rtsp::RtspSettings)
                 ip,
                 service: f.service,
             }];
-            events.extend(
-                f.streams
-                    .into_iter()
-                    .map(|stream| Event::Stream { ip, stream }),
-            );
+            events.extend(f.streams.into_iter().map(|stream| Event::Stream {
+                ip,
+                stream: Box::new(stream),
+            }));
             events.extend(
                 f.failures
                     .into_iter()

@@ -12,7 +12,7 @@ use crate::model::{Device, DiscoveryMethod, Failure, Protocol, Service, Stream};
 pub enum Event {
     PortOpen { ip: IpAddr, port: u16 },
     Service { ip: IpAddr, service: Service },
-    Stream { ip: IpAddr, stream: Stream },
+    Stream { ip: IpAddr, stream: Box<Stream> },
     Failure { ip: IpAddr, failure: Failure },
 }
 
@@ -65,8 +65,8 @@ impl Registry {
             Event::Stream { ip, stream } => {
                 let d = self.device(ip);
                 match d.streams.iter_mut().find(|s| s.url == stream.url) {
-                    Some(existing) => *existing = stream,
-                    None => d.streams.push(stream),
+                    Some(existing) => *existing = *stream,
+                    None => d.streams.push(*stream),
                 }
             }
             Event::Failure { ip, failure } => self.device(ip).errors.push(failure),
@@ -151,7 +151,7 @@ mod tests {
         });
         r.apply(Event::Stream {
             ip: b,
-            stream: Stream {
+            stream: Box::new(Stream {
                 url: "rtsp://10.0.0.10:8554/a".into(),
                 protocol: Protocol::Rtsp,
                 port: 8554,
@@ -162,7 +162,7 @@ mod tests {
                 video: None,
                 audio: None,
                 measured: None,
-            },
+            }),
         });
         let d = r.devices();
         assert_eq!(d.len(), 2);

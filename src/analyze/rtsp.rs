@@ -455,12 +455,11 @@ pub async fn analyze(client: RtspClient, options: &Reply, settings: &RtspSetting
                 if let Some(message) = err {
                     failures.push(fail(message));
                 }
-                if settings.verify {
-                    if let Err(message) =
+                if settings.verify
+                    && let Err(message) =
                         verify_stream(&mut stream, &plain_url, f.cred.as_ref(), settings).await
-                    {
-                        failures.push(fail(message));
-                    }
+                {
+                    failures.push(fail(message));
                 }
             }
             Answer::Auth { scheme, .. } => {
