@@ -90,6 +90,18 @@ pub enum NetError {
     },
 }
 
+/// A library error's text on one line: retina puts connection and packet details on extra lines
+/// (`conn: 10.0.0.5:51234(me)->10.0.0.9:554@...`), which are worth keeping for Wireshark but not as
+/// line breaks in a table or CSV cell.
+pub fn one_line(e: &dyn std::fmt::Display) -> String {
+    e.to_string()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// `1.5s`, `800ms`: how durations appear in messages.
 pub fn fmt_duration(d: Duration) -> String {
     if d.subsec_millis() == 0 && d.as_secs() > 0 {

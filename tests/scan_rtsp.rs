@@ -89,9 +89,13 @@ fn json_inventory_of_the_loopback_lab() {
         "{svc:?}"
     );
     let main = cam.stream("rtsp://127.0.0.11:554/Streaming/Channels/101");
+    // Verified by a PLAY: media flowed, and the measured frame rate agrees with the SPS.
+    let m = main.measured.as_ref().expect("PLAY check ran");
+    assert!(m.keyframe && m.packets > 0, "{m:?}");
+    assert!((m.fps.unwrap() - 25.0).abs() <= 1.25, "{m:?}");
     assert_eq!(
         (main.status, main.auth, main.verified),
-        (Status::Ok, Auth::None, false)
+        (Status::Ok, Auth::None, true)
     );
     assert_eq!(main.protocol, "rtsp");
     let v = main.video.as_ref().unwrap();

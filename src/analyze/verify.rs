@@ -15,7 +15,7 @@ use retina::client::{
 };
 
 use crate::credentials::Credential;
-use crate::error::fmt_duration;
+use crate::error::{fmt_duration, one_line};
 use crate::model::Measured;
 use crate::net::rtsp::USER_AGENT;
 
@@ -227,7 +227,7 @@ async fn step<T>(
         }),
         Ok(Err(e)) => Err(Step {
             status: e.status_code(),
-            message: format!("RTSP {what} {url}: {e}"),
+            message: format!("RTSP {what} {url}: {}", one_line(&e)),
         }),
         Ok(Ok(v)) => Ok(v),
     }
@@ -297,7 +297,7 @@ async fn play_and_measure(
                 if stats.packets == 0 {
                     return Err(Step {
                         status: e.status_code(),
-                        message: format!("RTSP PLAY {url}: {e}"),
+                        message: format!("RTSP PLAY {url}: {}", one_line(&e)),
                     });
                 }
                 break; // keep what we measured

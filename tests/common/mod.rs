@@ -177,3 +177,56 @@ pub fn free_port(ip: &str) -> u16 {
 pub fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// A fake RTSP server of ours for one camera quirk: it answers every OPTIONS and every DESCRIBE of
+/// any path with 200 and the same SDP (seen on cheap cameras: Cameradar #438, #369). It serves on a
+/// fresh port of `ip` until the test process ends; returns the port and a request counter.
+pub fn rtsp_answers_anything(ip: &str) -> (u16, Arc<Mutex<u32>>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind((ip, 0)).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let count = Arc::new(Mutex::new(0u32));
+    let counter = count.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().take(200) {
+            let Ok(mut conn) = conn else { continue };
+            let counter = counter.clone();
+            std::thread::spawn(move || {
+                let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 2048];
+                loop {
+                    let Ok(n) = conn.read(&mut chunk) else { return };
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        let req = String::from_utf8_lossy(&buf[..end]).into_owned();
+                        buf.drain(..end + 4);
+                        *counter.lock().unwrap() += 1;
+                        let cseq = req
+                            .lines()
+                            .find_map(|l| l.strip_prefix("CSeq:").map(|v| v.trim().to_string()))
+                            .unwrap_or_else(|| "0".into());
+                        let reply = if req.starts_with("DESCRIBE") {
+                            let sdp = "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=Any\r\nt=0 0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=framerate:20\r\n";
+                            format!(
+                                "RTSP/1.0 200 OK\r\nCSeq: {cseq}\r\nServer: AnyPath/1.0\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{sdp}",
+                                sdp.len()
+                            )
+                        } else {
+                            format!(
+                                "RTSP/1.0 200 OK\r\nCSeq: {cseq}\r\nServer: AnyPath/1.0\r\nPublic: OPTIONS, DESCRIBE\r\n\r\n"
+                            )
+                        };
+                        if conn.write_all(reply.as_bytes()).is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    (port, count)
+}

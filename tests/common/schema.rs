@@ -57,6 +57,7 @@ pub enum Status {
     Ok,
     AuthRequired,
     AuthFailed,
+    AuthLocked,
     NotFound,
     Error,
 }
@@ -70,6 +71,10 @@ pub struct Stream {
     pub verified: bool,
     pub video: Option<Video>,
     pub audio: Option<Audio>,
+    #[serde(default)]
+    pub measured: Option<Measured>,
+    #[serde(default)]
+    pub username: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -79,6 +84,18 @@ pub struct Video {
     pub height: Option<u32>,
     pub fps: Option<f64>,
     pub profile: Option<String>,
+    #[serde(default)]
+    pub fps_source: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Measured {
+    pub transport: String,
+    pub packets: u64,
+    pub bytes: u64,
+    pub fps: Option<f64>,
+    pub bitrate_kbps: Option<f64>,
+    pub keyframe: bool,
 }
 
 #[derive(Debug, Deserialize)]

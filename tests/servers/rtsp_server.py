@@ -1,0 +1,302 @@
+#!/usr/bin/python3
+"""Fake RTSP cameras for the camscan integration tests.
+
+What it is
+    A small launcher around GStreamer's gst-rtsp-server (GStreamer 1.22, Debian
+    python3-gi). It starts one RTSP server per config entry, each bound to
+    exactly one loopback address and port, serving synthetic test streams
+    (videotestsrc / audiotestsrc) so the scanner can DESCRIBE them and check
+    codec, resolution, frame rate and audio parameters.
+
+    Must be run with the system interpreter (/usr/bin/python3); the pyenv
+    python has no `gi` module.
+
+Usage
+    rtsp_server.py CONFIG.json
+
+CONFIG.json is a list of servers:
+    [{"address": "127.0.0.11", "port": 554,
+      "auth": null | {"method": "digest"|"basic", "user": "admin", "password": "secret"},
+      "mounts": [{"path": "/Streaming/Channels/101",
+                  "video": {"codec": "h264"|"h265"|"mjpeg", "width": 1280, "height": 720,
+                            "fps": 25, "profile": "main"|"baseline"|"high",
+                            "claim_fps": null | 30},
+                  "audio": null | {"codec": "aac"|"pcmu"|"pcma"|"opus",
+                                   "rate": 16000, "channels": 1}}]}]
+    "profile" only matters for h264 (h265 is always main). pcmu/pcma need rate 8000.
+    "claim_fps" makes a lying camera: frames come at "fps" but the SPS and SDP claim "claim_fps".
+    A mount "path" may carry a query string (/cam/realmonitor?channel=1&subtype=0); it is matched
+    exactly, query included (DESCRIBE only: see QueryMountPoints for the PLAY limit).
+    Opus is always signalled as opus/48000/2 in SDP (RFC 7587), whatever is configured.
+
+Protocol with the test harness (stdout is line based, everything else goes to stderr)
+    * After every server is listening, exactly one line "READY" is printed.
+      If a server cannot be attached (e.g. port in use) a message goes to stderr
+      and the process exits with status 1 without printing READY.
+    * "AUTHFAIL <address>:<port>" is printed each time a request that carried an
+      Authorization header is rejected because the credentials were wrong.
+    * The process exits when its stdin reaches EOF, so the harness must give it a
+      pipe on stdin and keep the write end open; when the harness dies, so does
+      the server. SIGTERM / SIGINT also stop it cleanly.
+    * Media pipelines are built lazily on the first DESCRIBE of each mount
+      (factories are shared, so further clients reuse the running pipeline).
+"""
+
+import faulthandler
+import json
+import os
+import signal
+import sys
+import threading
+
+import gi
+
+gi.require_version("Gst", "1.0")
+gi.require_version("GstRtsp", "1.0")
+gi.require_version("GstRtspServer", "1.0")
+from gi.repository import GLib, Gst, GstRtsp, GstRtspServer  # noqa: E402
+
+# Must run before the RTSPMedia subclass below is registered: the class init of
+# GstRTSPMedia needs the GStreamer core types.
+Gst.init(None)
+
+ROLE = "user"
+UDP_PORT_MIN, UDP_PORT_MAX = 40000, 40999  # RTP/RTCP ports for UDP clients
+
+
+def log(msg):
+    sys.stderr.write("rtsp_server: %s\n" % msg)
+    sys.stderr.flush()
+
+
+def emit(line):
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def video_launch(v):
+    codec = v["codec"]
+    fps = int(v["fps"])
+    src = ("videotestsrc is-live=true pattern=ball ! "
+           "video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1"
+           % (int(v["width"]), int(v["height"]), fps))
+    if v.get("claim_fps"):
+        # A camera that lies: frames really come at `fps`, but the caps (hence the SPS timing
+        # info and the SDP a=framerate) claim `claim_fps`.
+        src += (" ! capssetter replace=false caps=\"video/x-raw,framerate=%d/1\""
+                % int(v["claim_fps"]))
+    if codec == "h264":
+        enc = ("x264enc tune=zerolatency bitrate=1000 key-int-max=%d ! "
+               "video/x-h264,profile=%s ! rtph264pay name=pay0 pt=96 config-interval=1"
+               % (2 * fps, v.get("profile") or "main"))
+    elif codec == "h265":
+        enc = ("x265enc tune=zerolatency bitrate=1000 key-int-max=%d speed-preset=ultrafast ! "
+               "video/x-h265,profile=main ! rtph265pay name=pay0 pt=96 config-interval=1"
+               % (2 * fps))
+    elif codec == "mjpeg":
+        enc = "jpegenc quality=70 ! rtpjpegpay name=pay0 pt=26"
+    else:
+        raise ValueError("unknown video codec %r" % codec)
+    return src + " ! " + enc
+
+
+def audio_launch(a):
+    codec = a["codec"]
+    rate, channels = int(a["rate"]), int(a["channels"])
+    src = ("audiotestsrc is-live=true wave=sine ! audio/x-raw,rate=%d,channels=%d"
+           % (rate, channels))
+    if codec == "aac":
+        enc = "audioconvert ! avenc_aac ! rtpmp4gpay name=pay1 pt=97"
+    elif codec == "pcmu":
+        enc = "audioconvert ! audioresample ! mulawenc ! rtppcmupay name=pay1 pt=0"
+    elif codec == "pcma":
+        enc = "audioconvert ! audioresample ! alawenc ! rtppcmapay name=pay1 pt=8"
+    elif codec == "opus":
+        enc = "audioconvert ! audioresample ! opusenc ! rtpopuspay name=pay1 pt=98"
+    else:
+        raise ValueError("unknown audio codec %r" % codec)
+    if codec in ("pcmu", "pcma") and rate != 8000:
+        log("warning: %s with rate %d; G.711 RTP is 8000 Hz" % (codec, rate))
+    return src + " ! " + enc
+
+
+def mount_launch(m):
+    parts = [video_launch(m["video"])]
+    if m.get("audio"):
+        parts.append(audio_launch(m["audio"]))
+    return "( " + " ".join(parts) + " )"
+
+
+class CountingAuth(GstRtspServer.RTSPAuth):
+    """RTSPAuth that reports requests rejected because of bad credentials."""
+
+    def __init__(self, label):
+        super().__init__()
+        self.label = label
+
+    def do_authenticate(self, ctx):
+        ok = GstRtspServer.RTSPAuth.do_authenticate(self, ctx)
+        if ctx.token is None and self._has_authorization(ctx):
+            # Wrong user/password (or stale digest): the request gets a 401.
+            emit("AUTHFAIL %s" % self.label)
+        return ok
+
+    @staticmethod
+    def _has_authorization(ctx):
+        req = ctx.request
+        if req is None:
+            return False
+        try:
+            res, _value = req.get_header(GstRtsp.RTSPHeaderField.AUTHORIZATION, 0)
+        except Exception as e:  # pragma: no cover - defensive
+            log("cannot read Authorization header: %s" % e)
+            return False
+        return res == GstRtsp.RTSPResult.OK
+
+
+def make_auth(cfg, label):
+    auth = CountingAuth(label)
+    token = GstRtspServer.RTSPToken()
+    token.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, ROLE)
+    method = cfg["method"]
+    if method == "digest":
+        auth.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST)
+        auth.add_digest(cfg["user"], cfg["password"], token)
+    elif method == "basic":
+        auth.set_supported_methods(GstRtsp.RTSPAuthMethod.BASIC)
+        auth.add_basic(GstRtspServer.RTSPAuth.make_basic(cfg["user"], cfg["password"]), token)
+    else:
+        raise ValueError("unknown auth method %r" % method)
+    return auth
+
+
+class Factory(GstRtspServer.RTSPMediaFactory):
+    """Shared media factory that never hands out a media being torn down.
+
+    gst-rtsp-server 1.22 unprepares a shared media as soon as its last client
+    goes away (a DESCRIBE-only client counts) but keeps it in the factory cache
+    until the teardown has finished; a request arriving in that window (~5-10 ms,
+    easily hit by a scanner that reconnects at once) gets "503 Service
+    Unavailable". The cache key therefore carries a generation number that is
+    bumped the moment a media starts unpreparing, so the next client gets a fresh
+    pipeline instead. Clients that overlap in time still share one pipeline.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.generation = 0
+        self.label = ""
+        self.connect("media-configure", Factory._on_media_configure)
+
+    def do_gen_key(self, url):
+        key = GstRtspServer.RTSPMediaFactory.do_gen_key(self, url)
+        return "%d/%s" % (self.generation, key)
+
+    def _on_media_configure(self, media):
+        log("building pipeline for %s (generation %d)" % (self.label, self.generation))
+        media.connect("target-state", self._on_target_state)
+
+    def _on_target_state(self, _media, state):
+        if state == Gst.State.NULL:  # emitted when unprepare starts
+            self.generation += 1
+
+
+_pools = {}
+
+
+class QueryMountPoints(GstRtspServer.RTSPMountPoints):
+    """Mount points keyed by path *and* query string."""
+
+    def do_make_path(self, url):
+        path = url.abspath or "/"
+        # Known limit (GStreamer 1.22): the client code builds SETUP/PLAY paths itself, keeping the
+        # "/" that ends a Content-Base inside the query, so an aggregate PLAY of
+        # rtsp://host/cam/realmonitor?channel=1&subtype=0/ (retina's way) gets 460. DESCRIBE and
+        # ffmpeg's PLAY of the URL as given work. Tests do not PLAY query paths on this server.
+        query = (url.query or "").rstrip("/")
+        return path + ("?" + query if query else "")
+
+
+def build_server(entry):
+    address, port = entry["address"], int(entry["port"])
+    label = "%s:%d" % (address, port)
+    server = GstRtspServer.RTSPServer()
+    server.set_address(address)
+    server.set_service(str(port))
+    # Handle every client request in the main loop (not a client thread) so that
+    # a request and the teardown of a departing client never interleave.
+    server.get_thread_pool().set_max_threads(0)
+    auth_cfg = entry.get("auth")
+    if auth_cfg:
+        server.set_auth(make_auth(auth_cfg, label))
+    # UDP transport: bind the per-client RTP/RTCP sockets to the server's own
+    # loopback address (without a pool gst-rtsp-server binds them to 0.0.0.0).
+    # One pool per address, so servers sharing an address never hand out the same port.
+    pool = _pools.get(address)
+    if pool is None:
+        pool = _pools[address] = GstRtspServer.RTSPAddressPool()
+        if not pool.add_range(address, address, UDP_PORT_MIN, UDP_PORT_MAX, 0):
+            raise RuntimeError("cannot create UDP address pool for %s" % address)
+    # Match mount paths with their query string, so Dahua-style paths such as
+    # /cam/realmonitor?channel=1&subtype=0 are distinct mounts (the default ignores the query).
+    mounts = QueryMountPoints()
+    server.set_mount_points(mounts)
+    for m in entry["mounts"]:
+        factory = Factory()
+        launch = mount_launch(m)
+        factory.set_launch(launch)
+        factory.set_shared(True)
+        factory.set_address_pool(pool)
+        factory.set_protocols(GstRtsp.RTSPLowerTrans.TCP | GstRtsp.RTSPLowerTrans.UDP)
+        if auth_cfg:
+            factory.add_role_from_structure(Gst.Structure.new_from_string(
+                "%s, media.factory.access=(boolean)true, "
+                "media.factory.construct=(boolean)true" % ROLE))
+        factory.label = "rtsp://%s%s" % (label, m["path"])
+        mounts.add_factory(m["path"], factory)
+        log("rtsp://%s%s -> %s" % (label, m["path"], launch))
+    source_id = server.attach(None)
+    if source_id == 0:
+        raise RuntimeError("cannot listen on %s (address/port in use or not available?)" % label)
+    return server
+
+
+def watch_stdin():
+    """Exit as soon as stdin reaches EOF (the harness went away)."""
+    try:
+        while os.read(0, 4096):
+            pass
+    except OSError:
+        pass
+    log("stdin closed, exiting")
+    os._exit(0)
+
+
+def main(argv):
+    faulthandler.enable()
+    if len(argv) != 2:
+        sys.stderr.write("usage: %s CONFIG.json\n" % argv[0])
+        return 2
+    with open(argv[1]) as f:
+        config = json.load(f)
+    loop = GLib.MainLoop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        GLib.unix_signal_add(GLib.PRIORITY_HIGH, sig, lambda *_: (loop.quit(), False)[1])
+    servers = []
+    try:
+        for entry in config:
+            servers.append(build_server(entry))
+    except Exception as e:
+        log("error: %s" % e)
+        return 1
+    # Watch stdin only now, so that a bind error is still reported (exit 1)
+    # even when stdin is already at EOF.
+    threading.Thread(target=watch_stdin, daemon=True).start()
+    emit("READY")
+    loop.run()
+    log("signal received, exiting")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
