@@ -119,6 +119,7 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
         show_credentials: cfg.show_credentials,
         verify: cfg.verify,
         verify_window: cfg.verify_window,
+        ffprobe: cfg.ffprobe.clone(),
     };
     let ports = cfg.ports.clone();
     let probe_stats = stats.clone();

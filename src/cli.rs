@@ -110,6 +110,10 @@ pub struct ScanArgs {
     /// How long the PLAY check listens to each stream at most [default: 2s].
     #[arg(long, value_name = "DURATION", env = "CAMSCAN_VERIFY_WINDOW")]
     pub verify_window: Option<String>,
+    /// Also ask ffprobe (from PATH, or the given path) about each verified stream, to fill facts our
+    /// own analysis left empty. Off by default.
+    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "ffprobe", env = "CAMSCAN_FFPROBE")]
+    pub ffprobe: Option<PathBuf>,
     /// Extra RTSP paths to try first, one per line (`#` comments).
     #[arg(long, value_name = "FILE", env = "CAMSCAN_PATHS")]
     pub paths: Option<PathBuf>,

@@ -58,6 +58,8 @@ pub struct ScanConfig {
     /// PLAY each stream to prove it and measure it.
     pub verify: bool,
     pub verify_window: Duration,
+    /// ffprobe to enrich streams with; `None` = off.
+    pub ffprobe: Option<PathBuf>,
 }
 
 impl Default for ScanConfig {
@@ -83,6 +85,7 @@ impl Default for ScanConfig {
             extra_paths: Vec::new(),
             verify: true,
             verify_window: crate::analyze::rtsp::DEFAULT_VERIFY_WINDOW,
+            ffprobe: None,
         }
     }
 }
@@ -149,6 +152,7 @@ pub struct FileConfig {
     pub paths_file: Option<PathBuf>,
     pub verify: Option<bool>,
     pub verify_window: Option<DurationValue>,
+    pub ffprobe: Option<PathBuf>,
 }
 
 impl FileConfig {
@@ -300,6 +304,7 @@ impl ScanConfig {
             extra_paths,
             verify: !args.no_verify && file.verify.unwrap_or(true),
             verify_window,
+            ffprobe: args.ffprobe.clone().or_else(|| file.ffprobe.clone()),
         })
     }
 }

@@ -248,3 +248,72 @@ fn server_answering_any_path_yields_no_fake_streams() {
         "no dictionary walk against it"
     );
 }
+
+/// camscan's codec, resolution and fps equal ffprobe's for the same URL; the URL comes from
+/// `--show-credentials`, so its percent-encoded password (`s3cret:pass`) must work for ffmpeg too.
+#[test]
+fn facts_match_ffprobe_on_the_same_url() {
+    let creds = creds_file(&format!("{HIK} admin:s3cret:pass\n"));
+    let (_out, report) = scan(&[
+        "scan",
+        HIK,
+        "-p",
+        "554",
+        "--credentials",
+        creds.path().to_str().unwrap(),
+        "--show-credentials",
+    ]);
+    let hik = report.device(HIK);
+    assert!(hik.streams.len() >= 2, "{:?}", hik.streams);
+    for s in &hik.streams {
+        assert!(
+            s.url
+                .starts_with("rtsp://admin:s3cret%3Apass@127.0.0.31:554/"),
+            "{}",
+            s.url
+        );
+        let out = run(
+            std::process::Command::new("ffprobe").args([
+                "-v",
+                "error",
+                "-rtsp_transport",
+                "tcp",
+                "-show_streams",
+                "-select_streams",
+                "v:0",
+                "-of",
+                "json",
+                &s.url,
+            ]),
+            Duration::from_secs(30),
+        );
+        assert!(out.status.success(), "ffprobe {}: {}", s.url, stderr(&out));
+        let probe: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let p = &probe["streams"][0];
+        let v = s.video.as_ref().unwrap();
+        let codec = match p["codec_name"].as_str().unwrap() {
+            "hevc" => "h265",
+            other => other,
+        };
+        assert_eq!(v.codec, codec, "{}", s.url);
+        assert_eq!(v.width.map(u64::from), p["width"].as_u64(), "{}", s.url);
+        assert_eq!(v.height.map(u64::from), p["height"].as_u64(), "{}", s.url);
+        let (n, d) = p["avg_frame_rate"]
+            .as_str()
+            .unwrap()
+            .split_once('/')
+            .unwrap();
+        let ffprobe_fps = n.parse::<f64>().unwrap() / d.parse::<f64>().unwrap();
+        let ours = v.fps.unwrap();
+        assert!(
+            (ours - ffprobe_fps).abs() <= ffprobe_fps * 0.05,
+            "{}: {ours} vs {ffprobe_fps}",
+            s.url
+        );
+        let measured = s.measured.as_ref().unwrap().fps.unwrap();
+        assert!(
+            (measured - ffprobe_fps).abs() <= ffprobe_fps * 0.05,
+            "measured {measured}"
+        );
+    }
+}

@@ -2,6 +2,7 @@
 //! call under a deadline). ONVIF device API and PLAY verification join here.
 
 pub mod budget;
+pub mod ffprobe;
 pub mod paths;
 pub mod rtsp;
 pub mod verify;

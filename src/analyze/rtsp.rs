@@ -51,6 +51,8 @@ pub struct RtspSettings {
     pub verify: bool,
     /// How long a PLAY check listens at most.
     pub verify_window: Duration,
+    /// Run this ffprobe on streams to fill what our analysis left empty (`--ffprobe`).
+    pub ffprobe: Option<std::path::PathBuf>,
 }
 
 /// Default PLAY window: enough for a keyframe and 25 frames at 15 fps and a typical 1-2 s GOP.
@@ -69,9 +71,16 @@ impl RtspSettings {
             show_credentials: false,
             verify: true,
             verify_window: DEFAULT_VERIFY_WINDOW,
+            ffprobe: None,
         }
     }
 }
+
+/// How often a `503 Service Unavailable` is asked again, and the first pause (it grows linearly).
+/// Dahua answers 503 (or 401) while its connection limit is full (rroller/dahua#603); GStreamer answers
+/// 503 while it tears down a shared stream.
+const BUSY_RETRIES: u32 = 2;
+const BUSY_PAUSE: Duration = Duration::from_millis(200);
 
 /// What analysis found on one RTSP port.
 #[derive(Debug, Clone)]
@@ -134,6 +143,7 @@ impl Walker {
     ) -> Result<Answer, NetError> {
         let target = url(self.addr, path);
         let mut retried = false;
+        let mut busy = 0;
         loop {
             let authorization = cred.and_then(|c| self.authorization(c, &target));
             let client = match self.client.as_mut() {
@@ -147,6 +157,13 @@ impl Walker {
                 headers.push(("Authorization", a));
             }
             match client.request("DESCRIBE", &target, &headers).await {
+                Ok(reply) if reply.head.status == 503 && busy < BUSY_RETRIES => {
+                    // Busy (connection limit, or a stream being torn down): not an answer about
+                    // the path. Ask again shortly.
+                    busy += 1;
+                    tracing::debug!(url = %target, "503 busy; asking again");
+                    tokio::time::sleep(BUSY_PAUSE * busy).await;
+                }
                 Ok(reply) => {
                     if reply.head.status == 401 {
                         self.challenges = reply
@@ -460,6 +477,23 @@ pub async fn analyze(client: RtspClient, options: &Reply, settings: &RtspSetting
                         verify_stream(&mut stream, &plain_url, f.cred.as_ref(), settings).await
                 {
                     failures.push(fail(message));
+                }
+                if let Some(ffprobe) = &settings.ffprobe
+                    && (stream.verified || stream.video.is_none())
+                {
+                    match super::ffprobe::probe(
+                        ffprobe,
+                        &plain_url,
+                        f.cred.as_ref(),
+                        settings.timeout,
+                    )
+                    .await
+                    {
+                        Ok(p) => {
+                            super::ffprobe::enrich(&mut stream, &p);
+                        }
+                        Err(message) => failures.push(fail(message)),
+                    }
                 }
             }
             Answer::Auth { scheme, .. } => {

@@ -2,6 +2,7 @@
 //! and returns a value or a typed error, never panics, and bounds what it keeps. Each is a fuzz target.
 
 pub mod auth;
+pub mod ffprobe;
 pub mod h26x;
 pub mod response;
 pub mod sdp;

@@ -1,0 +1,150 @@
+//! Optional enrichment by ffprobe (`--ffprobe [PATH]`): never required, run only when asked, under a
+//! deadline, killed if it overruns. It fills what our own analysis left empty, and is the fallback
+//! when our analysis got nothing from a stream.
+//!
+//! ffmpeg takes credentials only inside the URL, so with credentials they appear in ffprobe's command
+//! line (visible to local users in the process list) for the seconds it runs; the README says so.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use crate::credentials::{Credential, url_with_credentials};
+use crate::error::fmt_duration;
+use crate::model::{AudioInfo, Stream, VideoInfo};
+use crate::proto::ffprobe::{Probed, parse};
+
+/// Run ffprobe on `url` and parse what it says.
+pub async fn probe(
+    ffprobe: &Path,
+    url: &str,
+    cred: Option<&Credential>,
+    timeout: Duration,
+) -> Result<Probed, String> {
+    let target = match cred {
+        Some(c) => url_with_credentials(url, c),
+        None => url.to_string(),
+    };
+    let child = tokio::process::Command::new(ffprobe)
+        .args(["-v", "error", "-rtsp_transport", "tcp"])
+        // ffmpeg's socket timeout, in microseconds, so ffprobe gives up on its own too.
+        .args(["-timeout", &timeout.as_micros().to_string()])
+        .args(["-show_streams", "-of", "json"])
+        .arg(&target)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("cannot run {}: {e}", ffprobe.display()))?;
+    let out = tokio::time::timeout(timeout * 3, child.wait_with_output())
+        .await
+        .map_err(|_| {
+            format!(
+                "ffprobe {url}: no result within {}",
+                fmt_duration(timeout * 3)
+            )
+        })?
+        .map_err(|e| format!("ffprobe {url}: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("ffprobe {url}: exited with {}", out.status));
+    }
+    parse(&out.stdout).ok_or_else(|| format!("ffprobe {url}: output is not the JSON expected"))
+}
+
+/// Fill the stream's empty facts from ffprobe's. Returns whether anything was added.
+pub fn enrich(stream: &mut Stream, p: &Probed) -> bool {
+    let mut added = false;
+    if let Some(codec) = &p.video_codec {
+        let v = stream.video.get_or_insert_with(|| {
+            added = true;
+            VideoInfo {
+                codec: codec.clone(),
+                width: None,
+                height: None,
+                fps: None,
+                fps_source: None,
+                profile: None,
+                level: None,
+                rfc6381: None,
+                bitrate_kbps: None,
+            }
+        });
+        if v.width.is_none() && p.width.is_some() {
+            (v.width, v.height, added) = (p.width, p.height, true);
+        }
+        if v.fps.is_none() && p.fps.is_some() {
+            (v.fps, v.fps_source, added) = (p.fps, Some("ffprobe".into()), true);
+        }
+        if v.profile.is_none() && p.profile.is_some() {
+            (v.profile, added) = (p.profile.clone(), true);
+        }
+    }
+    if let Some(codec) = &p.audio_codec {
+        let a = stream.audio.get_or_insert_with(|| {
+            added = true;
+            AudioInfo {
+                codec: codec.clone(),
+                sample_rate: None,
+                channels: None,
+            }
+        });
+        if a.sample_rate.is_none() && p.sample_rate.is_some() {
+            (a.sample_rate, added) = (p.sample_rate, true);
+        }
+        if a.channels.is_none() && p.channels.is_some() {
+            (a.channels, added) = (p.channels, true);
+        }
+    }
+    added
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AuthScheme, Protocol, StreamStatus};
+
+    #[test]
+    fn fills_only_what_is_missing() {
+        let mut s = Stream {
+            url: "rtsp://x/".into(),
+            protocol: Protocol::Rtsp,
+            port: 554,
+            auth: AuthScheme::None,
+            status: StreamStatus::Ok,
+            username: None,
+            verified: true,
+            video: Some(VideoInfo {
+                codec: "mjpeg".into(),
+                width: None,
+                height: None,
+                fps: Some(10.0),
+                fps_source: Some("rtp".into()),
+                profile: None,
+                level: None,
+                rfc6381: None,
+                bitrate_kbps: None,
+            }),
+            audio: None,
+            measured: None,
+        };
+        let p = Probed {
+            video_codec: Some("mjpeg".into()),
+            width: Some(640),
+            height: Some(480),
+            fps: Some(25.0), // ffprobe's MJPEG default: must not replace a measured rate
+            audio_codec: Some("pcmu".into()),
+            sample_rate: Some(8000),
+            channels: Some(1),
+            ..Default::default()
+        };
+        assert!(enrich(&mut s, &p));
+        let v = s.video.as_ref().unwrap();
+        assert_eq!(
+            (v.width, v.height, v.fps),
+            (Some(640), Some(480), Some(10.0))
+        );
+        assert_eq!(s.audio.as_ref().unwrap().codec, "pcmu");
+        assert!(!enrich(&mut s, &p), "nothing left to add");
+    }
+}
