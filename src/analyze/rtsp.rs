@@ -691,6 +691,11 @@ pub async fn describe_stream(
             let (video, audio, err) =
                 media_facts(&target, &body, cred.as_ref(), settings.timeout).await;
             (stream.video, stream.audio, note) = (video, audio, err);
+            if settings.verify
+                && let Err(e) = verify_stream(&mut stream, &target, cred.as_ref(), settings).await
+            {
+                note = Some(e);
+            }
         }
         Answer::Auth { scheme, .. } => {
             stream.auth = scheme;
