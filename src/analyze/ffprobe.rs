@@ -58,17 +58,7 @@ pub fn enrich(stream: &mut Stream, p: &Probed) -> bool {
     if let Some(codec) = &p.video_codec {
         let v = stream.video.get_or_insert_with(|| {
             added = true;
-            VideoInfo {
-                codec: codec.clone(),
-                width: None,
-                height: None,
-                fps: None,
-                fps_source: None,
-                profile: None,
-                level: None,
-                rfc6381: None,
-                bitrate_kbps: None,
-            }
+            VideoInfo::new(codec.clone())
         });
         if v.width.is_none() && p.width.is_some() {
             (v.width, v.height, added) = (p.width, p.height, true);
@@ -102,32 +92,17 @@ pub fn enrich(stream: &mut Stream, p: &Probed) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{AuthScheme, Protocol, StreamStatus};
+    use crate::model::Protocol;
 
     #[test]
     fn fills_only_what_is_missing() {
-        let mut s = Stream {
-            url: "rtsp://x/".into(),
-            protocol: Protocol::Rtsp,
-            port: 554,
-            auth: AuthScheme::None,
-            status: StreamStatus::Ok,
-            username: None,
-            verified: true,
-            video: Some(VideoInfo {
-                codec: "mjpeg".into(),
-                width: None,
-                height: None,
-                fps: Some(10.0),
-                fps_source: Some("rtp".into()),
-                profile: None,
-                level: None,
-                rfc6381: None,
-                bitrate_kbps: None,
-            }),
-            audio: None,
-            measured: None,
-        };
+        let mut s = Stream::new("rtsp://x/".into(), Protocol::Rtsp, 554);
+        s.verified = true;
+        s.video = Some(VideoInfo {
+            fps: Some(10.0),
+            fps_source: Some("rtp".into()),
+            ..VideoInfo::new("mjpeg".into())
+        });
         let p = Probed {
             video_codec: Some("mjpeg".into()),
             width: Some(640),

@@ -445,21 +445,12 @@ pub async fn analyze(client: RtspClient, options: &Reply, settings: &RtspSetting
     let mut streams = Vec::new();
     for f in found {
         let plain_url = url(addr, &f.path);
-        let mut stream = Stream {
-            url: match (&f.cred, settings.show_credentials) {
-                (Some(c), true) => url_with_credentials(&plain_url, c),
-                _ => plain_url.clone(),
-            },
-            protocol: Protocol::Rtsp,
-            port: addr.port(),
-            auth: AuthScheme::None,
-            status: StreamStatus::Ok,
-            username: f.cred.as_ref().map(|c| c.username.clone()),
-            verified: false,
-            video: None,
-            audio: None,
-            measured: None,
+        let shown_url = match (&f.cred, settings.show_credentials) {
+            (Some(c), true) => url_with_credentials(&plain_url, c),
+            _ => plain_url.clone(),
         };
+        let mut stream = Stream::new(shown_url, Protocol::Rtsp, addr.port());
+        stream.username = f.cred.as_ref().map(|c| c.username.clone());
         match f.answer {
             Answer::Media(body) => {
                 if f.cred.is_some() {
@@ -669,22 +660,11 @@ pub async fn describe_stream(
         }
     }
     let target = url(addr, path);
-    let mut stream = Stream {
-        url: target.clone(),
-        protocol: Protocol::Rtsp,
-        port: addr.port(),
-        auth: if cred.is_some() {
-            scheme_of(&walker.challenges)
-        } else {
-            AuthScheme::None
-        },
-        status: StreamStatus::Ok,
-        username: cred.as_ref().map(|c| c.username.clone()),
-        verified: false,
-        video: None,
-        audio: None,
-        measured: None,
-    };
+    let mut stream = Stream::new(target.clone(), Protocol::Rtsp, addr.port());
+    if cred.is_some() {
+        stream.auth = scheme_of(&walker.challenges);
+    }
+    stream.username = cred.as_ref().map(|c| c.username.clone());
     let mut note = None;
     match answer {
         Answer::Media(body) => {
@@ -765,17 +745,7 @@ async fn media_facts(
         Ok(Ok(s)) => s,
     };
     if let Some(st) = session.streams().iter().find(|s| s.media() == "video") {
-        let v = video.get_or_insert_with(|| VideoInfo {
-            codec: video_codec(st.encoding_name()),
-            width: None,
-            height: None,
-            fps: None,
-            fps_source: None,
-            profile: None,
-            level: None,
-            rfc6381: None,
-            bitrate_kbps: None,
-        });
+        let v = video.get_or_insert_with(|| VideoInfo::new(video_codec(st.encoding_name())));
         if let Some(ParametersRef::Video(p)) = st.parameters() {
             let (w, h) = p.pixel_dimensions();
             if w > 0 && h > 0 {

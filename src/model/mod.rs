@@ -218,6 +218,24 @@ pub struct Measured {
     pub height: Option<u32>,
 }
 
+impl Stream {
+    /// A stream that opened without credentials and has not been analysed yet.
+    pub fn new(url: String, protocol: Protocol, port: u16) -> Self {
+        Stream {
+            url,
+            protocol,
+            port,
+            auth: AuthScheme::None,
+            status: StreamStatus::Ok,
+            username: None,
+            verified: false,
+            video: None,
+            audio: None,
+            measured: None,
+        }
+    }
+}
+
 /// Video facts, lowercase codec names: `h264`, `h265`, `mjpeg`, `mpeg4`, `vp8`, `vp9`, `av1`, or the SDP
 /// encoding name lowercased for anything else.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -243,6 +261,23 @@ pub struct VideoInfo {
     /// Bandwidth announced by the SDP `b=AS:` line, kbit/s.
     #[serde(default)]
     pub bitrate_kbps: Option<u32>,
+}
+
+impl VideoInfo {
+    /// Only the codec known.
+    pub fn new(codec: String) -> Self {
+        VideoInfo {
+            codec,
+            width: None,
+            height: None,
+            fps: None,
+            fps_source: None,
+            profile: None,
+            level: None,
+            rfc6381: None,
+            bitrate_kbps: None,
+        }
+    }
 }
 
 /// Audio facts, lowercase codec names: `aac`, `pcmu`, `pcma`, `g722`, `g726`, `opus`, `l16`, or the SDP
