@@ -317,3 +317,46 @@ fn facts_match_ffprobe_on_the_same_url() {
         );
     }
 }
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(common::root_dir().join("tests/fixtures/sdp").join(name)).unwrap()
+}
+
+/// A camera whose SDP retina's strict parser rejects (BOM, CR-only lines, Latin-1, duplicate `c=`):
+/// the stream is still reported, with facts from camscan's lenient reader, and the retina failure
+/// is recorded on the device.
+#[test]
+fn camera_with_broken_sdp_is_still_reported() {
+    let (port, _) = common::rtsp_fake("127.0.0.35", fixture("broken_bom_cr_latin1_dup_c.sdp"));
+    let (_out, report) = scan(&["scan", "127.0.0.35", "-p", &port.to_string(), "--no-verify"]);
+    let d = report.device("127.0.0.35");
+    assert_eq!(d.streams.len(), 1, "{:?}", d.streams);
+    let s = &d.streams[0];
+    let v = s.video.as_ref().unwrap();
+    assert_eq!(
+        (v.codec.as_str(), v.width, v.height, v.fps),
+        ("h264", Some(1920), Some(1080), Some(12.0))
+    );
+    assert_eq!(v.profile.as_deref(), Some("high"));
+    assert_eq!(s.audio.as_ref().unwrap().codec, "pcma");
+    assert!(
+        d.errors
+            .iter()
+            .any(|e| e.message.contains("facts from SDP only")),
+        "{:?}",
+        d.errors
+    );
+}
+
+/// TP-Link's seven-field `o=` line is accepted (retina's own test data).
+#[test]
+fn tplink_seven_field_origin_is_accepted() {
+    let (port, _) = common::rtsp_fake("127.0.0.36", fixture("tplink_seven_field_origin.sdp"));
+    let (_out, report) = scan(&["scan", "127.0.0.36", "-p", &port.to_string(), "--no-verify"]);
+    let s = &report.device("127.0.0.36").streams[0];
+    let v = s.video.as_ref().unwrap();
+    assert_eq!(
+        (v.codec.as_str(), v.profile.as_deref()),
+        ("h264", Some("main"))
+    );
+}

@@ -182,7 +182,14 @@ pub fn read(path: &Path) -> String {
 /// any path with 200 and the same SDP (seen on cheap cameras: Cameradar #438, #369). It serves on a
 /// fresh port of `ip` until the test process ends; returns the port and a request counter.
 pub fn rtsp_answers_anything(ip: &str) -> (u16, Arc<Mutex<u32>>) {
+    let sdp = "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=Any\r\nt=0 0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=framerate:20\r\n";
+    rtsp_fake(ip, sdp.as_bytes().to_vec())
+}
+
+/// The same fake serving `sdp` (any bytes: fixtures of broken camera SDPs) to every DESCRIBE.
+pub fn rtsp_fake(ip: &str, sdp: Vec<u8>) -> (u16, Arc<Mutex<u32>>) {
     use std::io::{Read, Write};
+    let sdp = Arc::new(sdp);
     let listener = std::net::TcpListener::bind((ip, 0)).unwrap();
     let port = listener.local_addr().unwrap().port();
     let count = Arc::new(Mutex::new(0u32));
@@ -191,6 +198,7 @@ pub fn rtsp_answers_anything(ip: &str) -> (u16, Arc<Mutex<u32>>) {
         for conn in listener.incoming().take(200) {
             let Ok(mut conn) = conn else { continue };
             let counter = counter.clone();
+            let sdp = sdp.clone();
             std::thread::spawn(move || {
                 let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
                 let mut buf = Vec::new();
@@ -210,17 +218,20 @@ pub fn rtsp_answers_anything(ip: &str) -> (u16, Arc<Mutex<u32>>) {
                             .find_map(|l| l.strip_prefix("CSeq:").map(|v| v.trim().to_string()))
                             .unwrap_or_else(|| "0".into());
                         let reply = if req.starts_with("DESCRIBE") {
-                            let sdp = "v=0\r\no=- 0 0 IN IP4 127.0.0.1\r\ns=Any\r\nt=0 0\r\nm=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\na=framerate:20\r\n";
-                            format!(
-                                "RTSP/1.0 200 OK\r\nCSeq: {cseq}\r\nServer: AnyPath/1.0\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{sdp}",
+                            let mut r = format!(
+                                "RTSP/1.0 200 OK\r\nCSeq: {cseq}\r\nServer: AnyPath/1.0\r\nContent-Type: application/sdp\r\nContent-Length: {}\r\n\r\n",
                                 sdp.len()
                             )
+                            .into_bytes();
+                            r.extend_from_slice(&sdp);
+                            r
                         } else {
                             format!(
                                 "RTSP/1.0 200 OK\r\nCSeq: {cseq}\r\nServer: AnyPath/1.0\r\nPublic: OPTIONS, DESCRIBE\r\n\r\n"
                             )
+                            .into_bytes()
                         };
-                        if conn.write_all(reply.as_bytes()).is_err() {
+                        if conn.write_all(&reply).is_err() {
                             return;
                         }
                     }
