@@ -360,3 +360,39 @@ fn tplink_seven_field_origin_is_accepted() {
         ("h264", Some("main"))
     );
 }
+
+/// Credentials never reach logs (even at trace level) or output; with Basic auth that includes the
+/// base64 form of `user:password`.
+#[test]
+fn credentials_stay_out_of_logs_and_output() {
+    lab();
+    let creds = creds_file("viewer:wrong-pw\nviewer:pa ss\n");
+    let out = run(
+        camscan()
+            .args([
+                "scan",
+                DAHUA,
+                "-p",
+                "554",
+                "--credentials",
+                creds.path().to_str().unwrap(),
+                "-f",
+                "json",
+            ])
+            .env("CAMSCAN_LOG", "trace"),
+        Duration::from_secs(60),
+    );
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        all.contains("TRACE") || all.contains("DEBUG"),
+        "trace logging was on"
+    );
+    for secret in [
+        "pa ss",
+        "wrong-pw",
+        "dmlld2VyOnBhIHNz",
+        "dmlld2VyOndyb25nLXB3",
+    ] {
+        assert!(!all.contains(secret), "{secret:?} leaked");
+    }
+}
