@@ -45,7 +45,8 @@ fn lab() -> &'static Lab {
             {"address": LIAR, "port": 8554, "auth": null, "mounts": [
                 {"path": "/live",
                  "video": {"codec": "h264", "width": 640, "height": 480, "fps": 10, "claim_fps": 30, "profile": "main"},
-                 "audio": null}]}
+                 "audio": null},
+                {"path": "/udp", "udp_only": true, "video": h264(320, 240, 25), "audio": null}]}
         ]));
         Lab { rtsp }
     })
@@ -395,4 +396,25 @@ fn credentials_stay_out_of_logs_and_output() {
     ] {
         assert!(!all.contains(secret), "{secret:?} leaked");
     }
+}
+
+/// A camera that refuses interleaved TCP (461 to SETUP) is verified over UDP instead.
+#[test]
+fn udp_only_camera_is_verified_over_udp() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = dir.path().join("paths.txt");
+    std::fs::write(&paths, "/udp\n").unwrap();
+    let (_out, report) = scan(&[
+        "scan",
+        LIAR,
+        "-p",
+        "8554",
+        "--paths",
+        paths.to_str().unwrap(),
+    ]);
+    let s = report.device(LIAR).stream("rtsp://127.0.0.33:8554/udp");
+    assert!(s.verified, "{s:?}");
+    let m = s.measured.as_ref().unwrap();
+    assert_eq!(m.transport, "udp");
+    assert!((m.fps.unwrap() - 25.0).abs() <= 1.25, "{m:?}");
 }

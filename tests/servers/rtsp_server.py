@@ -24,6 +24,7 @@ CONFIG.json is a list of servers:
                   "audio": null | {"codec": "aac"|"pcmu"|"pcma"|"opus",
                                    "rate": 16000, "channels": 1}}]}]
     "profile" only matters for h264 (h265 is always main). pcmu/pcma need rate 8000.
+    A mount with "udp_only": true refuses TCP transport (SETUP over TCP gets 461).
     "claim_fps" makes a lying camera: frames come at "fps" but the SPS and SDP claim "claim_fps".
     A mount "path" may carry a query string (/cam/realmonitor?channel=1&subtype=0); it is matched
     exactly, query included (DESCRIBE only: see QueryMountPoints for the PLAY limit).
@@ -225,7 +226,11 @@ def build_server(entry):
         # Deliberately NOT shared, see the module docstring ("Why not shared").
         factory.set_shared(False)
         factory.set_address_pool(pool)
-        factory.set_protocols(GstRtsp.RTSPLowerTrans.TCP | GstRtsp.RTSPLowerTrans.UDP)
+        if m.get("udp_only"):
+            # A camera that refuses interleaved TCP: SETUP over TCP gets 461 (retina#103).
+            factory.set_protocols(GstRtsp.RTSPLowerTrans.UDP)
+        else:
+            factory.set_protocols(GstRtsp.RTSPLowerTrans.TCP | GstRtsp.RTSPLowerTrans.UDP)
         if auth_cfg:
             factory.add_role_from_structure(Gst.Structure.new_from_string(
                 "%s, media.factory.access=(boolean)true, "
