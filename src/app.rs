@@ -11,13 +11,13 @@ use tokio::sync::{Semaphore, mpsc};
 
 use crate::analyze::budget::AuthBudget;
 use crate::analyze::rtsp;
-use crate::cli::ColorChoice;
+use crate::cli::{ColorChoice, Discovery, InterfacesArgs};
 use crate::config::ScanConfig;
 use crate::detect::{self, Detection};
 use crate::discovery::targets::{self, LARGE_LIMIT};
 use crate::error::Error;
 use crate::export::{self, ExportOptions, Format};
-use crate::model::{Failure, Protocol, Report, SCHEMA_VERSION, Stage};
+use crate::model::{DiscoveryMethod, Failure, Protocol, Report, SCHEMA_VERSION, Stage};
 use crate::probe::{self, OpenPort, ProbeSettings, ProbeStats};
 use crate::registry::{Event, Registry};
 
@@ -57,10 +57,38 @@ pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
 pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
     let started = Instant::now();
     let started_at = jiff::Timestamp::now();
-    if cfg.targets.is_empty() {
-        return Err(Error::NoTargets);
+    let locals = crate::net::interfaces::list().map_err(Error::Interfaces)?;
+    let mut target_specs = cfg.targets.clone();
+    if target_specs.is_empty() {
+        // No targets: the attached private subnets (`camscan interfaces` shows this plan).
+        let plan =
+            crate::net::interfaces::plan(locals.clone(), cfg.interface.as_deref(), cfg.allow_large);
+        target_specs = plan.iter().filter(|n| n.scan).map(|n| n.cidr()).collect();
+        if target_specs.is_empty() {
+            let why = plan
+                .iter()
+                .filter_map(|n| {
+                    Some(format!(
+                        "{} {}: {}",
+                        n.interface,
+                        n.cidr(),
+                        n.reason.as_ref()?
+                    ))
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Err(Error::NoLocalNetworks(if why.is_empty() {
+                "no IPv4 interface".into()
+            } else {
+                why
+            }));
+        }
+        tracing::warn!(
+            "no targets given: scanning attached subnets {}",
+            target_specs.join(", ")
+        );
     }
-    let set = targets::build(&cfg.targets, &cfg.exclude, RESOLVE_TIMEOUT).await?;
+    let set = targets::build(&target_specs, &cfg.exclude, RESOLVE_TIMEOUT).await?;
     if set.is_empty() {
         return Err(Error::NoTargets);
     }
@@ -123,8 +151,60 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
     };
     let ports = cfg.ports.clone();
     let probe_stats = stats.clone();
+    // Attached networks where ARP can tell who is alive (not loopback: lo has no ARP).
+    let on_link: Vec<targets::AddrRange> = locals
+        .iter()
+        .filter(|n| !n.loopback && n.mac.is_some())
+        .map(|n| targets::AddrRange::ipv4_net(n.network(), n.prefix))
+        .collect();
+    let discovery = cfg.discovery.clone();
+    let arp_tx = ev_tx.clone();
     let prober = tokio::spawn(async move {
-        probe::run(&set, &ports, &probe_settings, open_tx, probe_stats).await;
+        let mut probe_set = set;
+        if discovery.contains(&Discovery::Arp) {
+            let (inside, outside) = probe_set.split(&on_link);
+            if !inside.is_empty() {
+                tracing::info!(
+                    hosts = %inside.len(),
+                    "ARP: unprivileged mode (UDP poke, then the kernel neighbour table)"
+                );
+                match crate::discovery::arp::sweep(
+                    inside.iter().filter_map(|ip| match ip {
+                        std::net::IpAddr::V4(v4) => Some(v4),
+                        std::net::IpAddr::V6(_) => None,
+                    }),
+                    crate::discovery::arp::DEFAULT_WAIT,
+                )
+                .await
+                {
+                    Ok(alive) => {
+                        let ips: Vec<std::net::IpAddr> =
+                            alive.iter().map(|n| n.ip.into()).collect();
+                        for n in alive {
+                            let vendor = crate::discovery::oui::vendor(&n.mac).map(str::to_string);
+                            let ev = Event::Host {
+                                ip: n.ip.into(),
+                                method: DiscoveryMethod::Arp,
+                                mac: Some(n.mac),
+                                vendor,
+                            };
+                            if arp_tx.send(ev).await.is_err() {
+                                return;
+                            }
+                        }
+                        // Port probes go only to on-link hosts that answered ARP.
+                        probe_set = outside.with_addresses(ips);
+                    }
+                    Err(e) => {
+                        tracing::warn!("ARP sweep failed ({e}); probing every on-link address")
+                    }
+                }
+            }
+        }
+        drop(arp_tx);
+        if discovery.contains(&Discovery::Ports) {
+            probe::run(&probe_set, &ports, &probe_settings, open_tx, probe_stats).await;
+        }
     });
     let dispatcher = tokio::spawn(dispatch(open_rx, ev_tx, rtsp_settings));
     let bar = progress.then(|| progress_bar(stats.clone()));
@@ -164,7 +244,7 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
         started_at: started_at.to_string(),
         finished_at: jiff::Timestamp::now().to_string(),
         complete: interrupted.is_none(),
-        targets: cfg.targets.clone(),
+        targets: target_specs.clone(),
         devices: registry.devices(),
     };
     tracing::info!(
@@ -392,6 +472,46 @@ pub fn write_atomically(
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// `camscan interfaces`: print the interfaces and the scan plan. Sends nothing.
+#[allow(clippy::print_stdout)]
+pub fn interfaces(args: &InterfacesArgs) -> Result<u8, Error> {
+    let nets = crate::net::interfaces::list().map_err(Error::Interfaces)?;
+    let plan = crate::net::interfaces::plan(nets, args.interface.as_deref(), args.allow_large);
+    let mut out = io::stdout().lock();
+    let written = if args.format == Format::Json {
+        serde_json::to_writer_pretty(&mut out, &plan)
+            .map_err(io::Error::from)
+            .and_then(|_| writeln!(out))
+    } else {
+        let mut t = comfy_table::Table::new();
+        t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+        t.set_header(["Interface", "Address", "Subnet", "MAC", "Scan", "Why not"]);
+        for n in &plan {
+            t.add_row(vec![
+                n.interface.clone(),
+                format!("{}/{}", n.ip, n.prefix),
+                n.cidr(),
+                n.mac.clone().unwrap_or_default(),
+                if n.scan { "yes".into() } else { "no".into() },
+                n.reason.clone().unwrap_or_default(),
+            ]);
+        }
+        writeln!(out, "{t}")
+    };
+    match written {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(exit::FOUND),
+        Err(source) => Err(Error::WriteOutput {
+            path: "<stdout>".into(),
+            source,
+        }),
+        Ok(()) => Ok(if plan.iter().any(|n| n.scan) {
+            exit::FOUND
+        } else {
+            exit::NOTHING
+        }),
+    }
 }
 
 /// Used by `main` to decide colour of logs before the config file is read.

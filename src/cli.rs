@@ -39,8 +39,34 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scan targets for cameras and streams.
-    Scan(ScanArgs),
+    /// Scan targets (or, with none, the attached private subnets) for cameras and streams.
+    Scan(Box<ScanArgs>),
+    /// List this machine's IPv4 interfaces and which subnets a scan without targets would cover.
+    /// Sends nothing.
+    Interfaces(InterfacesArgs),
+}
+
+#[derive(Debug, Args, Default)]
+pub struct InterfacesArgs {
+    /// Only this interface.
+    #[arg(long, value_name = "NAME", env = "CAMSCAN_INTERFACE")]
+    pub interface: Option<String>,
+    /// Plan subnets larger than a /22 too.
+    #[arg(long, env = "CAMSCAN_ALLOW_LARGE")]
+    pub allow_large: bool,
+    /// `table` or `json`.
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub format: Format,
+}
+
+/// Discovery methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Discovery {
+    /// ARP liveness and MACs of on-link targets; then only hosts that answered are port-probed.
+    Arp,
+    /// TCP port probes.
+    Ports,
 }
 
 #[derive(Debug, Args, Default)]
@@ -117,7 +143,13 @@ pub struct ScanArgs {
     /// Extra RTSP paths to try first, one per line (`#` comments).
     #[arg(long, value_name = "FILE", env = "CAMSCAN_PATHS")]
     pub paths: Option<PathBuf>,
-    /// Allow scanning more than 65 536 addresses (a /16).
+    /// With no targets, scan only this interface's subnets.
+    #[arg(long, value_name = "NAME", env = "CAMSCAN_INTERFACE")]
+    pub interface: Option<String>,
+    /// Discovery methods, comma-separated [default: arp,ports].
+    #[arg(long, value_enum, value_delimiter = ',', env = "CAMSCAN_DISCOVERY")]
+    pub discovery: Vec<Discovery>,
+    /// Allow scanning more than 65 536 addresses (a /16), or an attached subnet larger than a /22.
     #[arg(long, env = "CAMSCAN_ALLOW_LARGE")]
     pub allow_large: bool,
     /// Allow scanning publicly routable addresses.
@@ -163,7 +195,9 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(cli.verbose, 2);
-        let Command::Scan(a) = cli.command;
+        let Command::Scan(a) = cli.command else {
+            panic!("scan")
+        };
         assert_eq!(a.targets, ["10.0.0.0/24", "10.0.1.5"]);
         assert_eq!(a.exclude, ["10.0.0.1", "10.0.0.2"]);
         assert_eq!(a.ports.as_deref(), Some("554,8000-8002"));

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::cli::{ColorChoice, Format, ScanArgs};
+use crate::cli::{ColorChoice, Discovery, Format, ScanArgs};
 use crate::credentials::{self, Credential};
 use crate::error::Error;
 
@@ -60,6 +60,10 @@ pub struct ScanConfig {
     pub verify_window: Duration,
     /// ffprobe to enrich streams with; `None` = off.
     pub ffprobe: Option<PathBuf>,
+    /// With no targets: only this interface's subnets.
+    pub interface: Option<String>,
+    /// Discovery methods to run.
+    pub discovery: Vec<Discovery>,
 }
 
 impl Default for ScanConfig {
@@ -86,6 +90,8 @@ impl Default for ScanConfig {
             verify: true,
             verify_window: crate::analyze::rtsp::DEFAULT_VERIFY_WINDOW,
             ffprobe: None,
+            interface: None,
+            discovery: vec![Discovery::Arp, Discovery::Ports],
         }
     }
 }
@@ -153,6 +159,8 @@ pub struct FileConfig {
     pub verify: Option<bool>,
     pub verify_window: Option<DurationValue>,
     pub ffprobe: Option<PathBuf>,
+    pub interface: Option<String>,
+    pub discovery: Option<Vec<Discovery>>,
 }
 
 impl FileConfig {
@@ -305,6 +313,12 @@ impl ScanConfig {
             verify: !args.no_verify && file.verify.unwrap_or(true),
             verify_window,
             ffprobe: args.ffprobe.clone().or_else(|| file.ffprobe.clone()),
+            interface: args.interface.clone().or_else(|| file.interface.clone()),
+            discovery: if !args.discovery.is_empty() {
+                args.discovery.clone()
+            } else {
+                file.discovery.clone().unwrap_or(d.discovery)
+            },
         })
     }
 }

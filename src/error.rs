@@ -39,6 +39,12 @@ pub enum Error {
     Resolve { host: String, reason: String },
     #[error("no targets: give CIDRs, ranges, addresses or host names, or --targets-file")]
     NoTargets,
+    #[error(
+        "no targets given and no attached private subnet to scan ({0}); see `camscan interfaces`"
+    )]
+    NoLocalNetworks(String),
+    #[error("cannot list network interfaces: {0}")]
+    Interfaces(std::io::Error),
     #[error("cannot write {}: {source}", path.display())]
     WriteOutput {
         path: PathBuf,

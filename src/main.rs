@@ -16,7 +16,15 @@ use camscan::config::{FileConfig, ScanConfig};
 fn main() -> ExitCode {
     let cli = Cli::parse(); // usage errors: clap prints them and exits 2
     init_logging(&cli);
-    let Command::Scan(args) = &cli.command;
+    let args = match &cli.command {
+        Command::Scan(args) => args,
+        Command::Interfaces(args) => {
+            return match app::interfaces(args) {
+                Ok(code) => ExitCode::from(code),
+                Err(e) => fail(&e),
+            };
+        }
+    };
     let cfg = args
         .config
         .as_deref()

@@ -10,10 +10,29 @@ use crate::model::{Device, DiscoveryMethod, Failure, Protocol, Service, Stream};
 /// Evidence about one address, from any stage.
 #[derive(Debug, Clone)]
 pub enum Event {
-    PortOpen { ip: IpAddr, port: u16 },
-    Service { ip: IpAddr, service: Service },
-    Stream { ip: IpAddr, stream: Box<Stream> },
-    Failure { ip: IpAddr, failure: Failure },
+    PortOpen {
+        ip: IpAddr,
+        port: u16,
+    },
+    /// A host seen by a discovery method, with what that method learned.
+    Host {
+        ip: IpAddr,
+        method: DiscoveryMethod,
+        mac: Option<String>,
+        vendor: Option<String>,
+    },
+    Service {
+        ip: IpAddr,
+        service: Service,
+    },
+    Stream {
+        ip: IpAddr,
+        stream: Box<Stream>,
+    },
+    Failure {
+        ip: IpAddr,
+        failure: Failure,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -49,6 +68,23 @@ impl Registry {
                 }
                 if !d.discovered_by.contains(&DiscoveryMethod::Port) {
                     d.discovered_by.push(DiscoveryMethod::Port);
+                }
+            }
+            Event::Host {
+                ip,
+                method,
+                mac,
+                vendor,
+            } => {
+                let d = self.device(ip);
+                if d.mac.is_none() {
+                    d.mac = mac;
+                }
+                if d.vendor.is_none() {
+                    d.vendor = vendor;
+                }
+                if !d.discovered_by.contains(&method) {
+                    d.discovered_by.push(method);
                 }
             }
             Event::Service { ip, service } => {

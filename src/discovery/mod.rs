@@ -2,4 +2,6 @@
 //! names, files of them); ARP, WS-Discovery, SSDP and vendor broadcasts join here later, all producing
 //! addresses for the probe pool.
 
+pub mod arp;
+pub mod oui;
 pub mod targets;

@@ -23,7 +23,7 @@ pub struct AddrRange {
 }
 
 impl AddrRange {
-    fn single(ip: IpAddr) -> Self {
+    pub fn single(ip: IpAddr) -> Self {
         let (v6, n) = to_u128(ip);
         AddrRange {
             v6,
@@ -34,6 +34,17 @@ impl AddrRange {
 
     pub fn len(&self) -> u128 {
         self.end.saturating_sub(self.start).saturating_add(1)
+    }
+
+    /// The whole interval of an IPv4 network, network and broadcast addresses included.
+    pub fn ipv4_net(network: Ipv4Addr, prefix: u8) -> Self {
+        let start = u32::from(network) as u128;
+        let size = 1u128 << (32 - u32::from(prefix.min(32)));
+        AddrRange {
+            v6: false,
+            start,
+            end: start + size - 1,
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -239,6 +250,25 @@ impl TargetSet {
 
     pub fn is_empty(&self) -> bool {
         self.ranges.is_empty()
+    }
+
+    /// Split into the addresses inside `nets` and those outside, keeping host names.
+    pub fn split(&self, nets: &[AddrRange]) -> (TargetSet, TargetSet) {
+        let nets = merge(nets.to_vec());
+        let outside = subtract(self.ranges.clone(), &nets);
+        let inside = subtract(self.ranges.clone(), &outside);
+        let named = |ranges: Vec<AddrRange>| TargetSet {
+            ranges,
+            hostnames: self.hostnames.clone(),
+        };
+        (named(inside), named(outside))
+    }
+
+    /// These targets plus single addresses.
+    pub fn with_addresses(&self, extra: impl IntoIterator<Item = IpAddr>) -> TargetSet {
+        let mut ranges = self.ranges.clone();
+        ranges.extend(extra.into_iter().map(AddrRange::single));
+        TargetSet::new(ranges, Vec::new(), self.hostnames.clone())
     }
 
     /// Host names the user typed, by the address each resolved to.
@@ -487,6 +517,22 @@ mod tests {
             "11.0.0.0"
         );
         assert!(set(&["2001:db8::1"], &[]).first_public().is_some());
+    }
+
+    #[test]
+    fn split_by_attached_networks() {
+        let t = set(&["198.18.0.0/24", "10.0.0.1-10.0.0.3"], &[]);
+        // An attached network is its whole interval (198.18.0.0-198.18.0.127).
+        let lab = AddrRange {
+            v6: false,
+            start: 0xC612_0000,
+            end: 0xC612_007F,
+        };
+        let (inside, outside) = t.split(&[lab]);
+        assert_eq!(inside.len(), 127); // .1-.127 (.0 was skipped as the /24's network address)
+        assert_eq!(outside.len(), 127 + 3);
+        let probe = outside.with_addresses(["198.18.0.5".parse().unwrap()]);
+        assert_eq!(probe.len(), 131);
     }
 
     #[test]

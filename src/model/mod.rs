@@ -39,6 +39,8 @@ impl Report {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DiscoveryMethod {
+    /// Answered ARP (on-link hosts), even with every port filtered.
+    Arp,
     /// An open TCP port found by the probe pool.
     Port,
 }

@@ -164,4 +164,5 @@ mod tests {
     }
 }
 
+pub mod interfaces;
 pub mod rtsp;

@@ -4,5 +4,6 @@
 pub mod auth;
 pub mod ffprobe;
 pub mod h26x;
+pub mod neigh;
 pub mod response;
 pub mod sdp;

@@ -1,0 +1,180 @@
+//! The machine's IPv4 interfaces and which attached subnets a scan without targets covers.
+//!
+//! `camscan scan` with no target scans the directly attached *private* subnets, at most a /22 per
+//! interface unless `--allow-large`; `camscan interfaces` shows the plan without sending anything.
+//! Listing is OS work (if-addrs, /sys); the plan is a pure function, tested on fixtures.
+
+use std::net::Ipv4Addr;
+
+use serde::Serialize;
+
+/// Largest attached subnet scanned without `--allow-large`: a /22 (1022 hosts).
+pub const MAX_AUTO_PREFIX: u8 = 22;
+
+/// One IPv4 address on one interface, and whether its subnet would be scanned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LocalNet {
+    pub interface: String,
+    pub ip: Ipv4Addr,
+    pub prefix: u8,
+    pub mac: Option<String>,
+    pub loopback: bool,
+    /// Filled by [`plan`].
+    pub scan: bool,
+    /// Why it is not scanned.
+    pub reason: Option<String>,
+}
+
+impl LocalNet {
+    pub fn network(&self) -> Ipv4Addr {
+        let mask = if self.prefix == 0 {
+            0
+        } else {
+            u32::MAX << (32 - u32::from(self.prefix))
+        };
+        Ipv4Addr::from(u32::from(self.ip) & mask)
+    }
+
+    pub fn cidr(&self) -> String {
+        format!("{}/{}", self.network(), self.prefix)
+    }
+
+    pub fn contains(&self, ip: Ipv4Addr) -> bool {
+        let mask = if self.prefix == 0 {
+            0
+        } else {
+            u32::MAX << (32 - u32::from(self.prefix))
+        };
+        u32::from(ip) & mask == u32::from(self.ip) & mask
+    }
+}
+
+/// Every IPv4 address of every interface that is up.
+pub fn list() -> std::io::Result<Vec<LocalNet>> {
+    let mut out = Vec::new();
+    for i in if_addrs::get_if_addrs()? {
+        let if_addrs::IfAddr::V4(v4) = &i.addr else {
+            continue;
+        };
+        if !i.is_oper_up() && !i.is_loopback() {
+            continue;
+        }
+        out.push(LocalNet {
+            mac: std::fs::read_to_string(format!("/sys/class/net/{}/address", i.name))
+                .ok()
+                .map(|m| m.trim().to_string())
+                .filter(|m| !m.is_empty() && m != "00:00:00:00:00:00"),
+            interface: i.name.clone(),
+            ip: v4.ip,
+            prefix: v4.prefixlen,
+            loopback: i.is_loopback(),
+            scan: false,
+            reason: None,
+        });
+    }
+    out.sort_by(|a, b| (&a.interface, a.ip).cmp(&(&b.interface, b.ip)));
+    Ok(out)
+}
+
+/// Decide which subnets a target-less scan covers: private (RFC 1918, CGN, benchmarking) subnets of
+/// non-loopback interfaces, at most a /22 unless `allow_large`, only `only` when given.
+pub fn plan(mut nets: Vec<LocalNet>, only: Option<&str>, allow_large: bool) -> Vec<LocalNet> {
+    for n in &mut nets {
+        let o = n.ip.octets();
+        let private = n.ip.is_private()
+            || (o[0] == 100 && (64..128).contains(&o[1]))
+            || (o[0] == 198 && (o[1] == 18 || o[1] == 19));
+        n.reason = if only.is_some_and(|name| name != n.interface) {
+            Some("not the --interface asked for".into())
+        } else if n.loopback {
+            Some("loopback".into())
+        } else if !private {
+            Some("not a private network".into())
+        } else if n.prefix < MAX_AUTO_PREFIX && !allow_large {
+            Some(format!(
+                "larger than /{MAX_AUTO_PREFIX}; pass --allow-large"
+            ))
+        } else if n.prefix > 30 {
+            Some("point-to-point or single address".into())
+        } else {
+            None
+        };
+        n.scan = n.reason.is_none();
+    }
+    nets
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn net(name: &str, ip: &str, prefix: u8) -> LocalNet {
+        LocalNet {
+            interface: name.into(),
+            ip: ip.parse().unwrap(),
+            prefix,
+            mac: Some("02:00:00:00:00:01".into()),
+            loopback: name == "lo",
+            scan: false,
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn plans_private_attached_subnets_only() {
+        let p = plan(
+            vec![
+                net("lo", "127.0.0.1", 8),
+                net("eth0", "192.168.1.20", 24),
+                net("eth1", "10.0.0.5", 8),
+                net("wan", "203.0.113.7", 24),
+                net("lab", "198.18.0.1", 24),
+                net("tun0", "10.9.0.2", 32),
+            ],
+            None,
+            false,
+        );
+        let scanned: Vec<String> = p.iter().filter(|n| n.scan).map(|n| n.cidr()).collect();
+        assert_eq!(scanned, ["192.168.1.0/24", "198.18.0.0/24"]);
+        let why = |name: &str| {
+            p.iter()
+                .find(|n| n.interface == name)
+                .unwrap()
+                .reason
+                .clone()
+                .unwrap()
+        };
+        assert!(why("eth1").contains("--allow-large"));
+        assert_eq!(why("wan"), "not a private network");
+        assert_eq!(why("lo"), "loopback");
+        let p = plan(vec![net("eth1", "10.0.0.5", 8)], None, true);
+        assert!(p[0].scan);
+    }
+
+    #[test]
+    fn interface_filter() {
+        let p = plan(
+            vec![
+                net("eth0", "192.168.1.20", 24),
+                net("lab", "198.18.0.1", 24),
+            ],
+            Some("lab"),
+            false,
+        );
+        assert_eq!(
+            p.iter()
+                .filter(|n| n.scan)
+                .map(|n| n.interface.as_str())
+                .collect::<Vec<_>>(),
+            ["lab"]
+        );
+    }
+
+    #[test]
+    fn membership() {
+        let n = net("eth0", "192.168.1.20", 24);
+        assert!(n.contains("192.168.1.200".parse().unwrap()));
+        assert!(!n.contains("192.168.2.1".parse().unwrap()));
+        assert_eq!(n.network().to_string(), "192.168.1.0");
+    }
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# An isolated LAN for camscan's discovery tests, built from network namespaces.
+#
+#   tests/lab/lab.sh up PREFIX     build it (tearing down any leftover of the same PREFIX first)
+#   tests/lab/lab.sh down PREFIX   remove it, killing every process inside its namespaces
+#
+# Layout: namespace PREFIX-sw holds bridge br0, which has no link to any real interface. Each host is a
+# namespace with one veth (eth0) on that bridge and an address in the benchmarking range 198.18.0.0/24:
+#   PREFIX-scan  198.18.0.1   the scanner (camscan runs here, never in the machine's own namespace)
+#   PREFIX-h1    198.18.0.11  44:19:b6:00:00:11 (a Hikvision OUI); the tests start an RTSP server here
+#   PREFIX-h2    198.18.0.12  02:00:00:00:00:12; a plain web server
+#   PREFIX-h3    198.18.0.13  02:00:00:00:00:13; up, answers ARP, every TCP port closed
+# Every other address of the /24 is silent. Needs root (ip netns). Names stay within 15 characters.
+set -euo pipefail
+cmd=${1:?usage: lab.sh up|down PREFIX}
+P=${2:?usage: lab.sh up|down PREFIX}
+NODES=(scan h1 h2 h3)
+declare -A ADDR=([scan]=198.18.0.1 [h1]=198.18.0.11 [h2]=198.18.0.12 [h3]=198.18.0.13)
+declare -A MAC=([scan]=02:00:00:00:00:01 [h1]=44:19:b6:00:00:11 [h2]=02:00:00:00:00:12 [h3]=02:00:00:00:00:13)
+
+down() {
+  for n in "${NODES[@]}" sw; do
+    ns="$P-$n"
+    if ip netns list | grep -qw "$ns"; then
+      # Only the processes inside our own namespaces: the servers the tests started there.
+      for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+      ip netns del "$ns" 2>/dev/null || true
+    fi
+  done
+}
+
+up() {
+  down
+  ip netns add "$P-sw"
+  ip -n "$P-sw" link set lo up
+  ip -n "$P-sw" link add br0 type bridge
+  ip -n "$P-sw" link set br0 up
+  for n in "${NODES[@]}"; do
+    ns="$P-$n"
+    ip netns add "$ns"
+    ip -n "$ns" link set lo up
+    # Both ends are created straight inside their namespaces: nothing touches the host's namespace.
+    ip link add eth0 netns "$ns" type veth peer name "$n" netns "$P-sw"
+    ip -n "$ns" link set eth0 address "${MAC[$n]}"
+    ip -n "$ns" addr add "${ADDR[$n]}/24" dev eth0
+    ip -n "$ns" link set eth0 up
+    ip -n "$P-sw" link set "$n" master br0
+    ip -n "$P-sw" link set "$n" up
+  done
+}
+
+case "$cmd" in
+  up) up ;;
+  down) down ;;
+  *) echo "usage: lab.sh up|down PREFIX" >&2; exit 2 ;;
+esac
