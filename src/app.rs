@@ -159,8 +159,19 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
         .collect();
     let discovery = cfg.discovery.clone();
     let arp_tx = ev_tx.clone();
+    // Interface addresses for multicast: attached (non-loopback) networks that hold targets.
+    let multicast_ifs: Vec<std::net::Ipv4Addr> = locals
+        .iter()
+        .filter(|n| !n.loopback && n.mac.is_some())
+        .filter(|n| {
+            let net = targets::AddrRange::ipv4_net(n.network(), n.prefix);
+            !set.split(&[net]).0.is_empty()
+        })
+        .map(|n| n.ip)
+        .collect();
     let prober = tokio::spawn(async move {
         let mut probe_set = set;
+        let mut alive_v4: Vec<std::net::Ipv4Addr> = Vec::new();
         if discovery.contains(&Discovery::Arp) {
             let (inside, outside) = probe_set.split(&on_link);
             if !inside.is_empty() {
@@ -180,6 +191,7 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
                     Ok(alive) => {
                         let ips: Vec<std::net::IpAddr> =
                             alive.iter().map(|n| n.ip.into()).collect();
+                        alive_v4 = alive.iter().map(|n| n.ip).collect();
                         for n in alive {
                             let vendor = crate::discovery::oui::vendor(&n.mac).map(str::to_string);
                             let ev = Event::Host {
@@ -201,9 +213,35 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
                 }
             }
         }
+        // WS-Discovery runs beside the port probes.
+        let onvif = discovery.contains(&Discovery::Onvif).then(|| {
+            let scope = probe_set.clone();
+            let tx = arp_tx.clone();
+            tokio::spawn(async move {
+                if multicast_ifs.is_empty() && alive_v4.is_empty() {
+                    return;
+                }
+                let found = crate::discovery::wsd::discover(
+                    &multicast_ifs,
+                    &alive_v4,
+                    crate::discovery::wsd::DEFAULT_WAIT,
+                    |ip| scope.contains(ip),
+                )
+                .await;
+                tracing::info!(devices = found.len(), "WS-Discovery finished");
+                for f in found {
+                    if tx.send(onvif_event(f)).await.is_err() {
+                        return;
+                    }
+                }
+            })
+        });
         drop(arp_tx);
         if discovery.contains(&Discovery::Ports) {
             probe::run(&probe_set, &ports, &probe_settings, open_tx, probe_stats).await;
+        }
+        if let Some(handle) = onvif {
+            let _ = handle.await;
         }
     });
     let dispatcher = tokio::spawn(dispatch(open_rx, ev_tx, rtsp_settings));
@@ -289,6 +327,34 @@ fn progress_bar(stats: Arc<ProbeStats>) -> (indicatif::ProgressBar, tokio::task:
         }
     });
     (bar, task)
+}
+
+/// The registry event for one WS-Discovery answer.
+fn onvif_event(f: crate::discovery::wsd::Found) -> Event {
+    let m = f.probe_match;
+    let scopes = crate::proto::wsd::scope_info(&m.scopes);
+    let is_camera = m
+        .types
+        .iter()
+        .any(|t| t.to_ascii_lowercase().ends_with("networkvideotransmitter"));
+    Event::Onvif {
+        ip: f.sender,
+        name: scopes.name,
+        model: scopes.hardware,
+        vendor: scopes.manufacturer,
+        mac: scopes.mac,
+        is_camera,
+        info: Box::new(crate::model::OnvifInfo {
+            endpoint: m.endpoint,
+            xaddrs: m
+                .xaddrs
+                .iter()
+                .map(|x| crate::proto::wsd::fix_xaddr(x, f.sender))
+                .collect(),
+            types: m.types,
+            scopes: m.scopes,
+        }),
+    }
 }
 
 /// Detect and analyse each open port as it arrives, with bounded concurrency.

@@ -65,6 +65,8 @@ pub struct InterfacesArgs {
 pub enum Discovery {
     /// ARP liveness and MACs of on-link targets; then only hosts that answered are port-probed.
     Arp,
+    /// ONVIF WS-Discovery: multicast Probe on attached interfaces, unicast Probe to live hosts.
+    Onvif,
     /// TCP port probes.
     Ports,
 }
@@ -146,7 +148,7 @@ pub struct ScanArgs {
     /// With no targets, scan only this interface's subnets.
     #[arg(long, value_name = "NAME", env = "CAMSCAN_INTERFACE")]
     pub interface: Option<String>,
-    /// Discovery methods, comma-separated [default: arp,ports].
+    /// Discovery methods, comma-separated [default: arp,onvif,ports].
     #[arg(long, value_enum, value_delimiter = ',', env = "CAMSCAN_DISCOVERY")]
     pub discovery: Vec<Discovery>,
     /// Allow scanning more than 65 536 addresses (a /16), or an attached subnet larger than a /22.

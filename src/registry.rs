@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use crate::model::{Device, DiscoveryMethod, Failure, Protocol, Service, Stream};
+use crate::model::{Device, DiscoveryMethod, Failure, OnvifInfo, Protocol, Service, Stream};
 
 /// Evidence about one address, from any stage.
 #[derive(Debug, Clone)]
@@ -24,6 +24,16 @@ pub enum Event {
     Service {
         ip: IpAddr,
         service: Service,
+    },
+    /// A WS-Discovery answer, with what its scopes say.
+    Onvif {
+        ip: IpAddr,
+        info: Box<OnvifInfo>,
+        name: Option<String>,
+        model: Option<String>,
+        vendor: Option<String>,
+        mac: Option<String>,
+        is_camera: bool,
     },
     Stream {
         ip: IpAddr,
@@ -86,6 +96,29 @@ impl Registry {
                 if !d.discovered_by.contains(&method) {
                     d.discovered_by.push(method);
                 }
+            }
+            Event::Onvif {
+                ip,
+                info,
+                name,
+                model,
+                vendor,
+                mac,
+                is_camera,
+            } => {
+                let d = self.device(ip);
+                // The device's own words beat guesses from a MAC prefix.
+                d.name = name.or(d.name.take());
+                d.model = model.or(d.model.take());
+                d.vendor = vendor.or(d.vendor.take());
+                if d.mac.is_none() {
+                    d.mac = mac.map(|m| m.to_ascii_lowercase());
+                }
+                d.is_camera |= is_camera;
+                if !d.discovered_by.contains(&DiscoveryMethod::Onvif) {
+                    d.discovered_by.push(DiscoveryMethod::Onvif);
+                }
+                d.onvif = Some(*info);
             }
             Event::Service { ip, service } => {
                 let d = self.device(ip);

@@ -5,3 +5,4 @@
 pub mod arp;
 pub mod oui;
 pub mod targets;
+pub mod wsd;

@@ -271,6 +271,15 @@ impl TargetSet {
         TargetSet::new(ranges, Vec::new(), self.hostnames.clone())
     }
 
+    /// Is `ip` one of the targets?
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let (v6, n) = to_u128(ip);
+        let i = self.ranges.partition_point(|r| (r.v6, r.end) < (v6, n));
+        self.ranges
+            .get(i)
+            .is_some_and(|r| r.v6 == v6 && r.start <= n && n <= r.end)
+    }
+
     /// Host names the user typed, by the address each resolved to.
     pub fn hostnames(&self) -> &BTreeMap<IpAddr, String> {
         &self.hostnames
@@ -533,6 +542,10 @@ mod tests {
         assert_eq!(outside.len(), 127 + 3);
         let probe = outside.with_addresses(["198.18.0.5".parse().unwrap()]);
         assert_eq!(probe.len(), 131);
+        assert!(probe.contains("198.18.0.5".parse().unwrap()));
+        assert!(probe.contains("10.0.0.2".parse().unwrap()));
+        assert!(!probe.contains("198.18.0.6".parse().unwrap()));
+        assert!(!probe.contains("::1".parse().unwrap()));
     }
 
     #[test]

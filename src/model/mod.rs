@@ -41,6 +41,8 @@ impl Report {
 pub enum DiscoveryMethod {
     /// Answered ARP (on-link hosts), even with every port filtered.
     Arp,
+    /// Answered an ONVIF WS-Discovery Probe.
+    Onvif,
     /// An open TCP port found by the probe pool.
     Port,
 }
@@ -62,6 +64,20 @@ pub struct Device {
     pub services: Vec<Service>,
     pub streams: Vec<Stream>,
     pub errors: Vec<Failure>,
+    /// What the device said about itself over ONVIF WS-Discovery.
+    #[serde(default)]
+    pub onvif: Option<OnvifInfo>,
+}
+
+/// A WS-Discovery ProbeMatch, as the device sent it (scopes and XAddrs kept raw).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OnvifInfo {
+    /// EndpointReference address, usually `urn:uuid:...`.
+    pub endpoint: Option<String>,
+    pub types: Vec<String>,
+    pub scopes: Vec<String>,
+    /// Device service addresses, `0.0.0.0` rewritten to the sender.
+    pub xaddrs: Vec<String>,
 }
 
 impl Device {
@@ -81,6 +97,7 @@ impl Device {
             services: Vec::new(),
             streams: Vec::new(),
             errors: Vec::new(),
+            onvif: None,
         }
     }
 }

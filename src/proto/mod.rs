@@ -7,3 +7,5 @@ pub mod h26x;
 pub mod neigh;
 pub mod response;
 pub mod sdp;
+pub mod wsd;
+pub mod xml;

@@ -1,0 +1,128 @@
+//! ONVIF WS-Discovery: a multicast Probe on each attached interface chosen for the scan, plus a
+//! unicast Probe to port 3702 of each live host (some cameras answer one and not the other,
+//! sr99622/libonvif#102; multicast never crosses a router).
+//!
+//! SOAP-over-UDP asks for repeats: the multicast Probe goes out [`REPEATS`] times, 100 ms apart
+//! (python-ws-discovery repeats 4 times from 50-250 ms; nmap sends 2). Replies come unicast to our
+//! socket; each is parsed by [`crate::proto::wsd`] and kept only if it answers our MessageID (or
+//! says nothing about it) and its sender is a scan target.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::time::Duration;
+
+use socket2::{Domain, Protocol, Socket, Type};
+use tokio::net::UdpSocket;
+
+use crate::proto::wsd::{self, ProbeMatch};
+
+pub const MULTICAST: SocketAddrV4 = SocketAddrV4::new(Ipv4Addr::new(239, 255, 255, 250), 3702);
+pub const PORT: u16 = 3702;
+const REPEATS: u32 = 2;
+const REPEAT_GAP: Duration = Duration::from_millis(100);
+/// How long to listen for ProbeMatches: devices delay replies by up to MaxDelay (500 ms in
+/// WS-Discovery's defaults); python-ws-discovery waits 3 s, go2rtc 5 s.
+pub const DEFAULT_WAIT: Duration = Duration::from_millis(1500);
+/// Largest datagram read.
+const MAX_DATAGRAM: usize = 64 * 1024;
+
+/// One device's answer.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub sender: IpAddr,
+    pub probe_match: ProbeMatch,
+}
+
+fn socket_on(local: Ipv4Addr) -> std::io::Result<UdpSocket> {
+    let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
+    s.set_multicast_if_v4(&local)?;
+    s.set_multicast_ttl_v4(1)?; // never beyond the local segment
+    s.set_nonblocking(true)?;
+    s.bind(&SocketAddr::from((local, 0)).into())?;
+    UdpSocket::from_std(s.into())
+}
+
+/// Probe on each interface address in `interfaces` (multicast) and each of `unicast` (port 3702);
+/// collect replies for `wait`. `accept` says whether a sender is in scope.
+pub async fn discover(
+    interfaces: &[Ipv4Addr],
+    unicast: &[Ipv4Addr],
+    wait: Duration,
+    accept: impl Fn(IpAddr) -> bool,
+) -> Vec<Found> {
+    use std::hash::BuildHasher;
+    let nonce =
+        std::collections::hash_map::RandomState::new().hash_one(std::time::SystemTime::now());
+    let message_id = format!(
+        "uuid:{:08x}-cam5-4ca5-8000-{:012x}",
+        nonce as u32,
+        nonce >> 16 & 0xffff_ffff_ffff
+    );
+    let probe = wsd::probe(&message_id);
+    let mut sockets = Vec::new();
+    for local in interfaces {
+        match socket_on(*local) {
+            Ok(s) => sockets.push(s),
+            Err(e) => tracing::warn!(%local, "WS-Discovery: cannot open a socket: {e}"),
+        }
+    }
+    if sockets.is_empty() && !unicast.is_empty() {
+        match UdpSocket::bind("0.0.0.0:0").await {
+            Ok(s) => sockets.push(s),
+            Err(e) => tracing::warn!("WS-Discovery: cannot open a socket: {e}"),
+        }
+    }
+    let Some(first) = sockets.first() else {
+        return Vec::new();
+    };
+    for round in 0..REPEATS {
+        if round > 0 {
+            tokio::time::sleep(REPEAT_GAP).await;
+        }
+        for s in sockets.iter().take(interfaces.len()) {
+            let _ = s.send_to(probe.as_bytes(), MULTICAST).await;
+        }
+        if round == 0 {
+            for ip in unicast {
+                let _ = first.send_to(probe.as_bytes(), (*ip, PORT)).await;
+            }
+        }
+    }
+    let mut found: Vec<Found> = Vec::new();
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut buf = vec![0u8; MAX_DATAGRAM];
+    loop {
+        // Whichever socket has a reply first.
+        let recv = futures::future::select_all(sockets.iter().map(|s| Box::pin(s.readable())));
+        let ready = tokio::select! {
+            r = recv => r,
+            _ = tokio::time::sleep_until(deadline) => break,
+        };
+        let (res, index, _) = ready;
+        if res.is_err() {
+            continue;
+        }
+        let Ok((n, from)) = sockets[index].try_recv_from(&mut buf) else {
+            continue;
+        };
+        if !accept(from.ip()) {
+            tracing::debug!(%from, "WS-Discovery reply from outside the targets ignored");
+            continue;
+        }
+        let reply = wsd::parse(&String::from_utf8_lossy(&buf[..n]));
+        if reply.relates_to.as_deref().is_some_and(|r| r != message_id) {
+            continue; // an answer to someone else's probe
+        }
+        for m in reply.matches {
+            if !found
+                .iter()
+                .any(|f| f.sender == from.ip() && f.probe_match.endpoint == m.endpoint)
+            {
+                found.push(Found {
+                    sender: from.ip(),
+                    probe_match: m,
+                });
+            }
+        }
+    }
+    found
+}
