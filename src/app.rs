@@ -159,6 +159,14 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
         .collect();
     let discovery = cfg.discovery.clone();
     let arp_tx = ev_tx.clone();
+    let onvif_settings = crate::analyze::onvif::OnvifSettings {
+        connect_timeout: cfg.connect_timeout,
+        timeout: cfg.timeout,
+        credentials: rtsp_settings.credentials.clone(),
+        budget: rtsp_settings.budget.clone(),
+        use_auth: rtsp_settings.use_auth,
+    };
+    let onvif_rtsp = rtsp_settings.clone();
     // Interface addresses for multicast: attached (non-loopback) networks that hold targets.
     let multicast_ifs: Vec<std::net::Ipv4Addr> = locals
         .iter()
@@ -229,11 +237,30 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
                 )
                 .await;
                 tracing::info!(devices = found.len(), "WS-Discovery finished");
+                let mut device_api = tokio::task::JoinSet::new();
                 for f in found {
+                    let ip = f.sender;
+                    let xaddr = f
+                        .probe_match
+                        .xaddrs
+                        .iter()
+                        .map(|x| crate::proto::wsd::fix_xaddr(x, ip))
+                        .find(|x| x.starts_with("http://"));
                     if tx.send(onvif_event(f)).await.is_err() {
                         return;
                     }
+                    if let Some(xaddr) = xaddr {
+                        let (tx, os, rs) = (tx.clone(), onvif_settings.clone(), onvif_rtsp.clone());
+                        device_api.spawn(async move {
+                            for ev in onvif_device(ip, &xaddr, &os, &rs).await {
+                                if tx.send(ev).await.is_err() {
+                                    return;
+                                }
+                            }
+                        });
+                    }
                 }
+                while device_api.join_next().await.is_some() {}
             })
         });
         drop(arp_tx);
@@ -327,6 +354,54 @@ fn progress_bar(stats: Arc<ProbeStats>) -> (indicatif::ProgressBar, tokio::task:
         }
     });
     (bar, task)
+}
+
+/// Ask an ONVIF device who it is and analyse the streams it names.
+async fn onvif_device(
+    ip: std::net::IpAddr,
+    xaddr: &str,
+    os: &crate::analyze::onvif::OnvifSettings,
+    rs: &rtsp::RtspSettings,
+) -> Vec<Event> {
+    let f = crate::analyze::onvif::analyze(ip, xaddr, os).await;
+    let mut events = Vec::new();
+    if let Some(info) = f.info {
+        events.push(Event::Identity {
+            ip,
+            vendor: info.manufacturer,
+            model: info.model,
+            firmware: info.firmware,
+            serial: info.serial,
+        });
+    }
+    let fail = |message: String| Event::Failure {
+        ip,
+        failure: Failure {
+            stage: Stage::Analyze,
+            port: None,
+            message,
+        },
+    };
+    events.extend(f.failures.into_iter().map(fail));
+    for (_token, uri) in f.stream_uris {
+        let Some((addr, path)) = crate::analyze::onvif::rtsp_target(&uri) else {
+            events.push(fail(format!("ONVIF stream URI {uri} is not rtsp://")));
+            continue;
+        };
+        match rtsp::describe_stream(addr, &path, rs).await {
+            Ok((stream, note)) => {
+                events.push(Event::Stream {
+                    ip,
+                    stream: Box::new(stream),
+                });
+                if let Some(n) = note {
+                    events.push(fail(n));
+                }
+            }
+            Err(e) => events.push(fail(e.to_string())),
+        }
+    }
+    events
 }
 
 /// The registry event for one WS-Discovery answer.

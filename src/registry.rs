@@ -25,6 +25,15 @@ pub enum Event {
         ip: IpAddr,
         service: Service,
     },
+    /// What a device said about itself through its management API (ONVIF GetDeviceInformation):
+    /// the most trustworthy source, so it overwrites guesses.
+    Identity {
+        ip: IpAddr,
+        vendor: Option<String>,
+        model: Option<String>,
+        firmware: Option<String>,
+        serial: Option<String>,
+    },
     /// A WS-Discovery answer, with what its scopes say.
     Onvif {
         ip: IpAddr,
@@ -96,6 +105,19 @@ impl Registry {
                 if !d.discovered_by.contains(&method) {
                     d.discovered_by.push(method);
                 }
+            }
+            Event::Identity {
+                ip,
+                vendor,
+                model,
+                firmware,
+                serial,
+            } => {
+                let d = self.device(ip);
+                d.vendor = vendor.or(d.vendor.take());
+                d.model = model.or(d.model.take());
+                d.firmware = firmware.or(d.firmware.take());
+                d.serial = serial.or(d.serial.take());
             }
             Event::Onvif {
                 ip,

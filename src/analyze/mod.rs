@@ -3,6 +3,7 @@
 
 pub mod budget;
 pub mod ffprobe;
+pub mod onvif;
 pub mod paths;
 pub mod rtsp;
 pub mod verify;

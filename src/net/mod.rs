@@ -164,5 +164,6 @@ mod tests {
     }
 }
 
+pub mod http;
 pub mod interfaces;
 pub mod rtsp;

@@ -4,8 +4,10 @@
 pub mod auth;
 pub mod ffprobe;
 pub mod h26x;
+pub mod http;
 pub mod neigh;
 pub mod response;
 pub mod sdp;
+pub mod soap;
 pub mod wsd;
 pub mod xml;

@@ -220,6 +220,33 @@ mod tests {
         );
     }
 
+    /// A real reply from PyPI `wsdiscovery` 2.1 (the lab's responder), captured in the namespace lab.
+    #[test]
+    fn wsdiscovery_python_responder_fixture() {
+        let r = parse(include_str!(
+            "../../tests/lab/responders/fixtures/wsdiscovery_probematches_unicast.xml"
+        ));
+        assert_eq!(
+            r.relates_to.as_deref(),
+            Some("urn:uuid:5ca701fa-82e4-45bb-adc4-7d7205030d58")
+        );
+        let m = &r.matches[0];
+        assert_eq!(m.xaddrs, ["http://198.18.0.11:8000/onvif/device_service"]);
+        let s = scope_info(&m.scopes);
+        assert_eq!(
+            (s.name.as_deref(), s.hardware.as_deref()),
+            (Some("Lab Camera"), Some("DS-2CD2043G2-I"))
+        );
+        let none = parse(include_str!(
+            "../../tests/lab/responders/fixtures/wsdiscovery_probematches_nomatch.xml"
+        ));
+        assert!(none.matches.iter().all(|m| m.xaddrs.is_empty()));
+        let hello = parse(include_str!(
+            "../../tests/lab/responders/fixtures/wsdiscovery_hello.xml"
+        ));
+        assert_eq!(hello.matches.len(), 1);
+    }
+
     #[test]
     fn no_wrapper_and_odd_prefixes() {
         // Non-conformant cameras: no ProbeMatches/ProbeMatch wrapper at all.

@@ -1,0 +1,439 @@
+//! The ONVIF device API of a device found by WS-Discovery: who it is (GetDeviceInformation) and
+//! where its streams are (GetProfiles + GetStreamUri), following `shared/PROTOCOLS.md` §4.2.
+//!
+//! Order: GetSystemDateAndTime without credentials (the clock offset stamps `wsu:Created`, since a
+//! skewed camera clock is the commonest NotAuthorized); then each call without credentials first, and
+//! when the device refuses, WS-UsernameToken PasswordDigest, then PasswordText, then HTTP Digest, each
+//! attempt drawn from the host's shared [`AuthBudget`]. A credential that already worked on the host
+//! (RTSP, or another ONVIF call) is tried first and alone. The XAddr's host must be the device: if it
+//! names another address, the device's own address is used instead (never a host outside the scan).
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use http_auth::{PasswordClient, PasswordParams};
+
+use super::budget::AuthBudget;
+use crate::credentials::Credential;
+use crate::net::http;
+use crate::proto::soap::{self, DeviceInformation, Profile, TokenKind};
+
+const SOAP_CONTENT_TYPE: &str = "application/soap+xml; charset=utf-8";
+/// Profiles whose stream URI is asked for (go2rtc stops at 10).
+const MAX_STREAM_PROFILES: usize = 16;
+
+#[derive(Debug, Clone)]
+pub struct OnvifSettings {
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+    pub credentials: Arc<Vec<Credential>>,
+    pub budget: Arc<AuthBudget>,
+    pub use_auth: bool,
+}
+
+/// What the device API told us.
+#[derive(Debug, Clone, Default)]
+pub struct OnvifFindings {
+    pub info: Option<DeviceInformation>,
+    /// Device clock minus ours, seconds.
+    pub clock_offset: Option<i64>,
+    pub profiles: Vec<Profile>,
+    /// `(profile token, stream URI)`, the URI's host forced to the device address.
+    pub stream_uris: Vec<(String, String)>,
+    pub credential: Option<Credential>,
+    pub failures: Vec<String>,
+}
+
+/// How a request is authenticated.
+#[derive(Clone, Copy)]
+enum Auth<'a> {
+    None,
+    Token(TokenKind, &'a Credential),
+    HttpDigest(&'a Credential),
+}
+
+struct Endpoint {
+    addr: SocketAddr,
+    host: String,
+}
+
+/// A SOAP call's outcome.
+enum Outcome {
+    Ok(String),
+    /// Refused for lack of (good) credentials: SOAP NotAuthorized or HTTP 401 (with its challenges).
+    Refused(Vec<String>),
+    Failed(String),
+}
+
+/// Split an XAddr into the endpoint to contact (host forced to `ip`) and the path.
+fn endpoint(ip: IpAddr, xaddr: &str, failures: &mut Vec<String>) -> Option<(Endpoint, String)> {
+    let u = url::Url::parse(xaddr)
+        .ok()
+        .filter(|u| u.scheme() == "http")?;
+    let port = u.port().unwrap_or(80);
+    let host_ok = u
+        .host_str()
+        .and_then(|h| h.trim_matches(['[', ']']).parse::<IpAddr>().ok())
+        == Some(ip);
+    if !host_ok {
+        failures.push(format!(
+            "ONVIF XAddr {xaddr} names another host; asking {ip} instead"
+        ));
+    }
+    let mut path = u.path().to_string();
+    if let Some(q) = u.query() {
+        path.push('?');
+        path.push_str(q);
+    }
+    let addr = SocketAddr::new(ip, port);
+    let host = match ip {
+        IpAddr::V4(v4) => format!("{v4}:{port}"),
+        IpAddr::V6(v6) => format!("[{v6}]:{port}"),
+    };
+    Some((Endpoint { addr, host }, path))
+}
+
+async fn call(
+    ep: &Endpoint,
+    path: &str,
+    body: &str,
+    auth: Auth<'_>,
+    offset: i64,
+    challenges: &[String],
+    s: &OnvifSettings,
+) -> Outcome {
+    let mut security = None;
+    let mut authorization = None;
+    match auth {
+        Auth::None => {}
+        Auth::Token(kind, c) => {
+            let created = jiff::Timestamp::now()
+                .checked_add(jiff::SignedDuration::from_secs(offset))
+                .unwrap_or_else(|_| jiff::Timestamp::now());
+            let created = created.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+            let nonce: [u8; 16] = {
+                use std::hash::BuildHasher;
+                let a = std::collections::hash_map::RandomState::new().hash_one(&created);
+                let b = std::collections::hash_map::RandomState::new().hash_one(a);
+                let mut n = [0u8; 16];
+                n[..8].copy_from_slice(&a.to_le_bytes());
+                n[8..].copy_from_slice(&b.to_le_bytes());
+                n
+            };
+            security = Some(soap::username_token(
+                kind,
+                &c.username,
+                &c.password,
+                &nonce,
+                &created,
+            ));
+        }
+        Auth::HttpDigest(c) => {
+            let mut builder = PasswordClient::builder();
+            for v in challenges {
+                builder = builder.challenges(v);
+            }
+            if let Ok(mut client) = builder.build() {
+                authorization = client
+                    .respond(&PasswordParams {
+                        username: &c.username,
+                        password: &c.password,
+                        uri: path,
+                        method: "POST",
+                        body: Some(body.as_bytes()),
+                    })
+                    .ok();
+            }
+            if authorization.is_none() {
+                return Outcome::Failed("no HTTP challenge to answer".into());
+            }
+        }
+    }
+    let envelope = soap::envelope(security.as_deref(), body);
+    let post = http::Post {
+        host: &ep.host,
+        path,
+        content_type: SOAP_CONTENT_TYPE,
+        body: &envelope,
+        authorization: authorization.as_deref(),
+    };
+    let reply = match http::post(ep.addr, &post, s.connect_timeout, s.timeout).await {
+        Ok(r) => r,
+        Err(e) => return Outcome::Failed(e.to_string()),
+    };
+    let text = String::from_utf8_lossy(&reply.body).into_owned();
+    if reply.head.status == 401 {
+        return Outcome::Refused(
+            reply
+                .head
+                .headers_named("www-authenticate")
+                .take(8)
+                .map(str::to_string)
+                .collect(),
+        );
+    }
+    if let Some(f) = soap::fault(&text) {
+        if f.is_not_authorized() {
+            return Outcome::Refused(Vec::new());
+        }
+        return Outcome::Failed(format!(
+            "SOAP fault {}: {}",
+            f.subcode.unwrap_or_default(),
+            f.reason.unwrap_or_default()
+        ));
+    }
+    if !(200..300).contains(&reply.head.status) {
+        return Outcome::Failed(format!("HTTP {}", reply.head.status));
+    }
+    Outcome::Ok(text)
+}
+
+/// Calls with the authentication that works, finding it (within the budget) the first time it is needed.
+struct Caller<'a> {
+    ip: IpAddr,
+    s: &'a OnvifSettings,
+    offset: i64,
+    /// Once found: how to authenticate.
+    good: Option<(Credential, u8)>,
+    findings: &'a mut OnvifFindings,
+}
+
+impl Caller<'_> {
+    async fn call(&mut self, ep: &Endpoint, path: &str, body: &str) -> Option<String> {
+        if let Some((c, how)) = self.good.clone() {
+            let auth = match how {
+                0 => Auth::Token(TokenKind::Digest, &c),
+                1 => Auth::Token(TokenKind::Text, &c),
+                _ => Auth::HttpDigest(&c),
+            };
+            let mut challenges = Vec::new();
+            if how == 2 {
+                // HTTP Digest needs a fresh challenge per request on a new connection.
+                match call(ep, path, body, Auth::None, self.offset, &[], self.s).await {
+                    Outcome::Ok(t) => return Some(t),
+                    Outcome::Refused(ch) => challenges = ch,
+                    Outcome::Failed(e) => {
+                        self.findings.failures.push(format!("ONVIF {path}: {e}"));
+                        return None;
+                    }
+                }
+            }
+            return match call(ep, path, body, auth, self.offset, &challenges, self.s).await {
+                Outcome::Ok(t) => Some(t),
+                Outcome::Refused(_) => {
+                    self.findings.failures.push(format!(
+                        "ONVIF {path}: a credential that worked is now refused"
+                    ));
+                    None
+                }
+                Outcome::Failed(e) => {
+                    self.findings.failures.push(format!("ONVIF {path}: {e}"));
+                    None
+                }
+            };
+        }
+        let mut challenges = match call(ep, path, body, Auth::None, self.offset, &[], self.s).await
+        {
+            Outcome::Ok(t) => return Some(t),
+            Outcome::Refused(ch) => ch,
+            Outcome::Failed(e) => {
+                self.findings.failures.push(format!("ONVIF {path}: {e}"));
+                return None;
+            }
+        };
+        if !self.s.use_auth {
+            self.findings
+                .failures
+                .push(format!("ONVIF {path}: needs credentials (--no-auth)"));
+            return None;
+        }
+        let mut session = self.s.budget.session(self.ip).await;
+        let mut creds: Vec<Credential> = session.known_good().cloned().into_iter().collect();
+        creds.extend(
+            self.s
+                .credentials
+                .iter()
+                .filter(|c| c.applies_to(self.ip) && Some(*c) != session.known_good())
+                .cloned(),
+        );
+        for c in &creds {
+            let proven = session.known_good() == Some(c);
+            for how in 0u8..3 {
+                if !proven && !session.may_try() {
+                    self.findings.failures.push(
+                        "ONVIF login refused; failed-login budget for this host spent".into(),
+                    );
+                    return None;
+                }
+                if how == 2 && challenges.is_empty() {
+                    continue; // no HTTP challenge: the device does not do HTTP auth
+                }
+                let auth = match how {
+                    0 => Auth::Token(TokenKind::Digest, c),
+                    1 => Auth::Token(TokenKind::Text, c),
+                    _ => Auth::HttpDigest(c),
+                };
+                match call(ep, path, body, auth, self.offset, &challenges, self.s).await {
+                    Outcome::Ok(t) => {
+                        session.record_success(c);
+                        self.good = Some((c.clone(), how));
+                        self.findings.credential = Some(c.clone());
+                        return Some(t);
+                    }
+                    Outcome::Refused(ch) => {
+                        if !proven {
+                            session.record_failure();
+                        }
+                        if !ch.is_empty() {
+                            challenges = ch;
+                        }
+                    }
+                    Outcome::Failed(e) => {
+                        self.findings.failures.push(format!("ONVIF {path}: {e}"));
+                        return None;
+                    }
+                }
+            }
+        }
+        self.findings
+            .failures
+            .push(format!("ONVIF {path}: no credential accepted"));
+        None
+    }
+}
+
+/// Ask the device service at `xaddr` (of the device at `ip`) who it is and where its streams are.
+pub async fn analyze(ip: IpAddr, xaddr: &str, s: &OnvifSettings) -> OnvifFindings {
+    let mut findings = OnvifFindings::default();
+    let Some((ep, path)) = endpoint(ip, xaddr, &mut findings.failures) else {
+        findings
+            .failures
+            .push(format!("ONVIF XAddr {xaddr} is not an http:// URL"));
+        return findings;
+    };
+    // 1. The device clock, unauthenticated.
+    if let Outcome::Ok(t) = call(
+        &ep,
+        &path,
+        soap::GET_SYSTEM_DATE_AND_TIME,
+        Auth::None,
+        0,
+        &[],
+        s,
+    )
+    .await
+        && let Some(device) = soap::system_date_time_utc(&t)
+    {
+        findings.clock_offset = Some(device - jiff::Timestamp::now().as_second());
+    }
+    let offset = findings.clock_offset.unwrap_or(0);
+    let mut caller = Caller {
+        ip,
+        s,
+        offset,
+        good: None,
+        findings: &mut findings,
+    };
+    // 2. Who it is.
+    let info = caller
+        .call(&ep, &path, soap::GET_DEVICE_INFORMATION)
+        .await
+        .and_then(|t| soap::device_information(&t));
+    // 3. Where the media service is.
+    let media = match caller
+        .call(&ep, &path, soap::GET_CAPABILITIES)
+        .await
+        .and_then(|t| soap::media_xaddr(&t))
+    {
+        Some(x) => endpoint(ip, &x, &mut caller.findings.failures),
+        None => None,
+    };
+    let (media_ep, media_path) = media.unwrap_or((ep, path));
+    // 4. Profiles and their stream URIs.
+    let profiles = caller
+        .call(&media_ep, &media_path, soap::GET_PROFILES)
+        .await
+        .map(|t| soap::profiles(&t))
+        .unwrap_or_default();
+    let mut uris = Vec::new();
+    for p in profiles.iter().take(MAX_STREAM_PROFILES) {
+        if let Some(uri) = caller
+            .call(&media_ep, &media_path, &soap::get_stream_uri(&p.token))
+            .await
+            .and_then(|t| soap::media_uri(&t))
+        {
+            uris.push((
+                p.token.clone(),
+                force_host(&uri, ip, &mut caller.findings.failures),
+            ));
+        }
+    }
+    findings.info = info;
+    findings.profiles = profiles;
+    findings.stream_uris = uris;
+    findings
+}
+
+/// GetStreamUri may name 0.0.0.0, another host or a wrong address (agsh/onvif#170): the stream is
+/// on the device we asked.
+fn force_host(uri: &str, ip: IpAddr, failures: &mut Vec<String>) -> String {
+    let Ok(mut u) = url::Url::parse(uri) else {
+        return uri.to_string();
+    };
+    let same = u
+        .host_str()
+        .and_then(|h| h.trim_matches(['[', ']']).parse::<IpAddr>().ok())
+        == Some(ip);
+    if !same {
+        failures.push(format!(
+            "ONVIF stream URI {uri} names another host; using {ip}"
+        ));
+        let _ = u.set_host(Some(&ip.to_string()));
+    }
+    u.to_string()
+}
+
+/// `rtsp://host:port/path?query` split for RTSP analysis.
+pub fn rtsp_target(uri: &str) -> Option<(SocketAddr, String)> {
+    let u = url::Url::parse(uri).ok().filter(|u| u.scheme() == "rtsp")?;
+    let ip: IpAddr = u.host_str()?.trim_matches(['[', ']']).parse().ok()?;
+    let mut path = u.path().to_string();
+    if let Some(q) = u.query() {
+        path.push('?');
+        path.push_str(q);
+    }
+    Some((SocketAddr::new(ip, u.port().unwrap_or(554)), path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_are_forced_to_the_device() {
+        let ip: IpAddr = "198.18.0.11".parse().unwrap();
+        let mut f = Vec::new();
+        assert_eq!(
+            force_host("rtsp://0.0.0.0:554/a?b=1", ip, &mut f),
+            "rtsp://198.18.0.11:554/a?b=1"
+        );
+        assert_eq!(f.len(), 1);
+        assert_eq!(
+            force_host("rtsp://198.18.0.11/x", ip, &mut f),
+            "rtsp://198.18.0.11/x"
+        );
+        let (ep, path) = endpoint(ip, "http://10.9.9.9:8000/onvif/device_service", &mut f).unwrap();
+        assert_eq!(
+            (ep.addr.to_string(), path.as_str()),
+            ("198.18.0.11:8000".into(), "/onvif/device_service")
+        );
+        assert!(endpoint(ip, "https://x/", &mut f).is_none());
+        assert_eq!(
+            rtsp_target("rtsp://198.18.0.11/Streaming/Channels/101?x=1")
+                .unwrap()
+                .1,
+            "/Streaming/Channels/101?x=1"
+        );
+    }
+}

@@ -1,0 +1,126 @@
+//! A small HTTP/1.1 client for SOAP: one POST per connection (`Connection: close`), a deadline on the
+//! whole exchange, a cap on the body, optional HTTP Digest/Basic answer to a 401.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::error::NetError;
+use crate::net::rtsp::{Reply, USER_AGENT};
+use crate::proto::response::{self, HeadProtocol};
+
+/// Largest body kept (SOAP replies are a few KiB; GetProfiles of a 64-channel NVR tens of KiB).
+pub const MAX_BODY: usize = 512 * 1024;
+
+/// One POST.
+pub struct Post<'a> {
+    /// `Host:` header value.
+    pub host: &'a str,
+    pub path: &'a str,
+    pub content_type: &'a str,
+    pub body: &'a str,
+    pub authorization: Option<&'a str>,
+}
+
+/// Send `req` to `addr` and read the reply, under `timeout` for the whole exchange.
+pub async fn post(
+    addr: SocketAddr,
+    req: &Post<'_>,
+    connect_timeout: Duration,
+    timeout: Duration,
+) -> Result<Reply, NetError> {
+    let Post {
+        host,
+        path,
+        content_type,
+        body,
+        authorization,
+    } = *req;
+    let what = format!("HTTP POST {path}");
+    let mut stream = crate::net::connect_stream(addr, connect_timeout).await?;
+    let mut req = format!(
+        "POST {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {USER_AGENT}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        body.len()
+    );
+    if let Some(a) = authorization {
+        req.push_str("Authorization: ");
+        req.push_str(a);
+        req.push_str("\r\n");
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    let exchange = async {
+        stream.write_all(req.as_bytes()).await?;
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 8192];
+        loop {
+            let n = stream.read(&mut chunk).await?;
+            if n == 0 {
+                break;
+            }
+            buf.extend_from_slice(&chunk[..n]);
+            if buf.len() > MAX_BODY + response::MAX_HEAD_BYTES {
+                break;
+            }
+            // Stop as soon as a Content-Length body is complete.
+            if let Ok(Some((head, len))) = response::parse_head(&buf)
+                && let Some(cl) = head.content_length()
+                && buf.len() >= len + cl
+            {
+                break;
+            }
+        }
+        Ok::<_, std::io::Error>(buf)
+    };
+    let buf = match tokio::time::timeout(timeout, exchange).await {
+        Err(_) => {
+            return Err(NetError::Timeout {
+                addr,
+                what,
+                timeout,
+            });
+        }
+        Ok(Err(source)) => return Err(NetError::Io { addr, what, source }),
+        Ok(Ok(buf)) => buf,
+    };
+    let (head, len) = match response::parse_head(&buf) {
+        Ok(Some(h)) => h,
+        Ok(None) => {
+            return Err(NetError::Closed {
+                addr,
+                what,
+                received: buf.len(),
+            });
+        }
+        Err(e) => {
+            return Err(NetError::Malformed {
+                addr,
+                what,
+                reason: e.to_string(),
+            });
+        }
+    };
+    if head.protocol != HeadProtocol::Http {
+        return Err(NetError::Malformed {
+            addr,
+            what,
+            reason: "not an HTTP reply".into(),
+        });
+    }
+    let raw = &buf[len..];
+    let body = if head
+        .header("transfer-encoding")
+        .is_some_and(|t| t.to_ascii_lowercase().contains("chunked"))
+    {
+        crate::proto::http::dechunk(raw, MAX_BODY)
+    } else {
+        let n = head
+            .content_length()
+            .unwrap_or(raw.len())
+            .min(raw.len())
+            .min(MAX_BODY);
+        raw[..n].to_vec()
+    };
+    Ok(Reply { head, body })
+}

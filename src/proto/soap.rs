@@ -1,0 +1,464 @@
+//! ONVIF SOAP: request envelopes (with WS-UsernameToken) and lenient readers of the replies camscan
+//! needs. Facts and call order from `shared/PROTOCOLS.md` §4.2 (go2rtc `pkg/onvif`, Home Assistant,
+//! agsh/onvif issues). Replies are read by local name, so any namespace prefix works.
+
+use base64::Engine;
+use sha1::{Digest, Sha1};
+
+use super::xml::{Node, first_text, walk};
+
+pub const NS_DEVICE: &str = "http://www.onvif.org/ver10/device/wsdl";
+pub const NS_MEDIA: &str = "http://www.onvif.org/ver10/media/wsdl";
+pub const NS_MEDIA2: &str = "http://www.onvif.org/ver20/media/wsdl";
+pub const NS_SCHEMA: &str = "http://www.onvif.org/ver10/schema";
+
+/// How a request proves who sends it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// Base64(SHA1(nonce ‖ created ‖ password)): the password never travels.
+    Digest,
+    /// The password in clear text (some devices accept nothing else).
+    Text,
+}
+
+/// The WS-Security header for `user`/`password`, stamped `created` (the *device's* clock, RFC 3339
+/// UTC: a skewed camera clock is the first cause of NotAuthorized, agsh/onvif#249).
+pub fn username_token(
+    kind: TokenKind,
+    user: &str,
+    password: &str,
+    nonce: &[u8],
+    created: &str,
+) -> String {
+    let (ptype, pass) = match kind {
+        TokenKind::Digest => {
+            let mut h = Sha1::new();
+            h.update(nonce);
+            h.update(created.as_bytes());
+            h.update(password.as_bytes());
+            (
+                "PasswordDigest",
+                base64::engine::general_purpose::STANDARD.encode(h.finalize()),
+            )
+        }
+        TokenKind::Text => ("PasswordText", escape(password)),
+    };
+    format!(
+        concat!(
+            r#"<wsse:Security s:mustUnderstand="1" xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd" "#,
+            r#"xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd">"#,
+            r#"<wsse:UsernameToken><wsse:Username>{user}</wsse:Username>"#,
+            r#"<wsse:Password Type="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#{ptype}">{pass}</wsse:Password>"#,
+            r#"<wsse:Nonce EncodingType="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary">{nonce}</wsse:Nonce>"#,
+            r#"<wsu:Created>{created}</wsu:Created></wsse:UsernameToken></wsse:Security>"#
+        ),
+        user = escape(user),
+        ptype = ptype,
+        pass = pass,
+        nonce = base64::engine::general_purpose::STANDARD.encode(nonce),
+        created = created,
+    )
+}
+
+/// A SOAP 1.2 envelope around `body`, with an optional security header.
+pub fn envelope(security: Option<&str>, body: &str) -> String {
+    format!(
+        concat!(
+            r#"<?xml version="1.0" encoding="UTF-8"?>"#,
+            r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:tds="{dev}" xmlns:trt="{media}" xmlns:tt="{schema}">"#,
+            r#"<s:Header>{sec}</s:Header><s:Body>{body}</s:Body></s:Envelope>"#
+        ),
+        dev = NS_DEVICE,
+        media = NS_MEDIA,
+        schema = NS_SCHEMA,
+        sec = security.unwrap_or_default(),
+        body = body
+    )
+}
+
+pub const GET_SYSTEM_DATE_AND_TIME: &str = "<tds:GetSystemDateAndTime/>";
+pub const GET_DEVICE_INFORMATION: &str = "<tds:GetDeviceInformation/>";
+pub const GET_CAPABILITIES: &str =
+    "<tds:GetCapabilities><tds:Category>All</tds:Category></tds:GetCapabilities>";
+pub const GET_PROFILES: &str = "<trt:GetProfiles/>";
+
+pub fn get_stream_uri(token: &str) -> String {
+    format!(
+        "<trt:GetStreamUri><trt:StreamSetup><tt:Stream>RTP-Unicast</tt:Stream><tt:Transport><tt:Protocol>RTSP</tt:Protocol></tt:Transport></trt:StreamSetup><trt:ProfileToken>{}</trt:ProfileToken></trt:GetStreamUri>",
+        escape(token)
+    )
+}
+
+pub fn get_snapshot_uri(token: &str) -> String {
+    format!(
+        "<trt:GetSnapshotUri><trt:ProfileToken>{}</trt:ProfileToken></trt:GetSnapshotUri>",
+        escape(token)
+    )
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
+}
+
+/// A SOAP fault: its reason and the most specific subcode (`ter:NotAuthorized`, `ter:ActionNotSupported`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    pub subcode: Option<String>,
+    pub reason: Option<String>,
+}
+
+impl Fault {
+    /// Credentials refused (ONVIF Core §5.11.2.1 `ter:NotAuthorized`; some devices say `Sender` only
+    /// with a reason naming authentication).
+    pub fn is_not_authorized(&self) -> bool {
+        let has = |s: &Option<String>, n: &str| {
+            s.as_deref()
+                .is_some_and(|v| v.to_ascii_lowercase().contains(n))
+        };
+        has(&self.subcode, "notauthorized")
+            || has(&self.reason, "not authorized")
+            || has(&self.reason, "authority")
+    }
+}
+
+pub fn fault(xml: &str) -> Option<Fault> {
+    let mut in_fault = false;
+    let mut f = Fault {
+        subcode: None,
+        reason: None,
+    };
+    walk(xml, |n| match n {
+        Node::Start(p) if p.last().is_some_and(|l| l == "Fault") => in_fault = true,
+        Node::End(p, text) if in_fault => match p.last().map(String::as_str) {
+            // The innermost Subcode/Value wins.
+            Some("Value") if p.iter().any(|x| x == "Subcode") && !text.is_empty() => {
+                f.subcode = Some(clip(text))
+            }
+            Some("Value") if f.subcode.is_none() && !text.is_empty() => {
+                f.subcode = Some(clip(text))
+            }
+            Some("Text") if f.reason.is_none() => f.reason = Some(clip(text)),
+            Some("faultstring") => f.reason = Some(clip(text)),
+            _ => {}
+        },
+        _ => {}
+    });
+    in_fault.then_some(f)
+}
+
+fn clip(s: &str) -> String {
+    s.chars().take(256).collect()
+}
+
+/// GetSystemDateAndTime: the device's UTC clock as seconds since the Unix epoch.
+pub fn system_date_time_utc(xml: &str) -> Option<i64> {
+    let mut in_utc = false;
+    let mut v = [None::<i64>; 6];
+    walk(xml, |n| match n {
+        Node::Start(p) if p.last().is_some_and(|l| l == "UTCDateTime") => in_utc = true,
+        Node::End(p, _) if p.last().is_some_and(|l| l == "UTCDateTime") => in_utc = false,
+        Node::End(p, text) if in_utc => {
+            let i = match p.last().map(String::as_str) {
+                Some("Year") => 0,
+                Some("Month") => 1,
+                Some("Day") => 2,
+                Some("Hour") => 3,
+                Some("Minute") => 4,
+                Some("Second") => 5,
+                _ => return,
+            };
+            v[i] = text.trim().parse().ok();
+        }
+        _ => {}
+    });
+    let [y, mo, d, h, mi, s] = v;
+    let dt = jiff::civil::DateTime::new(
+        i16::try_from(y?).ok()?,
+        i8::try_from(mo?).ok()?,
+        i8::try_from(d?).ok()?,
+        i8::try_from(h?).ok()?,
+        i8::try_from(mi?).ok()?,
+        i8::try_from(s?).ok()?,
+        0,
+    )
+    .ok()?;
+    Some(
+        dt.to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()?
+            .timestamp()
+            .as_second(),
+    )
+}
+
+/// GetDeviceInformation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeviceInformation {
+    pub manufacturer: Option<String>,
+    pub model: Option<String>,
+    pub firmware: Option<String>,
+    pub serial: Option<String>,
+    pub hardware_id: Option<String>,
+}
+
+pub fn device_information(xml: &str) -> Option<DeviceInformation> {
+    let get = |n: &str| {
+        first_text(xml, n)
+            .filter(|t| !t.is_empty())
+            .map(|t| clip(&t))
+    };
+    let info = DeviceInformation {
+        manufacturer: get("Manufacturer"),
+        model: get("Model"),
+        firmware: get("FirmwareVersion"),
+        serial: get("SerialNumber"),
+        hardware_id: get("HardwareId"),
+    };
+    (info != DeviceInformation::default()).then_some(info)
+}
+
+/// The Media service address from GetCapabilities (`Capabilities/Media/XAddr`).
+pub fn media_xaddr(xml: &str) -> Option<String> {
+    let mut found = None;
+    walk(xml, |n| {
+        if let Node::End(p, text) = n
+            && found.is_none()
+            && p.last().is_some_and(|l| l == "XAddr")
+            && p.iter()
+                .rev()
+                .nth(1)
+                .is_some_and(|parent| parent == "Media")
+        {
+            found = Some(clip(text));
+        }
+    });
+    found
+}
+
+/// One media profile from GetProfiles.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Profile {
+    pub token: String,
+    pub name: Option<String>,
+    /// `H264`, `JPEG`, `MPEG4` (Media1 has no H265).
+    pub encoding: Option<String>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub fps: Option<f64>,
+}
+
+/// Most profiles kept (go2rtc stops at 10; NVRs have one per channel and stream).
+pub const MAX_PROFILES: usize = 64;
+
+pub fn profiles(xml: &str) -> Vec<Profile> {
+    let mut out: Vec<Profile> = Vec::new();
+    let mut current: Option<Profile> = None;
+    let mut reader = quick_xml::reader::Reader::from_str(xml);
+    // Profile tokens are attributes, which the text walk does not see: read them here.
+    let mut tokens: Vec<String> = Vec::new();
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Start(e)) | Ok(quick_xml::events::Event::Empty(e))
+                if e.local_name().as_ref() == "Profiles" =>
+            {
+                let token = e
+                    .attributes()
+                    .flatten()
+                    .find(|a| a.key.local_name().as_ref() == "token")
+                    .and_then(|a| {
+                        a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                            .ok()
+                            .map(|v| clip(&v))
+                    })
+                    .unwrap_or_default();
+                tokens.push(token);
+                if tokens.len() >= MAX_PROFILES {
+                    break;
+                }
+            }
+            Ok(quick_xml::events::Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+    }
+    let mut index = 0;
+    walk(xml, |n| match n {
+        Node::Start(p) if p.last().is_some_and(|l| l == "Profiles") => {
+            current = Some(Profile {
+                token: tokens.get(index).cloned().unwrap_or_default(),
+                ..Default::default()
+            });
+            index += 1;
+        }
+        Node::End(p, text) => {
+            let Some(prof) = current.as_mut() else { return };
+            let in_encoder = p.iter().any(|x| x == "VideoEncoderConfiguration");
+            match p.last().map(String::as_str) {
+                Some("Name") if p.len() >= 2 && p[p.len() - 2] == "Profiles" => {
+                    prof.name = Some(clip(text))
+                }
+                Some("Encoding") if in_encoder => prof.encoding = Some(clip(text)),
+                Some("Width") if in_encoder => prof.width = text.parse().ok(),
+                Some("Height") if in_encoder => prof.height = text.parse().ok(),
+                Some("FrameRateLimit") if in_encoder => prof.fps = text.parse().ok(),
+                Some("Profiles") => {
+                    if let Some(done) = current.take()
+                        && out.len() < MAX_PROFILES
+                    {
+                        out.push(done);
+                    }
+                }
+                _ => {}
+            }
+        }
+        _ => {}
+    });
+    out
+}
+
+/// GetStreamUri / GetSnapshotUri: `MediaUri/Uri`.
+pub fn media_uri(xml: &str) -> Option<String> {
+    first_text(xml, "Uri")
+        .filter(|u| !u.is_empty())
+        .map(|u| clip(&u))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_digest_matches_the_onvif_formula() {
+        // Base64(SHA1(nonce ‖ created ‖ password)), computed independently:
+        // printf 'abcdefghijklmnop2026-01-01T00:00:00Zsecret' | sha1sum | xxd -r -p | base64
+        let t = username_token(
+            TokenKind::Digest,
+            "admin",
+            "secret",
+            b"abcdefghijklmnop",
+            "2026-01-01T00:00:00Z",
+        );
+        assert!(t.contains("#PasswordDigest\">"), "{t}");
+        let digest = first_text(&format!("<r>{t}</r>"), "Password").unwrap();
+        assert_eq!(digest, DIGEST_FIXTURE);
+        assert!(t.contains("YWJjZGVmZ2hpamtsbW5vcA=="), "nonce base64");
+        let t = username_token(TokenKind::Text, "a<b", "p&w", b"n", "c");
+        assert!(t.contains("PasswordText\">p&amp;w<") && t.contains("a&lt;b"));
+    }
+
+    const DIGEST_FIXTURE: &str =
+        include_str!("../../tests/fixtures/onvif/password_digest.txt").trim_ascii();
+
+    #[test]
+    fn faults() {
+        let xml = r#"<env:Envelope xmlns:env="http://www.w3.org/2003/05/soap-envelope" xmlns:ter="http://www.onvif.org/ver10/error"><env:Body><env:Fault><env:Code><env:Value>env:Sender</env:Value><env:Subcode><env:Value>ter:NotAuthorized</env:Value></env:Subcode></env:Code><env:Reason><env:Text xml:lang="en">Sender not Authorized</env:Text></env:Reason></env:Fault></env:Body></env:Envelope>"#;
+        let f = fault(xml).unwrap();
+        assert_eq!(f.subcode.as_deref(), Some("ter:NotAuthorized"));
+        assert!(f.is_not_authorized());
+        assert_eq!(fault("<Envelope><Body><X/></Body></Envelope>"), None);
+    }
+
+    #[test]
+    fn date_time_profiles_uri() {
+        let dt = r#"<s:Envelope><s:Body><tds:GetSystemDateAndTimeResponse><tds:SystemDateAndTime><tt:UTCDateTime><tt:Time><tt:Hour>12</tt:Hour><tt:Minute>0</tt:Minute><tt:Second>5</tt:Second></tt:Time><tt:Date><tt:Year>2026</tt:Year><tt:Month>11</tt:Month><tt:Day>22</tt:Day></tt:Date></tt:UTCDateTime></tds:SystemDateAndTime></tds:GetSystemDateAndTimeResponse></s:Body></s:Envelope>"#;
+        assert_eq!(system_date_time_utc(dt), Some(1_795_348_805));
+        let p = r#"<Envelope><Body><GetProfilesResponse><trt:Profiles token="Profile_1" fixed="true"><tt:Name>mainStream</tt:Name><tt:VideoEncoderConfiguration token="V1"><tt:Name>enc</tt:Name><tt:Encoding>H264</tt:Encoding><tt:Resolution><tt:Width>1280</tt:Width><tt:Height>720</tt:Height></tt:Resolution><tt:RateControl><tt:FrameRateLimit>25</tt:FrameRateLimit></tt:RateControl></tt:VideoEncoderConfiguration></trt:Profiles><trt:Profiles token="Profile_2"><tt:Name>sub</tt:Name></trt:Profiles></GetProfilesResponse></Body></Envelope>"#;
+        let ps = profiles(p);
+        assert_eq!(ps.len(), 2);
+        assert_eq!(ps[0].token, "Profile_1");
+        assert_eq!(ps[0].name.as_deref(), Some("mainStream"));
+        assert_eq!(
+            (
+                ps[0].encoding.as_deref(),
+                ps[0].width,
+                ps[0].height,
+                ps[0].fps
+            ),
+            (Some("H264"), Some(1280), Some(720), Some(25.0))
+        );
+        assert_eq!(ps[1].token, "Profile_2");
+        let u = r#"<Envelope><Body><GetStreamUriResponse><MediaUri><tt:Uri>rtsp://10.0.0.2:554/Streaming/Channels/101?transportmode=unicast&amp;profile=Profile_1</tt:Uri></MediaUri></GetStreamUriResponse></Body></Envelope>"#;
+        assert_eq!(
+            media_uri(u).as_deref(),
+            Some(
+                "rtsp://10.0.0.2:554/Streaming/Channels/101?transportmode=unicast&profile=Profile_1"
+            )
+        );
+        let caps = r#"<Envelope><Body><Capabilities><Device><XAddr>http://d</XAddr></Device><Media><XAddr>http://10.0.0.2/onvif/Media</XAddr></Media></Capabilities></Body></Envelope>"#;
+        assert_eq!(
+            media_xaddr(caps).as_deref(),
+            Some("http://10.0.0.2/onvif/Media")
+        );
+    }
+
+    /// Replies captured from the lab's ONVIF device (tests/lab/responders/onvif_device.py).
+    #[test]
+    fn lab_device_fixtures() {
+        let f = |n: &str| {
+            std::fs::read_to_string(format!(
+                "{}/tests/lab/responders/fixtures/{n}",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .unwrap()
+        };
+        let info = device_information(&f("onvif_GetDeviceInformation.xml")).unwrap();
+        assert_eq!(info.manufacturer.as_deref(), Some("HIKVISION"));
+        assert_eq!(
+            info.serial.as_deref(),
+            Some("DS-2CD2043G2-I20230101AAWRJ12345678")
+        );
+        let ps = profiles(&f("onvif_GetProfiles.xml"));
+        assert_eq!(ps.len(), 2);
+        assert_eq!(
+            (
+                ps[0].token.as_str(),
+                ps[0].name.as_deref(),
+                ps[0].width,
+                ps[0].fps
+            ),
+            ("Profile_1", Some("mainStream"), Some(1280), Some(25.0))
+        );
+        assert_eq!(
+            media_uri(&f("onvif_GetStreamUri.xml")).as_deref(),
+            Some("rtsp://198.18.0.11:554/Streaming/Channels/101")
+        );
+        assert!(
+            fault(&f("onvif_Fault_NotAuthorized.xml"))
+                .unwrap()
+                .is_not_authorized()
+        );
+        assert!(
+            !fault(&f("onvif_Fault_ActionNotSupported.xml"))
+                .unwrap()
+                .is_not_authorized()
+        );
+        assert!(system_date_time_utc(&f("onvif_GetSystemDateAndTime.xml")).is_some());
+        assert!(
+            media_xaddr(&f("onvif_GetCapabilities.xml"))
+                .unwrap()
+                .starts_with("http://")
+        );
+    }
+
+    #[test]
+    fn junk_never_panics() {
+        for j in [
+            "",
+            "<",
+            "<Envelope><Body><Profiles token=",
+            "<Fault><Value>",
+            "<UTCDateTime><Year>99999</Year>",
+        ] {
+            let _ = (
+                fault(j),
+                system_date_time_utc(j),
+                device_information(j),
+                media_xaddr(j),
+                profiles(j),
+                media_uri(j),
+            );
+        }
+    }
+}
