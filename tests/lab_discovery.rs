@@ -1,8 +1,8 @@
 //! Discovery on a real (virtual) LAN: the namespace lab of `tests/lab/lab.sh`, with GStreamer's RTSP
-//! server and CPython's http.server running inside host namespaces. camscan runs inside the scanner
-//! namespace only, with no target: it must find its attached 198.18.0.0/24, learn who is alive by ARP
-//! (with MACs and the OUI vendor), probe only those hosts, and analyse the camera. The lab is torn
-//! down at the end of the test, also when it fails. Needs root: `scripts/test`.
+//! server, CPython's http.server, the PyPI WSDiscovery responder and our ONVIF device test double
+//! running inside host namespaces. camscan runs inside the scanner namespace only. Each test builds
+//! its own lab (its own namespace prefix) and tears it down at the end, also when it fails.
+//! Needs root and the lab venv: `scripts/test`.
 
 mod common;
 
@@ -13,15 +13,14 @@ use common::schema::Report;
 use common::{run, stderr, stdout};
 use serde_json::json;
 
-const PREFIX: &str = "csl";
-
-/// Builds the lab; tears it down when dropped (panics included).
+/// A lab of namespaces named `prefix-*`, torn down when dropped (panics included).
 struct Lab {
+    prefix: &'static str,
     servers: Vec<common::Server>,
 }
 
 impl Lab {
-    fn up() -> Lab {
+    fn up(prefix: &'static str) -> Lab {
         assert!(
             common::is_root(),
             "lab_discovery needs root (ip netns): run scripts/test"
@@ -29,23 +28,42 @@ impl Lab {
         let script = common::root_dir().join("tests/lab/lab.sh");
         let ok = Command::new("bash")
             .arg(&script)
-            .args(["up", PREFIX])
+            .args(["up", prefix])
             .status()
             .unwrap()
             .success();
         assert!(ok, "lab.sh up failed");
         Lab {
+            prefix,
             servers: Vec::new(),
         }
     }
 
-    /// Start a READY-printing server inside host namespace `ns`.
-    fn serve(&mut self, ns: &str, args: &[&str]) {
-        let ns = format!("{PREFIX}-{ns}");
-        let mut full = vec!["netns", "exec", ns.as_str(), "/usr/bin/python3"];
+    /// Start a READY-printing program with `python` inside host namespace `ns`; returns its index.
+    fn serve_with(&mut self, python: &str, ns: &str, args: &[&str]) -> usize {
+        let ns = format!("{}-{ns}", self.prefix);
+        let mut full = vec!["netns", "exec", ns.as_str(), python];
         full.extend_from_slice(args);
         self.servers
             .push(common::start("ip", &full, Duration::from_secs(30)));
+        self.servers.len() - 1
+    }
+
+    /// A server run by Debian's python (GStreamer's bindings live there).
+    fn serve(&mut self, ns: &str, args: &[&str]) -> usize {
+        self.serve_with("/usr/bin/python3", ns, args)
+    }
+
+    /// camscan inside the scanner namespace, with no CAMSCAN_* from the test environment.
+    fn camscan(&self) -> Command {
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", &format!("{}-scan", self.prefix)])
+            .arg(env!("CARGO_BIN_EXE_camscan"));
+        for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("CAMSCAN_") || k == "RUST_LOG")
+        {
+            cmd.env_remove(k);
+        }
+        cmd
     }
 }
 
@@ -55,38 +73,44 @@ impl Drop for Lab {
         let script = common::root_dir().join("tests/lab/lab.sh");
         let _ = Command::new("bash")
             .arg(script)
-            .args(["down", PREFIX])
+            .args(["down", self.prefix])
             .status();
     }
 }
 
+/// The venv `scripts/test` makes for the third-party responders (PyPI WSDiscovery).
+fn lab_python() -> String {
+    let p = common::root_dir().join("target/lab-venv/bin/python3");
+    assert!(p.exists(), "{} missing: run scripts/test", p.display());
+    p.to_string_lossy().into_owned()
+}
+
+fn rtsp_config(dir: &std::path::Path, mounts: serde_json::Value) -> std::path::PathBuf {
+    let cfg = dir.join("rtsp.json");
+    let servers = json!([{"address": "198.18.0.11", "port": 554, "auth": null, "mounts": mounts}]);
+    std::fs::write(&cfg, serde_json::to_vec(&servers).unwrap()).unwrap();
+    cfg
+}
+
 #[test]
 fn scan_without_targets_finds_the_lab_by_arp() {
-    let mut lab = Lab::up();
+    let mut lab = Lab::up("csl");
     let dir = tempfile::tempdir().unwrap();
-    let cfg = dir.path().join("rtsp.json");
-    std::fs::write(
-        &cfg,
-        serde_json::to_vec(
-            &json!([{"address": "198.18.0.11", "port": 554, "auth": null, "mounts": [
-            {"path": "/Streaming/Channels/101",
-             "video": {"codec": "h264", "width": 640, "height": 360, "fps": 15, "profile": "main"},
-             "audio": null}]}]),
-        )
-        .unwrap(),
-    )
-    .unwrap();
-    let rtsp = common::root_dir().join("tests/servers/rtsp_server.py");
-    let http = common::root_dir().join("tests/servers/http_server.py");
+    let cfg = rtsp_config(
+        dir.path(),
+        json!([{"path": "/Streaming/Channels/101",
+                "video": {"codec": "h264", "width": 640, "height": 360, "fps": 15, "profile": "main"},
+                "audio": null}]),
+    );
+    let root = common::root_dir();
+    let rtsp = root.join("tests/servers/rtsp_server.py");
+    let http = root.join("tests/servers/http_server.py");
     lab.serve("h1", &[rtsp.to_str().unwrap(), cfg.to_str().unwrap()]);
     lab.serve("h2", &[http.to_str().unwrap(), "198.18.0.12", "80"]);
 
     // `camscan interfaces` inside the scanner namespace plans exactly the lab subnet.
     let out = run(
-        Command::new("ip")
-            .args(["netns", "exec", &format!("{PREFIX}-scan")])
-            .arg(env!("CARGO_BIN_EXE_camscan"))
-            .args(["interfaces", "-f", "json"]),
+        lab.camscan().args(["interfaces", "-f", "json"]),
         Duration::from_secs(10),
     );
     let plan: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
@@ -99,15 +123,10 @@ fn scan_without_targets_finds_the_lab_by_arp() {
         .collect();
     assert_eq!(planned, ["eth0"]);
 
-    let mut cmd = Command::new("ip");
-    cmd.args(["netns", "exec", &format!("{PREFIX}-scan")])
-        .arg(env!("CARGO_BIN_EXE_camscan"))
-        .args(["scan", "-f", "json", "-v"]);
-    // Same environment hygiene as common::camscan().
-    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("CAMSCAN_") || k == "RUST_LOG") {
-        cmd.env_remove(k);
-    }
-    let out = run(&mut cmd, Duration::from_secs(60));
+    let out = run(
+        lab.camscan().args(["scan", "-f", "json", "-v"]),
+        Duration::from_secs(60),
+    );
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(
@@ -136,8 +155,10 @@ fn scan_without_targets_finds_the_lab_by_arp() {
     );
     assert_eq!(cam.discovered_by, ["arp", "port"]);
     assert!(cam.is_camera);
-    let s = cam.stream("rtsp://198.18.0.11:554/Streaming/Channels/101");
-    assert!(s.verified);
+    assert!(
+        cam.stream("rtsp://198.18.0.11:554/Streaming/Channels/101")
+            .verified
+    );
     let web = report.device("198.18.0.12");
     assert_eq!(web.mac.as_deref(), Some("02:00:00:00:00:12"));
     assert!(!web.is_camera && web.services[0].protocol == "http");
@@ -148,4 +169,112 @@ fn scan_without_targets_finds_the_lab_by_arp() {
         "alive by ARP though no port is open"
     );
     assert!(quiet.open_ports.is_empty());
+}
+
+/// ONVIF end to end: the real WS-Discovery responder (PyPI WSDiscovery) announces a
+/// NetworkVideoTransmitter; camscan finds it by Probe, logs in to its device API (our ONVIF test
+/// double, PasswordDigest stamped with the device clock) after one wrong password, names the device
+/// from GetDeviceInformation, and analyses the streams GetStreamUri returns (GStreamer).
+#[test]
+fn onvif_device_found_named_and_streams_analysed() {
+    let mut lab = Lab::up("csm");
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = rtsp_config(
+        dir.path(),
+        json!([
+            {"path": "/Streaming/Channels/101",
+             "video": {"codec": "h264", "width": 1280, "height": 720, "fps": 25, "profile": "main"},
+             "audio": null},
+            {"path": "/Streaming/Channels/102",
+             "video": {"codec": "h264", "width": 640, "height": 360, "fps": 15, "profile": "main"},
+             "audio": null}]),
+    );
+    let root = common::root_dir();
+    let rtsp = root.join("tests/servers/rtsp_server.py");
+    let wsd = root.join("tests/lab/responders/wsd_responder.py");
+    let onvif = root.join("tests/lab/responders/onvif_device.py");
+    lab.serve("h1", &[rtsp.to_str().unwrap(), cfg.to_str().unwrap()]);
+    lab.serve_with(&lab_python(), "h1", &[wsd.to_str().unwrap(), "198.18.0.11"]);
+    let device = lab.serve(
+        "h1",
+        &[
+            onvif.to_str().unwrap(),
+            "198.18.0.11",
+            "--port",
+            "8000",
+            "--user",
+            "admin",
+            "--password",
+            "s3cret",
+        ],
+    );
+    let creds = dir.path().join("creds.txt");
+    std::fs::write(&creds, "admin:wrong\nadmin:s3cret\n").unwrap();
+    // Only the ONVIF port is probed, no RTSP port: the streams must come from GetStreamUri.
+    let out = run(
+        lab.camscan().args([
+            "scan",
+            "-f",
+            "json",
+            "-p",
+            "8000",
+            "--credentials",
+            creds.to_str().unwrap(),
+        ]),
+        Duration::from_secs(60),
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let report: Report = serde_json::from_str(&stdout(&out)).unwrap();
+    let cam = report.device("198.18.0.11");
+    assert_eq!(cam.discovered_by, ["arp", "onvif", "port"], "{cam:?}");
+    assert!(cam.is_camera);
+    assert_eq!(
+        cam.name.as_deref(),
+        Some("Lab Camera"),
+        "name from the WS-Discovery scopes"
+    );
+    assert_eq!(
+        cam.vendor.as_deref(),
+        Some("HIKVISION"),
+        "GetDeviceInformation beats the OUI guess"
+    );
+    assert_eq!(cam.model.as_deref(), Some("DS-2CD2043G2-I"));
+    assert_eq!(cam.firmware.as_deref(), Some("V5.7.3"));
+    assert_eq!(
+        cam.serial.as_deref(),
+        Some("DS-2CD2043G2-I20230101AAWRJ12345678")
+    );
+    let raw: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let onvif_info = &raw["devices"][0]["onvif"];
+    assert_eq!(
+        onvif_info["endpoint"],
+        "urn:uuid:bbb5242c-7a3c-5dac-9499-5d54f3d33f8c"
+    );
+    assert_eq!(
+        onvif_info["xaddrs"][0],
+        "http://198.18.0.11:8000/onvif/device_service"
+    );
+    let urls: Vec<&str> = cam.streams.iter().map(|s| s.url.as_str()).collect();
+    assert_eq!(
+        urls,
+        [
+            "rtsp://198.18.0.11:554/Streaming/Channels/101",
+            "rtsp://198.18.0.11:554/Streaming/Channels/102"
+        ]
+    );
+    let main = cam.stream("rtsp://198.18.0.11:554/Streaming/Channels/101");
+    assert!(main.verified);
+    let v = main.video.as_ref().unwrap();
+    assert_eq!((v.width, v.height), (Some(1280), Some(720)));
+    // The device itself counted the failed logins: within the budget.
+    std::thread::sleep(Duration::from_millis(300));
+    let fails = lab.servers[device]
+        .lines
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|l| l.starts_with("AUTHFAIL"))
+        .count();
+    assert!((1..=3).contains(&fails), "{fails} failed logins (budget 3)");
 }

@@ -52,12 +52,18 @@ pub async fn discover(
     use std::hash::BuildHasher;
     let nonce =
         std::collections::hash_map::RandomState::new().hash_one(std::time::SystemTime::now());
-    let message_id = format!(
-        "uuid:{:08x}-cam5-4ca5-8000-{:012x}",
-        nonce as u32,
-        nonce >> 16 & 0xffff_ffff_ffff
-    );
-    let probe = wsd::probe(&message_id);
+    // Multicast and unicast Probes need different MessageIDs: a responder ignores a MessageID it
+    // has already answered (repeats of one Probe keep theirs, as SOAP-over-UDP intends).
+    let id = |kind: u16| {
+        format!(
+            "urn:uuid:{:08x}-ca75-{kind:04x}-8000-{:012x}",
+            nonce as u32,
+            (nonce >> 16) & 0xffff_ffff_ffff
+        )
+    };
+    let (multicast_id, unicast_id) = (id(1), id(2));
+    let probe = wsd::probe(&multicast_id);
+    let unicast_probe = wsd::probe(&unicast_id);
     let mut sockets = Vec::new();
     for local in interfaces {
         match socket_on(*local) {
@@ -83,7 +89,7 @@ pub async fn discover(
         }
         if round == 0 {
             for ip in unicast {
-                let _ = first.send_to(probe.as_bytes(), (*ip, PORT)).await;
+                let _ = first.send_to(unicast_probe.as_bytes(), (*ip, PORT)).await;
             }
         }
     }
@@ -109,7 +115,11 @@ pub async fn discover(
             continue;
         }
         let reply = wsd::parse(&String::from_utf8_lossy(&buf[..n]));
-        if reply.relates_to.as_deref().is_some_and(|r| r != message_id) {
+        if reply
+            .relates_to
+            .as_deref()
+            .is_some_and(|r| r != multicast_id && r != unicast_id)
+        {
             continue; // an answer to someone else's probe
         }
         for m in reply.matches {

@@ -227,7 +227,11 @@ mod tests {
             "../../tests/lab/responders/fixtures/wsdiscovery_probematches_unicast.xml"
         ));
         // It answers our MessageID (a random uuid per capture).
-        assert!(r.relates_to.as_deref().is_some_and(|r| r.starts_with("urn:uuid:")));
+        assert!(
+            r.relates_to
+                .as_deref()
+                .is_some_and(|r| r.starts_with("urn:uuid:"))
+        );
         let m = &r.matches[0];
         assert_eq!(m.xaddrs, ["http://198.18.0.11:8000/onvif/device_service"]);
         let s = scope_info(&m.scopes);
