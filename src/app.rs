@@ -167,6 +167,7 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
         use_auth: rtsp_settings.use_auth,
     };
     let onvif_rtsp = rtsp_settings.clone();
+
     // Interface addresses for multicast: attached (non-loopback) networks that hold targets.
     let multicast_ifs: Vec<std::net::Ipv4Addr> = locals
         .iter()
@@ -177,6 +178,8 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
         })
         .map(|n| n.ip)
         .collect();
+    let multicast_ifs_ssdp = multicast_ifs.clone();
+    let (ssdp_connect_timeout, ssdp_timeout) = (cfg.connect_timeout, cfg.timeout);
     let prober = tokio::spawn(async move {
         let mut probe_set = set;
         let mut alive_v4: Vec<std::net::Ipv4Addr> = Vec::new();
@@ -263,11 +266,56 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
                 while device_api.join_next().await.is_some() {}
             })
         });
+        // SSDP runs beside the port probes too.
+        let ssdp =
+            (discovery.contains(&Discovery::Ssdp) && !multicast_ifs_ssdp.is_empty()).then(|| {
+                let scope = probe_set.clone();
+                let tx = arp_tx.clone();
+                tokio::spawn(async move {
+                    let found = crate::discovery::ssdp::discover(
+                        &multicast_ifs_ssdp,
+                        crate::discovery::ssdp::DEFAULT_WAIT,
+                        ssdp_connect_timeout,
+                        ssdp_timeout,
+                        |ip| scope.contains(ip),
+                    )
+                    .await;
+                    tracing::info!(devices = found.len(), "SSDP finished");
+                    for f in found {
+                        let mut events = Vec::new();
+                        if let Some(message) = f.error {
+                            events.push(Event::Failure {
+                                ip: f.sender,
+                                failure: Failure {
+                                    stage: Stage::Probe,
+                                    port: None,
+                                    message,
+                                },
+                            });
+                        }
+                        let info = f.description.unwrap_or_default();
+                        let is_camera = crate::proto::ssdp::is_camera(&info);
+                        events.push(Event::Upnp {
+                            ip: f.sender,
+                            info: Box::new(info),
+                            is_camera,
+                        });
+                        for ev in events {
+                            if tx.send(ev).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                })
+            });
         drop(arp_tx);
         if discovery.contains(&Discovery::Ports) {
             probe::run(&probe_set, &ports, &probe_settings, open_tx, probe_stats).await;
         }
         if let Some(handle) = onvif {
+            let _ = handle.await;
+        }
+        if let Some(handle) = ssdp {
             let _ = handle.await;
         }
     });

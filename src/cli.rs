@@ -67,6 +67,8 @@ pub enum Discovery {
     Arp,
     /// ONVIF WS-Discovery: multicast Probe on attached interfaces, unicast Probe to live hosts.
     Onvif,
+    /// SSDP M-SEARCH on attached interfaces, then each device's UPnP description.
+    Ssdp,
     /// TCP port probes.
     Ports,
 }
@@ -148,7 +150,7 @@ pub struct ScanArgs {
     /// With no targets, scan only this interface's subnets.
     #[arg(long, value_name = "NAME", env = "CAMSCAN_INTERFACE")]
     pub interface: Option<String>,
-    /// Discovery methods, comma-separated [default: arp,onvif,ports].
+    /// Discovery methods, comma-separated [default: arp,onvif,ssdp,ports].
     #[arg(long, value_enum, value_delimiter = ',', env = "CAMSCAN_DISCOVERY")]
     pub discovery: Vec<Discovery>,
     /// Allow scanning more than 65 536 addresses (a /16), or an attached subnet larger than a /22.

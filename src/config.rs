@@ -91,7 +91,12 @@ impl Default for ScanConfig {
             verify_window: crate::analyze::rtsp::DEFAULT_VERIFY_WINDOW,
             ffprobe: None,
             interface: None,
-            discovery: vec![Discovery::Arp, Discovery::Onvif, Discovery::Ports],
+            discovery: vec![
+                Discovery::Arp,
+                Discovery::Onvif,
+                Discovery::Ssdp,
+                Discovery::Ports,
+            ],
         }
     }
 }

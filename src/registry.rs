@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use crate::model::{Device, DiscoveryMethod, Failure, OnvifInfo, Protocol, Service, Stream};
+use crate::model::{
+    Device, DiscoveryMethod, Failure, OnvifInfo, Protocol, Service, Stream, UpnpInfo,
+};
 
 /// Evidence about one address, from any stage.
 #[derive(Debug, Clone)]
@@ -33,6 +35,12 @@ pub enum Event {
         model: Option<String>,
         firmware: Option<String>,
         serial: Option<String>,
+    },
+    /// An SSDP answer and the description it led to.
+    Upnp {
+        ip: IpAddr,
+        info: Box<UpnpInfo>,
+        is_camera: bool,
     },
     /// A WS-Discovery answer, with what its scopes say.
     Onvif {
@@ -118,6 +126,23 @@ impl Registry {
                 d.model = model.or(d.model.take());
                 d.firmware = firmware.or(d.firmware.take());
                 d.serial = serial.or(d.serial.take());
+            }
+            Event::Upnp {
+                ip,
+                info,
+                is_camera,
+            } => {
+                let d = self.device(ip);
+                // A description fills gaps; ONVIF and the device API say more, and win.
+                d.name = d.name.take().or(info.friendly_name.clone());
+                d.vendor = d.vendor.take().or(info.manufacturer.clone());
+                d.model = d.model.take().or(info.model_name.clone());
+                d.serial = d.serial.take().or(info.serial_number.clone());
+                d.is_camera |= is_camera;
+                if !d.discovered_by.contains(&DiscoveryMethod::Ssdp) {
+                    d.discovered_by.push(DiscoveryMethod::Ssdp);
+                }
+                d.upnp = Some(*info);
             }
             Event::Onvif {
                 ip,

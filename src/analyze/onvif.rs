@@ -151,14 +151,15 @@ async fn call(
         }
     }
     let envelope = soap::envelope(security.as_deref(), body);
-    let post = http::Post {
+    let post = http::Request {
+        method: "POST",
         host: &ep.host,
         path,
         content_type: SOAP_CONTENT_TYPE,
         body: &envelope,
         authorization: authorization.as_deref(),
     };
-    let reply = match http::post(ep.addr, &post, s.connect_timeout, s.timeout).await {
+    let reply = match http::send(ep.addr, &post, s.connect_timeout, s.timeout).await {
         Ok(r) => r,
         Err(e) => return Outcome::Failed(e.to_string()),
     };

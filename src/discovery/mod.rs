@@ -4,5 +4,6 @@
 
 pub mod arp;
 pub mod oui;
+pub mod ssdp;
 pub mod targets;
 pub mod wsd;

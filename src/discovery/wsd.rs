@@ -7,10 +7,9 @@
 //! socket; each is parsed by [`crate::proto::wsd`] and kept only if it answers our MessageID (or
 //! says nothing about it) and its sender is a scan target.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::net::{IpAddr, Ipv4Addr, SocketAddrV4};
 use std::time::Duration;
 
-use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::UdpSocket;
 
 use crate::proto::wsd::{self, ProbeMatch};
@@ -30,15 +29,6 @@ const MAX_DATAGRAM: usize = 64 * 1024;
 pub struct Found {
     pub sender: IpAddr,
     pub probe_match: ProbeMatch,
-}
-
-fn socket_on(local: Ipv4Addr) -> std::io::Result<UdpSocket> {
-    let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
-    s.set_multicast_if_v4(&local)?;
-    s.set_multicast_ttl_v4(1)?; // never beyond the local segment
-    s.set_nonblocking(true)?;
-    s.bind(&SocketAddr::from((local, 0)).into())?;
-    UdpSocket::from_std(s.into())
 }
 
 /// Probe on each interface address in `interfaces` (multicast) and each of `unicast` (port 3702);
@@ -66,7 +56,7 @@ pub async fn discover(
     let unicast_probe = wsd::probe(&unicast_id);
     let mut sockets = Vec::new();
     for local in interfaces {
-        match socket_on(*local) {
+        match crate::net::multicast_socket(*local) {
             Ok(s) => sockets.push(s),
             Err(e) => tracing::warn!(%local, "WS-Discovery: cannot open a socket: {e}"),
         }

@@ -43,6 +43,8 @@ pub enum DiscoveryMethod {
     Arp,
     /// Answered an ONVIF WS-Discovery Probe.
     Onvif,
+    /// Answered an SSDP M-SEARCH.
+    Ssdp,
     /// An open TCP port found by the probe pool.
     Port,
 }
@@ -67,6 +69,23 @@ pub struct Device {
     /// What the device said about itself over ONVIF WS-Discovery.
     #[serde(default)]
     pub onvif: Option<OnvifInfo>,
+    /// The UPnP description the device serves (found by SSDP).
+    #[serde(default)]
+    pub upnp: Option<UpnpInfo>,
+}
+
+/// The root device of a UPnP description.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpnpInfo {
+    pub device_type: Option<String>,
+    pub friendly_name: Option<String>,
+    pub manufacturer: Option<String>,
+    pub model_name: Option<String>,
+    pub model_number: Option<String>,
+    pub model_description: Option<String>,
+    pub serial_number: Option<String>,
+    pub udn: Option<String>,
+    pub presentation_url: Option<String>,
 }
 
 /// A WS-Discovery ProbeMatch, as the device sent it (scopes and XAddrs kept raw).
@@ -98,6 +117,7 @@ impl Device {
             streams: Vec::new(),
             errors: Vec::new(),
             onvif: None,
+            upnp: None,
         }
     }
 }

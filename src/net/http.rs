@@ -13,8 +13,10 @@ use crate::proto::response::{self, HeadProtocol};
 /// Largest body kept (SOAP replies are a few KiB; GetProfiles of a 64-channel NVR tens of KiB).
 pub const MAX_BODY: usize = 512 * 1024;
 
-/// One POST.
-pub struct Post<'a> {
+/// One request.
+pub struct Request<'a> {
+    /// `POST` or `GET`.
+    pub method: &'a str,
     /// `Host:` header value.
     pub host: &'a str,
     pub path: &'a str,
@@ -24,25 +26,31 @@ pub struct Post<'a> {
 }
 
 /// Send `req` to `addr` and read the reply, under `timeout` for the whole exchange.
-pub async fn post(
+pub async fn send(
     addr: SocketAddr,
-    req: &Post<'_>,
+    req: &Request<'_>,
     connect_timeout: Duration,
     timeout: Duration,
 ) -> Result<Reply, NetError> {
-    let Post {
+    let Request {
+        method,
         host,
         path,
         content_type,
         body,
         authorization,
     } = *req;
-    let what = format!("HTTP POST {path}");
+    let what = format!("HTTP {method} {path}");
     let mut stream = crate::net::connect_stream(addr, connect_timeout).await?;
     let mut req = format!(
-        "POST {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {USER_AGENT}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n",
-        body.len()
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {USER_AGENT}\r\nConnection: close\r\n"
     );
+    if !body.is_empty() || method == "POST" {
+        req.push_str(&format!(
+            "Content-Type: {content_type}\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
     if let Some(a) = authorization {
         req.push_str("Authorization: ");
         req.push_str(a);

@@ -38,6 +38,18 @@ pub fn fits_fd_limit(concurrency: usize, fd_limit: u64) -> bool {
     (concurrency as u64).saturating_add(FD_RESERVE) <= fd_limit
 }
 
+/// A UDP socket for multicast discovery on one interface: bound to its address, multicast sent out
+/// of it (IP_MULTICAST_IF, which tokio lacks: socket2), TTL 1 so nothing leaves the local segment.
+pub fn multicast_socket(local: std::net::Ipv4Addr) -> io::Result<tokio::net::UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
+    s.set_multicast_if_v4(&local)?;
+    s.set_multicast_ttl_v4(1)?;
+    s.set_nonblocking(true)?;
+    s.bind(&SocketAddr::from((local, 0)).into())?;
+    tokio::net::UdpSocket::from_std(s.into())
+}
+
 /// How a connect attempt ended.
 #[derive(Debug)]
 pub enum ConnectOutcome {

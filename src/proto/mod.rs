@@ -9,5 +9,6 @@ pub mod neigh;
 pub mod response;
 pub mod sdp;
 pub mod soap;
+pub mod ssdp;
 pub mod wsd;
 pub mod xml;

@@ -1,0 +1,148 @@
+//! SSDP: an M-SEARCH for `ssdp:all` and `upnp:rootdevice` (MX 1) on each attached interface that
+//! holds targets, then each device's description, fetched from its LOCATION with a size cap and a
+//! deadline. A LOCATION whose host is not the replying device, or is outside the targets, is not
+//! fetched (a hostile reply must not make camscan contact another host).
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::time::Duration;
+
+use crate::model::UpnpInfo as Description;
+use crate::net::http;
+use crate::proto::ssdp::{self, SsdpReply};
+
+pub const MULTICAST: SocketAddrV4 = SocketAddrV4::new(Ipv4Addr::new(239, 255, 255, 250), 1900);
+/// MX 1: devices spread replies over one second.
+const MX: u8 = 1;
+/// Listen a little longer than MX for slow devices.
+pub const DEFAULT_WAIT: Duration = Duration::from_millis(1500);
+const MAX_DATAGRAM: usize = 8 * 1024;
+
+/// One device that answered, with its description if it could be fetched.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub sender: IpAddr,
+    pub reply: SsdpReply,
+    pub description: Option<Description>,
+    pub error: Option<String>,
+}
+
+/// M-SEARCH on each interface address; collect one reply per (sender, LOCATION); fetch descriptions.
+pub async fn discover(
+    interfaces: &[Ipv4Addr],
+    wait: Duration,
+    connect_timeout: Duration,
+    timeout: Duration,
+    accept: impl Fn(IpAddr) -> bool,
+) -> Vec<Found> {
+    let mut sockets = Vec::new();
+    for local in interfaces {
+        match crate::net::multicast_socket(*local) {
+            Ok(s) => sockets.push(s),
+            Err(e) => tracing::warn!(%local, "SSDP: cannot open a socket: {e}"),
+        }
+    }
+    if sockets.is_empty() {
+        return Vec::new();
+    }
+    for st in ["ssdp:all", "upnp:rootdevice"] {
+        let m = ssdp::msearch(st, MX);
+        for s in &sockets {
+            let _ = s.send_to(m.as_bytes(), MULTICAST).await;
+        }
+    }
+    let mut replies: Vec<(IpAddr, SsdpReply)> = Vec::new();
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut buf = vec![0u8; MAX_DATAGRAM];
+    loop {
+        let ready = futures::future::select_all(sockets.iter().map(|s| Box::pin(s.readable())));
+        let (res, index, _) = tokio::select! {
+            r = ready => r,
+            _ = tokio::time::sleep_until(deadline) => break,
+        };
+        if res.is_err() {
+            continue;
+        }
+        let Ok((n, from)) = sockets[index].try_recv_from(&mut buf) else {
+            continue;
+        };
+        if !accept(from.ip()) {
+            tracing::debug!(%from, "SSDP reply from outside the targets ignored");
+            continue;
+        }
+        let Some(r) = ssdp::parse_reply(&buf[..n]) else {
+            continue;
+        };
+        if r.location.is_some()
+            && !replies
+                .iter()
+                .any(|(ip, x)| *ip == from.ip() && x.location == r.location)
+        {
+            replies.push((from.ip(), r));
+        }
+        if replies.len() >= 1024 {
+            break;
+        }
+    }
+    // One description per device: prefer the root device's reply.
+    replies.sort_by_key(|(ip, r)| (*ip, r.st.as_deref() != Some("upnp:rootdevice")));
+    replies.dedup_by_key(|(ip, _)| *ip);
+    let mut found = Vec::new();
+    for (sender, reply) in replies {
+        let (description, error) = match fetch(&reply, sender, connect_timeout, timeout).await {
+            Ok(d) => (d, None),
+            Err(e) => (None, Some(e)),
+        };
+        found.push(Found {
+            sender,
+            reply,
+            description,
+            error,
+        });
+    }
+    found
+}
+
+async fn fetch(
+    reply: &SsdpReply,
+    sender: IpAddr,
+    connect_timeout: Duration,
+    timeout: Duration,
+) -> Result<Option<Description>, String> {
+    let Some(location) = reply.location.as_deref() else {
+        return Ok(None);
+    };
+    let u = url::Url::parse(location).map_err(|e| format!("SSDP LOCATION {location}: {e}"))?;
+    let host: Option<IpAddr> = u
+        .host_str()
+        .and_then(|h| h.trim_matches(['[', ']']).parse().ok());
+    if u.scheme() != "http" || host != Some(sender) {
+        return Err(format!(
+            "SSDP LOCATION {location} is not http:// on the replying device; not fetched"
+        ));
+    }
+    let addr = SocketAddr::new(sender, u.port().unwrap_or(80));
+    let mut path = u.path().to_string();
+    if let Some(q) = u.query() {
+        path.push('?');
+        path.push_str(q);
+    }
+    let host_header = format!("{}:{}", u.host_str().unwrap_or_default(), addr.port());
+    let req = http::Request {
+        method: "GET",
+        host: &host_header,
+        path: &path,
+        content_type: "",
+        body: "",
+        authorization: None,
+    };
+    let r = http::send(addr, &req, connect_timeout, timeout)
+        .await
+        .map_err(|e| e.to_string())?;
+    if r.head.status != 200 {
+        return Err(format!(
+            "SSDP description {location}: HTTP {}",
+            r.head.status
+        ));
+    }
+    Ok(ssdp::parse_description(&String::from_utf8_lossy(&r.body)))
+}
