@@ -224,7 +224,7 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{AuthScheme, Stage, StreamStatus, Transport};
+    use crate::model::{AuthScheme, Stage, Transport};
 
     fn service(port: u16, protocol: Protocol) -> Service {
         Service {
@@ -267,18 +267,11 @@ mod tests {
         });
         r.apply(Event::Stream {
             ip: b,
-            stream: Box::new(Stream {
-                url: "rtsp://10.0.0.10:8554/a".into(),
-                protocol: Protocol::Rtsp,
-                port: 8554,
-                auth: AuthScheme::None,
-                status: StreamStatus::Ok,
-                username: None,
-                verified: false,
-                video: None,
-                audio: None,
-                measured: None,
-            }),
+            stream: Box::new(Stream::new(
+                "rtsp://10.0.0.10:8554/a".into(),
+                Protocol::Rtsp,
+                8554,
+            )),
         });
         let d = r.devices();
         assert_eq!(d.len(), 2);
