@@ -21,7 +21,6 @@
 //! * [`proto`]: pure, never-panicking parsers of device bytes (RTSP/HTTP heads and bodies, auth
 //!   challenges, SDP, H.264/H.265 profile strings, a bounded XML walk, WS-Discovery, SOAP, SSDP and
 //!   UPnP descriptions, the neighbour table, ffprobe JSON), each fuzzable.
-//! * [`credentials`]: credentials to try, their scopes, and safe rendering into URLs.
 //! * [`model`]: plain serde data, the JSON contract.
 //! * [`registry`]: merges evidence into devices (one per IP), deterministic order.
 //! * [`export`]: table, JSON and CSV renderers writing to a given writer.

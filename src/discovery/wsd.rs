@@ -2,7 +2,7 @@
 //! unicast Probe to port 3702 of each live host (some cameras answer one and not the other,
 //! sr99622/libonvif#102; multicast never crosses a router).
 //!
-//! SOAP-over-UDP asks for repeats: the multicast Probe goes out [`REPEATS`] times, 100 ms apart
+//! SOAP-over-UDP asks for repeats: the multicast Probe goes out `REPEATS` (2) times, 100 ms apart
 //! (python-ws-discovery repeats 4 times from 50-250 ms; nmap sends 2). Replies come unicast to our
 //! socket; each is parsed by [`crate::proto::wsd`] and kept only if it answers our MessageID (or
 //! says nothing about it) and its sender is a scan target.
