@@ -278,3 +278,48 @@ fn onvif_device_found_named_and_streams_analysed() {
         .count();
     assert!((1..=3).contains(&fails), "{fails} failed logins (budget 3)");
 }
+
+/// SSDP with a real UPnP stack: GUPnP/GSSDP (Debian) announcing a camera-like device (an Axis P3301
+/// description). camscan finds it by M-SEARCH, fetches its description from the device itself, and
+/// names the device from it.
+#[test]
+fn ssdp_device_found_and_described() {
+    let mut lab = Lab::up("csn");
+    let ssdp = common::root_dir().join("tests/lab/responders/ssdp_device.py");
+    lab.serve("h3", &[ssdp.to_str().unwrap(), "198.18.0.13"]);
+    let out = run(
+        lab.camscan()
+            .args(["scan", "-f", "json", "--discovery", "arp,ssdp"]),
+        Duration::from_secs(60),
+    );
+    let err = stderr(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "an Axis description makes a camera: {err}"
+    );
+    let report: Report = serde_json::from_str(&stdout(&out)).unwrap();
+    let d = report.device("198.18.0.13");
+    assert_eq!(d.discovered_by, ["arp", "ssdp"], "{d:?}");
+    assert!(d.is_camera);
+    assert_eq!(d.vendor.as_deref(), Some("AXIS"));
+    assert_eq!(d.model.as_deref(), Some("AXIS P3301"));
+    assert_eq!(d.serial.as_deref(), Some("00408CA45086"));
+    assert_eq!(d.name.as_deref(), Some("AXIS P3301 - 00408CA45086"));
+    assert!(d.errors.is_empty(), "{:?}", d.errors);
+    let raw: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let upnp = &raw["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["ip"] == "198.18.0.13")
+        .unwrap()["upnp"];
+    assert_eq!(upnp["udn"], "uuid:Upnp-BasicDevice-1_0-00408CA45086");
+    // Other lab hosts answer ARP but not SSDP.
+    assert!(
+        !report
+            .device("198.18.0.11")
+            .discovered_by
+            .contains(&"ssdp".to_string())
+    );
+}

@@ -133,6 +133,43 @@ mod tests {
         assert!(!is_camera(&router));
     }
 
+    /// Replies captured from GUPnP/GSSDP 1.6 in the namespace lab (tests/lab/responders). The port,
+    /// Date and Server header change per capture, so only stable facts are asserted.
+    #[test]
+    fn gupnp_fixtures() {
+        let f = |n: &str| {
+            std::fs::read(format!(
+                "{}/tests/lab/responders/fixtures/{n}",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .unwrap()
+        };
+        let r = parse_reply(&f("ssdp_msearch_reply_rootdevice.txt")).unwrap();
+        assert!(
+            r.location
+                .as_deref()
+                .unwrap()
+                .starts_with("http://198.18.0.11:")
+        );
+        assert_eq!(r.st.as_deref(), Some("upnp:rootdevice"));
+        assert!(r.server.as_deref().unwrap().contains("GUPnP"));
+        let all = f("ssdp_msearch_reply_all.txt");
+        let text = String::from_utf8_lossy(&all);
+        let parts: Vec<&[u8]> = text
+            .split("-----\n")
+            .map(str::as_bytes)
+            .filter(|p| p.len() > 20)
+            .collect();
+        assert!(parts.len() >= 3 && parts.iter().all(|p| parse_reply(p).is_some()));
+        let d =
+            parse_description(&String::from_utf8_lossy(&f("upnp_description_axis.xml"))).unwrap();
+        assert_eq!(
+            (d.manufacturer.as_deref(), d.model_name.as_deref()),
+            (Some("AXIS"), Some("AXIS P3301"))
+        );
+        assert!(is_camera(&d));
+    }
+
     #[test]
     fn junk() {
         assert_eq!(parse_reply(b"NOTIFY * HTTP/1.1\r\n\r\n"), None);
