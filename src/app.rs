@@ -3,6 +3,7 @@
 //! stop the scan, and whatever was found is still written (`"complete": false`).
 
 use std::io::{self, IsTerminal, Write};
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -149,176 +150,40 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
         verify_window: cfg.verify_window,
         ffprobe: cfg.ffprobe.clone(),
     };
-    let ports = cfg.ports.clone();
-    let probe_stats = stats.clone();
-    // Attached networks where ARP can tell who is alive (not loopback: lo has no ARP).
-    let on_link: Vec<targets::AddrRange> = locals
+    // Attached networks where ARP can tell who is alive (not loopback: lo has no ARP), and the
+    // interface addresses for multicast discovery: those whose network holds targets.
+    let attached: Vec<&crate::net::interfaces::LocalNet> = locals
         .iter()
         .filter(|n| !n.loopback && n.mac.is_some())
+        .collect();
+    let on_link: Vec<targets::AddrRange> = attached
+        .iter()
         .map(|n| targets::AddrRange::ipv4_net(n.network(), n.prefix))
         .collect();
-    let discovery = cfg.discovery.clone();
-    let arp_tx = ev_tx.clone();
-    let onvif_settings = crate::analyze::onvif::OnvifSettings {
-        connect_timeout: cfg.connect_timeout,
-        timeout: cfg.timeout,
-        credentials: rtsp_settings.credentials.clone(),
-        budget: rtsp_settings.budget.clone(),
-        use_auth: rtsp_settings.use_auth,
-    };
-    let onvif_rtsp = rtsp_settings.clone();
-
-    // Interface addresses for multicast: attached (non-loopback) networks that hold targets.
-    let multicast_ifs: Vec<std::net::Ipv4Addr> = locals
+    let multicast_ifs: Vec<Ipv4Addr> = attached
         .iter()
-        .filter(|n| !n.loopback && n.mac.is_some())
-        .filter(|n| {
-            let net = targets::AddrRange::ipv4_net(n.network(), n.prefix);
-            !set.split(&[net]).0.is_empty()
-        })
-        .map(|n| n.ip)
+        .zip(&on_link)
+        .filter(|(_, net)| !set.split(&[**net]).0.is_empty())
+        .map(|(n, _)| n.ip)
         .collect();
-    let multicast_ifs_ssdp = multicast_ifs.clone();
-    let (ssdp_connect_timeout, ssdp_timeout) = (cfg.connect_timeout, cfg.timeout);
-    let prober = tokio::spawn(async move {
-        let mut probe_set = set;
-        let mut alive_v4: Vec<std::net::Ipv4Addr> = Vec::new();
-        if discovery.contains(&Discovery::Arp) {
-            let (inside, outside) = probe_set.split(&on_link);
-            if !inside.is_empty() {
-                tracing::info!(
-                    hosts = %inside.len(),
-                    "ARP: unprivileged mode (UDP poke, then the kernel neighbour table)"
-                );
-                match crate::discovery::arp::sweep(
-                    inside.iter().filter_map(|ip| match ip {
-                        std::net::IpAddr::V4(v4) => Some(v4),
-                        std::net::IpAddr::V6(_) => None,
-                    }),
-                    crate::discovery::arp::DEFAULT_WAIT,
-                )
-                .await
-                {
-                    Ok(alive) => {
-                        let ips: Vec<std::net::IpAddr> =
-                            alive.iter().map(|n| n.ip.into()).collect();
-                        alive_v4 = alive.iter().map(|n| n.ip).collect();
-                        for n in alive {
-                            let vendor = crate::discovery::oui::vendor(&n.mac).map(str::to_string);
-                            let ev = Event::Host {
-                                ip: n.ip.into(),
-                                method: DiscoveryMethod::Arp,
-                                mac: Some(n.mac),
-                                vendor,
-                            };
-                            if arp_tx.send(ev).await.is_err() {
-                                return;
-                            }
-                        }
-                        // Port probes go only to on-link hosts that answered ARP.
-                        probe_set = outside.with_addresses(ips);
-                    }
-                    Err(e) => {
-                        tracing::warn!("ARP sweep failed ({e}); probing every on-link address")
-                    }
-                }
-            }
-        }
-        // WS-Discovery runs beside the port probes.
-        let onvif = discovery.contains(&Discovery::Onvif).then(|| {
-            let scope = probe_set.clone();
-            let tx = arp_tx.clone();
-            tokio::spawn(async move {
-                if multicast_ifs.is_empty() && alive_v4.is_empty() {
-                    return;
-                }
-                let found = crate::discovery::wsd::discover(
-                    &multicast_ifs,
-                    &alive_v4,
-                    crate::discovery::wsd::DEFAULT_WAIT,
-                    |ip| scope.contains(ip),
-                )
-                .await;
-                tracing::info!(devices = found.len(), "WS-Discovery finished");
-                let mut device_api = tokio::task::JoinSet::new();
-                for f in found {
-                    let ip = f.sender;
-                    let xaddr = f
-                        .probe_match
-                        .xaddrs
-                        .iter()
-                        .map(|x| crate::proto::wsd::fix_xaddr(x, ip))
-                        .find(|x| x.starts_with("http://"));
-                    if tx.send(onvif_event(f)).await.is_err() {
-                        return;
-                    }
-                    if let Some(xaddr) = xaddr {
-                        let (tx, os, rs) = (tx.clone(), onvif_settings.clone(), onvif_rtsp.clone());
-                        device_api.spawn(async move {
-                            for ev in onvif_device(ip, &xaddr, &os, &rs).await {
-                                if tx.send(ev).await.is_err() {
-                                    return;
-                                }
-                            }
-                        });
-                    }
-                }
-                while device_api.join_next().await.is_some() {}
-            })
-        });
-        // SSDP runs beside the port probes too.
-        let ssdp =
-            (discovery.contains(&Discovery::Ssdp) && !multicast_ifs_ssdp.is_empty()).then(|| {
-                let scope = probe_set.clone();
-                let tx = arp_tx.clone();
-                tokio::spawn(async move {
-                    let found = crate::discovery::ssdp::discover(
-                        &multicast_ifs_ssdp,
-                        crate::discovery::ssdp::DEFAULT_WAIT,
-                        ssdp_connect_timeout,
-                        ssdp_timeout,
-                        |ip| scope.contains(ip),
-                    )
-                    .await;
-                    tracing::info!(devices = found.len(), "SSDP finished");
-                    for f in found {
-                        let mut events = Vec::new();
-                        if let Some(message) = f.error {
-                            events.push(Event::Failure {
-                                ip: f.sender,
-                                failure: Failure {
-                                    stage: Stage::Probe,
-                                    port: None,
-                                    message,
-                                },
-                            });
-                        }
-                        let info = f.description.unwrap_or_default();
-                        let is_camera = crate::proto::ssdp::is_camera(&info);
-                        events.push(Event::Upnp {
-                            ip: f.sender,
-                            info: Box::new(info),
-                            is_camera,
-                        });
-                        for ev in events {
-                            if tx.send(ev).await.is_err() {
-                                return;
-                            }
-                        }
-                    }
-                })
-            });
-        drop(arp_tx);
-        if discovery.contains(&Discovery::Ports) {
-            probe::run(&probe_set, &ports, &probe_settings, open_tx, probe_stats).await;
-        }
-        if let Some(handle) = onvif {
-            let _ = handle.await;
-        }
-        if let Some(handle) = ssdp {
-            let _ = handle.await;
-        }
-    });
+    let stages = Stages {
+        set,
+        on_link,
+        multicast_ifs,
+        methods: cfg.discovery.clone(),
+        ports: cfg.ports.clone(),
+        probe: probe_settings,
+        stats: stats.clone(),
+        onvif: crate::analyze::onvif::OnvifSettings {
+            connect_timeout: cfg.connect_timeout,
+            timeout: cfg.timeout,
+            credentials: rtsp_settings.credentials.clone(),
+            budget: rtsp_settings.budget.clone(),
+            use_auth: rtsp_settings.use_auth,
+        },
+        rtsp: rtsp_settings.clone(),
+    };
+    let prober = tokio::spawn(discover_and_probe(stages, ev_tx.clone(), open_tx));
     let dispatcher = tokio::spawn(dispatch(open_rx, ev_tx, rtsp_settings));
     let bar = progress.then(|| progress_bar(stats.clone()));
 
@@ -402,6 +267,195 @@ fn progress_bar(stats: Arc<ProbeStats>) -> (indicatif::ProgressBar, tokio::task:
         }
     });
     (bar, task)
+}
+
+/// What the discovery-and-probe stage needs.
+struct Stages {
+    set: targets::TargetSet,
+    on_link: Vec<targets::AddrRange>,
+    multicast_ifs: Vec<Ipv4Addr>,
+    methods: Vec<Discovery>,
+    ports: Vec<u16>,
+    probe: ProbeSettings,
+    stats: Arc<ProbeStats>,
+    onvif: crate::analyze::onvif::OnvifSettings,
+    rtsp: rtsp::RtspSettings,
+}
+
+/// ARP first (it decides which on-link hosts get probed), then WS-Discovery and SSDP beside the port
+/// probes. Returns when all of them are done.
+async fn discover_and_probe(
+    s: Stages,
+    ev_tx: mpsc::Sender<Event>,
+    open_tx: mpsc::Sender<OpenPort>,
+) {
+    let (probe_set, alive) = if s.methods.contains(&Discovery::Arp) {
+        arp_stage(&s.set, &s.on_link, &ev_tx).await
+    } else {
+        (s.set.clone(), Vec::new())
+    };
+    let onvif = s.methods.contains(&Discovery::Onvif).then(|| {
+        tokio::spawn(onvif_stage(
+            s.multicast_ifs.clone(),
+            alive,
+            probe_set.clone(),
+            s.onvif.clone(),
+            s.rtsp.clone(),
+            ev_tx.clone(),
+        ))
+    });
+    let ssdp = (s.methods.contains(&Discovery::Ssdp) && !s.multicast_ifs.is_empty()).then(|| {
+        tokio::spawn(ssdp_stage(
+            s.multicast_ifs.clone(),
+            probe_set.clone(),
+            (s.probe.connect_timeout, s.rtsp.timeout),
+            ev_tx.clone(),
+        ))
+    });
+    drop(ev_tx);
+    if s.methods.contains(&Discovery::Ports) {
+        probe::run(&probe_set, &s.ports, &s.probe, open_tx, s.stats).await;
+    }
+    for handle in [onvif, ssdp].into_iter().flatten() {
+        let _ = handle.await;
+    }
+}
+
+/// ARP on the on-link part of the targets. Returns the addresses to port-probe (off-link targets
+/// plus on-link hosts that answered) and the live on-link hosts.
+async fn arp_stage(
+    set: &targets::TargetSet,
+    on_link: &[targets::AddrRange],
+    tx: &mpsc::Sender<Event>,
+) -> (targets::TargetSet, Vec<Ipv4Addr>) {
+    let (inside, outside) = set.split(on_link);
+    if inside.is_empty() {
+        return (set.clone(), Vec::new());
+    }
+    tracing::info!(
+        hosts = %inside.len(),
+        "ARP: unprivileged mode (UDP poke, then the kernel neighbour table)"
+    );
+    let v4 = inside.iter().filter_map(|ip| match ip {
+        IpAddr::V4(v4) => Some(v4),
+        IpAddr::V6(_) => None,
+    });
+    let alive = match crate::discovery::arp::sweep(v4, crate::discovery::arp::DEFAULT_WAIT).await {
+        Ok(alive) => alive,
+        Err(e) => {
+            tracing::warn!("ARP sweep failed ({e}); probing every on-link address");
+            return (set.clone(), Vec::new());
+        }
+    };
+    let live: Vec<Ipv4Addr> = alive.iter().map(|n| n.ip).collect();
+    for n in alive {
+        let vendor = crate::discovery::oui::vendor(&n.mac).map(str::to_string);
+        let ev = Event::Host {
+            ip: n.ip.into(),
+            method: DiscoveryMethod::Arp,
+            mac: Some(n.mac),
+            vendor,
+        };
+        if tx.send(ev).await.is_err() {
+            break;
+        }
+    }
+    // Port probes go only to on-link hosts that answered ARP.
+    (
+        outside.with_addresses(live.iter().map(|ip| IpAddr::V4(*ip))),
+        live,
+    )
+}
+
+/// WS-Discovery, then the device API of every device that answered (one task each).
+async fn onvif_stage(
+    ifs: Vec<Ipv4Addr>,
+    alive: Vec<Ipv4Addr>,
+    scope: targets::TargetSet,
+    os: crate::analyze::onvif::OnvifSettings,
+    rs: rtsp::RtspSettings,
+    tx: mpsc::Sender<Event>,
+) {
+    if ifs.is_empty() && alive.is_empty() {
+        return;
+    }
+    let found =
+        crate::discovery::wsd::discover(&ifs, &alive, crate::discovery::wsd::DEFAULT_WAIT, |ip| {
+            scope.contains(ip)
+        })
+        .await;
+    tracing::info!(devices = found.len(), "WS-Discovery finished");
+    let mut device_api = tokio::task::JoinSet::new();
+    for f in found {
+        let ip = f.sender;
+        let xaddr = f
+            .probe_match
+            .xaddrs
+            .iter()
+            .map(|x| crate::proto::wsd::fix_xaddr(x, ip))
+            .find(|x| x.starts_with("http://"));
+        if tx.send(onvif_event(f)).await.is_err() {
+            return;
+        }
+        if let Some(xaddr) = xaddr {
+            let (tx, os, rs) = (tx.clone(), os.clone(), rs.clone());
+            device_api.spawn(async move {
+                for ev in onvif_device(ip, &xaddr, &os, &rs).await {
+                    if tx.send(ev).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    }
+    while device_api.join_next().await.is_some() {}
+}
+
+/// SSDP, and the description of every device that answered.
+async fn ssdp_stage(
+    ifs: Vec<Ipv4Addr>,
+    scope: targets::TargetSet,
+    (connect_timeout, timeout): (Duration, Duration),
+    tx: mpsc::Sender<Event>,
+) {
+    let found = crate::discovery::ssdp::discover(
+        &ifs,
+        crate::discovery::ssdp::DEFAULT_WAIT,
+        connect_timeout,
+        timeout,
+        |ip| scope.contains(ip),
+    )
+    .await;
+    tracing::info!(devices = found.len(), "SSDP finished");
+    for f in found {
+        if let Some(message) = f.error {
+            let failure = Failure {
+                stage: Stage::Probe,
+                port: None,
+                message,
+            };
+            if tx
+                .send(Event::Failure {
+                    ip: f.sender,
+                    failure,
+                })
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+        let info = f.description.unwrap_or_default();
+        let is_camera = crate::proto::ssdp::is_camera(&info);
+        let ev = Event::Upnp {
+            ip: f.sender,
+            info: Box::new(info),
+            is_camera,
+        };
+        if tx.send(ev).await.is_err() {
+            return;
+        }
+    }
 }
 
 /// Ask an ONVIF device who it is and analyse the streams it names.
