@@ -149,6 +149,7 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
         verify: cfg.verify,
         verify_window: cfg.verify_window,
         ffprobe: cfg.ffprobe.clone(),
+        claimed: Default::default(),
     };
     // Attached networks where ARP can tell who is alive (not loopback: lo has no ARP), and the
     // interface addresses for multicast discovery: those whose network holds targets.
@@ -490,6 +491,9 @@ async fn onvif_device(
             events.push(fail(format!("ONVIF stream URI {uri} is not rtsp://")));
             continue;
         };
+        if !rs.claim(&crate::net::rtsp::url(addr, &path)) {
+            continue; // its RTSP port's analysis already has it
+        }
         match rtsp::describe_stream(addr, &path, rs).await {
             Ok((stream, note)) => {
                 events.push(Event::Stream {

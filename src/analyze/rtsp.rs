@@ -53,6 +53,19 @@ pub struct RtspSettings {
     pub verify_window: Duration,
     /// Run this ffprobe on streams to fill what our analysis left empty (`--ffprobe`).
     pub ffprobe: Option<std::path::PathBuf>,
+    /// Stream URLs already taken for analysis in this scan: a stream found both on its RTSP port and
+    /// through ONVIF is described and PLAYed once (clones of these settings share the set).
+    pub claimed: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+}
+
+impl RtspSettings {
+    /// Take `url` for analysis; `false` if another path of this scan already took it.
+    pub fn claim(&self, url: &str) -> bool {
+        self.claimed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(url.to_string())
+    }
 }
 
 /// Default PLAY window: enough for a keyframe and 25 frames at 15 fps and a typical 1-2 s GOP.
@@ -72,6 +85,7 @@ impl RtspSettings {
             verify: true,
             verify_window: DEFAULT_VERIFY_WINDOW,
             ffprobe: None,
+            claimed: Default::default(),
         }
     }
 }
@@ -452,6 +466,10 @@ pub async fn analyze(client: RtspClient, options: &Reply, settings: &RtspSetting
         let mut stream = Stream::new(shown_url, Protocol::Rtsp, addr.port());
         stream.username = f.cred.as_ref().map(|c| c.username.clone());
         match f.answer {
+            Answer::Media(_) if !settings.claim(&plain_url) => {
+                tracing::debug!(url = %plain_url, "already analysed through another path");
+                continue;
+            }
             Answer::Media(body) => {
                 if f.cred.is_some() {
                     stream.auth = service.auth;
@@ -845,6 +863,15 @@ fn audio_from_sdp(m: &sdp::MediaDescription) -> AudioInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stream_is_claimed_once_per_scan() {
+        let a = RtspSettings::anonymous(Duration::from_secs(1), Duration::from_secs(1));
+        let b = a.clone(); // the ONVIF path holds a clone of the same settings
+        assert!(a.claim("rtsp://10.0.0.2:554/x"));
+        assert!(!b.claim("rtsp://10.0.0.2:554/x"));
+        assert!(b.claim("rtsp://10.0.0.2:554/y"));
+    }
 
     #[test]
     fn codec_names() {
