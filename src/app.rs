@@ -651,11 +651,16 @@ fn export_options(cfg: &ScanConfig, to_terminal: bool) -> ExportOptions {
     }
 }
 
-fn check_writable(path: &Path) -> Result<(), Error> {
-    let dir = match path.parent() {
+/// The directory a file will be written in (`.` for a bare file name).
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
-    };
+    }
+}
+
+fn check_writable(path: &Path) -> Result<(), Error> {
+    let dir = parent_dir(path);
     if !dir.is_dir() {
         return Err(Error::WriteOutput {
             path: path.to_path_buf(),
@@ -698,10 +703,7 @@ pub fn write_atomically(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
+    let dir = parent_dir(path);
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -32,7 +32,8 @@ impl AddrRange {
         }
     }
 
-    pub fn len(&self) -> u128 {
+    /// Addresses in the interval.
+    fn size(&self) -> u128 {
         self.end.saturating_sub(self.start).saturating_add(1)
     }
 
@@ -45,10 +46,6 @@ impl AddrRange {
             start,
             end: start + size - 1,
         }
-    }
-
-    pub fn is_empty(&self) -> bool {
-        false
     }
 
     pub fn contains_ip(&self, ip: IpAddr) -> bool {
@@ -245,7 +242,7 @@ impl TargetSet {
     pub fn len(&self) -> u128 {
         self.ranges
             .iter()
-            .fold(0u128, |acc, r| acc.saturating_add(r.len()))
+            .fold(0u128, |acc, r| acc.saturating_add(r.size()))
     }
 
     pub fn is_empty(&self) -> bool {
