@@ -168,7 +168,9 @@ impl RtspClient {
 }
 
 /// `GET path HTTP/1.0` on a fresh connection; returns the reply head (and a body only if it declares
-/// its length). HTTP/1.0 with `Connection: close` keeps old camera web servers simple.
+/// its length). HTTP/1.0 with `Connection: close` keeps old camera web servers simple. Detection uses
+/// this rather than [`crate::net::http::send`] because it returns as soon as the head is complete, even
+/// when the body never ends (an MJPEG stream on `/`), where `send` reads on to its cap or deadline.
 pub async fn http_get(
     addr: SocketAddr,
     path: &str,
