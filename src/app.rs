@@ -167,9 +167,20 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
         .filter(|(_, net)| !set.split(&[**net]).0.is_empty())
         .map(|(n, _)| n.ip)
         .collect();
+    let links: Vec<crate::discovery::arp::Link> = attached
+        .iter()
+        .filter_map(|n| {
+            Some(crate::discovery::arp::Link {
+                interface: n.interface.clone(),
+                ip: n.ip,
+                mac: crate::proto::arp::parse_mac(n.mac.as_deref()?)?,
+            })
+        })
+        .collect();
     let stages = Stages {
         set,
         on_link,
+        links,
         multicast_ifs,
         methods: cfg.discovery.clone(),
         ports: cfg.ports.clone(),
@@ -274,6 +285,8 @@ fn progress_bar(stats: Arc<ProbeStats>) -> (indicatif::ProgressBar, tokio::task:
 struct Stages {
     set: targets::TargetSet,
     on_link: Vec<targets::AddrRange>,
+    /// The interface of each `on_link` network, in the same order.
+    links: Vec<crate::discovery::arp::Link>,
     multicast_ifs: Vec<Ipv4Addr>,
     methods: Vec<Discovery>,
     ports: Vec<u16>,
@@ -291,7 +304,7 @@ async fn discover_and_probe(
     open_tx: mpsc::Sender<OpenPort>,
 ) {
     let (probe_set, alive) = if s.methods.contains(&Discovery::Arp) {
-        arp_stage(&s.set, &s.on_link, &ev_tx).await
+        arp_stage(&s.set, &s.on_link, &s.links, &ev_tx).await
     } else {
         (s.set.clone(), Vec::new())
     };
@@ -322,32 +335,60 @@ async fn discover_and_probe(
     }
 }
 
-/// ARP on the on-link part of the targets. Returns the addresses to port-probe (off-link targets
-/// plus on-link hosts that answered) and the live on-link hosts.
+/// ARP on the on-link part of the targets: raw frames on each interface when the process may open
+/// packet sockets, else the unprivileged poke. Returns the addresses to port-probe (off-link
+/// targets plus on-link hosts that answered) and the live on-link hosts.
 async fn arp_stage(
     set: &targets::TargetSet,
     on_link: &[targets::AddrRange],
+    links: &[crate::discovery::arp::Link],
     tx: &mpsc::Sender<Event>,
 ) -> (targets::TargetSet, Vec<Ipv4Addr>) {
+    use crate::discovery::arp;
     let (inside, outside) = set.split(on_link);
     if inside.is_empty() {
         return (set.clone(), Vec::new());
     }
-    tracing::info!(
-        hosts = %inside.len(),
-        "ARP: unprivileged mode (UDP poke, then the kernel neighbour table)"
-    );
-    let v4 = inside.iter().filter_map(|ip| match ip {
-        IpAddr::V4(v4) => Some(v4),
-        IpAddr::V6(_) => None,
-    });
-    let alive = match crate::discovery::arp::sweep(v4, crate::discovery::arp::DEFAULT_WAIT).await {
-        Ok(alive) => alive,
-        Err(e) => {
-            tracing::warn!("ARP sweep failed ({e}); probing every on-link address");
-            return (set.clone(), Vec::new());
+    let mut alive = Vec::new();
+    let mut raw_ok = links.len() == on_link.len();
+    for (net, link) in on_link.iter().zip(links) {
+        if !raw_ok {
+            break;
         }
-    };
+        let here = inside.split(std::slice::from_ref(net)).0;
+        if here.is_empty() {
+            continue;
+        }
+        match arp::sweep_raw(link, &here).await {
+            Ok(found) => {
+                tracing::info!(
+                    hosts = %here.len(),
+                    interface = %link.interface,
+                    answered = found.len(),
+                    "ARP: raw mode (AF_PACKET requests and replies)"
+                );
+                alive.extend(found);
+            }
+            Err(e) => {
+                tracing::debug!("raw ARP on {}: {e}", link.interface);
+                raw_ok = false;
+                alive.clear();
+            }
+        }
+    }
+    if !raw_ok {
+        tracing::info!(
+            hosts = %inside.len(),
+            "ARP: unprivileged mode (UDP poke, then the kernel neighbour table; root or CAP_NET_RAW allows raw ARP)"
+        );
+        alive = match arp::sweep(arp::v4(&inside), arp::DEFAULT_WAIT).await {
+            Ok(alive) => alive,
+            Err(e) => {
+                tracing::warn!("ARP sweep failed ({e}); probing every on-link address");
+                return (set.clone(), Vec::new());
+            }
+        };
+    }
     let live: Vec<Ipv4Addr> = alive.iter().map(|n| n.ip).collect();
     for n in alive {
         let vendor = crate::discovery::oui::vendor(&n.mac).map(str::to_string);

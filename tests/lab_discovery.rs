@@ -56,8 +56,24 @@ impl Lab {
 
     /// camscan inside the scanner namespace, with no CAMSCAN_* from the test environment.
     fn camscan(&self) -> Command {
+        self.camscan_via(&[])
+    }
+
+    /// camscan in the scanner namespace as uid/gid 65534 with no capabilities (setpriv).
+    fn camscan_as_nobody(&self) -> Command {
+        self.camscan_via(&[
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--inh-caps=-all",
+        ])
+    }
+
+    fn camscan_via(&self, wrapper: &[&str]) -> Command {
         let mut cmd = Command::new("ip");
         cmd.args(["netns", "exec", &format!("{}-scan", self.prefix)])
+            .args(wrapper)
             .arg(env!("CARGO_BIN_EXE_camscan"));
         for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("CAMSCAN_") || k == "RUST_LOG")
         {
@@ -134,15 +150,15 @@ fn scan_without_targets_finds_the_lab_by_arp() {
         "{err}"
     );
     assert!(
-        err.contains("ARP: unprivileged mode"),
-        "one line says which ARP mode ran: {err}"
+        err.contains("ARP: raw mode"),
+        "as root, raw ARP; one line says which mode ran: {err}"
     );
     let report: Report = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(report.targets, ["198.18.0.0/24"]);
     let ips: Vec<&str> = report.devices.iter().map(|d| d.ip.as_str()).collect();
     assert_eq!(
         ips,
-        ["198.18.0.11", "198.18.0.12", "198.18.0.13"],
+        ["198.18.0.11", "198.18.0.12", "198.18.0.13", "198.18.0.14"],
         "every host that answers ARP, nothing else"
     );
 
@@ -169,6 +185,48 @@ fn scan_without_targets_finds_the_lab_by_arp() {
         "alive by ARP though no port is open"
     );
     assert!(quiet.open_ports.is_empty());
+    let firewalled = report.device("198.18.0.14");
+    assert_eq!(firewalled.mac.as_deref(), Some("02:00:00:00:00:14"));
+    assert_eq!(
+        firewalled.discovered_by,
+        ["arp"],
+        "alive though it drops all IP"
+    );
+
+    // Without privileges (uid nobody, no capabilities) the unprivileged method finds the same hosts
+    // and MACs. Ports-only discovery with a 2 s connect timeout: the firewalled host's 17 dropped
+    // probes run side by side, so the whole scan costs about one timeout, not seventeen.
+    let started = std::time::Instant::now();
+    let out = run(
+        lab.camscan_as_nobody().args([
+            "scan",
+            "-f",
+            "json",
+            "-v",
+            "--discovery",
+            "arp,ports",
+            "--no-verify",
+            "--connect-timeout",
+            "2s",
+        ]),
+        Duration::from_secs(60),
+    );
+    let took = started.elapsed();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("ARP: unprivileged mode"), "{err}");
+    let unprivileged: Report = serde_json::from_str(&stdout(&out)).unwrap();
+    let macs = |r: &Report| -> Vec<(String, Option<String>)> {
+        r.devices
+            .iter()
+            .map(|d| (d.ip.clone(), d.mac.clone()))
+            .collect()
+    };
+    assert_eq!(macs(&unprivileged), macs(&report));
+    assert!(
+        took < Duration::from_secs(8),
+        "a firewalled host costs about one connect timeout, took {took:?}"
+    );
 }
 
 /// ONVIF end to end: the real WS-Discovery responder (PyPI WSDiscovery) announces a

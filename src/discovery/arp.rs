@@ -4,14 +4,20 @@
 //! each address makes the kernel resolve it by ARP; after a short wait the kernel's neighbour table
 //! (`/proc/net/arp`) lists every host that answered, even one whose ports are all filtered. Hosts are
 //! poked in chunks of [`CHUNK`] so the neighbour table (gc_thresh3, 1024 by default) never overflows.
-//! A raw AF_PACKET sweep (root or CAP_NET_RAW) is the planned faster path.
+//!
+//! With root or CAP_NET_RAW, [`sweep_raw`] sends the ARP requests itself on an `AF_PACKET` socket
+//! ([`crate::net::packet`]) and reads the answers directly: faster (no kernel retransmission timer
+//! to respect, no neighbour-table limit) and it sees hosts the kernel would not keep.
 
-use std::collections::HashSet;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::collections::{HashMap, HashSet};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use tokio::net::UdpSocket;
 
+use crate::discovery::targets::TargetSet;
+use crate::net::packet::ArpSocket;
+use crate::proto::arp;
 use crate::proto::neigh::{Neighbour, parse_proc_net_arp};
 
 /// Hosts poked before the table is read: half the kernel's default gc_thresh3.
@@ -53,4 +59,103 @@ pub async fn sweep(
     found.sort_by_key(|n| n.ip);
     found.dedup_by_key(|n| n.ip);
     Ok(found)
+}
+
+/// Raw sweep: first pass to every target, a short wait, a second pass to those that stayed silent
+/// (one lost frame must not hide a camera), then [`RAW_WAIT`] for late answers.
+pub const RAW_FIRST_WAIT: Duration = Duration::from_millis(150);
+/// Wait after the second raw pass.
+pub const RAW_WAIT: Duration = Duration::from_millis(350);
+/// Frames sent back to back before the sender yields to the receiver, so replies are read while a
+/// large range is still being swept and the socket's receive buffer never overflows.
+const RAW_BURST: usize = 64;
+
+/// One attached network to sweep with raw ARP.
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub interface: String,
+    pub ip: Ipv4Addr,
+    pub mac: [u8; 6],
+}
+
+/// Raw ARP sweep of `targets` (all on `link`'s network). Fails with `PermissionDenied` when the
+/// process may not open packet sockets; the caller then uses [`sweep`].
+pub async fn sweep_raw(link: &Link, targets: &TargetSet) -> std::io::Result<Vec<Neighbour>> {
+    let socket = ArpSocket::open(&link.interface)?;
+    let mut found: HashMap<Ipv4Addr, [u8; 6]> = HashMap::new();
+    let mut buf = [0u8; 128];
+    for (pass, wait) in [RAW_FIRST_WAIT, RAW_WAIT].into_iter().enumerate() {
+        let mut sent = 0usize;
+        for ip in v4(targets) {
+            if found.contains_key(&ip) || ip == link.ip {
+                continue;
+            }
+            socket
+                .broadcast(&arp::request(link.mac, link.ip, ip))
+                .await?;
+            sent += 1;
+            if sent % RAW_BURST == 0 {
+                drain(&socket, &mut buf, &mut found, targets, Duration::ZERO).await;
+            }
+        }
+        tracing::debug!(pass, sent, answered = found.len(), "raw ARP pass sent");
+        if sent == 0 {
+            break;
+        }
+        drain(&socket, &mut buf, &mut found, targets, wait).await;
+    }
+    let mut out: Vec<Neighbour> = found
+        .into_iter()
+        .map(|(ip, mac)| Neighbour {
+            ip,
+            mac: arp::format_mac(mac),
+            device: link.interface.clone(),
+        })
+        .collect();
+    out.sort_by_key(|n| n.ip);
+    Ok(out)
+}
+
+/// Read answers for `wait` (or only what is already queued, for a zero wait), keeping senders that
+/// are targets.
+async fn drain(
+    socket: &ArpSocket,
+    buf: &mut [u8],
+    found: &mut HashMap<Ipv4Addr, [u8; 6]>,
+    targets: &TargetSet,
+    wait: Duration,
+) {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let n = if wait.is_zero() {
+            // Only what is queued now: a receive that is not ready at once ends the drain.
+            match tokio::time::timeout(Duration::from_millis(1), socket.recv(buf)).await {
+                Ok(Ok(n)) => n,
+                _ => return,
+            }
+        } else {
+            match tokio::time::timeout_at(deadline, socket.recv(buf)).await {
+                Ok(Ok(n)) => n,
+                Ok(Err(e)) => {
+                    tracing::debug!("ARP receive: {e}");
+                    return;
+                }
+                Err(_) => return,
+            }
+        };
+        let Some(sender) = buf.get(..n).and_then(arp::parse) else {
+            continue;
+        };
+        if !found.contains_key(&sender.ip) && targets.contains(sender.ip.into()) {
+            found.insert(sender.ip, sender.mac);
+        }
+    }
+}
+
+/// The IPv4 addresses of a target set.
+pub fn v4(set: &TargetSet) -> impl Iterator<Item = Ipv4Addr> + '_ {
+    set.iter().filter_map(|ip| match ip {
+        IpAddr::V4(v4) => Some(v4),
+        IpAddr::V6(_) => None,
+    })
 }

@@ -1,5 +1,5 @@
-//! The only code that touches OS networking limits: the open-file limit, and the connect call with its
-//! errno classification. Discovery sockets (ARP, multicast) join here later.
+//! OS networking: the open-file limit, the connect call with its errno classification, the
+//! multicast socket of discovery, and the ARP packet socket ([`packet`]).
 
 use std::io;
 use std::net::SocketAddr;
@@ -178,4 +178,5 @@ mod tests {
 
 pub mod http;
 pub mod interfaces;
+pub mod packet;
 pub mod rtsp;

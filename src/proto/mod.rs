@@ -1,6 +1,7 @@
 //! Pure parsers of bytes that come from devices. No tokio, no sockets: every function here takes a slice
 //! and returns a value or a typed error, never panics, and bounds what it keeps. Each is a fuzz target.
 
+pub mod arp;
 pub mod auth;
 pub mod ffprobe;
 pub mod h26x;

@@ -10,13 +10,14 @@
 #   PREFIX-h1    198.18.0.11  44:19:b6:00:00:11 (a Hikvision OUI); the tests start an RTSP server here
 #   PREFIX-h2    198.18.0.12  02:00:00:00:00:12; a plain web server
 #   PREFIX-h3    198.18.0.13  02:00:00:00:00:13; up, answers ARP, every TCP port closed
-# Every other address of the /24 is silent. Needs root (ip netns). Names stay within 15 characters.
+#   PREFIX-h4    198.18.0.14  02:00:00:00:00:14; answers ARP, drops every IP packet (nftables)
+# Every other address of the /24 is silent. Needs root (ip netns) and nft. Names stay within 15 characters.
 set -euo pipefail
 cmd=${1:?usage: lab.sh up|down PREFIX}
 P=${2:?usage: lab.sh up|down PREFIX}
-NODES=(scan h1 h2 h3)
-declare -A ADDR=([scan]=198.18.0.1 [h1]=198.18.0.11 [h2]=198.18.0.12 [h3]=198.18.0.13)
-declare -A MAC=([scan]=02:00:00:00:00:01 [h1]=44:19:b6:00:00:11 [h2]=02:00:00:00:00:12 [h3]=02:00:00:00:00:13)
+NODES=(scan h1 h2 h3 h4)
+declare -A ADDR=([scan]=198.18.0.1 [h1]=198.18.0.11 [h2]=198.18.0.12 [h3]=198.18.0.13 [h4]=198.18.0.14)
+declare -A MAC=([scan]=02:00:00:00:00:01 [h1]=44:19:b6:00:00:11 [h2]=02:00:00:00:00:12 [h3]=02:00:00:00:00:13 [h4]=02:00:00:00:00:14)
 
 down() {
   for n in "${NODES[@]}" sw; do
@@ -47,6 +48,12 @@ up() {
     ip -n "$P-sw" link set "$n" master br0
     ip -n "$P-sw" link set "$n" up
   done
+  # h4 is a firewalled host: ARP (not filtered by the inet family) answers, every IP packet is dropped.
+  ip netns exec "$P-h4" nft -f - <<'NFT'
+table inet camscan_lab {
+  chain input { type filter hook input priority 0; policy drop; }
+}
+NFT
 }
 
 case "$cmd" in
