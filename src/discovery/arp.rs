@@ -94,7 +94,7 @@ pub async fn sweep_raw(link: &Link, targets: &TargetSet) -> std::io::Result<Vec<
                 .broadcast(&arp::request(link.mac, link.ip, ip))
                 .await?;
             sent += 1;
-            if sent % RAW_BURST == 0 {
+            if sent.is_multiple_of(RAW_BURST) {
                 drain(&socket, &mut buf, &mut found, targets, Duration::ZERO).await;
             }
         }
