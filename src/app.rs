@@ -150,6 +150,7 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
         verify_window: cfg.verify_window,
         ffprobe: cfg.ffprobe.clone(),
         claimed: Default::default(),
+        channel_counts: Default::default(),
     };
     // Attached networks where ARP can tell who is alive (not loopback: lo has no ARP), and the
     // interface addresses for multicast discovery: those whose network holds targets.
@@ -161,12 +162,16 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
         .iter()
         .map(|n| targets::AddrRange::ipv4_net(n.network(), n.prefix))
         .collect();
-    let multicast_ifs: Vec<Ipv4Addr> = attached
+    let vendor_ifs: Vec<crate::discovery::vendor::Interface> = attached
         .iter()
         .zip(&on_link)
         .filter(|(_, net)| !set.split(&[**net]).0.is_empty())
-        .map(|(n, _)| n.ip)
+        .map(|(n, _)| crate::discovery::vendor::Interface {
+            local: n.ip,
+            broadcast: crate::discovery::vendor::broadcast(n.ip, n.prefix),
+        })
         .collect();
+    let multicast_ifs: Vec<Ipv4Addr> = vendor_ifs.iter().map(|i| i.local).collect();
     let links: Vec<crate::discovery::arp::Link> = attached
         .iter()
         .filter_map(|n| {
@@ -182,6 +187,7 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
         on_link,
         links,
         multicast_ifs,
+        vendor_ifs,
         methods: cfg.discovery.clone(),
         ports: cfg.ports.clone(),
         probe: probe_settings,
@@ -288,6 +294,8 @@ struct Stages {
     /// The interface of each `on_link` network, in the same order.
     links: Vec<crate::discovery::arp::Link>,
     multicast_ifs: Vec<Ipv4Addr>,
+    /// The same interfaces with their subnet broadcast addresses (SADP, DHIP).
+    vendor_ifs: Vec<crate::discovery::vendor::Interface>,
     methods: Vec<Discovery>,
     ports: Vec<u16>,
     probe: ProbeSettings,
@@ -311,7 +319,7 @@ async fn discover_and_probe(
     let onvif = s.methods.contains(&Discovery::Onvif).then(|| {
         tokio::spawn(onvif_stage(
             s.multicast_ifs.clone(),
-            alive,
+            alive.clone(),
             probe_set.clone(),
             s.onvif.clone(),
             s.rtsp.clone(),
@@ -326,11 +334,23 @@ async fn discover_and_probe(
             ev_tx.clone(),
         ))
     });
+    let vendor = [Discovery::Sadp, Discovery::Dhip].map(|method| {
+        (s.methods.contains(&method) && !(s.vendor_ifs.is_empty() && alive.is_empty())).then(|| {
+            tokio::spawn(vendor_stage(
+                method,
+                s.vendor_ifs.clone(),
+                alive.clone(),
+                probe_set.clone(),
+                s.rtsp.clone(),
+                ev_tx.clone(),
+            ))
+        })
+    });
     drop(ev_tx);
     if s.methods.contains(&Discovery::Ports) {
         probe::run(&probe_set, &s.ports, &s.probe, open_tx, s.stats).await;
     }
-    for handle in [onvif, ssdp].into_iter().flatten() {
+    for handle in [onvif, ssdp].into_iter().chain(vendor).flatten() {
         let _ = handle.await;
     }
 }
@@ -451,6 +471,105 @@ async fn onvif_stage(
         }
     }
     while device_api.join_next().await.is_some() {}
+}
+
+/// A vendor discovery protocol (SADP or DHIP): each target that answers becomes an `Announce` event
+/// as soon as its answer is read, and its channel count goes to the RTSP channel walk.
+async fn vendor_stage(
+    method: Discovery,
+    ifs: Vec<crate::discovery::vendor::Interface>,
+    alive: Vec<Ipv4Addr>,
+    scope: targets::TargetSet,
+    rs: rtsp::RtspSettings,
+    tx: mpsc::Sender<Event>,
+) {
+    use crate::discovery::vendor::{DEFAULT_WAIT, Query, query};
+    use crate::proto::{dhip, sadp};
+    let (q, protocol) = match method {
+        Discovery::Sadp => {
+            let uuid = crate::discovery::vendor::random_uuid();
+            let datagrams = sadp::probes(&uuid).map(String::into_bytes).to_vec();
+            let q = Query {
+                name: "SADP",
+                port: sadp::PORT,
+                group: sadp::GROUP,
+                datagrams,
+            };
+            (q, Some(uuid))
+        }
+        _ => {
+            let q = Query {
+                name: "DHIP",
+                port: dhip::PORT,
+                group: dhip::GROUP,
+                datagrams: vec![dhip::search()],
+            };
+            (q, None)
+        }
+    };
+    let (answers_tx, mut answers_rx) = mpsc::unbounded_channel::<Event>();
+    let mut seen: Vec<(std::net::IpAddr, crate::model::Announcement)> = Vec::new();
+    let seen_ref = &mut seen;
+    let on_answer = move |ip: std::net::IpAddr, bytes: &[u8]| {
+        let (info, vendor) = match &protocol {
+            Some(uuid) => match sadp::parse(bytes) {
+                // An answer to another SADP client's inquiry is not ours to report.
+                Some(r)
+                    if r.uuid
+                        .as_deref()
+                        .is_none_or(|u| u.eq_ignore_ascii_case(uuid)) =>
+                {
+                    (r.info, Some("Hikvision".to_string()))
+                }
+                _ => return,
+            },
+            None => match dhip::parse(bytes) {
+                Ok(r) => (r.info, r.vendor.or_else(|| Some("Dahua".to_string()))),
+                Err(e) => {
+                    tracing::debug!(%ip, "DHIP: {e}");
+                    return;
+                }
+            },
+        };
+        if seen_ref.iter().any(|(i, a)| *i == ip && *a == info) {
+            return; // the same answer to the multicast, broadcast and unicast query
+        }
+        seen_ref.push((ip, info.clone()));
+        if let Some(n) = info.channels.filter(|n| *n > 0) {
+            rs.announce_channels(ip, n);
+        }
+        let method = match method {
+            Discovery::Sadp => DiscoveryMethod::Sadp,
+            _ => DiscoveryMethod::Dhip,
+        };
+        let _ = answers_tx.send(Event::Announce {
+            ip,
+            method,
+            info: Box::new(info),
+            vendor,
+        });
+    };
+    let forward = async {
+        while let Some(ev) = answers_rx.recv().await {
+            if tx.send(ev).await.is_err() {
+                return;
+            }
+        }
+    };
+    let ask = async move {
+        query(
+            &q,
+            &ifs,
+            &alive,
+            DEFAULT_WAIT,
+            |ip| scope.contains(ip),
+            on_answer,
+        )
+        .await;
+    };
+    // `ask` owns the answer sender: when it ends, `forward` drains the rest and ends too.
+    tokio::join!(ask, forward);
+    tracing::info!(devices = seen.len(), "{method:?} finished");
 }
 
 /// SSDP, and the description of every device that answered.

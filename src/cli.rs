@@ -69,6 +69,10 @@ pub enum Discovery {
     Onvif,
     /// SSDP M-SEARCH on attached interfaces, then each device's UPnP description.
     Ssdp,
+    /// Hikvision SADP inquiry (UDP 37020): model, serial, MAC, firmware, channel count.
+    Sadp,
+    /// Dahua DHIP search (UDP 37810): model, serial, MAC, firmware, channel count.
+    Dhip,
     /// TCP port probes.
     Ports,
 }
@@ -150,7 +154,7 @@ pub struct ScanArgs {
     /// With no targets, scan only this interface's subnets.
     #[arg(long, value_name = "NAME", env = "CAMSCAN_INTERFACE")]
     pub interface: Option<String>,
-    /// Discovery methods, comma-separated [default: arp,onvif,ssdp,ports].
+    /// Discovery methods, comma-separated [default: arp,onvif,ssdp,sadp,dhip,ports].
     #[arg(long, value_enum, value_delimiter = ',', env = "CAMSCAN_DISCOVERY")]
     pub discovery: Vec<Discovery>,
     /// Allow scanning more than 65 536 addresses (a /16), or an attached subnet larger than a /22.

@@ -95,6 +95,8 @@ impl Default for ScanConfig {
                 Discovery::Arp,
                 Discovery::Onvif,
                 Discovery::Ssdp,
+                Discovery::Sadp,
+                Discovery::Dhip,
                 Discovery::Ports,
             ],
         }

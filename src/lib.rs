@@ -10,19 +10,21 @@
 //! * [`credentials`]: credentials to try, their scopes, and safe rendering into URLs.
 //! * [`app`]: wires the stages with bounded channels, owns Ctrl-C/SIGTERM, writes output, decides the
 //!   exit code.
-//! * [`discovery`]: where addresses and devices come from: the user's targets, ARP liveness (kernel
-//!   neighbour table), ONVIF WS-Discovery, SSDP, and the camera-vendor OUI table.
+//! * [`discovery`]: where addresses and devices come from: the user's targets, ARP liveness (raw
+//!   frames as root, else the kernel neighbour table), ONVIF WS-Discovery, SSDP, Hikvision SADP and
+//!   Dahua DHIP, and the camera-vendor OUI table.
 //! * [`probe`]: the bounded TCP connect pool, port-major and lazy.
 //! * [`detect`]: which protocol an open port speaks (bytes to send + a pure classifier).
 //! * [`analyze`]: RTSP path discovery, login within the per-host budget, channel walk, PLAY
 //!   verification (retina, every await under a deadline), the ONVIF device API, optional ffprobe.
 //! * [`net`]: OS networking: fd limits, connect with errno classification, interfaces, multicast
-//!   sockets, and the small hand-written RTSP and HTTP clients the detectors and analysers share.
+//!   sockets, the ARP packet socket (the crate's only `unsafe`), and the small hand-written RTSP and HTTP clients the detectors and analysers share.
 //! * [`proto`]: pure, never-panicking parsers of device bytes (RTSP/HTTP heads and bodies, auth
 //!   challenges, SDP, H.264/H.265 profile strings, a bounded XML walk, WS-Discovery, SOAP, SSDP and
-//!   UPnP descriptions, the neighbour table, ffprobe JSON), each fuzzable.
+//!   UPnP descriptions, SADP, DHIP, ARP, the neighbour table, ffprobe JSON), each fuzzable.
 //! * [`model`]: plain serde data, the JSON contract.
-//! * [`registry`]: merges evidence into devices (one per IP), deterministic order.
+//! * [`registry`]: merges evidence into devices (one per box: by MAC, endpoint or serial), keeping
+//!   each identity field from its most trustworthy source, in deterministic order.
 //! * [`export`]: table, JSON and CSV renderers writing to a given writer.
 //! * [`sanitize`]: makes device strings safe for terminals and spreadsheets.
 //!

@@ -1,12 +1,13 @@
 //! The device registry: the one owner of scan results. Stages send [`Event`]s; the registry merges them
-//! into one [`Device`] per IP and hands the exporters a deterministic, sorted view. No I/O here.
-//! (Merging by MAC, serial and ONVIF endpoint comes with discovery.)
+//! into one [`Device`] per IP, then into one per box (by MAC, serial, ONVIF endpoint or UPnP UDN),
+//! and hands the exporters a deterministic, sorted view. Identity fields keep the value from the most
+//! trustworthy source whatever order stages answer in. No I/O here.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use crate::model::{
-    Device, DiscoveryMethod, Failure, OnvifInfo, Protocol, Service, Stream, UpnpInfo,
+    Announcement, Device, DiscoveryMethod, Failure, OnvifInfo, Protocol, Service, Stream, UpnpInfo,
 };
 
 /// Evidence about one address, from any stage.
@@ -52,6 +53,13 @@ pub enum Event {
         mac: Option<String>,
         is_camera: bool,
     },
+    /// A vendor discovery protocol's answer (SADP, DHIP).
+    Announce {
+        ip: IpAddr,
+        method: DiscoveryMethod,
+        info: Box<Announcement>,
+        vendor: Option<String>,
+    },
     Stream {
         ip: IpAddr,
         stream: Box<Stream>,
@@ -66,6 +74,67 @@ pub enum Event {
 pub struct Registry {
     devices: BTreeMap<IpAddr, Device>,
     hostnames: BTreeMap<IpAddr, String>,
+    /// How trustworthy each identity field's current value is, per device.
+    trust: BTreeMap<IpAddr, Trust>,
+}
+
+/// Where an identity fact came from, least trustworthy first: a value is replaced only by one from
+/// an equal or better source, so the result does not depend on which stage answered first.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+enum Source {
+    #[default]
+    None,
+    /// The MAC's OUI: a guess about the network card's maker.
+    Oui,
+    /// A UPnP description: often a generic SoC vendor's text.
+    Upnp,
+    /// ONVIF WS-Discovery scopes: set by the vendor, sometimes stale or OEM-generic.
+    OnvifScopes,
+    /// The vendor's own discovery protocol (SADP, DHIP).
+    Announce,
+    /// The device's management API (ONVIF GetDeviceInformation).
+    DeviceApi,
+}
+
+/// The source of each identity field of one device.
+#[derive(Debug, Clone, Copy, Default)]
+struct Trust {
+    vendor: Source,
+    model: Source,
+    firmware: Source,
+    serial: Source,
+    name: Source,
+}
+
+/// Put `value` into `slot` if it says something and its source is at least as good as the current one.
+fn fill(slot: &mut Option<String>, trust: &mut Source, value: Option<String>, source: Source) {
+    let Some(value) = value.filter(|v| !v.trim().is_empty()) else {
+        return;
+    };
+    if slot.is_none() || source >= *trust {
+        *slot = Some(value);
+        *trust = source;
+    }
+}
+
+/// Like [`fill`], but a placeholder serial (`000000`) never replaces a real one.
+fn fill_serial(
+    slot: &mut Option<String>,
+    trust: &mut Source,
+    value: Option<String>,
+    source: Source,
+) {
+    let placeholder = value.as_deref().is_some_and(|v| !is_real_serial(v.trim()));
+    if placeholder && slot.as_deref().is_some_and(|v| is_real_serial(v.trim())) {
+        return;
+    }
+    fill(slot, trust, value, source);
+}
+
+fn seen_by(d: &mut Device, method: DiscoveryMethod) {
+    if !d.discovered_by.contains(&method) {
+        d.discovered_by.push(method);
+    }
 }
 
 impl Registry {
@@ -74,16 +143,23 @@ impl Registry {
         Registry {
             devices: BTreeMap::new(),
             hostnames,
+            trust: BTreeMap::new(),
         }
     }
 
-    fn device(&mut self, ip: IpAddr) -> &mut Device {
+    fn device_and_trust(&mut self, ip: IpAddr) -> (&mut Device, &mut Trust) {
+        let t = self.trust.entry(ip).or_default();
         let hostnames = &self.hostnames;
-        self.devices.entry(ip).or_insert_with(|| {
+        let d = self.devices.entry(ip).or_insert_with(|| {
             let mut d = Device::new(ip);
             d.hostname = hostnames.get(&ip).cloned();
             d
-        })
+        });
+        (d, t)
+    }
+
+    fn device(&mut self, ip: IpAddr) -> &mut Device {
+        self.device_and_trust(ip).0
     }
 
     pub fn apply(&mut self, event: Event) {
@@ -93,9 +169,7 @@ impl Registry {
                 if !d.open_ports.contains(&port) {
                     d.open_ports.push(port);
                 }
-                if !d.discovered_by.contains(&DiscoveryMethod::Port) {
-                    d.discovered_by.push(DiscoveryMethod::Port);
-                }
+                seen_by(d, DiscoveryMethod::Port);
             }
             Event::Host {
                 ip,
@@ -103,16 +177,13 @@ impl Registry {
                 mac,
                 vendor,
             } => {
-                let d = self.device(ip);
-                if d.mac.is_none() {
+                let (d, t) = self.device_and_trust(ip);
+                // A MAC seen on the wire beats one a device claims.
+                if mac.is_some() {
                     d.mac = mac;
                 }
-                if d.vendor.is_none() {
-                    d.vendor = vendor;
-                }
-                if !d.discovered_by.contains(&method) {
-                    d.discovered_by.push(method);
-                }
+                fill(&mut d.vendor, &mut t.vendor, vendor, Source::Oui);
+                seen_by(d, method);
             }
             Event::Identity {
                 ip,
@@ -121,27 +192,26 @@ impl Registry {
                 firmware,
                 serial,
             } => {
-                let d = self.device(ip);
-                d.vendor = vendor.or(d.vendor.take());
-                d.model = model.or(d.model.take());
-                d.firmware = firmware.or(d.firmware.take());
-                d.serial = serial.or(d.serial.take());
+                let (d, t) = self.device_and_trust(ip);
+                let s = Source::DeviceApi;
+                fill(&mut d.vendor, &mut t.vendor, vendor, s);
+                fill(&mut d.model, &mut t.model, model, s);
+                fill(&mut d.firmware, &mut t.firmware, firmware, s);
+                fill_serial(&mut d.serial, &mut t.serial, serial, s);
             }
             Event::Upnp {
                 ip,
                 info,
                 is_camera,
             } => {
-                let d = self.device(ip);
-                // A description fills gaps; ONVIF and the device API say more, and win.
-                d.name = d.name.take().or(info.friendly_name.clone());
-                d.vendor = d.vendor.take().or(info.manufacturer.clone());
-                d.model = d.model.take().or(info.model_name.clone());
-                d.serial = d.serial.take().or(info.serial_number.clone());
+                let (d, t) = self.device_and_trust(ip);
+                let s = Source::Upnp;
+                fill(&mut d.name, &mut t.name, info.friendly_name.clone(), s);
+                fill(&mut d.vendor, &mut t.vendor, info.manufacturer.clone(), s);
+                fill(&mut d.model, &mut t.model, info.model_name.clone(), s);
+                fill_serial(&mut d.serial, &mut t.serial, info.serial_number.clone(), s);
                 d.is_camera |= is_camera;
-                if !d.discovered_by.contains(&DiscoveryMethod::Ssdp) {
-                    d.discovered_by.push(DiscoveryMethod::Ssdp);
-                }
+                seen_by(d, DiscoveryMethod::Ssdp);
                 d.upnp = Some(*info);
             }
             Event::Onvif {
@@ -153,19 +223,42 @@ impl Registry {
                 mac,
                 is_camera,
             } => {
-                let d = self.device(ip);
-                // The device's own words beat guesses from a MAC prefix.
-                d.name = name.or(d.name.take());
-                d.model = model.or(d.model.take());
-                d.vendor = vendor.or(d.vendor.take());
+                let (d, t) = self.device_and_trust(ip);
+                let s = Source::OnvifScopes;
+                fill(&mut d.name, &mut t.name, name, s);
+                fill(&mut d.model, &mut t.model, model, s);
+                fill(&mut d.vendor, &mut t.vendor, vendor, s);
                 if d.mac.is_none() {
                     d.mac = mac.map(|m| m.to_ascii_lowercase());
                 }
                 d.is_camera |= is_camera;
-                if !d.discovered_by.contains(&DiscoveryMethod::Onvif) {
-                    d.discovered_by.push(DiscoveryMethod::Onvif);
-                }
+                seen_by(d, DiscoveryMethod::Onvif);
                 d.onvif = Some(*info);
+            }
+            Event::Announce {
+                ip,
+                method,
+                info,
+                vendor,
+            } => {
+                let (d, t) = self.device_and_trust(ip);
+                let s = Source::Announce;
+                fill(&mut d.vendor, &mut t.vendor, vendor, s);
+                fill(&mut d.model, &mut t.model, info.model.clone(), s);
+                fill(&mut d.firmware, &mut t.firmware, info.firmware.clone(), s);
+                fill_serial(&mut d.serial, &mut t.serial, info.serial.clone(), s);
+                if d.mac.is_none() {
+                    d.mac = info.mac.clone();
+                }
+                if info.channels.is_some() {
+                    d.channels = info.channels;
+                }
+                // Only video devices speak SADP and DHIP: cameras, NVRs, DVRs, door stations.
+                d.is_camera = true;
+                seen_by(d, method);
+                if !d.announced.contains(&info) {
+                    d.announced.push(*info);
+                }
             }
             Event::Service { ip, service } => {
                 let d = self.device(ip);
@@ -197,28 +290,160 @@ impl Registry {
         self.devices.is_empty()
     }
 
-    /// Every device, sorted by IP, with its lists sorted, and `is_camera` decided.
+    /// Every device, one per box, sorted by IP, with its lists sorted and `is_camera` decided.
+    ///
+    /// Addresses that are one box are merged into the lowest of them: the same MAC, the same ONVIF
+    /// endpoint reference or UPnP UDN, or the same serial number. The others are listed in
+    /// `addresses`; the lowest address keeps its identity fields and takes the others' where it has
+    /// none.
     pub fn devices(&self) -> Vec<Device> {
-        self.devices
-            .values()
-            .cloned()
-            .map(|mut d| {
-                d.open_ports.sort_unstable();
-                d.discovered_by.sort();
-                d.services.sort_by_key(|s| (s.port, s.protocol));
-                d.streams
-                    .sort_by(|a, b| (a.port, &a.url).cmp(&(b.port, &b.url)));
-                d.errors.sort_by(|a, b| {
-                    (a.stage, a.port, &a.message).cmp(&(b.stage, b.port, &b.message))
-                });
-                // An RTSP server on a LAN is a camera, NVR or video server: exactly what users look for.
-                d.is_camera = d.is_camera
-                    || !d.streams.is_empty()
-                    || d.services.iter().any(|s| s.protocol == Protocol::Rtsp);
-                d
-            })
-            .collect()
+        let list: Vec<&Device> = self.devices.values().collect();
+        let mut parent: Vec<usize> = (0..list.len()).collect();
+        fn root(parent: &mut [usize], mut i: usize) -> usize {
+            while parent[i] != i {
+                parent[i] = parent[parent[i]];
+                i = parent[i];
+            }
+            i
+        }
+        let mut owner: std::collections::HashMap<String, usize> = Default::default();
+        for (i, d) in list.iter().enumerate() {
+            for key in identity_keys(d) {
+                let first = *owner.entry(key).or_insert(i);
+                let (a, b) = (root(&mut parent, first), root(&mut parent, i));
+                // The lower address (earlier in the sorted map) stays the root.
+                parent[a.max(b)] = a.min(b);
+            }
+        }
+        let mut merged: BTreeMap<usize, Device> = BTreeMap::new();
+        for (i, d) in list.iter().enumerate() {
+            match merged.entry(root(&mut parent, i)) {
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert((*d).clone());
+                }
+                std::collections::btree_map::Entry::Occupied(mut o) => absorb(o.get_mut(), d),
+            }
+        }
+        merged.into_values().map(finish).collect()
     }
+}
+
+/// What identifies a box whatever address it answered on.
+fn identity_keys(d: &Device) -> Vec<String> {
+    let mut keys = Vec::new();
+    if let Some(mac) = d.mac.as_deref() {
+        let mac = mac.trim().to_ascii_lowercase().replace('-', ":");
+        let hex = mac.chars().filter(char::is_ascii_hexdigit).count();
+        if mac.len() == 17 && hex == 12 && mac != "00:00:00:00:00:00" && mac != "ff:ff:ff:ff:ff:ff"
+        {
+            keys.push(format!("mac {mac}"));
+        }
+    }
+    if let Some(ep) = d.onvif.as_ref().and_then(|o| o.endpoint.as_deref()) {
+        keys.push(endpoint_key(ep));
+    }
+    if let Some(udn) = d.upnp.as_ref().and_then(|u| u.udn.as_deref()) {
+        keys.push(endpoint_key(udn));
+    }
+    if let Some(serial) = d.serial.as_deref().map(str::trim)
+        && is_real_serial(serial)
+    {
+        keys.push(format!("serial {}", serial.to_ascii_lowercase()));
+    }
+    keys
+}
+
+/// `urn:uuid:X` (WS-Discovery) and `uuid:X` (UPnP) name the same thing.
+fn endpoint_key(id: &str) -> String {
+    let id = id.trim().to_ascii_lowercase();
+    format!("endpoint {}", id.strip_prefix("urn:").unwrap_or(&id))
+}
+
+/// Placeholder serials (`0`, `123456`, `xxxxxxxx`) must not merge unrelated boxes.
+fn is_real_serial(serial: &str) -> bool {
+    let mut distinct: Vec<char> = serial.chars().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    serial.len() >= 6
+        && distinct.len() >= 4
+        && !["unknown", "none", "null", "123456789"]
+            .iter()
+            .any(|p| serial.eq_ignore_ascii_case(p))
+}
+
+/// Merge `other` (another address of the same box) into `d`.
+fn absorb(d: &mut Device, other: &Device) {
+    if !d.addresses.contains(&other.ip) {
+        d.addresses.push(other.ip);
+    }
+    for (slot, value) in [
+        (&mut d.mac, &other.mac),
+        (&mut d.hostname, &other.hostname),
+        (&mut d.vendor, &other.vendor),
+        (&mut d.model, &other.model),
+        (&mut d.firmware, &other.firmware),
+        (&mut d.serial, &other.serial),
+        (&mut d.name, &other.name),
+    ] {
+        if slot.is_none() {
+            slot.clone_from(value);
+        }
+    }
+    d.is_camera |= other.is_camera;
+    d.channels = d.channels.or(other.channels);
+    for m in &other.discovered_by {
+        seen_by(d, *m);
+    }
+    for p in &other.open_ports {
+        if !d.open_ports.contains(p) {
+            d.open_ports.push(*p);
+        }
+    }
+    for s in &other.services {
+        if !d
+            .services
+            .iter()
+            .any(|x| x.port == s.port && x.protocol == s.protocol)
+        {
+            d.services.push(s.clone());
+        }
+    }
+    for s in &other.streams {
+        if !d.streams.iter().any(|x| x.url == s.url) {
+            d.streams.push(s.clone());
+        }
+    }
+    d.errors.extend(other.errors.iter().cloned());
+    if d.onvif.is_none() {
+        d.onvif.clone_from(&other.onvif);
+    }
+    if d.upnp.is_none() {
+        d.upnp.clone_from(&other.upnp);
+    }
+    for a in &other.announced {
+        if !d.announced.contains(a) {
+            d.announced.push(a.clone());
+        }
+    }
+}
+
+/// Sort a device's lists and decide `is_camera`.
+fn finish(mut d: Device) -> Device {
+    d.addresses.sort_unstable();
+    d.addresses.retain(|a| *a != d.ip);
+    d.addresses.insert(0, d.ip);
+    d.open_ports.sort_unstable();
+    d.discovered_by.sort();
+    d.services.sort_by_key(|s| (s.port, s.protocol));
+    d.streams
+        .sort_by(|a, b| (a.port, &a.url).cmp(&(b.port, &b.url)));
+    d.errors
+        .sort_by(|a, b| (a.stage, a.port, &a.message).cmp(&(b.stage, b.port, &b.message)));
+    // An RTSP server on a LAN is a camera, NVR or video server: exactly what users look for.
+    d.is_camera = d.is_camera
+        || !d.streams.is_empty()
+        || d.services.iter().any(|s| s.protocol == Protocol::Rtsp);
+    d
 }
 
 #[cfg(test)]
@@ -282,5 +507,141 @@ mod tests {
         assert_eq!(d[1].hostname.as_deref(), Some("cam"));
         assert!(d[1].is_camera);
         assert_eq!(d[1].discovered_by, [DiscoveryMethod::Port]);
+    }
+
+    fn announce(ip: IpAddr, model: &str, serial: &str) -> Event {
+        Event::Announce {
+            ip,
+            method: DiscoveryMethod::Sadp,
+            info: Box::new(Announcement {
+                protocol: "sadp".into(),
+                model: Some(model.into()),
+                serial: Some(serial.into()),
+                channels: Some(4),
+                ..Default::default()
+            }),
+            vendor: Some("Hikvision".into()),
+        }
+    }
+
+    fn identity(ip: IpAddr, model: &str) -> Event {
+        Event::Identity {
+            ip,
+            vendor: Some("HIKVISION".into()),
+            model: Some(model.into()),
+            firmware: None,
+            serial: None,
+        }
+    }
+
+    #[test]
+    fn the_most_trustworthy_source_wins_in_any_order() {
+        let ip: IpAddr = "198.18.0.11".parse().unwrap();
+        let oui = Event::Host {
+            ip,
+            method: DiscoveryMethod::Arp,
+            mac: Some("44:19:b6:00:00:11".into()),
+            vendor: Some("Hikvision (OUI)".into()),
+        };
+        let events = [
+            oui,
+            announce(ip, "SADP-MODEL", "SERIAL-0001"),
+            identity(ip, "API-MODEL"),
+        ];
+        for order in [[0, 1, 2], [2, 1, 0], [1, 2, 0], [2, 0, 1]] {
+            let mut r = Registry::default();
+            for i in order {
+                r.apply(events[i].clone());
+            }
+            let d = &r.devices()[0];
+            assert_eq!(d.model.as_deref(), Some("API-MODEL"), "{order:?}");
+            assert_eq!(d.vendor.as_deref(), Some("HIKVISION"), "{order:?}");
+            assert_eq!(
+                d.serial.as_deref(),
+                Some("SERIAL-0001"),
+                "gap filled: {order:?}"
+            );
+            assert_eq!(d.channels, Some(4));
+            assert!(d.is_camera);
+            assert_eq!(
+                d.discovered_by,
+                [DiscoveryMethod::Arp, DiscoveryMethod::Sadp]
+            );
+        }
+    }
+
+    #[test]
+    fn one_box_on_several_addresses_is_one_device() {
+        let [a, b, c, e]: [IpAddr; 4] =
+            ["198.18.0.11", "198.18.0.12", "198.18.0.13", "198.18.0.14"]
+                .map(|s| s.parse().unwrap());
+        let mut r = Registry::default();
+        // a and c: same serial (SADP on one, DHIP-less identity on the other).
+        r.apply(announce(c, "DS-7608NI", "DS-7608NI0120190101CCRR123"));
+        r.apply(Event::PortOpen { ip: c, port: 554 });
+        r.apply(announce(a, "DS-7608NI", "DS-7608NI0120190101CCRR123"));
+        r.apply(Event::PortOpen { ip: a, port: 80 });
+        // b and e: the same MAC.
+        for ip in [b, e] {
+            r.apply(Event::Host {
+                ip,
+                method: DiscoveryMethod::Arp,
+                mac: Some("02:00:00:00:00:12".into()),
+                vendor: None,
+            });
+        }
+        // A placeholder serial merges nothing.
+        for ip in [b, c] {
+            r.apply(Event::Identity {
+                ip,
+                vendor: None,
+                model: None,
+                firmware: None,
+                serial: Some("000000".into()),
+            });
+        }
+        let d = r.devices();
+        assert_eq!(d.len(), 2, "{d:#?}");
+        assert_eq!(d[0].ip, a);
+        assert_eq!(d[0].addresses, [a, c]);
+        assert_eq!(d[0].open_ports, [80, 554]);
+        assert_eq!(d[1].ip, b);
+        assert_eq!(d[1].addresses, [b, e]);
+    }
+
+    #[test]
+    fn onvif_endpoint_and_upnp_udn_merge() {
+        let [a, b]: [IpAddr; 2] = ["10.0.0.5", "10.0.0.6"].map(|s| s.parse().unwrap());
+        let mut r = Registry::default();
+        r.apply(Event::Onvif {
+            ip: b,
+            info: Box::new(OnvifInfo {
+                endpoint: Some("urn:uuid:5f5a69c2-e0ae-504f-829b-00408cae0001".into()),
+                types: vec![],
+                scopes: vec![],
+                xaddrs: vec![],
+            }),
+            name: None,
+            model: None,
+            vendor: None,
+            mac: None,
+            is_camera: true,
+        });
+        r.apply(Event::Upnp {
+            ip: a,
+            info: Box::new(UpnpInfo {
+                udn: Some("uuid:5F5A69C2-E0AE-504F-829B-00408CAE0001".into()),
+                ..Default::default()
+            }),
+            is_camera: false,
+        });
+        let d = r.devices();
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].addresses, [a, b]);
+        assert!(d[0].is_camera);
+        assert_eq!(
+            d[0].discovered_by,
+            [DiscoveryMethod::Onvif, DiscoveryMethod::Ssdp]
+        );
     }
 }

@@ -381,3 +381,115 @@ fn ssdp_device_found_and_described() {
             .contains(&"ssdp".to_string())
     );
 }
+
+/// Vendor discovery: a Hikvision NVR's SADP agent (answering to the multicast group) and a Dahua
+/// camera's DHIP agent (answering the asker) name their devices; the NVR's announced channel count
+/// makes the RTSP channel walk step over an empty input (channel 2) to find channel 3; and a host
+/// with two addresses is one device. The SADP/DHIP agents are our fakes (vendor firmware only).
+#[test]
+fn sadp_and_dhip_name_devices_and_feed_the_channel_walk() {
+    let mut lab = Lab::up("cso");
+    let dir = tempfile::tempdir().unwrap();
+    let video = json!({"codec": "h264", "width": 640, "height": 360, "fps": 15, "profile": "main"});
+    let cfg = rtsp_config(
+        dir.path(),
+        json!([
+            {"path": "/Streaming/Channels/101", "video": video, "audio": null},
+            {"path": "/Streaming/Channels/301", "video": video, "audio": null}]),
+    );
+    let root = common::root_dir();
+    let rtsp = root.join("tests/servers/rtsp_server.py");
+    let agent = root.join("tests/lab/responders/vendor_device.py");
+    let agent = agent.to_str().unwrap();
+    lab.serve("h1", &[rtsp.to_str().unwrap(), cfg.to_str().unwrap()]);
+    let sadp = lab.serve(
+        "h1",
+        &[
+            agent,
+            "sadp",
+            "198.18.0.11",
+            "--channels",
+            "3",
+            "--reply",
+            "multicast",
+        ],
+    );
+    let dhip = lab.serve("h2", &[agent, "dhip", "198.18.0.12", "--reply", "unicast"]);
+
+    let out = run(
+        lab.camscan().args([
+            "scan",
+            "198.18.0.0/24",
+            "-f",
+            "json",
+            "-v",
+            "--no-verify",
+            "--discovery",
+            "arp,sadp,dhip,ports",
+        ]),
+        Duration::from_secs(60),
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let report: Report = serde_json::from_str(&stdout(&out)).unwrap();
+    let raw: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let raw_device = |ip: &str| {
+        raw["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["ip"] == ip)
+            .unwrap()
+            .clone()
+    };
+
+    let nvr = report.device("198.18.0.11");
+    assert_eq!(nvr.discovered_by, ["arp", "port", "sadp"]);
+    assert_eq!(nvr.vendor.as_deref(), Some("Hikvision"));
+    assert_eq!(nvr.model.as_deref(), Some("DS-7604NI-K1"));
+    assert_eq!(
+        nvr.serial.as_deref(),
+        Some("DS-7604NI-K10420231122CCRRJ00000001")
+    );
+    assert_eq!(nvr.firmware.as_deref(), Some("V4.74.010 build 231122"));
+    let raw_nvr = raw_device("198.18.0.11");
+    assert_eq!(raw_nvr["channels"], 3);
+    let announced = &raw_nvr["announced"][0];
+    assert_eq!(announced["protocol"], "sadp");
+    assert_eq!(announced["mac"], "44:19:b6:00:00:11");
+    assert_eq!(announced["sdk_port"], 8000);
+    assert_eq!(announced["activated"], true);
+    let urls: Vec<&str> = nvr.streams.iter().map(|s| s.url.as_str()).collect();
+    assert_eq!(
+        urls,
+        [
+            "rtsp://198.18.0.11:554/Streaming/Channels/101",
+            "rtsp://198.18.0.11:554/Streaming/Channels/301"
+        ],
+        "channel 3 found past the empty channel 2 because 3 channels were announced"
+    );
+
+    let cam = report.device("198.18.0.12");
+    assert_eq!(cam.discovered_by, ["arp", "dhip"]);
+    assert!(
+        cam.is_camera,
+        "a DHIP device is a video device without any stream"
+    );
+    assert_eq!(cam.vendor.as_deref(), Some("Dahua"));
+    assert_eq!(cam.model.as_deref(), Some("IPC-HDW2431T-AS-S2"));
+    assert_eq!(cam.serial.as_deref(), Some("7J0ABCD1234567"));
+    let raw_cam = raw_device("198.18.0.12");
+    assert_eq!(raw_cam["announced"][0]["sdk_port"], 37777);
+    assert_eq!(raw_cam["announced"][0]["mac"], "02:00:00:00:00:12");
+
+    // One box, two addresses (same MAC): one device.
+    let twin = raw_device("198.18.0.13");
+    assert_eq!(twin["addresses"], json!(["198.18.0.13", "198.18.0.23"]));
+    assert!(report.devices.iter().all(|d| d.ip != "198.18.0.23"));
+
+    // Both agents were asked (multicast, broadcast and unicast all reach them) and answered.
+    for agent in [sadp, dhip] {
+        let lines = lab.servers[agent].lines.lock().unwrap().clone();
+        assert!(lines.iter().any(|l| l == "QUERY 198.18.0.1"), "{lines:?}");
+    }
+}

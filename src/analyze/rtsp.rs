@@ -56,6 +56,9 @@ pub struct RtspSettings {
     /// Stream URLs already taken for analysis in this scan: a stream found both on its RTSP port and
     /// through ONVIF is described and PLAYed once (clones of these settings share the set).
     pub claimed: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+    /// Video channel counts devices announced (SADP, DHIP), by address: the channel walk then visits
+    /// every announced channel instead of stopping at the first gap (an unplugged NVR input).
+    pub channel_counts: Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, u32>>>,
 }
 
 impl RtspSettings {
@@ -65,6 +68,22 @@ impl RtspSettings {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(url.to_string())
+    }
+
+    /// Remember that the device at `ip` announced `channels` video channels.
+    pub fn announce_channels(&self, ip: std::net::IpAddr, channels: u32) {
+        self.channel_counts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(ip, channels);
+    }
+
+    fn channels_of(&self, ip: std::net::IpAddr) -> Option<u32> {
+        self.channel_counts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&ip)
+            .copied()
     }
 }
 
@@ -86,6 +105,7 @@ impl RtspSettings {
             verify_window: DEFAULT_VERIFY_WINDOW,
             ffprobe: None,
             claimed: Default::default(),
+            channel_counts: Default::default(),
         }
     }
 }
@@ -451,7 +471,16 @@ pub async fn analyze(client: RtspClient, options: &Reply, settings: &RtspSetting
             AuthOutcome::Succeeded(c, _) => Some(c.clone()),
             _ => None,
         };
-        walk_channels(&mut walker, &mut found, cred.as_ref(), &mut failures, addr).await;
+        let announced = settings.channels_of(addr.ip());
+        walk_channels(
+            &mut walker,
+            &mut found,
+            cred.as_ref(),
+            &mut failures,
+            addr,
+            announced,
+        )
+        .await;
     }
     drop(walker);
 
@@ -587,7 +616,11 @@ async fn walk_channels(
     cred: Option<&Credential>,
     failures: &mut Vec<Failure>,
     addr: SocketAddr,
+    announced: Option<u32>,
 ) {
+    // An announced count bounds the walk and lets it step over gaps; otherwise the first missing
+    // channel ends it.
+    let last = announced.map_or(MAX_CHANNELS, |n| n.clamp(1, MAX_CHANNELS));
     let mut schemes: Vec<ChannelScheme> = found
         .iter()
         .filter(|f| matches!(f.answer, Answer::Media(_)))
@@ -612,7 +645,7 @@ async fn walk_channels(
                 continue;
             }
         }
-        for ch in 2..=MAX_CHANNELS {
+        for ch in 2..=last {
             let mut any = false;
             for path in scheme.paths(ch) {
                 if found.iter().any(|f| f.path == path) {
@@ -639,7 +672,7 @@ async fn walk_channels(
                     }
                 }
             }
-            if !any {
+            if !any && announced.is_none() {
                 break; // the device says this channel does not exist
             }
         }

@@ -1,9 +1,10 @@
-//! Where targets come from. For now the static list the user gives (CIDRs, ranges, addresses, host
-//! names, files of them); ARP, WS-Discovery, SSDP and vendor broadcasts join here later, all producing
-//! addresses for the probe pool.
+//! Where targets and devices come from: the list the user gives (CIDRs, ranges, addresses, host
+//! names, files of them) and what answers on the LAN: ARP ([`arp`]), ONVIF WS-Discovery ([`wsd`]),
+//! SSDP ([`ssdp`]) and the vendor protocols SADP and DHIP ([`vendor`]).
 
 pub mod arp;
 pub mod oui;
 pub mod ssdp;
 pub mod targets;
+pub mod vendor;
 pub mod wsd;

@@ -47,6 +47,10 @@ pub enum DiscoveryMethod {
     Ssdp,
     /// An open TCP port found by the probe pool.
     Port,
+    /// Answered a Hikvision SADP inquiry (UDP 37020).
+    Sadp,
+    /// Answered a Dahua DHIP `DHDiscover.search` (UDP 37810).
+    Dhip,
 }
 
 /// One box on the network, keyed by its IP address.
@@ -72,6 +76,39 @@ pub struct Device {
     /// The UPnP description the device serves (found by SSDP).
     #[serde(default)]
     pub upnp: Option<UpnpInfo>,
+    /// Every address of this box (`ip` first): one device may answer on several addresses, merged by
+    /// MAC, serial number or ONVIF endpoint.
+    #[serde(default)]
+    pub addresses: Vec<IpAddr>,
+    /// Video channels the device announced (SADP analog + digital, DHIP local + remote inputs).
+    #[serde(default)]
+    pub channels: Option<u32>,
+    /// What vendor discovery protocols (SADP, DHIP) said about the device.
+    #[serde(default)]
+    pub announced: Vec<Announcement>,
+}
+
+/// A vendor discovery protocol's description of a device, as the device sent it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Announcement {
+    /// `sadp` or `dhip`.
+    pub protocol: String,
+    /// SADP `DeviceType` code or DHIP `DeviceClass` (e.g. `IPC`, `NVR`).
+    pub device_type: Option<String>,
+    pub model: Option<String>,
+    pub serial: Option<String>,
+    /// Lowercase `aa:bb:cc:dd:ee:ff`.
+    pub mac: Option<String>,
+    pub firmware: Option<String>,
+    /// The IPv4 address the device says it has (may differ from where it answered from).
+    pub ipv4: Option<String>,
+    pub http_port: Option<u16>,
+    /// The vendor SDK port (Hikvision 8000, Dahua 37777).
+    pub sdk_port: Option<u16>,
+    pub channels: Option<u32>,
+    /// SADP only: `false` is a factory-state device with no password set yet.
+    pub activated: Option<bool>,
+    pub dhcp: Option<bool>,
 }
 
 /// The root device of a UPnP description.
@@ -118,6 +155,9 @@ impl Device {
             errors: Vec::new(),
             onvif: None,
             upnp: None,
+            addresses: vec![ip],
+            channels: None,
+            announced: Vec::new(),
         }
     }
 }

@@ -38,6 +38,25 @@ pub fn fits_fd_limit(concurrency: usize, fd_limit: u64) -> bool {
     (concurrency as u64).saturating_add(FD_RESERVE) <= fd_limit
 }
 
+/// A UDP socket on `port` of every address that receives what is sent to `group` on each of
+/// `locals`: vendor protocols whose devices answer to the multicast group rather than to the asker
+/// (SADP, DHIP). SO_REUSEADDR lets several listeners (another scanner, a vendor tool) share the port.
+pub fn group_listener(
+    group: std::net::Ipv4Addr,
+    port: u16,
+    locals: &[std::net::Ipv4Addr],
+) -> io::Result<tokio::net::UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
+    s.set_reuse_address(true)?;
+    s.set_nonblocking(true)?;
+    s.bind(&SocketAddr::from((std::net::Ipv4Addr::UNSPECIFIED, port)).into())?;
+    for local in locals {
+        s.join_multicast_v4(&group, local)?;
+    }
+    tokio::net::UdpSocket::from_std(s.into())
+}
+
 /// A UDP socket for multicast discovery on one interface: bound to its address, multicast sent out
 /// of it (IP_MULTICAST_IF, which tokio lacks: socket2), TTL 1 so nothing leaves the local segment.
 pub fn multicast_socket(local: std::net::Ipv4Addr) -> io::Result<tokio::net::UdpSocket> {

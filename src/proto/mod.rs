@@ -3,11 +3,13 @@
 
 pub mod arp;
 pub mod auth;
+pub mod dhip;
 pub mod ffprobe;
 pub mod h26x;
 pub mod http;
 pub mod neigh;
 pub mod response;
+pub mod sadp;
 pub mod sdp;
 pub mod soap;
 pub mod ssdp;

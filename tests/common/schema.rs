@@ -31,6 +31,25 @@ pub struct Device {
     pub services: Vec<Service>,
     pub streams: Vec<Stream>,
     pub errors: Vec<Failure>,
+    pub addresses: Vec<String>,
+    pub channels: Option<u32>,
+    pub announced: Vec<Announcement>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Announcement {
+    pub protocol: String,
+    pub device_type: Option<String>,
+    pub model: Option<String>,
+    pub serial: Option<String>,
+    pub mac: Option<String>,
+    pub firmware: Option<String>,
+    pub ipv4: Option<String>,
+    pub http_port: Option<u16>,
+    pub sdk_port: Option<u16>,
+    pub channels: Option<u32>,
+    pub activated: Option<bool>,
+    pub dhcp: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

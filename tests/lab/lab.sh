@@ -9,7 +9,8 @@
 #   PREFIX-scan  198.18.0.1   the scanner (camscan runs here, never in the machine's own namespace)
 #   PREFIX-h1    198.18.0.11  44:19:b6:00:00:11 (a Hikvision OUI); the tests start an RTSP server here
 #   PREFIX-h2    198.18.0.12  02:00:00:00:00:12; a plain web server
-#   PREFIX-h3    198.18.0.13  02:00:00:00:00:13; up, answers ARP, every TCP port closed
+#   PREFIX-h3    198.18.0.13  02:00:00:00:00:13; up, answers ARP, every TCP port closed; also 198.18.0.23
+#                             (one box, two addresses)
 #   PREFIX-h4    198.18.0.14  02:00:00:00:00:14; answers ARP, drops every IP packet (nftables)
 # Every other address of the /24 is silent. Needs root (ip netns) and nft. Names stay within 15 characters.
 set -euo pipefail
@@ -44,6 +45,7 @@ up() {
     ip link add eth0 netns "$ns" type veth peer name "$n" netns "$P-sw"
     ip -n "$ns" link set eth0 address "${MAC[$n]}"
     ip -n "$ns" addr add "${ADDR[$n]}/24" dev eth0
+    if [ "$n" = h3 ]; then ip -n "$ns" addr add 198.18.0.23/24 dev eth0; fi
     ip -n "$ns" link set eth0 up
     ip -n "$P-sw" link set "$n" master br0
     ip -n "$P-sw" link set "$n" up

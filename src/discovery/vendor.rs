@@ -1,0 +1,167 @@
+//! Vendor discovery protocols over UDP: Hikvision SADP (37020) and Dahua DHIP (37810).
+//!
+//! Both work the same way, so one engine serves them: the query goes to the vendor's multicast group
+//! and to the subnet broadcast address of each attached interface that holds targets (older firmware
+//! listens for one and not the other), and unicast to each host that answered ARP (firmware that
+//! ignores multicast, `shared/PROTOCOLS.md` §4.5). Devices answer either to the asking socket or to
+//! the multicast group on the protocol's port, so we listen on both. Only answers from scan targets
+//! are kept; parsing is the protocol's pure function in [`crate::proto`].
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use tokio::net::UdpSocket;
+
+/// How long to listen: devices answer within milliseconds, but SADP/DHIP agents on busy NVRs are
+/// slow; the same window as WS-Discovery, which runs beside it.
+pub const DEFAULT_WAIT: Duration = Duration::from_millis(1500);
+/// Largest datagram read.
+const MAX_DATAGRAM: usize = 64 * 1024;
+
+/// One protocol's query.
+#[derive(Debug, Clone)]
+pub struct Query {
+    /// For logs: `SADP`, `DHIP`.
+    pub name: &'static str,
+    pub port: u16,
+    pub group: Ipv4Addr,
+    /// Datagrams sent to every destination, in order.
+    pub datagrams: Vec<Vec<u8>>,
+}
+
+/// An interface address and its subnet's broadcast address.
+#[derive(Debug, Clone, Copy)]
+pub struct Interface {
+    pub local: Ipv4Addr,
+    pub broadcast: Ipv4Addr,
+}
+
+/// Send `query` and call `on_answer(sender, bytes)` for every datagram a target sends back within
+/// `wait`.
+pub async fn query(
+    query: &Query,
+    interfaces: &[Interface],
+    unicast: &[Ipv4Addr],
+    wait: Duration,
+    accept: impl Fn(IpAddr) -> bool,
+    mut on_answer: impl FnMut(IpAddr, &[u8]),
+) {
+    let mut sockets: Vec<UdpSocket> = Vec::new();
+    for i in interfaces {
+        match crate::net::multicast_socket(i.local).and_then(|s| {
+            s.set_broadcast(true)?;
+            Ok(s)
+        }) {
+            Ok(s) => sockets.push(s),
+            Err(e) => tracing::warn!(local = %i.local, "{}: cannot open a socket: {e}", query.name),
+        }
+    }
+    let senders = sockets.len();
+    if sockets.is_empty() && !unicast.is_empty() {
+        match UdpSocket::bind("0.0.0.0:0").await {
+            Ok(s) => sockets.push(s),
+            Err(e) => tracing::warn!("{}: cannot open a socket: {e}", query.name),
+        }
+    }
+    if sockets.is_empty() {
+        return;
+    }
+    let locals: Vec<Ipv4Addr> = interfaces.iter().map(|i| i.local).collect();
+    if !locals.is_empty() {
+        match crate::net::group_listener(query.group, query.port, &locals) {
+            Ok(s) => sockets.push(s),
+            // Without it we still hear devices that answer the asking socket.
+            Err(e) => tracing::debug!("{}: cannot listen on the group: {e}", query.name),
+        }
+    }
+    for (s, i) in sockets.iter().take(senders).zip(interfaces) {
+        for d in &query.datagrams {
+            for to in [query.group, i.broadcast] {
+                if let Err(e) = s.send_to(d, (to, query.port)).await {
+                    tracing::debug!(%to, "{}: send failed: {e}", query.name);
+                }
+            }
+        }
+    }
+    for ip in unicast {
+        for d in &query.datagrams {
+            let _ = sockets[0].send_to(d, (*ip, query.port)).await;
+        }
+    }
+    let deadline = tokio::time::Instant::now() + wait;
+    let mut buf = vec![0u8; MAX_DATAGRAM];
+    loop {
+        let recv = futures::future::select_all(sockets.iter().map(|s| Box::pin(s.readable())));
+        let (res, index, _) = tokio::select! {
+            r = recv => r,
+            _ = tokio::time::sleep_until(deadline) => break,
+        };
+        if res.is_err() {
+            continue;
+        }
+        let Ok((n, from)): std::io::Result<(usize, SocketAddr)> =
+            sockets[index].try_recv_from(&mut buf)
+        else {
+            continue;
+        };
+        if locals.contains(&match from.ip() {
+            IpAddr::V4(v4) => v4,
+            IpAddr::V6(_) => Ipv4Addr::UNSPECIFIED,
+        }) {
+            continue; // our own query, looped back
+        }
+        if !accept(from.ip()) {
+            tracing::debug!(%from, "{} answer from outside the targets ignored", query.name);
+            continue;
+        }
+        on_answer(from.ip(), &buf[..n]);
+    }
+}
+
+/// A fresh random UUID in upper case (the form SADP clients send), from the std hasher's random keys.
+pub fn random_uuid() -> String {
+    use std::hash::BuildHasher;
+    let state = std::collections::hash_map::RandomState::new();
+    let a = state.hash_one(std::time::SystemTime::now());
+    let b = state.hash_one(a);
+    format!(
+        "{:08X}-{:04X}-4{:03X}-{:04X}-{:012X}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xfff,
+        0x8000 | (b >> 48) & 0x3fff,
+        b & 0xffff_ffff_ffff
+    )
+}
+
+/// The broadcast address of `ip`'s /`prefix` network.
+pub fn broadcast(ip: Ipv4Addr, prefix: u8) -> Ipv4Addr {
+    let host_bits = u32::MAX.checked_shr(u32::from(prefix)).unwrap_or(0);
+    Ipv4Addr::from(u32::from(ip) | host_bits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuids_are_fresh_and_well_formed() {
+        let (a, b) = (random_uuid(), random_uuid());
+        assert_ne!(a, b);
+        let parts: Vec<usize> = a.split('-').map(str::len).collect();
+        assert_eq!(parts, [8, 4, 4, 4, 12], "{a}");
+        assert!(
+            a.chars()
+                .all(|c| c == '-' || c.is_ascii_hexdigit() && !c.is_ascii_lowercase())
+        );
+    }
+
+    #[test]
+    fn broadcast_addresses() {
+        let ip = Ipv4Addr::new(198, 18, 0, 1);
+        assert_eq!(broadcast(ip, 24), Ipv4Addr::new(198, 18, 0, 255));
+        assert_eq!(broadcast(ip, 15), Ipv4Addr::new(198, 19, 255, 255));
+        assert_eq!(broadcast(ip, 32), ip);
+        assert_eq!(broadcast(ip, 0), Ipv4Addr::BROADCAST);
+    }
+}
