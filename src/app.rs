@@ -646,15 +646,46 @@ async fn onvif_device(
         },
     };
     events.extend(f.failures.into_iter().map(fail));
+    let uri_of = |list: &[(String, String)], token: &str| {
+        list.iter()
+            .find(|(t, _)| t == token)
+            .map(|(_, u)| u.clone())
+    };
+    let profiles = f
+        .profiles
+        .iter()
+        .map(|p| crate::model::OnvifProfile {
+            token: p.token.clone(),
+            name: p.name.clone(),
+            encoding: p.encoding.clone(),
+            width: p.width,
+            height: p.height,
+            fps: p.fps,
+            service: if f.media2 { "media2" } else { "media" }.to_string(),
+            stream_uri: uri_of(&f.stream_uris, &p.token),
+            snapshot_uri: uri_of(&f.snapshot_uris, &p.token),
+        })
+        .collect();
+    events.push(Event::OnvifProfiles { ip, profiles });
+    // Each stream not already taken by its RTSP port's analysis, a few at a time (like a port's).
+    let mut targets = Vec::new();
     for (_token, uri) in f.stream_uris {
         let Some((addr, path)) = crate::analyze::onvif::rtsp_target(&uri) else {
             events.push(fail(format!("ONVIF stream URI {uri} is not rtsp://")));
             continue;
         };
-        if !rs.claim(&crate::net::rtsp::url(addr, &path)) {
-            continue; // its RTSP port's analysis already has it
+        if rs.claim(&crate::net::rtsp::url(addr, &path)) {
+            targets.push((addr, path));
         }
-        match rtsp::describe_stream(addr, &path, rs).await {
+    }
+    use futures::StreamExt;
+    let described: Vec<_> = futures::stream::iter(targets)
+        .map(|(addr, path)| async move { rtsp::describe_stream(addr, &path, rs).await })
+        .buffered(rtsp::STREAMS_IN_PARALLEL)
+        .collect()
+        .await;
+    for d in described {
+        match d {
             Ok((stream, note)) => {
                 events.push(Event::Stream {
                     ip,
@@ -694,6 +725,7 @@ fn onvif_event(f: crate::discovery::wsd::Found) -> Event {
                 .collect(),
             types: m.types,
             scopes: m.scopes,
+            profiles: Vec::new(),
         }),
     }
 }

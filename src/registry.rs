@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use crate::model::{
-    Announcement, Device, DiscoveryMethod, Failure, OnvifInfo, Protocol, Service, Stream, UpnpInfo,
+    Announcement, Device, DiscoveryMethod, Failure, OnvifInfo, OnvifProfile, Protocol, Service,
+    Stream, UpnpInfo,
 };
 
 /// Evidence about one address, from any stage.
@@ -52,6 +53,11 @@ pub enum Event {
         vendor: Option<String>,
         mac: Option<String>,
         is_camera: bool,
+    },
+    /// The media profiles an ONVIF device API listed.
+    OnvifProfiles {
+        ip: IpAddr,
+        profiles: Vec<OnvifProfile>,
     },
     /// A vendor discovery protocol's answer (SADP, DHIP).
     Announce {
@@ -233,7 +239,13 @@ impl Registry {
                 }
                 d.is_camera |= is_camera;
                 seen_by(d, DiscoveryMethod::Onvif);
-                d.onvif = Some(*info);
+                // The device API may have answered first: keep the profiles it listed.
+                let profiles = d.onvif.take().map(|o| o.profiles).unwrap_or_default();
+                d.onvif = Some(OnvifInfo { profiles, ..*info });
+            }
+            Event::OnvifProfiles { ip, profiles } => {
+                let d = self.device(ip);
+                d.onvif.get_or_insert_with(OnvifInfo::default).profiles = profiles;
             }
             Event::Announce {
                 ip,
@@ -620,6 +632,7 @@ mod tests {
                 types: vec![],
                 scopes: vec![],
                 xaddrs: vec![],
+                profiles: vec![],
             }),
             name: None,
             model: None,

@@ -245,6 +245,9 @@ fn onvif_device_found_named_and_streams_analysed() {
              "audio": null},
             {"path": "/Streaming/Channels/102",
              "video": {"codec": "h264", "width": 640, "height": 360, "fps": 15, "profile": "main"},
+             "audio": null},
+            {"path": "/Streaming/Channels/103",
+             "video": {"codec": "h265", "width": 1280, "height": 720, "fps": 15},
              "audio": null}]),
     );
     let root = common::root_dir();
@@ -264,6 +267,7 @@ fn onvif_device_found_named_and_streams_analysed() {
             "admin",
             "--password",
             "s3cret",
+            "--media2",
         ],
     );
     let creds = dir.path().join("creds.txt");
@@ -318,9 +322,27 @@ fn onvif_device_found_named_and_streams_analysed() {
         urls,
         [
             "rtsp://198.18.0.11:554/Streaming/Channels/101",
-            "rtsp://198.18.0.11:554/Streaming/Channels/102"
-        ]
+            "rtsp://198.18.0.11:554/Streaming/Channels/102",
+            "rtsp://198.18.0.11:554/Streaming/Channels/103"
+        ],
+        "the H.265 stream is listed by Media2 only"
     );
+    let h265 = cam.stream("rtsp://198.18.0.11:554/Streaming/Channels/103");
+    assert_eq!(h265.video.as_ref().unwrap().codec, "h265");
+    let profiles = onvif_info["profiles"].as_array().unwrap();
+    assert_eq!(profiles.len(), 3, "{profiles:?}");
+    assert_eq!(profiles[2]["token"], "Profile_3");
+    assert_eq!(profiles[2]["encoding"], "H265");
+    assert_eq!(profiles[2]["service"], "media2");
+    assert_eq!(
+        profiles[2]["stream_uri"],
+        "rtsp://198.18.0.11:554/Streaming/Channels/103"
+    );
+    assert_eq!(
+        profiles[0]["snapshot_uri"],
+        "http://198.18.0.11/onvif-http/snapshot?Profile_1"
+    );
+    assert_eq!(profiles[0]["fps"], 25.0);
     let main = cam.stream("rtsp://198.18.0.11:554/Streaming/Channels/101");
     assert!(main.verified);
     let v = main.video.as_ref().unwrap();

@@ -41,6 +41,10 @@ pub struct OnvifFindings {
     pub profiles: Vec<Profile>,
     /// `(profile token, stream URI)`, the URI's host forced to the device address.
     pub stream_uris: Vec<(String, String)>,
+    /// `(profile token, snapshot URI)`, likewise.
+    pub snapshot_uris: Vec<(String, String)>,
+    /// The profiles came from the Media2 service (the only one that lists H.265 profiles).
+    pub media2: bool,
     pub credential: Option<Credential>,
     pub failures: Vec<String>,
 }
@@ -341,38 +345,106 @@ pub async fn analyze(ip: IpAddr, xaddr: &str, s: &OnvifSettings) -> OnvifFinding
         .call(&ep, &path, soap::GET_DEVICE_INFORMATION)
         .await
         .and_then(|t| soap::device_information(&t));
-    // 3. Where the media service is.
-    let media = match caller
-        .call(&ep, &path, soap::GET_CAPABILITIES)
+    // 3. Where the media services are: GetServices (Media1 and Media2), else GetCapabilities.
+    let before = caller.findings.failures.len();
+    let services = caller
+        .call(&ep, &path, soap::GET_SERVICES)
         .await
-        .and_then(|t| soap::media_xaddr(&t))
-    {
-        Some(x) => endpoint(ip, &x, &mut caller.findings.failures),
-        None => None,
-    };
-    let (media_ep, media_path) = media.unwrap_or((ep, path));
-    // 4. Profiles and their stream URIs.
-    let profiles = caller
-        .call(&media_ep, &media_path, soap::GET_PROFILES)
-        .await
-        .map(|t| soap::profiles(&t))
+        .map(|t| soap::services(&t))
         .unwrap_or_default();
-    let mut uris = Vec::new();
-    for p in profiles.iter().take(MAX_STREAM_PROFILES) {
-        if let Some(uri) = caller
-            .call(&media_ep, &media_path, &soap::get_stream_uri(&p.token))
+    if services.is_empty() {
+        // Old devices lack GetServices; GetCapabilities is the fallback, not a failure to report.
+        caller.findings.failures.truncate(before);
+    }
+    let service = |ns: &str, failures: &mut Vec<String>| {
+        services
+            .iter()
+            .find(|(n, _)| n.trim() == ns)
+            .and_then(|(_, x)| endpoint(ip, x, failures))
+    };
+    let media2 = service(soap::NS_MEDIA2, &mut caller.findings.failures);
+    let mut media1 = service(soap::NS_MEDIA, &mut caller.findings.failures);
+    if media1.is_none() && media2.is_none() {
+        media1 = match caller
+            .call(&ep, &path, soap::GET_CAPABILITIES)
             .await
-            .and_then(|t| soap::media_uri(&t))
+            .and_then(|t| soap::media_xaddr(&t))
         {
-            uris.push((
-                p.token.clone(),
-                force_host(&uri, ip, &mut caller.findings.failures),
-            ));
+            Some(x) => endpoint(ip, &x, &mut caller.findings.failures),
+            None => None,
+        };
+    }
+    // 4. Profiles, and their stream and snapshot URIs: Media2 first (H.265 profiles exist only
+    // there), Media1 when the device has no Media2 or it lists nothing.
+    let mut profiles = Vec::new();
+    let mut used_media2 = false;
+    let mut chosen = None;
+    if let Some((m2, m2_path)) = &media2 {
+        profiles = caller
+            .call(m2, m2_path, soap::GET_PROFILES2)
+            .await
+            .map(|t| soap::profiles(&t))
+            .unwrap_or_default();
+        used_media2 = !profiles.is_empty();
+        if used_media2 {
+            chosen = media2.as_ref();
+        }
+    }
+    if !used_media2 {
+        // No media XAddr at all: some devices serve media on the device service path.
+        let m1 = media1.get_or_insert((ep, path));
+        profiles = caller
+            .call(&m1.0, &m1.1, soap::GET_PROFILES)
+            .await
+            .map(|t| soap::profiles(&t))
+            .unwrap_or_default();
+        chosen = media1.as_ref();
+    }
+    let mut uris = Vec::new();
+    let mut snapshots = Vec::new();
+    if let Some((media_ep, media_path)) = chosen {
+        for p in profiles.iter().take(MAX_STREAM_PROFILES) {
+            let (stream_body, snapshot_body) = if used_media2 {
+                (
+                    soap::get_stream_uri2(&p.token),
+                    soap::get_snapshot_uri2(&p.token),
+                )
+            } else {
+                (
+                    soap::get_stream_uri(&p.token),
+                    soap::get_snapshot_uri(&p.token),
+                )
+            };
+            if let Some(uri) = caller
+                .call(media_ep, media_path, &stream_body)
+                .await
+                .and_then(|t| soap::media_uri(&t))
+            {
+                uris.push((
+                    p.token.clone(),
+                    force_host(&uri, ip, &mut caller.findings.failures),
+                ));
+            }
+            // Snapshots are optional: a device without them is not failing.
+            let before = caller.findings.failures.len();
+            match caller
+                .call(media_ep, media_path, &snapshot_body)
+                .await
+                .and_then(|t| soap::media_uri(&t))
+            {
+                Some(uri) => snapshots.push((
+                    p.token.clone(),
+                    force_host(&uri, ip, &mut caller.findings.failures),
+                )),
+                None => caller.findings.failures.truncate(before),
+            }
         }
     }
     findings.info = info;
     findings.profiles = profiles;
     findings.stream_uris = uris;
+    findings.snapshot_uris = snapshots;
+    findings.media2 = used_media2;
     findings
 }
 

@@ -67,7 +67,7 @@ impl RtspSettings {
         self.claimed
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(url.to_string())
+            .insert(claim_key(url))
     }
 
     /// Remember that the device at `ip` announced `channels` video channels.
@@ -84,6 +84,25 @@ impl RtspSettings {
             .unwrap_or_else(|e| e.into_inner())
             .get(&ip)
             .copied()
+    }
+}
+
+/// The stream a URL names, for [`RtspSettings::claim`]: Hikvision's ONVIF stream URIs add
+/// `?transportmode=unicast&profile=Profile_1` to the path its RTSP port serves, and name the same
+/// stream. Only a query made of nothing but those two keys is dropped; any other query (Dahua's
+/// `channel=1&subtype=0`) names a different stream.
+fn claim_key(url: &str) -> String {
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_string();
+    };
+    let only_noise = query.split('&').all(|pair| {
+        let key = pair.split('=').next().unwrap_or("");
+        key.eq_ignore_ascii_case("transportmode") || key.eq_ignore_ascii_case("profile")
+    });
+    if only_noise {
+        base.to_string()
+    } else {
+        url.to_string()
     }
 }
 
@@ -484,8 +503,10 @@ pub async fn analyze(client: RtspClient, options: &Reply, settings: &RtspSetting
     }
     drop(walker);
 
-    // 4. Media facts and the report.
-    let mut streams = Vec::new();
+    // 4. Media facts and the report. Streams of one port are described and PLAY-checked a few at a
+    // time: one slow stream no longer holds up the others, and the camera sees at most
+    // STREAMS_IN_PARALLEL sessions from us (cheap cameras allow few).
+    let mut jobs = Vec::new();
     for f in found {
         let plain_url = url(addr, &f.path);
         let shown_url = match (&f.cred, settings.show_credentials) {
@@ -503,40 +524,17 @@ pub async fn analyze(client: RtspClient, options: &Reply, settings: &RtspSetting
                 if f.cred.is_some() {
                     stream.auth = service.auth;
                 }
-                let (video, audio, err) =
-                    media_facts(&plain_url, &body, f.cred.as_ref(), settings.timeout).await;
-                stream.video = video;
-                stream.audio = audio;
-                if let Some(message) = err {
-                    failures.push(fail(message));
-                }
-                if settings.verify
-                    && let Err(message) =
-                        verify_stream(&mut stream, &plain_url, f.cred.as_ref(), settings).await
-                {
-                    failures.push(fail(message));
-                }
-                if let Some(ffprobe) = &settings.ffprobe
-                    && (stream.verified || stream.video.is_none())
-                {
-                    match super::ffprobe::probe(
-                        ffprobe,
-                        &plain_url,
-                        f.cred.as_ref(),
-                        settings.timeout,
-                    )
-                    .await
-                    {
-                        Ok(p) => {
-                            super::ffprobe::enrich(&mut stream, &p);
-                        }
-                        Err(message) => failures.push(fail(message)),
-                    }
-                }
+                jobs.push(Job::Media {
+                    stream,
+                    plain_url,
+                    body,
+                    cred: f.cred,
+                });
             }
             Answer::Auth { scheme, .. } => {
                 stream.auth = scheme;
                 stream.status = auth_status(&outcome);
+                jobs.push(Job::Done(stream));
             }
             Answer::Forbidden => {
                 stream.auth = if service.auth == AuthScheme::None {
@@ -545,9 +543,35 @@ pub async fn analyze(client: RtspClient, options: &Reply, settings: &RtspSetting
                     service.auth
                 };
                 stream.status = auth_status(&outcome);
+                jobs.push(Job::Done(stream));
             }
             Answer::Missing => continue,
         }
+    }
+    use futures::StreamExt;
+    let analysed: Vec<(Stream, Vec<String>)> = futures::stream::iter(jobs)
+        .map(|job| async move {
+            match job {
+                Job::Done(stream) => (stream, Vec::new()),
+                Job::Media {
+                    mut stream,
+                    plain_url,
+                    body,
+                    cred,
+                } => {
+                    let notes =
+                        media_and_checks(&mut stream, &plain_url, &body, cred.as_ref(), settings)
+                            .await;
+                    (stream, notes)
+                }
+            }
+        })
+        .buffered(STREAMS_IN_PARALLEL)
+        .collect()
+        .await;
+    let mut streams = Vec::new();
+    for (stream, notes) in analysed {
+        failures.extend(notes.into_iter().map(fail));
         streams.push(stream);
     }
 
@@ -607,6 +631,54 @@ fn auth_status(outcome: &AuthOutcome) -> StreamStatus {
         AuthOutcome::Locked => StreamStatus::AuthLocked,
         AuthOutcome::Failed { .. } | AuthOutcome::Succeeded(..) => StreamStatus::AuthFailed,
     }
+}
+
+/// Streams of one RTSP port analysed at the same time.
+pub const STREAMS_IN_PARALLEL: usize = 3;
+
+/// A stream on its way into the report.
+enum Job {
+    /// Nothing more to learn (auth required, forbidden).
+    Done(Stream),
+    /// DESCRIBE answered: media facts, PLAY check, ffprobe to do.
+    Media {
+        stream: Stream,
+        plain_url: String,
+        body: Vec<u8>,
+        cred: Option<Credential>,
+    },
+}
+
+/// Media facts from the SDP, the PLAY check and optional ffprobe enrichment of one described
+/// stream; returns the failures to record.
+async fn media_and_checks(
+    stream: &mut Stream,
+    plain_url: &str,
+    body: &[u8],
+    cred: Option<&Credential>,
+    settings: &RtspSettings,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    let (video, audio, err) = media_facts(plain_url, body, cred, settings.timeout).await;
+    stream.video = video;
+    stream.audio = audio;
+    notes.extend(err);
+    if settings.verify
+        && let Err(message) = verify_stream(stream, plain_url, cred, settings).await
+    {
+        notes.push(message);
+    }
+    if let Some(ffprobe) = &settings.ffprobe
+        && (stream.verified || stream.video.is_none())
+    {
+        match super::ffprobe::probe(ffprobe, plain_url, cred, settings.timeout).await {
+            Ok(p) => {
+                super::ffprobe::enrich(stream, &p);
+            }
+            Err(message) => notes.push(message),
+        }
+    }
+    notes
 }
 
 /// Walk channels 2.. of each channel scheme found, until a channel does not exist.
@@ -896,6 +968,23 @@ fn audio_from_sdp(m: &sdp::MediaDescription) -> AudioInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn claim_keys_join_hikvision_onvif_uris_only() {
+        let plain = "rtsp://10.0.0.2:554/Streaming/Channels/101";
+        assert_eq!(
+            claim_key(&format!("{plain}?transportmode=unicast&profile=Profile_1")),
+            plain
+        );
+        assert_eq!(claim_key(plain), plain);
+        let dahua = "rtsp://10.0.0.3:554/cam/realmonitor?channel=1&subtype=0";
+        assert_eq!(claim_key(dahua), dahua);
+        let mixed = "rtsp://10.0.0.3:554/a?transportmode=unicast&channel=2";
+        assert_eq!(claim_key(mixed), mixed);
+        let s = RtspSettings::anonymous(Duration::from_secs(1), Duration::from_secs(1));
+        assert!(s.claim(plain));
+        assert!(!s.claim(&format!("{plain}?transportmode=unicast")));
+    }
 
     #[test]
     fn a_stream_is_claimed_once_per_scan() {

@@ -125,8 +125,9 @@ pub struct UpnpInfo {
     pub presentation_url: Option<String>,
 }
 
-/// A WS-Discovery ProbeMatch, as the device sent it (scopes and XAddrs kept raw).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A WS-Discovery ProbeMatch, as the device sent it (scopes and XAddrs kept raw), and the media
+/// profiles its device API listed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OnvifInfo {
     /// EndpointReference address, usually `urn:uuid:...`.
     pub endpoint: Option<String>,
@@ -134,6 +135,26 @@ pub struct OnvifInfo {
     pub scopes: Vec<String>,
     /// Device service addresses, `0.0.0.0` rewritten to the sender.
     pub xaddrs: Vec<String>,
+    /// Media profiles (GetProfiles on Media2 when the device has it, else Media1).
+    #[serde(default)]
+    pub profiles: Vec<OnvifProfile>,
+}
+
+/// One ONVIF media profile: its encoder settings and where to get its stream and snapshot.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OnvifProfile {
+    pub token: String,
+    pub name: Option<String>,
+    /// `H264`, `H265`, `JPEG`, `MPEG4` as the device spells it.
+    pub encoding: Option<String>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// The encoder's frame-rate limit (a setting, not a measurement).
+    pub fps: Option<f64>,
+    /// `media2` or `media`: the service that listed it.
+    pub service: String,
+    pub stream_uri: Option<String>,
+    pub snapshot_uri: Option<String>,
 }
 
 impl Device {

@@ -65,11 +65,12 @@ pub fn envelope(security: Option<&str>, body: &str) -> String {
     format!(
         concat!(
             r#"<?xml version="1.0" encoding="UTF-8"?>"#,
-            r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:tds="{dev}" xmlns:trt="{media}" xmlns:tt="{schema}">"#,
+            r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:tds="{dev}" xmlns:trt="{media}" xmlns:tr2="{media2}" xmlns:tt="{schema}">"#,
             r#"<s:Header>{sec}</s:Header><s:Body>{body}</s:Body></s:Envelope>"#
         ),
         dev = NS_DEVICE,
         media = NS_MEDIA,
+        media2 = NS_MEDIA2,
         schema = NS_SCHEMA,
         sec = security.unwrap_or_default(),
         body = body
@@ -81,6 +82,50 @@ pub const GET_DEVICE_INFORMATION: &str = "<tds:GetDeviceInformation/>";
 pub const GET_CAPABILITIES: &str =
     "<tds:GetCapabilities><tds:Category>All</tds:Category></tds:GetCapabilities>";
 pub const GET_PROFILES: &str = "<trt:GetProfiles/>";
+pub const GET_SERVICES: &str =
+    "<tds:GetServices><tds:IncludeCapability>false</tds:IncludeCapability></tds:GetServices>";
+/// Media2 GetProfiles: every configuration of every profile (H.265 profiles exist only here).
+pub const GET_PROFILES2: &str = "<tr2:GetProfiles><tr2:Type>All</tr2:Type></tr2:GetProfiles>";
+
+pub fn get_stream_uri2(token: &str) -> String {
+    format!(
+        "<tr2:GetStreamUri><tr2:Protocol>RTSP</tr2:Protocol><tr2:ProfileToken>{}</tr2:ProfileToken></tr2:GetStreamUri>",
+        escape(token)
+    )
+}
+
+pub fn get_snapshot_uri2(token: &str) -> String {
+    format!(
+        "<tr2:GetSnapshotUri><tr2:ProfileToken>{}</tr2:ProfileToken></tr2:GetSnapshotUri>",
+        escape(token)
+    )
+}
+
+/// Most services kept from GetServices.
+pub const MAX_SERVICES: usize = 64;
+
+/// GetServices: `(namespace, XAddr)` of each service.
+pub fn services(xml: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let (mut ns, mut xaddr) = (None, None);
+    walk(xml, |n| {
+        let Node::End(p, text) = n else { return };
+        let parent_is_service = p.len() >= 2 && p[p.len() - 2] == "Service";
+        match p.last().map(String::as_str) {
+            Some("Namespace") if parent_is_service => ns = Some(clip(text)),
+            Some("XAddr") if parent_is_service => xaddr = Some(clip(text)),
+            Some("Service") => {
+                if let (Some(n), Some(x)) = (ns.take(), xaddr.take())
+                    && out.len() < MAX_SERVICES
+                {
+                    out.push((n, x));
+                }
+            }
+            _ => {}
+        }
+    });
+    out
+}
 
 pub fn get_stream_uri(token: &str) -> String {
     format!(
@@ -243,7 +288,7 @@ pub fn media_xaddr(xml: &str) -> Option<String> {
 pub struct Profile {
     pub token: String,
     pub name: Option<String>,
-    /// `H264`, `JPEG`, `MPEG4` (Media1 has no H265).
+    /// `H264`, `JPEG`, `MPEG4`; Media2 adds `H265`.
     pub encoding: Option<String>,
     pub width: Option<u32>,
     pub height: Option<u32>,
@@ -294,7 +339,10 @@ pub fn profiles(xml: &str) -> Vec<Profile> {
         }
         Node::End(p, text) => {
             let Some(prof) = current.as_mut() else { return };
-            let in_encoder = p.iter().any(|x| x == "VideoEncoderConfiguration");
+            // Media1 `VideoEncoderConfiguration`; Media2 `Configurations/VideoEncoder`.
+            let in_encoder = p
+                .iter()
+                .any(|x| x == "VideoEncoderConfiguration" || x == "VideoEncoder");
             match p.last().map(String::as_str) {
                 Some("Name") if p.len() >= 2 && p[p.len() - 2] == "Profiles" => {
                     prof.name = Some(clip(text))
@@ -460,5 +508,53 @@ mod tests {
                 media_uri(j),
             );
         }
+    }
+
+    #[test]
+    fn media2_profiles_and_services() {
+        let services_xml = r#"<env:Envelope><env:Body><tds:GetServicesResponse>
+            <tds:Service><tds:Namespace>http://www.onvif.org/ver10/device/wsdl</tds:Namespace>
+            <tds:XAddr>http://10.0.0.2/onvif/device_service</tds:XAddr><tds:Version><tt:Major>2</tt:Major></tds:Version></tds:Service>
+            <tds:Service><tds:Namespace>http://www.onvif.org/ver20/media/wsdl</tds:Namespace>
+            <tds:XAddr>http://10.0.0.2/onvif/Media2</tds:XAddr></tds:Service>
+            <tds:Service><tds:Namespace>broken, no xaddr</tds:Namespace></tds:Service>
+            </tds:GetServicesResponse></env:Body></env:Envelope>"#;
+        assert_eq!(
+            services(services_xml),
+            [
+                (
+                    NS_DEVICE.to_string(),
+                    "http://10.0.0.2/onvif/device_service".to_string()
+                ),
+                (
+                    NS_MEDIA2.to_string(),
+                    "http://10.0.0.2/onvif/Media2".to_string()
+                ),
+            ]
+        );
+        let p2 = r#"<Envelope><Body><tr2:GetProfilesResponse><tr2:Profiles token="Profile_101" fixed="true">
+            <tr2:Name>mainStream</tr2:Name><tr2:Configurations><tr2:VideoSource token="VS1"><tt:Name>src</tt:Name>
+            <tt:Bounds x="0" y="0" width="2560" height="1440"/></tr2:VideoSource>
+            <tr2:VideoEncoder token="VE1" GovLength="50" Profile="Main"><tt:Name>enc</tt:Name>
+            <tt:Encoding>H265</tt:Encoding><tt:Resolution><tt:Width>2560</tt:Width><tt:Height>1440</tt:Height>
+            </tt:Resolution><tt:RateControl ConstantBitRate="false"><tt:FrameRateLimit>20.000000</tt:FrameRateLimit>
+            <tt:BitrateLimit>4096</tt:BitrateLimit></tt:RateControl></tr2:VideoEncoder></tr2:Configurations>
+            </tr2:Profiles></tr2:GetProfilesResponse></Body></Envelope>"#;
+        let ps = profiles(p2);
+        assert_eq!(ps.len(), 1);
+        assert_eq!(ps[0].token, "Profile_101");
+        assert_eq!(ps[0].encoding.as_deref(), Some("H265"));
+        assert_eq!((ps[0].width, ps[0].height), (Some(2560), Some(1440)));
+        assert_eq!(ps[0].fps, Some(20.0));
+        let uri = r#"<Envelope><Body><tr2:GetStreamUriResponse><tr2:Uri>rtsp://10.0.0.2/Streaming/Channels/101</tr2:Uri></tr2:GetStreamUriResponse></Body></Envelope>"#;
+        assert_eq!(
+            media_uri(uri).as_deref(),
+            Some("rtsp://10.0.0.2/Streaming/Channels/101")
+        );
+        assert!(get_stream_uri2("a<b").contains("<tr2:ProfileToken>a&lt;b</tr2:ProfileToken>"));
+        assert!(
+            envelope(None, GET_PROFILES2)
+                .contains(r#"xmlns:tr2="http://www.onvif.org/ver20/media/wsdl""#)
+        );
     }
 }

@@ -2,16 +2,22 @@
 """Real third-party media servers on loopback, for camscan's integration tests.
 
 What it starts (every socket is on one of 127.0.0.51 .. 127.0.0.59, nothing else)
-    rtmp   nginx 1.22 + libnginx-mod-rtmp on 127.0.0.51:1935, application "live". An ffmpeg
-           publisher pushes lavfi testsrc (H.264 Main, 640x360, 15 fps, GOP 15) + sine (AAC-LC,
-           44100 Hz, mono) to rtmp://127.0.0.51/live/cam for as long as the lab runs.
+    rtmp   nginx 1.22.1 + libnginx-mod-rtmp 1.2.2 on 127.0.0.51:1935, application "live". An
+           ffmpeg publisher pushes lavfi testsrc (H.264 Main level 2.2, 640x360, 15 fps, GOP 15)
+           + sine (AAC-LC, 44100 Hz, mono) to rtmp://127.0.0.51/live/cam while the lab runs.
+           ffprobe lists the audio stream first (index 0) and needs ~4 s on this stream with its
+           default frame-rate probing (about 1 s with -fpsprobesize 0 or -analyzeduration 1000000).
            (nginx's rtmp_stat page is on 127.0.0.59:8080/stat; the launcher uses it to see that the
            publisher is on air. It is lab plumbing, not something to test against.)
+           nginx runs with the launcher's own config (daemon off, master_process off: one process
+           to kill), as root; pid file, logs and *_temp_path dirs are in the temp dir.
     hls    Two ffmpeg processes (ffmpeg's own muxers, not nginx-rtmp's hls/dash) write live HLS and
            DASH into the temp dir; the same nginx serves them on 127.0.0.52:80:
-             /hls/cam.m3u8   master playlist, variants cam_360p.m3u8 (640x360) and
-                             cam_180p.m3u8 (320x180); MPEG-TS segments of 1 s; H.264 Main 15 fps +
-                             AAC-LC 44100 Hz mono; application/vnd.apple.mpegurl, video/mp2t
+             /hls/cam.m3u8   master playlist, variants cam_360p.m3u8 (640x360,
+                             avc1.4d4016) and cam_180p.m3u8 (320x180, avc1.4d400c), both with
+                             mp4a.40.2; MPEG-TS segments of 1 s, 6 in the live window; H.264 Main
+                             15 fps + AAC-LC 44100 Hz mono; application/vnd.apple.mpegurl,
+                             video/mp2t
              /dash/cam.mpd   dynamic MPD, representations 640x360 and 320x180 (H.264 Main, 15 fps)
                              + AAC-LC 44100 Hz mono; 1 s fMP4 segments (.m4s);
                              application/dash+xml, video/iso.segment
@@ -21,6 +27,7 @@ What it starts (every socket is on one of 127.0.0.51 .. 127.0.0.59, nothing else
            http://127.0.0.53:8080/cam.mjpg: multipart/x-mixed-replace (mpjpeg mux, boundary
            7b3cc56e5f51db803f790dad720ed50a), 320x240, 5 frames/s. VLC gets its frames from an
            ffmpeg (testsrc, -re, -c:v mjpeg -f mjpeg) through a pipe and only re-muxes them.
+           The real rate has to be measured: ffprobe's mpjpeg demuxer reports 25/1 for any stream.
            Every other path on 127.0.0.53:8080 is a 404. VLC has no snapshot URL; the snapshot is
            the nginx one above (http://127.0.0.52/snapshot.jpg, same size and pattern).
            Why VLC: it serves any number of clients, one after another or at the same time, each
@@ -42,7 +49,9 @@ What it starts (every socket is on one of 127.0.0.51 .. 127.0.0.59, nothing else
            this machine's lo (only 127.0.0.1/8 is). So Janus runs in a private network namespace
            (unshare) where 127.0.0.56 is added to that namespace's own lo, and a relay process
            (this script, --janus-relay) listening on the real 127.0.0.56:8088 copies bytes to it
-           unchanged. Needs root (CAP_SYS_ADMIN) and iproute2.
+           unchanged. Needs root (CAP_SYS_ADMIN) and iproute2. Inside, Janus uses 127.0.0.56 as
+           its local IP and ICE address (no interface detection), mDNS resolution is off, no STUN
+           server, no admin API, no event handlers.
 
 Usage
     /usr/bin/python3 tests/servers/media_lab.py [--only rtmp,hls,mjpeg,turn,web,janus]
@@ -126,10 +135,10 @@ class Stop(Exception):
 
 
 class Unit:
-    """One or more processes that live and die together (each in its own process group)."""
+    """One or more processes that live and die together (each leads its own process group)."""
 
-    def __init__(self, lab, name, server, start):
-        self.lab, self.name, self.server, self._start = lab, name, server, start
+    def __init__(self, name, start):
+        self.name, self._start = name, start
         self.procs = []
         self.restarts = 0
 
@@ -137,27 +146,39 @@ class Unit:
         self.procs = self._start()
 
     def dead(self):
-        return [p for p in self.procs if p.poll() is not None]
+        return [p for p in self.procs if exit_status(p) is not None]
 
-    def stop(self, grace=3.0):
-        stop_all([self], grace)
+
+def exit_status(p):
+    """The exit status of child `p` (negative: killed by that signal), or None while it runs.
+    Does not reap it: while `p` is an unreaped zombie its pid, hence its process group id, cannot
+    be reused, so signalling the group can only reach processes this launcher started."""
+    if p.returncode is not None:
+        return p.returncode
+    try:
+        info = os.waitid(os.P_PID, p.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return p.poll()
+    if info is None:
+        return None
+    return info.si_status if info.si_code == os.CLD_EXITED else -info.si_status
 
 
 def stop_all(units, grace=3.0):
+    """SIGTERM every group, SIGKILL what is left after `grace` seconds, then reap."""
     procs = [p for u in units for p in u.procs]
     for p in procs:
         _signal_group(p, signal.SIGTERM)
     deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and any(exit_status(p) is None for p in procs):
+        time.sleep(0.02)
     for p in procs:
-        try:
-            p.wait(max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
+        if exit_status(p) is None:
             log("%s (pid %d) ignored SIGTERM for %.0f s, killing it" % (
                 os.path.basename(p.args[0]), p.pid, grace))
-    for p in procs:
-        # Also when the leader is gone: its group may still have members (never a reused id: a
-        # process group id stays allocated while any member lives).
+        # Also when the leader has exited: its group may still have members (Janus under the relay).
         _signal_group(p, signal.SIGKILL)
+    for p in procs:
         try:
             p.wait(2)
         except subprocess.TimeoutExpired:
@@ -165,6 +186,8 @@ def stop_all(units, grace=3.0):
 
 
 def _signal_group(p, sig):
+    if p.returncode is not None:
+        return  # reaped: its id may belong to someone else by now
     try:
         os.killpg(p.pid, sig)
     except (ProcessLookupError, PermissionError):
@@ -420,7 +443,7 @@ cors: {
 # ---------------------------------------------------------------------------------------------
 # ffmpeg command lines
 
-X264 = ["-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-profile:v", "main",
+X264 = ["-c:v", "libx264", "-preset", "superfast", "-tune", "zerolatency", "-profile:v", "main",
         "-pix_fmt", "yuv420p", "-g", "15", "-keyint_min", "15", "-sc_threshold", "0"]
 AAC = ["-c:a", "aac", "-b:a", "64k", "-ar", "44100", "-ac", "1"]
 
@@ -432,8 +455,8 @@ def lavfi(size, fps, audio=True, freq=440):
     return ["-re", "-f", "lavfi", "-i", graph]
 
 
-def ffmpeg(*args):
-    return [FFMPEG, "-nostdin", "-hide_banner", "-loglevel", "warning"] + [a for x in args for a in x]
+def ffmpeg(*args, loglevel="warning"):
+    return [FFMPEG, "-nostdin", "-hide_banner", "-loglevel", loglevel] + [a for x in args for a in x]
 
 
 def rtmp_publisher_cmd():
@@ -469,15 +492,18 @@ def dash_cmd(tmp):
 
 
 def mjpeg_source_cmd():
+    # (loglevel error: swscale warns about the "deprecated" yuvj420p that MJPEG needs.)
     return ffmpeg(lavfi("320x240", 5, audio=False),
-                  ["-c:v", "mjpeg", "-q:v", "5", "-pix_fmt", "yuvj420p", "-f", "mjpeg", "pipe:1"])
+                  ["-c:v", "mjpeg", "-q:v", "5", "-pix_fmt", "yuvj420p", "-f", "mjpeg", "pipe:1"],
+                  loglevel="error")
 
 
 def vlc_cmd():
     sout = ("#standard{access=http{mime=\"multipart/x-mixed-replace; boundary=%s\"},"
             "mux=mpjpeg,dst=%s:%d/cam.mjpg}" % (MJPEG_BOUNDARY, MJPEG_IP, MJPEG_PORT))
     return [VLC, "-I", "dummy", "--no-dbus", "--ignore-config", "--no-metadata-network-access",
-            "--no-stats", "--aout=adummy", "--vout=vdummy", "--play-and-exit", "--demux=mjpeg", "--mjpeg-fps=5", "--sout", sout, "fd://0"]
+            "--no-stats", "--aout=adummy", "--vout=vdummy", "--play-and-exit",
+            "--demux=mjpeg", "--mjpeg-fps=5", "--sout", sout, "fd://0"]
 
 
 def turn_cmd(tmp):
@@ -504,6 +530,7 @@ class Lab:
         self.root = os.geteuid() == 0
         self.tmp = tempfile.mkdtemp(prefix="camscan-media-lab-")
         self.units = []
+        self.publisher = None
 
     def path(self, *p):
         return os.path.join(self.tmp, *p)
@@ -523,8 +550,8 @@ class Lab:
         finally:
             logf.close()
 
-    def add(self, name, server, start):
-        u = Unit(self, name, server, start)
+    def add(self, name, start):
+        u = Unit(name, start)
         u.start()
         self.units.append(u)
         return u
@@ -563,22 +590,21 @@ class Lab:
             snapshot = self.spawn("snapshot", ffmpeg(
                 ["-f", "lavfi", "-i", "testsrc=size=320x240:rate=5"],
                 ["-frames:v", "1", "-q:v", "3", "-pix_fmt", "yuvj420p", "-update", "1",
-                 self.path("www-media", "snapshot.jpg")]))
+                 self.path("www-media", "snapshot.jpg")], loglevel="error"))
         if self.uses_nginx():
-            self.add("nginx", True, lambda: [self.spawn("nginx", [
+            self.add("nginx", lambda: [self.spawn("nginx", [
                 NGINX, "-p", self.tmp + "/", "-c", self.path("nginx.conf"),
                 "-e", self.path("logs", "nginx-error.log")])])
         if "turn" in self.sel:
-            self.add("turnserver", True, lambda: [self.spawn("turnserver", turn_cmd(self.tmp))])
+            self.add("turnserver", lambda: [self.spawn("turnserver", turn_cmd(self.tmp))])
         if "mjpeg" in self.sel:
-            self.add("mjpeg", True, self._start_mjpeg)
+            self.add("mjpeg", self._start_mjpeg)
         if "hls" in self.sel:
-            self.add("ffmpeg-hls", False, lambda: [self.spawn("ffmpeg-hls", hls_cmd(self.tmp))])
-            self.add("ffmpeg-dash", False,
-                     lambda: [self.spawn("ffmpeg-dash", dash_cmd(self.tmp))])
+            self.add("ffmpeg-hls", lambda: [self.spawn("ffmpeg-hls", hls_cmd(self.tmp))])
+            self.add("ffmpeg-dash", lambda: [self.spawn("ffmpeg-dash", dash_cmd(self.tmp))])
         if "janus" in self.sel:
             self._prepare_janus()
-            self.add("janus", True, lambda: [self.spawn("janus-relay", [
+            self.add("janus", lambda: [self.spawn("janus-relay", [
                 sys.executable, os.path.abspath(__file__), "--janus-relay", self.tmp])])
         if snapshot is not None and snapshot.wait(10) != 0:
             raise StartError("ffmpeg could not make the snapshot\n" + self.log_tail("snapshot"))
@@ -593,8 +619,6 @@ class Lab:
         return [src, vlc]
 
     def _prepare_janus(self):
-        if not self.root:
-            raise StartError("janus needs root (private network namespace); use --only")
         for d in ("conf", "plugins", "transports", "events", "loggers"):
             os.makedirs(self.path("janus", d), exist_ok=True)
         for name, text in janus_conf(self.tmp).items():
@@ -623,15 +647,16 @@ class Lab:
         if "web" in self.sel:
             c["web"] = ("nginx", self.check_web)
         if "janus" in self.sel:
-            c["janus"] = ("janus", self.check_janus)
+            c["janus"] = ("janus-relay", self.check_janus)
         return c
 
     def check_rtmp(self):
-        if not hasattr(self, "_publisher"):
+        if self.publisher is None:
+            # Publish once nginx accepts RTMP connections.
             with socket.create_connection((RTMP_IP, RTMP_PORT), 1.0, (RTMP_IP, 0)):
                 pass
-            self._publisher = self.add("ffmpeg-rtmp", False,
-                                       lambda: [self.spawn("ffmpeg-rtmp", rtmp_publisher_cmd())])
+            self.publisher = self.add(
+                "ffmpeg-rtmp", lambda: [self.spawn("ffmpeg-rtmp", rtmp_publisher_cmd())])
         status, _, body = http_get(CONTROL_IP, CONTROL_PORT, "/stat")
         text = body.decode("utf-8", "replace")
         if status != 200 or "<name>cam</name>" not in text or "<publishing/>" not in text:
@@ -691,7 +716,7 @@ class Lab:
             for u in self.units:
                 if u.dead():
                     raise StartError("%s exited during start-up (status %s)\n%s" % (
-                        u.name, [p.returncode for p in u.procs],
+                        u.name, [exit_status(p) for p in u.procs],
                         "\n".join(self.log_tail(self._logname(u, p)) for p in u.procs)))
             for name, (unit, fn) in list(pending.items()):
                 try:
@@ -725,9 +750,9 @@ class Lab:
                 continue
             u.restarts += 1
             log("%s died (status %s), restart %d/%d; log:\n%s" % (
-                u.name, [p.returncode for p in dead], u.restarts, MAX_RESTARTS,
+                u.name, [exit_status(p) for p in dead], u.restarts, MAX_RESTARTS,
                 "\n".join(self.log_tail(self._logname(u, p), 8) for p in dead)))
-            u.stop(grace=1.0)
+            stop_all([u], grace=1.0)
             if u.restarts > MAX_RESTARTS:
                 raise StartError("%s keeps dying" % u.name)
             u.start()
@@ -848,6 +873,9 @@ def main(argv):
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(sig, on_signal)
 
+    if "janus" in sel and os.geteuid() != 0:
+        log("error: janus needs root (a private network namespace); leave it out with --only")
+        return 1
     lab = Lab(sel, args.keep_tmp)
     t0 = time.monotonic()
     try:

@@ -2,12 +2,14 @@
 """OUR FAKE: a small ONVIF Profile S *test double* for camscan's tests, written for this project on Python's
 http.server. It is not a real camera firmware and not a third-party package (no usable ONVIF device
 simulator exists on PyPI or npm; see README.md). Its replies follow the ONVIF ver10 device and media WSDLs
-and SOAP 1.2, with identity values of a Hikvision DS-2CD2043G2-I.
+and SOAP 1.2, with identity values of a Hikvision DS-2CD2043G2-I. With --media2 it also serves the ONVIF
+ver20 media service (tr2: GetProfiles, GetStreamUri, GetSnapshotUri) at /onvif/media2_service, listing a
+third profile in H.265 that Media1 does not list.
 
     python3 onvif_device.py ADDRESS [--port 8000] [--user admin --password secret] [--stream-host HOST]
                             [--rtsp-port 554] [--fault-status 401|400] [--tz-hours 8] [--clock-offset SECONDS]
                             [--uri-query] [--manufacturer ..] [--model ..] [--firmware ..] [--serial ..]
-                            [--hardware-id ..]
+                            [--hardware-id ..] [--media2]
 
 Serves POST /onvif/device_service (tds: GetSystemDateAndTime, GetDeviceInformation, GetCapabilities,
 GetServices) and POST /onvif/media_service (trt: GetProfiles, GetProfile, GetStreamUri, GetSnapshotUri) on
@@ -40,6 +42,7 @@ NS_ENV = "http://www.w3.org/2003/05/soap-envelope"
 NS_SOAP11 = "http://schemas.xmlsoap.org/soap/envelope/"
 NS_TDS = "http://www.onvif.org/ver10/device/wsdl"
 NS_TRT = "http://www.onvif.org/ver10/media/wsdl"
+NS_TR2 = "http://www.onvif.org/ver20/media/wsdl"
 PASSWORD_DIGEST = ("http://docs.oasis-open.org/wss/2004/01/"
                    "oasis-200401-wss-username-token-profile-1.0#PasswordDigest")
 
@@ -57,6 +60,7 @@ ENVELOPE_OPEN = (
 
 DEVICE_OPS = {"GetSystemDateAndTime", "GetDeviceInformation", "GetCapabilities", "GetServices"}
 MEDIA_OPS = {"GetProfiles", "GetProfile", "GetStreamUri", "GetSnapshotUri"}
+MEDIA2_OPS = {"GetProfiles", "GetStreamUri", "GetSnapshotUri"}
 UNAUTHENTICATED_OPS = {"GetSystemDateAndTime"}
 MAX_BODY = 1 << 20
 
@@ -105,16 +109,19 @@ def text_of(root, name):
 
 
 class Profile:
-    def __init__(self, token, name, enc_token, width, height, fps, bitrate, quality, channel):
+    def __init__(self, token, name, enc_token, width, height, fps, bitrate, quality, channel, encoding="H264"):
         self.token, self.name, self.enc_token = token, name, enc_token
         self.width, self.height, self.fps, self.bitrate = width, height, fps, bitrate
-        self.quality, self.channel = quality, channel
+        self.quality, self.channel, self.encoding = quality, channel, encoding
 
 
 PROFILES = [
     Profile("Profile_1", "mainStream", "VideoEncoderToken_1", 1280, 720, 25, 2048, 3, 101),
     Profile("Profile_2", "subStream", "VideoEncoderToken_2", 640, 360, 15, 512, 3, 102),
 ]
+# With --media2: a third stream in H.265, which Media1 cannot describe (its VideoEncoding enum has no
+# H265), so it is listed only by the Media2 service, as on real cameras.
+H265_PROFILE = Profile("Profile_3", "thirdStream", "VideoEncoderToken_3", 1280, 720, 15, 1024, 3, 103, "H265")
 
 
 class Device:
@@ -168,9 +175,12 @@ class Device:
         return Fault(self.a.fault_status, "Sender", ["ter:NotAuthorized"],
                      "The action requested requires authorization and the sender is not authorized")
 
-    def profile(self, req):
+    def media2_profiles(self):
+        return PROFILES + [H265_PROFILE] if self.a.media2 else []
+
+    def profile(self, req, media2=False):
         token = text_of(req, "ProfileToken")
-        for p in PROFILES:
+        for p in self.media2_profiles() if media2 else PROFILES:
             if p.token == token:
                 return p
         raise Fault(400, "Sender", ["ter:InvalidArgVal", "ter:NoProfile"], f"no profile with token {token!r}")
@@ -192,8 +202,11 @@ class Device:
             raise Fault(400, "Sender", ["ter:InvalidArgs"], "empty SOAP Body")
         req = bodyel[0]
         op, ns = local(req.tag), ns_of(req.tag)
+        prefix = "op_"
         if path == "/onvif/device_service":
             known, want_ns = DEVICE_OPS, NS_TDS
+        elif path == "/onvif/media2_service" and self.a.media2:
+            known, want_ns, prefix = MEDIA2_OPS, NS_TR2, "op2_"
         else:
             known, want_ns = MEDIA_OPS, NS_TRT
         if op not in known or ns != want_ns:
@@ -203,7 +216,7 @@ class Device:
         try:
             if op not in UNAUTHENTICATED_OPS:
                 self.check_auth(header, client)
-            return 200, envelope(getattr(self, "op_" + op)(req)), op
+            return 200, envelope(getattr(self, prefix + op)(req)), op
         except Fault as f:
             f.op = op
             raise
@@ -278,8 +291,9 @@ class Device:
             return (f"<tds:Service><tds:Namespace>{ns}</tds:Namespace><tds:XAddr>{self.base}{path}</tds:XAddr>"
                     + (caps if incl else "") +
                     f"<tds:Version><tt:Major>2</tt:Major><tt:Minor>{minor}</tt:Minor></tds:Version></tds:Service>")
+        media2 = svc(NS_TR2, "/onvif/media2_service", "", 0) if self.a.media2 else ""
         return ("<tds:GetServicesResponse>" + svc(NS_TDS, "/onvif/device_service", dev_caps, 60)
-                + svc(NS_TRT, "/onvif/media_service", med_caps, 60) + "</tds:GetServicesResponse>")
+                + svc(NS_TRT, "/onvif/media_service", med_caps, 60) + media2 + "</tds:GetServicesResponse>")
 
     # ---- media service -------------------------------------------------------------------------------
     def profile_xml(self, p, tag):
@@ -325,6 +339,35 @@ class Device:
         uri = f"http://{self.a.stream_host}/onvif-http/snapshot?{p.token}"
         return "<trt:GetSnapshotUriResponse>" + self.media_uri(uri, "PT0S") + "</trt:GetSnapshotUriResponse>"
 
+    # ---- media2 service (ver20) ----------------------------------------------------------------------
+    def profile2_xml(self, p):
+        return (f"<tr2:Profiles token=\"{p.token}\" fixed=\"true\"><tr2:Name>{p.name}</tr2:Name>"
+                "<tr2:Configurations><tr2:VideoSource token=\"VideoSourceToken\"><tt:Name>VideoSourceConfig"
+                "</tt:Name><tt:UseCount>3</tt:UseCount><tt:SourceToken>VideoSource_1</tt:SourceToken>"
+                "<tt:Bounds x=\"0\" y=\"0\" width=\"1280\" height=\"720\"/></tr2:VideoSource>"
+                f"<tr2:VideoEncoder token=\"{p.enc_token}\" GovLength=\"{p.fps * 2}\" Profile=\"Main\">"
+                f"<tt:Name>VideoEncoder_{p.channel % 100}</tt:Name><tt:UseCount>1</tt:UseCount>"
+                f"<tt:Encoding>{p.encoding}</tt:Encoding><tt:Resolution><tt:Width>{p.width}</tt:Width>"
+                f"<tt:Height>{p.height}</tt:Height></tt:Resolution><tt:RateControl ConstantBitRate=\"false\">"
+                f"<tt:FrameRateLimit>{p.fps}.000000</tt:FrameRateLimit><tt:BitrateLimit>{p.bitrate}</tt:BitrateLimit>"
+                f"</tt:RateControl><tt:Quality>{p.quality}</tt:Quality></tr2:VideoEncoder></tr2:Configurations>"
+                "</tr2:Profiles>")
+
+    def op2_GetProfiles(self, req):
+        return ("<tr2:GetProfilesResponse>" + "".join(self.profile2_xml(p) for p in self.media2_profiles())
+                + "</tr2:GetProfilesResponse>")
+
+    def op2_GetStreamUri(self, req):
+        p = self.profile(req, media2=True)
+        port = "" if self.a.rtsp_port is None else f":{self.a.rtsp_port}"
+        uri = f"rtsp://{self.a.stream_host}{port}/Streaming/Channels/{p.channel}"
+        return f"<tr2:GetStreamUriResponse><tr2:Uri>{xml_escape(uri)}</tr2:Uri></tr2:GetStreamUriResponse>"
+
+    def op2_GetSnapshotUri(self, req):
+        p = self.profile(req, media2=True)
+        uri = f"http://{self.a.stream_host}/onvif-http/snapshot?{p.token}"
+        return f"<tr2:GetSnapshotUriResponse><tr2:Uri>{xml_escape(uri)}</tr2:Uri></tr2:GetSnapshotUriResponse>"
+
 
 def log(msg):
     sys.stderr.write("onvif_device: " + msg + "\n")
@@ -356,7 +399,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         client = self.client_address[0]
         path = self.path.split("?", 1)[0]
-        if path not in ("/onvif/device_service", "/onvif/media_service"):
+        if path not in ("/onvif/device_service", "/onvif/media_service", "/onvif/media2_service"):
             self.send(404, b"not found\n", "text/plain")
             log(f"{client} POST {self.path} -> 404")
             return
@@ -409,6 +452,8 @@ def main():
     p.add_argument("--rtsp-port", type=int, default=554, help="port in the stream URI (0: leave it out)")
     p.add_argument("--uri-query", action="store_true",
                    help="append ?transportmode=unicast&profile=TOKEN to stream URIs, as Hikvision firmware does")
+    p.add_argument("--media2", action="store_true",
+                   help="also serve Media2 (ver20) at /onvif/media2_service, with a third, H.265 profile")
     p.add_argument("--fault-status", type=int, choices=[400, 401], default=401)
     p.add_argument("--tz-hours", type=int, default=8, help="LocalDateTime = UTC + this (TZ CST-8:00:00)")
     p.add_argument("--clock-offset", type=float, default=0.0, help="device clock minus true UTC, seconds")
