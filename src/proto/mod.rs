@@ -4,11 +4,16 @@
 pub mod auth;
 pub mod ffprobe;
 pub mod h26x;
+pub mod hls;
 pub mod http;
+pub mod mjpeg;
+pub mod mpd;
 pub mod neigh;
 pub mod response;
+pub mod rtmp;
 pub mod sdp;
 pub mod soap;
 pub mod ssdp;
+pub mod stun;
 pub mod wsd;
 pub mod xml;
