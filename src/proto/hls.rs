@@ -500,4 +500,46 @@ mod tests {
         assert_eq!(resolve("index.m3u8", "x.ts"), None);
         assert_eq!(resolve("mailto:a@b", "x.ts"), None);
     }
+
+    #[test]
+    fn token_soup_never_panics() {
+        const TOKENS: &[&str] = &[
+            "#EXTM3U\n",
+            "#EXT-X-STREAM-INF:",
+            "BANDWIDTH=",
+            "RESOLUTION=",
+            "CODECS=",
+            "\"",
+            ",",
+            "=",
+            "\n",
+            "\r",
+            "#EXTINF:",
+            "x",
+            "1.5",
+            "-1",
+            "NaN",
+            "#EXT-X-ENDLIST",
+            "é",
+            "#EXT-X-TARGETDURATION:",
+            "#EXT-X-MEDIA-SEQUENCE:",
+            "99999999999999999999999",
+            "/a.ts",
+        ];
+        let mut seed = 0x9E37_79B9u32;
+        for _ in 0..3000 {
+            let mut text = String::from("#EXTM3U\n");
+            for _ in 0..40 {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                text.push_str(TOKENS[seed as usize % TOKENS.len()]);
+            }
+            let _ = parse(&text);
+        }
+        let master = fixture("master.m3u8");
+        for (i, _) in master.char_indices() {
+            let _ = parse(&master[..i]);
+        }
+    }
 }

@@ -135,7 +135,9 @@ pub struct PartSplitter {
     boundary: Vec<u8>,
     max_part: usize,
     buf: Vec<u8>,
-    /// Where the next delimiter search starts in `buf` (earlier bytes were searched already).
+    /// Bytes of `buf` already consumed.
+    start: usize,
+    /// Where the next delimiter search starts in the unconsumed data (earlier bytes were searched).
     scan: usize,
     state: State,
 }
@@ -153,6 +155,7 @@ impl PartSplitter {
             boundary: b.as_bytes()[..b.len().min(MAX_BOUNDARY)].to_vec(),
             max_part,
             buf: Vec::new(),
+            start: 0,
             scan: 0,
             state: State::Seek { skipped: 0 },
         }
@@ -161,6 +164,9 @@ impl PartSplitter {
     /// Append bytes from the stream.
     pub fn feed(&mut self, bytes: &[u8]) {
         if !matches!(self.state, State::Done) {
+            // Drop what was consumed before growing, so the buffer holds at most one partial part.
+            self.buf.drain(..self.start);
+            self.start = 0;
             self.buf.extend_from_slice(bytes);
         }
     }
@@ -185,7 +191,7 @@ impl PartSplitter {
                         // Keep only a tail that may hold the start of a delimiter.
                         let keep_from = match found {
                             Some(Found::Partial { at }) => at,
-                            _ => self.buf.len().saturating_sub(self.tail_len()),
+                            _ => self.data().len().saturating_sub(self.tail_len()),
                         };
                         let skipped = skipped + keep_from;
                         self.consume(keep_from);
@@ -237,21 +243,28 @@ impl PartSplitter {
                     }) = found
                         && content_length.is_none_or(|n| body_end < n)
                     {
-                        let body = self.buf[..body_end].to_vec();
+                        let body =
+                            (body_end <= self.max_part).then(|| self.data()[..body_end].to_vec());
                         self.consume(line.end);
                         self.state = if closing { State::Done } else { State::Headers };
-                        return Ok(Some(Part { headers, body }));
+                        return match body {
+                            Some(body) => Ok(Some(Part { headers, body })),
+                            // The whole oversized part arrived at once: drop it, keep the next one.
+                            None => Err(MjpegError::PartTooLarge {
+                                limit: self.max_part,
+                            }),
+                        };
                     }
                     if let Some(n) = content_length
-                        && self.buf.len() >= n
+                        && self.data().len() >= n
                     {
-                        let body = self.buf[..n].to_vec();
+                        let body = self.data()[..n].to_vec();
                         self.consume(n);
                         self.state = State::Seek { skipped: 0 };
                         return Ok(Some(Part { headers, body }));
                     }
-                    if self.buf.len() > self.max_part {
-                        let keep_from = self.buf.len().saturating_sub(self.tail_len());
+                    if self.data().len() > self.max_part {
+                        let keep_from = self.data().len().saturating_sub(self.tail_len());
                         self.consume(keep_from);
                         self.state = State::Seek { skipped: 0 };
                         return Err(MjpegError::PartTooLarge {
@@ -268,10 +281,15 @@ impl PartSplitter {
         }
     }
 
-    /// Drop `n` bytes from the front of the buffer.
+    /// The bytes not consumed yet.
+    fn data(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+
+    /// Mark `n` bytes at the front of the data consumed (they are dropped at the next feed).
     fn consume(&mut self, n: usize) {
-        let n = n.min(self.buf.len());
-        self.buf.drain(..n);
+        let n = n.min(self.data().len());
+        self.start += n;
         self.scan = self.scan.saturating_sub(n);
     }
 
@@ -282,7 +300,7 @@ impl PartSplitter {
 
     /// Parse the header block at the start of the buffer. `Ok(None)` until it is complete.
     fn read_headers(&self) -> Result<Option<(Headers, usize)>, MjpegError> {
-        let buf = &self.buf;
+        let buf = self.data();
         // No headers: straight into the JPEG, or a blank line right away.
         if buf.starts_with(&[0xFF, 0xD8]) {
             return Ok(Some((Vec::new(), 0)));
@@ -311,7 +329,7 @@ impl PartSplitter {
     /// Look for a delimiter at or after `self.scan`. Updates `scan` so bytes are not searched twice.
     fn find_delimiter(&mut self) -> Option<Found> {
         let b = &self.boundary;
-        let buf = &self.buf;
+        let buf = &self.buf[self.start..];
         let mut from = self.scan;
         while let Some(rel) = find(&buf[from.min(buf.len())..], b) {
             let i = from + rel;
@@ -641,6 +659,14 @@ mod tests {
         s.feed(b"\r\n--b\r\n\r\nsmall\r\n--b\r\n");
         let p = s.next_part().unwrap().unwrap();
         assert_eq!(p.body, b"small");
+        // An oversized part that arrives whole, in one feed.
+        let mut s = PartSplitter::with_max_part("b", 1000);
+        s.feed(b"--b\r\n\r\n");
+        s.feed(&[0x55; 3000]);
+        s.feed(b"\r\n--b\r\n\r\nnext\r\n--b--\r\n");
+        assert_eq!(s.next_part(), Err(MjpegError::PartTooLarge { limit: 1000 }));
+        assert_eq!(s.next_part().unwrap().unwrap().body, b"next");
+        assert!(s.is_done());
         // A Content-Length over the cap is refused at once.
         let mut s = PartSplitter::with_max_part("b", 1000);
         s.feed(b"--b\r\nContent-Length: 999999999999\r\n\r\n");
@@ -662,7 +688,7 @@ mod tests {
             }
         }
         assert!(errors >= 10);
-        assert!(s.buf.len() < 1000);
+        assert!(s.data().len() < 1000);
         // A boundary inside a word is not a delimiter.
         let mut s = PartSplitter::new("frame");
         let parts = split_all(
@@ -672,5 +698,30 @@ mod tests {
         );
         assert_eq!(parts.len(), 1);
         assert_eq!(parts[0].body, b"keyframes--frameX");
+    }
+
+    #[test]
+    fn corrupted_streams_never_panic() {
+        let stream = fixture("stream.mjpeg");
+        let mut seed = 0x2545_F491u32;
+        for round in 0..300 {
+            let mut bytes = stream.clone();
+            for _ in 0..20 {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                let at = seed as usize % bytes.len();
+                bytes[at] =
+                    [b'-', b'\r', b'\n', b'f', 0xFF, 0xD8, b':', b'9'][(seed >> 24) as usize % 8];
+            }
+            let mut s = PartSplitter::with_max_part("ffmpeg", 2000);
+            for chunk in bytes.chunks(1 + round % 97) {
+                s.feed(chunk);
+                while let Ok(Some(p)) = s.next_part() {
+                    assert!(p.body.len() <= 2000);
+                    let _ = jpeg_dimensions(&p.body);
+                }
+            }
+        }
     }
 }

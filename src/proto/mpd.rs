@@ -352,4 +352,17 @@ mod tests {
             MAX_VALUE
         );
     }
+
+    #[test]
+    fn every_prefix_of_the_fixture() {
+        let xml = include_str!("../../tests/fixtures/dash/manifest.mpd");
+        let mut seen = 0;
+        for (i, _) in xml.char_indices() {
+            if let Some(m) = parse(&xml[..i]) {
+                assert!(m.representations.len() <= 3);
+                seen = seen.max(m.representations.len());
+            }
+        }
+        assert_eq!(seen, 3);
+    }
 }

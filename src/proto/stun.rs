@@ -404,4 +404,20 @@ mod tests {
         assert_eq!(r.xor_mapped, Some("10.0.1.2:0".parse().unwrap()));
         assert_eq!(r.software, None);
     }
+
+    #[test]
+    fn mutations_never_panic() {
+        for v in [RFC5769_IPV4_RESPONSE, RFC5769_IPV6_RESPONSE] {
+            for n in 0..=v.len() {
+                let _ = parse_response(&v[..n], &RFC5769_TID);
+            }
+            for i in HEADER_LEN..v.len() {
+                for x in [0x00, 0x01, 0x7f, 0x80, 0xff] {
+                    let mut m = v.to_vec();
+                    m[i] = x;
+                    let _ = parse_response(&m, &RFC5769_TID);
+                }
+            }
+        }
+    }
 }
