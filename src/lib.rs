@@ -21,7 +21,9 @@
 //!   sockets, the ARP packet socket (the crate's only `unsafe`), and the small hand-written RTSP and HTTP clients the detectors and analysers share.
 //! * [`proto`]: pure, never-panicking parsers of device bytes (RTSP/HTTP heads and bodies, auth
 //!   challenges, SDP, H.264/H.265 profile strings, a bounded XML walk, WS-Discovery, SOAP, SSDP and
-//!   UPnP descriptions, SADP, DHIP, ARP, the neighbour table, ffprobe JSON), each fuzzable.
+//!   UPnP descriptions, SADP, DHIP, ARP, the neighbour table, ffprobe JSON, and for the stream
+//!   detectors HLS playlists, DASH manifests, STUN, RTMP handshake/AMF0/chunks, MJPEG multipart and
+//!   JPEG headers), each fuzzable.
 //! * [`model`]: plain serde data, the JSON contract.
 //! * [`registry`]: merges evidence into devices (one per box: by MAC, endpoint or serial), keeping
 //!   each identity field from its most trustworthy source, in deterministic order.

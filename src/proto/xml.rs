@@ -6,7 +6,8 @@
 //! element count and text size, so a hostile document costs bounded time and memory. Malformed input
 //! ends the walk; what was read before stays useful.
 
-use quick_xml::events::Event;
+use quick_xml::XmlVersion;
+use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
 
 /// Deepest nesting followed; deeper elements are skipped.
@@ -25,12 +26,44 @@ pub enum Node<'a> {
     End(&'a [String], &'a str),
 }
 
+/// Most attributes kept per element (MPD `Representation`s carry about 10).
+pub const MAX_ATTRS: usize = 32;
+/// Most characters kept per attribute value.
+pub const MAX_ATTR_VALUE: usize = 2048;
+
+/// One attribute of an element start: local name (prefix dropped) and unescaped value, both clipped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attr {
+    pub name: String,
+    pub value: String,
+}
+
+/// The value of the attribute whose local name is `name` (exact, as XML names are case-sensitive).
+pub fn attr<'a>(attrs: &'a [Attr], name: &str) -> Option<&'a str> {
+    attrs
+        .iter()
+        .find(|a| a.name == name)
+        .map(|a| a.value.as_str())
+}
+
 /// Walk `xml`, calling `on` for every element start and end. Stops quietly at the first error or limit.
 pub fn walk(xml: &str, mut on: impl FnMut(Node<'_>)) {
+    walk_inner(xml, false, |n, _| on(n));
+}
+
+/// Like [`walk`], and also hands over the attributes of each element start (at most [`MAX_ATTRS`],
+/// values clipped to [`MAX_ATTR_VALUE`]); ends get an empty slice. A malformed attribute ends that
+/// element's attribute list, not the walk.
+pub fn walk_with_attrs(xml: &str, on: impl FnMut(Node<'_>, &[Attr])) {
+    walk_inner(xml, true, on);
+}
+
+fn walk_inner(xml: &str, want_attrs: bool, mut on: impl FnMut(Node<'_>, &[Attr])) {
     let mut reader = Reader::from_str(xml);
     reader.config_mut().trim_text(true);
     let mut path: Vec<String> = Vec::new();
     let mut texts: Vec<String> = Vec::new();
+    let mut attrs: Vec<Attr> = Vec::new();
     let mut elements = 0usize;
     loop {
         let ev = match reader.read_event() {
@@ -47,19 +80,21 @@ pub fn walk(xml: &str, mut on: impl FnMut(Node<'_>)) {
                 elements += 1;
                 path.push(local(e.local_name().as_ref()));
                 texts.push(String::new());
-                on(Node::Start(&path));
+                read_attrs(want_attrs, &e, &mut attrs);
+                on(Node::Start(&path), &attrs);
             }
             Event::Empty(e) => {
                 elements += 1;
                 path.push(local(e.local_name().as_ref()));
-                on(Node::Start(&path));
-                on(Node::End(&path, ""));
+                read_attrs(want_attrs, &e, &mut attrs);
+                on(Node::Start(&path), &attrs);
+                on(Node::End(&path, ""), &[]);
                 path.pop();
             }
             Event::End(_) => {
                 let text = texts.pop().unwrap_or_default();
                 if !path.is_empty() {
-                    on(Node::End(&path, text.trim()));
+                    on(Node::End(&path, text.trim()), &[]);
                     path.pop();
                 }
             }
@@ -74,6 +109,24 @@ pub fn walk(xml: &str, mut on: impl FnMut(Node<'_>)) {
             Event::Eof => return,
             _ => {}
         }
+    }
+}
+
+/// Fill `out` with the element's attributes (cleared first; left empty unless wanted).
+fn read_attrs(want: bool, e: &BytesStart<'_>, out: &mut Vec<Attr>) {
+    out.clear();
+    if !want {
+        return;
+    }
+    for a in e.attributes().with_checks(false).take(MAX_ATTRS) {
+        let Ok(a) = a else { break };
+        let Ok(value) = a.normalized_value(XmlVersion::Implicit1_0) else {
+            continue;
+        };
+        out.push(Attr {
+            name: local(a.key.local_name().as_ref()),
+            value: value.chars().take(MAX_ATTR_VALUE).collect(),
+        });
     }
 }
 
@@ -144,6 +197,51 @@ mod tests {
             first_text(xml, "uri").as_deref(),
             Some("rtsp://h/a?b=1&c=2!")
         );
+    }
+
+    #[test]
+    fn attributes_by_local_name() {
+        let xml = r#"<m:MPD xmlns:m="urn:x" m:type='dynamic' profiles="a,b"><Set w="1&amp;2&#x21;" bad="&nope;"/><R
+  id="7"
+  x:id="8"/></m:MPD>"#;
+        let mut seen = Vec::new();
+        walk_with_attrs(xml, |n, attrs| {
+            if let Node::Start(p) = n {
+                seen.push((p.join("/"), attrs.to_vec()));
+            } else {
+                assert!(attrs.is_empty());
+            }
+        });
+        assert_eq!(seen[0].0, "MPD");
+        assert_eq!(attr(&seen[0].1, "type"), Some("dynamic"));
+        assert_eq!(attr(&seen[0].1, "profiles"), Some("a,b"));
+        assert_eq!(attr(&seen[1].1, "w"), Some("1&2!"));
+        assert_eq!(
+            attr(&seen[1].1, "bad"),
+            None,
+            "unknown entity: attribute dropped"
+        );
+        // Duplicate local names after prefix stripping: the first wins.
+        assert_eq!(attr(&seen[2].1, "id"), Some("7"));
+        // The plain walk sees the same elements.
+        let mut n = 0;
+        walk(xml, |_| n += 1);
+        assert_eq!(n, 6);
+    }
+
+    #[test]
+    fn attributes_are_bounded() {
+        let many: String = (0..1000).map(|i| format!(" a{i}=\"v\"")).collect();
+        let big = "x".repeat(1 << 20);
+        let xml = format!("<r{many}><e v=\"{big}\"/><f a='1' a='2' =broken/></r>");
+        let mut counts = Vec::new();
+        walk_with_attrs(&xml, |n, attrs| {
+            if let Node::Start(_) = n {
+                counts.push((attrs.len(), attrs.iter().map(|a| a.value.len()).max()));
+            }
+        });
+        assert_eq!(counts[0].0, MAX_ATTRS);
+        assert_eq!(counts[1].1, Some(MAX_ATTR_VALUE));
     }
 
     #[test]

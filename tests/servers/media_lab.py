@@ -455,8 +455,9 @@ def lavfi(size, fps, audio=True, freq=440):
     return ["-re", "-f", "lavfi", "-i", graph]
 
 
-def ffmpeg(*args, loglevel="warning"):
-    return [FFMPEG, "-nostdin", "-hide_banner", "-loglevel", loglevel] + [a for x in args for a in x]
+def ffmpeg(*arg_lists, loglevel="warning"):
+    cmd = [FFMPEG, "-nostdin", "-hide_banner", "-loglevel", loglevel]
+    return cmd + [a for args in arg_lists for a in args]
 
 
 def rtmp_publisher_cmd():
