@@ -106,7 +106,7 @@ pub struct ScanArgs {
     /// Probes in flight at once [default: derived from the open-file limit, at most 1024].
     #[arg(long, value_name = "N", env = "CAMSCAN_CONCURRENCY")]
     pub concurrency: Option<usize>,
-    /// Probes in flight to one host at once [default: 8].
+    /// Probes in flight to one host at once [default: 32].
     #[arg(long, value_name = "N", env = "CAMSCAN_PER_HOST")]
     pub per_host: Option<usize>,
     /// Retries of a connect that failed for a transient local reason (no buffers, no ports, too many

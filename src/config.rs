@@ -27,7 +27,10 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
 /// Upper bound on the derived default concurrency: beyond this a LAN's ARP tables overflow
 /// (gc_thresh3 is 1024 by default) before the scan gets faster.
 pub const MAX_DEFAULT_CONCURRENCY: usize = 1024;
-pub const DEFAULT_PER_HOST: usize = 8;
+/// Probes in flight to one host: more than the default port list, so a host that drops every SYN
+/// (a firewall) costs one connect timeout rather than one per wave. A SYN and an RST are no load for
+/// a camera; the analysis stages, which do load it, have their own limits.
+pub const DEFAULT_PER_HOST: usize = 32;
 pub const DEFAULT_RETRIES: u32 = 1;
 
 /// Everything a scan needs, validated.

@@ -223,9 +223,10 @@ fn scan_without_targets_finds_the_lab_by_arp() {
             .collect()
     };
     assert_eq!(macs(&unprivileged), macs(&report));
+    // ARP 0.8 s + one 2 s timeout; a second wave of probes would make it 4.8 s or more.
     assert!(
-        took < Duration::from_secs(8),
-        "a firewalled host costs about one connect timeout, took {took:?}"
+        took < Duration::from_millis(4500),
+        "a firewalled host costs one connect timeout, took {took:?}"
     );
 }
 
