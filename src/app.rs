@@ -189,6 +189,7 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
         multicast_ifs,
         vendor_ifs,
         methods: cfg.discovery.clone(),
+        discovery_wait: cfg.discovery_wait,
         ports: cfg.ports.clone(),
         probe: probe_settings,
         stats: stats.clone(),
@@ -297,6 +298,8 @@ struct Stages {
     /// The same interfaces with their subnet broadcast addresses (SADP, DHIP).
     vendor_ifs: Vec<crate::discovery::vendor::Interface>,
     methods: Vec<Discovery>,
+    /// How long the multicast/broadcast methods listen.
+    discovery_wait: Duration,
     ports: Vec<u16>,
     probe: ProbeSettings,
     stats: Arc<ProbeStats>,
@@ -323,6 +326,7 @@ async fn discover_and_probe(
             probe_set.clone(),
             s.onvif.clone(),
             s.rtsp.clone(),
+            s.discovery_wait,
             ev_tx.clone(),
         ))
     });
@@ -331,6 +335,7 @@ async fn discover_and_probe(
             s.multicast_ifs.clone(),
             probe_set.clone(),
             (s.probe.connect_timeout, s.rtsp.timeout),
+            s.discovery_wait,
             ev_tx.clone(),
         ))
     });
@@ -342,6 +347,7 @@ async fn discover_and_probe(
                 alive.clone(),
                 probe_set.clone(),
                 s.rtsp.clone(),
+                s.discovery_wait,
                 ev_tx.clone(),
             ))
         })
@@ -436,16 +442,13 @@ async fn onvif_stage(
     scope: targets::TargetSet,
     os: crate::analyze::onvif::OnvifSettings,
     rs: rtsp::RtspSettings,
+    wait: Duration,
     tx: mpsc::Sender<Event>,
 ) {
     if ifs.is_empty() && alive.is_empty() {
         return;
     }
-    let found =
-        crate::discovery::wsd::discover(&ifs, &alive, crate::discovery::wsd::DEFAULT_WAIT, |ip| {
-            scope.contains(ip)
-        })
-        .await;
+    let found = crate::discovery::wsd::discover(&ifs, &alive, wait, |ip| scope.contains(ip)).await;
     tracing::info!(devices = found.len(), "WS-Discovery finished");
     let mut device_api = tokio::task::JoinSet::new();
     for f in found {
@@ -481,9 +484,10 @@ async fn vendor_stage(
     alive: Vec<Ipv4Addr>,
     scope: targets::TargetSet,
     rs: rtsp::RtspSettings,
+    wait: Duration,
     tx: mpsc::Sender<Event>,
 ) {
-    use crate::discovery::vendor::{DEFAULT_WAIT, Query, query};
+    use crate::discovery::vendor::{Query, query};
     use crate::proto::{dhip, sadp};
     let (q, protocol) = match method {
         Discovery::Sadp => {
@@ -557,15 +561,7 @@ async fn vendor_stage(
         }
     };
     let ask = async move {
-        query(
-            &q,
-            &ifs,
-            &alive,
-            DEFAULT_WAIT,
-            |ip| scope.contains(ip),
-            on_answer,
-        )
-        .await;
+        query(&q, &ifs, &alive, wait, |ip| scope.contains(ip), on_answer).await;
     };
     // `ask` owns the answer sender: when it ends, `forward` drains the rest and ends too.
     tokio::join!(ask, forward);
@@ -577,15 +573,12 @@ async fn ssdp_stage(
     ifs: Vec<Ipv4Addr>,
     scope: targets::TargetSet,
     (connect_timeout, timeout): (Duration, Duration),
+    wait: Duration,
     tx: mpsc::Sender<Event>,
 ) {
-    let found = crate::discovery::ssdp::discover(
-        &ifs,
-        crate::discovery::ssdp::DEFAULT_WAIT,
-        connect_timeout,
-        timeout,
-        |ip| scope.contains(ip),
-    )
+    let found = crate::discovery::ssdp::discover(&ifs, wait, connect_timeout, timeout, |ip| {
+        scope.contains(ip)
+    })
     .await;
     tracing::info!(devices = found.len(), "SSDP finished");
     for f in found {

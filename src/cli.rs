@@ -154,6 +154,10 @@ pub struct ScanArgs {
     /// With no targets, scan only this interface's subnets.
     #[arg(long, value_name = "NAME", env = "CAMSCAN_INTERFACE")]
     pub interface: Option<String>,
+    /// How long WS-Discovery, SSDP, SADP and DHIP listen for answers (they run side by side)
+    /// [default: 1500ms].
+    #[arg(long, value_name = "DURATION", env = "CAMSCAN_DISCOVERY_WAIT")]
+    pub discovery_wait: Option<String>,
     /// Discovery methods, comma-separated [default: arp,onvif,ssdp,sadp,dhip,ports].
     #[arg(long, value_enum, value_delimiter = ',', env = "CAMSCAN_DISCOVERY")]
     pub discovery: Vec<Discovery>,

@@ -32,6 +32,10 @@ pub const MAX_DEFAULT_CONCURRENCY: usize = 1024;
 /// a camera; the analysis stages, which do load it, have their own limits.
 pub const DEFAULT_PER_HOST: usize = 32;
 pub const DEFAULT_RETRIES: u32 = 1;
+/// How long WS-Discovery, SSDP, SADP and DHIP listen: devices delay answers by up to MaxDelay
+/// (500 ms in WS-Discovery's defaults); python-ws-discovery waits 3 s, go2rtc 5 s, and LAN devices
+/// answer well within 1.5 s.
+pub const DEFAULT_DISCOVERY_WAIT: Duration = Duration::from_millis(1500);
 
 /// Everything a scan needs, validated.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,6 +71,8 @@ pub struct ScanConfig {
     pub interface: Option<String>,
     /// Discovery methods to run.
     pub discovery: Vec<Discovery>,
+    /// How long the multicast/broadcast discovery methods listen for answers.
+    pub discovery_wait: Duration,
 }
 
 impl Default for ScanConfig {
@@ -102,6 +108,7 @@ impl Default for ScanConfig {
                 Discovery::Dhip,
                 Discovery::Ports,
             ],
+            discovery_wait: DEFAULT_DISCOVERY_WAIT,
         }
     }
 }
@@ -171,6 +178,7 @@ pub struct FileConfig {
     pub ffprobe: Option<PathBuf>,
     pub interface: Option<String>,
     pub discovery: Option<Vec<Discovery>>,
+    pub discovery_wait: Option<DurationValue>,
 }
 
 impl FileConfig {
@@ -301,6 +309,12 @@ impl ScanConfig {
             file.verify_window.as_ref(),
         )?
         .unwrap_or(d.verify_window);
+        let discovery_wait = duration_field(
+            "discovery_wait",
+            args.discovery_wait.as_deref(),
+            file.discovery_wait.as_ref(),
+        )?
+        .unwrap_or(d.discovery_wait);
         Ok(ScanConfig {
             targets,
             exclude,
@@ -329,6 +343,7 @@ impl ScanConfig {
             } else {
                 file.discovery.clone().unwrap_or(d.discovery)
             },
+            discovery_wait,
         })
     }
 }
@@ -514,6 +529,13 @@ mod tests {
             "color",
             "allow_large",
             "allow_public",
+            "credentials",
+            "auth_budget",
+            "verify",
+            "verify_window",
+            "interface",
+            "discovery",
+            "discovery_wait",
         ] {
             assert!(
                 text.contains(&format!("\n{key}:")),

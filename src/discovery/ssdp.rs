@@ -13,8 +13,6 @@ use crate::proto::ssdp::{self, SsdpReply};
 pub const MULTICAST: SocketAddrV4 = SocketAddrV4::new(Ipv4Addr::new(239, 255, 255, 250), 1900);
 /// MX 1: devices spread replies over one second.
 const MX: u8 = 1;
-/// Listen a little longer than MX for slow devices.
-pub const DEFAULT_WAIT: Duration = Duration::from_millis(1500);
 const MAX_DATAGRAM: usize = 8 * 1024;
 
 /// One device that answered, with its description if it could be fetched.

@@ -12,9 +12,6 @@ use std::time::Duration;
 
 use tokio::net::UdpSocket;
 
-/// How long to listen: devices answer within milliseconds, but SADP/DHIP agents on busy NVRs are
-/// slow; the same window as WS-Discovery, which runs beside it.
-pub const DEFAULT_WAIT: Duration = Duration::from_millis(1500);
 /// Largest datagram read.
 const MAX_DATAGRAM: usize = 64 * 1024;
 

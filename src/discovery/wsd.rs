@@ -18,9 +18,6 @@ pub const MULTICAST: SocketAddrV4 = SocketAddrV4::new(Ipv4Addr::new(239, 255, 25
 pub const PORT: u16 = 3702;
 const REPEATS: u32 = 2;
 const REPEAT_GAP: Duration = Duration::from_millis(100);
-/// How long to listen for ProbeMatches: devices delay replies by up to MaxDelay (500 ms in
-/// WS-Discovery's defaults); python-ws-discovery waits 3 s, go2rtc 5 s.
-pub const DEFAULT_WAIT: Duration = Duration::from_millis(1500);
 /// Largest datagram read.
 const MAX_DATAGRAM: usize = 64 * 1024;
 
