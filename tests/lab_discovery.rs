@@ -449,6 +449,8 @@ fn sadp_and_dhip_name_devices_and_feed_the_channel_walk() {
             "--no-verify",
             "--discovery",
             "arp,sadp,dhip,ports",
+            "--discovery-wait",
+            "700ms",
         ]),
         Duration::from_secs(60),
     );
