@@ -777,10 +777,7 @@ async fn analyze_port(addr: std::net::SocketAddr, settings: &rtsp::RtspSettings)
             tracing::debug!(%addr, "open port speaks no protocol we detect");
             vec![]
         }
-        Ok(Some(Detection::Http { reply })) => vec![Event::Service {
-            ip,
-            service: detect::head::service(port, Protocol::Http, &reply.head),
-        }],
+        Ok(Some(Detection::Http { reply })) => http_events(addr, &reply, settings).await,
         Ok(Some(Detection::Rtsp { client, options })) => {
             let f = rtsp::analyze(client, &options, settings).await;
             let mut events = vec![Event::Service {
@@ -796,9 +793,55 @@ async fn analyze_port(addr: std::net::SocketAddr, settings: &rtsp::RtspSettings)
                     .into_iter()
                     .map(|failure| Event::Failure { ip, failure }),
             );
+            // Some servers answer RTSP and HTTP on one port (VLC's HTTP output answers OPTIONS in
+            // RTSP): with no RTSP stream found, ask the port in HTTP too.
+            if !events.iter().any(|e| matches!(e, Event::Stream { .. }))
+                && let Ok(reply) = crate::net::rtsp::http_get(
+                    addr,
+                    "/",
+                    settings.connect_timeout,
+                    settings.timeout,
+                )
+                .await
+                && reply.head.protocol == crate::proto::response::HeadProtocol::Http
+            {
+                events.extend(http_events(addr, &reply, settings).await);
+            }
             events
         }
     }
+}
+
+/// An HTTP port: its service, and the media it serves.
+async fn http_events(
+    addr: std::net::SocketAddr,
+    reply: &crate::net::rtsp::Reply,
+    settings: &rtsp::RtspSettings,
+) -> Vec<Event> {
+    let (ip, port) = (addr.ip(), addr.port());
+    let hs = crate::analyze::http::HttpSettings {
+        connect_timeout: settings.connect_timeout,
+        timeout: settings.timeout,
+        window: settings.verify_window,
+    };
+    let f = crate::analyze::http::analyze(addr, reply, &hs).await;
+    let mut events = vec![Event::Service {
+        ip,
+        service: detect::head::service(port, Protocol::Http, &reply.head),
+    }];
+    events.extend(f.streams.into_iter().map(|stream| Event::Stream {
+        ip,
+        stream: Box::new(stream),
+    }));
+    events.extend(f.failures.into_iter().map(|message| Event::Failure {
+        ip,
+        failure: Failure {
+            stage: Stage::Analyze,
+            port: Some(port),
+            message,
+        },
+    }));
+    events
 }
 
 #[cfg(unix)]

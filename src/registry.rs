@@ -472,6 +472,8 @@ mod tests {
             auth: AuthScheme::None,
             realm: None,
             methods: vec![],
+            title: None,
+            product: None,
         }
     }
 

@@ -1,8 +1,10 @@
-//! Deep looks at services found by `detect`: RTSP path discovery and SDP analysis (via retina, every
-//! call under a deadline). ONVIF device API and PLAY verification join here.
+//! Deep looks at services found by `detect`: RTSP path discovery, SDP analysis (via retina) and PLAY
+//! verification, the ONVIF device API, and the media an HTTP port serves (HLS, DASH, MJPEG, JPEG).
+//! Every network call is under a deadline.
 
 pub mod budget;
 pub mod ffprobe;
+pub mod http;
 pub mod onvif;
 pub mod paths;
 pub mod rtsp;

@@ -59,6 +59,8 @@ pub fn service(port: u16, protocol: Protocol, head: &ResponseHead) -> Service {
         auth,
         realm: realm(&ch),
         methods,
+        title: None,
+        product: None,
     }
 }
 

@@ -16,6 +16,8 @@ pub fn report() -> Report {
             auth: AuthScheme::None,
             realm: None,
             methods: vec!["OPTIONS".into(), "DESCRIBE".into()],
+            title: None,
+            product: None,
         }],
         streams: vec![
             Stream {
@@ -80,6 +82,8 @@ pub fn report() -> Report {
             auth: AuthScheme::None,
             realm: None,
             methods: vec![],
+            title: None,
+            product: None,
         }],
         ..Device::new("198.18.0.20".parse().unwrap())
     };
@@ -96,6 +100,8 @@ pub fn report() -> Report {
             auth: AuthScheme::Basic,
             realm: Some("@x".into()),
             methods: vec![],
+            title: None,
+            product: None,
         }],
         errors: vec![Failure {
             stage: Stage::Analyze,

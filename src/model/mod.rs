@@ -196,6 +196,18 @@ pub enum Transport {
 pub enum Protocol {
     Rtsp,
     Http,
+    /// RTMP (port 1935 and any port that completes the handshake).
+    Rtmp,
+    /// An HLS playlist over HTTP.
+    Hls,
+    /// An MPEG-DASH manifest over HTTP.
+    Dash,
+    /// Motion JPEG over HTTP (`multipart/x-mixed-replace`).
+    Mjpeg,
+    /// A JPEG snapshot URL.
+    Jpeg,
+    /// WebRTC: a STUN/TURN server, a WHEP endpoint or a WebRTC gateway's API.
+    Webrtc,
 }
 
 impl Protocol {
@@ -203,6 +215,12 @@ impl Protocol {
         match self {
             Protocol::Rtsp => "rtsp",
             Protocol::Http => "http",
+            Protocol::Rtmp => "rtmp",
+            Protocol::Hls => "hls",
+            Protocol::Dash => "dash",
+            Protocol::Mjpeg => "mjpeg",
+            Protocol::Jpeg => "jpeg",
+            Protocol::Webrtc => "webrtc",
         }
     }
 }
@@ -246,6 +264,13 @@ pub struct Service {
     /// Methods from the RTSP `Public` header of the OPTIONS reply.
     #[serde(default)]
     pub methods: Vec<String>,
+    /// HTTP: the root page's `<title>`.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// What the service is, when a fingerprint or protocol reply says (`Hikvision web UI`,
+    /// `nginx-rtmp`, `Coturn-4.6.1`, `Janus WebRTC Server 1.1.2`).
+    #[serde(default)]
+    pub product: Option<String>,
 }
 
 /// Outcome of trying to open one stream URL.

@@ -1,5 +1,6 @@
-//! A small HTTP/1.1 client for SOAP: one POST per connection (`Connection: close`), a deadline on the
-//! whole exchange, a cap on the body, optional HTTP Digest/Basic answer to a 401.
+//! A small HTTP/1.1 client: for SOAP one POST per connection (`Connection: close`), a deadline on the
+//! whole exchange, a cap on the body, optional HTTP Digest/Basic answer to a 401; and [`open_get`]
+//! for stream detection, whose body is read as it arrives.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -131,4 +132,135 @@ pub async fn send(
         raw[..n].to_vec()
     };
     Ok(Reply { head, body })
+}
+
+/// A `GET` whose body is read as it arrives: for bodies that never end (MJPEG) or that we only need
+/// the start of (a page, a playlist). Every read has the caller's deadline.
+pub struct OpenGet {
+    pub head: response::ResponseHead,
+    /// Body bytes that arrived with the head.
+    pub body: Vec<u8>,
+    stream: tokio::net::TcpStream,
+    addr: SocketAddr,
+    what: String,
+    timeout: Duration,
+}
+
+/// Send `GET path` (HTTP/1.1, `Connection: close`) and read up to the end of the reply head.
+pub async fn open_get(
+    addr: SocketAddr,
+    path: &str,
+    connect_timeout: Duration,
+    timeout: Duration,
+) -> Result<OpenGet, NetError> {
+    let what = format!("HTTP GET {path}");
+    let mut stream = crate::net::connect_stream(addr, connect_timeout).await?;
+    let host = match addr {
+        SocketAddr::V4(a) => format!("{}:{}", a.ip(), a.port()),
+        SocketAddr::V6(a) => format!("[{}]:{}", a.ip(), a.port()),
+    };
+    let req = format!(
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {USER_AGENT}\r\nAccept: */*\r\nConnection: close\r\n\r\n"
+    );
+    let exchange = async {
+        stream.write_all(req.as_bytes()).await?;
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 8192];
+        loop {
+            let n = stream.read(&mut chunk).await?;
+            if n == 0 {
+                return Ok(buf);
+            }
+            buf.extend_from_slice(&chunk[..n]);
+            if !matches!(response::parse_head(&buf), Ok(None)) {
+                return Ok(buf);
+            }
+        }
+    };
+    let buf = match tokio::time::timeout(timeout, exchange).await {
+        Err(_) => {
+            return Err(NetError::Timeout {
+                addr,
+                what,
+                timeout,
+            });
+        }
+        Ok(Err(source)) => return Err(NetError::Io { addr, what, source }),
+        Ok(Ok(buf)) => buf,
+    };
+    match response::parse_head(&buf) {
+        Ok(Some((head, len))) if head.protocol == HeadProtocol::Http => Ok(OpenGet {
+            head,
+            body: buf[len..].to_vec(),
+            stream,
+            addr,
+            what,
+            timeout,
+        }),
+        Ok(Some(_)) => Err(NetError::Malformed {
+            addr,
+            what,
+            reason: "not an HTTP reply".into(),
+        }),
+        Ok(None) => Err(NetError::Closed {
+            addr,
+            what,
+            received: buf.len(),
+        }),
+        Err(e) => Err(NetError::Malformed {
+            addr,
+            what,
+            reason: e.to_string(),
+        }),
+    }
+}
+
+impl OpenGet {
+    /// Read more of the body into `self.body`; `Ok(0)` at its end. Fails at `deadline`.
+    pub async fn read_more(&mut self, deadline: tokio::time::Instant) -> Result<usize, NetError> {
+        let mut chunk = [0u8; 16 * 1024];
+        match tokio::time::timeout_at(deadline, self.stream.read(&mut chunk)).await {
+            Err(_) => Err(NetError::Timeout {
+                addr: self.addr,
+                what: self.what.clone(),
+                timeout: self.timeout,
+            }),
+            Ok(Err(source)) => Err(NetError::Io {
+                addr: self.addr,
+                what: self.what.clone(),
+                source,
+            }),
+            Ok(Ok(n)) => {
+                self.body.extend_from_slice(&chunk[..n]);
+                Ok(n)
+            }
+        }
+    }
+
+    /// Read until the body holds `want` bytes, ends (or its `Content-Length` is complete), or
+    /// `deadline` passes; a deadline with some body read is not an error.
+    pub async fn read_up_to(
+        &mut self,
+        want: usize,
+        deadline: tokio::time::Instant,
+    ) -> Result<(), NetError> {
+        let limit = self.head.content_length().map_or(want, |cl| cl.min(want));
+        while self.body.len() < limit {
+            match self.read_more(deadline).await {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(NetError::Timeout { .. }) if !self.body.is_empty() => break,
+                Err(e) => return Err(e),
+            }
+        }
+        if self
+            .head
+            .header("transfer-encoding")
+            .is_some_and(|t| t.to_ascii_lowercase().contains("chunked"))
+        {
+            self.body = crate::proto::http::dechunk(&self.body, want);
+        }
+        self.body.truncate(want);
+        Ok(())
+    }
 }

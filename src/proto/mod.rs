@@ -7,6 +7,7 @@ pub mod dhip;
 pub mod ffprobe;
 pub mod h26x;
 pub mod hls;
+pub mod html;
 pub mod http;
 pub mod mjpeg;
 pub mod mpd;

@@ -4,7 +4,7 @@
 What it starts (every socket is on one of 127.0.0.51 .. 127.0.0.59, nothing else)
     rtmp   nginx 1.22.1 + libnginx-mod-rtmp 1.2.2 on 127.0.0.51:1935, application "live". An
            ffmpeg publisher pushes lavfi testsrc (H.264 Main level 2.2, 640x360, 15 fps, GOP 15)
-           + sine (AAC-LC, 44100 Hz, mono) to rtmp://127.0.0.51/live/cam while the lab runs.
+           + sine (AAC-LC, 44100 Hz, mono) to rtmp://127.0.0.51/live/stream while the lab runs.
            ffprobe lists the audio stream first (index 0) and needs ~4 s on this stream with its
            default frame-rate probing (about 1 s with -fpsprobesize 0 or -analyzeduration 1000000).
            (nginx's rtmp_stat page is on 127.0.0.59:8080/stat; the launcher uses it to see that the
@@ -24,7 +24,7 @@ What it starts (every socket is on one of 127.0.0.51 .. 127.0.0.59, nothing else
              /snapshot.jpg   a static 320x240 JPEG made by ffmpeg at start-up (image/jpeg)
              /               a small HTML index (title "Media lab")
     mjpeg  VLC 3.0 (Debian vlc-bin + vlc-plugin-base) serving MJPEG over HTTP on
-           http://127.0.0.53:8080/cam.mjpg: multipart/x-mixed-replace (mpjpeg mux, boundary
+           http://127.0.0.53:8080/mjpg/video.mjpg (Axis' path): multipart/x-mixed-replace (mpjpeg mux, boundary
            7b3cc56e5f51db803f790dad720ed50a), 320x240, 5 frames/s. VLC gets its frames from an
            ffmpeg (testsrc, -re, -c:v mjpeg -f mjpeg) through a pipe and only re-muxes them.
            The real rate has to be measured: ffprobe's mpjpeg demuxer reports 25/1 for any stream.
@@ -463,7 +463,7 @@ def ffmpeg(*arg_lists, loglevel="warning"):
 def rtmp_publisher_cmd():
     return ffmpeg(lavfi("640x360", 15, freq=1000), ["-map", "0:v", "-map", "0:a"], X264,
                   ["-b:v", "800k"], AAC,
-                  ["-f", "flv", "rtmp://%s:%d/live/cam" % (RTMP_IP, RTMP_PORT)])
+                  ["-f", "flv", "rtmp://%s:%d/live/stream" % (RTMP_IP, RTMP_PORT)])
 
 
 LADDER = ["-filter_complex", "[0:v]split=2[hi][lo0];[lo0]scale=320:180[lo]",
@@ -501,7 +501,7 @@ def mjpeg_source_cmd():
 
 def vlc_cmd():
     sout = ("#standard{access=http{mime=\"multipart/x-mixed-replace; boundary=%s\"},"
-            "mux=mpjpeg,dst=%s:%d/cam.mjpg}" % (MJPEG_BOUNDARY, MJPEG_IP, MJPEG_PORT))
+            "mux=mpjpeg,dst=%s:%d/mjpg/video.mjpg}" % (MJPEG_BOUNDARY, MJPEG_IP, MJPEG_PORT))
     return [VLC, "-I", "dummy", "--no-dbus", "--ignore-config", "--no-metadata-network-access",
             "--no-stats", "--aout=adummy", "--vout=vdummy", "--play-and-exit",
             "--demux=mjpeg", "--mjpeg-fps=5", "--sout", sout, "fd://0"]
@@ -660,8 +660,8 @@ class Lab:
                 "ffmpeg-rtmp", lambda: [self.spawn("ffmpeg-rtmp", rtmp_publisher_cmd())])
         status, _, body = http_get(CONTROL_IP, CONTROL_PORT, "/stat")
         text = body.decode("utf-8", "replace")
-        if status != 200 or "<name>cam</name>" not in text or "<publishing/>" not in text:
-            raise ValueError("stream live/cam not published yet")
+        if status != 200 or "<name>stream</name>" not in text or "<publishing/>" not in text:
+            raise ValueError("stream live/stream not published yet")
         if "<width>640</width>" not in text:
             raise ValueError("no video metadata yet")
 
@@ -689,7 +689,7 @@ class Lab:
             raise ValueError("snapshot: HTTP %d" % status)
 
     def check_mjpeg(self):
-        ctype = mjpeg_parts(MJPEG_IP, MJPEG_PORT, "/cam.mjpg", 2)
+        ctype = mjpeg_parts(MJPEG_IP, MJPEG_PORT, "/mjpg/video.mjpg", 2)
         if not ctype.startswith("multipart/x-mixed-replace"):
             raise ValueError("Content-Type %r" % ctype)
 

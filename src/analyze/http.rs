@@ -1,0 +1,448 @@
+//! What an HTTP port serves beyond its web page: HLS playlists, DASH manifests, MJPEG streams and JPEG
+//! snapshots (`shared/PROTOCOLS.md` §4.15), found from the links on its root page and from a short
+//! dictionary of well-known paths, each fetched with a deadline and a size cap.
+//!
+//! * MJPEG (`multipart/x-mixed-replace`): parts are read for up to the verify window (or
+//!   [`MJPEG_PARTS`] parts) and the frame rate is **measured** from their arrival times: MJPEG carries
+//!   no timing, and ffprobe's default of 25 fps is wrong for most cameras. Size from the JPEG header.
+//! * JPEG snapshot (`image/jpeg`): size from the JPEG header.
+//! * HLS: master playlist variants (resolution, codecs, frame rate, bandwidth); the best variant
+//!   describes the stream. A media playlist is reported with what it says.
+//! * DASH: the best video representation and the first audio one.
+//!
+//! Links to other hosts are never followed (scope): only paths on the port being analysed.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures::StreamExt;
+
+use crate::error::NetError;
+use crate::model::{AudioInfo, Measured, Protocol, Stream, VideoInfo};
+use crate::net::http::{OpenGet, open_get};
+use crate::proto::html::{self, LinkKind};
+use crate::proto::{hls, mjpeg, mpd};
+
+/// Most of a page, playlist or manifest read.
+pub const MAX_DOCUMENT: usize = 256 * 1024;
+/// MJPEG parts read to measure the frame rate (the first, often sent in a burst with the second,
+/// is not timed).
+pub const MJPEG_PARTS: usize = 12;
+/// Paths tried at the same time on one port.
+const IN_PARALLEL: usize = 4;
+
+/// Well-known paths of camera and video-server media, tried on every HTTP port beside the links the
+/// root page names. Kept short: each is one request.
+pub const DICTIONARY: &[&str] = &[
+    // Axis VAPIX: MJPEG and snapshot CGIs, and the /mjpg/video.mjpg alias.
+    "/axis-cgi/mjpg/video.cgi",
+    "/mjpg/video.mjpg",
+    "/axis-cgi/jpg/image.cgi",
+    // Hikvision ISAPI snapshot of channel 1's main stream.
+    "/ISAPI/Streaming/channels/101/picture",
+    // Dahua/Amcrest HTTP API: MJPEG and snapshot.
+    "/cgi-bin/mjpg/video.cgi",
+    "/cgi-bin/snapshot.cgi",
+    // Foscam and many OEM MJPEG cameras.
+    "/videostream.cgi",
+    // Generic names used by IP-camera apps and simple servers.
+    "/video.mjpg",
+    "/snapshot.jpg",
+    // HLS and DASH as streaming servers publish them (nginx-rtmp `hls_path`/`dash_path` examples).
+    "/hls/stream.m3u8",
+    "/dash/stream.mpd",
+];
+
+/// What the media endpoints of one HTTP port gave.
+#[derive(Debug, Default)]
+pub struct HttpFindings {
+    pub streams: Vec<Stream>,
+    pub failures: Vec<String>,
+    /// The root page's start (for the title and fingerprints).
+    pub root_page: Vec<u8>,
+}
+
+/// Settings of the HTTP analysis.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpSettings {
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+    /// How long an MJPEG stream is watched at most.
+    pub window: Duration,
+}
+
+fn http_url(addr: SocketAddr, path: &str) -> String {
+    match addr {
+        SocketAddr::V4(a) => format!("http://{}:{}{path}", a.ip(), a.port()),
+        SocketAddr::V6(a) => format!("http://[{}]:{}{path}", a.ip(), a.port()),
+    }
+}
+
+/// The path of `link` (relative or absolute) when it is on `addr`; `None` for other hosts.
+fn same_origin_path(addr: SocketAddr, link: &str) -> Option<String> {
+    let base = url::Url::parse(&http_url(addr, "/")).ok()?;
+    let u = base.join(link).ok()?;
+    let ip_ok = u
+        .host_str()
+        .and_then(|h| h.trim_matches(['[', ']']).parse::<std::net::IpAddr>().ok())
+        == Some(addr.ip());
+    let port_ok = u.port_or_known_default() == Some(addr.port());
+    if u.scheme() != "http" || !ip_ok || !port_ok {
+        return None;
+    }
+    let mut path = u.path().to_string();
+    if let Some(q) = u.query() {
+        path.push('?');
+        path.push_str(q);
+    }
+    Some(path)
+}
+
+/// Analyse the media an HTTP port serves. `root` is the detection's answer to `GET /` (head only).
+pub async fn analyze(
+    addr: SocketAddr,
+    root: &crate::net::rtsp::Reply,
+    s: &HttpSettings,
+) -> HttpFindings {
+    let mut findings = HttpFindings::default();
+    let mut paths: Vec<String> = Vec::new();
+    let root_type = root.head.header("content-type").unwrap_or("").to_string();
+    if root_type.to_ascii_lowercase().contains("multipart/") {
+        paths.push("/".into()); // the root itself streams
+    } else if (200..300).contains(&root.head.status) {
+        match fetch(addr, "/", s).await {
+            Ok(page) => {
+                for (link, kind) in html::media_links(&page.body) {
+                    if kind == LinkKind::Flv {
+                        continue; // HTTP-FLV: not analysed yet
+                    }
+                    match same_origin_path(addr, &link) {
+                        Some(p) if !paths.contains(&p) => paths.push(p),
+                        Some(_) => {}
+                        None => findings
+                            .failures
+                            .push(format!("link to another host not followed: {link}")),
+                    }
+                }
+                findings.root_page = page.body;
+            }
+            Err(e) => findings.failures.push(e.to_string()),
+        }
+    }
+    for p in DICTIONARY {
+        if !paths.iter().any(|x| x == p) {
+            paths.push((*p).to_string());
+        }
+    }
+    let results: Vec<Result<Option<Stream>, String>> = futures::stream::iter(paths)
+        .map(|path| async move { probe_path(addr, &path, s).await })
+        .buffered(IN_PARALLEL)
+        .collect()
+        .await;
+    for r in results {
+        match r {
+            Ok(Some(stream)) => findings.streams.push(stream),
+            Ok(None) => {}
+            Err(e) => findings.failures.push(e),
+        }
+    }
+    findings
+}
+
+/// GET `path` and read its body (up to [`MAX_DOCUMENT`]).
+async fn fetch(addr: SocketAddr, path: &str, s: &HttpSettings) -> Result<OpenGet, NetError> {
+    let deadline = tokio::time::Instant::now() + s.timeout;
+    let mut got = open_get(addr, path, s.connect_timeout, s.timeout).await?;
+    got.read_up_to(MAX_DOCUMENT, deadline).await?;
+    Ok(got)
+}
+
+/// What one path serves: a stream, nothing of interest (`Ok(None)`: 404, a page), or an error worth
+/// recording (a media path that failed).
+async fn probe_path(
+    addr: SocketAddr,
+    path: &str,
+    s: &HttpSettings,
+) -> Result<Option<Stream>, String> {
+    let deadline = tokio::time::Instant::now() + s.timeout;
+    let mut got = match open_get(addr, path, s.connect_timeout, s.timeout).await {
+        Ok(g) => g,
+        // A dictionary path that is not there is no failure; a refused connection or a timeout is
+        // already known from the root page.
+        Err(_) => return Ok(None),
+    };
+    let url = http_url(addr, path);
+    let status = got.head.status;
+    if status == 401 || status == 403 {
+        let mut stream = Stream::new(url, kind_from_path(path), addr.port());
+        stream.status = crate::model::StreamStatus::AuthRequired;
+        stream.auth = crate::detect::head::service(addr.port(), Protocol::Http, &got.head).auth;
+        // Only paths that are media by name are reported when locked: a 401 on a CGI says little.
+        return Ok(html::kind_of(path).is_some().then_some(stream));
+    }
+    if !(200..300).contains(&status) {
+        return Ok(None);
+    }
+    let ctype = got
+        .head
+        .header("content-type")
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if ctype.starts_with("multipart/") {
+        return mjpeg_stream(&mut got, url, addr.port(), s)
+            .await
+            .map(Some)
+            .map_err(|e| format!("MJPEG {path}: {e}"));
+    }
+    if got.read_up_to(MAX_DOCUMENT, deadline).await.is_err() {
+        return Ok(None);
+    }
+    let body = &got.body;
+    if ctype.starts_with("image/jpeg") || body.starts_with(&[0xff, 0xd8]) {
+        let mut stream = Stream::new(url, Protocol::Jpeg, addr.port());
+        let mut v = VideoInfo::new("jpeg".into());
+        if let Some((w, h)) = mjpeg::jpeg_dimensions(body) {
+            (v.width, v.height) = (Some(u32::from(w)), Some(u32::from(h)));
+        }
+        stream.video = Some(v);
+        stream.verified = true;
+        return Ok(Some(stream));
+    }
+    let text = String::from_utf8_lossy(body);
+    if ctype.contains("mpegurl") || text.trim_start().starts_with("#EXTM3U") {
+        return match hls::parse(&text) {
+            Ok(playlist) => Ok(Some(hls_stream(url, addr.port(), &playlist))),
+            Err(e) => Err(format!("HLS {path}: {e}")),
+        };
+    }
+    if ctype.contains("dash+xml") || text.contains("<MPD") {
+        return match mpd::parse(&text) {
+            Some(manifest) => Ok(Some(dash_stream(url, addr.port(), &manifest))),
+            None => Err(format!("DASH {path}: not an MPD manifest")),
+        };
+    }
+    Ok(None)
+}
+
+fn kind_from_path(path: &str) -> Protocol {
+    match html::kind_of(path) {
+        Some(LinkKind::Hls) => Protocol::Hls,
+        Some(LinkKind::Dash) => Protocol::Dash,
+        _ => Protocol::Mjpeg,
+    }
+}
+
+/// Watch an MJPEG stream: parts, sizes, and the measured frame rate.
+async fn mjpeg_stream(
+    got: &mut OpenGet,
+    url: String,
+    port: u16,
+    s: &HttpSettings,
+) -> Result<Stream, String> {
+    let ctype = got.head.header("content-type").unwrap_or("").to_string();
+    let started = tokio::time::Instant::now();
+    let deadline = started + s.window.max(Duration::from_millis(500));
+    let mut boundary = mjpeg::boundary(&ctype);
+    let mut splitter: Option<mjpeg::PartSplitter> = None;
+    let mut arrivals: Vec<tokio::time::Instant> = Vec::new();
+    let mut size: Option<(u16, u16)> = None;
+    let mut bytes = 0u64;
+    loop {
+        if boundary.is_none() {
+            boundary = mjpeg::boundary_from_body(&got.body);
+        }
+        if splitter.is_none()
+            && let Some(b) = &boundary
+        {
+            splitter = Some(mjpeg::PartSplitter::new(b));
+        }
+        if let Some(sp) = splitter.as_mut() {
+            sp.feed(&got.body);
+            while let Some(part) = sp.next_part().map_err(|e| e.to_string())? {
+                arrivals.push(tokio::time::Instant::now());
+                bytes += part.body.len() as u64;
+                if size.is_none() {
+                    size = mjpeg::jpeg_dimensions(&part.body);
+                }
+            }
+            // Keep memory flat: what the splitter took is not needed again.
+            got.body.clear();
+        } else if got.body.len() > 64 * 1024 {
+            return Err("multipart stream with no boundary".into());
+        }
+        if arrivals.len() >= MJPEG_PARTS {
+            break;
+        }
+        match got.read_more(deadline).await {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(NetError::Timeout { .. }) => break,
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    if arrivals.is_empty() {
+        return Err(format!(
+            "no JPEG frame within {}",
+            crate::error::fmt_duration(s.window)
+        ));
+    }
+    let mut stream = Stream::new(url, Protocol::Mjpeg, port);
+    let mut video = VideoInfo::new("mjpeg".into());
+    (video.width, video.height) = match size {
+        Some((w, h)) => (Some(u32::from(w)), Some(u32::from(h))),
+        None => (None, None),
+    };
+    // Rate over the parts after the first (servers often send the first two back to back).
+    let fps = match (arrivals.get(1), arrivals.last()) {
+        (Some(first), Some(last)) if arrivals.len() >= 3 && last > first => {
+            let secs = last.duration_since(*first).as_secs_f64();
+            Some(((arrivals.len() - 2) as f64 / secs * 100.0).round() / 100.0)
+        }
+        _ => None,
+    };
+    video.fps = fps;
+    video.fps_source = fps.map(|_| "parts".to_string());
+    let duration = started.elapsed();
+    stream.measured = Some(Measured {
+        transport: "tcp".into(),
+        packets: arrivals.len() as u64,
+        bytes,
+        fps,
+        bitrate_kbps: (duration.as_secs_f64() > 0.0)
+            .then(|| (bytes as f64 * 8.0 / 1000.0 / duration.as_secs_f64() * 10.0).round() / 10.0),
+        keyframe: true,
+        duration_ms: duration.as_millis() as u64,
+        width: video.width,
+        height: video.height,
+    });
+    stream.video = Some(video);
+    stream.verified = true;
+    Ok(stream)
+}
+
+fn video_from_codecs(codecs: &[String]) -> (Option<VideoInfo>, Option<AudioInfo>) {
+    let mut video = None;
+    let mut audio = None;
+    for c in codecs {
+        match hls::codec_name(c) {
+            Some((hls::MediaKind::Video, name)) if video.is_none() => {
+                let mut v = VideoInfo::new(name.into());
+                v.rfc6381 = Some(c.clone());
+                video = Some(v);
+            }
+            Some((hls::MediaKind::Audio, name)) if audio.is_none() => {
+                audio = Some(AudioInfo {
+                    codec: name.into(),
+                    sample_rate: None,
+                    channels: None,
+                });
+            }
+            _ => {}
+        }
+    }
+    (video, audio)
+}
+
+/// An HLS playlist as a stream: the variant with the most bandwidth (then pixels) describes it.
+fn hls_stream(url: String, port: u16, playlist: &hls::Playlist) -> Stream {
+    let mut stream = Stream::new(url, Protocol::Hls, port);
+    if let hls::Playlist::Master { variants } = playlist
+        && let Some(best) = variants.iter().max_by_key(|v| {
+            (
+                v.bandwidth.unwrap_or(0),
+                v.resolution.map_or(0, |(w, h)| u64::from(w) * u64::from(h)),
+            )
+        })
+    {
+        let (mut video, audio) = video_from_codecs(&best.codecs);
+        if video.is_none() && best.resolution.is_some() {
+            video = Some(VideoInfo::new("unknown".into()));
+        }
+        if let Some(v) = video.as_mut() {
+            if let Some((w, h)) = best.resolution {
+                (v.width, v.height) = (Some(w), Some(h));
+            }
+            v.fps = best.frame_rate;
+            v.fps_source = best.frame_rate.map(|_| "playlist".to_string());
+            v.bitrate_kbps = best.bandwidth.map(|b| (b / 1000) as u32);
+        }
+        stream.video = video;
+        stream.audio = audio;
+    }
+    stream
+}
+
+/// A DASH manifest as a stream: its largest video representation and first audio one.
+fn dash_stream(url: String, port: u16, m: &mpd::Manifest) -> Stream {
+    let mut stream = Stream::new(url, Protocol::Dash, port);
+    if let Some(r) = m
+        .representations
+        .iter()
+        .filter(|r| r.is_video())
+        .max_by_key(|r| {
+            (
+                u64::from(r.width.unwrap_or(0)) * u64::from(r.height.unwrap_or(0)),
+                r.bandwidth.unwrap_or(0),
+            )
+        })
+    {
+        let codecs: Vec<String> = r.codecs.iter().cloned().collect();
+        let (video, _) = video_from_codecs(&codecs);
+        let mut v = video.unwrap_or_else(|| VideoInfo::new("unknown".into()));
+        (v.width, v.height) = (r.width, r.height);
+        v.fps = r.frame_rate;
+        v.fps_source = r.frame_rate.map(|_| "manifest".to_string());
+        v.bitrate_kbps = r.bandwidth.map(|b| (b / 1000) as u32);
+        stream.video = Some(v);
+    }
+    if let Some(r) = m.representations.iter().find(|r| r.is_audio()) {
+        let codecs: Vec<String> = r.codecs.iter().cloned().collect();
+        if let (_, Some(mut a)) = video_from_codecs(&codecs) {
+            a.sample_rate = r.audio_sampling_rate;
+            stream.audio = Some(a);
+        }
+    }
+    stream
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_stay_on_the_port() {
+        let addr: SocketAddr = "127.0.0.52:80".parse().unwrap();
+        assert_eq!(
+            same_origin_path(addr, "/hls/a.m3u8").as_deref(),
+            Some("/hls/a.m3u8")
+        );
+        assert_eq!(
+            same_origin_path(addr, "dash/a.mpd?x=1").as_deref(),
+            Some("/dash/a.mpd?x=1")
+        );
+        assert_eq!(
+            same_origin_path(addr, "http://127.0.0.52/live.m3u8").as_deref(),
+            Some("/live.m3u8")
+        );
+        assert_eq!(same_origin_path(addr, "http://10.0.0.1/live.m3u8"), None);
+        assert_eq!(
+            same_origin_path(addr, "http://127.0.0.52:8080/live.m3u8"),
+            None
+        );
+        assert_eq!(same_origin_path(addr, "https://127.0.0.52/live.m3u8"), None);
+    }
+
+    #[test]
+    fn hls_master_best_variant() {
+        let text = "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=345400,RESOLUTION=320x180,CODECS=\"avc1.4d400c,mp4a.40.2\"\nlow.m3u8\n#EXT-X-STREAM-INF:BANDWIDTH=950400,RESOLUTION=640x360,CODECS=\"avc1.4d4016,mp4a.40.2\",FRAME-RATE=15.000\nhigh.m3u8\n";
+        let s = hls_stream("http://x/a.m3u8".into(), 80, &hls::parse(text).unwrap());
+        let v = s.video.unwrap();
+        assert_eq!(
+            (v.codec.as_str(), v.width, v.height),
+            ("h264", Some(640), Some(360))
+        );
+        assert_eq!(v.fps, Some(15.0));
+        assert_eq!(v.bitrate_kbps, Some(950));
+        assert_eq!(s.audio.unwrap().codec, "aac");
+    }
+}

@@ -1,0 +1,108 @@
+//! Media links in a web page: camera UIs and video servers name their playlists, manifests and MJPEG
+//! streams in `<video src>`, `<a href>`, `<img src>` or in script strings. We do not parse HTML; we
+//! read every quoted string and keep those whose path ends in a media extension. Bounded: the caller
+//! caps the page, and at most [`MAX_LINKS`] distinct links of at most [`MAX_LINK`] bytes are kept.
+
+/// Most links kept from one page.
+pub const MAX_LINKS: usize = 16;
+/// Longest link kept.
+pub const MAX_LINK: usize = 1024;
+
+/// What a link points at, by its extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkKind {
+    Hls,
+    Dash,
+    Mjpeg,
+    Flv,
+}
+
+/// The kind of media a URL's path names, by extension (case-insensitive, query ignored).
+pub fn kind_of(url: &str) -> Option<LinkKind> {
+    let path = url
+        .split(['?', '#'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if path.ends_with(".m3u8") {
+        Some(LinkKind::Hls)
+    } else if path.ends_with(".mpd") {
+        Some(LinkKind::Dash)
+    } else if path.ends_with(".mjpg") || path.ends_with(".mjpeg") {
+        Some(LinkKind::Mjpeg)
+    } else if path.ends_with(".flv") {
+        Some(LinkKind::Flv)
+    } else {
+        None
+    }
+}
+
+/// Media links in `page`, in order of appearance, without duplicates.
+pub fn media_links(page: &[u8]) -> Vec<(String, LinkKind)> {
+    let text = String::from_utf8_lossy(page);
+    let mut out: Vec<(String, LinkKind)> = Vec::new();
+    let mut rest = text.as_ref();
+    while let Some(open) = rest.find(['"', '\'']) {
+        let quote = rest[open..].chars().next().unwrap_or('"');
+        let after = &rest[open + 1..];
+        let Some(close) = after.find(quote) else {
+            break;
+        };
+        let value = after[..close].trim();
+        rest = &after[close + 1..];
+        if value.is_empty() || value.len() > MAX_LINK || value.contains(['<', '>', '\n', ' ']) {
+            continue;
+        }
+        let value = value.replace("&amp;", "&");
+        if let Some(kind) = kind_of(&value)
+            && !out.iter().any(|(v, _)| *v == value)
+        {
+            out.push((value, kind));
+            if out.len() >= MAX_LINKS {
+                break;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_media_in_attributes_and_scripts() {
+        let page = br#"<html><head><title>Player</title></head><body>
+            <video src="/hls/cam.m3u8" controls></video>
+            <a href='dash/cam.mpd?token=1&amp;x=2'>DASH</a>
+            <img src="/mjpg/video.mjpg">
+            <img src="/logo.png"><a href="/about.html">about</a>
+            <script>var u = "http://10.0.0.9/live/a.flv"; var again = "/hls/cam.m3u8";</script>
+            </body></html>"#;
+        let links = media_links(page);
+        assert_eq!(
+            links,
+            [
+                ("/hls/cam.m3u8".to_string(), LinkKind::Hls),
+                ("dash/cam.mpd?token=1&x=2".to_string(), LinkKind::Dash),
+                ("/mjpg/video.mjpg".to_string(), LinkKind::Mjpeg),
+                ("http://10.0.0.9/live/a.flv".to_string(), LinkKind::Flv),
+            ]
+        );
+    }
+
+    #[test]
+    fn bounded_and_never_panics() {
+        let mut page = Vec::new();
+        for i in 0..100 {
+            page.extend_from_slice(format!("\"/s{i}.m3u8\" ").as_bytes());
+        }
+        assert_eq!(media_links(&page).len(), MAX_LINKS);
+        assert!(media_links(b"\"unterminated.m3u8").is_empty());
+        assert!(media_links(b"\xff\xfe\"\xc3\x28.m3u8\"").len() <= 1);
+        let long = format!("\"/{}.m3u8\"", "a".repeat(5000));
+        assert!(media_links(long.as_bytes()).is_empty());
+        assert_eq!(kind_of("/A.M3U8?x=.mpd"), Some(LinkKind::Hls));
+        assert_eq!(kind_of("/index.html"), None);
+    }
+}
