@@ -778,6 +778,38 @@ async fn analyze_port(addr: std::net::SocketAddr, settings: &rtsp::RtspSettings)
             vec![]
         }
         Ok(Some(Detection::Http { reply })) => http_events(addr, &reply, settings).await,
+        Ok(Some(Detection::Rtmp)) => {
+            let f = crate::analyze::rtmp::analyze(addr, settings.connect_timeout, settings.timeout)
+                .await;
+            let mut service = crate::model::Service {
+                port,
+                transport: crate::model::Transport::Tcp,
+                protocol: Protocol::Rtmp,
+                server: None,
+                auth: crate::model::AuthScheme::None,
+                realm: None,
+                methods: Vec::new(),
+                title: None,
+                product: None,
+            };
+            if f.streams.is_empty() {
+                service.auth = crate::model::AuthScheme::Unknown;
+            }
+            let mut events = vec![Event::Service { ip, service }];
+            events.extend(f.streams.into_iter().map(|stream| Event::Stream {
+                ip,
+                stream: Box::new(stream),
+            }));
+            events.extend(f.failures.into_iter().map(|message| Event::Failure {
+                ip,
+                failure: Failure {
+                    stage: Stage::Analyze,
+                    port: Some(port),
+                    message,
+                },
+            }));
+            events
+        }
         Ok(Some(Detection::Rtsp { client, options })) => {
             let f = rtsp::analyze(client, &options, settings).await;
             let mut events = vec![Event::Service {

@@ -1,5 +1,5 @@
 //! Deep looks at services found by `detect`: RTSP path discovery, SDP analysis (via retina) and PLAY
-//! verification, the ONVIF device API, and the media an HTTP port serves (HLS, DASH, MJPEG, JPEG).
+//! verification, the ONVIF device API, and the media an HTTP port serves (HLS, DASH, MJPEG, JPEG), RTMP servers' streams.
 //! Every network call is under a deadline.
 
 pub mod budget;
@@ -7,5 +7,6 @@ pub mod ffprobe;
 pub mod http;
 pub mod onvif;
 pub mod paths;
+pub mod rtmp;
 pub mod rtsp;
 pub mod verify;

@@ -2,8 +2,9 @@
 //! the reply; this module runs them. An RTSP `OPTIONS` goes first: an RTSP server answers with an
 //! `RTSP/1.0` status line. Anything else that answered (an `HTTP/1.x` error, an HTTP/0.9-style bare
 //! body as CPython's http.server sends, a hang-up) gets a real `GET /` on a fresh connection, so a web
-//! server is described by its own answer. A peer that stays silent is not asked twice. The RTMP, HLS,
-//! MJPEG, DASH and WebRTC detectors join here.
+//! server is described by its own answer. A peer that stays silent is not asked twice. Port 1935 gets
+//! the RTMP handshake first; any other port that hangs up on both RTSP and HTTP gets it last. What an
+//! HTTP port serves (HLS, DASH, MJPEG, JPEG) is `analyze::http`'s work.
 
 pub mod head;
 
@@ -20,7 +21,12 @@ pub enum Detection {
     Rtsp { client: RtspClient, options: Reply },
     /// A web server; `reply` is its answer to `GET /`.
     Http { reply: Reply },
+    /// An RTMP server: it completed the handshake.
+    Rtmp,
 }
+
+/// The RTMP port: the handshake is tried there first (an RTMP server hangs up on text).
+pub const RTMP_PORT: u16 = 1935;
 
 /// Connect to `addr` and find out what it speaks. `Ok(None)`: something answered that we do not
 /// recognise. A peer that accepts and then says nothing within `timeout` is an error.
@@ -29,6 +35,13 @@ pub async fn detect(
     connect_timeout: Duration,
     timeout: Duration,
 ) -> Result<Option<Detection>, NetError> {
+    if addr.port() == RTMP_PORT
+        && crate::analyze::rtmp::handshake(addr, connect_timeout, timeout)
+            .await
+            .is_ok()
+    {
+        return Ok(Some(Detection::Rtmp));
+    }
     let mut client = RtspClient::connect(addr, connect_timeout, timeout).await?;
     let options = match client.request("OPTIONS", &url(addr, "/"), &[]).await {
         Ok(r) if r.head.protocol == HeadProtocol::Rtsp => {
@@ -46,7 +59,16 @@ pub async fn detect(
         Ok(reply) if reply.head.protocol == HeadProtocol::Http => {
             Ok(Some(Detection::Http { reply }))
         }
+        Ok(_) => Ok(options.map(|reply| Detection::Http { reply })),
         // It answered OPTIONS in HTTP but not GET: describe it by the OPTIONS answer.
-        _ => Ok(options.map(|reply| Detection::Http { reply })),
+        Err(_) if options.is_some() => Ok(options.map(|reply| Detection::Http { reply })),
+        // Hung up on both text protocols: perhaps a binary one that waits for its greeting.
+        Err(_) if addr.port() != RTMP_PORT => {
+            match crate::analyze::rtmp::handshake(addr, connect_timeout, timeout).await {
+                Ok(_) => Ok(Some(Detection::Rtmp)),
+                Err(_) => Ok(None),
+            }
+        }
+        Err(_) => Ok(None),
     }
 }

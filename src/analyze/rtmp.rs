@@ -1,0 +1,371 @@
+//! RTMP (`shared/PROTOCOLS.md` §4.9): is a port an RTMP server, and which of the usual
+//! application/stream names play on it.
+//!
+//! The simple handshake (C0+C1, S0+S1+S2, C2) proves RTMP. Then each application name in [`APPS`] is
+//! connected to, and each accepted one's names in [`STREAMS`] are played, one connection per name,
+//! listening up to [`PLAY_WINDOW`]. A name plays when `onMetaData` or media arrive:
+//! `NetStream.Play.Start` alone proves nothing, since nginx-rtmp starts any name and waits for a
+//! publisher. Metadata gives codec, size and
+//! frame rate. Stream keys cannot be guessed beyond these common names; a server with other names
+//! is still reported as an RTMP service.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::error::NetError;
+use crate::model::{AudioInfo, Protocol, Stream, VideoInfo};
+use crate::proto::rtmp::{self, chunk, chunk::message_type};
+
+/// Application names tried: nginx-rtmp's and SRS's `live`, Reolink's `bcs`, and common others.
+pub const APPS: &[&str] = &["live", "bcs", "app", "stream", "rtmp"];
+/// Stream names tried in each accepted application (Reolink `channel0_main.bcs`, §4.9).
+pub const STREAMS: &[&str] = &[
+    "stream",
+    "live",
+    "test",
+    "livestream",
+    "main",
+    "channel0_main.bcs",
+    "channel0_ext.bcs",
+    "cam",
+    "camera",
+    "0",
+    "1",
+];
+/// How long plays are listened to.
+pub const PLAY_WINDOW: Duration = Duration::from_millis(1500);
+
+/// An RTMP connection after the handshake.
+pub struct Conn {
+    stream: TcpStream,
+    reader: chunk::ChunkReader,
+    addr: SocketAddr,
+}
+
+/// Connect and complete the simple handshake. `Malformed` when the peer is not RTMP.
+pub async fn handshake(
+    addr: SocketAddr,
+    connect_timeout: Duration,
+    timeout: Duration,
+) -> Result<Conn, NetError> {
+    let what = "RTMP handshake".to_string();
+    let mut stream = crate::net::connect_stream(addr, connect_timeout).await?;
+    let random = {
+        use std::hash::BuildHasher;
+        let s = std::collections::hash_map::RandomState::new();
+        let mut r = [0u8; rtmp::C1_RANDOM_LEN];
+        for (i, c) in r.chunks_mut(8).enumerate() {
+            let v = s.hash_one(i).to_le_bytes();
+            c.copy_from_slice(&v[..c.len()]);
+        }
+        r
+    };
+    let c0c1 = rtmp::c0c1(0, &random);
+    let exchange = async {
+        stream.write_all(&c0c1).await?;
+        let mut s0s1 = vec![0u8; 1 + rtmp::HANDSHAKE_SIZE];
+        stream.read_exact(&mut s0s1).await?;
+        Ok::<_, std::io::Error>(s0s1)
+    };
+    let s0s1 = match tokio::time::timeout(timeout, exchange).await {
+        Err(_) => {
+            return Err(NetError::Timeout {
+                addr,
+                what,
+                timeout,
+            });
+        }
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            return Err(NetError::Closed {
+                addr,
+                what,
+                received: 0,
+            });
+        }
+        Ok(Err(source)) => return Err(NetError::Io { addr, what, source }),
+        Ok(Ok(b)) => b,
+    };
+    let hello = rtmp::check_s0s1(&s0s1).map_err(|e| NetError::Malformed {
+        addr,
+        what: what.clone(),
+        reason: e.to_string(),
+    })?;
+    let finish = async {
+        let mut s2 = vec![0u8; rtmp::HANDSHAKE_SIZE];
+        stream.read_exact(&mut s2).await?;
+        stream.write_all(&hello.c2()).await?;
+        Ok::<_, std::io::Error>(())
+    };
+    match tokio::time::timeout(timeout, finish).await {
+        Err(_) => Err(NetError::Timeout {
+            addr,
+            what,
+            timeout,
+        }),
+        Ok(Err(source)) => Err(NetError::Io { addr, what, source }),
+        Ok(Ok(())) => Ok(Conn {
+            stream,
+            reader: chunk::ChunkReader::new(),
+            addr,
+        }),
+    }
+}
+
+impl Conn {
+    async fn send(&mut self, bytes: &[u8]) -> Result<(), NetError> {
+        self.stream
+            .write_all(bytes)
+            .await
+            .map_err(|source| NetError::Io {
+                addr: self.addr,
+                what: "RTMP send".into(),
+                source,
+            })
+    }
+
+    /// The next message before `deadline`; `Ok(None)` at the deadline.
+    async fn next(
+        &mut self,
+        deadline: tokio::time::Instant,
+    ) -> Result<Option<chunk::Message>, NetError> {
+        let mut buf = [0u8; 16 * 1024];
+        loop {
+            match self.reader.next_message() {
+                Ok(Some(m)) => return Ok(Some(m)),
+                Ok(None) => {}
+                Err(e) => {
+                    return Err(NetError::Malformed {
+                        addr: self.addr,
+                        what: "RTMP message".into(),
+                        reason: e.to_string(),
+                    });
+                }
+            }
+            match tokio::time::timeout_at(deadline, self.stream.read(&mut buf)).await {
+                Err(_) => return Ok(None),
+                Ok(Ok(0)) => {
+                    return Err(NetError::Closed {
+                        addr: self.addr,
+                        what: "RTMP session".into(),
+                        received: 0,
+                    });
+                }
+                Ok(Ok(n)) => self.reader.feed(&buf[..n]),
+                Ok(Err(source)) => {
+                    return Err(NetError::Io {
+                        addr: self.addr,
+                        what: "RTMP read".into(),
+                        source,
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// What one RTMP port gave.
+#[derive(Debug, Default)]
+pub struct RtmpFindings {
+    pub streams: Vec<Stream>,
+    pub failures: Vec<String>,
+}
+
+fn rtmp_url(addr: SocketAddr, app: &str, name: Option<&str>) -> String {
+    let host = match addr {
+        SocketAddr::V4(a) => format!("{}:{}", a.ip(), a.port()),
+        SocketAddr::V6(a) => format!("[{}]:{}", a.ip(), a.port()),
+    };
+    match name {
+        Some(n) => format!("rtmp://{host}/{app}/{n}"),
+        None => format!("rtmp://{host}/{app}"),
+    }
+}
+
+/// Plays tried at once on one server.
+const PLAYS_IN_PARALLEL: usize = 12;
+
+/// Find playable streams on an RTMP server (the handshake already succeeded once on `addr`).
+///
+/// Many servers (nginx-rtmp) give every `createStream` on a connection the same message stream id,
+/// so each name is played on a connection of its own: first the application names are tried (a
+/// server closes or answers `_error` for one it does not have), then each accepted application's
+/// candidate names, [`PLAYS_IN_PARALLEL`] at a time.
+pub async fn analyze(
+    addr: SocketAddr,
+    connect_timeout: Duration,
+    timeout: Duration,
+) -> RtmpFindings {
+    use futures::StreamExt;
+    let mut findings = RtmpFindings::default();
+    let accepted =
+        futures::future::join_all(APPS.iter().copied().map(|app: &'static str| async move {
+            let r = connect_app(addr, app, connect_timeout, timeout).await;
+            (app, r.map(|c| c.is_some()))
+        }))
+        .await;
+    let mut apps: Vec<&'static str> = Vec::new();
+    for (app, r) in accepted {
+        match r {
+            Ok(true) => apps.push(app),
+            Ok(false) => {}
+            Err(e) => findings.failures.push(format!("RTMP app {app}: {e}")),
+        }
+    }
+    let mut plays: Vec<(String, String)> = Vec::new();
+    for app in &apps {
+        plays.extend(
+            STREAMS
+                .iter()
+                .map(|name| (app.to_string(), name.to_string())),
+        );
+    }
+    let results: Vec<Result<Option<Stream>, NetError>> =
+        futures::stream::iter(plays)
+            .map(|(app, name)| async move {
+                try_play(addr, &app, &name, connect_timeout, timeout).await
+            })
+            .buffer_unordered(PLAYS_IN_PARALLEL)
+            .collect()
+            .await;
+    for r in results {
+        match r {
+            Ok(Some(s)) => findings.streams.push(s),
+            Ok(None) => {}
+            Err(e) => findings.failures.push(format!("RTMP play: {e}")),
+        }
+    }
+    findings.streams.sort_by(|a, b| a.url.cmp(&b.url));
+    findings.failures.sort();
+    findings.failures.dedup();
+    if findings.streams.is_empty() && findings.failures.is_empty() {
+        findings.failures.push(format!(
+            "RTMP server: no stream plays under the usual names (applications {}; streams {})",
+            APPS.join(", "),
+            STREAMS.join(", ")
+        ));
+    }
+    findings
+}
+
+/// Handshake and `connect(app)`: `Ok(Some(conn))` when the server accepts the application,
+/// `Ok(None)` when it refuses it (`_error`, or hangs up, as nginx-rtmp does).
+async fn connect_app(
+    addr: SocketAddr,
+    app: &str,
+    connect_timeout: Duration,
+    timeout: Duration,
+) -> Result<Option<Conn>, NetError> {
+    let mut c = handshake(addr, connect_timeout, timeout).await?;
+    let tc_url = rtmp_url(addr, app, None);
+    c.send(&rtmp::connect_command(app, &tc_url, 1)).await?;
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let m = match c.next(deadline).await {
+            Ok(Some(m)) => m,
+            Ok(None) => {
+                return Err(NetError::Timeout {
+                    addr,
+                    what: "RTMP connect".into(),
+                    timeout,
+                });
+            }
+            Err(NetError::Closed { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        if m.type_id != message_type::COMMAND_AMF0 {
+            continue;
+        }
+        let Ok(cmd) = rtmp::parse_command(&m) else {
+            continue;
+        };
+        match cmd.name.as_str() {
+            "_result" if cmd.transaction_id == 1.0 => return Ok(Some(c)),
+            "_error" if cmd.transaction_id == 1.0 => return Ok(None),
+            _ => {}
+        }
+    }
+}
+
+/// Play `app/name` on a connection of its own; a stream when metadata or media arrive within
+/// [`PLAY_WINDOW`].
+async fn try_play(
+    addr: SocketAddr,
+    app: &str,
+    name: &str,
+    connect_timeout: Duration,
+    timeout: Duration,
+) -> Result<Option<Stream>, NetError> {
+    let Some(mut c) = connect_app(addr, app, connect_timeout, timeout).await? else {
+        return Ok(None);
+    };
+    c.send(&rtmp::create_stream(2)).await?;
+    let deadline = tokio::time::Instant::now() + timeout;
+    let id = loop {
+        let Some(m) = c.next(deadline).await? else {
+            return Ok(None);
+        };
+        if m.type_id != message_type::COMMAND_AMF0 {
+            continue;
+        }
+        if let Ok(cmd) = rtmp::parse_command(&m)
+            && cmd.name == "_result"
+            && cmd.transaction_id == 2.0
+        {
+            match rtmp::created_stream_id(&cmd) {
+                Some(id) => break id,
+                None => return Ok(None),
+            }
+        }
+    };
+    c.send(&rtmp::play(name, id, 0)).await?;
+    let mut stream: Option<Stream> = None;
+    let deadline = tokio::time::Instant::now() + PLAY_WINDOW;
+    loop {
+        let m = match c.next(deadline).await {
+            Ok(Some(m)) => m,
+            Ok(None) | Err(NetError::Closed { .. }) => break,
+            Err(e) => return Err(e),
+        };
+        if m.type_id == message_type::COMMAND_AMF0
+            && let Ok(cmd) = rtmp::parse_command(&m)
+            && let Some(st) = rtmp::Status::from_command(&cmd)
+            && st.is(rtmp::PLAY_STREAM_NOT_FOUND)
+        {
+            break;
+        }
+        let media = matches!(m.type_id, message_type::AUDIO | message_type::VIDEO);
+        let meta = rtmp::parse_metadata(&m);
+        if !media && meta.is_none() {
+            continue;
+        }
+        let s = stream.get_or_insert_with(|| {
+            let mut s = Stream::new(rtmp_url(addr, app, Some(name)), Protocol::Rtmp, addr.port());
+            s.verified = true;
+            s
+        });
+        if let Some(md) = meta {
+            if let Some(codec) = md.video_codec() {
+                let mut v = VideoInfo::new(codec.into());
+                (v.width, v.height) = (md.width, md.height);
+                v.fps = md.frame_rate;
+                v.fps_source = md.frame_rate.map(|_| "metadata".to_string());
+                v.bitrate_kbps = md.video_data_rate.map(|r| r.round() as u32);
+                s.video = Some(v);
+            }
+            if let Some(codec) = md.audio_codec() {
+                s.audio = Some(AudioInfo {
+                    codec: codec.into(),
+                    sample_rate: md.audio_sample_rate,
+                    channels: None,
+                });
+            }
+        }
+        if s.video.is_some() {
+            break; // described: no need to wait out the window
+        }
+    }
+    Ok(stream)
+}
