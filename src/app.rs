@@ -778,6 +778,36 @@ async fn analyze_port(addr: std::net::SocketAddr, settings: &rtsp::RtspSettings)
             vec![]
         }
         Ok(Some(Detection::Http { reply })) => http_events(addr, &reply, settings).await,
+        Ok(Some(Detection::Stun { response })) => {
+            let service = |transport, r: &crate::proto::stun::StunResponse| Event::Service {
+                ip,
+                service: crate::model::Service {
+                    port,
+                    transport,
+                    protocol: Protocol::Webrtc,
+                    server: r.software.clone(),
+                    auth: crate::model::AuthScheme::None,
+                    realm: None,
+                    methods: Vec::new(),
+                    title: None,
+                    product: Some(crate::analyze::webrtc::describe(r)),
+                },
+            };
+            let mut events = vec![service(crate::model::Transport::Tcp, &response)];
+            // STUN servers listen on UDP too, where WebRTC clients use them.
+            match crate::analyze::webrtc::binding_udp(addr, settings.timeout).await {
+                Ok(r) => events.push(service(crate::model::Transport::Udp, &r)),
+                Err(e) => events.push(Event::Failure {
+                    ip,
+                    failure: Failure {
+                        stage: Stage::Analyze,
+                        port: Some(port),
+                        message: e.to_string(),
+                    },
+                }),
+            }
+            events
+        }
         Ok(Some(Detection::Rtmp)) => {
             let f = crate::analyze::rtmp::analyze(addr, settings.connect_timeout, settings.timeout)
                 .await;
@@ -861,6 +891,11 @@ async fn http_events(
         ip,
         service: detect::head::service(port, Protocol::Http, &reply.head),
     }];
+    if let Some(product) = f.webrtc_gateway {
+        let mut service = detect::head::service(port, Protocol::Webrtc, &reply.head);
+        service.product = Some(product);
+        events.push(Event::Service { ip, service });
+    }
     events.extend(f.streams.into_iter().map(|stream| Event::Stream {
         ip,
         stream: Box::new(stream),

@@ -94,7 +94,7 @@ pub struct ScanArgs {
     )]
     pub exclude: Vec<String>,
     /// TCP ports: list and ranges, e.g. 554,8554,8000-8010
-    /// [default: 554,8554,10554,5554,80,81,88,443,8000,8080,8081,8443,1935,7447,34567,37777,2020].
+    /// [default: 554,8554,10554,5554,80,81,88,443,8000,8080,8081,8443,1935,7447,34567,37777,2020,3478,8088].
     #[arg(short, long, value_name = "PORTS", env = "CAMSCAN_PORTS")]
     pub ports: Option<String>,
     /// TCP connect timeout per probe, e.g. 800ms, 1s (a bare number is seconds) [default: 1s].

@@ -16,9 +16,11 @@ use crate::error::Error;
 
 /// Camera ports probed by default: RTSP (554, 8554, 10554, 5554), HTTP/ONVIF (80, 81, 88 Foscam, 443,
 /// 8000 Hikvision SDK/Reolink ONVIF, 8080, 8081, 8443, 2020 Tapo ONVIF), RTMP 1935, UniFi 7447, XMeye
-/// 34567, Dahua 37777 (`shared/PROTOCOLS.md` §4.13).
-pub const DEFAULT_PORTS: [u16; 17] = [
-    554, 8554, 10554, 5554, 80, 81, 88, 443, 8000, 8080, 8081, 8443, 1935, 7447, 34567, 37777, 2020,
+/// 34567, Dahua 37777 (`shared/PROTOCOLS.md` §4.13), and WebRTC: STUN/TURN 3478 (RFC 5389), Janus'
+/// HTTP API 8088.
+pub const DEFAULT_PORTS: [u16; 19] = [
+    554, 8554, 10554, 5554, 80, 81, 88, 443, 8000, 8080, 8081, 8443, 1935, 7447, 34567, 37777,
+    2020, 3478, 8088,
 ];
 /// 1 s: a LAN host answers a SYN in well under 10 ms; Strix's 100 ms misses slow Wi-Fi cameras.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);

@@ -274,11 +274,10 @@ impl Registry {
             }
             Event::Service { ip, service } => {
                 let d = self.device(ip);
-                match d
-                    .services
-                    .iter_mut()
-                    .find(|s| s.port == service.port && s.protocol == service.protocol)
-                {
+                match d.services.iter_mut().find(|s| {
+                    (s.port, s.protocol, s.transport)
+                        == (service.port, service.protocol, service.transport)
+                }) {
                     Some(existing) => *existing = service,
                     None => d.services.push(service),
                 }
@@ -415,7 +414,7 @@ fn absorb(d: &mut Device, other: &Device) {
         if !d
             .services
             .iter()
-            .any(|x| x.port == s.port && x.protocol == s.protocol)
+            .any(|x| (x.port, x.protocol, x.transport) == (s.port, s.protocol, s.transport))
         {
             d.services.push(s.clone());
         }
@@ -446,7 +445,8 @@ fn finish(mut d: Device) -> Device {
     d.addresses.insert(0, d.ip);
     d.open_ports.sort_unstable();
     d.discovered_by.sort();
-    d.services.sort_by_key(|s| (s.port, s.protocol));
+    d.services
+        .sort_by_key(|s| (s.port, s.protocol, s.transport));
     d.streams
         .sort_by(|a, b| (a.port, &a.url).cmp(&(b.port, &b.url)));
     d.errors

@@ -194,7 +194,7 @@ fn scan_without_targets_finds_the_lab_by_arp() {
     );
 
     // Without privileges (uid nobody, no capabilities) the unprivileged method finds the same hosts
-    // and MACs. Ports-only discovery with a 2 s connect timeout: the firewalled host's 17 dropped
+    // and MACs. Ports-only discovery with a 2 s connect timeout: the firewalled host's 19 dropped
     // probes run side by side, so the whole scan costs about one timeout, not seventeen.
     let started = std::time::Instant::now();
     let out = run(

@@ -60,6 +60,8 @@ pub struct HttpFindings {
     pub failures: Vec<String>,
     /// The root page's start (for the title and fingerprints).
     pub root_page: Vec<u8>,
+    /// A WebRTC gateway's API answered (`Janus WebRTC Server 1.1.2`).
+    pub webrtc_gateway: Option<String>,
 }
 
 /// Settings of the HTTP analysis.
@@ -133,6 +135,13 @@ pub async fn analyze(
         if !paths.iter().any(|x| x == p) {
             paths.push((*p).to_string());
         }
+    }
+    // WebRTC gateways answer a plain GET on their API: Janus' `/janus/info` (its HTTP transport's
+    // default path).
+    if let Ok(info) = fetch(addr, "/janus/info", s).await
+        && (200..300).contains(&info.head.status)
+    {
+        findings.webrtc_gateway = crate::analyze::webrtc::janus_info(&info.body);
     }
     let results: Vec<Result<Option<Stream>, String>> = futures::stream::iter(paths)
         .map(|path| async move { probe_path(addr, &path, s).await })

@@ -1,5 +1,5 @@
 //! Deep looks at services found by `detect`: RTSP path discovery, SDP analysis (via retina) and PLAY
-//! verification, the ONVIF device API, and the media an HTTP port serves (HLS, DASH, MJPEG, JPEG), RTMP servers' streams.
+//! verification, the ONVIF device API, and the media an HTTP port serves (HLS, DASH, MJPEG, JPEG), RTMP servers' streams, and WebRTC infrastructure (STUN/TURN, gateway APIs).
 //! Every network call is under a deadline.
 
 pub mod budget;
@@ -10,3 +10,4 @@ pub mod paths;
 pub mod rtmp;
 pub mod rtsp;
 pub mod verify;
+pub mod webrtc;

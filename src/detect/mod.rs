@@ -23,6 +23,10 @@ pub enum Detection {
     Http { reply: Reply },
     /// An RTMP server: it completed the handshake.
     Rtmp,
+    /// A STUN/TURN server: it answered a Binding request over TCP.
+    Stun {
+        response: crate::proto::stun::StunResponse,
+    },
 }
 
 /// The RTMP port: the handshake is tried there first (an RTMP server hangs up on text).
@@ -35,6 +39,12 @@ pub async fn detect(
     connect_timeout: Duration,
     timeout: Duration,
 ) -> Result<Option<Detection>, NetError> {
+    if addr.port() == crate::analyze::webrtc::STUN_PORT
+        && let Ok(response) =
+            crate::analyze::webrtc::binding_tcp(addr, connect_timeout, timeout).await
+    {
+        return Ok(Some(Detection::Stun { response }));
+    }
     if addr.port() == RTMP_PORT
         && crate::analyze::rtmp::handshake(addr, connect_timeout, timeout)
             .await

@@ -59,6 +59,8 @@ pub struct Service {
     pub protocol: String,
     pub server: Option<String>,
     pub auth: Auth,
+    pub title: Option<String>,
+    pub product: Option<String>,
 }
 
 #[derive(Debug, Deserialize, PartialEq, Eq, Clone, Copy)]

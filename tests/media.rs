@@ -1,0 +1,179 @@
+//! Stream protocols beyond RTSP, proven on real third-party servers (`tests/servers/media_lab.py`):
+//! nginx with libnginx-mod-rtmp fed by ffmpeg (RTMP), ffmpeg-written HLS and DASH served by nginx, a
+//! static JPEG, VLC's MJPEG HTTP output at 5 fps, coturn (STUN/TURN), Janus' HTTP API, and a plain
+//! nginx site that must not become a camera. One scan of 127.0.0.51-56 with the default ports; every
+//! stream URL camscan reports must open in ffprobe. Needs root (ports 80, 1935) and the Debian
+//! packages in `tests/servers/media_lab.packages`: `scripts/test` installs them.
+
+mod common;
+
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use common::schema::{Report, Stream};
+use common::{run, stderr, stdout};
+
+fn lab() -> &'static common::Server {
+    static LAB: OnceLock<common::Server> = OnceLock::new();
+    LAB.get_or_init(|| {
+        assert!(
+            common::is_root(),
+            "the media lab needs root: run scripts/test"
+        );
+        let script = common::root_dir().join("tests/servers/media_lab.py");
+        common::start(
+            "/usr/bin/python3",
+            &[script.to_str().unwrap()],
+            Duration::from_secs(60),
+        )
+    })
+}
+
+fn scan() -> &'static (Report, serde_json::Value) {
+    static REPORT: OnceLock<(Report, serde_json::Value)> = OnceLock::new();
+    REPORT.get_or_init(|| {
+        lab();
+        let out = run(
+            common::camscan().args(["scan", "127.0.0.51-56", "-f", "json"]),
+            Duration::from_secs(120),
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let text = stdout(&out);
+        (
+            serde_json::from_str(&text).unwrap(),
+            serde_json::from_str(&text).unwrap(),
+        )
+    })
+}
+
+/// ffprobe's first video stream of `url`: (codec, width, height).
+fn ffprobe_video(url: &str) -> (String, u64, u64) {
+    let out = run(
+        Command::new("ffprobe").args([
+            "-v",
+            "error",
+            "-rw_timeout",
+            "10000000",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=codec_name,width,height",
+            "-of",
+            "json",
+            url,
+        ]),
+        Duration::from_secs(30),
+    );
+    assert!(out.status.success(), "ffprobe {url}: {}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let s = &v["streams"][0];
+    (
+        s["codec_name"].as_str().unwrap_or_default().to_string(),
+        s["width"].as_u64().unwrap_or(0),
+        s["height"].as_u64().unwrap_or(0),
+    )
+}
+
+fn video(s: &Stream) -> (&str, Option<u32>, Option<u32>, Option<f64>) {
+    let v = s.video.as_ref().expect("video facts");
+    (v.codec.as_str(), v.width, v.height, v.fps)
+}
+
+#[test]
+fn rtmp_stream_found_described_and_playable() {
+    let (report, _) = scan();
+    let d = report.device("127.0.0.51");
+    assert!(d.is_camera, "a video server");
+    assert!(
+        d.services
+            .iter()
+            .any(|s| s.port == 1935 && s.protocol == "rtmp")
+    );
+    let s = d.stream("rtmp://127.0.0.51:1935/live/stream");
+    assert_eq!(s.protocol, "rtmp");
+    assert!(s.verified);
+    assert_eq!(video(s), ("h264", Some(640), Some(360), Some(15.0)));
+    assert_eq!(s.audio.as_ref().unwrap().codec, "aac");
+    assert_eq!(ffprobe_video(&s.url), ("h264".into(), 640, 360));
+}
+
+#[test]
+fn hls_dash_and_snapshot_found_from_the_page_and_playable() {
+    let (report, _) = scan();
+    let d = report.device("127.0.0.52");
+    let hls = d.stream("http://127.0.0.52:80/hls/cam.m3u8");
+    assert_eq!(hls.protocol, "hls");
+    // The master playlist's best variant (640x360 of 640x360 and 320x180).
+    let (codec, w, h, _) = video(hls);
+    assert_eq!((codec, w, h), ("h264", Some(640), Some(360)));
+    assert_eq!(hls.audio.as_ref().unwrap().codec, "aac");
+    assert_eq!(ffprobe_video(&hls.url), ("h264".into(), 640, 360));
+
+    let dash = d.stream("http://127.0.0.52:80/dash/cam.mpd");
+    assert_eq!(dash.protocol, "dash");
+    assert_eq!(video(dash), ("h264", Some(640), Some(360), Some(15.0)));
+    let (codec, _, _) = ffprobe_video(&dash.url);
+    assert_eq!(codec, "h264");
+
+    let jpeg = d.stream("http://127.0.0.52:80/snapshot.jpg");
+    assert_eq!(jpeg.protocol, "jpeg");
+    assert_eq!(video(jpeg), ("jpeg", Some(320), Some(240), None));
+}
+
+#[test]
+fn mjpeg_frame_rate_is_measured_not_assumed() {
+    let (report, _) = scan();
+    let d = report.device("127.0.0.53");
+    let s = d.stream("http://127.0.0.53:8080/mjpg/video.mjpg");
+    assert_eq!(s.protocol, "mjpeg");
+    assert!(s.verified);
+    let (codec, w, h, fps) = video(s);
+    assert_eq!((codec, w, h), ("mjpeg", Some(320), Some(240)));
+    let fps = fps.expect("measured fps");
+    assert!(
+        (4.5..=5.5).contains(&fps),
+        "VLC serves 5 fps, measured {fps}"
+    );
+    assert_eq!(
+        s.video.as_ref().unwrap().fps_source.as_deref(),
+        Some("parts")
+    );
+    assert!(s.measured.as_ref().unwrap().packets >= 3);
+    assert_eq!(ffprobe_video(&s.url), ("mjpeg".into(), 320, 240));
+}
+
+#[test]
+fn stun_turn_and_janus_are_webrtc_services() {
+    let (report, _) = scan();
+    let turn = report.device("127.0.0.54");
+    for transport in ["tcp", "udp"] {
+        let s = turn
+            .services
+            .iter()
+            .find(|s| s.port == 3478 && s.protocol == "webrtc" && s.transport == transport)
+            .unwrap_or_else(|| panic!("STUN over {transport}: {:?}", turn.services));
+        assert!(
+            s.server.as_deref().unwrap_or("").starts_with("Coturn-"),
+            "{s:?}"
+        );
+    }
+    assert!(!turn.is_camera, "a TURN server is not a camera");
+    let janus = report.device("127.0.0.56");
+    let s = janus
+        .services
+        .iter()
+        .find(|s| s.port == 8088 && s.protocol == "webrtc")
+        .unwrap_or_else(|| panic!("{:?}", janus.services));
+    assert_eq!(s.product.as_deref(), Some("Janus WebRTC Server 1.1.2"));
+}
+
+#[test]
+fn a_plain_web_site_is_not_a_camera() {
+    let (report, _) = scan();
+    let web = report.device("127.0.0.55");
+    assert!(!web.is_camera);
+    assert!(web.streams.is_empty(), "{:?}", web.streams);
+    assert_eq!(web.services.len(), 1);
+    assert_eq!(web.services[0].protocol, "http");
+}
