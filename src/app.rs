@@ -777,7 +777,7 @@ async fn analyze_port(addr: std::net::SocketAddr, settings: &rtsp::RtspSettings)
             tracing::debug!(%addr, "open port speaks no protocol we detect");
             vec![]
         }
-        Ok(Some(Detection::Http { reply })) => http_events(addr, &reply, settings).await,
+        Ok(Some(Detection::Http { reply, tls })) => http_events(addr, &reply, tls, settings).await,
         Ok(Some(Detection::Stun { response })) => {
             let service = |transport, r: &crate::proto::stun::StunResponse| Event::Service {
                 ip,
@@ -791,6 +791,7 @@ async fn analyze_port(addr: std::net::SocketAddr, settings: &rtsp::RtspSettings)
                     methods: Vec::new(),
                     title: None,
                     product: Some(crate::analyze::webrtc::describe(r)),
+                    tls: None,
                 },
             };
             let mut events = vec![service(crate::model::Transport::Tcp, &response)];
@@ -821,6 +822,7 @@ async fn analyze_port(addr: std::net::SocketAddr, settings: &rtsp::RtspSettings)
                 methods: Vec::new(),
                 title: None,
                 product: None,
+                tls: None,
             };
             if f.streams.is_empty() {
                 service.auth = crate::model::AuthScheme::Unknown;
@@ -867,7 +869,7 @@ async fn analyze_port(addr: std::net::SocketAddr, settings: &rtsp::RtspSettings)
                 .await
                 && reply.head.protocol == crate::proto::response::HeadProtocol::Http
             {
-                events.extend(http_events(addr, &reply, settings).await);
+                events.extend(http_events(addr, &reply, None, settings).await);
             }
             events
         }
@@ -878,6 +880,7 @@ async fn analyze_port(addr: std::net::SocketAddr, settings: &rtsp::RtspSettings)
 async fn http_events(
     addr: std::net::SocketAddr,
     reply: &crate::net::rtsp::Reply,
+    tls: Option<crate::net::tls::TlsInfo>,
     settings: &rtsp::RtspSettings,
 ) -> Vec<Event> {
     let (ip, port) = (addr.ip(), addr.port());
@@ -885,12 +888,12 @@ async fn http_events(
         connect_timeout: settings.connect_timeout,
         timeout: settings.timeout,
         window: settings.verify_window,
+        tls: tls.is_some(),
     };
     let f = crate::analyze::http::analyze(addr, reply, &hs).await;
-    let mut events = vec![Event::Service {
-        ip,
-        service: detect::head::service(port, Protocol::Http, &reply.head),
-    }];
+    let mut service = detect::head::service(port, Protocol::Http, &reply.head);
+    service.tls = tls.map(|t| t.summary);
+    let mut events = vec![Event::Service { ip, service }];
     if let Some(product) = f.webrtc_gateway {
         let mut service = detect::head::service(port, Protocol::Webrtc, &reply.head);
         service.product = Some(product);

@@ -82,6 +82,8 @@ pub enum NetError {
         what: String,
         received: usize,
     },
+    #[error("TLS handshake with {addr} failed: {reason}")]
+    Tls { addr: SocketAddr, reason: String },
     #[error("{what} to {addr}: malformed reply: {reason}")]
     Malformed {
         addr: SocketAddr,

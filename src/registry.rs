@@ -474,6 +474,7 @@ mod tests {
             methods: vec![],
             title: None,
             product: None,
+            tls: None,
         }
     }
 

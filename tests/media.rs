@@ -1,7 +1,8 @@
 //! Stream protocols beyond RTSP, proven on real third-party servers (`tests/servers/media_lab.py`):
 //! nginx with libnginx-mod-rtmp fed by ffmpeg (RTMP), ffmpeg-written HLS and DASH served by nginx, a
 //! static JPEG, VLC's MJPEG HTTP output at 5 fps, coturn (STUN/TURN), Janus' HTTP API, and a plain
-//! nginx site that must not become a camera. One scan of 127.0.0.51-56 with the default ports; every
+//! nginx site that must not become a camera, HTTPS from nginx and from an old-TLS OpenSSL server. One
+//! scan of 127.0.0.51-58 with the default ports; every
 //! stream URL camscan reports must open in ffprobe. Needs root (ports 80, 1935) and the Debian
 //! packages in `tests/servers/media_lab.packages`: `scripts/test` installs them.
 
@@ -35,7 +36,7 @@ fn scan() -> &'static (Report, serde_json::Value) {
     REPORT.get_or_init(|| {
         lab();
         let out = run(
-            common::camscan().args(["scan", "127.0.0.51-56", "-f", "json"]),
+            common::camscan().args(["scan", "127.0.0.51-58", "-f", "json"]),
             Duration::from_secs(120),
         );
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -176,4 +177,37 @@ fn a_plain_web_site_is_not_a_camera() {
     assert!(web.streams.is_empty(), "{:?}", web.streams);
     assert_eq!(web.services.len(), 1);
     assert_eq!(web.services[0].protocol, "http");
+}
+
+#[test]
+fn https_banner_and_a_clear_error_for_old_tls() {
+    let (report, _) = scan();
+    let secure = report.device("127.0.0.57");
+    let s = secure
+        .services
+        .iter()
+        .find(|s| s.port == 443)
+        .unwrap_or_else(|| panic!("{:?}", secure.services));
+    assert_eq!(s.protocol, "http");
+    assert!(
+        s.server.as_deref().unwrap_or("").starts_with("nginx"),
+        "{s:?}"
+    );
+    assert!(
+        s.tls.as_deref().unwrap_or("").starts_with("TLS 1."),
+        "{s:?}"
+    );
+    let old = report.device("127.0.0.58");
+    assert!(old.services.is_empty(), "{:?}", old.services);
+    let e = old
+        .errors
+        .iter()
+        .find(|e| e.port == Some(8443))
+        .expect("the failed handshake is recorded");
+    assert!(e.message.contains("TLS handshake"), "{}", e.message);
+    assert!(
+        e.message.contains("TLS 1.0/1.1 or RSA key exchange"),
+        "{}",
+        e.message
+    );
 }

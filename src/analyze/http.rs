@@ -71,25 +71,28 @@ pub struct HttpSettings {
     pub timeout: Duration,
     /// How long an MJPEG stream is watched at most.
     pub window: Duration,
+    /// The port speaks HTTPS.
+    pub tls: bool,
 }
 
-fn http_url(addr: SocketAddr, path: &str) -> String {
+fn http_url(addr: SocketAddr, path: &str, tls: bool) -> String {
+    let scheme = if tls { "https" } else { "http" };
     match addr {
-        SocketAddr::V4(a) => format!("http://{}:{}{path}", a.ip(), a.port()),
-        SocketAddr::V6(a) => format!("http://[{}]:{}{path}", a.ip(), a.port()),
+        SocketAddr::V4(a) => format!("{scheme}://{}:{}{path}", a.ip(), a.port()),
+        SocketAddr::V6(a) => format!("{scheme}://[{}]:{}{path}", a.ip(), a.port()),
     }
 }
 
 /// The path of `link` (relative or absolute) when it is on `addr`; `None` for other hosts.
-fn same_origin_path(addr: SocketAddr, link: &str) -> Option<String> {
-    let base = url::Url::parse(&http_url(addr, "/")).ok()?;
+fn same_origin_path(addr: SocketAddr, link: &str, tls: bool) -> Option<String> {
+    let base = url::Url::parse(&http_url(addr, "/", tls)).ok()?;
     let u = base.join(link).ok()?;
     let ip_ok = u
         .host_str()
         .and_then(|h| h.trim_matches(['[', ']']).parse::<std::net::IpAddr>().ok())
         == Some(addr.ip());
     let port_ok = u.port_or_known_default() == Some(addr.port());
-    if u.scheme() != "http" || !ip_ok || !port_ok {
+    if u.scheme() != base.scheme() || !ip_ok || !port_ok {
         return None;
     }
     let mut path = u.path().to_string();
@@ -118,7 +121,7 @@ pub async fn analyze(
                     if kind == LinkKind::Flv {
                         continue; // HTTP-FLV: not analysed yet
                     }
-                    match same_origin_path(addr, &link) {
+                    match same_origin_path(addr, &link, s.tls) {
                         Some(p) if !paths.contains(&p) => paths.push(p),
                         Some(_) => {}
                         None => findings
@@ -161,7 +164,7 @@ pub async fn analyze(
 /// GET `path` and read its body (up to [`MAX_DOCUMENT`]).
 async fn fetch(addr: SocketAddr, path: &str, s: &HttpSettings) -> Result<OpenGet, NetError> {
     let deadline = tokio::time::Instant::now() + s.timeout;
-    let mut got = open_get(addr, path, s.connect_timeout, s.timeout).await?;
+    let mut got = open_get(addr, path, s.tls, s.connect_timeout, s.timeout).await?;
     got.read_up_to(MAX_DOCUMENT, deadline).await?;
     Ok(got)
 }
@@ -174,13 +177,13 @@ async fn probe_path(
     s: &HttpSettings,
 ) -> Result<Option<Stream>, String> {
     let deadline = tokio::time::Instant::now() + s.timeout;
-    let mut got = match open_get(addr, path, s.connect_timeout, s.timeout).await {
+    let mut got = match open_get(addr, path, s.tls, s.connect_timeout, s.timeout).await {
         Ok(g) => g,
         // A dictionary path that is not there is no failure; a refused connection or a timeout is
         // already known from the root page.
         Err(_) => return Ok(None),
     };
-    let url = http_url(addr, path);
+    let url = http_url(addr, path, s.tls);
     let status = got.head.status;
     if status == 401 || status == 403 {
         let mut stream = Stream::new(url, kind_from_path(path), addr.port());
@@ -422,23 +425,29 @@ mod tests {
     fn links_stay_on_the_port() {
         let addr: SocketAddr = "127.0.0.52:80".parse().unwrap();
         assert_eq!(
-            same_origin_path(addr, "/hls/a.m3u8").as_deref(),
+            same_origin_path(addr, "/hls/a.m3u8", false).as_deref(),
             Some("/hls/a.m3u8")
         );
         assert_eq!(
-            same_origin_path(addr, "dash/a.mpd?x=1").as_deref(),
+            same_origin_path(addr, "dash/a.mpd?x=1", false).as_deref(),
             Some("/dash/a.mpd?x=1")
         );
         assert_eq!(
-            same_origin_path(addr, "http://127.0.0.52/live.m3u8").as_deref(),
+            same_origin_path(addr, "http://127.0.0.52/live.m3u8", false).as_deref(),
             Some("/live.m3u8")
         );
-        assert_eq!(same_origin_path(addr, "http://10.0.0.1/live.m3u8"), None);
         assert_eq!(
-            same_origin_path(addr, "http://127.0.0.52:8080/live.m3u8"),
+            same_origin_path(addr, "http://10.0.0.1/live.m3u8", false),
             None
         );
-        assert_eq!(same_origin_path(addr, "https://127.0.0.52/live.m3u8"), None);
+        assert_eq!(
+            same_origin_path(addr, "http://127.0.0.52:8080/live.m3u8", false),
+            None
+        );
+        assert_eq!(
+            same_origin_path(addr, "https://127.0.0.52/live.m3u8", false),
+            None
+        );
     }
 
     #[test]

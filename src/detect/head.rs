@@ -61,6 +61,7 @@ pub fn service(port: u16, protocol: Protocol, head: &ResponseHead) -> Service {
         methods,
         title: None,
         product: None,
+        tls: None,
     }
 }
 

@@ -19,8 +19,11 @@ use crate::proto::response::HeadProtocol;
 pub enum Detection {
     /// An RTSP server; the connection is kept for analysis.
     Rtsp { client: RtspClient, options: Reply },
-    /// A web server; `reply` is its answer to `GET /`.
-    Http { reply: Reply },
+    /// A web server; `reply` is its answer to `GET /`; `tls` when it spoke HTTPS.
+    Http {
+        reply: Reply,
+        tls: Option<crate::net::tls::TlsInfo>,
+    },
     /// An RTMP server: it completed the handshake.
     Rtmp,
     /// A STUN/TURN server: it answered a Binding request over TCP.
@@ -31,6 +34,8 @@ pub enum Detection {
 
 /// The RTMP port: the handshake is tried there first (an RTMP server hangs up on text).
 pub const RTMP_PORT: u16 = 1935;
+/// Ports where HTTPS is tried first: 443, 8443 (camera and NVR web UIs), 7443 (UniFi Protect).
+pub const TLS_PORTS: &[u16] = &[443, 8443, 7443];
 
 /// Connect to `addr` and find out what it speaks. `Ok(None)`: something answered that we do not
 /// recognise. A peer that accepts and then says nothing within `timeout` is an error.
@@ -39,6 +44,23 @@ pub async fn detect(
     connect_timeout: Duration,
     timeout: Duration,
 ) -> Result<Option<Detection>, NetError> {
+    // HTTPS ports: TLS first. A handshake that fails is remembered: if nothing else answers, it is
+    // the port's story (old firmware that speaks only TLS 1.0).
+    let mut tls_error = None;
+    if TLS_PORTS.contains(&addr.port()) {
+        match crate::net::http::open_get(addr, "/", true, connect_timeout, timeout).await {
+            Ok(got) => {
+                let tls = got.tls.clone();
+                let reply = Reply {
+                    head: got.head,
+                    body: got.body,
+                };
+                return Ok(Some(Detection::Http { reply, tls }));
+            }
+            Err(e @ NetError::Tls { .. }) => tls_error = Some(e),
+            Err(_) => {}
+        }
+    }
     if addr.port() == crate::analyze::webrtc::STUN_PORT
         && let Ok(response) =
             crate::analyze::webrtc::binding_tcp(addr, connect_timeout, timeout).await
@@ -67,18 +89,20 @@ pub async fn detect(
     drop(client);
     match http_get(addr, "/", connect_timeout, timeout).await {
         Ok(reply) if reply.head.protocol == HeadProtocol::Http => {
-            Ok(Some(Detection::Http { reply }))
+            Ok(Some(Detection::Http { reply, tls: None }))
         }
-        Ok(_) => Ok(options.map(|reply| Detection::Http { reply })),
+        Ok(_) => Ok(options.map(|reply| Detection::Http { reply, tls: None })),
         // It answered OPTIONS in HTTP but not GET: describe it by the OPTIONS answer.
-        Err(_) if options.is_some() => Ok(options.map(|reply| Detection::Http { reply })),
+        Err(_) if options.is_some() => {
+            Ok(options.map(|reply| Detection::Http { reply, tls: None }))
+        }
         // Hung up on both text protocols: perhaps a binary one that waits for its greeting.
         Err(_) if addr.port() != RTMP_PORT => {
             match crate::analyze::rtmp::handshake(addr, connect_timeout, timeout).await {
                 Ok(_) => Ok(Some(Detection::Rtmp)),
-                Err(_) => Ok(None),
+                Err(_) => tls_error.map_or(Ok(None), Err),
             }
         }
-        Err(_) => Ok(None),
+        Err(_) => tls_error.map_or(Ok(None), Err),
     }
 }

@@ -18,6 +18,7 @@ pub fn report() -> Report {
             methods: vec!["OPTIONS".into(), "DESCRIBE".into()],
             title: None,
             product: None,
+            tls: None,
         }],
         streams: vec![
             Stream {
@@ -84,6 +85,7 @@ pub fn report() -> Report {
             methods: vec![],
             title: None,
             product: None,
+            tls: None,
         }],
         ..Device::new("198.18.0.20".parse().unwrap())
     };
@@ -102,6 +104,7 @@ pub fn report() -> Report {
             methods: vec![],
             title: None,
             product: None,
+            tls: None,
         }],
         errors: vec![Failure {
             stage: Stage::Analyze,

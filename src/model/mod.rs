@@ -271,6 +271,9 @@ pub struct Service {
     /// `nginx-rtmp`, `Coturn-4.6.1`, `Janus WebRTC Server 1.1.2`).
     #[serde(default)]
     pub product: Option<String>,
+    /// HTTPS: the TLS version and cipher suite agreed (`TLSv1.3 TLS13_AES_256_GCM_SHA384`).
+    #[serde(default)]
+    pub tls: Option<String>,
 }
 
 /// Outcome of trying to open one stream URL.

@@ -140,21 +140,37 @@ pub struct OpenGet {
     pub head: response::ResponseHead,
     /// Body bytes that arrived with the head.
     pub body: Vec<u8>,
-    stream: tokio::net::TcpStream,
+    /// What the TLS handshake agreed on (HTTPS only).
+    pub tls: Option<crate::net::tls::TlsInfo>,
+    stream: Box<dyn Io>,
     addr: SocketAddr,
     what: String,
     timeout: Duration,
 }
 
-/// Send `GET path` (HTTP/1.1, `Connection: close`) and read up to the end of the reply head.
+/// A byte stream a request can go over: TCP, or TLS over TCP.
+pub trait Io: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send> Io for T {}
+
+/// Send `GET path` (HTTP/1.1, `Connection: close`) and read up to the end of the reply head; over TLS
+/// when `tls` (any certificate accepted, see [`crate::net::tls`]).
 pub async fn open_get(
     addr: SocketAddr,
     path: &str,
+    tls: bool,
     connect_timeout: Duration,
     timeout: Duration,
 ) -> Result<OpenGet, NetError> {
-    let what = format!("HTTP GET {path}");
-    let mut stream = crate::net::connect_stream(addr, connect_timeout).await?;
+    let what = format!("HTTP{} GET {path}", if tls { "S" } else { "" });
+    let (mut stream, tls_info): (Box<dyn Io>, _) = if tls {
+        let (s, info) = crate::net::tls::connect(addr, connect_timeout, timeout).await?;
+        (Box::new(s), Some(info))
+    } else {
+        (
+            Box::new(crate::net::connect_stream(addr, connect_timeout).await?),
+            None,
+        )
+    };
     let host = match addr {
         SocketAddr::V4(a) => format!("{}:{}", a.ip(), a.port()),
         SocketAddr::V6(a) => format!("[{}]:{}", a.ip(), a.port()),
@@ -192,6 +208,7 @@ pub async fn open_get(
         Ok(Some((head, len))) if head.protocol == HeadProtocol::Http => Ok(OpenGet {
             head,
             body: buf[len..].to_vec(),
+            tls: tls_info,
             stream,
             addr,
             what,

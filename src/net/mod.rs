@@ -1,5 +1,5 @@
 //! OS networking: the open-file limit, the connect call with its errno classification, the
-//! multicast socket of discovery, and the ARP packet socket ([`packet`]).
+//! multicast socket of discovery, the ARP packet socket ([`packet`]) and TLS ([`tls`]).
 
 use std::io;
 use std::net::SocketAddr;
@@ -199,3 +199,4 @@ pub mod http;
 pub mod interfaces;
 pub mod packet;
 pub mod rtsp;
+pub mod tls;

@@ -61,6 +61,7 @@ pub struct Service {
     pub auth: Auth,
     pub title: Option<String>,
     pub product: Option<String>,
+    pub tls: Option<String>,
 }
 
 #[derive(Debug, Deserialize, PartialEq, Eq, Clone, Copy)]

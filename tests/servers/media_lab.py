@@ -43,6 +43,10 @@ What it starts (every socket is on one of 127.0.0.51 .. 127.0.0.59, nothing else
            error 401 with REALM camscan.test and a NONCE.
     web    A plain nginx site on 127.0.0.55:80: "/" is an HTML page with <title>Welcome</title>
            (the negative case: a web server that is not a camera). Server header "nginx/1.22.1".
+    tls    HTTPS: nginx on 127.0.0.57:443 with a self-signed certificate made by openssl at start
+           (TLS 1.2/1.3; "/" has <title>Secure lab</title>), and OpenSSL's s_server on
+           127.0.0.58:8443 speaking only TLS 1.2 with AES128-SHA256 (RSA key exchange), like old
+           camera firmware, which rustls refuses.
     janus  Janus WebRTC Server 1.1.2 (Debian janus), HTTP API on 127.0.0.56:8088, /janus/info,
            plugin janus.plugin.echotest only, server name "camscan-lab". Janus' HTTP transport
            can only bind an address that is configured on an interface, and 127.0.0.56 is not on
@@ -95,9 +99,13 @@ import time
 RTMP_IP, HTTP_IP, MJPEG_IP, TURN_IP, WEB_IP, JANUS_IP, CONTROL_IP = (
     "127.0.0.51", "127.0.0.52", "127.0.0.53", "127.0.0.54", "127.0.0.55", "127.0.0.56",
     "127.0.0.59")
+OPENSSL = "/usr/bin/openssl"
 RTMP_PORT, HTTP_PORT, MJPEG_PORT, TURN_PORT, WEB_PORT, JANUS_PORT, CONTROL_PORT = (
     1935, 80, 8080, 3478, 80, 8088, 8080)
-SERVICES = ("rtmp", "hls", "mjpeg", "turn", "web", "janus")
+SERVICES = ("rtmp", "hls", "mjpeg", "turn", "web", "janus", "tls")
+# HTTPS: nginx with a self-signed certificate (TLS 1.2/1.3), and an "old camera" that speaks only
+# TLS 1.2 with RSA key exchange (OpenSSL's s_server), which rustls refuses.
+TLS_IP, TLS_PORT, OLD_TLS_IP, OLD_TLS_PORT = "127.0.0.57", 443, "127.0.0.58", 8443
 MJPEG_BOUNDARY = "7b3cc56e5f51db803f790dad720ed50a"  # VLC's fixed mpjpeg boundary
 NOBODY_UID, NOGROUP_GID = 65534, 65534
 MAX_RESTARTS = 5
@@ -352,6 +360,17 @@ http {
         root %(tmp)s/www-plain;
         index index.html;
     }""" % {"ip": WEB_IP, "port": WEB_PORT, "tmp": tmp})
+    if "tls" in sel:
+        http.append("""
+    server {
+        listen %(ip)s:%(port)d ssl;
+        server_name secure;
+        ssl_certificate %(tmp)s/tls/cert.pem;
+        ssl_certificate_key %(tmp)s/tls/key.pem;
+        ssl_protocols TLSv1.2 TLSv1.3;
+        root %(tmp)s/www-secure;
+        index index.html;
+    }""" % {"ip": TLS_IP, "port": TLS_PORT, "tmp": tmp})
     if "rtmp" in sel:
         http.append("""
     server {
@@ -569,7 +588,8 @@ class Lab:
 
     def prepare(self):
         os.chmod(self.tmp, 0o755)
-        for d in ("logs", "nginx", "hls", "dash", "www-media", "www-plain", "vlc-home"):
+        for d in ("logs", "nginx", "hls", "dash", "www-media", "www-plain", "www-secure", "tls",
+                  "vlc-home"):
             os.makedirs(self.path(d), exist_ok=True)
         if self.root:
             os.chown(self.path("vlc-home"), NOBODY_UID, NOGROUP_GID)
@@ -577,12 +597,19 @@ class Lab:
             f.write(MEDIA_INDEX)
         with open(self.path("www-plain", "index.html"), "w") as f:
             f.write(WELCOME)
+        with open(self.path("www-secure", "index.html"), "w") as f:
+            f.write("<!doctype html><html><head><title>Secure lab</title></head><body>tls</body></html>\n")
+        if "tls" in self.sel:
+            subprocess.run([OPENSSL, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                            "-subj", "/CN=camscan-lab", "-keyout", self.path("tls", "key.pem"),
+                            "-out", self.path("tls", "cert.pem")],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if self.uses_nginx():
             with open(self.path("nginx.conf"), "w") as f:
                 f.write(nginx_conf(self.tmp, self.sel))
 
     def uses_nginx(self):
-        return bool({"rtmp", "hls", "mjpeg", "web"} & self.sel)
+        return bool({"rtmp", "hls", "mjpeg", "web", "tls"} & self.sel)
 
     def start(self):
         self.prepare()
@@ -598,6 +625,11 @@ class Lab:
                 "-e", self.path("logs", "nginx-error.log")])])
         if "turn" in self.sel:
             self.add("turnserver", lambda: [self.spawn("turnserver", turn_cmd(self.tmp))])
+        if "tls" in self.sel:
+            self.add("old-tls", lambda: [self.spawn("old-tls", [
+                OPENSSL, "s_server", "-quiet", "-www", "-accept", "%s:%d" % (OLD_TLS_IP, OLD_TLS_PORT),
+                "-cert", self.path("tls", "cert.pem"), "-key", self.path("tls", "key.pem"),
+                "-tls1_2", "-cipher", "AES128-SHA256:@SECLEVEL=0"])])
         if "mjpeg" in self.sel:
             self.add("mjpeg", self._start_mjpeg)
         if "hls" in self.sel:
@@ -649,6 +681,9 @@ class Lab:
             c["web"] = ("nginx", self.check_web)
         if "janus" in self.sel:
             c["janus"] = ("janus-relay", self.check_janus)
+        if "tls" in self.sel:
+            c["tls"] = ("nginx", self.check_tls)
+            c["old-tls"] = ("old-tls", self.check_old_tls)
         return c
 
     def check_rtmp(self):
@@ -703,6 +738,21 @@ class Lab:
         status, _, body = http_get(WEB_IP, WEB_PORT, "/")
         if status != 200 or b"<title>Welcome</title>" not in body:
             raise ValueError("HTTP %d" % status)
+
+    def check_tls(self):
+        import ssl
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        with socket.create_connection((TLS_IP, TLS_PORT), 1.0, (TLS_IP, 0)) as raw:
+            with ctx.wrap_socket(raw) as t:
+                t.sendall(b"GET / HTTP/1.0\r\nHost: secure\r\n\r\n")
+                if b"Secure lab" not in t.recv(4096) + t.recv(4096):
+                    raise ValueError("no page over TLS")
+
+    def check_old_tls(self):
+        with socket.create_connection((OLD_TLS_IP, OLD_TLS_PORT), 1.0, (OLD_TLS_IP, 0)):
+            pass
 
     def check_janus(self):
         status, _, body = http_get(JANUS_IP, JANUS_PORT, "/janus/info")

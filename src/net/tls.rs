@@ -1,0 +1,154 @@
+//! TLS for HTTPS banners: tokio-rustls with the ring provider (`shared/CRATES.md`).
+//!
+//! A scanner reads banners, it does not trust them: every certificate is accepted (camera
+//! certificates are self-signed, or name a host we never asked for), but handshake signatures are
+//! still checked, so the session is real TLS. rustls speaks TLS 1.2 and 1.3 only; old camera firmware
+//! that offers TLS 1.0/1.1 or only RSA key exchange fails the handshake, which is recorded as such
+//! (a known limit, `shared/CRATES.md` §5).
+
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+
+use crate::error::NetError;
+
+#[derive(Debug)]
+struct AcceptAnyCertificate(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for AcceptAnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+fn config() -> Option<Arc<ClientConfig>> {
+    static CONFIG: OnceLock<Option<Arc<ClientConfig>>> = OnceLock::new();
+    CONFIG
+        .get_or_init(|| {
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
+            let config = ClientConfig::builder_with_provider(provider.clone())
+                .with_safe_default_protocol_versions()
+                .ok()?
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider)))
+                .with_no_client_auth();
+            Some(Arc::new(config))
+        })
+        .clone()
+}
+
+/// What the handshake agreed on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsInfo {
+    /// `TLSv1.3 TLS13_AES_256_GCM_SHA384`.
+    pub summary: String,
+}
+
+/// Connect to `addr` and complete a TLS handshake under `timeout`.
+pub async fn connect(
+    addr: SocketAddr,
+    connect_timeout: Duration,
+    timeout: Duration,
+) -> Result<(TlsStream<TcpStream>, TlsInfo), NetError> {
+    let Some(config) = config() else {
+        return Err(NetError::Tls {
+            addr,
+            reason: "no TLS configuration".into(),
+        });
+    };
+    let tcp = crate::net::connect_stream(addr, connect_timeout).await?;
+    let name = ServerName::IpAddress(addr.ip().into());
+    let connector = tokio_rustls::TlsConnector::from(config);
+    let stream = match tokio::time::timeout(timeout, connector.connect(name, tcp)).await {
+        Err(_) => {
+            return Err(NetError::Timeout {
+                addr,
+                what: "TLS handshake".into(),
+                timeout,
+            });
+        }
+        Ok(Err(e)) => {
+            return Err(NetError::Tls {
+                addr,
+                reason: explain(&e),
+            });
+        }
+        Ok(Ok(s)) => s,
+    };
+    let (_, session) = stream.get_ref();
+    let version = session
+        .protocol_version()
+        .and_then(|v| v.as_str())
+        .unwrap_or("TLS");
+    let suite = session
+        .negotiated_cipher_suite()
+        .and_then(|c| c.suite().as_str())
+        .unwrap_or("");
+    // rustls spells versions `TLSv1_3`.
+    let version = version.replace("TLSv1_", "TLS 1.");
+    let summary = format!("{version} {suite}").trim().to_string();
+    Ok((stream, TlsInfo { summary }))
+}
+
+/// A handshake error in words a user can act on.
+fn explain(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    let old = [
+        "ProtocolVersion",
+        "HandshakeFailure",
+        "peer is incompatible",
+    ];
+    if old.iter().any(|m| text.contains(m)) {
+        format!(
+            "{text} (the device may offer only TLS 1.0/1.1 or RSA key exchange, which camscan does not speak)"
+        )
+    } else {
+        text
+    }
+}
