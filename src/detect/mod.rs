@@ -5,6 +5,7 @@
 //! server is described by its own answer. A peer that stays silent is not asked twice. The RTMP, HLS,
 //! MJPEG, DASH and WebRTC detectors join here.
 
+pub mod fingerprint;
 pub mod head;
 
 use std::net::SocketAddr;
