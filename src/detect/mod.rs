@@ -6,6 +6,7 @@
 //! the RTMP handshake first; any other port that hangs up on both RTSP and HTTP gets it last. What an
 //! HTTP port serves (HLS, DASH, MJPEG, JPEG) is `analyze::http`'s work.
 
+pub mod fingerprint;
 pub mod head;
 
 use std::net::SocketAddr;
