@@ -876,6 +876,15 @@ async fn analyze_port(addr: std::net::SocketAddr, settings: &rtsp::RtspSettings)
     }
 }
 
+/// A vendor id from the fingerprint table (`hikvision`) as users read it (`Hikvision`).
+fn display_vendor(id: &str) -> String {
+    let mut c = id.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 /// An HTTP port: its service, and the media it serves.
 async fn http_events(
     addr: std::net::SocketAddr,
@@ -893,7 +902,35 @@ async fn http_events(
     let f = crate::analyze::http::analyze(addr, reply, &hs).await;
     let mut service = detect::head::service(port, Protocol::Http, &reply.head);
     service.tls = tls.map(|t| t.summary);
-    let mut events = vec![Event::Service { ip, service }];
+    service.title = f.title.clone();
+    let mut events = Vec::new();
+    if let Some(fp) = &f.fingerprint {
+        use crate::detect::fingerprint::{CLAIM_CONFIDENCE, Kind};
+        let claimed = fp.confidence >= CLAIM_CONFIDENCE && fp.kind != Kind::Generic;
+        if claimed {
+            let vendor = fp.vendor.map(display_vendor);
+            service.product = Some(
+                [
+                    vendor.clone(),
+                    fp.product.clone(),
+                    Some(fp.kind.as_str().to_string()),
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" "),
+            );
+            events.push(Event::Fingerprint {
+                ip,
+                port,
+                vendor,
+                model: fp.product.clone(),
+                is_camera: fp.kind.is_video(),
+                evidence: fp.evidence.clone(),
+            });
+        }
+    }
+    events.insert(0, Event::Service { ip, service });
     if let Some(product) = f.webrtc_gateway {
         let mut service = detect::head::service(port, Protocol::Webrtc, &reply.head);
         service.product = Some(product);

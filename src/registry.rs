@@ -59,6 +59,15 @@ pub enum Event {
         ip: IpAddr,
         profiles: Vec<OnvifProfile>,
     },
+    /// An HTTP fingerprint of one port: vendor, model and kind, with the evidence.
+    Fingerprint {
+        ip: IpAddr,
+        port: u16,
+        vendor: Option<String>,
+        model: Option<String>,
+        is_camera: bool,
+        evidence: Vec<String>,
+    },
     /// A vendor discovery protocol's answer (SADP, DHIP).
     Announce {
         ip: IpAddr,
@@ -94,6 +103,8 @@ enum Source {
     Oui,
     /// A UPnP description: often a generic SoC vendor's text.
     Upnp,
+    /// A signature of the device's web server (HTTP fingerprint).
+    Fingerprint,
     /// ONVIF WS-Discovery scopes: set by the vendor, sometimes stale or OEM-generic.
     OnvifScopes,
     /// The vendor's own discovery protocol (SADP, DHIP).
@@ -246,6 +257,26 @@ impl Registry {
             Event::OnvifProfiles { ip, profiles } => {
                 let d = self.device(ip);
                 d.onvif.get_or_insert_with(OnvifInfo::default).profiles = profiles;
+            }
+            Event::Fingerprint {
+                ip,
+                port,
+                vendor,
+                model,
+                is_camera,
+                evidence,
+            } => {
+                let (d, t) = self.device_and_trust(ip);
+                let s = Source::Fingerprint;
+                fill(&mut d.vendor, &mut t.vendor, vendor, s);
+                fill(&mut d.model, &mut t.model, model, s);
+                d.is_camera |= is_camera;
+                for e in evidence {
+                    let line = format!("port {port}: {e}");
+                    if !d.evidence.contains(&line) {
+                        d.evidence.push(line);
+                    }
+                }
             }
             Event::Announce {
                 ip,
@@ -430,6 +461,11 @@ fn absorb(d: &mut Device, other: &Device) {
     }
     if d.upnp.is_none() {
         d.upnp.clone_from(&other.upnp);
+    }
+    for e in &other.evidence {
+        if !d.evidence.contains(e) {
+            d.evidence.push(e.clone());
+        }
     }
     for a in &other.announced {
         if !d.announced.contains(a) {

@@ -62,6 +62,10 @@ pub struct HttpFindings {
     pub root_page: Vec<u8>,
     /// A WebRTC gateway's API answered (`Janus WebRTC Server 1.1.2`).
     pub webrtc_gateway: Option<String>,
+    /// The root page's `<title>`.
+    pub title: Option<String>,
+    /// What the root page and the fingerprint probe paths say the port is.
+    pub fingerprint: Option<crate::detect::fingerprint::Fingerprint>,
 }
 
 /// Settings of the HTTP analysis.
@@ -139,13 +143,32 @@ pub async fn analyze(
             paths.push((*p).to_string());
         }
     }
-    // WebRTC gateways answer a plain GET on their API: Janus' `/janus/info` (its HTTP transport's
-    // default path).
-    if let Ok(info) = fetch(addr, "/janus/info", s).await
+    // Fingerprint probes (`detect::fingerprint::PROBE_PATHS`): distinctive, harmless GETs whose
+    // answers name the vendor; among them Janus' `/janus/info`, which makes a `webrtc` service.
+    use crate::detect::fingerprint::{self, Observation, PROBE_PATHS};
+    let probe_paths: Vec<String> = PROBE_PATHS.iter().map(|(p, _)| p.to_string()).collect();
+    let probes: Vec<(String, Option<OpenGet>)> = futures::stream::iter(probe_paths)
+        .map(|path| async move {
+            let got = fetch(addr, &path, s).await.ok();
+            (path, got)
+        })
+        .buffered(IN_PARALLEL)
+        .collect()
+        .await;
+    if let Some((_, Some(info))) = probes.iter().find(|(p, _)| *p == "/janus/info")
         && (200..300).contains(&info.head.status)
     {
         findings.webrtc_gateway = crate::analyze::webrtc::janus_info(&info.body);
     }
+    findings.title = fingerprint::title(&findings.root_page);
+    let mut observations = vec![Observation::new("/", &root.head, &findings.root_page)];
+    observations.extend(
+        probes
+            .iter()
+            .filter_map(|(p, got)| got.as_ref().map(|g| Observation::new(p, &g.head, &g.body))),
+    );
+    let verdict = fingerprint::classify(&observations);
+    findings.fingerprint = Some(verdict);
     let results: Vec<Result<Option<Stream>, String>> = futures::stream::iter(paths)
         .map(|path| async move { probe_path(addr, &path, s).await })
         .buffered(IN_PARALLEL)

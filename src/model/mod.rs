@@ -86,6 +86,10 @@ pub struct Device {
     /// What vendor discovery protocols (SADP, DHIP) said about the device.
     #[serde(default)]
     pub announced: Vec<Announcement>,
+    /// Why camscan names this vendor/model from the device's web server (HTTP fingerprints:
+    /// `port 80: Server: App-webs/`, `port 80: realm "DS-2CD2143G2-I"`).
+    #[serde(default)]
+    pub evidence: Vec<String>,
 }
 
 /// A vendor discovery protocol's description of a device, as the device sent it.
@@ -179,6 +183,7 @@ impl Device {
             addresses: vec![ip],
             channels: None,
             announced: Vec::new(),
+            evidence: Vec::new(),
         }
     }
 }
