@@ -557,20 +557,23 @@ fn sigterm_writes_partial_results_and_exits_143() {
 fn closed_stdout_pipe_exits_quietly() {
     let port = free_port("127.0.0.1");
     let _web = common::http_server("127.0.0.1", port);
-    let mut child = camscan()
-        .args(["scan", "127.0.0.1", "-p", &port.to_string(), "-f", "csv"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take()); // the reader is gone, as with `| head -0`
-    let out = child.wait_with_output().unwrap();
-    let err = stderr(&out);
-    assert!(
-        !err.contains("panicked") && !err.contains("Broken pipe"),
-        "{err}"
-    );
-    assert_eq!(out.status.code(), Some(1));
+    // csv is written at the end; ndjson while scanning (and stops the scan when nobody reads).
+    for format in ["csv", "ndjson"] {
+        let mut child = camscan()
+            .args(["scan", "127.0.0.1", "-p", &port.to_string(), "-f", format])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader is gone, as with `| head -0`
+        let out = child.wait_with_output().unwrap();
+        let err = stderr(&out);
+        assert!(
+            !err.contains("panicked") && !err.contains("Broken pipe"),
+            "{format}: {err}"
+        );
+        assert_eq!(out.status.code(), Some(1), "{format}");
+    }
 }
 
 #[test]

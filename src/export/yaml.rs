@@ -108,11 +108,10 @@ fn string(out: &mut String, s: &str) {
 }
 
 /// A float YAML 1.1 also reads as one: always with a `.` (1.1 floats need it), never an exponent.
+/// NaN and infinities are `null`, as in the JSON document.
 fn float(out: &mut String, f: f64) {
-    if f.is_nan() {
-        out.push_str(".nan");
-    } else if f.is_infinite() {
-        out.push_str(if f < 0.0 { "-.inf" } else { ".inf" });
+    if !f.is_finite() {
+        out.push_str("null");
     } else {
         let start = out.len();
         let _ = write!(out, "{f}");
@@ -394,10 +393,13 @@ mod tests {
     #[test]
     fn floats_keep_a_point() {
         let mut s = String::new();
-        for f in [25.0, 187.5, 1e20, 1e-7, -0.0] {
+        for f in [25.0, 187.5, 1e20, 1e-7, -0.0, f64::NAN, f64::NEG_INFINITY] {
             float(&mut s, f);
             s.push(' ');
         }
-        assert_eq!(s, "25.0 187.5 100000000000000000000.0 0.0000001 -0.0 ");
+        assert_eq!(
+            s,
+            "25.0 187.5 100000000000000000000.0 0.0000001 -0.0 null null "
+        );
     }
 }
