@@ -2,9 +2,10 @@
 //! -> exporter. Stages are joined by bounded channels so a slow stage pushes back. Ctrl-C and SIGTERM
 //! stop the scan, and whatever was found is still written (`"complete": false`).
 
+use std::collections::{HashMap, HashSet};
 use std::io::{self, IsTerminal, Write};
 use std::net::{IpAddr, Ipv4Addr};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -12,7 +13,7 @@ use tokio::sync::{Semaphore, mpsc};
 
 use crate::analyze::budget::AuthBudget;
 use crate::analyze::rtsp;
-use crate::cli::{ColorChoice, Discovery, InterfacesArgs};
+use crate::cli::{ColorChoice, Discovery, InterfacesArgs, InterfacesFormat};
 use crate::config::ScanConfig;
 use crate::detect::{self, Detection};
 use crate::discovery::targets::{self, LARGE_LIMIT};
@@ -108,6 +109,11 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
     if let Some(path) = &cfg.output {
         check_writable(path)?;
     }
+    // NDJSON is written while the scan runs: open its file (a temporary one until the end) now.
+    let mut lines = match cfg.format {
+        Format::Ndjson => Some(NdjsonStream::open(cfg.output.as_deref())?),
+        _ => None,
+    };
 
     let fd_limit = crate::net::raise_fd_limit();
     let derived = crate::net::default_concurrency(fd_limit);
@@ -130,7 +136,7 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
 
     let mut registry = Registry::new(set.hostnames().clone());
     let (open_tx, open_rx) = mpsc::channel::<OpenPort>(OPEN_CHANNEL);
-    let (ev_tx, mut ev_rx) = mpsc::channel::<Event>(EVENT_CHANNEL);
+    let (ev_tx, mut ev_rx) = mpsc::channel::<Msg>(EVENT_CHANNEL);
     let stats = Arc::new(ProbeStats::default());
     let probe_settings = ProbeSettings {
         connect_timeout: cfg.connect_timeout,
@@ -207,11 +213,19 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
     let bar = progress.then(|| progress_bar(stats.clone()));
 
     let mut interrupted: Option<u8> = None;
+    // NDJSON to a pipe whose reader is gone: stop scanning, quietly.
+    let mut pipe_closed = false;
     let mut sigterm = sigterm_stream();
     loop {
         tokio::select! {
-            ev = ev_rx.recv() => match ev {
-                Some(ev) => registry.apply(ev),
+            msg = ev_rx.recv() => match msg {
+                Some(msg) => {
+                    collect(msg, &mut registry, lines.as_mut());
+                    if lines.as_ref().is_some_and(NdjsonStream::reader_gone) {
+                        pipe_closed = true;
+                        break;
+                    }
+                }
                 None => break,
             },
             _ = tokio::signal::ctrl_c() => { interrupted = Some(exit::SIGINT); break; }
@@ -222,16 +236,18 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
         task.abort();
         bar.finish_and_clear();
     }
-    if interrupted.is_some() {
-        tracing::warn!(
-            "interrupted: writing the {} device(s) found so far",
-            registry.len()
-        );
+    if interrupted.is_some() || pipe_closed {
+        if interrupted.is_some() {
+            tracing::warn!(
+                "interrupted: writing the {} device(s) found so far",
+                registry.len()
+            );
+        }
         prober.abort();
         dispatcher.abort();
         // Take what is already queued: it was found before the signal.
-        while let Ok(ev) = ev_rx.try_recv() {
-            registry.apply(ev);
+        while let Ok(msg) = ev_rx.try_recv() {
+            collect(msg, &mut registry, None);
         }
     }
 
@@ -240,7 +256,7 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
         camscan_version: env!("CARGO_PKG_VERSION").to_string(),
         started_at: started_at.to_string(),
         finished_at: jiff::Timestamp::now().to_string(),
-        complete: interrupted.is_none(),
+        complete: interrupted.is_none() && !pipe_closed,
         targets: target_specs.clone(),
         devices: registry.devices(),
     };
@@ -254,12 +270,229 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
         elapsed = ?started.elapsed(),
         "scan finished"
     );
-    write_report(&cfg, &report)?;
+    match lines {
+        Some(lines) => lines.finish(&report.devices)?,
+        None => write_report(&cfg, &report)?,
+    }
     Ok(match interrupted {
         Some(code) => code,
         None if report.found_cameras() => exit::FOUND,
         None => exit::NOTHING,
     })
+}
+
+/// What the collector receives: evidence for the registry, and news of the run's progress that tells
+/// when a device is final (for NDJSON). One channel for both, so news arrives after the evidence its
+/// sender sent before it.
+#[derive(Debug)]
+enum Msg {
+    Event(Event),
+    /// One open port of this address has been analysed: all its events were sent.
+    Analysed(IpAddr),
+    /// Every open port the probes found has been handed to analysis (its `PortOpen` sent).
+    PortsDispatched,
+    /// ARP, the discovery protocols (with their ONVIF device API calls) and the probes have finished.
+    DiscoveryDone,
+}
+
+impl From<Event> for Msg {
+    fn from(ev: Event) -> Self {
+        Msg::Event(ev)
+    }
+}
+
+/// Apply one message: events to the registry, progress to the NDJSON stream (if any), which then
+/// writes the devices that became final.
+fn collect(msg: Msg, registry: &mut Registry, lines: Option<&mut NdjsonStream>) {
+    let Some(lines) = lines else {
+        if let Msg::Event(ev) = msg {
+            registry.apply(ev);
+        }
+        return;
+    };
+    let f = &mut lines.finality;
+    match msg {
+        Msg::Event(ev) => {
+            if let Event::PortOpen { ip, .. } = &ev {
+                f.port_open(*ip);
+            }
+            registry.apply(ev);
+        }
+        Msg::Analysed(ip) => f.analysed(ip),
+        Msg::PortsDispatched => f.ports_dispatched = true,
+        Msg::DiscoveryDone => f.discovery_done = true,
+    }
+    for group in lines.finality.take_final(registry) {
+        if let Some(device) = registry.render(&group) {
+            lines.write(&device);
+        }
+    }
+}
+
+/// Decides when a device is final: when no event can change it any more (README "NDJSON output").
+///
+/// Events about an address come from discovery (ARP, WS-Discovery and the ONVIF device API, SSDP,
+/// SADP, DHIP), from the probes (`PortOpen`, sent when an open port is handed to analysis) and from
+/// each port's analysis. So once discovery has finished and every open port has been handed out, an
+/// address is final when the analyses of all its ports have finished. What merges addresses into
+/// one device (MAC, serial, ONVIF endpoint, UPnP UDN) comes only from discovery, so from then on the
+/// merging is fixed, and a device is final when all of its addresses are.
+#[derive(Debug, Default)]
+struct Finality {
+    /// Port analyses handed out and not yet finished, per address.
+    running: HashMap<IpAddr, usize>,
+    discovery_done: bool,
+    ports_dispatched: bool,
+    /// Which addresses make one device, taken from the registry once discovery and dispatch are done.
+    groups: Option<Groups>,
+    /// Addresses whose last running analysis finished since the last look.
+    idle: Vec<IpAddr>,
+    /// Devices already final, by first address.
+    written: HashSet<IpAddr>,
+}
+
+/// Each device's addresses (its own first), and the device of each address.
+#[derive(Debug)]
+struct Groups {
+    list: Vec<Vec<IpAddr>>,
+    of: HashMap<IpAddr, usize>,
+}
+
+impl Finality {
+    fn port_open(&mut self, ip: IpAddr) {
+        *self.running.entry(ip).or_default() += 1;
+    }
+
+    fn analysed(&mut self, ip: IpAddr) {
+        if let Some(n) = self.running.get_mut(&ip) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.idle.push(ip);
+            }
+        }
+    }
+
+    /// The devices (as address groups, first address first) that became final since the last call.
+    fn take_final(&mut self, registry: &Registry) -> Vec<Vec<IpAddr>> {
+        if !(self.discovery_done && self.ports_dispatched) {
+            return Vec::new();
+        }
+        let first_look = self.groups.is_none();
+        let groups = self.groups.get_or_insert_with(|| {
+            let list = registry.groups();
+            let of = list
+                .iter()
+                .enumerate()
+                .flat_map(|(i, g)| g.iter().map(move |ip| (*ip, i)))
+                .collect();
+            Groups { list, of }
+        });
+        let candidates: Vec<usize> = if first_look {
+            self.idle.clear();
+            (0..groups.list.len()).collect()
+        } else {
+            self.idle
+                .drain(..)
+                .filter_map(|ip| groups.of.get(&ip).copied())
+                .collect()
+        };
+        let mut now_final = Vec::new();
+        for i in candidates {
+            let group = &groups.list[i];
+            let idle = group
+                .iter()
+                .all(|ip| self.running.get(ip).is_none_or(|n| *n == 0));
+            if idle && self.written.insert(group[0]) {
+                now_final.push(group.clone());
+            }
+        }
+        now_final
+    }
+}
+
+/// NDJSON written during the scan: each device once, as soon as it is final, to stdout (flushed
+/// after every line, for pipelines) or to the temporary file that becomes `-o FILE` at the end.
+struct NdjsonStream {
+    out: NdjsonOut,
+    finality: Finality,
+    /// The first write error; nothing more is written after it, and it is reported at the end.
+    error: Option<io::Error>,
+}
+
+enum NdjsonOut {
+    Stdout,
+    File(AtomicFile),
+}
+
+impl NdjsonStream {
+    fn open(output: Option<&Path>) -> Result<Self, Error> {
+        let out =
+            match output {
+                Some(path) => NdjsonOut::File(AtomicFile::create(path).map_err(|source| {
+                    Error::WriteOutput {
+                        path: path.to_path_buf(),
+                        source,
+                    }
+                })?),
+                None => NdjsonOut::Stdout,
+            };
+        Ok(NdjsonStream {
+            out,
+            finality: Finality::default(),
+            error: None,
+        })
+    }
+
+    fn write(&mut self, device: &crate::model::Device) {
+        if self.error.is_some() {
+            return;
+        }
+        tracing::debug!(ip = %device.ip, "device final: written");
+        let written = match &mut self.out {
+            NdjsonOut::Stdout => {
+                let mut out = io::stdout().lock();
+                export::write_ndjson_device(device, &mut out).and_then(|_| out.flush())
+            }
+            NdjsonOut::File(f) => export::write_ndjson_device(device, f),
+        };
+        self.error = written.err();
+    }
+
+    /// Stdout's reader has gone away (`camscan ... | head -1`).
+    fn reader_gone(&self) -> bool {
+        matches!(self.out, NdjsonOut::Stdout)
+            && self
+                .error
+                .as_ref()
+                .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    }
+
+    /// Write the devices not written yet (those still running at an interrupt), then put the file
+    /// in place.
+    fn finish(mut self, devices: &[crate::model::Device]) -> Result<(), Error> {
+        for d in devices {
+            if self.finality.written.insert(d.ip) {
+                self.write(d);
+            }
+        }
+        match (self.out, self.error) {
+            (NdjsonOut::Stdout, Some(e)) if e.kind() != io::ErrorKind::BrokenPipe => {
+                Err(Error::WriteOutput {
+                    path: "<stdout>".into(),
+                    source: e,
+                })
+            }
+            (NdjsonOut::Stdout, _) => Ok(()),
+            (NdjsonOut::File(f), error) => {
+                let path = f.path.clone();
+                let result = match error {
+                    Some(e) => Err(e), // dropping `f` removes the temporary file
+                    None => f.commit(),
+                };
+                result.map_err(|source| Error::WriteOutput { path, source })
+            }
+        }
+    }
 }
 
 /// A progress bar over probes on stderr, refreshed by a task; hidden when stderr is not a terminal.
@@ -308,12 +541,8 @@ struct Stages {
 }
 
 /// ARP first (it decides which on-link hosts get probed), then WS-Discovery and SSDP beside the port
-/// probes. Returns when all of them are done.
-async fn discover_and_probe(
-    s: Stages,
-    ev_tx: mpsc::Sender<Event>,
-    open_tx: mpsc::Sender<OpenPort>,
-) {
+/// probes. Returns when all of them are done, after sending [`Msg::DiscoveryDone`].
+async fn discover_and_probe(s: Stages, ev_tx: mpsc::Sender<Msg>, open_tx: mpsc::Sender<OpenPort>) {
     let (probe_set, alive) = if s.methods.contains(&Discovery::Arp) {
         arp_stage(&s.set, &s.on_link, &s.links, &ev_tx).await
     } else {
@@ -352,13 +581,14 @@ async fn discover_and_probe(
             ))
         })
     });
-    drop(ev_tx);
     if s.methods.contains(&Discovery::Ports) {
         probe::run(&probe_set, &s.ports, &s.probe, open_tx, s.stats).await;
     }
     for handle in [onvif, ssdp].into_iter().chain(vendor).flatten() {
         let _ = handle.await;
     }
+    // After every stage's events: no discovery fact and no probe result can come any more.
+    let _ = ev_tx.send(Msg::DiscoveryDone).await;
 }
 
 /// ARP on the on-link part of the targets: raw frames on each interface when the process may open
@@ -368,7 +598,7 @@ async fn arp_stage(
     set: &targets::TargetSet,
     on_link: &[targets::AddrRange],
     links: &[crate::discovery::arp::Link],
-    tx: &mpsc::Sender<Event>,
+    tx: &mpsc::Sender<Msg>,
 ) -> (targets::TargetSet, Vec<Ipv4Addr>) {
     use crate::discovery::arp;
     let (inside, outside) = set.split(on_link);
@@ -424,7 +654,7 @@ async fn arp_stage(
             mac: Some(n.mac),
             vendor,
         };
-        if tx.send(ev).await.is_err() {
+        if tx.send(ev.into()).await.is_err() {
             break;
         }
     }
@@ -443,7 +673,7 @@ async fn onvif_stage(
     os: crate::analyze::onvif::OnvifSettings,
     rs: rtsp::RtspSettings,
     wait: Duration,
-    tx: mpsc::Sender<Event>,
+    tx: mpsc::Sender<Msg>,
 ) {
     if ifs.is_empty() && alive.is_empty() {
         return;
@@ -459,14 +689,14 @@ async fn onvif_stage(
             .iter()
             .map(|x| crate::proto::wsd::fix_xaddr(x, ip))
             .find(|x| x.starts_with("http://"));
-        if tx.send(onvif_event(f)).await.is_err() {
+        if tx.send(onvif_event(f).into()).await.is_err() {
             return;
         }
         if let Some(xaddr) = xaddr {
             let (tx, os, rs) = (tx.clone(), os.clone(), rs.clone());
             device_api.spawn(async move {
                 for ev in onvif_device(ip, &xaddr, &os, &rs).await {
-                    if tx.send(ev).await.is_err() {
+                    if tx.send(ev.into()).await.is_err() {
                         return;
                     }
                 }
@@ -485,7 +715,7 @@ async fn vendor_stage(
     scope: targets::TargetSet,
     rs: rtsp::RtspSettings,
     wait: Duration,
-    tx: mpsc::Sender<Event>,
+    tx: mpsc::Sender<Msg>,
 ) {
     use crate::discovery::vendor::{Query, query};
     use crate::proto::{dhip, sadp};
@@ -555,7 +785,7 @@ async fn vendor_stage(
     };
     let forward = async {
         while let Some(ev) = answers_rx.recv().await {
-            if tx.send(ev).await.is_err() {
+            if tx.send(ev.into()).await.is_err() {
                 return;
             }
         }
@@ -574,7 +804,7 @@ async fn ssdp_stage(
     scope: targets::TargetSet,
     (connect_timeout, timeout): (Duration, Duration),
     wait: Duration,
-    tx: mpsc::Sender<Event>,
+    tx: mpsc::Sender<Msg>,
 ) {
     let found = crate::discovery::ssdp::discover(&ifs, wait, connect_timeout, timeout, |ip| {
         scope.contains(ip)
@@ -589,10 +819,13 @@ async fn ssdp_stage(
                 message,
             };
             if tx
-                .send(Event::Failure {
-                    ip: f.sender,
-                    failure,
-                })
+                .send(
+                    Event::Failure {
+                        ip: f.sender,
+                        failure,
+                    }
+                    .into(),
+                )
                 .await
                 .is_err()
             {
@@ -606,7 +839,7 @@ async fn ssdp_stage(
             info: Box::new(info),
             is_camera,
         };
-        if tx.send(ev).await.is_err() {
+        if tx.send(ev.into()).await.is_err() {
             return;
         }
     }
@@ -723,24 +956,22 @@ fn onvif_event(f: crate::discovery::wsd::Found) -> Event {
     }
 }
 
-/// Detect and analyse each open port as it arrives, with bounded concurrency.
+/// Detect and analyse each open port as it arrives, with bounded concurrency. Each port's analysis
+/// ends with [`Msg::Analysed`]; [`Msg::PortsDispatched`] follows the last port handed out.
 async fn dispatch(
     mut open_rx: mpsc::Receiver<OpenPort>,
-    ev_tx: mpsc::Sender<Event>,
+    ev_tx: mpsc::Sender<Msg>,
     settings: rtsp::RtspSettings,
 ) {
     let pool = Arc::new(Semaphore::new(ANALYSIS_CONCURRENCY));
     let settings = Arc::new(settings);
     while let Some(OpenPort { addr }) = open_rx.recv().await {
         let ip = addr.ip();
-        if ev_tx
-            .send(Event::PortOpen {
-                ip,
-                port: addr.port(),
-            })
-            .await
-            .is_err()
-        {
+        let opened = Event::PortOpen {
+            ip,
+            port: addr.port(),
+        };
+        if ev_tx.send(opened.into()).await.is_err() {
             return;
         }
         let Ok(permit) = pool.clone().acquire_owned().await else {
@@ -750,13 +981,16 @@ async fn dispatch(
         let settings = settings.clone();
         tokio::spawn(async move {
             for ev in analyze_port(addr, &settings).await {
-                if tx.send(ev).await.is_err() {
+                if tx.send(ev.into()).await.is_err() {
                     break;
                 }
             }
+            // After this port's events, on the same channel: the collector sees them first.
+            let _ = tx.send(Msg::Analysed(ip)).await;
             drop(permit);
         });
     }
+    let _ = ev_tx.send(Msg::PortsDispatched).await;
     let _ = pool.acquire_many(ANALYSIS_CONCURRENCY as u32).await;
 }
 
@@ -983,6 +1217,8 @@ fn export_options(cfg: &ScanConfig, to_terminal: bool) -> ExportOptions {
         } else {
             None
         },
+        detail: cfg.detail,
+        csv_delimiter: cfg.csv_delimiter,
     }
 }
 
@@ -1038,24 +1274,73 @@ pub fn write_atomically(
     path: &Path,
     fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
 ) -> io::Result<()> {
-    let dir = parent_dir(path);
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "camscan-output".into());
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
+    let mut file = AtomicFile::create(path)?;
+    fill(&mut file)?;
+    file.commit()
+}
+
+/// A file written under a temporary name in its own directory and renamed over `path` by
+/// [`AtomicFile::commit`], so readers see the old file or the whole new one. Dropped without a
+/// commit, it removes the temporary file.
+pub struct AtomicFile {
+    path: PathBuf,
+    tmp: PathBuf,
+    /// `None` once committed.
+    writer: Option<io::BufWriter<std::fs::File>>,
+}
+
+impl AtomicFile {
+    pub fn create(path: &Path) -> io::Result<Self> {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "camscan-output".into());
+        let tmp = parent_dir(path).join(format!(".{name}.{}.tmp", std::process::id()));
         let file = std::fs::File::create(&tmp)?;
-        let mut w = io::BufWriter::new(file);
-        fill(&mut w)?;
-        let file = w.into_inner().map_err(|e| e.into_error())?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+        Ok(AtomicFile {
+            path: path.to_path_buf(),
+            tmp,
+            writer: Some(io::BufWriter::new(file)),
+        })
     }
-    result
+
+    /// Flush, sync and rename into place.
+    pub fn commit(mut self) -> io::Result<()> {
+        let Some(w) = self.writer.take() else {
+            return Ok(());
+        };
+        let result = w
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .and_then(|file| file.sync_all())
+            .and_then(|_| std::fs::rename(&self.tmp, &self.path));
+        if result.is_err() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+        result
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match &mut self.writer {
+            Some(w) => w.write(buf),
+            None => Err(io::Error::other("file already committed")),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.writer.as_mut().map_or(Ok(()), |w| w.flush())
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if let Some(w) = self.writer.take() {
+            drop(w);
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
 }
 
 /// `camscan interfaces`: print the interfaces and the scan plan. Sends nothing.
@@ -1064,7 +1349,7 @@ pub fn interfaces(args: &InterfacesArgs) -> Result<u8, Error> {
     let nets = crate::net::interfaces::list().map_err(Error::Interfaces)?;
     let plan = crate::net::interfaces::plan(nets, args.interface.as_deref(), args.allow_large);
     let mut out = io::stdout().lock();
-    let written = if args.format == Format::Json {
+    let written = if args.format == InterfacesFormat::Json {
         serde_json::to_writer_pretty(&mut out, &plan)
             .map_err(io::Error::from)
             .and_then(|_| writeln!(out))
@@ -1115,6 +1400,48 @@ mod tests {
         assert!(use_color(ColorChoice::Always, false));
         assert!(!use_color(ColorChoice::Never, true));
         assert!(!use_color(ColorChoice::Auto, false));
+    }
+
+    #[test]
+    fn a_device_is_final_when_nothing_more_can_come_for_it() {
+        let [a, b, c, d] =
+            ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"].map(|s| s.parse::<IpAddr>().unwrap());
+        let mut r = Registry::default();
+        let mut f = Finality::default();
+        // b and c are one box (same MAC); d only answered ARP.
+        for (ip, mac) in [
+            (b, "02:00:00:00:00:02"),
+            (c, "02:00:00:00:00:02"),
+            (d, "02:00:00:00:00:04"),
+        ] {
+            r.apply(Event::Host {
+                ip,
+                method: DiscoveryMethod::Arp,
+                mac: Some(mac.into()),
+                vendor: None,
+            });
+        }
+        for (ip, port) in [(a, 80), (a, 554), (c, 554)] {
+            f.port_open(ip);
+            r.apply(Event::PortOpen { ip, port });
+        }
+        f.analysed(a);
+        assert!(f.take_final(&r).is_empty(), "discovery still running");
+        f.discovery_done = true;
+        assert!(f.take_final(&r).is_empty(), "ports still being handed out");
+        f.ports_dispatched = true;
+        assert_eq!(
+            f.take_final(&r),
+            [vec![d]],
+            "a's second port and c's port are still analysed; b waits for c"
+        );
+        f.analysed(c);
+        assert_eq!(f.take_final(&r), [vec![b, c]]);
+        assert_eq!(r.render(&[b, c]).unwrap().addresses, [b, c]);
+        f.analysed(a);
+        assert_eq!(f.take_final(&r), [vec![a]]);
+        f.analysed(a);
+        assert!(f.take_final(&r).is_empty(), "each device once");
     }
 
     #[test]

@@ -54,9 +54,19 @@ pub struct InterfacesArgs {
     /// Plan subnets larger than a /22 too.
     #[arg(long, env = "CAMSCAN_ALLOW_LARGE")]
     pub allow_large: bool,
-    /// `table` or `json`.
+    /// Output format.
     #[arg(short, long, value_enum, default_value = "table")]
-    pub format: Format,
+    pub format: InterfacesFormat,
+}
+
+/// What `camscan interfaces` can print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum InterfacesFormat {
+    /// A table for people.
+    #[default]
+    Table,
+    /// A JSON array, one object per interface subnet.
+    Json,
 }
 
 /// Discovery methods.
@@ -116,6 +126,9 @@ pub struct ScanArgs {
     /// Output format [default: table].
     #[arg(short, long, value_enum, env = "CAMSCAN_FORMAT")]
     pub format: Option<Format>,
+    /// CSV field delimiter: one character such as `,` `;` `|`, or `tab` (also `\t`) [default: ,].
+    #[arg(long, value_name = "CHAR", env = "CAMSCAN_CSV_DELIMITER")]
+    pub csv_delimiter: Option<String>,
     /// Write results to FILE (atomically) instead of stdout.
     #[arg(short, long, value_name = "FILE", env = "CAMSCAN_OUTPUT")]
     pub output: Option<PathBuf>,

@@ -38,6 +38,8 @@ pub const DEFAULT_RETRIES: u32 = 1;
 /// (500 ms in WS-Discovery's defaults); python-ws-discovery waits 3 s, go2rtc 5 s, and LAN devices
 /// answer well within 1.5 s.
 pub const DEFAULT_DISCOVERY_WAIT: Duration = Duration::from_millis(1500);
+/// RFC 4180's comma.
+pub const DEFAULT_CSV_DELIMITER: u8 = b',';
 
 /// Everything a scan needs, validated.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +54,11 @@ pub struct ScanConfig {
     pub per_host: usize,
     pub retries: u32,
     pub format: Format,
+    /// CSV field delimiter: one ASCII character.
+    pub csv_delimiter: u8,
+    /// The table with one row per stream and every detail. Not a key of its own: `main` sets it
+    /// from the global `-v` (which also raises the log level).
+    pub detail: bool,
     pub output: Option<PathBuf>,
     pub color: ColorChoice,
     pub allow_large: bool,
@@ -89,6 +96,8 @@ impl Default for ScanConfig {
             per_host: DEFAULT_PER_HOST,
             retries: DEFAULT_RETRIES,
             format: Format::Table,
+            csv_delimiter: DEFAULT_CSV_DELIMITER,
+            detail: false,
             output: None,
             color: ColorChoice::Auto,
             allow_large: false,
@@ -163,6 +172,7 @@ pub struct FileConfig {
     pub per_host: Option<usize>,
     pub retries: Option<u32>,
     pub format: Option<Format>,
+    pub csv_delimiter: Option<String>,
     pub output: Option<PathBuf>,
     pub color: Option<ColorChoice>,
     pub allow_large: Option<bool>,
@@ -317,6 +327,12 @@ impl ScanConfig {
             file.discovery_wait.as_ref(),
         )?
         .unwrap_or(d.discovery_wait);
+        let csv_delimiter = match args.csv_delimiter.as_ref().or(file.csv_delimiter.as_ref()) {
+            Some(s) => {
+                parse_csv_delimiter(s).map_err(|reason| invalid("csv_delimiter", s, reason))?
+            }
+            None => d.csv_delimiter,
+        };
         Ok(ScanConfig {
             targets,
             exclude,
@@ -327,6 +343,8 @@ impl ScanConfig {
             per_host,
             retries,
             format: args.format.or(file.format).unwrap_or(d.format),
+            csv_delimiter,
+            detail: d.detail,
             output: args.output.clone().or_else(|| file.output.clone()),
             color: color.or(file.color).unwrap_or(d.color),
             allow_large: args.allow_large || file.allow_large.unwrap_or(false),
@@ -407,6 +425,27 @@ pub fn parse_duration(s: &str) -> Result<Duration, &'static str> {
     secs(n * scale)
 }
 
+/// A CSV delimiter: one ASCII punctuation character (`,` `;` `|` `:` ...), or a tab given as itself,
+/// `\t` or `tab`. Quotes would clash with RFC 4180 quoting, line breaks with records, and letters
+/// or digits with the data.
+pub fn parse_csv_delimiter(s: &str) -> Result<u8, &'static str> {
+    let c = if s.eq_ignore_ascii_case("tab") || s == "\\t" {
+        '\t'
+    } else {
+        let mut chars = s.chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), None) => c,
+            _ => return Err("expected one character such as , ; | or tab"),
+        }
+    };
+    match c {
+        '"' | '\'' => Err("a quote character cannot be the delimiter"),
+        '\t' => Ok(b'\t'),
+        c if c.is_ascii_punctuation() => Ok(c as u8),
+        _ => Err("expected one punctuation character such as , ; | or tab"),
+    }
+}
+
 /// `554,8554,8000-8010`: ports in the order given, duplicates dropped.
 pub fn parse_ports(spec: &str) -> Result<Vec<u16>, Error> {
     let bad = |reason: String| Error::InvalidPorts {
@@ -462,6 +501,43 @@ mod tests {
             let e = parse_ports(bad).unwrap_err().to_string();
             assert!(e.starts_with("invalid port list"), "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn csv_delimiters() {
+        for (given, want) in [
+            (",", b','),
+            (";", b';'),
+            ("|", b'|'),
+            ("\t", b'\t'),
+            ("\\t", b'\t'),
+            ("tab", b'\t'),
+            ("TAB", b'\t'),
+        ] {
+            assert_eq!(parse_csv_delimiter(given), Ok(want), "{given:?}");
+        }
+        for bad in [
+            "", ";;", "ab", "\"", "'", "\n", "\r", "a", "1", " ", "é", "\\n",
+        ] {
+            assert!(parse_csv_delimiter(bad).is_err(), "{bad:?}");
+        }
+        let file = FileConfig::parse("csv_delimiter: \";\"\n", Path::new("c.yaml")).unwrap();
+        let c = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
+        assert_eq!(c.csv_delimiter, b';');
+        let args = ScanArgs {
+            csv_delimiter: Some("tab".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            ScanConfig::resolve(&args, &file, None)
+                .unwrap()
+                .csv_delimiter,
+            b'\t',
+            "flag over file"
+        );
+        let file = FileConfig::parse("csv_delimiter: \"::\"\n", Path::new("c.yaml")).unwrap();
+        let e = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap_err();
+        assert!(e.to_string().contains("csv_delimiter"), "{e}");
     }
 
     #[test]
@@ -527,6 +603,7 @@ mod tests {
             "per_host",
             "retries",
             "format",
+            "csv_delimiter",
             "output",
             "color",
             "allow_large",

@@ -27,7 +27,7 @@
 //! * [`model`]: plain serde data, the JSON contract.
 //! * [`registry`]: merges evidence into devices (one per box: by MAC, endpoint or serial), keeping
 //!   each identity field from its most trustworthy source, in deterministic order.
-//! * [`export`]: table, JSON and CSV renderers writing to a given writer.
+//! * [`export`]: table, JSON, CSV, XML, YAML, NDJSON and M3U renderers writing to a given writer.
 //! * [`sanitize`]: makes device strings safe for terminals and spreadsheets.
 //!
 //! Dependencies point down: `app -> {discovery, probe, detect, analyze} -> {net, proto} -> {model,

@@ -39,10 +39,12 @@ fn main() -> ExitCode {
                 password.as_deref(),
             )
         });
-    let cfg = match cfg {
+    let mut cfg = match cfg {
         Ok(c) => c,
         Err(e) => return fail(&e),
     };
+    // -v also asks for the detailed table (one row per stream).
+    cfg.detail = cli.verbose > 0;
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

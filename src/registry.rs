@@ -339,6 +339,15 @@ impl Registry {
     /// `addresses`; the lowest address keeps its identity fields and takes the others' where it has
     /// none.
     pub fn devices(&self) -> Vec<Device> {
+        self.groups()
+            .iter()
+            .filter_map(|g| self.render(g))
+            .collect()
+    }
+
+    /// The addresses of each box as [`Registry::devices`] merges them, sorted, in the same order as
+    /// its devices; each group's first address is its device's `ip`.
+    pub fn groups(&self) -> Vec<Vec<IpAddr>> {
         let list: Vec<&Device> = self.devices.values().collect();
         let mut parent: Vec<usize> = (0..list.len()).collect();
         fn root(parent: &mut [usize], mut i: usize) -> usize {
@@ -357,16 +366,21 @@ impl Registry {
                 parent[a.max(b)] = a.min(b);
             }
         }
-        let mut merged: BTreeMap<usize, Device> = BTreeMap::new();
+        let mut merged: BTreeMap<usize, Vec<IpAddr>> = BTreeMap::new();
         for (i, d) in list.iter().enumerate() {
-            match merged.entry(root(&mut parent, i)) {
-                std::collections::btree_map::Entry::Vacant(v) => {
-                    v.insert((*d).clone());
-                }
-                std::collections::btree_map::Entry::Occupied(mut o) => absorb(o.get_mut(), d),
-            }
+            merged.entry(root(&mut parent, i)).or_default().push(d.ip);
         }
-        merged.into_values().map(finish).collect()
+        merged.into_values().collect()
+    }
+
+    /// The device of one group of [`Registry::groups`], as [`Registry::devices`] renders it.
+    pub fn render(&self, group: &[IpAddr]) -> Option<Device> {
+        let mut parts = group.iter().filter_map(|ip| self.devices.get(ip));
+        let mut d = parts.next()?.clone();
+        for other in parts {
+            absorb(&mut d, other);
+        }
+        Some(finish(d))
     }
 }
 

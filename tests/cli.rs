@@ -62,6 +62,18 @@ fn bad_input_gets_one_clear_line_and_exit_2() {
     assert_usage_error(&["scan", "10.0.0.0/15"], "--allow-large");
     assert_usage_error(&["scan", "8.8.8.0/30"], "--allow-public");
     assert_usage_error(
+        &["scan", "--csv-delimiter", ";;", "127.0.0.1"],
+        "invalid value \";;\" for csv_delimiter",
+    );
+    assert_usage_error(
+        &["scan", "--csv-delimiter", "\"", "127.0.0.1"],
+        "for csv_delimiter: a quote character",
+    );
+    assert_usage_error(
+        &["scan", "--csv-delimiter", "\n", "127.0.0.1"],
+        "for csv_delimiter",
+    );
+    assert_usage_error(
         &["scan", "-o", "/nonexistent/dir/out.json", "127.0.0.1"],
         "/nonexistent/dir/out.json",
     );
@@ -103,7 +115,13 @@ fn version_and_help() {
         "--color",
         "--allow-large",
         "--allow-public",
+        "--csv-delimiter",
+        "CAMSCAN_CSV_DELIMITER",
         "CAMSCAN_PORTS",
+        "xml",
+        "yaml",
+        "ndjson",
+        "m3u",
     ] {
         assert!(help.contains(flag), "help lacks {flag}");
     }
@@ -241,9 +259,230 @@ fn output_file_and_csv_format() {
     );
 }
 
+#[test]
+fn csv_delimiter_from_flag_env_and_file() {
+    let port = free_port("127.0.0.1");
+    let _web = common::http_server("127.0.0.1", port);
+    let p = port.to_string();
+    let row = |out: &std::process::Output| {
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(out));
+        stdout(out).lines().nth(1).unwrap_or_default().to_string()
+    };
+    let out = run(
+        camscan().args([
+            "scan",
+            "127.0.0.1",
+            "-p",
+            &p,
+            "-f",
+            "csv",
+            "--csv-delimiter",
+            ";",
+        ]),
+        LIMIT,
+    );
+    assert!(
+        stdout(&out).starts_with("ip;mac;hostname;"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        row(&out).starts_with(&format!("127.0.0.1;;;;;false;{p};{p}/http;")),
+        "{}",
+        row(&out)
+    );
+    let out = run(
+        camscan()
+            .args(["scan", "127.0.0.1", "-p", &p, "-f", "csv"])
+            .env("CAMSCAN_CSV_DELIMITER", "tab"),
+        LIMIT,
+    );
+    assert!(row(&out).starts_with("127.0.0.1\t\t"), "{}", row(&out));
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.yaml");
+    std::fs::write(&cfg, "format: csv\ncsv_delimiter: \"|\"\n").unwrap();
+    let out = run(
+        camscan().args([
+            "scan",
+            "127.0.0.1",
+            "-p",
+            &p,
+            "--config",
+            cfg.to_str().unwrap(),
+        ]),
+        LIMIT,
+    );
+    assert!(row(&out).starts_with("127.0.0.1|||"), "{}", row(&out));
+}
+
+/// XML, YAML, NDJSON and M3U of one scan say the same thing as its JSON.
+#[test]
+fn every_format_renders_the_same_scan() {
+    let port = free_port("127.0.0.1");
+    let _web = common::http_server("127.0.0.1", port);
+    let p = port.to_string();
+    let scan = |format: &str| {
+        let out = run(
+            camscan().args(["scan", "127.0.0.1", "-p", &p, "-f", format]),
+            LIMIT,
+        );
+        assert_eq!(out.status.code(), Some(1), "{format}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let json: Report = serde_json::from_str(&scan("json")).unwrap();
+    let server = json.device("127.0.0.1").services[0].server.clone().unwrap();
+
+    let yaml: Report = serde_yaml::from_str(&scan("yaml")).unwrap();
+    assert_eq!(
+        yaml.device("127.0.0.1").services[0].server.as_ref(),
+        Some(&server)
+    );
+    assert_eq!(yaml.device("127.0.0.1").open_ports, [port]);
+
+    let ndjson = scan("ndjson");
+    let lines: Vec<&str> = ndjson.lines().collect();
+    assert_eq!(lines.len(), 1, "{ndjson}");
+    let d: common::schema::Device = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(
+        (d.ip.as_str(), d.open_ports.as_slice()),
+        ("127.0.0.1", [port].as_slice())
+    );
+
+    let xml = scan("xml");
+    assert!(
+        xml.starts_with(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<camscan schema_version=\"1\""
+        ),
+        "{xml}"
+    );
+    assert!(xml.contains("<device ip=\"127.0.0.1\">"), "{xml}");
+    assert!(
+        xml.contains(&format!("<open_port>{port}</open_port>")),
+        "{xml}"
+    );
+    assert!(xml.contains(&format!("<server>{server}</server>")), "{xml}");
+
+    assert_eq!(
+        scan("m3u"),
+        "#EXTM3U\n",
+        "a web server has no stream to play"
+    );
+}
+
+#[test]
+fn ndjson_to_a_file_is_written_atomically() {
+    let port = free_port("127.0.0.1");
+    let _web = common::http_server("127.0.0.1", port);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inventory.ndjson");
+    let out = run(
+        camscan()
+            .args([
+                "scan",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+                "-f",
+                "ndjson",
+                "-o",
+            ])
+            .arg(&path),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stdout(&out).is_empty());
+    let text = common::read(&path);
+    let d: common::schema::Device = serde_json::from_str(text.trim_end()).unwrap();
+    assert_eq!(d.ip, "127.0.0.1");
+    assert_eq!(text.lines().count(), 1);
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temp file left"
+    );
+}
+
+/// NDJSON streams: a device is written as soon as it is final, while another is still being
+/// analysed; Ctrl-C then writes the rest and exits 130.
+#[test]
+fn ndjson_streams_each_device_when_final_and_ctrl_c_writes_the_rest() {
+    use std::io::BufRead;
+    let port = free_port("127.0.0.1");
+    let _web = common::http_server("127.0.0.1", port);
+    let (_l, slow) = tarpit_on("127.0.0.2");
+    let mut child = camscan()
+        .args([
+            "scan",
+            "127.0.0.1",
+            "127.0.0.2",
+            "-p",
+            &format!("{port},{slow}"),
+            "--timeout",
+            "30s",
+            "-f",
+            "ndjson",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout_pipe = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout_pipe).lines() {
+            let Ok(line) = line else { return };
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let first = rx
+        .recv_timeout(Duration::from_secs(15))
+        .expect("the web server's line arrives while the tarpit is still being analysed");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "camscan still runs: the line was streamed, not written at the end"
+    );
+    let d: common::schema::Device = serde_json::from_str(&first).unwrap();
+    assert_eq!(d.ip, "127.0.0.1");
+    assert_eq!(d.services[0].protocol, "http");
+    assert!(
+        rx.recv_timeout(Duration::from_millis(500)).is_err(),
+        "the tarpit's device is not final yet"
+    );
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let start = Instant::now();
+    let code = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s.code();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "camscan ignored SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(code, Some(130));
+    let rest: Vec<String> = rx.iter().collect();
+    assert_eq!(rest.len(), 1, "{rest:?}");
+    let d: common::schema::Device = serde_json::from_str(&rest[0]).unwrap();
+    assert_eq!(
+        (d.ip.as_str(), d.open_ports.as_slice()),
+        ("127.0.0.2", [slow].as_slice())
+    );
+}
+
 /// A peer that accepts connections and never says anything.
 fn tarpit() -> (TcpListener, u16) {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    tarpit_on("127.0.0.1")
+}
+
+fn tarpit_on(ip: &str) -> (TcpListener, u16) {
+    let l = TcpListener::bind((ip, 0)).unwrap();
     let port = l.local_addr().unwrap().port();
     let l2 = l.try_clone().unwrap();
     std::thread::spawn(move || {
@@ -318,20 +557,23 @@ fn sigterm_writes_partial_results_and_exits_143() {
 fn closed_stdout_pipe_exits_quietly() {
     let port = free_port("127.0.0.1");
     let _web = common::http_server("127.0.0.1", port);
-    let mut child = camscan()
-        .args(["scan", "127.0.0.1", "-p", &port.to_string(), "-f", "csv"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take()); // the reader is gone, as with `| head -0`
-    let out = child.wait_with_output().unwrap();
-    let err = stderr(&out);
-    assert!(
-        !err.contains("panicked") && !err.contains("Broken pipe"),
-        "{err}"
-    );
-    assert_eq!(out.status.code(), Some(1));
+    // csv is written at the end; ndjson while scanning (and stops the scan when nobody reads).
+    for format in ["csv", "ndjson"] {
+        let mut child = camscan()
+            .args(["scan", "127.0.0.1", "-p", &port.to_string(), "-f", format])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader is gone, as with `| head -0`
+        let out = child.wait_with_output().unwrap();
+        let err = stderr(&out);
+        assert!(
+            !err.contains("panicked") && !err.contains("Broken pipe"),
+            "{format}: {err}"
+        );
+        assert_eq!(out.status.code(), Some(1), "{format}");
+    }
 }
 
 #[test]

@@ -50,9 +50,15 @@ fn lab() -> &'static Lab {
 }
 
 fn scan(format: &str) -> (std::process::Output, String) {
+    scan_with(format, &[])
+}
+
+fn scan_with(format: &str, extra: &[&str]) -> (std::process::Output, String) {
     lab();
     let out = run(
-        camscan().args(["scan", "127.0.0.0/28", "--format", format]),
+        camscan()
+            .args(["scan", "127.0.0.0/28", "--format", format])
+            .args(extra),
         Duration::from_secs(60),
     );
     let text = stdout(&out);
@@ -183,17 +189,25 @@ fn table_and_csv_render_the_same_inventory() {
         "rtsp://127.0.0.12:8554/stream2",
         "rtsp://127.0.0.13:8554/Streaming/Channels/101",
     ];
+    // The compact table: one row per device, with its main stream (the first that opened).
     let (out, table) = scan("table");
     assert_eq!(out.status.code(), Some(0));
     assert!(
         !table.contains('\x1b'),
         "no colour when stdout is not a terminal"
     );
-    for u in urls {
+    for u in [urls[0], urls[2], urls[4]] {
         assert!(table.contains(u), "table lacks {u}:\n{table}");
     }
     assert!(table.contains("h265 1920x1080 15fps"), "{table}");
     assert!(table.contains("not a camera"), "{table}");
+    // -v: one row per stream.
+    let (out, table) = scan_with("table", &["-v"]);
+    assert_eq!(out.status.code(), Some(0));
+    for u in urls {
+        assert!(table.contains(u), "table -v lacks {u}:\n{table}");
+    }
+    assert!(table.contains("h265 1920x1080 15fps"), "{table}");
 
     let (out, csv_text) = scan("csv");
     assert_eq!(out.status.code(), Some(0));

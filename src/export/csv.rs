@@ -1,5 +1,7 @@
 //! CSV: one row per stream (a device without streams gets one row), a header row, RFC 4180 quoting by
 //! the `csv` crate, and every cell made safe for spreadsheets (see [`crate::sanitize::spreadsheet`]).
+//! The delimiter is `,` unless `--csv-delimiter` picks another (`;` for spreadsheets in locales where
+//! the comma is the decimal mark, tab, `|`); a cell holding the delimiter is quoted.
 
 use std::io::{self, Write};
 
@@ -7,7 +9,10 @@ use super::{Exporter, fmt_num};
 use crate::model::{Device, Report, Stream};
 use crate::sanitize::spreadsheet;
 
-pub struct CsvExporter;
+pub struct CsvExporter {
+    /// One ASCII character, validated by the configuration.
+    pub delimiter: u8,
+}
 
 const HEADER: [&str; 24] = [
     "ip",
@@ -84,7 +89,9 @@ fn row(d: &Device, s: Option<&Stream>) -> Vec<String> {
 
 impl Exporter for CsvExporter {
     fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        let mut w = csv::WriterBuilder::new().from_writer(out);
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(self.delimiter)
+            .from_writer(out);
         w.write_record(HEADER)?;
         for d in &report.devices {
             let rows: Vec<Vec<String>> = if d.streams.is_empty() {
@@ -105,22 +112,42 @@ mod tests {
     use super::*;
     use crate::export::fixtures::report;
 
+    fn render(delimiter: u8) -> Vec<u8> {
+        let mut out = Vec::new();
+        CsvExporter { delimiter }
+            .write(&report(), &mut out)
+            .unwrap();
+        out
+    }
+
     #[test]
     fn snapshot() {
-        let mut out = Vec::new();
-        CsvExporter.write(&report(), &mut out).unwrap();
-        insta::assert_snapshot!(String::from_utf8(out).unwrap());
+        insta::assert_snapshot!(String::from_utf8(render(b',')).unwrap());
+    }
+
+    #[test]
+    fn snapshot_semicolon() {
+        insta::assert_snapshot!(String::from_utf8(render(b';')).unwrap());
     }
 
     #[test]
     fn rows_parse_back_and_formulas_are_defused() {
-        let mut out = Vec::new();
-        CsvExporter.write(&report(), &mut out).unwrap();
-        let mut r = csv::Reader::from_reader(out.as_slice());
+        for delimiter in [b',', b';', b'\t', b'|'] {
+            rows_parse_back(delimiter);
+        }
+    }
+
+    fn rows_parse_back(delimiter: u8) {
+        let out = render(delimiter);
+        let mut r = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .from_reader(out.as_slice());
         assert_eq!(r.headers().unwrap().len(), HEADER.len());
         let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
-        // Fixture: 2 streams on the camera, 1 row for the web server, 1 for the hostile device.
-        assert_eq!(rows.len(), 4);
+        // Fixture: 2 streams on the camera, 1 row for the web server, 1 for the hostile device,
+        // 1 stream on the odd device.
+        assert_eq!(rows.len(), 5);
+        assert_eq!(&rows[0][6], "80;554", "lists inside a cell");
         assert_eq!(&rows[0][8], "rtsp://198.18.0.10:554/Streaming/Channels/101");
         assert_eq!(&rows[0][14], "h264");
         let hostile = rows.iter().find(|r| r[0] == *"198.18.0.30").unwrap();
