@@ -111,6 +111,12 @@ fn hls_dash_and_snapshot_found_from_the_page_and_playable() {
     assert_eq!(hls.audio.as_ref().unwrap().codec, "aac");
     assert_eq!(ffprobe_video(&hls.url), ("h264".into(), 640, 360));
 
+    // A media playlist names no codecs: they come from its first TS segment's PMT.
+    let media = d.stream("http://127.0.0.52:80/hls/cam_360p.m3u8");
+    assert_eq!(media.video.as_ref().unwrap().codec, "h264");
+    assert_eq!(media.audio.as_ref().unwrap().codec, "aac");
+    assert_eq!(ffprobe_video(&media.url), ("h264".into(), 640, 360));
+
     let dash = d.stream("http://127.0.0.52:80/dash/cam.mpd");
     assert_eq!(dash.protocol, "dash");
     assert_eq!(video(dash), ("h264", Some(640), Some(360), Some(15.0)));

@@ -246,7 +246,13 @@ async fn probe_path(
     let text = String::from_utf8_lossy(body);
     if ctype.contains("mpegurl") || text.trim_start().starts_with("#EXTM3U") {
         return match hls::parse(&text) {
-            Ok(playlist) => Ok(Some(hls_stream(url, addr.port(), &playlist))),
+            Ok(playlist) => {
+                let mut stream = hls_stream(url.clone(), addr.port(), &playlist);
+                if stream.video.as_ref().is_none_or(|v| v.codec == "unknown") {
+                    segment_codecs(addr, &url, &playlist, s, &mut stream).await;
+                }
+                Ok(Some(stream))
+            }
             Err(e) => Err(format!("HLS {path}: {e}")),
         };
     }
@@ -405,6 +411,77 @@ fn hls_stream(url: String, port: u16, playlist: &hls::Playlist) -> Stream {
         stream.audio = audio;
     }
     stream
+}
+
+/// Codecs from the first TS segment when the playlist does not name them: a master playlist's best
+/// variant is followed to its media playlist first. Same host and port only; fMP4 segments are left
+/// alone.
+async fn segment_codecs(
+    addr: SocketAddr,
+    url: &str,
+    playlist: &hls::Playlist,
+    s: &HttpSettings,
+    stream: &mut Stream,
+) {
+    let media_url = match playlist {
+        hls::Playlist::Media { .. } => Some(url.to_string()),
+        hls::Playlist::Master { variants } => variants
+            .iter()
+            .max_by_key(|v| v.bandwidth.unwrap_or(0))
+            .and_then(|v| hls::resolve(url, &v.uri)),
+    };
+    let Some(media_url) = media_url else { return };
+    let media = if media_url == url {
+        playlist.clone()
+    } else {
+        let Some(path) = same_origin_path(addr, &media_url, s.tls) else {
+            return;
+        };
+        match fetch(addr, &path, s).await {
+            Ok(got) => match hls::parse(&String::from_utf8_lossy(&got.body)) {
+                Ok(p) => p,
+                Err(_) => return,
+            },
+            Err(_) => return,
+        }
+    };
+    let hls::Playlist::Media { segments, .. } = &media else {
+        return;
+    };
+    let Some(segment) = segments
+        .first()
+        .and_then(|seg| hls::resolve(&media_url, &seg.uri))
+        .and_then(|u| same_origin_path(addr, &u, s.tls))
+    else {
+        return;
+    };
+    let deadline = tokio::time::Instant::now() + s.timeout;
+    let Ok(mut got) = open_get(addr, &segment, s.tls, s.connect_timeout, s.timeout).await else {
+        return;
+    };
+    if got.read_up_to(64 * 1024, deadline).await.is_err() {
+        return;
+    }
+    for t in crate::proto::ts::stream_types(&got.body) {
+        match crate::proto::ts::codec(t) {
+            Some((true, name)) if stream.video.as_ref().is_none_or(|v| v.codec == "unknown") => {
+                let mut v = stream
+                    .video
+                    .take()
+                    .unwrap_or_else(|| VideoInfo::new(name.into()));
+                v.codec = name.into();
+                stream.video = Some(v);
+            }
+            Some((false, name)) if stream.audio.is_none() => {
+                stream.audio = Some(AudioInfo {
+                    codec: name.into(),
+                    sample_rate: None,
+                    channels: None,
+                });
+            }
+            _ => {}
+        }
+    }
 }
 
 /// A DASH manifest as a stream: its largest video representation and first audio one.

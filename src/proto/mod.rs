@@ -19,5 +19,6 @@ pub mod sdp;
 pub mod soap;
 pub mod ssdp;
 pub mod stun;
+pub mod ts;
 pub mod wsd;
 pub mod xml;

@@ -387,6 +387,7 @@ MEDIA_INDEX = """<!doctype html>
 <html><head><title>Media lab</title></head>
 <body><ul>
 <li><a href="/hls/cam.m3u8">HLS</a></li>
+<li><a href="/hls/cam_360p.m3u8">HLS 360p (media playlist, no CODECS)</a></li>
 <li><a href="/dash/cam.mpd">DASH</a></li>
 <li><a href="/snapshot.jpg">Snapshot</a></li>
 </ul></body></html>
