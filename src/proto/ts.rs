@@ -68,11 +68,7 @@ pub fn stream_types(bytes: &[u8]) -> Vec<u8> {
         return Vec::new();
     };
     // PCR_PID (2), program_info_length (2), descriptors, then 5-byte entries + ES descriptors.
-    let Some(&[_, _, hi, lo]) = body
-        .get(..4)
-        .map(|b| <&[u8; 4]>::try_from(b).ok())
-        .flatten()
-    else {
+    let (Some(&hi), Some(&lo)) = (body.get(2), body.get(3)) else {
         return Vec::new();
     };
     let mut i = 4 + ((usize::from(hi & 0x0f) << 8) | usize::from(lo));
