@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # An isolated LAN for camscan's discovery tests, built from network namespaces.
 #
-#   tests/lab/lab.sh up PREFIX     build it (tearing down any leftover of the same PREFIX first)
+#   tests/lab/lab.sh up PREFIX [N] build it (tearing down any leftover of the same PREFIX first); N extra
+#                                 hosts x1..xN at 198.18.0.101.. (MAC 02:00:00:00:01:NN) for the bench
 #   tests/lab/lab.sh down PREFIX   remove it, killing every process inside its namespaces
 #
 # Layout: namespace PREFIX-sw holds bridge br0, which has no link to any real interface. Each host is a
@@ -14,13 +15,29 @@
 #   PREFIX-h4    198.18.0.14  02:00:00:00:00:14; answers ARP, drops every IP packet (nftables)
 # Every other address of the /24 is silent. Needs root (ip netns) and nft. Names stay within 15 characters.
 set -euo pipefail
-cmd=${1:?usage: lab.sh up|down PREFIX}
-P=${2:?usage: lab.sh up|down PREFIX}
+cmd=${1:?usage: lab.sh up|down PREFIX [EXTRA]}
+P=${2:?usage: lab.sh up|down PREFIX [EXTRA]}
+EXTRA=${3:-0}
 NODES=(scan h1 h2 h3 h4)
 declare -A ADDR=([scan]=198.18.0.1 [h1]=198.18.0.11 [h2]=198.18.0.12 [h3]=198.18.0.13 [h4]=198.18.0.14)
 declare -A MAC=([scan]=02:00:00:00:00:01 [h1]=44:19:b6:00:00:11 [h2]=02:00:00:00:00:12 [h3]=02:00:00:00:00:13 [h4]=02:00:00:00:00:14)
 
+if ! [[ "$EXTRA" =~ ^[0-9]+$ ]] || [ "$EXTRA" -gt 99 ]; then
+  echo "lab.sh: EXTRA must be 0..99" >&2
+  exit 2
+fi
+for i in $(seq 1 "$EXTRA"); do
+  NODES+=("x$i")
+  ADDR[x$i]=198.18.0.$((100 + i))
+  MAC[x$i]=$(printf '02:00:00:00:01:%02x' "$i")
+done
+
 down() {
+  # Extra hosts of any earlier run of this prefix too.
+  for ns in $(ip netns list | awk '{print $1}' | grep -E "^$P-x[0-9]+$" || true); do
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
+    ip netns del "$ns" 2>/dev/null || true
+  done
   for n in "${NODES[@]}" sw; do
     ns="$P-$n"
     if ip netns list | grep -qw "$ns"; then
