@@ -1110,6 +1110,19 @@ async fn analyze_port(addr: std::net::SocketAddr, settings: &rtsp::RtspSettings)
     }
 }
 
+/// `Hikvision DS-2CD2143G2-I (camera-ui)`, `Janus WebRTC Server (video-server)`: the product, with the
+/// vendor in front unless the product already names it, and the kind.
+fn product_name(vendor: Option<&str>, fp: &crate::detect::fingerprint::Fingerprint) -> String {
+    let name = match (vendor, fp.product.as_deref()) {
+        (Some(v), Some(p)) if p.to_ascii_lowercase().contains(&v.to_ascii_lowercase()) => p.into(),
+        (Some(v), Some(p)) => format!("{v} {p}"),
+        (Some(v), None) => v.into(),
+        (None, Some(p)) => p.into(),
+        (None, None) => "web server".into(),
+    };
+    format!("{name} ({})", fp.kind.as_str())
+}
+
 /// A vendor id from the fingerprint table (`hikvision`) as users read it (`Hikvision`).
 fn display_vendor(id: &str) -> String {
     let mut c = id.chars();
@@ -1143,17 +1156,7 @@ async fn http_events(
         let claimed = fp.confidence >= CLAIM_CONFIDENCE && fp.kind != Kind::Generic;
         if claimed {
             let vendor = fp.vendor.map(display_vendor);
-            service.product = Some(
-                [
-                    vendor.clone(),
-                    fp.product.clone(),
-                    Some(fp.kind.as_str().to_string()),
-                ]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" "),
-            );
+            service.product = Some(product_name(vendor.as_deref(), fp));
             events.push(Event::Fingerprint {
                 ip,
                 port,
