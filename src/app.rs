@@ -706,6 +706,10 @@ async fn onvif_stage(
     while device_api.join_next().await.is_some() {}
 }
 
+/// SADP/DHIP answers kept per host (an NVR may answer once per interface) and in all.
+const MAX_ANSWERS_PER_HOST: usize = 4;
+const MAX_ANSWERS: usize = 65_536;
+
 /// A vendor discovery protocol (SADP or DHIP): each target that answers becomes an `Announce` event
 /// as soon as its answer is read, and its channel count goes to the RTSP channel walk.
 async fn vendor_stage(
@@ -767,6 +771,11 @@ async fn vendor_stage(
         };
         if seen_ref.iter().any(|(i, a)| *i == ip && *a == info) {
             return; // the same answer to the multicast, broadcast and unicast query
+        }
+        // A device that keeps sending different answers is not worth more memory.
+        let from_ip = seen_ref.iter().filter(|(i, _)| *i == ip).count();
+        if from_ip >= MAX_ANSWERS_PER_HOST || seen_ref.len() >= MAX_ANSWERS {
+            return;
         }
         seen_ref.push((ip, info.clone()));
         if let Some(n) = info.channels.filter(|n| *n > 0) {
