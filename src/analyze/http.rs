@@ -121,6 +121,9 @@ pub async fn analyze(
     } else if (200..300).contains(&root.head.status) {
         match fetch(addr, "/", s).await {
             Ok(page) => {
+                if let Some(note) = page_cut(addr, "/", &page.head, page.body.len(), s.timeout) {
+                    findings.failures.push(note);
+                }
                 for (link, kind) in html::media_links(&page.body) {
                     if kind == LinkKind::Flv {
                         continue; // HTTP-FLV: not analysed yet
@@ -182,6 +185,32 @@ pub async fn analyze(
         }
     }
     findings
+}
+
+/// Why a page fetched with [`fetch`] is not whole: larger than [`MAX_DOCUMENT`] (only its start was
+/// read: a hostile server may declare 100 MB), or its body did not arrive within the step `timeout`
+/// (a slowloris body). `read`: the body bytes kept.
+fn page_cut(
+    addr: SocketAddr,
+    path: &str,
+    head: &crate::proto::response::ResponseHead,
+    read: usize,
+    timeout: Duration,
+) -> Option<String> {
+    let what = format!("HTTP GET {path} to {addr}");
+    match head.content_length() {
+        Some(cl) if cl > MAX_DOCUMENT => Some(format!(
+            "{what}: reply larger than {MAX_DOCUMENT} bytes (Content-Length {cl}); only its start was read"
+        )),
+        Some(cl) if read < cl => Some(format!(
+            "{what}: only {read} of {cl} body bytes arrived within {}",
+            crate::error::fmt_duration(timeout)
+        )),
+        None if read >= MAX_DOCUMENT => Some(format!(
+            "{what}: reply larger than {MAX_DOCUMENT} bytes; only its start was read"
+        )),
+        _ => None,
+    }
 }
 
 /// GET `path` and read its body (up to [`MAX_DOCUMENT`]).
@@ -257,12 +286,25 @@ async fn probe_path(
         };
     }
     if ctype.contains("dash+xml") || text.contains("<MPD") {
-        return match mpd::parse(&text) {
-            Some(manifest) => Ok(Some(dash_stream(url, addr.port(), &manifest))),
-            None => Err(format!("DASH {path}: not an MPD manifest")),
-        };
+        return dash(url, addr.port(), path, &text).map(Some);
     }
     Ok(None)
+}
+
+/// A DASH manifest as a stream, or why it is none: not an MPD, or no Representation read, with the
+/// reason the XML walk stopped early if it did (an XML bomb, nesting past the cap, malformed XML).
+fn dash(url: String, port: u16, path: &str, text: &str) -> Result<Stream, String> {
+    let what = match mpd::parse(text) {
+        Some(manifest) if !manifest.representations.is_empty() => {
+            return Ok(dash_stream(url, port, &manifest));
+        }
+        Some(_) => "no Representation in the manifest",
+        None => "not an MPD manifest",
+    };
+    let why = crate::proto::xml::walk(text, |_| {})
+        .map(|cut| format!(": {cut}"))
+        .unwrap_or_default();
+    Err(format!("DASH {path}: {what}{why}"))
 }
 
 fn kind_from_path(path: &str) -> Protocol {
@@ -548,6 +590,56 @@ mod tests {
             same_origin_path(addr, "https://127.0.0.52/live.m3u8", false),
             None
         );
+    }
+
+    #[test]
+    fn hostile_manifests_are_refused_with_the_reason() {
+        let url = || "http://127.0.0.86:8080/m.mpd".to_string();
+        let bomb = r#"<?xml version="1.0"?><!DOCTYPE MPD [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><MPD><Period><AdaptationSet mimeType="video/mp4"><Representation id="&b;" width="1280" height="720"/></AdaptationSet></Period></MPD>"#;
+        let e = dash(url(), 8080, "/m.mpd", bomb).unwrap_err();
+        assert!(e.starts_with("DASH /m.mpd: not an MPD manifest: "), "{e}");
+        assert!(e.contains("declares entities"), "{e}");
+        let deep = format!(
+            "<MPD><Period>{}<AdaptationSet><Representation mimeType=\"video/mp4\"/></AdaptationSet></Period></MPD>",
+            "<a>".repeat(100_000)
+        );
+        let e = dash(url(), 8080, "/m.mpd", &deep).unwrap_err();
+        assert!(
+            e.contains("no Representation in the manifest: elements nested deeper than 32"),
+            "{e}"
+        );
+        let fine = r#"<MPD><Period><AdaptationSet mimeType="video/mp4" codecs="avc1.64001f"><Representation width="640" height="360"/></AdaptationSet></Period></MPD>"#;
+        let s = dash(url(), 8080, "/m.mpd", fine).unwrap();
+        assert_eq!(s.video.unwrap().width, Some(640));
+    }
+
+    #[test]
+    fn cut_pages_are_named() {
+        let addr: SocketAddr = "127.0.0.85:8080".parse().unwrap();
+        let head = |extra: &str| {
+            let raw = format!("HTTP/1.1 200 OK\r\n{extra}\r\n");
+            crate::proto::response::parse_head(raw.as_bytes())
+                .unwrap()
+                .unwrap()
+                .0
+        };
+        let t = Duration::from_secs(2);
+        let huge = head("Content-Length: 104857600\r\n");
+        let note = page_cut(addr, "/", &huge, MAX_DOCUMENT, t).unwrap();
+        assert!(
+            note.contains("larger than 262144 bytes (Content-Length 104857600)"),
+            "{note}"
+        );
+        let slow = head("Content-Length: 500\r\n");
+        let note = page_cut(addr, "/", &slow, 13, t).unwrap();
+        assert!(
+            note.contains("only 13 of 500 body bytes arrived within 2s"),
+            "{note}"
+        );
+        assert_eq!(page_cut(addr, "/", &slow, 500, t), None);
+        let no_length = head("");
+        assert!(page_cut(addr, "/", &no_length, MAX_DOCUMENT, t).is_some());
+        assert_eq!(page_cut(addr, "/", &no_length, 1000, t), None);
     }
 
     #[test]

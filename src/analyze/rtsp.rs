@@ -186,6 +186,27 @@ struct Walker {
     timeout: Duration,
     /// `WWW-Authenticate` values of the latest 401, to answer with a credential.
     challenges: Vec<String>,
+    /// The first redirect the server answered, as the failure to record. Redirects are not followed:
+    /// a `Location` may name another host (out of scope), and a server can redirect forever.
+    redirect: Option<String>,
+}
+
+/// The failure recorded for a redirect answer (RTSP 3xx, RFC 2326 §11.3.3), or `None` for others.
+fn redirect_note(target: &str, reply: &Reply) -> Option<String> {
+    if !matches!(reply.head.status, 300..=399) {
+        return None;
+    }
+    let location: String = reply
+        .head
+        .header("location")
+        .unwrap_or("no Location")
+        .chars()
+        .take(200)
+        .collect();
+    Some(format!(
+        "RTSP DESCRIBE {target} redirected ({}) to {location}; redirects are not followed",
+        reply.head.status
+    ))
 }
 
 impl Walker {
@@ -218,6 +239,9 @@ impl Walker {
                     tokio::time::sleep(BUSY_PAUSE * busy).await;
                 }
                 Ok(reply) => {
+                    if self.redirect.is_none() {
+                        self.redirect = redirect_note(&target, &reply);
+                    }
                     if reply.head.status == 401 {
                         self.challenges = reply
                             .head
@@ -357,6 +381,7 @@ pub async fn analyze(client: RtspClient, options: &Reply, settings: &RtspSetting
         connect_timeout: settings.connect_timeout,
         timeout: settings.timeout,
         challenges: Vec::new(),
+        redirect: None,
     };
     let vendor = paths::vendor_from_evidence(service.server.as_deref(), service.realm.as_deref());
     let candidates = paths::candidates(&settings.extra_paths, vendor);
@@ -501,6 +526,7 @@ pub async fn analyze(client: RtspClient, options: &Reply, settings: &RtspSetting
         )
         .await;
     }
+    failures.extend(walker.redirect.take().map(fail));
     drop(walker);
 
     // 4. Media facts and the report. Streams of one port are described and PLAY-checked a few at a
@@ -765,6 +791,7 @@ pub async fn describe_stream(
         connect_timeout: settings.connect_timeout,
         timeout: settings.timeout,
         challenges: Vec::new(),
+        redirect: None,
     };
     let mut answer = walker.describe(path, None).await?;
     let mut cred = None;
@@ -812,7 +839,10 @@ pub async fn describe_stream(
             stream.auth = AuthScheme::Unknown;
             stream.status = StreamStatus::AuthRequired;
         }
-        Answer::Missing => stream.status = StreamStatus::NotFound,
+        Answer::Missing => {
+            stream.status = StreamStatus::NotFound;
+            note = walker.redirect.take();
+        }
     }
     Ok((stream, note))
 }
@@ -968,6 +998,66 @@ fn audio_from_sdp(m: &sdp::MediaDescription) -> AudioInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An RTSP server that answers every request with a redirect to a new path on itself (a hostile
+    /// peer, tests/hostile.rs): nothing is followed, the walk ends, and the redirect is recorded.
+    #[tokio::test]
+    async fn redirects_are_recorded_and_not_followed() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let l = tokio::net::TcpListener::bind("127.0.0.93:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        let followed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let seen = followed.clone();
+        tokio::spawn(async move {
+            let mut n = 0;
+            while let Ok((mut s, _)) = l.accept().await {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while let Ok(k) = s.read(&mut chunk).await {
+                    if k == 0 {
+                        break;
+                    }
+                    buf.extend_from_slice(&chunk[..k]);
+                    while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        let req = String::from_utf8_lossy(&buf[..end]).into_owned();
+                        buf.drain(..end + 4);
+                        if req.contains("/moved/") {
+                            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        }
+                        let cseq = req
+                            .lines()
+                            .find_map(|l| l.strip_prefix("CSeq: "))
+                            .unwrap_or("0")
+                            .to_string();
+                        n += 1;
+                        let reply = format!(
+                            "RTSP/1.0 302 Moved Temporarily\r\nCSeq: {cseq}\r\nLocation: rtsp://{addr}/moved/{n}\r\n\r\n"
+                        );
+                        let _ = s.write_all(reply.as_bytes()).await;
+                    }
+                }
+            }
+        });
+        let (ct, t) = (Duration::from_secs(1), Duration::from_secs(2));
+        let mut client = RtspClient::connect(addr, ct, t).await.unwrap();
+        let options = client
+            .request("OPTIONS", &url(addr, "/"), &[])
+            .await
+            .unwrap();
+        let mut settings = RtspSettings::anonymous(ct, t);
+        settings.verify = false;
+        let f = analyze(client, &options, &settings).await;
+        assert!(f.streams.is_empty());
+        assert_eq!(f.failures.len(), 1, "{:?}", f.failures);
+        let m = &f.failures[0].message;
+        assert!(m.contains("redirected (302) to rtsp://"), "{m}");
+        assert!(m.contains("redirects are not followed"), "{m}");
+        assert_eq!(followed.load(std::sync::atomic::Ordering::SeqCst), 0);
+        // A single URL (the ONVIF path) says the same beside its not-found stream.
+        let (stream, note) = describe_stream(addr, "/live", &settings).await.unwrap();
+        assert_eq!(stream.status, StreamStatus::NotFound);
+        assert!(note.unwrap().contains("redirected (302)"));
+    }
 
     #[test]
     fn claim_keys_join_hikvision_onvif_uris_only() {

@@ -45,6 +45,14 @@ pub async fn binding_tcp(
         s.write_all(&stun::binding_request(tid)).await?;
         let mut head = [0u8; 20];
         s.read_exact(&mut head).await?;
+        // Not a STUN header (RFC 8489 §5: two zero bits, the magic cookie): do not wait for the
+        // body its length field would announce.
+        if head[0] & 0xc0 != 0 || head[4..8] != stun::MAGIC_COOKIE.to_be_bytes() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "not a STUN message (no magic cookie)",
+            ));
+        }
         let len = usize::from(u16::from_be_bytes([head[2], head[3]]));
         // A STUN message over TCP is at most 64 KiB + header by its length field.
         let mut msg = head.to_vec();
@@ -165,6 +173,29 @@ mod tests {
         assert_eq!(janus_info(br#"{"janus":"error"}"#), None);
         assert_eq!(janus_info(b"<html>"), None);
         assert_eq!(janus_info(br#"{"janus":7}"#), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn tcp_binding_gives_up_at_once_on_a_header_that_is_not_stun() {
+        // Garbage whose "length" field announces 65 535 bytes that never come.
+        let l = tokio::net::TcpListener::bind("127.0.0.93:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut s, _) = l.accept().await.unwrap();
+            let mut buf = [0u8; 64];
+            let _ = s.read(&mut buf).await;
+            s.write_all(&[0xff; 20]).await.unwrap();
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        });
+        let started = tokio::time::Instant::now();
+        let e = binding_tcp(addr, Duration::from_secs(1), Duration::from_secs(5))
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("no magic cookie"), "{e}");
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "no wait for a body"
+        );
     }
 
     #[tokio::test]

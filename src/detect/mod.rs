@@ -76,13 +76,20 @@ pub async fn detect(
         return Ok(Some(Detection::Rtmp));
     }
     let mut client = RtspClient::connect(addr, connect_timeout, timeout).await?;
+    // What the port said to OPTIONS when it was no RTSP or HTTP status line: if nothing below
+    // recognises the port either, this is its story (garbage, or a protocol we do not speak).
+    let mut malformed = None;
     let options = match client.request("OPTIONS", &url(addr, "/"), &[]).await {
         Ok(r) if r.head.protocol == HeadProtocol::Rtsp => {
             return Ok(Some(Detection::Rtsp { client, options: r }));
         }
         Ok(r) => Some(r),
+        Err(e @ NetError::Malformed { .. }) => {
+            malformed = Some(e);
+            None
+        }
         // Another protocol, or one that hangs up on RTSP: ask it in HTTP below.
-        Err(NetError::Malformed { .. } | NetError::Closed { .. } | NetError::Io { .. }) => None,
+        Err(NetError::Closed { .. } | NetError::Io { .. }) => None,
         // Silent (a tarpit, or a protocol that waits for its own greeting): recorded on the device as
         // an error, and not worth a second timeout.
         Err(e) => return Err(e),
@@ -101,9 +108,53 @@ pub async fn detect(
         Err(_) if addr.port() != RTMP_PORT => {
             match crate::analyze::rtmp::handshake(addr, connect_timeout, timeout).await {
                 Ok(_) => Ok(Some(Detection::Rtmp)),
-                Err(_) => tls_error.map_or(Ok(None), Err),
+                Err(_) => unrecognised(tls_error, malformed),
             }
         }
-        Err(_) => tls_error.map_or(Ok(None), Err),
+        Err(_) => unrecognised(tls_error, malformed),
+    }
+}
+
+/// Nothing recognised the port: the failed TLS handshake on an HTTPS port, else the bytes it answered
+/// OPTIONS with (recorded on the device), else nothing to say (a peer that only hangs up).
+fn unrecognised(
+    tls_error: Option<NetError>,
+    malformed: Option<NetError>,
+) -> Result<Option<Detection>, NetError> {
+    tls_error.or(malformed).map_or(Ok(None), Err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A peer that answers every request with bytes of no protocol, and one that hangs up at once.
+    async fn peer(garbage: bool) -> SocketAddr {
+        let l = tokio::net::TcpListener::bind("127.0.0.93:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = l.accept().await {
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    while garbage && matches!(s.read(&mut buf).await, Ok(n) if n > 0) {
+                        let _ = s.write_all(&[0xff; 2048]).await;
+                    }
+                });
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn garbage_is_an_error_and_a_hang_up_is_not() {
+        let (ct, t) = (Duration::from_secs(1), Duration::from_secs(2));
+        let e = detect(peer(true).await, ct, t).await.err().unwrap();
+        assert!(matches!(e, NetError::Malformed { .. }), "{e}");
+        assert!(
+            e.to_string().contains("not an RTSP or HTTP status line"),
+            "{e}"
+        );
+        assert!(matches!(detect(peer(false).await, ct, t).await, Ok(None)));
     }
 }

@@ -84,20 +84,37 @@ pub async fn discover(
     // One description per device: prefer the root device's reply.
     replies.sort_by_key(|(ip, r)| (*ip, r.st.as_deref() != Some("upnp:rootdevice")));
     replies.dedup_by_key(|(ip, _)| *ip);
-    let mut found = Vec::new();
-    for (sender, reply) in replies {
-        let (description, error) = match fetch(&reply, sender, connect_timeout, timeout).await {
-            Ok(d) => (d, None),
-            Err(e) => (None, Some(e)),
-        };
-        found.push(Found {
-            sender,
-            reply,
-            description,
-            error,
-        });
-    }
-    found
+    describe_all(replies, connect_timeout, timeout).await
+}
+
+/// Descriptions fetched at the same time. One at a time, every device whose LOCATION is a tarpit
+/// would add a whole step timeout to discovery.
+const DESCRIPTIONS_IN_PARALLEL: usize = 16;
+
+/// Fetch the description of each replying device, [`DESCRIPTIONS_IN_PARALLEL`] at a time, each under
+/// its own deadline; in the order of `replies`.
+async fn describe_all(
+    replies: Vec<(IpAddr, SsdpReply)>,
+    connect_timeout: Duration,
+    timeout: Duration,
+) -> Vec<Found> {
+    use futures::StreamExt;
+    futures::stream::iter(replies)
+        .map(|(sender, reply)| async move {
+            let (description, error) = match fetch(&reply, sender, connect_timeout, timeout).await {
+                Ok(d) => (d, None),
+                Err(e) => (None, Some(e)),
+            };
+            Found {
+                sender,
+                reply,
+                description,
+                error,
+            }
+        })
+        .buffered(DESCRIPTIONS_IN_PARALLEL)
+        .collect()
+        .await
 }
 
 async fn fetch(
@@ -143,4 +160,46 @@ async fn fetch(
         ));
     }
     Ok(ssdp::parse_description(&String::from_utf8_lossy(&r.body)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two devices whose LOCATION is a tarpit (accepts, never answers) cost one step timeout
+    /// together, not one each; a LOCATION on another host is not contacted.
+    #[tokio::test(start_paused = true)]
+    async fn tarpit_descriptions_cost_one_timeout_together() {
+        let mut replies = Vec::new();
+        let mut held = Vec::new();
+        for ip in ["127.0.0.93", "127.0.0.94"] {
+            let l = tokio::net::TcpListener::bind((ip, 0)).await.unwrap();
+            let location = format!("http://{}/description.xml", l.local_addr().unwrap());
+            held.push(l); // connections queue in the backlog and are never answered
+            let reply = SsdpReply {
+                location: Some(location),
+                server: None,
+                usn: None,
+                st: Some("upnp:rootdevice".into()),
+            };
+            replies.push((ip.parse().unwrap(), reply));
+        }
+        let away = SsdpReply {
+            location: Some("http://127.0.0.99:9/description.xml".into()),
+            server: None,
+            usn: None,
+            st: None,
+        };
+        replies.push(("127.0.0.95".parse().unwrap(), away));
+        let t = Duration::from_secs(3);
+        let started = tokio::time::Instant::now();
+        let found = describe_all(replies, Duration::from_secs(1), t).await;
+        assert!(started.elapsed() < t * 2, "{:?}", started.elapsed());
+        assert_eq!(found.len(), 3);
+        for f in &found[..2] {
+            let e = f.error.as_deref().unwrap();
+            assert!(e.contains("no complete answer within 3s"), "{e}");
+        }
+        assert!(found[2].error.as_deref().unwrap().contains("not fetched"));
+    }
 }

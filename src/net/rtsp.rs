@@ -19,6 +19,16 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 pub const USER_AGENT: &str = concat!("camscan/", env!("CARGO_PKG_VERSION"));
 
+/// How much of a reply's body to wait for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Body {
+    /// All of its `Content-Length` (refused above [`MAX_BODY_BYTES`]): RTSP replies, an SDP.
+    Whole,
+    /// Only what arrived with the head: the head is the answer (detection's `GET /`), and a body that
+    /// is huge or trickles must cost nothing.
+    Arrived,
+}
+
 /// A reply: head and (possibly empty) body.
 #[derive(Debug, Clone)]
 pub struct Reply {
@@ -86,9 +96,18 @@ impl RtspClient {
     /// Send raw request bytes and read one reply, under the client's deadline. `what` names the
     /// request in errors.
     pub async fn send(&mut self, req: &[u8], what: String) -> Result<Reply, NetError> {
+        self.send_reading(req, what, Body::Whole).await
+    }
+
+    async fn send_reading(
+        &mut self,
+        req: &[u8],
+        what: String,
+        body: Body,
+    ) -> Result<Reply, NetError> {
         let addr = self.addr;
         let timeout = self.timeout;
-        match tokio::time::timeout(timeout, self.exchange(req, &what)).await {
+        match tokio::time::timeout(timeout, self.exchange(req, &what, body)).await {
             Ok(r) => r,
             Err(_) => Err(NetError::Timeout {
                 addr,
@@ -98,7 +117,7 @@ impl RtspClient {
         }
     }
 
-    async fn exchange(&mut self, req: &[u8], what: &str) -> Result<Reply, NetError> {
+    async fn exchange(&mut self, req: &[u8], what: &str, body: Body) -> Result<Reply, NetError> {
         let io_err = |source| NetError::Io {
             addr: self.addr,
             what: what.to_string(),
@@ -129,6 +148,12 @@ impl RtspClient {
         // Interleaved RTP data ('$' frames) or a stale reply could precede ours; we never PLAY on this
         // connection, so a CSeq mismatch is just reported as malformed by the caller if it matters.
         let body_len = head.content_length().unwrap_or(0);
+        if body == Body::Arrived {
+            let end = self.buf.len().min(head_len + body_len.min(MAX_BODY_BYTES));
+            let body = self.buf[head_len..end].to_vec();
+            self.buf.clear(); // the connection is not used again
+            return Ok(Reply { head, body });
+        }
         if body_len > MAX_BODY_BYTES {
             return Err(NetError::TooLarge {
                 addr: self.addr,
@@ -167,10 +192,11 @@ impl RtspClient {
     }
 }
 
-/// `GET path HTTP/1.0` on a fresh connection; returns the reply head (and a body only if it declares
-/// its length). HTTP/1.0 with `Connection: close` keeps old camera web servers simple. Detection uses
-/// this rather than [`crate::net::http::send`] because it returns as soon as the head is complete, even
-/// when the body never ends (an MJPEG stream on `/`), where `send` reads on to its cap or deadline.
+/// `GET path HTTP/1.0` on a fresh connection; returns as soon as the reply head is complete, with
+/// whatever body bytes arrived with it. HTTP/1.0 with `Connection: close` keeps old camera web servers
+/// simple. Detection uses this rather than [`crate::net::http::send`] because the head is all it needs:
+/// a body that never ends (an MJPEG stream on `/`), trickles, or declares 100 MB costs nothing, where
+/// `send` reads on to its cap or deadline.
 pub async fn http_get(
     addr: SocketAddr,
     path: &str,
@@ -186,7 +212,7 @@ pub async fn http_get(
         "GET {path} HTTP/1.0\r\nHost: {host}\r\nUser-Agent: {USER_AGENT}\r\nAccept: */*\r\nConnection: close\r\n\r\n"
     );
     client
-        .send(req.as_bytes(), format!("HTTP GET {path}"))
+        .send_reading(req.as_bytes(), format!("HTTP GET {path}"), Body::Arrived)
         .await
 }
 
@@ -209,7 +235,11 @@ mod tests {
     use tokio::net::TcpListener;
 
     async fn serve(replies: Vec<&'static [u8]>) -> SocketAddr {
-        let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        serve_on("127.0.0.1", replies).await
+    }
+
+    async fn serve_on(ip: &str, replies: Vec<&'static [u8]>) -> SocketAddr {
+        let l = TcpListener::bind((ip, 0)).await.unwrap();
         let addr = l.local_addr().unwrap();
         tokio::spawn(async move {
             let (mut s, _) = l.accept().await.unwrap();
@@ -273,6 +303,25 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(e, NetError::TooLarge { .. }));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn http_get_returns_the_head_of_a_huge_or_slow_body() {
+        // A hostile web server: 100 MB declared, a few bytes sent, then nothing.
+        let addr = serve_on("127.0.0.93", vec![
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 104857600\r\n\r\n<html>",
+        ])
+        .await;
+        let started = tokio::time::Instant::now();
+        let r = http_get(addr, "/", Duration::from_secs(1), Duration::from_secs(2))
+            .await
+            .unwrap();
+        assert_eq!(r.head.status, 200);
+        assert_eq!(r.body, b"<html>");
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "no wait for the body"
+        );
     }
 
     #[test]

@@ -3,8 +3,9 @@
 //! Devices use any namespace prefix they like (`d:`, `wsdd:`, none) and some send documents that are
 //! not quite XML; what we need is "the text of every element, with the path of local names that leads
 //! to it". quick-xml never expands custom entities (no billion-laughs), and this walk also caps depth,
-//! element count and text size, so a hostile document costs bounded time and memory. Malformed input
-//! ends the walk; what was read before stays useful.
+//! element count and text size, so a hostile document costs bounded time and memory. A document type
+//! that declares entities (the shape of an entity-expansion bomb) is not read at all. Malformed input
+//! ends the walk; what was read before stays useful, and the walk says why it ended ([`Cut`]).
 
 use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
@@ -16,6 +17,39 @@ pub const MAX_DEPTH: usize = 32;
 pub const MAX_ELEMENTS: usize = 20_000;
 /// Most text kept per element.
 pub const MAX_TEXT: usize = 8 * 1024;
+
+/// Why a walk ended before the end of the document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cut {
+    /// Elements nested deeper than [`MAX_DEPTH`].
+    TooDeep,
+    /// More than [`MAX_ELEMENTS`] elements.
+    TooManyElements,
+    /// A document type declaring entities, as an entity-expansion ("billion laughs") bomb does. No
+    /// device document needs one (SOAP 1.2 Part 1 §5: a SOAP message must not contain a document type
+    /// declaration at all), so nothing after it is read.
+    EntityDeclarations,
+    /// Not well-formed XML: the parser's reason (clipped).
+    Malformed(String),
+}
+
+impl std::fmt::Display for Cut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cut::TooDeep => write!(
+                f,
+                "elements nested deeper than {MAX_DEPTH}; not read further"
+            ),
+            Cut::TooManyElements => {
+                write!(f, "more than {MAX_ELEMENTS} elements; not read further")
+            }
+            Cut::EntityDeclarations => {
+                write!(f, "the document declares entities (an XML bomb?); not read")
+            }
+            Cut::Malformed(e) => write!(f, "malformed XML: {e}"),
+        }
+    }
+}
 
 /// What the walk reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,19 +80,20 @@ pub fn attr<'a>(attrs: &'a [Attr], name: &str) -> Option<&'a str> {
         .map(|a| a.value.as_str())
 }
 
-/// Walk `xml`, calling `on` for every element start and end. Stops quietly at the first error or limit.
-pub fn walk(xml: &str, mut on: impl FnMut(Node<'_>)) {
-    walk_inner(xml, false, |n, _| on(n));
+/// Walk `xml`, calling `on` for every element start and end. Stops at the first error or limit and
+/// returns why (`None`: the whole document was read).
+pub fn walk(xml: &str, mut on: impl FnMut(Node<'_>)) -> Option<Cut> {
+    walk_inner(xml, false, |n, _| on(n))
 }
 
 /// Like [`walk`], and also hands over the attributes of each element start (at most [`MAX_ATTRS`],
 /// values clipped to [`MAX_ATTR_VALUE`]); ends get an empty slice. A malformed attribute ends that
 /// element's attribute list, not the walk.
-pub fn walk_with_attrs(xml: &str, on: impl FnMut(Node<'_>, &[Attr])) {
-    walk_inner(xml, true, on);
+pub fn walk_with_attrs(xml: &str, on: impl FnMut(Node<'_>, &[Attr])) -> Option<Cut> {
+    walk_inner(xml, true, on)
 }
 
-fn walk_inner(xml: &str, want_attrs: bool, mut on: impl FnMut(Node<'_>, &[Attr])) {
+fn walk_inner(xml: &str, want_attrs: bool, mut on: impl FnMut(Node<'_>, &[Attr])) -> Option<Cut> {
     let mut reader = Reader::from_str(xml);
     reader.config_mut().trim_text(true);
     let mut path: Vec<String> = Vec::new();
@@ -68,13 +103,17 @@ fn walk_inner(xml: &str, want_attrs: bool, mut on: impl FnMut(Node<'_>, &[Attr])
     loop {
         let ev = match reader.read_event() {
             Ok(ev) => ev,
-            Err(_) => return,
+            Err(e) => return Some(Cut::Malformed(e.to_string().chars().take(120).collect())),
         };
         match ev {
-            Event::Start(_) | Event::Empty(_)
-                if path.len() >= MAX_DEPTH || elements >= MAX_ELEMENTS =>
-            {
-                return;
+            Event::Start(_) | Event::Empty(_) if path.len() >= MAX_DEPTH => {
+                return Some(Cut::TooDeep);
+            }
+            Event::Start(_) | Event::Empty(_) if elements >= MAX_ELEMENTS => {
+                return Some(Cut::TooManyElements);
+            }
+            Event::DocType(d) if d.contains("<!ENTITY") => {
+                return Some(Cut::EntityDeclarations);
             }
             Event::Start(e) => {
                 elements += 1;
@@ -106,7 +145,7 @@ fn walk_inner(xml: &str, want_attrs: bool, mut on: impl FnMut(Node<'_>, &[Attr])
                     push_text(&mut texts, c.encode_utf8(&mut [0; 4]));
                 }
             }
-            Event::Eof => return,
+            Event::Eof => return None,
             _ => {}
         }
     }
@@ -246,14 +285,29 @@ mod tests {
 
     #[test]
     fn hostile_documents_are_bounded() {
-        // Deep nesting stops at MAX_DEPTH.
+        // Deep nesting stops at MAX_DEPTH, and says so.
         let deep = "<a>".repeat(100_000);
         let mut n = 0;
-        walk(&deep, |_| n += 1);
+        assert_eq!(walk(&deep, |_| n += 1), Some(Cut::TooDeep));
         assert!(n <= MAX_DEPTH);
-        // A billion-laughs document: custom entities are never expanded.
+        // A billion-laughs document: not read at all (its entities would never be expanded anyway).
         let bomb = r#"<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><l>&b;&b;&b;</l>"#;
-        assert_eq!(first_text(bomb, "l").as_deref(), Some(""));
+        assert_eq!(first_text(bomb, "l"), None);
+        assert_eq!(walk(bomb, |_| {}), Some(Cut::EntityDeclarations));
+        assert!(
+            Cut::EntityDeclarations
+                .to_string()
+                .contains("declares entities")
+        );
+        // A document type without entity declarations is harmless.
+        let plain = r#"<!DOCTYPE l SYSTEM "l.dtd"><l>x</l>"#;
+        assert_eq!(first_text(plain, "l").as_deref(), Some("x"));
+        // Too many elements.
+        let wide = format!("<r>{}</r>", "<e/>".repeat(MAX_ELEMENTS + 10));
+        assert_eq!(walk(&wide, |_| {}), Some(Cut::TooManyElements));
+        // Malformed, and complete.
+        assert!(matches!(walk("<a></b>", |_| {}), Some(Cut::Malformed(_))));
+        assert_eq!(walk("<a><b/></a>", |_| {}), None);
         // Huge text is clipped.
         let big = format!("<t>{}</t>", "x".repeat(1 << 20));
         assert_eq!(first_text(&big, "t").unwrap().len(), MAX_TEXT);
