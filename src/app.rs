@@ -147,6 +147,7 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
     let rtsp_settings = rtsp::RtspSettings {
         connect_timeout: cfg.connect_timeout,
         timeout: cfg.timeout,
+        detect_timeout: cfg.detect_timeout,
         extra_paths: cfg.extra_paths.clone(),
         credentials: Arc::new(cfg.credentials.clone()),
         budget: Arc::new(AuthBudget::new(cfg.auth_budget)),
@@ -1007,7 +1008,7 @@ async fn dispatch(
 async fn analyze_port(addr: std::net::SocketAddr, settings: &rtsp::RtspSettings) -> Vec<Event> {
     let ip = addr.ip();
     let port = addr.port();
-    match detect::detect(addr, settings.connect_timeout, settings.timeout).await {
+    match detect::detect(addr, settings.connect_timeout, settings.detect_timeout).await {
         Err(e) => vec![Event::Failure {
             ip,
             failure: Failure {

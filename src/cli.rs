@@ -113,6 +113,10 @@ pub struct ScanArgs {
     /// Timeout for each protocol step (one request and its reply) [default: 3s].
     #[arg(long, value_name = "DURATION", env = "CAMSCAN_TIMEOUT")]
     pub timeout: Option<String>,
+    /// How long an open port has to answer protocol detection's first probe; a silent port (a
+    /// tarpit) costs this. At most --timeout [default: 2s].
+    #[arg(long, value_name = "DURATION", env = "CAMSCAN_DETECT_TIMEOUT")]
+    pub detect_timeout: Option<String>,
     /// Probes in flight at once [default: derived from the open-file limit, at most 1024].
     #[arg(long, value_name = "N", env = "CAMSCAN_CONCURRENCY")]
     pub concurrency: Option<usize>,

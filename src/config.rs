@@ -38,6 +38,11 @@ pub const DEFAULT_RETRIES: u32 = 1;
 /// (500 ms in WS-Discovery's defaults); python-ws-discovery waits 3 s, go2rtc 5 s, and LAN devices
 /// answer well within 1.5 s.
 pub const DEFAULT_DISCOVERY_WAIT: Duration = Duration::from_millis(1500);
+/// How long an open port has to answer the first probe of protocol detection (RTSP OPTIONS, HTTP
+/// GET, the RTMP/TLS handshakes, a STUN Binding): Cameradar and RTSPBrute give an RTSP attempt 2 s
+/// (`shared/PROTOCOLS.md` §4.14). A port that accepts and stays silent (a tarpit) costs this, not
+/// the longer `--timeout` that analysis requests get. Never more than `--timeout`.
+pub const DEFAULT_DETECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// RFC 4180's comma.
 pub const DEFAULT_CSV_DELIMITER: u8 = b',';
 
@@ -48,6 +53,8 @@ pub struct ScanConfig {
     pub exclude: Vec<String>,
     pub ports: Vec<u16>,
     pub connect_timeout: Duration,
+    /// Deadline of protocol detection's first answers (at most `timeout`).
+    pub detect_timeout: Duration,
     pub timeout: Duration,
     /// `None`: derive from the open-file limit at start.
     pub concurrency: Option<usize>,
@@ -91,6 +98,7 @@ impl Default for ScanConfig {
             exclude: Vec::new(),
             ports: DEFAULT_PORTS.to_vec(),
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            detect_timeout: DEFAULT_DETECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
             concurrency: None,
             per_host: DEFAULT_PER_HOST,
@@ -167,6 +175,7 @@ pub struct FileConfig {
     pub exclude: Option<ListOrString>,
     pub ports: Option<ListOrString>,
     pub connect_timeout: Option<DurationValue>,
+    pub detect_timeout: Option<DurationValue>,
     pub timeout: Option<DurationValue>,
     pub concurrency: Option<usize>,
     pub per_host: Option<usize>,
@@ -264,6 +273,13 @@ impl ScanConfig {
         .unwrap_or(d.connect_timeout);
         let timeout = duration_field("timeout", args.timeout.as_deref(), file.timeout.as_ref())?
             .unwrap_or(d.timeout);
+        let detect_timeout = duration_field(
+            "detect_timeout",
+            args.detect_timeout.as_deref(),
+            file.detect_timeout.as_ref(),
+        )?
+        .unwrap_or(d.detect_timeout)
+        .min(timeout);
         let concurrency = args.concurrency.or(file.concurrency);
         if concurrency == Some(0) {
             return Err(invalid("concurrency", "0", "must be at least 1"));
@@ -337,6 +353,7 @@ impl ScanConfig {
             targets,
             exclude,
             ports,
+            detect_timeout,
             connect_timeout,
             timeout,
             concurrency,
@@ -585,6 +602,26 @@ mod tests {
     }
 
     #[test]
+    fn detect_timeout_never_exceeds_the_step_timeout() {
+        let file = FileConfig::default();
+        let args = ScanArgs {
+            targets: vec!["127.0.0.1".into()],
+            timeout: Some("1s".into()),
+            ..Default::default()
+        };
+        let c = ScanConfig::resolve(&args, &file, None).unwrap();
+        assert_eq!(c.detect_timeout, Duration::from_secs(1), "clamped to --timeout");
+        let args = ScanArgs {
+            targets: vec!["127.0.0.1".into()],
+            detect_timeout: Some("500ms".into()),
+            ..Default::default()
+        };
+        let c = ScanConfig::resolve(&args, &file, None).unwrap();
+        assert_eq!(c.detect_timeout, Duration::from_millis(500));
+        assert_eq!(c.timeout, DEFAULT_TIMEOUT);
+    }
+
+    #[test]
     fn example_config_matches_defaults() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.yaml");
         let file = FileConfig::load(&path).unwrap();
@@ -599,6 +636,7 @@ mod tests {
             "ports",
             "connect_timeout",
             "timeout",
+            "detect_timeout",
             "concurrency",
             "per_host",
             "retries",

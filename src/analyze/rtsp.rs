@@ -37,6 +37,8 @@ use crate::proto::{h26x, sdp};
 pub struct RtspSettings {
     pub connect_timeout: Duration,
     pub timeout: Duration,
+    /// Deadline of protocol detection's first answers (≤ `timeout`).
+    pub detect_timeout: Duration,
     /// User paths tried before the dictionary (`--paths FILE`, config `paths:`).
     pub extra_paths: Vec<String>,
     /// Credentials in the order to try them.
@@ -115,6 +117,7 @@ impl RtspSettings {
         RtspSettings {
             connect_timeout,
             timeout,
+            detect_timeout: timeout.min(crate::config::DEFAULT_DETECT_TIMEOUT),
             extra_paths: Vec::new(),
             credentials: Arc::new(Vec::new()),
             budget: Arc::new(AuthBudget::new(super::budget::DEFAULT_AUTH_BUDGET)),
@@ -365,7 +368,13 @@ struct Found {
 }
 
 /// Analyse an RTSP port whose `OPTIONS` reply is `options`, reusing the detection connection.
-pub async fn analyze(client: RtspClient, options: &Reply, settings: &RtspSettings) -> RtspFindings {
+pub async fn analyze(
+    mut client: RtspClient,
+    options: &Reply,
+    settings: &RtspSettings,
+) -> RtspFindings {
+    // Detection asked under its shorter deadline; analysis requests get the full one.
+    client.set_timeout(settings.timeout);
     let addr = client.addr();
     let ip = addr.ip();
     let mut service = detect::head::service(addr.port(), Protocol::Rtsp, &options.head);

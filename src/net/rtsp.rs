@@ -47,6 +47,11 @@ pub struct RtspClient {
 }
 
 impl RtspClient {
+    /// Change the deadline of each later request (detection's client carries on into analysis).
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        self.timeout = timeout;
+    }
+
     pub fn new(stream: TcpStream, addr: SocketAddr, timeout: Duration) -> Self {
         RtspClient {
             stream,
