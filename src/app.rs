@@ -210,7 +210,7 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
         rtsp: rtsp_settings.clone(),
     };
     let prober = tokio::spawn(discover_and_probe(stages, ev_tx.clone(), open_tx));
-    let dispatcher = tokio::spawn(dispatch(open_rx, ev_tx, rtsp_settings));
+    let dispatcher = tokio::spawn(dispatch(open_rx, ev_tx, rtsp_settings, cfg.detect));
     let bar = progress.then(|| progress_bar(stats.clone()));
 
     let mut interrupted: Option<u8> = None;
@@ -972,6 +972,7 @@ async fn dispatch(
     mut open_rx: mpsc::Receiver<OpenPort>,
     ev_tx: mpsc::Sender<Msg>,
     settings: rtsp::RtspSettings,
+    detect: bool,
 ) {
     let pool = Arc::new(Semaphore::new(ANALYSIS_CONCURRENCY));
     let settings = Arc::new(settings);
@@ -983,6 +984,10 @@ async fn dispatch(
         };
         if ev_tx.send(opened.into()).await.is_err() {
             return;
+        }
+        if !detect {
+            let _ = ev_tx.send(Msg::Analysed(ip)).await;
+            continue;
         }
         let Ok(permit) = pool.clone().acquire_owned().await else {
             return;

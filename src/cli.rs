@@ -158,6 +158,10 @@ pub struct ScanArgs {
     /// Skip the PLAY check that proves each stream delivers media and measures its fps and bitrate.
     #[arg(long, env = "CAMSCAN_NO_VERIFY")]
     pub no_verify: bool,
+    /// Only find open ports: no protocol detection or analysis (a plain connect scan; discovery
+    /// still runs).
+    #[arg(long, env = "CAMSCAN_NO_DETECT")]
+    pub no_detect: bool,
     /// How long the PLAY check listens to each stream at most [default: 2s].
     #[arg(long, value_name = "DURATION", env = "CAMSCAN_VERIFY_WINDOW")]
     pub verify_window: Option<String>,

@@ -80,6 +80,9 @@ pub struct ScanConfig {
     pub extra_paths: Vec<String>,
     /// PLAY each stream to prove it and measure it.
     pub verify: bool,
+    /// Detect and analyse what speaks on each open port (`--no-detect`: open ports only, like a
+    /// plain connect scan).
+    pub detect: bool,
     pub verify_window: Duration,
     /// ffprobe to enrich streams with; `None` = off.
     pub ffprobe: Option<PathBuf>,
@@ -116,6 +119,7 @@ impl Default for ScanConfig {
             show_credentials: false,
             extra_paths: Vec::new(),
             verify: true,
+            detect: true,
             verify_window: crate::analyze::rtsp::DEFAULT_VERIFY_WINDOW,
             ffprobe: None,
             interface: None,
@@ -195,6 +199,7 @@ pub struct FileConfig {
     pub paths: Option<Vec<String>>,
     pub paths_file: Option<PathBuf>,
     pub verify: Option<bool>,
+    pub detect: Option<bool>,
     pub verify_window: Option<DurationValue>,
     pub ffprobe: Option<PathBuf>,
     pub interface: Option<String>,
@@ -372,6 +377,7 @@ impl ScanConfig {
             show_credentials: args.show_credentials || file.show_credentials.unwrap_or(false),
             extra_paths,
             verify: !args.no_verify && file.verify.unwrap_or(true),
+            detect: !args.no_detect && file.detect.unwrap_or(true),
             verify_window,
             ffprobe: args.ffprobe.clone().or_else(|| file.ffprobe.clone()),
             interface: args.interface.clone().or_else(|| file.interface.clone()),
@@ -610,7 +616,11 @@ mod tests {
             ..Default::default()
         };
         let c = ScanConfig::resolve(&args, &file, None).unwrap();
-        assert_eq!(c.detect_timeout, Duration::from_secs(1), "clamped to --timeout");
+        assert_eq!(
+            c.detect_timeout,
+            Duration::from_secs(1),
+            "clamped to --timeout"
+        );
         let args = ScanArgs {
             targets: vec!["127.0.0.1".into()],
             detect_timeout: Some("500ms".into()),
@@ -650,6 +660,7 @@ mod tests {
             "auth_budget",
             "verify",
             "verify_window",
+            "detect",
             "interface",
             "discovery",
             "discovery_wait",

@@ -671,3 +671,27 @@ fn tarpit_costs_one_timeout_and_is_recorded() {
         d.errors[0].message
     );
 }
+
+#[test]
+fn no_detect_reports_open_ports_only() {
+    let port = free_port("127.0.0.1");
+    let web = common::http_server("127.0.0.1", port);
+    let out = run(
+        camscan().args([
+            "scan",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-f",
+            "json",
+            "--no-detect",
+        ]),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: common::schema::Report = serde_json::from_str(&stdout(&out)).unwrap();
+    let d = report.device("127.0.0.1");
+    assert_eq!(d.open_ports, [port]);
+    assert!(d.services.is_empty(), "nothing was asked: {:?}", d.services);
+    drop(web);
+}
