@@ -1077,18 +1077,7 @@ async fn analyze_port(addr: std::net::SocketAddr, settings: &rtsp::RtspSettings)
                 service.auth = crate::model::AuthScheme::Unknown;
             }
             let mut events = vec![Event::Service { ip, service }];
-            events.extend(f.streams.into_iter().map(|stream| Event::Stream {
-                ip,
-                stream: Box::new(stream),
-            }));
-            events.extend(f.failures.into_iter().map(|message| Event::Failure {
-                ip,
-                failure: Failure {
-                    stage: Stage::Analyze,
-                    port: Some(port),
-                    message,
-                },
-            }));
+            events.extend(found_events(ip, port, f.streams, f.failures));
             events
         }
         Ok(Some(Detection::Rtsp { client, options })) => {
@@ -1188,19 +1177,30 @@ async fn http_events(
         service.product = Some(product);
         events.push(Event::Service { ip, service });
     }
-    events.extend(f.streams.into_iter().map(|stream| Event::Stream {
+    events.extend(found_events(ip, port, f.streams, f.failures));
+    events
+}
+
+/// The streams one port's analysis found and the failures it met, as registry events.
+fn found_events(
+    ip: IpAddr,
+    port: u16,
+    streams: Vec<crate::model::Stream>,
+    failures: Vec<String>,
+) -> impl Iterator<Item = Event> {
+    let streams = streams.into_iter().map(move |stream| Event::Stream {
         ip,
         stream: Box::new(stream),
-    }));
-    events.extend(f.failures.into_iter().map(|message| Event::Failure {
+    });
+    let failures = failures.into_iter().map(move |message| Event::Failure {
         ip,
         failure: Failure {
             stage: Stage::Analyze,
             port: Some(port),
             message,
         },
-    }));
-    events
+    });
+    streams.chain(failures)
 }
 
 #[cfg(unix)]
