@@ -23,7 +23,7 @@
 //!   challenges, SDP, H.264/H.265 profile strings, a bounded XML walk, WS-Discovery, SOAP, SSDP and
 //!   UPnP descriptions, SADP, DHIP, ARP, the neighbour table, ffprobe JSON, and for the stream
 //!   detectors HLS playlists, DASH manifests, STUN, RTMP handshake/AMF0/chunks, MJPEG multipart and
-//!   JPEG headers), each fuzzable.
+//!   JPEG headers), each with a cargo-fuzz target in `fuzz/` (`scripts/fuzz`).
 //! * [`model`]: plain serde data, the JSON contract.
 //! * [`registry`]: merges evidence into devices (one per box: by MAC, endpoint or serial), keeping
 //!   each identity field from its most trustworthy source, in deterministic order.

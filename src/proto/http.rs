@@ -19,7 +19,8 @@ pub fn dechunk(mut raw: &[u8], max: usize) -> Vec<u8> {
         raw = &raw[eol + 2..];
         let take = size.min(raw.len()).min(max - out.len());
         out.extend_from_slice(&raw[..take]);
-        if raw.len() < size + 2 {
+        // `size` is the peer's number, up to usize::MAX: compare without adding to it.
+        if raw.len() < 2 || raw.len() - 2 < size {
             break;
         }
         raw = &raw[size + 2..];
@@ -41,5 +42,15 @@ mod tests {
         assert_eq!(dechunk(b"ffffffff\r\nab", 100), b"ab");
         assert_eq!(dechunk(b"4\r\nWiki\r\n", 2), b"Wi");
         assert!(dechunk(b"", 10).is_empty());
+    }
+
+    /// Found by the `http_dechunk` fuzz target: a chunk size near usize::MAX overflowed `size + 2`
+    /// (a panic with overflow checks, a wrong slice without). Here the size line is also wrapped in
+    /// U+0085 (NEL), which `trim` removes.
+    #[test]
+    fn chunk_size_near_usize_max() {
+        assert!(dechunk(b"\xc2\x85\xc2\x85ffffffffffffffff\xc2\x85\r\n", 0x2485).is_empty());
+        assert_eq!(dechunk(b"ffffffffffffffff\r\nab", 100), b"ab");
+        assert_eq!(dechunk(b"fffffffffffffffe\r\nab", 100), b"ab");
     }
 }

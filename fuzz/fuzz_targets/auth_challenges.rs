@@ -1,0 +1,15 @@
+//! `WWW-Authenticate` values (`proto::auth`) and the scheme and realm the detectors take from
+//! them (`detect::head`).
+#![no_main]
+
+use camscan::detect::head;
+use camscan::proto::auth;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let value = String::from_utf8_lossy(data);
+    let challenges = auth::parse_challenges(&value);
+    assert!(challenges.len() <= 8);
+    let _ = head::best_scheme(&challenges);
+    let _ = head::realm(&challenges);
+});

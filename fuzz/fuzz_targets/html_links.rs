@@ -1,0 +1,15 @@
+//! Media links in a web page (`proto::html`), as `analyze::http` reads the root page.
+#![no_main]
+
+use camscan::proto::html::{self, MAX_LINK, MAX_LINKS};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let links = html::media_links(data);
+    assert!(links.len() <= MAX_LINKS);
+    for (link, kind) in &links {
+        assert!(link.len() <= MAX_LINK);
+        assert_eq!(html::kind_of(link), Some(*kind));
+    }
+    let _ = html::kind_of(&String::from_utf8_lossy(data));
+});

@@ -1,0 +1,15 @@
+//! The kernel's neighbour table text (`proto::neigh`). `discovery::arp` reads `/proc/net/arp`
+//! with `read_to_string`, so input that is not UTF-8 never reaches the parser.
+#![no_main]
+
+use camscan::proto::neigh;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    for n in neigh::parse_proc_net_arp(text) {
+        assert_eq!(n.mac.len(), 17);
+    }
+});

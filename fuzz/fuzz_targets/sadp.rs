@@ -1,0 +1,9 @@
+//! Hikvision SADP datagrams (`proto::sadp`).
+#![no_main]
+
+use camscan::proto::sadp;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = sadp::parse(data);
+});

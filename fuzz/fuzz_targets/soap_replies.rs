@@ -1,0 +1,20 @@
+//! ONVIF SOAP replies (`proto::soap`), read as `analyze::onvif` does (lossy UTF-8): faults,
+//! GetSystemDateAndTime, GetDeviceInformation, GetCapabilities, GetServices, GetProfiles (Media1
+//! and Media2) and GetStreamUri/GetSnapshotUri.
+#![no_main]
+
+use camscan::proto::soap;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let xml = String::from_utf8_lossy(data);
+    if let Some(f) = soap::fault(&xml) {
+        let _ = f.is_not_authorized();
+    }
+    let _ = soap::system_date_time_utc(&xml);
+    let _ = soap::device_information(&xml);
+    let _ = soap::media_xaddr(&xml);
+    assert!(soap::services(&xml).len() <= soap::MAX_SERVICES);
+    assert!(soap::profiles(&xml).len() <= soap::MAX_PROFILES);
+    let _ = soap::media_uri(&xml);
+});
