@@ -116,15 +116,8 @@ async fn call(
                 .checked_add(jiff::SignedDuration::from_secs(offset))
                 .unwrap_or_else(|_| jiff::Timestamp::now());
             let created = created.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
-            let nonce: [u8; 16] = {
-                use std::hash::BuildHasher;
-                let a = std::collections::hash_map::RandomState::new().hash_one(&created);
-                let b = std::collections::hash_map::RandomState::new().hash_one(a);
-                let mut n = [0u8; 16];
-                n[..8].copy_from_slice(&a.to_le_bytes());
-                n[8..].copy_from_slice(&b.to_le_bytes());
-                n
-            };
+            let mut nonce = [0u8; 16];
+            crate::net::random_bytes(&mut nonce);
             security = Some(soap::username_token(
                 kind,
                 &c.username,

@@ -53,16 +53,8 @@ pub async fn handshake(
 ) -> Result<Conn, NetError> {
     let what = "RTMP handshake".to_string();
     let mut stream = crate::net::connect_stream(addr, connect_timeout).await?;
-    let random = {
-        use std::hash::BuildHasher;
-        let s = std::collections::hash_map::RandomState::new();
-        let mut r = [0u8; rtmp::C1_RANDOM_LEN];
-        for (i, c) in r.chunks_mut(8).enumerate() {
-            let v = s.hash_one(i).to_le_bytes();
-            c.copy_from_slice(&v[..c.len()]);
-        }
-        r
-    };
+    let mut random = [0u8; rtmp::C1_RANDOM_LEN];
+    crate::net::random_bytes(&mut random);
     let c0c1 = rtmp::c0c1(0, &random);
     let exchange = async {
         stream.write_all(&c0c1).await?;

@@ -12,7 +12,6 @@
 //! shared [`AuthBudget`]; a server that ignores the channel number would make a channel walk run to the
 //! cap, hence the impossible-channel check before walking.
 
-use std::hash::BuildHasher;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -396,7 +395,7 @@ pub async fn analyze(
     let candidates = paths::candidates(&settings.extra_paths, vendor);
 
     // 1. Baseline, then the unauthenticated walk.
-    let nonce = std::collections::hash_map::RandomState::new().hash_one(addr);
+    let nonce = crate::net::random_u64();
     let mut found: Vec<Found> = Vec::new();
     let mut any_path_auth = false;
     match walker

@@ -14,13 +14,8 @@ use crate::proto::stun::{self, StunResponse};
 pub const STUN_PORT: u16 = 3478;
 
 fn transaction_id() -> [u8; 12] {
-    use std::hash::BuildHasher;
-    let s = std::collections::hash_map::RandomState::new();
-    let a = s.hash_one(std::time::SystemTime::now()).to_le_bytes();
-    let b = s.hash_one(a).to_le_bytes();
     let mut t = [0u8; 12];
-    t[..8].copy_from_slice(&a);
-    t[8..].copy_from_slice(&b[..4]);
+    crate::net::random_bytes(&mut t);
     t
 }
 

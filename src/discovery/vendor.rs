@@ -115,12 +115,9 @@ pub async fn query(
     }
 }
 
-/// A fresh random UUID in upper case (the form SADP clients send), from the std hasher's random keys.
+/// A fresh random UUID in upper case (the form SADP clients send).
 pub fn random_uuid() -> String {
-    use std::hash::BuildHasher;
-    let state = std::collections::hash_map::RandomState::new();
-    let a = state.hash_one(std::time::SystemTime::now());
-    let b = state.hash_one(a);
+    let (a, b) = (crate::net::random_u64(), crate::net::random_u64());
     format!(
         "{:08X}-{:04X}-4{:03X}-{:04X}-{:012X}",
         a >> 32,

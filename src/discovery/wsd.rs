@@ -36,9 +36,7 @@ pub async fn discover(
     wait: Duration,
     accept: impl Fn(IpAddr) -> bool,
 ) -> Vec<Found> {
-    use std::hash::BuildHasher;
-    let nonce =
-        std::collections::hash_map::RandomState::new().hash_one(std::time::SystemTime::now());
+    let nonce = crate::net::random_u64();
     // Multicast and unicast Probes need different MessageIDs: a responder ignores a MessageID it
     // has already answered (repeats of one Probe keep theirs, as SOAP-over-UDP intends).
     let id = |kind: u16| {

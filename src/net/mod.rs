@@ -13,6 +13,26 @@ use crate::error::NetError;
 /// File descriptors kept back for stdio, the runtime, DNS, output files and analysis connections.
 const FD_RESERVE: u64 = 128;
 
+/// Fill `buf` with unpredictable bytes for protocol nonces and ids (RTMP C1, STUN transaction ids,
+/// WS-UsernameToken nonces, SADP Uuids, random RTSP paths): the std hasher's per-process random keys
+/// over a counter and the clock. Not for secrets; none of these are.
+pub fn random_bytes(buf: &mut [u8]) {
+    use std::hash::BuildHasher;
+    let state = std::collections::hash_map::RandomState::new();
+    let seed = state.hash_one(std::time::SystemTime::now());
+    for (i, chunk) in buf.chunks_mut(8).enumerate() {
+        let v = state.hash_one((seed, i)).to_le_bytes();
+        chunk.copy_from_slice(&v[..chunk.len()]);
+    }
+}
+
+/// One random `u64` (see [`random_bytes`]).
+pub fn random_u64() -> u64 {
+    let mut b = [0u8; 8];
+    random_bytes(&mut b);
+    u64::from_le_bytes(b)
+}
+
 /// Raise RLIMIT_NOFILE's soft limit to the hard limit; return the limit now in force.
 pub fn raise_fd_limit() -> u64 {
     match rlimit::increase_nofile_limit(u64::MAX) {
@@ -149,6 +169,19 @@ pub async fn connect_stream(addr: SocketAddr, timeout: Duration) -> Result<TcpSt
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn random_bytes_differ_between_calls_and_positions() {
+        let (mut a, mut b) = ([0u8; 1528], [0u8; 1528]);
+        random_bytes(&mut a);
+        random_bytes(&mut b);
+        assert_ne!(a, b);
+        assert_ne!(a[..8], a[8..16], "each 8-byte block is its own draw");
+        assert_ne!(random_u64(), random_u64());
+        let mut odd = [0u8; 12];
+        random_bytes(&mut odd); // a length that is not a multiple of 8
+        assert_ne!(odd, [0; 12]);
+    }
 
     #[test]
     fn concurrency_follows_fd_limit() {
