@@ -158,6 +158,7 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
         ffprobe: cfg.ffprobe.clone(),
         claimed: Default::default(),
         channel_counts: Default::default(),
+        stun_ports: cfg.stun_ports.clone(),
     };
     // Attached networks where ARP can tell who is alive (not loopback: lo has no ARP), and the
     // interface addresses for multicast discovery: those whose network holds targets.
@@ -976,6 +977,8 @@ async fn dispatch(
 ) {
     let pool = Arc::new(Semaphore::new(ANALYSIS_CONCURRENCY));
     let settings = Arc::new(settings);
+    // Hosts whose `--stun-ports` UDP Bindings were handed out (with their first open port).
+    let mut stun_hosts: HashSet<IpAddr> = HashSet::new();
     while let Some(OpenPort { addr }) = open_rx.recv().await {
         let ip = addr.ip();
         let opened = Event::PortOpen {
@@ -994,8 +997,18 @@ async fn dispatch(
         };
         let tx = ev_tx.clone();
         let settings = settings.clone();
+        let udp_stun = !settings.stun_ports.is_empty() && stun_hosts.insert(ip);
         tokio::spawn(async move {
-            for ev in analyze_port(addr, &settings).await {
+            let udp = async {
+                if udp_stun {
+                    udp_stun_events(ip, &settings).await
+                } else {
+                    Vec::new()
+                }
+            };
+            let (mut events, udp) = tokio::join!(analyze_port(addr, &settings), udp);
+            events.extend(udp);
+            for ev in events {
                 if tx.send(ev.into()).await.is_err() {
                     break;
                 }
@@ -1009,11 +1022,71 @@ async fn dispatch(
     let _ = pool.acquire_many(ANALYSIS_CONCURRENCY as u32).await;
 }
 
+/// A `webrtc` service for a STUN server's answer on `addr` over `transport`.
+fn stun_service(
+    addr: std::net::SocketAddr,
+    transport: crate::model::Transport,
+    r: &crate::proto::stun::StunResponse,
+) -> Event {
+    Event::Service {
+        ip: addr.ip(),
+        service: crate::model::Service {
+            port: addr.port(),
+            transport,
+            protocol: Protocol::Webrtc,
+            server: r.software.clone(),
+            auth: crate::model::AuthScheme::None,
+            realm: None,
+            methods: Vec::new(),
+            title: None,
+            product: Some(crate::analyze::webrtc::describe(r)),
+            tls: None,
+        },
+    }
+}
+
+/// `--stun-ports` over UDP to one host (one with an open TCP port): a Binding to each port at
+/// once. Silence and ICMP port-unreachable are the normal "nothing there"; anything else that
+/// fails is recorded.
+async fn udp_stun_events(ip: IpAddr, settings: &rtsp::RtspSettings) -> Vec<Event> {
+    let asks = settings.stun_ports.iter().map(|&port| async move {
+        let addr = std::net::SocketAddr::new(ip, port);
+        match crate::analyze::webrtc::binding_udp(addr, settings.timeout).await {
+            Ok(r) => Some(stun_service(addr, crate::model::Transport::Udp, &r)),
+            Err(
+                crate::error::NetError::Timeout { .. } | crate::error::NetError::Connect { .. },
+            ) => None,
+            Err(e) => Some(Event::Failure {
+                ip,
+                failure: Failure {
+                    stage: Stage::Analyze,
+                    port: Some(port),
+                    message: e.to_string(),
+                },
+            }),
+        }
+    });
+    futures::future::join_all(asks)
+        .await
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
 /// Everything one open port yields.
 async fn analyze_port(addr: std::net::SocketAddr, settings: &rtsp::RtspSettings) -> Vec<Event> {
     let ip = addr.ip();
     let port = addr.port();
-    match detect::detect(addr, settings.connect_timeout, settings.detect_timeout).await {
+    let stun_first =
+        port == crate::analyze::webrtc::STUN_PORT || settings.stun_ports.contains(&port);
+    match detect::detect(
+        addr,
+        settings.connect_timeout,
+        settings.detect_timeout,
+        stun_first,
+    )
+    .await
+    {
         Err(e) => vec![Event::Failure {
             ip,
             failure: Failure {
@@ -1028,21 +1101,8 @@ async fn analyze_port(addr: std::net::SocketAddr, settings: &rtsp::RtspSettings)
         }
         Ok(Some(Detection::Http { reply, tls })) => http_events(addr, &reply, tls, settings).await,
         Ok(Some(Detection::Stun { response })) => {
-            let service = |transport, r: &crate::proto::stun::StunResponse| Event::Service {
-                ip,
-                service: crate::model::Service {
-                    port,
-                    transport,
-                    protocol: Protocol::Webrtc,
-                    server: r.software.clone(),
-                    auth: crate::model::AuthScheme::None,
-                    realm: None,
-                    methods: Vec::new(),
-                    title: None,
-                    product: Some(crate::analyze::webrtc::describe(r)),
-                    tls: None,
-                },
-            };
+            let service =
+                |transport, r: &crate::proto::stun::StunResponse| stun_service(addr, transport, r);
             let mut events = vec![service(crate::model::Transport::Tcp, &response)];
             // STUN servers listen on UDP too, where WebRTC clients use them.
             match crate::analyze::webrtc::binding_udp(addr, settings.timeout).await {
@@ -1152,7 +1212,7 @@ async fn http_events(
     };
     let f = crate::analyze::http::analyze(addr, reply, &hs).await;
     let mut service = detect::head::service(port, Protocol::Http, &reply.head);
-    service.tls = tls.map(|t| t.summary);
+    service.tls = tls.as_ref().map(|t| t.summary.clone());
     service.title = f.title.clone();
     let mut events = Vec::new();
     if let Some(fp) = &f.fingerprint {
@@ -1172,9 +1232,15 @@ async fn http_events(
         }
     }
     events.insert(0, Event::Service { ip, service });
-    if let Some(product) = f.webrtc_gateway {
+    // A WebRTC gateway API or a WHEP endpoint makes the port a `webrtc` service too.
+    let whep = f.streams.iter().any(|st| st.protocol == Protocol::Webrtc);
+    let webrtc_product = f
+        .webrtc_gateway
+        .or_else(|| whep.then(|| "WHEP endpoint".to_string()));
+    if let Some(product) = webrtc_product {
         let mut service = detect::head::service(port, Protocol::Webrtc, &reply.head);
         service.product = Some(product);
+        service.tls = tls.map(|t| t.summary);
         events.push(Event::Service { ip, service });
     }
     events.extend(found_events(ip, port, f.streams, f.failures));

@@ -17,10 +17,10 @@ use crate::error::Error;
 /// Camera ports probed by default: RTSP (554, 8554, 10554, 5554), HTTP/ONVIF (80, 81, 88 Foscam, 443,
 /// 8000 Hikvision SDK/Reolink ONVIF, 8080, 8081, 8443, 2020 Tapo ONVIF), RTMP 1935, UniFi 7447, XMeye
 /// 34567, Dahua 37777 (`shared/PROTOCOLS.md` §4.13), and WebRTC: STUN/TURN 3478 (RFC 5389), Janus'
-/// HTTP API 8088.
-pub const DEFAULT_PORTS: [u16; 19] = [
+/// HTTP API 8088, go2rtc's API and WHEP 1984, MediaMTX's WebRTC/WHEP listener 8889.
+pub const DEFAULT_PORTS: [u16; 21] = [
     554, 8554, 10554, 5554, 80, 81, 88, 443, 8000, 8080, 8081, 8443, 1935, 7447, 34567, 37777,
-    2020, 3478, 8088,
+    2020, 3478, 8088, 1984, 8889,
 ];
 /// 1 s: a LAN host answers a SYN in well under 10 ms; Strix's 100 ms misses slow Wi-Fi cameras.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
@@ -52,6 +52,9 @@ pub struct ScanConfig {
     pub targets: Vec<String>,
     pub exclude: Vec<String>,
     pub ports: Vec<u16>,
+    /// `--stun-ports`: STUN Binding first over TCP and, to every host with an open TCP port, over
+    /// UDP. Also in `ports` (probed over TCP).
+    pub stun_ports: Vec<u16>,
     pub connect_timeout: Duration,
     /// Deadline of protocol detection's first answers (at most `timeout`).
     pub detect_timeout: Duration,
@@ -100,6 +103,7 @@ impl Default for ScanConfig {
             targets: Vec::new(),
             exclude: Vec::new(),
             ports: DEFAULT_PORTS.to_vec(),
+            stun_ports: Vec::new(),
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             detect_timeout: DEFAULT_DETECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
@@ -178,6 +182,7 @@ pub struct FileConfig {
     pub targets_file: Option<PathBuf>,
     pub exclude: Option<ListOrString>,
     pub ports: Option<ListOrString>,
+    pub stun_ports: Option<ListOrString>,
     pub connect_timeout: Option<DurationValue>,
     pub detect_timeout: Option<DurationValue>,
     pub timeout: Option<DurationValue>,
@@ -270,6 +275,18 @@ impl ScanConfig {
             (None, Some(p)) => parse_ports(&p.items().join(","))?,
             (None, None) => d.ports,
         };
+        let stun_ports = match (&args.stun_ports, &file.stun_ports) {
+            (Some(p), _) => parse_ports(p)?,
+            (None, Some(p)) if p.items().iter().all(|i| i.is_empty()) => Vec::new(),
+            (None, Some(p)) => parse_ports(&p.items().join(","))?,
+            (None, None) => d.stun_ports,
+        };
+        let mut ports = ports;
+        for p in &stun_ports {
+            if !ports.contains(p) {
+                ports.push(*p);
+            }
+        }
         let connect_timeout = duration_field(
             "connect_timeout",
             args.connect_timeout.as_deref(),
@@ -358,6 +375,7 @@ impl ScanConfig {
             targets,
             exclude,
             ports,
+            stun_ports,
             detect_timeout,
             connect_timeout,
             timeout,
@@ -608,6 +626,31 @@ mod tests {
     }
 
     #[test]
+    fn stun_ports_are_probed_over_tcp_too() {
+        let file =
+            FileConfig::parse("ports: [554, 3478]\nstun_ports: []\n", Path::new("c.yaml")).unwrap();
+        let c = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
+        assert!(c.stun_ports.is_empty());
+        assert_eq!(c.ports, [554, 3478]);
+        let args = ScanArgs {
+            stun_ports: Some("3478,19302,5349-5350".into()),
+            ..Default::default()
+        };
+        let c = ScanConfig::resolve(&args, &file, None).unwrap();
+        assert_eq!(c.stun_ports, [3478, 19302, 5349, 5350]);
+        assert_eq!(c.ports, [554, 3478, 19302, 5349, 5350], "added once each");
+        let file = FileConfig::parse("stun_ports: \"19302\"\n", Path::new("c.yaml")).unwrap();
+        let c = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
+        assert_eq!(c.stun_ports, [19302]);
+        assert!(c.ports.ends_with(&[19302]));
+        let bad = ScanArgs {
+            stun_ports: Some("0".into()),
+            ..Default::default()
+        };
+        assert!(ScanConfig::resolve(&bad, &FileConfig::default(), None).is_err());
+    }
+
+    #[test]
     fn detect_timeout_never_exceeds_the_step_timeout() {
         let file = FileConfig::default();
         let args = ScanArgs {
@@ -644,6 +687,7 @@ mod tests {
             "targets_file",
             "exclude",
             "ports",
+            "stun_ports",
             "connect_timeout",
             "timeout",
             "detect_timeout",

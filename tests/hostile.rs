@@ -42,7 +42,7 @@ const RSS_LIMIT_KIB: u64 = 64 * 1024;
 
 /// The ports camscan probes by default that a non-root process can bind (all but 554, 80, 81, 88, 443).
 const HIGH_DEFAULT_PORTS: &str =
-    "8554,10554,5554,8000,8080,8081,8443,1935,7447,34567,37777,2020,3478,8088";
+    "8554,10554,5554,8000,8080,8081,8443,1935,7447,34567,37777,2020,3478,8088,1984,8889";
 
 fn servers() -> &'static common::Server {
     static SERVERS: OnceLock<common::Server> = OnceLock::new();
@@ -245,7 +245,7 @@ const HTTP_STEPS: u32 = 2 + 1 + 3 + 3;
 fn garbage_on_every_port() {
     let s = scan("garbage", "127.0.0.81", HIGH_DEFAULT_PORTS, T, bound(1 + 4));
     let d = s.report.device("127.0.0.81");
-    assert_eq!(d.open_ports.len(), 14, "{:?}", d.open_ports);
+    assert_eq!(d.open_ports.len(), 16, "{:?}", d.open_ports);
     assert!(
         d.services.is_empty(),
         "garbage is no service: {:?}",

@@ -1,8 +1,9 @@
 //! Stream protocols beyond RTSP, proven on real third-party servers (`tests/servers/media_lab.py`):
 //! nginx with libnginx-mod-rtmp fed by ffmpeg (RTMP), ffmpeg-written HLS and DASH served by nginx, a
 //! static JPEG, VLC's MJPEG HTTP output at 5 fps, coturn (STUN/TURN), Janus' HTTP API, and a plain
-//! nginx site that must not become a camera, HTTPS from nginx and from an old-TLS OpenSSL server. One
-//! scan of 127.0.0.51-58 with the default ports; every
+//! nginx site that must not become a camera, HTTPS from nginx and from an old-TLS OpenSSL server, and
+//! a WHEP endpoint whose SDP answers come from aiortc. One scan of 127.0.0.51-60 with the default
+//! ports; every
 //! stream URL camscan reports must open in ffprobe. Needs root (ports 80, 1935) and the Debian
 //! packages in `tests/servers/media_lab.packages`: `scripts/test` installs them.
 
@@ -36,7 +37,7 @@ fn scan() -> &'static (Report, serde_json::Value) {
     REPORT.get_or_init(|| {
         lab();
         let out = run(
-            common::camscan().args(["scan", "127.0.0.51-58", "-f", "json"]),
+            common::camscan().args(["scan", "127.0.0.51-60", "-f", "json"]),
             Duration::from_secs(120),
         );
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -215,5 +216,111 @@ fn https_banner_and_a_clear_error_for_old_tls() {
         e.message.contains("TLS 1.0/1.1 or RSA key exchange"),
         "{}",
         e.message
+    );
+}
+
+/// The WHEP server's own count of sessions (tests/servers/whep_server.py `/_lab/sessions`).
+fn whep_sessions() -> serde_json::Value {
+    use std::io::{Read, Write};
+    let mut c = std::net::TcpStream::connect("127.0.0.60:8889").unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    c.write_all(b"GET /_lab/sessions HTTP/1.0\r\nHost: lab\r\n\r\n")
+        .unwrap();
+    let mut text = String::new();
+    c.read_to_string(&mut text).unwrap();
+    let body = text.split("\r\n\r\n").nth(1).expect("a body");
+    serde_json::from_str(body).unwrap()
+}
+
+#[test]
+fn whep_endpoint_found_with_its_codecs_and_its_session_deleted() {
+    let (report, _) = scan();
+    let d = report.device("127.0.0.60");
+    let s = d.stream("http://127.0.0.60:8889/cam/whep");
+    assert_eq!(s.protocol, "webrtc");
+    assert_eq!(s.status, common::schema::Status::Ok);
+    // aiortc answers with the first codecs of our offer it can send: H.264 constrained baseline
+    // (profile-level-id 42e01f) and Opus 48 kHz stereo.
+    let v = s.video.as_ref().expect("video from the SDP answer");
+    assert_eq!(v.codec, "h264");
+    assert_eq!(v.profile.as_deref(), Some("constrained baseline"));
+    let a = s.audio.as_ref().expect("audio from the SDP answer");
+    assert_eq!((a.codec.as_str(), a.sample_rate), ("opus", Some(48000)));
+    // The guessed paths the server has no stream for (its JSON 404s) are neither streams nor
+    // errors; the one endpoint is a webrtc service on the port.
+    let webrtc: Vec<_> = d
+        .streams
+        .iter()
+        .filter(|s| s.protocol == "webrtc")
+        .collect();
+    assert_eq!(webrtc.len(), 1, "{webrtc:?}");
+    assert!(d.errors.is_empty(), "{:?}", d.errors);
+    let svc = d
+        .services
+        .iter()
+        .find(|s| s.port == 8889 && s.protocol == "webrtc")
+        .unwrap_or_else(|| panic!("{:?}", d.services));
+    assert_eq!(svc.product.as_deref(), Some("WHEP endpoint"));
+    // camscan ended the session it opened (DELETE of the Location).
+    let n = whep_sessions();
+    assert!(n["created"].as_u64().unwrap() >= 1, "{n}");
+    assert_eq!(n["open"], 0, "{n}");
+    assert_eq!(n["deleted"], n["created"], "{n}");
+    // Nobody else offers WHEP: the plain site and nginx's media host answer OPTIONS with 405.
+    for ip in ["127.0.0.52", "127.0.0.55"] {
+        let d = report.device(ip);
+        assert!(
+            d.streams.iter().all(|s| s.protocol != "webrtc"),
+            "{:?}",
+            d.streams
+        );
+    }
+}
+
+#[test]
+fn stun_ports_finds_a_udp_only_stun_server() {
+    lab();
+    // 127.0.0.54: coturn on 3478 (TCP+UDP) and a STUN-only coturn on UDP 19302 alone.
+    let out = run(
+        common::camscan().args([
+            "scan",
+            "127.0.0.54",
+            "-p",
+            "3478",
+            "--stun-ports",
+            "19302",
+            "-f",
+            "json",
+        ]),
+        Duration::from_secs(60),
+    );
+    // Exit status 1: a STUN server is no camera.
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: Report = serde_json::from_str(&stdout(&out)).unwrap();
+    let d = report.device("127.0.0.54");
+    let udp = d
+        .services
+        .iter()
+        .find(|s| s.port == 19302 && s.transport == "udp")
+        .unwrap_or_else(|| panic!("{:?}", d.services));
+    assert_eq!(udp.protocol, "webrtc");
+    assert!(
+        udp.server.as_deref().unwrap_or("").starts_with("Coturn-"),
+        "{udp:?}"
+    );
+    assert!(
+        !d.services
+            .iter()
+            .any(|s| s.port == 19302 && s.transport == "tcp"),
+        "nothing listens on TCP 19302: {:?}",
+        d.services
+    );
+    // Without the option, UDP 19302 is not asked.
+    let (report, _) = scan();
+    let d = report.device("127.0.0.54");
+    assert!(
+        !d.services.iter().any(|s| s.port == 19302),
+        "{:?}",
+        d.services
     );
 }

@@ -203,3 +203,13 @@ put("fingerprint", "dahua_amcrest", port(FP["DAHUA_ROOT"], X, X, X, FP["AMCREST_
 put("fingerprint", "hanwha", port(FP["SAMSUNG_NVR"], X, X, X, X, FP["HANWHA_401"]))
 for k in ["XMEYE_ROOT", "H264DVR", "BOSCH", "VIVOTEK", "HIK_NVR", "DAHUA_CAPS"]:
     put("fingerprint", k.lower(), FP[k])
+
+# --- whep: replies to a POSTed offer (as in src/proto/whep.rs), a preflight, a go2rtc stream list
+put("whep", "mediamtx_style_answer", "HTTP/1.1 201 Created\r\nContent-Type: application/sdp\r\nLocation: /cam/whep/5f1c\r\n\r\n"
+    "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\n"
+    "a=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1;profile-level-id=42e01f\r\na=sendonly\r\n"
+    "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=rtpmap:111 opus/48000/2\r\n")
+put("whep", "options_preflight", "HTTP/1.1 204 No Content\r\nAccess-Control-Allow-Methods: OPTIONS, GET, POST, PATCH, DELETE\r\n"
+    "Accept-Post: application/sdp\r\n\r\n")
+put("whep", "go2rtc_streams", '{"front_door":{"producers":[]},"garage-2":{}}')
+put("whep", "json_404", 'HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n\r\n{"error":"no stream is available on path"}')

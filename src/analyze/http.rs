@@ -115,6 +115,7 @@ pub async fn analyze(
 ) -> HttpFindings {
     let mut findings = HttpFindings::default();
     let mut paths: Vec<String> = Vec::new();
+    let mut whep_links: Vec<String> = Vec::new();
     let root_type = root.head.header("content-type").unwrap_or("").to_string();
     if root_type.to_ascii_lowercase().contains("multipart/") {
         paths.push("/".into()); // the root itself streams
@@ -127,6 +128,16 @@ pub async fn analyze(
                 for (link, kind) in html::media_links(&page.body) {
                     if kind == LinkKind::Flv {
                         continue; // HTTP-FLV: not analysed yet
+                    }
+                    if kind == LinkKind::Whep {
+                        match same_origin_path(addr, &link, s.tls) {
+                            Some(p) if !whep_links.contains(&p) => whep_links.push(p),
+                            Some(_) => {}
+                            None => findings
+                                .failures
+                                .push(format!("link to another host not followed: {link}")),
+                        }
+                        continue;
                     }
                     match same_origin_path(addr, &link, s.tls) {
                         Some(p) if !paths.contains(&p) => paths.push(p),
@@ -171,7 +182,9 @@ pub async fn analyze(
             .filter_map(|(p, got)| got.as_ref().map(|g| Observation::new(p, &g.head, &g.body))),
     );
     let verdict = fingerprint::classify(&observations);
+    let go2rtc = verdict.vendor == Some("go2rtc");
     findings.fingerprint = Some(verdict);
+    whep_endpoints(addr, whep_links, go2rtc, s, &mut findings).await;
     let results: Vec<Result<Option<Stream>, String>> = futures::stream::iter(paths)
         .map(|path| async move { probe_path(addr, &path, s).await })
         .buffered(IN_PARALLEL)
@@ -185,6 +198,66 @@ pub async fn analyze(
         }
     }
     findings
+}
+
+/// WHEP endpoints of the port: `.../whep` links of its root page, go2rtc's streams (from
+/// `/api/streams`, when the port is go2rtc) and the guessed [`webrtc::WHEP_PATHS`].
+async fn whep_endpoints(
+    addr: SocketAddr,
+    links: Vec<String>,
+    go2rtc: bool,
+    s: &HttpSettings,
+    findings: &mut HttpFindings,
+) {
+    use crate::analyze::webrtc::{self, WhepCandidate, WhepTarget};
+    let mut candidates: Vec<(String, WhepCandidate)> = links
+        .into_iter()
+        .map(|p| (p, WhepCandidate::Named { preflight: true }))
+        .collect();
+    if go2rtc {
+        match fetch(addr, "/api/streams", s).await {
+            Ok(got) if (200..300).contains(&got.head.status) => {
+                // go2rtc takes a WHEP offer on `/api/webrtc?src=<name>` (its README, "WHEP").
+                for name in
+                    crate::proto::whep::go2rtc_streams(&got.body, webrtc::MAX_GO2RTC_STREAMS)
+                {
+                    candidates.push((
+                        format!("/api/webrtc?src={name}"),
+                        WhepCandidate::Named { preflight: false },
+                    ));
+                }
+            }
+            Ok(got) => findings.failures.push(format!(
+                "go2rtc stream list /api/streams: HTTP {}",
+                got.head.status
+            )),
+            Err(e) => findings.failures.push(e.to_string()),
+        }
+    }
+    for p in webrtc::WHEP_PATHS {
+        if !candidates.iter().any(|(c, _)| c == p) {
+            candidates.push(((*p).to_string(), WhepCandidate::Guessed));
+        }
+    }
+    let target = WhepTarget {
+        addr,
+        tls: s.tls,
+        connect_timeout: s.connect_timeout,
+        timeout: s.timeout,
+    };
+    let target = &target;
+    let results: Vec<Result<Option<Stream>, String>> = futures::stream::iter(candidates)
+        .map(|(path, how)| async move { webrtc::whep(target, &path, how).await })
+        .buffered(IN_PARALLEL)
+        .collect()
+        .await;
+    for r in results {
+        match r {
+            Ok(Some(stream)) => findings.streams.push(stream),
+            Ok(None) => {}
+            Err(e) => findings.failures.push(e),
+        }
+    }
 }
 
 /// Why a page fetched with [`fetch`] is not whole: larger than [`MAX_DOCUMENT`] (only its start was

@@ -60,6 +60,9 @@ pub struct RtspSettings {
     /// Video channel counts devices announced (SADP, DHIP), by address: the channel walk then visits
     /// every announced channel instead of stopping at the first gap (an unplugged NVR input).
     pub channel_counts: Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, u32>>>,
+    /// `--stun-ports`: ports where a STUN Binding goes first over TCP, and over UDP to every host
+    /// with an open TCP port (3478 is always tried over TCP, and over UDP once TCP answered).
+    pub stun_ports: Vec<u16>,
 }
 
 impl RtspSettings {
@@ -127,6 +130,7 @@ impl RtspSettings {
             ffprobe: None,
             claimed: Default::default(),
             channel_counts: Default::default(),
+            stun_ports: Vec::new(),
         }
     }
 }
@@ -976,7 +980,7 @@ pub fn audio_codec(encoding: &str) -> String {
     }
 }
 
-fn video_from_sdp(m: &sdp::MediaDescription) -> VideoInfo {
+pub(crate) fn video_from_sdp(m: &sdp::MediaDescription) -> VideoInfo {
     let codec = video_codec(&m.encoding_name().unwrap_or_default());
     let (profile, level) = match (codec.as_str(), m.fmtp_param("profile-level-id")) {
         ("h264", Some(hex)) => h26x::h264_from_hex(hex),
@@ -995,7 +999,7 @@ fn video_from_sdp(m: &sdp::MediaDescription) -> VideoInfo {
     }
 }
 
-fn audio_from_sdp(m: &sdp::MediaDescription) -> AudioInfo {
+pub(crate) fn audio_from_sdp(m: &sdp::MediaDescription) -> AudioInfo {
     AudioInfo {
         codec: audio_codec(&m.encoding_name().unwrap_or_default()),
         sample_rate: m.clock(),

@@ -1,6 +1,8 @@
 //! WebRTC infrastructure a camera or video server exposes: a STUN/TURN server (a Binding request over
-//! TCP and UDP, RFC 5389; its `SOFTWARE` attribute names it) and WebRTC gateway APIs that answer a
-//! plain GET (Janus `/janus/info`). Reported as `webrtc` services with what they reveal.
+//! TCP and UDP, RFC 5389; its `SOFTWARE` attribute names it), WebRTC gateway APIs that answer a
+//! plain GET (Janus `/janus/info`, go2rtc `/api/streams`), and WHEP endpoints (an `OPTIONS`
+//! preflight, then an SDP offer POSTed and the session deleted at once; `proto::whep`). Reported as
+//! `webrtc` services and streams with what they reveal.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -12,6 +14,170 @@ use crate::proto::stun::{self, StunResponse};
 
 /// The STUN/TURN port (RFC 5389 §18.4).
 pub const STUN_PORT: u16 = 3478;
+
+/// WHEP endpoints asked with `OPTIONS` on every HTTP port (beside `.../whep` links on its root page
+/// and go2rtc's streams). Kept short: each is one request.
+pub const WHEP_PATHS: &[&str] = &[
+    // The bare endpoint some gateways and WHEP test servers use.
+    "/whep",
+    // bluenviron/mediamtx: `http://host:8889/<path>/whep`, with the path names its README and
+    // camera setups use most.
+    "/cam/whep",
+    "/stream/whep",
+    "/live/whep",
+    "/mystream/whep",
+    // ossrs/srs: `/rtc/v1/whep/?app=<app>&stream=<stream>`, default app/stream names.
+    "/rtc/v1/whep/?app=live&stream=livestream",
+];
+
+/// Most go2rtc streams offered to (`/api/webrtc?src=<name>`).
+pub const MAX_GO2RTC_STREAMS: usize = 8;
+
+/// How a WHEP candidate was found: a guessed path's 404 is no news, a named one's is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WhepCandidate {
+    /// From [`WHEP_PATHS`]: asked with `OPTIONS` first.
+    Guessed,
+    /// Named by the server (a root-page link, a go2rtc stream list): asked with `OPTIONS` first
+    /// unless the server is known to take offers without one.
+    Named { preflight: bool },
+}
+
+/// Where the HTTP exchanges of a WHEP probe go.
+#[derive(Debug, Clone, Copy)]
+pub struct WhepTarget {
+    pub addr: SocketAddr,
+    pub tls: bool,
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+}
+
+impl WhepTarget {
+    fn host(&self) -> String {
+        match self.addr {
+            SocketAddr::V4(a) => format!("{}:{}", a.ip(), a.port()),
+            SocketAddr::V6(a) => format!("[{}]:{}", a.ip(), a.port()),
+        }
+    }
+
+    async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: &str,
+    ) -> Result<crate::net::rtsp::Reply, NetError> {
+        let host = self.host();
+        let req = crate::net::http::Request {
+            method,
+            host: &host,
+            path,
+            content_type: "application/sdp",
+            body,
+            authorization: None,
+        };
+        crate::net::http::send_over(
+            self.addr,
+            &req,
+            self.tls,
+            self.connect_timeout,
+            self.timeout,
+        )
+        .await
+    }
+
+    /// The URL of `path` on this port.
+    pub fn url(&self, path: &str) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}{path}", self.host())
+    }
+}
+
+/// Ask `path` whether it is a WHEP endpoint: `OPTIONS` (unless `candidate` says to skip it), then
+/// an SDP offer; a session is deleted again at once (`DELETE` of its `Location`, when that is on
+/// the same port). `Ok(None)`: not an endpoint; `Err`: an endpoint that failed in a way worth
+/// recording.
+pub async fn whep(
+    t: &WhepTarget,
+    path: &str,
+    candidate: WhepCandidate,
+) -> Result<Option<crate::model::Stream>, String> {
+    use crate::model::{Protocol, Stream, StreamStatus};
+    use crate::proto::whep::{self, PostReply};
+    let preflight = !matches!(candidate, WhepCandidate::Named { preflight: false });
+    if preflight {
+        match t.send("OPTIONS", path, "").await {
+            Ok(r) if whep::accepts_offers(&r.head) => {}
+            _ => return Ok(None),
+        }
+    }
+    let mut random = [0u8; 64];
+    crate::net::random_bytes(&mut random);
+    let offer = whep::offer(&whep::OfferKeys::from_random(&random));
+    let reply = match t.send("POST", path, &offer).await {
+        Ok(r) => r,
+        Err(e) if candidate == WhepCandidate::Guessed => {
+            tracing::debug!(addr = %t.addr, path, error = %e, "WHEP offer failed");
+            return Ok(None);
+        }
+        Err(e) => return Err(format!("WHEP offer to {path}: {e}")),
+    };
+    let mut stream = Stream::new(t.url(path), Protocol::Webrtc, t.addr.port());
+    match whep::read_post_reply(&reply.head, &reply.body) {
+        PostReply::Session { answer, location } => {
+            let accepted = |kind: &str| {
+                answer
+                    .media
+                    .iter()
+                    .find(|m| m.kind == kind && m.port != Some(0))
+            };
+            stream.video = accepted("video").map(crate::analyze::rtsp::video_from_sdp);
+            stream.audio = accepted("audio").map(crate::analyze::rtsp::audio_from_sdp);
+            if let Some(loc) = location {
+                end_session(t, &loc).await;
+            }
+            Ok(Some(stream))
+        }
+        PostReply::Refused {
+            status: 401 | 403, ..
+        } => {
+            stream.status = StreamStatus::AuthRequired;
+            stream.auth =
+                crate::detect::head::service(t.addr.port(), Protocol::Http, &reply.head).auth;
+            Ok(Some(stream))
+        }
+        PostReply::Refused { status: 404, .. } if candidate == WhepCandidate::Guessed => Ok(None),
+        PostReply::Refused { status, reason } => Err(format!(
+            "WHEP endpoint {path} refused a session: {status} {reason}"
+        )),
+        PostReply::NotWhep => Ok(None),
+    }
+}
+
+/// DELETE the session resource `location` names, when it is on the same port (scope: nothing
+/// else is contacted). Best effort: the server times the session out anyway.
+async fn end_session(t: &WhepTarget, location: &str) {
+    let Ok(base) = url::Url::parse(&t.url("/")) else {
+        return;
+    };
+    let Ok(u) = base.join(location) else {
+        return;
+    };
+    let same = u.scheme() == base.scheme()
+        && u.host_str() == base.host_str()
+        && u.port_or_known_default() == base.port_or_known_default();
+    if !same {
+        tracing::debug!(addr = %t.addr, location, "WHEP session on another host not deleted");
+        return;
+    }
+    let mut path = u.path().to_string();
+    if let Some(q) = u.query() {
+        path.push('?');
+        path.push_str(q);
+    }
+    if let Err(e) = t.send("DELETE", &path, "").await {
+        tracing::debug!(addr = %t.addr, path, error = %e, "WHEP session DELETE failed");
+    }
+}
 
 fn transaction_id() -> [u8; 12] {
     let mut t = [0u8; 12];
@@ -211,5 +377,143 @@ mod tests {
         let r = binding_udp(addr, Duration::from_secs(2)).await.unwrap();
         assert_eq!(r.software.as_deref(), Some("lab-1.0"));
         assert_eq!(describe(&r), "STUN/TURN server (lab-1.0)");
+    }
+
+    /// A WHEP fake on loopback: answers every request with the next scripted reply and records
+    /// the request lines it got.
+    async fn whep_fake(
+        ip: &str,
+        replies: Vec<&'static str>,
+    ) -> (SocketAddr, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+        let l = tokio::net::TcpListener::bind(format!("{ip}:0"))
+            .await
+            .unwrap();
+        let addr = l.local_addr().unwrap();
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = seen.clone();
+        tokio::spawn(async move {
+            for reply in replies {
+                let (mut s, _) = l.accept().await.unwrap();
+                let mut buf = vec![0u8; 16 * 1024];
+                let mut got = Vec::new();
+                // Read the head and, for a POST, the offer (Content-Length).
+                loop {
+                    let n = s.read(&mut buf).await.unwrap();
+                    got.extend_from_slice(&buf[..n]);
+                    let text = String::from_utf8_lossy(&got).to_string();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let cl = text
+                            .lines()
+                            .find_map(|l| l.strip_prefix("Content-Length: "))
+                            .and_then(|v| v.trim().parse::<usize>().ok())
+                            .unwrap_or(0);
+                        if got.len() >= end + 4 + cl || n == 0 {
+                            break;
+                        }
+                    }
+                }
+                let text = String::from_utf8_lossy(&got).to_string();
+                log.lock()
+                    .unwrap()
+                    .push(text.lines().next().unwrap_or("").to_string());
+                s.write_all(reply.as_bytes()).await.unwrap();
+            }
+        });
+        (addr, seen)
+    }
+
+    const PREFLIGHT: &str =
+        "HTTP/1.1 204 No Content\r\nAccept-Post: application/sdp\r\nContent-Length: 0\r\n\r\n";
+    const ANSWER: &str = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 99\r\na=rtpmap:99 VP8/90000\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\n";
+
+    fn target(addr: SocketAddr) -> WhepTarget {
+        WhepTarget {
+            addr,
+            tls: false,
+            connect_timeout: Duration::from_secs(1),
+            timeout: Duration::from_secs(2),
+        }
+    }
+
+    #[tokio::test]
+    async fn whep_session_is_described_and_deleted_on_the_same_port_only() {
+        let created: &'static str = Box::leak(
+            format!(
+                "HTTP/1.1 201 Created\r\nContent-Type: application/sdp\r\nLocation: /whep/s1\r\nContent-Length: {}\r\n\r\n{ANSWER}",
+                ANSWER.len()
+            )
+            .into_boxed_str(),
+        );
+        let ok = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+        let (addr, seen) = whep_fake("127.0.0.94", vec![PREFLIGHT, created, ok]).await;
+        let s = whep(&target(addr), "/whep", WhepCandidate::Guessed)
+            .await
+            .unwrap()
+            .expect("a WHEP stream");
+        assert_eq!(s.url, format!("http://{addr}/whep"));
+        assert_eq!(s.video.as_ref().map(|v| v.codec.as_str()), Some("vp8"));
+        assert_eq!(s.audio.as_ref().map(|a| a.codec.as_str()), Some("pcmu"));
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [
+                "OPTIONS /whep HTTP/1.1",
+                "POST /whep HTTP/1.1",
+                "DELETE /whep/s1 HTTP/1.1"
+            ]
+        );
+
+        // A Location on another host is out of scope: nothing is sent there (nor here).
+        let elsewhere: &'static str = Box::leak(
+            format!(
+                "HTTP/1.1 201 Created\r\nContent-Type: application/sdp\r\nLocation: http://198.51.100.7/whep/s1\r\nContent-Length: {}\r\n\r\n{ANSWER}",
+                ANSWER.len()
+            )
+            .into_boxed_str(),
+        );
+        let (addr, seen) = whep_fake("127.0.0.94", vec![elsewhere, ok]).await;
+        let named = WhepCandidate::Named { preflight: false };
+        assert!(
+            whep(&target(addr), "/api/webrtc?src=cam", named)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert_eq!(*seen.lock().unwrap(), ["POST /api/webrtc?src=cam HTTP/1.1"]);
+    }
+
+    #[tokio::test]
+    async fn whep_refusals_and_pages_that_are_not_whep() {
+        let locked = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"cam\"\r\nContent-Length: 0\r\n\r\n";
+        let (addr, _) = whep_fake("127.0.0.94", vec![PREFLIGHT, locked]).await;
+        let s = whep(&target(addr), "/cam/whep", WhepCandidate::Guessed)
+            .await
+            .unwrap()
+            .expect("a locked endpoint is reported");
+        assert_eq!(s.status, crate::model::StreamStatus::AuthRequired);
+        assert_eq!(s.auth, crate::model::AuthScheme::Basic);
+
+        // An OPTIONS without POST: no offer is sent at all.
+        let get_only = "HTTP/1.1 200 OK\r\nAllow: GET, HEAD\r\nContent-Length: 0\r\n\r\n";
+        let (addr, seen) = whep_fake("127.0.0.94", vec![get_only]).await;
+        assert_eq!(
+            whep(&target(addr), "/whep", WhepCandidate::Guessed).await,
+            Ok(None)
+        );
+        assert_eq!(seen.lock().unwrap().len(), 1);
+
+        // A 200 HTML page for anything POSTed (a catch-all web app) is not WHEP.
+        let page = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 6\r\n\r\n<html>";
+        let (addr, _) = whep_fake("127.0.0.94", vec![PREFLIGHT, page]).await;
+        assert_eq!(
+            whep(&target(addr), "/whep", WhepCandidate::Guessed).await,
+            Ok(None)
+        );
+
+        // A named endpoint's refusal is recorded; a guessed path's 404 is not news.
+        let busy = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n";
+        let (addr, _) = whep_fake("127.0.0.94", vec![PREFLIGHT, busy]).await;
+        let named = WhepCandidate::Named { preflight: true };
+        let e = whep(&target(addr), "/cam/whep", named).await.unwrap_err();
+        assert!(e.contains("503"), "{e}");
     }
 }

@@ -39,11 +39,13 @@ pub const RTMP_PORT: u16 = 1935;
 pub const TLS_PORTS: &[u16] = &[443, 8443, 7443];
 
 /// Connect to `addr` and find out what it speaks. `Ok(None)`: something answered that we do not
-/// recognise. A peer that accepts and then says nothing within `timeout` is an error.
+/// recognise. A peer that accepts and then says nothing within `timeout` is an error. `stun_first`:
+/// a STUN Binding is tried before anything else (3478 and `--stun-ports`).
 pub async fn detect(
     addr: SocketAddr,
     connect_timeout: Duration,
     timeout: Duration,
+    stun_first: bool,
 ) -> Result<Option<Detection>, NetError> {
     // HTTPS ports: TLS first. A handshake that fails is remembered: if nothing else answers, it is
     // the port's story (old firmware that speaks only TLS 1.0).
@@ -62,7 +64,7 @@ pub async fn detect(
             Err(_) => {}
         }
     }
-    if addr.port() == crate::analyze::webrtc::STUN_PORT
+    if stun_first
         && let Ok(response) =
             crate::analyze::webrtc::binding_tcp(addr, connect_timeout, timeout).await
     {
@@ -149,12 +151,15 @@ mod tests {
     #[tokio::test]
     async fn garbage_is_an_error_and_a_hang_up_is_not() {
         let (ct, t) = (Duration::from_secs(1), Duration::from_secs(2));
-        let e = detect(peer(true).await, ct, t).await.err().unwrap();
+        let e = detect(peer(true).await, ct, t, false).await.err().unwrap();
         assert!(matches!(e, NetError::Malformed { .. }), "{e}");
         assert!(
             e.to_string().contains("not an RTSP or HTTP status line"),
             "{e}"
         );
-        assert!(matches!(detect(peer(false).await, ct, t).await, Ok(None)));
+        assert!(matches!(
+            detect(peer(false).await, ct, t, false).await,
+            Ok(None)
+        ));
     }
 }

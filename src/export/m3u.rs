@@ -1,5 +1,6 @@
 //! M3U playlist (extended M3U, as VLC, mpv and ffplay read it) of every stream that opened
-//! (`status: ok`), for `vlc inventory.m3u`. Each entry is `#EXTINF:-1,<title>` and the URL; the title
+//! (`status: ok`), for `vlc inventory.m3u`. WHEP endpoints (`webrtc`) are left out: a player opens
+//! them with an HTTP POST of its own offer, not from a playlist. Each entry is `#EXTINF:-1,<title>` and the URL; the title
 //! is the device's name (else its address), the video codec and the frame size.
 //!
 //! URLs carry credentials only when the scan put them there (`--show-credentials`); nothing is added
@@ -11,7 +12,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::Exporter;
-use crate::model::{Device, Report, Stream, StreamStatus};
+use crate::model::{Device, Protocol, Report, Stream, StreamStatus};
 
 pub struct M3uExporter;
 
@@ -67,11 +68,16 @@ fn url_line(url: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Whether a player can open the stream's URL from a playlist.
+fn playable(s: &Stream) -> bool {
+    s.status == StreamStatus::Ok && s.protocol != Protocol::Webrtc
+}
+
 impl Exporter for M3uExporter {
     fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "#EXTM3U")?;
         for d in &report.devices {
-            for s in d.streams.iter().filter(|s| s.status == StreamStatus::Ok) {
+            for s in d.streams.iter().filter(|s| playable(s)) {
                 writeln!(out, "#EXTINF:-1,{}", title(d, s))?;
                 writeln!(out, "{}", url_line(&s.url))?;
             }
@@ -98,16 +104,24 @@ mod tests {
 
     #[test]
     fn only_playable_streams_as_given() {
-        let report = report();
+        let mut report = report();
+        let mut whep = report.devices[0].streams[0].clone();
+        whep.url = "http://198.18.0.10:8889/cam/whep".into();
+        whep.protocol = Protocol::Webrtc;
+        report.devices[0].streams.push(whep);
         let text = render(&report);
         let urls: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
         let ok: Vec<&str> = report
             .devices
             .iter()
             .flat_map(|d| &d.streams)
-            .filter(|s| s.status == StreamStatus::Ok)
+            .filter(|s| s.status == StreamStatus::Ok && s.protocol != Protocol::Webrtc)
             .map(|s| s.url.as_str())
             .collect();
+        assert!(
+            !text.contains("/cam/whep"),
+            "a WHEP endpoint is no playlist entry"
+        );
         assert_eq!(urls, ok);
         assert!(
             !text.contains("Channels/102"),

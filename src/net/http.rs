@@ -33,6 +33,17 @@ pub async fn send(
     connect_timeout: Duration,
     timeout: Duration,
 ) -> Result<Reply, NetError> {
+    send_over(addr, req, false, connect_timeout, timeout).await
+}
+
+/// [`send`], over TLS when `tls` (any certificate accepted, see [`crate::net::tls`]).
+pub async fn send_over(
+    addr: SocketAddr,
+    req: &Request<'_>,
+    tls: bool,
+    connect_timeout: Duration,
+    timeout: Duration,
+) -> Result<Reply, NetError> {
     let Request {
         method,
         host,
@@ -41,12 +52,24 @@ pub async fn send(
         body,
         authorization,
     } = *req;
-    let what = format!("HTTP {method} {path}");
-    let mut stream = crate::net::connect_stream(addr, connect_timeout).await?;
+    let what = format!("HTTP{} {method} {path}", if tls { "S" } else { "" });
+    let mut stream: Box<dyn Io> = if tls {
+        Box::new(
+            crate::net::tls::connect(addr, connect_timeout, timeout)
+                .await?
+                .0,
+        )
+    } else {
+        Box::new(crate::net::connect_stream(addr, connect_timeout).await?)
+    };
     let mut req = format!(
         "{method} {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {USER_AGENT}\r\nConnection: close\r\n"
     );
     if !body.is_empty() || method == "POST" {
+        // WHEP answers are only taken as SDP.
+        if content_type == "application/sdp" {
+            req.push_str("Accept: application/sdp\r\n");
+        }
         req.push_str(&format!(
             "Content-Type: {content_type}\r\nContent-Length: {}\r\n",
             body.len()

@@ -15,6 +15,8 @@ pub enum LinkKind {
     Dash,
     Mjpeg,
     Flv,
+    /// A WHEP endpoint (`.../whep`, or a relative `whep` as MediaMTX's reader page builds it).
+    Whep,
 }
 
 /// The kind of media a URL's path names, by extension (case-insensitive, query ignored).
@@ -32,6 +34,8 @@ pub fn kind_of(url: &str) -> Option<LinkKind> {
         Some(LinkKind::Mjpeg)
     } else if path.ends_with(".flv") {
         Some(LinkKind::Flv)
+    } else if path == "whep" || path.ends_with("/whep") || path.ends_with("/whep/") {
+        Some(LinkKind::Whep)
     } else {
         None
     }
@@ -104,5 +108,8 @@ mod tests {
         assert!(media_links(long.as_bytes()).is_empty());
         assert_eq!(kind_of("/A.M3U8?x=.mpd"), Some(LinkKind::Hls));
         assert_eq!(kind_of("/index.html"), None);
+        assert_eq!(kind_of("whep"), Some(LinkKind::Whep));
+        assert_eq!(kind_of("/cam/WHEP?token=1"), Some(LinkKind::Whep));
+        assert_eq!(kind_of("/whepless"), None);
     }
 }

@@ -20,5 +20,6 @@ pub mod soap;
 pub mod ssdp;
 pub mod stun;
 pub mod ts;
+pub mod whep;
 pub mod wsd;
 pub mod xml;

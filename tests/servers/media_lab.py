@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Real third-party media servers on loopback, for camscan's integration tests.
 
-What it starts (every socket is on one of 127.0.0.51 .. 127.0.0.59, nothing else)
+What it starts (every socket is on one of 127.0.0.51 .. 127.0.0.60, nothing else)
     rtmp   nginx 1.22.1 + libnginx-mod-rtmp 1.2.2 on 127.0.0.51:1935, application "live". An
            ffmpeg publisher pushes lavfi testsrc (H.264 Main level 2.2, 640x360, 15 fps, GOP 15)
            + sine (AAC-LC, 44100 Hz, mono) to rtmp://127.0.0.51/live/stream while the lab runs.
@@ -40,7 +40,8 @@ What it starts (every socket is on one of 127.0.0.51 .. 127.0.0.59, nothing else
            ports 49152-49251 on 127.0.0.54, peers restricted to 127.0.0.54. Long-term credentials
            (user camscan / password camscan, realm camscan.test): a Binding request gets a 0x0101
            success with SOFTWARE "Coturn-4.6.1 'Gorst'"; an unauthenticated Allocate gets 0x0113
-           error 401 with REALM camscan.test and a NONCE.
+           error 401 with REALM camscan.test and a NONCE. A second coturn, STUN only and UDP only,
+           on 127.0.0.54:19302 (for --stun-ports).
     web    A plain nginx site on 127.0.0.55:80: "/" is an HTML page with <title>Welcome</title>
            (the negative case: a web server that is not a camera). Server header "nginx/1.22.1".
     tls    HTTPS: nginx on 127.0.0.57:443 with a self-signed certificate made by openssl at start
@@ -57,8 +58,13 @@ What it starts (every socket is on one of 127.0.0.51 .. 127.0.0.59, nothing else
            its local IP and ICE address (no interface detection), mDNS resolution is off, no STUN
            server, no admin API, no event handlers.
 
+    whep   A WHEP endpoint on 127.0.0.60:8889 (MediaMTX's port and URL shape: /cam/whep):
+           tests/servers/whep_server.py, run by the lab venv's python (target/lab-venv, made by
+           scripts/test; $CAMSCAN_LAB_PYTHON overrides), whose SDP answers come from aiortc
+           (PyPI). No WHEP server is packaged for Debian 12 or PyPI; see that script.
+
 Usage
-    /usr/bin/python3 tests/servers/media_lab.py [--only rtmp,hls,mjpeg,turn,web,janus]
+    /usr/bin/python3 tests/servers/media_lab.py [--only rtmp,hls,mjpeg,turn,web,janus,tls,whep]
                                                 [--timeout SECONDS] [--keep-tmp]
     Run as root (ports 80 and 1935, the Janus namespace). Debian packages: media_lab.packages.
 
@@ -102,7 +108,12 @@ RTMP_IP, HTTP_IP, MJPEG_IP, TURN_IP, WEB_IP, JANUS_IP, CONTROL_IP = (
 OPENSSL = "/usr/bin/openssl"
 RTMP_PORT, HTTP_PORT, MJPEG_PORT, TURN_PORT, WEB_PORT, JANUS_PORT, CONTROL_PORT = (
     1935, 80, 8080, 3478, 80, 8088, 8080)
-SERVICES = ("rtmp", "hls", "mjpeg", "turn", "web", "janus", "tls")
+SERVICES = ("rtmp", "hls", "mjpeg", "turn", "web", "janus", "tls", "whep")
+WHEP_IP, WHEP_PORT = "127.0.0.60", 8889
+STUN_ONLY_PORT = 19302
+HERE = os.path.dirname(os.path.abspath(__file__))
+LAB_PYTHON = os.environ.get("CAMSCAN_LAB_PYTHON") or os.path.join(
+    HERE, "..", "..", "target", "lab-venv", "bin", "python3")
 # HTTPS: nginx with a self-signed certificate (TLS 1.2/1.3), and an "old camera" that speaks only
 # TLS 1.2 with RSA key exchange (OpenSSL's s_server), which rustls refuses.
 TLS_IP, TLS_PORT, OLD_TLS_IP, OLD_TLS_PORT = "127.0.0.57", 443, "127.0.0.58", 8443
@@ -540,6 +551,15 @@ def turn_cmd(tmp):
             "--denied-peer-ip=0.0.0.0-255.255.255.255", "--allowed-peer-ip=%s" % TURN_IP]
 
 
+def stun_only_cmd(tmp):
+    """A second coturn on the TURN host: STUN only, UDP only, on 19302 (the port public STUN
+    servers use), for `--stun-ports`: nothing answers on TCP 19302."""
+    return [TURNSERVER, "-n", "--stun-only", "--no-tcp",
+            "--listening-ip=%s" % TURN_IP, "--listening-port=%d" % STUN_ONLY_PORT,
+            "--no-tls", "--no-dtls", "--no-cli", "--log-file=stdout", "--simple-log",
+            "--pidfile=%s" % os.path.join(tmp, "turnserver-stun.pid")]
+
+
 # ---------------------------------------------------------------------------------------------
 # The lab
 
@@ -626,6 +646,7 @@ class Lab:
                 "-e", self.path("logs", "nginx-error.log")])])
         if "turn" in self.sel:
             self.add("turnserver", lambda: [self.spawn("turnserver", turn_cmd(self.tmp))])
+            self.add("stun-only", lambda: [self.spawn("stun-only", stun_only_cmd(self.tmp))])
         if "tls" in self.sel:
             self.add("old-tls", lambda: [self.spawn("old-tls", [
                 OPENSSL, "s_server", "-quiet", "-www", "-accept", "%s:%d" % (OLD_TLS_IP, OLD_TLS_PORT),
@@ -640,6 +661,10 @@ class Lab:
             self._prepare_janus()
             self.add("janus", lambda: [self.spawn("janus-relay", [
                 sys.executable, os.path.abspath(__file__), "--janus-relay", self.tmp])])
+        if "whep" in self.sel:
+            self.add("whep", lambda: [self.spawn("whep", [
+                LAB_PYTHON, os.path.join(HERE, "whep_server.py"),
+                "--listen", "%s:%d" % (WHEP_IP, WHEP_PORT), "--path", "cam"])])
         if snapshot is not None and snapshot.wait(10) != 0:
             raise StartError("ffmpeg could not make the snapshot\n" + self.log_tail("snapshot"))
 
@@ -678,10 +703,13 @@ class Lab:
             c["snapshot"] = ("nginx", self.check_snapshot)
         if "turn" in self.sel:
             c["turn"] = ("turnserver", self.check_turn)
+            c["stun-only"] = ("stun-only", self.check_stun_only)
         if "web" in self.sel:
             c["web"] = ("nginx", self.check_web)
         if "janus" in self.sel:
             c["janus"] = ("janus-relay", self.check_janus)
+        if "whep" in self.sel:
+            c["whep"] = ("whep", self.check_whep)
         if "tls" in self.sel:
             c["tls"] = ("nginx", self.check_tls)
             c["old-tls"] = ("old-tls", self.check_old_tls)
@@ -735,6 +763,11 @@ class Lab:
             if mtype != 0x0101 or 0x0020 not in attrs:
                 raise ValueError("STUN/%s answer type 0x%04x" % (proto, mtype))
 
+    def check_stun_only(self):
+        mtype, attrs = stun_binding(TURN_IP, STUN_ONLY_PORT, "udp", timeout=0.3)
+        if mtype != 0x0101 or 0x0020 not in attrs:
+            raise ValueError("STUN/udp answer type 0x%04x" % mtype)
+
     def check_web(self):
         status, _, body = http_get(WEB_IP, WEB_PORT, "/")
         if status != 200 or b"<title>Welcome</title>" not in body:
@@ -754,6 +787,11 @@ class Lab:
     def check_old_tls(self):
         with socket.create_connection((OLD_TLS_IP, OLD_TLS_PORT), 1.0, (OLD_TLS_IP, 0)):
             pass
+
+    def check_whep(self):
+        status, _, body = http_get(WHEP_IP, WHEP_PORT, "/_lab/sessions")
+        if status != 200 or json.loads(body).get("open") != 0:
+            raise ValueError("HTTP %d" % status)
 
     def check_janus(self):
         status, _, body = http_get(JANUS_IP, JANUS_PORT, "/janus/info")
