@@ -36,6 +36,9 @@ pub mod exit {
 /// Detections and analyses running at once. Each holds one connection and walks paths one request at
 /// a time, so this bounds the load camscan puts on a network of cameras.
 const ANALYSIS_CONCURRENCY: usize = 64;
+/// How long after SADP/DHIP start a channel walk that met a gap waits for the device's announced
+/// channel count (at most `--discovery-wait`).
+const ANNOUNCE_GRACE: Duration = Duration::from_millis(500);
 /// Channel sizes between stages: small, so a slow stage pushes back on the one before it.
 const OPEN_CHANNEL: usize = 256;
 const EVENT_CHANNEL: usize = 1024;
@@ -144,6 +147,8 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
         per_host: cfg.per_host,
         retries: cfg.retries,
     };
+    // Set once SADP/DHIP have finished: channel walks that meet a gap wait for their counts.
+    let (announce_tx, announce_rx) = tokio::sync::watch::channel(false);
     let rtsp_settings = rtsp::RtspSettings {
         connect_timeout: cfg.connect_timeout,
         timeout: cfg.timeout,
@@ -158,6 +163,8 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
         ffprobe: cfg.ffprobe.clone(),
         claimed: Default::default(),
         channel_counts: Default::default(),
+        announcements_done: announce_rx,
+        announced_now: Default::default(),
         stun_ports: cfg.stun_ports.clone(),
     };
     // Attached networks where ARP can tell who is alive (not loopback: lo has no ARP), and the
@@ -209,6 +216,7 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
             use_auth: rtsp_settings.use_auth,
         },
         rtsp: rtsp_settings.clone(),
+        announced: announce_tx,
     };
     let prober = tokio::spawn(discover_and_probe(stages, ev_tx.clone(), open_tx));
     let dispatcher = tokio::spawn(dispatch(open_rx, ev_tx, rtsp_settings, cfg.detect));
@@ -540,16 +548,37 @@ struct Stages {
     stats: Arc<ProbeStats>,
     onvif: crate::analyze::onvif::OnvifSettings,
     rtsp: rtsp::RtspSettings,
+    /// Told `true` when SADP and DHIP (which announce channel counts) have finished.
+    announced: tokio::sync::watch::Sender<bool>,
 }
 
 /// ARP first (it decides which on-link hosts get probed), then WS-Discovery and SSDP beside the port
 /// probes. Returns when all of them are done, after sending [`Msg::DiscoveryDone`].
+///
+/// Port probes start as soon as their targets are known: off-link targets at once, each on-link
+/// host the moment it answers a raw ARP request (not when the sweep ends), one shared pool for all.
 async fn discover_and_probe(s: Stages, ev_tx: mpsc::Sender<Msg>, open_tx: mpsc::Sender<OpenPort>) {
-    let (probe_set, alive) = if s.methods.contains(&Discovery::Arp) {
-        arp_stage(&s.set, &s.on_link, &s.links, &ev_tx).await
+    let (batch_tx, mut batch_rx) = mpsc::unbounded_channel::<targets::TargetSet>();
+    let probing = if s.methods.contains(&Discovery::Ports) {
+        let prober = probe::Prober::new(&s.probe, open_tx, s.stats.clone());
+        let ports = s.ports.clone();
+        Some(tokio::spawn(async move {
+            while let Some(batch) = batch_rx.recv().await {
+                prober.add(&batch, &ports).await;
+            }
+            prober.finish().await;
+        }))
     } else {
+        drop(open_tx);
+        None
+    };
+    let (probe_set, alive) = if s.methods.contains(&Discovery::Arp) {
+        arp_stage(&s.set, &s.on_link, &s.links, &ev_tx, &batch_tx).await
+    } else {
+        let _ = batch_tx.send(s.set.clone());
         (s.set.clone(), Vec::new())
     };
+    drop(batch_tx);
     let onvif = s.methods.contains(&Discovery::Onvif).then(|| {
         tokio::spawn(onvif_stage(
             s.multicast_ifs.clone(),
@@ -583,30 +612,64 @@ async fn discover_and_probe(s: Stages, ev_tx: mpsc::Sender<Msg>, open_tx: mpsc::
             ))
         })
     });
-    if s.methods.contains(&Discovery::Ports) {
-        probe::run(&probe_set, &s.ports, &s.probe, open_tx, s.stats).await;
+    // Channel walks waiting at a gap are released when SADP/DHIP finish or after ANNOUNCE_GRACE,
+    // whichever comes first: LAN devices answer within milliseconds, and the rest of the
+    // discovery window is for strangers, not for the hosts being walked.
+    let announced = s.announced;
+    let grace = ANNOUNCE_GRACE.min(s.discovery_wait);
+    let vendor = tokio::spawn(async move {
+        let mut handles: Vec<_> = vendor.into_iter().flatten().collect();
+        let all = futures::future::join_all(handles.iter_mut());
+        tokio::pin!(all);
+        let finished = tokio::select! {
+            _ = &mut all => true,
+            _ = tokio::time::sleep(grace) => false,
+        };
+        let _ = announced.send(true);
+        if !finished {
+            all.await;
+        }
+    });
+    if let Some(probing) = probing {
+        let _ = probing.await;
     }
-    for handle in [onvif, ssdp].into_iter().chain(vendor).flatten() {
+    for handle in [onvif, ssdp].into_iter().flatten() {
         let _ = handle.await;
     }
+    let _ = vendor.await;
     // After every stage's events: no discovery fact and no probe result can come any more.
     let _ = ev_tx.send(Msg::DiscoveryDone).await;
 }
 
 /// ARP on the on-link part of the targets: raw frames on each interface when the process may open
 /// packet sockets, else the unprivileged poke. Returns the addresses to port-probe (off-link
-/// targets plus on-link hosts that answered) and the live on-link hosts.
+/// targets plus on-link hosts that answered) and the live on-link hosts. The addresses to probe also
+/// go to `probe` as soon as they are known: the off-link ones first, then each host as it answers
+/// (raw mode) or all of them after the sweep (unprivileged mode).
 async fn arp_stage(
     set: &targets::TargetSet,
     on_link: &[targets::AddrRange],
     links: &[crate::discovery::arp::Link],
     tx: &mpsc::Sender<Msg>,
+    probe: &mpsc::UnboundedSender<targets::TargetSet>,
 ) -> (targets::TargetSet, Vec<Ipv4Addr>) {
     use crate::discovery::arp;
     let (inside, outside) = set.split(on_link);
     if inside.is_empty() {
+        let _ = probe.send(set.clone());
         return (set.clone(), Vec::new());
     }
+    if !outside.is_empty() {
+        let _ = probe.send(outside.clone());
+    }
+    // Hosts handed to the probes already (a raw sweep that fails half-way is followed by the
+    // unprivileged one, which finds them again).
+    let mut handed: HashSet<Ipv4Addr> = HashSet::new();
+    let mut hand = |ip: Ipv4Addr| {
+        if handed.insert(ip) {
+            let _ = probe.send(targets::TargetSet::default().with_addresses([IpAddr::V4(ip)]));
+        }
+    };
     let mut alive = Vec::new();
     let mut raw_ok = links.len() == on_link.len();
     for (net, link) in on_link.iter().zip(links) {
@@ -617,7 +680,7 @@ async fn arp_stage(
         if here.is_empty() {
             continue;
         }
-        match arp::sweep_raw(link, &here).await {
+        match arp::sweep_raw(link, &here, &mut hand).await {
             Ok(found) => {
                 tracing::info!(
                     hosts = %here.len(),
@@ -643,9 +706,13 @@ async fn arp_stage(
             Ok(alive) => alive,
             Err(e) => {
                 tracing::warn!("ARP sweep failed ({e}); probing every on-link address");
+                let _ = probe.send(inside.clone());
                 return (set.clone(), Vec::new());
             }
         };
+    }
+    for n in &alive {
+        hand(n.ip);
     }
     let live: Vec<Ipv4Addr> = alive.iter().map(|n| n.ip).collect();
     for n in alive {

@@ -60,6 +60,11 @@ pub struct RtspSettings {
     /// Video channel counts devices announced (SADP, DHIP), by address: the channel walk then visits
     /// every announced channel instead of stopping at the first gap (an unplugged NVR input).
     pub channel_counts: Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, u32>>>,
+    /// `true` once the discovery that announces channel counts (SADP, DHIP) has finished: a channel
+    /// walk that meets a gap before then waits for it (port probes start before discovery ends).
+    pub announcements_done: tokio::sync::watch::Receiver<bool>,
+    /// Woken at every announced channel count (a walk waiting at a gap goes on at once).
+    pub announced_now: Arc<tokio::sync::Notify>,
     /// `--stun-ports`: ports where a STUN Binding goes first over TCP, and over UDP to every host
     /// with an open TCP port (3478 is always tried over TCP, and over UDP once TCP answered).
     pub stun_ports: Vec<u16>,
@@ -80,6 +85,7 @@ impl RtspSettings {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(ip, channels);
+        self.announced_now.notify_waiters();
     }
 
     fn channels_of(&self, ip: std::net::IpAddr) -> Option<u32> {
@@ -88,6 +94,34 @@ impl RtspSettings {
             .unwrap_or_else(|e| e.into_inner())
             .get(&ip)
             .copied()
+    }
+
+    /// The channel count `ip` announced: at once when known, else as soon as it arrives or the
+    /// announcing discovery has finished (at most [`MAX_ANNOUNCE_WAIT`] from now).
+    async fn channels_announced(&self, ip: std::net::IpAddr) -> Option<u32> {
+        let deadline = tokio::time::Instant::now() + MAX_ANNOUNCE_WAIT;
+        let mut done = self.announcements_done.clone();
+        loop {
+            // Registered before the check, so an announcement in between is not missed.
+            let notified = self.announced_now.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(n) = self.channels_of(ip) {
+                return Some(n);
+            }
+            if *done.borrow_and_update() {
+                return None;
+            }
+            tokio::select! {
+                _ = notified => {}
+                changed = done.changed() => {
+                    if changed.is_err() {
+                        return self.channels_of(ip); // discovery is gone
+                    }
+                }
+                _ = tokio::time::sleep_until(deadline) => return self.channels_of(ip),
+            }
+        }
     }
 }
 
@@ -110,6 +144,9 @@ fn claim_key(url: &str) -> String {
     }
 }
 
+/// Longest a channel walk waits at a gap for SADP/DHIP to announce the device's channel count.
+pub const MAX_ANNOUNCE_WAIT: Duration = Duration::from_secs(10);
+
 /// Default PLAY window: enough for a keyframe and 25 frames at 15 fps and a typical 1-2 s GOP.
 pub const DEFAULT_VERIFY_WINDOW: Duration = Duration::from_secs(2);
 
@@ -130,6 +167,8 @@ impl RtspSettings {
             ffprobe: None,
             claimed: Default::default(),
             channel_counts: Default::default(),
+            announcements_done: tokio::sync::watch::channel(true).1,
+            announced_now: Default::default(),
             stun_ports: Vec::new(),
         }
     }
@@ -521,29 +560,87 @@ pub async fn analyze(
         }
     }
 
-    // 3. Channels of multi-channel devices.
+    // 3. Channels of multi-channel devices. A walk that meets a gap while SADP/DHIP may still
+    // announce the device's channel count goes on in step 4, beside the streams found so far.
+    let cred = match &outcome {
+        AuthOutcome::Succeeded(c, _) => Some(c.clone()),
+        _ => None,
+    };
+    let mut resume = Vec::new();
     if !matches!(outcome, AuthOutcome::Locked) {
-        let cred = match &outcome {
-            AuthOutcome::Succeeded(c, _) => Some(c.clone()),
-            _ => None,
-        };
-        let announced = settings.channels_of(addr.ip());
-        walk_channels(
+        resume = walk_channels(
             &mut walker,
             &mut found,
             cred.as_ref(),
             &mut failures,
             addr,
-            announced,
+            settings.channels_of(ip),
         )
         .await;
     }
-    failures.extend(walker.redirect.take().map(fail));
-    drop(walker);
 
     // 4. Media facts and the report. Streams of one port are described and PLAY-checked a few at a
-    // time: one slow stream no longer holds up the others, and the camera sees at most
-    // STREAMS_IN_PARALLEL sessions from us (cheap cameras allow few).
+    // time (one slot pool for the whole port): one slow stream no longer holds up the others, and
+    // the camera sees at most STREAMS_IN_PARALLEL sessions from us (cheap cameras allow few).
+    let slots = tokio::sync::Semaphore::new(STREAMS_IN_PARALLEL);
+    let first = analyse_found(found, addr, &service, &outcome, settings, &slots);
+    let rest = async {
+        let mut more = Vec::new();
+        let mut notes = Vec::new();
+        if !resume.is_empty() {
+            walker.client = None; // no idle session held on the camera while we wait
+            if let Some(n) = settings.channels_announced(ip).await {
+                walk_resumed(
+                    &mut walker,
+                    &mut more,
+                    cred.as_ref(),
+                    &mut notes,
+                    addr,
+                    resume,
+                    n,
+                )
+                .await;
+            }
+        }
+        notes.extend(walker.redirect.take().map(fail));
+        drop(walker);
+        let analysed = analyse_found(more, addr, &service, &outcome, settings, &slots).await;
+        (analysed, notes)
+    };
+    let (mut analysed, (more, notes)) = tokio::join!(first, rest);
+    analysed.extend(more);
+    failures.extend(notes);
+    let mut streams = Vec::new();
+    for (stream, notes) in analysed {
+        failures.extend(notes.into_iter().map(fail));
+        streams.push(stream);
+    }
+
+    if streams
+        .iter()
+        .any(|s| s.status == StreamStatus::Ok && s.username.is_none())
+    {
+        service.auth = AuthScheme::None;
+    } else if let Some(s) = streams.iter().find(|s| s.auth != AuthScheme::None) {
+        service.auth = s.auth;
+    }
+    RtspFindings {
+        service,
+        streams,
+        failures,
+    }
+}
+
+/// Describe and PLAY-check the streams `found` names (those not yet taken by another path of
+/// this scan), [`STREAMS_IN_PARALLEL`] at a time across the port (`slots`).
+async fn analyse_found(
+    found: Vec<Found>,
+    addr: SocketAddr,
+    service: &crate::model::Service,
+    outcome: &AuthOutcome,
+    settings: &RtspSettings,
+    slots: &tokio::sync::Semaphore,
+) -> Vec<(Stream, Vec<String>)> {
     let mut jobs = Vec::new();
     for f in found {
         let plain_url = url(addr, &f.path);
@@ -571,7 +668,7 @@ pub async fn analyze(
             }
             Answer::Auth { scheme, .. } => {
                 stream.auth = scheme;
-                stream.status = auth_status(&outcome);
+                stream.status = auth_status(outcome);
                 jobs.push(Job::Done(stream));
             }
             Answer::Forbidden => {
@@ -580,14 +677,14 @@ pub async fn analyze(
                 } else {
                     service.auth
                 };
-                stream.status = auth_status(&outcome);
+                stream.status = auth_status(outcome);
                 jobs.push(Job::Done(stream));
             }
             Answer::Missing => continue,
         }
     }
     use futures::StreamExt;
-    let analysed: Vec<(Stream, Vec<String>)> = futures::stream::iter(jobs)
+    futures::stream::iter(jobs)
         .map(|job| async move {
             match job {
                 Job::Done(stream) => (stream, Vec::new()),
@@ -597,6 +694,7 @@ pub async fn analyze(
                     body,
                     cred,
                 } => {
+                    let _slot = slots.acquire().await;
                     let notes =
                         media_and_checks(&mut stream, &plain_url, &body, cred.as_ref(), settings)
                             .await;
@@ -606,26 +704,7 @@ pub async fn analyze(
         })
         .buffered(STREAMS_IN_PARALLEL)
         .collect()
-        .await;
-    let mut streams = Vec::new();
-    for (stream, notes) in analysed {
-        failures.extend(notes.into_iter().map(fail));
-        streams.push(stream);
-    }
-
-    if streams
-        .iter()
-        .any(|s| s.status == StreamStatus::Ok && s.username.is_none())
-    {
-        service.auth = AuthScheme::None;
-    } else if let Some(s) = streams.iter().find(|s| s.auth != AuthScheme::None) {
-        service.auth = s.auth;
-    }
-    RtspFindings {
-        service,
-        streams,
-        failures,
-    }
+        .await
 }
 
 /// Run the PLAY check and fold its measurement into the stream: a measured frame rate that differs
@@ -719,7 +798,10 @@ async fn media_and_checks(
     notes
 }
 
-/// Walk channels 2.. of each channel scheme found, until a channel does not exist.
+/// Walk the channels of every channel scheme the found paths use. An announced count bounds the
+/// walk and lets it step over gaps; otherwise the first missing channel ends it, and the channel
+/// after it is returned per scheme, to go on from if a count is announced later
+/// ([`walk_resumed`]). An error ends the whole walk.
 async fn walk_channels(
     walker: &mut Walker,
     found: &mut Vec<Found>,
@@ -727,9 +809,7 @@ async fn walk_channels(
     failures: &mut Vec<Failure>,
     addr: SocketAddr,
     announced: Option<u32>,
-) {
-    // An announced count bounds the walk and lets it step over gaps; otherwise the first missing
-    // channel ends it.
+) -> Vec<(ChannelScheme, u32)> {
     let last = announced.map_or(MAX_CHANNELS, |n| n.clamp(1, MAX_CHANNELS));
     let mut schemes: Vec<ChannelScheme> = found
         .iter()
@@ -737,6 +817,7 @@ async fn walk_channels(
         .filter_map(|f| ChannelScheme::of(&f.path))
         .collect();
     schemes.dedup();
+    let mut resume = Vec::new();
     for scheme in schemes {
         // A channel no device has: if it "exists", the server ignores the channel number.
         let impossible = scheme.paths(MAX_CHANNELS + 33)[0].clone();
@@ -755,38 +836,105 @@ async fn walk_channels(
                 continue;
             }
         }
-        for ch in 2..=last {
-            let mut any = false;
-            for path in scheme.paths(ch) {
-                if found.iter().any(|f| f.path == path) {
-                    any = true;
-                    continue;
-                }
-                match walker.describe(&path, cred).await {
-                    Ok(answer @ Answer::Media(_)) => {
-                        any = true;
-                        found.push(Found {
-                            path,
-                            answer,
-                            cred: cred.cloned(),
-                        });
-                    }
-                    Ok(_) => {}
-                    Err(e) => {
-                        failures.push(Failure {
-                            stage: Stage::Analyze,
-                            port: Some(addr.port()),
-                            message: e.to_string(),
-                        });
-                        return;
-                    }
-                }
-            }
-            if !any && announced.is_none() {
-                break; // the device says this channel does not exist
-            }
+        let stop_at_gap = announced.is_none();
+        match walk_scheme(
+            walker,
+            found,
+            cred,
+            failures,
+            addr,
+            &scheme,
+            2,
+            last,
+            stop_at_gap,
+        )
+        .await
+        {
+            WalkEnd::Done => {}
+            WalkEnd::Gap(ch) => resume.push((scheme, ch + 1)),
+            WalkEnd::Failed => return resume,
         }
     }
+    resume
+}
+
+/// Go on with walks [`walk_channels`] stopped at a gap, now that the device announced
+/// `announced` channels.
+async fn walk_resumed(
+    walker: &mut Walker,
+    found: &mut Vec<Found>,
+    cred: Option<&Credential>,
+    failures: &mut Vec<Failure>,
+    addr: SocketAddr,
+    resume: Vec<(ChannelScheme, u32)>,
+    announced: u32,
+) {
+    let last = announced.clamp(1, MAX_CHANNELS);
+    for (scheme, from) in resume {
+        if let WalkEnd::Failed = walk_scheme(
+            walker, found, cred, failures, addr, &scheme, from, last, false,
+        )
+        .await
+        {
+            return;
+        }
+    }
+}
+
+/// How one scheme's walk ended.
+enum WalkEnd {
+    Done,
+    /// This channel was missing and the walk stopped there.
+    Gap(u32),
+    Failed,
+}
+
+/// DESCRIBE channels `from..=last` of one scheme; a missing channel ends the walk when
+/// `stop_at_gap`.
+#[allow(clippy::too_many_arguments)]
+async fn walk_scheme(
+    walker: &mut Walker,
+    found: &mut Vec<Found>,
+    cred: Option<&Credential>,
+    failures: &mut Vec<Failure>,
+    addr: SocketAddr,
+    scheme: &ChannelScheme,
+    from: u32,
+    last: u32,
+    stop_at_gap: bool,
+) -> WalkEnd {
+    for ch in from..=last {
+        let mut any = false;
+        for path in scheme.paths(ch) {
+            if found.iter().any(|f| f.path == path) {
+                any = true;
+                continue;
+            }
+            match walker.describe(&path, cred).await {
+                Ok(answer @ Answer::Media(_)) => {
+                    any = true;
+                    found.push(Found {
+                        path,
+                        answer,
+                        cred: cred.cloned(),
+                    });
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    failures.push(Failure {
+                        stage: Stage::Analyze,
+                        port: Some(addr.port()),
+                        message: e.to_string(),
+                    });
+                    return WalkEnd::Failed;
+                }
+            }
+        }
+        if !any && stop_at_gap {
+            return WalkEnd::Gap(ch); // the device says this channel does not exist
+        }
+    }
+    WalkEnd::Done
 }
 
 /// DESCRIBE one stream URL path on `addr` and analyse its media: the library entry point for a single
@@ -1010,6 +1158,47 @@ pub(crate) fn audio_from_sdp(m: &sdp::MediaDescription) -> AudioInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A channel walk at a gap waits for SADP/DHIP: it goes on the moment its host's count is
+    /// announced, or when discovery says it is done, whichever comes first.
+    #[tokio::test(start_paused = true)]
+    async fn a_walk_waits_for_announcements_only_as_long_as_needed() {
+        let (done_tx, done_rx) = tokio::sync::watch::channel(false);
+        let mut s = RtspSettings::anonymous(Duration::from_secs(1), Duration::from_secs(3));
+        s.announcements_done = done_rx;
+        let s = Arc::new(s);
+        let ip: std::net::IpAddr = "198.18.0.11".parse().unwrap();
+        let other: std::net::IpAddr = "198.18.0.12".parse().unwrap();
+        let t0 = tokio::time::Instant::now();
+        let announcer = {
+            let s = s.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(40)).await;
+                s.announce_channels(other, 8); // someone else's count: keeps waiting
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                s.announce_channels(ip, 4);
+                tokio::time::sleep(Duration::from_millis(450)).await;
+                done_tx.send(true).unwrap();
+            })
+        };
+        assert_eq!(s.channels_announced(ip).await, Some(4));
+        assert_eq!(t0.elapsed(), Duration::from_millis(50));
+        assert_eq!(s.channels_announced(ip).await, Some(4), "known: no wait");
+        assert_eq!(t0.elapsed(), Duration::from_millis(50));
+        let silent: std::net::IpAddr = "198.18.0.13".parse().unwrap();
+        assert_eq!(s.channels_announced(silent).await, None);
+        assert_eq!(
+            t0.elapsed(),
+            Duration::from_millis(500),
+            "released when discovery is done"
+        );
+        announcer.await.unwrap();
+        // Without discovery (a library caller), nothing waits.
+        let lone = RtspSettings::anonymous(Duration::from_secs(1), Duration::from_secs(3));
+        let t1 = tokio::time::Instant::now();
+        assert_eq!(lone.channels_announced(silent).await, None);
+        assert_eq!(t1.elapsed(), Duration::ZERO);
+    }
 
     /// An RTSP server that answers every request with a redirect to a new path on itself (a hostile
     /// peer, tests/hostile.rs): nothing is followed, the walk ends, and the redirect is recorded.

@@ -79,8 +79,13 @@ pub struct Link {
 }
 
 /// Raw ARP sweep of `targets` (all on `link`'s network). Fails with `PermissionDenied` when the
-/// process may not open packet sockets; the caller then uses [`sweep`].
-pub async fn sweep_raw(link: &Link, targets: &TargetSet) -> std::io::Result<Vec<Neighbour>> {
+/// process may not open packet sockets; the caller then uses [`sweep`]. `on_found` hears each host
+/// the moment it first answers (its port probes need not wait for the sweep to end).
+pub async fn sweep_raw(
+    link: &Link,
+    targets: &TargetSet,
+    on_found: &mut (dyn FnMut(Ipv4Addr) + Send),
+) -> std::io::Result<Vec<Neighbour>> {
     let socket = ArpSocket::open(&link.interface)?;
     let mut found: HashMap<Ipv4Addr, [u8; 6]> = HashMap::new();
     let mut buf = [0u8; 128];
@@ -95,14 +100,22 @@ pub async fn sweep_raw(link: &Link, targets: &TargetSet) -> std::io::Result<Vec<
                 .await?;
             sent += 1;
             if sent.is_multiple_of(RAW_BURST) {
-                drain(&socket, &mut buf, &mut found, targets, Duration::ZERO).await;
+                drain(
+                    &socket,
+                    &mut buf,
+                    &mut found,
+                    targets,
+                    Duration::ZERO,
+                    on_found,
+                )
+                .await;
             }
         }
         tracing::debug!(pass, sent, answered = found.len(), "raw ARP pass sent");
         if sent == 0 {
             break;
         }
-        drain(&socket, &mut buf, &mut found, targets, wait).await;
+        drain(&socket, &mut buf, &mut found, targets, wait, on_found).await;
     }
     let mut out: Vec<Neighbour> = found
         .into_iter()
@@ -124,6 +137,7 @@ async fn drain(
     found: &mut HashMap<Ipv4Addr, [u8; 6]>,
     targets: &TargetSet,
     wait: Duration,
+    on_found: &mut (dyn FnMut(Ipv4Addr) + Send),
 ) {
     let deadline = tokio::time::Instant::now() + wait;
     loop {
@@ -148,6 +162,7 @@ async fn drain(
         };
         if !found.contains_key(&sender.ip) && targets.contains(sender.ip.into()) {
             found.insert(sender.ip, sender.mac);
+            on_found(sender.ip);
         }
     }
 }

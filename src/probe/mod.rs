@@ -68,6 +68,89 @@ fn stripe(ip: &IpAddr) -> usize {
     (h >> 32) as usize % HOST_STRIPES
 }
 
+/// The connect pool: one global bound and the per-host stripes, shared by every batch of targets
+/// handed to it (the off-link targets at once, each on-link host as it answers ARP).
+pub struct Prober {
+    settings: ProbeSettings,
+    open_tx: mpsc::Sender<OpenPort>,
+    stats: Arc<ProbeStats>,
+    pool: Arc<Semaphore>,
+    stripes: Arc<Vec<Semaphore>>,
+}
+
+impl Prober {
+    pub fn new(
+        settings: &ProbeSettings,
+        open_tx: mpsc::Sender<OpenPort>,
+        stats: Arc<ProbeStats>,
+    ) -> Self {
+        Prober {
+            settings: settings.clone(),
+            open_tx,
+            stats,
+            pool: Arc::new(Semaphore::new(settings.concurrency)),
+            stripes: Arc::new(
+                (0..HOST_STRIPES)
+                    .map(|_| Semaphore::new(settings.per_host))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Start a probe of every (port, host) pair of `targets`, port-major; each open port goes to
+    /// the receiver as soon as it is found. Returns once the last probe has started (the pool
+    /// bounds how many run), or early if the receiver is gone.
+    pub async fn add(&self, targets: &TargetSet, ports: &[u16]) {
+        let total = targets.len().saturating_mul(ports.len() as u128);
+        self.stats
+            .total
+            .fetch_add(u64::try_from(total).unwrap_or(u64::MAX), Ordering::Relaxed);
+        for &port in ports {
+            for ip in targets.iter() {
+                if self.open_tx.is_closed() {
+                    return;
+                }
+                let s = stripe(&ip);
+                // Host permit first, then the pool permit, both before spawning.
+                let Ok(host_permit) = self.stripes[s].acquire().await else {
+                    return;
+                };
+                host_permit.forget();
+                let Ok(permit) = self.pool.clone().acquire_owned().await else {
+                    self.stripes[s].add_permits(1);
+                    return;
+                };
+                let addr = SocketAddr::new(ip, port);
+                let tx = self.open_tx.clone();
+                let stats = self.stats.clone();
+                let stripes = self.stripes.clone();
+                let settings = self.settings.clone();
+                tokio::spawn(async move {
+                    let n = stats.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
+                    stats.peak_in_flight.fetch_max(n, Ordering::Relaxed);
+                    let open = probe_one(addr, &settings, &stats).await;
+                    stats.in_flight.fetch_sub(1, Ordering::Relaxed);
+                    stats.done.fetch_add(1, Ordering::Relaxed);
+                    stripes[s].add_permits(1);
+                    drop(permit);
+                    if open {
+                        let _ = tx.send(OpenPort { addr }).await;
+                    }
+                });
+            }
+        }
+    }
+
+    /// Wait for every probe started to finish (all pool permits back), then let the receiver see
+    /// the end of the open ports.
+    pub async fn finish(self) {
+        let _ = self
+            .pool
+            .acquire_many(self.settings.concurrency as u32)
+            .await;
+    }
+}
+
 /// Probe every (port, host) pair; send each open port to `open_tx` as soon as it is found.
 /// Returns when every probe has finished, or early if the receiver is dropped.
 pub async fn run(
@@ -77,52 +160,9 @@ pub async fn run(
     open_tx: mpsc::Sender<OpenPort>,
     stats: Arc<ProbeStats>,
 ) {
-    let total = targets.len().saturating_mul(ports.len() as u128);
-    stats
-        .total
-        .store(u64::try_from(total).unwrap_or(u64::MAX), Ordering::Relaxed);
-    let pool = Arc::new(Semaphore::new(settings.concurrency));
-    let stripes: Arc<Vec<Semaphore>> = Arc::new(
-        (0..HOST_STRIPES)
-            .map(|_| Semaphore::new(settings.per_host))
-            .collect(),
-    );
-    'outer: for &port in ports {
-        for ip in targets.iter() {
-            if open_tx.is_closed() {
-                break 'outer;
-            }
-            let s = stripe(&ip);
-            // Host permit first, then the pool permit, both before spawning.
-            let Ok(host_permit) = stripes[s].acquire().await else {
-                break 'outer;
-            };
-            host_permit.forget();
-            let Ok(permit) = pool.clone().acquire_owned().await else {
-                stripes[s].add_permits(1);
-                break 'outer;
-            };
-            let addr = SocketAddr::new(ip, port);
-            let tx = open_tx.clone();
-            let stats = stats.clone();
-            let stripes = stripes.clone();
-            let settings = settings.clone();
-            tokio::spawn(async move {
-                let n = stats.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
-                stats.peak_in_flight.fetch_max(n, Ordering::Relaxed);
-                let open = probe_one(addr, &settings, &stats).await;
-                stats.in_flight.fetch_sub(1, Ordering::Relaxed);
-                stats.done.fetch_add(1, Ordering::Relaxed);
-                stripes[s].add_permits(1);
-                drop(permit);
-                if open {
-                    let _ = tx.send(OpenPort { addr }).await;
-                }
-            });
-        }
-    }
-    // Wait for every probe in flight: all pool permits back means all tasks have finished.
-    let _ = pool.acquire_many(settings.concurrency as u32).await;
+    let prober = Prober::new(settings, open_tx, stats);
+    prober.add(targets, ports).await;
+    prober.finish().await;
 }
 
 /// One probe with retries on transient local errors. Returns whether the port is open.
