@@ -272,22 +272,37 @@ fn onvif_device_found_named_and_streams_analysed() {
         ],
     );
     let creds = dir.path().join("creds.txt");
-    std::fs::write(&creds, "admin:wrong\nadmin:s3cret\n").unwrap();
+    std::fs::write(&creds, "admin:wr0ng-pw\nadmin:s3cret\n").unwrap();
     // Only the ONVIF port is probed, no RTSP port: the streams must come from GetStreamUri.
+    // Trace logging on: the ONVIF logins (WS-UsernameToken, HTTP Digest) and the RTSP ones must
+    // not leak a password at any level.
     let out = run(
-        lab.camscan().args([
-            "scan",
-            "-f",
-            "json",
-            "-p",
-            "8000",
-            "--credentials",
-            creds.to_str().unwrap(),
-        ]),
+        lab.camscan()
+            .args([
+                "scan",
+                "-f",
+                "json",
+                "-p",
+                "8000",
+                "--credentials",
+                creds.to_str().unwrap(),
+            ])
+            .env("CAMSCAN_LOG", "trace"),
         Duration::from_secs(60),
     );
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("TRACE"), "trace logging was on");
+    let all = format!("{}{err}", stdout(&out));
+    // The passwords, and Basic's base64 of "admin:s3cret" / "admin:wr0ng-pw".
+    for secret in [
+        "s3cret",
+        "wr0ng-pw",
+        "YWRtaW46czNjcmV0",
+        "YWRtaW46d3IwbmctcHc",
+    ] {
+        assert!(!all.contains(secret), "{secret:?} leaked");
+    }
     let report: Report = serde_json::from_str(&stdout(&out)).unwrap();
     let cam = report.device("198.18.0.11");
     assert_eq!(cam.discovered_by, ["arp", "onvif", "port"], "{cam:?}");
