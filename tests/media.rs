@@ -2,8 +2,8 @@
 //! nginx with libnginx-mod-rtmp fed by ffmpeg (RTMP), ffmpeg-written HLS and DASH served by nginx, a
 //! static JPEG, VLC's MJPEG HTTP output at 5 fps, coturn (STUN/TURN), Janus' HTTP API, and a plain
 //! nginx site that must not become a camera, HTTPS from nginx and from an old-TLS OpenSSL server, and
-//! a WHEP endpoint whose SDP answers come from aiortc. One scan of 127.0.0.51-60 with the default
-//! ports; every
+//! a WHEP endpoint whose SDP answers come from aiortc, and VLC's HTTP-FLV output. One scan of
+//! 127.0.0.51-61 with the default ports; every
 //! stream URL camscan reports must open in ffprobe. Needs root (ports 80, 1935) and the Debian
 //! packages in `tests/servers/media_lab.packages`: `scripts/test` installs them.
 
@@ -37,7 +37,7 @@ fn scan() -> &'static (Report, serde_json::Value) {
     REPORT.get_or_init(|| {
         lab();
         let out = run(
-            common::camscan().args(["scan", "127.0.0.51-60", "-f", "json"]),
+            common::camscan().args(["scan", "127.0.0.51-61", "-f", "json"]),
             Duration::from_secs(120),
         );
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -323,4 +323,22 @@ fn stun_ports_finds_a_udp_only_stun_server() {
         "{:?}",
         d.services
     );
+}
+
+#[test]
+fn http_flv_found_on_its_path_described_and_playable() {
+    let (report, _) = scan();
+    let d = report.device("127.0.0.61");
+    let s = d.stream("http://127.0.0.61:8080/live/livestream.flv");
+    assert_eq!(s.protocol, "flv");
+    assert!(s.verified, "tags arrived");
+    let (codec, w, h, fps) = video(s);
+    assert_eq!((codec, w, h), ("h264", Some(640), Some(360)));
+    // VLC's onMetaData has no framerate: measured from the video tags' timestamps.
+    let v = s.video.as_ref().unwrap();
+    assert_eq!(v.fps_source.as_deref(), Some("timestamps"));
+    assert!((fps.unwrap() - 15.0).abs() <= 0.5, "{fps:?}");
+    let a = s.audio.as_ref().expect("audio");
+    assert_eq!((a.codec.as_str(), a.sample_rate), ("aac", Some(44100)));
+    assert_eq!(ffprobe_video(&s.url), ("h264".into(), 640, 360));
 }

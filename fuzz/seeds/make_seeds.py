@@ -213,3 +213,7 @@ put("whep", "options_preflight", "HTTP/1.1 204 No Content\r\nAccess-Control-Allo
     "Accept-Post: application/sdp\r\n\r\n")
 put("whep", "go2rtc_streams", '{"front_door":{"producers":[]},"garage-2":{}}')
 put("whep", "json_404", 'HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n\r\n{"error":"no stream is available on path"}')
+
+# --- flv: the start of VLC's HTTP-FLV output in the media lab (header, onMetaData, AVC and AAC
+# sequence headers), captured with curl from tests/servers/media_lab.py's flv unit.
+cp("flv", f"{F}/flv/vlc_live_start.flv")

@@ -51,7 +51,12 @@ pub const DICTIONARY: &[&str] = &[
     // HLS and DASH as streaming servers publish them (nginx-rtmp `hls_path`/`dash_path` examples).
     "/hls/stream.m3u8",
     "/dash/stream.mpd",
+    // HTTP-FLV as ossrs/srs publishes its default stream (`http://host:8080/live/livestream.flv`).
+    "/live/livestream.flv",
 ];
+
+/// Most of an HTTP-FLV stream read to find its metadata and codecs.
+pub const MAX_FLV: usize = 64 * 1024;
 
 /// What the media endpoints of one HTTP port gave.
 #[derive(Debug, Default)]
@@ -126,9 +131,6 @@ pub async fn analyze(
                     findings.failures.push(note);
                 }
                 for (link, kind) in html::media_links(&page.body) {
-                    if kind == LinkKind::Flv {
-                        continue; // HTTP-FLV: not analysed yet
-                    }
                     if kind == LinkKind::Whep {
                         match same_origin_path(addr, &link, s.tls) {
                             Some(p) if !whep_links.contains(&p) => whep_links.push(p),
@@ -331,6 +333,12 @@ async fn probe_path(
             .map(Some)
             .map_err(|e| format!("MJPEG {path}: {e}"));
     }
+    if ctype.starts_with("video/x-flv") || got.body.starts_with(b"FLV\x01") {
+        return flv_stream(&mut got, url, addr.port(), s)
+            .await
+            .map(Some)
+            .map_err(|e| format!("HTTP-FLV {path}: {e}"));
+    }
     if got.read_up_to(MAX_DOCUMENT, deadline).await.is_err() {
         return Ok(None);
     }
@@ -384,8 +392,45 @@ fn kind_from_path(path: &str) -> Protocol {
     match html::kind_of(path) {
         Some(LinkKind::Hls) => Protocol::Hls,
         Some(LinkKind::Dash) => Protocol::Dash,
+        Some(LinkKind::Flv) => Protocol::Flv,
         _ => Protocol::Mjpeg,
     }
+}
+
+/// Read the start of an HTTP-FLV stream (at most [`MAX_FLV`], within the step timeout) until its
+/// `onMetaData` and codecs are known.
+async fn flv_stream(
+    got: &mut OpenGet,
+    url: String,
+    port: u16,
+    s: &HttpSettings,
+) -> Result<Stream, String> {
+    use crate::proto::flv;
+    let deadline = tokio::time::Instant::now() + s.timeout;
+    while got.body.len() < MAX_FLV {
+        if flv::parse(&got.body).is_ok_and(|i| i.complete()) {
+            break;
+        }
+        match got.read_more(deadline).await {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(NetError::Timeout { .. }) if got.body.len() >= 9 => break,
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    let info = flv::parse(&got.body).map_err(|e| e.to_string())?;
+    let mut stream = Stream::new(url, Protocol::Flv, port);
+    // Tags arrived: the stream is live, not only announced.
+    stream.verified = info.tags > 0;
+    (stream.video, stream.audio) = crate::analyze::rtmp::metadata_facts(&info.metadata);
+    if let Some(v) = stream.video.as_mut()
+        && v.fps.is_none()
+        && let Some(fps) = info.measured_fps()
+    {
+        v.fps = Some(fps);
+        v.fps_source = Some("timestamps".into());
+    }
+    Ok(stream)
 }
 
 /// Watch an MJPEG stream: parts, sizes, and the measured frame rate.

@@ -281,6 +281,25 @@ async fn connect_app(
     }
 }
 
+/// Video and audio facts from `onMetaData` (RTMP, HTTP-FLV): codecs, size, the declared frame
+/// rate (`fps_source: metadata`) and bitrate.
+pub(crate) fn metadata_facts(md: &rtmp::Metadata) -> (Option<VideoInfo>, Option<AudioInfo>) {
+    let video = md.video_codec().map(|codec| {
+        let mut v = VideoInfo::new(codec.into());
+        (v.width, v.height) = (md.width, md.height);
+        v.fps = md.frame_rate;
+        v.fps_source = md.frame_rate.map(|_| "metadata".to_string());
+        v.bitrate_kbps = md.video_data_rate.map(|r| r.round() as u32);
+        v
+    });
+    let audio = md.audio_codec().map(|codec| AudioInfo {
+        codec: codec.into(),
+        sample_rate: md.audio_sample_rate,
+        channels: None,
+    });
+    (video, audio)
+}
+
 /// Play `app/name` on a connection of its own; a stream when metadata or media arrive within
 /// [`PLAY_WINDOW`].
 async fn try_play(
@@ -339,20 +358,12 @@ async fn try_play(
             s
         });
         if let Some(md) = meta {
-            if let Some(codec) = md.video_codec() {
-                let mut v = VideoInfo::new(codec.into());
-                (v.width, v.height) = (md.width, md.height);
-                v.fps = md.frame_rate;
-                v.fps_source = md.frame_rate.map(|_| "metadata".to_string());
-                v.bitrate_kbps = md.video_data_rate.map(|r| r.round() as u32);
-                s.video = Some(v);
+            let (video, audio) = metadata_facts(&md);
+            if video.is_some() {
+                s.video = video;
             }
-            if let Some(codec) = md.audio_codec() {
-                s.audio = Some(AudioInfo {
-                    codec: codec.into(),
-                    sample_rate: md.audio_sample_rate,
-                    channels: None,
-                });
+            if audio.is_some() {
+                s.audio = audio;
             }
         }
         if s.video.is_some() {

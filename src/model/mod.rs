@@ -211,6 +211,8 @@ pub enum Protocol {
     Mjpeg,
     /// A JPEG snapshot URL.
     Jpeg,
+    /// HTTP-FLV: a live FLV stream over HTTP.
+    Flv,
     /// WebRTC: a STUN/TURN server, a WHEP endpoint or a WebRTC gateway's API.
     Webrtc,
 }
@@ -225,6 +227,7 @@ impl Protocol {
             Protocol::Dash => "dash",
             Protocol::Mjpeg => "mjpeg",
             Protocol::Jpeg => "jpeg",
+            Protocol::Flv => "flv",
             Protocol::Webrtc => "webrtc",
         }
     }
@@ -380,7 +383,8 @@ pub struct VideoInfo {
     /// stream's own claim, else as declared.
     pub fps: Option<f64>,
     /// Where `fps` came from: `rtp` (measured), `sps` (the encoder's timing info), `sdp`
-    /// (`a=framerate`).
+    /// (`a=framerate`), `parts` (MJPEG arrivals), `playlist`, `manifest`, `metadata` (RTMP/FLV
+    /// `onMetaData`), `timestamps` (FLV tags) or `ffprobe`.
     #[serde(default)]
     pub fps_source: Option<String>,
     /// Codec profile, e.g. `main`, `high`, `baseline` (H.264) or `main`, `main10` (H.265).

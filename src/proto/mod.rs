@@ -5,6 +5,7 @@ pub mod arp;
 pub mod auth;
 pub mod dhip;
 pub mod ffprobe;
+pub mod flv;
 pub mod h26x;
 pub mod hls;
 pub mod html;

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Real third-party media servers on loopback, for camscan's integration tests.
 
-What it starts (every socket is on one of 127.0.0.51 .. 127.0.0.60, nothing else)
+What it starts (every socket is on one of 127.0.0.51 .. 127.0.0.61, nothing else)
     rtmp   nginx 1.22.1 + libnginx-mod-rtmp 1.2.2 on 127.0.0.51:1935, application "live". An
            ffmpeg publisher pushes lavfi testsrc (H.264 Main level 2.2, 640x360, 15 fps, GOP 15)
            + sine (AAC-LC, 44100 Hz, mono) to rtmp://127.0.0.51/live/stream while the lab runs.
@@ -58,6 +58,10 @@ What it starts (every socket is on one of 127.0.0.51 .. 127.0.0.60, nothing else
            its local IP and ICE address (no interface detection), mDNS resolution is off, no STUN
            server, no admin API, no event handlers.
 
+    flv    HTTP-FLV: VLC 3.0 (Debian vlc-bin) re-serving an ffmpeg testsrc (H.264 640x360, 15 fps,
+           AAC-LC 44100 Hz, as MPEG-TS on its stdin) with its HTTP output and libavformat's FLV
+           muxer at http://127.0.0.61:8080/live/livestream.flv (SRS' default path); the stream
+           starts with onMetaData. Runs as nobody/nogroup like the MJPEG VLC.
     whep   A WHEP endpoint on 127.0.0.60:8889 (MediaMTX's port and URL shape: /cam/whep):
            tests/servers/whep_server.py, run by the lab venv's python (target/lab-venv, made by
            scripts/test; $CAMSCAN_LAB_PYTHON overrides), whose SDP answers come from aiortc
@@ -108,7 +112,8 @@ RTMP_IP, HTTP_IP, MJPEG_IP, TURN_IP, WEB_IP, JANUS_IP, CONTROL_IP = (
 OPENSSL = "/usr/bin/openssl"
 RTMP_PORT, HTTP_PORT, MJPEG_PORT, TURN_PORT, WEB_PORT, JANUS_PORT, CONTROL_PORT = (
     1935, 80, 8080, 3478, 80, 8088, 8080)
-SERVICES = ("rtmp", "hls", "mjpeg", "turn", "web", "janus", "tls", "whep")
+SERVICES = ("rtmp", "hls", "mjpeg", "turn", "web", "janus", "tls", "whep", "flv")
+FLV_IP, FLV_PORT, FLV_PATH = "127.0.0.61", 8080, "/live/livestream.flv"
 WHEP_IP, WHEP_PORT = "127.0.0.60", 8889
 STUN_ONLY_PORT = 19302
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -538,6 +543,20 @@ def vlc_cmd():
             "--demux=mjpeg", "--mjpeg-fps=5", "--sout", sout, "fd://0"]
 
 
+def flv_source_cmd():
+    return ffmpeg(lavfi("640x360", 15),
+                  ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "15",
+                   "-pix_fmt", "yuv420p", "-c:a", "aac", "-f", "mpegts", "pipe:1"])
+
+
+def vlc_flv_cmd():
+    sout = ("#standard{access=http{mime=video/x-flv},mux=avformat{mux=flv},dst=%s:%d%s}"
+            % (FLV_IP, FLV_PORT, FLV_PATH))
+    return [VLC, "-I", "dummy", "--no-dbus", "--ignore-config", "--no-metadata-network-access",
+            "--no-stats", "--aout=adummy", "--vout=vdummy", "--play-and-exit",
+            "--sout", sout, "fd://0"]
+
+
 def turn_cmd(tmp):
     return [TURNSERVER, "-n",
             "--listening-ip=%s" % TURN_IP, "--relay-ip=%s" % TURN_IP,
@@ -661,6 +680,8 @@ class Lab:
             self._prepare_janus()
             self.add("janus", lambda: [self.spawn("janus-relay", [
                 sys.executable, os.path.abspath(__file__), "--janus-relay", self.tmp])])
+        if "flv" in self.sel:
+            self.add("flv", self._start_flv)
         if "whep" in self.sel:
             self.add("whep", lambda: [self.spawn("whep", [
                 LAB_PYTHON, os.path.join(HERE, "whep_server.py"),
@@ -673,6 +694,15 @@ class Lab:
         env = dict(os.environ, HOME=self.path("vlc-home"))
         try:
             vlc = self.spawn("vlc", vlc_cmd(), stdin=src.stdout, as_nobody=True, env=env)
+        finally:
+            src.stdout.close()
+        return [src, vlc]
+
+    def _start_flv(self):
+        src = self.spawn("ffmpeg-flv", flv_source_cmd(), stdout=subprocess.PIPE)
+        env = dict(os.environ, HOME=self.path("vlc-home"))
+        try:
+            vlc = self.spawn("vlc-flv", vlc_flv_cmd(), stdin=src.stdout, as_nobody=True, env=env)
         finally:
             src.stdout.close()
         return [src, vlc]
@@ -710,6 +740,8 @@ class Lab:
             c["janus"] = ("janus-relay", self.check_janus)
         if "whep" in self.sel:
             c["whep"] = ("whep", self.check_whep)
+        if "flv" in self.sel:
+            c["flv"] = ("vlc-flv", self.check_flv)
         if "tls" in self.sel:
             c["tls"] = ("nginx", self.check_tls)
             c["old-tls"] = ("old-tls", self.check_old_tls)
@@ -788,6 +820,11 @@ class Lab:
         with socket.create_connection((OLD_TLS_IP, OLD_TLS_PORT), 1.0, (OLD_TLS_IP, 0)):
             pass
 
+    def check_flv(self):
+        status, hdr, body = http_get(FLV_IP, FLV_PORT, FLV_PATH, read_limit=4096)
+        if status != 200 or not body.startswith(b"FLV\x01") or b"onMetaData" not in body:
+            raise ValueError("HTTP %d, %r" % (status, body[:16]))
+
     def check_whep(self):
         status, _, body = http_get(WHEP_IP, WHEP_PORT, "/_lab/sessions")
         if status != 200 or json.loads(body).get("open") != 0:
@@ -828,6 +865,8 @@ class Lab:
     def _logname(unit, proc):
         if unit.name == "mjpeg":
             return "vlc" if os.path.basename(proc.args[0]) == "vlc" else "ffmpeg-mjpeg"
+        if unit.name == "flv":
+            return "vlc-flv" if os.path.basename(proc.args[0]) == "vlc" else "ffmpeg-flv"
         return "janus-relay" if unit.name == "janus" else unit.name
 
     # --- after READY -------------------------------------------------------------------------

@@ -341,6 +341,11 @@ pub fn parse_metadata(msg: &Message) -> Option<Metadata> {
         message_type::DATA_AMF3 => msg.payload.get(1..)?,
         _ => return None,
     };
+    parse_metadata_body(body)
+}
+
+/// `onMetaData` from the AMF0 body of a data message or of an FLV script tag (`proto::flv`).
+pub fn parse_metadata_body(body: &[u8]) -> Option<Metadata> {
     let values = amf0::decode_values(body).ok()?;
     let at = values
         .iter()
