@@ -187,19 +187,26 @@ pub async fn analyze(
     let go2rtc = verdict.vendor == Some("go2rtc");
     findings.fingerprint = Some(verdict);
     whep_endpoints(addr, whep_links, go2rtc, s, &mut findings).await;
-    let results: Vec<Result<Option<Stream>, String>> = futures::stream::iter(paths)
+    let results = futures::stream::iter(paths)
         .map(|path| async move { probe_path(addr, &path, s).await })
         .buffered(IN_PARALLEL)
         .collect()
         .await;
-    for r in results {
-        match r {
-            Ok(Some(stream)) => findings.streams.push(stream),
-            Ok(None) => {}
-            Err(e) => findings.failures.push(e),
+    findings.take(results);
+    findings
+}
+
+impl HttpFindings {
+    /// Keep the streams and failures of a batch of path probes.
+    fn take(&mut self, results: Vec<Result<Option<Stream>, String>>) {
+        for r in results {
+            match r {
+                Ok(Some(stream)) => self.streams.push(stream),
+                Ok(None) => {}
+                Err(e) => self.failures.push(e),
+            }
         }
     }
-    findings
 }
 
 /// WHEP endpoints of the port: `.../whep` links of its root page, go2rtc's streams (from
@@ -248,18 +255,12 @@ async fn whep_endpoints(
         timeout: s.timeout,
     };
     let target = &target;
-    let results: Vec<Result<Option<Stream>, String>> = futures::stream::iter(candidates)
+    let results = futures::stream::iter(candidates)
         .map(|(path, how)| async move { webrtc::whep(target, &path, how).await })
         .buffered(IN_PARALLEL)
         .collect()
         .await;
-    for r in results {
-        match r {
-            Ok(Some(stream)) => findings.streams.push(stream),
-            Ok(None) => {}
-            Err(e) => findings.failures.push(e),
-        }
-    }
+    findings.take(results);
 }
 
 /// Why a page fetched with [`fetch`] is not whole: larger than [`MAX_DOCUMENT`] (only its start was

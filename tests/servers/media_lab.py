@@ -538,9 +538,14 @@ def mjpeg_source_cmd():
 def vlc_cmd():
     sout = ("#standard{access=http{mime=\"multipart/x-mixed-replace; boundary=%s\"},"
             "mux=mpjpeg,dst=%s:%d/mjpg/video.mjpg}" % (MJPEG_BOUNDARY, MJPEG_IP, MJPEG_PORT))
+    return vlc_argv(sout, "--demux=mjpeg", "--mjpeg-fps=5")
+
+
+def vlc_argv(sout, *extra):
+    """VLC reading stdin and serving it per `sout`, with no interface, config or audio/video out."""
     return [VLC, "-I", "dummy", "--no-dbus", "--ignore-config", "--no-metadata-network-access",
             "--no-stats", "--aout=adummy", "--vout=vdummy", "--play-and-exit",
-            "--demux=mjpeg", "--mjpeg-fps=5", "--sout", sout, "fd://0"]
+            *extra, "--sout", sout, "fd://0"]
 
 
 def flv_source_cmd():
@@ -552,9 +557,7 @@ def flv_source_cmd():
 def vlc_flv_cmd():
     sout = ("#standard{access=http{mime=video/x-flv},mux=avformat{mux=flv},dst=%s:%d%s}"
             % (FLV_IP, FLV_PORT, FLV_PATH))
-    return [VLC, "-I", "dummy", "--no-dbus", "--ignore-config", "--no-metadata-network-access",
-            "--no-stats", "--aout=adummy", "--vout=vdummy", "--play-and-exit",
-            "--sout", sout, "fd://0"]
+    return vlc_argv(sout)
 
 
 def turn_cmd(tmp):
@@ -689,23 +692,21 @@ class Lab:
         if snapshot is not None and snapshot.wait(10) != 0:
             raise StartError("ffmpeg could not make the snapshot\n" + self.log_tail("snapshot"))
 
-    def _start_mjpeg(self):
-        src = self.spawn("ffmpeg-mjpeg", mjpeg_source_cmd(), stdout=subprocess.PIPE)
+    def _ffmpeg_into_vlc(self, src_name, src_cmd, vlc_name, vlc_argv):
+        """ffmpeg's stdout piped into VLC's stdin (VLC as nobody when we are root)."""
+        src = self.spawn(src_name, src_cmd, stdout=subprocess.PIPE)
         env = dict(os.environ, HOME=self.path("vlc-home"))
         try:
-            vlc = self.spawn("vlc", vlc_cmd(), stdin=src.stdout, as_nobody=True, env=env)
+            vlc = self.spawn(vlc_name, vlc_argv, stdin=src.stdout, as_nobody=True, env=env)
         finally:
             src.stdout.close()
         return [src, vlc]
 
+    def _start_mjpeg(self):
+        return self._ffmpeg_into_vlc("ffmpeg-mjpeg", mjpeg_source_cmd(), "vlc", vlc_cmd())
+
     def _start_flv(self):
-        src = self.spawn("ffmpeg-flv", flv_source_cmd(), stdout=subprocess.PIPE)
-        env = dict(os.environ, HOME=self.path("vlc-home"))
-        try:
-            vlc = self.spawn("vlc-flv", vlc_flv_cmd(), stdin=src.stdout, as_nobody=True, env=env)
-        finally:
-            src.stdout.close()
-        return [src, vlc]
+        return self._ffmpeg_into_vlc("ffmpeg-flv", flv_source_cmd(), "vlc-flv", vlc_flv_cmd())
 
     def _prepare_janus(self):
         for d in ("conf", "plugins", "transports", "events", "loggers"):
