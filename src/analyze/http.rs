@@ -65,7 +65,7 @@ pub struct HttpFindings {
     pub failures: Vec<String>,
     /// The root page's start (for the title and fingerprints).
     pub root_page: Vec<u8>,
-    /// A WebRTC gateway's API answered (`Janus WebRTC Server 1.1.2`).
+    /// A WebRTC gateway's API answered (`Janus WebRTC Server 1.1.2`, `go2rtc 1.9.9`).
     pub webrtc_gateway: Option<String>,
     /// The root page's `<title>`.
     pub title: Option<String>,
@@ -185,6 +185,13 @@ pub async fn analyze(
     );
     let verdict = fingerprint::classify(&observations);
     let go2rtc = verdict.vendor == Some("go2rtc");
+    if go2rtc
+        && findings.webrtc_gateway.is_none()
+        && let Some((_, Some(api))) = probes.iter().find(|(p, _)| *p == "/api")
+        && (200..300).contains(&api.head.status)
+    {
+        findings.webrtc_gateway = crate::analyze::webrtc::go2rtc_info(&api.body);
+    }
     findings.fingerprint = Some(verdict);
     whep_endpoints(addr, whep_links, go2rtc, s, &mut findings).await;
     let results = futures::stream::iter(paths)

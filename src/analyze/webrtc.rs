@@ -320,9 +320,34 @@ pub fn janus_info(body: &[u8]) -> Option<String> {
     })
 }
 
+/// go2rtc's `/api` answer (AlexxIT/go2rtc `internal/api/api.go`, app info: `version`, `revision`,
+/// `config_path`, `host`): `go2rtc 1.9.9`. Only on a port already fingerprinted as go2rtc.
+pub fn go2rtc_info(body: &[u8]) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let version = v.get("version")?.as_str()?;
+    let version: String = version
+        .chars()
+        .filter(|c| c.is_ascii_graphic())
+        .take(32)
+        .collect();
+    Some(format!("go2rtc {version}").trim_end().to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn go2rtc_info_names_the_version() {
+        let body = br#"{"config_path":"/config/go2rtc.yaml","host":"192.168.1.10:1984","revision":"a1b2c3d","version":"1.9.9"}"#;
+        assert_eq!(go2rtc_info(body).as_deref(), Some("go2rtc 1.9.9"));
+        assert_eq!(go2rtc_info(br#"{"version":7}"#), None);
+        assert_eq!(go2rtc_info(b"[]"), None);
+        assert_eq!(
+            go2rtc_info(br#"{"version":"1.9\n<b>x"}"#).as_deref(),
+            Some("go2rtc 1.9<b>x")
+        );
+    }
 
     #[test]
     fn janus_info_names_the_server() {
