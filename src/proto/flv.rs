@@ -48,7 +48,9 @@ impl FlvInfo {
             return None;
         }
         let fps = (self.frame_times.len() - 1) as f64 * 1000.0 / f64::from(last - first);
-        (fps <= 1000.0).then(|| (fps * 1000.0).round() / 1000.0)
+        let fps = (fps * 1000.0).round() / 1000.0;
+        // Frames days apart round to 0: no rate (fuzz target `flv` found it).
+        (fps > 0.0 && fps <= 1000.0).then_some(fps)
     }
 
     /// The metadata, codecs and (if the metadata has no frame rate) the frames to time are in.
@@ -273,6 +275,14 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(stuck.measured_fps(), None);
+        // Timestamps hours apart: a rate that rounds to 0 is no rate.
+        let mut far = vec![0u32; FPS_FRAMES];
+        far[FPS_FRAMES - 1] = 4_000_000_000;
+        let far = FlvInfo {
+            frame_times: far,
+            ..Default::default()
+        };
+        assert_eq!(far.measured_fps(), None);
     }
 
     #[test]
