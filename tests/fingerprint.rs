@@ -13,11 +13,22 @@ use std::time::Duration;
 use common::schema::Report;
 use common::{run, stderr, stdout};
 
-/// A web server that looks like a Hikvision camera's; serves until the test process ends.
-fn hikvision_like(addr: &str) {
+/// One answer of a fake: status line, extra header lines (each ending in CRLF), body.
+type Answer = (&'static str, &'static str, &'static str);
+
+/// A loopback web server that answers each request (method, path, body) with `respond`; records
+/// the request lines ("METHOD PATH") and serves until the test process ends.
+fn fake_http(
+    addr: &str,
+    respond: fn(&str, &str, &[u8]) -> Answer,
+) -> std::sync::Arc<std::sync::Mutex<Vec<String>>> {
+    use std::io::Read;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
     let listener = TcpListener::bind(addr).unwrap();
     std::thread::spawn(move || {
         for conn in listener.incoming().flatten() {
+            let log = log.clone();
             std::thread::spawn(move || {
                 let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
                 let mut reader = BufReader::new(conn.try_clone().unwrap());
@@ -25,33 +36,47 @@ fn hikvision_like(addr: &str) {
                 if reader.read_line(&mut request).is_err() {
                     return;
                 }
-                // Drain the head.
+                // The head (noting Content-Length), then the body.
+                let mut length = 0;
                 let mut line = String::new();
                 while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
                     line.clear();
                 }
-                let path = request.split_whitespace().nth(1).unwrap_or("/").to_string();
-                let (status, extra, body) = match path.as_str() {
-                    "/" => (
-                        "200 OK",
-                        "Content-Type: text/html\r\n",
-                        "<html><head><title>Index</title></head><body>web</body></html>",
-                    ),
-                    "/ISAPI/System/deviceInfo" => (
-                        "401 Unauthorized",
-                        "WWW-Authenticate: Digest qop=\"auth\", realm=\"DS-2CD2143G2-I\", nonce=\"4e5a\", stale=\"FALSE\"\r\n",
-                        "",
-                    ),
-                    _ => ("404 Not Found", "", ""),
-                };
+                let mut body = vec![0u8; length];
+                let _ = reader.read_exact(&mut body);
+                let mut words = request.split_whitespace();
+                let (method, path) = (words.next().unwrap_or(""), words.next().unwrap_or("/"));
+                log.lock().unwrap().push(format!("{method} {path}"));
+                let (status, extra, answer) = respond(method, path, &body);
                 let mut conn = conn;
                 let _ = write!(
                     conn,
-                    "HTTP/1.1 {status}\r\nServer: App-webs/\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
+                    "HTTP/1.1 {status}\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                    answer.len()
                 );
             });
         }
+    });
+    seen
+}
+
+/// A web server that looks like a Hikvision camera's.
+fn hikvision_like(addr: &str) {
+    fake_http(addr, |_, path, _| match path {
+        "/" => (
+            "200 OK",
+            "Server: App-webs/\r\nContent-Type: text/html\r\n",
+            "<html><head><title>Index</title></head><body>web</body></html>",
+        ),
+        "/ISAPI/System/deviceInfo" => (
+            "401 Unauthorized",
+            "Server: App-webs/\r\nWWW-Authenticate: Digest qop=\"auth\", realm=\"DS-2CD2143G2-I\", nonce=\"4e5a\", stale=\"FALSE\"\r\n",
+            "",
+        ),
+        _ => ("404 Not Found", "Server: App-webs/\r\n", ""),
     });
 }
 
@@ -89,71 +114,39 @@ fn a_camera_web_ui_names_vendor_and_model_with_evidence() {
 }
 
 /// A web server that answers as go2rtc's API does: its page, `/api` (app info), `/api/streams`
-/// (two streams) and a WHEP offer to `/api/webrtc?src=<name>` (201, an SDP answer). Records the
-/// request lines.
+/// (two streams) and a WHEP offer to `/api/webrtc?src=<name>` (201, an SDP answer).
 fn go2rtc_like(addr: &str) -> std::sync::Arc<std::sync::Mutex<Vec<String>>> {
-    use std::io::Read;
-    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-    let log = seen.clone();
-    let listener = TcpListener::bind(addr).unwrap();
-    std::thread::spawn(move || {
-        for conn in listener.incoming().flatten() {
-            let log = log.clone();
-            std::thread::spawn(move || {
-                let _ = conn.set_read_timeout(Some(Duration::from_secs(5)));
-                let mut reader = BufReader::new(conn.try_clone().unwrap());
-                let mut request = String::new();
-                if reader.read_line(&mut request).is_err() {
-                    return;
-                }
-                let mut length = 0;
-                let mut line = String::new();
-                while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
-                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                        length = v.trim().parse().unwrap_or(0);
-                    }
-                    line.clear();
-                }
-                let mut offer = vec![0u8; length];
-                let _ = reader.read_exact(&mut offer);
-                let mut words = request.split_whitespace();
-                let (method, path) = (words.next().unwrap_or(""), words.next().unwrap_or("/"));
-                log.lock().unwrap().push(format!("{method} {path}"));
-                let answer = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1;profile-level-id=640029\r\na=sendonly\r\nm=audio 9 UDP/TLS/RTP/SAVPF 8\r\na=rtpmap:8 PCMA/8000\r\n";
-                let (status, ctype, body) = match (method, path) {
-                    ("GET", "/") => (
-                        "200 OK",
-                        "text/html",
-                        "<!DOCTYPE html><html><head><title>go2rtc</title></head></html>",
-                    ),
-                    ("GET", "/api") => (
-                        "200 OK",
-                        "application/json",
-                        r#"{"config_path":"/config/go2rtc.yaml","host":"127.0.0.72:1984","revision":"a1b2c3d","version":"1.9.9"}"#,
-                    ),
-                    ("GET", "/api/streams") => (
-                        "200 OK",
-                        "application/json",
-                        r#"{"front_door":{"producers":[{"url":"rtsp://10.0.0.2/1"}]},"garage":{}}"#,
-                    ),
-                    ("POST", "/api/webrtc?src=front_door") if offer.starts_with(b"v=0") => {
-                        ("201 Created", "application/sdp", answer)
-                    }
-                    ("POST", "/api/webrtc?src=garage") => {
-                        ("404 Not Found", "text/plain", "streams: stream not found")
-                    }
-                    _ => ("404 Not Found", "text/plain", "404 page not found"),
-                };
-                let mut conn = conn;
-                let _ = write!(
-                    conn,
-                    "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-            });
+    const ANSWER: &str = "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 packetization-mode=1;profile-level-id=640029\r\na=sendonly\r\nm=audio 9 UDP/TLS/RTP/SAVPF 8\r\na=rtpmap:8 PCMA/8000\r\n";
+    fake_http(addr, |method, path, offer| match (method, path) {
+        ("GET", "/") => (
+            "200 OK",
+            "Content-Type: text/html\r\n",
+            "<!DOCTYPE html><html><head><title>go2rtc</title></head></html>",
+        ),
+        ("GET", "/api") => (
+            "200 OK",
+            "Content-Type: application/json\r\n",
+            r#"{"config_path":"/config/go2rtc.yaml","host":"127.0.0.72:1984","revision":"a1b2c3d","version":"1.9.9"}"#,
+        ),
+        ("GET", "/api/streams") => (
+            "200 OK",
+            "Content-Type: application/json\r\n",
+            r#"{"front_door":{"producers":[{"url":"rtsp://10.0.0.2/1"}]},"garage":{}}"#,
+        ),
+        ("POST", "/api/webrtc?src=front_door") if offer.starts_with(b"v=0") => {
+            ("201 Created", "Content-Type: application/sdp\r\n", ANSWER)
         }
-    });
-    seen
+        ("POST", "/api/webrtc?src=garage") => (
+            "404 Not Found",
+            "Content-Type: text/plain\r\n",
+            "streams: stream not found",
+        ),
+        _ => (
+            "404 Not Found",
+            "Content-Type: text/plain\r\n",
+            "404 page not found",
+        ),
+    })
 }
 
 #[test]
