@@ -131,18 +131,14 @@ pub async fn analyze(
                     findings.failures.push(note);
                 }
                 for (link, kind) in html::media_links(&page.body) {
-                    if kind == LinkKind::Whep {
-                        match same_origin_path(addr, &link, s.tls) {
-                            Some(p) if !whep_links.contains(&p) => whep_links.push(p),
-                            Some(_) => {}
-                            None => findings
-                                .failures
-                                .push(format!("link to another host not followed: {link}")),
-                        }
-                        continue;
-                    }
+                    // WHEP endpoints are asked with OPTIONS/POST, the rest fetched with GET.
+                    let list = if kind == LinkKind::Whep {
+                        &mut whep_links
+                    } else {
+                        &mut paths
+                    };
                     match same_origin_path(addr, &link, s.tls) {
-                        Some(p) if !paths.contains(&p) => paths.push(p),
+                        Some(p) if !list.contains(&p) => list.push(p),
                         Some(_) => {}
                         None => findings
                             .failures
