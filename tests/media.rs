@@ -26,8 +26,8 @@ fn lab() -> &'static common::Server {
         let script = common::root_dir().join("tests/servers/media_lab.py");
         common::start(
             "/usr/bin/python3",
-            &[script.to_str().unwrap()],
-            Duration::from_secs(60),
+            &[script.to_str().unwrap(), "--timeout", "80"],
+            Duration::from_secs(90),
         )
     })
 }

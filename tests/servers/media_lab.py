@@ -654,7 +654,7 @@ class Lab:
     def uses_nginx(self):
         return bool({"rtmp", "hls", "mjpeg", "web", "tls"} & self.sel)
 
-    def start(self):
+    def start(self, timeout):
         self.prepare()
         snapshot = None
         if "mjpeg" in self.sel:
@@ -689,7 +689,14 @@ class Lab:
             self.add("whep", lambda: [self.spawn("whep", [
                 LAB_PYTHON, os.path.join(HERE, "whep_server.py"),
                 "--listen", "%s:%d" % (WHEP_IP, WHEP_PORT), "--path", "cam"])])
-        if snapshot is not None and snapshot.wait(10) != 0:
+        # The whole start-up deadline, not a few seconds: on a cold machine (fresh page cache, every
+        # server above starting at once on 2 cores) one ffmpeg frame has taken more than 10 s.
+        try:
+            rc = snapshot.wait(timeout) if snapshot is not None else 0
+        except subprocess.TimeoutExpired:
+            raise StartError("ffmpeg made no snapshot within %.0f s\n" % timeout
+                             + self.log_tail("snapshot"))
+        if rc != 0:
             raise StartError("ffmpeg could not make the snapshot\n" + self.log_tail("snapshot"))
 
     def _ffmpeg_into_vlc(self, src_name, src_cmd, vlc_name, vlc_argv):
@@ -1009,8 +1016,9 @@ def main(argv):
     lab = Lab(sel, args.keep_tmp)
     t0 = time.monotonic()
     try:
-        lab.start()
-        lab.wait_ready(args.timeout)
+        deadline = time.monotonic() + args.timeout
+        lab.start(args.timeout)
+        lab.wait_ready(max(1.0, deadline - time.monotonic()))
         log("ready in %.1f s (%s); temp dir %s" % (
             time.monotonic() - t0, ",".join(s for s in SERVICES if s in sel), lab.tmp))
         sys.stdout.write("READY\n")
