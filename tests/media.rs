@@ -109,6 +109,8 @@ fn hls_dash_and_snapshot_found_from_the_page_and_playable() {
     // The master playlist's best variant (640x360 of 640x360 and 320x180).
     let (codec, w, h, _) = video(hls);
     assert_eq!((codec, w, h), ("h264", Some(640), Some(360)));
+    // CODECS="avc1.4d4016,...": profile from the playlist's codec string.
+    assert_eq!(hls.video.as_ref().unwrap().profile.as_deref(), Some("main"));
     assert_eq!(hls.audio.as_ref().unwrap().codec, "aac");
     assert_eq!(ffprobe_video(&hls.url), ("h264".into(), 640, 360));
 
@@ -127,6 +129,26 @@ fn hls_dash_and_snapshot_found_from_the_page_and_playable() {
     let jpeg = d.stream("http://127.0.0.52:80/snapshot.jpg");
     assert_eq!(jpeg.protocol, "jpeg");
     assert_eq!(video(jpeg), ("jpeg", Some(320), Some(240), None));
+}
+
+/// fMP4 HLS whose master playlist names no codecs (ffmpeg 5.1 writes none for HEVC): the variant's
+/// init segment names them, and the first fragment's sample durations give the frame rate.
+#[test]
+fn fmp4_hls_described_from_its_init_segment() {
+    let (report, _) = scan();
+    let d = report.device("127.0.0.52");
+    let s = d.stream("http://127.0.0.52:80/hls/cam_hevc.m3u8");
+    assert_eq!(s.protocol, "hls");
+    assert_eq!(video(s), ("h265", Some(320), Some(240), Some(10.0)));
+    let v = s.video.as_ref().unwrap();
+    assert_eq!(v.profile.as_deref(), Some("main"));
+    assert_eq!(v.fps_source.as_deref(), Some("segment"));
+    let a = s.audio.as_ref().expect("audio from the init segment");
+    assert_eq!(
+        (a.codec.as_str(), a.sample_rate, a.channels),
+        ("opus", Some(48000), Some(2))
+    );
+    assert_eq!(ffprobe_video(&s.url), ("hevc".into(), 320, 240));
 }
 
 #[test]

@@ -28,8 +28,13 @@ fuzz_target!(|data: &[u8]| {
         Playlist::Media {
             segments,
             segment_count,
+            map,
             ..
         } => {
+            if let Some(m) = &map {
+                assert!(m.len() <= hls::MAX_LINE);
+                let _ = hls::resolve("http://198.18.0.11/hls/live.m3u8", m);
+            }
             assert!(segments.len() <= hls::MAX_SEGMENTS);
             assert!(segments.len() <= segment_count);
             for s in &segments {

@@ -217,3 +217,11 @@ put("whep", "json_404", 'HTTP/1.1 404 Not Found\r\nContent-Type: application/jso
 # --- flv: the start of VLC's HTTP-FLV output in the media lab (header, onMetaData, AVC and AAC
 # sequence headers), captured with curl from tests/servers/media_lab.py's flv unit.
 cp("flv", f"{F}/flv/vlc_live_start.flv")
+
+# --- mp4: ffmpeg's fMP4 HLS init segments, and each followed by the head of its first media
+# segment (the target reads the same bytes as both, and each half as one).
+for name in ("h264_aac", "hevc_opus"):
+    init = open(f"{F}/mp4/{name}_init.mp4", "rb").read()
+    seg = open(f"{F}/mp4/{name}_seg0.m4s", "rb").read()
+    put("mp4", f"{name}_init.mp4", init)
+    put("mp4", f"{name}_init_then_seg", init + seg)

@@ -21,7 +21,7 @@ use crate::error::NetError;
 use crate::model::{AudioInfo, Measured, Protocol, Stream, VideoInfo};
 use crate::net::http::{OpenGet, open_get};
 use crate::proto::html::{self, LinkKind};
-use crate::proto::{hls, mjpeg, mpd};
+use crate::proto::{h26x, hls, mjpeg, mp4, mpd};
 
 /// Most of a page, playlist or manifest read.
 pub const MAX_DOCUMENT: usize = 256 * 1024;
@@ -362,8 +362,12 @@ async fn probe_path(
         return match hls::parse(&text) {
             Ok(playlist) => {
                 let mut stream = hls_stream(url.clone(), addr.port(), &playlist);
-                if stream.video.as_ref().is_none_or(|v| v.codec == "unknown") {
-                    segment_codecs(addr, &url, &playlist, s, &mut stream).await;
+                if stream
+                    .video
+                    .as_ref()
+                    .is_none_or(|v| v.codec == "unknown" || v.fps.is_none())
+                {
+                    segment_facts(addr, &url, &playlist, s, &mut stream).await;
                 }
                 Ok(Some(stream))
             }
@@ -533,6 +537,7 @@ fn video_from_codecs(codecs: &[String]) -> (Option<VideoInfo>, Option<AudioInfo>
             Some((hls::MediaKind::Video, name)) if video.is_none() => {
                 let mut v = VideoInfo::new(name.into());
                 v.rfc6381 = Some(c.clone());
+                (v.profile, v.level) = h26x::from_rfc6381(c);
                 video = Some(v);
             }
             Some((hls::MediaKind::Audio, name)) if audio.is_none() => {
@@ -577,10 +582,12 @@ fn hls_stream(url: String, port: u16, playlist: &hls::Playlist) -> Stream {
     stream
 }
 
-/// Codecs from the first TS segment when the playlist does not name them: a master playlist's best
-/// variant is followed to its media playlist first. Same host and port only; fMP4 segments are left
-/// alone.
-async fn segment_codecs(
+/// What the segments say that the playlist does not: a master playlist's best variant is followed to
+/// its media playlist first (same host and port only). fMP4 (`#EXT-X-MAP`): the init segment gives
+/// codecs, profile, size and audio, and the first media segment's first fragment the frame rate
+/// (`fps_source: "segment"`). MPEG-TS: the first segment's PMT gives the codecs when nothing named
+/// them (TS carries no frame rate short of decoding the SPS).
+async fn segment_facts(
     addr: SocketAddr,
     url: &str,
     playlist: &hls::Playlist,
@@ -609,7 +616,7 @@ async fn segment_codecs(
             Err(_) => return,
         }
     };
-    let hls::Playlist::Media { segments, .. } = &media else {
+    let hls::Playlist::Media { segments, map, .. } = &media else {
         return;
     };
     let Some(segment) = segments
@@ -619,6 +626,18 @@ async fn segment_codecs(
     else {
         return;
     };
+    if let Some(map) = map {
+        let Some(init_path) =
+            hls::resolve(&media_url, map).and_then(|u| same_origin_path(addr, &u, s.tls))
+        else {
+            return;
+        };
+        fmp4_facts(addr, &init_path, &segment, s, stream).await;
+        return;
+    }
+    if stream.video.as_ref().is_some_and(|v| v.codec != "unknown") {
+        return;
+    }
     let deadline = tokio::time::Instant::now() + s.timeout;
     let Ok(mut got) = open_get(addr, &segment, s.tls, s.connect_timeout, s.timeout).await else {
         return;
@@ -645,6 +664,93 @@ async fn segment_codecs(
             }
             _ => {}
         }
+    }
+}
+
+/// The first bytes of `path`, at most `limit`, whatever the status line says: a 404 page parses as no
+/// MP4. `None` when the request failed.
+async fn head_bytes(
+    addr: SocketAddr,
+    path: &str,
+    s: &HttpSettings,
+    limit: usize,
+) -> Option<Vec<u8>> {
+    let deadline = tokio::time::Instant::now() + s.timeout;
+    let mut got = open_get(addr, path, s.tls, s.connect_timeout, s.timeout)
+        .await
+        .ok()?;
+    if got.head.status != 200 {
+        return None;
+    }
+    got.read_up_to(limit, deadline).await.ok()?;
+    Some(std::mem::take(&mut got.body))
+}
+
+/// An fMP4 init segment's facts on `stream`, then the frame rate from the first media segment.
+async fn fmp4_facts(
+    addr: SocketAddr,
+    init_path: &str,
+    segment_path: &str,
+    s: &HttpSettings,
+    stream: &mut Stream,
+) {
+    let Some(init) = head_bytes(addr, init_path, s, 64 * 1024).await else {
+        return;
+    };
+    let Ok(init) = mp4::parse_init(&init) else {
+        return;
+    };
+    apply_init(stream, &init);
+    let Some(track) = init.video() else {
+        return;
+    };
+    if stream.video.as_ref().is_some_and(|v| v.fps.is_some()) {
+        return;
+    }
+    // The moof comes first; 64 KiB holds it for any segment a camera makes.
+    if let Some(fps) = head_bytes(addr, segment_path, s, 64 * 1024)
+        .await
+        .and_then(|seg| mp4::fragment_rate(&seg, track))
+        && let Some(v) = stream.video.as_mut()
+    {
+        v.fps = Some(fps);
+        v.fps_source = Some("segment".into());
+    }
+}
+
+/// Fill what `stream` does not know yet from an init segment's first video and audio tracks.
+fn apply_init(stream: &mut Stream, init: &mp4::Init) {
+    if let Some(t) = init.video()
+        && let Some(codec) = &t.codec
+    {
+        let v = stream
+            .video
+            .get_or_insert_with(|| VideoInfo::new(codec.clone()));
+        if v.codec == "unknown" {
+            v.codec = codec.clone();
+        }
+        if v.rfc6381.is_none() {
+            v.rfc6381 = t.rfc6381.clone();
+        }
+        if v.profile.is_none()
+            && let Some(rfc) = &v.rfc6381
+        {
+            (v.profile, v.level) = h26x::from_rfc6381(rfc);
+        }
+        if v.width.is_none() || v.height.is_none() {
+            (v.width, v.height) = (t.width, t.height);
+        }
+    }
+    if let Some(t) = init.audio()
+        && let Some(codec) = &t.codec
+    {
+        let a = stream.audio.get_or_insert_with(|| AudioInfo {
+            codec: codec.clone(),
+            sample_rate: None,
+            channels: None,
+        });
+        a.sample_rate = a.sample_rate.or(t.sample_rate);
+        a.channels = a.channels.or(t.channels);
     }
 }
 
@@ -775,6 +881,95 @@ mod tests {
         );
         assert_eq!(v.fps, Some(15.0));
         assert_eq!(v.bitrate_kbps, Some(950));
+        assert_eq!(v.profile.as_deref(), Some("main"));
+        assert_eq!(v.level.as_deref(), Some("2.2"));
         assert_eq!(s.audio.unwrap().codec, "aac");
+    }
+
+    fn init_fixture(name: &str) -> mp4::Init {
+        let bytes = std::fs::read(format!(
+            "{}/tests/fixtures/mp4/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        mp4::parse_init(&bytes).unwrap()
+    }
+
+    /// A master playlist's facts win; the init segment fills only what it left empty.
+    #[test]
+    fn init_segment_fills_what_the_playlist_left_empty() {
+        let text = "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=52800,RESOLUTION=320x240\nhevc.m3u8\n";
+        let mut s = hls_stream("http://x/a.m3u8".into(), 80, &hls::parse(text).unwrap());
+        assert_eq!(s.video.as_ref().unwrap().codec, "unknown");
+        apply_init(&mut s, &init_fixture("hevc_opus_init.mp4"));
+        let v = s.video.as_ref().unwrap();
+        assert_eq!(
+            (v.codec.as_str(), v.width, v.height),
+            ("h265", Some(320), Some(240))
+        );
+        assert_eq!(v.rfc6381.as_deref(), Some("hvc1.1.6.L60.90"));
+        assert_eq!(
+            (v.profile.as_deref(), v.level.as_deref()),
+            (Some("main"), Some("2"))
+        );
+        assert_eq!(v.bitrate_kbps, Some(52));
+        let a = s.audio.as_ref().unwrap();
+        assert_eq!(
+            (a.codec.as_str(), a.sample_rate, a.channels),
+            ("opus", Some(48000), Some(2))
+        );
+
+        // A playlist that said 640x360 h264 keeps its words.
+        let text = "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1,RESOLUTION=640x360,CODECS=\"avc1.4d4016\"\nv.m3u8\n";
+        let mut s = hls_stream("http://x/a.m3u8".into(), 80, &hls::parse(text).unwrap());
+        apply_init(&mut s, &init_fixture("h264_aac_init.mp4"));
+        let v = s.video.as_ref().unwrap();
+        assert_eq!(v.rfc6381.as_deref(), Some("avc1.4d4016"));
+        assert_eq!((v.width, v.height), (Some(640), Some(360)));
+        assert_eq!(s.audio.as_ref().unwrap().channels, Some(1));
+    }
+
+    /// fMP4 facts come only from the playlist's own host and port: an `#EXT-X-MAP` elsewhere is not
+    /// fetched, and a 404 init is no facts and no failure.
+    #[tokio::test]
+    async fn init_segment_only_from_the_same_origin() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            while let Ok((mut c, _)) = listener.accept().await {
+                let mut buf = vec![0u8; 2048];
+                let n = c.read(&mut buf).await.unwrap_or(0);
+                let line = String::from_utf8_lossy(&buf[..n])
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+                let _ = tx.send(line);
+                let reply =
+                    "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+                let _ = c.write_all(reply.as_bytes()).await;
+            }
+        });
+        let s = HttpSettings {
+            tls: false,
+            connect_timeout: Duration::from_secs(1),
+            timeout: Duration::from_secs(2),
+            window: Duration::from_secs(1),
+        };
+        let url = format!("http://{addr}/hls/live.m3u8");
+        for (map, wanted) in [
+            ("http://198.18.9.9/init.mp4", None),
+            ("init.mp4", Some("GET /hls/init.mp4 HTTP/1.1")),
+        ] {
+            let text = format!("#EXTM3U\n#EXT-X-MAP:URI=\"{map}\"\n#EXTINF:1,\nseg0.m4s\n");
+            let playlist = hls::parse(&text).unwrap();
+            let mut stream = hls_stream(url.clone(), addr.port(), &playlist);
+            segment_facts(addr, &url, &playlist, &s, &mut stream).await;
+            assert!(stream.video.is_none() && stream.audio.is_none());
+            assert_eq!(rx.try_recv().ok().as_deref(), wanted, "{map}");
+            assert!(rx.try_recv().is_err(), "nothing else asked");
+        }
     }
 }

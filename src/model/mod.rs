@@ -383,8 +383,8 @@ pub struct VideoInfo {
     /// stream's own claim, else as declared.
     pub fps: Option<f64>,
     /// Where `fps` came from: `rtp` (measured), `sps` (the encoder's timing info), `sdp`
-    /// (`a=framerate`), `parts` (MJPEG arrivals), `playlist`, `manifest`, `metadata` (RTMP/FLV
-    /// `onMetaData`), `timestamps` (FLV tags) or `ffprobe`.
+    /// (`a=framerate`), `parts` (MJPEG arrivals), `playlist`, `manifest`, `segment` (fMP4 HLS
+    /// fragment), `metadata` (RTMP/FLV `onMetaData`), `timestamps` (FLV tags) or `ffprobe`.
     #[serde(default)]
     pub fps_source: Option<String>,
     /// Codec profile, e.g. `main`, `high`, `baseline` (H.264) or `main`, `main10` (H.265).

@@ -44,6 +44,9 @@ pub enum Playlist {
         /// `#EXT-X-ENDLIST` seen: the playlist will not grow (VOD or a finished event). Live camera
         /// streams leave it out.
         ended: bool,
+        /// The URI of the first `#EXT-X-MAP` (RFC 8216 §4.3.2.5): the fMP4 init segment that names the
+        /// codecs; `None` for MPEG-TS segments.
+        map: Option<String>,
     },
 }
 
@@ -100,6 +103,7 @@ pub fn parse(text: &str) -> Result<Playlist, HlsError> {
     let mut target_duration = None;
     let mut media_sequence = 0u64;
     let mut ended = false;
+    let mut map = None;
 
     for raw in rest.split(['\r', '\n']) {
         if raw.len() > MAX_LINE {
@@ -142,7 +146,14 @@ pub fn parse(text: &str) -> Result<Playlist, HlsError> {
                     }
                 }
                 "EXT-X-ENDLIST" => ended = true,
-                // Comments and every other tag (EXT-X-MEDIA, EXT-X-MAP, EXT-X-KEY...) are skipped.
+                "EXT-X-MAP" if map.is_none() => {
+                    map = attribute_list(value)
+                        .into_iter()
+                        .find(|(k, _)| *k == "URI")
+                        .map(|(_, v)| v.trim().to_string())
+                        .filter(|v| !v.is_empty());
+                }
+                // Comments and every other tag (EXT-X-MEDIA, EXT-X-KEY...) are skipped.
                 _ => {}
             }
             continue;
@@ -175,6 +186,7 @@ pub fn parse(text: &str) -> Result<Playlist, HlsError> {
             segment_count,
             media_sequence,
             ended,
+            map,
         }
     })
 }
@@ -319,6 +331,7 @@ mod tests {
             segment_count,
             media_sequence,
             ended,
+            map,
         } = p
         else {
             panic!("media expected");
@@ -329,6 +342,7 @@ mod tests {
         assert_eq!(segments[3].duration, Some(1.0));
         assert_eq!(media_sequence, 0);
         assert!(ended);
+        assert_eq!(map, None, "MPEG-TS segments need no init segment");
     }
 
     /// A sliding live window (`-hls_list_size 3 -hls_flags omit_endlist`, fMP4 HEVC): no ENDLIST,
@@ -339,6 +353,7 @@ mod tests {
             segments,
             media_sequence,
             ended,
+            map,
             ..
         } = parse(&fixture("live.m3u8")).unwrap()
         else {
@@ -349,6 +364,7 @@ mod tests {
         let uris: Vec<_> = segments.iter().map(|s| s.uri.as_str()).collect();
         assert_eq!(uris, ["live2.m4s", "live3.m4s", "live4.m4s"]);
         assert_eq!(segments[2].duration, Some(1.133333));
+        assert_eq!(map.as_deref(), Some("init.mp4"));
         // ffmpeg 5.1 writes no CODECS for HEVC in the master playlist.
         let Playlist::Master { variants } = parse(&fixture("master_hevc.m3u8")).unwrap() else {
             panic!("master expected");

@@ -11,6 +11,7 @@ pub mod hls;
 pub mod html;
 pub mod http;
 pub mod mjpeg;
+pub mod mp4;
 pub mod mpd;
 pub mod neigh;
 pub mod response;

@@ -11,13 +11,18 @@ What it starts (every socket is on one of 127.0.0.51 .. 127.0.0.61, nothing else
            publisher is on air. It is lab plumbing, not something to test against.)
            nginx runs with the launcher's own config (daemon off, master_process off: one process
            to kill), as root; pid file, logs and *_temp_path dirs are in the temp dir.
-    hls    Two ffmpeg processes (ffmpeg's own muxers, not nginx-rtmp's hls/dash) write live HLS and
-           DASH into the temp dir; the same nginx serves them on 127.0.0.52:80:
+    hls    Three ffmpeg processes (ffmpeg's own muxers, not nginx-rtmp's hls/dash) write live HLS
+           (MPEG-TS and fMP4) and DASH into the temp dir; the same nginx serves them on
+           127.0.0.52:80:
              /hls/cam.m3u8   master playlist, variants cam_360p.m3u8 (640x360,
                              avc1.4d4016) and cam_180p.m3u8 (320x180, avc1.4d400c), both with
                              mp4a.40.2; MPEG-TS segments of 1 s, 6 in the live window; H.264 Main
                              15 fps + AAC-LC 44100 Hz mono; application/vnd.apple.mpegurl,
                              video/mp2t
+             /hls/cam_hevc.m3u8  master playlist without CODECS (ffmpeg 5.1 writes none for
+                             HEVC), one variant hevc.m3u8: fMP4 (#EXT-X-MAP hevc_init.mp4,
+                             .m4s segments of 1 s), H.265 Main 320x240 10 fps + Opus 48 kHz
+                             stereo; video/mp4, video/iso.segment
              /dash/cam.mpd   dynamic MPD, representations 640x360 and 320x180 (H.264 Main, 15 fps)
                              + AAC-LC 44100 Hz mono; 1 s fMP4 segments (.m4s);
                              application/dash+xml, video/iso.segment
@@ -404,6 +409,7 @@ MEDIA_INDEX = """<!doctype html>
 <body><ul>
 <li><a href="/hls/cam.m3u8">HLS</a></li>
 <li><a href="/hls/cam_360p.m3u8">HLS 360p (media playlist, no CODECS)</a></li>
+<li><a href="/hls/cam_hevc.m3u8">HLS HEVC (fMP4, no CODECS)</a></li>
 <li><a href="/dash/cam.mpd">DASH</a></li>
 <li><a href="/snapshot.jpg">Snapshot</a></li>
 </ul></body></html>
@@ -518,6 +524,23 @@ def hls_cmd(tmp):
                    "-var_stream_map", "v:0,a:0,name:360p v:1,a:1,name:180p",
                    "-hls_segment_filename", os.path.join(d, "cam_%v_%05d.ts"),
                    os.path.join(d, "cam_%v.m3u8")])
+
+
+def hls_hevc_cmd(tmp):
+    """fMP4 HLS as MediaMTX-era servers make it: HEVC + Opus, a live window, and a master playlist
+    in which ffmpeg 5.1 names no CODECS for HEVC (only the init segment says what is inside)."""
+    d = os.path.join(tmp, "hls")
+    graph = "testsrc=size=320x240:rate=10[out0];sine=frequency=660:sample_rate=48000[out1]"
+    return ffmpeg(["-re", "-f", "lavfi", "-i", graph],
+                  ["-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error",
+                   "-tag:v", "hvc1", "-g", "10", "-pix_fmt", "yuv420p",
+                   "-c:a", "libopus", "-b:a", "48k", "-ac", "2"],
+                  ["-f", "hls", "-hls_time", "1", "-hls_list_size", "6",
+                   "-hls_flags", "delete_segments+independent_segments",
+                   "-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", "hevc_init.mp4",
+                   "-master_pl_name", "cam_hevc.m3u8",
+                   "-hls_segment_filename", os.path.join(d, "hevc_%05d.m4s"),
+                   os.path.join(d, "hevc.m3u8")])
 
 
 def dash_cmd(tmp):
@@ -679,6 +702,8 @@ class Lab:
         if "hls" in self.sel:
             self.add("ffmpeg-hls", lambda: [self.spawn("ffmpeg-hls", hls_cmd(self.tmp))])
             self.add("ffmpeg-dash", lambda: [self.spawn("ffmpeg-dash", dash_cmd(self.tmp))])
+            self.add("ffmpeg-hls-hevc",
+                     lambda: [self.spawn("ffmpeg-hls-hevc", hls_hevc_cmd(self.tmp))])
         if "janus" in self.sel:
             self._prepare_janus()
             self.add("janus", lambda: [self.spawn("janus-relay", [
@@ -736,6 +761,7 @@ class Lab:
         if "hls" in self.sel:
             c["hls"] = ("ffmpeg-hls", self.check_hls)
             c["dash"] = ("ffmpeg-dash", self.check_dash)
+            c["hls-hevc"] = ("ffmpeg-hls-hevc", self.check_hls_hevc)
         if "mjpeg" in self.sel:
             c["mjpeg"] = ("vlc", self.check_mjpeg)
             c["snapshot"] = ("nginx", self.check_snapshot)
@@ -779,6 +805,17 @@ class Lab:
             status, _, body = http_get(HTTP_IP, HTTP_PORT, "/hls/cam_%s.m3u8" % v)
             if status != 200 or b"#EXTINF" not in body:
                 raise ValueError("variant %s: HTTP %d" % (v, status))
+
+    def check_hls_hevc(self):
+        status, _, body = http_get(HTTP_IP, HTTP_PORT, "/hls/cam_hevc.m3u8")
+        if status != 200 or b"hevc.m3u8" not in body:
+            raise ValueError("HEVC master playlist: HTTP %d" % status)
+        status, _, body = http_get(HTTP_IP, HTTP_PORT, "/hls/hevc.m3u8")
+        if status != 200 or b"#EXTINF" not in body or b"#EXT-X-MAP" not in body:
+            raise ValueError("HEVC media playlist: HTTP %d" % status)
+        status, hdr, body = http_get(HTTP_IP, HTTP_PORT, "/hls/hevc_init.mp4")
+        if status != 200 or b"hvcC" not in body or hdr.get("content-type") != "video/mp4":
+            raise ValueError("HEVC init segment: HTTP %d" % status)
 
     def check_dash(self):
         status, hdr, body = http_get(HTTP_IP, HTTP_PORT, "/dash/cam.mpd")
