@@ -226,6 +226,12 @@ fn https_banner_and_a_clear_error_for_old_tls() {
         s.tls.as_deref().unwrap_or("").starts_with("TLS 1."),
         "{s:?}"
     );
+    // WHEP over HTTPS (nginx in front of the lab's endpoint): offer and answer over TLS; the
+    // session's DELETE too (the WHEP test checks that every session created was deleted).
+    let whep = secure.stream("https://127.0.0.57:443/cam/whep");
+    assert_eq!(whep.protocol, "webrtc");
+    assert_eq!(whep.status, common::schema::Status::Ok);
+    assert_eq!(whep.video.as_ref().expect("video").codec, "h264");
     let old = report.device("127.0.0.58");
     assert!(old.services.is_empty(), "{:?}", old.services);
     let e = old

@@ -50,7 +50,8 @@ What it starts (every socket is on one of 127.0.0.51 .. 127.0.0.61, nothing else
     web    A plain nginx site on 127.0.0.55:80: "/" is an HTML page with <title>Welcome</title>
            (the negative case: a web server that is not a camera). Server header "nginx/1.22.1".
     tls    HTTPS: nginx on 127.0.0.57:443 with a self-signed certificate made by openssl at start
-           (TLS 1.2/1.3; "/" has <title>Secure lab</title>), and OpenSSL's s_server on
+           (TLS 1.2/1.3; "/" has <title>Secure lab</title>; with whep, /cam/whep is proxied to
+           the WHEP endpoint below, so WHEP is also offered over HTTPS), and OpenSSL's s_server on
            127.0.0.58:8443 speaking only TLS 1.2 with AES128-SHA256 (RSA key exchange), like old
            camera firmware, which rustls refuses.
     janus  Janus WebRTC Server 1.1.2 (Debian janus), HTTP API on 127.0.0.56:8088, /janus/info,
@@ -390,8 +391,12 @@ http {
         ssl_certificate_key %(tmp)s/tls/key.pem;
         ssl_protocols TLSv1.2 TLSv1.3;
         root %(tmp)s/www-secure;
-        index index.html;
-    }""" % {"ip": TLS_IP, "port": TLS_PORT, "tmp": tmp})
+        index index.html;%(whep)s
+    }""" % {"ip": TLS_IP, "port": TLS_PORT, "tmp": tmp, "whep": (
+            # WHEP over HTTPS: nginx terminates TLS in front of the lab's WHEP endpoint, as a
+            # MediaMTX behind a reverse proxy is deployed (offer, answer and DELETE all pass).
+            "\n        location /cam/whep { proxy_pass http://%s:%d; }" % (WHEP_IP, WHEP_PORT)
+            if "whep" in sel else "")})
     if "rtmp" in sel:
         http.append("""
     server {
