@@ -64,7 +64,7 @@ fn servers() -> &'static common::Server {
         ];
         let mut args = vec![script.to_str().unwrap()];
         args.extend(specs.iter().map(String::as_str));
-        common::start("/usr/bin/python3", &args, Duration::from_secs(30))
+        common::start("/usr/bin/python3", &args, Duration::from_secs(60))
     })
 }
 

@@ -45,7 +45,7 @@ impl Lab {
         let mut full = vec!["netns", "exec", ns.as_str(), python];
         full.extend_from_slice(args);
         self.servers
-            .push(common::start("ip", &full, Duration::from_secs(30)));
+            .push(common::start("ip", &full, Duration::from_secs(90)));
         self.servers.len() - 1
     }
 

@@ -47,7 +47,7 @@ impl Lab {
         args.push(script.to_str().unwrap());
         args.extend_from_slice(specs);
         self.servers
-            .push(common::start("ip", &args, Duration::from_secs(30)));
+            .push(common::start("ip", &args, Duration::from_secs(90)));
     }
 
     /// camscan in the scanner namespace, with no CAMSCAN_* from the test environment.

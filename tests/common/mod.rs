@@ -104,7 +104,8 @@ pub fn rtsp_servers(config: &serde_json::Value) -> Server {
     start(
         "/usr/bin/python3",
         &[script.to_str().unwrap(), path.to_str().unwrap()],
-        Duration::from_secs(30),
+        // Generous: a cold machine builds GStreamer's plugin registry on the first start.
+        Duration::from_secs(90),
     )
 }
 
@@ -114,7 +115,7 @@ pub fn http_server(address: &str, port: u16) -> Server {
     start(
         "/usr/bin/python3",
         &[script.to_str().unwrap(), address, &port.to_string()],
-        Duration::from_secs(10),
+        Duration::from_secs(30),
     )
 }
 
