@@ -111,12 +111,23 @@ fn hls_dash_and_snapshot_found_from_the_page_and_playable() {
     assert_eq!((codec, w, h), ("h264", Some(640), Some(360)));
     // CODECS="avc1.4d4016,...": profile from the playlist's codec string.
     assert_eq!(hls.video.as_ref().unwrap().profile.as_deref(), Some("main"));
+    // ffmpeg writes no FRAME-RATE: the best variant's first TS segment's SPS has it.
+    assert_eq!(hls.video.as_ref().unwrap().fps, Some(15.0));
+    assert_eq!(
+        hls.video.as_ref().unwrap().fps_source.as_deref(),
+        Some("sps")
+    );
     assert_eq!(hls.audio.as_ref().unwrap().codec, "aac");
     assert_eq!(ffprobe_video(&hls.url), ("h264".into(), 640, 360));
 
-    // A media playlist names no codecs: they come from its first TS segment's PMT.
+    // A media playlist names nothing: its first TS segment's PMT gives the codecs, the SPS the
+    // size, profile and frame rate.
     let media = d.stream("http://127.0.0.52:80/hls/cam_360p.m3u8");
-    assert_eq!(media.video.as_ref().unwrap().codec, "h264");
+    assert_eq!(video(media), ("h264", Some(640), Some(360), Some(15.0)));
+    assert_eq!(
+        media.video.as_ref().unwrap().profile.as_deref(),
+        Some("main")
+    );
     assert_eq!(media.audio.as_ref().unwrap().codec, "aac");
     assert_eq!(ffprobe_video(&media.url), ("h264".into(), 640, 360));
 

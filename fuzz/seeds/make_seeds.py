@@ -225,3 +225,10 @@ for name in ("h264_aac", "hevc_opus"):
     seg = open(f"{F}/mp4/{name}_seg0.m4s", "rb").read()
     put("mp4", f"{name}_init.mp4", init)
     put("mp4", f"{name}_init_then_seg", init + seg)
+
+# --- ts: the start of an ffmpeg/libx264 HLS segment (PAT, PMT, the first video PES with its SPS),
+# and the SPS NAL unit alone.
+seg = open(f"{F}/ts/x264_main_640x360_15fps.ts", "rb").read()
+put("ts", "x264_main_640x360_15fps.ts", seg)
+i = seg.find(b"\x00\x00\x01\x67")
+put("ts", "sps_nal", seg[i + 3:seg.find(b"\x00\x00\x01", i + 4)].rstrip(b"\x00"))

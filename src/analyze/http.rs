@@ -21,7 +21,7 @@ use crate::error::NetError;
 use crate::model::{AudioInfo, Measured, Protocol, Stream, VideoInfo};
 use crate::net::http::{OpenGet, open_get};
 use crate::proto::html::{self, LinkKind};
-use crate::proto::{h26x, hls, mjpeg, mp4, mpd};
+use crate::proto::{h26x, hls, mjpeg, mp4, mpd, ts};
 
 /// Most of a page, playlist or manifest read.
 pub const MAX_DOCUMENT: usize = 256 * 1024;
@@ -586,7 +586,7 @@ fn hls_stream(url: String, port: u16, playlist: &hls::Playlist) -> Stream {
 /// its media playlist first (same host and port only). fMP4 (`#EXT-X-MAP`): the init segment gives
 /// codecs, profile, size and audio, and the first media segment's first fragment the frame rate
 /// (`fps_source: "segment"`). MPEG-TS: the first segment's PMT gives the codecs when nothing named
-/// them (TS carries no frame rate short of decoding the SPS).
+/// them, and an H.264 stream's SPS its size, profile and frame rate (`fps_source: "sps"`).
 async fn segment_facts(
     addr: SocketAddr,
     url: &str,
@@ -635,18 +635,24 @@ async fn segment_facts(
         fmp4_facts(addr, &init_path, &segment, s, stream).await;
         return;
     }
-    if stream.video.as_ref().is_some_and(|v| v.codec != "unknown") {
+    if stream
+        .video
+        .as_ref()
+        .is_some_and(|v| v.codec != "unknown" && v.fps.is_some() && v.width.is_some())
+    {
         return;
     }
-    let deadline = tokio::time::Instant::now() + s.timeout;
-    let Ok(mut got) = open_get(addr, &segment, s.tls, s.connect_timeout, s.timeout).await else {
-        return;
-    };
-    if got.read_up_to(64 * 1024, deadline).await.is_err() {
-        return;
+    if let Some(bytes) = head_bytes(addr, &segment, s, 64 * 1024).await {
+        apply_ts(stream, &bytes);
     }
-    for t in crate::proto::ts::stream_types(&got.body) {
-        match crate::proto::ts::codec(t) {
+}
+
+/// Fill what `stream` does not know yet from the start of an MPEG-TS segment: codecs from the PMT,
+/// and an H.264 stream's size, profile, level and frame rate (`fps_source: "sps"`, VUI timing) from
+/// its first SPS.
+fn apply_ts(stream: &mut Stream, bytes: &[u8]) {
+    for t in ts::stream_types(bytes) {
+        match ts::codec(t) {
             Some((true, name)) if stream.video.as_ref().is_none_or(|v| v.codec == "unknown") => {
                 let mut v = stream
                     .video
@@ -665,10 +671,29 @@ async fn segment_facts(
             _ => {}
         }
     }
+    let Some(v) = stream.video.as_mut().filter(|v| v.codec == "h264") else {
+        return;
+    };
+    let Some(sps) = ts::h264_sps(bytes).and_then(|nal| h26x::h264_sps(&nal)) else {
+        return;
+    };
+    if v.width.is_none() || v.height.is_none() {
+        (v.width, v.height) = (sps.width, sps.height);
+    }
+    if v.fps.is_none() && sps.fps.is_some() {
+        v.fps = sps.fps;
+        v.fps_source = Some("sps".into());
+    }
+    if v.rfc6381.is_none() {
+        v.rfc6381 = Some(sps.rfc6381);
+    }
+    if v.profile.is_none() {
+        (v.profile, v.level) = (sps.profile, Some(sps.level));
+    }
 }
 
-/// The first bytes of `path`, at most `limit`, whatever the status line says: a 404 page parses as no
-/// MP4. `None` when the request failed.
+/// The first bytes of `path`, at most `limit`. `None` when the request failed or the answer is not
+/// a `200`.
 async fn head_bytes(
     addr: SocketAddr,
     path: &str,
@@ -927,6 +952,43 @@ mod tests {
         assert_eq!(v.rfc6381.as_deref(), Some("avc1.4d4016"));
         assert_eq!((v.width, v.height), (Some(640), Some(360)));
         assert_eq!(s.audio.as_ref().unwrap().channels, Some(1));
+    }
+
+    /// A TS media playlist knows nothing; its first segment's PMT and SPS say the rest.
+    #[test]
+    fn ts_segment_fills_codecs_size_and_rate() {
+        let bytes = std::fs::read(format!(
+            "{}/tests/fixtures/ts/x264_main_640x360_15fps.ts",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let text = "#EXTM3U\n#EXTINF:1,\nseg0.ts\n";
+        let mut s = hls_stream("http://x/a.m3u8".into(), 80, &hls::parse(text).unwrap());
+        assert!(s.video.is_none());
+        apply_ts(&mut s, &bytes);
+        let v = s.video.as_ref().unwrap();
+        assert_eq!(
+            (v.codec.as_str(), v.width, v.height, v.fps),
+            ("h264", Some(640), Some(360), Some(15.0))
+        );
+        assert_eq!(v.fps_source.as_deref(), Some("sps"));
+        assert_eq!(
+            (v.profile.as_deref(), v.level.as_deref()),
+            (Some("main"), Some("2.2"))
+        );
+        assert_eq!(v.rfc6381.as_deref(), Some("avc1.4D4016"));
+        assert_eq!(s.audio.as_ref().unwrap().codec, "aac");
+        // A playlist's own frame rate stays.
+        let text =
+            "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1,CODECS=\"avc1.4d4016\",FRAME-RATE=30\nv.m3u8\n";
+        let mut s = hls_stream("http://x/a.m3u8".into(), 80, &hls::parse(text).unwrap());
+        apply_ts(&mut s, &bytes);
+        let v = s.video.as_ref().unwrap();
+        assert_eq!(
+            (v.fps, v.fps_source.as_deref()),
+            (Some(30.0), Some("playlist"))
+        );
+        assert_eq!((v.width, v.height), (Some(640), Some(360)));
     }
 
     /// fMP4 facts come only from the playlist's own host and port: an `#EXT-X-MAP` elsewhere is not

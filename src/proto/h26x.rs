@@ -94,6 +94,56 @@ pub fn from_rfc6381(codec: &str) -> ProfileLevel {
     }
 }
 
+/// What an H.264 sequence parameter set says, for streams no SDP or playlist describes (HLS MPEG-TS
+/// segments).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SpsFacts {
+    /// `avc1.PPCCLL`
+    pub rfc6381: String,
+    pub profile: Option<String>,
+    pub level: String,
+    /// Cropped picture size, pixels.
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// VUI timing: `time_scale / (2 * num_units_in_tick)`, when the encoder wrote it.
+    pub fps: Option<f64>,
+}
+
+/// Decode an H.264 SPS NAL unit (its header byte first, emulation prevention bytes still in) with
+/// h264-reader, the parser retina uses. `None` when it is not an SPS or does not parse.
+pub fn h264_sps(nal: &[u8]) -> Option<SpsFacts> {
+    use h264_reader::nal::sps::SeqParameterSet;
+    use h264_reader::rbsp::{BitReader, decode_nal};
+    if nal.first()? & 0x1f != 7 {
+        return None;
+    }
+    let rbsp = decode_nal(nal).ok()?;
+    let sps = SeqParameterSet::from_bits(BitReader::new(&rbsp[..])).ok()?;
+    let (profile_idc, constraints) = (sps.profile_idc.into(), sps.constraint_flags.into());
+    // h264-reader adds 1 to these without a check: sizes beyond any level are no picture anyway.
+    let sane =
+        sps.pic_width_in_mbs_minus1 < 1 << 16 && sps.pic_height_in_map_units_minus1 < 1 << 16;
+    let (width, height) = match sps.pixel_dimensions() {
+        Ok((w, h)) if sane && w > 0 && h > 0 => (Some(w), Some(h)),
+        _ => (None, None),
+    };
+    let fps = sps
+        .fps()
+        .filter(|f| f.is_finite() && *f > 0.0 && *f <= 1000.0)
+        .map(|f| (f * 1000.0).round() / 1000.0);
+    Some(SpsFacts {
+        rfc6381: format!(
+            "avc1.{profile_idc:02X}{constraints:02X}{:02X}",
+            sps.level_idc
+        ),
+        profile: h264_profile_name(profile_idc, constraints).map(str::to_string),
+        level: h264_level(sps.level_idc),
+        width,
+        height,
+        fps,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,8 @@
-//! MPEG-TS (ISO/IEC 13818-1), just enough to name the codecs of an HLS segment whose playlist does
-//! not say (`CODECS` is optional, RFC 8216 §4.3.4.2): the PAT gives the PMT's PID, the PMT lists the
-//! elementary streams' `stream_type`. Packets are 188 bytes starting with 0x47; only the first
-//! section of each table (in one packet) is read, which is how muxers write them.
+//! MPEG-TS (ISO/IEC 13818-1), just enough to describe an HLS segment whose playlist does not
+//! (`CODECS` and `FRAME-RATE` are optional, RFC 8216 §4.3.4.2): the PAT gives the PMT's PID, the PMT
+//! lists the elementary streams' `stream_type` and PID, and an H.264 stream's first sequence
+//! parameter set is found in its packets' payloads. Packets are 188 bytes starting with 0x47; only the
+//! first section of each table (in one packet) is read, which is how muxers write them.
 
 /// TS packet size.
 pub const PACKET: usize = 188;
@@ -41,13 +42,21 @@ fn section_body(sec: &[u8], table_id: u8) -> Option<&[u8]> {
     sec.get(8..end.min(sec.len()))
 }
 
+/// The packets of `bytes`, from the first sync byte, at most [`MAX_PACKETS`].
+fn packets(bytes: &[u8]) -> impl Iterator<Item = &[u8]> + Clone {
+    let start = bytes.iter().position(|b| *b == SYNC).unwrap_or(bytes.len());
+    bytes[start..].chunks_exact(PACKET).take(MAX_PACKETS)
+}
+
 /// The `stream_type` of every elementary stream the first PMT lists, in order.
 pub fn stream_types(bytes: &[u8]) -> Vec<u8> {
-    let start = match bytes.iter().position(|b| *b == SYNC) {
-        Some(i) => i,
-        None => return Vec::new(),
-    };
-    let packets = || bytes[start..].chunks_exact(PACKET).take(MAX_PACKETS);
+    streams(bytes).into_iter().map(|(t, _)| t).collect()
+}
+
+/// `(stream_type, elementary PID)` of every elementary stream the first PMT lists, in order (at
+/// most 32).
+pub fn streams(bytes: &[u8]) -> Vec<(u8, u16)> {
+    let packets = || packets(bytes);
     // PAT on PID 0: program_number (2) + PID (2) per entry; program 0 is the network PID.
     let pmt_pid = packets()
         .filter_map(|p| section_start(p, 0))
@@ -74,7 +83,7 @@ pub fn stream_types(bytes: &[u8]) -> Vec<u8> {
     let mut i = 4 + ((usize::from(hi & 0x0f) << 8) | usize::from(lo));
     let mut out = Vec::new();
     while let Some(e) = body.get(i..i + 5) {
-        out.push(e[0]);
+        out.push((e[0], (u16::from(e[1] & 0x1f) << 8) | u16::from(e[2])));
         let es_info = (usize::from(e[3] & 0x0f) << 8) | usize::from(e[4]);
         i += 5 + es_info;
         if out.len() >= 32 {
@@ -82,6 +91,55 @@ pub fn stream_types(bytes: &[u8]) -> Vec<u8> {
         }
     }
     out
+}
+
+/// Payload bytes gathered from one PID's packets.
+pub const MAX_ES_BYTES: usize = 32 * 1024;
+
+/// The first H.264 sequence parameter set NAL unit (header byte included, start code and trailing
+/// zeros not) in the payloads of the first H.264 stream (`stream_type` 0x1b) the PMT lists. PES
+/// headers stay in the gathered bytes: their start code is followed by a stream id (0xE0..), never
+/// by an SPS header.
+pub fn h264_sps(bytes: &[u8]) -> Option<Vec<u8>> {
+    let (_, pid) = streams(bytes).into_iter().find(|(t, _)| *t == 0x1b)?;
+    let mut es = Vec::new();
+    for pkt in packets(bytes) {
+        let this_pid = (u16::from(pkt[1] & 0x1f) << 8) | u16::from(pkt[2]);
+        if this_pid != pid {
+            continue;
+        }
+        let afc = (pkt[3] >> 4) & 0x3;
+        let at = match afc {
+            1 => 4,
+            3 => 5 + usize::from(pkt[4]),
+            _ => continue,
+        };
+        es.extend_from_slice(pkt.get(at..).unwrap_or_default());
+        if es.len() >= MAX_ES_BYTES {
+            break;
+        }
+    }
+    let mut i = 0;
+    while let Some(off) = find_start_code(&es[i..]) {
+        let nal_start = i + off + 3;
+        let header = *es.get(nal_start)?;
+        let next = find_start_code(&es[nal_start..]).map_or(es.len(), |n| nal_start + n);
+        if header & 0x1f == 7 {
+            let mut nal = &es[nal_start..next];
+            // A four-byte start code leaves its leading zero at the end of the NAL before it.
+            while let [rest @ .., 0] = nal {
+                nal = rest;
+            }
+            return Some(nal.to_vec());
+        }
+        i = nal_start;
+    }
+    None
+}
+
+/// Offset of the next `00 00 01`.
+fn find_start_code(b: &[u8]) -> Option<usize> {
+    b.windows(3).position(|w| w == [0, 0, 1])
 }
 
 /// Our codec name for a `stream_type` (ISO/IEC 13818-1 Table 2-34; 0x81 is ATSC A/52 AC-3).
@@ -167,5 +225,31 @@ mod tests {
             let _ = stream_types(&b);
         }
         assert!(stream_types(b"").is_empty());
+    }
+
+    /// ffmpeg 5.1's HLS muxer around libx264 (superfast, zerolatency, Main, 640x360, 15 fps) and
+    /// AAC, as the media lab writes it: the first 44 packets of a segment
+    /// (tests/fixtures/ts/README.md).
+    #[test]
+    fn x264_segment_sps() {
+        let bytes = std::fs::read(format!(
+            "{}/tests/fixtures/ts/x264_main_640x360_15fps.ts",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        assert_eq!(streams(&bytes), [(0x1b, 0x100), (0x0f, 0x101)]);
+        let sps = h264_sps(&bytes).expect("an SPS in the first PES");
+        assert_eq!(sps[0] & 0x1f, 7);
+        let facts = crate::proto::h26x::h264_sps(&sps).unwrap();
+        assert_eq!(facts.rfc6381, "avc1.4D4016");
+        assert_eq!(facts.profile.as_deref(), Some("main"));
+        assert_eq!(facts.level, "2.2");
+        assert_eq!((facts.width, facts.height), (Some(640), Some(360)));
+        assert_eq!(facts.fps, Some(15.0));
+        // Cut anywhere: no panic, and no SPS from a segment that lost it.
+        for cut in (0..bytes.len()).step_by(97) {
+            let _ = h264_sps(&bytes[..cut]);
+        }
+        assert_eq!(h264_sps(&bytes[..PACKET * 2]), None);
     }
 }

@@ -1,0 +1,24 @@
+//! MPEG-TS segments (`proto::ts`): the PMT's streams, and the first H.264 SPS decoded by
+//! `proto::h26x::h264_sps` (h264-reader), as `analyze::http` reads an HLS segment's first 64 KiB.
+#![no_main]
+
+use camscan::proto::{h26x, ts};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let streams = ts::streams(data);
+    assert!(streams.len() <= 32);
+    for (t, _) in &streams {
+        let _ = ts::codec(*t);
+    }
+    if let Some(sps) = ts::h264_sps(data) {
+        assert_eq!(sps[0] & 0x1f, 7);
+        if let Some(f) = h26x::h264_sps(&sps)
+            && let Some(fps) = f.fps
+        {
+            assert!(fps.is_finite() && fps > 0.0 && fps <= 1000.0);
+        }
+    }
+    // The SPS decoder on its own, for inputs that are one NAL unit.
+    let _ = h26x::h264_sps(data);
+});
