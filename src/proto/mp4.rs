@@ -472,11 +472,13 @@ pub fn fragment_rate(segment: &[u8], track: &Track) -> Option<f64> {
         if &kind != b"traf" {
             continue;
         }
-        let tfhd = child(traf, b"tfhd")?;
-        let flags = be32(tfhd, 0)? & 0x00ff_ffff;
-        if be32(tfhd, 4)? != track.id {
+        let Some(tfhd) = child(traf, b"tfhd") else {
+            continue;
+        };
+        if be32(tfhd, 4) != Some(track.id) {
             continue;
         }
+        let flags = be32(tfhd, 0)? & 0x00ff_ffff;
         let mut at = 8;
         if flags & 0x01 != 0 {
             at += 8; // base_data_offset
