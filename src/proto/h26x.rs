@@ -127,10 +127,11 @@ pub fn h264_sps(nal: &[u8]) -> Option<SpsFacts> {
         Ok((w, h)) if sane && w > 0 && h > 0 => (Some(w), Some(h)),
         _ => (None, None),
     };
+    // Rounded first: a rate that rounds to 0 (time_scale 1, num_units_in_tick huge) is no rate.
     let fps = sps
         .fps()
-        .filter(|f| f.is_finite() && *f > 0.0 && *f <= 1000.0)
-        .map(|f| (f * 1000.0).round() / 1000.0);
+        .map(|f| (f * 1000.0).round() / 1000.0)
+        .filter(|f| f.is_finite() && *f > 0.0 && *f <= 1000.0);
     Some(SpsFacts {
         rfc6381: format!(
             "avc1.{profile_idc:02X}{constraints:02X}{:02X}",
@@ -193,5 +194,19 @@ mod tests {
             let _ = from_rfc6381(s);
         }
         assert_eq!(from_rfc6381("mp4a.40.2"), (None, None));
+    }
+
+    /// Found by fuzz target `ts`: an SPS whose VUI timing gives a rate far below 0.001 fps came out
+    /// as `Some(0.0)`.
+    #[test]
+    fn sps_rate_that_rounds_to_zero_is_none() {
+        let bytes = std::fs::read(format!(
+            "{}/tests/fixtures/ts/fuzz_sps_fps_rounds_to_zero.bin",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let nal = crate::proto::ts::h264_sps(&bytes).expect("the input's SPS");
+        let facts = h264_sps(&nal).expect("it parses");
+        assert_eq!(facts.fps, None);
     }
 }
