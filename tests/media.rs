@@ -128,7 +128,12 @@ fn hls_dash_and_snapshot_found_from_the_page_and_playable() {
         media.video.as_ref().unwrap().profile.as_deref(),
         Some("main")
     );
-    assert_eq!(media.audio.as_ref().unwrap().codec, "aac");
+    let a = media.audio.as_ref().unwrap();
+    assert_eq!(
+        (a.codec.as_str(), a.sample_rate, a.channels),
+        ("aac", Some(44100), Some(1)),
+        "the first ADTS header"
+    );
     assert_eq!(ffprobe_video(&media.url), ("h264".into(), 640, 360));
 
     let dash = d.stream("http://127.0.0.52:80/dash/cam.mpd");

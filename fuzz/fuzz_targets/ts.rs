@@ -1,5 +1,6 @@
-//! MPEG-TS segments (`proto::ts`): the PMT's streams, and the first H.264 SPS decoded by
-//! `proto::h26x::h264_sps` (h264-reader), as `analyze::http` reads an HLS segment's first 64 KiB.
+//! MPEG-TS segments (`proto::ts`): the PMT's streams, the first ADTS header, and the first H.264 SPS
+//! decoded by `proto::h26x::h264_sps` (h264-reader), as `analyze::http` reads an HLS segment's first
+//! 64 KiB.
 #![no_main]
 
 use camscan::proto::{h26x, ts};
@@ -18,6 +19,10 @@ fuzz_target!(|data: &[u8]| {
         {
             assert!(fps.is_finite() && fps > 0.0 && fps <= 1000.0);
         }
+    }
+    if let Some(a) = ts::adts(data) {
+        assert!(a.sample_rate >= 7350 && a.sample_rate <= 96000);
+        assert!(a.channels.is_none_or(|c| (1..=8).contains(&c)));
     }
     // The SPS decoder on its own, for inputs that are one NAL unit.
     let _ = h26x::h264_sps(data);

@@ -648,8 +648,8 @@ async fn segment_facts(
 }
 
 /// Fill what `stream` does not know yet from the start of an MPEG-TS segment: codecs from the PMT,
-/// and an H.264 stream's size, profile, level and frame rate (`fps_source: "sps"`, VUI timing) from
-/// its first SPS.
+/// AAC's rate and channels from its first ADTS header, and an H.264 stream's size, profile, level
+/// and frame rate (`fps_source: "sps"`, VUI timing) from its first SPS.
 fn apply_ts(stream: &mut Stream, bytes: &[u8]) {
     for t in ts::stream_types(bytes) {
         match ts::codec(t) {
@@ -670,6 +670,12 @@ fn apply_ts(stream: &mut Stream, bytes: &[u8]) {
             }
             _ => {}
         }
+    }
+    if let Some(a) = stream.audio.as_mut().filter(|a| a.codec == "aac")
+        && let Some(h) = ts::adts(bytes)
+    {
+        a.sample_rate = a.sample_rate.or(Some(h.sample_rate));
+        a.channels = a.channels.or(h.channels);
     }
     let Some(v) = stream.video.as_mut().filter(|v| v.codec == "h264") else {
         return;
@@ -977,7 +983,11 @@ mod tests {
             (Some("main"), Some("2.2"))
         );
         assert_eq!(v.rfc6381.as_deref(), Some("avc1.4D4016"));
-        assert_eq!(s.audio.as_ref().unwrap().codec, "aac");
+        let a = s.audio.as_ref().unwrap();
+        assert_eq!(
+            (a.codec.as_str(), a.sample_rate, a.channels),
+            ("aac", Some(44100), Some(1))
+        );
         // A playlist's own frame rate stays.
         let text =
             "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1,CODECS=\"avc1.4d4016\",FRAME-RATE=30\nv.m3u8\n";

@@ -190,7 +190,8 @@ fn device_label(d: &Device) -> String {
     s
 }
 
-/// `level 3.1, avc1.4D401F`, `fps from rtp`, `b=AS 512 kbit/s`: what the one-line summary leaves out.
+/// `level 3.1, avc1.4D401F`, `fps from rtp`, `declared 512 kbit/s`: what the one-line summary leaves
+/// out.
 fn video_detail(s: &Stream) -> String {
     let Some(v) = &s.video else {
         return String::new();
@@ -210,7 +211,7 @@ fn video_detail(s: &Stream) -> String {
         lines.push(format!("fps from {src}"));
     }
     if let Some(b) = v.bitrate_kbps {
-        lines.push(format!("b=AS {b} kbit/s"));
+        lines.push(format!("declared {b} kbit/s"));
     }
     lines
         .iter()

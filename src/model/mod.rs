@@ -395,7 +395,8 @@ pub struct VideoInfo {
     /// RFC 6381 codec string, e.g. `avc1.4D401F`.
     #[serde(default)]
     pub rfc6381: Option<String>,
-    /// Bandwidth announced by the SDP `b=AS:` line, kbit/s.
+    /// Bitrate the stream declares, kbit/s: SDP `b=AS:`, HLS `BANDWIDTH`, DASH `bandwidth`, RTMP/FLV
+    /// `videodatarate`.
     #[serde(default)]
     pub bitrate_kbps: Option<u32>,
 }

@@ -96,12 +96,12 @@ pub fn streams(bytes: &[u8]) -> Vec<(u8, u16)> {
 /// Payload bytes gathered from one PID's packets.
 pub const MAX_ES_BYTES: usize = 32 * 1024;
 
-/// The first H.264 sequence parameter set NAL unit (header byte included, start code and trailing
-/// zeros not) in the payloads of the first H.264 stream (`stream_type` 0x1b) the PMT lists. PES
-/// headers stay in the gathered bytes: their start code is followed by a stream id (0xE0..), never
-/// by an SPS header.
-pub fn h264_sps(bytes: &[u8]) -> Option<Vec<u8>> {
-    let (_, pid) = streams(bytes).into_iter().find(|(t, _)| *t == 0x1b)?;
+/// The elementary stream bytes of the first stream of `stream_type`: its packets' payloads, PES
+/// headers left out, at most [`MAX_ES_BYTES`].
+fn elementary_stream(bytes: &[u8], stream_type: u8) -> Option<Vec<u8>> {
+    let (_, pid) = streams(bytes)
+        .into_iter()
+        .find(|(t, _)| *t == stream_type)?;
     let mut es = Vec::new();
     for pkt in packets(bytes) {
         let this_pid = (u16::from(pkt[1] & 0x1f) << 8) | u16::from(pkt[2]);
@@ -114,11 +114,60 @@ pub fn h264_sps(bytes: &[u8]) -> Option<Vec<u8>> {
             3 => 5 + usize::from(pkt[4]),
             _ => continue,
         };
-        es.extend_from_slice(pkt.get(at..).unwrap_or_default());
+        let mut payload = pkt.get(at..).unwrap_or_default();
+        // A PES starts here: its header (start code, stream id, length, two flag bytes and
+        // PES_header_data_length) is not stream data.
+        if pkt[1] & 0x40 != 0 && payload.starts_with(&[0, 0, 1]) {
+            let header = 9 + usize::from(*payload.get(8).unwrap_or(&0));
+            payload = payload.get(header..).unwrap_or_default();
+        }
+        es.extend_from_slice(payload);
         if es.len() >= MAX_ES_BYTES {
             break;
         }
     }
+    Some(es)
+}
+
+/// What an AAC stream's first ADTS header says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Adts {
+    /// MPEG-4 audio object type (2 = AAC-LC).
+    pub object_type: u8,
+    pub sample_rate: u32,
+    /// `None` for channel configuration 0 (channels given in the stream's own config).
+    pub channels: Option<u16>,
+}
+
+/// The first ADTS header (ISO/IEC 13818-7 / 14496-3 §1.A.2) of the first AAC stream
+/// (`stream_type` 0x0f) the PMT lists.
+pub fn adts(bytes: &[u8]) -> Option<Adts> {
+    const RATES: [u32; 13] = [
+        96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
+    ];
+    let es = elementary_stream(bytes, 0x0f)?;
+    // syncword 0xFFF, then ID, layer (00), protection_absent
+    let at = es
+        .windows(4)
+        .position(|w| w[0] == 0xff && w[1] & 0xf6 == 0xf0)?;
+    let h = &es[at..at + 4];
+    let sample_rate = *RATES.get(usize::from((h[2] >> 2) & 0x0f))?;
+    let channels = match ((h[2] & 0x01) << 2) | (h[3] >> 6) {
+        0 => None,
+        7 => Some(8),
+        n => Some(u16::from(n)),
+    };
+    Some(Adts {
+        object_type: (h[2] >> 6) + 1,
+        sample_rate,
+        channels,
+    })
+}
+
+/// The first H.264 sequence parameter set NAL unit (header byte included, start code and trailing
+/// zeros not) in the first H.264 stream (`stream_type` 0x1b) the PMT lists.
+pub fn h264_sps(bytes: &[u8]) -> Option<Vec<u8>> {
+    let es = elementary_stream(bytes, 0x1b)?;
     let mut i = 0;
     while let Some(off) = find_start_code(&es[i..]) {
         let nal_start = i + off + 3;
@@ -228,7 +277,7 @@ mod tests {
     }
 
     /// ffmpeg 5.1's HLS muxer around libx264 (superfast, zerolatency, Main, 640x360, 15 fps) and
-    /// AAC, as the media lab writes it: the first 44 packets of a segment
+    /// AAC, as the media lab writes it: the first 60 packets of a segment
     /// (tests/fixtures/ts/README.md).
     #[test]
     fn x264_segment_sps() {
@@ -251,5 +300,14 @@ mod tests {
             let _ = h264_sps(&bytes[..cut]);
         }
         assert_eq!(h264_sps(&bytes[..PACKET * 2]), None);
+        // The AAC stream's first ADTS header: AAC-LC, 44.1 kHz, mono.
+        assert_eq!(
+            adts(&bytes),
+            Some(Adts {
+                object_type: 2,
+                sample_rate: 44100,
+                channels: Some(1)
+            })
+        );
     }
 }
