@@ -362,11 +362,7 @@ async fn probe_path(
         return match hls::parse(&text) {
             Ok(playlist) => {
                 let mut stream = hls_stream(url.clone(), addr.port(), &playlist);
-                if stream
-                    .video
-                    .as_ref()
-                    .is_none_or(|v| v.codec == "unknown" || v.fps.is_none())
-                {
+                if lacks_video_facts(&stream) {
                     segment_facts(addr, &url, &playlist, s, &mut stream).await;
                 }
                 Ok(Some(stream))
@@ -582,6 +578,15 @@ fn hls_stream(url: String, port: u16, playlist: &hls::Playlist) -> Stream {
     stream
 }
 
+/// The playlist leaves out the video codec, size or frame rate (ffmpeg writes no `FRAME-RATE`, and
+/// no `CODECS` for HEVC).
+fn lacks_video_facts(stream: &Stream) -> bool {
+    stream
+        .video
+        .as_ref()
+        .is_none_or(|v| v.codec == "unknown" || v.fps.is_none() || v.width.is_none())
+}
+
 /// What the segments say that the playlist does not: a master playlist's best variant is followed to
 /// its media playlist first (same host and port only). fMP4 (`#EXT-X-MAP`): the init segment gives
 /// codecs, profile, size and audio, and the first media segment's first fragment the frame rate
@@ -633,13 +638,6 @@ async fn segment_facts(
             return;
         };
         fmp4_facts(addr, &init_path, &segment, s, stream).await;
-        return;
-    }
-    if stream
-        .video
-        .as_ref()
-        .is_some_and(|v| v.codec != "unknown" && v.fps.is_some() && v.width.is_some())
-    {
         return;
     }
     if let Some(bytes) = head_bytes(addr, &segment, s, 64 * 1024).await {
