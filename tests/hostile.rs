@@ -232,10 +232,10 @@ fn assert_error(d: &Device, port: u16, words: &[&str]) {
 }
 
 /// HTTP analysis of one port, step by step: detection (OPTIONS, then GET /) is 2 steps; the root page
-/// 1; the 11 fingerprint paths, 4 at a time, 3; the dictionary (11 paths plus the page's links, 4 at a
-/// time) 3 more when no more than one link is followed. Each path costs at most one step (its head
+/// 1; the 11 fingerprint paths, 4 at a time, 3; the dictionary (13 paths plus the page's links, 4 at a
+/// time) 4 more when no more than three links are followed. Each path costs at most one step (its head
 /// and its body share one deadline), an MJPEG path the watch window on top.
-const HTTP_STEPS: u32 = 2 + 1 + 3 + 3;
+const HTTP_STEPS: u32 = 2 + 1 + 3 + 4;
 
 /// Random bytes on every port camscan probes by default (TLS on 8443, RTMP on 1935 and STUN on 3478
 /// get garbage too). Each port's detectors fail on the first bytes, so no step should wait; the

@@ -167,6 +167,27 @@ fn fmp4_hls_described_from_its_init_segment() {
     assert_eq!(ffprobe_video(&s.url), ("hevc".into(), 320, 240));
 }
 
+/// HTTP-TS from VLC's own TS muxer, on SRS' path: the program map names the codecs, the H.264 SPS
+/// gives size and frame rate, the first ADTS header the audio.
+#[test]
+fn http_ts_found_on_its_path_described_and_playable() {
+    let (report, _) = scan();
+    let d = report.device("127.0.0.61");
+    let s = d.stream("http://127.0.0.61:8080/live/livestream.ts");
+    assert_eq!(s.protocol, "ts");
+    assert!(s.verified);
+    assert_eq!(video(s), ("h264", Some(640), Some(360), Some(15.0)));
+    let v = s.video.as_ref().unwrap();
+    assert_eq!(v.fps_source.as_deref(), Some("sps"));
+    assert_eq!(v.profile.as_deref(), Some("constrained baseline"));
+    let a = s.audio.as_ref().expect("audio");
+    assert_eq!(
+        (a.codec.as_str(), a.sample_rate, a.channels),
+        ("aac", Some(44100), Some(1))
+    );
+    assert_eq!(ffprobe_video(&s.url), ("h264".into(), 640, 360));
+}
+
 #[test]
 fn mjpeg_frame_rate_is_measured_not_assumed() {
     let (report, _) = scan();

@@ -53,10 +53,14 @@ pub const DICTIONARY: &[&str] = &[
     "/dash/stream.mpd",
     // HTTP-FLV as ossrs/srs publishes its default stream (`http://host:8080/live/livestream.flv`).
     "/live/livestream.flv",
+    // HTTP-TS, SRS' remux of the same stream (`http://host:8080/live/livestream.ts`).
+    "/live/livestream.ts",
 ];
 
 /// Most of an HTTP-FLV stream read to find its metadata and codecs.
 pub const MAX_FLV: usize = 64 * 1024;
+/// Most of an HTTP-TS stream read to find its program map, SPS and ADTS header.
+pub const MAX_TS: usize = 64 * 1024;
 
 /// What the media endpoints of one HTTP port gave.
 #[derive(Debug, Default)]
@@ -343,10 +347,21 @@ async fn probe_path(
             .map(Some)
             .map_err(|e| format!("HTTP-FLV {path}: {e}"));
     }
+    if ctype.starts_with("video/mp2t") {
+        return ts_stream(&mut got, url, addr.port(), s)
+            .await
+            .map(Some)
+            .map_err(|e| format!("HTTP-TS {path}: {e}"));
+    }
     if got.read_up_to(MAX_DOCUMENT, deadline).await.is_err() {
         return Ok(None);
     }
     let body = &got.body;
+    if ts::looks_like_ts(body) {
+        return ts_described(url, addr.port(), body)
+            .map(Some)
+            .map_err(|e| format!("HTTP-TS {path}: {e}"));
+    }
     if ctype.starts_with("image/jpeg") || body.starts_with(&[0xff, 0xd8]) {
         let mut stream = Stream::new(url, Protocol::Jpeg, addr.port());
         let mut v = VideoInfo::new("jpeg".into());
@@ -397,6 +412,7 @@ fn kind_from_path(path: &str) -> Protocol {
         Some(LinkKind::Hls) => Protocol::Hls,
         Some(LinkKind::Dash) => Protocol::Dash,
         Some(LinkKind::Flv) => Protocol::Flv,
+        Some(LinkKind::Ts) => Protocol::Ts,
         _ => Protocol::Mjpeg,
     }
 }
@@ -434,6 +450,50 @@ async fn flv_stream(
         v.fps = Some(fps);
         v.fps_source = Some("timestamps".into());
     }
+    Ok(stream)
+}
+
+/// Read the start of an HTTP-TS stream (at most [`MAX_TS`], within the step timeout) until its
+/// program map, an H.264 stream's SPS and an AAC stream's ADTS header have arrived.
+async fn ts_stream(
+    got: &mut OpenGet,
+    url: String,
+    port: u16,
+    s: &HttpSettings,
+) -> Result<Stream, String> {
+    let deadline = tokio::time::Instant::now() + s.timeout;
+    while got.body.len() < MAX_TS && !ts_facts_complete(&got.body) {
+        match got.read_more(deadline).await {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(NetError::Timeout { .. }) if !got.body.is_empty() => break,
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    ts_described(url, port, &got.body)
+}
+
+/// The program map is there, and so are the SPS and ADTS header of the streams that have them.
+fn ts_facts_complete(bytes: &[u8]) -> bool {
+    let streams = ts::streams(bytes);
+    let has = |t: u8| streams.iter().any(|(st, _)| *st == t);
+    !streams.is_empty()
+        && (!has(0x1b) || ts::h264_sps(bytes).is_some())
+        && (!has(0x0f) || ts::adts(bytes).is_some())
+}
+
+/// A transport stream as a stream: its program map's codecs and what their headers say.
+fn ts_described(url: String, port: u16, bytes: &[u8]) -> Result<Stream, String> {
+    if ts::streams(bytes).is_empty() {
+        return Err(format!(
+            "no program map table in the first {} bytes",
+            bytes.len()
+        ));
+    }
+    let mut stream = Stream::new(url, Protocol::Ts, port);
+    apply_ts(&mut stream, bytes);
+    // Packets of a live program arrived.
+    stream.verified = true;
     Ok(stream)
 }
 
@@ -997,6 +1057,31 @@ mod tests {
             (Some(30.0), Some("playlist"))
         );
         assert_eq!((v.width, v.height), (Some(640), Some(360)));
+    }
+
+    /// An HTTP-TS stream is described from its first bytes; bytes with no program map are an error
+    /// that says so, not a stream.
+    #[test]
+    fn http_ts_described_or_refused() {
+        let bytes = std::fs::read(format!(
+            "{}/tests/fixtures/ts/x264_main_640x360_15fps.ts",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        assert!(ts_facts_complete(&bytes));
+        assert!(!ts_facts_complete(&bytes[..ts::PACKET * 3]));
+        let s = ts_described("http://x:8080/live.ts".into(), 8080, &bytes).unwrap();
+        assert_eq!(s.protocol, Protocol::Ts);
+        assert!(s.verified);
+        let v = s.video.as_ref().unwrap();
+        assert_eq!(
+            (v.codec.as_str(), v.width, v.height, v.fps),
+            ("h264", Some(640), Some(360), Some(15.0))
+        );
+        assert_eq!(s.audio.as_ref().unwrap().sample_rate, Some(44100));
+        let garbage = vec![0x47u8; 4 * ts::PACKET];
+        let e = ts_described("http://x:8080/live.ts".into(), 8080, &garbage).unwrap_err();
+        assert_eq!(e, "no program map table in the first 752 bytes");
     }
 
     /// fMP4 facts come only from the playlist's own host and port: an `#EXT-X-MAP` elsewhere is not

@@ -213,6 +213,8 @@ pub enum Protocol {
     Jpeg,
     /// HTTP-FLV: a live FLV stream over HTTP.
     Flv,
+    /// HTTP-TS: a live MPEG transport stream over HTTP (encoders, VLC, SRS' HTTP-TS remux).
+    Ts,
     /// WebRTC: a STUN/TURN server, a WHEP endpoint or a WebRTC gateway's API.
     Webrtc,
 }
@@ -228,6 +230,7 @@ impl Protocol {
             Protocol::Mjpeg => "mjpeg",
             Protocol::Jpeg => "jpeg",
             Protocol::Flv => "flv",
+            Protocol::Ts => "ts",
             Protocol::Webrtc => "webrtc",
         }
     }

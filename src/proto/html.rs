@@ -15,6 +15,8 @@ pub enum LinkKind {
     Dash,
     Mjpeg,
     Flv,
+    /// An MPEG transport stream (`.ts`).
+    Ts,
     /// A WHEP endpoint (`.../whep`, or a relative `whep` as MediaMTX's reader page builds it).
     Whep,
 }
@@ -34,6 +36,8 @@ pub fn kind_of(url: &str) -> Option<LinkKind> {
         Some(LinkKind::Mjpeg)
     } else if path.ends_with(".flv") {
         Some(LinkKind::Flv)
+    } else if path.ends_with(".ts") {
+        Some(LinkKind::Ts)
     } else if path == "whep" || path.ends_with("/whep") || path.ends_with("/whep/") {
         Some(LinkKind::Whep)
     } else {
@@ -82,6 +86,7 @@ mod tests {
             <img src="/mjpg/video.mjpg">
             <img src="/logo.png"><a href="/about.html">about</a>
             <script>var u = "http://10.0.0.9/live/a.flv"; var again = "/hls/cam.m3u8";</script>
+            <a href="/live/cam.TS">transport stream</a>
             </body></html>"#;
         let links = media_links(page);
         assert_eq!(
@@ -91,6 +96,7 @@ mod tests {
                 ("dash/cam.mpd?token=1&x=2".to_string(), LinkKind::Dash),
                 ("/mjpg/video.mjpg".to_string(), LinkKind::Mjpeg),
                 ("http://10.0.0.9/live/a.flv".to_string(), LinkKind::Flv),
+                ("/live/cam.TS".to_string(), LinkKind::Ts),
             ]
         );
     }

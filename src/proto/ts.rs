@@ -42,9 +42,28 @@ fn section_body(sec: &[u8], table_id: u8) -> Option<&[u8]> {
     sec.get(8..end.min(sec.len()))
 }
 
-/// The packets of `bytes`, from the first sync byte, at most [`MAX_PACKETS`].
+/// Where packets start: the first sync byte that another one follows a packet later (a live stream
+/// joined over HTTP may begin inside a packet), else the first sync byte.
+fn sync_offset(bytes: &[u8]) -> Option<usize> {
+    let first = bytes.iter().position(|b| *b == SYNC)?;
+    let aligned = bytes
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(PACKET)
+        .find(|&(i, b)| *b == SYNC && bytes.get(i + PACKET).is_none_or(|n| *n == SYNC))
+        .map(|(i, _)| i);
+    Some(aligned.unwrap_or(first))
+}
+
+/// Whether `bytes` start like a transport stream: three sync bytes a packet apart.
+pub fn looks_like_ts(bytes: &[u8]) -> bool {
+    (0..3).all(|k| bytes.get(k * PACKET) == Some(&SYNC))
+}
+
+/// The packets of `bytes`, from the first sync, at most [`MAX_PACKETS`].
 fn packets(bytes: &[u8]) -> impl Iterator<Item = &[u8]> + Clone {
-    let start = bytes.iter().position(|b| *b == SYNC).unwrap_or(bytes.len());
+    let start = sync_offset(bytes).unwrap_or(bytes.len());
     bytes[start..].chunks_exact(PACKET).take(MAX_PACKETS)
 }
 
@@ -300,6 +319,13 @@ mod tests {
             let _ = h264_sps(&bytes[..cut]);
         }
         assert_eq!(h264_sps(&bytes[..PACKET * 2]), None);
+        // Joined mid-packet (a live stream over HTTP): the same facts, and 'G' in the partial
+        // packet's payload is not taken for a sync byte.
+        let mut joined = b"xxGxxxxG".to_vec();
+        joined.extend_from_slice(&bytes);
+        assert_eq!(streams(&joined), [(0x1b, 0x100), (0x0f, 0x101)]);
+        assert_eq!(h264_sps(&joined), Some(sps.clone()));
+        assert!(looks_like_ts(&bytes) && !looks_like_ts(&joined));
         // The AAC stream's first ADTS header: AAC-LC, 44.1 kHz, mono.
         assert_eq!(
             adts(&bytes),

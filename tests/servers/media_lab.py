@@ -67,7 +67,9 @@ What it starts (every socket is on one of 127.0.0.51 .. 127.0.0.61, nothing else
     flv    HTTP-FLV: VLC 3.0 (Debian vlc-bin) re-serving an ffmpeg testsrc (H.264 640x360, 15 fps,
            AAC-LC 44100 Hz, as MPEG-TS on its stdin) with its HTTP output and libavformat's FLV
            muxer at http://127.0.0.61:8080/live/livestream.flv (SRS' default path); the stream
-           starts with onMetaData. Runs as nobody/nogroup like the MJPEG VLC.
+           starts with onMetaData. The same VLC also serves the input as HTTP-TS (VLC's own TS
+           muxer, video/mp2t) at http://127.0.0.61:8080/live/livestream.ts (SRS' HTTP-TS path).
+           Runs as nobody/nogroup like the MJPEG VLC.
     whep   A WHEP endpoint on 127.0.0.60:8889 (MediaMTX's port and URL shape: /cam/whep):
            tests/servers/whep_server.py, run by the lab venv's python (target/lab-venv, made by
            scripts/test; $CAMSCAN_LAB_PYTHON overrides), whose SDP answers come from aiortc
@@ -120,6 +122,7 @@ RTMP_PORT, HTTP_PORT, MJPEG_PORT, TURN_PORT, WEB_PORT, JANUS_PORT, CONTROL_PORT 
     1935, 80, 8080, 3478, 80, 8088, 8080)
 SERVICES = ("rtmp", "hls", "mjpeg", "turn", "web", "janus", "tls", "whep", "flv")
 FLV_IP, FLV_PORT, FLV_PATH = "127.0.0.61", 8080, "/live/livestream.flv"
+TS_PATH = "/live/livestream.ts"
 WHEP_IP, WHEP_PORT = "127.0.0.60", 8889
 STUN_ONLY_PORT = 19302
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -583,8 +586,11 @@ def flv_source_cmd():
 
 
 def vlc_flv_cmd():
-    sout = ("#standard{access=http{mime=video/x-flv},mux=avformat{mux=flv},dst=%s:%d%s}"
-            % (FLV_IP, FLV_PORT, FLV_PATH))
+    """One VLC, two HTTP outputs of the same input: FLV (libavformat's muxer) and MPEG-TS (VLC's
+    own muxer), as SRS remuxes one stream to both."""
+    sout = ("#duplicate{dst=standard{access=http{mime=video/x-flv},mux=avformat{mux=flv},"
+            "dst=%s:%d%s},dst=standard{access=http{mime=video/mp2t},mux=ts,dst=%s:%d%s}}"
+            % (FLV_IP, FLV_PORT, FLV_PATH, FLV_IP, FLV_PORT, TS_PATH))
     return vlc_argv(sout)
 
 
@@ -874,6 +880,9 @@ class Lab:
         status, hdr, body = http_get(FLV_IP, FLV_PORT, FLV_PATH, read_limit=4096)
         if status != 200 or not body.startswith(b"FLV\x01") or b"onMetaData" not in body:
             raise ValueError("HTTP %d, %r" % (status, body[:16]))
+        status, hdr, body = http_get(FLV_IP, FLV_PORT, TS_PATH, read_limit=4096)
+        if status != 200 or hdr.get("content-type") != "video/mp2t" or body[:1] != b"\x47":
+            raise ValueError("HTTP-TS: HTTP %d, %r" % (status, body[:16]))
 
     def check_whep(self):
         status, _, body = http_get(WHEP_IP, WHEP_PORT, "/_lab/sessions")
