@@ -7,6 +7,7 @@ use camscan::proto::{h26x, ts};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
+    let _ = ts::looks_like_ts(data);
     let streams = ts::streams(data);
     assert!(streams.len() <= 32);
     for (t, _) in &streams {
