@@ -1,8 +1,9 @@
 //! MPEG-TS (ISO/IEC 13818-1), just enough to describe an HLS segment whose playlist does not
-//! (`CODECS` and `FRAME-RATE` are optional, RFC 8216 §4.3.4.2): the PAT gives the PMT's PID, the PMT
-//! lists the elementary streams' `stream_type` and PID, and an H.264 stream's first sequence
-//! parameter set is found in its packets' payloads. Packets are 188 bytes starting with 0x47; only the
-//! first section of each table (in one packet) is read, which is how muxers write them.
+//! (`CODECS` and `FRAME-RATE` are optional, RFC 8216 §4.3.4.2) or an HTTP-TS stream: the PAT gives
+//! the PMT's PID, the PMT lists the elementary streams' `stream_type` and PID, and the payloads of
+//! those PIDs (PES headers left out) hold an H.264 stream's first sequence parameter set and an AAC
+//! stream's first ADTS header. Packets are 188 bytes starting with 0x47; only the first section of
+//! each table (in one packet) is read, which is how muxers write them.
 
 /// TS packet size.
 pub const PACKET: usize = 188;
