@@ -188,6 +188,27 @@ fn http_ts_found_on_its_path_described_and_playable() {
     assert_eq!(ffprobe_video(&s.url), ("h264".into(), 640, 360));
 }
 
+/// The same FLV and TS streams through nginx, which sends them chunked (VLC gives no length): the
+/// chunk framing is taken off before they are read.
+#[test]
+fn chunked_live_streams_through_a_proxy_are_described() {
+    let (report, _) = scan();
+    let d = report.device("127.0.0.52");
+    for (path, protocol) in [
+        ("/live/livestream.flv", "flv"),
+        ("/live/livestream.ts", "ts"),
+    ] {
+        let s = d.stream(&format!("http://127.0.0.52:80{path}"));
+        assert_eq!(s.protocol, protocol);
+        assert!(s.verified, "{path}");
+        let (codec, w, h, fps) = video(s);
+        assert_eq!((codec, w, h), ("h264", Some(640), Some(360)), "{path}");
+        // FLV: measured from tag timestamps; TS: the SPS timing.
+        assert!((fps.expect("fps") - 15.0).abs() <= 0.5, "{path}: {fps:?}");
+        assert_eq!(s.audio.as_ref().expect("audio").codec, "aac", "{path}");
+    }
+}
+
 #[test]
 fn mjpeg_frame_rate_is_measured_not_assumed() {
     let (report, _) = scan();

@@ -427,17 +427,11 @@ async fn flv_stream(
 ) -> Result<Stream, String> {
     use crate::proto::flv;
     let deadline = tokio::time::Instant::now() + s.timeout;
-    while got.body.len() < MAX_FLV {
-        if flv::parse(&got.body).is_ok_and(|i| i.complete()) {
-            break;
-        }
-        match got.read_more(deadline).await {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(NetError::Timeout { .. }) if got.body.len() >= 9 => break,
-            Err(e) => return Err(e.to_string()),
-        }
-    }
+    got.read_while(MAX_FLV, deadline, |b| {
+        flv::parse(b).is_ok_and(|i| i.complete())
+    })
+    .await
+    .map_err(|e| e.to_string())?;
     let info = flv::parse(&got.body).map_err(|e| e.to_string())?;
     let mut stream = Stream::new(url, Protocol::Flv, port);
     // Tags arrived: the stream is live, not only announced.
@@ -462,14 +456,9 @@ async fn ts_stream(
     s: &HttpSettings,
 ) -> Result<Stream, String> {
     let deadline = tokio::time::Instant::now() + s.timeout;
-    while got.body.len() < MAX_TS && !ts_facts_complete(&got.body) {
-        match got.read_more(deadline).await {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(NetError::Timeout { .. }) if !got.body.is_empty() => break,
-            Err(e) => return Err(e.to_string()),
-        }
-    }
+    got.read_while(MAX_TS, deadline, ts_facts_complete)
+        .await
+        .map_err(|e| e.to_string())?;
     ts_described(url, port, &got.body)
 }
 
@@ -1082,6 +1071,73 @@ mod tests {
         let garbage = vec![0x47u8; 4 * ts::PACKET];
         let e = ts_described("http://x:8080/live.ts".into(), 8080, &garbage).unwrap_err();
         assert_eq!(e, "no program map table in the first 752 bytes");
+    }
+
+    /// Live streams behind an HTTP/1.1 server that sends no length come chunked (SRS, nginx in front
+    /// of VLC): the chunk framing is taken off before the FLV/TS readers see the bytes.
+    #[tokio::test]
+    async fn chunked_live_streams_are_decoded() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let fixture = |p: &str| {
+            std::fs::read(format!("{}/tests/fixtures/{p}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+        };
+        let ts_bytes = fixture("ts/x264_main_640x360_15fps.ts");
+        let flv_bytes = fixture("flv/vlc_live_start.flv");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut c, _)) = listener.accept().await {
+                let (ts_bytes, flv_bytes) = (ts_bytes.clone(), flv_bytes.clone());
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 2048];
+                    let n = c.read(&mut buf).await.unwrap_or(0);
+                    let ts = String::from_utf8_lossy(&buf[..n]).contains(".ts ");
+                    let (ctype, body) = if ts {
+                        ("video/mp2t", ts_bytes)
+                    } else {
+                        ("video/x-flv", flv_bytes)
+                    };
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    );
+                    let mut out = head.into_bytes();
+                    for chunk in body.chunks(1000) {
+                        out.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+                        out.extend_from_slice(chunk);
+                        out.extend_from_slice(b"\r\n");
+                    }
+                    let _ = c.write_all(&out).await;
+                    // A live stream: no last chunk, the connection stays open.
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                });
+            }
+        });
+        let s = HttpSettings {
+            tls: false,
+            connect_timeout: Duration::from_secs(1),
+            timeout: Duration::from_secs(2),
+            window: Duration::from_secs(1),
+        };
+        let ts = probe_path(addr, "/live/livestream.ts", &s)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(ts.protocol, Protocol::Ts);
+        let v = ts.video.as_ref().unwrap();
+        assert_eq!(
+            (v.codec.as_str(), v.width, v.height, v.fps),
+            ("h264", Some(640), Some(360), Some(15.0))
+        );
+        let flv = probe_path(addr, "/live/livestream.flv", &s)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(flv.protocol, Protocol::Flv);
+        let v = flv.video.as_ref().unwrap();
+        assert_eq!(
+            (v.codec.as_str(), v.width, v.height),
+            ("h264", Some(640), Some(360))
+        );
     }
 
     /// fMP4 facts come only from the playlist's own host and port: an `#EXT-X-MAP` elsewhere is not

@@ -277,6 +277,46 @@ impl OpenGet {
         }
     }
 
+    /// Whether the body comes in `Transfer-Encoding: chunked` (live HTTP-FLV/TS servers such as SRS,
+    /// and any HTTP/1.1 proxy in front of a server that sends no length).
+    fn chunked(&self) -> bool {
+        self.head
+            .header("transfer-encoding")
+            .is_some_and(|t| t.to_ascii_lowercase().contains("chunked"))
+    }
+
+    /// Read a live stream until `done` holds for what arrived (chunked transfer coding removed),
+    /// `cap` bytes arrived, the body ends, or `deadline` passes (an error only when nothing came).
+    /// The body is left decoded.
+    pub async fn read_while(
+        &mut self,
+        cap: usize,
+        deadline: tokio::time::Instant,
+        mut done: impl FnMut(&[u8]) -> bool,
+    ) -> Result<(), NetError> {
+        let chunked = self.chunked();
+        let arrived = |raw: &[u8], done: &mut dyn FnMut(&[u8]) -> bool| {
+            if chunked {
+                done(&crate::proto::http::dechunk(raw, cap))
+            } else {
+                done(raw)
+            }
+        };
+        while self.body.len() < cap && !arrived(&self.body, &mut done) {
+            match self.read_more(deadline).await {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(NetError::Timeout { .. }) if !self.body.is_empty() => break,
+                Err(e) => return Err(e),
+            }
+        }
+        if chunked {
+            self.body = crate::proto::http::dechunk(&self.body, cap);
+        }
+        self.body.truncate(cap);
+        Ok(())
+    }
+
     /// Read until the body holds `want` bytes, ends (or its `Content-Length` is complete), or
     /// `deadline` passes; a deadline with some body read is not an error.
     pub async fn read_up_to(
@@ -293,11 +333,7 @@ impl OpenGet {
                 Err(e) => return Err(e),
             }
         }
-        if self
-            .head
-            .header("transfer-encoding")
-            .is_some_and(|t| t.to_ascii_lowercase().contains("chunked"))
-        {
+        if self.chunked() {
             self.body = crate::proto::http::dechunk(&self.body, want);
         }
         self.body.truncate(want);

@@ -27,6 +27,8 @@ What it starts (every socket is on one of 127.0.0.51 .. 127.0.0.61, nothing else
                              + AAC-LC 44100 Hz mono; 1 s fMP4 segments (.m4s);
                              application/dash+xml, video/iso.segment
              /snapshot.jpg   a static 320x240 JPEG made by ffmpeg at start-up (image/jpeg)
+             /live/          (with flv) a proxy to the flv unit's VLC: its FLV and TS streams
+                             arrive in Transfer-Encoding: chunked, as from SRS
              /               a small HTML index (title "Media lab")
     mjpeg  VLC 3.0 (Debian vlc-bin + vlc-plugin-base) serving MJPEG over HTTP on
            http://127.0.0.53:8080/mjpg/video.mjpg (Axis' path): multipart/x-mixed-replace (mpjpeg mux, boundary
@@ -375,8 +377,12 @@ http {
             alias %(tmp)s/dash/;
             add_header Cache-Control no-cache;
             add_header Access-Control-Allow-Origin *;
-        }
-    }""" % {"ip": HTTP_IP, "port": HTTP_PORT, "tmp": tmp})
+        }%(live)s
+    }""" % {"ip": HTTP_IP, "port": HTTP_PORT, "tmp": tmp, "live": (
+        # VLC's HTTP-FLV and HTTP-TS through nginx: VLC answers in HTTP/1.0 with no length, so nginx
+        # sends them to HTTP/1.1 clients chunked, as SRS and nginx-http-flv-module do.
+        "\n        location /live/ { proxy_pass http://%s:%d; proxy_buffering off; }"
+        % (FLV_IP, FLV_PORT) if "flv" in sel else "")})
     if "web" in sel:
         http.append("""
     server {
