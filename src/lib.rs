@@ -22,8 +22,9 @@
 //! * [`proto`]: pure, never-panicking parsers of device bytes (RTSP/HTTP heads and bodies, auth
 //!   challenges, SDP, H.264/H.265 profile strings, a bounded XML walk, WS-Discovery, SOAP, SSDP and
 //!   UPnP descriptions, SADP, DHIP, ARP, the neighbour table, ffprobe JSON, and for the stream
-//!   detectors HLS playlists, DASH manifests, STUN, RTMP handshake/AMF0/chunks, MJPEG multipart and
-//!   JPEG headers), each with a cargo-fuzz target in `fuzz/` (`scripts/fuzz`).
+//!   detectors HLS playlists, fMP4 boxes, MPEG-TS (PMT, SPS, ADTS), DASH manifests, STUN, RTMP
+//!   handshake/AMF0/chunks, HTTP-FLV, WHEP replies, MJPEG multipart and JPEG headers), each with a
+//!   cargo-fuzz target in `fuzz/` (`scripts/fuzz`).
 //! * [`model`]: plain serde data, the JSON contract.
 //! * [`registry`]: merges evidence into devices (one per box: by MAC, endpoint or serial), keeping
 //!   each identity field from its most trustworthy source, in deterministic order.
@@ -50,3 +51,10 @@ pub mod probe;
 pub mod proto;
 pub mod registry;
 pub mod sanitize;
+
+/// The bytes of `tests/fixtures/<path>` (unit tests' captured device answers and media).
+#[cfg(test)]
+pub(crate) fn test_fixture(path: &str) -> Vec<u8> {
+    let full = format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
+}

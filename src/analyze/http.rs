@@ -298,9 +298,19 @@ fn page_cut(
 
 /// GET `path` and read its body (up to [`MAX_DOCUMENT`]).
 async fn fetch(addr: SocketAddr, path: &str, s: &HttpSettings) -> Result<OpenGet, NetError> {
+    fetch_up_to(addr, path, s, MAX_DOCUMENT).await
+}
+
+/// GET `path` and read at most `limit` bytes of its body, all within the step timeout.
+async fn fetch_up_to(
+    addr: SocketAddr,
+    path: &str,
+    s: &HttpSettings,
+    limit: usize,
+) -> Result<OpenGet, NetError> {
     let deadline = tokio::time::Instant::now() + s.timeout;
     let mut got = open_get(addr, path, s.tls, s.connect_timeout, s.timeout).await?;
-    got.read_up_to(MAX_DOCUMENT, deadline).await?;
+    got.read_up_to(limit, deadline).await?;
     Ok(got)
 }
 
@@ -753,15 +763,8 @@ async fn head_bytes(
     s: &HttpSettings,
     limit: usize,
 ) -> Option<Vec<u8>> {
-    let deadline = tokio::time::Instant::now() + s.timeout;
-    let mut got = open_get(addr, path, s.tls, s.connect_timeout, s.timeout)
-        .await
-        .ok()?;
-    if got.head.status != 200 {
-        return None;
-    }
-    got.read_up_to(limit, deadline).await.ok()?;
-    Some(std::mem::take(&mut got.body))
+    let got = fetch_up_to(addr, path, s, limit).await.ok()?;
+    (got.head.status == 200).then_some(got.body)
 }
 
 /// An fMP4 init segment's facts on `stream`, then the frame rate from the first media segment.
@@ -965,11 +968,7 @@ mod tests {
     }
 
     fn init_fixture(name: &str) -> mp4::Init {
-        let bytes = std::fs::read(format!(
-            "{}/tests/fixtures/mp4/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap();
+        let bytes = crate::test_fixture(&format!("mp4/{name}"));
         mp4::parse_init(&bytes).unwrap()
     }
 
@@ -1010,11 +1009,7 @@ mod tests {
     /// A TS media playlist knows nothing; its first segment's PMT and SPS say the rest.
     #[test]
     fn ts_segment_fills_codecs_size_and_rate() {
-        let bytes = std::fs::read(format!(
-            "{}/tests/fixtures/ts/x264_main_640x360_15fps.ts",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap();
+        let bytes = crate::test_fixture("ts/x264_main_640x360_15fps.ts");
         let text = "#EXTM3U\n#EXTINF:1,\nseg0.ts\n";
         let mut s = hls_stream("http://x/a.m3u8".into(), 80, &hls::parse(text).unwrap());
         assert!(s.video.is_none());
@@ -1052,11 +1047,7 @@ mod tests {
     /// that says so, not a stream.
     #[test]
     fn http_ts_described_or_refused() {
-        let bytes = std::fs::read(format!(
-            "{}/tests/fixtures/ts/x264_main_640x360_15fps.ts",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap();
+        let bytes = crate::test_fixture("ts/x264_main_640x360_15fps.ts");
         assert!(ts_facts_complete(&bytes));
         assert!(!ts_facts_complete(&bytes[..ts::PACKET * 3]));
         let s = ts_described("http://x:8080/live.ts".into(), 8080, &bytes).unwrap();
@@ -1078,11 +1069,8 @@ mod tests {
     #[tokio::test]
     async fn chunked_live_streams_are_decoded() {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let fixture = |p: &str| {
-            std::fs::read(format!("{}/tests/fixtures/{p}", env!("CARGO_MANIFEST_DIR"))).unwrap()
-        };
-        let ts_bytes = fixture("ts/x264_main_640x360_15fps.ts");
-        let flv_bytes = fixture("flv/vlc_live_start.flv");
+        let ts_bytes = crate::test_fixture("ts/x264_main_640x360_15fps.ts");
+        let flv_bytes = crate::test_fixture("flv/vlc_live_start.flv");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {

@@ -295,14 +295,15 @@ impl OpenGet {
         mut done: impl FnMut(&[u8]) -> bool,
     ) -> Result<(), NetError> {
         let chunked = self.chunked();
-        let arrived = |raw: &[u8], done: &mut dyn FnMut(&[u8]) -> bool| {
-            if chunked {
-                done(&crate::proto::http::dechunk(raw, cap))
+        while self.body.len() < cap {
+            let ready = if chunked {
+                done(&crate::proto::http::dechunk(&self.body, cap))
             } else {
-                done(raw)
+                done(&self.body)
+            };
+            if ready {
+                break;
             }
-        };
-        while self.body.len() < cap && !arrived(&self.body, &mut done) {
             match self.read_more(deadline).await {
                 Ok(0) => break,
                 Ok(_) => {}

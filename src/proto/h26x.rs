@@ -200,11 +200,7 @@ mod tests {
     /// as `Some(0.0)`.
     #[test]
     fn sps_rate_that_rounds_to_zero_is_none() {
-        let bytes = std::fs::read(format!(
-            "{}/tests/fixtures/ts/fuzz_sps_fps_rounds_to_zero.bin",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap();
+        let bytes = crate::test_fixture("ts/fuzz_sps_fps_rounds_to_zero.bin");
         let nal = crate::proto::ts::h264_sps(&bytes).expect("the input's SPS");
         let facts = h264_sps(&nal).expect("it parses");
         assert_eq!(facts.fps, None);

@@ -475,11 +475,7 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(format!(
-            "{}/tests/fixtures/mjpeg/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap()
+        crate::test_fixture(&format!("mjpeg/{name}"))
     }
 
     fn split_all(s: &mut PartSplitter, bytes: &[u8], step: usize) -> Vec<Part> {

@@ -380,10 +380,24 @@ struct AudioConfig {
     channels: Option<u16>,
 }
 
-/// Sampling frequencies by `samplingFrequencyIndex` (14496-3 Table 1.18).
-const AAC_RATES: [u32; 13] = [
-    96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
-];
+/// Sampling frequency of an AAC `samplingFrequencyIndex` (ISO/IEC 14496-3 Table 1.18), for the
+/// AudioSpecificConfig here and ADTS headers in `proto::ts`.
+pub fn aac_sample_rate(index: u32) -> Option<u32> {
+    const RATES: [u32; 13] = [
+        96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
+    ];
+    RATES.get(usize::try_from(index).ok()?).copied()
+}
+
+/// Channels of an AAC `channelConfiguration` (14496-3 Table 1.19): 1-6 is that many, 7 is 7.1 (8);
+/// 0 means "in the program config element" and 8.. are reserved (`None`).
+pub fn aac_channels(config: u32) -> Option<u16> {
+    match config {
+        1..=6 => u16::try_from(config).ok(),
+        7 => Some(8),
+        _ => None,
+    }
+}
 
 fn audio_config(asc: &[u8]) -> Option<AudioConfig> {
     let mut bits = Bits { b: asc, at: 0 };
@@ -398,14 +412,9 @@ fn audio_config(asc: &[u8]) -> Option<AudioConfig> {
     let sample_rate = if index == 15 {
         Some(bits.take(24)?)
     } else {
-        AAC_RATES.get(index as usize).copied()
+        aac_sample_rate(index)
     };
-    // channelConfiguration 1-6 is that many channels, 7 is 7.1 (8); 0 means "in the PCE".
-    let channels = match bits.take(4)? {
-        0 | 8.. => None,
-        7 => Some(8),
-        n => Some(n as u16),
-    };
+    let channels = aac_channels(bits.take(4)?);
     Some(AudioConfig {
         object_type,
         sample_rate: sample_rate.filter(|r| *r > 0),
@@ -534,11 +543,7 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(format!(
-            "{}/tests/fixtures/mp4/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap()
+        crate::test_fixture(&format!("mp4/{name}"))
     }
 
     #[test]

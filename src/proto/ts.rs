@@ -162,21 +162,15 @@ pub struct Adts {
 /// The first ADTS header (ISO/IEC 13818-7 / 14496-3 §1.A.2) of the first AAC stream
 /// (`stream_type` 0x0f) the PMT lists.
 pub fn adts(bytes: &[u8]) -> Option<Adts> {
-    const RATES: [u32; 13] = [
-        96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350,
-    ];
+    use crate::proto::mp4::{aac_channels, aac_sample_rate};
     let es = elementary_stream(bytes, 0x0f)?;
     // syncword 0xFFF, then ID, layer (00), protection_absent
     let at = es
         .windows(4)
         .position(|w| w[0] == 0xff && w[1] & 0xf6 == 0xf0)?;
     let h = &es[at..at + 4];
-    let sample_rate = *RATES.get(usize::from((h[2] >> 2) & 0x0f))?;
-    let channels = match ((h[2] & 0x01) << 2) | (h[3] >> 6) {
-        0 => None,
-        7 => Some(8),
-        n => Some(u16::from(n)),
-    };
+    let sample_rate = aac_sample_rate(u32::from((h[2] >> 2) & 0x0f))?;
+    let channels = aac_channels(u32::from(((h[2] & 0x01) << 2) | (h[3] >> 6)));
     Some(Adts {
         object_type: (h[2] >> 6) + 1,
         sample_rate,
@@ -267,11 +261,7 @@ mod tests {
 
     #[test]
     fn ffmpeg_segment() {
-        let bytes = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/tests/fixtures/hls/segment_start.ts"
-        ))
-        .unwrap();
+        let bytes = crate::test_fixture("hls/segment_start.ts");
         assert_eq!(stream_types(&bytes), [0x1b, 0x0f]);
     }
 
@@ -301,11 +291,7 @@ mod tests {
     /// (tests/fixtures/ts/README.md).
     #[test]
     fn x264_segment_sps() {
-        let bytes = std::fs::read(format!(
-            "{}/tests/fixtures/ts/x264_main_640x360_15fps.ts",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap();
+        let bytes = crate::test_fixture("ts/x264_main_640x360_15fps.ts");
         assert_eq!(streams(&bytes), [(0x1b, 0x100), (0x0f, 0x101)]);
         let sps = h264_sps(&bytes).expect("an SPS in the first PES");
         assert_eq!(sps[0] & 0x1f, 7);
