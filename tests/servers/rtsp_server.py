@@ -26,6 +26,13 @@ CONFIG.json is a list of servers:
     "profile" only matters for h264 (h265 is always main). pcmu/pcma need rate 8000.
     A mount with "udp_only": true refuses TCP transport (SETUP over TCP gets 461).
     "claim_fps" makes a lying camera: frames come at "fps" but the SPS and SDP claim "claim_fps".
+    "bframes": N (h264/h265) encodes as GStreamer servers and NVR re-streamers usually run x264/x265:
+    without tune=zerolatency, so with look-ahead (the first packet comes ~1.5 s after PLAY) and N
+    B-frames (RTP timestamps then arrive out of order: presentation order != transmission order).
+    A server entry with "shared": true serves every mount with shared media (one encoder per mount
+    for all clients, factory.set_shared(True)), as most deployments do; see "Shared media" below.
+    A mount's "aliases": [PATH, ...] serves the same launch line under more paths (a server that
+    gives the main stream for a Dahua-style subtype=1, or a second name for one stream).
     A mount "path" may carry a query string (/cam/realmonitor?channel=1&subtype=0); it is matched
     exactly, query included (DESCRIBE only: see QueryMountPoints for the PLAY limit).
     Opus is always signalled as opus/48000/2 in SDP (RFC 7587), whatever is configured.
@@ -46,13 +53,13 @@ Protocol with the test harness (stdout is line based, everything else goes to st
     * UDP clients get RTP/RTCP sockets bound to the server's own address
       (ports 40000-40999); TCP-interleaved clients need no extra sockets.
 
-Why not shared (factory.set_shared(True))
+Shared media ("shared": true)
     With GStreamer 1.22, shared media are unprepared when their last client
     leaves (a DESCRIBE-only client counts) but stay in the factory cache until
-    the teardown is over, so a client reconnecting within ~5-10 ms gets
-    "503 Service Unavailable"; and under DESCRIBE churn (many short
-    connections) shared media crashed the process with heap corruption in 2 of
-    8 stress runs. Non-shared media gave no 503 and no crash.
+    the teardown is over, so a client reconnecting meanwhile gets
+    "503 Service Unavailable". Real deployments run shared media, so camscan
+    must cope (it treats 503/453 as busy and asks again); the default here
+    stays non-shared only so that older tests keep their exact shape.
 """
 
 import faulthandler
@@ -97,14 +104,19 @@ def video_launch(v):
         # info and the SDP a=framerate) claim `claim_fps`.
         src += (" ! capssetter replace=false caps=\"video/x-raw,framerate=%d/1\""
                 % int(v["claim_fps"]))
+    bframes = v.get("bframes")
     if codec == "h264":
-        enc = ("x264enc tune=zerolatency bitrate=1000 key-int-max=%d ! "
+        # With "bframes": x264's defaults (look-ahead on) plus N B-frames; a B-frame needs
+        # main or high profile.
+        tune = ("bframes=%d" % int(bframes)) if bframes else "tune=zerolatency"
+        enc = ("x264enc %s bitrate=1000 key-int-max=%d ! "
                "video/x-h264,profile=%s ! rtph264pay name=pay0 pt=96 config-interval=1"
-               % (2 * fps, v.get("profile") or "main"))
+               % (tune, 2 * fps, v.get("profile") or "main"))
     elif codec == "h265":
-        enc = ("x265enc tune=zerolatency bitrate=1000 key-int-max=%d speed-preset=ultrafast ! "
+        tune = ("option-string=bframes=%d" % int(bframes)) if bframes else "tune=zerolatency"
+        enc = ("x265enc %s bitrate=1000 key-int-max=%d speed-preset=ultrafast ! "
                "video/x-h265,profile=main ! rtph265pay name=pay0 pt=96 config-interval=1"
-               % (2 * fps))
+               % (tune, 2 * fps))
     elif codec == "mjpeg":
         enc = "jpegenc quality=70 ! rtpjpegpay name=pay0 pt=26"
     else:
@@ -223,8 +235,8 @@ def build_server(entry):
         factory = GstRtspServer.RTSPMediaFactory()
         launch = mount_launch(m)
         factory.set_launch(launch)
-        # Deliberately NOT shared, see the module docstring ("Why not shared").
-        factory.set_shared(False)
+        # Shared media only when asked, see the module docstring ("Shared media").
+        factory.set_shared(bool(entry.get("shared")))
         factory.set_address_pool(pool)
         if m.get("udp_only"):
             # A camera that refuses interleaved TCP: SETUP over TCP gets 461 (retina#103).
@@ -235,8 +247,9 @@ def build_server(entry):
             factory.add_role_from_structure(Gst.Structure.new_from_string(
                 "%s, media.factory.access=(boolean)true, "
                 "media.factory.construct=(boolean)true" % ROLE))
-        mounts.add_factory(m["path"], factory)
-        log("rtsp://%s%s -> %s" % (label, m["path"], launch))
+        for path in [m["path"]] + list(m.get("aliases") or []):
+            mounts.add_factory(path, factory)
+            log("rtsp://%s%s -> %s" % (label, path, launch))
     source_id = server.attach(None)
     if source_id == 0:
         raise RuntimeError("cannot listen on %s (address/port in use or not available?)" % label)
