@@ -166,6 +166,9 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
         announcements_done: announce_rx,
         announced_now: Default::default(),
         stun_ports: cfg.stun_ports.clone(),
+        sessions: Arc::new(crate::analyze::sessions::DeviceSessions::new(
+            cfg.sessions_per_device,
+        )),
     };
     // Attached networks where ARP can tell who is alive (not loopback: lo has no ARP), and the
     // interface addresses for multicast discovery: those whose network holds targets.
@@ -971,7 +974,7 @@ async fn onvif_device(
         })
         .collect();
     events.push(Event::OnvifProfiles { ip, profiles });
-    // Each stream not already taken by its RTSP port's analysis, a few at a time (like a port's).
+    // Each stream not already taken by its RTSP port's analysis, within the device's session cap.
     let mut targets = Vec::new();
     for (_token, uri) in f.stream_uris {
         let Some((addr, path)) = crate::analyze::onvif::rtsp_target(&uri) else {
@@ -985,7 +988,7 @@ async fn onvif_device(
     use futures::StreamExt;
     let described: Vec<_> = futures::stream::iter(targets)
         .map(|(addr, path)| async move { rtsp::describe_stream(addr, &path, rs).await })
-        .buffered(rtsp::STREAMS_IN_PARALLEL)
+        .buffered(rs.sessions.cap())
         .collect()
         .await;
     for d in described {

@@ -128,6 +128,10 @@ pub struct ScanArgs {
     /// Probes in flight to one host at once [default: 32].
     #[arg(long, value_name = "N", env = "CAMSCAN_PER_HOST")]
     pub per_host: Option<usize>,
+    /// RTSP sessions held on one device at a time, shared by media analysis, PLAY checks and
+    /// ffprobe (cheap cameras allow 2-4 and answer 453/503 beyond) [default: 2].
+    #[arg(long, value_name = "N", env = "CAMSCAN_SESSIONS_PER_DEVICE")]
+    pub sessions_per_device: Option<usize>,
     /// Retries of a connect that failed for a transient local reason (no buffers, no ports, too many
     /// open files), with exponential backoff [default: 1].
     #[arg(long, value_name = "N", env = "CAMSCAN_RETRIES")]

@@ -62,6 +62,8 @@ pub struct ScanConfig {
     /// `None`: derive from the open-file limit at start.
     pub concurrency: Option<usize>,
     pub per_host: usize,
+    /// RTSP sessions held on one device at a time (`--sessions-per-device`).
+    pub sessions_per_device: usize,
     pub retries: u32,
     pub format: Format,
     /// CSV field delimiter: one ASCII character.
@@ -109,6 +111,7 @@ impl Default for ScanConfig {
             timeout: DEFAULT_TIMEOUT,
             concurrency: None,
             per_host: DEFAULT_PER_HOST,
+            sessions_per_device: crate::analyze::sessions::DEFAULT_SESSIONS_PER_DEVICE,
             retries: DEFAULT_RETRIES,
             format: Format::Table,
             csv_delimiter: DEFAULT_CSV_DELIMITER,
@@ -188,6 +191,7 @@ pub struct FileConfig {
     pub timeout: Option<DurationValue>,
     pub concurrency: Option<usize>,
     pub per_host: Option<usize>,
+    pub sessions_per_device: Option<usize>,
     pub retries: Option<u32>,
     pub format: Option<Format>,
     pub csv_delimiter: Option<String>,
@@ -310,6 +314,13 @@ impl ScanConfig {
         if per_host == 0 {
             return Err(invalid("per_host", "0", "must be at least 1"));
         }
+        let sessions_per_device = args
+            .sessions_per_device
+            .or(file.sessions_per_device)
+            .unwrap_or(d.sessions_per_device);
+        if sessions_per_device == 0 {
+            return Err(invalid("sessions_per_device", "0", "must be at least 1"));
+        }
         let retries = args.retries.or(file.retries).unwrap_or(d.retries);
         if retries > 10 {
             return Err(invalid("retries", &retries.to_string(), "at most 10"));
@@ -381,6 +392,7 @@ impl ScanConfig {
             timeout,
             concurrency,
             per_host,
+            sessions_per_device,
             retries,
             format: args.format.or(file.format).unwrap_or(d.format),
             csv_delimiter,
@@ -693,6 +705,7 @@ mod tests {
             "detect_timeout",
             "concurrency",
             "per_host",
+            "sessions_per_device",
             "retries",
             "format",
             "csv_delimiter",

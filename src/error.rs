@@ -90,6 +90,14 @@ pub enum NetError {
         what: String,
         reason: String,
     },
+    #[error("{what} to {addr}: server busy ({status}) for {}, asked {attempts} times", fmt_duration(*.waited))]
+    Busy {
+        addr: SocketAddr,
+        what: String,
+        status: u16,
+        attempts: u32,
+        waited: Duration,
+    },
     #[error("{what} to {addr}: reply larger than {limit} bytes")]
     TooLarge {
         addr: SocketAddr,

@@ -9,5 +9,6 @@ pub mod onvif;
 pub mod paths;
 pub mod rtmp;
 pub mod rtsp;
+pub mod sessions;
 pub mod verify;
 pub mod webrtc;

@@ -160,6 +160,38 @@ pub fn candidates(extra: &[String], vendor: Option<&str>) -> Vec<String> {
     out
 }
 
+/// The channel number a path names in a vendor's channel scheme (Hikvision `/Streaming/Channels/201`
+/// is 2, Dahua `channel=2`, Uniview `/unicast/c2/`, Reolink `_02_`), if any.
+pub fn channel_of(path: &str) -> Option<u32> {
+    let digits = |s: &str| -> Option<u32> {
+        let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        s[..end].parse().ok()
+    };
+    let lower = path.to_ascii_lowercase();
+    if let Some(rest) = lower.strip_prefix("/streaming/channels/") {
+        let id = digits(rest)?;
+        return (id >= 100).then_some(id / 100);
+    }
+    if let Some(at) = lower.find("channel=") {
+        return digits(&lower[at + "channel=".len()..]);
+    }
+    if let Some(rest) = lower.strip_prefix("/unicast/c") {
+        return digits(rest);
+    }
+    for prefix in ["/preview_", "/h264preview_", "/h265preview_"] {
+        if let Some(rest) = lower.strip_prefix(prefix) {
+            return digits(rest);
+        }
+    }
+    None
+}
+
+/// `true` when both paths name a channel and the channels differ: two channels of an NVR with the
+/// same camera model give the same description and are still two streams.
+pub fn different_channels(a: &str, b: &str) -> bool {
+    matches!((channel_of(a), channel_of(b)), (Some(x), Some(y)) if x != y)
+}
+
 /// Most channels walked on one device (large NVRs have 64).
 pub const MAX_CHANNELS: u32 = 64;
 
@@ -245,6 +277,26 @@ mod tests {
             vendor_from_evidence(Some("GStreamer RTSP server"), None),
             None
         );
+    }
+
+    #[test]
+    fn channel_numbers_of_paths() {
+        assert_eq!(channel_of("/Streaming/Channels/101"), Some(1));
+        assert_eq!(channel_of("/Streaming/Channels/1202"), Some(12));
+        assert_eq!(channel_of("/cam/realmonitor?channel=3&subtype=1"), Some(3));
+        assert_eq!(channel_of("/unicast/c2/s0/live"), Some(2));
+        assert_eq!(channel_of("/Preview_04_sub"), Some(4));
+        assert_eq!(channel_of("/stream1"), None);
+        assert_eq!(channel_of("/Streaming/Channels/"), None);
+        assert!(different_channels(
+            "/Streaming/Channels/101",
+            "/Streaming/Channels/201"
+        ));
+        assert!(!different_channels(
+            "/Streaming/Channels/101",
+            "/Streaming/Channels/102"
+        ));
+        assert!(!different_channels("/stream1", "/Streaming/Channels/201"));
     }
 
     #[test]

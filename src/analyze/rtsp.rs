@@ -14,21 +14,24 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use http_auth::{PasswordClient, PasswordParams};
-use retina::client::{Session, SessionOptions};
+use retina::client::Session;
 use retina::codec::ParametersRef;
 
 use super::budget::{AuthBudget, AuthSession};
 use super::paths::{self, ChannelScheme, MAX_CHANNELS};
+use super::sessions::DeviceSessions;
+use super::verify::{self, Check};
 use crate::credentials::{Credential, url_with_credentials};
 use crate::detect;
 use crate::error::NetError;
 use crate::model::{
     AudioInfo, AuthScheme, Failure, Protocol, Service, Stage, Stream, StreamStatus, VideoInfo,
 };
-use crate::net::rtsp::{Reply, RtspClient, USER_AGENT, url};
+use crate::net::rtsp::{Busy, Reply, RtspClient, describe_patience, is_busy, retry_after, url};
 use crate::proto::{h26x, sdp};
 
 /// Settings for RTSP analysis.
@@ -68,6 +71,9 @@ pub struct RtspSettings {
     /// `--stun-ports`: ports where a STUN Binding goes first over TCP, and over UDP to every host
     /// with an open TCP port (3478 is always tried over TCP, and over UDP once TCP answered).
     pub stun_ports: Vec<u16>,
+    /// RTSP sessions camscan may hold on one device at a time (`--sessions-per-device`), shared by
+    /// media analysis, the PLAY check and ffprobe across every port and path of the scan.
+    pub sessions: Arc<DeviceSessions>,
 }
 
 impl RtspSettings {
@@ -170,15 +176,10 @@ impl RtspSettings {
             announcements_done: tokio::sync::watch::channel(true).1,
             announced_now: Default::default(),
             stun_ports: Vec::new(),
+            sessions: Default::default(),
         }
     }
 }
-
-/// How often a `503 Service Unavailable` is asked again, and the first pause (it grows linearly).
-/// Dahua answers 503 (or 401) while its connection limit is full (rroller/dahua#603); GStreamer answers
-/// 503 while it tears down a shared stream.
-const BUSY_RETRIES: u32 = 2;
-const BUSY_PAUSE: Duration = Duration::from_millis(200);
 
 /// What analysis found on one RTSP port.
 #[derive(Debug, Clone)]
@@ -234,6 +235,119 @@ struct Walker {
     /// The first redirect the server answered, as the failure to record. Redirects are not followed:
     /// a `Location` may name another host (out of scope), and a server can redirect forever.
     redirect: Option<String>,
+    /// Connections opened so far, and the one the challenges came on: a Digest nonce may be bound
+    /// to its connection.
+    conn_gen: u64,
+    challenge_gen: u64,
+    /// The credential given to `describe` is proven (it opened a path of this device): a 401 to it
+    /// on a connection its challenge did not come from is a fresh challenge to answer, not a refusal.
+    proven: bool,
+}
+
+impl Walker {
+    fn new(client: Option<RtspClient>, addr: SocketAddr, settings: &RtspSettings) -> Self {
+        Walker {
+            client,
+            addr,
+            connect_timeout: settings.connect_timeout,
+            timeout: settings.timeout,
+            challenges: Vec::new(),
+            redirect: None,
+            conn_gen: 1,
+            challenge_gen: 1,
+            proven: false,
+        }
+    }
+}
+
+/// Several walkers on one port, so that paths are asked side by side: a server that prepares a
+/// stream before answering its DESCRIBE (GStreamer with a look-ahead encoder: 1.5 s and more) costs
+/// that once for two paths, and a slow link costs its round trip once per pair of paths.
+struct Walkers {
+    list: Vec<Walker>,
+    /// Found streams' connections still to be left holding them (see [`Job::Media`]).
+    holds: AtomicUsize,
+}
+
+/// One path's answer and, for a stream, the connection left holding it.
+type PathAnswer = (Result<Answer, NetError>, Option<Box<RtspClient>>);
+
+impl Walkers {
+    /// `width` walkers (the first on the detection connection), holding at most `width` streams.
+    fn new(client: RtspClient, settings: &RtspSettings, width: usize) -> Self {
+        let addr = client.addr();
+        let mut list = vec![Walker::new(Some(client), addr, settings)];
+        list.extend((1..width.max(1)).map(|_| Walker::new(None, addr, settings)));
+        Walkers {
+            list,
+            holds: AtomicUsize::new(width),
+        }
+    }
+
+    fn first(&mut self) -> &mut Walker {
+        &mut self.list[0]
+    }
+
+    /// The credential is proven: every walker answers fresh challenges with it.
+    fn proven(&mut self) {
+        for w in &mut self.list {
+            w.proven = true;
+        }
+    }
+
+    /// DESCRIBE `paths`, one per walker at a time, in the list's order. Once one fails, no more
+    /// paths are handed out: an entry is `None` for a path not asked. A walker that finds a stream
+    /// leaves its connection holding it while holds remain, and goes on on a fresh one.
+    async fn describe_all(
+        &mut self,
+        paths: &[String],
+        cred: Option<&Credential>,
+    ) -> Vec<Option<PathAnswer>> {
+        let next = AtomicUsize::new(0);
+        let stop = AtomicBool::new(false);
+        let results: std::sync::Mutex<Vec<Option<PathAnswer>>> =
+            std::sync::Mutex::new((0..paths.len()).map(|_| None).collect());
+        let holds = &self.holds;
+        let workers = self.list.iter_mut().take(paths.len().max(1)).map(|w| {
+            let (next, stop, results) = (&next, &stop, &results);
+            async move {
+                while !stop.load(Ordering::Relaxed) {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = paths.get(i) else { break };
+                    let answer = w.describe(path, cred).await;
+                    let take = matches!(answer, Ok(Answer::Media(_)))
+                        && holds
+                            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                                n.checked_sub(1)
+                            })
+                            .is_ok();
+                    let holder = if take {
+                        w.client.take().map(Box::new)
+                    } else {
+                        None
+                    };
+                    if answer.is_err() {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                    results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some((answer, holder));
+                }
+            }
+        });
+        futures::future::join_all(workers).await;
+        results.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The first redirect any walker met.
+    fn take_redirect(&mut self) -> Option<String> {
+        self.list.iter_mut().find_map(|w| w.redirect.take())
+    }
+
+    /// Close every connection (no idle connection held on the camera while we wait).
+    fn disconnect(&mut self) {
+        for w in &mut self.list {
+            w.client = None;
+        }
+    }
 }
 
 /// The failure recorded for a redirect answer (RTSP 3xx, RFC 2326 §11.3.3), or `None` for others.
@@ -262,38 +376,65 @@ impl Walker {
     ) -> Result<Answer, NetError> {
         let target = url(self.addr, path);
         let mut retried = false;
-        let mut busy = 0;
+        let mut rechallenged = false;
+        let mut busy = Busy::new(self.timeout);
         loop {
+            if self.client.is_none() {
+                self.client =
+                    Some(RtspClient::connect(self.addr, self.connect_timeout, self.timeout).await?);
+                self.conn_gen += 1;
+            }
             let authorization = cred.and_then(|c| self.authorization(c, &target));
-            let client = match self.client.as_mut() {
-                Some(c) => c,
-                None => self.client.insert(
-                    RtspClient::connect(self.addr, self.connect_timeout, self.timeout).await?,
-                ),
+            let Some(client) = self.client.as_mut() else {
+                continue;
             };
             let mut headers = vec![("Accept", "application/sdp")];
             if let Some(a) = authorization.as_deref() {
                 headers.push(("Authorization", a));
             }
-            match client.request("DESCRIBE", &target, &headers).await {
-                Ok(reply) if reply.head.status == 503 && busy < BUSY_RETRIES => {
-                    // Busy (connection limit, or a stream being torn down): not an answer about
-                    // the path. Ask again shortly.
-                    busy += 1;
-                    tracing::debug!(url = %target, "503 busy; asking again");
-                    tokio::time::sleep(BUSY_PAUSE * busy).await;
+            match client
+                .request_patient(
+                    "DESCRIBE",
+                    &target,
+                    &headers,
+                    describe_patience(self.timeout),
+                )
+                .await
+            {
+                Ok(reply) if is_busy(reply.head.status) => {
+                    // Busy (session limit, or a shared stream being torn down): not an answer
+                    // about the path. Asked again after the pause, within the step's deadline.
+                    tracing::debug!(url = %target, status = reply.head.status, "busy; asking again");
+                    if !busy.wait(retry_after(&reply.head)).await {
+                        return Err(NetError::Busy {
+                            addr: self.addr,
+                            what: format!("RTSP DESCRIBE {target}"),
+                            status: reply.head.status,
+                            attempts: busy.attempts() + 1,
+                            waited: self.timeout,
+                        });
+                    }
                 }
                 Ok(reply) => {
                     if self.redirect.is_none() {
                         self.redirect = redirect_note(&target, &reply);
                     }
                     if reply.head.status == 401 {
+                        let stale_challenge =
+                            authorization.is_none() || self.challenge_gen != self.conn_gen;
                         self.challenges = reply
                             .head
                             .headers_named("www-authenticate")
                             .take(8)
                             .map(str::to_string)
                             .collect();
+                        self.challenge_gen = self.conn_gen;
+                        if cred.is_some() && self.proven && stale_challenge && !rechallenged {
+                            // A proven credential answered no challenge of this connection:
+                            // answer the one just given, once.
+                            rechallenged = true;
+                            continue;
+                        }
                     }
                     return Ok(classify(&reply));
                 }
@@ -401,12 +542,14 @@ fn scheme_of(challenges: &[String]) -> AuthScheme {
 }
 
 /// One path's result before media analysis.
-#[derive(Debug, Clone)]
 struct Found {
     path: String,
     answer: Answer,
     /// The credential that opened it.
     cred: Option<Credential>,
+    /// The connection that described it, held until analysis has its own session (see
+    /// [`Job::Media`]).
+    holder: Option<Box<RtspClient>>,
 }
 
 /// Analyse an RTSP port whose `OPTIONS` reply is `options`, reusing the detection connection.
@@ -426,14 +569,7 @@ pub async fn analyze(
         port: Some(addr.port()),
         message,
     };
-    let mut walker = Walker {
-        client: Some(client),
-        addr,
-        connect_timeout: settings.connect_timeout,
-        timeout: settings.timeout,
-        challenges: Vec::new(),
-        redirect: None,
-    };
+    let mut walkers = Walkers::new(client, settings, settings.sessions.cap());
     let vendor = paths::vendor_from_evidence(service.server.as_deref(), service.realm.as_deref());
     let candidates = paths::candidates(&settings.extra_paths, vendor);
 
@@ -441,21 +577,23 @@ pub async fn analyze(
     let nonce = crate::net::random_u64();
     let mut found: Vec<Found> = Vec::new();
     let mut any_path_auth = false;
-    match walker
+    match walkers
+        .first()
         .describe(&format!("/camscan-{nonce:016x}"), None)
         .await
     {
         Err(e) => failures.push(fail(e.to_string())),
         Ok(Answer::Media(_)) => {
             tracing::info!(%addr, "answers DESCRIBE of any path with a stream; reporting only /");
-            match walker.describe("/", None).await {
-                Ok(answer @ Answer::Media(_)) => found.push(Found {
+            match walkers.describe_all(&["/".to_string()], None).await.pop() {
+                Some(Some((Ok(answer @ Answer::Media(_)), holder))) => found.push(Found {
                     path: "/".into(),
                     answer,
                     cred: None,
+                    holder,
                 }),
-                Ok(_) => {}
-                Err(e) => failures.push(fail(e.to_string())),
+                Some(Some((Err(e), _))) => failures.push(fail(e.to_string())),
+                _ => {}
             }
         }
         Ok(Answer::Auth { scheme, .. }) => {
@@ -464,15 +602,21 @@ pub async fn analyze(
             any_path_auth = true;
         }
         Ok(Answer::Forbidden | Answer::Missing) => {
-            for path in std::iter::once("/").chain(candidates.iter().map(String::as_str)) {
-                match walker.describe(path, None).await {
-                    Ok(Answer::Missing) => {}
-                    Ok(answer) => found.push(Found {
-                        path: path.to_string(),
+            let paths: Vec<String> = std::iter::once("/".to_string())
+                .chain(candidates.iter().cloned())
+                .collect();
+            let answers = walkers.describe_all(&paths, None).await;
+            for (path, answer) in paths.into_iter().zip(answers) {
+                match answer {
+                    None => break,
+                    Some((Ok(Answer::Missing), _)) => {}
+                    Some((Ok(answer), holder)) => found.push(Found {
+                        path,
                         answer,
                         cred: None,
+                        holder,
                     }),
-                    Err(e) => {
+                    Some((Err(e), _)) => {
                         failures.push(fail(e.to_string()));
                         break; // a server that stops answering will not answer the next path either
                     }
@@ -496,7 +640,7 @@ pub async fn analyze(
             .find(|f| !matches!(f.answer, Answer::Media(_)))
             .map(|f| f.path.clone())
             .unwrap_or_else(|| candidates[0].clone());
-        match try_credentials(&mut walker, &mut session, &creds, &probe).await {
+        match try_credentials(walkers.first(), &mut session, &creds, &probe).await {
             Err(e) => failures.push(fail(e.to_string())),
             Ok(o) => outcome = o,
         }
@@ -514,14 +658,18 @@ pub async fn analyze(
                     .collect()
             };
             found.retain(|f| matches!(f.answer, Answer::Media(_)));
-            for path in retest {
-                match walker.describe(&path, Some(&cred)).await {
-                    Ok(answer @ Answer::Media(_)) => found.push(Found {
+            walkers.proven();
+            let answers = walkers.describe_all(&retest, Some(&cred)).await;
+            for (path, answer) in retest.into_iter().zip(answers) {
+                match answer {
+                    None => break,
+                    Some((Ok(answer @ Answer::Media(_)), holder)) => found.push(Found {
                         path,
                         answer,
                         cred: Some(cred.clone()),
+                        holder,
                     }),
-                    Ok(Answer::Auth { .. } | Answer::Forbidden) => {
+                    Some((Ok(Answer::Auth { .. } | Answer::Forbidden), _)) => {
                         // The credential that just worked is refused: treat it as a lockout.
                         session.mark_locked();
                         outcome = AuthOutcome::Locked;
@@ -529,11 +677,12 @@ pub async fn analyze(
                             path,
                             answer: Answer::Forbidden,
                             cred: None,
+                            holder: None,
                         });
                         break;
                     }
-                    Ok(_) => {}
-                    Err(e) => {
+                    Some((Ok(_), _)) => {}
+                    Some((Err(e), _)) => {
                         failures.push(fail(e.to_string()));
                         break;
                     }
@@ -569,7 +718,7 @@ pub async fn analyze(
     let mut resume = Vec::new();
     if !matches!(outcome, AuthOutcome::Locked) {
         resume = walk_channels(
-            &mut walker,
+            &mut walkers,
             &mut found,
             cred.as_ref(),
             &mut failures,
@@ -579,19 +728,19 @@ pub async fn analyze(
         .await;
     }
 
-    // 4. Media facts and the report. Streams of one port are described and PLAY-checked a few at a
-    // time (one slot pool for the whole port): one slow stream no longer holds up the others, and
-    // the camera sees at most STREAMS_IN_PARALLEL sessions from us (cheap cameras allow few).
-    let slots = tokio::sync::Semaphore::new(STREAMS_IN_PARALLEL);
-    let first = analyse_found(found, addr, &service, &outcome, settings, &slots);
+    // 4. Media facts and the report. Streams are described and PLAY-checked side by side, within
+    // the device's session cap (`--sessions-per-device`, shared with every other port and path of
+    // the device): one slow stream does not hold up the others, and a camera that allows few
+    // sessions never sees more than the cap from us.
+    let first = analyse_found(found, addr, &service, &outcome, settings);
     let rest = async {
         let mut more = Vec::new();
         let mut notes = Vec::new();
         if !resume.is_empty() {
-            walker.client = None; // no idle session held on the camera while we wait
+            walkers.disconnect(); // no idle connection held on the camera while we wait
             if let Some(n) = settings.channels_announced(ip).await {
                 walk_resumed(
-                    &mut walker,
+                    &mut walkers,
                     &mut more,
                     cred.as_ref(),
                     &mut notes,
@@ -602,9 +751,9 @@ pub async fn analyze(
                 .await;
             }
         }
-        notes.extend(walker.redirect.take().map(fail));
-        drop(walker);
-        let analysed = analyse_found(more, addr, &service, &outcome, settings, &slots).await;
+        notes.extend(walkers.take_redirect().map(fail));
+        drop(walkers);
+        let analysed = analyse_found(more, addr, &service, &outcome, settings).await;
         (analysed, notes)
     };
     let (mut analysed, (more, notes)) = tokio::join!(first, rest);
@@ -632,16 +781,20 @@ pub async fn analyze(
 }
 
 /// Describe and PLAY-check the streams `found` names (those not yet taken by another path of
-/// this scan), [`STREAMS_IN_PARALLEL`] at a time across the port (`slots`).
+/// this scan), as many at a time as the device's session cap allows. A stream whose description
+/// is the same as an earlier one's of this port (an alias: a server that ignores the sub-stream
+/// selector or serves one stream under two names) is reported with `same_as` and the facts and
+/// PLAY check of the first, not opened again.
 async fn analyse_found(
     found: Vec<Found>,
     addr: SocketAddr,
     service: &crate::model::Service,
     outcome: &AuthOutcome,
     settings: &RtspSettings,
-    slots: &tokio::sync::Semaphore,
 ) -> Vec<(Stream, Vec<String>)> {
     let mut jobs = Vec::new();
+    // (description, path, job index) of each stream to open, to find aliases.
+    let mut seen: Vec<(String, String, usize)> = Vec::new();
     for f in found {
         let plain_url = url(addr, &f.path);
         let shown_url = match (&f.cred, settings.show_credentials) {
@@ -659,11 +812,25 @@ async fn analyse_found(
                 if f.cred.is_some() {
                     stream.auth = service.auth;
                 }
+                let key = description_key(&body);
+                let original = key.as_ref().and_then(|k| {
+                    seen.iter()
+                        .find(|(sk, path, _)| sk == k && !paths::different_channels(path, &f.path))
+                });
+                if let Some((_, _, of)) = original {
+                    tracing::info!(url = %plain_url, "same description as an earlier stream: an alias");
+                    jobs.push(Job::Alias { stream, of: *of });
+                    continue;
+                }
+                if let Some(k) = key {
+                    seen.push((k, f.path.clone(), jobs.len()));
+                }
                 jobs.push(Job::Media {
                     stream,
                     plain_url,
                     body,
                     cred: f.cred,
+                    holder: f.holder,
                 });
             }
             Answer::Auth { scheme, .. } => {
@@ -684,38 +851,92 @@ async fn analyse_found(
         }
     }
     use futures::StreamExt;
-    futures::stream::iter(jobs)
+    let aliases: Vec<(usize, usize)> = jobs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, j)| match j {
+            Job::Alias { of, .. } => Some((i, *of)),
+            _ => None,
+        })
+        .collect();
+    let mut done: Vec<(Stream, Vec<String>)> = futures::stream::iter(jobs)
         .map(|job| async move {
             match job {
-                Job::Done(stream) => (stream, Vec::new()),
+                Job::Done(stream) | Job::Alias { stream, .. } => (stream, Vec::new()),
                 Job::Media {
                     mut stream,
                     plain_url,
                     body,
                     cred,
+                    holder,
                 } => {
-                    let _slot = slots.acquire().await;
-                    let notes =
-                        media_and_checks(&mut stream, &plain_url, &body, cred.as_ref(), settings)
-                            .await;
+                    let notes = media_and_checks(
+                        &mut stream,
+                        &plain_url,
+                        &body,
+                        cred.as_ref(),
+                        settings,
+                        holder,
+                    )
+                    .await;
                     (stream, notes)
                 }
             }
         })
-        .buffered(STREAMS_IN_PARALLEL)
+        .buffered(settings.sessions.cap())
         .collect()
-        .await
+        .await;
+    for (i, of) in aliases {
+        let original = done[of].0.clone();
+        let alias = &mut done[i].0;
+        alias.same_as = Some(original.url.clone());
+        alias.status = original.status;
+        alias.verified = original.verified;
+        alias.video = original.video;
+        alias.audio = original.audio;
+        alias.measured = original.measured;
+    }
+    done
 }
 
-/// Run the PLAY check and fold its measurement into the stream: a measured frame rate that differs
-/// from the declared one by more than 5% replaces it (and says so in `fps_source`).
-async fn verify_stream(
-    stream: &mut Stream,
-    url: &str,
-    cred: Option<&Credential>,
-    settings: &RtspSettings,
-) -> Result<(), String> {
-    let m = super::verify::verify(url, cred, settings.timeout, settings.verify_window).await?;
+/// What makes two descriptions the same stream: per media, its kind, encoding, clock, the
+/// parameter sets or decoder config it declares, its size and rate. `None` when the video carries
+/// no parameter sets (two such streams cannot be told apart from their descriptions).
+fn description_key(body: &[u8]) -> Option<String> {
+    let sd = sdp::parse(body);
+    let mut key = String::new();
+    let mut has_parameters = false;
+    for m in &sd.media {
+        let params: Vec<&str> = [
+            "sprop-parameter-sets",
+            "sprop-vps",
+            "sprop-sps",
+            "sprop-pps",
+            "config",
+        ]
+        .iter()
+        .filter_map(|p| m.fmtp_param(p))
+        .collect();
+        if m.kind == "video" && !params.is_empty() {
+            has_parameters = true;
+        }
+        key.push_str(&format!(
+            "{}|{:?}|{:?}|{:?}|{:?}|{:?}|{};",
+            m.kind,
+            m.encoding_name(),
+            m.clock_rate,
+            m.channels,
+            m.dimensions,
+            m.framerate,
+            params.join(",")
+        ));
+    }
+    has_parameters.then_some(key)
+}
+
+/// Fold a PLAY check's measurement into the stream: a measured frame rate that differs from the
+/// declared one by more than 5% replaces it (and says so in `fps_source`).
+fn fold_measured(stream: &mut Stream, url: &str, m: crate::model::Measured) {
     stream.verified = true;
     if let (Some(v), Some(measured)) = (stream.video.as_mut(), m.fps) {
         let agrees = v.fps.is_some_and(|d| (d - measured).abs() <= d * 0.05);
@@ -739,7 +960,6 @@ async fn verify_stream(
         v.height = Some(h);
     }
     stream.measured = Some(m);
-    Ok(())
 }
 
 fn auth_status(outcome: &AuthOutcome) -> StreamStatus {
@@ -750,45 +970,83 @@ fn auth_status(outcome: &AuthOutcome) -> StreamStatus {
     }
 }
 
-/// Streams of one RTSP port analysed at the same time.
-pub const STREAMS_IN_PARALLEL: usize = 3;
-
 /// A stream on its way into the report.
 enum Job {
     /// Nothing more to learn (auth required, forbidden).
     Done(Stream),
+    /// The same stream as job `of`: takes its facts once they are known.
+    Alias { stream: Stream, of: usize },
     /// DESCRIBE answered: media facts, PLAY check, ffprobe to do.
     Media {
         stream: Stream,
         plain_url: String,
         body: Vec<u8>,
         cred: Option<Credential>,
+        /// The connection whose DESCRIBE found the stream, kept open until our session has
+        /// described it: a server with shared media (GStreamer) then need not prepare it again
+        /// (a look-ahead encoder takes 1.5 s and more) nor tear it down in between (503).
+        holder: Option<Box<RtspClient>>,
     },
 }
 
-/// Media facts from the SDP, the PLAY check and optional ffprobe enrichment of one described
-/// stream; returns the failures to record.
+/// Media facts from the SDP and a retina session, the PLAY check on that same session, and
+/// optional ffprobe enrichment of one described stream, within the device's session cap; returns
+/// the failures to record.
 async fn media_and_checks(
     stream: &mut Stream,
     plain_url: &str,
     body: &[u8],
     cred: Option<&Credential>,
     settings: &RtspSettings,
+    holder: Option<Box<RtspClient>>,
 ) -> Vec<String> {
     let mut notes = Vec::new();
-    let (video, audio, err) = media_facts(plain_url, body, cred, settings.timeout).await;
+    let ip = stream_ip(plain_url);
+    let (mut video, mut audio) = sdp_facts(body);
+    let slot = match ip {
+        Some(ip) => Some(settings.sessions.acquire(ip).await),
+        None => None,
+    };
+    let check = Check {
+        url: plain_url,
+        cred,
+        timeout: settings.timeout,
+        window: settings.verify_window,
+        play: settings.verify,
+        group: slot.as_ref().map(|s| s.group()),
+    };
+    let mut described = false;
+    let mut holder = holder;
+    let result = verify::session(&check, &mut |session| {
+        holder.take(); // our session holds the media now
+        described = true;
+        retina_facts(session, &mut video, &mut audio);
+    })
+    .await;
+    drop(holder);
+    if let Some(slot) = slot {
+        slot.release().await;
+    }
     stream.video = video;
     stream.audio = audio;
-    notes.extend(err);
-    if settings.verify
-        && let Err(message) = verify_stream(stream, plain_url, cred, settings).await
-    {
-        notes.push(message);
+    match result {
+        Ok(Some(m)) => fold_measured(stream, plain_url, m),
+        Ok(None) => {}
+        Err(message) if !described => notes.push(format!("{message}; facts from SDP only")),
+        Err(message) => notes.push(message),
     }
     if let Some(ffprobe) = &settings.ffprobe
         && (stream.verified || stream.video.is_none())
     {
-        match super::ffprobe::probe(ffprobe, plain_url, cred, settings.timeout).await {
+        let slot = match ip {
+            Some(ip) => Some(settings.sessions.acquire(ip).await),
+            None => None,
+        };
+        let probed = super::ffprobe::probe(ffprobe, plain_url, cred, settings.timeout).await;
+        if let Some(slot) = slot {
+            slot.release().await;
+        }
+        match probed {
             Ok(p) => {
                 super::ffprobe::enrich(stream, &p);
             }
@@ -798,12 +1056,22 @@ async fn media_and_checks(
     notes
 }
 
+/// The address a stream URL names (for the device's session slots).
+fn stream_ip(stream_url: &str) -> Option<std::net::IpAddr> {
+    let u = url::Url::parse(stream_url).ok()?;
+    match u.host()? {
+        url::Host::Ipv4(a) => Some(a.into()),
+        url::Host::Ipv6(a) => Some(a.into()),
+        url::Host::Domain(_) => None,
+    }
+}
+
 /// Walk the channels of every channel scheme the found paths use. An announced count bounds the
 /// walk and lets it step over gaps; otherwise the first missing channel ends it, and the channel
 /// after it is returned per scheme, to go on from if a count is announced later
 /// ([`walk_resumed`]). An error ends the whole walk.
 async fn walk_channels(
-    walker: &mut Walker,
+    walkers: &mut Walkers,
     found: &mut Vec<Found>,
     cred: Option<&Credential>,
     failures: &mut Vec<Failure>,
@@ -821,7 +1089,7 @@ async fn walk_channels(
     for scheme in schemes {
         // A channel no device has: if it "exists", the server ignores the channel number.
         let impossible = scheme.paths(MAX_CHANNELS + 33)[0].clone();
-        match walker.describe(&impossible, cred).await {
+        match walkers.first().describe(&impossible, cred).await {
             Ok(Answer::Missing) => {}
             Ok(_) => {
                 tracing::info!(%addr, "channel numbers are not checked by the server; not walking channels");
@@ -838,7 +1106,7 @@ async fn walk_channels(
         }
         let stop_at_gap = announced.is_none();
         match walk_scheme(
-            walker,
+            walkers,
             found,
             cred,
             failures,
@@ -861,7 +1129,7 @@ async fn walk_channels(
 /// Go on with walks [`walk_channels`] stopped at a gap, now that the device announced
 /// `announced` channels.
 async fn walk_resumed(
-    walker: &mut Walker,
+    walkers: &mut Walkers,
     found: &mut Vec<Found>,
     cred: Option<&Credential>,
     failures: &mut Vec<Failure>,
@@ -872,7 +1140,7 @@ async fn walk_resumed(
     let last = announced.clamp(1, MAX_CHANNELS);
     for (scheme, from) in resume {
         if let WalkEnd::Failed = walk_scheme(
-            walker, found, cred, failures, addr, &scheme, from, last, false,
+            walkers, found, cred, failures, addr, &scheme, from, last, false,
         )
         .await
         {
@@ -893,7 +1161,7 @@ enum WalkEnd {
 /// `stop_at_gap`.
 #[allow(clippy::too_many_arguments)]
 async fn walk_scheme(
-    walker: &mut Walker,
+    walkers: &mut Walkers,
     found: &mut Vec<Found>,
     cred: Option<&Credential>,
     failures: &mut Vec<Failure>,
@@ -904,23 +1172,25 @@ async fn walk_scheme(
     stop_at_gap: bool,
 ) -> WalkEnd {
     for ch in from..=last {
-        let mut any = false;
-        for path in scheme.paths(ch) {
-            if found.iter().any(|f| f.path == path) {
-                any = true;
-                continue;
-            }
-            match walker.describe(&path, cred).await {
-                Ok(answer @ Answer::Media(_)) => {
+        let paths = scheme.paths(ch);
+        let mut any = paths.iter().any(|p| found.iter().any(|f| &f.path == p));
+        let ask: Vec<String> = paths
+            .into_iter()
+            .filter(|p| !found.iter().any(|f| &f.path == p))
+            .collect();
+        let answers = walkers.describe_all(&ask, cred).await;
+        for (path, answer) in ask.into_iter().zip(answers) {
+            match answer {
+                Some((Ok(answer @ Answer::Media(_)), holder)) => {
                     any = true;
                     found.push(Found {
                         path,
                         answer,
                         cred: cred.cloned(),
+                        holder,
                     });
                 }
-                Ok(_) => {}
-                Err(e) => {
+                Some((Err(e), _)) => {
                     failures.push(Failure {
                         stage: Stage::Analyze,
                         port: Some(addr.port()),
@@ -928,6 +1198,7 @@ async fn walk_scheme(
                     });
                     return WalkEnd::Failed;
                 }
+                _ => {}
             }
         }
         if !any && stop_at_gap {
@@ -945,14 +1216,7 @@ pub async fn describe_stream(
     path: &str,
     settings: &RtspSettings,
 ) -> Result<(Stream, Option<String>), NetError> {
-    let mut walker = Walker {
-        client: None,
-        addr,
-        connect_timeout: settings.connect_timeout,
-        timeout: settings.timeout,
-        challenges: Vec::new(),
-        redirect: None,
-    };
+    let mut walker = Walker::new(None, addr, settings);
     let mut answer = walker.describe(path, None).await?;
     let mut cred = None;
     if matches!(answer, Answer::Auth { .. }) && settings.use_auth {
@@ -978,14 +1242,11 @@ pub async fn describe_stream(
     let mut note = None;
     match answer {
         Answer::Media(body) => {
-            let (video, audio, err) =
-                media_facts(&target, &body, cred.as_ref(), settings.timeout).await;
-            (stream.video, stream.audio, note) = (video, audio, err);
-            if settings.verify
-                && let Err(e) = verify_stream(&mut stream, &target, cred.as_ref(), settings).await
-            {
-                note = Some(e);
-            }
+            let holder = walker.client.take().map(Box::new);
+            let notes =
+                media_and_checks(&mut stream, &target, &body, cred.as_ref(), settings, holder)
+                    .await;
+            note = (!notes.is_empty()).then(|| notes.join("; "));
         }
         Answer::Auth { scheme, .. } => {
             stream.auth = scheme;
@@ -1007,56 +1268,29 @@ pub async fn describe_stream(
     Ok((stream, note))
 }
 
-/// Media facts for one stream: our SDP reading as the base, retina's decoded parameters on top.
-/// Returns an error message when retina could not describe the stream (the facts then come from the SDP).
-async fn media_facts(
-    stream_url: &str,
-    sdp_body: &[u8],
-    cred: Option<&Credential>,
-    timeout: Duration,
-) -> (Option<VideoInfo>, Option<AudioInfo>, Option<String>) {
+/// Media facts our SDP reading gives: the base, and all there is when retina rejects the SDP.
+fn sdp_facts(sdp_body: &[u8]) -> (Option<VideoInfo>, Option<AudioInfo>) {
     let sd = sdp::parse(sdp_body);
-    let mut video = sd
+    let video = sd
         .media
         .iter()
         .find(|m| m.kind == "video")
         .map(video_from_sdp);
-    let mut audio = sd
+    let audio = sd
         .media
         .iter()
         .find(|m| m.kind == "audio")
         .map(audio_from_sdp);
-    let Ok(parsed) = url::Url::parse(stream_url) else {
-        return (video, audio, None);
-    };
-    let opts = SessionOptions::default()
-        .user_agent(USER_AGENT.to_string())
-        .creds(cred.map(|c| retina::client::Credentials {
-            username: c.username.clone(),
-            password: c.password.clone(),
-        }));
-    let session = match tokio::time::timeout(timeout, Session::describe(parsed, opts)).await {
-        Err(_) => {
-            return (
-                video,
-                audio,
-                Some(format!(
-                    "RTSP DESCRIBE {stream_url} (retina) got no answer within {}; facts from SDP only",
-                    crate::error::fmt_duration(timeout)
-                )),
-            );
-        }
-        Ok(Err(e)) => {
-            return (
-                video,
-                audio,
-                Some(format!(
-                    "RTSP DESCRIBE {stream_url} (retina): {e}; facts from SDP only"
-                )),
-            );
-        }
-        Ok(Ok(s)) => s,
-    };
+    (video, audio)
+}
+
+/// retina's decoded parameters (SPS/VPS: dimensions, frame rate, RFC 6381 profile) on top of the
+/// SDP's facts.
+fn retina_facts(
+    session: &Session<retina::client::Described>,
+    video: &mut Option<VideoInfo>,
+    audio: &mut Option<AudioInfo>,
+) {
     if let Some(st) = session.streams().iter().find(|s| s.media() == "video") {
         let v = video.get_or_insert_with(|| VideoInfo::new(video_codec(st.encoding_name())));
         if let Some(ParametersRef::Video(p)) = st.parameters() {
@@ -1098,7 +1332,6 @@ async fn media_facts(
             a.channels = a.channels.or(st.channels().map(|c| c.get()));
         }
     }
-    (video, audio, None)
 }
 
 /// Frame rates to 3 decimals (29.97), so `(1001, 30000)` does not print as 29.970029970029973.
@@ -1209,34 +1442,37 @@ mod tests {
         let addr = l.local_addr().unwrap();
         let followed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let seen = followed.clone();
+        let n = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         tokio::spawn(async move {
-            let mut n = 0;
             while let Ok((mut s, _)) = l.accept().await {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 4096];
-                while let Ok(k) = s.read(&mut chunk).await {
-                    if k == 0 {
-                        break;
-                    }
-                    buf.extend_from_slice(&chunk[..k]);
-                    while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                        let req = String::from_utf8_lossy(&buf[..end]).into_owned();
-                        buf.drain(..end + 4);
-                        if req.contains("/moved/") {
-                            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let (seen, n) = (seen.clone(), n.clone());
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    while let Ok(k) = s.read(&mut chunk).await {
+                        if k == 0 {
+                            break;
                         }
-                        let cseq = req
-                            .lines()
-                            .find_map(|l| l.strip_prefix("CSeq: "))
-                            .unwrap_or("0")
-                            .to_string();
-                        n += 1;
-                        let reply = format!(
-                            "RTSP/1.0 302 Moved Temporarily\r\nCSeq: {cseq}\r\nLocation: rtsp://{addr}/moved/{n}\r\n\r\n"
-                        );
-                        let _ = s.write_all(reply.as_bytes()).await;
+                        buf.extend_from_slice(&chunk[..k]);
+                        while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            let req = String::from_utf8_lossy(&buf[..end]).into_owned();
+                            buf.drain(..end + 4);
+                            if req.contains("/moved/") {
+                                seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            }
+                            let cseq = req
+                                .lines()
+                                .find_map(|l| l.strip_prefix("CSeq: "))
+                                .unwrap_or("0")
+                                .to_string();
+                            let n = n.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                            let reply = format!(
+                                "RTSP/1.0 302 Moved Temporarily\r\nCSeq: {cseq}\r\nLocation: rtsp://{addr}/moved/{n}\r\n\r\n"
+                            );
+                            let _ = s.write_all(reply.as_bytes()).await;
+                        }
                     }
-                }
+                });
             }
         });
         let (ct, t) = (Duration::from_secs(1), Duration::from_secs(2));

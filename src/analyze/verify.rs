@@ -5,19 +5,22 @@
 //! SETUP with 461 Unsupported Transport (retina#103), read raw RTP until we have enough frames to
 //! measure, or the window ends, then drop the session (retina sends TEARDOWN). Frame rate comes from
 //! RTP timestamps, not from the SDP, which can lie (go2rtc#655); bitrate from bytes over wall time.
+//! The media facts DESCRIBE and the PLAY check share one session (one connection, one DESCRIBE), so
+//! a camera sees one session per stream from camscan, not two a few seconds apart.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use retina::client::{
-    PacketItem, PlayOptions, Session, SessionOptions, SetupOptions, TcpTransportOptions, Transport,
-    UdpTransportOptions,
+    Described, PacketItem, PlayOptions, Session, SessionGroup, SessionOptions, SetupOptions,
+    TcpTransportOptions, Transport, UdpTransportOptions,
 };
 
 use crate::credentials::Credential;
 use crate::error::{fmt_duration, one_line};
 use crate::model::Measured;
-use crate::net::rtsp::USER_AGENT;
+use crate::net::rtsp::{Busy, USER_AGENT, describe_patience, is_busy};
 
 /// Distinct frames (RTP timestamps) after which the measurement is good enough to stop early.
 const ENOUGH_FRAMES: u32 = 26;
@@ -99,7 +102,22 @@ fn stap_nals(mut data: &[u8], len_bytes: usize) -> impl Iterator<Item = &[u8]> {
     })
 }
 
+/// Most distinct RTP timestamps kept for the rate (at 60 fps, 8 s of frames: far past any window).
+const MAX_TIMESTAMPS: usize = 512;
+/// Frame intervals that must agree (within [`STEADY_SPREAD`]) before the rate is trusted and the PLAY
+/// check may stop: RTP timestamps are exact (90 kHz), so a handful at a constant rate gives it to
+/// well within 2%.
+const STEADY_STEPS: usize = 6;
+const STEADY_SPREAD: f64 = 0.02;
+
 /// Accumulates RTP packets of one stream. Pure: fed packets, asked for results.
+///
+/// The frame rate counts every distinct timestamp whatever order it came in: with B-frames
+/// (H.264/H.265 main and high profiles) frames are sent in decoding order, so presentation
+/// timestamps go back and forth (an I/P frame is sent before the B-frames shown before it). The
+/// distinct timestamps, sorted, are consecutive frames; an interval of more than 1.5 times the
+/// median is a frame not received (the edges of the window, where a P frame arrived and its
+/// B-frames did not yet), and is left out of both the count and the span.
 #[derive(Debug, Clone)]
 pub struct RtpStats {
     rule: KeyframeRule,
@@ -107,9 +125,8 @@ pub struct RtpStats {
     pub packets: u64,
     pub bytes: u64,
     pub keyframe: bool,
-    first_ts: Option<i64>,
-    last_ts: Option<i64>,
-    distinct: u32,
+    /// Distinct timestamps seen, sorted (at most [`MAX_TIMESTAMPS`]).
+    timestamps: Vec<i64>,
     /// Frame size read from the media itself (RTP/JPEG headers).
     pub dimensions: Option<(u32, u32)>,
 }
@@ -122,9 +139,7 @@ impl RtpStats {
             packets: 0,
             bytes: 0,
             keyframe: false,
-            first_ts: None,
-            last_ts: None,
-            distinct: 0,
+            timestamps: Vec::new(),
             dimensions: None,
         }
     }
@@ -145,64 +160,118 @@ impl RtpStats {
         {
             self.dimensions = Some((u32::from(*w) * 8, u32::from(*h) * 8));
         }
-        if self.last_ts != Some(timestamp) {
-            // A new frame (packets of one frame share a timestamp).
-            if self.last_ts.is_none_or(|l| timestamp > l) {
-                self.distinct += 1;
-                self.last_ts = Some(timestamp);
-            }
-            self.first_ts.get_or_insert(timestamp);
+        if let Err(at) = self.timestamps.binary_search(&timestamp)
+            && self.timestamps.len() < MAX_TIMESTAMPS
+        {
+            self.timestamps.insert(at, timestamp);
         }
     }
 
+    /// Distinct frames (timestamps) seen.
     pub fn frames(&self) -> u32 {
-        self.distinct
+        self.timestamps.len() as u32
     }
 
-    /// Frames per second from the timestamp span: (frames - 1) / span.
+    /// The intervals between consecutive frames, without the gaps of frames not received.
+    fn steps(&self) -> Vec<i64> {
+        let mut steps: Vec<i64> = self.timestamps.windows(2).map(|w| w[1] - w[0]).collect();
+        if steps.is_empty() {
+            return steps;
+        }
+        let mut sorted = steps.clone();
+        sorted.sort_unstable();
+        let median = sorted[sorted.len() / 2];
+        steps.retain(|&d| d > 0 && d * 2 <= median * 3);
+        steps
+    }
+
+    /// Frames per second: frame intervals over their span, gaps left out.
     pub fn fps(&self) -> Option<f64> {
-        let (first, last) = (self.first_ts?, self.last_ts?);
-        if self.distinct < 3 || last <= first || self.clock_rate == 0 {
+        let steps = self.steps();
+        if steps.len() < 2 || self.clock_rate == 0 {
             return None;
         }
-        let span = (last - first) as f64 / f64::from(self.clock_rate);
-        let fps = f64::from(self.distinct - 1) / span;
+        let span: i64 = steps.iter().sum();
+        let fps = steps.len() as f64 * f64::from(self.clock_rate) / span as f64;
         Some((fps * 100.0).round() / 100.0)
+    }
+
+    /// `true` once [`STEADY_STEPS`] frame intervals agree within [`STEADY_SPREAD`]: the rate is
+    /// known, more frames would not change it.
+    pub fn steady(&self) -> bool {
+        let steps = self.steps();
+        if steps.len() < STEADY_STEPS {
+            return false;
+        }
+        let (min, max) = steps
+            .iter()
+            .fold((i64::MAX, i64::MIN), |(lo, hi), &d| (lo.min(d), hi.max(d)));
+        (max - min) as f64 <= min as f64 * STEADY_SPREAD
+    }
+
+    /// Enough to stop listening: a keyframe and a steady rate (or [`ENOUGH_FRAMES`] frames of an
+    /// unsteady one); for a stream with no keyframes to look for (audio), [`ENOUGH_FRAMES`]
+    /// packets.
+    pub fn enough(&self) -> bool {
+        if self.rule == KeyframeRule::Unknown {
+            return self.packets >= u64::from(ENOUGH_FRAMES);
+        }
+        self.keyframe && (self.steady() || self.frames() >= ENOUGH_FRAMES)
     }
 }
 
-/// PLAY `url` for at most `window` (after setup, which has `timeout` per step) and measure it.
-/// Errors are messages naming the step that failed.
-pub async fn verify(
-    url: &str,
-    cred: Option<&Credential>,
-    timeout: Duration,
-    window: Duration,
-) -> Result<Measured, String> {
-    match play_and_measure(
-        url,
-        cred,
-        timeout,
-        window,
-        Transport::Tcp(TcpTransportOptions::default()),
-    )
-    .await
-    {
-        Err(Step {
-            status: Some(461), ..
-        }) => {
-            tracing::debug!(%url, "SETUP over TCP refused with 461; trying UDP");
-            play_and_measure(
-                url,
-                cred,
-                timeout,
-                window,
-                Transport::Udp(UdpTransportOptions::default()),
-            )
-            .await
-            .map_err(|s| s.message)
+/// One stream's retina session: what to do with it.
+pub struct Check<'a> {
+    pub url: &'a str,
+    pub cred: Option<&'a Credential>,
+    /// Deadline of each step (DESCRIBE, SETUP, PLAY, the first media packet); busy answers are
+    /// waited out within one such deadline.
+    pub timeout: Duration,
+    /// Longest measurement after the first media packet (it stops earlier once [`RtpStats::enough`]).
+    pub window: Duration,
+    /// SETUP + PLAY and measure (the PLAY check); `false`: DESCRIBE only.
+    pub play: bool,
+    /// The device's session group: retina records the TEARDOWN of dropped sessions there.
+    pub group: Option<Arc<SessionGroup>>,
+}
+
+/// One retina session on a stream: DESCRIBE, handing the described session to `described` (for its
+/// media facts), then when asked SETUP + PLAY and measure, all on one connection. A busy answer
+/// (503, 453) to any step is waited out within one step deadline and the session started again; a
+/// SETUP over TCP refused with 461 Unsupported Transport is tried over UDP (retina#103). Errors are
+/// messages naming the step that failed.
+pub async fn session(
+    check: &Check<'_>,
+    described: &mut (dyn FnMut(&Session<Described>) + Send),
+) -> Result<Option<Measured>, String> {
+    let mut transport = Transport::Tcp(TcpTransportOptions::default());
+    let mut busy = Busy::new(check.timeout);
+    loop {
+        match once(check, transport.clone(), described).await {
+            Err(Step {
+                status: Some(461), ..
+            }) if matches!(transport, Transport::Tcp(_)) => {
+                tracing::debug!(
+                    url = check.url,
+                    "SETUP over TCP refused with 461; trying UDP"
+                );
+                transport = Transport::Udp(UdpTransportOptions::default());
+            }
+            Err(Step {
+                status: Some(status),
+                message,
+            }) if is_busy(status) => {
+                tracing::debug!(url = check.url, status, "busy; starting the session again");
+                if !busy.wait(None).await {
+                    return Err(format!(
+                        "{message} (busy for {}, asked {} times)",
+                        fmt_duration(check.timeout),
+                        busy.attempts() + 1
+                    ));
+                }
+            }
+            other => return other.map_err(|s| s.message),
         }
-        other => other.map_err(|s| s.message),
     }
 }
 
@@ -233,24 +302,36 @@ async fn step<T>(
     }
 }
 
-async fn play_and_measure(
-    url: &str,
-    cred: Option<&Credential>,
-    timeout: Duration,
-    window: Duration,
+async fn once(
+    check: &Check<'_>,
     transport: Transport,
-) -> Result<Measured, Step> {
+    described: &mut (dyn FnMut(&Session<Described>) + Send),
+) -> Result<Option<Measured>, Step> {
+    let (url, timeout) = (check.url, check.timeout);
     let parsed = url::Url::parse(url).map_err(|e| Step {
         status: None,
         message: format!("bad URL {url}: {e}"),
     })?;
-    let opts = SessionOptions::default()
+    let mut opts = SessionOptions::default()
         .user_agent(USER_AGENT.to_string())
-        .creds(cred.map(|c| retina::client::Credentials {
+        .creds(check.cred.map(|c| retina::client::Credentials {
             username: c.username.clone(),
             password: c.password.clone(),
         }));
-    let mut session = step("DESCRIBE", url, timeout, Session::describe(parsed, opts)).await?;
+    if let Some(g) = &check.group {
+        opts = opts.session_group(g.clone());
+    }
+    let mut session = step(
+        "DESCRIBE",
+        url,
+        describe_patience(timeout),
+        Session::describe(parsed, opts),
+    )
+    .await?;
+    described(&session);
+    if !check.play {
+        return Ok(None);
+    }
     // Measure the video stream if there is one, else the first stream.
     let Some(index) = session
         .streams()
@@ -278,8 +359,11 @@ async fn play_and_measure(
     )
     .await?;
     let mut playing = step("PLAY", url, timeout, session.play(PlayOptions::default())).await?;
-    let start = Instant::now();
-    let deadline = tokio::time::Instant::now() + window;
+    // The first packet may take a while: an encoder with look-ahead (x264 without zerolatency, as
+    // GStreamer servers and NVR re-streamers run it) sends nothing for ~1.5 s after PLAY. It gets
+    // the step deadline; the measuring window starts with it.
+    let mut deadline = tokio::time::Instant::now() + timeout;
+    let mut start = None;
     loop {
         let item = tokio::select! {
             item = playing.next() => item,
@@ -287,8 +371,12 @@ async fn play_and_measure(
         };
         match item {
             Some(Ok(PacketItem::Rtp(p))) if p.stream_id() == index => {
+                if start.is_none() {
+                    start = Some(Instant::now());
+                    deadline = tokio::time::Instant::now() + check.window;
+                }
                 stats.push(p.timestamp().timestamp(), p.payload());
-                if stats.keyframe && stats.frames() >= ENOUGH_FRAMES {
+                if stats.enough() {
                     break;
                 }
             }
@@ -305,19 +393,19 @@ async fn play_and_measure(
             None => break,
         }
     }
-    let elapsed = start.elapsed();
-    drop(playing); // TEARDOWN (retina's Auto policy)
-    if stats.packets == 0 {
+    drop(playing); // TEARDOWN (retina's Auto policy), tracked in the device's session group
+    let Some(start) = start else {
         return Err(Step {
             status: None,
             message: format!(
                 "RTSP PLAY {url}: no media packet within {}",
-                fmt_duration(window)
+                fmt_duration(timeout)
             ),
         });
-    }
+    };
+    let elapsed = start.elapsed();
     let secs = elapsed.as_secs_f64().max(0.001);
-    Ok(Measured {
+    Ok(Some(Measured {
         transport: transport_name,
         packets: stats.packets,
         bytes: stats.bytes,
@@ -327,7 +415,7 @@ async fn play_and_measure(
         duration_ms: elapsed.as_millis() as u64,
         width: stats.dimensions.map(|d| d.0),
         height: stats.dimensions.map(|d| d.1),
-    })
+    }))
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ pub struct CsvExporter {
     pub delimiter: u8,
 }
 
-const HEADER: [&str; 24] = [
+const HEADER: [&str; 25] = [
     "ip",
     "mac",
     "hostname",
@@ -39,6 +39,7 @@ const HEADER: [&str; 24] = [
     "channels",
     "server",
     "errors",
+    "same_as",
 ];
 
 fn opt<T: ToString>(v: Option<T>) -> String {
@@ -84,6 +85,7 @@ fn row(d: &Device, s: Option<&Stream>) -> Vec<String> {
         opt(audio.and_then(|a| a.channels)),
         opt(server),
         join(d.errors.iter().map(|e| e.message.clone()).collect()),
+        opt(s.and_then(|s| s.same_as.as_ref())),
     ]
 }
 
@@ -144,9 +146,14 @@ mod tests {
             .from_reader(out.as_slice());
         assert_eq!(r.headers().unwrap().len(), HEADER.len());
         let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
-        // Fixture: 2 streams on the camera, 1 row for the web server, 1 for the hostile device,
-        // 1 stream on the odd device.
-        assert_eq!(rows.len(), 5);
+        // Fixture: 3 streams on the camera (one an alias), 1 row for the web server, 1 for the
+        // hostile device, 1 stream on the odd device.
+        assert_eq!(rows.len(), 6);
+        assert_eq!(
+            &rows[2][HEADER.len() - 1],
+            "rtsp://198.18.0.10:554/Streaming/Channels/101",
+            "same_as"
+        );
         assert_eq!(&rows[0][6], "80;554", "lists inside a cell");
         assert_eq!(&rows[0][8], "rtsp://198.18.0.10:554/Streaming/Channels/101");
         assert_eq!(&rows[0][14], "h264");

@@ -58,6 +58,7 @@ pub fn report() -> Report {
                     width: None,
                     height: None,
                 }),
+                same_as: None,
             },
             Stream {
                 url: "rtsp://198.18.0.10:554/Streaming/Channels/102".into(),
@@ -70,6 +71,20 @@ pub fn report() -> Report {
                 video: None,
                 audio: None,
                 measured: None,
+                same_as: None,
+            },
+            Stream {
+                url: "rtsp://198.18.0.10:554/Streaming/Channels/103".into(),
+                protocol: Protocol::Rtsp,
+                port: 554,
+                auth: AuthScheme::None,
+                status: StreamStatus::Ok,
+                username: None,
+                verified: true,
+                video: None,
+                audio: None,
+                measured: None,
+                same_as: Some("rtsp://198.18.0.10:554/Streaming/Channels/101".into()),
             },
         ],
         ..Device::new("198.18.0.10".parse().unwrap())
@@ -167,6 +182,7 @@ pub fn report() -> Report {
                 width: Some(640),
                 height: Some(480),
             }),
+            same_as: None,
         }],
         onvif: Some(OnvifInfo {
             endpoint: Some("urn:uuid:00000000-0000-0000-0000-000000000040".into()),

@@ -70,7 +70,8 @@ fn url_line(url: &str) -> Cow<'_, str> {
 
 /// Whether a player can open the stream's URL from a playlist.
 fn playable(s: &Stream) -> bool {
-    s.status == StreamStatus::Ok && s.protocol != Protocol::Webrtc
+    // An alias (`same_as`) is the same stream under another URL: listed once.
+    s.status == StreamStatus::Ok && s.protocol != Protocol::Webrtc && s.same_as.is_none()
 }
 
 impl Exporter for M3uExporter {
@@ -116,8 +117,13 @@ mod tests {
             .iter()
             .flat_map(|d| &d.streams)
             .filter(|s| s.status == StreamStatus::Ok && s.protocol != Protocol::Webrtc)
+            .filter(|s| s.same_as.is_none())
             .map(|s| s.url.as_str())
             .collect();
+        assert!(
+            !text.contains("Channels/103"),
+            "an alias is listed once, under its first URL"
+        );
         assert!(
             !text.contains("/cam/whep"),
             "a WHEP endpoint is no playlist entry"

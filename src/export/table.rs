@@ -309,6 +309,9 @@ fn detailed(report: &Report, opts: ExportOptions) -> Table {
             if let Some(user) = &s.username {
                 url.push_str(&format!("\nuser {}", terminal(user)));
             }
+            if let Some(original) = &s.same_as {
+                url.push_str(&format!("\nsame as {}", terminal(original)));
+            }
             let status = if s.verified {
                 format!("{}\nverified", s.status.as_str())
             } else {

@@ -329,7 +329,7 @@ mod tests {
         assert_eq!(ports, ["80", "554"]);
         assert!(cam.all("mac").is_empty(), "null is no element");
         let streams = cam.all("stream");
-        assert_eq!(streams.len(), 2);
+        assert_eq!(streams.len(), 3);
         assert_eq!(
             streams[0].text_of("url"),
             "rtsp://198.18.0.10:554/Streaming/Channels/101"

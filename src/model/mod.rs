@@ -333,6 +333,11 @@ pub struct Stream {
     /// What the PLAY check measured, when it ran.
     #[serde(default)]
     pub measured: Option<Measured>,
+    /// This URL gives the same stream as the one named here (same description: parameter sets,
+    /// size, rate), on a server that ignores the sub-stream selector or serves one stream under
+    /// two names. Its facts and PLAY check are the other's; it was not opened again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub same_as: Option<String>,
 }
 
 /// What the PLAY check measured.
@@ -371,6 +376,7 @@ impl Stream {
             video: None,
             audio: None,
             measured: None,
+            same_as: None,
         }
     }
 }

@@ -19,6 +19,68 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 pub const USER_AGENT: &str = concat!("camscan/", env!("CARGO_PKG_VERSION"));
 
+/// A server that answers `503 Service Unavailable` (GStreamer while it tears a shared media down;
+/// Dahua while its connection limit is full, rroller/dahua#603) or `453 Not Enough Bandwidth` (a
+/// camera whose few sessions are in use) says nothing about the path: it is busy. Ask again.
+pub fn is_busy(status: u16) -> bool {
+    matches!(status, 453 | 503)
+}
+
+/// A `Retry-After` value in delta-seconds (RFC 2326 §12.31; an HTTP-date is not honoured, the
+/// backoff applies instead).
+pub fn retry_after(head: &ResponseHead) -> Option<Duration> {
+    let secs: u64 = head.header("retry-after")?.trim().parse().ok()?;
+    Some(Duration::from_secs(secs.min(3600)))
+}
+
+/// First pause after a busy answer; each later one doubles (100, 200, 400, 800 ms...).
+pub const BUSY_FIRST_PAUSE: Duration = Duration::from_millis(100);
+
+/// Pauses between busy answers to one request, all within one step deadline.
+#[derive(Debug)]
+pub struct Busy {
+    deadline: tokio::time::Instant,
+    attempt: u32,
+}
+
+impl Busy {
+    /// Busy answers may be waited out until `budget` from now (the step timeout).
+    pub fn new(budget: Duration) -> Self {
+        Busy {
+            deadline: tokio::time::Instant::now() + budget,
+            attempt: 0,
+        }
+    }
+
+    /// Wait before asking again (the server's `Retry-After` when it gave one, else the backoff);
+    /// `false` when that would pass the deadline: the server stayed busy.
+    pub async fn wait(&mut self, retry_after: Option<Duration>) -> bool {
+        let backoff = BUSY_FIRST_PAUSE * 2u32.saturating_pow(self.attempt.min(10));
+        let pause = retry_after.unwrap_or(backoff);
+        if tokio::time::Instant::now() + pause > self.deadline {
+            return false;
+        }
+        self.attempt += 1;
+        tokio::time::sleep(pause).await;
+        true
+    }
+
+    /// Busy answers waited out so far.
+    pub fn attempts(&self) -> u32 {
+        self.attempt
+    }
+}
+
+/// How long the first byte of a DESCRIBE answer may take: three step deadlines, at most 10 s, never
+/// less than one step. A server that starts its source when asked answers DESCRIBE only once the
+/// source runs: GStreamer prepares the media (an x264 encoder with look-ahead needs 1.5 s at 25 fps,
+/// 3.3 s at 12 fps before its first frame), MediaMTX waits up to its `sourceOnDemandStartTimeout`
+/// (10 s by default) for an on-demand source. Only the first byte gets this patience: a reply that
+/// trickles still has one step deadline.
+pub fn describe_patience(timeout: Duration) -> Duration {
+    (timeout * 3).min(Duration::from_secs(10)).max(timeout)
+}
+
 /// How much of a reply's body to wait for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Body {
@@ -98,6 +160,65 @@ impl RtspClient {
             .await
     }
 
+    /// [`request`](Self::request), but the reply's first byte may take up to `patience` (the
+    /// rest of the reply still has the client's deadline): a server that starts its source on
+    /// DESCRIBE answers late but is not dead (see [`describe_patience`]).
+    pub async fn request_patient(
+        &mut self,
+        method: &str,
+        url: &str,
+        extra: &[(&str, &str)],
+        patience: Duration,
+    ) -> Result<Reply, NetError> {
+        if patience <= self.timeout {
+            return self.request(method, url, extra).await;
+        }
+        let what = format!("RTSP {method} {url}");
+        let (addr, saved) = (self.addr, self.timeout);
+        let first = async {
+            self.cseq += 1;
+            let mut req = format!(
+                "{method} {url} RTSP/1.0\r\nCSeq: {}\r\nUser-Agent: {USER_AGENT}\r\n",
+                self.cseq
+            );
+            for (k, v) in extra {
+                req.push_str(&format!("{k}: {v}\r\n"));
+            }
+            req.push_str("\r\n");
+            self.stream
+                .write_all(req.as_bytes())
+                .await
+                .map_err(|source| NetError::Io {
+                    addr,
+                    what: what.clone(),
+                    source,
+                })?;
+            if self.buf.is_empty() {
+                self.fill(&what).await?;
+            }
+            Ok(())
+        };
+        match tokio::time::timeout(patience, first).await {
+            Err(_) => {
+                return Err(NetError::Timeout {
+                    addr,
+                    what,
+                    timeout: patience,
+                });
+            }
+            Ok(Err(e)) => return Err(e),
+            Ok(Ok(())) => {}
+        }
+        match tokio::time::timeout(saved, self.read_reply(&what, Body::Whole)).await {
+            Ok(r) => r,
+            Err(_) => Err(NetError::Timeout {
+                addr,
+                what,
+                timeout: saved,
+            }),
+        }
+    }
+
     /// Send raw request bytes and read one reply, under the client's deadline. `what` names the
     /// request in errors.
     pub async fn send(&mut self, req: &[u8], what: String) -> Result<Reply, NetError> {
@@ -129,6 +250,11 @@ impl RtspClient {
             source,
         };
         self.stream.write_all(req).await.map_err(io_err)?;
+        self.read_reply(what, body).await
+    }
+
+    /// Read one reply (head, then as much body as `body` says) from what arrived and arrives.
+    async fn read_reply(&mut self, what: &str, body: Body) -> Result<Reply, NetError> {
         let (head, head_len) = loop {
             match response::parse_head(&self.buf) {
                 Ok(Some(done)) => break done,
