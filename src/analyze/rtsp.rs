@@ -31,7 +31,7 @@ use crate::error::NetError;
 use crate::model::{
     AudioInfo, AuthScheme, Failure, Protocol, Service, Stage, Stream, StreamStatus, VideoInfo,
 };
-use crate::net::rtsp::{Busy, Reply, RtspClient, describe_patience, is_busy, retry_after, url};
+use crate::net::rtsp::{Busy, Reply, RtspClient, is_busy, retry_after, start_patience, url};
 use crate::proto::{h26x, sdp};
 
 /// Settings for RTSP analysis.
@@ -392,15 +392,17 @@ impl Walker {
             if let Some(a) = authorization.as_deref() {
                 headers.push(("Authorization", a));
             }
-            match client
-                .request_patient(
-                    "DESCRIBE",
-                    &target,
-                    &headers,
-                    describe_patience(self.timeout),
-                )
-                .await
-            {
+            let asked = std::time::Instant::now();
+            let reply = client
+                .request_patient("DESCRIBE", &target, &headers, start_patience(self.timeout))
+                .await;
+            tracing::debug!(
+                url = %target,
+                status = reply.as_ref().ok().map(|r| r.head.status),
+                ms = asked.elapsed().as_millis() as u64,
+                "DESCRIBE"
+            );
+            match reply {
                 Ok(reply) if is_busy(reply.head.status) => {
                     // Busy (session limit, or a shared stream being torn down): not an answer
                     // about the path. Asked again after the pause, within the step's deadline.
@@ -872,6 +874,7 @@ async fn analyse_found(
                 } => {
                     let notes = media_and_checks(
                         &mut stream,
+                        addr,
                         &plain_url,
                         &body,
                         cred.as_ref(),
@@ -994,6 +997,7 @@ enum Job {
 /// the failures to record.
 async fn media_and_checks(
     stream: &mut Stream,
+    addr: SocketAddr,
     plain_url: &str,
     body: &[u8],
     cred: Option<&Credential>,
@@ -1001,19 +1005,16 @@ async fn media_and_checks(
     holder: Option<Box<RtspClient>>,
 ) -> Vec<String> {
     let mut notes = Vec::new();
-    let ip = stream_ip(plain_url);
+    let ip = addr.ip();
     let (mut video, mut audio) = sdp_facts(body);
-    let slot = match ip {
-        Some(ip) => Some(settings.sessions.acquire(ip).await),
-        None => None,
-    };
+    let slot = settings.sessions.acquire(ip).await;
     let check = Check {
         url: plain_url,
         cred,
         timeout: settings.timeout,
         window: settings.verify_window,
         play: settings.verify,
-        group: slot.as_ref().map(|s| s.group()),
+        group: Some(slot.group()),
     };
     let mut described = false;
     let mut holder = holder;
@@ -1024,9 +1025,7 @@ async fn media_and_checks(
     })
     .await;
     drop(holder);
-    if let Some(slot) = slot {
-        slot.release().await;
-    }
+    slot.release().await;
     stream.video = video;
     stream.audio = audio;
     match result {
@@ -1038,14 +1037,9 @@ async fn media_and_checks(
     if let Some(ffprobe) = &settings.ffprobe
         && (stream.verified || stream.video.is_none())
     {
-        let slot = match ip {
-            Some(ip) => Some(settings.sessions.acquire(ip).await),
-            None => None,
-        };
+        let slot = settings.sessions.acquire(ip).await;
         let probed = super::ffprobe::probe(ffprobe, plain_url, cred, settings.timeout).await;
-        if let Some(slot) = slot {
-            slot.release().await;
-        }
+        slot.release().await;
         match probed {
             Ok(p) => {
                 super::ffprobe::enrich(stream, &p);
@@ -1054,16 +1048,6 @@ async fn media_and_checks(
         }
     }
     notes
-}
-
-/// The address a stream URL names (for the device's session slots).
-fn stream_ip(stream_url: &str) -> Option<std::net::IpAddr> {
-    let u = url::Url::parse(stream_url).ok()?;
-    match u.host()? {
-        url::Host::Ipv4(a) => Some(a.into()),
-        url::Host::Ipv6(a) => Some(a.into()),
-        url::Host::Domain(_) => None,
-    }
 }
 
 /// Walk the channels of every channel scheme the found paths use. An announced count bounds the
@@ -1243,9 +1227,16 @@ pub async fn describe_stream(
     match answer {
         Answer::Media(body) => {
             let holder = walker.client.take().map(Box::new);
-            let notes =
-                media_and_checks(&mut stream, &target, &body, cred.as_ref(), settings, holder)
-                    .await;
+            let notes = media_and_checks(
+                &mut stream,
+                addr,
+                &target,
+                &body,
+                cred.as_ref(),
+                settings,
+                holder,
+            )
+            .await;
             note = (!notes.is_empty()).then(|| notes.join("; "));
         }
         Answer::Auth { scheme, .. } => {

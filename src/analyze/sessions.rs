@@ -106,7 +106,14 @@ impl SessionSlot {
     /// Give the slot back once the TEARDOWN of the sessions dropped on this device was attempted
     /// (at most [`TEARDOWN_WAIT`]).
     pub async fn release(self) {
+        let t = std::time::Instant::now();
+        let st = self.group.stale_sessions();
         let _ = tokio::time::timeout(TEARDOWN_WAIT, self.group.await_teardown()).await;
+        tracing::debug!(
+            ms = t.elapsed().as_micros() as u64,
+            stale = st.num_sessions,
+            "slot released"
+        );
     }
 }
 

@@ -20,7 +20,7 @@ use retina::client::{
 use crate::credentials::Credential;
 use crate::error::{fmt_duration, one_line};
 use crate::model::Measured;
-use crate::net::rtsp::{Busy, USER_AGENT, describe_patience, is_busy};
+use crate::net::rtsp::{Busy, USER_AGENT, is_busy, start_patience};
 
 /// Distinct frames (RTP timestamps) after which the measurement is good enough to stop early.
 const ENOUGH_FRAMES: u32 = 26;
@@ -286,7 +286,15 @@ async fn step<T>(
     timeout: Duration,
     fut: impl std::future::Future<Output = Result<T, retina::Error>>,
 ) -> Result<T, Step> {
-    match tokio::time::timeout(timeout, fut).await {
+    let asked = std::time::Instant::now();
+    let r = tokio::time::timeout(timeout, fut).await;
+    tracing::debug!(
+        url,
+        ms = asked.elapsed().as_millis() as u64,
+        ok = matches!(r, Ok(Ok(_))),
+        "retina {what}"
+    );
+    match r {
         Err(_) => Err(Step {
             status: None,
             message: format!(
@@ -324,7 +332,7 @@ async fn once(
     let mut session = step(
         "DESCRIBE",
         url,
-        describe_patience(timeout),
+        start_patience(timeout),
         Session::describe(parsed, opts),
     )
     .await?;
@@ -358,11 +366,12 @@ async fn once(
         session.setup(index, SetupOptions::default().transport(transport)),
     )
     .await?;
-    let mut playing = step("PLAY", url, timeout, session.play(PlayOptions::default())).await?;
+    let patience = start_patience(timeout);
+    let mut playing = step("PLAY", url, patience, session.play(PlayOptions::default())).await?;
     // The first packet may take a while: an encoder with look-ahead (x264 without zerolatency, as
     // GStreamer servers and NVR re-streamers run it) sends nothing for ~1.5 s after PLAY. It gets
-    // the step deadline; the measuring window starts with it.
-    let mut deadline = tokio::time::Instant::now() + timeout;
+    // the start patience; the measuring window starts with it.
+    let mut deadline = tokio::time::Instant::now() + patience;
     let mut start = None;
     loop {
         let item = tokio::select! {
@@ -372,6 +381,7 @@ async fn once(
         match item {
             Some(Ok(PacketItem::Rtp(p))) if p.stream_id() == index => {
                 if start.is_none() {
+                    tracing::debug!(url, "first media packet");
                     start = Some(Instant::now());
                     deadline = tokio::time::Instant::now() + check.window;
                 }
@@ -399,7 +409,7 @@ async fn once(
             status: None,
             message: format!(
                 "RTSP PLAY {url}: no media packet within {}",
-                fmt_duration(timeout)
+                fmt_duration(patience)
             ),
         });
     };

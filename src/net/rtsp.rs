@@ -71,13 +71,14 @@ impl Busy {
     }
 }
 
-/// How long the first byte of a DESCRIBE answer may take: three step deadlines, at most 10 s, never
-/// less than one step. A server that starts its source when asked answers DESCRIBE only once the
-/// source runs: GStreamer prepares the media (an x264 encoder with look-ahead needs 1.5 s at 25 fps,
-/// 3.3 s at 12 fps before its first frame), MediaMTX waits up to its `sourceOnDemandStartTimeout`
-/// (10 s by default) for an on-demand source. Only the first byte gets this patience: a reply that
-/// trickles still has one step deadline.
-pub fn describe_patience(timeout: Duration) -> Duration {
+/// How long a server that starts its source when asked may take to answer DESCRIBE or PLAY, or to
+/// send the first media packet: three step deadlines, at most 10 s, never less than one step.
+/// GStreamer prepares a media on DESCRIBE and prerolls it again on PLAY, and an x264 encoder with
+/// look-ahead (no zerolatency, as servers and NVR re-streamers run it) needs 1.5 s at 25 fps, 3.3 s
+/// at 12 fps for its first frame each time; MediaMTX waits up to its `sourceOnDemandStartTimeout`
+/// (10 s by default) for an on-demand source before answering DESCRIBE. Only the first byte gets
+/// this patience: a reply that trickles still has one step deadline.
+pub fn start_patience(timeout: Duration) -> Duration {
     (timeout * 3).min(Duration::from_secs(10)).max(timeout)
 }
 
@@ -162,7 +163,7 @@ impl RtspClient {
 
     /// [`request`](Self::request), but the reply's first byte may take up to `patience` (the
     /// rest of the reply still has the client's deadline): a server that starts its source on
-    /// DESCRIBE answers late but is not dead (see [`describe_patience`]).
+    /// DESCRIBE answers late but is not dead (see [`start_patience`]).
     pub async fn request_patient(
         &mut self,
         method: &str,

@@ -97,6 +97,8 @@ pub struct Stream {
     pub measured: Option<Measured>,
     #[serde(default)]
     pub username: Option<String>,
+    #[serde(default)]
+    pub same_as: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
