@@ -236,12 +236,10 @@ struct Walker {
     /// a `Location` may name another host (out of scope), and a server can redirect forever.
     redirect: Option<String>,
     /// Connections opened so far, and the one the challenges came on: a Digest nonce may be bound
-    /// to its connection.
+    /// to its connection (GStreamer's is), and answering it on another connection is a failed login
+    /// on the camera's side (which counts toward its lockout).
     conn_gen: u64,
     challenge_gen: u64,
-    /// The credential given to `describe` is proven (it opened a path of this device): a 401 to it
-    /// on a connection its challenge did not come from is a fresh challenge to answer, not a refusal.
-    proven: bool,
 }
 
 impl Walker {
@@ -255,7 +253,6 @@ impl Walker {
             redirect: None,
             conn_gen: 1,
             challenge_gen: 1,
-            proven: false,
         }
     }
 }
@@ -286,13 +283,6 @@ impl Walkers {
 
     fn first(&mut self) -> &mut Walker {
         &mut self.list[0]
-    }
-
-    /// The credential is proven: every walker answers fresh challenges with it.
-    fn proven(&mut self) {
-        for w in &mut self.list {
-            w.proven = true;
-        }
     }
 
     /// DESCRIBE `paths`, one per walker at a time, in the list's order. Once one fails, no more
@@ -384,7 +374,14 @@ impl Walker {
                     Some(RtspClient::connect(self.addr, self.connect_timeout, self.timeout).await?);
                 self.conn_gen += 1;
             }
-            let authorization = cred.and_then(|c| self.authorization(c, &target));
+            // A Digest challenge of another connection is not answered: the request goes without
+            // credentials and the 401 brings this connection's challenge (no password sent, no
+            // failed login). Basic needs no challenge of its own.
+            let answerable = self.challenge_gen == self.conn_gen
+                || scheme_of(&self.challenges) == AuthScheme::Basic;
+            let authorization = cred
+                .filter(|_| answerable)
+                .and_then(|c| self.authorization(c, &target));
             let Some(client) = self.client.as_mut() else {
                 continue;
             };
@@ -422,8 +419,6 @@ impl Walker {
                         self.redirect = redirect_note(&target, &reply);
                     }
                     if reply.head.status == 401 {
-                        let stale_challenge =
-                            authorization.is_none() || self.challenge_gen != self.conn_gen;
                         self.challenges = reply
                             .head
                             .headers_named("www-authenticate")
@@ -431,9 +426,9 @@ impl Walker {
                             .map(str::to_string)
                             .collect();
                         self.challenge_gen = self.conn_gen;
-                        if cred.is_some() && self.proven && stale_challenge && !rechallenged {
-                            // A proven credential answered no challenge of this connection:
-                            // answer the one just given, once.
+                        if cred.is_some() && authorization.is_none() && !rechallenged {
+                            // The credential was not sent (no challenge of this connection to
+                            // answer): answer the one just given, once.
                             rechallenged = true;
                             continue;
                         }
@@ -660,7 +655,6 @@ pub async fn analyze(
                     .collect()
             };
             found.retain(|f| matches!(f.answer, Answer::Media(_)));
-            walkers.proven();
             let answers = walkers.describe_all(&retest, Some(&cred)).await;
             for (path, answer) in retest.into_iter().zip(answers) {
                 match answer {
