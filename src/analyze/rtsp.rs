@@ -68,6 +68,9 @@ pub struct RtspSettings {
     /// `--stun-ports`: ports where a STUN Binding goes first over TCP, and over UDP to every host
     /// with an open TCP port (3478 is always tried over TCP, and over UDP once TCP answered).
     pub stun_ports: Vec<u16>,
+    /// The user's hints (`--paths`) for the other protocols: HTTP media paths, RTMP
+    /// application/stream pairs and stream names (`extra_paths` is their RTSP projection).
+    pub hints: Arc<super::hints::Hints>,
 }
 
 impl RtspSettings {
@@ -170,6 +173,7 @@ impl RtspSettings {
             announcements_done: tokio::sync::watch::channel(true).1,
             announced_now: Default::default(),
             stun_ports: Vec::new(),
+            hints: Default::default(),
         }
     }
 }
