@@ -25,13 +25,33 @@ fn status_color(s: StreamStatus) -> Color {
     }
 }
 
-/// What to say in the stream column of a device without streams.
-fn no_stream_note(d: &Device) -> &'static str {
-    if d.is_camera {
-        "camera, no stream path found"
-    } else {
-        "not a camera"
+/// What to say in the stream column of a device without streams: what its services accepted
+/// when no stream name could be guessed (`rtmp: application live accepted connect, stream key
+/// unknown: give it with --paths ...`), else whether it is a camera.
+fn no_stream_note(d: &Device) -> String {
+    let notes = service_notes(d, |_| true);
+    if !notes.is_empty() {
+        return notes;
     }
+    if d.is_camera {
+        "camera, no stream path found".into()
+    } else {
+        "not a camera".into()
+    }
+}
+
+/// The notes of the services `which` picks, one a line, each after its protocol.
+fn service_notes(d: &Device, which: impl Fn(&crate::model::Service) -> bool) -> String {
+    d.services
+        .iter()
+        .filter(|s| which(s))
+        .filter_map(|s| {
+            s.note
+                .as_ref()
+                .map(|n| format!("{}: {}", s.protocol.as_str(), terminal(n)))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn new_table(opts: ExportOptions, header: &[&str], no_wrap: &[usize]) -> Table {
@@ -303,6 +323,24 @@ fn detailed(report: &Report, opts: ExportOptions) -> Table {
                 Cell::new(""),
                 Cell::new(""),
             ]);
+        }
+        // A service with a note and no stream of its own, on a device that has streams elsewhere.
+        if !d.streams.is_empty() {
+            for svc in d.services.iter().filter(|svc| {
+                svc.note.is_some() && !d.streams.iter().any(|st| st.port == svc.port)
+            }) {
+                t.add_row(vec![
+                    Cell::new(device_label(d)),
+                    Cell::new(svc.port),
+                    Cell::new(service_of(svc.port)),
+                    Cell::new(service_notes(d, |x| x == svc)),
+                    Cell::new(""),
+                    Cell::new(""),
+                    Cell::new(""),
+                    Cell::new(""),
+                    Cell::new(""),
+                ]);
+            }
         }
         for s in &d.streams {
             let mut url = terminal(&s.url).into_owned();
