@@ -25,8 +25,12 @@ use crate::proto::{h26x, hls, mjpeg, mp4, mpd, ts};
 
 /// Most of a page, playlist or manifest read.
 pub const MAX_DOCUMENT: usize = 256 * 1024;
-/// MJPEG parts read after the opening burst to measure the frame rate (within the verify window).
-pub const MJPEG_PARTS: usize = 12;
+/// MJPEG parts read after the opening burst to measure the frame rate (within the window).
+pub const MJPEG_PARTS: usize = 15;
+/// How long a slow MJPEG stream is watched at least (the verify window when longer): 15 parts of a
+/// 5 fps camera. A busy machine (the server's or ours) sends and reads parts late and bunched; the
+/// rate's error falls fast with the number of parts, and 10 parts (2 s at 5 fps) have read 5.26.
+pub const MJPEG_MIN_WINDOW: Duration = Duration::from_secs(3);
 /// Parts that arrive closer than this to the one before, at the start of a stream, are the
 /// server's buffer flushed at once (VLC sends what it holds back to back), not the camera's rate.
 const BURST_GAP: f64 = 0.015;
@@ -93,7 +97,7 @@ pub const MEDIA_FOLDERS: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// Tried only on a port that answers like a media server ([`MediaEvidence`]): names at the root
+/// Tried only on a port whose root answers like a media server's ([`MediaEvidence::root`]): names at the root
 /// (an ffmpeg HLS/DASH output folder served as the site root), MediaMTX's `/<path>/index.m3u8`
 /// (its README, "Read with HLS"; `live`, `stream`, `streams`, `cam` and its example `mystream` as
 /// path names), and SRS' default HLS and DASH (`/live/livestream.m3u8`, `.mpd`: SRS wiki
@@ -375,7 +379,10 @@ pub async fn analyze(
                 .map_or(&[][..], |(_, n)| *n);
             names.iter().for_each(|n| add(format!("{f}{n}")));
         }
-        MEDIA_SERVER_PATHS.iter().for_each(|p| add(p.to_string()));
+        // Names at the root and in path folders only where the root itself has no page.
+        if evidence.root.is_some() {
+            MEDIA_SERVER_PATHS.iter().for_each(|p| add(p.to_string()));
+        }
         more.truncate(MEDIA_GUESSES);
         let results = futures::stream::iter(more)
             .map(|path| async move { probe_path(addr, &path, s).await })
@@ -737,7 +744,7 @@ async fn mjpeg_stream(
 ) -> Result<Stream, String> {
     let ctype = got.head.header("content-type").unwrap_or("").to_string();
     let started = tokio::time::Instant::now();
-    let deadline = started + s.window.max(Duration::from_millis(500));
+    let deadline = started + s.window.max(MJPEG_MIN_WINDOW);
     let mut boundary = mjpeg::boundary(&ctype);
     let mut splitter: Option<mjpeg::PartSplitter> = None;
     let mut arrivals: Vec<tokio::time::Instant> = Vec::new();
@@ -779,7 +786,7 @@ async fn mjpeg_stream(
     if arrivals.is_empty() {
         return Err(format!(
             "no JPEG frame within {}",
-            crate::error::fmt_duration(s.window)
+            crate::error::fmt_duration(s.window.max(MJPEG_MIN_WINDOW))
         ));
     }
     let mut stream = Stream::new(url, Protocol::Mjpeg, port);
@@ -793,6 +800,7 @@ async fn mjpeg_stream(
         .map(|t| t.duration_since(started).as_secs_f64())
         .collect();
     let fps = steady_rate(&secs).map(|f| (f * 100.0).round() / 100.0);
+    tracing::debug!(url = %stream.url, ?secs, ?fps, "MJPEG part arrivals (s)");
     video.fps = fps;
     video.fps_source = fps.map(|_| "parts".to_string());
     let duration = started.elapsed();
@@ -823,8 +831,8 @@ fn steady_parts(arrivals: &[tokio::time::Instant]) -> usize {
 }
 
 /// The frame rate of parts that arrived at `t` (seconds), from the steady part of the window:
-/// the opening burst is cut off (the leading parts closer together than half the median gap, a
-/// server flushing its buffer), then the period is the Theil-Sen slope of arrival time against
+/// the first part and the opening burst are cut off (they arrive when the connection opens: the
+/// leading parts closer together than half the median gap are a server flushing its buffer), then the period is the Theil-Sen slope of arrival time against
 /// part number: the median of `(t[j] - t[i]) / (j - i)` over every pair. A busy scanning machine
 /// reads late now and then, which makes one gap long and the next short; the median of pairwise
 /// slopes ignores such outliers where a first-to-last average or a mean gap does not. `None`
@@ -840,7 +848,8 @@ pub fn steady_rate(t: &[f64]) -> Option<f64> {
         .windows(2)
         .take_while(|w| w[1] - w[0] < median_gap / 2.0)
         .count();
-    let steady = &t[burst..];
+    // The burst's last part came at connection time too: the source's cadence starts after it.
+    let steady = &t[burst + 1..];
     if steady.len() < 3 {
         return None;
     }
@@ -1178,8 +1187,34 @@ mod tests {
         // A steady stream with no burst, and too few parts.
         let even: Vec<f64> = (0..12).map(|i| f64::from(i) / 30.0).collect();
         assert!((steady_rate(&even).unwrap() - 30.0).abs() < 0.01);
-        assert_eq!(steady_rate(&[0.0, 0.0001, 0.2]), None);
+        assert_eq!(steady_rate(&[0.0, 0.0001, 0.2, 0.4]), None);
         assert_eq!(steady_rate(&[0.0, 0.2]), None);
+    }
+
+    #[test]
+    fn a_root_with_no_page_looks_like_a_media_server() {
+        let head = |raw: &str| {
+            crate::proto::response::parse_head(raw.as_bytes())
+                .unwrap()
+                .unwrap()
+                .0
+        };
+        let ok = head("HTTP/1.1 200 OK\r\nServer: nginx\r\n\r\n");
+        assert_eq!(root_evidence(&ok, b"<title>Welcome</title>"), None);
+        assert_eq!(
+            root_evidence(&ok, b"<html><head><title>Index of /</title>").as_deref(),
+            Some("root is a directory listing")
+        );
+        let missing = head("HTTP/1.1 404 Not Found\r\n\r\n");
+        assert_eq!(
+            root_evidence(&missing, b"").as_deref(),
+            Some("root answers HTTP 404 (no page)")
+        );
+        let srs = head("HTTP/1.1 200 OK\r\nServer: SRS/5.0.213(Bee)\r\n\r\n");
+        assert!(root_evidence(&srs, b"").unwrap().starts_with("Server: SRS/"));
+        // A camera asking for a login is no media server.
+        let login = head("HTTP/1.1 401 Unauthorized\r\n\r\n");
+        assert_eq!(root_evidence(&login, b""), None);
     }
 
     #[test]
@@ -1437,6 +1472,40 @@ mod tests {
             (v.codec.as_str(), v.width, v.height),
             ("h264", Some(640), Some(360))
         );
+    }
+
+    /// GStreamer's RTSP server answers a plain `GET` as its RTSP-over-HTTP tunnel would: `503`, no
+    /// length, `Connection: close`, and the connection left open. The head says all: no body is
+    /// waited for (before, each request waited out its timeout and failed).
+    #[tokio::test]
+    async fn an_error_answer_with_no_length_is_not_waited_for() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut c, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 2048];
+                    let _ = c.read(&mut buf).await;
+                    let head = "HTTP/1.0 503 Service Unavailable\r\nServer: GStreamer RTSP server\r\nConnection: close\r\n\r\n";
+                    let _ = c.write_all(head.as_bytes()).await;
+                    tokio::time::sleep(Duration::from_secs(120)).await;
+                });
+            }
+        });
+        let s = HttpSettings {
+            tls: false,
+            connect_timeout: Duration::from_secs(1),
+            timeout: Duration::from_secs(60),
+            window: Duration::from_secs(1),
+            hint_paths: Default::default(),
+        };
+        let got = fetch(addr, "/ISAPI/System/deviceInfo", &s)
+            .await
+            .expect("the head is the answer");
+        assert_eq!(got.head.status, 503);
+        assert!(got.body.is_empty());
+        assert_eq!(probe_folder(addr, "/hls/", &s).await.map(|f| f.status), None);
     }
 
     /// fMP4 facts come only from the playlist's own host and port: an `#EXT-X-MAP` elsewhere is not

@@ -464,6 +464,36 @@ mod tests {
         insta::assert_snapshot!(text);
     }
 
+    /// A device whose services accepted but gave no stream name says so, in both tables, and a
+    /// noted service beside found streams gets a row of its own in the detailed one.
+    #[test]
+    fn service_notes_are_shown() {
+        let mut r = report();
+        let d = r.devices.iter_mut().find(|d| d.streams.is_empty()).unwrap();
+        let mut rtmp = d.services[0].clone();
+        rtmp.port = 1935;
+        rtmp.protocol = crate::model::Protocol::Rtmp;
+        rtmp.note = Some("application live accepted connect, stream key unknown".into());
+        d.services.push(rtmp.clone());
+        let render = |r: &Report, detail: bool| {
+            let mut out = Vec::new();
+            TableExporter(ExportOptions {
+                detail,
+                ..ExportOptions::default()
+            })
+            .write(r, &mut out)
+            .unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let want = "rtmp: application live accepted connect, stream key unknown";
+        assert!(render(&r, false).contains(want));
+        assert!(render(&r, true).contains(want));
+        let d = r.devices.iter_mut().find(|d| !d.streams.is_empty()).unwrap();
+        d.services.push(rtmp);
+        let detail = render(&r, true);
+        assert_eq!(detail.matches(want).count(), 2, "{detail}");
+    }
+
     #[test]
     fn colour_only_when_asked() {
         let compact = render(true, false);
