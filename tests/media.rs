@@ -490,11 +490,7 @@ fn scan_keyless(format: &str, extra: &[&str]) -> String {
         Duration::from_secs(60),
     );
     // 1 when nothing was found (no stream without the key).
-    assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "{}",
-        stderr(&out)
-    );
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
     stdout(&out)
 }
 
@@ -529,7 +525,10 @@ fn an_unguessable_stream_key_is_reported_then_found_with_paths() {
         table.contains("rtmp: application live accepted connect, stream key unknown"),
         "{table}"
     );
-    assert!(table.contains("http: media folder /hls/ answers"), "{table}");
+    assert!(
+        table.contains("http: media folder /hls/ answers"),
+        "{table}"
+    );
 
     let dir = std::env::temp_dir().join(format!("camscan-media-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -250,15 +250,12 @@ fn rtsp_server_with_unguessable_paths_is_one_rtsp_service() {
              "audio": null}]}
     ]));
     let scan = |extra: &[&str]| {
-        let started = std::time::Instant::now();
         let out = run(
             camscan()
                 .args(["scan", "127.0.0.20", "-p", "8554", "-f", "json"])
                 .args(extra),
             Duration::from_secs(60),
         );
-        // For the record (not asserted): the time the port took.
-        eprintln!("scan {extra:?}: {:?}", started.elapsed());
         let report: Report = serde_json::from_str(&stdout(&out))
             .unwrap_or_else(|e| panic!("{e}: {}", common::stderr(&out)));
         report

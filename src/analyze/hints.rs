@@ -274,6 +274,10 @@ mod tests {
         assert!(e.contains("http:// URLs are not hints"), "{e}");
         assert!(Hints::parse(["a b"]).is_err());
         assert!(Hints::parse(["rtmp://host"]).is_err());
-        assert!(Hints::parse(["# only a comment", "   "]).unwrap().is_empty());
+        assert!(
+            Hints::parse(["# only a comment", "   "])
+                .unwrap()
+                .is_empty()
+        );
     }
 }

@@ -323,7 +323,7 @@ pub async fn analyze(
         Folder(&'static str),
     }
     enum Done {
-        Path(Result<Option<Stream>, String>),
+        Path(Box<Result<Option<Stream>, String>>),
         Folder(&'static str, Option<Folder>),
     }
     let mut jobs: Vec<Job> = paths.iter().cloned().map(Job::Path).collect();
@@ -333,7 +333,7 @@ pub async fn analyze(
     let done: Vec<Done> = futures::stream::iter(jobs)
         .map(|job| async move {
             match job {
-                Job::Path(p) => Done::Path(probe_path(addr, &p, s).await),
+                Job::Path(p) => Done::Path(Box::new(probe_path(addr, &p, s).await)),
                 Job::Folder(f) => Done::Folder(f, probe_folder(addr, f, s).await),
             }
         })
@@ -344,7 +344,7 @@ pub async fn analyze(
     let mut found: Vec<(&'static str, Folder)> = Vec::new();
     for d in done {
         match d {
-            Done::Path(r) => results.push(r),
+            Done::Path(r) => results.push(*r),
             Done::Folder(f, Some(folder)) => found.push((f, folder)),
             Done::Folder(_, None) => {}
         }
@@ -1180,7 +1180,13 @@ mod tests {
         let jitter: Vec<f64> = t
             .iter()
             .enumerate()
-            .map(|(i, x)| if i >= 5 { x + [0.03, -0.02, 0.01, -0.03][i % 4] } else { *x })
+            .map(|(i, x)| {
+                if i >= 5 {
+                    x + [0.03, -0.02, 0.01, -0.03][i % 4]
+                } else {
+                    *x
+                }
+            })
             .collect();
         let fps = steady_rate(&jitter).unwrap();
         assert!((fps - 5.0).abs() < 0.25, "{fps}");
@@ -1211,7 +1217,11 @@ mod tests {
             Some("root answers HTTP 404 (no page)")
         );
         let srs = head("HTTP/1.1 200 OK\r\nServer: SRS/5.0.213(Bee)\r\n\r\n");
-        assert!(root_evidence(&srs, b"").unwrap().starts_with("Server: SRS/"));
+        assert!(
+            root_evidence(&srs, b"")
+                .unwrap()
+                .starts_with("Server: SRS/")
+        );
         // A camera asking for a login is no media server.
         let login = head("HTTP/1.1 401 Unauthorized\r\n\r\n");
         assert_eq!(root_evidence(&login, b""), None);
@@ -1505,7 +1515,10 @@ mod tests {
             .expect("the head is the answer");
         assert_eq!(got.head.status, 503);
         assert!(got.body.is_empty());
-        assert_eq!(probe_folder(addr, "/hls/", &s).await.map(|f| f.status), None);
+        assert_eq!(
+            probe_folder(addr, "/hls/", &s).await.map(|f| f.status),
+            None
+        );
     }
 
     /// fMP4 facts come only from the playlist's own host and port: an `#EXT-X-MAP` elsewhere is not

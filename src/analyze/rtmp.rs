@@ -427,8 +427,14 @@ mod tests {
             "application live accepted connect, stream key unknown: give it with --paths (a line live/<key>)"
         );
         let two = no_stream_note(&["live".into(), "app".into()], &tried);
-        assert!(two.starts_with("applications live, app accepted connect"), "{two}");
+        assert!(
+            two.starts_with("applications live, app accepted connect"),
+            "{two}"
+        );
         let none = no_stream_note(&[], &tried);
-        assert!(none.contains("tried live, bcs, app, stream, rtmp"), "{none}");
+        assert!(
+            none.contains("tried live, bcs, app, stream, rtmp"),
+            "{none}"
+        );
     }
 }

@@ -326,9 +326,11 @@ fn detailed(report: &Report, opts: ExportOptions) -> Table {
         }
         // A service with a note and no stream of its own, on a device that has streams elsewhere.
         if !d.streams.is_empty() {
-            for svc in d.services.iter().filter(|svc| {
-                svc.note.is_some() && !d.streams.iter().any(|st| st.port == svc.port)
-            }) {
+            for svc in d
+                .services
+                .iter()
+                .filter(|svc| svc.note.is_some() && !d.streams.iter().any(|st| st.port == svc.port))
+            {
                 t.add_row(vec![
                     Cell::new(device_label(d)),
                     Cell::new(svc.port),
@@ -488,7 +490,11 @@ mod tests {
         let want = "rtmp: application live accepted connect, stream key unknown";
         assert!(render(&r, false).contains(want));
         assert!(render(&r, true).contains(want));
-        let d = r.devices.iter_mut().find(|d| !d.streams.is_empty()).unwrap();
+        let d = r
+            .devices
+            .iter_mut()
+            .find(|d| !d.streams.is_empty())
+            .unwrap();
         d.services.push(rtmp);
         let detail = render(&r, true);
         assert_eq!(detail.matches(want).count(), 2, "{detail}");
