@@ -153,7 +153,7 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
         connect_timeout: cfg.connect_timeout,
         timeout: cfg.timeout,
         detect_timeout: cfg.detect_timeout,
-        extra_paths: cfg.extra_paths.clone(),
+        extra_paths: cfg.hints.rtsp_paths(),
         credentials: Arc::new(cfg.credentials.clone()),
         budget: Arc::new(AuthBudget::new(cfg.auth_budget)),
         use_auth: !cfg.no_auth,
@@ -169,6 +169,7 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
         sessions: Arc::new(crate::analyze::sessions::DeviceSessions::new(
             cfg.sessions_per_device,
         )),
+        hints: Arc::new(cfg.hints.clone()),
     };
     // Attached networks where ARP can tell who is alive (not loopback: lo has no ARP), and the
     // interface addresses for multicast discovery: those whose network holds targets.
@@ -1111,6 +1112,7 @@ fn stun_service(
             title: None,
             product: Some(crate::analyze::webrtc::describe(r)),
             tls: None,
+            note: None,
         },
     }
 }
@@ -1189,8 +1191,13 @@ async fn analyze_port(addr: std::net::SocketAddr, settings: &rtsp::RtspSettings)
             events
         }
         Ok(Some(Detection::Rtmp)) => {
-            let f = crate::analyze::rtmp::analyze(addr, settings.connect_timeout, settings.timeout)
-                .await;
+            let f = crate::analyze::rtmp::analyze(
+                addr,
+                settings.connect_timeout,
+                settings.timeout,
+                &settings.hints,
+            )
+            .await;
             let mut service = crate::model::Service {
                 port,
                 transport: crate::model::Transport::Tcp,
@@ -1202,6 +1209,7 @@ async fn analyze_port(addr: std::net::SocketAddr, settings: &rtsp::RtspSettings)
                 title: None,
                 product: None,
                 tls: None,
+                note: f.note,
             };
             if f.streams.is_empty() {
                 service.auth = crate::model::AuthScheme::Unknown;
@@ -1226,7 +1234,10 @@ async fn analyze_port(addr: std::net::SocketAddr, settings: &rtsp::RtspSettings)
                     .map(|failure| Event::Failure { ip, failure }),
             );
             // Some servers answer RTSP and HTTP on one port (VLC's HTTP output answers OPTIONS in
-            // RTSP): with no RTSP stream found, ask the port in HTTP too.
+            // RTSP): with no RTSP stream found, ask the port in HTTP too. An RTSP server's own
+            // RTSP-over-HTTP tunnel is no web service: GStreamer's answers a plain `GET` with
+            // `503` (no length, connection left open), so a 503 ends it; and what the HTTP side
+            // says is kept only when it found a stream (the port is then a web server too).
             if !events.iter().any(|e| matches!(e, Event::Stream { .. }))
                 && let Ok(reply) = crate::net::rtsp::http_get(
                     addr,
@@ -1236,8 +1247,14 @@ async fn analyze_port(addr: std::net::SocketAddr, settings: &rtsp::RtspSettings)
                 )
                 .await
                 && reply.head.protocol == crate::proto::response::HeadProtocol::Http
+                && reply.head.status != 503
             {
-                events.extend(http_events(addr, &reply, None, settings).await);
+                let http = http_events(addr, &reply, None, settings).await;
+                if http.iter().any(|e| matches!(e, Event::Stream { .. })) {
+                    events.extend(http);
+                } else {
+                    tracing::debug!(%addr, status = reply.head.status, "RTSP port's HTTP side serves no stream");
+                }
             }
             events
         }
@@ -1279,11 +1296,13 @@ async fn http_events(
         timeout: settings.timeout,
         window: settings.verify_window,
         tls: tls.is_some(),
+        hint_paths: Arc::new(settings.hints.http_paths()),
     };
     let f = crate::analyze::http::analyze(addr, reply, &hs).await;
     let mut service = detect::head::service(port, Protocol::Http, &reply.head);
     service.tls = tls.as_ref().map(|t| t.summary.clone());
     service.title = f.title.clone();
+    service.note = f.note.clone();
     let mut events = Vec::new();
     if let Some(fp) = &f.fingerprint {
         use crate::detect::fingerprint::{CLAIM_CONFIDENCE, Kind};

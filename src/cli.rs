@@ -178,7 +178,9 @@ pub struct ScanArgs {
     /// own analysis left empty. Off by default.
     #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "ffprobe", env = "CAMSCAN_FFPROBE")]
     pub ffprobe: Option<PathBuf>,
-    /// Extra RTSP paths to try first, one per line (`#` comments).
+    /// Stream-name hints tried first on every protocol, one per line (`#` comments): `/path` (RTSP
+    /// and HTTP), `app/stream` (RTMP application and stream, and where servers publish it over
+    /// HTTP), or a bare stream name (key).
     #[arg(long, value_name = "FILE", env = "CAMSCAN_PATHS")]
     pub paths: Option<PathBuf>,
     /// With no targets, scan only this interface's subnets.

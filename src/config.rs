@@ -81,8 +81,9 @@ pub struct ScanConfig {
     pub auth_budget: u32,
     pub no_auth: bool,
     pub show_credentials: bool,
-    /// RTSP paths tried before the built-in dictionary.
-    pub extra_paths: Vec<String>,
+    /// The user's stream-name hints (`--paths`, config `paths:` then `paths_file:`), tried before
+    /// the built-in dictionaries on RTSP, HTTP and RTMP ports.
+    pub hints: crate::analyze::hints::Hints,
     /// PLAY each stream to prove it and measure it.
     pub verify: bool,
     /// Detect and analyse what speaks on each open port (`--no-detect`: open ports only, like a
@@ -124,7 +125,7 @@ impl Default for ScanConfig {
             auth_budget: crate::analyze::budget::DEFAULT_AUTH_BUDGET,
             no_auth: false,
             show_credentials: false,
-            extra_paths: Vec::new(),
+            hints: Default::default(),
             verify: true,
             detect: true,
             verify_window: crate::analyze::rtsp::DEFAULT_VERIFY_WINDOW,
@@ -351,14 +352,15 @@ impl ScanConfig {
             };
             creds.push(Credential::new(user.clone(), password));
         }
-        let mut extra_paths: Vec<String> = file.paths.clone().unwrap_or_default();
+        use crate::analyze::hints::Hints;
+        let listed = file.paths.clone().unwrap_or_default();
+        let mut hints = Hints::parse(listed.iter().map(String::as_str))
+            .map_err(|reason| invalid("paths", "config paths:", &reason))?;
         if let Some(path) = args.paths.as_ref().or(file.paths_file.as_ref()) {
-            extra_paths.extend(
-                read(path)?
-                    .lines()
-                    .map(|l| l.split('#').next().unwrap_or_default().trim().to_string())
-                    .filter(|l| !l.is_empty()),
-            );
+            let text = read(path)?;
+            let more = Hints::parse(text.lines())
+                .map_err(|reason| invalid("paths", &path.display().to_string(), &reason))?;
+            hints.extend(more);
         }
         let auth_budget = args
             .auth_budget
@@ -405,7 +407,7 @@ impl ScanConfig {
             auth_budget,
             no_auth: args.no_auth || file.no_auth.unwrap_or(false),
             show_credentials: args.show_credentials || file.show_credentials.unwrap_or(false),
-            extra_paths,
+            hints,
             verify: !args.no_verify && file.verify.unwrap_or(true),
             detect: !args.no_detect && file.detect.unwrap_or(true),
             verify_window,

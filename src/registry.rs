@@ -525,6 +525,7 @@ mod tests {
             title: None,
             product: None,
             tls: None,
+            note: None,
         }
     }
 

@@ -2,8 +2,9 @@
 //! nginx with libnginx-mod-rtmp fed by ffmpeg (RTMP), ffmpeg-written HLS and DASH served by nginx, a
 //! static JPEG, VLC's MJPEG HTTP output at 5 fps, coturn (STUN/TURN), Janus' HTTP API, and a plain
 //! nginx site that must not become a camera, HTTPS from nginx and from an old-TLS OpenSSL server, and
-//! a WHEP endpoint whose SDP answers come from aiortc, and VLC's HTTP-FLV output. One scan of
-//! 127.0.0.51-61 with the default ports; every
+//! a WHEP endpoint whose SDP answers come from aiortc, VLC's HTTP-FLV output, and nginx-rtmp with
+//! HLS publishing under a stream key no dictionary has (127.0.0.62, scanned on its own). One scan
+//! of 127.0.0.51-61 with the default ports; every
 //! stream URL camscan reports must open in ffprobe. Needs root (ports 80, 1935) and the Debian
 //! packages in `tests/servers/media_lab.packages`: `scripts/test` installs them.
 
@@ -427,4 +428,127 @@ fn http_flv_found_on_its_path_described_and_playable() {
     let a = s.audio.as_ref().expect("audio");
     assert_eq!((a.codec.as_str(), a.sample_rate), ("aac", Some(44100)));
     assert_eq!(ffprobe_video(&s.url), ("h264".into(), 640, 360));
+}
+
+/// Kills the processes it holds (by PID) when dropped, a failed assertion included.
+struct Busy(Vec<std::process::Child>);
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// VLC flushes the frames it holds when a client connects, then sends at the source rate; on a
+/// busy scanning machine parts are also read late and bunched. The rate comes from the steady part
+/// of the window: within 5% of VLC's 5 fps while two busy loops load both cores.
+#[test]
+fn mjpeg_rate_holds_while_the_scanning_machine_is_busy() {
+    lab();
+    let hogs = Busy(
+        (0..2)
+            .map(|_| {
+                Command::new("/usr/bin/python3")
+                    .args(["-c", "while True: pass"])
+                    .spawn()
+                    .unwrap()
+            })
+            .collect(),
+    );
+    let mut rates = Vec::new();
+    for _ in 0..3 {
+        let out = run(
+            common::camscan().args(["scan", "127.0.0.53", "-p", "8080", "-f", "json"]),
+            Duration::from_secs(60),
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let report: Report = serde_json::from_str(&stdout(&out)).unwrap();
+        let s = report
+            .device("127.0.0.53")
+            .stream("http://127.0.0.53:8080/mjpg/video.mjpg");
+        rates.push(video(s).3.expect("measured fps"));
+    }
+    drop(hogs);
+    for fps in &rates {
+        assert!(
+            (4.75..=5.25).contains(fps),
+            "VLC serves 5 fps; measured {rates:?} under load"
+        );
+    }
+}
+
+/// A scan of the keyless nginx-rtmp host (RTMP 1935, its HLS folder on 8080): its stdout.
+fn scan_keyless(format: &str, extra: &[&str]) -> String {
+    lab();
+    let out = run(
+        common::camscan()
+            .args(["scan", "127.0.0.62", "-p", "1935,8080", "-f", format])
+            .args(extra),
+        Duration::from_secs(60),
+    );
+    // 1 when nothing was found (no stream without the key).
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    stdout(&out)
+}
+
+/// nginx-rtmp as its README sets up HLS, publishing under a key no dictionary has: the RTMP
+/// service says which application accepted `connect` and that the key is unknown, the HTTP
+/// service that its `/hls/` folder exists but no name was found, in JSON and in the table; with
+/// `--paths` holding `live/<key>` both the RTMP stream and its HLS playlist are found.
+#[test]
+fn an_unguessable_stream_key_is_reported_then_found_with_paths() {
+    let report: Report = serde_json::from_str(&scan_keyless("json", &[])).unwrap();
+    let table = scan_keyless("table", &[]);
+    let d = report.device("127.0.0.62");
+    assert!(d.streams.is_empty(), "{:?}", d.streams);
+    let note = |port: u16| {
+        d.services
+            .iter()
+            .find(|s| s.port == port)
+            .and_then(|s| s.note.clone())
+            .unwrap_or_else(|| panic!("a note on port {port}: {:?}", d.services))
+    };
+    assert_eq!(
+        note(1935),
+        "application live accepted connect, stream key unknown: give it with --paths (a line live/<key>)"
+    );
+    let http = note(8080);
+    assert!(
+        http.starts_with("media folder /hls/ answers (HTTP 403)"),
+        "{http}"
+    );
+    assert!(http.contains("give it with --paths"), "{http}");
+    assert!(
+        table.contains("rtmp: application live accepted connect, stream key unknown"),
+        "{table}"
+    );
+    assert!(
+        table.contains("http: media folder /hls/ answers"),
+        "{table}"
+    );
+
+    let dir = std::env::temp_dir().join(format!("camscan-media-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let hints = dir.join("paths.txt");
+    std::fs::write(&hints, "# the publisher's key\nlive/cam-7Hq2x\n").unwrap();
+    let text = scan_keyless("json", &["--paths", hints.to_str().unwrap()]);
+    let report: Report = serde_json::from_str(&text).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = report.device("127.0.0.62");
+    let rtmp = d.stream("rtmp://127.0.0.62:1935/live/cam-7Hq2x");
+    assert!(rtmp.verified);
+    assert_eq!(video(rtmp), ("h264", Some(320), Some(180), Some(10.0)));
+    let hls = d.stream("http://127.0.0.62:8080/hls/cam-7Hq2x.m3u8");
+    assert_eq!(hls.protocol, "hls");
+    let (codec, w, h, _) = video(hls);
+    assert_eq!((codec, w, h), ("h264", Some(320), Some(180)));
+    assert!(
+        d.services.iter().all(|s| s.note.is_none()),
+        "{:?}",
+        d.services
+    );
+    assert_eq!(ffprobe_video(&hls.url), ("h264".into(), 320, 180));
 }

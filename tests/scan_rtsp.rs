@@ -236,3 +236,57 @@ fn table_and_csv_render_the_same_inventory() {
     let web = rows.iter().find(|r| &r[col("ip")] == "127.0.0.14").unwrap();
     assert_eq!(&web[col("is_camera")], "false");
 }
+
+/// GStreamer's RTSP server tunnels RTSP over HTTP on its own port: a plain `GET` gets `503`, no
+/// length and `Connection: close`, and the connection stays open. A server whose paths cannot be
+/// guessed is asked in HTTP too; no HTTP probe may wait for that body, and the tunnel is no web
+/// service: the port is listed once, as rtsp. With `--paths` the path is found.
+#[test]
+fn rtsp_server_with_unguessable_paths_is_one_rtsp_service() {
+    let _server = common::rtsp_servers(&json!([
+        {"address": "127.0.0.20", "port": 8554, "auth": null, "mounts": [
+            {"path": "/x7/private-feed",
+             "video": {"codec": "h264", "width": 320, "height": 240, "fps": 10, "profile": "main"},
+             "audio": null}]}
+    ]));
+    let scan = |extra: &[&str]| {
+        let out = run(
+            camscan()
+                .args(["scan", "127.0.0.20", "-p", "8554", "-f", "json"])
+                .args(extra),
+            Duration::from_secs(60),
+        );
+        let report: Report = serde_json::from_str(&stdout(&out))
+            .unwrap_or_else(|e| panic!("{e}: {}", common::stderr(&out)));
+        report
+    };
+    let report = scan(&[]);
+    let d = report.device("127.0.0.20");
+    let services: Vec<(u16, &str)> = d
+        .services
+        .iter()
+        .map(|s| (s.port, s.protocol.as_str()))
+        .collect();
+    assert_eq!(services, [(8554, "rtsp")]);
+    assert!(d.streams.is_empty(), "{:?}", d.streams);
+    // No HTTP request waited out its deadline (each would be recorded as a timeout).
+    assert!(
+        !d.errors
+            .iter()
+            .any(|e| e.message.contains("HTTP") || e.message.contains("within")),
+        "{:?}",
+        d.errors
+    );
+
+    let dir = std::env::temp_dir().join(format!("camscan-rtsp-hints-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let hints = dir.join("paths.txt");
+    std::fs::write(&hints, "/x7/private-feed\n").unwrap();
+    let report = scan(&["--paths", hints.to_str().unwrap()]);
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = report.device("127.0.0.20");
+    let s = d.stream("rtsp://127.0.0.20:8554/x7/private-feed");
+    assert_eq!(s.status, Status::Ok);
+    assert_eq!(s.video.as_ref().unwrap().width, Some(320));
+    assert_eq!(d.services.len(), 1, "{:?}", d.services);
+}

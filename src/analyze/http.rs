@@ -25,14 +25,22 @@ use crate::proto::{h26x, hls, mjpeg, mp4, mpd, ts};
 
 /// Most of a page, playlist or manifest read.
 pub const MAX_DOCUMENT: usize = 256 * 1024;
-/// MJPEG parts read to measure the frame rate (the first, often sent in a burst with the second,
-/// is not timed).
-pub const MJPEG_PARTS: usize = 12;
+/// MJPEG parts read after the opening burst to measure the frame rate (within the window).
+pub const MJPEG_PARTS: usize = 15;
+/// How long a slow MJPEG stream is watched at least (the verify window when longer): 15 parts of a
+/// 5 fps camera. A busy machine (the server's or ours) sends and reads parts late and bunched; the
+/// rate's error falls fast with the number of parts, and 10 parts (2 s at 5 fps) have read 5.26.
+pub const MJPEG_MIN_WINDOW: Duration = Duration::from_secs(3);
+/// Parts that arrive closer than this to the one before, at the start of a stream, are the
+/// server's buffer flushed at once (VLC sends what it holds back to back), not the camera's rate.
+const BURST_GAP: f64 = 0.015;
 /// Paths tried at the same time on one port.
 const IN_PARALLEL: usize = 4;
 
 /// Well-known paths of camera and video-server media, tried on every HTTP port beside the links the
-/// root page names. Kept short: each is one request.
+/// root page names and the user's hints. Kept short: each is one request; with the two
+/// [`MEDIA_FOLDERS`] these are the 13 requests every HTTP port is asked (as many as before the
+/// folders replaced the fixed `/hls/stream.m3u8` and `/dash/stream.mpd`).
 pub const DICTIONARY: &[&str] = &[
     // Axis VAPIX: MJPEG and snapshot CGIs, and the /mjpg/video.mjpg alias.
     "/axis-cgi/mjpg/video.cgi",
@@ -48,15 +56,123 @@ pub const DICTIONARY: &[&str] = &[
     // Generic names used by IP-camera apps and simple servers.
     "/video.mjpg",
     "/snapshot.jpg",
-    // HLS and DASH as streaming servers publish them (nginx-rtmp `hls_path`/`dash_path` examples).
-    "/hls/stream.m3u8",
-    "/dash/stream.mpd",
-    // HTTP-FLV as ossrs/srs publishes its default stream (`http://host:8080/live/livestream.flv`).
+    // HTTP-FLV as ossrs/srs publishes its default stream (`http://host:8080/live/livestream.flv`,
+    // SRS wiki "Delivery HTTP FLV").
     "/live/livestream.flv",
     // HTTP-TS, SRS' remux of the same stream (`http://host:8080/live/livestream.ts`).
     "/live/livestream.ts",
 ];
 
+/// Folders where streaming servers put HLS and DASH, asked on every HTTP port (one request each),
+/// and the names tried inside one that exists (answers `403`, as nginx does for a folder it may
+/// not list, or a page; a `404` means no such folder and costs nothing more).
+/// * `/hls/`, `/dash/`: nginx-rtmp's README and wiki serve `hls_path`/`dash_path` there
+///   (`location /hls { root /tmp; }`), each stream as `<name>.m3u8` / `<name>.mpd`, or
+///   `<name>/index.m3u8` / `index.mpd` with `hls_nested`/`dash_nested`.
+/// * Names: `index` (nginx-rtmp nested, MediaMTX's `index.m3u8`), `stream`, `live`, `main`
+///   (the stream names of nginx-rtmp/SRS/OBS guides and [`crate::analyze::rtmp::STREAMS`]),
+///   `playlist` and `master` (ffmpeg's hls muxer documentation, `-master_pl_name master.m3u8`),
+///   `manifest` (the DASH manifest name of ffmpeg/Shaka/GPAC guides).
+pub const MEDIA_FOLDERS: &[(&str, &[&str])] = &[
+    (
+        "/hls/",
+        &[
+            "index.m3u8",
+            "stream.m3u8",
+            "live.m3u8",
+            "playlist.m3u8",
+            "master.m3u8",
+            "main.m3u8",
+        ],
+    ),
+    (
+        "/dash/",
+        &[
+            "manifest.mpd",
+            "index.mpd",
+            "stream.mpd",
+            "live.mpd",
+            "main.mpd",
+        ],
+    ),
+];
+
+/// Tried only on a port whose root answers like a media server's ([`MediaEvidence::root`]): names at the root
+/// (an ffmpeg HLS/DASH output folder served as the site root), MediaMTX's `/<path>/index.m3u8`
+/// (its README, "Read with HLS"; `live`, `stream`, `streams`, `cam` and its example `mystream` as
+/// path names), and SRS' default HLS and DASH (`/live/livestream.m3u8`, `.mpd`: SRS wiki
+/// "Delivery HLS", ossrs/srs#299).
+pub const MEDIA_SERVER_PATHS: &[&str] = &[
+    "/index.m3u8",
+    "/playlist.m3u8",
+    "/master.m3u8",
+    "/stream.m3u8",
+    "/live.m3u8",
+    "/main.m3u8",
+    "/manifest.mpd",
+    "/index.mpd",
+    "/stream.mpd",
+    "/live/index.m3u8",
+    "/stream/index.m3u8",
+    "/streams/index.m3u8",
+    "/cam/index.m3u8",
+    "/mystream/index.m3u8",
+    "/live/livestream.m3u8",
+    "/live/livestream.mpd",
+];
+
+/// A path no server has, asked once a media folder seems to exist: a server that answers it
+/// the same way answers every path so, and its folders prove nothing.
+const ABSENT_FOLDER: &str = "/camscan-absent-folder-7f3a/";
+
+/// Why a port looks like a media server (an HLS/DASH folder, a root with no page), which earns it
+/// the [`MEDIA_SERVER_PATHS`] and the names of its [`MEDIA_FOLDERS`].
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct MediaEvidence {
+    /// Media folders that exist, with the status they answered.
+    pub folders: Vec<(String, u16)>,
+    /// What the root says: `403`/`404` (no page: a media-only server), a directory listing, or a
+    /// streaming server's `Server` header.
+    pub root: Option<String>,
+}
+
+impl MediaEvidence {
+    pub fn any(&self) -> bool {
+        !self.folders.is_empty() || self.root.is_some()
+    }
+
+    /// `media folder /hls/ answers (HTTP 403)` / `root: HTTP 404`: for the "no name" note.
+    fn describe(&self) -> String {
+        let mut parts: Vec<String> = self
+            .folders
+            .iter()
+            .map(|(f, st)| format!("media folder {f} answers (HTTP {st})"))
+            .collect();
+        if let Some(r) = &self.root {
+            parts.push(r.clone());
+        }
+        parts.join(", ")
+    }
+}
+
+/// What the root answer says about the port being a media server (not a page server).
+fn root_evidence(root: &crate::proto::response::ResponseHead, page: &[u8]) -> Option<String> {
+    if matches!(root.status, 403 | 404) {
+        return Some(format!("root answers HTTP {} (no page)", root.status));
+    }
+    // SRS names itself (`Server: SRS/5.0.213(Bee)`, SRS wiki "SampleHTTP").
+    if let Some(server) = root.header("server")
+        && server.to_ascii_lowercase().starts_with("srs/")
+    {
+        return Some(format!("Server: {server}"));
+    }
+    let start = String::from_utf8_lossy(&page[..page.len().min(4096)]).to_ascii_lowercase();
+    // nginx autoindex / Apache ("Index of /"), Python's http.server ("Directory listing for /").
+    if start.contains("<title>index of /") || start.contains("<title>directory listing for /") {
+        return Some("root is a directory listing".into());
+    }
+    None
+}
 /// Most of an HTTP-FLV stream read to find its metadata and codecs.
 pub const MAX_FLV: usize = 64 * 1024;
 /// Most of an HTTP-TS stream read to find its program map, SPS and ADTS header.
@@ -75,10 +191,13 @@ pub struct HttpFindings {
     pub title: Option<String>,
     /// What the root page and the fingerprint probe paths say the port is.
     pub fingerprint: Option<crate::detect::fingerprint::Fingerprint>,
+    /// The port answers like a media server (an HLS/DASH folder, a root with no page) but no
+    /// stream name could be guessed: what it answered and how to give the name.
+    pub note: Option<String>,
 }
 
 /// Settings of the HTTP analysis.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct HttpSettings {
     pub connect_timeout: Duration,
     pub timeout: Duration,
@@ -86,6 +205,8 @@ pub struct HttpSettings {
     pub window: Duration,
     /// The port speaks HTTPS.
     pub tls: bool,
+    /// The user's HTTP paths (`--paths`, see [`crate::analyze::hints`]), tried first.
+    pub hint_paths: std::sync::Arc<Vec<String>>,
 }
 
 fn http_url(addr: SocketAddr, path: &str, tls: bool) -> String {
@@ -154,9 +275,11 @@ pub async fn analyze(
             Err(e) => findings.failures.push(e.to_string()),
         }
     }
-    for p in DICTIONARY {
+    // The user's hints first, then the dictionary.
+    let hinted = s.hint_paths.iter().map(String::as_str);
+    for p in hinted.chain(DICTIONARY.iter().copied()) {
         if !paths.iter().any(|x| x == p) {
-            paths.push((*p).to_string());
+            paths.push(p.to_string());
         }
     }
     // Fingerprint probes (`detect::fingerprint::PROBE_PATHS`): distinctive, harmless GETs whose
@@ -194,13 +317,124 @@ pub async fn analyze(
     }
     findings.fingerprint = Some(verdict);
     whep_endpoints(addr, whep_links, go2rtc, s, &mut findings).await;
-    let results = futures::stream::iter(paths)
-        .map(|path| async move { probe_path(addr, &path, s).await })
+    // The paths, and the media folders beside them.
+    enum Job {
+        Path(String),
+        Folder(&'static str),
+    }
+    enum Done {
+        Path(Box<Result<Option<Stream>, String>>),
+        Folder(&'static str, Option<Folder>),
+    }
+    let mut jobs: Vec<Job> = paths.iter().cloned().map(Job::Path).collect();
+    for (folder, _) in MEDIA_FOLDERS {
+        jobs.push(Job::Folder(folder));
+    }
+    let done: Vec<Done> = futures::stream::iter(jobs)
+        .map(|job| async move {
+            match job {
+                Job::Path(p) => Done::Path(Box::new(probe_path(addr, &p, s).await)),
+                Job::Folder(f) => Done::Folder(f, probe_folder(addr, f, s).await),
+            }
+        })
         .buffered(IN_PARALLEL)
         .collect()
         .await;
+    let mut results = Vec::new();
+    let mut found: Vec<(&'static str, Folder)> = Vec::new();
+    for d in done {
+        match d {
+            Done::Path(r) => results.push(*r),
+            Done::Folder(f, Some(folder)) => found.push((f, folder)),
+            Done::Folder(_, None) => {}
+        }
+    }
     findings.take(results);
+    // A server that answers a folder nobody has as it answered ours proves nothing by them.
+    if !found.is_empty()
+        && let Some(absent) = probe_folder(addr, ABSENT_FOLDER, s).await
+    {
+        tracing::debug!(%addr, status = absent.status, "answers any folder: media folders ignored");
+        found.clear();
+    }
+    let evidence = MediaEvidence {
+        folders: found
+            .iter()
+            .map(|(f, folder)| (f.to_string(), folder.status))
+            .collect(),
+        root: root_evidence(&root.head, &findings.root_page),
+    };
+    if evidence.any() {
+        let mut more: Vec<String> = Vec::new();
+        let mut add = |p: String| {
+            if !paths.contains(&p) && !more.contains(&p) {
+                more.push(p);
+            }
+        };
+        for (f, folder) in &found {
+            folder.links.iter().cloned().for_each(&mut add);
+            let names = MEDIA_FOLDERS
+                .iter()
+                .find(|(name, _)| name == f)
+                .map_or(&[][..], |(_, n)| *n);
+            names.iter().for_each(|n| add(format!("{f}{n}")));
+        }
+        // Names at the root and in path folders only where the root itself has no page.
+        if evidence.root.is_some() {
+            MEDIA_SERVER_PATHS.iter().for_each(|p| add(p.to_string()));
+        }
+        more.truncate(MEDIA_GUESSES);
+        let results = futures::stream::iter(more)
+            .map(|path| async move { probe_path(addr, &path, s).await })
+            .buffered(IN_PARALLEL)
+            .collect()
+            .await;
+        findings.take(results);
+        let plain_404 = evidence.folders.is_empty() && root.head.status == 404;
+        if findings.streams.is_empty() && !plain_404 {
+            findings.note = Some(format!(
+                "{}, but no stream name could be guessed: give it with --paths (a line \
+                 /hls/<name>.m3u8, or <app>/<name> for an RTMP publisher)",
+                evidence.describe()
+            ));
+        }
+    }
     findings
+}
+
+/// Most requests spent on a port that answers like a media server ([`MediaEvidence`]), beyond
+/// the 13 every HTTP port gets: the names of its folders, then [`MEDIA_SERVER_PATHS`].
+pub const MEDIA_GUESSES: usize = 32;
+
+/// A media folder's answer: it exists.
+#[derive(Debug)]
+struct Folder {
+    status: u16,
+    /// Media links of its listing (same host and port), when it lists.
+    links: Vec<String>,
+}
+
+/// GET a folder: `Some` when it exists (`403`, as nginx answers for a folder it may not list, or
+/// a `2xx` page, whose media links are kept); a `404`, a redirect or an error is no folder.
+async fn probe_folder(addr: SocketAddr, folder: &str, s: &HttpSettings) -> Option<Folder> {
+    let got = fetch(addr, folder, s).await.ok()?;
+    let status = got.head.status;
+    if status != 403 && !(200..300).contains(&status) {
+        return None;
+    }
+    let links = html::media_links(&got.body)
+        .into_iter()
+        .filter(|(_, kind)| *kind != LinkKind::Whep)
+        .filter_map(|(link, _)| {
+            // Relative links of a listing are relative to the folder.
+            let url = url::Url::parse(&http_url(addr, folder, s.tls))
+                .ok()?
+                .join(&link)
+                .ok()?;
+            same_origin_path(addr, url.as_str(), s.tls)
+        })
+        .collect();
+    Some(Folder { status, links })
 }
 
 impl HttpFindings {
@@ -301,7 +535,10 @@ async fn fetch(addr: SocketAddr, path: &str, s: &HttpSettings) -> Result<OpenGet
     fetch_up_to(addr, path, s, MAX_DOCUMENT).await
 }
 
-/// GET `path` and read at most `limit` bytes of its body, all within the step timeout.
+/// GET `path` and read at most `limit` bytes of its body, all within the step timeout. An answer
+/// that is not a `2xx` says all in its head: its body is read only when its length is declared
+/// (or chunked), never waited for when it has no end (GStreamer's RTSP server answers any `GET`
+/// with `503`, no length and `Connection: close`, and keeps the connection open).
 async fn fetch_up_to(
     addr: SocketAddr,
     path: &str,
@@ -310,7 +547,9 @@ async fn fetch_up_to(
 ) -> Result<OpenGet, NetError> {
     let deadline = tokio::time::Instant::now() + s.timeout;
     let mut got = open_get(addr, path, s.tls, s.connect_timeout, s.timeout).await?;
-    got.read_up_to(limit, deadline).await?;
+    if got.body_ends() {
+        got.read_up_to(limit, deadline).await?;
+    }
     Ok(got)
 }
 
@@ -505,7 +744,7 @@ async fn mjpeg_stream(
 ) -> Result<Stream, String> {
     let ctype = got.head.header("content-type").unwrap_or("").to_string();
     let started = tokio::time::Instant::now();
-    let deadline = started + s.window.max(Duration::from_millis(500));
+    let deadline = started + s.window.max(MJPEG_MIN_WINDOW);
     let mut boundary = mjpeg::boundary(&ctype);
     let mut splitter: Option<mjpeg::PartSplitter> = None;
     let mut arrivals: Vec<tokio::time::Instant> = Vec::new();
@@ -534,7 +773,7 @@ async fn mjpeg_stream(
         } else if got.body.len() > 64 * 1024 {
             return Err("multipart stream with no boundary".into());
         }
-        if arrivals.len() >= MJPEG_PARTS {
+        if steady_parts(&arrivals) >= MJPEG_PARTS {
             break;
         }
         match got.read_more(deadline).await {
@@ -547,7 +786,7 @@ async fn mjpeg_stream(
     if arrivals.is_empty() {
         return Err(format!(
             "no JPEG frame within {}",
-            crate::error::fmt_duration(s.window)
+            crate::error::fmt_duration(s.window.max(MJPEG_MIN_WINDOW))
         ));
     }
     let mut stream = Stream::new(url, Protocol::Mjpeg, port);
@@ -556,14 +795,12 @@ async fn mjpeg_stream(
         Some((w, h)) => (Some(u32::from(w)), Some(u32::from(h))),
         None => (None, None),
     };
-    // Rate over the parts after the first (servers often send the first two back to back).
-    let fps = match (arrivals.get(1), arrivals.last()) {
-        (Some(first), Some(last)) if arrivals.len() >= 3 && last > first => {
-            let secs = last.duration_since(*first).as_secs_f64();
-            Some(((arrivals.len() - 2) as f64 / secs * 100.0).round() / 100.0)
-        }
-        _ => None,
-    };
+    let secs: Vec<f64> = arrivals
+        .iter()
+        .map(|t| t.duration_since(started).as_secs_f64())
+        .collect();
+    let fps = steady_rate(&secs).map(|f| (f * 100.0).round() / 100.0);
+    tracing::debug!(url = %stream.url, ?secs, ?fps, "MJPEG part arrivals (s)");
     video.fps = fps;
     video.fps_source = fps.map(|_| "parts".to_string());
     let duration = started.elapsed();
@@ -582,6 +819,54 @@ async fn mjpeg_stream(
     stream.video = Some(video);
     stream.verified = true;
     Ok(stream)
+}
+
+/// Parts that arrived after the opening burst (see [`BURST_GAP`]).
+fn steady_parts(arrivals: &[tokio::time::Instant]) -> usize {
+    let burst = arrivals
+        .windows(2)
+        .take_while(|w| w[1].duration_since(w[0]).as_secs_f64() < BURST_GAP)
+        .count();
+    arrivals.len().saturating_sub(burst + 1)
+}
+
+/// The frame rate of parts that arrived at `t` (seconds), from the steady part of the window:
+/// the first part and the opening burst are cut off (they arrive when the connection opens: the
+/// leading parts closer together than half the median gap are a server flushing its buffer), then the period is the Theil-Sen slope of arrival time against
+/// part number: the median of `(t[j] - t[i]) / (j - i)` over every pair. A busy scanning machine
+/// reads late now and then, which makes one gap long and the next short; the median of pairwise
+/// slopes ignores such outliers where a first-to-last average or a mean gap does not. `None`
+/// with fewer than three steady parts.
+pub fn steady_rate(t: &[f64]) -> Option<f64> {
+    if t.len() < 3 {
+        return None;
+    }
+    let mut gaps: Vec<f64> = t.windows(2).map(|w| w[1] - w[0]).collect();
+    gaps.sort_by(f64::total_cmp);
+    let median_gap = gaps[gaps.len() / 2];
+    let burst = t
+        .windows(2)
+        .take_while(|w| w[1] - w[0] < median_gap / 2.0)
+        .count();
+    // The burst's last part came at connection time too: the source's cadence starts after it.
+    let steady = &t[burst + 1..];
+    if steady.len() < 3 {
+        return None;
+    }
+    let mut slopes: Vec<f64> = Vec::with_capacity(steady.len() * steady.len() / 2);
+    for i in 0..steady.len() {
+        for j in i + 1..steady.len() {
+            slopes.push((steady[j] - steady[i]) / (j - i) as f64);
+        }
+    }
+    slopes.sort_by(f64::total_cmp);
+    let n = slopes.len();
+    let period = if n % 2 == 1 {
+        slopes[n / 2]
+    } else {
+        (slopes[n / 2 - 1] + slopes[n / 2]) / 2.0
+    };
+    (period > 0.0).then(|| 1.0 / period)
 }
 
 fn video_from_codecs(codecs: &[String]) -> (Option<VideoInfo>, Option<AudioInfo>) {
@@ -872,6 +1157,76 @@ fn dash_stream(url: String, port: u16, m: &mpd::Manifest) -> Stream {
 mod tests {
     use super::*;
 
+    /// VLC flushes the frames it holds at once, then sends at the source rate; a busy machine
+    /// reads some parts late (one long gap, then a short one). The rate comes from the steady part.
+    #[test]
+    fn mjpeg_rate_from_the_steady_part() {
+        // 5 fps: a burst of 5 parts within 2 ms, then 10 parts every 200 ms.
+        let mut t: Vec<f64> = (0..5).map(|i| 0.0005 * f64::from(i)).collect();
+        t.extend((1..=10).map(|i| 0.002 + 0.2 * f64::from(i)));
+        let fps = steady_rate(&t).unwrap();
+        assert!((fps - 5.0).abs() < 0.01, "{fps}");
+        // The old estimate (parts after the first over the time since the second) read 6.5.
+        let old = (t.len() - 2) as f64 / (t[t.len() - 1] - t[1]);
+        assert!(old > 6.0, "{old}");
+        // Late reads: three parts held back 150 ms and then read with the next one.
+        let mut late = t.clone();
+        for i in [7, 10, 13] {
+            late[i] += 0.15;
+        }
+        let fps = steady_rate(&late).unwrap();
+        assert!((fps - 5.0).abs() < 0.25, "{fps}");
+        // A jittery reader (±30 ms on every part) still measures within 5%.
+        let jitter: Vec<f64> = t
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                if i >= 5 {
+                    x + [0.03, -0.02, 0.01, -0.03][i % 4]
+                } else {
+                    *x
+                }
+            })
+            .collect();
+        let fps = steady_rate(&jitter).unwrap();
+        assert!((fps - 5.0).abs() < 0.25, "{fps}");
+        // A steady stream with no burst, and too few parts.
+        let even: Vec<f64> = (0..12).map(|i| f64::from(i) / 30.0).collect();
+        assert!((steady_rate(&even).unwrap() - 30.0).abs() < 0.01);
+        assert_eq!(steady_rate(&[0.0, 0.0001, 0.2, 0.4]), None);
+        assert_eq!(steady_rate(&[0.0, 0.2]), None);
+    }
+
+    #[test]
+    fn a_root_with_no_page_looks_like_a_media_server() {
+        let head = |raw: &str| {
+            crate::proto::response::parse_head(raw.as_bytes())
+                .unwrap()
+                .unwrap()
+                .0
+        };
+        let ok = head("HTTP/1.1 200 OK\r\nServer: nginx\r\n\r\n");
+        assert_eq!(root_evidence(&ok, b"<title>Welcome</title>"), None);
+        assert_eq!(
+            root_evidence(&ok, b"<html><head><title>Index of /</title>").as_deref(),
+            Some("root is a directory listing")
+        );
+        let missing = head("HTTP/1.1 404 Not Found\r\n\r\n");
+        assert_eq!(
+            root_evidence(&missing, b"").as_deref(),
+            Some("root answers HTTP 404 (no page)")
+        );
+        let srs = head("HTTP/1.1 200 OK\r\nServer: SRS/5.0.213(Bee)\r\n\r\n");
+        assert!(
+            root_evidence(&srs, b"")
+                .unwrap()
+                .starts_with("Server: SRS/")
+        );
+        // A camera asking for a login is no media server.
+        let login = head("HTTP/1.1 401 Unauthorized\r\n\r\n");
+        assert_eq!(root_evidence(&login, b""), None);
+    }
+
     #[test]
     fn links_stay_on_the_port() {
         let addr: SocketAddr = "127.0.0.52:80".parse().unwrap();
@@ -1105,6 +1460,7 @@ mod tests {
             connect_timeout: Duration::from_secs(1),
             timeout: Duration::from_secs(2),
             window: Duration::from_secs(1),
+            hint_paths: Default::default(),
         };
         let ts = probe_path(addr, "/live/livestream.ts", &s)
             .await
@@ -1125,6 +1481,43 @@ mod tests {
         assert_eq!(
             (v.codec.as_str(), v.width, v.height),
             ("h264", Some(640), Some(360))
+        );
+    }
+
+    /// GStreamer's RTSP server answers a plain `GET` as its RTSP-over-HTTP tunnel would: `503`, no
+    /// length, `Connection: close`, and the connection left open. The head says all: no body is
+    /// waited for (before, each request waited out its timeout and failed).
+    #[tokio::test]
+    async fn an_error_answer_with_no_length_is_not_waited_for() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut c, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 2048];
+                    let _ = c.read(&mut buf).await;
+                    let head = "HTTP/1.0 503 Service Unavailable\r\nServer: GStreamer RTSP server\r\nConnection: close\r\n\r\n";
+                    let _ = c.write_all(head.as_bytes()).await;
+                    tokio::time::sleep(Duration::from_secs(120)).await;
+                });
+            }
+        });
+        let s = HttpSettings {
+            tls: false,
+            connect_timeout: Duration::from_secs(1),
+            timeout: Duration::from_secs(60),
+            window: Duration::from_secs(1),
+            hint_paths: Default::default(),
+        };
+        let got = fetch(addr, "/ISAPI/System/deviceInfo", &s)
+            .await
+            .expect("the head is the answer");
+        assert_eq!(got.head.status, 503);
+        assert!(got.body.is_empty());
+        assert_eq!(
+            probe_folder(addr, "/hls/", &s).await.map(|f| f.status),
+            None
         );
     }
 
@@ -1156,6 +1549,7 @@ mod tests {
             connect_timeout: Duration::from_secs(1),
             timeout: Duration::from_secs(2),
             window: Duration::from_secs(1),
+            hint_paths: Default::default(),
         };
         let url = format!("http://{addr}/hls/live.m3u8");
         for (map, wanted) in [

@@ -4,6 +4,7 @@
 
 pub mod budget;
 pub mod ffprobe;
+pub mod hints;
 pub mod http;
 pub mod onvif;
 pub mod paths;

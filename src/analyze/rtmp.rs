@@ -6,8 +6,9 @@
 //! listening up to [`PLAY_WINDOW`]. A name plays when `onMetaData` or media arrive:
 //! `NetStream.Play.Start` alone proves nothing, since nginx-rtmp starts any name and waits for a
 //! publisher. Metadata gives codec, size and
-//! frame rate. Stream keys cannot be guessed beyond these common names; a server with other names
-//! is still reported as an RTMP service.
+//! frame rate. Stream keys cannot be guessed beyond these common names and the user's hints
+//! (`--paths`: `app/stream` lines, bare names); a server with other names is still reported as an
+//! RTMP service, with a note naming the applications that accepted `connect`.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -163,6 +164,11 @@ impl Conn {
 pub struct RtmpFindings {
     pub streams: Vec<Stream>,
     pub failures: Vec<String>,
+    /// Applications that accepted `connect`.
+    pub accepted_apps: Vec<String>,
+    /// With no stream found: which applications accepted `connect` and how to give the stream
+    /// key (`--paths`).
+    pub note: Option<String>,
 }
 
 fn rtmp_url(addr: SocketAddr, app: &str, name: Option<&str>) -> String {
@@ -189,30 +195,49 @@ pub async fn analyze(
     addr: SocketAddr,
     connect_timeout: Duration,
     timeout: Duration,
+    hints: &crate::analyze::hints::Hints,
 ) -> RtmpFindings {
     use futures::StreamExt;
     let mut findings = RtmpFindings::default();
-    let accepted =
-        futures::future::join_all(APPS.iter().copied().map(|app: &'static str| async move {
-            let r = connect_app(addr, app, connect_timeout, timeout).await;
-            (app, r.map(|c| c.is_some()))
-        }))
-        .await;
-    let mut apps: Vec<&'static str> = Vec::new();
+    // The user's applications first, then the usual ones.
+    let hinted = hints.rtmp_pairs();
+    let mut tried: Vec<String> = Vec::new();
+    for app in hinted
+        .iter()
+        .map(|(app, _)| app.as_str())
+        .chain(APPS.iter().copied())
+    {
+        if !tried.iter().any(|a| a == app) {
+            tried.push(app.to_string());
+        }
+    }
+    let accepted = futures::future::join_all(tried.iter().map(|app| async move {
+        let r = connect_app(addr, app, connect_timeout, timeout).await;
+        (app.clone(), r.map(|c| c.is_some()))
+    }))
+    .await;
     for (app, r) in accepted {
         match r {
-            Ok(true) => apps.push(app),
+            Ok(true) => findings.accepted_apps.push(app),
             Ok(false) => {}
             Err(e) => findings.failures.push(format!("RTMP app {app}: {e}")),
         }
     }
+    // The user's pairs, then their names and the usual names in each accepted application.
     let mut plays: Vec<(String, String)> = Vec::new();
-    for app in &apps {
-        plays.extend(
-            STREAMS
-                .iter()
-                .map(|name| (app.to_string(), name.to_string())),
-        );
+    let names: Vec<String> = hints
+        .rtmp_names()
+        .into_iter()
+        .chain(STREAMS.iter().map(|s| s.to_string()))
+        .collect();
+    for app in &findings.accepted_apps {
+        let pairs = hinted.iter().filter(|(a, _)| a == app).cloned();
+        let guesses = names.iter().map(|n| (app.clone(), n.clone()));
+        for play in pairs.chain(guesses) {
+            if !plays.contains(&play) {
+                plays.push(play);
+            }
+        }
     }
     let results: Vec<Result<Option<Stream>, NetError>> =
         futures::stream::iter(plays)
@@ -232,14 +257,31 @@ pub async fn analyze(
     findings.streams.sort_by(|a, b| a.url.cmp(&b.url));
     findings.failures.sort();
     findings.failures.dedup();
-    if findings.streams.is_empty() && findings.failures.is_empty() {
-        findings.failures.push(format!(
-            "RTMP server: no stream plays under the usual names (applications {}; streams {})",
-            APPS.join(", "),
-            STREAMS.join(", ")
-        ));
+    if findings.streams.is_empty() {
+        findings.note = Some(no_stream_note(&findings.accepted_apps, &tried));
     }
     findings
+}
+
+/// What to say about an RTMP server where no name played: which applications accepted `connect`
+/// (the stream key is what is missing) or that none did, and how to give them.
+fn no_stream_note(accepted: &[String], tried: &[String]) -> String {
+    match accepted {
+        [] => format!(
+            "no application accepted connect (tried {}): give app/stream with --paths",
+            tried.join(", ")
+        ),
+        [app] => format!(
+            "application {app} accepted connect, stream key unknown: give it with --paths \
+             (a line {app}/<key>)"
+        ),
+        apps => format!(
+            "applications {} accepted connect, stream key unknown: give it with --paths \
+             (a line {}/<key>)",
+            apps.join(", "),
+            apps[0]
+        ),
+    }
 }
 
 /// Handshake and `connect(app)`: `Ok(Some(conn))` when the server accepts the application,
@@ -371,4 +413,28 @@ async fn try_play(
         }
     }
     Ok(stream)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_note_names_the_accepted_applications() {
+        let tried: Vec<String> = APPS.iter().map(|a| a.to_string()).collect();
+        assert_eq!(
+            no_stream_note(&["live".into()], &tried),
+            "application live accepted connect, stream key unknown: give it with --paths (a line live/<key>)"
+        );
+        let two = no_stream_note(&["live".into(), "app".into()], &tried);
+        assert!(
+            two.starts_with("applications live, app accepted connect"),
+            "{two}"
+        );
+        let none = no_stream_note(&[], &tried);
+        assert!(
+            none.contains("tried live, bcs, app, stream, rtmp"),
+            "{none}"
+        );
+    }
 }

@@ -74,6 +74,9 @@ pub struct RtspSettings {
     /// RTSP sessions camscan may hold on one device at a time (`--sessions-per-device`), shared by
     /// media analysis, the PLAY check and ffprobe across every port and path of the scan.
     pub sessions: Arc<DeviceSessions>,
+    /// The user's hints (`--paths`) for the other protocols: HTTP media paths, RTMP
+    /// application/stream pairs and stream names (`extra_paths` is their RTSP projection).
+    pub hints: Arc<super::hints::Hints>,
 }
 
 impl RtspSettings {
@@ -177,6 +180,7 @@ impl RtspSettings {
             announced_now: Default::default(),
             stun_ports: Vec::new(),
             sessions: Default::default(),
+            hints: Default::default(),
         }
     }
 }

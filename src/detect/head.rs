@@ -62,6 +62,7 @@ pub fn service(port: u16, protocol: Protocol, head: &ResponseHead) -> Service {
         title: None,
         product: None,
         tls: None,
+        note: None,
     }
 }
 

@@ -21,6 +21,7 @@ pub fn report() -> Report {
             title: None,
             product: None,
             tls: None,
+            note: None,
         }],
         streams: vec![
             Stream {
@@ -103,6 +104,7 @@ pub fn report() -> Report {
             title: None,
             product: None,
             tls: None,
+            note: None,
         }],
         ..Device::new("198.18.0.20".parse().unwrap())
     };
@@ -122,6 +124,7 @@ pub fn report() -> Report {
             title: None,
             product: None,
             tls: None,
+            note: None,
         }],
         errors: vec![Failure {
             stage: Stage::Analyze,
@@ -154,6 +157,7 @@ pub fn report() -> Report {
             title: Some("yes".into()),
             product: Some("1e3".into()),
             tls: None,
+            note: None,
         }],
         streams: vec![Stream {
             url: odd_url.clone(),

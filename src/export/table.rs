@@ -25,13 +25,33 @@ fn status_color(s: StreamStatus) -> Color {
     }
 }
 
-/// What to say in the stream column of a device without streams.
-fn no_stream_note(d: &Device) -> &'static str {
-    if d.is_camera {
-        "camera, no stream path found"
-    } else {
-        "not a camera"
+/// What to say in the stream column of a device without streams: what its services accepted
+/// when no stream name could be guessed (`rtmp: application live accepted connect, stream key
+/// unknown: give it with --paths ...`), else whether it is a camera.
+fn no_stream_note(d: &Device) -> String {
+    let notes = service_notes(d, |_| true);
+    if !notes.is_empty() {
+        return notes;
     }
+    if d.is_camera {
+        "camera, no stream path found".into()
+    } else {
+        "not a camera".into()
+    }
+}
+
+/// The notes of the services `which` picks, one a line, each after its protocol.
+fn service_notes(d: &Device, which: impl Fn(&crate::model::Service) -> bool) -> String {
+    d.services
+        .iter()
+        .filter(|s| which(s))
+        .filter_map(|s| {
+            s.note
+                .as_ref()
+                .map(|n| format!("{}: {}", s.protocol.as_str(), terminal(n)))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn new_table(opts: ExportOptions, header: &[&str], no_wrap: &[usize]) -> Table {
@@ -304,6 +324,26 @@ fn detailed(report: &Report, opts: ExportOptions) -> Table {
                 Cell::new(""),
             ]);
         }
+        // A service with a note and no stream of its own, on a device that has streams elsewhere.
+        if !d.streams.is_empty() {
+            for svc in d
+                .services
+                .iter()
+                .filter(|svc| svc.note.is_some() && !d.streams.iter().any(|st| st.port == svc.port))
+            {
+                t.add_row(vec![
+                    Cell::new(device_label(d)),
+                    Cell::new(svc.port),
+                    Cell::new(service_of(svc.port)),
+                    Cell::new(service_notes(d, |x| x == svc)),
+                    Cell::new(""),
+                    Cell::new(""),
+                    Cell::new(""),
+                    Cell::new(""),
+                    Cell::new(""),
+                ]);
+            }
+        }
         for s in &d.streams {
             let mut url = terminal(&s.url).into_owned();
             if let Some(user) = &s.username {
@@ -427,6 +467,40 @@ mod tests {
         let text = render(false, true);
         assert!(!text.contains('\x1b'));
         insta::assert_snapshot!(text);
+    }
+
+    /// A device whose services accepted but gave no stream name says so, in both tables, and a
+    /// noted service beside found streams gets a row of its own in the detailed one.
+    #[test]
+    fn service_notes_are_shown() {
+        let mut r = report();
+        let d = r.devices.iter_mut().find(|d| d.streams.is_empty()).unwrap();
+        let mut rtmp = d.services[0].clone();
+        rtmp.port = 1935;
+        rtmp.protocol = crate::model::Protocol::Rtmp;
+        rtmp.note = Some("application live accepted connect, stream key unknown".into());
+        d.services.push(rtmp.clone());
+        let render = |r: &Report, detail: bool| {
+            let mut out = Vec::new();
+            TableExporter(ExportOptions {
+                detail,
+                ..ExportOptions::default()
+            })
+            .write(r, &mut out)
+            .unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let want = "rtmp: application live accepted connect, stream key unknown";
+        assert!(render(&r, false).contains(want));
+        assert!(render(&r, true).contains(want));
+        let d = r
+            .devices
+            .iter_mut()
+            .find(|d| !d.streams.is_empty())
+            .unwrap();
+        d.services.push(rtmp);
+        let detail = render(&r, true);
+        assert_eq!(detail.matches(want).count(), 2, "{detail}");
     }
 
     #[test]

@@ -285,6 +285,11 @@ pub struct Service {
     /// HTTPS: the TLS version and cipher suite agreed (`TLSv1.3 TLS13_AES_256_GCM_SHA384`).
     #[serde(default)]
     pub tls: Option<String>,
+    /// What the service accepted when no stream name could be guessed, and how to give one
+    /// (`application live accepted connect, stream key unknown: give it with --paths (a line
+    /// live/<key>)`). Absent when there is nothing to say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// Outcome of trying to open one stream URL.

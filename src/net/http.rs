@@ -318,6 +318,14 @@ impl OpenGet {
         Ok(())
     }
 
+    /// Whether reading this body is worth it: a `2xx` answer's always; another status's only when
+    /// its end is known (a `Content-Length`, or chunked coding), since its head says all we need.
+    pub fn body_ends(&self) -> bool {
+        (200..300).contains(&self.head.status)
+            || self.head.content_length().is_some()
+            || self.chunked()
+    }
+
     /// Read until the body holds `want` bytes, ends (or its `Content-Length` is complete), or
     /// `deadline` passes; a deadline with some body read is not an error.
     pub async fn read_up_to(

@@ -62,6 +62,9 @@ pub struct Service {
     pub title: Option<String>,
     pub product: Option<String>,
     pub tls: Option<String>,
+    /// Absent unless a name could not be guessed.
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Deserialize, PartialEq, Eq, Clone, Copy)]

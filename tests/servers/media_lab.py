@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Real third-party media servers on loopback, for camscan's integration tests.
 
-What it starts (every socket is on one of 127.0.0.51 .. 127.0.0.61, nothing else)
+What it starts (every socket is on one of 127.0.0.51 .. 127.0.0.62, nothing else)
     rtmp   nginx 1.22.1 + libnginx-mod-rtmp 1.2.2 on 127.0.0.51:1935, application "live". An
            ffmpeg publisher pushes lavfi testsrc (H.264 Main level 2.2, 640x360, 15 fps, GOP 15)
            + sine (AAC-LC, 44100 Hz, mono) to rtmp://127.0.0.51/live/stream while the lab runs.
@@ -72,13 +72,20 @@ What it starts (every socket is on one of 127.0.0.51 .. 127.0.0.61, nothing else
            starts with onMetaData. The same VLC also serves the input as HTTP-TS (VLC's own TS
            muxer, video/mp2t) at http://127.0.0.61:8080/live/livestream.ts (SRS' HTTP-TS path).
            Runs as nobody/nogroup like the MJPEG VLC.
+    keyless  nginx-rtmp again, as its README configures HLS, on 127.0.0.62: RTMP on :1935,
+           application "live" with `hls on` (hls_path in the temp dir, 1 s fragments), and nginx
+           serving that folder on http://127.0.0.62:8080/hls/ (`location /hls`, no index, no
+           listing: /hls/ answers 403, / answers 404). An ffmpeg publisher pushes lavfi testsrc
+           (H.264 320x180, 10 fps + AAC) under a stream key no dictionary has
+           (rtmp://127.0.0.62/live/cam-7Hq2x, HLS /hls/cam-7Hq2x.m3u8).
     whep   A WHEP endpoint on 127.0.0.60:8889 (MediaMTX's port and URL shape: /cam/whep):
            tests/servers/whep_server.py, run by the lab venv's python (target/lab-venv, made by
            scripts/test; $CAMSCAN_LAB_PYTHON overrides), whose SDP answers come from aiortc
            (PyPI). No WHEP server is packaged for Debian 12 or PyPI; see that script.
 
 Usage
-    /usr/bin/python3 tests/servers/media_lab.py [--only rtmp,hls,mjpeg,turn,web,janus,tls,whep]
+    /usr/bin/python3 tests/servers/media_lab.py [--only rtmp,hls,mjpeg,turn,web,janus,tls,whep,
+                                                        flv,keyless]
                                                 [--timeout SECONDS] [--keep-tmp]
     Run as root (ports 80 and 1935, the Janus namespace). Debian packages: media_lab.packages.
 
@@ -122,7 +129,8 @@ RTMP_IP, HTTP_IP, MJPEG_IP, TURN_IP, WEB_IP, JANUS_IP, CONTROL_IP = (
 OPENSSL = "/usr/bin/openssl"
 RTMP_PORT, HTTP_PORT, MJPEG_PORT, TURN_PORT, WEB_PORT, JANUS_PORT, CONTROL_PORT = (
     1935, 80, 8080, 3478, 80, 8088, 8080)
-SERVICES = ("rtmp", "hls", "mjpeg", "turn", "web", "janus", "tls", "whep", "flv")
+SERVICES = ("rtmp", "hls", "mjpeg", "turn", "web", "janus", "tls", "whep", "flv", "keyless")
+KEYLESS_IP, KEYLESS_HTTP_PORT, KEYLESS_KEY = "127.0.0.62", 8080, "cam-7Hq2x"
 FLV_IP, FLV_PORT, FLV_PATH = "127.0.0.61", 8080, "/live/livestream.flv"
 TS_PATH = "/live/livestream.ts"
 WHEP_IP, WHEP_PORT = "127.0.0.60", 8889
@@ -323,7 +331,7 @@ def nginx_conf(tmp, sel):
     t = lambda p: os.path.join(tmp, p)  # noqa: E731
     out = [
         "# Written by media_lab.py; everything nginx writes stays in %s" % tmp,
-        "load_module %s;" % NGINX_RTMP_MODULE if "rtmp" in sel else "",
+        "load_module %s;" % NGINX_RTMP_MODULE if {"rtmp", "keyless"} & sel else "",
         # One process: it gets PR_SET_PDEATHSIG and nothing outlives it.
         "daemon off;",
         "master_process off;",
@@ -332,10 +340,29 @@ def nginx_conf(tmp, sel):
         "error_log %s info;" % t("logs/nginx-error.log"),
         "events { worker_connections 256; }",
     ]
+    rtmp_servers = []
+    if "keyless" in sel:
+        # nginx-rtmp README, "HLS": `hls on; hls_path /tmp/hls;`, served by `location /hls`.
+        rtmp_servers.append("""
+    server {
+        listen %(ip)s:%(port)d;
+        chunk_size 4096;
+        application live {
+            live on;
+            record off;
+            allow publish 127.0.0.0/8;
+            deny publish all;
+            allow play all;
+            hls on;
+            hls_path %(hls)s;
+            hls_fragment 1s;
+            hls_playlist_length 4s;
+        }
+    }""" % {"ip": KEYLESS_IP, "port": RTMP_PORT, "hls": t("keyless/hls")})
     if "rtmp" in sel:
         out.append("""
 rtmp {
-    access_log %(log)s;
+    access_log %(log)s;%(more)s
     server {
         listen %(ip)s:%(port)d;
         chunk_size 4096;
@@ -347,7 +374,10 @@ rtmp {
             allow play all;
         }
     }
-}""" % {"ip": RTMP_IP, "port": RTMP_PORT, "log": t("logs/nginx-rtmp-access.log")})
+}""" % {"ip": RTMP_IP, "port": RTMP_PORT, "log": t("logs/nginx-rtmp-access.log"),
+       "more": "".join(rtmp_servers)})
+    elif rtmp_servers:
+        out.append("rtmp {%s\n}" % "".join(rtmp_servers))
     http = ["""
 http {
     types {%(types)s    }
@@ -383,6 +413,21 @@ http {
         # sends them to HTTP/1.1 clients chunked, as SRS and nginx-http-flv-module do.
         "\n        location /live/ { proxy_pass http://%s:%d; proxy_buffering off; }"
         % (FLV_IP, FLV_PORT) if "flv" in sel else "")})
+    if "keyless" in sel:
+        http.append("""
+    server {
+        listen %(ip)s:%(port)d;
+        server_name keyless;
+        location /hls {
+            types {
+                application/vnd.apple.mpegurl m3u8;
+                video/mp2t ts;
+            }
+            root %(tmp)s/keyless;
+            add_header Cache-Control no-cache;
+        }
+        location / { return 404; }
+    }""" % {"ip": KEYLESS_IP, "port": KEYLESS_HTTP_PORT, "tmp": tmp})
     if "web" in sel:
         http.append("""
     server {
@@ -516,6 +561,13 @@ def ffmpeg(*arg_lists, loglevel="warning"):
     return cmd + [a for args in arg_lists for a in args]
 
 
+def keyless_publisher_cmd():
+    return ffmpeg(lavfi("320x180", 10, freq=880), ["-map", "0:v", "-map", "0:a"],
+                  ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
+                   "-profile:v", "main", "-pix_fmt", "yuv420p", "-g", "10", "-b:v", "200k"], AAC,
+                  ["-f", "flv", "rtmp://%s:%d/live/%s" % (KEYLESS_IP, RTMP_PORT, KEYLESS_KEY)])
+
+
 def rtmp_publisher_cmd():
     return ffmpeg(lavfi("640x360", 15, freq=1000), ["-map", "0:v", "-map", "0:a"], X264,
                   ["-b:v", "800k"], AAC,
@@ -634,6 +686,7 @@ class Lab:
         self.tmp = tempfile.mkdtemp(prefix="camscan-media-lab-")
         self.units = []
         self.publisher = None
+        self.keyless_publisher = None
 
     def path(self, *p):
         return os.path.join(self.tmp, *p)
@@ -672,7 +725,7 @@ class Lab:
     def prepare(self):
         os.chmod(self.tmp, 0o755)
         for d in ("logs", "nginx", "hls", "dash", "www-media", "www-plain", "www-secure", "tls",
-                  "vlc-home"):
+                  "vlc-home", "keyless/hls"):
             os.makedirs(self.path(d), exist_ok=True)
         if self.root:
             os.chown(self.path("vlc-home"), NOBODY_UID, NOGROUP_GID)
@@ -692,7 +745,7 @@ class Lab:
                 f.write(nginx_conf(self.tmp, self.sel))
 
     def uses_nginx(self):
-        return bool({"rtmp", "hls", "mjpeg", "web", "tls"} & self.sel)
+        return bool({"rtmp", "hls", "mjpeg", "web", "tls", "keyless"} & self.sel)
 
     def start(self, timeout):
         self.prepare()
@@ -793,6 +846,8 @@ class Lab:
             c["whep"] = ("whep", self.check_whep)
         if "flv" in self.sel:
             c["flv"] = ("vlc-flv", self.check_flv)
+        if "keyless" in self.sel:
+            c["keyless"] = ("ffmpeg-keyless", self.check_keyless)
         if "tls" in self.sel:
             c["tls"] = ("nginx", self.check_tls)
             c["old-tls"] = ("old-tls", self.check_old_tls)
@@ -811,6 +866,19 @@ class Lab:
             raise ValueError("stream live/stream not published yet")
         if "<width>640</width>" not in text:
             raise ValueError("no video metadata yet")
+
+    def check_keyless(self):
+        if self.keyless_publisher is None:
+            with socket.create_connection((KEYLESS_IP, RTMP_PORT), 1.0, (KEYLESS_IP, 0)):
+                pass
+            self.keyless_publisher = self.add(
+                "ffmpeg-keyless", lambda: [self.spawn("ffmpeg-keyless", keyless_publisher_cmd())])
+        status, _, body = http_get(KEYLESS_IP, KEYLESS_HTTP_PORT, "/hls/%s.m3u8" % KEYLESS_KEY)
+        if status != 200 or body.count(b"#EXTINF") < 2:
+            raise ValueError("HLS of live/%s: HTTP %d" % (KEYLESS_KEY, status))
+        status, _, _ = http_get(KEYLESS_IP, KEYLESS_HTTP_PORT, "/hls/")
+        if status != 403:
+            raise ValueError("/hls/ answers HTTP %d, not 403" % status)
 
     def check_hls(self):
         status, hdr, body = http_get(HTTP_IP, HTTP_PORT, "/hls/cam.m3u8")
