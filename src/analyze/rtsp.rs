@@ -29,7 +29,7 @@ use crate::model::{
     AudioInfo, AuthScheme, Failure, Protocol, Service, Stage, Stream, StreamStatus, VideoInfo,
 };
 use crate::net::rtsp::{Reply, RtspClient, USER_AGENT, url};
-use crate::proto::{h26x, sdp};
+use crate::proto::{h26x, sdp, sdp_facts};
 
 /// Settings for RTSP analysis.
 #[derive(Debug, Clone)]
@@ -776,9 +776,10 @@ async fn media_and_checks(
     settings: &RtspSettings,
 ) -> Vec<String> {
     let mut notes = Vec::new();
-    let (video, audio, err) = media_facts(plain_url, body, cred, settings.timeout).await;
+    let (video, audio, err, repairs) = media_facts(plain_url, body, cred, settings.timeout).await;
     stream.video = video;
     stream.audio = audio;
+    stream.notes = repairs;
     notes.extend(err);
     if settings.verify
         && let Err(message) = verify_stream(stream, plain_url, cred, settings).await
@@ -978,9 +979,9 @@ pub async fn describe_stream(
     let mut note = None;
     match answer {
         Answer::Media(body) => {
-            let (video, audio, err) =
+            let (video, audio, err, notes) =
                 media_facts(&target, &body, cred.as_ref(), settings.timeout).await;
-            (stream.video, stream.audio, note) = (video, audio, err);
+            (stream.video, stream.audio, note, stream.notes) = (video, audio, err, notes);
             if settings.verify
                 && let Err(e) = verify_stream(&mut stream, &target, cred.as_ref(), settings).await
             {
@@ -1008,14 +1009,20 @@ pub async fn describe_stream(
 }
 
 /// Media facts for one stream: our SDP reading as the base, retina's decoded parameters on top.
-/// Returns an error message when retina could not describe the stream (the facts then come from the SDP).
+/// Returns an error message when retina could not describe the stream (the facts then come from the
+/// SDP, parameter sets included: `proto::sdp_facts`), and the stream notes for the SDP repairs.
 async fn media_facts(
     stream_url: &str,
     sdp_body: &[u8],
     cred: Option<&Credential>,
     timeout: Duration,
-) -> (Option<VideoInfo>, Option<AudioInfo>, Option<String>) {
-    let sd = sdp::parse(sdp_body);
+) -> (
+    Option<VideoInfo>,
+    Option<AudioInfo>,
+    Option<String>,
+    Vec<String>,
+) {
+    let sd = sdp::parse_for(sdp_body, stream_url);
     let mut video = sd
         .media
         .iter()
@@ -1027,7 +1034,7 @@ async fn media_facts(
         .find(|m| m.kind == "audio")
         .map(audio_from_sdp);
     let Ok(parsed) = url::Url::parse(stream_url) else {
-        return (video, audio, None);
+        return (video, audio, None, sdp_facts::repair_notes(&sd, false));
     };
     let opts = SessionOptions::default()
         .user_agent(USER_AGENT.to_string())
@@ -1044,8 +1051,11 @@ async fn media_facts(
                     "RTSP DESCRIBE {stream_url} (retina) got no answer within {}; facts from SDP only",
                     crate::error::fmt_duration(timeout)
                 )),
+                sdp_facts::repair_notes(&sd, false),
             );
         }
+        // retina rejected the answer (its strict SDP parser, most often): every repair our reader
+        // made is reported, and the facts are what `sdp_facts` decoded from the SDP.
         Ok(Err(e)) => {
             return (
                 video,
@@ -1053,6 +1063,7 @@ async fn media_facts(
                 Some(format!(
                     "RTSP DESCRIBE {stream_url} (retina): {e}; facts from SDP only"
                 )),
+                sdp_facts::repair_notes(&sd, true),
             );
         }
         Ok(Ok(s)) => s,
@@ -1098,7 +1109,7 @@ async fn media_facts(
             a.channels = a.channels.or(st.channels().map(|c| c.get()));
         }
     }
-    (video, audio, None)
+    (video, audio, None, sdp_facts::repair_notes(&sd, false))
 }
 
 /// Frame rates to 3 decimals (29.97), so `(1001, 30000)` does not print as 29.970029970029973.
@@ -1106,53 +1117,24 @@ fn round_fps(f: f64) -> f64 {
     (f * 1000.0).round() / 1000.0
 }
 
-/// Our codec names from SDP encoding names.
+/// Our codec names from SDP encoding names (`proto::sdp_facts`, shared with the SDP reader).
 pub fn video_codec(encoding: &str) -> String {
-    match encoding.to_ascii_lowercase().as_str() {
-        "h264" => "h264".into(),
-        "h265" | "hevc" => "h265".into(),
-        "jpeg" => "mjpeg".into(),
-        "mp4v-es" => "mpeg4".into(),
-        "mpv" => "mpeg2".into(),
-        other => other.chars().take(32).collect(),
-    }
+    sdp_facts::video_codec(encoding)
 }
 
 pub fn audio_codec(encoding: &str) -> String {
-    let e = encoding.to_ascii_lowercase();
-    match e.as_str() {
-        "mpeg4-generic" | "mp4a-latm" => "aac".into(),
-        "mpa" => "mp3".into(),
-        g if g.starts_with("g726") => "g726".into(),
-        other => other.chars().take(32).collect(),
-    }
+    sdp_facts::audio_codec(encoding)
 }
 
+/// Video facts of one SDP media section, parameter sets included: the same reading on the main
+/// path (under retina's) and the fallback (`proto::sdp_facts::video`).
 pub(crate) fn video_from_sdp(m: &sdp::MediaDescription) -> VideoInfo {
-    let codec = video_codec(&m.encoding_name().unwrap_or_default());
-    let (profile, level) = match (codec.as_str(), m.fmtp_param("profile-level-id")) {
-        ("h264", Some(hex)) => h26x::h264_from_hex(hex),
-        _ => (None, None),
-    };
-    VideoInfo {
-        codec,
-        width: m.dimensions.map(|d| d.0),
-        height: m.dimensions.map(|d| d.1),
-        fps: m.framerate.map(round_fps),
-        fps_source: m.framerate.map(|_| "sdp".into()),
-        profile,
-        level,
-        rfc6381: None,
-        bitrate_kbps: m.bandwidth_kbps,
-    }
+    sdp_facts::video(m)
 }
 
+/// Audio facts of one SDP media section (`proto::sdp_facts::audio`).
 pub(crate) fn audio_from_sdp(m: &sdp::MediaDescription) -> AudioInfo {
-    AudioInfo {
-        codec: audio_codec(&m.encoding_name().unwrap_or_default()),
-        sample_rate: m.clock(),
-        channels: m.channels.or(Some(1)),
-    }
+    sdp_facts::audio(m)
 }
 
 #[cfg(test)]

@@ -333,6 +333,10 @@ pub struct Stream {
     /// What the PLAY check measured, when it ran.
     #[serde(default)]
     pub measured: Option<Measured>,
+    /// What camscan had to work around to describe this stream, e.g. `sdp_repaired: missing
+    /// origin address` for a camera SDP a strict parser rejects. Omitted when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub notes: Vec<String>,
 }
 
 /// What the PLAY check measured.
@@ -371,6 +375,7 @@ impl Stream {
             video: None,
             audio: None,
             measured: None,
+            notes: Vec::new(),
         }
     }
 }
