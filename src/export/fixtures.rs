@@ -58,6 +58,7 @@ pub fn report() -> Report {
                     width: None,
                     height: None,
                 }),
+                notes: vec!["sdp_repaired: missing origin address".into()],
             },
             Stream {
                 url: "rtsp://198.18.0.10:554/Streaming/Channels/102".into(),
@@ -70,6 +71,7 @@ pub fn report() -> Report {
                 video: None,
                 audio: None,
                 measured: None,
+                notes: Vec::new(),
             },
         ],
         ..Device::new("198.18.0.10".parse().unwrap())
@@ -167,6 +169,7 @@ pub fn report() -> Report {
                 width: Some(640),
                 height: Some(480),
             }),
+            notes: Vec::new(),
         }],
         onvif: Some(OnvifInfo {
             endpoint: Some("urn:uuid:00000000-0000-0000-0000-000000000040".into()),

@@ -97,6 +97,9 @@ pub struct Stream {
     pub measured: Option<Measured>,
     #[serde(default)]
     pub username: Option<String>,
+    /// What camscan worked around (`sdp_repaired: missing origin address`); absent when none.
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -108,6 +111,10 @@ pub struct Video {
     pub profile: Option<String>,
     #[serde(default)]
     pub fps_source: Option<String>,
+    #[serde(default)]
+    pub level: Option<String>,
+    #[serde(default)]
+    pub rfc6381: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
