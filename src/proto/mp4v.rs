@@ -154,7 +154,7 @@ fn vol(body: &[u8], out: &mut VisualConfig) -> Option<()> {
 /// Lowercase or uppercase hex to bytes; `None` on an odd length or a non-hex digit.
 pub fn from_hex(s: &str) -> Option<Vec<u8>> {
     let s = s.trim();
-    if s.len() % 2 != 0 || s.len() > 8192 {
+    if !s.len().is_multiple_of(2) || s.len() > 8192 {
         return None;
     }
     (0..s.len())

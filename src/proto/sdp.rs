@@ -455,12 +455,13 @@ fn resolve_formats(m: &mut MediaDescription, f: Formats, repairs: &mut Vec<Repai
             repairs.push(Repair::FmtpForOtherPayloadType);
         }
     }
-    if m.encoding.is_none() && unassigned {
-        if let Some((name, clock)) = m.fmtp.as_deref().and_then(|v| guess_encoding(&m.kind, v)) {
-            m.encoding = Some(name.to_string());
-            m.clock_rate = clock;
-            repairs.push(Repair::PayloadTypeWithoutRtpmap);
-        }
+    if m.encoding.is_none()
+        && unassigned
+        && let Some((name, clock)) = m.fmtp.as_deref().and_then(|v| guess_encoding(&m.kind, v))
+    {
+        m.encoding = Some(name.to_string());
+        m.clock_rate = clock;
+        repairs.push(Repair::PayloadTypeWithoutRtpmap);
     }
 }
 
@@ -594,5 +595,65 @@ mod tests {
         ] {
             let _ = parse(junk);
         }
+    }
+
+    /// Shapes a strict parser accepts earn no repair: GStreamer's answer, TP-Link's seven-field
+    /// origin, and a WebRTC answer whose rtx format has its own fmtp (`apt=`) beside a VP8 format
+    /// without one.
+    #[test]
+    fn well_formed_shapes_need_no_repair() {
+        let webrtc = "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96 97\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:96 VP8/90000\r\na=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96\r\n";
+        let tplink = crate::test_fixture("sdp/tplink_seven_field_origin.sdp");
+        for body in [GSTREAMER_H264_AAC.as_bytes(), &tplink, webrtc.as_bytes()] {
+            let sd = parse(body);
+            assert_eq!(sd.repairs, [], "{}", String::from_utf8_lossy(body));
+        }
+        let sd = parse(webrtc.as_bytes());
+        assert_eq!(sd.media[0].encoding_name().as_deref(), Some("vp8"));
+        assert_eq!(sd.media[0].fmtp, None);
+    }
+
+    /// The Uniview camera's description (tests/fixtures/sdp/quoted_uniview_ipc.sdp): each repair
+    /// once, in the order met; its absolute control URLs are only a repair when another host was
+    /// asked, and then name the host asked.
+    #[test]
+    fn uniview_repairs_and_control_host() {
+        let body = crate::test_fixture("sdp/quoted_uniview_ipc.sdp");
+        let sd = parse_for(&body, "rtsp://192.168.1.98:554/media/video1");
+        assert_eq!(
+            sd.repairs,
+            [Repair::MissingOriginAddress, Repair::MalformedConnection]
+        );
+        let sd = parse_for(&body, "rtsp://127.0.0.37:8554/media/video1");
+        assert_eq!(sd.repairs.last(), Some(&Repair::ControlOnOtherHost));
+        assert_eq!(
+            sd.media[0].control.as_deref(),
+            Some("rtsp://127.0.0.37:8554/media/video1/video")
+        );
+        assert_eq!(sd.media[0].encoding_name().as_deref(), Some("h264"));
+    }
+
+    #[test]
+    fn origin_versions() {
+        let repairs = |o: &str| parse(format!("v=0\r\no={o}\r\ns=x\r\n").as_bytes()).repairs;
+        assert_eq!(repairs("- 1 1 IN IP4 10.0.0.2"), []);
+        assert_eq!(
+            repairs("- 1 -5 IN IP4 10.0.0.2"),
+            [Repair::NegativeSessionVersion]
+        );
+        assert_eq!(
+            repairs("- 1 18446744073709551616 IN IP4 10.0.0.2"),
+            [Repair::OverlongSessionVersion]
+        );
+        assert_eq!(
+            repairs("- 1 1.5 IN IP4 10.0.0.2"),
+            [Repair::MalformedSessionVersion]
+        );
+        assert_eq!(repairs("- 1 1 IN"), [Repair::MissingOriginAddress]);
+        assert_eq!(
+            repairs("-"),
+            [Repair::MissingOriginAddress],
+            "no version to check"
+        );
     }
 }
