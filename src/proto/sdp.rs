@@ -405,7 +405,10 @@ fn parse_attribute(sd: &mut SessionDescription, formats: Option<&mut Formats>, v
         }
         "x-dimensions" => {
             let mut it = arg.split(',').map(|v| v.trim().parse::<u32>().ok());
-            if let (Some(Some(w)), Some(Some(h))) = (it.next(), it.next()) {
+            if let (Some(Some(w)), Some(Some(h))) = (it.next(), it.next())
+                && w > 0
+                && h > 0
+            {
                 m.dimensions = Some((w, h));
             }
         }
@@ -655,5 +658,14 @@ mod tests {
             [Repair::MissingOriginAddress],
             "no version to check"
         );
+    }
+
+    /// Found by fuzz target `sdp_facts`: `a=x-dimensions:1840,00` gave a picture 0 lines high.
+    #[test]
+    fn zero_x_dimensions_are_no_size() {
+        let sd = parse(b"v=0\r\nm=video 0 RTP/AVP 26\r\na=x-dimensions:1840,00\r\n");
+        assert_eq!(sd.media[0].dimensions, None);
+        let sd = parse(b"v=0\r\nm=video 0 RTP/AVP 26\r\na=x-dimensions:0,0\r\n");
+        assert_eq!(sd.media[0].dimensions, None);
     }
 }
