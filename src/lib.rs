@@ -20,7 +20,8 @@
 //! * [`net`]: OS networking: fd limits, connect with errno classification, interfaces, multicast
 //!   sockets, the ARP packet socket (the crate's only `unsafe`), and the small hand-written RTSP and HTTP clients the detectors and analysers share.
 //! * [`proto`]: pure, never-panicking parsers of device bytes (RTSP/HTTP heads and bodies, auth
-//!   challenges, SDP, H.264/H.265 profile strings, a bounded XML walk, WS-Discovery, SOAP, SSDP and
+//!   challenges, SDP with the repairs real cameras need and the media facts it carries (H.264
+//!   and H.265 parameter sets, MPEG-4 Visual VOL headers, AAC configs), a bounded XML walk, WS-Discovery, SOAP, SSDP and
 //!   UPnP descriptions, SADP, DHIP, ARP, the neighbour table, ffprobe JSON, and for the stream
 //!   detectors HLS playlists, fMP4 boxes, MPEG-TS (PMT, SPS, ADTS), DASH manifests, STUN, RTMP
 //!   handshake/AMF0/chunks, HTTP-FLV, WHEP replies, MJPEG multipart and JPEG headers), each with a

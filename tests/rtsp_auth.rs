@@ -340,6 +340,16 @@ fn camera_with_broken_sdp_is_still_reported() {
     );
     assert_eq!(v.profile.as_deref(), Some("high"));
     assert_eq!(s.audio.as_ref().unwrap().codec, "pcma");
+    assert_eq!(
+        s.notes,
+        [
+            "sdp_repaired: byte order mark",
+            "sdp_repaired: text not UTF-8",
+            "sdp_repaired: CR-only line ends",
+            "sdp_repaired: duplicate session c= line",
+            "sdp_repaired: leading whitespace",
+        ]
+    );
     assert!(
         d.errors
             .iter()
@@ -347,6 +357,123 @@ fn camera_with_broken_sdp_is_still_reported() {
         "{:?}",
         d.errors
     );
+}
+
+/// Real cameras' broken descriptions (a Uniview camera's `o=`/`c=` lines, an Altasec NVR's
+/// addressless origin, a Y-cam-style negative session version, an H.265 camera's addressless
+/// origin), each served by the loopback fake beside its well-formed twin. retina rejects the
+/// broken one and describes the twin; camscan reports the same facts for both, because the
+/// fallback decodes the parameter sets (H.264/H.265 SPS, MPEG-4 Visual VOL, AAC LATM config) the
+/// main path gets from retina, and names each repair in the stream's notes. Fixtures:
+/// tests/fixtures/sdp/README.md.
+#[test]
+fn broken_camera_sdps_give_their_twins_facts() {
+    let pairs: [(&str, &str, &str, &[&str]); 4] = [
+        (
+            "127.0.0.37",
+            "quoted_uniview_ipc.sdp",
+            "quoted_uniview_ipc_twin.sdp",
+            // The camera names its own LAN address (192.168.1.98) in a=control.
+            &[
+                "missing origin address",
+                "malformed c= line",
+                "a=control on another host",
+            ],
+        ),
+        (
+            "127.0.0.39",
+            "quoted_altasec_nvr.sdp",
+            "quoted_altasec_nvr_twin.sdp",
+            &["missing origin address"],
+        ),
+        (
+            "127.0.0.41",
+            "broken_origin_no_address_h265.sdp",
+            "gstreamer_h265_main_1080p.sdp",
+            &["missing origin address"],
+        ),
+        (
+            "127.0.0.43",
+            "broken_negative_version_mpeg4.sdp",
+            "gstreamer_mpeg4_d1_latm.sdp",
+            &["negative session version"],
+        ),
+    ];
+    let mut targets = Vec::new();
+    let mut ports = Vec::new();
+    for (ip, broken, twin, _) in &pairs {
+        let twin_ip = twin_ip(ip);
+        let (p1, _) = common::rtsp_fake(ip, fixture(broken));
+        let (p2, _) = common::rtsp_fake(&twin_ip, fixture(twin));
+        targets.extend([ip.to_string(), twin_ip]);
+        ports.extend([p1.to_string(), p2.to_string()]);
+    }
+    let ports = ports.join(",");
+    let mut args: Vec<&str> = vec!["scan"];
+    args.extend(targets.iter().map(String::as_str));
+    args.extend(["-p", &ports, "--no-verify"]);
+    let (_out, report) = scan(&args);
+    for (ip, broken, twin, notes) in pairs {
+        let (b, t) = (report.device(ip), report.device(&twin_ip(ip)));
+        assert_eq!((b.streams.len(), t.streams.len()), (1, 1), "{broken}");
+        let (bs, ts) = (&b.streams[0], &t.streams[0]);
+        let want: Vec<String> = notes.iter().map(|n| format!("sdp_repaired: {n}")).collect();
+        assert_eq!(bs.notes, want, "{broken}");
+        assert!(ts.notes.is_empty(), "{twin}: {:?}", ts.notes);
+        let only_sdp = |d: &common::schema::Device| {
+            d.errors
+                .iter()
+                .any(|e| e.message.contains("facts from SDP only"))
+        };
+        assert!(only_sdp(b), "retina rejects {broken}: {:?}", b.errors);
+        assert!(!only_sdp(t), "retina describes {twin}: {:?}", t.errors);
+        let (bv, tv) = (bs.video.as_ref().unwrap(), ts.video.as_ref().unwrap());
+        let facts = |v: &common::schema::Video| {
+            (
+                v.codec.clone(),
+                v.width,
+                v.height,
+                v.fps,
+                v.fps_source.clone(),
+                v.profile.clone(),
+                v.level.clone(),
+                v.rfc6381.clone(),
+            )
+        };
+        assert_eq!(facts(bv), facts(tv), "{broken} against {twin}");
+        assert!(
+            bv.width.is_some() && bv.profile.is_some(),
+            "{broken}: {bv:?}"
+        );
+        let audio = |s: &common::schema::Stream| {
+            s.audio
+                .as_ref()
+                .map(|a| (a.codec.clone(), a.sample_rate, a.channels))
+        };
+        assert_eq!(audio(bs), audio(ts), "{broken} against {twin}");
+    }
+    // The H.265 one, spelled out: size, rate and profile from the SPS the fallback decoded.
+    let v = report.device("127.0.0.41").streams[0]
+        .video
+        .as_ref()
+        .unwrap();
+    assert_eq!(
+        (
+            v.codec.as_str(),
+            v.width,
+            v.height,
+            v.fps,
+            v.profile.as_deref()
+        ),
+        ("h265", Some(1920), Some(1080), Some(20.0), Some("main"))
+    );
+    assert_eq!(v.fps_source.as_deref(), Some("sps"));
+}
+
+/// The twin of a broken description is served one address up.
+fn twin_ip(ip: &str) -> String {
+    let (net, last) = ip.rsplit_once('.').unwrap();
+    format!("{net}.{}", last.parse::<u8>().unwrap() + 1)
 }
 
 /// TP-Link's seven-field `o=` line is accepted (retina's own test data).

@@ -60,6 +60,22 @@ sdp_src = open(f"{R}/src/proto/sdp.rs").read()
 m = re.search(r'const GSTREAMER_H264_AAC: &str = "((?:[^"\\]|\\.)*)";', sdp_src)
 put("sdp", "gstreamer_h264_aac.sdp", rust_bytes(m.group(1)))
 
+# --- sdp_facts: the SDP fixtures (broken camera descriptions and their twins), and the parameter
+# sets and configs in them as raw bytes
+import base64
+for f in sorted(os.listdir(f"{F}/sdp")):
+    if not f.endswith(".sdp"): continue
+    body = open(f"{F}/sdp/{f}", "rb").read()
+    put("sdp_facts", f, body)
+    for i, m in enumerate(re.finditer(rb"(sprop-(?:parameter-sets|vps|sps)|config)=([^;\r\n ]+)", body)):
+        key, value = m.group(1).decode(), m.group(2).decode()
+        for j, part in enumerate(value.split(",")):
+            try:
+                raw = bytes.fromhex(part) if key == "config" else base64.b64decode(part + "=" * (-len(part) % 4))
+            except ValueError:
+                continue
+            put("sdp_facts", f"{f[:-4]}_{key}_{i}_{j}.bin", raw)
+
 # --- h26x_sps: RFC 6381 strings retina derives from SPS, SDP profile-level-ids, HLS CODECS
 for i, s in enumerate(["avc1.4D401F", "avc1.640028", "avc3.42E01E", "hvc1.1.6.L120.90", "hev1.2.4.L153.B0", "4d401f", "mp4a.40.2"]):
     put("h26x_sps", f"codec_{i}", s)

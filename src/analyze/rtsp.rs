@@ -32,7 +32,7 @@ use crate::model::{
     AudioInfo, AuthScheme, Failure, Protocol, Service, Stage, Stream, StreamStatus, VideoInfo,
 };
 use crate::net::rtsp::{Busy, Reply, RtspClient, is_busy, retry_after, start_patience, url};
-use crate::proto::{h26x, sdp};
+use crate::proto::{h26x, sdp, sdp_facts};
 
 /// Settings for RTSP analysis.
 #[derive(Debug, Clone)]
@@ -1004,7 +1004,7 @@ async fn media_and_checks(
 ) -> Vec<String> {
     let mut notes = Vec::new();
     let ip = addr.ip();
-    let (mut video, mut audio) = sdp_facts(body);
+    let (mut video, mut audio, sd) = facts_of_sdp(body, plain_url);
     let slot = settings.sessions.acquire(ip).await;
     let check = Check {
         url: plain_url,
@@ -1026,11 +1026,15 @@ async fn media_and_checks(
     slot.release().await;
     stream.video = video;
     stream.audio = audio;
+    // retina refused the answer (its strict SDP parser, most often): every repair our reader made
+    // is reported, and the facts are what `sdp_facts` decoded from the SDP.
+    let rejected = matches!(&result, Err(f) if !described && !f.timed_out);
+    stream.notes = sdp_facts::repair_notes(&sd, rejected);
     match result {
         Ok(Some(m)) => fold_measured(stream, plain_url, m),
         Ok(None) => {}
-        Err(message) if !described => notes.push(format!("{message}; facts from SDP only")),
-        Err(message) => notes.push(message),
+        Err(f) if !described => notes.push(format!("{}; facts from SDP only", f.message)),
+        Err(f) => notes.push(f.message),
     }
     if let Some(ffprobe) = &settings.ffprobe
         && (stream.verified || stream.video.is_none())
@@ -1257,9 +1261,17 @@ pub async fn describe_stream(
     Ok((stream, note))
 }
 
-/// Media facts our SDP reading gives: the base, and all there is when retina rejects the SDP.
-fn sdp_facts(sdp_body: &[u8]) -> (Option<VideoInfo>, Option<AudioInfo>) {
-    let sd = sdp::parse(sdp_body);
+/// Media facts our SDP reading gives (parameter sets included: `proto::sdp_facts`): the base, and
+/// all there is when retina rejects the SDP; with the description, for its repairs.
+fn facts_of_sdp(
+    sdp_body: &[u8],
+    stream_url: &str,
+) -> (
+    Option<VideoInfo>,
+    Option<AudioInfo>,
+    sdp::SessionDescription,
+) {
+    let sd = sdp::parse_for(sdp_body, stream_url);
     let video = sd
         .media
         .iter()
@@ -1270,7 +1282,7 @@ fn sdp_facts(sdp_body: &[u8]) -> (Option<VideoInfo>, Option<AudioInfo>) {
         .iter()
         .find(|m| m.kind == "audio")
         .map(audio_from_sdp);
-    (video, audio)
+    (video, audio, sd)
 }
 
 /// retina's decoded parameters (SPS/VPS: dimensions, frame rate, RFC 6381 profile) on top of the
@@ -1328,53 +1340,24 @@ fn round_fps(f: f64) -> f64 {
     (f * 1000.0).round() / 1000.0
 }
 
-/// Our codec names from SDP encoding names.
+/// Our codec names from SDP encoding names (`proto::sdp_facts`, shared with the SDP reader).
 pub fn video_codec(encoding: &str) -> String {
-    match encoding.to_ascii_lowercase().as_str() {
-        "h264" => "h264".into(),
-        "h265" | "hevc" => "h265".into(),
-        "jpeg" => "mjpeg".into(),
-        "mp4v-es" => "mpeg4".into(),
-        "mpv" => "mpeg2".into(),
-        other => other.chars().take(32).collect(),
-    }
+    sdp_facts::video_codec(encoding)
 }
 
 pub fn audio_codec(encoding: &str) -> String {
-    let e = encoding.to_ascii_lowercase();
-    match e.as_str() {
-        "mpeg4-generic" | "mp4a-latm" => "aac".into(),
-        "mpa" => "mp3".into(),
-        g if g.starts_with("g726") => "g726".into(),
-        other => other.chars().take(32).collect(),
-    }
+    sdp_facts::audio_codec(encoding)
 }
 
+/// Video facts of one SDP media section, parameter sets included: the same reading on the main
+/// path (under retina's) and the fallback (`proto::sdp_facts::video`).
 pub(crate) fn video_from_sdp(m: &sdp::MediaDescription) -> VideoInfo {
-    let codec = video_codec(&m.encoding_name().unwrap_or_default());
-    let (profile, level) = match (codec.as_str(), m.fmtp_param("profile-level-id")) {
-        ("h264", Some(hex)) => h26x::h264_from_hex(hex),
-        _ => (None, None),
-    };
-    VideoInfo {
-        codec,
-        width: m.dimensions.map(|d| d.0),
-        height: m.dimensions.map(|d| d.1),
-        fps: m.framerate.map(round_fps),
-        fps_source: m.framerate.map(|_| "sdp".into()),
-        profile,
-        level,
-        rfc6381: None,
-        bitrate_kbps: m.bandwidth_kbps,
-    }
+    sdp_facts::video(m)
 }
 
+/// Audio facts of one SDP media section (`proto::sdp_facts::audio`).
 pub(crate) fn audio_from_sdp(m: &sdp::MediaDescription) -> AudioInfo {
-    AudioInfo {
-        codec: audio_codec(&m.encoding_name().unwrap_or_default()),
-        sample_rate: m.clock(),
-        channels: m.channels.or(Some(1)),
-    }
+    sdp_facts::audio(m)
 }
 
 #[cfg(test)]

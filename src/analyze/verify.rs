@@ -243,7 +243,7 @@ pub struct Check<'a> {
 pub async fn session(
     check: &Check<'_>,
     described: &mut (dyn FnMut(&Session<Described>) + Send),
-) -> Result<Option<Measured>, String> {
+) -> Result<Option<Measured>, Failed> {
     let mut transport = Transport::Tcp(TcpTransportOptions::default());
     let mut busy = Busy::new(check.timeout);
     loop {
@@ -260,24 +260,42 @@ pub async fn session(
             Err(Step {
                 status: Some(status),
                 message,
+                ..
             }) if is_busy(status) => {
                 tracing::debug!(url = check.url, status, "busy; starting the session again");
                 if !busy.wait(None).await {
-                    return Err(format!(
-                        "{message} (busy for {}, asked {} times)",
-                        fmt_duration(check.timeout),
-                        busy.attempts() + 1
-                    ));
+                    return Err(Failed {
+                        message: format!(
+                            "{message} (busy for {}, asked {} times)",
+                            fmt_duration(check.timeout),
+                            busy.attempts() + 1
+                        ),
+                        timed_out: false,
+                    });
                 }
             }
-            other => return other.map_err(|s| s.message),
+            other => {
+                return other.map_err(|s| Failed {
+                    message: s.message,
+                    timed_out: s.timed_out,
+                });
+            }
         }
     }
+}
+
+/// Why a stream's session failed: a message naming the step, and whether the step got no answer
+/// in time (rather than an answer retina refused).
+#[derive(Debug)]
+pub struct Failed {
+    pub message: String,
+    pub timed_out: bool,
 }
 
 struct Step {
     status: Option<u16>,
     message: String,
+    timed_out: bool,
 }
 
 async fn step<T>(
@@ -301,10 +319,12 @@ async fn step<T>(
                 "RTSP {what} {url}: no answer within {}",
                 fmt_duration(timeout)
             ),
+            timed_out: true,
         }),
         Ok(Err(e)) => Err(Step {
             status: e.status_code(),
             message: format!("RTSP {what} {url}: {}", one_line(&e)),
+            timed_out: false,
         }),
         Ok(Ok(v)) => Ok(v),
     }
@@ -319,6 +339,7 @@ async fn once(
     let parsed = url::Url::parse(url).map_err(|e| Step {
         status: None,
         message: format!("bad URL {url}: {e}"),
+        timed_out: false,
     })?;
     let mut opts = SessionOptions::default()
         .user_agent(USER_AGENT.to_string())
@@ -350,6 +371,7 @@ async fn once(
         return Err(Step {
             status: None,
             message: format!("{url}: no stream to play"),
+            timed_out: false,
         });
     };
     let st = &session.streams()[index];
@@ -396,6 +418,7 @@ async fn once(
                     return Err(Step {
                         status: e.status_code(),
                         message: format!("RTSP PLAY {url}: {}", one_line(&e)),
+                        timed_out: false,
                     });
                 }
                 break; // keep what we measured
@@ -411,6 +434,7 @@ async fn once(
                 "RTSP PLAY {url}: no media packet within {}",
                 fmt_duration(patience)
             ),
+            timed_out: true,
         });
     };
     let elapsed = start.elapsed();

@@ -60,6 +60,7 @@ pub fn report() -> Report {
                     height: None,
                 }),
                 same_as: None,
+                notes: vec!["sdp_repaired: missing origin address".into()],
             },
             Stream {
                 url: "rtsp://198.18.0.10:554/Streaming/Channels/102".into(),
@@ -73,6 +74,7 @@ pub fn report() -> Report {
                 audio: None,
                 measured: None,
                 same_as: None,
+                notes: Vec::new(),
             },
             Stream {
                 url: "rtsp://198.18.0.10:554/Streaming/Channels/103".into(),
@@ -86,6 +88,7 @@ pub fn report() -> Report {
                 audio: None,
                 measured: None,
                 same_as: Some("rtsp://198.18.0.10:554/Streaming/Channels/101".into()),
+                notes: Vec::new(),
             },
         ],
         ..Device::new("198.18.0.10".parse().unwrap())
@@ -187,6 +190,7 @@ pub fn report() -> Report {
                 height: Some(480),
             }),
             same_as: None,
+            notes: Vec::new(),
         }],
         onvif: Some(OnvifInfo {
             endpoint: Some("urn:uuid:00000000-0000-0000-0000-000000000040".into()),

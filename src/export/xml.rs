@@ -61,6 +61,7 @@ pub(crate) fn item_name(list: &str) -> &str {
         "services" => "service",
         "streams" => "stream",
         "errors" => "error",
+        "notes" => "note",
         "methods" => "method",
         "types" => "type",
         "scopes" => "scope",

@@ -343,6 +343,10 @@ pub struct Stream {
     /// two names. Its facts and PLAY check are the other's; it was not opened again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub same_as: Option<String>,
+    /// What camscan had to work around to describe this stream, e.g. `sdp_repaired: missing
+    /// origin address` for a camera SDP a strict parser rejects. Omitted when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub notes: Vec<String>,
 }
 
 /// What the PLAY check measured.
@@ -382,6 +386,7 @@ impl Stream {
             audio: None,
             measured: None,
             same_as: None,
+            notes: Vec::new(),
         }
     }
 }

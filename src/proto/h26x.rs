@@ -64,6 +64,16 @@ pub fn h265_profile_name(idc: u8) -> Option<&'static str> {
     })
 }
 
+/// H.265 level from `general_level_idc` (30 times the level number: 120 is level 4, 93 is 3.1).
+pub fn h265_level(level_idc: u8) -> String {
+    let (whole, tenth) = (level_idc / 30, (level_idc % 30) / 3);
+    if tenth == 0 {
+        format!("{whole}")
+    } else {
+        format!("{whole}.{tenth}")
+    }
+}
+
 /// Parse an RFC 6381 codec string for H.264 (`avc1.`/`avc3.`) or H.265 (`hvc1.`/`hev1.`).
 pub fn from_rfc6381(codec: &str) -> ProfileLevel {
     let mut parts = codec.split('.');
@@ -78,16 +88,10 @@ pub fn from_rfc6381(codec: &str) -> ProfileLevel {
                 .and_then(h265_profile_name)
                 .map(str::to_string);
             let _compat = parts.next();
-            let level = parts.next().and_then(|tl| {
-                let idc: u32 = tl.get(1..)?.parse().ok()?;
-                let whole = idc / 30;
-                let tenth = (idc % 30) / 3;
-                Some(if tenth == 0 {
-                    format!("{whole}")
-                } else {
-                    format!("{whole}.{tenth}")
-                })
-            });
+            let level = parts
+                .next()
+                .and_then(|tl| tl.get(1..)?.parse::<u8>().ok())
+                .map(h265_level);
             (profile, level)
         }
         _ => (None, None),

@@ -3,21 +3,25 @@
 
 pub mod arp;
 pub mod auth;
+pub mod bits;
 pub mod dhip;
 pub mod ffprobe;
 pub mod flv;
+pub mod h265;
 pub mod h26x;
 pub mod hls;
 pub mod html;
 pub mod http;
 pub mod mjpeg;
 pub mod mp4;
+pub mod mp4v;
 pub mod mpd;
 pub mod neigh;
 pub mod response;
 pub mod rtmp;
 pub mod sadp;
 pub mod sdp;
+pub mod sdp_facts;
 pub mod soap;
 pub mod ssdp;
 pub mod stun;

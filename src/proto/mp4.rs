@@ -374,10 +374,12 @@ fn descriptor(b: &[u8]) -> Option<(u8, &[u8], &[u8])> {
 
 /// What an AudioSpecificConfig (ISO/IEC 14496-3 §1.6.2.1) starts with.
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct AudioConfig {
-    object_type: u8,
-    sample_rate: Option<u32>,
-    channels: Option<u16>,
+pub struct AudioConfig {
+    /// audioObjectType: 2 is AAC LC, 5 SBR (HE-AAC), 29 PS (HE-AAC v2).
+    pub object_type: u8,
+    /// Hz; for HE-AAC the core's rate, as the config states it.
+    pub sample_rate: Option<u32>,
+    pub channels: Option<u16>,
 }
 
 /// Sampling frequency of an AAC `samplingFrequencyIndex` (ISO/IEC 14496-3 Table 1.18), for the
@@ -399,7 +401,9 @@ pub fn aac_channels(config: u32) -> Option<u16> {
     }
 }
 
-fn audio_config(asc: &[u8]) -> Option<AudioConfig> {
+/// Read an AudioSpecificConfig: in an MP4 `esds`, and in SDP as the `config=` hex of
+/// `mpeg4-generic` (RFC 3640) or inside the `StreamMuxConfig` of `MP4A-LATM` (RFC 6416).
+pub fn audio_config(asc: &[u8]) -> Option<AudioConfig> {
     let mut bits = Bits { b: asc, at: 0 };
     let mut object_type = bits.take(5)? as u8;
     if object_type == 31 {

@@ -8,6 +8,8 @@
 
 /// Most media sections kept (real cameras send 1-4; a hostile SDP may send 100 000).
 pub const MAX_MEDIA: usize = 32;
+/// Most `a=rtpmap`/`a=fmtp` lines kept per media section (a WebRTC answer lists about 20 formats).
+const MAX_FORMATS: usize = 64;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SessionDescription {
@@ -18,6 +20,9 @@ pub struct SessionDescription {
     /// Session-level `b=AS:` in kbit/s.
     pub bandwidth_kbps: Option<u32>,
     pub media: Vec<MediaDescription>,
+    /// What this reader had to step over or guess, in the order met, each once. A strict RFC 8866
+    /// parser (retina's) rejects the description for any of these; see [`Repair`].
+    pub repairs: Vec<Repair>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -29,7 +34,8 @@ pub struct MediaDescription {
     pub proto: String,
     /// First payload type of the `m=` line.
     pub payload_type: Option<u8>,
-    /// From `a=rtpmap:<pt> <encoding>/<clock>[/<channels>]` for the first payload type.
+    /// From `a=rtpmap:<pt> <encoding>/<clock>[/<channels>]` for the first payload type (or, when
+    /// the camera named no rtpmap for it, the one [`Repair::PayloadTypeWithoutRtpmap`] chose).
     pub encoding: Option<String>,
     pub clock_rate: Option<u32>,
     pub channels: Option<u16>,
@@ -45,34 +51,125 @@ pub struct MediaDescription {
     pub control: Option<String>,
 }
 
+/// A departure from RFC 8866 this reader stepped over. Each names a failure class seen on real
+/// cameras (tests/fixtures/sdp/README.md says where); retina's parser (sdp-types 0.1) rejects
+/// the whole description for any of them, and then only this reader's facts are left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Repair {
+    /// A UTF-8 byte order mark before `v=0`.
+    ByteOrderMark,
+    /// Text that is not UTF-8 (Latin-1 session names).
+    NotUtf8,
+    /// Lines ended by a lone CR.
+    CrOnlyLineEnds,
+    /// Whitespace before a line's key.
+    LeadingWhitespace,
+    /// A line that is not `<letter>=<value>`, skipped.
+    MalformedLine,
+    /// The description does not start with `v=0`.
+    MissingVersion,
+    /// An `o=` line without its address type and unicast address (Uniview IPC firmware:
+    /// `o=- 1001 1 IN `; Altasec NVRs: `o=Channel1 3910280086 3910366486 IN IP4`).
+    MissingOriginAddress,
+    /// A negative `<sess-version>` (Y-cam: `o=- -1962418793961427 -1962418793961418 ...`).
+    NegativeSessionVersion,
+    /// A `<sess-version>` beyond 64 bits.
+    OverlongSessionVersion,
+    /// A `<sess-version>` that is not a number at all (`1.5`).
+    MalformedSessionVersion,
+    /// A `c=` line with fewer than three fields (Uniview: `c=IN `).
+    MalformedConnection,
+    /// Two session-level `c=` lines.
+    DuplicateSessionConnection,
+    /// A `b=` line that is not `<type>:<number>`.
+    MalformedBandwidth,
+    /// An absolute `a=control` URL on a host other than the one asked; read as that path on the
+    /// host asked.
+    ControlOnOtherHost,
+    /// The `m=` line's payload type has no `a=rtpmap` and no static assignment; the encoding was
+    /// taken from the section's other rtpmap, or guessed from its fmtp parameters.
+    PayloadTypeWithoutRtpmap,
+    /// The only `a=fmtp` of a section names a payload type the `m=` line does not use.
+    FmtpForOtherPayloadType,
+}
+
+impl Repair {
+    /// What the stream note says after `sdp_repaired: `.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Repair::ByteOrderMark => "byte order mark",
+            Repair::NotUtf8 => "text not UTF-8",
+            Repair::CrOnlyLineEnds => "CR-only line ends",
+            Repair::LeadingWhitespace => "leading whitespace",
+            Repair::MalformedLine => "line not in key=value form",
+            Repair::MissingVersion => "missing v=0 line",
+            Repair::MissingOriginAddress => "missing origin address",
+            Repair::NegativeSessionVersion => "negative session version",
+            Repair::OverlongSessionVersion => "overlong session version",
+            Repair::MalformedSessionVersion => "malformed session version",
+            Repair::MalformedConnection => "malformed c= line",
+            Repair::DuplicateSessionConnection => "duplicate session c= line",
+            Repair::MalformedBandwidth => "malformed b= line",
+            Repair::ControlOnOtherHost => "a=control on another host",
+            Repair::PayloadTypeWithoutRtpmap => "payload type without rtpmap",
+            Repair::FmtpForOtherPayloadType => "fmtp for another payload type",
+        }
+    }
+
+    /// Whether the repair changed what is read, as opposed to skipping something no fact comes
+    /// from. A repair that changed a fact is reported even when retina accepted the description
+    /// (retina drops a media section whose payload type has no rtpmap, and reads no parameters
+    /// from an fmtp for another payload type).
+    pub fn changes_reading(self) -> bool {
+        matches!(
+            self,
+            Repair::PayloadTypeWithoutRtpmap | Repair::FmtpForOtherPayloadType
+        )
+    }
+}
+
+impl std::fmt::Display for Repair {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl SessionDescription {
+    fn repaired(&mut self, r: Repair) {
+        if !self.repairs.contains(&r) {
+            self.repairs.push(r);
+        }
+    }
+}
+
+/// Encoding and clock of the static payload types (RFC 3551 §6) camscan reports.
+fn static_payload(pt: u8) -> Option<(&'static str, u32)> {
+    Some(match pt {
+        0 => ("pcmu", 8000),
+        8 => ("pcma", 8000),
+        9 => ("g722", 8000),
+        10 | 11 => ("l16", 44100),
+        14 => ("mpa", 90000),
+        26 => ("jpeg", 90000),
+        32 => ("mpv", 90000),
+        33 => ("mp2t", 90000),
+        _ => return None,
+    })
+}
+
 impl MediaDescription {
     /// Encoding name, from rtpmap or else the static payload type table (RFC 3551 §6).
     pub fn encoding_name(&self) -> Option<String> {
         if let Some(e) = &self.encoding {
             return Some(e.to_ascii_lowercase());
         }
-        let name = match self.payload_type? {
-            0 => "pcmu",
-            8 => "pcma",
-            9 => "g722",
-            10 | 11 => "l16",
-            14 => "mpa",
-            26 => "jpeg",
-            32 => "mpv",
-            33 => "mp2t",
-            _ => return None,
-        };
-        Some(name.to_string())
+        static_payload(self.payload_type?).map(|(name, _)| name.to_string())
     }
 
     /// Clock rate, from rtpmap or else the static payload table.
     pub fn clock(&self) -> Option<u32> {
-        self.clock_rate.or(match self.payload_type? {
-            0 | 8 | 9 => Some(8000),
-            10 | 11 => Some(44100),
-            14 | 26 | 32 | 33 => Some(90000),
-            _ => None,
-        })
+        self.clock_rate
+            .or_else(|| static_payload(self.payload_type?).map(|(_, clock)| clock))
     }
 
     /// One fmtp parameter by name (case-insensitive), e.g. `profile-level-id`.
@@ -84,17 +181,65 @@ impl MediaDescription {
     }
 }
 
-/// Parse an SDP body. Never fails; an empty or foreign body gives an empty description.
+/// What one media section said about its formats, resolved once the section ends.
+#[derive(Debug, Default)]
+struct Formats {
+    /// Payload types of the `m=` line, in order.
+    listed: Vec<u8>,
+    /// `a=rtpmap` values by payload type: `H264/90000`.
+    rtpmaps: Vec<(u8, String)>,
+    /// `a=fmtp` parameters by payload type.
+    fmtps: Vec<(u8, String)>,
+}
+
+/// Parse an SDP body. Never fails; an empty or foreign body gives an empty description. What it
+/// had to step over is listed in [`SessionDescription::repairs`].
 pub fn parse(body: &[u8]) -> SessionDescription {
-    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    let text = String::from_utf8_lossy(body);
     let mut sd = SessionDescription::default();
+    let body = match body.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => {
+            sd.repaired(Repair::ByteOrderMark);
+            rest
+        }
+        None => body,
+    };
+    let text = String::from_utf8_lossy(body);
+    if std::str::from_utf8(body).is_err() {
+        sd.repaired(Repair::NotUtf8);
+    }
+    if body
+        .iter()
+        .enumerate()
+        .any(|(i, b)| *b == b'\r' && body.get(i + 1) != Some(&b'\n'))
+    {
+        sd.repaired(Repair::CrOnlyLineEnds);
+    }
+    let mut formats: Vec<Formats> = Vec::new();
+    let mut session_connections = 0;
+    let mut first_line = true;
     // Split on CR, LF or CRLF: CR-only line ends are seen on some cameras.
     for raw in text.split(['\r', '\n']) {
-        let line = raw.trim_matches(|c: char| c == ' ' || c == '\t' || c == '\0');
+        let junk = |c: char| c == ' ' || c == '\t' || c == '\0';
+        let start = raw.trim_start_matches(junk);
+        let line = start.trim_end_matches(junk);
+        if line.is_empty() {
+            continue;
+        }
+        if start.len() != raw.len() {
+            sd.repaired(Repair::LeadingWhitespace);
+        }
         let Some((key, value)) = line.split_once('=') else {
+            sd.repaired(Repair::MalformedLine);
             continue;
         };
+        if key.len() != 1 {
+            sd.repaired(Repair::MalformedLine);
+        }
+        if std::mem::take(&mut first_line) && (key != "v" || value.trim() != "0") {
+            sd.repaired(Repair::MissingVersion);
+        }
+        // The value as sent, trailing whitespace included (the strict grammar rejects it in b=).
+        let sent = &start[line.find('=').map_or(0, |i| i + 1)..];
         let value = value.trim();
         match key.trim() {
             "m" => {
@@ -102,10 +247,33 @@ pub fn parse(body: &[u8]) -> SessionDescription {
                     // Keep reading session-level facts? Anything after belongs to ignored media.
                     break;
                 }
-                sd.media.push(parse_m_line(value));
+                let (m, listed) = parse_m_line(value);
+                sd.media.push(m);
+                formats.push(Formats {
+                    listed,
+                    ..Formats::default()
+                });
             }
             "s" if sd.media.is_empty() && sd.name.is_none() => sd.name = Some(clip(value)),
+            "o" if sd.media.is_empty() => check_origin(&mut sd, value),
+            "c" => {
+                if value.split_whitespace().count() < 3 {
+                    sd.repaired(Repair::MalformedConnection);
+                }
+                if sd.media.is_empty() {
+                    session_connections += 1;
+                    if session_connections == 2 {
+                        sd.repaired(Repair::DuplicateSessionConnection);
+                    }
+                }
+            }
             "b" => {
+                let strict = sent.split_once(':').is_some_and(|(t, v)| {
+                    !t.is_empty() && !t.contains(' ') && v.parse::<u64>().is_ok()
+                });
+                if !strict {
+                    sd.repaired(Repair::MalformedBandwidth);
+                }
                 if let Some(kbps) = value
                     .strip_prefix("AS:")
                     .and_then(|v| v.trim().parse().ok())
@@ -116,14 +284,72 @@ pub fn parse(body: &[u8]) -> SessionDescription {
                     }
                 }
             }
-            "a" => parse_attribute(&mut sd, value),
+            "a" => parse_attribute(&mut sd, formats.last_mut(), value),
             _ => {}
         }
+    }
+    let mut repairs = Vec::new();
+    for (m, f) in sd.media.iter_mut().zip(formats) {
+        resolve_formats(m, f, &mut repairs);
+    }
+    for r in repairs {
+        sd.repaired(r);
     }
     sd
 }
 
-fn parse_m_line(value: &str) -> MediaDescription {
+/// [`parse`], then check each media section's `a=control` against the URL the description was
+/// asked for: an absolute control URL on another host (a camera behind NAT naming its LAN
+/// address, an NVR naming the camera behind it) becomes the same path on the host asked.
+pub fn parse_for(body: &[u8], request_url: &str) -> SessionDescription {
+    let mut sd = parse(body);
+    let Ok(asked) = url::Url::parse(request_url) else {
+        return sd;
+    };
+    let mut moved = false;
+    for m in &mut sd.media {
+        let Some(Ok(mut control)) = m.control.as_deref().map(url::Url::parse) else {
+            continue;
+        };
+        let (Some(host), Some(asked_host)) = (control.host_str(), asked.host_str()) else {
+            continue;
+        };
+        if host.eq_ignore_ascii_case(asked_host) {
+            continue;
+        }
+        if control.set_host(Some(asked_host)).is_ok() && control.set_port(asked.port()).is_ok() {
+            m.control = Some(clip(control.as_str()));
+            moved = true;
+        }
+    }
+    if moved {
+        sd.repaired(Repair::ControlOnOtherHost);
+    }
+    sd
+}
+
+/// `o=<username> <sess-id> <sess-version> <nettype> <addrtype> <unicast-address>` (RFC 8866
+/// §5.2). Nothing is read from it; it is only checked so the repair can be reported.
+fn check_origin(sd: &mut SessionDescription, value: &str) {
+    let fields: Vec<&str> = value.split_whitespace().take(7).collect();
+    if fields.len() < 6 {
+        sd.repaired(Repair::MissingOriginAddress);
+    }
+    let Some(version) = fields.get(2) else {
+        return;
+    };
+    if version.parse::<u64>().is_ok() {
+        return;
+    }
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    sd.repaired(match version.strip_prefix('-') {
+        Some(rest) if digits(rest) => Repair::NegativeSessionVersion,
+        None if digits(version) => Repair::OverlongSessionVersion,
+        _ => Repair::MalformedSessionVersion,
+    });
+}
+
+fn parse_m_line(value: &str) -> (MediaDescription, Vec<u8>) {
     let mut f = value.split_whitespace();
     let kind = f.next().unwrap_or_default().to_ascii_lowercase();
     let port = f
@@ -131,42 +357,44 @@ fn parse_m_line(value: &str) -> MediaDescription {
         .and_then(|p| p.split('/').next())
         .and_then(|p| p.parse().ok());
     let proto = f.next().unwrap_or_default().to_string();
-    let payload_type = f.next().and_then(|pt| pt.parse().ok());
-    MediaDescription {
+    let listed: Vec<u8> = f
+        .take(MAX_FORMATS)
+        .map_while(|pt| pt.parse().ok())
+        .collect();
+    let m = MediaDescription {
         kind: clip(&kind),
         port,
         proto: clip(&proto),
-        payload_type,
+        payload_type: listed.first().copied(),
         ..Default::default()
-    }
+    };
+    (m, listed)
 }
 
-fn parse_attribute(sd: &mut SessionDescription, value: &str) {
+fn parse_attribute(sd: &mut SessionDescription, formats: Option<&mut Formats>, value: &str) {
     let (name, arg) = match value.split_once(':') {
         Some((n, a)) => (n.trim(), a.trim()),
         None => (value, ""),
     };
-    let Some(m) = sd.media.last_mut() else {
+    let (Some(m), Some(formats)) = (sd.media.last_mut(), formats) else {
         if name.eq_ignore_ascii_case("tool") {
             sd.tool = Some(clip(arg));
         }
         return;
     };
     match name.to_ascii_lowercase().as_str() {
-        "rtpmap" => {
+        "rtpmap" | "fmtp" => {
             let (pt, rest) = arg.split_once([' ', '\t']).unwrap_or((arg, ""));
-            if pt.trim().parse::<u8>().ok() != m.payload_type || m.encoding.is_some() {
+            let Ok(pt) = pt.trim().parse::<u8>() else {
                 return;
-            }
-            let mut parts = rest.trim().split('/');
-            m.encoding = parts.next().filter(|e| !e.is_empty()).map(clip);
-            m.clock_rate = parts.next().and_then(|c| c.trim().parse().ok());
-            m.channels = parts.next().and_then(|c| c.trim().parse().ok());
-        }
-        "fmtp" => {
-            let (pt, rest) = arg.split_once([' ', '\t']).unwrap_or((arg, ""));
-            if pt.trim().parse::<u8>().ok() == m.payload_type && m.fmtp.is_none() {
-                m.fmtp = Some(rest.trim().chars().take(4096).collect());
+            };
+            let list = if name.eq_ignore_ascii_case("rtpmap") {
+                &mut formats.rtpmaps
+            } else {
+                &mut formats.fmtps
+            };
+            if list.len() < MAX_FORMATS && !list.iter().any(|(p, _)| *p == pt) {
+                list.push((pt, rest.trim().chars().take(4096).collect()));
             }
         }
         "framerate" => {
@@ -177,12 +405,101 @@ fn parse_attribute(sd: &mut SessionDescription, value: &str) {
         }
         "x-dimensions" => {
             let mut it = arg.split(',').map(|v| v.trim().parse::<u32>().ok());
-            if let (Some(Some(w)), Some(Some(h))) = (it.next(), it.next()) {
+            if let (Some(Some(w)), Some(Some(h))) = (it.next(), it.next())
+                && w > 0
+                && h > 0
+            {
                 m.dimensions = Some((w, h));
             }
         }
         "control" => m.control = Some(clip(arg)),
         _ => {}
+    }
+}
+
+/// Pick the encoding and fmtp of a media section: those of the `m=` line's first payload type
+/// when the camera named them, else the repairs real cameras need.
+fn resolve_formats(m: &mut MediaDescription, f: Formats, repairs: &mut Vec<Repair>) {
+    let rtpmap_of = |pt: u8| f.rtpmaps.iter().find(|(p, _)| *p == pt);
+    let first = m.payload_type;
+    let mut chosen = first.and_then(rtpmap_of);
+    let unassigned = first.is_none_or(|pt| static_payload(pt).is_none());
+    if chosen.is_none() && unassigned {
+        // Another listed payload type with an rtpmap, else an rtpmap the m= line does not list.
+        chosen = f
+            .listed
+            .iter()
+            .find_map(|pt| rtpmap_of(*pt))
+            .or_else(|| f.rtpmaps.first());
+        if chosen.is_some() {
+            repairs.push(Repair::PayloadTypeWithoutRtpmap);
+        }
+    }
+    let pt = chosen.map(|(p, _)| *p).or(first);
+    if let Some((_, rtpmap)) = chosen {
+        let mut parts = rtpmap.split('/');
+        m.encoding = parts
+            .next()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(clip);
+        m.clock_rate = parts.next().and_then(|c| c.trim().parse().ok());
+        m.channels = parts.next().and_then(|c| c.trim().parse().ok());
+    }
+    m.fmtp = pt
+        .and_then(|pt| f.fmtps.iter().find(|(p, _)| *p == pt))
+        .map(|(_, v)| v.clone());
+    if m.fmtp.is_none() {
+        // An fmtp whose payload type has no rtpmap and is not the one used: the camera numbered
+        // one of the two lines wrong. Taken only when it is the section's only such line.
+        let mut orphans = f.fmtps.iter().filter(|(p, _)| rtpmap_of(*p).is_none());
+        if let (Some((_, v)), None) = (orphans.next(), orphans.next()) {
+            m.fmtp = Some(v.clone());
+            repairs.push(Repair::FmtpForOtherPayloadType);
+        }
+    }
+    if m.encoding.is_none()
+        && unassigned
+        && let Some((name, clock)) = m.fmtp.as_deref().and_then(|v| guess_encoding(&m.kind, v))
+    {
+        m.encoding = Some(name.to_string());
+        m.clock_rate = clock;
+        repairs.push(Repair::PayloadTypeWithoutRtpmap);
+    }
+}
+
+/// The encoding an fmtp's parameters belong to, for a section with no rtpmap at all: the
+/// parameter names are each defined by one payload format (RFC 6184 §8.1 H.264, RFC 7798 §7.1
+/// H.265, RFC 3640 §4.1 mpeg4-generic, RFC 6416 §7.1 MP4V-ES).
+fn guess_encoding(kind: &str, fmtp: &str) -> Option<(&'static str, Option<u32>)> {
+    let has = |name: &str| {
+        fmtp.split(';').any(|kv| {
+            kv.split_once('=')
+                .is_some_and(|(k, _)| k.trim().eq_ignore_ascii_case(name))
+        })
+    };
+    let value = |name: &str| {
+        fmtp.split(';').find_map(|kv| {
+            let (k, v) = kv.split_once('=')?;
+            k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+    };
+    match kind {
+        "video" if has("sprop-vps") || has("sprop-sps") => Some(("H265", Some(90000))),
+        "video" if has("sprop-parameter-sets") || has("packetization-mode") => {
+            Some(("H264", Some(90000)))
+        }
+        "video" if value("config").is_some_and(|c| c.starts_with("000001")) => {
+            Some(("MP4V-ES", Some(90000)))
+        }
+        "audio"
+            if value("mode").is_some_and(|m| {
+                m.eq_ignore_ascii_case("AAC-hbr") || m.eq_ignore_ascii_case("AAC-lbr")
+            }) =>
+        {
+            Some(("MPEG4-GENERIC", None))
+        }
+        _ => None,
     }
 }
 
@@ -281,5 +598,74 @@ mod tests {
         ] {
             let _ = parse(junk);
         }
+    }
+
+    /// Shapes a strict parser accepts earn no repair: GStreamer's answer, TP-Link's seven-field
+    /// origin, and a WebRTC answer whose rtx format has its own fmtp (`apt=`) beside a VP8 format
+    /// without one.
+    #[test]
+    fn well_formed_shapes_need_no_repair() {
+        let webrtc = "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96 97\r\nc=IN IP4 0.0.0.0\r\na=rtpmap:96 VP8/90000\r\na=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96\r\n";
+        let tplink = crate::test_fixture("sdp/tplink_seven_field_origin.sdp");
+        for body in [GSTREAMER_H264_AAC.as_bytes(), &tplink, webrtc.as_bytes()] {
+            let sd = parse(body);
+            assert_eq!(sd.repairs, [], "{}", String::from_utf8_lossy(body));
+        }
+        let sd = parse(webrtc.as_bytes());
+        assert_eq!(sd.media[0].encoding_name().as_deref(), Some("vp8"));
+        assert_eq!(sd.media[0].fmtp, None);
+    }
+
+    /// The Uniview camera's description (tests/fixtures/sdp/quoted_uniview_ipc.sdp): each repair
+    /// once, in the order met; its absolute control URLs are only a repair when another host was
+    /// asked, and then name the host asked.
+    #[test]
+    fn uniview_repairs_and_control_host() {
+        let body = crate::test_fixture("sdp/quoted_uniview_ipc.sdp");
+        let sd = parse_for(&body, "rtsp://192.168.1.98:554/media/video1");
+        assert_eq!(
+            sd.repairs,
+            [Repair::MissingOriginAddress, Repair::MalformedConnection]
+        );
+        let sd = parse_for(&body, "rtsp://127.0.0.37:8554/media/video1");
+        assert_eq!(sd.repairs.last(), Some(&Repair::ControlOnOtherHost));
+        assert_eq!(
+            sd.media[0].control.as_deref(),
+            Some("rtsp://127.0.0.37:8554/media/video1/video")
+        );
+        assert_eq!(sd.media[0].encoding_name().as_deref(), Some("h264"));
+    }
+
+    #[test]
+    fn origin_versions() {
+        let repairs = |o: &str| parse(format!("v=0\r\no={o}\r\ns=x\r\n").as_bytes()).repairs;
+        assert_eq!(repairs("- 1 1 IN IP4 10.0.0.2"), []);
+        assert_eq!(
+            repairs("- 1 -5 IN IP4 10.0.0.2"),
+            [Repair::NegativeSessionVersion]
+        );
+        assert_eq!(
+            repairs("- 1 18446744073709551616 IN IP4 10.0.0.2"),
+            [Repair::OverlongSessionVersion]
+        );
+        assert_eq!(
+            repairs("- 1 1.5 IN IP4 10.0.0.2"),
+            [Repair::MalformedSessionVersion]
+        );
+        assert_eq!(repairs("- 1 1 IN"), [Repair::MissingOriginAddress]);
+        assert_eq!(
+            repairs("-"),
+            [Repair::MissingOriginAddress],
+            "no version to check"
+        );
+    }
+
+    /// Found by fuzz target `sdp_facts`: `a=x-dimensions:1840,00` gave a picture 0 lines high.
+    #[test]
+    fn zero_x_dimensions_are_no_size() {
+        let sd = parse(b"v=0\r\nm=video 0 RTP/AVP 26\r\na=x-dimensions:1840,00\r\n");
+        assert_eq!(sd.media[0].dimensions, None);
+        let sd = parse(b"v=0\r\nm=video 0 RTP/AVP 26\r\na=x-dimensions:0,0\r\n");
+        assert_eq!(sd.media[0].dimensions, None);
     }
 }

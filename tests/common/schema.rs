@@ -102,6 +102,9 @@ pub struct Stream {
     pub username: Option<String>,
     #[serde(default)]
     pub same_as: Option<String>,
+    /// What camscan worked around (`sdp_repaired: missing origin address`); absent when none.
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -113,6 +116,10 @@ pub struct Video {
     pub profile: Option<String>,
     #[serde(default)]
     pub fps_source: Option<String>,
+    #[serde(default)]
+    pub level: Option<String>,
+    #[serde(default)]
+    pub rfc6381: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
