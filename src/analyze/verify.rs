@@ -471,6 +471,54 @@ mod tests {
     }
 
     #[test]
+    fn b_frames_in_decoding_order_count_every_frame() {
+        // x264 with 2 B-frames at 12 fps sends I0 P3 B1 B2 P6 B4 B5 ...: presentation timestamps
+        // go back and forth. Reading only timestamps later than the last one drops the B-frames
+        // (that reading measured a real 12 fps x264 stream as 10).
+        let order = [0i64, 3, 1, 2, 6, 4, 5, 9, 7, 8, 12, 10, 11, 15];
+        let mut s = RtpStats::new(KeyframeRule::H264, 90_000);
+        for f in order {
+            let nal: &[u8] = if f == 0 { &[0x65, 0] } else { &[0x41, 0] };
+            s.push(1_000 + f * 7_500, nal);
+        }
+        assert_eq!(s.frames(), 14);
+        // 15 arrived before 13 and 14: their gap is left out, the rate stays exact.
+        assert_eq!(s.fps(), Some(12.0));
+        assert!(s.steady() && s.keyframe && s.enough());
+    }
+
+    #[test]
+    fn steady_needs_agreeing_intervals_and_enough_needs_a_keyframe() {
+        let mut s = RtpStats::new(KeyframeRule::H264, 90_000);
+        for f in 0..6i64 {
+            s.push(f * 3_600, &[0x41]);
+        }
+        assert!(!s.steady(), "five intervals are not enough");
+        s.push(6 * 3_600, &[0x41]);
+        assert!(s.steady());
+        assert!(!s.enough(), "no keyframe yet");
+        s.push(7 * 3_600, &[0x65]);
+        assert!(s.enough());
+        // A camera stamping frames by its wall clock, 5% apart: not steady, measured on.
+        let mut j = RtpStats::new(KeyframeRule::H264, 90_000);
+        let mut t = 0;
+        for f in 0..10 {
+            t += if f % 2 == 0 { 3_500 } else { 3_700 };
+            j.push(t, &[0x65]);
+        }
+        assert!(!j.steady());
+        assert!(!j.enough());
+        assert!((j.fps().unwrap() - 25.0).abs() < 0.25, "{:?}", j.fps());
+        // Audio (no keyframes to look for) is enough after ENOUGH_FRAMES packets.
+        let mut a = RtpStats::new(KeyframeRule::Unknown, 8_000);
+        for p in 0..ENOUGH_FRAMES {
+            assert!(!a.enough());
+            a.push(i64::from(p) * 160, &[0]);
+        }
+        assert!(a.enough());
+    }
+
+    #[test]
     fn too_few_frames_give_no_fps() {
         let mut s = RtpStats::new(KeyframeRule::H264, 90_000);
         s.push(0, &[1]);
