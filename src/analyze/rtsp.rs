@@ -776,19 +776,22 @@ async fn media_and_checks(
     settings: &RtspSettings,
 ) -> Vec<String> {
     let mut notes = Vec::new();
-    let (video, audio, err) = media_facts(plain_url, body, cred, settings.timeout).await;
+    let facts = media_facts(plain_url, body, cred, settings.timeout);
+    let (video, audio, err) = crate::timing::phase("facts", facts).await;
     stream.video = video;
     stream.audio = audio;
     notes.extend(err);
     if settings.verify
-        && let Err(message) = verify_stream(stream, plain_url, cred, settings).await
+        && let Err(message) =
+            crate::timing::phase("play", verify_stream(stream, plain_url, cred, settings)).await
     {
         notes.push(message);
     }
     if let Some(ffprobe) = &settings.ffprobe
         && (stream.verified || stream.video.is_none())
     {
-        match super::ffprobe::probe(ffprobe, plain_url, cred, settings.timeout).await {
+        let probe = super::ffprobe::probe(ffprobe, plain_url, cred, settings.timeout);
+        match crate::timing::phase("ffprobe", probe).await {
             Ok(p) => {
                 super::ffprobe::enrich(stream, &p);
             }
