@@ -376,11 +376,10 @@ impl Collector {
             }
         }
         for group in self.finality.take_final(registry) {
-            if let Some(t) = &self.timings {
-                let ports: Vec<_> = group
-                    .iter()
-                    .flat_map(|ip| t.ports.get(ip).into_iter().flatten())
-                    .collect();
+            if let Some(t) = self.timings.as_mut() {
+                // Taken out: a final device's ports get no more timings.
+                let taken: Vec<_> = group.iter().filter_map(|ip| t.ports.remove(ip)).collect();
+                let ports: Vec<_> = taken.iter().flatten().collect();
                 let analysed_ms = ports.iter().map(|p| p.end_ms).max().unwrap_or(0);
                 tracing::debug!(
                     target: crate::timing::TARGET,
@@ -510,10 +509,7 @@ impl NdjsonStream {
                 })?),
                 None => NdjsonOut::Stdout,
             };
-        Ok(NdjsonStream {
-            out,
-            error: None,
-        })
+        Ok(NdjsonStream { out, error: None })
     }
 
     fn write(&mut self, device: &crate::model::Device) {

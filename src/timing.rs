@@ -222,7 +222,10 @@ mod tests {
         let fast = PortTiming::new(80, 1, 9, phases);
         let slow = PortTiming::new(554, 1, 2000, Vec::new());
         let line = device_breakdown(vec![&fast, &slow]);
-        assert!(line.starts_with("554 - 1-2000 ms; 80 http 1-9 ms: http 5-9"), "{line}");
+        assert!(
+            line.starts_with("554 - 1-2000 ms; 80 http 1-9 ms: http 5-9"),
+            "{line}"
+        );
         assert_eq!(device_breakdown(Vec::new()), "no open port");
     }
 

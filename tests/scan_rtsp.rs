@@ -251,7 +251,8 @@ fn timing_log_breaks_down_each_device() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
     let err = common::stderr(&out);
-    let report: Report = serde_json::from_str(&stdout(&out)).expect("stdout stays the JSON document");
+    let report: Report =
+        serde_json::from_str(&stdout(&out)).expect("stdout stays the JSON document");
     assert_eq!(report.devices.len(), 1);
     let port = err
         .lines()
@@ -267,7 +268,9 @@ fn timing_log_breaks_down_each_device() {
     assert!(device.contains("554 rtsp "), "{device}");
     assert!(device.contains(" x2"), "two streams' PLAY checks: {device}");
     let field = |name: &str| -> u64 {
-        let at = device.find(&format!("{name}=")).unwrap_or_else(|| panic!("{name} in {device}"));
+        let at = device
+            .find(&format!("{name}="))
+            .unwrap_or_else(|| panic!("{name} in {device}"));
         device[at + name.len() + 1..]
             .split(|c: char| !c.is_ascii_digit())
             .next()
