@@ -3,8 +3,9 @@
 //! ```text
 //! cargo run --example describe -- rtsp://127.0.0.11:554/Streaming/Channels/101
 //! ```
-//! Prints the stream as JSON (the same object a scan reports). Only point it at a device you may
-//! probe.
+//! Prints the stream as JSON (the same object a scan reports). Credentials in the URL
+//! (`rtsp://user:pass@host/...`, percent-encoded) are tried when the server asks for them. Only
+//! point it at a device you may probe.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)] // an example program talks to its user
 
@@ -41,7 +42,14 @@ async fn main() -> ExitCode {
         path.push('?');
         path.push_str(q);
     }
-    let settings = RtspSettings::anonymous(Duration::from_secs(2), Duration::from_secs(5));
+    let mut settings = RtspSettings::anonymous(Duration::from_secs(2), Duration::from_secs(5));
+    if !url.username().is_empty() {
+        let cred = camscan::credentials::Credential::new(
+            percent_decode(url.username()),
+            percent_decode(url.password().unwrap_or_default()),
+        );
+        settings.credentials = std::sync::Arc::new(vec![cred]);
+    }
     match describe_stream(addr, &path, &settings).await {
         Ok((stream, note)) => {
             println!(
@@ -60,4 +68,28 @@ async fn main() -> ExitCode {
 fn fail(msg: &str) -> ExitCode {
     eprintln!("error: {msg}");
     ExitCode::from(1)
+}
+
+/// The userinfo of a URL as typed (`%40` back to `@`); a `%` not followed by two hex digits stays.
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = b
+            .get(i + 1..i + 3)
+            .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+            Some(v) if b[i] == b'%' => {
+                out.push(v);
+                i += 3;
+            }
+            _ => {
+                out.push(b[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

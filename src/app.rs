@@ -61,6 +61,7 @@ pub fn use_color(choice: ColorChoice, is_terminal: bool) -> bool {
 /// `progress`: draw a progress bar on stderr (only drawn when stderr is a terminal).
 pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
     let started = Instant::now();
+    crate::timing::start();
     let started_at = jiff::Timestamp::now();
     let locals = crate::net::interfaces::list().map_err(Error::Interfaces)?;
     let mut target_specs = cfg.targets.clone();
@@ -113,9 +114,13 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
         check_writable(path)?;
     }
     // NDJSON is written while the scan runs: open its file (a temporary one until the end) now.
-    let mut lines = match cfg.format {
-        Format::Ndjson => Some(NdjsonStream::open(cfg.output.as_deref())?),
-        _ => None,
+    let mut collector = Collector {
+        lines: match cfg.format {
+            Format::Ndjson => Some(NdjsonStream::open(cfg.output.as_deref())?),
+            _ => None,
+        },
+        finality: Finality::default(),
+        timings: crate::timing::enabled().then(Timings::default),
     };
 
     let fd_limit = crate::net::raise_fd_limit();
@@ -234,8 +239,8 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
         tokio::select! {
             msg = ev_rx.recv() => match msg {
                 Some(msg) => {
-                    collect(msg, &mut registry, lines.as_mut());
-                    if lines.as_ref().is_some_and(NdjsonStream::reader_gone) {
+                    collector.collect(msg, &mut registry);
+                    if collector.lines.as_ref().is_some_and(NdjsonStream::reader_gone) {
                         pipe_closed = true;
                         break;
                     }
@@ -261,7 +266,9 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
         dispatcher.abort();
         // Take what is already queued: it was found before the signal.
         while let Ok(msg) = ev_rx.try_recv() {
-            collect(msg, &mut registry, None);
+            if let Msg::Event(ev) = msg {
+                registry.apply(ev);
+            }
         }
     }
 
@@ -284,8 +291,8 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
         elapsed = ?started.elapsed(),
         "scan finished"
     );
-    match lines {
-        Some(lines) => lines.finish(&report.devices)?,
+    match collector.lines {
+        Some(lines) => lines.finish(&mut collector.finality.written, &report.devices)?,
         None => write_report(&cfg, &report)?,
     }
     Ok(match interrupted {
@@ -301,8 +308,9 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
 #[derive(Debug)]
 enum Msg {
     Event(Event),
-    /// One open port of this address has been analysed: all its events were sent.
-    Analysed(IpAddr),
+    /// One open port of this address has been analysed: all its events were sent. With its timing
+    /// when it was analysed (not with `--no-detect`).
+    Analysed(IpAddr, Option<crate::timing::PortTiming>),
     /// Every open port the probes found has been handed to analysis (its `PortOpen` sent).
     PortsDispatched,
     /// ARP, the discovery protocols (with their ONVIF device API calls) and the probes have finished.
@@ -315,30 +323,86 @@ impl From<Event> for Msg {
     }
 }
 
-/// Apply one message: events to the registry, progress to the NDJSON stream (if any), which then
-/// writes the devices that became final.
-fn collect(msg: Msg, registry: &mut Registry, lines: Option<&mut NdjsonStream>) {
-    let Some(lines) = lines else {
-        if let Msg::Event(ev) = msg {
-            registry.apply(ev);
-        }
-        return;
-    };
-    let f = &mut lines.finality;
-    match msg {
-        Msg::Event(ev) => {
-            if let Event::PortOpen { ip, .. } = &ev {
-                f.port_open(*ip);
+/// What the collector keeps beside the registry: when devices are final, for the NDJSON stream
+/// (written as they become final) and the timing log (a line per final device).
+struct Collector {
+    lines: Option<NdjsonStream>,
+    finality: Finality,
+    /// Only when the `camscan::timing` log is on.
+    timings: Option<Timings>,
+}
+
+/// Port timings per address until their device is final, and when the run's stages ended.
+#[derive(Debug, Default)]
+struct Timings {
+    ports: HashMap<IpAddr, Vec<crate::timing::PortTiming>>,
+    discovery_done_ms: Option<u64>,
+    dispatched_ms: Option<u64>,
+}
+
+impl Collector {
+    /// Apply one message: events to the registry, progress to [`Finality`]; then write the devices
+    /// that became final to the NDJSON stream and log their timing.
+    fn collect(&mut self, msg: Msg, registry: &mut Registry) {
+        if self.lines.is_none() && self.timings.is_none() {
+            if let Msg::Event(ev) = msg {
+                registry.apply(ev);
             }
-            registry.apply(ev);
+            return;
         }
-        Msg::Analysed(ip) => f.analysed(ip),
-        Msg::PortsDispatched => f.ports_dispatched = true,
-        Msg::DiscoveryDone => f.discovery_done = true,
-    }
-    for group in lines.finality.take_final(registry) {
-        if let Some(device) = registry.render(&group) {
-            lines.write(&device);
+        let f = &mut self.finality;
+        match msg {
+            Msg::Event(ev) => {
+                if let Event::PortOpen { ip, .. } = &ev {
+                    f.port_open(*ip);
+                }
+                registry.apply(ev);
+            }
+            Msg::Analysed(ip, timing) => {
+                f.analysed(ip);
+                if let (Some(t), Some(port)) = (self.timings.as_mut(), timing) {
+                    tracing::debug!(target: crate::timing::TARGET, %ip, port = port.port,
+                        end_ms = port.end_ms, "timing: port {ip}:{}", port.breakdown());
+                    t.ports.entry(ip).or_default().push(port);
+                }
+            }
+            Msg::PortsDispatched => {
+                f.ports_dispatched = true;
+                if let Some(t) = self.timings.as_mut() {
+                    t.dispatched_ms = Some(crate::timing::now_ms());
+                }
+            }
+            Msg::DiscoveryDone => {
+                f.discovery_done = true;
+                if let Some(t) = self.timings.as_mut() {
+                    t.discovery_done_ms = Some(crate::timing::now_ms());
+                }
+            }
+        }
+        for group in self.finality.take_final(registry) {
+            if let Some(t) = self.timings.as_mut() {
+                // Taken out: a final device's ports get no more timings.
+                let taken: Vec<_> = group.iter().filter_map(|ip| t.ports.remove(ip)).collect();
+                let ports: Vec<_> = taken.iter().flatten().collect();
+                let analysed_ms = ports.iter().map(|p| p.end_ms).max().unwrap_or(0);
+                tracing::debug!(
+                    target: crate::timing::TARGET,
+                    ip = %group[0],
+                    addresses = group.len(),
+                    final_ms = crate::timing::now_ms(),
+                    analysed_ms,
+                    discovery_done_ms = t.discovery_done_ms.unwrap_or(0),
+                    dispatched_ms = t.dispatched_ms.unwrap_or(0),
+                    "timing: device {}: {}",
+                    group[0],
+                    crate::timing::device_breakdown(ports)
+                );
+            }
+            if let Some(lines) = self.lines.as_mut()
+                && let Some(device) = registry.render(&group)
+            {
+                lines.write(&device);
+            }
         }
     }
 }
@@ -428,7 +492,6 @@ impl Finality {
 /// after every line, for pipelines) or to the temporary file that becomes `-o FILE` at the end.
 struct NdjsonStream {
     out: NdjsonOut,
-    finality: Finality,
     /// The first write error; nothing more is written after it, and it is reported at the end.
     error: Option<io::Error>,
 }
@@ -450,11 +513,7 @@ impl NdjsonStream {
                 })?),
                 None => NdjsonOut::Stdout,
             };
-        Ok(NdjsonStream {
-            out,
-            finality: Finality::default(),
-            error: None,
-        })
+        Ok(NdjsonStream { out, error: None })
     }
 
     fn write(&mut self, device: &crate::model::Device) {
@@ -481,11 +540,15 @@ impl NdjsonStream {
                 .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
     }
 
-    /// Write the devices not written yet (those still running at an interrupt), then put the file
-    /// in place.
-    fn finish(mut self, devices: &[crate::model::Device]) -> Result<(), Error> {
+    /// Write the devices not written yet (those still running at an interrupt; `written` holds the
+    /// first addresses of those already written), then put the file in place.
+    fn finish(
+        mut self,
+        written: &mut HashSet<IpAddr>,
+        devices: &[crate::model::Device],
+    ) -> Result<(), Error> {
         for d in devices {
-            if self.finality.written.insert(d.ip) {
+            if written.insert(d.ip) {
                 self.write(d);
             }
         }
@@ -1060,7 +1123,7 @@ async fn dispatch(
             return;
         }
         if !detect {
-            let _ = ev_tx.send(Msg::Analysed(ip)).await;
+            let _ = ev_tx.send(Msg::Analysed(ip, None)).await;
             continue;
         }
         let Ok(permit) = pool.clone().acquire_owned().await else {
@@ -1077,7 +1140,10 @@ async fn dispatch(
                     Vec::new()
                 }
             };
-            let (mut events, udp) = tokio::join!(analyze_port(addr, &settings), udp);
+            let ((mut events, udp), timing) = crate::timing::port(addr.port(), async {
+                tokio::join!(analyze_port(addr, &settings), udp)
+            })
+            .await;
             events.extend(udp);
             for ev in events {
                 if tx.send(ev.into()).await.is_err() {
@@ -1085,7 +1151,7 @@ async fn dispatch(
                 }
             }
             // After this port's events, on the same channel: the collector sees them first.
-            let _ = tx.send(Msg::Analysed(ip)).await;
+            let _ = tx.send(Msg::Analysed(ip, Some(timing))).await;
             drop(permit);
         });
     }
@@ -1151,14 +1217,17 @@ async fn analyze_port(addr: std::net::SocketAddr, settings: &rtsp::RtspSettings)
     let port = addr.port();
     let stun_first =
         port == crate::analyze::webrtc::STUN_PORT || settings.stun_ports.contains(&port);
-    match detect::detect(
-        addr,
-        settings.connect_timeout,
-        settings.detect_timeout,
-        stun_first,
+    let detected = crate::timing::phase(
+        "detect",
+        detect::detect(
+            addr,
+            settings.connect_timeout,
+            settings.detect_timeout,
+            stun_first,
+        ),
     )
-    .await
-    {
+    .await;
+    match detected {
         Err(e) => vec![Event::Failure {
             ip,
             failure: Failure {
@@ -1171,13 +1240,16 @@ async fn analyze_port(addr: std::net::SocketAddr, settings: &rtsp::RtspSettings)
             tracing::debug!(%addr, "open port speaks no protocol we detect");
             vec![]
         }
-        Ok(Some(Detection::Http { reply, tls })) => http_events(addr, &reply, tls, settings).await,
+        Ok(Some(Detection::Http { reply, tls })) => {
+            crate::timing::phase("http", http_events(addr, &reply, tls, settings)).await
+        }
         Ok(Some(Detection::Stun { response })) => {
             let service =
                 |transport, r: &crate::proto::stun::StunResponse| stun_service(addr, transport, r);
             let mut events = vec![service(crate::model::Transport::Tcp, &response)];
             // STUN servers listen on UDP too, where WebRTC clients use them.
-            match crate::analyze::webrtc::binding_udp(addr, settings.timeout).await {
+            let udp = crate::analyze::webrtc::binding_udp(addr, settings.timeout);
+            match crate::timing::phase("stun", udp).await {
                 Ok(r) => events.push(service(crate::model::Transport::Udp, &r)),
                 Err(e) => events.push(Event::Failure {
                     ip,
@@ -1191,11 +1263,14 @@ async fn analyze_port(addr: std::net::SocketAddr, settings: &rtsp::RtspSettings)
             events
         }
         Ok(Some(Detection::Rtmp)) => {
-            let f = crate::analyze::rtmp::analyze(
-                addr,
-                settings.connect_timeout,
-                settings.timeout,
-                &settings.hints,
+            let f = crate::timing::phase(
+                "rtmp",
+                crate::analyze::rtmp::analyze(
+                    addr,
+                    settings.connect_timeout,
+                    settings.timeout,
+                    &settings.hints,
+                ),
             )
             .await;
             let mut service = crate::model::Service {
@@ -1219,7 +1294,7 @@ async fn analyze_port(addr: std::net::SocketAddr, settings: &rtsp::RtspSettings)
             events
         }
         Ok(Some(Detection::Rtsp { client, options })) => {
-            let f = rtsp::analyze(client, &options, settings).await;
+            let f = crate::timing::phase("rtsp", rtsp::analyze(client, &options, settings)).await;
             let mut events = vec![Event::Service {
                 ip,
                 service: f.service,
@@ -1249,7 +1324,8 @@ async fn analyze_port(addr: std::net::SocketAddr, settings: &rtsp::RtspSettings)
                 && reply.head.protocol == crate::proto::response::HeadProtocol::Http
                 && reply.head.status != 503
             {
-                let http = http_events(addr, &reply, None, settings).await;
+                let http =
+                    crate::timing::phase("http", http_events(addr, &reply, None, settings)).await;
                 if http.iter().any(|e| matches!(e, Event::Stream { .. })) {
                     events.extend(http);
                 } else {

@@ -31,6 +31,8 @@
 //!   each identity field from its most trustworthy source, in deterministic order.
 //! * [`export`]: table, JSON, CSV, XML, YAML, NDJSON and M3U renderers writing to a given writer.
 //! * [`sanitize`]: makes device strings safe for terminals and spreadsheets.
+//! * [`timing`]: where a scan's time goes, per port phase and per device, on the `camscan::timing`
+//!   log target (`scripts/bench` prints the slowest devices from it).
 //!
 //! Dependencies point down: `app -> {discovery, probe, detect, analyze} -> {net, proto} -> {model,
 //! error}`; `registry` and `export` use only `model`, `error` and `sanitize`.
@@ -52,6 +54,7 @@ pub mod probe;
 pub mod proto;
 pub mod registry;
 pub mod sanitize;
+pub mod timing;
 
 /// The bytes of `tests/fixtures/<path>` (unit tests' captured device answers and media).
 #[cfg(test)]

@@ -290,3 +290,47 @@ fn rtsp_server_with_unguessable_paths_is_one_rtsp_service() {
     assert_eq!(s.video.as_ref().unwrap().width, Some(320));
     assert_eq!(d.services.len(), 1, "{:?}", d.services);
 }
+
+/// The `camscan::timing` log says where each device's time went: one line per analysed port and one
+/// per device when it is final, with the RTSP phases (path walk, media facts, PLAY checks) of the
+/// camera's two streams, in milliseconds since the scan started, on stderr only.
+#[test]
+fn timing_log_breaks_down_each_device() {
+    lab();
+    let out = run(
+        camscan()
+            .args(["scan", "127.0.0.11", "--format", "json"])
+            .env("CAMSCAN_LOG", "warn,camscan::timing=debug"),
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let err = common::stderr(&out);
+    let report: Report =
+        serde_json::from_str(&stdout(&out)).expect("stdout stays the JSON document");
+    assert_eq!(report.devices.len(), 1);
+    let port = err
+        .lines()
+        .find(|l| l.contains("timing: port 127.0.0.11:554 rtsp "))
+        .unwrap_or_else(|| panic!("no port line in {err}"));
+    let device = err
+        .lines()
+        .find(|l| l.contains("timing: device 127.0.0.11: "))
+        .unwrap_or_else(|| panic!("no device line in {err}"));
+    for phase in ["detect ", "rtsp ", "paths ", "facts ", "play "] {
+        assert!(port.contains(phase), "{phase} in {port}");
+    }
+    assert!(device.contains("554 rtsp "), "{device}");
+    assert!(device.contains(" x2"), "two streams' PLAY checks: {device}");
+    let field = |name: &str| -> u64 {
+        let at = device
+            .find(&format!("{name}="))
+            .unwrap_or_else(|| panic!("{name} in {device}"));
+        device[at + name.len() + 1..]
+            .split(|c: char| !c.is_ascii_digit())
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{name} value in {device}"))
+    };
+    let (final_ms, analysed_ms) = (field("final_ms"), field("analysed_ms"));
+    assert!(analysed_ms > 0 && final_ms >= analysed_ms, "{device}");
+}

@@ -1005,7 +1005,7 @@ async fn media_and_checks(
     let mut notes = Vec::new();
     let ip = addr.ip();
     let (mut video, mut audio, sd) = facts_of_sdp(body, plain_url);
-    let slot = settings.sessions.acquire(ip).await;
+    let slot = crate::timing::phase("slot", settings.sessions.acquire(ip)).await;
     let check = Check {
         url: plain_url,
         cred,
@@ -1016,12 +1016,13 @@ async fn media_and_checks(
     };
     let mut described = false;
     let mut holder = holder;
-    let result = verify::session(&check, &mut |session| {
+    let mut on_described = |session: &Session<retina::client::Described>| {
         holder.take(); // our session holds the media now
         described = true;
         retina_facts(session, &mut video, &mut audio);
-    })
-    .await;
+    };
+    let phase = if settings.verify { "play" } else { "facts" };
+    let result = crate::timing::phase(phase, verify::session(&check, &mut on_described)).await;
     drop(holder);
     slot.release().await;
     stream.video = video;
@@ -1039,8 +1040,9 @@ async fn media_and_checks(
     if let Some(ffprobe) = &settings.ffprobe
         && (stream.verified || stream.video.is_none())
     {
-        let slot = settings.sessions.acquire(ip).await;
-        let probed = super::ffprobe::probe(ffprobe, plain_url, cred, settings.timeout).await;
+        let slot = crate::timing::phase("slot", settings.sessions.acquire(ip)).await;
+        let probe = super::ffprobe::probe(ffprobe, plain_url, cred, settings.timeout);
+        let probed = crate::timing::phase("ffprobe", probe).await;
         slot.release().await;
         match probed {
             Ok(p) => {

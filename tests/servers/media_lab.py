@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Real third-party media servers on loopback, for camscan's integration tests.
 
-What it starts (every socket is on one of 127.0.0.51 .. 127.0.0.62, nothing else)
+What it starts (every socket is on one of 127.0.0.51 .. 127.0.0.62, nothing else, unless --bind)
     rtmp   nginx 1.22.1 + libnginx-mod-rtmp 1.2.2 on 127.0.0.51:1935, application "live". An
            ffmpeg publisher pushes lavfi testsrc (H.264 Main level 2.2, 640x360, 15 fps, GOP 15)
            + sine (AAC-LC, 44100 Hz, mono) to rtmp://127.0.0.51/live/stream while the lab runs.
@@ -11,9 +11,9 @@ What it starts (every socket is on one of 127.0.0.51 .. 127.0.0.62, nothing else
            publisher is on air. It is lab plumbing, not something to test against.)
            nginx runs with the launcher's own config (daemon off, master_process off: one process
            to kill), as root; pid file, logs and *_temp_path dirs are in the temp dir.
-    hls    Three ffmpeg processes (ffmpeg's own muxers, not nginx-rtmp's hls/dash) write live HLS
-           (MPEG-TS and fMP4) and DASH into the temp dir; the same nginx serves them on
-           127.0.0.52:80:
+    hls    Two ffmpeg processes (ffmpeg's own muxers, not nginx-rtmp's hls) write live HLS
+           (MPEG-TS and fMP4) into the temp dir, and with dash a third writes DASH; the same nginx
+           serves them on 127.0.0.52:80:
              /hls/cam.m3u8   master playlist, variants cam_360p.m3u8 (640x360,
                              avc1.4d4016) and cam_180p.m3u8 (320x180, avc1.4d400c), both with
                              mp4a.40.2; MPEG-TS segments of 1 s, 6 in the live window; H.264 Main
@@ -23,13 +23,13 @@ What it starts (every socket is on one of 127.0.0.51 .. 127.0.0.62, nothing else
                              HEVC), one variant hevc.m3u8: fMP4 (#EXT-X-MAP hevc_init.mp4,
                              .m4s segments of 1 s), H.265 Main 320x240 10 fps + Opus 48 kHz
                              stereo; video/mp4, video/iso.segment
-             /dash/cam.mpd   dynamic MPD, representations 640x360 and 320x180 (H.264 Main, 15 fps)
-                             + AAC-LC 44100 Hz mono; 1 s fMP4 segments (.m4s);
-                             application/dash+xml, video/iso.segment
+             /dash/cam.mpd   (the dash unit) dynamic MPD, representations 640x360 and 320x180
+                             (H.264 Main, 15 fps) + AAC-LC 44100 Hz mono; 1 s fMP4 segments
+                             (.m4s); application/dash+xml, video/iso.segment
              /snapshot.jpg   a static 320x240 JPEG made by ffmpeg at start-up (image/jpeg)
              /live/          (with flv) a proxy to the flv unit's VLC: its FLV and TS streams
                              arrive in Transfer-Encoding: chunked, as from SRS
-             /               a small HTML index (title "Media lab")
+             /               a small HTML index (title "Media lab") linking what is served
     mjpeg  VLC 3.0 (Debian vlc-bin + vlc-plugin-base) serving MJPEG over HTTP on
            http://127.0.0.53:8080/mjpg/video.mjpg (Axis' path): multipart/x-mixed-replace (mpjpeg mux, boundary
            7b3cc56e5f51db803f790dad720ed50a), 320x240, 5 frames/s. VLC gets its frames from an
@@ -84,10 +84,20 @@ What it starts (every socket is on one of 127.0.0.51 .. 127.0.0.62, nothing else
            (PyPI). No WHEP server is packaged for Debian 12 or PyPI; see that script.
 
 Usage
-    /usr/bin/python3 tests/servers/media_lab.py [--only rtmp,hls,mjpeg,turn,web,janus,tls,whep,
+    /usr/bin/python3 tests/servers/media_lab.py [--only rtmp,hls,dash,mjpeg,turn,web,janus,tls,whep,
                                                         flv,keyless]
+                                                 [--bind UNIT=ADDRESS]... [--rtmp-hls]
                                                 [--timeout SECONDS] [--keep-tmp]
     Run as root (ports 80 and 1935, the Janus namespace). Debian packages: media_lab.packages.
+
+    --bind UNIT=ADDRESS moves one unit's public sockets to ADDRESS (rtmp, hls, dash, mjpeg, turn,
+    web, tls, whep, flv; not janus): scripts/bench runs one launcher per unit inside a namespace
+    host of its lab (`--only dash --bind dash=198.18.0.104`). Lab plumbing (the rtmp_stat page,
+    the snapshot of an MJPEG-only launcher) stays on the 127.0.0.x addresses, which inside such a
+    namespace are its own loopback, out of the scanner's reach.
+    --rtmp-hls: nginx-rtmp also makes HLS of the published stream itself (hls on, 1 s fragments,
+    6 s playlist), served by the same nginx on the rtmp address, port 80, at /hls/stream.m3u8
+    (nginx-rtmp's documented layout): one box answering RTMP and HLS, as nginx-rtmp deployments do.
 
 Protocol with the test harness (same as rtsp_server.py and http_server.py)
     * Once every selected server answers a real request, exactly one line "READY" is printed on
@@ -129,11 +139,15 @@ RTMP_IP, HTTP_IP, MJPEG_IP, TURN_IP, WEB_IP, JANUS_IP, CONTROL_IP = (
 OPENSSL = "/usr/bin/openssl"
 RTMP_PORT, HTTP_PORT, MJPEG_PORT, TURN_PORT, WEB_PORT, JANUS_PORT, CONTROL_PORT = (
     1935, 80, 8080, 3478, 80, 8088, 8080)
-SERVICES = ("rtmp", "hls", "mjpeg", "turn", "web", "janus", "tls", "whep", "flv", "keyless")
+SERVICES = ("rtmp", "hls", "dash", "mjpeg", "turn", "web", "janus", "tls", "whep", "flv", "keyless")
 KEYLESS_IP, KEYLESS_HTTP_PORT, KEYLESS_KEY = "127.0.0.62", 8080, "cam-7Hq2x"
 FLV_IP, FLV_PORT, FLV_PATH = "127.0.0.61", 8080, "/live/livestream.flv"
 TS_PATH = "/live/livestream.ts"
 WHEP_IP, WHEP_PORT = "127.0.0.60", 8889
+DASH_IP = HTTP_IP
+# --bind UNIT=ADDRESS: the module-level address each unit's public sockets use.
+BIND_VARS = {"rtmp": "RTMP_IP", "hls": "HTTP_IP", "dash": "DASH_IP", "mjpeg": "MJPEG_IP",
+             "turn": "TURN_IP", "web": "WEB_IP", "tls": "TLS_IP", "whep": "WHEP_IP", "flv": "FLV_IP"}
 STUN_ONLY_PORT = 19302
 HERE = os.path.dirname(os.path.abspath(__file__))
 LAB_PYTHON = os.environ.get("CAMSCAN_LAB_PYTHON") or os.path.join(
@@ -327,7 +341,7 @@ MIME_TYPES = """
 """
 
 
-def nginx_conf(tmp, sel):
+def nginx_conf(tmp, sel, rtmp_hls=False):
     t = lambda p: os.path.join(tmp, p)  # noqa: E731
     out = [
         "# Written by media_lab.py; everything nginx writes stays in %s" % tmp,
@@ -370,12 +384,15 @@ rtmp {
             live on;
             record off;
             allow publish 127.0.0.0/8;
+            allow publish %(ip)s;
             deny publish all;
-            allow play all;
+            allow play all;%(hls)s
         }
     }
 }""" % {"ip": RTMP_IP, "port": RTMP_PORT, "log": t("logs/nginx-rtmp-access.log"),
-       "more": "".join(rtmp_servers)})
+       "more": "".join(rtmp_servers), "hls": (
+            "\n            hls on;\n            hls_path %s;\n            hls_fragment 1s;"
+            "\n            hls_playlist_length 6s;" % t("rtmp-hls") if rtmp_hls else "")})
     elif rtmp_servers:
         out.append("rtmp {%s\n}" % "".join(rtmp_servers))
     http = ["""
@@ -391,10 +408,13 @@ http {
     sendfile on;
     keepalive_timeout 30;
 """ % {"types": MIME_TYPES, "access": t("logs/nginx-access.log"), "tmp": tmp}]
-    if "hls" in sel or "mjpeg" in sel:
+    media_ips = [HTTP_IP] if "hls" in sel or "mjpeg" in sel else []
+    if "dash" in sel and DASH_IP not in media_ips:
+        media_ips.append(DASH_IP)
+    if media_ips:
         http.append("""
     server {
-        listen %(ip)s:%(port)d;
+        %(listen)s
         server_name media;
         root %(tmp)s/www-media;
         index index.html;
@@ -412,7 +432,8 @@ http {
         # VLC's HTTP-FLV and HTTP-TS through nginx: VLC answers in HTTP/1.0 with no length, so nginx
         # sends them to HTTP/1.1 clients chunked, as SRS and nginx-http-flv-module do.
         "\n        location /live/ { proxy_pass http://%s:%d; proxy_buffering off; }"
-        % (FLV_IP, FLV_PORT) if "flv" in sel else "")})
+        % (FLV_IP, FLV_PORT) if "flv" in sel else ""),
+        "listen": "\n        ".join("listen %s:%d;" % (ip, HTTP_PORT) for ip in media_ips)})
     if "keyless" in sel:
         http.append("""
     server {
@@ -451,6 +472,17 @@ http {
             # MediaMTX behind a reverse proxy is deployed (offer, answer and DELETE all pass).
             "\n        location /cam/whep { proxy_pass http://%s:%d; }" % (WHEP_IP, WHEP_PORT)
             if "whep" in sel else "")})
+    if rtmp_hls:
+        http.append("""
+    server {
+        listen %(ip)s:%(port)d;
+        server_name rtmp-hls;
+        location /hls/ {
+            alias %(dir)s/;
+            add_header Cache-Control no-cache;
+        }
+        location / { return 404; }
+    }""" % {"ip": RTMP_IP, "port": HTTP_PORT, "dir": t("rtmp-hls")})
     if "rtmp" in sel:
         http.append("""
     server {
@@ -463,16 +495,20 @@ http {
     return "\n".join(out) + "\n" + "".join(http)
 
 
-MEDIA_INDEX = """<!doctype html>
-<html><head><title>Media lab</title></head>
-<body><ul>
-<li><a href="/hls/cam.m3u8">HLS</a></li>
-<li><a href="/hls/cam_360p.m3u8">HLS 360p (media playlist, no CODECS)</a></li>
-<li><a href="/hls/cam_hevc.m3u8">HLS HEVC (fMP4, no CODECS)</a></li>
-<li><a href="/dash/cam.mpd">DASH</a></li>
-<li><a href="/snapshot.jpg">Snapshot</a></li>
-</ul></body></html>
-"""
+MEDIA_LINKS = [
+    ("hls", '<li><a href="/hls/cam.m3u8">HLS</a></li>'),
+    ("hls", '<li><a href="/hls/cam_360p.m3u8">HLS 360p (media playlist, no CODECS)</a></li>'),
+    ("hls", '<li><a href="/hls/cam_hevc.m3u8">HLS HEVC (fMP4, no CODECS)</a></li>'),
+    ("dash", '<li><a href="/dash/cam.mpd">DASH</a></li>'),
+    ("mjpeg", '<li><a href="/snapshot.jpg">Snapshot</a></li>'),
+]
+
+
+def media_index(sel):
+    """The media site's index: links to what this launcher serves."""
+    links = "\n".join(li for unit, li in MEDIA_LINKS if unit in sel)
+    return ("<!doctype html>\n<html><head><title>Media lab</title></head>\n<body><ul>\n%s\n"
+            "</ul></body></html>\n" % links)
 
 WELCOME = """<!DOCTYPE html>
 <html>
@@ -679,8 +715,9 @@ def stun_only_cmd(tmp):
 
 
 class Lab:
-    def __init__(self, sel, keep_tmp):
+    def __init__(self, sel, keep_tmp, rtmp_hls=False):
         self.sel = sel
+        self.rtmp_hls = rtmp_hls
         self.keep_tmp = keep_tmp
         self.root = os.geteuid() == 0
         self.tmp = tempfile.mkdtemp(prefix="camscan-media-lab-")
@@ -724,13 +761,13 @@ class Lab:
 
     def prepare(self):
         os.chmod(self.tmp, 0o755)
-        for d in ("logs", "nginx", "hls", "dash", "www-media", "www-plain", "www-secure", "tls",
-                  "vlc-home", "keyless/hls"):
+        for d in ("logs", "nginx", "hls", "dash", "rtmp-hls", "www-media", "www-plain",
+                  "www-secure", "tls", "vlc-home", "keyless/hls"):
             os.makedirs(self.path(d), exist_ok=True)
         if self.root:
             os.chown(self.path("vlc-home"), NOBODY_UID, NOGROUP_GID)
         with open(self.path("www-media", "index.html"), "w") as f:
-            f.write(MEDIA_INDEX)
+            f.write(media_index(self.sel))
         with open(self.path("www-plain", "index.html"), "w") as f:
             f.write(WELCOME)
         with open(self.path("www-secure", "index.html"), "w") as f:
@@ -742,10 +779,10 @@ class Lab:
                            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if self.uses_nginx():
             with open(self.path("nginx.conf"), "w") as f:
-                f.write(nginx_conf(self.tmp, self.sel))
+                f.write(nginx_conf(self.tmp, self.sel, self.rtmp_hls))
 
     def uses_nginx(self):
-        return bool({"rtmp", "hls", "mjpeg", "web", "tls", "keyless"} & self.sel)
+        return bool({"rtmp", "hls", "dash", "mjpeg", "web", "tls", "keyless"} & self.sel)
 
     def start(self, timeout):
         self.prepare()
@@ -771,9 +808,10 @@ class Lab:
             self.add("mjpeg", self._start_mjpeg)
         if "hls" in self.sel:
             self.add("ffmpeg-hls", lambda: [self.spawn("ffmpeg-hls", hls_cmd(self.tmp))])
-            self.add("ffmpeg-dash", lambda: [self.spawn("ffmpeg-dash", dash_cmd(self.tmp))])
             self.add("ffmpeg-hls-hevc",
                      lambda: [self.spawn("ffmpeg-hls-hevc", hls_hevc_cmd(self.tmp))])
+        if "dash" in self.sel:
+            self.add("ffmpeg-dash", lambda: [self.spawn("ffmpeg-dash", dash_cmd(self.tmp))])
         if "janus" in self.sel:
             self._prepare_janus()
             self.add("janus", lambda: [self.spawn("janus-relay", [
@@ -828,10 +866,13 @@ class Lab:
         c = {}
         if "rtmp" in self.sel:
             c["rtmp"] = ("nginx", self.check_rtmp)
+            if self.rtmp_hls:
+                c["rtmp-hls"] = ("nginx", self.check_rtmp_hls)
         if "hls" in self.sel:
             c["hls"] = ("ffmpeg-hls", self.check_hls)
-            c["dash"] = ("ffmpeg-dash", self.check_dash)
             c["hls-hevc"] = ("ffmpeg-hls-hevc", self.check_hls_hevc)
+        if "dash" in self.sel:
+            c["dash"] = ("ffmpeg-dash", self.check_dash)
         if "mjpeg" in self.sel:
             c["mjpeg"] = ("vlc", self.check_mjpeg)
             c["snapshot"] = ("nginx", self.check_snapshot)
@@ -880,6 +921,11 @@ class Lab:
         if status != 403:
             raise ValueError("/hls/ answers HTTP %d, not 403" % status)
 
+    def check_rtmp_hls(self):
+        status, hdr, body = http_get(RTMP_IP, HTTP_PORT, "/hls/stream.m3u8")
+        if status != 200 or b"#EXTINF" not in body:
+            raise ValueError("nginx-rtmp HLS playlist: HTTP %d" % status)
+
     def check_hls(self):
         status, hdr, body = http_get(HTTP_IP, HTTP_PORT, "/hls/cam.m3u8")
         if status != 200 or body.count(b"#EXT-X-STREAM-INF") != 2:
@@ -903,7 +949,7 @@ class Lab:
             raise ValueError("HEVC init segment: HTTP %d" % status)
 
     def check_dash(self):
-        status, hdr, body = http_get(HTTP_IP, HTTP_PORT, "/dash/cam.mpd")
+        status, hdr, body = http_get(DASH_IP, HTTP_PORT, "/dash/cam.mpd")
         if status != 200 or b"<MPD" not in body or body.count(b"<Representation") < 3:
             raise ValueError("manifest: HTTP %d" % status)
         if hdr.get("content-type") != "application/dash+xml":
@@ -1122,7 +1168,16 @@ def main(argv):
     ap.add_argument("--timeout", type=float, default=30.0,
                     help="seconds to wait for every server (default 30)")
     ap.add_argument("--keep-tmp", action="store_true", help="keep the temp dir (logs) at exit")
+    ap.add_argument("--bind", action="append", default=[], metavar="UNIT=ADDRESS",
+                    help="serve UNIT (%s) on ADDRESS instead of its 127.0.0.x one" % ",".join(BIND_VARS))
+    ap.add_argument("--rtmp-hls", action="store_true",
+                    help="nginx-rtmp also serves HLS of the stream on the rtmp address, port 80")
     args = ap.parse_args(argv[1:])
+    for b in args.bind:
+        unit, _, addr = b.partition("=")
+        if unit not in BIND_VARS or not addr:
+            ap.error("--bind %r: UNIT=ADDRESS with UNIT one of %s" % (b, ",".join(BIND_VARS)))
+        globals()[BIND_VARS[unit]] = addr
     sel = {s.strip() for s in args.only.split(",") if s.strip()}
     unknown = sel - set(SERVICES)
     if unknown or not sel:
@@ -1138,7 +1193,9 @@ def main(argv):
     if "janus" in sel and os.geteuid() != 0:
         log("error: janus needs root (a private network namespace); leave it out with --only")
         return 1
-    lab = Lab(sel, args.keep_tmp)
+    if args.rtmp_hls and "rtmp" not in sel:
+        ap.error("--rtmp-hls needs rtmp in --only")
+    lab = Lab(sel, args.keep_tmp, args.rtmp_hls)
     t0 = time.monotonic()
     try:
         deadline = time.monotonic() + args.timeout
