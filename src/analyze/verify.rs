@@ -109,6 +109,8 @@ const MAX_TIMESTAMPS: usize = 512;
 /// well within 2%.
 const STEADY_STEPS: usize = 6;
 const STEADY_SPREAD: f64 = 0.02;
+/// Highest frame rate believed from RTP timestamps (high-speed cameras stream 240 fps at most).
+const MAX_FPS: f64 = 1000.0;
 
 /// Accumulates RTP packets of one stream. Pure: fed packets, asked for results.
 ///
@@ -193,7 +195,10 @@ impl RtpStats {
         }
         let span: i64 = steps.iter().sum();
         let fps = steps.len() as f64 * f64::from(self.clock_rate) / span as f64;
-        Some((fps * 100.0).round() / 100.0)
+        // Rounded first: a rate that rounds to 0 (frames hours apart) is no rate (found by fuzz
+        // target rtp_stats), and none above MAX_FPS is a camera's.
+        let fps = (fps * 100.0).round() / 100.0;
+        (fps > 0.0 && fps <= MAX_FPS).then_some(fps)
     }
 
     /// `true` once [`STEADY_STEPS`] frame intervals agree within [`STEADY_SPREAD`]: the rate is
@@ -516,6 +521,27 @@ mod tests {
             a.push(i64::from(p) * 160, &[0]);
         }
         assert!(a.enough());
+    }
+
+    #[test]
+    fn implausible_rates_are_no_rate() {
+        // Found by fuzz target rtp_stats: frames hours apart rounded to 0 fps.
+        let input = crate::test_fixture("rtp/fuzz_fps_rounds_to_zero.bin");
+        let mut s = RtpStats::new(KeyframeRule::Every, 90_000);
+        let mut rest = &input[1..];
+        while rest.len() >= 5 {
+            let ts = i64::from(u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]));
+            let len = usize::from(rest[4]).min(rest.len() - 5);
+            s.push(ts, &rest[5..5 + len]);
+            rest = &rest[5 + len..];
+            assert_ne!(s.fps(), Some(0.0));
+        }
+        // One tick apart: 90 000 fps is no camera's.
+        let mut fast = RtpStats::new(KeyframeRule::H264, 90_000);
+        for t in 0..10 {
+            fast.push(t, &[0x65]);
+        }
+        assert_eq!(fast.fps(), None);
     }
 
     #[test]
