@@ -1373,8 +1373,11 @@ async fn http_events(
         window: settings.verify_window,
         tls: tls.is_some(),
         hint_paths: Arc::new(settings.hints.http_paths()),
+        verify: settings.verify,
     };
-    let f = crate::analyze::http::analyze(addr, reply, &hs).await;
+    // Boxed: the HTTP analysis is a large future (many paths, each with its media readers), and
+    // inline in every port task it overflowed a worker thread's stack in debug builds.
+    let f = Box::pin(crate::analyze::http::analyze(addr, reply, &hs)).await;
     let mut service = detect::head::service(port, Protocol::Http, &reply.head);
     service.tls = tls.as_ref().map(|t| t.summary.clone());
     service.title = f.title.clone();

@@ -47,6 +47,9 @@ fn main() -> ExitCode {
     cfg.detail = cli.verbose > 0;
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        // A port's analysis is one deep future (detection, then a protocol's readers); tokio's
+        // 2 MiB default left little room in debug builds. Address space only, not memory used.
+        .thread_stack_size(8 * 1024 * 1024)
         .build()
     {
         Ok(r) => r,

@@ -119,6 +119,10 @@ fn hls_dash_and_snapshot_found_from_the_page_and_playable() {
         Some("sps")
     );
     assert_eq!(hls.audio.as_ref().unwrap().codec, "aac");
+    assert!(
+        hls.verified,
+        "its best variant's first segment is MPEG-TS media"
+    );
     assert_eq!(ffprobe_video(&hls.url), ("h264".into(), 640, 360));
 
     // A media playlist names nothing: its first TS segment's PMT gives the codecs, the SPS the
@@ -136,9 +140,12 @@ fn hls_dash_and_snapshot_found_from_the_page_and_playable() {
         "the first ADTS header"
     );
     assert_eq!(ffprobe_video(&media.url), ("h264".into(), 640, 360));
+    assert!(media.verified);
 
     let dash = d.stream("http://127.0.0.52:80/dash/cam.mpd");
     assert_eq!(dash.protocol, "dash");
+    // The newest segment ffmpeg's SegmentTimeline lists was fetched and is an fMP4 fragment.
+    assert!(dash.verified, "{dash:?}");
     assert_eq!(video(dash), ("h264", Some(640), Some(360), Some(15.0)));
     let (codec, _, _) = ffprobe_video(&dash.url);
     assert_eq!(codec, "h264");
@@ -160,6 +167,7 @@ fn fmp4_hls_described_from_its_init_segment() {
     let v = s.video.as_ref().unwrap();
     assert_eq!(v.profile.as_deref(), Some("main"));
     assert_eq!(v.fps_source.as_deref(), Some("segment"));
+    assert!(s.verified, "its first media segment is a movie fragment");
     let a = s.audio.as_ref().expect("audio from the init segment");
     assert_eq!(
         (a.codec.as_str(), a.sample_rate, a.channels),

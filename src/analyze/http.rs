@@ -207,6 +207,9 @@ pub struct HttpSettings {
     pub tls: bool,
     /// The user's HTTP paths (`--paths`, see [`crate::analyze::hints`]), tried first.
     pub hint_paths: std::sync::Arc<Vec<String>>,
+    /// Prove that HLS and DASH media flow by reading a media segment (the PLAY check's
+    /// counterpart; `--no-verify` turns it off).
+    pub verify: bool,
 }
 
 fn http_url(addr: SocketAddr, path: &str, tls: bool) -> String {
@@ -626,7 +629,7 @@ async fn probe_path(
         return match hls::parse(&text) {
             Ok(playlist) => {
                 let mut stream = hls_stream(url.clone(), addr.port(), &playlist);
-                if lacks_video_facts(&stream) {
+                if s.verify || lacks_video_facts(&stream) {
                     segment_facts(addr, &url, &playlist, s, &mut stream).await;
                 }
                 Ok(Some(stream))
@@ -635,7 +638,19 @@ async fn probe_path(
         };
     }
     if ctype.contains("dash+xml") || text.contains("<MPD") {
-        return dash(url, addr.port(), path, &text).map(Some);
+        let mut stream = dash(url.clone(), addr.port(), path, &text)?;
+        if s.verify
+            && let Some(segment) = mpd::parse(&text)
+                .and_then(|m| best_video(&m).and_then(mpd::Representation::newest_segment))
+                .and_then(|(media, _)| hls::resolve(&url, &media))
+                .and_then(|u| same_origin_path(addr, &u, s.tls))
+        {
+            // The newest segment the manifest lists: a live server still has it.
+            stream.verified = head_bytes(addr, &segment, s, 16 * 1024)
+                .await
+                .is_some_and(|b| mp4::is_media_segment(&b) || ts::looks_like_ts(&b));
+        }
+        return Ok(Some(stream));
     }
     Ok(None)
 }
@@ -985,6 +1000,7 @@ async fn segment_facts(
         return;
     }
     if let Some(bytes) = head_bytes(addr, &segment, s, 64 * 1024).await {
+        stream.verified = ts::looks_like_ts(&bytes);
         apply_ts(stream, &bytes);
     }
 }
@@ -1067,16 +1083,19 @@ async fn fmp4_facts(
         return;
     };
     apply_init(stream, &init);
-    let Some(track) = init.video() else {
-        return;
-    };
-    if stream.video.as_ref().is_some_and(|v| v.fps.is_some()) {
+    let needs_rate = stream.video.as_ref().is_some_and(|v| v.fps.is_none());
+    if !s.verify && !needs_rate {
         return;
     }
     // The moof comes first; 64 KiB holds it for any segment a camera makes.
-    if let Some(fps) = head_bytes(addr, segment_path, s, 64 * 1024)
-        .await
-        .and_then(|seg| mp4::fragment_rate(&seg, track))
+    let Some(seg) = head_bytes(addr, segment_path, s, 64 * 1024).await else {
+        return;
+    };
+    stream.verified = mp4::is_media_segment(&seg);
+    if let Some(fps) = init
+        .video()
+        .filter(|_| needs_rate)
+        .and_then(|track| mp4::fragment_rate(&seg, track))
         && let Some(v) = stream.video.as_mut()
     {
         v.fps = Some(fps);
@@ -1121,10 +1140,9 @@ fn apply_init(stream: &mut Stream, init: &mp4::Init) {
 }
 
 /// A DASH manifest as a stream: its largest video representation and first audio one.
-fn dash_stream(url: String, port: u16, m: &mpd::Manifest) -> Stream {
-    let mut stream = Stream::new(url, Protocol::Dash, port);
-    if let Some(r) = m
-        .representations
+/// The video representation a player would pick: the largest, then the richest.
+fn best_video(m: &mpd::Manifest) -> Option<&mpd::Representation> {
+    m.representations
         .iter()
         .filter(|r| r.is_video())
         .max_by_key(|r| {
@@ -1133,7 +1151,11 @@ fn dash_stream(url: String, port: u16, m: &mpd::Manifest) -> Stream {
                 r.bandwidth.unwrap_or(0),
             )
         })
-    {
+}
+
+fn dash_stream(url: String, port: u16, m: &mpd::Manifest) -> Stream {
+    let mut stream = Stream::new(url, Protocol::Dash, port);
+    if let Some(r) = best_video(m) {
         let codecs: Vec<String> = r.codecs.iter().cloned().collect();
         let (video, _) = video_from_codecs(&codecs);
         let mut v = video.unwrap_or_else(|| VideoInfo::new("unknown".into()));
@@ -1461,6 +1483,7 @@ mod tests {
             timeout: Duration::from_secs(2),
             window: Duration::from_secs(1),
             hint_paths: Default::default(),
+            verify: true,
         };
         let ts = probe_path(addr, "/live/livestream.ts", &s)
             .await
@@ -1509,6 +1532,7 @@ mod tests {
             timeout: Duration::from_secs(60),
             window: Duration::from_secs(1),
             hint_paths: Default::default(),
+            verify: true,
         };
         let got = fetch(addr, "/ISAPI/System/deviceInfo", &s)
             .await
@@ -1550,6 +1574,7 @@ mod tests {
             timeout: Duration::from_secs(2),
             window: Duration::from_secs(1),
             hint_paths: Default::default(),
+            verify: true,
         };
         let url = format!("http://{addr}/hls/live.m3u8");
         for (map, wanted) in [

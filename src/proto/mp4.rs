@@ -131,6 +131,22 @@ fn child<'a>(b: &'a [u8], kind: &[u8; 4]) -> Option<&'a [u8]> {
     boxes(b).find(|(k, _)| k == kind).map(|(_, p)| p)
 }
 
+/// Does `bytes` start a media segment: a movie fragment (`moof`, after an optional `styp`/`sidx`/
+/// `prft`) whose `mdat` follows? (ISO/IEC 23009-1 §6.3.4.2 media segments; an init segment has
+/// no `moof`.) The `mdat` may be cut short by a partial read.
+pub fn is_media_segment(bytes: &[u8]) -> bool {
+    let mut moof = false;
+    for (kind, _) in boxes(bytes).take(16) {
+        match &kind {
+            b"moof" => moof = true,
+            b"mdat" => return moof,
+            b"styp" | b"sidx" | b"prft" | b"emsg" | b"free" => {}
+            _ => return false,
+        }
+    }
+    false
+}
+
 /// Parse an init segment (`ftyp` + `moov`; a whole non-fragmented file's head works too).
 pub fn parse_init(bytes: &[u8]) -> Result<Init, Mp4Error> {
     let moov = child(bytes, b"moov").ok_or(Mp4Error::NoMovie)?;
@@ -545,6 +561,34 @@ pub fn fragment_rate(segment: &[u8], track: &Track) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn media_segments_are_told_from_init_segments() {
+        let bx = |kind: &[u8; 4], payload: &[u8]| {
+            let mut b = ((payload.len() + 8) as u32).to_be_bytes().to_vec();
+            b.extend_from_slice(kind);
+            b.extend_from_slice(payload);
+            b
+        };
+        let seg = [
+            bx(b"styp", b"msdh"),
+            bx(b"moof", &[0; 16]),
+            bx(b"mdat", &[1; 32]),
+        ]
+        .concat();
+        assert!(is_media_segment(&seg));
+        // Cut inside the mdat: still a media segment.
+        assert!(is_media_segment(&seg[..seg.len() - 10]));
+        assert!(!is_media_segment(
+            &[bx(b"ftyp", b"iso6"), bx(b"moov", &[0; 8])].concat()
+        ));
+        assert!(
+            !is_media_segment(&bx(b"mdat", &[0; 8])),
+            "no fragment header"
+        );
+        assert!(!is_media_segment(b"<html>not a segment</html>"));
+        assert!(!is_media_segment(&[]));
+    }
 
     fn fixture(name: &str) -> Vec<u8> {
         crate::test_fixture(&format!("mp4/{name}"))

@@ -50,9 +50,106 @@ pub struct Representation {
     pub bandwidth: Option<u64>,
     /// `audioSamplingRate`, Hz (the first number when a range `min max` is given).
     pub audio_sampling_rate: Option<u32>,
+    /// Its `SegmentTemplate` (its own, else its AdaptationSet's): where its segments are.
+    pub template: Option<SegmentTemplate>,
+}
+
+/// Most `S` entries of a `SegmentTimeline` read (a live window holds a few dozen).
+pub const MAX_TIMELINE: usize = 1024;
+
+/// A `SegmentTemplate` (ISO/IEC 23009-1 §5.3.9.4): URL templates with `$RepresentationID$`,
+/// `$Bandwidth$`, `$Number$` and `$Time$` (each may carry a `%0Nd` width), the first number, and
+/// the `SegmentTimeline` entries when there is one.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SegmentTemplate {
+    pub media: Option<String>,
+    pub initialization: Option<String>,
+    /// `startNumber`, 1 when absent.
+    pub start_number: u64,
+    /// `S` entries: start time (`t`, else where the previous ended), duration `d`, repeats `r`.
+    pub timeline: Vec<(Option<u64>, u64, u64)>,
+}
+
+impl SegmentTemplate {
+    fn from_attrs(attrs: &[Attr]) -> Self {
+        SegmentTemplate {
+            media: attr(attrs, "media").map(clip),
+            initialization: attr(attrs, "initialization").map(clip),
+            start_number: attr(attrs, "startNumber")
+                .and_then(|n| n.trim().parse().ok())
+                .unwrap_or(1),
+            timeline: Vec::new(),
+        }
+    }
+
+    /// The number and start time of the newest segment the timeline lists (the one a live server
+    /// surely still has), or of the first when there is no timeline.
+    fn newest(&self) -> (u64, u64) {
+        let (mut number, mut time) = (self.start_number, 0u64);
+        let mut next_time = 0u64;
+        let mut first = true;
+        for &(t, d, r) in &self.timeline {
+            let start = t.unwrap_or(next_time);
+            for k in 0..=r.min(100_000) {
+                if !first {
+                    number = number.saturating_add(1);
+                }
+                first = false;
+                time = start.saturating_add(d.saturating_mul(k));
+            }
+            next_time = time.saturating_add(d);
+        }
+        (number, time)
+    }
 }
 
 impl Representation {
+    /// The path (relative to the manifest) of this representation's newest listed media segment,
+    /// and of its initialization segment, from its `SegmentTemplate`.
+    pub fn newest_segment(&self) -> Option<(String, Option<String>)> {
+        let t = self.template.as_ref()?;
+        let (number, time) = t.newest();
+        let media = self.fill(t.media.as_deref()?, number, time)?;
+        let init = t
+            .initialization
+            .as_deref()
+            .and_then(|i| self.fill(i, number, time));
+        Some((media, init))
+    }
+
+    /// A template with its identifiers replaced (§5.3.9.4.4); `None` for an unknown identifier.
+    fn fill(&self, template: &str, number: u64, time: u64) -> Option<String> {
+        let mut out = String::new();
+        let mut rest = template;
+        while let Some(at) = rest.find('$') {
+            out.push_str(&rest[..at]);
+            let after = &rest[at + 1..];
+            let end = after.find('$')?;
+            let ident = &after[..end];
+            rest = &after[end + 1..];
+            let (name, format) = ident.split_once('%').unwrap_or((ident, ""));
+            let width: usize = format
+                .strip_prefix('0')
+                .unwrap_or(format)
+                .strip_suffix('d')
+                .unwrap_or("")
+                .parse()
+                .unwrap_or(0)
+                .min(20);
+            let value = match name {
+                "" => "$".to_string(),
+                "RepresentationID" => self.id.clone()?,
+                "Bandwidth" => self.bandwidth?.to_string(),
+                "Number" => number.to_string(),
+                "Time" => time.to_string(),
+                _ => return None,
+            };
+            out.push_str(&format!("{value:0>width$}"));
+        }
+        out.push_str(rest);
+        Some(out)
+    }
+
     /// Video, by content type, MIME type, or a video codec.
     pub fn is_video(&self) -> bool {
         self.kind_is("video", super::hls::MediaKind::Video)
@@ -94,6 +191,40 @@ pub fn parse(xml: &str) -> Option<Manifest> {
             (_, "AdaptationSet") if is_mpd => {
                 set = Representation::default();
                 apply_common(&mut set, attrs);
+            }
+            (_, "SegmentTemplate") if is_mpd && depth >= 2 => {
+                let t = SegmentTemplate::from_attrs(attrs);
+                match path[depth - 2].as_str() {
+                    "AdaptationSet" => set.template = Some(t),
+                    "Representation" => {
+                        if let Some(r) = manifest.representations.last_mut() {
+                            r.template = Some(t);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            (_, "S")
+                if is_mpd
+                    && depth >= 4
+                    && path[depth - 2] == "SegmentTimeline"
+                    && path[depth - 3] == "SegmentTemplate" =>
+            {
+                let template = match path[depth - 4].as_str() {
+                    "AdaptationSet" => set.template.as_mut(),
+                    "Representation" => manifest
+                        .representations
+                        .last_mut()
+                        .and_then(|r| r.template.as_mut()),
+                    _ => None,
+                };
+                let number = |n: &str| attr(attrs, n).and_then(|v| v.trim().parse::<u64>().ok());
+                if let (Some(tl), Some(d)) = (template, number("d"))
+                    && tl.timeline.len() < MAX_TIMELINE
+                {
+                    // r = -1 (repeat until the next S) is read as no repeat.
+                    tl.timeline.push((number("t"), d, number("r").unwrap_or(0)));
+                }
             }
             (_, "Representation")
                 if is_mpd
@@ -263,6 +394,40 @@ mod tests {
         );
         assert_eq!((a.width, a.bandwidth), (None, Some(64_000)));
         assert!(a.is_audio());
+    }
+
+    #[test]
+    fn newest_segment_from_the_template_and_timeline() {
+        let m = parse(include_str!("../../tests/fixtures/dash/manifest.mpd")).unwrap();
+        // ffmpeg: `<S t="0" d="30030" r="3" />` lists segments 1-4; the newest is 4.
+        assert_eq!(
+            m.representations[0].newest_segment(),
+            Some((
+                "chunk-stream0-00004.m4s".to_string(),
+                Some("init-stream0.m4s".to_string())
+            ))
+        );
+        // An AdaptationSet-level template with $Time$ and $Bandwidth$, a live window that slid.
+        let xml = r#"<MPD type="dynamic"><Period><AdaptationSet contentType="video">
+            <SegmentTemplate media="v/$Bandwidth$/$Time$.m4s" initialization="v/$$init.mp4" startNumber="40">
+              <SegmentTimeline><S t="900" d="100" r="2"/><S d="50"/></SegmentTimeline>
+            </SegmentTemplate>
+            <Representation id="hd" bandwidth="2000"/></AdaptationSet></Period></MPD>"#;
+        let r = &parse(xml).unwrap().representations[0];
+        assert_eq!(
+            r.newest_segment(),
+            Some((
+                "v/2000/1200.m4s".to_string(),
+                Some("v/$init.mp4".to_string())
+            ))
+        );
+        // No template, an unknown identifier, an unclosed one: no segment.
+        let none = r#"<MPD><Period><AdaptationSet><SegmentTemplate media="a/$Foo$.m4s"/>
+            <Representation id="x"/></AdaptationSet><AdaptationSet><SegmentTemplate media="b/$Number"/>
+            <Representation id="y"/></AdaptationSet><AdaptationSet><Representation id="z"/></AdaptationSet></Period></MPD>"#;
+        for r in parse(none).unwrap().representations {
+            assert_eq!(r.newest_segment(), None, "{:?}", r.id);
+        }
     }
 
     #[test]
