@@ -6,6 +6,7 @@ use camscan::proto::mp4;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
+    let _ = mp4::is_media_segment(data);
     // The same bytes as both halves, and split in two so a moov and a moof can each be whole.
     let split = data.len() / 2;
     for (init, segment) in [(data, data), (&data[..split], &data[split..])] {

@@ -17,5 +17,9 @@ fuzz_target!(|data: &[u8]| {
         if let Some(c) = &r.codecs {
             let _ = hls::codec_name(c);
         }
+        if let Some(t) = &r.template {
+            assert!(t.timeline.len() <= mpd::MAX_TIMELINE);
+        }
+        let _ = r.newest_segment();
     }
 });
