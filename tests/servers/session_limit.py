@@ -122,10 +122,12 @@ def serve(conn, address, limit, paths):
                 playing.set()
             elif method == "TEARDOWN":
                 playing.clear()
-                send((reply % ("200 OK", cseq) + "\r\n").encode())
+                # The session ends before the answer leaves: a client that starts its next session
+                # on the 200 must not be counted beside this one.
                 if session is not None:
                     session = None
                     change(-1)
+                send((reply % ("200 OK", cseq) + "\r\n").encode())
             else:
                 send((reply % ("200 OK", cseq) + "\r\n").encode())
     except OSError:
