@@ -292,7 +292,7 @@ fn rtsp_server_with_unguessable_paths_is_one_rtsp_service() {
 }
 
 /// The `camscan::timing` log says where each device's time went: one line per analysed port and one
-/// per device when it is final, with the RTSP phases (path walk, media facts, PLAY checks) of the
+/// per device when it is final, with the RTSP phases (path walk, session slots, sessions) of the
 /// camera's two streams, in milliseconds since the scan started, on stderr only.
 #[test]
 fn timing_log_breaks_down_each_device() {
@@ -316,11 +316,15 @@ fn timing_log_breaks_down_each_device() {
         .lines()
         .find(|l| l.contains("timing: device 127.0.0.11: "))
         .unwrap_or_else(|| panic!("no device line in {err}"));
-    for phase in ["detect ", "rtsp ", "paths ", "facts ", "play "] {
+    // Each stream's retina session (facts, then the PLAY check) is `play`, after its `slot`.
+    for phase in ["detect ", "rtsp ", "paths ", "slot ", "play "] {
         assert!(port.contains(phase), "{phase} in {port}");
     }
     assert!(device.contains("554 rtsp "), "{device}");
-    assert!(device.contains(" x2"), "two streams' PLAY checks: {device}");
+    assert!(
+        device.contains("play ") && device.contains(" x2"),
+        "two streams' sessions: {device}"
+    );
     let field = |name: &str| -> u64 {
         let at = device
             .find(&format!("{name}="))
