@@ -44,6 +44,37 @@ pub enum Command {
     /// List this machine's IPv4 interfaces and which subnets a scan without targets would cover.
     /// Sends nothing.
     Interfaces(InterfacesArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) on stdout: `camscan man | man -l -`.
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// The completion script for `shell`, generated from these definitions (so it cannot drift).
+pub fn completions(shell: clap_complete::Shell, out: &mut dyn std::io::Write) {
+    use clap::CommandFactory;
+    clap_complete::generate(shell, &mut Cli::command(), "camscan", out);
+}
+
+/// The manual page (roff): the top-level page with each subcommand's page after it, every flag
+/// with its help, environment variable and default.
+pub fn man_page(out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    use clap::CommandFactory;
+    let cmd = Cli::command();
+    clap_mangen::Man::new(cmd.clone()).render(out)?;
+    for sub in cmd.get_subcommands() {
+        let name = format!("camscan-{}", sub.get_name());
+        let page = sub.clone().display_name(name.clone()).bin_name(name);
+        clap_mangen::Man::new(page).render(out)?;
+    }
+    Ok(())
 }
 
 #[derive(Debug, Args, Default)]

@@ -24,6 +24,21 @@ fn main() -> ExitCode {
                 Err(e) => fail(&e),
             };
         }
+        Command::Completions(args) => {
+            camscan::cli::completions(args.shell, &mut std::io::stdout().lock());
+            return ExitCode::SUCCESS;
+        }
+        Command::Man => {
+            return match camscan::cli::man_page(&mut std::io::stdout().lock()) {
+                Ok(()) => ExitCode::SUCCESS,
+                // A closed pipe (`camscan man | head`) is no error.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+                Err(source) => fail(&camscan::error::Error::WriteOutput {
+                    path: "stdout".into(),
+                    source,
+                }),
+            };
+        }
     };
     let cfg = args
         .config

@@ -695,3 +695,72 @@ fn no_detect_reports_open_ports_only() {
     assert!(d.services.is_empty(), "nothing was asked: {:?}", d.services);
     drop(web);
 }
+
+/// `camscan completions SHELL` and `camscan man` come from the clap definitions: every subcommand
+/// and every long flag of every subcommand appears in each shell's script and in the manual page.
+#[test]
+fn completions_and_man_page_cover_every_subcommand_and_flag() {
+    use clap::CommandFactory;
+    let cmd = camscan::cli::Cli::command();
+    let mut flags: Vec<String> = cmd
+        .get_arguments()
+        .filter_map(|a| a.get_long().map(str::to_string))
+        .collect();
+    let mut subcommands = Vec::new();
+    for sub in cmd.get_subcommands() {
+        subcommands.push(sub.get_name().to_string());
+        flags.extend(
+            sub.get_arguments()
+                .filter_map(|a| a.get_long().map(str::to_string)),
+        );
+    }
+    assert!(
+        subcommands.contains(&"completions".to_string())
+            && subcommands.contains(&"man".to_string())
+    );
+    assert!(
+        flags.len() > 30 && flags.contains(&"sessions-per-device".to_string()),
+        "the walk found the scan flags: {flags:?}"
+    );
+    let output = |args: &[&str]| {
+        let out = run(camscan().args(args), Duration::from_secs(20));
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let script = output(&["completions", shell]);
+        for s in &subcommands {
+            assert!(script.contains(s.as_str()), "{shell}: subcommand {s}");
+        }
+        for f in &flags {
+            let written = if shell == "fish" {
+                format!("-l {f}")
+            } else {
+                format!("--{f}")
+            };
+            assert!(script.contains(&written), "{shell}: flag --{f}");
+        }
+    }
+    let man = output(&["man"]);
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH camscan 1"),
+        "roff"
+    );
+    for s in &subcommands {
+        assert!(
+            man.contains(&format!(".TH camscan-{s} ")),
+            "man page of {s}"
+        );
+    }
+    for f in &flags {
+        // roff escapes every '-'.
+        let written = format!("\\-\\-{}", f.replace('-', "\\-"));
+        assert!(man.contains(&written), "man: flag --{f}");
+    }
+    // An unknown shell is a usage error, exit 2.
+    let out = run(
+        camscan().args(["completions", "tcsh"]),
+        Duration::from_secs(20),
+    );
+    assert_eq!(out.status.code(), Some(2));
+}
