@@ -26,9 +26,7 @@ pub const DEFAULT_PORTS: [u16; 21] = [
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// 3 s per request/reply, between Cameradar's 2 s and go2rtc's 5 s.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
-/// Upper bound on the derived default concurrency: beyond this a LAN's ARP tables overflow
-/// (gc_thresh3 is 1024 by default) before the scan gets faster.
-pub const MAX_DEFAULT_CONCURRENCY: usize = 1024;
+pub use crate::net::MAX_DEFAULT_CONCURRENCY;
 /// Probes in flight to one host: more than the default port list, so a host that drops every SYN
 /// (a firewall) costs one connect timeout rather than one per wave. A SYN and an RST are no load for
 /// a camera; the analysis stages, which do load it, have their own limits.
@@ -38,11 +36,7 @@ pub const DEFAULT_RETRIES: u32 = 1;
 /// (500 ms in WS-Discovery's defaults); python-ws-discovery waits 3 s, go2rtc 5 s, and LAN devices
 /// answer well within 1.5 s.
 pub const DEFAULT_DISCOVERY_WAIT: Duration = Duration::from_millis(1500);
-/// How long an open port has to answer the first probe of protocol detection (RTSP OPTIONS, HTTP
-/// GET, the RTMP/TLS handshakes, a STUN Binding): Cameradar and RTSPBrute give an RTSP attempt 2 s
-/// (`shared/PROTOCOLS.md` §4.14). A port that accepts and stays silent (a tarpit) costs this, not
-/// the longer `--timeout` that analysis requests get. Never more than `--timeout`.
-pub const DEFAULT_DETECT_TIMEOUT: Duration = Duration::from_secs(2);
+pub use crate::detect::DEFAULT_DETECT_TIMEOUT;
 /// RFC 4180's comma.
 pub const DEFAULT_CSV_DELIMITER: u8 = b',';
 

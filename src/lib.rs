@@ -18,7 +18,8 @@
 //! * [`analyze`]: RTSP path discovery, login within the per-host budget, channel walk, PLAY
 //!   verification (retina, every await under a deadline), the ONVIF device API, optional ffprobe.
 //! * [`net`]: OS networking: fd limits, connect with errno classification, interfaces, multicast
-//!   sockets, the ARP packet socket (the crate's only `unsafe`), and the small hand-written RTSP and HTTP clients the detectors and analysers share.
+//!   sockets, the ARP packet socket (the crate's only `unsafe`), and the small hand-written RTSP,
+//!   HTTP, RTMP and STUN clients the detectors and analysers share.
 //! * [`proto`]: pure, never-panicking parsers of device bytes (RTSP/HTTP heads and bodies, auth
 //!   challenges, SDP with the repairs real cameras need and the media facts it carries (H.264
 //!   and H.265 parameter sets, MPEG-4 Visual VOL headers, AAC configs), a bounded XML walk, WS-Discovery, SOAP, SSDP and
@@ -35,7 +36,8 @@
 //!   log target (`scripts/bench` prints the slowest devices from it).
 //!
 //! Dependencies point down: `app -> {discovery, probe, detect, analyze} -> {net, proto} -> {model,
-//! error}`; `registry` and `export` use only `model`, `error` and `sanitize`.
+//! error}`; `registry` and `export` use only `model`, `error` and `sanitize`. `scripts/module-cycles`
+//! (part of `scripts/test`) fails when two top-level modules depend on each other.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 

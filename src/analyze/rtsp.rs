@@ -165,7 +165,7 @@ impl RtspSettings {
         RtspSettings {
             connect_timeout,
             timeout,
-            detect_timeout: timeout.min(crate::config::DEFAULT_DETECT_TIMEOUT),
+            detect_timeout: timeout.min(crate::detect::DEFAULT_DETECT_TIMEOUT),
             extra_paths: Vec::new(),
             credentials: Arc::new(Vec::new()),
             budget: Arc::new(AuthBudget::new(super::budget::DEFAULT_AUTH_BUDGET)),

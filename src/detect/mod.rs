@@ -35,6 +35,12 @@ pub enum Detection {
 
 /// The RTMP port: the handshake is tried there first (an RTMP server hangs up on text).
 pub const RTMP_PORT: u16 = 1935;
+
+/// How long an open port has to answer the first probe of protocol detection (RTSP OPTIONS, HTTP
+/// GET, the RTMP/TLS handshakes, a STUN Binding): Cameradar and RTSPBrute give an RTSP attempt 2 s
+/// (`shared/PROTOCOLS.md` §4.14). A port that accepts and stays silent (a tarpit) costs this, not
+/// the longer `--timeout` that analysis requests get. Never more than `--timeout`.
+pub const DEFAULT_DETECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// Ports where HTTPS is tried first: 443, 8443 (camera and NVR web UIs), 7443 (UniFi Protect).
 pub const TLS_PORTS: &[u16] = &[443, 8443, 7443];
 
@@ -65,13 +71,12 @@ pub async fn detect(
         }
     }
     if stun_first
-        && let Ok(response) =
-            crate::analyze::webrtc::binding_tcp(addr, connect_timeout, timeout).await
+        && let Ok(response) = crate::net::stun::binding_tcp(addr, connect_timeout, timeout).await
     {
         return Ok(Some(Detection::Stun { response }));
     }
     if addr.port() == RTMP_PORT
-        && crate::analyze::rtmp::handshake(addr, connect_timeout, timeout)
+        && crate::net::rtmp::handshake(addr, connect_timeout, timeout)
             .await
             .is_ok()
     {
@@ -108,7 +113,7 @@ pub async fn detect(
         }
         // Hung up on both text protocols: perhaps a binary one that waits for its greeting.
         Err(_) if addr.port() != RTMP_PORT => {
-            match crate::analyze::rtmp::handshake(addr, connect_timeout, timeout).await {
+            match crate::net::rtmp::handshake(addr, connect_timeout, timeout).await {
                 Ok(_) => Ok(Some(Detection::Rtmp)),
                 Err(_) => unrecognised(tls_error, malformed),
             }

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use tokio::net::{TcpSocket, TcpStream};
 
-use crate::config::MAX_DEFAULT_CONCURRENCY;
+/// Upper bound on the derived default concurrency: beyond this a LAN's ARP tables overflow
+/// (gc_thresh3 is 1024 by default) before the scan gets faster.
+pub const MAX_DEFAULT_CONCURRENCY: usize = 1024;
 use crate::error::NetError;
 
 /// File descriptors kept back for stdio, the runtime, DNS, output files and analysis connections.
@@ -231,5 +233,7 @@ mod tests {
 pub mod http;
 pub mod interfaces;
 pub mod packet;
+pub mod rtmp;
 pub mod rtsp;
+pub mod stun;
 pub mod tls;

@@ -17,7 +17,7 @@ use crate::proto::response::{self, ResponseError, ResponseHead};
 /// Largest reply body kept (an SDP). Cameradar caps whole replies at 64 KiB.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-pub const USER_AGENT: &str = concat!("camscan/", env!("CARGO_PKG_VERSION"));
+pub use crate::proto::USER_AGENT;
 
 /// A server that answers `503 Service Unavailable` (GStreamer while it tears a shared media down;
 /// Dahua while its connection limit is full, rroller/dahua#603) or `453 Not Enough Bandwidth` (a

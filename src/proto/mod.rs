@@ -1,6 +1,9 @@
 //! Pure parsers of bytes that come from devices. No tokio, no sockets: every function here takes a slice
 //! and returns a value or a typed error, never panics, and bounds what it keeps. Each is a fuzz target.
 
+/// What camscan calls itself in RTSP, HTTP and SSDP requests.
+pub const USER_AGENT: &str = concat!("camscan/", env!("CARGO_PKG_VERSION"));
+
 pub mod arp;
 pub mod auth;
 pub mod bits;

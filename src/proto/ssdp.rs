@@ -9,7 +9,7 @@ use crate::model::UpnpInfo as Description;
 pub fn msearch(st: &str, mx: u8) -> String {
     format!(
         "M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: \"ssdp:discover\"\r\nMX: {mx}\r\nST: {st}\r\nUSER-AGENT: {}\r\n\r\n",
-        crate::net::rtsp::USER_AGENT
+        super::USER_AGENT
     )
 }
 
