@@ -341,6 +341,26 @@ MIME_TYPES = """
 """
 
 
+def rtmp_server(ip, hls_path, playlist_length):
+    """One nginx-rtmp server on ip:1935 with application "live" (publish from loopback, play by all);
+    with hls_path, nginx-rtmp's own HLS as its README sets it up (`hls on; hls_path ...`)."""
+    hls = ("\n            hls on;\n            hls_path %s;\n            hls_fragment 1s;"
+           "\n            hls_playlist_length %s;" % (hls_path, playlist_length)) if hls_path else ""
+    return """
+    server {
+        listen %(ip)s:%(port)d;
+        chunk_size 4096;
+        application live {
+            live on;
+            record off;
+            allow publish 127.0.0.0/8;
+            allow publish %(ip)s;
+            deny publish all;
+            allow play all;%(hls)s
+        }
+    }""" % {"ip": ip, "port": RTMP_PORT, "hls": hls}
+
+
 def nginx_conf(tmp, sel, rtmp_hls=False):
     t = lambda p: os.path.join(tmp, p)  # noqa: E731
     out = [
@@ -354,47 +374,14 @@ def nginx_conf(tmp, sel, rtmp_hls=False):
         "error_log %s info;" % t("logs/nginx-error.log"),
         "events { worker_connections 256; }",
     ]
-    rtmp_servers = []
-    if "keyless" in sel:
-        # nginx-rtmp README, "HLS": `hls on; hls_path /tmp/hls;`, served by `location /hls`.
-        rtmp_servers.append("""
-    server {
-        listen %(ip)s:%(port)d;
-        chunk_size 4096;
-        application live {
-            live on;
-            record off;
-            allow publish 127.0.0.0/8;
-            deny publish all;
-            allow play all;
-            hls on;
-            hls_path %(hls)s;
-            hls_fragment 1s;
-            hls_playlist_length 4s;
-        }
-    }""" % {"ip": KEYLESS_IP, "port": RTMP_PORT, "hls": t("keyless/hls")})
+    servers = []
     if "rtmp" in sel:
-        out.append("""
-rtmp {
-    access_log %(log)s;%(more)s
-    server {
-        listen %(ip)s:%(port)d;
-        chunk_size 4096;
-        application live {
-            live on;
-            record off;
-            allow publish 127.0.0.0/8;
-            allow publish %(ip)s;
-            deny publish all;
-            allow play all;%(hls)s
-        }
-    }
-}""" % {"ip": RTMP_IP, "port": RTMP_PORT, "log": t("logs/nginx-rtmp-access.log"),
-       "more": "".join(rtmp_servers), "hls": (
-            "\n            hls on;\n            hls_path %s;\n            hls_fragment 1s;"
-            "\n            hls_playlist_length 6s;" % t("rtmp-hls") if rtmp_hls else "")})
-    elif rtmp_servers:
-        out.append("rtmp {%s\n}" % "".join(rtmp_servers))
+        servers.append(rtmp_server(RTMP_IP, t("rtmp-hls") if rtmp_hls else None, "6s"))
+    if "keyless" in sel:
+        servers.append(rtmp_server(KEYLESS_IP, t("keyless/hls"), "4s"))
+    if servers:
+        access = ("\n    access_log %s;" % t("logs/nginx-rtmp-access.log")) if "rtmp" in sel else ""
+        out.append("\nrtmp {%s%s\n}" % (access, "".join(servers)))
     http = ["""
 http {
     types {%(types)s    }
