@@ -13,7 +13,7 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use camscan::analyze::rtsp::{RtspSettings, describe_stream};
+use camscan::analyze::rtsp::{ScanContext, describe_stream};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -42,13 +42,13 @@ async fn main() -> ExitCode {
         path.push('?');
         path.push_str(q);
     }
-    let mut settings = RtspSettings::anonymous(Duration::from_secs(2), Duration::from_secs(5));
+    let mut settings = ScanContext::anonymous(Duration::from_secs(2), Duration::from_secs(5));
     if !url.username().is_empty() {
         let cred = camscan::credentials::Credential::new(
             percent_decode(url.username()),
             percent_decode(url.password().unwrap_or_default()),
         );
-        settings.credentials = std::sync::Arc::new(vec![cred]);
+        settings.auth.credentials = std::sync::Arc::new(vec![cred]);
     }
     match describe_stream(addr, &path, &settings).await {
         Ok((stream, note)) => {

@@ -122,7 +122,7 @@ impl Default for ScanConfig {
             hints: Default::default(),
             verify: true,
             detect: true,
-            verify_window: crate::analyze::rtsp::DEFAULT_VERIFY_WINDOW,
+            verify_window: crate::analyze::context::DEFAULT_VERIFY_WINDOW,
             ffprobe: None,
             interface: None,
             discovery: vec![

@@ -7,6 +7,16 @@ use std::time::Duration;
 
 use thiserror::Error;
 
+/// Exit codes (ripgrep/fd style): 0 found a camera or stream, 1 found none, 2 error, 130 SIGINT,
+/// 143 SIGTERM.
+pub mod exit {
+    pub const FOUND: u8 = 0;
+    pub const NOTHING: u8 = 1;
+    pub const ERROR: u8 = 2;
+    pub const SIGINT: u8 = 130;
+    pub const SIGTERM: u8 = 143;
+}
+
 /// Errors that stop a run before or after scanning: bad input, unwritable output. Exit code 2.
 #[derive(Debug, Error)]
 pub enum Error {

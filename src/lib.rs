@@ -8,8 +8,11 @@
 //! * [`cli`]: the clap front end; every flag also reads `CAMSCAN_*`.
 //! * [`config`]: flags, env, YAML file and defaults merged into one validated [`config::ScanConfig`].
 //! * [`credentials`]: credentials to try, their scopes, and safe rendering into URLs.
-//! * [`app`]: wires the stages with bounded channels, owns Ctrl-C/SIGTERM, writes output, decides the
-//!   exit code.
+//! * [`app`]: the commands besides `scan` (`camscan interfaces`) and the colour of logs.
+//! * [`scan`]: one scan as stages you can see, each a file with its inputs and outputs in its
+//!   signature: `plan` (targets, guards, interfaces, the shared analysis context), `discover`,
+//!   `dispatch`, `analyze_port`, `collect` (registry, finality, signals) and `output`; `scan::run`
+//!   wires them with bounded channels and decides the exit code.
 //! * [`discovery`]: where addresses and devices come from: the user's targets, ARP liveness (raw
 //!   frames as root, else the kernel neighbour table), ONVIF WS-Discovery, SSDP, Hikvision SADP and
 //!   Dahua DHIP, and the camera-vendor OUI table.
@@ -35,8 +38,8 @@
 //! * [`timing`]: where a scan's time goes, per port phase and per device, on the `camscan::timing`
 //!   log target (`scripts/bench` prints the slowest devices from it).
 //!
-//! Dependencies point down: `app -> {discovery, probe, detect, analyze} -> {net, proto} -> {model,
-//! error}`; `registry` and `export` use only `model`, `error` and `sanitize`. `scripts/module-cycles`
+//! Dependencies point down: `app -> scan -> {config, discovery, probe, detect, analyze} -> {net, proto}
+//! -> {model, error}`; `registry` and `export` use only `model`, `error` and `sanitize`. `scripts/module-cycles`
 //! (part of `scripts/test`) fails when two top-level modules depend on each other.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
@@ -56,6 +59,7 @@ pub mod probe;
 pub mod proto;
 pub mod registry;
 pub mod sanitize;
+pub mod scan;
 pub mod timing;
 
 /// The bytes of `tests/fixtures/<path>` (unit tests' captured device answers and media).

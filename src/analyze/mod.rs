@@ -3,6 +3,7 @@
 //! Every network call is under a deadline.
 
 pub mod budget;
+pub mod context;
 pub mod ffprobe;
 pub mod hints;
 pub mod http;

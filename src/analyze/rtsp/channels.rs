@@ -1,0 +1,146 @@
+//! The channel walk of multi-channel devices (NVRs, encoders): channel 1, 2, ... of the scheme
+//! that found a stream, until a gap (or the channel count SADP/DHIP announced).
+
+use super::*;
+
+/// Walk the channels of every channel scheme the found paths use. An announced count bounds the
+/// walk and lets it step over gaps; otherwise the first missing channel ends it, and the channel
+/// after it is returned per scheme, to go on from if a count is announced later
+/// ([`walk_resumed`]). An error ends the whole walk.
+pub(super) async fn walk_channels(
+    walkers: &mut Walkers,
+    found: &mut Vec<Found>,
+    cred: Option<&Credential>,
+    failures: &mut Vec<Failure>,
+    addr: SocketAddr,
+    announced: Option<u32>,
+) -> Vec<(ChannelScheme, u32)> {
+    let last = announced.map_or(MAX_CHANNELS, |n| n.clamp(1, MAX_CHANNELS));
+    let mut schemes: Vec<ChannelScheme> = found
+        .iter()
+        .filter(|f| matches!(f.answer, Answer::Media(_)))
+        .filter_map(|f| ChannelScheme::of(&f.path))
+        .collect();
+    schemes.dedup();
+    let mut resume = Vec::new();
+    for scheme in schemes {
+        // A channel no device has: if it "exists", the server ignores the channel number.
+        let impossible = scheme.paths(MAX_CHANNELS + 33)[0].clone();
+        match walkers.first().describe(&impossible, cred).await {
+            Ok(Answer::Missing) => {}
+            Ok(_) => {
+                tracing::info!(%addr, "channel numbers are not checked by the server; not walking channels");
+                continue;
+            }
+            Err(e) => {
+                failures.push(Failure {
+                    stage: Stage::Analyze,
+                    port: Some(addr.port()),
+                    message: e.to_string(),
+                });
+                continue;
+            }
+        }
+        let stop_at_gap = announced.is_none();
+        match walk_scheme(
+            walkers,
+            found,
+            cred,
+            failures,
+            addr,
+            &scheme,
+            2,
+            last,
+            stop_at_gap,
+        )
+        .await
+        {
+            WalkEnd::Done => {}
+            WalkEnd::Gap(ch) => resume.push((scheme, ch + 1)),
+            WalkEnd::Failed => return resume,
+        }
+    }
+    resume
+}
+
+/// Go on with walks [`walk_channels`] stopped at a gap, now that the device announced
+/// `announced` channels.
+pub(super) async fn walk_resumed(
+    walkers: &mut Walkers,
+    found: &mut Vec<Found>,
+    cred: Option<&Credential>,
+    failures: &mut Vec<Failure>,
+    addr: SocketAddr,
+    resume: Vec<(ChannelScheme, u32)>,
+    announced: u32,
+) {
+    let last = announced.clamp(1, MAX_CHANNELS);
+    for (scheme, from) in resume {
+        if let WalkEnd::Failed = walk_scheme(
+            walkers, found, cred, failures, addr, &scheme, from, last, false,
+        )
+        .await
+        {
+            return;
+        }
+    }
+}
+
+/// How one scheme's walk ended.
+pub(super) enum WalkEnd {
+    Done,
+    /// This channel was missing and the walk stopped there.
+    Gap(u32),
+    Failed,
+}
+
+/// DESCRIBE channels `from..=last` of one scheme; a missing channel ends the walk when
+/// `stop_at_gap`.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn walk_scheme(
+    walkers: &mut Walkers,
+    found: &mut Vec<Found>,
+    cred: Option<&Credential>,
+    failures: &mut Vec<Failure>,
+    addr: SocketAddr,
+    scheme: &ChannelScheme,
+    from: u32,
+    last: u32,
+    stop_at_gap: bool,
+) -> WalkEnd {
+    for ch in from..=last {
+        let paths = scheme.paths(ch);
+        let mut any = paths.iter().any(|p| found.iter().any(|f| &f.path == p));
+        let ask: Vec<String> = paths
+            .into_iter()
+            .filter(|p| !found.iter().any(|f| &f.path == p))
+            .collect();
+        let answers = walkers.describe_all(&ask, cred).await;
+        for (path, answer) in ask.into_iter().zip(answers) {
+            match answer {
+                Some((Ok(answer @ Answer::Media(_)), holder)) => {
+                    any = true;
+                    found.push(Found {
+                        path,
+                        answer,
+                        cred: cred.cloned(),
+                        holder,
+                    });
+                }
+                Some((Err(e), _)) => {
+                    failures.push(Failure {
+                        stage: Stage::Analyze,
+                        port: Some(addr.port()),
+                        message: e.to_string(),
+                    });
+                    return WalkEnd::Failed;
+                }
+                _ => {}
+            }
+        }
+        if !any && stop_at_gap {
+            return WalkEnd::Gap(ch); // the device says this channel does not exist
+        }
+    }
+    WalkEnd::Done
+}

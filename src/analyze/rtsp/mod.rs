@@ -1,0 +1,603 @@
+//! RTSP analysis of one port: find the stream paths, authenticate within the host's budget, walk the
+//! channels of multi-channel devices, then describe each stream's media.
+//!
+//! Path discovery uses the hand-written client (it sees status, scheme and realm); media facts come from
+//! retina's DESCRIBE (it decodes SPS/VPS into dimensions, frame rate and RFC 6381 profile), with our
+//! lenient SDP reader as the base and the fallback when retina rejects a camera's SDP.
+//!
+//! Pitfalls designed against (`shared/PROTOCOLS.md` §4.7): a server that answers 200 to any path must
+//! not produce one fake stream per dictionary entry (Cameradar #438, #369), hence the random-path
+//! baseline; a camera that answers 401 before 404 hides its paths until we have credentials, hence the
+//! re-test after authenticating; a camera locks the source address after a few bad logins, hence the
+//! shared [`AuthBudget`]; a server that ignores the channel number would make a channel walk run to the
+//! cap, hence the impossible-channel check before walking.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use http_auth::{PasswordClient, PasswordParams};
+use retina::client::Session;
+use retina::codec::ParametersRef;
+
+use super::budget::AuthSession;
+pub use super::context::{DEFAULT_VERIFY_WINDOW, ScanContext};
+use super::paths::{self, ChannelScheme, MAX_CHANNELS};
+use super::verify::{self, Check};
+use crate::credentials::{Credential, url_with_credentials};
+use crate::detect;
+use crate::error::NetError;
+use crate::model::{
+    AudioInfo, AuthScheme, Failure, Protocol, Service, Stage, Stream, StreamStatus, VideoInfo,
+};
+use crate::net::rtsp::{Busy, Reply, RtspClient, is_busy, retry_after, start_patience, url};
+use crate::proto::{h26x, sdp, sdp_facts};
+
+mod channels;
+mod media;
+mod walker;
+
+use channels::*;
+use media::*;
+pub use media::{audio_codec, video_codec};
+pub(crate) use media::{audio_from_sdp, video_from_sdp};
+use walker::*;
+
+/// What analysis found on one RTSP port.
+#[derive(Debug, Clone)]
+pub struct RtspFindings {
+    pub service: Service,
+    pub streams: Vec<Stream>,
+    pub failures: Vec<Failure>,
+}
+
+/// One path's result before media analysis.
+struct Found {
+    path: String,
+    answer: Answer,
+    /// The credential that opened it.
+    cred: Option<Credential>,
+    /// The connection that described it, held until analysis has its own session (see
+    /// [`Job::Media`]).
+    holder: Option<Box<RtspClient>>,
+}
+
+/// Analyse an RTSP port whose `OPTIONS` reply is `options`, reusing the detection connection.
+pub async fn analyze(
+    mut client: RtspClient,
+    options: &Reply,
+    settings: &ScanContext,
+) -> RtspFindings {
+    // Detection asked under its shorter deadline; analysis requests get the full one.
+    client.set_timeout(settings.timeout);
+    let addr = client.addr();
+    let ip = addr.ip();
+    let mut service = detect::head::service(addr.port(), Protocol::Rtsp, &options.head);
+    let mut failures = Vec::new();
+    let fail = |message: String| Failure {
+        stage: Stage::Analyze,
+        port: Some(addr.port()),
+        message,
+    };
+    let mut walkers = Walkers::new(client, settings, settings.sessions.cap());
+    let vendor = paths::vendor_from_evidence(service.server.as_deref(), service.realm.as_deref());
+    let candidates = paths::candidates(&settings.rtsp_paths, vendor);
+
+    // 1. Baseline, then the unauthenticated walk.
+    let nonce = crate::net::random_u64();
+    let mut found: Vec<Found> = Vec::new();
+    let mut any_path_auth = false;
+    match walkers
+        .first()
+        .describe(&format!("/camscan-{nonce:016x}"), None)
+        .await
+    {
+        Err(e) => failures.push(fail(e.to_string())),
+        Ok(Answer::Media(_)) => {
+            tracing::info!(%addr, "answers DESCRIBE of any path with a stream; reporting only /");
+            match walkers.describe_all(&["/".to_string()], None).await.pop() {
+                Some(Some((Ok(answer @ Answer::Media(_)), holder))) => found.push(Found {
+                    path: "/".into(),
+                    answer,
+                    cred: None,
+                    holder,
+                }),
+                Some(Some((Err(e), _))) => failures.push(fail(e.to_string())),
+                _ => {}
+            }
+        }
+        Ok(Answer::Auth { scheme, .. }) => {
+            tracing::info!(%addr, "asks for credentials on any path; paths are tested after logging in");
+            service.auth = scheme;
+            any_path_auth = true;
+        }
+        Ok(Answer::Forbidden | Answer::Missing) => {
+            let paths: Vec<String> = std::iter::once("/".to_string())
+                .chain(candidates.iter().cloned())
+                .collect();
+            let answers = walkers.describe_all(&paths, None).await;
+            for (path, answer) in paths.into_iter().zip(answers) {
+                match answer {
+                    None => break,
+                    Some((Ok(Answer::Missing), _)) => {}
+                    Some((Ok(answer), holder)) => found.push(Found {
+                        path,
+                        answer,
+                        cred: None,
+                        holder,
+                    }),
+                    Some((Err(e), _)) => {
+                        failures.push(fail(e.to_string()));
+                        break; // a server that stops answering will not answer the next path either
+                    }
+                }
+            }
+        }
+    }
+
+    // 2. Authentication, within the host's budget, and the re-test of paths behind the login.
+    let needs_auth = any_path_auth || found.iter().any(|f| !matches!(f.answer, Answer::Media(_)));
+    let creds: Vec<&Credential> = settings
+        .auth
+        .credentials
+        .iter()
+        .filter(|c| c.applies_to(ip))
+        .collect();
+    let mut outcome = AuthOutcome::NotTried;
+    if needs_auth && settings.auth.enabled && !creds.is_empty() {
+        let mut session = settings.auth.budget.session(ip).await;
+        let probe = found
+            .iter()
+            .find(|f| !matches!(f.answer, Answer::Media(_)))
+            .map(|f| f.path.clone())
+            .unwrap_or_else(|| candidates[0].clone());
+        match try_credentials(walkers.first(), &mut session, &creds, &probe).await {
+            Err(e) => failures.push(fail(e.to_string())),
+            Ok(o) => outcome = o,
+        }
+        if let AuthOutcome::Succeeded(cred, scheme) = outcome.clone() {
+            service.auth = scheme;
+            let retest: Vec<String> = if any_path_auth {
+                std::iter::once("/".to_string())
+                    .chain(candidates.iter().cloned())
+                    .collect()
+            } else {
+                found
+                    .iter()
+                    .filter(|f| !matches!(f.answer, Answer::Media(_)))
+                    .map(|f| f.path.clone())
+                    .collect()
+            };
+            found.retain(|f| matches!(f.answer, Answer::Media(_)));
+            let answers = walkers.describe_all(&retest, Some(&cred)).await;
+            for (path, answer) in retest.into_iter().zip(answers) {
+                match answer {
+                    None => break,
+                    Some((Ok(answer @ Answer::Media(_)), holder)) => found.push(Found {
+                        path,
+                        answer,
+                        cred: Some(cred.clone()),
+                        holder,
+                    }),
+                    Some((Ok(Answer::Auth { .. } | Answer::Forbidden), _)) => {
+                        // The credential that just worked is refused: treat it as a lockout.
+                        session.mark_locked();
+                        outcome = AuthOutcome::Locked;
+                        found.push(Found {
+                            path,
+                            answer: Answer::Forbidden,
+                            cred: None,
+                            holder: None,
+                        });
+                        break;
+                    }
+                    Some((Ok(_), _)) => {}
+                    Some((Err(e), _)) => {
+                        failures.push(fail(e.to_string()));
+                        break;
+                    }
+                }
+            }
+        }
+        match &outcome {
+            AuthOutcome::Failed {
+                tried,
+                budget_spent,
+            } => failures.push(fail(format!(
+                "RTSP login refused for {tried} credential(s){}",
+                if *budget_spent {
+                    "; failed-login budget for this host spent"
+                } else {
+                    ""
+                }
+            ))),
+            AuthOutcome::Locked => failures.push(fail(
+                "device refused a credential that had worked (lockout?); no more logins sent"
+                    .into(),
+            )),
+            _ => {}
+        }
+    }
+
+    // 3. Channels of multi-channel devices. A walk that meets a gap while SADP/DHIP may still
+    // announce the device's channel count goes on in step 4, beside the streams found so far.
+    let cred = match &outcome {
+        AuthOutcome::Succeeded(c, _) => Some(c.clone()),
+        _ => None,
+    };
+    let mut resume = Vec::new();
+    if !matches!(outcome, AuthOutcome::Locked) {
+        resume = walk_channels(
+            &mut walkers,
+            &mut found,
+            cred.as_ref(),
+            &mut failures,
+            addr,
+            settings.announcements.of(ip),
+        )
+        .await;
+    }
+
+    // 4. Media facts and the report. Streams are described and PLAY-checked side by side, within
+    // the device's session cap (`--sessions-per-device`, shared with every other port and path of
+    // the device): one slow stream does not hold up the others, and a camera that allows few
+    // sessions never sees more than the cap from us.
+    let first = analyse_found(found, addr, &service, &outcome, settings);
+    let rest = async {
+        let mut more = Vec::new();
+        let mut notes = Vec::new();
+        if !resume.is_empty() {
+            walkers.disconnect(); // no idle connection held on the camera while we wait
+            if let Some(n) = settings.announcements.wait_for(ip).await {
+                walk_resumed(
+                    &mut walkers,
+                    &mut more,
+                    cred.as_ref(),
+                    &mut notes,
+                    addr,
+                    resume,
+                    n,
+                )
+                .await;
+            }
+        }
+        notes.extend(walkers.take_redirect().map(fail));
+        drop(walkers);
+        let analysed = analyse_found(more, addr, &service, &outcome, settings).await;
+        (analysed, notes)
+    };
+    let (mut analysed, (more, notes)) = tokio::join!(first, rest);
+    analysed.extend(more);
+    failures.extend(notes);
+    let mut streams = Vec::new();
+    for (stream, notes) in analysed {
+        failures.extend(notes.into_iter().map(fail));
+        streams.push(stream);
+    }
+
+    if streams
+        .iter()
+        .any(|s| s.status == StreamStatus::Ok && s.username.is_none())
+    {
+        service.auth = AuthScheme::None;
+    } else if let Some(s) = streams.iter().find(|s| s.auth != AuthScheme::None) {
+        service.auth = s.auth;
+    }
+    RtspFindings {
+        service,
+        streams,
+        failures,
+    }
+}
+
+/// Describe and PLAY-check the streams `found` names (those not yet taken by another path of
+/// this scan), as many at a time as the device's session cap allows. A stream whose description
+/// is the same as an earlier one's of this port (an alias: a server that ignores the sub-stream
+/// selector or serves one stream under two names) is reported with `same_as` and the facts and
+/// PLAY check of the first, not opened again.
+async fn analyse_found(
+    found: Vec<Found>,
+    addr: SocketAddr,
+    service: &crate::model::Service,
+    outcome: &AuthOutcome,
+    settings: &ScanContext,
+) -> Vec<(Stream, Vec<String>)> {
+    let mut jobs = Vec::new();
+    // (description, path, job index) of each stream to open, to find aliases.
+    let mut seen: Vec<(String, String, usize)> = Vec::new();
+    for f in found {
+        let plain_url = url(addr, &f.path);
+        let shown_url = match (&f.cred, settings.auth.show_credentials) {
+            (Some(c), true) => url_with_credentials(&plain_url, c),
+            _ => plain_url.clone(),
+        };
+        let mut stream = Stream::new(shown_url, Protocol::Rtsp, addr.port());
+        stream.username = f.cred.as_ref().map(|c| c.username.clone());
+        match f.answer {
+            Answer::Media(_) if !settings.claim(&plain_url) => {
+                tracing::debug!(url = %plain_url, "already analysed through another path");
+                continue;
+            }
+            Answer::Media(body) => {
+                if f.cred.is_some() {
+                    stream.auth = service.auth;
+                }
+                let key = description_key(&body);
+                let original = key.as_ref().and_then(|k| {
+                    seen.iter()
+                        .find(|(sk, path, _)| sk == k && !paths::different_channels(path, &f.path))
+                });
+                if let Some((_, _, of)) = original {
+                    tracing::info!(url = %plain_url, "same description as an earlier stream: an alias");
+                    jobs.push(Job::Alias { stream, of: *of });
+                    continue;
+                }
+                if let Some(k) = key {
+                    seen.push((k, f.path.clone(), jobs.len()));
+                }
+                jobs.push(Job::Media {
+                    stream,
+                    plain_url,
+                    body,
+                    cred: f.cred,
+                    holder: f.holder,
+                });
+            }
+            Answer::Auth { scheme, .. } => {
+                stream.auth = scheme;
+                stream.status = auth_status(outcome);
+                jobs.push(Job::Done(stream));
+            }
+            Answer::Forbidden => {
+                stream.auth = if service.auth == AuthScheme::None {
+                    AuthScheme::Unknown
+                } else {
+                    service.auth
+                };
+                stream.status = auth_status(outcome);
+                jobs.push(Job::Done(stream));
+            }
+            Answer::Missing => continue,
+        }
+    }
+    use futures::StreamExt;
+    let aliases: Vec<(usize, usize)> = jobs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, j)| match j {
+            Job::Alias { of, .. } => Some((i, *of)),
+            _ => None,
+        })
+        .collect();
+    let mut done: Vec<(Stream, Vec<String>)> = futures::stream::iter(jobs)
+        .map(|job| async move {
+            match job {
+                Job::Done(stream) | Job::Alias { stream, .. } => (stream, Vec::new()),
+                Job::Media {
+                    mut stream,
+                    plain_url,
+                    body,
+                    cred,
+                    holder,
+                } => {
+                    let notes = media_and_checks(
+                        &mut stream,
+                        addr,
+                        &plain_url,
+                        &body,
+                        cred.as_ref(),
+                        settings,
+                        holder,
+                    )
+                    .await;
+                    (stream, notes)
+                }
+            }
+        })
+        .buffered(settings.sessions.cap())
+        .collect()
+        .await;
+    for (i, of) in aliases {
+        let original = done[of].0.clone();
+        let alias = &mut done[i].0;
+        alias.same_as = Some(original.url.clone());
+        alias.status = original.status;
+        alias.verified = original.verified;
+        alias.video = original.video;
+        alias.audio = original.audio;
+        alias.measured = original.measured;
+    }
+    done
+}
+
+fn auth_status(outcome: &AuthOutcome) -> StreamStatus {
+    match outcome {
+        AuthOutcome::NotTried => StreamStatus::AuthRequired,
+        AuthOutcome::Locked => StreamStatus::AuthLocked,
+        AuthOutcome::Failed { .. } | AuthOutcome::Succeeded(..) => StreamStatus::AuthFailed,
+    }
+}
+
+/// A stream on its way into the report.
+enum Job {
+    /// Nothing more to learn (auth required, forbidden).
+    Done(Stream),
+    /// The same stream as job `of`: takes its facts once they are known.
+    Alias { stream: Stream, of: usize },
+    /// DESCRIBE answered: media facts, PLAY check, ffprobe to do.
+    Media {
+        stream: Stream,
+        plain_url: String,
+        body: Vec<u8>,
+        cred: Option<Credential>,
+        /// The connection whose DESCRIBE found the stream, kept open until our session has
+        /// described it: a server with shared media (GStreamer) then need not prepare it again
+        /// (a look-ahead encoder takes 1.5 s and more) nor tear it down in between (503).
+        holder: Option<Box<RtspClient>>,
+    },
+}
+
+/// DESCRIBE one stream URL path on `addr` and analyse its media: the library entry point for a single
+/// known URL (see `examples/describe.rs`). Failures of the media analysis are returned as messages
+/// beside the stream, as a scan records them.
+pub async fn describe_stream(
+    addr: SocketAddr,
+    path: &str,
+    settings: &ScanContext,
+) -> Result<(Stream, Option<String>), NetError> {
+    let mut walker = Walker::new(None, addr, settings);
+    let mut answer = walker.describe(path, None).await?;
+    let mut cred = None;
+    if matches!(answer, Answer::Auth { .. }) && settings.auth.enabled {
+        let creds: Vec<&Credential> = settings
+            .auth
+            .credentials
+            .iter()
+            .filter(|c| c.applies_to(addr.ip()))
+            .collect();
+        let mut session = settings.auth.budget.session(addr.ip()).await;
+        if let AuthOutcome::Succeeded(c, _) =
+            try_credentials(&mut walker, &mut session, &creds, path).await?
+        {
+            answer = walker.describe(path, Some(&c)).await?;
+            cred = Some(c);
+        }
+    }
+    let target = url(addr, path);
+    let mut stream = Stream::new(target.clone(), Protocol::Rtsp, addr.port());
+    if cred.is_some() {
+        stream.auth = scheme_of(&walker.challenges);
+    }
+    stream.username = cred.as_ref().map(|c| c.username.clone());
+    let mut note = None;
+    match answer {
+        Answer::Media(body) => {
+            let holder = walker.client.take().map(Box::new);
+            let notes = media_and_checks(
+                &mut stream,
+                addr,
+                &target,
+                &body,
+                cred.as_ref(),
+                settings,
+                holder,
+            )
+            .await;
+            note = (!notes.is_empty()).then(|| notes.join("; "));
+        }
+        Answer::Auth { scheme, .. } => {
+            stream.auth = scheme;
+            stream.status = if settings.auth.credentials.is_empty() {
+                StreamStatus::AuthRequired
+            } else {
+                StreamStatus::AuthFailed
+            };
+        }
+        Answer::Forbidden => {
+            stream.auth = AuthScheme::Unknown;
+            stream.status = StreamStatus::AuthRequired;
+        }
+        Answer::Missing => {
+            stream.status = StreamStatus::NotFound;
+            note = walker.redirect.take();
+        }
+    }
+    Ok((stream, note))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    /// An RTSP server that answers every request with a redirect to a new path on itself (a hostile
+    /// peer, tests/hostile.rs): nothing is followed, the walk ends, and the redirect is recorded.
+    #[tokio::test]
+    async fn redirects_are_recorded_and_not_followed() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let l = tokio::net::TcpListener::bind("127.0.0.93:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        let followed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let seen = followed.clone();
+        let n = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        tokio::spawn(async move {
+            while let Ok((mut s, _)) = l.accept().await {
+                let (seen, n) = (seen.clone(), n.clone());
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    while let Ok(k) = s.read(&mut chunk).await {
+                        if k == 0 {
+                            break;
+                        }
+                        buf.extend_from_slice(&chunk[..k]);
+                        while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            let req = String::from_utf8_lossy(&buf[..end]).into_owned();
+                            buf.drain(..end + 4);
+                            if req.contains("/moved/") {
+                                seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            }
+                            let cseq = req
+                                .lines()
+                                .find_map(|l| l.strip_prefix("CSeq: "))
+                                .unwrap_or("0")
+                                .to_string();
+                            let n = n.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+                            let reply = format!(
+                                "RTSP/1.0 302 Moved Temporarily\r\nCSeq: {cseq}\r\nLocation: rtsp://{addr}/moved/{n}\r\n\r\n"
+                            );
+                            let _ = s.write_all(reply.as_bytes()).await;
+                        }
+                    }
+                });
+            }
+        });
+        let (ct, t) = (Duration::from_secs(1), Duration::from_secs(2));
+        let mut client = RtspClient::connect(addr, ct, t).await.unwrap();
+        let options = client
+            .request("OPTIONS", &url(addr, "/"), &[])
+            .await
+            .unwrap();
+        let mut settings = ScanContext::anonymous(ct, t);
+        settings.verify.enabled = false;
+        let f = analyze(client, &options, &settings).await;
+        assert!(f.streams.is_empty());
+        assert_eq!(f.failures.len(), 1, "{:?}", f.failures);
+        let m = &f.failures[0].message;
+        assert!(m.contains("redirected (302) to rtsp://"), "{m}");
+        assert!(m.contains("redirects are not followed"), "{m}");
+        assert_eq!(followed.load(std::sync::atomic::Ordering::SeqCst), 0);
+        // A single URL (the ONVIF path) says the same beside its not-found stream.
+        let (stream, note) = describe_stream(addr, "/live", &settings).await.unwrap();
+        assert_eq!(stream.status, StreamStatus::NotFound);
+        assert!(note.unwrap().contains("redirected (302)"));
+    }
+
+    #[test]
+    fn codec_names() {
+        assert_eq!(video_codec("H264"), "h264");
+        assert_eq!(video_codec("JPEG"), "mjpeg");
+        assert_eq!(video_codec("MP4V-ES"), "mpeg4");
+        assert_eq!(audio_codec("MPEG4-GENERIC"), "aac");
+        assert_eq!(audio_codec("G726-32"), "g726");
+        assert_eq!(audio_codec("PCMU"), "pcmu");
+        assert_eq!(audio_codec("opus"), "opus");
+    }
+
+    #[test]
+    fn facts_from_a_hikvision_style_sdp() {
+        let body = b"v=0\r\ns=Media Presentation\r\nm=video 0 RTP/AVP 96\r\nb=AS:4096\r\na=rtpmap:96 H264/90000\r\na=fmtp:96 profile-level-id=640029;packetization-mode=1\r\na=x-dimensions:1920,1080\r\nm=audio 0 RTP/AVP 8\r\n";
+        let sd = sdp::parse(body);
+        let v = video_from_sdp(&sd.media[0]);
+        assert_eq!(
+            (v.width, v.height, v.bitrate_kbps),
+            (Some(1920), Some(1080), Some(4096))
+        );
+        assert_eq!(v.profile.as_deref(), Some("high"));
+        let a = audio_from_sdp(&sd.media[1]);
+        assert_eq!(
+            (a.codec.as_str(), a.sample_rate, a.channels),
+            ("pcma", Some(8000), Some(1))
+        );
+    }
+}

@@ -1,0 +1,358 @@
+//! Sending DESCRIBEs on one connection and logging in: how an answer reads ([`Answer`]), the
+//! [`Walker`] that keeps a connection's Digest challenge to that connection, the [`Walkers`] that ask
+//! several paths side by side, and [`try_credentials`] within the host's budget.
+
+use super::*;
+
+/// How a server answered a DESCRIBE.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Answer {
+    /// 200 with an SDP carrying at least one `m=` line.
+    Media(Vec<u8>),
+    /// 401: credentials needed (or refused), with the scheme offered. `stale`: a Digest nonce
+    /// expired, which is no verdict on the password (RFC 7616 §3.3).
+    Auth { scheme: AuthScheme, stale: bool },
+    /// 403: the path may exist but we may not have it.
+    Forbidden,
+    /// Anything else (404, 454, 400, or 200 without media).
+    Missing,
+}
+
+pub(super) fn classify(reply: &Reply) -> Answer {
+    match reply.head.status {
+        200 if !sdp::parse(&reply.body).media.is_empty() => Answer::Media(reply.body.clone()),
+        401 => {
+            let ch = detect::head::challenges(&reply.head);
+            let stale = reply.head.headers_named("www-authenticate").any(|v| {
+                v.to_ascii_lowercase()
+                    .replace(' ', "")
+                    .contains("stale=true")
+            });
+            Answer::Auth {
+                scheme: detect::head::best_scheme(&ch),
+                stale,
+            }
+        }
+        403 => Answer::Forbidden,
+        _ => Answer::Missing,
+    }
+}
+
+/// Sends DESCRIBEs on one connection (reconnecting once when a camera hangs up between requests) and
+/// answers authentication challenges when given a credential.
+pub(super) struct Walker {
+    pub(super) client: Option<RtspClient>,
+    pub(super) addr: SocketAddr,
+    pub(super) connect_timeout: Duration,
+    pub(super) timeout: Duration,
+    /// `WWW-Authenticate` values of the latest 401, to answer with a credential.
+    pub(super) challenges: Vec<String>,
+    /// The first redirect the server answered, as the failure to record. Redirects are not followed:
+    /// a `Location` may name another host (out of scope), and a server can redirect forever.
+    pub(super) redirect: Option<String>,
+    /// Connections opened so far, and the one the challenges came on: a Digest nonce may be bound
+    /// to its connection (GStreamer's is), and answering it on another connection is a failed login
+    /// on the camera's side (which counts toward its lockout).
+    pub(super) conn_gen: u64,
+    pub(super) challenge_gen: u64,
+}
+
+impl Walker {
+    pub(super) fn new(
+        client: Option<RtspClient>,
+        addr: SocketAddr,
+        settings: &ScanContext,
+    ) -> Self {
+        Walker {
+            client,
+            addr,
+            connect_timeout: settings.connect_timeout,
+            timeout: settings.timeout,
+            challenges: Vec::new(),
+            redirect: None,
+            conn_gen: 1,
+            challenge_gen: 1,
+        }
+    }
+}
+
+/// Several walkers on one port, so that paths are asked side by side: a server that prepares a
+/// stream before answering its DESCRIBE (GStreamer with a look-ahead encoder: 1.5 s and more) costs
+/// that once for two paths, and a slow link costs its round trip once per pair of paths.
+pub(super) struct Walkers {
+    pub(super) list: Vec<Walker>,
+    /// Found streams' connections still to be left holding them (see [`Job::Media`]).
+    pub(super) holds: AtomicUsize,
+}
+
+/// One path's answer and, for a stream, the connection left holding it.
+pub(super) type PathAnswer = (Result<Answer, NetError>, Option<Box<RtspClient>>);
+
+impl Walkers {
+    /// `width` walkers (the first on the detection connection), holding at most `width` streams.
+    pub(super) fn new(client: RtspClient, settings: &ScanContext, width: usize) -> Self {
+        let addr = client.addr();
+        let mut list = vec![Walker::new(Some(client), addr, settings)];
+        list.extend((1..width.max(1)).map(|_| Walker::new(None, addr, settings)));
+        Walkers {
+            list,
+            holds: AtomicUsize::new(width),
+        }
+    }
+
+    pub(super) fn first(&mut self) -> &mut Walker {
+        &mut self.list[0]
+    }
+
+    /// DESCRIBE `paths`, one per walker at a time, in the list's order. Once one fails, no more
+    /// paths are handed out: an entry is `None` for a path not asked. A walker that finds a stream
+    /// leaves its connection holding it while holds remain, and goes on on a fresh one.
+    pub(super) async fn describe_all(
+        &mut self,
+        paths: &[String],
+        cred: Option<&Credential>,
+    ) -> Vec<Option<PathAnswer>> {
+        let next = AtomicUsize::new(0);
+        let stop = AtomicBool::new(false);
+        let results: std::sync::Mutex<Vec<Option<PathAnswer>>> =
+            std::sync::Mutex::new((0..paths.len()).map(|_| None).collect());
+        let holds = &self.holds;
+        let workers = self.list.iter_mut().take(paths.len().max(1)).map(|w| {
+            let (next, stop, results) = (&next, &stop, &results);
+            async move {
+                while !stop.load(Ordering::Relaxed) {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = paths.get(i) else { break };
+                    let answer = w.describe(path, cred).await;
+                    let take = matches!(answer, Ok(Answer::Media(_)))
+                        && holds
+                            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| {
+                                n.checked_sub(1)
+                            })
+                            .is_ok();
+                    let holder = if take {
+                        w.client.take().map(Box::new)
+                    } else {
+                        None
+                    };
+                    if answer.is_err() {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                    results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some((answer, holder));
+                }
+            }
+        });
+        futures::future::join_all(workers).await;
+        results.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The first redirect any walker met.
+    pub(super) fn take_redirect(&mut self) -> Option<String> {
+        self.list.iter_mut().find_map(|w| w.redirect.take())
+    }
+
+    /// Close every connection (no idle connection held on the camera while we wait).
+    pub(super) fn disconnect(&mut self) {
+        for w in &mut self.list {
+            w.client = None;
+        }
+    }
+}
+
+/// The failure recorded for a redirect answer (RTSP 3xx, RFC 2326 §11.3.3), or `None` for others.
+pub(super) fn redirect_note(target: &str, reply: &Reply) -> Option<String> {
+    if !matches!(reply.head.status, 300..=399) {
+        return None;
+    }
+    let location: String = reply
+        .head
+        .header("location")
+        .unwrap_or("no Location")
+        .chars()
+        .take(200)
+        .collect();
+    Some(format!(
+        "RTSP DESCRIBE {target} redirected ({}) to {location}; redirects are not followed",
+        reply.head.status
+    ))
+}
+
+impl Walker {
+    pub(super) async fn describe(
+        &mut self,
+        path: &str,
+        cred: Option<&Credential>,
+    ) -> Result<Answer, NetError> {
+        let target = url(self.addr, path);
+        let mut retried = false;
+        let mut rechallenged = false;
+        let mut busy = Busy::new(self.timeout);
+        loop {
+            if self.client.is_none() {
+                self.client =
+                    Some(RtspClient::connect(self.addr, self.connect_timeout, self.timeout).await?);
+                self.conn_gen += 1;
+            }
+            // A Digest challenge of another connection is not answered: the request goes without
+            // credentials and the 401 brings this connection's challenge (no password sent, no
+            // failed login). Basic needs no challenge of its own.
+            let answerable = self.challenge_gen == self.conn_gen
+                || scheme_of(&self.challenges) == AuthScheme::Basic;
+            let authorization = cred
+                .filter(|_| answerable)
+                .and_then(|c| self.authorization(c, &target));
+            let Some(client) = self.client.as_mut() else {
+                continue;
+            };
+            let mut headers = vec![("Accept", "application/sdp")];
+            if let Some(a) = authorization.as_deref() {
+                headers.push(("Authorization", a));
+            }
+            let asked = std::time::Instant::now();
+            let reply = client
+                .request_patient("DESCRIBE", &target, &headers, start_patience(self.timeout))
+                .await;
+            tracing::debug!(
+                url = %target,
+                status = reply.as_ref().ok().map(|r| r.head.status),
+                ms = asked.elapsed().as_millis() as u64,
+                "DESCRIBE"
+            );
+            match reply {
+                Ok(reply) if is_busy(reply.head.status) => {
+                    // Busy (session limit, or a shared stream being torn down): not an answer
+                    // about the path. Asked again after the pause, within the step's deadline.
+                    tracing::debug!(url = %target, status = reply.head.status, "busy; asking again");
+                    if !busy.wait(retry_after(&reply.head)).await {
+                        return Err(NetError::Busy {
+                            addr: self.addr,
+                            what: format!("RTSP DESCRIBE {target}"),
+                            status: reply.head.status,
+                            attempts: busy.attempts() + 1,
+                            waited: self.timeout,
+                        });
+                    }
+                }
+                Ok(reply) => {
+                    if self.redirect.is_none() {
+                        self.redirect = redirect_note(&target, &reply);
+                    }
+                    if reply.head.status == 401 {
+                        self.challenges = reply
+                            .head
+                            .headers_named("www-authenticate")
+                            .take(8)
+                            .map(str::to_string)
+                            .collect();
+                        self.challenge_gen = self.conn_gen;
+                        if cred.is_some() && authorization.is_none() && !rechallenged {
+                            // The credential was not sent (no challenge of this connection to
+                            // answer): answer the one just given, once.
+                            rechallenged = true;
+                            continue;
+                        }
+                    }
+                    return Ok(classify(&reply));
+                }
+                Err(NetError::Closed { .. } | NetError::Io { .. }) if !retried => {
+                    retried = true;
+                    self.client = None; // some cameras close after each reply: try a fresh connection
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// The `Authorization` value for `cred` against the latest challenge (Digest MD5/SHA-256 or Basic,
+    /// the strongest offered), or `None` if there is no challenge to answer.
+    pub(super) fn authorization(&self, cred: &Credential, uri: &str) -> Option<String> {
+        let mut builder = PasswordClient::builder();
+        for v in &self.challenges {
+            builder = builder.challenges(v);
+        }
+        let mut client = builder.build().ok()?;
+        client
+            .respond(&PasswordParams {
+                username: &cred.username,
+                password: &cred.password,
+                uri,
+                method: "DESCRIBE",
+                body: Some(&[]),
+            })
+            .ok()
+    }
+}
+
+/// How the authentication phase ended.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum AuthOutcome {
+    /// No credentials tried (none apply, `--no-auth`, or nothing asked for them).
+    NotTried,
+    Succeeded(Credential, AuthScheme),
+    Failed {
+        tried: usize,
+        budget_spent: bool,
+    },
+    Locked,
+}
+
+/// Try credentials on `path` until one works, the budget is spent or the device locks us out.
+pub(super) async fn try_credentials(
+    walker: &mut Walker,
+    session: &mut AuthSession,
+    creds: &[&Credential],
+    path: &str,
+) -> Result<AuthOutcome, NetError> {
+    if session.locked() {
+        return Ok(AuthOutcome::Locked);
+    }
+    // A credential that already worked on this host (another port, another protocol) goes alone.
+    let known = session.known_good().cloned();
+    let list: Vec<&Credential> = match &known {
+        Some(k) => vec![k],
+        None => creds.to_vec(),
+    };
+    if walker.challenges.is_empty() {
+        walker.describe(path, None).await?; // fetch a challenge to answer
+    }
+    let mut tried = 0;
+    for cred in list {
+        let proven = known.as_ref() == Some(cred);
+        if !proven && !session.may_try() {
+            return Ok(AuthOutcome::Failed {
+                tried,
+                budget_spent: true,
+            });
+        }
+        let mut answer = walker.describe(path, Some(cred)).await?;
+        if matches!(answer, Answer::Auth { stale: true, .. }) {
+            answer = walker.describe(path, Some(cred)).await?; // fresh nonce, same password
+        }
+        tried += 1;
+        match answer {
+            Answer::Auth { .. } | Answer::Forbidden if proven => {
+                session.mark_locked();
+                return Ok(AuthOutcome::Locked);
+            }
+            Answer::Auth { .. } | Answer::Forbidden => session.record_failure(),
+            // 200, or 404 behind the login: the credential is good (Cameradar's rule).
+            Answer::Media(_) | Answer::Missing => {
+                session.record_success(cred);
+                let scheme = scheme_of(&walker.challenges);
+                return Ok(AuthOutcome::Succeeded(cred.clone(), scheme));
+            }
+        }
+    }
+    Ok(AuthOutcome::Failed {
+        tried,
+        budget_spent: !session.may_try(),
+    })
+}
+
+pub(super) fn scheme_of(challenges: &[String]) -> AuthScheme {
+    let ch: Vec<_> = challenges
+        .iter()
+        .flat_map(|v| crate::proto::auth::parse_challenges(v))
+        .collect();
+    detect::head::best_scheme(&ch)
+}

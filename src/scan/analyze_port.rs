@@ -1,0 +1,264 @@
+//! One open port's analysis: detect what it speaks, then ask the analyser of that protocol, and
+//! turn what it found into registry events. In: an address and the [`ScanContext`]; out: events.
+
+use std::net::IpAddr;
+
+use crate::analyze::context::ScanContext;
+use crate::analyze::rtsp;
+use crate::detect::{self, Detection};
+use crate::model::{Failure, Protocol, Stage};
+use crate::registry::Event;
+
+/// Everything one open port yields.
+pub async fn analyze_port(addr: std::net::SocketAddr, ctx: &ScanContext) -> Vec<Event> {
+    let ip = addr.ip();
+    let port = addr.port();
+    let stun_first = port == crate::analyze::webrtc::STUN_PORT || ctx.stun_ports.contains(&port);
+    let detected = crate::timing::phase(
+        "detect",
+        detect::detect(addr, ctx.connect_timeout, ctx.detect_timeout, stun_first),
+    )
+    .await;
+    match detected {
+        Err(e) => vec![Event::Failure {
+            ip,
+            failure: Failure {
+                stage: Stage::Detect,
+                port: Some(port),
+                message: e.to_string(),
+            },
+        }],
+        Ok(None) => {
+            tracing::debug!(%addr, "open port speaks no protocol we detect");
+            vec![]
+        }
+        Ok(Some(Detection::Http { reply, tls })) => {
+            crate::timing::phase("http", http_events(addr, &reply, tls, ctx)).await
+        }
+        Ok(Some(Detection::Stun { response })) => {
+            let service =
+                |transport, r: &crate::proto::stun::StunResponse| stun_service(addr, transport, r);
+            let mut events = vec![service(crate::model::Transport::Tcp, &response)];
+            // STUN servers listen on UDP too, where WebRTC clients use them.
+            let udp = crate::analyze::webrtc::binding_udp(addr, ctx.timeout);
+            match crate::timing::phase("stun", udp).await {
+                Ok(r) => events.push(service(crate::model::Transport::Udp, &r)),
+                Err(e) => events.push(Event::Failure {
+                    ip,
+                    failure: Failure {
+                        stage: Stage::Analyze,
+                        port: Some(port),
+                        message: e.to_string(),
+                    },
+                }),
+            }
+            events
+        }
+        Ok(Some(Detection::Rtmp)) => {
+            let f = crate::timing::phase(
+                "rtmp",
+                crate::analyze::rtmp::analyze(addr, ctx.connect_timeout, ctx.timeout, &ctx.hints),
+            )
+            .await;
+            let mut service = crate::model::Service {
+                port,
+                transport: crate::model::Transport::Tcp,
+                protocol: Protocol::Rtmp,
+                server: None,
+                auth: crate::model::AuthScheme::None,
+                realm: None,
+                methods: Vec::new(),
+                title: None,
+                product: None,
+                tls: None,
+                note: f.note,
+            };
+            if f.streams.is_empty() {
+                service.auth = crate::model::AuthScheme::Unknown;
+            }
+            let mut events = vec![Event::Service { ip, service }];
+            events.extend(found_events(ip, port, f.streams, f.failures));
+            events
+        }
+        Ok(Some(Detection::Rtsp { client, options })) => {
+            let f = crate::timing::phase("rtsp", rtsp::analyze(client, &options, ctx)).await;
+            let mut events = vec![Event::Service {
+                ip,
+                service: f.service,
+            }];
+            events.extend(f.streams.into_iter().map(|stream| Event::Stream {
+                ip,
+                stream: Box::new(stream),
+            }));
+            events.extend(
+                f.failures
+                    .into_iter()
+                    .map(|failure| Event::Failure { ip, failure }),
+            );
+            // Some servers answer RTSP and HTTP on one port (VLC's HTTP output answers OPTIONS in
+            // RTSP): with no RTSP stream found, ask the port in HTTP too. An RTSP server's own
+            // RTSP-over-HTTP tunnel is no web service: GStreamer's answers a plain `GET` with
+            // `503` (no length, connection left open), so a 503 ends it; and what the HTTP side
+            // says is kept only when it found a stream (the port is then a web server too).
+            if !events.iter().any(|e| matches!(e, Event::Stream { .. }))
+                && let Ok(reply) =
+                    crate::net::rtsp::http_get(addr, "/", ctx.connect_timeout, ctx.timeout).await
+                && reply.head.protocol == crate::proto::response::HeadProtocol::Http
+                && reply.head.status != 503
+            {
+                let http = crate::timing::phase("http", http_events(addr, &reply, None, ctx)).await;
+                if http.iter().any(|e| matches!(e, Event::Stream { .. })) {
+                    events.extend(http);
+                } else {
+                    tracing::debug!(%addr, status = reply.head.status, "RTSP port's HTTP side serves no stream");
+                }
+            }
+            events
+        }
+    }
+}
+
+/// An HTTP port: its service, and the media it serves.
+async fn http_events(
+    addr: std::net::SocketAddr,
+    reply: &crate::net::rtsp::Reply,
+    tls: Option<crate::net::tls::TlsInfo>,
+    ctx: &ScanContext,
+) -> Vec<Event> {
+    let (ip, port) = (addr.ip(), addr.port());
+    let hs = ctx.http(tls.is_some());
+    // Boxed: the HTTP analysis is a large future (many paths, each with its media readers), and
+    // inline in every port task it overflowed a worker thread's stack in debug builds.
+    let f = Box::pin(crate::analyze::http::analyze(addr, reply, &hs)).await;
+    let mut service = detect::head::service(port, Protocol::Http, &reply.head);
+    service.tls = tls.as_ref().map(|t| t.summary.clone());
+    service.title = f.title.clone();
+    service.note = f.note.clone();
+    let mut events = Vec::new();
+    if let Some(fp) = &f.fingerprint {
+        use crate::detect::fingerprint::{CLAIM_CONFIDENCE, Kind};
+        let claimed = fp.confidence >= CLAIM_CONFIDENCE && fp.kind != Kind::Generic;
+        if claimed {
+            let vendor = fp.vendor.map(display_vendor);
+            service.product = Some(product_name(vendor.as_deref(), fp));
+            events.push(Event::Fingerprint {
+                ip,
+                port,
+                vendor,
+                model: fp.product.clone(),
+                is_camera: fp.kind.is_video(),
+                evidence: fp.evidence.clone(),
+            });
+        }
+    }
+    events.insert(0, Event::Service { ip, service });
+    // A WebRTC gateway API or a WHEP endpoint makes the port a `webrtc` service too.
+    let whep = f.streams.iter().any(|st| st.protocol == Protocol::Webrtc);
+    let webrtc_product = f
+        .webrtc_gateway
+        .or_else(|| whep.then(|| "WHEP endpoint".to_string()));
+    if let Some(product) = webrtc_product {
+        let mut service = detect::head::service(port, Protocol::Webrtc, &reply.head);
+        service.product = Some(product);
+        service.tls = tls.map(|t| t.summary);
+        events.push(Event::Service { ip, service });
+    }
+    events.extend(found_events(ip, port, f.streams, f.failures));
+    events
+}
+
+/// A `webrtc` service for a STUN server's answer on `addr` over `transport`.
+fn stun_service(
+    addr: std::net::SocketAddr,
+    transport: crate::model::Transport,
+    r: &crate::proto::stun::StunResponse,
+) -> Event {
+    Event::Service {
+        ip: addr.ip(),
+        service: crate::model::Service {
+            port: addr.port(),
+            transport,
+            protocol: Protocol::Webrtc,
+            server: r.software.clone(),
+            auth: crate::model::AuthScheme::None,
+            realm: None,
+            methods: Vec::new(),
+            title: None,
+            product: Some(crate::analyze::webrtc::describe(r)),
+            tls: None,
+            note: None,
+        },
+    }
+}
+
+/// `--stun-ports` over UDP to one host (one with an open TCP port): a Binding to each port at
+/// once. Silence and ICMP port-unreachable are the normal "nothing there"; anything else that
+/// fails is recorded.
+pub async fn udp_stun_events(ip: IpAddr, ctx: &ScanContext) -> Vec<Event> {
+    let asks = ctx.stun_ports.iter().map(|&port| async move {
+        let addr = std::net::SocketAddr::new(ip, port);
+        match crate::analyze::webrtc::binding_udp(addr, ctx.timeout).await {
+            Ok(r) => Some(stun_service(addr, crate::model::Transport::Udp, &r)),
+            Err(
+                crate::error::NetError::Timeout { .. } | crate::error::NetError::Connect { .. },
+            ) => None,
+            Err(e) => Some(Event::Failure {
+                ip,
+                failure: Failure {
+                    stage: Stage::Analyze,
+                    port: Some(port),
+                    message: e.to_string(),
+                },
+            }),
+        }
+    });
+    futures::future::join_all(asks)
+        .await
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// `Hikvision DS-2CD2143G2-I (camera-ui)`, `Janus WebRTC Server (video-server)`: the product, with the
+/// vendor in front unless the product already names it, and the kind.
+fn product_name(vendor: Option<&str>, fp: &crate::detect::fingerprint::Fingerprint) -> String {
+    let name = match (vendor, fp.product.as_deref()) {
+        (Some(v), Some(p)) if p.to_ascii_lowercase().contains(&v.to_ascii_lowercase()) => p.into(),
+        (Some(v), Some(p)) => format!("{v} {p}"),
+        (Some(v), None) => v.into(),
+        (None, Some(p)) => p.into(),
+        (None, None) => "web server".into(),
+    };
+    format!("{name} ({})", fp.kind.as_str())
+}
+
+/// A vendor id from the fingerprint table (`hikvision`) as users read it (`Hikvision`).
+fn display_vendor(id: &str) -> String {
+    let mut c = id.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// The streams one port's analysis found and the failures it met, as registry events.
+fn found_events(
+    ip: IpAddr,
+    port: u16,
+    streams: Vec<crate::model::Stream>,
+    failures: Vec<String>,
+) -> impl Iterator<Item = Event> {
+    let streams = streams.into_iter().map(move |stream| Event::Stream {
+        ip,
+        stream: Box::new(stream),
+    });
+    let failures = failures.into_iter().map(move |message| Event::Failure {
+        ip,
+        failure: Failure {
+            stage: Stage::Analyze,
+            port: Some(port),
+            message,
+        },
+    });
+    streams.chain(failures)
+}

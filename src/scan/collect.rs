@@ -1,0 +1,298 @@
+//! Collect: every registry event and progress message of the run, in the order sent, into the
+//! [`Registry`]; decides when a device is final (for NDJSON written as the scan runs and the
+//! timing log), and stops at Ctrl-C, SIGTERM or a closed output pipe.
+
+use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
+
+use tokio::sync::mpsc;
+
+use super::Msg;
+use super::output::NdjsonStream;
+use crate::error::exit;
+use crate::registry::{Event, Registry};
+
+/// What the collector keeps beside the registry: when devices are final, for the NDJSON stream
+/// (written as they become final) and the timing log (a line per final device).
+pub struct Collector {
+    pub lines: Option<NdjsonStream>,
+    pub finality: Finality,
+    /// Only when the `camscan::timing` log is on.
+    timings: Option<Timings>,
+}
+
+/// Port timings per address until their device is final, and when the run's stages ended.
+#[derive(Debug, Default)]
+struct Timings {
+    ports: HashMap<IpAddr, Vec<crate::timing::PortTiming>>,
+    discovery_done_ms: Option<u64>,
+    dispatched_ms: Option<u64>,
+}
+
+impl Collector {
+    /// Apply one message: events to the registry, progress to [`Finality`]; then write the devices
+    /// that became final to the NDJSON stream and log their timing.
+    pub fn collect(&mut self, msg: Msg, registry: &mut Registry) {
+        if self.lines.is_none() && self.timings.is_none() {
+            if let Msg::Event(ev) = msg {
+                registry.apply(ev);
+            }
+            return;
+        }
+        let f = &mut self.finality;
+        match msg {
+            Msg::Event(ev) => {
+                if let Event::PortOpen { ip, .. } = &ev {
+                    f.port_open(*ip);
+                }
+                registry.apply(ev);
+            }
+            Msg::Analysed(ip, timing) => {
+                f.analysed(ip);
+                if let (Some(t), Some(port)) = (self.timings.as_mut(), timing) {
+                    tracing::debug!(target: crate::timing::TARGET, %ip, port = port.port,
+                        end_ms = port.end_ms, "timing: port {ip}:{}", port.breakdown());
+                    t.ports.entry(ip).or_default().push(port);
+                }
+            }
+            Msg::PortsDispatched => {
+                f.ports_dispatched = true;
+                if let Some(t) = self.timings.as_mut() {
+                    t.dispatched_ms = Some(crate::timing::now_ms());
+                }
+            }
+            Msg::DiscoveryDone => {
+                f.discovery_done = true;
+                if let Some(t) = self.timings.as_mut() {
+                    t.discovery_done_ms = Some(crate::timing::now_ms());
+                }
+            }
+        }
+        for group in self.finality.take_final(registry) {
+            if let Some(t) = self.timings.as_mut() {
+                // Taken out: a final device's ports get no more timings.
+                let taken: Vec<_> = group.iter().filter_map(|ip| t.ports.remove(ip)).collect();
+                let ports: Vec<_> = taken.iter().flatten().collect();
+                let analysed_ms = ports.iter().map(|p| p.end_ms).max().unwrap_or(0);
+                tracing::debug!(
+                    target: crate::timing::TARGET,
+                    ip = %group[0],
+                    addresses = group.len(),
+                    final_ms = crate::timing::now_ms(),
+                    analysed_ms,
+                    discovery_done_ms = t.discovery_done_ms.unwrap_or(0),
+                    dispatched_ms = t.dispatched_ms.unwrap_or(0),
+                    "timing: device {}: {}",
+                    group[0],
+                    crate::timing::device_breakdown(ports)
+                );
+            }
+            if let Some(lines) = self.lines.as_mut()
+                && let Some(device) = registry.render(&group)
+            {
+                lines.write(&device);
+            }
+        }
+    }
+}
+
+/// Decides when a device is final: when no event can change it any more (README "NDJSON output").
+///
+/// Events about an address come from discovery (ARP, WS-Discovery and the ONVIF device API, SSDP,
+/// SADP, DHIP), from the probes (`PortOpen`, sent when an open port is handed to analysis) and from
+/// each port's analysis. So once discovery has finished and every open port has been handed out, an
+/// address is final when the analyses of all its ports have finished. What merges addresses into
+/// one device (MAC, serial, ONVIF endpoint, UPnP UDN) comes only from discovery, so from then on the
+/// merging is fixed, and a device is final when all of its addresses are.
+#[derive(Debug, Default)]
+pub struct Finality {
+    /// Port analyses handed out and not yet finished, per address.
+    running: HashMap<IpAddr, usize>,
+    discovery_done: bool,
+    ports_dispatched: bool,
+    /// Which addresses make one device, taken from the registry once discovery and dispatch are done.
+    groups: Option<Groups>,
+    /// Addresses whose last running analysis finished since the last look.
+    idle: Vec<IpAddr>,
+    /// Devices already final, by first address.
+    pub written: HashSet<IpAddr>,
+}
+
+/// Each device's addresses (its own first), and the device of each address.
+#[derive(Debug)]
+struct Groups {
+    list: Vec<Vec<IpAddr>>,
+    of: HashMap<IpAddr, usize>,
+}
+
+impl Finality {
+    fn port_open(&mut self, ip: IpAddr) {
+        *self.running.entry(ip).or_default() += 1;
+    }
+
+    fn analysed(&mut self, ip: IpAddr) {
+        if let Some(n) = self.running.get_mut(&ip) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.idle.push(ip);
+            }
+        }
+    }
+
+    /// The devices (as address groups, first address first) that became final since the last call.
+    fn take_final(&mut self, registry: &Registry) -> Vec<Vec<IpAddr>> {
+        if !(self.discovery_done && self.ports_dispatched) {
+            return Vec::new();
+        }
+        let first_look = self.groups.is_none();
+        let groups = self.groups.get_or_insert_with(|| {
+            let list = registry.groups();
+            let of = list
+                .iter()
+                .enumerate()
+                .flat_map(|(i, g)| g.iter().map(move |ip| (*ip, i)))
+                .collect();
+            Groups { list, of }
+        });
+        let candidates: Vec<usize> = if first_look {
+            self.idle.clear();
+            (0..groups.list.len()).collect()
+        } else {
+            self.idle
+                .drain(..)
+                .filter_map(|ip| groups.of.get(&ip).copied())
+                .collect()
+        };
+        let mut now_final = Vec::new();
+        for i in candidates {
+            let group = &groups.list[i];
+            let idle = group
+                .iter()
+                .all(|ip| self.running.get(ip).is_none_or(|n| *n == 0));
+            if idle && self.written.insert(group[0]) {
+                now_final.push(group.clone());
+            }
+        }
+        now_final
+    }
+}
+
+#[cfg(unix)]
+type SigTerm = Option<tokio::signal::unix::Signal>;
+
+#[cfg(unix)]
+fn sigterm_stream() -> SigTerm {
+    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok()
+}
+
+#[cfg(unix)]
+async fn recv_sigterm(s: &mut SigTerm) {
+    match s {
+        Some(s) => {
+            s.recv().await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(not(unix))]
+type SigTerm = ();
+
+#[cfg(not(unix))]
+fn sigterm_stream() -> SigTerm {}
+
+#[cfg(not(unix))]
+async fn recv_sigterm(_: &mut SigTerm) {
+    std::future::pending().await
+}
+
+/// How collecting ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every stage finished: the channel closed.
+    Complete,
+    /// SIGINT or SIGTERM, with the exit code it asks for.
+    Interrupted(u8),
+    /// NDJSON to a pipe whose reader is gone: stop scanning, quietly.
+    PipeClosed,
+}
+
+impl Collector {
+    /// A collector writing NDJSON lines to `lines` (when the format streams) and, when the
+    /// `camscan::timing` log is on, logging per-device timings.
+    pub fn new(lines: Option<NdjsonStream>) -> Self {
+        Collector {
+            lines,
+            finality: Finality::default(),
+            timings: crate::timing::enabled().then(Timings::default),
+        }
+    }
+
+    /// Apply messages until every sender is gone, a signal arrives or stdout's reader left.
+    pub async fn run(&mut self, rx: &mut mpsc::Receiver<Msg>, registry: &mut Registry) -> Outcome {
+        let mut sigterm = sigterm_stream();
+        loop {
+            tokio::select! {
+                msg = rx.recv() => match msg {
+                    Some(msg) => {
+                        self.collect(msg, registry);
+                        if self.lines.as_ref().is_some_and(NdjsonStream::reader_gone) {
+                            return Outcome::PipeClosed;
+                        }
+                    }
+                    None => return Outcome::Complete,
+                },
+                _ = tokio::signal::ctrl_c() => return Outcome::Interrupted(exit::SIGINT),
+                _ = recv_sigterm(&mut sigterm) => return Outcome::Interrupted(exit::SIGTERM),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::DiscoveryMethod;
+
+    #[test]
+    fn a_device_is_final_when_nothing_more_can_come_for_it() {
+        let [a, b, c, d] =
+            ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4"].map(|s| s.parse::<IpAddr>().unwrap());
+        let mut r = Registry::default();
+        let mut f = Finality::default();
+        // b and c are one box (same MAC); d only answered ARP.
+        for (ip, mac) in [
+            (b, "02:00:00:00:00:02"),
+            (c, "02:00:00:00:00:02"),
+            (d, "02:00:00:00:00:04"),
+        ] {
+            r.apply(Event::Host {
+                ip,
+                method: DiscoveryMethod::Arp,
+                mac: Some(mac.into()),
+                vendor: None,
+            });
+        }
+        for (ip, port) in [(a, 80), (a, 554), (c, 554)] {
+            f.port_open(ip);
+            r.apply(Event::PortOpen { ip, port });
+        }
+        f.analysed(a);
+        assert!(f.take_final(&r).is_empty(), "discovery still running");
+        f.discovery_done = true;
+        assert!(f.take_final(&r).is_empty(), "ports still being handed out");
+        f.ports_dispatched = true;
+        assert_eq!(
+            f.take_final(&r),
+            [vec![d]],
+            "a's second port and c's port are still analysed; b waits for c"
+        );
+        f.analysed(c);
+        assert_eq!(f.take_final(&r), [vec![b, c]]);
+        assert_eq!(r.render(&[b, c]).unwrap().addresses, [b, c]);
+        f.analysed(a);
+        assert_eq!(f.take_final(&r), [vec![a]]);
+        f.analysed(a);
+        assert!(f.take_final(&r).is_empty(), "each device once");
+    }
+}

@@ -1,0 +1,509 @@
+//! Discovery and port probes: ARP first (it decides which on-link hosts get probed), then
+//! WS-Discovery (with each device's ONVIF API), SSDP, SADP and DHIP beside the port probes.
+//! In: the [`ScanPlan`]; out: registry events on the collector's channel and open ports on the
+//! dispatcher's, both bounded, and [`Msg::DiscoveryDone`] after the last of them.
+
+use std::collections::HashSet;
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::Msg;
+use super::plan::ScanPlan;
+use crate::analyze::context::{Announcements, ScanContext};
+use crate::analyze::rtsp;
+use crate::cli::Discovery;
+use crate::discovery::targets;
+use crate::model::{DiscoveryMethod, Failure, Stage};
+use crate::probe::{self, OpenPort, ProbeStats};
+use crate::registry::Event;
+
+/// How long after SADP/DHIP start a channel walk that met a gap waits for the device's announced
+/// channel count (at most `--discovery-wait`).
+const ANNOUNCE_GRACE: Duration = Duration::from_millis(500);
+
+/// ARP first (it decides which on-link hosts get probed), then WS-Discovery and SSDP beside the port
+/// probes. Returns when all of them are done, after sending [`Msg::DiscoveryDone`].
+///
+/// Port probes start as soon as their targets are known: off-link targets at once, each on-link
+/// host the moment it answers a raw ARP request (not when the sweep ends), one shared pool for all.
+pub async fn discover_and_probe(
+    s: ScanPlan,
+    ctx: ScanContext,
+    announced: tokio::sync::watch::Sender<bool>,
+    stats: Arc<ProbeStats>,
+    ev_tx: mpsc::Sender<Msg>,
+    open_tx: mpsc::Sender<OpenPort>,
+) {
+    let (batch_tx, mut batch_rx) = mpsc::unbounded_channel::<targets::TargetSet>();
+    let probing = if s.methods.contains(&Discovery::Ports) {
+        let prober = probe::Prober::new(&s.probe, open_tx, stats);
+        let ports = s.ports.clone();
+        Some(tokio::spawn(async move {
+            while let Some(batch) = batch_rx.recv().await {
+                prober.add(&batch, &ports).await;
+            }
+            prober.finish().await;
+        }))
+    } else {
+        drop(open_tx);
+        None
+    };
+    let (probe_set, alive) = if s.methods.contains(&Discovery::Arp) {
+        arp_stage(&s.set, &s.links.on_link, &s.links.arp, &ev_tx, &batch_tx).await
+    } else {
+        let _ = batch_tx.send(s.set.clone());
+        (s.set.clone(), Vec::new())
+    };
+    drop(batch_tx);
+    let onvif = s.methods.contains(&Discovery::Onvif).then(|| {
+        tokio::spawn(onvif_stage(
+            s.links.multicast.clone(),
+            alive.clone(),
+            probe_set.clone(),
+            ctx.clone(),
+            s.discovery_wait,
+            ev_tx.clone(),
+        ))
+    });
+    let ssdp = (s.methods.contains(&Discovery::Ssdp) && !s.links.multicast.is_empty()).then(|| {
+        tokio::spawn(ssdp_stage(
+            s.links.multicast.clone(),
+            probe_set.clone(),
+            (s.probe.connect_timeout, ctx.timeout),
+            s.discovery_wait,
+            ev_tx.clone(),
+        ))
+    });
+    let vendor = [Discovery::Sadp, Discovery::Dhip].map(|method| {
+        (s.methods.contains(&method) && !(s.links.vendor.is_empty() && alive.is_empty())).then(
+            || {
+                tokio::spawn(vendor_stage(
+                    method,
+                    s.links.vendor.clone(),
+                    alive.clone(),
+                    probe_set.clone(),
+                    ctx.announcements.clone(),
+                    s.discovery_wait,
+                    ev_tx.clone(),
+                ))
+            },
+        )
+    });
+    // Channel walks waiting at a gap are released when SADP/DHIP finish or after ANNOUNCE_GRACE,
+    // whichever comes first: LAN devices answer within milliseconds, and the rest of the
+    // discovery window is for strangers, not for the hosts being walked.
+    let grace = ANNOUNCE_GRACE.min(s.discovery_wait);
+    let vendor = tokio::spawn(async move {
+        let mut handles: Vec<_> = vendor.into_iter().flatten().collect();
+        let all = futures::future::join_all(handles.iter_mut());
+        tokio::pin!(all);
+        let finished = tokio::select! {
+            _ = &mut all => true,
+            _ = tokio::time::sleep(grace) => false,
+        };
+        let _ = announced.send(true);
+        if !finished {
+            all.await;
+        }
+    });
+    if let Some(probing) = probing {
+        let _ = probing.await;
+    }
+    for handle in [onvif, ssdp].into_iter().flatten() {
+        let _ = handle.await;
+    }
+    let _ = vendor.await;
+    // After every stage's events: no discovery fact and no probe result can come any more.
+    let _ = ev_tx.send(Msg::DiscoveryDone).await;
+}
+
+/// ARP on the on-link part of the targets: raw frames on each interface when the process may open
+/// packet sockets, else the unprivileged poke. Returns the addresses to port-probe (off-link
+/// targets plus on-link hosts that answered) and the live on-link hosts. The addresses to probe also
+/// go to `probe` as soon as they are known: the off-link ones first, then each host as it answers
+/// (raw mode) or all of them after the sweep (unprivileged mode).
+async fn arp_stage(
+    set: &targets::TargetSet,
+    on_link: &[targets::AddrRange],
+    links: &[crate::discovery::arp::Link],
+    tx: &mpsc::Sender<Msg>,
+    probe: &mpsc::UnboundedSender<targets::TargetSet>,
+) -> (targets::TargetSet, Vec<Ipv4Addr>) {
+    use crate::discovery::arp;
+    let (inside, outside) = set.split(on_link);
+    if inside.is_empty() {
+        let _ = probe.send(set.clone());
+        return (set.clone(), Vec::new());
+    }
+    if !outside.is_empty() {
+        let _ = probe.send(outside.clone());
+    }
+    // Hosts handed to the probes already (a raw sweep that fails half-way is followed by the
+    // unprivileged one, which finds them again).
+    let mut handed: HashSet<Ipv4Addr> = HashSet::new();
+    let mut hand = |ip: Ipv4Addr| {
+        if handed.insert(ip) {
+            let _ = probe.send(targets::TargetSet::default().with_addresses([IpAddr::V4(ip)]));
+        }
+    };
+    let mut alive = Vec::new();
+    let mut raw_ok = links.len() == on_link.len();
+    for (net, link) in on_link.iter().zip(links) {
+        if !raw_ok {
+            break;
+        }
+        let here = inside.split(std::slice::from_ref(net)).0;
+        if here.is_empty() {
+            continue;
+        }
+        match arp::sweep_raw(link, &here, &mut hand).await {
+            Ok(found) => {
+                tracing::info!(
+                    hosts = %here.len(),
+                    interface = %link.interface,
+                    answered = found.len(),
+                    "ARP: raw mode (AF_PACKET requests and replies)"
+                );
+                alive.extend(found);
+            }
+            Err(e) => {
+                tracing::debug!("raw ARP on {}: {e}", link.interface);
+                raw_ok = false;
+                alive.clear();
+            }
+        }
+    }
+    if !raw_ok {
+        tracing::info!(
+            hosts = %inside.len(),
+            "ARP: unprivileged mode (UDP poke, then the kernel neighbour table; root or CAP_NET_RAW allows raw ARP)"
+        );
+        alive = match arp::sweep(arp::v4(&inside), arp::DEFAULT_WAIT).await {
+            Ok(alive) => alive,
+            Err(e) => {
+                tracing::warn!("ARP sweep failed ({e}); probing every on-link address");
+                let _ = probe.send(inside.clone());
+                return (set.clone(), Vec::new());
+            }
+        };
+    }
+    for n in &alive {
+        hand(n.ip);
+    }
+    let live: Vec<Ipv4Addr> = alive.iter().map(|n| n.ip).collect();
+    for n in alive {
+        let vendor = crate::discovery::oui::vendor(&n.mac).map(str::to_string);
+        let ev = Event::Host {
+            ip: n.ip.into(),
+            method: DiscoveryMethod::Arp,
+            mac: Some(n.mac),
+            vendor,
+        };
+        if tx.send(ev.into()).await.is_err() {
+            break;
+        }
+    }
+    // Port probes go only to on-link hosts that answered ARP.
+    (
+        outside.with_addresses(live.iter().map(|ip| IpAddr::V4(*ip))),
+        live,
+    )
+}
+
+/// WS-Discovery, then the device API of every device that answered (one task each).
+async fn onvif_stage(
+    ifs: Vec<Ipv4Addr>,
+    alive: Vec<Ipv4Addr>,
+    scope: targets::TargetSet,
+    ctx: ScanContext,
+    wait: Duration,
+    tx: mpsc::Sender<Msg>,
+) {
+    if ifs.is_empty() && alive.is_empty() {
+        return;
+    }
+    let found = crate::discovery::wsd::discover(&ifs, &alive, wait, |ip| scope.contains(ip)).await;
+    tracing::info!(devices = found.len(), "WS-Discovery finished");
+    let mut device_api = tokio::task::JoinSet::new();
+    for f in found {
+        let ip = f.sender;
+        let xaddr = f
+            .probe_match
+            .xaddrs
+            .iter()
+            .map(|x| crate::proto::wsd::fix_xaddr(x, ip))
+            .find(|x| x.starts_with("http://"));
+        if tx.send(onvif_event(f).into()).await.is_err() {
+            return;
+        }
+        if let Some(xaddr) = xaddr {
+            let (tx, ctx) = (tx.clone(), ctx.clone());
+            device_api.spawn(async move {
+                for ev in onvif_device(ip, &xaddr, &ctx).await {
+                    if tx.send(ev.into()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    }
+    while device_api.join_next().await.is_some() {}
+}
+
+/// SADP/DHIP answers kept per host (an NVR may answer once per interface) and in all.
+const MAX_ANSWERS_PER_HOST: usize = 4;
+
+const MAX_ANSWERS: usize = 65_536;
+
+/// A vendor discovery protocol (SADP or DHIP): each target that answers becomes an `Announce` event
+/// as soon as its answer is read, and its channel count goes to the RTSP channel walk.
+async fn vendor_stage(
+    method: Discovery,
+    ifs: Vec<crate::discovery::vendor::Interface>,
+    alive: Vec<Ipv4Addr>,
+    scope: targets::TargetSet,
+    announcements: Announcements,
+    wait: Duration,
+    tx: mpsc::Sender<Msg>,
+) {
+    use crate::discovery::vendor::{Query, query};
+    use crate::proto::{dhip, sadp};
+    let (q, protocol) = match method {
+        Discovery::Sadp => {
+            let uuid = crate::discovery::vendor::random_uuid();
+            let datagrams = sadp::probes(&uuid).map(String::into_bytes).to_vec();
+            let q = Query {
+                name: "SADP",
+                port: sadp::PORT,
+                group: sadp::GROUP,
+                datagrams,
+            };
+            (q, Some(uuid))
+        }
+        _ => {
+            let q = Query {
+                name: "DHIP",
+                port: dhip::PORT,
+                group: dhip::GROUP,
+                datagrams: vec![dhip::search()],
+            };
+            (q, None)
+        }
+    };
+    let (answers_tx, mut answers_rx) = mpsc::unbounded_channel::<Event>();
+    let mut seen: Vec<(std::net::IpAddr, crate::model::Announcement)> = Vec::new();
+    let seen_ref = &mut seen;
+    let on_answer = move |ip: std::net::IpAddr, bytes: &[u8]| {
+        let (info, vendor) = match &protocol {
+            Some(uuid) => match sadp::parse(bytes) {
+                // An answer to another SADP client's inquiry is not ours to report.
+                Some(r)
+                    if r.uuid
+                        .as_deref()
+                        .is_none_or(|u| u.eq_ignore_ascii_case(uuid)) =>
+                {
+                    (r.info, Some("Hikvision".to_string()))
+                }
+                _ => return,
+            },
+            None => match dhip::parse(bytes) {
+                Ok(r) => (r.info, r.vendor.or_else(|| Some("Dahua".to_string()))),
+                Err(e) => {
+                    tracing::debug!(%ip, "DHIP: {e}");
+                    return;
+                }
+            },
+        };
+        if seen_ref.iter().any(|(i, a)| *i == ip && *a == info) {
+            return; // the same answer to the multicast, broadcast and unicast query
+        }
+        // A device that keeps sending different answers is not worth more memory.
+        let from_ip = seen_ref.iter().filter(|(i, _)| *i == ip).count();
+        if from_ip >= MAX_ANSWERS_PER_HOST || seen_ref.len() >= MAX_ANSWERS {
+            return;
+        }
+        seen_ref.push((ip, info.clone()));
+        if let Some(n) = info.channels.filter(|n| *n > 0) {
+            announcements.announce(ip, n);
+        }
+        let method = match method {
+            Discovery::Sadp => DiscoveryMethod::Sadp,
+            _ => DiscoveryMethod::Dhip,
+        };
+        let _ = answers_tx.send(Event::Announce {
+            ip,
+            method,
+            info: Box::new(info),
+            vendor,
+        });
+    };
+    let forward = async {
+        while let Some(ev) = answers_rx.recv().await {
+            if tx.send(ev.into()).await.is_err() {
+                return;
+            }
+        }
+    };
+    let ask = async move {
+        query(&q, &ifs, &alive, wait, |ip| scope.contains(ip), on_answer).await;
+    };
+    // `ask` owns the answer sender: when it ends, `forward` drains the rest and ends too.
+    tokio::join!(ask, forward);
+    tracing::info!(devices = seen.len(), "{method:?} finished");
+}
+
+/// SSDP, and the description of every device that answered.
+async fn ssdp_stage(
+    ifs: Vec<Ipv4Addr>,
+    scope: targets::TargetSet,
+    (connect_timeout, timeout): (Duration, Duration),
+    wait: Duration,
+    tx: mpsc::Sender<Msg>,
+) {
+    let found = crate::discovery::ssdp::discover(&ifs, wait, connect_timeout, timeout, |ip| {
+        scope.contains(ip)
+    })
+    .await;
+    tracing::info!(devices = found.len(), "SSDP finished");
+    for f in found {
+        if let Some(message) = f.error {
+            let failure = Failure {
+                stage: Stage::Probe,
+                port: None,
+                message,
+            };
+            if tx
+                .send(
+                    Event::Failure {
+                        ip: f.sender,
+                        failure,
+                    }
+                    .into(),
+                )
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+        let info = f.description.unwrap_or_default();
+        let is_camera = crate::proto::ssdp::is_camera(&info);
+        let ev = Event::Upnp {
+            ip: f.sender,
+            info: Box::new(info),
+            is_camera,
+        };
+        if tx.send(ev.into()).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// Ask an ONVIF device who it is and analyse the streams it names.
+async fn onvif_device(ip: std::net::IpAddr, xaddr: &str, ctx: &ScanContext) -> Vec<Event> {
+    let f = crate::analyze::onvif::analyze(ip, xaddr, &ctx.onvif()).await;
+    let mut events = Vec::new();
+    if let Some(info) = f.info {
+        events.push(Event::Identity {
+            ip,
+            vendor: info.manufacturer,
+            model: info.model,
+            firmware: info.firmware,
+            serial: info.serial,
+        });
+    }
+    let fail = |message: String| Event::Failure {
+        ip,
+        failure: Failure {
+            stage: Stage::Analyze,
+            port: None,
+            message,
+        },
+    };
+    events.extend(f.failures.into_iter().map(fail));
+    let uri_of = |list: &[(String, String)], token: &str| {
+        list.iter()
+            .find(|(t, _)| t == token)
+            .map(|(_, u)| u.clone())
+    };
+    let profiles = f
+        .profiles
+        .iter()
+        .map(|p| crate::model::OnvifProfile {
+            token: p.token.clone(),
+            name: p.name.clone(),
+            encoding: p.encoding.clone(),
+            width: p.width,
+            height: p.height,
+            fps: p.fps,
+            service: if f.media2 { "media2" } else { "media" }.to_string(),
+            stream_uri: uri_of(&f.stream_uris, &p.token),
+            snapshot_uri: uri_of(&f.snapshot_uris, &p.token),
+        })
+        .collect();
+    events.push(Event::OnvifProfiles { ip, profiles });
+    // Each stream not already taken by its RTSP port's analysis, within the device's session cap.
+    let mut targets = Vec::new();
+    for (_token, uri) in f.stream_uris {
+        let Some((addr, path)) = crate::analyze::onvif::rtsp_target(&uri) else {
+            events.push(fail(format!("ONVIF stream URI {uri} is not rtsp://")));
+            continue;
+        };
+        if ctx.claim(&crate::net::rtsp::url(addr, &path)) {
+            targets.push((addr, path));
+        }
+    }
+    use futures::StreamExt;
+    let described: Vec<_> = futures::stream::iter(targets)
+        .map(|(addr, path)| async move { rtsp::describe_stream(addr, &path, ctx).await })
+        .buffered(ctx.sessions.cap())
+        .collect()
+        .await;
+    for d in described {
+        match d {
+            Ok((stream, note)) => {
+                events.push(Event::Stream {
+                    ip,
+                    stream: Box::new(stream),
+                });
+                if let Some(n) = note {
+                    events.push(fail(n));
+                }
+            }
+            Err(e) => events.push(fail(e.to_string())),
+        }
+    }
+    events
+}
+
+/// The registry event for one WS-Discovery answer.
+fn onvif_event(f: crate::discovery::wsd::Found) -> Event {
+    let m = f.probe_match;
+    let scopes = crate::proto::wsd::scope_info(&m.scopes);
+    let is_camera = m
+        .types
+        .iter()
+        .any(|t| t.to_ascii_lowercase().ends_with("networkvideotransmitter"));
+    Event::Onvif {
+        ip: f.sender,
+        name: scopes.name,
+        model: scopes.hardware,
+        vendor: scopes.manufacturer,
+        mac: scopes.mac,
+        is_camera,
+        info: Box::new(crate::model::OnvifInfo {
+            endpoint: m.endpoint,
+            xaddrs: m
+                .xaddrs
+                .iter()
+                .map(|x| crate::proto::wsd::fix_xaddr(x, f.sender))
+                .collect(),
+            types: m.types,
+            scopes: m.scopes,
+            profiles: Vec::new(),
+        }),
+    }
+}

@@ -1,0 +1,77 @@
+//! Dispatch: each open port the probes found goes to its analysis as it arrives, at most
+//! [`ANALYSIS_CONCURRENCY`] at once. In: open ports; out: registry events, then
+//! [`Msg::Analysed`] per port and [`Msg::PortsDispatched`] after the last port handed out.
+
+use std::collections::HashSet;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use tokio::sync::{Semaphore, mpsc};
+
+use super::Msg;
+use super::analyze_port::{analyze_port, udp_stun_events};
+use crate::analyze::context::ScanContext;
+use crate::probe::OpenPort;
+use crate::registry::Event;
+
+/// Detections and analyses running at once. Each holds one connection and walks paths one request at
+/// a time, so this bounds the load camscan puts on a network of cameras.
+const ANALYSIS_CONCURRENCY: usize = 64;
+
+/// Detect and analyse each open port as it arrives, with bounded concurrency. Each port's analysis
+/// ends with [`Msg::Analysed`]; [`Msg::PortsDispatched`] follows the last port handed out.
+pub async fn dispatch(
+    mut open_rx: mpsc::Receiver<OpenPort>,
+    ev_tx: mpsc::Sender<Msg>,
+    ctx: ScanContext,
+    detect: bool,
+) {
+    let pool = Arc::new(Semaphore::new(ANALYSIS_CONCURRENCY));
+    let ctx = Arc::new(ctx);
+    // Hosts whose `--stun-ports` UDP Bindings were handed out (with their first open port).
+    let mut stun_hosts: HashSet<IpAddr> = HashSet::new();
+    while let Some(OpenPort { addr }) = open_rx.recv().await {
+        let ip = addr.ip();
+        let opened = Event::PortOpen {
+            ip,
+            port: addr.port(),
+        };
+        if ev_tx.send(opened.into()).await.is_err() {
+            return;
+        }
+        if !detect {
+            let _ = ev_tx.send(Msg::Analysed(ip, None)).await;
+            continue;
+        }
+        let Ok(permit) = pool.clone().acquire_owned().await else {
+            return;
+        };
+        let tx = ev_tx.clone();
+        let ctx = ctx.clone();
+        let udp_stun = !ctx.stun_ports.is_empty() && stun_hosts.insert(ip);
+        tokio::spawn(async move {
+            let udp = async {
+                if udp_stun {
+                    udp_stun_events(ip, &ctx).await
+                } else {
+                    Vec::new()
+                }
+            };
+            let ((mut events, udp), timing) = crate::timing::port(addr.port(), async {
+                tokio::join!(analyze_port(addr, &ctx), udp)
+            })
+            .await;
+            events.extend(udp);
+            for ev in events {
+                if tx.send(ev.into()).await.is_err() {
+                    break;
+                }
+            }
+            // After this port's events, on the same channel: the collector sees them first.
+            let _ = tx.send(Msg::Analysed(ip, Some(timing))).await;
+            drop(permit);
+        });
+    }
+    let _ = ev_tx.send(Msg::PortsDispatched).await;
+    let _ = pool.acquire_many(ANALYSIS_CONCURRENCY as u32).await;
+}

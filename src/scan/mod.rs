@@ -1,0 +1,159 @@
+//! A scan, stage by stage. [`run`] wires them; each stage is a file with its inputs and outputs
+//! in its signature:
+//!
+//! ```text
+//! plan ──> discover ──open ports──> dispatch ──> analyze_port ──events──┐
+//!             └──────────────────────events──────────────────────────────┴─> collect ──> output
+//! ```
+//!
+//! * [`plan`]: targets, guards, interfaces, pool size and the shared [`ScanContext`], before
+//!   anything is sent.
+//! * [`discover`]: ARP, WS-Discovery (+ ONVIF device API), SSDP, SADP, DHIP and the port probes.
+//! * [`dispatch`]: each open port to its analysis, bounded.
+//! * [`analyze_port`]: detect what a port speaks, ask that protocol's analyser, make events.
+//! * [`collect`]: events into the registry; finality; signals.
+//! * [`output`]: the report (or NDJSON lines as devices become final) and the progress bar.
+//!
+//! Stages are joined by bounded channels so a slow stage pushes back on the one before it. Ctrl-C
+//! and SIGTERM stop the scan, and whatever was found is still written (`"complete": false`).
+
+pub mod analyze_port;
+pub mod collect;
+pub mod discover;
+pub mod dispatch;
+pub mod output;
+pub mod plan;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::mpsc;
+
+use crate::config::ScanConfig;
+use crate::error::Error;
+use crate::error::exit;
+use crate::export::Format;
+use crate::model::{Report, SCHEMA_VERSION};
+use crate::probe::{OpenPort, ProbeStats};
+use crate::registry::{Event, Registry};
+use collect::{Collector, Outcome};
+use output::NdjsonStream;
+use plan::ScanPlan;
+
+/// Channel sizes between stages: small, so a slow stage pushes back on the one before it.
+const OPEN_CHANNEL: usize = 256;
+const EVENT_CHANNEL: usize = 1024;
+
+/// Run a scan to the end (or to a signal) and write the report. Returns the exit code.
+/// `progress`: draw a progress bar on stderr (only drawn when stderr is a terminal).
+pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
+    let started = Instant::now();
+    crate::timing::start();
+    let started_at = jiff::Timestamp::now();
+    let plan = ScanPlan::build(&cfg).await?;
+    // The output path is checked before minutes of scanning; NDJSON opens its file now.
+    if let Some(path) = &cfg.output {
+        output::check_writable(path)?;
+    }
+    let lines = match cfg.format {
+        Format::Ndjson => Some(NdjsonStream::open(cfg.output.as_deref())?),
+        _ => None,
+    };
+    let (ctx, announced) = plan::context(&cfg);
+    let target_specs = plan.target_specs.clone();
+    let mut registry = Registry::new(plan.set.hostnames().clone());
+    let detect = plan.detect;
+
+    let (open_tx, open_rx) = mpsc::channel::<OpenPort>(OPEN_CHANNEL);
+    let (ev_tx, mut ev_rx) = mpsc::channel::<Msg>(EVENT_CHANNEL);
+    let stats = Arc::new(ProbeStats::default());
+    let discovery = tokio::spawn(discover::discover_and_probe(
+        plan,
+        ctx.clone(),
+        announced,
+        stats.clone(),
+        ev_tx.clone(),
+        open_tx,
+    ));
+    let dispatcher = tokio::spawn(dispatch::dispatch(open_rx, ev_tx, ctx, detect));
+    let bar = progress.then(|| output::progress_bar(stats.clone()));
+
+    let mut collector = Collector::new(lines);
+    let outcome = collector.run(&mut ev_rx, &mut registry).await;
+    if let Some((bar, task)) = bar {
+        task.abort();
+        bar.finish_and_clear();
+    }
+    if outcome != Outcome::Complete {
+        if let Outcome::Interrupted(_) = outcome {
+            tracing::warn!(
+                "interrupted: writing the {} device(s) found so far",
+                registry.len()
+            );
+        }
+        discovery.abort();
+        dispatcher.abort();
+        // Take what is already queued: it was found before the signal.
+        while let Ok(msg) = ev_rx.try_recv() {
+            if let Msg::Event(ev) = msg {
+                registry.apply(ev);
+            }
+        }
+    }
+
+    let report = Report {
+        schema_version: SCHEMA_VERSION,
+        camscan_version: env!("CARGO_PKG_VERSION").to_string(),
+        started_at: started_at.to_string(),
+        finished_at: jiff::Timestamp::now().to_string(),
+        complete: outcome == Outcome::Complete,
+        targets: target_specs,
+        devices: registry.devices(),
+    };
+    log_summary(&stats, &report, started);
+    match collector.lines {
+        Some(lines) => lines.finish(&mut collector.finality.written, &report.devices)?,
+        None => output::write_report(&cfg, &report)?,
+    }
+    Ok(match outcome {
+        Outcome::Interrupted(code) => code,
+        _ if report.found_cameras() => exit::FOUND,
+        _ => exit::NOTHING,
+    })
+}
+
+/// The scan's figures, on the info log.
+fn log_summary(stats: &ProbeStats, report: &Report, started: Instant) {
+    tracing::info!(
+        probes = ProbeStats::get(&stats.done),
+        open = ProbeStats::get(&stats.open),
+        closed = ProbeStats::get(&stats.closed),
+        timeouts = ProbeStats::get(&stats.timeouts),
+        peak_in_flight = ProbeStats::get(&stats.peak_in_flight),
+        devices = report.devices.len(),
+        elapsed = ?started.elapsed(),
+        "scan finished"
+    );
+}
+
+/// What the collector receives: evidence for the registry, and news of the run's progress that tells
+/// when a device is final (for NDJSON). One channel for both, so news arrives after the evidence its
+/// sender sent before it.
+#[derive(Debug)]
+pub enum Msg {
+    Event(Event),
+    /// One open port of this address has been analysed: all its events were sent. With its timing
+    /// when it was analysed (not with `--no-detect`).
+    Analysed(IpAddr, Option<crate::timing::PortTiming>),
+    /// Every open port the probes found has been handed to analysis (its `PortOpen` sent).
+    PortsDispatched,
+    /// ARP, the discovery protocols (with their ONVIF device API calls) and the probes have finished.
+    DiscoveryDone,
+}
+
+impl From<Event> for Msg {
+    fn from(ev: Event) -> Self {
+        Msg::Event(ev)
+    }
+}

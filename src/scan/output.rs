@@ -1,0 +1,286 @@
+//! Output: the report written whole at the end (`-o FILE` atomically, else stdout), NDJSON lines
+//! written while the scan runs, and the progress bar on stderr.
+
+use std::collections::HashSet;
+use std::io::{self, IsTerminal, Write};
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::ScanConfig;
+use crate::error::Error;
+use crate::export::{self, ExportOptions, Format};
+use crate::model::Report;
+use crate::probe::ProbeStats;
+
+/// NDJSON written during the scan: each device once, as soon as it is final, to stdout (flushed
+/// after every line, for pipelines) or to the temporary file that becomes `-o FILE` at the end.
+pub struct NdjsonStream {
+    out: NdjsonOut,
+    /// The first write error; nothing more is written after it, and it is reported at the end.
+    error: Option<io::Error>,
+}
+
+enum NdjsonOut {
+    Stdout,
+    File(AtomicFile),
+}
+
+impl NdjsonStream {
+    pub fn open(output: Option<&Path>) -> Result<Self, Error> {
+        let out =
+            match output {
+                Some(path) => NdjsonOut::File(AtomicFile::create(path).map_err(|source| {
+                    Error::WriteOutput {
+                        path: path.to_path_buf(),
+                        source,
+                    }
+                })?),
+                None => NdjsonOut::Stdout,
+            };
+        Ok(NdjsonStream { out, error: None })
+    }
+
+    pub fn write(&mut self, device: &crate::model::Device) {
+        if self.error.is_some() {
+            return;
+        }
+        tracing::debug!(ip = %device.ip, "device final: written");
+        let written = match &mut self.out {
+            NdjsonOut::Stdout => {
+                let mut out = io::stdout().lock();
+                export::write_ndjson_device(device, &mut out).and_then(|_| out.flush())
+            }
+            NdjsonOut::File(f) => export::write_ndjson_device(device, f),
+        };
+        self.error = written.err();
+    }
+
+    /// Stdout's reader has gone away (`camscan ... | head -1`).
+    pub fn reader_gone(&self) -> bool {
+        matches!(self.out, NdjsonOut::Stdout)
+            && self
+                .error
+                .as_ref()
+                .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    }
+
+    /// Write the devices not written yet (those still running at an interrupt; `written` holds the
+    /// first addresses of those already written), then put the file in place.
+    pub fn finish(
+        mut self,
+        written: &mut HashSet<IpAddr>,
+        devices: &[crate::model::Device],
+    ) -> Result<(), Error> {
+        for d in devices {
+            if written.insert(d.ip) {
+                self.write(d);
+            }
+        }
+        match (self.out, self.error) {
+            (NdjsonOut::Stdout, Some(e)) if e.kind() != io::ErrorKind::BrokenPipe => {
+                Err(Error::WriteOutput {
+                    path: "<stdout>".into(),
+                    source: e,
+                })
+            }
+            (NdjsonOut::Stdout, _) => Ok(()),
+            (NdjsonOut::File(f), error) => {
+                let path = f.path.clone();
+                let result = match error {
+                    Some(e) => Err(e), // dropping `f` removes the temporary file
+                    None => f.commit(),
+                };
+                result.map_err(|source| Error::WriteOutput { path, source })
+            }
+        }
+    }
+}
+
+/// A progress bar over probes on stderr, refreshed by a task; hidden when stderr is not a terminal.
+pub fn progress_bar(
+    stats: Arc<ProbeStats>,
+) -> (indicatif::ProgressBar, tokio::task::JoinHandle<()>) {
+    let bar = indicatif::ProgressBar::with_draw_target(
+        None,
+        indicatif::ProgressDrawTarget::stderr_with_hz(10),
+    );
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} probing [{bar:30}] {pos}/{len} probes, {msg} ({elapsed})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    let b = bar.clone();
+    let task = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(100));
+        loop {
+            tick.tick().await;
+            b.set_length(ProbeStats::get(&stats.total));
+            b.set_position(ProbeStats::get(&stats.done));
+            b.set_message(format!("{} open", ProbeStats::get(&stats.open)));
+        }
+    });
+    (bar, task)
+}
+
+fn export_options(cfg: &ScanConfig, to_terminal: bool) -> ExportOptions {
+    ExportOptions {
+        color: cfg.format == Format::Table && cfg.color.enabled(to_terminal),
+        width: if to_terminal {
+            comfy_table::Table::new().width()
+        } else {
+            None
+        },
+        detail: cfg.detail,
+        csv_delimiter: cfg.csv_delimiter,
+    }
+}
+
+/// The directory a file will be written in (`.` for a bare file name).
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
+pub fn check_writable(path: &Path) -> Result<(), Error> {
+    let dir = parent_dir(path);
+    if !dir.is_dir() {
+        return Err(Error::WriteOutput {
+            path: path.to_path_buf(),
+            source: io::Error::new(io::ErrorKind::NotFound, "directory does not exist"),
+        });
+    }
+    Ok(())
+}
+
+/// Write the report to `-o FILE` atomically (temp file in the same directory, then rename) or to stdout.
+/// A closed stdout pipe (`camscan ... | head`) is not an error.
+pub fn write_report(cfg: &ScanConfig, report: &Report) -> Result<(), Error> {
+    match &cfg.output {
+        Some(path) => {
+            let exporter = export::exporter(cfg.format, export_options(cfg, false));
+            write_atomically(path, |w| exporter.write(report, w)).map_err(|source| {
+                Error::WriteOutput {
+                    path: path.clone(),
+                    source,
+                }
+            })
+        }
+        None => {
+            let stdout = io::stdout();
+            let exporter = export::exporter(cfg.format, export_options(cfg, stdout.is_terminal()));
+            let mut lock = io::BufWriter::new(stdout.lock());
+            match exporter.write(report, &mut lock).and_then(|_| lock.flush()) {
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+                Err(source) => Err(Error::WriteOutput {
+                    path: "<stdout>".into(),
+                    source,
+                }),
+                Ok(()) => Ok(()),
+            }
+        }
+    }
+}
+
+pub fn write_atomically(
+    path: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let mut file = AtomicFile::create(path)?;
+    fill(&mut file)?;
+    file.commit()
+}
+
+/// A file written under a temporary name in its own directory and renamed over `path` by
+/// [`AtomicFile::commit`], so readers see the old file or the whole new one. Dropped without a
+/// commit, it removes the temporary file.
+pub struct AtomicFile {
+    path: PathBuf,
+    tmp: PathBuf,
+    /// `None` once committed.
+    writer: Option<io::BufWriter<std::fs::File>>,
+}
+
+impl AtomicFile {
+    pub fn create(path: &Path) -> io::Result<Self> {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "camscan-output".into());
+        let tmp = parent_dir(path).join(format!(".{name}.{}.tmp", std::process::id()));
+        let file = std::fs::File::create(&tmp)?;
+        Ok(AtomicFile {
+            path: path.to_path_buf(),
+            tmp,
+            writer: Some(io::BufWriter::new(file)),
+        })
+    }
+
+    /// Flush, sync and rename into place.
+    pub fn commit(mut self) -> io::Result<()> {
+        let Some(w) = self.writer.take() else {
+            return Ok(());
+        };
+        let result = w
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .and_then(|file| file.sync_all())
+            .and_then(|_| std::fs::rename(&self.tmp, &self.path));
+        if result.is_err() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+        result
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match &mut self.writer {
+            Some(w) => w.write(buf),
+            None => Err(io::Error::other("file already committed")),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.writer.as_mut().map_or(Ok(()), |w| w.flush())
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if let Some(w) = self.writer.take() {
+            drop(w);
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_leaves_no_temp_on_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.json");
+        write_atomically(&path, |w| w.write_all(b"{}")).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{}");
+        let err = write_atomically(&path, |_| Err(io::Error::other("boom")));
+        assert!(err.is_err());
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "{}",
+            "old file kept"
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temp left"
+        );
+    }
+}

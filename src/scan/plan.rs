@@ -1,0 +1,217 @@
+//! The scan plan: everything decided before the first packet, built once from the configuration
+//! (what ripgrep's `HiArgs` is to its flags). Which addresses (targets resolved, excluded, checked
+//! against the size and public-address guards), which interfaces each discovery method uses, how
+//! many probes at once (from the open-file limit), and the [`ScanContext`] every analyser shares.
+//! A plan that cannot be made is an error before anything is sent.
+
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::analyze::budget::AuthBudget;
+use crate::analyze::context::{Announcements, AuthSettings, ScanContext, VerifySettings};
+use crate::analyze::sessions::DeviceSessions;
+use crate::cli::Discovery;
+use crate::config::ScanConfig;
+use crate::discovery::targets::{self, LARGE_LIMIT};
+use crate::discovery::{arp, vendor};
+use crate::error::Error;
+use crate::net::interfaces::LocalNet;
+use crate::probe::ProbeSettings;
+
+/// Timeout for host-name resolution; DNS has its own retries, so this only guards a hung resolver.
+pub const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What a scan will do.
+pub struct ScanPlan {
+    /// The targets as the user gave them (or the attached subnets chosen for them).
+    pub target_specs: Vec<String>,
+    pub set: targets::TargetSet,
+    pub probe: ProbeSettings,
+    pub ports: Vec<u16>,
+    pub methods: Vec<Discovery>,
+    /// How long the multicast/broadcast methods listen.
+    pub discovery_wait: Duration,
+    pub links: Links,
+    /// `false` with `--no-detect`: open ports are listed, not analysed.
+    pub detect: bool,
+}
+
+/// The attached networks as discovery sees them.
+#[derive(Debug, Clone, Default)]
+pub struct Links {
+    /// Attached networks where ARP can tell who is alive (not loopback: lo has no ARP).
+    pub on_link: Vec<targets::AddrRange>,
+    /// The interface of each `on_link` network, in the same order (raw ARP).
+    pub arp: Vec<arp::Link>,
+    /// Interface addresses for multicast discovery: those whose network holds targets.
+    pub multicast: Vec<Ipv4Addr>,
+    /// The same interfaces with their subnet broadcast addresses (SADP, DHIP).
+    pub vendor: Vec<vendor::Interface>,
+}
+
+impl ScanPlan {
+    /// Resolve the targets and check them, size the probe pool, and find the interfaces.
+    pub async fn build(cfg: &ScanConfig) -> Result<Self, Error> {
+        let locals = crate::net::interfaces::list().map_err(Error::Interfaces)?;
+        let target_specs = if cfg.targets.is_empty() {
+            attached_subnets(cfg, &locals)?
+        } else {
+            cfg.targets.clone()
+        };
+        let set = targets::build(&target_specs, &cfg.exclude, RESOLVE_TIMEOUT).await?;
+        if set.is_empty() {
+            return Err(Error::NoTargets);
+        }
+        if set.len() > LARGE_LIMIT && !cfg.allow_large {
+            return Err(Error::TooLarge {
+                count: set.len(),
+                limit: LARGE_LIMIT,
+            });
+        }
+        if let Some(ip) = set.first_public().filter(|_| !cfg.allow_public) {
+            return Err(Error::PublicTarget {
+                target: ip.to_string(),
+            });
+        }
+        let links = Links::of(&locals, &set);
+        let concurrency = concurrency(cfg.concurrency);
+        tracing::info!(
+            addresses = %set.len(),
+            ports = cfg.ports.len(),
+            concurrency,
+            "scanning"
+        );
+        Ok(ScanPlan {
+            target_specs,
+            set,
+            probe: ProbeSettings {
+                connect_timeout: cfg.connect_timeout,
+                concurrency,
+                per_host: cfg.per_host,
+                retries: cfg.retries,
+            },
+            ports: cfg.ports.clone(),
+            methods: cfg.discovery.clone(),
+            discovery_wait: cfg.discovery_wait,
+            links,
+            detect: cfg.detect,
+        })
+    }
+}
+
+/// The context the analysers of this scan share, and the sender that tells it when the
+/// channel-announcing discovery (SADP, DHIP) has finished.
+pub fn context(cfg: &ScanConfig) -> (ScanContext, tokio::sync::watch::Sender<bool>) {
+    let (announcements, announced) = Announcements::new();
+    let ctx = ScanContext {
+        connect_timeout: cfg.connect_timeout,
+        timeout: cfg.timeout,
+        detect_timeout: cfg.detect_timeout,
+        auth: AuthSettings {
+            credentials: Arc::new(cfg.credentials.clone()),
+            budget: Arc::new(AuthBudget::new(cfg.auth_budget)),
+            enabled: !cfg.no_auth,
+            show_credentials: cfg.show_credentials,
+        },
+        verify: VerifySettings {
+            enabled: cfg.verify,
+            window: cfg.verify_window,
+            ffprobe: cfg.ffprobe.clone(),
+        },
+        hints: Arc::new(cfg.hints.clone()),
+        rtsp_paths: Arc::new(cfg.hints.rtsp_paths()),
+        stun_ports: cfg.stun_ports.clone(),
+        claimed: Default::default(),
+        announcements,
+        sessions: Arc::new(DeviceSessions::new(cfg.sessions_per_device)),
+    };
+    (ctx, announced)
+}
+
+/// No targets: the attached private subnets (`camscan interfaces` shows this plan).
+fn attached_subnets(cfg: &ScanConfig, locals: &[LocalNet]) -> Result<Vec<String>, Error> {
+    let plan =
+        crate::net::interfaces::plan(locals.to_vec(), cfg.interface.as_deref(), cfg.allow_large);
+    let specs: Vec<String> = plan.iter().filter(|n| n.scan).map(|n| n.cidr()).collect();
+    if specs.is_empty() {
+        let why = plan
+            .iter()
+            .filter_map(|n| {
+                Some(format!(
+                    "{} {}: {}",
+                    n.interface,
+                    n.cidr(),
+                    n.reason.as_ref()?
+                ))
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(Error::NoLocalNetworks(if why.is_empty() {
+            "no IPv4 interface".into()
+        } else {
+            why
+        }));
+    }
+    tracing::warn!(
+        "no targets given: scanning attached subnets {}",
+        specs.join(", ")
+    );
+    Ok(specs)
+}
+
+/// Probes at once: `--concurrency`, unless it needs more sockets than the open-file limit (raised
+/// as far as allowed first) gives; by default what that limit allows.
+fn concurrency(asked: Option<usize>) -> usize {
+    let fd_limit = crate::net::raise_fd_limit();
+    let derived = crate::net::default_concurrency(fd_limit);
+    match asked {
+        Some(n) if n > derived && !crate::net::fits_fd_limit(n, fd_limit) => {
+            tracing::warn!(
+                "concurrency {n} needs more sockets than the open-file limit ({fd_limit}) allows; using {derived}"
+            );
+            derived
+        }
+        Some(n) => n,
+        None => derived,
+    }
+}
+
+impl Links {
+    fn of(locals: &[LocalNet], set: &targets::TargetSet) -> Self {
+        let attached: Vec<&LocalNet> = locals
+            .iter()
+            .filter(|n| !n.loopback && n.mac.is_some())
+            .collect();
+        let on_link: Vec<targets::AddrRange> = attached
+            .iter()
+            .map(|n| targets::AddrRange::ipv4_net(n.network(), n.prefix))
+            .collect();
+        let vendor: Vec<vendor::Interface> = attached
+            .iter()
+            .zip(&on_link)
+            .filter(|(_, net)| !set.split(&[**net]).0.is_empty())
+            .map(|(n, _)| vendor::Interface {
+                local: n.ip,
+                broadcast: vendor::broadcast(n.ip, n.prefix),
+            })
+            .collect();
+        let multicast = vendor.iter().map(|i| i.local).collect();
+        let arp = attached
+            .iter()
+            .filter_map(|n| {
+                Some(arp::Link {
+                    interface: n.interface.clone(),
+                    ip: n.ip,
+                    mac: crate::proto::arp::parse_mac(n.mac.as_deref()?)?,
+                })
+            })
+            .collect();
+        Links {
+            on_link,
+            arp,
+            multicast,
+            vendor,
+        }
+    }
+}
