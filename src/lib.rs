@@ -62,9 +62,17 @@ pub mod sanitize;
 pub mod scan;
 pub mod timing;
 
-/// The bytes of `tests/fixtures/<path>` (unit tests' captured device answers and media).
+/// The bytes of `tests/fixtures/<path>`: the one way unit tests load captured device answers and
+/// media (the lab responders' captures are `../lab/responders/fixtures/...`). Read at run time, so
+/// a fixture is one file shared with the integration tests and the fuzz seeds.
 #[cfg(test)]
 pub(crate) fn test_fixture(path: &str) -> Vec<u8> {
     let full = format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&full).unwrap_or_else(|e| panic!("{full}: {e}"))
+}
+
+/// [`test_fixture`] as text.
+#[cfg(test)]
+pub(crate) fn test_fixture_str(path: &str) -> String {
+    String::from_utf8(test_fixture(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
 }

@@ -320,7 +320,7 @@ fn facts_match_ffprobe_on_the_same_url() {
 }
 
 fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(common::root_dir().join("tests/fixtures/sdp").join(name)).unwrap()
+    common::fixture(&format!("sdp/{name}"))
 }
 
 /// A camera whose SDP retina's strict parser rejects (BOM, CR-only lines, Latin-1, duplicate `c=`):

@@ -181,10 +181,9 @@ fn session_cap_holds_on_a_camera_that_allows_two() {
         let fake = common::start(
             "/usr/bin/python3",
             &[
-                &format!(
-                    "{}/tests/servers/session_limit.py",
-                    env!("CARGO_MANIFEST_DIR")
-                ),
+                &common::root_dir()
+                    .join("tests/servers/session_limit.py")
+                    .to_string_lossy(),
                 "127.0.0.113",
                 "8554",
                 "2",

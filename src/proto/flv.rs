@@ -221,7 +221,7 @@ mod tests {
     /// 8 KiB of VLC's live HTTP-FLV (tests/fixtures/flv, captured from the media lab).
     #[test]
     fn a_real_vlc_stream_start() {
-        let bytes = include_bytes!("../../tests/fixtures/flv/vlc_live_start.flv");
+        let bytes = &crate::test_fixture("flv/vlc_live_start.flv");
         let info = parse(bytes).unwrap();
         assert!(info.has_video && info.has_audio && info.had_metadata);
         let md = &info.metadata;

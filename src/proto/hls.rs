@@ -292,11 +292,7 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> String {
-        std::fs::read_to_string(format!(
-            "{}/tests/fixtures/hls/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap()
+        crate::test_fixture_str(&format!("hls/{name}"))
     }
 
     /// ffmpeg 5.1 `-f hls -master_pl_name -var_stream_map` (tests/fixtures/hls/README.md).

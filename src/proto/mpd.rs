@@ -363,7 +363,7 @@ mod tests {
     /// ffmpeg 5.1 `-f dash` (tests/fixtures/dash/README.md): frameRate on the AdaptationSet only.
     #[test]
     fn ffmpeg_dash_manifest() {
-        let m = parse(include_str!("../../tests/fixtures/dash/manifest.mpd")).unwrap();
+        let m = parse(&crate::test_fixture_str("dash/manifest.mpd")).unwrap();
         assert_eq!(m.profiles, ["urn:mpeg:dash:profile:isoff-live:2011"]);
         assert!(!m.dynamic);
         assert_eq!(m.media_presentation_duration, Some(4.0));
@@ -398,7 +398,7 @@ mod tests {
 
     #[test]
     fn newest_segment_from_the_template_and_timeline() {
-        let m = parse(include_str!("../../tests/fixtures/dash/manifest.mpd")).unwrap();
+        let m = parse(&crate::test_fixture_str("dash/manifest.mpd")).unwrap();
         // ffmpeg: `<S t="0" d="30030" r="3" />` lists segments 1-4; the newest is 4.
         assert_eq!(
             m.representations[0].newest_segment(),
@@ -520,7 +520,7 @@ mod tests {
 
     #[test]
     fn every_prefix_of_the_fixture() {
-        let xml = include_str!("../../tests/fixtures/dash/manifest.mpd");
+        let xml = &crate::test_fixture_str("dash/manifest.mpd");
         let mut seen = 0;
         for (i, _) in xml.char_indices() {
             if let Some(m) = parse(&xml[..i]) {

@@ -562,9 +562,7 @@ mod tests {
 
     #[test]
     fn fixture_broken_bom_cr_latin1_dup_c() {
-        let sd = parse(include_bytes!(
-            "../../tests/fixtures/sdp/broken_bom_cr_latin1_dup_c.sdp"
-        ));
+        let sd = parse(&crate::test_fixture("sdp/broken_bom_cr_latin1_dup_c.sdp"));
         assert_eq!(sd.media.len(), 2);
         assert_eq!(sd.media[0].dimensions, Some((1920, 1080)));
         assert_eq!(sd.media[0].framerate, Some(12.0));
@@ -573,9 +571,7 @@ mod tests {
 
     #[test]
     fn fixture_tplink_seven_field_origin() {
-        let sd = parse(include_bytes!(
-            "../../tests/fixtures/sdp/tplink_seven_field_origin.sdp"
-        ));
+        let sd = parse(&crate::test_fixture("sdp/tplink_seven_field_origin.sdp"));
         assert_eq!(sd.media[0].bandwidth_kbps, Some(2048));
         assert_eq!(sd.media[0].control.as_deref(), Some("track1"));
     }

@@ -390,14 +390,17 @@ mod tests {
         );
         assert!(t.contains("#PasswordDigest\">"), "{t}");
         let digest = first_text(&format!("<r>{t}</r>"), "Password").unwrap();
-        assert_eq!(digest, DIGEST_FIXTURE);
+        assert_eq!(digest, digest_fixture());
         assert!(t.contains("YWJjZGVmZ2hpamtsbW5vcA=="), "nonce base64");
         let t = username_token(TokenKind::Text, "a<b", "p&w", b"n", "c");
         assert!(t.contains("PasswordText\">p&amp;w<") && t.contains("a&lt;b"));
     }
 
-    const DIGEST_FIXTURE: &str =
-        include_str!("../../tests/fixtures/onvif/password_digest.txt").trim_ascii();
+    fn digest_fixture() -> String {
+        crate::test_fixture_str("onvif/password_digest.txt")
+            .trim_ascii()
+            .to_string()
+    }
 
     #[test]
     fn faults() {
@@ -444,13 +447,7 @@ mod tests {
     /// Replies captured from the lab's ONVIF device (tests/lab/responders/onvif_device.py).
     #[test]
     fn lab_device_fixtures() {
-        let f = |n: &str| {
-            std::fs::read_to_string(format!(
-                "{}/tests/lab/responders/fixtures/{n}",
-                env!("CARGO_MANIFEST_DIR")
-            ))
-            .unwrap()
-        };
+        let f = |n: &str| crate::test_fixture_str(&format!("../lab/responders/fixtures/{n}"));
         let info = device_information(&f("onvif_GetDeviceInformation.xml")).unwrap();
         assert_eq!(info.manufacturer.as_deref(), Some("HIKVISION"));
         assert_eq!(

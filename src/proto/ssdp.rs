@@ -137,13 +137,7 @@ mod tests {
     /// Date and Server header change per capture, so only stable facts are asserted.
     #[test]
     fn gupnp_fixtures() {
-        let f = |n: &str| {
-            std::fs::read(format!(
-                "{}/tests/lab/responders/fixtures/{n}",
-                env!("CARGO_MANIFEST_DIR")
-            ))
-            .unwrap()
-        };
+        let f = |n: &str| crate::test_fixture(&format!("../lab/responders/fixtures/{n}"));
         let r = parse_reply(&f("ssdp_msearch_reply_rootdevice.txt")).unwrap();
         assert!(
             r.location

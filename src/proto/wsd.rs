@@ -223,8 +223,8 @@ mod tests {
     /// A real reply from PyPI `wsdiscovery` 2.1 (the lab's responder), captured in the namespace lab.
     #[test]
     fn wsdiscovery_python_responder_fixture() {
-        let r = parse(include_str!(
-            "../../tests/lab/responders/fixtures/wsdiscovery_probematches_unicast.xml"
+        let r = parse(&crate::test_fixture_str(
+            "../lab/responders/fixtures/wsdiscovery_probematches_unicast.xml",
         ));
         // It answers our MessageID (a random uuid per capture).
         assert!(
@@ -239,12 +239,12 @@ mod tests {
             (s.name.as_deref(), s.hardware.as_deref()),
             (Some("Lab Camera"), Some("DS-2CD2043G2-I"))
         );
-        let none = parse(include_str!(
-            "../../tests/lab/responders/fixtures/wsdiscovery_probematches_nomatch.xml"
+        let none = parse(&crate::test_fixture_str(
+            "../lab/responders/fixtures/wsdiscovery_probematches_nomatch.xml",
         ));
         assert!(none.matches.iter().all(|m| m.xaddrs.is_empty()));
-        let hello = parse(include_str!(
-            "../../tests/lab/responders/fixtures/wsdiscovery_hello.xml"
+        let hello = parse(&crate::test_fixture_str(
+            "../lab/responders/fixtures/wsdiscovery_hello.xml",
         ));
         assert_eq!(hello.matches.len(), 1);
     }

@@ -34,6 +34,12 @@ pub fn root_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The bytes of `tests/fixtures/<path>` (the same loader as the unit tests' `crate::test_fixture`).
+pub fn fixture(path: &str) -> Vec<u8> {
+    let full = root_dir().join("tests/fixtures").join(path);
+    std::fs::read(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
+}
+
 /// Tests that bind port 554 need root (the project's test command runs them as root).
 pub fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")

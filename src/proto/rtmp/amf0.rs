@@ -320,7 +320,7 @@ mod tests {
     /// ffmpeg's FLV `onMetaData` (tests/fixtures/rtmp/README.md).
     #[test]
     fn ffmpeg_onmetadata() {
-        let bytes = include_bytes!("../../../tests/fixtures/rtmp/ffmpeg_onmetadata.amf0");
+        let bytes = &crate::test_fixture("rtmp/ffmpeg_onmetadata.amf0");
         let v = decode_values(bytes).unwrap();
         assert_eq!(v[0], s("onMetaData"));
         let meta = &v[1];

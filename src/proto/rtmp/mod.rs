@@ -572,7 +572,7 @@ mod tests {
             ],
             4096,
         ));
-        let meta = include_bytes!("../../../tests/fixtures/rtmp/ffmpeg_onmetadata.amf0");
+        let meta = &crate::test_fixture("rtmp/ffmpeg_onmetadata.amf0");
         wire.extend(chunk_message(5, 0, message_type::DATA_AMF0, 1, meta, 4096));
         let video = chunk_message(6, 0, message_type::VIDEO, 1, &[0x17; 10_000], 4096);
         let audio = chunk_message(4, 0, message_type::AUDIO, 1, &[0xAF; 100], 4096);
