@@ -51,12 +51,12 @@ async fn main() -> ExitCode {
         settings.auth.credentials = std::sync::Arc::new(vec![cred]);
     }
     match describe_stream(addr, &path, &settings).await {
-        Ok((stream, note)) => {
+        Ok((stream, notes)) => {
             println!(
                 "{}",
                 serde_json::to_string_pretty(&stream).unwrap_or_default()
             );
-            if let Some(n) = note {
+            for n in notes {
                 eprintln!("note: {n}");
             }
             ExitCode::SUCCESS

@@ -116,6 +116,76 @@ pub enum NetError {
     },
 }
 
+/// Why one step of analysing a port or device failed. Recorded on the device as a
+/// [`crate::model::Failure`] (its text is the failure's message), never fatal to the scan;
+/// callers classify by variant, never by message text.
+#[derive(Debug, Error)]
+pub enum AnalyzeError {
+    /// Talking to the device failed: connect, deadline, reset, busy, TLS, an oversized reply.
+    #[error(transparent)]
+    Net(#[from] NetError),
+    /// The device's bytes did not parse (a `proto` parser's typed error).
+    #[error(transparent)]
+    Malformed(Box<dyn std::error::Error + Send + Sync>),
+    /// The answer parsed but lacks what the step needs (no program map, no frame in the window,
+    /// no Representation).
+    #[error("{0}")]
+    Missing(String),
+    /// The device answered with a refusal or an error status (`HTTP 404`, a SOAP fault).
+    #[error("{0}")]
+    Refused(String),
+    /// Credentials needed and none given or accepted, or the failed-login budget spent.
+    #[error("{0}")]
+    Auth(String),
+    /// Somewhere the device pointed that camscan does not go: another host, a redirect.
+    #[error("{0}")]
+    NotFollowed(String),
+    /// A described stream's media check failed: no media within the window, a session error.
+    #[error("{0}")]
+    Media(String),
+    /// A local tool camscan ran (ffprobe) failed.
+    #[error("{0}")]
+    Tool(String),
+    /// What the step was doing (`MJPEG /video`, `ONVIF /onvif/device_service`), around the cause.
+    #[error("{what}: {source}")]
+    In {
+        what: String,
+        source: Box<AnalyzeError>,
+    },
+}
+
+impl AnalyzeError {
+    /// A parser's error about the device's bytes.
+    pub fn malformed(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        AnalyzeError::Malformed(Box::new(e))
+    }
+
+    /// This error as the step `what` met it.
+    pub fn within(self, what: impl Into<String>) -> Self {
+        AnalyzeError::In {
+            what: what.into(),
+            source: Box::new(self),
+        }
+    }
+
+    /// The innermost cause, past every [`AnalyzeError::In`].
+    pub fn cause(&self) -> &AnalyzeError {
+        match self {
+            AnalyzeError::In { source, .. } => source.cause(),
+            other => other,
+        }
+    }
+
+    /// The failure recorded on the device.
+    pub fn failure(&self, stage: crate::model::Stage, port: Option<u16>) -> crate::model::Failure {
+        crate::model::Failure {
+            stage,
+            port,
+            message: self.to_string(),
+        }
+    }
+}
+
 /// A library error's text on one line: retina puts connection and packet details on extra lines
 /// (`conn: 10.0.0.5:51234(me)->10.0.0.9:554@...`), which are worth keeping for Wireshark but not as
 /// line breaks in a table or CSV cell.

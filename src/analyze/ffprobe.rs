@@ -10,6 +10,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use crate::credentials::{Credential, url_with_credentials};
+use crate::error::AnalyzeError;
 use crate::error::fmt_duration;
 use crate::model::{AudioInfo, Stream, VideoInfo};
 use crate::proto::ffprobe::{Probed, parse};
@@ -20,7 +21,7 @@ pub async fn probe(
     url: &str,
     cred: Option<&Credential>,
     timeout: Duration,
-) -> Result<Probed, String> {
+) -> Result<Probed, AnalyzeError> {
     let target = match cred {
         Some(c) => url_with_credentials(url, c),
         None => url.to_string(),
@@ -36,20 +37,25 @@ pub async fn probe(
         .stderr(Stdio::null())
         .kill_on_drop(true)
         .spawn()
-        .map_err(|e| format!("cannot run {}: {e}", ffprobe.display()))?;
+        .map_err(|e| AnalyzeError::Tool(format!("cannot run {}: {e}", ffprobe.display())))?;
     let out = tokio::time::timeout(timeout * 3, child.wait_with_output())
         .await
         .map_err(|_| {
-            format!(
+            AnalyzeError::Tool(format!(
                 "ffprobe {url}: no result within {}",
                 fmt_duration(timeout * 3)
-            )
+            ))
         })?
-        .map_err(|e| format!("ffprobe {url}: {e}"))?;
+        .map_err(|e| AnalyzeError::Tool(format!("ffprobe {url}: {e}")))?;
     if !out.status.success() {
-        return Err(format!("ffprobe {url}: exited with {}", out.status));
+        return Err(AnalyzeError::Tool(format!(
+            "ffprobe {url}: exited with {}",
+            out.status
+        )));
     }
-    parse(&out.stdout).ok_or_else(|| format!("ffprobe {url}: output is not the JSON expected"))
+    parse(&out.stdout).ok_or_else(|| {
+        AnalyzeError::Tool(format!("ffprobe {url}: output is not the JSON expected"))
+    })
 }
 
 /// Fill the stream's empty facts from ffprobe's. Returns whether anything was added.

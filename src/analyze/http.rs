@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 
-use crate::error::NetError;
+use crate::error::{AnalyzeError, NetError};
 use crate::model::{AudioInfo, Measured, Protocol, Stream, VideoInfo};
 use crate::net::http::{OpenGet, open_get};
 use crate::proto::html::{self, LinkKind};
@@ -182,7 +182,7 @@ pub const MAX_TS: usize = 64 * 1024;
 #[derive(Debug, Default)]
 pub struct HttpFindings {
     pub streams: Vec<Stream>,
-    pub failures: Vec<String>,
+    pub failures: Vec<AnalyzeError>,
     /// The root page's start (for the title and fingerprints).
     pub root_page: Vec<u8>,
     /// A WebRTC gateway's API answered (`Janus WebRTC Server 1.1.2`, `go2rtc 1.9.9`).
@@ -268,14 +268,14 @@ pub async fn analyze(
                     match same_origin_path(addr, &link, s.tls) {
                         Some(p) if !list.contains(&p) => list.push(p),
                         Some(_) => {}
-                        None => findings
-                            .failures
-                            .push(format!("link to another host not followed: {link}")),
+                        None => findings.failures.push(AnalyzeError::NotFollowed(format!(
+                            "link to another host not followed: {link}"
+                        ))),
                     }
                 }
                 findings.root_page = page.body;
             }
-            Err(e) => findings.failures.push(e.to_string()),
+            Err(e) => findings.failures.push(e.into()),
         }
     }
     // The user's hints first, then the dictionary.
@@ -326,7 +326,7 @@ pub async fn analyze(
         Folder(&'static str),
     }
     enum Done {
-        Path(Box<Result<Option<Stream>, String>>),
+        Path(Box<Result<Option<Stream>, AnalyzeError>>),
         Folder(&'static str, Option<Folder>),
     }
     let mut jobs: Vec<Job> = paths.iter().cloned().map(Job::Path).collect();
@@ -442,7 +442,7 @@ async fn probe_folder(addr: SocketAddr, folder: &str, s: &HttpSettings) -> Optio
 
 impl HttpFindings {
     /// Keep the streams and failures of a batch of path probes.
-    fn take(&mut self, results: Vec<Result<Option<Stream>, String>>) {
+    fn take(&mut self, results: Vec<Result<Option<Stream>, AnalyzeError>>) {
         for r in results {
             match r {
                 Ok(Some(stream)) => self.streams.push(stream),
@@ -480,11 +480,11 @@ async fn whep_endpoints(
                     ));
                 }
             }
-            Ok(got) => findings.failures.push(format!(
-                "go2rtc stream list /api/streams: HTTP {}",
-                got.head.status
-            )),
-            Err(e) => findings.failures.push(e.to_string()),
+            Ok(got) => findings.failures.push(
+                AnalyzeError::Refused(format!("HTTP {}", got.head.status))
+                    .within("go2rtc stream list /api/streams"),
+            ),
+            Err(e) => findings.failures.push(e.into()),
         }
     }
     for p in webrtc::WHEP_PATHS {
@@ -516,9 +516,9 @@ fn page_cut(
     head: &crate::proto::response::ResponseHead,
     read: usize,
     timeout: Duration,
-) -> Option<String> {
+) -> Option<AnalyzeError> {
     let what = format!("HTTP GET {path} to {addr}");
-    match head.content_length() {
+    let cut = match head.content_length() {
         Some(cl) if cl > MAX_DOCUMENT => Some(format!(
             "{what}: reply larger than {MAX_DOCUMENT} bytes (Content-Length {cl}); only its start was read"
         )),
@@ -530,7 +530,8 @@ fn page_cut(
             "{what}: reply larger than {MAX_DOCUMENT} bytes; only its start was read"
         )),
         _ => None,
-    }
+    };
+    cut.map(AnalyzeError::Missing)
 }
 
 /// GET `path` and read its body (up to [`MAX_DOCUMENT`]).
@@ -562,7 +563,7 @@ async fn probe_path(
     addr: SocketAddr,
     path: &str,
     s: &HttpSettings,
-) -> Result<Option<Stream>, String> {
+) -> Result<Option<Stream>, AnalyzeError> {
     let deadline = tokio::time::Instant::now() + s.timeout;
     let mut got = match open_get(addr, path, s.tls, s.connect_timeout, s.timeout).await {
         Ok(g) => g,
@@ -591,19 +592,19 @@ async fn probe_path(
         return mjpeg_stream(&mut got, url, addr.port(), s)
             .await
             .map(Some)
-            .map_err(|e| format!("MJPEG {path}: {e}"));
+            .map_err(|e| e.within(format!("MJPEG {path}")));
     }
     if ctype.starts_with("video/x-flv") || got.body.starts_with(b"FLV\x01") {
         return flv_stream(&mut got, url, addr.port(), s)
             .await
             .map(Some)
-            .map_err(|e| format!("HTTP-FLV {path}: {e}"));
+            .map_err(|e| e.within(format!("HTTP-FLV {path}")));
     }
     if ctype.starts_with("video/mp2t") {
         return ts_stream(&mut got, url, addr.port(), s)
             .await
             .map(Some)
-            .map_err(|e| format!("HTTP-TS {path}: {e}"));
+            .map_err(|e| e.within(format!("HTTP-TS {path}")));
     }
     if got.read_up_to(MAX_DOCUMENT, deadline).await.is_err() {
         return Ok(None);
@@ -612,7 +613,7 @@ async fn probe_path(
     if ts::looks_like_ts(body) {
         return ts_described(url, addr.port(), body)
             .map(Some)
-            .map_err(|e| format!("HTTP-TS {path}: {e}"));
+            .map_err(|e| e.within(format!("HTTP-TS {path}")));
     }
     if ctype.starts_with("image/jpeg") || body.starts_with(&[0xff, 0xd8]) {
         let mut stream = Stream::new(url, Protocol::Jpeg, addr.port());
@@ -634,7 +635,7 @@ async fn probe_path(
                 }
                 Ok(Some(stream))
             }
-            Err(e) => Err(format!("HLS {path}: {e}")),
+            Err(e) => Err(AnalyzeError::malformed(e).within(format!("HLS {path}"))),
         };
     }
     if ctype.contains("dash+xml") || text.contains("<MPD") {
@@ -657,7 +658,7 @@ async fn probe_path(
 
 /// A DASH manifest as a stream, or why it is none: not an MPD, or no Representation read, with the
 /// reason the XML walk stopped early if it did (an XML bomb, nesting past the cap, malformed XML).
-fn dash(url: String, port: u16, path: &str, text: &str) -> Result<Stream, String> {
+fn dash(url: String, port: u16, path: &str, text: &str) -> Result<Stream, AnalyzeError> {
     let what = match mpd::parse(text) {
         Some(manifest) if !manifest.representations.is_empty() => {
             return Ok(dash_stream(url, port, &manifest));
@@ -668,7 +669,7 @@ fn dash(url: String, port: u16, path: &str, text: &str) -> Result<Stream, String
     let why = crate::proto::xml::walk(text, |_| {})
         .map(|cut| format!(": {cut}"))
         .unwrap_or_default();
-    Err(format!("DASH {path}: {what}{why}"))
+    Err(AnalyzeError::Missing(format!("{what}{why}")).within(format!("DASH {path}")))
 }
 
 fn kind_from_path(path: &str) -> Protocol {
@@ -688,15 +689,14 @@ async fn flv_stream(
     url: String,
     port: u16,
     s: &HttpSettings,
-) -> Result<Stream, String> {
+) -> Result<Stream, AnalyzeError> {
     use crate::proto::flv;
     let deadline = tokio::time::Instant::now() + s.timeout;
     got.read_while(MAX_FLV, deadline, |b| {
         flv::parse(b).is_ok_and(|i| i.complete())
     })
-    .await
-    .map_err(|e| e.to_string())?;
-    let info = flv::parse(&got.body).map_err(|e| e.to_string())?;
+    .await?;
+    let info = flv::parse(&got.body).map_err(AnalyzeError::malformed)?;
     let mut stream = Stream::new(url, Protocol::Flv, port);
     // Tags arrived: the stream is live, not only announced.
     stream.verified = info.tags > 0;
@@ -718,11 +718,9 @@ async fn ts_stream(
     url: String,
     port: u16,
     s: &HttpSettings,
-) -> Result<Stream, String> {
+) -> Result<Stream, AnalyzeError> {
     let deadline = tokio::time::Instant::now() + s.timeout;
-    got.read_while(MAX_TS, deadline, ts_facts_complete)
-        .await
-        .map_err(|e| e.to_string())?;
+    got.read_while(MAX_TS, deadline, ts_facts_complete).await?;
     ts_described(url, port, &got.body)
 }
 
@@ -736,12 +734,12 @@ fn ts_facts_complete(bytes: &[u8]) -> bool {
 }
 
 /// A transport stream as a stream: its program map's codecs and what their headers say.
-fn ts_described(url: String, port: u16, bytes: &[u8]) -> Result<Stream, String> {
+fn ts_described(url: String, port: u16, bytes: &[u8]) -> Result<Stream, AnalyzeError> {
     if ts::streams(bytes).is_empty() {
-        return Err(format!(
+        return Err(AnalyzeError::Missing(format!(
             "no program map table in the first {} bytes",
             bytes.len()
-        ));
+        )));
     }
     let mut stream = Stream::new(url, Protocol::Ts, port);
     apply_ts(&mut stream, bytes);
@@ -756,7 +754,7 @@ async fn mjpeg_stream(
     url: String,
     port: u16,
     s: &HttpSettings,
-) -> Result<Stream, String> {
+) -> Result<Stream, AnalyzeError> {
     let ctype = got.head.header("content-type").unwrap_or("").to_string();
     let started = tokio::time::Instant::now();
     let deadline = started + s.window.max(MJPEG_MIN_WINDOW);
@@ -776,7 +774,7 @@ async fn mjpeg_stream(
         }
         if let Some(sp) = splitter.as_mut() {
             sp.feed(&got.body);
-            while let Some(part) = sp.next_part().map_err(|e| e.to_string())? {
+            while let Some(part) = sp.next_part().map_err(AnalyzeError::malformed)? {
                 arrivals.push(tokio::time::Instant::now());
                 bytes += part.body.len() as u64;
                 if size.is_none() {
@@ -786,7 +784,9 @@ async fn mjpeg_stream(
             // Keep memory flat: what the splitter took is not needed again.
             got.body.clear();
         } else if got.body.len() > 64 * 1024 {
-            return Err("multipart stream with no boundary".into());
+            return Err(AnalyzeError::Missing(
+                "multipart stream with no boundary".into(),
+            ));
         }
         if steady_parts(&arrivals) >= MJPEG_PARTS {
             break;
@@ -795,14 +795,14 @@ async fn mjpeg_stream(
             Ok(0) => break,
             Ok(_) => {}
             Err(NetError::Timeout { .. }) => break,
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(e.into()),
         }
     }
     if arrivals.is_empty() {
-        return Err(format!(
+        return Err(AnalyzeError::Missing(format!(
             "no JPEG frame within {}",
             crate::error::fmt_duration(s.window.max(MJPEG_MIN_WINDOW))
-        ));
+        )));
     }
     let mut stream = Stream::new(url, Protocol::Mjpeg, port);
     let mut video = VideoInfo::new("mjpeg".into());
@@ -1282,14 +1282,16 @@ mod tests {
     fn hostile_manifests_are_refused_with_the_reason() {
         let url = || "http://127.0.0.86:8080/m.mpd".to_string();
         let bomb = r#"<?xml version="1.0"?><!DOCTYPE MPD [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><MPD><Period><AdaptationSet mimeType="video/mp4"><Representation id="&b;" width="1280" height="720"/></AdaptationSet></Period></MPD>"#;
-        let e = dash(url(), 8080, "/m.mpd", bomb).unwrap_err();
+        let err = dash(url(), 8080, "/m.mpd", bomb).unwrap_err();
+        assert!(matches!(err.cause(), AnalyzeError::Missing(_)), "{err:?}");
+        let e = err.to_string();
         assert!(e.starts_with("DASH /m.mpd: not an MPD manifest: "), "{e}");
         assert!(e.contains("declares entities"), "{e}");
         let deep = format!(
             "<MPD><Period>{}<AdaptationSet><Representation mimeType=\"video/mp4\"/></AdaptationSet></Period></MPD>",
             "<a>".repeat(100_000)
         );
-        let e = dash(url(), 8080, "/m.mpd", &deep).unwrap_err();
+        let e = dash(url(), 8080, "/m.mpd", &deep).unwrap_err().to_string();
         assert!(
             e.contains("no Representation in the manifest: elements nested deeper than 32"),
             "{e}"
@@ -1311,21 +1313,23 @@ mod tests {
         };
         let t = Duration::from_secs(2);
         let huge = head("Content-Length: 104857600\r\n");
-        let note = page_cut(addr, "/", &huge, MAX_DOCUMENT, t).unwrap();
+        let note = page_cut(addr, "/", &huge, MAX_DOCUMENT, t)
+            .unwrap()
+            .to_string();
         assert!(
             note.contains("larger than 262144 bytes (Content-Length 104857600)"),
             "{note}"
         );
         let slow = head("Content-Length: 500\r\n");
-        let note = page_cut(addr, "/", &slow, 13, t).unwrap();
+        let note = page_cut(addr, "/", &slow, 13, t).unwrap().to_string();
         assert!(
             note.contains("only 13 of 500 body bytes arrived within 2s"),
             "{note}"
         );
-        assert_eq!(page_cut(addr, "/", &slow, 500, t), None);
+        assert!(page_cut(addr, "/", &slow, 500, t).is_none());
         let no_length = head("");
         assert!(page_cut(addr, "/", &no_length, MAX_DOCUMENT, t).is_some());
-        assert_eq!(page_cut(addr, "/", &no_length, 1000, t), None);
+        assert!(page_cut(addr, "/", &no_length, 1000, t).is_none());
     }
 
     #[test]
@@ -1438,7 +1442,8 @@ mod tests {
         assert_eq!(s.audio.as_ref().unwrap().sample_rate, Some(44100));
         let garbage = vec![0x47u8; 4 * ts::PACKET];
         let e = ts_described("http://x:8080/live.ts".into(), 8080, &garbage).unwrap_err();
-        assert_eq!(e, "no program map table in the first 752 bytes");
+        assert!(matches!(e, AnalyzeError::Missing(_)), "{e:?}");
+        assert_eq!(e.to_string(), "no program map table in the first 752 bytes");
     }
 
     /// Live streams behind an HTTP/1.1 server that sends no length come chunked (SRS, nginx in front

@@ -16,6 +16,7 @@ use http_auth::{PasswordClient, PasswordParams};
 
 use super::budget::AuthBudget;
 use crate::credentials::Credential;
+use crate::error::AnalyzeError;
 use crate::net::http;
 use crate::proto::soap::{self, DeviceInformation, Profile, TokenKind};
 
@@ -33,7 +34,7 @@ pub struct OnvifSettings {
 }
 
 /// What the device API told us.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct OnvifFindings {
     pub info: Option<DeviceInformation>,
     /// Device clock minus ours, seconds.
@@ -46,7 +47,7 @@ pub struct OnvifFindings {
     /// The profiles came from the Media2 service (the only one that lists H.265 profiles).
     pub media2: bool,
     pub credential: Option<Credential>,
-    pub failures: Vec<String>,
+    pub failures: Vec<AnalyzeError>,
 }
 
 /// How a request is authenticated.
@@ -67,11 +68,15 @@ enum Outcome {
     Ok(String),
     /// Refused for lack of (good) credentials: SOAP NotAuthorized or HTTP 401 (with its challenges).
     Refused(Vec<String>),
-    Failed(String),
+    Failed(AnalyzeError),
 }
 
 /// Split an XAddr into the endpoint to contact (host forced to `ip`) and the path.
-fn endpoint(ip: IpAddr, xaddr: &str, failures: &mut Vec<String>) -> Option<(Endpoint, String)> {
+fn endpoint(
+    ip: IpAddr,
+    xaddr: &str,
+    failures: &mut Vec<AnalyzeError>,
+) -> Option<(Endpoint, String)> {
     let u = url::Url::parse(xaddr)
         .ok()
         .filter(|u| u.scheme() == "http")?;
@@ -81,9 +86,9 @@ fn endpoint(ip: IpAddr, xaddr: &str, failures: &mut Vec<String>) -> Option<(Endp
         .and_then(|h| h.trim_matches(['[', ']']).parse::<IpAddr>().ok())
         == Some(ip);
     if !host_ok {
-        failures.push(format!(
+        failures.push(AnalyzeError::NotFollowed(format!(
             "ONVIF XAddr {xaddr} names another host; asking {ip} instead"
-        ));
+        )));
     }
     let mut path = u.path().to_string();
     if let Some(q) = u.query() {
@@ -143,7 +148,7 @@ async fn call(
                     .ok();
             }
             if authorization.is_none() {
-                return Outcome::Failed("no HTTP challenge to answer".into());
+                return Outcome::Failed(AnalyzeError::Auth("no HTTP challenge to answer".into()));
             }
         }
     }
@@ -158,7 +163,7 @@ async fn call(
     };
     let reply = match http::send(ep.addr, &post, s.connect_timeout, s.timeout).await {
         Ok(r) => r,
-        Err(e) => return Outcome::Failed(e.to_string()),
+        Err(e) => return Outcome::Failed(e.into()),
     };
     let text = String::from_utf8_lossy(&reply.body).into_owned();
     if reply.head.status == 401 {
@@ -175,14 +180,14 @@ async fn call(
         if f.is_not_authorized() {
             return Outcome::Refused(Vec::new());
         }
-        return Outcome::Failed(format!(
+        return Outcome::Failed(AnalyzeError::Refused(format!(
             "SOAP fault {}: {}",
             f.subcode.unwrap_or_default(),
             f.reason.unwrap_or_default()
-        ));
+        )));
     }
     if !(200..300).contains(&reply.head.status) {
-        return Outcome::Failed(format!("HTTP {}", reply.head.status));
+        return Outcome::Failed(AnalyzeError::Refused(format!("HTTP {}", reply.head.status)));
     }
     Outcome::Ok(text)
 }
@@ -212,7 +217,9 @@ impl Caller<'_> {
                     Outcome::Ok(t) => return Some(t),
                     Outcome::Refused(ch) => challenges = ch,
                     Outcome::Failed(e) => {
-                        self.findings.failures.push(format!("ONVIF {path}: {e}"));
+                        self.findings
+                            .failures
+                            .push(e.within(format!("ONVIF {path}")));
                         return None;
                     }
                 }
@@ -220,13 +227,16 @@ impl Caller<'_> {
             return match call(ep, path, body, auth, self.offset, &challenges, self.s).await {
                 Outcome::Ok(t) => Some(t),
                 Outcome::Refused(_) => {
-                    self.findings.failures.push(format!(
-                        "ONVIF {path}: a credential that worked is now refused"
-                    ));
+                    self.findings.failures.push(
+                        AnalyzeError::Auth("a credential that worked is now refused".into())
+                            .within(format!("ONVIF {path}")),
+                    );
                     None
                 }
                 Outcome::Failed(e) => {
-                    self.findings.failures.push(format!("ONVIF {path}: {e}"));
+                    self.findings
+                        .failures
+                        .push(e.within(format!("ONVIF {path}")));
                     None
                 }
             };
@@ -236,14 +246,17 @@ impl Caller<'_> {
             Outcome::Ok(t) => return Some(t),
             Outcome::Refused(ch) => ch,
             Outcome::Failed(e) => {
-                self.findings.failures.push(format!("ONVIF {path}: {e}"));
+                self.findings
+                    .failures
+                    .push(e.within(format!("ONVIF {path}")));
                 return None;
             }
         };
         if !self.s.use_auth {
-            self.findings
-                .failures
-                .push(format!("ONVIF {path}: needs credentials (--no-auth)"));
+            self.findings.failures.push(
+                AnalyzeError::Auth("needs credentials (--no-auth)".into())
+                    .within(format!("ONVIF {path}")),
+            );
             return None;
         }
         let mut session = self.s.budget.session(self.ip).await;
@@ -259,9 +272,9 @@ impl Caller<'_> {
             let proven = session.known_good() == Some(c);
             for how in 0u8..3 {
                 if !proven && !session.may_try() {
-                    self.findings.failures.push(
+                    self.findings.failures.push(AnalyzeError::Auth(
                         "ONVIF login refused; failed-login budget for this host spent".into(),
-                    );
+                    ));
                     return None;
                 }
                 if how == 2 && challenges.is_empty() {
@@ -288,15 +301,17 @@ impl Caller<'_> {
                         }
                     }
                     Outcome::Failed(e) => {
-                        self.findings.failures.push(format!("ONVIF {path}: {e}"));
+                        self.findings
+                            .failures
+                            .push(e.within(format!("ONVIF {path}")));
                         return None;
                     }
                 }
             }
         }
-        self.findings
-            .failures
-            .push(format!("ONVIF {path}: no credential accepted"));
+        self.findings.failures.push(
+            AnalyzeError::Auth("no credential accepted".into()).within(format!("ONVIF {path}")),
+        );
         None
     }
 }
@@ -305,9 +320,9 @@ impl Caller<'_> {
 pub async fn analyze(ip: IpAddr, xaddr: &str, s: &OnvifSettings) -> OnvifFindings {
     let mut findings = OnvifFindings::default();
     let Some((ep, path)) = endpoint(ip, xaddr, &mut findings.failures) else {
-        findings
-            .failures
-            .push(format!("ONVIF XAddr {xaddr} is not an http:// URL"));
+        findings.failures.push(AnalyzeError::NotFollowed(format!(
+            "ONVIF XAddr {xaddr} is not an http:// URL"
+        )));
         return findings;
     };
     // 1. The device clock, unauthenticated.
@@ -349,7 +364,7 @@ pub async fn analyze(ip: IpAddr, xaddr: &str, s: &OnvifSettings) -> OnvifFinding
         // Old devices lack GetServices; GetCapabilities is the fallback, not a failure to report.
         caller.findings.failures.truncate(before);
     }
-    let service = |ns: &str, failures: &mut Vec<String>| {
+    let service = |ns: &str, failures: &mut Vec<AnalyzeError>| {
         services
             .iter()
             .find(|(n, _)| n.trim() == ns)
@@ -443,7 +458,7 @@ pub async fn analyze(ip: IpAddr, xaddr: &str, s: &OnvifSettings) -> OnvifFinding
 
 /// GetStreamUri may name 0.0.0.0, another host or a wrong address (agsh/onvif#170): the stream is
 /// on the device we asked.
-fn force_host(uri: &str, ip: IpAddr, failures: &mut Vec<String>) -> String {
+fn force_host(uri: &str, ip: IpAddr, failures: &mut Vec<AnalyzeError>) -> String {
     let Ok(mut u) = url::Url::parse(uri) else {
         return uri.to_string();
     };
@@ -452,9 +467,9 @@ fn force_host(uri: &str, ip: IpAddr, failures: &mut Vec<String>) -> String {
         .and_then(|h| h.trim_matches(['[', ']']).parse::<IpAddr>().ok())
         == Some(ip);
     if !same {
-        failures.push(format!(
+        failures.push(AnalyzeError::NotFollowed(format!(
             "ONVIF stream URI {uri} names another host; using {ip}"
-        ));
+        )));
         let _ = u.set_host(Some(&ip.to_string()));
     }
     u.to_string()

@@ -13,7 +13,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::error::NetError;
+use crate::error::{AnalyzeError, NetError};
 use crate::model::{AudioInfo, Protocol, Stream, VideoInfo};
 pub use crate::net::rtmp::{Conn, handshake};
 use crate::proto::rtmp::{self, chunk::message_type};
@@ -41,7 +41,7 @@ pub const PLAY_WINDOW: Duration = Duration::from_millis(1500);
 #[derive(Debug, Default)]
 pub struct RtmpFindings {
     pub streams: Vec<Stream>,
-    pub failures: Vec<String>,
+    pub failures: Vec<AnalyzeError>,
     /// Applications that accepted `connect`.
     pub accepted_apps: Vec<String>,
     /// With no stream found: which applications accepted `connect` and how to give the stream
@@ -98,7 +98,9 @@ pub async fn analyze(
         match r {
             Ok(true) => findings.accepted_apps.push(app),
             Ok(false) => {}
-            Err(e) => findings.failures.push(format!("RTMP app {app}: {e}")),
+            Err(e) => findings
+                .failures
+                .push(AnalyzeError::from(e).within(format!("RTMP app {app}"))),
         }
     }
     // The user's pairs, then their names and the usual names in each accepted application.
@@ -129,12 +131,16 @@ pub async fn analyze(
         match r {
             Ok(Some(s)) => findings.streams.push(s),
             Ok(None) => {}
-            Err(e) => findings.failures.push(format!("RTMP play: {e}")),
+            Err(e) => findings
+                .failures
+                .push(AnalyzeError::from(e).within("RTMP play")),
         }
     }
     findings.streams.sort_by(|a, b| a.url.cmp(&b.url));
-    findings.failures.sort();
-    findings.failures.dedup();
+    findings.failures.sort_by_key(ToString::to_string);
+    findings
+        .failures
+        .dedup_by(|a, b| a.to_string() == b.to_string());
     if findings.streams.is_empty() {
         findings.note = Some(no_stream_note(&findings.accepted_apps, &tried));
     }

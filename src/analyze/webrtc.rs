@@ -7,7 +7,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use crate::error::NetError;
+use crate::error::{AnalyzeError, NetError};
 pub use crate::net::stun::{binding_tcp, binding_udp};
 use crate::proto::stun::StunResponse;
 
@@ -99,7 +99,7 @@ pub async fn whep(
     t: &WhepTarget,
     path: &str,
     candidate: WhepCandidate,
-) -> Result<Option<crate::model::Stream>, String> {
+) -> Result<Option<crate::model::Stream>, AnalyzeError> {
     use crate::model::{Protocol, Stream, StreamStatus};
     use crate::proto::whep::{self, PostReply};
     let preflight = !matches!(candidate, WhepCandidate::Named { preflight: false });
@@ -118,7 +118,7 @@ pub async fn whep(
             tracing::debug!(addr = %t.addr, path, error = %e, "WHEP offer failed");
             return Ok(None);
         }
-        Err(e) => return Err(format!("WHEP offer to {path}: {e}")),
+        Err(e) => return Err(AnalyzeError::from(e).within(format!("WHEP offer to {path}"))),
     };
     let mut stream = Stream::new(t.url(path), Protocol::Webrtc, t.addr.port());
     match whep::read_post_reply(&reply.head, &reply.body) {
@@ -145,9 +145,9 @@ pub async fn whep(
             Ok(Some(stream))
         }
         PostReply::Refused { status: 404, .. } if candidate == WhepCandidate::Guessed => Ok(None),
-        PostReply::Refused { status, reason } => Err(format!(
+        PostReply::Refused { status, reason } => Err(AnalyzeError::Refused(format!(
             "WHEP endpoint {path} refused a session: {status} {reason}"
-        )),
+        ))),
         PostReply::NotWhep => Ok(None),
     }
 }
@@ -408,25 +408,26 @@ mod tests {
         // An OPTIONS without POST: no offer is sent at all.
         let get_only = "HTTP/1.1 200 OK\r\nAllow: GET, HEAD\r\nContent-Length: 0\r\n\r\n";
         let (addr, seen) = whep_fake("127.0.0.94", vec![get_only]).await;
-        assert_eq!(
+        assert!(matches!(
             whep(&target(addr), "/whep", WhepCandidate::Guessed).await,
             Ok(None)
-        );
+        ));
         assert_eq!(seen.lock().unwrap().len(), 1);
 
         // A 200 HTML page for anything POSTed (a catch-all web app) is not WHEP.
         let page = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 6\r\n\r\n<html>";
         let (addr, _) = whep_fake("127.0.0.94", vec![PREFLIGHT, page]).await;
-        assert_eq!(
+        assert!(matches!(
             whep(&target(addr), "/whep", WhepCandidate::Guessed).await,
             Ok(None)
-        );
+        ));
 
         // A named endpoint's refusal is recorded; a guessed path's 404 is not news.
         let busy = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n";
         let (addr, _) = whep_fake("127.0.0.94", vec![PREFLIGHT, busy]).await;
         let named = WhepCandidate::Named { preflight: true };
         let e = whep(&target(addr), "/cam/whep", named).await.unwrap_err();
-        assert!(e.contains("503"), "{e}");
+        assert!(matches!(e, AnalyzeError::Refused(_)), "{e:?}");
+        assert!(e.to_string().contains("503"), "{e}");
     }
 }

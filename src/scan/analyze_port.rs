@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use crate::analyze::context::ScanContext;
 use crate::analyze::rtsp;
 use crate::detect::{self, Detection};
+use crate::error::AnalyzeError;
 use crate::model::{Failure, Protocol, Stage};
 use crate::registry::Event;
 
@@ -86,15 +87,7 @@ pub async fn analyze_port(addr: std::net::SocketAddr, ctx: &ScanContext) -> Vec<
                 ip,
                 service: f.service,
             }];
-            events.extend(f.streams.into_iter().map(|stream| Event::Stream {
-                ip,
-                stream: Box::new(stream),
-            }));
-            events.extend(
-                f.failures
-                    .into_iter()
-                    .map(|failure| Event::Failure { ip, failure }),
-            );
+            events.extend(found_events(ip, port, f.streams, f.failures));
             // Some servers answer RTSP and HTTP on one port (VLC's HTTP output answers OPTIONS in
             // RTSP): with no RTSP stream found, ask the port in HTTP too. An RTSP server's own
             // RTSP-over-HTTP tunnel is no web service: GStreamer's answers a plain `GET` with
@@ -246,19 +239,15 @@ fn found_events(
     ip: IpAddr,
     port: u16,
     streams: Vec<crate::model::Stream>,
-    failures: Vec<String>,
+    failures: Vec<AnalyzeError>,
 ) -> impl Iterator<Item = Event> {
     let streams = streams.into_iter().map(move |stream| Event::Stream {
         ip,
         stream: Box::new(stream),
     });
-    let failures = failures.into_iter().map(move |message| Event::Failure {
+    let failures = failures.into_iter().map(move |e| Event::Failure {
         ip,
-        failure: Failure {
-            stage: Stage::Analyze,
-            port: Some(port),
-            message,
-        },
+        failure: e.failure(Stage::Analyze, Some(port)),
     });
     streams.chain(failures)
 }

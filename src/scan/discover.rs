@@ -16,6 +16,7 @@ use crate::analyze::context::{Announcements, ScanContext};
 use crate::analyze::rtsp;
 use crate::cli::Discovery;
 use crate::discovery::targets;
+use crate::error::AnalyzeError;
 use crate::model::{DiscoveryMethod, Failure, Stage};
 use crate::probe::{self, OpenPort, ProbeStats};
 use crate::registry::Event;
@@ -415,13 +416,9 @@ async fn onvif_device(ip: std::net::IpAddr, xaddr: &str, ctx: &ScanContext) -> V
             serial: info.serial,
         });
     }
-    let fail = |message: String| Event::Failure {
+    let fail = |e: AnalyzeError| Event::Failure {
         ip,
-        failure: Failure {
-            stage: Stage::Analyze,
-            port: None,
-            message,
-        },
+        failure: e.failure(Stage::Analyze, None),
     };
     events.extend(f.failures.into_iter().map(fail));
     let uri_of = |list: &[(String, String)], token: &str| {
@@ -449,7 +446,9 @@ async fn onvif_device(ip: std::net::IpAddr, xaddr: &str, ctx: &ScanContext) -> V
     let mut targets = Vec::new();
     for (_token, uri) in f.stream_uris {
         let Some((addr, path)) = crate::analyze::onvif::rtsp_target(&uri) else {
-            events.push(fail(format!("ONVIF stream URI {uri} is not rtsp://")));
+            events.push(fail(AnalyzeError::NotFollowed(format!(
+                "ONVIF stream URI {uri} is not rtsp://"
+            ))));
             continue;
         };
         if ctx.claim(&crate::net::rtsp::url(addr, &path)) {
@@ -464,16 +463,14 @@ async fn onvif_device(ip: std::net::IpAddr, xaddr: &str, ctx: &ScanContext) -> V
         .await;
     for d in described {
         match d {
-            Ok((stream, note)) => {
+            Ok((stream, notes)) => {
                 events.push(Event::Stream {
                     ip,
                     stream: Box::new(stream),
                 });
-                if let Some(n) = note {
-                    events.push(fail(n));
-                }
+                events.extend(notes.into_iter().map(fail));
             }
-            Err(e) => events.push(fail(e.to_string())),
+            Err(e) => events.push(fail(e.into())),
         }
     }
     events

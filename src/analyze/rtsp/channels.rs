@@ -11,7 +11,7 @@ pub(super) async fn walk_channels(
     walkers: &mut Walkers,
     found: &mut Vec<Found>,
     cred: Option<&Credential>,
-    failures: &mut Vec<Failure>,
+    failures: &mut Vec<AnalyzeError>,
     addr: SocketAddr,
     announced: Option<u32>,
 ) -> Vec<(ChannelScheme, u32)> {
@@ -33,11 +33,7 @@ pub(super) async fn walk_channels(
                 continue;
             }
             Err(e) => {
-                failures.push(Failure {
-                    stage: Stage::Analyze,
-                    port: Some(addr.port()),
-                    message: e.to_string(),
-                });
+                failures.push(e.into());
                 continue;
             }
         }
@@ -47,7 +43,6 @@ pub(super) async fn walk_channels(
             found,
             cred,
             failures,
-            addr,
             &scheme,
             2,
             last,
@@ -69,17 +64,14 @@ pub(super) async fn walk_resumed(
     walkers: &mut Walkers,
     found: &mut Vec<Found>,
     cred: Option<&Credential>,
-    failures: &mut Vec<Failure>,
-    addr: SocketAddr,
+    failures: &mut Vec<AnalyzeError>,
     resume: Vec<(ChannelScheme, u32)>,
     announced: u32,
 ) {
     let last = announced.clamp(1, MAX_CHANNELS);
     for (scheme, from) in resume {
-        if let WalkEnd::Failed = walk_scheme(
-            walkers, found, cred, failures, addr, &scheme, from, last, false,
-        )
-        .await
+        if let WalkEnd::Failed =
+            walk_scheme(walkers, found, cred, failures, &scheme, from, last, false).await
         {
             return;
         }
@@ -101,8 +93,7 @@ pub(super) async fn walk_scheme(
     walkers: &mut Walkers,
     found: &mut Vec<Found>,
     cred: Option<&Credential>,
-    failures: &mut Vec<Failure>,
-    addr: SocketAddr,
+    failures: &mut Vec<AnalyzeError>,
     scheme: &ChannelScheme,
     from: u32,
     last: u32,
@@ -128,11 +119,7 @@ pub(super) async fn walk_scheme(
                     });
                 }
                 Some((Err(e), _)) => {
-                    failures.push(Failure {
-                        stage: Stage::Analyze,
-                        port: Some(addr.port()),
-                        message: e.to_string(),
-                    });
+                    failures.push(e.into());
                     return WalkEnd::Failed;
                 }
                 _ => {}

@@ -77,7 +77,7 @@ pub(super) async fn media_and_checks(
     cred: Option<&Credential>,
     settings: &ScanContext,
     holder: Option<Box<RtspClient>>,
-) -> Vec<String> {
+) -> Vec<AnalyzeError> {
     let mut notes = Vec::new();
     let ip = addr.ip();
     let (mut video, mut audio, sd) = facts_of_sdp(body, plain_url);
@@ -114,8 +114,11 @@ pub(super) async fn media_and_checks(
     match result {
         Ok(Some(m)) => fold_measured(stream, plain_url, m),
         Ok(None) => {}
-        Err(f) if !described => notes.push(format!("{}; facts from SDP only", f.message)),
-        Err(f) => notes.push(f.message),
+        Err(f) if !described => notes.push(AnalyzeError::Media(format!(
+            "{}; facts from SDP only",
+            f.message
+        ))),
+        Err(f) => notes.push(AnalyzeError::Media(f.message)),
     }
     if let Some(ffprobe) = &settings.verify.ffprobe
         && (stream.verified || stream.video.is_none())
@@ -128,7 +131,7 @@ pub(super) async fn media_and_checks(
             Ok(p) => {
                 crate::analyze::ffprobe::enrich(stream, &p);
             }
-            Err(message) => notes.push(message),
+            Err(e) => notes.push(e),
         }
     }
     notes

@@ -26,10 +26,8 @@ use super::paths::{self, ChannelScheme, MAX_CHANNELS};
 use super::verify::{self, Check};
 use crate::credentials::{Credential, url_with_credentials};
 use crate::detect;
-use crate::error::NetError;
-use crate::model::{
-    AudioInfo, AuthScheme, Failure, Protocol, Service, Stage, Stream, StreamStatus, VideoInfo,
-};
+use crate::error::{AnalyzeError, NetError};
+use crate::model::{AudioInfo, AuthScheme, Protocol, Service, Stream, StreamStatus, VideoInfo};
 use crate::net::rtsp::{Busy, Reply, RtspClient, is_busy, retry_after, start_patience, url};
 use crate::proto::{h26x, sdp, sdp_facts};
 
@@ -44,11 +42,11 @@ pub(crate) use media::{audio_from_sdp, video_from_sdp};
 use walker::*;
 
 /// What analysis found on one RTSP port.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct RtspFindings {
     pub service: Service,
     pub streams: Vec<Stream>,
-    pub failures: Vec<Failure>,
+    pub failures: Vec<AnalyzeError>,
 }
 
 /// One path's result before media analysis.
@@ -74,11 +72,6 @@ pub async fn analyze(
     let ip = addr.ip();
     let mut service = detect::head::service(addr.port(), Protocol::Rtsp, &options.head);
     let mut failures = Vec::new();
-    let fail = |message: String| Failure {
-        stage: Stage::Analyze,
-        port: Some(addr.port()),
-        message,
-    };
     let mut walkers = Walkers::new(client, settings, settings.sessions.cap());
     let vendor = paths::vendor_from_evidence(service.server.as_deref(), service.realm.as_deref());
     let candidates = paths::candidates(&settings.rtsp_paths, vendor);
@@ -92,7 +85,7 @@ pub async fn analyze(
         .describe(&format!("/camscan-{nonce:016x}"), None)
         .await
     {
-        Err(e) => failures.push(fail(e.to_string())),
+        Err(e) => failures.push(e.into()),
         Ok(Answer::Media(_)) => {
             tracing::info!(%addr, "answers DESCRIBE of any path with a stream; reporting only /");
             match walkers.describe_all(&["/".to_string()], None).await.pop() {
@@ -102,7 +95,7 @@ pub async fn analyze(
                     cred: None,
                     holder,
                 }),
-                Some(Some((Err(e), _))) => failures.push(fail(e.to_string())),
+                Some(Some((Err(e), _))) => failures.push(e.into()),
                 _ => {}
             }
         }
@@ -127,7 +120,7 @@ pub async fn analyze(
                         holder,
                     }),
                     Some((Err(e), _)) => {
-                        failures.push(fail(e.to_string()));
+                        failures.push(e.into());
                         break; // a server that stops answering will not answer the next path either
                     }
                 }
@@ -152,7 +145,7 @@ pub async fn analyze(
             .map(|f| f.path.clone())
             .unwrap_or_else(|| candidates[0].clone());
         match try_credentials(walkers.first(), &mut session, &creds, &probe).await {
-            Err(e) => failures.push(fail(e.to_string())),
+            Err(e) => failures.push(e.into()),
             Ok(o) => outcome = o,
         }
         if let AuthOutcome::Succeeded(cred, scheme) = outcome.clone() {
@@ -193,7 +186,7 @@ pub async fn analyze(
                     }
                     Some((Ok(_), _)) => {}
                     Some((Err(e), _)) => {
-                        failures.push(fail(e.to_string()));
+                        failures.push(e.into());
                         break;
                     }
                 }
@@ -203,7 +196,7 @@ pub async fn analyze(
             AuthOutcome::Failed {
                 tried,
                 budget_spent,
-            } => failures.push(fail(format!(
+            } => failures.push(AnalyzeError::Auth(format!(
                 "RTSP login refused for {tried} credential(s){}",
                 if *budget_spent {
                     "; failed-login budget for this host spent"
@@ -211,7 +204,7 @@ pub async fn analyze(
                     ""
                 }
             ))),
-            AuthOutcome::Locked => failures.push(fail(
+            AuthOutcome::Locked => failures.push(AnalyzeError::Auth(
                 "device refused a credential that had worked (lockout?); no more logins sent"
                     .into(),
             )),
@@ -254,14 +247,13 @@ pub async fn analyze(
                     &mut more,
                     cred.as_ref(),
                     &mut notes,
-                    addr,
                     resume,
                     n,
                 )
                 .await;
             }
         }
-        notes.extend(walkers.take_redirect().map(fail));
+        notes.extend(walkers.take_redirect().map(AnalyzeError::NotFollowed));
         drop(walkers);
         let analysed = analyse_found(more, addr, &service, &outcome, settings).await;
         (analysed, notes)
@@ -271,7 +263,7 @@ pub async fn analyze(
     failures.extend(notes);
     let mut streams = Vec::new();
     for (stream, notes) in analysed {
-        failures.extend(notes.into_iter().map(fail));
+        failures.extend(notes);
         streams.push(stream);
     }
 
@@ -301,7 +293,7 @@ async fn analyse_found(
     service: &crate::model::Service,
     outcome: &AuthOutcome,
     settings: &ScanContext,
-) -> Vec<(Stream, Vec<String>)> {
+) -> Vec<(Stream, Vec<AnalyzeError>)> {
     let mut jobs = Vec::new();
     // (description, path, job index) of each stream to open, to find aliases.
     let mut seen: Vec<(String, String, usize)> = Vec::new();
@@ -369,7 +361,7 @@ async fn analyse_found(
             _ => None,
         })
         .collect();
-    let mut done: Vec<(Stream, Vec<String>)> = futures::stream::iter(jobs)
+    let mut done: Vec<(Stream, Vec<AnalyzeError>)> = futures::stream::iter(jobs)
         .map(|job| async move {
             match job {
                 Job::Done(stream) | Job::Alias { stream, .. } => (stream, Vec::new()),
@@ -438,13 +430,13 @@ enum Job {
 }
 
 /// DESCRIBE one stream URL path on `addr` and analyse its media: the library entry point for a single
-/// known URL (see `examples/describe.rs`). Failures of the media analysis are returned as messages
-/// beside the stream, as a scan records them.
+/// known URL (see `examples/describe.rs`). Failures of the media analysis are returned beside the
+/// stream, as a scan records them.
 pub async fn describe_stream(
     addr: SocketAddr,
     path: &str,
     settings: &ScanContext,
-) -> Result<(Stream, Option<String>), NetError> {
+) -> Result<(Stream, Vec<AnalyzeError>), NetError> {
     let mut walker = Walker::new(None, addr, settings);
     let mut answer = walker.describe(path, None).await?;
     let mut cred = None;
@@ -469,11 +461,11 @@ pub async fn describe_stream(
         stream.auth = scheme_of(&walker.challenges);
     }
     stream.username = cred.as_ref().map(|c| c.username.clone());
-    let mut note = None;
+    let mut notes = Vec::new();
     match answer {
         Answer::Media(body) => {
             let holder = walker.client.take().map(Box::new);
-            let notes = media_and_checks(
+            notes = media_and_checks(
                 &mut stream,
                 addr,
                 &target,
@@ -483,7 +475,6 @@ pub async fn describe_stream(
                 holder,
             )
             .await;
-            note = (!notes.is_empty()).then(|| notes.join("; "));
         }
         Answer::Auth { scheme, .. } => {
             stream.auth = scheme;
@@ -499,10 +490,10 @@ pub async fn describe_stream(
         }
         Answer::Missing => {
             stream.status = StreamStatus::NotFound;
-            note = walker.redirect.take();
+            notes.extend(walker.redirect.take().map(AnalyzeError::NotFollowed));
         }
     }
-    Ok((stream, note))
+    Ok((stream, notes))
 }
 
 #[cfg(test)]
@@ -563,14 +554,18 @@ mod tests {
         let f = analyze(client, &options, &settings).await;
         assert!(f.streams.is_empty());
         assert_eq!(f.failures.len(), 1, "{:?}", f.failures);
-        let m = &f.failures[0].message;
+        let m = &f.failures[0].to_string();
         assert!(m.contains("redirected (302) to rtsp://"), "{m}");
         assert!(m.contains("redirects are not followed"), "{m}");
         assert_eq!(followed.load(std::sync::atomic::Ordering::SeqCst), 0);
         // A single URL (the ONVIF path) says the same beside its not-found stream.
-        let (stream, note) = describe_stream(addr, "/live", &settings).await.unwrap();
+        let (stream, notes) = describe_stream(addr, "/live", &settings).await.unwrap();
         assert_eq!(stream.status, StreamStatus::NotFound);
-        assert!(note.unwrap().contains("redirected (302)"));
+        assert!(
+            matches!(notes[..], [AnalyzeError::NotFollowed(_)]),
+            "{notes:?}"
+        );
+        assert!(notes[0].to_string().contains("redirected (302)"));
     }
 
     #[test]
