@@ -4,19 +4,22 @@
 
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
+use std::ops::ControlFlow;
 
 use tokio::sync::mpsc;
 
 use super::Msg;
-use super::output::NdjsonStream;
 use crate::error::exit;
+use crate::model::Device;
 use crate::registry::{Event, Registry};
 
 /// What the collector keeps beside the registry: when devices are final, for the NDJSON stream
 /// (written as they become final) and the timing log (a line per final device).
-pub struct Collector {
-    pub lines: Option<NdjsonStream>,
+pub struct Collector<'a> {
+    on_final: Option<OnFinal<'a>>,
     pub finality: Finality,
+    /// The consumer of final devices said stop.
+    stop: bool,
     /// Only when the `camscan::timing` log is on.
     timings: Option<Timings>,
 }
@@ -29,11 +32,11 @@ struct Timings {
     dispatched_ms: Option<u64>,
 }
 
-impl Collector {
+impl Collector<'_> {
     /// Apply one message: events to the registry, progress to [`Finality`]; then write the devices
     /// that became final to the NDJSON stream and log their timing.
     pub fn collect(&mut self, msg: Msg, registry: &mut Registry) {
-        if self.lines.is_none() && self.timings.is_none() {
+        if self.on_final.is_none() && self.timings.is_none() {
             if let Msg::Event(ev) = msg {
                 registry.apply(ev);
             }
@@ -87,10 +90,11 @@ impl Collector {
                     crate::timing::device_breakdown(ports)
                 );
             }
-            if let Some(lines) = self.lines.as_mut()
+            if let Some(on_final) = self.on_final.as_mut()
                 && let Some(device) = registry.render(&group)
+                && on_final(&device).is_break()
             {
-                lines.write(&device);
+                self.stop = true;
             }
         }
     }
@@ -115,7 +119,7 @@ pub struct Finality {
     /// Addresses whose last running analysis finished since the last look.
     idle: Vec<IpAddr>,
     /// Devices already final, by first address.
-    pub written: HashSet<IpAddr>,
+    written: HashSet<IpAddr>,
 }
 
 /// Each device's addresses (its own first), and the device of each address.
@@ -206,6 +210,10 @@ async fn recv_sigterm(_: &mut SigTerm) {
     std::future::pending().await
 }
 
+/// Called with each device as soon as it is final (no event can change it any more); `Break`
+/// stops the scan.
+pub type OnFinal<'a> = Box<dyn FnMut(&Device) -> ControlFlow<()> + Send + 'a>;
+
 /// How collecting ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
@@ -213,16 +221,17 @@ pub enum Outcome {
     Complete,
     /// SIGINT or SIGTERM, with the exit code it asks for.
     Interrupted(u8),
-    /// NDJSON to a pipe whose reader is gone: stop scanning, quietly.
-    PipeClosed,
+    /// The consumer of final devices asked to stop (NDJSON to a pipe whose reader is gone).
+    Stopped,
 }
 
-impl Collector {
-    /// A collector writing NDJSON lines to `lines` (when the format streams) and, when the
-    /// `camscan::timing` log is on, logging per-device timings.
-    pub fn new(lines: Option<NdjsonStream>) -> Self {
+impl<'a> Collector<'a> {
+    /// A collector that hands each device to `on_final` as soon as it is final and, when the
+    /// `camscan::timing` log is on, logs per-device timings.
+    pub fn new(on_final: Option<OnFinal<'a>>) -> Self {
         Collector {
-            lines,
+            on_final,
+            stop: false,
             finality: Finality::default(),
             timings: crate::timing::enabled().then(Timings::default),
         }
@@ -236,8 +245,8 @@ impl Collector {
                 msg = rx.recv() => match msg {
                     Some(msg) => {
                         self.collect(msg, registry);
-                        if self.lines.as_ref().is_some_and(NdjsonStream::reader_gone) {
-                            return Outcome::PipeClosed;
+                        if self.stop {
+                            return Outcome::Stopped;
                         }
                     }
                     None => return Outcome::Complete,

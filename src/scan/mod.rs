@@ -30,14 +30,16 @@ use std::time::Instant;
 
 use tokio::sync::mpsc;
 
+use crate::analyze::context::ScanContext;
 use crate::config::ScanConfig;
 use crate::error::Error;
 use crate::error::exit;
 use crate::export::Format;
-use crate::model::{Report, SCHEMA_VERSION};
+use crate::model::{Device, Report, SCHEMA_VERSION};
 use crate::probe::{OpenPort, ProbeStats};
 use crate::registry::{Event, Registry};
-use collect::{Collector, Outcome};
+use collect::Collector;
+pub use collect::{OnFinal, Outcome};
 use output::NdjsonStream;
 use plan::ScanPlan;
 
@@ -45,22 +47,60 @@ use plan::ScanPlan;
 const OPEN_CHANNEL: usize = 256;
 const EVENT_CHANNEL: usize = 1024;
 
-/// Run a scan to the end (or to a signal) and write the report. Returns the exit code.
+/// `camscan scan`: plan, run the pipeline, write the report. Returns the exit code.
 /// `progress`: draw a progress bar on stderr (only drawn when stderr is a terminal).
 pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
-    let started = Instant::now();
-    crate::timing::start();
-    let started_at = jiff::Timestamp::now();
     let plan = ScanPlan::build(&cfg).await?;
-    // The output path is checked before minutes of scanning; NDJSON opens its file now.
+    // The output path is checked before minutes of scanning; NDJSON opens its file now and is
+    // written device by device as each becomes final.
     if let Some(path) = &cfg.output {
         output::check_writable(path)?;
     }
-    let lines = match cfg.format {
+    let mut lines = match cfg.format {
         Format::Ndjson => Some(NdjsonStream::open(cfg.output.as_deref())?),
         _ => None,
     };
-    let (ctx, announced) = plan::context(&cfg);
+    let on_final = lines
+        .as_mut()
+        .map(|l| Box::new(|d: &Device| l.write(d)) as OnFinal<'_>);
+    let scanned = pipeline(plan, plan::context(&cfg), progress, on_final).await;
+    match lines {
+        Some(lines) => lines.finish(&scanned.report.devices)?,
+        None => output::write_report(&cfg, &scanned.report)?,
+    }
+    Ok(scanned.exit_code())
+}
+
+/// What one run of the pipeline gave: the report (complete or not) and how it ended.
+pub struct Scanned {
+    pub report: Report,
+    pub outcome: Outcome,
+}
+
+impl Scanned {
+    /// 0 found a camera or stream, 1 found none, 130/143 interrupted.
+    pub fn exit_code(&self) -> u8 {
+        match self.outcome {
+            Outcome::Interrupted(code) => code,
+            _ if self.report.found_cameras() => exit::FOUND,
+            _ => exit::NOTHING,
+        }
+    }
+}
+
+/// The scan itself, which returns its report and writes nothing: discovery and probes feed the
+/// dispatcher, whose analyses and discovery's facts go to the collector, until every stage is done,
+/// a signal arrives, or `on_final` (given each device as it becomes final) says stop. What was
+/// found before a stop is in the report (`complete: false`).
+pub async fn pipeline(
+    plan: ScanPlan,
+    (ctx, announced): (ScanContext, tokio::sync::watch::Sender<bool>),
+    progress: bool,
+    on_final: Option<OnFinal<'_>>,
+) -> Scanned {
+    let started = Instant::now();
+    crate::timing::start();
+    let started_at = plan.started_at;
     let target_specs = plan.target_specs.clone();
     let mut registry = Registry::new(plan.set.hostnames().clone());
     let detect = plan.detect;
@@ -79,7 +119,7 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
     let dispatcher = tokio::spawn(dispatch::dispatch(open_rx, ev_tx, ctx, detect));
     let bar = progress.then(|| output::progress_bar(stats.clone()));
 
-    let mut collector = Collector::new(lines);
+    let mut collector = Collector::new(on_final);
     let outcome = collector.run(&mut ev_rx, &mut registry).await;
     if let Some((bar, task)) = bar {
         task.abort();
@@ -101,7 +141,6 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
             }
         }
     }
-
     let report = Report {
         schema_version: SCHEMA_VERSION,
         camscan_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -112,15 +151,7 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
         devices: registry.devices(),
     };
     log_summary(&stats, &report, started);
-    match collector.lines {
-        Some(lines) => lines.finish(&mut collector.finality.written, &report.devices)?,
-        None => output::write_report(&cfg, &report)?,
-    }
-    Ok(match outcome {
-        Outcome::Interrupted(code) => code,
-        _ if report.found_cameras() => exit::FOUND,
-        _ => exit::NOTHING,
-    })
+    Scanned { report, outcome }
 }
 
 /// The scan's figures, on the info log.

@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 use std::io::{self, IsTerminal, Write};
 use std::net::IpAddr;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,6 +21,8 @@ pub struct NdjsonStream {
     out: NdjsonOut,
     /// The first write error; nothing more is written after it, and it is reported at the end.
     error: Option<io::Error>,
+    /// Devices written, by first address.
+    written: HashSet<IpAddr>,
 }
 
 enum NdjsonOut {
@@ -39,12 +42,18 @@ impl NdjsonStream {
                 })?),
                 None => NdjsonOut::Stdout,
             };
-        Ok(NdjsonStream { out, error: None })
+        Ok(NdjsonStream {
+            out,
+            error: None,
+            written: HashSet::new(),
+        })
     }
 
-    pub fn write(&mut self, device: &crate::model::Device) {
-        if self.error.is_some() {
-            return;
+    /// Write one final device; `Break` when stdout's reader has gone away (`camscan ... | head -1`):
+    /// the scan can stop.
+    pub fn write(&mut self, device: &crate::model::Device) -> ControlFlow<()> {
+        if self.error.is_some() || !self.written.insert(device.ip) {
+            return self.flow();
         }
         tracing::debug!(ip = %device.ip, "device final: written");
         let written = match &mut self.out {
@@ -55,28 +64,27 @@ impl NdjsonStream {
             NdjsonOut::File(f) => export::write_ndjson_device(device, f),
         };
         self.error = written.err();
+        self.flow()
     }
 
-    /// Stdout's reader has gone away (`camscan ... | head -1`).
-    pub fn reader_gone(&self) -> bool {
-        matches!(self.out, NdjsonOut::Stdout)
+    fn flow(&self) -> ControlFlow<()> {
+        let reader_gone = matches!(self.out, NdjsonOut::Stdout)
             && self
                 .error
                 .as_ref()
-                .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+                .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe);
+        if reader_gone {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
     }
 
-    /// Write the devices not written yet (those still running at an interrupt; `written` holds the
-    /// first addresses of those already written), then put the file in place.
-    pub fn finish(
-        mut self,
-        written: &mut HashSet<IpAddr>,
-        devices: &[crate::model::Device],
-    ) -> Result<(), Error> {
+    /// Write the devices not written yet (those still running at an interrupt), then put the file
+    /// in place.
+    pub fn finish(mut self, devices: &[crate::model::Device]) -> Result<(), Error> {
         for d in devices {
-            if written.insert(d.ip) {
-                self.write(d);
-            }
+            let _ = self.write(d);
         }
         match (self.out, self.error) {
             (NdjsonOut::Stdout, Some(e)) if e.kind() != io::ErrorKind::BrokenPipe => {

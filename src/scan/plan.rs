@@ -24,6 +24,8 @@ pub const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What a scan will do.
 pub struct ScanPlan {
+    /// When planning began: the report's `started_at`.
+    pub started_at: jiff::Timestamp,
     /// The targets as the user gave them (or the attached subnets chosen for them).
     pub target_specs: Vec<String>,
     pub set: targets::TargetSet,
@@ -53,6 +55,7 @@ pub struct Links {
 impl ScanPlan {
     /// Resolve the targets and check them, size the probe pool, and find the interfaces.
     pub async fn build(cfg: &ScanConfig) -> Result<Self, Error> {
+        let started_at = jiff::Timestamp::now();
         let locals = crate::net::interfaces::list().map_err(Error::Interfaces)?;
         let target_specs = if cfg.targets.is_empty() {
             attached_subnets(cfg, &locals)?
@@ -83,6 +86,7 @@ impl ScanPlan {
             "scanning"
         );
         Ok(ScanPlan {
+            started_at,
             target_specs,
             set,
             probe: ProbeSettings {
