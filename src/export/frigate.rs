@@ -319,6 +319,71 @@ mod tests {
         );
     }
 
+    /// Frigate's rules for a camera (see the module docs).
+    fn check_rules(text: &str) {
+        for (name, inputs, detect) in cameras(text) {
+            assert!(
+                !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'),
+                "{name}"
+            );
+            let roles: Vec<&String> = inputs.iter().flat_map(|i| &i.1).collect();
+            let mut unique = roles.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(roles.len(), unique.len(), "{name}: a role twice");
+            assert!(
+                roles.iter().any(|r| *r == "detect"),
+                "{name}: no detect role"
+            );
+            assert_eq!(detect["fps"].as_u64(), Some(DETECT_FPS));
+            assert_eq!(detect["width"].is_null(), detect["height"].is_null());
+            if inputs.len() == 2 {
+                let (w, h) = (
+                    detect["width"].as_u64().unwrap(),
+                    detect["height"].as_u64().unwrap(),
+                );
+                assert!(detect_capable((w as u32, h as u32)), "{name}: {w}x{h}");
+            }
+        }
+    }
+
+    #[test]
+    fn rules_and_the_docs_examples() {
+        use crate::export::doc_examples::{conforms, example, go2rtc_errors};
+        // Frigate's `go2rtc:` section is go2rtc's own configuration (restream.md: "see go2rtc
+        // docs"), so go2rtc's example counts there too.
+        let mut go2rtc = Mapping::new();
+        go2rtc.insert(key("go2rtc"), example("go2rtc/rtsp-client-example.yaml"));
+        let docs = [
+            example("frigate/cameras-example.yaml"),
+            example("frigate/restream-sub-stream-example.yaml"),
+            Value::Mapping(go2rtc),
+        ];
+        // Documented elsewhere: friendly_name (frigate/config/camera/camera.py), detect.enabled
+        // and detect.fps (docs/docs/configuration/advanced/reference.md).
+        let extra = [
+            "cameras/*/friendly_name",
+            "cameras/*/detect/enabled",
+            "cameras/*/detect/fps",
+        ];
+        for restream in [false, true] {
+            let text = render(&export_report(), restream);
+            check_rules(&text);
+            let doc: Value = serde_yaml::from_str(&text).unwrap();
+            assert_eq!(
+                conforms(&doc, &docs, &["cameras", "go2rtc/streams"], &extra),
+                Ok(()),
+                "restream: {restream}"
+            );
+            if restream {
+                assert_eq!(go2rtc_errors(&doc["go2rtc"]), Vec::<String>::new());
+            }
+        }
+    }
+
     #[test]
     fn restream_through_go2rtc() {
         let text = render(&export_report(), true);

@@ -263,6 +263,44 @@ mod tests {
     }
 
     #[test]
+    fn valid_by_go2rtcs_schema_and_shaped_like_its_docs() {
+        use crate::export::doc_examples::{conforms, example, go2rtc_errors};
+        let docs = [
+            example("go2rtc/rtsp-client-example.yaml"),
+            example("go2rtc/onvif-example.yaml"),
+        ];
+        let mut shown = export_report();
+        for s in shown.devices.iter_mut().flat_map(|d| &mut d.streams) {
+            if s.username.is_some() {
+                s.url = s.url.replace("rtsp://", "rtsp://admin:p%40ss@");
+            }
+        }
+        let mut empty = export_report();
+        empty.devices.clear();
+        for report in [export_report(), shown, empty] {
+            let doc: Value = serde_yaml::from_str(&render(&report)).unwrap();
+            assert_eq!(go2rtc_errors(&doc), Vec::<String>::new());
+            assert_eq!(conforms(&doc, &docs, &["streams"], &[]), Ok(()));
+        }
+        // The documented sources and ours: the same schemes, user and password in the same place.
+        let streams = parsed(&render(&export_report()));
+        for v in streams.values() {
+            for source in list(v) {
+                let (scheme, rest) = source.split_once("://").unwrap();
+                assert!(
+                    ["rtsp", "rtmp", "http", "onvif"].contains(&scheme),
+                    "{source}"
+                );
+                if let Some(info) = cameras::userinfo(source) {
+                    let (user, pass) = info.split_once(':').unwrap();
+                    assert_eq!((user, pass), ("admin", "${CAMSCAN_FRONT_DOOR_PASSWORD}"));
+                    assert!(rest.starts_with(info));
+                }
+            }
+        }
+    }
+
+    #[test]
     fn no_camera_no_streams() {
         let mut report = export_report();
         report

@@ -166,6 +166,27 @@ mod tests {
     }
 
     #[test]
+    fn shaped_like_the_docs_examples() {
+        use crate::export::doc_examples::{conforms, example};
+        let docs = [
+            example("mediamtx/rtsp-source-example.yml"),
+            example("mediamtx/proxy-example.yml"),
+        ];
+        let doc: Value = serde_yaml::from_str(&render(&export_report())).unwrap();
+        assert_eq!(conforms(&doc, &docs, &["paths"], &[]), Ok(()));
+        for name in doc["paths"].as_mapping().unwrap().keys() {
+            let name = name.as_str().unwrap();
+            // internal/conf/path.go IsValidPathName, and reachable by MTX_PATHS_<NAME>_...
+            assert!(
+                name.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()),
+                "{name}"
+            );
+            assert!(!["all", "all_others"].contains(&name));
+        }
+    }
+
+    #[test]
     fn a_dollar_in_a_device_url_is_not_expanded() {
         let mut s = Stream::new(
             "rtsp://198.18.0.5/$HOME/`x`".into(),

@@ -184,4 +184,6 @@ pub(crate) fn fmt_num(f: f64) -> String {
 }
 
 #[cfg(test)]
+mod doc_examples;
+#[cfg(test)]
 pub(crate) mod fixtures;
