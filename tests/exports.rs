@@ -181,8 +181,12 @@ fn go2rtc_export_with_show_credentials_carries_them() {
     assert_eq!(ffprobe_size(&b[1]), (320, 180));
 }
 
-/// Frigate's rules: names, one input per role, a detect role, detect size and rate.
-fn frigate_cameras(doc: &Value) -> Vec<(String, Vec<(String, Vec<String>)>, (u64, u64))> {
+/// A Frigate input: path and roles.
+type Input = (String, Vec<String>);
+
+/// Frigate's rules: names, one input per role, a detect role, detect size and rate. Each camera's
+/// name, inputs and detect size.
+fn frigate_cameras(doc: &Value) -> Vec<(String, Vec<Input>, (u64, u64))> {
     let mut out = Vec::new();
     for (name, cam) in doc["cameras"].as_mapping().unwrap() {
         let name = name.as_str().unwrap().to_string();
@@ -191,7 +195,7 @@ fn frigate_cameras(doc: &Value) -> Vec<(String, Vec<(String, Vec<String>)>, (u64
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'),
             "{name}"
         );
-        let inputs: Vec<(String, Vec<String>)> = cam["ffmpeg"]["inputs"]
+        let inputs: Vec<Input> = cam["ffmpeg"]["inputs"]
             .as_sequence()
             .unwrap()
             .iter()

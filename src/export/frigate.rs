@@ -222,8 +222,11 @@ mod tests {
         assert!(!detect_capable((639, 480)));
     }
 
-    /// Each camera's inputs: (path, roles, input_args) and its detect size.
-    fn cameras(text: &str) -> Vec<(String, Vec<(String, Vec<String>, Option<String>)>, Value)> {
+    /// One input: path, roles, input_args.
+    type Input = (String, Vec<String>, Option<String>);
+
+    /// Each camera's name, inputs and `detect` section.
+    fn cameras(text: &str) -> Vec<(String, Vec<Input>, Value)> {
         let doc: Value = serde_yaml::from_str(text).unwrap();
         doc["cameras"]
             .as_mapping()
