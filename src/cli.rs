@@ -173,6 +173,10 @@ pub struct ScanArgs {
     /// CSV field delimiter: one character such as `,` `;` `|`, or `tab` (also `\t`) [default: ,].
     #[arg(long, value_name = "CHAR", env = "CAMSCAN_CSV_DELIMITER")]
     pub csv_delimiter: Option<String>,
+    /// With --format frigate: a go2rtc section too, and camera inputs from go2rtc's restream
+    /// (rtsp://127.0.0.1:8554/NAME) instead of straight from each camera.
+    #[arg(long, env = "CAMSCAN_FRIGATE_RESTREAM")]
+    pub frigate_restream: bool,
     /// Write results to FILE (atomically) instead of stdout.
     #[arg(short, long, value_name = "FILE", env = "CAMSCAN_OUTPUT")]
     pub output: Option<PathBuf>,
@@ -300,5 +304,18 @@ mod tests {
         assert_eq!(a.exclude, ["10.0.0.1", "10.0.0.2"]);
         assert_eq!(a.ports.as_deref(), Some("554,8000-8002"));
         assert_eq!(a.format, Some(Format::Json));
+        for (flag, want) in [
+            ("go2rtc", Format::Go2rtc),
+            ("frigate", Format::Frigate),
+            ("mediamtx", Format::Mediamtx),
+            ("ha-sheet", Format::HaSheet),
+        ] {
+            let cli =
+                Cli::try_parse_from(["camscan", "scan", "-f", flag, "--frigate-restream"]).unwrap();
+            let Command::Scan(a) = cli.command else {
+                panic!("scan")
+            };
+            assert_eq!((a.format, a.frigate_restream), (Some(want), true), "{flag}");
+        }
     }
 }

@@ -62,6 +62,8 @@ pub struct ScanConfig {
     pub format: Format,
     /// CSV field delimiter: one ASCII character.
     pub csv_delimiter: u8,
+    /// Frigate export: through go2rtc's restream (`--frigate-restream`).
+    pub frigate_restream: bool,
     /// The table with one row per stream and every detail. Not a key of its own: `main` sets it
     /// from the global `-v` (which also raises the log level).
     pub detail: bool,
@@ -110,6 +112,7 @@ impl Default for ScanConfig {
             retries: DEFAULT_RETRIES,
             format: Format::Table,
             csv_delimiter: DEFAULT_CSV_DELIMITER,
+            frigate_restream: false,
             detail: false,
             output: None,
             color: ColorChoice::Auto,
@@ -190,6 +193,7 @@ pub struct FileConfig {
     pub retries: Option<u32>,
     pub format: Option<Format>,
     pub csv_delimiter: Option<String>,
+    pub frigate_restream: Option<bool>,
     pub output: Option<PathBuf>,
     pub color: Option<ColorChoice>,
     pub allow_large: Option<bool>,
@@ -392,6 +396,7 @@ impl ScanConfig {
             retries,
             format: args.format.or(file.format).unwrap_or(d.format),
             csv_delimiter,
+            frigate_restream: args.frigate_restream || file.frigate_restream.unwrap_or(false),
             detail: d.detail,
             output: args.output.clone().or_else(|| file.output.clone()),
             color: color.or(file.color).unwrap_or(d.color),
@@ -622,6 +627,30 @@ mod tests {
     }
 
     #[test]
+    fn configuration_export_formats_and_frigate_restream() {
+        for (text, want) in [
+            ("go2rtc", Format::Go2rtc),
+            ("frigate", Format::Frigate),
+            ("mediamtx", Format::Mediamtx),
+            ("ha-sheet", Format::HaSheet),
+        ] {
+            let file =
+                FileConfig::parse(&format!("format: {text}\n"), Path::new("c.yaml")).unwrap();
+            let c = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
+            assert_eq!(c.format, want, "{text}");
+        }
+        let file = FileConfig::parse("frigate_restream: true\n", Path::new("c.yaml")).unwrap();
+        let c = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
+        assert!(c.frigate_restream);
+        let args = ScanArgs {
+            frigate_restream: true,
+            ..Default::default()
+        };
+        let c = ScanConfig::resolve(&args, &FileConfig::default(), None).unwrap();
+        assert!(c.frigate_restream);
+    }
+
+    #[test]
     fn bad_yaml_names_the_file_and_the_problem() {
         let e = FileConfig::parse("prots: [554]\n", Path::new("cams.yaml")).unwrap_err();
         let msg = e.to_string();
@@ -705,6 +734,7 @@ mod tests {
             "retries",
             "format",
             "csv_delimiter",
+            "frigate_restream",
             "output",
             "color",
             "allow_large",

@@ -33,7 +33,8 @@
 //! * [`model`]: plain serde data, the JSON contract.
 //! * [`registry`]: merges evidence into devices (one per box: by MAC, endpoint or serial), keeping
 //!   each identity field from its most trustworthy source, in deterministic order.
-//! * [`export`]: table, JSON, CSV, XML, YAML, NDJSON and M3U renderers writing to a given writer.
+//! * [`export`]: table, JSON, CSV, XML, YAML, NDJSON and M3U renderers writing to a given writer,
+//!   and configuration for go2rtc, Frigate, MediaMTX and a Home Assistant paste sheet.
 //! * [`sanitize`]: makes device strings safe for terminals and spreadsheets.
 //! * [`timing`]: where a scan's time goes, per port phase and per device, on the `camscan::timing`
 //!   log target (`scripts/bench` prints the slowest devices from it).

@@ -2,6 +2,12 @@
 //! stream, a plain web server, a hostile device whose strings try formula and escape injection, and
 //! an "odd" device whose strings a YAML 1.1 reader would misread (`on`, `0012`, `1e3`, `12:30`) or
 //! XML must escape, with every nested object (ONVIF, UPnP, SADP) filled in.
+//!
+//! [`export_report`] adds what the configuration exports (go2rtc, Frigate, MediaMTX, the Home
+//! Assistant sheet) choose between: a camera with a main and a sub stream, a user name, ONVIF
+//! profiles and a snapshot URI; two devices whose names collide; a CIF sub stream too small to
+//! detect on; an RTMP camera; an HLS-only camera with a JPEG snapshot and an accented name; and
+//! channel 2 of an NVR.
 
 use crate::model::*;
 
@@ -246,4 +252,216 @@ pub fn report() -> Report {
         targets: vec!["198.18.0.0/24".into()],
         devices: vec![camera, web, hostile, odd],
     }
+}
+
+fn video(codec: &str, w: u32, h: u32, fps: f64) -> Option<VideoInfo> {
+    Some(VideoInfo {
+        width: Some(w),
+        height: Some(h),
+        fps: Some(fps),
+        fps_source: Some("sps".into()),
+        ..VideoInfo::new(codec.into())
+    })
+}
+
+fn measured(transport: &str, fps: f64) -> Option<Measured> {
+    Some(Measured {
+        transport: transport.into(),
+        packets: 100,
+        bytes: 100_000,
+        fps: Some(fps),
+        bitrate_kbps: Some(800.0),
+        keyframe: true,
+        duration_ms: 2000,
+        width: None,
+        height: None,
+    })
+}
+
+fn rtsp_service(port: u16, auth: AuthScheme) -> Service {
+    Service {
+        port,
+        transport: Transport::Tcp,
+        protocol: Protocol::Rtsp,
+        server: None,
+        auth,
+        realm: None,
+        methods: vec![],
+        title: None,
+        product: None,
+        tls: None,
+        note: None,
+    }
+}
+
+/// A verified stream of `codec` `w`x`h` at `url`.
+fn verified(url: &str, protocol: Protocol, port: u16, v: Option<VideoInfo>) -> Stream {
+    let fps = v.as_ref().and_then(|v| v.fps).unwrap_or(25.0);
+    Stream {
+        verified: true,
+        video: v,
+        measured: measured("tcp", fps),
+        ..Stream::new(url.into(), protocol, port)
+    }
+}
+
+/// [`report`] and the cameras the configuration exports choose between (see the module docs).
+pub fn export_report() -> Report {
+    let mut report = report();
+    let door_main = "rtsp://198.18.0.50:554/Streaming/Channels/101";
+    let door_sub = "rtsp://198.18.0.50:554/Streaming/Channels/102";
+    let with_user = |mut s: Stream| {
+        s.username = Some("admin".into());
+        s.auth = AuthScheme::Digest;
+        s
+    };
+    let door = Device {
+        name: Some("Front Door".into()),
+        vendor: Some("Hikvision".into()),
+        model: Some("DS-2CD2143G2-I".into()),
+        is_camera: true,
+        discovered_by: vec![DiscoveryMethod::Onvif, DiscoveryMethod::Port],
+        open_ports: vec![80, 554],
+        services: vec![rtsp_service(554, AuthScheme::Digest)],
+        streams: vec![
+            with_user(verified(
+                door_main,
+                Protocol::Rtsp,
+                554,
+                video("h265", 2688, 1520, 25.0),
+            )),
+            with_user(verified(
+                door_sub,
+                Protocol::Rtsp,
+                554,
+                video("h264", 640, 360, 15.0),
+            )),
+        ],
+        onvif: Some(OnvifInfo {
+            endpoint: Some("urn:uuid:00000000-0000-0000-0000-000000000050".into()),
+            types: vec!["dn:NetworkVideoTransmitter".into()],
+            scopes: vec!["onvif://www.onvif.org/name/Front%20Door".into()],
+            xaddrs: vec!["http://198.18.0.50/onvif/device_service".into()],
+            profiles: vec![
+                OnvifProfile {
+                    token: "Profile_1".into(),
+                    name: Some("mainStream".into()),
+                    encoding: Some("H265".into()),
+                    width: Some(2688),
+                    height: Some(1520),
+                    fps: Some(25.0),
+                    service: "media2".into(),
+                    stream_uri: Some(door_main.into()),
+                    snapshot_uri: Some("http://198.18.0.50/onvif-http/snapshot?Profile_1".into()),
+                },
+                OnvifProfile {
+                    token: "Profile_2".into(),
+                    name: Some("subStream".into()),
+                    encoding: Some("H264".into()),
+                    width: Some(640),
+                    height: Some(360),
+                    fps: Some(15.0),
+                    service: "media2".into(),
+                    stream_uri: Some(door_sub.into()),
+                    snapshot_uri: None,
+                },
+            ],
+        }),
+        ..Device::new("198.18.0.50".parse().unwrap())
+    };
+    let garage = Device {
+        name: Some("Garage".into()),
+        vendor: Some("Dahua".into()),
+        is_camera: true,
+        discovered_by: vec![DiscoveryMethod::Port],
+        open_ports: vec![554],
+        services: vec![rtsp_service(554, AuthScheme::None)],
+        streams: vec![
+            verified(
+                "rtsp://198.18.0.60:554/cam/realmonitor?channel=1&subtype=0",
+                Protocol::Rtsp,
+                554,
+                video("h264", 1920, 1080, 20.0),
+            ),
+            verified(
+                "rtsp://198.18.0.60:554/cam/realmonitor?channel=1&subtype=1",
+                Protocol::Rtsp,
+                554,
+                video("h264", 352, 288, 10.0),
+            ),
+        ],
+        ..Device::new("198.18.0.60".parse().unwrap())
+    };
+    let garage_rtmp = Device {
+        name: Some("garage".into()),
+        is_camera: true,
+        discovered_by: vec![DiscoveryMethod::Port],
+        open_ports: vec![1935],
+        streams: vec![Stream {
+            // Described from its onMetaData, not PLAY-checked.
+            video: video("h264", 1280, 720, 25.0),
+            ..Stream::new(
+                "rtmp://198.18.0.61:1935/live/garage".into(),
+                Protocol::Rtmp,
+                1935,
+            )
+        }],
+        ..Device::new("198.18.0.61".parse().unwrap())
+    };
+    let hls = Device {
+        name: Some("Entrée Café".into()),
+        discovered_by: vec![DiscoveryMethod::Port],
+        open_ports: vec![8080],
+        streams: vec![
+            verified(
+                "http://198.18.0.70:8080/hls/cam.m3u8",
+                Protocol::Hls,
+                8080,
+                video("h264", 1280, 720, 25.0),
+            ),
+            Stream {
+                video: Some(VideoInfo::new("mjpeg".into())),
+                ..Stream::new(
+                    "http://198.18.0.70:8080/snapshot.jpg".into(),
+                    Protocol::Jpeg,
+                    8080,
+                )
+            },
+        ],
+        ..Device::new("198.18.0.70".parse().unwrap())
+    };
+    let nvr = Device {
+        model: Some("NVR".into()),
+        is_camera: true,
+        discovered_by: vec![DiscoveryMethod::Port],
+        open_ports: vec![554],
+        services: vec![rtsp_service(554, AuthScheme::None)],
+        channels: Some(4),
+        streams: vec![
+            verified(
+                "rtsp://198.18.0.80:554/Streaming/Channels/201",
+                Protocol::Rtsp,
+                554,
+                video("h264", 1920, 1080, 25.0),
+            ),
+            verified(
+                "rtsp://198.18.0.80:554/Streaming/Channels/202",
+                Protocol::Rtsp,
+                554,
+                video("h264", 704, 576, 25.0),
+            ),
+            Stream {
+                status: StreamStatus::AuthFailed,
+                auth: AuthScheme::Digest,
+                ..Stream::new(
+                    "rtsp://198.18.0.80:554/Streaming/Channels/301".into(),
+                    Protocol::Rtsp,
+                    554,
+                )
+            },
+        ],
+        ..Device::new("198.18.0.80".parse().unwrap())
+    };
+    report.devices.extend([door, garage, garage_rtmp, hls, nvr]);
+    report
 }

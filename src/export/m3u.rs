@@ -11,24 +11,10 @@ use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::Exporter;
+use super::{Exporter, hidden, one_line as clean};
 use crate::model::{Device, Protocol, Report, Stream, StreamStatus};
 
 pub struct M3uExporter;
-
-/// Control characters and bidi overrides would break the line or disguise the title.
-fn hidden(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-}
-
-/// One line of words: hidden characters become spaces, runs of white space one space.
-fn clean(s: &str) -> String {
-    s.split(|c: char| hidden(c) || c.is_whitespace())
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
 
 fn title(d: &Device, s: &Stream) -> String {
     let name = d

@@ -5,10 +5,21 @@
 //! Every format renders the same [`Report`]: JSON, YAML and NDJSON carry exactly the JSON document's
 //! fields (and parse back into it), XML mirrors them element by element, CSV and the table flatten
 //! them for people and spreadsheets, and M3U lists the streams that play.
+//!
+//! The configuration exports write what the video tools users run next read: go2rtc's `streams:`,
+//! Frigate's `cameras:`, MediaMTX's `paths:`, and a paste sheet for Home Assistant's UI. They share
+//! the choice of cameras, main and sub streams and credentials ([`cameras`]) and the names
+//! ([`names`]); each file cites what its tool expects.
 
+mod cameras;
 mod csv;
+mod frigate;
+mod go2rtc;
+mod ha_sheet;
 mod json;
 mod m3u;
+mod mediamtx;
+mod names;
 mod ndjson;
 mod table;
 mod xml;
@@ -43,6 +54,17 @@ pub enum Format {
     Ndjson,
     /// An M3U playlist of the streams that opened.
     M3u,
+    /// go2rtc `streams:` (passwords as ${CAMSCAN_<NAME>_PASSWORD} references).
+    #[value(name = "go2rtc")]
+    Go2rtc,
+    /// Frigate `cameras:` with record/detect roles (--frigate-restream: through go2rtc).
+    Frigate,
+    /// MediaMTX `paths:` pulling each stream on demand.
+    Mediamtx,
+    /// A plain-text sheet to paste into Home Assistant's Generic Camera and ONVIF setup.
+    #[value(name = "ha-sheet")]
+    #[serde(rename = "ha-sheet")]
+    HaSheet,
 }
 
 /// How the output will be shown.
@@ -56,16 +78,20 @@ pub struct ExportOptions {
     pub detail: bool,
     /// CSV only: the field delimiter, one ASCII character (`,` by default).
     pub csv_delimiter: u8,
+    /// Frigate only: a `go2rtc:` section too, and camera inputs from go2rtc's restream.
+    pub frigate_restream: bool,
 }
 
 impl Default for ExportOptions {
-    /// No colour, natural width, the compact table, comma-separated CSV.
+    /// No colour, natural width, the compact table, comma-separated CSV, Frigate inputs straight
+    /// from the cameras.
     fn default() -> Self {
         ExportOptions {
             color: false,
             width: None,
             detail: false,
             csv_delimiter: b',',
+            frigate_restream: false,
         }
     }
 }
@@ -86,7 +112,36 @@ pub fn exporter(format: Format, options: ExportOptions) -> Box<dyn Exporter> {
         Format::Yaml => Box::new(yaml::YamlExporter),
         Format::Ndjson => Box::new(ndjson::NdjsonExporter),
         Format::M3u => Box::new(m3u::M3uExporter),
+        Format::Go2rtc => Box::new(go2rtc::Go2rtcExporter),
+        Format::Frigate => Box::new(frigate::FrigateExporter {
+            restream: options.frigate_restream,
+        }),
+        Format::Mediamtx => Box::new(mediamtx::MediamtxExporter),
+        Format::HaSheet => Box::new(ha_sheet::HaSheetExporter),
     }
+}
+
+/// Control characters and bidi overrides: they would break a line or disguise the text.
+pub(crate) fn hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// One line of words: hidden characters become spaces, runs of white space one space.
+pub(crate) fn one_line(s: &str) -> String {
+    s.split(|c: char| hidden(c) || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The first comment lines of a configuration export: what wrote it, from which scan.
+pub(crate) fn config_header(tool: &str, report: &Report) -> String {
+    format!(
+        "# {tool} from camscan {}, scan started {}.\n",
+        one_line(&report.camscan_version),
+        one_line(&report.started_at),
+    )
 }
 
 /// `h264 1280x720 25fps main`
@@ -128,5 +183,7 @@ pub(crate) fn fmt_num(f: f64) -> String {
     }
 }
 
+#[cfg(test)]
+mod doc_examples;
 #[cfg(test)]
 pub(crate) mod fixtures;

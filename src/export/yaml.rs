@@ -22,16 +22,22 @@ pub struct YamlExporter;
 impl Exporter for YamlExporter {
     fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let tree = serde_yaml::to_value(report).map_err(io::Error::other)?;
-        let mut text = String::new();
-        match &tree {
-            Value::Mapping(m) if !m.is_empty() => mapping(&mut text, m, 0),
-            other => {
-                scalar(&mut text, other);
-                text.push('\n');
-            }
-        }
-        out.write_all(text.as_bytes())
+        out.write_all(block(&tree).as_bytes())
     }
+}
+
+/// `tree` as this module writes YAML: block style, every string a YAML 1.1 reader could misread
+/// quoted. The configuration exports write their documents with it too.
+pub(super) fn block(tree: &Value) -> String {
+    let mut text = String::new();
+    match tree {
+        Value::Mapping(m) if !m.is_empty() => mapping(&mut text, m, 0),
+        other => {
+            scalar(&mut text, other);
+            text.push('\n');
+        }
+    }
+    text
 }
 
 /// Words YAML 1.1 resolves to booleans or null (`y`/`n` per the 1.1 type repository), and the

@@ -1,0 +1,498 @@
+//! What the configuration exports (go2rtc, Frigate, MediaMTX, the Home Assistant sheet) share:
+//! which streams a camera has, which is its main and which its sub stream, its name
+//! ([`super::names`]), and how a URL is written into another tool's configuration.
+//!
+//! A stream is exported when it opened (`status: ok`: described, and verified unless `--no-verify`),
+//! is not an alias of another (`same_as`), and carries video; still images (`jpeg`), WHEP endpoints
+//! and DASH manifests are not streams these tools pull. A multi-channel device (an NVR) has one
+//! camera per channel, told apart by the vendor channel schemes camscan walks. Within a camera the
+//! main stream is the largest picture (measured size first, else the described one), RTSP before
+//! other protocols at equal size, then report order; the sub stream is the largest one after it
+//! with a smaller known picture. Further streams of a camera are left out.
+//!
+//! Credentials: the report's URLs carry a password only under `--show-credentials`; then they are
+//! written as they are. Otherwise a stream opened with a user name gets that user name (percent-
+//! encoded, RFC 3986 §3.2.1) and, for the password, the reference the tool expands
+//! (`${CAMSCAN_FRONT_DOOR_PASSWORD}` for go2rtc, `{FRIGATE_FRONT_DOOR_PASSWORD}` for Frigate).
+//! Every URL is made plain ASCII: bytes RFC 3986 does not allow in a URI (spaces, controls, quotes,
+//! `{`, `}`, non-ASCII) and `#` (a fragment is never sent to a camera, but go2rtc reads its own
+//! options after `#`) are percent-encoded, so a device-supplied path can neither break a line nor
+//! smuggle a `${VARIABLE}` of its own into a configuration that expands them.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use super::names::{self, Names, Wanted};
+use crate::model::{Device, OnvifProfile, Protocol, Report, Stream, StreamStatus};
+
+/// The tools with a configuration export, for what each can pull.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tool {
+    /// go2rtc sources: `rtsp://`, `rtmp://`, and `http://` for MJPEG, HTTP-FLV, MPEG-TS and HLS
+    /// (go2rtc `internal/http/README.md`: the HTTP source tells the format from Content-Type).
+    Go2rtc,
+    /// Frigate's ffmpeg inputs with an input preset for each: RTSP (the default preset), RTMP
+    /// (`preset-rtmp-generic`) and MJPEG (`preset-http-mjpeg-generic`), per
+    /// `docs/docs/configuration/ffmpeg_presets.md`.
+    Frigate,
+    /// MediaMTX path sources: `rtsp://`, `rtmp://`, and `http://...m3u8` for HLS (the `source:`
+    /// comment in `mediamtx.yml`).
+    Mediamtx,
+    /// Home Assistant's Generic Camera stream source (anything its stream integration opens).
+    HaSheet,
+}
+
+impl Tool {
+    pub fn accepts(self, p: Protocol) -> bool {
+        use Protocol::*;
+        match self {
+            Tool::Go2rtc => matches!(p, Rtsp | Rtmp | Mjpeg | Flv | Ts | Hls),
+            Tool::Frigate => matches!(p, Rtsp | Rtmp | Mjpeg),
+            Tool::Mediamtx => matches!(p, Rtsp | Rtmp | Hls),
+            Tool::HaSheet => matches!(p, Rtsp | Rtmp | Mjpeg | Flv | Ts | Hls),
+        }
+    }
+}
+
+/// A stream any of the tools could take (see the module docs).
+fn exportable(s: &Stream) -> bool {
+    s.status == StreamStatus::Ok
+        && s.same_as.is_none()
+        && s.video.is_some()
+        && !matches!(
+            s.protocol,
+            Protocol::Jpeg | Protocol::Webrtc | Protocol::Dash | Protocol::Http
+        )
+}
+
+/// The picture size: measured from the media when the PLAY check read it, else described.
+pub fn size(s: &Stream) -> Option<(u32, u32)> {
+    let measured = s.measured.as_ref().and_then(|m| m.width.zip(m.height));
+    let described = s.video.as_ref().and_then(|v| v.width.zip(v.height));
+    measured.or(described).filter(|&(w, h)| w > 0 && h > 0)
+}
+
+fn area(s: &Stream) -> u64 {
+    size(s).map_or(0, |(w, h)| u64::from(w) * u64::from(h))
+}
+
+/// The channel a stream URL names in a vendor channel scheme (Hikvision `/Streaming/Channels/201`
+/// is 2, Dahua `channel=2`, Uniview `/unicast/c2/`, Reolink `Preview_02_`), else 1. The same rules
+/// as `analyze::paths::channel_of`, which walks these channels (a test keeps the two in step;
+/// exporters depend on the model only).
+pub fn channel(url: &str) -> u32 {
+    let path = url
+        .split_once("://")
+        .map(|(_, rest)| rest.find('/').map_or("", |i| &rest[i..]))
+        .unwrap_or(url);
+    let digits = |s: &str| -> Option<u32> {
+        let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        s[..end].parse().ok()
+    };
+    let lower = path.to_ascii_lowercase();
+    let ch = if let Some(rest) = lower.strip_prefix("/streaming/channels/") {
+        digits(rest).filter(|id| *id >= 100).map(|id| id / 100)
+    } else if let Some(at) = lower.find("channel=") {
+        digits(&lower[at + "channel=".len()..])
+    } else if let Some(rest) = lower.strip_prefix("/unicast/c") {
+        digits(rest)
+    } else {
+        ["/preview_", "/h264preview_", "/h265preview_"]
+            .iter()
+            .find_map(|p| lower.strip_prefix(p).and_then(digits))
+    };
+    ch.filter(|&c| c > 0).unwrap_or(1)
+}
+
+/// Main first: larger picture, then RTSP, then report order.
+fn rank(s: &Stream) -> (std::cmp::Reverse<u64>, u8) {
+    let proto = match s.protocol {
+        Protocol::Rtsp => 0,
+        Protocol::Rtmp => 1,
+        _ => 2,
+    };
+    (std::cmp::Reverse(area(s)), proto)
+}
+
+/// The main and sub stream among `streams` (in report order).
+pub fn main_and_sub<'a>(streams: &[&'a Stream]) -> Option<(&'a Stream, Option<&'a Stream>)> {
+    let mut sorted: Vec<&Stream> = streams.to_vec();
+    // Stable: report order breaks ties.
+    sorted.sort_by_key(|s| rank(s));
+    let main = *sorted.first()?;
+    let sub = sorted
+        .iter()
+        .skip(1)
+        .find(|s| size(s).is_some() && area(s) < area(main))
+        .copied();
+    Some((main, sub))
+}
+
+/// One camera: a device, or one channel of a multi-channel device.
+#[derive(Debug, Clone)]
+pub struct Camera<'a> {
+    pub device: &'a Device,
+    pub names: Names,
+    pub main: &'a Stream,
+    pub sub: Option<&'a Stream>,
+}
+
+/// What one export writes: its cameras in report order, and the camera devices it leaves out.
+#[derive(Debug, Clone)]
+pub struct Plan<'a> {
+    pub cameras: Vec<Camera<'a>>,
+    /// Devices that are cameras or have streams, but no stream this tool can take.
+    pub skipped: Vec<IpAddr>,
+}
+
+/// The cameras of `report` for `tool`. Names are given over every exportable stream of the
+/// report, whatever the tool, so a device has the same name in every export.
+pub fn plan(report: &Report, tool: Tool) -> Plan<'_> {
+    // Per device: channel -> exportable streams, report order.
+    let mut groups: Vec<(&Device, BTreeMap<u32, Vec<&Stream>>)> = Vec::new();
+    for d in &report.devices {
+        let mut by_channel: BTreeMap<u32, Vec<&Stream>> = BTreeMap::new();
+        for s in d.streams.iter().filter(|s| exportable(s)) {
+            by_channel.entry(channel(&s.url)).or_default().push(s);
+        }
+        if !by_channel.is_empty() {
+            groups.push((d, by_channel));
+        }
+    }
+    let wanted: Vec<Wanted<'_>> = groups
+        .iter()
+        .map(|(device, by_channel)| Wanted {
+            device,
+            channels: by_channel
+                .iter()
+                .map(|(ch, streams)| (*ch, main_and_sub(streams).is_some_and(|(_, s)| s.is_some())))
+                .collect(),
+        })
+        .collect();
+    let mut names = names::assign(&wanted);
+    let mut cameras = Vec::new();
+    let mut skipped = Vec::new();
+    let mut groups = groups.into_iter().enumerate().peekable();
+    for d in &report.devices {
+        let mut found = false;
+        if let Some((i, (_, by_channel))) = groups.next_if(|(_, (g, _))| std::ptr::eq(*g, d)) {
+            for (ch, streams) in by_channel {
+                let taken: Vec<&Stream> = streams
+                    .into_iter()
+                    .filter(|s| tool.accepts(s.protocol))
+                    .collect();
+                if let Some((main, sub)) = main_and_sub(&taken) {
+                    let names = names.remove(&(i, ch)).expect("a name for every channel");
+                    cameras.push(Camera {
+                        device: d,
+                        names,
+                        main,
+                        sub,
+                    });
+                    found = true;
+                }
+            }
+        }
+        if !found && (d.is_camera || !d.streams.is_empty()) {
+            skipped.push(d.ip);
+        }
+    }
+    Plan { cameras, skipped }
+}
+
+/// RFC 3986 §2: unreserved, gen-delims but `#`, sub-delims, and `%` (already encoded octets).
+fn uri_char(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~:/?[]@!$&'()*+,;=%".contains(&b)
+}
+
+/// `url` with every byte a URI does not allow, and `#`, percent-encoded (see the module docs).
+pub fn safe_url(url: &str) -> String {
+    let mut out = String::with_capacity(url.len());
+    for &b in url.as_bytes() {
+        if uri_char(b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Percent-encode a user name for the userinfo of a URL: everything but unreserved characters
+/// (RFC 3986 §3.2.1; `crate::credentials::encode_userinfo` does the same for the scan's URLs).
+pub fn encode_userinfo(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The userinfo of `url` (`user:pass` of `rtsp://user:pass@host/`), if it has one.
+pub fn userinfo(url: &str) -> Option<&str> {
+    let (_, rest) = url.split_once("://")?;
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    authority.rfind('@').map(|at| &authority[..at])
+}
+
+/// The URL to write for `s`: as scanned when it carries credentials (`--show-credentials`) or
+/// needs none; else with its user name and `password` (the tool's reference to it), if given
+/// (`None`: the user name alone, for a tool that cannot take a reference).
+pub fn stream_url(s: &Stream, password: Option<&str>) -> String {
+    let url = safe_url(&s.url);
+    let Some(user) = s.username.as_deref() else {
+        return url;
+    };
+    if userinfo(&url).is_some() {
+        return url;
+    }
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url;
+    };
+    let user = encode_userinfo(user);
+    match password {
+        Some(p) => format!("{scheme}://{user}:{p}@{rest}"),
+        None => format!("{scheme}://{user}@{rest}"),
+    }
+}
+
+/// Whether the URL written for `s` needs a password from the user (it was opened with a user
+/// name and the report does not show the password).
+pub fn needs_password(s: &Stream) -> bool {
+    s.username.is_some() && userinfo(&s.url).is_none()
+}
+
+/// Where a device's ONVIF device service answered: from the first `http://` XAddr of its
+/// WS-Discovery answer (`0.0.0.0` already rewritten to the sender by the scan).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnvifService {
+    /// Host as a URL writes it (`[fd00::1]` for IPv6).
+    pub host: String,
+    pub port: u16,
+    /// The device service path; `/onvif/device_service` is the ONVIF default.
+    pub path: String,
+}
+
+pub fn onvif_service(d: &Device) -> Option<OnvifService> {
+    let onvif = d.onvif.as_ref()?;
+    onvif.xaddrs.iter().find_map(|x| {
+        let u = url::Url::parse(x.trim()).ok()?;
+        if u.scheme() != "http" {
+            return None;
+        }
+        let host = match u.host()? {
+            url::Host::Ipv6(a) => format!("[{a}]"),
+            h => h.to_string(),
+        };
+        Some(OnvifService {
+            host: safe_url(&host),
+            port: u.port_or_known_default()?,
+            path: safe_url(u.path()),
+        })
+    })
+}
+
+/// The ONVIF profile whose stream URI is `s`'s URL, with its index in the device's list.
+pub fn onvif_profile<'a>(d: &'a Device, s: &Stream) -> Option<(usize, &'a OnvifProfile)> {
+    let plain = |u: &str| match userinfo(u) {
+        Some(info) => u.replacen(&format!("{info}@"), "", 1),
+        None => u.to_string(),
+    };
+    let url = plain(&s.url);
+    d.onvif
+        .as_ref()?
+        .profiles
+        .iter()
+        .enumerate()
+        .find(|(_, p)| {
+            p.stream_uri
+                .as_deref()
+                .is_some_and(|uri| plain(uri.trim()) == url)
+        })
+}
+
+/// A still image of the camera: the ONVIF snapshot URI of the main stream's profile (else of the
+/// first profile that has one), else a JPEG snapshot URL the scan found on the device.
+pub fn snapshot(d: &Device, main: &Stream) -> Option<String> {
+    let profiles = d
+        .onvif
+        .as_ref()
+        .map(|o| o.profiles.as_slice())
+        .unwrap_or(&[]);
+    onvif_profile(d, main)
+        .and_then(|(_, p)| p.snapshot_uri.clone())
+        .or_else(|| profiles.iter().find_map(|p| p.snapshot_uri.clone()))
+        .or_else(|| {
+            d.streams
+                .iter()
+                .find(|s| s.protocol == Protocol::Jpeg && s.status == StreamStatus::Ok)
+                .map(|s| s.url.clone())
+        })
+        .map(|u| safe_url(u.trim()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::fixtures;
+    use crate::model::{Measured, VideoInfo};
+
+    fn stream(url: &str, w: u32, h: u32) -> Stream {
+        Stream {
+            video: Some(VideoInfo {
+                width: Some(w),
+                height: Some(h),
+                ..VideoInfo::new("h264".into())
+            }),
+            ..Stream::new(url.into(), Protocol::Rtsp, 554)
+        }
+    }
+
+    #[test]
+    fn channels_as_the_channel_walk_numbers_them() {
+        for url in [
+            "rtsp://198.18.0.1:554/Streaming/Channels/101",
+            "rtsp://198.18.0.1:554/Streaming/Channels/202",
+            "rtsp://198.18.0.1/cam/realmonitor?channel=3&subtype=1",
+            "rtsp://198.18.0.1/unicast/c12/s0/live",
+            "rtsp://198.18.0.1/Preview_05_sub",
+            "rtsp://198.18.0.1/h264Preview_01_main",
+            "rtsp://198.18.0.1/live",
+            "rtsp://198.18.0.1/Streaming/Channels/1",
+            "rtsp://198.18.0.1/cam/realmonitor?channel=0",
+            "rtmp://198.18.0.1/live/stream",
+        ] {
+            let path = &url[url.find("0.1").unwrap() + 3..];
+            let path = path.trim_start_matches(":554");
+            let walked = crate::analyze::paths::channel_of(path).filter(|&c| c > 0);
+            assert_eq!(channel(url), walked.unwrap_or(1), "{url}");
+        }
+        assert_eq!(channel("rtsp://198.18.0.1:554/Streaming/Channels/202"), 2);
+        assert_eq!(channel("rtsp://198.18.0.1/unicast/c12/s0/live"), 12);
+    }
+
+    #[test]
+    fn main_is_the_largest_and_sub_the_next_smaller() {
+        let a = stream("rtsp://h/Streaming/Channels/102", 640, 360);
+        let b = stream("rtsp://h/Streaming/Channels/101", 2688, 1520);
+        let c = stream("rtsp://h/Streaming/Channels/103", 352, 288);
+        let (main, sub) = main_and_sub(&[&a, &b, &c]).unwrap();
+        assert_eq!(
+            (main.url.as_str(), sub.unwrap().url.as_str()),
+            (b.url.as_str(), a.url.as_str())
+        );
+        // The measured size wins over the described one (an MJPEG camera whose SDP says nothing
+        // true).
+        let mut m = stream("rtsp://h/mjpeg", 320, 240);
+        m.measured = Some(Measured {
+            transport: "tcp".into(),
+            packets: 1,
+            bytes: 1,
+            fps: None,
+            bitrate_kbps: None,
+            keyframe: true,
+            duration_ms: 1,
+            width: Some(3840),
+            height: Some(2160),
+        });
+        assert_eq!(main_and_sub(&[&b, &m]).unwrap().0.url, "rtsp://h/mjpeg");
+        // Same size in two protocols: the RTSP one is the main, and neither is a sub.
+        let mut rtmp = stream("rtmp://h/live/cam", 2688, 1520);
+        rtmp.protocol = Protocol::Rtmp;
+        let (main, sub) = main_and_sub(&[&rtmp, &b]).unwrap();
+        assert_eq!(
+            (main.protocol, sub.map(|s| s.url.as_str())),
+            (Protocol::Rtsp, None)
+        );
+        // Unknown sizes: report order, and no sub.
+        let mut x = stream("rtsp://h/1", 1, 1);
+        let mut y = stream("rtsp://h/2", 1, 1);
+        x.video = Some(VideoInfo::new("h264".into()));
+        y.video = Some(VideoInfo::new("h264".into()));
+        let (main, sub) = main_and_sub(&[&x, &y]).unwrap();
+        assert_eq!((main.url.as_str(), sub.is_none()), ("rtsp://h/1", true));
+        assert!(main_and_sub(&[]).is_none());
+    }
+
+    #[test]
+    fn urls_with_user_names_and_references() {
+        let mut s = stream("rtsp://198.18.0.5:554/a b{x}\n#frag", 1, 1);
+        assert_eq!(
+            stream_url(&s, Some("${P}")),
+            "rtsp://198.18.0.5:554/a%20b%7Bx%7D%0A%23frag"
+        );
+        s.username = Some("ad min@site:x".into());
+        assert!(needs_password(&s));
+        assert_eq!(
+            stream_url(&s, Some("${CAMSCAN_X_PASSWORD}")),
+            "rtsp://ad%20min%40site%3Ax:${CAMSCAN_X_PASSWORD}@198.18.0.5:554/a%20b%7Bx%7D%0A%23frag"
+        );
+        assert_eq!(
+            stream_url(&s, None),
+            "rtsp://ad%20min%40site%3Ax@198.18.0.5:554/a%20b%7Bx%7D%0A%23frag"
+        );
+        // --show-credentials: the scan already wrote them; nothing is added.
+        s.url = "rtsp://admin:p%40ss@198.18.0.5:554/a".into();
+        s.username = Some("admin".into());
+        assert!(!needs_password(&s));
+        assert_eq!(
+            stream_url(&s, Some("${P}")),
+            "rtsp://admin:p%40ss@198.18.0.5:554/a"
+        );
+        assert_eq!(
+            userinfo("rtsp://198.18.0.5/a@b"),
+            None,
+            "an @ in the path is no userinfo"
+        );
+        assert_eq!(safe_url("http://h/é"), "http://h/%C3%A9");
+    }
+
+    #[test]
+    fn fixture_plan() {
+        let report = fixtures::export_report();
+        let plan = plan(&report, Tool::Go2rtc);
+        let names: Vec<String> = plan
+            .cameras
+            .iter()
+            .map(|c| c.names.camera(names::Style::Underscore))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "camera_198_18_0_10",
+                "on",
+                "front_door",
+                "garage_198_18_0_60",
+                "garage_198_18_0_61",
+                "entree_cafe",
+                "nvr_ch2",
+            ]
+        );
+        assert_eq!(plan.skipped, ["198.18.0.30".parse::<IpAddr>().unwrap()]);
+        let frigate = super::plan(&report, Tool::Frigate);
+        assert!(
+            frigate.skipped.contains(&"198.18.0.70".parse().unwrap()),
+            "an HLS-only camera is no Frigate input"
+        );
+        let door = &plan.cameras[2];
+        assert!(door.main.url.ends_with("/101") && door.sub.unwrap().url.ends_with("/102"));
+        assert_eq!(
+            onvif_service(door.device),
+            Some(OnvifService {
+                host: "198.18.0.50".into(),
+                port: 80,
+                path: "/onvif/device_service".into()
+            })
+        );
+        assert_eq!(onvif_profile(door.device, door.main).unwrap().0, 0);
+        assert_eq!(onvif_profile(door.device, door.sub.unwrap()).unwrap().0, 1);
+        assert_eq!(
+            snapshot(door.device, door.main).as_deref(),
+            Some("http://198.18.0.50/onvif-http/snapshot?Profile_1")
+        );
+    }
+}

@@ -1,0 +1,441 @@
+//! Frigate configuration: a `cameras:` section (and with `--frigate-restream` a `go2rtc:` one) to
+//! merge into Frigate's `config.yml`.
+//!
+//! What Frigate expects (blakeblackshear/frigate, read at commit
+//! e3fa70189324e5eb3b1dba756c153f6696f457de):
+//! * Camera names match `^[a-zA-Z0-9_-]+$` (`frigate/const.py` `REGEX_CAMERA_NAME`); see
+//!   [`super::names`]. `friendly_name` (`frigate/config/camera/camera.py`) carries the device's own
+//!   name for the UI.
+//! * `docs/docs/configuration/cameras.md`: each camera lists `ffmpeg.inputs`, each with a `path`
+//!   and `roles`; "Each role can only be assigned to one input per camera", and
+//!   `frigate/config/camera/ffmpeg.py` refuses a camera without the `detect` role. The main stream
+//!   records; a sub stream detects when it suits detection, else the main stream does both.
+//! * `docs/docs/frigate/camera_setup.md` ("Choosing a detect resolution"): the detector sees 320x320
+//!   crops, and higher resolutions do not improve accuracy; a sub stream qualifies when its larger
+//!   side is at least 640 and its smaller side at most 1080 (a 352x288 CIF sub stream is too small
+//!   to find people in; a 4K one costs decoding for nothing): [`detect_capable`].
+//! * `detect.width`/`height`: the detect stream's size, measured by the PLAY check or described
+//!   (`frigate/config/camera/detect.py`: both or neither), and `detect.fps: 5`: "The default of **5**
+//!   is correct for the vast majority of cameras" (`camera_setup.md`, "Choosing a detect frame
+//!   rate"; the reference config: "Recommended value of 5"). `detect.enabled` defaults to false in
+//!   `detect.py`, so it is set.
+//! * Input presets (`docs/docs/configuration/ffmpeg_presets.md`): RTSP needs none
+//!   (`preset-rtsp-generic` is the default), `preset-rtsp-udp` for a camera that only speaks RTSP
+//!   over UDP (camscan's PLAY check fell back to UDP), `preset-rtmp-generic`, and
+//!   `preset-http-mjpeg-generic`; `preset-rtsp-restream` for an input from go2rtc's restream.
+//! * Passwords: `docs/docs/configuration/config.md` ("Environment Variable Substitution"): Frigate
+//!   substitutes `{FRIGATE_*}` only, e.g. `rtsp://{FRIGATE_RTSP_USER}:{FRIGATE_RTSP_PASSWORD}@...`
+//!   in an input path; `frigate/config/env.py` keeps only environment variables (and Docker secrets)
+//!   whose names start with `FRIGATE_`. So passwords are written `{FRIGATE_<NAME>_PASSWORD}`.
+//! * `--frigate-restream` (`docs/docs/configuration/restream.md`, "With Sub Stream"): go2rtc
+//!   streams under the camera's name (and `<name>_sub` for the stream that detects), inputs
+//!   `rtsp://127.0.0.1:8554/<name>` with `input_args: preset-rtsp-restream`. The `go2rtc:` section
+//!   holds the same sources as the go2rtc export ([`super::go2rtc`]) but with `{FRIGATE_*}`
+//!   references: Frigate formats each go2rtc source with Python's `str.format` over its `FRIGATE_`
+//!   variables (`docker/main/rootfs/usr/local/go2rtc/create_config.py`), where go2rtc's own
+//!   `${...}` would stop it with "Invalid substitution".
+
+use std::io::{self, Write};
+
+use serde_yaml::{Mapping, Value};
+
+use super::cameras::{self, Camera, Tool};
+use super::go2rtc::{password_comments, skipped_comment, streams};
+use super::names::Style;
+use super::{Exporter, config_header, one_line, yaml};
+use crate::model::{Protocol, Report, Stream};
+
+pub struct FrigateExporter {
+    /// Inputs from go2rtc's restream, with a `go2rtc:` section (`--frigate-restream`).
+    pub restream: bool,
+}
+
+/// Frigate's recommended detection rate (see the module docs).
+pub const DETECT_FPS: u64 = 5;
+
+/// go2rtc's restream inside Frigate, on Frigate's own host (`restream.md`).
+const RESTREAM: &str = "rtsp://127.0.0.1:8554";
+
+/// Frigate's reference to a device's password variable.
+fn reference(env_key: &str) -> String {
+    format!("{{FRIGATE_{env_key}_PASSWORD}}")
+}
+
+/// Whether a stream of this size suits detection (see the module docs).
+pub fn detect_capable((w, h): (u32, u32)) -> bool {
+    w.max(h) >= 640 && w.min(h) <= 1080
+}
+
+/// The sub stream when it detects, else `None` (the main stream does both roles).
+fn detect_sub<'a>(cam: &Camera<'a>) -> Option<&'a Stream> {
+    cam.sub
+        .filter(|s| cameras::size(s).is_some_and(detect_capable))
+}
+
+/// The input preset for a stream taken straight from the camera.
+fn input_args(s: &Stream) -> Option<&'static str> {
+    match s.protocol {
+        Protocol::Rtsp if s.measured.as_ref().is_some_and(|m| m.transport == "udp") => {
+            Some("preset-rtsp-udp")
+        }
+        Protocol::Rtsp => None,
+        Protocol::Rtmp => Some("preset-rtmp-generic"),
+        Protocol::Mjpeg => Some("preset-http-mjpeg-generic"),
+        _ => None,
+    }
+}
+
+fn key(s: &str) -> Value {
+    Value::String(s.into())
+}
+
+fn input(path: String, args: Option<&str>, roles: &[&str]) -> Value {
+    let mut m = Mapping::new();
+    m.insert(key("path"), Value::String(path));
+    if let Some(a) = args {
+        m.insert(key("input_args"), key(a));
+    }
+    m.insert(
+        key("roles"),
+        Value::Sequence(roles.iter().map(|r| key(r)).collect()),
+    );
+    Value::Mapping(m)
+}
+
+impl FrigateExporter {
+    fn camera(&self, cam: &Camera<'_>) -> Value {
+        let name = cam.names.camera(Style::Underscore);
+        let pass = reference(&cam.names.env_key());
+        let sub = detect_sub(cam);
+        let direct = |s: &Stream| (cameras::stream_url(s, Some(&pass)), input_args(s));
+        let (main_path, main_args) = if self.restream {
+            (format!("{RESTREAM}/{name}"), Some("preset-rtsp-restream"))
+        } else {
+            direct(cam.main)
+        };
+        let mut inputs = Vec::new();
+        match sub {
+            Some(s) => {
+                inputs.push(input(main_path, main_args, &["record"]));
+                let (path, args) = if self.restream {
+                    (
+                        format!("{RESTREAM}/{}", cam.names.sub(Style::Underscore)),
+                        Some("preset-rtsp-restream"),
+                    )
+                } else {
+                    direct(s)
+                };
+                inputs.push(input(path, args, &["detect"]));
+            }
+            None => inputs.push(input(main_path, main_args, &["detect", "record"])),
+        }
+        let mut ffmpeg = Mapping::new();
+        ffmpeg.insert(key("inputs"), Value::Sequence(inputs));
+        let mut detect = Mapping::new();
+        detect.insert(key("enabled"), Value::Bool(true));
+        if let Some((w, h)) = cameras::size(sub.unwrap_or(cam.main)) {
+            detect.insert(key("width"), Value::Number(w.into()));
+            detect.insert(key("height"), Value::Number(h.into()));
+        }
+        detect.insert(key("fps"), Value::Number(DETECT_FPS.into()));
+        let mut m = Mapping::new();
+        let friendly = cam.device.name.as_deref().map(one_line).unwrap_or_default();
+        if !friendly.is_empty() {
+            m.insert(key("friendly_name"), Value::String(friendly));
+        }
+        m.insert(key("ffmpeg"), Value::Mapping(ffmpeg));
+        m.insert(key("detect"), Value::Mapping(detect));
+        Value::Mapping(m)
+    }
+}
+
+impl Exporter for FrigateExporter {
+    fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let plan = cameras::plan(report, Tool::Frigate);
+        let mut text = config_header("Frigate cameras", report);
+        let needed = password_comments(&plan.cameras, "FRIGATE_");
+        if !needed.is_empty() {
+            text.push_str(
+                "# Frigate fills {FRIGATE_*} from its environment (docker -e, compose environment:, or\n\
+                 # Docker secrets); set each of these to the camera's URL-encoded password:\n",
+            );
+            text.push_str(&needed);
+        }
+        text.push_str(&skipped_comment(
+            &plan.skipped,
+            "no stream Frigate can read",
+        ));
+        let mut doc = Mapping::new();
+        if self.restream {
+            let split = |cam: &Camera<'_>| detect_sub(cam).is_some();
+            let mut go2rtc = Mapping::new();
+            go2rtc.insert(
+                key("streams"),
+                Value::Mapping(streams(&plan.cameras, &reference, &split)),
+            );
+            doc.insert(key("go2rtc"), Value::Mapping(go2rtc));
+        }
+        let mut cams = Mapping::new();
+        for cam in &plan.cameras {
+            cams.insert(
+                Value::String(cam.names.camera(Style::Underscore)),
+                self.camera(cam),
+            );
+        }
+        doc.insert(key("cameras"), Value::Mapping(cams));
+        text.push_str(&yaml::block(&Value::Mapping(doc)));
+        out.write_all(text.as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::fixtures::export_report;
+
+    fn render(report: &Report, restream: bool) -> String {
+        let mut out = Vec::new();
+        FrigateExporter { restream }
+            .write(report, &mut out)
+            .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn snapshot() {
+        insta::assert_snapshot!(render(&export_report(), false));
+    }
+
+    #[test]
+    fn snapshot_restream() {
+        insta::assert_snapshot!(render(&export_report(), true));
+    }
+
+    #[test]
+    fn detect_rule() {
+        assert!(detect_capable((640, 360)));
+        assert!(detect_capable((704, 576)));
+        assert!(detect_capable((1920, 1080)));
+        assert!(detect_capable((1080, 1920)), "portrait");
+        assert!(!detect_capable((352, 288)), "CIF is too small");
+        assert!(!detect_capable((3840, 2160)), "4K costs for nothing");
+        assert!(!detect_capable((639, 480)));
+    }
+
+    /// One input: path, roles, input_args.
+    type Input = (String, Vec<String>, Option<String>);
+
+    /// Each camera's name, inputs and `detect` section.
+    fn cameras(text: &str) -> Vec<(String, Vec<Input>, Value)> {
+        let doc: Value = serde_yaml::from_str(text).unwrap();
+        doc["cameras"]
+            .as_mapping()
+            .unwrap()
+            .iter()
+            .map(|(name, cam)| {
+                let inputs = cam["ffmpeg"]["inputs"]
+                    .as_sequence()
+                    .unwrap()
+                    .iter()
+                    .map(|i| {
+                        (
+                            i["path"].as_str().unwrap().to_string(),
+                            i["roles"]
+                                .as_sequence()
+                                .unwrap()
+                                .iter()
+                                .map(|r| r.as_str().unwrap().to_string())
+                                .collect(),
+                            i.get("input_args").map(|a| a.as_str().unwrap().to_string()),
+                        )
+                    })
+                    .collect();
+                (
+                    name.as_str().unwrap().to_string(),
+                    inputs,
+                    cam["detect"].clone(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn roles_sizes_presets_and_references() {
+        let text = render(&export_report(), false);
+        let cams = cameras(&text);
+        let get = |n: &str| cams.iter().find(|c| c.0 == n).unwrap();
+        let door = get("front_door");
+        assert_eq!(
+            door.1,
+            [
+                (
+                    "rtsp://admin:{FRIGATE_FRONT_DOOR_PASSWORD}@198.18.0.50:554/Streaming/Channels/101"
+                        .into(),
+                    vec!["record".to_string()],
+                    None
+                ),
+                (
+                    "rtsp://admin:{FRIGATE_FRONT_DOOR_PASSWORD}@198.18.0.50:554/Streaming/Channels/102"
+                        .into(),
+                    vec!["detect".to_string()],
+                    None
+                ),
+            ]
+        );
+        assert_eq!(
+            (
+                door.2["width"].as_u64(),
+                door.2["height"].as_u64(),
+                door.2["fps"].as_u64()
+            ),
+            (Some(640), Some(360), Some(5))
+        );
+        // A CIF sub stream does not detect: the main stream does both, at its own size.
+        let garage = get("garage_198_18_0_60");
+        assert_eq!(garage.1.len(), 1);
+        assert_eq!(garage.1[0].1, ["detect", "record"]);
+        assert_eq!(garage.2["width"].as_u64(), Some(1920));
+        assert_eq!(
+            get("garage_198_18_0_61").1[0].2.as_deref(),
+            Some("preset-rtmp-generic")
+        );
+        assert_eq!(get("on").1[0].2.as_deref(), Some("preset-rtsp-udp"));
+        assert_eq!(
+            (
+                get("on").2["width"].as_u64(),
+                get("on").2["height"].as_u64()
+            ),
+            (Some(640), Some(480)),
+            "the measured size"
+        );
+        assert!(
+            cams.iter().all(|c| c.0 != "entree_cafe"),
+            "HLS is no Frigate input"
+        );
+        assert!(
+            text.contains("# Skipped (no stream Frigate can read): 198.18.0.30, 198.18.0.70\n")
+        );
+        assert!(text.contains("#   FRIGATE_FRONT_DOOR_PASSWORD\n"));
+        assert!(
+            !text.contains("${"),
+            "no go2rtc references in Frigate's config"
+        );
+    }
+
+    /// Frigate's rules for a camera (see the module docs).
+    fn check_rules(text: &str) {
+        for (name, inputs, detect) in cameras(text) {
+            assert!(
+                !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'),
+                "{name}"
+            );
+            let roles: Vec<&String> = inputs.iter().flat_map(|i| &i.1).collect();
+            let mut unique = roles.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(roles.len(), unique.len(), "{name}: a role twice");
+            assert!(
+                roles.iter().any(|r| *r == "detect"),
+                "{name}: no detect role"
+            );
+            assert_eq!(detect["fps"].as_u64(), Some(DETECT_FPS));
+            assert_eq!(detect["width"].is_null(), detect["height"].is_null());
+            if inputs.len() == 2 {
+                let (w, h) = (
+                    detect["width"].as_u64().unwrap(),
+                    detect["height"].as_u64().unwrap(),
+                );
+                assert!(detect_capable((w as u32, h as u32)), "{name}: {w}x{h}");
+            }
+        }
+    }
+
+    #[test]
+    fn rules_and_the_docs_examples() {
+        use crate::export::doc_examples::{conforms, example, go2rtc_errors};
+        // Frigate's `go2rtc:` section is go2rtc's own configuration (restream.md: "see go2rtc
+        // docs"), so go2rtc's example counts there too.
+        let mut go2rtc = Mapping::new();
+        go2rtc.insert(key("go2rtc"), example("go2rtc/rtsp-client-example.yaml"));
+        let docs = [
+            example("frigate/cameras-example.yaml"),
+            example("frigate/restream-sub-stream-example.yaml"),
+            Value::Mapping(go2rtc),
+        ];
+        // Documented elsewhere: friendly_name (frigate/config/camera/camera.py), detect.enabled
+        // and detect.fps (docs/docs/configuration/advanced/reference.md).
+        let extra = [
+            "cameras/*/friendly_name",
+            "cameras/*/detect/enabled",
+            "cameras/*/detect/fps",
+        ];
+        for restream in [false, true] {
+            let text = render(&export_report(), restream);
+            check_rules(&text);
+            let doc: Value = serde_yaml::from_str(&text).unwrap();
+            assert_eq!(
+                conforms(&doc, &docs, &["cameras", "go2rtc/streams"], &extra),
+                Ok(()),
+                "restream: {restream}"
+            );
+            if restream {
+                assert_eq!(go2rtc_errors(&doc["go2rtc"]), Vec::<String>::new());
+            }
+        }
+    }
+
+    #[test]
+    fn restream_through_go2rtc() {
+        let text = render(&export_report(), true);
+        let doc: Value = serde_yaml::from_str(&text).unwrap();
+        let streams = doc["go2rtc"]["streams"].as_mapping().unwrap();
+        assert_eq!(
+            streams["front_door"],
+            Value::Sequence(vec![
+                key(
+                    "rtsp://admin:{FRIGATE_FRONT_DOOR_PASSWORD}@198.18.0.50:554/Streaming/Channels/101"
+                ),
+                key("onvif://admin:{FRIGATE_FRONT_DOOR_PASSWORD}@198.18.0.50:80?subtype=Profile_1"),
+            ])
+        );
+        assert_eq!(
+            streams["front_door_sub"],
+            key(
+                "rtsp://admin:{FRIGATE_FRONT_DOOR_PASSWORD}@198.18.0.50:554/Streaming/Channels/102"
+            )
+        );
+        // The CIF sub stream stays a fallback in its camera's list: nothing detects on it.
+        assert_eq!(
+            streams["garage_198_18_0_60"].as_sequence().unwrap().len(),
+            2
+        );
+        let cams = cameras(&text);
+        for (name, inputs, _) in &cams {
+            for (path, roles, args) in inputs {
+                assert_eq!(args.as_deref(), Some("preset-rtsp-restream"));
+                let stream = path.strip_prefix("rtsp://127.0.0.1:8554/").unwrap();
+                assert!(streams.contains_key(stream), "{stream}");
+                if roles == &["detect"] {
+                    assert_eq!(stream, format!("{name}_sub"));
+                } else {
+                    assert_eq!(stream, name);
+                }
+            }
+        }
+        // Every go2rtc source is one Frigate can format: only {FRIGATE_*} braces.
+        for v in streams.values() {
+            let all: Vec<&str> = match v {
+                Value::String(s) => vec![s],
+                Value::Sequence(l) => l.iter().map(|v| v.as_str().unwrap()).collect(),
+                _ => panic!(),
+            };
+            for s in all {
+                let rest = s.replace("{FRIGATE_", "");
+                assert!(!rest.contains('{') && !s.contains('$'), "{s}");
+            }
+        }
+    }
+}

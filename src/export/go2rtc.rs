@@ -1,0 +1,313 @@
+//! go2rtc configuration: a `streams:` map from a camera's name to its sources, to paste into
+//! `go2rtc.yaml` (or load with `go2rtc -config`).
+//!
+//! What go2rtc expects (AlexxIT/go2rtc, read at commit dc1685e9cf7a8c349181f20a1b4a44825ed394c5):
+//! * `www/schema.json`: `streams` is an object whose values are one source string, a list of
+//!   them, or null; the vendored copy in `tests/fixtures/go2rtc/` checks every export.
+//! * `internal/rtsp/README.md`: "If your camera has two RTSP links, you can add both as sources"
+//!   (its `dahua_camera` lists the main then the sub stream). go2rtc gives each client the first
+//!   source whose codecs it can take (`internal/streams/add_consumer.go` walks the producers in
+//!   order), so the main stream comes first and the sub stream is a fallback, e.g. an H.264 sub
+//!   for a browser that cannot play an H.265 main. `#transport=udp` after the URL makes its RTSP
+//!   client SETUP over UDP (`internal/rtsp/rtsp.go` reads `transport`; `pkg/rtsp/client.go`),
+//!   which a camera that refused RTSP over TCP needs (camscan's PLAY check measured it over UDP).
+//! * `internal/onvif/README.md` and `internal/streams/README.md`: the ONVIF source is
+//!   `onvif://user:pass@host:port` with an optional `?subtype=` naming the profile;
+//!   `pkg/onvif/client.go` `GetURI` reads a number there as an index into GetProfiles and
+//!   anything else as the profile token, and takes the device service path from the URL
+//!   (`/onvif/device_service` when empty). It is added last, where the device's ONVIF answered.
+//! * `pkg/creds/creds.go` `ReplaceVars`, called on the config file's text before it is parsed
+//!   (`internal/app/config.go`): `${NAME}` and `${NAME:default}` are replaced from go2rtc's `env:`
+//!   section, `$CREDENTIALS_DIRECTORY/NAME` (systemd credentials) or the environment. So a
+//!   password is written as `${CAMSCAN_<NAME>_PASSWORD}` and never appears in the file. The value
+//!   goes into the URL as it is, so it must be URL-encoded (`p@ss` as `p%40ss`), as Frigate's
+//!   restream docs say of go2rtc ("Handling Complex Passwords").
+//!
+//! Streams are named by [`super::names`] (`Style::Underscore`).
+
+use std::io::{self, Write};
+
+use serde_yaml::{Mapping, Value};
+
+use super::cameras::{self, Camera, Tool};
+use super::names::Style;
+use super::{Exporter, config_header, yaml};
+use crate::model::{Device, Protocol, Report, Stream};
+
+pub struct Go2rtcExporter;
+
+/// go2rtc's reference to a device's password variable.
+fn reference(env_key: &str) -> String {
+    format!("${{CAMSCAN_{env_key}_PASSWORD}}")
+}
+
+/// The go2rtc source for one stream; `password` is the reference to put in its URL.
+pub(super) fn source(s: &Stream, password: &str) -> String {
+    let mut url = cameras::stream_url(s, Some(password));
+    let udp = s.measured.as_ref().is_some_and(|m| m.transport == "udp");
+    if s.protocol == Protocol::Rtsp && udp {
+        url.push_str("#transport=udp");
+    }
+    url
+}
+
+/// `onvif://user:pass@host:port[/path][?subtype=N]` for the device whose main stream is `main`,
+/// where its ONVIF device service answered.
+pub(super) fn onvif_source(d: &Device, main: &Stream, password: &str) -> Option<String> {
+    let service = cameras::onvif_service(d)?;
+    let userinfo = match cameras::userinfo(&cameras::safe_url(&main.url)) {
+        // --show-credentials: the stream's own.
+        Some(info) => format!("{info}@"),
+        None => match &main.username {
+            Some(user) => format!("{}:{password}@", cameras::encode_userinfo(user)),
+            None => String::new(),
+        },
+    };
+    let path = if service.path == "/onvif/device_service" || service.path == "/" {
+        ""
+    } else {
+        service.path.as_str()
+    };
+    // The main stream's profile: by token, or by index when the token is a number (go2rtc would
+    // take a numeric token for an index).
+    let subtype = cameras::onvif_profile(d, main).map(|(i, p)| {
+        let token = p.token.trim();
+        if token.is_empty() || token.bytes().all(|b| b.is_ascii_digit()) {
+            i.to_string()
+        } else {
+            cameras::encode_userinfo(token)
+        }
+    });
+    let query = subtype.map(|t| format!("?subtype={t}")).unwrap_or_default();
+    Some(format!(
+        "onvif://{userinfo}{}:{}{path}{query}",
+        service.host, service.port
+    ))
+}
+
+/// One source or a list of them, as go2rtc's schema allows.
+fn sources_value(list: Vec<String>) -> Value {
+    match <[String; 1]>::try_from(list) {
+        Ok([one]) => Value::String(one),
+        Err(list) => Value::Sequence(list.into_iter().map(Value::String).collect()),
+    }
+}
+
+/// The `streams:` map for `cameras`: each camera's main stream, its sub stream (in the same list,
+/// or as `<name>_sub` of its own where `split_sub` says so: Frigate's restream detects on it), and
+/// its ONVIF source. `password` makes a device's password reference from its environment key.
+pub(super) fn streams(
+    cameras: &[Camera<'_>],
+    password: &dyn Fn(&str) -> String,
+    split_sub: &dyn Fn(&Camera<'_>) -> bool,
+) -> Mapping {
+    let mut map = Mapping::new();
+    for cam in cameras {
+        let pass = password(&cam.names.env_key());
+        let mut list = vec![source(cam.main, &pass)];
+        let mut own_sub = None;
+        if let Some(sub) = cam.sub {
+            if split_sub(cam) {
+                own_sub = Some(source(sub, &pass));
+            } else {
+                list.push(source(sub, &pass));
+            }
+        }
+        list.extend(onvif_source(cam.device, cam.main, &pass));
+        map.insert(
+            Value::String(cam.names.camera(Style::Underscore)),
+            sources_value(list),
+        );
+        if let Some(sub) = own_sub {
+            map.insert(
+                Value::String(cam.names.sub(Style::Underscore)),
+                Value::String(sub),
+            );
+        }
+    }
+    map
+}
+
+/// Comment lines naming each password variable a configuration needs (`prefix` + key +
+/// `_PASSWORD`), one per device.
+pub(super) fn password_comments(cameras: &[Camera<'_>], prefix: &str) -> String {
+    let mut keys: Vec<String> = Vec::new();
+    for cam in cameras {
+        let needs =
+            cameras::needs_password(cam.main) || cam.sub.is_some_and(cameras::needs_password);
+        let key = format!("{prefix}{}_PASSWORD", cam.names.env_key());
+        if needs && !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys.iter().map(|k| format!("#   {k}\n")).collect()
+}
+
+/// `# Skipped ...: 198.18.0.30, ...` when the export leaves camera devices out.
+pub(super) fn skipped_comment(skipped: &[std::net::IpAddr], why: &str) -> String {
+    if skipped.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = skipped.iter().map(ToString::to_string).collect();
+    format!("# Skipped ({why}): {}\n", list.join(", "))
+}
+
+impl Exporter for Go2rtcExporter {
+    fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let plan = cameras::plan(report, Tool::Go2rtc);
+        let mut text = config_header("go2rtc streams", report);
+        let needed = password_comments(&plan.cameras, "CAMSCAN_");
+        if !needed.is_empty() {
+            text.push_str(
+                "# Passwords come from go2rtc's env: section or environment: set each of these to the\n\
+                 # camera's URL-encoded password (p@ss as p%40ss):\n",
+            );
+            text.push_str(&needed);
+        }
+        text.push_str(&skipped_comment(&plan.skipped, "no stream go2rtc can pull"));
+        let streams = streams(&plan.cameras, &reference, &|_| false);
+        let mut doc = Mapping::new();
+        doc.insert(Value::String("streams".into()), Value::Mapping(streams));
+        text.push_str(&yaml::block(&Value::Mapping(doc)));
+        out.write_all(text.as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::fixtures::export_report;
+
+    fn render(report: &Report) -> String {
+        let mut out = Vec::new();
+        Go2rtcExporter.write(report, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn snapshot() {
+        insta::assert_snapshot!(render(&export_report()));
+    }
+
+    fn parsed(text: &str) -> Mapping {
+        let doc: Value = serde_yaml::from_str(text).unwrap();
+        doc.get("streams").unwrap().as_mapping().unwrap().clone()
+    }
+
+    fn list(v: &Value) -> Vec<&str> {
+        match v {
+            Value::String(s) => vec![s.as_str()],
+            Value::Sequence(l) => l.iter().map(|v| v.as_str().unwrap()).collect(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn main_then_sub_then_onvif_with_references() {
+        let streams = parsed(&render(&export_report()));
+        let door = list(&streams["front_door"]);
+        assert_eq!(
+            door,
+            [
+                "rtsp://admin:${CAMSCAN_FRONT_DOOR_PASSWORD}@198.18.0.50:554/Streaming/Channels/101",
+                "rtsp://admin:${CAMSCAN_FRONT_DOOR_PASSWORD}@198.18.0.50:554/Streaming/Channels/102",
+                "onvif://admin:${CAMSCAN_FRONT_DOOR_PASSWORD}@198.18.0.50:80?subtype=Profile_1",
+            ]
+        );
+        // A numeric profile token is given as the profile's index; the UDP-only camera gets
+        // go2rtc's UDP transport.
+        assert_eq!(
+            list(&streams["on"]),
+            [
+                "rtsp://198.18.0.40:8554/live?ch=1&sub=0#transport=udp",
+                "onvif://198.18.0.40:80?subtype=0",
+            ]
+        );
+        assert_eq!(
+            list(&streams["camera_198_18_0_10"]),
+            ["rtsp://198.18.0.10:554/Streaming/Channels/101"],
+            "the protected stream and the alias are left out"
+        );
+        assert_eq!(
+            list(&streams["entree_cafe"]),
+            ["http://198.18.0.70:8080/hls/cam.m3u8"]
+        );
+        assert!(streams.get("nvr_ch2").is_some());
+    }
+
+    #[test]
+    fn show_credentials_keeps_the_scans_urls() {
+        let mut report = export_report();
+        let door = report
+            .devices
+            .iter_mut()
+            .find(|d| d.name.as_deref() == Some("Front Door"))
+            .unwrap();
+        for s in &mut door.streams {
+            s.url = s.url.replace("rtsp://", "rtsp://admin:p%40ss@");
+        }
+        let text = render(&report);
+        let door = list(&parsed(&text)["front_door"])
+            .into_iter()
+            .map(String::from)
+            .collect::<Vec<_>>();
+        assert_eq!(
+            door[0],
+            "rtsp://admin:p%40ss@198.18.0.50:554/Streaming/Channels/101"
+        );
+        assert_eq!(
+            door[2],
+            "onvif://admin:p%40ss@198.18.0.50:80?subtype=Profile_1"
+        );
+        assert!(!text.contains("CAMSCAN_FRONT_DOOR_PASSWORD"), "{text}");
+    }
+
+    #[test]
+    fn valid_by_go2rtcs_schema_and_shaped_like_its_docs() {
+        use crate::export::doc_examples::{conforms, example, go2rtc_errors};
+        let docs = [
+            example("go2rtc/rtsp-client-example.yaml"),
+            example("go2rtc/onvif-example.yaml"),
+        ];
+        let mut shown = export_report();
+        for s in shown.devices.iter_mut().flat_map(|d| &mut d.streams) {
+            if s.username.is_some() {
+                s.url = s.url.replace("rtsp://", "rtsp://admin:p%40ss@");
+            }
+        }
+        let mut empty = export_report();
+        empty.devices.clear();
+        for report in [export_report(), shown, empty] {
+            let doc: Value = serde_yaml::from_str(&render(&report)).unwrap();
+            assert_eq!(go2rtc_errors(&doc), Vec::<String>::new());
+            assert_eq!(conforms(&doc, &docs, &["streams"], &[]), Ok(()));
+        }
+        // The documented sources and ours: the same schemes, user and password in the same place.
+        let streams = parsed(&render(&export_report()));
+        for v in streams.values() {
+            for source in list(v) {
+                let (scheme, rest) = source.split_once("://").unwrap();
+                assert!(
+                    ["rtsp", "rtmp", "http", "onvif"].contains(&scheme),
+                    "{source}"
+                );
+                if let Some(info) = cameras::userinfo(source) {
+                    let (user, pass) = info.split_once(':').unwrap();
+                    assert_eq!((user, pass), ("admin", "${CAMSCAN_FRONT_DOOR_PASSWORD}"));
+                    assert!(rest.starts_with(info));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn no_camera_no_streams() {
+        let mut report = export_report();
+        report
+            .devices
+            .retain(|d| d.streams.is_empty() && !d.is_camera);
+        let text = render(&report);
+        assert!(text.ends_with("streams: {}\n"), "{text}");
+        assert!(parsed(&text).is_empty());
+    }
+}

@@ -1,0 +1,187 @@
+//! A plain-text sheet for setting cameras up in Home Assistant's UI: one block per camera with what
+//! the Generic Camera and ONVIF integrations ask for.
+//!
+//! Home Assistant has no YAML import for these any more: the Generic Camera integration is set up
+//! in the UI only (`home-assistant/home-assistant.io` `source/_integrations/generic.markdown`:
+//! `ha_config_flow: true`, its fields are "Still Image URL", "Stream Source", "Username",
+//! "Password", "RTSP transport protocol"; its YAML import was removed in home-assistant/core#107992,
+//! 2024.2), and the ONVIF integration's YAML configuration was removed in
+//! home-assistant/core#70395 (2022.5). So this is no configuration file: it lists the values to
+//! paste, per camera: stream URLs (main and sub), a still-image URL (the ONVIF snapshot URI, else a
+//! JPEG snapshot the scan found), user name, and the ONVIF host and port. Users who want a file
+//! use the go2rtc export (Home Assistant's go2rtc integration and the WebRTC card read go2rtc
+//! streams) or the Frigate export with its integration.
+//!
+//! URLs are written as the scan found them: with credentials only under `--show-credentials`, else
+//! without even the user name, because the Generic Camera integration uses its Username and
+//! Password fields only "if none are provided" in the URL (`generic.markdown`). Device strings are
+//! shown on one line without control characters.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use super::cameras::{self, Camera, Tool};
+use super::go2rtc::skipped_comment;
+use super::names::Style;
+use super::{Exporter, config_header, one_line, video_summary};
+use crate::model::{Protocol, Report, Stream};
+
+pub struct HaSheetExporter;
+
+/// `h265 2688x1520 25fps, rtsp over udp`
+fn describe(s: &Stream) -> String {
+    let mut parts = Vec::new();
+    if let Some(v) = &s.video {
+        let mut v = v.clone();
+        // The codec profile (`main`) would read like "main stream" here.
+        v.profile = None;
+        if let Some((w, h)) = cameras::size(s) {
+            (v.width, v.height) = (Some(w), Some(h));
+        }
+        parts.push(one_line(&video_summary(&v)));
+    }
+    let udp = s.measured.as_ref().is_some_and(|m| m.transport == "udp");
+    if s.protocol != Protocol::Rtsp {
+        parts.push(s.protocol.as_str().to_string());
+    } else if udp {
+        parts.push("RTSP over UDP only".into());
+    }
+    parts.join(", ")
+}
+
+fn block(out: &mut String, cam: &Camera<'_>) {
+    let d = cam.device;
+    let title = [&d.name, &d.model, &d.vendor]
+        .into_iter()
+        .flatten()
+        .map(|s| one_line(s))
+        .find(|s| !s.is_empty())
+        .map(|t| format!("{t} ({})", d.ip))
+        .unwrap_or_else(|| d.ip.to_string());
+    let _ = writeln!(
+        out,
+        "== {}: {title} ==",
+        cam.names.camera(Style::Underscore)
+    );
+    let _ = writeln!(
+        out,
+        "Generic Camera (Settings > Devices & services > Add integration):"
+    );
+    let _ = writeln!(
+        out,
+        "  Stream Source:   {}   ({})",
+        cameras::safe_url(&cam.main.url),
+        describe(cam.main)
+    );
+    if let Some(sub) = cam.sub {
+        let _ = writeln!(
+            out,
+            "  Sub stream:      {}   ({}; a lighter Stream Source)",
+            cameras::safe_url(&sub.url),
+            describe(sub)
+        );
+    }
+    match cameras::snapshot(d, cam.main) {
+        Some(url) => {
+            let _ = writeln!(out, "  Still Image URL: {url}");
+        }
+        None => {
+            let _ = writeln!(
+                out,
+                "  Still Image URL: (none found: leave empty, Home Assistant takes stills from the stream)"
+            );
+        }
+    }
+    if let Some(user) = &cam.main.username {
+        let _ = writeln!(out, "  Username:        {}", one_line(user));
+        if cameras::needs_password(cam.main) {
+            let _ = writeln!(out, "  Password:        (the camera's password)");
+        }
+    }
+    if cam
+        .main
+        .measured
+        .as_ref()
+        .is_some_and(|m| m.transport == "udp")
+        && cam.main.protocol == Protocol::Rtsp
+    {
+        let _ = writeln!(out, "  RTSP transport protocol: udp");
+    }
+    if let Some(onvif) = cameras::onvif_service(d) {
+        let _ = writeln!(out, "ONVIF (Add integration > ONVIF, set up manually):");
+        let _ = writeln!(out, "  Host: {}", onvif.host.trim_matches(['[', ']']));
+        let _ = writeln!(out, "  Port: {}", onvif.port);
+    }
+    out.push('\n');
+}
+
+impl Exporter for HaSheetExporter {
+    fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let plan = cameras::plan(report, Tool::HaSheet);
+        let mut text = config_header("Home Assistant camera sheet", report);
+        text.push_str(
+            "# Home Assistant sets up Generic Camera and ONVIF cameras in its UI only (no YAML): paste\n\
+             # the values below there. For a configuration file, use camscan -f go2rtc (Home\n\
+             # Assistant's go2rtc integration) or -f frigate (the Frigate integration).\n",
+        );
+        text.push_str(&skipped_comment(&plan.skipped, "no stream to show"));
+        text.push('\n');
+        for cam in &plan.cameras {
+            block(&mut text, cam);
+        }
+        out.write_all(text.as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::fixtures::export_report;
+
+    fn render(report: &Report) -> String {
+        let mut out = Vec::new();
+        HaSheetExporter.write(report, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn snapshot() {
+        insta::assert_snapshot!(render(&export_report()));
+    }
+
+    #[test]
+    fn one_block_per_camera_and_no_secret() {
+        let text = render(&export_report());
+        let blocks: Vec<&str> = text.lines().filter(|l| l.starts_with("== ")).collect();
+        assert_eq!(blocks.len(), 7, "{text}");
+        assert!(text.contains("== front_door: Front Door (198.18.0.50) ==\n"));
+        assert!(
+            text.contains("  Still Image URL: http://198.18.0.50/onvif-http/snapshot?Profile_1\n")
+        );
+        assert!(text.contains("  Still Image URL: http://198.18.0.70:8080/snapshot.jpg\n"));
+        assert!(
+            text.contains("  Username:        admin\n  Password:        (the camera's password)\n")
+        );
+        assert!(text.contains(
+            "ONVIF (Add integration > ONVIF, set up manually):\n  Host: 198.18.0.50\n  Port: 80\n"
+        ));
+        assert!(!text.contains('@'), "no credentials in the URLs: {text}");
+    }
+
+    #[test]
+    fn hostile_names_stay_on_their_line() {
+        let mut report = export_report();
+        let door = report
+            .devices
+            .iter_mut()
+            .find(|d| d.name.as_deref() == Some("Front Door"))
+            .unwrap();
+        door.name = Some("Front\n== evil ==\u{1b}[2J\u{202e}".into());
+        let text = render(&report);
+        assert!(
+            text.contains("== front_evil_2j: Front == evil == [2J (198.18.0.50) ==\n"),
+            "{text}"
+        );
+        assert!(!text.contains('\u{1b}') && !text.contains('\u{202e}'));
+    }
+}

@@ -1,0 +1,202 @@
+//! MediaMTX configuration: a `paths:` section, one path per stream (the main stream under the
+//! camera's name, the sub stream under `<name>sub`), each pulled from the camera only while someone
+//! reads it, to put in `mediamtx.yml`.
+//!
+//! What MediaMTX expects (bluenviron/mediamtx, read at commit
+//! 3e09466c180431272a656b48aeca39c83d52d6c6):
+//! * `mediamtx.yml` (the `source:` comment) and `docs/3-publish/08-rtsp-cameras-and-servers.md`:
+//!   a path pulls `source: rtsp://user:pass@host:port/path` (also `rtmp://`, and `http://...m3u8`
+//!   for HLS); `sourceOnDemand: yes` "it will be pulled only when at least one reader is
+//!   connected" (written `true` here, which every YAML reader takes for the same boolean; MediaMTX
+//!   also accepts `yes`, `internal/conf/yamlwrapper/unmarshal.go`). User names and passwords with
+//!   special characters must be URL-encoded (the same page).
+//! * Path names: `^[0-9a-zA-Z_\-/\.]+$` (`internal/conf/path.go` `rePathName`), and not `all` or
+//!   `all_others`, which match every path (`internal/conf/conf.go`); see [`super::names`] for why
+//!   these are lowercase letters and digits only.
+//! * Passwords: MediaMTX does not expand environment variables inside `mediamtx.yml`
+//!   (`internal/conf/conf.go` `loadFromFile` reads, optionally decrypts, and parses the file as it
+//!   is). Instead every setting can be overridden from the environment:
+//!   `MTX_PATHS_TEST_SOURCE=rtsp://myurl` sets path `test`'s source
+//!   (`docs/2-features/05-configuration.md`; `internal/conf/env/env.go`). So a camera that needs a
+//!   password gets its URL with the user name only in the file, and a comment gives the override
+//!   line, whose `${CAMSCAN_<NAME>_PASSWORD}` a shell or Docker Compose fills in.
+
+use std::io::{self, Write};
+
+use serde_yaml::{Mapping, Value};
+
+use super::cameras::{self, Camera, Tool};
+use super::go2rtc::skipped_comment;
+use super::names::Style;
+use super::{Exporter, config_header, yaml};
+use crate::model::{Report, Stream};
+
+pub struct MediamtxExporter;
+
+fn key(s: &str) -> Value {
+    Value::String(s.into())
+}
+
+fn path(s: &Stream) -> Value {
+    let mut m = Mapping::new();
+    m.insert(key("source"), Value::String(cameras::stream_url(s, None)));
+    m.insert(key("sourceOnDemand"), Value::Bool(true));
+    Value::Mapping(m)
+}
+
+/// `MTX_PATHS_<NAME>_SOURCE="<url with the password reference>"` for a stream that needs a
+/// password. `$` in the URL is encoded, so the shell expands nothing but the reference.
+fn override_line(name: &str, s: &Stream, env_key: &str) -> String {
+    let plain = Stream {
+        url: s.url.replace('$', "%24"),
+        ..s.clone()
+    };
+    let url = cameras::stream_url(&plain, Some(&format!("${{CAMSCAN_{env_key}_PASSWORD}}")));
+    format!("MTX_PATHS_{}_SOURCE=\"{url}\"", name.to_ascii_uppercase())
+}
+
+/// The camera's streams with their path names: main, then sub.
+fn paths<'a>(cam: &Camera<'a>) -> Vec<(String, &'a Stream)> {
+    let mut out = vec![(cam.names.camera(Style::Compact), cam.main)];
+    if let Some(sub) = cam.sub {
+        out.push((cam.names.sub(Style::Compact), sub));
+    }
+    out
+}
+
+impl Exporter for MediamtxExporter {
+    fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
+        let plan = cameras::plan(report, Tool::Mediamtx);
+        let mut text = config_header("MediaMTX paths", report);
+        let mut overrides = String::new();
+        for cam in &plan.cameras {
+            for (name, s) in paths(cam) {
+                if cameras::needs_password(s) {
+                    overrides.push_str(&format!(
+                        "#   {}\n",
+                        override_line(&name, s, &cam.names.env_key())
+                    ));
+                }
+            }
+        }
+        if !overrides.is_empty() {
+            text.push_str(
+                "# MediaMTX reads no variables inside this file, but takes a path's source from\n\
+                 # MTX_PATHS_<NAME>_SOURCE. With each CAMSCAN_<NAME>_PASSWORD set to the camera's\n\
+                 # URL-encoded password, pass these to MediaMTX (docker -e, compose environment:):\n",
+            );
+            text.push_str(&overrides);
+        }
+        text.push_str(&skipped_comment(
+            &plan.skipped,
+            "no stream MediaMTX can pull",
+        ));
+        let mut map = Mapping::new();
+        for cam in &plan.cameras {
+            for (name, s) in paths(cam) {
+                map.insert(Value::String(name), path(s));
+            }
+        }
+        let mut doc = Mapping::new();
+        doc.insert(key("paths"), Value::Mapping(map));
+        text.push_str(&yaml::block(&Value::Mapping(doc)));
+        out.write_all(text.as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::fixtures::export_report;
+
+    fn render(report: &Report) -> String {
+        let mut out = Vec::new();
+        MediamtxExporter.write(report, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn snapshot() {
+        insta::assert_snapshot!(render(&export_report()));
+    }
+
+    #[test]
+    fn paths_sources_and_override_lines() {
+        let text = render(&export_report());
+        let doc: Value = serde_yaml::from_str(&text).unwrap();
+        let paths = doc["paths"].as_mapping().unwrap();
+        let names: Vec<&str> = paths.keys().map(|k| k.as_str().unwrap()).collect();
+        assert_eq!(
+            names,
+            [
+                "camera198018000010",
+                "on",
+                "frontdoor",
+                "frontdoorsub",
+                "garage198018000060",
+                "garage198018000060sub",
+                "garage198018000061",
+                "entreecafe",
+                "nvrch2",
+                "nvrch2sub",
+            ]
+        );
+        assert_eq!(
+            paths["frontdoor"]["source"].as_str(),
+            Some("rtsp://admin@198.18.0.50:554/Streaming/Channels/101"),
+            "the user name only: MediaMTX would not expand a reference"
+        );
+        assert_eq!(paths["frontdoor"]["sourceOnDemand"], Value::Bool(true));
+        assert!(text.contains(
+            "#   MTX_PATHS_FRONTDOOR_SOURCE=\"rtsp://admin:${CAMSCAN_FRONT_DOOR_PASSWORD}@198.18.0.50:554/Streaming/Channels/101\"\n"
+        ), "{text}");
+        assert!(text.contains("#   MTX_PATHS_FRONTDOORSUB_SOURCE="));
+        // Each override names a path of this file the way MediaMTX's environment loader finds it:
+        // the part up to the next `_`, lowercased.
+        for line in text.lines().filter(|l| l.starts_with("#   MTX_PATHS_")) {
+            let rest = line.trim_start_matches("#   MTX_PATHS_");
+            let (name, field) = rest.split_once('_').unwrap();
+            assert!(field.starts_with("SOURCE="), "{line}");
+            assert!(
+                paths.contains_key(name.to_ascii_lowercase().as_str()),
+                "{line}"
+            );
+        }
+        assert!(text.contains("# Skipped (no stream MediaMTX can pull): 198.18.0.30\n"));
+    }
+
+    #[test]
+    fn shaped_like_the_docs_examples() {
+        use crate::export::doc_examples::{conforms, example};
+        let docs = [
+            example("mediamtx/rtsp-source-example.yml"),
+            example("mediamtx/proxy-example.yml"),
+        ];
+        let doc: Value = serde_yaml::from_str(&render(&export_report())).unwrap();
+        assert_eq!(conforms(&doc, &docs, &["paths"], &[]), Ok(()));
+        for name in doc["paths"].as_mapping().unwrap().keys() {
+            let name = name.as_str().unwrap();
+            // internal/conf/path.go IsValidPathName, and reachable by MTX_PATHS_<NAME>_...
+            assert!(
+                name.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()),
+                "{name}"
+            );
+            assert!(!["all", "all_others"].contains(&name));
+        }
+    }
+
+    #[test]
+    fn a_dollar_in_a_device_url_is_not_expanded() {
+        let mut s = Stream::new(
+            "rtsp://198.18.0.5/$HOME/`x`".into(),
+            crate::model::Protocol::Rtsp,
+            554,
+        );
+        s.username = Some("admin".into());
+        assert_eq!(
+            override_line("cam", &s, "CAM"),
+            "MTX_PATHS_CAM_SOURCE=\"rtsp://admin:${CAMSCAN_CAM_PASSWORD}@198.18.0.5/%24HOME/%60x%60\""
+        );
+    }
+}

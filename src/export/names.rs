@@ -1,0 +1,561 @@
+//! Names of cameras in the configuration exports (go2rtc streams, Frigate cameras, MediaMTX paths,
+//! the Home Assistant sheet), in one place so every export calls a camera the same way.
+//!
+//! A name is built from words: the device's name, else its model, else its vendor (letters and
+//! digits only, lowercased, common Latin accents folded: `Entrée` is `entree`), else `camera` and
+//! the device's address. Devices whose names would collide (two `Garage`s, two cameras of one
+//! model) all get their address as a suffix, so a device's name does not depend on the order of the
+//! report; `ch<N>` names channel N (N > 1) of a multi-channel device, and `sub` its sub stream.
+//! The same device gets the same name on every scan that finds the same set of camera names.
+//!
+//! Two styles, from what the tools accept:
+//! * [`Style::Underscore`] (`front_door`, `front_door_sub`): go2rtc stream names and Frigate camera
+//!   names. Frigate requires `^[a-zA-Z0-9_-]+$` (`frigate/const.py` `REGEX_CAMERA_NAME`, used as the
+//!   `pattern` of `CameraConfig.name` in `frigate/config/camera/camera.py`), and its restream reads
+//!   go2rtc streams under the camera's name (`docs/docs/configuration/restream.md`).
+//! * [`Style::Compact`] (`frontdoor`, `frontdoorsub`): MediaMTX path names. MediaMTX accepts
+//!   `^[0-9a-zA-Z_\-/\.]+$` (`internal/conf/path.go` `rePathName`), but a path's settings are
+//!   overridden from the environment as `MTX_PATHS_<NAME>_<KEY>`, and `internal/conf/env/env.go`
+//!   takes `<NAME>` up to the first `_` and lowercases it: a path name with `_` or capitals cannot
+//!   be reached that way, and `-`, `.` and `/` are not allowed in a shell variable name. So
+//!   MediaMTX names are lowercase letters and digits only.
+//!
+//! Names every tool treats specially are avoided: MediaMTX's `all` and `all_others` match every
+//! path (`internal/conf/conf.go`), Frigate's `birdseye` is its own restream
+//! (`frigate/api/media.py`). Such a name gets `cam` appended.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+use crate::model::Device;
+
+/// How a tool wants its names written (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// Words joined by `_`: go2rtc, Frigate.
+    Underscore,
+    /// Words run together, lowercase letters and digits only: MediaMTX.
+    Compact,
+}
+
+/// At most this many characters of the device's own words (names stay readable in a UI and
+/// an environment variable name); a cut falls between words where it can.
+const MAX_WORDS_LEN: usize = 32;
+
+/// Names a tool reserves (see the module docs), compared to the whole name.
+const RESERVED: [&str; 3] = ["all", "all_others", "birdseye"];
+
+/// One camera's names: its device's base words in each style, and the channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Names {
+    underscore: Vec<String>,
+    compact: Vec<String>,
+    channel: u32,
+}
+
+impl Names {
+    /// The camera's name in `style`.
+    pub fn camera(&self, style: Style) -> String {
+        render(&self.words(style, false), style)
+    }
+
+    /// The name of its sub stream where a tool needs one of its own (`front_door_sub`).
+    pub fn sub(&self, style: Style) -> String {
+        render(&self.words(style, true), style)
+    }
+
+    /// The device's part, for environment variables shared by all of a device's channels:
+    /// `FRONT_DOOR` (uppercase, words joined by `_`).
+    pub fn env_key(&self) -> String {
+        self.underscore.join("_").to_ascii_uppercase()
+    }
+
+    fn words(&self, style: Style, sub: bool) -> Vec<String> {
+        let mut words = match style {
+            Style::Underscore => self.underscore.clone(),
+            Style::Compact => self.compact.clone(),
+        };
+        if self.channel != 1 {
+            words.push(format!("ch{}", self.channel));
+        }
+        if sub {
+            words.push("sub".into());
+        }
+        words
+    }
+}
+
+/// Words joined per `style`, with a reserved name moved aside.
+fn render(words: &[String], style: Style) -> String {
+    let joined = match style {
+        Style::Underscore => words.join("_"),
+        Style::Compact => words.concat(),
+    };
+    if RESERVED.contains(&joined.as_str()) {
+        match style {
+            Style::Underscore => format!("{joined}_cam"),
+            Style::Compact => format!("{joined}cam"),
+        }
+    } else {
+        joined
+    }
+}
+
+/// A character's ASCII letters, for the Latin letters with accents people put in camera names
+/// (Latin-1 Supplement and the common Latin Extended-A ones); `None` for anything else.
+fn fold(c: char) -> Option<&'static str> {
+    Some(match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => "a",
+        'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' | 'Ā' | 'Ă' | 'Ą' => "a",
+        'æ' | 'Æ' => "ae",
+        'ç' | 'ć' | 'č' | 'Ç' | 'Ć' | 'Č' => "c",
+        'ď' | 'đ' | 'Ď' | 'Đ' | 'ð' | 'Ð' => "d",
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' => "e",
+        'È' | 'É' | 'Ê' | 'Ë' | 'Ē' | 'Ė' | 'Ę' | 'Ě' => "e",
+        'ğ' | 'Ğ' => "g",
+        'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ı' | 'Ì' | 'Í' | 'Î' | 'Ï' | 'Ī' | 'Į' | 'İ' => {
+            "i"
+        }
+        'ł' | 'ľ' | 'ĺ' | 'Ł' | 'Ľ' | 'Ĺ' => "l",
+        'ñ' | 'ń' | 'ň' | 'Ñ' | 'Ń' | 'Ň' => "n",
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => "o",
+        'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' | 'Ō' | 'Ő' => "o",
+        'œ' | 'Œ' => "oe",
+        'ŕ' | 'ř' | 'Ŕ' | 'Ř' => "r",
+        'ś' | 'š' | 'ş' | 'Ś' | 'Š' | 'Ş' => "s",
+        'ß' => "ss",
+        'ť' | 'ţ' | 'Ť' | 'Ţ' => "t",
+        'þ' | 'Þ' => "th",
+        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'ų' => "u",
+        'Ù' | 'Ú' | 'Û' | 'Ü' | 'Ū' | 'Ů' | 'Ű' | 'Ų' => "u",
+        'ý' | 'ÿ' | 'Ý' | 'Ÿ' => "y",
+        'ź' | 'ż' | 'ž' | 'Ź' | 'Ż' | 'Ž' => "z",
+        _ => return None,
+    })
+}
+
+/// The lowercase ASCII words of `s`: runs of letters and digits (accents folded); everything else
+/// separates words. At most [`MAX_WORDS_LEN`] characters of them.
+pub fn words(s: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut word = String::new();
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            word.push(c.to_ascii_lowercase());
+        } else if let Some(letters) = fold(c) {
+            word.push_str(letters);
+        } else if !word.is_empty() {
+            out.push(std::mem::take(&mut word));
+        }
+    }
+    if !word.is_empty() {
+        out.push(word);
+    }
+    let mut len = 0;
+    let mut kept = Vec::new();
+    for w in out {
+        let room = MAX_WORDS_LEN.saturating_sub(len + usize::from(!kept.is_empty()));
+        if room == 0 {
+            break;
+        }
+        if w.len() > room {
+            if kept.is_empty() {
+                kept.push(w[..room].to_string());
+            }
+            break;
+        }
+        len += w.len() + usize::from(!kept.is_empty());
+        kept.push(w);
+    }
+    kept
+}
+
+/// The device's own words: name, else model, else vendor; empty when none has a letter or digit.
+fn own_words(d: &Device) -> Vec<String> {
+    [&d.name, &d.model, &d.vendor]
+        .into_iter()
+        .flatten()
+        .map(|s| words(s))
+        .find(|w| !w.is_empty())
+        .unwrap_or_default()
+}
+
+/// The address as words: IPv4 octets (`198 18 0 10`), IPv6 groups.
+fn address_words(ip: IpAddr) -> Vec<String> {
+    match ip {
+        IpAddr::V4(v4) => v4.octets().iter().map(u8::to_string).collect(),
+        IpAddr::V6(v6) => v6.segments().iter().map(|s| format!("{s:x}")).collect(),
+    }
+}
+
+/// The address as one compact word that no other address shares: IPv4 octets zero-padded
+/// (`198018000010`, so `1.21.1.1` and `12.1.1.1` differ), IPv6 groups as four hex digits.
+fn address_compact(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.octets().iter().map(|o| format!("{o:03}")).collect(),
+        IpAddr::V6(v6) => v6.segments().iter().map(|s| format!("{s:04x}")).collect(),
+    }
+}
+
+/// What a device needs named: its address, and the channels it has cameras on with whether each
+/// has a sub stream.
+#[derive(Debug, Clone)]
+pub struct Wanted<'a> {
+    pub device: &'a Device,
+    /// (channel, has a sub stream)
+    pub channels: Vec<(u32, bool)>,
+}
+
+/// Names for every camera of `wanted`, keyed by (device index in `wanted`, channel), unique in
+/// both styles among everything the export may write (cameras, sub streams, channels).
+pub fn assign(wanted: &[Wanted<'_>]) -> BTreeMap<(usize, u32), Names> {
+    let own: Vec<Vec<String>> = wanted.iter().map(|w| own_words(w.device)).collect();
+    // Which devices carry their address: those without words of their own from the start (the
+    // address is their name), then every device in a collision, until there is none.
+    let mut suffixed: Vec<bool> = own.iter().map(|w| w.is_empty()).collect();
+    let mut counter: Vec<Option<usize>> = vec![None; wanted.len()];
+    let base_of = |i: usize, suffixed: &[bool], counter: &[Option<usize>], style: Style| {
+        let ip = wanted[i].device.ip;
+        let mut words = if own[i].is_empty() {
+            vec!["camera".to_string()]
+        } else {
+            own[i].clone()
+        };
+        if suffixed[i] {
+            match style {
+                Style::Underscore => words.extend(address_words(ip)),
+                Style::Compact => words.push(address_compact(ip)),
+            }
+        }
+        if let Some(n) = counter[i] {
+            words.push(n.to_string());
+        }
+        words
+    };
+    // Bounded: each round suffixes at least one device or numbers one, and numbering settles it.
+    for _round in 0..=2 * wanted.len() + 1 {
+        let mut owners: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
+        // The device's own part names its password variable: one per device.
+        for i in 0..wanted.len() {
+            let key = base_of(i, &suffixed, &counter, Style::Underscore).join("_");
+            owners.entry(format!("env:{key}")).or_default().insert(i);
+        }
+        for style in [Style::Underscore, Style::Compact] {
+            for (i, w) in wanted.iter().enumerate() {
+                let base = base_of(i, &suffixed, &counter, style);
+                for &(channel, has_sub) in &w.channels {
+                    let n = Names {
+                        underscore: base.clone(),
+                        compact: base.clone(),
+                        channel,
+                    };
+                    let mut all = vec![n.camera(style)];
+                    if has_sub {
+                        all.push(n.sub(style));
+                    }
+                    for name in all {
+                        // The two styles are separate namespaces.
+                        let key = format!("{style:?}:{name}");
+                        owners.entry(key).or_default().insert(i);
+                    }
+                }
+            }
+        }
+        let clashing: BTreeSet<usize> = owners
+            .values()
+            .filter(|o| o.len() > 1)
+            .flatten()
+            .copied()
+            .collect();
+        if clashing.is_empty() {
+            break;
+        }
+        let fresh: Vec<usize> = clashing.iter().copied().filter(|&i| !suffixed[i]).collect();
+        if !fresh.is_empty() {
+            for i in fresh {
+                suffixed[i] = true;
+            }
+        } else {
+            // Only names that already carry an address clash (words that spell another
+            // device's address): number them in report order, which is deterministic.
+            for (n, i) in clashing.into_iter().enumerate() {
+                counter[i] = Some(n + 2);
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (i, w) in wanted.iter().enumerate() {
+        let underscore = base_of(i, &suffixed, &counter, Style::Underscore);
+        let compact = base_of(i, &suffixed, &counter, Style::Compact);
+        for &(channel, _) in &w.channels {
+            out.insert(
+                (i, channel),
+                Names {
+                    underscore: underscore.clone(),
+                    compact: compact.clone(),
+                    channel,
+                },
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn device(ip: &str, name: Option<&str>, model: Option<&str>, vendor: Option<&str>) -> Device {
+        Device {
+            name: name.map(Into::into),
+            model: model.map(Into::into),
+            vendor: vendor.map(Into::into),
+            ..Device::new(ip.parse().unwrap())
+        }
+    }
+
+    fn names(devices: &[Device], channels: &[(u32, bool)]) -> Vec<(String, String, String)> {
+        let wanted: Vec<Wanted<'_>> = devices
+            .iter()
+            .map(|device| Wanted {
+                device,
+                channels: channels.to_vec(),
+            })
+            .collect();
+        let map = assign(&wanted);
+        map.values()
+            .map(|n| {
+                (
+                    n.camera(Style::Underscore),
+                    n.camera(Style::Compact),
+                    n.sub(Style::Underscore),
+                )
+            })
+            .collect()
+    }
+
+    /// Frigate's `REGEX_CAMERA_NAME`.
+    fn frigate_ok(s: &str) -> bool {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    }
+
+    /// MediaMTX's `IsValidPathName` plus what its environment overrides can reach.
+    fn mediamtx_ok(s: &str) -> bool {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && !RESERVED.contains(&s)
+    }
+
+    #[test]
+    fn name_then_model_then_vendor_then_address() {
+        let devices = [
+            device(
+                "198.18.0.1",
+                Some("Front Door"),
+                Some("DS-2CD2143G2-I"),
+                None,
+            ),
+            device(
+                "198.18.0.2",
+                Some("  "),
+                Some("DS-2CD2143G2-I"),
+                Some("Hik"),
+            ),
+            device("198.18.0.3", None, None, Some("Hikvision")),
+            device("198.18.0.4", Some("!!"), Some("--"), None),
+        ];
+        let got = names(&devices, &[(1, true)]);
+        assert_eq!(
+            got,
+            [
+                (
+                    "front_door".into(),
+                    "frontdoor".into(),
+                    "front_door_sub".into()
+                ),
+                (
+                    "ds_2cd2143g2_i".into(),
+                    "ds2cd2143g2i".into(),
+                    "ds_2cd2143g2_i_sub".into()
+                ),
+                (
+                    "hikvision".into(),
+                    "hikvision".into(),
+                    "hikvision_sub".into()
+                ),
+                (
+                    "camera_198_18_0_4".into(),
+                    "camera198018000004".into(),
+                    "camera_198_18_0_4_sub".into()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn collisions_suffix_every_device_involved_whatever_the_order() {
+        let a = device("198.18.0.60", Some("Garage"), None, None);
+        let b = device("198.18.0.61", Some("garage!"), None, None);
+        let c = device("198.18.0.62", Some("Porch"), None, None);
+        let got = names(&[a.clone(), b.clone(), c.clone()], &[(1, false)]);
+        assert_eq!(got[0].0, "garage_198_18_0_60");
+        assert_eq!(got[1].0, "garage_198_18_0_61");
+        assert_eq!(got[2].0, "porch", "a device without a clash keeps its name");
+        assert_eq!(got[0].1, "garage198018000060");
+        let reversed = names(&[c, b, a], &[(1, false)]);
+        assert_eq!(
+            reversed[2].0, "garage_198_18_0_60",
+            "same name in any order"
+        );
+    }
+
+    #[test]
+    fn derived_names_clash_too() {
+        // "Garage Sub" is the sub-stream name of "Garage": both get their address.
+        let a = device("198.18.0.60", Some("Garage"), None, None);
+        let b = device("198.18.0.61", Some("Garage Sub"), None, None);
+        let got = names(&[a, b], &[(1, true)]);
+        assert_eq!(got[0].2, "garage_198_18_0_60_sub");
+        assert_eq!(got[1].0, "garage_sub_198_18_0_61");
+        // Only the compact style clashes ("front door" and "frontdoor"): both styles change, so
+        // one device has one base name everywhere.
+        let a = device("198.18.0.70", Some("front door"), None, None);
+        let b = device("198.18.0.71", Some("FrontDoor"), None, None);
+        let got = names(&[a, b], &[(1, false)]);
+        assert_eq!(got[0].0, "front_door_198_18_0_70");
+        assert_eq!(got[1].1, "frontdoor198018000071");
+    }
+
+    #[test]
+    fn channels_and_unnamed_devices() {
+        let nvr = device("198.18.0.80", None, None, None);
+        let wanted = [Wanted {
+            device: &nvr,
+            channels: vec![(1, true), (2, true), (12, false)],
+        }];
+        let map = assign(&wanted);
+        let n = |ch| map[&(0, ch)].camera(Style::Underscore);
+        assert_eq!(n(1), "camera_198_18_0_80");
+        assert_eq!(n(2), "camera_198_18_0_80_ch2");
+        assert_eq!(n(12), "camera_198_18_0_80_ch12");
+        assert_eq!(map[&(0, 2)].sub(Style::Compact), "camera198018000080ch2sub");
+        assert_eq!(map[&(0, 12)].env_key(), "CAMERA_198_18_0_80");
+        let v6 = device("fd00::1:2", Some("Hof"), None, None);
+        let v6b = device("fd00::1:3", Some("hof"), None, None);
+        let got = names(&[v6, v6b], &[(1, false)]);
+        assert_eq!(got[0].0, "hof_fd00_0_0_0_0_0_1_2");
+        assert_eq!(got[0].1, "hoffd000000000000000000000000010002");
+    }
+
+    #[test]
+    fn one_password_variable_per_device() {
+        // Channel 2 of one "Hall" and channel 1 of another: different camera names, but the
+        // same device part, which names the password variable.
+        let a = device("198.18.0.1", Some("Hall"), None, None);
+        let b = device("198.18.0.2", Some("Hall"), None, None);
+        let wanted = [
+            Wanted {
+                device: &a,
+                channels: vec![(2, false)],
+            },
+            Wanted {
+                device: &b,
+                channels: vec![(1, false)],
+            },
+        ];
+        let map = assign(&wanted);
+        assert_eq!(map[&(0, 2)].env_key(), "HALL_198_18_0_1");
+        assert_eq!(map[&(1, 1)].camera(Style::Underscore), "hall_198_18_0_2");
+    }
+
+    #[test]
+    fn non_ascii_empty_and_hostile_names() {
+        assert_eq!(words("Entrée Café"), ["entree", "cafe"]);
+        assert_eq!(words("Straße/Øst"), ["strasse", "ost"]);
+        assert_eq!(
+            words("Кухня 2"),
+            ["2"],
+            "scripts without a folding keep their digits"
+        );
+        assert!(words("Кухня").is_empty());
+        assert!(words("").is_empty());
+        assert_eq!(words("a\n#b: ${X}\u{202e}"), ["a", "b", "x"]);
+        let long = "a".repeat(40);
+        assert_eq!(words(&long), ["a".repeat(MAX_WORDS_LEN)]);
+        let many = "word ".repeat(20);
+        let w = words(&many);
+        assert!(w.join("_").len() <= MAX_WORDS_LEN, "{w:?}");
+        // A non-Latin name falls back to the model.
+        let d = device("198.18.0.9", Some("Кухня"), Some("IPC-HDW"), None);
+        assert_eq!(names(&[d], &[(1, false)])[0].0, "ipc_hdw");
+    }
+
+    #[test]
+    fn names_that_a_tool_reserves_or_misreads() {
+        let devices = [
+            device("198.18.0.1", Some("All"), None, None),
+            device("198.18.0.2", Some("Birdseye"), None, None),
+            device("198.18.0.3", Some("all others"), None, None),
+            device("198.18.0.4", Some("on"), None, None),
+            device("198.18.0.5", Some("1e3"), None, None),
+            device("198.18.0.6", Some("-evil"), None, None),
+            device("198.18.0.7", Some("../../etc"), None, None),
+        ];
+        let got = names(&devices, &[(1, true)]);
+        assert_eq!(got[0].0, "all_cam");
+        assert_eq!(got[0].1, "allcam");
+        assert_eq!(got[1].0, "birdseye_cam");
+        assert_eq!(got[2].0, "all_others_cam");
+        assert_eq!(got[2].1, "allothers", "not reserved run together");
+        assert_eq!(got[3].0, "on", "the YAML writer quotes it");
+        assert_eq!(got[4].0, "1e3");
+        assert_eq!(got[5].0, "evil");
+        assert_eq!(got[6].0, "etc");
+        for (u, c, s) in &got {
+            assert!(frigate_ok(u) && frigate_ok(s), "{u} {s}");
+            assert!(mediamtx_ok(c), "{c}");
+        }
+    }
+
+    #[test]
+    fn every_name_valid_and_unique_in_a_crowd() {
+        let mut devices = Vec::new();
+        let labels = [
+            Some("Garage"),
+            Some("garage"),
+            Some("GARAGE sub"),
+            None,
+            Some("Кухня"),
+            Some("all"),
+            Some("camera 198.18.1.3"),
+        ];
+        for (i, l) in labels.iter().enumerate() {
+            devices.push(device(&format!("198.18.1.{i}"), *l, None, None));
+        }
+        let wanted: Vec<Wanted<'_>> = devices
+            .iter()
+            .map(|device| Wanted {
+                device,
+                channels: vec![(1, true), (2, true)],
+            })
+            .collect();
+        let map = assign(&wanted);
+        for style in [Style::Underscore, Style::Compact] {
+            let mut seen = BTreeSet::new();
+            for n in map.values() {
+                for name in [n.camera(style), n.sub(style)] {
+                    assert!(frigate_ok(&name), "{name}");
+                    if style == Style::Compact {
+                        assert!(mediamtx_ok(&name), "{name}");
+                    }
+                    assert!(seen.insert(name.clone()), "{name} twice");
+                }
+            }
+        }
+        let keys: BTreeSet<String> = map.values().map(Names::env_key).collect();
+        assert_eq!(keys.len(), devices.len(), "one variable name per device");
+    }
+}
