@@ -8,3 +8,24 @@ pub mod ssdp;
 pub mod targets;
 pub mod vendor;
 pub mod wsd;
+
+use clap::ValueEnum;
+use serde::{Deserialize, Serialize};
+
+/// Discovery methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Discovery {
+    /// ARP liveness and MACs of on-link targets; then only hosts that answered are port-probed.
+    Arp,
+    /// ONVIF WS-Discovery: multicast Probe on attached interfaces, unicast Probe to live hosts.
+    Onvif,
+    /// SSDP M-SEARCH on attached interfaces, then each device's UPnP description.
+    Ssdp,
+    /// Hikvision SADP inquiry (UDP 37020): model, serial, MAC, firmware, channel count.
+    Sadp,
+    /// Dahua DHIP search (UDP 37810): model, serial, MAC, firmware, channel count.
+    Dhip,
+    /// TCP port probes.
+    Ports,
+}

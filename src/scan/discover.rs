@@ -14,7 +14,7 @@ use super::Msg;
 use super::plan::ScanPlan;
 use crate::analyze::context::{Announcements, ScanContext};
 use crate::analyze::rtsp;
-use crate::cli::Discovery;
+use crate::discovery::Discovery;
 use crate::discovery::targets;
 use crate::error::AnalyzeError;
 use crate::model::{DiscoveryMethod, Failure, Stage};
