@@ -893,12 +893,24 @@ async fn vendor_stage(
                         .as_deref()
                         .is_none_or(|u| u.eq_ignore_ascii_case(uuid)) =>
                 {
-                    (r.info, Some("Hikvision".to_string()))
+                    (
+                        r.info,
+                        Some(crate::knowledge::display_name(
+                            crate::knowledge::vendors::HIKVISION,
+                        )),
+                    )
                 }
                 _ => return,
             },
             None => match dhip::parse(bytes) {
-                Ok(r) => (r.info, r.vendor.or_else(|| Some("Dahua".to_string()))),
+                Ok(r) => (
+                    r.info,
+                    r.vendor.or_else(|| {
+                        Some(crate::knowledge::display_name(
+                            crate::knowledge::vendors::DAHUA,
+                        ))
+                    }),
+                ),
                 Err(e) => {
                     tracing::debug!(%ip, "DHIP: {e}");
                     return;
@@ -1350,15 +1362,6 @@ fn product_name(vendor: Option<&str>, fp: &crate::detect::fingerprint::Fingerpri
     format!("{name} ({})", fp.kind.as_str())
 }
 
-/// A vendor id from the fingerprint table (`hikvision`) as users read it (`Hikvision`).
-fn display_vendor(id: &str) -> String {
-    let mut c = id.chars();
-    match c.next() {
-        Some(first) => first.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
-}
-
 /// An HTTP port: its service, and the media it serves.
 async fn http_events(
     addr: std::net::SocketAddr,
@@ -1387,7 +1390,7 @@ async fn http_events(
         use crate::detect::fingerprint::{CLAIM_CONFIDENCE, Kind};
         let claimed = fp.confidence >= CLAIM_CONFIDENCE && fp.kind != Kind::Generic;
         if claimed {
-            let vendor = fp.vendor.map(display_vendor);
+            let vendor = fp.vendor.map(|v| v.display_name().to_string());
             service.product = Some(product_name(vendor.as_deref(), fp));
             events.push(Event::Fingerprint {
                 ip,
