@@ -391,10 +391,10 @@ pub fn get() -> &'static Knowledge {
     INSTALLED.get().unwrap_or_else(|| embedded())
 }
 
-/// Make `k` the set [`get`] returns for the rest of the process. Only the first call counts (a
-/// second returns the set it was given back); call it before the scan starts.
-pub fn install(k: Knowledge) -> Result<(), Knowledge> {
-    INSTALLED.set(k)
+/// Make `k` the set [`get`] returns for the rest of the process; call it before the scan starts.
+/// Only the first call counts: `false` when a set was installed already (`k` is dropped).
+pub fn install(k: Knowledge) -> bool {
+    INSTALLED.set(k).is_ok()
 }
 
 /// A vendor's display name by id (`hikvision` -> `Hikvision`); an unknown id is shown as it is.
