@@ -50,7 +50,7 @@ use std::sync::{LazyLock, OnceLock};
 use serde::Deserialize;
 
 use crate::error::Error;
-pub use entry::Context;
+use entry::Context;
 use entry::{Check, Entry};
 pub use media::{HttpFolder, HttpPath, Name, RtspPaths};
 pub use signatures::{Kind, Match, Model, Probe, Signature};
