@@ -24,7 +24,8 @@
 //!
 //! A user file that does not parse, or names a vendor or probe path nobody defined, is an error
 //! naming the file, the entry (`signatures[2]`, with its name) and the line; the scan stops before
-//! it starts (exit code 2). A user entry that repeats another is only a warning.
+//! it starts (exit code 2). A user entry that repeats another, and a knowledge directory that
+//! cannot be listed (another user's `HOME`), are only warnings.
 //!
 //! # How code reaches the set
 //!
@@ -440,11 +441,16 @@ pub fn dir_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
 }
 
 /// The set a scan uses: `files` (from the flag, env or config file) and the knowledge
-/// directory's files, before the embedded set.
+/// directory's files, before the embedded set. A file that cannot be read is an error; a knowledge
+/// directory that cannot be listed is skipped with a warning: it is the default place, not a file
+/// the user named, and one run as another user (`setpriv`, `sudo -u`) keeps a `HOME` it may not read.
 pub fn load(files: &[PathBuf], dir: Option<&Path>) -> Result<Knowledge, Error> {
     let mut paths = files.to_vec();
     if let Some(dir) = dir {
-        paths.extend(dir_files(dir)?);
+        match dir_files(dir) {
+            Ok(found) => paths.extend(found),
+            Err(e) => tracing::warn!("{e}: knowledge directory skipped"),
+        }
     }
     let mut texts = Vec::with_capacity(paths.len());
     for path in paths {

@@ -336,6 +336,11 @@ fn the_knowledge_directory_holds_yaml_files_only() {
     assert_eq!(k.rtmp_apps()[0], "first");
     let e = load(&[dir.path().join("missing.yaml")], None).unwrap_err();
     assert!(e.to_string().contains("missing.yaml"), "{e}");
+    // A directory that cannot be listed (here: a file in its place; for a user: another user's
+    // HOME) is skipped, not fatal.
+    assert!(dir_files(&flag).is_err());
+    let k = load(&[], Some(&flag)).unwrap();
+    assert_eq!(k.files.len(), EMBEDDED.len());
 }
 
 #[test]
