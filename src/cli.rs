@@ -49,6 +49,41 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff) on stdout: `camscan man | man -l -`.
     Man,
+    /// List the knowledge a scan uses (vendors, HTTP signatures and probes, RTSP/HTTP paths, RTMP
+    /// names, OUIs) and where each entry comes from: built in, or a user's knowledge file. Sends
+    /// nothing.
+    Signatures(SignaturesArgs),
+}
+
+#[derive(Debug, Args, Default)]
+pub struct SignaturesArgs {
+    /// Knowledge files, as `camscan scan --signatures` reads them (before the built-in data).
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "CAMSCAN_SIGNATURES",
+        value_delimiter = ','
+    )]
+    pub signatures: Vec<PathBuf>,
+    /// Read the `signatures:` list of this config file (--signatures overrides it).
+    #[arg(long, value_name = "FILE", env = "CAMSCAN_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Only this kind of entry [default: every kind].
+    #[arg(long, value_enum)]
+    pub kind: Option<crate::knowledge::listing::Section>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub format: ListFormat,
+}
+
+/// What `camscan signatures` can print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ListFormat {
+    /// A summary and a table per kind, for people.
+    #[default]
+    Table,
+    /// One JSON object: the files read, and each kind's entries with the file they came from.
+    Json,
 }
 
 #[derive(Debug, Args)]
@@ -196,6 +231,16 @@ pub struct ScanArgs {
     /// own analysis left empty. Off by default.
     #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "ffprobe", env = "CAMSCAN_FFPROBE")]
     pub ffprobe: Option<PathBuf>,
+    /// Knowledge files (YAML: signatures, RTSP/HTTP paths, RTMP names, OUIs, vendors) read before
+    /// the built-in data, after which every *.yaml in ~/.config/camscan/knowledge.d/ is read too.
+    /// Repeatable, or comma-separated.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "CAMSCAN_SIGNATURES",
+        value_delimiter = ','
+    )]
+    pub signatures: Vec<PathBuf>,
     /// Stream-name hints tried first on every protocol, one per line (`#` comments): `/path` (RTSP
     /// and HTTP), `app/stream` (RTMP application and stream, and where servers publish it over
     /// HTTP), or a bare stream name (key).

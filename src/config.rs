@@ -80,6 +80,9 @@ pub struct ScanConfig {
     /// The user's stream-name hints (`--paths`, config `paths:` then `paths_file:`), tried before
     /// the built-in dictionaries on RTSP, HTTP and RTMP ports.
     pub hints: crate::analyze::hints::Hints,
+    /// Knowledge files read before the built-in data (`--signatures`, else config `signatures:`);
+    /// `main` loads them, with the knowledge directory's, before the scan ([`crate::knowledge`]).
+    pub signatures: Vec<PathBuf>,
     /// PLAY each stream to prove it and measure it.
     pub verify: bool,
     /// Detect and analyse what speaks on each open port (`--no-detect`: open ports only, like a
@@ -123,6 +126,7 @@ impl Default for ScanConfig {
             no_auth: false,
             show_credentials: false,
             hints: Default::default(),
+            signatures: Vec::new(),
             verify: true,
             detect: true,
             verify_window: crate::analyze::context::DEFAULT_VERIFY_WINDOW,
@@ -206,6 +210,8 @@ pub struct FileConfig {
     pub show_credentials: Option<bool>,
     pub paths: Option<Vec<String>>,
     pub paths_file: Option<PathBuf>,
+    /// Knowledge files, read before the built-in data.
+    pub signatures: Option<Vec<PathBuf>>,
     pub verify: Option<bool>,
     pub detect: Option<bool>,
     pub verify_window: Option<DurationValue>,
@@ -407,6 +413,7 @@ impl ScanConfig {
             no_auth: args.no_auth || file.no_auth.unwrap_or(false),
             show_credentials: args.show_credentials || file.show_credentials.unwrap_or(false),
             hints,
+            signatures: signature_files(&args.signatures, file),
             verify: !args.no_verify && file.verify.unwrap_or(true),
             detect: !args.no_detect && file.detect.unwrap_or(true),
             verify_window,
@@ -419,6 +426,16 @@ impl ScanConfig {
             },
             discovery_wait,
         })
+    }
+}
+
+/// Knowledge files: the flag's (or `CAMSCAN_SIGNATURES`'s), else the config file's, in order.
+/// Relative paths are relative to the working directory, as every path of the config file is.
+pub fn signature_files(flag: &[PathBuf], file: &FileConfig) -> Vec<PathBuf> {
+    if flag.is_empty() {
+        file.signatures.clone().unwrap_or_default()
+    } else {
+        flag.to_vec()
     }
 }
 
@@ -663,6 +680,23 @@ mod tests {
     }
 
     #[test]
+    fn signature_files_from_the_flag_else_the_file() {
+        let file =
+            FileConfig::parse("signatures: [site.yaml, more.yaml]\n", Path::new("c.yaml")).unwrap();
+        let c = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
+        assert_eq!(
+            c.signatures,
+            [PathBuf::from("site.yaml"), PathBuf::from("more.yaml")]
+        );
+        let args = ScanArgs {
+            signatures: vec!["test.yaml".into()],
+            ..Default::default()
+        };
+        let c = ScanConfig::resolve(&args, &file, None).unwrap();
+        assert_eq!(c.signatures, [PathBuf::from("test.yaml")], "flag over file");
+    }
+
+    #[test]
     fn stun_ports_are_probed_over_tcp_too() {
         let file =
             FileConfig::parse("ports: [554, 3478]\nstun_ports: []\n", Path::new("c.yaml")).unwrap();
@@ -741,6 +775,7 @@ mod tests {
             "allow_public",
             "credentials",
             "auth_budget",
+            "signatures",
             "verify",
             "verify_window",
             "detect",

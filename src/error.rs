@@ -37,6 +37,10 @@ pub enum Error {
     },
     #[error("invalid config file {}: {message}", path.display())]
     ConfigFile { path: PathBuf, message: String },
+    /// A user's knowledge file (`--signatures`, the knowledge directory); the message names the
+    /// entry and the line.
+    #[error("invalid knowledge file {}: {message}", path.display())]
+    KnowledgeFile { path: PathBuf, message: String },
     #[error(
         "{count} addresses to scan is more than {limit} (a /16); pass --allow-large to scan this many"
     )]

@@ -30,6 +30,9 @@
 //!   detectors HLS playlists, fMP4 boxes, MPEG-TS (PMT, SPS, ADTS), DASH manifests, STUN, RTMP
 //!   handshake/AMF0/chunks, HTTP-FLV, WHEP replies, MJPEG multipart and JPEG headers), each with a
 //!   cargo-fuzz target in `fuzz/` (`scripts/fuzz`).
+//! * [`knowledge`]: what camscan knows as data (`data/*.yaml`, embedded, extendable by user files):
+//!   the vendor registry, HTTP fingerprint signatures and probe paths, RTSP paths per vendor, HTTP
+//!   media paths, RTMP names and camera OUIs. One process-wide set, installed by `main`.
 //! * [`model`]: plain serde data, the JSON contract.
 //! * [`registry`]: merges evidence into devices (one per box: by MAC, endpoint or serial), keeping
 //!   each identity field from its most trustworthy source, in deterministic order.
@@ -39,9 +42,11 @@
 //! * [`timing`]: where a scan's time goes, per port phase and per device, on the `camscan::timing`
 //!   log target (`scripts/bench` prints the slowest devices from it).
 //!
-//! Dependencies point down: `app -> scan -> {config, discovery, probe, detect, analyze} -> {net, proto}
-//! -> {model, error}`; `registry` and `export` use only `model`, `error` and `sanitize`. `scripts/module-cycles`
-//! (part of `scripts/test`) fails when two top-level modules depend on each other.
+//! Dependencies point down: `app -> scan -> config -> {discovery, probe, detect, analyze} -> {net,
+//! proto} -> {model, error}`, with `knowledge` beside `model` (it uses only `error` and `sanitize`);
+//! `registry` and `export` use only `model`, `error` and `sanitize`. `scripts/module-cycles`
+//! (part of `scripts/test`) fails when two top-level modules depend on each other, or when the
+//! bottom layers (`model`, `proto`, `error`, `registry`, `export`) reach above themselves.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
@@ -54,6 +59,7 @@ pub mod detect;
 pub mod discovery;
 pub mod error;
 pub mod export;
+pub mod knowledge;
 pub mod model;
 pub mod net;
 pub mod probe;

@@ -10,8 +10,9 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
 use camscan::app::{self, exit};
-use camscan::cli::{Cli, Command};
+use camscan::cli::{Cli, Command, ListFormat, SignaturesArgs};
 use camscan::config::{FileConfig, ScanConfig};
+use camscan::knowledge;
 
 fn main() -> ExitCode {
     let cli = Cli::parse(); // usage errors: clap prints them and exits 2
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
             camscan::cli::completions(args.shell, &mut std::io::stdout().lock());
             return ExitCode::SUCCESS;
         }
+        Command::Signatures(args) => return signatures(args),
         Command::Man => {
             return match camscan::cli::man_page(&mut std::io::stdout().lock()) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -60,6 +62,14 @@ fn main() -> ExitCode {
     };
     // -v also asks for the detailed table (one row per stream).
     cfg.detail = cli.verbose > 0;
+    // The user's knowledge files, before the scan starts: a bad one stops it here.
+    match knowledge::load(&cfg.signatures, knowledge::user_dir().as_deref()) {
+        // The first and only install of this process, so it is never refused.
+        Ok(k) => {
+            knowledge::install(k);
+        }
+        Err(e) => return fail(&e),
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         // A port's analysis is one deep future (detection, then a protocol's readers); tokio's
@@ -76,6 +86,33 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => fail(&e),
+    }
+}
+
+/// `camscan signatures`: the knowledge set a scan with the same files would use, and where each
+/// entry comes from.
+fn signatures(args: &SignaturesArgs) -> ExitCode {
+    let file = match args.config.as_deref().map(FileConfig::load).transpose() {
+        Ok(f) => f.unwrap_or_default(),
+        Err(e) => return fail(&e),
+    };
+    let files = camscan::config::signature_files(&args.signatures, &file);
+    let k = match knowledge::load(&files, knowledge::user_dir().as_deref()) {
+        Ok(k) => k,
+        Err(e) => return fail(&e),
+    };
+    let mut out = std::io::stdout().lock();
+    let written = match args.format {
+        ListFormat::Table => knowledge::listing::write_table(&k, args.kind, &mut out),
+        ListFormat::Json => knowledge::listing::write_json(&k, args.kind, &mut out),
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(source) => fail(&camscan::error::Error::WriteOutput {
+            path: "stdout".into(),
+            source,
+        }),
     }
 }
 

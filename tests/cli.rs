@@ -1,5 +1,5 @@
 //! The command line as an operator meets it: bad input, precedence of flags, env and config file,
-//! exit codes, output files, signals and closed pipes. Servers here are CPython's http.server and
+//! exit codes, output files, signals and closed pipes, the user's knowledge files. Servers here are CPython's http.server and
 //! small loopback listeners of our own; no privileges needed.
 
 mod common;
@@ -763,4 +763,193 @@ fn completions_and_man_page_cover_every_subcommand_and_flag() {
         Duration::from_secs(20),
     );
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// A file of the knowledge directory under `xdg` (`$XDG_CONFIG_HOME/camscan/knowledge.d/NAME`).
+fn knowledge_file(xdg: &std::path::Path, name: &str, text: &str) -> std::path::PathBuf {
+    let dir = xdg.join("camscan/knowledge.d");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// An RTSP path entry naming a vendor nobody defined: entry 1, line 5.
+const UNKNOWN_VENDOR: &str = "rtsp_paths:\n  - vendor: hikvision\n    paths: [/Streaming/Channels/103]\n    source: our NVR\n  - vendor: acme\n    paths: [/acme/live]\n    source: our DVR\n";
+
+/// A bad knowledge file, from the knowledge directory, `--signatures`, `CAMSCAN_SIGNATURES` or the
+/// config file's `signatures:`, stops the scan before it sends anything: one line naming the file,
+/// the entry and the line, exit code 2, never a panic.
+#[test]
+fn a_bad_knowledge_file_stops_the_scan_before_it_starts() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    let xdg = tempfile::tempdir().unwrap();
+    let bad = knowledge_file(xdg.path(), "acme.yaml", UNKNOWN_VENDOR);
+    let out = run(
+        camscan()
+            .env("XDG_CONFIG_HOME", xdg.path())
+            .args(["scan", "127.0.0.1", "-p", &port]),
+        LIMIT,
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(stdout(&out).is_empty());
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    for part in [
+        format!("invalid knowledge file {}: ", bad.display()),
+        "rtsp_paths[1]: acme: unknown vendor \"acme\"".to_string(),
+        "at line 5".to_string(),
+    ] {
+        assert!(err.contains(&part), "{part:?} in {err}");
+    }
+    assert!(
+        listener
+            .accept()
+            .is_err_and(|e| e.kind() == std::io::ErrorKind::WouldBlock),
+        "nothing was sent to the target"
+    );
+    // The same file given any other way; `camscan signatures` refuses it too.
+    let file = bad.to_str().unwrap();
+    let expect = "rtsp_paths[1]: acme: unknown vendor";
+    assert_usage_error(
+        &["scan", "--signatures", file, "127.0.0.1", "-p", &port],
+        expect,
+    );
+    assert_usage_error(&["signatures", "--signatures", file], expect);
+    let config = xdg.path().join("config.yaml");
+    std::fs::write(&config, format!("signatures: [{file}]\n")).unwrap();
+    assert_usage_error(
+        &[
+            "scan",
+            "--config",
+            config.to_str().unwrap(),
+            "127.0.0.1",
+            "-p",
+            &port,
+        ],
+        expect,
+    );
+    let out = run(
+        camscan()
+            .env("CAMSCAN_SIGNATURES", file)
+            .args(["scan", "127.0.0.1", "-p", &port]),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains(expect), "{}", stderr(&out));
+    // Broken YAML, an unknown key, a missing file: one line each, no panic.
+    for (text, expect) in [
+        ("rtsp_paths: [\n", "invalid knowledge file"),
+        ("rtsp_path: []\n", "unknown field `rtsp_path`"),
+        (
+            "ouis:\n  - prefix: 44:19\n    vendor: hikvision\n    source: s\n",
+            "ouis[0]",
+        ),
+    ] {
+        let f = xdg.path().join("other.yaml");
+        std::fs::write(&f, text).unwrap();
+        assert_usage_error(
+            &[
+                "scan",
+                "--signatures",
+                f.to_str().unwrap(),
+                "127.0.0.1",
+                "-p",
+                &port,
+            ],
+            expect,
+        );
+    }
+    assert_usage_error(
+        &[
+            "scan",
+            "--signatures",
+            "/nonexistent/k.yaml",
+            "127.0.0.1",
+            "-p",
+            &port,
+        ],
+        "cannot read /nonexistent/k.yaml",
+    );
+    assert!(listener.accept().is_err(), "still nothing sent");
+}
+
+/// `camscan signatures` lists each kind's entries and where each came from: the built-in data, a
+/// `--signatures` file (or `CAMSCAN_SIGNATURES`), the knowledge directory; user entries first.
+#[test]
+fn signatures_lists_what_is_loaded_and_from_where() {
+    let xdg = tempfile::tempdir().unwrap();
+    let in_dir = knowledge_file(
+        xdg.path(),
+        "acme.yaml",
+        "vendors:\n  - id: acme\n    name: ACME\n    source: our lab\nrtsp_paths:\n  - vendor: acme\n    paths: [/acme/live]\n    source: ACME manual p.3\n",
+    );
+    // Not knowledge: a config file beside the directory is never read as one.
+    std::fs::write(xdg.path().join("camscan/config.yaml"), "ports: [554]\n").unwrap();
+    let flag = xdg.path().join("relay.yaml");
+    std::fs::write(
+        &flag,
+        "rtmp_apps:\n  - name: relay\n    source: our relay\n",
+    )
+    .unwrap();
+    let list = |args: &[&str]| {
+        let out = run(
+            camscan()
+                .env("XDG_CONFIG_HOME", xdg.path())
+                .arg("signatures")
+                .args(args),
+            LIMIT,
+        );
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let table = list(&["--signatures", flag.to_str().unwrap()]);
+    for part in [
+        format!("1 from {}", in_dir.display()),
+        format!("1 from {}", flag.display()),
+        "74 from data/signatures.yaml (built in)".to_string(),
+        "\nouis (20)".to_string(),
+        "/acme/live".to_string(),
+    ] {
+        assert!(table.contains(&part), "{part:?} in\n{table}");
+    }
+    let flag_list = format!("{},{}", flag.display(), flag.display());
+    let json = list(&["--format", "json", "--signatures", &flag_list]);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["rtsp_paths"][0]["vendor"], "acme");
+    assert_eq!(doc["rtsp_paths"][0]["from"], in_dir.to_str().unwrap());
+    assert_eq!(doc["rtsp_paths"][1]["vendor"], "hikvision");
+    assert_eq!(doc["rtsp_paths"][1]["from"], "data/rtsp_paths.yaml");
+    assert_eq!(doc["rtmp_apps"][0]["name"], "relay");
+    assert_eq!(doc["rtmp_apps"][0]["from"], flag.to_str().unwrap());
+    assert!(
+        doc["signatures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["source"].as_str().is_some_and(|s| !s.is_empty()))
+    );
+    let files: Vec<&str> = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(files.len(), 6 + 3, "{files:?}");
+    assert_eq!(
+        files[6..],
+        [
+            flag.to_str().unwrap(),
+            flag.to_str().unwrap(),
+            in_dir.to_str().unwrap()
+        ]
+    );
+    // One kind only.
+    let json = list(&["--kind", "ouis", "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(doc["ouis"].as_array().unwrap().len(), 20);
+    assert!(doc.get("signatures").is_none());
+    assert_eq!(doc["ouis"][0]["vendor"], "hikvision");
 }

@@ -6,9 +6,7 @@
 //! out, as a failed fetch is.
 #![no_main]
 
-use camscan::detect::fingerprint::{
-    self, MAX_CONFIDENCE, MAX_TITLE_CHARS, Observation, PROBE_PATHS,
-};
+use camscan::detect::fingerprint::{self, MAX_CONFIDENCE, MAX_TITLE_CHARS, Observation};
 use camscan::proto::response::{ResponseHead, parse_head};
 use libfuzzer_sys::fuzz_target;
 
@@ -16,11 +14,12 @@ fuzz_target!(|data: &[u8]| {
     if let Some(t) = fingerprint::title(data) {
         assert!(t.chars().count() <= MAX_TITLE_CHARS);
     }
+    let probes = fingerprint::probe_paths();
     let mut answers: Vec<(&str, ResponseHead, &[u8])> = Vec::new();
     for (i, raw) in data.split(|&b| b == 0).take(8).enumerate() {
         let path = match i {
             0 => "/",
-            n => PROBE_PATHS[(n - 1) % PROBE_PATHS.len()].0,
+            n => probes[(n - 1) % probes.len()],
         };
         if let Ok(Some((head, len))) = parse_head(raw) {
             answers.push((path, head, &raw[len..]));

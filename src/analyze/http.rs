@@ -37,96 +37,18 @@ const BURST_GAP: f64 = 0.015;
 /// Paths tried at the same time on one port.
 const IN_PARALLEL: usize = 4;
 
-/// Well-known paths of camera and video-server media, tried on every HTTP port beside the links the
-/// root page names and the user's hints. Kept short: each is one request; with the two
-/// [`MEDIA_FOLDERS`] these are the 13 requests every HTTP port is asked (as many as before the
-/// folders replaced the fixed `/hls/stream.m3u8` and `/dash/stream.mpd`).
-pub const DICTIONARY: &[&str] = &[
-    // Axis VAPIX: MJPEG and snapshot CGIs, and the /mjpg/video.mjpg alias.
-    "/axis-cgi/mjpg/video.cgi",
-    "/mjpg/video.mjpg",
-    "/axis-cgi/jpg/image.cgi",
-    // Hikvision ISAPI snapshot of channel 1's main stream.
-    "/ISAPI/Streaming/channels/101/picture",
-    // Dahua/Amcrest HTTP API: MJPEG and snapshot.
-    "/cgi-bin/mjpg/video.cgi",
-    "/cgi-bin/snapshot.cgi",
-    // Foscam and many OEM MJPEG cameras.
-    "/videostream.cgi",
-    // Generic names used by IP-camera apps and simple servers.
-    "/video.mjpg",
-    "/snapshot.jpg",
-    // HTTP-FLV as ossrs/srs publishes its default stream (`http://host:8080/live/livestream.flv`,
-    // SRS wiki "Delivery HTTP FLV").
-    "/live/livestream.flv",
-    // HTTP-TS, SRS' remux of the same stream (`http://host:8080/live/livestream.ts`).
-    "/live/livestream.ts",
-];
-
-/// Folders where streaming servers put HLS and DASH, asked on every HTTP port (one request each),
-/// and the names tried inside one that exists (answers `403`, as nginx does for a folder it may
-/// not list, or a page; a `404` means no such folder and costs nothing more).
-/// * `/hls/`, `/dash/`: nginx-rtmp's README and wiki serve `hls_path`/`dash_path` there
-///   (`location /hls { root /tmp; }`), each stream as `<name>.m3u8` / `<name>.mpd`, or
-///   `<name>/index.m3u8` / `index.mpd` with `hls_nested`/`dash_nested`.
-/// * Names: `index` (nginx-rtmp nested, MediaMTX's `index.m3u8`), `stream`, `live`, `main`
-///   (the stream names of nginx-rtmp/SRS/OBS guides and [`crate::analyze::rtmp::STREAMS`]),
-///   `playlist` and `master` (ffmpeg's hls muxer documentation, `-master_pl_name master.m3u8`),
-///   `manifest` (the DASH manifest name of ffmpeg/Shaka/GPAC guides).
-pub const MEDIA_FOLDERS: &[(&str, &[&str])] = &[
-    (
-        "/hls/",
-        &[
-            "index.m3u8",
-            "stream.m3u8",
-            "live.m3u8",
-            "playlist.m3u8",
-            "master.m3u8",
-            "main.m3u8",
-        ],
-    ),
-    (
-        "/dash/",
-        &[
-            "manifest.mpd",
-            "index.mpd",
-            "stream.mpd",
-            "live.mpd",
-            "main.mpd",
-        ],
-    ),
-];
-
-/// Tried only on a port whose root answers like a media server's ([`MediaEvidence::root`]): names at the root
-/// (an ffmpeg HLS/DASH output folder served as the site root), MediaMTX's `/<path>/index.m3u8`
-/// (its README, "Read with HLS"; `live`, `stream`, `streams`, `cam` and its example `mystream` as
-/// path names), and SRS' default HLS and DASH (`/live/livestream.m3u8`, `.mpd`: SRS wiki
-/// "Delivery HLS", ossrs/srs#299).
-pub const MEDIA_SERVER_PATHS: &[&str] = &[
-    "/index.m3u8",
-    "/playlist.m3u8",
-    "/master.m3u8",
-    "/stream.m3u8",
-    "/live.m3u8",
-    "/main.m3u8",
-    "/manifest.mpd",
-    "/index.mpd",
-    "/stream.mpd",
-    "/live/index.m3u8",
-    "/stream/index.m3u8",
-    "/streams/index.m3u8",
-    "/cam/index.m3u8",
-    "/mystream/index.m3u8",
-    "/live/livestream.m3u8",
-    "/live/livestream.mpd",
-];
+// The well-known media paths asked on every HTTP port (`http_paths`), the HLS/DASH folders and the
+// names tried in one that exists (`http_folders`), and the paths tried on a port that answers like
+// a media server (`http_server_paths`) are data: `data/http_paths.yaml`, with the user's knowledge
+// files before it, read through `crate::knowledge::get()`. Built in, they make the 13 requests every
+// HTTP port is asked.
 
 /// A path no server has, asked once a media folder seems to exist: a server that answers it
 /// the same way answers every path so, and its folders prove nothing.
 const ABSENT_FOLDER: &str = "/camscan-absent-folder-7f3a/";
 
 /// Why a port looks like a media server (an HLS/DASH folder, a root with no page), which earns it
-/// the [`MEDIA_SERVER_PATHS`] and the names of its [`MEDIA_FOLDERS`].
+/// the `http_server_paths` of the knowledge set and the names of its `http_folders`.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct MediaEvidence {
     /// Media folders that exist, with the status they answered.
@@ -280,15 +202,18 @@ pub async fn analyze(
     }
     // The user's hints first, then the dictionary.
     let hinted = s.hint_paths.iter().map(String::as_str);
-    for p in hinted.chain(DICTIONARY.iter().copied()) {
+    for p in hinted.chain(crate::knowledge::get().http_paths()) {
         if !paths.iter().any(|x| x == p) {
             paths.push(p.to_string());
         }
     }
-    // Fingerprint probes (`detect::fingerprint::PROBE_PATHS`): distinctive, harmless GETs whose
+    // Fingerprint probes (`detect::fingerprint::probe_paths`): distinctive, harmless GETs whose
     // answers name the vendor; among them Janus' `/janus/info`, which makes a `webrtc` service.
-    use crate::detect::fingerprint::{self, Observation, PROBE_PATHS};
-    let probe_paths: Vec<String> = PROBE_PATHS.iter().map(|(p, _)| p.to_string()).collect();
+    use crate::detect::fingerprint::{self, Observation};
+    let probe_paths: Vec<String> = fingerprint::probe_paths()
+        .into_iter()
+        .map(str::to_string)
+        .collect();
     let probes: Vec<(String, Option<OpenGet>)> = futures::stream::iter(probe_paths)
         .map(|path| async move {
             let got = fetch(addr, &path, s).await.ok();
@@ -310,7 +235,9 @@ pub async fn analyze(
             .filter_map(|(p, got)| got.as_ref().map(|g| Observation::new(p, &g.head, &g.body))),
     );
     let verdict = fingerprint::classify(&observations);
-    let go2rtc = verdict.vendor == Some("go2rtc");
+    let go2rtc = verdict
+        .vendor
+        .is_some_and(|v| v == crate::knowledge::vendors::GO2RTC);
     if go2rtc
         && findings.webrtc_gateway.is_none()
         && let Some((_, Some(api))) = probes.iter().find(|(p, _)| *p == "/api")
@@ -330,7 +257,7 @@ pub async fn analyze(
         Folder(&'static str, Option<Folder>),
     }
     let mut jobs: Vec<Job> = paths.iter().cloned().map(Job::Path).collect();
-    for (folder, _) in MEDIA_FOLDERS {
+    for folder in crate::knowledge::get().http_folders() {
         jobs.push(Job::Folder(folder));
     }
     let done: Vec<Done> = futures::stream::iter(jobs)
@@ -376,15 +303,15 @@ pub async fn analyze(
         };
         for (f, folder) in &found {
             folder.links.iter().cloned().for_each(&mut add);
-            let names = MEDIA_FOLDERS
-                .iter()
-                .find(|(name, _)| name == f)
-                .map_or(&[][..], |(_, n)| *n);
+            let names = crate::knowledge::get().http_folder_names(f);
             names.iter().for_each(|n| add(format!("{f}{n}")));
         }
         // Names at the root and in path folders only where the root itself has no page.
         if evidence.root.is_some() {
-            MEDIA_SERVER_PATHS.iter().for_each(|p| add(p.to_string()));
+            crate::knowledge::get()
+                .http_server_paths()
+                .iter()
+                .for_each(|p| add(p.to_string()));
         }
         more.truncate(MEDIA_GUESSES);
         let results = futures::stream::iter(more)
@@ -406,7 +333,7 @@ pub async fn analyze(
 }
 
 /// Most requests spent on a port that answers like a media server ([`MediaEvidence`]), beyond
-/// the 13 every HTTP port gets: the names of its folders, then [`MEDIA_SERVER_PATHS`].
+/// the 13 every HTTP port gets: the names of its folders, then the `http_server_paths`.
 pub const MEDIA_GUESSES: usize = 32;
 
 /// A media folder's answer: it exists.

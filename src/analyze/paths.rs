@@ -1,152 +1,37 @@
 //! RTSP stream paths per vendor, ordered by evidence, and the channel schemes of multi-channel devices.
 //!
-//! Sources: `shared/PROTOCOLS.md` §4.10 (vendor manuals, Frigate, go2rtc, nmap and Cameradar route
-//! lists). Popularity order follows the ispyconnect-derived model counts Strix publishes (`/11` 1952
-//! models, Hikvision 789, Dahua 596, ...). When a device tells us who made it (its RTSP `Server`
-//! header or realm today; MAC vendor, HTTP fingerprint and ONVIF answers once discovery supplies them),
-//! that vendor's paths go first.
+//! The paths are data: `data/rtsp_paths.yaml` (sources there: `shared/PROTOCOLS.md` §4.10, vendor
+//! manuals, Frigate, go2rtc, nmap and Cameradar route lists; popularity order from the
+//! ispyconnect-derived model counts Strix publishes), with the user's knowledge files before it
+//! ([`crate::knowledge`]). When a device tells us who made it (its RTSP `Server` header or realm
+//! today; MAC vendor, HTTP fingerprint and ONVIF answers once discovery supplies them), that
+//! vendor's paths go first.
 
-/// A vendor's stream paths, main stream first.
-#[derive(Debug, Clone, Copy)]
-pub struct VendorPaths {
-    pub vendor: &'static str,
-    pub paths: &'static [&'static str],
-}
+use crate::knowledge::{Knowledge, VendorId};
 
-/// Every vendor, most common first. Channel 1 only; [`ChannelScheme`] walks the rest.
-pub const VENDORS: &[VendorPaths] = &[
-    VendorPaths {
-        vendor: "hikvision",
-        paths: &[
-            "/Streaming/Channels/101",
-            "/Streaming/Channels/102",
-            "/h264/ch1/main/av_stream",
-            "/h264/ch1/sub/av_stream",
-        ],
-    },
-    VendorPaths {
-        vendor: "xmeye",
-        paths: &[
-            "/11",
-            "/12",
-            "/user=admin&password=&channel=1&stream=0.sdp",
-            "/ch0_0.264",
-            "/live/ch00_0",
-        ],
-    },
-    VendorPaths {
-        vendor: "dahua",
-        paths: &[
-            "/cam/realmonitor?channel=1&subtype=0",
-            "/cam/realmonitor?channel=1&subtype=1",
-        ],
-    },
-    VendorPaths {
-        vendor: "reolink",
-        paths: &[
-            "/Preview_01_main",
-            "/Preview_01_sub",
-            "/h264Preview_01_main",
-            "/h264Preview_01_sub",
-            "/h265Preview_01_main",
-        ],
-    },
-    VendorPaths {
-        vendor: "axis",
-        paths: &["/axis-media/media.amp"],
-    },
-    VendorPaths {
-        vendor: "uniview",
-        paths: &[
-            "/media/video1",
-            "/media/video2",
-            "/unicast/c1/s0/live",
-            "/unicast/c1/s1/live",
-        ],
-    },
-    VendorPaths {
-        vendor: "tp-link",
-        paths: &["/stream1", "/stream2"],
-    },
-    VendorPaths {
-        vendor: "hanwha",
-        paths: &["/profile2/media.smp", "/profile1/media.smp"],
-    },
-    VendorPaths {
-        vendor: "vivotek",
-        paths: &["/live.sdp", "/live2.sdp", "/live1s1.sdp"],
-    },
-    VendorPaths {
-        vendor: "foscam",
-        paths: &["/videoMain", "/videoSub"],
-    },
-    VendorPaths {
-        vendor: "ubiquiti",
-        paths: &["/live/ch0", "/live/ch1"],
-    },
-    VendorPaths {
-        vendor: "bosch",
-        paths: &["/?inst=1", "/?inst=2"],
-    },
-    VendorPaths {
-        vendor: "onvif",
-        paths: &[
-            "/ch0",
-            "/ch1",
-            "/live/main",
-            "/live/sub",
-            "/live",
-            "/onvif1",
-        ],
-    },
-];
-
-/// Vendor named by an RTSP `Server` header or auth realm (nmap service probes, Cameradar #347).
-pub fn vendor_from_evidence(server: Option<&str>, realm: Option<&str>) -> Option<&'static str> {
-    let s = server.unwrap_or_default().to_ascii_lowercase();
-    let r = realm.unwrap_or_default().to_ascii_lowercase();
-    let hit = |needle: &str| s.contains(needle) || r.contains(needle);
-    Some(
-        if hit("hikvision") || r.starts_with("ip camera(") || r == "hikvision" {
-            "hikvision"
-        } else if hit("dahua") {
-            "dahua"
-        } else if s.contains("h264dvr") || s.contains("xmeye") || s.contains("hipcam") {
-            "xmeye"
-        } else if hit("axis") {
-            "axis"
-        } else if hit("reolink") {
-            "reolink"
-        } else if hit("uniview") || hit("unv") {
-            "uniview"
-        } else if hit("tp-link") || hit("tapo") || hit("vigi") {
-            "tp-link"
-        } else if hit("samsung") || hit("wisenet") || hit("hanwha") {
-            "hanwha"
-        } else if hit("vivotek") {
-            "vivotek"
-        } else if hit("foscam") {
-            "foscam"
-        } else if hit("ubiquiti") || hit("ubnt") || hit("unifi") {
-            "ubiquiti"
-        } else if hit("bosch") {
-            "bosch"
-        } else {
-            return None;
-        },
-    )
+/// Vendor named by an RTSP `Server` header or auth realm: the registry's aliases and realm
+/// prefixes (`data/vendors.yaml`; nmap service probes, Cameradar #347), first match in registry order.
+pub fn vendor_from_evidence(server: Option<&str>, realm: Option<&str>) -> Option<VendorId> {
+    crate::knowledge::get().vendor_named_in(server, realm)
 }
 
 /// Paths to try: the user's first, then the hinted vendor's, then every vendor by popularity;
 /// duplicates dropped, each starting with `/`.
-pub fn candidates(extra: &[String], vendor: Option<&str>) -> Vec<String> {
-    let hinted = VENDORS.iter().filter(|v| Some(v.vendor) == vendor);
-    let rest = VENDORS.iter().filter(|v| Some(v.vendor) != vendor);
+pub fn candidates(extra: &[String], vendor: Option<VendorId>) -> Vec<String> {
+    candidates_in(crate::knowledge::get(), extra, vendor)
+}
+
+/// [`candidates`] from the RTSP paths of `k` (user entries, then the embedded ones).
+pub fn candidates_in(k: &Knowledge, extra: &[String], vendor: Option<VendorId>) -> Vec<String> {
+    let hinted_vendor = |v: &str| vendor.is_some_and(|h| h == v);
+    let hinted = k.rtsp_paths.iter().filter(|v| hinted_vendor(&v.vendor));
+    let rest = k.rtsp_paths.iter().filter(|v| !hinted_vendor(&v.vendor));
     let mut out: Vec<String> = Vec::new();
-    let all = extra
-        .iter()
-        .map(String::as_str)
-        .chain(hinted.chain(rest).flat_map(|v| v.paths.iter().copied()));
+    let all = extra.iter().map(String::as_str).chain(
+        hinted
+            .chain(rest)
+            .flat_map(|v| v.paths.iter().map(String::as_str)),
+    );
     for p in all {
         let p = if p.starts_with('/') {
             p.to_string()
@@ -257,25 +142,44 @@ mod tests {
         assert_eq!(c.iter().filter(|p| *p == "/11").count(), 1);
     }
 
+    /// The id of the vendor the evidence names.
+    fn named(server: Option<&str>, realm: Option<&str>) -> Option<&'static str> {
+        vendor_from_evidence(server, realm).map(VendorId::as_str)
+    }
+
     #[test]
     fn evidence_puts_the_vendor_first() {
-        let c = candidates(&[], Some("dahua"));
+        let c = candidates(&[], crate::knowledge::get().vendor("dahua"));
         assert_eq!(c[0], "/cam/realmonitor?channel=1&subtype=0");
+        assert_eq!(named(Some("Dahua Rtsp Server"), None), Some("dahua"));
+        assert_eq!(named(None, Some("IP Camera(C1234)")), Some("hikvision"));
+        assert_eq!(named(Some("H264DVR 1.0"), None), Some("xmeye"));
+        assert_eq!(named(Some("GStreamer RTSP server"), None), None);
+    }
+
+    #[test]
+    fn user_paths_come_before_the_built_in_ones() {
+        let file = "rtsp_paths:\n  - vendor: dahua\n    paths: [/dahua/extra]\n    source: our DVR\n  - vendor: axis\n    paths: [/axis/extra]\n    source: our encoder\n";
+        let k: &'static Knowledge = Box::leak(Box::new(
+            Knowledge::with_user_files(&[("mine.yaml".into(), file.into())]).unwrap(),
+        ));
+        // No vendor named: the user's paths first, then the built-in dictionary in its order.
+        let c = candidates_in(k, &["/hint".into()], None);
         assert_eq!(
-            vendor_from_evidence(Some("Dahua Rtsp Server"), None),
-            Some("dahua")
+            c[..4],
+            [
+                "/hint",
+                "/dahua/extra",
+                "/axis/extra",
+                "/Streaming/Channels/101"
+            ]
         );
+        assert_eq!(c.len(), candidates(&[], None).len() + 3);
+        // The named vendor's paths, the user's first, then everyone else's.
+        let c = candidates_in(k, &[], k.vendor("axis"));
         assert_eq!(
-            vendor_from_evidence(None, Some("IP Camera(C1234)")),
-            Some("hikvision")
-        );
-        assert_eq!(
-            vendor_from_evidence(Some("H264DVR 1.0"), None),
-            Some("xmeye")
-        );
-        assert_eq!(
-            vendor_from_evidence(Some("GStreamer RTSP server"), None),
-            None
+            c[..3],
+            ["/axis/extra", "/axis-media/media.amp", "/dahua/extra"]
         );
     }
 

@@ -1,8 +1,9 @@
 //! RTMP (`shared/PROTOCOLS.md` §4.9): is a port an RTMP server, and which of the usual
 //! application/stream names play on it.
 //!
-//! The simple handshake (C0+C1, S0+S1+S2, C2) proves RTMP. Then each application name in [`APPS`] is
-//! connected to, and each accepted one's names in [`STREAMS`] are played, one connection per name,
+//! The simple handshake (C0+C1, S0+S1+S2, C2) proves RTMP. Then each application name (`rtmp_apps`
+//! of `data/rtmp.yaml`, [`crate::knowledge`]) is connected to, and each accepted one's stream names
+//! (`rtmp_streams`) are played, one connection per name,
 //! listening up to [`PLAY_WINDOW`]. A name plays when `onMetaData` or media arrive:
 //! `NetStream.Play.Start` alone proves nothing, since nginx-rtmp starts any name and waits for a
 //! publisher. Metadata gives codec, size and
@@ -18,22 +19,10 @@ use crate::model::{AudioInfo, Protocol, Stream, VideoInfo};
 pub use crate::net::rtmp::{Conn, handshake};
 use crate::proto::rtmp::{self, chunk::message_type};
 
-/// Application names tried: nginx-rtmp's and SRS's `live`, Reolink's `bcs`, and common others.
-pub const APPS: &[&str] = &["live", "bcs", "app", "stream", "rtmp"];
-/// Stream names tried in each accepted application (Reolink `channel0_main.bcs`, §4.9).
-pub const STREAMS: &[&str] = &[
-    "stream",
-    "live",
-    "test",
-    "livestream",
-    "main",
-    "channel0_main.bcs",
-    "channel0_ext.bcs",
-    "cam",
-    "camera",
-    "0",
-    "1",
-];
+// Application names tried (nginx-rtmp's and SRS's `live`, Reolink's `bcs`, ...) and stream names
+// tried in each accepted application (Reolink `channel0_main.bcs`, §4.9) are data: `rtmp_apps` and
+// `rtmp_streams` of `data/rtmp.yaml`, read through `crate::knowledge::get()`.
+
 /// How long plays are listened to.
 pub const PLAY_WINDOW: Duration = Duration::from_millis(1500);
 
@@ -83,7 +72,7 @@ pub async fn analyze(
     for app in hinted
         .iter()
         .map(|(app, _)| app.as_str())
-        .chain(APPS.iter().copied())
+        .chain(crate::knowledge::get().rtmp_apps())
     {
         if !tried.iter().any(|a| a == app) {
             tried.push(app.to_string());
@@ -108,7 +97,12 @@ pub async fn analyze(
     let names: Vec<String> = hints
         .rtmp_names()
         .into_iter()
-        .chain(STREAMS.iter().map(|s| s.to_string()))
+        .chain(
+            crate::knowledge::get()
+                .rtmp_streams()
+                .into_iter()
+                .map(str::to_string),
+        )
         .collect();
     for app in &findings.accepted_apps {
         let pairs = hinted.iter().filter(|(a, _)| a == app).cloned();
@@ -305,7 +299,11 @@ mod tests {
 
     #[test]
     fn the_note_names_the_accepted_applications() {
-        let tried: Vec<String> = APPS.iter().map(|a| a.to_string()).collect();
+        let tried: Vec<String> = crate::knowledge::get()
+            .rtmp_apps()
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
         assert_eq!(
             no_stream_note(&["live".into()], &tried),
             "application live accepted connect, stream key unknown: give it with --paths (a line live/<key>)"

@@ -1,8 +1,9 @@
 //! HTTP fingerprints: is this web server a camera, an NVR or a video server, and whose?
 //!
-//! The HTTP detector already holds the answer to `GET /` and may fetch a few [`PROBE_PATHS`]; each
-//! answer becomes an [`Observation`] and [`classify`] matches them all against [`SIGNATURES`], a static
-//! table. Pure: no I/O, no tokio, never panics on any bytes.
+//! The HTTP detector already holds the answer to `GET /` and may fetch a few [`probe_paths`]; each
+//! answer becomes an [`Observation`] and [`classify`] matches them all against the signatures of
+//! `data/signatures.yaml` (with the user's before them, [`crate::knowledge`]). Pure: no I/O, no
+//! tokio, never panics on any bytes.
 //!
 //! Why the table is strict: ordinary web sites say "camera" all the time (shops, blogs, a vendor's own
 //! marketing site), and a scanner that calls a blog a camera is worse than one that stays quiet. So
@@ -15,10 +16,12 @@
 //! (nginx/Apache/IIS default pages, OpenWrt LuCI, RouterOS, Synology DSM) are in the table too, as
 //! [`Kind::Generic`], so they outvote camera hints found in the same answer.
 //!
-//! Vendor names are spelled as in [`crate::analyze::paths`] (`hikvision`, `xmeye`, `hanwha`, ...), so
-//! a fingerprint can put that vendor's RTSP paths first.
+//! A verdict names its vendor as a [`VendorId`] of the registry (`data/vendors.yaml`), the same
+//! vendor the RTSP path dictionary and the OUI table refer to.
 
 use crate::detect::head;
+use crate::knowledge::Knowledge;
+pub use crate::knowledge::{Kind, Match, Model, Signature, VendorId};
 use crate::proto::auth::parse_challenges;
 use crate::proto::response::ResponseHead;
 
@@ -79,43 +82,11 @@ impl<'a> Observation<'a> {
     }
 }
 
-/// What sort of thing serves the port.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Kind {
-    /// A camera's (or video encoder's) own web UI.
-    CameraUi,
-    /// A recorder: DVR/NVR box or NVR software (Frigate, ZoneMinder, Blue Iris, ...).
-    Nvr,
-    /// A streaming server or relay (go2rtc, MediaMTX, Janus, nginx-rtmp, Wowza, an MJPEG stream, ...).
-    VideoServer,
-    /// An ordinary web server: no camera signature matched (or a known non-camera page did).
-    Generic,
-    /// Nothing to judge (no observations).
-    Unknown,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::CameraUi => "camera-ui",
-            Kind::Nvr => "nvr",
-            Kind::VideoServer => "video-server",
-            Kind::Generic => "generic",
-            Kind::Unknown => "unknown",
-        }
-    }
-
-    /// Camera, recorder or video server: worth stream analysis.
-    pub fn is_video(self) -> bool {
-        matches!(self, Kind::CameraUi | Kind::Nvr | Kind::VideoServer)
-    }
-}
-
 /// The verdict on one port.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fingerprint {
-    /// Vendor or project, spelled as in [`crate::analyze::paths`]; `None` for generic servers.
-    pub vendor: Option<&'static str>,
+    /// The vendor or project; `None` for generic servers.
+    pub vendor: Option<VendorId>,
     /// Model when the device told it (realm, deviceInfo, brand JSON), else the signature's product.
     pub product: Option<String>,
     pub kind: Kind,
@@ -126,352 +97,13 @@ pub struct Fingerprint {
     pub evidence: Vec<String>,
 }
 
-/// One condition of a signature; all of a signature's conditions must hold for one observation.
-/// String comparisons are ASCII case-insensitive unless the name says `Case`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Match {
-    /// The request path equals this.
-    Path(&'static str),
-    Status(u16),
-    /// This status, while some other observation of the port got a different one: a server that
-    /// answers 401 to everything says nothing by answering 401 to a vendor path.
-    StatusUnlikeOthers(u16),
-    ServerIs(&'static str),
-    ServerPrefix(&'static str),
-    ServerContains(&'static str),
-    /// No `Server` header at all.
-    NoServer,
-    RealmPrefix(&'static str),
-    RealmContainsCase(&'static str),
-    /// The realm starts with this (case-sensitive) followed by a digit; the realm is then a model name.
-    RealmModel(&'static str),
-    TitleIs(&'static str),
-    TitlePrefix(&'static str),
-    TitleContains(&'static str),
-    /// The title starts with this whole word, case-sensitive (`AXIS M1054`, not `Axis2`, not
-    /// `Polycom CloudAXIS`, not a blog title that mentions AXIS halfway).
-    TitleStartsWordCase(&'static str),
-    /// The body contains this.
-    Body(&'static str),
-    ContentTypePrefix(&'static str),
-    /// A header whose name is spelled exactly so (e.g. all upper case).
-    HeaderSpelledCase(&'static str),
-    /// Header `.0` contains `.1`.
-    Header(&'static str, &'static str),
+/// Harmless, unauthenticated GETs whose answers are distinctive (`probes:` of the knowledge set),
+/// each once, in order. None sends credentials, so none counts against a lockout budget.
+pub fn probe_paths() -> Vec<&'static str> {
+    crate::knowledge::get().probe_paths()
 }
 
-/// Where a signature finds the model name, if the device states it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Model {
-    None,
-    /// The auth realm is the model (Hikvision `DS-...`).
-    Realm,
-    /// Text of the first `<tag>` element in the body.
-    XmlTag(&'static str),
-    /// String value of the first JSON key of this name in the body.
-    JsonString(&'static str),
-}
-
-/// One row of the fingerprint table.
-#[derive(Debug, Clone, Copy)]
-pub struct Signature {
-    pub vendor: Option<&'static str>,
-    /// Human name used when the device does not state its model.
-    pub product: &'static str,
-    pub kind: Kind,
-    /// 0-100: how sure this signature alone makes us. Below [`CLAIM_CONFIDENCE`] it is a hint.
-    pub confidence: u8,
-    pub all: &'static [Match],
-    pub model: Model,
-    /// Where this behaviour was seen.
-    pub source: &'static str,
-}
-
-const fn sig(
-    vendor: &'static str,
-    product: &'static str,
-    kind: Kind,
-    confidence: u8,
-    all: &'static [Match],
-    source: &'static str,
-) -> Signature {
-    Signature {
-        vendor: Some(vendor),
-        product,
-        kind,
-        confidence,
-        all,
-        model: Model::None,
-        source,
-    }
-}
-
-/// A stream served straight from the port, whoever serves it.
-const fn stream(
-    product: &'static str,
-    confidence: u8,
-    all: &'static [Match],
-    source: &'static str,
-) -> Signature {
-    Signature {
-        vendor: None,
-        product,
-        kind: Kind::VideoServer,
-        confidence,
-        all,
-        model: Model::None,
-        source,
-    }
-}
-
-/// A known ordinary page: evidence *against* a camera.
-const fn plain(
-    product: &'static str,
-    confidence: u8,
-    all: &'static [Match],
-    source: &'static str,
-) -> Signature {
-    Signature {
-        vendor: None,
-        product,
-        kind: Kind::Generic,
-        confidence,
-        all,
-        model: Model::None,
-        source,
-    }
-}
-
-impl Signature {
-    const fn model(mut self, model: Model) -> Self {
-        self.model = model;
-        self
-    }
-}
-
-use Kind::{CameraUi, Nvr, VideoServer};
 use Match::*;
-
-/// Harmless, unauthenticated GETs whose answers are distinctive, with the vendor or project they
-/// reveal. POST-only endpoints (Dahua `/RPC2_Login`, Axis `basicdeviceinfo.cgi`) are left out. None
-/// sends credentials, so none counts against a lockout budget.
-pub const PROBE_PATHS: &[(&str, &str)] = &[
-    // pyHik `pyhik/hikvision.py` get_device_info (+ `constants.py` XML_NAMESPACE): 200 is a
-    // <DeviceInfo> in http://www.hikvision.com/ver20/XMLSchema; 401 is ISAPI asking for Digest, whose
-    // realm is `IP Camera(C2183)` (Hikvision ISAPI developer guide) or the model (`DS-2CD2520F`).
-    ("/ISAPI/System/deviceInfo", "hikvision"),
-    // mageni/mageni `gb_axis_devices_http_detect.nasl`: unauthenticated JSON
-    // {"Brand":{"Brand":"AXIS","ProdNbr":..,"ProdFullName":..}}.
-    ("/axis-cgi/prod_brand_info/getbrand.cgi", "axis"),
-    // mageni `gb_reolink_ip_cameras_detect.nasl` ("detail": "please login first");
-    // starkillerOG/reolink_aio `api.py` (`/cgi-bin/api.cgi`, cmd `GetDevInfo`); PROTOCOLS.md §4.12.
-    ("/cgi-bin/api.cgi?cmd=GetDevInfo", "reolink"),
-    // mageni `gb_amcrest_ip_camera_http_detect.nasl` (Amcrest is a Dahua OEM, PROTOCOLS.md §4.10).
-    ("/custom_lang/English.txt", "dahua"),
-    // mageni `gb_samsung_ipolis_detect.nasl`: Digest realm "iPolis...".
-    ("/home/monitoring.cgi", "hanwha"),
-    // mageni `gb_foscam_ip_camera_detect.nasl` (Foscam's web port is 88, PROTOCOLS.md §4.13).
-    ("/lg/ENU.xml", "foscam"),
-    // mageni `gb_geovision_ip_camera_remote_detect.nasl`.
-    ("/ssi.cgi/Login.htm", "geovision"),
-    // AlexxIT/go2rtc `internal/api/api.go` apiHandler: JSON app.Info (version, revision, host,
-    // config_path; `internal/app/app.go`, `config.go`).
-    ("/api", "go2rtc"),
-    // meetecho/janus-gateway `src/transports/janus_http.c` (`<base_path>/info`, base_path "/janus" in
-    // `conf/janus.transport.http.jcfg.sample`) answered by `src/janus.c` "server_info".
-    ("/janus/info", "janus"),
-    // arut/nginx-rtmp-module README: `location /stat { rtmp_stat all; }`.
-    ("/stat", "nginx-rtmp"),
-    // mageni `gb_zoneminder_detect.nasl` (tries /zm and /zoneminder).
-    ("/zm/index.php", "zoneminder"),
-];
-
-/// The fingerprint table. Order breaks ties between equally confident signatures.
-#[rustfmt::skip]
-pub const SIGNATURES: &[Signature] = &[
-    // ---- Hikvision (and its OEMs) ----
-    sig("hikvision", "Hikvision IP camera (App-webs)", CameraUi, 90, &[ServerPrefix("App-webs")],
-        "nmap-service-probes `Server: App-webs/` (Hikvision IP camera httpd); nmap http-default-accounts-fingerprints.lua; PROTOCOLS.md §4.12"),
-    sig("hikvision", "Hikvision camera/DVR (Hikvision-Webs)", CameraUi, 90, &[ServerPrefix("Hikvision-Webs")],
-        "nmap-service-probes `Server: Hikvision-Webs` (Hikvision camera httpd, DVR httpd); PROTOCOLS.md §4.12"),
-    sig("hikvision", "Hikvision NVR (DNVRS-Webs)", Nvr, 90, &[ServerPrefix("DNVRS-Webs")],
-        "nmap-service-probes `Server: DNVRS-Webs` (Hikvision Network Video Recorder); intrigueio/intrigue-ident checks/http/hikvision.rb; PROTOCOLS.md §4.12"),
-    sig("hikvision", "Hikvision DVR (DVRDVS-Webs)", Nvr, 90, &[ServerPrefix("DVRDVS-Webs")],
-        "nmap-service-probes `Server: DVRDVS-Webs` (Hikvision DVR web UI); PROTOCOLS.md §4.12"),
-    sig("hikvision", "Hikvision device (Webs)", CameraUi, 35, &[ServerIs("Webs")],
-        "nmap-service-probes `Server: Webs` (Hikvision DVR / NVR or camera); weak: other embedded servers say Webs too"),
-    sig("hikvision", "Hikvision IP camera", CameraUi, 85, &[RealmPrefix("IP Camera(")],
-        "Hikvision ISAPI developer guide: GET /ISAPI/... -> 401 Digest realm=\"IP Camera(C2183)\"; analyze::paths::vendor_from_evidence"),
-    sig("hikvision", "Hikvision device", CameraUi, 80, &[RealmModel("DS-")],
-        "kyhkl/face__check ext/test/capture_thread1.c: ISAPI Digest realm \"DS-2CD2520F\" (the model)")
-        .model(Model::Realm),
-    sig("hikvision", "Hikvision device (ISAPI deviceInfo)", CameraUi, 95,
-        &[Path("/ISAPI/System/deviceInfo"), Status(200), Body("<DeviceInfo"), Body("hikvision.com/ver20/XMLSchema")],
-        "mezz64/pyHik pyhik/hikvision.py get_device_info, pyhik/constants.py XML_NAMESPACE")
-        .model(Model::XmlTag("model")),
-    sig("hikvision", "Hikvision ISAPI", CameraUi, 45,
-        &[Path("/ISAPI/System/deviceInfo"), StatusUnlikeOthers(401)],
-        "mezz64/pyHik get_device_info (401 -> Digest); weak: only a hint without a realm"),
-    // ---- Dahua, Amcrest and OEMs ----
-    sig("dahua", "Dahua web service", CameraUi, 85,
-        &[TitleIs("WEB SERVICE"), Body("ui-dialog-content"), NoServer],
-        "mageni/mageni gb_dahua_devices_http_detect.nasl (no Server header, title WEB SERVICE, ui-dialog-content)"),
-    sig("dahua", "Dahua web service", CameraUi, 85,
-        &[Body("@WebVersion@"), Body("t_username"), Body(">Login<")],
-        "mageni gb_dahua_devices_http_detect.nasl"),
-    sig("dahua", "Dahua web service", CameraUi, 85,
-        &[Body("ui-video-wrap-icon"), Body("t_username"), Body("slct_userType")],
-        "mageni gb_dahua_devices_http_detect.nasl"),
-    sig("dahua", "Dahua web service", CameraUi, 90,
-        &[Body("\"method\":\"global.login\""), Body("/RPC2_Login")],
-        "mageni gb_dahua_devices_http_detect.nasl"),
-    sig("dahua", "Dahua web service", CameraUi, 25, &[TitleIs("WEB SERVICE")],
-        "mageni gb_dahua_devices_http_detect.nasl; weak: unrelated web apps use the title \"Web Service\" too"),
-    sig("dahua", "Dahua/Amcrest web server", CameraUi, 50,
-        &[HeaderSpelledCase("CONNECTION"), HeaderSpelledCase("CONTENT-LENGTH"), HeaderSpelledCase("CONTENT-TYPE")],
-        "nmap-service-probes Dahua/Amcrest webcam httpd matches: upper-case CONNECTION/CONTENT-LENGTH/CONTENT-TYPE"),
-    sig("dahua", "Dahua device", CameraUi, 85, &[ServerContains("Dahua")],
-        "PROTOCOLS.md §4.12 (`Dahua Rtsp Server`); analyze::paths::vendor_from_evidence"),
-    sig("dahua", "Amcrest IP camera", CameraUi, 90,
-        &[Path("/custom_lang/English.txt"), Body("Amcrest Technologies"), Body("w_camera_info")],
-        "mageni gb_amcrest_ip_camera_http_detect.nasl"),
-    // ---- Axis ----
-    sig("axis", "Axis network camera", CameraUi, 85, &[RealmContainsCase("AXIS")],
-        "nmap http-default-accounts-fingerprints.lua \"AXIS Network Camera\" (realm contains AXIS); PROTOCOLS.md §4.12"),
-    sig("axis", "Axis network device", CameraUi, 70, &[TitleStartsWordCase("AXIS")],
-        "mageni gb_axis_devices_http_detect.nasl (<title>.*AXIS.*</title>, narrowed to a leading word); nmap-service-probes titles `AXIS 2400 Video Server`, `AXIS <n> Camera Server`"),
-    sig("axis", "Axis network camera", CameraUi, 75, &[TitleContains("Live view / - AXIS")],
-        "nmap-service-probes `<TITLE>Live view / - AXIS 205 Network Camera version ..`; mageni gb_axis_devices_http_detect.nasl"),
-    sig("axis", "Axis network camera (AXIS OS 6)", CameraUi, 80,
-        &[TitleIs("Index page"), Body("/view/view.shtml")],
-        "mageni gb_axis_devices_http_detect.nasl"),
-    sig("axis", "Axis network device", CameraUi, 95,
-        &[Path("/axis-cgi/prod_brand_info/getbrand.cgi"), Status(200), Body("\"Brand\""), Body("\"AXIS\""), Body("\"ProdNbr\""), Body("\"ProdFullName\"")],
-        "mageni gb_axis_devices_http_detect.nasl (getbrand.cgi JSON)")
-        .model(Model::JsonString("ProdFullName")),
-    // ---- XMeye / Xiongmai (Sofia), Hipcam and HiSilicon OEMs ----
-    sig("xmeye", "Xiongmai/XMeye device (uc-httpd)", CameraUi, 85, &[ServerPrefix("uc-httpd")],
-        "nmap-service-probes uc-httpd (cpe xiongmai_technologies:uc-httpd); PROTOCOLS.md §4.12"),
-    sig("xmeye", "Xiongmai NetSurveillance", CameraUi, 90, &[TitleIs("NETSurveillance WEB")],
-        "mageni gb_xiongmai_net_surveillance_detect.nasl"),
-    sig("xmeye", "XMeye DVR (H264DVR)", Nvr, 85, &[ServerPrefix("H264DVR")],
-        "nmap-service-probes `Server: H264DVR` (HTTP x-rtsp-tunnelled); PROTOCOLS.md §4.12"),
-    sig("xmeye", "Hipcam IP camera", CameraUi, 85, &[ServerPrefix("Hipcam RealServer")],
-        "nmap-service-probes `Server: Hipcam RealServer/V1.0`; PROTOCOLS.md §4.12; paths::vendor_from_evidence maps hipcam to xmeye"),
-    // ---- Bosch ----
-    sig("bosch", "Bosch VideoJet/VIP encoder", CameraUi, 90, &[ServerPrefix("VCS-VideoJet-Webserver")],
-        "nmap-service-probes VCS-VideoJet-Webserver (Bosch VIP X1); PROTOCOLS.md §4.12"),
-    sig("bosch", "Bosch Divar recorder", Nvr, 85, &[TitleIs("Divar Web Client")],
-        "nmap-service-probes `<TITLE>Divar Web Client</TITLE>` (Bosch Divar)"),
-    // ---- Vivotek ----
-    sig("vivotek", "Vivotek network camera", CameraUi, 90, &[ServerContains("Vivotek")],
-        "nmap-service-probes `Server: Vivotek Network Camera`; PROTOCOLS.md §4.12"),
-    sig("vivotek", "Vivotek network camera", CameraUi, 70, &[ServerIs("Network Camera")],
-        "nmap-service-probes `Server: Network Camera` (Vivotek 3102, IP7131); PROTOCOLS.md §4.12"),
-    sig("vivotek", "Vivotek PTZ network camera", CameraUi, 70, &[ServerContains("Network Camera with Pan/Tilt")],
-        "nmap-service-probes `Server: (Wireless) Network Camera with Pan/Tilt` (Vivotek)"),
-    // ---- Reolink ----
-    sig("reolink", "Reolink camera/NVR", CameraUi, 90,
-        &[Path("/cgi-bin/api.cgi?cmd=GetDevInfo"), Body("\"cmd\""), Body("please login first")],
-        "mageni gb_reolink_ip_cameras_detect.nasl; starkillerOG/reolink_aio api.py"),
-    // ---- Hanwha / Samsung Techwin (Wisenet) ----
-    sig("hanwha", "Hanwha/Samsung iPolis camera", CameraUi, 85, &[RealmPrefix("iPolis")],
-        "mageni gb_samsung_ipolis_detect.nasl (Digest realm \"iPolis\")"),
-    sig("hanwha", "Samsung NVR web viewer", Nvr, 85, &[TitleIs("Web Viewer for Samsung NVR")],
-        "mageni gb_samsung_web_viewer_detect.nasl"),
-    // ---- Foscam ----
-    sig("foscam", "Foscam IP camera", CameraUi, 90,
-        &[Body("\"IDS_DEV_NAME\">Camera Model</string>"), Body("\"IDS_HEARD_LIVE\">Live Video</string>")],
-        "mageni gb_foscam_ip_camera_detect.nasl (/lg/ENU.xml)"),
-    // ---- GeoVision ----
-    sig("geovision", "GeoVision IP camera", CameraUi, 90, &[ServerPrefix("GeoHttpServer")],
-        "nmap-service-probes `Server: GeoHttpServer` (GeoVision webcams)"),
-    sig("geovision", "GeoVision IP camera", CameraUi, 85, &[Body("document.write(\"<INPUT name=umd5")],
-        "mageni gb_geovision_ip_camera_remote_detect.nasl (/ssi.cgi/Login.htm)"),
-    sig("geovision", "GeoVision IP camera", CameraUi, 85, &[Body("document.write(\"<INPUT name=pmd5")],
-        "mageni gb_geovision_ip_camera_remote_detect.nasl (/ssi.cgi/Login.htm)"),
-    // ---- Mobotix ----
-    sig("mobotix", "Mobotix camera", CameraUi, 90,
-        &[Body("content=\"MOBOTIX AG, Germany\""), Body("/control/camerainfo")],
-        "mageni gb_mobotix_webcam_detect.nasl"),
-    sig("mobotix", "Mobotix camera", CameraUi, 90,
-        &[Body("content=\"MOBOTIX AG, Germany\""), Body("title='Show Camera info'")],
-        "mageni gb_mobotix_webcam_detect.nasl"),
-    sig("mobotix", "Mobotix camera", CameraUi, 75, &[Header("location", "/control/userimage.html")],
-        "nmap-service-probes `Location: /control/userimage.html` (Mobotix Camera http config)"),
-    // ---- Ubiquiti ----
-    sig("ubiquiti", "UniFi Video NVR", Nvr, 90, &[Body("content=\"app-id=com.ubnt.unifivideo\"")],
-        "mageni gb_ubnt_unifi_video_detect.nasl"),
-    // ---- Video servers and NVR software ----
-    sig("mediamtx", "MediaMTX", VideoServer, 95, &[ServerIs("mediamtx")],
-        "bluenviron/mediamtx internal/protocols/httpp/handler_server_header.go (every HTTP listener)"),
-    sig("go2rtc", "go2rtc", VideoServer, 75, &[TitleIs("go2rtc")],
-        "AlexxIT/go2rtc www/index.html"),
-    sig("go2rtc", "go2rtc", VideoServer, 85,
-        &[Path("/api"), ContentTypePrefix("application/json"), Body("\"version\""), Body("\"revision\""), Body("\"host\"")],
-        "AlexxIT/go2rtc internal/api/api.go apiHandler + ResponseJSON, internal/app/app.go Info"),
-    sig("janus", "Janus WebRTC Server", VideoServer, 95,
-        &[ContentTypePrefix("application/json"), Body("Janus WebRTC Server"), Body("server_info")],
-        "meetecho/janus-gateway src/janus.c (JANUS_NAME, \"server_info\"), src/transports/janus_http.c (application/json)"),
-    sig("nginx-rtmp", "nginx-rtmp statistics", VideoServer, 95, &[Body("<nginx_rtmp_version>")],
-        "arut/nginx-rtmp-module ngx_rtmp_stat_module.c"),
-    sig("wowza", "Wowza Streaming Engine", VideoServer, 90, &[ServerPrefix("WowzaStreamingEngine")],
-        "mageni gb_wowza_streaming_engine_http_detect.nasl"),
-    sig("wowza", "Wowza Streaming Engine", VideoServer, 85, &[ServerPrefix("FlashCom/"), TitlePrefix("Wowza")],
-        "nmap-service-probes `Server: FlashCom/..` + `<title>Wowza Streaming Engine ..`"),
-    sig("ant-media", "Ant Media Server", VideoServer, 90,
-        &[TitleIs("Management of Ant Media Server"), Body("assets/css/ant-media.css")],
-        "projectdiscovery/nuclei-templates http/technologies/ant-media-server-detect.yaml"),
-    sig("motion", "Motion", VideoServer, 85, &[ServerPrefix("Motion/")],
-        "nmap-service-probes `Server: Motion/` (Motion Camera httpd)"),
-    sig("motion", "Motion", VideoServer, 85, &[ServerPrefix("Motion-httpd/")],
-        "nmap-service-probes `Server: Motion-httpd/`"),
-    sig("vlc", "VLC media player", VideoServer, 80, &[TitleIs("VLC media player")],
-        "nmap-service-probes `<title>VLC media player</title>`"),
-    sig("vlc", "VLC media player", VideoServer, 80, &[Body("VLC media player web interface")],
-        "nmap-service-probes `index.html: VLC media player web interface`"),
-    sig("frigate", "Frigate", Nvr, 90, &[TitleIs("Frigate"), Body("/images/branding/")],
-        "blakeblackshear/frigate web/index.html"),
-    sig("frigate", "Frigate", Nvr, 50, &[TitleIs("Frigate")],
-        "blakeblackshear/frigate web/index.html; weak: the word alone is an ordinary title"),
-    sig("shinobi", "Shinobi", Nvr, 85, &[Body("<!-- Powered by Shinobi")],
-        "gaeldb/Shinobi web/pages/index.ejs"),
-    sig("shinobi", "Shinobi", Nvr, 80, &[Body("Powered by Shinobi.Systems")],
-        "gaeldb/Shinobi libs/branding.js (default poweredByShinobi)"),
-    sig("zoneminder", "ZoneMinder", Nvr, 90, &[Body("ZoneMinder Login"), Body("var skinPath")],
-        "mageni gb_zoneminder_detect.nasl"),
-    sig("zoneminder", "ZoneMinder", Nvr, 90, &[TitleContains("ZoneMinder"), Body("var skinPath")],
-        "mageni gb_zoneminder_detect.nasl"),
-    sig("blue-iris", "Blue Iris", Nvr, 90, &[ServerPrefix("BlueIris-HTTP")],
-        "nmap-service-probes `Server: BlueIris-HTTP/` (Blue Iris camera webserver)"),
-    sig("motioneye", "motionEye", Nvr, 90, &[ServerPrefix("motionEye/")],
-        "motioneye-project/motioneye motioneye/handlers/base.py (Server: motionEye/<version>)"),
-    stream("MJPEG stream", 70, &[ContentTypePrefix("multipart/x-mixed-replace")],
-        "PROTOCOLS.md §4.15 (AlexxIT/go2rtc internal/http: multipart/x-mixed-replace = MJPEG)"),
-    stream("HLS playlist", 70, &[ContentTypePrefix("application/vnd.apple.mpegurl")],
-        "PROTOCOLS.md §4.15 (AlexxIT/go2rtc internal/http)"),
-    // ---- Ordinary pages (evidence against a camera) ----
-    plain("nginx default page", 90, &[TitleIs("Welcome to nginx!")],
-        "Debian nginx package /usr/share/nginx/html/index.html"),
-    plain("Apache default page", 90, &[TitlePrefix("Apache2 Debian Default Page")],
-        "projectdiscovery/nuclei-templates http/technologies/apache/default-apache2-page.yaml"),
-    plain("Apache default page", 90, &[TitlePrefix("Apache2 Ubuntu Default Page")],
-        "projectdiscovery/nuclei-templates http/technologies/apache/default-apache2-ubuntu-page.yaml"),
-    plain("IIS default page", 90, &[TitleIs("IIS Windows Server")],
-        "projectdiscovery/nuclei-templates http/technologies/microsoft/default-windows-server-page.yaml"),
-    plain("OpenWrt LuCI", 85, &[Body("/cgi-bin/luci")],
-        "nmap-service-probes LuCI (refresh to /cgi-bin/luci)"),
-    plain("OpenWrt LuCI", 85, &[ServerPrefix("LuCI")],
-        "nmap-service-probes `Server: LuCIttpd`, `LuCId-HTTPd`"),
-    plain("OpenWrt", 80, &[TitleIs("OpenWrt")],
-        "nmap-service-probes `<TITLE>OpenWrt</TITLE>`"),
-    plain("MikroTik RouterOS", 90, &[Body("RouterOS router configuration page")],
-        "mageni gb_mikrotik_router_routeros_webui_detect.nasl"),
-    plain("Synology DSM", 90, &[Body("Synology"), Body("SYNO.SDS.Session")],
-        "mageni gb_synology_dsm_http_detect.nasl"),
-    plain("Synology DSM", 90, &[Body("Synology"), Body("SYNO.Core.Desktop")],
-        "mageni gb_synology_dsm_http_detect.nasl"),
-];
 
 /// The HTML `<title>` of a page: tag name case-insensitive, the five basic entities, `&nbsp;` and
 /// numeric references decoded, whitespace collapsed, control characters dropped, at most
@@ -679,18 +311,18 @@ impl<'o> Seen<'o> {
         let server = self.server;
         let realm = self.realm.as_deref();
         let title = self.title.as_deref();
-        match *m {
+        match m {
             Path(p) => self.path == p,
-            Status(s) => self.status == s,
-            StatusUnlikeOthers(s) => self.status == s && port.iter().any(|o| o.status != s),
+            Status(s) => self.status == *s,
+            StatusUnlikeOthers(s) => self.status == *s && port.iter().any(|o| o.status != *s),
             ServerIs(x) => server.is_some_and(|v| v.eq_ignore_ascii_case(x)),
             ServerPrefix(x) => server.is_some_and(|v| starts_with_ci(v, x)),
             ServerContains(x) => server.is_some_and(|v| contains_ci(v, x)),
             NoServer => server.is_none(),
             RealmPrefix(x) => realm.is_some_and(|v| starts_with_ci(v, x)),
-            RealmContainsCase(x) => realm.is_some_and(|v| v.contains(x)),
+            RealmContainsCase(x) => realm.is_some_and(|v| v.contains(x.as_str())),
             RealmModel(x) => realm.is_some_and(|v| {
-                v.strip_prefix(x)
+                v.strip_prefix(x.as_str())
                     .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
             }),
             TitleIs(x) => title.is_some_and(|v| v.eq_ignore_ascii_case(x)),
@@ -712,7 +344,7 @@ impl<'o> Seen<'o> {
     /// The text a matched condition contributes to the evidence (`None`: only the request line).
     fn describe(&self, m: &Match) -> Option<String> {
         let quote = |s: &str| clip(s, MAX_QUOTE_CHARS);
-        match *m {
+        match m {
             Path(_) | Status(_) | StatusUnlikeOthers(_) => None,
             ServerIs(_) | ServerPrefix(_) | ServerContains(_) => Some(format!(
                 "Server: {}",
@@ -743,7 +375,7 @@ impl<'o> Seen<'o> {
     }
 
     /// The model a signature reads from this answer, if any.
-    fn model(&self, model: Model) -> Option<String> {
+    fn model(&self, model: &Model) -> Option<String> {
         let text = match model {
             Model::None => return None,
             Model::Realm => self.realm.clone()?,
@@ -844,7 +476,7 @@ fn hit(sig: &'static Signature, port: &[Seen]) -> Option<Hit> {
         sig,
         at,
         atoms,
-        model: seen.model(sig.model),
+        model: seen.model(&sig.model),
     })
 }
 
@@ -856,6 +488,11 @@ fn hit(sig: &'static Signature, port: &[Seen]) -> Option<Hit> {
 /// contradict ZoneMinder at `/zm/`); otherwise the port is [`Kind::Generic`] and weak hints are
 /// listed.
 pub fn classify(observations: &[Observation]) -> Fingerprint {
+    classify_with(crate::knowledge::get(), observations)
+}
+
+/// [`classify`] against the signatures of `k`.
+pub fn classify_with(k: &'static Knowledge, observations: &[Observation]) -> Fingerprint {
     if observations.is_empty() {
         return Fingerprint {
             vendor: None,
@@ -866,7 +503,7 @@ pub fn classify(observations: &[Observation]) -> Fingerprint {
         };
     }
     let port: Vec<Seen> = observations.iter().map(Seen::new).collect();
-    let mut hits: Vec<Hit> = SIGNATURES.iter().filter_map(|s| hit(s, &port)).collect();
+    let mut hits: Vec<Hit> = k.signatures.iter().filter_map(|s| hit(s, &port)).collect();
     // Strongest first; the table order breaks ties (sort is stable).
     hits.sort_by_key(|h| std::cmp::Reverse(h.sig.confidence));
 
@@ -884,15 +521,15 @@ pub fn classify(observations: &[Observation]) -> Fingerprint {
     let mut best: Option<(u8, Vec<&Hit>)> = None;
     let mut vendors: Vec<Option<&str>> = Vec::new();
     for h in &video {
-        if !vendors.contains(&h.sig.vendor) {
-            vendors.push(h.sig.vendor);
+        if !vendors.contains(&h.sig.vendor.as_deref()) {
+            vendors.push(h.sig.vendor.as_deref());
         }
     }
     for vendor in vendors {
         let group: Vec<&Hit> = video
             .iter()
             .copied()
-            .filter(|h| h.sig.vendor == vendor)
+            .filter(|h| h.sig.vendor.as_deref() == vendor)
             .collect();
         let top = group[0];
         let independent = group[1..].iter().filter(|h| !h.subsumed_by(top)).count();
@@ -928,7 +565,7 @@ pub fn classify(observations: &[Observation]) -> Fingerprint {
                 .find_map(|h| h.model.clone())
                 .unwrap_or_else(|| top.sig.product.to_string());
             Fingerprint {
-                vendor: top.sig.vendor,
+                vendor: top.sig.vendor.as_deref().and_then(|v| k.vendor(v)),
                 product: Some(product),
                 kind: top.sig.kind,
                 confidence: score,
@@ -940,7 +577,7 @@ pub fn classify(observations: &[Observation]) -> Fingerprint {
                 push(h.evidence());
             }
             for h in &video {
-                let who = h.sig.vendor.unwrap_or(h.sig.product);
+                let who = h.sig.vendor.as_deref().unwrap_or(&h.sig.product);
                 // A strong signature lands here only when an ordinary page of the same answer
                 // matched as strongly.
                 let label = if h.sig.confidence < CLAIM_CONFIDENCE {
@@ -993,6 +630,11 @@ mod tests {
             head,
             body: raw[len..].to_vec(),
         }
+    }
+
+    /// The id of the vendor a verdict names.
+    fn vendor_of(fp: &Fingerprint) -> Option<&'static str> {
+        fp.vendor.map(VendorId::as_str)
     }
 
     fn judge(answers: &[Answer]) -> Fingerprint {
@@ -1187,7 +829,7 @@ mod tests {
             ("synology", vec![answer("/", SYNOLOGY)], None, Kind::Generic),
             ("printer", vec![answer("/", PRINTER)], None, Kind::Generic),
             ("tp-link router", vec![answer("/", TPLINK_401), answer("/ISAPI/System/deviceInfo", TPLINK_401)], None, Kind::Generic),
-            ("spa", PROBE_PATHS.iter().map(|(p, _)| answer(p, SPA)).chain([answer("/", SPA)]).collect(), None, Kind::Generic),
+            ("spa", probe_paths().into_iter().map(|p| answer(p, SPA)).chain([answer("/", SPA)]).collect(), None, Kind::Generic),
         ]
     }
 
@@ -1195,7 +837,7 @@ mod tests {
     fn every_fixture_gets_its_verdict() {
         for (name, answers, vendor, kind) in verdicts() {
             let fp = judge(&answers);
-            assert_eq!((fp.vendor, fp.kind), (vendor, kind), "{name}: {fp:#?}");
+            assert_eq!((vendor_of(&fp), fp.kind), (vendor, kind), "{name}: {fp:#?}");
             assert!(fp.confidence <= 100, "{name}");
             assert!(!fp.evidence.is_empty(), "{name}: no evidence");
             if kind.is_video() {
@@ -1212,7 +854,7 @@ mod tests {
             answer("/", HIK_ROOT),
             answer("/ISAPI/System/deviceInfo", HIK_ISAPI_401),
         ]);
-        assert_eq!(fp.vendor, Some("hikvision"));
+        assert_eq!(vendor_of(&fp), Some("hikvision"));
         assert_eq!(fp.kind, Kind::CameraUi);
         assert_eq!(fp.confidence, 99);
         assert_eq!(fp.evidence[0], "Server: App-webs/");
@@ -1230,7 +872,7 @@ mod tests {
             answer("/", CADDY),
             answer("/ISAPI/System/deviceInfo", HIK_ISAPI_401_MODEL),
         ]);
-        assert_eq!(fp.vendor, Some("hikvision"));
+        assert_eq!(vendor_of(&fp), Some("hikvision"));
         assert_eq!(fp.product.as_deref(), Some("DS-2CD2520F"));
         assert!(has(&fp, "realm \"DS-2CD2520F\""), "{fp:#?}");
 
@@ -1254,7 +896,7 @@ mod tests {
             ),
         ]);
         assert_eq!(fp.kind, Kind::Generic);
-        assert_eq!(fp.vendor, None);
+        assert_eq!(vendor_of(&fp), None);
         assert!(
             has(
                 &fp,
@@ -1282,7 +924,7 @@ mod tests {
     fn dahua_weak_hints_add_up() {
         // nmap's Dahua match: upper-case header spelling + the WEB SERVICE title, nothing else.
         let fp = root(DAHUA_CAPS);
-        assert_eq!(fp.vendor, Some("dahua"));
+        assert_eq!(vendor_of(&fp), Some("dahua"));
         assert_eq!(fp.confidence, 60);
         assert!(has(&fp, "title \"WEB SERVICE\""), "{fp:#?}");
         // The title alone, from a server that names itself, is a hint only.
@@ -1297,13 +939,13 @@ mod tests {
     #[test]
     fn xmeye_title_and_server_agree() {
         let fp = root(XMEYE_ROOT);
-        assert_eq!(fp.vendor, Some("xmeye"));
+        assert_eq!(vendor_of(&fp), Some("xmeye"));
         assert_eq!(fp.confidence, 99);
         assert_eq!(fp.evidence[0], "title \"NETSurveillance WEB\"");
         assert!(has(&fp, "Server: uc-httpd 1.0.0"), "{fp:#?}");
         // Case does not matter for the title.
         let fp = root(b"HTTP/1.0 200 OK\r\n\r\n<TITLE>NETSURVEILLANCE WEB</TITLE>");
-        assert_eq!(fp.vendor, Some("xmeye"));
+        assert_eq!(vendor_of(&fp), Some("xmeye"));
         assert!(has(&fp, "title \"NETSURVEILLANCE WEB\""), "{fp:#?}");
     }
 
@@ -1313,7 +955,7 @@ mod tests {
             answer("/", AXIS_401),
             answer("/axis-cgi/prod_brand_info/getbrand.cgi", AXIS_BRAND),
         ]);
-        assert_eq!(fp.vendor, Some("axis"));
+        assert_eq!(vendor_of(&fp), Some("axis"));
         assert_eq!(fp.product.as_deref(), Some("AXIS M1125 Network Camera"));
         assert_eq!(fp.confidence, 99);
         assert!(has(&fp, "realm \"AXIS_ACCC8E012345\""), "{fp:#?}");
@@ -1325,13 +967,13 @@ mod tests {
         assert_eq!(fp.kind, Kind::Generic);
         let fp = root(FRIGATE);
         // Title + branding path; the title-only signature adds no independent support.
-        assert_eq!((fp.vendor, fp.confidence), (Some("frigate"), 90));
+        assert_eq!((vendor_of(&fp), fp.confidence), (Some("frigate"), 90));
     }
 
     #[test]
     fn video_server_behind_nginx_beats_the_server_header() {
         let fp = judge(&[answer("/", NGINX_DEFAULT), answer("/stat", NGINX_RTMP_STAT)]);
-        assert_eq!(fp.vendor, Some("nginx-rtmp"));
+        assert_eq!(vendor_of(&fp), Some("nginx-rtmp"));
         assert_eq!(
             fp.evidence[0],
             "GET /stat -> 200, body has \"<nginx_rtmp_version>\""
@@ -1370,7 +1012,7 @@ mod tests {
     fn an_ordinary_page_as_strong_as_a_signature_wins_the_tie() {
         // Same answer, equally sure either way: stay quiet, but show what was outvoted.
         let fp = root(b"HTTP/1.1 200 OK\r\nServer: WowzaStreamingEngine/4.8.5\r\n\r\n<title>Welcome to nginx!</title>");
-        assert_eq!((fp.kind, fp.vendor), (Kind::Generic, None));
+        assert_eq!((fp.kind, vendor_of(&fp)), (Kind::Generic, None));
         assert_eq!(fp.product.as_deref(), Some("nginx default page"));
         assert!(
             has(&fp, "outvoted (wowza): Server: WowzaStreamingEngine/4.8.5"),
@@ -1399,7 +1041,7 @@ mod tests {
             headers: &[],
         };
         let fp = classify(&[obs]);
-        assert_eq!(fp.vendor, Some("xmeye"), "{fp:#?}");
+        assert_eq!(vendor_of(&fp), Some("xmeye"), "{fp:#?}");
         assert!(has(
             &fp,
             "also matches Hikvision IP camera: realm \"IP Camera(C1234)\""
@@ -1487,7 +1129,7 @@ mod tests {
         assert!(fp.confidence <= 100);
         assert_ne!(fp.kind, Kind::Unknown);
         if fp.kind == Kind::Generic {
-            assert_eq!(fp.vendor, None);
+            assert_eq!(vendor_of(fp), None);
         } else {
             assert!(
                 fp.confidence >= CLAIM_CONFIDENCE && fp.product.is_some(),
@@ -1568,7 +1210,7 @@ mod tests {
             for cut in 0..=raw.len() {
                 let _ = title(&raw[..cut]);
                 let body = &raw[len.min(cut)..cut];
-                for path in ["/", PROBE_PATHS[0].0] {
+                for path in ["/", probe_paths()[0]] {
                     check(&classify(&[Observation::new(path, &head, body)]));
                 }
             }
@@ -1638,26 +1280,14 @@ mod tests {
 
     #[test]
     fn the_table_is_well_formed() {
-        // Vendors with no RTSP path dictionary yet; everyone else must be spelled as in paths.rs.
-        const NO_PATHS_YET: &[&str] = &["geovision", "mobotix"];
-        for s in SIGNATURES {
+        // Every vendor is the registry's (one spelling: data/vendors.yaml), every `path` condition
+        // is probed, and every probe reveals a vendor that has a signature.
+        let k = crate::knowledge::embedded();
+        for s in &k.signatures {
             assert!(!s.source.trim().is_empty(), "{} has no source", s.product);
             assert!(!s.all.is_empty() && s.confidence <= 100, "{}", s.product);
-            if let Some(v) = s.vendor {
-                assert!(
-                    v.bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
-                    "{v}"
-                );
-                let software = matches!(s.kind, Kind::VideoServer)
-                    || ["frigate", "shinobi", "zoneminder", "blue-iris", "motioneye"].contains(&v);
-                if !software {
-                    assert!(
-                        crate::analyze::paths::VENDORS.iter().any(|p| p.vendor == v)
-                            || NO_PATHS_YET.contains(&v),
-                        "vendor {v} is not spelled as in analyze::paths"
-                    );
-                }
+            if let Some(v) = &s.vendor {
+                assert!(k.vendor(v).is_some(), "vendor {v} is not in the registry");
             } else {
                 assert!(
                     s.kind == Kind::Generic || s.kind == Kind::VideoServer,
@@ -1665,19 +1295,47 @@ mod tests {
                     s.product
                 );
             }
-            for m in s.all {
+            for m in &s.all {
                 if let Path(p) = m {
-                    assert!(PROBE_PATHS.iter().any(|(q, _)| q == p), "{p} is not probed");
+                    assert!(k.probe_paths().contains(&p.as_str()), "{p} is not probed");
                 }
             }
         }
-        assert!(PROBE_PATHS.len() <= 12);
-        for (path, who) in PROBE_PATHS {
-            assert!(path.starts_with('/'), "{path}");
+        assert!(k.probe_paths().len() <= 12);
+        for p in &k.probes {
+            assert!(p.path.starts_with('/'), "{}", p.path);
+            let who = p.vendor.as_deref();
             assert!(
-                SIGNATURES.iter().any(|s| s.vendor == Some(*who)),
-                "{who} has no signature"
+                who.is_some() && k.signatures.iter().any(|s| s.vendor.as_deref() == who),
+                "{who:?} has no signature"
             );
         }
+    }
+
+    #[test]
+    fn a_user_signature_is_matched_and_wins_ties() {
+        // The same Server header as a built-in signature of the same confidence: the user's is
+        // listed first, so it wins the tie; its vendor is one the user file adds.
+        let file = "vendors:\n  - id: acme\n    name: ACME\n    source: lab\nsignatures:\n  - vendor: acme\n    product: ACME recorder\n    kind: nvr\n    confidence: 90\n    all:\n      - server_prefix: App-webs\n    source: our relabelled NVR\n";
+        let k: &'static Knowledge = Box::leak(Box::new(
+            Knowledge::with_user_files(&[("acme.yaml".into(), file.into())]).unwrap(),
+        ));
+        let (head, len) = parse_head(HIK_ROOT).unwrap().unwrap();
+        let fp = classify_with(k, &[Observation::new("/", &head, &HIK_ROOT[len..])]);
+        assert_eq!(vendor_of(&fp), Some("acme"));
+        assert_eq!(fp.vendor.map(VendorId::display_name), Some("ACME"));
+        assert_eq!(
+            (fp.kind, fp.product.as_deref()),
+            (Kind::Nvr, Some("ACME recorder"))
+        );
+        assert!(
+            has(
+                &fp,
+                "also matches Hikvision IP camera (App-webs): Server: App-webs/"
+            ),
+            "{fp:#?}"
+        );
+        // The built-in set alone still says Hikvision.
+        assert_eq!(vendor_of(&root(HIK_ROOT)), Some("hikvision"));
     }
 }

@@ -66,35 +66,15 @@ pub fn parse_description(xml: &str) -> Option<Description> {
     (d != Description::default()).then_some(d)
 }
 
-/// Camera makers whose name in a UPnP description marks a camera (PROTOCOLS §4.4-4.12 vendors).
-const CAMERA_MAKERS: &[&str] = &[
-    "axis",
-    "hikvision",
-    "dahua",
-    "amcrest",
-    "lorex",
-    "hanwha",
-    "samsung techwin",
-    "wisenet",
-    "vivotek",
-    "bosch security",
-    "uniview",
-    "reolink",
-    "foscam",
-    "ubiquiti",
-    "mobotix",
-    "panasonic i-pro",
-    "sony network camera",
-];
-
-/// A camera by its own account: a camera device type, or a camera maker.
+/// A camera by its own account: a camera device type, or a camera maker (the registry's
+/// `upnp_manufacturers`, `data/vendors.yaml`: the vendors of PROTOCOLS §4.4-4.12).
 pub fn is_camera(d: &Description) -> bool {
     let lower = |o: &Option<String>| o.as_deref().unwrap_or_default().to_ascii_lowercase();
     let dt = lower(&d.device_type);
     let maker = lower(&d.manufacturer);
     dt.contains("camera")
         || dt.contains("networkvideo")
-        || CAMERA_MAKERS.iter().any(|m| maker.contains(m))
+        || crate::knowledge::get().is_camera_maker(&maker)
 }
 
 #[cfg(test)]

@@ -132,7 +132,7 @@ async fn http_events(
         use crate::detect::fingerprint::{CLAIM_CONFIDENCE, Kind};
         let claimed = fp.confidence >= CLAIM_CONFIDENCE && fp.kind != Kind::Generic;
         if claimed {
-            let vendor = fp.vendor.map(display_vendor);
+            let vendor = fp.vendor.map(|v| v.display_name().to_string());
             service.product = Some(product_name(vendor.as_deref(), fp));
             events.push(Event::Fingerprint {
                 ip,
@@ -223,15 +223,6 @@ fn product_name(vendor: Option<&str>, fp: &crate::detect::fingerprint::Fingerpri
         (None, None) => "web server".into(),
     };
     format!("{name} ({})", fp.kind.as_str())
-}
-
-/// A vendor id from the fingerprint table (`hikvision`) as users read it (`Hikvision`).
-fn display_vendor(id: &str) -> String {
-    let mut c = id.chars();
-    match c.next() {
-        Some(first) => first.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    }
 }
 
 /// The streams one port's analysis found and the failures it met, as registry events.

@@ -306,12 +306,24 @@ async fn vendor_stage(
                         .as_deref()
                         .is_none_or(|u| u.eq_ignore_ascii_case(uuid)) =>
                 {
-                    (r.info, Some("Hikvision".to_string()))
+                    (
+                        r.info,
+                        Some(crate::knowledge::display_name(
+                            crate::knowledge::vendors::HIKVISION,
+                        )),
+                    )
                 }
                 _ => return,
             },
             None => match dhip::parse(bytes) {
-                Ok(r) => (r.info, r.vendor.or_else(|| Some("Dahua".to_string()))),
+                Ok(r) => (
+                    r.info,
+                    r.vendor.or_else(|| {
+                        Some(crate::knowledge::display_name(
+                            crate::knowledge::vendors::DAHUA,
+                        ))
+                    }),
+                ),
                 Err(e) => {
                     tracing::debug!(%ip, "DHIP: {e}");
                     return;

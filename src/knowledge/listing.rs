@@ -1,0 +1,315 @@
+//! `camscan signatures`: what knowledge is loaded and from where, per kind: a summary of counts per
+//! file, then every entry (a table for people, or JSON in the files' own field names).
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::{Knowledge, Origin};
+use crate::sanitize;
+
+/// The kinds of knowledge, named as their top-level keys in the files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Section {
+    #[value(name = "vendors")]
+    Vendors,
+    #[value(name = "probes")]
+    Probes,
+    #[value(name = "signatures")]
+    Signatures,
+    #[value(name = "rtsp_paths")]
+    RtspPaths,
+    #[value(name = "http_paths")]
+    HttpPaths,
+    #[value(name = "http_folders")]
+    HttpFolders,
+    #[value(name = "http_server_paths")]
+    HttpServerPaths,
+    #[value(name = "rtmp_apps")]
+    RtmpApps,
+    #[value(name = "rtmp_streams")]
+    RtmpStreams,
+    #[value(name = "ouis")]
+    Ouis,
+}
+
+impl Section {
+    pub const ALL: [Section; 10] = [
+        Section::Vendors,
+        Section::Probes,
+        Section::Signatures,
+        Section::RtspPaths,
+        Section::HttpPaths,
+        Section::HttpFolders,
+        Section::HttpServerPaths,
+        Section::RtmpApps,
+        Section::RtmpStreams,
+        Section::Ouis,
+    ];
+
+    /// The top-level key of the files.
+    pub fn key(self) -> &'static str {
+        match self {
+            Section::Vendors => "vendors",
+            Section::Probes => "probes",
+            Section::Signatures => "signatures",
+            Section::RtspPaths => "rtsp_paths",
+            Section::HttpPaths => "http_paths",
+            Section::HttpFolders => "http_folders",
+            Section::HttpServerPaths => "http_server_paths",
+            Section::RtmpApps => "rtmp_apps",
+            Section::RtmpStreams => "rtmp_streams",
+            Section::Ouis => "ouis",
+        }
+    }
+
+    /// The file index (`from`) of each entry of this kind, in order.
+    fn froms(self, k: &Knowledge) -> Vec<usize> {
+        match self {
+            Section::Vendors => k.vendors.iter().map(|e| e.from).collect(),
+            Section::Probes => k.probes.iter().map(|e| e.from).collect(),
+            Section::Signatures => k.signatures.iter().map(|e| e.from).collect(),
+            Section::RtspPaths => k.rtsp_paths.iter().map(|e| e.from).collect(),
+            Section::HttpPaths => k.http_paths.iter().map(|e| e.from).collect(),
+            Section::HttpFolders => k.http_folders.iter().map(|e| e.from).collect(),
+            Section::HttpServerPaths => k.http_server_paths.iter().map(|e| e.from).collect(),
+            Section::RtmpApps => k.rtmp_apps.iter().map(|e| e.from).collect(),
+            Section::RtmpStreams => k.rtmp_streams.iter().map(|e| e.from).collect(),
+            Section::Ouis => k.ouis.iter().map(|e| e.from).collect(),
+        }
+    }
+
+    /// Column names and one row per entry (the last column is where it came from).
+    fn table(self, k: &Knowledge) -> (Vec<&'static str>, Vec<Vec<String>>) {
+        let from = |i: usize| short_origin(&k.files[i]);
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        match self {
+            Section::Vendors => (
+                vec!["Id", "Name", "Matched by", "From"],
+                k.vendors
+                    .iter()
+                    .map(|v| {
+                        let mut by = Vec::new();
+                        if !v.aliases.is_empty() {
+                            by.push(format!("aliases: {}", v.aliases.join(", ")));
+                        }
+                        if !v.realm_prefixes.is_empty() {
+                            by.push(format!("realm starts: {}", v.realm_prefixes.join(", ")));
+                        }
+                        if !v.upnp_manufacturers.is_empty() {
+                            by.push(format!("UPnP maker: {}", v.upnp_manufacturers.join(", ")));
+                        }
+                        vec![v.id.clone(), v.name.clone(), by.join("\n"), from(v.from)]
+                    })
+                    .collect(),
+            ),
+            Section::Probes => (
+                vec!["Path", "Vendor", "From"],
+                k.probes
+                    .iter()
+                    .map(|p| vec![p.path.clone(), opt(&p.vendor), from(p.from)])
+                    .collect(),
+            ),
+            Section::Signatures => (
+                vec!["Vendor", "Product", "Kind", "Confidence", "All of", "From"],
+                k.signatures
+                    .iter()
+                    .map(|s| {
+                        let all: Vec<String> = s.all.iter().map(ToString::to_string).collect();
+                        vec![
+                            opt(&s.vendor),
+                            s.product.clone(),
+                            s.kind.as_str().to_string(),
+                            s.confidence.to_string(),
+                            all.join("\n"),
+                            from(s.from),
+                        ]
+                    })
+                    .collect(),
+            ),
+            Section::RtspPaths => (
+                vec!["Vendor", "Paths", "From"],
+                k.rtsp_paths
+                    .iter()
+                    .map(|r| vec![r.vendor.clone(), r.paths.join("\n"), from(r.from)])
+                    .collect(),
+            ),
+            Section::HttpPaths => (
+                vec!["Path", "Vendor", "From"],
+                k.http_paths
+                    .iter()
+                    .map(|p| vec![p.path.clone(), opt(&p.vendor), from(p.from)])
+                    .collect(),
+            ),
+            Section::HttpFolders => (
+                vec!["Folder", "Names", "From"],
+                k.http_folders
+                    .iter()
+                    .map(|f| vec![f.folder.clone(), f.names.join("\n"), from(f.from)])
+                    .collect(),
+            ),
+            Section::HttpServerPaths => (
+                vec!["Path", "From"],
+                k.http_server_paths
+                    .iter()
+                    .map(|p| vec![p.path.clone(), from(p.from)])
+                    .collect(),
+            ),
+            Section::RtmpApps => (
+                vec!["Name", "From"],
+                k.rtmp_apps
+                    .iter()
+                    .map(|n| vec![n.name.clone(), from(n.from)])
+                    .collect(),
+            ),
+            Section::RtmpStreams => (
+                vec!["Name", "From"],
+                k.rtmp_streams
+                    .iter()
+                    .map(|n| vec![n.name.clone(), from(n.from)])
+                    .collect(),
+            ),
+            Section::Ouis => (
+                vec!["Prefix", "Vendor", "From"],
+                k.ouis
+                    .iter()
+                    .map(|o| vec![o.prefix.clone(), o.vendor.clone(), from(o.from)])
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Every entry in the files' own field names.
+    fn json(self, k: &Knowledge) -> serde_json::Result<Vec<serde_json::Value>> {
+        fn each<T: Serialize>(items: &[T]) -> serde_json::Result<Vec<serde_json::Value>> {
+            items.iter().map(serde_json::to_value).collect()
+        }
+        match self {
+            Section::Vendors => each(&k.vendors),
+            Section::Probes => each(&k.probes),
+            Section::Signatures => each(&k.signatures),
+            Section::RtspPaths => each(&k.rtsp_paths),
+            Section::HttpPaths => each(&k.http_paths),
+            Section::HttpFolders => each(&k.http_folders),
+            Section::HttpServerPaths => each(&k.http_server_paths),
+            Section::RtmpApps => each(&k.rtmp_apps),
+            Section::RtmpStreams => each(&k.rtmp_streams),
+            Section::Ouis => each(&k.ouis),
+        }
+    }
+}
+
+/// `built in` for the embedded files, the path for a user's.
+fn short_origin(o: &Origin) -> String {
+    match o {
+        Origin::Embedded(_) => "built in".to_string(),
+        Origin::User(p) => p.display().to_string(),
+    }
+}
+
+/// The file name for JSON: `data/x.yaml` or the user's path.
+fn file_name(o: &Origin) -> String {
+    match o {
+        Origin::Embedded(name) => (*name).to_string(),
+        Origin::User(p) => p.display().to_string(),
+    }
+}
+
+fn sections(only: Option<Section>) -> Vec<Section> {
+    only.map_or_else(|| Section::ALL.to_vec(), |s| vec![s])
+}
+
+/// `n` entries per file, user files first (the order they are used in).
+fn counts(k: &Knowledge, s: Section) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for f in s.froms(k) {
+        match out.iter_mut().find(|(file, _)| *file == f) {
+            Some((_, n)) => *n += 1,
+            None => out.push((f, 1)),
+        }
+    }
+    out
+}
+
+fn table_of(header: &[&str], rows: Vec<Vec<String>>) -> comfy_table::Table {
+    let mut t = comfy_table::Table::new();
+    t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+    t.set_header(header.to_vec());
+    for row in rows {
+        // User files may hold anything: keep escape sequences away from the terminal.
+        t.add_row(
+            row.iter()
+                .map(|c| {
+                    c.split('\n')
+                        .map(|l| sanitize::terminal(l).into_owned())
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                })
+                .collect::<Vec<_>>(),
+        );
+    }
+    t
+}
+
+/// The summary (entries per kind and file), then a table per kind (`only`: that kind alone).
+pub fn write_table(k: &Knowledge, only: Option<Section>, out: &mut dyn Write) -> io::Result<()> {
+    let summary: Vec<Vec<String>> = sections(only)
+        .into_iter()
+        .map(|s| {
+            let from: Vec<String> = counts(k, s)
+                .into_iter()
+                .map(|(f, n)| format!("{n} from {}", k.files[f]))
+                .collect();
+            vec![
+                s.key().to_string(),
+                s.froms(k).len().to_string(),
+                from.join("\n"),
+            ]
+        })
+        .collect();
+    writeln!(out, "{}", table_of(&["Kind", "Entries", "Files"], summary))?;
+    for s in sections(only) {
+        let (header, rows) = s.table(k);
+        writeln!(out, "\n{} ({})", s.key(), rows.len())?;
+        writeln!(out, "{}", table_of(&header, rows))?;
+    }
+    Ok(())
+}
+
+/// `{"files": [{"file", "built_in", "entries": {kind: n}}], kind: [entry + "from"], ...}`.
+pub fn write_json(k: &Knowledge, only: Option<Section>, out: &mut dyn Write) -> io::Result<()> {
+    use serde_json::{Map, Value, json};
+    let mut doc = Map::new();
+    let files: Vec<Value> = k
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let mut entries = Map::new();
+            for s in sections(only) {
+                let n = s.froms(k).into_iter().filter(|f| *f == i).count();
+                if n > 0 {
+                    entries.insert(s.key().into(), n.into());
+                }
+            }
+            json!({
+                "file": file_name(o),
+                "built_in": matches!(o, Origin::Embedded(_)),
+                "entries": entries,
+            })
+        })
+        .collect();
+    doc.insert("files".into(), files.into());
+    for s in sections(only) {
+        let froms = s.froms(k);
+        let mut entries = s.json(k)?;
+        for (e, f) in entries.iter_mut().zip(froms) {
+            if let Value::Object(m) = e {
+                m.insert("from".into(), file_name(&k.files[f]).into());
+            }
+        }
+        doc.insert(s.key().into(), entries.into());
+    }
+    serde_json::to_writer_pretty(&mut *out, &Value::Object(doc))?;
+    writeln!(out)
+}

@@ -1,0 +1,186 @@
+//! Where streams are looked for, as data: RTSP paths per vendor (`data/rtsp_paths.yaml`), HTTP
+//! media paths and folders (`data/http_paths.yaml`), RTMP application and stream names
+//! (`data/rtmp.yaml`).
+
+use serde::{Deserialize, Serialize};
+
+use super::entry::{self, Check, Context};
+
+/// A vendor's RTSP stream paths, main stream first, channel 1.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RtspPaths {
+    pub vendor: String,
+    pub paths: Vec<String>,
+    pub source: String,
+    #[serde(skip)]
+    pub from: usize,
+}
+
+impl Check for RtspPaths {
+    fn label(&self) -> String {
+        self.vendor.clone()
+    }
+
+    fn key(&self) -> String {
+        format!("{} {}", self.vendor, self.paths.join(" "))
+    }
+
+    fn check(&self) -> Result<(), String> {
+        entry::required("source", &self.source)?;
+        entry::vendor_id(&self.vendor)?;
+        if self.paths.is_empty() {
+            return Err("`paths` is empty".into());
+        }
+        self.paths
+            .iter()
+            .try_for_each(|p| entry::url_path("path", p))
+    }
+
+    fn check_in(&self, cx: &Context) -> Result<(), String> {
+        cx.vendor(&self.vendor)
+    }
+
+    fn from(&self) -> usize {
+        self.from
+    }
+
+    fn set_from(&mut self, from: usize) {
+        self.from = from;
+    }
+}
+
+/// An HTTP path where media may be served.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpPath {
+    pub path: String,
+    /// The vendor whose devices serve it, if it is one vendor's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor: Option<String>,
+    pub source: String,
+    #[serde(skip)]
+    pub from: usize,
+}
+
+impl Check for HttpPath {
+    fn label(&self) -> String {
+        format!("{:?}", self.path)
+    }
+
+    fn key(&self) -> String {
+        self.path.clone()
+    }
+
+    fn check(&self) -> Result<(), String> {
+        entry::required("source", &self.source)?;
+        entry::url_path("path", &self.path)?;
+        self.vendor.as_deref().map_or(Ok(()), entry::vendor_id)
+    }
+
+    fn check_in(&self, cx: &Context) -> Result<(), String> {
+        self.vendor.as_deref().map_or(Ok(()), |v| cx.vendor(v))
+    }
+
+    fn from(&self) -> usize {
+        self.from
+    }
+
+    fn set_from(&mut self, from: usize) {
+        self.from = from;
+    }
+}
+
+/// A folder where streaming servers put HLS or DASH, and the names tried inside it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpFolder {
+    /// Starts and ends with `/`.
+    pub folder: String,
+    pub names: Vec<String>,
+    pub source: String,
+    #[serde(skip)]
+    pub from: usize,
+}
+
+impl Check for HttpFolder {
+    fn label(&self) -> String {
+        format!("{:?}", self.folder)
+    }
+
+    fn key(&self) -> String {
+        format!("{} {}", self.folder, self.names.join(" "))
+    }
+
+    fn check(&self) -> Result<(), String> {
+        entry::required("source", &self.source)?;
+        entry::url_path("folder", &self.folder)?;
+        if !self.folder.ends_with('/') {
+            return Err(format!("folder {:?} must end with `/`", self.folder));
+        }
+        if self.names.is_empty() {
+            return Err("`names` is empty".into());
+        }
+        for n in &self.names {
+            entry::url_path("name", &format!("/{n}"))?;
+            if n.is_empty() || n.starts_with('/') {
+                return Err(format!(
+                    "name {n:?} is a file name inside the folder (no leading `/`)"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn from(&self) -> usize {
+        self.from
+    }
+
+    fn set_from(&mut self, from: usize) {
+        self.from = from;
+    }
+}
+
+/// An RTMP application or stream name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Name {
+    pub name: String,
+    pub source: String,
+    #[serde(skip)]
+    pub from: usize,
+}
+
+impl Check for Name {
+    fn label(&self) -> String {
+        format!("{:?}", self.name)
+    }
+
+    fn key(&self) -> String {
+        self.name.clone()
+    }
+
+    fn check(&self) -> Result<(), String> {
+        entry::required("source", &self.source)?;
+        entry::required("name", &self.name)?;
+        if self
+            .name
+            .chars()
+            .any(|c| c == '/' || c.is_whitespace() || c.is_control())
+        {
+            return Err(format!(
+                "name {:?} has a `/`, a space or a control character",
+                self.name
+            ));
+        }
+        Ok(())
+    }
+
+    fn from(&self) -> usize {
+        self.from
+    }
+
+    fn set_from(&mut self, from: usize) {
+        self.from = from;
+    }
+}
