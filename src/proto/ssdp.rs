@@ -66,20 +66,23 @@ pub fn parse_description(xml: &str) -> Option<Description> {
     (d != Description::default()).then_some(d)
 }
 
-/// A camera by its own account: a camera device type, or a camera maker (the registry's
-/// `upnp_manufacturers`, `data/vendors.yaml`: the vendors of PROTOCOLS §4.4-4.12).
-pub fn is_camera(d: &Description) -> bool {
+/// A camera by its own account: a camera device type, or a camera maker (`camera_maker` gets the
+/// lower-cased manufacturer; the scan asks the knowledge set's `upnp_manufacturers`,
+/// `data/vendors.yaml`: the vendors of PROTOCOLS §4.4-4.12).
+pub fn is_camera(d: &Description, camera_maker: impl Fn(&str) -> bool) -> bool {
     let lower = |o: &Option<String>| o.as_deref().unwrap_or_default().to_ascii_lowercase();
     let dt = lower(&d.device_type);
     let maker = lower(&d.manufacturer);
-    dt.contains("camera")
-        || dt.contains("networkvideo")
-        || crate::knowledge::get().is_camera_maker(&maker)
+    dt.contains("camera") || dt.contains("networkvideo") || camera_maker(&maker)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn maker(m: &str) -> bool {
+        crate::knowledge::get().is_camera_maker(m)
+    }
 
     #[test]
     fn msearch_is_valid() {
@@ -104,13 +107,13 @@ mod tests {
             "root device, not embedded"
         );
         assert_eq!(d.serial_number.as_deref(), Some("00408CA45086"));
-        assert!(is_camera(&d));
+        assert!(is_camera(&d, maker));
         let router = Description {
             manufacturer: Some("Netgear".into()),
             device_type: Some("urn:schemas-upnp-org:device:InternetGatewayDevice:1".into()),
             ..Default::default()
         };
-        assert!(!is_camera(&router));
+        assert!(!is_camera(&router, maker));
     }
 
     /// Replies captured from GUPnP/GSSDP 1.6 in the namespace lab (tests/lab/responders). The port,
@@ -141,7 +144,7 @@ mod tests {
             (d.manufacturer.as_deref(), d.model_name.as_deref()),
             (Some("AXIS"), Some("AXIS P3301"))
         );
-        assert!(is_camera(&d));
+        assert!(is_camera(&d, maker));
     }
 
     #[test]

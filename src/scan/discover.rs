@@ -403,7 +403,8 @@ async fn ssdp_stage(
             }
         }
         let info = f.description.unwrap_or_default();
-        let is_camera = crate::proto::ssdp::is_camera(&info);
+        let is_camera =
+            crate::proto::ssdp::is_camera(&info, |m| crate::knowledge::get().is_camera_maker(m));
         let ev = Event::Upnp {
             ip: f.sender,
             info: Box::new(info),
