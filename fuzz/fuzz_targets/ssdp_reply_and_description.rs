@@ -8,6 +8,6 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let _ = ssdp::parse_reply(data);
     if let Some(d) = ssdp::parse_description(&String::from_utf8_lossy(data)) {
-        let _ = ssdp::is_camera(&d);
+        let _ = ssdp::is_camera(&d, |m| m.contains("axis"));
     }
 });
