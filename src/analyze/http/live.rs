@@ -1,0 +1,206 @@
+//! Media read live off an HTTP response: HTTP-FLV (metadata, codecs, tag rate), HTTP-TS (program
+//! map, SPS, ADTS) and MJPEG (parts, size, the measured frame rate), each within its window.
+
+use super::*;
+
+/// Read the start of an HTTP-FLV stream (at most [`MAX_FLV`], within the step timeout) until its
+/// `onMetaData` and codecs are known.
+pub(super) async fn flv_stream(
+    got: &mut OpenGet,
+    url: String,
+    port: u16,
+    s: &HttpSettings,
+) -> Result<Stream, AnalyzeError> {
+    use crate::proto::flv;
+    let deadline = tokio::time::Instant::now() + s.timeout;
+    got.read_while(MAX_FLV, deadline, |b| {
+        flv::parse(b).is_ok_and(|i| i.complete())
+    })
+    .await?;
+    let info = flv::parse(&got.body).map_err(AnalyzeError::malformed)?;
+    let mut stream = Stream::new(url, Protocol::Flv, port);
+    // Tags arrived: the stream is live, not only announced.
+    stream.verified = info.tags > 0;
+    (stream.video, stream.audio) = crate::analyze::rtmp::metadata_facts(&info.metadata);
+    if let Some(v) = stream.video.as_mut()
+        && v.fps.is_none()
+        && let Some(fps) = info.measured_fps()
+    {
+        v.fps = Some(fps);
+        v.fps_source = Some("timestamps".into());
+    }
+    Ok(stream)
+}
+
+/// Read the start of an HTTP-TS stream (at most [`MAX_TS`], within the step timeout) until its
+/// program map, an H.264 stream's SPS and an AAC stream's ADTS header have arrived.
+pub(super) async fn ts_stream(
+    got: &mut OpenGet,
+    url: String,
+    port: u16,
+    s: &HttpSettings,
+) -> Result<Stream, AnalyzeError> {
+    let deadline = tokio::time::Instant::now() + s.timeout;
+    got.read_while(MAX_TS, deadline, ts_facts_complete).await?;
+    ts_described(url, port, &got.body)
+}
+
+/// The program map is there, and so are the SPS and ADTS header of the streams that have them.
+pub(super) fn ts_facts_complete(bytes: &[u8]) -> bool {
+    let streams = ts::streams(bytes);
+    let has = |t: u8| streams.iter().any(|(st, _)| *st == t);
+    !streams.is_empty()
+        && (!has(0x1b) || ts::h264_sps(bytes).is_some())
+        && (!has(0x0f) || ts::adts(bytes).is_some())
+}
+
+/// A transport stream as a stream: its program map's codecs and what their headers say.
+pub(super) fn ts_described(url: String, port: u16, bytes: &[u8]) -> Result<Stream, AnalyzeError> {
+    if ts::streams(bytes).is_empty() {
+        return Err(AnalyzeError::Missing(format!(
+            "no program map table in the first {} bytes",
+            bytes.len()
+        )));
+    }
+    let mut stream = Stream::new(url, Protocol::Ts, port);
+    apply_ts(&mut stream, bytes);
+    // Packets of a live program arrived.
+    stream.verified = true;
+    Ok(stream)
+}
+
+/// Watch an MJPEG stream: parts, sizes, and the measured frame rate.
+pub(super) async fn mjpeg_stream(
+    got: &mut OpenGet,
+    url: String,
+    port: u16,
+    s: &HttpSettings,
+) -> Result<Stream, AnalyzeError> {
+    let ctype = got.head.header("content-type").unwrap_or("").to_string();
+    let started = tokio::time::Instant::now();
+    let deadline = started + s.window.max(MJPEG_MIN_WINDOW);
+    let mut boundary = mjpeg::boundary(&ctype);
+    let mut splitter: Option<mjpeg::PartSplitter> = None;
+    let mut arrivals: Vec<tokio::time::Instant> = Vec::new();
+    let mut size: Option<(u16, u16)> = None;
+    let mut bytes = 0u64;
+    loop {
+        if boundary.is_none() {
+            boundary = mjpeg::boundary_from_body(&got.body);
+        }
+        if splitter.is_none()
+            && let Some(b) = &boundary
+        {
+            splitter = Some(mjpeg::PartSplitter::new(b));
+        }
+        if let Some(sp) = splitter.as_mut() {
+            sp.feed(&got.body);
+            while let Some(part) = sp.next_part().map_err(AnalyzeError::malformed)? {
+                arrivals.push(tokio::time::Instant::now());
+                bytes += part.body.len() as u64;
+                if size.is_none() {
+                    size = mjpeg::jpeg_dimensions(&part.body);
+                }
+            }
+            // Keep memory flat: what the splitter took is not needed again.
+            got.body.clear();
+        } else if got.body.len() > 64 * 1024 {
+            return Err(AnalyzeError::Missing(
+                "multipart stream with no boundary".into(),
+            ));
+        }
+        if steady_parts(&arrivals) >= MJPEG_PARTS {
+            break;
+        }
+        match got.read_more(deadline).await {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(NetError::Timeout { .. }) => break,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if arrivals.is_empty() {
+        return Err(AnalyzeError::Missing(format!(
+            "no JPEG frame within {}",
+            crate::error::fmt_duration(s.window.max(MJPEG_MIN_WINDOW))
+        )));
+    }
+    let mut stream = Stream::new(url, Protocol::Mjpeg, port);
+    let mut video = VideoInfo::new("mjpeg".into());
+    (video.width, video.height) = match size {
+        Some((w, h)) => (Some(u32::from(w)), Some(u32::from(h))),
+        None => (None, None),
+    };
+    let secs: Vec<f64> = arrivals
+        .iter()
+        .map(|t| t.duration_since(started).as_secs_f64())
+        .collect();
+    let fps = steady_rate(&secs).map(|f| (f * 100.0).round() / 100.0);
+    tracing::debug!(url = %stream.url, ?secs, ?fps, "MJPEG part arrivals (s)");
+    video.fps = fps;
+    video.fps_source = fps.map(|_| "parts".to_string());
+    let duration = started.elapsed();
+    stream.measured = Some(Measured {
+        transport: "tcp".into(),
+        packets: arrivals.len() as u64,
+        bytes,
+        fps,
+        bitrate_kbps: (duration.as_secs_f64() > 0.0)
+            .then(|| (bytes as f64 * 8.0 / 1000.0 / duration.as_secs_f64() * 10.0).round() / 10.0),
+        keyframe: true,
+        duration_ms: duration.as_millis() as u64,
+        width: video.width,
+        height: video.height,
+    });
+    stream.video = Some(video);
+    stream.verified = true;
+    Ok(stream)
+}
+
+/// Parts that arrived after the opening burst (see [`BURST_GAP`]).
+pub(super) fn steady_parts(arrivals: &[tokio::time::Instant]) -> usize {
+    let burst = arrivals
+        .windows(2)
+        .take_while(|w| w[1].duration_since(w[0]).as_secs_f64() < BURST_GAP)
+        .count();
+    arrivals.len().saturating_sub(burst + 1)
+}
+
+/// The frame rate of parts that arrived at `t` (seconds), from the steady part of the window:
+/// the first part and the opening burst are cut off (they arrive when the connection opens: the
+/// leading parts closer together than half the median gap are a server flushing its buffer), then the period is the Theil-Sen slope of arrival time against
+/// part number: the median of `(t[j] - t[i]) / (j - i)` over every pair. A busy scanning machine
+/// reads late now and then, which makes one gap long and the next short; the median of pairwise
+/// slopes ignores such outliers where a first-to-last average or a mean gap does not. `None`
+/// with fewer than three steady parts.
+pub fn steady_rate(t: &[f64]) -> Option<f64> {
+    if t.len() < 3 {
+        return None;
+    }
+    let mut gaps: Vec<f64> = t.windows(2).map(|w| w[1] - w[0]).collect();
+    gaps.sort_by(f64::total_cmp);
+    let median_gap = gaps[gaps.len() / 2];
+    let burst = t
+        .windows(2)
+        .take_while(|w| w[1] - w[0] < median_gap / 2.0)
+        .count();
+    // The burst's last part came at connection time too: the source's cadence starts after it.
+    let steady = &t[burst + 1..];
+    if steady.len() < 3 {
+        return None;
+    }
+    let mut slopes: Vec<f64> = Vec::with_capacity(steady.len() * steady.len() / 2);
+    for i in 0..steady.len() {
+        for j in i + 1..steady.len() {
+            slopes.push((steady[j] - steady[i]) / (j - i) as f64);
+        }
+    }
+    slopes.sort_by(f64::total_cmp);
+    let n = slopes.len();
+    let period = if n % 2 == 1 {
+        slopes[n / 2]
+    } else {
+        (slopes[n / 2 - 1] + slopes[n / 2]) / 2.0
+    };
+    (period > 0.0).then(|| 1.0 / period)
+}
