@@ -76,140 +76,25 @@ pub async fn analyze(
     let vendor = paths::vendor_from_evidence(service.server.as_deref(), service.realm.as_deref());
     let candidates = paths::candidates(&settings.rtsp_paths, vendor);
 
-    // 1. Baseline, then the unauthenticated walk.
-    let nonce = crate::net::random_u64();
-    let mut found: Vec<Found> = Vec::new();
-    let mut any_path_auth = false;
-    match walkers
-        .first()
-        .describe(&format!("/camscan-{nonce:016x}"), None)
-        .await
-    {
-        Err(e) => failures.push(e.into()),
-        Ok(Answer::Media(_)) => {
-            tracing::info!(%addr, "answers DESCRIBE of any path with a stream; reporting only /");
-            match walkers.describe_all(&["/".to_string()], None).await.pop() {
-                Some(Some((Ok(answer @ Answer::Media(_)), holder))) => found.push(Found {
-                    path: "/".into(),
-                    answer,
-                    cred: None,
-                    holder,
-                }),
-                Some(Some((Err(e), _))) => failures.push(e.into()),
-                _ => {}
-            }
-        }
-        Ok(Answer::Auth { scheme, .. }) => {
-            tracing::info!(%addr, "asks for credentials on any path; paths are tested after logging in");
-            service.auth = scheme;
-            any_path_auth = true;
-        }
-        Ok(Answer::Forbidden | Answer::Missing) => {
-            let paths: Vec<String> = std::iter::once("/".to_string())
-                .chain(candidates.iter().cloned())
-                .collect();
-            let answers = walkers.describe_all(&paths, None).await;
-            for (path, answer) in paths.into_iter().zip(answers) {
-                match answer {
-                    None => break,
-                    Some((Ok(Answer::Missing), _)) => {}
-                    Some((Ok(answer), holder)) => found.push(Found {
-                        path,
-                        answer,
-                        cred: None,
-                        holder,
-                    }),
-                    Some((Err(e), _)) => {
-                        failures.push(e.into());
-                        break; // a server that stops answering will not answer the next path either
-                    }
-                }
-            }
-        }
+    // 1. Baseline, then the walk without credentials.
+    let (mut found, any_path_auth) =
+        walk_unauthenticated(&mut walkers, &candidates, addr, &mut failures).await;
+    if let Some(scheme) = any_path_auth {
+        service.auth = scheme;
     }
-
     // 2. Authentication, within the host's budget, and the re-test of paths behind the login.
-    let needs_auth = any_path_auth || found.iter().any(|f| !matches!(f.answer, Answer::Media(_)));
-    let creds: Vec<&Credential> = settings
-        .auth
-        .credentials
-        .iter()
-        .filter(|c| c.applies_to(ip))
-        .collect();
-    let mut outcome = AuthOutcome::NotTried;
-    if needs_auth && settings.auth.enabled && !creds.is_empty() {
-        let mut session = settings.auth.budget.session(ip).await;
-        let probe = found
-            .iter()
-            .find(|f| !matches!(f.answer, Answer::Media(_)))
-            .map(|f| f.path.clone())
-            .unwrap_or_else(|| candidates[0].clone());
-        match try_credentials(walkers.first(), &mut session, &creds, &probe).await {
-            Err(e) => failures.push(e.into()),
-            Ok(o) => outcome = o,
-        }
-        if let AuthOutcome::Succeeded(cred, scheme) = outcome.clone() {
-            service.auth = scheme;
-            let retest: Vec<String> = if any_path_auth {
-                std::iter::once("/".to_string())
-                    .chain(candidates.iter().cloned())
-                    .collect()
-            } else {
-                found
-                    .iter()
-                    .filter(|f| !matches!(f.answer, Answer::Media(_)))
-                    .map(|f| f.path.clone())
-                    .collect()
-            };
-            found.retain(|f| matches!(f.answer, Answer::Media(_)));
-            let answers = walkers.describe_all(&retest, Some(&cred)).await;
-            for (path, answer) in retest.into_iter().zip(answers) {
-                match answer {
-                    None => break,
-                    Some((Ok(answer @ Answer::Media(_)), holder)) => found.push(Found {
-                        path,
-                        answer,
-                        cred: Some(cred.clone()),
-                        holder,
-                    }),
-                    Some((Ok(Answer::Auth { .. } | Answer::Forbidden), _)) => {
-                        // The credential that just worked is refused: treat it as a lockout.
-                        session.mark_locked();
-                        outcome = AuthOutcome::Locked;
-                        found.push(Found {
-                            path,
-                            answer: Answer::Forbidden,
-                            cred: None,
-                            holder: None,
-                        });
-                        break;
-                    }
-                    Some((Ok(_), _)) => {}
-                    Some((Err(e), _)) => {
-                        failures.push(e.into());
-                        break;
-                    }
-                }
-            }
-        }
-        match &outcome {
-            AuthOutcome::Failed {
-                tried,
-                budget_spent,
-            } => failures.push(AnalyzeError::Auth(format!(
-                "RTSP login refused for {tried} credential(s){}",
-                if *budget_spent {
-                    "; failed-login budget for this host spent"
-                } else {
-                    ""
-                }
-            ))),
-            AuthOutcome::Locked => failures.push(AnalyzeError::Auth(
-                "device refused a credential that had worked (lockout?); no more logins sent"
-                    .into(),
-            )),
-            _ => {}
-        }
+    let outcome = log_in(
+        &mut walkers,
+        &mut found,
+        &candidates,
+        any_path_auth.is_some(),
+        ip,
+        settings,
+        &mut failures,
+    )
+    .await;
+    if let AuthOutcome::Succeeded(_, scheme) = &outcome {
+        service.auth = *scheme;
     }
 
     // 3. Channels of multi-channel devices. A walk that meets a gap while SADP/DHIP may still
@@ -427,6 +312,164 @@ enum Job {
         /// (a look-ahead encoder takes 1.5 s and more) nor tear it down in between (503).
         holder: Option<Box<RtspClient>>,
     },
+}
+
+/// Step 1 of [`analyze`]: a random path first (a server that answers any path with a stream is
+/// reported at `/` only), then `/` and the candidate paths without credentials. Returns what
+/// answered, and the scheme when the server asks for credentials on any path (its paths are then
+/// tested after logging in).
+async fn walk_unauthenticated(
+    walkers: &mut Walkers,
+    candidates: &[String],
+    addr: SocketAddr,
+    failures: &mut Vec<AnalyzeError>,
+) -> (Vec<Found>, Option<AuthScheme>) {
+    let nonce = crate::net::random_u64();
+    let mut found: Vec<Found> = Vec::new();
+    let mut any_path_auth = None;
+    match walkers
+        .first()
+        .describe(&format!("/camscan-{nonce:016x}"), None)
+        .await
+    {
+        Err(e) => failures.push(e.into()),
+        Ok(Answer::Media(_)) => {
+            tracing::info!(%addr, "answers DESCRIBE of any path with a stream; reporting only /");
+            match walkers.describe_all(&["/".to_string()], None).await.pop() {
+                Some(Some((Ok(answer @ Answer::Media(_)), holder))) => found.push(Found {
+                    path: "/".into(),
+                    answer,
+                    cred: None,
+                    holder,
+                }),
+                Some(Some((Err(e), _))) => failures.push(e.into()),
+                _ => {}
+            }
+        }
+        Ok(Answer::Auth { scheme, .. }) => {
+            tracing::info!(%addr, "asks for credentials on any path; paths are tested after logging in");
+            any_path_auth = Some(scheme);
+        }
+        Ok(Answer::Forbidden | Answer::Missing) => {
+            let paths: Vec<String> = std::iter::once("/".to_string())
+                .chain(candidates.iter().cloned())
+                .collect();
+            let answers = walkers.describe_all(&paths, None).await;
+            for (path, answer) in paths.into_iter().zip(answers) {
+                match answer {
+                    None => break,
+                    Some((Ok(Answer::Missing), _)) => {}
+                    Some((Ok(answer), holder)) => found.push(Found {
+                        path,
+                        answer,
+                        cred: None,
+                        holder,
+                    }),
+                    Some((Err(e), _)) => {
+                        failures.push(e.into());
+                        break; // a server that stops answering will not answer the next path either
+                    }
+                }
+            }
+        }
+    }
+    (found, any_path_auth)
+}
+
+/// Step 2 of [`analyze`]: when a path (or every path) asked for credentials, log in within the
+/// host's failed-login budget, then ask the paths behind the login again with the credential that
+/// worked. A refusal of that credential is treated as a lockout: no more logins are sent.
+async fn log_in(
+    walkers: &mut Walkers,
+    found: &mut Vec<Found>,
+    candidates: &[String],
+    any_path_auth: bool,
+    ip: std::net::IpAddr,
+    settings: &ScanContext,
+    failures: &mut Vec<AnalyzeError>,
+) -> AuthOutcome {
+    let needs_auth = any_path_auth || found.iter().any(|f| !matches!(f.answer, Answer::Media(_)));
+    let creds: Vec<&Credential> = settings
+        .auth
+        .credentials
+        .iter()
+        .filter(|c| c.applies_to(ip))
+        .collect();
+    let mut outcome = AuthOutcome::NotTried;
+    if needs_auth && settings.auth.enabled && !creds.is_empty() {
+        let mut session = settings.auth.budget.session(ip).await;
+        let probe = found
+            .iter()
+            .find(|f| !matches!(f.answer, Answer::Media(_)))
+            .map(|f| f.path.clone())
+            .unwrap_or_else(|| candidates[0].clone());
+        match try_credentials(walkers.first(), &mut session, &creds, &probe).await {
+            Err(e) => failures.push(e.into()),
+            Ok(o) => outcome = o,
+        }
+        if let AuthOutcome::Succeeded(cred, _) = outcome.clone() {
+            let retest: Vec<String> = if any_path_auth {
+                std::iter::once("/".to_string())
+                    .chain(candidates.iter().cloned())
+                    .collect()
+            } else {
+                found
+                    .iter()
+                    .filter(|f| !matches!(f.answer, Answer::Media(_)))
+                    .map(|f| f.path.clone())
+                    .collect()
+            };
+            found.retain(|f| matches!(f.answer, Answer::Media(_)));
+            let answers = walkers.describe_all(&retest, Some(&cred)).await;
+            for (path, answer) in retest.into_iter().zip(answers) {
+                match answer {
+                    None => break,
+                    Some((Ok(answer @ Answer::Media(_)), holder)) => found.push(Found {
+                        path,
+                        answer,
+                        cred: Some(cred.clone()),
+                        holder,
+                    }),
+                    Some((Ok(Answer::Auth { .. } | Answer::Forbidden), _)) => {
+                        // The credential that just worked is refused: treat it as a lockout.
+                        session.mark_locked();
+                        outcome = AuthOutcome::Locked;
+                        found.push(Found {
+                            path,
+                            answer: Answer::Forbidden,
+                            cred: None,
+                            holder: None,
+                        });
+                        break;
+                    }
+                    Some((Ok(_), _)) => {}
+                    Some((Err(e), _)) => {
+                        failures.push(e.into());
+                        break;
+                    }
+                }
+            }
+        }
+        match &outcome {
+            AuthOutcome::Failed {
+                tried,
+                budget_spent,
+            } => failures.push(AnalyzeError::Auth(format!(
+                "RTSP login refused for {tried} credential(s){}",
+                if *budget_spent {
+                    "; failed-login budget for this host spent"
+                } else {
+                    ""
+                }
+            ))),
+            AuthOutcome::Locked => failures.push(AnalyzeError::Auth(
+                "device refused a credential that had worked (lockout?); no more logins sent"
+                    .into(),
+            )),
+            _ => {}
+        }
+    }
+    outcome
 }
 
 /// DESCRIBE one stream URL path on `addr` and analyse its media: the library entry point for a single
