@@ -1,5 +1,6 @@
-//! A scan, stage by stage. [`run`] wires them; each stage is a file with its inputs and outputs
-//! in its signature:
+//! A scan, stage by stage. [`pipeline`] wires the stages and returns the report, writing nothing
+//! (long-running commands call it); [`run`] is `camscan scan`: plan, pipeline, output. Each stage
+//! is a file with its inputs and outputs in its signature:
 //!
 //! ```text
 //! plan ──> discover ──open ports──> dispatch ──> analyze_port ──events──┐
@@ -32,8 +33,7 @@ use tokio::sync::mpsc;
 
 use crate::analyze::context::ScanContext;
 use crate::config::ScanConfig;
-use crate::error::Error;
-use crate::error::exit;
+use crate::error::{Error, exit};
 use crate::export::Format;
 use crate::model::{Device, Report, SCHEMA_VERSION};
 use crate::probe::{OpenPort, ProbeStats};
