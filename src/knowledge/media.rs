@@ -50,12 +50,13 @@ impl Check for RtspPaths {
     }
 }
 
-/// An HTTP path where media may be served.
+/// An HTTP path where media may be served (and, as a [`super::signatures::Probe`], a path whose
+/// answer names a vendor).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HttpPath {
     pub path: String,
-    /// The vendor whose devices serve it, if it is one vendor's.
+    /// The vendor whose devices serve it (or whose answer it reveals), if it is one vendor's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vendor: Option<String>,
     pub source: String,

@@ -388,43 +388,7 @@ impl Check for Signature {
     }
 }
 
-/// A harmless GET asked on every HTTP port, whose answer signatures read (`path:` conditions).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Probe {
-    pub path: String,
-    /// The vendor or project the answer reveals.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vendor: Option<String>,
-    pub source: String,
-    #[serde(skip)]
-    pub from: usize,
-}
-
-impl Check for Probe {
-    fn label(&self) -> String {
-        format!("{:?}", self.path)
-    }
-
-    fn key(&self) -> String {
-        self.path.clone()
-    }
-
-    fn check(&self) -> Result<(), String> {
-        entry::required("source", &self.source)?;
-        entry::url_path("path", &self.path)?;
-        self.vendor.as_deref().map_or(Ok(()), entry::vendor_id)
-    }
-
-    fn check_in(&self, cx: &Context) -> Result<(), String> {
-        self.vendor.as_deref().map_or(Ok(()), |v| cx.vendor(v))
-    }
-
-    fn from(&self) -> usize {
-        self.from
-    }
-
-    fn set_from(&mut self, from: usize) {
-        self.from = from;
-    }
-}
+/// A harmless GET asked on every HTTP port, whose answer signatures read (`path:` conditions):
+/// an HTTP path with the vendor or project its answer reveals, read and checked as
+/// [`super::media::HttpPath`] is.
+pub type Probe = super::media::HttpPath;
