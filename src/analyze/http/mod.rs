@@ -11,6 +11,9 @@
 //! * DASH: the best video representation and the first audio one.
 //!
 //! Links to other hosts are never followed (scope): only paths on the port being analysed.
+//!
+//! This file finds the paths and fetches them; [`live`] reads media that streams (HTTP-FLV,
+//! HTTP-TS, MJPEG) and [`manifest`] reads HLS playlists and DASH manifests and their segments.
 
 use std::net::SocketAddr;
 use std::time::Duration;

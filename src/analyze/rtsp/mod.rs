@@ -9,8 +9,12 @@
 //! not produce one fake stream per dictionary entry (Cameradar #438, #369), hence the random-path
 //! baseline; a camera that answers 401 before 404 hides its paths until we have credentials, hence the
 //! re-test after authenticating; a camera locks the source address after a few bad logins, hence the
-//! shared [`AuthBudget`]; a server that ignores the channel number would make a channel walk run to the
+//! shared [`AuthBudget`](super::budget::AuthBudget); a server that ignores the channel number would make a channel walk run to the
 //! cap, hence the impossible-channel check before walking.
+//!
+//! [`analyze`] runs four steps: [`walk_unauthenticated`], [`log_in`], the channel walk
+//! ([`channels`]) and the media facts and PLAY check of each stream found ([`media`]); [`walker`]
+//! holds the connections the DESCRIBEs go on.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
