@@ -21,6 +21,9 @@ struct HostState {
     locked: bool,
     /// A credential that worked on this host; later attempts try it first and only.
     good: Option<Credential>,
+    /// Credentials this host refused in this scan: never sent again (a refused credential that
+    /// an earlier scan remembered is one failed login, not two).
+    refused: Vec<Credential>,
 }
 
 /// The budget for a whole scan.
@@ -91,6 +94,19 @@ impl AuthSession {
 
     pub fn record_failure(&mut self) {
         self.state.failures += 1;
+    }
+
+    /// `c` was refused: a failed login, and `c` is not tried again on this host.
+    pub fn record_refused(&mut self, c: &Credential) {
+        self.state.failures += 1;
+        if !self.state.refused.contains(c) {
+            self.state.refused.push(c.clone());
+        }
+    }
+
+    /// Did this host refuse `c` already in this scan?
+    pub fn refused(&self, c: &Credential) -> bool {
+        self.state.refused.contains(c)
     }
 
     pub fn record_success(&mut self, c: &Credential) {

@@ -55,6 +55,8 @@ pub(super) struct Walker {
     /// on the camera's side (which counts toward its lockout).
     pub(super) conn_gen: u64,
     pub(super) challenge_gen: u64,
+    /// The latest DESCRIBE's answer came to a request that carried the credential.
+    pub(super) sent_credential: bool,
 }
 
 impl Walker {
@@ -72,6 +74,7 @@ impl Walker {
             redirect: None,
             conn_gen: 1,
             challenge_gen: 1,
+            sent_credential: false,
         }
     }
 }
@@ -83,6 +86,9 @@ pub(super) struct Walkers {
     pub(super) list: Vec<Walker>,
     /// Found streams' connections still to be left holding them (see [`Job::Media`]).
     pub(super) holds: AtomicUsize,
+    /// For each path of the latest [`Walkers::describe_all`]: its answer came to a request that
+    /// carried the credential.
+    pub(super) sent: Vec<bool>,
 }
 
 /// One path's answer and, for a stream, the connection left holding it.
@@ -95,9 +101,15 @@ impl Walkers {
         let mut list = vec![Walker::new(Some(client), addr, settings)];
         list.extend((1..width.max(1)).map(|_| Walker::new(None, addr, settings)));
         Walkers {
-            list,
             holds: AtomicUsize::new(width),
+            list,
+            sent: Vec::new(),
         }
+    }
+
+    /// Every hold back: the streams found so far were dropped (their connections closed).
+    pub(super) fn release_holds(&mut self) {
+        self.holds = AtomicUsize::new(self.list.len());
     }
 
     pub(super) fn first(&mut self) -> &mut Walker {
@@ -116,9 +128,10 @@ impl Walkers {
         let stop = AtomicBool::new(false);
         let results: std::sync::Mutex<Vec<Option<PathAnswer>>> =
             std::sync::Mutex::new((0..paths.len()).map(|_| None).collect());
+        let sent = std::sync::Mutex::new(vec![false; paths.len()]);
         let holds = &self.holds;
         let workers = self.list.iter_mut().take(paths.len().max(1)).map(|w| {
-            let (next, stop, results) = (&next, &stop, &results);
+            let (next, stop, results, sent) = (&next, &stop, &results, &sent);
             async move {
                 while !stop.load(Ordering::Relaxed) {
                     let i = next.fetch_add(1, Ordering::Relaxed);
@@ -138,11 +151,13 @@ impl Walkers {
                     if answer.is_err() {
                         stop.store(true, Ordering::Relaxed);
                     }
+                    sent.lock().unwrap_or_else(|e| e.into_inner())[i] = w.sent_credential;
                     results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some((answer, holder));
                 }
             }
         });
         futures::future::join_all(workers).await;
+        self.sent = sent.into_inner().unwrap_or_else(|e| e.into_inner());
         results.into_inner().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -234,6 +249,7 @@ impl Walker {
                     }
                 }
                 Ok(reply) => {
+                    self.sent_credential = authorization.is_some();
                     if self.redirect.is_none() {
                         self.redirect = redirect_note(&target, &reply);
                     }
@@ -310,7 +326,11 @@ pub(super) async fn try_credentials(
     let known = session.known_good().cloned();
     let list: Vec<&Credential> = match &known {
         Some(k) => vec![k],
-        None => creds.to_vec(),
+        None => creds
+            .iter()
+            .copied()
+            .filter(|c| !session.refused(c))
+            .collect(),
     };
     if walker.challenges.is_empty() {
         walker.describe(path, None).await?; // fetch a challenge to answer
@@ -334,7 +354,7 @@ pub(super) async fn try_credentials(
                 session.mark_locked();
                 return Ok(AuthOutcome::Locked);
             }
-            Answer::Auth { .. } | Answer::Forbidden => session.record_failure(),
+            Answer::Auth { .. } | Answer::Forbidden => session.record_refused(cred),
             // 200, or 404 behind the login: the credential is good (Cameradar's rule).
             Answer::Media(_) | Answer::Missing => {
                 session.record_success(cred);
