@@ -86,10 +86,7 @@ pub async fn analyze(
     };
     let (found, outcome, resume) = match revisited {
         Revisit::Unchanged { found, outcome } => (found, outcome, Vec::new()),
-        Revisit::Changed => {
-            walkers.release_holds(); // what the revisit found is dropped
-            find_paths(&mut walkers, &mut service, settings, &mut failures).await
-        }
+        Revisit::Changed => find_paths(&mut walkers, &mut service, settings, &mut failures).await,
     };
     if let AuthOutcome::Succeeded(_, scheme) = &outcome {
         service.auth = *scheme;

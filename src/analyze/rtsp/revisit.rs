@@ -28,10 +28,12 @@ pub(super) enum Revisit {
     Changed,
 }
 
-/// Ask `known` (the paths this port served last time, non-empty) again. The first path goes
-/// alone, with the credential (the one proven on this host in this scan, else the one that
-/// worked last time), while the host's login session is held: one failed login at most. The
-/// rest go side by side, with the credential once it is proven.
+/// Ask `known` (the paths this port served last time, non-empty) again, one after the other on
+/// one connection: a Digest challenge is fetched once and answered for every path, and the host's
+/// login session is held throughout, so a credential that no longer works costs one failed login.
+/// The credential is the one proven on this host in this scan, else the one that worked last time.
+/// No connection is left holding a stream: the connection stays open on the last path, and the
+/// media sessions of step 4 describe each stream themselves.
 pub(super) async fn revisit(
     walkers: &mut Walkers,
     known: &[String],
@@ -39,16 +41,16 @@ pub(super) async fn revisit(
     settings: &ScanContext,
 ) -> Revisit {
     let ip = addr.ip();
-    let Some((first, rest)) = known.split_first() else {
-        return Revisit::Changed;
-    };
     let mut cred: Option<Credential> = None;
     let mut session = None;
+    // The credential worked on this host already (in this scan, or here): a refusal is a lockout.
+    let mut proven = false;
     if let Some(k) = settings.known_credential(ip) {
         let s = settings.auth.budget.session(ip).await;
         if s.locked() {
             return Revisit::Changed; // the full analysis reports the lockout
         }
+        proven = s.known_good().is_some();
         cred = match s.known_good() {
             Some(good) => Some(good.clone()),
             None if s.refused(k) || !s.may_try() => None,
@@ -57,80 +59,73 @@ pub(super) async fn revisit(
         session = Some(s);
     }
     let mut found = Vec::new();
-    let answer = walkers
-        .describe_all(std::slice::from_ref(first), cred.as_ref())
-        .await
-        .pop()
-        .flatten();
-    let sent = walkers.sent.first().copied().unwrap_or(false);
-    let proven = match (answer, &cred) {
-        (Some((Ok(answer @ Answer::Media(_)), holder)), _) => {
-            if sent && let (Some(s), Some(c)) = (session.as_mut(), &cred) {
-                s.record_success(c);
+    let walker = walkers.first();
+    for path in known {
+        let mut answer = walker.describe(path, cred.as_ref()).await;
+        if matches!(answer, Ok(Answer::Auth { stale: true, .. })) && walker.sent_credential {
+            answer = walker.describe(path, cred.as_ref()).await; // fresh nonce, same password
+        }
+        let sent = walker.sent_credential;
+        match (answer, cred.as_ref()) {
+            (Ok(answer @ Answer::Media(_)), c) => {
+                if sent
+                    && !proven
+                    && let (Some(s), Some(c)) = (session.as_mut(), c)
+                {
+                    s.record_success(c);
+                    proven = true;
+                }
+                found.push(Found {
+                    path: path.clone(),
+                    answer,
+                    cred: c.filter(|_| sent).cloned(),
+                    holder: None,
+                });
             }
-            found.push(Found {
-                path: first.clone(),
-                answer,
-                cred: cred.clone().filter(|_| sent),
-                holder,
-            });
-            sent
-        }
-        (Some((Ok(Answer::Auth { .. } | Answer::Forbidden), _)), Some(c)) if sent => {
-            tracing::info!(%addr, path = %first, "the credential that worked last time is refused");
-            if let Some(s) = session.as_mut() {
-                s.record_refused(c);
+            (Ok(Answer::Auth { .. } | Answer::Forbidden), Some(c)) if sent => {
+                tracing::info!(%addr, %path, "the credential that worked last time is refused");
+                if let Some(s) = session.as_mut() {
+                    if proven {
+                        s.mark_locked(); // refused after working: a lockout, as in step 2
+                    } else {
+                        s.record_refused(c);
+                    }
+                }
+                return Revisit::Changed;
             }
-            return Revisit::Changed;
-        }
-        (Some((Ok(Answer::Missing), _)), Some(c)) if sent => {
-            // 404 behind the login: the credential is good (Cameradar's rule), the path is gone.
-            if let Some(s) = session.as_mut() {
-                s.record_success(c);
+            (Ok(Answer::Missing), Some(c)) if sent => {
+                // 404 behind the login: the credential is good (Cameradar's rule), the path gone.
+                if let Some(s) = session.as_mut()
+                    && !proven
+                {
+                    s.record_success(c);
+                }
+                tracing::info!(%addr, %path, "a known path is gone");
+                return Revisit::Changed;
             }
-            tracing::info!(%addr, path = %first, "a known path is gone");
-            return Revisit::Changed;
-        }
-        _ => {
-            tracing::info!(%addr, path = %first, "a known path no longer serves media");
-            return Revisit::Changed;
-        }
-    };
-    drop(session);
-    let cred = cred.filter(|_| proven);
-    let answers = walkers.describe_all(rest, cred.as_ref()).await;
-    let sent = std::mem::take(&mut walkers.sent);
-    for ((path, answer), sent) in rest.iter().zip(answers).zip(sent) {
-        match answer {
-            Some((Ok(answer @ Answer::Media(_)), holder)) => found.push(Found {
-                path: path.clone(),
-                answer,
-                cred: cred.clone().filter(|_| sent),
-                holder,
-            }),
             _ => {
                 tracing::info!(%addr, %path, "a known path no longer serves media");
                 return Revisit::Changed;
             }
         }
     }
+    drop(session);
+    let cred = cred.filter(|_| proven);
     if new_channels(walkers, &found, cred.as_ref(), addr, settings).await {
         return Revisit::Changed;
     }
     tracing::info!(%addr, streams = found.len(), "known paths all serve media: device unchanged");
     let outcome = match cred {
-        Some(c) if found.iter().any(|f| f.cred.is_some()) => {
-            AuthOutcome::Succeeded(c, scheme_of(&walkers.first().challenges))
-        }
-        _ => AuthOutcome::NotTried,
+        Some(c) => AuthOutcome::Succeeded(c, scheme_of(&walkers.first().challenges)),
+        None => AuthOutcome::NotTried,
     };
     Revisit::Unchanged { found, outcome }
 }
 
 /// Does the device have more channels than the known paths name? For each vendor channel scheme
-/// among them: SADP/DHIP announced more, or the channel after the highest known one answers with
-/// media (unless the server ignores channel numbers: then the full analysis walks nothing
-/// either). Two DESCRIBEs per scheme.
+/// among them: SADP/DHIP announced more, or the main stream of the channel after the highest
+/// known one answers with media (unless the server ignores channel numbers: then the full
+/// analysis walks nothing either). One DESCRIBE per scheme on an unchanged device.
 async fn new_channels(
     walkers: &mut Walkers,
     found: &[Found],
@@ -160,12 +155,11 @@ async fn new_channels(
         if top >= MAX_CHANNELS {
             continue;
         }
-        let next = scheme.paths(top + 1);
-        let answers = walkers.describe_all(&next, cred).await;
-        if !answers
-            .iter()
-            .any(|a| matches!(a, Some((Ok(Answer::Media(_)), _))))
-        {
+        let [next, _] = scheme.paths(top + 1);
+        if !matches!(
+            walkers.first().describe(&next, cred).await,
+            Ok(Answer::Media(_))
+        ) {
             continue;
         }
         // A channel no device has: if it "exists", the server ignores the channel number.

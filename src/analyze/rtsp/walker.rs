@@ -86,9 +86,6 @@ pub(super) struct Walkers {
     pub(super) list: Vec<Walker>,
     /// Found streams' connections still to be left holding them (see [`Job::Media`]).
     pub(super) holds: AtomicUsize,
-    /// For each path of the latest [`Walkers::describe_all`]: its answer came to a request that
-    /// carried the credential.
-    pub(super) sent: Vec<bool>,
 }
 
 /// One path's answer and, for a stream, the connection left holding it.
@@ -103,13 +100,7 @@ impl Walkers {
         Walkers {
             holds: AtomicUsize::new(width),
             list,
-            sent: Vec::new(),
         }
-    }
-
-    /// Every hold back: the streams found so far were dropped (their connections closed).
-    pub(super) fn release_holds(&mut self) {
-        self.holds = AtomicUsize::new(self.list.len());
     }
 
     pub(super) fn first(&mut self) -> &mut Walker {
@@ -128,10 +119,9 @@ impl Walkers {
         let stop = AtomicBool::new(false);
         let results: std::sync::Mutex<Vec<Option<PathAnswer>>> =
             std::sync::Mutex::new((0..paths.len()).map(|_| None).collect());
-        let sent = std::sync::Mutex::new(vec![false; paths.len()]);
         let holds = &self.holds;
         let workers = self.list.iter_mut().take(paths.len().max(1)).map(|w| {
-            let (next, stop, results, sent) = (&next, &stop, &results, &sent);
+            let (next, stop, results) = (&next, &stop, &results);
             async move {
                 while !stop.load(Ordering::Relaxed) {
                     let i = next.fetch_add(1, Ordering::Relaxed);
@@ -151,13 +141,11 @@ impl Walkers {
                     if answer.is_err() {
                         stop.store(true, Ordering::Relaxed);
                     }
-                    sent.lock().unwrap_or_else(|e| e.into_inner())[i] = w.sent_credential;
                     results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some((answer, holder));
                 }
             }
         });
         futures::future::join_all(workers).await;
-        self.sent = sent.into_inner().unwrap_or_else(|e| e.into_inner());
         results.into_inner().unwrap_or_else(|e| e.into_inner())
     }
 
