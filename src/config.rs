@@ -566,6 +566,28 @@ pub fn parse_ports(spec: &str) -> Result<Vec<u16>, Error> {
 mod tests {
     use super::*;
 
+    /// `--fresh` (or `fresh: true`) leaves the scan context without what earlier scans knew.
+    #[test]
+    fn fresh_ignores_what_was_known() {
+        let ip: std::net::IpAddr = "198.18.0.9".parse().unwrap();
+        let known =
+            || std::collections::HashMap::from([(ip, crate::analyze::context::Known::default())]);
+        let file = FileConfig::parse("fresh: true\n", Path::new("c.yaml")).unwrap();
+        let fresh = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
+        assert!(fresh.fresh);
+        let (ctx, _tx) = crate::scan::plan::context_with_known(&fresh, known());
+        assert!(ctx.known.is_empty());
+        let args = ScanArgs {
+            fresh: true,
+            ..Default::default()
+        };
+        let flag = ScanConfig::resolve(&args, &FileConfig::default(), None).unwrap();
+        assert!(flag.fresh);
+        let usual = ScanConfig::default();
+        let (ctx, _tx) = crate::scan::plan::context_with_known(&usual, known());
+        assert_eq!(ctx.known.len(), 1);
+    }
+
     #[test]
     fn ports() {
         assert_eq!(

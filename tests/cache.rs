@@ -316,6 +316,15 @@ fn streams(r: &Report) -> BTreeMap<String, (StreamStatus, Option<u32>, Option<u3
         .collect()
 }
 
+/// The services of a report: (port, protocol, auth, server).
+fn services(r: &Report) -> BTreeSet<String> {
+    r.devices
+        .iter()
+        .flat_map(|d| &d.services)
+        .map(|s| format!("{} {:?} {:?} {:?}", s.port, s.protocol, s.auth, s.server))
+        .collect()
+}
+
 fn rtsp_urls(host: &str, paths: &[&str]) -> BTreeSet<String> {
     paths
         .iter()
@@ -424,8 +433,9 @@ fn an_unchanged_device_is_rechecked_with_few_requests_and_no_failed_login() {
         total(&rtsp),
         total(&http)
     );
-    // The same streams, with the same facts, status and verification.
+    // The same streams, with the same facts and status, and the same services.
     assert_eq!(streams(&report), before);
+    assert_eq!(services(&report), services(&first.report));
     let finding = |m: &BTreeMap<String, usize>| m.get("DESCRIBE").copied().unwrap_or(0);
     let media = |m: &BTreeMap<String, usize>| m.get(MEDIA_DESCRIBE).copied().unwrap_or(0);
     // Path finding: the dictionary, login trials and channel walk against one pass over the
@@ -534,4 +544,41 @@ fn a_new_channel_is_found() {
         "new channel: RTSP {:?}",
         delta(&lab.new_channel.snapshot(), &before)
     );
+}
+
+#[test]
+fn a_known_http_path_gone_brings_the_dictionary_back() {
+    let _one = one_at_a_time();
+    let lab = lab();
+    let first = first();
+    // Known: a playlist the server no longer has, beside one it still serves.
+    let k = Known {
+        http_paths: BTreeMap::from([(
+            80,
+            vec!["/hls/gone.m3u8".to_string(), "/hls/cam.m3u8".to_string()],
+        )]),
+        ..Known::default()
+    };
+    let before = lab.nvr_http.snapshot();
+    let (report, _) = scan(
+        NVR,
+        &[80],
+        creds(),
+        HashMap::from([(NVR.parse().unwrap(), k)]),
+    );
+    let http = delta(&lab.nvr_http.snapshot(), &before);
+    let got = streams(&report);
+    let want: BTreeMap<_, _> = streams(&first.report)
+        .into_iter()
+        .filter(|(u, _)| u.starts_with("http:"))
+        .collect();
+    assert!(!want.is_empty());
+    assert_eq!(got, want, "every HLS stream of the first scan, found again");
+    // The dictionary and the media folders were asked again.
+    assert!(
+        total(&http) > total(&first.http),
+        "{http:?}, first {:?}",
+        first.http
+    );
+    eprintln!("http path gone: HTTP {http:?}");
 }

@@ -155,6 +155,23 @@ mod tests {
         assert_eq!(waiter.await.unwrap(), 0);
     }
 
+    /// A refused credential is a failed login and is remembered for the host (a cached
+    /// credential refused on a recheck is not sent again by the full analysis).
+    #[tokio::test]
+    async fn a_refused_credential_counts_and_is_remembered() {
+        let b = AuthBudget::new(3);
+        let ip: IpAddr = "10.0.0.1".parse().unwrap();
+        let old = Credential::new("admin", "old");
+        {
+            let mut s = b.session(ip).await;
+            s.record_refused(&old);
+        }
+        let s = b.session(ip).await;
+        assert_eq!(s.failures(), 1);
+        assert!(s.refused(&old) && !s.refused(&Credential::new("admin", "new")));
+        assert!(!b.session("10.0.0.2".parse().unwrap()).await.refused(&old));
+    }
+
     #[tokio::test]
     async fn lockout_stops_everything() {
         let b = AuthBudget::new(3);

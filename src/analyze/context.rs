@@ -418,6 +418,119 @@ mod tests {
         assert!(!s.claim(&format!("{plain}?transportmode=unicast")));
     }
 
+    /// What worked (streams that answered) per address, port and protocol; the credential by the
+    /// user name the streams carry; credentials in URLs, failed streams and WHEP left out.
+    #[test]
+    fn known_from_a_report() {
+        use crate::model::{Device, Protocol, Report, Stream, StreamStatus};
+        let ip: IpAddr = "198.18.0.21".parse().unwrap();
+        let mut d = Device::new(ip);
+        let mut add = |url: &str, protocol, port, status, user: Option<&str>| {
+            let mut s = Stream::new(url.into(), protocol, port);
+            s.status = status;
+            s.username = user.map(str::to_string);
+            d.streams.push(s);
+        };
+        let ok = StreamStatus::Ok;
+        add(
+            "rtsp://admin:secret@198.18.0.21:554/Streaming/Channels/101",
+            Protocol::Rtsp,
+            554,
+            ok,
+            Some("admin"),
+        );
+        add(
+            "rtsp://198.18.0.21:554/cam/realmonitor?channel=1&subtype=0",
+            Protocol::Rtsp,
+            554,
+            ok,
+            Some("admin"),
+        );
+        add(
+            "rtsp://198.18.0.21:8554/x",
+            Protocol::Rtsp,
+            8554,
+            StreamStatus::AuthFailed,
+            None,
+        );
+        add(
+            "http://198.18.0.21/hls/cam.m3u8",
+            Protocol::Hls,
+            80,
+            ok,
+            None,
+        );
+        add(
+            "https://198.18.0.21/snap.jpg",
+            Protocol::Jpeg,
+            443,
+            ok,
+            None,
+        );
+        add(
+            "http://198.18.0.21:8889/cam/whep",
+            Protocol::Webrtc,
+            8889,
+            ok,
+            None,
+        );
+        let report = Report {
+            schema_version: 1,
+            camscan_version: "0".into(),
+            started_at: String::new(),
+            finished_at: String::new(),
+            complete: true,
+            targets: vec![],
+            devices: vec![d, Device::new("198.18.0.22".parse().unwrap())],
+        };
+        let creds = [
+            Credential::new("root", "x"),
+            Credential::new("admin", "secret"),
+        ];
+        let known = known_from_report(&report, &creds);
+        assert_eq!(
+            known.len(),
+            1,
+            "a device with no stream is not known: {known:?}"
+        );
+        let k = &known[&ip];
+        assert_eq!(
+            k.rtsp_paths,
+            BTreeMap::from([(
+                554,
+                vec![
+                    "/Streaming/Channels/101".to_string(),
+                    "/cam/realmonitor?channel=1&subtype=0".to_string()
+                ]
+            )])
+        );
+        assert_eq!(
+            k.http_paths,
+            BTreeMap::from([
+                (80, vec!["/hls/cam.m3u8".to_string()]),
+                (443, vec!["/snap.jpg".to_string()])
+            ])
+        );
+        assert_eq!(k.credential, Some(Credential::new("admin", "secret")));
+        // The context hands them out per port, and the credential only when auth is on.
+        let mut ctx = ScanContext::anonymous(Duration::from_secs(1), Duration::from_secs(1))
+            .with_known(known);
+        assert_eq!(ctx.known_rtsp_paths((ip, 554).into()).len(), 2);
+        assert!(ctx.known_rtsp_paths((ip, 8554).into()).is_empty());
+        assert_eq!(
+            *ctx.http_for((ip, 443).into(), true).known_paths,
+            ["/snap.jpg"]
+        );
+        assert!(
+            ctx.http_for((ip, 8080).into(), false)
+                .known_paths
+                .is_empty()
+        );
+        assert!(ctx.known_credential(ip).is_some());
+        ctx.auth.enabled = false;
+        assert!(ctx.known_credential(ip).is_none(), "--no-auth sends none");
+    }
+
     #[test]
     fn a_stream_is_claimed_once_per_scan() {
         let a = ScanContext::anonymous(Duration::from_secs(1), Duration::from_secs(1));
