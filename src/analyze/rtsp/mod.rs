@@ -1,5 +1,7 @@
 //! RTSP analysis of one port: find the stream paths, authenticate within the host's budget, walk the
-//! channels of multi-channel devices, then describe each stream's media.
+//! channels of multi-channel devices, then describe each stream's media. A device an earlier scan
+//! knew is re-checked first (the paths and credential that worked then, `revisit`): when nothing
+//! changed, the finding steps are skipped.
 //!
 //! Path discovery uses the hand-written client (it sees status, scheme and realm); media facts come from
 //! retina's DESCRIBE (it decodes SPS/VPS into dimensions, frame rate and RFC 6381 profile), with our
