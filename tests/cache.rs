@@ -41,6 +41,8 @@ const NEW_CHANNEL: &str = "127.0.0.147";
 const NEW_CHANNEL_BACK: &str = "127.0.0.148";
 const HLS_BACK: &str = "127.0.0.149";
 const RTSP_PORT: u16 = 8554;
+/// A second camera on the NVR's addresses: shared media, look-ahead encoders, Basic auth.
+const SHARED_PORT: u16 = 8555;
 
 /// Requests a proxy saw, by method.
 #[derive(Clone, Default)]
@@ -185,6 +187,7 @@ struct Lab {
     new_password: Counter,
     path_gone: Counter,
     new_channel: Counter,
+    shared: Counter,
 }
 
 fn mount(path: &str, w: u32, h: u32) -> serde_json::Value {
@@ -224,6 +227,14 @@ fn lab() -> &'static Lab {
             nvr(NEW_PASSWORD_BACK, "changed", two),
             nvr(PATH_GONE_BACK, "secret", gone),
             nvr(NEW_CHANNEL_BACK, "secret", three),
+            {"address": NVR_BACK, "port": SHARED_PORT, "shared": true,
+             "auth": {"method": "basic", "user": "admin", "password": "secret"}, "mounts": [
+                {"path": "/Streaming/Channels/101",
+                 "video": {"codec": "h264", "width": 640, "height": 360, "fps": 25,
+                           "profile": "main", "bframes": 2}, "audio": null},
+                {"path": "/Streaming/Channels/102",
+                 "video": {"codec": "h264", "width": 320, "height": 240, "fps": 15,
+                           "profile": "main", "bframes": 2}, "audio": null}]},
         ]));
         let script = common::root_dir().join("tests/servers/media_lab.py");
         let bind = format!("hls={HLS_BACK}");
@@ -248,15 +259,20 @@ fn lab() -> &'static Lab {
             new_password: proxy(NEW_PASSWORD, RTSP_PORT, NEW_PASSWORD_BACK, RTSP_PORT),
             path_gone: proxy(PATH_GONE, RTSP_PORT, PATH_GONE_BACK, RTSP_PORT),
             new_channel: proxy(NEW_CHANNEL, RTSP_PORT, NEW_CHANNEL_BACK, RTSP_PORT),
+            shared: proxy(NVR, SHARED_PORT, NVR_BACK, SHARED_PORT),
         }
     })
 }
 
 /// Failed logins the server behind `back` counted so far.
 fn auth_failures(back: &str) -> usize {
+    auth_failures_on(back, RTSP_PORT)
+}
+
+fn auth_failures_on(back: &str, port: u16) -> usize {
     // The server's stdout is read by a thread: give it a moment to catch up.
     std::thread::sleep(Duration::from_millis(300));
-    let label = format!("AUTHFAIL {back}:{RTSP_PORT}");
+    let label = format!("AUTHFAIL {back}:{port}");
     lab()
         .rtsp
         .lines
@@ -329,9 +345,13 @@ fn services(r: &Report) -> BTreeSet<String> {
 }
 
 fn rtsp_urls(host: &str, paths: &[&str]) -> BTreeSet<String> {
+    rtsp_urls_on(host, RTSP_PORT, paths)
+}
+
+fn rtsp_urls_on(host: &str, port: u16, paths: &[&str]) -> BTreeSet<String> {
     paths
         .iter()
-        .map(|p| format!("rtsp://{host}:{RTSP_PORT}{p}"))
+        .map(|p| format!("rtsp://{host}:{port}{p}"))
         .collect()
 }
 
@@ -584,4 +604,49 @@ fn a_known_http_path_gone_brings_the_dictionary_back() {
         first.http
     );
     eprintln!("http path gone: HTTP {http:?}");
+}
+
+/// Shared media with look-ahead encoders, as deployments run GStreamer: a stream is prepared for
+/// its first client and torn down after its last (503 meanwhile), and each preparation takes the
+/// encoder's look-ahead. The recheck leaves no connection holding a stream, so every media session
+/// may meet the teardown: each stream must still be verified, and measured as on the first scan.
+#[test]
+fn a_shared_media_camera_is_rechecked_and_every_stream_verified() {
+    let _one = one_at_a_time();
+    let lab = lab();
+    let c0 = lab.shared.snapshot();
+    let f0 = auth_failures_on(NVR_BACK, SHARED_PORT);
+    let (first, first_took) = scan(NVR, &[SHARED_PORT], creds(), HashMap::new());
+    let c1 = lab.shared.snapshot();
+    let f1 = auth_failures_on(NVR_BACK, SHARED_PORT);
+    let known = known_from_report(&first, &creds());
+    let (again, took) = scan(NVR, &[SHARED_PORT], creds(), known);
+    let c2 = lab.shared.snapshot();
+    let f2 = auth_failures_on(NVR_BACK, SHARED_PORT);
+    let (first_counts, counts) = (delta(&c1, &c0), delta(&c2, &c1));
+    eprintln!(
+        "shared media, first scan: RTSP {first_counts:?}, {} failed logins, {first_took:?}",
+        f1 - f0
+    );
+    eprintln!(
+        "shared media, rescan:     RTSP {counts:?}, {} failed logins, {took:?}",
+        f2 - f1
+    );
+    let urls = rtsp_urls_on(NVR, SHARED_PORT, &TWO_CHANNELS[..2]);
+    for r in [&first, &again] {
+        let got: BTreeSet<String> = streams(r).into_keys().collect();
+        assert_eq!(got, urls);
+        for s in r.devices.iter().flat_map(|d| &d.streams) {
+            assert_eq!(s.status, StreamStatus::Ok, "{s:#?}");
+            assert!(s.verified, "{} verified: {:#?}", s.url, r.devices[0].errors);
+            assert!(s.measured.as_ref().is_some_and(|m| m.keyframe), "{s:#?}");
+        }
+    }
+    assert_eq!(streams(&again), streams(&first));
+    assert_eq!(f2 - f1, 0, "no failed login on the rescan");
+    let finding = |m: &BTreeMap<String, usize>| m.get("DESCRIBE").copied().unwrap_or(0);
+    assert!(
+        finding(&first_counts) >= 5 * finding(&counts),
+        "{first_counts:?} / {counts:?}"
+    );
 }
