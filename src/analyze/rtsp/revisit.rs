@@ -28,12 +28,13 @@ pub(super) enum Revisit {
     Changed,
 }
 
-/// Ask `known` (the paths this port served last time, non-empty) again, one after the other on
-/// one connection: a Digest challenge is fetched once and answered for every path, and the host's
-/// login session is held throughout, so a credential that no longer works costs one failed login.
-/// The credential is the one proven on this host in this scan, else the one that worked last time.
-/// No connection is left holding a stream: the connection stays open on the last path, and the
-/// media sessions of step 4 describe each stream themselves.
+/// Ask `known` (the paths this port served last time, non-empty) again. The credential is the
+/// one proven on this host in this scan, else the one that worked last time. While it is unproven
+/// the paths go one at a time on the first connection with the host's login session held, so a
+/// credential that no longer works costs one failed login; once it is proven (or with none) the
+/// rest go side by side, as the full analysis asks paths. Connections that find a stream are left
+/// holding it until its media session has described it, as in the full analysis: a server with
+/// shared media need not prepare it again.
 pub(super) async fn revisit(
     walkers: &mut Walkers,
     known: &[String],
@@ -59,19 +60,28 @@ pub(super) async fn revisit(
         session = Some(s);
     }
     let mut found = Vec::new();
-    let walker = walkers.first();
-    for path in known {
-        let mut answer = walker.describe(path, cred.as_ref()).await;
-        if matches!(answer, Ok(Answer::Auth { stale: true, .. })) && walker.sent_credential {
-            answer = walker.describe(path, cred.as_ref()).await; // fresh nonce, same password
+    let mut rest = known;
+    while let Some((path, tail)) = rest.split_first()
+        && cred.is_some()
+        && !proven
+    {
+        rest = tail;
+        let mut answer = walkers
+            .describe_all(std::slice::from_ref(path), cred.as_ref())
+            .await
+            .pop()
+            .flatten();
+        if matches!(answer, Some((Ok(Answer::Auth { stale: true, .. }), _)))
+            && walkers.first().sent_credential
+        {
+            // A fresh nonce, the same password.
+            let again = walkers.first().describe(path, cred.as_ref()).await;
+            answer = Some((again, None));
         }
-        let sent = walker.sent_credential;
+        let sent = walkers.first().sent_credential;
         match (answer, cred.as_ref()) {
-            (Ok(answer @ Answer::Media(_)), c) => {
-                if sent
-                    && !proven
-                    && let (Some(s), Some(c)) = (session.as_mut(), c)
-                {
+            (Some((Ok(answer @ Answer::Media(_)), holder)), c) => {
+                if sent && let (Some(s), Some(c)) = (session.as_mut(), c) {
                     s.record_success(c);
                     proven = true;
                 }
@@ -79,25 +89,19 @@ pub(super) async fn revisit(
                     path: path.clone(),
                     answer,
                     cred: c.filter(|_| sent).cloned(),
-                    holder: None,
+                    holder,
                 });
             }
-            (Ok(Answer::Auth { .. } | Answer::Forbidden), Some(c)) if sent => {
+            (Some((Ok(Answer::Auth { .. } | Answer::Forbidden), _)), Some(c)) if sent => {
                 tracing::info!(%addr, %path, "the credential that worked last time is refused");
                 if let Some(s) = session.as_mut() {
-                    if proven {
-                        s.mark_locked(); // refused after working: a lockout, as in step 2
-                    } else {
-                        s.record_refused(c);
-                    }
+                    s.record_refused(c);
                 }
                 return Revisit::Changed;
             }
-            (Ok(Answer::Missing), Some(c)) if sent => {
+            (Some((Ok(Answer::Missing), _)), Some(c)) if sent => {
                 // 404 behind the login: the credential is good (Cameradar's rule), the path gone.
-                if let Some(s) = session.as_mut()
-                    && !proven
-                {
+                if let Some(s) = session.as_mut() {
                     s.record_success(c);
                 }
                 tracing::info!(%addr, %path, "a known path is gone");
@@ -111,6 +115,27 @@ pub(super) async fn revisit(
     }
     drop(session);
     let cred = cred.filter(|_| proven);
+    let answers = walkers.describe_all(rest, cred.as_ref()).await;
+    for (path, answer) in rest.iter().zip(answers) {
+        match answer {
+            Some((Ok(answer @ Answer::Media(_)), holder)) => found.push(Found {
+                path: path.clone(),
+                answer,
+                cred: cred.clone(),
+                holder,
+            }),
+            Some((Ok(Answer::Auth { .. } | Answer::Forbidden), _)) if cred.is_some() => {
+                // The credential that just worked is refused: a lockout, as in step 2.
+                tracing::info!(%addr, %path, "a credential that worked is refused");
+                settings.auth.budget.session(ip).await.mark_locked();
+                return Revisit::Changed;
+            }
+            _ => {
+                tracing::info!(%addr, %path, "a known path no longer serves media");
+                return Revisit::Changed;
+            }
+        }
+    }
     if new_channels(walkers, &found, cred.as_ref(), addr, settings).await {
         return Revisit::Changed;
     }
@@ -156,15 +181,17 @@ async fn new_channels(
             continue;
         }
         let [next, _] = scheme.paths(top + 1);
-        if !matches!(
-            walkers.first().describe(&next, cred).await,
-            Ok(Answer::Media(_))
-        ) {
+        // On a connection still open (the others hold streams): its challenge is answered at once.
+        let w = match walkers.list.iter().position(|w| w.client.is_some()) {
+            Some(i) => &mut walkers.list[i],
+            None => walkers.first(),
+        };
+        if !matches!(w.describe(&next, cred).await, Ok(Answer::Media(_))) {
             continue;
         }
         // A channel no device has: if it "exists", the server ignores the channel number.
         let impossible = scheme.paths(MAX_CHANNELS + 33)[0].clone();
-        if let Ok(Answer::Missing) = walkers.first().describe(&impossible, cred).await {
+        if let Ok(Answer::Missing) = w.describe(&impossible, cred).await {
             tracing::info!(%addr, channel = top + 1, "a channel beyond the known ones");
             return true;
         }
