@@ -137,6 +137,7 @@ pub(crate) fn stream_state(status: StreamStatus) -> StreamState {
 /// A stream as the store knew it.
 #[derive(Debug, Clone)]
 pub(crate) struct PriorStream {
+    pub id: i64,
     pub skey: String,
     pub url: String,
     pub port: u16,
@@ -218,6 +219,8 @@ pub(crate) struct SeenPlan {
     /// Per observed stream (same order): write it (`false`: an interrupted scan saw it down, keep
     /// what was stored).
     pub write_stream: Vec<bool>,
+    /// Per observed stream: the index of the same stream in the prior device's list.
+    pub prior_streams: Vec<Option<usize>>,
     pub unlisted: Vec<StreamUpdate>,
 }
 
@@ -312,6 +315,7 @@ pub(crate) fn plan(prior: &[PriorDevice], scan: &ScanInfo, obs: &[Observed<'_>])
                     prior: None,
                     ports: o.ports.clone(),
                     write_stream: vec![true; o.streams.len()],
+                    prior_streams: vec![None; o.streams.len()],
                     unlisted: Vec::new(),
                 });
             }
@@ -423,9 +427,12 @@ fn seen_device(
         .map(|(i, s)| (s.skey.as_str(), i))
         .collect();
     let mut write_stream = Vec::with_capacity(o.streams.len());
+    let mut prior_streams = Vec::with_capacity(o.streams.len());
     for s in &o.streams {
         let url = Some(s.url.as_str());
-        let Some(&si) = by_key.get(s.skey.as_str()) else {
+        let found = by_key.get(s.skey.as_str()).copied();
+        prior_streams.push(found);
+        let Some(si) = found else {
             push(
                 EventKind::StreamNew,
                 url,
@@ -499,6 +506,7 @@ fn seen_device(
         prior: Some(pi),
         ports: ports.into_iter().collect(),
         write_stream,
+        prior_streams,
         unlisted,
     }
 }
@@ -550,6 +558,7 @@ mod tests {
 
     fn prior_stream(skey: &str, port: u16, status: StreamStatus, facts: &str) -> PriorStream {
         PriorStream {
+            id: 0,
             skey: skey.into(),
             url: format!("rtsp://10.0.0.5:{port}/{skey}"),
             port,

@@ -594,15 +594,7 @@ impl Store {
                 [cutoff],
             )
             .map_err(e)?;
-        tx.execute(
-            "DELETE FROM texts WHERE id NOT IN (SELECT info FROM scan_devices)
-               AND text NOT IN (SELECT facts FROM streams WHERE facts IS NOT NULL)
-               AND NOT EXISTS (SELECT 1 FROM scan_devices sd
-                               WHERE instr(' ' || replace(sd.streams, ';', ' ') || ' ',
-                                           ' ' || texts.id || ' ') > 0)",
-            [],
-        )
-        .map_err(e)?;
+        prune_texts(&tx).map_err(e)?;
         tx.commit().map_err(e)?;
         Ok(Pruned {
             scans,
@@ -611,6 +603,46 @@ impl Store {
             devices,
         })
     }
+}
+
+/// Delete the shared strings no row refers to any more.
+fn prune_texts(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    let mut used: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    for sql in [
+        "SELECT info FROM scan_devices",
+        "SELECT seen FROM scan_devices",
+        "SELECT facts FROM streams WHERE facts IS NOT NULL",
+        "SELECT media FROM streams WHERE media IS NOT NULL",
+        "SELECT services FROM devices WHERE services IS NOT NULL",
+    ] {
+        let mut stmt = tx.prepare(sql)?;
+        let ids = stmt.query_map([], |r| r.get::<_, i64>(0))?;
+        for id in ids {
+            used.insert(id?);
+        }
+    }
+    let mut stmt = tx.prepare(
+        "SELECT t.text FROM texts t WHERE t.id IN (SELECT DISTINCT seen FROM scan_devices)",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let seen: String = r.get(0)?;
+        let streams = seen.splitn(3, '|').nth(2).unwrap_or("");
+        for entry in streams.split(';') {
+            if let Some(id) = entry.rsplit(' ').next().and_then(|f| f.parse().ok()) {
+                used.insert(id);
+            }
+        }
+    }
+    let all: Vec<i64> = tx
+        .prepare("SELECT id FROM texts")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut del = tx.prepare("DELETE FROM texts WHERE id = ?1")?;
+    for id in all.into_iter().filter(|id| !used.contains(id)) {
+        del.execute([id])?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -1110,6 +1142,13 @@ mod tests {
             &[],
         )
         .unwrap();
+        let count = |s: &Store| -> i64 {
+            s.conn
+                .query_row("SELECT COUNT(*) FROM texts", [], |r| r.get(0))
+                .unwrap()
+        };
+        // Shared: info, facts, description; one sighting each.
+        assert_eq!(count(&s), 5);
         let p = s.prune(Duration::from_secs(90 * 86400)).unwrap();
         assert_eq!(
             p,
@@ -1122,11 +1161,13 @@ mod tests {
         );
         assert_eq!(s.devices(&DeviceQuery::default()).unwrap().len(), 1);
         assert_eq!(s.scans().unwrap().len(), 1);
-        let texts: i64 = s
-            .conn
-            .query_row("SELECT COUNT(*) FROM texts", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(texts, 2, "the recent scan's info and facts remain");
+        assert_eq!(
+            count(&s),
+            4,
+            "the old sighting went, the shared strings stay"
+        );
+        let d = s.device("10.0.1.5").unwrap().unwrap();
+        assert_eq!(d.streams[0].video.as_ref().unwrap().width, Some(1920));
     }
 
     #[test]
