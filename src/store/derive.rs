@@ -295,9 +295,15 @@ pub(crate) fn plan(prior: &[PriorDevice], scan: &ScanInfo, obs: &[Observed<'_>])
         events: Vec::new(),
     };
     let mut matched = vec![false; prior.len()];
+    // Keys first for every observation, then addresses (identity module doc).
+    let by_key: Vec<Option<usize>> = obs.iter().map(|o| index.resolve_key(&o.identity)).collect();
+    let found: Vec<Option<usize>> = obs
+        .iter()
+        .zip(by_key)
+        .map(|(o, k)| k.or_else(|| index.resolve_address(&o.identity, o.device.ip)))
+        .collect();
     for (oi, o) in obs.iter().enumerate() {
-        let found = index.resolve(&o.identity, o.device.ip);
-        match found {
+        match found[oi] {
             None => {
                 plan.events.push(Planned {
                     who: Who::New(oi),
@@ -809,6 +815,26 @@ mod tests {
             vec![EventKind::DeviceNew, EventKind::DeviceOffline]
         );
         assert_eq!(p.events[1].who, Who::Prior(0));
+    }
+
+    #[test]
+    fn a_device_that_moved_is_itself_even_when_another_box_took_its_address() {
+        let pr = [prior(1, "aa:bb:cc:00:00:01", "10.0.0.5", &[554])];
+        // Listed first: a routed box with no MAC now at .5; then the camera at .9.
+        let other = Device::new(ip("10.0.0.5"));
+        let mut moved = device("aa:bb:cc:00:00:01", "10.0.0.9", &[554]);
+        moved.streams = vec![stream(StreamStatus::Ok, "h264", 1920, 25.0)];
+        let p = plan(
+            &pr,
+            &scan(true, &["10.0.0.0/24"]),
+            &[observe(&other, &[]), observe(&moved, &["s1"])],
+        );
+        assert_eq!(p.seen[0].prior, None);
+        assert_eq!(p.seen[1].prior, Some(0));
+        assert_eq!(
+            kinds(&p),
+            vec![EventKind::DeviceNew, EventKind::AddressChanged]
+        );
     }
 
     #[test]
