@@ -140,7 +140,7 @@ fn device(i: u32, round: u32) -> Device {
     let url = |sub: &str| format!("rtsp://{addr}:554{path}{sub}");
     d.streams = vec![
         stream(
-            url(if i % 3 == 0 { "101" } else { "0" }),
+            url(if i.is_multiple_of(3) { "101" } else { "0" }),
             554,
             "h264",
             w,
@@ -149,7 +149,7 @@ fn device(i: u32, round: u32) -> Device {
             true,
         ),
         stream(
-            url(if i % 3 == 0 { "102" } else { "1" }),
+            url(if i.is_multiple_of(3) { "102" } else { "1" }),
             554,
             "h264",
             640,
@@ -158,7 +158,7 @@ fn device(i: u32, round: u32) -> Device {
             false,
         ),
         stream(
-            url(if i % 3 == 0 { "201" } else { "2" }),
+            url(if i.is_multiple_of(3) { "201" } else { "2" }),
             554,
             "h265",
             1280,

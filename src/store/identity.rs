@@ -189,6 +189,7 @@ impl<'a> Index<'a> {
     /// else by address. Within a scan, resolve every observation by key first
     /// ([`Index::resolve_key`]) and only then the rest by address, so a device that moved is not
     /// taken by whatever now answers at its old address.
+    #[cfg(test)]
     pub fn resolve(&mut self, id: &Identity, ip: IpAddr) -> Option<usize> {
         self.resolve_key(id)
             .or_else(|| self.resolve_address(id, ip))

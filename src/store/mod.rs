@@ -10,6 +10,22 @@
 //! The store sits above the scan pipeline and only reads its [`Report`]: nothing in `scan/` or the
 //! analysers depends on it. Everything here goes through [`Store`]'s small interface, so that a
 //! server database could be added later beside SQLite without touching the pipeline.
+//!
+//! * `schema`: opening the file (0600, parent directories), the checks that make a wrong file one
+//!   clear [`StoreError`] before a scan, WAL, foreign keys, versioned migrations.
+//! * `identity` (pure): which stored device an observation is. MAC first; then serial (with its
+//!   vendor), then ONVIF endpoint / UPnP UDN, as long as no key both sides know disagrees; then
+//!   the device last seen at the address. One MAC at two addresses is one device; one address
+//!   with another MAC is another device; an address-only device seen later with a MAC at its
+//!   address gains that MAC. Every observation is matched by key before any by address.
+//! * `derive` (pure): the events and new states a scan implies. A device goes `offline` only
+//!   after a complete scan that covered its last address, with a method that saw it last time,
+//!   did not see it; an interrupted scan or another range changes nothing it did not see, and
+//!   derives nothing negative (no offline, closed, gone, down, changed) even for what it saw.
+//! * `record`: the report reduced to observations (URLs without credentials, stream keys that
+//!   survive an address change, keyed hashes of working credentials) and written in one
+//!   transaction with a compact per-scan snapshot.
+//! * `query`: devices, one device, events, scans, diff (pure over two snapshots), known.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -92,6 +108,29 @@ pub struct ScanInfo {
     pub methods: Vec<String>,
     /// camscan version.
     pub version: String,
+}
+
+impl ScanInfo {
+    /// The scan of `report` (times, completeness, targets, version from the report), which
+    /// probed `ports` with the discovery `methods` that ran.
+    pub fn of_report(
+        report: &Report,
+        ports: &[u16],
+        methods: &[crate::model::DiscoveryMethod],
+    ) -> ScanInfo {
+        ScanInfo {
+            started_at: report.started_at.clone(),
+            finished_at: report.finished_at.clone(),
+            complete: report.complete,
+            targets: report.targets.clone(),
+            ports: ports.to_vec(),
+            methods: methods
+                .iter()
+                .map(|m| record::method_name(*m).to_string())
+                .collect(),
+            version: report.camscan_version.clone(),
+        }
+    }
 }
 
 /// What [`Store::record_scan`] did.
@@ -455,7 +494,7 @@ impl Store {
     }
 
     /// Record one scan in one transaction and derive its events (only what this scan may judge:
-    /// see the offline rules in [`derive`]). `creds` are the credentials the scan tried: the
+    /// the offline rules in the module doc). `creds` are the credentials the scan tried: the
     /// one that opened a stream is remembered by keyed hash, never in clear.
     pub fn record_scan(
         &mut self,
@@ -811,8 +850,7 @@ mod tests {
             Err(e) => e,
             Ok(s) => s
                 .devices(&DeviceQuery::default())
-                .err()
-                .expect("garbage read back"),
+                .expect_err("garbage read back"),
         };
         assert!(
             matches!(e, StoreError::Corrupt { .. } | StoreError::NotSqlite { .. }),
@@ -1168,6 +1206,21 @@ mod tests {
         );
         let d = s.device("10.0.1.5").unwrap().unwrap();
         assert_eq!(d.streams[0].video.as_ref().unwrap().width, Some(1920));
+    }
+
+    #[test]
+    fn scan_info_of_a_report() {
+        let mut r = report(vec![]);
+        r.started_at = "2026-01-01T00:00:00Z".into();
+        r.complete = false;
+        r.targets = vec!["10.0.0.0/24".into()];
+        let i = ScanInfo::of_report(&r, &[554], &[DiscoveryMethod::Port, DiscoveryMethod::Arp]);
+        assert_eq!(i.methods, vec!["port", "arp"]);
+        assert!(!i.complete);
+        assert_eq!(
+            (i.targets, i.ports),
+            (vec!["10.0.0.0/24".to_string()], vec![554])
+        );
     }
 
     #[test]
