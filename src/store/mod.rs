@@ -57,6 +57,14 @@ pub struct Store {
     key: Vec<u8>,
 }
 
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
 /// Why the inventory could not be opened or written. `Display` is one line naming the file and
 /// what to do.
 #[derive(Debug, thiserror::Error)]
@@ -761,6 +769,17 @@ mod tests {
             .unwrap();
         assert_eq!(fk, 1);
         let key = store.key.clone();
+        let mut store = store;
+        store
+            .record_scan(
+                &scan(1, true),
+                &report(vec![camera("aa:bb:cc:00:00:01", "10.0.0.5", 1920)]),
+                &[],
+            )
+            .unwrap();
+        // SQLite gives its WAL the database file's mode.
+        let wal = std::fs::metadata(format!("{}-wal", path.display())).unwrap();
+        assert_eq!(wal.permissions().mode() & 0o777, 0o600);
         drop(store);
         let again = Store::open(&path).unwrap();
         assert_eq!(again.key, key, "the credential key is the database's");
