@@ -51,14 +51,15 @@ pub(crate) fn method_name(m: DiscoveryMethod) -> &'static str {
 /// `url` without its userinfo and secret query parameters.
 pub(crate) fn clean_url(url: &str) -> String {
     let Ok(mut u) = url::Url::parse(url) else {
-        // Not a URL we can take apart: keep nothing that looks like userinfo.
+        // Not a URL the url crate takes apart: drop what stands before an '@' in the authority.
         return match url.split_once("://") {
-            Some((scheme, rest)) => match rest.split_once('@') {
-                Some((_, host)) if !rest[..rest.find('/').unwrap_or(rest.len())].is_empty() => {
-                    format!("{scheme}://{host}")
+            Some((scheme, rest)) => {
+                let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+                match rest[..end].rfind('@') {
+                    Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+                    None => url.to_string(),
                 }
-                _ => url.to_string(),
-            },
+            }
             None => url.to_string(),
         };
     };
@@ -789,6 +790,11 @@ mod tests {
             "rtsp://10.0.0.5/cam/realmonitor?channel=1&subtype=0"
         );
         assert_eq!(clean_url("not a url"), "not a url");
+        // The port does not parse: still no password.
+        assert_eq!(
+            clean_url("rtsp://admin:p@ss@10.0.0.5:99999/live@1"),
+            "rtsp://10.0.0.5:99999/live@1"
+        );
     }
 
     #[test]
