@@ -55,6 +55,8 @@ pub struct ScanContext {
     pub known: Arc<HashMap<IpAddr, Known>>,
 }
 
+/// What an earlier scan found on one address, kept by the inventory store: tried first by the
+/// next scan (issue 15 caching).
 #[derive(Debug, Clone, Default)]
 pub struct Known {
     /// Paths (with query) of the streams this address served last time, per port and protocol.
