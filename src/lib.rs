@@ -38,6 +38,8 @@
 //!   each identity field from its most trustworthy source, in deterministic order.
 //! * [`export`]: table, JSON, CSV, XML, YAML, NDJSON and M3U renderers writing to a given writer,
 //!   and configuration for go2rtc, Frigate, MediaMTX and a Home Assistant paste sheet.
+//! * [`store`]: the inventory: every scan recorded in one SQLite file, devices under a stable
+//!   identity, their states and the events derived between scans.
 //! * [`sanitize`]: makes device strings safe for terminals and spreadsheets.
 //! * [`timing`]: where a scan's time goes, per port phase and per device, on the `camscan::timing`
 //!   log target (`scripts/bench` prints the slowest devices from it).
@@ -67,6 +69,7 @@ pub mod proto;
 pub mod registry;
 pub mod sanitize;
 pub mod scan;
+pub mod store;
 pub mod timing;
 
 /// The bytes of `tests/fixtures/<path>`: the one way unit tests load captured device answers and

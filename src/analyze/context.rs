@@ -7,7 +7,7 @@
 //! Per-protocol settings are derived from it ([`ScanContext::http`], [`ScanContext::onvif`]) so each
 //! analyser sees only what it needs.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -46,6 +46,15 @@ pub struct ScanContext {
     /// RTSP sessions camscan may hold on one device at a time (`--sessions-per-device`), shared by
     /// media analysis, the PLAY check and ffprobe across every port and path of the scan.
     pub sessions: Arc<DeviceSessions>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Known {
+    /// Paths (with query) of the streams this address served last time, per port and protocol.
+    pub rtsp_paths: BTreeMap<u16, Vec<String>>,
+    pub http_paths: BTreeMap<u16, Vec<String>>,
+    /// The credentials-file entry that worked last time (matched by keyed hash of user:password).
+    pub credential: Option<crate::credentials::Credential>,
 }
 
 /// Logging in.
