@@ -40,6 +40,8 @@
 //!   and configuration for go2rtc, Frigate, MediaMTX and a Home Assistant paste sheet.
 //! * [`store`]: the inventory: every scan recorded in one SQLite file, devices under a stable
 //!   identity, their states and the events derived between scans.
+//! * [`inventory`]: `camscan scan`'s recording in the store and its summary line, and the commands
+//!   that read the store (`devices`, `show`, `history`, `diff`, `scans`, `forget`, `prune`).
 //! * [`sanitize`]: makes device strings safe for terminals and spreadsheets.
 //! * [`timing`]: where a scan's time goes, per port phase and per device, on the `camscan::timing`
 //!   log target (`scripts/bench` prints the slowest devices from it).
@@ -60,6 +62,7 @@ pub mod credentials;
 pub mod detect;
 pub mod discovery;
 pub mod error;
+pub mod inventory;
 pub mod export;
 pub mod knowledge;
 pub mod model;

@@ -11,7 +11,7 @@
 pub mod render;
 
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::cli::{
@@ -73,7 +73,7 @@ pub fn open_for_scan(cfg: &ScanConfig) -> Result<Option<Store>, CommandError> {
 
 /// What `camscan scan` says at the end when it has a store and an earlier complete scan of the
 /// same targets: how many devices are new, gone and changed since that scan.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
     /// The earlier scan, and this one.
     pub since: ScanSummary,
