@@ -745,7 +745,11 @@ mod tests {
     fn inventory_database_from_flag_env_file_or_default() {
         let file = FileConfig::parse("db: /srv/site.db\n", Path::new("c.yaml")).unwrap();
         let c = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
-        assert_eq!(c.db, Some(PathBuf::from("/srv/site.db")), "file over default");
+        assert_eq!(
+            c.db,
+            Some(PathBuf::from("/srv/site.db")),
+            "file over default"
+        );
         let args = ScanArgs {
             db: Some("/tmp/x.db".into()),
             ..Default::default()

@@ -178,7 +178,11 @@ pub fn devices(args: &DevicesArgs) -> Result<u8, CommandError> {
             StateFilter::Offline => DeviceState::Offline,
             StateFilter::Unknown => DeviceState::Unknown,
         }),
-        since: args.since.as_deref().map(|s| since("since", s)).transpose()?,
+        since: args
+            .since
+            .as_deref()
+            .map(|s| since("since", s))
+            .transpose()?,
         vendor: args.vendor.clone(),
     };
     let list = store.devices(&q)?;
@@ -208,7 +212,11 @@ pub fn history(args: &HistoryArgs) -> Result<u8, CommandError> {
     }
     let q = EventQuery {
         device: args.device.clone(),
-        since: args.since.as_deref().map(|s| since("since", s)).transpose()?,
+        since: args
+            .since
+            .as_deref()
+            .map(|s| since("since", s))
+            .transpose()?,
         ..Default::default()
     };
     let events = store.events(&q)?;
@@ -274,9 +282,7 @@ fn unknown_device(key: &str) {
 }
 
 /// Write to stdout; a reader that went away (`camscan devices | head`) is no error.
-fn write_stdout(
-    fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-) -> Result<(), CommandError> {
+fn write_stdout(fill: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), CommandError> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     match fill(&mut out).and_then(|_| out.flush()) {
@@ -320,7 +326,9 @@ pub fn parse_since(s: &str, now: jiff::Timestamp) -> Result<jiff::Timestamp, &'s
             .map(|z| z.timestamp())
             .map_err(|_| "not a date camscan can place");
     }
-    Err("expected an age such as 12h, 7d or 2w, a date such as 2026-11-01, or a time such as 2026-11-01T08:00:00Z")
+    Err(
+        "expected an age such as 12h, 7d or 2w, a date such as 2026-11-01, or a time such as 2026-11-01T08:00:00Z",
+    )
 }
 
 /// An age: a whole number and a unit, `s`, `m` (minutes), `h`, `d` or `w` (`90s`, `30m`, `12h`,
@@ -357,7 +365,17 @@ mod tests {
         assert_eq!(parse_age("7d"), Ok(Duration::from_secs(7 * 86_400)));
         assert_eq!(parse_age(" 2w "), Ok(Duration::from_secs(14 * 86_400)));
         assert_eq!(parse_age("0d"), Ok(Duration::ZERO));
-        for bad in ["", "7", "d", "7x", "-7d", "1.5d", "7 days", "99999999999999999999d", "40000d"] {
+        for bad in [
+            "",
+            "7",
+            "d",
+            "7x",
+            "-7d",
+            "1.5d",
+            "7 days",
+            "99999999999999999999d",
+            "40000d",
+        ] {
             assert!(parse_age(bad).is_err(), "{bad:?}");
         }
     }
@@ -384,7 +402,10 @@ mod tests {
             &v(&["127.0.0.131-139", "NVR.lan"]),
             &v(&["nvr.lan", "127.0.0.131-139", "nvr.lan"])
         ));
-        assert!(!same_targets(&v(&["127.0.0.131-139"]), &v(&["127.0.0.131-138"])));
+        assert!(!same_targets(
+            &v(&["127.0.0.131-139"]),
+            &v(&["127.0.0.131-138"])
+        ));
     }
 
     #[test]

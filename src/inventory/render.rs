@@ -34,7 +34,9 @@ fn label<T: Serialize>(v: &T) -> String {
 }
 
 fn opt(s: &Option<String>) -> String {
-    s.as_deref().map(|s| terminal(s).into_owned()).unwrap_or_default()
+    s.as_deref()
+        .map(|s| terminal(s).into_owned())
+        .unwrap_or_default()
 }
 
 fn new_table(header: &[&str]) -> Table {
@@ -153,10 +155,7 @@ pub fn devices(list: &[DeviceSummary], format: RowsFormat, out: &mut dyn Write) 
                 ]);
             }
             writeln!(out, "{t}")?;
-            let online = list
-                .iter()
-                .filter(|d| label(&d.state) == "online")
-                .count();
+            let online = list.iter().filter(|d| label(&d.state) == "online").count();
             writeln!(out, "{} device(s), {online} online", list.len())
         }
         RowsFormat::Csv => {
