@@ -545,3 +545,132 @@ pub fn diff(d: &Diff, format: DocFormat, out: &mut dyn Write) -> io::Result<()> 
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{DeviceChanges, DeviceState};
+
+    fn scan(id: i64, at: &str) -> ScanSummary {
+        ScanSummary {
+            id,
+            started_at: at.into(),
+            finished_at: at.into(),
+            complete: true,
+            targets: vec!["127.0.0.131-139".into()],
+            ports: vec![8554],
+            methods: vec!["port".into()],
+            version: "0.1.0".into(),
+            devices: 3,
+            events: 0,
+        }
+    }
+
+    fn device(id: i64, ip: &str, vendor: Option<&str>) -> DiffDevice {
+        DiffDevice {
+            device_id: id,
+            key: format!("ip:{ip}"),
+            address: ip.parse().unwrap(),
+            vendor: vendor.map(str::to_string),
+            model: None,
+            ports: vec![8554],
+            streams: vec![format!("rtsp://{ip}:8554/live")],
+        }
+    }
+
+    fn text(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> String {
+        let mut out = Vec::new();
+        f(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn diff_reads_as_ndiff() {
+        let d = Diff {
+            a: scan(3, "2026-11-23T02:50:01.5Z"),
+            b: scan(5, "2026-11-23T02:52:00Z"),
+            added: vec![device(4, "127.0.0.134", Some("Hik\x1b[2Jvision"))],
+            removed: vec![device(2, "127.0.0.132", None)],
+            changed: vec![DeviceChanges {
+                device_id: 3,
+                key: "ip:127.0.0.133".into(),
+                address: "127.0.0.133".parse().unwrap(),
+                changes: vec![
+                    Change {
+                        field: "stream rtsp://127.0.0.133:8554/live".into(),
+                        before: Some("h264 1280x720".into()),
+                        after: Some("h264 640x360".into()),
+                    },
+                    Change {
+                        field: "port 80".into(),
+                        before: None,
+                        after: Some(String::new()),
+                    },
+                ],
+            }],
+        };
+        let got = text(|out| diff(&d, DocFormat::Table, out));
+        assert_eq!(
+            got,
+            "\
+-scan 3 2026-11-23 02:50:01Z complete of 127.0.0.131-139
++scan 5 2026-11-23 02:52:00Z complete of 127.0.0.131-139
+
++127.0.0.134 (device 4, ip:127.0.0.134) Hik\\u{1b}[2Jvision:
++  port 8554
++  stream rtsp://127.0.0.134:8554/live
+
+-127.0.0.132 (device 2, ip:127.0.0.132):
+-  port 8554
+-  stream rtsp://127.0.0.132:8554/live
+
+ 127.0.0.133 (device 3, ip:127.0.0.133):
+-  stream rtsp://127.0.0.133:8554/live: h264 1280x720
++  stream rtsp://127.0.0.133:8554/live: h264 640x360
++  port 80
+"
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&text(|out| diff(&d, DocFormat::Json, out))).unwrap();
+        assert_eq!(json["added"][0]["address"], "127.0.0.134");
+    }
+
+    #[test]
+    fn device_rows_are_sanitised_and_csv_cells_defused() {
+        let d = DeviceSummary {
+            id: 7,
+            key: "mac:44:19:b6:00:00:01".into(),
+            state: DeviceState::Online,
+            state_since: "2026-11-23T02:50:01Z".into(),
+            first_seen: "2026-11-20T10:00:00Z".into(),
+            last_seen: "2026-11-23T02:50:01Z".into(),
+            address: Some("192.168.1.64".parse().unwrap()),
+            mac: Some("44:19:b6:00:00:01".into()),
+            vendor: Some("Hikvision".into()),
+            model: Some("DS-2CD\x1b]0;owned\x07".into()),
+            name: Some("=HYPERLINK(\"x\")".into()),
+            streams_up: 1,
+            streams_total: 2,
+        };
+        let table = text(|out| devices(std::slice::from_ref(&d), RowsFormat::Table, out));
+        assert!(
+            !table.contains('\x1b') && !table.contains('\x07'),
+            "{table}"
+        );
+        assert!(
+            table.contains("Hikvision DS-2CD\\u{1b}]0;owned\\u{7}"),
+            "{table}"
+        );
+        assert!(
+            table.contains("1/2") && table.contains("2026-11-20 10:00:00Z"),
+            "{table}"
+        );
+        assert!(table.ends_with("1 device(s), 1 online\n"), "{table}");
+        let csv = text(|out| devices(std::slice::from_ref(&d), RowsFormat::Csv, out));
+        assert!(csv.contains(",\"'=HYPERLINK(\"\"x\"\")\","), "{csv}");
+        let ndjson = text(|out| devices(&[d.clone(), d], RowsFormat::Ndjson, out));
+        assert_eq!(ndjson.lines().count(), 2);
+        let row: serde_json::Value = serde_json::from_str(ndjson.lines().next().unwrap()).unwrap();
+        assert_eq!(row["state"], "online");
+    }
+}
