@@ -416,7 +416,7 @@ fn endpoint_key(id: &str) -> String {
 }
 
 /// Placeholder serials (`0`, `123456`, `xxxxxxxx`) must not merge unrelated boxes.
-fn is_real_serial(serial: &str) -> bool {
+pub(crate) fn is_real_serial(serial: &str) -> bool {
     let mut distinct: Vec<char> = serial.chars().collect();
     distinct.sort_unstable();
     distinct.dedup();

@@ -16,7 +16,16 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::Serialize;
+use rusqlite::OptionalExtension;
+use serde::{Deserialize, Serialize};
+
+mod derive;
+mod identity;
+mod query;
+mod record;
+mod schema;
+
+pub use identity::Identity;
 
 use crate::analyze::context::Known;
 use crate::credentials::Credential;
@@ -28,6 +37,8 @@ use crate::model::{
 pub struct Store {
     conn: rusqlite::Connection,
     path: PathBuf,
+    /// Key of the credential hashes, random per database (`meta.cred_key`).
+    key: Vec<u8>,
 }
 
 /// Why the inventory could not be opened or written. `Display` is one line naming the file and
@@ -110,7 +121,7 @@ pub struct StoreEvent {
     pub detail: serde_json::Value,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     DeviceNew,
@@ -129,7 +140,7 @@ pub enum EventKind {
     AuthChanged,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DeviceState {
     Online,
@@ -137,7 +148,7 @@ pub enum DeviceState {
     Unknown,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StreamState {
     Up,
@@ -294,6 +305,68 @@ pub struct Pruned {
     pub devices: usize,
 }
 
+/// `as_str` and `FromStr` in the serde spelling (`device_new`, `online`, `up`), for filters.
+macro_rules! spelled {
+    ($t:ty) => {
+        impl $t {
+            pub fn as_str(self) -> &'static str {
+                match serde_json::to_value(self) {
+                    Ok(serde_json::Value::String(s)) => {
+                        Self::NAMES.iter().find(|n| **n == s).copied().unwrap_or("")
+                    }
+                    _ => "",
+                }
+            }
+        }
+
+        impl std::str::FromStr for $t {
+            type Err = String;
+
+            fn from_str(s: &str) -> Result<Self, String> {
+                serde_json::from_value(serde_json::Value::String(s.to_ascii_lowercase()))
+                    .map_err(|_| format!("{s:?}: expected one of {}", Self::NAMES.join(", ")))
+            }
+        }
+
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+impl EventKind {
+    pub const NAMES: &'static [&'static str] = &[
+        "device_new",
+        "device_offline",
+        "device_online",
+        "address_changed",
+        "firmware_changed",
+        "identity_changed",
+        "port_opened",
+        "port_closed",
+        "stream_new",
+        "stream_gone",
+        "stream_down",
+        "stream_up",
+        "stream_changed",
+        "auth_changed",
+    ];
+}
+
+impl DeviceState {
+    pub const NAMES: &'static [&'static str] = &["online", "offline", "unknown"];
+}
+
+impl StreamState {
+    pub const NAMES: &'static [&'static str] = &["up", "down"];
+}
+
+spelled!(EventKind);
+spelled!(DeviceState);
+spelled!(StreamState);
+
 impl Diff {
     /// Nothing added, removed or changed.
     pub fn is_empty(&self) -> bool {
@@ -307,13 +380,73 @@ impl Store {
     /// file that is not SQLite, is damaged, is newer than this camscan or is locked: call it before
     /// a scan starts.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let _ = path;
-        unimplemented!()
+        let conn = schema::open(path)?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+            key: Vec::new(),
+        };
+        store.key = store.cred_key()?;
+        Ok(store)
     }
 
-    /// `$XDG_STATE_HOME/camscan/inventory.db`, else `~/.local/state/camscan/inventory.db`.
+    /// The per-database key of credential hashes, made on first use.
+    fn cred_key(&self) -> Result<Vec<u8>, StoreError> {
+        let found: Option<Vec<u8>> = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'cred_key'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| self.err(e))?;
+        if let Some(k) = found {
+            return Ok(k);
+        }
+        let mut key = vec![0u8; 32];
+        getrandom::fill(&mut key).map_err(|e| StoreError::Io {
+            path: self.path.clone(),
+            source: std::io::Error::other(format!("no random key for credential hashes: {e}")),
+        })?;
+        self.conn
+            .execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('cred_key', ?1)",
+                [&key],
+            )
+            .map_err(|e| self.err(e))?;
+        // Another process may have won the race: use what is stored.
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = 'cred_key'", [], |r| {
+                r.get(0)
+            })
+            .map_err(|e| self.err(e))
+    }
+
+    fn err(&self, e: rusqlite::Error) -> StoreError {
+        schema::map_err(&self.path, e)
+    }
+
+    fn not_found(&self, what: impl Into<String>) -> StoreError {
+        StoreError::NotFound {
+            path: self.path.clone(),
+            what: what.into(),
+        }
+    }
+
+    /// `$XDG_STATE_HOME/camscan/inventory.db`, else `~/.local/state/camscan/inventory.db`: the
+    /// XDG base directory specification's place for state that should persist between runs but
+    /// is not worth backing up like user data (a history of what was seen). `None` without
+    /// either variable.
     pub fn default_path() -> Option<PathBuf> {
-        unimplemented!()
+        let var = |name| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        // The specification: a relative value is invalid and ignored.
+        let base = var("XDG_STATE_HOME")
+            .filter(|p| p.is_absolute())
+            .or_else(|| var("HOME").map(|h| h.join(".local").join("state")))?;
+        Some(base.join("camscan").join("inventory.db"))
     }
 
     /// The file this store reads and writes.
@@ -322,69 +455,697 @@ impl Store {
     }
 
     /// Record one scan in one transaction and derive its events (only what this scan may judge:
-    /// see the offline rules in the module doc). `creds` are the credentials the scan tried: the
-    /// one whose user opened a stream is remembered by keyed hash, never in clear.
+    /// see the offline rules in [`derive`]). `creds` are the credentials the scan tried: the
+    /// one that opened a stream is remembered by keyed hash, never in clear.
     pub fn record_scan(
         &mut self,
         scan: &ScanInfo,
         report: &Report,
         creds: &[Credential],
     ) -> Result<Recorded, StoreError> {
-        let _ = (scan, report, creds, &self.conn);
-        unimplemented!()
+        let path = self.path.clone();
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| schema::map_err(&path, e))?;
+        let recorded = record::record(&tx, &self.key, scan, report, creds)
+            .map_err(|e| schema::map_err(&path, e))?;
+        tx.commit().map_err(|e| schema::map_err(&path, e))?;
+        Ok(recorded)
     }
 
     /// For a scan of `targets` (address, CIDR or range specifications; empty = everything): per
-    /// device's last address, the stream paths that worked per port and the entry of `creds`
-    /// that worked last time.
+    /// address, the stream paths that opened last time per port, and the entry of `creds` whose
+    /// keyed hash matches the credential that worked. Offline devices are left out.
     pub fn known(
         &self,
         targets: &[String],
         creds: &[Credential],
     ) -> Result<HashMap<IpAddr, Known>, StoreError> {
-        let _ = (targets, creds);
-        unimplemented!()
+        query::known(&self.conn, &self.key, targets, creds).map_err(|e| self.err(e))
     }
 
+    /// Known devices, by address.
     pub fn devices(&self, q: &DeviceQuery) -> Result<Vec<DeviceSummary>, StoreError> {
-        let _ = q;
-        unimplemented!()
+        query::devices(&self.conn, q).map_err(|e| self.err(e))
     }
 
-    /// One device by id, address (last or any earlier) or MAC.
+    /// One device by id, address (last or any earlier) or MAC, with its streams and events.
     pub fn device(&self, key: &str) -> Result<Option<DeviceDetail>, StoreError> {
-        let _ = key;
-        unimplemented!()
+        let Some(id) = query::resolve(&self.conn, key).map_err(|e| self.err(e))? else {
+            return Ok(None);
+        };
+        let Some(d) = query::detail(&self.conn, id).map_err(|e| self.err(e))? else {
+            return Ok(None);
+        };
+        let events =
+            query::events(&self.conn, Some(id), &EventQuery::default()).map_err(|e| self.err(e))?;
+        Ok(Some(DeviceDetail {
+            summary: d.summary,
+            hostname: d.hostname,
+            firmware: d.firmware,
+            serial: d.serial,
+            addresses: d.addresses,
+            open_ports: d.ports,
+            services: d.services,
+            streams: d.streams,
+            events,
+        }))
     }
 
-    /// Events, newest first.
+    /// Events, newest first. A device that is not known is [`StoreError::NotFound`].
     pub fn events(&self, q: &EventQuery) -> Result<Vec<StoreEvent>, StoreError> {
-        let _ = q;
-        unimplemented!()
+        let device = match &q.device {
+            Some(key) => Some(
+                query::resolve(&self.conn, key)
+                    .map_err(|e| self.err(e))?
+                    .ok_or_else(|| self.not_found(format!("no device {key:?} in the inventory")))?,
+            ),
+            None => None,
+        };
+        query::events(&self.conn, device, q).map_err(|e| self.err(e))
     }
 
     /// Recorded scans, newest first.
     pub fn scans(&self) -> Result<Vec<ScanSummary>, StoreError> {
-        unimplemented!()
+        query::scans(&self.conn).map_err(|e| self.err(e))
     }
 
     /// Differences from scan `a` to scan `b`; by default the last two complete scans (`b`
     /// alone: the complete scan before it; `a` alone: the last complete scan after it).
     pub fn diff(&self, a: Option<i64>, b: Option<i64>) -> Result<Diff, StoreError> {
-        let _ = (a, b);
-        unimplemented!()
+        let (a, b) = query::diff_pair(&self.conn, a, b)
+            .map_err(|e| self.err(e))?
+            .ok_or_else(|| self.not_found("fewer than two complete scans to compare"))?;
+        let summary = |id| {
+            query::scan(&self.conn, id)
+                .map_err(|e| self.err(e))?
+                .ok_or_else(|| self.not_found(format!("no scan {id} in the inventory")))
+        };
+        let (sa, sb) = (summary(a)?, summary(b)?);
+        let snap_a = query::snapshot(&self.conn, a).map_err(|e| self.err(e))?;
+        let snap_b = query::snapshot(&self.conn, b).map_err(|e| self.err(e))?;
+        let keys = query::device_keys(&self.conn).map_err(|e| self.err(e))?;
+        let (added, removed, changed) = query::diff_snapshots(&snap_a, &snap_b, &keys);
+        Ok(Diff {
+            a: sa,
+            b: sb,
+            added,
+            removed,
+            changed,
+        })
     }
 
-    /// Delete one device (by id, address or MAC) with its history; returns the devices deleted.
+    /// Delete one device (by id, address or MAC) with its history; returns the devices deleted
+    /// (0 when none matched).
     pub fn forget(&mut self, key: &str) -> Result<usize, StoreError> {
-        let _ = key;
-        unimplemented!()
+        let Some(id) = query::resolve(&self.conn, key).map_err(|e| self.err(e))? else {
+            return Ok(0);
+        };
+        self.conn
+            .execute("DELETE FROM devices WHERE id = ?1", [id])
+            .map_err(|e| self.err(e))
     }
 
-    /// Delete scans, events and address history older than `older_than`, and devices not seen
-    /// since.
+    /// Delete scans, events and address history older than `older_than` (a device's current
+    /// address stays), and devices not seen since.
     pub fn prune(&mut self, older_than: Duration) -> Result<Pruned, StoreError> {
-        let _ = older_than;
-        unimplemented!()
+        let cutoff = jiff::Timestamp::now().as_millisecond()
+            - i64::try_from(older_than.as_millis()).unwrap_or(i64::MAX / 2);
+        let path = self.path.clone();
+        let e = |err| schema::map_err(&path, err);
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(e)?;
+        let events = tx
+            .execute("DELETE FROM events WHERE at < ?1", [cutoff])
+            .map_err(e)?;
+        let devices = tx
+            .execute("DELETE FROM devices WHERE last_seen < ?1", [cutoff])
+            .map_err(e)?;
+        let scans = tx
+            .execute("DELETE FROM scans WHERE finished_at < ?1", [cutoff])
+            .map_err(e)?;
+        let addresses = tx
+            .execute(
+                "DELETE FROM addresses WHERE last_seen < ?1
+                   AND ip != (SELECT d.ip FROM devices d WHERE d.id = addresses.device_id)",
+                [cutoff],
+            )
+            .map_err(e)?;
+        tx.execute(
+            "DELETE FROM texts WHERE id NOT IN (SELECT info FROM scan_devices)
+               AND text NOT IN (SELECT facts FROM streams WHERE facts IS NOT NULL)
+               AND NOT EXISTS (SELECT 1 FROM scan_devices sd
+                               WHERE instr(' ' || replace(sd.streams, ';', ' ') || ' ',
+                                           ' ' || texts.id || ' ') > 0)",
+            [],
+        )
+        .map_err(e)?;
+        tx.commit().map_err(e)?;
+        Ok(Pruned {
+            scans,
+            events,
+            addresses,
+            devices,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Device, DiscoveryMethod, Stream, VideoInfo};
+
+    fn scan(n: u32, complete: bool) -> ScanInfo {
+        ScanInfo {
+            started_at: format!("2026-01-0{n}T00:00:00Z"),
+            finished_at: format!("2026-01-0{n}T00:01:00Z"),
+            complete,
+            targets: vec!["10.0.0.0/24".into()],
+            ports: vec![80, 554],
+            methods: vec!["port".into(), "arp".into()],
+            version: "0.1.0".into(),
+        }
+    }
+
+    fn camera(mac: &str, ip: &str, width: u32) -> Device {
+        let mut d = Device::new(ip.parse().unwrap());
+        d.mac = Some(mac.into());
+        d.vendor = Some("Hikvision".into());
+        d.firmware = Some("V5.7.3".into());
+        d.is_camera = true;
+        d.open_ports = vec![554];
+        d.discovered_by = vec![DiscoveryMethod::Arp, DiscoveryMethod::Port];
+        let mut s = Stream::new(
+            format!("rtsp://admin:12345@{ip}:554/Streaming/Channels/101"),
+            Protocol::Rtsp,
+            554,
+        );
+        s.username = Some("admin".into());
+        s.auth = AuthScheme::Digest;
+        s.verified = true;
+        let mut v = VideoInfo::new("h264".into());
+        v.width = Some(width);
+        v.height = Some(width * 9 / 16);
+        v.fps = Some(25.0);
+        s.video = Some(v);
+        d.streams = vec![s];
+        d
+    }
+
+    fn report(devices: Vec<Device>) -> Report {
+        Report {
+            schema_version: 1,
+            camscan_version: "0.1.0".into(),
+            started_at: String::new(),
+            finished_at: String::new(),
+            complete: true,
+            targets: vec![],
+            devices,
+        }
+    }
+
+    fn kinds(r: &Recorded) -> Vec<EventKind> {
+        r.events.iter().map(|e| e.kind).collect()
+    }
+
+    #[test]
+    fn a_new_file_is_private_and_reopens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a/b/inventory.db");
+        let store = Store::open(&path).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let wal: String = store
+            .conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(wal, "wal");
+        let fk: i64 = store
+            .conn
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(fk, 1);
+        let key = store.key.clone();
+        drop(store);
+        let again = Store::open(&path).unwrap();
+        assert_eq!(again.key, key, "the credential key is the database's");
+        assert_eq!(key.len(), 32);
+        let other = Store::open(&dir.path().join("other.db")).unwrap();
+        assert_ne!(other.key, key, "each database has its own key");
+    }
+
+    #[test]
+    fn a_text_file_is_not_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("notes.txt");
+        std::fs::write(&path, "192.168.1.10 front door\n".repeat(20)).unwrap();
+        let e = Store::open(&path).err().unwrap();
+        assert!(matches!(e, StoreError::NotSqlite { .. }), "{e}");
+        let line = e.to_string();
+        assert!(
+            line.contains("notes.txt") && line.contains("not an SQLite database"),
+            "{line}"
+        );
+        assert!(!line.contains('\n'));
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "192.168.1.10 front door\n".repeat(20),
+            "left as it was"
+        );
+    }
+
+    #[test]
+    fn a_truncated_database_is_damaged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inventory.db");
+        {
+            let mut s = Store::open(&path).unwrap();
+            let devices = (1..=60)
+                .map(|i| {
+                    camera(
+                        &format!("aa:bb:cc:00:00:{i:02x}"),
+                        &format!("10.0.0.{i}"),
+                        1920,
+                    )
+                })
+                .collect();
+            s.record_scan(&scan(1, true), &report(devices), &[])
+                .unwrap();
+            s.conn
+                .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+                .unwrap();
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(bytes.len() > 8192);
+        std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+        let e = Store::open(&path).err().unwrap();
+        assert!(matches!(e, StoreError::Corrupt { .. }), "{e}");
+        assert!(e.to_string().contains("truncated"), "{e}");
+        // Only the header left.
+        std::fs::write(&path, &bytes[..40]).unwrap();
+        assert!(matches!(
+            Store::open(&path),
+            Err(StoreError::Corrupt { .. })
+        ));
+    }
+
+    #[test]
+    fn a_garbled_database_is_damaged_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inventory.db");
+        {
+            let mut s = Store::open(&path).unwrap();
+            s.record_scan(
+                &scan(1, true),
+                &report(vec![camera("aa:bb:cc:00:00:01", "10.0.0.5", 1920)]),
+                &[],
+            )
+            .unwrap();
+            s.conn
+                .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+                .unwrap();
+        }
+        let mut bytes = std::fs::read(&path).unwrap();
+        // Overwrite every page after the first (the schema page stays readable).
+        for b in &mut bytes[4096..] {
+            *b = 0x5a;
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        let e = match Store::open(&path) {
+            Err(e) => e,
+            Ok(s) => s
+                .devices(&DeviceQuery::default())
+                .err()
+                .expect("garbage read back"),
+        };
+        assert!(
+            matches!(e, StoreError::Corrupt { .. } | StoreError::NotSqlite { .. }),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inventory.db");
+        drop(Store::open(&path).unwrap());
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.pragma_update(None, "user_version", 99).unwrap();
+        drop(c);
+        let e = Store::open(&path).err().unwrap();
+        assert!(
+            matches!(
+                e,
+                StoreError::Newer {
+                    found: 99,
+                    supported: 1,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("newer camscan"), "{e}");
+    }
+
+    #[test]
+    fn a_locked_database_is_a_clear_error_after_a_short_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inventory.db");
+        drop(Store::open(&path).unwrap());
+        let other = rusqlite::Connection::open(&path).unwrap();
+        other.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        let t = std::time::Instant::now();
+        let e = Store::open(&path).err().unwrap();
+        assert!(matches!(e, StoreError::Locked { .. }), "{e:?}");
+        assert!(e.to_string().contains("locked"), "{e}");
+        assert!(t.elapsed() < schema::BUSY_TIMEOUT * 3);
+        other.execute_batch("COMMIT").unwrap();
+        // Unlocked: fine again, and a write held by another process fails the record cleanly.
+        let mut s = Store::open(&path).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let e = s
+            .record_scan(
+                &scan(1, true),
+                &report(vec![camera("aa:bb:cc:00:00:01", "10.0.0.5", 1920)]),
+                &[],
+            )
+            .err()
+            .unwrap();
+        assert!(matches!(e, StoreError::Locked { .. }), "{e:?}");
+        other.execute_batch("ROLLBACK").unwrap();
+        assert!(s.scans().unwrap().is_empty(), "nothing half-written");
+    }
+
+    #[test]
+    fn a_read_only_directory_is_a_clear_error() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let ro = dir.path().join("ro");
+        std::fs::create_dir(&ro).unwrap();
+        std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
+        // root ignores directory modes: then a directory no one may write, sysfs's root.
+        let probe = ro.join("probe");
+        let ro = if std::fs::write(&probe, b"").is_ok() {
+            std::fs::remove_file(&probe).unwrap();
+            PathBuf::from("/sys")
+        } else {
+            ro
+        };
+        let path = ro.join("camscan-test/inventory.db");
+        let e = Store::open(&path).err().unwrap();
+        assert!(matches!(e, StoreError::Io { .. }), "{e:?}");
+        let line = e.to_string();
+        assert!(line.contains(&ro.display().to_string()), "{line}");
+    }
+
+    #[test]
+    fn default_path_follows_xdg() {
+        // Read-only check of the rule on this process's environment.
+        let p = Store::default_path();
+        match std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty()) {
+            Some(x) if Path::new(&x).is_absolute() => {
+                assert_eq!(p, Some(Path::new(&x).join("camscan/inventory.db")))
+            }
+            _ => {
+                if let Some(h) = std::env::var_os("HOME") {
+                    assert_eq!(
+                        p,
+                        Some(Path::new(&h).join(".local/state/camscan/inventory.db"))
+                    )
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn scans_devices_events_and_diff_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("inventory.db")).unwrap();
+        let creds = [
+            Credential::new("admin", "12345"),
+            Credential::new("root", "x"),
+        ];
+        let r1 = s
+            .record_scan(
+                &scan(1, true),
+                &report(vec![
+                    camera("aa:bb:cc:00:00:01", "10.0.0.5", 1920),
+                    camera("aa:bb:cc:00:00:02", "10.0.0.6", 1920),
+                ]),
+                &creds,
+            )
+            .unwrap();
+        assert_eq!(kinds(&r1), vec![EventKind::DeviceNew, EventKind::DeviceNew]);
+        assert_eq!((r1.new, r1.gone, r1.changed), (2, 0, 0));
+
+        // The stored URL has no credentials.
+        let d = s.device("10.0.0.5").unwrap().unwrap();
+        assert_eq!(
+            d.streams[0].url,
+            "rtsp://10.0.0.5:554/Streaming/Channels/101"
+        );
+        assert_eq!(d.summary.key, "mac:aa:bb:cc:00:00:01");
+        assert_eq!(d.summary.state, DeviceState::Online);
+        assert_eq!(d.streams[0].state, StreamState::Up);
+        assert!(d.streams[0].last_verified.is_some());
+        let raw: i64 = s
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM streams WHERE url LIKE '%12345%' OR username LIKE '%12345%'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(raw, 0);
+
+        // Known: the paths and the credential entry that worked.
+        let known = s.known(&["10.0.0.0/24".into()], &creds).unwrap();
+        let k = &known[&"10.0.0.5".parse::<IpAddr>().unwrap()];
+        assert_eq!(
+            k.rtsp_paths[&554],
+            vec!["/Streaming/Channels/101".to_string()]
+        );
+        assert_eq!(k.credential.as_ref().unwrap().password, "12345");
+        assert!(s.known(&["10.0.1.0/24".into()], &creds).unwrap().is_empty());
+        let changed_pw = [Credential::new("admin", "54321")];
+        let k = s.known(&[], &changed_pw).unwrap();
+        assert!(
+            k[&"10.0.0.5".parse::<IpAddr>().unwrap()]
+                .credential
+                .is_none()
+        );
+
+        // Second scan: .5 moved to .9 with a new size; .6 gone; a new camera.
+        let r2 = s
+            .record_scan(
+                &scan(2, true),
+                &report(vec![
+                    camera("aa:bb:cc:00:00:01", "10.0.0.9", 1280),
+                    camera("aa:bb:cc:00:00:03", "10.0.0.7", 1920),
+                ]),
+                &creds,
+            )
+            .unwrap();
+        assert_eq!(
+            kinds(&r2),
+            vec![
+                EventKind::AddressChanged,
+                EventKind::StreamChanged,
+                EventKind::DeviceNew,
+                EventKind::DeviceOffline
+            ]
+        );
+        assert_eq!((r2.new, r2.gone, r2.changed), (1, 1, 1));
+        let moved = s.device("aa:bb:cc:00:00:01").unwrap().unwrap();
+        assert_eq!(moved.summary.address, Some("10.0.0.9".parse().unwrap()));
+        assert_eq!(moved.addresses.len(), 2);
+        assert_eq!(moved.streams.len(), 1, "the same stream at the new address");
+        assert_eq!(
+            moved.streams[0].url,
+            "rtsp://10.0.0.9:554/Streaming/Channels/101"
+        );
+        assert_eq!(
+            s.device("10.0.0.5").unwrap().unwrap().summary.id,
+            moved.summary.id
+        );
+        let gone = s.device("10.0.0.6").unwrap().unwrap();
+        assert_eq!(gone.summary.state, DeviceState::Offline);
+        assert_eq!(gone.summary.streams_up, 0);
+
+        let offline = s
+            .devices(&DeviceQuery {
+                state: Some(DeviceState::Offline),
+                ..DeviceQuery::default()
+            })
+            .unwrap();
+        assert_eq!(offline.len(), 1);
+        assert_eq!(s.devices(&DeviceQuery::default()).unwrap().len(), 3);
+        assert_eq!(
+            s.devices(&DeviceQuery {
+                vendor: Some("hikv".into()),
+                ..DeviceQuery::default()
+            })
+            .unwrap()
+            .len(),
+            3
+        );
+
+        let ev = s
+            .events(&EventQuery {
+                device: Some("10.0.0.9".into()),
+                ..EventQuery::default()
+            })
+            .unwrap();
+        assert_eq!(
+            ev.iter().map(|e| e.kind).collect::<Vec<_>>(),
+            vec![
+                EventKind::StreamChanged,
+                EventKind::AddressChanged,
+                EventKind::DeviceNew
+            ],
+            "newest first"
+        );
+        let only = s
+            .events(&EventQuery {
+                kind: Some(EventKind::DeviceOffline),
+                ..EventQuery::default()
+            })
+            .unwrap();
+        assert_eq!(only.len(), 1);
+        assert!(matches!(
+            s.events(&EventQuery {
+                device: Some("10.9.9.9".into()),
+                ..EventQuery::default()
+            }),
+            Err(StoreError::NotFound { .. })
+        ));
+
+        let scans = s.scans().unwrap();
+        assert_eq!(scans.len(), 2);
+        assert_eq!(
+            (scans[0].id, scans[0].events, scans[0].devices),
+            (r2.scan_id, 4, 2)
+        );
+
+        let diff = s.diff(None, None).unwrap();
+        assert_eq!((diff.a.id, diff.b.id), (r1.scan_id, r2.scan_id));
+        assert_eq!(diff.added.len(), 1);
+        assert_eq!(diff.added[0].address, "10.0.0.7".parse::<IpAddr>().unwrap());
+        assert_eq!(diff.removed.len(), 1);
+        assert_eq!(
+            diff.removed[0].address,
+            "10.0.0.6".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(diff.changed.len(), 1);
+        let fields: Vec<&str> = diff.changed[0]
+            .changes
+            .iter()
+            .map(|c| c.field.as_str())
+            .collect();
+        assert_eq!(
+            fields,
+            vec![
+                "address",
+                "stream rtsp://10.0.0.9:554/Streaming/Channels/101"
+            ]
+        );
+        assert!(!diff.is_empty());
+        assert!(
+            s.diff(Some(r2.scan_id), Some(r2.scan_id))
+                .unwrap()
+                .is_empty()
+        );
+
+        // An interrupted third scan that saw nothing changes nothing.
+        let r3 = s
+            .record_scan(&scan(3, false), &report(vec![]), &creds)
+            .unwrap();
+        assert!(r3.events.is_empty());
+        assert_eq!(
+            s.devices(&DeviceQuery {
+                state: Some(DeviceState::Online),
+                ..DeviceQuery::default()
+            })
+            .unwrap()
+            .len(),
+            2
+        );
+        // The default diff skips it (the last two complete scans).
+        assert_eq!(s.diff(None, None).unwrap().b.id, r2.scan_id);
+
+        assert_eq!(s.forget("10.0.0.7").unwrap(), 1);
+        assert_eq!(s.forget("10.0.0.7").unwrap(), 0);
+        assert_eq!(s.devices(&DeviceQuery::default()).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn prune_keeps_the_file_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("inventory.db")).unwrap();
+        let old = ScanInfo {
+            started_at: "2020-01-01T00:00:00Z".into(),
+            finished_at: "2020-01-01T00:01:00Z".into(),
+            ..scan(1, true)
+        };
+        s.record_scan(
+            &old,
+            &report(vec![camera("aa:bb:cc:00:00:01", "10.0.0.5", 1920)]),
+            &[],
+        )
+        .unwrap();
+        let now = jiff::Timestamp::now().to_string();
+        let recent = ScanInfo {
+            started_at: now.clone(),
+            finished_at: now,
+            targets: vec!["10.0.1.0/24".into()],
+            ..scan(1, true)
+        };
+        s.record_scan(
+            &recent,
+            &report(vec![camera("aa:bb:cc:00:00:02", "10.0.1.5", 1920)]),
+            &[],
+        )
+        .unwrap();
+        let p = s.prune(Duration::from_secs(90 * 86400)).unwrap();
+        assert_eq!(
+            p,
+            Pruned {
+                scans: 1,
+                events: 1,
+                addresses: 0,
+                devices: 1
+            }
+        );
+        assert_eq!(s.devices(&DeviceQuery::default()).unwrap().len(), 1);
+        assert_eq!(s.scans().unwrap().len(), 1);
+        let texts: i64 = s
+            .conn
+            .query_row("SELECT COUNT(*) FROM texts", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(texts, 2, "the recent scan's info and facts remain");
+    }
+
+    #[test]
+    fn names_parse_and_print() {
+        assert_eq!(
+            "device_offline".parse::<EventKind>(),
+            Ok(EventKind::DeviceOffline)
+        );
+        assert_eq!(EventKind::AuthChanged.as_str(), "auth_changed");
+        assert_eq!("ONLINE".parse::<DeviceState>(), Ok(DeviceState::Online));
+        assert!(
+            "sideways"
+                .parse::<DeviceState>()
+                .unwrap_err()
+                .contains("online, offline")
+        );
+        assert_eq!(StreamState::Down.to_string(), "down");
+        for n in EventKind::NAMES {
+            assert_eq!(n.parse::<EventKind>().unwrap().as_str(), *n);
+        }
     }
 }

@@ -1,0 +1,652 @@
+//! Reading the inventory back: devices, one device, events, scans, the difference between two
+//! scans (from their snapshots; the comparison itself is pure, [`diff_snapshots`]), what worked
+//! last time for a rescan, and the deletions that keep the file bounded.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::IpAddr;
+
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use super::derive::covered_ranges;
+use super::identity::normalize_mac;
+use super::record::{
+    cred_hash, parse_auth, parse_state, parse_status, rfc3339, split_ports, url_path,
+};
+use super::{
+    AddressSeen, Change, DeviceChanges, DeviceQuery, DeviceSummary, DiffDevice, EventKind,
+    EventQuery, ScanSummary, StoreEvent, StreamRecord, StreamState,
+};
+use crate::analyze::context::Known;
+use crate::credentials::Credential;
+use crate::model::{Protocol, Service};
+
+pub(crate) fn parse_kind(s: &str) -> Option<EventKind> {
+    serde_json::from_value(serde_json::Value::String(s.to_string())).ok()
+}
+
+pub(crate) fn kind_str(k: EventKind) -> String {
+    serde_json::to_value(k)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+const SUMMARY: &str = "SELECT d.id, d.key, d.state, d.state_since, d.first_seen, d.last_seen, d.ip,
+        d.mac, d.vendor, d.model, d.name, COALESCE(s.up, 0), COALESCE(s.total, 0)
+    FROM devices d
+    LEFT JOIN (SELECT device_id, SUM(state = 'up') AS up, COUNT(*) AS total FROM streams
+               GROUP BY device_id) s ON s.device_id = d.id";
+
+fn summary(r: &Row<'_>) -> rusqlite::Result<DeviceSummary> {
+    Ok(DeviceSummary {
+        id: r.get(0)?,
+        key: r.get(1)?,
+        state: parse_state(&r.get::<_, String>(2)?),
+        state_since: rfc3339(r.get(3)?),
+        first_seen: rfc3339(r.get(4)?),
+        last_seen: rfc3339(r.get(5)?),
+        address: r.get::<_, Option<String>>(6)?.and_then(|s| s.parse().ok()),
+        mac: r.get(7)?,
+        vendor: r.get(8)?,
+        model: r.get(9)?,
+        name: r.get(10)?,
+        streams_up: r.get::<_, i64>(11)? as usize,
+        streams_total: r.get::<_, i64>(12)? as usize,
+    })
+}
+
+pub(crate) fn devices(conn: &Connection, q: &DeviceQuery) -> rusqlite::Result<Vec<DeviceSummary>> {
+    let sql = format!(
+        "{SUMMARY} WHERE (?1 IS NULL OR d.state = ?1) AND (?2 IS NULL OR d.last_seen >= ?2)
+           AND (?3 IS NULL OR instr(lower(d.vendor), lower(?3)) > 0)"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let mut out: Vec<DeviceSummary> = stmt
+        .query_map(
+            params![
+                q.state.map(super::record::device_state_str),
+                q.since.map(|t| t.as_millisecond()),
+                q.vendor,
+            ],
+            summary,
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    out.sort_by(|a, b| a.address.cmp(&b.address).then(a.id.cmp(&b.id)));
+    Ok(out)
+}
+
+/// The device `key` names: an id, an address (its last, else any it had, most recent first), a
+/// MAC, or its identity key (`mac:..`, `serial:..`, `uuid:..`, `ip:..`).
+pub(crate) fn resolve(conn: &Connection, key: &str) -> rusqlite::Result<Option<i64>> {
+    let key = key.trim();
+    if let Ok(id) = key.parse::<i64>() {
+        return conn
+            .query_row("SELECT id FROM devices WHERE id = ?1", [id], |r| r.get(0))
+            .optional();
+    }
+    if let Ok(ip) = key.parse::<IpAddr>() {
+        let ip = ip.to_string();
+        let last = conn
+            .query_row(
+                "SELECT id FROM devices WHERE ip = ?1 ORDER BY last_seen DESC LIMIT 1",
+                [&ip],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if last.is_some() {
+            return Ok(last);
+        }
+        return conn
+            .query_row(
+                "SELECT device_id FROM addresses WHERE ip = ?1 ORDER BY last_seen DESC LIMIT 1",
+                [&ip],
+                |r| r.get(0),
+            )
+            .optional();
+    }
+    if let Some(mac) = normalize_mac(key) {
+        return conn
+            .query_row("SELECT id FROM devices WHERE mac = ?1", [mac], |r| r.get(0))
+            .optional();
+    }
+    conn.query_row(
+        "SELECT id FROM devices WHERE key = ?1 ORDER BY last_seen DESC LIMIT 1",
+        [key],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
+pub(crate) struct DetailParts {
+    pub summary: DeviceSummary,
+    pub hostname: Option<String>,
+    pub firmware: Option<String>,
+    pub serial: Option<String>,
+    pub ports: Vec<u16>,
+    pub services: Vec<Service>,
+    pub addresses: Vec<AddressSeen>,
+    pub streams: Vec<StreamRecord>,
+}
+
+pub(crate) fn detail(conn: &Connection, id: i64) -> rusqlite::Result<Option<DetailParts>> {
+    let Some(summary) = conn
+        .query_row(&format!("{SUMMARY} WHERE d.id = ?1"), [id], summary)
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let (hostname, firmware, serial, ports, services): (_, _, _, String, String) = conn.query_row(
+        "SELECT hostname, firmware, serial, ports, services FROM devices WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+    )?;
+    let mut stmt = conn.prepare(
+        "SELECT ip, first_seen, last_seen FROM addresses WHERE device_id = ?1
+         ORDER BY last_seen DESC",
+    )?;
+    let addresses = stmt
+        .query_map([id], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))?
+        .filter_map(|r| match r {
+            Ok((ip, f, l)) => ip.parse().ok().map(|ip| {
+                Ok(AddressSeen {
+                    ip,
+                    first_seen: rfc3339(f),
+                    last_seen: rfc3339(l),
+                })
+            }),
+            Err(e) => Some(Err(e)),
+        })
+        .collect::<rusqlite::Result<_>>()?;
+    let mut stmt = conn.prepare(
+        "SELECT url, protocol, port, status, auth, username, media, state, state_since,
+                first_seen, last_seen, last_verified
+         FROM streams WHERE device_id = ?1 ORDER BY port, url",
+    )?;
+    let streams = stmt
+        .query_map([id], |r| {
+            let media: serde_json::Value = r
+                .get::<_, Option<String>>(6)?
+                .and_then(|m| serde_json::from_str(&m).ok())
+                .unwrap_or_default();
+            Ok(StreamRecord {
+                url: r.get(0)?,
+                protocol: serde_json::from_value(serde_json::Value::String(r.get(1)?))
+                    .unwrap_or(Protocol::Rtsp),
+                port: r.get(2)?,
+                status: parse_status(&r.get::<_, String>(3)?),
+                auth: parse_auth(&r.get::<_, String>(4)?),
+                username: r.get(5)?,
+                video: serde_json::from_value(media["video"].clone())
+                    .ok()
+                    .flatten(),
+                audio: serde_json::from_value(media["audio"].clone())
+                    .ok()
+                    .flatten(),
+                measured: serde_json::from_value(media["measured"].clone())
+                    .ok()
+                    .flatten(),
+                state: if r.get::<_, String>(7)? == "up" {
+                    StreamState::Up
+                } else {
+                    StreamState::Down
+                },
+                state_since: rfc3339(r.get(8)?),
+                first_seen: rfc3339(r.get(9)?),
+                last_seen: rfc3339(r.get(10)?),
+                last_verified: r.get::<_, Option<i64>>(11)?.map(rfc3339),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Some(DetailParts {
+        summary,
+        hostname,
+        firmware,
+        serial,
+        ports: split_ports(&ports),
+        services: serde_json::from_str(&services).unwrap_or_default(),
+        addresses,
+        streams,
+    }))
+}
+
+/// Events matching `q` (the device already resolved to `device`), newest first.
+pub(crate) fn events(
+    conn: &Connection,
+    device: Option<i64>,
+    q: &EventQuery,
+) -> rusqlite::Result<Vec<StoreEvent>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, scan_id, at, kind, device_id, stream_url, detail FROM events
+         WHERE (?1 IS NULL OR device_id = ?1) AND (?2 IS NULL OR at >= ?2)
+           AND (?3 IS NULL OR kind = ?3)
+         ORDER BY at DESC, id DESC LIMIT ?4",
+    )?;
+    let limit = q.limit.map_or(-1, |l| l as i64);
+    stmt.query_map(
+        params![
+            device,
+            q.since.map(|t| t.as_millisecond()),
+            q.kind.map(kind_str),
+            limit
+        ],
+        |r| {
+            Ok(StoreEvent {
+                id: r.get(0)?,
+                scan_id: r.get(1)?,
+                at: rfc3339(r.get(2)?),
+                kind: parse_kind(&r.get::<_, String>(3)?).unwrap_or(EventKind::DeviceNew),
+                device_id: r.get(4)?,
+                stream_url: r.get(5)?,
+                detail: serde_json::from_str(&r.get::<_, String>(6)?).unwrap_or_default(),
+            })
+        },
+    )?
+    .collect()
+}
+
+fn scan_summary(r: &Row<'_>) -> rusqlite::Result<ScanSummary> {
+    Ok(ScanSummary {
+        id: r.get(0)?,
+        started_at: rfc3339(r.get(1)?),
+        finished_at: rfc3339(r.get(2)?),
+        complete: r.get(3)?,
+        targets: serde_json::from_str(&r.get::<_, String>(4)?).unwrap_or_default(),
+        ports: split_ports(&r.get::<_, String>(5)?),
+        methods: serde_json::from_str(&r.get::<_, String>(6)?).unwrap_or_default(),
+        version: r.get(7)?,
+        devices: r.get::<_, i64>(8)? as usize,
+        events: r.get::<_, i64>(9)? as usize,
+    })
+}
+
+const SCANS: &str = "SELECT s.id, s.started_at, s.finished_at, s.complete, s.targets, s.ports,
+        s.methods, s.version, s.devices,
+        (SELECT COUNT(*) FROM events e WHERE e.scan_id = s.id)
+    FROM scans s";
+
+pub(crate) fn scans(conn: &Connection) -> rusqlite::Result<Vec<ScanSummary>> {
+    let mut stmt = conn.prepare(&format!("{SCANS} ORDER BY s.id DESC"))?;
+    stmt.query_map([], scan_summary)?.collect()
+}
+
+pub(crate) fn scan(conn: &Connection, id: i64) -> rusqlite::Result<Option<ScanSummary>> {
+    conn.query_row(&format!("{SCANS} WHERE s.id = ?1"), [id], scan_summary)
+        .optional()
+}
+
+/// The two scans `diff` compares by default (module doc of [`super::Store::diff`]).
+pub(crate) fn diff_pair(
+    conn: &Connection,
+    a: Option<i64>,
+    b: Option<i64>,
+) -> rusqlite::Result<Option<(i64, i64)>> {
+    let complete_before = |id: i64| {
+        conn.query_row(
+            "SELECT id FROM scans WHERE complete AND id < ?1 ORDER BY id DESC LIMIT 1",
+            [id],
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()
+    };
+    Ok(match (a, b) {
+        (Some(a), Some(b)) => Some((a, b)),
+        (None, Some(b)) => complete_before(b)?.map(|a| (a, b)),
+        (Some(a), None) => conn
+            .query_row(
+                "SELECT id FROM scans WHERE complete AND id > ?1 ORDER BY id DESC LIMIT 1",
+                [a],
+                |r| r.get::<_, i64>(0),
+            )
+            .optional()?
+            .map(|b| (a, b)),
+        (None, None) => {
+            let last = conn
+                .query_row(
+                    "SELECT id FROM scans WHERE complete ORDER BY id DESC LIMIT 1",
+                    [],
+                    |r| r.get::<_, i64>(0),
+                )
+                .optional()?;
+            match last {
+                Some(b) => complete_before(b)?.map(|a| (a, b)),
+                None => None,
+            }
+        }
+    })
+}
+
+/// What one scan saw of one device.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Snap {
+    pub ip: IpAddr,
+    pub vendor: Option<String>,
+    pub model: Option<String>,
+    pub firmware: Option<String>,
+    pub ports: Vec<u16>,
+    /// Stream (its URL) to `status facts`.
+    pub streams: BTreeMap<String, String>,
+}
+
+/// The snapshot of `scan_id`, per device id.
+pub(crate) fn snapshot(conn: &Connection, scan_id: i64) -> rusqlite::Result<HashMap<i64, Snap>> {
+    let texts: HashMap<i64, String> = conn
+        .prepare("SELECT id, text FROM texts")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut stmt = conn.prepare(
+        "SELECT sd.device_id, sd.ip, sd.info, sd.ports, sd.streams FROM scan_devices sd
+         WHERE sd.scan_id = ?1",
+    )?;
+    let rows: Vec<(i64, String, i64, String, String)> = stmt
+        .query_map([scan_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let urls: HashMap<i64, String> = conn
+        .prepare("SELECT id, url FROM streams")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let text = |id: i64| texts.get(&id).map_or("", String::as_str);
+    let mut out = HashMap::with_capacity(rows.len());
+    for (device, ip, info, ports, streams) in rows {
+        let Ok(ip) = ip.parse() else { continue };
+        let mut parts = text(info)
+            .split('\t')
+            .map(|s| (!s.is_empty()).then(|| s.to_string()));
+        let (vendor, model, firmware) = (
+            parts.next().flatten(),
+            parts.next().flatten(),
+            parts.next().flatten(),
+        );
+        let mut map = BTreeMap::new();
+        for e in streams.split(';').filter(|e| !e.is_empty()) {
+            let mut f = e.split(' ');
+            let (Some(id), Some(status), Some(facts)) = (f.next(), f.next(), f.next()) else {
+                continue;
+            };
+            let Some(url) = id.parse().ok().and_then(|id: i64| urls.get(&id)) else {
+                continue;
+            };
+            let facts = facts.parse().map_or("", text);
+            map.insert(url.clone(), format!("{status} {facts}"));
+        }
+        out.insert(
+            device,
+            Snap {
+                ip,
+                vendor,
+                model,
+                firmware,
+                ports: split_ports(&ports),
+                streams: map,
+            },
+        );
+    }
+    Ok(out)
+}
+
+fn diff_device(id: i64, key: &str, s: &Snap) -> DiffDevice {
+    DiffDevice {
+        device_id: id,
+        key: key.to_string(),
+        address: s.ip,
+        vendor: s.vendor.clone(),
+        model: s.model.clone(),
+        ports: s.ports.clone(),
+        streams: s.streams.keys().cloned().collect(),
+    }
+}
+
+/// Added, removed and changed devices from snapshot `a` to snapshot `b` (`keys`: device id to
+/// identity key), sorted by address.
+pub(crate) fn diff_snapshots(
+    a: &HashMap<i64, Snap>,
+    b: &HashMap<i64, Snap>,
+    keys: &HashMap<i64, String>,
+) -> (Vec<DiffDevice>, Vec<DiffDevice>, Vec<DeviceChanges>) {
+    let key = |id: &i64| keys.get(id).map_or("", String::as_str);
+    let mut added: Vec<DiffDevice> = b
+        .iter()
+        .filter(|(id, _)| !a.contains_key(id))
+        .map(|(id, s)| diff_device(*id, key(id), s))
+        .collect();
+    let mut removed: Vec<DiffDevice> = a
+        .iter()
+        .filter(|(id, _)| !b.contains_key(id))
+        .map(|(id, s)| diff_device(*id, key(id), s))
+        .collect();
+    let mut changed = Vec::new();
+    for (id, before) in a {
+        let Some(after) = b.get(id) else { continue };
+        let mut changes = Vec::new();
+        let mut field = |name: String, x: Option<String>, y: Option<String>| {
+            if x != y {
+                changes.push(Change {
+                    field: name,
+                    before: x,
+                    after: y,
+                });
+            }
+        };
+        field(
+            "address".into(),
+            Some(before.ip.to_string()),
+            Some(after.ip.to_string()),
+        );
+        field("vendor".into(), before.vendor.clone(), after.vendor.clone());
+        field("model".into(), before.model.clone(), after.model.clone());
+        field(
+            "firmware".into(),
+            before.firmware.clone(),
+            after.firmware.clone(),
+        );
+        let ports: BTreeSet<u16> = before.ports.iter().chain(&after.ports).copied().collect();
+        for p in ports {
+            let open = |s: &Snap| s.ports.contains(&p).then(|| "open".to_string());
+            field(format!("port {p}"), open(before), open(after));
+        }
+        // A stream's URL follows its device's address: compare by the part after the host.
+        let rest = |u: &str| super::record::stream_key(u, 0);
+        let bs: BTreeMap<String, (&String, &String)> = before
+            .streams
+            .iter()
+            .map(|(u, v)| (rest(u), (u, v)))
+            .collect();
+        let as_: BTreeMap<String, (&String, &String)> = after
+            .streams
+            .iter()
+            .map(|(u, v)| (rest(u), (u, v)))
+            .collect();
+        let skeys: BTreeSet<&String> = bs.keys().chain(as_.keys()).collect();
+        for k in skeys {
+            let x = bs.get(k);
+            let y = as_.get(k);
+            let url = y.or(x).map(|(u, _)| u.as_str()).unwrap_or_default();
+            field(
+                format!("stream {url}"),
+                x.map(|(_, v)| (*v).clone()),
+                y.map(|(_, v)| (*v).clone()),
+            );
+        }
+        if !changes.is_empty() {
+            changed.push(DeviceChanges {
+                device_id: *id,
+                key: key(id).to_string(),
+                address: after.ip,
+                changes,
+            });
+        }
+    }
+    added.sort_by(|x, y| {
+        x.address
+            .cmp(&y.address)
+            .then(x.device_id.cmp(&y.device_id))
+    });
+    removed.sort_by(|x, y| {
+        x.address
+            .cmp(&y.address)
+            .then(x.device_id.cmp(&y.device_id))
+    });
+    changed.sort_by(|x, y| {
+        x.address
+            .cmp(&y.address)
+            .then(x.device_id.cmp(&y.device_id))
+    });
+    (added, removed, changed)
+}
+
+pub(crate) fn device_keys(conn: &Connection) -> rusqlite::Result<HashMap<i64, String>> {
+    conn.prepare("SELECT id, key FROM devices")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect()
+}
+
+/// Per last address in `targets` (all when empty), what opened last time.
+pub(crate) fn known(
+    conn: &Connection,
+    key: &[u8],
+    targets: &[String],
+    creds: &[Credential],
+) -> rusqlite::Result<HashMap<IpAddr, Known>> {
+    let ranges = covered_ranges(targets);
+    let by_hash: HashMap<Vec<u8>, &Credential> = creds
+        .iter()
+        .map(|c| (cred_hash(key, &c.username, &c.password), c))
+        .collect();
+    let mut stmt = conn.prepare(
+        "SELECT d.ip, s.url, s.protocol, s.cred FROM streams s JOIN devices d ON d.id = s.device_id
+         WHERE s.status = 'ok' AND s.state = 'up' AND d.state != 'offline'
+         ORDER BY s.id",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut out: HashMap<IpAddr, Known> = HashMap::new();
+    while let Some(r) = rows.next()? {
+        let device_ip: Option<IpAddr> = r.get::<_, Option<String>>(0)?.and_then(|s| s.parse().ok());
+        let url: String = r.get(1)?;
+        let protocol: String = r.get(2)?;
+        let cred: Option<Vec<u8>> = r.get(3)?;
+        let Some((scheme, port, path)) = url_path(&url) else {
+            continue;
+        };
+        let host_ip = url::Url::parse(&url)
+            .ok()
+            .and_then(|u| u.host_str().map(|h| h.trim_matches(['[', ']']).to_string()))
+            .and_then(|h| h.parse::<IpAddr>().ok());
+        let Some(ip) = host_ip.or(device_ip) else {
+            continue;
+        };
+        if !targets.is_empty() && !ranges.iter().any(|r| r.contains_ip(ip)) {
+            continue;
+        }
+        let entry = out.entry(ip).or_default();
+        let list = match (protocol.as_str(), scheme.as_str()) {
+            ("rtsp", "rtsp") => entry.rtsp_paths.entry(port).or_default(),
+            ("hls" | "dash" | "mjpeg" | "jpeg" | "flv" | "ts", "http" | "https") => {
+                entry.http_paths.entry(port).or_default()
+            }
+            _ => continue,
+        };
+        if !list.contains(&path) {
+            list.push(path);
+        }
+        if entry.credential.is_none()
+            && let Some(c) = cred.and_then(|h| by_hash.get(&h).copied())
+            && c.applies_to(ip)
+        {
+            entry.credential = Some(c.clone());
+        }
+    }
+    out.retain(|_, k| !k.rtsp_paths.is_empty() || !k.http_paths.is_empty());
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snap(ip: &str, fw: &str, ports: &[u16], streams: &[(&str, &str)]) -> Snap {
+        Snap {
+            ip: ip.parse().unwrap(),
+            vendor: Some("Hikvision".into()),
+            model: Some("DS-2CD2143G2-I".into()),
+            firmware: Some(fw.into()),
+            ports: ports.to_vec(),
+            streams: streams
+                .iter()
+                .map(|(u, v)| (u.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn diff_of_snapshots() {
+        let keys: HashMap<i64, String> = [
+            (1, "mac:a".to_string()),
+            (2, "mac:b".into()),
+            (3, "mac:c".into()),
+        ]
+        .into();
+        let a: HashMap<i64, Snap> = [
+            (
+                1,
+                snap(
+                    "10.0.0.5",
+                    "V5.7",
+                    &[80, 554],
+                    &[
+                        ("rtsp://10.0.0.5/s1", "ok h264 1920x1080 25 -"),
+                        ("rtsp://10.0.0.5/s2", "ok h264 640x360 15 -"),
+                    ],
+                ),
+            ),
+            (2, snap("10.0.0.6", "V1", &[554], &[])),
+        ]
+        .into();
+        let b: HashMap<i64, Snap> = [
+            (
+                1,
+                snap(
+                    "10.0.0.9",
+                    "V5.8",
+                    &[554, 8000],
+                    &[("rtsp://10.0.0.9/s1", "ok h264 1280x720 25 -")],
+                ),
+            ),
+            (3, snap("10.0.0.7", "V1", &[554], &[])),
+        ]
+        .into();
+        let (added, removed, changed) = diff_snapshots(&a, &b, &keys);
+        assert_eq!(added.len(), 1);
+        assert_eq!((added[0].device_id, added[0].key.as_str()), (3, "mac:c"));
+        assert_eq!(removed.len(), 1);
+        assert_eq!(removed[0].device_id, 2);
+        assert_eq!(changed.len(), 1);
+        let fields: Vec<(&str, Option<&str>, Option<&str>)> = changed[0]
+            .changes
+            .iter()
+            .map(|c| (c.field.as_str(), c.before.as_deref(), c.after.as_deref()))
+            .collect();
+        assert_eq!(
+            fields,
+            vec![
+                ("address", Some("10.0.0.5"), Some("10.0.0.9")),
+                ("firmware", Some("V5.7"), Some("V5.8")),
+                ("port 80", Some("open"), None),
+                ("port 8000", None, Some("open")),
+                (
+                    "stream rtsp://10.0.0.9/s1",
+                    Some("ok h264 1920x1080 25 -"),
+                    Some("ok h264 1280x720 25 -")
+                ),
+                (
+                    "stream rtsp://10.0.0.5/s2",
+                    Some("ok h264 640x360 15 -"),
+                    None
+                ),
+            ]
+        );
+        // The same snapshot twice: nothing.
+        let (x, y, z) = diff_snapshots(&a, &a, &keys);
+        assert!(x.is_empty() && y.is_empty() && z.is_empty());
+    }
+}

@@ -1,0 +1,768 @@
+//! Writing one scan: the report reduced to observations (credential-free URLs, stream keys that
+//! survive an address change, keyed hashes of working credentials), the store's prior state
+//! loaded, the plan of [`super::derive`] applied in one transaction, and the scan's compact
+//! snapshot kept for `diff`.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+
+use hmac::{Hmac, Mac};
+use rusqlite::{OptionalExtension, Transaction, params};
+use sha2::Sha256;
+
+use super::derive::{
+    Facts, ObsStream, Observed, Plan, PriorDevice, PriorStream, Who, plan, stream_state,
+};
+use super::identity::{Identity, merge_observations};
+use super::{DeviceState, Recorded, ScanInfo, StoreEvent, StreamState};
+use crate::credentials::Credential;
+use crate::model::{AuthScheme, Device, DiscoveryMethod, Report, Stream, StreamStatus};
+
+/// Query parameters that carry a secret on some cameras (`?usr=admin&pwd=...` on Foscam and
+/// Dahua CGI URLs): dropped with the userinfo before a URL is stored.
+const SECRET_PARAMS: &[&str] = &["password", "passwd", "pwd", "pass", "psw"];
+
+/// Unix milliseconds of an RFC 3339 time; `now` when it does not parse.
+pub(crate) fn millis(rfc3339: &str) -> i64 {
+    rfc3339
+        .parse::<jiff::Timestamp>()
+        .unwrap_or_else(|_| jiff::Timestamp::now())
+        .as_millisecond()
+}
+
+/// RFC 3339 of Unix milliseconds.
+pub(crate) fn rfc3339(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+pub(crate) fn method_name(m: DiscoveryMethod) -> &'static str {
+    match m {
+        DiscoveryMethod::Arp => "arp",
+        DiscoveryMethod::Onvif => "onvif",
+        DiscoveryMethod::Ssdp => "ssdp",
+        DiscoveryMethod::Port => "port",
+        DiscoveryMethod::Sadp => "sadp",
+        DiscoveryMethod::Dhip => "dhip",
+    }
+}
+
+/// `url` without its userinfo and secret query parameters.
+pub(crate) fn clean_url(url: &str) -> String {
+    let Ok(mut u) = url::Url::parse(url) else {
+        // Not a URL we can take apart: keep nothing that looks like userinfo.
+        return match url.split_once("://") {
+            Some((scheme, rest)) => match rest.split_once('@') {
+                Some((_, host)) if !rest[..rest.find('/').unwrap_or(rest.len())].is_empty() => {
+                    format!("{scheme}://{host}")
+                }
+                _ => url.to_string(),
+            },
+            None => url.to_string(),
+        };
+    };
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    if u.query().is_some() {
+        let kept: Vec<(String, String)> = u
+            .query_pairs()
+            .filter(|(k, _)| !SECRET_PARAMS.contains(&k.to_ascii_lowercase().as_str()))
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let had = u.query_pairs().count();
+        if kept.len() != had {
+            if kept.is_empty() {
+                u.set_query(None);
+            } else {
+                u.query_pairs_mut().clear().extend_pairs(kept);
+            }
+        }
+    }
+    u.to_string()
+}
+
+/// The port of `u`: given, else its scheme's (the `url` crate knows only the special schemes).
+fn port_of(u: &url::Url) -> Option<u16> {
+    u.port_or_known_default().or(match u.scheme() {
+        "rtsp" => Some(554),
+        "rtsps" => Some(322),
+        "rtmp" => Some(1935),
+        "rtmps" => Some(443),
+        _ => None,
+    })
+}
+
+/// What names a stream on its device whatever the device's address: scheme, port, path and
+/// query (`rtsp:554/Streaming/Channels/101`).
+pub(crate) fn stream_key(clean: &str, port: u16) -> String {
+    match url::Url::parse(clean) {
+        Ok(u) => {
+            let port = port_of(&u).unwrap_or(port);
+            let mut k = format!("{}:{port}{}", u.scheme(), u.path());
+            if let Some(q) = u.query() {
+                k.push('?');
+                k.push_str(q);
+            }
+            k
+        }
+        Err(_) => clean.to_string(),
+    }
+}
+
+/// The path and query of a stream URL, as the analysers take them (`/Streaming/Channels/101`).
+pub(crate) fn url_path(url: &str) -> Option<(String, u16, String)> {
+    let u = url::Url::parse(url).ok()?;
+    let port = port_of(&u)?;
+    let mut path = u.path().to_string();
+    if let Some(q) = u.query() {
+        path.push('?');
+        path.push_str(q);
+    }
+    Some((u.scheme().to_string(), port, path))
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Ok(hex) = std::str::from_utf8(&b[i + 1..i + 3])
+            && let Ok(v) = u8::from_str_radix(hex, 16)
+        {
+            out.push(v);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// HMAC-SHA256 of `user:password` under the database's key: what the store keeps of a working
+/// credential.
+pub(crate) fn cred_hash(key: &[u8], user: &str, password: &str) -> Vec<u8> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(user.as_bytes());
+    mac.update(b":");
+    mac.update(password.as_bytes());
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// The credential that opened `s` on `ip`: from the URL when it carries one
+/// (`--show-credentials`), else the one entry of `creds` for `ip` with the stream's user name.
+/// Several entries with that name: unknown (the report does not say which password worked).
+fn working_credential(s: &Stream, ip: IpAddr, creds: &[Credential]) -> Option<(String, String)> {
+    if s.status != StreamStatus::Ok {
+        return None;
+    }
+    if let Ok(u) = url::Url::parse(&s.url)
+        && let Some(p) = u.password()
+    {
+        return Some((percent_decode(u.username()), percent_decode(p)));
+    }
+    let user = s.username.as_deref()?;
+    let mut it = creds
+        .iter()
+        .filter(|c| c.username == user && c.applies_to(ip));
+    let first = it.next()?;
+    it.next()
+        .is_none()
+        .then(|| (first.username.clone(), first.password.clone()))
+}
+
+/// The report's devices as the store observes them.
+pub(crate) fn observe<'a>(
+    devices: &'a [Device],
+    key: &[u8],
+    creds: &[Credential],
+) -> Vec<Observed<'a>> {
+    devices
+        .iter()
+        .map(|d| {
+            let mut ports = d.open_ports.clone();
+            ports.sort_unstable();
+            ports.dedup();
+            let mut seen = std::collections::HashSet::new();
+            let streams = d
+                .streams
+                .iter()
+                .filter_map(|s| {
+                    let url = clean_url(&s.url);
+                    let skey = stream_key(&url, s.port);
+                    if !seen.insert(skey.clone()) {
+                        return None;
+                    }
+                    let cred =
+                        working_credential(s, d.ip, creds).map(|(u, p)| cred_hash(key, &u, &p));
+                    Some(ObsStream {
+                        stream: s,
+                        skey,
+                        url,
+                        facts: Facts::of(s),
+                        state: stream_state(s.status),
+                        cred,
+                    })
+                })
+                .collect();
+            let mut methods: Vec<String> = d
+                .discovered_by
+                .iter()
+                .map(|m| method_name(*m).to_string())
+                .collect();
+            methods.sort();
+            methods.dedup();
+            Observed {
+                device: d,
+                identity: Identity::of(d),
+                ports,
+                methods,
+                streams,
+            }
+        })
+        .collect()
+}
+
+pub(crate) fn join_ports(ports: &[u16]) -> String {
+    ports
+        .iter()
+        .map(u16::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+pub(crate) fn split_ports(s: &str) -> Vec<u16> {
+    s.split(',').filter_map(|p| p.parse().ok()).collect()
+}
+
+pub(crate) fn parse_state(s: &str) -> DeviceState {
+    match s {
+        "online" => DeviceState::Online,
+        "offline" => DeviceState::Offline,
+        _ => DeviceState::Unknown,
+    }
+}
+
+pub(crate) fn device_state_str(s: DeviceState) -> &'static str {
+    match s {
+        DeviceState::Online => "online",
+        DeviceState::Offline => "offline",
+        DeviceState::Unknown => "unknown",
+    }
+}
+
+pub(crate) fn stream_state_str(s: StreamState) -> &'static str {
+    match s {
+        StreamState::Up => "up",
+        StreamState::Down => "down",
+    }
+}
+
+pub(crate) fn parse_status(s: &str) -> StreamStatus {
+    serde_json::from_value(serde_json::Value::String(s.to_string())).unwrap_or(StreamStatus::Error)
+}
+
+pub(crate) fn parse_auth(s: &str) -> AuthScheme {
+    serde_json::from_value(serde_json::Value::String(s.to_string())).unwrap_or_default()
+}
+
+/// Every device the store holds, with its streams, as [`super::derive::plan`] compares them.
+fn load_prior(tx: &Transaction<'_>) -> rusqlite::Result<(Vec<PriorDevice>, HashMap<i64, usize>)> {
+    let mut stmt = tx.prepare(
+        "SELECT id, mac, serial_key, uuid, ip, vendor, model, firmware, state, methods, ports,
+                last_seen FROM devices",
+    )?;
+    let mut prior: Vec<PriorDevice> = stmt
+        .query_map([], |r| {
+            let vendor: Option<String> = r.get(5)?;
+            Ok(PriorDevice {
+                id: r.get(0)?,
+                identity: Identity {
+                    mac: r.get(1)?,
+                    serial: r.get(2)?,
+                    vendor: vendor.as_deref().map(str::to_ascii_lowercase),
+                    uuid: r.get(3)?,
+                },
+                ip: r.get::<_, Option<String>>(4)?.and_then(|s| s.parse().ok()),
+                vendor,
+                model: r.get(6)?,
+                firmware: r.get(7)?,
+                state: parse_state(&r.get::<_, String>(8)?),
+                methods: r
+                    .get::<_, String>(9)?
+                    .split(',')
+                    .filter(|m| !m.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+                ports: split_ports(&r.get::<_, String>(10)?),
+                last_seen: r.get(11)?,
+                streams: Vec::new(),
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let by_id: HashMap<i64, usize> = prior.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
+    let mut stmt = tx.prepare(
+        "SELECT device_id, skey, url, port, status, auth, state, facts, cred FROM streams
+         ORDER BY id",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let Some(&i) = by_id.get(&r.get::<_, i64>(0)?) else {
+            continue;
+        };
+        prior[i].streams.push(PriorStream {
+            skey: r.get(1)?,
+            url: r.get(2)?,
+            port: r.get(3)?,
+            status: parse_status(&r.get::<_, String>(4)?),
+            auth: parse_auth(&r.get::<_, String>(5)?),
+            state: if r.get::<_, String>(6)? == "up" {
+                StreamState::Up
+            } else {
+                StreamState::Down
+            },
+            facts: Facts::parse(r.get::<_, Option<String>>(7)?.as_deref().unwrap_or("")),
+            cred: r.get(8)?,
+        });
+    }
+    Ok((prior, by_id))
+}
+
+/// Strings shared by many snapshot rows, stored once.
+pub(crate) struct Texts {
+    cache: HashMap<String, i64>,
+}
+
+impl Texts {
+    pub fn new() -> Self {
+        Texts {
+            cache: HashMap::new(),
+        }
+    }
+
+    pub fn id(&mut self, tx: &Transaction<'_>, text: &str) -> rusqlite::Result<i64> {
+        if let Some(&id) = self.cache.get(text) {
+            return Ok(id);
+        }
+        let found: Option<i64> = tx
+            .prepare_cached("SELECT id FROM texts WHERE text = ?1")?
+            .query_row([text], |r| r.get(0))
+            .optional()?;
+        let id = match found {
+            Some(id) => id,
+            None => {
+                tx.prepare_cached("INSERT INTO texts (text) VALUES (?1)")?
+                    .execute([text])?;
+                tx.last_insert_rowid()
+            }
+        };
+        self.cache.insert(text.to_string(), id);
+        Ok(id)
+    }
+}
+
+fn media_json(s: &Stream) -> Option<String> {
+    (s.video.is_some() || s.audio.is_some() || s.measured.is_some()).then(|| {
+        serde_json::json!({ "video": s.video, "audio": s.audio, "measured": s.measured })
+            .to_string()
+    })
+}
+
+/// Record `scan` and `report` (the body of [`super::Store::record_scan`]).
+pub(crate) fn record(
+    tx: &Transaction<'_>,
+    key: &[u8],
+    scan: &ScanInfo,
+    report: &Report,
+    creds: &[Credential],
+) -> rusqlite::Result<Recorded> {
+    let now = millis(&scan.finished_at);
+    tx.execute(
+        "INSERT INTO scans (started_at, finished_at, complete, targets, ports, methods, version)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            millis(&scan.started_at),
+            now,
+            scan.complete,
+            serde_json::to_string(&scan.targets).unwrap_or_default(),
+            join_ports(&scan.ports),
+            serde_json::to_string(&scan.methods).unwrap_or_default(),
+            scan.version,
+        ],
+    )?;
+    let scan_id = tx.last_insert_rowid();
+
+    let devices = merge_observations(&report.devices);
+    let obs = observe(&devices, key, creds);
+    let (prior, _) = load_prior(tx)?;
+    let plan = plan(&prior, scan, &obs);
+    let mut ids = Vec::with_capacity(obs.len());
+    let mut texts = Texts::new();
+    for (o, seen) in obs.iter().zip(&plan.seen) {
+        let prior = seen.prior.map(|i| &prior[i]);
+        let id = write_device(tx, now, o, prior, &seen.ports)?;
+        ids.push(id);
+        let mut snap = Vec::with_capacity(o.streams.len());
+        for (s, &write) in o.streams.iter().zip(&seen.write_stream) {
+            let sid = if write {
+                write_stream(tx, now, id, s)?
+            } else {
+                tx.prepare_cached("SELECT id FROM streams WHERE device_id = ?1 AND skey = ?2")?
+                    .query_row(params![id, s.skey], |r| r.get(0))?
+            };
+            let fid = texts.id(tx, &s.facts.to_text())?;
+            snap.push(format!("{sid} {} {fid}", s.stream.status.as_str()));
+        }
+        if let Some(p) = prior {
+            for u in &seen.unlisted {
+                tx.prepare_cached(
+                    "UPDATE streams SET state = ?3, state_since = ?4
+                     WHERE device_id = ?1 AND skey = ?2",
+                )?
+                .execute(params![
+                    p.id,
+                    p.streams[u.prior_stream].skey,
+                    stream_state_str(u.state),
+                    now
+                ])?;
+            }
+        }
+        let d = o.device;
+        let info = texts.id(
+            tx,
+            &format!(
+                "{}\t{}\t{}",
+                d.vendor.as_deref().unwrap_or(""),
+                d.model.as_deref().unwrap_or(""),
+                d.firmware.as_deref().unwrap_or("")
+            ),
+        )?;
+        tx.prepare_cached(
+            "INSERT OR REPLACE INTO scan_devices (scan_id, device_id, ip, info, ports, streams)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            scan_id,
+            id,
+            d.ip.to_string(),
+            info,
+            join_ports(&o.ports),
+            snap.join(";")
+        ])?;
+    }
+    for &(pi, state) in &plan.unseen {
+        let id = prior[pi].id;
+        tx.prepare_cached("UPDATE devices SET state = ?2, state_since = ?3 WHERE id = ?1")?
+            .execute(params![id, device_state_str(state), now])?;
+        if state == DeviceState::Offline {
+            tx.prepare_cached(
+                "UPDATE streams SET state = 'down', state_since = ?2
+                 WHERE device_id = ?1 AND state = 'up'",
+            )?
+            .execute(params![id, now])?;
+        }
+    }
+    let events = write_events(tx, scan_id, now, &plan, &prior, &ids)?;
+    tx.execute(
+        "UPDATE scans SET devices = ?2 WHERE id = ?1",
+        params![scan_id, obs.len() as i64],
+    )?;
+    let (new, gone, changed) = plan.counts();
+    Ok(Recorded {
+        scan_id,
+        events,
+        new,
+        gone,
+        changed,
+    })
+}
+
+fn write_device(
+    tx: &Transaction<'_>,
+    now: i64,
+    o: &Observed<'_>,
+    prior: Option<&PriorDevice>,
+    ports: &[u16],
+) -> rusqlite::Result<i64> {
+    let d = o.device;
+    let mut identity = o.identity.clone();
+    if let Some(p) = prior {
+        identity.absorb(&p.identity);
+    }
+    let key = identity.key(Some(d.ip));
+    let services = serde_json::to_string(&d.services).unwrap_or_else(|_| "[]".into());
+    let id = match prior {
+        None => {
+            tx.prepare_cached(
+                "INSERT INTO devices (key, mac, serial_key, uuid, ip, hostname, vendor, model,
+                     firmware, serial, name, is_camera, methods, ports, services, first_seen,
+                     last_seen, state, state_since)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                     ?16, 'online', ?16)",
+            )?
+            .execute(params![
+                key,
+                identity.mac,
+                identity.serial,
+                identity.uuid,
+                d.ip.to_string(),
+                d.hostname,
+                d.vendor,
+                d.model,
+                d.firmware,
+                d.serial,
+                d.name,
+                d.is_camera,
+                o.methods.join(","),
+                join_ports(ports),
+                services,
+                now,
+            ])?;
+            tx.last_insert_rowid()
+        }
+        Some(p) => {
+            tx.prepare_cached(
+                "UPDATE devices SET key = ?2, mac = ?3, serial_key = ?4, uuid = ?5, ip = ?6,
+                     hostname = COALESCE(?7, hostname), vendor = COALESCE(?8, vendor),
+                     model = COALESCE(?9, model), firmware = COALESCE(?10, firmware),
+                     serial = COALESCE(?11, serial), name = COALESCE(?12, name),
+                     is_camera = (is_camera OR ?13), methods = ?14, ports = ?15,
+                     services = CASE WHEN ?16 = '[]' THEN services ELSE ?16 END,
+                     last_seen = ?17,
+                     state_since = CASE WHEN state = 'online' THEN state_since ELSE ?17 END,
+                     state = 'online'
+                 WHERE id = ?1",
+            )?
+            .execute(params![
+                p.id,
+                key,
+                identity.mac,
+                identity.serial,
+                identity.uuid,
+                d.ip.to_string(),
+                d.hostname,
+                d.vendor,
+                d.model,
+                d.firmware,
+                d.serial,
+                d.name,
+                d.is_camera,
+                o.methods.join(","),
+                join_ports(ports),
+                services,
+                now,
+            ])?;
+            p.id
+        }
+    };
+    let mut addrs = vec![d.ip];
+    for a in &d.addresses {
+        if !addrs.contains(a) {
+            addrs.push(*a);
+        }
+    }
+    for a in addrs {
+        tx.prepare_cached(
+            "INSERT INTO addresses (device_id, ip, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3)
+             ON CONFLICT (device_id, ip) DO UPDATE SET last_seen = excluded.last_seen",
+        )?
+        .execute(params![id, a.to_string(), now])?;
+    }
+    Ok(id)
+}
+
+fn write_stream(
+    tx: &Transaction<'_>,
+    now: i64,
+    device: i64,
+    s: &ObsStream<'_>,
+) -> rusqlite::Result<i64> {
+    let st = s.stream;
+    let facts = s.facts.to_text();
+    tx.prepare_cached(
+        "INSERT INTO streams (device_id, skey, url, protocol, port, status, auth, username, cred,
+             facts, media, first_seen, last_seen, last_verified, state, state_since)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?12)
+         ON CONFLICT (device_id, skey) DO UPDATE SET
+             url = excluded.url, protocol = excluded.protocol, port = excluded.port,
+             status = excluded.status, auth = excluded.auth,
+             username = COALESCE(excluded.username, username),
+             cred = CASE WHEN excluded.status IN ('ok', 'auth_failed', 'auth_locked')
+                         THEN excluded.cred ELSE cred END,
+             facts = CASE WHEN excluded.facts = '- - - -' THEN facts ELSE excluded.facts END,
+             media = COALESCE(excluded.media, media),
+             last_seen = excluded.last_seen,
+             last_verified = COALESCE(excluded.last_verified, last_verified),
+             state_since = CASE WHEN state = excluded.state THEN state_since ELSE excluded.last_seen END,
+             state = excluded.state
+         RETURNING id",
+    )?
+    .query_row(
+        params![
+            device,
+            s.skey,
+            s.url,
+            st.protocol.as_str(),
+            st.port,
+            st.status.as_str(),
+            st.auth.as_str(),
+            st.username,
+            s.cred,
+            facts,
+            media_json(st),
+            now,
+            st.verified.then_some(now),
+            stream_state_str(s.state),
+        ],
+        |r| r.get(0),
+    )
+}
+
+fn write_events(
+    tx: &Transaction<'_>,
+    scan_id: i64,
+    now: i64,
+    plan: &Plan,
+    prior: &[PriorDevice],
+    ids: &[i64],
+) -> rusqlite::Result<Vec<StoreEvent>> {
+    let mut out = Vec::with_capacity(plan.events.len());
+    let at = rfc3339(now);
+    for e in &plan.events {
+        let device_id = match e.who {
+            Who::Prior(i) => prior[i].id,
+            Who::New(i) => ids[i],
+        };
+        let kind = serde_json::to_value(e.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        tx.prepare_cached(
+            "INSERT INTO events (scan_id, at, kind, device_id, stream_url, detail)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            scan_id,
+            now,
+            kind,
+            device_id,
+            e.stream_url,
+            e.detail.to_string()
+        ])?;
+        out.push(StoreEvent {
+            id: tx.last_insert_rowid(),
+            scan_id: Some(scan_id),
+            at: at.clone(),
+            kind: e.kind,
+            device_id,
+            stream_url: e.stream_url.clone(),
+            detail: e.detail.clone(),
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Protocol;
+
+    #[test]
+    fn urls_lose_their_credentials() {
+        assert_eq!(
+            clean_url("rtsp://admin:p%40ss@10.0.0.5:554/Streaming/Channels/101"),
+            "rtsp://10.0.0.5:554/Streaming/Channels/101"
+        );
+        assert_eq!(
+            clean_url("http://10.0.0.5/cgi-bin/snapshot.cgi?usr=admin&pwd=secret&chn=1"),
+            "http://10.0.0.5/cgi-bin/snapshot.cgi?usr=admin&chn=1"
+        );
+        assert_eq!(
+            clean_url("http://10.0.0.5/video.cgi?password=x"),
+            "http://10.0.0.5/video.cgi"
+        );
+        assert_eq!(
+            clean_url("rtsp://10.0.0.5/cam/realmonitor?channel=1&subtype=0"),
+            "rtsp://10.0.0.5/cam/realmonitor?channel=1&subtype=0"
+        );
+        assert_eq!(clean_url("not a url"), "not a url");
+    }
+
+    #[test]
+    fn stream_keys_ignore_the_address() {
+        let a = stream_key("rtsp://10.0.0.5/Streaming/Channels/101", 554);
+        let b = stream_key("rtsp://10.0.0.9:554/Streaming/Channels/101", 554);
+        assert_eq!(a, "rtsp:554/Streaming/Channels/101");
+        assert_eq!(a, b);
+        assert_ne!(
+            a,
+            stream_key("rtsp://10.0.0.5:8554/Streaming/Channels/101", 8554)
+        );
+        assert_eq!(
+            url_path("rtsp://10.0.0.5/cam/realmonitor?channel=1&subtype=0"),
+            Some((
+                "rtsp".into(),
+                554,
+                "/cam/realmonitor?channel=1&subtype=0".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn the_working_credential_is_found_or_left_unknown() {
+        let ip: IpAddr = "10.0.0.5".parse().unwrap();
+        let mut s = Stream::new("rtsp://10.0.0.5/s".into(), Protocol::Rtsp, 554);
+        s.username = Some("admin".into());
+        let one = [
+            Credential::new("admin", "12345"),
+            Credential::new("root", "pass"),
+        ];
+        assert_eq!(
+            working_credential(&s, ip, &one),
+            Some(("admin".into(), "12345".into()))
+        );
+        let two = [
+            Credential::new("admin", "12345"),
+            Credential::new("admin", "admin"),
+        ];
+        assert_eq!(
+            working_credential(&s, ip, &two),
+            None,
+            "which admin: unknown"
+        );
+        s.url = "rtsp://admin:p%40ss@10.0.0.5/s".into();
+        assert_eq!(
+            working_credential(&s, ip, &two),
+            Some(("admin".into(), "p@ss".into()))
+        );
+        s.status = StreamStatus::AuthFailed;
+        assert_eq!(working_credential(&s, ip, &two), None);
+    }
+
+    #[test]
+    fn credential_hashes_are_keyed() {
+        let a = cred_hash(b"key-one", "admin", "12345");
+        assert_eq!(a.len(), 32);
+        assert_eq!(a, cred_hash(b"key-one", "admin", "12345"));
+        assert_ne!(a, cred_hash(b"key-two", "admin", "12345"));
+        assert_ne!(a, cred_hash(b"key-one", "admin", "12346"));
+        // Python: hmac.new(b"Jefe", b"admin:p@ss:w rd", hashlib.sha256).hexdigest()
+        assert_eq!(
+            cred_hash(b"Jefe", "admin", "p@ss:w rd")
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>(),
+            "ac2f92a954c7c58a84d3f5366e28268575cf39e32545acef3233c09b7e767839"
+        );
+    }
+
+    #[test]
+    fn times_round_trip() {
+        let ms = millis("2026-11-23T02:38:36.5Z");
+        assert_eq!(rfc3339(ms), "2026-11-23T02:38:36.5Z");
+        assert!(millis("2026-11-23T02:38:36Z") < ms);
+    }
+}

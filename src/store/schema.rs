@@ -1,0 +1,336 @@
+//! Opening the inventory file: the checks that turn a wrong file into one clear error before a
+//! scan starts, the pragmas (WAL, foreign keys, a short busy timeout) and the versioned
+//! migrations (`PRAGMA user_version` and a list of SQL steps, each run once, in order, in one
+//! transaction).
+
+use std::fs::OpenOptions;
+use std::io::Read;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+
+use super::StoreError;
+
+/// How long a write waits for another process's write to finish before [`StoreError::Locked`]:
+/// recording a 10 000-device scan takes about a second (benches/store.rs), so two seconds lets a
+/// concurrent camscan finish its write without making a stuck lock feel like a hang.
+pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The first 16 bytes of every SQLite 3 database file (sqlite.org/fileformat.html §1.3).
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// The schema, one step per version: step `i` takes `user_version` from `i` to `i + 1`. Never edit
+/// a released step; add one.
+pub(crate) const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+) WITHOUT ROWID;
+
+-- Times are Unix milliseconds (UTC); lists of ports are "80,554".
+CREATE TABLE scans (
+    id          INTEGER PRIMARY KEY,
+    started_at  INTEGER NOT NULL,
+    finished_at INTEGER NOT NULL,
+    complete    INTEGER NOT NULL,
+    targets     TEXT NOT NULL,      -- JSON array of strings
+    ports       TEXT NOT NULL,
+    methods     TEXT NOT NULL,      -- JSON array of strings
+    version     TEXT NOT NULL,
+    devices     INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX scans_finished ON scans(finished_at);
+
+CREATE TABLE devices (
+    id          INTEGER PRIMARY KEY,
+    key         TEXT NOT NULL,      -- the identity shown: mac:.., serial:.., uuid:.., ip:..
+    mac         TEXT,
+    serial_key  TEXT,               -- serial, lowercase
+    uuid        TEXT,               -- ONVIF endpoint reference / UPnP UDN, lowercase, no urn:/uuid:
+    ip          TEXT,               -- last address
+    hostname    TEXT,
+    vendor      TEXT,
+    model       TEXT,
+    firmware    TEXT,
+    serial      TEXT,
+    name        TEXT,
+    is_camera   INTEGER NOT NULL DEFAULT 0,
+    methods     TEXT NOT NULL DEFAULT '',   -- discovery methods of the last sighting, "arp,port"
+    ports       TEXT NOT NULL DEFAULT '',   -- open TCP ports
+    services    TEXT NOT NULL DEFAULT '[]', -- JSON array of model::Service
+    first_seen  INTEGER NOT NULL,
+    last_seen   INTEGER NOT NULL,
+    state       TEXT NOT NULL,
+    state_since INTEGER NOT NULL
+);
+CREATE INDEX devices_mac ON devices(mac);
+CREATE INDEX devices_ip ON devices(ip);
+CREATE INDEX devices_last_seen ON devices(last_seen);
+
+CREATE TABLE addresses (
+    device_id  INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    ip         TEXT NOT NULL,
+    first_seen INTEGER NOT NULL,
+    last_seen  INTEGER NOT NULL,
+    PRIMARY KEY (device_id, ip)
+) WITHOUT ROWID;
+CREATE INDEX addresses_ip ON addresses(ip);
+
+CREATE TABLE streams (
+    id            INTEGER PRIMARY KEY,
+    device_id     INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    skey          TEXT NOT NULL,    -- scheme, port, path and query: the same stream at a new address
+    url           TEXT NOT NULL,    -- never with credentials
+    protocol      TEXT NOT NULL,
+    port          INTEGER NOT NULL,
+    status        TEXT NOT NULL,
+    auth          TEXT NOT NULL,
+    username      TEXT,
+    cred          BLOB,             -- HMAC-SHA256(meta.cred_key, user ":" password) that opened it
+    facts         TEXT,             -- "h264 1920x1080 25 aac": what stream_changed compares
+    media         TEXT,             -- JSON {video, audio, measured}
+    first_seen    INTEGER NOT NULL,
+    last_seen     INTEGER NOT NULL,
+    last_verified INTEGER,
+    state         TEXT NOT NULL,
+    state_since   INTEGER NOT NULL,
+    UNIQUE (device_id, skey)
+);
+
+CREATE TABLE events (
+    id         INTEGER PRIMARY KEY,
+    scan_id    INTEGER REFERENCES scans(id) ON DELETE SET NULL,
+    at         INTEGER NOT NULL,
+    kind       TEXT NOT NULL,
+    device_id  INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    stream_url TEXT,
+    detail     TEXT NOT NULL
+);
+CREATE INDEX events_device ON events(device_id, id);
+CREATE INDEX events_at ON events(at);
+CREATE INDEX events_scan ON events(scan_id);
+
+-- Strings many snapshots share ("Hikvision\tDS-2CD2143G2-I\tV5.7.3", "h264 1920x1080 25"), once.
+CREATE TABLE texts (
+    id   INTEGER PRIMARY KEY,
+    text TEXT NOT NULL UNIQUE
+);
+
+-- What each scan saw of each device, compactly, so any two scans can be compared (diff):
+-- info = texts.id of "vendor\tmodel\tfirmware", streams = "streamid status factsid;..".
+CREATE TABLE scan_devices (
+    scan_id   INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE,
+    device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    ip        TEXT NOT NULL,
+    info      INTEGER NOT NULL,
+    ports     TEXT NOT NULL,
+    streams   TEXT NOT NULL,
+    PRIMARY KEY (scan_id, device_id)
+) WITHOUT ROWID;
+CREATE INDEX scan_devices_device ON scan_devices(device_id);
+"#];
+
+/// The schema version this camscan writes.
+pub(crate) fn current_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// Map an SQLite error on `path` to the error an operator can act on.
+pub(crate) fn map_err(path: &Path, e: rusqlite::Error) -> StoreError {
+    let path = path.to_path_buf();
+    match e.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked { path },
+        Some(ErrorCode::NotADatabase) => StoreError::NotSqlite { path },
+        Some(ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
+            path,
+            detail: e.to_string(),
+        },
+        Some(ErrorCode::CannotOpen | ErrorCode::ReadOnly | ErrorCode::PermissionDenied) => {
+            StoreError::Io {
+                path,
+                source: std::io::Error::new(
+                    std::io::ErrorKind::PermissionDenied,
+                    format!("{e} (is the file and its directory writable?)"),
+                ),
+            }
+        }
+        _ => StoreError::Sqlite { path, source: e },
+    }
+}
+
+fn io(path: &Path, source: std::io::Error) -> StoreError {
+    StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Check what is at `path` before SQLite touches it: nothing (create it, 0600, with its parent
+/// directories), an empty file (a new database), or an SQLite file whose header is intact and
+/// whose length covers the pages the header counts (a truncated copy fails here, not mid-write).
+fn check_file(path: &Path) -> Result<(), StoreError> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
+    }
+    let mut file = match OpenOptions::new().read(true).open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // A map of a network: readable by its owner only.
+            OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+                .map_err(|e| io(path, e))?;
+            return Ok(());
+        }
+        Err(e) => return Err(io(path, e)),
+    };
+    let meta = file.metadata().map_err(|e| io(path, e))?;
+    if meta.is_dir() {
+        return Err(io(
+            path,
+            std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory"),
+        ));
+    }
+    let mut header = [0u8; 100];
+    let mut got = 0;
+    while got < header.len() {
+        match file.read(&mut header[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) => return Err(io(path, e)),
+        }
+    }
+    check_header(&header[..got], meta.len()).map_err(|problem| match problem {
+        HeaderProblem::NotSqlite => StoreError::NotSqlite {
+            path: path.to_path_buf(),
+        },
+        HeaderProblem::Truncated(detail) => StoreError::Corrupt {
+            path: path.to_path_buf(),
+            detail,
+        },
+    })
+}
+
+#[derive(Debug, PartialEq)]
+pub(crate) enum HeaderProblem {
+    NotSqlite,
+    Truncated(String),
+}
+
+/// Judge a database file from its first (up to) 100 bytes and its length (sqlite.org/fileformat.html
+/// §1.3: page size at offset 16, change counter at 24, page count at 28, valid when the
+/// "version-valid-for" number at 92 equals the change counter).
+pub(crate) fn check_header(header: &[u8], len: u64) -> Result<(), HeaderProblem> {
+    if header.is_empty() {
+        return Ok(());
+    }
+    if header.len() < 100 || &header[..16] != SQLITE_MAGIC {
+        return Err(
+            if header.starts_with(&SQLITE_MAGIC[..header.len().min(16)]) {
+                HeaderProblem::Truncated(format!("only {len} bytes"))
+            } else {
+                HeaderProblem::NotSqlite
+            },
+        );
+    }
+    let be32 = |at: usize| {
+        u32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]])
+    };
+    let page_size = match u16::from_be_bytes([header[16], header[17]]) {
+        1 => 65536u64,
+        n => u64::from(n),
+    };
+    let valid = be32(92) == be32(24);
+    let pages = u64::from(be32(28));
+    if valid && pages > 0 && len < pages * page_size {
+        return Err(HeaderProblem::Truncated(format!(
+            "truncated: {len} bytes, its header counts {pages} pages of {page_size}"
+        )));
+    }
+    Ok(())
+}
+
+/// Open, configure and migrate the database at `path`.
+pub(crate) fn open(path: &Path) -> Result<Connection, StoreError> {
+    check_file(path)?;
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let mut conn = Connection::open_with_flags(path, flags).map_err(|e| map_err(path, e))?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| map_err(path, e))?;
+    // Reading the schema version is the first read: a damaged or foreign file fails here.
+    let found: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| map_err(path, e))?;
+    if found > current_version() {
+        return Err(StoreError::Newer {
+            path: path.to_path_buf(),
+            found,
+            supported: current_version(),
+        });
+    }
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .map_err(|e| map_err(path, e))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        tracing::debug!(path = %path.display(), mode, "inventory: WAL not available");
+    }
+    conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
+        .map_err(|e| map_err(path, e))?;
+    // Take the write lock once now: another process holding it is an error before the scan, not
+    // after it.
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(|e| map_err(path, e))?;
+    let version: i64 = tx
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| map_err(path, e))?;
+    for (i, step) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
+        tx.execute_batch(step).map_err(|e| map_err(path, e))?;
+        tx.pragma_update(None, "user_version", i as i64 + 1)
+            .map_err(|e| map_err(path, e))?;
+    }
+    tx.commit().map_err(|e| map_err(path, e))?;
+    Ok(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(page_size: u16, pages: u32, valid: bool) -> Vec<u8> {
+        let mut h = vec![0u8; 100];
+        h[..16].copy_from_slice(SQLITE_MAGIC);
+        h[16..18].copy_from_slice(&page_size.to_be_bytes());
+        h[24..28].copy_from_slice(&7u32.to_be_bytes());
+        h[28..32].copy_from_slice(&pages.to_be_bytes());
+        h[92..96].copy_from_slice(&(if valid { 7u32 } else { 6 }).to_be_bytes());
+        h
+    }
+
+    #[test]
+    fn header_checks() {
+        assert_eq!(check_header(b"", 0), Ok(()));
+        assert_eq!(check_header(&header(4096, 3, true), 3 * 4096), Ok(()));
+        assert_eq!(check_header(&header(4096, 3, true), 5 * 4096), Ok(()));
+        assert!(matches!(
+            check_header(&header(4096, 3, true), 4096),
+            Err(HeaderProblem::Truncated(_))
+        ));
+        // An out-of-date page count (older writers) says nothing.
+        assert_eq!(check_header(&header(4096, 3, false), 4096), Ok(()));
+        // Page size 1 means 65536.
+        assert!(check_header(&header(1, 2, true), 100_000).is_err());
+        assert_eq!(
+            check_header(b"hello world, this is text", 25),
+            Err(HeaderProblem::NotSqlite)
+        );
+        assert!(matches!(
+            check_header(b"SQLite for", 10),
+            Err(HeaderProblem::Truncated(_))
+        ));
+    }
+}
