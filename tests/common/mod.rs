@@ -143,7 +143,7 @@ pub fn camscan() -> Command {
     c.env("XDG_CONFIG_HOME", root_dir().join("target/no-user-config"));
     // Scans leave no inventory behind unless a test asks for one ([`camscan_with_db`]); and none
     // ever lands in the user's own ~/.local/state.
-    c.env("CAMSCAN_NO_DB", "1");
+    c.env("CAMSCAN_NO_DB", "true");
     c.env("XDG_STATE_HOME", root_dir().join("target/no-user-state"));
     c.stdin(Stdio::null());
     c
