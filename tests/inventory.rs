@@ -1,5 +1,6 @@
 //! The inventory end to end on real servers: GStreamer RTSP cameras (`tests/servers/rtsp_server.py`,
-//! one process per camera so each can be stopped and restarted) on 127.0.0.131-134, port 8554,
+//! one process per camera so each can be stopped and restarted) on 127.0.0.131-136, port 8554, and
+//! a silent peer of ours (on 135 or 139) that keeps a scan busy until it is interrupted,
 //! scanned into a real SQLite file by the real binary. The lab then changes as a site does (a
 //! camera unplugged, one reconfigured to another resolution, a new one installed), a scan is
 //! interrupted by Ctrl-C, and the scan after it must derive exactly the events that say so; `diff`,
@@ -18,7 +19,7 @@ use std::time::{Duration, Instant};
 use common::{Server, camscan_with_db, run, stderr, stdout};
 use serde_json::{Value, json};
 
-const TARGETS: &str = "127.0.0.131-139";
+const TARGETS: &str = "127.0.0.131-135";
 const LIMIT: Duration = Duration::from_secs(90);
 
 /// One camera: a GStreamer RTSP server on `ip`:8554 with one H.264 stream of `w`x`h`.
@@ -147,6 +148,73 @@ impl Drop for Tarpit {
     }
 }
 
+/// Start a scan of `targets` (NDJSON), wait until the devices `final_ips` are final (written) while
+/// a silent peer keeps the scan busy, then Ctrl-C it: exit 130.
+fn interrupted_scan(db: &Path, targets: &str, final_ips: &[&str]) -> Output {
+    let mut child = camscan_with_db(db)
+        .args(["scan", targets, "-p", "8554", "-f", "ndjson"])
+        .args(["--timeout", "60s", "--detect-timeout", "60s"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Lines are read on a thread for as long as camscan writes them (a reader that went away
+    // would stop the scan by itself).
+    let stdout_pipe = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout_pipe).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    while seen.len() < final_ips.len() {
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the cameras become final while the silent peer is still waited on");
+        let d: Value = serde_json::from_str(&line).unwrap();
+        seen.push(d["ip"].as_str().unwrap().to_string());
+    }
+    seen.sort();
+    assert_eq!(seen, final_ips);
+    assert!(child.try_wait().unwrap().is_none(), "still scanning");
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!("camscan ignored SIGINT: {}", stderr(&out));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("Since scan"), "{}", stderr(&out));
+    out
+}
+
+/// The events newer than `before` (a `history -f json` array taken earlier), sorted; and the
+/// older ones must be `before` itself (history is never rewritten).
+fn new_events(db: &Path, before: &Value) -> Vec<(String, String, String)> {
+    let devices = json_of(db, &["devices"], 0);
+    let history = json_of(db, &["history"], 0);
+    let (all, old) = (history.as_array().unwrap(), before.as_array().unwrap());
+    let newest = &all[..all.len() - old.len()];
+    assert_eq!(all[newest.len()..], old[..], "history is never rewritten");
+    events_of(&Value::Array(newest.to_vec()), &devices)
+}
+
+fn addr_states(s: &[(String, String, String)]) -> Vec<(&str, &str)> {
+    s.iter().map(|(a, s, _)| (a.as_str(), s.as_str())).collect()
+}
+
 #[test]
 fn the_inventory_follows_a_changing_lab() {
     let dir = tempfile::tempdir().unwrap();
@@ -167,24 +235,23 @@ fn the_inventory_follows_a_changing_lab() {
     assert_eq!(report["devices"].as_array().unwrap().len(), 3);
     let first = states(&db);
     assert_eq!(
-        first
-            .iter()
-            .map(|(a, s, _)| (a.as_str(), s.as_str()))
-            .collect::<Vec<_>>(),
+        addr_states(&first),
         [
             ("127.0.0.131", "online"),
             ("127.0.0.132", "online"),
             ("127.0.0.133", "online")
         ]
     );
-    let devices = json_of(&db, &["devices"], 0);
-    let events = json_of(&db, &["history"], 0);
-    let mut expect = Vec::new();
-    for ip in ["127.0.0.131", "127.0.0.132", "127.0.0.133"] {
-        expect.push(("device_new", ip, ""));
-        expect.push(("stream_new", ip, url(ip).leak() as &str));
-    }
-    assert_eq!(events_of(&events, &devices), owned(&expect));
+    // A new device's streams come with it: no stream_new of their own.
+    assert_eq!(
+        new_events(&db, &json!([])),
+        owned(&[
+            ("device_new", "127.0.0.131", ""),
+            ("device_new", "127.0.0.132", ""),
+            ("device_new", "127.0.0.133", "")
+        ])
+    );
+    let history1 = json_of(&db, &["history"], 0);
 
     // 2. The site changes: 132 unplugged, 133 reconfigured to 640x360, 134 installed.
     drop(cam132);
@@ -192,79 +259,24 @@ fn the_inventory_follows_a_changing_lab() {
     let _cam133 = camera("127.0.0.133", 640, 360);
     let _cam134 = camera("127.0.0.134", 1280, 720);
 
-    // 3. A scan interrupted by Ctrl-C changes no state: it ran long enough to find the cameras
-    // (and to miss 132), but a silent peer on 139 kept it from finishing, so it may not judge.
-    let tarpit = Tarpit::on("127.0.0.139");
-    let history_before = json_of(&db, &["history"], 0);
-    let mut child = camscan_with_db(&db)
-        .args(["scan", TARGETS, "-p", "8554", "-f", "ndjson"])
-        .args(["--timeout", "60s", "--detect-timeout", "60s"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let lines = BufReader::new(child.stdout.take().unwrap());
-    let mut final_devices = Vec::new();
-    for line in lines.lines() {
-        let d: Value = serde_json::from_str(&line.unwrap()).unwrap();
-        final_devices.push(d["ip"].as_str().unwrap().to_string());
-        if final_devices.len() == 3 {
-            break;
-        }
-    }
-    final_devices.sort();
-    assert_eq!(final_devices, ["127.0.0.131", "127.0.0.133", "127.0.0.134"]);
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let start = Instant::now();
-    while child.try_wait().unwrap().is_none() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "camscan ignored SIGINT"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
-    assert!(!stderr(&out).contains("Since scan"), "{}", stderr(&out));
-    assert_eq!(states(&db), first, "an interrupted scan changes no state");
-    assert_eq!(
-        json_of(&db, &["history"], 0),
-        history_before,
-        "and derives no event"
-    );
-    let scans = json_of(&db, &["scans"], 0);
-    assert_eq!(
-        scans[0]["complete"], false,
-        "recorded as interrupted: {scans}"
-    );
-    drop(tarpit);
-
-    // 4. The next complete scan sees the changes.
+    // 3. The next scan sees exactly that, and says so in one line at the end.
     let out = scan(&db);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let scans = json_of(&db, &["scans"], 0);
     let (a, b) = (
-        scans[2]["id"].as_i64().unwrap(),
+        scans[1]["id"].as_i64().unwrap(),
         scans[0]["id"].as_i64().unwrap(),
     );
     assert_eq!(
         stderr(&out).trim_end().lines().last().unwrap_or(""),
         format!(
             "Since scan {a} ({}) of the same targets: 1 new, 1 gone, 1 changed device(s) (camscan diff {a} {b})",
-            short(scans[2]["started_at"].as_str().unwrap())
+            short(scans[1]["started_at"].as_str().unwrap())
         )
     );
-    let now = states(&db);
-    let st: Vec<(&str, &str)> = now
-        .iter()
-        .map(|(a, s, _)| (a.as_str(), s.as_str()))
-        .collect();
+    let second = states(&db);
     assert_eq!(
-        st,
+        addr_states(&second),
         [
             ("127.0.0.131", "online"),
             ("127.0.0.132", "offline"),
@@ -272,44 +284,28 @@ fn the_inventory_follows_a_changing_lab() {
             ("127.0.0.134", "online")
         ]
     );
-    assert_eq!(now[0], first[0], "131 online since the first scan");
-    assert_ne!(now[1].2, first[1].2, "132 offline since this scan");
-    let devices = json_of(&db, &["devices"], 0);
-    let since_b = json_of(&db, &["history", "--since", "1h"], 0);
-    let newest: Vec<Value> = since_b
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["scan_id"].as_i64() == Some(b))
-        .cloned()
-        .collect();
+    assert_eq!(second[0], first[0], "131 online since the first scan");
+    assert_ne!(second[1].2, first[1].2, "132 offline since this scan");
     let u132 = url("127.0.0.132");
     let u133 = url("127.0.0.133");
     let u134 = url("127.0.0.134");
     assert_eq!(
-        events_of(&Value::Array(newest), &devices),
+        new_events(&db, &history1),
         owned(&[
             ("device_new", "127.0.0.134", ""),
             ("device_offline", "127.0.0.132", ""),
             ("stream_changed", "127.0.0.133", &u133),
-            ("stream_down", "127.0.0.132", &u132),
-            ("stream_new", "127.0.0.134", &u134),
         ])
     );
+    let history2 = json_of(&db, &["history"], 0);
 
-    // 5. diff: the last two complete scans by default, as ndiff prints them; exit 1 = changed.
-    let text = command(&db, &["diff"], 1);
-    let body: Vec<&str> = text.lines().skip(2).collect();
-    assert!(text.starts_with(&format!("-scan {a} ")), "{text}");
-    assert!(
-        text.lines()
-            .nth(1)
-            .unwrap()
-            .starts_with(&format!("+scan {b} ")),
-        "{text}"
-    );
+    // 4. diff: the last two complete scans by default, as ndiff prints them; exit 1 = changed.
+    let diff_text = command(&db, &["diff"], 1);
+    let lines: Vec<&str> = diff_text.lines().collect();
+    assert!(lines[0].starts_with(&format!("-scan {a} ")), "{diff_text}");
+    assert!(lines[1].starts_with(&format!("+scan {b} ")), "{diff_text}");
     assert_eq!(
-        body,
+        lines[2..],
         [
             "",
             "+127.0.0.134 (device 4, ip:127.0.0.134):",
@@ -321,10 +317,11 @@ fn the_inventory_follows_a_changing_lab() {
             &format!("-  stream {u132}"),
             "",
             " 127.0.0.133 (device 3, ip:127.0.0.133):",
-            &format!("-  stream {u133}: h264 1280x720 15fps main"),
-            &format!("+  stream {u133}: h264 640x360 15fps main"),
+            // The store's words for a stream: status, codec, size, fps, audio (`-`: none).
+            &format!("-  stream {u133}: ok h264 1280x720 15 -"),
+            &format!("+  stream {u133}: ok h264 640x360 15 -"),
         ],
-        "{text}"
+        "{diff_text}"
     );
     let diff = json_of(&db, &["diff", &a.to_string(), &b.to_string()], 1);
     assert_eq!(diff["added"][0]["address"], "127.0.0.134");
@@ -333,6 +330,37 @@ fn the_inventory_follows_a_changing_lab() {
     // A scan against itself: nothing changed, exit 0.
     command(&db, &["diff", &b.to_string(), &b.to_string()], 0);
 
+    // 5. Ctrl-C during the next scan changes no state. 131 is unplugged too, and the scan runs
+    // long enough to find the cameras and to miss 131, but a silent peer on 135 keeps it from
+    // finishing, so it may not judge: 131 stays online. What it saw is recorded (a sighting is
+    // a fact: the silent 135 is new).
+    drop(cam131);
+    let tarpit = Tarpit::on("127.0.0.135");
+    interrupted_scan(&db, TARGETS, &["127.0.0.133", "127.0.0.134"]);
+    drop(tarpit);
+    let third = states(&db);
+    assert_eq!(
+        third[..4],
+        second[..],
+        "an interrupted scan changes no state"
+    );
+    assert_eq!(addr_states(&third[4..]), [("127.0.0.135", "online")]);
+    assert_eq!(
+        new_events(&db, &history2),
+        owned(&[("device_new", "127.0.0.135", "")]),
+        "the interrupted scan derives nothing negative"
+    );
+    let scans = json_of(&db, &["scans"], 0);
+    assert_eq!(
+        scans[0]["complete"], false,
+        "recorded as interrupted: {scans}"
+    );
+    assert_eq!(
+        command(&db, &["diff"], 1),
+        diff_text,
+        "diff compares complete scans only"
+    );
+
     // 6. The other commands on this inventory.
     let offline = json_of(&db, &["devices", "--state", "offline"], 0);
     assert_eq!(offline.as_array().unwrap().len(), 1);
@@ -340,18 +368,18 @@ fn the_inventory_follows_a_changing_lab() {
     assert_eq!(offline[0]["streams_up"], 0);
     json_of(&db, &["devices", "--vendor", "no such vendor"], 1);
     let table = command(&db, &["devices"], 0);
-    assert!(table.contains("4 device(s), 3 online"), "{table}");
+    assert!(table.contains("5 device(s), 4 online"), "{table}");
     let csv = command(&db, &["devices", "-f", "csv"], 0);
-    assert_eq!(csv.lines().count(), 5, "{csv}");
+    assert_eq!(csv.lines().count(), 6, "{csv}");
     assert!(
         csv.starts_with("id,state,state_since,address,mac,"),
         "{csv}"
     );
     let ndjson = command(&db, &["devices", "-f", "ndjson"], 0);
-    assert_eq!(ndjson.lines().count(), 4);
+    assert_eq!(ndjson.lines().count(), 5);
     let yaml: serde_yaml::Value =
         serde_yaml::from_str(&command(&db, &["devices", "-f", "yaml"], 0)).unwrap();
-    assert_eq!(yaml.as_sequence().unwrap().len(), 4);
+    assert_eq!(yaml.as_sequence().unwrap().len(), 5);
 
     let shown = json_of(&db, &["show", "127.0.0.133"], 0);
     assert_eq!(shown["streams"][0]["video"]["width"], 640);
@@ -362,13 +390,10 @@ fn the_inventory_follows_a_changing_lab() {
         .iter()
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        kinds,
-        ["stream_changed", "stream_new", "device_new"],
-        "newest first"
-    );
+    assert_eq!(kinds, ["stream_changed", "device_new"], "newest first");
     let text = command(&db, &["show", "127.0.0.133"], 0);
     assert!(text.contains("h264 640x360 15fps main"), "{text}");
+    assert!(text.contains("stream_changed"), "{text}");
     command(&db, &["show", "127.0.0.199"], 1);
 
     let history = json_of(&db, &["history", "127.0.0.132"], 0);
@@ -378,12 +403,14 @@ fn the_inventory_follows_a_changing_lab() {
         .iter()
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
-    assert!(
-        kinds[0] == "device_offline" || kinds[0] == "stream_down",
-        "{kinds:?}"
-    );
-    assert_eq!(kinds.len(), 4, "{kinds:?}");
+    assert_eq!(kinds, ["device_offline", "device_new"], "newest first");
+    let recent = json_of(&db, &["history", "--since", "1h"], 0);
+    assert_eq!(recent, json_of(&db, &["history"], 0));
+    json_of(&db, &["history", "--since", "2000-01-01"], 0);
     command(&db, &["history", "127.0.0.199"], 1);
+    let csv = command(&db, &["history", "-f", "csv"], 0);
+    assert_eq!(csv.lines().count(), 1 + 7, "{csv}");
+    assert!(csv.contains(",stream_changed,3,127.0.0.133,"), "{csv}");
 
     let scans = command(&db, &["scans"], 0);
     assert!(
@@ -394,7 +421,7 @@ fn the_inventory_follows_a_changing_lab() {
     // forget, then prune.
     command(&db, &["forget", "127.0.0.132"], 0);
     command(&db, &["forget", "127.0.0.132"], 1);
-    assert_eq!(json_of(&db, &["devices"], 0).as_array().unwrap().len(), 3);
+    assert_eq!(json_of(&db, &["devices"], 0).as_array().unwrap().len(), 4);
     let pruned = command(&db, &["prune", "--older-than", "90d"], 0);
     assert!(pruned.starts_with("Removed 0 scan(s)"), "{pruned}");
     assert_eq!(json_of(&db, &["scans"], 0).as_array().unwrap().len(), 3);
@@ -404,7 +431,42 @@ fn the_inventory_follows_a_changing_lab() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("older_than"), "{}", stderr(&out));
-    drop(cam131);
+}
+
+/// A stream that changes while a scan is interrupted: the interrupted scan may not judge the
+/// change, so the next complete scan must still report it (`stream_changed`), not find the new
+/// facts already stored and say nothing.
+#[test]
+#[ignore = "store: an interrupted scan stores a listed stream's new facts without deriving stream_changed, so the change is never reported (src/store/derive.rs, write_stream after `if !scan.complete`)"]
+fn a_change_seen_by_an_interrupted_scan_is_reported_by_the_next_complete_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("site.db");
+    let targets = "127.0.0.136-139";
+    let cam = camera("127.0.0.136", 1280, 720);
+    let out = run(
+        camscan_with_db(&db).args(["scan", targets, "-p", "8554", "-f", "json"]),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let before = json_of(&db, &["history"], 0);
+    drop(cam);
+    let _cam = camera("127.0.0.136", 640, 360);
+    let tarpit = Tarpit::on("127.0.0.139");
+    interrupted_scan(&db, targets, &["127.0.0.136"]);
+    drop(tarpit);
+    let out = run(
+        camscan_with_db(&db).args(["scan", targets, "-p", "8554", "-f", "json"]),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        new_events(&db, &before),
+        owned(&[
+            ("device_new", "127.0.0.139", ""),
+            ("device_offline", "127.0.0.139", ""),
+            ("stream_changed", "127.0.0.136", &url("127.0.0.136")),
+        ])
+    );
 }
 
 fn short(rfc3339: &str) -> String {

@@ -187,10 +187,16 @@ pub fn devices(list: &[DeviceSummary], format: RowsFormat, out: &mut dyn Write) 
 /// An event's detail in one line: `before -> after` when it has both, else its JSON.
 fn event_detail(e: &StoreEvent) -> String {
     let d = &e.detail;
-    let text = match (d.get("before"), d.get("after")) {
-        (Some(b), Some(a)) => format!("{} -> {}", value_text(b), value_text(a)),
+    let text = match (d.get("before"), d.get("after"), d.as_object()) {
+        (Some(b), Some(a), _) => format!("{} -> {}", value_text(b), value_text(a)),
+        // `address=192.168.1.64 streams=2`: what the event carries, nulls left out.
+        (_, _, Some(o)) => o
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| format!("{k}={}", value_text(v)))
+            .collect::<Vec<_>>()
+            .join(" "),
         _ if d.is_null() => String::new(),
-        _ if d.as_object().is_some_and(|o| o.is_empty()) => String::new(),
         _ => value_text(d),
     };
     terminal(&text).into_owned()
@@ -200,6 +206,9 @@ fn value_text(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Null => "-".into(),
+        serde_json::Value::Array(items) => {
+            items.iter().map(value_text).collect::<Vec<_>>().join(",")
+        }
         other => other.to_string(),
     }
 }
