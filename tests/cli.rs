@@ -1177,3 +1177,50 @@ fn the_default_inventory_and_a_scan_that_leaves_no_trace() {
         assert!(!missing.exists(), "{args:?} created the file");
     }
 }
+
+/// When the inventory cannot be written at the end (another process took the write lock during
+/// the scan), the results still reach stdout, the error follows on stderr, and the exit code is 2.
+#[test]
+fn results_are_written_before_a_failed_recording() {
+    let (_l, port) = tarpit();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inventory.db");
+    let child = common::camscan_with_db(&db)
+        .args(["scan", "127.0.0.1", "-p", &port.to_string(), "-f", "json"])
+        .args(["--timeout", "3s", "--detect-timeout", "3s"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The scan opened (created) the inventory first; now someone else holds its write lock.
+    let start = Instant::now();
+    while !db.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "the inventory is opened first"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let holder = common::start(
+        "/usr/bin/python3",
+        &[
+            "-c",
+            "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1],isolation_level=None)\nc.execute('BEGIN EXCLUSIVE')\nprint('READY',flush=True)\nsys.stdin.read()",
+            db.to_str().unwrap(),
+        ],
+        Duration::from_secs(10),
+    );
+    let out = child.wait_with_output().unwrap();
+    drop(holder);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let report: Report = serde_json::from_str(&stdout(&out)).expect("the results were written");
+    assert_eq!(report.device("127.0.0.1").open_ports, [port]);
+    let last = err.trim_end().lines().last().unwrap_or("");
+    assert!(
+        last.starts_with("camscan: error: the scan's results were written but not recorded: ")
+            && last.contains("locked"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}

@@ -645,6 +645,36 @@ mod tests {
     }
 
     #[test]
+    fn event_details_read_in_one_line() {
+        use crate::store::EventKind;
+        let event = |detail: serde_json::Value| StoreEvent {
+            id: 1,
+            scan_id: Some(2),
+            at: "2026-11-23T02:50:01Z".into(),
+            kind: EventKind::StreamChanged,
+            device_id: 3,
+            stream_url: None,
+            detail,
+        };
+        let d = |v| event_detail(&event(v));
+        assert_eq!(
+            d(
+                serde_json::json!({"before": "h264 1280x720 15 -", "after": "h264 640x360 15 -", "changed": ["size"]})
+            ),
+            "h264 1280x720 15 - -> h264 640x360 15 -"
+        );
+        assert_eq!(
+            d(serde_json::json!({"address": "10.0.0.5", "model": null, "ports": [80, 554]})),
+            "address=10.0.0.5 ports=80,554"
+        );
+        assert_eq!(
+            d(serde_json::json!({"name": "cam\u{1b}[2J"})),
+            "name=cam\\u{1b}[2J"
+        );
+        assert_eq!(d(serde_json::Value::Null), "");
+    }
+
+    #[test]
     fn device_rows_are_sanitised_and_csv_cells_defused() {
         let d = DeviceSummary {
             id: 7,
