@@ -137,6 +137,7 @@ pub(crate) fn stream_state(status: StreamStatus) -> StreamState {
 /// A stream as the store knew it.
 #[derive(Debug, Clone)]
 pub(crate) struct PriorStream {
+    pub id: i64,
     pub skey: String,
     pub url: String,
     pub port: u16,
@@ -218,6 +219,8 @@ pub(crate) struct SeenPlan {
     /// Per observed stream (same order): write it (`false`: an interrupted scan saw it down, keep
     /// what was stored).
     pub write_stream: Vec<bool>,
+    /// Per observed stream: the index of the same stream in the prior device's list.
+    pub prior_streams: Vec<Option<usize>>,
     pub unlisted: Vec<StreamUpdate>,
 }
 
@@ -292,9 +295,15 @@ pub(crate) fn plan(prior: &[PriorDevice], scan: &ScanInfo, obs: &[Observed<'_>])
         events: Vec::new(),
     };
     let mut matched = vec![false; prior.len()];
+    // Keys first for every observation, then addresses (identity module doc).
+    let by_key: Vec<Option<usize>> = obs.iter().map(|o| index.resolve_key(&o.identity)).collect();
+    let found: Vec<Option<usize>> = obs
+        .iter()
+        .zip(by_key)
+        .map(|(o, k)| k.or_else(|| index.resolve_address(&o.identity, o.device.ip)))
+        .collect();
     for (oi, o) in obs.iter().enumerate() {
-        let found = index.resolve(&o.identity, o.device.ip);
-        match found {
+        match found[oi] {
             None => {
                 plan.events.push(Planned {
                     who: Who::New(oi),
@@ -312,6 +321,7 @@ pub(crate) fn plan(prior: &[PriorDevice], scan: &ScanInfo, obs: &[Observed<'_>])
                     prior: None,
                     ports: o.ports.clone(),
                     write_stream: vec![true; o.streams.len()],
+                    prior_streams: vec![None; o.streams.len()],
                     unlisted: Vec::new(),
                 });
             }
@@ -423,9 +433,12 @@ fn seen_device(
         .map(|(i, s)| (s.skey.as_str(), i))
         .collect();
     let mut write_stream = Vec::with_capacity(o.streams.len());
+    let mut prior_streams = Vec::with_capacity(o.streams.len());
     for s in &o.streams {
         let url = Some(s.url.as_str());
-        let Some(&si) = by_key.get(s.skey.as_str()) else {
+        let found = by_key.get(s.skey.as_str()).copied();
+        prior_streams.push(found);
+        let Some(si) = found else {
             push(
                 EventKind::StreamNew,
                 url,
@@ -499,6 +512,7 @@ fn seen_device(
         prior: Some(pi),
         ports: ports.into_iter().collect(),
         write_stream,
+        prior_streams,
         unlisted,
     }
 }
@@ -550,6 +564,7 @@ mod tests {
 
     fn prior_stream(skey: &str, port: u16, status: StreamStatus, facts: &str) -> PriorStream {
         PriorStream {
+            id: 0,
             skey: skey.into(),
             url: format!("rtsp://10.0.0.5:{port}/{skey}"),
             port,
@@ -800,6 +815,26 @@ mod tests {
             vec![EventKind::DeviceNew, EventKind::DeviceOffline]
         );
         assert_eq!(p.events[1].who, Who::Prior(0));
+    }
+
+    #[test]
+    fn a_device_that_moved_is_itself_even_when_another_box_took_its_address() {
+        let pr = [prior(1, "aa:bb:cc:00:00:01", "10.0.0.5", &[554])];
+        // Listed first: a routed box with no MAC now at .5; then the camera at .9.
+        let other = Device::new(ip("10.0.0.5"));
+        let mut moved = device("aa:bb:cc:00:00:01", "10.0.0.9", &[554]);
+        moved.streams = vec![stream(StreamStatus::Ok, "h264", 1920, 25.0)];
+        let p = plan(
+            &pr,
+            &scan(true, &["10.0.0.0/24"]),
+            &[observe(&other, &[]), observe(&moved, &["s1"])],
+        );
+        assert_eq!(p.seen[0].prior, None);
+        assert_eq!(p.seen[1].prior, Some(0));
+        assert_eq!(
+            kinds(&p),
+            vec![EventKind::DeviceNew, EventKind::AddressChanged]
+        );
     }
 
     #[test]

@@ -185,15 +185,40 @@ impl<'a> Index<'a> {
         ix
     }
 
-    /// The stored device `id` seen at `ip` is (rules in the module doc), marked taken.
+    /// The stored device `id` seen at `ip` is (rules in the module doc), marked taken: by key,
+    /// else by address. Within a scan, resolve every observation by key first
+    /// ([`Index::resolve_key`]) and only then the rest by address, so a device that moved is not
+    /// taken by whatever now answers at its old address.
+    #[cfg(test)]
     pub fn resolve(&mut self, id: &Identity, ip: IpAddr) -> Option<usize> {
-        let found = self.find(id, ip)?;
+        self.resolve_key(id)
+            .or_else(|| self.resolve_address(id, ip))
+    }
+
+    /// Rules 1 and 2: the stored device with this MAC, else serial, else uuid.
+    pub fn resolve_key(&mut self, id: &Identity) -> Option<usize> {
+        let found = self.find_key(id)?;
         self.taken[found] = true;
         Some(found)
     }
 
-    fn find(&self, id: &Identity, ip: IpAddr) -> Option<usize> {
-        let ok = |i: usize| !self.taken[i] && !self.candidates[i].identity.conflicts(id);
+    /// Rule 3: the device last seen at `ip`, when no key both know disagrees.
+    pub fn resolve_address(&mut self, id: &Identity, ip: IpAddr) -> Option<usize> {
+        let found = self
+            .by_ip
+            .get(&ip)?
+            .iter()
+            .copied()
+            .find(|&i| self.usable(i, id))?;
+        self.taken[found] = true;
+        Some(found)
+    }
+
+    fn usable(&self, i: usize, id: &Identity) -> bool {
+        !self.taken[i] && !self.candidates[i].identity.conflicts(id)
+    }
+
+    fn find_key(&self, id: &Identity) -> Option<usize> {
         if let Some(mac) = &id.mac
             && let Some(&i) = self.by_mac.get(mac.as_str())
         {
@@ -204,12 +229,10 @@ impl<'a> Index<'a> {
             id.serial.as_deref().and_then(|s| self.by_serial.get(s)),
             id.uuid.as_deref().and_then(|u| self.by_uuid.get(u)),
         ];
-        for list in keyed.into_iter().flatten() {
-            if let Some(&i) = list.iter().find(|&&i| ok(i)) {
-                return Some(i);
-            }
-        }
-        self.by_ip.get(&ip)?.iter().copied().find(|&i| ok(i))
+        keyed
+            .into_iter()
+            .flatten()
+            .find_map(|list| list.iter().copied().find(|&i| self.usable(i, id)))
     }
 }
 
@@ -431,6 +454,20 @@ mod tests {
         assert_eq!(merged[0].addresses, vec![ip("10.0.0.5"), ip("10.0.0.23")]);
         assert_eq!(merged[0].open_ports, vec![80, 554]);
         assert_eq!(merged[1].ip, ip("10.0.0.6"));
+    }
+
+    #[test]
+    fn a_moved_device_is_not_taken_by_what_answers_at_its_old_address() {
+        let stored = [cand(mac("aa:bb:cc:00:00:01"), "10.0.0.5", 1)];
+        let mut ix = Index::new(&stored);
+        // Key pass first: the MAC at its new address.
+        assert_eq!(ix.resolve_key(&mac("aa:bb:cc:00:00:01")), Some(0));
+        // Then a box with nothing but an address at the old one: not that device.
+        assert_eq!(ix.resolve_key(&Identity::default()), None);
+        assert_eq!(
+            ix.resolve_address(&Identity::default(), ip("10.0.0.5")),
+            None
+        );
     }
 
     #[test]

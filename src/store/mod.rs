@@ -10,6 +10,22 @@
 //! The store sits above the scan pipeline and only reads its [`Report`]: nothing in `scan/` or the
 //! analysers depends on it. Everything here goes through [`Store`]'s small interface, so that a
 //! server database could be added later beside SQLite without touching the pipeline.
+//!
+//! * `schema`: opening the file (0600, parent directories), the checks that make a wrong file one
+//!   clear [`StoreError`] before a scan, WAL, foreign keys, versioned migrations.
+//! * `identity` (pure): which stored device an observation is. MAC first; then serial (with its
+//!   vendor), then ONVIF endpoint / UPnP UDN, as long as no key both sides know disagrees; then
+//!   the device last seen at the address. One MAC at two addresses is one device; one address
+//!   with another MAC is another device; an address-only device seen later with a MAC at its
+//!   address gains that MAC. Every observation is matched by key before any by address.
+//! * `derive` (pure): the events and new states a scan implies. A device goes `offline` only
+//!   after a complete scan that covered its last address, with a method that saw it last time,
+//!   did not see it; an interrupted scan or another range changes nothing it did not see, and
+//!   derives nothing negative (no offline, closed, gone, down, changed) even for what it saw.
+//! * `record`: the report reduced to observations (URLs without credentials, stream keys that
+//!   survive an address change, keyed hashes of working credentials) and written in one
+//!   transaction with a compact per-scan snapshot.
+//! * `query`: devices, one device, events, scans, diff (pure over two snapshots), known.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -39,6 +55,14 @@ pub struct Store {
     path: PathBuf,
     /// Key of the credential hashes, random per database (`meta.cred_key`).
     key: Vec<u8>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Why the inventory could not be opened or written. `Display` is one line naming the file and
@@ -92,6 +116,29 @@ pub struct ScanInfo {
     pub methods: Vec<String>,
     /// camscan version.
     pub version: String,
+}
+
+impl ScanInfo {
+    /// The scan of `report` (times, completeness, targets, version from the report), which
+    /// probed `ports` with the discovery `methods` that ran.
+    pub fn of_report(
+        report: &Report,
+        ports: &[u16],
+        methods: &[crate::model::DiscoveryMethod],
+    ) -> ScanInfo {
+        ScanInfo {
+            started_at: report.started_at.clone(),
+            finished_at: report.finished_at.clone(),
+            complete: report.complete,
+            targets: report.targets.clone(),
+            ports: ports.to_vec(),
+            methods: methods
+                .iter()
+                .map(|m| record::method_name(*m).to_string())
+                .collect(),
+            version: report.camscan_version.clone(),
+        }
+    }
 }
 
 /// What [`Store::record_scan`] did.
@@ -455,7 +502,7 @@ impl Store {
     }
 
     /// Record one scan in one transaction and derive its events (only what this scan may judge:
-    /// see the offline rules in [`derive`]). `creds` are the credentials the scan tried: the
+    /// the offline rules in the module doc). `creds` are the credentials the scan tried: the
     /// one that opened a stream is remembered by keyed hash, never in clear.
     pub fn record_scan(
         &mut self,
@@ -594,15 +641,7 @@ impl Store {
                 [cutoff],
             )
             .map_err(e)?;
-        tx.execute(
-            "DELETE FROM texts WHERE id NOT IN (SELECT info FROM scan_devices)
-               AND text NOT IN (SELECT facts FROM streams WHERE facts IS NOT NULL)
-               AND NOT EXISTS (SELECT 1 FROM scan_devices sd
-                               WHERE instr(' ' || replace(sd.streams, ';', ' ') || ' ',
-                                           ' ' || texts.id || ' ') > 0)",
-            [],
-        )
-        .map_err(e)?;
+        prune_texts(&tx).map_err(e)?;
         tx.commit().map_err(e)?;
         Ok(Pruned {
             scans,
@@ -611,6 +650,46 @@ impl Store {
             devices,
         })
     }
+}
+
+/// Delete the shared strings no row refers to any more.
+fn prune_texts(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    let mut used: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    for sql in [
+        "SELECT info FROM scan_devices",
+        "SELECT seen FROM scan_devices",
+        "SELECT facts FROM streams WHERE facts IS NOT NULL",
+        "SELECT media FROM streams WHERE media IS NOT NULL",
+        "SELECT services FROM devices WHERE services IS NOT NULL",
+    ] {
+        let mut stmt = tx.prepare(sql)?;
+        let ids = stmt.query_map([], |r| r.get::<_, i64>(0))?;
+        for id in ids {
+            used.insert(id?);
+        }
+    }
+    let mut stmt = tx.prepare(
+        "SELECT t.text FROM texts t WHERE t.id IN (SELECT DISTINCT seen FROM scan_devices)",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let seen: String = r.get(0)?;
+        let streams = seen.splitn(3, '|').nth(2).unwrap_or("");
+        for entry in streams.split(';') {
+            if let Some(id) = entry.rsplit(' ').next().and_then(|f| f.parse().ok()) {
+                used.insert(id);
+            }
+        }
+    }
+    let all: Vec<i64> = tx
+        .prepare("SELECT id FROM texts")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut del = tx.prepare("DELETE FROM texts WHERE id = ?1")?;
+    for id in all.into_iter().filter(|id| !used.contains(id)) {
+        del.execute([id])?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -690,6 +769,17 @@ mod tests {
             .unwrap();
         assert_eq!(fk, 1);
         let key = store.key.clone();
+        let mut store = store;
+        store
+            .record_scan(
+                &scan(1, true),
+                &report(vec![camera("aa:bb:cc:00:00:01", "10.0.0.5", 1920)]),
+                &[],
+            )
+            .unwrap();
+        // SQLite gives its WAL the database file's mode.
+        let wal = std::fs::metadata(format!("{}-wal", path.display())).unwrap();
+        assert_eq!(wal.permissions().mode() & 0o777, 0o600);
         drop(store);
         let again = Store::open(&path).unwrap();
         assert_eq!(again.key, key, "the credential key is the database's");
@@ -779,8 +869,7 @@ mod tests {
             Err(e) => e,
             Ok(s) => s
                 .devices(&DeviceQuery::default())
-                .err()
-                .expect("garbage read back"),
+                .expect_err("garbage read back"),
         };
         assert!(
             matches!(e, StoreError::Corrupt { .. } | StoreError::NotSqlite { .. }),
@@ -1110,6 +1199,13 @@ mod tests {
             &[],
         )
         .unwrap();
+        let count = |s: &Store| -> i64 {
+            s.conn
+                .query_row("SELECT COUNT(*) FROM texts", [], |r| r.get(0))
+                .unwrap()
+        };
+        // Shared: info, facts, description; one sighting each.
+        assert_eq!(count(&s), 5);
         let p = s.prune(Duration::from_secs(90 * 86400)).unwrap();
         assert_eq!(
             p,
@@ -1122,11 +1218,28 @@ mod tests {
         );
         assert_eq!(s.devices(&DeviceQuery::default()).unwrap().len(), 1);
         assert_eq!(s.scans().unwrap().len(), 1);
-        let texts: i64 = s
-            .conn
-            .query_row("SELECT COUNT(*) FROM texts", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(texts, 2, "the recent scan's info and facts remain");
+        assert_eq!(
+            count(&s),
+            4,
+            "the old sighting went, the shared strings stay"
+        );
+        let d = s.device("10.0.1.5").unwrap().unwrap();
+        assert_eq!(d.streams[0].video.as_ref().unwrap().width, Some(1920));
+    }
+
+    #[test]
+    fn scan_info_of_a_report() {
+        let mut r = report(vec![]);
+        r.started_at = "2026-01-01T00:00:00Z".into();
+        r.complete = false;
+        r.targets = vec!["10.0.0.0/24".into()];
+        let i = ScanInfo::of_report(&r, &[554], &[DiscoveryMethod::Port, DiscoveryMethod::Arp]);
+        assert_eq!(i.methods, vec!["port", "arp"]);
+        assert!(!i.complete);
+        assert_eq!(
+            (i.targets, i.ports),
+            (vec!["10.0.0.0/24".to_string()], vec![554])
+        );
     }
 
     #[test]

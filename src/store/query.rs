@@ -135,11 +135,13 @@ pub(crate) fn detail(conn: &Connection, id: i64) -> rusqlite::Result<Option<Deta
     else {
         return Ok(None);
     };
-    let (hostname, firmware, serial, ports, services): (_, _, _, String, String) = conn.query_row(
-        "SELECT hostname, firmware, serial, ports, services FROM devices WHERE id = ?1",
-        [id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-    )?;
+    let (hostname, firmware, serial, ports, services): (_, _, _, String, Option<String>) = conn
+        .query_row(
+            "SELECT d.hostname, d.firmware, d.serial, d.ports, t.text FROM devices d
+         LEFT JOIN texts t ON t.id = d.services WHERE d.id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )?;
     let mut stmt = conn.prepare(
         "SELECT ip, first_seen, last_seen FROM addresses WHERE device_id = ?1
          ORDER BY last_seen DESC",
@@ -158,9 +160,10 @@ pub(crate) fn detail(conn: &Connection, id: i64) -> rusqlite::Result<Option<Deta
         })
         .collect::<rusqlite::Result<_>>()?;
     let mut stmt = conn.prepare(
-        "SELECT url, protocol, port, status, auth, username, media, state, state_since,
-                first_seen, last_seen, last_verified
-         FROM streams WHERE device_id = ?1 ORDER BY port, url",
+        "SELECT s.url, s.protocol, s.port, s.status, s.auth, s.username, t.text, s.state,
+                s.state_since, s.first_seen, s.last_seen, s.last_verified, s.measured
+         FROM streams s LEFT JOIN texts t ON t.id = s.media
+         WHERE s.device_id = ?1 ORDER BY s.port, s.url",
     )?;
     let streams = stmt
         .query_map([id], |r| {
@@ -182,9 +185,10 @@ pub(crate) fn detail(conn: &Connection, id: i64) -> rusqlite::Result<Option<Deta
                 audio: serde_json::from_value(media["audio"].clone())
                     .ok()
                     .flatten(),
-                measured: serde_json::from_value(media["measured"].clone())
-                    .ok()
-                    .flatten(),
+                measured: r
+                    .get::<_, Option<String>>(12)?
+                    .as_deref()
+                    .and_then(super::record::parse_measured),
                 state: if r.get::<_, String>(7)? == "up" {
                     StreamState::Up
                 } else {
@@ -203,7 +207,9 @@ pub(crate) fn detail(conn: &Connection, id: i64) -> rusqlite::Result<Option<Deta
         firmware,
         serial,
         ports: split_ports(&ports),
-        services: serde_json::from_str(&services).unwrap_or_default(),
+        services: services
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default(),
         addresses,
         streams,
     }))
@@ -333,14 +339,10 @@ pub(crate) fn snapshot(conn: &Connection, scan_id: i64) -> rusqlite::Result<Hash
         .prepare("SELECT id, text FROM texts")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    let mut stmt = conn.prepare(
-        "SELECT sd.device_id, sd.ip, sd.info, sd.ports, sd.streams FROM scan_devices sd
-         WHERE sd.scan_id = ?1",
-    )?;
-    let rows: Vec<(i64, String, i64, String, String)> = stmt
-        .query_map([scan_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-        })?
+    let mut stmt =
+        conn.prepare("SELECT device_id, info, seen FROM scan_devices WHERE scan_id = ?1")?;
+    let rows: Vec<(i64, i64, i64)> = stmt
+        .query_map([scan_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
     let urls: HashMap<i64, String> = conn
         .prepare("SELECT id, url FROM streams")?
@@ -348,7 +350,11 @@ pub(crate) fn snapshot(conn: &Connection, scan_id: i64) -> rusqlite::Result<Hash
         .collect::<rusqlite::Result<_>>()?;
     let text = |id: i64| texts.get(&id).map_or("", String::as_str);
     let mut out = HashMap::with_capacity(rows.len());
-    for (device, ip, info, ports, streams) in rows {
+    for (device, info, seen) in rows {
+        let mut seen = text(seen).splitn(3, '|');
+        let (Some(ip), Some(ports), Some(streams)) = (seen.next(), seen.next(), seen.next()) else {
+            continue;
+        };
         let Ok(ip) = ip.parse() else { continue };
         let mut parts = text(info)
             .split('\t')
@@ -377,7 +383,7 @@ pub(crate) fn snapshot(conn: &Connection, scan_id: i64) -> rusqlite::Result<Hash
                 vendor,
                 model,
                 firmware,
-                ports: split_ports(&ports),
+                ports: split_ports(ports),
                 streams: map,
             },
         );

@@ -16,7 +16,7 @@ use super::derive::{
 use super::identity::{Identity, merge_observations};
 use super::{DeviceState, Recorded, ScanInfo, StoreEvent, StreamState};
 use crate::credentials::Credential;
-use crate::model::{AuthScheme, Device, DiscoveryMethod, Report, Stream, StreamStatus};
+use crate::model::{AuthScheme, Device, DiscoveryMethod, Measured, Report, Stream, StreamStatus};
 
 /// Query parameters that carry a secret on some cameras (`?usr=admin&pwd=...` on Foscam and
 /// Dahua CGI URLs): dropped with the userinfo before a URL is stored.
@@ -305,18 +305,21 @@ fn load_prior(tx: &Transaction<'_>) -> rusqlite::Result<(Vec<PriorDevice>, HashM
         .collect::<rusqlite::Result<_>>()?;
     let by_id: HashMap<i64, usize> = prior.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
     let mut stmt = tx.prepare(
-        "SELECT device_id, skey, url, port, status, auth, state, facts, cred FROM streams
-         ORDER BY id",
+        "SELECT s.device_id, s.id, s.url, s.port, s.status, s.auth, s.state, t.text, s.cred
+         FROM streams s LEFT JOIN texts t ON t.id = s.facts ORDER BY s.id",
     )?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let Some(&i) = by_id.get(&r.get::<_, i64>(0)?) else {
             continue;
         };
+        let url: String = r.get(2)?;
+        let port: u16 = r.get(3)?;
         prior[i].streams.push(PriorStream {
-            skey: r.get(1)?,
-            url: r.get(2)?,
-            port: r.get(3)?,
+            id: r.get(1)?,
+            skey: stream_key(&url, port),
+            url,
+            port,
             status: parse_status(&r.get::<_, String>(4)?),
             auth: parse_auth(&r.get::<_, String>(5)?),
             state: if r.get::<_, String>(6)? == "up" {
@@ -364,10 +367,62 @@ impl Texts {
     }
 }
 
-fn media_json(s: &Stream) -> Option<String> {
-    (s.video.is_some() || s.audio.is_some() || s.measured.is_some()).then(|| {
-        serde_json::json!({ "video": s.video, "audio": s.audio, "measured": s.measured })
-            .to_string()
+/// `value` without its nulls (serde reads an absent `Option` field as `None`): smaller rows.
+pub(crate) fn compact_json(mut value: serde_json::Value) -> String {
+    fn strip(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(map) => {
+                map.retain(|_, x| !x.is_null());
+                map.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    strip(&mut value);
+    value.to_string()
+}
+
+/// The stream's description (video and audio), the part many streams share.
+fn media_json(s: &Stream) -> String {
+    compact_json(serde_json::json!({ "video": s.video, "audio": s.audio }))
+}
+
+/// A PLAY check as one short line: `transport packets bytes fps kbps keyframe ms width height`.
+pub(crate) fn measured_text(m: &Measured) -> String {
+    let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+    format!(
+        "{} {} {} {} {} {} {} {} {}",
+        m.transport.replace(' ', "_"),
+        m.packets,
+        m.bytes,
+        opt(m.fps.map(|f| f.to_string())),
+        opt(m.bitrate_kbps.map(|f| f.to_string())),
+        u8::from(m.keyframe),
+        m.duration_ms,
+        opt(m.width.map(|w| w.to_string())),
+        opt(m.height.map(|h| h.to_string())),
+    )
+}
+
+pub(crate) fn parse_measured(text: &str) -> Option<Measured> {
+    let f: Vec<&str> = text.split(' ').collect();
+    if f.len() != 9 {
+        return None;
+    }
+    fn opt(s: &str) -> Option<&str> {
+        (s != "-").then_some(s)
+    }
+    Some(Measured {
+        transport: f[0].to_string(),
+        packets: f[1].parse().ok()?,
+        bytes: f[2].parse().ok()?,
+        fps: opt(f[3]).and_then(|v| v.parse().ok()),
+        bitrate_kbps: opt(f[4]).and_then(|v| v.parse().ok()),
+        keyframe: f[5] == "1",
+        duration_ms: f[6].parse().ok()?,
+        width: opt(f[7]).and_then(|v| v.parse().ok()),
+        height: opt(f[8]).and_then(|v| v.parse().ok()),
     })
 }
 
@@ -403,31 +458,31 @@ pub(crate) fn record(
     let mut texts = Texts::new();
     for (o, seen) in obs.iter().zip(&plan.seen) {
         let prior = seen.prior.map(|i| &prior[i]);
-        let id = write_device(tx, now, o, prior, &seen.ports)?;
+        let id = write_device(tx, now, o, prior, &seen.ports, &mut texts)?;
         ids.push(id);
         let mut snap = Vec::with_capacity(o.streams.len());
-        for (s, &write) in o.streams.iter().zip(&seen.write_stream) {
-            let sid = if write {
-                write_stream(tx, now, id, s)?
-            } else {
-                tx.prepare_cached("SELECT id FROM streams WHERE device_id = ?1 AND skey = ?2")?
-                    .query_row(params![id, s.skey], |r| r.get(0))?
-            };
+        for ((s, &write), &ps) in o
+            .streams
+            .iter()
+            .zip(&seen.write_stream)
+            .zip(&seen.prior_streams)
+        {
+            let prior_id = prior.zip(ps).map(|(p, i)| p.streams[i].id);
             let fid = texts.id(tx, &s.facts.to_text())?;
+            let sid = match prior_id {
+                Some(sid) if !write => sid,
+                _ => write_stream(tx, now, id, s, prior_id, fid, &mut texts)?,
+            };
             snap.push(format!("{sid} {} {fid}", s.stream.status.as_str()));
         }
         if let Some(p) = prior {
             for u in &seen.unlisted {
-                tx.prepare_cached(
-                    "UPDATE streams SET state = ?3, state_since = ?4
-                     WHERE device_id = ?1 AND skey = ?2",
-                )?
-                .execute(params![
-                    p.id,
-                    p.streams[u.prior_stream].skey,
-                    stream_state_str(u.state),
-                    now
-                ])?;
+                tx.prepare_cached("UPDATE streams SET state = ?2, state_since = ?3 WHERE id = ?1")?
+                    .execute(params![
+                        p.streams[u.prior_stream].id,
+                        stream_state_str(u.state),
+                        now
+                    ])?;
             }
         }
         let d = o.device;
@@ -440,18 +495,15 @@ pub(crate) fn record(
                 d.firmware.as_deref().unwrap_or("")
             ),
         )?;
+        let seen = texts.id(
+            tx,
+            &format!("{}|{}|{}", d.ip, join_ports(&o.ports), snap.join(";")),
+        )?;
         tx.prepare_cached(
-            "INSERT OR REPLACE INTO scan_devices (scan_id, device_id, ip, info, ports, streams)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT OR REPLACE INTO scan_devices (scan_id, device_id, info, seen)
+             VALUES (?1, ?2, ?3, ?4)",
         )?
-        .execute(params![
-            scan_id,
-            id,
-            d.ip.to_string(),
-            info,
-            join_ports(&o.ports),
-            snap.join(";")
-        ])?;
+        .execute(params![scan_id, id, info, seen])?;
     }
     for &(pi, state) in &plan.unseen {
         let id = prior[pi].id;
@@ -486,6 +538,7 @@ fn write_device(
     o: &Observed<'_>,
     prior: Option<&PriorDevice>,
     ports: &[u16],
+    texts: &mut Texts,
 ) -> rusqlite::Result<i64> {
     let d = o.device;
     let mut identity = o.identity.clone();
@@ -493,7 +546,12 @@ fn write_device(
         identity.absorb(&p.identity);
     }
     let key = identity.key(Some(d.ip));
-    let services = serde_json::to_string(&d.services).unwrap_or_else(|_| "[]".into());
+    let services = if d.services.is_empty() {
+        None
+    } else {
+        let json = compact_json(serde_json::to_value(&d.services).unwrap_or_default());
+        Some(texts.id(tx, &json)?)
+    };
     let id = match prior {
         None => {
             tx.prepare_cached(
@@ -530,7 +588,7 @@ fn write_device(
                      model = COALESCE(?9, model), firmware = COALESCE(?10, firmware),
                      serial = COALESCE(?11, serial), name = COALESCE(?12, name),
                      is_camera = (is_camera OR ?13), methods = ?14, ports = ?15,
-                     services = CASE WHEN ?16 = '[]' THEN services ELSE ?16 END,
+                     services = COALESCE(?16, services),
                      last_seen = ?17,
                      state_since = CASE WHEN state = 'online' THEN state_since ELSE ?17 END,
                      state = 'online'
@@ -574,36 +632,29 @@ fn write_device(
     Ok(id)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn write_stream(
     tx: &Transaction<'_>,
     now: i64,
     device: i64,
     s: &ObsStream<'_>,
+    prior: Option<i64>,
+    facts: i64,
+    texts: &mut Texts,
 ) -> rusqlite::Result<i64> {
     let st = s.stream;
-    let facts = s.facts.to_text();
-    tx.prepare_cached(
-        "INSERT INTO streams (device_id, skey, url, protocol, port, status, auth, username, cred,
-             facts, media, first_seen, last_seen, last_verified, state, state_since)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?12)
-         ON CONFLICT (device_id, skey) DO UPDATE SET
-             url = excluded.url, protocol = excluded.protocol, port = excluded.port,
-             status = excluded.status, auth = excluded.auth,
-             username = COALESCE(excluded.username, username),
-             cred = CASE WHEN excluded.status IN ('ok', 'auth_failed', 'auth_locked')
-                         THEN excluded.cred ELSE cred END,
-             facts = CASE WHEN excluded.facts = '- - - -' THEN facts ELSE excluded.facts END,
-             media = COALESCE(excluded.media, media),
-             last_seen = excluded.last_seen,
-             last_verified = COALESCE(excluded.last_verified, last_verified),
-             state_since = CASE WHEN state = excluded.state THEN state_since ELSE excluded.last_seen END,
-             state = excluded.state
-         RETURNING id",
-    )?
-    .query_row(
-        params![
+    // An undescribed stream (asks for credentials, not opened) keeps its last description.
+    let described = s.facts.described();
+    let media = match described || st.video.is_some() || st.audio.is_some() {
+        true => Some(texts.id(tx, &media_json(st))?),
+        false => None,
+    };
+    let facts = described.then_some(facts);
+    let measured = st.measured.as_ref().map(measured_text);
+    let verified = st.verified.then_some(now);
+    let Some(id) = prior else {
+        let p = params![
             device,
-            s.skey,
             s.url,
             st.protocol.as_str(),
             st.port,
@@ -612,13 +663,50 @@ fn write_stream(
             st.username,
             s.cred,
             facts,
-            media_json(st),
+            media,
+            measured,
             now,
-            st.verified.then_some(now),
+            verified,
             stream_state_str(s.state),
-        ],
-        |r| r.get(0),
-    )
+        ];
+        tx.prepare_cached(
+            "INSERT INTO streams (device_id, url, protocol, port, status, auth, username, cred,
+                 facts, media, measured, first_seen, last_seen, last_verified, state, state_since)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?12)",
+        )?
+        .execute(p)?;
+        return Ok(tx.last_insert_rowid());
+    };
+    tx.prepare_cached(
+        "UPDATE streams SET
+             url = ?2, protocol = ?3, port = ?4, status = ?5, auth = ?6,
+             username = COALESCE(?7, username),
+             cred = CASE WHEN ?5 IN ('ok', 'auth_failed', 'auth_locked') THEN ?8 ELSE cred END,
+             facts = COALESCE(?9, facts), media = COALESCE(?10, media),
+             measured = COALESCE(?11, measured),
+             last_seen = ?12, last_verified = COALESCE(?13, last_verified),
+             state_since = CASE WHEN state = ?14 THEN state_since ELSE ?12 END,
+             state = ?14
+         WHERE id = ?15",
+    )?
+    .execute(params![
+        device,
+        s.url,
+        st.protocol.as_str(),
+        st.port,
+        st.status.as_str(),
+        st.auth.as_str(),
+        st.username,
+        s.cred,
+        facts,
+        media,
+        measured,
+        now,
+        verified,
+        stream_state_str(s.state),
+        id,
+    ])?;
+    Ok(id)
 }
 
 fn write_events(
@@ -756,6 +844,28 @@ mod tests {
                 .map(|b| format!("{b:02x}"))
                 .collect::<String>(),
             "ac2f92a954c7c58a84d3f5366e28268575cf39e32545acef3233c09b7e767839"
+        );
+    }
+
+    #[test]
+    fn measured_round_trips_and_json_drops_nulls() {
+        let m = Measured {
+            transport: "udp".into(),
+            packets: 420,
+            bytes: 512_000,
+            fps: Some(12.5),
+            bitrate_kbps: None,
+            keyframe: true,
+            duration_ms: 2000,
+            width: Some(640),
+            height: Some(480),
+        };
+        assert_eq!(measured_text(&m), "udp 420 512000 12.5 - 1 2000 640 480");
+        assert_eq!(parse_measured(&measured_text(&m)), Some(m));
+        assert_eq!(parse_measured("garbage"), None);
+        assert_eq!(
+            compact_json(serde_json::json!({"a": null, "b": [{"c": null, "d": 1}]})),
+            r#"{"b":[{"d":1}]}"#
         );
     }
 

@@ -59,7 +59,7 @@ CREATE TABLE devices (
     is_camera   INTEGER NOT NULL DEFAULT 0,
     methods     TEXT NOT NULL DEFAULT '',   -- discovery methods of the last sighting, "arp,port"
     ports       TEXT NOT NULL DEFAULT '',   -- open TCP ports
-    services    TEXT NOT NULL DEFAULT '[]', -- JSON array of model::Service
+    services    INTEGER,            -- texts.id of the JSON array of model::Service
     first_seen  INTEGER NOT NULL,
     last_seen   INTEGER NOT NULL,
     state       TEXT NOT NULL,
@@ -81,23 +81,23 @@ CREATE INDEX addresses_ip ON addresses(ip);
 CREATE TABLE streams (
     id            INTEGER PRIMARY KEY,
     device_id     INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
-    skey          TEXT NOT NULL,    -- scheme, port, path and query: the same stream at a new address
-    url           TEXT NOT NULL,    -- never with credentials
+    url           TEXT NOT NULL,    -- never with credentials; one per (device, scheme+port+path)
     protocol      TEXT NOT NULL,
     port          INTEGER NOT NULL,
     status        TEXT NOT NULL,
     auth          TEXT NOT NULL,
     username      TEXT,
     cred          BLOB,             -- HMAC-SHA256(meta.cred_key, user ":" password) that opened it
-    facts         TEXT,             -- "h264 1920x1080 25 aac": what stream_changed compares
-    media         TEXT,             -- JSON {video, audio, measured}
+    facts         INTEGER,          -- texts.id of "h264 1920x1080 25 aac": what stream_changed compares
+    media         INTEGER,          -- texts.id of the JSON {video, audio} description
+    measured      TEXT,             -- the last PLAY check, "tcp 420 512000 25 2048 1 2000 - -"
     first_seen    INTEGER NOT NULL,
     last_seen     INTEGER NOT NULL,
     last_verified INTEGER,
     state         TEXT NOT NULL,
-    state_since   INTEGER NOT NULL,
-    UNIQUE (device_id, skey)
+    state_since   INTEGER NOT NULL
 );
+CREATE INDEX streams_device ON streams(device_id);
 
 CREATE TABLE events (
     id         INTEGER PRIMARY KEY,
@@ -112,21 +112,22 @@ CREATE INDEX events_device ON events(device_id, id);
 CREATE INDEX events_at ON events(at);
 CREATE INDEX events_scan ON events(scan_id);
 
--- Strings many snapshots share ("Hikvision\tDS-2CD2143G2-I\tV5.7.3", "h264 1920x1080 25"), once.
+-- Strings many rows share, once: snapshot infos ("Hikvision\tDS-2CD2143G2-I\tV5.7.3"), stream
+-- facts ("h264 1920x1080 25 aac"), stream descriptions and service lists (JSON; a site's cameras
+-- of one model and configuration describe themselves alike).
 CREATE TABLE texts (
     id   INTEGER PRIMARY KEY,
     text TEXT NOT NULL UNIQUE
 );
 
 -- What each scan saw of each device, compactly, so any two scans can be compared (diff):
--- info = texts.id of "vendor\tmodel\tfirmware", streams = "streamid status factsid;..".
+-- info = texts.id of "vendor\tmodel\tfirmware", seen = texts.id of
+-- "ip|ports|streamid status factsid;..". A device unchanged between scans shares both strings.
 CREATE TABLE scan_devices (
     scan_id   INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE,
     device_id INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
-    ip        TEXT NOT NULL,
     info      INTEGER NOT NULL,
-    ports     TEXT NOT NULL,
-    streams   TEXT NOT NULL,
+    seen      INTEGER NOT NULL,
     PRIMARY KEY (scan_id, device_id)
 ) WITHOUT ROWID;
 CREATE INDEX scan_devices_device ON scan_devices(device_id);
