@@ -20,7 +20,7 @@ use crate::cli::{
 };
 use crate::config::{FileConfig, ScanConfig};
 use crate::error::{Error, exit};
-use crate::model::Report;
+use crate::model::{DiscoveryMethod, Report};
 use crate::store::{
     DeviceQuery, DeviceState, EventQuery, ScanInfo, ScanSummary, Store, StoreError,
 };
@@ -109,23 +109,13 @@ pub fn record(
 ) -> Result<Option<Summary>, StoreError> {
     let same = |s: &ScanSummary| s.complete && same_targets(&s.targets, &report.targets);
     let earlier = store.scans()?.into_iter().find(same);
-    let info = ScanInfo {
-        started_at: report.started_at.clone(),
-        finished_at: report.finished_at.clone(),
-        complete: report.complete,
-        targets: report.targets.clone(),
-        ports: if cfg.discovery.contains(&crate::cli::Discovery::Ports) {
-            cfg.ports.clone()
-        } else {
-            Vec::new()
-        },
-        methods: cfg
-            .discovery
-            .iter()
-            .map(|d| method_name(*d).to_string())
-            .collect(),
-        version: report.camscan_version.clone(),
+    let ports: &[u16] = if cfg.discovery.contains(&crate::cli::Discovery::Ports) {
+        &cfg.ports
+    } else {
+        &[]
     };
+    let methods: Vec<DiscoveryMethod> = cfg.discovery.iter().map(|d| method(*d)).collect();
+    let info = ScanInfo::of_report(report, ports, &methods);
     let recorded = store.record_scan(&info, report, &cfg.credentials)?;
     let (Some(since), true) = (earlier, report.complete) else {
         return Ok(None);
@@ -140,16 +130,16 @@ pub fn record(
     }))
 }
 
-/// The discovery method as the report's `discovered_by` spells it.
-fn method_name(d: crate::cli::Discovery) -> &'static str {
+/// The discovery method a `--discovery` choice runs, as the report names it.
+fn method(d: crate::cli::Discovery) -> DiscoveryMethod {
     use crate::cli::Discovery;
     match d {
-        Discovery::Arp => "arp",
-        Discovery::Onvif => "onvif",
-        Discovery::Ssdp => "ssdp",
-        Discovery::Sadp => "sadp",
-        Discovery::Dhip => "dhip",
-        Discovery::Ports => "port",
+        Discovery::Arp => DiscoveryMethod::Arp,
+        Discovery::Onvif => DiscoveryMethod::Onvif,
+        Discovery::Ssdp => DiscoveryMethod::Ssdp,
+        Discovery::Sadp => DiscoveryMethod::Sadp,
+        Discovery::Dhip => DiscoveryMethod::Dhip,
+        Discovery::Ports => DiscoveryMethod::Port,
     }
 }
 
@@ -406,14 +396,5 @@ mod tests {
             &v(&["127.0.0.131-139"]),
             &v(&["127.0.0.131-138"])
         ));
-    }
-
-    #[test]
-    fn methods_are_spelled_as_the_report_spells_them() {
-        for d in ScanConfig::default().discovery {
-            let name = serde_json::Value::from(method_name(d));
-            let parsed: Result<crate::model::DiscoveryMethod, _> = serde_json::from_value(name);
-            assert!(parsed.is_ok(), "{d:?}");
-        }
     }
 }
