@@ -8,7 +8,8 @@
 //! * [`cli`]: the clap front end; every flag also reads `CAMSCAN_*`.
 //! * [`config`]: flags, env, YAML file and defaults merged into one validated [`config::ScanConfig`].
 //! * [`credentials`]: credentials to try, their scopes, and safe rendering into URLs.
-//! * [`app`]: the commands besides `scan` (`camscan interfaces`) and the colour of logs.
+//! * [`app`]: `camscan scan` around the pipeline (the inventory opened before, the scan recorded
+//!   after), `camscan interfaces`, and the colour of logs.
 //! * [`scan`]: one scan as stages you can see, each a file with its inputs and outputs in its
 //!   signature: `plan` (targets, guards, interfaces, the shared analysis context), `discover`,
 //!   `dispatch`, `analyze_port`, `collect` (registry, finality, signals) and `output`; `scan::run`
