@@ -618,6 +618,7 @@ fn tiny_fd_limit_bounds_the_pool() {
         std::process::Command::new("prlimit")
             .args(["--nofile=200:200", "--"])
             .arg(env!("CARGO_BIN_EXE_camscan"))
+            .env("CAMSCAN_NO_DB", "true")
             .args([
                 "scan",
                 "127.0.0.0/24",
