@@ -373,6 +373,10 @@ pub struct ScanArgs {
     /// Put working credentials into stream URLs in the output (percent-encoded).
     #[arg(long, env = "CAMSCAN_SHOW_CREDENTIALS")]
     pub show_credentials: bool,
+    /// Ignore what earlier scans learnt (the inventory's known paths and credentials): analyse every
+    /// device from scratch, with the full dictionaries and channel walks.
+    #[arg(long, env = "CAMSCAN_FRESH")]
+    pub fresh: bool,
     /// Skip the PLAY check that proves each stream delivers media and measures its fps and bitrate.
     #[arg(long, env = "CAMSCAN_NO_VERIFY")]
     pub no_verify: bool,

@@ -83,6 +83,8 @@ pub struct ScanConfig {
     /// Knowledge files read before the built-in data (`--signatures`, else config `signatures:`);
     /// `main` loads them, with the knowledge directory's, before the scan ([`crate::knowledge`]).
     pub signatures: Vec<PathBuf>,
+    /// Ignore what earlier scans learnt (`--fresh`): the analysers start with nothing known.
+    pub fresh: bool,
     /// PLAY each stream to prove it and measure it.
     pub verify: bool,
     /// Detect and analyse what speaks on each open port (`--no-detect`: open ports only, like a
@@ -131,6 +133,7 @@ impl Default for ScanConfig {
             show_credentials: false,
             hints: Default::default(),
             signatures: Vec::new(),
+            fresh: false,
             verify: true,
             detect: true,
             verify_window: crate::analyze::context::DEFAULT_VERIFY_WINDOW,
@@ -217,6 +220,7 @@ pub struct FileConfig {
     pub paths_file: Option<PathBuf>,
     /// Knowledge files, read before the built-in data.
     pub signatures: Option<Vec<PathBuf>>,
+    pub fresh: Option<bool>,
     pub verify: Option<bool>,
     pub detect: Option<bool>,
     pub verify_window: Option<DurationValue>,
@@ -421,6 +425,7 @@ impl ScanConfig {
             show_credentials: args.show_credentials || file.show_credentials.unwrap_or(false),
             hints,
             signatures: signature_files(&args.signatures, file),
+            fresh: args.fresh || file.fresh.unwrap_or(false),
             verify: !args.no_verify && file.verify.unwrap_or(true),
             detect: !args.no_detect && file.detect.unwrap_or(true),
             verify_window,
@@ -580,6 +585,28 @@ pub fn parse_ports(spec: &str) -> Result<Vec<u16>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `--fresh` (or `fresh: true`) leaves the scan context without what earlier scans knew.
+    #[test]
+    fn fresh_ignores_what_was_known() {
+        let ip: std::net::IpAddr = "198.18.0.9".parse().unwrap();
+        let known =
+            || std::collections::HashMap::from([(ip, crate::analyze::context::Known::default())]);
+        let file = FileConfig::parse("fresh: true\n", Path::new("c.yaml")).unwrap();
+        let fresh = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
+        assert!(fresh.fresh);
+        let (ctx, _tx) = crate::scan::plan::context_with_known(&fresh, known());
+        assert!(ctx.known.is_empty());
+        let args = ScanArgs {
+            fresh: true,
+            ..Default::default()
+        };
+        let flag = ScanConfig::resolve(&args, &FileConfig::default(), None).unwrap();
+        assert!(flag.fresh);
+        let usual = ScanConfig::default();
+        let (ctx, _tx) = crate::scan::plan::context_with_known(&usual, known());
+        assert_eq!(ctx.known.len(), 1);
+    }
 
     #[test]
     fn ports() {
@@ -822,6 +849,7 @@ mod tests {
             "credentials",
             "auth_budget",
             "signatures",
+            "fresh",
             "verify",
             "verify_window",
             "detect",

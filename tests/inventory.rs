@@ -37,8 +37,14 @@ fn url(ip: &str) -> String {
 }
 
 fn scan(db: &Path) -> Output {
+    scan_with(db, &[])
+}
+
+fn scan_with(db: &Path, extra: &[&str]) -> Output {
     run(
-        camscan_with_db(db).args(["scan", TARGETS, "-p", "8554", "-f", "json"]),
+        camscan_with_db(db)
+            .args(["scan", TARGETS, "-p", "8554", "-f", "json"])
+            .args(extra),
         LIMIT,
     )
 }
@@ -223,9 +229,15 @@ fn the_inventory_follows_a_changing_lab() {
     let cam132 = camera("127.0.0.132", 640, 360);
     let cam133 = camera("127.0.0.133", 1280, 720);
 
-    // 1. The first scan: three new cameras; nothing to compare with, so no summary line.
-    let out = scan(&db);
+    // 1. The first scan: three new cameras; nothing to compare with, so no summary line, and
+    // nothing known to try first.
+    let out = scan_with(&db, &["-v"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("known paths all serve media"),
+        "{}",
+        stderr(&out)
+    );
     assert!(
         !stderr(&out).contains("Since scan"),
         "no earlier scan: {}",
@@ -259,9 +271,18 @@ fn the_inventory_follows_a_changing_lab() {
     let _cam133 = camera("127.0.0.133", 640, 360);
     let _cam134 = camera("127.0.0.134", 1280, 720);
 
-    // 3. The next scan sees exactly that, and says so in one line at the end.
-    let out = scan(&db);
+    // 3. The next scan sees exactly that, and says so in one line at the end. It tried first
+    // what worked last time (the store's known paths): the unchanged 131 needed nothing else.
+    let out = scan_with(&db, &["-v"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).lines().any(
+            |l| l.contains("known paths all serve media: device unchanged")
+                && l.contains("127.0.0.131:8554")
+        ),
+        "{}",
+        stderr(&out)
+    );
     let scans = json_of(&db, &["scans"], 0);
     let (a, b) = (
         scans[1]["id"].as_i64().unwrap(),

@@ -21,6 +21,9 @@ struct HostState {
     locked: bool,
     /// A credential that worked on this host; later attempts try it first and only.
     good: Option<Credential>,
+    /// Credentials this host refused in this scan: never sent again (a refused credential that
+    /// an earlier scan remembered is one failed login, not two).
+    refused: Vec<Credential>,
 }
 
 /// The budget for a whole scan.
@@ -93,6 +96,19 @@ impl AuthSession {
         self.state.failures += 1;
     }
 
+    /// `c` was refused: a failed login, and `c` is not tried again on this host.
+    pub fn record_refused(&mut self, c: &Credential) {
+        self.state.failures += 1;
+        if !self.state.refused.contains(c) {
+            self.state.refused.push(c.clone());
+        }
+    }
+
+    /// Did this host refuse `c` already in this scan?
+    pub fn refused(&self, c: &Credential) -> bool {
+        self.state.refused.contains(c)
+    }
+
     pub fn record_success(&mut self, c: &Credential) {
         self.state.good = Some(c.clone());
     }
@@ -137,6 +153,23 @@ mod tests {
         assert!(!waiter.is_finished(), "second session waits for the first");
         drop(first);
         assert_eq!(waiter.await.unwrap(), 0);
+    }
+
+    /// A refused credential is a failed login and is remembered for the host (a cached
+    /// credential refused on a recheck is not sent again by the full analysis).
+    #[tokio::test]
+    async fn a_refused_credential_counts_and_is_remembered() {
+        let b = AuthBudget::new(3);
+        let ip: IpAddr = "10.0.0.1".parse().unwrap();
+        let old = Credential::new("admin", "old");
+        {
+            let mut s = b.session(ip).await;
+            s.record_refused(&old);
+        }
+        let s = b.session(ip).await;
+        assert_eq!(s.failures(), 1);
+        assert!(s.refused(&old) && !s.refused(&Credential::new("admin", "new")));
+        assert!(!b.session("10.0.0.2".parse().unwrap()).await.refused(&old));
     }
 
     #[tokio::test]

@@ -6,6 +6,10 @@
 //! URLs are taken, the channel counts SADP/DHIP announced, the per-device RTSP session slots).
 //! Per-protocol settings are derived from it ([`ScanContext::http`], [`ScanContext::onvif`]) so each
 //! analyser sees only what it needs.
+//!
+//! It also carries what an earlier scan learnt ([`Known`], from the inventory store): the stream
+//! paths and the credential that worked on each address, which the RTSP and HTTP analysers try
+//! first so that an unchanged device is re-checked with a few requests (`--fresh` leaves it empty).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
@@ -46,6 +50,9 @@ pub struct ScanContext {
     /// RTSP sessions camscan may hold on one device at a time (`--sessions-per-device`), shared by
     /// media analysis, the PLAY check and ffprobe across every port and path of the scan.
     pub sessions: Arc<DeviceSessions>,
+    /// What worked on each address last time (the store's [`Known`] map): tried first. Empty
+    /// without a store and with `--fresh`.
+    pub known: Arc<HashMap<IpAddr, Known>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -201,7 +208,31 @@ impl ScanContext {
             claimed: Default::default(),
             announcements: Announcements::finished(),
             sessions: Default::default(),
+            known: Default::default(),
         }
+    }
+
+    /// This context with what an earlier scan learnt (the store's map; leave it out for
+    /// `--fresh`).
+    pub fn with_known(mut self, known: HashMap<IpAddr, Known>) -> Self {
+        self.known = Arc::new(known);
+        self
+    }
+
+    /// The RTSP paths `addr` served last time, if any.
+    pub fn known_rtsp_paths(&self, addr: std::net::SocketAddr) -> &[String] {
+        self.known
+            .get(&addr.ip())
+            .and_then(|k| k.rtsp_paths.get(&addr.port()))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The credential that worked on `ip` last time, when credentials may be sent to it.
+    pub fn known_credential(&self, ip: IpAddr) -> Option<&Credential> {
+        self.known
+            .get(&ip)
+            .and_then(|k| k.credential.as_ref())
+            .filter(|c| self.auth.enabled && c.applies_to(ip))
     }
 
     /// Take `url` for analysis; `false` if another port or discovery of this scan already took it.
@@ -218,7 +249,21 @@ impl ScanContext {
             tls,
             hint_paths: Arc::new(self.hints.http_paths()),
             verify: self.verify.enabled,
+            known_paths: Default::default(),
         }
+    }
+
+    /// What the analysis of the HTTP port `addr` needs, with the media paths it served last time.
+    pub fn http_for(&self, addr: std::net::SocketAddr, tls: bool) -> super::http::HttpSettings {
+        let mut s = self.http(tls);
+        if let Some(paths) = self
+            .known
+            .get(&addr.ip())
+            .and_then(|k| k.http_paths.get(&addr.port()))
+        {
+            s.known_paths = Arc::new(paths.clone());
+        }
+        s
     }
 
     /// What the ONVIF device API calls need.
@@ -231,6 +276,67 @@ impl ScanContext {
             use_auth: self.auth.enabled,
         }
     }
+}
+
+/// What `report` says worked, as the [`Known`] map a rescan of the same addresses starts from:
+/// for each address, the paths of the streams that answered (`ok`) per port (RTSP, and the HTTP
+/// media an HTTP probe confirms: HLS, DASH, MJPEG, JPEG, FLV, TS; not WHEP, which is asked, not
+/// fetched), and the credential named by the user name those streams carry (the first entry of
+/// `creds` with that name that applies to the address; the store, which keeps a keyed hash of
+/// user:password, tells apart entries sharing one name). Credentials in URLs are dropped.
+pub fn known_from_report(
+    report: &crate::model::Report,
+    creds: &[Credential],
+) -> HashMap<IpAddr, Known> {
+    use crate::model::{Protocol, StreamStatus};
+    let mut map: HashMap<IpAddr, Known> = HashMap::new();
+    for device in &report.devices {
+        for stream in &device.streams {
+            if stream.status != StreamStatus::Ok {
+                continue;
+            }
+            let Ok(u) = url::Url::parse(&stream.url) else {
+                continue;
+            };
+            let ip = u
+                .host_str()
+                .and_then(|h| h.trim_matches(['[', ']']).parse::<IpAddr>().ok())
+                .unwrap_or(device.ip);
+            let port = u.port_or_known_default().unwrap_or(stream.port);
+            let mut path = u.path().to_string();
+            if let Some(q) = u.query() {
+                path.push('?');
+                path.push_str(q);
+            }
+            let known = map.entry(ip).or_default();
+            let list = match (stream.protocol, u.scheme()) {
+                (Protocol::Rtsp, "rtsp") => known.rtsp_paths.entry(port).or_default(),
+                (
+                    Protocol::Hls
+                    | Protocol::Dash
+                    | Protocol::Mjpeg
+                    | Protocol::Jpeg
+                    | Protocol::Flv
+                    | Protocol::Ts,
+                    "http" | "https",
+                ) => known.http_paths.entry(port).or_default(),
+                _ => continue,
+            };
+            if !list.contains(&path) {
+                list.push(path);
+            }
+            if known.credential.is_none()
+                && let Some(user) = &stream.username
+            {
+                known.credential = creds
+                    .iter()
+                    .find(|c| &c.username == user && c.applies_to(ip))
+                    .cloned();
+            }
+        }
+    }
+    map.retain(|_, k| !k.rtsp_paths.is_empty() || !k.http_paths.is_empty());
+    map
 }
 
 /// The stream a URL names, for [`ScanContext::claim`]: Hikvision's ONVIF stream URIs add
@@ -310,6 +416,119 @@ mod tests {
         let s = ScanContext::anonymous(Duration::from_secs(1), Duration::from_secs(1));
         assert!(s.claim(plain));
         assert!(!s.claim(&format!("{plain}?transportmode=unicast")));
+    }
+
+    /// What worked (streams that answered) per address, port and protocol; the credential by the
+    /// user name the streams carry; credentials in URLs, failed streams and WHEP left out.
+    #[test]
+    fn known_from_a_report() {
+        use crate::model::{Device, Protocol, Report, Stream, StreamStatus};
+        let ip: IpAddr = "198.18.0.21".parse().unwrap();
+        let mut d = Device::new(ip);
+        let mut add = |url: &str, protocol, port, status, user: Option<&str>| {
+            let mut s = Stream::new(url.into(), protocol, port);
+            s.status = status;
+            s.username = user.map(str::to_string);
+            d.streams.push(s);
+        };
+        let ok = StreamStatus::Ok;
+        add(
+            "rtsp://admin:secret@198.18.0.21:554/Streaming/Channels/101",
+            Protocol::Rtsp,
+            554,
+            ok,
+            Some("admin"),
+        );
+        add(
+            "rtsp://198.18.0.21:554/cam/realmonitor?channel=1&subtype=0",
+            Protocol::Rtsp,
+            554,
+            ok,
+            Some("admin"),
+        );
+        add(
+            "rtsp://198.18.0.21:8554/x",
+            Protocol::Rtsp,
+            8554,
+            StreamStatus::AuthFailed,
+            None,
+        );
+        add(
+            "http://198.18.0.21/hls/cam.m3u8",
+            Protocol::Hls,
+            80,
+            ok,
+            None,
+        );
+        add(
+            "https://198.18.0.21/snap.jpg",
+            Protocol::Jpeg,
+            443,
+            ok,
+            None,
+        );
+        add(
+            "http://198.18.0.21:8889/cam/whep",
+            Protocol::Webrtc,
+            8889,
+            ok,
+            None,
+        );
+        let report = Report {
+            schema_version: 1,
+            camscan_version: "0".into(),
+            started_at: String::new(),
+            finished_at: String::new(),
+            complete: true,
+            targets: vec![],
+            devices: vec![d, Device::new("198.18.0.22".parse().unwrap())],
+        };
+        let creds = [
+            Credential::new("root", "x"),
+            Credential::new("admin", "secret"),
+        ];
+        let known = known_from_report(&report, &creds);
+        assert_eq!(
+            known.len(),
+            1,
+            "a device with no stream is not known: {known:?}"
+        );
+        let k = &known[&ip];
+        assert_eq!(
+            k.rtsp_paths,
+            BTreeMap::from([(
+                554,
+                vec![
+                    "/Streaming/Channels/101".to_string(),
+                    "/cam/realmonitor?channel=1&subtype=0".to_string()
+                ]
+            )])
+        );
+        assert_eq!(
+            k.http_paths,
+            BTreeMap::from([
+                (80, vec!["/hls/cam.m3u8".to_string()]),
+                (443, vec!["/snap.jpg".to_string()])
+            ])
+        );
+        assert_eq!(k.credential, Some(Credential::new("admin", "secret")));
+        // The context hands them out per port, and the credential only when auth is on.
+        let mut ctx = ScanContext::anonymous(Duration::from_secs(1), Duration::from_secs(1))
+            .with_known(known);
+        assert_eq!(ctx.known_rtsp_paths((ip, 554).into()).len(), 2);
+        assert!(ctx.known_rtsp_paths((ip, 8554).into()).is_empty());
+        assert_eq!(
+            *ctx.http_for((ip, 443).into(), true).known_paths,
+            ["/snap.jpg"]
+        );
+        assert!(
+            ctx.http_for((ip, 8080).into(), false)
+                .known_paths
+                .is_empty()
+        );
+        assert!(ctx.known_credential(ip).is_some());
+        ctx.auth.enabled = false;
+        assert!(ctx.known_credential(ip).is_none(), "--no-auth sends none");
     }
 
     #[test]

@@ -10,10 +10,13 @@
 
 pub mod render;
 
+use std::collections::HashMap;
 use std::io::{self, Write};
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::analyze::context::Known;
 use crate::cli::{
     DbArgs, DevicesArgs, DiffArgs, ForgetArgs, HistoryArgs, PruneArgs, ScansArgs, ShowArgs,
     StateFilter,
@@ -68,6 +71,18 @@ pub fn open_for_scan(cfg: &ScanConfig) -> Result<Option<Store>, CommandError> {
     match &cfg.db {
         Some(path) => Ok(Some(Store::open(path)?)),
         None => Ok(None),
+    }
+}
+
+/// What the inventory knows of the scan's targets (stream paths and the credential that worked),
+/// for the analysers to try first: nothing without a store or with `--fresh`.
+pub fn known(
+    store: Option<&Store>,
+    cfg: &ScanConfig,
+) -> Result<HashMap<IpAddr, Known>, CommandError> {
+    match store {
+        Some(store) if !cfg.fresh => Ok(store.known(&cfg.targets, &cfg.credentials)?),
+        _ => Ok(HashMap::new()),
     }
 }
 

@@ -4,12 +4,13 @@
 //! many probes at once (from the open-file limit), and the [`ScanContext`] every analyser shares.
 //! A plan that cannot be made is an error before anything is sent.
 
-use std::net::Ipv4Addr;
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::analyze::budget::AuthBudget;
-use crate::analyze::context::{Announcements, AuthSettings, ScanContext, VerifySettings};
+use crate::analyze::context::{Announcements, AuthSettings, Known, ScanContext, VerifySettings};
 use crate::analyze::sessions::DeviceSessions;
 use crate::config::ScanConfig;
 use crate::discovery::Discovery;
@@ -105,8 +106,18 @@ impl ScanPlan {
 }
 
 /// The context the analysers of this scan share, and the sender that tells it when the
-/// channel-announcing discovery (SADP, DHIP) has finished.
+/// channel-announcing discovery (SADP, DHIP) has finished. Nothing is known from earlier scans.
 pub fn context(cfg: &ScanConfig) -> (ScanContext, tokio::sync::watch::Sender<bool>) {
+    context_with_known(cfg, HashMap::new())
+}
+
+/// [`context`], with what earlier scans learnt about each address (the store's
+/// `Store::known`), which the analysers try first; `--fresh` (`cfg.fresh`) drops it.
+pub fn context_with_known(
+    cfg: &ScanConfig,
+    known: HashMap<IpAddr, Known>,
+) -> (ScanContext, tokio::sync::watch::Sender<bool>) {
+    let known = if cfg.fresh { HashMap::new() } else { known };
     let (announcements, announced) = Announcements::new();
     let ctx = ScanContext {
         connect_timeout: cfg.connect_timeout,
@@ -129,6 +140,7 @@ pub fn context(cfg: &ScanConfig) -> (ScanContext, tokio::sync::watch::Sender<boo
         claimed: Default::default(),
         announcements,
         sessions: Arc::new(DeviceSessions::new(cfg.sessions_per_device)),
+        known: Arc::new(known),
     };
     (ctx, announced)
 }

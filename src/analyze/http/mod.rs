@@ -11,6 +11,9 @@
 //! * DASH: the best video representation and the first audio one.
 //!
 //! Links to other hosts are never followed (scope): only paths on the port being analysed.
+//!
+//! This file finds the paths and fetches them; [`live`] reads media that streams (HTTP-FLV,
+//! HTTP-TS, MJPEG) and [`manifest`] reads HLS playlists and DASH manifests and their segments.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -138,6 +141,9 @@ pub struct HttpSettings {
     /// Prove that HLS and DASH media flow by reading a media segment (the PLAY check's
     /// counterpart; `--no-verify` turns it off).
     pub verify: bool,
+    /// The media paths this port served last time ([`crate::analyze::context::Known`]), asked
+    /// first: when all still serve, the dictionary and folder probes are skipped.
+    pub known_paths: std::sync::Arc<Vec<String>>,
 }
 
 fn http_url(addr: SocketAddr, path: &str, tls: bool) -> String {
@@ -206,13 +212,33 @@ pub async fn analyze(
             Err(e) => findings.failures.push(e.into()),
         }
     }
+    // What this port served last time (the inventory's known paths), asked first. When every
+    // one still serves a stream the port is unchanged: beside them only the root page's links are
+    // asked (no hints, no dictionary, no media folders); the fingerprint and WHEP probes still
+    // run, as they name the device and its WebRTC side.
+    let known = s.known_paths.clone();
+    let mut unchanged = false;
+    if !known.is_empty() {
+        let results: Vec<Result<Option<Stream>, AnalyzeError>> =
+            futures::stream::iter(known.iter().cloned())
+                .map(|path| async move { probe_path(addr, &path, s).await })
+                .buffered(IN_PARALLEL)
+                .collect()
+                .await;
+        unchanged = results.iter().all(
+            |r| matches!(r, Ok(Some(stream)) if stream.status == crate::model::StreamStatus::Ok),
+        );
+        tracing::debug!(%addr, unchanged, "known HTTP media paths asked again");
+        findings.take(results);
+    }
     // The user's hints first, then the dictionary.
     let hinted = s.hint_paths.iter().map(String::as_str);
     for p in hinted.chain(crate::knowledge::get().http_paths()) {
-        if !paths.iter().any(|x| x == p) {
+        if !unchanged && !paths.iter().any(|x| x == p) {
             paths.push(p.to_string());
         }
     }
+    paths.retain(|p| !known.contains(p));
     // Fingerprint probes (`detect::fingerprint::probe_paths`): distinctive, harmless GETs whose
     // answers name the vendor; among them Janus' `/janus/info`, which makes a `webrtc` service.
     use crate::detect::fingerprint::{self, Observation};
@@ -264,7 +290,9 @@ pub async fn analyze(
     }
     let mut jobs: Vec<Job> = paths.iter().cloned().map(Job::Path).collect();
     for folder in crate::knowledge::get().http_folders() {
-        jobs.push(Job::Folder(folder));
+        if !unchanged {
+            jobs.push(Job::Folder(folder));
+        }
     }
     let done: Vec<Done> = futures::stream::iter(jobs)
         .map(|job| async move {
@@ -286,6 +314,10 @@ pub async fn analyze(
         }
     }
     findings.take(results);
+    if unchanged {
+        return findings;
+    }
+    paths.extend(known.iter().cloned()); // asked already: not guessed again
     // A server that answers a folder nobody has as it answered ours proves nothing by them.
     if !found.is_empty()
         && let Some(absent) = probe_folder(addr, ABSENT_FOLDER, s).await
@@ -912,6 +944,7 @@ mod tests {
             timeout: Duration::from_secs(2),
             window: Duration::from_secs(1),
             hint_paths: Default::default(),
+            known_paths: Default::default(),
             verify: true,
         };
         let ts = probe_path(addr, "/live/livestream.ts", &s)
@@ -961,6 +994,7 @@ mod tests {
             timeout: Duration::from_secs(60),
             window: Duration::from_secs(1),
             hint_paths: Default::default(),
+            known_paths: Default::default(),
             verify: true,
         };
         let got = fetch(addr, "/ISAPI/System/deviceInfo", &s)
@@ -1003,6 +1037,7 @@ mod tests {
             timeout: Duration::from_secs(2),
             window: Duration::from_secs(1),
             hint_paths: Default::default(),
+            known_paths: Default::default(),
             verify: true,
         };
         let url = format!("http://{addr}/hls/live.m3u8");

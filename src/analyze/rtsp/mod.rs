@@ -1,5 +1,7 @@
 //! RTSP analysis of one port: find the stream paths, authenticate within the host's budget, walk the
-//! channels of multi-channel devices, then describe each stream's media.
+//! channels of multi-channel devices, then describe each stream's media. A device an earlier scan
+//! knew is re-checked first (the paths and credential that worked then, `revisit`): when nothing
+//! changed, the finding steps are skipped.
 //!
 //! Path discovery uses the hand-written client (it sees status, scheme and realm); media facts come from
 //! retina's DESCRIBE (it decodes SPS/VPS into dimensions, frame rate and RFC 6381 profile), with our
@@ -9,8 +11,12 @@
 //! not produce one fake stream per dictionary entry (Cameradar #438, #369), hence the random-path
 //! baseline; a camera that answers 401 before 404 hides its paths until we have credentials, hence the
 //! re-test after authenticating; a camera locks the source address after a few bad logins, hence the
-//! shared [`AuthBudget`]; a server that ignores the channel number would make a channel walk run to the
+//! shared [`AuthBudget`](super::budget::AuthBudget); a server that ignores the channel number would make a channel walk run to the
 //! cap, hence the impossible-channel check before walking.
+//!
+//! [`analyze`] runs four steps: [`walk_unauthenticated`], [`log_in`], the channel walk
+//! ([`channels`]) and the media facts and PLAY check of each stream found ([`media`]); [`walker`]
+//! holds the connections the DESCRIBEs go on.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -33,12 +39,14 @@ use crate::proto::{h26x, sdp, sdp_facts};
 
 mod channels;
 mod media;
+mod revisit;
 mod walker;
 
 use channels::*;
 use media::*;
 pub use media::{audio_codec, video_codec};
 pub(crate) use media::{audio_from_sdp, video_from_sdp};
+use revisit::*;
 use walker::*;
 
 /// What analysis found on one RTSP port.
@@ -73,48 +81,26 @@ pub async fn analyze(
     let mut service = detect::head::service(addr.port(), Protocol::Rtsp, &options.head);
     let mut failures = Vec::new();
     let mut walkers = Walkers::new(client, settings, settings.sessions.cap());
-    let vendor = paths::vendor_from_evidence(service.server.as_deref(), service.realm.as_deref());
-    let candidates = paths::candidates(&settings.rtsp_paths, vendor);
 
-    // 1. Baseline, then the walk without credentials.
-    let (mut found, any_path_auth) =
-        walk_unauthenticated(&mut walkers, &candidates, addr, &mut failures).await;
-    if let Some(scheme) = any_path_auth {
-        service.auth = scheme;
-    }
-    // 2. Authentication, within the host's budget, and the re-test of paths behind the login.
-    let outcome = log_in(
-        &mut walkers,
-        &mut found,
-        &candidates,
-        any_path_auth.is_some(),
-        ip,
-        settings,
-        &mut failures,
-    )
-    .await;
+    // 0. A device an earlier scan knew: its paths first ([`revisit`]); when all still serve
+    // media, steps 1-3 are skipped.
+    let known = settings.known_rtsp_paths(addr);
+    let revisited = if known.is_empty() {
+        Revisit::Changed
+    } else {
+        revisit(&mut walkers, known, addr, settings).await
+    };
+    let (found, outcome, resume) = match revisited {
+        Revisit::Unchanged { found, outcome } => (found, outcome, Vec::new()),
+        Revisit::Changed => find_paths(&mut walkers, &mut service, settings, &mut failures).await,
+    };
     if let AuthOutcome::Succeeded(_, scheme) = &outcome {
         service.auth = *scheme;
     }
-
-    // 3. Channels of multi-channel devices. A walk that meets a gap while SADP/DHIP may still
-    // announce the device's channel count goes on in step 4, beside the streams found so far.
     let cred = match &outcome {
         AuthOutcome::Succeeded(c, _) => Some(c.clone()),
         _ => None,
     };
-    let mut resume = Vec::new();
-    if !matches!(outcome, AuthOutcome::Locked) {
-        resume = walk_channels(
-            &mut walkers,
-            &mut found,
-            cred.as_ref(),
-            &mut failures,
-            addr,
-            settings.announcements.of(ip),
-        )
-        .await;
-    }
 
     // 4. Media facts and the report. Streams are described and PLAY-checked side by side, within
     // the device's session cap (`--sessions-per-device`, shared with every other port and path of
@@ -165,6 +151,58 @@ pub async fn analyze(
         streams,
         failures,
     }
+}
+
+/// Steps 1-3 of [`analyze`], for a device not known or changed: the stream paths found, how the
+/// login went, and the channel walks to resume when SADP/DHIP announces a count.
+async fn find_paths(
+    walkers: &mut Walkers,
+    service: &mut Service,
+    settings: &ScanContext,
+    failures: &mut Vec<AnalyzeError>,
+) -> (Vec<Found>, AuthOutcome, Vec<(ChannelScheme, u32)>) {
+    let addr = walkers.first().addr;
+    let ip = addr.ip();
+    let vendor = paths::vendor_from_evidence(service.server.as_deref(), service.realm.as_deref());
+    let candidates = paths::candidates(&settings.rtsp_paths, vendor);
+
+    // 1. Baseline, then the walk without credentials.
+    let (mut found, any_path_auth) =
+        walk_unauthenticated(walkers, &candidates, addr, failures).await;
+    if let Some(scheme) = any_path_auth {
+        service.auth = scheme;
+    }
+    // 2. Authentication, within the host's budget, and the re-test of paths behind the login.
+    let outcome = log_in(
+        walkers,
+        &mut found,
+        &candidates,
+        any_path_auth.is_some(),
+        ip,
+        settings,
+        failures,
+    )
+    .await;
+
+    // 3. Channels of multi-channel devices. A walk that meets a gap while SADP/DHIP may still
+    // announce the device's channel count goes on in step 4, beside the streams found so far.
+    let cred = match &outcome {
+        AuthOutcome::Succeeded(c, _) => Some(c.clone()),
+        _ => None,
+    };
+    let mut resume = Vec::new();
+    if !matches!(outcome, AuthOutcome::Locked) {
+        resume = walk_channels(
+            walkers,
+            &mut found,
+            cred.as_ref(),
+            failures,
+            addr,
+            settings.announcements.of(ip),
+        )
+        .await;
+    }
+    (found, outcome, resume)
 }
 
 /// Describe and PLAY-check the streams `found` names (those not yet taken by another path of

@@ -55,6 +55,8 @@ pub(super) struct Walker {
     /// on the camera's side (which counts toward its lockout).
     pub(super) conn_gen: u64,
     pub(super) challenge_gen: u64,
+    /// The latest DESCRIBE's answer came to a request that carried the credential.
+    pub(super) sent_credential: bool,
 }
 
 impl Walker {
@@ -72,6 +74,7 @@ impl Walker {
             redirect: None,
             conn_gen: 1,
             challenge_gen: 1,
+            sent_credential: false,
         }
     }
 }
@@ -95,8 +98,8 @@ impl Walkers {
         let mut list = vec![Walker::new(Some(client), addr, settings)];
         list.extend((1..width.max(1)).map(|_| Walker::new(None, addr, settings)));
         Walkers {
-            list,
             holds: AtomicUsize::new(width),
+            list,
         }
     }
 
@@ -234,6 +237,7 @@ impl Walker {
                     }
                 }
                 Ok(reply) => {
+                    self.sent_credential = authorization.is_some();
                     if self.redirect.is_none() {
                         self.redirect = redirect_note(&target, &reply);
                     }
@@ -310,7 +314,11 @@ pub(super) async fn try_credentials(
     let known = session.known_good().cloned();
     let list: Vec<&Credential> = match &known {
         Some(k) => vec![k],
-        None => creds.to_vec(),
+        None => creds
+            .iter()
+            .copied()
+            .filter(|c| !session.refused(c))
+            .collect(),
     };
     if walker.challenges.is_empty() {
         walker.describe(path, None).await?; // fetch a challenge to answer
@@ -334,7 +342,7 @@ pub(super) async fn try_credentials(
                 session.mark_locked();
                 return Ok(AuthOutcome::Locked);
             }
-            Answer::Auth { .. } | Answer::Forbidden => session.record_failure(),
+            Answer::Auth { .. } | Answer::Forbidden => session.record_refused(cred),
             // 200, or 404 behind the login: the credential is good (Cameradar's rule).
             Answer::Media(_) | Answer::Missing => {
                 session.record_success(cred);
