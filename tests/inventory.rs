@@ -36,10 +36,6 @@ fn url(ip: &str) -> String {
     format!("rtsp://{ip}:8554/Streaming/Channels/101")
 }
 
-fn scan(db: &Path) -> Output {
-    scan_with(db, &[])
-}
-
 fn scan_with(db: &Path, extra: &[&str]) -> Output {
     run(
         camscan_with_db(db)
