@@ -309,12 +309,10 @@ pub(crate) fn plan(prior: &[PriorDevice], scan: &ScanInfo, obs: &[Observed<'_>])
                     who: Who::New(oi),
                     kind: EventKind::DeviceNew,
                     stream_url: None,
+                    // The rest is on the device record.
                     detail: json!({
                         "address": o.device.ip,
                         "key": o.identity.key(Some(o.device.ip)),
-                        "vendor": o.device.vendor,
-                        "model": o.device.model,
-                        "streams": o.streams.len(),
                     }),
                 });
                 plan.seen.push(SeenPlan {

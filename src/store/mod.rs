@@ -1172,6 +1172,62 @@ mod tests {
     }
 
     #[test]
+    fn an_address_only_device_gains_its_mac_and_an_interrupted_scan_keeps_states() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("inventory.db")).unwrap();
+        let mut routed = camera("aa:bb:cc:00:00:01", "10.0.0.5", 1920);
+        routed.mac = None;
+        routed.discovered_by = vec![DiscoveryMethod::Port];
+        let r1 = s
+            .record_scan(&scan(1, true), &report(vec![routed]), &[])
+            .unwrap();
+        let id = r1.events[0].device_id;
+        assert_eq!(s.device("ip:10.0.0.5").unwrap().unwrap().summary.id, id);
+
+        // Seen on its link: the same device, now known by its MAC.
+        let r2 = s
+            .record_scan(
+                &scan(2, true),
+                &report(vec![camera("aa:bb:cc:00:00:01", "10.0.0.5", 1920)]),
+                &[],
+            )
+            .unwrap();
+        assert!(r2.events.is_empty(), "{:?}", r2.events);
+        let d = s.device("mac:aa:bb:cc:00:00:01").unwrap().unwrap();
+        assert_eq!(
+            (d.summary.id, d.summary.key.as_str()),
+            (id, "mac:aa:bb:cc:00:00:01")
+        );
+        assert_eq!(
+            s.device("AA-BB-CC-00-00-01").unwrap().unwrap().summary.id,
+            id
+        );
+
+        // Ctrl-C while its stream fails: nothing changes.
+        let mut failing = camera("aa:bb:cc:00:00:01", "10.0.0.5", 1920);
+        failing.streams[0].status = StreamStatus::Error;
+        failing.open_ports = vec![];
+        let r3 = s
+            .record_scan(&scan(3, false), &report(vec![failing]), &[])
+            .unwrap();
+        assert!(r3.events.is_empty(), "{:?}", r3.events);
+        let d = s.device(&id.to_string()).unwrap().unwrap();
+        assert_eq!(d.summary.state, DeviceState::Online);
+        assert_eq!(d.streams[0].state, StreamState::Up);
+        assert_eq!(d.streams[0].status, StreamStatus::Ok);
+        assert_eq!(d.open_ports, vec![554]);
+
+        // diff from scan 1 alone: to the last complete scan after it (2, not the interrupted 3).
+        let diff = s.diff(Some(r1.scan_id), None).unwrap();
+        assert_eq!(diff.b.id, r2.scan_id);
+        assert!(diff.is_empty(), "{diff:?}");
+        assert!(matches!(
+            s.diff(Some(r2.scan_id), None),
+            Err(StoreError::NotFound { .. })
+        ));
+    }
+
+    #[test]
     fn prune_keeps_the_file_bounded() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = Store::open(&dir.path().join("inventory.db")).unwrap();

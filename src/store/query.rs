@@ -267,7 +267,7 @@ fn scan_summary(r: &Row<'_>) -> rusqlite::Result<ScanSummary> {
 
 const SCANS: &str = "SELECT s.id, s.started_at, s.finished_at, s.complete, s.targets, s.ports,
         s.methods, s.version, s.devices,
-        (SELECT COUNT(*) FROM events e WHERE e.scan_id = s.id)
+        s.events
     FROM scans s";
 
 pub(crate) fn scans(conn: &Connection) -> rusqlite::Result<Vec<ScanSummary>> {

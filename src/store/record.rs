@@ -51,14 +51,15 @@ pub(crate) fn method_name(m: DiscoveryMethod) -> &'static str {
 /// `url` without its userinfo and secret query parameters.
 pub(crate) fn clean_url(url: &str) -> String {
     let Ok(mut u) = url::Url::parse(url) else {
-        // Not a URL we can take apart: keep nothing that looks like userinfo.
+        // Not a URL the url crate takes apart: drop what stands before an '@' in the authority.
         return match url.split_once("://") {
-            Some((scheme, rest)) => match rest.split_once('@') {
-                Some((_, host)) if !rest[..rest.find('/').unwrap_or(rest.len())].is_empty() => {
-                    format!("{scheme}://{host}")
+            Some((scheme, rest)) => {
+                let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+                match rest[..end].rfind('@') {
+                    Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+                    None => url.to_string(),
                 }
-                _ => url.to_string(),
-            },
+            }
             None => url.to_string(),
         };
     };
@@ -142,14 +143,18 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// HMAC-SHA256 of `user:password` under the database's key: what the store keeps of a working
-/// credential.
+/// Bytes kept of a credential's HMAC-SHA256: 128 bits, the truncation RFC 2104 §5 allows (at
+/// least half the output); it only has to tell the entries of one credentials file apart.
+pub(crate) const CRED_HASH_LEN: usize = 16;
+
+/// HMAC-SHA256 of `user:password` under the database's key, truncated: what the store keeps of a
+/// working credential.
 pub(crate) fn cred_hash(key: &[u8], user: &str, password: &str) -> Vec<u8> {
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
     mac.update(user.as_bytes());
     mac.update(b":");
     mac.update(password.as_bytes());
-    mac.finalize().into_bytes().to_vec()
+    mac.finalize().into_bytes()[..CRED_HASH_LEN].to_vec()
 }
 
 /// The credential that opened `s` on `ip`: from the URL when it carries one
@@ -334,6 +339,13 @@ fn load_prior(tx: &Transaction<'_>) -> rusqlite::Result<(Vec<PriorDevice>, HashM
     Ok((prior, by_id))
 }
 
+/// The key `texts` are found by.
+fn text_hash(text: &str) -> i64 {
+    use sha2::Digest;
+    let d = Sha256::digest(text.as_bytes());
+    i64::from_be_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]])
+}
+
 /// Strings shared by many snapshot rows, stored once.
 pub(crate) struct Texts {
     cache: HashMap<String, i64>,
@@ -350,15 +362,16 @@ impl Texts {
         if let Some(&id) = self.cache.get(text) {
             return Ok(id);
         }
+        let hash = text_hash(text);
         let found: Option<i64> = tx
-            .prepare_cached("SELECT id FROM texts WHERE text = ?1")?
-            .query_row([text], |r| r.get(0))
+            .prepare_cached("SELECT id FROM texts WHERE hash = ?1 AND text = ?2")?
+            .query_row(params![hash, text], |r| r.get(0))
             .optional()?;
         let id = match found {
             Some(id) => id,
             None => {
-                tx.prepare_cached("INSERT INTO texts (text) VALUES (?1)")?
-                    .execute([text])?;
+                tx.prepare_cached("INSERT INTO texts (hash, text) VALUES (?1, ?2)")?
+                    .execute(params![hash, text])?;
                 tx.last_insert_rowid()
             }
         };
@@ -519,8 +532,8 @@ pub(crate) fn record(
     }
     let events = write_events(tx, scan_id, now, &plan, &prior, &ids)?;
     tx.execute(
-        "UPDATE scans SET devices = ?2 WHERE id = ?1",
-        params![scan_id, obs.len() as i64],
+        "UPDATE scans SET devices = ?2, events = ?3 WHERE id = ?1",
+        params![scan_id, obs.len() as i64, events.len() as i64],
     )?;
     let (new, gone, changed) = plan.counts();
     Ok(Recorded {
@@ -777,6 +790,11 @@ mod tests {
             "rtsp://10.0.0.5/cam/realmonitor?channel=1&subtype=0"
         );
         assert_eq!(clean_url("not a url"), "not a url");
+        // The port does not parse: still no password.
+        assert_eq!(
+            clean_url("rtsp://admin:p@ss@10.0.0.5:99999/live@1"),
+            "rtsp://10.0.0.5:99999/live@1"
+        );
     }
 
     #[test]
@@ -833,7 +851,7 @@ mod tests {
     #[test]
     fn credential_hashes_are_keyed() {
         let a = cred_hash(b"key-one", "admin", "12345");
-        assert_eq!(a.len(), 32);
+        assert_eq!(a.len(), CRED_HASH_LEN);
         assert_eq!(a, cred_hash(b"key-one", "admin", "12345"));
         assert_ne!(a, cred_hash(b"key-two", "admin", "12345"));
         assert_ne!(a, cred_hash(b"key-one", "admin", "12346"));
@@ -843,7 +861,7 @@ mod tests {
                 .iter()
                 .map(|b| format!("{b:02x}"))
                 .collect::<String>(),
-            "ac2f92a954c7c58a84d3f5366e28268575cf39e32545acef3233c09b7e767839"
+            "ac2f92a954c7c58a84d3f5366e28268575cf39e32545acef3233c09b7e767839"[..CRED_HASH_LEN * 2]
         );
     }
 

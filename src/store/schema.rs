@@ -39,7 +39,8 @@ CREATE TABLE scans (
     ports       TEXT NOT NULL,
     methods     TEXT NOT NULL,      -- JSON array of strings
     version     TEXT NOT NULL,
-    devices     INTEGER NOT NULL DEFAULT 0
+    devices     INTEGER NOT NULL DEFAULT 0,
+    events      INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX scans_finished ON scans(finished_at);
 
@@ -67,7 +68,6 @@ CREATE TABLE devices (
 );
 CREATE INDEX devices_mac ON devices(mac);
 CREATE INDEX devices_ip ON devices(ip);
-CREATE INDEX devices_last_seen ON devices(last_seen);
 
 CREATE TABLE addresses (
     device_id  INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
@@ -101,7 +101,7 @@ CREATE INDEX streams_device ON streams(device_id);
 
 CREATE TABLE events (
     id         INTEGER PRIMARY KEY,
-    scan_id    INTEGER REFERENCES scans(id) ON DELETE SET NULL,
+    scan_id    INTEGER,          -- the scan that derived it (pruned with it: same age)
     at         INTEGER NOT NULL,
     kind       TEXT NOT NULL,
     device_id  INTEGER NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
@@ -110,15 +110,16 @@ CREATE TABLE events (
 );
 CREATE INDEX events_device ON events(device_id, id);
 CREATE INDEX events_at ON events(at);
-CREATE INDEX events_scan ON events(scan_id);
 
 -- Strings many rows share, once: snapshot infos ("Hikvision\tDS-2CD2143G2-I\tV5.7.3"), stream
 -- facts ("h264 1920x1080 25 aac"), stream descriptions and service lists (JSON; a site's cameras
 -- of one model and configuration describe themselves alike).
 CREATE TABLE texts (
     id   INTEGER PRIMARY KEY,
-    text TEXT NOT NULL UNIQUE
+    hash INTEGER NOT NULL,          -- first 8 bytes of SHA-256(text): a small index to find it by
+    text TEXT NOT NULL
 );
+CREATE INDEX texts_hash ON texts(hash);
 
 -- What each scan saw of each device, compactly, so any two scans can be compared (diff):
 -- info = texts.id of "vendor\tmodel\tfirmware", seen = texts.id of
