@@ -1,14 +1,32 @@
-//! The commands besides `scan` (whose pipeline is [`crate::scan`]): `camscan interfaces`, and the
-//! colour of logs.
+//! The commands besides the scan pipeline ([`crate::scan`]): `camscan scan` with its inventory
+//! ([`run`]), `camscan interfaces`, and the colour of logs.
 
 use std::io::{self, IsTerminal, Write};
 
 use crate::cli::{ColorChoice, InterfacesArgs, InterfacesFormat};
+use crate::config::ScanConfig;
 use crate::error::Error;
-
-pub use crate::scan::run;
+use crate::inventory::{self, CommandError};
 
 pub use crate::error::exit;
+
+/// `camscan scan`: open the inventory (before anything is sent: a bad, locked or newer file stops
+/// here) and read what it knows of the targets, scan (trying that first) and write the report (stdout or `-o`), then record the scan and, unless `quiet`,
+/// say on stderr what changed since the last complete scan of the same targets. A failure to
+/// record comes after the results were written, and still exits 2. Returns the exit code.
+pub async fn run(cfg: ScanConfig, quiet: bool) -> Result<u8, CommandError> {
+    let mut store = inventory::open_for_scan(&cfg)?;
+    let known = inventory::known(store.as_ref(), &cfg)?;
+    let scanned = crate::scan::run(&cfg, !quiet, known).await?;
+    if let Some(store) = store.as_mut() {
+        let summary =
+            inventory::record(store, &cfg, &scanned.report).map_err(CommandError::Record)?;
+        if let (Some(summary), false) = (summary, quiet) {
+            inventory::print_summary(&summary);
+        }
+    }
+    Ok(scanned.exit_code())
+}
 
 /// `camscan interfaces`: print the interfaces and the scan plan. Sends nothing.
 #[allow(clippy::print_stdout)]

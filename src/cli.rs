@@ -53,6 +53,162 @@ pub enum Command {
     /// names, OUIs) and where each entry comes from: built in, or a user's knowledge file. Sends
     /// nothing.
     Signatures(SignaturesArgs),
+    /// The devices the inventory knows, with state, first and last seen, address, vendor/model and
+    /// streams (up/total). Exit 0 when some are listed, 1 when none, 2 on error.
+    Devices(DevicesArgs),
+    /// Everything the inventory knows about one device (id, address or MAC): addresses, identity,
+    /// ports, streams and events. Exit 0, or 1 when the device is unknown.
+    Show(ShowArgs),
+    /// The inventory's events (device new/offline/online, address, firmware, ports, streams),
+    /// newest first. Exit 0 when some are listed, 1 when none.
+    History(HistoryArgs),
+    /// What changed between two recorded scans (default: the last two complete ones): devices,
+    /// ports and streams added, removed and changed, as nmap's ndiff shows it. Exit 0 when nothing
+    /// changed, 1 when something did, 2 on error.
+    Diff(DiffArgs),
+    /// The recorded scans, newest first: when, complete or interrupted, targets, devices seen.
+    Scans(ScansArgs),
+    /// Remove one device (id, address or MAC) and everything recorded about it from the inventory.
+    /// Exit 0, or 1 when the device is unknown.
+    Forget(ForgetArgs),
+    /// Remove scans, events and offline devices older than a given age, to keep the file bounded.
+    Prune(PruneArgs),
+}
+
+/// Where the inventory is: shared by the inventory commands.
+#[derive(Debug, Args, Default, Clone)]
+pub struct DbArgs {
+    /// The inventory database [default: $XDG_STATE_HOME/camscan/inventory.db, else
+    /// ~/.local/state/camscan/inventory.db; or the config file's `db:`].
+    #[arg(long, value_name = "PATH", env = "CAMSCAN_DB")]
+    pub db: Option<PathBuf>,
+    /// Read `db:` from this config file (--db and CAMSCAN_DB override it).
+    #[arg(long, value_name = "FILE", env = "CAMSCAN_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+/// How the inventory commands that list rows print them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum RowsFormat {
+    /// A table for people (device strings sanitised).
+    #[default]
+    Table,
+    /// One JSON array.
+    Json,
+    /// RFC 4180 CSV with a header row.
+    Csv,
+    /// One JSON object per line.
+    Ndjson,
+    /// One YAML sequence.
+    Yaml,
+}
+
+/// How `camscan show` and `camscan diff` print their one document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum DocFormat {
+    /// Text for people (device strings sanitised).
+    #[default]
+    Table,
+    /// One JSON object.
+    Json,
+    /// One YAML document.
+    Yaml,
+}
+
+/// A device's state, as `camscan devices --state` filters it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StateFilter {
+    Online,
+    Offline,
+    Unknown,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct DevicesArgs {
+    #[command(flatten)]
+    pub store: DbArgs,
+    /// Only devices in this state.
+    #[arg(long, value_enum)]
+    pub state: Option<StateFilter>,
+    /// Only devices seen within this age (`90s`, `30m`, `12h`, `7d`, `2w`) or since this date or
+    /// time (`2026-11-01`, `2026-11-01T08:00:00Z`).
+    #[arg(long, value_name = "AGE|DATE")]
+    pub since: Option<String>,
+    /// Only devices whose vendor contains this text (case-insensitive).
+    #[arg(long, value_name = "TEXT")]
+    pub vendor: Option<String>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub format: RowsFormat,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    pub store: DbArgs,
+    /// The device: its id (`camscan devices`), an address it had, or its MAC.
+    #[arg(value_name = "DEVICE")]
+    pub device: String,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub format: DocFormat,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct HistoryArgs {
+    #[command(flatten)]
+    pub store: DbArgs,
+    /// Only this device's events (id, address or MAC).
+    #[arg(value_name = "DEVICE")]
+    pub device: Option<String>,
+    /// Only events within this age (`12h`, `7d`) or since this date or time.
+    #[arg(long, value_name = "AGE|DATE")]
+    pub since: Option<String>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub format: RowsFormat,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub store: DbArgs,
+    /// The older scan's id (`camscan scans`) [default: the second-last complete scan].
+    #[arg(value_name = "SCAN_A")]
+    pub scan_a: Option<i64>,
+    /// The newer scan's id [default: the last complete scan].
+    #[arg(value_name = "SCAN_B")]
+    pub scan_b: Option<i64>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub format: DocFormat,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ScansArgs {
+    #[command(flatten)]
+    pub store: DbArgs,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub format: RowsFormat,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ForgetArgs {
+    #[command(flatten)]
+    pub store: DbArgs,
+    /// The device: id, address or MAC.
+    #[arg(value_name = "DEVICE")]
+    pub device: String,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct PruneArgs {
+    #[command(flatten)]
+    pub store: DbArgs,
+    /// Remove what is older than this age (`90d`, `12w`, `36h`).
+    #[arg(long, value_name = "AGE")]
+    pub older_than: String,
 }
 
 #[derive(Debug, Args, Default)]
@@ -266,6 +422,14 @@ pub struct ScanArgs {
     /// Allow scanning publicly routable addresses.
     #[arg(long, env = "CAMSCAN_ALLOW_PUBLIC")]
     pub allow_public: bool,
+    /// Record the scan in this inventory database [default: $XDG_STATE_HOME/camscan/inventory.db,
+    /// else ~/.local/state/camscan/inventory.db].
+    #[arg(long, value_name = "PATH", env = "CAMSCAN_DB")]
+    pub db: Option<PathBuf>,
+    /// Record nothing: a scan that leaves no trace (no inventory file is opened or created).
+    /// Wins over --db, CAMSCAN_DB and the config file's `db:`.
+    #[arg(long, env = "CAMSCAN_NO_DB")]
+    pub no_db: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize, Default)]

@@ -99,6 +99,10 @@ pub struct ScanConfig {
     pub discovery: Vec<Discovery>,
     /// How long the multicast/broadcast discovery methods listen for answers.
     pub discovery_wait: Duration,
+    /// The inventory database the scan is recorded in (`--db`, `CAMSCAN_DB`, config `db:`, else
+    /// [`crate::store::Store::default_path`]); `None` with `--no-db` (or when there is no home
+    /// directory to hold the default): nothing is recorded.
+    pub db: Option<PathBuf>,
 }
 
 impl Default for ScanConfig {
@@ -144,6 +148,7 @@ impl Default for ScanConfig {
                 Discovery::Ports,
             ],
             discovery_wait: DEFAULT_DISCOVERY_WAIT,
+            db: crate::store::Store::default_path(),
         }
     }
 }
@@ -223,6 +228,8 @@ pub struct FileConfig {
     pub interface: Option<String>,
     pub discovery: Option<Vec<Discovery>>,
     pub discovery_wait: Option<DurationValue>,
+    /// The inventory database (`--db`); `null` for the default location.
+    pub db: Option<PathBuf>,
 }
 
 impl FileConfig {
@@ -430,8 +437,21 @@ impl ScanConfig {
                 file.discovery.clone().unwrap_or(d.discovery)
             },
             discovery_wait,
+            db: if args.no_db {
+                None
+            } else {
+                db_path(args.db.as_deref(), file)
+            },
         })
     }
+}
+
+/// The inventory database: the flag's (or `CAMSCAN_DB`'s), else the config file's `db:`, else the
+/// default location ([`crate::store::Store::default_path`]; `None` without a home directory).
+pub fn db_path(flag: Option<&Path>, file: &FileConfig) -> Option<PathBuf> {
+    flag.map(Path::to_path_buf)
+        .or_else(|| file.db.clone())
+        .or_else(crate::store::Store::default_path)
 }
 
 /// Knowledge files: the flag's (or `CAMSCAN_SIGNATURES`'s), else the config file's, in order.
@@ -749,6 +769,32 @@ mod tests {
     }
 
     #[test]
+    fn inventory_database_from_flag_env_file_or_default() {
+        let file = FileConfig::parse("db: /srv/site.db\n", Path::new("c.yaml")).unwrap();
+        let c = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
+        assert_eq!(
+            c.db,
+            Some(PathBuf::from("/srv/site.db")),
+            "file over default"
+        );
+        let args = ScanArgs {
+            db: Some("/tmp/x.db".into()),
+            ..Default::default()
+        };
+        let c = ScanConfig::resolve(&args, &file, None).unwrap();
+        assert_eq!(c.db, Some(PathBuf::from("/tmp/x.db")), "flag over file");
+        let args = ScanArgs {
+            db: Some("/tmp/x.db".into()),
+            no_db: true,
+            ..Default::default()
+        };
+        let c = ScanConfig::resolve(&args, &file, None).unwrap();
+        assert_eq!(c.db, None, "--no-db wins");
+        let c = ScanConfig::resolve(&ScanArgs::default(), &FileConfig::default(), None).unwrap();
+        assert_eq!(c.db, crate::store::Store::default_path());
+    }
+
+    #[test]
     fn detect_timeout_never_exceeds_the_step_timeout() {
         let file = FileConfig::default();
         let args = ScanArgs {
@@ -810,6 +856,7 @@ mod tests {
             "interface",
             "discovery",
             "discovery_wait",
+            "db",
         ] {
             assert!(
                 text.contains(&format!("\n{key}:")),

@@ -8,7 +8,8 @@
 //! * [`cli`]: the clap front end; every flag also reads `CAMSCAN_*`.
 //! * [`config`]: flags, env, YAML file and defaults merged into one validated [`config::ScanConfig`].
 //! * [`credentials`]: credentials to try, their scopes, and safe rendering into URLs.
-//! * [`app`]: the commands besides `scan` (`camscan interfaces`) and the colour of logs.
+//! * [`app`]: `camscan scan` around the pipeline (the inventory opened before, the scan recorded
+//!   after), `camscan interfaces`, and the colour of logs.
 //! * [`scan`]: one scan as stages you can see, each a file with its inputs and outputs in its
 //!   signature: `plan` (targets, guards, interfaces, the shared analysis context), `discover`,
 //!   `dispatch`, `analyze_port`, `collect` (registry, finality, signals) and `output`; `scan::run`
@@ -40,6 +41,8 @@
 //!   and configuration for go2rtc, Frigate, MediaMTX and a Home Assistant paste sheet.
 //! * [`store`]: the inventory: every scan recorded in one SQLite file, devices under a stable
 //!   identity, their states and the events derived between scans.
+//! * [`inventory`]: `camscan scan`'s recording in the store and its summary line, and the commands
+//!   that read the store (`devices`, `show`, `history`, `diff`, `scans`, `forget`, `prune`).
 //! * [`sanitize`]: makes device strings safe for terminals and spreadsheets.
 //! * [`timing`]: where a scan's time goes, per port phase and per device, on the `camscan::timing`
 //!   log target (`scripts/bench` prints the slowest devices from it).
@@ -61,6 +64,7 @@ pub mod detect;
 pub mod discovery;
 pub mod error;
 pub mod export;
+pub mod inventory;
 pub mod knowledge;
 pub mod model;
 pub mod net;

@@ -12,7 +12,7 @@ use tracing_subscriber::util::SubscriberInitExt;
 use camscan::app::{self, exit};
 use camscan::cli::{Cli, Command, ListFormat, SignaturesArgs};
 use camscan::config::{FileConfig, ScanConfig};
-use camscan::knowledge;
+use camscan::{inventory, knowledge};
 
 fn main() -> ExitCode {
     let cli = Cli::parse(); // usage errors: clap prints them and exits 2
@@ -30,6 +30,13 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Command::Signatures(args) => return signatures(args),
+        Command::Devices(args) => return done(inventory::devices(args)),
+        Command::Show(args) => return done(inventory::show(args)),
+        Command::History(args) => return done(inventory::history(args)),
+        Command::Diff(args) => return done(inventory::diff(args)),
+        Command::Scans(args) => return done(inventory::scans(args)),
+        Command::Forget(args) => return done(inventory::forget(args)),
+        Command::Prune(args) => return done(inventory::prune(args)),
         Command::Man => {
             return match camscan::cli::man_page(&mut std::io::stdout().lock()) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -80,9 +87,14 @@ fn main() -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(&camscan::error::Error::Runtime(e)),
     };
-    let result = runtime.block_on(app::run(cfg, !cli.quiet));
+    let result = runtime.block_on(app::run(cfg, cli.quiet));
     // Tasks still running after an interrupt are cancelled, not awaited.
     runtime.shutdown_timeout(Duration::from_millis(200));
+    done(result)
+}
+
+/// The exit code of a command, or its error as one line on stderr and exit code 2.
+fn done<E: std::fmt::Display>(result: Result<u8, E>) -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => fail(&e),

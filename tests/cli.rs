@@ -618,6 +618,7 @@ fn tiny_fd_limit_bounds_the_pool() {
         std::process::Command::new("prlimit")
             .args(["--nofile=200:200", "--"])
             .arg(env!("CARGO_BIN_EXE_camscan"))
+            .env("CAMSCAN_NO_DB", "true")
             .args([
                 "scan",
                 "127.0.0.0/24",
@@ -952,4 +953,275 @@ fn signatures_lists_what_is_loaded_and_from_where() {
     assert_eq!(doc["ouis"].as_array().unwrap().len(), 20);
     assert!(doc.get("signatures").is_none());
     assert_eq!(doc["ouis"][0]["vendor"], "hikvision");
+}
+
+/// A loopback listener that records whether anyone connected: the target of scans that must stop
+/// before sending anything.
+fn silent_target() -> (TcpListener, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    (listener, port)
+}
+
+fn nothing_sent(listener: &TcpListener) -> bool {
+    listener
+        .accept()
+        .is_err_and(|e| e.kind() == std::io::ErrorKind::WouldBlock)
+}
+
+/// A real inventory: one scan of CPython's http.server recorded in `db`.
+fn recorded_inventory(db: &std::path::Path) {
+    let port = free_port("127.0.0.1");
+    let _web = common::http_server("127.0.0.1", port);
+    let out = run(
+        common::camscan_with_db(db).args([
+            "scan",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-f",
+            "json",
+        ]),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(db.exists(), "the scan was recorded");
+}
+
+/// `camscan scan` with an inventory it cannot use: one line on stderr naming the file and `what`,
+/// exit 2, nothing on stdout, nothing sent to the target, no panic, the file left as it was.
+fn assert_bad_inventory(cmd: &mut std::process::Command, db: &std::path::Path, what: &str) {
+    assert_bad_inventory_with(cmd, &[], db, what)
+}
+
+fn assert_bad_inventory_with(
+    cmd: &mut std::process::Command,
+    extra: &[&std::ffi::OsStr],
+    db: &std::path::Path,
+    what: &str,
+) {
+    let before = std::fs::read(db).ok();
+    let (listener, port) = silent_target();
+    let out = run(
+        cmd.args(["scan", "127.0.0.1", "-p", &port, "-f", "json"])
+            .args(extra),
+        LIMIT,
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{what}: {err}");
+    assert!(stdout(&out).is_empty(), "{what}: printed results");
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "{what}: not one line: {err}"
+    );
+    assert!(!err.contains("panicked"), "{what}: {err}");
+    assert!(
+        err.contains(&db.display().to_string()),
+        "{what}: names the file: {err}"
+    );
+    assert!(err.to_lowercase().contains(what), "{what}: {err}");
+    assert!(nothing_sent(&listener), "{what}: the scan did not start");
+    assert_eq!(
+        std::fs::read(db).ok(),
+        before,
+        "{what}: the file is untouched"
+    );
+}
+
+/// Inventories camscan cannot use stop the scan before it starts: a text file, a truncated
+/// database, one written by a newer camscan, one in a directory it may not write, one locked by
+/// another process.
+#[test]
+fn a_bad_inventory_stops_the_scan_before_it_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "this is not a database\n".repeat(100)).unwrap();
+    assert_bad_inventory(
+        &mut common::camscan_with_db(&text),
+        &text,
+        "not an sqlite database",
+    );
+    // The same through the flag and through the config file's `db:`.
+    let mut cmd = common::camscan();
+    cmd.env_remove("CAMSCAN_NO_DB");
+    let flag = [std::ffi::OsStr::new("--db"), text.as_os_str()];
+    assert_bad_inventory_with(&mut cmd, &flag, &text, "not an sqlite database");
+    let config = dir.path().join("config.yaml");
+    std::fs::write(&config, format!("db: {}\n", text.display())).unwrap();
+    let mut cmd = common::camscan();
+    cmd.env_remove("CAMSCAN_NO_DB");
+    let flag = [std::ffi::OsStr::new("--config"), config.as_os_str()];
+    assert_bad_inventory_with(&mut cmd, &flag, &text, "not an sqlite database");
+
+    let good = dir.path().join("good.db");
+    recorded_inventory(&good);
+    let newer = dir.path().join("newer.db");
+    std::fs::copy(&good, &newer).unwrap();
+    let status = std::process::Command::new("sqlite3")
+        .arg(&newer)
+        .arg("PRAGMA user_version = 999;")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_bad_inventory(
+        &mut common::camscan_with_db(&newer),
+        &newer,
+        "newer camscan",
+    );
+
+    let truncated = dir.path().join("truncated.db");
+    let bytes = std::fs::read(&good).unwrap();
+    assert!(bytes.len() > 8192, "a real inventory has several pages");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    assert_bad_inventory(
+        &mut common::camscan_with_db(&truncated),
+        &truncated,
+        "damaged",
+    );
+
+    // Another process holds the write lock (as a second camscan recording its scan would).
+    let locked = dir.path().join("locked.db");
+    std::fs::copy(&good, &locked).unwrap();
+    let holder = common::start(
+        "/usr/bin/python3",
+        &[
+            "-c",
+            "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1],isolation_level=None)\nc.execute('BEGIN EXCLUSIVE')\nprint('READY',flush=True)\nsys.stdin.read()",
+            locked.to_str().unwrap(),
+        ],
+        Duration::from_secs(10),
+    );
+    assert_bad_inventory(&mut common::camscan_with_db(&locked), &locked, "locked");
+    drop(holder);
+
+    // A directory camscan may not write in. Root writes anywhere, so as root the scan runs as
+    // nobody.
+    let ro = tempfile::tempdir().unwrap();
+    let mut perms = std::fs::metadata(ro.path()).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o555);
+    std::fs::set_permissions(ro.path(), perms).unwrap();
+    let in_ro = ro.path().join("inventory.db");
+    let mut cmd = if common::is_root() {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(env!("CARGO_BIN_EXE_camscan"))
+            .env("XDG_CONFIG_HOME", "/nonexistent")
+            .env_remove("CAMSCAN_NO_DB")
+            .env("CAMSCAN_DB", &in_ro)
+            .stdin(Stdio::null());
+        c
+    } else {
+        common::camscan_with_db(&in_ro)
+    };
+    assert_bad_inventory(&mut cmd, &in_ro, "permission denied");
+    assert!(!in_ro.exists());
+}
+
+/// The default inventory is `$XDG_STATE_HOME/camscan/inventory.db`, created 0600 (it is a map of
+/// a network); `--no-db` (or `CAMSCAN_NO_DB`) leaves no file at all.
+#[test]
+fn the_default_inventory_and_a_scan_that_leaves_no_trace() {
+    let port = free_port("127.0.0.1");
+    let _web = common::http_server("127.0.0.1", port);
+    let port = port.to_string();
+    let state = tempfile::tempdir().unwrap();
+    let mut cmd = common::camscan();
+    cmd.env_remove("CAMSCAN_NO_DB")
+        .env("XDG_STATE_HOME", state.path())
+        .args(["scan", "127.0.0.1", "-p", &port, "-f", "json", "--no-db"]);
+    let out = run(&mut cmd, LIMIT);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_dir(state.path()).unwrap().count(),
+        0,
+        "--no-db leaves no trace"
+    );
+    let mut cmd = common::camscan();
+    cmd.env_remove("CAMSCAN_NO_DB")
+        .env("XDG_STATE_HOME", state.path())
+        .args(["scan", "127.0.0.1", "-p", &port, "-f", "json"]);
+    let out = run(&mut cmd, LIMIT);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let db = state.path().join("camscan/inventory.db");
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&db).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    // The inventory commands find it there too, and a query never creates one elsewhere.
+    let mut cmd = common::camscan();
+    cmd.env("XDG_STATE_HOME", state.path())
+        .args(["scans", "-f", "json"]);
+    let out = run(&mut cmd, LIMIT);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let scans: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(scans.as_array().unwrap().len(), 1, "{scans}");
+    let empty = tempfile::tempdir().unwrap();
+    let missing = empty.path().join("none.db");
+    for args in [
+        vec!["devices"],
+        vec!["show", "1"],
+        vec!["history"],
+        vec!["diff"],
+        vec!["scans"],
+        vec!["forget", "1"],
+        vec!["prune", "--older-than", "90d"],
+    ] {
+        let out = run(common::camscan_with_db(&missing).args(&args), LIMIT);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("no inventory at") && err.contains("none.db"),
+            "{args:?}: {err}"
+        );
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(!missing.exists(), "{args:?} created the file");
+    }
+}
+
+/// When the inventory cannot be written at the end (another process took the write lock during
+/// the scan), the results still reach stdout, the error follows on stderr, and the exit code is 2.
+#[test]
+fn results_are_written_before_a_failed_recording() {
+    let (_l, port) = tarpit();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inventory.db");
+    let child = common::camscan_with_db(&db)
+        .args(["scan", "127.0.0.1", "-p", &port.to_string(), "-f", "json"])
+        .args(["--timeout", "3s", "--detect-timeout", "3s"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The scan opened (created) the inventory first; now someone else holds its write lock.
+    let start = Instant::now();
+    while !db.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "the inventory is opened first"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let holder = common::start(
+        "/usr/bin/python3",
+        &[
+            "-c",
+            "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1],isolation_level=None)\nc.execute('BEGIN EXCLUSIVE')\nprint('READY',flush=True)\nsys.stdin.read()",
+            db.to_str().unwrap(),
+        ],
+        Duration::from_secs(10),
+    );
+    let out = child.wait_with_output().unwrap();
+    drop(holder);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let report: Report = serde_json::from_str(&stdout(&out)).expect("the results were written");
+    assert_eq!(report.device("127.0.0.1").open_ports, [port]);
+    let last = err.trim_end().lines().last().unwrap_or("");
+    assert!(
+        last.starts_with("camscan: error: the scan's results were written but not recorded: ")
+            && last.contains("locked"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
 }

@@ -109,6 +109,8 @@ fn scan(name: &str, target: &str, ports: &str, timeout: Duration, bound: Duratio
             cmd.env_remove(k);
         }
     }
+    // No inventory: these scans are about hostile peers, and leave no trace.
+    cmd.env("CAMSCAN_NO_DB", "true");
     let started = Instant::now();
     let mut child = cmd
         .args([

@@ -79,6 +79,8 @@ impl Lab {
         {
             cmd.env_remove(k);
         }
+        // No inventory: the lab's scans leave no trace.
+        cmd.env("CAMSCAN_NO_DB", "true");
         cmd
     }
 }

@@ -25,13 +25,14 @@ pub mod dispatch;
 pub mod output;
 pub mod plan;
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
 use tokio::sync::mpsc;
 
-use crate::analyze::context::ScanContext;
+use crate::analyze::context::{Known, ScanContext};
 use crate::config::ScanConfig;
 use crate::error::{Error, exit};
 use crate::export::Format;
@@ -47,10 +48,17 @@ use plan::ScanPlan;
 const OPEN_CHANNEL: usize = 256;
 const EVENT_CHANNEL: usize = 1024;
 
-/// `camscan scan`: plan, run the pipeline, write the report. Returns the exit code.
-/// `progress`: draw a progress bar on stderr (only drawn when stderr is a terminal).
-pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
-    let plan = ScanPlan::build(&cfg).await?;
+/// `camscan scan`: plan, run the pipeline, write the report. Returns what was scanned (its report
+/// already written, for the caller to record; [`Scanned::exit_code`] sums it up).
+/// `progress`: draw a progress bar on stderr (only drawn when stderr is a terminal). `known`: what
+/// earlier scans learnt per address (the inventory's [`crate::store::Store::known`]), tried first
+/// by the analysers unless `--fresh`.
+pub async fn run(
+    cfg: &ScanConfig,
+    progress: bool,
+    known: HashMap<IpAddr, Known>,
+) -> Result<Scanned, Error> {
+    let plan = ScanPlan::build(cfg).await?;
     // The output path is checked before minutes of scanning; NDJSON opens its file now and is
     // written device by device as each becomes final.
     if let Some(path) = &cfg.output {
@@ -63,12 +71,18 @@ pub async fn run(cfg: ScanConfig, progress: bool) -> Result<u8, Error> {
     let on_final = lines
         .as_mut()
         .map(|l| Box::new(|d: &Device| l.write(d)) as OnFinal<'_>);
-    let scanned = pipeline(plan, plan::context(&cfg), progress, on_final).await;
+    let scanned = pipeline(
+        plan,
+        plan::context_with_known(cfg, known),
+        progress,
+        on_final,
+    )
+    .await;
     match lines {
         Some(lines) => lines.finish(&scanned.report.devices)?,
-        None => output::write_report(&cfg, &scanned.report)?,
+        None => output::write_report(cfg, &scanned.report)?,
     }
-    Ok(scanned.exit_code())
+    Ok(scanned)
 }
 
 /// What one run of the pipeline gave: the report (complete or not) and how it ended.

@@ -141,7 +141,19 @@ pub fn camscan() -> Command {
     // A knowledge directory (~/.config/camscan/knowledge.d) would change what a scan tries: tests
     // see none unless they set XDG_CONFIG_HOME themselves (this one does not exist).
     c.env("XDG_CONFIG_HOME", root_dir().join("target/no-user-config"));
+    // Scans leave no inventory behind unless a test asks for one ([`camscan_with_db`]); and none
+    // ever lands in the user's own ~/.local/state.
+    c.env("CAMSCAN_NO_DB", "true");
+    c.env("XDG_STATE_HOME", root_dir().join("target/no-user-state"));
     c.stdin(Stdio::null());
+    c
+}
+
+/// [`camscan`] recording its scans in (and reading its inventory commands from) `db`.
+pub fn camscan_with_db(db: &Path) -> Command {
+    let mut c = camscan();
+    c.env_remove("CAMSCAN_NO_DB");
+    c.env("CAMSCAN_DB", db);
     c
 }
 
