@@ -13,7 +13,9 @@
 //!   device `unknown`, without an event. Devices outside the targets are untouched.
 //! * An interrupted scan derives nothing negative: no offline, no port closed, no stream gone or
 //!   down, no stream changed, no auth changed (an analysis cut short proves nothing). It still
-//!   records what it saw: new devices, addresses, open ports, new and returning streams.
+//!   records what it saw: new devices, addresses, open ports, new and returning streams; an up
+//!   stream whose facts or login it saw differ is left as stored, so the next complete scan
+//!   reports the change.
 //! * On a device the scan saw, a port is closed (`port_closed`) only when the scan probed that
 //!   port; a stream not listed again is `stream_gone` when its port is still open, `stream_down`
 //!   when its port was probed and is closed, untouched when its port was not probed.
@@ -446,8 +448,11 @@ fn seen_device(
             continue;
         };
         let ps = &p.streams[si];
-        if !scan.complete && s.state == StreamState::Down {
-            // Cut short: not evidence of anything.
+        let changed_while_up = ps.state == StreamState::Up
+            && (ps.facts.change(&s.facts).is_some() || auth_change(ps, s).is_some());
+        if !scan.complete && (s.state == StreamState::Down || changed_while_up) {
+            // Cut short: not evidence of anything, and what it saw differ is left for the next
+            // complete scan to judge against what the store knew (so it is not lost).
             write_stream.push(false);
             continue;
         }
@@ -947,6 +952,20 @@ mod tests {
         assert_eq!(p.seen[0].write_stream, vec![false]);
         let p = plan(&pr, &scan(true, &["10.0.0.0/24"]), &[observe(&d, &["s1"])]);
         assert_eq!(kinds(&p), vec![EventKind::StreamDown]);
+        assert_eq!(p.seen[0].write_stream, vec![true]);
+    }
+
+    /// A change an interrupted scan saw is not written, so the next complete scan reports it.
+    #[test]
+    fn a_change_seen_by_an_interrupted_scan_is_left_for_the_next_complete_one() {
+        let pr = [prior(1, "aa:bb:cc:00:00:01", "10.0.0.5", &[554])];
+        let mut d = device("aa:bb:cc:00:00:01", "10.0.0.5", &[554]);
+        d.streams = vec![stream(StreamStatus::Ok, "h264", 1280, 25.0)];
+        let p = plan(&pr, &scan(false, &["10.0.0.0/24"]), &[observe(&d, &["s1"])]);
+        assert_eq!(p.events, vec![]);
+        assert_eq!(p.seen[0].write_stream, vec![false], "the stored facts stay");
+        let p = plan(&pr, &scan(true, &["10.0.0.0/24"]), &[observe(&d, &["s1"])]);
+        assert_eq!(kinds(&p), vec![EventKind::StreamChanged]);
         assert_eq!(p.seen[0].write_stream, vec![true]);
     }
 
