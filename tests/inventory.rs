@@ -6,8 +6,8 @@
 //! interrupted by Ctrl-C, and the scan after it must derive exactly the events that say so; `diff`,
 //! `devices`, `show`, `history`, `scans`, `forget` and `prune` read it back.
 //!
-//! A host moving to another address with its MAC cannot happen on loopback (no MACs): the store's
-//! unit tests cover that merge rule.
+//! A host moving to another address with its MAC cannot happen on loopback (no MACs): the namespace
+//! lab does it (`tests/lab_discovery.rs`, `a_host_that_changes_address_keeps_its_identity_by_mac`).
 
 mod common;
 

@@ -1,7 +1,9 @@
 //! Discovery on a real (virtual) LAN: the namespace lab of `tests/lab/lab.sh`, with GStreamer's RTSP
 //! server, CPython's http.server, the PyPI WSDiscovery responder and our ONVIF device test double
 //! running inside host namespaces. camscan runs inside the scanner namespace only. Each test builds
-//! its own lab (its own namespace prefix) and tears it down at the end, also when it fails.
+//! its own lab (its own namespace prefix) and tears it down at the end, also when it fails. One test
+//! reconfigures its lab between scans (a host moved to another address, another given its old one)
+//! to check the inventory's identity rules on real MACs.
 //! Needs root and the lab venv: `scripts/test`.
 
 mod common;
@@ -21,6 +23,11 @@ struct Lab {
 
 impl Lab {
     fn up(prefix: &'static str) -> Lab {
+        Lab::up_with(prefix, 0)
+    }
+
+    /// The lab with `extra` more hosts x1..: 198.18.0.101.., MAC 02:00:00:00:01:NN (lab.sh).
+    fn up_with(prefix: &'static str, extra: u8) -> Lab {
         assert!(
             common::is_root(),
             "lab_discovery needs root (ip netns): run scripts/test"
@@ -28,7 +35,7 @@ impl Lab {
         let script = common::root_dir().join("tests/lab/lab.sh");
         let ok = Command::new("bash")
             .arg(&script)
-            .args(["up", prefix])
+            .args(["up", prefix, &extra.to_string()])
             .status()
             .unwrap()
             .success();
@@ -57,6 +64,25 @@ impl Lab {
     /// camscan inside the scanner namespace, with no CAMSCAN_* from the test environment.
     fn camscan(&self) -> Command {
         self.camscan_via(&[])
+    }
+
+    /// [`Lab::camscan`] allowed to record in an inventory (the caller passes `--db`).
+    fn camscan_recording(&self) -> Command {
+        let mut cmd = self.camscan();
+        cmd.env_remove("CAMSCAN_NO_DB");
+        cmd
+    }
+
+    /// `ip -n PREFIX-node args..` (reconfigure one lab host); it must succeed.
+    fn ip(&self, node: &str, args: &[&str]) {
+        let ns = format!("{}-{node}", self.prefix);
+        let ok = Command::new("ip")
+            .args(["-n", &ns])
+            .args(args)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "ip -n {ns} {args:?} failed");
     }
 
     /// camscan in the scanner namespace as uid/gid 65534 with no capabilities (setpriv).
@@ -104,8 +130,17 @@ fn lab_python() -> String {
 }
 
 fn rtsp_config(dir: &std::path::Path, mounts: serde_json::Value) -> std::path::PathBuf {
-    let cfg = dir.join("rtsp.json");
-    let servers = json!([{"address": "198.18.0.11", "port": 554, "auth": null, "mounts": mounts}]);
+    rtsp_config_on(dir, "198.18.0.11", mounts)
+}
+
+/// GStreamer's RTSP server on `address`:554 (it binds that address only).
+fn rtsp_config_on(
+    dir: &std::path::Path,
+    address: &str,
+    mounts: serde_json::Value,
+) -> std::path::PathBuf {
+    let cfg = dir.join(format!("rtsp-{address}.json"));
+    let servers = json!([{"address": address, "port": 554, "auth": null, "mounts": mounts}]);
     std::fs::write(&cfg, serde_json::to_vec(&servers).unwrap()).unwrap();
     cfg
 }
@@ -534,4 +569,304 @@ fn sadp_and_dhip_name_devices_and_feed_the_channel_walk() {
         let lines = lab.servers[agent].lines.lock().unwrap().clone();
         assert!(lines.iter().any(|l| l == "QUERY 198.18.0.1"), "{lines:?}");
     }
+}
+
+/// An inventory command (`camscan devices|show|history|diff ..` on `db`, no network); its exit code
+/// must be `code`.
+fn inventory(db: &std::path::Path, args: &[&str], code: i32) -> String {
+    let out = run(
+        common::camscan_with_db(db).args(args),
+        Duration::from_secs(30),
+    );
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {}", stderr(&out));
+    stdout(&out)
+}
+
+fn inventory_json(db: &std::path::Path, args: &[&str], code: i32) -> serde_json::Value {
+    let text = inventory(db, &[args, &["-f", "json"]].concat(), code);
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{args:?}: {e}: {text}"))
+}
+
+/// The events of `history` newer than `before` (an earlier `history -f json`), oldest first, as
+/// (kind, device id, stream URL, detail); the older ones must be `before` itself.
+fn events_since(
+    db: &std::path::Path,
+    before: &serde_json::Value,
+) -> Vec<(String, i64, Option<String>, serde_json::Value)> {
+    let all = inventory_json(db, &["history"], 0);
+    let (all, old) = (all.as_array().unwrap(), before.as_array().unwrap());
+    let newest = &all[..all.len() - old.len()];
+    assert_eq!(all[newest.len()..], old[..], "history is never rewritten");
+    newest
+        .iter()
+        .rev()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap().to_string(),
+                e["device_id"].as_i64().unwrap(),
+                e["stream_url"].as_str().map(str::to_string),
+                e["detail"].clone(),
+            )
+        })
+        .collect()
+}
+
+/// The stored device with this MAC (`camscan devices -f json`); exactly one.
+fn device_with_mac(devices: &serde_json::Value, mac: &str) -> serde_json::Value {
+    let found: Vec<&serde_json::Value> = devices
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["mac"] == mac)
+        .collect();
+    assert_eq!(found.len(), 1, "one device with {mac}: {devices}");
+    found[0].clone()
+}
+
+/// Issue 15: the store's identity rules on real hosts with real MACs. A camera (GStreamer's RTSP
+/// server on h1, MAC 44:19:b6:00:00:11) moves from 198.18.0.11 to 198.18.0.21 as a DHCP lease
+/// change would move it, keeping its MAC: the next scan records one device that changed address
+/// (its stream known at the new address), not a new device and an offline one. Then another box
+/// (x1, another MAC) is given the old address: that is a new device, not the camera.
+#[test]
+fn a_host_that_changes_address_keeps_its_identity_by_mac() {
+    const CAM_MAC: &str = "44:19:b6:00:00:11";
+    const NEW_MAC: &str = "02:00:00:00:01:01";
+    let mut lab = Lab::up_with("csmv", 1);
+    // x1 is a box not on the network yet: no address until it is given the camera's old one.
+    lab.ip("x1", &["addr", "del", "198.18.0.101/24", "dev", "eth0"]);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("site.db");
+    let mounts = json!([{"path": "/Streaming/Channels/101",
+        "video": {"codec": "h264", "width": 640, "height": 360, "fps": 15, "profile": "main"},
+        "audio": null}]);
+    let rtsp = common::root_dir().join("tests/servers/rtsp_server.py");
+    let rtsp = rtsp.to_str().unwrap();
+    let cfg11 = rtsp_config_on(dir.path(), "198.18.0.11", mounts.clone());
+    let cfg21 = rtsp_config_on(dir.path(), "198.18.0.21", mounts);
+    let camera = lab.serve("h1", &[rtsp, cfg11.to_str().unwrap()]);
+
+    // Default discovery (raw ARP gives the MACs) of the whole lab subnet, into the inventory.
+    let scan = |lab: &Lab| -> (Report, String) {
+        let out = run(
+            lab.camscan_recording().args([
+                "scan",
+                "198.18.0.0/24",
+                "-f",
+                "json",
+                "--db",
+                db.to_str().unwrap(),
+            ]),
+            Duration::from_secs(90),
+        );
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        (serde_json::from_str(&stdout(&out)).unwrap(), err)
+    };
+
+    // 1. The camera at .11.
+    let (report, _) = scan(&lab);
+    let ips: Vec<&str> = report.devices.iter().map(|d| d.ip.as_str()).collect();
+    assert_eq!(
+        ips,
+        ["198.18.0.11", "198.18.0.12", "198.18.0.13", "198.18.0.14"]
+    );
+    assert_eq!(report.device("198.18.0.11").mac.as_deref(), Some(CAM_MAC));
+    assert!(
+        report
+            .device("198.18.0.11")
+            .stream("rtsp://198.18.0.11:554/Streaming/Channels/101")
+            .verified
+    );
+    let devices1 = inventory_json(&db, &["devices"], 0);
+    assert_eq!(devices1.as_array().unwrap().len(), 4, "{devices1}");
+    let cam1 = device_with_mac(&devices1, CAM_MAC);
+    let cam_id = cam1["id"].as_i64().unwrap();
+    assert_eq!(cam1["key"], format!("mac:{CAM_MAC}"));
+    assert_eq!(cam1["address"], "198.18.0.11");
+    assert_eq!(cam1["state"], "online");
+    assert_eq!(
+        (&cam1["streams_up"], &cam1["streams_total"]),
+        (&json!(1), &json!(1))
+    );
+    let history1 = inventory_json(&db, &["history"], 0);
+    let kinds: Vec<&str> = history1
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["device_new"; 4], "{history1}");
+
+    // 2. The camera moves to .21 with its MAC. GStreamer's server was bound to .11: it is started
+    // again on the new address, as the camera's own server would listen there after the move.
+    lab.servers.remove(camera);
+    lab.ip("h1", &["addr", "del", "198.18.0.11/24", "dev", "eth0"]);
+    lab.ip("h1", &["addr", "add", "198.18.0.21/24", "dev", "eth0"]);
+    lab.serve("h1", &[rtsp, cfg21.to_str().unwrap()]);
+
+    // 3. The next scan: nothing at .11, the camera at .21, and one device that changed.
+    let (report, err) = scan(&lab);
+    let ips: Vec<&str> = report.devices.iter().map(|d| d.ip.as_str()).collect();
+    assert_eq!(
+        ips,
+        ["198.18.0.12", "198.18.0.13", "198.18.0.14", "198.18.0.21"]
+    );
+    let moved = report.device("198.18.0.21");
+    assert_eq!(moved.mac.as_deref(), Some(CAM_MAC));
+    assert!(
+        moved
+            .stream("rtsp://198.18.0.21:554/Streaming/Channels/101")
+            .verified
+    );
+    assert!(
+        err.trim_end()
+            .lines()
+            .last()
+            .unwrap_or("")
+            .contains("of the same targets: 0 new, 0 gone, 1 changed device(s) (camscan diff 1 2)"),
+        "{err}"
+    );
+
+    let devices2 = inventory_json(&db, &["devices"], 0);
+    assert_eq!(
+        devices2.as_array().unwrap().len(),
+        4,
+        "no new device: {devices2}"
+    );
+    let cam2 = device_with_mac(&devices2, CAM_MAC);
+    assert_eq!(cam2["id"], cam_id, "the same device");
+    assert_eq!(cam2["address"], "198.18.0.21");
+    assert_eq!(cam2["state"], "online");
+    assert_eq!(
+        cam2["state_since"], cam1["state_since"],
+        "online since the first scan: it never went offline"
+    );
+    assert_eq!(
+        (&cam2["streams_up"], &cam2["streams_total"]),
+        (&json!(1), &json!(1))
+    );
+    assert!(
+        devices2
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["state"] == "online"),
+        "{devices2}"
+    );
+
+    // Exactly one event: the move. No device_new for .21, no device_offline for .11, and its
+    // stream is the same stream at the new address (no stream_new / stream_gone).
+    assert_eq!(
+        events_since(&db, &history1),
+        [(
+            "address_changed".to_string(),
+            cam_id,
+            None,
+            json!({"before": "198.18.0.11", "after": "198.18.0.21"})
+        )]
+    );
+    let history2 = inventory_json(&db, &["history"], 0);
+    let cam_history = inventory_json(&db, &["history", CAM_MAC], 0);
+    let kinds: Vec<&str> = cam_history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["address_changed", "device_new"], "newest first");
+
+    let shown = inventory_json(&db, &["show", "198.18.0.21"], 0);
+    assert_eq!(shown["id"], cam_id);
+    let addresses: Vec<&str> = shown["addresses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["ip"].as_str().unwrap())
+        .collect();
+    let mut sorted = addresses.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["198.18.0.11", "198.18.0.21"], "{shown}");
+    let streams = shown["streams"].as_array().unwrap();
+    assert_eq!(streams.len(), 1, "{shown}");
+    assert_eq!(
+        streams[0]["url"],
+        "rtsp://198.18.0.21:554/Streaming/Channels/101"
+    );
+    assert_eq!(streams[0]["state"], "up");
+    assert_eq!(streams[0]["video"]["width"], 640);
+    // The old address still names the device that had it.
+    assert_eq!(
+        inventory_json(&db, &["show", "198.18.0.11"], 0)["id"],
+        cam_id
+    );
+    let text = inventory(&db, &["show", CAM_MAC], 0);
+    assert!(text.contains("address_changed"), "{text}");
+
+    // diff: one device changed its address; nothing added, nothing removed.
+    let diff = inventory(&db, &["diff"], 1);
+    let lines: Vec<&str> = diff.lines().collect();
+    assert!(lines[0].starts_with("-scan 1 "), "{diff}");
+    assert!(lines[1].starts_with("+scan 2 "), "{diff}");
+    assert_eq!(
+        lines[2..],
+        [
+            "",
+            &format!(" 198.18.0.21 (device {cam_id}, mac:{CAM_MAC}):"),
+            "-  address: 198.18.0.11",
+            "+  address: 198.18.0.21",
+        ],
+        "{diff}"
+    );
+    let diff = inventory_json(&db, &["diff", "1", "2"], 1);
+    assert_eq!(diff["added"], json!([]), "{diff}");
+    assert_eq!(diff["removed"], json!([]), "{diff}");
+    assert_eq!(diff["changed"].as_array().unwrap().len(), 1, "{diff}");
+    assert_eq!(diff["changed"][0]["device_id"], cam_id);
+    assert_eq!(
+        diff["changed"][0]["changes"],
+        json!([{"field": "address", "before": "198.18.0.11", "after": "198.18.0.21"}])
+    );
+
+    // 4. Another box (x1, its own MAC) is given the camera's old address: a new device, not the
+    // camera, which stays at .21.
+    lab.ip("x1", &["addr", "add", "198.18.0.11/24", "dev", "eth0"]);
+    let (report, _) = scan(&lab);
+    assert_eq!(report.device("198.18.0.11").mac.as_deref(), Some(NEW_MAC));
+    assert_eq!(report.device("198.18.0.21").mac.as_deref(), Some(CAM_MAC));
+    let devices3 = inventory_json(&db, &["devices"], 0);
+    assert_eq!(devices3.as_array().unwrap().len(), 5, "{devices3}");
+    let newcomer = device_with_mac(&devices3, NEW_MAC);
+    let new_id = newcomer["id"].as_i64().unwrap();
+    assert_ne!(new_id, cam_id);
+    assert_eq!(newcomer["address"], "198.18.0.11");
+    assert_eq!(newcomer["key"], format!("mac:{NEW_MAC}"));
+    let cam3 = device_with_mac(&devices3, CAM_MAC);
+    assert_eq!(cam3["id"], cam_id);
+    assert_eq!(cam3["address"], "198.18.0.21");
+    assert_eq!(cam3["state"], "online");
+    assert_eq!(
+        events_since(&db, &history2),
+        [(
+            "device_new".to_string(),
+            new_id,
+            None,
+            json!({"address": "198.18.0.11", "key": format!("mac:{NEW_MAC}")})
+        )]
+    );
+    assert_eq!(
+        inventory_json(&db, &["show", "198.18.0.11"], 0)["id"],
+        new_id
+    );
+    let diff = inventory(&db, &["diff"], 1);
+    let lines: Vec<&str> = diff.lines().collect();
+    assert!(lines[0].starts_with("-scan 2 "), "{diff}");
+    assert_eq!(
+        lines[2..],
+        [
+            "",
+            &format!("+198.18.0.11 (device {new_id}, mac:{NEW_MAC}):")
+        ],
+        "{diff}"
+    );
 }
