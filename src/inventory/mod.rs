@@ -104,7 +104,7 @@ impl std::fmt::Display for Summary {
             f,
             "Since scan {} ({}) of the same targets: {} new, {} gone, {} changed device(s) (camscan diff {} {})",
             self.since.id,
-            render::short_time(&self.since.started_at),
+            render::short_time(&self.since.scan.started_at),
             self.new,
             self.gone,
             self.changed,
@@ -122,7 +122,7 @@ pub fn record(
     cfg: &ScanConfig,
     report: &Report,
 ) -> Result<Option<Summary>, StoreError> {
-    let same = |s: &ScanSummary| s.complete && same_targets(&s.targets, &report.targets);
+    let same = |s: &ScanSummary| s.scan.complete && same_targets(&s.scan.targets, &report.targets);
     let earlier = store.scans()?.into_iter().find(same);
     let ports: &[u16] = if cfg.discovery.contains(&crate::cli::Discovery::Ports) {
         &cfg.ports

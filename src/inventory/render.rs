@@ -289,17 +289,17 @@ pub fn scans(list: &[ScanSummary], format: RowsFormat, out: &mut dyn Write) -> i
         let time = |t: &str| if full { t.to_string() } else { short_time(t) };
         vec![
             s.id.to_string(),
-            time(&s.started_at),
-            time(&s.finished_at),
-            if s.complete {
+            time(&s.scan.started_at),
+            time(&s.scan.finished_at),
+            if s.scan.complete {
                 "complete".into()
             } else {
                 "interrupted".into()
             },
-            terminal(&s.targets.join(",")).into_owned(),
+            terminal(&s.scan.targets.join(",")).into_owned(),
             s.devices.to_string(),
             s.events.to_string(),
-            terminal(&s.version).into_owned(),
+            terminal(&s.scan.version).into_owned(),
         ]
     };
     match format {
@@ -320,9 +320,9 @@ pub fn scans(list: &[ScanSummary], format: RowsFormat, out: &mut dyn Write) -> i
                 .iter()
                 .map(|s| {
                     let mut r = row(s, true);
-                    let ports: Vec<String> = s.ports.iter().map(u16::to_string).collect();
+                    let ports: Vec<String> = s.scan.ports.iter().map(u16::to_string).collect();
                     r.push(ports.join(","));
-                    r.push(s.methods.join(","));
+                    r.push(s.scan.methods.join(","));
                     r
                 })
                 .collect();
@@ -465,13 +465,13 @@ fn scan_line(sign: char, s: &ScanSummary) -> String {
     format!(
         "{sign}scan {} {} {} of {}",
         s.id,
-        short_time(&s.started_at),
-        if s.complete {
+        short_time(&s.scan.started_at),
+        if s.scan.complete {
             "complete"
         } else {
             "interrupted"
         },
-        terminal(&s.targets.join(","))
+        terminal(&s.scan.targets.join(","))
     )
 }
 
@@ -558,18 +558,20 @@ pub fn diff(d: &Diff, format: DocFormat, out: &mut dyn Write) -> io::Result<()> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{DeviceChanges, DeviceState};
+    use crate::store::{DeviceChanges, DeviceState, ScanInfo};
 
     fn scan(id: i64, at: &str) -> ScanSummary {
         ScanSummary {
             id,
-            started_at: at.into(),
-            finished_at: at.into(),
-            complete: true,
-            targets: vec!["127.0.0.131-139".into()],
-            ports: vec![8554],
-            methods: vec!["port".into()],
-            version: "0.1.0".into(),
+            scan: ScanInfo {
+                started_at: at.into(),
+                finished_at: at.into(),
+                complete: true,
+                targets: vec!["127.0.0.131-139".into()],
+                ports: vec![8554],
+                methods: vec!["port".into()],
+                version: "0.1.0".into(),
+            },
             devices: 3,
             events: 0,
         }

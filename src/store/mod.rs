@@ -290,13 +290,9 @@ pub struct EventQuery {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ScanSummary {
     pub id: i64,
-    pub started_at: String,
-    pub finished_at: String,
-    pub complete: bool,
-    pub targets: Vec<String>,
-    pub ports: Vec<u16>,
-    pub methods: Vec<String>,
-    pub version: String,
+    /// What the scan was (its fields sit beside `id` in JSON and YAML).
+    #[serde(flatten)]
+    pub scan: ScanInfo,
     /// Devices the scan saw.
     pub devices: usize,
     /// Events it derived.

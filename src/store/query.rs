@@ -14,7 +14,7 @@ use super::record::{
 };
 use super::{
     AddressSeen, Change, DeviceChanges, DeviceQuery, DeviceSummary, DiffDevice, EventKind,
-    EventQuery, ScanSummary, StoreEvent, StreamRecord, StreamState,
+    EventQuery, ScanInfo, ScanSummary, StoreEvent, StreamRecord, StreamState,
 };
 use crate::analyze::context::Known;
 use crate::credentials::Credential;
@@ -253,13 +253,15 @@ pub(crate) fn events(
 fn scan_summary(r: &Row<'_>) -> rusqlite::Result<ScanSummary> {
     Ok(ScanSummary {
         id: r.get(0)?,
-        started_at: rfc3339(r.get(1)?),
-        finished_at: rfc3339(r.get(2)?),
-        complete: r.get(3)?,
-        targets: serde_json::from_str(&r.get::<_, String>(4)?).unwrap_or_default(),
-        ports: split_ports(&r.get::<_, String>(5)?),
-        methods: serde_json::from_str(&r.get::<_, String>(6)?).unwrap_or_default(),
-        version: r.get(7)?,
+        scan: ScanInfo {
+            started_at: rfc3339(r.get(1)?),
+            finished_at: rfc3339(r.get(2)?),
+            complete: r.get(3)?,
+            targets: serde_json::from_str(&r.get::<_, String>(4)?).unwrap_or_default(),
+            ports: split_ports(&r.get::<_, String>(5)?),
+            methods: serde_json::from_str(&r.get::<_, String>(6)?).unwrap_or_default(),
+            version: r.get(7)?,
+        },
         devices: r.get::<_, i64>(8)? as usize,
         events: r.get::<_, i64>(9)? as usize,
     })
