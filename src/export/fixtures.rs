@@ -11,6 +11,13 @@
 
 use crate::model::*;
 
+/// What `exporter` writes for `report`, as text.
+pub fn render(exporter: &dyn super::Exporter, report: &Report) -> String {
+    let mut out = Vec::new();
+    exporter.write(report, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
 pub fn report() -> Report {
     let camera = Device {
         is_camera: true,

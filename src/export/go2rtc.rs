@@ -179,9 +179,7 @@ mod tests {
     use crate::export::fixtures::export_report;
 
     fn render(report: &Report) -> String {
-        let mut out = Vec::new();
-        Go2rtcExporter.write(report, &mut out).unwrap();
-        String::from_utf8(out).unwrap()
+        crate::export::fixtures::render(&Go2rtcExporter, report)
     }
 
     #[test]

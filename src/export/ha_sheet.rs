@@ -139,9 +139,7 @@ mod tests {
     use crate::export::fixtures::export_report;
 
     fn render(report: &Report) -> String {
-        let mut out = Vec::new();
-        HaSheetExporter.write(report, &mut out).unwrap();
-        String::from_utf8(out).unwrap()
+        crate::export::fixtures::render(&HaSheetExporter, report)
     }
 
     #[test]

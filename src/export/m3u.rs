@@ -79,9 +79,7 @@ mod tests {
     use crate::export::fixtures::report;
 
     fn render(report: &Report) -> String {
-        let mut out = Vec::new();
-        M3uExporter.write(report, &mut out).unwrap();
-        String::from_utf8(out).unwrap()
+        crate::export::fixtures::render(&M3uExporter, report)
     }
 
     #[test]

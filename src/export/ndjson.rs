@@ -30,9 +30,7 @@ mod tests {
     use crate::export::fixtures::report;
 
     fn render(report: &Report) -> String {
-        let mut out = Vec::new();
-        NdjsonExporter.write(report, &mut out).unwrap();
-        String::from_utf8(out).unwrap()
+        crate::export::fixtures::render(&NdjsonExporter, report)
     }
 
     #[test]

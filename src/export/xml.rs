@@ -169,9 +169,7 @@ mod tests {
     use quick_xml::reader::Reader;
 
     fn render(report: &Report) -> String {
-        let mut out = Vec::new();
-        XmlExporter.write(report, &mut out).unwrap();
-        String::from_utf8(out).unwrap()
+        crate::export::fixtures::render(&XmlExporter, report)
     }
 
     /// An element read back: name, attributes, text (entities resolved) and children.

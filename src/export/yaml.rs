@@ -206,9 +206,7 @@ mod tests {
     use crate::export::fixtures::report;
 
     fn render(report: &Report) -> String {
-        let mut out = Vec::new();
-        YamlExporter.write(report, &mut out).unwrap();
-        String::from_utf8(out).unwrap()
+        crate::export::fixtures::render(&YamlExporter, report)
     }
 
     /// Roughly what a YAML 1.1 reader's implicit resolvers (PyYAML's) take for something other than a
