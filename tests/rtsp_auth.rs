@@ -359,6 +359,55 @@ fn camera_with_broken_sdp_is_still_reported() {
     );
 }
 
+/// A rescan of a camera whose description retina rejects: its media session gives no verdict, so
+/// our client asks the known path, and the stream is reported as on the first scan (facts from
+/// the SDP, its repairs named), with no dictionary walk.
+#[test]
+fn a_rescan_of_a_camera_with_broken_sdp_reports_it_the_same() {
+    let ip = "127.0.0.45";
+    let (port, requests) = common::rtsp_fake(ip, fixture("broken_bom_cr_latin1_dup_c.sdp"));
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inventory.db");
+    let port = port.to_string();
+    let scan = || {
+        let before = *requests.lock().unwrap();
+        let out = run(
+            common::camscan_with_db(&db)
+                .env("CAMSCAN_LOG", "info")
+                .args(["scan", ip, "-p", &port, "--no-verify", "-f", "json"]),
+            Duration::from_secs(120),
+        );
+        let report: Report = serde_json::from_str(&stdout(&out))
+            .unwrap_or_else(|e| panic!("{e}; stderr: {}", stderr(&out)));
+        (report, stderr(&out), *requests.lock().unwrap() - before)
+    };
+    let (first, _, first_requests) = scan();
+    let (again, log, requests) = scan();
+    assert!(log.contains("device unchanged"), "{log}");
+    let (a, b) = (first.device(ip), again.device(ip));
+    assert_eq!(
+        (a.streams.len(), b.streams.len()),
+        (1, 1),
+        "{:?}",
+        b.streams
+    );
+    let (sa, sb) = (&a.streams[0], &b.streams[0]);
+    assert_eq!(sa.url, sb.url);
+    assert_eq!(sa.video, sb.video);
+    assert_eq!(sa.audio, sb.audio);
+    assert_eq!(sa.notes, sb.notes);
+    assert!(!sb.notes.is_empty());
+    assert!(
+        b.errors
+            .iter()
+            .any(|e| e.message.contains("facts from SDP only")),
+        "{:?}",
+        b.errors
+    );
+    // OPTIONS, retina's DESCRIBE, ours: against the baseline, `/` and retina's on the first scan.
+    assert!(requests <= first_requests, "{requests} / {first_requests}");
+}
+
 /// Real cameras' broken descriptions (a Uniview camera's `o=`/`c=` lines, an Altasec NVR's
 /// addressless origin, a Y-cam-style negative session version, an H.265 camera's addressless
 /// origin), each served by the loopback fake beside its well-formed twin. retina rejects the

@@ -149,6 +149,45 @@ fn a_sub_stream_path_serving_the_main_stream_is_an_alias() {
     assert_eq!(r.devices[0].streams.len(), 2);
 }
 
+/// A rescan that knows the camera (the inventory): its paths are re-checked by their media sessions
+/// alone, and the sub-stream path serving the main stream is still reported as its alias.
+#[test]
+fn a_rescan_still_tells_the_alias_from_its_stream() {
+    let _one = one_at_a_time();
+    lab();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inventory.db");
+    let creds = creds();
+    let scan = || {
+        let out = run(
+            common::camscan_with_db(&db)
+                .env("CAMSCAN_LOG", "info")
+                .args(["scan", "127.0.0.111", "-p", "8554", "-f", "json"])
+                .arg("--credentials")
+                .arg(creds.path()),
+            Duration::from_secs(120),
+        );
+        let r: Report = serde_json::from_str(&stdout(&out))
+            .unwrap_or_else(|e| panic!("{e}; stderr: {}", stderr(&out)));
+        (r, stderr(&out))
+    };
+    let (first, _) = scan();
+    let (again, log) = scan();
+    assert!(
+        log.contains("device unchanged"),
+        "the rescan re-checked the known paths: {log}"
+    );
+    for r in [&first, &again] {
+        let main = stream(r, "rtsp://127.0.0.111:8554/Streaming/Channels/101");
+        let alias = stream(r, "rtsp://127.0.0.111:8554/Streaming/Channels/102");
+        assert_eq!(main.same_as, None);
+        assert_eq!(alias.same_as.as_deref(), Some(main.url.as_str()));
+        assert!(main.verified && alias.verified, "{:#?}", r.devices[0]);
+        assert_eq!(alias.video, main.video);
+        assert_eq!(r.devices[0].streams.len(), 2);
+    }
+}
+
 /// GStreamer with shared media answers 503 to a client that arrives while the previous client's
 /// media is being torn down, which every scan after the first does; its look-ahead encoder needs
 /// its first frame before answering DESCRIBE and again before PLAY.

@@ -237,6 +237,12 @@ impl ScanContext {
             .filter(|c| self.auth.enabled && c.applies_to(ip))
     }
 
+    /// The position of `cred` in the credentials list (for [`crate::model::Stream::credential_entry`]).
+    pub fn credential_entry(&self, cred: Option<&Credential>) -> Option<usize> {
+        let cred = cred?;
+        self.auth.credentials.iter().position(|c| c == cred)
+    }
+
     /// Take `url` for analysis; `false` if another port or discovery of this scan already took it.
     pub fn claim(&self, url: &str) -> bool {
         self.claimed.take(url)
@@ -330,9 +336,14 @@ pub fn known_from_report(
             if known.credential.is_none()
                 && let Some(user) = &stream.username
             {
-                known.credential = creds
-                    .iter()
-                    .find(|c| &c.username == user && c.applies_to(ip))
+                let entry = stream.credential_entry.and_then(|i| creds.get(i));
+                known.credential = entry
+                    .filter(|c| &c.username == user)
+                    .or_else(|| {
+                        creds
+                            .iter()
+                            .find(|c| &c.username == user && c.applies_to(ip))
+                    })
                     .cloned();
             }
         }

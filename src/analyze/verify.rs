@@ -276,6 +276,7 @@ pub async fn session(
                             busy.attempts() + 1
                         ),
                         timed_out: false,
+                        status: Some(status),
                     });
                 }
             }
@@ -283,6 +284,7 @@ pub async fn session(
                 return other.map_err(|s| Failed {
                     message: s.message,
                     timed_out: s.timed_out,
+                    status: s.status,
                 });
             }
         }
@@ -290,11 +292,13 @@ pub async fn session(
 }
 
 /// Why a stream's session failed: a message naming the step, and whether the step got no answer
-/// in time (rather than an answer retina refused).
+/// in time (rather than an answer retina refused), and the RTSP status of the answer that ended
+/// it, when one did (before the session was described: DESCRIBE's).
 #[derive(Debug)]
 pub struct Failed {
     pub message: String,
     pub timed_out: bool,
+    pub status: Option<u16>,
 }
 
 struct Step {

@@ -74,6 +74,7 @@ pub fn report() -> Report {
                 }),
                 same_as: None,
                 notes: vec!["sdp_repaired: missing origin address".into()],
+                credential_entry: None,
             },
             Stream {
                 url: "rtsp://198.18.0.10:554/Streaming/Channels/102".into(),
@@ -88,6 +89,7 @@ pub fn report() -> Report {
                 measured: None,
                 same_as: None,
                 notes: Vec::new(),
+                credential_entry: None,
             },
             Stream {
                 url: "rtsp://198.18.0.10:554/Streaming/Channels/103".into(),
@@ -102,6 +104,7 @@ pub fn report() -> Report {
                 measured: None,
                 same_as: Some("rtsp://198.18.0.10:554/Streaming/Channels/101".into()),
                 notes: Vec::new(),
+                credential_entry: None,
             },
         ],
         ..Device::new("198.18.0.10".parse().unwrap())
@@ -204,6 +207,7 @@ pub fn report() -> Report {
             }),
             same_as: None,
             notes: Vec::new(),
+            credential_entry: None,
         }],
         onvif: Some(OnvifInfo {
             endpoint: Some("urn:uuid:00000000-0000-0000-0000-000000000040".into()),

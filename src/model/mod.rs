@@ -347,6 +347,10 @@ pub struct Stream {
     /// origin address` for a camera SDP a strict parser rejects. Omitted when empty.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub notes: Vec<String>,
+    /// Which entry of the scan's credentials list opened it (its position): in no output, for
+    /// the inventory to keep that entry's keyed hash when several entries share a user name.
+    #[serde(skip)]
+    pub credential_entry: Option<usize>,
 }
 
 /// What the PLAY check measured.
@@ -387,6 +391,7 @@ impl Stream {
             measured: None,
             same_as: None,
             notes: Vec::new(),
+            credential_entry: None,
         }
     }
 }

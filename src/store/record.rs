@@ -158,8 +158,9 @@ pub(crate) fn cred_hash(key: &[u8], user: &str, password: &str) -> Vec<u8> {
 }
 
 /// The credential that opened `s` on `ip`: from the URL when it carries one
-/// (`--show-credentials`), else the one entry of `creds` for `ip` with the stream's user name.
-/// Several entries with that name: unknown (the report does not say which password worked).
+/// (`--show-credentials`), else the entry of `creds` the scan says opened it
+/// ([`Stream::credential_entry`]), else the one entry of `creds` for `ip` with the stream's user
+/// name (several with that name: unknown).
 fn working_credential(s: &Stream, ip: IpAddr, creds: &[Credential]) -> Option<(String, String)> {
     if s.status != StreamStatus::Ok {
         return None;
@@ -170,6 +171,11 @@ fn working_credential(s: &Stream, ip: IpAddr, creds: &[Credential]) -> Option<(S
         return Some((percent_decode(u.username()), percent_decode(p)));
     }
     let user = s.username.as_deref()?;
+    if let Some(c) = s.credential_entry.and_then(|i| creds.get(i))
+        && c.username == user
+    {
+        return Some((c.username.clone(), c.password.clone()));
+    }
     let mut it = creds
         .iter()
         .filter(|c| c.username == user && c.applies_to(ip));
@@ -839,6 +845,15 @@ mod tests {
             None,
             "which admin: unknown"
         );
+        // The scan says which entry opened it.
+        s.credential_entry = Some(1);
+        assert_eq!(
+            working_credential(&s, ip, &two),
+            Some(("admin".into(), "admin".into()))
+        );
+        // An entry of another list (another user name) is not taken.
+        assert_eq!(working_credential(&s, ip, &one[1..]), None);
+        s.credential_entry = None;
         s.url = "rtsp://admin:p%40ss@10.0.0.5/s".into();
         assert_eq!(
             working_credential(&s, ip, &two),

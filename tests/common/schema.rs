@@ -107,7 +107,7 @@ pub struct Stream {
     pub notes: Vec<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, PartialEq, Deserialize)]
 pub struct Video {
     pub codec: String,
     pub width: Option<u32>,
@@ -132,7 +132,7 @@ pub struct Measured {
     pub keyframe: bool,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, PartialEq, Deserialize)]
 pub struct Audio {
     pub codec: String,
     pub sample_rate: Option<u32>,

@@ -67,8 +67,8 @@ pub(super) fn fold_measured(stream: &mut Stream, url: &str, m: crate::model::Mea
 }
 
 /// Media facts from the SDP and a retina session, the PLAY check on that same session, and
-/// optional ffprobe enrichment of one described stream, within the device's session cap; returns
-/// the failures to record.
+/// optional ffprobe enrichment of one stream our DESCRIBE found (`body`: its SDP), within the
+/// device's session cap; returns the failures to record.
 pub(super) async fn media_and_checks(
     stream: &mut Stream,
     addr: SocketAddr,
@@ -78,10 +78,42 @@ pub(super) async fn media_and_checks(
     settings: &ScanContext,
     holder: Option<Box<RtspClient>>,
 ) -> Vec<AnalyzeError> {
-    let mut notes = Vec::new();
-    let ip = addr.ip();
-    let (mut video, mut audio, sd) = facts_of_sdp(body, plain_url);
-    let slot = crate::timing::phase("slot", settings.sessions.acquire(ip)).await;
+    let session = open_session(addr, plain_url, Some(body), cred, settings, holder).await;
+    finish(stream, addr, plain_url, body, session, cred, settings).await
+}
+
+/// What one stream's retina session gave.
+pub(super) struct Sessioned {
+    /// The media facts: the SDP's, with retina's decoding on top once described.
+    video: Option<VideoInfo>,
+    audio: Option<AudioInfo>,
+    /// The SDP the session was described with; `None`: it was not described.
+    pub(super) sdp: Option<Vec<u8>>,
+    /// The PLAY check's measurement (`None` when not asked for), or why the session failed.
+    pub(super) result: Result<Option<crate::model::Measured>, verify::Failed>,
+}
+
+/// One retina session on a stream, within the device's session cap: DESCRIBE (the media facts),
+/// then the PLAY check when asked. `body` is the SDP our DESCRIBE got, whose facts are the base
+/// (all there is when retina rejects it); `None` when the session's DESCRIBE is the first look at
+/// the stream (a known stream re-checked, [`super::revisit`]). `holder` is released once the
+/// session has described the stream.
+pub(super) async fn open_session(
+    addr: SocketAddr,
+    plain_url: &str,
+    body: Option<&[u8]>,
+    cred: Option<&Credential>,
+    settings: &ScanContext,
+    holder: Option<Box<RtspClient>>,
+) -> Sessioned {
+    let (mut video, mut audio) = match body {
+        Some(b) => {
+            let (v, a, _) = facts_of_sdp(b, plain_url);
+            (v, a)
+        }
+        None => (None, None),
+    };
+    let slot = crate::timing::phase("slot", settings.sessions.acquire(addr.ip())).await;
     let check = Check {
         url: plain_url,
         cred,
@@ -90,11 +122,14 @@ pub(super) async fn media_and_checks(
         play: settings.verify.enabled,
         group: Some(slot.group()),
     };
-    let mut described = false;
+    let mut sdp = None;
     let mut holder = holder;
     let mut on_described = |session: &Session<retina::client::Described>| {
         holder.take(); // our session holds the media now
-        described = true;
+        if body.is_none() {
+            (video, audio, _) = facts_of_sdp(session.sdp(), plain_url);
+        }
+        sdp = Some(session.sdp().to_vec());
         retina_facts(session, &mut video, &mut audio);
     };
     let phase = if settings.verify.enabled {
@@ -105,13 +140,39 @@ pub(super) async fn media_and_checks(
     let result = crate::timing::phase(phase, verify::session(&check, &mut on_described)).await;
     drop(holder);
     slot.release().await;
-    stream.video = video;
-    stream.audio = audio;
+    Sessioned {
+        video,
+        audio,
+        sdp,
+        result,
+    }
+}
+
+/// Fill `stream` from its session: the media facts (`body`'s alone when the session was not
+/// described), the repairs our SDP reading made, the PLAY check's measurement; then ffprobe when
+/// configured. Returns the failures to record.
+pub(super) async fn finish(
+    stream: &mut Stream,
+    addr: SocketAddr,
+    plain_url: &str,
+    body: &[u8],
+    session: Sessioned,
+    cred: Option<&Credential>,
+    settings: &ScanContext,
+) -> Vec<AnalyzeError> {
+    let mut notes = Vec::new();
+    let described = session.sdp.is_some();
+    let (video, audio, sd) = facts_of_sdp(body, plain_url);
+    (stream.video, stream.audio) = if described {
+        (session.video, session.audio)
+    } else {
+        (video, audio)
+    };
     // retina refused the answer (its strict SDP parser, most often): every repair our reader made
     // is reported, and the facts are what `sdp_facts` decoded from the SDP.
-    let rejected = matches!(&result, Err(f) if !described && !f.timed_out);
+    let rejected = matches!(&session.result, Err(f) if !described && !f.timed_out);
     stream.notes = sdp_facts::repair_notes(&sd, rejected);
-    match result {
+    match session.result {
         Ok(Some(m)) => fold_measured(stream, plain_url, m),
         Ok(None) => {}
         Err(f) if !described => notes.push(AnalyzeError::Media(format!(
@@ -123,6 +184,7 @@ pub(super) async fn media_and_checks(
     if let Some(ffprobe) = &settings.verify.ffprobe
         && (stream.verified || stream.video.is_none())
     {
+        let ip = addr.ip();
         let slot = crate::timing::phase("slot", settings.sessions.acquire(ip)).await;
         let probe = crate::analyze::ffprobe::probe(ffprobe, plain_url, cred, settings.timeout);
         let probed = crate::timing::phase("ffprobe", probe).await;

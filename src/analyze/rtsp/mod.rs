@@ -83,16 +83,22 @@ pub async fn analyze(
     let mut walkers = Walkers::new(client, settings, settings.sessions.cap());
 
     // 0. A device an earlier scan knew: its paths first ([`revisit`]); when all still serve
-    // media, steps 1-3 are skipped.
+    // media, they are analysed and steps 1-3 are skipped.
     let known = settings.known_rtsp_paths(addr);
     let revisited = if known.is_empty() {
-        Revisit::Changed
+        Revisit::Changed(Reuse::default())
     } else {
         revisit(&mut walkers, known, addr, settings).await
     };
-    let (found, outcome, resume) = match revisited {
-        Revisit::Unchanged { found, outcome } => (found, outcome, Vec::new()),
-        Revisit::Changed => find_paths(&mut walkers, &mut service, settings, &mut failures).await,
+    let (checked, found, outcome, resume, mut reuse) = match revisited {
+        Revisit::Unchanged { streams, outcome } => {
+            (streams, Vec::new(), outcome, Vec::new(), Reuse::default())
+        }
+        Revisit::Changed(reuse) => {
+            let (found, outcome, resume) =
+                find_paths(&mut walkers, &mut service, settings, &mut failures).await;
+            (Vec::new(), found, outcome, resume, reuse)
+        }
     };
     if let AuthOutcome::Succeeded(_, scheme) = &outcome {
         service.auth = *scheme;
@@ -106,7 +112,7 @@ pub async fn analyze(
     // the device's session cap (`--sessions-per-device`, shared with every other port and path of
     // the device): one slow stream does not hold up the others, and a camera that allows few
     // sessions never sees more than the cap from us.
-    let first = analyse_found(found, addr, &service, &outcome, settings);
+    let first = analyse_found(found, &mut reuse, addr, &service, &outcome, settings);
     let rest = async {
         let mut more = Vec::new();
         let mut notes = Vec::new();
@@ -126,10 +132,19 @@ pub async fn analyze(
         }
         notes.extend(walkers.take_redirect().map(AnalyzeError::NotFollowed));
         drop(walkers);
-        let analysed = analyse_found(more, addr, &service, &outcome, settings).await;
+        let analysed = analyse_found(
+            more,
+            &mut Reuse::default(),
+            addr,
+            &service,
+            &outcome,
+            settings,
+        )
+        .await;
         (analysed, notes)
     };
     let (mut analysed, (more, notes)) = tokio::join!(first, rest);
+    analysed.splice(0..0, checked);
     analysed.extend(more);
     failures.extend(notes);
     let mut streams = Vec::new();
@@ -209,9 +224,11 @@ async fn find_paths(
 /// this scan), as many at a time as the device's session cap allows. A stream whose description
 /// is the same as an earlier one's of this port (an alias: a server that ignores the sub-stream
 /// selector or serves one stream under two names) is reported with `same_as` and the facts and
-/// PLAY check of the first, not opened again.
+/// PLAY check of the first, not opened again. A stream a re-check analysed already (`reuse`) is
+/// taken as it found it.
 async fn analyse_found(
     found: Vec<Found>,
+    reuse: &mut Reuse,
     addr: SocketAddr,
     service: &crate::model::Service,
     outcome: &AuthOutcome,
@@ -222,14 +239,18 @@ async fn analyse_found(
     let mut seen: Vec<(String, String, usize)> = Vec::new();
     for f in found {
         let plain_url = url(addr, &f.path);
-        let shown_url = match (&f.cred, settings.auth.show_credentials) {
-            (Some(c), true) => url_with_credentials(&plain_url, c),
-            _ => plain_url.clone(),
+        let mut stream = new_stream(&plain_url, addr, f.cred.as_ref(), settings);
+        let reused = match f.answer {
+            Answer::Media(_) => reuse.take(&plain_url),
+            _ => None,
         };
-        let mut stream = Stream::new(shown_url, Protocol::Rtsp, addr.port());
-        stream.username = f.cred.as_ref().map(|c| c.username.clone());
         match f.answer {
-            Answer::Media(_) if !settings.claim(&plain_url) => {
+            Answer::Media(_) if let Some(Some(done)) = reused => {
+                jobs.push(Job::Reused(done));
+                continue;
+            }
+            // Taken by the re-check but not analysed: ours to open.
+            Answer::Media(_) if reused.is_none() && !settings.claim(&plain_url) => {
                 tracing::debug!(url = %plain_url, "already analysed through another path");
                 continue;
             }
@@ -288,6 +309,7 @@ async fn analyse_found(
         .map(|job| async move {
             match job {
                 Job::Done(stream) | Job::Alias { stream, .. } => (stream, Vec::new()),
+                Job::Reused(done) => done,
                 Job::Media {
                     mut stream,
                     plain_url,
@@ -314,15 +336,37 @@ async fn analyse_found(
         .await;
     for (i, of) in aliases {
         let original = done[of].0.clone();
-        let alias = &mut done[i].0;
-        alias.same_as = Some(original.url.clone());
-        alias.status = original.status;
-        alias.verified = original.verified;
-        alias.video = original.video;
-        alias.audio = original.audio;
-        alias.measured = original.measured;
+        take_facts_of(&mut done[i].0, &original);
     }
     done
+}
+
+/// A stream at `plain_url` (our DESCRIBE's or a known one), as the report shows it: with the
+/// credential's user, and the credential in the URL when asked to show it.
+fn new_stream(
+    plain_url: &str,
+    addr: SocketAddr,
+    cred: Option<&Credential>,
+    settings: &ScanContext,
+) -> Stream {
+    let shown_url = match (cred, settings.auth.show_credentials) {
+        (Some(c), true) => url_with_credentials(plain_url, c),
+        _ => plain_url.to_string(),
+    };
+    let mut stream = Stream::new(shown_url, Protocol::Rtsp, addr.port());
+    stream.username = cred.map(|c| c.username.clone());
+    stream.credential_entry = settings.credential_entry(cred);
+    stream
+}
+
+/// `alias` is the same stream as `original` under another name: it names it and takes its facts.
+fn take_facts_of(alias: &mut Stream, original: &Stream) {
+    alias.same_as = Some(original.url.clone());
+    alias.status = original.status;
+    alias.verified = original.verified;
+    alias.video = original.video.clone();
+    alias.audio = original.audio.clone();
+    alias.measured = original.measured.clone();
 }
 
 fn auth_status(outcome: &AuthOutcome) -> StreamStatus {
@@ -337,6 +381,8 @@ fn auth_status(outcome: &AuthOutcome) -> StreamStatus {
 enum Job {
     /// Nothing more to learn (auth required, forbidden).
     Done(Stream),
+    /// Analysed by the re-check of a known device.
+    Reused(revisit::Analysed),
     /// The same stream as job `of`: takes its facts once they are known.
     Alias { stream: Stream, of: usize },
     /// DESCRIBE answered: media facts, PLAY check, ffprobe to do.
@@ -542,6 +588,7 @@ pub async fn describe_stream(
         stream.auth = scheme_of(&walker.challenges);
     }
     stream.username = cred.as_ref().map(|c| c.username.clone());
+    stream.credential_entry = settings.credential_entry(cred.as_ref());
     let mut notes = Vec::new();
     match answer {
         Answer::Media(body) => {

@@ -1,11 +1,12 @@
 //! Re-checking a device an earlier scan knew ([`crate::analyze::context::Known`]): the stream
-//! paths it served are asked first, with the credential that worked then, and when every one still
-//! serves media the device is taken as unchanged. Its streams then go straight to media analysis
-//! and the PLAY check: no random-path baseline, no dictionary walk, no login trials, no channel
-//! walk. Anything else (a known path gone, the credential refused, a channel beyond the known
-//! ones, SADP/DHIP announcing more channels than known) and the full analysis runs, as for a
-//! device never seen. A credential refused here is a failed login counted in the host's budget
-//! and is not sent again by that analysis.
+//! paths it served are opened again, with the credential that worked then, and when every one
+//! still serves media the device is taken as unchanged: no random-path baseline, no dictionary
+//! walk, no login trials, no channel walk. The streams' own media sessions (for their facts and
+//! PLAY check) are the re-check; our client asks only the first path, to prove the credential.
+//! Anything else (a known path gone, the credential refused, a channel beyond the known ones,
+//! SADP/DHIP announcing more channels than known) and the full analysis runs, as for a device
+//! never seen, taking the streams already analysed. A credential refused here is a failed login
+//! counted in the host's budget and is not sent again by that analysis.
 //!
 //! Why no baseline: it keeps a server that answers any path from yielding one stream per
 //! dictionary entry, and here no dictionary is asked; every path asked was reported by a scan
@@ -15,26 +16,48 @@
 //! further channel of a vendor scheme (a second mount added to a media server), and a channel
 //! filled into a gap below the highest known one. `--fresh` finds those.
 
+use std::collections::HashMap;
+
 use super::*;
+
+/// A stream analysed: it, and the failures to record on its device.
+pub(super) type Analysed = (Stream, Vec<AnalyzeError>);
+
+/// The stream URLs (without credentials) a re-check took ([`ScanContext::claim`]), with the
+/// streams it analysed in full: after a `Changed` verdict the full analysis takes these rather
+/// than opening them again, and asks the others as its own.
+#[derive(Default)]
+pub(super) struct Reuse(HashMap<String, Option<Analysed>>);
+
+impl Reuse {
+    /// `None`: not the re-check's; `Some(None)`: taken by it but not analysed; `Some(Some(_))`:
+    /// analysed.
+    pub(super) fn take(&mut self, plain_url: &str) -> Option<Option<Analysed>> {
+        self.0.remove(plain_url)
+    }
+}
 
 /// What re-checking the known paths gave.
 pub(super) enum Revisit {
-    /// Every known path still serves media: the streams, and how the login went.
+    /// Every known path still serves media: the streams, analysed, and how the login went.
     Unchanged {
-        found: Vec<Found>,
+        streams: Vec<Analysed>,
         outcome: AuthOutcome,
     },
-    /// Something changed: run the full analysis.
-    Changed,
+    /// Something changed: run the full analysis, taking what the re-check analysed.
+    Changed(Reuse),
 }
 
 /// Ask `known` (the paths this port served last time, non-empty) again. The credential is the
-/// one proven on this host in this scan, else the one that worked last time. While it is unproven
-/// the paths go one at a time on the first connection with the host's login session held, so a
-/// credential that no longer works costs one failed login; once it is proven (or with none) the
-/// rest go side by side, as the full analysis asks paths. Connections that find a stream are left
-/// holding it until its media session has described it, as in the full analysis: a server with
-/// shared media need not prepare it again.
+/// one proven on this host in this scan, else the one that worked last time. With a credential,
+/// the first path is asked with our client on the first connection with the host's login session
+/// held (a credential that no longer works costs one failed login, and the answer names the
+/// scheme); then the next channel is looked at ([`new_channels`]). The other paths get no
+/// DESCRIBE of ours: their media sessions (which describe them for their facts and PLAY check
+/// anyway) are the re-check, side by side within the device's session cap. A session that ends
+/// before its stream is described gives its verdict by its status (401/403: the credential
+/// refused, other 4xx: the path gone); without one (no answer, an SDP retina rejects) our client
+/// asks that path.
 pub(super) async fn revisit(
     walkers: &mut Walkers,
     known: &[String],
@@ -49,7 +72,7 @@ pub(super) async fn revisit(
     if let Some(k) = settings.known_credential(ip) {
         let s = settings.auth.budget.session(ip).await;
         if s.locked() {
-            return Revisit::Changed; // the full analysis reports the lockout
+            return Revisit::Changed(Reuse::default()); // the full analysis reports the lockout
         }
         proven = s.known_good().is_some();
         cred = match s.known_good() {
@@ -59,92 +82,239 @@ pub(super) async fn revisit(
         };
         session = Some(s);
     }
-    let mut found = Vec::new();
+    // (path, SDP, credential that opened it) of the paths our client asked.
+    let mut asked: Vec<(String, Vec<u8>, Option<Credential>)> = Vec::new();
     let mut rest = known;
     while let Some((path, tail)) = rest.split_first()
         && cred.is_some()
-        && !proven
+        && (!proven || asked.is_empty())
     {
         rest = tail;
-        let mut answer = walkers
-            .describe_all(std::slice::from_ref(path), cred.as_ref())
-            .await
-            .pop()
-            .flatten();
-        if matches!(answer, Some((Ok(Answer::Auth { stale: true, .. }), _)))
-            && walkers.first().sent_credential
-        {
-            // A fresh nonce, the same password.
-            let again = walkers.first().describe(path, cred.as_ref()).await;
-            answer = Some((again, None));
+        let w = walkers.first();
+        let mut answer = w.describe(path, cred.as_ref()).await;
+        if matches!(answer, Ok(Answer::Auth { stale: true, .. })) && w.sent_credential {
+            answer = w.describe(path, cred.as_ref()).await; // a fresh nonce, the same password
         }
-        let sent = walkers.first().sent_credential;
+        let sent = w.sent_credential;
         match (answer, cred.as_ref()) {
-            (Some((Ok(answer @ Answer::Media(_)), holder)), c) => {
+            (Ok(Answer::Media(body)), c) => {
                 if sent && let (Some(s), Some(c)) = (session.as_mut(), c) {
                     s.record_success(c);
                     proven = true;
                 }
-                found.push(Found {
-                    path: path.clone(),
-                    answer,
-                    cred: c.filter(|_| sent).cloned(),
-                    holder,
-                });
+                asked.push((path.clone(), body, c.filter(|_| sent).cloned()));
             }
-            (Some((Ok(Answer::Auth { .. } | Answer::Forbidden), _)), Some(c)) if sent => {
+            (Ok(Answer::Auth { .. } | Answer::Forbidden), Some(c)) if sent => {
                 tracing::info!(%addr, %path, "the credential that worked last time is refused");
                 if let Some(s) = session.as_mut() {
                     s.record_refused(c);
                 }
-                return Revisit::Changed;
+                return Revisit::Changed(Reuse::default());
             }
-            (Some((Ok(Answer::Missing), _)), Some(c)) if sent => {
+            (Ok(Answer::Missing), Some(c)) if sent => {
                 // 404 behind the login: the credential is good (Cameradar's rule), the path gone.
                 if let Some(s) = session.as_mut() {
                     s.record_success(c);
                 }
                 tracing::info!(%addr, %path, "a known path is gone");
-                return Revisit::Changed;
+                return Revisit::Changed(Reuse::default());
             }
             _ => {
                 tracing::info!(%addr, %path, "a known path no longer serves media");
-                return Revisit::Changed;
+                return Revisit::Changed(Reuse::default());
             }
         }
     }
     drop(session);
     let cred = cred.filter(|_| proven);
-    let answers = walkers.describe_all(rest, cred.as_ref()).await;
-    for (path, answer) in rest.iter().zip(answers) {
-        match answer {
-            Some((Ok(answer @ Answer::Media(_)), holder)) => found.push(Found {
-                path: path.clone(),
-                answer,
-                cred: cred.clone(),
-                holder,
-            }),
-            Some((Ok(Answer::Auth { .. } | Answer::Forbidden), _)) if cred.is_some() => {
-                // The credential that just worked is refused: a lockout, as in step 2.
-                tracing::info!(%addr, %path, "a credential that worked is refused");
-                settings.auth.budget.session(ip).await.mark_locked();
-                return Revisit::Changed;
-            }
-            _ => {
-                tracing::info!(%addr, %path, "a known path no longer serves media");
-                return Revisit::Changed;
+    if new_channels(walkers, known, cred.as_ref(), addr, settings).await {
+        return Revisit::Changed(Reuse::default());
+    }
+    let scheme = scheme_of(&walkers.first().challenges);
+    // The connection that described the last path asked holds its stream until its session has
+    // described it (a server with shared media need not prepare it again).
+    let mut holder = walkers.first().client.take().map(Box::new);
+
+    let mut reuse = Reuse::default();
+    let mut jobs = Vec::new();
+    let asked_len = asked.len();
+    let asked = asked.into_iter().enumerate().map(|(i, (p, body, c))| {
+        let held = if i + 1 == asked_len {
+            holder.take()
+        } else {
+            None
+        };
+        (p, Some(body), c, held)
+    });
+    let unasked = rest.iter().map(|p| (p.clone(), None, cred.clone(), None));
+    for (path, body, cred, holder) in asked.chain(unasked) {
+        let plain_url = url(addr, &path);
+        if !settings.claim(&plain_url) {
+            tracing::debug!(url = %plain_url, "already analysed through another path");
+            continue;
+        }
+        reuse.0.insert(plain_url.clone(), None);
+        let mut stream = new_stream(&plain_url, addr, cred.as_ref(), settings);
+        if cred.is_some() {
+            stream.auth = scheme;
+        }
+        jobs.push(Recheck {
+            path,
+            plain_url,
+            stream,
+            body,
+            cred,
+            holder,
+        });
+    }
+    use futures::StreamExt;
+    let checked: Vec<Checked> = futures::stream::iter(jobs)
+        .map(|job| recheck(job, addr, settings))
+        .buffered(settings.sessions.cap())
+        .collect()
+        .await;
+
+    let mut changed = false;
+    let mut streams = Vec::new();
+    for c in checked {
+        match c.verdict {
+            Ok((analysed, body)) => streams.push((c.path, c.plain_url, analysed, body)),
+            Err(refused) => {
+                if refused {
+                    // The credential that just worked is refused: a lockout, as in step 2.
+                    settings.auth.budget.session(ip).await.mark_locked();
+                }
+                changed = true;
             }
         }
     }
-    if new_channels(walkers, &found, cred.as_ref(), addr, settings).await {
-        return Revisit::Changed;
+    if changed {
+        for (_, plain_url, analysed, _) in streams {
+            reuse.0.insert(plain_url, Some(analysed));
+        }
+        return Revisit::Changed(reuse);
     }
-    tracing::info!(%addr, streams = found.len(), "known paths all serve media: device unchanged");
+    let streams: Vec<_> = streams
+        .into_iter()
+        .map(|(path, _, analysed, body)| (path, analysed, body))
+        .collect();
+    tracing::info!(%addr, streams = streams.len(), "known paths all serve media: device unchanged");
     let outcome = match cred {
-        Some(c) => AuthOutcome::Succeeded(c, scheme_of(&walkers.first().challenges)),
+        Some(c) => AuthOutcome::Succeeded(c, scheme),
         None => AuthOutcome::NotTried,
     };
-    Revisit::Unchanged { found, outcome }
+    Revisit::Unchanged {
+        streams: mark_aliases(streams),
+        outcome,
+    }
+}
+
+/// A known stream to re-check through its media session.
+struct Recheck {
+    path: String,
+    plain_url: String,
+    stream: Stream,
+    /// The SDP our DESCRIBE got (the first path asked), else `None`.
+    body: Option<Vec<u8>>,
+    cred: Option<Credential>,
+    holder: Option<Box<RtspClient>>,
+}
+
+/// A re-check's verdict: the stream analysed with the SDP it was described with, or `Err(true)`
+/// when the credential was refused, `Err(false)` when the path no longer serves media.
+struct Checked {
+    path: String,
+    plain_url: String,
+    verdict: Result<(Analysed, Vec<u8>), bool>,
+}
+
+/// Open a known stream's media session; its verdict comes from the session, or, when the session
+/// ended before describing it without an RTSP status to go by, from one DESCRIBE of ours.
+async fn recheck(job: Recheck, addr: SocketAddr, settings: &ScanContext) -> Checked {
+    let Recheck {
+        path,
+        plain_url,
+        mut stream,
+        body,
+        cred,
+        holder,
+    } = job;
+    let session = open_session(
+        addr,
+        &plain_url,
+        body.as_deref(),
+        cred.as_ref(),
+        settings,
+        holder,
+    )
+    .await;
+    let body = match (body, &session.sdp, &session.result) {
+        (Some(b), ..) => Ok(b),
+        (None, Some(sdp), _) => Ok(sdp.clone()),
+        (None, None, Err(f)) => match f.status {
+            Some(401 | 403) => Err(cred.is_some()),
+            Some(400..=499) => Err(false),
+            _ => match Walker::new(None, addr, settings)
+                .describe(&path, cred.as_ref())
+                .await
+            {
+                Ok(Answer::Media(b)) => Ok(b),
+                Ok(Answer::Auth { .. } | Answer::Forbidden) => Err(cred.is_some()),
+                _ => Err(false),
+            },
+        },
+        (None, None, Ok(_)) => Err(false), // a session's result comes after its description
+    };
+    let verdict = match body {
+        Ok(body) => {
+            let notes = finish(
+                &mut stream,
+                addr,
+                &plain_url,
+                &body,
+                session,
+                cred.as_ref(),
+                settings,
+            )
+            .await;
+            Ok(((stream, notes), body))
+        }
+        Err(refused) => {
+            tracing::info!(url = %plain_url, refused, "a known path no longer serves media");
+            Err(refused)
+        }
+    };
+    Checked {
+        path,
+        plain_url,
+        verdict,
+    }
+}
+
+/// Streams whose descriptions are the same as an earlier one's (an alias, as [`analyse_found`]
+/// tells them before opening them) take its facts and name it in `same_as`, as the first scan
+/// reported them. Here each was opened: an unchanged device's aliases cost a session each.
+fn mark_aliases(streams: Vec<(String, Analysed, Vec<u8>)>) -> Vec<Analysed> {
+    let mut seen: Vec<(String, &str, usize)> = Vec::new();
+    let mut of = Vec::new();
+    for (i, (path, _, body)) in streams.iter().enumerate() {
+        let Some(key) = description_key(body) else {
+            continue;
+        };
+        match seen
+            .iter()
+            .find(|(k, p, _)| *k == key && !paths::different_channels(p, path))
+        {
+            Some((.., original)) => of.push((i, *original)),
+            None => seen.push((key, path, i)),
+        }
+    }
+    let mut out: Vec<Analysed> = streams.into_iter().map(|(_, a, _)| a).collect();
+    for (i, original) in of {
+        let original = out[original].0.clone();
+        take_facts_of(&mut out[i].0, &original);
+    }
+    out
 }
 
 /// Does the device have more channels than the known paths name? For each vendor channel scheme
@@ -153,23 +323,21 @@ pub(super) async fn revisit(
 /// analysis walks nothing either). One DESCRIBE per scheme on an unchanged device.
 async fn new_channels(
     walkers: &mut Walkers,
-    found: &[Found],
+    known: &[String],
     cred: Option<&Credential>,
     addr: SocketAddr,
     settings: &ScanContext,
 ) -> bool {
-    let mut schemes: Vec<ChannelScheme> = found
-        .iter()
-        .filter_map(|f| ChannelScheme::of(&f.path))
-        .collect();
+    let mut schemes: Vec<ChannelScheme> =
+        known.iter().filter_map(|p| ChannelScheme::of(p)).collect();
     schemes.dedup();
     let announced = settings.announcements.of(addr.ip());
     for scheme in schemes {
-        let top = found
+        let top = known
             .iter()
-            .filter_map(|f| {
-                let ch = paths::channel_of(&f.path)?;
-                scheme.paths(ch).contains(&f.path).then_some(ch)
+            .filter_map(|p| {
+                let ch = paths::channel_of(p)?;
+                scheme.paths(ch).contains(p).then_some(ch)
             })
             .max()
             .unwrap_or(1);
