@@ -73,6 +73,10 @@ pub enum Command {
     Forget(ForgetArgs),
     /// Remove scans, events and offline devices older than a given age, to keep the file bounded.
     Prune(PruneArgs),
+    /// Scan on a schedule, check known streams between scans, and send the inventory's events
+    /// (device new/offline/online, stream down/up, ...) to stdout as NDJSON, webhooks, commands
+    /// or MQTT, none lost. Runs until SIGINT/SIGTERM (exit 130/143); SIGHUP reloads --config.
+    Watch(Box<WatchArgs>),
 }
 
 /// Where the inventory is: shared by the inventory commands.
@@ -200,6 +204,55 @@ pub struct ForgetArgs {
     /// The device: id, address or MAC.
     #[arg(value_name = "DEVICE")]
     pub device: String,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct WatchArgs {
+    #[command(flatten)]
+    pub scan: ScanArgs,
+    /// Run a complete scan this often (`15m`, `1h`, `1d`) [default: 15m].
+    #[arg(
+        long,
+        value_name = "AGE",
+        env = "CAMSCAN_EVERY",
+        conflicts_with = "cron"
+    )]
+    pub every: Option<String>,
+    /// Run scans on a cron schedule instead (`*/15 * * * *`; 5 fields, or 6 with seconds first;
+    /// local time).
+    #[arg(long, value_name = "EXPR", env = "CAMSCAN_CRON")]
+    pub cron: Option<String>,
+    /// Check every known stream this often between scans (`30s`); off when not given.
+    #[arg(long, value_name = "AGE", env = "CAMSCAN_CHECK_STREAMS")]
+    pub check_streams: Option<String>,
+    /// Failed checks in a row before a stream is down (a success brings it up).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub down_after: u32,
+    /// Where events go: `stdout` (NDJSON, the default), `webhook=URL`, `exec=COMMAND`,
+    /// `mqtt=mqtt://HOST[:PORT]/TOPIC`. Repeatable.
+    #[arg(long, value_name = "SINK")]
+    pub notify: Vec<String>,
+    /// File holding the secret that signs webhook bodies (HMAC-SHA256, header
+    /// `X-Camscan-Signature: sha256=HEX`); or CAMSCAN_WEBHOOK_SECRET. Never on the command line.
+    #[arg(long, value_name = "FILE")]
+    pub webhook_secret_file: Option<PathBuf>,
+    /// With an mqtt= sink: publish Home Assistant MQTT discovery configs (retained), so cameras
+    /// appear in Home Assistant as connectivity sensors.
+    #[arg(long)]
+    pub ha_discovery: bool,
+    /// Serve Prometheus metrics at http://ADDR/metrics (`127.0.0.1:9750`; another address than
+    /// loopback must be given explicitly).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics: Option<String>,
+    /// Do not listen for WS-Discovery Hello/Bye and SSDP NOTIFY announcements between scans.
+    #[arg(long)]
+    pub no_listen: bool,
+    /// Events kept for a sink that is down; past this, its oldest are dropped (and logged).
+    #[arg(long, value_name = "N", default_value_t = 10_000)]
+    pub outbox_cap: i64,
+    /// Stop after this many scans (one-off runs, tests); run until a signal when not given.
+    #[arg(long, value_name = "N")]
+    pub rounds: Option<u32>,
 }
 
 #[derive(Debug, Args, Default)]

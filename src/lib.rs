@@ -68,6 +68,7 @@ pub mod inventory;
 pub mod knowledge;
 pub mod model;
 pub mod net;
+pub mod notify;
 pub mod probe;
 pub mod proto;
 pub mod registry;

@@ -37,6 +37,7 @@ fn main() -> ExitCode {
         Command::Scans(args) => return done(inventory::scans(args)),
         Command::Forget(args) => return done(inventory::forget(args)),
         Command::Prune(args) => return done(inventory::prune(args)),
+        Command::Watch(args) => return watch(args, &cli),
         Command::Man => {
             return match camscan::cli::man_page(&mut std::io::stdout().lock()) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -91,6 +92,11 @@ fn main() -> ExitCode {
     // Tasks still running after an interrupt are cancelled, not awaited.
     runtime.shutdown_timeout(Duration::from_millis(200));
     done(result)
+}
+
+/// `camscan watch`.
+fn watch(_args: &camscan::cli::WatchArgs, _cli: &Cli) -> ExitCode {
+    fail(&"camscan watch is not built yet")
 }
 
 /// The exit code of a command, or its error as one line on stderr and exit code 2.

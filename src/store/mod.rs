@@ -36,12 +36,16 @@ use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 
 mod derive;
+mod health;
 mod identity;
+mod outbox;
 mod query;
 mod record;
 mod schema;
 
+pub use health::{CheckLayer, CheckResult, CheckTarget};
 pub use identity::Identity;
+pub use outbox::{CHECKS_PER_STREAM, Cursor, NOTICE_SCHEMA, Notice, NoticeDevice};
 
 use crate::analyze::context::Known;
 use crate::credentials::Credential;
@@ -597,6 +601,57 @@ impl Store {
             removed,
             changed,
         })
+    }
+
+    /// The streams `camscan watch` checks between scans: those that opened at their last scan and
+    /// are not held (a refused credential waits for the next scan), with the entry of `creds`
+    /// that opened each.
+    pub fn check_targets(&self, creds: &[Credential]) -> Result<Vec<CheckTarget>, StoreError> {
+        health::targets(&self.conn, &self.key, creds).map_err(|e| self.err(e))
+    }
+
+    /// Record a stream check and the state changes it makes (`down_after` consecutive failures:
+    /// `stream_down`; see `store::health`); returns the events written to the outbox.
+    pub fn record_check(
+        &mut self,
+        stream_id: i64,
+        result: &CheckResult,
+        down_after: u32,
+    ) -> Result<Vec<StoreEvent>, StoreError> {
+        let now = jiff::Timestamp::now().as_millisecond();
+        let path = self.path.clone();
+        health::record(&mut self.conn, stream_id, result, down_after.max(1), now)
+            .map_err(|e| schema::map_err(&path, e))
+    }
+
+    /// Where `sink` stands in the outbox; a sink seen for the first time starts at the newest
+    /// event.
+    pub fn sink_cursor(&self, sink: &str) -> Result<Cursor, StoreError> {
+        let now = jiff::Timestamp::now().as_millisecond();
+        outbox::cursor(&self.conn, sink, now).map_err(|e| self.err(e))
+    }
+
+    /// Up to `limit` events waiting for `sink`, oldest first, and how many of the oldest it
+    /// skipped now because more than `cap` were waiting.
+    pub fn pending(
+        &self,
+        sink: &str,
+        cap: i64,
+        limit: i64,
+    ) -> Result<(Vec<Notice>, i64), StoreError> {
+        let now = jiff::Timestamp::now().as_millisecond();
+        outbox::pending(&self.conn, sink, cap, limit, now).map_err(|e| self.err(e))
+    }
+
+    /// `sink` has every event up to `id`.
+    pub fn delivered(&self, sink: &str, id: i64) -> Result<(), StoreError> {
+        let now = jiff::Timestamp::now().as_millisecond();
+        outbox::delivered(&self.conn, sink, id, now).map_err(|e| self.err(e))
+    }
+
+    /// Events waiting for `sink`.
+    pub fn outbox_depth(&self, sink: &str) -> Result<i64, StoreError> {
+        outbox::depth(&self.conn, sink).map_err(|e| self.err(e))
     }
 
     /// Delete one device (by id, address or MAC) with its history; returns the devices deleted

@@ -705,7 +705,7 @@ fn write_stream(
              measured = COALESCE(?11, measured),
              last_seen = ?12, last_verified = COALESCE(?13, last_verified),
              state_since = CASE WHEN state = ?14 THEN state_since ELSE ?12 END,
-             state = ?14
+             state = ?14, fails = 0, held = NULL
          WHERE id = ?15",
     )?
     .execute(params![

@@ -23,7 +23,8 @@ const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
 /// The schema, one step per version: step `i` takes `user_version` from `i` to `i + 1`. Never edit
 /// a released step; add one.
-pub(crate) const MIGRATIONS: &[&str] = &[r#"
+pub(crate) const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value BLOB NOT NULL
@@ -132,7 +133,36 @@ CREATE TABLE scan_devices (
     PRIMARY KEY (scan_id, device_id)
 ) WITHOUT ROWID;
 CREATE INDEX scan_devices_device ON scan_devices(device_id);
-"#];
+"#,
+    r#"
+-- camscan watch (store/outbox.rs): each sink's cursor in the events table (the outbox), and the
+-- stream checks between scans.
+CREATE TABLE sinks (
+    name      TEXT PRIMARY KEY,     -- the --notify specification, e.g. "mqtt=mqtt://host/camscan"
+    delivered INTEGER NOT NULL,     -- events.id of the last event it acknowledged
+    dropped   INTEGER NOT NULL DEFAULT 0,   -- events skipped past the outbox cap, in all
+    updated   INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE checks (
+    id        INTEGER PRIMARY KEY,
+    stream_id INTEGER NOT NULL REFERENCES streams(id) ON DELETE CASCADE,
+    at        INTEGER NOT NULL,
+    ok        INTEGER NOT NULL,
+    layer     TEXT NOT NULL,        -- how far it got: host, port, describe, auth, media, rate, ok
+    error     TEXT,
+    first_packet_ms INTEGER,
+    fps       REAL,
+    bitrate_kbps REAL
+);
+CREATE INDEX checks_stream ON checks(stream_id, id);
+
+-- Consecutive failed checks of a stream (0 after a success or a scan that saw it), and why checks
+-- of it wait for the next scan ('auth': its credential was refused; a check sends it no more).
+ALTER TABLE streams ADD COLUMN fails INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE streams ADD COLUMN held TEXT;
+"#,
+];
 
 /// The schema version this camscan writes.
 pub(crate) fn current_version() -> i64 {

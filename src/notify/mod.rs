@@ -1,0 +1,289 @@
+//! Notifications of `camscan watch`: each `--notify` sink receives the inventory's events
+//! ([`Notice`]) from the store's outbox, in order, at least once, across restarts.
+//!
+//! The store writes an event before any sink hears of it; [`deliver`] runs one task per sink that
+//! reads the events after the sink's cursor, hands them to the sink one at a time, and moves the
+//! cursor only when the sink has taken it. A sink that fails (a broker down, a webhook answering
+//! 500 or hanging) is retried with exponential backoff and jitter, for as long as it takes; its
+//! events wait in the store meanwhile, across restarts, up to the outbox cap. A sink never holds
+//! up another. Each sink attempt has its own deadline (the sink's; [`Sink::deliver`]).
+//!
+//! Sinks: `stdout` (NDJSON, the default), `webhook=URL`, `exec=COMMAND`, `mqtt=mqtt://HOST[:PORT]/TOPIC`.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{Notify, watch};
+
+use crate::store::{Notice, Store, StoreError};
+
+mod stdout;
+
+/// Retry delays of a failing sink: from [`BACKOFF_MIN`] doubling to [`BACKOFF_MAX`], each with up
+/// to half again of random jitter (so sinks that fail together do not retry together).
+pub const BACKOFF_MIN: Duration = Duration::from_millis(500);
+pub const BACKOFF_MAX: Duration = Duration::from_secs(60);
+/// Events read from the outbox at a time.
+const BATCH: i64 = 100;
+/// A sink with nothing to do looks at the outbox this often even without a wake-up (events
+/// another camscan process wrote to the same store).
+const IDLE_POLL: Duration = Duration::from_secs(30);
+
+/// One `--notify` value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SinkSpec {
+    /// NDJSON on stdout, one notice per line.
+    Stdout,
+    /// A JSON POST per notice.
+    Webhook { url: String },
+    /// A command run per notice with the notice's JSON on its stdin.
+    Exec { command: String },
+    /// MQTT: `TOPIC/<device-id>/<event>` per notice, retained states, optional HA discovery.
+    Mqtt { url: String },
+}
+
+impl SinkSpec {
+    /// The name of its cursor in the store: the specification as given.
+    pub fn name(&self) -> String {
+        match self {
+            SinkSpec::Stdout => "stdout".into(),
+            SinkSpec::Webhook { url } => format!("webhook={url}"),
+            SinkSpec::Exec { command } => format!("exec={command}"),
+            SinkSpec::Mqtt { url } => format!("mqtt={url}"),
+        }
+    }
+}
+
+impl std::str::FromStr for SinkSpec {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if s == "stdout" {
+            return Ok(SinkSpec::Stdout);
+        }
+        let (kind, value) = s.split_once('=').ok_or_else(|| {
+            format!("`{s}`: expected stdout, webhook=URL, exec=COMMAND or mqtt=mqtt://HOST/TOPIC")
+        })?;
+        let value = value.trim().to_string();
+        if value.is_empty() {
+            return Err(format!("`{s}`: nothing after `=`"));
+        }
+        match kind.trim() {
+            "webhook" => {
+                let u = url::Url::parse(&value).map_err(|e| format!("`{value}`: {e}"))?;
+                if !matches!(u.scheme(), "http" | "https") {
+                    return Err(format!("`{value}`: a webhook URL is http:// or https://"));
+                }
+                Ok(SinkSpec::Webhook { url: value })
+            }
+            "exec" => Ok(SinkSpec::Exec { command: value }),
+            "mqtt" => {
+                let u = url::Url::parse(&value).map_err(|e| format!("`{value}`: {e}"))?;
+                if u.scheme() != "mqtt" || u.host_str().is_none() {
+                    return Err(format!("`{value}`: expected mqtt://HOST[:PORT]/TOPIC"));
+                }
+                Ok(SinkSpec::Mqtt { url: value })
+            }
+            other => Err(format!(
+                "`{other}`: unknown sink (stdout, webhook, exec or mqtt)"
+            )),
+        }
+    }
+}
+
+/// Why a sink did not take a notice (one line; it is retried).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct SinkError(pub String);
+
+/// A destination of notices.
+pub enum Sink {
+    Stdout(stdout::Stdout),
+}
+
+impl Sink {
+    /// Make the sink a specification names (connecting happens on first delivery).
+    pub fn new(spec: &SinkSpec) -> Result<Sink, String> {
+        match spec {
+            SinkSpec::Stdout => Ok(Sink::Stdout(stdout::Stdout)),
+            other => Err(format!("{}: this sink is not built yet", other.name())),
+        }
+    }
+
+    /// Hand over one notice; `Ok` once the destination has it. Has its own deadline.
+    pub async fn deliver(&mut self, notice: &Notice) -> Result<(), SinkError> {
+        match self {
+            Sink::Stdout(s) => s.deliver(notice).await,
+        }
+    }
+}
+
+/// What [`deliver`] reports as it goes (for metrics and logs).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SinkStats {
+    pub delivered: u64,
+    pub failures: u64,
+    pub dropped: u64,
+    pub depth: i64,
+}
+
+/// Run `sink` (cursor `name`) until `stop` turns true: deliver the outbox's events after its
+/// cursor in order, waiting on `wake` when there are none. A failed delivery is retried with
+/// backoff; the cursor moves only after a delivery, so a stop mid-delivery sends that event again
+/// next time. `stats` is updated after each step.
+pub async fn deliver(
+    store: Arc<Mutex<Store>>,
+    name: String,
+    mut sink: Sink,
+    cap: i64,
+    wake: Arc<Notify>,
+    mut stop: watch::Receiver<bool>,
+    stats: Arc<Mutex<SinkStats>>,
+) -> Result<(), StoreError> {
+    with_store(&store, {
+        let name = name.clone();
+        move |s| s.sink_cursor(&name).map(|_| ())
+    })
+    .await?;
+    let mut failures = 0u32;
+    while !*stop.borrow() {
+        let (batch, skipped) = with_store(&store, {
+            let name = name.clone();
+            move |s| s.pending(&name, cap, BATCH)
+        })
+        .await?;
+        if skipped > 0 {
+            tracing::warn!(
+                sink = %name,
+                skipped,
+                cap,
+                "the sink is more than the outbox cap behind: its oldest events were dropped"
+            );
+            lock(&stats).dropped += skipped as u64;
+        }
+        if batch.is_empty() {
+            tokio::select! {
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(IDLE_POLL) => {}
+                _ = stop.changed() => {}
+            }
+            continue;
+        }
+        for notice in batch {
+            loop {
+                match sink.deliver(&notice).await {
+                    Ok(()) => {
+                        failures = 0;
+                        let id = notice.id;
+                        let depth = with_store(&store, {
+                            let name = name.clone();
+                            move |s| {
+                                s.delivered(&name, id)?;
+                                s.outbox_depth(&name)
+                            }
+                        })
+                        .await?;
+                        let mut st = lock(&stats);
+                        st.delivered += 1;
+                        st.depth = depth;
+                        break;
+                    }
+                    Err(e) => {
+                        failures += 1;
+                        lock(&stats).failures += 1;
+                        let wait = backoff(failures);
+                        tracing::warn!(sink = %name, event = notice.id, attempt = failures,
+                            retry_in_ms = wait.as_millis() as u64, "delivery failed: {e}");
+                        tokio::select! {
+                            _ = tokio::time::sleep(wait) => {}
+                            _ = stop.changed() => {}
+                        }
+                        if *stop.borrow() {
+                            return Ok(());
+                        }
+                    }
+                }
+            }
+            if *stop.borrow() {
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The delay before retry `attempt` (1 = the first retry).
+pub fn backoff(attempt: u32) -> Duration {
+    let base = BACKOFF_MIN
+        .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
+        .min(BACKOFF_MAX);
+    let jitter = crate::net::random_u64() % (base.as_millis() as u64 / 2 + 1);
+    base + Duration::from_millis(jitter)
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Run a store call off the async workers (SQLite may wait on another process's lock).
+pub async fn with_store<T: Send + 'static>(
+    store: &Arc<Mutex<Store>>,
+    f: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || f(&mut lock(&store)))
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sink_specifications() {
+        assert_eq!("stdout".parse(), Ok(SinkSpec::Stdout));
+        assert_eq!(
+            "webhook=http://127.0.0.1:9/hook".parse(),
+            Ok(SinkSpec::Webhook {
+                url: "http://127.0.0.1:9/hook".into()
+            })
+        );
+        assert_eq!(
+            "mqtt=mqtt://127.0.0.1:1883/camscan".parse(),
+            Ok(SinkSpec::Mqtt {
+                url: "mqtt://127.0.0.1:1883/camscan".into()
+            })
+        );
+        assert_eq!(
+            "exec=/usr/bin/logger -t camscan".parse(),
+            Ok(SinkSpec::Exec {
+                command: "/usr/bin/logger -t camscan".into()
+            })
+        );
+        for bad in [
+            "",
+            "webhook=",
+            "webhook=ftp://x/",
+            "mqtt=http://x/t",
+            "sms=123",
+            "webhook",
+        ] {
+            assert!(bad.parse::<SinkSpec>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_to_its_cap_with_jitter() {
+        for attempt in 1..40 {
+            let b = backoff(attempt);
+            let base = BACKOFF_MIN
+                .saturating_mul(1 << (attempt - 1).min(16))
+                .min(BACKOFF_MAX);
+            assert!(b >= base && b <= base + base / 2, "{attempt}: {b:?}");
+        }
+        assert!(backoff(1) < Duration::from_secs(1));
+        assert!(backoff(30) >= BACKOFF_MAX);
+    }
+}

@@ -1,0 +1,294 @@
+//! Stream health between scans (`camscan watch --check-streams`): the streams to check, and each
+//! check's result recorded with the state changes it makes.
+//!
+//! Rules (unit-tested below): a stream goes `down` after `down_after` consecutive failed checks
+//! and `up` again after one success. A check that could not reach the host counts toward the
+//! device instead: the device goes `offline` once (one `device_offline`, not one `stream_down`
+//! per stream) and `online` with the next check that reaches it. A credential refused to a check
+//! makes one `auth_changed`, and the stream is held (no more checks, so no more failed logins)
+//! until a scan sees it again. A full scan resets the count and the hold.
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use super::outbox::CHECKS_PER_STREAM;
+use super::record::cred_hash;
+use super::record::rfc3339;
+use super::{EventKind, StoreEvent};
+use crate::credentials::Credential;
+
+/// How far a stream check got: the layer that failed, or [`CheckLayer::Ok`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckLayer {
+    /// No route to the host, or it did not answer the connection.
+    Host,
+    /// The host refused the connection: the port is closed.
+    Port,
+    /// The server answered, but not the stream (DESCRIBE, manifest or play refused: the status).
+    Describe,
+    /// The credential that opened the stream is refused.
+    Auth,
+    /// Described, but no media within the deadline.
+    Media,
+    /// Media, at less than half the known frame rate.
+    Rate,
+    Ok,
+}
+
+impl CheckLayer {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckLayer::Host => "host",
+            CheckLayer::Port => "port",
+            CheckLayer::Describe => "describe",
+            CheckLayer::Auth => "auth",
+            CheckLayer::Media => "media",
+            CheckLayer::Rate => "rate",
+            CheckLayer::Ok => "ok",
+        }
+    }
+}
+
+/// One stream check's result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckResult {
+    pub layer: CheckLayer,
+    /// What failed, one line.
+    pub error: Option<String>,
+    /// From the request to the first media packet.
+    pub first_packet_ms: Option<u64>,
+    pub fps: Option<f64>,
+    pub bitrate_kbps: Option<f64>,
+}
+
+impl CheckResult {
+    pub fn failed(layer: CheckLayer, error: impl Into<String>) -> Self {
+        CheckResult {
+            layer,
+            error: Some(error.into()),
+            first_packet_ms: None,
+            fps: None,
+            bitrate_kbps: None,
+        }
+    }
+
+    pub fn ok(&self) -> bool {
+        self.layer == CheckLayer::Ok
+    }
+}
+
+/// A stream to check, as the store knows it.
+#[derive(Debug, Clone)]
+pub struct CheckTarget {
+    pub stream_id: i64,
+    pub device_id: i64,
+    /// The device's last address.
+    pub ip: Option<String>,
+    /// The stream's URL (without credentials) and protocol (`rtsp`, `hls`, ...).
+    pub url: String,
+    pub protocol: String,
+    /// The entry of the credentials list that opened it last time.
+    pub credential: Option<Credential>,
+    /// The frame rate it is known to run at (measured, else declared).
+    pub fps: Option<f64>,
+    pub up: bool,
+}
+
+/// The streams that opened at their last scan and are not held, with the credential entry whose
+/// keyed hash matches theirs.
+pub(crate) fn targets(
+    conn: &Connection,
+    key: &[u8],
+    creds: &[Credential],
+) -> rusqlite::Result<Vec<CheckTarget>> {
+    let by_hash: std::collections::HashMap<Vec<u8>, &Credential> = creds
+        .iter()
+        .map(|c| (cred_hash(key, &c.username, &c.password), c))
+        .collect();
+    let mut stmt = conn.prepare(
+        "SELECT s.id, s.device_id, d.ip, s.url, s.protocol, s.cred, t.text, s.state
+           FROM streams s JOIN devices d ON d.id = s.device_id
+           LEFT JOIN texts t ON t.id = s.media
+          WHERE s.status = 'ok' AND s.held IS NULL
+          ORDER BY s.device_id, s.id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let cred: Option<Vec<u8>> = r.get(5)?;
+        let media: Option<String> = r.get(6)?;
+        let state: String = r.get(7)?;
+        Ok(CheckTarget {
+            stream_id: r.get(0)?,
+            device_id: r.get(1)?,
+            ip: r.get(2)?,
+            url: r.get(3)?,
+            protocol: r.get(4)?,
+            credential: cred.and_then(|h| by_hash.get(&h).map(|c| (*c).clone())),
+            fps: media.as_deref().and_then(known_fps),
+            up: state == "up",
+        })
+    })?;
+    rows.collect()
+}
+
+/// The frame rate of a stored `{video, audio}` description.
+fn known_fps(media: &str) -> Option<f64> {
+    let v: serde_json::Value = serde_json::from_str(media).ok()?;
+    v.get("video")?.get("fps")?.as_f64().filter(|f| *f > 0.0)
+}
+
+/// Record one check of `stream_id` at `now` and the state changes it makes (see the module's
+/// rules); returns the events written.
+pub(crate) fn record(
+    conn: &mut Connection,
+    stream_id: i64,
+    result: &CheckResult,
+    down_after: u32,
+    now: i64,
+) -> rusqlite::Result<Vec<StoreEvent>> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let Some((device_id, url, state, fails, device_state)) = tx
+        .query_row(
+            "SELECT s.device_id, s.url, s.state, s.fails, d.state
+               FROM streams s JOIN devices d ON d.id = s.device_id WHERE s.id = ?1",
+            [stream_id],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            },
+        )
+        .optional()?
+    else {
+        return Ok(Vec::new()); // forgotten meanwhile
+    };
+    tx.prepare_cached(
+        "INSERT INTO checks (stream_id, at, ok, layer, error, first_packet_ms, fps, bitrate_kbps)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        stream_id,
+        now,
+        result.ok(),
+        result.layer.as_str(),
+        result.error,
+        result.first_packet_ms.map(|m| m as i64),
+        result.fps,
+        result.bitrate_kbps,
+    ])?;
+    tx.prepare_cached(
+        "DELETE FROM checks WHERE stream_id = ?1 AND id <= (
+             SELECT id FROM checks WHERE stream_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+    )?
+    .execute(params![stream_id, CHECKS_PER_STREAM])?;
+
+    let mut events = Vec::new();
+    let event = |kind: EventKind, stream: Option<&str>, detail: serde_json::Value| {
+        (kind, stream.map(str::to_string), detail)
+    };
+    let mut made = Vec::new();
+    let detail = || {
+        serde_json::json!({
+            "by": "check",
+            "layer": result.layer.as_str(),
+            "error": result.error,
+        })
+    };
+    match result.layer {
+        CheckLayer::Ok => {
+            tx.execute(
+                "UPDATE streams SET fails = 0, last_verified = ?2,
+                     state_since = CASE WHEN state = 'up' THEN state_since ELSE ?2 END, state = 'up'
+                 WHERE id = ?1",
+                params![stream_id, now],
+            )?;
+            tx.execute(
+                "UPDATE devices SET last_seen = MAX(last_seen, ?2),
+                     state_since = CASE WHEN state = 'online' THEN state_since ELSE ?2 END,
+                     state = 'online'
+                 WHERE id = ?1",
+                params![device_id, now],
+            )?;
+            if device_state == "offline" {
+                made.push(event(
+                    EventKind::DeviceOnline,
+                    None,
+                    serde_json::json!({"by": "check"}),
+                ));
+            }
+            if state == "down" {
+                made.push(event(
+                    EventKind::StreamUp,
+                    Some(&url),
+                    serde_json::json!({"by": "check", "fps": result.fps,
+                        "first_packet_ms": result.first_packet_ms}),
+                ));
+            }
+        }
+        CheckLayer::Auth => {
+            tx.execute(
+                "UPDATE streams SET held = 'auth', fails = fails + 1 WHERE id = ?1",
+                [stream_id],
+            )?;
+            made.push(event(EventKind::AuthChanged, Some(&url), detail()));
+        }
+        CheckLayer::Host => {
+            tx.execute(
+                "UPDATE streams SET fails = fails + 1 WHERE id = ?1",
+                [stream_id],
+            )?;
+            if fails + 1 >= i64::from(down_after) && device_state != "offline" {
+                tx.execute(
+                    "UPDATE devices SET state = 'offline', state_since = ?2 WHERE id = ?1",
+                    params![device_id, now],
+                )?;
+                made.push(event(EventKind::DeviceOffline, None, detail()));
+            }
+        }
+        _ => {
+            tx.execute(
+                "UPDATE streams SET fails = fails + 1 WHERE id = ?1",
+                [stream_id],
+            )?;
+            if fails + 1 >= i64::from(down_after) && state == "up" {
+                tx.execute(
+                    "UPDATE streams SET state = 'down', state_since = ?2 WHERE id = ?1",
+                    params![stream_id, now],
+                )?;
+                made.push(event(EventKind::StreamDown, Some(&url), detail()));
+            }
+        }
+    }
+    for (kind, stream_url, detail) in made {
+        let name = serde_json::to_value(kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        tx.prepare_cached(
+            "INSERT INTO events (scan_id, at, kind, device_id, stream_url, detail)
+             VALUES (NULL, ?1, ?2, ?3, ?4, ?5)",
+        )?
+        .execute(params![
+            now,
+            name,
+            device_id,
+            stream_url,
+            detail.to_string()
+        ])?;
+        events.push(StoreEvent {
+            id: tx.last_insert_rowid(),
+            scan_id: None,
+            at: rfc3339(now),
+            kind,
+            device_id,
+            stream_url,
+            detail,
+        });
+    }
+    tx.commit()?;
+    Ok(events)
+}
