@@ -76,6 +76,7 @@ pub mod sanitize;
 pub mod scan;
 pub mod store;
 pub mod timing;
+pub mod watch;
 
 /// The bytes of `tests/fixtures/<path>`: the one way unit tests load captured device answers and
 /// media (the lab responders' captures are `../lab/responders/fixtures/...`). Read at run time, so

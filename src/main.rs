@@ -94,9 +94,55 @@ fn main() -> ExitCode {
     done(result)
 }
 
-/// `camscan watch`.
-fn watch(_args: &camscan::cli::WatchArgs, _cli: &Cli) -> ExitCode {
-    fail(&"camscan watch is not built yet")
+/// `camscan watch`: the scan configuration as `camscan scan` resolves it, and watch's own.
+fn watch(args: &camscan::cli::WatchArgs, cli: &Cli) -> ExitCode {
+    let color = cli.color;
+    let password = args
+        .scan
+        .username
+        .as_ref()
+        .and_then(|user| password_for(user));
+    let resolve = move |args: &camscan::cli::WatchArgs| {
+        let file = args
+            .scan
+            .config
+            .as_deref()
+            .map(FileConfig::load)
+            .transpose()
+            .map_err(|e| e.to_string())?
+            .unwrap_or_default();
+        let cfg = ScanConfig::resolve_with_password(&args.scan, &file, color, password.as_deref())
+            .map_err(|e| e.to_string())?;
+        let w = camscan::watch::WatchConfig::from_args(args)?;
+        Ok::<_, String>((cfg, w))
+    };
+    let (cfg, w) = match resolve(args) {
+        Ok(r) => r,
+        Err(e) => return fail(&e),
+    };
+    match knowledge::load(&cfg.signatures, knowledge::user_dir().as_deref()) {
+        Ok(k) => {
+            knowledge::install(k);
+        }
+        Err(e) => return fail(&e),
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(8 * 1024 * 1024)
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return fail(&camscan::error::Error::Runtime(e)),
+    };
+    // SIGHUP: the same arguments resolved again (the configuration file re-read).
+    let reload_args = Cli::parse();
+    let reload: camscan::watch::Reload = Box::new(move || match &reload_args.command {
+        Command::Watch(a) => resolve(a),
+        _ => Err("not watch".into()),
+    });
+    let result = runtime.block_on(camscan::watch::run(cfg, w, reload));
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    done(result)
 }
 
 /// The exit code of a command, or its error as one line on stderr and exit code 2.

@@ -220,6 +220,20 @@ pub(crate) fn metadata_facts(md: &rtmp::Metadata) -> (Option<VideoInfo>, Option<
     (video, audio)
 }
 
+/// A known stream's health check (`camscan watch`): does playing `app/name` still give metadata
+/// or media within [`PLAY_WINDOW`]?
+pub async fn play_check(
+    addr: SocketAddr,
+    app: &str,
+    name: &str,
+    connect_timeout: Duration,
+    timeout: Duration,
+) -> Result<bool, NetError> {
+    Ok(try_play(addr, app, name, connect_timeout, timeout)
+        .await?
+        .is_some())
+}
+
 /// Play `app/name` on a connection of its own; a stream when metadata or media arrive within
 /// [`PLAY_WINDOW`].
 async fn try_play(

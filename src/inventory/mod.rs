@@ -47,6 +47,9 @@ pub enum CommandError {
         "no place for the inventory: neither XDG_STATE_HOME nor HOME is set; give --db PATH (or --no-db)"
     )]
     NoLocation,
+    /// A command's arguments do not go together (`camscan watch --no-db`, a bad sink).
+    #[error("{0}")]
+    Usage(String),
 }
 
 /// The inventory of a query command: `--db`/`CAMSCAN_DB`, else the config file's `db:`, else the

@@ -801,6 +801,263 @@ mod tests {
         r.events.iter().map(|e| e.kind).collect()
     }
 
+    /// A store holding two cameras (one stream each), recorded by a complete scan.
+    fn two_cameras() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("w.db")).unwrap();
+        store
+            .record_scan(
+                &scan(1, true),
+                &report(vec![
+                    camera("aa:bb:cc:00:00:01", "10.0.0.5", 1920),
+                    camera("aa:bb:cc:00:00:02", "10.0.0.6", 1920),
+                ]),
+                &[Credential::new("admin", "12345")],
+            )
+            .unwrap();
+        (dir, store)
+    }
+
+    fn check(layer: CheckLayer) -> CheckResult {
+        CheckResult {
+            layer,
+            error: (layer != CheckLayer::Ok).then(|| "x".into()),
+            first_packet_ms: None,
+            fps: None,
+            bitrate_kbps: None,
+        }
+    }
+
+    fn stream_of(store: &Store, ip: &str) -> CheckTarget {
+        store
+            .check_targets(&[Credential::new("admin", "12345")])
+            .unwrap()
+            .into_iter()
+            .find(|t| t.url.contains(ip))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_stream_goes_down_after_n_failed_checks_and_up_after_one_success() {
+        let (_d, mut store) = two_cameras();
+        let t = stream_of(&store, "10.0.0.5");
+        assert_eq!(t.credential, Some(Credential::new("admin", "12345")));
+        assert_eq!(t.fps, Some(25.0));
+        assert!(t.up);
+        let kinds = |e: Vec<StoreEvent>| e.into_iter().map(|e| e.kind).collect::<Vec<_>>();
+        for _ in 0..2 {
+            assert_eq!(
+                kinds(
+                    store
+                        .record_check(t.stream_id, &check(CheckLayer::Media), 3)
+                        .unwrap()
+                ),
+                []
+            );
+        }
+        assert_eq!(
+            kinds(
+                store
+                    .record_check(t.stream_id, &check(CheckLayer::Media), 3)
+                    .unwrap()
+            ),
+            [EventKind::StreamDown]
+        );
+        // Still failing: no second stream_down.
+        assert_eq!(
+            kinds(
+                store
+                    .record_check(t.stream_id, &check(CheckLayer::Port), 3)
+                    .unwrap()
+            ),
+            []
+        );
+        assert_eq!(
+            kinds(
+                store
+                    .record_check(t.stream_id, &check(CheckLayer::Ok), 3)
+                    .unwrap()
+            ),
+            [EventKind::StreamUp]
+        );
+        assert_eq!(
+            kinds(
+                store
+                    .record_check(t.stream_id, &check(CheckLayer::Ok), 3)
+                    .unwrap()
+            ),
+            []
+        );
+        // A failure between successes does not count toward the next run of failures.
+        store
+            .record_check(t.stream_id, &check(CheckLayer::Media), 2)
+            .unwrap();
+        store
+            .record_check(t.stream_id, &check(CheckLayer::Ok), 2)
+            .unwrap();
+        assert_eq!(
+            kinds(
+                store
+                    .record_check(t.stream_id, &check(CheckLayer::Media), 2)
+                    .unwrap()
+            ),
+            []
+        );
+        // The other camera's stream was never touched.
+        assert!(stream_of(&store, "10.0.0.6").up);
+    }
+
+    #[test]
+    fn an_unreachable_host_is_one_device_offline_and_a_refused_credential_one_auth_changed() {
+        let (_d, mut store) = two_cameras();
+        let t = stream_of(&store, "10.0.0.5");
+        let kinds = |e: Vec<StoreEvent>| e.into_iter().map(|e| e.kind).collect::<Vec<_>>();
+        assert_eq!(
+            kinds(
+                store
+                    .record_check(t.stream_id, &check(CheckLayer::Host), 2)
+                    .unwrap()
+            ),
+            []
+        );
+        assert_eq!(
+            kinds(
+                store
+                    .record_check(t.stream_id, &check(CheckLayer::Host), 2)
+                    .unwrap()
+            ),
+            [EventKind::DeviceOffline]
+        );
+        assert_eq!(
+            kinds(
+                store
+                    .record_check(t.stream_id, &check(CheckLayer::Host), 2)
+                    .unwrap()
+            ),
+            []
+        );
+        let d = store.device("10.0.0.5").unwrap().unwrap();
+        assert_eq!(d.summary.state, DeviceState::Offline);
+        // Its stream is not reported down: the device is.
+        assert!(stream_of(&store, "10.0.0.5").up);
+        assert_eq!(
+            kinds(
+                store
+                    .record_check(t.stream_id, &check(CheckLayer::Ok), 2)
+                    .unwrap()
+            ),
+            [EventKind::DeviceOnline]
+        );
+        // A refused credential: one auth_changed, and the stream is held until the next scan.
+        let u = stream_of(&store, "10.0.0.6");
+        assert_eq!(
+            kinds(
+                store
+                    .record_check(u.stream_id, &check(CheckLayer::Auth), 3)
+                    .unwrap()
+            ),
+            [EventKind::AuthChanged]
+        );
+        let creds = [Credential::new("admin", "12345")];
+        assert!(
+            !store
+                .check_targets(&creds)
+                .unwrap()
+                .iter()
+                .any(|t| t.stream_id == u.stream_id)
+        );
+        store
+            .record_scan(
+                &scan(2, true),
+                &report(vec![
+                    camera("aa:bb:cc:00:00:01", "10.0.0.5", 1920),
+                    camera("aa:bb:cc:00:00:02", "10.0.0.6", 1920),
+                ]),
+                &creds,
+            )
+            .unwrap();
+        assert!(
+            store
+                .check_targets(&creds)
+                .unwrap()
+                .iter()
+                .any(|t| t.stream_id == u.stream_id)
+        );
+    }
+
+    #[test]
+    fn checks_kept_per_stream_are_bounded() {
+        let (_d, mut store) = two_cameras();
+        let t = stream_of(&store, "10.0.0.5");
+        for _ in 0..(CHECKS_PER_STREAM + 20) {
+            store
+                .record_check(t.stream_id, &check(CheckLayer::Ok), 3)
+                .unwrap();
+        }
+        let n: i64 = store
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM checks WHERE stream_id = ?1",
+                [t.stream_id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, CHECKS_PER_STREAM);
+    }
+
+    #[test]
+    fn the_outbox_gives_each_sink_its_events_in_order_from_where_it_joined() {
+        let (_d, mut store) = two_cameras();
+        // A sink that joins now does not get the history.
+        assert_eq!(store.pending("a", 100, 10).unwrap().0, []);
+        let t = stream_of(&store, "10.0.0.5");
+        for _ in 0..2 {
+            store
+                .record_check(t.stream_id, &check(CheckLayer::Port), 1)
+                .unwrap();
+            store
+                .record_check(t.stream_id, &check(CheckLayer::Ok), 1)
+                .unwrap();
+        }
+        let (events, skipped) = store.pending("a", 100, 10).unwrap();
+        assert_eq!(skipped, 0);
+        let kinds: Vec<EventKind> = events.iter().map(|e| e.kind).collect();
+        use EventKind::*;
+        assert_eq!(kinds, [StreamDown, StreamUp, StreamDown, StreamUp]);
+        assert!(events.windows(2).all(|w| w[0].id < w[1].id));
+        let n = &events[0];
+        assert_eq!(n.schema, NOTICE_SCHEMA);
+        assert_eq!(n.device.ip.as_deref(), Some("10.0.0.5"));
+        assert_eq!(n.device.mac.as_deref(), Some("aa:bb:cc:00:00:01"));
+        assert_eq!(
+            n.stream.as_deref(),
+            Some("rtsp://10.0.0.5:554/Streaming/Channels/101")
+        );
+        assert_eq!(n.detail["layer"], "port");
+        assert_eq!(n.stream_state(), Some(StreamState::Down));
+        // Delivered up to the second: the rest stay, across a reopen.
+        store.delivered("a", events[1].id).unwrap();
+        assert_eq!(store.outbox_depth("a").unwrap(), 2);
+        let path = store.path().to_path_buf();
+        drop(store);
+        let mut store = Store::open(&path).unwrap();
+        let (left, _) = store.pending("a", 100, 10).unwrap();
+        assert_eq!(left, events[2..]);
+        // Over the cap: the oldest are skipped and counted.
+        for _ in 0..3 {
+            store
+                .record_check(t.stream_id, &check(CheckLayer::Port), 1)
+                .unwrap();
+            store
+                .record_check(t.stream_id, &check(CheckLayer::Ok), 1)
+                .unwrap();
+        }
+        let (kept, skipped) = store.pending("a", 3, 10).unwrap();
+        assert_eq!((kept.len(), skipped), (3, 5));
+        assert_eq!(store.sink_cursor("a").unwrap().dropped, 5);
+        assert_eq!(kept.last().unwrap().kind, StreamUp);
+    }
+
     #[test]
     fn a_new_file_is_private_and_reopens() {
         let dir = tempfile::tempdir().unwrap();
@@ -929,6 +1186,30 @@ mod tests {
     }
 
     #[test]
+    fn a_version_1_database_is_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inventory.db");
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(schema::MIGRATIONS[0]).unwrap();
+        c.pragma_update(None, "user_version", 1).unwrap();
+        drop(c);
+        let mut store = Store::open(&path).unwrap();
+        let v: i64 = store
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 2);
+        store
+            .record_scan(
+                &scan(1, true),
+                &report(vec![camera("aa:bb:cc:00:00:01", "10.0.0.5", 1920)]),
+                &[],
+            )
+            .unwrap();
+        assert_eq!(store.check_targets(&[]).unwrap().len(), 1);
+    }
+
+    #[test]
     fn a_newer_schema_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("inventory.db");
@@ -942,7 +1223,7 @@ mod tests {
                 e,
                 StoreError::Newer {
                     found: 99,
-                    supported: 1,
+                    supported: 2,
                     ..
                 }
             ),

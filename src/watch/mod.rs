@@ -1,0 +1,427 @@
+//! `camscan watch`: complete scans on a schedule, light checks of the known streams between them,
+//! and every event the inventory derives sent to the `--notify` sinks, none lost.
+//!
+//! It sits above the scan pipeline and uses it as `camscan scan` does ([`crate::scan::pipeline`],
+//! then [`crate::inventory::record`]); it never reaches inside it. The pieces, each a task:
+//!
+//! * the **scan loop** (here): a scan, its recording (events into the store's outbox), a wake-up
+//!   for every sink, then a wait for the next time of the schedule (`--every`, `--cron`), a
+//!   signal, or an announced device;
+//! * the **checker** ([`checker`], `--check-streams`): every known stream on an interval, at most
+//!   one check session per device at a time, devices spread over the interval, paused while a
+//!   scan runs (the scan's own PLAY checks see the same cameras then);
+//! * one **deliverer** per sink ([`crate::notify::deliver`]): the outbox's events in order, at
+//!   least once, across restarts.
+//!
+//! SIGINT and SIGTERM stop it: a scan under way is interrupted (recorded as such, deriving
+//! nothing), checks and deliveries in flight are abandoned (a delivery not acknowledged is sent
+//! again next time), and it exits 130 or 143. SIGHUP reloads the configuration file for the
+//! following rounds (targets, credentials, schedule, checks); sinks and the metrics address need
+//! a restart. Every state change is a store transaction, so a `kill -9` leaves the store as the
+//! last committed step left it.
+
+pub mod check;
+pub mod checker;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{Notify, watch};
+
+use crate::config::ScanConfig;
+use crate::error::exit;
+use crate::inventory::CommandError;
+use crate::notify::{self, Sink, SinkSpec, SinkStats, with_store};
+use crate::store::Store;
+
+/// When the scans run.
+#[derive(Debug, Clone)]
+pub enum Schedule {
+    Every(Duration),
+    Cron(Box<croner::Cron>),
+}
+
+/// The default schedule: a complete scan every 15 minutes.
+pub const DEFAULT_EVERY: Duration = Duration::from_secs(15 * 60);
+
+impl Schedule {
+    /// `--every AGE` or `--cron EXPR` (5 fields, or 6 with seconds first).
+    pub fn parse(every: Option<&str>, cron: Option<&str>) -> Result<Schedule, String> {
+        match (every, cron) {
+            (Some(_), Some(_)) => Err("--every and --cron: give one".into()),
+            (None, Some(expr)) => croner::parser::CronParser::builder()
+                .seconds(croner::parser::Seconds::Optional)
+                .build()
+                .parse(expr)
+                .map(|c| Schedule::Cron(Box::new(c)))
+                .map_err(|e| format!("--cron {expr:?}: {e}")),
+            (Some(age), None) => {
+                let d =
+                    crate::inventory::parse_age(age).map_err(|e| format!("--every {age}: {e}"))?;
+                if d < Duration::from_secs(1) {
+                    return Err(format!("--every {age}: at least 1s"));
+                }
+                Ok(Schedule::Every(d))
+            }
+            (None, None) => Ok(Schedule::Every(DEFAULT_EVERY)),
+        }
+    }
+
+    /// How long from `now` to the next scan, the previous one having started at `started`.
+    pub fn wait(&self, started: jiff::Timestamp, now: &jiff::Zoned) -> Duration {
+        match self {
+            Schedule::Every(d) => {
+                let next = started
+                    .checked_add(jiff::SignedDuration::try_from(*d).unwrap_or_default())
+                    .unwrap_or(started);
+                let left = next.duration_since(now.timestamp());
+                Duration::try_from(left).unwrap_or(Duration::ZERO)
+            }
+            Schedule::Cron(c) => match c.find_next_occurrence(now, false) {
+                Ok(next) => Duration::try_from(next.timestamp().duration_since(now.timestamp()))
+                    .unwrap_or(Duration::ZERO),
+                // No next time (a date in the past): wait a day and ask again.
+                Err(_) => Duration::from_secs(86_400),
+            },
+        }
+    }
+}
+
+/// What `camscan watch` does besides the scan configuration.
+#[derive(Debug, Clone)]
+pub struct WatchConfig {
+    pub schedule: Schedule,
+    /// Stream checks between scans, this often.
+    pub check_every: Option<Duration>,
+    pub down_after: u32,
+    pub sinks: Vec<SinkSpec>,
+    pub outbox_cap: i64,
+    /// Stop after this many scans.
+    pub rounds: Option<u32>,
+    /// Listen for WS-Discovery Hello/Bye and SSDP NOTIFY between scans.
+    pub listen: bool,
+}
+
+impl WatchConfig {
+    /// From `camscan watch`'s flags.
+    pub fn from_args(a: &crate::cli::WatchArgs) -> Result<WatchConfig, String> {
+        let check_every = a
+            .check_streams
+            .as_deref()
+            .map(|s| {
+                crate::inventory::parse_age(s)
+                    .map_err(|e| format!("--check-streams {s}: {e}"))
+                    .and_then(|d| {
+                        if d.is_zero() {
+                            Err(format!("--check-streams {s}: at least 1s"))
+                        } else {
+                            Ok(d)
+                        }
+                    })
+            })
+            .transpose()?;
+        let sinks = a
+            .notify
+            .iter()
+            .map(|s| s.parse::<SinkSpec>().map_err(|e| format!("--notify {e}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        if a.down_after == 0 {
+            return Err("--down-after: at least 1".into());
+        }
+        if a.outbox_cap < 1 {
+            return Err("--outbox-cap: at least 1".into());
+        }
+        Ok(WatchConfig {
+            schedule: Schedule::parse(a.every.as_deref(), a.cron.as_deref())?,
+            check_every,
+            down_after: a.down_after,
+            sinks,
+            outbox_cap: a.outbox_cap,
+            rounds: a.rounds,
+            listen: !a.no_listen,
+        })
+    }
+}
+
+/// Why watch stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stop {
+    Running,
+    Signal(u8),
+    Done,
+}
+
+/// Reads the configuration again (SIGHUP).
+pub type Reload = Box<dyn Fn() -> Result<(ScanConfig, WatchConfig), String> + Send + Sync>;
+
+/// Run `camscan watch` until a signal (or `--rounds`); returns the exit code.
+pub async fn run(
+    mut cfg: ScanConfig,
+    mut w: WatchConfig,
+    reload: Reload,
+) -> Result<u8, CommandError> {
+    let Some(db) = cfg.db.clone() else {
+        return Err(CommandError::Usage(
+            "camscan watch needs the inventory (it is where events wait for their sinks): drop --no-db".into(),
+        ));
+    };
+    let store = Arc::new(Mutex::new(Store::open(&db)?));
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let state = Arc::new(Mutex::new(Stop::Running));
+
+    // Sinks first: a new sink's cursor starts at the newest event, before this run derives any.
+    let sinks = if w.sinks.is_empty() {
+        vec![SinkSpec::Stdout]
+    } else {
+        w.sinks.clone()
+    };
+    let mut wakes = Vec::new();
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut stats: Vec<(String, Arc<Mutex<SinkStats>>)> = Vec::new();
+    for spec in &sinks {
+        let sink = Sink::new(spec).map_err(CommandError::Usage)?;
+        let name = spec.name();
+        with_store(&store, {
+            let name = name.clone();
+            move |s| s.sink_cursor(&name).map(|_| ())
+        })
+        .await?;
+        let wake = Arc::new(Notify::new());
+        let st = Arc::new(Mutex::new(SinkStats::default()));
+        wakes.push(wake.clone());
+        stats.push((name.clone(), st.clone()));
+        let (store, stop) = (store.clone(), stop_rx.clone());
+        let cap = w.outbox_cap;
+        tasks.spawn(async move {
+            if let Err(e) = notify::deliver(store, name.clone(), sink, cap, wake, stop, st).await {
+                tracing::error!(sink = %name, "delivery stopped: {e}");
+            }
+        });
+    }
+    let wakes = Arc::new(wakes);
+
+    // Signals: SIGINT/SIGTERM stop, SIGHUP reloads.
+    let reload_asked = Arc::new(AtomicBool::new(false));
+    let wake_loop = Arc::new(Notify::new());
+    tasks.spawn(signals(
+        state.clone(),
+        stop_tx.clone(),
+        reload_asked.clone(),
+        wake_loop.clone(),
+    ));
+
+    // The checker.
+    let scanning = Arc::new(AtomicBool::new(false));
+    let checker_cfg = Arc::new(Mutex::new(checker::Settings::of(&cfg, &w)));
+    if w.check_every.is_some() {
+        tasks.spawn(checker::run(
+            store.clone(),
+            checker_cfg.clone(),
+            scanning.clone(),
+            wakes.clone(),
+            stop_rx.clone(),
+        ));
+    }
+
+    let mut round = 0u32;
+    let mut last_announced: HashMap<IpAddr, std::time::Instant> = HashMap::new();
+    let _ = &mut last_announced;
+    loop {
+        if *lock(&state) != Stop::Running {
+            break;
+        }
+        if reload_asked.swap(false, Ordering::Relaxed) {
+            match reload() {
+                Ok((c, nw)) => {
+                    tracing::info!("configuration reloaded");
+                    *lock(&checker_cfg) = checker::Settings::of(&c, &nw);
+                    cfg = c;
+                    cfg.db = Some(db.clone());
+                    w.schedule = nw.schedule;
+                    w.rounds = nw.rounds;
+                }
+                Err(e) => tracing::error!("configuration not reloaded, keeping the old one: {e}"),
+            }
+        }
+        let started = jiff::Timestamp::now();
+        scanning.store(true, Ordering::Relaxed);
+        let scanned = scan_round(&cfg, &store).await;
+        scanning.store(false, Ordering::Relaxed);
+        match scanned {
+            Ok(interrupted) => {
+                for wake in wakes.iter() {
+                    wake.notify_one();
+                }
+                if interrupted {
+                    break;
+                }
+            }
+            Err(e) => tracing::error!("scan round failed: {e}"),
+        }
+        round += 1;
+        if w.rounds.is_some_and(|n| round >= n) {
+            let mut s = lock(&state);
+            if *s == Stop::Running {
+                *s = Stop::Done;
+            }
+            break;
+        }
+        let wait = w.schedule.wait(started, &jiff::Zoned::now());
+        tracing::info!(next_in_s = wait.as_secs(), "next scan");
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = wake_loop.notified() => {}
+        }
+    }
+
+    // Stop: let sinks deliver what this run derived (bounded), then stop every task.
+    let stopped_by = *lock(&state);
+    if stopped_by == Stop::Done {
+        drain(&store, &stats, Duration::from_secs(10)).await;
+    }
+    let _ = stop_tx.send(true);
+    let deadline = tokio::time::sleep(Duration::from_secs(5));
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            next = tasks.join_next() => if next.is_none() { break },
+            _ = &mut deadline => { tasks.abort_all(); break }
+        }
+    }
+    Ok(match *lock(&state) {
+        Stop::Signal(code) => code,
+        _ => exit::FOUND,
+    })
+}
+
+/// One complete scan, recorded. `Ok(true)` when a signal interrupted it.
+async fn scan_round(cfg: &ScanConfig, store: &Arc<Mutex<Store>>) -> Result<bool, CommandError> {
+    let known = {
+        let (targets, creds, fresh) = (cfg.targets.clone(), cfg.credentials.clone(), cfg.fresh);
+        if fresh {
+            HashMap::new()
+        } else {
+            with_store(store, move |s| s.known(&targets, &creds)).await?
+        }
+    };
+    let plan = crate::scan::plan::ScanPlan::build(cfg).await?;
+    let scanned = crate::scan::pipeline(
+        plan,
+        crate::scan::plan::context_with_known(cfg, known),
+        false,
+        None,
+    )
+    .await;
+    let interrupted = matches!(scanned.outcome, crate::scan::Outcome::Interrupted(_));
+    let cfg2 = cfg.clone();
+    let summary = with_store(store, move |s| {
+        crate::inventory::record(s, &cfg2, &scanned.report)
+    })
+    .await?;
+    if let Some(s) = summary {
+        tracing::info!("{s}");
+    }
+    Ok(interrupted)
+}
+
+/// Wait (at most `limit`) until every sink has delivered what is in the outbox.
+async fn drain(
+    store: &Arc<Mutex<Store>>,
+    stats: &[(String, Arc<Mutex<SinkStats>>)],
+    limit: Duration,
+) {
+    let until = tokio::time::Instant::now() + limit;
+    while tokio::time::Instant::now() < until {
+        let names: Vec<String> = stats.iter().map(|(n, _)| n.clone()).collect();
+        let left = with_store(store, move |s| {
+            names
+                .iter()
+                .map(|n| s.outbox_depth(n))
+                .sum::<Result<i64, _>>()
+        })
+        .await
+        .unwrap_or(0);
+        if left == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn signals(
+    state: Arc<Mutex<Stop>>,
+    stop: watch::Sender<bool>,
+    reload: Arc<AtomicBool>,
+    wake: Arc<Notify>,
+) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut hup), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        tracing::error!("cannot listen for signals");
+        return;
+    };
+    let mut stopped = stop.subscribe();
+    loop {
+        let code = tokio::select! {
+            _ = int.recv() => exit::SIGINT,
+            _ = term.recv() => exit::SIGTERM,
+            _ = hup.recv() => {
+                reload.store(true, Ordering::Relaxed);
+                wake.notify_one();
+                continue;
+            }
+            _ = stopped.changed() => return,
+        };
+        {
+            let mut s = lock(&state);
+            if *s == Stop::Running {
+                *s = Stop::Signal(code);
+            }
+        }
+        let _ = stop.send(true);
+        wake.notify_one();
+        return;
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schedules() {
+        let now: jiff::Zoned = "2026-11-23T10:07:30+00:00[UTC]".parse().unwrap();
+        let every = Schedule::parse(Some("15m"), None).unwrap();
+        let started = now.timestamp() - jiff::SignedDuration::from_secs(60);
+        assert_eq!(every.wait(started, &now), Duration::from_secs(14 * 60));
+        // A scan longer than the interval: the next starts at once.
+        let long_ago = now.timestamp() - jiff::SignedDuration::from_secs(3600);
+        assert_eq!(every.wait(long_ago, &now), Duration::ZERO);
+        let cron = Schedule::parse(None, Some("*/15 * * * *")).unwrap();
+        assert_eq!(cron.wait(started, &now), Duration::from_secs(7 * 60 + 30));
+        let secs = Schedule::parse(None, Some("*/10 * * * * *")).unwrap();
+        assert_eq!(secs.wait(started, &now), Duration::from_secs(10));
+        assert!(matches!(
+            Schedule::parse(None, None).unwrap(),
+            Schedule::Every(d) if d == DEFAULT_EVERY
+        ));
+        for bad in [
+            (Some("0s"), None),
+            (Some("x"), None),
+            (None, Some("61 * * * *")),
+        ] {
+            assert!(Schedule::parse(bad.0, bad.1).is_err(), "{bad:?}");
+        }
+        assert!(Schedule::parse(Some("1m"), Some("* * * * *")).is_err());
+    }
+}

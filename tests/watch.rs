@@ -1,0 +1,252 @@
+//! `camscan watch` on the repo's lab: GStreamer's RTSP server as cameras (shared media, as
+//! deployments run it), a real SQLite inventory, events read from watch's NDJSON stdout as a
+//! consumer would. A camera's server stopped while watch checks streams gives `stream_down`
+//! within the checks `--down-after` says; started again, `stream_up`; a camera added gives
+//! `device_new` at the next scan; SIGTERM ends it with 143 and a store that opens. Addresses
+//! 127.0.0.181-184.
+
+// The time to stream_down goes to stderr (`--nocapture`).
+#![allow(clippy::print_stderr)]
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::Server;
+use serde_json::{Value, json};
+
+fn camera(ip: &str) -> Server {
+    common::rtsp_servers(&json!([
+        {"address": ip, "port": 8554, "shared": true, "auth": null, "mounts": [
+            {"path": "/live",
+             "video": {"codec": "h264", "width": 320, "height": 240, "fps": 10}, "audio": null}]}
+    ]))
+}
+
+/// A running `camscan watch` whose stdout lines arrive on a channel.
+struct Watch {
+    child: Child,
+    lines: mpsc::Receiver<Value>,
+    seen: Vec<Value>,
+}
+
+impl Watch {
+    fn start(db: &std::path::Path, args: &[&str]) -> Watch {
+        let mut child = common::camscan_with_db(db)
+            .env("CAMSCAN_LOG", "info")
+            .arg("watch")
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let out = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                let v: Value = serde_json::from_str(&line)
+                    .unwrap_or_else(|e| panic!("not a JSON line: {line}: {e}"));
+                if tx.send(v).is_err() {
+                    return;
+                }
+            }
+        });
+        Watch {
+            child,
+            lines: rx,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Wait (at most `limit`) for an event of `kind` about `ip`; panics with what came instead.
+    fn expect(&mut self, kind: &str, ip: &str, limit: Duration) -> Value {
+        let until = Instant::now() + limit;
+        loop {
+            if let Some(v) = self
+                .seen
+                .iter()
+                .find(|v| v["kind"] == kind && v["device"]["ip"] == ip)
+            {
+                return v.clone();
+            }
+            let left = until.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(v) => self.seen.push(v),
+                Err(_) => panic!("no {kind} for {ip} within {limit:?}; got {:#?}", self.seen),
+            }
+        }
+    }
+
+    fn kinds_of(&self, ip: &str) -> Vec<String> {
+        self.seen
+            .iter()
+            .filter(|v| v["device"]["ip"] == ip)
+            .map(|v| v["kind"].as_str().unwrap_or("").to_string())
+            .collect()
+    }
+
+    fn stop(mut self) -> Option<i32> {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let until = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < until {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        panic!("watch ignored SIGTERM");
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_stopped_camera_goes_down_and_up_and_a_new_one_is_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("watch.db");
+    let cam = camera("127.0.0.181");
+    let mut w = Watch::start(
+        &db,
+        &[
+            "127.0.0.181-127.0.0.182",
+            "-p",
+            "8554",
+            "--every",
+            "20s",
+            "--check-streams",
+            "1s",
+            "--down-after",
+            "2",
+        ],
+    );
+    let new = w.expect("device_new", "127.0.0.181", Duration::from_secs(60));
+    assert_eq!(new["schema"], 1);
+    assert!(new["id"].as_i64().unwrap() > 0);
+    assert!(new["scan_id"].as_i64().is_some());
+
+    // The camera's server stops: its port closes. Checks every second, down after two.
+    drop(cam);
+    let stopped = Instant::now();
+    let down = w.expect("stream_down", "127.0.0.181", Duration::from_secs(30));
+    let took = stopped.elapsed();
+    assert_eq!(down["stream"], "rtsp://127.0.0.181:8554/live");
+    assert_eq!(down["detail"]["layer"], "port", "{down:#}");
+    assert!(down["scan_id"].is_null());
+    eprintln!("stream_down {took:?} after the server stopped");
+    // Within three checks of a second (and a check's own deadlines when the last one was under way).
+    assert!(took < Duration::from_secs(12), "{took:?}");
+
+    // Back: one good check brings it up.
+    let _cam = camera("127.0.0.181");
+    w.expect("stream_up", "127.0.0.181", Duration::from_secs(30));
+
+    // A camera installed: the next scan (every 20 s) finds it.
+    let _cam2 = camera("127.0.0.182");
+    w.expect("device_new", "127.0.0.182", Duration::from_secs(60));
+
+    // The unchanged camera made no other event (no false alarm from shared media's 503s).
+    let kinds = w.kinds_of("127.0.0.181");
+    assert_eq!(
+        kinds,
+        ["device_new", "stream_down", "stream_up"],
+        "{:#?}",
+        w.seen
+    );
+    // Event ids grow: delivery in order.
+    let ids: Vec<i64> = w.seen.iter().map(|v| v["id"].as_i64().unwrap()).collect();
+    assert!(ids.windows(2).all(|p| p[0] < p[1]), "{ids:?}");
+    assert_eq!(w.stop(), Some(143));
+
+    // The store opens and agrees.
+    let out = common::run(
+        common::camscan_with_db(&db).args(["devices", "-f", "json"]),
+        Duration::from_secs(30),
+    );
+    let devices: Value = serde_json::from_str(&common::stdout(&out)).unwrap();
+    let ips: Vec<&str> = devices
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["address"].as_str())
+        .collect();
+    assert!(
+        ips.contains(&"127.0.0.181") && ips.contains(&"127.0.0.182"),
+        "{devices:#}"
+    );
+}
+
+/// Events wait in the store for a sink: a watch stopped before delivering (here: stopped at once)
+/// delivers them at its next start, in order, none lost, none repeated once acknowledged.
+#[test]
+fn events_left_in_the_outbox_are_delivered_by_the_next_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("watch.db");
+    let _cam = camera("127.0.0.183");
+    // `camscan scan` records events but sends them nowhere; the stdout sink's cursor starts at
+    // the newest event when watch first runs, so create it first.
+    let mut w = Watch::start(&db, &["127.0.0.184", "-p", "8554", "--rounds", "1"]);
+    let _ = w.child.wait();
+    // Events derived while no watch runs: a scan of the camera.
+    let out = common::run(
+        common::camscan_with_db(&db).args(["scan", "127.0.0.183", "-p", "8554", "-f", "json"]),
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    // The next watch delivers them first.
+    let mut w = Watch::start(&db, &["127.0.0.184", "-p", "8554", "--rounds", "1"]);
+    let new = w.expect("device_new", "127.0.0.183", Duration::from_secs(60));
+    assert!(new["scan_id"].as_i64().is_some());
+    let status = w.child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    // And a third run has nothing more for it.
+    let mut w = Watch::start(&db, &["127.0.0.184", "-p", "8554", "--rounds", "1"]);
+    let _ = w.child.wait();
+    while let Ok(v) = w.lines.recv_timeout(Duration::from_millis(500)) {
+        w.seen.push(v);
+    }
+    assert!(w.kinds_of("127.0.0.183").is_empty(), "{:#?}", w.seen);
+}
+
+#[test]
+fn watch_needs_the_inventory_and_valid_flags() {
+    for (args, what) in [
+        (
+            vec!["watch", "127.0.0.184", "--no-db"],
+            "needs the inventory",
+        ),
+        (vec!["watch", "127.0.0.184", "--every", "0s"], "--every"),
+        (
+            vec!["watch", "127.0.0.184", "--cron", "61 * * * *"],
+            "--cron",
+        ),
+        (
+            vec!["watch", "127.0.0.184", "--notify", "sms=1"],
+            "--notify",
+        ),
+        (
+            vec!["watch", "127.0.0.184", "--check-streams", "x"],
+            "--check-streams",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = common::run(
+            common::camscan_with_db(&dir.path().join("w.db")).args(&args),
+            Duration::from_secs(10),
+        );
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = common::stderr(&out);
+        assert!(err.contains(what), "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+    }
+}
