@@ -225,9 +225,9 @@ pub struct WatchArgs {
     /// Check every known stream this often between scans (`30s`); off when not given.
     #[arg(long, value_name = "AGE", env = "CAMSCAN_CHECK_STREAMS")]
     pub check_streams: Option<String>,
-    /// Failed checks in a row before a stream is down (a success brings it up).
-    #[arg(long, value_name = "N", default_value_t = 3)]
-    pub down_after: u32,
+    /// Failed checks in a row before a stream is down (a success brings it up) [default: 3].
+    #[arg(long, value_name = "N")]
+    pub down_after: Option<u32>,
     /// Where events go: `stdout` (NDJSON, the default), `webhook=URL`, `exec=COMMAND`,
     /// `mqtt=mqtt://HOST[:PORT]/TOPIC`. Repeatable.
     #[arg(long, value_name = "SINK")]
@@ -247,9 +247,10 @@ pub struct WatchArgs {
     /// Do not listen for WS-Discovery Hello/Bye and SSDP NOTIFY announcements between scans.
     #[arg(long)]
     pub no_listen: bool,
-    /// Events kept for a sink that is down; past this, its oldest are dropped (and logged).
-    #[arg(long, value_name = "N", default_value_t = 10_000)]
-    pub outbox_cap: i64,
+    /// Events kept for a sink that is down; past this, its oldest are dropped (and logged)
+    /// [default: 10000].
+    #[arg(long, value_name = "N")]
+    pub outbox_cap: Option<i64>,
     /// Stop after this many scans (one-off runs, tests); run until a signal when not given.
     #[arg(long, value_name = "N")]
     pub rounds: Option<u32>,

@@ -230,6 +230,24 @@ pub struct FileConfig {
     pub discovery_wait: Option<DurationValue>,
     /// The inventory database (`--db`); `null` for the default location.
     pub db: Option<PathBuf>,
+    /// `camscan watch`'s settings (its flags override them).
+    pub watch: Option<WatchFile>,
+}
+
+/// The `watch:` section of the config file: `camscan watch`'s flags, by the same names.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WatchFile {
+    pub every: Option<String>,
+    pub cron: Option<String>,
+    pub check_streams: Option<String>,
+    pub down_after: Option<u32>,
+    pub notify: Option<Vec<String>>,
+    pub webhook_secret_file: Option<PathBuf>,
+    pub ha_discovery: Option<bool>,
+    pub metrics: Option<String>,
+    pub listen: Option<bool>,
+    pub outbox_cap: Option<i64>,
 }
 
 impl FileConfig {
@@ -857,6 +875,7 @@ mod tests {
             "discovery",
             "discovery_wait",
             "db",
+            "watch",
         ] {
             assert!(
                 text.contains(&format!("\n{key}:")),

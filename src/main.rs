@@ -113,7 +113,8 @@ fn watch(args: &camscan::cli::WatchArgs, cli: &Cli) -> ExitCode {
             .unwrap_or_default();
         let cfg = ScanConfig::resolve_with_password(&args.scan, &file, color, password.as_deref())
             .map_err(|e| e.to_string())?;
-        let w = camscan::watch::WatchConfig::from_args(args)?;
+        let w =
+            camscan::watch::WatchConfig::resolve(args, &file.watch.clone().unwrap_or_default())?;
         Ok::<_, String>((cfg, w))
     };
     let (cfg, w) = match resolve(args) {

@@ -105,12 +105,19 @@ pub struct WatchConfig {
     pub listen: bool,
 }
 
+/// Failed checks in a row before a stream is down, by default.
+pub const DEFAULT_DOWN_AFTER: u32 = 3;
+/// Events kept for a sink that is down, by default: at 200 cameras, days of ordinary events.
+pub const DEFAULT_OUTBOX_CAP: i64 = 10_000;
+
 impl WatchConfig {
-    /// From `camscan watch`'s flags.
-    pub fn from_args(a: &crate::cli::WatchArgs) -> Result<WatchConfig, String> {
-        let check_every = a
-            .check_streams
-            .as_deref()
+    /// From `camscan watch`'s flags over the config file's `watch:` section over the defaults.
+    pub fn resolve(
+        a: &crate::cli::WatchArgs,
+        file: &crate::config::WatchFile,
+    ) -> Result<WatchConfig, String> {
+        let check_streams = a.check_streams.as_deref().or(file.check_streams.as_deref());
+        let check_every = check_streams
             .map(|s| {
                 crate::inventory::parse_age(s)
                     .map_err(|e| format!("--check-streams {s}: {e}"))
@@ -123,25 +130,43 @@ impl WatchConfig {
                     })
             })
             .transpose()?;
-        let sinks = a
-            .notify
+        let notify = if a.notify.is_empty() {
+            file.notify.clone().unwrap_or_default()
+        } else {
+            a.notify.clone()
+        };
+        let sinks = notify
             .iter()
             .map(|s| s.parse::<SinkSpec>().map_err(|e| format!("--notify {e}")))
             .collect::<Result<Vec<_>, _>>()?;
-        if a.down_after == 0 {
+        let down_after = a
+            .down_after
+            .or(file.down_after)
+            .unwrap_or(DEFAULT_DOWN_AFTER);
+        if down_after == 0 {
             return Err("--down-after: at least 1".into());
         }
-        if a.outbox_cap < 1 {
+        let outbox_cap = a
+            .outbox_cap
+            .or(file.outbox_cap)
+            .unwrap_or(DEFAULT_OUTBOX_CAP);
+        if outbox_cap < 1 {
             return Err("--outbox-cap: at least 1".into());
         }
+        // The flags' schedule, else the file's (one of them gives both: that is an error).
+        let (every, cron) = if a.every.is_some() || a.cron.is_some() {
+            (a.every.as_deref(), a.cron.as_deref())
+        } else {
+            (file.every.as_deref(), file.cron.as_deref())
+        };
         Ok(WatchConfig {
-            schedule: Schedule::parse(a.every.as_deref(), a.cron.as_deref())?,
+            schedule: Schedule::parse(every, cron)?,
             check_every,
-            down_after: a.down_after,
+            down_after,
             sinks,
-            outbox_cap: a.outbox_cap,
+            outbox_cap,
             rounds: a.rounds,
-            listen: !a.no_listen,
+            listen: !a.no_listen && file.listen.unwrap_or(true),
         })
     }
 }
@@ -397,6 +422,37 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_example_config_gives_the_defaults_and_flags_override_it() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.yaml");
+        let file = crate::config::FileConfig::load(&path).unwrap();
+        let wf = file.watch.unwrap();
+        let w = WatchConfig::resolve(&crate::cli::WatchArgs::default(), &wf).unwrap();
+        assert!(matches!(w.schedule, Schedule::Every(d) if d == DEFAULT_EVERY));
+        assert_eq!(w.check_every, None);
+        assert_eq!(w.down_after, DEFAULT_DOWN_AFTER);
+        assert_eq!(w.sinks, [SinkSpec::Stdout]);
+        assert_eq!(w.outbox_cap, DEFAULT_OUTBOX_CAP);
+        assert!(w.listen);
+        let args = crate::cli::WatchArgs {
+            cron: Some("0 * * * *".into()),
+            check_streams: Some("30s".into()),
+            down_after: Some(5),
+            notify: vec!["webhook=http://127.0.0.1:9/x".into()],
+            ..Default::default()
+        };
+        let w = WatchConfig::resolve(&args, &wf).unwrap();
+        assert!(matches!(w.schedule, Schedule::Cron(_)));
+        assert_eq!(w.check_every, Some(Duration::from_secs(30)));
+        assert_eq!(w.down_after, 5);
+        assert_eq!(
+            w.sinks,
+            [SinkSpec::Webhook {
+                url: "http://127.0.0.1:9/x".into()
+            }]
+        );
+    }
 
     #[test]
     fn schedules() {

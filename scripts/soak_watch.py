@@ -1,0 +1,236 @@
+#!/usr/bin/env python3
+"""Soak of `camscan watch --check-streams` (issue 16), run by `scripts/bench --watch [MINUTES]`.
+
+100 loopback streams, as GStreamer's RTSP server serves them in deployments (shared media, so a
+client arriving while the previous one's media is torn down gets 503 now and then), are checked
+every 5 s for MINUTES (default 10) by a release build of camscan watch on a fresh inventory:
+25 devices on 127.0.2.1-25, 4 streams each. Halfway, one device's server (127.0.2.25, a process
+of its own) is stopped, and started again two minutes later.
+
+Printed: CPU seconds per check round, peak RSS of camscan (VmHWM), the most connections camscan
+ever had open to one device at a sample (every 100 ms, from /proc/net/tcp), store size at the
+start and the end, and the events: stream_down for devices that never stopped must be zero (a
+false alarm is why users turn monitoring off), and the stopped device's streams must go down
+within --down-after checks and come back up.
+
+Loopback only. Everything it starts is stopped on exit.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEVICES = 25
+PER_DEVICE = 4
+EVERY = 5
+DOWN_AFTER = 3
+STOPPED = "127.0.2.25"
+
+
+def server_config(addresses):
+    return [
+        {
+            "address": a,
+            "port": 8554,
+            "shared": True,
+            "auth": None,
+            "mounts": [
+                {
+                    "path": "/stream%d" % i,
+                    "video": {"codec": "h264", "width": 160, "height": 120, "fps": 10},
+                    "audio": None,
+                }
+                for i in range(1, PER_DEVICE + 1)
+            ],
+        }
+        for a in addresses
+    ]
+
+
+def start_servers(tmp, name, addresses):
+    path = os.path.join(tmp, name + ".json")
+    with open(path, "w") as f:
+        json.dump(server_config(addresses), f)
+    p = subprocess.Popen(
+        ["/usr/bin/python3", os.path.join(ROOT, "tests/servers/rtsp_server.py"), path],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        line = p.stdout.readline()
+        if line.strip() == "READY":
+            threading.Thread(target=lambda: [None for _ in p.stdout], daemon=True).start()
+            return p
+        if not line and p.poll() is not None:
+            break
+    p.kill()
+    raise SystemExit("rtsp_server.py did not start for " + name)
+
+
+def stop(p):
+    if p and p.poll() is None:
+        p.terminate()
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def proc_cpu(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def proc_hwm_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def socket_inodes(pid):
+    inodes = set()
+    fd_dir = "/proc/%d/fd" % pid
+    for fd in os.listdir(fd_dir):
+        try:
+            target = os.readlink(os.path.join(fd_dir, fd))
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    return inodes
+
+
+def connections_per_device(pid):
+    """Established TCP connections of `pid` to port 8554, by remote address."""
+    inodes = socket_inodes(pid)
+    counts = {}
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            parts = line.split()
+            remote, state, inode = parts[2], parts[3], parts[9]
+            if state != "01" or inode not in inodes:
+                continue
+            ip_hex, port_hex = remote.split(":")
+            if int(port_hex, 16) != 8554:
+                continue
+            ip = ".".join(str(int(ip_hex[i : i + 2], 16)) for i in (6, 4, 2, 0))
+            counts[ip] = counts.get(ip, 0) + 1
+    return counts
+
+
+def main():
+    minutes = float(sys.argv[1]) if len(sys.argv) > 1 else 10.0
+    camscan = os.path.join(ROOT, "target/release/camscan")
+    tmp = tempfile.mkdtemp(prefix="camscan-soak-")
+    db = os.path.join(tmp, "soak.db")
+    addresses = ["127.0.2.%d" % i for i in range(1, DEVICES + 1)]
+    steady = start_servers(tmp, "steady", addresses[:-1])
+    stopped = start_servers(tmp, "stopped", addresses[-1:])
+    watch = None
+    events = []
+    try:
+        env = dict(os.environ, CAMSCAN_DB=db, CAMSCAN_LOG="warn")
+        env.pop("CAMSCAN_NO_DB", None)
+        watch = subprocess.Popen(
+            [camscan, "watch", "127.0.2.1-127.0.2.%d" % DEVICES, "-p", "8554",
+             "--every", "1d", "--check-streams", "%ds" % EVERY,
+             "--down-after", str(DOWN_AFTER), "--no-listen"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )
+
+        def read_events():
+            for line in watch.stdout:
+                try:
+                    events.append((time.time(), json.loads(line)))
+                except ValueError:
+                    pass
+
+        threading.Thread(target=read_events, daemon=True).start()
+        errors = []
+        threading.Thread(target=lambda: errors.extend(watch.stderr), daemon=True).start()
+        # The first scan: every device new.
+        deadline = time.time() + 300
+        while time.time() < deadline:
+            if sum(1 for _, e in events if e["kind"] == "device_new") >= DEVICES:
+                break
+            time.sleep(0.5)
+        else:
+            raise SystemExit("the first scan did not find the %d devices: %d events" % (DEVICES, len(events)))
+        first_scan = time.time()
+        size0 = os.path.getsize(db)
+        cpu0 = proc_cpu(watch.pid)
+        max_conn = 0
+        t_stop = first_scan + minutes * 30
+        t_start = t_stop + 120
+        stopped_at = started_at = None
+        end = first_scan + minutes * 60
+        while time.time() < end:
+            now = time.time()
+            if stopped_at is None and now >= t_stop:
+                stop(stopped)
+                stopped_at = now
+            if started_at is None and stopped_at and now >= t_start:
+                stopped = start_servers(tmp, "stopped", addresses[-1:])
+                started_at = time.time()
+            counts = connections_per_device(watch.pid)
+            if counts:
+                max_conn = max(max_conn, max(counts.values()))
+            time.sleep(0.1)
+        cpu = proc_cpu(watch.pid) - cpu0
+        hwm = proc_hwm_kb(watch.pid)
+        size1 = os.path.getsize(db)
+        rounds = minutes * 60 / EVERY
+        downs = [(t, e) for t, e in events if e["kind"] == "stream_down"]
+        false_alarms = [e for _, e in downs if e["device"]["ip"] != STOPPED]
+        real = [t for t, e in downs if e["device"]["ip"] == STOPPED]
+        ups = [t for t, e in events if e["kind"] == "stream_up" and e["device"]["ip"] == STOPPED]
+        print("soak: %d streams on %d devices, checked every %d s for %.1f min (%d rounds)"
+              % (DEVICES * PER_DEVICE, DEVICES, EVERY, minutes, rounds))
+        print("  CPU of camscan: %.1f s in all, %.3f s per check round" % (cpu, cpu / rounds))
+        print("  peak RSS of camscan: %.1f MB (target < 50 MB)" % (hwm / 1024))
+        print("  most connections open to one device at a sample: %d (target 1)" % max_conn)
+        print("  store: %.1f MB after the first scan, %.1f MB at the end" % (size0 / 1e6, size1 / 1e6))
+        print("  stream_down of devices never stopped (false alarms): %d (target 0)" % len(false_alarms))
+        if stopped_at:
+            latest = max(real) - stopped_at if real else None
+            print("  the stopped device: %d of %d streams down, the last %.1f s after the stop "
+                  "(--down-after %d x %d s)" % (len(real), PER_DEVICE, latest or -1, DOWN_AFTER, EVERY))
+        if started_at:
+            print("  back up: %d of %d streams, the last %.1f s after the restart"
+                  % (len(ups), PER_DEVICE, (max(ups) - started_at) if ups else -1))
+        for e in false_alarms[:10]:
+            print("  false alarm: %s %s" % (e["stream"], json.dumps(e["detail"])))
+        kinds = {}
+        for _, e in events:
+            kinds[e["kind"]] = kinds.get(e["kind"], 0) + 1
+        print("  events: %s" % json.dumps(kinds, sort_keys=True))
+        ok = not false_alarms and max_conn <= 1 and hwm < 50 * 1024 and len(real) == PER_DEVICE
+        return 0 if ok else 1
+    finally:
+        if watch and watch.poll() is None:
+            watch.send_signal(signal.SIGTERM)
+            try:
+                watch.wait(20)
+            except subprocess.TimeoutExpired:
+                watch.kill()
+        stop(steady)
+        stop(stopped)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
