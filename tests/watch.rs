@@ -3,7 +3,7 @@
 //! consumer would. A camera's server stopped while watch checks streams gives `stream_down`
 //! within the checks `--down-after` says; started again, `stream_up`; a camera added gives
 //! `device_new` at the next scan; SIGTERM ends it with 143 and a store that opens. Addresses
-//! 127.0.0.181-184.
+//! 127.0.0.181-186.
 
 // The time to stream_down goes to stderr (`--nocapture`).
 #![allow(clippy::print_stderr)]
@@ -249,4 +249,49 @@ fn watch_needs_the_inventory_and_valid_flags() {
         assert!(err.contains(what), "{args:?}: {err}");
         assert_eq!(err.trim().lines().count(), 1, "{err}");
     }
+}
+
+/// SIGHUP re-reads the configuration file: the targets it names now are scanned at once.
+/// SIGINT then ends watch with 130, and the inventory opens.
+#[test]
+fn sighup_reloads_the_config_file_and_sigint_exits_130() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("watch.db");
+    let config = dir.path().join("config.yaml");
+    let _a = camera("127.0.0.185");
+    let _b = camera("127.0.0.186");
+    std::fs::write(
+        &config,
+        "targets: [127.0.0.185]\nports: [8554]\nwatch:\n  every: 1h\n",
+    )
+    .unwrap();
+    let mut w = Watch::start(&db, &["--config", config.to_str().unwrap()]);
+    w.expect("device_new", "127.0.0.185", Duration::from_secs(60));
+    std::fs::write(
+        &config,
+        "targets: [127.0.0.186]\nports: [8554]\nwatch:\n  every: 1h\n",
+    )
+    .unwrap();
+    let _ = std::process::Command::new("kill")
+        .args(["-HUP", &w.child.id().to_string()])
+        .status();
+    w.expect("device_new", "127.0.0.186", Duration::from_secs(60));
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &w.child.id().to_string()])
+        .status();
+    let until = Instant::now() + Duration::from_secs(15);
+    let code = loop {
+        if let Ok(Some(s)) = w.child.try_wait() {
+            break s.code();
+        }
+        assert!(Instant::now() < until, "watch ignored SIGINT");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(code, Some(130));
+    let out = common::run(
+        common::camscan_with_db(&db).args(["scans", "-f", "json"]),
+        Duration::from_secs(30),
+    );
+    let scans: Value = serde_json::from_str(&common::stdout(&out)).unwrap();
+    assert_eq!(scans.as_array().unwrap().len(), 2, "{scans:#}");
 }
