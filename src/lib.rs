@@ -66,6 +66,7 @@ pub mod error;
 pub mod export;
 pub mod inventory;
 pub mod knowledge;
+pub mod metrics;
 pub mod model;
 pub mod net;
 pub mod notify;
