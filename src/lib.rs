@@ -43,6 +43,9 @@
 //!   identity, their states and the events derived between scans.
 //! * [`inventory`]: `camscan scan`'s recording in the store and its summary line, and the commands
 //!   that read the store (`devices`, `show`, `history`, `diff`, `scans`, `forget`, `prune`).
+//! * [`metrics`]: `camscan watch --metrics`: the watch's Prometheus series (devices, stream checks,
+//!   scans, events, sinks) and the `/metrics` endpoint serving them. Above the scan: nothing in the
+//!   pipeline, the store or the sinks names it (`scripts/module-cycles` checks).
 //! * [`sanitize`]: makes device strings safe for terminals and spreadsheets.
 //! * [`timing`]: where a scan's time goes, per port phase and per device, on the `camscan::timing`
 //!   log target (`scripts/bench` prints the slowest devices from it).
@@ -66,6 +69,7 @@ pub mod error;
 pub mod export;
 pub mod inventory;
 pub mod knowledge;
+pub mod metrics;
 pub mod model;
 pub mod net;
 pub mod notify;

@@ -3,7 +3,7 @@
 //! consumer would. A camera's server stopped while watch checks streams gives `stream_down`
 //! within the checks `--down-after` says; started again, `stream_up`; a camera added gives
 //! `device_new` at the next scan; SIGTERM ends it with 143 and a store that opens. Addresses
-//! 127.0.0.181-186.
+//! 127.0.0.181-187.
 
 // The time to stream_down goes to stderr (`--nocapture`).
 #![allow(clippy::print_stderr)]
@@ -111,6 +111,21 @@ impl Drop for Watch {
     }
 }
 
+const METRICS: &str = "127.0.0.187:9750";
+
+/// GET /metrics of the watch (classic text format).
+fn metrics() -> String {
+    use std::io::{Read, Write};
+    let mut c = std::net::TcpStream::connect(METRICS).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    c.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut body = String::new();
+    c.read_to_string(&mut body).unwrap();
+    assert!(body.starts_with("HTTP/1.1 200"), "{body}");
+    body
+}
+
 #[test]
 fn a_stopped_camera_goes_down_and_up_and_a_new_one_is_found() {
     let dir = tempfile::tempdir().unwrap();
@@ -128,6 +143,8 @@ fn a_stopped_camera_goes_down_and_up_and_a_new_one_is_found() {
             "1s",
             "--down-after",
             "2",
+            "--metrics",
+            METRICS,
         ],
     );
     let new = w.expect("device_new", "127.0.0.181", Duration::from_secs(60));
@@ -144,12 +161,39 @@ fn a_stopped_camera_goes_down_and_up_and_a_new_one_is_found() {
     assert_eq!(down["detail"]["layer"], "port", "{down:#}");
     assert!(down["scan_id"].is_null());
     eprintln!("stream_down {took:?} after the server stopped");
+    // The metrics say so too (the exposition follows the check that made the event).
+    let m = metrics();
+    assert!(
+        m.lines().any(|l| l.starts_with("camscan_stream_up{")
+            && l.contains(r#"url="rtsp://127.0.0.181:8554/live""#)
+            && l.ends_with(" 0")),
+        "{m}"
+    );
+    assert!(
+        m.contains(r#"camscan_events_total{kind="stream_down"} 1"#),
+        "{m}"
+    );
+    assert!(
+        m.contains(r#"camscan_scans_total{complete="true"} 1"#),
+        "{m}"
+    );
     // Within three checks of a second (and a check's own deadlines when the last one was under way).
     assert!(took < Duration::from_secs(12), "{took:?}");
 
     // Back: one good check brings it up.
     let _cam = camera("127.0.0.181");
     w.expect("stream_up", "127.0.0.181", Duration::from_secs(30));
+    let m = metrics();
+    assert!(
+        m.lines().any(|l| l.starts_with("camscan_stream_up{")
+            && l.contains(r#"url="rtsp://127.0.0.181:8554/live""#)
+            && l.ends_with(" 1")),
+        "{m}"
+    );
+    assert!(
+        m.contains("camscan_stream_fps{"),
+        "a good check measures the rate: {m}"
+    );
 
     // A camera installed: the next scan (every 20 s) finds it.
     let _cam2 = camera("127.0.0.182");

@@ -53,6 +53,22 @@ impl AuthBudget {
         }
     }
 
+    /// Failed attempts recorded on every host so far (the scan's failed logins).
+    pub async fn total_failures(&self) -> u64 {
+        let slots: Vec<_> = self
+            .hosts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        let mut n = 0u64;
+        for s in slots {
+            n += u64::from(s.lock().await.failures);
+        }
+        n
+    }
+
     /// Failed attempts recorded on `ip` so far (for reports and tests).
     pub async fn failures(&self, ip: IpAddr) -> u32 {
         let slot = self

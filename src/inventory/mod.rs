@@ -125,6 +125,15 @@ pub fn record(
     cfg: &ScanConfig,
     report: &Report,
 ) -> Result<Option<Summary>, StoreError> {
+    record_with_events(store, cfg, report).map(|(summary, _)| summary)
+}
+
+/// [`record`], with the events the scan derived (for `camscan watch`'s metrics).
+pub fn record_with_events(
+    store: &mut Store,
+    cfg: &ScanConfig,
+    report: &Report,
+) -> Result<(Option<Summary>, Vec<crate::store::StoreEvent>), StoreError> {
     let same = |s: &ScanSummary| s.scan.complete && same_targets(&s.scan.targets, &report.targets);
     let earlier = store.scans()?.into_iter().find(same);
     let ports: &[u16] = if cfg.discovery.contains(&crate::cli::Discovery::Ports) {
@@ -136,16 +145,17 @@ pub fn record(
     let info = ScanInfo::of_report(report, ports, &methods);
     let recorded = store.record_scan(&info, report, &cfg.credentials)?;
     let (Some(since), true) = (earlier, report.complete) else {
-        return Ok(None);
+        return Ok((None, recorded.events));
     };
     let diff = store.diff(Some(since.id), Some(recorded.scan_id))?;
-    Ok(Some(Summary {
+    let summary = Summary {
         since,
         scan_id: recorded.scan_id,
         new: diff.added.len(),
         gone: diff.removed.len(),
         changed: diff.changed.len(),
-    }))
+    };
+    Ok((Some(summary), recorded.events))
 }
 
 /// The discovery method a `--discovery` choice runs, as the report names it.

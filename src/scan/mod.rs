@@ -89,6 +89,8 @@ pub async fn run(
 pub struct Scanned {
     pub report: Report,
     pub outcome: Outcome,
+    /// TCP connection attempts the port probes made.
+    pub probes: u64,
 }
 
 impl Scanned {
@@ -165,7 +167,11 @@ pub async fn pipeline(
         devices: registry.devices(),
     };
     log_summary(&stats, &report, started);
-    Scanned { report, outcome }
+    Scanned {
+        report,
+        outcome,
+        probes: ProbeStats::get(&stats.done),
+    }
 }
 
 /// The scan's figures, on the info log.

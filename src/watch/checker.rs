@@ -24,8 +24,9 @@ use super::WatchConfig;
 use super::check::{self, CheckDeadlines};
 use crate::config::ScanConfig;
 use crate::credentials::Credential;
+use crate::metrics::{Metrics, StreamLabels};
 use crate::notify::with_store;
-use crate::store::{CheckLayer, CheckTarget, Store};
+use crate::store::{CheckLayer, CheckTarget, EventKind, Store};
 
 /// Devices checked side by side.
 pub const DEVICES_AT_ONCE: usize = 32;
@@ -67,6 +68,7 @@ pub async fn run(
     settings: Arc<Mutex<Settings>>,
     scanning: Arc<AtomicBool>,
     wakes: Arc<Vec<Arc<Notify>>>,
+    metrics: Metrics,
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
@@ -76,6 +78,7 @@ pub async fn run(
             let creds = s.credentials.clone();
             match with_store(&store, move |st| st.check_targets(&creds)).await {
                 Ok(targets) => {
+                    metrics.retain_streams(&targets.iter().map(|t| t.stream_id).collect());
                     let device_stop = stop.clone();
                     let mut by_device: BTreeMap<i64, Vec<CheckTarget>> = BTreeMap::new();
                     for t in targets {
@@ -90,6 +93,7 @@ pub async fn run(
                             &store,
                             &scanning,
                             &wakes,
+                            &metrics,
                             device_stop.clone(),
                         )
                     }))
@@ -122,6 +126,7 @@ async fn check_device(
     store: &Arc<Mutex<Store>>,
     scanning: &AtomicBool,
     wakes: &[Arc<Notify>],
+    metrics: &Metrics,
     mut stop: watch::Receiver<bool>,
 ) {
     tokio::select! {
@@ -135,12 +140,28 @@ async fn check_device(
         let result = check::check(&t, s.deadlines).await;
         tracing::debug!(url = %t.url, layer = result.layer.as_str(), error = ?result.error, "stream check");
         let (id, down_after, host) = (t.stream_id, s.down_after, result.layer == CheckLayer::Host);
-        let recorded = with_store(store, move |st| st.record_check(id, &result, down_after)).await;
+        let r = result.clone();
+        let recorded = with_store(store, move |st| st.record_check(id, &r, down_after)).await;
+        // The stream's state after this check: down once a stream_down is made, up after a success.
+        let up = match &recorded {
+            Ok(events) if events.iter().any(|e| e.kind == EventKind::StreamDown) => false,
+            _ if result.ok() => true,
+            _ => t.up,
+        };
+        let labels = StreamLabels {
+            stream_id: t.stream_id,
+            device_id: t.device_id,
+            url: t.url.clone(),
+            protocol: t.protocol.clone(),
+        };
+        metrics.stream_check(&labels, &result, up);
         match recorded {
             Ok(events) if !events.is_empty() => {
                 for e in &events {
                     tracing::info!(kind = ?e.kind, stream = ?e.stream_url, "event");
+                    metrics.event(e.kind);
                 }
+                super::refresh_devices(store, metrics).await;
                 for w in wakes {
                     w.notify_one();
                 }

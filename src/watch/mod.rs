@@ -34,8 +34,9 @@ use tokio::sync::{Notify, watch};
 use crate::config::ScanConfig;
 use crate::error::exit;
 use crate::inventory::CommandError;
+use crate::metrics::{DeviceLabels, Metrics, MetricsServer};
 use crate::notify::{self, Sink, SinkSpec, SinkStats, with_store};
-use crate::store::Store;
+use crate::store::{EventKind, Store};
 
 /// When the scans run.
 #[derive(Debug, Clone)]
@@ -103,6 +104,8 @@ pub struct WatchConfig {
     pub rounds: Option<u32>,
     /// Listen for WS-Discovery Hello/Bye and SSDP NOTIFY between scans.
     pub listen: bool,
+    /// Serve Prometheus metrics here.
+    pub metrics: Option<std::net::SocketAddr>,
 }
 
 /// Failed checks in a row before a stream is down, by default.
@@ -167,6 +170,12 @@ impl WatchConfig {
             outbox_cap,
             rounds: a.rounds,
             listen: !a.no_listen && file.listen.unwrap_or(true),
+            metrics: a
+                .metrics
+                .as_deref()
+                .or(file.metrics.as_deref())
+                .map(|m| crate::metrics::parse_bind(m).map_err(|e| format!("--metrics {m}: {e}")))
+                .transpose()?,
         })
     }
 }
@@ -196,6 +205,16 @@ pub async fn run(
     let store = Arc::new(Mutex::new(Store::open(&db)?));
     let (stop_tx, stop_rx) = watch::channel(false);
     let state = Arc::new(Mutex::new(Stop::Running));
+    let metrics = Metrics::new();
+    // The metrics address is taken before anything runs: a taken one is an error now.
+    let server = match w.metrics {
+        Some(addr) => Some(
+            MetricsServer::bind(addr)
+                .await
+                .map_err(|e| CommandError::Usage(format!("--metrics {addr}: {e}")))?,
+        ),
+        None => None,
+    };
 
     // Sinks first: a new sink's cursor starts at the newest event, before this run derives any.
     let sinks = if w.sinks.is_empty() {
@@ -227,6 +246,20 @@ pub async fn run(
         });
     }
     let wakes = Arc::new(wakes);
+    if let Some(server) = server {
+        let (m, stop) = (metrics.clone(), stop_rx.clone());
+        tasks.spawn(async move {
+            if let Err(e) = server.run(m, stop).await {
+                tracing::error!("metrics endpoint stopped: {e}");
+            }
+        });
+    }
+    tasks.spawn(sink_metrics(
+        metrics.clone(),
+        stats.clone(),
+        stop_rx.clone(),
+    ));
+    refresh_devices(&store, &metrics).await;
 
     // Signals: SIGINT/SIGTERM stop, SIGHUP reloads.
     let reload_asked = Arc::new(AtomicBool::new(false));
@@ -247,6 +280,7 @@ pub async fn run(
             checker_cfg.clone(),
             scanning.clone(),
             wakes.clone(),
+            metrics.clone(),
             stop_rx.clone(),
         ));
     }
@@ -273,7 +307,7 @@ pub async fn run(
         }
         let started = jiff::Timestamp::now();
         scanning.store(true, Ordering::Relaxed);
-        let scanned = scan_round(&cfg, &store).await;
+        let scanned = scan_round(&cfg, &store, &metrics).await;
         scanning.store(false, Ordering::Relaxed);
         match scanned {
             Ok(interrupted) => {
@@ -323,7 +357,12 @@ pub async fn run(
 }
 
 /// One complete scan, recorded. `Ok(true)` when a signal interrupted it.
-async fn scan_round(cfg: &ScanConfig, store: &Arc<Mutex<Store>>) -> Result<bool, CommandError> {
+async fn scan_round(
+    cfg: &ScanConfig,
+    store: &Arc<Mutex<Store>>,
+    metrics: &Metrics,
+) -> Result<bool, CommandError> {
+    let started = std::time::Instant::now();
     let known = {
         let (targets, creds, fresh) = (cfg.targets.clone(), cfg.credentials.clone(), cfg.fresh);
         if fresh {
@@ -333,23 +372,77 @@ async fn scan_round(cfg: &ScanConfig, store: &Arc<Mutex<Store>>) -> Result<bool,
         }
     };
     let plan = crate::scan::plan::ScanPlan::build(cfg).await?;
-    let scanned = crate::scan::pipeline(
-        plan,
-        crate::scan::plan::context_with_known(cfg, known),
-        false,
-        None,
-    )
-    .await;
+    let (ctx, announced) = crate::scan::plan::context_with_known(cfg, known);
+    let budget = ctx.auth.budget.clone();
+    let scanned = crate::scan::pipeline(plan, (ctx, announced), false, None).await;
     let interrupted = matches!(scanned.outcome, crate::scan::Outcome::Interrupted(_));
+    let failed_logins = budget.total_failures().await;
+    let (complete, devices, probes) = (
+        scanned.report.complete,
+        scanned.report.devices.len() as u64,
+        scanned.probes,
+    );
     let cfg2 = cfg.clone();
-    let summary = with_store(store, move |s| {
-        crate::inventory::record(s, &cfg2, &scanned.report)
+    let (summary, events) = with_store(store, move |s| {
+        crate::inventory::record_with_events(s, &cfg2, &scanned.report)
     })
     .await?;
+    let kinds: Vec<EventKind> = events.iter().map(|e| e.kind).collect();
     if let Some(s) = summary {
         tracing::info!("{s}");
     }
+    metrics.scan_finished(
+        started.elapsed().as_secs_f64(),
+        complete,
+        devices,
+        probes,
+        failed_logins,
+    );
+    for k in kinds {
+        metrics.event(k);
+    }
+    refresh_devices(store, metrics).await;
     Ok(interrupted)
+}
+
+/// Set every known device's `camscan_device_up` from the store, and forget those it no longer has.
+pub(crate) async fn refresh_devices(store: &Arc<Mutex<Store>>, metrics: &Metrics) {
+    let devices = with_store(store, |s| s.devices(&crate::store::DeviceQuery::default())).await;
+    let Ok(devices) = devices else {
+        return;
+    };
+    let ids: std::collections::HashSet<i64> = devices.iter().map(|d| d.id).collect();
+    for d in &devices {
+        metrics.device(
+            &DeviceLabels {
+                id: d.id,
+                key: d.key.clone(),
+                ip: d.address.map(|a| a.to_string()).unwrap_or_default(),
+                vendor: d.vendor.clone().unwrap_or_default(),
+                model: d.model.clone().unwrap_or_default(),
+            },
+            d.state != crate::store::DeviceState::Offline,
+        );
+    }
+    metrics.retain_devices(&ids);
+}
+
+/// Copy each sink's figures into the metrics, every few seconds.
+async fn sink_metrics(
+    metrics: Metrics,
+    stats: Vec<(String, Arc<Mutex<SinkStats>>)>,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        for (name, st) in &stats {
+            let snapshot = *lock(st);
+            metrics.sink(name, &snapshot);
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+            _ = stop.changed() => return,
+        }
+    }
 }
 
 /// Wait (at most `limit`) until every sink has delivered what is in the outbox.
