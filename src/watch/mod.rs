@@ -24,7 +24,6 @@ pub mod check;
 pub mod checker;
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -44,6 +43,12 @@ pub enum Schedule {
     Every(Duration),
     Cron(Box<croner::Cron>),
 }
+
+/// What a long-running watch keeps: scans, events and devices unseen for longer are pruned once a
+/// day (as `camscan prune --older-than 90d`), so the inventory stays bounded; stream checks are
+/// bounded per stream already.
+pub const RETAIN: Duration = Duration::from_secs(90 * 86_400);
+const PRUNE_EVERY: Duration = Duration::from_secs(86_400);
 
 /// The default schedule: a complete scan every 15 minutes.
 pub const DEFAULT_EVERY: Duration = Duration::from_secs(15 * 60);
@@ -286,8 +291,8 @@ pub async fn run(
     }
 
     let mut round = 0u32;
-    let mut last_announced: HashMap<IpAddr, std::time::Instant> = HashMap::new();
-    let _ = &mut last_announced;
+    // The first prune comes a day after the start (a restart loop does not prune each time).
+    let mut last_prune = std::time::Instant::now();
     loop {
         if *lock(&state) != Stop::Running {
             break;
@@ -319,6 +324,13 @@ pub async fn run(
                 }
             }
             Err(e) => tracing::error!("scan round failed: {e}"),
+        }
+        if last_prune.elapsed() >= PRUNE_EVERY {
+            last_prune = std::time::Instant::now();
+            match with_store(&store, |s| s.prune(RETAIN)).await {
+                Ok(p) => tracing::info!(?p, "inventory pruned"),
+                Err(e) => tracing::error!("pruning the inventory: {e}"),
+            }
         }
         round += 1;
         if w.rounds.is_some_and(|n| round >= n) {
