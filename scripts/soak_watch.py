@@ -40,13 +40,17 @@ def server_config(addresses):
             "port": 8554,
             "shared": True,
             "auth": None,
+            # A two-channel Hikvision-style device: main and sub stream of each channel (the
+            # sizes differ, so a sub stream is no alias of its main one). camscan's channel walk
+            # finds all four.
             "mounts": [
                 {
-                    "path": "/stream%d" % i,
-                    "video": {"codec": "h264", "width": 160, "height": 120, "fps": 10},
+                    "path": "/Streaming/Channels/%d0%d" % (ch, sub),
+                    "video": {"codec": "h264", "width": 320 // sub, "height": 240 // sub, "fps": 10},
                     "audio": None,
                 }
-                for i in range(1, PER_DEVICE + 1)
+                for ch in (1, 2)
+                for sub in (1, 2)
             ],
         }
         for a in addresses
@@ -172,6 +176,9 @@ def main():
         else:
             raise SystemExit("the first scan did not find the %d devices: %d events" % (DEVICES, len(events)))
         first_scan = time.time()
+        out = subprocess.run([camscan, "devices", "-f", "json"], env=env, capture_output=True, text=True)
+        known = sum(d["streams_total"] for d in json.loads(out.stdout or "[]"))
+        print("soak: the first scan knows %d streams" % known, flush=True)
         size0 = os.path.getsize(db)
         cpu0 = proc_cpu(watch.pid)
         max_conn = 0

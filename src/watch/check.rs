@@ -14,7 +14,10 @@
 //! known frame rate fails at [`CheckLayer::Rate`].
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use retina::client::SessionGroup;
 
 use crate::analyze::verify::{self, Check};
 use crate::credentials::Credential;
@@ -33,8 +36,13 @@ pub struct CheckDeadlines {
     pub step: Duration,
 }
 
-/// Check `target` once.
-pub async fn check(target: &CheckTarget, d: CheckDeadlines) -> CheckResult {
+/// Check `target` once. RTSP sessions are tracked in `group` (the device's), so the caller can
+/// wait for their TEARDOWN before the next check on the device.
+pub async fn check(
+    target: &CheckTarget,
+    d: CheckDeadlines,
+    group: &Arc<SessionGroup>,
+) -> CheckResult {
     let Ok(url) = url::Url::parse(&target.url) else {
         return CheckResult::failed(CheckLayer::Describe, format!("bad URL {}", target.url));
     };
@@ -59,7 +67,7 @@ pub async fn check(target: &CheckTarget, d: CheckDeadlines) -> CheckResult {
         }
     }
     let result = match url.scheme() {
-        "rtsp" => rtsp(target, d).await,
+        "rtsp" => rtsp(target, d, group).await,
         "rtmp" => rtmp(&url, addr, d).await,
         "http" | "https" => http(&url, addr, d).await,
         other => CheckResult::failed(CheckLayer::Describe, format!("no check for {other}://")),
@@ -92,7 +100,7 @@ fn rate(mut r: CheckResult, known: Option<f64>) -> CheckResult {
     r
 }
 
-async fn rtsp(target: &CheckTarget, d: CheckDeadlines) -> CheckResult {
+async fn rtsp(target: &CheckTarget, d: CheckDeadlines, group: &Arc<SessionGroup>) -> CheckResult {
     let cred: Option<&Credential> = target.credential.as_ref();
     let check = Check {
         url: &target.url,
@@ -100,7 +108,7 @@ async fn rtsp(target: &CheckTarget, d: CheckDeadlines) -> CheckResult {
         timeout: d.step,
         window: WINDOW,
         play: true,
-        group: None,
+        group: Some(group.clone()),
     };
     let mut described = false;
     let started = Instant::now();

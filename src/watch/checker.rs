@@ -18,10 +18,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::StreamExt;
+use retina::client::SessionGroup;
 use tokio::sync::{Notify, watch};
 
 use super::WatchConfig;
 use super::check::{self, CheckDeadlines};
+use crate::analyze::sessions::TEARDOWN_WAIT;
 use crate::config::ScanConfig;
 use crate::credentials::Credential;
 use crate::metrics::{Metrics, StreamLabels};
@@ -133,11 +135,15 @@ async fn check_device(
         _ = tokio::time::sleep_until(round + offset(device_id, s.every)) => {}
         _ = stop.changed() => return,
     }
+    // retina tears a dropped session down in the background: the next check on the device waits
+    // for that TEARDOWN (as the scan's session slots do), so the device sees one session at a time.
+    let group = Arc::new(SessionGroup::default());
     for t in streams {
         if *stop.borrow() || scanning.load(Ordering::Relaxed) {
             return;
         }
-        let result = check::check(&t, s.deadlines).await;
+        let result = check::check(&t, s.deadlines, &group).await;
+        let _ = tokio::time::timeout(TEARDOWN_WAIT, group.await_teardown()).await;
         tracing::debug!(url = %t.url, layer = result.layer.as_str(), error = ?result.error, "stream check");
         let (id, down_after, host) = (t.stream_id, s.down_after, result.layer == CheckLayer::Host);
         let r = result.clone();
