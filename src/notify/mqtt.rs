@@ -13,14 +13,17 @@
 //! digits of the SHA-256 of the stream's URL (without credentials): short, stable across runs
 //! and versions, and free of the `/`, `+` and `#` a URL would bring into a topic.
 //!
-//! With discovery, before a device's first publish (and again after each reconnect, as Home
-//! Assistant asks of discovery publishers, since a broker without persistence forgets retained
-//! messages when it restarts), a retained config on
+//! With discovery, before a device's first publish (and again when its config changes: a new
+//! firmware, a name), a retained config on
 //! `homeassistant/binary_sensor/camscan_<device-id>/config` makes a `connectivity` binary sensor
 //! of the device state topic, and one per stream (`camscan_<device-id>_<hash>`) of the stream's;
 //! both carry the same `device` block so Home Assistant groups them under one device. Field names
 //! from Home Assistant's MQTT discovery and MQTT binary sensor documentation
 //! (home-assistant.io/integrations/mqtt/, /integrations/binary_sensor.mqtt/).
+//!
+//! After every reconnect, the first delivery publishes again every retained message (states and
+//! configs) this process has had acknowledged: a broker without persistence forgets them when it
+//! restarts, and Home Assistant would otherwise lose the sensors until each device's next event.
 //!
 //! A delivery is `Ok` only once the broker has acknowledged every publish of the notice, within
 //! [`TIMEOUT`]. One connection is kept between notices, its event loop driven by a task of its
@@ -28,7 +31,7 @@
 //! connects afresh (clean session, so nothing half-sent is replayed under the old packet ids: the
 //! delivery loop sends the whole notice again).
 
-use std::collections::HashSet;
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use rumqttc::{AsyncClient, Event, MqttOptions, Outgoing, Packet, QoS};
@@ -65,8 +68,9 @@ const DEFAULT_TOPIC: &str = "camscan";
 /// Home Assistant's default discovery prefix.
 const HA_PREFIX: &str = "homeassistant";
 
-/// Publishes of one notice (at most: a device config, a stream config, two states, the event).
-const REQUESTS: usize = 16;
+/// Requests queued for the event loop task; a delivery awaits room (the task drains them),
+/// and rumqttc keeps at most 100 QoS 1 publishes unacknowledged (its default `inflight`).
+const REQUESTS: usize = 64;
 
 /// An MQTT broker and where to publish.
 pub struct Mqtt {
@@ -76,10 +80,11 @@ pub struct Mqtt {
     ha_discovery: bool,
     timeout: Duration,
     conn: Option<Connection>,
-    /// Devices (ids) and streams (`<device-id>_<hash>`) whose discovery configs this connection
-    /// published.
-    announced_devices: HashSet<i64>,
-    announced_streams: HashSet<String>,
+    /// Every retained message the broker acknowledged, by topic (the last payload): what to
+    /// publish again after a reconnect, and the configs Home Assistant already has.
+    retained: BTreeMap<String, Vec<u8>>,
+    /// Connected since the last delivery: publish [`Mqtt::retained`] again first.
+    fresh: bool,
 }
 
 /// One MQTT session: the client and what its event loop task reports.
@@ -102,10 +107,10 @@ impl Drop for AbortOnDrop {
 #[derive(Debug)]
 enum Progress {
     Connected,
-    /// A publish went out with this packet id.
-    Sent(u16),
-    /// The broker acknowledged this packet id.
-    Acked(u16),
+    /// A publish went out.
+    Sent,
+    /// The broker acknowledged one (PUBACK).
+    Acked,
 }
 
 /// One publish of a notice.
@@ -160,8 +165,8 @@ impl Mqtt {
             ha_discovery,
             timeout,
             conn: None,
-            announced_devices: HashSet::new(),
-            announced_streams: HashSet::new(),
+            retained: BTreeMap::new(),
+            fresh: false,
         })
     }
 
@@ -190,51 +195,55 @@ impl Mqtt {
                 .map_err(|_| SinkError(format!("{broker}: no CONNACK within {within}")))?
                 .map_err(|e| SinkError(format!("{broker}: {e}")))?;
             self.conn = Some(conn);
-            // A new session: Home Assistant hears the configs again.
-            self.announced_devices.clear();
-            self.announced_streams.clear();
+            self.fresh = true;
         }
-        let (messages, device, stream) = self.messages(notice);
+        let mut messages = Vec::new();
+        if self.fresh {
+            messages.extend(self.retained.iter().map(|(topic, payload)| Message {
+                topic: topic.clone(),
+                payload: payload.clone(),
+                retain: true,
+            }));
+        }
+        messages.extend(self.messages(notice));
         let conn = self.conn.as_mut().expect("connected above");
+        // Queue them all (the event loop task sends them as it goes), then count what goes out
+        // and what comes back. Counting, not matching packet ids: rumqttc reuses ids within its
+        // inflight window, and every earlier publish on this session was acknowledged before
+        // its delivery returned (any failure ends the session).
+        let (mut sent, mut acked) = (0, 0);
         for m in &messages {
-            conn.client
-                .try_publish(
-                    m.topic.clone(),
-                    QoS::AtLeastOnce,
-                    m.retain,
-                    m.payload.clone(),
-                )
+            let publish = conn.client.publish(
+                m.topic.clone(),
+                QoS::AtLeastOnce,
+                m.retain,
+                m.payload.clone(),
+            );
+            tokio::time::timeout_at(deadline, publish)
+                .await
+                .map_err(|_| SinkError(format!("{broker}: publishing stalled for {within}")))?
                 .map_err(|e| SinkError(format!("{broker}: publish {}: {e}", m.topic)))?;
         }
-        let mut sent = HashSet::new();
-        let mut acked = HashSet::new();
-        while sent.len() < messages.len() || !sent.is_subset(&acked) {
+        while sent < messages.len() || acked < messages.len() {
             let progress = tokio::time::timeout_at(deadline, conn.events.recv())
                 .await
                 .map_err(|_| {
                     SinkError(format!(
-                        "{broker}: {} of {} publishes acknowledged within {within}",
-                        sent.intersection(&acked).count(),
+                        "{broker}: {acked} of {} publishes acknowledged within {within}",
                         messages.len()
                     ))
                 })?;
             match progress {
-                Some(Ok(Progress::Sent(pkid))) => {
-                    sent.insert(pkid);
-                }
-                Some(Ok(Progress::Acked(pkid))) => {
-                    acked.insert(pkid);
-                }
+                Some(Ok(Progress::Sent)) => sent += 1,
+                Some(Ok(Progress::Acked)) => acked += 1,
                 Some(Ok(Progress::Connected)) => {}
                 Some(Err(e)) => return Err(SinkError(format!("{broker}: {e}"))),
                 None => return Err(SinkError(format!("{broker}: connection closed"))),
             }
         }
-        if let Some(d) = device {
-            self.announced_devices.insert(d);
-        }
-        if let Some(s) = stream {
-            self.announced_streams.insert(s);
+        self.fresh = false;
+        for m in messages.into_iter().filter(|m| m.retain) {
+            self.retained.insert(m.topic, m.payload);
         }
         Ok(())
     }
@@ -260,8 +269,8 @@ impl Mqtt {
                             Err(format!("connection refused: {:?}", ack.code))
                         }
                     }
-                    Ok(Event::Incoming(Packet::PubAck(ack))) => Ok(Progress::Acked(ack.pkid)),
-                    Ok(Event::Outgoing(Outgoing::Publish(pkid))) => Ok(Progress::Sent(pkid)),
+                    Ok(Event::Incoming(Packet::PubAck(_))) => Ok(Progress::Acked),
+                    Ok(Event::Outgoing(Outgoing::Publish(_))) => Ok(Progress::Sent),
                     Ok(_) => continue,
                     Err(e) => Err(error_chain(&e)),
                 };
@@ -285,33 +294,27 @@ impl Mqtt {
         }
     }
 
-    /// The publishes of `notice`, in order (configs, states, then the event), and the device and
-    /// stream it announces to Home Assistant (to remember once acknowledged).
-    fn messages(&self, notice: &Notice) -> (Vec<Message>, Option<i64>, Option<String>) {
+    /// The publishes of `notice`, in order: the Home Assistant configs Home Assistant does not
+    /// have yet (or has older), the states, then the event.
+    fn messages(&self, notice: &Notice) -> Vec<Message> {
         let d = notice.device.id;
         let mut out = Vec::new();
-        let mut device = None;
-        let mut stream = None;
         if self.ha_discovery {
-            if !self.announced_devices.contains(&d) {
-                out.push(Message {
-                    topic: device_config_topic(d),
-                    payload: device_config(&self.topic, notice).to_string().into_bytes(),
-                    retain: true,
-                });
-                device = Some(d);
-            }
+            let mut configs = vec![(device_config_topic(d), device_config(&self.topic, notice))];
             if let Some(url) = &notice.stream {
-                let key = format!("{d}_{}", stream_hash(url));
-                if !self.announced_streams.contains(&key) {
+                configs.push((
+                    stream_config_topic(d, url),
+                    stream_config(&self.topic, notice, url),
+                ));
+            }
+            for (topic, config) in configs {
+                let payload = config.to_string().into_bytes();
+                if self.retained.get(&topic) != Some(&payload) {
                     out.push(Message {
-                        topic: stream_config_topic(d, url),
-                        payload: stream_config(&self.topic, notice, url)
-                            .to_string()
-                            .into_bytes(),
+                        topic,
+                        payload,
                         retain: true,
                     });
-                    stream = Some(key);
                 }
             }
         }
@@ -338,7 +341,7 @@ impl Mqtt {
             payload: serde_json::to_vec(notice).unwrap_or_default(),
             retain: false,
         });
-        (out, device, stream)
+        out
     }
 }
 
@@ -596,7 +599,7 @@ mod tests {
     fn a_notice_publishes_configs_once_then_states_then_the_event() {
         let mut m = Mqtt::new("mqtt://127.0.0.1/cams", true, TIMEOUT).unwrap();
         let n = notice(EventKind::StreamNew, Some(URL));
-        let (msgs, device, stream) = m.messages(&n);
+        let msgs = m.messages(&n);
         let topics: Vec<_> = msgs.iter().map(|m| (m.topic.as_str(), m.retain)).collect();
         let h = stream_hash(URL);
         assert_eq!(
@@ -614,16 +617,26 @@ mod tests {
         assert_eq!(msgs[2].payload, b"up");
         let back: Notice = serde_json::from_slice(&msgs[3].payload).unwrap();
         assert_eq!(back, n);
-        // Once acknowledged, the configs are not sent again on this connection.
-        m.announced_devices.extend(device);
-        m.announced_streams.extend(stream);
-        let (msgs, ..) = m.messages(&notice(EventKind::DeviceOffline, None));
+        // Once acknowledged, the configs are not sent again while they stay the same.
+        for msg in msgs.into_iter().filter(|m| m.retain) {
+            m.retained.insert(msg.topic, msg.payload);
+        }
+        let msgs = m.messages(&notice(EventKind::DeviceOffline, None));
         let topics: Vec<_> = msgs.iter().map(|m| m.topic.as_str()).collect();
         assert_eq!(topics, ["cams/3/state", "cams/3/device_offline"]);
         assert_eq!(msgs[0].payload, b"offline");
+        // A new firmware: the device's config again, with it.
+        let mut upgraded = notice(EventKind::FirmwareChanged, None);
+        upgraded.device.firmware = Some("V5.8.0".into());
+        let msgs = m.messages(&upgraded);
+        assert_eq!(
+            msgs[0].topic,
+            "homeassistant/binary_sensor/camscan_3/config"
+        );
+        assert!(String::from_utf8_lossy(&msgs[0].payload).contains("V5.8.0"));
+        assert_eq!(msgs.len(), 2);
         // Without discovery: no configs.
         let plain = Mqtt::new("mqtt://127.0.0.1/cams", false, TIMEOUT).unwrap();
-        let (msgs, ..) = plain.messages(&n);
-        assert_eq!(msgs.len(), 2);
+        assert_eq!(plain.messages(&n).len(), 2);
     }
 }
