@@ -147,6 +147,14 @@ impl Deliverer {
         *self.stats.lock().unwrap()
     }
 
+    /// Wait until the task has counted `n` deliveries (it moves the cursor, then counts).
+    async fn delivered(&self, n: usize) {
+        wait_until("the delivery count", Duration::from_secs(10), || {
+            self.stats().delivered as usize >= n
+        })
+        .await;
+    }
+
     async fn stop(self) {
         self.stop.send(true).unwrap();
         tokio::time::timeout(Duration::from_secs(20), self.task)
@@ -214,6 +222,14 @@ impl Broker {
             }
             assert!(Instant::now() < deadline, "mosquitto not listening in 10 s");
             std::thread::sleep(Duration::from_millis(50));
+        }
+        // Ours, not another broker on the port (ours would have exited: address in use).
+        std::thread::sleep(Duration::from_millis(100));
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!(
+                "mosquitto exited with {status}: {}",
+                common::read(&dir.join("mosquitto.log"))
+            );
         }
         Broker { child }
     }
@@ -436,6 +452,7 @@ async fn mqtt_through_mosquitto_across_broker_and_task_restarts() {
     })
     .await;
     assert_in_order(&event_notices(&sub1.msgs()), &phase1, 0);
+    d.delivered(phase1.len()).await;
     assert_eq!(d.stats().delivered as usize, phase1.len());
     let (ha, ha2) = (stream_hash(&url_a), stream_hash(&url_a2));
     let r = retained();
@@ -599,6 +616,7 @@ async fn mqtt_through_mosquitto_across_broker_and_task_restarts() {
     })
     .await;
     assert_in_order(&event_notices(&sub3.msgs()), &phase3, 0);
+    d.delivered(phase3.len()).await;
     assert_eq!(d.stats().failures, 0);
     assert_eq!(d.stats().delivered as usize, phase3.len());
     d.stop().await;
@@ -763,6 +781,7 @@ async fn webhook_retries_with_backoff_until_accepted_and_signs_every_attempt() {
         gaps[1] > gaps[0] && gaps[2] > gaps[1],
         "growing gaps: {gaps:?}"
     );
+    d.delivered(1).await;
     let st = d.stats();
     assert_eq!((st.failures, st.delivered, st.depth), (3, 1, 0));
     d.stop().await;
@@ -861,6 +880,7 @@ async fn exec_gets_each_notice_on_stdin() {
             .map(|e| format!("device_new {}", e.id))
             .collect::<Vec<_>>()
     );
+    d.delivered(2).await;
     assert_eq!(d.stats().failures, 0);
     d.stop().await;
 }
@@ -912,6 +932,7 @@ async fn exec_failure_is_retried_and_reports_stderr() {
         common::read(&dir.path().join("out.ndjson.count")).trim(),
         "3"
     );
+    d.delivered(1).await;
     let st = d.stats();
     assert_eq!((st.failures, st.delivered), (2, 1));
     d.stop().await;
