@@ -390,6 +390,30 @@ mod tests {
     }
 
     #[test]
+    fn the_webhook_secret_file_loses_one_final_newline() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret");
+        for (content, secret) in [
+            (&b"s3cret\n"[..], &b"s3cret"[..]),
+            (b"s3cret\r\n", b"s3cret"),
+            (b"s3cret", b"s3cret"),
+            (b"s3cret\n\n", b"s3cret\n"),
+            (b" spaced \n", b" spaced "),
+        ] {
+            std::fs::write(&path, content).unwrap();
+            let o = SinkOptions::from_env_and_file(Some(&path)).unwrap();
+            assert_eq!(o.webhook_secret.as_deref(), Some(secret));
+            assert!(!o.ha_discovery);
+            assert!(!format!("{o:?}").contains("s3cret"), "redacted in Debug");
+        }
+        std::fs::write(&path, "\n").unwrap();
+        let e = SinkOptions::from_env_and_file(Some(&path)).unwrap_err();
+        assert!(e.contains("empty"), "{e}");
+        let e = SinkOptions::from_env_and_file(Some(&dir.path().join("none"))).unwrap_err();
+        assert!(e.starts_with("--webhook-secret-file "), "{e}");
+    }
+
+    #[test]
     fn backoff_doubles_to_its_cap_with_jitter() {
         for attempt in 1..40 {
             let b = backoff(attempt);

@@ -34,6 +34,9 @@ pub const SIGNATURE_HEADER: &str = "X-Camscan-Signature";
 /// A webhook receiver.
 pub struct Webhook {
     url: reqwest::Url,
+    /// The URL as errors show it: its origin only, since many services put the hook's secret
+    /// token in the path (`https://hooks.example.com/services/T000/B000/XXXX`).
+    shown: String,
     client: reqwest::Client,
     secret: Option<Vec<u8>>,
     timeout: Duration,
@@ -67,8 +70,18 @@ impl Webhook {
         let client = builder
             .build()
             .map_err(|e| format!("webhook `{url}`: {e}"))?;
+        let shown = format!(
+            "{}{}",
+            url.origin().ascii_serialization(),
+            if url.path().len() > 1 || url.query().is_some() {
+                "/…"
+            } else {
+                ""
+            }
+        );
         Ok(Webhook {
             url,
+            shown,
             client,
             secret,
             timeout,
@@ -86,7 +99,7 @@ impl Webhook {
         if let Some(secret) = &self.secret {
             req = req.header(SIGNATURE_HEADER, signature(secret, &body));
         }
-        let url = self.url.as_str();
+        let url = &self.shown;
         let within = fmt_duration(self.timeout);
         // reqwest's own timeout covers the whole exchange; this one is the house rule's explicit
         // deadline and names it.
@@ -97,7 +110,8 @@ impl Webhook {
                 if e.is_timeout() {
                     SinkError(format!("webhook {url}: no answer within {within}"))
                 } else {
-                    SinkError(format!("webhook {url}: {}", error_chain(&e)))
+                    // Without reqwest's copy of the URL (the token again).
+                    SinkError(format!("webhook {url}: {}", error_chain(&e.without_url())))
                 }
             })?;
         let status = resp.status();
@@ -154,6 +168,13 @@ mod tests {
         assert!(Webhook::new("ftp://127.0.0.1/x", None, TIMEOUT).is_err());
         assert!(Webhook::new("not a url", None, TIMEOUT).is_err());
         assert!(Webhook::new("http://127.0.0.1:9/hook", None, TIMEOUT).is_ok());
-        assert!(Webhook::new("https://example.invalid/hook", None, TIMEOUT).is_ok());
+        let w = Webhook::new("https://example.invalid/services/T0/B0/XXXX", None, TIMEOUT);
+        assert_eq!(
+            w.unwrap().shown,
+            "https://example.invalid/…",
+            "no token in errors"
+        );
+        let w = Webhook::new("http://127.0.0.1:8080", None, TIMEOUT);
+        assert_eq!(w.unwrap().shown, "http://127.0.0.1:8080");
     }
 }
