@@ -188,6 +188,20 @@ impl Mqtt {
     async fn try_deliver(&mut self, notice: &Notice, deadline: Instant) -> Result<(), SinkError> {
         let within = fmt_duration(self.timeout);
         let broker = format!("mqtt {}:{}", self.host, self.port);
+        // A session that ended while the sink was idle (the broker restarted, a keepalive went
+        // unanswered) may not have finished its task yet: what it reported decides.
+        if let Some(c) = &mut self.conn {
+            loop {
+                match c.events.try_recv() {
+                    Ok(Ok(_)) => continue,
+                    Err(mpsc::error::TryRecvError::Empty) => break,
+                    Ok(Err(_)) | Err(mpsc::error::TryRecvError::Disconnected) => {
+                        self.conn = None;
+                        break;
+                    }
+                }
+            }
+        }
         if self.conn.as_ref().is_none_or(|c| c.task.0.is_finished()) {
             self.conn = None;
             let conn = tokio::time::timeout_at(deadline, self.connect())
