@@ -41,6 +41,9 @@
 //!   and configuration for go2rtc, Frigate, MediaMTX and a Home Assistant paste sheet.
 //! * [`store`]: the inventory: every scan recorded in one SQLite file, devices under a stable
 //!   identity, their states and the events derived between scans.
+//! * [`notify`]: `camscan watch`'s notification sinks (stdout, webhook, exec, MQTT with Home
+//!   Assistant discovery), each fed from the store's outbox at least once and in order, with
+//!   backoff.
 //! * [`inventory`]: `camscan scan`'s recording in the store and its summary line, and the commands
 //!   that read the store (`devices`, `show`, `history`, `diff`, `scans`, `forget`, `prune`).
 //! * [`metrics`]: `camscan watch --metrics`: the watch's Prometheus series (devices, stream checks,

@@ -3,7 +3,7 @@
 //! consumer would. A camera's server stopped while watch checks streams gives `stream_down`
 //! within the checks `--down-after` says; started again, `stream_up`; a camera added gives
 //! `device_new` at the next scan; SIGTERM ends it with 143 and a store that opens. Addresses
-//! 127.0.0.181-187.
+//! 127.0.0.181-188.
 
 // The time to stream_down goes to stderr (`--nocapture`).
 #![allow(clippy::print_stderr)]
@@ -338,4 +338,47 @@ fn sighup_reloads_the_config_file_and_sigint_exits_130() {
     );
     let scans: Value = serde_json::from_str(&common::stdout(&out)).unwrap();
     assert_eq!(scans.as_array().unwrap().len(), 2, "{scans:#}");
+}
+
+/// The sinks named on the command line get the events: here an `exec` sink appending each notice
+/// to a file, beside stdout.
+#[test]
+fn an_exec_sink_gets_every_event_as_stdout_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("watch.db");
+    let log = dir.path().join("events.ndjson");
+    let _cam = camera("127.0.0.188");
+    let exec = format!(
+        "exec=sh -c 'cat >> {}; echo >> {}'",
+        log.display(),
+        log.display()
+    );
+    let mut w = Watch::start(
+        &db,
+        &[
+            "127.0.0.188",
+            "-p",
+            "8554",
+            "--rounds",
+            "1",
+            "--notify",
+            "stdout",
+            "--notify",
+            &exec,
+        ],
+    );
+    w.expect("device_new", "127.0.0.188", Duration::from_secs(60));
+    assert_eq!(w.child.wait().unwrap().code(), Some(0));
+    let text = std::fs::read_to_string(&log).unwrap();
+    let got: Vec<Value> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ids = |v: &[Value]| {
+        v.iter()
+            .map(|e| e["id"].as_i64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&got), ids(&w.seen), "{text}");
 }

@@ -83,6 +83,16 @@ fn config() -> Option<Arc<ClientConfig>> {
         .clone()
 }
 
+/// Make ring the process's default rustls provider, once, for clients that take the default
+/// (reqwest of the webhook sink, built with `rustls-no-provider`, so that aws-lc is never
+/// compiled in). Harmless when a provider is already installed.
+pub fn install_default_provider() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
 /// What the handshake agreed on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TlsInfo {

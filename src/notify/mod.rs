@@ -8,8 +8,12 @@
 //! events wait in the store meanwhile, across restarts, up to the outbox cap. A sink never holds
 //! up another. Each sink attempt has its own deadline (the sink's; [`Sink::deliver`]).
 //!
-//! Sinks: `stdout` (NDJSON, the default), `webhook=URL`, `exec=COMMAND`, `mqtt=mqtt://HOST[:PORT]/TOPIC`.
+//! Sinks: `stdout` (NDJSON, the default), `webhook=URL` ([`webhook`]), `exec=COMMAND`
+//! ([`exec`]), `mqtt=mqtt://HOST[:PORT]/TOPIC` ([`mqtt`]). Each is a small struct with one
+//! `deliver(&Notice)`; nothing here parses bytes from a device (a notice is the store's own JSON,
+//! and what a webhook, command or broker answers is only ever a status), so nothing here is fuzzed.
 
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -17,7 +21,10 @@ use tokio::sync::{Notify, watch};
 
 use crate::store::{Notice, Store, StoreError};
 
+pub mod exec;
+pub mod mqtt;
 mod stdout;
+pub mod webhook;
 
 /// Retry delays of a failing sink: from [`BACKOFF_MIN`] doubling to [`BACKOFF_MAX`], each with up
 /// to half again of random jitter (so sinks that fail together do not retry together).
@@ -97,26 +104,134 @@ impl std::str::FromStr for SinkSpec {
 #[error("{0}")]
 pub struct SinkError(pub String);
 
+/// What the sinks share beyond their specification: `--webhook-secret-file` (or
+/// CAMSCAN_WEBHOOK_SECRET) and `--ha-discovery`.
+#[derive(Clone, Default)]
+pub struct SinkOptions {
+    /// Signs every webhook body (HMAC-SHA256, `X-Camscan-Signature`); `None`: unsigned.
+    pub webhook_secret: Option<Vec<u8>>,
+    /// MQTT sinks also publish Home Assistant discovery configs.
+    pub ha_discovery: bool,
+}
+
+/// The name of the variable that may hold the webhook secret (never the command line: argv is
+/// visible to every local user in `ps`).
+pub const WEBHOOK_SECRET_ENV: &str = "CAMSCAN_WEBHOOK_SECRET";
+
+impl std::fmt::Debug for SinkOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SinkOptions")
+            .field(
+                "webhook_secret",
+                &self.webhook_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("ha_discovery", &self.ha_discovery)
+            .finish()
+    }
+}
+
+impl SinkOptions {
+    /// The webhook secret from `file` (`--webhook-secret-file`) when given, else from
+    /// [`WEBHOOK_SECRET_ENV`]; one final newline (`\n` or `\r\n`, as an editor or `echo` leaves)
+    /// is not part of it. An empty secret is an error, not "unsigned". `ha_discovery` is off: the
+    /// caller sets it from its flag.
+    pub fn from_env_and_file(file: Option<&Path>) -> Result<SinkOptions, String> {
+        let raw = match file {
+            Some(path) => {
+                let bytes = std::fs::read(path)
+                    .map_err(|e| format!("--webhook-secret-file {}: {e}", path.display()))?;
+                secret_file_permissions(path);
+                Some((bytes, format!("--webhook-secret-file {}", path.display())))
+            }
+            None => std::env::var_os(WEBHOOK_SECRET_ENV).map(|v| {
+                use std::os::unix::ffi::OsStrExt;
+                (v.as_bytes().to_vec(), WEBHOOK_SECRET_ENV.to_string())
+            }),
+        };
+        let webhook_secret = match raw {
+            None => None,
+            Some((mut bytes, from)) => {
+                if bytes.ends_with(b"\n") {
+                    bytes.pop();
+                    if bytes.ends_with(b"\r") {
+                        bytes.pop();
+                    }
+                }
+                if bytes.is_empty() {
+                    return Err(format!("{from}: the webhook secret is empty"));
+                }
+                Some(bytes)
+            }
+        };
+        Ok(SinkOptions {
+            webhook_secret,
+            ha_discovery: false,
+        })
+    }
+}
+
+/// Warn when the secret file is readable by others (as ssh does for a private key).
+fn secret_file_permissions(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(m) = std::fs::metadata(path)
+        && m.permissions().mode() & 0o077 != 0
+    {
+        tracing::warn!(
+            file = %path.display(),
+            mode = format_args!("{:o}", m.permissions().mode() & 0o777),
+            "the webhook secret file is readable by other users (chmod 600 it)"
+        );
+    }
+}
+
 /// A destination of notices.
 pub enum Sink {
     Stdout(stdout::Stdout),
+    Webhook(webhook::Webhook),
+    Exec(exec::Exec),
+    Mqtt(Box<mqtt::Mqtt>),
 }
 
 impl Sink {
-    /// Make the sink a specification names (connecting happens on first delivery).
-    pub fn new(spec: &SinkSpec) -> Result<Sink, String> {
-        match spec {
-            SinkSpec::Stdout => Ok(Sink::Stdout(stdout::Stdout)),
-            other => Err(format!("{}: this sink is not built yet", other.name())),
-        }
+    /// Make the sink a specification names, with each sink's default deadline (connecting
+    /// happens on first delivery).
+    pub fn new(spec: &SinkSpec, options: &SinkOptions) -> Result<Sink, String> {
+        Ok(match spec {
+            SinkSpec::Stdout => Sink::Stdout(stdout::Stdout),
+            SinkSpec::Webhook { url } => Sink::Webhook(webhook::Webhook::new(
+                url,
+                options.webhook_secret.clone(),
+                webhook::TIMEOUT,
+            )?),
+            SinkSpec::Exec { command } => Sink::Exec(exec::Exec::new(command, exec::TIMEOUT)?),
+            SinkSpec::Mqtt { url } => Sink::Mqtt(Box::new(mqtt::Mqtt::new(
+                url,
+                options.ha_discovery,
+                mqtt::TIMEOUT,
+            )?)),
+        })
     }
 
     /// Hand over one notice; `Ok` once the destination has it. Has its own deadline.
     pub async fn deliver(&mut self, notice: &Notice) -> Result<(), SinkError> {
         match self {
             Sink::Stdout(s) => s.deliver(notice).await,
+            Sink::Webhook(s) => s.deliver(notice).await,
+            Sink::Exec(s) => s.deliver(notice).await,
+            Sink::Mqtt(s) => s.deliver(notice).await,
         }
     }
+}
+
+/// Lower-case hex of `bytes`.
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// What [`deliver`] reports as it goes (for metrics and logs).
@@ -146,6 +261,7 @@ pub async fn deliver(
         move |s| s.sink_cursor(&name).map(|_| ())
     })
     .await?;
+    let shown = shown_name(&name);
     let mut failures = 0u32;
     while !*stop.borrow() {
         let (batch, skipped) = with_store(&store, {
@@ -155,7 +271,7 @@ pub async fn deliver(
         .await?;
         if skipped > 0 {
             tracing::warn!(
-                sink = %name,
+                sink = %shown,
                 skipped,
                 cap,
                 "the sink is more than the outbox cap behind: its oldest events were dropped"
@@ -193,7 +309,7 @@ pub async fn deliver(
                         failures += 1;
                         lock(&stats).failures += 1;
                         let wait = backoff(failures);
-                        tracing::warn!(sink = %name, event = notice.id, attempt = failures,
+                        tracing::warn!(sink = %shown, event = notice.id, attempt = failures,
                             retry_in_ms = wait.as_millis() as u64, "delivery failed: {e}");
                         tokio::select! {
                             _ = tokio::time::sleep(wait) => {}
@@ -211,6 +327,16 @@ pub async fn deliver(
         }
     }
     Ok(())
+}
+
+/// A sink's name as logs and metrics show it: a webhook by its URL's origin only (many services put
+/// a token in the path or query), the others as given.
+pub fn shown_name(name: &str) -> String {
+    match name.strip_prefix("webhook=").map(url::Url::parse) {
+        Some(Ok(u)) => format!("webhook={}/…", u.origin().ascii_serialization()),
+        Some(Err(_)) => "webhook=…".into(),
+        None => name.to_string(),
+    }
 }
 
 /// The delay before retry `attempt` (1 = the first retry).
@@ -272,6 +398,43 @@ mod tests {
         ] {
             assert!(bad.parse::<SinkSpec>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_webhook_secret_file_loses_one_final_newline() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret");
+        for (content, secret) in [
+            (&b"s3cret\n"[..], &b"s3cret"[..]),
+            (b"s3cret\r\n", b"s3cret"),
+            (b"s3cret", b"s3cret"),
+            (b"s3cret\n\n", b"s3cret\n"),
+            (b" spaced \n", b" spaced "),
+        ] {
+            std::fs::write(&path, content).unwrap();
+            let o = SinkOptions::from_env_and_file(Some(&path)).unwrap();
+            assert_eq!(o.webhook_secret.as_deref(), Some(secret));
+            assert!(!o.ha_discovery);
+            assert!(!format!("{o:?}").contains("s3cret"), "redacted in Debug");
+        }
+        std::fs::write(&path, "\n").unwrap();
+        let e = SinkOptions::from_env_and_file(Some(&path)).unwrap_err();
+        assert!(e.contains("empty"), "{e}");
+        let e = SinkOptions::from_env_and_file(Some(&dir.path().join("none"))).unwrap_err();
+        assert!(e.starts_with("--webhook-secret-file "), "{e}");
+    }
+
+    #[test]
+    fn webhook_names_are_shown_without_their_path() {
+        assert_eq!(
+            shown_name("webhook=https://hooks.example.com/T0/B1/secret?token=x"),
+            "webhook=https://hooks.example.com/…"
+        );
+        assert_eq!(shown_name("stdout"), "stdout");
+        assert_eq!(
+            shown_name("mqtt=mqtt://127.0.0.1/camscan"),
+            "mqtt=mqtt://127.0.0.1/camscan"
+        );
     }
 
     #[test]

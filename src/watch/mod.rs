@@ -34,7 +34,7 @@ use crate::config::ScanConfig;
 use crate::error::exit;
 use crate::inventory::CommandError;
 use crate::metrics::{DeviceLabels, Metrics, MetricsServer};
-use crate::notify::{self, Sink, SinkSpec, SinkStats, with_store};
+use crate::notify::{self, Sink, SinkOptions, SinkSpec, SinkStats, with_store};
 use crate::store::{EventKind, Store};
 
 /// When the scans run.
@@ -111,6 +111,10 @@ pub struct WatchConfig {
     pub listen: bool,
     /// Serve Prometheus metrics here.
     pub metrics: Option<std::net::SocketAddr>,
+    /// The file with the webhook signing secret (else `CAMSCAN_WEBHOOK_SECRET`).
+    pub webhook_secret_file: Option<std::path::PathBuf>,
+    /// Home Assistant MQTT discovery on the MQTT sinks.
+    pub ha_discovery: bool,
 }
 
 /// Failed checks in a row before a stream is down, by default.
@@ -181,6 +185,11 @@ impl WatchConfig {
                 .or(file.metrics.as_deref())
                 .map(|m| crate::metrics::parse_bind(m).map_err(|e| format!("--metrics {m}: {e}")))
                 .transpose()?,
+            webhook_secret_file: a
+                .webhook_secret_file
+                .clone()
+                .or(file.webhook_secret_file.clone()),
+            ha_discovery: a.ha_discovery || file.ha_discovery.unwrap_or(false),
         })
     }
 }
@@ -230,8 +239,11 @@ pub async fn run(
     let mut wakes = Vec::new();
     let mut tasks = tokio::task::JoinSet::new();
     let mut stats: Vec<(String, Arc<Mutex<SinkStats>>)> = Vec::new();
+    let mut options = SinkOptions::from_env_and_file(w.webhook_secret_file.as_deref())
+        .map_err(CommandError::Usage)?;
+    options.ha_discovery = w.ha_discovery;
     for spec in &sinks {
-        let sink = Sink::new(spec).map_err(CommandError::Usage)?;
+        let sink = Sink::new(spec, &options).map_err(CommandError::Usage)?;
         let name = spec.name();
         with_store(&store, {
             let name = name.clone();
@@ -246,7 +258,7 @@ pub async fn run(
         let cap = w.outbox_cap;
         tasks.spawn(async move {
             if let Err(e) = notify::deliver(store, name.clone(), sink, cap, wake, stop, st).await {
-                tracing::error!(sink = %name, "delivery stopped: {e}");
+                tracing::error!(sink = %notify::shown_name(&name), "delivery stopped: {e}");
             }
         });
     }
@@ -448,7 +460,7 @@ async fn sink_metrics(
     loop {
         for (name, st) in &stats {
             let snapshot = *lock(st);
-            metrics.sink(name, &snapshot);
+            metrics.sink(&notify::shown_name(name), &snapshot);
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(2)) => {}
