@@ -283,9 +283,10 @@ pub struct Counts {
 
 impl Listener {
     /// Join 239.255.255.250 on UDP 3702 and 1900 on the interface of each address in `interfaces`
-    /// (addresses this host holds; their prefix is read from the interface list). A socket that cannot
-    /// be opened (a listener that holds the port without SO_REUSEADDR) is logged and skipped; it is an
-    /// error only when none can.
+    /// (addresses this host holds; their prefix is read from the interface list). Another listener on
+    /// the host shares the ports if it sets SO_REUSEADDR as we do ([`crate::net::announcement_listener`]);
+    /// a socket that cannot be opened (a listener that holds the port without it) is logged and
+    /// skipped; it is an error only when none can.
     pub fn bind(interfaces: &[Ipv4Addr]) -> std::io::Result<Listener> {
         let nets = crate::net::interfaces::list()?;
         let own: Vec<Ipv4Addr> = nets.iter().map(|n| n.ip).collect();

@@ -83,9 +83,13 @@ pub fn group_listener(
 /// nothing else: bound to the group address (a unicast datagram to the port is not for it), joined on
 /// that interface only, and (Linux) IP_MULTICAST_ALL off, without which the kernel hands a socket the
 /// group's datagrams from every interface that any socket on the host joined. So each datagram read
-/// from it arrived on that interface. SO_REUSEADDR and SO_REUSEPORT let it share the port with
-/// another WS-Discovery or SSDP listener on the host (wsdd, minissdpd, a media server, a second
-/// camscan). Never used to send.
+/// from it arrived on that interface. SO_REUSEADDR lets it share the port with another WS-Discovery or
+/// SSDP listener on the host that sets it too (wsdd, minissdpd, GSSDP, python-wsdiscovery, a second
+/// camscan); every one of them gets each datagram. Not SO_REUSEPORT: measured in the namespace lab
+/// (Linux 6.18), sockets sharing an address and port with SO_REUSEPORT form a load-balancing group even
+/// for multicast: each sender's datagrams went to ONE socket of the group, picked by a hash of the
+/// flow and regardless of the interface it had joined on, so a second listener (or our own socket of
+/// another interface) would silently take announcements away. Never used to send.
 pub fn announcement_listener(
     group: std::net::Ipv4Addr,
     port: u16,
@@ -94,8 +98,6 @@ pub fn announcement_listener(
     use socket2::{Domain, Protocol, Socket, Type};
     let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
     s.set_reuse_address(true)?;
-    #[cfg(unix)]
-    s.set_reuse_port(true)?;
     #[cfg(target_os = "linux")]
     s.set_multicast_all_v4(false)?;
     s.set_nonblocking(true)?;
