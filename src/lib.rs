@@ -16,7 +16,8 @@
 //!   wires them with bounded channels and decides the exit code.
 //! * [`discovery`]: where addresses and devices come from: the user's targets, ARP liveness (raw
 //!   frames as root, else the kernel neighbour table), ONVIF WS-Discovery, SSDP, Hikvision SADP and
-//!   Dahua DHIP, and the camera-vendor OUI table.
+//!   Dahua DHIP, and the camera-vendor OUI table; and, for `watch`, the listener that hears devices
+//!   announce themselves (WS-Discovery Hello/Bye, SSDP NOTIFY).
 //! * [`probe`]: the bounded TCP connect pool, port-major and lazy.
 //! * [`detect`]: which protocol an open port speaks (bytes to send + a pure classifier).
 //! * [`analyze`]: RTSP path discovery, login within the per-host budget, channel walk, PLAY

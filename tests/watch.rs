@@ -38,6 +38,8 @@ impl Watch {
         let mut child = common::camscan_with_db(db)
             .env("CAMSCAN_LOG", "info")
             .arg("watch")
+            // Loopback targets join no multicast group anyway; this says so.
+            .arg("--no-listen")
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -84,6 +84,14 @@ for i, s in enumerate(["avc1.4D401F", "avc1.640028", "avc3.42E01E", "hvc1.1.6.L1
 for f in sorted(os.listdir(L)):
     if f.startswith("wsdiscovery_"): cp("wsd_probe_matches", f"{L}/{f}")
 
+# --- wsd_announcement (Hello/Bye; the ProbeMatches too, which it must refuse)
+for f in sorted(os.listdir(L)):
+    if f.startswith("wsdiscovery_"): cp("wsd_announcement", f"{L}/{f}")
+
+# --- ssdp_notify (NOTIFY alive/byebye; an M-SEARCH reply, which it must refuse)
+for f in sorted(os.listdir(L)):
+    if f.startswith("ssdp_notify_") or f == "ssdp_msearch_reply_rootdevice.txt": cp("ssdp_notify", f"{L}/{f}")
+
 # --- soap_replies
 for f in sorted(os.listdir(L)):
     if f.startswith("onvif_"): cp("soap_replies", f"{L}/{f}")

@@ -1,8 +1,10 @@
 //! Where targets and devices come from: the list the user gives (CIDRs, ranges, addresses, host
 //! names, files of them) and what answers on the LAN: ARP ([`arp`]), ONVIF WS-Discovery ([`wsd`]),
-//! SSDP ([`ssdp`]) and the vendor protocols SADP and DHIP ([`vendor`]).
+//! SSDP ([`ssdp`]) and the vendor protocols SADP and DHIP ([`vendor`]); and, for `camscan watch`, the
+//! devices that announce themselves between scans (WS-Discovery Hello/Bye, SSDP NOTIFY: [`listen`]).
 
 pub mod arp;
+pub mod listen;
 pub mod oui;
 pub mod ssdp;
 pub mod targets;

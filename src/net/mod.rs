@@ -79,6 +79,33 @@ pub fn group_listener(
     tokio::net::UdpSocket::from_std(s.into())
 }
 
+/// A UDP socket that receives what is multicast to `group:port` on the interface holding `local`, and
+/// nothing else: bound to the group address (a unicast datagram to the port is not for it), joined on
+/// that interface only, and (Linux) IP_MULTICAST_ALL off, without which the kernel hands a socket the
+/// group's datagrams from every interface that any socket on the host joined. So each datagram read
+/// from it arrived on that interface. SO_REUSEADDR lets it share the port with another WS-Discovery or
+/// SSDP listener on the host that sets it too (wsdd, minissdpd, GSSDP, python-wsdiscovery, a second
+/// camscan); every one of them gets each datagram. Not SO_REUSEPORT: measured in the namespace lab
+/// (Linux 6.18), sockets sharing an address and port with SO_REUSEPORT form a load-balancing group even
+/// for multicast: each sender's datagrams went to ONE socket of the group, picked by a hash of the
+/// flow and regardless of the interface it had joined on, so a second listener (or our own socket of
+/// another interface) would silently take announcements away. Never used to send.
+pub fn announcement_listener(
+    group: std::net::Ipv4Addr,
+    port: u16,
+    local: std::net::Ipv4Addr,
+) -> io::Result<tokio::net::UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
+    s.set_reuse_address(true)?;
+    #[cfg(target_os = "linux")]
+    s.set_multicast_all_v4(false)?;
+    s.set_nonblocking(true)?;
+    s.bind(&SocketAddr::from((group, port)).into())?;
+    s.join_multicast_v4(&group, &local)?;
+    tokio::net::UdpSocket::from_std(s.into())
+}
+
 /// A UDP socket for multicast discovery on one interface: bound to its address, multicast sent out
 /// of it (IP_MULTICAST_IF, which tokio lacks: socket2), TTL 1 so nothing leaves the local segment.
 pub fn multicast_socket(local: std::net::Ipv4Addr) -> io::Result<tokio::net::UdpSocket> {

@@ -120,6 +120,23 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<(ResponseHead, usize)>, ResponseE
         .parse::<u16>()
         .map_err(|_| ResponseError::BadStatus(truncate(status_line)))?;
     let reason = parts.next().unwrap_or_default().trim().to_string();
+    let headers = parse_header_lines(lines);
+    Ok(Some((
+        ResponseHead {
+            protocol,
+            version: truncate(&version),
+            status,
+            reason: truncate(&reason),
+            headers,
+        },
+        end,
+    )))
+}
+
+/// Header lines (after the start line, line ends already stripped) up to the first empty line: names and
+/// values trimmed, obs-fold continuations joined, junk lines skipped, at most [`MAX_HEADERS`] kept.
+/// Shared with the SSDP `NOTIFY` request reader ([`super::ssdp::parse_notify`]).
+pub fn parse_header_lines<'a>(lines: impl Iterator<Item = &'a str>) -> Vec<(String, String)> {
     let mut headers: Vec<(String, String)> = Vec::new();
     for line in lines {
         if line.is_empty() {
@@ -140,16 +157,7 @@ pub fn parse_head(buf: &[u8]) -> Result<Option<(ResponseHead, usize)>, ResponseE
             headers.push((name.trim().to_string(), value.trim().to_string()));
         }
     }
-    Ok(Some((
-        ResponseHead {
-            protocol,
-            version: truncate(&version),
-            status,
-            reason: truncate(&reason),
-            headers,
-        },
-        end,
-    )))
+    headers
 }
 
 fn first_line(buf: &[u8]) -> String {

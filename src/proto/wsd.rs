@@ -105,6 +105,110 @@ pub fn parse(xml: &str) -> ProbeReply {
     reply
 }
 
+/// The WS-Discovery 2005/04 namespace, as ONVIF uses it (Actions `<this>/Hello`, `<this>/Bye`).
+pub const NS_2005_04: &str = "http://schemas.xmlsoap.org/ws/2005/04/discovery";
+/// The OASIS WS-Discovery 1.1 namespace (2009/01), which WCF and nmap also speak.
+pub const NS_2009_01: &str = "http://docs.oasis-open.org/ws-dd/ns/discovery/2009/01";
+
+/// Whether a device arrives or leaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnnounceKind {
+    /// `Hello`: multicast when a device joins the network (WS-Discovery 2005/04 §4.1).
+    Hello,
+    /// `Bye`: multicast when it leaves gracefully (§4.2); carries only the endpoint reference.
+    Bye,
+}
+
+/// An unsolicited `Hello` or `Bye`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Announcement {
+    pub kind: AnnounceKind,
+    /// `wsa:EndpointReference/wsa:Address`: the device's stable id (`urn:uuid:...`).
+    pub endpoint: Option<String>,
+    /// Types, split (a `Bye` usually has none).
+    pub types: Vec<String>,
+    /// Scope URIs, split.
+    pub scopes: Vec<String>,
+    /// Service addresses, split (may be empty: a `Hello` without XAddrs asks for a Resolve).
+    pub xaddrs: Vec<String>,
+    /// `MetadataVersion`, when it is a number.
+    pub metadata_version: Option<u32>,
+}
+
+/// Read a `Hello` or `Bye` (SOAP 1.2 over UDP). The kind comes from the `Body` element; an `Action`
+/// header, when present, must name the same message in the 2005/04 or the 2009/01 namespace. `None`
+/// for anything else (a Probe, ProbeMatches, a Resolve, junk), so our own multicast Probes and other
+/// clients' ones are dropped here. Never fails loudly: the walk is bounded ([`super::xml`]).
+pub fn parse_announcement(xml: &str) -> Option<Announcement> {
+    let mut action: Option<String> = None;
+    let mut body_kind: Option<AnnounceKind> = None;
+    // A message cut short (its element never closed) is not read as an announcement.
+    let mut closed = false;
+    let mut a = Announcement {
+        kind: AnnounceKind::Hello,
+        endpoint: None,
+        types: Vec::new(),
+        scopes: Vec::new(),
+        xaddrs: Vec::new(),
+        metadata_version: None,
+    };
+    // Body/<Hello|Bye>/...: the message element sits right under Body (Envelope/Body/Hello).
+    let under_message = |path: &[String]| -> bool {
+        path.len() >= 4 && path[1] == "Body" && matches!(path[2].as_str(), "Hello" | "Bye")
+    };
+    walk(xml, |node| match node {
+        Node::Start(path) => {
+            if path.len() == 3 && path[1] == "Body" && body_kind.is_none() {
+                body_kind = match path[2].as_str() {
+                    "Hello" => Some(AnnounceKind::Hello),
+                    "Bye" => Some(AnnounceKind::Bye),
+                    _ => None,
+                };
+            }
+        }
+        Node::End(path, text) => {
+            if path.len() == 3 && path[1] == "Header" && path[2] == "Action" {
+                action = Some(text.chars().take(256).collect());
+                return;
+            }
+            if path.len() == 3 && path[1] == "Body" && matches!(path[2].as_str(), "Hello" | "Bye") {
+                closed = true;
+                return;
+            }
+            if !under_message(path) {
+                return;
+            }
+            match path.last().map(String::as_str).unwrap_or_default() {
+                "Address" if path.iter().any(|p| p == "EndpointReference") => {
+                    a.endpoint = Some(text.chars().take(256).collect())
+                }
+                "Types" => a.types = split(text),
+                "Scopes" => a.scopes = split(text),
+                "XAddrs" => a.xaddrs = split(text),
+                "MetadataVersion" => a.metadata_version = text.parse().ok(),
+                _ => {}
+            }
+        }
+    });
+    a.kind = body_kind.filter(|_| closed)?;
+    if let Some(action) = action {
+        let name = match a.kind {
+            AnnounceKind::Hello => "Hello",
+            AnnounceKind::Bye => "Bye",
+        };
+        let ok = [NS_2005_04, NS_2009_01].iter().any(|ns| {
+            action
+                .strip_prefix(ns)
+                .and_then(|rest| rest.strip_prefix('/'))
+                == Some(name)
+        });
+        if !ok {
+            return None;
+        }
+    }
+    Some(a)
+}
+
 /// What ONVIF scopes say about a device.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ScopeInfo {
@@ -273,6 +377,80 @@ mod tests {
         }
         assert_eq!(percent_decode("a%2"), "a%2");
         assert_eq!(percent_decode("%E2%82%AC"), "€");
+    }
+
+    /// The Hello PyPI `wsdiscovery` 2.1 multicasts when it publishes (the lab's responder, captured in
+    /// the namespace lab) and the Bye it multicasts when it leaves (wsd_responder.py on SIGTERM, at
+    /// 198.18.16.11 in tests/lab/listen_lab.sh).
+    #[test]
+    fn wsdiscovery_hello_and_bye() {
+        let hello = parse_announcement(&crate::test_fixture_str(
+            "../lab/responders/fixtures/wsdiscovery_hello.xml",
+        ))
+        .unwrap();
+        assert_eq!(hello.kind, AnnounceKind::Hello);
+        assert_eq!(
+            hello.endpoint.as_deref(),
+            Some("urn:uuid:bbb5242c-7a3c-5dac-9499-5d54f3d33f8c")
+        );
+        assert_eq!(hello.types, ["dn:NetworkVideoTransmitter", "tds:Device"]);
+        assert_eq!(
+            hello.xaddrs,
+            ["http://198.18.0.11:8000/onvif/device_service"]
+        );
+        assert_eq!(hello.metadata_version, Some(1));
+        assert_eq!(
+            scope_info(&hello.scopes).name.as_deref(),
+            Some("Lab Camera")
+        );
+        let bye = parse_announcement(&crate::test_fixture_str(
+            "../lab/responders/fixtures/wsdiscovery_bye.xml",
+        ))
+        .unwrap();
+        assert_eq!(bye.kind, AnnounceKind::Bye);
+        assert_eq!(
+            bye.endpoint.as_deref(),
+            Some("urn:uuid:29973b29-2a75-504a-aa5a-6880d8e5fa49")
+        );
+        assert!(bye.xaddrs.is_empty() && bye.types.is_empty());
+    }
+
+    #[test]
+    fn announcements_in_other_shapes() {
+        // No Action header, no prefixes, the 2009/01 namespace's Action.
+        let bare = r#"<Envelope><Body><Hello><EndpointReference><Address>urn:uuid:1</Address></EndpointReference><XAddrs>http://10.0.0.9/onvif/device_service</XAddrs><MetadataVersion>x</MetadataVersion></Hello></Body></Envelope>"#;
+        let a = parse_announcement(bare).unwrap();
+        assert_eq!(a.kind, AnnounceKind::Hello);
+        assert_eq!(a.endpoint.as_deref(), Some("urn:uuid:1"));
+        assert_eq!(a.metadata_version, None);
+        let oasis = r#"<s:Envelope><s:Header><a:Action>http://docs.oasis-open.org/ws-dd/ns/discovery/2009/01/Bye</a:Action></s:Header><s:Body><d:Bye><a:EndpointReference><a:Address>urn:uuid:2</a:Address></a:EndpointReference></d:Bye></s:Body></s:Envelope>"#;
+        assert_eq!(parse_announcement(oasis).unwrap().kind, AnnounceKind::Bye);
+    }
+
+    #[test]
+    fn not_announcements() {
+        let probe = probe("urn:uuid:abc");
+        let mismatched = r#"<s:Envelope><s:Header><a:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/Bye</a:Action></s:Header><s:Body><d:Hello/></s:Body></s:Envelope>"#;
+        let nested =
+            r#"<E><Body><X><Hello><XAddrs>http://1.2.3.4/</XAddrs></Hello></X></Body></E>"#;
+        for junk in [
+            probe.as_str(),
+            SAMPLE,
+            mismatched,
+            nested,
+            "",
+            "garbage",
+            "<Hello>",
+            "<E><Body><Hello>",
+        ] {
+            assert_eq!(parse_announcement(junk), None, "{junk}");
+        }
+        // Bounded: thousands of XAddrs keep 64.
+        let many = format!(
+            "<E><Body><Hello><XAddrs>{}</XAddrs></Hello></Body></E>",
+            "http://10.0.0.1/ ".repeat(5000)
+        );
+        assert_eq!(parse_announcement(&many).unwrap().xaddrs.len(), 64);
     }
 
     #[test]

@@ -31,6 +31,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
 use crate::config::ScanConfig;
+use crate::discovery::listen::{Announcement, Listener};
 use crate::error::exit;
 use crate::inventory::CommandError;
 use crate::metrics::{DeviceLabels, Metrics, MetricsServer};
@@ -194,6 +195,42 @@ impl WatchConfig {
     }
 }
 
+/// Announcements queued for the scan loop (more are dropped, and counted by the listener).
+const ANNOUNCEMENTS_QUEUED: usize = 64;
+/// An address is scanned for an announcement at most this often (a device repeats `ssdp:alive`
+/// every half max-age, often a minute; a Hello storm must not become a scan storm).
+pub const ANNOUNCED_SCAN_GAP: Duration = Duration::from_secs(60);
+/// At most this many announced addresses are remembered (the oldest are forgotten).
+const ANNOUNCED_REMEMBERED: usize = 4096;
+
+/// The rate limit of scans for announcements.
+#[derive(Debug, Default)]
+struct AnnouncedScans {
+    last: HashMap<std::net::IpAddr, std::time::Instant>,
+}
+
+impl AnnouncedScans {
+    /// May `ip` be scanned now? Records it when so.
+    fn take(&mut self, ip: std::net::IpAddr, now: std::time::Instant) -> bool {
+        if self
+            .last
+            .get(&ip)
+            .is_some_and(|t| now.duration_since(*t) < ANNOUNCED_SCAN_GAP)
+        {
+            return false;
+        }
+        if self.last.len() >= ANNOUNCED_REMEMBERED {
+            self.last
+                .retain(|_, t| now.duration_since(*t) < ANNOUNCED_SCAN_GAP);
+        }
+        if self.last.len() >= ANNOUNCED_REMEMBERED {
+            return false;
+        }
+        self.last.insert(ip, now);
+        true
+    }
+}
+
 /// Why watch stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stop {
@@ -302,6 +339,29 @@ pub async fn run(
         ));
     }
 
+    // Announcements: listened for on the interfaces whose networks hold the targets (none for
+    // loopback targets), an announcing target scanned at once.
+    let (ann_tx, mut ann_rx) = tokio::sync::mpsc::channel::<Announcement>(ANNOUNCEMENTS_QUEUED);
+    let plan = crate::scan::plan::ScanPlan::build(&cfg).await?;
+    let mut targets = plan.set;
+    let mut listening = false;
+    if w.listen && !plan.links.multicast.is_empty() {
+        match Listener::bind(&plan.links.multicast) {
+            Ok(l) => {
+                let stop = stop_rx.clone();
+                let tx = ann_tx.clone();
+                tasks.spawn(async move {
+                    if let Err(e) = l.run(tx, stop).await {
+                        tracing::warn!("announcement listener stopped: {e}");
+                    }
+                });
+                listening = true;
+            }
+            Err(e) => tracing::warn!("not listening for announcements: {e}"),
+        }
+    }
+    drop(ann_tx);
+    let mut announced = AnnouncedScans::default();
     let mut round = 0u32;
     // The first prune comes a day after the start (a restart loop does not prune each time).
     let mut last_prune = std::time::Instant::now();
@@ -313,6 +373,10 @@ pub async fn run(
             match reload() {
                 Ok((c, nw)) => {
                     tracing::info!("configuration reloaded");
+                    match crate::scan::plan::ScanPlan::build(&c).await {
+                        Ok(p) => targets = p.set,
+                        Err(e) => tracing::error!("the reloaded targets: {e}"),
+                    }
                     *lock(&checker_cfg) = checker::Settings::of(&c, &nw);
                     cfg = c;
                     cfg.db = Some(db.clone());
@@ -354,9 +418,35 @@ pub async fn run(
         }
         let wait = w.schedule.wait(started, &jiff::Zoned::now());
         tracing::info!(next_in_s = wait.as_secs(), "next scan");
-        tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = wake_loop.notified() => {}
+        let next_at = tokio::time::Instant::now() + wait;
+        loop {
+            tokio::select! {
+                _ = tokio::time::sleep_until(next_at) => break,
+                _ = wake_loop.notified() => break,
+                Some(a) = ann_rx.recv(), if listening => {
+                    if !targets.contains(a.ip) || !announced.take(a.ip, std::time::Instant::now()) {
+                        continue;
+                    }
+                    tracing::info!(ip = %a.ip, kind = ?a.kind, source = a.source,
+                        "a device announced itself: scanning it now");
+                    let mut one = cfg.clone();
+                    one.targets = vec![a.ip.to_string()];
+                    scanning.store(true, Ordering::Relaxed);
+                    let r = scan_round(&one, &store, &metrics).await;
+                    scanning.store(false, Ordering::Relaxed);
+                    for wake in wakes.iter() {
+                        wake.notify_one();
+                    }
+                    match r {
+                        Ok(true) => break,
+                        Ok(false) => {}
+                        Err(e) => tracing::error!("scan of an announced device failed: {e}"),
+                    }
+                }
+            }
+            if *lock(&state) != Stop::Running {
+                break;
+            }
         }
     }
 
@@ -569,6 +659,18 @@ mod tests {
                 url: "http://127.0.0.1:9/x".into()
             }]
         );
+    }
+
+    #[test]
+    fn announced_addresses_are_scanned_at_most_once_a_minute() {
+        let mut a = AnnouncedScans::default();
+        let t0 = std::time::Instant::now();
+        let ip: std::net::IpAddr = "10.0.0.5".parse().unwrap();
+        let other: std::net::IpAddr = "10.0.0.6".parse().unwrap();
+        assert!(a.take(ip, t0));
+        assert!(!a.take(ip, t0 + Duration::from_secs(30)));
+        assert!(a.take(other, t0 + Duration::from_secs(30)));
+        assert!(a.take(ip, t0 + ANNOUNCED_SCAN_GAP));
     }
 
     #[test]

@@ -20,6 +20,9 @@ M-SEARCH for ssdp:all, upnp:rootdevice, uuid:..., and the device type.
 Contract (as the other responders): prints exactly `READY` on stdout (flushed) once the HTTP server
 listens and the first ssdp:alive round has gone out (about 0.75 s after start; see Readiness); exits
 (os._exit(0), no ssdp:byebye, temp dir removed) when stdin reaches EOF; logs every M-SEARCH to stderr.
+On SIGTERM it leaves as a device switched off gracefully does: the root device is made unavailable
+(GSSDP multicasts ssdp:byebye for each of its NTs); once its own byebyes come back by multicast
+loopback (or after READY_DEADLINE_MS) it prints `BYE` and exits.
 
 Install (Debian 12): apt-get install -y python3-gi gir1.2-gupnp-1.6 gir1.2-gssdp-1.6
 (these pull in libgupnp-1.6-0, libgssdp-1.6-0, gir1.2-soup-3.0 and libsoup-3.0).
@@ -30,6 +33,7 @@ import ipaddress
 import logging
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -102,9 +106,39 @@ class Readiness:
     def __init__(self, address, udn, device_type):
         self.address = address
         self.pending = {"upnp:rootdevice", udn, device_type}
+        self.all_nts = set(self.pending)
         self.done = False
+        self.leaving = None  # the NTs whose byebye has not come back yet, once SIGTERM arrived
+        self.tmp = None  # the description's directory, removed on exit
+
+    def leave(self, device):
+        """SIGTERM: unannounce (ssdp:byebye), then BYE once they went out."""
+        log.info("SIGTERM: leaving")
+        self.leaving = set(self.all_nts)
+        device.set_available(False)
+        GLib.timeout_add(READY_DEADLINE_MS, self.bye_deadline)
+        return GLib.SOURCE_REMOVE
+
+    def bye_deadline(self):
+        self.bye(f"own ssdp:byebye not heard back within {READY_DEADLINE_MS} ms; exiting anyway")
+        return GLib.SOURCE_REMOVE
+
+    def bye(self, why):
+        log.info("left: %s", why)
+        sys.stdout.write("BYE\n")
+        sys.stdout.flush()
+        if self.tmp:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        os._exit(0)
 
     def on_message(self, _client, from_ip, from_port, msg_type, headers):
+        if self.leaving is not None:
+            if (msg_type == MSG_ANNOUNCEMENT and from_ip == self.address
+                    and headers.get_one("NTS") == "ssdp:byebye"):
+                self.leaving.discard(headers.get_one("NT"))
+                if not self.leaving:
+                    self.bye("own ssdp:byebye round heard")
+            return
         if msg_type == MSG_DISCOVERY_REQUEST:
             log.info("M-SEARCH from %s:%d ST=%s MX=%s MAN=%s", from_ip, from_port, headers.get_one("ST"),
                      headers.get_one("MX"), headers.get_one("MAN"))
@@ -166,11 +200,13 @@ def main():
         shutil.rmtree(tmp, ignore_errors=True)
         return 1
     readiness = Readiness(a.address, device.get_udn(), device.get_device_type())
+    readiness.tmp = tmp
     context.connect("message-received", readiness.on_message)
     device.set_available(True)
     log.info("available: udn=%s type=%s location=%s (description %s)", device.get_udn(),
              device.get_device_type(), device.get_location(), path)
 
+    GLib.unix_signal_add(GLib.PRIORITY_DEFAULT, signal.SIGTERM, readiness.leave, device)
     threading.Thread(target=watch_stdin, args=(tmp,), daemon=True).start()
     GLib.timeout_add(READY_DEADLINE_MS, readiness.deadline)
     GLib.MainLoop().run()

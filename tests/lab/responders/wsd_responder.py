@@ -17,6 +17,9 @@ SCOPE_OR_XADDR     each argument starting with http:// or https:// is an XAddr, 
 
 Contract: prints exactly `READY` on stdout (flushed) once the socket is bound and the group joined;
 exits (os._exit(0), no Bye sent) when stdin reaches EOF; logs every Probe it handles to stderr.
+On SIGTERM it shuts down as a device leaving the network gracefully does: the library multicasts a Bye
+(clearLocalServices(): 4 copies, as the Hello) and stop() waits until they are sent; then it prints
+`BYE` and exits.
 
 What the library does (read from its source, verified in the lab; see README.md):
 - the Probe is answered with one ProbeMatches, unicast to the probe's source address and port, sent
@@ -31,6 +34,7 @@ import ipaddress
 import json
 import logging
 import os
+import signal
 import socket
 import sys
 import threading
@@ -134,6 +138,19 @@ def main():
     log.info("publishing %s on %s: types=%s xaddrs=%s scopes=%s", epr, address,
              [t.getFullname() for t in types], xaddrs, scopes)
     threading.Thread(target=watch_stdin, daemon=True).start()
+
+    def leave(_signum, _frame):
+        # The library's Bye: clearLocalServices() queues one per published service (4 copies each).
+        # Its stop() alone resolves to ThreadedNetworking.stop (method order) and sends none; it does
+        # drain the send queue before its threads end.
+        wsd.clearLocalServices()
+        wsd.stop()
+        log.info("SIGTERM: Bye sent, exiting")
+        sys.stdout.write("BYE\n")
+        sys.stdout.flush()
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, leave)
     sys.stdout.write("READY\n")
     sys.stdout.flush()
     threading.Event().wait()
