@@ -560,3 +560,61 @@ fn an_unguessable_stream_key_is_reported_then_found_with_paths() {
     );
     assert_eq!(ffprobe_video(&hls.url), ("h264".into(), 320, 180));
 }
+
+/// `camscan watch --check-streams` on these servers: the light check of every stream the scan
+/// found (RTMP play, an HLS or DASH manifest, MJPEG, FLV and TS bodies, the snapshot) passes, and
+/// the same URLs with a path the server does not have fail at the `describe` layer.
+#[test]
+fn watch_checks_pass_on_every_stream_and_fail_on_a_missing_path() {
+    use camscan::store::{CheckLayer, CheckTarget};
+    use camscan::watch::check::{CheckDeadlines, check};
+    let (report, _) = scan();
+    let streams: Vec<&Stream> = report
+        .devices
+        .iter()
+        .flat_map(|d| &d.streams)
+        .filter(|s| s.status == common::schema::Status::Ok && !s.url.starts_with("webrtc"))
+        .collect();
+    assert!(streams.len() >= 8, "{}", streams.len());
+    let target = |url: &str, protocol: &str| CheckTarget {
+        stream_id: 1,
+        device_id: 1,
+        ip: None,
+        url: url.to_string(),
+        protocol: protocol.to_string(),
+        credential: None,
+        fps: None,
+        up: true,
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let d = CheckDeadlines {
+        connect: Duration::from_secs(2),
+        step: Duration::from_secs(5),
+    };
+    let group = std::sync::Arc::new(retina::client::SessionGroup::default());
+    for s in &streams {
+        let r = rt.block_on(check(&target(&s.url, &s.protocol), d, &group));
+        assert_eq!(r.layer, CheckLayer::Ok, "{}: {r:?}", s.url);
+        assert!(r.first_packet_ms.is_some(), "{}: {r:?}", s.url);
+    }
+    let protocols: std::collections::BTreeSet<&str> =
+        streams.iter().map(|s| s.protocol.as_str()).collect();
+    for p in ["rtmp", "hls", "dash", "mjpeg"] {
+        assert!(protocols.contains(p), "{protocols:?}");
+    }
+    for (url, protocol) in [
+        ("http://127.0.0.52/hls/nosuch.m3u8", "hls"),
+        ("rtmp://127.0.0.51:1935/live/nosuch", "rtmp"),
+    ] {
+        let r = rt.block_on(check(&target(url, protocol), d, &group));
+        assert_ne!(r.layer, CheckLayer::Ok, "{url}: {r:?}");
+        assert!(
+            matches!(r.layer, CheckLayer::Describe | CheckLayer::Media),
+            "{url}: {r:?}"
+        );
+    }
+}

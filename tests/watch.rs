@@ -3,7 +3,7 @@
 //! consumer would. A camera's server stopped while watch checks streams gives `stream_down`
 //! within the checks `--down-after` says; started again, `stream_up`; a camera added gives
 //! `device_new` at the next scan; SIGTERM ends it with 143 and a store that opens. Addresses
-//! 127.0.0.181-188.
+//! 127.0.0.181-189.
 
 // The time to stream_down goes to stderr (`--nocapture`).
 #![allow(clippy::print_stderr)]
@@ -383,4 +383,62 @@ fn an_exec_sink_gets_every_event_as_stdout_does() {
             .collect::<Vec<_>>()
     };
     assert_eq!(ids(&got), ids(&w.seen), "{text}");
+}
+
+/// A camera whose password is changed while watch checks it: one `auth_changed`, one failed login
+/// on the camera, and no more checks (so no more failed logins) until the next scan.
+#[test]
+fn a_changed_password_is_one_auth_changed_and_one_failed_login() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("watch.db");
+    let creds = dir.path().join("creds.txt");
+    std::fs::write(&creds, "admin:secret\n").unwrap();
+    let with_password = |password: &str| {
+        common::rtsp_servers(&json!([
+            {"address": "127.0.0.189", "port": 8554, "shared": true,
+             "auth": {"method": "digest", "user": "admin", "password": password}, "mounts": [
+                {"path": "/live",
+                 "video": {"codec": "h264", "width": 320, "height": 240, "fps": 10}, "audio": null}]}
+        ]))
+    };
+    let cam = with_password("secret");
+    let mut w = Watch::start(
+        &db,
+        &[
+            "127.0.0.189",
+            "-p",
+            "8554",
+            "--every",
+            "1h",
+            "--check-streams",
+            "1s",
+            "--credentials",
+            creds.to_str().unwrap(),
+        ],
+    );
+    w.expect("device_new", "127.0.0.189", Duration::from_secs(60));
+    drop(cam);
+    let changed = with_password("changed");
+    let ev = w.expect("auth_changed", "127.0.0.189", Duration::from_secs(30));
+    assert_eq!(ev["detail"]["layer"], "auth", "{ev:#}");
+    // Five more check intervals: nothing more is sent to the camera with the refused password.
+    std::thread::sleep(Duration::from_secs(5));
+    let fails = changed
+        .lines
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|l| l.starts_with("AUTHFAIL"))
+        .count();
+    assert_eq!(fails, 1, "one failed login");
+    while let Ok(v) = w.lines.recv_timeout(Duration::from_millis(200)) {
+        w.seen.push(v);
+    }
+    assert_eq!(
+        w.kinds_of("127.0.0.189"),
+        ["device_new", "auth_changed"],
+        "{:#?}",
+        w.seen
+    );
+    assert_eq!(w.stop(), Some(143));
 }

@@ -9,6 +9,7 @@
 //! - HLS, DASH, MJPEG, JPEG, FLV, TS over HTTP: a GET of the stream's URL, whose status and first
 //!   bytes must arrive (the manifest, the first part).
 //! - RTMP: handshake, connect, play until metadata or the first media message.
+//! - WHEP (WebRTC): the endpoint's server still answers HTTP (no session is opened).
 //!
 //! A check that failed says at which layer and why; a stream that runs at less than half its
 //! known frame rate fails at [`CheckLayer::Rate`].
@@ -69,6 +70,7 @@ pub async fn check(
     let result = match url.scheme() {
         "rtsp" => rtsp(target, d, group).await,
         "rtmp" => rtmp(&url, addr, d).await,
+        "http" | "https" if target.protocol == "webrtc" => whep(&url, addr, d).await,
         "http" | "https" => http(&url, addr, d).await,
         other => CheckResult::failed(CheckLayer::Describe, format!("no check for {other}://")),
     };
@@ -175,6 +177,27 @@ async fn http(url: &url::Url, addr: SocketAddr, d: CheckDeadlines) -> CheckResul
                 bitrate_kbps: None,
             }
         }
+    }
+}
+
+/// A WHEP endpoint: its server still answers HTTP there (a GET, which WHEP servers refuse with a
+/// 4xx); a 5xx or no answer fails. A session is not opened: it would start media on the device.
+async fn whep(url: &url::Url, addr: SocketAddr, d: CheckDeadlines) -> CheckResult {
+    let path = url.path();
+    let started = Instant::now();
+    match crate::net::http::open_get(addr, path, url.scheme() == "https", d.connect, d.step).await {
+        Err(e) => CheckResult::failed(CheckLayer::Describe, e.to_string()),
+        Ok(r) if r.head.status >= 500 => CheckResult::failed(
+            CheckLayer::Describe,
+            format!("GET {path}: status {}", r.head.status),
+        ),
+        Ok(_) => CheckResult {
+            layer: CheckLayer::Ok,
+            error: None,
+            first_packet_ms: Some(started.elapsed().as_millis() as u64),
+            fps: None,
+            bitrate_kbps: None,
+        },
     }
 }
 
