@@ -50,6 +50,10 @@
 //! * [`metrics`]: `camscan watch --metrics`: the watch's Prometheus series (devices, stream checks,
 //!   scans, events, sinks) and the `/metrics` endpoint serving them. Above the scan: nothing in the
 //!   pipeline, the store or the sinks names it (`scripts/module-cycles` checks).
+//! * [`watch`]: `camscan watch`: scans on a schedule (and for devices that announce themselves),
+//!   light checks of the known streams between scans (`watch::check`, `watch::checker`), the
+//!   sinks' delivery tasks and the metrics endpoint, signals and reload. Above the scan: it uses
+//!   `scan::pipeline` and `inventory::record` as `camscan scan` does.
 //! * [`sanitize`]: makes device strings safe for terminals and spreadsheets.
 //! * [`timing`]: where a scan's time goes, per port phase and per device, on the `camscan::timing`
 //!   log target (`scripts/bench` prints the slowest devices from it).
