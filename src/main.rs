@@ -70,23 +70,9 @@ fn main() -> ExitCode {
     };
     // -v also asks for the detailed table (one row per stream).
     cfg.detail = cli.verbose > 0;
-    // The user's knowledge files, before the scan starts: a bad one stops it here.
-    match knowledge::load(&cfg.signatures, knowledge::user_dir().as_deref()) {
-        // The first and only install of this process, so it is never refused.
-        Ok(k) => {
-            knowledge::install(k);
-        }
-        Err(e) => return fail(&e),
-    }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        // A port's analysis is one deep future (detection, then a protocol's readers); tokio's
-        // 2 MiB default left little room in debug builds. Address space only, not memory used.
-        .thread_stack_size(8 * 1024 * 1024)
-        .build()
-    {
+    let runtime = match knowledge_and_runtime(&cfg) {
         Ok(r) => r,
-        Err(e) => return fail(&camscan::error::Error::Runtime(e)),
+        Err(code) => return code,
     };
     let result = runtime.block_on(app::run(cfg, cli.quiet));
     // Tasks still running after an interrupt are cancelled, not awaited.
@@ -121,19 +107,9 @@ fn watch(args: &camscan::cli::WatchArgs, cli: &Cli) -> ExitCode {
         Ok(r) => r,
         Err(e) => return fail(&e),
     };
-    match knowledge::load(&cfg.signatures, knowledge::user_dir().as_deref()) {
-        Ok(k) => {
-            knowledge::install(k);
-        }
-        Err(e) => return fail(&e),
-    }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_stack_size(8 * 1024 * 1024)
-        .build()
-    {
+    let runtime = match knowledge_and_runtime(&cfg) {
         Ok(r) => r,
-        Err(e) => return fail(&camscan::error::Error::Runtime(e)),
+        Err(code) => return code,
     };
     // SIGHUP: the same arguments resolved again (the configuration file re-read).
     let reload_args = Cli::parse();
@@ -144,6 +120,25 @@ fn watch(args: &camscan::cli::WatchArgs, cli: &Cli) -> ExitCode {
     let result = runtime.block_on(camscan::watch::run(cfg, w, reload));
     runtime.shutdown_timeout(Duration::from_millis(200));
     done(result)
+}
+
+/// Install the user's knowledge files (a bad one stops the command here, before anything is
+/// sent) and build the runtime a scan runs on.
+fn knowledge_and_runtime(cfg: &ScanConfig) -> Result<tokio::runtime::Runtime, ExitCode> {
+    match knowledge::load(&cfg.signatures, knowledge::user_dir().as_deref()) {
+        // The first and only install of this process, so it is never refused.
+        Ok(k) => {
+            knowledge::install(k);
+        }
+        Err(e) => return Err(fail(&e)),
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        // A port's analysis is one deep future (detection, then a protocol's readers); tokio's
+        // 2 MiB default left little room in debug builds. Address space only, not memory used.
+        .thread_stack_size(8 * 1024 * 1024)
+        .build()
+        .map_err(|e| fail(&camscan::error::Error::Runtime(e)))
 }
 
 /// The exit code of a command, or its error as one line on stderr and exit code 2.

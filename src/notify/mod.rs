@@ -339,6 +339,22 @@ pub fn shown_name(name: &str) -> String {
     }
 }
 
+/// An error with its causes, one line ("error sending request: ... Connection refused"): what a
+/// client library's error says, and why.
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let c = cause.to_string();
+        if !s.contains(&c) {
+            s.push_str(": ");
+            s.push_str(&c);
+        }
+        source = cause.source();
+    }
+    s
+}
+
 /// The delay before retry `attempt` (1 = the first retry).
 pub fn backoff(attempt: u32) -> Duration {
     let base = BACKOFF_MIN

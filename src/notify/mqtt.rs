@@ -286,7 +286,7 @@ impl Mqtt {
                     Ok(Event::Incoming(Packet::PubAck(_))) => Ok(Progress::Acked),
                     Ok(Event::Outgoing(Outgoing::Publish(_))) => Ok(Progress::Sent),
                     Ok(_) => continue,
-                    Err(e) => Err(error_chain(&e)),
+                    Err(e) => Err(super::error_chain(&e)),
                 };
                 let last = progress.is_err();
                 if tx.send(progress).is_err() || last {
@@ -460,20 +460,6 @@ pub fn stream_config(topic: &str, notice: &Notice, url: &str) -> serde_json::Val
         "qos": 1,
         "device": ha_device(notice),
     })
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        let c = cause.to_string();
-        if !s.contains(&c) {
-            s.push_str(": ");
-            s.push_str(&c);
-        }
-        source = cause.source();
-    }
-    s
 }
 
 #[cfg(test)]

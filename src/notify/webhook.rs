@@ -111,7 +111,10 @@ impl Webhook {
                     SinkError(format!("webhook {url}: no answer within {within}"))
                 } else {
                     // Without reqwest's copy of the URL (the token again).
-                    SinkError(format!("webhook {url}: {}", error_chain(&e.without_url())))
+                    SinkError(format!(
+                        "webhook {url}: {}",
+                        super::error_chain(&e.without_url())
+                    ))
                 }
             })?;
         let status = resp.status();
@@ -128,21 +131,6 @@ pub fn signature(secret: &[u8], body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes a key of any length");
     mac.update(body);
     format!("sha256={}", super::hex(&mac.finalize().into_bytes()))
-}
-
-/// reqwest's error with its causes ("error sending request: ... Connection refused"), one line.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        let c = cause.to_string();
-        if !s.contains(&c) {
-            s.push_str(": ");
-            s.push_str(&c);
-        }
-        source = cause.source();
-    }
-    s
 }
 
 #[cfg(test)]
