@@ -6,6 +6,8 @@
 //! when it leaves) and GUPnP/GSSDP (NOTIFY ssdp:alive on start, ssdp:byebye when it leaves). A fake
 //! (`tests/lab/responders/announce.py`) plays the hostile peers. Each test builds its own lab (its own
 //! namespace prefix) and tears it down at the end, also when it fails.
+//! `camscan watch` runs here too: a camera plugged in after it started announces itself and is
+//! scanned at once, and a camera whose link goes down is one `device_offline`.
 //! Needs root and the lab venv: `scripts/test`.
 
 mod common;
@@ -497,4 +499,89 @@ fn lines_of(
         }
     });
     lines
+}
+
+/// A camera whose link goes down while `camscan watch` checks its streams: its host stops
+/// answering, and watch reports one `device_offline` (not a `stream_down` per stream); when the
+/// link is back, `device_online`. GStreamer's RTSP server plays the camera (two streams).
+#[test]
+fn an_unreachable_camera_is_one_device_offline() {
+    let mut lab = Lab::up("csu");
+    let config = tempfile::NamedTempFile::new().unwrap();
+    let mounts: Vec<Value> = ["/Streaming/Channels/101", "/Streaming/Channels/201"]
+        .iter()
+        .map(|p| {
+            serde_json::json!({"path": p, "video": {"codec": "h264", "width": 320, "height": 240,
+                "fps": 10}, "audio": null})
+        })
+        .collect();
+    std::fs::write(
+        config.path(),
+        serde_json::to_vec(&serde_json::json!([
+            {"address": CAM, "port": 554, "shared": true, "auth": null, "mounts": mounts}
+        ]))
+        .unwrap(),
+    )
+    .unwrap();
+    let script = common::root_dir().join("tests/servers/rtsp_server.py");
+    lab.start(
+        "cam",
+        "/usr/bin/python3",
+        &[script.to_str().unwrap(), config.path().to_str().unwrap()],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("watch.db");
+    let mut child = Command::new("ip")
+        .args(["netns", "exec", "csu-scan", env!("CARGO_BIN_EXE_camscan")])
+        .args(["watch", CAM, "-p", "554", "--every", "1h", "--no-listen"])
+        .args(["--check-streams", "1s", "--down-after", "2"])
+        .env_remove("CAMSCAN_NO_DB")
+        .env("CAMSCAN_DB", &db)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let events = lines_of(child.stdout.take().unwrap());
+    let kinds = |events: &std::sync::Arc<std::sync::Mutex<Vec<String>>>| -> Vec<String> {
+        events
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .map(|v| v["kind"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let wait_kind = |kind: &str, limit: u64| {
+        let until = Instant::now() + Duration::from_secs(limit);
+        while Instant::now() < until {
+            if kinds(&events).iter().any(|k| k == kind) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        false
+    };
+    let ok = wait_kind("device_new", 60);
+    assert!(ok, "{:?}", kinds(&events));
+    let link = |state: &str| {
+        let ok = Command::new("ip")
+            .args(["-n", "csu-cam", "link", "set", "eth0", state])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+    };
+    link("down");
+    let offline = wait_kind("device_offline", 30);
+    link("up");
+    let online = offline && wait_kind("device_online", 30);
+    let _ = child.kill();
+    let _ = child.wait();
+    let got = kinds(&events);
+    assert!(offline && online, "{got:?}");
+    assert_eq!(
+        got,
+        ["device_new", "device_offline", "device_online"],
+        "one device_offline, no stream_down"
+    );
 }
