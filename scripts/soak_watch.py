@@ -17,6 +17,7 @@ Loopback only. Everything it starts is stopped on exit.
 """
 
 import json
+import shutil
 import os
 import signal
 import subprocess
@@ -148,7 +149,8 @@ def main():
     watch = None
     events = []
     try:
-        env = dict(os.environ, CAMSCAN_DB=db, CAMSCAN_LOG="warn")
+        env = dict(os.environ, CAMSCAN_DB=db)
+        env.setdefault("CAMSCAN_LOG", "warn")
         env.pop("CAMSCAN_NO_DB", None)
         watch = subprocess.Popen(
             [camscan, "watch", "127.0.2.1-127.0.2.%d" % DEVICES, "-p", "8554",
@@ -166,7 +168,11 @@ def main():
 
         threading.Thread(target=read_events, daemon=True).start()
         errors = []
-        threading.Thread(target=lambda: errors.extend(watch.stderr), daemon=True).start()
+        def read_log():
+            for line in watch.stderr:
+                errors.append((time.time(), line))
+
+        threading.Thread(target=read_log, daemon=True).start()
         # The first scan: every device new.
         deadline = time.time() + 300
         while time.time() < deadline:
@@ -182,6 +188,8 @@ def main():
         size0 = os.path.getsize(db)
         cpu0 = proc_cpu(watch.pid)
         max_conn = 0
+        samples = over = 0
+        over_examples = []
         t_stop = first_scan + minutes * 30
         t_start = t_stop + 120
         stopped_at = started_at = None
@@ -196,7 +204,16 @@ def main():
                 started_at = time.time()
             counts = connections_per_device(watch.pid)
             if counts:
-                max_conn = max(max_conn, max(counts.values()))
+                top = max(counts.values())
+                max_conn = max(max_conn, top)
+                samples += 1
+                if top > 1:
+                    over += 1
+                    if len(over_examples) < 5:
+                        over_examples.append((now - first_scan, {k: v for k, v in counts.items() if v > 1}))
+                        if os.environ.get("SOAK_LOG"):
+                            with open(os.environ["SOAK_LOG"], "a") as f:
+                                f.write("=== %.3f over %s\n" % (now, counts))
             time.sleep(0.1)
         cpu = proc_cpu(watch.pid) - cpu0
         hwm = proc_hwm_kb(watch.pid)
@@ -210,7 +227,10 @@ def main():
               % (DEVICES * PER_DEVICE, DEVICES, EVERY, minutes, rounds))
         print("  CPU of camscan: %.1f s in all, %.3f s per check round" % (cpu, cpu / rounds))
         print("  peak RSS of camscan: %.1f MB (target < 50 MB)" % (hwm / 1024))
-        print("  most connections open to one device at a sample: %d (target 1)" % max_conn)
+        print("  most connections open to one device at a sample: %d (target 1); samples with more "
+              "than one: %d of %d" % (max_conn, over, samples))
+        for t, c in over_examples:
+            print("    at %.1f s: %s" % (t, c))
         print("  store: %.1f MB after the first scan, %.1f MB at the end" % (size0 / 1e6, size1 / 1e6))
         print("  stream_down of devices never stopped (false alarms): %d (target 0)" % len(false_alarms))
         if stopped_at:
@@ -229,6 +249,10 @@ def main():
         ok = not false_alarms and max_conn <= 1 and hwm < 50 * 1024 and len(real) == PER_DEVICE
         return 0 if ok else 1
     finally:
+        if os.environ.get("SOAK_LOG"):
+            with open(os.environ["SOAK_LOG"], "a") as f:
+                for t, line in errors:
+                    f.write("%.3f %s" % (t, line))
         if watch and watch.poll() is None:
             watch.send_signal(signal.SIGTERM)
             try:
@@ -237,6 +261,7 @@ def main():
                 watch.kill()
         stop(steady)
         stop(stopped)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

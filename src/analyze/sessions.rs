@@ -22,7 +22,7 @@ pub const DEFAULT_SESSIONS_PER_DEVICE: usize = 2;
 
 /// Longest wait for the TEARDOWN of a session before its slot is given back anyway (one request on
 /// an open connection; a dead camera must not hold the slot).
-pub const TEARDOWN_WAIT: Duration = Duration::from_millis(1000);
+const TEARDOWN_WAIT: Duration = Duration::from_millis(1000);
 
 /// Session slots per device address. Cloned settings share one.
 pub struct DeviceSessions {

@@ -23,7 +23,6 @@ use tokio::sync::{Notify, watch};
 
 use super::WatchConfig;
 use super::check::{self, CheckDeadlines};
-use crate::analyze::sessions::TEARDOWN_WAIT;
 use crate::config::ScanConfig;
 use crate::credentials::Credential;
 use crate::metrics::{Metrics, StreamLabels};
@@ -143,7 +142,11 @@ async fn check_device(
             return;
         }
         let result = check::check(&t, s.deadlines, &group).await;
-        let _ = tokio::time::timeout(TEARDOWN_WAIT, group.await_teardown()).await;
+        // A shared-media server (GStreamer) answers TEARDOWN once its media is down, which can
+        // take more than a second: wait for it up to a step deadline, not the scan's 1 s.
+        let waited = std::time::Instant::now();
+        let _ = tokio::time::timeout(s.deadlines.step, group.await_teardown()).await;
+        tracing::debug!(url = %t.url, ms = waited.elapsed().as_millis() as u64, "teardown");
         tracing::debug!(url = %t.url, layer = result.layer.as_str(), error = ?result.error, "stream check");
         let (id, down_after, host) = (t.stream_id, s.down_after, result.layer == CheckLayer::Host);
         let r = result.clone();
