@@ -8,7 +8,7 @@ every 5 s for MINUTES (default 10) by a release build of camscan watch on a fres
 of its own) is stopped, and started again two minutes later.
 
 Printed: CPU seconds per check round, peak RSS of camscan (VmHWM), the most connections camscan
-ever had open to one device at a sample (every 100 ms, from /proc/net/tcp), store size at the
+ever had open to one device at a sample (every 100 ms, with ss), store size at the
 start and the end, and the events: stream_down for devices that never stopped must be zero (a
 false alarm is why users turn monitoring off), and the stopped device's streams must go down
 within --down-after checks and come back up.
@@ -106,35 +106,23 @@ def proc_hwm_kb(pid):
     return 0
 
 
-def socket_inodes(pid):
-    inodes = set()
-    fd_dir = "/proc/%d/fd" % pid
-    for fd in os.listdir(fd_dir):
-        try:
-            target = os.readlink(os.path.join(fd_dir, fd))
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            inodes.add(target[8:-1])
-    return inodes
-
-
 def connections_per_device(pid):
-    """Established TCP connections of `pid` to port 8554, by remote address."""
-    inodes = socket_inodes(pid)
+    """Established TCP connections of `pid` to port 8554, by remote address: one `ss` snapshot
+    (netlink sock_diag), which is consistent where reading /proc/PID/fd and then /proc/net/tcp is
+    not (a socket closed and another opened between the two reads counted twice)."""
+    out = subprocess.run(
+        ["ss", "-Htnp", "state", "established", "dport", "=", ":8554"],
+        capture_output=True, text=True,
+    ).stdout
     counts = {}
-    with open("/proc/net/tcp") as f:
-        next(f)
-        for line in f:
-            parts = line.split()
-            remote, state, inode = parts[2], parts[3], parts[9]
-            if state != "01" or inode not in inodes:
-                continue
-            ip_hex, port_hex = remote.split(":")
-            if int(port_hex, 16) != 8554:
-                continue
-            ip = ".".join(str(int(ip_hex[i : i + 2], 16)) for i in (6, 4, 2, 0))
-            counts[ip] = counts.get(ip, 0) + 1
+    for line in out.splitlines():
+        if "pid=%d," % pid not in line:
+            continue
+        parts = line.split()
+        # Recv-Q Send-Q Local Peer Process
+        peer = parts[3]
+        ip = peer.rsplit(":", 1)[0]
+        counts[ip] = counts.get(ip, 0) + 1
     return counts
 
 
