@@ -3,7 +3,7 @@
 //! consumer would. A camera's server stopped while watch checks streams gives `stream_down`
 //! within the checks `--down-after` says; started again, `stream_up`; a camera added gives
 //! `device_new` at the next scan; SIGTERM ends it with 143 and a store that opens. Addresses
-//! 127.0.0.181-189.
+//! 127.0.0.181-191.
 
 // The time to stream_down goes to stderr (`--nocapture`).
 #![allow(clippy::print_stderr)]
@@ -441,4 +441,88 @@ fn a_changed_password_is_one_auth_changed_and_one_failed_login() {
         w.seen
     );
     assert_eq!(w.stop(), Some(143));
+}
+
+/// `kill -9` while a slow sink still has events to take: the next start opens the store and
+/// delivers what was left, so the sink has every event the inventory holds (at least once).
+#[test]
+fn after_kill_9_the_next_run_delivers_what_was_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("watch.db");
+    let log = dir.path().join("events.ndjson");
+    let _a = camera("127.0.0.190");
+    let _b = camera("127.0.0.191");
+    // A slow sink: a second per event.
+    let exec = format!(
+        "exec=sh -c 'sleep 1; cat >> {}; echo >> {}'",
+        log.display(),
+        log.display()
+    );
+    let args = [
+        "127.0.0.190-127.0.0.191",
+        "-p",
+        "8554",
+        "--every",
+        "1h",
+        "--notify",
+        exec.as_str(),
+    ];
+    let mut w = Watch::start(&db, &args);
+    let until = Instant::now() + Duration::from_secs(60);
+    let delivered = |log: &std::path::Path| -> Vec<i64> {
+        std::fs::read_to_string(log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| {
+                serde_json::from_str::<Value>(l).unwrap()["id"]
+                    .as_i64()
+                    .unwrap()
+            })
+            .collect()
+    };
+    while delivered(&log).is_empty() {
+        assert!(Instant::now() < until, "the sink got nothing");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    w.child.kill().unwrap(); // SIGKILL
+    let _ = w.child.wait();
+    let before = delivered(&log);
+    // The inventory's events: more than the sink had when it was killed.
+    let history = |db: &std::path::Path| -> Vec<i64> {
+        let out = common::run(
+            common::camscan_with_db(db).args(["history", "-f", "json"]),
+            Duration::from_secs(30),
+        );
+        let v: Value = serde_json::from_str(&common::stdout(&out)).unwrap();
+        let mut ids: Vec<i64> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["id"].as_i64().unwrap())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let all = history(&db);
+    assert!(all.len() > before.len(), "{all:?} / {before:?}");
+    // Started again: what was left arrives, in order.
+    let mut rounds = args.to_vec();
+    rounds.extend(["--rounds", "1"]);
+    let mut w = Watch::start(&db, &rounds);
+    assert_eq!(w.child.wait().unwrap().code(), Some(0));
+    let after = delivered(&log);
+    let all = history(&db);
+    for id in &all {
+        assert!(
+            after.contains(id),
+            "event {id} lost: sink {after:?}, store {all:?}"
+        );
+    }
+    let mut sorted = after.clone();
+    sorted.dedup();
+    assert!(
+        sorted.windows(2).all(|p| p[0] < p[1]),
+        "in order: {after:?}"
+    );
 }
