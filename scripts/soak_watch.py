@@ -2,7 +2,8 @@
 """Soak of `camscan watch --check-streams` (issue 16), run by `scripts/bench --watch [MINUTES]`.
 
 100 loopback streams, as GStreamer's RTSP server serves them in deployments (shared media, so a
-client arriving while the previous one's media is torn down gets 503 now and then), are checked
+client arriving while the previous one's media is torn down gets 503 now and then; x264 with
+B-frames and look-ahead, so each stream's first packet takes ~1.5 s), are checked
 every 5 s for MINUTES (default 10) by a release build of camscan watch on a fresh inventory:
 25 devices on 127.0.2.1-25, 4 streams each. Halfway, one device's server (127.0.2.25, a process
 of its own) is stopped, and started again two minutes later.
@@ -47,7 +48,10 @@ def server_config(addresses):
             "mounts": [
                 {
                     "path": "/Streaming/Channels/%d0%d" % (ch, sub),
-                    "video": {"codec": "h264", "width": 320 // sub, "height": 240 // sub, "fps": 10},
+                    # x264 as deployments run it: main profile, B-frames, look-ahead (no
+                    # zerolatency): the first packet of each check comes after ~1.5 s.
+                    "video": {"codec": "h264", "width": 320 // sub, "height": 240 // sub,
+                              "fps": 10, "profile": "main", "bframes": 2},
                     "audio": None,
                 }
                 for ch in (1, 2)
