@@ -3,21 +3,20 @@
 //!
 //! * One check session per device at a time: a device's streams are checked one after another;
 //!   devices side by side, at most [`DEVICES_AT_ONCE`].
-//! * Spread: each device starts at its own offset in the first half of the interval (from its id),
-//!   so 200 cameras are not all asked in the same second, and each is asked at the same point of
-//!   every round.
+//! * Each device on its own cadence, starting at its own offset in the first half of the interval
+//!   (from its id), so 200 cameras are not all asked in the same second, and a slow device (a
+//!   look-ahead encoder's first packet comes 1.5 s after PLAY) holds up no other.
 //! * A host that does not answer is asked nothing more this round (one `device_offline` after
 //!   `down_after` rounds, not a `stream_down` per stream).
 //! * A refused credential holds its stream until the next scan (the store's rule): no second
 //!   failed login.
 //! * Paused while a scan runs: the scan's own PLAY checks are on the same cameras then.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures::StreamExt;
 use retina::client::SessionGroup;
 use tokio::sync::{Notify, watch};
 
@@ -63,7 +62,30 @@ pub fn offset(device_id: i64, every: Duration) -> Duration {
     Duration::from_millis(h % half)
 }
 
-/// Check rounds until `stop`.
+/// What every device's loop shares.
+struct Shared {
+    store: Arc<Mutex<Store>>,
+    settings: Arc<Mutex<Settings>>,
+    scanning: Arc<AtomicBool>,
+    wakes: Arc<Vec<Arc<Notify>>>,
+    metrics: Metrics,
+    /// Devices being checked at a time ([`DEVICES_AT_ONCE`]).
+    slots: tokio::sync::Semaphore,
+}
+
+impl Shared {
+    fn settings(&self) -> Settings {
+        self.settings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
+/// Check the known streams until `stop`: each device on its own cadence (a slow device, such as a
+/// camera whose look-ahead encoder takes 1.5 s to its first packet, does not hold up the
+/// others), its stream list refreshed from the inventory every interval (devices a scan added
+/// get a loop, devices gone lose theirs).
 pub async fn run(
     store: Arc<Mutex<Store>>,
     settings: Arc<Mutex<Settings>>,
@@ -72,44 +94,59 @@ pub async fn run(
     metrics: Metrics,
     mut stop: watch::Receiver<bool>,
 ) {
+    let shared = Arc::new(Shared {
+        store,
+        settings,
+        scanning,
+        wakes,
+        metrics,
+        slots: tokio::sync::Semaphore::new(DEVICES_AT_ONCE),
+    });
+    // Dropped with this future (also when it is aborted): every device loop goes with it.
+    let mut loops = tokio::task::JoinSet::new();
+    let mut devices: HashMap<i64, (tokio::task::AbortHandle, watch::Sender<Vec<CheckTarget>>)> =
+        HashMap::new();
     loop {
-        let s = settings.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        let round = tokio::time::Instant::now();
-        if !scanning.load(Ordering::Relaxed) {
+        let s = shared.settings();
+        if !shared.scanning.load(Ordering::Relaxed) {
             let creds = s.credentials.clone();
-            match with_store(&store, move |st| st.check_targets(&creds)).await {
+            match with_store(&shared.store, move |st| st.check_targets(&creds)).await {
                 Ok(targets) => {
-                    metrics.retain_streams(&targets.iter().map(|t| t.stream_id).collect());
-                    let device_stop = stop.clone();
+                    shared
+                        .metrics
+                        .retain_streams(&targets.iter().map(|t| t.stream_id).collect());
                     let mut by_device: BTreeMap<i64, Vec<CheckTarget>> = BTreeMap::new();
                     for t in targets {
                         by_device.entry(t.device_id).or_default().push(t);
                     }
-                    let work = futures::stream::iter(by_device.into_iter().map(|(id, streams)| {
-                        check_device(
-                            id,
-                            streams,
-                            &s,
-                            round,
-                            &store,
-                            &scanning,
-                            &wakes,
-                            &metrics,
-                            device_stop.clone(),
-                        )
-                    }))
-                    .buffer_unordered(DEVICES_AT_ONCE)
-                    .collect::<Vec<()>>();
-                    tokio::select! {
-                        _ = work => {}
-                        _ = stop.changed() => return,
+                    devices.retain(|id, (task, _)| {
+                        let keep = by_device.contains_key(id) && !task.is_finished();
+                        if !keep {
+                            task.abort();
+                        }
+                        keep
+                    });
+                    for (id, streams) in by_device {
+                        match devices.get(&id) {
+                            Some((_, tx)) => {
+                                let _ = tx.send(streams);
+                            }
+                            None => {
+                                let (tx, rx) = watch::channel(streams);
+                                let task =
+                                    loops.spawn(device_loop(id, rx, shared.clone(), stop.clone()));
+                                devices.insert(id, (task, tx));
+                            }
+                        }
                     }
                 }
                 Err(e) => tracing::error!("stream checks: {e}"),
             }
         }
+        // Reap the loops that ended (none do until `stop`; a panic would end one).
+        while loops.try_join_next().is_some() {}
         tokio::select! {
-            _ = tokio::time::sleep_until(round + s.every) => {}
+            _ = tokio::time::sleep(s.every) => {}
             _ = stop.changed() => return,
         }
         if *stop.borrow() {
@@ -118,22 +155,51 @@ pub async fn run(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn check_device(
+/// One device's checks, every interval from its offset, until `stop`.
+async fn device_loop(
     device_id: i64,
-    streams: Vec<CheckTarget>,
-    s: &Settings,
-    round: tokio::time::Instant,
-    store: &Arc<Mutex<Store>>,
-    scanning: &AtomicBool,
-    wakes: &[Arc<Notify>],
-    metrics: &Metrics,
+    streams: watch::Receiver<Vec<CheckTarget>>,
+    shared: Arc<Shared>,
     mut stop: watch::Receiver<bool>,
 ) {
+    let first = shared.settings().every;
     tokio::select! {
-        _ = tokio::time::sleep_until(round + offset(device_id, s.every)) => {}
+        _ = tokio::time::sleep(offset(device_id, first)) => {}
         _ = stop.changed() => return,
     }
+    loop {
+        let s = shared.settings();
+        let started = tokio::time::Instant::now();
+        let list = streams.borrow().clone();
+        {
+            let Ok(_slot) = shared.slots.acquire().await else {
+                return;
+            };
+            check_device(list, &s, &shared, &stop).await;
+        }
+        tokio::select! {
+            _ = tokio::time::sleep_until(started + s.every) => {}
+            _ = stop.changed() => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
+    }
+}
+
+/// Check a device's streams once, one after another.
+async fn check_device(
+    streams: Vec<CheckTarget>,
+    s: &Settings,
+    shared: &Shared,
+    stop: &watch::Receiver<bool>,
+) {
+    let (store, scanning, wakes, metrics) = (
+        &shared.store,
+        &shared.scanning,
+        &shared.wakes[..],
+        &shared.metrics,
+    );
     // retina tears a dropped session down in the background: the next check on the device waits
     // for that TEARDOWN (as the scan's session slots do), so the device sees one session at a time.
     let group = Arc::new(SessionGroup::default());
