@@ -8,7 +8,7 @@ every 5 s for MINUTES (default 10) by a release build of camscan watch on a fres
 25 devices on 127.0.2.1-25, 4 streams each. Halfway, one device's server (127.0.2.25, a process
 of its own) is stopped, and started again two minutes later.
 
-Printed: CPU seconds per check round, peak RSS of camscan (VmHWM), the most connections camscan
+Printed: CPU seconds per check interval, peak RSS of camscan (VmHWM), the most connections camscan
 ever had open to one device at a sample (every 100 ms, with ss), store size at the
 start and the end, and the events: stream_down for devices that never stopped must be zero (a
 false alarm is why users turn monitoring off), and the stopped device's streams must go down
@@ -215,9 +215,9 @@ def main():
         false_alarms = [e for _, e in downs if e["device"]["ip"] != STOPPED]
         real = [t for t, e in downs if e["device"]["ip"] == STOPPED]
         ups = [t for t, e in events if e["kind"] == "stream_up" and e["device"]["ip"] == STOPPED]
-        print("soak: %d streams on %d devices, checked every %d s for %.1f min (%d rounds)"
+        print("soak: %d streams on %d devices, checked every %d s for %.1f min (%d intervals)"
               % (DEVICES * PER_DEVICE, DEVICES, EVERY, minutes, rounds))
-        print("  CPU of camscan: %.1f s in all, %.3f s per check round" % (cpu, cpu / rounds))
+        print("  CPU of camscan: %.1f s in all, %.3f s per %d s interval" % (cpu, cpu / rounds, EVERY))
         print("  peak RSS of camscan: %.1f MB (target < 50 MB)" % (hwm / 1024))
         print("  most connections open to one device at a sample: %d (target 1); samples with more "
               "than one: %d of %d" % (max_conn, over, samples))
