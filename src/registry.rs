@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use crate::model::{
-    Announcement, Device, DiscoveryMethod, Failure, OnvifInfo, OnvifProfile, Protocol, Service,
-    Stream, UpnpInfo,
+    Announcement, Device, DeviceName, DiscoveryMethod, Failure, NameKind, OnvifInfo, OnvifProfile,
+    Protocol, Service, Stream, UpnpInfo,
 };
 
 /// Evidence about one address, from any stage.
@@ -79,6 +79,12 @@ pub enum Event {
         ip: IpAddr,
         stream: Box<Stream>,
     },
+    /// A name of the device (reverse DNS, an mDNS instance or `.local` host name, ...), with its
+    /// source; the best of each kind becomes `name` / `hostname` (see [`name_rank`]).
+    Name {
+        ip: IpAddr,
+        name: DeviceName,
+    },
     Failure {
         ip: IpAddr,
         failure: Failure,
@@ -120,7 +126,6 @@ struct Trust {
     model: Source,
     firmware: Source,
     serial: Source,
-    name: Source,
 }
 
 /// Put `value` into `slot` if it says something and its source is at least as good as the current one.
@@ -148,6 +153,49 @@ fn fill_serial(
     fill(slot, trust, value, source);
 }
 
+/// Record a name once (trimmed, control characters and all, as the device sent it; exporters escape).
+fn add_name(d: &mut Device, name: &str, kind: NameKind, source: &str) {
+    let name = name.trim();
+    if name.is_empty() {
+        return;
+    }
+    let n = DeviceName {
+        name: name.to_string(),
+        kind,
+        source: source.to_string(),
+    };
+    if !d.names.contains(&n) {
+        d.names.push(n);
+    }
+}
+
+/// How much a name is to be believed as the device's `hostname` or `name`, higher first.
+///
+/// Host names: what the user typed, then the network's DNS (reverse lookup), then the name the
+/// device picked for itself on mDNS. Labels: what the vendor protocol or the device API says
+/// (set by the installer in the device's own settings), then ONVIF scopes, then the mDNS instance
+/// name, then the UPnP friendly name (often the generic model text).
+pub fn name_rank(kind: NameKind, source: &str) -> u8 {
+    match (kind, source) {
+        (NameKind::Host, "user") => 3,
+        (NameKind::Host, "dns") => 2,
+        (NameKind::Host, _) => 1,
+        (NameKind::Label, "ssdp") => 1,
+        (NameKind::Label, "mdns") => 2,
+        (NameKind::Label, "onvif") => 3,
+        (NameKind::Label, _) => 4,
+    }
+}
+
+/// Host names before labels, the best first within each kind, then by name and source: the same
+/// order every run, whatever order the stages answered in.
+fn sort_names(names: &mut [DeviceName]) {
+    names.sort_by(|a, b| {
+        let key = |n: &DeviceName| (n.kind, std::cmp::Reverse(name_rank(n.kind, &n.source)));
+        (key(a), &a.name, &a.source).cmp(&(key(b), &b.name, &b.source))
+    });
+}
+
 fn seen_by(d: &mut Device, method: DiscoveryMethod) {
     if !d.discovered_by.contains(&method) {
         d.discovered_by.push(method);
@@ -169,7 +217,9 @@ impl Registry {
         let hostnames = &self.hostnames;
         let d = self.devices.entry(ip).or_insert_with(|| {
             let mut d = Device::new(ip);
-            d.hostname = hostnames.get(&ip).cloned();
+            if let Some(h) = hostnames.get(&ip) {
+                add_name(&mut d, h, NameKind::Host, "user");
+            }
             d
         });
         (d, t)
@@ -223,7 +273,9 @@ impl Registry {
             } => {
                 let (d, t) = self.device_and_trust(ip);
                 let s = Source::Upnp;
-                fill(&mut d.name, &mut t.name, info.friendly_name.clone(), s);
+                if let Some(n) = &info.friendly_name {
+                    add_name(d, n, NameKind::Label, "ssdp");
+                }
                 fill(&mut d.vendor, &mut t.vendor, info.manufacturer.clone(), s);
                 fill(&mut d.model, &mut t.model, info.model_name.clone(), s);
                 fill_serial(&mut d.serial, &mut t.serial, info.serial_number.clone(), s);
@@ -242,7 +294,9 @@ impl Registry {
             } => {
                 let (d, t) = self.device_and_trust(ip);
                 let s = Source::OnvifScopes;
-                fill(&mut d.name, &mut t.name, name, s);
+                if let Some(n) = &name {
+                    add_name(d, n, NameKind::Label, "onvif");
+                }
                 fill(&mut d.model, &mut t.model, model, s);
                 fill(&mut d.vendor, &mut t.vendor, vendor, s);
                 if d.mac.is_none() {
@@ -296,6 +350,9 @@ impl Registry {
                 if info.channels.is_some() {
                     d.channels = info.channels;
                 }
+                if let Some(n) = &info.name {
+                    add_name(d, n, NameKind::Label, &info.protocol);
+                }
                 // Only video devices speak SADP and DHIP: cameras, NVRs, DVRs, door stations.
                 d.is_camera = true;
                 seen_by(d, method);
@@ -319,6 +376,9 @@ impl Registry {
                     Some(existing) => *existing = *stream,
                     None => d.streams.push(*stream),
                 }
+            }
+            Event::Name { ip, name } => {
+                add_name(self.device(ip), &name.name, name.kind, &name.source);
             }
             Event::Failure { ip, failure } => self.device(ip).errors.push(failure),
         }
@@ -486,6 +546,15 @@ fn absorb(d: &mut Device, other: &Device) {
             d.announced.push(a.clone());
         }
     }
+    for n in &other.names {
+        if !d.names.contains(n) {
+            d.names.push(n.clone());
+        }
+    }
+    if d.mac_vendor.is_none() {
+        d.mac_vendor.clone_from(&other.mac_vendor);
+        d.mac_randomized |= other.mac_randomized;
+    }
 }
 
 /// Sort a device's lists and decide `is_camera`.
@@ -501,6 +570,19 @@ fn finish(mut d: Device) -> Device {
         .sort_by(|a, b| (a.port, &a.url).cmp(&(b.port, &b.url)));
     d.errors
         .sort_by(|a, b| (a.stage, a.port, &a.message).cmp(&(b.stage, b.port, &b.message)));
+    sort_names(&mut d.names);
+    let best = |kind| {
+        d.names
+            .iter()
+            .find(|n| n.kind == kind)
+            .map(|n| n.name.clone())
+    };
+    if let Some(h) = best(NameKind::Host) {
+        d.hostname = Some(h);
+    }
+    if let Some(n) = best(NameKind::Label) {
+        d.name = Some(n);
+    }
     // An RTSP server on a LAN is a camera, NVR or video server: exactly what users look for.
     d.is_camera = d.is_camera
         || !d.streams.is_empty()
@@ -634,6 +716,77 @@ mod tests {
                 [DiscoveryMethod::Arp, DiscoveryMethod::Sadp]
             );
         }
+    }
+
+    #[test]
+    fn every_name_is_kept_with_its_source_and_the_best_of_each_kind_shown() {
+        let ip: IpAddr = "198.18.0.7".parse().unwrap();
+        let name = |n: &str, kind, source: &str| Event::Name {
+            ip,
+            name: DeviceName {
+                name: n.into(),
+                kind,
+                source: source.into(),
+            },
+        };
+        let events = vec![
+            name("cam7.local", NameKind::Host, "mdns"),
+            name("Axis M3045 - ACCC8E", NameKind::Label, "mdns"),
+            Event::Upnp {
+                ip,
+                info: Box::new(UpnpInfo {
+                    friendly_name: Some("IP Camera".into()),
+                    ..Default::default()
+                }),
+                is_camera: true,
+            },
+            name("cam7.lab.example", NameKind::Host, "dns"),
+            name("  ", NameKind::Label, "dns"),
+            name("cam7.lab.example", NameKind::Host, "dns"),
+        ];
+        // Any order gives the same device.
+        for order in [events.clone(), events.into_iter().rev().collect()] {
+            let mut r = Registry::new(BTreeMap::new());
+            for e in order {
+                r.apply(e);
+            }
+            let d = &r.devices()[0];
+            assert_eq!(d.hostname.as_deref(), Some("cam7.lab.example"));
+            assert_eq!(d.name.as_deref(), Some("Axis M3045 - ACCC8E"));
+            let listed: Vec<(&str, &str)> = d
+                .names
+                .iter()
+                .map(|n| (n.name.as_str(), n.source.as_str()))
+                .collect();
+            assert_eq!(
+                listed,
+                [
+                    ("cam7.lab.example", "dns"),
+                    ("cam7.local", "mdns"),
+                    ("Axis M3045 - ACCC8E", "mdns"),
+                    ("IP Camera", "ssdp"),
+                ]
+            );
+        }
+        // What the user typed beats DNS; a vendor protocol's name beats mDNS.
+        let mut hosts = BTreeMap::new();
+        hosts.insert(ip, "frontcam".to_string());
+        let mut r = Registry::new(hosts);
+        r.apply(name("cam7.lab.example", NameKind::Host, "dns"));
+        r.apply(Event::Announce {
+            ip,
+            method: DiscoveryMethod::Dhip,
+            info: Box::new(Announcement {
+                protocol: "dhip".into(),
+                name: Some("Gate".into()),
+                ..Default::default()
+            }),
+            vendor: None,
+        });
+        r.apply(name("Axis M3045", NameKind::Label, "mdns"));
+        let d = &r.devices()[0];
+        assert_eq!(d.hostname.as_deref(), Some("frontcam"));
+        assert_eq!(d.name.as_deref(), Some("Gate"));
     }
 
     #[test]

@@ -251,6 +251,7 @@ pub fn report() -> Report {
             channels: Some(1),
             activated: Some(false),
             dhcp: Some(true),
+            name: Some("no".into()),
         }],
         ..Device::new(odd_ip)
     };

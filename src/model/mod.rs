@@ -90,12 +90,44 @@ pub struct Device {
     /// `port 80: Server: App-webs/`, `port 80: realm "DS-2CD2143G2-I"`).
     #[serde(default)]
     pub evidence: Vec<String>,
+    /// Every name the device goes by, each with where it came from; `name` and `hostname` are the
+    /// best of each kind.
+    #[serde(default)]
+    pub names: Vec<DeviceName>,
+    /// The IEEE registry's organisation for the MAC's prefix (`Hangzhou Hikvision Digital
+    /// Technology Co.,Ltd.`), whatever the device is.
+    #[serde(default)]
+    pub mac_vendor: Option<String>,
+    /// The MAC has the locally administered bit set (randomised or set by software): its prefix
+    /// names no maker.
+    #[serde(default)]
+    pub mac_randomized: bool,
+}
+
+/// One name of a device and where camscan read it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct DeviceName {
+    pub name: String,
+    pub kind: NameKind,
+    /// `user` (typed as a target), `dns` (reverse lookup), or the discovery method that told it
+    /// (`mdns`, `onvif`, `ssdp`, `sadp`, `dhip`, ...).
+    pub source: String,
+}
+
+/// What kind of name: a host name (DNS, `.local`) or a label a person gave the device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NameKind {
+    /// A DNS-style host name: `hostname`'s kind.
+    Host,
+    /// A friendly name (`Front Door`, an mDNS instance name): `name`'s kind.
+    Label,
 }
 
 /// A vendor discovery protocol's description of a device, as the device sent it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Announcement {
-    /// `sadp` or `dhip`.
+    /// The protocol's discovery method name (`sadp`, `dhip`, ...).
     pub protocol: String,
     /// SADP `DeviceType` code or DHIP `DeviceClass` (e.g. `IPC`, `NVR`).
     pub device_type: Option<String>,
@@ -113,6 +145,10 @@ pub struct Announcement {
     /// SADP only: `false` is a factory-state device with no password set yet.
     pub activated: Option<bool>,
     pub dhcp: Option<bool>,
+    /// The name the device gives itself (DVRIP `HostName`, Ubiquiti's name), when the protocol
+    /// carries one.
+    #[serde(default)]
+    pub name: Option<String>,
 }
 
 /// The root device of a UPnP description.
@@ -184,6 +220,9 @@ impl Device {
             channels: None,
             announced: Vec::new(),
             evidence: Vec::new(),
+            names: Vec::new(),
+            mac_vendor: None,
+            mac_randomized: false,
         }
     }
 }

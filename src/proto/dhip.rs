@@ -121,6 +121,8 @@ pub fn parse(bytes: &[u8]) -> Result<Reply, DhipError> {
         dhcp: info
             .pointer("/IPv4Address/DhcpEnable")
             .and_then(Value::as_bool),
+        // The name the installer gave the device (Dahua's `MachineName`; defaults to the serial).
+        name: text(info.get("MachineName")),
     };
     Ok(Reply {
         info: info_out,
