@@ -17,8 +17,12 @@ pub use crate::error::exit;
 pub async fn run(cfg: ScanConfig, quiet: bool) -> Result<u8, CommandError> {
     let mut store = inventory::open_for_scan(&cfg)?;
     let known = inventory::known(store.as_ref(), &cfg)?;
-    let scanned = crate::scan::run(&cfg, !quiet, known).await?;
+    let dns = inventory::dns_answers(store.as_ref(), &cfg)?;
+    let scanned = crate::scan::run(&cfg, !quiet, known, dns).await?;
     if let Some(store) = store.as_mut() {
+        store
+            .record_dns(&scanned.dns)
+            .map_err(CommandError::Record)?;
         let summary =
             inventory::record(store, &cfg, &scanned.report).map_err(CommandError::Record)?;
         if let (Some(summary), false) = (summary, quiet) {

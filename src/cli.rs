@@ -434,6 +434,9 @@ pub struct ScanArgs {
     /// Skip the PLAY check that proves each stream delivers media and measures its fps and bitrate.
     #[arg(long, env = "CAMSCAN_NO_VERIFY")]
     pub no_verify: bool,
+    /// Never ask DNS for device names (no reverse lookups; as nmap's -n).
+    #[arg(short = 'n', long, env = "CAMSCAN_NO_DNS")]
+    pub no_dns: bool,
     /// Only find open ports: no protocol detection or analysis (a plain connect scan; discovery
     /// still runs).
     #[arg(long, env = "CAMSCAN_NO_DETECT")]

@@ -87,6 +87,8 @@ pub struct ScanConfig {
     pub fresh: bool,
     /// PLAY each stream to prove it and measure it.
     pub verify: bool,
+    /// Look each device's name up in DNS (reverse lookup; `--no-dns` / `dns: false` turn it off).
+    pub dns: bool,
     /// Detect and analyse what speaks on each open port (`--no-detect`: open ports only, like a
     /// plain connect scan).
     pub detect: bool,
@@ -135,6 +137,7 @@ impl Default for ScanConfig {
             signatures: Vec::new(),
             fresh: false,
             verify: true,
+            dns: true,
             detect: true,
             verify_window: crate::analyze::context::DEFAULT_VERIFY_WINDOW,
             ffprobe: None,
@@ -222,6 +225,7 @@ pub struct FileConfig {
     pub signatures: Option<Vec<PathBuf>>,
     pub fresh: Option<bool>,
     pub verify: Option<bool>,
+    pub dns: Option<bool>,
     pub detect: Option<bool>,
     pub verify_window: Option<DurationValue>,
     pub ffprobe: Option<PathBuf>,
@@ -445,6 +449,7 @@ impl ScanConfig {
             signatures: signature_files(&args.signatures, file),
             fresh: args.fresh || file.fresh.unwrap_or(false),
             verify: !args.no_verify && file.verify.unwrap_or(true),
+            dns: !args.no_dns && file.dns.unwrap_or(true),
             detect: !args.no_detect && file.detect.unwrap_or(true),
             verify_window,
             ffprobe: args.ffprobe.clone().or_else(|| file.ffprobe.clone()),
@@ -870,6 +875,7 @@ mod tests {
             "fresh",
             "verify",
             "verify_window",
+            "dns",
             "detect",
             "interface",
             "discovery",

@@ -91,6 +91,26 @@ pub enum Event {
     },
 }
 
+impl Event {
+    /// The address the event is about.
+    pub fn ip(&self) -> IpAddr {
+        match self {
+            Event::PortOpen { ip, .. }
+            | Event::Host { ip, .. }
+            | Event::Service { ip, .. }
+            | Event::Identity { ip, .. }
+            | Event::Upnp { ip, .. }
+            | Event::Onvif { ip, .. }
+            | Event::OnvifProfiles { ip, .. }
+            | Event::Fingerprint { ip, .. }
+            | Event::Announce { ip, .. }
+            | Event::Stream { ip, .. }
+            | Event::Name { ip, .. }
+            | Event::Failure { ip, .. } => *ip,
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Registry {
     devices: BTreeMap<IpAddr, Device>,

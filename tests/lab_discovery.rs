@@ -870,3 +870,98 @@ fn a_host_that_changes_address_keeps_its_identity_by_mac() {
         "{diff}"
     );
 }
+
+/// The PTR queries dnsmasq logged so far (`query[PTR] 11.0.18.198.in-addr.arpa from ...`).
+fn ptr_queries(log: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_once("query[PTR] "))
+        .map(|(_, rest)| rest.split(' ').next().unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn reverse_dns_names_every_device_with_one_lookup_each_and_the_inventory_caches_them() {
+    let mut lab = Lab::up("csx");
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("dnsmasq.log");
+    // dnsmasq on h2, the lab scanner's resolver (lab.sh): names for two hosts, and authoritative
+    // for the lab's reverse zone, so the others get a real "no such name" (NXDOMAIN).
+    let dnsmasq = format!(
+        "dnsmasq --user=root --no-resolv --no-hosts --bind-interfaces --listen-address=198.18.0.12 \
+         --pid-file={pid} --log-queries --log-facility={log} --local=/0.18.198.in-addr.arpa/ \
+         --host-record=cam1.lab.test,198.18.0.11 --host-record=Web-Server.Lab.Test,198.18.0.12 \
+         && echo READY && cat",
+        pid = dir.path().join("dnsmasq.pid").display(),
+        log = log.display(),
+    );
+    lab.serve_with("sh", "h2", &["-c", &dnsmasq]);
+    let db = dir.path().join("inventory.db");
+    let db_arg = db.to_str().unwrap();
+    let scan = |extra: &[&str]| {
+        let out = run(
+            lab.camscan_recording()
+                .args(["scan", "198.18.0.0/24", "-p", "80", "--db", db_arg, "-v"])
+                .args(extra),
+            Duration::from_secs(60),
+        );
+        assert!(
+            out.status.code().is_some_and(|c| c <= 1),
+            "{}",
+            stderr(&out)
+        );
+        out
+    };
+
+    let out = scan(&["-f", "json"]);
+    let report: Report = serde_json::from_str(&stdout(&out)).unwrap();
+    let cam = report.device("198.18.0.11");
+    assert_eq!(cam.hostname.as_deref(), Some("cam1.lab.test"));
+    assert!(
+        cam.names
+            .iter()
+            .any(|n| (n.name.as_str(), n.kind.as_str(), n.source.as_str())
+                == ("cam1.lab.test", "host", "dns")),
+        "{:?}",
+        cam.names
+    );
+    assert_eq!(
+        report.device("198.18.0.12").hostname.as_deref(),
+        Some("web-server.lab.test"),
+        "shown in lower case"
+    );
+    assert_eq!(report.device("198.18.0.13").hostname, None, "NXDOMAIN");
+    // One lookup per address found, no more.
+    let mut addresses: Vec<String> = report
+        .devices
+        .iter()
+        .flat_map(|d| d.addresses.iter().cloned())
+        .collect();
+    addresses.sort();
+    let mut asked: Vec<String> = ptr_queries(&log)
+        .iter()
+        .map(|q| {
+            let mut octets: Vec<&str> = q.trim_end_matches(".in-addr.arpa").split('.').collect();
+            octets.reverse();
+            octets.join(".")
+        })
+        .collect();
+    asked.sort();
+    assert!(addresses.len() >= 4, "{addresses:?}");
+    assert_eq!(asked, addresses, "one PTR query per address found");
+
+    // A rescan with the inventory asks nothing: names and "no name" come from its cache, and the
+    // table shows the name.
+    let out = scan(&["-f", "table"]);
+    let table = stdout(&out);
+    assert!(table.contains("cam1.lab.test"), "{table}");
+    assert_eq!(ptr_queries(&log).len(), asked.len(), "{}", stderr(&out));
+    // --fresh asks again; -n never asks.
+    scan(&["-f", "json", "--fresh"]);
+    assert_eq!(ptr_queries(&log).len(), 2 * asked.len());
+    let out = scan(&["-f", "json", "-n", "--fresh"]);
+    assert_eq!(ptr_queries(&log).len(), 2 * asked.len());
+    let report: Report = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report.device("198.18.0.11").hostname, None);
+}

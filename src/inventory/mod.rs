@@ -89,6 +89,18 @@ pub fn known(
     }
 }
 
+/// The reverse DNS answers the inventory still trusts (nothing without a store, with `--fresh` or
+/// `--no-dns`), to seed the scan's resolver.
+pub fn dns_answers(
+    store: Option<&Store>,
+    cfg: &ScanConfig,
+) -> Result<Vec<crate::net::rdns::DnsAnswer>, CommandError> {
+    match store {
+        Some(store) if !cfg.fresh && cfg.dns => Ok(store.dns_answers()?),
+        _ => Ok(Vec::new()),
+    }
+}
+
 /// What `camscan scan` says at the end when it has a store and an earlier complete scan of the
 /// same targets: how many devices are new, gone and changed since that scan.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,5 +1,6 @@
 //! OS networking: the open-file limit, the connect call with its errno classification, the
-//! multicast socket of discovery, the ARP packet socket ([`packet`]) and TLS ([`tls`]).
+//! multicast socket of discovery, the ARP packet socket ([`packet`]), TLS ([`tls`]) and reverse
+//! DNS ([`rdns`]).
 
 use std::io;
 use std::net::SocketAddr;
@@ -260,6 +261,7 @@ mod tests {
 pub mod http;
 pub mod interfaces;
 pub mod packet;
+pub mod rdns;
 pub mod rtmp;
 pub mod rtsp;
 pub mod stun;

@@ -22,6 +22,14 @@ pub struct Collector<'a> {
     stop: bool,
     /// Only when the `camscan::timing` log is on.
     timings: Option<Timings>,
+    /// Addresses to look up in DNS ([`super::names`]), until discovery is done.
+    names: Option<Namer>,
+}
+
+/// The collector's side of the names stage: each address once.
+struct Namer {
+    tx: mpsc::UnboundedSender<IpAddr>,
+    asked: HashSet<IpAddr>,
 }
 
 /// Port timings per address until their device is final, and when the run's stages ended.
@@ -36,6 +44,18 @@ impl Collector<'_> {
     /// Apply one message: events to the registry, progress to [`Finality`]; then write the devices
     /// that became final to the NDJSON stream and log their timing.
     pub fn collect(&mut self, msg: Msg, registry: &mut Registry) {
+        match (&msg, self.names.as_mut()) {
+            (Msg::Event(ev), Some(n)) => {
+                let ip = ev.ip();
+                // Its answer ends with `Analysed`: the device waits for its name.
+                if n.asked.insert(ip) && n.tx.send(ip).is_ok() {
+                    self.finality.port_open(ip);
+                }
+            }
+            // No new address can come from here on: the names stage ends after its last answer.
+            (Msg::DiscoveryDone, Some(_)) => self.names = None,
+            _ => {}
+        }
         if self.on_final.is_none() && self.timings.is_none() {
             if let Msg::Event(ev) = msg {
                 registry.apply(ev);
@@ -234,7 +254,16 @@ impl<'a> Collector<'a> {
             stop: false,
             finality: Finality::default(),
             timings: crate::timing::enabled().then(Timings::default),
+            names: None,
         }
+    }
+
+    /// Hand each address to the names stage the first time an event names it.
+    pub fn set_names(&mut self, tx: mpsc::UnboundedSender<IpAddr>) {
+        self.names = Some(Namer {
+            tx,
+            asked: HashSet::new(),
+        });
     }
 
     /// Apply messages until every sender is gone, a signal arrives or stdout's reader left.

@@ -5,6 +5,8 @@
 //! ```text
 //! plan ──> discover ──open ports──> dispatch ──> analyze_port ──events──┐
 //!             └──────────────────────events──────────────────────────────┴─> collect ──> output
+//!                                                     names <──new addresses──┘  ^
+//!                                                       └────────names────────────┘
 //! ```
 //!
 //! * [`plan`]: targets, guards, interfaces, pool size and the shared [`ScanContext`], before
@@ -13,6 +15,7 @@
 //! * [`dispatch`]: each open port to its analysis, bounded.
 //! * [`analyze_port`]: detect what a port speaks, ask that protocol's analyser, make events.
 //! * [`collect`]: events into the registry; finality; signals.
+//! * [`names`]: the reverse DNS name of each address the first time an event names it.
 //! * [`output`]: the report (or NDJSON lines as devices become final) and the progress bar.
 //!
 //! Stages are joined by bounded channels so a slow stage pushes back on the one before it. Ctrl-C
@@ -22,6 +25,7 @@ pub mod analyze_port;
 pub mod collect;
 pub mod discover;
 pub mod dispatch;
+pub mod names;
 pub mod output;
 pub mod plan;
 
@@ -52,13 +56,17 @@ const EVENT_CHANNEL: usize = 1024;
 /// already written, for the caller to record; [`Scanned::exit_code`] sums it up).
 /// `progress`: draw a progress bar on stderr (only drawn when stderr is a terminal). `known`: what
 /// earlier scans learnt per address (the inventory's [`crate::store::Store::known`]), tried first
-/// by the analysers unless `--fresh`.
+/// by the analysers unless `--fresh`. `dns`: the reverse DNS answers the inventory still trusts.
 pub async fn run(
     cfg: &ScanConfig,
     progress: bool,
     known: HashMap<IpAddr, Known>,
+    dns: Vec<crate::net::rdns::DnsAnswer>,
 ) -> Result<Scanned, Error> {
     let plan = ScanPlan::build(cfg).await?;
+    if let Some(names) = &plan.names {
+        names.seed(dns);
+    }
     // The output path is checked before minutes of scanning; NDJSON opens its file now and is
     // written device by device as each becomes final.
     if let Some(path) = &cfg.output {
@@ -91,6 +99,8 @@ pub struct Scanned {
     pub outcome: Outcome,
     /// TCP connection attempts the port probes made.
     pub probes: u64,
+    /// The reverse DNS answers this run looked up, for the inventory to keep.
+    pub dns: Vec<crate::net::rdns::DnsAnswer>,
 }
 
 impl Scanned {
@@ -120,6 +130,7 @@ pub async fn pipeline(
     let target_specs = plan.target_specs.clone();
     let mut registry = Registry::new(plan.set.hostnames().clone());
     let detect = plan.detect;
+    let names = plan.names.clone();
 
     let (open_tx, open_rx) = mpsc::channel::<OpenPort>(OPEN_CHANNEL);
     let (ev_tx, mut ev_rx) = mpsc::channel::<Msg>(EVENT_CHANNEL);
@@ -132,10 +143,15 @@ pub async fn pipeline(
         ev_tx.clone(),
         open_tx,
     ));
+    let mut collector = Collector::new(on_final);
+    let naming = names.clone().map(|resolver| {
+        let (ip_tx, ip_rx) = mpsc::unbounded_channel();
+        collector.set_names(ip_tx);
+        tokio::spawn(names::name_hosts(resolver, ip_rx, ev_tx.clone()))
+    });
     let dispatcher = tokio::spawn(dispatch::dispatch(open_rx, ev_tx, ctx, detect));
     let bar = progress.then(|| output::progress_bar(stats.clone()));
 
-    let mut collector = Collector::new(on_final);
     let outcome = collector.run(&mut ev_rx, &mut registry).await;
     if let Some((bar, task)) = bar {
         task.abort();
@@ -150,6 +166,9 @@ pub async fn pipeline(
         }
         discovery.abort();
         dispatcher.abort();
+        if let Some(naming) = &naming {
+            naming.abort();
+        }
         // Take what is already queued: it was found before the signal.
         while let Ok(msg) = ev_rx.try_recv() {
             if let Msg::Event(ev) = msg {
@@ -171,6 +190,7 @@ pub async fn pipeline(
         report,
         outcome,
         probes: ProbeStats::get(&stats.done),
+        dns: names.map(|r| r.answers()).unwrap_or_default(),
     }
 }
 

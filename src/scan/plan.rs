@@ -38,6 +38,9 @@ pub struct ScanPlan {
     pub links: Links,
     /// `false` with `--no-detect`: open ports are listed, not analysed.
     pub detect: bool,
+    /// Reverse DNS of every device found (`None` with `--no-dns`); seed it with what the inventory
+    /// remembers ([`crate::net::rdns::Resolver::seed`]) before the pipeline runs.
+    pub names: Option<Arc<crate::net::rdns::Resolver>>,
 }
 
 /// The attached networks as discovery sees them.
@@ -101,6 +104,9 @@ impl ScanPlan {
             discovery_wait: cfg.discovery_wait,
             links,
             detect: cfg.detect,
+            names: cfg
+                .dns
+                .then(|| Arc::new(crate::net::rdns::Resolver::default())),
         })
     }
 }

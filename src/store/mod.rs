@@ -36,6 +36,7 @@ use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 
 mod derive;
+mod dns;
 mod health;
 mod identity;
 mod outbox;
@@ -43,6 +44,7 @@ mod query;
 mod record;
 mod schema;
 
+pub use dns::DnsAnswer;
 pub use health::{CheckLayer, CheckResult, CheckTarget};
 pub use identity::Identity;
 pub use outbox::{CHECKS_PER_STREAM, Cursor, NOTICE_SCHEMA, Notice, NoticeDevice};
@@ -530,6 +532,17 @@ impl Store {
         creds: &[Credential],
     ) -> Result<HashMap<IpAddr, Known>, StoreError> {
         query::known(&self.conn, &self.key, targets, creds).map_err(|e| self.err(e))
+    }
+
+    /// Reverse DNS answers still within their time to live (a "no name" too), to seed the scan's
+    /// resolver: a rescan asks the DNS only about addresses it has not asked lately.
+    pub fn dns_answers(&self) -> Result<Vec<DnsAnswer>, StoreError> {
+        dns::answers(&self.conn).map_err(|e| self.err(e))
+    }
+
+    /// Keep the reverse DNS answers a scan looked up; expired ones go.
+    pub fn record_dns(&mut self, answers: &[DnsAnswer]) -> Result<(), StoreError> {
+        dns::record(&mut self.conn, answers).map_err(|e| schema::map_err(&self.path, e))
     }
 
     /// Known devices, by address.
@@ -1198,7 +1211,8 @@ mod tests {
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(v, 2);
+        assert_eq!(v, 3);
+        assert!(store.dns_answers().unwrap().is_empty());
         store
             .record_scan(
                 &scan(1, true),
@@ -1207,6 +1221,57 @@ mod tests {
             )
             .unwrap();
         assert_eq!(store.check_targets(&[]).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn reverse_dns_answers_are_kept_for_their_time_to_live() {
+        use std::time::{Duration, SystemTime};
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("inventory.db")).unwrap();
+        let now = SystemTime::now();
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        store
+            .record_dns(&[
+                (ip("198.18.0.11"), Some("cam1.lab".into()), now),
+                (ip("198.18.0.12"), None, now - Duration::from_secs(60)),
+                // "No name" for longer than its ten minutes: not given back (but kept an hour).
+                (ip("198.18.0.13"), None, now - Duration::from_secs(1200)),
+                // Older than any time to live: deleted.
+                (
+                    ip("198.18.0.14"),
+                    Some("old".into()),
+                    now - Duration::from_secs(7200),
+                ),
+            ])
+            .unwrap();
+        let mut got: Vec<(IpAddr, Option<String>)> = store
+            .dns_answers()
+            .unwrap()
+            .into_iter()
+            .map(|(ip, name, _)| (ip, name))
+            .collect();
+        got.sort();
+        assert_eq!(
+            got,
+            [
+                (ip("198.18.0.11"), Some("cam1.lab".into())),
+                (ip("198.18.0.12"), None)
+            ]
+        );
+        let rows: i64 = store
+            .conn
+            .query_row("SELECT COUNT(*) FROM dns_names", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 3);
+        // A newer answer replaces the older one.
+        store.record_dns(&[(ip("198.18.0.11"), None, now)]).unwrap();
+        let again = store.dns_answers().unwrap();
+        assert!(
+            again
+                .iter()
+                .any(|(i, n, _)| *i == ip("198.18.0.11") && n.is_none()),
+            "{again:?}"
+        );
     }
 
     #[test]
@@ -1223,7 +1288,7 @@ mod tests {
                 e,
                 StoreError::Newer {
                     found: 99,
-                    supported: 2,
+                    supported: 3,
                     ..
                 }
             ),

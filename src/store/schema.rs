@@ -162,6 +162,15 @@ CREATE INDEX checks_stream ON checks(stream_id, id);
 ALTER TABLE streams ADD COLUMN fails INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE streams ADD COLUMN held TEXT;
 "#,
+    r#"
+-- Reverse DNS answers (net/rdns.rs, store/dns.rs): a rescan within their time to live asks the DNS
+-- nothing. Rows older than the longest time to live are deleted as new answers are written.
+CREATE TABLE dns_names (
+    ip   TEXT PRIMARY KEY,
+    name TEXT,                      -- NULL: the DNS said the address has no name
+    at   INTEGER NOT NULL           -- when it was looked up (Unix ms)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// The schema version this camscan writes.

@@ -486,6 +486,9 @@ async fn scan_round(
         }
     };
     let plan = crate::scan::plan::ScanPlan::build(cfg).await?;
+    if let (Some(names), false) = (&plan.names, cfg.fresh) {
+        names.seed(with_store(store, |s| s.dns_answers()).await?);
+    }
     let (ctx, announced) = crate::scan::plan::context_with_known(cfg, known);
     let budget = ctx.auth.budget.clone();
     let scanned = crate::scan::pipeline(plan, (ctx, announced), false, None).await;
@@ -498,6 +501,7 @@ async fn scan_round(
     );
     let cfg2 = cfg.clone();
     let (summary, events) = with_store(store, move |s| {
+        s.record_dns(&scanned.dns)?;
         crate::inventory::record_with_events(s, &cfg2, &scanned.report)
     })
     .await?;

@@ -34,6 +34,16 @@ pub struct Device {
     pub addresses: Vec<String>,
     pub channels: Option<u32>,
     pub announced: Vec<Announcement>,
+    /// Every name with its source (README "Device names").
+    pub names: Vec<Name>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Name {
+    pub name: String,
+    /// `host` or `label`.
+    pub kind: String,
+    pub source: String,
 }
 
 #[derive(Debug, Deserialize)]

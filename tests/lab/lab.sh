@@ -14,6 +14,9 @@
 #                             (one box, two addresses)
 #   PREFIX-h4    198.18.0.14  02:00:00:00:00:14; answers ARP, drops every IP packet (nftables)
 # Every other address of the /24 is silent. Needs root (ip netns) and nft. Names stay within 15 characters.
+# The scanner's resolver is h2 (/etc/netns/PREFIX-scan/resolv.conf, which `ip netns exec` mounts over
+# /etc/resolv.conf): reverse lookups stay in the lab, refused at once unless a test runs a DNS server
+# there.
 set -euo pipefail
 cmd=${1:?usage: lab.sh up|down PREFIX [EXTRA]}
 P=${2:?usage: lab.sh up|down PREFIX [EXTRA]}
@@ -46,10 +49,13 @@ down() {
       ip netns del "$ns" 2>/dev/null || true
     fi
   done
+  rm -rf "/etc/netns/$P-scan"
 }
 
 up() {
   down
+  mkdir -p "/etc/netns/$P-scan"
+  echo "nameserver ${ADDR[h2]}" > "/etc/netns/$P-scan/resolv.conf"
   ip netns add "$P-sw"
   ip -n "$P-sw" link set lo up
   ip -n "$P-sw" link add br0 type bridge
