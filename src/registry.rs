@@ -2,6 +2,11 @@
 //! into one [`Device`] per IP, then into one per box (by MAC, serial, ONVIF endpoint or UPnP UDN),
 //! and hands the exporters a deterministic, sorted view. Identity fields keep the value from the most
 //! trustworthy source whatever order stages answer in. No I/O here.
+//!
+//! Each device's final MAC, whichever stage told it (ARP, ONVIF scopes, SADP/DHIP), is looked up
+//! once in the knowledge set's MAC registry ([`crate::knowledge::Knowledge::mac_maker`], embedded
+//! data): the IEEE organisation, whether the MAC is randomised, and the camera vendor as the
+//! least trusted source of `vendor`.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -557,7 +562,23 @@ fn absorb(d: &mut Device, other: &Device) {
     }
 }
 
-/// Sort a device's lists and decide `is_camera`.
+/// Who made the network card of the device's MAC: the IEEE registry's organisation for every MAC
+/// (`mac_vendor`), the locally administered bit (`mac_randomized`: no maker then), and the camera
+/// vendor the prefix names as `vendor` when no better source named one (the OUI is the least
+/// trusted source, so any other's value stays).
+fn mac_maker(d: &mut Device) {
+    let Some(mac) = d.mac.as_deref() else {
+        return;
+    };
+    let maker = crate::knowledge::get().mac_maker(mac);
+    d.mac_randomized = maker.randomized;
+    d.mac_vendor = maker.organisation.map(str::to_string);
+    if d.vendor.is_none() {
+        d.vendor = maker.vendor.map(|v| v.display_name().to_string());
+    }
+}
+
+/// Sort a device's lists, decide `is_camera` and name the MAC's maker.
 fn finish(mut d: Device) -> Device {
     d.addresses.sort_unstable();
     d.addresses.retain(|a| *a != d.ip);
@@ -583,6 +604,7 @@ fn finish(mut d: Device) -> Device {
     if let Some(n) = best(NameKind::Label) {
         d.name = Some(n);
     }
+    mac_maker(&mut d);
     // An RTSP server on a LAN is a camera, NVR or video server: exactly what users look for.
     d.is_camera = d.is_camera
         || !d.streams.is_empty()
@@ -862,6 +884,70 @@ mod tests {
         assert_eq!(
             d[0].discovered_by,
             [DiscoveryMethod::Onvif, DiscoveryMethod::Ssdp]
+        );
+    }
+
+    fn host(ip: IpAddr, mac: &str) -> Event {
+        Event::Host {
+            ip,
+            method: DiscoveryMethod::Arp,
+            mac: Some(mac.into()),
+            vendor: None,
+        }
+    }
+
+    #[test]
+    fn every_mac_gets_its_maker_whichever_stage_told_it() {
+        let [a, b, c, e, f]: [IpAddr; 5] =
+            ["10.0.1.1", "10.0.1.2", "10.0.1.3", "10.0.1.4", "10.0.1.5"].map(|s| s.parse().unwrap());
+        let mut r = Registry::default();
+        // ARP alone: a Dahua camera, not in data/ouis.yaml, named from the IEEE registry.
+        r.apply(host(a, "e4:24:6c:12:34:56"));
+        // A Raspberry Pi: its maker, and no camera vendor.
+        r.apply(host(b, "DC-A6-32-00-00-01"));
+        // A randomised MAC: said to be such, never given a maker.
+        r.apply(host(c, "02:00:00:00:00:03"));
+        // A MAC only from ONVIF scopes (no ARP), in Cisco notation.
+        r.apply(Event::Onvif {
+            ip: e,
+            info: Box::default(),
+            name: None,
+            model: None,
+            vendor: None,
+            mac: Some("ec71.db00.0001".into()),
+            is_camera: true,
+        });
+        // The device's own API names a vendor: the OUI, the least trusted source, does not replace it.
+        r.apply(host(f, "44:19:b6:00:00:05"));
+        r.apply(Event::Identity {
+            ip: f,
+            vendor: Some("HiWatch".into()),
+            model: None,
+            firmware: None,
+            serial: None,
+        });
+        let d = r.devices();
+        let got: Vec<(Option<&str>, Option<&str>, bool)> = d
+            .iter()
+            .map(|d| (d.vendor.as_deref(), d.mac_vendor.as_deref(), d.mac_randomized))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    Some("Dahua"),
+                    Some("Zhejiang Dahua Technology Co., Ltd."),
+                    false
+                ),
+                (None, Some("Raspberry Pi Trading Ltd"), false),
+                (None, None, true),
+                (Some("Reolink"), Some("Reolink Innovation Limited"), false),
+                (
+                    Some("HiWatch"),
+                    Some("Hangzhou Hikvision Digital Technology Co.,Ltd."),
+                    false
+                ),
+            ]
         );
     }
 }

@@ -99,6 +99,9 @@ impl Section {
                         if !v.upnp_manufacturers.is_empty() {
                             by.push(format!("UPnP maker: {}", v.upnp_manufacturers.join(", ")));
                         }
+                        if !v.organisations.is_empty() {
+                            by.push(format!("MAC registry: {}", v.organisations.join("; ")));
+                        }
                         vec![v.id.clone(), v.name.clone(), by.join("\n"), from(v.from)]
                     })
                     .collect(),
