@@ -34,6 +34,10 @@ pub struct Device {
     pub addresses: Vec<String>,
     pub channels: Option<u32>,
     pub announced: Vec<Announcement>,
+    /// The IEEE registry's organisation for the MAC's prefix.
+    pub mac_vendor: Option<String>,
+    /// The MAC is locally administered (randomised): no maker.
+    pub mac_randomized: bool,
 }
 
 #[derive(Debug, Deserialize)]
