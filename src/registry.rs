@@ -899,7 +899,8 @@ mod tests {
     #[test]
     fn every_mac_gets_its_maker_whichever_stage_told_it() {
         let [a, b, c, e, f]: [IpAddr; 5] =
-            ["10.0.1.1", "10.0.1.2", "10.0.1.3", "10.0.1.4", "10.0.1.5"].map(|s| s.parse().unwrap());
+            ["10.0.1.1", "10.0.1.2", "10.0.1.3", "10.0.1.4", "10.0.1.5"]
+                .map(|s| s.parse().unwrap());
         let mut r = Registry::default();
         // ARP alone: a Dahua camera, not in data/ouis.yaml, named from the IEEE registry.
         r.apply(host(a, "e4:24:6c:12:34:56"));
@@ -929,7 +930,13 @@ mod tests {
         let d = r.devices();
         let got: Vec<(Option<&str>, Option<&str>, bool)> = d
             .iter()
-            .map(|d| (d.vendor.as_deref(), d.mac_vendor.as_deref(), d.mac_randomized))
+            .map(|d| {
+                (
+                    d.vendor.as_deref(),
+                    d.mac_vendor.as_deref(),
+                    d.mac_randomized,
+                )
+            })
             .collect();
         assert_eq!(
             got,

@@ -10,9 +10,7 @@ use std::io::{self, Write};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, Table, Width};
 
-use super::{
-    ExportOptions, Exporter, audio_summary, fmt_num, short_organisation, video_summary,
-};
+use super::{ExportOptions, Exporter, audio_summary, fmt_num, short_organisation, video_summary};
 use crate::model::{Device, Report, Stream, StreamStatus};
 use crate::sanitize::terminal;
 

@@ -223,7 +223,10 @@ impl Table {
                 let at = offset_of(record);
                 let starts_a_name = at == 0 || names.get(at - 1) == Some(&b'\n');
                 if at >= names.len() || !starts_a_name || names[at] == b'\n' {
-                    return Err(format!("record {:02x?}: bad name offset {at}", &record[..key]));
+                    return Err(format!(
+                        "record {:02x?}: bad name offset {at}",
+                        &record[..key]
+                    ));
                 }
             }
         }
@@ -363,7 +366,9 @@ mod tests {
         let mac = parse_mac("46:19:b6:00:00:11").unwrap();
         assert!(is_locally_administered(mac));
         assert_eq!(organisation(mac), None);
-        assert!(!is_locally_administered(parse_mac("44:19:b6:00:00:11").unwrap()));
+        assert!(!is_locally_administered(
+            parse_mac("44:19:b6:00:00:11").unwrap()
+        ));
     }
 
     #[test]

@@ -455,7 +455,11 @@ fn camera_makers_blocks_name_their_vendor() {
             "TP-Link",
             "TP-LINK TECHNOLOGIES CO.,LTD.",
         ),
-        ("00:31:92:01:02:03", "TP-Link", "TP-Link Corporation Limited"),
+        (
+            "00:31:92:01:02:03",
+            "TP-Link",
+            "TP-Link Corporation Limited",
+        ),
         ("00:40:8c:01:02:03", "Axis", "AXIS COMMUNICATIONS AB"),
         ("b8:a4:4f:01:02:03", "Axis", "Axis Communications AB"),
         ("00:09:18:01:02:03", "Hanwha", "SAMSUNG TECHWIN CO.,LTD"),
@@ -540,7 +544,9 @@ fn user_files_map_macs_first() {
     assert_eq!(k.mac_maker("02:00:00:00:00:01").vendor, None);
     // The built-in mapping is unchanged.
     assert_eq!(
-        k.mac_maker("08:ed:ed:00:00:01").vendor.map(VendorId::display_name),
+        k.mac_maker("08:ed:ed:00:00:01")
+            .vendor
+            .map(VendorId::display_name),
         Some("Dahua")
     );
 }
