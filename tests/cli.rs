@@ -912,6 +912,8 @@ fn signatures_lists_what_is_loaded_and_from_where() {
         format!("1 from {}", flag.display()),
         "74 from data/signatures.yaml (built in)".to_string(),
         "\nouis (15)".to_string(),
+        "IEEE MAC registry of 2022-08-27 (data/oui/registry.bin, built in, from Debian ieee-data"
+            .to_string(),
         "/acme/live".to_string(),
     ] {
         assert!(table.contains(&part), "{part:?} in\n{table}");
