@@ -13,7 +13,7 @@
 //! allocation. It is checked once, on first use (every offset inside the names, every key in
 //! order), so a lookup never panics whatever the MAC; a table that fails the check (a bad refresh)
 //! answers nothing and says so in the log. Compression was left out: no compression crate is in the
-//! dependency tree, and deflate would save about 600 KB of the binary at the price of a new
+//! dependency tree, and deflate would save about 520 KB of the binary at the price of a new
 //! dependency and a megabyte of memory once decompressed.
 //!
 //! A MAC with the locally administered bit set (bit 1 of the first byte: randomised by the phone or
