@@ -34,7 +34,8 @@
 //!   cargo-fuzz target in `fuzz/` (`scripts/fuzz`).
 //! * [`knowledge`]: what camscan knows as data (`data/*.yaml`, embedded, extendable by user files):
 //!   the vendor registry, HTTP fingerprint signatures and probe paths, RTSP paths per vendor, HTTP
-//!   media paths, RTMP names and camera OUIs. One process-wide set, installed by `main`.
+//!   media paths, RTMP names and camera OUIs, and the whole IEEE MAC registry (`knowledge::oui`,
+//!   `data/oui/`). One process-wide set, installed by `main`.
 //! * [`model`]: plain serde data, the JSON contract.
 //! * [`registry`]: merges evidence into devices (one per box: by MAC, endpoint or serial), keeping
 //!   each identity field from its most trustworthy source, in deterministic order.

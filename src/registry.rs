@@ -2,6 +2,11 @@
 //! into one [`Device`] per IP, then into one per box (by MAC, serial, ONVIF endpoint or UPnP UDN),
 //! and hands the exporters a deterministic, sorted view. Identity fields keep the value from the most
 //! trustworthy source whatever order stages answer in. No I/O here.
+//!
+//! Each device's final MAC, whichever stage told it (ARP, ONVIF scopes, SADP/DHIP), is looked up
+//! once with the [`MacLookup`] the registry was given (the scan gives `discovery::oui::facts`: the
+//! embedded IEEE registry): the organisation, whether the MAC is randomised, and the camera vendor
+//! as the least trusted source of `vendor`. A function handed in, so the registry stays on `model`.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -117,7 +122,23 @@ pub struct Registry {
     hostnames: BTreeMap<IpAddr, String>,
     /// How trustworthy each identity field's current value is, per device.
     trust: BTreeMap<IpAddr, Trust>,
+    /// Who made a MAC's network card; none: `mac_vendor` and `mac_randomized` are left as they are.
+    mac_lookup: Option<MacLookup>,
 }
+
+/// What a MAC says about its maker.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MacFacts {
+    /// The IEEE registry's organisation for the MAC's prefix.
+    pub organisation: Option<&'static str>,
+    /// The locally administered bit is set (randomised): no maker.
+    pub randomized: bool,
+    /// The camera vendor's name, when the prefix is a camera maker's.
+    pub vendor: Option<&'static str>,
+}
+
+/// Looks up a MAC (as a device's `mac` spells it).
+pub type MacLookup = fn(&str) -> MacFacts;
 
 /// Where an identity fact came from, least trustworthy first: a value is replaced only by one from
 /// an equal or better source, so the result does not depend on which stage answered first.
@@ -229,7 +250,14 @@ impl Registry {
             devices: BTreeMap::new(),
             hostnames,
             trust: BTreeMap::new(),
+            mac_lookup: None,
         }
+    }
+
+    /// Name each device's MAC maker with `lookup` when rendering.
+    pub fn with_mac_lookup(mut self, lookup: MacLookup) -> Self {
+        self.mac_lookup = Some(lookup);
+        self
     }
 
     fn device_and_trust(&mut self, ip: IpAddr) -> (&mut Device, &mut Trust) {
@@ -460,7 +488,7 @@ impl Registry {
         for other in parts {
             absorb(&mut d, other);
         }
-        Some(finish(d))
+        Some(finish(d, self.mac_lookup))
     }
 }
 
@@ -577,8 +605,24 @@ fn absorb(d: &mut Device, other: &Device) {
     }
 }
 
-/// Sort a device's lists and decide `is_camera`.
-fn finish(mut d: Device) -> Device {
+/// Who made the network card of the device's MAC: the IEEE registry's organisation for every MAC
+/// (`mac_vendor`), the locally administered bit (`mac_randomized`: no maker then), and the camera
+/// vendor the prefix names as `vendor` when no better source named one (the OUI is the least
+/// trusted source, so any other's value stays).
+fn mac_maker(d: &mut Device, lookup: Option<MacLookup>) {
+    let (Some(mac), Some(lookup)) = (d.mac.as_deref(), lookup) else {
+        return;
+    };
+    let maker = lookup(mac);
+    d.mac_randomized = maker.randomized;
+    d.mac_vendor = maker.organisation.map(str::to_string);
+    if d.vendor.is_none() {
+        d.vendor = maker.vendor.map(str::to_string);
+    }
+}
+
+/// Sort a device's lists, decide `is_camera` and name the MAC's maker.
+fn finish(mut d: Device, lookup: Option<MacLookup>) -> Device {
     d.addresses.sort_unstable();
     d.addresses.retain(|a| *a != d.ip);
     d.addresses.insert(0, d.ip);
@@ -603,6 +647,7 @@ fn finish(mut d: Device) -> Device {
     if let Some(n) = best(NameKind::Label) {
         d.name = Some(n);
     }
+    mac_maker(&mut d, lookup);
     // An RTSP server on a LAN is a camera, NVR or video server: exactly what users look for.
     d.is_camera = d.is_camera
         || !d.streams.is_empty()
@@ -882,6 +927,87 @@ mod tests {
         assert_eq!(
             d[0].discovered_by,
             [DiscoveryMethod::Onvif, DiscoveryMethod::Ssdp]
+        );
+    }
+
+    fn host(ip: IpAddr, mac: &str) -> Event {
+        Event::Host {
+            ip,
+            method: DiscoveryMethod::Arp,
+            mac: Some(mac.into()),
+            vendor: None,
+        }
+    }
+
+    /// The scan's lookup (`discovery::oui::facts`), on the embedded knowledge.
+    fn facts(mac: &str) -> MacFacts {
+        let m = crate::knowledge::embedded().mac_maker(mac);
+        MacFacts {
+            organisation: m.organisation,
+            randomized: m.randomized,
+            vendor: m.vendor.map(crate::knowledge::VendorId::display_name),
+        }
+    }
+
+    #[test]
+    fn every_mac_gets_its_maker_whichever_stage_told_it() {
+        let [a, b, c, e, f]: [IpAddr; 5] =
+            ["10.0.1.1", "10.0.1.2", "10.0.1.3", "10.0.1.4", "10.0.1.5"]
+                .map(|s| s.parse().unwrap());
+        let mut r = Registry::default().with_mac_lookup(facts);
+        // ARP alone: a Dahua camera, not in data/ouis.yaml, named from the IEEE registry.
+        r.apply(host(a, "e4:24:6c:12:34:56"));
+        // A Raspberry Pi: its maker, and no camera vendor.
+        r.apply(host(b, "DC-A6-32-00-00-01"));
+        // A randomised MAC: said to be such, never given a maker.
+        r.apply(host(c, "02:00:00:00:00:03"));
+        // A MAC only from ONVIF scopes (no ARP), in Cisco notation.
+        r.apply(Event::Onvif {
+            ip: e,
+            info: Box::default(),
+            name: None,
+            model: None,
+            vendor: None,
+            mac: Some("ec71.db00.0001".into()),
+            is_camera: true,
+        });
+        // The device's own API names a vendor: the OUI, the least trusted source, does not replace it.
+        r.apply(host(f, "44:19:b6:00:00:05"));
+        r.apply(Event::Identity {
+            ip: f,
+            vendor: Some("HiWatch".into()),
+            model: None,
+            firmware: None,
+            serial: None,
+        });
+        let d = r.devices();
+        let got: Vec<(Option<&str>, Option<&str>, bool)> = d
+            .iter()
+            .map(|d| {
+                (
+                    d.vendor.as_deref(),
+                    d.mac_vendor.as_deref(),
+                    d.mac_randomized,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    Some("Dahua"),
+                    Some("Zhejiang Dahua Technology Co., Ltd."),
+                    false
+                ),
+                (None, Some("Raspberry Pi Trading Ltd"), false),
+                (None, None, true),
+                (Some("Reolink"), Some("Reolink Innovation Limited"), false),
+                (
+                    Some("HiWatch"),
+                    Some("Hangzhou Hikvision Digital Technology Co.,Ltd."),
+                    false
+                ),
+            ]
         );
     }
 }

@@ -267,6 +267,67 @@ fn scan_without_targets_finds_the_lab_by_arp() {
     );
 }
 
+/// Every MAC's maker from the embedded IEEE registry: h1's 44:19:b6 is Hikvision's block (its
+/// organisation and the vendor), h2's 02:00:... has the locally administered bit (randomised: no
+/// maker), in JSON and in the CSV's last columns. ARP alone, no servers.
+#[test]
+fn arp_names_each_macs_maker_and_a_randomised_mac_none() {
+    let lab = Lab::up("csk");
+    let out = run(
+        lab.camscan()
+            .args(["scan", "-f", "json", "--discovery", "arp"]),
+        Duration::from_secs(60),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "no camera found: {}",
+        stderr(&out)
+    );
+    let report: Report = serde_json::from_str(&stdout(&out)).unwrap();
+    let h1 = report.device("198.18.0.11");
+    assert_eq!(h1.discovered_by, ["arp"]);
+    assert_eq!(
+        h1.mac_vendor.as_deref(),
+        Some("Hangzhou Hikvision Digital Technology Co.,Ltd.")
+    );
+    assert_eq!(h1.vendor.as_deref(), Some("Hikvision"));
+    assert!(!h1.mac_randomized);
+    let h2 = report.device("198.18.0.12");
+    assert_eq!(h2.mac.as_deref(), Some("02:00:00:00:00:12"));
+    assert!(h2.mac_randomized);
+    assert_eq!(
+        (h2.mac_vendor.as_deref(), h2.vendor.as_deref()),
+        (None, None)
+    );
+
+    let out = run(
+        lab.camscan()
+            .args(["scan", "-f", "csv", "--discovery", "arp"]),
+        Duration::from_secs(60),
+    );
+    let csv = stdout(&out);
+    let mut lines = csv.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .ends_with(",mac_vendor,mac_randomized"),
+        "{csv}"
+    );
+    let row = |ip: &str| {
+        lines
+            .clone()
+            .find(|l| l.starts_with(&format!("{ip},")))
+            .unwrap()
+    };
+    assert!(
+        row("198.18.0.11").ends_with(",\"Hangzhou Hikvision Digital Technology Co.,Ltd.\",false"),
+        "{csv}"
+    );
+    assert!(row("198.18.0.12").ends_with(",,true"), "{csv}");
+}
+
 /// ONVIF end to end: the real WS-Discovery responder (PyPI WSDiscovery) announces a
 /// NetworkVideoTransmitter; camscan finds it by Probe, logs in to its device API (our ONVIF test
 /// double, PasswordDigest stamped with the device clock) after one wrong password, names the device

@@ -211,6 +211,12 @@ put("neigh", "proc_net_arp", "IP address       HW type     Flags       HW addres
 put("arp", "reply", bytes([0, 1, 8, 0, 6, 4, 0, 2, 0x44, 0x19, 0xb6, 0, 0, 0x11, 198, 18, 0, 11, 2, 0, 0, 0, 0, 1, 198, 18, 0, 1]))
 put("arp", "mac_text", "44-19-b6-00-00-11")
 
+# --- mac_maker: MAC spellings (unit tests of knowledge::oui), an MA-S block, a randomised MAC.
+for name, text in (("colons", "44:19:b6:00:00:11"), ("dashes", "E4-24-6C-01-02-03"),
+                   ("cisco", "4419.b600.0011"), ("bare", "70b3d5f2f001"), ("short_groups", "0:3:c5:c:9f:25"),
+                   ("randomised", "02:00:00:00:00:12")):
+    put("mac_maker", name, text)
+
 # --- ffprobe_json (ffprobe 6 on GStreamer's H.265 + PCMA, as in src/proto/ffprobe.rs)
 put("ffprobe_json", "h265_pcma.json", json.dumps({"streams": [
     {"index": 0, "codec_name": "hevc", "profile": "Main", "codec_type": "video", "width": 1920, "height": 1080, "r_frame_rate": "15/1", "avg_frame_rate": "15/1", "level": 120},

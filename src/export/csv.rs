@@ -14,7 +14,8 @@ pub struct CsvExporter {
     pub delimiter: u8,
 }
 
-const HEADER: [&str; 25] = [
+/// The columns, in order. The contract only grows: new columns go at the end.
+const HEADER: [&str; 27] = [
     "ip",
     "mac",
     "hostname",
@@ -40,6 +41,8 @@ const HEADER: [&str; 25] = [
     "server",
     "errors",
     "same_as",
+    "mac_vendor",
+    "mac_randomized",
 ];
 
 fn opt<T: ToString>(v: Option<T>) -> String {
@@ -86,6 +89,8 @@ fn row(d: &Device, s: Option<&Stream>) -> Vec<String> {
         opt(server),
         join(d.errors.iter().map(|e| e.message.clone()).collect()),
         opt(s.and_then(|s| s.same_as.as_ref())),
+        opt(d.mac_vendor.as_ref()),
+        d.mac_randomized.to_string(),
     ]
 }
 
@@ -149,16 +154,24 @@ mod tests {
         // Fixture: 3 streams on the camera (one an alias), 1 row for the web server, 1 for the
         // hostile device, 1 stream on the odd device.
         assert_eq!(rows.len(), 6);
+        let col = |name: &str| HEADER.iter().position(|h| *h == name).unwrap();
         assert_eq!(
-            &rows[2][HEADER.len() - 1],
+            &rows[2][col("same_as")],
             "rtsp://198.18.0.10:554/Streaming/Channels/101",
             "same_as"
         );
+        // The MAC's maker, at the end (the columns before keep their places).
+        assert_eq!(HEADER[HEADER.len() - 2..], ["mac_vendor", "mac_randomized"]);
+        let web = rows.iter().find(|r| r[0] == *"198.18.0.20").unwrap();
+        assert_eq!(&web[col("mac_vendor")], "Raspberry Pi Trading Ltd");
+        assert_eq!(&web[col("mac_randomized")], "false");
         assert_eq!(&rows[0][6], "80;554", "lists inside a cell");
         assert_eq!(&rows[0][8], "rtsp://198.18.0.10:554/Streaming/Channels/101");
         assert_eq!(&rows[0][14], "h264");
         let hostile = rows.iter().find(|r| r[0] == *"198.18.0.30").unwrap();
         assert!(hostile[22].starts_with("'=cmd"), "{}", &hostile[22]);
         assert!(!hostile[22].contains('\x1b'));
+        assert_eq!(&hostile[col("mac_vendor")], "");
+        assert_eq!(&hostile[col("mac_randomized")], "true");
     }
 }

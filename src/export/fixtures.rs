@@ -125,9 +125,15 @@ pub fn report() -> Report {
             tls: None,
             note: None,
         }],
+        // A MAC whose maker the IEEE registry names, not a camera vendor.
+        mac: Some("dc:a6:32:00:00:20".into()),
+        mac_vendor: Some("Raspberry Pi Trading Ltd".into()),
         ..Device::new("198.18.0.20".parse().unwrap())
     };
     let hostile = Device {
+        // A randomised MAC (locally administered bit): no maker.
+        mac: Some("02:00:00:00:00:30".into()),
+        mac_randomized: true,
         hostname: Some("-evil".into()),
         discovered_by: vec![DiscoveryMethod::Port],
         open_ports: vec![554],

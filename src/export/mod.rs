@@ -174,12 +174,149 @@ pub(crate) fn audio_summary(a: &AudioInfo) -> String {
     parts.join(" ")
 }
 
+/// Words that end a company's registered name (`Co.,Ltd.`, `GmbH`, `Inc.`), compared without their
+/// dots and in any case: [`short_organisation`] drops them.
+const LEGAL_FORMS: &[&str] = &[
+    "ab",
+    "ag",
+    "as",
+    "a/s",
+    "bhd",
+    "bv",
+    "co",
+    "company",
+    "corp",
+    "corporation",
+    "gmbh",
+    "inc",
+    "incorporated",
+    "kft",
+    "kg",
+    "kk",
+    "limited",
+    "llc",
+    "ltd",
+    "ltda",
+    "nv",
+    "oy",
+    "plc",
+    "pte",
+    "pty",
+    "pvt",
+    "sa",
+    "sas",
+    "sdn",
+    "sl",
+    "spa",
+    "srl",
+    "sro",
+];
+
+/// The longest [`short_organisation`] in characters; longer ones are cut at a word, with `…`.
+const SHORT_ORGANISATION_MAX: usize = 40;
+
+/// A MAC registry organisation as a table shows it: without its legal form and at most
+/// [`SHORT_ORGANISATION_MAX`] characters (`Hangzhou Hikvision Digital Technology Co.,Ltd.` is
+/// `Hangzhou Hikvision Digital Technology`, `Apple, Inc.` is `Apple`).
+pub(crate) fn short_organisation(organisation: &str) -> String {
+    let trim = |s: &str| s.trim_end_matches([' ', ',', '.', '(', ')']).len();
+    let mut s = one_line(organisation);
+    loop {
+        s.truncate(trim(&s));
+        let Some(cut) = s.rfind([' ', ',']) else {
+            break;
+        };
+        let word: String = s[cut + 1..]
+            .chars()
+            .filter(|c| *c != '.')
+            .collect::<String>()
+            .to_lowercase();
+        let rest = trim(&s[..cut]);
+        if rest == 0 || !LEGAL_FORMS.contains(&word.as_str()) {
+            break;
+        }
+        s.truncate(rest);
+    }
+    if s.chars().count() > SHORT_ORGANISATION_MAX {
+        let mut end = s
+            .char_indices()
+            .nth(SHORT_ORGANISATION_MAX - 1)
+            .map_or(s.len(), |(i, _)| i);
+        if !s[end..].starts_with(' ')
+            && let Some(space) = s[..end].rfind(' ').filter(|i| *i > 0)
+        {
+            end = space;
+        }
+        s.truncate(trim(&s[..end]));
+        s.push('…');
+    }
+    s
+}
+
 /// 25 not 25.0; 29.97 as is.
 pub(crate) fn fmt_num(f: f64) -> String {
     if f.fract() == 0.0 {
         format!("{f:.0}")
     } else {
         format!("{f}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_organisation;
+
+    #[test]
+    fn organisations_are_shortened_to_their_name() {
+        for (long, short) in [
+            (
+                "Hangzhou Hikvision Digital Technology Co.,Ltd.",
+                "Hangzhou Hikvision Digital Technology",
+            ),
+            (
+                "Zhejiang Dahua Technology Co., Ltd.",
+                "Zhejiang Dahua Technology",
+            ),
+            ("TP-LINK TECHNOLOGIES CO.,LTD.", "TP-LINK TECHNOLOGIES"),
+            ("Apple, Inc.", "Apple"),
+            ("Raspberry Pi Trading Ltd", "Raspberry Pi Trading"),
+            ("Sony Corporation", "Sony"),
+            ("Axis Communications AB", "Axis Communications"),
+            ("Robert Bosch GmbH", "Robert Bosch"),
+            ("Bosch Security Systems BV", "Bosch Security Systems"),
+            ("Ubiquiti Networks Inc.", "Ubiquiti Networks"),
+            (
+                "Prama Hikvision India Private Limited",
+                "Prama Hikvision India Private",
+            ),
+            ("Samsung Electronics Co.,Ltd", "Samsung Electronics"),
+            // Never to nothing, and a name that is all legal form stays.
+            ("Corporation", "Corporation"),
+            ("CO., LTD.", "CO"),
+            ("XEROX CORPORATION", "XEROX"),
+            ("", ""),
+            (
+                "Guangdong Oppo Mobile Telecommunications Corp.,Ltd",
+                "Guangdong Oppo Mobile Telecommunications",
+            ),
+            // Longer names are cut at a word.
+            (
+                "Alpha Beta Gamma Delta Epsilon Zeta Eta Theta Iota Kappa Ltd",
+                "Alpha Beta Gamma Delta Epsilon Zeta Eta…",
+            ),
+            (
+                "Alpha Beta Gamma Delta Epsilon Zeta Etaa Theta",
+                "Alpha Beta Gamma Delta Epsilon Zeta…",
+            ),
+        ] {
+            assert_eq!(short_organisation(long), short, "{long:?}");
+            assert!(short.chars().count() <= 40, "{short:?}");
+        }
+        let one_word = "Ä".repeat(50);
+        assert_eq!(
+            short_organisation(&one_word),
+            format!("{}…", "Ä".repeat(39))
+        );
     }
 }
 

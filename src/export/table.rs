@@ -10,7 +10,7 @@ use std::io::{self, Write};
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, Color, ColumnConstraint, ContentArrangement, Table, Width};
 
-use super::{ExportOptions, Exporter, audio_summary, fmt_num, video_summary};
+use super::{ExportOptions, Exporter, audio_summary, fmt_num, short_organisation, video_summary};
 use crate::model::{Device, Report, Stream, StreamStatus};
 use crate::sanitize::terminal;
 
@@ -86,8 +86,8 @@ fn new_table(opts: ExportOptions, header: &[&str], no_wrap: &[usize]) -> Table {
     t
 }
 
-/// `Hikvision DS-2CD2042WD (front-door, cam1.lan)`: who the device says it is, on one line; the
-/// server's banner when it says nothing else.
+/// `Hikvision DS-2CD2042WD (front-door, cam1.lan)`: who the device says it is, on one line, with
+/// the maker of its MAC when nothing named a vendor; the server's banner when it says nothing else.
 fn identity(d: &Device) -> String {
     let mut seen: Vec<String> = Vec::new();
     let mut take = |values: [&Option<String>; 2]| -> Vec<String> {
@@ -101,7 +101,8 @@ fn identity(d: &Device) -> String {
         }
         out
     };
-    let what = take([&d.vendor, &d.model]);
+    let maker = d.vendor.clone().or_else(|| mac_maker(d));
+    let what = take([&maker, &d.model]);
     let names = take([&d.name, &d.hostname]);
     match (what.is_empty(), names.is_empty()) {
         (false, false) => format!("{} ({})", what.join(" "), names.join(", ")),
@@ -113,6 +114,16 @@ fn identity(d: &Device) -> String {
             .find_map(|s| s.server.as_deref())
             .map(|s| terminal(s.trim()).into_owned())
             .unwrap_or_default(),
+    }
+}
+
+/// Who made the device's network card, from its MAC: the registry's organisation without its legal
+/// form (`Raspberry Pi Trading`), or `random MAC` when the MAC is randomised.
+fn mac_maker(d: &Device) -> Option<String> {
+    if d.mac_randomized {
+        Some("random MAC".into())
+    } else {
+        d.mac_vendor.as_deref().map(short_organisation)
     }
 }
 
@@ -206,6 +217,13 @@ fn device_label(d: &Device) -> String {
             s.push_str(label);
             s.push_str(&terminal(v));
         }
+    }
+    // The MAC's maker on the line after it (`Raspberry Pi Trading`, `random MAC`).
+    if d.mac.is_some()
+        && let Some(maker) = mac_maker(d)
+    {
+        s.push('\n');
+        s.push_str(&terminal(&maker));
     }
     s
 }

@@ -99,6 +99,9 @@ impl Section {
                         if !v.upnp_manufacturers.is_empty() {
                             by.push(format!("UPnP maker: {}", v.upnp_manufacturers.join(", ")));
                         }
+                        if !v.organisations.is_empty() {
+                            by.push(format!("MAC registry: {}", v.organisations.join("; ")));
+                        }
                         vec![v.id.clone(), v.name.clone(), by.join("\n"), from(v.from)]
                     })
                     .collect(),
@@ -268,6 +271,19 @@ pub fn write_table(k: &Knowledge, only: Option<Section>, out: &mut dyn Write) ->
         })
         .collect();
     writeln!(out, "{}", table_of(&["Kind", "Entries", "Files"], summary))?;
+    if matches!(only, None | Some(Section::Ouis))
+        && let (Some(date), Some(source), Some((l, m, s))) = (
+            super::oui::registry_date(),
+            super::oui::registry_source(),
+            super::oui::registry_counts(),
+        )
+    {
+        writeln!(
+            out,
+            "IEEE MAC registry of {date} (data/oui/registry.bin, built in, from {source}): {l} MA-L, \
+             {m} MA-M, {s} MA-S and IAB blocks"
+        )?;
+    }
     for s in sections(only) {
         let (header, rows) = s.table(k);
         writeln!(out, "\n{} ({})", s.key(), rows.len())?;

@@ -5,6 +5,9 @@
 //! camera vendors' MAC prefixes live in `data/*.yaml`, one file per kind. They are embedded in the
 //! binary (`include_str!`) and parsed once, on first use. Every entry names its `source`; the unit
 //! tests prove each embedded file parses, every entry has a source, and no entry is there twice.
+//! Beside them, the whole IEEE MAC registry ([`oui`], `data/oui/registry.bin`, built by
+//! `scripts/refresh-oui`) names the maker of every MAC; the vendors' `organisations` turn a camera
+//! maker's registry name into its vendor.
 //!
 //! # User files
 //!
@@ -42,6 +45,7 @@
 mod entry;
 pub mod listing;
 pub mod media;
+pub mod oui;
 pub mod signatures;
 pub mod vendors;
 
@@ -318,14 +322,46 @@ impl Knowledge {
             .any(|u| m.contains(&u.to_ascii_lowercase()))
     }
 
-    /// The vendor owning this MAC's prefix (`aa:bb:cc...`, either case), if known.
+    /// The camera vendor owning this MAC's prefix, if known: [`Knowledge::mac_maker`]'s vendor.
     pub fn oui_vendor(&'static self, mac: &str) -> Option<VendorId> {
-        let prefix = mac.get(..8)?;
-        let oui = self
+        self.mac_maker(mac).vendor
+    }
+
+    /// Who made the network card of `mac` (any spelling [`oui::parse_mac`] reads): the IEEE
+    /// registry's organisation and, when it is a camera vendor, the vendor. The vendor comes from
+    /// the `ouis` entries (user files first, then `data/ouis.yaml`), else from the organisation
+    /// through the vendors' `organisations`. A locally administered (randomised) MAC has neither.
+    pub fn mac_maker(&'static self, mac: &str) -> MacMaker {
+        let Some(mac) = oui::parse_mac(mac) else {
+            return MacMaker::default();
+        };
+        if oui::is_locally_administered(mac) {
+            return MacMaker {
+                randomized: true,
+                ..MacMaker::default()
+            };
+        }
+        let organisation = oui::organisation(mac);
+        let listed = self
             .ouis
             .iter()
-            .find(|o| o.prefix.eq_ignore_ascii_case(prefix))?;
-        self.vendor(&oui.vendor)
+            .find(|o| oui_prefix(&o.prefix) == Some([mac[0], mac[1], mac[2]]))
+            .and_then(|o| self.vendor(&o.vendor));
+        MacMaker {
+            organisation,
+            randomized: false,
+            vendor: listed.or_else(|| organisation.and_then(|o| self.organisation_vendor(o))),
+        }
+    }
+
+    /// The vendor that is this organisation of the IEEE registry (compared whole, in any case,
+    /// with runs of spaces as one), if any.
+    pub fn organisation_vendor(&'static self, organisation: &str) -> Option<VendorId> {
+        let hit = self
+            .vendors
+            .iter()
+            .find(|v| v.organisations.iter().any(|o| same_words(o, organisation)))?;
+        self.vendor(&hit.id)
     }
 
     /// The probe paths, each once, in order.
@@ -366,6 +402,41 @@ impl Knowledge {
     /// RTMP stream names, each once, in order.
     pub fn rtmp_streams(&self) -> Vec<&str> {
         distinct(self.rtmp_streams.iter().map(|n| n.name.as_str()))
+    }
+}
+
+/// What a MAC says about its maker ([`Knowledge::mac_maker`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MacMaker {
+    /// The IEEE registry's organisation for the MAC's prefix.
+    pub organisation: Option<&'static str>,
+    /// The locally administered bit is set: randomised or set by software, no maker.
+    pub randomized: bool,
+    /// The camera vendor, when the prefix is one of theirs.
+    pub vendor: Option<VendorId>,
+}
+
+/// An `ouis` entry's `aa:bb:cc` as bytes.
+fn oui_prefix(prefix: &str) -> Option<[u8; 3]> {
+    let mut out = [0u8; 3];
+    let mut parts = prefix.split(':');
+    for b in &mut out {
+        let p = parts.next().filter(|p| p.len() == 2)?;
+        *b = u8::from_str_radix(p, 16).ok()?;
+    }
+    parts.next().is_none().then_some(out)
+}
+
+/// `a` and `b` are the same words, in any ASCII case.
+fn same_words(a: &str, b: &str) -> bool {
+    let mut x = a.split_whitespace();
+    let mut y = b.split_whitespace();
+    loop {
+        match (x.next(), y.next()) {
+            (None, None) => return true,
+            (Some(p), Some(q)) if p.eq_ignore_ascii_case(q) => {}
+            _ => return false,
+        }
     }
 }
 

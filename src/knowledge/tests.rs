@@ -372,3 +372,181 @@ fn the_listing_says_where_each_entry_came_from() {
     assert_eq!(files.len(), EMBEDDED.len() + 1);
     assert_eq!(files.last().unwrap()["entries"]["rtmp_apps"], 1);
 }
+
+#[test]
+fn every_vendor_organisation_is_in_the_registry_once() {
+    let k = embedded();
+    let registry: Vec<&str> = oui::organisations().collect();
+    let mut seen: Vec<String> = Vec::new();
+    for v in &k.vendors {
+        for o in &v.organisations {
+            assert!(
+                registry.iter().any(|r| same_words(r, o)),
+                "{}: {o:?} is not an organisation of the IEEE registry",
+                v.id
+            );
+            let key = o.to_ascii_lowercase();
+            assert!(!seen.contains(&key), "{o:?} names two vendors");
+            seen.push(key);
+        }
+    }
+    // Every camera maker of the registry that has blocks of its own is mapped.
+    for id in [
+        "hikvision",
+        "dahua",
+        "axis",
+        "reolink",
+        "uniview",
+        "tp-link",
+        "hanwha",
+        "vivotek",
+        "ubiquiti",
+        "bosch",
+        "geovision",
+        "mobotix",
+        "lorex",
+        "amcrest",
+        "panasonic",
+        "sony",
+    ] {
+        let v = k.vendor(id).unwrap().vendor();
+        assert!(!v.organisations.is_empty(), "{id} has no organisation");
+    }
+}
+
+#[test]
+fn camera_makers_blocks_name_their_vendor() {
+    let k = embedded();
+    // Real prefixes of the IEEE registry, none of them in data/ouis.yaml.
+    for (mac, vendor, organisation) in [
+        (
+            "08:ED:ED:01:02:03",
+            "Dahua",
+            "Zhejiang Dahua Technology Co., Ltd.",
+        ),
+        (
+            "e4-24-6c-01-02-03",
+            "Dahua",
+            "Zhejiang Dahua Technology Co., Ltd.",
+        ),
+        (
+            "5803.fb01.0203",
+            "Hikvision",
+            "Hangzhou Hikvision Digital Technology Co.,Ltd.",
+        ),
+        (
+            "64:f2:fb:01:02:03",
+            "Hikvision",
+            "Hangzhou Ezviz Software Co.,Ltd.",
+        ),
+        (
+            "6c:f1:7e:01:02:03",
+            "Uniview",
+            "Zhejiang Uniview Technologies Co.,Ltd.",
+        ),
+        (
+            "48:ea:63:01:02:03",
+            "Uniview",
+            "Zhejiang Uniview Technologies Co., Ltd.",
+        ),
+        ("ec:71:db:01:02:03", "Reolink", "Reolink Innovation Limited"),
+        (
+            "d0:37:45:01:02:03",
+            "TP-Link",
+            "TP-LINK TECHNOLOGIES CO.,LTD.",
+        ),
+        (
+            "00:31:92:01:02:03",
+            "TP-Link",
+            "TP-Link Corporation Limited",
+        ),
+        ("00:40:8c:01:02:03", "Axis", "AXIS COMMUNICATIONS AB"),
+        ("b8:a4:4f:01:02:03", "Axis", "Axis Communications AB"),
+        ("00:09:18:01:02:03", "Hanwha", "SAMSUNG TECHWIN CO.,LTD"),
+        ("00:02:d1:01:02:03", "Vivotek", "Vivotek, Inc."),
+        ("24:a4:3c:01:02:03", "Ubiquiti", "Ubiquiti Networks Inc."),
+        ("00:04:63:01:02:03", "Bosch", "Bosch Security Systems"),
+        ("00:03:c5:0c:9f:25", "Mobotix", "Mobotix AG"),
+        ("00:13:e2:01:02:03", "GeoVision", "GeoVision Inc."),
+        ("00:1f:54:01:02:03", "Lorex", "Lorex Technology Inc."),
+        ("9c:8e:cd:01:02:03", "Amcrest", "Amcrest Technologies"),
+        ("d4:2d:c5:01:02:03", "Panasonic", "i-PRO Co., Ltd."),
+        ("08:00:46:01:02:03", "Sony", "Sony Corporation"),
+    ] {
+        let m = k.mac_maker(mac);
+        assert_eq!(m.organisation, Some(organisation), "{mac}");
+        assert_eq!(m.vendor.map(VendorId::display_name), Some(vendor), "{mac}");
+        assert!(!m.randomized);
+        assert_eq!(k.oui_vendor(mac), m.vendor);
+    }
+    // Names that look like a camera maker's but are not.
+    for (mac, organisation) in [
+        ("70:b3:d5:98:70:01", "AXIS CORPORATION"),
+        ("dc:a6:32:01:02:03", "Raspberry Pi Trading Ltd"),
+    ] {
+        let m = k.mac_maker(mac);
+        assert_eq!(m.organisation, Some(organisation), "{mac}");
+        assert_eq!(m.vendor, None, "{mac}");
+    }
+    // A randomised MAC, a broken one.
+    let m = k.mac_maker("da:a1:19:01:02:03");
+    assert_eq!(
+        m,
+        MacMaker {
+            organisation: None,
+            randomized: true,
+            vendor: None
+        }
+    );
+    assert_eq!(k.mac_maker("not a mac"), MacMaker::default());
+}
+
+#[test]
+fn built_in_ouis_agree_with_the_registry() {
+    // Blocks the registry assigns to another company whose cameras an OEM sells: 00:40:7F is
+    // FLIR Systems', which owned Lorex (CamioCam/rtsp#110 saw Lorex cameras on it).
+    const OEM_BLOCKS: &[(&str, &str)] = &[("00:40:7f", "FLIR Systems")];
+    let k = embedded();
+    for o in &k.ouis {
+        let mac = oui::parse_mac(&format!("{}:00:00:01", o.prefix)).unwrap();
+        let Some(organisation) = oui::organisation(mac) else {
+            continue;
+        };
+        match k.organisation_vendor(organisation) {
+            Some(v) => assert_eq!(v, o.vendor.as_str(), "{}: {organisation}", o.prefix),
+            None => assert!(
+                OEM_BLOCKS.contains(&(o.prefix.as_str(), organisation)),
+                "{} is {organisation}'s in the IEEE registry, not {}'s",
+                o.prefix,
+                o.vendor
+            ),
+        }
+    }
+}
+
+#[test]
+fn user_files_map_macs_first() {
+    let k = with(&[(
+        "/home/u/lab.yaml",
+        "vendors:\n  - id: acme\n    name: ACME Cams\n    organisations: [\"raspberry  pi trading ltd\"]\n    source: our lab\n\
+         ouis:\n  - prefix: \"e4:24:6C\"\n    vendor: acme\n    source: relabelled boxes\n  \
+         - prefix: \"02:00:00\"\n    vendor: acme\n    source: our lab's software MACs\n",
+    )])
+    .unwrap();
+    let acme = k.vendor("acme").unwrap();
+    // A user's organisation, in any case and spacing.
+    assert_eq!(k.mac_maker("dc:a6:32:00:00:01").vendor, Some(acme));
+    // A user's prefix before the registry's organisation; the organisation is still reported.
+    let m = k.mac_maker("E4:24:6C:00:00:01");
+    assert_eq!(m.vendor, Some(acme));
+    assert_eq!(m.organisation, Some("Zhejiang Dahua Technology Co., Ltd."));
+    // A randomised MAC has no maker, even when listed.
+    assert_eq!(k.mac_maker("02:00:00:00:00:01").vendor, None);
+    // The built-in mapping is unchanged.
+    assert_eq!(
+        k.mac_maker("08:ed:ed:00:00:01")
+            .vendor
+            .map(VendorId::display_name),
+        Some("Dahua")
+    );
+}

@@ -1,5 +1,6 @@
 //! The vendor registry (`data/vendors.yaml`) and the camera vendors' MAC prefixes
-//! (`data/ouis.yaml`).
+//! (`data/ouis.yaml`; every other prefix is looked up in the IEEE registry, [`super::oui`], whose
+//! organisation names a vendor's `organisations` list).
 //!
 //! A vendor is spelled once: data files refer to it by `id` (`hikvision`), people read its `name`
 //! (`Hikvision`), and the spellings devices use for it (`Server: Dahua Rtsp Server`, a UPnP
@@ -37,6 +38,10 @@ pub struct Vendor {
     /// Text (any case) in a UPnP `<manufacturer>` that marks a camera maker.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub upnp_manufacturers: Vec<String>,
+    /// Organisations of the IEEE MAC registry that are this vendor (`Zhejiang Dahua Technology
+    /// Co., Ltd.`), spelled as the registry spells them; compared whole, in any case.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub organisations: Vec<String>,
     pub source: String,
     #[serde(skip)]
     pub from: usize,
@@ -60,6 +65,7 @@ impl Check for Vendor {
             .iter()
             .chain(&self.realm_prefixes)
             .chain(&self.upnp_manufacturers)
+            .chain(&self.organisations)
         {
             entry::required("an alias", a)?;
         }

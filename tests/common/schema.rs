@@ -36,6 +36,10 @@ pub struct Device {
     pub announced: Vec<Announcement>,
     /// Every name with its source (README "Device names").
     pub names: Vec<Name>,
+    /// The IEEE registry's organisation for the MAC's prefix.
+    pub mac_vendor: Option<String>,
+    /// The MAC is locally administered (randomised): no maker.
+    pub mac_randomized: bool,
 }
 
 #[derive(Debug, Deserialize)]
