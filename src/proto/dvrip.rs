@@ -1,8 +1,9 @@
 //! XMeye / Sofia "DVRIP" device search on UDP 34569: the protocol of a very large share of cheap
 //! cameras, DVRs and NVRs built on Xiongmai boards (sold as XMeye, ICSee, Besder, and many more).
 //!
-//! Every DVRIP message is a 20-byte header and a JSON body. The header (the search python-dvr's
-//! `DeviceManager.py` sends, and a device's reply it recorded in a comment, OpenIPC/python-dvr):
+//! Every DVRIP message is a 20-byte header and a JSON body. The header (the search OpenIPC/python-dvr's
+//! `DeviceManager.py` sends, and a device's reply an older copy of it recorded in a comment,
+//! xyyangkun/python-dvr `DeviceManager.py` `ConfigXM`):
 //! `0xff`, a version byte (0 asking, 1 answering), two reserved bytes, the session id and the
 //! sequence number (u32 LE each), two packet-count bytes, the message id (u16 LE) and the body
 //! length (u32 LE). We send message 1530 (`IPSEARCH_REQ`) with an empty body to the broadcast
@@ -24,8 +25,8 @@ use crate::proto::arp;
 /// The port devices listen on and answer to.
 pub const PORT: u16 = 34569;
 const HEADER: usize = 20;
-/// `IPSEARCH_REQ` and `IPSEARCH_RSP` (python-dvr `DeviceManager.py` sends 1530 = `0xfa 0x05` and
-/// reads 1531 = `0xfb 0x05`).
+/// `IPSEARCH_REQ` and `IPSEARCH_RSP` (OpenIPC/python-dvr `DeviceManager.py` `SearchXM` sends 1530
+/// and reads 1531).
 const SEARCH_REQUEST: u16 = 1530;
 const SEARCH_REPLY: u16 = 1531;
 
