@@ -571,14 +571,15 @@ fn sadp_and_dhip_name_devices_and_feed_the_channel_walk() {
     }
 }
 
-/// DVRIP, Ubiquiti, Hanwha, Vivotek and Sony through the one vendor engine, each host answering with
-/// a reply captured from a real device or published by a vendor tool (tests/fixtures/vendor/README.md),
+/// DVRIP, Ubiquiti, Hanwha, Vivotek, Sony, Bosch and Foscam through the one vendor engine, each host
+/// answering with
+/// a reply captured from a real device or published by a scanner's self-test (tests/fixtures/vendor/README.md),
 /// replayed unchanged by `replay.py`. The captured replies carry the real devices' own addresses and
 /// MACs (192.168.x, e0:63:da:..): camscan keeps each answer by the address it came from (a target),
 /// reports the device's own MAC and address in `announced`, and names, models and serials the box.
 #[test]
 fn captured_vendor_replies_name_devices() {
-    let mut lab = Lab::up_with("csd", 4);
+    let mut lab = Lab::up_with("csd", 6);
     let root = common::root_dir();
     let replay = root.join("tests/lab/responders/replay.py");
     let replay = replay.to_str().unwrap().to_string();
@@ -590,7 +591,7 @@ fn captured_vendor_replies_name_devices() {
             .to_string()
     };
     // (host, address, port, fixture, extra arguments)
-    let plan: [(&str, &str, &str, String, &[&str]); 6] = [
+    let plan: [(&str, &str, &str, String, &[&str]); 8] = [
         (
             "x1",
             "198.18.0.101",
@@ -639,6 +640,20 @@ fn captured_vendor_replies_name_devices() {
             fixture("sony/universalscanner_selftest.bin"),
             &["--expect", "02454e513a616c6c696e666fff03"],
         ),
+        (
+            "x5",
+            "198.18.0.105",
+            "1757",
+            fixture("bosch/universalscanner_selftest.xml"),
+            &["--expect", "9939a427........ff0006de", "--reply-port", "1758"],
+        ),
+        (
+            "x6",
+            "198.18.0.106",
+            "10000",
+            fixture("foscam/universalscanner_selftest.bin"),
+            &["--expect", "4d4f5f490000", "--reply-port", "10000"],
+        ),
     ];
     let mut agents = Vec::new();
     for (host, address, port, file, extra) in &plan {
@@ -656,7 +671,7 @@ fn captured_vendor_replies_name_devices() {
             "-v",
             "--no-verify",
             "--discovery",
-            "arp,dvrip,ubiquiti,hanwha,vivotek,sony",
+            "arp,dvrip,ubiquiti,hanwha,vivotek,sony,bosch,foscam",
         ]),
         Duration::from_secs(60),
     );
@@ -717,6 +732,19 @@ fn captured_vendor_replies_name_devices() {
     // A placeholder serial is reported but merges nothing (registry::is_real_serial).
     assert_eq!(sony.serial.as_deref(), Some("123456789"));
     assert_eq!(sony.announced[0].mac.as_deref(), Some("aa:bb:cc:dd:ee:ff"));
+
+    // Bosch: asked on 1757, answered (the XML form) to 1758.
+    let bosch = report.device("198.18.0.105");
+    assert_eq!(bosch.discovered_by, ["arp", "bosch"]);
+    assert_eq!(bosch.vendor.as_deref(), Some("Bosch"));
+    assert_eq!(bosch.model.as_deref(), Some("Virtual (XML)"));
+    assert_eq!(bosch.serial.as_deref(), Some("12345678:12345678"));
+
+    // Foscam, on the port Vivotek uses too: each protocol reads only its own answers.
+    let foscam = report.device("198.18.0.106");
+    assert_eq!(foscam.discovered_by, ["arp", "foscam"]);
+    assert_eq!(foscam.vendor.as_deref(), Some("Foscam"));
+    assert_eq!(foscam.name.as_deref(), Some("Virtual device"));
 
     for (agent, (host, ..)) in agents.into_iter().zip(&plan) {
         let lines = lab.servers[agent].lines.lock().unwrap().clone();

@@ -1,5 +1,5 @@
 //! Every vendor discovery protocol's parser (`discovery::protocols::PROTOCOLS`: DVRIP, Ubiquiti,
-//! Hanwha, Vivotek, Sony, and SADP and DHIP again), each fed the same datagram. A protocol added to
+//! Hanwha, Vivotek, Sony, Bosch, Foscam, and SADP and DHIP again), each fed the same datagram. A protocol added to
 //! the table is fuzzed here without a new target.
 #![no_main]
 

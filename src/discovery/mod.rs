@@ -40,6 +40,10 @@ pub enum Discovery {
     Vivotek,
     /// Sony search (UDP 2380): model, serial, MAC, firmware.
     Sony,
+    /// Bosch RCP autodetect (UDP 1757, answers to 1758): model, serial, MAC.
+    Bosch,
+    /// Foscam search (UDP 10000): name, serial, firmware.
+    Foscam,
     /// TCP port probes.
     Ports,
 }

@@ -10,7 +10,7 @@ use std::net::Ipv4Addr;
 
 use super::Discovery;
 use crate::model::{Announcement, DiscoveryMethod};
-use crate::proto::{dhip, dvrip, hanwha, sadp, sony, ubiquiti, vivotek};
+use crate::proto::{bosch, dhip, dvrip, foscam, hanwha, sadp, sony, ubiquiti, vivotek};
 
 /// What one answer says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,9 +33,10 @@ pub struct VendorProtocol {
     pub name: &'static str,
     /// Where queries go (broadcast, group, unicast).
     pub port: u16,
-    /// Where devices send answers besides the asking socket: the same port for protocols whose
-    /// devices answer to the port (DVRIP) or to the group (SADP); another one for Hanwha (7711).
-    pub reply_port: u16,
+    /// Where devices send answers besides the asking socket: the query port for protocols whose
+    /// devices answer to the port (DVRIP, Foscam) or to the group (SADP, DHIP); another one for
+    /// Hanwha (7711) and Bosch (1758); `None` when they answer the asking socket only.
+    pub reply_port: Option<u16>,
     /// The multicast group queries also go to, joined on the reply port.
     pub group: Option<Ipv4Addr>,
     /// The maker (a `data/vendors.yaml` id) when the answer does not name one.
@@ -47,13 +48,13 @@ pub struct VendorProtocol {
 }
 
 /// Every vendor protocol, run side by side inside the discovery window.
-pub static PROTOCOLS: [VendorProtocol; 7] = [
+pub static PROTOCOLS: [VendorProtocol; 9] = [
     VendorProtocol {
         choice: Discovery::Sadp,
         method: DiscoveryMethod::Sadp,
         name: "SADP",
         port: sadp::PORT,
-        reply_port: sadp::PORT,
+        reply_port: Some(sadp::PORT),
         group: Some(sadp::GROUP),
         vendor: crate::knowledge::vendors::HIKVISION,
         query: |token| sadp::probes(token).map(String::into_bytes).to_vec(),
@@ -71,7 +72,7 @@ pub static PROTOCOLS: [VendorProtocol; 7] = [
         method: DiscoveryMethod::Dhip,
         name: "DHIP",
         port: dhip::PORT,
-        reply_port: dhip::PORT,
+        reply_port: Some(dhip::PORT),
         group: Some(dhip::GROUP),
         vendor: crate::knowledge::vendors::DAHUA,
         query: |_| vec![dhip::search()],
@@ -86,7 +87,7 @@ pub static PROTOCOLS: [VendorProtocol; 7] = [
         name: "DVRIP",
         port: dvrip::PORT,
         // Devices answer to port 34569 of the asker, not to the asking socket.
-        reply_port: dvrip::PORT,
+        reply_port: Some(dvrip::PORT),
         group: None,
         vendor: "xmeye",
         query: |_| vec![dvrip::search()],
@@ -97,7 +98,7 @@ pub static PROTOCOLS: [VendorProtocol; 7] = [
         method: DiscoveryMethod::Ubiquiti,
         name: "Ubiquiti",
         port: ubiquiti::PORT,
-        reply_port: ubiquiti::PORT,
+        reply_port: Some(ubiquiti::PORT),
         group: Some(ubiquiti::GROUP),
         vendor: "ubiquiti",
         query: |_| ubiquiti::requests().to_vec(),
@@ -116,7 +117,7 @@ pub static PROTOCOLS: [VendorProtocol; 7] = [
         method: DiscoveryMethod::Hanwha,
         name: "Hanwha",
         port: hanwha::PORT,
-        reply_port: hanwha::REPLY_PORT,
+        reply_port: Some(hanwha::REPLY_PORT),
         group: None,
         vendor: "hanwha",
         query: |_| vec![hanwha::request()],
@@ -127,7 +128,7 @@ pub static PROTOCOLS: [VendorProtocol; 7] = [
         method: DiscoveryMethod::Vivotek,
         name: "Vivotek",
         port: vivotek::PORT,
-        reply_port: vivotek::PORT,
+        reply_port: None,
         group: None,
         vendor: "vivotek",
         query: |_| vec![vivotek::request(1)],
@@ -138,11 +139,34 @@ pub static PROTOCOLS: [VendorProtocol; 7] = [
         method: DiscoveryMethod::Sony,
         name: "Sony",
         port: sony::PORT,
-        reply_port: sony::PORT,
+        reply_port: None,
         group: None,
         vendor: "sony",
         query: |_| vec![sony::request()],
         parse: |bytes, _| Ok(camera(sony::parse(bytes).map_err(|e| e.to_string())?, None)),
+    },
+    VendorProtocol {
+        choice: Discovery::Bosch,
+        method: DiscoveryMethod::Bosch,
+        name: "Bosch",
+        port: bosch::PORT,
+        reply_port: Some(bosch::REPLY_PORT),
+        group: None,
+        vendor: "bosch",
+        // The transaction id UniversalScanner sends is the time of day; any value is answered.
+        query: |_| vec![bosch::request(1)],
+        parse: |bytes, _| Ok(camera(bosch::parse(bytes).map_err(|e| e.to_string())?, None)),
+    },
+    VendorProtocol {
+        choice: Discovery::Foscam,
+        method: DiscoveryMethod::Foscam,
+        name: "Foscam",
+        port: foscam::PORT,
+        reply_port: Some(foscam::PORT),
+        group: None,
+        vendor: "foscam",
+        query: |_| vec![foscam::request()],
+        parse: |bytes, _| Ok(camera(foscam::parse(bytes).map_err(|e| e.to_string())?, None)),
     },
 ];
 

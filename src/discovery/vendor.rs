@@ -1,5 +1,5 @@
 //! The vendor discovery engine: one query, many answers, for every protocol registered in
-//! [`super::protocols`] (SADP, DHIP, DVRIP, Ubiquiti, Hanwha, Vivotek, Sony).
+//! [`super::protocols`] (SADP, DHIP, DVRIP, Ubiquiti, Hanwha, Vivotek, Sony, Bosch, Foscam).
 //!
 //! They all work the same way, so one engine serves them: the query goes to the vendor's multicast
 //! group (when it has one) and to the subnet broadcast address of each attached interface that holds
@@ -24,8 +24,9 @@ pub struct Query {
     pub name: &'static str,
     /// Where the query goes.
     pub port: u16,
-    /// Where devices send answers besides the asking socket (often `port` itself).
-    pub reply_port: u16,
+    /// Where devices send answers besides the asking socket (often `port` itself); `None`: the
+    /// asking socket only.
+    pub reply_port: Option<u16>,
     /// The multicast group the query also goes to, joined on `reply_port`.
     pub group: Option<Ipv4Addr>,
     /// Datagrams sent to every destination, in order.
@@ -70,14 +71,12 @@ pub async fn query(
         return;
     }
     let locals: Vec<Ipv4Addr> = interfaces.iter().map(|i| i.local).collect();
-    match crate::net::reply_listener(query.group, query.reply_port, &locals) {
-        Ok(s) => sockets.push(s),
-        // Without it we still hear devices that answer the asking socket.
-        Err(e) => tracing::debug!(
-            port = query.reply_port,
-            "{}: cannot listen on the reply port: {e}",
-            query.name
-        ),
+    if let Some(port) = query.reply_port {
+        match crate::net::reply_listener(query.group, port, &locals) {
+            Ok(s) => sockets.push(s),
+            // Without it we still hear devices that answer the asking socket.
+            Err(e) => tracing::debug!(port, "{}: cannot listen on the reply port: {e}", query.name),
+        }
     }
     for (s, i) in sockets.iter().take(senders).zip(interfaces) {
         for d in &query.datagrams {

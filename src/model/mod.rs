@@ -61,6 +61,10 @@ pub enum DiscoveryMethod {
     Vivotek,
     /// Answered a Sony `ENQ:allinfo` search (UDP 2380).
     Sony,
+    /// Answered a Bosch RCP autodetect (UDP 1757, answer to 1758).
+    Bosch,
+    /// Answered a Foscam `MO_I` search (UDP 10000).
+    Foscam,
 }
 
 impl DiscoveryMethod {
@@ -78,6 +82,8 @@ impl DiscoveryMethod {
             DiscoveryMethod::Hanwha => "hanwha",
             DiscoveryMethod::Vivotek => "vivotek",
             DiscoveryMethod::Sony => "sony",
+            DiscoveryMethod::Bosch => "bosch",
+            DiscoveryMethod::Foscam => "foscam",
         }
     }
 }
