@@ -645,7 +645,12 @@ fn captured_vendor_replies_name_devices() {
             "198.18.0.105",
             "1757",
             fixture("bosch/universalscanner_selftest.xml"),
-            &["--expect", "9939a427........ff0006de", "--reply-port", "1758"],
+            &[
+                "--expect",
+                "9939a427........ff0006de",
+                "--reply-port",
+                "1758",
+            ],
         ),
         (
             "x6",
@@ -694,7 +699,11 @@ fn captured_vendor_replies_name_devices() {
     assert_eq!(xm.mac.as_deref(), Some("02:00:00:00:01:01"), "ARP's MAC");
     let a = &xm.announced[0];
     assert_eq!(a.protocol, "dvrip");
-    assert_eq!(a.mac.as_deref(), Some("dc:29:19:e2:74:3c"), "the device's own");
+    assert_eq!(
+        a.mac.as_deref(),
+        Some("dc:29:19:e2:74:3c"),
+        "the device's own"
+    );
     assert_eq!(a.ipv4.as_deref(), Some("192.168.1.103"), "HostIP");
     assert_eq!(a.sdk_port, Some(34567));
 

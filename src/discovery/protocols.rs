@@ -60,7 +60,11 @@ pub static PROTOCOLS: [VendorProtocol; 9] = [
         query: |token| sadp::probes(token).map(String::into_bytes).to_vec(),
         parse: |bytes, token| match sadp::parse(bytes) {
             // An answer to another SADP client's inquiry is not ours to report.
-            Some(r) if r.uuid.as_deref().is_none_or(|u| u.eq_ignore_ascii_case(token)) => {
+            Some(r)
+                if r.uuid
+                    .as_deref()
+                    .is_none_or(|u| u.eq_ignore_ascii_case(token)) =>
+            {
                 Ok(camera(r.info, None))
             }
             Some(_) => Err("an answer to another SADP client".into()),
@@ -91,7 +95,12 @@ pub static PROTOCOLS: [VendorProtocol; 9] = [
         group: None,
         vendor: "xmeye",
         query: |_| vec![dvrip::search()],
-        parse: |bytes, _| Ok(camera(dvrip::parse(bytes).map_err(|e| e.to_string())?, None)),
+        parse: |bytes, _| {
+            Ok(camera(
+                dvrip::parse(bytes).map_err(|e| e.to_string())?,
+                None,
+            ))
+        },
     },
     VendorProtocol {
         choice: Discovery::Ubiquiti,
@@ -121,7 +130,12 @@ pub static PROTOCOLS: [VendorProtocol; 9] = [
         group: None,
         vendor: "hanwha",
         query: |_| vec![hanwha::request()],
-        parse: |bytes, _| Ok(camera(hanwha::parse(bytes).map_err(|e| e.to_string())?, None)),
+        parse: |bytes, _| {
+            Ok(camera(
+                hanwha::parse(bytes).map_err(|e| e.to_string())?,
+                None,
+            ))
+        },
     },
     VendorProtocol {
         choice: Discovery::Vivotek,
@@ -132,7 +146,12 @@ pub static PROTOCOLS: [VendorProtocol; 9] = [
         group: None,
         vendor: "vivotek",
         query: |_| vec![vivotek::request(1)],
-        parse: |bytes, _| Ok(camera(vivotek::parse(bytes).map_err(|e| e.to_string())?, None)),
+        parse: |bytes, _| {
+            Ok(camera(
+                vivotek::parse(bytes).map_err(|e| e.to_string())?,
+                None,
+            ))
+        },
     },
     VendorProtocol {
         choice: Discovery::Sony,
@@ -155,7 +174,12 @@ pub static PROTOCOLS: [VendorProtocol; 9] = [
         vendor: "bosch",
         // The transaction id UniversalScanner sends is the time of day; any value is answered.
         query: |_| vec![bosch::request(1)],
-        parse: |bytes, _| Ok(camera(bosch::parse(bytes).map_err(|e| e.to_string())?, None)),
+        parse: |bytes, _| {
+            Ok(camera(
+                bosch::parse(bytes).map_err(|e| e.to_string())?,
+                None,
+            ))
+        },
     },
     VendorProtocol {
         choice: Discovery::Foscam,
@@ -166,7 +190,12 @@ pub static PROTOCOLS: [VendorProtocol; 9] = [
         group: None,
         vendor: "foscam",
         query: |_| vec![foscam::request()],
-        parse: |bytes, _| Ok(camera(foscam::parse(bytes).map_err(|e| e.to_string())?, None)),
+        parse: |bytes, _| {
+            Ok(camera(
+                foscam::parse(bytes).map_err(|e| e.to_string())?,
+                None,
+            ))
+        },
     },
 ];
 
@@ -207,7 +236,11 @@ mod tests {
             );
             assert!(!(p.query)("T").is_empty(), "{} sends something", p.name);
             for q in (p.query)("T") {
-                assert!((p.parse)(&q, "T").is_err(), "{}: own query is no answer", p.name);
+                assert!(
+                    (p.parse)(&q, "T").is_err(),
+                    "{}: own query is no answer",
+                    p.name
+                );
             }
             assert!(PROTOCOLS[..i].iter().all(|o| o.choice != p.choice));
         }

@@ -191,7 +191,10 @@ mod tests {
         let mut d = framed(BESDER);
         d[16..20].copy_from_slice(&9999u32.to_le_bytes());
         d.extend_from_slice(b"\n\0");
-        assert_eq!(parse(&d).unwrap().serial.as_deref(), Some("09d53d540f99b818"));
+        assert_eq!(
+            parse(&d).unwrap().serial.as_deref(),
+            Some("09d53d540f99b818")
+        );
         // Length shorter than the body: the declared part only, which is not JSON.
         let mut d = framed(BESDER);
         d[16..20].copy_from_slice(&10u32.to_le_bytes());

@@ -86,7 +86,10 @@ mod tests {
         assert_eq!(a.mac.as_deref(), Some("00:11:22:33:44:55"));
         assert_eq!(a.ipv4.as_deref(), Some("240.0.9.0"));
         assert_eq!(a.model.as_deref(), Some("Virtual"));
-        assert_eq!(a.http_port, None, "http://127.0.0.1/index.htm names no port");
+        assert_eq!(
+            a.http_port, None,
+            "http://127.0.0.1/index.htm names no port"
+        );
     }
 
     #[test]
