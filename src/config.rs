@@ -142,14 +142,7 @@ impl Default for ScanConfig {
             verify_window: crate::analyze::context::DEFAULT_VERIFY_WINDOW,
             ffprobe: None,
             interface: None,
-            discovery: vec![
-                Discovery::Arp,
-                Discovery::Onvif,
-                Discovery::Ssdp,
-                Discovery::Sadp,
-                Discovery::Dhip,
-                Discovery::Ports,
-            ],
+            discovery: Discovery::defaults(),
             discovery_wait: DEFAULT_DISCOVERY_WAIT,
             db: crate::store::Store::default_path(),
         }

@@ -73,12 +73,15 @@ pub enum Event {
         is_camera: bool,
         evidence: Vec<String>,
     },
-    /// A vendor discovery protocol's answer (SADP, DHIP).
+    /// A vendor discovery protocol's answer (SADP, DHIP, DVRIP, Ubiquiti, ...).
     Announce {
         ip: IpAddr,
         method: DiscoveryMethod,
         info: Box<Announcement>,
         vendor: Option<String>,
+        /// The protocol says this is a video device (SADP, DHIP, DVRIP: always; Ubiquiti: UniFi
+        /// cameras only, not its access points and consoles).
+        is_camera: bool,
     },
     Stream {
         ip: IpAddr,
@@ -385,6 +388,7 @@ impl Registry {
                 method,
                 info,
                 vendor,
+                is_camera,
             } => {
                 let (d, t) = self.device_and_trust(ip);
                 let s = Source::Announce;
@@ -401,8 +405,7 @@ impl Registry {
                 if let Some(n) = &info.name {
                     add_name(d, n, NameKind::Label, &info.protocol);
                 }
-                // Only video devices speak SADP and DHIP: cameras, NVRs, DVRs, door stations.
-                d.is_camera = true;
+                d.is_camera |= is_camera;
                 seen_by(d, method);
                 if !d.announced.contains(&info) {
                     d.announced.push(*info);
@@ -734,6 +737,7 @@ mod tests {
                 ..Default::default()
             }),
             vendor: Some("Hikvision".into()),
+            is_camera: true,
         }
     }
 
@@ -847,6 +851,7 @@ mod tests {
                 ..Default::default()
             }),
             vendor: None,
+            is_camera: true,
         });
         r.apply(name("Axis M3045", NameKind::Label, "mdns"));
         let d = &r.devices()[0];

@@ -632,6 +632,199 @@ fn sadp_and_dhip_name_devices_and_feed_the_channel_walk() {
     }
 }
 
+/// DVRIP, Ubiquiti, Hanwha, Vivotek, Sony, Bosch and Foscam through the one vendor engine, each host
+/// answering with
+/// a reply captured from a real device or published by a scanner's self-test (tests/fixtures/vendor/README.md),
+/// replayed unchanged by `replay.py`. The captured replies carry the real devices' own addresses and
+/// MACs (192.168.x, e0:63:da:..): camscan keeps each answer by the address it came from (a target),
+/// reports the device's own MAC and address in `announced`, and names, models and serials the box.
+#[test]
+fn captured_vendor_replies_name_devices() {
+    let mut lab = Lab::up_with("csd", 6);
+    let root = common::root_dir();
+    let replay = root.join("tests/lab/responders/replay.py");
+    let replay = replay.to_str().unwrap().to_string();
+    let fixture = |f: &str| {
+        root.join("tests/fixtures/vendor")
+            .join(f)
+            .to_str()
+            .unwrap()
+            .to_string()
+    };
+    // (host, address, port, fixture, extra arguments)
+    let plan: [(&str, &str, &str, String, &[&str]); 8] = [
+        (
+            "x1",
+            "198.18.0.101",
+            "34569",
+            fixture("dvrip/besder_xm530_ipsearch_rsp.json"),
+            &[
+                "--expect",
+                "ff00000000000000000000000000fa05",
+                "--reply-port",
+                "34569",
+                "--dvrip-header",
+            ],
+        ),
+        (
+            "x2",
+            "198.18.0.102",
+            "10001",
+            fixture("ubiquiti/uvc_g4_pro.bin"),
+            &["--expect", "01000000", "--group", "233.89.188.1"],
+        ),
+        (
+            "x3",
+            "198.18.0.103",
+            "10001",
+            fixture("ubiquiti/ufp_uap_b.bin"),
+            &["--expect", "01000000"],
+        ),
+        (
+            "x4",
+            "198.18.0.104",
+            "7701",
+            fixture("hanwha/universalscanner_selftest.bin"),
+            &["--expect", "0100000000", "--reply-port", "7711"],
+        ),
+        (
+            "h2",
+            "198.18.0.12",
+            "10000",
+            fixture("vivotek/universalscanner_selftest.bin"),
+            &["--expect", "..4a5d8f1c"],
+        ),
+        (
+            "h3",
+            "198.18.0.13",
+            "2380",
+            fixture("sony/universalscanner_selftest.bin"),
+            &["--expect", "02454e513a616c6c696e666fff03"],
+        ),
+        (
+            "x5",
+            "198.18.0.105",
+            "1757",
+            fixture("bosch/universalscanner_selftest.xml"),
+            &[
+                "--expect",
+                "9939a427........ff0006de",
+                "--reply-port",
+                "1758",
+            ],
+        ),
+        (
+            "x6",
+            "198.18.0.106",
+            "10000",
+            fixture("foscam/universalscanner_selftest.bin"),
+            &["--expect", "4d4f5f490000", "--reply-port", "10000"],
+        ),
+    ];
+    let mut agents = Vec::new();
+    for (host, address, port, file, extra) in &plan {
+        let mut args = vec![replay.as_str(), *address, *port, file.as_str()];
+        args.extend_from_slice(extra);
+        agents.push(lab.serve(host, &args));
+    }
+
+    let out = run(
+        lab.camscan().args([
+            "scan",
+            "198.18.0.0/24",
+            "-f",
+            "json",
+            "-v",
+            "--no-verify",
+            "--discovery",
+            "arp,dvrip,ubiquiti,hanwha,vivotek,sony,bosch,foscam",
+        ]),
+        Duration::from_secs(60),
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let report: Report = serde_json::from_str(&stdout(&out)).unwrap();
+
+    // XMeye/Sofia DVRIP: the Besder camera's search answer (to port 34569 of the asker).
+    let xm = report.device("198.18.0.101");
+    assert_eq!(xm.discovered_by, ["arp", "dvrip"]);
+    assert!(xm.is_camera);
+    assert_eq!(xm.vendor.as_deref(), Some("XMeye"));
+    assert_eq!(xm.name.as_deref(), Some("camera_743c"), "HostName");
+    assert_eq!(xm.serial.as_deref(), Some("09d53d540f99b818"));
+    assert_eq!(
+        xm.firmware.as_deref(),
+        Some("V5.00.R02.00030747.10010.349f17.0000000")
+    );
+    assert_eq!(xm.channels, Some(1), "ChannelNum goes to the channel walk");
+    assert_eq!(xm.mac.as_deref(), Some("02:00:00:00:01:01"), "ARP's MAC");
+    let a = &xm.announced[0];
+    assert_eq!(a.protocol, "dvrip");
+    assert_eq!(
+        a.mac.as_deref(),
+        Some("dc:29:19:e2:74:3c"),
+        "the device's own"
+    );
+    assert_eq!(a.ipv4.as_deref(), Some("192.168.1.103"), "HostIP");
+    assert_eq!(a.sdk_port, Some(34567));
+
+    // Ubiquiti: a UniFi G4 Pro camera, and a UniFi Protect bridge that is no camera.
+    let uvc = report.device("198.18.0.102");
+    assert_eq!(uvc.discovered_by, ["arp", "ubiquiti"]);
+    assert!(uvc.is_camera);
+    assert_eq!(uvc.vendor.as_deref(), Some("Ubiquiti"));
+    assert_eq!(uvc.model.as_deref(), Some("UVC G4 Pro"));
+    assert_eq!(uvc.name.as_deref(), Some("Gate"));
+    assert_eq!(uvc.announced[0].mac.as_deref(), Some("e0:63:da:00:5e:08"));
+    let bridge = report.device("198.18.0.103");
+    assert_eq!(bridge.discovered_by, ["arp", "ubiquiti"]);
+    assert!(!bridge.is_camera, "a UniFi bridge is not a camera");
+    assert_eq!(bridge.model.as_deref(), Some("UFP-UAP-B"));
+    assert_eq!(bridge.name.as_deref(), Some("AlexanderTechRoom"));
+
+    // Hanwha: asked on 7701, answered to 7711.
+    let hanwha = report.device("198.18.0.104");
+    assert_eq!(hanwha.discovered_by, ["arp", "hanwha"]);
+    assert_eq!(hanwha.vendor.as_deref(), Some("Hanwha"));
+    assert_eq!(hanwha.model.as_deref(), Some("Virtual"));
+    assert!(hanwha.is_camera);
+
+    let vivotek = report.device("198.18.0.12");
+    assert_eq!(vivotek.discovered_by, ["arp", "vivotek"]);
+    assert_eq!(vivotek.vendor.as_deref(), Some("Vivotek"));
+    assert_eq!(vivotek.name.as_deref(), Some("Virtual-Virtual-1"));
+
+    // Sony, on the host that also answers on 198.18.0.23 (one box: same MAC).
+    let sony = report.device("198.18.0.13");
+    assert!(sony.discovered_by.contains(&"sony".to_string()));
+    assert_eq!(sony.vendor.as_deref(), Some("Sony"));
+    assert_eq!(sony.model.as_deref(), Some("Virtual"));
+    // A placeholder serial is reported but merges nothing (registry::is_real_serial).
+    assert_eq!(sony.serial.as_deref(), Some("123456789"));
+    assert_eq!(sony.announced[0].mac.as_deref(), Some("aa:bb:cc:dd:ee:ff"));
+
+    // Bosch: asked on 1757, answered (the XML form) to 1758.
+    let bosch = report.device("198.18.0.105");
+    assert_eq!(bosch.discovered_by, ["arp", "bosch"]);
+    assert_eq!(bosch.vendor.as_deref(), Some("Bosch"));
+    assert_eq!(bosch.model.as_deref(), Some("Virtual (XML)"));
+    assert_eq!(bosch.serial.as_deref(), Some("12345678:12345678"));
+
+    // Foscam, on the port Vivotek uses too: each protocol reads only its own answers.
+    let foscam = report.device("198.18.0.106");
+    assert_eq!(foscam.discovered_by, ["arp", "foscam"]);
+    assert_eq!(foscam.vendor.as_deref(), Some("Foscam"));
+    assert_eq!(foscam.name.as_deref(), Some("Virtual device"));
+
+    for (agent, (host, ..)) in agents.into_iter().zip(&plan) {
+        let lines = lab.servers[agent].lines.lock().unwrap().clone();
+        assert!(
+            lines.iter().any(|l| l == "QUERY 198.18.0.1"),
+            "{host}: {lines:?}"
+        );
+    }
+}
+
 /// An inventory command (`camscan devices|show|history|diff ..` on `db`, no network); its exit code
 /// must be `code`.
 fn inventory(db: &std::path::Path, args: &[&str], code: i32) -> String {

@@ -262,3 +262,13 @@ seg = open(f"{F}/ts/x264_main_640x360_15fps.ts", "rb").read()
 put("ts", "x264_main_640x360_15fps.ts", seg)
 i = seg.find(b"\x00\x00\x01\x67")
 put("ts", "sps_nal", seg[i + 3:seg.find(b"\x00\x00\x01", i + 4)].rstrip(b"\x00"))
+
+# --- vendor_answers: every reply of tests/fixtures/vendor (each protocol's parser reads each seed);
+# the DVRIP body also framed in its 20-byte reply header (message 1531), as replay.py sends it.
+V = f"{F}/vendor"
+for proto in sorted(os.listdir(V)):
+    if os.path.isdir(f"{V}/{proto}"):
+        for name in sorted(os.listdir(f"{V}/{proto}")):
+            cp("vendor_answers", f"{V}/{proto}/{name}", f"{proto}_{name}")
+body = open(f"{V}/dvrip/besder_xm530_ipsearch_rsp.json", "rb").read()
+put("vendor_answers", "dvrip_framed", struct.pack("<BB2xIIBBHI", 0xFF, 1, 0, 0, 0, 0, 1531, len(body)) + body)

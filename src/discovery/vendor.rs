@@ -1,11 +1,13 @@
-//! Vendor discovery protocols over UDP: Hikvision SADP (37020) and Dahua DHIP (37810).
+//! The vendor discovery engine: one query, many answers, for every protocol registered in
+//! [`super::protocols`] (SADP, DHIP, DVRIP, Ubiquiti, Hanwha, Vivotek, Sony, Bosch, Foscam).
 //!
-//! Both work the same way, so one engine serves them: the query goes to the vendor's multicast group
-//! and to the subnet broadcast address of each attached interface that holds targets (older firmware
-//! listens for one and not the other), and unicast to each host that answered ARP (firmware that
-//! ignores multicast, `shared/PROTOCOLS.md` §4.5). Devices answer either to the asking socket or to
-//! the multicast group on the protocol's port, so we listen on both. Only answers from scan targets
-//! are kept; parsing is the protocol's pure function in [`crate::proto`].
+//! They all work the same way, so one engine serves them: the query goes to the vendor's multicast
+//! group (when it has one) and to the subnet broadcast address of each attached interface that holds
+//! targets (older firmware listens for one and not the other), and unicast to each host that answered
+//! ARP (firmware that ignores multicast, `shared/PROTOCOLS.md` §4.5). Devices answer the asking
+//! socket, or the protocol's reply port (the group on the query port for SADP, port 34569 of the
+//! asker for DVRIP, 7711 for Hanwha), so we listen on both. Only answers from scan targets are kept;
+//! parsing is the protocol's pure function in [`crate::proto`].
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
@@ -18,10 +20,15 @@ const MAX_DATAGRAM: usize = 64 * 1024;
 /// One protocol's query.
 #[derive(Debug, Clone)]
 pub struct Query {
-    /// For logs: `SADP`, `DHIP`.
+    /// For logs: `SADP`, `DVRIP`.
     pub name: &'static str,
+    /// Where the query goes.
     pub port: u16,
-    pub group: Ipv4Addr,
+    /// Where devices send answers besides the asking socket (often `port` itself); `None`: the
+    /// asking socket only.
+    pub reply_port: Option<u16>,
+    /// The multicast group the query also goes to, joined on `reply_port`.
+    pub group: Option<Ipv4Addr>,
     /// Datagrams sent to every destination, in order.
     pub datagrams: Vec<Vec<u8>>,
 }
@@ -64,16 +71,16 @@ pub async fn query(
         return;
     }
     let locals: Vec<Ipv4Addr> = interfaces.iter().map(|i| i.local).collect();
-    if !locals.is_empty() {
-        match crate::net::group_listener(query.group, query.port, &locals) {
+    if let Some(port) = query.reply_port {
+        match crate::net::reply_listener(query.group, port, &locals) {
             Ok(s) => sockets.push(s),
             // Without it we still hear devices that answer the asking socket.
-            Err(e) => tracing::debug!("{}: cannot listen on the group: {e}", query.name),
+            Err(e) => tracing::debug!(port, "{}: cannot listen on the reply port: {e}", query.name),
         }
     }
     for (s, i) in sockets.iter().take(senders).zip(interfaces) {
         for d in &query.datagrams {
-            for to in [query.group, i.broadcast] {
+            for to in query.group.into_iter().chain([i.broadcast]) {
                 if let Err(e) = s.send_to(d, (to, query.port)).await {
                     tracing::debug!(%to, "{}: send failed: {e}", query.name);
                 }

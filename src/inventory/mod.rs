@@ -172,15 +172,7 @@ pub fn record_with_events(
 
 /// The discovery method a `--discovery` choice runs, as the report names it.
 fn method(d: crate::cli::Discovery) -> DiscoveryMethod {
-    use crate::cli::Discovery;
-    match d {
-        Discovery::Arp => DiscoveryMethod::Arp,
-        Discovery::Onvif => DiscoveryMethod::Onvif,
-        Discovery::Ssdp => DiscoveryMethod::Ssdp,
-        Discovery::Sadp => DiscoveryMethod::Sadp,
-        Discovery::Dhip => DiscoveryMethod::Dhip,
-        Discovery::Ports => DiscoveryMethod::Port,
-    }
+    d.method()
 }
 
 /// Two target lists cover the same specifications, whatever their order.

@@ -51,6 +51,41 @@ pub enum DiscoveryMethod {
     Sadp,
     /// Answered a Dahua DHIP `DHDiscover.search` (UDP 37810).
     Dhip,
+    /// Answered an XMeye/Sofia DVRIP search (UDP 34569).
+    Dvrip,
+    /// Answered a Ubiquiti discovery request (UDP 10001).
+    Ubiquiti,
+    /// Answered a Hanwha (Samsung Techwin/Wisenet) search (UDP 7701, answer to 7711).
+    Hanwha,
+    /// Answered a Vivotek search (UDP 10000).
+    Vivotek,
+    /// Answered a Sony `ENQ:allinfo` search (UDP 2380).
+    Sony,
+    /// Answered a Bosch RCP autodetect (UDP 1757, answer to 1758).
+    Bosch,
+    /// Answered a Foscam `MO_I` search (UDP 10000).
+    Foscam,
+}
+
+impl DiscoveryMethod {
+    /// The name reports and the inventory use (the serde name).
+    pub fn name(self) -> &'static str {
+        match self {
+            DiscoveryMethod::Arp => "arp",
+            DiscoveryMethod::Onvif => "onvif",
+            DiscoveryMethod::Ssdp => "ssdp",
+            DiscoveryMethod::Port => "port",
+            DiscoveryMethod::Sadp => "sadp",
+            DiscoveryMethod::Dhip => "dhip",
+            DiscoveryMethod::Dvrip => "dvrip",
+            DiscoveryMethod::Ubiquiti => "ubiquiti",
+            DiscoveryMethod::Hanwha => "hanwha",
+            DiscoveryMethod::Vivotek => "vivotek",
+            DiscoveryMethod::Sony => "sony",
+            DiscoveryMethod::Bosch => "bosch",
+            DiscoveryMethod::Foscam => "foscam",
+        }
+    }
 }
 
 /// One box on the network, keyed by its IP address.
@@ -127,7 +162,7 @@ pub enum NameKind {
 /// A vendor discovery protocol's description of a device, as the device sent it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Announcement {
-    /// The protocol's discovery method name (`sadp`, `dhip`, ...).
+    /// The protocol's discovery method name (`sadp`, `dhip`, `dvrip`, ...).
     pub protocol: String,
     /// SADP `DeviceType` code or DHIP `DeviceClass` (e.g. `IPC`, `NVR`).
     pub device_type: Option<String>,

@@ -61,11 +61,13 @@ pub fn fits_fd_limit(concurrency: usize, fd_limit: u64) -> bool {
     (concurrency as u64).saturating_add(FD_RESERVE) <= fd_limit
 }
 
-/// A UDP socket on `port` of every address that receives what is sent to `group` on each of
-/// `locals`: vendor protocols whose devices answer to the multicast group rather than to the asker
-/// (SADP, DHIP). SO_REUSEADDR lets several listeners (another scanner, a vendor tool) share the port.
-pub fn group_listener(
-    group: std::net::Ipv4Addr,
+/// A UDP socket on `port` of every address, which receives what devices send to that port: unicast,
+/// broadcast, and (when `group` is given) what is multicast to `group` on each of `locals`. For vendor
+/// protocols whose devices answer to a port rather than to the asking socket: to the multicast group
+/// (SADP, DHIP), to the asker's own port 34569 (DVRIP), to another port (Hanwha 7701 -> 7711).
+/// SO_REUSEADDR lets several listeners (another scanner, a vendor tool) share the port.
+pub fn reply_listener(
+    group: Option<std::net::Ipv4Addr>,
     port: u16,
     locals: &[std::net::Ipv4Addr],
 ) -> io::Result<tokio::net::UdpSocket> {
@@ -74,8 +76,10 @@ pub fn group_listener(
     s.set_reuse_address(true)?;
     s.set_nonblocking(true)?;
     s.bind(&SocketAddr::from((std::net::Ipv4Addr::UNSPECIFIED, port)).into())?;
-    for local in locals {
-        s.join_multicast_v4(&group, local)?;
+    if let Some(group) = group {
+        for local in locals {
+            s.join_multicast_v4(&group, local)?;
+        }
     }
     tokio::net::UdpSocket::from_std(s.into())
 }

@@ -1,5 +1,5 @@
 //! Discovery and port probes: ARP first (it decides which on-link hosts get probed), then
-//! WS-Discovery (with each device's ONVIF API), SSDP, SADP and DHIP beside the port probes.
+//! WS-Discovery (with each device's ONVIF API), SSDP and the vendor protocols beside the port probes.
 //! In: the [`ScanPlan`]; out: registry events on the collector's channel and open ports on the
 //! dispatcher's, both bounded, and [`Msg::DiscoveryDone`] after the last of them.
 
@@ -20,7 +20,7 @@ use crate::model::{DiscoveryMethod, Failure, Stage};
 use crate::probe::{self, OpenPort, ProbeStats};
 use crate::registry::Event;
 
-/// How long after SADP/DHIP start a channel walk that met a gap waits for the device's announced
+/// How long after the vendor protocols start a channel walk that met a gap waits for the device's announced
 /// channel count (at most `--discovery-wait`).
 const ANNOUNCE_GRACE: Duration = Duration::from_millis(500);
 
@@ -77,27 +77,30 @@ pub async fn discover_and_probe(
             ev_tx.clone(),
         ))
     });
-    let vendor = [Discovery::Sadp, Discovery::Dhip].map(|method| {
-        (s.methods.contains(&method) && !(s.links.vendor.is_empty() && alive.is_empty())).then(
-            || {
-                tokio::spawn(vendor_stage(
-                    method,
-                    s.links.vendor.clone(),
-                    alive.clone(),
-                    probe_set.clone(),
-                    ctx.announcements.clone(),
-                    s.discovery_wait,
-                    ev_tx.clone(),
-                ))
-            },
-        )
-    });
-    // Channel walks waiting at a gap are released when SADP/DHIP finish or after ANNOUNCE_GRACE,
+    // Every vendor protocol chosen, side by side inside the one discovery window.
+    let vendor: Vec<_> = crate::discovery::protocols::PROTOCOLS
+        .iter()
+        .filter(|p| s.methods.contains(&p.choice))
+        .filter(|_| !(s.links.vendor.is_empty() && alive.is_empty()))
+        .map(|protocol| {
+            tokio::spawn(vendor_stage(
+                protocol,
+                s.links.vendor.clone(),
+                alive.clone(),
+                probe_set.clone(),
+                ctx.announcements.clone(),
+                s.discovery_wait,
+                ev_tx.clone(),
+            ))
+        })
+        .collect();
+    // Channel walks waiting at a gap are released when the vendor protocols finish or after
+    // ANNOUNCE_GRACE,
     // whichever comes first: LAN devices answer within milliseconds, and the rest of the
     // discovery window is for strangers, not for the hosts being walked.
     let grace = ANNOUNCE_GRACE.min(s.discovery_wait);
     let vendor = tokio::spawn(async move {
-        let mut handles: Vec<_> = vendor.into_iter().flatten().collect();
+        let mut handles = vendor;
         let all = futures::future::join_all(handles.iter_mut());
         tokio::pin!(all);
         let finished = tokio::select! {
@@ -253,15 +256,15 @@ async fn onvif_stage(
     while device_api.join_next().await.is_some() {}
 }
 
-/// SADP/DHIP answers kept per host (an NVR may answer once per interface) and in all.
+/// Vendor protocol answers kept per host (an NVR may answer once per interface) and in all.
 const MAX_ANSWERS_PER_HOST: usize = 4;
 
 const MAX_ANSWERS: usize = 65_536;
 
-/// A vendor discovery protocol (SADP or DHIP): each target that answers becomes an `Announce` event
-/// as soon as its answer is read, and its channel count goes to the RTSP channel walk.
+/// One vendor discovery protocol: each target that answers becomes an `Announce` event as soon as
+/// its answer is read, and its channel count goes to the RTSP channel walk.
 async fn vendor_stage(
-    method: Discovery,
+    protocol: &'static crate::discovery::protocols::VendorProtocol,
     ifs: Vec<crate::discovery::vendor::Interface>,
     alive: Vec<Ipv4Addr>,
     scope: targets::TargetSet,
@@ -270,65 +273,27 @@ async fn vendor_stage(
     tx: mpsc::Sender<Msg>,
 ) {
     use crate::discovery::vendor::{Query, query};
-    use crate::proto::{dhip, sadp};
-    let (q, protocol) = match method {
-        Discovery::Sadp => {
-            let uuid = crate::discovery::vendor::random_uuid();
-            let datagrams = sadp::probes(&uuid).map(String::into_bytes).to_vec();
-            let q = Query {
-                name: "SADP",
-                port: sadp::PORT,
-                group: sadp::GROUP,
-                datagrams,
-            };
-            (q, Some(uuid))
-        }
-        _ => {
-            let q = Query {
-                name: "DHIP",
-                port: dhip::PORT,
-                group: dhip::GROUP,
-                datagrams: vec![dhip::search()],
-            };
-            (q, None)
-        }
+    let token = crate::discovery::vendor::random_uuid();
+    let q = Query {
+        name: protocol.name,
+        port: protocol.port,
+        reply_port: protocol.reply_port,
+        group: protocol.group,
+        datagrams: (protocol.query)(&token),
     };
+    let maker = crate::knowledge::display_name(protocol.vendor);
     let (answers_tx, mut answers_rx) = mpsc::unbounded_channel::<Event>();
     let mut seen: Vec<(std::net::IpAddr, crate::model::Announcement)> = Vec::new();
     let seen_ref = &mut seen;
     let on_answer = move |ip: std::net::IpAddr, bytes: &[u8]| {
-        let (info, vendor) = match &protocol {
-            Some(uuid) => match sadp::parse(bytes) {
-                // An answer to another SADP client's inquiry is not ours to report.
-                Some(r)
-                    if r.uuid
-                        .as_deref()
-                        .is_none_or(|u| u.eq_ignore_ascii_case(uuid)) =>
-                {
-                    (
-                        r.info,
-                        Some(crate::knowledge::display_name(
-                            crate::knowledge::vendors::HIKVISION,
-                        )),
-                    )
-                }
-                _ => return,
-            },
-            None => match dhip::parse(bytes) {
-                Ok(r) => (
-                    r.info,
-                    r.vendor.or_else(|| {
-                        Some(crate::knowledge::display_name(
-                            crate::knowledge::vendors::DAHUA,
-                        ))
-                    }),
-                ),
-                Err(e) => {
-                    tracing::debug!(%ip, "DHIP: {e}");
-                    return;
-                }
-            },
+        let found = match (protocol.parse)(bytes, &token) {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::debug!(%ip, "{}: {e}", protocol.name);
+                return;
+            }
         };
+        let info = found.info;
         if seen_ref.iter().any(|(i, a)| *i == ip && *a == info) {
             return; // the same answer to the multicast, broadcast and unicast query
         }
@@ -341,15 +306,12 @@ async fn vendor_stage(
         if let Some(n) = info.channels.filter(|n| *n > 0) {
             announcements.announce(ip, n);
         }
-        let method = match method {
-            Discovery::Sadp => DiscoveryMethod::Sadp,
-            _ => DiscoveryMethod::Dhip,
-        };
         let _ = answers_tx.send(Event::Announce {
             ip,
-            method,
+            method: protocol.method,
             info: Box::new(info),
-            vendor,
+            vendor: found.vendor.or_else(|| Some(maker.clone())),
+            is_camera: found.is_camera,
         });
     };
     let forward = async {
@@ -364,7 +326,7 @@ async fn vendor_stage(
     };
     // `ask` owns the answer sender: when it ends, `forward` drains the rest and ends too.
     tokio::join!(ask, forward);
-    tracing::info!(devices = seen.len(), "{method:?} finished");
+    tracing::info!(devices = seen.len(), "{} finished", protocol.name);
 }
 
 /// SSDP, and the description of every device that answered.

@@ -38,14 +38,7 @@ pub(crate) fn rfc3339(ms: i64) -> String {
 }
 
 pub(crate) fn method_name(m: DiscoveryMethod) -> &'static str {
-    match m {
-        DiscoveryMethod::Arp => "arp",
-        DiscoveryMethod::Onvif => "onvif",
-        DiscoveryMethod::Ssdp => "ssdp",
-        DiscoveryMethod::Port => "port",
-        DiscoveryMethod::Sadp => "sadp",
-        DiscoveryMethod::Dhip => "dhip",
-    }
+    m.name()
 }
 
 /// `url` without its userinfo and secret query parameters.
