@@ -15,6 +15,7 @@ pub mod h26x;
 pub mod hls;
 pub mod html;
 pub mod http;
+pub mod mdns;
 pub mod mjpeg;
 pub mod mp4;
 pub mod mp4v;
