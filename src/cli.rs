@@ -463,11 +463,11 @@ pub struct ScanArgs {
     /// With no targets, scan only this interface's subnets.
     #[arg(long, value_name = "NAME", env = "CAMSCAN_INTERFACE")]
     pub interface: Option<String>,
-    /// How long WS-Discovery, SSDP, SADP and DHIP listen for answers (they run side by side)
+    /// How long WS-Discovery, SSDP, SADP, DHIP and mDNS listen for answers (they run side by side)
     /// [default: 1500ms].
     #[arg(long, value_name = "DURATION", env = "CAMSCAN_DISCOVERY_WAIT")]
     pub discovery_wait: Option<String>,
-    /// Discovery methods, comma-separated [default: arp,onvif,ssdp,sadp,dhip,ports].
+    /// Discovery methods, comma-separated [default: arp,onvif,ssdp,sadp,dhip,mdns,ports].
     #[arg(long, value_enum, value_delimiter = ',', env = "CAMSCAN_DISCOVERY")]
     pub discovery: Vec<Discovery>,
     /// Allow scanning more than 65 536 addresses (a /16), or an attached subnet larger than a /22.

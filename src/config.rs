@@ -145,6 +145,7 @@ impl Default for ScanConfig {
                 Discovery::Ssdp,
                 Discovery::Sadp,
                 Discovery::Dhip,
+                Discovery::Mdns,
                 Discovery::Ports,
             ],
             discovery_wait: DEFAULT_DISCOVERY_WAIT,

@@ -1,10 +1,11 @@
 //! Where targets and devices come from: the list the user gives (CIDRs, ranges, addresses, host
 //! names, files of them) and what answers on the LAN: ARP ([`arp`]), ONVIF WS-Discovery ([`wsd`]),
-//! SSDP ([`ssdp`]) and the vendor protocols SADP and DHIP ([`vendor`]); and, for `camscan watch`, the
+//! SSDP ([`ssdp`]), mDNS / DNS-SD ([`mdns`]) and the vendor protocols SADP and DHIP ([`vendor`]); and, for `camscan watch`, the
 //! devices that announce themselves between scans (WS-Discovery Hello/Bye, SSDP NOTIFY: [`listen`]).
 
 pub mod arp;
 pub mod listen;
+pub mod mdns;
 pub mod oui;
 pub mod ssdp;
 pub mod targets;
@@ -28,6 +29,8 @@ pub enum Discovery {
     Sadp,
     /// Dahua DHIP search (UDP 37810): model, serial, MAC, firmware, channel count.
     Dhip,
+    /// mDNS / DNS-SD query (UDP 5353): instance and `.local` names, service ports, TXT facts.
+    Mdns,
     /// TCP port probes.
     Ports,
 }

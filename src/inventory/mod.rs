@@ -167,6 +167,7 @@ fn method(d: crate::cli::Discovery) -> DiscoveryMethod {
         Discovery::Ssdp => DiscoveryMethod::Ssdp,
         Discovery::Sadp => DiscoveryMethod::Sadp,
         Discovery::Dhip => DiscoveryMethod::Dhip,
+        Discovery::Mdns => DiscoveryMethod::Mdns,
         Discovery::Ports => DiscoveryMethod::Port,
     }
 }

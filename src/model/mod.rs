@@ -51,6 +51,8 @@ pub enum DiscoveryMethod {
     Sadp,
     /// Answered a Dahua DHIP `DHDiscover.search` (UDP 37810).
     Dhip,
+    /// Answered an mDNS / DNS-SD query (UDP 5353).
+    Mdns,
 }
 
 /// One box on the network, keyed by its IP address.
@@ -102,6 +104,38 @@ pub struct Device {
     /// names no maker.
     #[serde(default)]
     pub mac_randomized: bool,
+    /// What the device announced over mDNS / DNS-SD. Omitted when it said nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mdns: Option<MdnsInfo>,
+}
+
+/// What a device announced over mDNS / DNS-SD (RFC 6762, RFC 6763).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MdnsInfo {
+    /// The service instances it answered with, sorted by service type and instance.
+    #[serde(default)]
+    pub services: Vec<MdnsService>,
+    /// Every service type it lists under `_services._dns-sd._udp` (`_http._tcp`, `_ssh._tcp`).
+    #[serde(default)]
+    pub types: Vec<String>,
+}
+
+/// One DNS-SD service instance.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MdnsService {
+    /// Service type: `_axis-video._tcp`, `_rtsp._tcp`, `_hap._tcp`, ...
+    pub service: String,
+    /// Instance name, often the name the user gave the device (`AXIS M3045-V - ACCC8E0A1B2C`).
+    pub instance: String,
+    /// The `.local` host name the service's SRV record points at.
+    #[serde(default)]
+    pub host: Option<String>,
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// TXT key=value pairs as the device sent them (Axis: `macaddress`; RTSP: `path`; HomeKit:
+    /// `md` model, `ci` category).
+    #[serde(default)]
+    pub txt: std::collections::BTreeMap<String, String>,
 }
 
 /// One name of a device and where camscan read it.
@@ -223,6 +257,7 @@ impl Device {
             names: Vec::new(),
             mac_vendor: None,
             mac_randomized: false,
+            mdns: None,
         }
     }
 }

@@ -45,6 +45,7 @@ pub(crate) fn method_name(m: DiscoveryMethod) -> &'static str {
         DiscoveryMethod::Port => "port",
         DiscoveryMethod::Sadp => "sadp",
         DiscoveryMethod::Dhip => "dhip",
+        DiscoveryMethod::Mdns => "mdns",
     }
 }
 
