@@ -89,6 +89,12 @@ pub async fn discover(
         if msg.cut {
             tracing::debug!(%from, "mDNS: answer cut short; the records before the cut are kept");
         }
+        tracing::debug!(
+            %from,
+            after_ms = (wait.saturating_sub(deadline - tokio::time::Instant::now())).as_millis() as u64,
+            records = msg.records.len(),
+            "mDNS answer"
+        );
         for (host, services) in by_host(mdns::services(&msg.records, sender), sender, &accept) {
             on_answer(host, services);
         }
@@ -107,14 +113,31 @@ fn by_host(
     accept: impl Fn(IpAddr) -> bool,
 ) -> BTreeMap<Ipv4Addr, Services> {
     let mut out: BTreeMap<Ipv4Addr, Services> = BTreeMap::new();
-    let own = out.entry(sender).or_default();
-    own.types = found.types;
-    own.hosts = found.hosts;
+    let mut own = Services {
+        types: found.types,
+        hosts: found.hosts,
+        services: Vec::new(),
+    };
+    let mut others: Vec<(Ipv4Addr, mdns::Service)> = Vec::new();
     for s in found.services {
-        let host = s.address.unwrap_or(sender);
-        if host != sender && !accept(IpAddr::V4(host)) {
+        // A service camscan did not ask for (a printer's `_ipp._tcp` Avahi adds to its answer) is
+        // only a type the device offers.
+        if !mdns::asked(&s.service) {
+            if !own.types.contains(&s.service) {
+                own.types.push(s.service);
+                own.types.sort();
+            }
             continue;
         }
+        let host = s.address.unwrap_or(sender);
+        if host == sender {
+            own.services.push(s);
+        } else if accept(IpAddr::V4(host)) {
+            others.push((host, s));
+        }
+    }
+    out.insert(sender, own);
+    for (host, s) in others {
         out.entry(host).or_default().services.push(s);
     }
     out.retain(|_, s| !s.services.is_empty() || !s.types.is_empty() || !s.hosts.is_empty());
@@ -139,6 +162,11 @@ mod tests {
             types: vec!["_rtsp._tcp".into()],
             hosts: vec!["nvr.local".into()],
             services: vec![
+                Service {
+                    service: "_ipp._tcp".into(),
+                    instance: "printer".into(),
+                    ..Default::default()
+                },
                 at(None, "own"),
                 at(Some(sender), "own too"),
                 at(Some(Ipv4Addr::new(198, 18, 0, 12)), "a camera behind it"),
@@ -151,6 +179,11 @@ mod tests {
         let own = &split[&sender];
         assert_eq!(own.hosts, ["nvr.local"]);
         assert_eq!(own.services.len(), 2);
+        assert_eq!(
+            own.types,
+            ["_ipp._tcp", "_rtsp._tcp"],
+            "not asked for: a type only"
+        );
         let other = &split[&Ipv4Addr::new(198, 18, 0, 12)];
         assert_eq!(other.services[0].instance, "a camera behind it");
         assert!(other.hosts.is_empty());

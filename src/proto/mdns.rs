@@ -43,6 +43,14 @@ pub const SERVICE_TYPES: &[&str] = &[
     "_services._dns-sd._udp",
 ];
 
+/// Whether `service` (`_ipp._tcp`) is one of [`SERVICE_TYPES`]: records of other services a
+/// responder adds to its answer are not what camscan asked for.
+pub fn asked(service: &str) -> bool {
+    SERVICE_TYPES
+        .iter()
+        .any(|t| *t != META_QUERY && t.eq_ignore_ascii_case(service))
+}
+
 /// RFC 6763 §9: the meta-query naming every service type a responder offers.
 pub const META_QUERY: &str = "_services._dns-sd._udp";
 
@@ -628,6 +636,7 @@ mod tests {
         let msg = parse(&m.0).unwrap();
         let found = services(&msg.records, Ipv4Addr::new(198, 18, 0, 12));
         assert_eq!(found.types, ["_http._tcp", "_rtsp._tcp"]);
+        assert!(asked("_RTSP._tcp") && !asked("_ipp._tcp") && !asked(META_QUERY));
         let s = &found.services[0];
         assert_eq!((s.port, s.address), (Some(8746), None));
         assert_eq!(rtsp_path(s).as_deref(), Some("/live/main"));

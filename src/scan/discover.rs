@@ -566,6 +566,7 @@ async fn mdns_stage(
             if !ctx.claim(&crate::net::rtsp::url(addr, &path)) {
                 continue;
             }
+            tracing::debug!(%addr, path, "mDNS: describing an announced stream no analysis took");
             let ev = match rtsp::describe_stream(addr, &path, &ctx).await {
                 Ok((stream, notes)) => {
                     for e in notes {
@@ -598,8 +599,9 @@ async fn mdns_stage(
 }
 
 /// The registry events for what one device announced over mDNS: its services (a web interface
-/// only when something marks it as a camera's), the MAC and model its TXT records name, and its
-/// names (instance names as labels, `.local` host names as host names).
+/// only when something marks it as a camera's: a printer's web page is not a finding, though the
+/// printer answered and is listed), the MAC and model its TXT records name, and its names
+/// (instance names as labels, `.local` host names as host names).
 fn mdns_events(ip: IpAddr, found: crate::proto::mdns::Services) -> Vec<Event> {
     use crate::model::{DeviceName, MdnsInfo, MdnsService, NameKind};
     use crate::proto::mdns;
@@ -640,9 +642,6 @@ fn mdns_events(ip: IpAddr, found: crate::proto::mdns::Services) -> Vec<Event> {
             events.push(name(h.trim_end_matches('.'), NameKind::Host));
         }
         events.push(name(&s.instance, NameKind::Label));
-    }
-    if kept.is_empty() && found.types.is_empty() {
-        return events;
     }
     let mac = kept.iter().find_map(|s| mdns::mac(s));
     let model = kept.iter().find_map(|s| mdns::model(s)).map(str::to_string);
@@ -799,9 +798,16 @@ mod tests {
             types: vec![],
         };
         let events = mdns_events(ip, printer);
-        assert!(events.iter().all(|e| !matches!(e, Event::Mdns { .. })));
+        let Event::Mdns {
+            info, is_camera, ..
+        } = &events[0]
+        else {
+            panic!("{events:?}");
+        };
+        assert!(!is_camera);
+        assert!(info.services.is_empty(), "{info:?}");
         assert!(
-            events
+            events[1..]
                 .iter()
                 .all(|e| matches!(e, Event::Name { name, .. } if name.kind == crate::model::NameKind::Host)),
             "only its host name: {events:?}"

@@ -181,6 +181,9 @@ async fn find_paths(
     let vendor = paths::vendor_from_evidence(service.server.as_deref(), service.realm.as_deref());
     // What the device announced for this port (mDNS) first, then the user's paths.
     let mut first = settings.stream_hints.take(addr);
+    if !first.is_empty() {
+        tracing::debug!(%addr, paths = ?first, "RTSP: announced paths tried first");
+    }
     first.extend(settings.rtsp_paths.iter().cloned());
     let candidates = paths::candidates(&first, vendor);
 
