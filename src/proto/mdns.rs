@@ -612,6 +612,67 @@ mod tests {
         assert!(is_camera_service(s, |_| false));
     }
 
+    /// Debian's avahi-daemon 0.8 (tests/lab/responders/avahi_device.py with
+    /// avahi/axis-camera.service), answering camscan's query in the namespace lab: the legacy
+    /// unicast answer (RFC 6762 §6.7: our ID, the questions repeated, TTL 10, every record in the
+    /// answer section, compressed) and the host records it multicast meanwhile (ID 0, no
+    /// questions: its A and AAAA and their reverse-lookup PTRs, `11.0.18.198.in-addr.arpa`).
+    #[test]
+    fn avahi_axis_answers() {
+        let sender = Ipv4Addr::new(198, 18, 0, 11);
+        let unicast = parse(include_bytes!(
+            "../../tests/fixtures/mdns/avahi-0.8-axis-unicast.bin"
+        ))
+        .unwrap();
+        assert_eq!(unicast.id, 0x1234);
+        assert!(!unicast.cut && !unicast.truncated);
+        assert!(unicast.records.iter().all(|r| r.ttl == 10));
+        let found = services(&unicast.records, sender);
+        assert_eq!(found.hosts, ["axis-accc8e0a1b2c.local"]);
+        assert_eq!(found.types, ["_axis-video._tcp", "_rtsp._tcp"]);
+        let mut kinds: Vec<(&str, Option<u16>)> = found
+            .services
+            .iter()
+            .map(|s| (s.service.as_str(), s.port))
+            .collect();
+        kinds.sort();
+        assert_eq!(
+            kinds,
+            [("_axis-video._tcp", Some(80)), ("_rtsp._tcp", Some(8554))]
+        );
+        assert!(
+            found
+                .services
+                .iter()
+                .all(|s| s.instance == "AXIS M3045-V - ACCC8E0A1B2C"
+                    && s.host.as_deref() == Some("axis-accc8e0a1b2c.local")
+                    && s.address == Some(sender))
+        );
+        assert!(
+            found
+                .services
+                .iter()
+                .any(|s| mac(s).as_deref() == Some("ac:cc:8e:0a:1b:2c"))
+        );
+        assert!(
+            found
+                .services
+                .iter()
+                .any(|s| rtsp_path(s).as_deref() == Some("/lab/announced-by-mdns"))
+        );
+        let multicast = parse(include_bytes!(
+            "../../tests/fixtures/mdns/avahi-0.8-axis-multicast.bin"
+        ))
+        .unwrap();
+        assert_eq!(multicast.id, 0);
+        let found = services(&multicast.records, sender);
+        assert_eq!(found.hosts, ["axis-accc8e0a1b2c.local"]);
+        assert!(
+            found.services.is_empty() && found.types.is_empty(),
+            "reverse-lookup PTRs are not services: {found:?}"
+        );
+    }
+
     #[test]
     fn rtsp_path_meta_query_and_http_filter() {
         let mut m = Msg::new(4);
