@@ -854,15 +854,12 @@ mod tests {
     fn mdns_answers_merge_and_fill_gaps_only() {
         use crate::model::MdnsService;
         let ip: IpAddr = "198.18.0.11".parse().unwrap();
-        let service = |service: &str, port, txt: &[(&str, &str)]| MdnsService {
+        let service = |service: &str, port, txt: &[&str]| MdnsService {
             service: service.into(),
             instance: "AXIS M3045-V - ACCC8E0A1B2C".into(),
             host: Some("axis-accc8e0a1b2c.local".into()),
             port: Some(port),
-            txt: txt
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            txt: txt.iter().map(|t| t.to_string()).collect(),
         };
         let mdns = |services, types: &[&str]| Event::Mdns {
             ip,
@@ -876,18 +873,14 @@ mod tests {
         };
         let events = [
             mdns(
-                vec![service(
-                    "_rtsp._tcp",
-                    554,
-                    &[("path", "/axis-media/media.amp")],
-                )],
+                vec![service("_rtsp._tcp", 554, &["path=/axis-media/media.amp"])],
                 &["_rtsp._tcp"],
             ),
             mdns(
                 vec![service(
                     "_axis-video._tcp",
                     80,
-                    &[("macaddress", "ACCC8E0A1B2C")],
+                    &["macaddress=ACCC8E0A1B2C"],
                 )],
                 &["_http._tcp", "_axis-video._tcp"],
             ),

@@ -644,11 +644,11 @@ fn mdns_names_devices_and_leads_to_announced_streams() {
         services[0],
         json!({"service": "_axis-video._tcp", "instance": "AXIS M3045-V - ACCC8E0A1B2C",
                "host": "axis-accc8e0a1b2c.local", "port": 80,
-               "txt": {"macaddress": "ACCC8E0A1B2C"}})
+               "txt": ["macaddress=ACCC8E0A1B2C"]})
     );
     assert_eq!(services[1]["service"], "_rtsp._tcp");
     assert_eq!(services[1]["port"], 8554);
-    assert_eq!(services[1]["txt"]["path"], "/lab/announced-by-mdns");
+    assert_eq!(services[1]["txt"], json!(["path=/lab/announced-by-mdns"]));
     assert_eq!(
         cam["mdns"]["types"],
         json!(["_axis-video._tcp", "_rtsp._tcp"])

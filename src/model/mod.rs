@@ -132,10 +132,11 @@ pub struct MdnsService {
     pub host: Option<String>,
     #[serde(default)]
     pub port: Option<u16>,
-    /// TXT key=value pairs as the device sent them (Axis: `macaddress`; RTSP: `path`; HomeKit:
-    /// `md` model, `ci` category).
+    /// TXT `key=value` pairs (a key alone when it has no value), sorted by key, the first of each
+    /// key (RFC 6763 §6.4). Axis: `macaddress=ACCC8E0A1B2C`; RTSP: `path=/...`; HomeKit: `md`
+    /// model, `ci` category.
     #[serde(default)]
-    pub txt: std::collections::BTreeMap<String, String>,
+    pub txt: Vec<String>,
 }
 
 /// One name of a device and where camscan read it.

@@ -653,7 +653,17 @@ fn mdns_events(ip: IpAddr, found: crate::proto::mdns::Services) -> Vec<Event> {
                 instance: s.instance.clone(),
                 host: s.host.clone(),
                 port: s.port,
-                txt: s.txt.clone(),
+                txt: s
+                    .txt
+                    .iter()
+                    .map(|(k, v)| {
+                        if v.is_empty() {
+                            k.clone()
+                        } else {
+                            format!("{k}={v}")
+                        }
+                    })
+                    .collect(),
             })
             .collect(),
         types: found.types,
