@@ -15,8 +15,8 @@
 //!   `dispatch`, `analyze_port`, `collect` (registry, finality, signals) and `output`; `scan::run`
 //!   wires them with bounded channels and decides the exit code.
 //! * [`discovery`]: where addresses and devices come from: the user's targets, ARP liveness (raw
-//!   frames as root, else the kernel neighbour table), ONVIF WS-Discovery, SSDP, Hikvision SADP and
-//!   Dahua DHIP, and the camera-vendor OUI table; and, for `watch`, the listener that hears devices
+//!   frames as root, else the kernel neighbour table), ONVIF WS-Discovery, SSDP, Hikvision SADP,
+//!   Dahua DHIP and mDNS / DNS-SD, and the camera-vendor OUI table; and, for `watch`, the listener that hears devices
 //!   announce themselves (WS-Discovery Hello/Bye, SSDP NOTIFY).
 //! * [`probe`]: the bounded TCP connect pool, port-major and lazy.
 //! * [`detect`]: which protocol an open port speaks (bytes to send + a pure classifier).
@@ -28,7 +28,7 @@
 //! * [`proto`]: pure, never-panicking parsers of device bytes (RTSP/HTTP heads and bodies, auth
 //!   challenges, SDP with the repairs real cameras need and the media facts it carries (H.264
 //!   and H.265 parameter sets, MPEG-4 Visual VOL headers, AAC configs), a bounded XML walk, WS-Discovery, SOAP, SSDP and
-//!   UPnP descriptions, SADP, DHIP, ARP, the neighbour table, ffprobe JSON, and for the stream
+//!   UPnP descriptions, SADP, DHIP, mDNS / DNS-SD messages, ARP, the neighbour table, ffprobe JSON, and for the stream
 //!   detectors HLS playlists, fMP4 boxes, MPEG-TS (PMT, SPS, ADTS), DASH manifests, STUN, RTMP
 //!   handshake/AMF0/chunks, HTTP-FLV, WHEP replies, MJPEG multipart and JPEG headers), each with a
 //!   cargo-fuzz target in `fuzz/` (`scripts/fuzz`).
