@@ -115,7 +115,8 @@ pub struct MdnsInfo {
     /// The service instances it answered with, sorted by service type and instance.
     #[serde(default)]
     pub services: Vec<MdnsService>,
-    /// Every service type it lists under `_services._dns-sd._udp` (`_http._tcp`, `_ssh._tcp`).
+    /// Every service type it offers (`_http._tcp`, `_ipp._tcp`): those it lists under
+    /// `_services._dns-sd._udp`, and those of records it added to its answers unasked.
     #[serde(default)]
     pub types: Vec<String>,
 }
