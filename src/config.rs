@@ -32,9 +32,10 @@ pub use crate::net::MAX_DEFAULT_CONCURRENCY;
 /// a camera; the analysis stages, which do load it, have their own limits.
 pub const DEFAULT_PER_HOST: usize = 32;
 pub const DEFAULT_RETRIES: u32 = 1;
-/// How long WS-Discovery, SSDP, SADP and DHIP listen: devices delay answers by up to MaxDelay
-/// (500 ms in WS-Discovery's defaults); python-ws-discovery waits 3 s, go2rtc 5 s, and LAN devices
-/// answer well within 1.5 s.
+/// How long WS-Discovery, SSDP, SADP, DHIP and mDNS listen: devices delay answers by up to MaxDelay
+/// (500 ms in WS-Discovery's defaults; mDNS responders by 20-120 ms, RFC 6762 §6, up to 500 ms for
+/// a truncated query); python-ws-discovery waits 3 s, go2rtc 5 s, and LAN devices answer well
+/// within 1.5 s.
 pub const DEFAULT_DISCOVERY_WAIT: Duration = Duration::from_millis(1500);
 pub use crate::detect::DEFAULT_DETECT_TIMEOUT;
 /// RFC 4180's comma.

@@ -17,7 +17,7 @@
 //! * [`discovery`]: where addresses and devices come from: the user's targets, ARP liveness (raw
 //!   frames as root, else the kernel neighbour table), ONVIF WS-Discovery, SSDP, the vendor protocols
 //!   (one engine, one registration each: SADP, DHIP, DVRIP, Ubiquiti, Hanwha, Vivotek, Sony, Bosch,
-//!   Foscam), and the camera-vendor OUI table; and, for `watch`, the listener that hears devices
+//!   Foscam), mDNS / DNS-SD, and the camera-vendor OUI table; and, for `watch`, the listener that hears devices
 //!   announce themselves (WS-Discovery Hello/Bye, SSDP NOTIFY).
 //! * [`probe`]: the bounded TCP connect pool, port-major and lazy.
 //! * [`detect`]: which protocol an open port speaks (bytes to send + a pure classifier).
@@ -29,7 +29,7 @@
 //! * [`proto`]: pure, never-panicking parsers of device bytes (RTSP/HTTP heads and bodies, auth
 //!   challenges, SDP with the repairs real cameras need and the media facts it carries (H.264
 //!   and H.265 parameter sets, MPEG-4 Visual VOL headers, AAC configs), a bounded XML walk, WS-Discovery, SOAP, SSDP and
-//!   UPnP descriptions, the vendor discovery answers, ARP, the neighbour table, ffprobe JSON, and for the stream
+//!   UPnP descriptions, the vendor discovery answers, mDNS / DNS-SD messages, ARP, the neighbour table, ffprobe JSON, and for the stream
 //!   detectors HLS playlists, fMP4 boxes, MPEG-TS (PMT, SPS, ADTS), DASH manifests, STUN, RTMP
 //!   handshake/AMF0/chunks, HTTP-FLV, WHEP replies, MJPEG multipart and JPEG headers), each with a
 //!   cargo-fuzz target in `fuzz/` (`scripts/fuzz`).

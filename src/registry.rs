@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use crate::model::{
-    Announcement, Device, DeviceName, DiscoveryMethod, Failure, NameKind, OnvifInfo, OnvifProfile,
-    Protocol, Service, Stream, UpnpInfo,
+    Announcement, Device, DeviceName, DiscoveryMethod, Failure, MdnsInfo, NameKind, OnvifInfo,
+    OnvifProfile, Protocol, Service, Stream, UpnpInfo,
 };
 
 /// Evidence about one address, from any stage.
@@ -87,6 +87,15 @@ pub enum Event {
         ip: IpAddr,
         stream: Box<Stream>,
     },
+    /// What a device announced over mDNS / DNS-SD, with the MAC and model its TXT records name
+    /// and whether a service marks it as a camera. Its names come as [`Event::Name`]s.
+    Mdns {
+        ip: IpAddr,
+        info: Box<MdnsInfo>,
+        mac: Option<String>,
+        model: Option<String>,
+        is_camera: bool,
+    },
     /// A name of the device (reverse DNS, an mDNS instance or `.local` host name, ...), with its
     /// source; the best of each kind becomes `name` / `hostname` (see [`name_rank`]).
     Name {
@@ -114,6 +123,7 @@ impl Event {
             | Event::Announce { ip, .. }
             | Event::Stream { ip, .. }
             | Event::Name { ip, .. }
+            | Event::Mdns { ip, .. }
             | Event::Failure { ip, .. } => *ip,
         }
     }
@@ -153,6 +163,8 @@ enum Source {
     Oui,
     /// A UPnP description: often a generic SoC vendor's text.
     Upnp,
+    /// An mDNS TXT record (HomeKit `md`): what the device's firmware publishes.
+    Mdns,
     /// A signature of the device's web server (HTTP fingerprint).
     Fingerprint,
     /// ONVIF WS-Discovery scopes: set by the vendor, sometimes stale or OEM-generic.
@@ -428,6 +440,22 @@ impl Registry {
                     None => d.streams.push(*stream),
                 }
             }
+            Event::Mdns {
+                ip,
+                info,
+                mac,
+                model,
+                is_camera,
+            } => {
+                let (d, t) = self.device_and_trust(ip);
+                fill(&mut d.model, &mut t.model, model, Source::Mdns);
+                if d.mac.is_none() {
+                    d.mac = mac;
+                }
+                d.is_camera |= is_camera;
+                seen_by(d, DiscoveryMethod::Mdns);
+                merge_mdns(d.mdns.get_or_insert_with(MdnsInfo::default), *info);
+            }
             Event::Name { ip, name } => {
                 add_name(self.device(ip), &name.name, name.kind, &name.source);
             }
@@ -538,6 +566,35 @@ pub(crate) fn is_real_serial(serial: &str) -> bool {
             .any(|p| serial.eq_ignore_ascii_case(p))
 }
 
+/// Add what another answer (or address) said over mDNS: services by type and instance (a later
+/// answer's facts fill what an earlier one left out), types once each; both lists sorted.
+fn merge_mdns(into: &mut MdnsInfo, from: MdnsInfo) {
+    for s in from.services {
+        match into
+            .services
+            .iter_mut()
+            .find(|x| x.service == s.service && x.instance == s.instance)
+        {
+            Some(x) => {
+                x.host = x.host.take().or(s.host);
+                x.port = x.port.or(s.port);
+                if x.txt.is_empty() {
+                    x.txt = s.txt;
+                }
+            }
+            None => into.services.push(s),
+        }
+    }
+    for t in from.types {
+        if !into.types.contains(&t) {
+            into.types.push(t);
+        }
+    }
+    into.services
+        .sort_by(|a, b| (&a.service, &a.instance).cmp(&(&b.service, &b.instance)));
+    into.types.sort();
+}
+
 /// Merge `other` (another address of the same box) into `d`.
 fn absorb(d: &mut Device, other: &Device) {
     if !d.addresses.contains(&other.ip) {
@@ -586,6 +643,9 @@ fn absorb(d: &mut Device, other: &Device) {
     }
     if d.upnp.is_none() {
         d.upnp.clone_from(&other.upnp);
+    }
+    if let Some(m) = &other.mdns {
+        merge_mdns(d.mdns.get_or_insert_with(MdnsInfo::default), m.clone());
     }
     for e in &other.evidence {
         if !d.evidence.contains(e) {
@@ -857,6 +917,86 @@ mod tests {
         let d = &r.devices()[0];
         assert_eq!(d.hostname.as_deref(), Some("frontcam"));
         assert_eq!(d.name.as_deref(), Some("Gate"));
+    }
+
+    /// mDNS: the TXT MAC only where none was seen on the wire, the model, one entry per service
+    /// whatever the order of answers, and the instance and `.local` names ranked with the others.
+    #[test]
+    fn mdns_answers_merge_and_fill_gaps_only() {
+        use crate::model::MdnsService;
+        let ip: IpAddr = "198.18.0.11".parse().unwrap();
+        let service = |service: &str, port, txt: &[&str]| MdnsService {
+            service: service.into(),
+            instance: "AXIS M3045-V - ACCC8E0A1B2C".into(),
+            host: Some("axis-accc8e0a1b2c.local".into()),
+            port: Some(port),
+            txt: txt.iter().map(|t| t.to_string()).collect(),
+        };
+        let mdns = |services, types: &[&str]| Event::Mdns {
+            ip,
+            info: Box::new(MdnsInfo {
+                services,
+                types: types.iter().map(|t| t.to_string()).collect(),
+            }),
+            mac: Some("ac:cc:8e:0a:1b:2c".into()),
+            model: Some("M3045-V".into()),
+            is_camera: true,
+        };
+        let events = [
+            mdns(
+                vec![service("_rtsp._tcp", 554, &["path=/axis-media/media.amp"])],
+                &["_rtsp._tcp"],
+            ),
+            mdns(
+                vec![service(
+                    "_axis-video._tcp",
+                    80,
+                    &["macaddress=ACCC8E0A1B2C"],
+                )],
+                &["_http._tcp", "_axis-video._tcp"],
+            ),
+            Event::Name {
+                ip,
+                name: DeviceName {
+                    name: "AXIS M3045-V - ACCC8E0A1B2C".into(),
+                    kind: NameKind::Label,
+                    source: "mdns".into(),
+                },
+            },
+        ];
+        for order in [[0, 1, 2], [2, 1, 0]] {
+            let mut r = Registry::default();
+            for i in order {
+                r.apply(events[i].clone());
+            }
+            let d = &r.devices()[0];
+            assert_eq!(
+                d.mac.as_deref(),
+                Some("ac:cc:8e:0a:1b:2c"),
+                "none known: the TXT's"
+            );
+            assert_eq!(d.model.as_deref(), Some("M3045-V"));
+            assert_eq!(d.name.as_deref(), Some("AXIS M3045-V - ACCC8E0A1B2C"));
+            assert!(d.is_camera);
+            assert_eq!(d.discovered_by, [DiscoveryMethod::Mdns]);
+            let m = d.mdns.as_ref().unwrap();
+            let kinds: Vec<&str> = m.services.iter().map(|s| s.service.as_str()).collect();
+            assert_eq!(kinds, ["_axis-video._tcp", "_rtsp._tcp"], "{order:?}");
+            assert_eq!(m.types, ["_axis-video._tcp", "_http._tcp", "_rtsp._tcp"]);
+        }
+        // A MAC seen on the wire stays; the device API's model beats the TXT's.
+        let mut r = Registry::default();
+        r.apply(Event::Host {
+            ip,
+            method: DiscoveryMethod::Arp,
+            mac: Some("44:19:b6:00:00:11".into()),
+            vendor: None,
+        });
+        r.apply(identity(ip, "AXIS M3045-V"));
+        r.apply(events[1].clone());
+        let d = &r.devices()[0];
+        assert_eq!(d.mac.as_deref(), Some("44:19:b6:00:00:11"));
+        assert_eq!(d.model.as_deref(), Some("AXIS M3045-V"));
     }
 
     #[test]

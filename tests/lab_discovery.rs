@@ -1,5 +1,6 @@
 //! Discovery on a real (virtual) LAN: the namespace lab of `tests/lab/lab.sh`, with GStreamer's RTSP
-//! server, CPython's http.server, the PyPI WSDiscovery responder and our ONVIF device test double
+//! server, CPython's http.server, the PyPI WSDiscovery responder, Debian's avahi-daemon (mDNS) and our
+//! ONVIF device test double
 //! running inside host namespaces. camscan runs inside the scanner namespace only. Each test builds
 //! its own lab (its own namespace prefix) and tears it down at the end, also when it fails. One test
 //! reconfigures its lab between scans (a host moved to another address, another given its old one)
@@ -823,6 +824,130 @@ fn captured_vendor_replies_name_devices() {
             "{host}: {lines:?}"
         );
     }
+}
+
+/// mDNS / DNS-SD against Debian's avahi-daemon (what Linux-based cameras run), with static service
+/// files: an Axis-style camera on h1 (`_axis-video._tcp` with TXT `macaddress`, `_rtsp._tcp` with
+/// a `path` no dictionary holds, on a port not in the scan's list) and a printer on h2. mDNS is on
+/// by default and its answers arrive inside the discovery window: the camera is named from its
+/// instance and host name, its RTSP port is probed because it was announced and the announced path
+/// is what finds its stream. With mDNS as the only method, the device is still found and its
+/// announced stream described (and its MAC taken from the TXT record, ARP having seen none).
+#[test]
+fn mdns_names_devices_and_leads_to_announced_streams() {
+    let mut lab = Lab::up("csq");
+    let dir = tempfile::tempdir().unwrap();
+    let video = json!({"codec": "h264", "width": 640, "height": 360, "fps": 15, "profile": "main"});
+    let cfg = dir.path().join("rtsp.json");
+    let servers = json!([{"address": "198.18.0.11", "port": 8554, "auth": null,
+        "mounts": [{"path": "/lab/announced-by-mdns", "video": video, "audio": null}]}]);
+    std::fs::write(&cfg, serde_json::to_vec(&servers).unwrap()).unwrap();
+    let root = common::root_dir();
+    let rtsp = root.join("tests/servers/rtsp_server.py");
+    lab.serve("h1", &[rtsp.to_str().unwrap(), cfg.to_str().unwrap()]);
+    let avahi = root.join("tests/lab/responders/avahi_device.py");
+    let avahi = avahi.to_str().unwrap();
+    let services = root.join("tests/lab/responders/avahi");
+    let camera = services.join("axis-camera.service");
+    let printer = services.join("printer.service");
+    lab.serve(
+        "h1",
+        &[avahi, "axis-accc8e0a1b2c", camera.to_str().unwrap()],
+    );
+    lab.serve("h2", &[avahi, "brother-printer", printer.to_str().unwrap()]);
+
+    let scan = |extra: &[&str]| {
+        let mut cmd = lab.camscan();
+        cmd.args(["scan", "198.18.0.0/24", "-f", "json", "-v", "--ports", "80"])
+            .args(extra);
+        let out = run(&mut cmd, Duration::from_secs(60));
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        let raw: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        (raw, err)
+    };
+    let device = |raw: &serde_json::Value, ip: &str| {
+        raw["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["ip"] == ip)
+            .unwrap_or_else(|| panic!("no {ip} in {raw:#}"))
+            .clone()
+    };
+
+    // Default methods: ARP, ..., mDNS, ports, in one discovery window.
+    let (raw, err) = scan(&[]);
+    assert!(err.contains("mDNS finished devices=2"), "{err}");
+    let cam = device(&raw, "198.18.0.11");
+    assert_eq!(cam["discovered_by"], json!(["arp", "port", "mdns"]));
+    assert_eq!(cam["name"], "AXIS M3045-V - ACCC8E0A1B2C");
+    assert_eq!(cam["hostname"], "axis-accc8e0a1b2c.local");
+    assert_eq!(
+        cam["mac"], "44:19:b6:00:00:11",
+        "the MAC seen by ARP, not the TXT's"
+    );
+    assert_eq!(cam["is_camera"], true);
+    assert_eq!(
+        cam["open_ports"],
+        json!([8554]),
+        "8554 is not in --ports 80: probed because it was announced"
+    );
+    let services = &cam["mdns"]["services"];
+    assert_eq!(
+        services[0],
+        json!({"service": "_axis-video._tcp", "instance": "AXIS M3045-V - ACCC8E0A1B2C",
+               "host": "axis-accc8e0a1b2c.local", "port": 80,
+               "txt": ["macaddress=ACCC8E0A1B2C"]})
+    );
+    assert_eq!(services[1]["service"], "_rtsp._tcp");
+    assert_eq!(services[1]["port"], 8554);
+    assert_eq!(services[1]["txt"], json!(["path=/lab/announced-by-mdns"]));
+    assert_eq!(
+        cam["mdns"]["types"],
+        json!(["_axis-video._tcp", "_rtsp._tcp"])
+    );
+    let stream = &cam["streams"][0];
+    assert_eq!(
+        stream["url"],
+        "rtsp://198.18.0.11:8554/lab/announced-by-mdns"
+    );
+    assert_eq!(stream["status"], "ok");
+    assert_eq!(stream["verified"], true);
+    assert_eq!(stream["video"]["width"], 640);
+
+    let printer = device(&raw, "198.18.0.12");
+    assert_eq!(printer["discovered_by"], json!(["arp", "mdns"]));
+    assert_eq!(printer["hostname"], "brother-printer.local");
+    assert_eq!(printer["is_camera"], false);
+    assert_eq!(
+        printer["mdns"],
+        json!({"services": [], "types": ["_http._tcp", "_ipp._tcp"]}),
+        "a printer's web page is not a camera's; what it offers is listed"
+    );
+    for ip in ["198.18.0.13", "198.18.0.14"] {
+        assert_eq!(device(&raw, ip)["discovered_by"], json!(["arp"]));
+    }
+
+    // mDNS alone: no ARP, no port probes. The devices are found all the same, and the announced
+    // stream is described by the discovery itself.
+    let (raw, err) = scan(&["--discovery", "mdns"]);
+    let cam = device(&raw, "198.18.0.11");
+    assert_eq!(cam["discovered_by"], json!(["mdns"]), "{err}");
+    assert_eq!(cam["mac"], "ac:cc:8e:0a:1b:2c", "from TXT macaddress");
+    assert_eq!(cam["open_ports"], json!([]));
+    assert_eq!(
+        cam["streams"][0]["url"],
+        "rtsp://198.18.0.11:8554/lab/announced-by-mdns"
+    );
+    assert_eq!(cam["streams"][0]["status"], "ok");
+    let ips: Vec<&str> = raw["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["ip"].as_str().unwrap())
+        .collect();
+    assert_eq!(ips, ["198.18.0.11", "198.18.0.12"]);
 }
 
 /// An inventory command (`camscan devices|show|history|diff ..` on `db`, no network); its exit code

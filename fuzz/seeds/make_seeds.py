@@ -106,6 +106,10 @@ m = re.search(r'const REPLY: &str = r#"(.*?)"#;', sadp_src, re.S)
 put("sadp", "probe_match.xml", m.group(1))
 put("sadp", "nvr_channels.xml", "<ProbeMatch><AnalogChannelNum>4</AnalogChannelNum><DigitalChannelNum>8</DigitalChannelNum><HttpPort>99999</HttpPort><MAC>nonsense</MAC><IPv4Address>not an ip</IPv4Address><Activated>FALSE</Activated></ProbeMatch>")
 
+# --- mdns (Avahi 0.8 answers captured in the namespace lab: tests/fixtures/mdns)
+for f in sorted(os.listdir(f"{F}/mdns")):
+    cp("mdns", f"{F}/mdns/{f}")
+
 # --- dhip (tests of src/proto/dhip.rs: UniversalScanner's field names)
 dhip_src = open(f"{R}/src/proto/dhip.rs").read()
 m = re.search(r'const ANSWER: &str = r#"(.*?)"#;', dhip_src, re.S)

@@ -47,6 +47,9 @@ pub struct ScanContext {
     /// Stream URLs already taken for analysis in this scan.
     pub claimed: Claims,
     pub announcements: Announcements,
+    /// Stream paths devices announced for one of their ports (mDNS `_rtsp._tcp` TXT `path`), which
+    /// that port's RTSP analysis tries first.
+    pub stream_hints: StreamHints,
     /// RTSP sessions camscan may hold on one device at a time (`--sessions-per-device`), shared by
     /// media analysis, the PLAY check and ffprobe across every port and path of the scan.
     pub sessions: Arc<DeviceSessions>,
@@ -103,6 +106,37 @@ impl Claims {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(claim_key(url))
+    }
+}
+
+/// Stream paths a device announced for one of its ports (mDNS `_rtsp._tcp` TXT `path`), by
+/// address and port. Each is taken once: by that port's RTSP analysis, which tries it before the
+/// dictionary, or, when no analysis took it before discovery ended (the analysis had started before
+/// the answer came, or the port was never analysed), by the discovery that learnt it, which
+/// describes it itself. Clones share the map.
+#[derive(Debug, Clone, Default)]
+pub struct StreamHints(Arc<Mutex<HashMap<std::net::SocketAddr, Vec<String>>>>);
+
+/// Paths kept per address and port: a device announcing more is not worth more requests.
+const MAX_HINTS_PER_PORT: usize = 8;
+
+impl StreamHints {
+    /// Remember that `addr` serves `path` (starting with `/`).
+    pub fn add(&self, addr: std::net::SocketAddr, path: &str) {
+        let mut map = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let paths = map.entry(addr).or_default();
+        if paths.len() < MAX_HINTS_PER_PORT && !paths.iter().any(|p| p == path) {
+            paths.push(path.to_string());
+        }
+    }
+
+    /// The paths announced for `addr`, taken (a second call gets none).
+    pub fn take(&self, addr: std::net::SocketAddr) -> Vec<String> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&addr)
+            .unwrap_or_default()
     }
 }
 
@@ -209,6 +243,7 @@ impl ScanContext {
             stun_ports: Vec::new(),
             claimed: Default::default(),
             announcements: Announcements::finished(),
+            stream_hints: Default::default(),
             sessions: Default::default(),
             known: Default::default(),
         }

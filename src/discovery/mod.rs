@@ -1,11 +1,12 @@
 //! Where targets and devices come from: the list the user gives (CIDRs, ranges, addresses, host
 //! names, files of them) and what answers on the LAN: ARP ([`arp`]), ONVIF WS-Discovery ([`wsd`]),
-//! SSDP ([`ssdp`]) and the vendor protocols (SADP, DHIP, DVRIP, Ubiquiti, ...: one engine in [`vendor`],
-//! one registration each in [`protocols`]); and, for `camscan watch`, the
+//! SSDP ([`ssdp`]), mDNS / DNS-SD ([`mdns`]) and the vendor protocols (SADP, DHIP, DVRIP, Ubiquiti,
+//! ...: one engine in [`vendor`], one registration each in [`protocols`]); and, for `camscan watch`, the
 //! devices that announce themselves between scans (WS-Discovery Hello/Bye, SSDP NOTIFY: [`listen`]).
 
 pub mod arp;
 pub mod listen;
+pub mod mdns;
 pub mod oui;
 pub mod protocols;
 pub mod ssdp;
@@ -44,6 +45,8 @@ pub enum Discovery {
     Bosch,
     /// Foscam search (UDP 10000): name, serial, firmware.
     Foscam,
+    /// mDNS / DNS-SD query (UDP 5353): instance and `.local` names, service ports, TXT facts.
+    Mdns,
     /// TCP port probes.
     Ports,
 }
@@ -62,6 +65,7 @@ impl Discovery {
             Discovery::Onvif => M::Onvif,
             Discovery::Ssdp => M::Ssdp,
             Discovery::Ports => M::Port,
+            Discovery::Mdns => M::Mdns,
             vendor => protocols::by_choice(vendor).map_or(M::Port, |p| p.method),
         }
     }

@@ -244,11 +244,15 @@ mod tests {
             }
             assert!(PROTOCOLS[..i].iter().all(|o| o.choice != p.choice));
         }
-        // Every choice is either a vendor protocol or one of the four others.
+        // Every choice is either a vendor protocol or one of the five others.
         for c in Discovery::value_variants() {
             let other = matches!(
                 c,
-                Discovery::Arp | Discovery::Onvif | Discovery::Ssdp | Discovery::Ports
+                Discovery::Arp
+                    | Discovery::Onvif
+                    | Discovery::Ssdp
+                    | Discovery::Mdns
+                    | Discovery::Ports
             );
             assert_eq!(by_choice(*c).is_some(), !other, "{c:?}");
         }

@@ -65,6 +65,8 @@ pub enum DiscoveryMethod {
     Bosch,
     /// Answered a Foscam `MO_I` search (UDP 10000).
     Foscam,
+    /// Answered an mDNS / DNS-SD query (UDP 5353).
+    Mdns,
 }
 
 impl DiscoveryMethod {
@@ -84,6 +86,7 @@ impl DiscoveryMethod {
             DiscoveryMethod::Sony => "sony",
             DiscoveryMethod::Bosch => "bosch",
             DiscoveryMethod::Foscam => "foscam",
+            DiscoveryMethod::Mdns => "mdns",
         }
     }
 }
@@ -137,6 +140,40 @@ pub struct Device {
     /// names no maker.
     #[serde(default)]
     pub mac_randomized: bool,
+    /// What the device announced over mDNS / DNS-SD. Omitted when it said nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mdns: Option<MdnsInfo>,
+}
+
+/// What a device announced over mDNS / DNS-SD (RFC 6762, RFC 6763).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MdnsInfo {
+    /// The service instances it answered with, sorted by service type and instance.
+    #[serde(default)]
+    pub services: Vec<MdnsService>,
+    /// Every service type it offers (`_http._tcp`, `_ipp._tcp`): those it lists under
+    /// `_services._dns-sd._udp`, and those of records it added to its answers unasked.
+    #[serde(default)]
+    pub types: Vec<String>,
+}
+
+/// One DNS-SD service instance.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MdnsService {
+    /// Service type: `_axis-video._tcp`, `_rtsp._tcp`, `_hap._tcp`, ...
+    pub service: String,
+    /// Instance name, often the name the user gave the device (`AXIS M3045-V - ACCC8E0A1B2C`).
+    pub instance: String,
+    /// The `.local` host name the service's SRV record points at.
+    #[serde(default)]
+    pub host: Option<String>,
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// TXT `key=value` pairs (a key alone when it has no value), sorted by key, the first of each
+    /// key (RFC 6763 §6.4). Axis: `macaddress=ACCC8E0A1B2C`; RTSP: `path=/...`; HomeKit: `md`
+    /// model, `ci` category.
+    #[serde(default)]
+    pub txt: Vec<String>,
 }
 
 /// One name of a device and where camscan read it.
@@ -258,6 +295,7 @@ impl Device {
             names: Vec::new(),
             mac_vendor: None,
             mac_randomized: false,
+            mdns: None,
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod hanwha;
 pub mod hls;
 pub mod html;
 pub mod http;
+pub mod mdns;
 pub mod mjpeg;
 pub mod mp4;
 pub mod mp4v;

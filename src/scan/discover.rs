@@ -1,5 +1,6 @@
 //! Discovery and port probes: ARP first (it decides which on-link hosts get probed), then
-//! WS-Discovery (with each device's ONVIF API), SSDP and the vendor protocols beside the port probes.
+//! WS-Discovery (with each device's ONVIF API), SSDP, mDNS and the vendor protocols beside the port
+//! probes.
 //! In: the [`ScanPlan`]; out: registry events on the collector's channel and open ports on the
 //! dispatcher's, both bounded, and [`Msg::DiscoveryDone`] after the last of them.
 
@@ -37,13 +38,15 @@ pub async fn discover_and_probe(
     ev_tx: mpsc::Sender<Msg>,
     open_tx: mpsc::Sender<OpenPort>,
 ) {
-    let (batch_tx, mut batch_rx) = mpsc::unbounded_channel::<targets::TargetSet>();
+    let (batch_tx, mut batch_rx) = mpsc::unbounded_channel::<Batch>();
     let probing = if s.methods.contains(&Discovery::Ports) {
         let prober = probe::Prober::new(&s.probe, open_tx, stats);
         let ports = s.ports.clone();
         Some(tokio::spawn(async move {
             while let Some(batch) = batch_rx.recv().await {
-                prober.add(&batch, &ports).await;
+                prober
+                    .add(&batch.targets, batch.ports.as_deref().unwrap_or(&ports))
+                    .await;
             }
             prober.finish().await;
         }))
@@ -54,9 +57,24 @@ pub async fn discover_and_probe(
     let (probe_set, alive) = if s.methods.contains(&Discovery::Arp) {
         arp_stage(&s.set, &s.links.on_link, &s.links.arp, &ev_tx, &batch_tx).await
     } else {
-        let _ = batch_tx.send(s.set.clone());
+        let _ = batch_tx.send(s.set.clone().into());
         (s.set.clone(), Vec::new())
     };
+    let mdns = (s.methods.contains(&Discovery::Mdns) && !s.links.multicast.is_empty()).then(|| {
+        let probe = MdnsProbe {
+            scope: s.set.clone(),
+            probed: probe_set.clone(),
+            ports: s.ports.clone(),
+            batches: probing.is_some().then(|| batch_tx.clone()),
+        };
+        tokio::spawn(mdns_stage(
+            s.links.multicast.clone(),
+            probe,
+            ctx.clone(),
+            s.discovery_wait,
+            ev_tx.clone(),
+        ))
+    });
     drop(batch_tx);
     let onvif = s.methods.contains(&Discovery::Onvif).then(|| {
         tokio::spawn(onvif_stage(
@@ -115,12 +133,27 @@ pub async fn discover_and_probe(
     if let Some(probing) = probing {
         let _ = probing.await;
     }
-    for handle in [onvif, ssdp].into_iter().flatten() {
+    for handle in [onvif, ssdp, mdns].into_iter().flatten() {
         let _ = handle.await;
     }
     let _ = vendor.await;
     // After every stage's events: no discovery fact and no probe result can come any more.
     let _ = ev_tx.send(Msg::DiscoveryDone).await;
+}
+
+/// Targets handed to the port probes, with the ports to probe on them (`None`: the scan's).
+struct Batch {
+    targets: targets::TargetSet,
+    ports: Option<Vec<u16>>,
+}
+
+impl From<targets::TargetSet> for Batch {
+    fn from(targets: targets::TargetSet) -> Self {
+        Batch {
+            targets,
+            ports: None,
+        }
+    }
 }
 
 /// ARP on the on-link part of the targets: raw frames on each interface when the process may open
@@ -133,23 +166,27 @@ async fn arp_stage(
     on_link: &[targets::AddrRange],
     links: &[crate::discovery::arp::Link],
     tx: &mpsc::Sender<Msg>,
-    probe: &mpsc::UnboundedSender<targets::TargetSet>,
+    probe: &mpsc::UnboundedSender<Batch>,
 ) -> (targets::TargetSet, Vec<Ipv4Addr>) {
     use crate::discovery::arp;
     let (inside, outside) = set.split(on_link);
     if inside.is_empty() {
-        let _ = probe.send(set.clone());
+        let _ = probe.send(set.clone().into());
         return (set.clone(), Vec::new());
     }
     if !outside.is_empty() {
-        let _ = probe.send(outside.clone());
+        let _ = probe.send(outside.clone().into());
     }
     // Hosts handed to the probes already (a raw sweep that fails half-way is followed by the
     // unprivileged one, which finds them again).
     let mut handed: HashSet<Ipv4Addr> = HashSet::new();
     let mut hand = |ip: Ipv4Addr| {
         if handed.insert(ip) {
-            let _ = probe.send(targets::TargetSet::default().with_addresses([IpAddr::V4(ip)]));
+            let _ = probe.send(
+                targets::TargetSet::default()
+                    .with_addresses([IpAddr::V4(ip)])
+                    .into(),
+            );
         }
     };
     let mut alive = Vec::new();
@@ -188,7 +225,7 @@ async fn arp_stage(
             Ok(alive) => alive,
             Err(e) => {
                 tracing::warn!("ARP sweep failed ({e}); probing every on-link address");
-                let _ = probe.send(inside.clone());
+                let _ = probe.send(inside.clone().into());
                 return (set.clone(), Vec::new());
             }
         };
@@ -377,6 +414,236 @@ async fn ssdp_stage(
     }
 }
 
+/// What the mDNS stage may hand to the port probes: a device found only by mDNS is probed like
+/// any other target, and the port of each service it announced is probed too.
+struct MdnsProbe {
+    /// The scan's targets: answers from other addresses are ignored.
+    scope: targets::TargetSet,
+    /// Addresses the probes already have (with the scan's ports).
+    probed: targets::TargetSet,
+    ports: Vec<u16>,
+    /// `None` without `--discovery ports`.
+    batches: Option<mpsc::UnboundedSender<Batch>>,
+}
+
+impl MdnsProbe {
+    /// Hand `ip` to the probes (the scan's ports, if it has not had them) with `service_ports`
+    /// not probed yet. `handed` remembers what was handed.
+    fn hand(
+        &self,
+        ip: Ipv4Addr,
+        service_ports: impl IntoIterator<Item = u16>,
+        handed: &mut HashSet<(Ipv4Addr, u16)>,
+    ) {
+        let Some(batches) = &self.batches else {
+            return;
+        };
+        let addr = IpAddr::V4(ip);
+        let mut ports = Vec::new();
+        if !self.probed.contains(addr) && handed.insert((ip, 0)) {
+            ports.extend(self.ports.iter().copied());
+        }
+        for p in service_ports {
+            if p != 0 && !self.ports.contains(&p) && handed.insert((ip, p)) {
+                ports.push(p);
+            }
+        }
+        ports.sort_unstable();
+        ports.dedup();
+        if !ports.is_empty() {
+            let _ = batches.send(Batch {
+                targets: targets::TargetSet::default().with_addresses([addr]),
+                ports: Some(ports),
+            });
+        }
+    }
+}
+
+/// mDNS / DNS-SD: each answer's RTSP paths go to that port's analysis and its service ports to
+/// the probes at once; after the window, one `Mdns` event and the names of each device, then the
+/// announced RTSP paths no analysis took, described here (as ONVIF stream URIs are).
+async fn mdns_stage(
+    ifs: Vec<Ipv4Addr>,
+    probe: MdnsProbe,
+    ctx: ScanContext,
+    wait: Duration,
+    tx: mpsc::Sender<Msg>,
+) {
+    use crate::proto::mdns;
+    let started = tokio::time::Instant::now();
+    let mut found: std::collections::BTreeMap<Ipv4Addr, mdns::Services> = Default::default();
+    let mut handed: HashSet<(Ipv4Addr, u16)> = HashSet::new();
+    let mut hinted: Vec<std::net::SocketAddr> = Vec::new();
+    let on_answer = |ip: Ipv4Addr, answer: mdns::Services| {
+        for sv in &answer.services {
+            if let (Some(path), Some(port)) = (mdns::rtsp_path(sv), sv.port) {
+                let addr = std::net::SocketAddr::new(IpAddr::V4(ip), port);
+                ctx.stream_hints.add(addr, &path);
+                if !hinted.contains(&addr) {
+                    hinted.push(addr);
+                }
+            }
+        }
+        probe.hand(
+            ip,
+            answer.services.iter().filter_map(|s| s.port),
+            &mut handed,
+        );
+        let all = found.entry(ip).or_default();
+        for t in answer.types {
+            if !all.types.contains(&t) {
+                all.types.push(t);
+            }
+        }
+        for h in answer.hosts {
+            if !all.hosts.contains(&h) {
+                all.hosts.push(h);
+            }
+        }
+        for sv in answer.services {
+            if !all
+                .services
+                .iter()
+                .any(|x| x.service == sv.service && x.instance == sv.instance)
+            {
+                all.services.push(sv);
+            }
+        }
+    };
+    crate::discovery::mdns::discover(&ifs, wait, |ip| probe.scope.contains(ip), on_answer).await;
+    tracing::info!(
+        devices = found.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "mDNS finished"
+    );
+    for (ip, services) in found {
+        for ev in mdns_events(ip.into(), services) {
+            if tx.send(ev.into()).await.is_err() {
+                return;
+            }
+        }
+    }
+    // Announced streams whose port's analysis did not take them.
+    for addr in hinted {
+        for path in ctx.stream_hints.take(addr) {
+            if !ctx.claim(&crate::net::rtsp::url(addr, &path)) {
+                continue;
+            }
+            tracing::debug!(%addr, path, "mDNS: describing an announced stream no analysis took");
+            let ev = match rtsp::describe_stream(addr, &path, &ctx).await {
+                Ok((stream, notes)) => {
+                    for e in notes {
+                        let failure = e.failure(Stage::Analyze, Some(addr.port()));
+                        let _ = tx
+                            .send(
+                                Event::Failure {
+                                    ip: addr.ip(),
+                                    failure,
+                                }
+                                .into(),
+                            )
+                            .await;
+                    }
+                    Event::Stream {
+                        ip: addr.ip(),
+                        stream: Box::new(stream),
+                    }
+                }
+                Err(e) => Event::Failure {
+                    ip: addr.ip(),
+                    failure: AnalyzeError::from(e).failure(Stage::Analyze, Some(addr.port())),
+                },
+            };
+            if tx.send(ev.into()).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// The registry events for what one device announced over mDNS: its services (a web interface
+/// only when something marks it as a camera's: a printer's web page is not a finding, though the
+/// printer answered and is listed), the MAC and model its TXT records name, and its names
+/// (instance names as labels, `.local` host names as host names).
+fn mdns_events(ip: IpAddr, found: crate::proto::mdns::Services) -> Vec<Event> {
+    use crate::model::{DeviceName, MdnsInfo, MdnsService, NameKind};
+    use crate::proto::mdns;
+    let maker = |m: &str| crate::knowledge::get().is_camera_maker(m);
+    let camera: Vec<bool> = found
+        .services
+        .iter()
+        .map(|s| mdns::is_camera_service(s, maker))
+        .collect();
+    let is_camera = camera.iter().any(|c| *c);
+    let kept: Vec<&mdns::Service> = found
+        .services
+        .iter()
+        .zip(&camera)
+        .filter(|(s, c)| {
+            **c || is_camera || !matches!(s.service.as_str(), "_http._tcp" | "_https._tcp")
+        })
+        .map(|(s, _)| s)
+        .collect();
+    let mut events = Vec::new();
+    let name = |name: &str, kind| Event::Name {
+        ip,
+        name: DeviceName {
+            name: name.to_string(),
+            kind,
+            source: "mdns".into(),
+        },
+    };
+    for h in &found.hosts {
+        events.push(name(h.trim_end_matches('.'), NameKind::Host));
+    }
+    for s in &kept {
+        if let Some(h) = s
+            .host
+            .as_deref()
+            .filter(|_| s.address.is_none_or(|a| IpAddr::V4(a) == ip))
+        {
+            events.push(name(h.trim_end_matches('.'), NameKind::Host));
+        }
+        events.push(name(&s.instance, NameKind::Label));
+    }
+    let mac = kept.iter().find_map(|s| mdns::mac(s));
+    let model = kept.iter().find_map(|s| mdns::model(s)).map(str::to_string);
+    let info = MdnsInfo {
+        services: kept
+            .iter()
+            .map(|s| MdnsService {
+                service: s.service.clone(),
+                instance: s.instance.clone(),
+                host: s.host.clone(),
+                port: s.port,
+                txt: s
+                    .txt
+                    .iter()
+                    .map(|(k, v)| {
+                        if v.is_empty() {
+                            k.clone()
+                        } else {
+                            format!("{k}={v}")
+                        }
+                    })
+                    .collect(),
+            })
+            .collect(),
+        types: found.types,
+    };
+    events.insert(
+        0,
+        Event::Mdns {
+            ip,
+            info: Box::new(info),
+            mac,
+            model,
+            is_camera,
+        },
+    );
+    events
+}
+
 /// Ask an ONVIF device who it is and analyse the streams it names.
 async fn onvif_device(ip: std::net::IpAddr, xaddr: &str, ctx: &ScanContext) -> Vec<Event> {
     let f = crate::analyze::onvif::analyze(ip, xaddr, &ctx.onvif()).await;
@@ -476,5 +743,97 @@ fn onvif_event(f: crate::discovery::wsd::Found) -> Event {
             scopes: m.scopes,
             profiles: Vec::new(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::mdns::{Service, Services};
+
+    fn http(instance: &str) -> Service {
+        Service {
+            service: "_http._tcp".into(),
+            instance: instance.into(),
+            host: Some("box.local".into()),
+            port: Some(80),
+            ..Default::default()
+        }
+    }
+
+    /// A printer's web page is not reported; a camera's is, beside its camera services.
+    #[test]
+    fn mdns_events_keep_web_interfaces_of_cameras_only() {
+        let ip: IpAddr = "198.18.0.12".parse().unwrap();
+        let printer = Services {
+            services: vec![http("Brother HL-L2350DW")],
+            hosts: vec!["box.local".into()],
+            types: vec![],
+        };
+        let events = mdns_events(ip, printer);
+        let Event::Mdns {
+            info, is_camera, ..
+        } = &events[0]
+        else {
+            panic!("{events:?}");
+        };
+        assert!(!is_camera);
+        assert!(info.services.is_empty(), "{info:?}");
+        assert!(
+            events[1..]
+                .iter()
+                .all(|e| matches!(e, Event::Name { name, .. } if name.kind == crate::model::NameKind::Host)),
+            "only its host name: {events:?}"
+        );
+        let rtsp = Service {
+            service: "_rtsp._tcp".into(),
+            instance: "Porch".into(),
+            port: Some(554),
+            ..Default::default()
+        };
+        let camera = Services {
+            services: vec![http("Porch"), rtsp],
+            hosts: vec![],
+            types: vec!["_rtsp._tcp".into()],
+        };
+        let events = mdns_events(ip, camera);
+        let Event::Mdns {
+            info,
+            is_camera,
+            mac,
+            ..
+        } = &events[0]
+        else {
+            panic!("{events:?}");
+        };
+        assert!(is_camera);
+        assert_eq!(*mac, None);
+        assert_eq!(info.services.len(), 2);
+    }
+
+    /// A host found only by mDNS gets the scan's ports and its service ports; a probed one only
+    /// the service ports the scan's list lacks; nothing twice.
+    #[test]
+    fn mdns_hosts_and_service_ports_go_to_the_probes() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let known: IpAddr = "198.18.0.11".parse().unwrap();
+        let probe = MdnsProbe {
+            scope: targets::TargetSet::default(),
+            probed: targets::TargetSet::default().with_addresses([known]),
+            ports: vec![80, 554],
+            batches: Some(tx),
+        };
+        let mut handed = HashSet::new();
+        let new = Ipv4Addr::new(198, 18, 0, 12);
+        probe.hand(new, [8554, 80], &mut handed);
+        probe.hand(Ipv4Addr::new(198, 18, 0, 11), [554, 8554], &mut handed);
+        probe.hand(new, [8554], &mut handed);
+        let batch = rx.try_recv().unwrap();
+        assert_eq!(batch.ports.as_deref(), Some(&[80, 554, 8554][..]));
+        assert!(batch.targets.contains(IpAddr::V4(new)));
+        let batch = rx.try_recv().unwrap();
+        assert_eq!(batch.ports.as_deref(), Some(&[8554][..]));
+        assert!(batch.targets.contains(known));
+        assert!(rx.try_recv().is_err(), "nothing twice");
     }
 }

@@ -145,6 +145,7 @@ pub fn context_with_known(
         stun_ports: cfg.stun_ports.clone(),
         claimed: Default::default(),
         announcements,
+        stream_hints: Default::default(),
         sessions: Arc::new(DeviceSessions::new(cfg.sessions_per_device)),
         known: Arc::new(known),
     };

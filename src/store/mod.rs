@@ -118,7 +118,7 @@ pub struct ScanInfo {
     /// TCP ports probed. Empty = port probes off.
     pub ports: Vec<u16>,
     /// Discovery methods that ran, as [`crate::model::DiscoveryMethod`] spells them (`port`,
-    /// `arp`, `onvif`, `ssdp`, `sadp`, `dhip`).
+    /// `arp`, `onvif`, `ssdp`, `sadp`, `dhip`, `mdns`).
     pub methods: Vec<String>,
     /// camscan version.
     pub version: String,

@@ -179,7 +179,13 @@ async fn find_paths(
     let addr = walkers.first().addr;
     let ip = addr.ip();
     let vendor = paths::vendor_from_evidence(service.server.as_deref(), service.realm.as_deref());
-    let candidates = paths::candidates(&settings.rtsp_paths, vendor);
+    // What the device announced for this port (mDNS) first, then the user's paths.
+    let mut first = settings.stream_hints.take(addr);
+    if !first.is_empty() {
+        tracing::debug!(%addr, paths = ?first, "RTSP: announced paths tried first");
+    }
+    first.extend(settings.rtsp_paths.iter().cloned());
+    let candidates = paths::candidates(&first, vendor);
 
     // 1. Baseline, then the walk without credentials.
     let (mut found, any_path_auth) =
