@@ -496,13 +496,31 @@ impl Registry {
             }
             i
         }
-        let mut owner: std::collections::HashMap<String, usize> = Default::default();
-        for (i, d) in list.iter().enumerate() {
-            for key in identity_keys(d) {
-                let first = *owner.entry(key).or_insert(i);
-                let (a, b) = (root(&mut parent, first), root(&mut parent, i));
-                // The lower address (earlier in the sorted map) stays the root.
-                parent[a.max(b)] = a.min(b);
+        // MAC first, then the other keys (ONVIF endpoint, UPnP UDN, serial) only between groups
+        // whose MACs do not disagree: two boxes with their own MACs stay two whatever serial they
+        // claim (the inventory's identity rule too).
+        let keys: Vec<Vec<String>> = list.iter().map(|d| identity_keys(d)).collect();
+        let mut mac: Vec<Option<&str>> = keys
+            .iter()
+            .map(|k| k.iter().find_map(|k| k.strip_prefix("mac ")))
+            .collect();
+        let mut owner: std::collections::HashMap<&str, usize> = Default::default();
+        for by_mac in [true, false] {
+            for (i, device_keys) in keys.iter().enumerate() {
+                for key in device_keys
+                    .iter()
+                    .filter(|k| k.starts_with("mac ") == by_mac)
+                {
+                    let first = *owner.entry(key).or_insert(i);
+                    let (a, b) = (root(&mut parent, first), root(&mut parent, i));
+                    if a == b || matches!((mac[a], mac[b]), (Some(x), Some(y)) if x != y) {
+                        continue;
+                    }
+                    // The lower address (earlier in the sorted map) stays the root.
+                    let (low, high) = (a.min(b), a.max(b));
+                    parent[high] = low;
+                    mac[low] = mac[low].or(mac[high]);
+                }
             }
         }
         let mut merged: BTreeMap<usize, Vec<IpAddr>> = BTreeMap::new();
@@ -1036,6 +1054,30 @@ mod tests {
         assert_eq!(d[0].open_ports, [80, 554]);
         assert_eq!(d[1].ip, b);
         assert_eq!(d[1].addresses, [b, e]);
+    }
+
+    #[test]
+    fn a_mac_comes_before_a_serial() {
+        let [a, b, c]: [IpAddr; 3] =
+            ["198.18.0.11", "198.18.0.12", "198.18.0.13"].map(|s| s.parse().unwrap());
+        let mut r = Registry::default();
+        // Two boxes with their own MACs claim one serial (a cloned firmware image): two devices.
+        // A third address with that serial and no MAC joins the first.
+        for (ip, mac) in [
+            (a, Some("02:00:00:00:00:0a")),
+            (b, Some("02:00:00:00:00:0b")),
+            (c, None),
+        ] {
+            r.apply(Event::Host {
+                ip,
+                method: DiscoveryMethod::Arp,
+                mac: mac.map(str::to_string),
+                vendor: None,
+            });
+            r.apply(announce(ip, "XM530", "a1b2c3d4e5f60001"));
+        }
+        let groups = r.groups();
+        assert_eq!(groups, [vec![a, c], vec![b]]);
     }
 
     #[test]
