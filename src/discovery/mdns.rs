@@ -57,18 +57,7 @@ pub async fn discover(
     let deadline = tokio::time::Instant::now() + wait;
     let mut buf = vec![0u8; MAX_DATAGRAM];
     let mut answers = 0usize;
-    loop {
-        let recv = futures::future::select_all(sockets.iter().map(|s| Box::pin(s.readable())));
-        let (res, index, _) = tokio::select! {
-            r = recv => r,
-            _ = tokio::time::sleep_until(deadline) => break,
-        };
-        if res.is_err() {
-            continue;
-        }
-        let Ok((n, from)) = sockets[index].try_recv_from(&mut buf) else {
-            continue;
-        };
+    while let Some((n, from)) = crate::net::recv_any(&sockets, deadline, &mut buf).await {
         let IpAddr::V4(sender) = from.ip() else {
             continue;
         };

@@ -51,18 +51,7 @@ pub async fn discover(
     let mut replies: Vec<(IpAddr, SsdpReply)> = Vec::new();
     let deadline = tokio::time::Instant::now() + wait;
     let mut buf = vec![0u8; MAX_DATAGRAM];
-    loop {
-        let ready = futures::future::select_all(sockets.iter().map(|s| Box::pin(s.readable())));
-        let (res, index, _) = tokio::select! {
-            r = ready => r,
-            _ = tokio::time::sleep_until(deadline) => break,
-        };
-        if res.is_err() {
-            continue;
-        }
-        let Ok((n, from)) = sockets[index].try_recv_from(&mut buf) else {
-            continue;
-        };
+    while let Some((n, from)) = crate::net::recv_any(&sockets, deadline, &mut buf).await {
         if !accept(from.ip()) {
             tracing::debug!(%from, "SSDP reply from outside the targets ignored");
             continue;

@@ -9,7 +9,7 @@
 //! asker for DVRIP, 7711 for Hanwha), so we listen on both. Only answers from scan targets are kept;
 //! parsing is the protocol's pure function in [`crate::proto`].
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use tokio::net::UdpSocket;
@@ -94,20 +94,7 @@ pub async fn query(
     }
     let deadline = tokio::time::Instant::now() + wait;
     let mut buf = vec![0u8; MAX_DATAGRAM];
-    loop {
-        let recv = futures::future::select_all(sockets.iter().map(|s| Box::pin(s.readable())));
-        let (res, index, _) = tokio::select! {
-            r = recv => r,
-            _ = tokio::time::sleep_until(deadline) => break,
-        };
-        if res.is_err() {
-            continue;
-        }
-        let Ok((n, from)): std::io::Result<(usize, SocketAddr)> =
-            sockets[index].try_recv_from(&mut buf)
-        else {
-            continue;
-        };
+    while let Some((n, from)) = crate::net::recv_any(&sockets, deadline, &mut buf).await {
         if locals.contains(&match from.ip() {
             IpAddr::V4(v4) => v4,
             IpAddr::V6(_) => Ipv4Addr::UNSPECIFIED,

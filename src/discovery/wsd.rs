@@ -81,20 +81,8 @@ pub async fn discover(
     let mut found: Vec<Found> = Vec::new();
     let deadline = tokio::time::Instant::now() + wait;
     let mut buf = vec![0u8; MAX_DATAGRAM];
-    loop {
-        // Whichever socket has a reply first.
-        let recv = futures::future::select_all(sockets.iter().map(|s| Box::pin(s.readable())));
-        let ready = tokio::select! {
-            r = recv => r,
-            _ = tokio::time::sleep_until(deadline) => break,
-        };
-        let (res, index, _) = ready;
-        if res.is_err() {
-            continue;
-        }
-        let Ok((n, from)) = sockets[index].try_recv_from(&mut buf) else {
-            continue;
-        };
+    // Whichever socket has a reply first.
+    while let Some((n, from)) = crate::net::recv_any(&sockets, deadline, &mut buf).await {
         if !accept(from.ip()) {
             tracing::debug!(%from, "WS-Discovery reply from outside the targets ignored");
             continue;

@@ -113,6 +113,31 @@ pub fn announcement_listener(
 
 /// A UDP socket for multicast discovery on one interface: bound to its address, multicast sent out
 /// of it (IP_MULTICAST_IF, which tokio lacks: socket2), TTL 1 so nothing leaves the local segment.
+/// The next datagram on any of `sockets` before `deadline`: its length and sender, or `None` at the
+/// deadline (at once with no socket). Wake-ups with nothing to read and read errors are skipped.
+pub async fn recv_any(
+    sockets: &[tokio::net::UdpSocket],
+    deadline: tokio::time::Instant,
+    buf: &mut [u8],
+) -> Option<(usize, SocketAddr)> {
+    if sockets.is_empty() {
+        return None;
+    }
+    loop {
+        let ready = futures::future::select_all(sockets.iter().map(|s| Box::pin(s.readable())));
+        let (res, index, _) = tokio::select! {
+            r = ready => r,
+            _ = tokio::time::sleep_until(deadline) => return None,
+        };
+        if res.is_err() {
+            continue;
+        }
+        if let Ok(got) = sockets[index].try_recv_from(buf) {
+            return Some(got);
+        }
+    }
+}
+
 pub fn multicast_socket(local: std::net::Ipv4Addr) -> io::Result<tokio::net::UdpSocket> {
     use socket2::{Domain, Protocol, Socket, Type};
     let s = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;

@@ -4,6 +4,14 @@
 /// What camscan calls itself in RTSP, HTTP and SSDP requests.
 pub const USER_AGENT: &str = concat!("camscan/", env!("CARGO_PKG_VERSION"));
 
+/// A text field of a binary answer (fixed-size or length-prefixed): lossy UTF-8 without its NUL
+/// padding and surrounding white space; `None` when nothing is left.
+pub(crate) fn padded_text(v: &[u8]) -> Option<String> {
+    let s = String::from_utf8_lossy(v);
+    let s = s.trim_matches(|c: char| c == '\0' || c.is_whitespace());
+    (!s.is_empty()).then(|| s.to_string())
+}
+
 pub mod arp;
 pub mod auth;
 pub mod bits;

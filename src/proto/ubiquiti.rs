@@ -15,6 +15,7 @@
 
 use crate::model::Announcement;
 use crate::proto::arp;
+use crate::proto::padded_text as text;
 
 /// The port devices listen on, and the multicast group (unifi-discovery `MULTICAST_IP`).
 pub const PORT: u16 = 10001;
@@ -101,12 +102,6 @@ pub fn is_camera(a: &Announcement) -> bool {
         .into_iter()
         .flatten()
         .any(|s| s.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("UVC")))
-}
-
-fn text(v: &[u8]) -> Option<String> {
-    let s = String::from_utf8_lossy(v);
-    let s = s.trim_matches(|c: char| c == '\0' || c.is_whitespace());
-    (!s.is_empty()).then(|| s.to_string())
 }
 
 #[cfg(test)]

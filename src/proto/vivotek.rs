@@ -8,6 +8,7 @@
 
 use crate::model::Announcement;
 use crate::proto::arp;
+use crate::proto::padded_text as text;
 
 /// The port devices listen on.
 pub const PORT: u16 = 10000;
@@ -70,12 +71,6 @@ pub fn parse(bytes: &[u8]) -> Result<Announcement, VivotekError> {
         return Err(VivotekError::NoIdentity);
     }
     Ok(a)
-}
-
-fn text(v: &[u8]) -> Option<String> {
-    let s = String::from_utf8_lossy(v);
-    let s = s.trim_matches(|c: char| c == '\0' || c.is_whitespace());
-    (!s.is_empty()).then(|| s.to_string())
 }
 
 #[cfg(test)]
