@@ -459,6 +459,9 @@ impl MdnsProbe {
     }
 }
 
+/// Service types, services and host names kept per device from mDNS (a camera announces a handful).
+const MDNS_MAX_PER_HOST: usize = 64;
+
 /// mDNS / DNS-SD: each answer's RTSP paths go to that port's analysis and its service ports to
 /// the probes at once; after the window, one `Mdns` event and the names of each device, then the
 /// announced RTSP paths no analysis took, described here (as ONVIF stream URIs are).
@@ -490,21 +493,23 @@ async fn mdns_stage(
             &mut handed,
         );
         let all = found.entry(ip).or_default();
+        // A device that keeps announcing new names is not worth more memory.
         for t in answer.types {
-            if !all.types.contains(&t) {
+            if !all.types.contains(&t) && all.types.len() < MDNS_MAX_PER_HOST {
                 all.types.push(t);
             }
         }
         for h in answer.hosts {
-            if !all.hosts.contains(&h) {
+            if !all.hosts.contains(&h) && all.hosts.len() < MDNS_MAX_PER_HOST {
                 all.hosts.push(h);
             }
         }
         for sv in answer.services {
-            if !all
-                .services
-                .iter()
-                .any(|x| x.service == sv.service && x.instance == sv.instance)
+            if all.services.len() < MDNS_MAX_PER_HOST
+                && !all
+                    .services
+                    .iter()
+                    .any(|x| x.service == sv.service && x.instance == sv.instance)
             {
                 all.services.push(sv);
             }
