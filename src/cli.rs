@@ -77,6 +77,10 @@ pub enum Command {
     /// (device new/offline/online, stream down/up, ...) to stdout as NDJSON, webhooks, commands
     /// or MQTT, none lost. Runs until SIGINT/SIGTERM (exit 130/143); SIGHUP reloads --config.
     Watch(Box<WatchArgs>),
+    /// Serve the inventory over HTTP: a read-only REST API under /api/v1 (devices, streams,
+    /// events, scans, diff, an OpenAPI document) and the events live as Server-Sent Events.
+    /// Loopback only for now. Runs until SIGINT/SIGTERM (exit 130/143).
+    Serve(ServeArgs),
 }
 
 /// Where the inventory is: shared by the inventory commands.
@@ -144,6 +148,21 @@ pub struct DevicesArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value = "table")]
     pub format: RowsFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub store: DbArgs,
+    /// Address and port to listen on. Loopback only (127.0.0.0/8, ::1) until the API has
+    /// authentication.
+    #[arg(
+        long,
+        value_name = "ADDR",
+        env = "CAMSCAN_LISTEN",
+        default_value = "127.0.0.1:8750"
+    )]
+    pub listen: std::net::SocketAddr,
 }
 
 #[derive(Debug, Args, Default)]

@@ -56,6 +56,11 @@
 //!   light checks of the known streams between scans (`watch::check`, `watch::checker`), the
 //!   sinks' delivery tasks and the metrics endpoint, signals and reload. Above the scan: it uses
 //!   `scan::pipeline` and `inventory::record` as `camscan scan` does.
+//! * [`serve`]: `camscan serve`: the inventory as a REST API under `/api/v1` (axum, through
+//!   [`http_server`]'s accept loop, which the metrics endpoint shares) and its events live as
+//!   Server-Sent Events. Above the scan: it reads the store only.
+//! * [`http_server`]: the accept loop of camscan's HTTP servers (header deadline, connection
+//!   life and count capped, graceful stop).
 //! * [`sanitize`]: makes device strings safe for terminals and spreadsheets.
 //! * [`timing`]: where a scan's time goes, per port phase and per device, on the `camscan::timing`
 //!   log target (`scripts/bench` prints the slowest devices from it).
@@ -77,6 +82,7 @@ pub mod detect;
 pub mod discovery;
 pub mod error;
 pub mod export;
+pub mod http_server;
 pub mod inventory;
 pub mod knowledge;
 pub mod metrics;
@@ -88,6 +94,7 @@ pub mod proto;
 pub mod registry;
 pub mod sanitize;
 pub mod scan;
+pub mod serve;
 pub mod store;
 pub mod timing;
 pub mod watch;

@@ -38,6 +38,7 @@ fn main() -> ExitCode {
         Command::Forget(args) => return done(inventory::forget(args)),
         Command::Prune(args) => return done(inventory::prune(args)),
         Command::Watch(args) => return watch(args, &cli),
+        Command::Serve(args) => return serve(args),
         Command::Man => {
             return match camscan::cli::man_page(&mut std::io::stdout().lock()) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -118,6 +119,20 @@ fn watch(args: &camscan::cli::WatchArgs, cli: &Cli) -> ExitCode {
         _ => Err("not watch".into()),
     });
     let result = runtime.block_on(camscan::watch::run(cfg, w, reload));
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    done(result)
+}
+
+/// `camscan serve`: the inventory over HTTP until SIGINT/SIGTERM.
+fn serve(args: &camscan::cli::ServeArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => return fail(&camscan::error::Error::Runtime(e)),
+    };
+    let result = runtime.block_on(camscan::serve::run(args));
     runtime.shutdown_timeout(Duration::from_millis(200));
     done(result)
 }

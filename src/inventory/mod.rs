@@ -54,7 +54,7 @@ pub enum CommandError {
 
 /// The inventory of a query command: `--db`/`CAMSCAN_DB`, else the config file's `db:`, else the
 /// default location. A query never creates the file.
-fn open_existing(args: &DbArgs) -> Result<Store, CommandError> {
+pub(crate) fn open_existing(args: &DbArgs) -> Result<Store, CommandError> {
     let file = args
         .config
         .as_deref()

@@ -266,6 +266,15 @@ pub struct StreamRecord {
     pub last_verified: Option<String>,
 }
 
+/// A stream with its id and its device's (the API's `GET /api/v1/streams`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StreamEntry {
+    pub id: i64,
+    pub device_id: i64,
+    #[serde(flatten)]
+    pub stream: StreamRecord,
+}
+
 /// Everything known about one device (`camscan show`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DeviceDetail {
@@ -584,6 +593,40 @@ impl Store {
             None => None,
         };
         query::events(&self.conn, device, q).map_err(|e| self.err(e))
+    }
+
+    /// Events as [`Store::events`] filters them, but newest id first and only those with an id
+    /// below `before`: pages a cursor (the last id of the previous page) continues exactly.
+    pub fn events_before(
+        &self,
+        q: &EventQuery,
+        before: Option<i64>,
+    ) -> Result<Vec<StoreEvent>, StoreError> {
+        let device = match &q.device {
+            Some(key) => Some(
+                query::resolve(&self.conn, key)
+                    .map_err(|e| self.err(e))?
+                    .ok_or_else(|| self.not_found(format!("no device {key:?} in the inventory")))?,
+            ),
+            None => None,
+        };
+        query::events_by_id(&self.conn, device, q, before).map_err(|e| self.err(e))
+    }
+
+    /// Up to `limit` events with an id above `after`, oldest first: what a live reader that last
+    /// saw `after` missed.
+    pub fn events_after(&self, after: i64, limit: usize) -> Result<Vec<StoreEvent>, StoreError> {
+        query::events_after(&self.conn, after, limit).map_err(|e| self.err(e))
+    }
+
+    /// The newest event's id; 0 when there is none.
+    pub fn last_event_id(&self) -> Result<i64, StoreError> {
+        query::last_event_id(&self.conn).map_err(|e| self.err(e))
+    }
+
+    /// Every stream with its id and its device's, by id.
+    pub fn streams(&self) -> Result<Vec<StreamEntry>, StoreError> {
+        query::streams(&self.conn).map_err(|e| self.err(e))
     }
 
     /// Recorded scans, newest first.

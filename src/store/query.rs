@@ -14,7 +14,7 @@ use super::record::{
 };
 use super::{
     AddressSeen, Change, DeviceChanges, DeviceQuery, DeviceSummary, DiffDevice, EventKind,
-    EventQuery, ScanInfo, ScanSummary, StoreEvent, StreamRecord, StreamState,
+    EventQuery, ScanInfo, ScanSummary, StoreEvent, StreamEntry, StreamRecord, StreamState,
 };
 use crate::analyze::context::Known;
 use crate::credentials::Credential;
@@ -159,47 +159,11 @@ pub(crate) fn detail(conn: &Connection, id: i64) -> rusqlite::Result<Option<Deta
             Err(e) => Some(Err(e)),
         })
         .collect::<rusqlite::Result<_>>()?;
-    let mut stmt = conn.prepare(
-        "SELECT s.url, s.protocol, s.port, s.status, s.auth, s.username, t.text, s.state,
-                s.state_since, s.first_seen, s.last_seen, s.last_verified, s.measured
-         FROM streams s LEFT JOIN texts t ON t.id = s.media
-         WHERE s.device_id = ?1 ORDER BY s.port, s.url",
-    )?;
+    let mut stmt = conn.prepare(&format!(
+        "{STREAM_COLUMNS} WHERE s.device_id = ?1 ORDER BY s.port, s.url"
+    ))?;
     let streams = stmt
-        .query_map([id], |r| {
-            let media: serde_json::Value = r
-                .get::<_, Option<String>>(6)?
-                .and_then(|m| serde_json::from_str(&m).ok())
-                .unwrap_or_default();
-            Ok(StreamRecord {
-                url: r.get(0)?,
-                protocol: serde_json::from_value(serde_json::Value::String(r.get(1)?))
-                    .unwrap_or(Protocol::Rtsp),
-                port: r.get(2)?,
-                status: parse_status(&r.get::<_, String>(3)?),
-                auth: parse_auth(&r.get::<_, String>(4)?),
-                username: r.get(5)?,
-                video: serde_json::from_value(media["video"].clone())
-                    .ok()
-                    .flatten(),
-                audio: serde_json::from_value(media["audio"].clone())
-                    .ok()
-                    .flatten(),
-                measured: r
-                    .get::<_, Option<String>>(12)?
-                    .as_deref()
-                    .and_then(super::record::parse_measured),
-                state: if r.get::<_, String>(7)? == "up" {
-                    StreamState::Up
-                } else {
-                    StreamState::Down
-                },
-                state_since: rfc3339(r.get(8)?),
-                first_seen: rfc3339(r.get(9)?),
-                last_seen: rfc3339(r.get(10)?),
-                last_verified: r.get::<_, Option<i64>>(11)?.map(rfc3339),
-            })
-        })?
+        .query_map([id], |r| stream_record(r))?
         .collect::<rusqlite::Result<_>>()?;
     Ok(Some(DetailParts {
         summary,
@@ -213,6 +177,120 @@ pub(crate) fn detail(conn: &Connection, id: i64) -> rusqlite::Result<Option<Deta
         addresses,
         streams,
     }))
+}
+
+/// The columns [`stream_record`] reads, then the stream's id and its device's.
+const STREAM_COLUMNS: &str =
+    "SELECT s.url, s.protocol, s.port, s.status, s.auth, s.username, t.text,
+        s.state, s.state_since, s.first_seen, s.last_seen, s.last_verified, s.measured,
+        s.id, s.device_id
+    FROM streams s LEFT JOIN texts t ON t.id = s.media";
+
+fn stream_record(r: &Row<'_>) -> rusqlite::Result<StreamRecord> {
+    let media: serde_json::Value = r
+        .get::<_, Option<String>>(6)?
+        .and_then(|m| serde_json::from_str(&m).ok())
+        .unwrap_or_default();
+    Ok(StreamRecord {
+        url: r.get(0)?,
+        protocol: serde_json::from_value(serde_json::Value::String(r.get(1)?))
+            .unwrap_or(Protocol::Rtsp),
+        port: r.get(2)?,
+        status: parse_status(&r.get::<_, String>(3)?),
+        auth: parse_auth(&r.get::<_, String>(4)?),
+        username: r.get(5)?,
+        video: serde_json::from_value(media["video"].clone())
+            .ok()
+            .flatten(),
+        audio: serde_json::from_value(media["audio"].clone())
+            .ok()
+            .flatten(),
+        measured: r
+            .get::<_, Option<String>>(12)?
+            .as_deref()
+            .and_then(super::record::parse_measured),
+        state: if r.get::<_, String>(7)? == "up" {
+            StreamState::Up
+        } else {
+            StreamState::Down
+        },
+        state_since: rfc3339(r.get(8)?),
+        first_seen: rfc3339(r.get(9)?),
+        last_seen: rfc3339(r.get(10)?),
+        last_verified: r.get::<_, Option<i64>>(11)?.map(rfc3339),
+    })
+}
+
+/// Every stream with its id and its device's, by id.
+pub(crate) fn streams(conn: &Connection) -> rusqlite::Result<Vec<StreamEntry>> {
+    let mut stmt = conn.prepare(&format!("{STREAM_COLUMNS} ORDER BY s.id"))?;
+    stmt.query_map([], |r| {
+        Ok(StreamEntry {
+            id: r.get(13)?,
+            device_id: r.get(14)?,
+            stream: stream_record(r)?,
+        })
+    })?
+    .collect()
+}
+
+fn event_row(r: &Row<'_>) -> rusqlite::Result<StoreEvent> {
+    Ok(StoreEvent {
+        id: r.get(0)?,
+        scan_id: r.get(1)?,
+        at: rfc3339(r.get(2)?),
+        kind: parse_kind(&r.get::<_, String>(3)?).unwrap_or(EventKind::DeviceNew),
+        device_id: r.get(4)?,
+        stream_url: r.get(5)?,
+        detail: serde_json::from_str(&r.get::<_, String>(6)?).unwrap_or_default(),
+    })
+}
+
+/// Events matching `q` (the device already resolved to `device`) with an id below `before`,
+/// newest id first: pages that a cursor (the last id of a page) continues exactly.
+pub(crate) fn events_by_id(
+    conn: &Connection,
+    device: Option<i64>,
+    q: &EventQuery,
+    before: Option<i64>,
+) -> rusqlite::Result<Vec<StoreEvent>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, scan_id, at, kind, device_id, stream_url, detail FROM events
+         WHERE (?1 IS NULL OR device_id = ?1) AND (?2 IS NULL OR at >= ?2)
+           AND (?3 IS NULL OR kind = ?3) AND (?4 IS NULL OR id < ?4)
+         ORDER BY id DESC LIMIT ?5",
+    )?;
+    let limit = q.limit.map_or(-1, |l| l as i64);
+    stmt.query_map(
+        params![
+            device,
+            q.since.map(|t| t.as_millisecond()),
+            q.kind.map(kind_str),
+            before,
+            limit
+        ],
+        event_row,
+    )?
+    .collect()
+}
+
+/// Up to `limit` events with an id above `after`, oldest first (what a live reader missed).
+pub(crate) fn events_after(
+    conn: &Connection,
+    after: i64,
+    limit: usize,
+) -> rusqlite::Result<Vec<StoreEvent>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, scan_id, at, kind, device_id, stream_url, detail FROM events
+         WHERE id > ?1 ORDER BY id LIMIT ?2",
+    )?;
+    stmt.query_map(params![after, limit as i64], event_row)?
+        .collect()
+}
+
+/// The newest event's id (0 when there is none).
+pub(crate) fn last_event_id(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |r| r.get(0))
 }
 
 /// Events matching `q` (the device already resolved to `device`), newest first.
@@ -235,17 +313,7 @@ pub(crate) fn events(
             q.kind.map(kind_str),
             limit
         ],
-        |r| {
-            Ok(StoreEvent {
-                id: r.get(0)?,
-                scan_id: r.get(1)?,
-                at: rfc3339(r.get(2)?),
-                kind: parse_kind(&r.get::<_, String>(3)?).unwrap_or(EventKind::DeviceNew),
-                device_id: r.get(4)?,
-                stream_url: r.get(5)?,
-                detail: serde_json::from_str(&r.get::<_, String>(6)?).unwrap_or_default(),
-            })
-        },
+        event_row,
     )?
     .collect()
 }

@@ -1,0 +1,519 @@
+//! The REST API under `/api/v1`: routes, their query parameters, paging, and the limits every
+//! request is held to.
+//!
+//! Bodies are the store's serde types, so an API client reads the fields `camscan devices -f json`
+//! (a list item), `camscan show -f json` (one device), `camscan history -f json`, `camscan scans
+//! -f json` and `camscan diff -f json` print. Lists are pages: `{"items": [..], "next_cursor":
+//! ..}`, ordered by id (devices and streams ascending, events and scans newest first); the cursor
+//! is opaque to clients (today the last id of the page), so a walk with `cursor` sees every item
+//! once even while new ones arrive. Unknown query parameters are refused (400): a misspelt filter
+//! would otherwise silently return everything.
+//!
+//! [`routes`] is the one list of what the server answers; the router is built from it and the
+//! OpenAPI document is checked against it (tests below, and `tests/serve.rs` over HTTP).
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get};
+use serde::Serialize;
+use tokio::sync::watch;
+
+use super::problem::{Kind, Problem};
+use super::sse;
+use crate::notify::with_store;
+use crate::store::{DeviceQuery, DeviceState, EventKind, EventQuery, Store, StreamState};
+
+/// The OpenAPI 3.1 document of these routes, written by hand and checked against [`routes`].
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+/// What one request may take.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestLimits {
+    /// From the request's head to its answer's head. 10 s: every read is one SQLite query on a
+    /// local file (a 10,000-device list reads in tens of milliseconds); what takes longer waits on
+    /// a lock another process holds, and the client should hear so rather than hang.
+    pub deadline: Duration,
+    /// Largest request body, by its Content-Length. No route reads a body yet (all are GET);
+    /// 64 KiB leaves room for the scan requests to come, and anything larger is refused (413)
+    /// before it is read.
+    pub max_body: u64,
+}
+
+pub const REQUEST_LIMITS: RequestLimits = RequestLimits {
+    deadline: Duration::from_secs(10),
+    max_body: 64 * 1024,
+};
+
+/// A page holds at most this many items (`limit`); 100 when not given. 1,000 keeps a page of
+/// devices under a megabyte of JSON.
+pub const MAX_PAGE: usize = 1000;
+pub const DEFAULT_PAGE: usize = 100;
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<Mutex<Store>>,
+    /// Turns true on SIGTERM/SIGINT: live event streams end so the server can stop.
+    pub stop: watch::Receiver<bool>,
+    pub live: sse::Live,
+}
+
+impl AppState {
+    pub fn new(store: Arc<Mutex<Store>>, stop: watch::Receiver<bool>) -> AppState {
+        AppState {
+            store,
+            stop,
+            live: sse::Live::new(sse::MAX_STREAMS),
+        }
+    }
+}
+
+/// One route of the API: its path (axum's `{param}` syntax, which OpenAPI shares), the one
+/// method it answers (GET), and the status codes its handler answers besides the ones every route
+/// may ([`COMMON_STATUSES`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Route {
+    pub path: &'static str,
+    pub statuses: &'static [u16],
+}
+
+/// Statuses any route may answer: 405 (another method), 413 (a body too large), 500 (the store
+/// failed), 503 (the request's deadline passed).
+pub const COMMON_STATUSES: &[u16] = &[405, 413, 500, 503];
+
+/// Every route, with its handler.
+pub fn routes() -> Vec<(Route, MethodRouter<AppState>)> {
+    let r = |path, statuses| Route { path, statuses };
+    vec![
+        (r("/api/v1/devices", &[200, 400]), get(devices)),
+        (r("/api/v1/devices/{id}", &[200, 404]), get(device)),
+        (r("/api/v1/streams", &[200, 400]), get(streams)),
+        (r("/api/v1/events", &[200, 400, 404]), get(events)),
+        (r("/api/v1/events/stream", &[200, 400]), get(sse::stream)),
+        (r("/api/v1/scans", &[200, 400]), get(scans)),
+        (r("/api/v1/diff", &[200, 400, 404]), get(diff)),
+        (r("/api/v1/openapi.json", &[200]), get(openapi)),
+    ]
+}
+
+/// The router: [`routes`], problem documents for unknown routes (404) and other methods (405),
+/// and the per-request limits.
+pub fn router(state: AppState) -> Router {
+    let mut app = Router::new();
+    for (route, handler) in routes() {
+        app = app.route(route.path, handler);
+    }
+    app.fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(limits))
+        .with_state(state)
+}
+
+/// The body limit and the deadline of every request.
+async fn limits(req: Request, next: Next) -> Response {
+    let limits = REQUEST_LIMITS;
+    let length = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if length.is_some_and(|n| n > limits.max_body) {
+        return Problem::new(
+            Kind::BodyTooLarge,
+            format!("at most {} bytes of request body", limits.max_body),
+        )
+        .into_response();
+    }
+    match tokio::time::timeout(limits.deadline, next.run(req)).await {
+        Ok(resp) => resp,
+        Err(_) => Problem::new(
+            Kind::Timeout,
+            format!(
+                "no answer within {} s (the inventory may be locked by another process)",
+                limits.deadline.as_secs()
+            ),
+        )
+        .into_response(),
+    }
+}
+
+async fn not_found(req: Request) -> Problem {
+    Problem::not_found(format!(
+        "no route {}; the API is under /api/v1 (see /api/v1/openapi.json)",
+        crate::sanitize::terminal(req.uri().path())
+    ))
+}
+
+async fn method_not_allowed(req: Request) -> Response {
+    let mut resp = Problem::new(
+        Kind::MethodNotAllowed,
+        format!(
+            "{} is not answered here; the API is read-only for now (GET)",
+            crate::sanitize::terminal(req.method().as_str())
+        ),
+    )
+    .into_response();
+    resp.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+    resp
+}
+
+/// `value` as JSON (`application/json`).
+pub fn json<T: Serialize>(value: &T) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(body) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            body,
+        )
+            .into_response(),
+        Err(e) => Problem::new(Kind::Store, format!("cannot write JSON: {e}")).into_response(),
+    }
+}
+
+/// One page of a list.
+#[derive(Debug, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Give it as `cursor` for the next page; `null` on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// The query parameters of a request, checked against the ones its route takes.
+pub struct Params(Vec<(String, String)>);
+
+impl Params {
+    /// Parse `query`; a parameter not in `allowed`, or given twice, is a 400.
+    pub fn parse(query: Option<&str>, allowed: &[&str]) -> Result<Params, Problem> {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for (k, v) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+            if !allowed.contains(&k.as_ref()) {
+                let takes = if allowed.is_empty() {
+                    "this route takes no query parameters".to_string()
+                } else {
+                    format!("not a parameter of this route ({})", allowed.join(", "))
+                };
+                return Err(Problem::new(
+                    Kind::InvalidParameter,
+                    format!("{:?}: {takes}", crate::sanitize::terminal(&k)),
+                ));
+            }
+            if pairs.iter().any(|(seen, _)| *seen == k) {
+                return Err(Problem::new(
+                    Kind::InvalidParameter,
+                    format!("{k} given more than once"),
+                ));
+            }
+            pairs.push((k.into_owned(), v.into_owned()));
+        }
+        Ok(Params(pairs))
+    }
+
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// `name` parsed with `parse`; a value it refuses is a 400 naming `expected`.
+    pub fn parsed<T>(
+        &self,
+        name: &str,
+        expected: &str,
+        parse: impl FnOnce(&str) -> Option<T>,
+    ) -> Result<Option<T>, Problem> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => parse(v)
+                .map(Some)
+                .ok_or_else(|| Problem::invalid(name, v, expected)),
+        }
+    }
+
+    /// `limit`: 1 to [`MAX_PAGE`], [`DEFAULT_PAGE`] when absent.
+    pub fn limit(&self) -> Result<usize, Problem> {
+        let expected = format!("a whole number from 1 to {MAX_PAGE}");
+        Ok(self
+            .parsed("limit", &expected, |v| {
+                v.parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=MAX_PAGE).contains(n))
+            })?
+            .unwrap_or(DEFAULT_PAGE))
+    }
+
+    /// `cursor`: what a previous page's `next_cursor` said.
+    pub fn cursor(&self) -> Result<Option<i64>, Problem> {
+        self.parsed("cursor", "the next_cursor of a previous page", |v| {
+            v.parse::<i64>().ok().filter(|n| *n >= 0)
+        })
+    }
+
+    /// `since`: an age (`7d`), a date or a time, as the CLI's `--since`.
+    pub fn since(&self) -> Result<Option<jiff::Timestamp>, Problem> {
+        match self.get("since") {
+            None => Ok(None),
+            Some(v) => crate::inventory::parse_since(v, jiff::Timestamp::now())
+                .map(Some)
+                .map_err(|reason| Problem::invalid("since", v, reason)),
+        }
+    }
+}
+
+/// The first `limit` of `items` (already in page order, all after the cursor), and the cursor of
+/// the page after them.
+fn page<T>(mut items: Vec<T>, limit: usize, id: impl Fn(&T) -> i64) -> Page<T> {
+    let next_cursor = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(|t| id(t).to_string())
+    } else {
+        None
+    };
+    Page { items, next_cursor }
+}
+
+/// Run a store read on the blocking pool; its error as a problem.
+async fn read<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&mut Store) -> Result<T, crate::store::StoreError> + Send + 'static,
+) -> Result<T, Problem> {
+    with_store(&state.store, f).await.map_err(Problem::from)
+}
+
+/// `GET /api/v1/devices?state=&vendor=&since=&q=&limit=&cursor=`: devices by id.
+async fn devices(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    respond(devices_page(state, query).await)
+}
+
+async fn devices_page(state: AppState, query: Option<String>) -> Result<Response, Problem> {
+    let p = Params::parse(
+        query.as_deref(),
+        &["state", "vendor", "since", "q", "limit", "cursor"],
+    )?;
+    let q = DeviceQuery {
+        state: p.parsed("state", &one_of(DeviceState::NAMES), |v| v.parse().ok())?,
+        since: p.since()?,
+        vendor: p.get("vendor").map(str::to_string),
+    };
+    let text = p.get("q").map(str::to_lowercase);
+    let (limit, cursor) = (p.limit()?, p.cursor()?);
+    let mut list = read(&state, move |s| s.devices(&q)).await?;
+    list.retain(|d| cursor.is_none_or(|c| d.id > c));
+    if let Some(text) = &text {
+        list.retain(|d| {
+            let fields = [
+                Some(d.key.as_str()),
+                d.vendor.as_deref(),
+                d.model.as_deref(),
+                d.name.as_deref(),
+                d.mac.as_deref(),
+            ];
+            fields
+                .iter()
+                .flatten()
+                .any(|f| f.to_lowercase().contains(text.as_str()))
+                || d.address
+                    .is_some_and(|a| a.to_string().contains(text.as_str()))
+        });
+    }
+    list.sort_by_key(|d| d.id);
+    list.truncate(limit + 1);
+    Ok(json(&page(list, limit, |d| d.id)))
+}
+
+/// `GET /api/v1/devices/{id}`: one device by id, address or MAC, as `camscan show` finds it.
+async fn device(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let found = async {
+        Params::parse(query.as_deref(), &[])?;
+        let key = id.clone();
+        read(&state, move |s| s.device(&key))
+            .await?
+            .map(|d| json(&d))
+            .ok_or_else(|| {
+                Problem::not_found(format!(
+                    "no device {:?} in the inventory (give an id, an address or a MAC)",
+                    crate::sanitize::terminal(&id)
+                ))
+            })
+    };
+    respond(found.await)
+}
+
+/// `GET /api/v1/streams?device_id=&state=&limit=&cursor=`: streams by id.
+async fn streams(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let list = async {
+        let p = Params::parse(query.as_deref(), &["device_id", "state", "limit", "cursor"])?;
+        let device: Option<i64> = p.parsed("device_id", "a device id", |v| v.parse().ok())?;
+        let st: Option<StreamState> =
+            p.parsed("state", &one_of(StreamState::NAMES), |v| v.parse().ok())?;
+        let (limit, cursor) = (p.limit()?, p.cursor()?);
+        let mut list = read(&state, |s| s.streams()).await?;
+        list.retain(|e| {
+            cursor.is_none_or(|c| e.id > c)
+                && device.is_none_or(|d| e.device_id == d)
+                && st.is_none_or(|s| e.stream.state == s)
+        });
+        list.truncate(limit + 1);
+        Ok(json(&page(list, limit, |e| e.id)))
+    };
+    respond(list.await)
+}
+
+/// `GET /api/v1/events?device=&kind=&since=&limit=&cursor=`: events, newest first.
+async fn events(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let list = async {
+        let p = Params::parse(
+            query.as_deref(),
+            &["device", "kind", "since", "limit", "cursor"],
+        )?;
+        let kind: Option<EventKind> =
+            p.parsed("kind", &one_of(EventKind::NAMES), |v| v.parse().ok())?;
+        let limit = p.limit()?;
+        let q = EventQuery {
+            device: p.get("device").map(str::to_string),
+            since: p.since()?,
+            kind,
+            limit: Some(limit + 1),
+        };
+        let before = p.cursor()?;
+        let list = read(&state, move |s| s.events_before(&q, before)).await?;
+        Ok(json(&page(list, limit, |e| e.id)))
+    };
+    respond(list.await)
+}
+
+/// `GET /api/v1/scans?limit=&cursor=`: recorded scans, newest first.
+async fn scans(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let list = async {
+        let p = Params::parse(query.as_deref(), &["limit", "cursor"])?;
+        let (limit, cursor) = (p.limit()?, p.cursor()?);
+        let mut list = read(&state, |s| s.scans()).await?;
+        list.retain(|s| cursor.is_none_or(|c| s.id < c));
+        list.truncate(limit + 1);
+        Ok(json(&page(list, limit, |s| s.id)))
+    };
+    respond(list.await)
+}
+
+/// `GET /api/v1/diff?from=SCAN&to=SCAN`: as `camscan diff`, the last two complete scans by
+/// default.
+async fn diff(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let found = async {
+        let p = Params::parse(query.as_deref(), &["from", "to"])?;
+        let scan = |name| p.parsed(name, "a scan id", |v| v.parse::<i64>().ok());
+        let (from, to) = (scan("from")?, scan("to")?);
+        let d = read(&state, move |s| s.diff(from, to)).await?;
+        Ok(json(&d))
+    };
+    respond(found.await)
+}
+
+/// `GET /api/v1/openapi.json`.
+async fn openapi() -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        OPENAPI,
+    )
+        .into_response()
+}
+
+fn respond(r: Result<Response, Problem>) -> Response {
+    r.unwrap_or_else(IntoResponse::into_response)
+}
+
+fn one_of(names: &[&str]) -> String {
+    format!("one of {}", names.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// The OpenAPI document's paths, methods and response codes are exactly the router's.
+    #[test]
+    fn the_openapi_document_is_the_router() {
+        let doc: serde_json::Value = serde_json::from_str(OPENAPI).unwrap();
+        assert_eq!(doc["openapi"].as_str().unwrap().get(..3), Some("3.1"));
+        let mut documented: BTreeMap<String, BTreeSet<u16>> = BTreeMap::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            let ops = item.as_object().unwrap();
+            let methods: Vec<&String> = ops.keys().filter(|k| *k != "parameters").collect();
+            assert_eq!(methods, ["get"], "{path}: only GET is served");
+            let codes = ops["get"]["responses"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(|c| c.parse::<u16>().unwrap())
+                .collect();
+            documented.insert(path.clone(), codes);
+        }
+        let served: BTreeMap<String, BTreeSet<u16>> = routes()
+            .into_iter()
+            .map(|(r, _)| {
+                let codes = r.statuses.iter().chain(COMMON_STATUSES).copied().collect();
+                (r.path.to_string(), codes)
+            })
+            .collect();
+        assert_eq!(documented, served);
+    }
+
+    /// Every problem `type` the server can answer is listed in the document.
+    #[test]
+    fn the_openapi_document_lists_every_problem_type() {
+        let doc: serde_json::Value = serde_json::from_str(OPENAPI).unwrap();
+        let types: BTreeSet<&str> =
+            doc["components"]["schemas"]["Problem"]["properties"]["type"]["enum"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap())
+                .collect();
+        let kinds: BTreeSet<&str> = Kind::ALL.iter().map(|k| k.type_uri()).collect();
+        assert_eq!(types, kinds);
+    }
+
+    #[test]
+    fn params_are_checked() {
+        let p = Params::parse(
+            Some("state=online&limit=5&q=axis%20cam"),
+            &["state", "limit", "q"],
+        )
+        .unwrap();
+        assert_eq!(p.get("q"), Some("axis cam"));
+        assert_eq!(p.limit().unwrap(), 5);
+        assert!(Params::parse(Some("stat=online"), &["state"]).is_err());
+        assert!(Params::parse(Some("limit=1&limit=2"), &["limit"]).is_err());
+        for bad in ["limit=0", "limit=1001", "limit=x", "limit=-1"] {
+            let p = Params::parse(Some(bad), &["limit"]).unwrap();
+            assert_eq!(p.limit().unwrap_err().kind, Kind::InvalidParameter, "{bad}");
+        }
+        let p = Params::parse(None, &["limit"]).unwrap();
+        assert_eq!(p.limit().unwrap(), DEFAULT_PAGE);
+    }
+
+    #[test]
+    fn pages_end_with_no_cursor() {
+        let p = page(vec![1, 2, 3], 2, |n| *n);
+        assert_eq!((p.items, p.next_cursor.as_deref()), (vec![1, 2], Some("2")));
+        let p = page(vec![1, 2], 2, |n| *n);
+        assert_eq!((p.items, p.next_cursor), (vec![1, 2], None));
+    }
+}

@@ -1,0 +1,162 @@
+//! Errors of the API as RFC 9457 problem documents (`application/problem+json`): a stable `type`
+//! per kind of error that clients can branch on, a `title` that goes with the type, the HTTP
+//! `status`, and a `detail` about this occurrence. The types are URNs (RFC 9457 §3.1.1 allows a
+//! non-resolvable URI), so no documentation site has to exist for them to be stable.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::store::StoreError;
+
+/// The Content-Type of a problem document (RFC 9457 §3).
+pub const CONTENT_TYPE: &str = "application/problem+json";
+
+/// The kinds of error the API answers, each with its stable `type` URI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// 404: no such route, device or scan.
+    NotFound,
+    /// 400: a query parameter or header that is not what the route takes.
+    InvalidParameter,
+    /// 405: the route exists, not with this method.
+    MethodNotAllowed,
+    /// 413: a request body over the limit.
+    BodyTooLarge,
+    /// 503: the request took longer than its deadline.
+    Timeout,
+    /// 503: as many live event streams as the server takes are open.
+    TooManyStreams,
+    /// 500: the store could not be read.
+    Store,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 7] = [
+        Kind::NotFound,
+        Kind::InvalidParameter,
+        Kind::MethodNotAllowed,
+        Kind::BodyTooLarge,
+        Kind::Timeout,
+        Kind::TooManyStreams,
+        Kind::Store,
+    ];
+
+    pub fn type_uri(self) -> &'static str {
+        match self {
+            Kind::NotFound => "urn:camscan:problem:not-found",
+            Kind::InvalidParameter => "urn:camscan:problem:invalid-parameter",
+            Kind::MethodNotAllowed => "urn:camscan:problem:method-not-allowed",
+            Kind::BodyTooLarge => "urn:camscan:problem:body-too-large",
+            Kind::Timeout => "urn:camscan:problem:timeout",
+            Kind::TooManyStreams => "urn:camscan:problem:too-many-streams",
+            Kind::Store => "urn:camscan:problem:store",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Kind::NotFound => "Not found",
+            Kind::InvalidParameter => "Invalid parameter",
+            Kind::MethodNotAllowed => "Method not allowed",
+            Kind::BodyTooLarge => "Request body too large",
+            Kind::Timeout => "Request took too long",
+            Kind::TooManyStreams => "Too many event streams",
+            Kind::Store => "Inventory unavailable",
+        }
+    }
+
+    pub fn status(self) -> StatusCode {
+        match self {
+            Kind::NotFound => StatusCode::NOT_FOUND,
+            Kind::InvalidParameter => StatusCode::BAD_REQUEST,
+            Kind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Kind::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Kind::Timeout | Kind::TooManyStreams => StatusCode::SERVICE_UNAVAILABLE,
+            Kind::Store => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// One problem document.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub type_uri: &'static str,
+    pub title: &'static str,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip)]
+    pub kind: Kind,
+}
+
+impl Problem {
+    pub fn new(kind: Kind, detail: impl Into<String>) -> Problem {
+        Problem {
+            type_uri: kind.type_uri(),
+            title: kind.title(),
+            status: kind.status().as_u16(),
+            detail: detail.into(),
+            kind,
+        }
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Problem {
+        Problem::new(Kind::NotFound, detail)
+    }
+
+    /// Parameter `name` had `value`, which is not what it takes (`expected`).
+    pub fn invalid(name: &str, value: &str, expected: &str) -> Problem {
+        Problem::new(
+            Kind::InvalidParameter,
+            format!("{name}={value:?}: {expected}"),
+        )
+    }
+}
+
+impl From<StoreError> for Problem {
+    fn from(e: StoreError) -> Problem {
+        match e {
+            StoreError::NotFound { what, .. } => Problem::not_found(what),
+            other => {
+                tracing::warn!("serve: {other}");
+                Problem::new(Kind::Store, other.to_string())
+            }
+        }
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let mut resp = (self.kind.status(), body).into_response();
+        resp.headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
+        if matches!(self.kind, Kind::TooManyStreams | Kind::Timeout) {
+            // A client may try again soon; 5 s is the event stream's own retry hint.
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_has_its_own_type() {
+        let mut seen = std::collections::HashSet::new();
+        for k in Kind::ALL {
+            assert!(seen.insert(k.type_uri()), "{k:?}");
+            assert!(k.type_uri().starts_with("urn:camscan:problem:"));
+        }
+        let p = serde_json::to_value(Problem::invalid("limit", "x", "a whole number")).unwrap();
+        assert_eq!(
+            p,
+            serde_json::json!({"type": "urn:camscan:problem:invalid-parameter",
+                "title": "Invalid parameter", "status": 400, "detail": "limit=\"x\": a whole number"})
+        );
+    }
+}
