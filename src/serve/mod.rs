@@ -22,6 +22,7 @@ pub mod api;
 pub mod problem;
 pub mod sse;
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -78,8 +79,10 @@ pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
     let poller = tokio::spawn(sse::poll_newest(state.clone(), stop_rx.clone()));
     let code = Arc::new(Mutex::new(None));
     let signals = tokio::spawn(signals(stop_tx, code.clone()));
-    tracing::warn!(
-        "serving the inventory {} at http://{local}/api/v1/",
+    // One line on stderr (stdout is for results): where the API is.
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "camscan serve: the inventory {} at http://{local}/api/v1/ (OpenAPI: /api/v1/openapi.json)",
         path.display()
     );
     let app = api::router(state);

@@ -1,0 +1,663 @@
+//! `camscan serve` end to end: a real SQLite inventory filled by real scans of GStreamer RTSP
+//! cameras (`tests/servers/rtsp_server.py`, one process per camera so one can be stopped) on
+//! 127.0.0.201-202:8554, served by the real binary on 127.0.0.209, and every route checked over
+//! real HTTP (a plain `TcpStream` client, so nothing between the test and the server's bytes):
+//! pages and filters, problem documents, the OpenAPI document against what the server answers,
+//! the live event stream resumed with `Last-Event-ID` across a restart of the server, and the
+//! limits (an oversized body, a head that never ends, a head too long). SIGTERM and SIGINT end
+//! it with 143 and 130.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Server, camscan, camscan_with_db, free_port, run, stderr};
+use serde_json::{Value, json};
+
+const TARGETS: &str = "127.0.0.201-203";
+const SERVE_IP: &str = "127.0.0.209";
+const LIMIT: Duration = Duration::from_secs(90);
+
+/// One camera: a GStreamer RTSP server on `ip`:8554 with one H.264 stream.
+fn camera(ip: &str) -> Server {
+    common::rtsp_servers(&json!([
+        {"address": ip, "port": 8554, "auth": null, "mounts": [
+            {"path": "/Streaming/Channels/101",
+             "video": {"codec": "h264", "width": 640, "height": 360, "fps": 15, "profile": "main"},
+             "audio": null}]}
+    ]))
+}
+
+fn scan(db: &Path) {
+    let out = run(
+        camscan_with_db(db).args(["scan", TARGETS, "-p", "8554", "-f", "json"]),
+        LIMIT,
+    );
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "scan: {}",
+        stderr(&out)
+    );
+}
+
+/// A running `camscan serve`, stopped (by its PID) when dropped.
+struct Serve {
+    child: Child,
+    addr: String,
+}
+
+impl Serve {
+    fn start(db: &Path, port: u16) -> Serve {
+        let addr = format!("{SERVE_IP}:{port}");
+        let child = camscan_with_db(db)
+            .args(["serve", "--listen", &addr])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("camscan serve runs");
+        let until = Instant::now() + Duration::from_secs(20);
+        while TcpStream::connect(&addr).is_err() {
+            assert!(Instant::now() < until, "serve not listening on {addr}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Serve { child, addr }
+    }
+
+    /// Send `signal` (TERM or INT) and return the exit code.
+    fn stop(mut self, signal: &str) -> Option<i32> {
+        let _ = std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status();
+        let until = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < until {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("serve ignored SIG{signal}");
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An HTTP answer.
+#[derive(Debug)]
+struct Answer {
+    status: u16,
+    head: String,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<String> {
+        self.head.lines().skip(1).find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_string())
+        })
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "{e}: {}\n{}",
+                self.head,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+
+    /// A problem document of `status` and `type` urn:camscan:problem:`kind`.
+    fn assert_problem(&self, status: u16, kind: &str) {
+        assert_eq!(
+            self.status,
+            status,
+            "{}",
+            String::from_utf8_lossy(&self.body)
+        );
+        assert_eq!(
+            self.header("content-type").as_deref(),
+            Some("application/problem+json")
+        );
+        let p = self.json();
+        assert_eq!(p["type"], format!("urn:camscan:problem:{kind}"), "{p}");
+        assert_eq!(p["status"], status);
+        assert!(p["title"].is_string() && p["detail"].is_string(), "{p}");
+    }
+}
+
+/// Send `request` (whole, `Connection: close`) and read the answer to its end.
+fn exchange(addr: &str, request: &str) -> Answer {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or_else(|| panic!("no head in {:?}", String::from_utf8_lossy(&raw)));
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap();
+    Answer {
+        status,
+        head,
+        body: raw[split + 4..].to_vec(),
+    }
+}
+
+fn get(addr: &str, path: &str) -> Answer {
+    exchange(
+        addr,
+        &format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+    )
+}
+
+fn get_json(addr: &str, path: &str) -> Value {
+    let a = get(addr, path);
+    assert_eq!(
+        a.status,
+        200,
+        "{path}: {}",
+        String::from_utf8_lossy(&a.body)
+    );
+    assert_eq!(
+        a.header("content-type").as_deref(),
+        Some("application/json")
+    );
+    a.json()
+}
+
+/// Every item of a list walked page by page with `limit` and `cursor`.
+fn walk(addr: &str, path: &str, limit: usize) -> Vec<Value> {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..1000 {
+        let url = match &cursor {
+            Some(c) => format!("{path}{sep}limit={limit}&cursor={c}"),
+            None => format!("{path}{sep}limit={limit}"),
+        };
+        let page = get_json(addr, &url);
+        let got = page["items"].as_array().unwrap();
+        assert!(got.len() <= limit, "{url}");
+        items.extend(got.iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => return items,
+        }
+    }
+    panic!("{path}: the walk did not end");
+}
+
+fn ids(items: &[Value]) -> Vec<i64> {
+    items.iter().map(|v| v["id"].as_i64().unwrap()).collect()
+}
+
+/// An open event stream.
+struct Events {
+    reader: BufReader<TcpStream>,
+}
+
+impl Events {
+    fn open(addr: &str, last_event_id: Option<i64>) -> Events {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        let resume = last_event_id
+            .map(|id| format!("Last-Event-ID: {id}\r\n"))
+            .unwrap_or_default();
+        write!(
+            s,
+            "GET /api/v1/events/stream HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n{resume}\r\n"
+        )
+        .unwrap();
+        let mut reader = BufReader::new(s);
+        let mut head = String::new();
+        let until = Instant::now() + Duration::from_secs(10);
+        while !head.ends_with("\r\n\r\n") {
+            assert!(Instant::now() < until, "no head: {head:?}");
+            let mut line = String::new();
+            if reader.read_line(&mut line).is_ok() {
+                head.push_str(&line);
+            }
+        }
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("content-type: text/event-stream"),
+            "{head}"
+        );
+        Events { reader }
+    }
+
+    /// The (id, event) pairs that arrive within `wait`, stopping early at `want` of them.
+    fn read(&mut self, want: usize, wait: Duration) -> Vec<(i64, Value)> {
+        let until = Instant::now() + wait;
+        let mut out = Vec::new();
+        let (mut id, mut data) = (None, String::new());
+        // The body is chunked: chunk-size lines are read and ignored (no SSE line is hex alone).
+        while out.len() < want && Instant::now() < until {
+            let mut line = String::new();
+            match self.reader.read_line(&mut line) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(_) => continue,
+            }
+            let line = line.trim_end_matches(['\r', '\n']);
+            if let Some(v) = line.strip_prefix("id:") {
+                id = Some(v.trim().parse::<i64>().unwrap());
+            } else if let Some(v) = line.strip_prefix("data:") {
+                data.push_str(v.trim_start());
+            } else if line.is_empty() && !data.is_empty() {
+                let event: Value = serde_json::from_str(&data).unwrap();
+                let id = id.take().expect("every event has an id");
+                assert_eq!(event["id"], id, "the SSE id is the store's event id");
+                out.push((id, event));
+                data.clear();
+            }
+        }
+        out
+    }
+}
+
+/// The whole of issue 18's read side on one lab: scan, serve, check each route, stop, change
+/// the lab, restart, resume the event stream.
+#[test]
+fn the_inventory_over_http() {
+    let a = camera("127.0.0.201");
+    let b = camera("127.0.0.202");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inventory.db");
+    scan(&db);
+    let port = free_port(SERVE_IP);
+    let serve = Serve::start(&db, port);
+    let addr = serve.addr.clone();
+
+    // Devices: the two cameras, in the shape `camscan devices -f json` prints.
+    let cli: Value = serde_json::from_slice(
+        &run(camscan_with_db(&db).args(["devices", "-f", "json"]), LIMIT).stdout,
+    )
+    .unwrap();
+    let page = get_json(&addr, "/api/v1/devices");
+    let devices = page["items"].as_array().unwrap().clone();
+    assert_eq!(page["next_cursor"], Value::Null);
+    assert_eq!(devices.len(), 2, "{page}");
+    let mut by_cli = cli.as_array().unwrap().clone();
+    by_cli.sort_by_key(|d| d["id"].as_i64());
+    assert_eq!(devices, by_cli, "one schema: the CLI's JSON");
+    let walked = walk(&addr, "/api/v1/devices", 1);
+    assert_eq!(
+        ids(&walked),
+        ids(&devices),
+        "a cursor walk sees every device once"
+    );
+
+    // Filters.
+    let count = |path: &str| get_json(&addr, path)["items"].as_array().unwrap().len();
+    assert_eq!(count("/api/v1/devices?state=online"), 2);
+    assert_eq!(count("/api/v1/devices?state=offline"), 0);
+    assert_eq!(count("/api/v1/devices?q=127.0.0.202"), 1);
+    assert_eq!(count("/api/v1/devices?vendor=no-such-vendor"), 0);
+    assert_eq!(count("/api/v1/devices?since=1h"), 2);
+    assert_eq!(count("/api/v1/devices?since=2999-01-01"), 0);
+    get(&addr, "/api/v1/devices?state=sleeping").assert_problem(400, "invalid-parameter");
+    get(&addr, "/api/v1/devices?limit=0").assert_problem(400, "invalid-parameter");
+    get(&addr, "/api/v1/devices?stat=online").assert_problem(400, "invalid-parameter");
+    get(&addr, "/api/v1/devices?since=yesterday").assert_problem(400, "invalid-parameter");
+
+    // One device, by id and by address, as `camscan show -f json`.
+    let id = devices[1]["id"].as_i64().unwrap();
+    let one = get_json(&addr, &format!("/api/v1/devices/{id}"));
+    let show: Value = serde_json::from_slice(
+        &run(
+            camscan_with_db(&db).args(["show", &id.to_string(), "-f", "json"]),
+            LIMIT,
+        )
+        .stdout,
+    )
+    .unwrap();
+    assert_eq!(one, show);
+    let addr_of = one["address"].as_str().unwrap().to_string();
+    assert_eq!(
+        get_json(&addr, &format!("/api/v1/devices/{addr_of}"))["id"],
+        id
+    );
+    get(&addr, "/api/v1/devices/999999").assert_problem(404, "not-found");
+
+    // Streams: each with its id and device, no credentials.
+    let streams = get_json(&addr, "/api/v1/streams")["items"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(streams.len(), 2, "{streams:?}");
+    for s in &streams {
+        assert!(s["id"].is_i64() && s["device_id"].is_i64(), "{s}");
+        assert!(
+            s["url"]
+                .as_str()
+                .unwrap()
+                .ends_with(":8554/Streaming/Channels/101"),
+            "{s}"
+        );
+        assert_eq!(s["protocol"], "rtsp");
+        assert_eq!(s["state"], "up");
+    }
+    let of_one = get_json(&addr, &format!("/api/v1/streams?device_id={id}"))["items"].clone();
+    assert_eq!(of_one.as_array().unwrap().len(), 1);
+    assert_eq!(of_one[0]["device_id"], id);
+    assert_eq!(ids(&walk(&addr, "/api/v1/streams", 1)), ids(&streams));
+
+    // Events: newest first, a walk sees each once, filters, an unknown device is a 404.
+    let events = get_json(&addr, "/api/v1/events?limit=1000")["items"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let kinds: BTreeSet<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert!(kinds.contains("device_new"), "{kinds:?}");
+    let event_ids = ids(&events);
+    assert!(event_ids.windows(2).all(|w| w[0] > w[1]), "{event_ids:?}");
+    assert_eq!(ids(&walk(&addr, "/api/v1/events", 2)), event_ids);
+    let new_ones = get_json(&addr, "/api/v1/events?kind=device_new")["items"].clone();
+    assert_eq!(new_ones.as_array().unwrap().len(), 2);
+    let of_device = get_json(&addr, &format!("/api/v1/events?device={addr_of}"))["items"].clone();
+    assert!(
+        of_device
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["device_id"] == id)
+    );
+    get(&addr, "/api/v1/events?device=10.99.99.99").assert_problem(404, "not-found");
+    get(&addr, "/api/v1/events?kind=exploded").assert_problem(400, "invalid-parameter");
+
+    // Scans, and a diff that needs two of them.
+    let scans = get_json(&addr, "/api/v1/scans")["items"].clone();
+    assert_eq!(scans.as_array().unwrap().len(), 1);
+    assert_eq!(scans[0]["complete"], true);
+    get(&addr, "/api/v1/diff").assert_problem(404, "not-found");
+    get(&addr, "/api/v1/diff?from=x").assert_problem(400, "invalid-parameter");
+
+    // Anything else.
+    get(&addr, "/api/v2/devices").assert_problem(404, "not-found");
+    get(&addr, "/").assert_problem(404, "not-found");
+    let post = exchange(
+        &addr,
+        &format!(
+            "POST /api/v1/devices HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+        ),
+    );
+    post.assert_problem(405, "method-not-allowed");
+    assert_eq!(post.header("allow").as_deref(), Some("GET, HEAD"));
+
+    // The OpenAPI document: every route it names answers, with a status it lists for that
+    // route; and what the server answers for the error cases above is listed too.
+    let doc = get_json(&addr, "/api/v1/openapi.json");
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, item) in paths {
+        let documented: BTreeSet<u16> = item["get"]["responses"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|c| c.parse().unwrap())
+            .collect();
+        let status = |concrete: &str| {
+            if concrete.ends_with("/events/stream") {
+                // An endless body: only the head is read.
+                let mut s = TcpStream::connect(&addr).unwrap();
+                s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+                write!(s, "GET {concrete} HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
+                let mut line = String::new();
+                BufReader::new(s).read_line(&mut line).unwrap();
+                line.split_whitespace()
+                    .nth(1)
+                    .unwrap()
+                    .parse::<u16>()
+                    .unwrap()
+            } else {
+                get(&addr, concrete).status
+            }
+        };
+        let concrete = path.replace("{id}", &id.to_string());
+        let ok = status(&concrete);
+        // One scan only so far: the diff has nothing to compare (404, documented).
+        let expected = if path == "/api/v1/diff" { 404 } else { 200 };
+        assert_eq!(ok, expected, "{concrete}");
+        assert!(documented.contains(&ok), "{path}: {ok} not documented");
+        let bad = status(&format!("{concrete}?no_such_parameter=1"));
+        assert!(documented.contains(&bad) || bad == 400, "{path}: {bad}");
+        if path != "/api/v1/openapi.json" && path != "/api/v1/devices/{id}" {
+            assert!(documented.contains(&400), "{path}: 400 not documented");
+        }
+        for common in [405, 413, 500, 503] {
+            assert!(
+                documented.contains(&common),
+                "{path}: {common} not documented"
+            );
+        }
+    }
+    assert!(paths.contains_key("/api/v1/devices/{id}"));
+    assert_eq!(paths.len(), 8, "{:?}", paths.keys().collect::<Vec<_>>());
+    let types: BTreeSet<&str> =
+        doc["components"]["schemas"]["Problem"]["properties"]["type"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+    for kind in [
+        "not-found",
+        "invalid-parameter",
+        "method-not-allowed",
+        "body-too-large",
+    ] {
+        assert!(types.contains(format!("urn:camscan:problem:{kind}").as_str()));
+    }
+
+    // The event stream from the start (Last-Event-ID 0): every stored event, oldest first.
+    let mut stream = Events::open(&addr, Some(0));
+    let replay = stream.read(event_ids.len(), Duration::from_secs(10));
+    let mut oldest_first = event_ids.clone();
+    oldest_first.reverse();
+    assert_eq!(
+        replay.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+        oldest_first
+    );
+    let last_seen = *oldest_first.last().unwrap();
+    drop(stream);
+    get(&addr, "/api/v1/events/stream?after=1").assert_problem(400, "invalid-parameter");
+    let bad = exchange(
+        &addr,
+        &format!(
+            "GET /api/v1/events/stream HTTP/1.1\r\nHost: {addr}\r\nLast-Event-ID: nope\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    bad.assert_problem(400, "invalid-parameter");
+
+    // SIGTERM: 143, promptly, with a live stream open (it ends with the server).
+    let open = Events::open(&addr, None);
+    let t = Instant::now();
+    assert_eq!(serve.stop("TERM"), Some(143));
+    assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+    drop(open);
+
+    // While the server is down, a camera goes away and a scan sees it: new events.
+    drop(b);
+    scan(&db);
+    let serve = Serve::start(&db, port);
+    let all = get_json(&addr, "/api/v1/events?limit=1000")["items"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let mut missed: Vec<i64> = ids(&all).into_iter().filter(|i| *i > last_seen).collect();
+    missed.reverse();
+    assert!(!missed.is_empty(), "the second scan derived no events");
+    let kinds: BTreeSet<&str> = all
+        .iter()
+        .filter(|e| e["id"].as_i64().unwrap() > last_seen)
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains("device_offline"), "{kinds:?}");
+
+    // Reconnect with the last id seen: exactly the missed events, nothing before them.
+    let mut stream = Events::open(&addr, Some(last_seen));
+    let resumed = stream.read(missed.len() + 1, Duration::from_secs(3));
+    assert_eq!(
+        resumed.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+        missed
+    );
+    let resumed_last = *missed.last().unwrap();
+
+    // Then live: the camera comes back, a scan (another process) records it, the open stream
+    // gets the new events as they are stored.
+    let b = camera("127.0.0.202");
+    scan(&db);
+    let live = stream.read(100, Duration::from_secs(5));
+    let now: Vec<i64> = ids(&get_json(&addr, "/api/v1/events?limit=1000")["items"]
+        .as_array()
+        .unwrap()
+        .clone())
+    .into_iter()
+    .filter(|i| *i > resumed_last)
+    .rev()
+    .collect();
+    assert!(!now.is_empty());
+    assert_eq!(live.iter().map(|(id, _)| *id).collect::<Vec<_>>(), now);
+    assert!(
+        live.iter().any(|(_, e)| e["kind"] == "device_online"),
+        "{live:?}"
+    );
+    drop(stream);
+
+    // Two complete scans now: the diff between the first and the second.
+    let scans = walk(&addr, "/api/v1/scans", 1);
+    assert_eq!(scans.len(), 3);
+    let (first, second) = (
+        scans[2]["id"].as_i64().unwrap(),
+        scans[1]["id"].as_i64().unwrap(),
+    );
+    let diff = get_json(&addr, &format!("/api/v1/diff?from={first}&to={second}"));
+    assert_eq!(diff["a"]["id"], first);
+    assert_eq!(diff["removed"].as_array().unwrap().len(), 1, "{diff}");
+    get(&addr, "/api/v1/diff?from=1&to=999").assert_problem(404, "not-found");
+
+    // SIGINT: 130.
+    assert_eq!(serve.stop("INT"), Some(130));
+    drop((a, b));
+}
+
+/// Requests that would hold the server: a body over the limit is refused before it is read; a
+/// head that never ends, and one over 16 KiB, are cut within the header deadline.
+#[test]
+fn oversized_and_slow_requests_are_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inventory.db");
+    // An empty inventory is enough: nothing here reads a device.
+    let out = run(
+        camscan_with_db(&db).args(["scan", "127.0.0.208", "-p", "9", "--discovery", "ports"]),
+        LIMIT,
+    );
+    assert!(db.exists(), "{}", stderr(&out));
+    let serve = Serve::start(&db, free_port(SERVE_IP));
+    let addr = serve.addr.clone();
+
+    // 10 MB announced, 1 KB sent: answered 413 at once, without waiting for the rest.
+    let mut s = TcpStream::connect(&addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        s,
+        "POST /api/v1/devices HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 10000000\r\n\r\n"
+    )
+    .unwrap();
+    s.write_all(&[b'x'; 1024]).unwrap();
+    let t = Instant::now();
+    let mut line = String::new();
+    BufReader::new(&s).read_line(&mut line).unwrap();
+    assert!(line.starts_with("HTTP/1.1 413"), "{line:?}");
+    assert!(t.elapsed() < Duration::from_secs(5));
+
+    // Half a request line, then nothing: closed by the 10 s header deadline.
+    let mut slow = TcpStream::connect(&addr).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    slow.write_all(b"GET /api/v1/dev").unwrap();
+    let t = Instant::now();
+    let mut rest = Vec::new();
+    let _ = slow.read_to_end(&mut rest);
+    let waited = t.elapsed();
+    assert!(
+        waited >= Duration::from_secs(8) && waited < Duration::from_secs(15),
+        "closed after {waited:?}"
+    );
+    assert!(
+        rest.is_empty() || rest.starts_with(b"HTTP/1.1 408"),
+        "{:?}",
+        String::from_utf8_lossy(&rest)
+    );
+
+    // A head over 16 KiB: 431 and closed.
+    let big = "x".repeat(20 * 1024);
+    let a = exchange(
+        &addr,
+        &format!(
+            "GET /api/v1/devices HTTP/1.1\r\nHost: {addr}\r\nX-Big: {big}\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert_eq!(a.status, 431, "{}", a.head);
+
+    // The server is still there.
+    assert_eq!(get(&addr, "/api/v1/devices").status, 200);
+    assert_eq!(serve.stop("TERM"), Some(143));
+}
+
+/// Beyond loopback it refuses to start (no token yet), before it binds or opens anything.
+#[test]
+fn a_bind_beyond_loopback_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("none.db");
+    let out = run(
+        camscan().args([
+            "serve",
+            "--listen",
+            "0.0.0.0:8750",
+            "--db",
+            db.to_str().unwrap(),
+        ]),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("refusing to listen on 0.0.0.0:8750"), "{err}");
+    assert!(err.contains("no authentication yet"), "{err}");
+    assert!(!db.exists());
+
+    // A store that does not exist is not created by serve.
+    let out = run(
+        camscan().args([
+            "serve",
+            "--listen",
+            &format!("{SERVE_IP}:{}", free_port(SERVE_IP)),
+            "--db",
+            db.to_str().unwrap(),
+        ]),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("no inventory at"), "{}", stderr(&out));
+}
