@@ -163,7 +163,7 @@ pub(crate) fn detail(conn: &Connection, id: i64) -> rusqlite::Result<Option<Deta
         "{STREAM_COLUMNS} WHERE s.device_id = ?1 ORDER BY s.port, s.url"
     ))?;
     let streams = stmt
-        .query_map([id], |r| stream_record(r))?
+        .query_map([id], stream_record)?
         .collect::<rusqlite::Result<_>>()?;
     Ok(Some(DetailParts {
         summary,
