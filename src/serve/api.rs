@@ -92,13 +92,13 @@ pub fn routes() -> Vec<(Route, MethodRouter<AppState>)> {
     let r = |path, statuses| Route { path, statuses };
     vec![
         (r("/api/v1/devices", &[200, 400]), get(devices)),
-        (r("/api/v1/devices/{id}", &[200, 404]), get(device)),
+        (r("/api/v1/devices/{id}", &[200, 400, 404]), get(device)),
         (r("/api/v1/streams", &[200, 400]), get(streams)),
         (r("/api/v1/events", &[200, 400, 404]), get(events)),
         (r("/api/v1/events/stream", &[200, 400]), get(sse::stream)),
         (r("/api/v1/scans", &[200, 400]), get(scans)),
         (r("/api/v1/diff", &[200, 400, 404]), get(diff)),
-        (r("/api/v1/openapi.json", &[200]), get(openapi)),
+        (r("/api/v1/openapi.json", &[200, 400]), get(openapi)),
     ]
 }
 
@@ -423,7 +423,10 @@ async fn diff(State(state): State<AppState>, RawQuery(query): RawQuery) -> Respo
 }
 
 /// `GET /api/v1/openapi.json`.
-async fn openapi() -> Response {
+async fn openapi(RawQuery(query): RawQuery) -> Response {
+    if let Err(p) = Params::parse(query.as_deref(), &[]) {
+        return p.into_response();
+    }
     (
         [(
             header::CONTENT_TYPE,

@@ -216,7 +216,12 @@ impl Reader {
                         return None;
                     }
                 }
-                _ = self.stop.changed() => {}
+                changed = self.stop.changed() => {
+                    // A dropped sender is a stop too.
+                    if changed.is_err() {
+                        return None;
+                    }
+                }
             }
         }
     }
