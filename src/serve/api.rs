@@ -305,29 +305,12 @@ async fn devices_page(state: AppState, query: Option<String>) -> Result<Response
         since: p.since()?,
         vendor: p.get("vendor").map(str::to_string),
     };
-    let text = p.get("q").map(str::to_lowercase);
+    let text = p.get("q").map(str::to_string);
     let (limit, cursor) = (p.limit()?, p.cursor()?);
-    let mut list = read(&state, move |s| s.devices(&q)).await?;
-    list.retain(|d| cursor.is_none_or(|c| d.id > c));
-    if let Some(text) = &text {
-        list.retain(|d| {
-            let fields = [
-                Some(d.key.as_str()),
-                d.vendor.as_deref(),
-                d.model.as_deref(),
-                d.name.as_deref(),
-                d.mac.as_deref(),
-            ];
-            fields
-                .iter()
-                .flatten()
-                .any(|f| f.to_lowercase().contains(text.as_str()))
-                || d.address
-                    .is_some_and(|a| a.to_string().contains(text.as_str()))
-        });
-    }
-    list.sort_by_key(|d| d.id);
-    list.truncate(limit + 1);
+    let list = read(&state, move |s| {
+        s.devices_page(&q, text.as_deref(), cursor, limit + 1)
+    })
+    .await?;
     Ok(json(&page(list, limit, |d| d.id)))
 }
 

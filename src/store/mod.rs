@@ -559,6 +559,18 @@ impl Store {
         query::devices(&self.conn, q).map_err(|e| self.err(e))
     }
 
+    /// Up to `limit` devices matching `q`, by id, with an id above `after`; `text` is a
+    /// case-insensitive substring of the identity key, vendor, model, name, MAC or address.
+    pub fn devices_page(
+        &self,
+        q: &DeviceQuery,
+        text: Option<&str>,
+        after: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<DeviceSummary>, StoreError> {
+        query::devices_page(&self.conn, q, text, after, limit).map_err(|e| self.err(e))
+    }
+
     /// One device by id, address (last or any earlier) or MAC, with its streams and events.
     pub fn device(&self, key: &str) -> Result<Option<DeviceDetail>, StoreError> {
         let Some(id) = query::resolve(&self.conn, key).map_err(|e| self.err(e))? else {
@@ -872,6 +884,68 @@ mod tests {
             )
             .unwrap();
         (dir, store)
+    }
+
+    /// The API's reads: pages of devices by id (filters and text in SQL), streams with ids,
+    /// events by id before a cursor and after a last-seen id.
+    #[test]
+    fn pages_by_id_for_the_api() {
+        let (_dir, mut store) = two_cameras();
+        store
+            .record_scan(
+                &scan(2, true),
+                &report(vec![
+                    camera("aa:bb:cc:00:00:01", "10.0.0.5", 1920),
+                    camera("aa:bb:cc:00:00:02", "10.0.0.6", 1920),
+                    camera("aa:bb:cc:00:00:03", "10.0.0.7", 1280),
+                ]),
+                &[Credential::new("admin", "12345")],
+            )
+            .unwrap();
+        let any = DeviceQuery::default();
+        let all = store.devices_page(&any, None, None, 100).unwrap();
+        let ids: Vec<i64> = all.iter().map(|d| d.id).collect();
+        assert_eq!(ids.len(), 3);
+        assert!(ids.windows(2).all(|w| w[0] < w[1]));
+        let first = store.devices_page(&any, None, None, 2).unwrap();
+        let rest = store
+            .devices_page(&any, None, Some(first[1].id), 2)
+            .unwrap();
+        assert_eq!(
+            first.iter().chain(&rest).map(|d| d.id).collect::<Vec<_>>(),
+            ids
+        );
+        let text = |t: &str| store.devices_page(&any, Some(t), None, 100).unwrap().len();
+        assert_eq!(text("10.0.0.7"), 1);
+        assert_eq!(text("AA:BB:CC:00:00:0"), 3);
+        assert_eq!(text("HIKVISION"), 3);
+        assert_eq!(text("axis"), 0);
+
+        let streams = store.streams().unwrap();
+        assert_eq!(streams.len(), 3);
+        let d7 = store.device("10.0.0.7").unwrap().unwrap();
+        let s7: Vec<_> = streams
+            .iter()
+            .filter(|s| s.device_id == d7.summary.id)
+            .collect();
+        assert_eq!(s7.len(), 1);
+        assert!(!s7[0].stream.url.contains("12345"), "{}", s7[0].stream.url);
+        assert_eq!(s7[0].stream, d7.streams[0]);
+
+        let newest = store.last_event_id().unwrap();
+        let events = store.events_before(&EventQuery::default(), None).unwrap();
+        assert_eq!(events[0].id, newest);
+        assert!(events.windows(2).all(|w| w[0].id > w[1].id));
+        let older = store
+            .events_before(&EventQuery::default(), Some(events[0].id))
+            .unwrap();
+        assert_eq!(older, events[1..]);
+        let after = store.events_after(events[2].id, 100).unwrap();
+        let mut expected = events[..2].to_vec();
+        expected.reverse();
+        assert_eq!(after, expected);
+        assert_eq!(store.events_after(newest, 100).unwrap(), vec![]);
+        assert_eq!(store.events_after(0, 1).unwrap().len(), 1);
     }
 
     fn check(layer: CheckLayer) -> CheckResult {

@@ -75,6 +75,39 @@ pub(crate) fn devices(conn: &Connection, q: &DeviceQuery) -> rusqlite::Result<Ve
     Ok(out)
 }
 
+/// A page of devices by id: those matching `q` and `text` (a case-insensitive substring of the
+/// key, vendor, model, name, MAC or address) with an id above `after`, at most `limit`.
+pub(crate) fn devices_page(
+    conn: &Connection,
+    q: &DeviceQuery,
+    text: Option<&str>,
+    after: Option<i64>,
+    limit: usize,
+) -> rusqlite::Result<Vec<DeviceSummary>> {
+    let sql = format!(
+        "{SUMMARY} WHERE (?1 IS NULL OR d.state = ?1) AND (?2 IS NULL OR d.last_seen >= ?2)
+           AND (?3 IS NULL OR instr(lower(d.vendor), lower(?3)) > 0)
+           AND (?4 IS NULL OR instr(lower(d.key || char(31) || COALESCE(d.vendor, '') || char(31)
+                 || COALESCE(d.model, '') || char(31) || COALESCE(d.name, '') || char(31)
+                 || COALESCE(d.mac, '') || char(31) || COALESCE(d.ip, '')), lower(?4)) > 0)
+           AND (?5 IS NULL OR d.id > ?5)
+         ORDER BY d.id LIMIT ?6"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    stmt.query_map(
+        params![
+            q.state.map(super::record::device_state_str),
+            q.since.map(|t| t.as_millisecond()),
+            q.vendor,
+            text,
+            after,
+            limit as i64,
+        ],
+        summary,
+    )?
+    .collect()
+}
+
 /// The device `key` names: an id, an address (its last, else any it had, most recent first), a
 /// MAC, or its identity key (`mac:..`, `serial:..`, `uuid:..`, `ip:..`).
 pub(crate) fn resolve(conn: &Connection, key: &str) -> rusqlite::Result<Option<i64>> {
