@@ -344,13 +344,7 @@ async fn streams(State(state): State<AppState>, RawQuery(query): RawQuery) -> Re
         let st: Option<StreamState> =
             p.parsed("state", &one_of(StreamState::NAMES), |v| v.parse().ok())?;
         let (limit, cursor) = (p.limit()?, p.cursor()?);
-        let mut list = read(&state, |s| s.streams()).await?;
-        list.retain(|e| {
-            cursor.is_none_or(|c| e.id > c)
-                && device.is_none_or(|d| e.device_id == d)
-                && st.is_none_or(|s| e.stream.state == s)
-        });
-        list.truncate(limit + 1);
+        let list = read(&state, move |s| s.streams(device, st, cursor, limit + 1)).await?;
         Ok(json(&page(list, limit, |e| e.id)))
     };
     respond(list.await)

@@ -636,9 +636,16 @@ impl Store {
         query::last_event_id(&self.conn).map_err(|e| self.err(e))
     }
 
-    /// Every stream with its id and its device's, by id.
-    pub fn streams(&self) -> Result<Vec<StreamEntry>, StoreError> {
-        query::streams(&self.conn).map_err(|e| self.err(e))
+    /// Up to `limit` streams with their ids and their devices', by id: of `device` (any when
+    /// `None`), in `state` (any when `None`), with an id above `after`.
+    pub fn streams(
+        &self,
+        device: Option<i64>,
+        state: Option<StreamState>,
+        after: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<StreamEntry>, StoreError> {
+        query::streams(&self.conn, device, state, after, limit).map_err(|e| self.err(e))
     }
 
     /// Recorded scans, newest first.
@@ -921,8 +928,22 @@ mod tests {
         assert_eq!(text("HIKVISION"), 3);
         assert_eq!(text("axis"), 0);
 
-        let streams = store.streams().unwrap();
+        let streams = store.streams(None, None, None, 100).unwrap();
         assert_eq!(streams.len(), 3);
+        let first = store.streams(None, Some(StreamState::Up), None, 2).unwrap();
+        let rest = store
+            .streams(None, Some(StreamState::Up), Some(first[1].id), 2)
+            .unwrap();
+        assert_eq!(
+            first.iter().chain(&rest).cloned().collect::<Vec<_>>(),
+            streams
+        );
+        assert!(
+            store
+                .streams(None, Some(StreamState::Down), None, 100)
+                .unwrap()
+                .is_empty()
+        );
         let d7 = store.device("10.0.0.7").unwrap().unwrap();
         let s7: Vec<_> = streams
             .iter()

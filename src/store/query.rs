@@ -254,10 +254,25 @@ fn stream_record(r: &Row<'_>) -> rusqlite::Result<StreamRecord> {
     })
 }
 
-/// Every stream with its id and its device's, by id.
-pub(crate) fn streams(conn: &Connection) -> rusqlite::Result<Vec<StreamEntry>> {
-    let mut stmt = conn.prepare(&format!("{STREAM_COLUMNS} ORDER BY s.id"))?;
-    stmt.query_map([], |r| {
+/// Streams with their ids and their devices', by id: of `device` (any when `None`), in `state`,
+/// with an id above `after`, at most `limit`.
+pub(crate) fn streams(
+    conn: &Connection,
+    device: Option<i64>,
+    state: Option<StreamState>,
+    after: Option<i64>,
+    limit: usize,
+) -> rusqlite::Result<Vec<StreamEntry>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{STREAM_COLUMNS} WHERE (?1 IS NULL OR s.device_id = ?1) AND (?2 IS NULL OR s.state = ?2)
+           AND (?3 IS NULL OR s.id > ?3)
+         ORDER BY s.id LIMIT ?4"
+    ))?;
+    let state = state.map(|s| match s {
+        StreamState::Up => "up",
+        StreamState::Down => "down",
+    });
+    stmt.query_map(params![device, state, after, limit as i64], |r| {
         Ok(StreamEntry {
             id: r.get(13)?,
             device_id: r.get(14)?,
