@@ -67,6 +67,7 @@ pub fn check_listen(addr: SocketAddr) -> Result<(), String> {
 pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
     check_listen(args.listen).map_err(CommandError::Usage)?;
     let store = crate::inventory::open_existing(&args.store)?;
+    let signals = Signals::listen()?;
     let path = store.path().to_path_buf();
     let listener = TcpListener::bind(args.listen).await.map_err(|e| {
         CommandError::Usage(format!("serve: cannot listen on {}: {e}", args.listen))
@@ -78,7 +79,7 @@ pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
     let state = api::AppState::new(Arc::new(Mutex::new(store)), stop_rx.clone());
     let poller = tokio::spawn(sse::poll_newest(state.clone(), stop_rx.clone()));
     let code = Arc::new(Mutex::new(None));
-    let signals = tokio::spawn(signals(stop_tx, code.clone()));
+    let signals = tokio::spawn(signals.wait(stop_tx, code.clone()));
     // One line on stderr (stdout is for results): where the API is.
     let _ = writeln!(
         std::io::stderr().lock(),
@@ -94,22 +95,35 @@ pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
     Ok(code.unwrap_or(exit::ERROR))
 }
 
-/// Wait for SIGINT or SIGTERM, note the exit code it means, and stop the server.
-async fn signals(stop: watch::Sender<bool>, code: Arc<Mutex<Option<u8>>>) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        tracing::error!("serve: cannot listen for signals");
-        return;
-    };
-    let got = tokio::select! {
-        _ = int.recv() => exit::SIGINT,
-        _ = term.recv() => exit::SIGTERM,
-    };
-    *code.lock().unwrap_or_else(|e| e.into_inner()) = Some(got);
-    let _ = stop.send(true);
+/// SIGINT and SIGTERM, listened for before the server starts (so a failure to is an error, not a
+/// server that cannot be stopped cleanly).
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn listen() -> Result<Signals, CommandError> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let listen = |kind| {
+            signal(kind)
+                .map_err(|e| CommandError::Usage(format!("serve: cannot listen for signals: {e}")))
+        };
+        Ok(Signals {
+            term: listen(SignalKind::terminate())?,
+            int: listen(SignalKind::interrupt())?,
+        })
+    }
+
+    /// Wait for one, note the exit code it means, and stop the server.
+    async fn wait(mut self, stop: watch::Sender<bool>, code: Arc<Mutex<Option<u8>>>) {
+        let got = tokio::select! {
+            _ = self.int.recv() => exit::SIGINT,
+            _ = self.term.recv() => exit::SIGTERM,
+        };
+        *code.lock().unwrap_or_else(|e| e.into_inner()) = Some(got);
+        let _ = stop.send(true);
+    }
 }
 
 #[cfg(test)]
