@@ -295,6 +295,12 @@ fn the_inventory_over_http() {
         &run(camscan_with_db(&db).args(["devices", "-f", "json"]), LIMIT).stdout,
     )
     .unwrap();
+    let first = get(&addr, "/api/v1/devices");
+    assert_eq!(first.header("cache-control").as_deref(), Some("no-store"));
+    assert_eq!(
+        first.header("x-content-type-options").as_deref(),
+        Some("nosniff")
+    );
     let page = get_json(&addr, "/api/v1/devices");
     let devices = page["items"].as_array().unwrap().clone();
     assert_eq!(page["next_cursor"], Value::Null);

@@ -115,7 +115,7 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The body limit and the deadline of every request.
+/// The body limit and the deadline of every request, and the headers of every answer.
 async fn limits(req: Request, next: Next) -> Response {
     let limits = REQUEST_LIMITS;
     let length = req
@@ -130,7 +130,7 @@ async fn limits(req: Request, next: Next) -> Response {
         )
         .into_response();
     }
-    match tokio::time::timeout(limits.deadline, next.run(req)).await {
+    let mut resp = match tokio::time::timeout(limits.deadline, next.run(req)).await {
         Ok(resp) => resp,
         Err(_) => Problem::new(
             Kind::Timeout,
@@ -140,7 +140,16 @@ async fn limits(req: Request, next: Next) -> Response {
             ),
         )
         .into_response(),
-    }
+    };
+    // The inventory changes under every answer: no cache keeps one. And a browser never guesses
+    // another type than the one given (device strings are inside these bodies).
+    let h = resp.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    resp
 }
 
 async fn not_found(req: Request) -> Problem {
