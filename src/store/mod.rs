@@ -594,16 +594,22 @@ impl Store {
         }))
     }
 
-    /// Events, newest first. A device that is not known is [`StoreError::NotFound`].
-    pub fn events(&self, q: &EventQuery) -> Result<Vec<StoreEvent>, StoreError> {
-        let device = match &q.device {
-            Some(key) => Some(
+    /// The device an event query names, resolved; one that is not known is
+    /// [`StoreError::NotFound`].
+    fn event_device(&self, q: &EventQuery) -> Result<Option<i64>, StoreError> {
+        match &q.device {
+            Some(key) => Ok(Some(
                 query::resolve(&self.conn, key)
                     .map_err(|e| self.err(e))?
                     .ok_or_else(|| self.not_found(format!("no device {key:?} in the inventory")))?,
-            ),
-            None => None,
-        };
+            )),
+            None => Ok(None),
+        }
+    }
+
+    /// Events, newest first. A device that is not known is [`StoreError::NotFound`].
+    pub fn events(&self, q: &EventQuery) -> Result<Vec<StoreEvent>, StoreError> {
+        let device = self.event_device(q)?;
         query::events(&self.conn, device, q).map_err(|e| self.err(e))
     }
 
@@ -614,14 +620,7 @@ impl Store {
         q: &EventQuery,
         before: Option<i64>,
     ) -> Result<Vec<StoreEvent>, StoreError> {
-        let device = match &q.device {
-            Some(key) => Some(
-                query::resolve(&self.conn, key)
-                    .map_err(|e| self.err(e))?
-                    .ok_or_else(|| self.not_found(format!("no device {key:?} in the inventory")))?,
-            ),
-            None => None,
-        };
+        let device = self.event_device(q)?;
         query::events_by_id(&self.conn, device, q, before).map_err(|e| self.err(e))
     }
 
