@@ -343,9 +343,40 @@ fn endpoint_routes() {
     assert_eq!(head.status, 200);
     assert!(head.body.is_empty());
 
-    // Stopping ends `run` and the listener with it.
+    // Stopping ends `run` and the listener with it: no socket of this process listens there any
+    // more. (A connect alone cannot tell: once the port is free, any other process's wildcard
+    // bind to port 0 may be given it, as happened once in CI.)
+    assert!(listening_here(server.addr), "the check must see the live listener");
     server.stop(Duration::from_secs(5)).unwrap();
-    assert!(TcpStream::connect_timeout(&server.addr, Duration::from_secs(2)).is_err());
+    assert!(!listening_here(server.addr));
+}
+
+/// Whether a socket of this process is listening on `addr` (IPv4): the inodes of the LISTEN
+/// sockets on `addr` in /proc/net/tcp, matched against this process's open descriptors.
+fn listening_here(addr: SocketAddr) -> bool {
+    let SocketAddr::V4(v4) = addr else {
+        panic!("IPv4 only: {addr}")
+    };
+    let local = format!(
+        "{:08X}:{:04X}",
+        u32::from_le_bytes(v4.ip().octets()),
+        v4.port()
+    );
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap();
+    let inodes: Vec<String> = table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            (cols.len() > 9 && cols[1] == local && cols[3] == "0A").then(|| cols[9].to_string())
+        })
+        .collect();
+    std::fs::read_dir("/proc/self/fd").unwrap().flatten().any(|fd| {
+        std::fs::read_link(fd.path()).is_ok_and(|target| {
+            let target = target.to_string_lossy();
+            inodes.iter().any(|i| target == format!("socket:[{i}]"))
+        })
+    })
 }
 
 #[test]
