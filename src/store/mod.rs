@@ -42,6 +42,7 @@ mod identity;
 mod outbox;
 mod query;
 mod record;
+mod reports;
 mod schema;
 
 pub use dns::DnsAnswer;
@@ -594,6 +595,28 @@ impl Store {
         }))
     }
 
+    /// The device `id` as the newest scan that saw it described it: the whole report model
+    /// (ONVIF profiles, names, errors...), every URL without credentials. `None` for an unknown
+    /// id or a device no scan has described since schema version 4.
+    pub fn device_report(&self, id: i64) -> Result<Option<crate::model::Device>, StoreError> {
+        reports::device(&self.conn, id).map_err(|e| self.err(e))
+    }
+
+    /// The inventory as one report: each device matching `q`, as the newest scan that saw it
+    /// described it, in id order; dated and targeted as the newest scan. What `camscan serve`
+    /// renders its exports from.
+    pub fn inventory_report(&self, q: &DeviceQuery) -> Result<Report, StoreError> {
+        let filtered = q.state.is_some() || q.since.is_some() || q.vendor.is_some();
+        let only = if filtered {
+            let ids = query::devices(&self.conn, q).map_err(|e| self.err(e))?;
+            Some(ids.into_iter().map(|d| d.id).collect())
+        } else {
+            None
+        };
+        let devices = reports::devices(&self.conn, only.as_ref()).map_err(|e| self.err(e))?;
+        reports::report(&self.conn, devices).map_err(|e| self.err(e))
+    }
+
     /// The device an event query names, resolved; one that is not known is
     /// [`StoreError::NotFound`].
     fn event_device(&self, q: &EventQuery) -> Result<Option<i64>, StoreError> {
@@ -890,6 +913,68 @@ mod tests {
             )
             .unwrap();
         (dir, store)
+    }
+
+    /// Each device's newest description is kept whole, without credentials; an interrupted scan
+    /// does not replace it; the inventory report filters by state; forgetting removes it.
+    #[test]
+    fn the_newest_description_of_each_device_is_kept_without_credentials() {
+        let (_dir, mut store) = two_cameras();
+        let ids: Vec<i64> = store
+            .devices_page(&DeviceQuery::default(), None, None, 10)
+            .unwrap()
+            .iter()
+            .map(|d| d.id)
+            .collect();
+        let first = store.device_report(ids[0]).unwrap().unwrap();
+        assert_eq!(
+            first.streams[0].url,
+            "rtsp://10.0.0.5:554/Streaming/Channels/101"
+        );
+        assert_eq!(first.streams[0].username.as_deref(), Some("admin"));
+        assert_eq!(first.firmware.as_deref(), Some("V5.7.3"));
+        assert_eq!(store.device_report(9999).unwrap(), None);
+
+        // An interrupted scan that saw the first at another width does not replace it; a
+        // complete one does.
+        let mut wider = report(vec![camera("aa:bb:cc:00:00:01", "10.0.0.5", 2560)]);
+        wider.complete = false;
+        store
+            .record_scan(
+                &scan(2, false),
+                &wider,
+                &[Credential::new("admin", "12345")],
+            )
+            .unwrap();
+        let width = |s: &Store| {
+            s.device_report(ids[0]).unwrap().unwrap().streams[0]
+                .video
+                .as_ref()
+                .unwrap()
+                .width
+        };
+        assert_eq!(width(&store), Some(1920));
+        wider.complete = true;
+        store
+            .record_scan(&scan(3, true), &wider, &[Credential::new("admin", "12345")])
+            .unwrap();
+        assert_eq!(width(&store), Some(2560));
+
+        // The second camera went offline in the complete scan: the filter leaves it out.
+        let all = store.inventory_report(&DeviceQuery::default()).unwrap();
+        assert_eq!(all.devices.len(), 2);
+        let online = store
+            .inventory_report(&DeviceQuery {
+                state: Some(DeviceState::Online),
+                ..DeviceQuery::default()
+            })
+            .unwrap();
+        assert_eq!(online.devices.len(), 1);
+        assert_eq!(online.devices[0].ip.to_string(), "10.0.0.5");
+        assert!(online.complete);
+
+        store.forget(&ids[1].to_string()).unwrap();
+        assert_eq!(store.device_report(ids[1]).unwrap(), None);
     }
 
     /// The API's reads: pages of devices by id (filters and text in SQL), streams with ids,
@@ -1348,7 +1433,7 @@ mod tests {
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(v, 3);
+        assert_eq!(v, schema::current_version());
         assert!(store.dns_answers().unwrap().is_empty());
         store
             .record_scan(
@@ -1425,7 +1510,7 @@ mod tests {
                 e,
                 StoreError::Newer {
                     found: 99,
-                    supported: 3,
+                    supported: 4,
                     ..
                 }
             ),

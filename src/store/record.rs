@@ -472,6 +472,7 @@ pub(crate) fn record(
         let prior = seen.prior.map(|i| &prior[i]);
         let id = write_device(tx, now, o, prior, &seen.ports, &mut texts)?;
         ids.push(id);
+        super::reports::write(tx, id, scan_id, scan.complete, o.device)?;
         let mut snap = Vec::with_capacity(o.streams.len());
         for ((s, &write), &ps) in o
             .streams

@@ -171,6 +171,17 @@ CREATE TABLE dns_names (
     at   INTEGER NOT NULL           -- when it was looked up (Unix ms)
 ) WITHOUT ROWID;
 "#,
+    r#"
+-- Each device as the newest scan that saw it described it: the report's JSON of the device, URLs
+-- without credentials (store/reports.rs). What `camscan serve` exports and proxies snapshots from;
+-- one row per device, so it is as bounded as the devices are.
+CREATE TABLE device_reports (
+    device_id INTEGER PRIMARY KEY REFERENCES devices(id) ON DELETE CASCADE,
+    scan_id   INTEGER NOT NULL,
+    complete  INTEGER NOT NULL,     -- 1: written by a complete scan (an interrupted one adds only)
+    json      TEXT NOT NULL
+);
+"#,
 ];
 
 /// The schema version this camscan writes.
