@@ -40,11 +40,7 @@ pub(crate) fn write(
 /// authority, or a secret query parameter, goes through [`clean_url`].
 pub(crate) fn scrub(value: &mut serde_json::Value) {
     match value {
-        serde_json::Value::String(s) => {
-            if looks_like_url_with_secret(s) {
-                *s = clean_url(s);
-            }
-        }
+        serde_json::Value::String(s) if looks_like_url_with_secret(s) => *s = clean_url(s),
         serde_json::Value::Array(items) => items.iter_mut().for_each(scrub),
         serde_json::Value::Object(map) => map.values_mut().for_each(scrub),
         _ => {}
