@@ -33,7 +33,7 @@ impl AddrRange {
     }
 
     /// Addresses in the interval.
-    fn size(&self) -> u128 {
+    pub fn size(&self) -> u128 {
         self.end.saturating_sub(self.start).saturating_add(1)
     }
 
@@ -54,6 +54,11 @@ impl AddrRange {
 
     fn contains(&self, other: &AddrRange) -> bool {
         self.v6 == other.v6 && self.start <= other.start && other.end <= self.end
+    }
+
+    /// Every address of `other` is in this interval.
+    pub fn covers(&self, other: &AddrRange) -> bool {
+        self.contains(other)
     }
 }
 

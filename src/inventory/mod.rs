@@ -137,15 +137,25 @@ pub fn record(
     cfg: &ScanConfig,
     report: &Report,
 ) -> Result<Option<Summary>, StoreError> {
-    record_with_events(store, cfg, report).map(|(summary, _)| summary)
+    record_with_events(store, cfg, report).map(|r| r.summary)
 }
 
 /// [`record`], with the events the scan derived (for `camscan watch`'s metrics).
+/// What recording a scan gave.
+pub struct RecordedScan {
+    /// Its id in the store.
+    pub scan_id: i64,
+    /// Against the latest complete scan of the same targets, for a complete scan.
+    pub summary: Option<Summary>,
+    /// The events it derived.
+    pub events: Vec<crate::store::StoreEvent>,
+}
+
 pub fn record_with_events(
     store: &mut Store,
     cfg: &ScanConfig,
     report: &Report,
-) -> Result<(Option<Summary>, Vec<crate::store::StoreEvent>), StoreError> {
+) -> Result<RecordedScan, StoreError> {
     let same = |s: &ScanSummary| s.scan.complete && same_targets(&s.scan.targets, &report.targets);
     let earlier = store.scans()?.into_iter().find(same);
     let ports: &[u16] = if cfg.discovery.contains(&crate::cli::Discovery::Ports) {
@@ -157,7 +167,11 @@ pub fn record_with_events(
     let info = ScanInfo::of_report(report, ports, &methods);
     let recorded = store.record_scan(&info, report, &cfg.credentials)?;
     let (Some(since), true) = (earlier, report.complete) else {
-        return Ok((None, recorded.events));
+        return Ok(RecordedScan {
+            scan_id: recorded.scan_id,
+            summary: None,
+            events: recorded.events,
+        });
     };
     let diff = store.diff(Some(since.id), Some(recorded.scan_id))?;
     let summary = Summary {
@@ -167,7 +181,11 @@ pub fn record_with_events(
         gone: diff.removed.len(),
         changed: diff.changed.len(),
     };
-    Ok((Some(summary), recorded.events))
+    Ok(RecordedScan {
+        scan_id: recorded.scan_id,
+        summary: Some(summary),
+        events: recorded.events,
+    })
 }
 
 /// The discovery method a `--discovery` choice runs, as the report names it.

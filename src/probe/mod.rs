@@ -43,6 +43,9 @@ pub struct ProbeStats {
     pub retries: AtomicU64,
     /// Highest number of connects in flight at once (checks the pool bound).
     pub peak_in_flight: AtomicU64,
+    /// Devices found so far (the collector's registry; not a probe figure, but the run's progress
+    /// is read from here).
+    pub devices: AtomicU64,
     in_flight: AtomicU64,
 }
 

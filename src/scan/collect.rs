@@ -5,12 +5,15 @@
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::ops::ControlFlow;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use tokio::sync::mpsc;
 
 use super::Msg;
 use crate::error::exit;
 use crate::model::Device;
+use crate::probe::ProbeStats;
 use crate::registry::{Event, Registry};
 
 /// What the collector keeps beside the registry: when devices are final, for the NDJSON stream
@@ -24,6 +27,8 @@ pub struct Collector<'a> {
     timings: Option<Timings>,
     /// Addresses to look up in DNS ([`super::names`]), until discovery is done.
     names: Option<Namer>,
+    /// Where the number of devices found so far is kept (the run's progress).
+    stats: Option<Arc<ProbeStats>>,
 }
 
 /// The collector's side of the names stage: each address once.
@@ -255,6 +260,7 @@ impl<'a> Collector<'a> {
             finality: Finality::default(),
             timings: crate::timing::enabled().then(Timings::default),
             names: None,
+            stats: None,
         }
     }
 
@@ -267,6 +273,11 @@ impl<'a> Collector<'a> {
     }
 
     /// Apply messages until every sender is gone, a signal arrives or stdout's reader left.
+    /// Keep the number of devices found so far in `stats.devices`.
+    pub fn count_devices(&mut self, stats: Arc<ProbeStats>) {
+        self.stats = Some(stats);
+    }
+
     pub async fn run(&mut self, rx: &mut mpsc::Receiver<Msg>, registry: &mut Registry) -> Outcome {
         let mut sigterm = sigterm_stream();
         loop {
@@ -274,6 +285,9 @@ impl<'a> Collector<'a> {
                 msg = rx.recv() => match msg {
                     Some(msg) => {
                         self.collect(msg, registry);
+                        if let Some(stats) = &self.stats {
+                            stats.devices.store(registry.len() as u64, Ordering::Relaxed);
+                        }
                         if self.stop {
                             return Outcome::Stopped;
                         }

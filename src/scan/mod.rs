@@ -82,7 +82,11 @@ pub async fn run(
     let scanned = pipeline(
         plan,
         plan::context_with_known(cfg, known),
-        progress,
+        if progress {
+            Progress::Bar
+        } else {
+            Progress::Quiet
+        },
         on_final,
     )
     .await;
@@ -91,6 +95,16 @@ pub async fn run(
         None => output::write_report(cfg, &scanned.report)?,
     }
     Ok(scanned)
+}
+
+/// How a run shows its progress.
+pub enum Progress {
+    Quiet,
+    /// A bar over the probes on stderr (hidden when stderr is not a terminal).
+    Bar,
+    /// Into these counters, which the caller reads (`camscan serve` reports a scan's progress as
+    /// events): probes total and done, open ports, devices found.
+    Into(Arc<ProbeStats>),
 }
 
 /// What one run of the pipeline gave: the report (complete or not) and how it ended.
@@ -121,7 +135,7 @@ impl Scanned {
 pub async fn pipeline(
     plan: ScanPlan,
     (ctx, announced): (ScanContext, tokio::sync::watch::Sender<bool>),
-    progress: bool,
+    progress: Progress,
     on_final: Option<OnFinal<'_>>,
 ) -> Scanned {
     let started = Instant::now();
@@ -135,7 +149,10 @@ pub async fn pipeline(
 
     let (open_tx, open_rx) = mpsc::channel::<OpenPort>(OPEN_CHANNEL);
     let (ev_tx, mut ev_rx) = mpsc::channel::<Msg>(EVENT_CHANNEL);
-    let stats = Arc::new(ProbeStats::default());
+    let stats = match &progress {
+        Progress::Into(stats) => stats.clone(),
+        _ => Arc::new(ProbeStats::default()),
+    };
     let discovery = tokio::spawn(discover::discover_and_probe(
         plan,
         ctx.clone(),
@@ -145,13 +162,14 @@ pub async fn pipeline(
         open_tx,
     ));
     let mut collector = Collector::new(on_final);
+    collector.count_devices(stats.clone());
     let naming = names.clone().map(|resolver| {
         let (ip_tx, ip_rx) = mpsc::unbounded_channel();
         collector.set_names(ip_tx);
         tokio::spawn(names::name_hosts(resolver, ip_rx, ev_tx.clone()))
     });
     let dispatcher = tokio::spawn(dispatch::dispatch(open_rx, ev_tx, ctx, detect));
-    let bar = progress.then(|| output::progress_bar(stats.clone()));
+    let bar = matches!(progress, Progress::Bar).then(|| output::progress_bar(stats.clone()));
 
     let outcome = collector.run(&mut ev_rx, &mut registry).await;
     if let Some((bar, task)) = bar {

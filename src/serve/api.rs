@@ -62,6 +62,8 @@ pub struct AppState {
     /// Turns true on SIGTERM/SIGINT: live event streams end so the server can stop.
     pub stop: watch::Receiver<bool>,
     pub live: sse::Live,
+    /// Scans asked over the API; `None` refuses them.
+    pub scans: Option<Arc<super::scans::Scans>>,
 }
 
 impl AppState {
@@ -70,16 +72,23 @@ impl AppState {
             store,
             stop,
             live: sse::Live::new(sse::MAX_STREAMS),
+            scans: None,
         }
+    }
+
+    pub fn with_scans(mut self, scans: Arc<super::scans::Scans>) -> AppState {
+        self.scans = Some(scans);
+        self
     }
 }
 
-/// One route of the API: its path (axum's `{param}` syntax, which OpenAPI shares), the one
-/// method it answers (GET), and the status codes its handler answers besides the ones every route
-/// may ([`COMMON_STATUSES`]).
+/// One route of the API: its path (axum's `{param}` syntax, which OpenAPI shares), the method it
+/// answers (`get` or `post`, as OpenAPI spells it), and the status codes its handler answers
+/// besides the ones every route may ([`COMMON_STATUSES`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Route {
     pub path: &'static str,
+    pub method: &'static str,
     pub statuses: &'static [u16],
 }
 
@@ -89,7 +98,16 @@ pub const COMMON_STATUSES: &[u16] = &[405, 413, 500, 503];
 
 /// Every route, with its handler.
 pub fn routes() -> Vec<(Route, MethodRouter<AppState>)> {
-    let r = |path, statuses| Route { path, statuses };
+    let r = |path, statuses| Route {
+        path,
+        method: "get",
+        statuses,
+    };
+    let post = |path, statuses| Route {
+        path,
+        method: "post",
+        statuses,
+    };
     vec![
         (r("/api/v1/devices", &[200, 400]), get(devices)),
         (r("/api/v1/devices/{id}", &[200, 400, 404]), get(device)),
@@ -97,6 +115,22 @@ pub fn routes() -> Vec<(Route, MethodRouter<AppState>)> {
         (r("/api/v1/events", &[200, 400, 404]), get(events)),
         (r("/api/v1/events/stream", &[200, 400]), get(sse::stream)),
         (r("/api/v1/scans", &[200, 400]), get(scans)),
+        (
+            post("/api/v1/scans", &[202, 400, 403, 409, 415, 429]),
+            axum::routing::post(super::scans::post),
+        ),
+        (
+            r("/api/v1/scans/jobs", &[200, 400]),
+            get(super::scans::jobs),
+        ),
+        (
+            r("/api/v1/scans/jobs/{id}", &[200, 400, 404]),
+            get(super::scans::job),
+        ),
+        (
+            r("/api/v1/scans/options", &[200, 400]),
+            get(super::scans::options),
+        ),
         (r("/api/v1/diff", &[200, 400, 404]), get(diff)),
         (r("/api/v1/openapi.json", &[200, 400]), get(openapi)),
     ]
@@ -105,9 +139,17 @@ pub fn routes() -> Vec<(Route, MethodRouter<AppState>)> {
 /// The router: [`routes`], problem documents for unknown routes (404) and other methods (405),
 /// and the per-request limits.
 pub fn router(state: AppState) -> Router {
-    let mut app = Router::new();
+    // Routes of one path with different methods are one method router.
+    let mut by_path: Vec<(&'static str, MethodRouter<AppState>)> = Vec::new();
     for (route, handler) in routes() {
-        app = app.route(route.path, handler);
+        match by_path.iter_mut().find(|(p, _)| *p == route.path) {
+            Some((_, m)) => *m = std::mem::take(m).merge(handler),
+            None => by_path.push((route.path, handler)),
+        }
+    }
+    let mut app = Router::new();
+    for (path, handler) in by_path {
+        app = app.route(path, handler);
     }
     app.fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
@@ -159,17 +201,32 @@ async fn not_found(req: Request) -> Problem {
     ))
 }
 
+/// The methods a route answers, for `Allow`.
+fn allowed(path: &str) -> &'static str {
+    if routes()
+        .iter()
+        .any(|(r, _)| r.path == path && r.method == "post")
+    {
+        "GET, HEAD, POST"
+    } else {
+        "GET, HEAD"
+    }
+}
+
 async fn method_not_allowed(req: Request) -> Response {
+    let req_path = req.uri().path().to_string();
     let mut resp = Problem::new(
         Kind::MethodNotAllowed,
         format!(
-            "{} is not answered here; the API is read-only for now (GET)",
+            "{} is not answered here (see /api/v1/openapi.json for each route's methods)",
             crate::sanitize::terminal(req.method().as_str())
         ),
     )
     .into_response();
-    resp.headers_mut()
-        .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+    resp.headers_mut().insert(
+        header::ALLOW,
+        HeaderValue::from_static(allowed(req_path.as_str())),
+    );
     resp
 }
 
@@ -444,21 +501,21 @@ mod tests {
         let mut documented: BTreeMap<String, BTreeSet<u16>> = BTreeMap::new();
         for (path, item) in doc["paths"].as_object().unwrap() {
             let ops = item.as_object().unwrap();
-            let methods: Vec<&String> = ops.keys().filter(|k| *k != "parameters").collect();
-            assert_eq!(methods, ["get"], "{path}: only GET is served");
-            let codes = ops["get"]["responses"]
-                .as_object()
-                .unwrap()
-                .keys()
-                .map(|c| c.parse::<u16>().unwrap())
-                .collect();
-            documented.insert(path.clone(), codes);
+            for (method, op) in ops.iter().filter(|(k, _)| *k != "parameters") {
+                let codes = op["responses"]
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .map(|c| c.parse::<u16>().unwrap())
+                    .collect();
+                documented.insert(format!("{method} {path}"), codes);
+            }
         }
         let served: BTreeMap<String, BTreeSet<u16>> = routes()
             .into_iter()
             .map(|(r, _)| {
                 let codes = r.statuses.iter().chain(COMMON_STATUSES).copied().collect();
-                (r.path.to_string(), codes)
+                (format!("{} {}", r.method, r.path), codes)
             })
             .collect();
         assert_eq!(documented, served);

@@ -20,6 +20,7 @@
 
 pub mod api;
 pub mod problem;
+pub mod scans;
 pub mod sse;
 
 use std::io::Write;

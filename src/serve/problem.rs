@@ -29,10 +29,20 @@ pub enum Kind {
     TooManyStreams,
     /// 500: the store could not be read.
     Store,
+    /// 400: a request body that is not what the route takes.
+    InvalidBody,
+    /// 415: a body in another format than the route reads.
+    UnsupportedMediaType,
+    /// 403: a scan of targets outside `--allow-targets`.
+    TargetNotAllowed,
+    /// 409: a scan is running already.
+    ScanRunning,
+    /// 429: a scan started too recently.
+    RateLimited,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 12] = [
         Kind::NotFound,
         Kind::InvalidParameter,
         Kind::MethodNotAllowed,
@@ -40,6 +50,11 @@ impl Kind {
         Kind::Timeout,
         Kind::TooManyStreams,
         Kind::Store,
+        Kind::InvalidBody,
+        Kind::UnsupportedMediaType,
+        Kind::TargetNotAllowed,
+        Kind::ScanRunning,
+        Kind::RateLimited,
     ];
 
     pub fn type_uri(self) -> &'static str {
@@ -51,6 +66,11 @@ impl Kind {
             Kind::Timeout => "urn:camscan:problem:timeout",
             Kind::TooManyStreams => "urn:camscan:problem:too-many-streams",
             Kind::Store => "urn:camscan:problem:store",
+            Kind::InvalidBody => "urn:camscan:problem:invalid-body",
+            Kind::UnsupportedMediaType => "urn:camscan:problem:unsupported-media-type",
+            Kind::TargetNotAllowed => "urn:camscan:problem:target-not-allowed",
+            Kind::ScanRunning => "urn:camscan:problem:scan-running",
+            Kind::RateLimited => "urn:camscan:problem:rate-limited",
         }
     }
 
@@ -63,6 +83,11 @@ impl Kind {
             Kind::Timeout => "Request took too long",
             Kind::TooManyStreams => "Too many event streams",
             Kind::Store => "Inventory unavailable",
+            Kind::InvalidBody => "Invalid request body",
+            Kind::UnsupportedMediaType => "Unsupported media type",
+            Kind::TargetNotAllowed => "Target not allowed",
+            Kind::ScanRunning => "A scan is running",
+            Kind::RateLimited => "Too many scans",
         }
     }
 
@@ -74,6 +99,11 @@ impl Kind {
             Kind::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Kind::Timeout | Kind::TooManyStreams => StatusCode::SERVICE_UNAVAILABLE,
             Kind::Store => StatusCode::INTERNAL_SERVER_ERROR,
+            Kind::InvalidBody => StatusCode::BAD_REQUEST,
+            Kind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Kind::TargetNotAllowed => StatusCode::FORBIDDEN,
+            Kind::ScanRunning => StatusCode::CONFLICT,
+            Kind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 }
@@ -136,6 +166,12 @@ impl IntoResponse for Problem {
             // A client may try again soon; 5 s is the event stream's own retry hint.
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        if self.kind == Kind::RateLimited {
+            let secs = super::scans::MIN_GAP.as_secs().to_string();
+            if let Ok(v) = HeaderValue::from_str(&secs) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
         }
         resp
     }

@@ -142,8 +142,21 @@ async fn open(
             .await
             .map_err(Problem::from)?,
     };
+    let jobs = state.scans.as_ref().map(|s| {
+        let mut rx = s.subscribe();
+        // A job under way is sent at once; an ended one only when it changes again.
+        if rx
+            .borrow()
+            .as_ref()
+            .is_none_or(|j| j.state != super::scans::JobState::Running)
+        {
+            rx.borrow_and_update();
+        }
+        rx
+    });
     let reader = Reader {
         state: state.clone(),
+        jobs,
         newest: state.live.newest.subscribe(),
         stop: state.stop.clone(),
         after,
@@ -164,6 +177,8 @@ async fn open(
 /// One open stream: where it stands and what it has read but not sent.
 struct Reader {
     state: AppState,
+    /// Scan jobs' progress (`event: scan`, no id): the newest state of the job that changed.
+    jobs: Option<watch::Receiver<Option<super::scans::Job>>>,
     newest: watch::Receiver<i64>,
     stop: watch::Receiver<bool>,
     /// The id of the last event sent (or of the newest when the stream began).
@@ -180,6 +195,9 @@ impl Reader {
         loop {
             if *self.stop.borrow() {
                 return None;
+            }
+            if let Some(job) = self.job_changed() {
+                return Some(job);
             }
             if let Some(e) = self.queue.pop_front() {
                 let mut event = Event::default().id(e.id.to_string());
@@ -208,9 +226,20 @@ impl Reader {
                 self.queue.extend(batch);
                 continue;
             }
-            // Nothing after `after`: wait for the poller (or the stop).
+            // Nothing after `after`: wait for the poller, a job (or the stop).
             self.newest.borrow_and_update();
+            let job = async {
+                match self.jobs.as_mut() {
+                    Some(rx) => rx.changed().await.is_ok(),
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
+                alive = job => {
+                    if !alive {
+                        self.jobs = None;
+                    }
+                }
                 changed = self.newest.changed() => {
                     if changed.is_err() {
                         return None;
@@ -224,6 +253,19 @@ impl Reader {
                 }
             }
         }
+    }
+}
+
+impl Reader {
+    /// The scan job that changed since the last one sent, as an `event: scan`.
+    fn job_changed(&mut self) -> Option<Event> {
+        let rx = self.jobs.as_mut()?;
+        if !rx.has_changed().unwrap_or(false) {
+            return None;
+        }
+        let job = rx.borrow_and_update().clone()?;
+        let data = serde_json::to_string(&job).ok()?;
+        Some(Event::default().event("scan").data(data))
     }
 }
 

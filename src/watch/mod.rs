@@ -388,7 +388,9 @@ pub async fn run(
         }
         let started = jiff::Timestamp::now();
         scanning.store(true, Ordering::Relaxed);
-        let scanned = scan_round(&cfg, &store, &metrics).await;
+        let scanned = scan_round(&cfg, &store, &metrics, crate::scan::Progress::Quiet)
+            .await
+            .map(|r| r.interrupted);
         scanning.store(false, Ordering::Relaxed);
         match scanned {
             Ok(interrupted) => {
@@ -432,7 +434,9 @@ pub async fn run(
                     let mut one = cfg.clone();
                     one.targets = vec![a.ip.to_string()];
                     scanning.store(true, Ordering::Relaxed);
-                    let r = scan_round(&one, &store, &metrics).await;
+                    let r = scan_round(&one, &store, &metrics, crate::scan::Progress::Quiet)
+                        .await
+                        .map(|r| r.interrupted);
                     scanning.store(false, Ordering::Relaxed);
                     for wake in wakes.iter() {
                         wake.notify_one();
@@ -470,12 +474,23 @@ pub async fn run(
     })
 }
 
-/// One complete scan, recorded. `Ok(true)` when a signal interrupted it.
-async fn scan_round(
+/// What one recorded scan gave.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Round {
+    /// A signal interrupted it (what it had found is recorded).
+    pub interrupted: bool,
+    pub scan_id: i64,
+    pub devices: u64,
+}
+
+/// One scan, recorded, its figures in `metrics`. Also what `camscan serve` runs for a scan asked
+/// over its API.
+pub(crate) async fn scan_round(
     cfg: &ScanConfig,
     store: &Arc<Mutex<Store>>,
     metrics: &Metrics,
-) -> Result<bool, CommandError> {
+    progress: crate::scan::Progress,
+) -> Result<Round, CommandError> {
     let started = std::time::Instant::now();
     let known = {
         let (targets, creds, fresh) = (cfg.targets.clone(), cfg.credentials.clone(), cfg.fresh);
@@ -491,7 +506,7 @@ async fn scan_round(
     }
     let (ctx, announced) = crate::scan::plan::context_with_known(cfg, known);
     let budget = ctx.auth.budget.clone();
-    let scanned = crate::scan::pipeline(plan, (ctx, announced), false, None).await;
+    let scanned = crate::scan::pipeline(plan, (ctx, announced), progress, None).await;
     let interrupted = matches!(scanned.outcome, crate::scan::Outcome::Interrupted(_));
     let failed_logins = budget.total_failures().await;
     let (complete, devices, probes) = (
@@ -500,13 +515,13 @@ async fn scan_round(
         scanned.probes,
     );
     let cfg2 = cfg.clone();
-    let (summary, events) = with_store(store, move |s| {
+    let recorded = with_store(store, move |s| {
         s.record_dns(&scanned.dns)?;
         crate::inventory::record_with_events(s, &cfg2, &scanned.report)
     })
     .await?;
-    let kinds: Vec<EventKind> = events.iter().map(|e| e.kind).collect();
-    if let Some(s) = summary {
+    let kinds: Vec<EventKind> = recorded.events.iter().map(|e| e.kind).collect();
+    if let Some(s) = recorded.summary {
         tracing::info!("{s}");
     }
     metrics.scan_finished(
@@ -520,7 +535,11 @@ async fn scan_round(
         metrics.event(k);
     }
     refresh_devices(store, metrics).await;
-    Ok(interrupted)
+    Ok(Round {
+        interrupted,
+        scan_id: recorded.scan_id,
+        devices,
+    })
 }
 
 /// Set every known device's `camscan_device_up` from the store, and forget those it no longer has.
