@@ -516,10 +516,11 @@ fn store(path: Option<&Path>) -> (Check, Option<Inspection>) {
         ),
         Ok(i) => {
             let facts = format!(
-                "{shown}: schema {}, {}, {} events",
+                "{shown}: schema {}, {}, {} event{}",
                 i.schema_version,
                 human_bytes(i.size),
-                i.events
+                i.events,
+                if i.events == 1 { "" } else { "s" }
             );
             let check = if !i.is_sound() {
                 Check::fail(
