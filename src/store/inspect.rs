@@ -90,7 +90,27 @@ pub fn inspect(path: &Path) -> Result<Inspection, StoreError> {
     let schema_version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(err)?;
-    let integrity = integrity_check(&conn).map_err(err)?;
+    // A page so damaged that the check itself stops is its answer too.
+    let integrity = match integrity_check(&conn) {
+        Ok(lines) => lines,
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseCorrupt) => {
+            vec![e.to_string()]
+        }
+        Err(e) => return Err(err(e)),
+    };
+    let mut found = Inspection {
+        path: path.to_path_buf(),
+        schema_version,
+        current_version: schema::current_version(),
+        integrity,
+        size,
+        sinks: Vec::new(),
+        events: 0,
+    };
+    if !found.is_sound() {
+        // Counting rows of a damaged file would only fail on the damage again.
+        return Ok(found);
+    }
     let has = |table: &str| -> rusqlite::Result<bool> {
         conn.query_row(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
@@ -124,15 +144,9 @@ pub fn inspect(path: &Path) -> Result<Inspection, StoreError> {
             });
         }
     }
-    Ok(Inspection {
-        path: path.to_path_buf(),
-        schema_version,
-        current_version: schema::current_version(),
-        integrity,
-        size,
-        sinks,
-        events,
-    })
+    found.sinks = sinks;
+    found.events = events;
+    Ok(found)
 }
 
 /// `PRAGMA integrity_check(N)`: "ok", or its first N problems.
