@@ -81,6 +81,13 @@ pub enum Command {
     /// events, scans, diff, an OpenAPI document) and the events live as Server-Sent Events.
     /// Loopback only for now. Runs until SIGINT/SIGTERM (exit 130/143).
     Serve(ServeArgs),
+    /// Check why a scan may miss things: privileges for raw ARP, interfaces and the subnets a
+    /// scan without targets covers, multicast routes, the open-file limit, ffprobe, the config
+    /// file, the inventory (read-only), the serve token's permissions and each notification
+    /// sink. One line per check, pass / warn / fail with the fix. Sends nothing but a TCP
+    /// connect to each configured webhook/MQTT sink. Exit 0 when nothing fails, 1 when
+    /// something does.
+    Doctor(DoctorArgs),
 }
 
 /// Where the inventory is: shared by the inventory commands.
@@ -148,6 +155,29 @@ pub struct DevicesArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value = "table")]
     pub format: RowsFormat,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub store: DbArgs,
+    /// Sinks to check besides the config file's `watch: notify:` (as `camscan watch --notify`:
+    /// `stdout`, `webhook=URL`, `exec=COMMAND`, `mqtt=mqtt://HOST[:PORT]/TOPIC`). Repeatable.
+    #[arg(long, value_name = "SINK")]
+    pub notify: Vec<String>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub format: DoctorFormat,
+}
+
+/// What `camscan doctor` can print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum DoctorFormat {
+    /// A table for people, the status coloured on a terminal.
+    #[default]
+    Table,
+    /// `{"checks": [{"name", "status", "detail", "fix"}], "summary": {"pass", "warn", "fail", "ok"}}`.
+    Json,
 }
 
 #[derive(Debug, Args)]

@@ -13,6 +13,8 @@ pub mod exit {
     pub const FOUND: u8 = 0;
     pub const NOTHING: u8 = 1;
     pub const ERROR: u8 = 2;
+    /// `camscan doctor`: a check failed (as `diff`'s 1, "something to look at").
+    pub const DOCTOR_FAILED: u8 = 1;
     pub const SIGINT: u8 = 130;
     pub const SIGTERM: u8 = 143;
 }

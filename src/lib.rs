@@ -61,6 +61,10 @@
 //!   Server-Sent Events. Above the scan: it reads the store only.
 //! * [`http_server`]: the accept loop of camscan's HTTP servers (header deadline, connection
 //!   life and count capped, graceful stop).
+//! * [`doctor`]: `camscan doctor`: why a scan may miss things (privileges, interfaces, multicast
+//!   routes, the open-file limit, ffprobe, the config file, the store read-only, the serve
+//!   token's permissions, the sinks), each a pass / warn / fail line with its fix. Above the
+//!   scan; it reads local state and sends nothing but a TCP connect to each configured sink.
 //! * [`sanitize`]: makes device strings safe for terminals and spreadsheets.
 //! * [`timing`]: where a scan's time goes, per port phase and per device, on the `camscan::timing`
 //!   log target (`scripts/bench` prints the slowest devices from it).
@@ -80,6 +84,7 @@ pub mod config;
 pub mod credentials;
 pub mod detect;
 pub mod discovery;
+pub mod doctor;
 pub mod error;
 pub mod export;
 pub mod http_server;

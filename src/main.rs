@@ -39,6 +39,7 @@ fn main() -> ExitCode {
         Command::Prune(args) => return done(inventory::prune(args)),
         Command::Watch(args) => return watch(args, &cli),
         Command::Serve(args) => return serve(args),
+        Command::Doctor(args) => return done(camscan::doctor::run(args, cli.color)),
         Command::Man => {
             return match camscan::cli::man_page(&mut std::io::stdout().lock()) {
                 Ok(()) => ExitCode::SUCCESS,

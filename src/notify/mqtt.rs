@@ -60,7 +60,7 @@ const KEEP_ALIVE: Duration = Duration::from_secs(30);
 const MAX_PACKET: usize = 256 * 1024;
 
 /// The default port of MQTT over TCP (IANA).
-const DEFAULT_PORT: u16 = 1883;
+pub const DEFAULT_PORT: u16 = 1883;
 
 /// The topic prefix when the URL gives none.
 const DEFAULT_TOPIC: &str = "camscan";

@@ -26,6 +26,8 @@
 //!   survive an address change, keyed hashes of working credentials) and written in one
 //!   transaction with a compact per-scan snapshot.
 //! * `query`: devices, one device, events, scans, diff (pure over two snapshots), known.
+//! * `inspect`: a read-only look at a file for `camscan doctor` (schema version, integrity,
+//!   size, each sink's waiting events), changing nothing.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -39,6 +41,7 @@ mod derive;
 mod dns;
 mod health;
 mod identity;
+pub mod inspect;
 mod outbox;
 mod query;
 mod record;

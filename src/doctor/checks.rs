@@ -1,0 +1,867 @@
+//! The facts behind each check of `camscan doctor`, gathered from this machine: `/proc`, the
+//! interfaces, the rlimit, `ffprobe -version`, the config file, the store (read-only), the serve
+//! token file, and a TCP connect to each configured notification sink. Only the sink checks touch
+//! a network, and only the hosts the user configured; the interface check lists, never sends.
+
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::Check;
+use super::parse::{self, FdVerdict};
+use crate::cli::DoctorArgs;
+use crate::config::{FileConfig, WatchFile};
+use crate::notify::SinkSpec;
+use crate::store::StoreError;
+use crate::store::inspect::{self, Inspection};
+
+/// How long `ffprobe -version` may take: it prints a few lines and exits in milliseconds; a
+/// wrapper script waiting on something else must not hold doctor up.
+const FFPROBE_DEADLINE: Duration = Duration::from_secs(5);
+/// Name resolution and TCP connect of a sink: the deadline of one protocol step of a scan
+/// ([`crate::config::DEFAULT_TIMEOUT`], 3 s); a receiver on the LAN or loopback accepts within
+/// milliseconds.
+const SINK_DEADLINE: Duration = crate::config::DEFAULT_TIMEOUT;
+/// The serve token's name beside the store file (the serve contract: `<dir of the store
+/// file>/serve.token`, mode 0600; `camscan serve --print-token` writes it).
+const TOKEN_FILE: &str = "serve.token";
+
+/// Every check, in the order a user would fix things.
+pub fn all(args: &DoctorArgs) -> Vec<Check> {
+    let (config_check, file) = config(args.store.config.as_deref());
+    let (interfaces_check, planned) = interfaces(&file);
+    let mut out = vec![
+        privileges(),
+        interfaces_check,
+        multicast_route(&planned),
+        open_files(&file),
+        ffprobe(&file),
+        config_check,
+    ];
+    let db = crate::config::db_path(args.store.db.as_deref(), &file);
+    let watch = file.watch.clone().unwrap_or_default();
+    let mut sinks: Vec<String> = watch.notify.clone().unwrap_or_default();
+    sinks.extend(args.notify.iter().cloned());
+    let (store_check, inspection) = store(db.as_deref());
+    out.push(store_check);
+    if let Some(i) = &inspection {
+        out.push(outbox(i, &sinks, &watch));
+    }
+    out.push(serve_token(db.as_deref()));
+    out.extend(sinks.iter().map(|s| sink(s)));
+    out
+}
+
+/// Root, or `CAP_NET_RAW` in the effective set: raw ARP frames ([`crate::net::packet`]).
+fn privileges() -> Check {
+    const NAME: &str = "privileges";
+    let status = std::fs::read_to_string("/proc/self/status").ok();
+    let euid = status.as_deref().and_then(parse::euid);
+    let eff = status.as_deref().and_then(parse::cap_eff);
+    let exe = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "/usr/local/bin/camscan".into());
+    let setcap = format!("sudo setcap cap_net_raw,cap_net_admin+ep {exe}");
+    if euid == Some(0) {
+        return Check::pass(NAME, "running as root: raw ARP and multicast available");
+    }
+    match eff {
+        Some(mask) if parse::has_cap(mask, parse::CAP_NET_RAW) => Check::pass(
+            NAME,
+            format!(
+                "CAP_NET_RAW in the effective set{}: raw ARP available",
+                if parse::has_cap(mask, parse::CAP_NET_ADMIN) {
+                    " (and CAP_NET_ADMIN)"
+                } else {
+                    ""
+                }
+            ),
+        ),
+        Some(_) => Check::warn(
+            NAME,
+            "not root and no CAP_NET_RAW: ARP liveness falls back to a UDP poke and the kernel \
+             neighbour table, which misses hosts that answer nothing; multicast discovery works",
+            setcap,
+        ),
+        None => Check::warn(
+            NAME,
+            "cannot read CapEff from /proc/self/status: privileges unknown",
+            setcap,
+        ),
+    }
+}
+
+/// The subnets a scan without targets covers, as `camscan interfaces` plans them. Lists only.
+fn interfaces(file: &FileConfig) -> (Check, Vec<crate::net::interfaces::LocalNet>) {
+    const NAME: &str = "interfaces";
+    let nets = match crate::net::interfaces::list() {
+        Ok(n) => n,
+        Err(e) => {
+            return (
+                Check::fail(
+                    NAME,
+                    format!("cannot list interfaces: {e}"),
+                    "give targets explicitly (camscan scan 192.168.1.0/24)",
+                ),
+                Vec::new(),
+            );
+        }
+    };
+    let plan = crate::net::interfaces::plan(
+        nets,
+        file.interface.as_deref(),
+        file.allow_large.unwrap_or(false),
+    );
+    let scanned: Vec<String> = plan
+        .iter()
+        .filter(|n| n.scan)
+        .map(|n| format!("{} {}", n.interface, n.cidr()))
+        .collect();
+    let skipped: Vec<String> = plan
+        .iter()
+        .filter(|n| !n.scan && !n.loopback)
+        .map(|n| {
+            format!(
+                "{} {} ({})",
+                n.interface,
+                n.cidr(),
+                n.reason.as_deref().unwrap_or("")
+            )
+        })
+        .collect();
+    let skipped_note = if skipped.is_empty() {
+        String::new()
+    } else {
+        format!("; not scanned: {}", skipped.join(", "))
+    };
+    let check = if scanned.is_empty() {
+        Check::warn(
+            NAME,
+            format!("a scan without targets covers nothing{skipped_note}"),
+            "give targets (camscan scan 192.168.1.0/24), or --allow-large / --interface NAME",
+        )
+    } else {
+        Check::pass(
+            NAME,
+            format!(
+                "a scan without targets covers {}{skipped_note}",
+                scanned.join(", ")
+            ),
+        )
+    };
+    let planned = plan.into_iter().filter(|n| n.scan).collect();
+    (check, planned)
+}
+
+/// A route for 224.0.0.0/4 (or the default route) on each interface a target-less scan uses:
+/// without one, WS-Discovery, SSDP and mDNS queries have no way out.
+fn multicast_route(planned: &[crate::net::interfaces::LocalNet]) -> Check {
+    const NAME: &str = "multicast_route";
+    let text = match std::fs::read_to_string("/proc/net/route") {
+        Ok(t) => t,
+        Err(e) => {
+            return Check::warn(
+                NAME,
+                format!("cannot read /proc/net/route: {e}"),
+                "check `ip route` for 224.0.0.0/4 or a default route",
+            );
+        }
+    };
+    let routes = parse::routes(&text);
+    let mut names: Vec<&str> = planned.iter().map(|n| n.interface.as_str()).collect();
+    names.dedup();
+    if names.is_empty() {
+        return Check::warn(
+            NAME,
+            "no interface for multicast discovery (a scan without targets covers nothing)",
+            "give targets, or --interface NAME",
+        );
+    }
+    let mut have = Vec::new();
+    let mut missing = Vec::new();
+    for name in names {
+        match parse::multicast_route(&routes, name) {
+            Some(r) if r.prefix == 0 => have.push(format!("{name} (default route)")),
+            Some(r) => have.push(format!("{name} ({}/{})", r.destination, r.prefix)),
+            None => missing.push(name),
+        }
+    }
+    if missing.is_empty() {
+        Check::pass(NAME, format!("multicast leaves by {}", have.join(", ")))
+    } else {
+        Check::warn(
+            NAME,
+            format!(
+                "no route for 224.0.0.0/4 on {}: WS-Discovery, SSDP and mDNS may not leave by it",
+                missing.join(", ")
+            ),
+            missing
+                .iter()
+                .map(|n| format!("sudo ip route add 224.0.0.0/4 dev {n}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+    }
+}
+
+/// RLIMIT_NOFILE against the probe pool: a scan raises its soft limit to the hard one and sizes
+/// the pool from it (`net::default_concurrency`).
+fn open_files(file: &FileConfig) -> Check {
+    const NAME: &str = "open_files";
+    let (soft, hard) = match rlimit::getrlimit(rlimit::Resource::NOFILE) {
+        Ok(l) => l,
+        Err(e) => {
+            return Check::warn(
+                NAME,
+                format!("cannot read RLIMIT_NOFILE: {e}"),
+                "check `ulimit -n` and `ulimit -Hn`",
+            );
+        }
+    };
+    let limits = format!("soft {soft}, hard {hard}");
+    let raise = |n: u64| {
+        format!(
+            "raise the hard limit to {n} or more (`ulimit -Hn {n}` as root, or LimitNOFILE={n} in a systemd unit)"
+        )
+    };
+    match parse::fd_verdict(hard, file.concurrency) {
+        FdVerdict::Enough { concurrency } => Check::pass(
+            NAME,
+            format!("{limits}: a scan runs {concurrency} probes at once"),
+        ),
+        FdVerdict::Low {
+            concurrency,
+            hard_needed,
+        } => Check::warn(
+            NAME,
+            format!(
+                "{limits}: a scan runs {concurrency} probes at once, fewer than its {} default",
+                crate::net::MAX_DEFAULT_CONCURRENCY
+            ),
+            raise(hard_needed),
+        ),
+        FdVerdict::Clamped {
+            asked,
+            concurrency,
+            hard_needed,
+        } => Check::warn(
+            NAME,
+            format!("{limits}: concurrency {asked} does not fit; a scan uses {concurrency}"),
+            raise(hard_needed),
+        ),
+    }
+}
+
+/// `ffprobe -version` under a deadline: the config's `ffprobe:` path, else `ffprobe` from PATH.
+/// Missing is a warning (it is optional, off by default) unless the config turns it on.
+fn ffprobe(file: &FileConfig) -> Check {
+    const NAME: &str = "ffprobe";
+    let configured = file.ffprobe.is_some();
+    let program = file
+        .ffprobe
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("ffprobe"));
+    let shown = program.display().to_string();
+    let missing = |detail: String| {
+        let fix = "install it (apt install ffmpeg) or give its path (--ffprobe PATH)";
+        if configured {
+            Check::fail(NAME, detail, fix)
+        } else {
+            Check::warn(
+                NAME,
+                format!("{detail}; --ffprobe cannot fill what camscan's own analysis leaves empty"),
+                fix,
+            )
+        }
+    };
+    match run_with_deadline(&program, &["-version"], FFPROBE_DEADLINE) {
+        Ok((true, out)) => match parse::ffprobe_version(&out) {
+            Some(v) => Check::pass(NAME, format!("{shown}: version {v}")),
+            None => missing(format!("{shown}: -version printed no ffprobe version")),
+        },
+        Ok((false, _)) => missing(format!("{shown} -version failed")),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            missing(format!("{shown}: not found"))
+        }
+        Err(e) => missing(format!("{shown}: {e}")),
+    }
+}
+
+/// Run `program args` with stdin closed and stderr discarded; its success and stdout, or an error
+/// when it cannot start or is still running at `deadline` (then killed and reaped).
+fn run_with_deadline(
+    program: &Path,
+    args: &[&str],
+    deadline: Duration,
+) -> std::io::Result<(bool, String)> {
+    use std::io::Read;
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let mut stdout = child.stdout.take();
+    // Read on a thread, so a chatty program cannot block on a full pipe while we wait for it.
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        if let Some(out) = stdout.as_mut() {
+            let _ = out.take(64 * 1024).read_to_string(&mut s);
+        }
+        s
+    });
+    let until = Instant::now() + deadline;
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if Instant::now() >= until {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("no answer within {}", crate::error::fmt_duration(deadline)),
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let out = reader.join().unwrap_or_default();
+    Ok((status.success(), out))
+}
+
+/// The config file: it parses, every key is known (each unknown one named, with the key it
+/// probably meant), and its values are valid. Returns the file as far as it could be read (the
+/// unknown keys left out), for the other checks.
+fn config(path: Option<&Path>) -> (Check, FileConfig) {
+    const NAME: &str = "config";
+    let Some(path) = path else {
+        return (
+            Check::pass(
+                NAME,
+                "no config file given (--config, CAMSCAN_CONFIG): defaults",
+            ),
+            FileConfig::default(),
+        );
+    };
+    let shown = path.display();
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) => {
+            return (
+                Check::fail(
+                    NAME,
+                    format!("{shown}: {e}"),
+                    "give a readable file to --config",
+                ),
+                FileConfig::default(),
+            );
+        }
+    };
+    if text.trim().is_empty() {
+        return (
+            Check::pass(NAME, format!("{shown}: empty (defaults)")),
+            FileConfig::default(),
+        );
+    }
+    let example = "config.example.yaml lists every key";
+    let mut value: serde_yaml::Value = match serde_yaml::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => {
+            return (
+                Check::fail(
+                    NAME,
+                    format!("{shown}: not YAML: {e}"),
+                    format!("correct the YAML ({example})"),
+                ),
+                FileConfig::default(),
+            );
+        }
+    };
+    let Some(top) = value.as_mapping_mut() else {
+        return (
+            Check::fail(
+                NAME,
+                format!("{shown}: not a mapping of keys to values"),
+                example,
+            ),
+            FileConfig::default(),
+        );
+    };
+    let mut unknown = Vec::new();
+    let known = parse::struct_fields::<FileConfig>();
+    for key in parse::unknown_keys(top, known) {
+        unknown.push(named(&key, "", known));
+        top.remove(key.as_str());
+    }
+    if let Some(watch) = top.get_mut("watch").and_then(|w| w.as_mapping_mut()) {
+        let known = parse::struct_fields::<WatchFile>();
+        for key in parse::unknown_keys(watch, known) {
+            unknown.push(named(&key, "watch.", known));
+            watch.remove(key.as_str());
+        }
+    }
+    // The rest read as a scan reads it (`FileConfig::parse`), so doctor and scan agree.
+    let rest = serde_yaml::to_string(&value).unwrap_or_default();
+    let file = match FileConfig::parse(&rest, path) {
+        Ok(f) => f,
+        Err(e) => {
+            return (
+                Check::fail(NAME, e.to_string(), format!("correct it ({example})")),
+                FileConfig::default(),
+            );
+        }
+    };
+    if !unknown.is_empty() {
+        return (
+            Check::fail(
+                NAME,
+                format!(
+                    "{shown}: unknown key{} {} (a scan refuses the file)",
+                    if unknown.len() == 1 { "" } else { "s" },
+                    unknown.join(", ")
+                ),
+                format!("rename or remove them ({example})"),
+            ),
+            file,
+        );
+    }
+    // Values: what `camscan scan --config` would say about them (ports, durations, credentials).
+    if let Err(e) =
+        crate::config::ScanConfig::resolve(&crate::cli::ScanArgs::default(), &file, None)
+    {
+        return (
+            Check::fail(NAME, e.to_string(), format!("correct it ({example})")),
+            file,
+        );
+    }
+    let mut bad_sinks = Vec::new();
+    for s in file
+        .watch
+        .as_ref()
+        .and_then(|w| w.notify.as_ref())
+        .into_iter()
+        .flatten()
+    {
+        if let Err(e) = s.parse::<SinkSpec>() {
+            bad_sinks.push(e);
+        }
+    }
+    if !bad_sinks.is_empty() {
+        return (
+            Check::fail(
+                NAME,
+                format!("{shown}: watch.notify: {}", bad_sinks.join("; ")),
+                "stdout, webhook=URL, exec=COMMAND or mqtt=mqtt://HOST[:PORT]/TOPIC",
+            ),
+            file,
+        );
+    }
+    (
+        Check::pass(NAME, format!("{shown}: parses, every key known")),
+        file,
+    )
+}
+
+/// "`prots` (did you mean `ports`?)".
+fn named(key: &str, prefix: &str, known: &[&str]) -> String {
+    match parse::nearest(key, known) {
+        Some(k) => format!("`{prefix}{key}` (did you mean `{prefix}{k}`?)"),
+        None => format!("`{prefix}{key}`"),
+    }
+}
+
+/// The store, read-only: path, schema version, integrity, size. A missing store is a warning
+/// (the first scan makes it).
+fn store(path: Option<&Path>) -> (Check, Option<Inspection>) {
+    const NAME: &str = "store";
+    let Some(path) = path else {
+        return (
+            Check::warn(
+                NAME,
+                "no inventory location (neither HOME nor XDG_STATE_HOME set)",
+                "give --db PATH (or db: in the config file)",
+            ),
+            None,
+        );
+    };
+    let shown = path.display();
+    let moved = format!(
+        "move it away to start a new inventory (mv {shown} {shown}.damaged); `sqlite3 {shown}.damaged .recover` may save its rows"
+    );
+    match inspect::inspect(path) {
+        Err(StoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => (
+            Check::warn(
+                NAME,
+                format!("{shown}: no inventory yet; nothing is remembered between scans"),
+                "run a scan (it creates the file), or give --db PATH",
+            ),
+            None,
+        ),
+        Err(e @ (StoreError::NotSqlite { .. } | StoreError::Corrupt { .. })) => {
+            (Check::fail(NAME, e.to_string(), moved), None)
+        }
+        Err(e @ StoreError::Locked { .. }) => (
+            Check::warn(
+                NAME,
+                e.to_string(),
+                "run doctor again when the write is done",
+            ),
+            None,
+        ),
+        Err(e) => (
+            Check::fail(NAME, e.to_string(), "check the file and its directory"),
+            None,
+        ),
+        Ok(i) => {
+            let facts = format!(
+                "{shown}: schema {}, {}, {} event{}",
+                i.schema_version,
+                human_bytes(i.size),
+                i.events,
+                if i.events == 1 { "" } else { "s" }
+            );
+            let check = if !i.is_sound() {
+                Check::fail(
+                    NAME,
+                    format!("{facts}; integrity_check: {}", i.integrity.join("; ")),
+                    moved,
+                )
+            } else if i.schema_version > i.current_version {
+                Check::fail(
+                    NAME,
+                    format!(
+                        "{facts}; written by a newer camscan (this one knows schema {})",
+                        i.current_version
+                    ),
+                    "upgrade camscan, or give another --db",
+                )
+            } else if i.schema_version < i.current_version {
+                Check::warn(
+                    NAME,
+                    format!(
+                        "{facts}, integrity ok; the next scan migrates it to schema {}",
+                        i.current_version
+                    ),
+                    "nothing to do: it upgrades itself (copy the file first to keep the old one)",
+                )
+            } else {
+                Check::pass(NAME, format!("{facts}, integrity ok"))
+            };
+            (check, Some(i))
+        }
+    }
+}
+
+fn human_bytes(n: u64) -> String {
+    const KIB: f64 = 1024.0;
+    let f = n as f64;
+    if f >= KIB * KIB {
+        format!("{:.1} MiB", f / (KIB * KIB))
+    } else if f >= KIB {
+        format!("{:.1} KiB", f / KIB)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// Events waiting in the outbox, per sink the store knows and per configured sink.
+fn outbox(i: &Inspection, configured: &[String], watch: &WatchFile) -> Check {
+    const NAME: &str = "outbox";
+    let cap = watch.outbox_cap.unwrap_or(crate::watch::DEFAULT_OUTBOX_CAP);
+    let mut parts = Vec::new();
+    let mut full = Vec::new();
+    for s in &i.sinks {
+        let name = crate::notify::shown_name(&s.name);
+        let dropped = if s.dropped > 0 {
+            format!(", {} dropped", s.dropped)
+        } else {
+            String::new()
+        };
+        parts.push(format!("{name}: {} waiting{dropped}", s.waiting));
+        if s.waiting >= cap {
+            full.push(name);
+        }
+    }
+    for c in configured {
+        let Ok(spec) = c.parse::<SinkSpec>() else {
+            continue;
+        };
+        if !i.sinks.iter().any(|s| s.name == spec.name()) {
+            parts.push(format!(
+                "{}: new (starts at the newest event)",
+                crate::notify::shown_name(&spec.name())
+            ));
+        }
+    }
+    if parts.is_empty() {
+        return Check::pass(NAME, "no sink has taken events from this store");
+    }
+    if full.is_empty() {
+        Check::pass(NAME, parts.join("; "))
+    } else {
+        Check::warn(
+            NAME,
+            format!(
+                "{}; at the cap ({cap}): the oldest are dropped for {}",
+                parts.join("; "),
+                full.join(", ")
+            ),
+            "bring the sink back (see its check), or raise --outbox-cap",
+        )
+    }
+}
+
+/// The serve token beside the store: readable by its owner only.
+fn serve_token(db: Option<&Path>) -> Check {
+    const NAME: &str = "serve_token";
+    let Some(db) = db else {
+        return Check::pass(NAME, "no inventory location, so no token file");
+    };
+    let path = db
+        .parent()
+        .map(|d| d.join(TOKEN_FILE))
+        .unwrap_or_else(|| PathBuf::from(TOKEN_FILE));
+    let shown = path.display();
+    match std::fs::metadata(&path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Check::pass(
+            NAME,
+            format!("{shown}: none yet (created by camscan serve --print-token)"),
+        ),
+        Err(e) => Check::fail(
+            NAME,
+            format!("{shown}: {e}"),
+            format!("check the file's owner and permissions (chmod 600 {shown})"),
+        ),
+        Ok(m) => {
+            let mode = m.permissions().mode();
+            if parse::too_open(mode) {
+                Check::fail(
+                    NAME,
+                    format!(
+                        "{shown}: mode {:04o}: others on this machine can read the token",
+                        mode & 0o7777
+                    ),
+                    format!("chmod 600 {shown}"),
+                )
+            } else {
+                Check::pass(NAME, format!("{shown}: mode {:04o}", mode & 0o7777))
+            }
+        }
+    }
+}
+
+/// One configured sink: reachable (webhook, mqtt: a TCP connect to the configured host), a
+/// program that exists (exec), or nothing to check (stdout).
+fn sink(spec: &str) -> Check {
+    const NAME: &str = "sink";
+    let parsed = match spec.parse::<SinkSpec>() {
+        Ok(s) => s,
+        Err(e) => {
+            return Check::fail(
+                NAME,
+                e,
+                "stdout, webhook=URL, exec=COMMAND or mqtt=mqtt://HOST[:PORT]/TOPIC",
+            );
+        }
+    };
+    let shown = crate::notify::shown_name(&parsed.name());
+    match &parsed {
+        SinkSpec::Stdout => Check::pass(NAME, "stdout: NDJSON on standard output"),
+        SinkSpec::Webhook { url } | SinkSpec::Mqtt { url } => {
+            let port_default = if matches!(parsed, SinkSpec::Mqtt { .. }) {
+                Some(crate::notify::mqtt::DEFAULT_PORT)
+            } else {
+                None
+            };
+            let (host, port) = match url::Url::parse(url) {
+                Ok(u) => (
+                    u.host_str()
+                        .unwrap_or("")
+                        .trim_start_matches('[')
+                        .trim_end_matches(']')
+                        .to_string(),
+                    u.port().or(port_default).or(u.port_or_known_default()),
+                ),
+                Err(e) => return Check::fail(NAME, format!("{shown}: {e}"), "correct the URL"),
+            };
+            let Some(port) = port else {
+                return Check::fail(NAME, format!("{shown}: no port"), "give a port in the URL");
+            };
+            match connect(&host, port, SINK_DEADLINE) {
+                Ok((addr, took)) => Check::pass(
+                    NAME,
+                    format!(
+                        "{shown}: {addr} accepted a TCP connection in {} ms",
+                        took.as_millis()
+                    ),
+                ),
+                Err(e) => Check::fail(
+                    NAME,
+                    format!("{shown}: {host}:{port}: {e}"),
+                    "start the receiver, or correct the host and port; its events wait in the outbox meanwhile",
+                ),
+            }
+        }
+        SinkSpec::Exec { command } => {
+            let program = match shell_words::split(command) {
+                Ok(argv) if !argv.is_empty() => argv[0].clone(),
+                Ok(_) => {
+                    return Check::fail(NAME, format!("{shown}: no command"), "name a program");
+                }
+                Err(e) => {
+                    return Check::fail(NAME, format!("{shown}: {e}"), "balance the quotes");
+                }
+            };
+            match find_program(&program) {
+                Some(p) if is_executable(&p) => {
+                    Check::pass(NAME, format!("{shown}: {} is executable", p.display()))
+                }
+                Some(p) => Check::fail(
+                    NAME,
+                    format!("{shown}: {} is not executable", p.display()),
+                    format!("chmod +x {}", p.display()),
+                ),
+                None => Check::fail(
+                    NAME,
+                    format!("{shown}: `{program}` not found (in PATH or as a path)"),
+                    "install it, or give its full path",
+                ),
+            }
+        }
+    }
+}
+
+/// A TCP connect to `host:port`, name resolution and connect each within `deadline`: the address
+/// that accepted and how long it took.
+fn connect(host: &str, port: u16, deadline: Duration) -> Result<(SocketAddr, Duration), String> {
+    let target = (host.to_string(), port);
+    // The system resolver has no deadline of its own: ask it on a thread and stop waiting.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(target.to_socket_addrs().map(|a| a.collect::<Vec<_>>()));
+    });
+    let addrs = match rx.recv_timeout(deadline) {
+        Ok(Ok(a)) if !a.is_empty() => a,
+        Ok(Ok(_)) => return Err("no address".into()),
+        Ok(Err(e)) => return Err(format!("cannot resolve: {e}")),
+        Err(_) => {
+            return Err(format!(
+                "cannot resolve within {}",
+                crate::error::fmt_duration(deadline)
+            ));
+        }
+    };
+    let mut last = String::new();
+    for addr in addrs {
+        let start = Instant::now();
+        match TcpStream::connect_timeout(&addr, deadline) {
+            Ok(_) => return Ok((addr, start.elapsed())),
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                last = format!(
+                    "no TCP answer within {}",
+                    crate::error::fmt_duration(deadline)
+                );
+            }
+            Err(e) => last = e.to_string(),
+        }
+    }
+    Err(last)
+}
+
+/// `program` as a path (it has a `/`), else the first match in PATH.
+fn find_program(program: &str) -> Option<PathBuf> {
+    if program.contains('/') {
+        let p = PathBuf::from(program);
+        return p.is_file().then_some(p);
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(program))
+        .find(|p| p.is_file())
+}
+
+fn is_executable(p: &Path) -> bool {
+    std::fs::metadata(p).is_ok_and(|m| m.permissions().mode() & 0o111 != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doctor::Status;
+
+    #[test]
+    fn config_names_every_unknown_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.yaml");
+        std::fs::write(
+            &path,
+            "prots: 554\nports: 80,554\nwatch:\n  evry: 15m\n  notify: [stdout]\n",
+        )
+        .unwrap();
+        let (c, file) = config(Some(&path));
+        assert_eq!(c.status, Status::Fail);
+        assert!(
+            c.detail.contains("`prots` (did you mean `ports`?)")
+                && c.detail
+                    .contains("`watch.evry` (did you mean `watch.every`?)"),
+            "{}",
+            c.detail
+        );
+        // What is known still counts for the other checks.
+        assert!(file.ports.is_some());
+        assert_eq!(
+            file.watch.and_then(|w| w.notify),
+            Some(vec!["stdout".to_string()])
+        );
+    }
+
+    #[test]
+    fn config_values_and_sinks_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.yaml");
+        std::fs::write(&path, "ports: 99999\n").unwrap();
+        assert_eq!(config(Some(&path)).0.status, Status::Fail);
+        std::fs::write(&path, "watch:\n  notify: [pager=1]\n").unwrap();
+        let (c, _) = config(Some(&path));
+        assert_eq!(c.status, Status::Fail);
+        assert!(c.detail.contains("pager"), "{}", c.detail);
+        std::fs::write(&path, "ports: [554]\nwatch:\n  notify: [stdout]\n").unwrap();
+        assert_eq!(config(Some(&path)).0.status, Status::Pass);
+        std::fs::write(&path, "ports: [554\n").unwrap();
+        assert_eq!(config(Some(&path)).0.status, Status::Fail);
+        // A scan refuses a bare number for a list (ListOrString): so does doctor.
+        std::fs::write(&path, "ports: 554\n").unwrap();
+        assert_eq!(config(Some(&path)).0.status, Status::Fail);
+        assert_eq!(config(None).0.status, Status::Pass);
+    }
+
+    #[test]
+    fn exec_sinks_need_a_program() {
+        assert_eq!(sink("exec=sh -c 'true'").status, Status::Pass);
+        let c = sink("exec=/nonexistent/camscan-hook --x");
+        assert_eq!(c.status, Status::Fail);
+        assert!(c.detail.contains("not found"), "{}", c.detail);
+        assert_eq!(sink("exec='unbalanced").status, Status::Fail);
+        assert_eq!(sink("stdout").status, Status::Pass);
+        assert_eq!(sink("carrier-pigeon=1").status, Status::Fail);
+    }
+
+    #[test]
+    fn a_program_past_its_deadline_is_killed() {
+        let r = run_with_deadline(Path::new("sleep"), &["10"], Duration::from_millis(100));
+        assert_eq!(r.unwrap_err().kind(), std::io::ErrorKind::TimedOut);
+        let (ok, out) =
+            run_with_deadline(Path::new("echo"), &["hello"], Duration::from_secs(5)).unwrap();
+        assert!(ok);
+        assert_eq!(out, "hello\n");
+    }
+
+    #[test]
+    fn sizes_for_people() {
+        assert_eq!(human_bytes(512), "512 bytes");
+        assert_eq!(human_bytes(2048), "2.0 KiB");
+        assert_eq!(human_bytes(3 * 1024 * 1024), "3.0 MiB");
+    }
+}

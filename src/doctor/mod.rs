@@ -1,0 +1,263 @@
+//! `camscan doctor`: why a scan may miss things, one line per check, each pass / warn / fail with
+//! the fix.
+//!
+//! A scan that finds less than it should rarely says why: without `CAP_NET_RAW` ARP falls back to
+//! the neighbour table, a host with no multicast route hears no WS-Discovery answer, a low
+//! open-file limit shrinks the probe pool, a damaged inventory or an unreachable webhook loses
+//! events. Doctor looks at each of these *locally*: it reads `/proc`, the interfaces, the config
+//! file and the store (read-only), runs `ffprobe -version`, and sends nothing to any network
+//! except a TCP connect to each notification sink the user configured (their own hosts).
+//!
+//! [`parse`] holds the pure parsers and verdicts (unit-tested on fixed text); [`checks`] gathers
+//! the facts; this file renders them (a table for people, JSON for scripts) and decides the exit
+//! code: 0 when nothing fails, [`exit::DOCTOR_FAILED`] when something does.
+
+use std::io::{self, IsTerminal, Write};
+
+use serde::{Deserialize, Serialize};
+
+use crate::cli::{ColorChoice, DoctorArgs, DoctorFormat};
+use crate::error::{Error, exit};
+
+pub mod checks;
+pub mod parse;
+
+/// How a check came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Nothing to do.
+    Pass,
+    /// A scan runs, but may miss something; the fix says what would help.
+    Warn,
+    /// Something is broken: a scan, the store or a sink will not work as configured.
+    Fail,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Warn => "warn",
+            Status::Fail => "fail",
+        }
+    }
+}
+
+/// One line of the report. `name` is stable (scripts key on it): `privileges`, `interfaces`,
+/// `multicast_route`, `open_files`, `ffprobe`, `config`, `store`, `outbox`, `serve_token`,
+/// `sink` (once per sink, the detail naming it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Check {
+    pub name: String,
+    pub status: Status,
+    pub detail: String,
+    /// What to do about a warn or fail (a command to run where there is one); `null` on pass.
+    pub fix: Option<String>,
+}
+
+impl Check {
+    pub fn pass(name: &str, detail: impl Into<String>) -> Check {
+        Check {
+            name: name.into(),
+            status: Status::Pass,
+            detail: detail.into(),
+            fix: None,
+        }
+    }
+
+    pub fn warn(name: &str, detail: impl Into<String>, fix: impl Into<String>) -> Check {
+        Check {
+            name: name.into(),
+            status: Status::Warn,
+            detail: detail.into(),
+            fix: Some(fix.into()),
+        }
+    }
+
+    pub fn fail(name: &str, detail: impl Into<String>, fix: impl Into<String>) -> Check {
+        Check {
+            name: name.into(),
+            status: Status::Fail,
+            detail: detail.into(),
+            fix: Some(fix.into()),
+        }
+    }
+}
+
+/// Counts of each status; `ok` when none failed (exit 0).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub pass: usize,
+    pub warn: usize,
+    pub fail: usize,
+    pub ok: bool,
+}
+
+/// The whole report: `-f json` prints exactly this.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    pub checks: Vec<Check>,
+    pub summary: Summary,
+}
+
+impl Report {
+    pub fn new(checks: Vec<Check>) -> Report {
+        let count = |s| checks.iter().filter(|c| c.status == s).count();
+        let summary = Summary {
+            pass: count(Status::Pass),
+            warn: count(Status::Warn),
+            fail: count(Status::Fail),
+            ok: count(Status::Fail) == 0,
+        };
+        Report { checks, summary }
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        if self.summary.ok {
+            exit::FOUND
+        } else {
+            exit::DOCTOR_FAILED
+        }
+    }
+}
+
+/// `camscan doctor`: run every check, print the report on stdout, return the exit code.
+#[allow(clippy::print_stdout)]
+pub fn run(args: &DoctorArgs, color: Option<ColorChoice>) -> Result<u8, Error> {
+    let report = Report::new(checks::all(args));
+    let mut out = io::stdout().lock();
+    let written = match args.format {
+        DoctorFormat::Json => serde_json::to_writer_pretty(&mut out, &report)
+            .map_err(io::Error::from)
+            .and_then(|()| writeln!(out)),
+        DoctorFormat::Table => {
+            let tty = io::stdout().is_terminal();
+            let colour = color.unwrap_or_default().enabled(tty);
+            // On a terminal, wrapped to its width (as the scan's table is); else one line a row.
+            let width = if tty {
+                // A terminal that reports no useful size (0 under `script`) gets no wrapping.
+                comfy_table::Table::new().width().filter(|w| *w >= 60)
+            } else {
+                None
+            };
+            write_table(&report, colour, width, &mut out)
+        }
+    };
+    match written {
+        Ok(()) => Ok(report.exit_code()),
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(report.exit_code()),
+        Err(source) => Err(Error::WriteOutput {
+            path: "<stdout>".into(),
+            source,
+        }),
+    }
+}
+
+/// The report for people: one row per check, its status coloured when `color`, wrapped to
+/// `width` when given, and a summary line.
+pub fn write_table(
+    report: &Report,
+    color: bool,
+    width: Option<u16>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    use comfy_table::{Cell, Color, ContentArrangement, Table};
+    let mut t = Table::new();
+    t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
+    t.force_no_tty();
+    if color {
+        t.enforce_styling();
+    }
+    match width {
+        Some(w) => {
+            t.set_content_arrangement(ContentArrangement::Dynamic);
+            t.set_width(w);
+        }
+        None => {
+            t.set_content_arrangement(ContentArrangement::Disabled);
+        }
+    }
+    t.set_header(["Check", "Status", "Detail", "Fix"]);
+    for c in &report.checks {
+        let colour = match c.status {
+            Status::Pass => Color::Green,
+            Status::Warn => Color::Yellow,
+            Status::Fail => Color::Red,
+        };
+        t.add_row(vec![
+            Cell::new(&c.name),
+            Cell::new(c.status.as_str()).fg(colour),
+            Cell::new(crate::sanitize::terminal(&c.detail)),
+            Cell::new(crate::sanitize::terminal(c.fix.as_deref().unwrap_or(""))),
+        ]);
+    }
+    writeln!(out, "{t}")?;
+    let s = &report.summary;
+    writeln!(
+        out,
+        "{} passed, {} warned, {} failed",
+        s.pass, s.warn, s.fail
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report() -> Report {
+        Report::new(vec![
+            Check::pass("privileges", "root"),
+            Check::warn("ffprobe", "not found", "apt install ffmpeg"),
+            Check::fail(
+                "serve_token",
+                "/x/serve.token: mode 0644",
+                "chmod 600 /x/serve.token",
+            ),
+        ])
+    }
+
+    #[test]
+    fn summary_and_exit_code() {
+        let r = report();
+        assert_eq!(
+            r.summary,
+            Summary {
+                pass: 1,
+                warn: 1,
+                fail: 1,
+                ok: false
+            }
+        );
+        assert_eq!(r.exit_code(), exit::DOCTOR_FAILED);
+        let fine = Report::new(vec![Check::warn("a", "b", "c")]);
+        assert_eq!(fine.exit_code(), exit::FOUND);
+    }
+
+    #[test]
+    fn json_shape_is_stable() {
+        let v = serde_json::to_value(report()).unwrap();
+        assert_eq!(
+            v["checks"][0],
+            serde_json::json!({"name": "privileges", "status": "pass", "detail": "root", "fix": null})
+        );
+        assert_eq!(v["checks"][2]["status"], "fail");
+        assert_eq!(
+            v["summary"],
+            serde_json::json!({"pass": 1, "warn": 1, "fail": 1, "ok": false})
+        );
+    }
+
+    #[test]
+    fn table_without_colour_has_no_escapes() {
+        let mut out = Vec::new();
+        write_table(&report(), false, None, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.contains('\x1b'), "{text}");
+        assert!(text.contains("chmod 600 /x/serve.token"), "{text}");
+        assert!(text.ends_with("1 passed, 1 warned, 1 failed\n"), "{text}");
+        let mut out = Vec::new();
+        write_table(&report(), true, Some(80), &mut out).unwrap();
+        assert!(String::from_utf8(out).unwrap().contains('\x1b'));
+    }
+}
