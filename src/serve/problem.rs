@@ -29,10 +29,15 @@ pub enum Kind {
     TooManyStreams,
     /// 500: the store could not be read.
     Store,
+    /// 401: the server asks for its token and the request has neither it nor a session.
+    Unauthorized,
+    /// 403: a state-changing request from another site (CSRF), or a Host that is not this
+    /// server's (DNS rebinding).
+    CrossOrigin,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 7] = [
+    pub const ALL: [Kind; 9] = [
         Kind::NotFound,
         Kind::InvalidParameter,
         Kind::MethodNotAllowed,
@@ -40,6 +45,8 @@ impl Kind {
         Kind::Timeout,
         Kind::TooManyStreams,
         Kind::Store,
+        Kind::Unauthorized,
+        Kind::CrossOrigin,
     ];
 
     pub fn type_uri(self) -> &'static str {
@@ -51,6 +58,8 @@ impl Kind {
             Kind::Timeout => "urn:camscan:problem:timeout",
             Kind::TooManyStreams => "urn:camscan:problem:too-many-streams",
             Kind::Store => "urn:camscan:problem:store",
+            Kind::Unauthorized => "urn:camscan:problem:unauthorized",
+            Kind::CrossOrigin => "urn:camscan:problem:cross-origin",
         }
     }
 
@@ -63,6 +72,8 @@ impl Kind {
             Kind::Timeout => "Request took too long",
             Kind::TooManyStreams => "Too many event streams",
             Kind::Store => "Inventory unavailable",
+            Kind::Unauthorized => "Token required",
+            Kind::CrossOrigin => "Cross-origin request refused",
         }
     }
 
@@ -74,6 +85,8 @@ impl Kind {
             Kind::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Kind::Timeout | Kind::TooManyStreams => StatusCode::SERVICE_UNAVAILABLE,
             Kind::Store => StatusCode::INTERNAL_SERVER_ERROR,
+            Kind::Unauthorized => StatusCode::UNAUTHORIZED,
+            Kind::CrossOrigin => StatusCode::FORBIDDEN,
         }
     }
 }
