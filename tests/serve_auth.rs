@@ -193,12 +193,24 @@ fn auth_asks_for_the_token() {
 
     // The bearer token: in.
     let bearer = format!("Authorization: Bearer {token}");
-    let a = request(&addr, "GET", "/api/v1/devices", &[bearer.clone()], "");
+    let a = request(
+        &addr,
+        "GET",
+        "/api/v1/devices",
+        std::slice::from_ref(&bearer),
+        "",
+    );
     assert_eq!(a.status, 200, "{}", a.body);
     assert_security_headers(&a);
     // curl-like POST with the bearer and no Origin passes the cross-site check (405: no POST
     // route here), the same with a foreign Origin does not.
-    let a = request(&addr, "POST", "/api/v1/devices", &[bearer.clone()], "{}");
+    let a = request(
+        &addr,
+        "POST",
+        "/api/v1/devices",
+        std::slice::from_ref(&bearer),
+        "{}",
+    );
     assert_eq!(a.status, 405, "{}", a.body);
     let a = request(
         &addr,
@@ -244,7 +256,13 @@ fn auth_asks_for_the_token() {
     assert!(!cookie.contains(&token), "the cookie is not the token");
     let session = cookie.split(';').next().unwrap().to_string();
     let with_cookie = format!("Cookie: {session}");
-    let a = request(&addr, "GET", "/api/v1/devices", &[with_cookie.clone()], "");
+    let a = request(
+        &addr,
+        "GET",
+        "/api/v1/devices",
+        std::slice::from_ref(&with_cookie),
+        "",
+    );
     assert_eq!(a.status, 200, "{}", a.body);
 
     // CSRF: the cookie with a foreign Origin, or with no Origin at all, changes nothing.
