@@ -79,7 +79,8 @@ pub enum Command {
     Watch(Box<WatchArgs>),
     /// Serve the inventory over HTTP: a read-only REST API under /api/v1 (devices, streams,
     /// events, scans, diff, an OpenAPI document) and the events live as Server-Sent Events.
-    /// Loopback only for now. Runs until SIGINT/SIGTERM (exit 130/143).
+    /// Beyond loopback it asks for a token (--print-token); HTTPS with --tls-cert/--tls-key.
+    /// Runs until SIGINT/SIGTERM (exit 130/143).
     Serve(ServeArgs),
     /// Check why a scan may miss things: privileges for raw ARP, interfaces and the subnets a
     /// scan without targets covers, multicast routes, the open-file limit, ffprobe, the config
@@ -184,8 +185,9 @@ pub enum DoctorFormat {
 pub struct ServeArgs {
     #[command(flatten)]
     pub store: DbArgs,
-    /// Address and port to listen on. Loopback only (127.0.0.0/8, ::1) until the API has
-    /// authentication.
+    /// Address and port to listen on. On loopback (127.0.0.0/8, ::1) no token is asked for
+    /// unless --auth is given; any other address always asks for it, and needs the token file
+    /// to exist already (--print-token makes it).
     #[arg(
         long,
         value_name = "ADDR",
@@ -193,6 +195,30 @@ pub struct ServeArgs {
         default_value = "127.0.0.1:8750"
     )]
     pub listen: std::net::SocketAddr,
+    /// Ask for the token on a loopback address too (`Authorization: Bearer TOKEN`, or the login
+    /// form at /login).
+    #[arg(long, env = "CAMSCAN_SERVE_AUTH")]
+    pub auth: bool,
+    /// Print the server's token on stdout and exit (it is made, mode 0600, in serve.token next to
+    /// the inventory file if there is none yet).
+    #[arg(long)]
+    pub print_token: bool,
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "CAMSCAN_TLS_CERT",
+        requires = "tls_key"
+    )]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "CAMSCAN_TLS_KEY",
+        requires = "tls_cert"
+    )]
+    pub tls_key: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args, Default)]

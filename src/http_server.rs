@@ -8,14 +8,23 @@
 //! buffered for a request head, and a whole-life deadline; there is a cap on open connections, past
 //! which new ones are closed at once ([`Limits`]). A stop lets the requests under way finish
 //! (within [`Limits::grace`]) and closes the rest.
+//!
+//! With a TLS acceptor ([`serve_tls`]) the handshake runs inside the connection's task, under the
+//! header-read deadline, so a peer that opens a connection and never finishes its handshake holds
+//! one connection slot for at most that long and never the accept loop. Each request carries the
+//! peer's address as axum's `ConnectInfo<SocketAddr>` (the login's failure count is per peer).
 
 use std::io;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper::service::Service as _;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
@@ -60,8 +69,20 @@ pub async fn serve(
     listener: TcpListener,
     app: Router,
     limits: Limits,
+    stop: watch::Receiver<bool>,
+    name: &'static str,
+) -> io::Result<()> {
+    serve_tls(listener, app, limits, stop, name, None).await
+}
+
+/// [`serve`], over TLS when `tls` is given.
+pub async fn serve_tls(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
     mut stop: watch::Receiver<bool>,
     name: &'static str,
+    tls: Option<tokio_rustls::TlsAcceptor>,
 ) -> io::Result<()> {
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let mut conns = JoinSet::new();
@@ -92,31 +113,23 @@ pub async fn serve(
                     drop(tcp);
                     continue;
                 };
-                let service = TowerToHyperService::new(app.clone());
+                let app = app.clone();
                 let stop = stopped(&mut stop);
+                let tls = tls.clone();
                 conns.spawn(async move {
                     let _slot = slot;
-                    let mut builder = hyper::server::conn::http1::Builder::new();
-                    builder
-                        .timer(TokioTimer::new())
-                        .header_read_timeout(limits.header_read)
-                        .max_buf_size(MAX_HEAD_BYTES);
-                    let conn = builder.serve_connection(TokioIo::new(tcp), service);
-                    tokio::pin!(conn);
-                    tokio::select! {
-                        r = conn.as_mut() => {
-                            if let Err(e) = r {
-                                tracing::debug!(%peer, "{name}: connection: {e}");
-                            }
-                            return;
-                        }
-                        _ = stop => {}
-                        _ = tokio::time::sleep(limits.connection) => {
-                            tracing::debug!(%peer, "{name}: connection open too long, closing");
-                        }
+                    let Some(tls) = tls else {
+                        return connection(tcp, peer, app, limits, stop, name).await;
+                    };
+                    match tokio::time::timeout(limits.header_read, tls.accept(tcp)).await {
+                        Ok(Ok(stream)) => connection(stream, peer, app, limits, stop, name).await,
+                        Ok(Err(e)) => tracing::debug!(%peer, "{name}: TLS handshake: {e}"),
+                        Err(_) => tracing::debug!(
+                            %peer,
+                            "{name}: no TLS handshake within {} s, closing",
+                            limits.header_read.as_secs()
+                        ),
                     }
-                    conn.as_mut().graceful_shutdown();
-                    let _ = tokio::time::timeout(limits.grace, conn).await;
                 });
             }
         }
@@ -130,4 +143,43 @@ pub async fn serve(
         conns.abort_all();
     }
     Ok(())
+}
+
+/// One connection's HTTP/1 requests, until it closes, its life ends or the server stops.
+async fn connection<I>(
+    io: I,
+    peer: SocketAddr,
+    app: Router,
+    limits: Limits,
+    stop: impl std::future::Future<Output = ()>,
+    name: &'static str,
+) where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let inner = TowerToHyperService::new(app);
+    let service = hyper::service::service_fn(move |mut req| {
+        req.extensions_mut().insert(ConnectInfo(peer));
+        inner.call(req)
+    });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read)
+        .max_buf_size(MAX_HEAD_BYTES);
+    let conn = builder.serve_connection(TokioIo::new(io), service);
+    tokio::pin!(conn);
+    tokio::select! {
+        r = conn.as_mut() => {
+            if let Err(e) = r {
+                tracing::debug!(%peer, "{name}: connection: {e}");
+            }
+            return;
+        }
+        _ = stop => {}
+        _ = tokio::time::sleep(limits.connection) => {
+            tracing::debug!(%peer, "{name}: connection open too long, closing");
+        }
+    }
+    conn.as_mut().graceful_shutdown();
+    let _ = tokio::time::timeout(limits.grace, conn).await;
 }

@@ -58,9 +58,10 @@
 //!   `scan::pipeline` and `inventory::record` as `camscan scan` does.
 //! * [`serve`]: `camscan serve`: the inventory as a REST API under `/api/v1` (axum, through
 //!   [`http_server`]'s accept loop, which the metrics endpoint shares) and its events live as
-//!   Server-Sent Events. Above the scan: it reads the store only.
+//!   Server-Sent Events; its security (token, login, CSRF, TLS, headers) in `serve::auth`.
+//!   Above the scan: it reads the store only.
 //! * [`http_server`]: the accept loop of camscan's HTTP servers (header deadline, connection
-//!   life and count capped, graceful stop).
+//!   life and count capped, optional TLS handshake under the same deadline, graceful stop).
 //! * [`doctor`]: `camscan doctor`: why a scan may miss things (privileges, interfaces, multicast
 //!   routes, the open-file limit, ffprobe, the config file, the store read-only, the serve
 //!   token's permissions, the sinks), each a pass / warn / fail line with its fix. Above the

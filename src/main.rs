@@ -1,6 +1,7 @@
 //! camscan's entry point: parse the command line, set up logging, build the runtime, run, exit.
 //! The only `process::exit` in the program.
 
+use std::io::Write as _;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -126,6 +127,13 @@ fn watch(args: &camscan::cli::WatchArgs, cli: &Cli) -> ExitCode {
 
 /// `camscan serve`: the inventory over HTTP until SIGINT/SIGTERM.
 fn serve(args: &camscan::cli::ServeArgs) -> ExitCode {
+    if args.print_token {
+        return done(camscan::serve::print_token(args).map(|token| {
+            // A closed stdout is not an error worth more than the exit code.
+            let ok = writeln!(std::io::stdout().lock(), "{token}").is_ok();
+            if ok { exit::FOUND } else { exit::ERROR }
+        }));
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

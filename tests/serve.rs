@@ -656,7 +656,8 @@ fn oversized_and_slow_requests_are_bounded() {
     assert_eq!(serve.stop("TERM"), Some(143));
 }
 
-/// Beyond loopback it refuses to start (no token yet), before it binds or opens anything.
+/// Beyond loopback without a token file it refuses to start (saying how to make one), before it
+/// binds or opens anything.
 #[test]
 fn a_bind_beyond_loopback_is_refused() {
     let dir = tempfile::tempdir().unwrap();
@@ -674,8 +675,9 @@ fn a_bind_beyond_loopback_is_refused() {
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(err.contains("refusing to listen on 0.0.0.0:8750"), "{err}");
-    assert!(err.contains("no authentication yet"), "{err}");
+    assert!(err.contains("camscan serve --print-token"), "{err}");
     assert!(!db.exists());
+    assert!(!dir.path().join("serve.token").exists());
 
     // A store that does not exist is not created by serve.
     let out = run(

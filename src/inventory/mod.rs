@@ -55,17 +55,23 @@ pub enum CommandError {
 /// The inventory of a query command: `--db`/`CAMSCAN_DB`, else the config file's `db:`, else the
 /// default location. A query never creates the file.
 pub(crate) fn open_existing(args: &DbArgs) -> Result<Store, CommandError> {
+    let path = location(args)?;
+    if !path.exists() {
+        return Err(CommandError::NoInventory { path });
+    }
+    Ok(Store::open(&path)?)
+}
+
+/// Where the inventory of `args` is (the file may not exist): `--db`/`CAMSCAN_DB`, else the
+/// config file's `db:`, else the default location.
+pub(crate) fn location(args: &DbArgs) -> Result<PathBuf, CommandError> {
     let file = args
         .config
         .as_deref()
         .map(FileConfig::load)
         .transpose()?
         .unwrap_or_default();
-    let path = crate::config::db_path(args.db.as_deref(), &file).ok_or(CommandError::NoLocation)?;
-    if !path.exists() {
-        return Err(CommandError::NoInventory { path });
-    }
-    Ok(Store::open(&path)?)
+    crate::config::db_path(args.db.as_deref(), &file).ok_or(CommandError::NoLocation)
 }
 
 /// `camscan scan`'s store, opened (created, migrated, checked) before anything is sent: a bad,

@@ -92,9 +92,10 @@ pub struct Route {
     pub statuses: &'static [u16],
 }
 
-/// Statuses any route may answer: 405 (another method), 413 (a body too large), 500 (the store
-/// failed), 503 (the request's deadline passed).
-pub const COMMON_STATUSES: &[u16] = &[405, 413, 500, 503];
+/// Statuses any route may answer: 401 (the token is asked for and not given, [`super::auth`]),
+/// 405 (another method), 413 (a body too large), 500 (the store failed), 503 (the request's
+/// deadline passed).
+pub const COMMON_STATUSES: &[u16] = &[401, 405, 413, 500, 503];
 
 /// Every route, with its handler.
 pub fn routes() -> Vec<(Route, MethodRouter<AppState>)> {

@@ -12,19 +12,21 @@
 //! workers. Connections go through [`crate::http_server`] (one task each, header deadline, caps);
 //! each request has a deadline and a bounded body ([`api::RequestLimits`]).
 //!
-//! Security: the API is a map of the network, so until it has authentication (a token, TLS) it
-//! only listens on loopback; any other `--listen` is refused before anything is bound.
+//! Security ([`auth`]): loopback without a token by default; `--auth`, and any other `--listen`,
+//! ask for the token (bearer header or the login form's session cookie); state-changing requests
+//! from other sites are refused; `--tls-cert/--tls-key` serve HTTPS ([`tls`]).
 //!
-//! Not here yet (issue 18): the web page, `POST /api/v1/scans`, tokens/TLS/CSRF, the watcher in
-//! the same process, `/metrics` on this listener, `GET /api/v1/export/{format}`.
+//! Not here yet (issue 18): the web page, `POST /api/v1/scans`, the watcher in the same process,
+//! `/metrics` on this listener, `GET /api/v1/export/{format}`.
 
 pub mod api;
+pub mod auth;
 pub mod problem;
 pub mod scans;
 pub mod sse;
+pub mod tls;
 
 use std::io::Write;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -51,23 +53,38 @@ pub const LIMITS: Limits = Limits {
     grace: Duration::from_secs(5),
 };
 
-/// Why a `--listen` address is refused.
-pub fn check_listen(addr: SocketAddr) -> Result<(), String> {
-    if addr.ip().is_loopback() {
-        return Ok(());
-    }
-    Err(format!(
-        "refusing to listen on {addr}: the API would show a map of the network to anyone who can \
-         reach it, and it has no authentication yet (a token for binds beyond loopback comes \
-         later); listen on a loopback address such as 127.0.0.1:8750, or put an authenticating \
-         reverse proxy in front of it"
-    ))
+/// The token of the server whose inventory `args` names (created, mode 0600, if there is none
+/// yet): what `camscan serve --print-token` prints.
+pub fn print_token(args: &ServeArgs) -> Result<String, CommandError> {
+    let store = crate::inventory::location(&args.store)?;
+    auth::token(&auth::token_path(&store)).map_err(CommandError::Usage)
 }
 
 /// Run `camscan serve` until SIGINT (exit 130) or SIGTERM (exit 143).
 pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
-    check_listen(args.listen).map_err(CommandError::Usage)?;
+    let usage = CommandError::Usage;
+    // Everything that can refuse the start is checked before anything is opened or bound.
+    let store_path = crate::inventory::location(&args.store)?;
+    let token_path = auth::token_path(&store_path);
+    let token = auth::read_token(&token_path).map_err(usage)?;
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::acceptor(cert, key).map_err(usage)?),
+        _ => None,
+    };
+    let bind = auth::bind_policy(
+        args.listen,
+        args.auth,
+        tls.is_some(),
+        token.is_some(),
+        &token_path,
+    )
+    .map_err(usage)?;
     let store = crate::inventory::open_existing(&args.store)?;
+    // The first start makes the token (so that a later one beyond loopback has it).
+    let token = match token {
+        Some(t) => t,
+        None => auth::token(&token_path).map_err(usage)?,
+    };
     let signals = Signals::listen()?;
     let path = store.path().to_path_buf();
     let listener = TcpListener::bind(args.listen).await.map_err(|e| {
@@ -81,14 +98,30 @@ pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
     let poller = tokio::spawn(sse::poll_newest(state.clone(), stop_rx.clone()));
     let code = Arc::new(Mutex::new(None));
     let signals = tokio::spawn(signals.wait(stop_tx, code.clone()));
-    // One line on stderr (stdout is for results): where the API is.
+    // On stderr (stdout is for results): where the API is, and how it is guarded.
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let guarded = if bind.auth {
+        format!(
+            "; the token in {} is asked for (bearer or /login)",
+            token_path.display()
+        )
+    } else {
+        String::new()
+    };
+    let mut err = std::io::stderr().lock();
     let _ = writeln!(
-        std::io::stderr().lock(),
-        "camscan serve: the inventory {} at http://{local}/api/v1/ (OpenAPI: /api/v1/openapi.json)",
+        err,
+        "camscan serve: the inventory {} at {scheme}://{local}/api/v1/ (OpenAPI: \
+         /api/v1/openapi.json){guarded}",
         path.display()
     );
-    let app = api::router(state);
-    let served = http_server::serve(listener, app, LIMITS, stop_rx, "serve").await;
+    if let Some(warning) = &bind.warning {
+        let _ = writeln!(err, "{warning}");
+    }
+    drop(err);
+    let guard = auth::Guard::new(bind.auth.then(|| auth::Token::new(&token)), tls.is_some());
+    let app = auth::protect(api::router(state), guard);
+    let served = http_server::serve_tls(listener, app, LIMITS, stop_rx, "serve", tls).await;
     poller.abort();
     signals.abort();
     served.map_err(|e| CommandError::Usage(format!("serve: {e}")))?;
@@ -124,21 +157,5 @@ impl Signals {
         };
         *code.lock().unwrap_or_else(|e| e.into_inner()) = Some(got);
         let _ = stop.send(true);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_loopback_is_served() {
-        for ok in ["127.0.0.1:8750", "127.0.0.201:0", "[::1]:8750"] {
-            assert_eq!(check_listen(ok.parse().unwrap()), Ok(()), "{ok}");
-        }
-        for refused in ["0.0.0.0:8750", "192.168.1.10:8750", "[::]:8750"] {
-            let e = check_listen(refused.parse().unwrap()).unwrap_err();
-            assert!(e.contains("no authentication yet"), "{refused}: {e}");
-        }
     }
 }

@@ -39,10 +39,15 @@ pub enum Kind {
     ScanRunning,
     /// 429: a scan started too recently.
     RateLimited,
+    /// 401: the server asks for its token and the request has neither it nor a session.
+    Unauthorized,
+    /// 403: a state-changing request from another site (CSRF), or a Host that is not this
+    /// server's (DNS rebinding).
+    CrossOrigin,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 14] = [
         Kind::NotFound,
         Kind::InvalidParameter,
         Kind::MethodNotAllowed,
@@ -55,6 +60,8 @@ impl Kind {
         Kind::TargetNotAllowed,
         Kind::ScanRunning,
         Kind::RateLimited,
+        Kind::Unauthorized,
+        Kind::CrossOrigin,
     ];
 
     pub fn type_uri(self) -> &'static str {
@@ -71,6 +78,8 @@ impl Kind {
             Kind::TargetNotAllowed => "urn:camscan:problem:target-not-allowed",
             Kind::ScanRunning => "urn:camscan:problem:scan-running",
             Kind::RateLimited => "urn:camscan:problem:rate-limited",
+            Kind::Unauthorized => "urn:camscan:problem:unauthorized",
+            Kind::CrossOrigin => "urn:camscan:problem:cross-origin",
         }
     }
 
@@ -88,6 +97,8 @@ impl Kind {
             Kind::TargetNotAllowed => "Target not allowed",
             Kind::ScanRunning => "A scan is running",
             Kind::RateLimited => "Too many scans",
+            Kind::Unauthorized => "Token required",
+            Kind::CrossOrigin => "Cross-origin request refused",
         }
     }
 
@@ -104,6 +115,8 @@ impl Kind {
             Kind::TargetNotAllowed => StatusCode::FORBIDDEN,
             Kind::ScanRunning => StatusCode::CONFLICT,
             Kind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Kind::Unauthorized => StatusCode::UNAUTHORIZED,
+            Kind::CrossOrigin => StatusCode::FORBIDDEN,
         }
     }
 }
