@@ -346,7 +346,10 @@ fn endpoint_routes() {
     // Stopping ends `run` and the listener with it: no socket of this process listens there any
     // more. (A connect alone cannot tell: once the port is free, any other process's wildcard
     // bind to port 0 may be given it, as happened once in CI.)
-    assert!(listening_here(server.addr), "the check must see the live listener");
+    assert!(
+        listening_here(server.addr),
+        "the check must see the live listener"
+    );
     server.stop(Duration::from_secs(5)).unwrap();
     assert!(!listening_here(server.addr));
 }
@@ -371,12 +374,15 @@ fn listening_here(addr: SocketAddr) -> bool {
             (cols.len() > 9 && cols[1] == local && cols[3] == "0A").then(|| cols[9].to_string())
         })
         .collect();
-    std::fs::read_dir("/proc/self/fd").unwrap().flatten().any(|fd| {
-        std::fs::read_link(fd.path()).is_ok_and(|target| {
-            let target = target.to_string_lossy();
-            inodes.iter().any(|i| target == format!("socket:[{i}]"))
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .flatten()
+        .any(|fd| {
+            std::fs::read_link(fd.path()).is_ok_and(|target| {
+                let target = target.to_string_lossy();
+                inodes.iter().any(|i| target == format!("socket:[{i}]"))
+            })
         })
-    })
 }
 
 #[test]
