@@ -21,6 +21,7 @@
 pub mod api;
 pub mod problem;
 pub mod sse;
+pub mod web;
 
 use std::io::Write;
 use std::net::SocketAddr;
