@@ -211,6 +211,7 @@
   window.addEventListener("popstate", route);
 
   function ready(kind) {
+    performance.mark(`camscan-ready-${kind}`);
     document.body.dataset.view = kind;
     document.body.dataset.ready = String(viewSeq);
   }
