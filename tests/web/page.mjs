@@ -142,6 +142,11 @@ try {
   await page.waitForSelector("ol.timeline li[data-kind=stream_down], ol.timeline li[data-kind=device_offline]", { timeout: 60_000 });
   console.log(`FIGURE event_shown_after_stop_ms ${Date.now() - t}`);
   check(await page.evaluate(() => window.__noReload === true), "no reload");
+  // The stream's state follows (read again after the event).
+  await page.waitForFunction(() => {
+    const b = document.querySelector("table.streams tbody .badge");
+    return b && b.textContent === "down";
+  }, null, { timeout: 20_000 });
   check(deviceReady > 0, "device page timing");
 
   // Hostile strings from a device: rendered as text, never as markup, nothing runs.

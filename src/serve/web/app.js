@@ -613,7 +613,8 @@
     const title = d.name || [d.vendor, d.model].filter(Boolean).join(" ") || d.address || d.key;
     document.title = `${title} \u00b7 camscan`;
     const events = el("ol", { class: "timeline" }, d.events.map((e) => eventItem(e, false)));
-    current = { kind: "device", id: d.id, events, known: new Set(d.events.map((e) => e.id)) };
+    const streamsBody = el("div", { class: "body flush" }, streamsTable(streams));
+    current = { kind: "device", id: d.id, events, streamsBody, known: new Set(d.events.map((e) => e.id)) };
     const charts = el("div", { class: "body" }, streams.map((s, i) => checkCharts(s, checks[i])));
     clear(view).append(
       el("div", { class: "crumbs" }, el("a", { href: "/" }, "Devices"), " / ", title),
@@ -622,7 +623,7 @@
       el("div", { class: "cols" },
         el("div", { class: "stack" },
           panel("Availability", "last 7 days", el("div", { class: "body" }, availability(avail))),
-          panel("Streams", `${d.streams_up} of ${d.streams_total} up`, el("div", { class: "body flush" }, streamsTable(streams))),
+          panel("Streams", `${d.streams_up} of ${d.streams_total} up`, streamsBody),
           panel("Stream checks", "fps, bitrate and time to first packet", charts),
           panel("Events", `${d.events.length}`, el("div", { class: "body flush" }, d.events.length ? events : el("div", { class: "empty" }, "No events."), d.events.length ? null : events))),
         el("div", { class: "stack" },
@@ -684,15 +685,20 @@
       }
       renderRows();
     } else if (current && current.kind === "device" && ids.includes(current.id)) {
-      // The device changed: its state badge, streams and availability follow on the next view.
-      const id = current.id;
+      // The device changed: its state badge and its streams' states are read again (the
+      // availability and charts follow on the next view).
+      const view0 = current;
       try {
-        const d = await api(`/api/v1/devices/${id}`);
-        if (!current || current.id !== id) return;
+        const [d, streams] = await Promise.all([
+          api(`/api/v1/devices/${view0.id}`),
+          all(`/api/v1/streams?device_id=${view0.id}`),
+        ]);
+        if (current !== view0) return;
         const head = view.querySelector(".page-head");
         const badge = head && head.querySelector(".badge");
         if (badge) badge.replaceWith(stateBadge(d.state));
-      } catch (_) { /* ignored */ }
+        clear(view0.streamsBody).append(streamsTable(streams));
+      } catch (_) { /* the next event tries again */ }
     }
   }
 
