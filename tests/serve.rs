@@ -2,7 +2,7 @@
 //! cameras (`tests/servers/rtsp_server.py`, one process per camera so one can be stopped) on
 //! 127.0.0.201-202:8554, served by the real binary on 127.0.0.209, and every route checked over
 //! real HTTP (a plain `TcpStream` client, so nothing between the test and the server's bytes):
-//! pages and filters, problem documents, the OpenAPI document against what the server answers,
+//! pages and filters, problem documents, the web page and its assets, the OpenAPI document against what the server answers,
 //! the live event stream resumed with `Last-Event-ID` across a restart of the server, and the
 //! limits (an oversized body, a head that never ends, a head too long). SIGTERM and SIGINT end
 //! it with 143 and 130.
@@ -402,7 +402,62 @@ fn the_inventory_over_http() {
 
     // Anything else.
     get(&addr, "/api/v2/devices").assert_problem(404, "not-found");
-    get(&addr, "/").assert_problem(404, "not-found");
+    get(&addr, "/no/such/page").assert_problem(404, "not-found");
+
+    // The web page: the same document at / and at each view's path (deep links), its assets
+    // with their types, under the page's Content-Security-Policy.
+    for path in ["/", &format!("/devices/{id}"), "/live/1"] {
+        let page = get(&addr, path);
+        assert_eq!(page.status, 200, "{path}");
+        assert_eq!(
+            page.header("content-type").as_deref(),
+            Some("text/html; charset=utf-8")
+        );
+        let csp = page.header("content-security-policy").unwrap();
+        assert!(csp.contains("script-src 'self'") && csp.contains("style-src 'self'"));
+        assert!(String::from_utf8_lossy(&page.body).contains("/assets/app.js"));
+    }
+    for (asset, kind) in [
+        ("app.js", "text/javascript; charset=utf-8"),
+        ("app.css", "text/css; charset=utf-8"),
+        ("icon.svg", "image/svg+xml"),
+    ] {
+        let a = get(&addr, &format!("/assets/{asset}"));
+        assert_eq!(a.status, 200, "{asset}");
+        assert_eq!(a.header("content-type").as_deref(), Some(kind));
+        assert!(!a.body.is_empty());
+    }
+    get(&addr, "/assets/nope.js").assert_problem(404, "not-found");
+
+    // What the page draws: a device's availability (online since the scan found it, unknown
+    // before), a stream's checks (none: no watcher ran).
+    let avail = get_json(&addr, &format!("/api/v1/devices/{id}/availability"));
+    assert_eq!(avail["device_id"], id);
+    let spans = avail["spans"].as_array().unwrap();
+    assert_eq!(spans.first().unwrap()["from"], avail["from"]);
+    assert_eq!(spans.last().unwrap()["to"], avail["to"]);
+    assert_eq!(spans.last().unwrap()["state"], "online", "{avail}");
+    assert_eq!(spans.first().unwrap()["state"], "unknown", "{avail}");
+    assert_eq!(avail["online_ratio"], 1.0);
+    let day = get_json(&addr, &format!("/api/v1/devices/{id}/availability?days=1"));
+    assert!(day["from"].as_str() > avail["from"].as_str());
+    get(&addr, &format!("/api/v1/devices/{id}/availability?days=0"))
+        .assert_problem(400, "invalid-parameter");
+    get(&addr, "/api/v1/devices/x/availability").assert_problem(400, "invalid-parameter");
+    get(&addr, "/api/v1/devices/999999/availability").assert_problem(404, "not-found");
+    let stream_id = of_one[0]["id"].as_i64().unwrap();
+    let checks = get_json(
+        &addr,
+        &format!("/api/v1/streams/{stream_id}/checks?since=7d"),
+    );
+    assert_eq!(checks["stream_id"], stream_id);
+    assert_eq!(checks["items"], json!([]));
+    get(&addr, "/api/v1/streams/999999/checks").assert_problem(404, "not-found");
+    get(
+        &addr,
+        &format!("/api/v1/streams/{stream_id}/checks?limit=0"),
+    )
+    .assert_problem(400, "invalid-parameter");
     let post = exchange(
         &addr,
         &format!(
@@ -440,7 +495,12 @@ fn the_inventory_over_http() {
                 get(&addr, concrete).status
             }
         };
-        let concrete = path.replace("{id}", &id.to_string());
+        // `{id}` is a stream's id under /streams, a device's elsewhere.
+        let concrete = if path.starts_with("/api/v1/streams/") {
+            path.replace("{id}", &stream_id.to_string())
+        } else {
+            path.replace("{id}", &id.to_string())
+        };
         let ok = status(&concrete);
         // One scan only so far: the diff has nothing to compare (404, documented).
         let expected = if path == "/api/v1/diff" { 404 } else { 200 };
@@ -458,7 +518,7 @@ fn the_inventory_over_http() {
         }
     }
     assert!(paths.contains_key("/api/v1/devices/{id}"));
-    assert_eq!(paths.len(), 8, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 10, "{:?}", paths.keys().collect::<Vec<_>>());
     let types: BTreeSet<&str> =
         doc["components"]["schemas"]["Problem"]["properties"]["type"]["enum"]
             .as_array()

@@ -112,7 +112,15 @@ pub fn routes() -> Vec<(Route, MethodRouter<AppState>)> {
     vec![
         (r("/api/v1/devices", &[200, 400]), get(devices)),
         (r("/api/v1/devices/{id}", &[200, 400, 404]), get(device)),
+        (
+            r("/api/v1/devices/{id}/availability", &[200, 400, 404]),
+            get(availability),
+        ),
         (r("/api/v1/streams", &[200, 400]), get(streams)),
+        (
+            r("/api/v1/streams/{id}/checks", &[200, 400, 404]),
+            get(checks),
+        ),
         (r("/api/v1/events", &[200, 400, 404]), get(events)),
         (r("/api/v1/events/stream", &[200, 400]), get(sse::stream)),
         (r("/api/v1/scans", &[200, 400]), get(scans)),
@@ -138,7 +146,7 @@ pub fn routes() -> Vec<(Route, MethodRouter<AppState>)> {
 }
 
 /// The router: [`routes`], problem documents for unknown routes (404) and other methods (405),
-/// and the per-request limits.
+/// the web page ([`super::web::pages`], outside the API), and the per-request limits.
 pub fn router(state: AppState) -> Router {
     // Routes of one path with different methods are one method router.
     let mut by_path: Vec<(&'static str, MethodRouter<AppState>)> = Vec::new();
@@ -150,6 +158,9 @@ pub fn router(state: AppState) -> Router {
     }
     let mut app = Router::new();
     for (path, handler) in by_path {
+        app = app.route(path, handler);
+    }
+    for (path, handler) in super::web::pages() {
         app = app.route(path, handler);
     }
     app.fallback(not_found)
@@ -399,6 +410,66 @@ async fn device(
                     crate::sanitize::terminal(&id)
                 ))
             })
+    };
+    respond(found.await)
+}
+
+/// The most days `GET /api/v1/devices/{id}/availability` looks back; 7 when not given. 31: a
+/// month, which events older than the store's pruning age may not cover anyway.
+pub const MAX_AVAILABILITY_DAYS: i64 = 31;
+
+/// `{id}` of the routes that take a numeric id only.
+fn numeric_id(name: &str, v: &str) -> Result<i64, Problem> {
+    v.parse::<i64>()
+        .ok()
+        .filter(|n| *n >= 0)
+        .ok_or_else(|| Problem::invalid(name, v, "a whole number"))
+}
+
+/// `GET /api/v1/devices/{id}/availability?days=`: the device's online/offline spans over the
+/// last `days` days (7 by default), from its events.
+async fn availability(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let found = async {
+        let p = Params::parse(query.as_deref(), &["days"])?;
+        let id = numeric_id("id", &id)?;
+        let expected = format!("a whole number of days from 1 to {MAX_AVAILABILITY_DAYS}");
+        let days = p
+            .parsed("days", &expected, |v| {
+                v.parse::<i64>()
+                    .ok()
+                    .filter(|n| (1..=MAX_AVAILABILITY_DAYS).contains(n))
+            })?
+            .unwrap_or(7);
+        let to = jiff::Timestamp::now();
+        let from = to - jiff::SignedDuration::from_hours(24 * days);
+        read(&state, move |s| s.availability(id, from, to))
+            .await?
+            .map(|a| json(&a))
+            .ok_or_else(|| Problem::not_found(format!("no device {id} in the inventory")))
+    };
+    respond(found.await)
+}
+
+/// `GET /api/v1/streams/{id}/checks?since=&limit=`: the stream's newest checks by
+/// `camscan watch --check-streams`, oldest first (the store keeps the last
+/// [`crate::store::CHECKS_PER_STREAM`] of each).
+async fn checks(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let found = async {
+        let p = Params::parse(query.as_deref(), &["since", "limit"])?;
+        let id = numeric_id("id", &id)?;
+        let (since, limit) = (p.since()?, p.limit()?);
+        read(&state, move |s| s.checks(id, since, limit))
+            .await?
+            .map(|c| json(&serde_json::json!({ "stream_id": id, "items": c })))
+            .ok_or_else(|| Problem::not_found(format!("no stream {id} in the inventory")))
     };
     respond(found.await)
 }

@@ -5,7 +5,8 @@
 //! -f json` print: one schema, not a second one); errors as RFC 9457 problem documents
 //! ([`problem`]); the OpenAPI 3.1 document of exactly these routes (`openapi.json`, checked against
 //! the router by a test); and the store's events live as Server-Sent Events, resumable with
-//! `Last-Event-ID` across a disconnect or a restart of the server ([`sse`]).
+//! `Last-Event-ID` across a disconnect or a restart of the server ([`sse`]). The web page at `/`
+//! ([`web`]) is embedded in the binary and reads the same API.
 //!
 //! It sits above the scan pipeline (as `watch` does) and only reads the store; the store's
 //! rusqlite calls run on the blocking pool ([`crate::notify::with_store`]), never on the async
@@ -16,8 +17,8 @@
 //! ask for the token (bearer header or the login form's session cookie); state-changing requests
 //! from other sites are refused; `--tls-cert/--tls-key` serve HTTPS ([`tls`]).
 //!
-//! Not here yet (issue 18): the web page, `POST /api/v1/scans`, the watcher in the same process,
-//! `/metrics` on this listener, `GET /api/v1/export/{format}`.
+//! Not here yet (issue 18): the snapshot proxy, the watcher in the same process, `/metrics` on
+//! this listener, `GET /api/v1/export/{format}`.
 
 pub mod api;
 pub mod auth;
@@ -25,6 +26,7 @@ pub mod problem;
 pub mod scans;
 pub mod sse;
 pub mod tls;
+pub mod web;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

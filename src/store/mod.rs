@@ -47,11 +47,13 @@ mod query;
 mod record;
 mod reports;
 mod schema;
+mod timeline;
 
 pub use dns::DnsAnswer;
 pub use health::{CheckLayer, CheckResult, CheckTarget};
 pub use identity::Identity;
 pub use outbox::{CHECKS_PER_STREAM, Cursor, NOTICE_SCHEMA, Notice, NoticeDevice};
+pub use timeline::{Availability, CheckRecord, DeviceAvailability, Span};
 
 use crate::analyze::context::Known;
 use crate::credentials::Credential;
@@ -710,6 +712,40 @@ impl Store {
         health::targets(&self.conn, &self.key, creds).map_err(|e| self.err(e))
     }
 
+    /// Device `device_id`'s online/offline spans from `from` to `to`, from its events (see
+    /// `store::timeline`); `None` when no such device.
+    pub fn availability(
+        &self,
+        device_id: i64,
+        from: jiff::Timestamp,
+        to: jiff::Timestamp,
+    ) -> Result<Option<DeviceAvailability>, StoreError> {
+        timeline::availability(
+            &self.conn,
+            device_id,
+            from.as_millisecond(),
+            to.as_millisecond(),
+        )
+        .map_err(|e| self.err(e))
+    }
+
+    /// The newest `limit` recorded checks of stream `stream_id` at or after `since`, oldest
+    /// first; `None` when no such stream.
+    pub fn checks(
+        &self,
+        stream_id: i64,
+        since: Option<jiff::Timestamp>,
+        limit: usize,
+    ) -> Result<Option<Vec<CheckRecord>>, StoreError> {
+        timeline::checks(
+            &self.conn,
+            stream_id,
+            since.map(|t| t.as_millisecond()),
+            limit,
+        )
+        .map_err(|e| self.err(e))
+    }
+
     /// Record a stream check and the state changes it makes (`down_after` consecutive failures:
     /// `stream_down`; see `store::health`); returns the events written to the outbox.
     pub fn record_check(
@@ -1073,6 +1109,77 @@ mod tests {
             .into_iter()
             .find(|t| t.url.contains(ip))
             .unwrap()
+    }
+
+    /// The page's history reads: a stream's checks (newest `limit`, oldest first, with their
+    /// figures) and a device's availability spans from its events.
+    #[test]
+    fn check_history_and_availability_for_the_page() {
+        let (_d, mut store) = two_cameras();
+        let t = stream_of(&store, "10.0.0.5");
+        let start = jiff::Timestamp::now();
+        for fps in [24.0, 25.0, 26.0] {
+            let mut ok = check(CheckLayer::Ok);
+            ok.fps = Some(fps);
+            ok.bitrate_kbps = Some(fps * 100.0);
+            ok.first_packet_ms = Some(fps as u64);
+            store.record_check(t.stream_id, &ok, 2).unwrap();
+        }
+        let all = store.checks(t.stream_id, None, 100).unwrap().unwrap();
+        assert_eq!(
+            all.iter().map(|c| c.fps).collect::<Vec<_>>(),
+            [Some(24.0), Some(25.0), Some(26.0)]
+        );
+        assert!(all.iter().all(|c| c.ok && c.layer == "ok"));
+        assert_eq!(all[2].bitrate_kbps, Some(2600.0));
+        assert_eq!(all[2].first_packet_ms, Some(26));
+        let newest = store.checks(t.stream_id, None, 2).unwrap().unwrap();
+        assert_eq!(
+            newest.iter().map(|c| c.id).collect::<Vec<_>>(),
+            [all[1].id, all[2].id]
+        );
+        let later = start + jiff::SignedDuration::from_hours(1);
+        assert!(
+            store
+                .checks(t.stream_id, Some(later), 100)
+                .unwrap()
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(store.checks(999_999, None, 100).unwrap(), None);
+
+        // Two unreachable checks: offline (device_offline); one that reaches it: online.
+        for _ in 0..2 {
+            store
+                .record_check(t.stream_id, &check(CheckLayer::Host), 2)
+                .unwrap();
+        }
+        let day_ago = start - jiff::SignedDuration::from_hours(24);
+        let soon = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(1);
+        let a = store
+            .availability(t.device_id, day_ago, soon)
+            .unwrap()
+            .unwrap();
+        let states: Vec<Availability> = a.spans.iter().map(|s| s.state).collect();
+        // First seen by the scan of 2026-01-01 (device_new), long before the window.
+        assert_eq!(
+            states,
+            [Availability::Online, Availability::Offline],
+            "{a:?}"
+        );
+        assert_eq!(a.spans[0].from, a.from);
+        assert_eq!(a.spans.last().unwrap().to, a.to);
+        store
+            .record_check(t.stream_id, &check(CheckLayer::Ok), 2)
+            .unwrap();
+        let a = store
+            .availability(t.device_id, day_ago, soon)
+            .unwrap()
+            .unwrap();
+        assert_eq!(a.spans.last().unwrap().state, Availability::Online, "{a:?}");
+        let ratio = a.online_ratio.unwrap();
+        assert!(ratio > 0.99 && ratio <= 1.0, "{ratio}");
+        assert_eq!(store.availability(999_999, day_ago, soon).unwrap(), None);
     }
 
     #[test]

@@ -1,0 +1,725 @@
+// camscan serve: the page. A small client of /api/v1 with no dependencies and no build step.
+//
+// Views, routed on the path (so /devices/12 is a deep link the server answers with this page):
+//   /                   the device list: sortable, filterable, updated live from the event stream
+//   /devices/{id}       one device: identity, snapshot, availability, streams, checks, events
+//   /live/{stream_id}   reserved for the live preview (a placeholder for now)
+//
+// Every string that came from a device is hostile: the DOM is built with createElement and text
+// nodes only (never markup from strings), and the page needs no inline script or style, so the
+// server's Content-Security-Policy can forbid both.
+"use strict";
+
+(() => {
+  const SVG_NS = "http://www.w3.org/2000/svg";
+  const view = document.getElementById("view");
+  const liveEl = document.getElementById("live");
+
+  // ---- DOM helpers: text only ---------------------------------------------------------------
+
+  function append(parent, children) {
+    for (const c of children.flat(Infinity)) {
+      if (c === null || c === undefined || c === false) continue;
+      parent.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return parent;
+  }
+
+  function setAttrs(e, attrs) {
+    if (!attrs) return e;
+    for (const [k, v] of Object.entries(attrs)) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === "class") e.setAttribute("class", v);
+      else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+      else if (k === "data") for (const [dk, dv] of Object.entries(v)) e.dataset[dk] = String(dv);
+      else e.setAttribute(k, v === true ? "" : String(v));
+    }
+    return e;
+  }
+
+  /** An HTML element: el("a", {href: "/"}, "text", child, ...). */
+  function el(tag, attrs, ...children) {
+    return append(setAttrs(document.createElement(tag), attrs), children);
+  }
+
+  /** An SVG element. */
+  function sv(tag, attrs, ...children) {
+    return append(setAttrs(document.createElementNS(SVG_NS, tag), attrs), children);
+  }
+
+  function clear(node) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+    return node;
+  }
+
+  const dash = "\u2014";
+  const orDash = (v) => (v === null || v === undefined || v === "" ? dash : v);
+
+  // ---- Time and number formats --------------------------------------------------------------
+
+  const pad = (n) => String(n).padStart(2, "0");
+
+  function when(iso) {
+    if (!iso) return dash;
+    const d = new Date(iso);
+    if (Number.isNaN(d.getTime())) return String(iso);
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  }
+
+  function age(iso) {
+    if (!iso) return dash;
+    const s = Math.max(0, (Date.now() - new Date(iso).getTime()) / 1000);
+    if (s < 60) return `${Math.floor(s)} s`;
+    if (s < 3600) return `${Math.floor(s / 60)} min`;
+    if (s < 86400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
+    return `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`;
+  }
+
+  /** A relative time that the page refreshes every 30 s; the absolute time as its title. */
+  function rel(iso, prefix, suffix) {
+    return el("span", { class: "rel", title: when(iso), data: { ts: iso || "", prefix: prefix || "", suffix: suffix || "" } },
+      `${prefix || ""}${age(iso)}${suffix || ""}`);
+  }
+
+  setInterval(() => {
+    for (const e of document.querySelectorAll("span.rel")) {
+      if (e.dataset.ts) e.textContent = `${e.dataset.prefix}${age(e.dataset.ts)}${e.dataset.suffix}`;
+    }
+  }, 30000);
+
+  function num(v, digits) {
+    if (v === null || v === undefined || Number.isNaN(v)) return dash;
+    return Number(v).toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+  }
+
+  function kbps(v) {
+    if (v === null || v === undefined) return dash;
+    return v >= 1000 ? `${num(v / 1000, 2)} Mbit/s` : `${num(v, 0)} kbit/s`;
+  }
+
+  // ---- API ----------------------------------------------------------------------------------
+
+  class ApiError extends Error {
+    constructor(status, detail) {
+      super(detail);
+      this.status = status;
+    }
+  }
+
+  async function api(path) {
+    const r = await fetch(path, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    if (r.status === 401 && !path.startsWith("/login")) {
+      location.assign("/login");
+      throw new ApiError(401, "sign in first");
+    }
+    if (!r.ok) {
+      let detail = `${r.status} ${r.statusText}`;
+      try {
+        const p = await r.json();
+        detail = p.detail || p.title || detail;
+      } catch (_) { /* not a problem document */ }
+      throw new ApiError(r.status, detail);
+    }
+    return r.json();
+  }
+
+  /** Every item of a paged list (at most 50 pages of 1,000). */
+  async function all(path) {
+    const sep = path.includes("?") ? "&" : "?";
+    let items = [];
+    let cursor = null;
+    for (let i = 0; i < 50; i++) {
+      const page = await api(`${path}${sep}limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+      items = items.concat(page.items);
+      if (!page.next_cursor) break;
+      cursor = page.next_cursor;
+    }
+    return items;
+  }
+
+  function failure(err) {
+    return el("div", { class: "notice error" }, `Could not load: ${err && err.message ? err.message : err}`);
+  }
+
+  // ---- Theme --------------------------------------------------------------------------------
+
+  const THEMES = ["auto", "light", "dark"];
+  const themeBtn = document.getElementById("theme");
+
+  function applyTheme(t) {
+    if (t === "light" || t === "dark") document.documentElement.dataset.theme = t;
+    else delete document.documentElement.dataset.theme;
+    themeBtn.textContent = `Theme: ${t === "light" ? "light" : t === "dark" ? "dark" : "auto"}`;
+    themeBtn.title = t === "auto" ? "Theme: follows the system (click to change)" : `Theme: ${t} (click to change)`;
+  }
+
+  function storedTheme() {
+    try {
+      const t = localStorage.getItem("camscan.theme");
+      return THEMES.includes(t) ? t : "auto";
+    } catch (_) {
+      return "auto";
+    }
+  }
+
+  applyTheme(storedTheme());
+  themeBtn.addEventListener("click", () => {
+    const next = THEMES[(THEMES.indexOf(storedTheme()) + 1) % THEMES.length];
+    try { localStorage.setItem("camscan.theme", next); } catch (_) { /* private mode */ }
+    applyTheme(next);
+  });
+
+  // ---- Badges -------------------------------------------------------------------------------
+
+  function stateBadge(state) {
+    return el("span", { class: `badge ${state}` }, state);
+  }
+
+  const GOOD = new Set(["device_new", "device_online", "stream_new", "stream_up", "port_opened"]);
+  const BAD = new Set(["device_offline", "stream_down", "stream_gone", "port_closed", "auth_changed"]);
+
+  function kindBadge(kind) {
+    const cls = GOOD.has(kind) ? "good" : BAD.has(kind) ? "bad" : "info";
+    return el("span", { class: `badge plain ${cls}` }, String(kind).replace(/_/g, " "));
+  }
+
+  // ---- Router -------------------------------------------------------------------------------
+
+  let viewSeq = 0;
+  let current = null; // { kind: "list" } | { kind: "device", id, ... }
+
+  function route() {
+    const seq = ++viewSeq;
+    const path = location.pathname;
+    document.getElementById("nav-devices").classList.toggle("active", path === "/" || path.startsWith("/devices/"));
+    let m;
+    if ((m = path.match(/^\/devices\/([^/]+)$/))) return showDevice(decodeURIComponent(m[1]), seq);
+    if ((m = path.match(/^\/live\/([^/]+)$/))) return showLive(decodeURIComponent(m[1]), seq);
+    return showList(seq);
+  }
+
+  document.addEventListener("click", (e) => {
+    const a = e.target.closest ? e.target.closest("a[href]") : null;
+    if (!a || a.target || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+    const url = new URL(a.href, location.href);
+    if (url.origin !== location.origin || url.pathname.startsWith("/api/") || url.pathname === "/login") return;
+    e.preventDefault();
+    if (url.pathname !== location.pathname) history.pushState(null, "", url.pathname);
+    route();
+    window.scrollTo(0, 0);
+  });
+  window.addEventListener("popstate", route);
+
+  function ready(kind) {
+    performance.mark(`camscan-ready-${kind}`);
+    document.body.dataset.view = kind;
+    document.body.dataset.ready = String(viewSeq);
+  }
+
+  // ---- Device list --------------------------------------------------------------------------
+
+  const list = {
+    devices: new Map(),
+    filter: "",
+    state: "",
+    sort: loadSort(),
+    flash: new Map(), // device id -> time it changed
+    tbody: null,
+    count: null,
+    empty: null,
+    head: null,
+  };
+
+  function loadSort() {
+    try {
+      const s = JSON.parse(localStorage.getItem("camscan.sort") || "null");
+      if (s && typeof s.key === "string" && (s.dir === 1 || s.dir === -1)) return s;
+    } catch (_) { /* ignored */ }
+    return { key: "state", dir: 1 };
+  }
+
+  const STATE_ORDER = { offline: 0, unknown: 1, online: 2 };
+
+  function ipKey(a) {
+    if (!a) return "~";
+    const p = String(a).split(".");
+    if (p.length === 4 && p.every((x) => /^\d+$/.test(x))) return p.map((x) => x.padStart(3, "0")).join(".");
+    return String(a).toLowerCase();
+  }
+
+  const COLUMNS = [
+    { key: "state", label: "State", cmp: (a, b) => (STATE_ORDER[a.state] ?? 9) - (STATE_ORDER[b.state] ?? 9) || String(b.state_since).localeCompare(String(a.state_since)) },
+    { key: "vendor", label: "Vendor / model", cmp: (a, b) => `${a.vendor || "~"} ${a.model || ""}`.toLowerCase().localeCompare(`${b.vendor || "~"} ${b.model || ""}`.toLowerCase()) },
+    { key: "name", label: "Name", cmp: (a, b) => (a.name || "~").toLowerCase().localeCompare((b.name || "~").toLowerCase()) },
+    { key: "address", label: "Address", cmp: (a, b) => ipKey(a.address).localeCompare(ipKey(b.address)) },
+    { key: "streams", label: "Streams", cmp: (a, b) => a.streams_up - b.streams_up || a.streams_total - b.streams_total },
+    { key: "last_seen", label: "Last seen", cmp: (a, b) => String(b.last_seen).localeCompare(String(a.last_seen)) },
+  ];
+
+  function summaryOf(d) {
+    // A device detail carries the summary's fields at its top level.
+    return {
+      id: d.id, key: d.key, state: d.state, state_since: d.state_since, first_seen: d.first_seen,
+      last_seen: d.last_seen, address: d.address, mac: d.mac, vendor: d.vendor, model: d.model,
+      name: d.name, streams_up: d.streams_up, streams_total: d.streams_total,
+    };
+  }
+
+  function matches(d) {
+    if (list.state && d.state !== list.state) return false;
+    if (!list.filter) return true;
+    const hay = [d.name, d.vendor, d.model, d.address, d.mac, d.key].filter(Boolean).join("\n").toLowerCase();
+    return list.filter.split(/\s+/).every((w) => hay.includes(w));
+  }
+
+  function deviceRow(d) {
+    const up = d.streams_up || 0;
+    const total = d.streams_total || 0;
+    const bar = el("span", { class: `bar${up < total ? " partial" : ""}` }, el("i"));
+    bar.firstChild.style.width = total ? `${Math.round((up / total) * 100)}%` : "0%";
+    const flashed = list.flash.get(d.id);
+    const row = el("tr", { class: flashed && Date.now() - flashed < 2500 ? "flash" : null, data: { id: d.id } },
+      el("td", { class: "nowrap" }, stateBadge(d.state), el("div", { class: "sub" }, rel(d.state_since, "for "))),
+      el("td", null, el("div", null, orDash(d.vendor)), d.model ? el("div", { class: "sub" }, d.model) : null),
+      el("td", null, el("a", { href: `/devices/${d.id}`, class: "name" }, d.name || d.model || d.address || d.key || `device ${d.id}`),
+        el("div", { class: "sub mono" }, d.key)),
+      el("td", { class: "nowrap" }, el("div", { class: "mono" }, orDash(d.address)), d.mac ? el("div", { class: "sub mono" }, d.mac) : null),
+      el("td", { class: "nowrap num" }, total ? `${up} / ${total}` : dash, total ? bar : null),
+      el("td", { class: "nowrap" }, rel(d.last_seen, "", " ago"), el("div", { class: "sub" }, when(d.last_seen))),
+    );
+    return row;
+  }
+
+  function renderRows() {
+    if (!list.tbody) return;
+    const col = COLUMNS.find((c) => c.key === list.sort.key) || COLUMNS[0];
+    const rows = [...list.devices.values()].filter(matches);
+    rows.sort((a, b) => list.sort.dir * col.cmp(a, b) || a.id - b.id);
+    clear(list.tbody);
+    const frag = document.createDocumentFragment();
+    for (const d of rows) frag.append(deviceRow(d));
+    list.tbody.append(frag);
+    const online = [...list.devices.values()].filter((d) => d.state === "online").length;
+    list.count.textContent = `${rows.length} of ${list.devices.size} devices \u00b7 ${online} online`;
+    list.empty.hidden = rows.length > 0;
+    list.empty.textContent = list.devices.size ? "No device matches the filter." : "The inventory has no devices yet: run a scan.";
+    for (const th of list.head.querySelectorAll("th")) {
+      th.setAttribute("aria-sort", th.dataset.key === list.sort.key ? (list.sort.dir === 1 ? "ascending" : "descending") : "none");
+    }
+  }
+
+  async function showList(seq) {
+    current = { kind: "list" };
+    document.title = "Devices \u00b7 camscan";
+    const search = el("input", { type: "search", placeholder: "Filter: name, vendor, address, MAC\u2026", "aria-label": "Filter devices", value: list.filter });
+    search.addEventListener("input", () => {
+      list.filter = search.value.trim().toLowerCase();
+      renderRows();
+    });
+    const seg = el("div", { class: "seg", role: "group", "aria-label": "State" });
+    for (const [value, label] of [["", "All"], ["online", "Online"], ["offline", "Offline"], ["unknown", "Unknown"]]) {
+      const b = el("button", { type: "button", class: list.state === value ? "on" : null }, label);
+      b.addEventListener("click", () => {
+        list.state = value;
+        for (const x of seg.children) x.classList.toggle("on", x === b);
+        renderRows();
+      });
+      seg.append(b);
+    }
+    list.count = el("span", { class: "count" }, "");
+    list.head = el("tr");
+    for (const c of COLUMNS) {
+      const th = el("th", { class: "sortable", data: { key: c.key }, scope: "col" }, c.label);
+      th.addEventListener("click", () => {
+        list.sort = list.sort.key === c.key ? { key: c.key, dir: -list.sort.dir } : { key: c.key, dir: 1 };
+        try { localStorage.setItem("camscan.sort", JSON.stringify(list.sort)); } catch (_) { /* ignored */ }
+        renderRows();
+      });
+      list.head.append(th);
+    }
+    list.tbody = el("tbody");
+    list.empty = el("div", { class: "empty", hidden: true });
+    const panel = el("section", { class: "panel" },
+      el("div", { class: "toolbar" }, search, seg, list.count),
+      el("table", { class: "grid devices" }, el("thead", null, list.head), list.tbody),
+      list.empty);
+    clear(view).append(el("div", { class: "page-head" }, el("h1", null, "Devices")), panel);
+    try {
+      const items = await all("/api/v1/devices");
+      if (seq !== viewSeq) return;
+      list.devices = new Map(items.map((d) => [d.id, d]));
+      renderRows();
+      ready("list");
+    } catch (err) {
+      if (seq !== viewSeq) return;
+      clear(view).append(failure(err));
+    }
+  }
+
+  // ---- Device page --------------------------------------------------------------------------
+
+  /** A stream URL as a user would type it, credentials as placeholders (never real ones). */
+  function urlParts(s) {
+    const needs = s.auth && s.auth !== "none";
+    const m = /^([a-z][a-z0-9+.-]*:\/\/)(.*)$/i.exec(s.url);
+    if (!needs || !m) return { scheme: "", creds: "", rest: s.url };
+    return { scheme: m[1], creds: `${s.username || "USER"}:PASSWORD@`, rest: m[2] };
+  }
+
+  async function copyText(text, button) {
+    let ok = false;
+    try {
+      await navigator.clipboard.writeText(text);
+      ok = true;
+    } catch (_) {
+      const ta = el("textarea", { readonly: true, "aria-hidden": "true" });
+      ta.value = text;
+      ta.style.position = "fixed";
+      ta.style.opacity = "0";
+      document.body.append(ta);
+      ta.select();
+      try { ok = document.execCommand("copy"); } catch (_) { ok = false; }
+      ta.remove();
+    }
+    button.textContent = ok ? "Copied" : "Copy failed";
+    button.classList.toggle("done", ok);
+    setTimeout(() => {
+      button.textContent = "Copy";
+      button.classList.remove("done");
+    }, 1500);
+  }
+
+  function streamFacts(s) {
+    const facts = [];
+    const v = s.video;
+    if (v) {
+      let t = v.codec;
+      if (v.profile) t += ` ${v.profile}`;
+      if (v.width && v.height) t += ` ${v.width}\u00d7${v.height}`;
+      facts.push(t);
+      if (v.fps) facts.push(`${num(v.fps, 2)} fps${v.fps_source ? ` (${v.fps_source})` : ""}`);
+    }
+    if (s.audio) {
+      let t = s.audio.codec;
+      if (s.audio.sample_rate) t += ` ${num(s.audio.sample_rate / 1000, 1)} kHz`;
+      if (s.audio.channels) t += ` ${s.audio.channels} ch`;
+      facts.push(t);
+    }
+    const me = s.measured;
+    if (me) {
+      if (me.bitrate_kbps) facts.push(`measured ${kbps(me.bitrate_kbps)}`);
+      if (me.fps) facts.push(`measured ${num(me.fps, 2)} fps`);
+      facts.push(`over ${me.transport}`);
+    }
+    facts.push(`auth ${s.auth}${s.username ? ` (${s.username})` : ""}`);
+    return el("div", { class: "stream-facts" }, facts.map((f) => el("span", null, f)));
+  }
+
+  function streamsTable(streams) {
+    if (!streams.length) return el("div", { class: "empty" }, "No streams known.");
+    const body = el("tbody");
+    for (const s of streams) {
+      const p = urlParts(s);
+      const copy = el("button", { type: "button", class: "btn small", title: "Copy the URL (credentials as placeholders)" }, "Copy");
+      copy.addEventListener("click", () => copyText(`${p.scheme}${p.creds}${p.rest}`, copy));
+      body.append(el("tr", { data: { stream: s.id } },
+        el("td", { class: "nowrap" }, stateBadge(s.state), el("div", { class: "sub" }, rel(s.state_since, "for "))),
+        el("td", null,
+          el("div", { class: "url" }, el("code", null, p.scheme, p.creds ? el("span", { class: "ph" }, p.creds) : null, p.rest), copy),
+          streamFacts(s)),
+        el("td", { class: "nowrap" }, el("div", null, s.protocol), el("div", { class: "sub" }, `port ${s.port}`)),
+        el("td", { class: "nowrap" }, el("div", null, String(s.status).replace(/_/g, " ")),
+          el("div", { class: "sub" }, s.last_verified ? rel(s.last_verified, "verified ", " ago") : "not verified")),
+        el("td", { class: "nowrap" }, el("a", { href: `/live/${s.id}` }, "Live"))));
+    }
+    return el("table", { class: "grid streams" },
+      el("thead", null, el("tr", null, ["State", "URL and facts", "Protocol", "Status", ""].map((h) => el("th", { scope: "col" }, h)))),
+      body);
+  }
+
+  const KEY_SOURCE = { mac: "MAC address", serial: "serial number", onvif: "ONVIF endpoint", upnp: "UPnP device UDN", ip: "address only" };
+
+  function identity(d) {
+    const keyKind = String(d.key || "").split(":")[0];
+    const fact = (label, value, source) => [
+      el("dt", null, label),
+      el("dd", null, orDash(value), source ? el("span", { class: "src" }, source) : null),
+    ];
+    const services = (d.services || []).map((s) => {
+      const what = [s.product, s.server, s.title, s.realm ? `realm ${s.realm}` : null].filter(Boolean).join(" \u00b7 ");
+      return el("div", null, el("span", { class: "mono" }, `${s.port}/${s.protocol}`), what ? el("span", { class: "src" }, what) : null);
+    });
+    return el("dl", { class: "facts" },
+      fact("Identity", el("span", { class: "mono" }, d.key), KEY_SOURCE[keyKind] ? `by ${KEY_SOURCE[keyKind]}` : null),
+      fact("Vendor", d.vendor), fact("Model", d.model), fact("Firmware", d.firmware), fact("Serial", d.serial),
+      fact("Name", d.name), fact("Hostname", d.hostname, d.hostname ? "reverse DNS" : null),
+      fact("Address", d.address ? el("span", { class: "mono" }, d.address) : null),
+      fact("MAC", d.mac ? el("span", { class: "mono" }, d.mac) : null),
+      fact("Open ports", (d.open_ports || []).join(", ") || null),
+      fact("Services", services.length ? services : null),
+      fact("Addresses", (d.addresses || []).length > 1 ? d.addresses.map((a) => el("div", { class: "mono" }, a.ip)) : null),
+      fact("First seen", when(d.first_seen)), fact("Last seen", when(d.last_seen)));
+  }
+
+  function snapshot(id) {
+    const box = el("div", { class: "snapshot" });
+    const none = () => clear(box).append(el("div", { class: "none" }, "No snapshot"));
+    const img = el("img", { alt: "Snapshot of the camera", src: `/api/v1/devices/${encodeURIComponent(id)}/snapshot` });
+    img.addEventListener("error", none);
+    box.append(img);
+    return box;
+  }
+
+  function availability(a) {
+    if (!a) return el("div", { class: "chart-empty" }, "No availability data.");
+    const from = new Date(a.from).getTime();
+    const to = new Date(a.to).getTime();
+    const W = 1000;
+    const x = (t) => ((t - from) / (to - from)) * W;
+    const svg = sv("svg", { class: "avail", viewBox: `0 0 ${W} 20`, preserveAspectRatio: "none", role: "img", "aria-label": "Availability" });
+    for (const s of a.spans) {
+      const x0 = x(new Date(s.from).getTime());
+      const x1 = x(new Date(s.to).getTime());
+      // A short online or offline span stays visible (3 of 1,000 units, about a pixel or two).
+      const w = Math.max(s.state === "unknown" ? 0 : 3, x1 - x0);
+      svg.append(sv("rect", { class: s.state, x: Math.min(x0, W - w).toFixed(2), y: 0, width: w.toFixed(2), height: 20 },
+        sv("title", null, `${s.state}: ${when(s.from)} \u2192 ${when(s.to)}`)));
+    }
+    // A tick at each local midnight.
+    const days = el("div", { class: "avail-days" });
+    const d = new Date(from);
+    d.setHours(24, 0, 0, 0);
+    const labels = [];
+    for (; d.getTime() < to; d.setDate(d.getDate() + 1)) {
+      const xt = x(d.getTime());
+      svg.append(sv("line", { class: "tick", x1: xt.toFixed(2), x2: xt.toFixed(2), y1: 0, y2: 20 }));
+      labels.push(`${pad(d.getMonth() + 1)}-${pad(d.getDate())}`);
+    }
+    append(days, labels.map((l) => el("span", null, l)));
+    const ratio = a.online_ratio === null || a.online_ratio === undefined ? dash : `${num(a.online_ratio * 100, 2)} %`;
+    return el("div", null,
+      el("div", { class: "avail-head" }, el("span", { class: "ratio" }, ratio), el("span", { class: "muted" }, "online while known"),
+        el("span", { class: "legend" }, el("span", null, el("i", { class: "online" }), "online"),
+          el("span", null, el("i", { class: "offline" }), "offline"), el("span", null, el("i", { class: "unknown" }), "not yet known"))),
+      svg, days);
+  }
+
+  /** A line chart of `points` ({t, v}) with failed checks (`fails`: times) marked below. */
+  function lineChart(title, unit, points, fails, fmt) {
+    const W = 320, H = 120, L = 38, R = 8, T = 8, B = 18;
+    const svg = sv("svg", { class: "chart", viewBox: `0 0 ${W} ${H}`, role: "img", "aria-label": title, data: { points: points.length } });
+    const times = points.map((p) => p.t).concat(fails);
+    if (!times.length) return null;
+    let t0 = Math.min(...times), t1 = Math.max(...times);
+    if (t1 - t0 < 1000) { t0 -= 30000; t1 += 30000; }
+    const vals = points.map((p) => p.v);
+    // Three grid steps of a round size (1, 2, 2.5 or 5 times a power of ten) above the maximum.
+    const top = Math.max(vals.length ? Math.max(...vals) : 1, 1e-9);
+    const raw = (top * 1.05) / 3;
+    const mag = 10 ** Math.floor(Math.log10(raw));
+    const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((m) => m >= raw);
+    const v0 = 0;
+    const v1 = step * 3;
+    const x = (t) => L + ((t - t0) / (t1 - t0)) * (W - L - R);
+    const y = (v) => T + (1 - (v - v0) / (v1 - v0)) * (H - T - B);
+    for (let i = 0; i <= 3; i++) {
+      const v = v0 + ((v1 - v0) * i) / 3;
+      svg.append(sv("line", { class: "grid", x1: L, x2: W - R, y1: y(v).toFixed(1), y2: y(v).toFixed(1) }));
+      svg.append(sv("text", { class: "axis", x: L - 5, y: (y(v) + 3).toFixed(1), "text-anchor": "end" }, fmt(v)));
+    }
+    const tl = (t) => { const d = new Date(t); return `${pad(d.getHours())}:${pad(d.getMinutes())}`; };
+    svg.append(sv("text", { class: "axis", x: L, y: H - 4, "text-anchor": "start" }, tl(t0)));
+    svg.append(sv("text", { class: "axis", x: W - R, y: H - 4, "text-anchor": "end" }, tl(t1)));
+    if (points.length) {
+      const d = points.map((p, i) => `${i ? "L" : "M"}${x(p.t).toFixed(1)},${y(p.v).toFixed(1)}`).join("");
+      const base = y(v0).toFixed(1);
+      svg.append(sv("path", { class: "area", d: `${d}L${x(points[points.length - 1].t).toFixed(1)},${base}L${x(points[0].t).toFixed(1)},${base}Z` }));
+      svg.append(sv("path", { class: "line", d }));
+      for (const p of points) {
+        svg.append(sv("circle", { class: "pt", cx: x(p.t).toFixed(1), cy: y(p.v).toFixed(1), r: points.length > 60 ? 1.2 : 2 },
+          sv("title", null, `${when(new Date(p.t).toISOString())}: ${fmt(p.v)} ${unit}`)));
+      }
+    }
+    for (const t of fails) {
+      svg.append(sv("rect", { class: "fail", x: (x(t) - 1.5).toFixed(1), y: H - B + 2, width: 3, height: 5 },
+        sv("title", null, `${when(new Date(t).toISOString())}: check failed`)));
+    }
+    const last = points.length ? points[points.length - 1].v : null;
+    const avg = vals.length ? vals.reduce((a, b) => a + b, 0) / vals.length : null;
+    return el("figure", { class: "chart" },
+      el("figcaption", null, el("b", null, title),
+        el("span", { class: "stats" }, vals.length ? `min ${fmt(Math.min(...vals))} \u00b7 avg ${fmt(avg)} \u00b7 max ${fmt(Math.max(...vals))}` : "no values"),
+        el("span", { class: "last" }, last === null ? dash : `${fmt(last)} ${unit}`)),
+      svg);
+  }
+
+  function checkCharts(stream, checks) {
+    const block = el("div", { class: "chart-block", data: { stream: stream.id } },
+      el("div", { class: "chart-title" }, el("code", { class: "mono" }, stream.url),
+        el("span", { class: "muted" }, checks.length ? `${checks.length} checks, ${checks.filter((c) => !c.ok).length} failed` : "")));
+    if (!checks.length) {
+      block.append(el("div", { class: "chart-empty" }, "No checks recorded: `camscan watch --check-streams 1m` records them."));
+      return block;
+    }
+    const series = (field) => checks.filter((c) => c[field] !== null && c[field] !== undefined).map((c) => ({ t: new Date(c.at).getTime(), v: c[field] }));
+    const fails = checks.filter((c) => !c.ok).map((c) => new Date(c.at).getTime());
+    block.append(el("div", { class: "charts" },
+      lineChart("Frame rate", "fps", series("fps"), fails, (v) => num(v, 1)),
+      lineChart("Bitrate", "kbit/s", series("bitrate_kbps"), fails, (v) => num(v, 0)),
+      lineChart("First packet", "ms", series("first_packet_ms"), fails, (v) => num(v, 0))));
+    return block;
+  }
+
+  function detailText(detail) {
+    if (!detail || typeof detail !== "object") return detail === null || detail === undefined ? "" : String(detail);
+    const show = (v) => (v !== null && typeof v === "object" ? JSON.stringify(v) : String(v));
+    if ("before" in detail || "after" in detail) return `${show(detail.before ?? dash)} \u2192 ${show(detail.after ?? dash)}`;
+    return Object.entries(detail).filter(([, v]) => v !== null && v !== undefined)
+      .map(([k, v]) => `${k}: ${show(v)}`).join(", ");
+  }
+
+  function eventItem(e, fresh) {
+    return el("li", { class: fresh ? "flash" : null, data: { eventId: e.id, kind: e.kind } },
+      el("span", { class: "when", title: when(e.at) }, when(e.at)),
+      el("span", null, kindBadge(e.kind)),
+      el("span", { class: "what" },
+        e.stream_url ? el("div", { class: "mono" }, e.stream_url) : null,
+        el("div", { class: "detail" }, detailText(e.detail))));
+  }
+
+  function panel(title, right, ...body) {
+    return el("section", { class: "panel" }, el("header", null, el("h2", null, title), right ? el("span", { class: "right" }, right) : null), ...body);
+  }
+
+  async function showDevice(id, seq) {
+    current = { kind: "device", id: null };
+    clear(view).append(el("p", { class: "muted" }, "Loading\u2026"));
+    let d, streams, avail;
+    try {
+      d = await api(`/api/v1/devices/${encodeURIComponent(id)}`);
+      [streams, avail] = await Promise.all([
+        all(`/api/v1/streams?device_id=${d.id}`),
+        api(`/api/v1/devices/${d.id}/availability?days=7`).catch(() => null),
+      ]);
+    } catch (err) {
+      if (seq !== viewSeq) return;
+      clear(view).append(el("div", { class: "crumbs" }, el("a", { href: "/" }, "Devices")),
+        err.status === 404 ? el("div", { class: "notice" }, `No device ${id} in the inventory.`) : failure(err));
+      return;
+    }
+    const checks = await Promise.all(streams.map((s) =>
+      api(`/api/v1/streams/${s.id}/checks?since=7d&limit=1000`).then((c) => c.items).catch(() => [])));
+    if (seq !== viewSeq) return;
+    const title = d.name || [d.vendor, d.model].filter(Boolean).join(" ") || d.address || d.key;
+    document.title = `${title} \u00b7 camscan`;
+    const events = el("ol", { class: "timeline" }, d.events.map((e) => eventItem(e, false)));
+    const streamsBody = el("div", { class: "body flush" }, streamsTable(streams));
+    current = { kind: "device", id: d.id, events, streamsBody, known: new Set(d.events.map((e) => e.id)) };
+    const charts = el("div", { class: "body" }, streams.map((s, i) => checkCharts(s, checks[i])));
+    clear(view).append(
+      el("div", { class: "crumbs" }, el("a", { href: "/" }, "Devices"), " / ", title),
+      el("div", { class: "page-head" }, el("h1", { class: "device-title" }, title), stateBadge(d.state),
+        el("span", { class: "sub" }, rel(d.state_since, "for ")), el("span", { class: "sub mono" }, d.key)),
+      el("div", { class: "cols" },
+        el("div", { class: "stack" },
+          panel("Availability", "last 7 days", el("div", { class: "body" }, availability(avail))),
+          panel("Streams", `${d.streams_up} of ${d.streams_total} up`, streamsBody),
+          panel("Stream checks", "fps, bitrate and time to first packet", charts),
+          panel("Events", `${d.events.length}`, el("div", { class: "body flush" }, d.events.length ? events : el("div", { class: "empty" }, "No events."), d.events.length ? null : events))),
+        el("div", { class: "stack" },
+          panel("Snapshot", null, el("div", { class: "body" }, snapshot(d.id))),
+          panel("Identity", null, el("div", { class: "body" }, identity(d))))));
+    ready("device");
+  }
+
+  function showLive(streamId, seq) {
+    current = { kind: "live" };
+    document.title = "Live preview \u00b7 camscan";
+    clear(view).append(
+      el("div", { class: "crumbs" }, el("a", { href: "/" }, "Devices"), " / live preview"),
+      el("div", { class: "page-head" }, el("h1", null, "Live preview"), el("span", { class: "sub mono" }, `stream ${streamId}`)),
+      el("div", { class: "notice" }, "The live preview of a stream comes in a later version of camscan serve."));
+    if (seq === viewSeq) ready("live");
+  }
+
+  // ---- Live events --------------------------------------------------------------------------
+
+  const pending = new Set();
+  let flushTimer = null;
+
+  function onEvent(e) {
+    if (!e || typeof e.device_id !== "number") return;
+    if (current && current.kind === "device" && current.id === e.device_id && current.events && !current.known.has(e.id)) {
+      current.known.add(e.id);
+      const empty = current.events.parentElement && current.events.parentElement.querySelector(".empty");
+      if (empty) empty.remove();
+      current.events.prepend(eventItem(e, true));
+    }
+    pending.add(e.device_id);
+    if (!flushTimer) flushTimer = setTimeout(flush, 400);
+  }
+
+  async function flush() {
+    flushTimer = null;
+    const ids = [...pending];
+    pending.clear();
+    if (current && current.kind === "list") {
+      if (ids.length > 25) {
+        // Many at once (a scan): one read of the list is cheaper than one per device.
+        try {
+          const items = await all("/api/v1/devices");
+          list.devices = new Map(items.map((d) => [d.id, d]));
+          for (const id of ids) list.flash.set(id, Date.now());
+          renderRows();
+        } catch (_) { /* the next event tries again */ }
+        return;
+      }
+      for (const id of ids) {
+        try {
+          const d = await api(`/api/v1/devices/${id}`);
+          list.devices.set(d.id, summaryOf(d));
+          list.flash.set(d.id, Date.now());
+        } catch (err) {
+          if (err.status === 404) list.devices.delete(id);
+        }
+      }
+      renderRows();
+    } else if (current && current.kind === "device" && ids.includes(current.id)) {
+      // The device changed: its state badge and its streams' states are read again (the
+      // availability and charts follow on the next view).
+      const view0 = current;
+      try {
+        const [d, streams] = await Promise.all([
+          api(`/api/v1/devices/${view0.id}`),
+          all(`/api/v1/streams?device_id=${view0.id}`),
+        ]);
+        if (current !== view0) return;
+        const head = view.querySelector(".page-head");
+        const badge = head && head.querySelector(".badge");
+        if (badge) badge.replaceWith(stateBadge(d.state));
+        clear(view0.streamsBody).append(streamsTable(streams));
+      } catch (_) { /* the next event tries again */ }
+    }
+  }
+
+  function connect() {
+    if (!window.EventSource) return;
+    const es = new EventSource("/api/v1/events/stream");
+    es.addEventListener("open", () => {
+      liveEl.textContent = "Live";
+      liveEl.className = "live on";
+    });
+    es.addEventListener("error", () => {
+      liveEl.textContent = "Reconnecting\u2026";
+      liveEl.className = "live off";
+    });
+    es.addEventListener("message", (m) => {
+      let e;
+      try { e = JSON.parse(m.data); } catch (_) { return; }
+      onEvent(e);
+    });
+  }
+
+  connect();
+  route();
+})();

@@ -1,0 +1,177 @@
+// The web page of `camscan serve` in a real browser (Debian's Chromium, headless, driven by
+// playwright-core over the DevTools protocol), run by tests/web.rs, which owns the lab.
+//
+// Environment: CAMSCAN_BASE (http://127.0.0.219:PORT), CAMSCAN_SHOTS (screenshot directory),
+// BROWSER_NODE (the directory playwright-core is installed in), CHROMIUM (the browser binary),
+// CAMSCAN_CAMERA_A / CAMSCAN_CAMERA_B (the lab cameras' addresses).
+//
+// The test talks to its runner on stdin/stdout: it prints `STEP <name> <arg>` when it needs the
+// runner to change the world (stop a camera, write hostile strings into the store) and waits for
+// a line `GO`; it prints `FIGURE <name> <value>` for what it measured and `PASS` at the end. Any
+// failed check throws: the exit code is not 0 and the reason is on stderr.
+
+import { createRequire } from "node:module";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set`);
+  return v;
+};
+const BASE = env("CAMSCAN_BASE");
+const SHOTS = env("CAMSCAN_SHOTS");
+const A = env("CAMSCAN_CAMERA_A");
+const B = env("CAMSCAN_CAMERA_B");
+const require = createRequire(join(env("BROWSER_NODE"), "package.json"));
+const { chromium } = require("playwright-core");
+
+// A hard limit of its own, below the runner's.
+setTimeout(() => {
+  console.error("page.mjs: no result within 150 s");
+  process.exit(3);
+}, 150_000).unref();
+
+const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
+async function step(name, arg) {
+  console.log(`STEP ${name} ${arg}`);
+  const { value, done } = await lines.next();
+  if (done || value.trim() !== "GO") throw new Error(`runner did not say GO after ${name}: ${value}`);
+}
+
+function check(cond, what) {
+  if (!cond) throw new Error(`check failed: ${what}`);
+}
+
+const profile = mkdtempSync(join(tmpdir(), "camscan-chromium-"));
+const ctx = await chromium.launchPersistentContext(profile, {
+  executablePath: env("CHROMIUM"),
+  headless: true,
+  args: ["--headless=new", "--no-sandbox", "--disable-gpu"],
+  viewport: { width: 1360, height: 860 },
+});
+try {
+  const page = ctx.pages()[0] || (await ctx.newPage());
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  // Every Content-Security-Policy violation (inline script or style the page would need, or
+  // markup a device string injected) is recorded on the page and read back at the end.
+  await page.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener("securitypolicyviolation", (e) => {
+      window.__csp.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
+    });
+  });
+  const ready = (view) => page.waitForSelector(`body[data-view=${view}]`, { timeout: 20_000 });
+
+  // The list: both lab cameras, with their addresses, states and streams.
+  await page.goto(`${BASE}/`);
+  await ready("list");
+  const rows = await page.$$eval("table.devices tbody tr", (trs) =>
+    trs.map((tr) => ({ id: Number(tr.dataset.id), text: tr.innerText })));
+  check(rows.length === 2, `two devices listed: ${JSON.stringify(rows)}`);
+  const rowA = rows.find((r) => r.text.includes(A));
+  const rowB = rows.find((r) => r.text.includes(B));
+  check(rowA && rowB, `the list shows ${A} and ${B}: ${JSON.stringify(rows)}`);
+  check(rows.every((r) => r.text.includes("online") && r.text.includes("1 / 1")), `online, one stream up each: ${JSON.stringify(rows)}`);
+  const timing = await page.evaluate(() => {
+    const nav = performance.getEntriesByType("navigation")[0];
+    const mark = performance.getEntriesByName("camscan-ready-list")[0];
+    return { dcl: nav.domContentLoadedEventEnd, ready: mark ? mark.startTime : null };
+  });
+  console.log(`FIGURE list_dom_content_loaded_ms ${timing.dcl.toFixed(0)}`);
+  console.log(`FIGURE list_ready_ms ${timing.ready === null ? "none" : timing.ready.toFixed(0)}`);
+  // Filtering and sorting without a request.
+  await page.fill("input[type=search]", B);
+  check((await page.$$("table.devices tbody tr")).length === 1, "the filter keeps one row");
+  await page.fill("input[type=search]", "");
+  await page.click("th[data-key=address]");
+  let order = await page.$$eval("table.devices tbody tr", (trs) => trs.map((tr) => Number(tr.dataset.id)));
+  check(order[0] === rowA.id, `sorted by address ascending: ${order}`);
+  await page.click("th[data-key=address]");
+  order = await page.$$eval("table.devices tbody tr", (trs) => trs.map((tr) => Number(tr.dataset.id)));
+  check(order[0] === rowB.id, `then descending: ${order}`);
+  await page.click("th[data-key=address]");
+  await page.screenshot({ path: join(SHOTS, "list-light.png") });
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.screenshot({ path: join(SHOTS, "list-dark.png") });
+  await page.emulateMedia({ colorScheme: "light" });
+  // The toggle overrides the system's preference, and is remembered across a reload.
+  await page.click("#theme"); // auto -> light
+  await page.click("#theme"); // light -> dark
+  check((await page.getAttribute("html", "data-theme")) === "dark", "the toggle chose dark");
+  await page.reload();
+  await ready("list");
+  check((await page.getAttribute("html", "data-theme")) === "dark", "dark remembered");
+  await page.click("#theme"); // dark -> auto
+  check((await page.getAttribute("html", "data-theme")) === null, "back to the system's");
+
+  // Camera A's page, reached by its link (client-side routing): its stream with a copy button,
+  // availability, and a chart per figure with the watcher's checks as points.
+  await page.click(`tr[data-id="${rowA.id}"] a.name`);
+  await ready("device");
+  check(new URL(page.url()).pathname === `/devices/${rowA.id}`, `the URL is the device's: ${page.url()}`);
+  const streams = await page.$$eval("table.streams tbody tr", (trs) => trs.map((tr) => tr.innerText));
+  check(streams.length === 1 && streams[0].includes(`rtsp://${A}:8554/`), `A's stream: ${streams}`);
+  check((await page.$$("table.streams button")).length === 1, "a copy button");
+  const charts = await page.$$eval("svg.chart", (svgs) => svgs.map((s) => s.querySelectorAll("circle.pt").length));
+  check(charts.length === 3 && charts.every((n) => n >= 2), `three charts with points: ${charts}`);
+  check((await page.$$("svg.avail rect.online")).length >= 1, "an online span in the availability");
+  check((await page.$$("li[data-kind=device_new]")).length === 1, "the device_new event");
+  check((await page.textContent(".snapshot")).includes("No snapshot") || (await page.$(".snapshot img")) !== null, "a snapshot box");
+  const deviceReady = await page.evaluate(() => performance.now());
+  console.log(`FIGURE device_page_checks ${charts.join(",")}`);
+  await page.screenshot({ path: join(SHOTS, "device.png"), fullPage: true });
+  // A deep link answers the same page.
+  const direct = await ctx.newPage();
+  await direct.goto(`${BASE}/devices/${rowA.id}`);
+  await direct.waitForSelector("body[data-view=device]", { timeout: 20_000 });
+  check((await direct.$$("svg.chart")).length === 3, "the deep link shows the device");
+  await direct.goto(`${BASE}/live/1`);
+  await direct.waitForSelector("body[data-view=live]", { timeout: 20_000 });
+  check((await direct.textContent("main")).includes("later version"), "the live placeholder");
+  await direct.close();
+
+  // A camera stops while its page is open: the watcher's checks fail, the event arrives over
+  // the event stream and shows without a reload.
+  await page.evaluate(() => { window.__noReload = true; });
+  await step("stop-camera", A);
+  const t = Date.now();
+  await page.waitForSelector("ol.timeline li[data-kind=stream_down], ol.timeline li[data-kind=device_offline]", { timeout: 60_000 });
+  console.log(`FIGURE event_shown_after_stop_ms ${Date.now() - t}`);
+  check(await page.evaluate(() => window.__noReload === true), "no reload");
+  // The stream's state follows (read again after the event).
+  await page.waitForFunction(() => {
+    const b = document.querySelector("table.streams tbody .badge");
+    return b && b.textContent === "down";
+  }, null, { timeout: 20_000 });
+  check(deviceReady > 0, "device page timing");
+
+  // Hostile strings from a device: rendered as text, never as markup, nothing runs.
+  await page.click("a#nav-devices");
+  await ready("list");
+  const hostileName = '<img src=x onerror="window.__xss=1">';
+  await step("hostile", String(rowB.id));
+  // The runner's event for B arrives live; its row is read again with the new name.
+  await page.waitForFunction((name) => [...document.querySelectorAll("table.devices a.name")].some((a) => a.textContent === name), hostileName, { timeout: 30_000 });
+  await page.click(`tr[data-id="${rowB.id}"] a.name`);
+  await ready("device");
+  check((await page.textContent("h1.device-title")) === hostileName, "the name is shown as text");
+  check((await page.textContent("dl.facts")).includes("<script>window.__xss=2</script>"), "the vendor is shown as text");
+  const timeline = await page.textContent("ol.timeline");
+  check(timeline.includes("<script>window.__xss=3</script>") && timeline.includes("<svg onload=window.__xss=5>"), "the event's strings as text");
+  check((await page.$$("img[src=x], svg[onload], main script")).length === 0, "no element made from a device string");
+  await page.waitForTimeout(500);
+  check(await page.evaluate(() => window.__xss === undefined), "no script ran");
+  const csp = await page.evaluate(() => window.__csp);
+  check(csp.length === 0, `no CSP violations: ${JSON.stringify(csp)}`);
+  check(errors.length === 0, `no page errors: ${errors}`);
+  console.log("PASS");
+} finally {
+  await ctx.close();
+  rmSync(profile, { recursive: true, force: true });
+  lines.return && lines.return();
+  process.stdin.destroy();
+}
