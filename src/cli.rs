@@ -219,6 +219,20 @@ pub struct ServeArgs {
         requires = "tls_cert"
     )]
     pub tls_key: Option<std::path::PathBuf>,
+    /// What `POST /api/v1/scans` may scan (addresses, CIDRs, ranges; comma-separated); anything
+    /// else is refused (403) [default: the attached private subnets a scan without targets
+    /// covers]. A scan's other settings (ports, timeouts, credentials) come from --config.
+    #[arg(
+        long,
+        value_name = "TARGETS",
+        value_delimiter = ',',
+        env = "CAMSCAN_ALLOW_TARGETS"
+    )]
+    pub allow_targets: Vec<String>,
+    /// A credentials file an API scan may choose by NAME (`site=/etc/camscan/site.creds`);
+    /// repeatable. The config's own credentials are `default`; `none` sends none.
+    #[arg(long, value_name = "NAME=FILE")]
+    pub scan_credentials: Vec<String>,
 }
 
 #[derive(Debug, Args, Default)]

@@ -53,9 +53,14 @@ struct Serve {
 
 impl Serve {
     fn start(db: &Path, port: u16) -> Serve {
+        Serve::start_with(db, port, &[])
+    }
+
+    fn start_with(db: &Path, port: u16, extra: &[&str]) -> Serve {
         let addr = format!("{SERVE_IP}:{port}");
         let child = camscan_with_db(db)
             .args(["serve", "--listen", &addr])
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -629,6 +634,203 @@ fn the_inventory_over_http() {
 
 /// Requests that would hold the server: a body over the limit is refused before it is read; a
 /// head that never ends, and one over 16 KiB, are cut within the header deadline.
+fn post_scan(addr: &str, content_type: &str, body: &str, origin: Option<&str>) -> Answer {
+    let origin = origin
+        .map(|o| format!("Origin: {o}\r\n"))
+        .unwrap_or_default();
+    exchange(
+        addr,
+        &format!(
+            "POST /api/v1/scans HTTP/1.1\r\nHost: {addr}\r\n{origin}Content-Type: {content_type}\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+}
+
+/// A scan asked over the API, of a real GStreamer camera on 127.0.0.205:8554: refused outside
+/// `--allow-targets`, in another format, from another site; accepted (202, Location), one at a
+/// time, its progress and end on the event stream as `event: scan`, recorded (its scan id in the
+/// scans, its device in the devices), and not again within 10 s.
+#[test]
+fn a_scan_asked_over_the_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inventory.db");
+    // The inventory exists (serve opens an existing one): a scan of a closed port made it.
+    let out = run(
+        camscan_with_db(&db).args(["scan", "127.0.0.206", "-p", "9", "--discovery", "ports"]),
+        LIMIT,
+    );
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    let _cam = camera("127.0.0.205");
+    let cfg = dir.path().join("config.yaml");
+    std::fs::write(&cfg, "ports: \"8554\"\n").unwrap();
+    let serve = Serve::start_with(
+        &db,
+        free_port(SERVE_IP),
+        &[
+            "--config",
+            cfg.to_str().unwrap(),
+            "--allow-targets",
+            "127.0.0.204-127.0.0.206",
+        ],
+    );
+    let addr = serve.addr.clone();
+    let origin = format!("http://{addr}");
+    let opts = get_json(&addr, "/api/v1/scans/options");
+    assert_eq!(opts["allow_targets"], json!(["127.0.0.204-127.0.0.206"]));
+    assert_eq!(opts["credentials"], json!(["none"]));
+    assert_eq!(opts["ports"], "8554");
+
+    let json_type = "application/json";
+    post_scan(
+        &addr,
+        json_type,
+        r#"{"targets":["127.0.0.1"]}"#,
+        Some(&origin),
+    )
+    .assert_problem(403, "target-not-allowed");
+    post_scan(
+        &addr,
+        json_type,
+        r#"{"targets":["127.0.0.204/24"]}"#,
+        Some(&origin),
+    )
+    .assert_problem(403, "target-not-allowed");
+    post_scan(
+        &addr,
+        json_type,
+        r#"{"targets":["localhost"]}"#,
+        Some(&origin),
+    )
+    .assert_problem(400, "invalid-body");
+    post_scan(
+        &addr,
+        json_type,
+        r#"{"targets":"127.0.0.205"}"#,
+        Some(&origin),
+    )
+    .assert_problem(400, "invalid-body");
+    post_scan(
+        &addr,
+        "text/plain",
+        r#"{"targets":["127.0.0.205"]}"#,
+        Some(&origin),
+    )
+    .assert_problem(415, "unsupported-media-type");
+    post_scan(
+        &addr,
+        json_type,
+        r#"{"targets":["127.0.0.205"]}"#,
+        Some("http://evil.example"),
+    )
+    .assert_problem(403, "cross-origin");
+
+    // The event stream is open before the scan starts.
+    let mut stream = TcpStream::connect(&addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    write!(
+        stream,
+        "GET /api/v1/events/stream HTTP/1.1\r\nHost: {addr}\r\nAccept: text/event-stream\r\n\r\n"
+    )
+    .unwrap();
+    let mut events = BufReader::new(stream);
+
+    let started = post_scan(
+        &addr,
+        json_type,
+        r#"{"targets":["127.0.0.205"]}"#,
+        Some(&origin),
+    );
+    assert_eq!(
+        started.status,
+        202,
+        "{}",
+        String::from_utf8_lossy(&started.body)
+    );
+    let job = started.json();
+    assert_eq!(job["state"], "running");
+    assert_eq!(job["hosts_total"], 1);
+    let id = job["id"].as_u64().unwrap();
+    assert_eq!(
+        started.header("location"),
+        Some(format!("/api/v1/scans/jobs/{id}"))
+    );
+    let again = post_scan(
+        &addr,
+        json_type,
+        r#"{"targets":["127.0.0.205"]}"#,
+        Some(&origin),
+    );
+    let kind = again.json()["type"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        kind.ends_with(":scan-running") || kind.ends_with(":rate-limited"),
+        "{kind}"
+    );
+
+    // `event: scan` lines until the job ends.
+    let until = Instant::now() + Duration::from_secs(90);
+    let (mut kind, mut seen, mut end) = (String::new(), 0, None);
+    while end.is_none() && Instant::now() < until {
+        let mut line = String::new();
+        if events.read_line(&mut line).is_err() {
+            continue;
+        }
+        let line = line.trim_end();
+        if let Some(k) = line.strip_prefix("event:") {
+            kind = k.trim().to_string();
+        } else if let (Some(data), "scan") = (line.strip_prefix("data:"), kind.as_str()) {
+            let j: Value = serde_json::from_str(data.trim()).unwrap();
+            assert_eq!(j["id"], id);
+            seen += 1;
+            if j["state"] != "running" {
+                end = Some(j);
+            }
+        } else if line.is_empty() {
+            kind.clear();
+        }
+    }
+    let end = end.expect("the job's end came as an event: scan");
+    assert!(seen >= 1);
+    assert_eq!(end["state"], "done", "{end}");
+    assert_eq!(end["hosts_done"], 1);
+    assert!(end["devices"].as_u64().unwrap() >= 1, "{end}");
+    let scan_id = end["scan_id"].as_i64().unwrap();
+    assert_eq!(get_json(&addr, &format!("/api/v1/scans/jobs/{id}")), end);
+    assert_eq!(get_json(&addr, "/api/v1/scans/jobs")["items"][0], end);
+    assert_eq!(get_json(&addr, "/api/v1/scans")["items"][0]["id"], scan_id);
+    let devices = get_json(&addr, "/api/v1/devices?q=127.0.0.205");
+    let device = &devices["items"][0];
+    assert_eq!(device["address"], "127.0.0.205", "{devices}");
+    let streams = get_json(
+        &addr,
+        &format!("/api/v1/streams?device_id={}", device["id"]),
+    );
+    assert!(
+        streams["items"][0]["url"]
+            .as_str()
+            .unwrap()
+            .ends_with("127.0.0.205:8554/Streaming/Channels/101"),
+        "{streams}"
+    );
+
+    let soon = post_scan(
+        &addr,
+        json_type,
+        r#"{"targets":["127.0.0.205"]}"#,
+        Some(&origin),
+    );
+    soon.assert_problem(429, "rate-limited");
+    assert_eq!(soon.header("retry-after").as_deref(), Some("10"));
+    get(&addr, "/api/v1/scans/jobs/99").assert_problem(404, "not-found");
+    assert_eq!(serve.stop("TERM"), Some(143));
+}
+
 #[test]
 fn oversized_and_slow_requests_are_bounded() {
     let dir = tempfile::tempdir().unwrap();

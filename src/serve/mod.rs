@@ -82,6 +82,7 @@ pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
     )
     .map_err(usage)?;
     let store = crate::inventory::open_existing(&args.store)?;
+    let scan_cfg = scan_config(args, &store_path)?;
     // The first start makes the token (so that a later one beyond loopback has it).
     let token = match token {
         Some(t) => t,
@@ -96,7 +97,17 @@ pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
         .local_addr()
         .map_err(|e| CommandError::Usage(format!("serve: {e}")))?;
     let (stop_tx, stop_rx) = watch::channel(false);
-    let state = api::AppState::new(Arc::new(Mutex::new(store)), stop_rx.clone());
+    let store = Arc::new(Mutex::new(store));
+    let scans = scans::Scans::new(
+        scan_cfg.cfg,
+        &scan_cfg.allow,
+        scan_cfg.named,
+        store.clone(),
+        crate::metrics::Metrics::new(),
+    )
+    .map_err(usage)?;
+    let allowed = scans.options().allow_targets.join(", ");
+    let state = api::AppState::new(store, stop_rx.clone()).with_scans(Arc::new(scans));
     let poller = tokio::spawn(sse::poll_newest(state.clone(), stop_rx.clone()));
     let code = Arc::new(Mutex::new(None));
     let signals = tokio::spawn(signals.wait(stop_tx, code.clone()));
@@ -117,6 +128,15 @@ pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
          /api/v1/openapi.json){guarded}",
         path.display()
     );
+    let _ = writeln!(
+        err,
+        "camscan serve: scans asked over the API may cover {}",
+        if allowed.is_empty() {
+            "nothing (--allow-targets)"
+        } else {
+            &allowed
+        }
+    );
     if let Some(warning) = &bind.warning {
         let _ = writeln!(err, "{warning}");
     }
@@ -129,6 +149,67 @@ pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
     served.map_err(|e| CommandError::Usage(format!("serve: {e}")))?;
     let code = *code.lock().unwrap_or_else(|e| e.into_inner());
     Ok(code.unwrap_or(exit::ERROR))
+}
+
+/// What API scans run with.
+struct ServeScans {
+    cfg: crate::config::ScanConfig,
+    allow: Vec<String>,
+    named: Vec<(String, Vec<crate::credentials::Credential>)>,
+}
+
+/// The scan settings of `--config` (as `camscan scan --config` reads them, without targets),
+/// recorded in the served store; `--allow-targets`, else the attached private subnets a scan
+/// without targets covers; the named credential files.
+fn scan_config(args: &ServeArgs, store: &std::path::Path) -> Result<ServeScans, CommandError> {
+    let usage = CommandError::Usage;
+    let file = args
+        .store
+        .config
+        .as_deref()
+        .map(crate::config::FileConfig::load)
+        .transpose()?
+        .unwrap_or_default();
+    let mut cfg = crate::config::ScanConfig::resolve_with_password(
+        &crate::cli::ScanArgs::default(),
+        &file,
+        None,
+        None,
+    )?;
+    cfg.targets.clear();
+    cfg.db = Some(store.to_path_buf());
+    if !cfg.signatures.is_empty() {
+        let k = crate::knowledge::load(&cfg.signatures, crate::knowledge::user_dir().as_deref())?;
+        crate::knowledge::install(k);
+    }
+    let allow = if args.allow_targets.is_empty() {
+        let locals = crate::net::interfaces::list()
+            .map_err(|e| usage(format!("serve: listing the interfaces: {e}")))?;
+        crate::net::interfaces::plan(locals, cfg.interface.as_deref(), false)
+            .iter()
+            .filter(|n| n.scan)
+            .map(|n| n.cidr())
+            .collect()
+    } else {
+        args.allow_targets.clone()
+    };
+    let mut named = Vec::new();
+    for spec in &args.scan_credentials {
+        let Some((name, path)) = spec
+            .split_once('=')
+            .filter(|(n, p)| !n.is_empty() && !p.is_empty())
+        else {
+            return Err(usage(format!(
+                "--scan-credentials {spec:?}: give NAME=FILE"
+            )));
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| usage(format!("--scan-credentials {name}: {path}: {e}")))?;
+        let set = crate::credentials::parse_file(&text)
+            .map_err(|e| usage(format!("--scan-credentials {name}: {path}: {e}")))?;
+        named.push((name.to_string(), set));
+    }
+    Ok(ServeScans { cfg, allow, named })
 }
 
 /// SIGINT and SIGTERM, listened for before the server starts (so a failure to is an error, not a

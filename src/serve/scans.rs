@@ -532,9 +532,11 @@ mod tests {
     fn scans(allow: &[&str]) -> (tempfile::TempDir, Arc<Scans>) {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(Mutex::new(Store::open(&dir.path().join("i.db")).unwrap()));
-        let mut base = ScanConfig::default();
-        base.ports = vec![80, 554];
-        base.credentials = vec![Credential::new("admin", "12345")];
+        let base = ScanConfig {
+            ports: vec![80, 554],
+            credentials: vec![Credential::new("admin", "12345")],
+            ..ScanConfig::default()
+        };
         let allow: Vec<String> = allow.iter().map(|s| s.to_string()).collect();
         let named = vec![("site".to_string(), vec![Credential::new("root", "pass")])];
         let s = Scans::new(base, &allow, named, store, Metrics::new()).unwrap();

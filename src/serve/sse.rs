@@ -157,6 +157,7 @@ async fn open(
     let reader = Reader {
         state: state.clone(),
         jobs,
+        job_pending: false,
         newest: state.live.newest.subscribe(),
         stop: state.stop.clone(),
         after,
@@ -179,6 +180,8 @@ struct Reader {
     state: AppState,
     /// Scan jobs' progress (`event: scan`, no id): the newest state of the job that changed.
     jobs: Option<watch::Receiver<Option<super::scans::Job>>>,
+    /// A job changed while the stream waited.
+    job_pending: bool,
     newest: watch::Receiver<i64>,
     stop: watch::Receiver<bool>,
     /// The id of the last event sent (or of the newest when the stream began).
@@ -236,7 +239,10 @@ impl Reader {
             };
             tokio::select! {
                 alive = job => {
-                    if !alive {
+                    // `changed` marked the job seen: it is sent on the next turn.
+                    if alive {
+                        self.job_pending = true;
+                    } else {
                         self.jobs = None;
                     }
                 }
@@ -260,7 +266,7 @@ impl Reader {
     /// The scan job that changed since the last one sent, as an `event: scan`.
     fn job_changed(&mut self) -> Option<Event> {
         let rx = self.jobs.as_mut()?;
-        if !rx.has_changed().unwrap_or(false) {
+        if !std::mem::take(&mut self.job_pending) && !rx.has_changed().unwrap_or(false) {
             return None;
         }
         let job = rx.borrow_and_update().clone()?;
