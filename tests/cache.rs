@@ -314,8 +314,13 @@ fn scan(
     rt.block_on(async move {
         let started = Instant::now();
         let plan = ScanPlan::build(&cfg).await.unwrap();
-        let scanned =
-            camscan::scan::pipeline(plan, plan::context_with_known(&cfg, known), false, None).await;
+        let scanned = camscan::scan::pipeline(
+            plan,
+            plan::context_with_known(&cfg, known),
+            camscan::scan::Progress::Quiet,
+            None,
+        )
+        .await;
         (scanned.report, started.elapsed())
     })
 }
