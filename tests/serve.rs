@@ -505,10 +505,16 @@ fn the_inventory_over_http() {
             path.replace("{id}", &stream_id.to_string())
         } else {
             path.replace("{id}", &id.to_string())
-        };
+        }
+        .replace("{format}", "json");
         let ok = status(&concrete);
-        // One scan only so far: the diff has nothing to compare (404, documented).
-        let expected = if path == "/api/v1/diff" { 404 } else { 200 };
+        // One scan only so far: the diff has nothing to compare (404, documented); no scan
+        // was asked over the API, so there is no job.
+        let expected = if path == "/api/v1/diff" || path == "/api/v1/scans/jobs/{id}" {
+            404
+        } else {
+            200
+        };
         assert_eq!(ok, expected, "{concrete}");
         assert!(documented.contains(&ok), "{path}: {ok} not documented");
         // Every route refuses a parameter it does not take, and says so in the document.
@@ -523,7 +529,7 @@ fn the_inventory_over_http() {
         }
     }
     assert!(paths.contains_key("/api/v1/devices/{id}"));
-    assert_eq!(paths.len(), 10, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 14, "{:?}", paths.keys().collect::<Vec<_>>());
     let types: BTreeSet<&str> =
         doc["components"]["schemas"]["Problem"]["properties"]["type"]["enum"]
             .as_array()
@@ -818,6 +824,42 @@ fn a_scan_asked_over_the_api() {
             .ends_with("127.0.0.205:8554/Streaming/Channels/101"),
         "{streams}"
     );
+
+    // The inventory downloads in every format, the configs included, without credentials.
+    let doc = get(&addr, "/api/v1/export/json");
+    assert_eq!(doc.status, 200);
+    assert_eq!(
+        doc.header("content-disposition").as_deref(),
+        Some("attachment; filename=\"camscan-inventory.json\"")
+    );
+    let doc = doc.json();
+    assert_eq!(doc["schema_version"], 1);
+    let cam = doc["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["ip"] == "127.0.0.205")
+        .unwrap_or_else(|| panic!("{doc}"));
+    assert_eq!(
+        cam["streams"][0]["url"],
+        "rtsp://127.0.0.205:8554/Streaming/Channels/101"
+    );
+    let go2rtc = get(&addr, "/api/v1/export/go2rtc");
+    assert_eq!(
+        go2rtc.header("content-type").as_deref(),
+        Some("application/yaml")
+    );
+    let text = String::from_utf8_lossy(&go2rtc.body);
+    assert!(
+        text.contains("streams:")
+            && text.contains("rtsp://127.0.0.205:8554/Streaming/Channels/101"),
+        "{text}"
+    );
+    let csv = get(&addr, "/api/v1/export/csv?state=online");
+    assert_eq!(csv.status, 200);
+    assert!(String::from_utf8_lossy(&csv.body).contains("127.0.0.205"));
+    get(&addr, "/api/v1/export/pdf").assert_problem(404, "not-found");
+    get(&addr, "/api/v1/export/csv?state=up").assert_problem(400, "invalid-parameter");
 
     let soon = post_scan(
         &addr,

@@ -129,6 +129,10 @@ pub fn routes() -> Vec<(Route, MethodRouter<AppState>)> {
             axum::routing::post(super::scans::post),
         ),
         (
+            r("/api/v1/export/{format}", &[200, 400, 404]),
+            get(super::export::export),
+        ),
+        (
             r("/api/v1/scans/jobs", &[200, 400]),
             get(super::scans::jobs),
         ),

@@ -17,11 +17,15 @@
 //! ask for the token (bearer header or the login form's session cookie); state-changing requests
 //! from other sites are refused; `--tls-cert/--tls-key` serve HTTPS ([`tls`]).
 //!
+//! Scans asked over the API ([`scans`]) run in this process and are recorded in the store; the
+//! inventory downloads in every export format ([`export`]).
+//!
 //! Not here yet (issue 18): the snapshot proxy, the watcher in the same process, `/metrics` on
-//! this listener, `GET /api/v1/export/{format}`.
+//! this listener.
 
 pub mod api;
 pub mod auth;
+pub mod export;
 pub mod problem;
 pub mod scans;
 pub mod sse;

@@ -1,0 +1,119 @@
+//! `GET /api/v1/export/{format}`: the inventory in every format `camscan scan -f` writes,
+//! go2rtc/Frigate/MediaMTX configurations included, as a download.
+//!
+//! The document is the inventory as a report ([`crate::store::Store::inventory_report`]): each
+//! device as the newest scan that saw it described it, URLs without credentials (the configs
+//! refer to passwords as their exporters always do without `--show-credentials`:
+//! `${CAMSCAN_<NAME>_PASSWORD}`-style placeholders or user names only). `state` filters as on
+//! `GET /api/v1/devices` (`state=online` for the cameras up now).
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use clap::ValueEnum;
+
+use super::api::{AppState, Params};
+use super::problem::{Kind, Problem};
+use crate::export::{ExportOptions, Format, exporter};
+use crate::notify::with_store;
+use crate::store::{DeviceQuery, DeviceState};
+
+/// The media type and file extension of each format.
+pub fn media_type(format: Format) -> (&'static str, &'static str) {
+    match format {
+        Format::Table => ("text/plain; charset=utf-8", "txt"),
+        Format::Json => ("application/json", "json"),
+        Format::Csv => ("text/csv; charset=utf-8", "csv"),
+        Format::Xml => ("application/xml", "xml"),
+        Format::Yaml => ("application/yaml", "yaml"),
+        Format::Ndjson => ("application/x-ndjson", "ndjson"),
+        Format::M3u => ("audio/x-mpegurl", "m3u"),
+        Format::Go2rtc => ("application/yaml", "go2rtc.yaml"),
+        Format::Frigate => ("application/yaml", "frigate.yaml"),
+        Format::Mediamtx => ("application/yaml", "mediamtx.yml"),
+        Format::HaSheet => ("text/plain; charset=utf-8", "ha-sheet.txt"),
+    }
+}
+
+/// Every format's name, as `-f` spells it.
+pub fn names() -> Vec<String> {
+    Format::value_variants()
+        .iter()
+        .filter_map(|f| f.to_possible_value())
+        .map(|v| v.get_name().to_string())
+        .collect()
+}
+
+/// `GET /api/v1/export/{format}?state=`.
+pub async fn export(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    match render(state, &name, query.as_deref()).await {
+        Ok(r) => r,
+        Err(p) => p.into_response(),
+    }
+}
+
+async fn render(state: AppState, name: &str, query: Option<&str>) -> Result<Response, Problem> {
+    let p = Params::parse(query, &["state"])?;
+    let Ok(format) = Format::from_str(name, false) else {
+        return Err(Problem::not_found(format!(
+            "no export format {:?} (one of {})",
+            crate::sanitize::terminal(name),
+            names().join(", ")
+        )));
+    };
+    let q = DeviceQuery {
+        state: p.parsed(
+            "state",
+            &format!("one of {}", DeviceState::NAMES.join(", ")),
+            |v| v.parse().ok(),
+        )?,
+        ..DeviceQuery::default()
+    };
+    let report = with_store(&state.store, move |s| s.inventory_report(&q))
+        .await
+        .map_err(Problem::from)?;
+    // Rendering thousands of devices is CPU work: off the async workers.
+    let body = tokio::task::spawn_blocking(move || {
+        let mut out = Vec::new();
+        exporter(format, ExportOptions::default())
+            .write(&report, &mut out)
+            .map(|()| out)
+    })
+    .await
+    .map_err(|e| Problem::new(Kind::Store, format!("export: {e}")))?
+    .map_err(|e| Problem::new(Kind::Store, format!("export: {e}")))?;
+    let (media, ext) = media_type(format);
+    let mut resp = body.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
+    if let Ok(v) =
+        HeaderValue::from_str(&format!("attachment; filename=\"camscan-inventory.{ext}\""))
+    {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_format_has_a_media_type_and_a_name() {
+        let names = names();
+        assert_eq!(names.len(), Format::value_variants().len());
+        for n in [
+            "json", "csv", "go2rtc", "frigate", "mediamtx", "ha-sheet", "m3u",
+        ] {
+            assert!(names.iter().any(|x| x == n), "{n}");
+        }
+        for f in Format::value_variants() {
+            let (media, ext) = media_type(*f);
+            assert!(media.contains('/') && !ext.is_empty());
+        }
+    }
+}
