@@ -825,6 +825,26 @@ fn a_scan_asked_over_the_api() {
         "{streams}"
     );
 
+    // Prometheus on the same listener: the API scan and the device it found.
+    let m = get(&addr, "/metrics");
+    assert_eq!(m.status, 200);
+    assert!(
+        m.header("content-type")
+            .is_some_and(|t| t.starts_with("text/plain; version=0.0.4"))
+    );
+    let text = String::from_utf8_lossy(&m.body);
+    assert!(
+        text.lines().any(|l| l.starts_with("camscan_device_up{")
+            && l.contains("ip=\"127.0.0.205\"")
+            && l.ends_with(" 1")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("camscan_scans_total") && !l.ends_with(" 0")),
+        "{text}"
+    );
+
     // The inventory downloads in every format, the configs included, without credentials.
     let doc = get(&addr, "/api/v1/export/json");
     assert_eq!(doc.status, 200);

@@ -37,7 +37,7 @@ use crate::store::{CheckLayer, CheckResult, EventKind};
 
 mod server;
 
-pub use server::{Limits, MetricsServer, serve};
+pub use server::{Limits, MetricsServer, render, serve};
 
 /// The port of `--metrics` when only an address, or nothing, is given. 9750 is not in
 /// Prometheus's default port allocations list

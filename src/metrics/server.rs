@@ -82,6 +82,12 @@ fn router(metrics: Metrics) -> Router {
 }
 
 async fn exposition(State(metrics): State<Metrics>, headers: HeaderMap) -> Response {
+    render(&metrics, &headers)
+}
+
+/// The exposition `headers`' `Accept` asks for (OpenMetrics or the classic text), as an answer.
+/// `camscan serve` answers `/metrics` with it too.
+pub fn render(metrics: &Metrics, headers: &HeaderMap) -> Response {
     let openmetrics = headers
         .get_all(header::ACCEPT)
         .iter()

@@ -64,6 +64,9 @@ pub struct AppState {
     pub live: sse::Live,
     /// Scans asked over the API; `None` refuses them.
     pub scans: Option<Arc<super::scans::Scans>>,
+    /// What `/metrics` exposes (the API scans' figures, the devices, the watcher's when it runs
+    /// here).
+    pub metrics: crate::metrics::Metrics,
 }
 
 impl AppState {
@@ -73,6 +76,7 @@ impl AppState {
             stop,
             live: sse::Live::new(sse::MAX_STREAMS),
             scans: None,
+            metrics: crate::metrics::Metrics::new(),
         }
     }
 
@@ -167,10 +171,17 @@ pub fn router(state: AppState) -> Router {
     for (path, handler) in super::web::pages() {
         app = app.route(path, handler);
     }
+    // Prometheus on the same listener (outside the API: its own text formats, not JSON).
+    app = app.route("/metrics", get(metrics));
     app.fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(limits))
         .with_state(state)
+}
+
+/// `GET /metrics`: the Prometheus exposition, as `camscan watch --metrics` serves it.
+async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    crate::metrics::render(&state.metrics, &headers)
 }
 
 /// The body limit and the deadline of every request, and the headers of every answer.

@@ -489,7 +489,7 @@ pub fn area(path: &str) -> Area {
         path.strip_prefix(prefix)
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
     };
-    if under("/api") {
+    if under("/api") || path == "/metrics" {
         Area::Api
     } else if path == "/login" || path == "/logout" || under("/assets") {
         Area::Open
@@ -981,6 +981,7 @@ mod tests {
         assert_eq!(area("/api/v1/devices"), Area::Api);
         assert_eq!(area("/api"), Area::Api);
         assert_eq!(area("/apiary"), Area::Page);
+        assert_eq!(area("/metrics"), Area::Api);
         assert_eq!(area("/login"), Area::Open);
         assert_eq!(area("/logout"), Area::Open);
         assert_eq!(area("/assets/login.css"), Area::Open);

@@ -20,8 +20,9 @@
 //! Scans asked over the API ([`scans`]) run in this process and are recorded in the store; the
 //! inventory downloads in every export format ([`export`]).
 //!
-//! Not here yet (issue 18): the snapshot proxy, the watcher in the same process, `/metrics` on
-//! this listener.
+//! `/metrics` on the same listener is the Prometheus exposition ([`crate::metrics`]).
+//!
+//! Not here yet (issue 18): the snapshot proxy, the watcher in the same process.
 
 pub mod api;
 pub mod auth;
@@ -102,17 +103,20 @@ pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
         .map_err(|e| CommandError::Usage(format!("serve: {e}")))?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let store = Arc::new(Mutex::new(store));
+    let metrics = crate::metrics::Metrics::new();
     let scans = scans::Scans::new(
         scan_cfg.cfg,
         &scan_cfg.allow,
         scan_cfg.named,
         store.clone(),
-        crate::metrics::Metrics::new(),
+        metrics.clone(),
     )
     .map_err(usage)?;
     let allowed = scans.options().allow_targets.join(", ");
-    let state = api::AppState::new(store, stop_rx.clone()).with_scans(Arc::new(scans));
+    let mut state = api::AppState::new(store, stop_rx.clone()).with_scans(Arc::new(scans));
+    state.metrics = metrics;
     let poller = tokio::spawn(sse::poll_newest(state.clone(), stop_rx.clone()));
+    let devices = tokio::spawn(device_metrics(state.clone(), stop_rx.clone()));
     let code = Arc::new(Mutex::new(None));
     let signals = tokio::spawn(signals.wait(stop_tx, code.clone()));
     // On stderr (stdout is for results): where the API is, and how it is guarded.
@@ -149,10 +153,29 @@ pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
     let app = auth::protect(api::router(state), guard);
     let served = http_server::serve_tls(listener, app, LIMITS, stop_rx, "serve", tls).await;
     poller.abort();
+    devices.abort();
     signals.abort();
     served.map_err(|e| CommandError::Usage(format!("serve: {e}")))?;
     let code = *code.lock().unwrap_or_else(|e| e.into_inner());
     Ok(code.unwrap_or(exit::ERROR))
+}
+
+/// How often `/metrics`' device gauges are read again from the store (which other processes
+/// write: a `camscan watch` or `scan` beside this server). 15 s: Prometheus's default scrape
+/// interval, for one indexed read of the device list.
+pub const DEVICE_METRICS_EVERY: Duration = Duration::from_secs(15);
+
+/// Keep `camscan_device_up` and friends as the store says, until the server stops.
+async fn device_metrics(state: api::AppState, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(DEVICE_METRICS_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = stop.wait_for(|s| *s) => return,
+            _ = tick.tick() => {}
+        }
+        crate::watch::refresh_devices(&state.store, &state.metrics).await;
+    }
 }
 
 /// What API scans run with.
