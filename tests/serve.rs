@@ -510,7 +510,11 @@ fn the_inventory_over_http() {
         let ok = status(&concrete);
         // One scan only so far: the diff has nothing to compare (404, documented); no scan
         // was asked over the API, so there is no job.
-        let expected = if path == "/api/v1/diff" || path == "/api/v1/scans/jobs/{id}" {
+        // The lab's cameras are RTSP only: no snapshot URL (404).
+        let expected = if path == "/api/v1/diff"
+            || path == "/api/v1/scans/jobs/{id}"
+            || path == "/api/v1/devices/{id}/snapshot"
+        {
             404
         } else {
             200
@@ -529,7 +533,7 @@ fn the_inventory_over_http() {
         }
     }
     assert!(paths.contains_key("/api/v1/devices/{id}"));
-    assert_eq!(paths.len(), 14, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 15, "{:?}", paths.keys().collect::<Vec<_>>());
     let types: BTreeSet<&str> =
         doc["components"]["schemas"]["Problem"]["properties"]["type"]["enum"]
             .as_array()
@@ -891,6 +895,53 @@ fn a_scan_asked_over_the_api() {
     assert_eq!(soon.header("retry-after").as_deref(), Some("10"));
     get(&addr, "/api/v1/scans/jobs/99").assert_problem(404, "not-found");
     assert_eq!(serve.stop("TERM"), Some(143));
+}
+
+/// The snapshot proxy against a real server: Debian's nginx (the media lab's `hls` and `mjpeg`
+/// units, moved to 127.0.0.207) serving an ffmpeg-made JPEG at /snapshot.jpg. The scan finds it as a JPEG stream;
+/// the server fetches it from the camera's address and passes the same bytes on; a camera with no
+/// snapshot URL is a 404.
+#[test]
+fn a_cameras_snapshot_through_the_server() {
+    let script = common::root_dir().join("tests/servers/media_lab.py");
+    let _lab = common::start(
+        "/usr/bin/python3",
+        &[
+            script.to_str().unwrap(),
+            "--only",
+            "hls,mjpeg",
+            "--bind",
+            "hls=127.0.0.207",
+            "--bind",
+            "mjpeg=127.0.0.207",
+            "--timeout",
+            "120",
+        ],
+        Duration::from_secs(90),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inventory.db");
+    let out = run(
+        camscan_with_db(&db).args(["scan", "127.0.0.207", "-p", "80", "-f", "json"]),
+        LIMIT,
+    );
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    let serve = Serve::start(&db, free_port(SERVE_IP));
+    let addr = serve.addr.clone();
+    let devices = get_json(&addr, "/api/v1/devices?q=127.0.0.207");
+    let id = devices["items"][0]["id"].as_i64().unwrap();
+    let snap = get(&addr, &format!("/api/v1/devices/{id}/snapshot"));
+    assert_eq!(snap.status, 200, "{}", String::from_utf8_lossy(&snap.body));
+    assert_eq!(snap.header("content-type").as_deref(), Some("image/jpeg"));
+    let direct = exchange(
+        "127.0.0.207:80",
+        "GET /snapshot.jpg HTTP/1.1\r\nHost: 127.0.0.207\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(direct.status, 200);
+    assert!(snap.body.len() > 1000);
+    assert_eq!(snap.body, direct.body, "the camera's bytes, unchanged");
+    get(&addr, "/api/v1/devices/999999/snapshot").assert_problem(404, "not-found");
+    get(&addr, "/api/v1/devices/x/snapshot").assert_problem(400, "invalid-parameter");
 }
 
 #[test]

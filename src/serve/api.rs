@@ -133,6 +133,10 @@ pub fn routes() -> Vec<(Route, MethodRouter<AppState>)> {
             axum::routing::post(super::scans::post),
         ),
         (
+            r("/api/v1/devices/{id}/snapshot", &[200, 400, 404, 502]),
+            get(super::snapshot::snapshot),
+        ),
+        (
             r("/api/v1/export/{format}", &[200, 400, 404]),
             get(super::export::export),
         ),

@@ -22,13 +22,16 @@
 //!
 //! `/metrics` on the same listener is the Prometheus exposition ([`crate::metrics`]).
 //!
-//! Not here yet (issue 18): the snapshot proxy, the watcher in the same process.
+//! A camera's snapshot is fetched by the server ([`snapshot`]), never by the browser.
+//!
+//! Not here yet (issue 18): the watcher in the same process.
 
 pub mod api;
 pub mod auth;
 pub mod export;
 pub mod problem;
 pub mod scans;
+pub mod snapshot;
 pub mod sse;
 pub mod tls;
 pub mod web;

@@ -39,6 +39,8 @@ pub enum Kind {
     ScanRunning,
     /// 429: a scan started too recently.
     RateLimited,
+    /// 502: the camera did not give what the server fetched from it (its snapshot).
+    Upstream,
     /// 401: the server asks for its token and the request has neither it nor a session.
     Unauthorized,
     /// 403: a state-changing request from another site (CSRF), or a Host that is not this
@@ -47,7 +49,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 14] = [
+    pub const ALL: [Kind; 15] = [
         Kind::NotFound,
         Kind::InvalidParameter,
         Kind::MethodNotAllowed,
@@ -62,6 +64,7 @@ impl Kind {
         Kind::RateLimited,
         Kind::Unauthorized,
         Kind::CrossOrigin,
+        Kind::Upstream,
     ];
 
     pub fn type_uri(self) -> &'static str {
@@ -80,6 +83,7 @@ impl Kind {
             Kind::RateLimited => "urn:camscan:problem:rate-limited",
             Kind::Unauthorized => "urn:camscan:problem:unauthorized",
             Kind::CrossOrigin => "urn:camscan:problem:cross-origin",
+            Kind::Upstream => "urn:camscan:problem:camera-failed",
         }
     }
 
@@ -99,6 +103,7 @@ impl Kind {
             Kind::RateLimited => "Too many scans",
             Kind::Unauthorized => "Token required",
             Kind::CrossOrigin => "Cross-origin request refused",
+            Kind::Upstream => "The camera did not answer as asked",
         }
     }
 
@@ -117,6 +122,7 @@ impl Kind {
             Kind::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Kind::Unauthorized => StatusCode::UNAUTHORIZED,
             Kind::CrossOrigin => StatusCode::FORBIDDEN,
+            Kind::Upstream => StatusCode::BAD_GATEWAY,
         }
     }
 }

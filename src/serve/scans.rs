@@ -200,6 +200,14 @@ impl Scans {
         }
     }
 
+    /// Every configured credential (each set's, in order), for the snapshot proxy.
+    pub fn all_credentials(&self) -> Vec<Credential> {
+        self.credentials
+            .iter()
+            .flat_map(|(_, set)| set.iter().cloned())
+            .collect()
+    }
+
     pub fn job(&self, id: u64) -> Option<Job> {
         lock(&self.book).jobs.iter().find(|j| j.id == id).cloned()
     }
