@@ -233,6 +233,18 @@ pub struct ServeArgs {
     /// repeatable. The config's own credentials are `default`; `none` sends none.
     #[arg(long, value_name = "NAME=FILE")]
     pub scan_credentials: Vec<String>,
+    /// Also run the watcher in this process: a complete scan of the config's `targets:` (else
+    /// the attached subnets) this often (`15m`); the rest of `camscan watch`'s settings come from
+    /// the config's `watch:` section, which alone also starts it when it sets `every`, `cron` or
+    /// `check_streams`.
+    #[arg(long, value_name = "AGE", conflicts_with = "cron")]
+    pub every: Option<String>,
+    /// The watcher's scans on a cron schedule instead (as `camscan watch --cron`).
+    #[arg(long, value_name = "EXPR")]
+    pub cron: Option<String>,
+    /// The watcher checks every known stream this often between scans (`30s`).
+    #[arg(long, value_name = "AGE")]
+    pub check_streams: Option<String>,
 }
 
 #[derive(Debug, Args, Default)]

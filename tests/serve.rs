@@ -944,6 +944,73 @@ fn a_cameras_snapshot_through_the_server() {
     get(&addr, "/api/v1/devices/x/snapshot").assert_problem(400, "invalid-parameter");
 }
 
+/// `camscan serve --every --check-streams`: the watcher in the same process. Its first round
+/// scans the config's targets (a real GStreamer camera on 127.0.0.204:8554) with no request; its
+/// checks fill the stream's history; the camera stopped, its stream goes down (an event the API
+/// lists); SIGTERM stops both (143).
+#[test]
+fn the_watcher_runs_inside_serve() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inventory.db");
+    let out = run(
+        camscan_with_db(&db).args(["scan", "127.0.0.206", "-p", "9", "--discovery", "ports"]),
+        LIMIT,
+    );
+    assert!(db.exists(), "{}", stderr(&out));
+    let cam = camera("127.0.0.204");
+    let cfg = dir.path().join("config.yaml");
+    std::fs::write(&cfg, "targets: [\"127.0.0.204\"]\nports: \"8554\"\n").unwrap();
+    let serve = Serve::start_with(
+        &db,
+        free_port(SERVE_IP),
+        &[
+            "--config",
+            cfg.to_str().unwrap(),
+            "--allow-targets",
+            "127.0.0.204",
+            "--every",
+            "1h",
+            "--check-streams",
+            "1s",
+        ],
+    );
+    let addr = serve.addr.clone();
+    let wait_for = |what: &str, f: &dyn Fn() -> Option<Value>| -> Value {
+        let until = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(v) = f() {
+                return v;
+            }
+            assert!(Instant::now() < until, "{what} within 60 s");
+            std::thread::sleep(Duration::from_millis(250));
+        }
+    };
+    let device = wait_for("the watcher's first scan", &|| {
+        let page = get_json(&addr, "/api/v1/devices?q=127.0.0.204");
+        page["items"].as_array()?.first().cloned()
+    });
+    let streams = get_json(
+        &addr,
+        &format!("/api/v1/streams?device_id={}", device["id"]),
+    );
+    let stream = streams["items"][0]["id"].as_i64().unwrap();
+    wait_for("a stream check", &|| {
+        let c = get_json(&addr, &format!("/api/v1/streams/{stream}/checks"));
+        let items = c["items"].as_array()?;
+        items.iter().any(|c| c["ok"] == true).then(|| c.clone())
+    });
+    drop(cam);
+    let down = wait_for("stream_down", &|| {
+        let e = get_json(&addr, "/api/v1/events?kind=stream_down");
+        e["items"].as_array()?.first().cloned()
+    });
+    assert_eq!(
+        down["stream_url"], "rtsp://127.0.0.204:8554/Streaming/Channels/101",
+        "{down}"
+    );
+    assert_eq!(serve.stop("TERM"), Some(143));
+}
+
 #[test]
 fn oversized_and_slow_requests_are_bounded() {
     let dir = tempfile::tempdir().unwrap();

@@ -24,7 +24,9 @@
 //!
 //! A camera's snapshot is fetched by the server ([`snapshot`]), never by the browser.
 //!
-//! Not here yet (issue 18): the watcher in the same process.
+//! With a schedule (`--every`, `--cron`, `--check-streams` or the config's `watch:`), the watcher
+//! runs in this process too ([`crate::watch::run_embedded`]), its scans taking turns with the
+//! API's.
 
 pub mod api;
 pub mod auth;
@@ -107,6 +109,7 @@ pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let store = Arc::new(Mutex::new(store));
     let metrics = crate::metrics::Metrics::new();
+    let watcher = scan_cfg.watcher;
     let scans = scans::Scans::new(
         scan_cfg.cfg,
         &scan_cfg.allow,
@@ -120,6 +123,24 @@ pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
     state.metrics = metrics;
     let poller = tokio::spawn(sse::poll_newest(state.clone(), stop_rx.clone()));
     let devices = tokio::spawn(device_metrics(state.clone(), stop_rx.clone()));
+    // The watcher, when asked for: its rounds take the same gate as API scans.
+    let watcher = watcher.map(|(cfg, w)| {
+        let embedded = crate::watch::Embedded {
+            store: state.store.clone(),
+            metrics: state.metrics.clone(),
+            stop: stop_rx.clone(),
+            gate: state
+                .scans
+                .as_ref()
+                .map(|s| s.gate.clone())
+                .unwrap_or_default(),
+        };
+        tokio::spawn(async move {
+            if let Err(e) = crate::watch::run_embedded(cfg, w, embedded).await {
+                tracing::error!("serve: the watcher stopped: {e}");
+            }
+        })
+    });
     let code = Arc::new(Mutex::new(None));
     let signals = tokio::spawn(signals.wait(stop_tx, code.clone()));
     // On stderr (stdout is for results): where the API is, and how it is guarded.
@@ -155,6 +176,10 @@ pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
     let guard = auth::Guard::new(bind.auth.then(|| auth::Token::new(&token)), tls.is_some());
     let app = auth::protect(api::router(state), guard);
     let served = http_server::serve_tls(listener, app, LIMITS, stop_rx, "serve", tls).await;
+    if let Some(w) = watcher {
+        // It saw the stop too: let it end its round's recording and its sinks (bounded).
+        let _ = tokio::time::timeout(Duration::from_secs(10), w).await;
+    }
     poller.abort();
     devices.abort();
     signals.abort();
@@ -184,6 +209,8 @@ async fn device_metrics(state: api::AppState, mut stop: watch::Receiver<bool>) {
 /// What API scans run with.
 struct ServeScans {
     cfg: crate::config::ScanConfig,
+    /// The watcher to run in this process, with its scan configuration (the config's targets).
+    watcher: Option<(crate::config::ScanConfig, crate::watch::WatchConfig)>,
     allow: Vec<String>,
     named: Vec<(String, Vec<crate::credentials::Credential>)>,
 }
@@ -206,8 +233,27 @@ fn scan_config(args: &ServeArgs, store: &std::path::Path) -> Result<ServeScans, 
         None,
         None,
     )?;
-    cfg.targets.clear();
     cfg.db = Some(store.to_path_buf());
+    let watch_file = file.watch.clone().unwrap_or_default();
+    let watching = args.every.is_some()
+        || args.cron.is_some()
+        || args.check_streams.is_some()
+        || watch_file.every.is_some()
+        || watch_file.cron.is_some()
+        || watch_file.check_streams.is_some();
+    let watcher = if watching {
+        let wa = crate::cli::WatchArgs {
+            every: args.every.clone(),
+            cron: args.cron.clone(),
+            check_streams: args.check_streams.clone(),
+            ..crate::cli::WatchArgs::default()
+        };
+        let w = crate::watch::WatchConfig::resolve(&wa, &watch_file).map_err(usage)?;
+        Some((cfg.clone(), w))
+    } else {
+        None
+    };
+    cfg.targets.clear();
     if !cfg.signatures.is_empty() {
         let k = crate::knowledge::load(&cfg.signatures, crate::knowledge::user_dir().as_deref())?;
         crate::knowledge::install(k);
@@ -239,7 +285,12 @@ fn scan_config(args: &ServeArgs, store: &std::path::Path) -> Result<ServeScans, 
             .map_err(|e| usage(format!("--scan-credentials {name}: {path}: {e}")))?;
         named.push((name.to_string(), set));
     }
-    Ok(ServeScans { cfg, allow, named })
+    Ok(ServeScans {
+        cfg,
+        watcher,
+        allow,
+        named,
+    })
 }
 
 /// SIGINT and SIGTERM, listened for before the server starts (so a failure to is an error, not a

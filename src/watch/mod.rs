@@ -242,21 +242,60 @@ enum Stop {
 /// Reads the configuration again (SIGHUP).
 pub type Reload = Box<dyn Fn() -> Result<(ScanConfig, WatchConfig), String> + Send + Sync>;
 
+/// What a watcher running inside another command (`camscan serve`) shares with it: the open
+/// store, the metrics it serves, its stop, and the gate that lets one scan run at a time.
+#[derive(Clone)]
+pub struct Embedded {
+    pub store: Arc<Mutex<Store>>,
+    pub metrics: Metrics,
+    /// Turns true when the host command stops (it listens for the signals).
+    pub stop: watch::Receiver<bool>,
+    /// Held by each scan round (and by the host's own scans).
+    pub gate: Arc<tokio::sync::Mutex<()>>,
+}
+
 /// Run `camscan watch` until a signal (or `--rounds`); returns the exit code.
-pub async fn run(
+pub async fn run(cfg: ScanConfig, w: WatchConfig, reload: Reload) -> Result<u8, CommandError> {
+    run_with(cfg, w, reload, None).await
+}
+
+/// The watcher inside `camscan serve`: no signals, no metrics endpoint of its own (serve's
+/// `/metrics` shows its figures), scans one at a time with serve's; ends when `embedded.stop`.
+pub async fn run_embedded(
+    cfg: ScanConfig,
+    w: WatchConfig,
+    embedded: Embedded,
+) -> Result<u8, CommandError> {
+    let reload: Reload =
+        Box::new(|| Err("configuration reload is not available under serve".into()));
+    run_with(cfg, w, reload, Some(embedded)).await
+}
+
+async fn run_with(
     mut cfg: ScanConfig,
     mut w: WatchConfig,
     reload: Reload,
+    embedded: Option<Embedded>,
 ) -> Result<u8, CommandError> {
     let Some(db) = cfg.db.clone() else {
         return Err(CommandError::Usage(
             "camscan watch needs the inventory (it is where events wait for their sinks): drop --no-db".into(),
         ));
     };
-    let store = Arc::new(Mutex::new(Store::open(&db)?));
+    let store = match &embedded {
+        Some(e) => e.store.clone(),
+        None => Arc::new(Mutex::new(Store::open(&db)?)),
+    };
+    let gate = embedded.as_ref().map(|e| e.gate.clone());
     let (stop_tx, stop_rx) = watch::channel(false);
     let state = Arc::new(Mutex::new(Stop::Running));
-    let metrics = Metrics::new();
+    let metrics = embedded
+        .as_ref()
+        .map(|e| e.metrics.clone())
+        .unwrap_or_default();
+    if embedded.is_some() && w.metrics.take().is_some() {
+        tracing::warn!("watch metrics: served at /metrics on serve's own listener, not apart");
+    }
     // The metrics address is taken before anything runs: a taken one is an error now.
     let server = match w.metrics {
         Some(addr) => Some(
@@ -318,12 +357,39 @@ pub async fn run(
     // Signals: SIGINT/SIGTERM stop, SIGHUP reloads.
     let reload_asked = Arc::new(AtomicBool::new(false));
     let wake_loop = Arc::new(Notify::new());
-    tasks.spawn(signals(
-        state.clone(),
-        stop_tx.clone(),
-        reload_asked.clone(),
-        wake_loop.clone(),
-    ));
+    match &embedded {
+        None => {
+            tasks.spawn(signals(
+                state.clone(),
+                stop_tx.clone(),
+                reload_asked.clone(),
+                wake_loop.clone(),
+            ));
+        }
+        Some(e) => {
+            let (mut host, state, stop, wake) = (
+                e.stop.clone(),
+                state.clone(),
+                stop_tx.clone(),
+                wake_loop.clone(),
+            );
+            let mut stopped = stop.subscribe();
+            tasks.spawn(async move {
+                tokio::select! {
+                    _ = host.wait_for(|s| *s) => {}
+                    _ = stopped.changed() => return,
+                }
+                {
+                    let mut s = lock(&state);
+                    if *s == Stop::Running {
+                        *s = Stop::Signal(exit::SIGTERM);
+                    }
+                }
+                let _ = stop.send(true);
+                wake.notify_one();
+            });
+        }
+    }
 
     // The checker.
     let scanning = Arc::new(AtomicBool::new(false));
@@ -388,9 +454,14 @@ pub async fn run(
         }
         let started = jiff::Timestamp::now();
         scanning.store(true, Ordering::Relaxed);
+        let held = match &gate {
+            Some(g) => Some(g.lock().await),
+            None => None,
+        };
         let scanned = scan_round(&cfg, &store, &metrics, crate::scan::Progress::Quiet)
             .await
             .map(|r| r.interrupted);
+        drop(held);
         scanning.store(false, Ordering::Relaxed);
         match scanned {
             Ok(interrupted) => {
@@ -434,9 +505,14 @@ pub async fn run(
                     let mut one = cfg.clone();
                     one.targets = vec![a.ip.to_string()];
                     scanning.store(true, Ordering::Relaxed);
+                    let held = match &gate {
+                        Some(g) => Some(g.lock().await),
+                        None => None,
+                    };
                     let r = scan_round(&one, &store, &metrics, crate::scan::Progress::Quiet)
                         .await
                         .map(|r| r.interrupted);
+                    drop(held);
                     scanning.store(false, Ordering::Relaxed);
                     for wake in wakes.iter() {
                         wake.notify_one();
