@@ -218,6 +218,9 @@ try {
   const states = await page.evaluate(() => window.__jobStates);
   console.log(`FIGURE scan_job_updates ${JSON.stringify(states)}`);
   check(states[0].startsWith("running") && states[states.length - 1].startsWith("done"), `running, then done: ${JSON.stringify(states)}`);
+  // The counts only grow, whatever the order the POST's answer and the stream's messages came in.
+  const done = states.map((x) => Number(/probes (\d+)/.exec(x)[1]));
+  check(done.every((n, i) => i === 0 || n >= done[i - 1]), `progress never goes back: ${JSON.stringify(states)}`);
   const bar = await page.$eval(".job progress", (p) => ({ value: p.value, max: p.max }));
   // One host, one port: the job counts its probes (one at least) and the bar ends full.
   const jobId = await page.getAttribute(".job", "data-job");

@@ -809,7 +809,10 @@
     if (!j || typeof j.id !== "number" || !scan.built) return;
     // Only the newest job: an older one's late message does not replace it.
     if (scan.job && j.id < scan.job.id) return;
-    // The POST's answer may come after the stream's first messages: a job never runs again.
+    // The POST's answer may come after the stream's first messages
+    // (so a job never runs again, nor goes back: its counts only grow).
+    const old = scan.job && j.id === scan.job.id && scan.job.state === "running" && j.state === "running" ? scan.job : null;
+    if (old && (j.probes_done < old.probes_done || j.probes_total < old.probes_total || j.devices < old.devices)) return;
     if (scan.job && j.id === scan.job.id && scan.job.state !== "running" && j.state === "running") return;
     scan.job = j;
     scan.lastEvent = Date.now();
