@@ -7,8 +7,11 @@
 //! and asks this runner (`STEP` lines) to change the world while the page is open: a camera
 //! stops (the watcher's failed checks make an event that must appear without a reload), and
 //! hostile strings are written into the store (a device named `<img src=x onerror=..>`, an event
-//! with `<script>` in it) that must render as text with no script run. Screenshots land in
-//! `target/screenshots/`.
+//! with `<script>` in it) that must render as text with no script run. Then the scan form: the
+//! server (`--allow-targets` over this test's range, a `--config` with the cameras' port) shows
+//! its options, refuses a target outside them with its own words, and scans a third camera
+//! (127.0.0.213, never scanned before) whose progress and new device show without a reload; the
+//! download links answer each format. Screenshots land in `target/screenshots/`.
 //!
 //! Needs `chromium` (Debian) and playwright-core in `target/browser-node` (scripts/test installs
 //! both). Without them the test says so and passes, except in CI (`CI` set), where it fails.
@@ -29,6 +32,10 @@ use serde_json::{Value, json};
 
 const CAMERA_A: &str = "127.0.0.211";
 const CAMERA_B: &str = "127.0.0.212";
+/// Scanned only from the page's scan form.
+const CAMERA_C: &str = "127.0.0.213";
+/// What the server may scan: the addresses this test owns.
+const ALLOW: &str = "127.0.0.211-127.0.0.218";
 const SERVE_IP: &str = "127.0.0.219";
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -130,8 +137,11 @@ fn the_page_in_a_real_browser() {
     };
     let mut a = Some(camera(CAMERA_A));
     let _b = camera(CAMERA_B);
+    let _c = camera(CAMERA_C);
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("inventory.db");
+    let cfg = dir.path().join("config.yaml");
+    std::fs::write(&cfg, "ports: \"8554\"\n").unwrap();
 
     // The watcher: one scan now, then a check of each stream every second.
     let mut watch = camscan_with_db(&db)
@@ -178,7 +188,9 @@ fn the_page_in_a_real_browser() {
     let addr = format!("{SERVE_IP}:{}", free_port(SERVE_IP));
     let _serve = Proc(
         camscan_with_db(&db)
-            .args(["serve", "--listen", &addr])
+            .args(["serve", "--listen", &addr, "--allow-targets", ALLOW])
+            .arg("--config")
+            .arg(&cfg)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()
@@ -211,6 +223,8 @@ fn the_page_in_a_real_browser() {
         .env("CHROMIUM", CHROMIUM)
         .env("CAMSCAN_CAMERA_A", CAMERA_A)
         .env("CAMSCAN_CAMERA_B", CAMERA_B)
+        .env("CAMSCAN_CAMERA_C", CAMERA_C)
+        .env("CAMSCAN_ALLOW", ALLOW)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -225,7 +239,7 @@ fn the_page_in_a_real_browser() {
             let _ = ltx.send(line);
         }
     });
-    let until = Instant::now() + Duration::from_secs(180);
+    let until = Instant::now() + Duration::from_secs(240);
     let mut passed = false;
     let mut steps = Vec::new();
     loop {
@@ -268,7 +282,13 @@ fn the_page_in_a_real_browser() {
         "the browser checks failed ({status}; steps done: {steps:?}): see page.mjs on stderr"
     );
     assert_eq!(steps, ["stop-camera", "hostile"]);
-    for shot in ["list-light.png", "list-dark.png", "device.png"] {
+    for shot in [
+        "list-light.png",
+        "list-dark.png",
+        "device.png",
+        "scan.png",
+        "scan-dark.png",
+    ] {
         assert!(shots.join(shot).exists(), "{shot}");
     }
 }

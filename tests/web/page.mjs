@@ -3,7 +3,9 @@
 //
 // Environment: CAMSCAN_BASE (http://127.0.0.219:PORT), CAMSCAN_SHOTS (screenshot directory),
 // BROWSER_NODE (the directory playwright-core is installed in), CHROMIUM (the browser binary),
-// CAMSCAN_CAMERA_A / CAMSCAN_CAMERA_B (the lab cameras' addresses).
+// CAMSCAN_CAMERA_A / CAMSCAN_CAMERA_B (the lab cameras' addresses, in the inventory),
+// CAMSCAN_CAMERA_C (a lab camera the inventory does not know: the scan form finds it),
+// CAMSCAN_ALLOW (the server's --allow-targets).
 //
 // The test talks to its runner on stdin/stdout: it prints `STEP <name> <arg>` when it needs the
 // runner to change the world (stop a camera, write hostile strings into the store) and waits for
@@ -25,14 +27,16 @@ const BASE = env("CAMSCAN_BASE");
 const SHOTS = env("CAMSCAN_SHOTS");
 const A = env("CAMSCAN_CAMERA_A");
 const B = env("CAMSCAN_CAMERA_B");
+const C = env("CAMSCAN_CAMERA_C");
+const ALLOW = env("CAMSCAN_ALLOW");
 const require = createRequire(join(env("BROWSER_NODE"), "package.json"));
 const { chromium } = require("playwright-core");
 
 // A hard limit of its own, below the runner's.
 setTimeout(() => {
-  console.error("page.mjs: no result within 150 s");
+  console.error("page.mjs: no result within 210 s");
   process.exit(3);
-}, 150_000).unref();
+}, 210_000).unref();
 
 const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]();
 async function step(name, arg) {
@@ -55,7 +59,10 @@ const ctx = await chromium.launchPersistentContext(profile, {
 try {
   const page = ctx.pages()[0] || (await ctx.newPage());
   const errors = [];
-  page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+  page.on("pageerror", (e) => {
+    errors.push(`pageerror: ${e.message}`);
+    console.error(`page.mjs: pageerror: ${e.message}`);
+  });
   // Every Content-Security-Policy violation (inline script or style the page would need, or
   // markup a device string injected) is recorded on the page and read back at the end.
   await page.addInitScript(() => {
@@ -163,6 +170,101 @@ try {
   const timeline = await page.textContent("ol.timeline");
   check(timeline.includes("<script>window.__xss=3</script>") && timeline.includes("<svg onload=window.__xss=5>"), "the event's strings as text");
   check((await page.$$("img[src=x], svg[onload], main script")).length === 0, "no element made from a device string");
+
+  // The scan form above the list: the server's options (allowed targets, ports, credential
+  // names) as it answers them.
+  await page.click("a#nav-devices");
+  await ready("list");
+  check(await page.isVisible("#actions form.scan-form"), "the scan form is shown above the list");
+  const opts = await page.evaluate(() => fetch("/api/v1/scans/options").then((r) => r.json()));
+  check(JSON.stringify(opts.allow_targets) === JSON.stringify([ALLOW]) && opts.ports === "8554", `the server's options: ${JSON.stringify(opts)}`);
+  await page.waitForFunction((a) => document.getElementById("scan-hint").textContent.includes(a), ALLOW, { timeout: 10_000 });
+  check((await page.getAttribute("#scan-ports", "placeholder")) === "8554", "the server's ports as the placeholder");
+  const credNames = await page.$$eval("#scan-credentials option", (os) => os.map((o) => o.value));
+  check(credNames.length > 0 && JSON.stringify(credNames) === JSON.stringify(opts.credentials), `the credential names: ${credNames}`);
+  check(await page.isHidden(".job"), "no job shown before a scan");
+
+  // A target outside --allow-targets: the server's 403 detail, shown as text.
+  await page.fill("#scan-targets", "127.0.0.1");
+  await page.click(".scan-form button[type=submit]");
+  await page.waitForSelector(".form-error:not([hidden])", { timeout: 10_000 });
+  const refused = await page.textContent(".form-error");
+  check(refused.includes("outside what this server may scan") && refused.includes(ALLOW), `the 403 detail: ${refused}`);
+  check((await page.getAttribute(".form-error", "data-status")) === "403", "status 403");
+  check(await page.isHidden(".job"), "no job for a refused scan");
+  check(await page.isEnabled(".scan-form button[type=submit]"), "the button is usable again");
+
+  // A scan of camera C (not in the inventory): its progress from the event stream's `event: scan`
+  // to "done", and the new device in the list, all without a reload.
+  check(!(await page.textContent("table.devices tbody")).includes(C), `${C} is not listed before its scan`);
+  await page.evaluate(() => {
+    window.__noReload = "scan";
+    window.__jobStates = [];
+    const job = document.querySelector(".job");
+    new MutationObserver(() => {
+      const last = window.__jobStates[window.__jobStates.length - 1];
+      const now = `${job.dataset.state} ${job.querySelector(".figures").textContent}`;
+      if (now !== last) window.__jobStates.push(now);
+    }).observe(job, { attributes: true, subtree: true, childList: true, characterData: true });
+  });
+  await page.fill("#scan-targets", ` ${C}, `);
+  const scanStart = Date.now();
+  await page.click(".scan-form button[type=submit]");
+  await page.waitForSelector(".job[data-state]", { timeout: 10_000 });
+  check(await page.isHidden(".form-error"), "the error is gone");
+  check(await page.isDisabled(".scan-form button[type=submit]") || (await page.getAttribute(".job", "data-state")) !== "running", "no second scan while one runs");
+  await page.waitForSelector(".job[data-state=done]", { timeout: 90_000 });
+  console.log(`FIGURE scan_done_shown_ms ${Date.now() - scanStart}`);
+  const states = await page.evaluate(() => window.__jobStates);
+  console.log(`FIGURE scan_job_updates ${JSON.stringify(states)}`);
+  check(states[0].startsWith("running") && states[states.length - 1].startsWith("done"), `running, then done: ${JSON.stringify(states)}`);
+  // The counts only grow, whatever the order the POST's answer and the stream's messages came in.
+  const done = states.map((x) => Number(/probes (\d+)/.exec(x)[1]));
+  check(done.every((n, i) => i === 0 || n >= done[i - 1]), `progress never goes back: ${JSON.stringify(states)}`);
+  const bar = await page.$eval(".job progress", (p) => ({ value: p.value, max: p.max }));
+  // One host, one port: the job counts its probes (one at least) and the bar ends full.
+  const jobId = await page.getAttribute(".job", "data-job");
+  const job = await page.evaluate((id) => fetch(`/api/v1/scans/jobs/${id}`).then((r) => r.json()), jobId);
+  check(job.state === "done" && job.probes_total >= 1 && bar.max === job.probes_total && bar.value === bar.max, `the bar at its end: ${JSON.stringify(bar)}, job ${JSON.stringify(job)}`);
+  const figures = await page.textContent(".job .figures");
+  check(figures.includes(`probes ${bar.max} / ${bar.max}`) && figures.includes("hosts 1 / 1") && figures.includes("1 device found"), `the job's figures: ${figures}`);
+  const scanHref = await page.getAttribute(".job a.scan-link", "href");
+  check(/^\/api\/v1\/diff\?to=\d+$/.test(scanHref || ""), `a link to the scan: ${scanHref}`);
+  const diffStatus = await page.evaluate((h) => fetch(h).then((r) => r.status), scanHref);
+  check(diffStatus === 200, `the scan's link answers: ${diffStatus}`);
+  await page.waitForFunction((c) => [...document.querySelectorAll("table.devices tbody tr")].some((tr) => tr.innerText.includes(c)), C, { timeout: 30_000 });
+  console.log(`FIGURE scan_device_listed_ms ${Date.now() - scanStart}`);
+  check(await page.evaluate(() => window.__noReload === "scan"), "no reload during the scan");
+  const after = await page.$$eval("table.devices tbody tr", (trs) => trs.map((tr) => tr.innerText));
+  check(after.length === 3, `three devices listed: ${JSON.stringify(after)}`);
+  check(after.some((t) => t.includes(C) && t.includes("online") && t.includes("1 / 1")), `${C} online with its stream: ${JSON.stringify(after)}`);
+  await page.screenshot({ path: join(SHOTS, "scan.png") });
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.screenshot({ path: join(SHOTS, "scan-dark.png") });
+  await page.emulateMedia({ colorScheme: "light" });
+
+  // The download links: each a plain link with `download`, each answering its format.
+  const TYPES = {
+    json: "application/json", csv: "text/csv", xml: "application/xml", yaml: "application/yaml",
+    ndjson: "application/x-ndjson", m3u: "audio/x-mpegurl", go2rtc: "application/yaml",
+    frigate: "application/yaml", mediamtx: "application/yaml", "ha-sheet": "text/plain",
+  };
+  const links = await page.$$eval(".downloads a", (as) => as.map((a) => ({ href: a.getAttribute("href"), download: a.hasAttribute("download") })));
+  check(links.length === Object.keys(TYPES).length && links.every((l) => l.download), `a download link per format: ${JSON.stringify(links)}`);
+  const answers = await page.evaluate((hrefs) => Promise.all(hrefs.map(async (h) => {
+    const r = await fetch(h, { credentials: "same-origin" });
+    const body = await r.text();
+    return { h, status: r.status, type: r.headers.get("content-type"), disposition: r.headers.get("content-disposition"), body };
+  })), links.map((l) => l.href));
+  for (const a of answers) {
+    const format = a.h.split("/").pop();
+    check(a.status === 200, `${a.h} answers 200: ${a.status}`);
+    check((a.type || "").startsWith(TYPES[format]), `${a.h} is ${TYPES[format]}: ${a.type}`);
+    check((a.disposition || "").startsWith("attachment"), `${a.h} is an attachment: ${a.disposition}`);
+    check(a.body.includes(C), `${a.h} names the scanned camera ${C}`);
+  }
+  console.log(`FIGURE export_bytes ${answers.map((a) => `${a.h.split("/").pop()}=${a.body.length}`).join(",")}`);
+
   await page.waitForTimeout(500);
   check(await page.evaluate(() => window.__xss === undefined), "no script ran");
   const csp = await page.evaluate(() => window.__csp);

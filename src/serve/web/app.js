@@ -4,6 +4,8 @@
 //   /                   the device list: sortable, filterable, updated live from the event stream
 //   /devices/{id}       one device: identity, snapshot, availability, streams, checks, events
 //   /live/{stream_id}   reserved for the live preview (a placeholder for now)
+// Above the list: the scan form (POST /api/v1/scans, its progress from the event stream's
+// `event: scan`) and the inventory's downloads (GET /api/v1/export/{format}).
 //
 // Every string that came from a device is hostile: the DOM is built with createElement and text
 // nodes only (never markup from strings), and the page needs no inline script or style, so the
@@ -192,6 +194,7 @@
     const seq = ++viewSeq;
     const path = location.pathname;
     document.getElementById("nav-devices").classList.toggle("active", path === "/" || path.startsWith("/devices/"));
+    showActions(path === "/");
     let m;
     if ((m = path.match(/^\/devices\/([^/]+)$/))) return showDevice(decodeURIComponent(m[1]), seq);
     if ((m = path.match(/^\/live\/([^/]+)$/))) return showLive(decodeURIComponent(m[1]), seq);
@@ -642,6 +645,224 @@
     if (seq === viewSeq) ready("live");
   }
 
+  // ---- Scan form and downloads (the #actions section, on the device list) -------------------
+
+  /** The export formats offered as downloads: `camscan scan -f` names and their labels. */
+  const EXPORTS = [
+    ["json", "JSON"], ["csv", "CSV"], ["xml", "XML"], ["yaml", "YAML"], ["ndjson", "NDJSON"],
+    ["m3u", "M3U"], ["go2rtc", "go2rtc"], ["frigate", "Frigate"], ["mediamtx", "MediaMTX"],
+    ["ha-sheet", "HA sheet"],
+  ];
+
+  const actions = document.getElementById("actions");
+  const scan = {
+    built: false,
+    options: null,
+    job: null, // the job shown (the newest one this page saw)
+    form: null, targets: null, ports: null, creds: null, submit: null, hint: null,
+    error: null, progress: null, bar: null, figures: null, stateEl: null, link: null,
+    retryTimer: null, pollTimer: null, lastEvent: 0,
+  };
+
+  function splitTargets(text) {
+    return String(text).split(/[\s,]+/).map((t) => t.trim()).filter(Boolean);
+  }
+
+  function scanError(text) {
+    scan.error.textContent = text || "";
+    scan.error.hidden = !text;
+  }
+
+  function buildActions() {
+    if (scan.built) return;
+    scan.built = true;
+    scan.targets = el("input", { type: "text", name: "targets", id: "scan-targets", required: true, autocomplete: "off",
+      spellcheck: "false", placeholder: "192.168.1.0/24, 192.168.1.20-192.168.1.40", "aria-describedby": "scan-hint" });
+    scan.ports = el("input", { type: "text", name: "ports", id: "scan-ports", autocomplete: "off", spellcheck: "false", placeholder: "server's ports" });
+    scan.creds = el("select", { name: "credentials", id: "scan-credentials" });
+    scan.submit = el("button", { type: "submit", class: "btn primary" }, "Scan");
+    scan.hint = el("div", { class: "hint", id: "scan-hint" }, "Loading the server's scan options\u2026");
+    scan.error = el("div", { class: "form-error", role: "alert", hidden: true });
+    scan.bar = el("progress", { max: 1, value: 0 });
+    scan.stateEl = el("span", { class: "badge running" }, "running");
+    scan.figures = el("span", { class: "figures num" }, "");
+    scan.link = el("span", { class: "job-link" });
+    scan.progress = el("div", { class: "job", hidden: true, "aria-live": "polite" },
+      scan.stateEl, scan.bar, scan.figures, scan.link);
+    scan.form = el("form", { class: "scan-form", novalidate: true },
+      el("label", { class: "grow" }, el("span", null, "Targets"), scan.targets),
+      el("label", { class: "ports" }, el("span", null, "Ports"), scan.ports),
+      el("label", null, el("span", null, "Credentials"), scan.creds),
+      scan.submit);
+    scan.form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      startScan();
+    });
+    const downloads = el("div", { class: "downloads", role: "group", "aria-label": "Download the inventory" },
+      EXPORTS.map(([f, label]) => el("a", { class: "btn small", href: `/api/v1/export/${f}`, download: true, data: { format: f },
+        title: `The inventory as ${label} (GET /api/v1/export/${f})` }, label)));
+    append(clear(actions), [
+      el("section", { class: "panel scan-panel" },
+        el("header", null, el("h2", null, "New scan"), el("span", { class: "right" }, "one at a time \u00b7 recorded in the inventory")),
+        el("div", { class: "body" }, scan.form, scan.hint, scan.error, scan.progress)),
+      el("section", { class: "panel export-panel" },
+        el("header", null, el("h2", null, "Download the inventory")),
+        el("div", { class: "body" }, downloads,
+          el("div", { class: "hint" }, "Each device as its newest scan described it; URLs carry no credentials.")))]);
+    loadOptions();
+    // A job started elsewhere (another tab, a script) is shown too.
+    api("/api/v1/scans/jobs").then((r) => {
+      const j = r.items && r.items[0];
+      if (j && !scan.job) showJob(j);
+    }).catch(() => { /* shown when its events come */ });
+  }
+
+  async function loadOptions() {
+    try {
+      const o = await api("/api/v1/scans/options");
+      scan.options = o;
+      clear(scan.creds);
+      for (const name of o.credentials || []) scan.creds.append(el("option", { value: name }, name));
+      scan.ports.placeholder = o.ports || "server's ports";
+      scan.ports.title = o.ports ? `Empty: the server's ports (${o.ports})` : "";
+      const allowed = o.allow_targets || [];
+      if (!allowed.length) {
+        scan.hint.textContent = "This server takes no scans (started without targets it may scan).";
+        for (const c of [scan.targets, scan.ports, scan.creds, scan.submit]) c.disabled = true;
+        return;
+      }
+      append(clear(scan.hint), ["Allowed targets: ",
+        allowed.map((a, i) => [i ? ", " : "", el("code", null, a)]),
+        " \u00b7 addresses, CIDRs or ranges, separated by commas or spaces; no host names."]);
+      if (!scan.targets.value && allowed.length === 1) scan.targets.placeholder = allowed[0];
+    } catch (err) {
+      scan.hint.textContent = `Scan options unavailable: ${err.message}`;
+    }
+  }
+
+  async function startScan() {
+    scanError("");
+    const targets = splitTargets(scan.targets.value);
+    if (!targets.length) {
+      scanError("Enter at least one target: an address, a CIDR or a range.");
+      scan.targets.focus();
+      return;
+    }
+    const body = { targets };
+    const ports = scan.ports.value.trim();
+    if (ports) body.ports = ports;
+    if (scan.creds.value) body.credentials = scan.creds.value;
+    scan.submit.disabled = true;
+    let r;
+    try {
+      r = await fetch("/api/v1/scans", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify(body),
+      });
+    } catch (err) {
+      scan.submit.disabled = false;
+      scanError(`The server did not answer: ${err.message}`);
+      return;
+    }
+    if (r.status === 401) {
+      location.assign("/login");
+      return;
+    }
+    let doc = null;
+    try { doc = await r.json(); } catch (_) { /* not JSON */ }
+    if (r.status === 202 && doc) {
+      showJob(doc);
+      return;
+    }
+    scan.submit.disabled = false;
+    let text = (doc && (doc.detail || doc.title)) || `${r.status} ${r.statusText}`;
+    const retry = Number(r.headers.get("Retry-After"));
+    if (r.status === 429 && retry > 0) {
+      text += ` (Retry-After: ${retry} s)`;
+      holdSubmit(retry);
+    }
+    scanError(text);
+    scan.error.dataset.status = String(r.status);
+  }
+
+  /** The button waits out a 429's Retry-After. */
+  function holdSubmit(seconds) {
+    clearInterval(scan.retryTimer);
+    let left = seconds;
+    scan.submit.disabled = true;
+    scan.submit.textContent = `Scan (${left} s)`;
+    scan.retryTimer = setInterval(() => {
+      left -= 1;
+      if (left > 0) {
+        scan.submit.textContent = `Scan (${left} s)`;
+        return;
+      }
+      clearInterval(scan.retryTimer);
+      scan.submit.textContent = "Scan";
+      scan.submit.disabled = scan.job !== null && scan.job.state === "running";
+    }, 1000);
+  }
+
+  function showJob(j) {
+    if (!j || typeof j.id !== "number" || !scan.built) return;
+    // Only the newest job: an older one's late message does not replace it.
+    if (scan.job && j.id < scan.job.id) return;
+    // The POST's answer may come after the stream's first messages
+    // (so a job never runs again, nor goes back: its counts only grow).
+    const old = scan.job && j.id === scan.job.id && scan.job.state === "running" && j.state === "running" ? scan.job : null;
+    if (old && (j.probes_done < old.probes_done || j.probes_total < old.probes_total || j.devices < old.devices)) return;
+    if (scan.job && j.id === scan.job.id && scan.job.state !== "running" && j.state === "running") return;
+    scan.job = j;
+    scan.lastEvent = Date.now();
+    const running = j.state === "running";
+    scan.progress.hidden = false;
+    scan.progress.dataset.state = j.state;
+    scan.progress.dataset.job = String(j.id);
+    scan.stateEl.className = `badge ${j.state}`;
+    scan.stateEl.textContent = j.state;
+    // Probes measure the work; before they are counted, the bar is indeterminate.
+    if (j.probes_total > 0) {
+      scan.bar.max = j.probes_total;
+      scan.bar.value = running ? Math.min(j.probes_done, j.probes_total) : j.probes_total;
+    } else if (running) {
+      scan.bar.removeAttribute("value");
+    } else {
+      scan.bar.max = 1;
+      scan.bar.value = 1;
+    }
+    const devices = `${num(j.devices, 0)} device${j.devices === 1 ? "" : "s"} found`;
+    scan.figures.textContent = `probes ${num(j.probes_done, 0)} / ${num(j.probes_total, 0)} \u00b7 hosts ${num(j.hosts_done, 0)} / ${num(j.hosts_total, 0)} \u00b7 ${devices}`;
+    scan.figures.title = `Job ${j.id}: ${(j.targets || []).join(", ")}`;
+    clear(scan.link);
+    if (!running) {
+      if (j.scan_id !== null && j.scan_id !== undefined) {
+        scan.link.append(el("a", { href: `/api/v1/diff?to=${encodeURIComponent(j.scan_id)}`, class: "scan-link", title: "What this scan changed (JSON)" }, `scan ${j.scan_id}`),
+          " \u00b7 ", el("a", { href: `/api/v1/scans/jobs/${encodeURIComponent(j.id)}`, title: "The job (JSON)" }, `job ${j.id}`));
+      } else {
+        scan.link.append(el("a", { href: `/api/v1/scans/jobs/${encodeURIComponent(j.id)}` }, `job ${j.id}`));
+      }
+      if (j.error) scan.link.append(" \u00b7 ", el("span", { class: "bad" }, j.error));
+      if (j.finished_at) scan.link.append(" \u00b7 ", rel(j.finished_at, "ended ", " ago"));
+    }
+    if (!scan.retryTimer || scan.submit.textContent === "Scan") scan.submit.disabled = running;
+    clearInterval(scan.pollTimer);
+    scan.pollTimer = null;
+    if (running) {
+      // The event stream carries the progress; if it is quiet (reconnecting), the job is read.
+      scan.pollTimer = setInterval(async () => {
+        if (Date.now() - scan.lastEvent < 4000 || !scan.job || scan.job.state !== "running") return;
+        try { showJob(await api(`/api/v1/scans/jobs/${scan.job.id}`)); } catch (_) { /* next tick */ }
+      }, 2000);
+    }
+  }
+
+  function showActions(on) {
+    if (on) buildActions();
+    actions.hidden = !on;
+  }
+
   // ---- Live events --------------------------------------------------------------------------
 
   const pending = new Set();
@@ -717,6 +938,12 @@
       let e;
       try { e = JSON.parse(m.data); } catch (_) { return; }
       onEvent(e);
+    });
+    // A scan job's progress and end (no id: not a store event).
+    es.addEventListener("scan", (m) => {
+      let j;
+      try { j = JSON.parse(m.data); } catch (_) { return; }
+      showJob(j);
     });
   }
 
