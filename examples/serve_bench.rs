@@ -184,7 +184,11 @@ fn sse_client(stop: Arc<AtomicBool>, opened: mpsc::Sender<()>) -> Seen {
         }
     }
     let _ = opened.send(());
-    let status: u16 = match status_line.split_whitespace().nth(1).and_then(|s| s.parse().ok()) {
+    let status: u16 = match status_line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+    {
         Some(s) => s,
         None => return Seen::Closed,
     };
@@ -379,7 +383,10 @@ fn api_part(camscan: &str, dir: &Path, n: u32) {
         }
     }
     delays.sort_by(f64::total_cmp);
-    let refused: Vec<String> = refused.iter().map(|(k, v)| format!("{v} got {k}")).collect();
+    let refused: Vec<String> = refused
+        .iter()
+        .map(|(k, v)| format!("{v} got {k}"))
+        .collect();
     println!(
         "{CLIENTS} event stream clients at once: {served} served, {}, {closed} closed without an answer",
         if refused.is_empty() {
