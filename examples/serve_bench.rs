@@ -88,6 +88,7 @@ fn start(camscan: &str, db: &Path, listen: &str, log: &Path) -> Child {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    stop(child);
     panic!("camscan serve on {listen} did not start");
 }
 
@@ -210,10 +211,10 @@ fn sse_client(stop: Arc<AtomicBool>, opened: mpsc::Sender<()>) -> Seen {
             Ok(0) => break,
             Ok(_) => {
                 // Chunked framing lines are not `id:` lines; an event's `id:` line is whole.
-                if let Some(id) = l.trim().strip_prefix("id:") {
-                    if let Ok(id) = id.trim().parse() {
-                        got.push((id, Instant::now()));
-                    }
+                if let Some(id) = l.trim().strip_prefix("id:")
+                    && let Ok(id) = id.trim().parse()
+                {
+                    got.push((id, Instant::now()));
                 }
                 l.clear();
             }
