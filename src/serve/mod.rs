@@ -203,6 +203,19 @@ async fn device_metrics(state: api::AppState, mut stop: watch::Receiver<bool>) {
             _ = tick.tick() => {}
         }
         crate::watch::refresh_devices(&state.store, &state.metrics).await;
+        release_memory();
+    }
+}
+
+/// Return the heap's free memory to the system (glibc keeps freed small allocations in its
+/// arenas; after an export of 10,000 devices the idle server stayed at its 54 MB peak instead of
+/// ~10 MB). Called after large answers and on the device-metrics tick.
+pub fn release_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[allow(unsafe_code)]
+    // SAFETY: malloc_trim only walks and trims glibc's own arenas; it takes no pointer.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 
