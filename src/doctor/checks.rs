@@ -24,9 +24,6 @@ const FFPROBE_DEADLINE: Duration = Duration::from_secs(5);
 /// ([`crate::config::DEFAULT_TIMEOUT`], 3 s); a receiver on the LAN or loopback accepts within
 /// milliseconds.
 const SINK_DEADLINE: Duration = crate::config::DEFAULT_TIMEOUT;
-/// The serve token's name beside the store file (the serve contract: `<dir of the store
-/// file>/serve.token`, mode 0600; `camscan serve --print-token` writes it).
-const TOKEN_FILE: &str = "serve.token";
 
 /// Every check, in the order a user would fix things.
 pub fn all(args: &DoctorArgs) -> Vec<Check> {
@@ -619,10 +616,7 @@ fn serve_token(db: Option<&Path>) -> Check {
     let Some(db) = db else {
         return Check::pass(NAME, "no inventory location, so no token file");
     };
-    let path = db
-        .parent()
-        .map(|d| d.join(TOKEN_FILE))
-        .unwrap_or_else(|| PathBuf::from(TOKEN_FILE));
+    let path = crate::serve::auth::token_path(db);
     let shown = path.display();
     match std::fs::metadata(&path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Check::pass(
