@@ -13,10 +13,9 @@ use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Server, camscan, camscan_with_db, free_port, run, stderr};
+use common::{Serve, Server, camscan, camscan_with_db, free_port, run, stderr};
 use serde_json::{Value, json};
 
 const TARGETS: &str = "127.0.0.201-203";
@@ -45,55 +44,9 @@ fn scan(db: &Path) {
     );
 }
 
-/// A running `camscan serve`, stopped (by its PID) when dropped.
-struct Serve {
-    child: Child,
-    addr: String,
-}
-
-impl Serve {
-    fn start(db: &Path, port: u16) -> Serve {
-        Serve::start_with(db, port, &[])
-    }
-
-    fn start_with(db: &Path, port: u16, extra: &[&str]) -> Serve {
-        let addr = format!("{SERVE_IP}:{port}");
-        let child = camscan_with_db(db)
-            .args(["serve", "--listen", &addr])
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("camscan serve runs");
-        let until = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(&addr).is_err() {
-            assert!(Instant::now() < until, "serve not listening on {addr}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Serve { child, addr }
-    }
-
-    /// Send `signal` (TERM or INT) and return the exit code.
-    fn stop(mut self, signal: &str) -> Option<i32> {
-        let _ = std::process::Command::new("kill")
-            .args([&format!("-{signal}"), &self.child.id().to_string()])
-            .status();
-        let until = Instant::now() + Duration::from_secs(15);
-        while Instant::now() < until {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return status.code();
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("serve ignored SIG{signal}");
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `camscan serve` on SERVE_IP:`port` (a restart reuses the port), with `extra` arguments.
+fn serve_on(db: &Path, port: u16, extra: &[&str]) -> Serve {
+    Serve::start(db, &format!("{SERVE_IP}:{port}"), extra)
 }
 
 /// An HTTP answer.
@@ -292,7 +245,7 @@ fn the_inventory_over_http() {
     let db = dir.path().join("inventory.db");
     scan(&db);
     let port = free_port(SERVE_IP);
-    let serve = Serve::start(&db, port);
+    let serve = serve_on(&db, port, &[]);
     let addr = serve.addr.clone();
 
     // Devices: the two cameras, in the shape `camscan devices -f json` prints.
@@ -580,7 +533,7 @@ fn the_inventory_over_http() {
     // While the server is down, a camera goes away and a scan sees it: new events.
     drop(b);
     scan(&db);
-    let serve = Serve::start(&db, port);
+    let serve = serve_on(&db, port, &[]);
     let all = get_json(&addr, "/api/v1/events?limit=1000")["items"]
         .as_array()
         .unwrap()
@@ -681,7 +634,7 @@ fn a_scan_asked_over_the_api() {
     let _cam = camera("127.0.0.205");
     let cfg = dir.path().join("config.yaml");
     std::fs::write(&cfg, "ports: \"8554\"\n").unwrap();
-    let serve = Serve::start_with(
+    let serve = serve_on(
         &db,
         free_port(SERVE_IP),
         &[
@@ -932,7 +885,7 @@ fn a_cameras_snapshot_through_the_server() {
         LIMIT,
     );
     assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
-    let serve = Serve::start(&db, free_port(SERVE_IP));
+    let serve = serve_on(&db, free_port(SERVE_IP), &[]);
     let addr = serve.addr.clone();
     let devices = get_json(&addr, "/api/v1/devices?q=127.0.0.207");
     let id = devices["items"][0]["id"].as_i64().unwrap();
@@ -960,7 +913,7 @@ fn the_watcher_runs_inside_serve() {
     let cam = camera("127.0.0.204");
     let cfg = dir.path().join("config.yaml");
     std::fs::write(&cfg, "targets: [\"127.0.0.204\"]\nports: \"8554\"\n").unwrap();
-    let serve = Serve::start_with(
+    let serve = serve_on(
         &db,
         free_port(SERVE_IP),
         &[
@@ -1021,7 +974,7 @@ fn oversized_and_slow_requests_are_bounded() {
         LIMIT,
     );
     assert!(db.exists(), "{}", stderr(&out));
-    let serve = Serve::start(&db, free_port(SERVE_IP));
+    let serve = serve_on(&db, free_port(SERVE_IP), &[]);
     let addr = serve.addr.clone();
 
     // 10 MB announced, 1 KB sent: answered 413 at once, without waiting for the rest.

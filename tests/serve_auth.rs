@@ -12,10 +12,10 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{camscan_with_db, free_port, run, stderr, stdout};
+use common::{Serve, camscan_with_db, free_port, run, stderr, stdout};
 
 const LIMIT: Duration = Duration::from_secs(90);
 
@@ -30,35 +30,9 @@ fn inventory(dir: &Path) -> std::path::PathBuf {
     db
 }
 
-struct Serve {
-    child: Child,
-    addr: String,
-}
-
-impl Serve {
-    fn start(db: &Path, ip: &str, extra: &[&str]) -> Serve {
-        let addr = format!("{ip}:{}", free_port(ip));
-        let child = camscan_with_db(db)
-            .args(["serve", "--listen", &addr])
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("camscan serve runs");
-        let until = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(&addr).is_err() {
-            assert!(Instant::now() < until, "serve not listening on {addr}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        Serve { child, addr }
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `camscan serve` on a free port of `ip`, with `extra` arguments.
+fn serve_on(db: &Path, ip: &str, extra: &[&str]) -> Serve {
+    Serve::start(db, &format!("{ip}:{}", free_port(ip)), extra)
 }
 
 #[derive(Debug)]
@@ -168,7 +142,7 @@ fn auth_asks_for_the_token() {
     let dir = tempfile::tempdir().unwrap();
     let db = inventory(dir.path());
     let token = print_token(&db);
-    let serve = Serve::start(&db, "127.0.0.221", &["--auth"]);
+    let serve = serve_on(&db, "127.0.0.221", &["--auth"]);
     let addr = serve.addr.clone();
     let origin = format!("Origin: http://{addr}");
 
@@ -352,7 +326,7 @@ fn auth_asks_for_the_token() {
 fn loopback_without_auth_guards_cross_site_and_rebinding() {
     let dir = tempfile::tempdir().unwrap();
     let db = inventory(dir.path());
-    let serve = Serve::start(&db, "127.0.0.222", &[]);
+    let serve = serve_on(&db, "127.0.0.222", &[]);
     let addr = serve.addr.clone();
     // The first start made the token file, mode 0600.
     let file = dir.path().join("serve.token");
@@ -415,7 +389,7 @@ fn tls_serves_https_and_the_cookie_is_secure() {
         LIMIT,
     );
     assert!(out.status.success(), "openssl: {}", stderr(&out));
-    let serve = Serve::start(
+    let serve = serve_on(
         &db,
         ip,
         &[

@@ -263,3 +263,54 @@ pub fn rtsp_fake(ip: &str, sdp: Vec<u8>) -> (u16, Arc<Mutex<u32>>) {
     });
     (port, count)
 }
+
+/// A running `camscan serve` on `addr` (`ip:port`), killed by its PID when dropped.
+pub struct Serve {
+    pub child: Child,
+    pub addr: String,
+}
+
+impl Serve {
+    /// `camscan serve --listen addr` over `db` with `extra` arguments, once it accepts
+    /// connections (within 20 s).
+    pub fn start(db: &Path, addr: &str, extra: &[&str]) -> Serve {
+        let child = camscan_with_db(db)
+            .args(["serve", "--listen", addr])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("camscan serve runs");
+        let until = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(addr).is_err() {
+            assert!(Instant::now() < until, "serve not listening on {addr}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Serve {
+            child,
+            addr: addr.to_string(),
+        }
+    }
+
+    /// Send `signal` (TERM or INT) and return the exit code.
+    pub fn stop(mut self, signal: &str) -> Option<i32> {
+        let _ = Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status();
+        let until = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < until {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return status.code();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("serve ignored SIG{signal}");
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
