@@ -60,6 +60,9 @@
 //!   [`http_server`]'s accept loop, which the metrics endpoint shares) and its events live as
 //!   Server-Sent Events; its security (token, login, CSRF, TLS, headers) in `serve::auth`.
 //!   Above the scan: it reads the store only.
+//! * [`preview`]: `camscan serve`'s live preview: one RTSP session per watched stream fanned out
+//!   to byte-capped viewer queues, fragmented MP4 for Media Source Extensions and WebRTC (WHEP)
+//!   through str0m, the camera's own H.264 never transcoded.
 //! * [`http_server`]: the accept loop of camscan's HTTP servers (header deadline, connection
 //!   life and count capped, optional TLS handshake under the same deadline, graceful stop).
 //! * [`doctor`]: `camscan doctor`: why a scan may miss things (privileges, interfaces, multicast
@@ -95,6 +98,7 @@ pub mod metrics;
 pub mod model;
 pub mod net;
 pub mod notify;
+pub mod preview;
 pub mod probe;
 pub mod proto;
 pub mod registry;
