@@ -490,14 +490,12 @@ fn write_audio_trak(out: &mut Vec<u8>, audio: &AudioParams) -> Result<(), MuxErr
                         put_u32(out, 0); // pre_defined, reserved
                         // samplerate is 16.16 fixed point; rates above 65535 Hz do not fit (the
                         // AudioSpecificConfig carries the real one).
-                        put_u32(
-                            out,
-                            u32::try_from(audio.sample_rate)
-                                .ok()
-                                .filter(|r| *r <= 0xffff)
-                                .unwrap_or(0)
-                                << 16,
-                        );
+                        let rate = if audio.sample_rate <= 0xffff {
+                            audio.sample_rate
+                        } else {
+                            0
+                        };
+                        put_u32(out, rate << 16);
                         write_esds(out, &audio.extra_data)
                     })
                 })
@@ -1576,5 +1574,241 @@ mod tests {
             }
             assert!(last.is_some());
         }
+    }
+
+    // --- Real H.264 (x264 with B-frames) and AAC, read back by ffprobe --------------------------
+
+    /// Whether ffmpeg and ffprobe run.
+    fn ffmpeg_tools() -> Result<(), String> {
+        for tool in ["ffmpeg", "ffprobe"] {
+            match std::process::Command::new(tool).arg("-version").output() {
+                Ok(o) if o.status.success() => {}
+                Ok(o) => return Err(format!("{tool} -version exited with {}", o.status)),
+                Err(e) => return Err(format!("{tool} not runnable: {e}")),
+            }
+        }
+        Ok(())
+    }
+
+    fn run(tool: &str, args: &[&str]) -> Vec<u8> {
+        let out = std::process::Command::new(tool)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "{tool} {args:?}: {}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    }
+
+    fn ffprobe(path: &std::path::Path, shows: &[&str]) -> serde_json::Value {
+        let path = path.to_str().unwrap();
+        let mut args = vec!["-v", "error", "-of", "json"];
+        args.extend_from_slice(shows);
+        args.push(path);
+        serde_json::from_slice(&run("ffprobe", &args)).unwrap()
+    }
+
+    /// The bytes of an ffprobe `-show_data` dump: lines of `00000000: 0000 02ab ...  ascii`, the
+    /// hex in the 40 columns after the offset.
+    fn unhexdump(dump: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        for line in dump.lines().filter(|l| !l.is_empty()) {
+            let hex = &line[10..line.len().min(50)];
+            for word in hex.split_whitespace() {
+                for pair in word.as_bytes().chunks(2) {
+                    let pair = std::str::from_utf8(pair).unwrap();
+                    out.push(u8::from_str_radix(pair, 16).unwrap());
+                }
+            }
+        }
+        out
+    }
+
+    fn int(v: &serde_json::Value, key: &str) -> i64 {
+        match &v[key] {
+            serde_json::Value::Number(n) => n.as_i64().unwrap(),
+            serde_json::Value::String(s) => s.parse().unwrap(),
+            other => panic!("{key}: {other:?} in {v}"),
+        }
+    }
+
+    /// A timestamp in a stream's `time_base` ("1/90000") converted to `rate` units, exactly.
+    fn to_rate(ticks: i64, time_base: &str, rate: i64) -> i64 {
+        let (num, den) = time_base.split_once('/').unwrap();
+        let (num, den): (i64, i64) = (num.parse().unwrap(), den.parse().unwrap());
+        assert_eq!(
+            ticks * rate * num % den,
+            0,
+            "{ticks} in {time_base} to {rate}"
+        );
+        ticks * rate * num / den
+    }
+
+    #[test]
+    fn real_x264_b_frames_and_aac_read_back_by_ffprobe() {
+        if let Err(why) = ffmpeg_tools() {
+            if std::env::var_os("CI").is_none() {
+                #[allow(clippy::print_stderr)]
+                {
+                    eprintln!("SKIPPED real_x264_b_frames_and_aac_read_back_by_ffprobe: {why}");
+                }
+                return;
+            }
+            panic!("{why}: CI must run the ffprobe round trip");
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("source.mp4");
+        // 3 s of x264 (High profile, 2 B-frames, a keyframe a second) and AAC, as a camera with
+        // B-frames sends them.
+        let encode = "-v error -nostdin -y \
+            -f lavfi -i testsrc=size=320x240:rate=25 -f lavfi -i sine=frequency=440:sample_rate=48000 \
+            -t 3 -c:v libx264 -pix_fmt yuv420p -bf 2 -g 25 -c:a aac -video_track_timescale 90000";
+        let mut args: Vec<&str> = encode.split_whitespace().collect();
+        args.push(source.to_str().unwrap());
+        run("ffmpeg", &args);
+        let probe = ffprobe(&source, &["-show_streams", "-show_packets", "-show_data"]);
+        let streams = probe["streams"].as_array().unwrap();
+        let stream = |kind: &str| {
+            streams
+                .iter()
+                .find(|s| s["codec_type"] == kind)
+                .unwrap_or_else(|| panic!("no {kind} stream"))
+        };
+        let (vs, aus) = (stream("video"), stream("audio"));
+        let video = VideoParams {
+            codec: "h264".into(),
+            rfc6381: String::new(),
+            extra_data: unhexdump(vs["extradata"].as_str().unwrap()),
+            width: int(vs, "width") as u32,
+            height: int(vs, "height") as u32,
+            clock_rate: 90_000,
+            payload_type: 96,
+        };
+        let audio = AudioParams {
+            codec: "aac".into(),
+            rfc6381: String::new(),
+            extra_data: unhexdump(aus["extradata"].as_str().unwrap()),
+            sample_rate: int(aus, "sample_rate") as u32,
+            channels: int(aus, "channels") as u16,
+            frame_length: 1024,
+        };
+        assert_eq!(video.extra_data.len() as i64, int(vs, "extradata_size"));
+        assert_eq!(
+            mime(&video, Some(&audio)),
+            "video/mp4; codecs=\"avc1.64000D, mp4a.40.2\""
+        );
+        let rate = i64::from(audio.sample_rate);
+
+        // Feed every packet in file order (decode order per stream), as the relay would.
+        let mut muxed = init_segment(&video, Some(&audio)).unwrap();
+        let mut m = Muxer::new(&video, Some(&audio)).unwrap();
+        let mut sent_video: Vec<(i64, bool)> = Vec::new();
+        let mut sent_audio: Vec<i64> = Vec::new();
+        let mut last_video: Option<(u64, u32)> = None;
+        for p in probe["packets"].as_array().unwrap() {
+            let data = unhexdump(p["data"].as_str().unwrap());
+            assert_eq!(data.len() as i64, int(p, "size"));
+            let index = int(p, "stream_index") as usize;
+            let time_base = streams[index]["time_base"].as_str().unwrap();
+            if p["codec_type"] == "video" {
+                let pts = to_rate(int(p, "pts"), time_base, 90_000);
+                let keyframe = p["flags"].as_str().unwrap().contains('K');
+                let fragment = m.video(&frame(pts, keyframe, &data)).unwrap();
+                // ffmpeg hides negative composition offsets (it shifts the track's presentation
+                // times instead), and ignores decode-time steps Chromium takes for a
+                // discontinuity: both are checked on the boxes themselves.
+                let parsed = parse_fragment(&fragment);
+                assert_eq!(parsed.payload, data);
+                assert!(parsed.offset.unwrap() >= 0, "{parsed:?}");
+                if let Some((dts, duration)) = last_video {
+                    let step = parsed.decode_time - dts;
+                    assert!(step > 0 && step <= 2 * u64::from(duration), "{parsed:?}");
+                }
+                last_video = Some((parsed.decode_time, parsed.duration));
+                muxed.extend_from_slice(&fragment);
+                sent_video.push((pts, keyframe));
+            } else {
+                let pts = to_rate(int(p, "pts"), time_base, rate);
+                let f = AudioFrame {
+                    pts,
+                    data: Bytes::from(data),
+                };
+                if let Some(fragment) = m.audio(&f).unwrap() {
+                    muxed.extend_from_slice(&fragment);
+                    sent_audio.push(pts);
+                }
+            }
+        }
+        assert_eq!(sent_video.len(), 75);
+        assert!(sent_video[0].1 && sent_video.iter().filter(|v| v.1).count() == 3);
+        let reordered = sent_video.windows(2).any(|w| w[1].0 < w[0].0);
+        assert!(reordered, "the source has B-frames");
+        assert!(sent_audio.len() > 100, "{} audio frames", sent_audio.len());
+
+        let out = dir.path().join("muxed.mp4");
+        std::fs::write(&out, &muxed).unwrap();
+        let back = ffprobe(&out, &["-show_streams", "-show_packets", "-show_frames"]);
+        let back_streams = back["streams"].as_array().unwrap();
+        assert_eq!(back_streams.len(), 2);
+        assert_eq!(back_streams[0]["codec_type"], "video");
+        assert_eq!(back_streams[0]["time_base"], "1/90000");
+        assert_eq!(back_streams[1]["codec_type"], "audio");
+        assert_eq!(back_streams[1]["time_base"], format!("1/{rate}"));
+        let items = back["packets_and_frames"].as_array().unwrap();
+        let of = |kind: &str, index: i64| -> Vec<&serde_json::Value> {
+            items
+                .iter()
+                .filter(|i| i["type"] == kind && int(i, "stream_index") == index)
+                .collect()
+        };
+
+        // Video packets: every frame, in decode order, with its presentation time (relative to
+        // the first keyframe), its keyframe flag, and decode times increasing, never after
+        // presentation.
+        let packets = of("packet", 0);
+        assert_eq!(packets.len(), sent_video.len());
+        let (out0, in0) = (int(packets[0], "pts"), sent_video[0].0);
+        let mut last_dts = None;
+        for (i, (p, (pts, keyframe))) in packets.iter().zip(&sent_video).enumerate() {
+            assert_eq!(int(p, "pts") - out0, pts - in0, "video packet {i}");
+            assert_eq!(p["flags"].as_str().unwrap().contains('K'), *keyframe, "{i}");
+            let dts = int(p, "dts");
+            assert!(
+                last_dts.is_none_or(|l| dts > l),
+                "video packet {i}: dts {dts}"
+            );
+            assert!(dts <= int(p, "pts"), "video packet {i}: dts after pts: {p}");
+            last_dts = Some(dts);
+        }
+        // Decoded: every frame decodes (ffprobe printed no error), keyframes where they were.
+        let frames = of("frame", 0);
+        assert_eq!(frames.len(), sent_video.len());
+        let mut shown: Vec<(i64, bool)> = frames
+            .iter()
+            .map(|f| (int(f, "pts") - out0, int(f, "key_frame") == 1))
+            .collect();
+        let mut expected: Vec<(i64, bool)> =
+            sent_video.iter().map(|(p, k)| (p - in0, *k)).collect();
+        shown.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(shown, expected);
+
+        // Audio: every frame muxed, at its time, on the same time line as the video.
+        let audio_packets = of("packet", 1);
+        assert_eq!(audio_packets.len(), sent_audio.len());
+        for (i, (p, pts)) in audio_packets.iter().zip(&sent_audio).enumerate() {
+            // Offsets from the first video frame, in audio samples: as sent, to the sample.
+            let sent = pts - in0 * rate / 90_000;
+            let read = int(p, "pts") - out0 * rate / 90_000;
+            assert!(
+                (sent - read).abs() <= 1,
+                "audio packet {i}: {sent} vs {read}"
+            );
+        }
+        assert_eq!(of("frame", 1).len(), sent_audio.len());
     }
 }
