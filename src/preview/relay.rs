@@ -39,13 +39,14 @@ pub const LINGER: Duration = Duration::from_secs(5);
 pub const STALL: Duration = Duration::from_secs(5);
 /// Deadline of each RTSP step (DESCRIBE and PLAY get [`start_patience`] of it).
 pub const STEP: Duration = Duration::from_secs(4);
-/// Pauses between attempts to reopen a dropped camera: short, so playback resumes within about a
-/// second of the camera's return; capped at 2 s so a camera back after a minute is found quickly.
-const BACKOFF: [Duration; 4] = [
+/// Pauses between attempts to reopen a dropped camera: short, and capped at 1 s, so playback
+/// resumes within about a second of the camera's return plus its encoder's start-up (x264's
+/// look-ahead: ~1.5 s), inside the 3 s a viewer is promised. One DESCRIBE a second to a camera
+/// that is down costs it nothing.
+const BACKOFF: [Duration; 3] = [
     Duration::from_millis(250),
     Duration::from_millis(500),
     Duration::from_secs(1),
-    Duration::from_secs(2),
 ];
 /// Frames after a keyframe without reordering before the stream is said to have no B-frames
 /// (x264 and camera encoders put B-frames in every mini-GOP of at most 16 frames).
@@ -115,6 +116,8 @@ pub struct Status {
     /// RTSP sessions the relay opened (1 until the camera drops).
     pub sessions: u64,
     pub viewers: usize,
+    /// Of those, WebRTC viewers (RTP).
+    pub webrtc: usize,
 }
 
 /// The relays of the streams being watched.
@@ -153,24 +156,26 @@ impl Shared {
                 !q.is_closed()
             }
         });
-        let left = v.len();
         drop(v);
-        self.counted(left)
+        self.counted()
     }
 
     /// Drop the viewers gone; how many are left.
     fn prune(&self) -> usize {
-        let mut v = self.lock_viewers();
-        v.retain(|(_, q)| !q.is_closed());
-        let left = v.len();
-        drop(v);
-        self.counted(left)
+        self.lock_viewers().retain(|(_, q)| !q.is_closed());
+        self.counted()
     }
 
-    fn counted(&self, left: usize) -> usize {
+    /// Count the viewers into the status; how many there are.
+    fn counted(&self) -> usize {
+        let v = self.lock_viewers();
+        let left = v.len();
+        let rtp = v.iter().filter(|(k, _)| *k == ViewerKind::Rtp).count();
+        drop(v);
         self.status.send_if_modified(|s| {
-            let changed = s.viewers != left;
+            let changed = s.viewers != left || s.webrtc != rtp;
             s.viewers = left;
+            s.webrtc = rtp;
             changed
         });
         let mut idle = self.idle_since.lock().unwrap_or_else(|e| e.into_inner());
@@ -320,6 +325,16 @@ impl Hub {
         self.total.load(Ordering::Relaxed)
     }
 
+    /// The status of stream `id`'s relay, when one runs.
+    pub fn status(&self, id: i64) -> Option<Status> {
+        let relays = self.relays.lock().unwrap_or_else(|e| e.into_inner());
+        let shared = relays.get(&id)?.clone();
+        drop(relays);
+        shared.prune();
+        let s = shared.status.borrow().clone();
+        Some(s)
+    }
+
     /// Relays running now (each holds at most one RTSP session).
     pub fn relays(&self) -> usize {
         self.relays.lock().unwrap_or_else(|e| e.into_inner()).len()
@@ -375,7 +390,7 @@ impl Hub {
             }
             v.push((kind, queue.clone()));
         }
-        *shared.idle_since.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        shared.counted();
         drop(relays);
         Ok(Viewer {
             kind,
