@@ -12,7 +12,8 @@
 //!
 //! Per viewer the packets are re-based ([`Rebase`]): our own SSRC (str0m's), sequence numbers
 //! that start at a random point and never jump back, timestamps offset from the camera's. A viewer
-//! starts at the first packet of a keyframe; after the camera reconnects (a new RTSP session with
+//! starts at the first packet of a keyframe after it connects (the live edge: what came during
+//! the handshake is dropped, not sent late in a burst); after the camera reconnects (a new RTSP session with
 //! new sequence numbers and timestamps) the same outgoing stream continues at the next keyframe,
 //! its timestamps advanced by the wall-clock gap, so the browser sees one stream that paused.
 //! Keyframe requests (PLI/FIR) from the browser are counted and logged, never forwarded: the
@@ -590,9 +591,13 @@ impl Session {
                     ) => {}
                     Err(e) => return End::Failed(format!("UDP: {e}")),
                 },
-                unit = self.viewer.next(), if connected.is_some() => {
+                unit = self.viewer.next() => {
                     let Some(unit) = unit else { return End::ViewerGone };
                     match unit {
+                        // Not connected yet: what the camera sends meanwhile is dropped, so the
+                        // peer starts at the live edge (the next keyframe after it connects), not
+                        // with a burst of packets as old as the handshake.
+                        Unit::Rtp(_) if connected.is_none() => {}
                         Unit::Rtp(p) => {
                             let now = Instant::now();
                             let d = self.viewer.dropped();
@@ -1072,6 +1077,18 @@ mod tests {
         assert!(!formats.is_empty(), "{answer}");
         // Nothing but H.264 (and its retransmissions) is answered.
         assert!(!answer.contains("VP8") && !answer.contains("VP9") && !answer.contains("AV1"));
+        // The camera sends a keyframe before the peer has connected: the session takes it from
+        // the queue and drops it (the peer starts at the live edge, below).
+        let early = access_unit(&mut 40_000u16, 1_000_000, true, 42);
+        push_all(&queue, &[params()]);
+        push_all(&queue, &early);
+        for _ in 0..200 {
+            if queue.bytes() == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(queue.bytes(), 0, "the session did not take the early units");
         browser.accept(pending, &answer);
         browser.connect().await;
         eprintln!(
@@ -1079,6 +1096,7 @@ mod tests {
             browser.connected.unwrap() - posted
         );
         assert!(gateway.stats(&id).unwrap().connected);
+        assert_eq!(gateway.stats(&id).unwrap().forwarded, 0);
 
         // Mid-stream join: the camera is at sequence 65530 (about to wrap), in a P-frame.
         let mut seq = 65530u16;
@@ -1253,15 +1271,21 @@ mod tests {
 
     #[tokio::test]
     async fn a_session_ends_with_its_viewer() {
-        let gateway = Gateway::new(GatewayLimits::default());
-        let (queue, viewer) = Viewer::detached(ViewerKind::Rtp, 1 << 20);
-        let (mut browser, offer, pending) = Browser::offer(RtcConfig::new()).await;
-        let (_, answer) = gateway.answer(&offer, viewer, LOOPBACK).await.unwrap();
-        browser.accept(pending, &answer);
-        browser.connect().await;
-        // The relay ends (the server stops, the stream is gone): the viewer's next() is None.
-        queue.close();
-        wait_for_no_sessions(&gateway).await;
+        // The relay ends (the server stops, the stream is gone; the viewer's next() is None)
+        // before the peer connected, and after.
+        for connect in [false, true] {
+            let gateway = Gateway::new(GatewayLimits::default());
+            let (queue, viewer) = Viewer::detached(ViewerKind::Rtp, 1 << 20);
+            let (mut browser, offer, pending) = Browser::offer(RtcConfig::new()).await;
+            let (_, answer) = gateway.answer(&offer, viewer, LOOPBACK).await.unwrap();
+            if connect {
+                browser.accept(pending, &answer);
+                browser.connect().await;
+            }
+            queue.close();
+            // Well before the 10 s connect timeout.
+            wait_for_no_sessions(&gateway).await;
+        }
     }
 
     #[tokio::test]
