@@ -791,13 +791,26 @@
       cleanups.push(() => { clearTimeout(timer); if (url) URL.revokeObjectURL(url); });
     }
 
-    /** Watches the video element: playing while its time advances. */
+    /** Pictures the video element has presented (counted per frame where the browser can). */
+    let presented = 0;
+    if (video.requestVideoFrameCallback) {
+      const count = () => {
+        presented++;
+        if (!stopped) video.requestVideoFrameCallback(count);
+      };
+      video.requestVideoFrameCallback(count);
+    }
+    /** Whether a picture is shown: a decoded frame, not only a clock that runs (a WebRTC track's
+     *  time advances before its first frame). */
+    const pictured = () => video.videoWidth > 0 && (video.requestVideoFrameCallback ? presented > 0 : video.currentTime > 0);
+
+    /** Watches the video element: playing while new pictures come. */
     function watchProgress() {
       let last = -1;
       let still = 0;
       const t = setInterval(() => {
-        const now = video.currentTime;
-        if (now !== last && !video.paused) {
+        const now = video.requestVideoFrameCallback ? presented : video.currentTime;
+        if (now !== last && pictured()) {
           still = 0;
           if (status.state !== "playing") say("playing");
         } else if (++still >= 10 && status.state === "playing") {
@@ -999,7 +1012,6 @@
         if (stopped || givenUp) return end();
         await pc.setRemoteDescription({ type: "answer", sdp: await r.text() });
       };
-      const pictured = () => video.readyState >= 2 && video.currentTime > 0;
       patience = setTimeout(() => {
         if (pictured()) return;
         if (!pc || pc.connectionState !== "connected") {
