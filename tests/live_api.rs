@@ -1,6 +1,7 @@
 //! The live preview's routes without a browser, against real servers: GStreamer RTSP cameras
 //! (`tests/servers/rtsp_server.py`: H.264 with x264's B-frames and AAC, H.265, a camera asking
-//! for Digest credentials, one more for counting sessions) on 127.0.2.1-4:8554 and VLC's
+//! for Digest credentials, one more for counting sessions, one whose password changes after the
+//! scan) on 127.0.2.1-5:8554 and VLC's
 //! MJPEG over HTTP (`tests/servers/media_lab.py`) on 127.0.2.3:8080, scanned into an inventory
 //! that the real `camscan serve --credentials` on 127.0.2.9 plays from.
 //!
@@ -23,10 +24,25 @@ use serde_json::{Value, json};
 
 const SERVE: &str = "127.0.2.9:8750";
 const SHARED_CAMERA: &str = "127.0.2.4";
+/// A camera whose password changes after the scan.
+const CHANGED_CAMERA: &str = "127.0.2.5";
+
+fn digest_camera(ip: &str, password: &str) -> Server {
+    common::rtsp_servers(&json!([
+        {"address": ip, "port": 8554,
+         "auth": {"method": "digest", "user": "admin", "password": password}, "mounts": [
+            {"path": "/Streaming/Channels/101",
+             "video": {"codec": "h264", "width": 320, "height": 180, "fps": 15,
+                       "profile": "main"},
+             "audio": null}]}
+    ]))
+}
 
 struct Lab {
     _cameras: Vec<Server>,
     shared: Server,
+    /// `CHANGED_CAMERA` as it runs after the scan: with another password.
+    changed: Server,
     _mjpeg: Server,
     _serve: Serve,
     _dir: tempfile::TempDir,
@@ -63,6 +79,7 @@ fn lab() -> Lab {
                            "profile": "main"},
                  "audio": null}]}
         ]));
+        let before_change = digest_camera(CHANGED_CAMERA, "admin");
         let script = common::root_dir().join("tests/servers/media_lab.py");
         let mjpeg = common::start(
             "/usr/bin/python3",
@@ -84,7 +101,7 @@ fn lab() -> Lab {
         let out = run(
             camscan_with_db(&db).args([
                 "scan",
-                "127.0.2.1-4",
+                "127.0.2.1-5",
                 "-p",
                 "8554,8080",
                 "--credentials",
@@ -95,6 +112,8 @@ fn lab() -> Lab {
             Duration::from_secs(120),
         );
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        drop(before_change);
+        let changed = digest_camera(CHANGED_CAMERA, "changed-since");
         let serve = Serve::start(&db, SERVE, &["--credentials", creds.to_str().unwrap()]);
         let list = get_json("/api/v1/streams?limit=100").1;
         let streams = list["items"]
@@ -111,6 +130,7 @@ fn lab() -> Lab {
         Lab {
             _cameras: vec![plain],
             shared,
+            changed,
             _mjpeg: mjpeg,
             _serve: serve,
             _dir: dir,
@@ -398,6 +418,31 @@ fn a_camera_behind_digest_plays_with_the_servers_credentials(lab: &Lab) {
     assert!(!p.to_string().contains("s3cret"), "no credential in {p}");
 }
 
+/// The camera's password changed after the scan: the preview answers 502 with the refusal, and
+/// the refused credential is sent once, never again, however often the page asks.
+fn a_refused_credential_is_not_sent_again(lab: &Lab) {
+    let id = stream(
+        lab,
+        &format!("rtsp://{CHANGED_CAMERA}:8554/Streaming/Channels/101"),
+    );
+    for _ in 0..3 {
+        let (status, p) = get_json(&format!("/api/v1/streams/{id}/preview"));
+        assert_eq!(status, 502, "{p}");
+        assert_eq!(p["type"], "urn:camscan:problem:camera-failed", "{p}");
+        assert!(p["detail"].as_str().unwrap().contains("refused"), "{p}");
+        std::thread::sleep(Duration::from_millis(1500));
+    }
+    let fails = lab
+        .changed
+        .lines
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|l| l.starts_with("AUTHFAIL "))
+        .count();
+    assert_eq!(fails, 1, "the refused credential was sent {fails} times");
+}
+
 /// Five MSE viewers of one stream: the camera serves one RTSP session (gst-rtsp-server's
 /// `client-connected`, one per connection), and each viewer gets the picture.
 fn viewers_share_one_camera_session(lab: &Lab) {
@@ -498,4 +543,5 @@ fn the_live_routes_against_real_servers() {
     viewers_share_one_camera_session(&lab);
     mjpeg_is_relayed_part_by_part(&lab);
     refusals_are_problem_documents(&lab);
+    a_refused_credential_is_not_sent_again(&lab);
 }

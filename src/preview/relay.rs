@@ -506,7 +506,9 @@ async fn run(hub: Arc<Hub>, id: i64, target: CheckTarget, shared: Arc<Shared>) {
                     }
                     shared.status.send_modify(|s| {
                         s.state = "failed";
-                        s.error = Some(reason.clone());
+                        s.error = Some(format!(
+                            "the camera refused the credential that opened it ({reason})"
+                        ));
                     });
                 } else {
                     shared.status.send_modify(|s| {
