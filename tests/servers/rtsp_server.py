@@ -26,6 +26,10 @@ CONFIG.json is a list of servers:
     "profile" only matters for h264 (h265 is always main). pcmu/pcma need rate 8000.
     A mount with "udp_only": true refuses TCP transport (SETUP over TCP gets 461).
     "claim_fps" makes a lying camera: frames come at "fps" but the SPS and SDP claim "claim_fps".
+    "gop": SECONDS (h264/h265) sets the keyframe interval (x264/x265 key-int-max = fps * gop);
+    default 2 s.
+    "stamp": true paints the source's wall-clock time into every frame (see "Frame stamps"), so a
+    viewer measures how far behind the source its picture is.
     "bframes": N (h264/h265) encodes as GStreamer servers and NVR re-streamers usually run x264/x265:
     without tune=zerolatency, so with look-ahead (the first packet comes ~1.5 s after PLAY) and N
     B-frames (RTP timestamps then arrive out of order: presentation order != transmission order).
@@ -41,6 +45,9 @@ Protocol with the test harness (stdout is line based, everything else goes to st
     * After every server is listening, exactly one line "READY" is printed.
       If a server cannot be attached (e.g. port in use) a message goes to stderr
       and the process exits with status 1 without printing READY.
+    * "CLIENT <address>:<port>" is printed each time an RTSP client connects to the server at
+      that address (gst-rtsp-server's "client-connected": one per TCP connection; retina and
+      ffmpeg use one connection per session, so a test counts the sessions a camera served).
     * "AUTHFAIL <address>:<port>" is printed each time a request that carried an
       Authorization header is rejected because the credentials were wrong.
     * The process exits when its stdin reaches EOF, so the harness must give it a
@@ -52,6 +59,22 @@ Protocol with the test harness (stdout is line based, everything else goes to st
       may connect at the same time.
     * UDP clients get RTP/RTCP sockets bound to the server's own address
       (ports 40000-40999); TCP-interleaved clients need no extra sockets.
+
+Frame stamps ("stamp": true, any video codec; width a multiple of 40 and at least 320)
+    The source is then not videotestsrc but an appsrc fed by a Python thread at "fps" (live,
+    do-timestamp: each frame's PTS is the pipeline's running time when it is pushed), with a gray
+    gradient and a white square moving across it, and a barcode painted into the raw frame before
+    the encoder, holding time.time() in milliseconds since the epoch at the moment the frame is
+    made. Layout (block size s = width // 40 pixels, 16 at 640 wide, so every block is a whole
+    16x16 macroblock at 640 and survives x264 at 1000 kbit/s):
+        two rows of 40 square blocks across the top 2*s lines of the picture, luma only (chroma
+        stays neutral 128 there); a block is white (Y 235) for 1 and black (Y 16) for 0.
+        each row: blocks 0-3 guards 1,0,1,0; blocks 4-35 thirty-two data bits, most significant
+        first; blocks 36-39 guards 0,1,0,1.
+        data: 64 bits = row 0 then row 1: the 48-bit time in ms (bits 63..16) then a 16-bit check,
+        (t ^ (t >> 16) ^ (t >> 32)) & 0xFFFF.
+    A reader samples the middle half of each block, thresholds at the mean of the guards' white
+    and black, checks the guards and the check bits, and only then trusts the time.
 
 Shared media ("shared": true)
     With GStreamer 1.22, shared media are unprepared when their last client
@@ -68,6 +91,7 @@ import os
 import signal
 import sys
 import threading
+import time
 
 import gi
 
@@ -93,12 +117,97 @@ def emit(line):
     sys.stdout.flush()
 
 
+STAMP_BLOCKS = 40  # blocks across the picture (see "Frame stamps")
+STAMP_GUARD_LEFT, STAMP_GUARD_RIGHT = (1, 0, 1, 0), (0, 1, 0, 1)
+STAMP_WHITE, STAMP_BLACK = 235, 16  # BT.601 studio-range luma extremes
+
+
+def stamp_check(t):
+    return (t ^ (t >> 16) ^ (t >> 32)) & 0xFFFF
+
+
+def stamp_bits(ms):
+    """The 80 block values (two rows of 40) carrying `ms`, see "Frame stamps"."""
+    word = ((ms & ((1 << 48) - 1)) << 16) | stamp_check(ms & ((1 << 48) - 1))
+    rows = []
+    for r in range(2):
+        half = (word >> (32 * (1 - r))) & 0xFFFFFFFF
+        data = [(half >> (31 - i)) & 1 for i in range(32)]
+        rows.append(list(STAMP_GUARD_LEFT) + data + list(STAMP_GUARD_RIGHT))
+    return rows
+
+
+class StampSource:
+    """Feeds one appsrc named "stampsrc" with I420 frames carrying the wall-clock time."""
+
+    def __init__(self, appsrc, width, height, fps):
+        self.src, self.w, self.h, self.fps = appsrc, width, height, fps
+        self.s = width // STAMP_BLOCKS
+        w, h = width, height
+        # A gray gradient (rows get lighter downwards), built once.
+        self.base_y = bytearray(b"".join(bytes([40 + (150 * y) // h]) * w for y in range(h)))
+        cw, ch = w // 2, h // 2
+        self.u = bytes([128]) * (cw * ch)
+        self.v = bytes(b"".join(bytes([128 if y < self.s else 150]) * cw for y in range(ch)))
+        self.stop = threading.Event()
+        threading.Thread(target=self.run, daemon=True).start()
+
+    def frame(self, n, ms):
+        w, h, s = self.w, self.h, self.s
+        y = bytearray(self.base_y)
+        # A white square moving left to right below the barcode (a picture that changes).
+        side = max(16, h // 6)
+        x0 = (n * 8) % max(1, w - side)
+        top = 2 * s + (h - 2 * s - side) // 2
+        white = bytes([STAMP_WHITE]) * side
+        for row in range(top, top + side):
+            y[row * w + x0: row * w + x0 + side] = white
+        # The barcode.
+        for r, blocks in enumerate(stamp_bits(ms)):
+            line = b"".join(bytes([STAMP_WHITE if b else STAMP_BLACK]) * s for b in blocks)
+            line += bytes([STAMP_BLACK]) * (w - len(line))
+            for row in range(r * s, (r + 1) * s):
+                y[row * w:(row + 1) * w] = line
+        return bytes(y) + self.u + self.v
+
+    def run(self):
+        period = 1.0 / self.fps
+        start = time.monotonic()
+        n = 0
+        while not self.stop.is_set():
+            n += 1
+            wait = start + n * period - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            elif wait < -1.0:
+                start, n = time.monotonic(), 0  # far behind (machine stalled): restart pacing
+            _, state, _ = self.src.get_state(0)
+            if state != Gst.State.PLAYING:
+                continue  # no running time yet (preroll, paused): a live source drops the frame
+            data = self.frame(n, int(time.time() * 1000))
+            ret = self.src.emit("push-buffer", Gst.Buffer.new_wrapped(data))
+            if ret not in (Gst.FlowReturn.OK,):
+                if ret in (Gst.FlowReturn.FLUSHING, Gst.FlowReturn.EOS):
+                    # Flushing also happens around a seek/pause; stop only when unprepared.
+                    continue
+                log("stamp source stopped: %s" % ret)
+                return
+
+
 def video_launch(v):
     codec = v["codec"]
     fps = int(v["fps"])
-    src = ("videotestsrc is-live=true pattern=ball ! "
-           "video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1"
-           % (int(v["width"]), int(v["height"]), fps))
+    if v.get("stamp"):
+        src = ("appsrc name=stampsrc is-live=true do-timestamp=true format=time block=false "
+               "max-buffers=3 leaky-type=downstream "
+               "caps=\"video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1\""
+               % (int(v["width"]), int(v["height"]), fps))
+    else:
+        src = ("videotestsrc is-live=true pattern=ball ! "
+               "video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1"
+               % (int(v["width"]), int(v["height"]), fps))
+    gop = float(v.get("gop") or 2)
+    keyint = max(1, int(round(fps * gop)))
     if v.get("claim_fps"):
         # A camera that lies: frames really come at `fps`, but the caps (hence the SPS timing
         # info and the SDP a=framerate) claim `claim_fps`.
@@ -111,12 +220,12 @@ def video_launch(v):
         tune = ("bframes=%d" % int(bframes)) if bframes else "tune=zerolatency"
         enc = ("x264enc %s bitrate=1000 key-int-max=%d ! "
                "video/x-h264,profile=%s ! rtph264pay name=pay0 pt=96 config-interval=1"
-               % (tune, 2 * fps, v.get("profile") or "main"))
+               % (tune, keyint, v.get("profile") or "main"))
     elif codec == "h265":
         tune = ("option-string=bframes=%d" % int(bframes)) if bframes else "tune=zerolatency"
         enc = ("x265enc %s bitrate=1000 key-int-max=%d speed-preset=ultrafast ! "
                "video/x-h265,profile=main ! rtph265pay name=pay0 pt=96 config-interval=1"
-               % (tune, 2 * fps))
+               % (tune, keyint))
     elif codec == "mjpeg":
         enc = "jpegenc quality=70 ! rtpjpegpay name=pay0 pt=26"
     else:
@@ -210,6 +319,13 @@ class QueryMountPoints(GstRtspServer.RTSPMountPoints):
         return path + ("?" + query if query else "")
 
 
+def on_stamp_media(_factory, media, video):
+    """A new media of a stamped mount: start its frame thread, stop it when unprepared."""
+    appsrc = media.get_element().get_by_name("stampsrc")
+    feeder = StampSource(appsrc, int(video["width"]), int(video["height"]), int(video["fps"]))
+    media.connect("unprepared", lambda *_: feeder.stop.set())
+
+
 def build_server(entry):
     address, port = entry["address"], int(entry["port"])
     label = "%s:%d" % (address, port)
@@ -235,6 +351,12 @@ def build_server(entry):
         factory = GstRtspServer.RTSPMediaFactory()
         launch = mount_launch(m)
         factory.set_launch(launch)
+        video = m["video"]
+        if video.get("stamp"):
+            if int(video["width"]) < 8 * STAMP_BLOCKS or int(video["width"]) % STAMP_BLOCKS:
+                raise ValueError("stamp needs a width that is a multiple of %d, at least %d"
+                                 % (STAMP_BLOCKS, 8 * STAMP_BLOCKS))
+            factory.connect("media-configure", on_stamp_media, video)
         # Shared media only when asked, see the module docstring ("Shared media").
         factory.set_shared(bool(entry.get("shared")))
         factory.set_address_pool(pool)
@@ -250,6 +372,7 @@ def build_server(entry):
         for path in [m["path"]] + list(m.get("aliases") or []):
             mounts.add_factory(path, factory)
             log("rtsp://%s%s -> %s" % (label, path, launch))
+    server.connect("client-connected", lambda *_: emit("CLIENT %s" % label))
     source_id = server.attach(None)
     if source_id == 0:
         raise RuntimeError("cannot listen on %s (address/port in use or not available?)" % label)
