@@ -271,22 +271,28 @@ fn live(node_dir: &Path, args: &[&str], limit: Duration, mut on_step: impl FnMut
 }
 
 /// The source's own delay (its encoder's) as ffmpeg reads the camera directly: the median delay
-/// of the stamps of its last frames, or `None` when ffmpeg is not there or reads nothing.
+/// of the stamps of its last frames, or `None` when ffmpeg is not there or reads nothing. (A
+/// shared-media camera answers 503 for a moment after the scan's last client left: a few tries.)
 fn source_delay(url: &str, width: u32, height: u32) -> Option<f64> {
     let script = format!(
         "timeout 30 ffmpeg -v error -rtsp_transport tcp -fflags nobuffer -flags low_delay -i '{url}' \
          -frames:v 45 -f rawvideo -pix_fmt rgba - | node '{}' {width} {height}",
         root_dir().join("tests/web/stamp.mjs").display()
     );
-    let out = Command::new("bash").args(["-c", &script]).output().ok()?;
-    let v: Value = serde_json::from_slice(&out.stdout).ok()?;
-    let mut d: Vec<f64> = v["delays_ms"]
-        .as_array()?
-        .iter()
-        .filter_map(Value::as_f64)
-        .collect();
-    let tail = d.split_off(d.len().saturating_sub(15));
-    median(tail)
+    for _ in 0..3 {
+        let out = Command::new("bash").args(["-c", &script]).output().ok()?;
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        let mut d: Vec<f64> = v["delays_ms"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_f64).collect())
+            .unwrap_or_default();
+        if d.len() >= 15 {
+            return median(d.split_off(d.len() - 15));
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    }
+    eprintln!("ffmpeg read no stamped frames from {url}");
+    None
 }
 
 fn median(mut v: Vec<f64>) -> Option<f64> {
