@@ -233,6 +233,14 @@ pub struct ServeArgs {
     /// repeatable. The config's own credentials are `default`; `none` sends none.
     #[arg(long, value_name = "NAME=FILE")]
     pub scan_credentials: Vec<String>,
+    /// The credentials file (`user:password` lines) the server opens cameras with: the live
+    /// preview, snapshots and API scans' `default` set (instead of the config's credentials).
+    #[arg(long, value_name = "FILE", env = "CAMSCAN_CREDENTIALS")]
+    pub credentials: Option<std::path::PathBuf>,
+    /// No live preview: the page shows no Live buttons and the preview, live and WHEP routes
+    /// answer 422.
+    #[arg(long)]
+    pub no_preview: bool,
     /// Also run the watcher in this process: a complete scan of the config's `targets:` (else
     /// the attached subnets) this often (`15m`); the rest of `camscan watch`'s settings come from
     /// the config's `watch:` section, which alone also starts it when it sets `every`, `cron` or

@@ -116,13 +116,14 @@ pub async fn serve_tls(
                 let app = app.clone();
                 let stop = stopped(&mut stop);
                 let tls = tls.clone();
+                let local = tcp.local_addr().ok();
                 conns.spawn(async move {
                     let _slot = slot;
                     let Some(tls) = tls else {
-                        return connection(tcp, peer, app, limits, stop, name).await;
+                        return connection(tcp, (peer, local), app, limits, stop, name).await;
                     };
                     match tokio::time::timeout(limits.header_read, tls.accept(tcp)).await {
-                        Ok(Ok(stream)) => connection(stream, peer, app, limits, stop, name).await,
+                        Ok(Ok(stream)) => connection(stream, (peer, local), app, limits, stop, name).await,
                         Ok(Err(e)) => tracing::debug!(%peer, "{name}: TLS handshake: {e}"),
                         Err(_) => tracing::debug!(
                             %peer,
@@ -145,10 +146,15 @@ pub async fn serve_tls(
     Ok(())
 }
 
+/// The address a request arrived on (the server's side of its connection), in each request's
+/// extensions: the live preview's WebRTC answers offer a candidate on it.
+#[derive(Debug, Clone, Copy)]
+pub struct LocalAddr(pub SocketAddr);
+
 /// One connection's HTTP/1 requests, until it closes, its life ends or the server stops.
 async fn connection<I>(
     io: I,
-    peer: SocketAddr,
+    (peer, local): (SocketAddr, Option<SocketAddr>),
     app: Router,
     limits: Limits,
     stop: impl std::future::Future<Output = ()>,
@@ -159,6 +165,9 @@ async fn connection<I>(
     let inner = TowerToHyperService::new(app);
     let service = hyper::service::service_fn(move |mut req| {
         req.extensions_mut().insert(ConnectInfo(peer));
+        if let Some(local) = local {
+            req.extensions_mut().insert(LocalAddr(local));
+        }
         inner.call(req)
     });
     let mut builder = hyper::server::conn::http1::Builder::new();
@@ -166,7 +175,11 @@ async fn connection<I>(
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read)
         .max_buf_size(MAX_HEAD_BYTES);
-    let conn = builder.serve_connection(TokioIo::new(io), service);
+    // An upgraded connection (a WebSocket) leaves this task: the handler that took it owns it,
+    // under its own limits (the live preview's viewer caps), and it no longer counts here.
+    let conn = builder
+        .serve_connection(TokioIo::new(io), service)
+        .with_upgrades();
     tokio::pin!(conn);
     tokio::select! {
         r = conn.as_mut() => {

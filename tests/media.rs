@@ -585,6 +585,7 @@ fn watch_checks_pass_on_every_stream_and_fail_on_a_missing_path() {
         credential: None,
         fps: None,
         up: true,
+        media: None,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

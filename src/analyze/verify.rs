@@ -301,13 +301,15 @@ pub struct Failed {
     pub status: Option<u16>,
 }
 
-struct Step {
-    status: Option<u16>,
-    message: String,
-    timed_out: bool,
+/// Why one step of a retina session failed.
+pub(crate) struct Step {
+    pub(crate) status: Option<u16>,
+    pub(crate) message: String,
+    pub(crate) timed_out: bool,
 }
 
-async fn step<T>(
+/// One retina call under `timeout`, its failure a message naming the step and the URL.
+pub(crate) async fn step<T>(
     what: &str,
     url: &str,
     timeout: Duration,

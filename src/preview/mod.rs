@@ -13,6 +13,7 @@
 pub mod fmp4;
 pub mod queue;
 pub mod relay;
+pub mod rtp;
 pub mod webrtc;
 
 use std::sync::Arc;

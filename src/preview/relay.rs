@@ -1,47 +1,239 @@
 //! One RTSP session per camera stream, fanned out to every viewer.
+//!
+//! The first viewer of a stream starts its relay: a task that takes one of the device's session
+//! slots (the scanner's per-device cap, so a camera allowing two sessions never sees a third from
+//! camscan), opens the stream with retina (DESCRIBE, SETUP of the H.264 video and AAC audio, PLAY,
+//! each under a deadline), and pushes every access unit to each viewer's [`Queue`]. It never waits
+//! for a viewer. When the camera drops (a restart, a cut cable, a stall of [`STALL`]) viewers get
+//! [`Unit::Reconnecting`] and the relay opens the stream again after a short backoff; playback
+//! resumes at the camera's next keyframe. [`LINGER`] after its last viewer left, the relay closes
+//! the session (a page reload or a switch from WebRTC to MSE finds it still open).
+//!
+//! Credentials come from the server's credential list, matched to the stream by the store's keyed
+//! hash of the one that opened it; a credential the camera refuses is not sent again to that
+//! stream until the server restarts or the store says another one works.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use super::Unit;
+use futures::StreamExt;
+use retina::client::{PlayOptions, Session, SessionOptions, SetupOptions, TcpTransportOptions};
+use retina::codec::{CodecItem, FrameFormat, ParametersRef};
+use tokio::sync::watch;
+
 use super::queue::Queue;
+use super::rtp::Packetizer;
+use super::{AudioFrame, AudioParams, Params, Unit, VideoFrame, VideoParams};
+use crate::analyze::sessions::DeviceSessions;
+use crate::analyze::verify::{Step, step};
+use crate::credentials::Credential;
+use crate::net::rtsp::{USER_AGENT, start_patience};
+use crate::store::{CheckTarget, Store};
+
+/// A relay's session is closed this long after its last viewer left.
+pub const LINGER: Duration = Duration::from_secs(5);
+/// No media for this long: the camera is taken for gone and the session opened again.
+pub const STALL: Duration = Duration::from_secs(5);
+/// Deadline of each RTSP step (DESCRIBE and PLAY get [`start_patience`] of it).
+pub const STEP: Duration = Duration::from_secs(4);
+/// Pauses between attempts to reopen a dropped camera: short, and capped at 1 s, so playback
+/// resumes within about a second of the camera's return plus its encoder's start-up (x264's
+/// look-ahead: ~1.5 s), inside the 3 s a viewer is promised. One DESCRIBE a second to a camera
+/// that is down costs it nothing.
+const BACKOFF: [Duration; 3] = [
+    Duration::from_millis(250),
+    Duration::from_millis(500),
+    Duration::from_secs(1),
+];
+/// Frames after a keyframe without reordering before the stream is said to have no B-frames
+/// (x264 and camera encoders put B-frames in every mini-GOP of at most 16 frames).
+const B_FRAME_WINDOW: u32 = 16;
 
 /// What a viewer wants from the relay.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ViewerKind {
     /// Depacketized access units (`Unit::Video`, `Unit::Audio`): the MSE player.
     Frames,
-    /// The camera's RTP packets of the video stream (`Unit::Rtp`): WebRTC.
+    /// The video as RTP packets of at most [`super::rtp::MTU`] bytes (`Unit::Rtp`): WebRTC.
     Rtp,
 }
 
 /// Caps of the preview.
 #[derive(Debug, Clone)]
 pub struct HubLimits {
+    /// Viewers of one stream (each is a queue the relay fills).
     pub viewers_per_stream: usize,
+    /// Viewers of all streams together.
     pub viewers_total: usize,
+    /// Bytes waiting for one viewer before it is cut back to the next keyframe.
     pub queue_bytes: usize,
+}
+
+impl Default for HubLimits {
+    /// 16 per stream and 64 in all: a wall of displays and a few people; the relay copies nothing
+    /// per viewer but its queue, so the caps guard memory (64 x 2 MiB at worst), not CPU.
+    fn default() -> Self {
+        HubLimits {
+            viewers_per_stream: 16,
+            viewers_total: 64,
+            queue_bytes: super::queue::DEFAULT_CAP,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum PreviewError {
-    #[error("no stream {0} in the inventory")]
+    #[error("stream {0} is not a verified stream in the inventory")]
     NoStream(i64),
+    #[error("stream {id} is {protocol}; the relay plays RTSP streams")]
+    NotRtsp { id: i64, protocol: String },
+    #[error("{0} viewers already watch this stream (the most it may have)")]
+    StreamFull(usize),
+    #[error("{0} viewers already watch (the most the server may have)")]
+    Full(usize),
+    #[error("the server is stopping")]
+    Stopping,
+    #[error("the inventory: {0}")]
+    Store(String),
+}
+
+/// How a relay is doing, for the page and the API.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Status {
+    /// `connecting`, `live`, `reconnecting` or `failed`.
+    pub state: &'static str,
+    /// Why it is reconnecting or failed.
+    pub error: Option<String>,
+    #[serde(skip)]
+    pub params: Option<Arc<Params>>,
+    /// Whether the video reorders frames (B-frames); `None` until known.
+    pub b_frames: Option<bool>,
+    /// Frame rate measured from the RTP timestamps of the last frames.
+    pub fps: Option<f64>,
+    /// RTSP sessions the relay opened (1 until the camera drops).
+    pub sessions: u64,
+    pub viewers: usize,
+    /// Of those, WebRTC viewers (RTP).
+    pub webrtc: usize,
 }
 
 /// The relays of the streams being watched.
-pub struct Hub {}
+pub struct Hub {
+    store: Arc<Mutex<Store>>,
+    creds: Vec<Credential>,
+    sessions: Arc<DeviceSessions>,
+    limits: HubLimits,
+    relays: Mutex<HashMap<i64, Arc<Shared>>>,
+    total: Arc<AtomicUsize>,
+    stop: watch::Receiver<bool>,
+    /// The credentials a camera refused, per stream: never sent to it again.
+    refused: Arc<Mutex<HashMap<i64, Vec<String>>>>,
+}
+
+/// One relay: its viewers' queues and its status.
+struct Shared {
+    viewers: Mutex<Vec<(ViewerKind, Arc<Queue>)>>,
+    status: watch::Sender<Status>,
+    /// When the last viewer left (or the relay started with none yet).
+    idle_since: Mutex<Option<Instant>>,
+}
+
+impl Shared {
+    fn lock_viewers(&self) -> std::sync::MutexGuard<'_, Vec<(ViewerKind, Arc<Queue>)>> {
+        self.viewers.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Push to the viewers of `kind` (all with `None`), dropping those gone; how many are left.
+    fn push(&self, kind: Option<ViewerKind>, unit: &Unit) -> usize {
+        let mut v = self.lock_viewers();
+        v.retain(|(k, q)| {
+            if kind.is_none_or(|want| want == *k) {
+                q.push(unit.clone())
+            } else {
+                !q.is_closed()
+            }
+        });
+        drop(v);
+        self.counted()
+    }
+
+    /// Drop the viewers gone; how many are left.
+    fn prune(&self) -> usize {
+        self.lock_viewers().retain(|(_, q)| !q.is_closed());
+        self.counted()
+    }
+
+    /// Count the viewers into the status; how many there are.
+    fn counted(&self) -> usize {
+        let v = self.lock_viewers();
+        let left = v.len();
+        let rtp = v.iter().filter(|(k, _)| *k == ViewerKind::Rtp).count();
+        drop(v);
+        self.status.send_if_modified(|s| {
+            let changed = s.viewers != left || s.webrtc != rtp;
+            s.viewers = left;
+            s.webrtc = rtp;
+            changed
+        });
+        let mut idle = self.idle_since.lock().unwrap_or_else(|e| e.into_inner());
+        match (left, idle.is_some()) {
+            (0, false) => *idle = Some(Instant::now()),
+            (n, true) if n > 0 => *idle = None,
+            _ => {}
+        }
+        left
+    }
+
+    fn wants(&self, kind: ViewerKind) -> bool {
+        self.lock_viewers()
+            .iter()
+            .any(|(k, q)| *k == kind && !q.is_closed())
+    }
+
+    /// Whether the last viewer left at least [`LINGER`] ago.
+    fn idle(&self) -> bool {
+        self.prune();
+        self.idle_since
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some_and(|t| t.elapsed() >= LINGER)
+    }
+}
 
 /// One viewer of a relay: the units for it, in order.
 pub struct Viewer {
     kind: ViewerKind,
     queue: Arc<Queue>,
+    lease: Option<Lease>,
+}
+
+/// Keeps the hub's viewer count and gives the relay's status.
+struct Lease {
+    total: Arc<AtomicUsize>,
+    status: watch::Receiver<Status>,
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        self.total.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Viewer {
     /// A viewer fed by hand (tests and benchmarks): push units into the returned queue.
     pub fn detached(kind: ViewerKind, cap: usize) -> (Arc<Queue>, Viewer) {
         let queue = Queue::new(cap);
-        (queue.clone(), Viewer { kind, queue })
+        (
+            queue.clone(),
+            Viewer {
+                kind,
+                queue,
+                lease: None,
+            },
+        )
     }
 
     pub fn kind(&self) -> ViewerKind {
@@ -57,10 +249,628 @@ impl Viewer {
     pub fn dropped(&self) -> u64 {
         self.queue.dropped()
     }
+
+    /// The relay's status now (a detached viewer: the default, `state` empty).
+    pub fn status(&self) -> Status {
+        self.lease
+            .as_ref()
+            .map(|l| l.status.borrow().clone())
+            .unwrap_or_default()
+    }
+
+    /// Wait until the relay knows the stream's parameters and whether it has B-frames (or
+    /// failed), at most `limit`; the status then.
+    pub async fn settled(&mut self, limit: Duration) -> Status {
+        let Some(lease) = self.lease.as_mut() else {
+            return Status::default();
+        };
+        let _ = tokio::time::timeout(
+            limit,
+            lease.status.wait_for(|s| {
+                s.state == "failed" || (s.params.is_some() && s.b_frames.is_some())
+            }),
+        )
+        .await;
+        let s = lease.status.borrow().clone();
+        s
+    }
 }
 
 impl Drop for Viewer {
     fn drop(&mut self) {
         self.queue.close();
+    }
+}
+
+impl Hub {
+    /// A hub over the inventory `store`, opening streams with `creds`, holding at most the
+    /// per-device session slots of `sessions` (shared with the server's scans).
+    pub fn new(
+        store: Arc<Mutex<Store>>,
+        creds: Vec<Credential>,
+        sessions: Arc<DeviceSessions>,
+        limits: HubLimits,
+        stop: watch::Receiver<bool>,
+    ) -> Arc<Hub> {
+        Arc::new(Hub {
+            store,
+            creds,
+            sessions,
+            limits,
+            relays: Mutex::new(HashMap::new()),
+            total: Arc::new(AtomicUsize::new(0)),
+            stop,
+            refused: Default::default(),
+        })
+    }
+
+    /// The stream as the inventory knows it (verified, not held), with its credential.
+    pub async fn target(&self, id: i64) -> Result<CheckTarget, PreviewError> {
+        let store = self.store.clone();
+        let creds = self.creds.clone();
+        let all = tokio::task::spawn_blocking(move || {
+            let s = store.lock().unwrap_or_else(|e| e.into_inner());
+            s.check_targets(&creds)
+        })
+        .await
+        .map_err(|e| PreviewError::Store(e.to_string()))?
+        .map_err(|e| PreviewError::Store(e.to_string()))?;
+        all.into_iter()
+            .find(|t| t.stream_id == id)
+            .ok_or(PreviewError::NoStream(id))
+    }
+
+    /// Viewers watching now, all streams.
+    pub fn viewers(&self) -> usize {
+        self.total.load(Ordering::Relaxed)
+    }
+
+    /// The status of stream `id`'s relay, when one runs.
+    pub fn status(&self, id: i64) -> Option<Status> {
+        let relays = self.relays.lock().unwrap_or_else(|e| e.into_inner());
+        let shared = relays.get(&id)?.clone();
+        drop(relays);
+        shared.prune();
+        let s = shared.status.borrow().clone();
+        Some(s)
+    }
+
+    /// Relays running now (each holds at most one RTSP session).
+    pub fn relays(&self) -> usize {
+        self.relays.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Watch stream `id`: its relay started if it is not running.
+    pub async fn subscribe(self: &Arc<Self>, id: i64, kind: ViewerKind) -> Result<Viewer, PreviewError> {
+        if *self.stop.borrow() {
+            return Err(PreviewError::Stopping);
+        }
+        let target = self.target(id).await?;
+        if target.protocol != "rtsp" {
+            return Err(PreviewError::NotRtsp {
+                id,
+                protocol: target.protocol,
+            });
+        }
+        let total = self.total.fetch_add(1, Ordering::Relaxed);
+        let queue = Queue::new(self.limits.queue_bytes);
+        let lease_total = self.total.clone();
+        if total >= self.limits.viewers_total {
+            self.total.fetch_sub(1, Ordering::Relaxed);
+            return Err(PreviewError::Full(self.limits.viewers_total));
+        }
+        let mut relays = self.relays.lock().unwrap_or_else(|e| e.into_inner());
+        let shared = match relays.get(&id) {
+            Some(s) => s.clone(),
+            None => {
+                let shared = Arc::new(Shared {
+                    viewers: Mutex::new(Vec::new()),
+                    status: watch::Sender::new(Status {
+                        state: "connecting",
+                        ..Status::default()
+                    }),
+                    idle_since: Mutex::new(None),
+                });
+                relays.insert(id, shared.clone());
+                tokio::spawn(run(self.clone(), id, target, shared.clone()));
+                shared
+            }
+        };
+        {
+            let mut v = shared.lock_viewers();
+            v.retain(|(_, q)| !q.is_closed());
+            if v.len() >= self.limits.viewers_per_stream {
+                self.total.fetch_sub(1, Ordering::Relaxed);
+                return Err(PreviewError::StreamFull(self.limits.viewers_per_stream));
+            }
+            // A viewer joining a live relay starts with the stream's parameters; its first
+            // picture is the next keyframe.
+            if let Some(p) = shared.status.borrow().params.clone() {
+                queue.push(Unit::Params(p));
+            }
+            v.push((kind, queue.clone()));
+        }
+        shared.counted();
+        drop(relays);
+        Ok(Viewer {
+            kind,
+            queue,
+            lease: Some(Lease {
+                total: lease_total,
+                status: shared.status.subscribe(),
+            }),
+        })
+    }
+
+    /// Remove relay `id` if it has had no viewer for [`LINGER`] or the server stops (under the
+    /// map's lock, so a viewer arriving meanwhile either joins before or starts a new relay);
+    /// whether it was removed.
+    fn retire(&self, id: i64, shared: &Arc<Shared>) -> bool {
+        let mut relays = self.relays.lock().unwrap_or_else(|e| e.into_inner());
+        if shared.idle() || *self.stop.borrow() {
+            relays.remove(&id);
+            for (_, q) in shared.lock_viewers().drain(..) {
+                q.close();
+            }
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// How a relay's session ended.
+enum Ended {
+    /// No viewer for [`LINGER`].
+    Idle,
+    /// The server is stopping.
+    Stop,
+    /// The camera dropped or refused; `media`: frames had come, so the backoff starts again.
+    Dropped {
+        reason: String,
+        media: bool,
+        /// The camera answered 401/403 to the credential sent (or to none).
+        refused: bool,
+    },
+}
+
+/// The relay of stream `id`: sessions opened again until it retires.
+async fn run(hub: Arc<Hub>, id: i64, target: CheckTarget, shared: Arc<Shared>) {
+    let Some(ip) = target_ip(&target) else {
+        shared.status.send_modify(|s| {
+            s.state = "failed";
+            s.error = Some(format!("no address in {}", target.url));
+        });
+        while !hub.retire(id, &shared) {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        return;
+    };
+    let mut attempt = 0usize;
+    let mut stop = hub.stop.clone();
+    loop {
+        if hub.retire(id, &shared) {
+            return;
+        }
+        // A credential the camera refused is never sent to it again; without one that works,
+        // the relay fails until its viewers leave.
+        let refused = lock(&hub.refused).get(&id).cloned().unwrap_or_default();
+        let cred = target
+            .credential
+            .clone()
+            .filter(|c| !refused.contains(&c.username));
+        if target.credential.is_some() && cred.is_none() {
+            shared.status.send_modify(|s| {
+                s.state = "failed";
+                s.error = Some("the camera refused the credential that opened it".into());
+            });
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = stop.wait_for(|s| *s) => {}
+            }
+            continue;
+        }
+        let slot = loop {
+            tokio::select! {
+                s = hub.sessions.acquire(ip) => break Some(s),
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {
+                    if hub.retire(id, &shared) {
+                        break None;
+                    }
+                }
+            }
+        };
+        let Some(slot) = slot else { return };
+        let ended = play(&target, cred.as_ref(), &slot, &shared, &mut stop).await;
+        slot.release().await;
+        match ended {
+            Ended::Idle | Ended::Stop => {}
+            Ended::Dropped {
+                reason,
+                media,
+                refused,
+            } => {
+                tracing::info!(stream = id, url = target.url, "preview: {reason}");
+                if media {
+                    attempt = 0;
+                }
+                if refused {
+                    if let Some(c) = &cred {
+                        lock(&hub.refused)
+                            .entry(id)
+                            .or_default()
+                            .push(c.username.clone());
+                    }
+                    shared.status.send_modify(|s| {
+                        s.state = "failed";
+                        s.error = Some(reason.clone());
+                    });
+                } else {
+                    shared.status.send_modify(|s| {
+                        s.state = "reconnecting";
+                        s.error = Some(reason.clone());
+                    });
+                }
+                shared.push(None, &Unit::Reconnecting { reason });
+                let pause = BACKOFF[attempt.min(BACKOFF.len() - 1)];
+                attempt += 1;
+                tokio::select! {
+                    _ = tokio::time::sleep(pause) => {}
+                    _ = stop.wait_for(|s| *s) => {}
+                }
+            }
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The camera's address: the stream URL's host, else the device's last address.
+fn target_ip(t: &CheckTarget) -> Option<IpAddr> {
+    url::Url::parse(&t.url)
+        .ok()
+        .and_then(|u| u.host_str().map(|h| h.trim_matches(['[', ']']).to_string()))
+        .and_then(|h| h.parse().ok())
+        .or_else(|| t.ip.as_deref().and_then(|ip| ip.parse().ok()))
+}
+
+fn dropped(s: Step, media: bool) -> Ended {
+    Ended::Dropped {
+        refused: matches!(s.status, Some(401 | 403)),
+        reason: s.message,
+        media,
+    }
+}
+
+/// The frame format the relay asks retina for: 4-byte NAL lengths (MP4's, which WebRTC's
+/// packetizer reads too), the parameter sets before every keyframe (so a viewer joining at any
+/// keyframe, or a WebRTC decoder, has them in band), raw AAC.
+fn frame_format() -> FrameFormat {
+    FrameFormat {
+        h26x_framing: retina::codec::h26x::Framing::FourByteLength,
+        parameter_set_insertion: retina::codec::ParameterSetInsertion::EachKeyFrame,
+        aac_framing: retina::codec::aac::Framing::Raw,
+    }
+}
+
+/// One RTSP session of the relay, until the camera drops, the viewers leave or the server stops.
+async fn play(
+    target: &CheckTarget,
+    cred: Option<&Credential>,
+    slot: &crate::analyze::sessions::SessionSlot,
+    shared: &Shared,
+    stop: &mut watch::Receiver<bool>,
+) -> Ended {
+    let url = target.url.as_str();
+    let Ok(parsed) = url::Url::parse(url) else {
+        return Ended::Dropped {
+            reason: format!("bad URL {url}"),
+            media: false,
+            refused: false,
+        };
+    };
+    let opts = SessionOptions::default()
+        .user_agent(USER_AGENT.to_string())
+        .session_group(slot.group())
+        .creds(cred.map(|c| retina::client::Credentials {
+            username: c.username.clone(),
+            password: c.password.clone(),
+        }));
+    let mut session = match step(
+        "DESCRIBE",
+        url,
+        start_patience(STEP),
+        Session::describe(parsed, opts),
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(s) => return dropped(s, false),
+    };
+    let streams = session.streams();
+    let Some(video) = streams.iter().position(|s| s.media() == "video") else {
+        return Ended::Dropped {
+            reason: format!("{url}: no video stream in the camera's SDP"),
+            media: false,
+            refused: false,
+        };
+    };
+    let encoding = streams[video].encoding_name().to_ascii_lowercase();
+    if encoding != "h264" {
+        return Ended::Dropped {
+            reason: format!("{url}: {encoding} video cannot be relayed to a browser (H.264 only)"),
+            media: false,
+            refused: false,
+        };
+    }
+    let payload_type = streams[video].rtp_payload_type();
+    let (audio, audio_note) = match streams.iter().position(|s| s.media() == "audio") {
+        Some(i) if streams[i].encoding_name().eq_ignore_ascii_case("mpeg4-generic") => {
+            (Some(i), None)
+        }
+        Some(i) => (
+            None,
+            Some(format!(
+                "{} audio is not supported by the browser preview (AAC only)",
+                audio_name(streams[i].encoding_name())
+            )),
+        ),
+        None => (None, None),
+    };
+    let mut transport = retina::client::Transport::Tcp(TcpTransportOptions::default());
+    for index in std::iter::once(video).chain(audio) {
+        let setup = |t: retina::client::Transport| {
+            SetupOptions::default()
+                .transport(t)
+                .frame_format(frame_format())
+        };
+        match step("SETUP", url, STEP, session.setup(index, setup(transport.clone()))).await {
+            Ok(_) => {}
+            Err(Step {
+                status: Some(461), ..
+            }) if matches!(transport, retina::client::Transport::Tcp(_)) => {
+                transport = retina::client::Transport::Udp(Default::default());
+                if let Err(s) = step("SETUP", url, STEP, session.setup(index, setup(transport.clone()))).await {
+                    return dropped(s, false);
+                }
+            }
+            Err(s) => return dropped(s, false),
+        }
+    }
+    let playing = match step(
+        "PLAY",
+        url,
+        start_patience(STEP),
+        session.play(PlayOptions::default()),
+    )
+    .await
+    {
+        Ok(p) => p,
+        Err(s) => return dropped(s, false),
+    };
+    let mut demuxed = match playing.demuxed() {
+        Ok(d) => d,
+        Err(e) => {
+            return Ended::Dropped {
+                reason: format!("RTSP {url}: {e}"),
+                media: false,
+                refused: false,
+            };
+        }
+    };
+    shared.status.send_modify(|s| {
+        s.sessions += 1;
+        s.state = "connecting";
+    });
+    let mut relay = Frames::new(payload_type, audio_note);
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    // The first packet may take a while (an encoder with look-ahead sends nothing for ~1.5 s).
+    let mut patience = start_patience(STEP).max(STALL);
+    loop {
+        tokio::select! {
+            item = tokio::time::timeout(patience, demuxed.next()) => {
+                let item = match item {
+                    Err(_) => return Ended::Dropped {
+                        reason: format!("{url}: no media for {} s", patience.as_secs()),
+                        media: relay.frames > 0,
+                        refused: false,
+                    },
+                    Ok(None) => return Ended::Dropped {
+                        reason: format!("{url}: the camera ended the session"),
+                        media: relay.frames > 0,
+                        refused: false,
+                    },
+                    Ok(Some(Err(e))) => return Ended::Dropped {
+                        reason: format!("RTSP {url}: {}", crate::error::one_line(&e)),
+                        media: relay.frames > 0,
+                        refused: false,
+                    },
+                    Ok(Some(Ok(item))) => item,
+                };
+                patience = STALL;
+                match item {
+                    CodecItem::VideoFrame(f) if f.stream_id() == video => {
+                        if relay.params.is_none() || f.has_new_parameters() {
+                            relay.params(&demuxed, video, audio, shared);
+                        }
+                        relay.video(f, shared);
+                    }
+                    CodecItem::AudioFrame(f) if Some(f.stream_id()) == audio => {
+                        relay.audio(f, shared);
+                    }
+                    _ => {}
+                }
+            }
+            _ = stop.wait_for(|s| *s) => return Ended::Stop,
+            _ = tick.tick() => {
+                if shared.idle() {
+                    return Ended::Idle;
+                }
+            }
+        }
+    }
+}
+
+fn audio_name(encoding: &str) -> String {
+    match encoding.to_ascii_lowercase().as_str() {
+        "pcmu" => "G.711 µ-law (PCMU)".into(),
+        "pcma" => "G.711 A-law (PCMA)".into(),
+        other => other.to_string(),
+    }
+}
+
+/// The relay's state between frames of one session.
+struct Frames {
+    payload_type: u8,
+    audio_note: Option<String>,
+    params: Option<Arc<Params>>,
+    packetizer: Packetizer,
+    frames: u64,
+    /// Since the last keyframe: frames, and the highest PTS (a lower one is a B-frame).
+    since_key: u32,
+    max_pts: i64,
+    /// PTS of the last frames (the measured frame rate).
+    recent: std::collections::VecDeque<i64>,
+    clock_rate: u32,
+}
+
+impl Frames {
+    fn new(payload_type: u8, audio_note: Option<String>) -> Self {
+        Frames {
+            payload_type,
+            audio_note,
+            params: None,
+            packetizer: Packetizer::new(payload_type),
+            frames: 0,
+            since_key: 0,
+            max_pts: i64::MIN,
+            recent: Default::default(),
+            clock_rate: 90_000,
+        }
+    }
+
+    /// The stream's parameters, as retina has them now, to every viewer.
+    fn params(
+        &mut self,
+        demuxed: &retina::client::Demuxed,
+        video: usize,
+        audio: Option<usize>,
+        shared: &Shared,
+    ) {
+        let streams = demuxed.streams();
+        let v = match streams[video].parameters() {
+            Some(ParametersRef::Video(v)) => {
+                let (width, height) = v.pixel_dimensions();
+                Some(VideoParams {
+                    codec: "h264".into(),
+                    rfc6381: v.rfc6381_codec().to_string(),
+                    extra_data: v.extra_data().to_vec(),
+                    width,
+                    height,
+                    clock_rate: streams[video].clock_rate_hz(),
+                    payload_type: self.payload_type,
+                })
+            }
+            _ => None,
+        };
+        let a = audio.and_then(|i| match streams[i].parameters() {
+            Some(ParametersRef::Audio(a)) => Some(AudioParams {
+                codec: "aac".into(),
+                rfc6381: a.rfc6381_codec()?.to_string(),
+                extra_data: a.extra_data().to_vec(),
+                sample_rate: a.clock_rate(),
+                channels: a.channels().get(),
+                frame_length: a.frame_length().map_or(1024, |n| n.get()),
+            }),
+            _ => None,
+        });
+        if let Some(v) = &v {
+            self.clock_rate = v.clock_rate.max(1);
+        }
+        let p = Arc::new(Params {
+            video: v,
+            audio: a,
+            audio_note: self.audio_note.clone(),
+        });
+        self.params = Some(p.clone());
+        shared.status.send_modify(|s| s.params = Some(p.clone()));
+        shared.push(None, &Unit::Params(p));
+    }
+
+    fn video(&mut self, f: retina::codec::VideoFrame, shared: &Shared) {
+        let pts = f.timestamp().timestamp();
+        let keyframe = f.is_random_access_point();
+        self.frames += 1;
+        let mut b_frames = None;
+        if keyframe {
+            self.since_key = 0;
+            self.max_pts = pts;
+        } else {
+            self.since_key = self.since_key.saturating_add(1);
+            if pts < self.max_pts {
+                b_frames = Some(true);
+            } else if self.since_key >= B_FRAME_WINDOW {
+                b_frames = Some(false);
+            }
+            self.max_pts = self.max_pts.max(pts);
+        }
+        self.recent.push_back(pts);
+        if self.recent.len() > 50 {
+            self.recent.pop_front();
+        }
+        if b_frames.is_some() || self.frames % 25 == 1 {
+            let fps = self.fps();
+            shared.status.send_if_modified(|s| {
+                let before = (s.state, s.b_frames, s.fps);
+                s.state = "live";
+                s.error = None;
+                // Once seen, B-frames stay known for the session.
+                if s.b_frames != Some(true) && b_frames.is_some() {
+                    s.b_frames = b_frames;
+                }
+                if fps.is_some() {
+                    s.fps = fps;
+                }
+                before != (s.state, s.b_frames, s.fps)
+            });
+        }
+        let data = bytes::Bytes::from(f.into_data());
+        if shared.wants(ViewerKind::Rtp) {
+            for p in self.packetizer.packetize(pts as u32, keyframe, &data) {
+                shared.push(Some(ViewerKind::Rtp), &Unit::Rtp(Arc::new(p)));
+            }
+        }
+        shared.push(
+            Some(ViewerKind::Frames),
+            &Unit::Video(Arc::new(VideoFrame {
+                pts,
+                keyframe,
+                data,
+                received: Instant::now(),
+            })),
+        );
+    }
+
+    fn audio(&mut self, f: retina::codec::AudioFrame, shared: &Shared) {
+        let pts = f.timestamp().timestamp();
+        let data = bytes::Bytes::copy_from_slice(f.data());
+        shared.push(
+            Some(ViewerKind::Frames),
+            &Unit::Audio(Arc::new(AudioFrame { pts, data })),
+        );
+    }
+
+    /// Frames per second from the RTP timestamps of the last frames (B-frames reorder them, so
+    /// the span is max - min).
+    fn fps(&self) -> Option<f64> {
+        let n = self.recent.len();
+        if n < 5 {
+            return None;
+        }
+        let min = *self.recent.iter().min()?;
+        let max = *self.recent.iter().max()?;
+        (max > min).then(|| (n - 1) as f64 * f64::from(self.clock_rate) / (max - min) as f64)
     }
 }

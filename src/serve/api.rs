@@ -67,6 +67,8 @@ pub struct AppState {
     /// What `/metrics` exposes (the API scans' figures, the devices, the watcher's when it runs
     /// here).
     pub metrics: crate::metrics::Metrics,
+    /// The live preview (relays and WHEP sessions); `None` when it is off.
+    pub live_preview: Option<Arc<super::live::Live>>,
 }
 
 impl AppState {
@@ -77,6 +79,7 @@ impl AppState {
             live: sse::Live::new(sse::MAX_STREAMS),
             scans: None,
             metrics: crate::metrics::Metrics::new(),
+            live_preview: None,
         }
     }
 
@@ -87,7 +90,7 @@ impl AppState {
 }
 
 /// One route of the API: its path (axum's `{param}` syntax, which OpenAPI shares), the method it
-/// answers (`get` or `post`, as OpenAPI spells it), and the status codes its handler answers
+/// answers (`get`, `post` or `delete`, as OpenAPI spells it), and the status codes its handler answers
 /// besides the ones every route may ([`COMMON_STATUSES`]).
 #[derive(Debug, Clone, Copy)]
 pub struct Route {
@@ -111,6 +114,11 @@ pub fn routes() -> Vec<(Route, MethodRouter<AppState>)> {
     let post = |path, statuses| Route {
         path,
         method: "post",
+        statuses,
+    };
+    let delete = |path, statuses| Route {
+        path,
+        method: "delete",
         statuses,
     };
     vec![
@@ -151,6 +159,22 @@ pub fn routes() -> Vec<(Route, MethodRouter<AppState>)> {
         (
             r("/api/v1/scans/options", &[200, 400]),
             get(super::scans::options),
+        ),
+        (
+            r("/api/v1/streams/{id}/preview", &[200, 400, 404, 422, 502]),
+            get(super::live::preview),
+        ),
+        (
+            r("/api/v1/streams/{id}/live", &[101, 400, 404, 422]),
+            get(super::live::websocket),
+        ),
+        (
+            post("/api/v1/streams/{id}/whep", &[201, 400, 404, 415, 422]),
+            axum::routing::post(super::live::whep),
+        ),
+        (
+            delete("/api/v1/streams/{id}/whep/{session}", &[200, 400, 404, 422]),
+            axum::routing::delete(super::live::whep_delete),
         ),
         (r("/api/v1/diff", &[200, 400, 404]), get(diff)),
         (r("/api/v1/openapi.json", &[200, 400]), get(openapi)),

@@ -31,6 +31,7 @@
 pub mod api;
 pub mod auth;
 pub mod export;
+pub mod live;
 pub mod problem;
 pub mod scans;
 pub mod snapshot;
@@ -110,6 +111,7 @@ pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
     let store = Arc::new(Mutex::new(store));
     let metrics = crate::metrics::Metrics::new();
     let watcher = scan_cfg.watcher;
+    let sessions_per_device = scan_cfg.cfg.sessions_per_device;
     let scans = scans::Scans::new(
         scan_cfg.cfg,
         &scan_cfg.allow,
@@ -119,8 +121,26 @@ pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
     )
     .map_err(usage)?;
     let allowed = scans.options().allow_targets.join(", ");
+    let creds = scans.all_credentials();
     let mut state = api::AppState::new(store, stop_rx.clone()).with_scans(Arc::new(scans));
     state.metrics = metrics;
+    if !args.no_preview {
+        // The relays hold their own per-device session slots: API scans count theirs per scan
+        // (scan::plan), so a camera being scanned and watched live may see both.
+        let hub = crate::preview::Hub::new(
+            state.store.clone(),
+            creds,
+            Arc::new(crate::analyze::sessions::DeviceSessions::new(
+                sessions_per_device,
+            )),
+            crate::preview::HubLimits::default(),
+            stop_rx.clone(),
+        );
+        let gateway =
+            crate::preview::webrtc::Gateway::new(crate::preview::webrtc::GatewayLimits::default());
+        state.live_preview = Some(Arc::new(live::Live { hub, gateway }));
+    }
+    let preview = state.live_preview.clone();
     let poller = tokio::spawn(sse::poll_newest(state.clone(), stop_rx.clone()));
     let devices = tokio::spawn(device_metrics(state.clone(), stop_rx.clone()));
     // The watcher, when asked for: its rounds take the same gate as API scans.
@@ -176,6 +196,9 @@ pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
     let guard = auth::Guard::new(bind.auth.then(|| auth::Token::new(&token)), tls.is_some());
     let app = auth::protect(api::router(state), guard);
     let served = http_server::serve_tls(listener, app, LIMITS, stop_rx, "serve", tls).await;
+    if let Some(p) = preview {
+        p.gateway.shutdown();
+    }
     if let Some(w) = watcher {
         // It saw the stop too: let it end its round's recording and its sinks (bounded).
         let _ = tokio::time::timeout(Duration::from_secs(10), w).await;
@@ -240,8 +263,12 @@ fn scan_config(args: &ServeArgs, store: &std::path::Path) -> Result<ServeScans, 
         .map(crate::config::FileConfig::load)
         .transpose()?
         .unwrap_or_default();
+    let scan_args = crate::cli::ScanArgs {
+        credentials: args.credentials.clone(),
+        ..crate::cli::ScanArgs::default()
+    };
     let mut cfg = crate::config::ScanConfig::resolve_with_password(
-        &crate::cli::ScanArgs::default(),
+        &scan_args,
         &file,
         None,
         None,

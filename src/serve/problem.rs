@@ -46,10 +46,17 @@ pub enum Kind {
     /// 403: a state-changing request from another site (CSRF), or a Host that is not this
     /// server's (DNS rebinding).
     CrossOrigin,
+    /// 503: the live preview has its most viewers (of the stream or of the server).
+    TooManyViewers,
+    /// 422: the stream cannot be played live as asked (not RTSP, not H.264, an offer without
+    /// H.264).
+    NotPlayable,
+    /// 500: the server could not set up a WebRTC session (no UDP socket, a WebRTC error).
+    WebrtcFailed,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 15] = [
+    pub const ALL: [Kind; 18] = [
         Kind::NotFound,
         Kind::InvalidParameter,
         Kind::MethodNotAllowed,
@@ -65,6 +72,9 @@ impl Kind {
         Kind::Unauthorized,
         Kind::CrossOrigin,
         Kind::Upstream,
+        Kind::TooManyViewers,
+        Kind::NotPlayable,
+        Kind::WebrtcFailed,
     ];
 
     pub fn type_uri(self) -> &'static str {
@@ -84,6 +94,9 @@ impl Kind {
             Kind::Unauthorized => "urn:camscan:problem:unauthorized",
             Kind::CrossOrigin => "urn:camscan:problem:cross-origin",
             Kind::Upstream => "urn:camscan:problem:camera-failed",
+            Kind::TooManyViewers => "urn:camscan:problem:too-many-viewers",
+            Kind::NotPlayable => "urn:camscan:problem:not-playable",
+            Kind::WebrtcFailed => "urn:camscan:problem:webrtc-failed",
         }
     }
 
@@ -104,6 +117,9 @@ impl Kind {
             Kind::Unauthorized => "Token required",
             Kind::CrossOrigin => "Cross-origin request refused",
             Kind::Upstream => "The camera did not answer as asked",
+            Kind::TooManyViewers => "Too many viewers",
+            Kind::NotPlayable => "The stream cannot be played live",
+            Kind::WebrtcFailed => "WebRTC session failed",
         }
     }
 
@@ -123,6 +139,9 @@ impl Kind {
             Kind::Unauthorized => StatusCode::UNAUTHORIZED,
             Kind::CrossOrigin => StatusCode::FORBIDDEN,
             Kind::Upstream => StatusCode::BAD_GATEWAY,
+            Kind::TooManyViewers => StatusCode::SERVICE_UNAVAILABLE,
+            Kind::NotPlayable => StatusCode::UNPROCESSABLE_ENTITY,
+            Kind::WebrtcFailed => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
@@ -181,7 +200,10 @@ impl IntoResponse for Problem {
         let mut resp = (self.kind.status(), body).into_response();
         resp.headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
-        if matches!(self.kind, Kind::TooManyStreams | Kind::Timeout) {
+        if matches!(
+            self.kind,
+            Kind::TooManyStreams | Kind::Timeout | Kind::TooManyViewers
+        ) {
             // A client may try again soon; 5 s is the event stream's own retry hint.
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));

@@ -93,6 +93,8 @@ pub struct CheckTarget {
     /// The frame rate it is known to run at (measured, else declared).
     pub fps: Option<f64>,
     pub up: bool,
+    /// What the last scan saw of it: the stored `{video, audio}` description (JSON), if any.
+    pub media: Option<String>,
 }
 
 /// The streams that opened at their last scan and are not held, with the credential entry whose
@@ -126,6 +128,7 @@ pub(crate) fn targets(
             credential: cred.and_then(|h| by_hash.get(&h).map(|c| (*c).clone())),
             fps: media.as_deref().and_then(known_fps),
             up: state == "up",
+            media,
         })
     })?;
     rows.collect()
