@@ -201,8 +201,8 @@ def video_launch(v):
         # stream-type=seekable with a no-op seek (see on_stamp_media): the media then seeks as a
         # videotestsrc one does; a non-seekable appsrc beside a seekable audiotestsrc makes the
         # PLAY's seek to its Range fail, and the server answers 503.
-        src = ("appsrc name=stampsrc stream-type=seekable is-live=true do-timestamp=true format=time block=false "
-               "max-buffers=3 leaky-type=downstream "
+        src = ("appsrc name=stampsrc stream-type=seekable is-live=true do-timestamp=true "
+               "format=time block=false max-buffers=3 leaky-type=downstream "
                "caps=\"video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1\""
                % (int(v["width"]), int(v["height"]), fps))
     else:
