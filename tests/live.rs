@@ -475,6 +475,8 @@ fn webrtc_plays_h264_without_b_frames() {
     figure("whep_first_frame_ms", &w["first_frame_ms"]);
     figure("whep_decoded_fps", &w["decoded_fps"]);
     figure("whep_pli_count", &w["pli_count"]);
+    figure("whep_delay_median_ms", &w["delay_ms"]["median"]);
+    figure("whep_delay_max_ms", &w["delay_ms"]["max"]);
     assert_eq!(w["post_status"], 201, "{w:#}");
     let location = w["location"].as_str().unwrap_or("");
     let prefix = format!("/api/v1/streams/{}/whep/", lab.stream);

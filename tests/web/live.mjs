@@ -289,6 +289,7 @@ async function pages() {
 
   // The window: S seconds on every page at once; the preview JSON in its middle.
   const secs = opt.seconds;
+  log(`window: ${secs} s on ${list.length} page(s)`);
   const windows = list.map((e) => e.page.evaluate(async (ms) => {
     const a = await window.__live.snapshot();
     const d0 = window.__live.delays.length;
@@ -299,6 +300,7 @@ async function pages() {
   await sleep((secs * 1000) / 2);
   result.preview = await fetchJson(list[0].page, previewUrl);
   const measured = await Promise.all(windows);
+  log("window: end");
   if (opt.screenshot) {
     await list[0].page.screenshot({ path: opt.screenshot });
     result.screenshot = opt.screenshot;
@@ -425,6 +427,7 @@ async function whep(endpoint) {
   const u = new URL(endpoint);
   const preview = endpoint.replace(/\/whep\/?$/, "/preview");
   const page = browser.pages()[0] || (await browser.newPage());
+  await page.addInitScript({ content: `window.__decodeStamp = ${decodeStamp.toString()};` });
   await page.goto(preview, { timeout: LOAD });
   const r = await page.evaluate(async ({ endpoint, seconds, LOAD }) => {
     const out = { errors: [] };
@@ -435,6 +438,24 @@ async function whep(endpoint) {
     video.autoplay = true;
     video.playsInline = true;
     document.body.append(video);
+    // The delay behind the source of each presented frame, from its stamp.
+    const delays = [];
+    const canvas = document.createElement("canvas");
+    const ctx = canvas.getContext("2d", { willReadFrequently: true });
+    const onFrame = () => {
+      const w = video.videoWidth;
+      const h = video.videoHeight;
+      if (w >= 80 && h > 0) {
+        const strip = Math.min(h, Math.ceil((2 * w) / 40) + 1);
+        canvas.width = w;
+        canvas.height = strip;
+        ctx.drawImage(video, 0, 0, w, strip, 0, 0, w, strip);
+        const stamp = window.__decodeStamp(ctx.getImageData(0, 0, w, strip).data, w, strip);
+        if (stamp !== null) delays.push(Date.now() - stamp);
+      }
+      video.requestVideoFrameCallback(onFrame);
+    };
+    video.requestVideoFrameCallback(onFrame);
     pc.ontrack = (e) => {
       video.srcObject = e.streams && e.streams[0] ? e.streams[0] : new MediaStream([e.track]);
       video.play().catch(() => {});
@@ -486,6 +507,7 @@ async function whep(endpoint) {
       out.errors.push(`no frame decoded within ${LOAD} ms (ICE ${pc.iceConnectionState}, connection ${pc.connectionState})`);
     } else {
       const a = await inbound();
+      const d0 = delays.length;
       const ta = performance.now();
       await new Promise((r) => setTimeout(r, seconds * 1000));
       const b = await inbound();
@@ -496,6 +518,7 @@ async function whep(endpoint) {
       out.pli_count = b.pliCount;
       out.video_size = [video.videoWidth, video.videoHeight];
       out.total_video_frames = video.getVideoPlaybackQuality().totalVideoFrames;
+      out.delays = delays.slice(d0);
     }
     // While the session is open: the preview counts it.
     const p = await fetch(location.href).then((x) => x.json()).catch(() => null);
@@ -512,5 +535,7 @@ async function whep(endpoint) {
   }, { endpoint: u.toString(), seconds: opt.seconds, LOAD });
   errors.push(...r.errors);
   delete r.errors;
+  r.delay_ms = stats(r.delays || []);
+  delete r.delays;
   return r;
 }
