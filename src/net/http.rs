@@ -184,6 +184,18 @@ pub async fn open_get(
     connect_timeout: Duration,
     timeout: Duration,
 ) -> Result<OpenGet, NetError> {
+    open_get_as(addr, path, tls, None, connect_timeout, timeout).await
+}
+
+/// [`open_get`] with an `Authorization` header (an answer to the server's challenge).
+pub async fn open_get_as(
+    addr: SocketAddr,
+    path: &str,
+    tls: bool,
+    authorization: Option<&str>,
+    connect_timeout: Duration,
+    timeout: Duration,
+) -> Result<OpenGet, NetError> {
     let what = format!("HTTP{} GET {path}", if tls { "S" } else { "" });
     let (mut stream, tls_info): (Box<dyn Io>, _) = if tls {
         let (s, info) = crate::net::tls::connect(addr, connect_timeout, timeout).await?;
@@ -198,8 +210,13 @@ pub async fn open_get(
         SocketAddr::V4(a) => format!("{}:{}", a.ip(), a.port()),
         SocketAddr::V6(a) => format!("[{}]:{}", a.ip(), a.port()),
     };
+    // A header value never carries a line break (it would end the head early).
+    let authorization = authorization
+        .filter(|a| !a.contains(['\r', '\n']))
+        .map(|a| format!("Authorization: {a}\r\n"))
+        .unwrap_or_default();
     let req = format!(
-        "GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {USER_AGENT}\r\nAccept: */*\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {USER_AGENT}\r\nAccept: */*\r\n{authorization}Connection: close\r\n\r\n"
     );
     let exchange = async {
         stream.write_all(req.as_bytes()).await?;
@@ -256,6 +273,16 @@ pub async fn open_get(
 }
 
 impl OpenGet {
+    /// The body bytes read so far, taken out (a relay passes them on as they come).
+    pub fn take_body(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.body)
+    }
+
+    /// Whether the body comes in chunked transfer coding.
+    pub fn is_chunked(&self) -> bool {
+        self.chunked()
+    }
+
     /// Read more of the body into `self.body`; `Ok(0)` at its end. Fails at `deadline`.
     pub async fn read_more(&mut self, deadline: tokio::time::Instant) -> Result<usize, NetError> {
         let mut chunk = [0u8; 16 * 1024];

@@ -169,6 +169,10 @@ pub fn routes() -> Vec<(Route, MethodRouter<AppState>)> {
             get(super::live::websocket),
         ),
         (
+            r("/api/v1/streams/{id}/mjpeg", &[200, 400, 404, 422, 502]),
+            get(super::live::mjpeg),
+        ),
+        (
             post("/api/v1/streams/{id}/whep", &[201, 400, 404, 415, 422]),
             axum::routing::post(super::live::whep),
         ),

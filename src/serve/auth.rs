@@ -89,8 +89,11 @@ pub const LOGIN_BODY_DEADLINE: Duration = Duration::from_secs(10);
 
 /// The Content-Security-Policy of every answer (the contract in `notes/serve-contract.md`): only
 /// this server's own files; no inline script or style, no plugins, no framing, no `<base>`, forms
-/// only to this server.
-pub const CSP: &str = "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; \
+/// only to this server. Images may be `data:` and `blob:` URLs (a snapshot shown from memory),
+/// video `blob:` (the live preview's Media Source); `connect-src 'self'` covers the preview's
+/// WebSocket (CSP 3 matches `ws:` of the same host).
+pub const CSP: &str = "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; \
+                       style-src 'self'; \
                        script-src 'self'; connect-src 'self'; object-src 'none'; \
                        frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 

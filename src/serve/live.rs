@@ -399,6 +399,150 @@ fn units(unit: Unit, muxer: &mut Option<Muxer>) -> Vec<Message> {
     }
 }
 
+/// Each read of an MJPEG camera's body has this long (a camera at 1 fps sends a part a second).
+const MJPEG_READ: Duration = Duration::from_secs(10);
+/// Connecting to the camera and reading its answer's head.
+const MJPEG_OPEN: Duration = Duration::from_secs(5);
+
+/// `GET /api/v1/streams/{id}/mjpeg`: the camera's `multipart/x-mixed-replace` body, passed on as
+/// it comes (the page shows it in an `<img>`). One camera connection per viewer (an MJPEG camera
+/// serves each client its own connection anyway); the server's credential list answers the
+/// camera's challenge, and no credential reaches the browser.
+pub async fn mjpeg(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    match mjpeg_open(&state, &id, query.as_deref()).await {
+        Ok(r) => r,
+        Err(p) => p.into_response(),
+    }
+}
+
+async fn mjpeg_open(state: &AppState, id: &str, query: Option<&str>) -> Result<Response, Problem> {
+    use crate::net::http::open_get_as;
+    Params::parse(query, &[])?;
+    let id = stream_id(id)?;
+    let live = live(state)?;
+    let target = live.hub.target(id).await?;
+    if target.protocol != "mjpeg" {
+        return Err(Problem::new(
+            Kind::NotPlayable,
+            format!("stream {id} is {}, not MJPEG over HTTP", target.protocol),
+        ));
+    }
+    let upstream = |detail: String| Problem::new(Kind::Upstream, detail);
+    let url = url::Url::parse(&target.url)
+        .map_err(|e| upstream(format!("the stream's URL does not parse: {e}")))?;
+    let host: IpAddr = url
+        .host_str()
+        .map(|h| h.trim_start_matches('[').trim_end_matches(']'))
+        .and_then(|h| h.parse().ok())
+        .ok_or_else(|| upstream("the stream's URL names no address".into()))?;
+    let addr = std::net::SocketAddr::new(host, url.port_or_known_default().unwrap_or(80));
+    let tls = url.scheme() == "https";
+    let path = match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_string(),
+    };
+    let open = |authorization: Option<String>| {
+        let path = path.clone();
+        async move {
+            open_get_as(
+                addr,
+                &path,
+                tls,
+                authorization.as_deref(),
+                MJPEG_OPEN,
+                MJPEG_OPEN,
+            )
+            .await
+            .map_err(|e| upstream(format!("the camera did not answer: {e}")))
+        }
+    };
+    let mut got = open(None).await?;
+    if got.head.status == 401 {
+        let Some(c) = &target.credential else {
+            return Err(upstream(
+                "the camera asks for credentials and the server has none that opened it \
+                 (--credentials)"
+                    .into(),
+            ));
+        };
+        let mut builder = http_auth::PasswordClient::builder();
+        for v in got.head.headers_named("www-authenticate").take(8) {
+            builder = builder.challenges(v);
+        }
+        let authorization = builder
+            .build()
+            .ok()
+            .and_then(|mut client| {
+                client
+                    .respond(&http_auth::PasswordParams {
+                        username: &c.username,
+                        password: &c.password,
+                        uri: &path,
+                        method: "GET",
+                        body: None,
+                    })
+                    .ok()
+            })
+            .ok_or_else(|| upstream("the camera's 401 has no challenge the server answers".into()))?;
+        got = open(Some(authorization)).await?;
+    }
+    if got.head.status != 200 {
+        return Err(upstream(format!("the camera answered {}", got.head.status)));
+    }
+    let content_type = got
+        .head
+        .header("content-type")
+        .filter(|t| t.to_ascii_lowercase().starts_with("multipart/"))
+        .and_then(|t| HeaderValue::from_str(t).ok())
+        .ok_or_else(|| upstream("the camera's answer is not multipart (not MJPEG)".into()))?;
+    if got.is_chunked() {
+        return Err(upstream(
+            "the camera sends its MJPEG in chunked coding, which the relay does not pass on".into(),
+        ));
+    }
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(8);
+    let mut stop = state.stop.clone();
+    tokio::spawn(async move {
+        let first = got.take_body();
+        if !first.is_empty() && tx.send(Ok(Bytes::from(first))).await.is_err() {
+            return;
+        }
+        loop {
+            let deadline = tokio::time::Instant::now() + MJPEG_READ;
+            let read = tokio::select! {
+                _ = stop.wait_for(|s| *s) => return,
+                _ = tx.closed() => return,
+                r = got.read_more(deadline) => r,
+            };
+            match read {
+                Ok(0) => return,
+                Ok(_) => {
+                    let bytes = Bytes::from(got.take_body());
+                    // A viewer that stops reading holds at most 8 reads; then the send waits, and
+                    // the camera's connection with it.
+                    if tokio::time::timeout(MJPEG_READ, tx.send(Ok(bytes))).await.is_err() {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    tracing::debug!("live: MJPEG relay of stream {id}: {e}");
+                    return;
+                }
+            }
+        }
+    });
+    let body = axum::body::Body::from_stream(futures::stream::unfold(rx, |mut rx| async {
+        rx.recv().await.map(|item| (item, rx))
+    }));
+    let mut resp = Response::new(body);
+    resp.headers_mut().insert(header::CONTENT_TYPE, content_type);
+    Ok(resp)
+}
+
 /// `POST /api/v1/streams/{id}/whep`: an SDP offer in, `201 Created` with the answer and the
 /// session's `Location` out.
 pub async fn whep(

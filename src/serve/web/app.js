@@ -3,7 +3,7 @@
 // Views, routed on the path (so /devices/12 is a deep link the server answers with this page):
 //   /                   the device list: sortable, filterable, updated live from the event stream
 //   /devices/{id}       one device: identity, snapshot, availability, streams, checks, events
-//   /live/{stream_id}   reserved for the live preview (a placeholder for now)
+//   /live/{stream_id}   one stream live, full window (see "Live preview" below)
 // Above the list: the scan form (POST /api/v1/scans, its progress from the event stream's
 // `event: scan`) and the inventory's downloads (GET /api/v1/export/{format}).
 //
@@ -193,6 +193,7 @@
   function route() {
     const seq = ++viewSeq;
     const path = location.pathname;
+    stopLive();
     document.getElementById("nav-devices").classList.toggle("active", path === "/" || path.startsWith("/devices/"));
     showActions(path === "/");
     let m;
@@ -433,7 +434,9 @@
         el("td", { class: "nowrap" }, el("div", null, s.protocol), el("div", { class: "sub" }, `port ${s.port}`)),
         el("td", { class: "nowrap" }, el("div", null, String(s.status).replace(/_/g, " ")),
           el("div", { class: "sub" }, s.last_verified ? rel(s.last_verified, "verified ", " ago") : "not verified")),
-        el("td", { class: "nowrap" }, el("a", { href: `/live/${s.id}` }, "Live"))));
+        el("td", { class: "nowrap" }, s.status === "ok"
+          ? el("a", { class: "btn small", href: `/live/${s.id}`, title: "Watch it live" }, "Live")
+          : null)));
     }
     return el("table", { class: "grid streams" },
       el("thead", null, el("tr", null, ["State", "URL and facts", "Protocol", "Status", ""].map((h) => el("th", { scope: "col" }, h)))),
@@ -635,13 +638,386 @@
     ready("device");
   }
 
+  // ---- Live preview (/live/{stream_id}) -----------------------------------------------------
+  //
+  // GET /api/v1/streams/{id}/preview says which players can show the stream, best first:
+  //   webrtc    H.264 without B-frames: WHEP (POST an offer, DELETE the session's Location);
+  //             if no frame shows within WEBRTC_PATIENCE ms, the MSE player takes over
+  //   mse       H.264 (B-frames fine): fMP4 over the WebSocket `live` into Media Source Extensions
+  //   mjpeg     MJPEG over HTTP, shown as it is in an <img>
+  //   snapshot  H.265 and the rest: the camera's snapshot, refreshed, with the plain reason
+  // `?mode=mse` or `?mode=webrtc` forces a player. The page fills the window (a wall display) and
+  // shows the codec, size, frame rate and how far behind the newest frame it plays.
+  // window.camscanLive = { mode, state: connecting|playing|reconnecting|failed, reason, pc, dropped }
+  // is what a test (or a curious user in the console) reads.
+
+  const WEBRTC_PATIENCE = 4000;
+  /** The MSE player seeks forward when it is this far (s) behind the newest frame it holds. */
+  const MAX_BEHIND = 1.5;
+  /** ... to this far behind (s): a frame or two of slack, so playback does not stall. */
+  const TARGET_BEHIND = 0.3;
+  /** Seconds of played video kept in the MSE buffer (the rest is removed). */
+  const KEEP_BEHIND = 10;
+  /** Fragments waiting for the SourceBuffer before the player starts over from a keyframe. */
+  const MAX_PENDING = 400;
+  const SNAPSHOT_EVERY = 2000;
+
+  let liveStop = null;
+
+  function stopLive() {
+    document.body.classList.remove("live-mode");
+    if (liveStop) {
+      const s = liveStop;
+      liveStop = null;
+      s();
+    }
+  }
+  window.addEventListener("pagehide", stopLive);
+
   function showLive(streamId, seq) {
     current = { kind: "live" };
     document.title = "Live preview \u00b7 camscan";
-    clear(view).append(
-      el("div", { class: "crumbs" }, el("a", { href: "/" }, "Devices"), " / live preview"),
-      el("div", { class: "page-head" }, el("h1", null, "Live preview"), el("span", { class: "sub mono" }, `stream ${streamId}`)),
-      el("div", { class: "notice" }, "The live preview of a stream comes in a later version of camscan serve."));
+    document.body.classList.add("live-mode");
+    const status = { mode: null, state: "connecting", reason: null, pc: null, dropped: 0 };
+    window.camscanLive = status;
+    const video = el("video", { id: "live-video", muted: true, autoplay: true, playsinline: true });
+    video.muted = true;
+    const img = el("img", { id: "live-img", alt: "The camera's picture", hidden: true });
+    const info = el("div", { id: "live-info", class: "live-info" }, "connecting\u2026");
+    const reason = el("div", { id: "live-reason", class: "live-reason", hidden: true });
+    const back = el("a", { class: "live-back", href: "/" }, "\u2190 Devices");
+    const stage = el("div", { class: "live-stage" }, video, img, info, reason, back);
+    clear(view).append(stage);
+    const cleanups = [];
+    let stopped = false;
+    liveStop = () => {
+      stopped = true;
+      for (const c of cleanups.splice(0)) {
+        try { c(); } catch (_) { /* ended already */ }
+      }
+      video.removeAttribute("src");
+      video.srcObject = null;
+    };
+    const facts = { codec: null, width: null, height: null, fps: null, behind: null };
+    const say = (state, why) => {
+      status.state = state;
+      status.reason = why || null;
+      reason.hidden = !why;
+      reason.textContent = why || "";
+      stage.dataset.state = state;
+      paint();
+    };
+    const paint = () => {
+      const parts = [];
+      if (facts.codec) parts.push(String(facts.codec).toUpperCase().replace("H264", "H.264").replace("H265", "H.265"));
+      if (facts.width && facts.height) parts.push(`${facts.width}\u00d7${facts.height}`);
+      if (facts.fps) parts.push(`${Number(facts.fps).toFixed(1)} fps`);
+      if (facts.behind !== null && facts.behind !== undefined) parts.push(`${Math.round(facts.behind * 1000)} ms behind`);
+      if (status.mode) parts.push(status.mode === "mse" ? "MSE" : status.mode === "webrtc" ? "WebRTC" : status.mode);
+      parts.push(status.state);
+      info.textContent = parts.join(" \u00b7 ");
+    };
+    const forced = new URLSearchParams(location.search).get("mode");
+
+    const start = async () => {
+      let p;
+      try {
+        p = await api(`/api/v1/streams/${encodeURIComponent(streamId)}/preview`);
+      } catch (err) {
+        if (stopped || seq !== viewSeq) return;
+        if (err.status === 404 || err.status === 422 || err.status === 400) {
+          say("failed", err.status === 404 ? `No verified stream ${streamId} in the inventory.` : err.message);
+          return;
+        }
+        // The camera refused or is down: try again (it may come back).
+        say("reconnecting", err.message);
+        const t = setTimeout(start, 3000);
+        cleanups.push(() => clearTimeout(t));
+        return;
+      }
+      if (stopped || seq !== viewSeq) return;
+      back.setAttribute("href", `/devices/${p.device_id}`);
+      back.textContent = "\u2190 Device";
+      document.title = `Live: ${p.url} \u00b7 camscan`;
+      Object.assign(facts, { codec: p.codec, width: p.width, height: p.height, fps: p.fps });
+      let modes = p.modes.slice();
+      if (forced && modes.includes(forced)) modes = [forced, ...modes.filter((m) => m !== forced)];
+      else if (forced === "webrtc" && modes.includes("mse")) modes = ["webrtc", "mse"];
+      if (modes[0] === "webrtc") playWebrtc(p, modes.includes("mse") && forced !== "webrtc");
+      else if (modes[0] === "mse") playMse(p);
+      else if (modes[0] === "mjpeg") playImage(p.mjpeg, "mjpeg");
+      else playSnapshots(p);
+      if (p.audio_note) info.title = p.audio_note;
+    };
+
+    function playImage(src, mode) {
+      status.mode = mode;
+      video.hidden = true;
+      img.hidden = false;
+      img.addEventListener("load", () => say("playing"), { once: true });
+      img.addEventListener("error", () => say("failed", "the stream did not load"));
+      img.src = src;
+      cleanups.push(() => img.removeAttribute("src"));
+      paint();
+    }
+
+    function playSnapshots(p) {
+      status.mode = "snapshot";
+      video.hidden = true;
+      img.hidden = false;
+      say("playing", p.reason);
+      let url = null;
+      let timer = null;
+      const next = async () => {
+        try {
+          const r = await fetch(p.snapshot, { credentials: "same-origin" });
+          if (!r.ok) throw new Error(`${r.status}`);
+          const blob = await r.blob();
+          if (stopped) return;
+          if (url) URL.revokeObjectURL(url);
+          url = URL.createObjectURL(blob);
+          img.src = url;
+          say("playing", p.reason);
+        } catch (_) {
+          if (!stopped) say("reconnecting", `${p.reason} (the camera gives no snapshot now)`);
+        }
+        if (!stopped) timer = setTimeout(next, SNAPSHOT_EVERY);
+      };
+      next();
+      cleanups.push(() => { clearTimeout(timer); if (url) URL.revokeObjectURL(url); });
+    }
+
+    /** Watches the video element: playing while its time advances. */
+    function watchProgress() {
+      let last = -1;
+      let still = 0;
+      const t = setInterval(() => {
+        const now = video.currentTime;
+        if (now !== last && !video.paused) {
+          still = 0;
+          if (status.state !== "playing") say("playing");
+        } else if (++still >= 10 && status.state === "playing") {
+          say("reconnecting", "no new picture for 5 s");
+        }
+        last = now;
+      }, 500);
+      cleanups.push(() => clearInterval(t));
+    }
+
+    function playMse(p) {
+      status.mode = "mse";
+      status.pc = null;
+      video.hidden = false;
+      img.hidden = true;
+      if (!window.MediaSource) {
+        say("failed", "this browser has no Media Source Extensions");
+        return;
+      }
+      let ws = null;
+      let sb = null;
+      let ms = null;
+      let pending = [];
+      let retry = null;
+      let ended = false;
+      const wsUrl = `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}${p.live}`;
+      const connect = () => {
+        ws = new WebSocket(wsUrl);
+        ws.binaryType = "arraybuffer";
+        ws.addEventListener("message", (m) => {
+          if (typeof m.data === "string") {
+            let msg;
+            try { msg = JSON.parse(m.data); } catch (_) { return; }
+            onMessage(msg);
+          } else {
+            pending.push(m.data);
+            if (pending.length > MAX_PENDING) {
+              // Far behind: start over at the server's next params (a reconnect gives them).
+              pending = [];
+              status.dropped++;
+              ws.close();
+              return;
+            }
+            pump();
+          }
+        });
+        ws.addEventListener("close", () => {
+          if (ended) return;
+          say("reconnecting", "the connection to the server closed");
+          retry = setTimeout(connect, 1000);
+        });
+      };
+      const onMessage = (msg) => {
+        if (msg.type === "params") {
+          Object.assign(facts, { codec: msg.codec, width: msg.width, height: msg.height });
+          if (msg.audio_note) info.title = msg.audio_note;
+          newSource(msg.mime);
+        } else if (msg.type === "reconnecting") {
+          say("reconnecting", `the camera dropped (${msg.reason}); reconnecting`);
+        } else if (msg.type === "stats") {
+          if (msg.fps) facts.fps = msg.fps;
+          status.dropped = Math.max(status.dropped, msg.dropped || 0);
+          paint();
+        } else if (msg.type === "unsupported") {
+          say("failed", msg.reason);
+        }
+      };
+      const newSource = (mime) => {
+        pending = [];
+        sb = null;
+        if (!MediaSource.isTypeSupported(mime)) {
+          say("failed", `this browser cannot play ${mime}`);
+          return;
+        }
+        ms = new MediaSource();
+        const url = URL.createObjectURL(ms);
+        video.src = url;
+        ms.addEventListener("sourceopen", () => {
+          URL.revokeObjectURL(url);
+          try {
+            sb = ms.addSourceBuffer(mime);
+          } catch (e) {
+            say("failed", `the player refused ${mime}: ${e.message}`);
+            return;
+          }
+          sb.addEventListener("updateend", pump);
+          sb.addEventListener("error", () => say("reconnecting", "the player failed to decode; starting over"));
+          pump();
+        }, { once: true });
+      };
+      const pump = () => {
+        if (!sb || sb.updating || !ms || ms.readyState !== "open") return;
+        const b = video.buffered;
+        if (b.length && video.currentTime - b.start(0) > KEEP_BEHIND * 2) {
+          try { sb.remove(b.start(0), video.currentTime - KEEP_BEHIND); } catch (_) { /* busy */ }
+          return;
+        }
+        const next = pending.shift();
+        if (!next) return;
+        try {
+          sb.appendBuffer(next);
+        } catch (e) {
+          if (e.name === "QuotaExceededError" && b.length) {
+            pending.unshift(next);
+            try { sb.remove(b.start(0), Math.max(b.start(0) + 0.1, video.currentTime - 1)); } catch (_) { /* busy */ }
+          } else {
+            say("reconnecting", `the player refused a fragment (${e.name}); starting over`);
+            ws.close();
+          }
+        }
+      };
+      // The live edge: play the newest frames, seeking forward when far behind.
+      const edge = setInterval(() => {
+        const b = video.buffered;
+        if (!b.length) return;
+        const end = b.end(b.length - 1);
+        if (video.currentTime < b.start(b.length - 1) || end - video.currentTime > MAX_BEHIND) {
+          video.currentTime = Math.max(b.start(b.length - 1), end - TARGET_BEHIND);
+        }
+        if (video.paused) video.play().catch(() => { /* autoplay of muted video is allowed */ });
+        facts.behind = Math.max(0, end - video.currentTime);
+        paint();
+      }, 250);
+      watchProgress();
+      connect();
+      cleanups.push(() => {
+        ended = true;
+        clearTimeout(retry);
+        clearInterval(edge);
+        if (ws) ws.close();
+      });
+      paint();
+    }
+
+    function playWebrtc(p, fallback) {
+      status.mode = "webrtc";
+      video.hidden = false;
+      img.hidden = true;
+      let session = null;
+      let pc = null;
+      let givenUp = false;
+      let patience = null;
+      let stats = null;
+      const end = () => {
+        clearTimeout(patience);
+        clearInterval(stats);
+        if (pc) pc.close();
+        pc = null;
+        status.pc = null;
+        if (session) {
+          fetch(session, { method: "DELETE", credentials: "same-origin", keepalive: true }).catch(() => { /* gone */ });
+          session = null;
+        }
+      };
+      cleanups.push(end);
+      const giveUp = (why) => {
+        if (givenUp || stopped) return;
+        givenUp = true;
+        end();
+        if (fallback) {
+          info.title = `WebRTC: ${why}; MSE plays instead`;
+          playMse(p);
+        } else {
+          say("failed", `WebRTC: ${why}`);
+        }
+      };
+      const run = async () => {
+        pc = new RTCPeerConnection({ iceServers: [] });
+        status.pc = pc;
+        pc.addTransceiver("video", { direction: "recvonly" });
+        pc.addEventListener("track", (e) => {
+          video.srcObject = e.streams[0] || new MediaStream([e.track]);
+          video.play().catch(() => { /* muted autoplay is allowed */ });
+        });
+        pc.addEventListener("connectionstatechange", () => {
+          if (pc && pc.connectionState === "failed") giveUp("the connection failed");
+        });
+        await pc.setLocalDescription(await pc.createOffer());
+        // Host candidates only (no STUN): gathering is over in milliseconds.
+        await new Promise((resolve) => {
+          if (pc.iceGatheringState === "complete") return resolve();
+          const t = setTimeout(resolve, 1000);
+          pc.addEventListener("icegatheringstatechange", () => {
+            if (pc.iceGatheringState === "complete") { clearTimeout(t); resolve(); }
+          });
+        });
+        const r = await fetch(p.whep, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { "Content-Type": "application/sdp" },
+          body: pc.localDescription.sdp,
+        });
+        if (r.status !== 201) {
+          let why = `${r.status}`;
+          try { why = (await r.json()).detail || why; } catch (_) { /* not a problem document */ }
+          throw new Error(why);
+        }
+        session = r.headers.get("Location");
+        if (stopped || givenUp) return end();
+        await pc.setRemoteDescription({ type: "answer", sdp: await r.text() });
+      };
+      patience = setTimeout(() => {
+        if (video.readyState < 2 || !video.currentTime) giveUp(`no picture within ${WEBRTC_PATIENCE / 1000} s`);
+      }, WEBRTC_PATIENCE);
+      stats = setInterval(async () => {
+        if (!pc) return;
+        try {
+          const report = await pc.getStats();
+          report.forEach((s) => {
+            if (s.type === "inbound-rtp" && s.kind === "video") {
+              if (s.framesPerSecond) facts.fps = s.framesPerSecond;
+              if (s.jitterBufferEmittedCount) facts.behind = s.jitterBufferDelay / s.jitterBufferEmittedCount;
+              if (s.frameWidth) { facts.width = s.frameWidth; facts.height = s.frameHeight; }
+            }
+          });
+          paint();
+        } catch (_) { /* closed */ }
+      }, 1000);
+      watchProgress();
+      run().catch((e) => giveUp(e.message));
+      paint();
+    }
+
+    start();
     if (seq === viewSeq) ready("live");
   }
 

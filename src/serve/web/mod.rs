@@ -22,12 +22,9 @@ const APP_JS: &str = include_str!("app.js");
 const APP_CSS: &str = include_str!("app.css");
 const ICON: &str = include_str!("icon.svg");
 
-/// The policy of the page (issue 18's security model): everything from this origin only, no
-/// inline script or style, no plugins, no framing, no `<base>`; images may also be `data:` and
-/// `blob:` URLs (a snapshot shown from memory).
-pub const CSP: &str = "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; \
-                       script-src 'self'; connect-src 'self'; object-src 'none'; \
-                       frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+/// The policy of the page (issue 18's security model): [`super::auth::CSP`], which every
+/// answer carries.
+pub const CSP: &str = super::auth::CSP;
 
 /// The paths of the page, outside the API's [`super::api::routes`].
 pub fn pages() -> Vec<(&'static str, MethodRouter<AppState>)> {
