@@ -256,11 +256,18 @@ fn live(node_dir: &Path, args: &[&str], limit: Duration, mut on_step: impl FnMut
         }
     }
     drop(to_node);
-    if node.0.try_wait().unwrap().is_none() {
-        let _ = node.0.kill();
-        panic!("live.mjs {args:?} did not end within {limit:?}");
-    }
-    let status = node.0.wait().unwrap();
+    // Its output ended: it closes the browser and exits (a few seconds at most).
+    let until = until.max(Instant::now()) + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = node.0.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > until {
+            let _ = node.0.kill();
+            panic!("live.mjs {args:?} did not end within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
     let result = result.unwrap_or_else(|| panic!("live.mjs {args:?} printed no result ({status})"));
     let v: Value = serde_json::from_str(&result).unwrap();
     assert!(
@@ -559,6 +566,20 @@ fn ten_viewers_share_one_camera_session() {
             "page {i} is black: {p:#}"
         );
         fps.push(p["fps"].as_f64().unwrap_or(0.0));
+        figure(
+            &format!("fanout_page_{i}"),
+            format!(
+                "{} fps {} presented {} delay median {} max {} first frame {} ms dropped {} states {}",
+                p["mode"],
+                p["fps"],
+                p["fps_presented"],
+                p["delay_ms"]["median"],
+                p["delay_ms"]["max"],
+                p["first_frame_ms"],
+                p["dropped"],
+                p["states"]
+            ),
+        );
     }
     fps.sort_by(f64::total_cmp);
     figure(

@@ -2,11 +2,12 @@
 // driven by playwright-core), run by tests/live.rs and scripts/bench --preview.
 //
 //   node live.mjs --url BASE/live/ID [--mode mse|webrtc[,..]] [--viewers N] [--seconds S]
-//                 [--screenshot PATH] [--fps SOURCE_FPS] [--reconnect]
+//                 [--screenshot PATH] [--fps SOURCE_FPS] [--reconnect] [--isolated]
 //   node live.mjs --whep BASE/api/v1/streams/ID/whep [--seconds S]
 //
 // Page mode: one browser, N pages of /live/ID (with ?mode=M when --mode is given; a list of modes
-// is dealt to the pages in turn). Each page is followed from its load: its window.camscanLive
+// is dealt to the pages in turn), as tabs of one profile, or with --isolated each in a context
+// of its own (its own connection pool: viewers on different machines). Each page is followed from its load: its window.camscanLive
 // states, every frame the video element presents (requestVideoFrameCallback), and for each frame
 // the time stamped into it at the source (tests/servers/rtsp_server.py "stamp", read by
 // stamp.mjs's decodeStamp from a canvas the frame is drawn into), so delay = Date.now() - stamp
@@ -34,8 +35,6 @@
 // this repository), CHROMIUM (default /usr/bin/chromium).
 
 import { createRequire } from "node:module";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
@@ -44,7 +43,7 @@ import { decodeStamp } from "./stamp.mjs";
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 function parseArgs(argv) {
-  const o = { viewers: 1, seconds: 10, mode: null, url: null, whep: null, screenshot: null, fps: null, reconnect: false };
+  const o = { viewers: 1, seconds: 10, mode: null, url: null, whep: null, screenshot: null, fps: null, reconnect: false, isolated: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -60,6 +59,7 @@ function parseArgs(argv) {
       case "--whep": o.whep = next(); break;
       case "--fps": o.fps = Number(next()); break;
       case "--reconnect": o.reconnect = true; break;
+      case "--isolated": o.isolated = true; break;
       default: throw new Error(`unknown argument ${a}`);
     }
   }
@@ -110,6 +110,10 @@ function probe(decode) {
     resumeAfter: null, // --reconnect: a stamp newer than this is the returned camera's
     resumedAt: null,
     states: [], // [Date.now(), mode, state] at every change of window.camscanLive
+    events: [], // [Date.now(), what]: the element's seeks and stalls
+    seeks: 0, // the element's `seeking` events (the player jumping to the live edge)
+    waits: 0, // its `waiting` events (playback stalled for want of data)
+    steps: [], // mediaTime step (ms) from each presented frame to the next
     consoleErrors: [],
   };
   window.__live = M;
@@ -121,8 +125,20 @@ function probe(decode) {
       v.__probed = true;
       M.elements++;
       let last = 0;
+      let lastMedia = null;
+      const note = (what) => {
+        if (M.events.length < 200) {
+          const b = v.buffered;
+          const end = b.length ? b.end(b.length - 1) : null;
+          M.events.push([Date.now(), `${what} at ${v.currentTime.toFixed(2)} s (buffered to ${end === null ? "-" : end.toFixed(2)} s in ${b.length} range(s))`]);
+        }
+      };
+      v.addEventListener("seeking", () => { M.seeks++; note("seeking"); });
+      v.addEventListener("waiting", () => { M.waits++; note("waiting"); });
       const onFrame = (_now, meta) => {
         const t = Date.now();
+        if (lastMedia !== null && M.steps.length < 100_000) M.steps.push(Math.round((meta.mediaTime - lastMedia) * 1000));
+        lastMedia = meta.mediaTime;
         const n = meta.presentedFrames || last + 1;
         M.frames += Math.max(1, n - last);
         last = n;
@@ -207,7 +223,7 @@ function probe(decode) {
     return {
       at: performance.now(), now: Date.now(), frames: M.frames,
       total: q ? q.totalVideoFrames : null, droppedVideo: q ? q.droppedVideoFrames : null,
-      delays: M.delays.length, mode: live.mode ?? null, state: live.state ?? null,
+      delays: M.delays.length, seeks: M.seeks, waits: M.waits, steps: M.steps.length, mode: live.mode ?? null, state: live.state ?? null,
       reason: live.reason ?? null, dropped: live.dropped ?? null, rtc,
     };
   };
@@ -222,13 +238,16 @@ function stats(values) {
 
 const round = (x, d = 2) => (x === null || x === undefined || Number.isNaN(x) ? null : Math.round(x * 10 ** d) / 10 ** d);
 
-const profile = mkdtempSync(join(tmpdir(), "camscan-live-"));
-const browser = await chromium.launchPersistentContext(profile, {
+const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   headless: true,
   args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required"],
-  viewport: { width: 960, height: 600 },
 });
+const VIEWPORT = { viewport: { width: 960, height: 600 } };
+// One context (one profile: its pages share cookies and the connection pool, as tabs of one
+// browser do), or with --isolated one per page (as viewers on different machines).
+const shared = await browser.newContext(VIEWPORT);
+const newPage = async () => (opt.isolated ? (await browser.newContext(VIEWPORT)).newPage() : shared.newPage());
 const result = { errors };
 try {
   if (opt.whep) {
@@ -240,7 +259,6 @@ try {
   errors.push(String(e && e.stack ? e.stack : e));
 } finally {
   await browser.close().catch(() => {});
-  rmSync(profile, { recursive: true, force: true });
   if (lines) {
     lines.return && lines.return();
     process.stdin.destroy();
@@ -257,7 +275,7 @@ async function pages() {
   const list = [];
   const t0 = Date.now();
   for (let i = 0; i < opt.viewers; i++) {
-    const page = i === 0 && browser.pages()[0] ? browser.pages()[0] : await browser.newPage();
+    const page = await newPage();
     const mode = opt.mode ? opt.mode[i % opt.mode.length] : null;
     const entry = { page, mode, errors: [] };
     page.on("pageerror", (e) => entry.errors.push(`pageerror: ${e.message}`));
@@ -295,7 +313,7 @@ async function pages() {
     const d0 = window.__live.delays.length;
     await new Promise((r) => setTimeout(r, ms));
     const b = await window.__live.snapshot();
-    return { a, b, delays: window.__live.delays.slice(d0).map((x) => x[1]), picture: window.__live.picture() };
+    return { a, b, delays: window.__live.delays.slice(d0).map((x) => x[1]), steps: window.__live.steps.slice(a.steps), picture: window.__live.picture() };
   }, secs * 1000));
   await sleep((secs * 1000) / 2);
   result.preview = await fetchJson(list[0].page, previewUrl);
@@ -311,7 +329,7 @@ async function pages() {
     const e = list[i];
     const m = measured[i];
     const live = await e.page.evaluate(() => ({
-      firstFrameAt: window.__live.firstFrameAt, states: window.__live.states,
+      firstFrameAt: window.__live.firstFrameAt, states: window.__live.states, events: window.__live.events,
       stampFailures: window.__live.stampFailures, elements: window.__live.elements,
       info: document.getElementById("live-info")?.textContent ?? null,
       reason: document.getElementById("live-reason")?.textContent ?? null,
@@ -326,10 +344,16 @@ async function pages() {
       fps: m.b.total === null ? null : round((m.b.total - m.a.total) / elapsed),
       fps_presented: round((m.b.frames - m.a.frames) / elapsed),
       dropped_video_frames: m.b.droppedVideo === null ? null : m.b.droppedVideo - m.a.droppedVideo,
+      seeks: m.b.seeks - m.a.seeks,
+      stalls: m.b.waits - m.a.waits,
+      // The picture's own clock between presented frames: the frame period when every frame
+      // shows; more means frames were skipped (not fed, not decoded, or jumped over).
+      media_step_ms: stats(m.steps.filter((x) => x >= 0)),
       delay_ms: stats(m.delays),
       stamps_unreadable: live.stampFailures,
       picture: m.picture ? { ...m.picture, mean_luma: round(m.picture.mean_luma, 1), luma_sd: round(m.picture.luma_sd, 1) } : null,
       states: live.states.map(([t, mode, state]) => `${t - e.openedAt}ms ${mode}/${state}`),
+      video_events: live.events.map(([t, what]) => `${t - e.openedAt}ms ${what}`),
       video_elements: live.elements,
       info: live.info,
       page_errors: e.errors.slice(0, 10),
@@ -426,7 +450,7 @@ async function fetchJson(page, url) {
 async function whep(endpoint) {
   const u = new URL(endpoint);
   const preview = endpoint.replace(/\/whep\/?$/, "/preview");
-  const page = browser.pages()[0] || (await browser.newPage());
+  const page = await newPage();
   await page.addInitScript({ content: `window.__decodeStamp = ${decodeStamp.toString()};` });
   await page.goto(preview, { timeout: LOAD });
   const r = await page.evaluate(async ({ endpoint, seconds, LOAD }) => {
