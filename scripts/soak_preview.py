@@ -6,8 +6,9 @@ One GStreamer camera on 127.0.0.246:8554 (tests/servers/rtsp_server.py: H.264 Ma
 15 fps, zerolatency, shared media, every frame stamped with the source's wall-clock time; MODE
 `mse-bframes` gives it 2 B-frames and x264's look-ahead instead) is scanned into a fresh inventory
 and served by a release build of camscan serve on 127.0.0.247. VIEWERS pages (default 4) of
-/live/ID in one headless Chromium (tests/web/live.mjs, playwright-core from target/browser-node)
-watch it for MINUTES (default 2): MODE `auto` (default: the page's own choice, WebRTC here),
+/live/ID in one headless Chromium (tests/web/live.mjs, playwright-core from target/browser-node;
+each page in a context of its own, as viewers on different machines, so the browser's six
+connections per server do not cap them) watch it for MINUTES (default 2): MODE `auto` (default: the page's own choice, WebRTC here),
 `mse`, `webrtc`, `mixed` (half each) or `mse-bframes`.
 
 Printed: frames a second per page (min / median / max against the camera's 15), the delay behind
@@ -136,7 +137,7 @@ def main():
 
         args = ["node", os.path.join(ROOT, "tests/web/live.mjs"),
                 "--url", "%s/live/%d" % (base, stream), "--viewers", str(viewers),
-                "--seconds", str(int(minutes * 60)), "--fps", str(FPS)]
+                "--seconds", str(int(minutes * 60)), "--fps", str(FPS), "--isolated"]
         if MODES[mode]:
             args += ["--mode", MODES[mode]]
         node = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

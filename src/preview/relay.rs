@@ -266,9 +266,9 @@ impl Viewer {
         };
         let _ = tokio::time::timeout(
             limit,
-            lease.status.wait_for(|s| {
-                s.state == "failed" || (s.params.is_some() && s.b_frames.is_some())
-            }),
+            lease
+                .status
+                .wait_for(|s| s.state == "failed" || (s.params.is_some() && s.b_frames.is_some())),
         )
         .await;
         let s = lease.status.borrow().clone();
@@ -341,7 +341,11 @@ impl Hub {
     }
 
     /// Watch stream `id`: its relay started if it is not running.
-    pub async fn subscribe(self: &Arc<Self>, id: i64, kind: ViewerKind) -> Result<Viewer, PreviewError> {
+    pub async fn subscribe(
+        self: &Arc<Self>,
+        id: i64,
+        kind: ViewerKind,
+    ) -> Result<Viewer, PreviewError> {
         if *self.stop.borrow() {
             return Err(PreviewError::Stopping);
         }
@@ -607,7 +611,11 @@ async fn play(
     }
     let payload_type = streams[video].rtp_payload_type();
     let (audio, audio_note) = match streams.iter().position(|s| s.media() == "audio") {
-        Some(i) if streams[i].encoding_name().eq_ignore_ascii_case("mpeg4-generic") => {
+        Some(i)
+            if streams[i]
+                .encoding_name()
+                .eq_ignore_ascii_case("mpeg4-generic") =>
+        {
             (Some(i), None)
         }
         Some(i) => (
@@ -626,13 +634,27 @@ async fn play(
                 .transport(t)
                 .frame_format(frame_format())
         };
-        match step("SETUP", url, STEP, session.setup(index, setup(transport.clone()))).await {
+        match step(
+            "SETUP",
+            url,
+            STEP,
+            session.setup(index, setup(transport.clone())),
+        )
+        .await
+        {
             Ok(_) => {}
             Err(Step {
                 status: Some(461), ..
             }) if matches!(transport, retina::client::Transport::Tcp(_)) => {
                 transport = retina::client::Transport::Udp(Default::default());
-                if let Err(s) = step("SETUP", url, STEP, session.setup(index, setup(transport.clone()))).await {
+                if let Err(s) = step(
+                    "SETUP",
+                    url,
+                    STEP,
+                    session.setup(index, setup(transport.clone())),
+                )
+                .await
+                {
                     return dropped(s, false);
                 }
             }

@@ -353,9 +353,8 @@ fn units(unit: Unit, muxer: &mut Option<Muxer>) -> Vec<Message> {
                 }))];
             };
             let audio = p.audio.as_ref();
-            let made = fmp4::init_segment(video, audio).and_then(|init| {
-                Muxer::new(video, audio).map(|m| (init, m))
-            });
+            let made = fmp4::init_segment(video, audio)
+                .and_then(|init| Muxer::new(video, audio).map(|m| (init, m)));
             match made {
                 Ok((init, m)) => {
                     *muxer = Some(m);
@@ -487,7 +486,9 @@ async fn mjpeg_open(state: &AppState, id: &str, query: Option<&str>) -> Result<R
                     })
                     .ok()
             })
-            .ok_or_else(|| upstream("the camera's 401 has no challenge the server answers".into()))?;
+            .ok_or_else(|| {
+                upstream("the camera's 401 has no challenge the server answers".into())
+            })?;
         got = open(Some(authorization)).await?;
     }
     if got.head.status != 200 {
@@ -524,7 +525,10 @@ async fn mjpeg_open(state: &AppState, id: &str, query: Option<&str>) -> Result<R
                     let bytes = Bytes::from(got.take_body());
                     // A viewer that stops reading holds at most 8 reads; then the send waits, and
                     // the camera's connection with it.
-                    if tokio::time::timeout(MJPEG_READ, tx.send(Ok(bytes))).await.is_err() {
+                    if tokio::time::timeout(MJPEG_READ, tx.send(Ok(bytes)))
+                        .await
+                        .is_err()
+                    {
                         return;
                     }
                 }
@@ -539,7 +543,8 @@ async fn mjpeg_open(state: &AppState, id: &str, query: Option<&str>) -> Result<R
         rx.recv().await.map(|item| (item, rx))
     }));
     let mut resp = Response::new(body);
-    resp.headers_mut().insert(header::CONTENT_TYPE, content_type);
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, content_type);
     Ok(resp)
 }
 
@@ -658,7 +663,10 @@ mod tests {
             r#"{"video":{"codec":"h264","width":640,"height":360,"fps":15.0},"audio":{"codec":"aac"}}"#,
         ));
         assert_eq!(s.codec.as_deref(), Some("h264"));
-        assert_eq!((s.width, s.height, s.fps), (Some(640), Some(360), Some(15.0)));
+        assert_eq!(
+            (s.width, s.height, s.fps),
+            (Some(640), Some(360), Some(15.0))
+        );
         assert_eq!(s.audio.as_deref(), Some("aac"));
         let none = stored(Some("not json"));
         assert!(none.codec.is_none() && none.width.is_none());

@@ -267,12 +267,7 @@ fn scan_config(args: &ServeArgs, store: &std::path::Path) -> Result<ServeScans, 
         credentials: args.credentials.clone(),
         ..crate::cli::ScanArgs::default()
     };
-    let mut cfg = crate::config::ScanConfig::resolve_with_password(
-        &scan_args,
-        &file,
-        None,
-        None,
-    )?;
+    let mut cfg = crate::config::ScanConfig::resolve_with_password(&scan_args, &file, None, None)?;
     cfg.db = Some(store.to_path_buf());
     let watch_file = file.watch.clone().unwrap_or_default();
     let watching = args.every.is_some()

@@ -286,9 +286,17 @@ async function pages() {
     const u = new URL(opt.url);
     if (mode) u.searchParams.set("mode", mode);
     entry.openedAt = Date.now();
-    await page.goto(u.toString(), { timeout: LOAD });
+    try {
+      await page.goto(u.toString(), { timeout: LOAD });
+    } catch (e) {
+      // The rest would wait as long: measure the pages that loaded.
+      errors.push(`page ${i} of ${opt.viewers} did not load within ${LOAD} ms (with ${i} open in this ${opt.isolated ? "browser" : "browser profile, which opens at most 6 HTTP/1.1 connections to one server"}): ${String(e).split("\n")[0]}`);
+      await page.close().catch(() => {});
+      break;
+    }
     list.push(entry);
   }
+  if (list.length === 0) return;
   log(`${list.length} page(s) opened in ${Date.now() - t0} ms`);
 
   // Every page plays: state "playing" and a frame presented.
