@@ -260,6 +260,22 @@ for name in ("h264_aac", "hevc_opus"):
     put("mp4", f"{name}_init.mp4", init)
     put("mp4", f"{name}_init_then_seg", init + seg)
 
+# --- fmp4: the muxer's input layout (see fuzz/fuzz_targets/fmp4.rs): x264-like decode order with
+# 2 B-frames at 25 fps and AAC frames, with the known-good configs; the same avcC read from the
+# input; an HEVC stream (refused).
+def fmp4_frame(op, pts_or_step, body):
+    head = struct.pack(">Bq" if op & 4 == 0 else ">Bh", op, pts_or_step)
+    return head + struct.pack(">H", len(body)) + body
+AVCC = bytes([1, 0x64, 0, 0x1f, 0xff, 0xe1, 0, 4, 0x67, 0x64, 0, 0x1f, 1, 0, 2, 0x68, 0xee])
+ops = fmp4_frame(0x0a, 1_000_000, b"\x65" + bytes(20)) + fmp4_frame(0x01, 533_333, bytes(6))
+for step in [10800, -7200, 3600, 14400, -7200, 3600, 14400, -7200, 3600]:
+    ops += fmp4_frame(0x0c, step, b"\x41" + bytes(8)) + fmp4_frame(0x05, 1024, bytes(6))
+put("fmp4", "h264_b_frames_aac", bytes([0x3f, 0, 0]) + struct.pack(">II", 320, 240)
+    + bytes([0]) + struct.pack(">IHI", 48000, 2, 1024) + ops)
+put("fmp4", "avcc_from_input", bytes([0x21, len(AVCC), 11]) + b"avc1.64001F" + AVCC
+    + struct.pack(">II", 1280, 720) + ops)
+put("fmp4", "hevc", bytes([0x20, 0, 0]) + struct.pack(">II", 1920, 1080) + ops[:40])
+
 # --- ts: the start of an ffmpeg/libx264 HLS segment (PAT, PMT, the first video PES with its SPS),
 # and the SPS NAL unit alone.
 seg = open(f"{F}/ts/x264_main_640x360_15fps.ts", "rb").read()

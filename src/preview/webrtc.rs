@@ -12,7 +12,8 @@
 //!
 //! Per viewer the packets are re-based ([`Rebase`]): our own SSRC (str0m's), sequence numbers
 //! that start at a random point and never jump back, timestamps offset from the camera's. A viewer
-//! starts at the first packet of a keyframe; after the camera reconnects (a new RTSP session with
+//! starts at the first packet of a keyframe after it connects (the live edge: what came during
+//! the handshake is dropped, not sent late in a burst); after the camera reconnects (a new RTSP session with
 //! new sequence numbers and timestamps) the same outgoing stream continues at the next keyframe,
 //! its timestamps advanced by the wall-clock gap, so the browser sees one stream that paused.
 //! Keyframe requests (PLI/FIR) from the browser are counted and logged, never forwarded: the
@@ -21,6 +22,7 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -120,13 +122,51 @@ pub struct Gateway {
 
 struct Inner {
     limits: GatewayLimits,
-    sessions: Mutex<HashMap<String, watch::Sender<bool>>>,
+    sessions: Mutex<HashMap<String, Entry>>,
     shutdown: watch::Sender<bool>,
 }
 
+/// A running session as the gateway sees it: how to stop it, and its counters.
+struct Entry {
+    stop: watch::Sender<bool>,
+    counters: Arc<Counters>,
+}
+
 impl Inner {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, watch::Sender<bool>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
         self.sessions.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// What a session has done so far (for the API and the logs).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SessionStats {
+    /// ICE and DTLS are up (SRTP flows).
+    pub connected: bool,
+    /// RTP packets handed to the peer.
+    pub forwarded: u64,
+    /// Keyframe requests from the peer (RTCP PLI, FIR), counted and not forwarded.
+    pub plis: u64,
+    pub firs: u64,
+}
+
+/// The session task's counters, shared with the gateway.
+#[derive(Default)]
+struct Counters {
+    connected: AtomicBool,
+    forwarded: AtomicU64,
+    plis: AtomicU64,
+    firs: AtomicU64,
+}
+
+impl Counters {
+    fn get(&self) -> SessionStats {
+        SessionStats {
+            connected: self.connected.load(Ordering::Relaxed),
+            forwarded: self.forwarded.load(Ordering::Relaxed),
+            plis: self.plis.load(Ordering::Relaxed),
+            firs: self.firs.load(Ordering::Relaxed),
+        }
     }
 }
 
@@ -193,6 +233,7 @@ impl Gateway {
 
         let id = session_id()?;
         let (stop, stop_rx) = watch::channel(false);
+        let counters = Arc::new(Counters::default());
         {
             let mut sessions = self.inner.lock();
             if *self.inner.shutdown.borrow() {
@@ -201,7 +242,13 @@ impl Gateway {
             if sessions.len() >= max {
                 return Err(WhepError::Full(max));
             }
-            sessions.insert(id.clone(), stop);
+            sessions.insert(
+                id.clone(),
+                Entry {
+                    stop,
+                    counters: counters.clone(),
+                },
+            );
         }
         let registration = Registration {
             inner: self.inner.clone(),
@@ -218,6 +265,7 @@ impl Gateway {
             shutdown: self.inner.shutdown.subscribe(),
             limits: self.inner.limits.clone(),
             id: id.clone(),
+            counters,
         };
         tokio::spawn(async move {
             let _registration = registration;
@@ -229,9 +277,14 @@ impl Gateway {
     /// Ends a session (WHEP DELETE). False if there is no such session (or it is already ending).
     pub fn end(&self, id: &str) -> bool {
         match self.inner.lock().get(id) {
-            Some(stop) => !stop.send_replace(true),
+            Some(e) => !e.stop.send_replace(true),
             None => false,
         }
+    }
+
+    /// A running session's counters; `None` once it has ended (or never was).
+    pub fn stats(&self, id: &str) -> Option<SessionStats> {
+        self.inner.lock().get(id).map(|e| e.counters.get())
     }
 
     /// Sessions whose task is still running.
@@ -385,40 +438,66 @@ struct Session {
     shutdown: watch::Receiver<bool>,
     limits: GatewayLimits,
     id: String,
-}
-
-#[derive(Default)]
-struct Counters {
-    plis: u64,
-    firs: u64,
-    forwarded: u64,
+    counters: Arc<Counters>,
 }
 
 impl Session {
     async fn run(mut self) {
         let started = Instant::now();
         let mut connected: Option<Instant> = None;
-        let mut counters = Counters::default();
-        let end = self.drive(started, &mut connected, &mut counters).await;
-        self.rtc.disconnect();
+        let end = self.drive(started, &mut connected).await;
+        // Best effort: a DTLS close_notify to the peer (str0m queues it; we do not wait).
+        let _ = std::panic::catch_unwind(AssertUnwindSafe(|| self.rtc.disconnect()));
+        let c = self.counters.get();
         tracing::debug!(
             session = %self.id,
             %end,
             connected_after_ms = connected.map(|c| (c - started).as_millis() as u64),
-            forwarded = counters.forwarded,
-            plis = counters.plis,
-            firs = counters.firs,
+            forwarded = c.forwarded,
+            plis = c.plis,
+            firs = c.firs,
             viewer_dropped = self.viewer.dropped(),
             "WebRTC session ended"
         );
     }
 
-    async fn drive(
-        &mut self,
-        started: Instant,
-        connected: &mut Option<Instant>,
-        counters: &mut Counters,
-    ) -> End {
+    /// Hands str0m one input. str0m's parsers are not ours: a panic on a peer's bytes ends this
+    /// session, not the server.
+    fn feed(&mut self, input: Input) -> Result<(), End> {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| self.rtc.handle_input(input))) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(End::Failed(e.to_string())),
+            Err(_) => Err(End::Failed("str0m panicked on the peer's input".into())),
+        }
+    }
+
+    fn poll(&mut self) -> Result<Output, End> {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| self.rtc.poll_output())) {
+            Ok(Ok(o)) => Ok(o),
+            Ok(Err(e)) => Err(End::Failed(e.to_string())),
+            Err(_) => Err(End::Failed("str0m panicked".into())),
+        }
+    }
+
+    fn keyframe_request(&self, kind: KeyframeRequestKind) {
+        let n = match kind {
+            KeyframeRequestKind::Pli => &self.counters.plis,
+            KeyframeRequestKind::Fir => &self.counters.firs,
+        };
+        let n = n.fetch_add(1, Ordering::Relaxed) + 1;
+        // A browser that cannot decode asks again and again (Chromium with B-frames: ~5 a
+        // second, CRATES.md §9): log the 1st, 2nd, 4th, 8th... only.
+        if n.is_power_of_two() {
+            tracing::debug!(
+                session = %self.id,
+                ?kind,
+                count = n,
+                "keyframe request from the viewer, not forwarded (the camera is shared)"
+            );
+        }
+    }
+
+    async fn drive(&mut self, started: Instant, connected: &mut Option<Instant>) -> End {
         let mut buf = vec![0u8; RECV_BUFFER];
         let mut rebase = Rebase::new();
         let mut last_heard = started;
@@ -432,9 +511,9 @@ impl Session {
         loop {
             // Everything str0m wants sent, and when it next wants the time.
             let wake = loop {
-                let out = match self.rtc.poll_output() {
+                let out = match self.poll() {
                     Ok(o) => o,
-                    Err(e) => return End::Failed(e.to_string()),
+                    Err(end) => return end,
                 };
                 match out {
                     Output::Timeout(t) => break t,
@@ -446,6 +525,7 @@ impl Session {
                         Event::Connected => {
                             let now = Instant::now();
                             *connected = Some(now);
+                            self.counters.connected.store(true, Ordering::Relaxed);
                             last_heard = now;
                             tracing::debug!(
                                 session = %self.id,
@@ -454,20 +534,12 @@ impl Session {
                             );
                         }
                         Event::IceConnectionStateChange(IceConnectionState::Disconnected) => {
+                            // As ICE-lite, str0m's agent reports this once no binding request
+                            // came from the peer for 15 s (or the pairs of the offer failed).
                             return End::Disconnected;
                         }
                         Event::Closed => return End::Closed,
-                        Event::KeyframeRequest(r) => {
-                            match r.kind {
-                                KeyframeRequestKind::Pli => counters.plis += 1,
-                                KeyframeRequestKind::Fir => counters.firs += 1,
-                            }
-                            tracing::debug!(
-                                session = %self.id,
-                                kind = ?r.kind,
-                                "keyframe request from the viewer, not forwarded (the camera is shared)"
-                            );
-                        }
+                        Event::KeyframeRequest(r) => self.keyframe_request(r.kind),
                         _ => {}
                     },
                 }
@@ -496,12 +568,20 @@ impl Session {
                 r = self.socket.recv_from(&mut buf) => match r {
                     Ok((n, source)) => {
                         let now = Instant::now();
-                        // Bytes that are not STUN, DTLS or SRTP are ignored, like str0m does.
-                        if let Ok(recv) = Receive::new(Protocol::Udp, source, self.local, &buf[..n]) {
-                            last_heard = now;
-                            if let Err(e) = self.rtc.handle_input(Input::Receive(now, recv)) {
-                                return End::Failed(e.to_string());
-                            }
+                        // Bytes that are not STUN, DTLS or (S)RTP are ignored, and so is what
+                        // str0m says is not for this peer (a STUN check with other credentials,
+                        // DTLS or RTP from an address ICE has not seen): a stranger who finds the
+                        // port can neither end the session nor keep it alive.
+                        let Ok(recv) = Receive::new(Protocol::Udp, source, self.local, &buf[..n]) else {
+                            continue;
+                        };
+                        let input = Input::Receive(now, recv);
+                        if !self.rtc.accepts(&input) {
+                            continue;
+                        }
+                        last_heard = now;
+                        if let Err(end) = self.feed(input) {
+                            return end;
                         }
                     }
                     // ICMP errors from an earlier send (Linux reports them on the next call).
@@ -511,9 +591,13 @@ impl Session {
                     ) => {}
                     Err(e) => return End::Failed(format!("UDP: {e}")),
                 },
-                unit = self.viewer.next(), if connected.is_some() => {
+                unit = self.viewer.next() => {
                     let Some(unit) = unit else { return End::ViewerGone };
                     match unit {
+                        // Not connected yet: what the camera sends meanwhile is dropped, so the
+                        // peer starts at the live edge (the next keyframe after it connects), not
+                        // with a burst of packets as old as the handshake.
+                        Unit::Rtp(_) if connected.is_none() => {}
                         Unit::Rtp(p) => {
                             let now = Instant::now();
                             let d = self.viewer.dropped();
@@ -529,16 +613,18 @@ impl Session {
                                         .marker(p.marker)
                                         .nackable(true),
                                 );
-                                counters.forwarded += 1;
+                                self.counters.forwarded.fetch_add(1, Ordering::Relaxed);
                             }
                         }
+                        // The camera's session (re)started or the relay is reconnecting: keep
+                        // the peer, resume at the next keyframe after the next Params.
                         Unit::Params(_) | Unit::Reconnecting { .. } => rebase.restart(),
                         Unit::Video(_) | Unit::Audio(_) => {}
                     }
                 }
                 _ = tokio::time::sleep_until(wake.into()) => {
-                    if let Err(e) = self.rtc.handle_input(Input::Timeout(Instant::now())) {
-                        return End::Failed(e.to_string());
+                    if let Err(end) = self.feed(Input::Timeout(Instant::now())) {
+                        return end;
                     }
                 }
             }
@@ -603,14 +689,13 @@ impl Rebase {
         let ext = match self.last_in {
             Some(last) if !self.waiting && !cut => {
                 let delta = i32::from(p.sequence.wrapping_sub(last as u16) as i16);
-                if delta == 0 || delta.abs() > MAX_SEQ_GAP {
-                    // A duplicate, or a jump no loss explains: wait for a keyframe.
-                    if delta != 0 {
-                        self.waiting = true;
-                    }
-                    if !p.keyframe_start || delta == 0 {
-                        return None;
-                    }
+                if delta == 0 {
+                    // A duplicate.
+                    return None;
+                }
+                if delta.abs() > MAX_SEQ_GAP {
+                    // A jump no loss explains: start again at this or the next keyframe.
+                    self.waiting = true;
                     None
                 } else {
                     Some(last + i64::from(delta))
@@ -678,6 +763,8 @@ mod tests {
     use str0m::media::Direction;
 
     const LOOPBACK: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+    /// Another loopback address (Linux routes all of 127.0.0.0/8 to `lo`).
+    const GATEWAY_IP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 2));
 
     /// One H.264 NAL unit as a single-NAL-unit RTP payload (RFC 6184 §5.6): the NAL header byte
     /// (nal_ref_idc 3, the given type) and a body.
@@ -801,6 +888,8 @@ mod tests {
         rtc: Rtc,
         socket: UdpSocket,
         local: SocketAddr,
+        /// The video section it offered to receive on.
+        mid: Mid,
         connected: Option<Instant>,
         got: Vec<str0m::rtp::RtpPacket>,
     }
@@ -812,16 +901,25 @@ mod tests {
             let mut rtc = config.set_rtp_mode(true).build(Instant::now());
             rtc.add_local_candidate(Candidate::host(local, "udp").unwrap());
             let mut api = rtc.sdp_api();
-            api.add_media(MediaKind::Video, Direction::RecvOnly, None, None, None);
+            let mid = api.add_media(MediaKind::Video, Direction::RecvOnly, None, None, None);
             let (offer, pending) = api.apply().unwrap();
             let b = Browser {
                 rtc,
                 socket,
                 local,
+                mid,
                 connected: None,
                 got: Vec::new(),
             };
             (b, offer.to_sdp_string(), pending)
+        }
+
+        fn accept(&mut self, pending: SdpPendingOffer, answer: &str) {
+            let answer = SdpAnswer::from_sdp_string(answer).expect("the answer parses");
+            self.rtc
+                .sdp_api()
+                .accept_answer(pending, answer)
+                .expect("the answer fits the offer");
         }
 
         /// Runs the peer for up to `max`, or until `done` holds.
@@ -833,10 +931,7 @@ mod tests {
                     match self.rtc.poll_output().unwrap() {
                         Output::Timeout(t) => break t,
                         Output::Transmit(t) => {
-                            self.socket
-                                .send_to(&t.contents, t.destination)
-                                .await
-                                .unwrap();
+                            let _ = self.socket.try_send_to(&t.contents, t.destination);
                         }
                         Output::Event(Event::Connected) => self.connected = Some(Instant::now()),
                         Output::Event(Event::RtpPacket(p)) => self.got.push(p),
@@ -855,6 +950,71 @@ mod tests {
                     }
                 }
             }
+        }
+
+        /// Runs the peer until it is connected (at most 5 s).
+        async fn connect(&mut self) {
+            self.run(Duration::from_secs(5), |b| b.connected.is_some())
+                .await;
+            assert!(self.connected.is_some(), "no ICE/DTLS connection in 5 s");
+        }
+
+        /// Runs the peer until it has received `n` packets in all (at most 5 s).
+        async fn receive(&mut self, n: usize) {
+            self.run(Duration::from_secs(5), |b| b.got.len() >= n).await;
+        }
+
+        /// Sends an RTCP PLI for the video it receives (str0m sends it with its next RTCP).
+        fn request_keyframe(&mut self) {
+            self.rtc
+                .direct_api()
+                .stream_rx_by_mid(self.mid, None)
+                .expect("a receive stream once packets came")
+                .request_keyframe(KeyframeRequestKind::Pli);
+        }
+    }
+
+    /// The answer's ICE candidates: address and type.
+    fn candidates(answer: &str) -> Vec<(SocketAddr, String)> {
+        answer
+            .lines()
+            .filter_map(|l| {
+                // foundation component transport priority address port "typ" type ...
+                let f: Vec<&str> = l.strip_prefix("a=candidate:")?.split_whitespace().collect();
+                let ip: IpAddr = f.get(4)?.parse().ok()?;
+                let port: u16 = f.get(5)?.parse().ok()?;
+                (f.get(6) == Some(&"typ")).then_some(())?;
+                Some((SocketAddr::new(ip, port), f.get(7)?.to_string()))
+            })
+            .collect()
+    }
+
+    /// The answer's H.264 payload types and their fmtp parameters.
+    fn h264_formats(answer: &str) -> Vec<(u8, String)> {
+        let lines: Vec<&str> = answer.lines().map(str::trim_end).collect();
+        lines
+            .iter()
+            .filter_map(|l| {
+                let (pt, codec) = l.strip_prefix("a=rtpmap:")?.split_once(' ')?;
+                (codec == "H264/90000").then_some(())?;
+                let fmtp = lines
+                    .iter()
+                    .find_map(|f| f.strip_prefix(&format!("a=fmtp:{pt} ")))
+                    .unwrap_or_default();
+                Some((pt.parse().ok()?, fmtp.to_string()))
+            })
+            .collect()
+    }
+
+    /// Waits (at most 2 s) for the gateway's session to count `want` PLIs, running the peer.
+    async fn wait_for_plis(g: &Gateway, id: &str, browser: &mut Browser, want: u64) -> u64 {
+        let deadline = Instant::now() + Duration::from_secs(2);
+        loop {
+            let plis = g.stats(id).expect("the session runs").plis;
+            if plis >= want || Instant::now() >= deadline {
+                return plis;
+            }
+            browser.run(Duration::from_millis(20), |_| false).await;
         }
     }
 
@@ -899,22 +1059,44 @@ mod tests {
         let (queue, viewer) = Viewer::detached(ViewerKind::Rtp, 1 << 20);
         let (mut browser, offer, pending) = Browser::offer(RtcConfig::new()).await;
         let posted = Instant::now();
-        let (id, answer) = gateway.answer(&offer, viewer, LOOPBACK).await.unwrap();
+        // The gateway on another loopback address than the browser: the answer must announce
+        // the address it was given, and packets must come from it.
+        let (id, answer) = gateway.answer(&offer, viewer, GATEWAY_IP).await.unwrap();
         assert_eq!(id.len(), 32);
         assert!(id.bytes().all(|b| b.is_ascii_hexdigit()));
         assert_eq!(gateway.sessions(), 1);
+        assert_eq!(gateway.stats(&id), Some(SessionStats::default()));
         assert!(answer.contains("a=ice-lite"), "{answer}");
-        assert!(answer.contains("H264/90000"), "{answer}");
-        browser
-            .rtc
-            .sdp_api()
-            .accept_answer(pending, SdpAnswer::from_sdp_string(&answer).unwrap())
-            .unwrap();
-        browser
-            .run(Duration::from_secs(5), |b| b.connected.is_some())
-            .await;
-        let connected = browser.connected.expect("connected");
-        eprintln!("time to connected on loopback: {:?}", connected - posted);
+        let cands = candidates(&answer);
+        assert_eq!(cands.len(), 1, "{answer}");
+        let (session_addr, typ) = &cands[0];
+        assert_eq!(session_addr.ip(), GATEWAY_IP);
+        assert_ne!(session_addr.port(), 0);
+        assert_eq!(typ, "host");
+        let formats = h264_formats(&answer);
+        assert!(!formats.is_empty(), "{answer}");
+        // Nothing but H.264 (and its retransmissions) is answered.
+        assert!(!answer.contains("VP8") && !answer.contains("VP9") && !answer.contains("AV1"));
+        // The camera sends a keyframe before the peer has connected: the session takes it from
+        // the queue and drops it (the peer starts at the live edge, below).
+        let early = access_unit(&mut 40_000u16, 1_000_000, true, 42);
+        push_all(&queue, &[params()]);
+        push_all(&queue, &early);
+        for _ in 0..200 {
+            if queue.bytes() == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(queue.bytes(), 0, "the session did not take the early units");
+        browser.accept(pending, &answer);
+        browser.connect().await;
+        eprintln!(
+            "time to connected on loopback: {:?}",
+            browser.connected.unwrap() - posted
+        );
+        assert!(gateway.stats(&id).unwrap().connected);
+        assert_eq!(gateway.stats(&id).unwrap().forwarded, 0);
 
         // Mid-stream join: the camera is at sequence 65530 (about to wrap), in a P-frame.
         let mut seq = 65530u16;
@@ -933,9 +1115,7 @@ mod tests {
         units.extend(sent.iter().cloned());
         push_all(&queue, &units);
         let want = pushed_payloads(&sent);
-        browser
-            .run(Duration::from_secs(5), |b| b.got.len() >= want.len())
-            .await;
+        browser.receive(want.len()).await;
         let got = &browser.got;
         assert_eq!(got.len(), want.len());
         let payloads: Vec<Bytes> = got
@@ -945,16 +1125,43 @@ mod tests {
         assert_eq!(payloads, want);
         // The first is the keyframe's SPS; the P-frame before it was not sent.
         assert_eq!(got[0].payload[0] & 0x1f, 7);
+        // All on one H.264 payload type of the answer, packetization-mode 1 (the camera's FU-A
+        // and STAP-A packets are valid there), from one SSRC, numbered without a gap across
+        // the camera's wrap.
+        let pt = *got[0].header.payload_type;
+        let fmtp = &formats
+            .iter()
+            .find(|(p, _)| *p == pt)
+            .expect("an H.264 PT")
+            .1;
+        assert!(fmtp.contains("packetization-mode=1"), "{pt}: {fmtp}");
         for w in got.windows(2) {
             assert_eq!(*w[1].seq_no, *w[0].seq_no + 1);
             assert_eq!(w[1].header.ssrc, w[0].header.ssrc);
+            assert_eq!(*w[1].header.payload_type, pt);
         }
         let ts0 = got[0].header.timestamp;
         assert_eq!(got[3].header.timestamp.wrapping_sub(ts0), 3600);
-        assert!(got.iter().filter(|p| p.header.marker).count() == 6);
+        assert_eq!(got.iter().filter(|p| p.header.marker).count(), 6);
+        assert_eq!(gateway.stats(&id).unwrap().forwarded, want.len() as u64);
+
+        // The browser asks for keyframes: each request is counted once, nothing is sent in
+        // reply (no packet re-sent, no keyframe conjured) and nothing reaches the relay (its
+        // queue is all the session holds of it, and only takes from it).
+        let before = browser.got.len();
+        for n in 1..=3 {
+            browser.request_keyframe();
+            assert_eq!(wait_for_plis(&gateway, &id, &mut browser, n).await, n);
+        }
+        browser.run(Duration::from_millis(300), |_| false).await;
+        let stats = gateway.stats(&id).unwrap();
+        assert_eq!((stats.plis, stats.firs), (3, 0));
+        assert_eq!(browser.got.len(), before);
+        assert_eq!(stats.forwarded, before as u64);
+        assert_eq!(queue.bytes(), 0);
 
         // The camera drops and comes back with new numbers: the viewer's stream goes on.
-        let last = got.last().unwrap();
+        let last = browser.got.last().unwrap();
         let (last_seq, last_ssrc, last_ts) =
             (*last.seq_no, last.header.ssrc, last.header.timestamp);
         let mut seq = 17u16;
@@ -967,24 +1174,29 @@ mod tests {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
         push_all(&queue, &[params()]);
+        // Not a keyframe start: skipped.
         push_all(&queue, &access_unit(&mut 5u16, 1, false, 8));
         push_all(&queue, &again);
         let n = browser.got.len() + again.len();
-        browser
-            .run(Duration::from_secs(5), |b| b.got.len() >= n)
-            .await;
-        let resumed = &browser.got[n - again.len()..];
+        browser.receive(n).await;
         assert_eq!(browser.got.len(), n);
+        let resumed = &browser.got[n - again.len()..];
+        assert_eq!(resumed[0].payload[0] & 0x1f, 7);
         assert_eq!(*resumed[0].seq_no, last_seq + 1);
         assert_eq!(resumed[0].header.ssrc, last_ssrc);
+        assert_eq!(*resumed[0].header.payload_type, pt);
+        // The pause (>= 200 ms) shows as a timestamp gap on our clock, not the camera's jump.
         let gap = resumed[0].header.timestamp.wrapping_sub(last_ts);
         assert!((18_000..90_000).contains(&gap), "timestamp gap {gap}");
 
+        // DELETE: the session ends, its socket is closed, the viewer is dropped.
         assert!(gateway.end(&id));
         assert!(!gateway.end(&id));
         wait_for_no_sessions(&gateway).await;
         assert!(!gateway.end(&id));
-        // The viewer was dropped with the session: the relay's side sees it.
+        assert_eq!(gateway.stats(&id), None);
+        std::net::UdpSocket::bind(session_addr).expect("the session's port is free again");
+        // The relay's side sees the viewer gone.
         assert!(!queue.push(params()));
     }
 
@@ -1059,21 +1271,151 @@ mod tests {
 
     #[tokio::test]
     async fn a_session_ends_with_its_viewer() {
+        // The relay ends (the server stops, the stream is gone; the viewer's next() is None)
+        // before the peer connected, and after.
+        for connect in [false, true] {
+            let gateway = Gateway::new(GatewayLimits::default());
+            let (queue, viewer) = Viewer::detached(ViewerKind::Rtp, 1 << 20);
+            let (mut browser, offer, pending) = Browser::offer(RtcConfig::new()).await;
+            let (_, answer) = gateway.answer(&offer, viewer, LOOPBACK).await.unwrap();
+            if connect {
+                browser.accept(pending, &answer);
+                browser.connect().await;
+            }
+            queue.close();
+            // Well before the 10 s connect timeout.
+            wait_for_no_sessions(&gateway).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_session_ends_when_its_peer_goes_silent() {
+        let silence = Duration::from_millis(600);
+        let gateway = Gateway::new(GatewayLimits {
+            silence_timeout: silence,
+            ..GatewayLimits::default()
+        });
+        let (queue, viewer) = Viewer::detached(ViewerKind::Rtp, 1 << 20);
+        let (mut browser, offer, pending) = Browser::offer(RtcConfig::new()).await;
+        let (id, answer) = gateway.answer(&offer, viewer, LOOPBACK).await.unwrap();
+        browser.accept(pending, &answer);
+        browser.connect().await;
+        push_all(&queue, &[params()]);
+        let key = access_unit(&mut 1u16, 0, true, 1);
+        push_all(&queue, &key);
+        browser.receive(key.len()).await;
+        // A peer that talks (here RTCP every 200 ms) keeps its session past the timeout.
+        for _ in 0..8 {
+            browser.request_keyframe();
+            browser.run(Duration::from_millis(200), |_| false).await;
+        }
+        assert_eq!(gateway.sessions(), 1);
+        assert!(gateway.stats(&id).unwrap().plis >= 1);
+        // The tab is closed without a DELETE: nothing more comes from the peer. A stranger who
+        // found the port keeps sending (STUN, DTLS, RTP-looking junk): that is not the peer.
+        drop(browser);
+        let quiet = Instant::now();
+        let target = candidates(&answer)[0].0;
+        let stranger = UdpSocket::bind((LOOPBACK, 0)).await.unwrap();
+        let junk = junk_datagrams();
+        for d in junk.iter().cycle().take(300) {
+            if gateway.sessions() == 0 {
+                break;
+            }
+            let _ = stranger.try_send_to(d, target);
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(
+            gateway.sessions(),
+            0,
+            "the session outlived its silent peer"
+        );
+        // Not at once: the session waited for the silence to last (it last heard the peer at
+        // most ~200 ms before the drop).
+        assert!(
+            quiet.elapsed() >= silence - Duration::from_millis(300),
+            "{:?}",
+            quiet.elapsed()
+        );
+        assert!(!queue.push(params()));
+    }
+
+    /// Datagrams a stranger (or a broken peer) might send to a session's port: STUN without or
+    /// with the wrong credentials, DTLS and RTP/RTCP headers with junk, and junk of every first
+    /// byte class RFC 7983 demultiplexes on.
+    fn junk_datagrams() -> Vec<Vec<u8>> {
+        const COOKIE: [u8; 4] = [0x21, 0x12, 0xa4, 0x42];
+        let mut stun = vec![0x00, 0x01, 0x00, 0x00];
+        stun.extend_from_slice(&COOKIE);
+        stun.extend_from_slice(&[7; 12]);
+        let mut stun_user = vec![0x00, 0x01, 0x00, 0x08];
+        stun_user.extend_from_slice(&COOKIE);
+        stun_user.extend_from_slice(&[9; 12]);
+        stun_user.extend_from_slice(&[0x00, 0x06, 0x00, 0x04]);
+        stun_user.extend_from_slice(b"ab:c");
+        let mut v = vec![
+            stun,
+            stun_user,
+            vec![22, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 1, 2, 3, 4],
+            vec![23, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 9, 0xff, 0xff, 1, 2],
+            vec![0x80, 96, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 2, 3],
+            vec![0x80, 200, 0, 1, 0, 0, 0, 1],
+            vec![0xff; 1500],
+        ];
+        // A fixed pseudo-random spread of lengths and first bytes (a linear congruential
+        // generator, Numerical Recipes' constants).
+        let mut x = 0x1234_5678u32;
+        for len in [1usize, 2, 12, 20, 100, 1200] {
+            for first in [0u8, 1, 3, 19, 20, 22, 63, 64, 79, 127, 128, 191, 255] {
+                let mut d = vec![first];
+                while d.len() < len {
+                    x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    d.push((x >> 24) as u8);
+                }
+                v.push(d);
+            }
+        }
+        v
+    }
+
+    #[tokio::test]
+    async fn junk_datagrams_neither_end_nor_disturb_a_session() {
         let gateway = Gateway::new(GatewayLimits::default());
         let (queue, viewer) = Viewer::detached(ViewerKind::Rtp, 1 << 20);
         let (mut browser, offer, pending) = Browser::offer(RtcConfig::new()).await;
-        let (_, answer) = gateway.answer(&offer, viewer, LOOPBACK).await.unwrap();
-        browser
-            .rtc
-            .sdp_api()
-            .accept_answer(pending, SdpAnswer::from_sdp_string(&answer).unwrap())
-            .unwrap();
-        browser
-            .run(Duration::from_secs(5), |b| b.connected.is_some())
-            .await;
-        assert!(browser.connected.is_some());
-        // The relay ends (the server stops, the stream is gone): the viewer's next() is None.
-        queue.close();
-        wait_for_no_sessions(&gateway).await;
+        let (id, answer) = gateway.answer(&offer, viewer, LOOPBACK).await.unwrap();
+        let target = candidates(&answer)[0].0;
+        let stranger = UdpSocket::bind((LOOPBACK, 0)).await.unwrap();
+        let junk = junk_datagrams();
+        // Before the peer connects: a stranger's junk does not stop ICE or DTLS.
+        for d in &junk {
+            let _ = stranger.try_send_to(d, target);
+        }
+        browser.accept(pending, &answer);
+        browser.connect().await;
+        push_all(&queue, &[params()]);
+        let mut seq = 1000u16;
+        let first = access_unit(&mut seq, 0, true, 1);
+        push_all(&queue, &first);
+        browser.receive(first.len()).await;
+        assert_eq!(browser.got.len(), first.len());
+
+        // Connected: junk from a stranger, then from the peer's own address.
+        for d in &junk {
+            let _ = stranger.try_send_to(d, target);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        for d in &junk {
+            let _ = browser.socket.try_send_to(d, target);
+        }
+        let second = access_unit(&mut seq, 3600, false, 2);
+        push_all(&queue, &second);
+        let n = first.len() + second.len();
+        browser.receive(n).await;
+        assert_eq!(browser.got.len(), n);
+        assert_eq!(gateway.sessions(), 1);
+        let stats = gateway.stats(&id).unwrap();
+        assert_eq!(stats.forwarded, n as u64);
+        assert_eq!((stats.plis, stats.firs), (0, 0));
     }
 }

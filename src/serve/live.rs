@@ -237,7 +237,8 @@ async fn info(state: &AppState, id: &str, query: Option<&str>) -> Result<Preview
         ));
     }
     info.state = Some(status.state);
-    info.viewers = status.viewers;
+    // Not counting this answer's own probe.
+    info.viewers = status.viewers.saturating_sub(1);
     info.webrtc_sessions = status.webrtc;
     info.fps = status.fps.or(info.fps);
     info.b_frames = status.b_frames;
