@@ -10,8 +10,9 @@
 //! - `webrtc_plays_h264_without_b_frames`: a zerolatency camera, as most IP cameras are: the
 //!   page picks WebRTC, frames decode at the camera's rate without a PLI storm; the WHEP endpoint
 //!   answers a browser's offer (201, Location, SDP) and a DELETE ends the session.
-//! - `ten_viewers_share_one_camera_session`: ten pages (MSE and WebRTC) on one stream, and the
-//!   camera counts one RTSP connection for all of them.
+//! - `ten_viewers_share_one_camera_session`: ten pages (tabs of one browser, as a wall display
+//!   opens them; five MSE, five WebRTC) on one 320x180 stream: all play, the preview counts ten
+//!   viewers and five WebRTC sessions, and the camera counts one RTSP connection for all of them.
 //! - `playback_resumes_after_the_camera_returns`: the camera's server stops for 5 s while two
 //!   pages (MSE, WebRTC) watch: both say "reconnecting", then show the returned camera's
 //!   pictures within 3 s of it being back.

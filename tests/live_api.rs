@@ -36,7 +36,10 @@ struct Lab {
 
 fn lab() -> Lab {
     {
-        assert!(common::is_root(), "the media lab needs root: run scripts/test");
+        assert!(
+            common::is_root(),
+            "the media lab needs root: run scripts/test"
+        );
         let plain = common::rtsp_servers(&json!([
             {"address": "127.0.0.231", "port": 8554, "auth": null, "mounts": [
                 {"path": "/Streaming/Channels/101",
@@ -92,17 +95,18 @@ fn lab() -> Lab {
             Duration::from_secs(120),
         );
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-        let serve = Serve::start(
-            &db,
-            SERVE,
-            &["--credentials", creds.to_str().unwrap()],
-        );
+        let serve = Serve::start(&db, SERVE, &["--credentials", creds.to_str().unwrap()]);
         let list = get_json("/api/v1/streams?limit=100").1;
         let streams = list["items"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|s| (s["id"].as_i64().unwrap(), s["url"].as_str().unwrap().to_string()))
+            .map(|s| {
+                (
+                    s["id"].as_i64().unwrap(),
+                    s["url"].as_str().unwrap().to_string(),
+                )
+            })
             .collect();
         Lab {
             _cameras: vec![plain],
@@ -147,7 +151,10 @@ fn request(method: &str, path: &str, headers: &str, body: &[u8]) -> (u16, String
 
 fn get_json(path: &str) -> (u16, Value) {
     let (status, head, body) = request("GET", path, "", b"");
-    let body = if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
         dechunk(&body)
     } else {
         body
@@ -254,7 +261,10 @@ fn the_mse_feed_carries_h264_with_b_frames_and_aac_as_fmp4(lab: &Lab) {
     assert_eq!(p["b_frames"], true, "{p}");
     assert_eq!(p["modes"], json!(["mse"]), "{p}");
     assert_eq!(p["audio"], "aac", "{p}");
-    assert_eq!((p["width"].as_u64(), p["height"].as_u64()), (Some(640), Some(360)));
+    assert_eq!(
+        (p["width"].as_u64(), p["height"].as_u64()),
+        (Some(640), Some(360))
+    );
 
     let mut ws = Ws::open(&format!("/api/v1/streams/{id}/live")).unwrap();
     let mut params = None;
@@ -289,12 +299,23 @@ fn the_mse_feed_carries_h264_with_b_frames_and_aac_as_fmp4(lab: &Lab) {
     std::fs::write(&file, &bytes).unwrap();
     let probe = |entries: &str, stream: &str| {
         let out = Command::new("ffprobe")
-            .args(["-v", "error", "-select_streams", stream, "-show_entries", entries])
+            .args([
+                "-v",
+                "error",
+                "-select_streams",
+                stream,
+                "-show_entries",
+                entries,
+            ])
             .args(["-of", "json"])
             .arg(&file)
             .output()
             .expect("ffprobe (Debian ffmpeg)");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice::<Value>(&out.stdout).unwrap()
     };
     let streams = probe("stream=codec_name,width,height,sample_rate", "a:0");
@@ -314,7 +335,10 @@ fn the_mse_feed_carries_h264_with_b_frames_and_aac_as_fmp4(lab: &Lab) {
         pts.windows(2).any(|w| w[1] < w[0]),
         "B-frames: some frame is presented before the one decoded ahead of it"
     );
-    assert!(pts.iter().zip(&dts).all(|(p, d)| p >= d), "never shown before decoded");
+    assert!(
+        pts.iter().zip(&dts).all(|(p, d)| p >= d),
+        "never shown before decoded"
+    );
     // Presentation order covers the time at the camera's 15 fps (within 5%).
     let mut sorted = pts.clone();
     sorted.sort_unstable();
@@ -342,7 +366,9 @@ fn h265_is_shown_as_a_snapshot_with_its_reason(lab: &Lab) {
         p["snapshot"],
         format!("/api/v1/devices/{}/snapshot", p["device_id"])
     );
-    let (status, head) = Ws::open(&format!("/api/v1/streams/{id}/live")).err().unwrap();
+    let (status, head) = Ws::open(&format!("/api/v1/streams/{id}/live"))
+        .err()
+        .unwrap();
     assert_eq!(status, 422, "{head}");
     let (status, _, body) = request(
         "POST",
@@ -363,7 +389,10 @@ fn a_camera_behind_digest_plays_with_the_servers_credentials(lab: &Lab) {
     assert_eq!(p["b_frames"], false, "{p}");
     assert_eq!(p["modes"], json!(["webrtc", "mse"]), "{p}");
     assert!(
-        p["audio_note"].as_str().unwrap_or_default().contains("G.711"),
+        p["audio_note"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("G.711"),
         "{p}"
     );
     assert!(!p.to_string().contains("s3cret"), "no credential in {p}");
@@ -372,7 +401,10 @@ fn a_camera_behind_digest_plays_with_the_servers_credentials(lab: &Lab) {
 /// Five MSE viewers of one stream: the camera serves one RTSP session (gst-rtsp-server's
 /// `client-connected`, one per connection), and each viewer gets the picture.
 fn viewers_share_one_camera_session(lab: &Lab) {
-    let id = stream(lab, &format!("rtsp://{SHARED_CAMERA}:8554/Streaming/Channels/101"));
+    let id = stream(
+        lab,
+        &format!("rtsp://{SHARED_CAMERA}:8554/Streaming/Channels/101"),
+    );
     let before = lab.shared.lines.lock().unwrap().len();
     let mut viewers: Vec<Ws> = (0..5)
         .map(|_| Ws::open(&format!("/api/v1/streams/{id}/live")).unwrap())
@@ -419,7 +451,11 @@ fn mjpeg_is_relayed_part_by_part(lab: &Lab) {
         got.extend_from_slice(&buf[..n]);
     }
     let text = String::from_utf8_lossy(&got);
-    assert!(text.starts_with("HTTP/1.1 200"), "{}", &text[..80.min(text.len())]);
+    assert!(
+        text.starts_with("HTTP/1.1 200"),
+        "{}",
+        &text[..80.min(text.len())]
+    );
     assert!(
         text.to_ascii_lowercase()
             .contains("content-type: multipart/x-mixed-replace; boundary="),

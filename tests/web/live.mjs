@@ -445,7 +445,7 @@ async function reconnect(list) {
 
 async function fetchJson(page, url) {
   return page.evaluate(async (u) => {
-    const r = await fetch(u);
+    const r = await fetch(u, { signal: AbortSignal.timeout(15_000) });
     const body = await r.text();
     try {
       return { status: r.status, ...JSON.parse(body) };
@@ -502,7 +502,8 @@ async function whep(endpoint) {
       }),
       new Promise((r) => setTimeout(r, 3000)),
     ]);
-    const post = await fetch(endpoint, { method: "POST", headers: { "Content-Type": "application/sdp" }, body: pc.localDescription.sdp });
+    const bounded = { signal: AbortSignal.timeout(15_000) };
+    const post = await fetch(endpoint, { method: "POST", headers: { "Content-Type": "application/sdp" }, body: pc.localDescription.sdp, ...bounded });
     const answer = await post.text();
     out.post_status = post.status;
     out.location = post.headers.get("location");
@@ -553,13 +554,13 @@ async function whep(endpoint) {
       out.delays = delays.slice(d0);
     }
     // While the session is open: the preview counts it.
-    const p = await fetch(location.href).then((x) => x.json()).catch(() => null);
+    const p = await fetch(location.href, { signal: AbortSignal.timeout(15_000) }).then((x) => x.json()).catch(() => null);
     out.webrtc_sessions_open = p ? p.webrtc_sessions : null;
     if (out.location) {
-      const del = await fetch(new URL(out.location, location.href).toString(), { method: "DELETE" });
+      const del = await fetch(new URL(out.location, location.href).toString(), { method: "DELETE", signal: AbortSignal.timeout(15_000) });
       out.delete_status = del.status;
       // A second DELETE of the same session: it is gone.
-      const again = await fetch(new URL(out.location, location.href).toString(), { method: "DELETE" });
+      const again = await fetch(new URL(out.location, location.href).toString(), { method: "DELETE", signal: AbortSignal.timeout(15_000) });
       out.delete_again_status = again.status;
     }
     pc.close();
