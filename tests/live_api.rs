@@ -1,8 +1,8 @@
 //! The live preview's routes without a browser, against real servers: GStreamer RTSP cameras
 //! (`tests/servers/rtsp_server.py`: H.264 with x264's B-frames and AAC, H.265, a camera asking
-//! for Digest credentials, one more for counting sessions) on 127.0.0.231-234:8554 and VLC's
-//! MJPEG over HTTP (`tests/servers/media_lab.py`) on 127.0.0.233:8080, scanned into an inventory
-//! that the real `camscan serve --credentials` on 127.0.0.238 plays from.
+//! for Digest credentials, one more for counting sessions) on 127.0.2.1-4:8554 and VLC's
+//! MJPEG over HTTP (`tests/servers/media_lab.py`) on 127.0.2.3:8080, scanned into an inventory
+//! that the real `camscan serve --credentials` on 127.0.2.9 plays from.
 //!
 //! The MSE feed is read over a plain WebSocket client (a `TcpStream`, RFC 6455 framing by hand)
 //! and what it carries is handed to ffprobe, which must read H.264 with reordered frames and AAC
@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 use common::{Serve, Server, camscan_with_db, run, stderr};
 use serde_json::{Value, json};
 
-const SERVE: &str = "127.0.0.238:8750";
-const SHARED_CAMERA: &str = "127.0.0.234";
+const SERVE: &str = "127.0.2.9:8750";
+const SHARED_CAMERA: &str = "127.0.2.4";
 
 struct Lab {
     _cameras: Vec<Server>,
@@ -41,7 +41,7 @@ fn lab() -> Lab {
             "the media lab needs root: run scripts/test"
         );
         let plain = common::rtsp_servers(&json!([
-            {"address": "127.0.0.231", "port": 8554, "auth": null, "mounts": [
+            {"address": "127.0.2.1", "port": 8554, "auth": null, "mounts": [
                 {"path": "/Streaming/Channels/101",
                  "video": {"codec": "h264", "width": 640, "height": 360, "fps": 15,
                            "profile": "main", "bframes": 2},
@@ -49,7 +49,7 @@ fn lab() -> Lab {
                 {"path": "/Streaming/Channels/102",
                  "video": {"codec": "h265", "width": 640, "height": 360, "fps": 15},
                  "audio": null}]},
-            {"address": "127.0.0.232", "port": 8554,
+            {"address": "127.0.2.2", "port": 8554,
              "auth": {"method": "digest", "user": "viewer", "password": "s3cret!"}, "mounts": [
                 {"path": "/Streaming/Channels/101",
                  "video": {"codec": "h264", "width": 320, "height": 180, "fps": 15,
@@ -71,7 +71,7 @@ fn lab() -> Lab {
                 "--only",
                 "mjpeg",
                 "--bind",
-                "mjpeg=127.0.0.233",
+                "mjpeg=127.0.2.3",
                 "--timeout",
                 "60",
             ],
@@ -84,7 +84,7 @@ fn lab() -> Lab {
         let out = run(
             camscan_with_db(&db).args([
                 "scan",
-                "127.0.0.231-234",
+                "127.0.2.1-4",
                 "-p",
                 "8554,8080",
                 "--credentials",
@@ -254,7 +254,7 @@ fn shots_dir() -> PathBuf {
 /// reads as H.264 (reordered: presentation order differs from decode order) plus AAC, starting at
 /// a keyframe, at the camera's rate.
 fn the_mse_feed_carries_h264_with_b_frames_and_aac_as_fmp4(lab: &Lab) {
-    let id = stream(lab, "rtsp://127.0.0.231:8554/Streaming/Channels/101");
+    let id = stream(lab, "rtsp://127.0.2.1:8554/Streaming/Channels/101");
     let (status, p) = get_json(&format!("/api/v1/streams/{id}/preview"));
     assert_eq!(status, 200, "{p}");
     assert_eq!(p["codec"], "h264", "{p}");
@@ -351,7 +351,7 @@ fn the_mse_feed_carries_h264_with_b_frames_and_aac_as_fmp4(lab: &Lab) {
 /// H.265: no browser route decodes it; the preview says so and points at the snapshot, and the
 /// feed and WHEP refuse it with the same reason.
 fn h265_is_shown_as_a_snapshot_with_its_reason(lab: &Lab) {
-    let id = stream(lab, "rtsp://127.0.0.231:8554/Streaming/Channels/102");
+    let id = stream(lab, "rtsp://127.0.2.1:8554/Streaming/Channels/102");
     let (status, p) = get_json(&format!("/api/v1/streams/{id}/preview"));
     assert_eq!(status, 200, "{p}");
     assert_eq!(p["modes"], json!(["snapshot"]), "{p}");
@@ -382,7 +382,7 @@ fn h265_is_shown_as_a_snapshot_with_its_reason(lab: &Lab) {
 /// A camera that asks for Digest credentials plays with the server's `--credentials`, and its
 /// G.711 audio is named as unsupported, not silently dropped.
 fn a_camera_behind_digest_plays_with_the_servers_credentials(lab: &Lab) {
-    let id = stream(lab, "rtsp://127.0.0.232:8554/Streaming/Channels/101");
+    let id = stream(lab, "rtsp://127.0.2.2:8554/Streaming/Channels/101");
     let (status, p) = get_json(&format!("/api/v1/streams/{id}/preview"));
     assert_eq!(status, 200, "{p}");
     assert_eq!(p["state"], "live", "{p}");
@@ -431,7 +431,7 @@ fn viewers_share_one_camera_session(lab: &Lab) {
 
 /// MJPEG over HTTP (VLC): relayed as it comes, part after part, with the camera's boundary.
 fn mjpeg_is_relayed_part_by_part(lab: &Lab) {
-    let id = stream(lab, "http://127.0.0.233:8080/mjpg/video.mjpg");
+    let id = stream(lab, "http://127.0.2.3:8080/mjpg/video.mjpg");
     let (_, p) = get_json(&format!("/api/v1/streams/{id}/preview"));
     assert_eq!(p["modes"], json!(["mjpeg"]), "{p}");
     let mut s = TcpStream::connect(SERVE).unwrap();
@@ -467,7 +467,7 @@ fn mjpeg_is_relayed_part_by_part(lab: &Lab) {
 
 /// What WHEP and the preview refuse, as problem documents with their statuses.
 fn refusals_are_problem_documents(lab: &Lab) {
-    let id = stream(lab, "rtsp://127.0.0.231:8554/Streaming/Channels/101");
+    let id = stream(lab, "rtsp://127.0.2.1:8554/Streaming/Channels/101");
     let (status, p) = get_json("/api/v1/streams/999999/preview");
     assert_eq!(status, 404, "{p}");
     assert_eq!(p["type"], "urn:camscan:problem:not-found");

@@ -4,6 +4,7 @@
 //! (127.0.0.211-212:8554) and stream checks every second (the charts' points).
 //!
 //! The script asserts what a user sees (the list, a device's streams and charts, the theme),
+//! and the Live button of a verified stream (the live page plays it over WebRTC, full window),
 //! and asks this runner (`STEP` lines) to change the world while the page is open: a camera
 //! stops (the watcher's failed checks make an event that must appear without a reload), and
 //! hostile strings are written into the store (a device named `<img src=x onerror=..>`, an event

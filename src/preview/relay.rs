@@ -271,8 +271,7 @@ impl Viewer {
                 .wait_for(|s| s.state == "failed" || (s.params.is_some() && s.b_frames.is_some())),
         )
         .await;
-        let s = lease.status.borrow().clone();
-        s
+        lease.status.borrow().clone()
     }
 }
 
@@ -750,8 +749,10 @@ struct Frames {
     params: Option<Arc<Params>>,
     packetizer: Packetizer,
     frames: u64,
-    /// Since the last keyframe: frames, and the highest PTS (a lower one is a B-frame).
-    since_key: u32,
+    /// Frames after a keyframe seen in order (across keyframes: a camera that gets a keyframe
+    /// request from each new client of a shared media may never go 16 frames without one).
+    in_order: u32,
+    /// The highest PTS since the last keyframe (a lower one is a B-frame).
     max_pts: i64,
     /// PTS of the last frames (the measured frame rate).
     recent: std::collections::VecDeque<i64>,
@@ -766,7 +767,7 @@ impl Frames {
             params: None,
             packetizer: Packetizer::new(payload_type),
             frames: 0,
-            since_key: 0,
+            in_order: 0,
             max_pts: i64::MIN,
             recent: Default::default(),
             clock_rate: 90_000,
@@ -827,14 +828,15 @@ impl Frames {
         self.frames += 1;
         let mut b_frames = None;
         if keyframe {
-            self.since_key = 0;
             self.max_pts = pts;
-        } else {
-            self.since_key = self.since_key.saturating_add(1);
+        } else if self.max_pts != i64::MIN {
             if pts < self.max_pts {
                 b_frames = Some(true);
-            } else if self.since_key >= B_FRAME_WINDOW {
-                b_frames = Some(false);
+            } else {
+                self.in_order = self.in_order.saturating_add(1);
+                if self.in_order >= B_FRAME_WINDOW {
+                    b_frames = Some(false);
+                }
             }
             self.max_pts = self.max_pts.max(pts);
         }
@@ -887,12 +889,16 @@ impl Frames {
     /// Frames per second from the RTP timestamps of the last frames (B-frames reorder them, so
     /// the span is max - min).
     fn fps(&self) -> Option<f64> {
-        let n = self.recent.len();
+        // Distinct times: a camera that repeats a frame's timestamp (a slice or parameter sets
+        // sent as units of their own) has not made two pictures.
+        let mut times: Vec<i64> = self.recent.iter().copied().collect();
+        times.sort_unstable();
+        times.dedup();
+        let n = times.len();
         if n < 5 {
             return None;
         }
-        let min = *self.recent.iter().min()?;
-        let max = *self.recent.iter().max()?;
+        let (min, max) = (times[0], times[n - 1]);
         (max > min).then(|| (n - 1) as f64 * f64::from(self.clock_rate) / (max - min) as f64)
     }
 }

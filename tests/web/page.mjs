@@ -136,9 +136,19 @@ try {
   await direct.goto(`${BASE}/devices/${rowA.id}`);
   await direct.waitForSelector("body[data-view=device]", { timeout: 20_000 });
   check((await direct.$$("svg.chart")).length === 3, "the deep link shows the device");
-  await direct.goto(`${BASE}/live/1`);
-  await direct.waitForSelector("body[data-view=live]", { timeout: 20_000 });
-  check((await direct.textContent("main")).includes("later version"), "the live placeholder");
+  // The device's verified stream has a Live button; the live page plays it (an H.264 camera
+  // without B-frames: WebRTC) full window, with its facts over the picture.
+  await direct.click("table.streams a.btn[href^='/live/']");
+  // (The body itself has no height there: the stage is fixed to the window.)
+  await direct.waitForSelector("body[data-view=live]", { state: "attached", timeout: 20_000 });
+  await direct.waitForFunction(() => window.camscanLive && window.camscanLive.state === "playing", null, { timeout: 30_000 });
+  const live = await direct.evaluate(async () => ({ mode: window.camscanLive.mode, info: document.getElementById("live-info").textContent,
+    why: document.getElementById("live-info").title,
+    preview: await fetch(`/api/v1/streams/${location.pathname.split("/").pop()}/preview`).then((r) => r.text()) }));
+  check(live.mode === "webrtc", `the live page prefers WebRTC for H.264 without B-frames: ${live.mode} ${live.why} ${live.preview}`);
+  check(live.info.includes("H.264") && live.info.includes("640\u00d7360"), `the live facts: ${live.info}`);
+  check(await direct.evaluate(() => getComputedStyle(document.querySelector(".topbar")).display === "none"), "the live page fills the window");
+  await direct.screenshot({ path: join(SHOTS, "live-from-device.png") });
   await direct.close();
 
   // A camera stops while its page is open: the watcher's checks fail, the event arrives over

@@ -642,7 +642,8 @@
   //
   // GET /api/v1/streams/{id}/preview says which players can show the stream, best first:
   //   webrtc    H.264 without B-frames: WHEP (POST an offer, DELETE the session's Location);
-  //             if no frame shows within WEBRTC_PATIENCE ms, the MSE player takes over
+  //             if it is not connected within WEBRTC_PATIENCE ms (or shows no picture within
+  //             WEBRTC_FIRST_PICTURE ms), the MSE player takes over
   //   mse       H.264 (B-frames fine): fMP4 over the WebSocket `live` into Media Source Extensions
   //   mjpeg     MJPEG over HTTP, shown as it is in an <img>
   //   snapshot  H.265 and the rest: the camera's snapshot, refreshed, with the plain reason
@@ -652,6 +653,9 @@
   // is what a test (or a curious user in the console) reads.
 
   const WEBRTC_PATIENCE = 4000;
+  /** A connected WebRTC session waits this long (ms) for its first picture: the camera's next
+   *  keyframe (a viewer starts at one), which comes every 1-4 s on most cameras, 10 s on some. */
+  const WEBRTC_FIRST_PICTURE = 12000;
   /** The MSE player seeks forward when it is this far (s) behind the newest frame it holds. */
   const MAX_BEHIND = 1.5;
   /** ... to this far behind (s): a frame or two of slack, so playback does not stall. */
@@ -787,13 +791,26 @@
       cleanups.push(() => { clearTimeout(timer); if (url) URL.revokeObjectURL(url); });
     }
 
-    /** Watches the video element: playing while its time advances. */
+    /** Pictures the video element has presented (counted per frame where the browser can). */
+    let presented = 0;
+    if (video.requestVideoFrameCallback) {
+      const count = () => {
+        presented++;
+        if (!stopped) video.requestVideoFrameCallback(count);
+      };
+      video.requestVideoFrameCallback(count);
+    }
+    /** Whether a picture is shown: a decoded frame, not only a clock that runs (a WebRTC track's
+     *  time advances before its first frame). */
+    const pictured = () => video.videoWidth > 0 && (video.requestVideoFrameCallback ? presented > 0 : video.currentTime > 0);
+
+    /** Watches the video element: playing while new pictures come. */
     function watchProgress() {
       let last = -1;
       let still = 0;
       const t = setInterval(() => {
-        const now = video.currentTime;
-        if (now !== last && !video.paused) {
+        const now = video.requestVideoFrameCallback ? presented : video.currentTime;
+        if (now !== last && pictured()) {
           still = 0;
           if (status.state !== "playing") say("playing");
         } else if (++still >= 10 && status.state === "playing") {
@@ -996,7 +1013,14 @@
         await pc.setRemoteDescription({ type: "answer", sdp: await r.text() });
       };
       patience = setTimeout(() => {
-        if (video.readyState < 2 || !video.currentTime) giveUp(`no picture within ${WEBRTC_PATIENCE / 1000} s`);
+        if (pictured()) return;
+        if (!pc || pc.connectionState !== "connected") {
+          giveUp(`not connected within ${WEBRTC_PATIENCE / 1000} s`);
+          return;
+        }
+        patience = setTimeout(() => {
+          if (!pictured()) giveUp(`no picture within ${WEBRTC_FIRST_PICTURE / 1000} s`);
+        }, WEBRTC_FIRST_PICTURE - WEBRTC_PATIENCE);
       }, WEBRTC_PATIENCE);
       stats = setInterval(async () => {
         if (!pc) return;
