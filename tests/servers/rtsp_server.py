@@ -198,8 +198,11 @@ def video_launch(v):
     codec = v["codec"]
     fps = int(v["fps"])
     if v.get("stamp"):
-        src = ("appsrc name=stampsrc is-live=true do-timestamp=true format=time block=false "
-               "max-buffers=3 leaky-type=downstream "
+        # stream-type=seekable with a no-op seek (see on_stamp_media): the media then seeks as a
+        # videotestsrc one does; a non-seekable appsrc beside a seekable audiotestsrc makes the
+        # PLAY's seek to its Range fail, and the server answers 503.
+        src = ("appsrc name=stampsrc stream-type=seekable is-live=true do-timestamp=true "
+               "format=time block=false max-buffers=3 leaky-type=downstream "
                "caps=\"video/x-raw,format=I420,width=%d,height=%d,framerate=%d/1\""
                % (int(v["width"]), int(v["height"]), fps))
     else:
@@ -322,6 +325,7 @@ class QueryMountPoints(GstRtspServer.RTSPMountPoints):
 def on_stamp_media(_factory, media, video):
     """A new media of a stamped mount: start its frame thread, stop it when unprepared."""
     appsrc = media.get_element().get_by_name("stampsrc")
+    appsrc.connect("seek-data", lambda *_: True)  # a live source: a seek changes nothing
     feeder = StampSource(appsrc, int(video["width"]), int(video["height"]), int(video["fps"]))
     media.connect("unprepared", lambda *_: feeder.stop.set())
 
