@@ -588,6 +588,8 @@ struct VideoState {
     reorder: i64,
     /// Recent presentation times, for the frame-period estimate.
     recent: VecDeque<i64>,
+    /// A break was seen (a time far from the others): frames are skipped to the next keyframe.
+    broken: bool,
 }
 
 impl Muxer {
@@ -628,14 +630,17 @@ impl Muxer {
     /// Until the first keyframe every frame is refused with [`MuxError::NoKeyframeYet`] (skip
     /// it). The first keyframe has decode time zero and presentation time
     /// [`PRESENTATION_DELAY_FRAMES`] assumed periods; later frames keep their presentation times
-    /// relative to it. Each decode time is the previous one plus the frame period (the smallest
+    /// relative to it. Each decode time is the previous one plus the frame period (the median
     /// gap between recent presentation times, 1/25 s until there are two), never after the
     /// frame's own presentation time (so B-frames decode before they show), never more than
     /// twice the previous sample's duration later than the previous one (Chromium treats a
     /// larger decode-time step as a discontinuity and drops frames to the next keyframe), and
     /// not further behind the presentation times than the reordering seen requires, except
-    /// across a presentation-time jump of more than ten seconds, which it follows. Decode times
-    /// strictly increase; the composition offset (pts - dts) is signed.
+    /// across a presentation-time jump of more than ten seconds. A frame more than a second
+    /// before the latest or ten seconds after it is a break: frames are refused
+    /// ([`MuxError::NoKeyframeYet`]) up to the next keyframe, which is placed one period after
+    /// the last frame. Decode times strictly increase; the composition offset (pts - dts) is
+    /// signed.
     pub fn video(&mut self, f: &VideoFrame) -> Result<Vec<u8>, MuxError> {
         check_avc_frame(&f.data)?;
         let fallback_period = fallback_period(self.clock_rate);
@@ -647,8 +652,39 @@ impl Muxer {
         if self.video.is_none() && !f.keyframe {
             return Err(MuxError::NoKeyframeYet);
         }
-        let base = self.video.as_ref().map_or(f.pts, |s| s.base);
         let delay = presentation_delay(self.clock_rate);
+        // A frame far before the others (more than a second: no reordering is that deep) or far
+        // after them (a camera that reset its clock, a relay that reconnected without new
+        // parameters) breaks the time line: skip to the next keyframe, and place that one a
+        // period after the last frame, so the output's times never go back or leap.
+        if let Some(state) = &mut self.video {
+            let relative = f
+                .pts
+                .checked_sub(state.base)
+                .and_then(|p| p.checked_add(delay));
+            let far = relative.is_none_or(|p| {
+                p < state.max_pts.saturating_sub(i64::from(self.clock_rate))
+                    || p > state.max_pts.saturating_add(max_catch_up)
+            });
+            if far || state.broken {
+                if !f.keyframe {
+                    state.broken = true;
+                    return Err(MuxError::NoKeyframeYet);
+                }
+                let period =
+                    estimate_period(&state.recent, state.max_pts).unwrap_or(fallback_period);
+                let next = state.max_pts.saturating_add(period);
+                state.base = f
+                    .pts
+                    .checked_add(delay)
+                    .and_then(|p| p.checked_sub(next))
+                    .ok_or(out_of_range.clone())?;
+                state.recent.clear();
+                state.reorder = 0;
+                state.broken = false;
+            }
+        }
+        let base = self.video.as_ref().map_or(f.pts, |s| s.base);
         let pts = f
             .pts
             .checked_sub(base)
@@ -708,6 +744,7 @@ impl Muxer {
             max_pts: pts,
             reorder: 0,
             recent: VecDeque::with_capacity(PERIOD_WINDOW),
+            broken: false,
         });
         state.dts = dts;
         state.duration = duration;
@@ -794,11 +831,19 @@ fn presentation_delay(clock_rate: u32) -> i64 {
 fn estimate_period(recent: &VecDeque<i64>, pts: i64) -> Option<i64> {
     let mut times: Vec<i64> = recent.iter().copied().chain([pts]).collect();
     times.sort_unstable();
-    times
+    times.dedup();
+    // The median gap between neighbouring presentation times: the smallest would follow the
+    // jitter of a camera (or re-streamer) whose timestamps wander by tens of milliseconds.
+    let mut gaps: Vec<i64> = times
         .windows(2)
         .filter_map(|w| w[1].checked_sub(w[0]))
         .filter(|gap| *gap > 0)
-        .min()
+        .collect();
+    if gaps.is_empty() {
+        return None;
+    }
+    let mid = gaps.len() / 2;
+    Some(*gaps.select_nth_unstable(mid).1)
 }
 
 /// Checks that a video frame is AVC: 4-byte lengths whose NAL units exactly fill it.
@@ -1354,6 +1399,45 @@ mod tests {
         assert_eq!(next.flags, Some(NON_SYNC_SAMPLE));
         assert_eq!(next.decode_time, 3600);
         assert_eq!(next.offset, Some(7200));
+    }
+
+    #[test]
+    fn a_break_in_the_times_skips_to_the_next_keyframe_and_keeps_the_output_going() {
+        let mut m = Muxer::new(&video_params(), None).unwrap();
+        let mut last = None;
+        for i in 0..10i64 {
+            let au = access_unit(i == 0, 40);
+            last = Some(parse_fragment(
+                &m.video(&frame(900_000 + i * 6000, i == 0, &au)).unwrap(),
+            ));
+        }
+        let last = last.unwrap();
+        // 2.3 s back (a camera whose clock restarted): refused up to the next keyframe ...
+        let back = 900_000 + 9 * 6000 - 209_000;
+        assert_eq!(
+            m.video(&frame(back, false, &access_unit(false, 40))),
+            Err(MuxError::NoKeyframeYet)
+        );
+        assert_eq!(
+            m.video(&frame(back + 6000, false, &access_unit(false, 40))),
+            Err(MuxError::NoKeyframeYet)
+        );
+        // ... which follows the last frame by one period, in decode and presentation time.
+        let k = parse_fragment(
+            &m.video(&frame(back + 12_000, true, &access_unit(true, 40)))
+                .unwrap(),
+        );
+        assert_eq!(k.decode_time, last.decode_time + 6000, "{k:?}");
+        let after = parse_fragment(
+            &m.video(&frame(back + 18_000, false, &access_unit(false, 40)))
+                .unwrap(),
+        );
+        assert!(after.decode_time > k.decode_time);
+        assert_eq!(
+            after.decode_time as i64 + i64::from(after.offset.unwrap())
+                - (k.decode_time as i64 + i64::from(k.offset.unwrap())),
+            6000
+        );
     }
 
     #[test]

@@ -825,7 +825,7 @@ impl Frames {
     }
 
     fn video(&mut self, f: retina::codec::VideoFrame, shared: &Shared) {
-        let pts = f.timestamp().timestamp();
+        let pts = f.timestamp().elapsed();
         let keyframe = f.is_random_access_point();
         self.frames += 1;
         let mut b_frames = None;
@@ -880,7 +880,7 @@ impl Frames {
     }
 
     fn audio(&mut self, f: retina::codec::AudioFrame, shared: &Shared) {
-        let pts = f.timestamp().timestamp();
+        let pts = f.timestamp().elapsed();
         let data = bytes::Bytes::copy_from_slice(f.data());
         shared.push(
             Some(ViewerKind::Frames),

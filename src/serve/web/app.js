@@ -194,6 +194,7 @@
     const seq = ++viewSeq;
     const path = location.pathname;
     stopLive();
+    if (!path.startsWith("/live/")) connect();
     document.getElementById("nav-devices").classList.toggle("active", path === "/" || path.startsWith("/devices/"));
     showActions(path === "/");
     let m;
@@ -813,8 +814,8 @@
         if (now !== last && pictured()) {
           still = 0;
           if (status.state !== "playing") say("playing");
-        } else if (++still >= 10 && status.state === "playing") {
-          say("reconnecting", "no new picture for 5 s");
+        } else if (++still >= 6 && status.state === "playing") {
+          say("reconnecting", "no new picture for 3 s");
         }
         last = now;
       }, 500);
@@ -1323,8 +1324,12 @@
     }
   }
 
+  // The event stream is opened by the views that show events, not by /live/ (a wall of live
+  // tabs would spend the browser's six connections per server on it).
+  let eventsOpen = false;
   function connect() {
-    if (!window.EventSource) return;
+    if (!window.EventSource || eventsOpen) return;
+    eventsOpen = true;
     const es = new EventSource("/api/v1/events/stream");
     es.addEventListener("open", () => {
       liveEl.textContent = "Live";
@@ -1347,6 +1352,5 @@
     });
   }
 
-  connect();
   route();
 })();
