@@ -33,11 +33,13 @@ mod common;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Mutex, MutexGuard, mpsc};
 use std::time::{Duration, Instant};
 
-use common::{Serve, Server, camscan_with_db, free_port, root_dir, run, stderr};
+use common::{
+    CHROMIUM, Proc, Serve, Server, browser, camscan_with_db, free_port, root_dir, run, stderr,
+};
 use serde_json::{Value, json};
 
 /// The B-frame camera (MSE).
@@ -51,7 +53,6 @@ const CAMERA_BACK: &str = "127.0.0.244";
 const SERVE_IP: &str = "127.0.0.249";
 const PATH: &str = "/Streaming/Channels/101";
 const FPS: f64 = 15.0;
-const CHROMIUM: &str = "/usr/bin/chromium";
 const LIMIT: Duration = Duration::from_secs(90);
 
 /// One browser test at a time.
@@ -59,37 +60,6 @@ static TURN: Mutex<()> = Mutex::new(());
 
 fn turn() -> MutexGuard<'static, ()> {
     TURN.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// A child process killed (by its PID) when dropped.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// What the browser tests need, or why they cannot run.
-fn browser() -> Result<PathBuf, String> {
-    let node_dir = root_dir().join("target/browser-node");
-    if !Path::new(CHROMIUM).exists() {
-        return Err(format!("{CHROMIUM} is missing (Debian package chromium)"));
-    }
-    if !node_dir
-        .join("node_modules/playwright-core/package.json")
-        .exists()
-    {
-        return Err(format!(
-            "playwright-core is missing from {}",
-            node_dir.display()
-        ));
-    }
-    match Command::new("node").arg("--version").output() {
-        Ok(o) if o.status.success() => Ok(node_dir),
-        _ => Err("node is missing (Debian package nodejs)".into()),
-    }
 }
 
 /// The browser's directory, or `None` when the test is skipped (outside CI only).

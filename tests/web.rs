@@ -23,12 +23,12 @@ mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::{Server, camscan_with_db, free_port, root_dir};
+use common::{CHROMIUM, Proc, Server, browser, camscan_with_db, free_port, root_dir};
 use serde_json::{Value, json};
 
 const CAMERA_A: &str = "127.0.0.211";
@@ -38,7 +38,6 @@ const CAMERA_C: &str = "127.0.0.213";
 /// What the server may scan: the addresses this test owns.
 const ALLOW: &str = "127.0.0.211-127.0.0.218";
 const SERVE_IP: &str = "127.0.0.219";
-const CHROMIUM: &str = "/usr/bin/chromium";
 
 fn camera(ip: &str) -> Server {
     common::rtsp_servers(&json!([
@@ -47,37 +46,6 @@ fn camera(ip: &str) -> Server {
              "video": {"codec": "h264", "width": 640, "height": 360, "fps": 15, "profile": "main"},
              "audio": null}]}
     ]))
-}
-
-/// A child process killed (by its PID) when dropped.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// What the browser test needs, or why it cannot run.
-fn browser() -> Result<PathBuf, String> {
-    let node_dir = root_dir().join("target/browser-node");
-    if !Path::new(CHROMIUM).exists() {
-        return Err(format!("{CHROMIUM} is missing (Debian package chromium)"));
-    }
-    if !node_dir
-        .join("node_modules/playwright-core/package.json")
-        .exists()
-    {
-        return Err(format!(
-            "playwright-core is missing from {}",
-            node_dir.display()
-        ));
-    }
-    match Command::new("node").arg("--version").output() {
-        Ok(o) if o.status.success() => Ok(node_dir),
-        _ => Err("node is missing (Debian package nodejs)".into()),
-    }
 }
 
 /// One HTTP GET's JSON body (the server is on loopback, the answer small).

@@ -469,25 +469,8 @@ async fn mjpeg_open(state: &AppState, id: &str, query: Option<&str>) -> Result<R
                     .into(),
             ));
         };
-        let mut builder = http_auth::PasswordClient::builder();
-        for v in got.head.headers_named("www-authenticate").take(8) {
-            builder = builder.challenges(v);
-        }
-        let authorization = builder
-            .build()
-            .ok()
-            .and_then(|mut client| {
-                client
-                    .respond(&http_auth::PasswordParams {
-                        username: &c.username,
-                        password: &c.password,
-                        uri: &path,
-                        method: "GET",
-                        body: None,
-                    })
-                    .ok()
-            })
-            .ok_or_else(|| {
+        let authorization =
+            super::snapshot::answer_challenge(&got.head, c, &path).ok_or_else(|| {
                 upstream("the camera's 401 has no challenge the server answers".into())
             })?;
         got = open(Some(authorization)).await?;

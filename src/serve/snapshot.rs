@@ -87,6 +87,30 @@ pub fn image_type(body: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// The `Authorization` answering a camera's 401 (`head`, its first 8 challenges; Digest or Basic,
+/// as it asks) to `GET path` with credential `c`; `None` when it has no challenge we can answer.
+pub fn answer_challenge(
+    head: &crate::proto::response::ResponseHead,
+    c: &Credential,
+    path: &str,
+) -> Option<String> {
+    let mut builder = PasswordClient::builder();
+    for v in head.headers_named("www-authenticate").take(8) {
+        builder = builder.challenges(v);
+    }
+    builder.build().ok().and_then(|mut client| {
+        client
+            .respond(&PasswordParams {
+                username: &c.username,
+                password: &c.password,
+                uri: path,
+                method: "GET",
+                body: None,
+            })
+            .ok()
+    })
+}
+
 /// `GET /api/v1/devices/{id}/snapshot`.
 pub async fn snapshot(
     State(state): State<AppState>,
@@ -157,21 +181,7 @@ async fn fetch(state: AppState, id: &str, query: Option<&str>) -> Result<Respons
                     .into(),
             ));
         };
-        let mut builder = PasswordClient::builder();
-        for v in reply.head.headers_named("www-authenticate").take(8) {
-            builder = builder.challenges(v);
-        }
-        let Some(authorization) = builder.build().ok().and_then(|mut client| {
-            client
-                .respond(&PasswordParams {
-                    username: &c.username,
-                    password: &c.password,
-                    uri: &path,
-                    method: "GET",
-                    body: None,
-                })
-                .ok()
-        }) else {
+        let Some(authorization) = answer_challenge(&reply.head, c, &path) else {
             return Err(upstream(
                 "the camera's 401 has no challenge this server can answer".into(),
             ));

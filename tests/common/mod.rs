@@ -314,3 +314,38 @@ impl Drop for Serve {
         let _ = self.child.wait();
     }
 }
+
+/// Debian's Chromium, which the browser tests drive.
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// A child process killed (by its PID) when dropped.
+pub struct Proc(pub Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// What the browser tests need (Chromium, node, playwright-core in `target/browser-node`, which
+/// scripts/test installs), or why they cannot run: the directory playwright-core is in.
+pub fn browser() -> Result<PathBuf, String> {
+    let node_dir = root_dir().join("target/browser-node");
+    if !Path::new(CHROMIUM).exists() {
+        return Err(format!("{CHROMIUM} is missing (Debian package chromium)"));
+    }
+    if !node_dir
+        .join("node_modules/playwright-core/package.json")
+        .exists()
+    {
+        return Err(format!(
+            "playwright-core is missing from {}",
+            node_dir.display()
+        ));
+    }
+    match Command::new("node").arg("--version").output() {
+        Ok(o) if o.status.success() => Ok(node_dir),
+        _ => Err("node is missing (Debian package nodejs)".into()),
+    }
+}
