@@ -719,6 +719,8 @@
       if (facts.fps) parts.push(`${Number(facts.fps).toFixed(1)} fps`);
       if (facts.behind !== null && facts.behind !== undefined) parts.push(`${Math.round(facts.behind * 1000)} ms behind`);
       if (status.mode) parts.push(status.mode === "mse" ? "MSE" : status.mode === "webrtc" ? "WebRTC" : status.mode);
+      // Audio the preview does not play is said, not silently dropped.
+      if (facts.audioNote) parts.push(facts.audioNote);
       parts.push(status.state);
       info.textContent = parts.join(" \u00b7 ");
     };
@@ -752,7 +754,7 @@
       else if (modes[0] === "mse") playMse(p);
       else if (modes[0] === "mjpeg") playImage(p.mjpeg, "mjpeg");
       else playSnapshots(p);
-      if (p.audio_note) info.title = p.audio_note;
+      facts.audioNote = p.audio_note || null;
     };
 
     function playImage(src, mode) {
@@ -867,7 +869,7 @@
       const onMessage = (msg) => {
         if (msg.type === "params") {
           Object.assign(facts, { codec: msg.codec, width: msg.width, height: msg.height });
-          if (msg.audio_note) info.title = msg.audio_note;
+          facts.audioNote = msg.audio_note || null;
           newSource(msg.mime);
         } else if (msg.type === "reconnecting") {
           say("reconnecting", `the camera dropped (${msg.reason}); reconnecting`);
