@@ -122,7 +122,7 @@ impl Refusal {
             Refusal::Unanswerable => "its challenge is neither Basic nor Digest".into(),
             Refusal::Net(_) => "the login request failed".into(),
         };
-        format!("no stream guessed behind it: {end}")
+        format!("no stream guessed; {end}")
     }
 }
 
@@ -197,7 +197,7 @@ pub async fn gate(addr: SocketAddr, root: &Reply, s: &HttpSettings) -> Gate {
     findings.fingerprint = Some(crate::detect::fingerprint::classify(&[observation]));
     findings.note = Some(match &refusal {
         Some(r) => format!("{}: {}", wall.describe(), r.describe()),
-        None => format!("{}: no stream guessed behind it", wall.describe()),
+        None => format!("{}: no stream guessed", wall.describe()),
     });
     match refusal {
         Some(Refusal::Failed {
@@ -433,7 +433,7 @@ pub async fn drop_guessed_locks(addr: SocketAddr, findings: &mut HttpFindings, s
     tracing::info!(%addr, dropped = before - findings.streams.len(), "a made-up path is locked too: locked paths prove nothing");
     if findings.note.is_none() {
         findings.note = Some(format!(
-            "{} but the root: no stream guessed behind it",
+            "{} but the root: no stream guessed",
             Wall::of(&answer.head).describe()
         ));
     }
@@ -497,7 +497,9 @@ mod tests {
             .describe()
         );
         assert!(
-            note.ends_with("the 3 credential(s) tried were refused; failed-login budget for this host spent"),
+            note.ends_with(
+                "the 3 credential(s) tried were refused; failed-login budget for this host spent"
+            ),
             "{note}"
         );
     }
