@@ -137,6 +137,26 @@ fn a_login_wall_is_one_login_not_eight_streams() {
     let table = stdout(&out);
     assert!(table.contains("asks for a login on every path"), "{table}");
     assert!(!table.contains("auth_required"), "{table}");
+    // CSV: one row, no stream, the login the device asks for in `auth`.
+    let out = run(
+        camscan().args([
+            "scan",
+            WALL,
+            "-p",
+            &PORT.to_string(),
+            "--no-verify",
+            "-f",
+            "csv",
+        ]),
+        Duration::from_secs(60),
+    );
+    let csv = stdout(&out);
+    let rows: Vec<&str> = csv.lines().collect();
+    assert_eq!(rows.len(), 2, "{csv}");
+    let header: Vec<&str> = rows[0].split(',').collect();
+    let cells: Vec<&str> = rows[1].split(',').collect();
+    let col = |name: &str| cells[header.iter().position(|h| *h == name).unwrap()];
+    assert_eq!((col("url"), col("auth")), ("", "basic"), "{csv}");
 }
 
 #[test]
