@@ -503,4 +503,158 @@ mod tests {
             "{note}"
         );
     }
+
+    /// Digest (RFC 7616, SHA-256, qop=auth) in front of every path, as a camera's web server
+    /// asks: a fresh nonce in each 401, and a request passes only with a response computed from
+    /// the password. No Debian web server does Digest (nginx has no module for it), hence this
+    /// loopback peer. Without the password: one login, no stream; with it: the snapshot that
+    /// exists and nothing else, each request answering its own challenge.
+    #[tokio::test]
+    async fn a_digest_wall_is_opened_by_the_right_password() {
+        use sha2::{Digest, Sha256};
+        use std::sync::Mutex;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let hex = |b: &[u8]| -> String {
+            Sha256::digest(b)
+                .iter()
+                .map(|x| format!("{x:02x}"))
+                .collect()
+        };
+        let listener = tokio::net::TcpListener::bind("127.0.0.157:0")
+            .await
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        // (requests that carried an Authorization, of them refused)
+        let counts = Arc::new(Mutex::new((0usize, 0usize)));
+        let seen = counts.clone();
+        tokio::spawn(async move {
+            let mut n = 0u32;
+            while let Ok((mut c, _)) = listener.accept().await {
+                n += 1;
+                let seen = seen.clone();
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 4096];
+                    let k = c.read(&mut buf).await.unwrap_or(0);
+                    let req = String::from_utf8_lossy(&buf[..k]).into_owned();
+                    let mut words = req.split_whitespace();
+                    let (method, uri) = (words.next().unwrap_or(""), words.next().unwrap_or("/"));
+                    let auth = req
+                        .lines()
+                        .find_map(|l| l.strip_prefix("Authorization: Digest "))
+                        .map(|a| {
+                            let mut m = std::collections::HashMap::new();
+                            for part in a.split(", ") {
+                                if let Some((k, v)) = part.split_once('=') {
+                                    m.insert(k.trim().to_string(), v.trim_matches('"').to_string());
+                                }
+                            }
+                            m
+                        });
+                    let ok = auth.as_ref().is_some_and(|m| {
+                        let g = |k: &str| m.get(k).cloned().unwrap_or_default();
+                        let ha1 = hex(format!("{}:cam:s3cret", g("username")).as_bytes());
+                        let ha2 = hex(format!("{method}:{}", g("uri")).as_bytes());
+                        let want = hex(format!(
+                            "{ha1}:{}:{}:{}:auth:{ha2}",
+                            g("nonce"),
+                            g("nc"),
+                            g("cnonce")
+                        )
+                        .as_bytes());
+                        g("username") == "admin" && g("uri") == uri && g("response") == want
+                    });
+                    if auth.is_some() {
+                        let mut s = seen.lock().unwrap();
+                        s.0 += 1;
+                        s.1 += usize::from(!ok);
+                    }
+                    let jpeg: &[u8] = &[
+                        0xff, 0xd8, 0xff, 0xe0, 0, 0x10, b'J', b'F', b'I', b'F', 0, 0xff, 0xd9,
+                    ];
+                    let (status, ctype, body): (&str, &str, &[u8]) = if !ok {
+                        ("401 Unauthorized", "text/html", b"no")
+                    } else if uri == "/" {
+                        ("200 OK", "text/html", b"<html><title>Camera</title></html>")
+                    } else if uri == "/snapshot.jpg" {
+                        ("200 OK", "image/jpeg", jpeg)
+                    } else {
+                        ("404 Not Found", "text/html", b"missing")
+                    };
+                    let challenge = if ok {
+                        String::new()
+                    } else {
+                        format!(
+                            "WWW-Authenticate: Digest realm=\"cam\", qop=\"auth\", algorithm=SHA-256, nonce=\"n{n:08x}\"\r\n"
+                        )
+                    };
+                    let head = format!(
+                        "HTTP/1.1 {status}\r\n{challenge}Content-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
+                    );
+                    let _ = c.write_all(head.as_bytes()).await;
+                    let _ = c.write_all(body).await;
+                });
+            }
+        });
+        let settings = |password: &str| HttpSettings {
+            tls: false,
+            connect_timeout: std::time::Duration::from_secs(1),
+            timeout: std::time::Duration::from_secs(2),
+            window: std::time::Duration::from_secs(1),
+            hint_paths: Default::default(),
+            known_paths: Default::default(),
+            verify: false,
+            auth: Some(crate::analyze::context::AuthSettings {
+                credentials: Arc::new(vec![Credential::new("admin", password)]),
+                budget: Arc::new(crate::analyze::budget::AuthBudget::new(3)),
+                enabled: true,
+                show_credentials: false,
+            }),
+            login: None,
+        };
+        let root = |s: HttpSettings| async move {
+            let got = open_get(addr, "/", false, s.connect_timeout, s.timeout)
+                .await
+                .unwrap();
+            (
+                Reply {
+                    head: got.head,
+                    body: Vec::new(),
+                },
+                s,
+            )
+        };
+        // The wrong password: one login refused, no stream, the wall in the note.
+        let (r, s) = root(settings("wrong")).await;
+        let f = super::super::analyze(addr, &r, &s).await;
+        assert!(f.streams.is_empty(), "{:?}", f.streams);
+        let note = f.note.unwrap();
+        assert!(note.contains("(HTTP 401, Digest realm \"cam\")"), "{note}");
+        assert!(
+            note.ends_with("the 1 credential(s) tried were refused"),
+            "{note}"
+        );
+        assert_eq!(*counts.lock().unwrap(), (1, 1));
+        // The right one: the snapshot, and every credentialed request taken.
+        *counts.lock().unwrap() = (0, 0);
+        let (r, s) = root(settings("s3cret")).await;
+        let f = super::super::analyze(addr, &r, &s).await;
+        let urls: Vec<&str> = f.streams.iter().map(|s| s.url.as_str()).collect();
+        assert_eq!(
+            urls,
+            [format!("http://{addr}/snapshot.jpg")],
+            "{:?}",
+            f.failures
+        );
+        let st = &f.streams[0];
+        assert_eq!(
+            (st.auth, st.username.as_deref()),
+            (AuthScheme::Digest, Some("admin"))
+        );
+        assert_eq!(st.credential_entry, Some(0));
+        let (sent, refused) = *counts.lock().unwrap();
+        assert!(sent > 10, "{sent}");
+        assert_eq!(refused, 0);
+        assert!(f.failures.is_empty(), "{:?}", f.failures);
+    }
 }
