@@ -168,7 +168,7 @@ pub fn answer_challenges(
 ) -> Option<String> {
     let mut builder = http_auth::PasswordClient::builder();
     for v in challenges.iter().take(8) {
-        builder = builder.challenges(*v);
+        builder = builder.challenges(v);
     }
     builder.build().ok().and_then(|mut client| {
         client
