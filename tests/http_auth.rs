@@ -1,15 +1,18 @@
 //! A web server that asks for a login on every path (issue 27): Debian's nginx with `auth_basic` on
 //! the whole site (every path, a made-up one too, answers `401` with a Basic realm), in front of a
-//! real JPEG snapshot made by ffmpeg at start-up.
+//! real JPEG snapshot made by ffmpeg at start-up and, at Axis' `/mjpg/video.mjpg`, VLC's MJPEG
+//! output (`tests/servers/media_lab.py --only mjpeg`, 320x240 at 5 fps) through `proxy_pass`.
 //!
 //! * Without credentials the service is reported as needing a login (scheme, realm, a note) and no
 //!   stream is guessed: before, the dictionary listed one `auth_required` stream per media path.
-//! * With the right credential the streams that exist are found (exactly `/snapshot.jpg`) and read.
+//! * With the right credential the streams that exist are found (exactly `/mjpg/video.mjpg` and
+//!   `/snapshot.jpg`) and read: the MJPEG rate measured through the login.
 //! * Wrong credentials stay within the login budget: nginx's access log counts the logins sent.
 //! * A server that locks one path only (a made-up path is a 404) still gets it listed.
 //!
-//! One nginx serves the four sites (one address each, its own access log), started once for the
-//! file. Needs /usr/sbin/nginx and ffmpeg (scripts/test installs them).
+//! One nginx serves the three sites (one address each, its own access log), started once for the
+//! file with the MJPEG source. Needs root (VLC, as the media lab runs it), /usr/sbin/nginx, VLC and
+//! ffmpeg (scripts/test installs them).
 
 mod common;
 
@@ -26,6 +29,8 @@ const WALL: &str = "127.0.0.154";
 const WRONG: &str = "127.0.0.156";
 /// One path locked (`/mjpg/video.mjpg`), everything else open: a made-up path is a 404.
 const PARTIAL: &str = "127.0.0.155";
+/// VLC's MJPEG output (the media lab's `mjpeg` unit moved here), proxied by the wall.
+const MJPEG: &str = "127.0.0.158";
 const PORT: u16 = 8080;
 const REALM: &str = "camscan lab";
 const USER: &str = "viewer";
@@ -33,12 +38,21 @@ const PASSWORD: &str = "s3cret pass";
 
 struct Lab {
     _nginx: Server,
+    _mjpeg: Server,
     dir: PathBuf,
 }
 
 fn lab() -> &'static Lab {
     static LAB: OnceLock<Lab> = OnceLock::new();
     LAB.get_or_init(|| {
+        assert!(common::is_root(), "VLC's MJPEG needs the media lab as root: run scripts/test");
+        let script = common::root_dir().join("tests/servers/media_lab.py");
+        let bind = format!("mjpeg={MJPEG}");
+        let mjpeg = common::start(
+            "/usr/bin/python3",
+            &[script.to_str().unwrap(), "--only", "mjpeg", "--bind", &bind],
+            Duration::from_secs(60),
+        );
         let dir = std::env::temp_dir().join(format!("camscan-http-auth-{}", std::process::id()));
         let www = dir.join("www");
         std::fs::create_dir_all(&www).unwrap();
@@ -66,7 +80,7 @@ fn lab() -> &'static Lab {
             )
         };
         let whole = format!(
-            "        auth_basic \"{REALM}\";\n        auth_basic_user_file {d}/htpasswd;\n"
+            "        auth_basic \"{REALM}\";\n        auth_basic_user_file {d}/htpasswd;\n        location /mjpg/ {{ proxy_pass http://{MJPEG}:8080; proxy_buffering off; }}\n"
         );
         let one_path = format!(
             "        location = /mjpg/video.mjpg {{\n            auth_basic \"{REALM}\";\n            auth_basic_user_file {d}/htpasswd;\n        }}\n"
@@ -85,7 +99,11 @@ fn lab() -> &'static Lab {
              echo READY\ncat >/dev/null\nkill $pid; wait $pid\n"
         );
         let nginx = common::start("/bin/bash", &["-c", &script], Duration::from_secs(20));
-        Lab { _nginx: nginx, dir }
+        Lab {
+            _nginx: nginx,
+            _mjpeg: mjpeg,
+            dir,
+        }
     })
 }
 
@@ -164,21 +182,31 @@ fn the_right_credential_finds_the_paths_that_exist() {
     let file = credentials("right.txt", &format!("admin:nope\n{USER}:{PASSWORD}\n"));
     let (report, raw, err) = scan(WALL, &["--credentials", file.to_str().unwrap()]);
     let d = report.device(WALL);
-    let urls: Vec<&str> = d.streams.iter().map(|s| s.url.as_str()).collect();
+    let mut urls: Vec<&str> = d.streams.iter().map(|s| s.url.as_str()).collect();
+    urls.sort();
     assert_eq!(
         urls,
-        [format!("http://{WALL}:{PORT}/snapshot.jpg")],
+        [
+            format!("http://{WALL}:{PORT}/mjpg/video.mjpg"),
+            format!("http://{WALL}:{PORT}/snapshot.jpg")
+        ],
         "{:?}\n{err}",
         d.streams
     );
-    let st = &d.streams[0];
-    assert_eq!((st.status, st.auth), (Status::Ok, Auth::Basic));
-    assert_eq!(st.protocol, "jpeg");
-    assert_eq!(st.username.as_deref(), Some(USER));
-    assert!(st.verified, "a whole JPEG was read");
-    let v = st.video.as_ref().unwrap();
-    assert_eq!((v.width, v.height), (Some(320), Some(240)));
-    // No password in the output.
+    for st in &d.streams {
+        assert_eq!((st.status, st.auth), (Status::Ok, Auth::Basic), "{st:?}");
+        assert_eq!(st.username.as_deref(), Some(USER));
+        let v = st.video.as_ref().unwrap();
+        assert_eq!((v.width, v.height), (Some(320), Some(240)), "{st:?}");
+    }
+    let jpeg = d.stream(&format!("http://{WALL}:{PORT}/snapshot.jpg"));
+    assert!(jpeg.verified, "a whole JPEG was read");
+    let mjpeg = d.stream(&format!("http://{WALL}:{PORT}/mjpg/video.mjpg"));
+    assert_eq!(mjpeg.protocol, "mjpeg");
+    // VLC sends 5 parts a second; the rate is measured through the login.
+    let fps = mjpeg.video.as_ref().unwrap().fps.unwrap();
+    assert!((fps - 5.0).abs() < 0.5, "{fps}");
+    // The password is in no output.
     assert!(!raw.to_string().contains("s3cret"));
 }
 
