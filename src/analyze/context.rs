@@ -293,6 +293,8 @@ impl ScanContext {
             hint_paths: Arc::new(self.hints.http_paths()),
             verify: self.verify.enabled,
             known_paths: Default::default(),
+            auth: Some(self.auth.clone()),
+            login: None,
         }
     }
 

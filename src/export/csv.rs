@@ -76,7 +76,17 @@ fn row(d: &Device, s: Option<&Stream>) -> Vec<String> {
         opt(s.map(|s| s.protocol.as_str())),
         opt(s.map(|s| s.port)),
         opt(s.map(|s| s.status.as_str())),
-        opt(s.map(|s| s.auth.as_str())),
+        // A device without streams: what its services ask for (a login wall's `basic`).
+        match s {
+            Some(s) => s.auth.as_str().to_string(),
+            None => d
+                .services
+                .iter()
+                .map(|svc| svc.auth)
+                .find(|a| *a != crate::model::AuthScheme::None)
+                .map(|a| a.as_str().to_string())
+                .unwrap_or_default(),
+        },
         opt(s.map(|s| s.verified)),
         opt(video.map(|v| &v.codec)),
         opt(video.and_then(|v| v.width)),

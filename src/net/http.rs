@@ -157,6 +157,32 @@ pub async fn send_over(
     Ok(Reply { head, body })
 }
 
+/// The `Authorization` answering a 401's `WWW-Authenticate` values (its first 8 challenges:
+/// Digest MD5/SHA-256 or Basic, the strongest offered) to `GET path` as `username`/`password`;
+/// `None` when there is no challenge we can answer.
+pub fn answer_challenges(
+    challenges: &[&str],
+    username: &str,
+    password: &str,
+    path: &str,
+) -> Option<String> {
+    let mut builder = http_auth::PasswordClient::builder();
+    for v in challenges.iter().take(8) {
+        builder = builder.challenges(v);
+    }
+    builder.build().ok().and_then(|mut client| {
+        client
+            .respond(&http_auth::PasswordParams {
+                username,
+                password,
+                uri: path,
+                method: "GET",
+                body: None,
+            })
+            .ok()
+    })
+}
+
 /// A `GET` whose body is read as it arrives: for bodies that never end (MJPEG) or that we only need
 /// the start of (a page, a playlist). Every read has the caller's deadline.
 pub struct OpenGet {

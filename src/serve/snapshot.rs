@@ -17,7 +17,6 @@ use std::time::Duration;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use http_auth::{PasswordClient, PasswordParams};
 
 use super::api::{AppState, Params};
 use super::problem::{Kind, Problem};
@@ -94,21 +93,8 @@ pub fn answer_challenge(
     c: &Credential,
     path: &str,
 ) -> Option<String> {
-    let mut builder = PasswordClient::builder();
-    for v in head.headers_named("www-authenticate").take(8) {
-        builder = builder.challenges(v);
-    }
-    builder.build().ok().and_then(|mut client| {
-        client
-            .respond(&PasswordParams {
-                username: &c.username,
-                password: &c.password,
-                uri: path,
-                method: "GET",
-                body: None,
-            })
-            .ok()
-    })
+    let challenges: Vec<&str> = head.headers_named("www-authenticate").collect();
+    http::answer_challenges(&challenges, &c.username, &c.password, path)
 }
 
 /// `GET /api/v1/devices/{id}/snapshot`.

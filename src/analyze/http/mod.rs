@@ -13,7 +13,10 @@
 //! Links to other hosts are never followed (scope): only paths on the port being analysed.
 //!
 //! This file finds the paths and fetches them; [`live`] reads media that streams (HTTP-FLV,
-//! HTTP-TS, MJPEG) and [`manifest`] reads HLS playlists and DASH manifests and their segments.
+//! HTTP-TS, MJPEG) and [`manifest`] reads HLS playlists and DASH manifests and their segments;
+//! [`login`] stands in front: a server that asks for a login on every path (a made-up one too)
+//! is one login, not a stream per dictionary path, and the credentials that open it go with
+//! every request.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -22,11 +25,12 @@ use futures::StreamExt;
 
 use crate::error::{AnalyzeError, NetError};
 use crate::model::{AudioInfo, Measured, Protocol, Stream, VideoInfo};
-use crate::net::http::{OpenGet, open_get};
+use crate::net::http::OpenGet;
 use crate::proto::html::{self, LinkKind};
 use crate::proto::{h26x, hls, mjpeg, mp4, mpd, ts};
 
 mod live;
+pub mod login;
 mod manifest;
 
 use live::*;
@@ -144,6 +148,11 @@ pub struct HttpSettings {
     /// The media paths this port served last time ([`crate::analyze::context::Known`]), asked
     /// first: when all still serve, the dictionary and folder probes are skipped.
     pub known_paths: std::sync::Arc<Vec<String>>,
+    /// The scan's credentials and login budget, tried when every path asks for a login
+    /// ([`login`]); `None` sends none.
+    pub auth: Option<crate::analyze::context::AuthSettings>,
+    /// The credential that opened a login wall, sent with every request ([`login::open`]).
+    pub login: Option<std::sync::Arc<login::Login>>,
 }
 
 fn http_url(addr: SocketAddr, path: &str, tls: bool) -> String {
@@ -175,7 +184,34 @@ fn same_origin_path(addr: SocketAddr, link: &str, tls: bool) -> Option<String> {
 }
 
 /// Analyse the media an HTTP port serves. `root` is the detection's answer to `GET /` (head only).
+/// A login wall ([`login::gate`]) is reported as one, or opened with the credentials given;
+/// then the paths are found ([`discover`]).
 pub async fn analyze(
+    addr: SocketAddr,
+    root: &crate::net::rtsp::Reply,
+    s: &HttpSettings,
+) -> HttpFindings {
+    match login::gate(addr, root, s).await {
+        login::Gate::Closed(findings) => *findings,
+        login::Gate::Open => {
+            let mut findings = discover(addr, root, s).await;
+            // A locked root was compared with a made-up path already (by the gate).
+            if !matches!(root.head.status, 401 | 403) {
+                login::drop_guessed_locks(addr, &mut findings, s).await;
+            }
+            findings
+        }
+        login::Gate::Opened { settings, root } => {
+            let mut findings = discover(addr, &root, &settings).await;
+            login::settle(addr, &mut findings, &settings).await;
+            findings
+        }
+    }
+}
+
+/// Find and read the media paths of a port: its root page's links, what it served last time,
+/// the user's hints and the dictionary, the fingerprint and WHEP probes, then the media folders.
+async fn discover(
     addr: SocketAddr,
     root: &crate::net::rtsp::Reply,
     s: &HttpSettings,
@@ -515,7 +551,7 @@ async fn fetch_up_to(
     limit: usize,
 ) -> Result<OpenGet, NetError> {
     let deadline = tokio::time::Instant::now() + s.timeout;
-    let mut got = open_get(addr, path, s.tls, s.connect_timeout, s.timeout).await?;
+    let mut got = login::open(addr, path, s).await?;
     if got.body_ends() {
         got.read_up_to(limit, deadline).await?;
     }
@@ -530,7 +566,7 @@ async fn probe_path(
     s: &HttpSettings,
 ) -> Result<Option<Stream>, AnalyzeError> {
     let deadline = tokio::time::Instant::now() + s.timeout;
-    let mut got = match open_get(addr, path, s.tls, s.connect_timeout, s.timeout).await {
+    let mut got = match login::open(addr, path, s).await {
         Ok(g) => g,
         // A dictionary path that is not there is no failure; a refused connection or a timeout is
         // already known from the root page.
@@ -946,6 +982,8 @@ mod tests {
             hint_paths: Default::default(),
             known_paths: Default::default(),
             verify: true,
+            auth: None,
+            login: None,
         };
         let ts = probe_path(addr, "/live/livestream.ts", &s)
             .await
@@ -996,6 +1034,8 @@ mod tests {
             hint_paths: Default::default(),
             known_paths: Default::default(),
             verify: true,
+            auth: None,
+            login: None,
         };
         let got = fetch(addr, "/ISAPI/System/deviceInfo", &s)
             .await
@@ -1039,6 +1079,8 @@ mod tests {
             hint_paths: Default::default(),
             known_paths: Default::default(),
             verify: true,
+            auth: None,
+            login: None,
         };
         let url = format!("http://{addr}/hls/live.m3u8");
         for (map, wanted) in [
