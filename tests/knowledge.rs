@@ -2,7 +2,7 @@
 //! path no built-in dictionary has, and CPython's http.server, whose page no built-in signature
 //! knows. With the built-in data alone the scan cannot find the one or name the other; with a
 //! knowledge file (from the knowledge directory or `--signatures`) it does. Needs GStreamer
-//! (`scripts/test` installs it); addresses 127.0.0.121-122, no privileges.
+//! (`scripts/test` installs it); addresses 127.0.3.1-2, no privileges.
 
 mod common;
 
@@ -33,14 +33,14 @@ fn scan(target: &str, port: &str, xdg: Option<&Path>, extra: &[&str]) -> Report 
 #[test]
 fn a_user_rtsp_path_finds_a_camera_the_dictionary_misses() {
     let _rtsp = common::rtsp_servers(&json!([
-        {"address": "127.0.0.121", "port": 8554, "auth": null, "mounts": [
+        {"address": "127.0.3.1", "port": 8554, "auth": null, "mounts": [
             {"path": "/acme/live",
              "video": {"codec": "h264", "width": 320, "height": 240, "fps": 10, "profile": "baseline"},
              "audio": null}]}
     ]));
-    let url = "rtsp://127.0.0.121:8554/acme/live";
-    let report = scan("127.0.0.121", "8554", None, &[]);
-    let d = report.device("127.0.0.121");
+    let url = "rtsp://127.0.3.1:8554/acme/live";
+    let report = scan("127.0.3.1", "8554", None, &[]);
+    let d = report.device("127.0.3.1");
     assert!(
         d.streams.iter().all(|s| s.url != url),
         "the path is guessable without the file: {:#?}",
@@ -53,8 +53,8 @@ fn a_user_rtsp_path_finds_a_camera_the_dictionary_misses() {
     let text = "vendors:\n  - id: acme\n    name: ACME\n    source: our lab\n\
                 rtsp_paths:\n  - vendor: acme\n    paths: [/acme/live]\n    source: ACME manual p.3\n";
     std::fs::write(dir.join("acme.yaml"), text).unwrap();
-    let report = scan("127.0.0.121", "8554", Some(xdg.path()), &[]);
-    let s = report.device("127.0.0.121").stream(url);
+    let report = scan("127.0.3.1", "8554", Some(xdg.path()), &[]);
+    let s = report.device("127.0.3.1").stream(url);
     assert_eq!(s.status, Status::Ok, "{s:#?}");
     assert!(s.verified, "PLAYed: {s:#?}");
     let video = s.video.as_ref().unwrap();
@@ -65,23 +65,23 @@ fn a_user_rtsp_path_finds_a_camera_the_dictionary_misses() {
     std::fs::write(&file, text).unwrap();
     let empty = tempfile::tempdir().unwrap();
     let report = scan(
-        "127.0.0.121",
+        "127.0.3.1",
         "8554",
         Some(empty.path()),
         &["--signatures", file.to_str().unwrap(), "--no-verify"],
     );
-    assert_eq!(report.device("127.0.0.121").stream(url).status, Status::Ok);
+    assert_eq!(report.device("127.0.3.1").stream(url).status, Status::Ok);
 }
 
 /// A web server no built-in signature names (CPython's http.server with a plain page) is a camera
 /// of the user's own vendor once a user signature says so.
 #[test]
 fn a_user_signature_names_a_web_server() {
-    let port = free_port("127.0.0.122");
-    let _web = common::http_server("127.0.0.122", port);
+    let port = free_port("127.0.3.2");
+    let _web = common::http_server("127.0.3.2", port);
     let port = port.to_string();
-    let report = scan("127.0.0.122", &port, None, &["--no-verify"]);
-    let d = report.device("127.0.0.122");
+    let report = scan("127.0.3.2", &port, None, &["--no-verify"]);
+    let d = report.device("127.0.3.2");
     assert!(!d.is_camera && d.vendor.is_none(), "{d:#?}");
 
     let dir = tempfile::tempdir().unwrap();
@@ -95,12 +95,12 @@ fn a_user_signature_names_a_web_server() {
     )
     .unwrap();
     let report = scan(
-        "127.0.0.122",
+        "127.0.3.2",
         &port,
         None,
         &["--signatures", file.to_str().unwrap(), "--no-verify"],
     );
-    let d = report.device("127.0.0.122");
+    let d = report.device("127.0.3.2");
     assert!(d.is_camera, "{d:#?}");
     assert_eq!(d.vendor.as_deref(), Some("ACME Lab"));
     assert_eq!(d.model.as_deref(), Some("ACME Lab camera UI"));

@@ -14,6 +14,11 @@ pub mod fmp4;
 pub mod queue;
 pub mod relay;
 pub mod rtp;
+#[cfg(feature = "webrtc")]
+pub mod webrtc;
+/// Built without the `webrtc` feature: the same interface, every offer refused.
+#[cfg(not(feature = "webrtc"))]
+#[path = "webrtc_off.rs"]
 pub mod webrtc;
 
 use std::sync::Arc;

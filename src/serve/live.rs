@@ -254,9 +254,9 @@ async fn info(state: &AppState, id: &str, query: Option<&str>) -> Result<Preview
     info.reason = not_live_reason("rtsp", info.codec.as_deref());
     if info.reason.is_none() {
         info.live = Some(format!("{base}/live"));
-        info.whep = Some(format!("{base}/whep"));
+        info.whep = cfg!(feature = "webrtc").then(|| format!("{base}/whep"));
         info.modes = match status.b_frames {
-            Some(false) => vec!["webrtc", "mse"],
+            Some(false) if cfg!(feature = "webrtc") => vec!["webrtc", "mse"],
             _ => vec!["mse"],
         };
     }

@@ -4,6 +4,34 @@
 //! Servers are started once per test binary (a `OnceLock`) and exit by themselves when their stdin
 //! reaches EOF, which happens when the test process ends, so nothing outlives a test run. Every
 //! address used is in 127.0.0.0/8.
+//!
+//! `scripts/test` runs the test binaries side by side (`scripts/run-tests`), so each file owns the
+//! addresses its servers listen on and no two files share one (ports are fixed, e.g. 8554). Taken:
+//!
+//! | file | addresses |
+//! | --- | --- |
+//! | scan_rtsp | 127.0.0.11-20 |
+//! | rtsp_auth | 127.0.0.31-45 |
+//! | media | 127.0.0.51-62 |
+//! | fingerprint | 127.0.0.71-72 |
+//! | hostile | 127.0.0.81-92 |
+//! | rtsp_manners | 127.0.0.111-113 |
+//! | exports | 127.0.0.121-129 |
+//! | inventory | 127.0.0.131-139, 127.0.0.199 |
+//! | cache | 127.0.0.141-149 |
+//! | notify | 127.0.0.161-163 |
+//! | metrics | 127.0.0.171-177 |
+//! | watch | 127.0.0.181-191 |
+//! | serve | 127.0.0.201-209 |
+//! | web | 127.0.0.211-219 |
+//! | serve_auth | 127.0.0.221-229 |
+//! | doctor | 127.0.0.231-233 |
+//! | live | 127.0.0.241-249 |
+//! | live_api | 127.0.2.1-9 |
+//! | knowledge | 127.0.3.1-2 |
+//!
+//! A new file takes a block of its own (127.0.N.x for N from 4 up). Servers bound to port 0 and
+//! the namespace labs (each with its own prefix) need no entry.
 
 #![allow(dead_code)]
 
