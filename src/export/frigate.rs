@@ -205,10 +205,11 @@ impl Exporter for FrigateExporter {
             let how = if self.restream {
                 "go2rtc's ffmpeg source encodes them to H.264 for the restream"
             } else {
-                "preset-record-mjpeg encodes them to H.264 (CPU heavy; --frigate-restream lets go2rtc do it)"
+                "Frigate's preset-record-mjpeg encodes them to H.264 (CPU heavy; camscan\n\
+                 # --frigate-restream lets go2rtc do it)"
             };
             text.push_str(&format!(
-                "# MJPEG cameras ({}): Frigate records only H.264/H.265 into MP4; {how}.\n",
+                "# MJPEG cameras ({}): Frigate records only H.264/H.265 into MP4;\n# {how}.\n",
                 mjpeg.join(", ")
             ));
         }
@@ -220,8 +221,8 @@ impl Exporter for FrigateExporter {
             .collect();
         if !h265.is_empty() {
             text.push_str(&format!(
-                "# H.265 recordings ({}): ffmpeg.apple_compatibility tags them so Safari and Apple devices\n\
-                 # play them; other browsers may not play H.265 at all.\n",
+                "# H.265 recordings ({}): ffmpeg.apple_compatibility tags them so Safari and\n\
+                 # Apple devices play them; other browsers may not play H.265 at all.\n",
                 h265.join(", ")
             ));
         }

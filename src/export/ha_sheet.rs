@@ -42,10 +42,14 @@ fn describe(s: &Stream) -> String {
         if let Some((w, h)) = cameras::size(s) {
             (v.width, v.height) = (Some(w), Some(h));
         }
+        // A nominal rate: the measured one wanders between scans (4.96, 5.01), and `camscan watch
+        // --write` re-renders this sheet; to the nearest half frame (12.5 stays 12.5).
+        v.fps = v.fps.map(|f| (f * 2.0).round() / 2.0);
         parts.push(one_line(&video_summary(&v)));
     }
     let udp = s.measured.as_ref().is_some_and(|m| m.transport == "udp");
-    if s.protocol != Protocol::Rtsp {
+    let codec = cameras::codec(s).unwrap_or_default();
+    if s.protocol != Protocol::Rtsp && s.protocol.as_str() != codec {
         parts.push(s.protocol.as_str().to_string());
     } else if udp {
         parts.push("RTSP over UDP only".into());

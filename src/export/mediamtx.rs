@@ -96,7 +96,8 @@ impl Exporter for MediamtxExporter {
             text.push_str(
                 "# MediaMTX reads no variables inside this file, but takes a path's source from\n\
                  # MTX_PATHS_<NAME>_SOURCE. With each CAMSCAN_<NAME>_PASSWORD set to the camera's\n\
-                 # URL-encoded password, pass these to MediaMTX (docker -e, compose environment:):\n",
+                 # URL-encoded password, pass these to MediaMTX (docker -e, compose environment:).\n\
+                 # Without them the file still loads; only those paths fail to connect.\n",
             );
             text.push_str(&overrides);
         }
