@@ -68,7 +68,9 @@ fn exportable(s: &Stream) -> bool {
 
 /// The stream's video codec as camscan names it (`h264`, `h265`, `mjpeg`, ...), lowercase.
 pub fn codec(s: &Stream) -> Option<String> {
-    s.video.as_ref().map(|v| v.codec.trim().to_ascii_lowercase())
+    s.video
+        .as_ref()
+        .map(|v| v.codec.trim().to_ascii_lowercase())
 }
 
 /// Motion JPEG: an HTTP multipart stream, or JPEG frames over RTSP (RTP/JPEG).

@@ -171,7 +171,10 @@ impl FrigateExporter {
 /// `ffmpeg:http://your_mjpeg_stream_url#video=h264`), so the restream can be recorded.
 fn restream_source(s: &Stream, password: &str) -> String {
     if cameras::is_mjpeg(s) {
-        format!("ffmpeg:{}#video=h264", cameras::stream_url(s, Some(password)))
+        format!(
+            "ffmpeg:{}#video=h264",
+            cameras::stream_url(s, Some(password))
+        )
     } else {
         source(s, password)
     }
@@ -470,7 +473,9 @@ mod tests {
         // No onvif:// source: it would resolve to the main stream's URL, already the source.
         assert_eq!(
             streams["front_door"],
-            key("rtsp://admin:{FRIGATE_FRONT_DOOR_PASSWORD}@198.18.0.50:554/Streaming/Channels/101")
+            key(
+                "rtsp://admin:{FRIGATE_FRONT_DOOR_PASSWORD}@198.18.0.50:554/Streaming/Channels/101"
+            )
         );
         // An MJPEG camera reaches Frigate as H.264, encoded by go2rtc's ffmpeg source.
         assert_eq!(
