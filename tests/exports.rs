@@ -363,8 +363,17 @@ fn frigate_errors(config: &Value, env: &[(&str, &str)]) -> Vec<String> {
                 other => vec![other.clone()],
             };
             for s in list {
+                // docker/main/rootfs/usr/local/go2rtc/create_config.py formats each source with
+                // the FRIGATE_ variables (a KeyError stops go2rtc's start) and drops echo:, expr:
+                // and exec: sources (frigate/util/services.py `is_restricted_go2rtc_source`).
                 if let Err(e) = frigate_format(str_of(&s), env) {
                     errors.push(format!("go2rtc: {e}"));
+                }
+                if ["echo:", "expr:", "exec:"]
+                    .iter()
+                    .any(|p| str_of(&s).trim().starts_with(p))
+                {
+                    errors.push(format!("go2rtc: restricted source {}", str_of(&s)));
                 }
             }
         }
@@ -892,7 +901,7 @@ fn ha_sheet_names_the_integration_for_each_kind_of_stream() {
 #[test]
 fn the_tool_checkers_reject_broken_files() {
     let frigate = yaml(
-        "cameras:\n  front door:\n    ffmpeg:\n      inputs:\n      - path: rtsp://admin:{FRIGATE_X}@h/1\n        roles: [record, record]\n        input_args: preset-rtsp-nope\n",
+        "go2rtc:\n  streams:\n    x: exec:ffmpeg -i rtsp://h/1\ncameras:\n  front door:\n    ffmpeg:\n      inputs:\n      - path: rtsp://admin:{FRIGATE_X}@h/1\n        roles: [record, record]\n        input_args: preset-rtsp-nope\n",
     );
     let errors = frigate_errors(&frigate, &[]).join("\n");
     for want in [
@@ -903,6 +912,7 @@ fn the_tool_checkers_reject_broken_files() {
         "The detect role is required.",
         "no input preset preset-rtsp-nope",
         "record.enabled is not true",
+        "restricted source exec:",
     ] {
         assert!(errors.contains(want), "{want}: {errors}");
     }

@@ -1,8 +1,20 @@
-//! Frigate configuration: a `cameras:` section (and with `--frigate-restream` a `go2rtc:` one) to
-//! merge into Frigate's `config.yml`.
+//! Frigate configuration: a whole `config.yml` Frigate starts on as written: `mqtt:`, `cameras:`
+//! (and with `--frigate-restream` a `go2rtc:` section).
 //!
 //! What Frigate expects (blakeblackshear/frigate, read at commit
-//! e3fa70189324e5eb3b1dba756c153f6696f457de):
+//! e3fa70189324e5eb3b1dba756c153f6696f457de on dev and at its release v0.17.2; `scripts/check-exports`
+//! loads the exports with Frigate's own `FrigateConfig.load` from both):
+//! * `frigate/config/config.py`: `mqtt: MqttConfig` has no default, so a config without `mqtt:`
+//!   fails with "mqtt / Field required"; `mqtt: {enabled: false}` (`frigate/config/mqtt.py`) is
+//!   the smallest valid one.
+//! * `frigate/config/camera/record.py`: `record.enabled` defaults to false, and a `record` role
+//!   then records nothing; so each camera with the role gets `record: {enabled: true}`.
+//! * Frigate records H.264/H.265 into MP4 segments by copying (`preset-record-generic`,
+//!   `frigate/ffmpeg_presets.py`); an MJPEG camera needs `preset-record-mjpeg` (an H.264 encode) as
+//!   its record output, or, with the restream, go2rtc's `ffmpeg:<url>#video=h264`
+//!   (`docs/docs/configuration/camera_specific.md`, "MJPEG Cameras").
+//! * `frigate/config/camera/ffmpeg.py` `apple_compatibility`: "Set tag on HEVC (H.265) recording
+//!   stream to improve compatibility with Apple players"; set where the record stream is H.265.
 //! * Camera names match `^[a-zA-Z0-9_-]+$` (`frigate/const.py` `REGEX_CAMERA_NAME`); see
 //!   [`super::names`]. `friendly_name` (`frigate/config/camera/camera.py`) carries the device's own
 //!   name for the UI.
