@@ -279,6 +279,44 @@ mod tests {
     }
 
     #[test]
+    fn onvif_only_where_it_answered_and_adds_a_stream() {
+        let door_of = |r: &mut Report| -> usize {
+            r.devices
+                .iter()
+                .position(|d| d.name.as_deref() == Some("Front Door"))
+                .unwrap()
+        };
+        // The profile streams a URL camscan did not list: the onvif:// source adds it (the
+        // first profile, go2rtc's default, named by its token).
+        let mut report = export_report();
+        let i = door_of(&mut report);
+        for p in &mut report.devices[i].onvif.as_mut().unwrap().profiles {
+            p.stream_uri = Some("rtsp://198.18.0.50:554/onvif/media1".into());
+        }
+        let text = render(&report);
+        assert_eq!(
+            list(&parsed(&text)["front_door"]),
+            [
+                "rtsp://admin:${CAMSCAN_FRONT_DOOR_PASSWORD}@198.18.0.50:554/Streaming/Channels/101",
+                "onvif://admin:${CAMSCAN_FRONT_DOOR_PASSWORD}@198.18.0.50:80?subtype=Profile_1",
+            ]
+        );
+        assert!(!text.contains("# No onvif://"), "{text}");
+        // The device announced ONVIF but its service refused camscan: no profiles, no source, and
+        // the header says why.
+        report.devices[i].onvif.as_mut().unwrap().profiles.clear();
+        let text = render(&report);
+        assert_eq!(list(&parsed(&text)["front_door"]).len(), 1, "{text}");
+        assert!(!text.contains("onvif://admin"), "{text}");
+        assert!(
+            text.contains(
+                "did not answer\n# camscan; see the device's failures in -f json): 198.18.0.50\n"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn show_credentials_keeps_the_scans_urls() {
         let mut report = export_report();
         let door = report

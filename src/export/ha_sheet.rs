@@ -197,6 +197,18 @@ mod tests {
     }
 
     #[test]
+    fn onvif_only_where_it_answered() {
+        let mut report = export_report();
+        for d in &mut report.devices {
+            if let Some(o) = d.onvif.as_mut() {
+                o.profiles.clear();
+            }
+        }
+        let text = render(&report);
+        assert!(!text.contains("ONVIF ("), "{text}");
+    }
+
+    #[test]
     fn hostile_names_stay_on_their_line() {
         let mut report = export_report();
         let door = report
