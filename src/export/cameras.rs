@@ -3,8 +3,8 @@
 //! ([`super::names`]), and how a URL is written into another tool's configuration.
 //!
 //! A stream is exported when it opened (`status: ok`: described, and verified unless `--no-verify`),
-//! is not an alias of another (`same_as`), and carries video; still images (`jpeg`), WHEP endpoints
-//! and DASH manifests are not streams these tools pull. A multi-channel device (an NVR) has one
+//! is not an alias of another (`same_as`), and carries video; still images (`jpeg`) and WHEP
+//! endpoints are not streams these tools pull (a DASH manifest only go2rtc takes, through ffmpeg). A multi-channel device (an NVR) has one
 //! camera per channel, told apart by the vendor channel schemes camscan walks. Within a camera the
 //! main stream is the largest picture (measured size first, else the described one), RTSP before
 //! other protocols at equal size, then report order; the sub stream is the largest one after it
@@ -28,8 +28,9 @@ use crate::model::{Device, OnvifProfile, Protocol, Report, Stream, StreamStatus}
 /// The tools with a configuration export, for what each can pull.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tool {
-    /// go2rtc sources: `rtsp://`, `rtmp://`, and `http://` for MJPEG, HTTP-FLV, MPEG-TS and HLS
-    /// (go2rtc `internal/http/README.md`: the HTTP source tells the format from Content-Type).
+    /// go2rtc sources: `rtsp://`, `rtmp://`, `http://` for MJPEG, HTTP-FLV and MPEG-TS (go2rtc
+    /// `internal/http/http.go` tells the format from Content-Type), and `ffmpeg:` for HLS and DASH
+    /// (see [`super::go2rtc`]).
     Go2rtc,
     /// Frigate's ffmpeg inputs with an input preset for each: RTSP (the default preset), RTMP
     /// (`preset-rtmp-generic`) and MJPEG (`preset-http-mjpeg-generic`), per
@@ -46,7 +47,7 @@ impl Tool {
     pub fn accepts(self, p: Protocol) -> bool {
         use Protocol::*;
         match self {
-            Tool::Go2rtc => matches!(p, Rtsp | Rtmp | Mjpeg | Flv | Ts | Hls),
+            Tool::Go2rtc => matches!(p, Rtsp | Rtmp | Mjpeg | Flv | Ts | Hls | Dash),
             Tool::Frigate => matches!(p, Rtsp | Rtmp | Mjpeg),
             Tool::Mediamtx => matches!(p, Rtsp | Rtmp | Hls),
             Tool::HaSheet => matches!(p, Rtsp | Rtmp | Mjpeg | Flv | Ts | Hls),
@@ -61,8 +62,45 @@ fn exportable(s: &Stream) -> bool {
         && s.video.is_some()
         && !matches!(
             s.protocol,
-            Protocol::Jpeg | Protocol::Webrtc | Protocol::Dash | Protocol::Http
+            Protocol::Jpeg | Protocol::Webrtc | Protocol::Http
         )
+}
+
+/// The stream's video codec as camscan names it (`h264`, `h265`, `mjpeg`, ...), lowercase.
+pub fn codec(s: &Stream) -> Option<String> {
+    s.video
+        .as_ref()
+        .map(|v| v.codec.trim().to_ascii_lowercase())
+}
+
+/// Motion JPEG: an HTTP multipart stream, or JPEG frames over RTSP (RTP/JPEG).
+pub fn is_mjpeg(s: &Stream) -> bool {
+    s.protocol == Protocol::Mjpeg || matches!(codec(s).as_deref(), Some("mjpeg" | "jpeg"))
+}
+
+/// H.265 video.
+pub fn is_h265(s: &Stream) -> bool {
+    matches!(codec(s).as_deref(), Some("h265" | "hevc"))
+}
+
+/// The RTSP transport the PLAY check received media over (`tcp` or `udp`), for an RTSP stream
+/// that was measured; the one transport known to work with this camera.
+pub fn rtsp_transport(s: &Stream) -> Option<&'static str> {
+    if s.protocol != Protocol::Rtsp {
+        return None;
+    }
+    match s.measured.as_ref()?.transport.as_str() {
+        "tcp" => Some("tcp"),
+        "udp" => Some("udp"),
+        _ => None,
+    }
+}
+
+/// Whether the device's ONVIF service answered camscan: it listed media profiles. A device that
+/// only announced itself over WS-Discovery, and whose device service then refused the connection
+/// or every credential, has none (its failures are recorded on the device).
+pub fn onvif_answered(d: &Device) -> bool {
+    d.onvif.as_ref().is_some_and(|o| !o.profiles.is_empty())
 }
 
 /// The picture size: measured from the media when the PLAY check read it, else described.
@@ -267,7 +305,8 @@ pub fn needs_password(s: &Stream) -> bool {
 }
 
 /// Where a device's ONVIF device service answered: from the first `http://` XAddr of its
-/// WS-Discovery answer (`0.0.0.0` already rewritten to the sender by the scan).
+/// WS-Discovery answer (`0.0.0.0` already rewritten to the sender by the scan); `None` where the
+/// service did not answer ([`onvif_answered`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OnvifService {
     /// Host as a URL writes it (`[fd00::1]` for IPv6).
@@ -278,6 +317,9 @@ pub struct OnvifService {
 }
 
 pub fn onvif_service(d: &Device) -> Option<OnvifService> {
+    if !onvif_answered(d) {
+        return None;
+    }
     let onvif = d.onvif.as_ref()?;
     onvif.xaddrs.iter().find_map(|x| {
         let u = url::Url::parse(x.trim()).ok()?;

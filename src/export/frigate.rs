@@ -1,8 +1,20 @@
-//! Frigate configuration: a `cameras:` section (and with `--frigate-restream` a `go2rtc:` one) to
-//! merge into Frigate's `config.yml`.
+//! Frigate configuration: a whole `config.yml` Frigate starts on as written: `mqtt:`, `cameras:`
+//! (and with `--frigate-restream` a `go2rtc:` section).
 //!
 //! What Frigate expects (blakeblackshear/frigate, read at commit
-//! e3fa70189324e5eb3b1dba756c153f6696f457de):
+//! e3fa70189324e5eb3b1dba756c153f6696f457de on dev and at its release v0.17.2; `scripts/check-exports`
+//! loads the exports with Frigate's own `FrigateConfig.load` from both):
+//! * `frigate/config/config.py`: `mqtt: MqttConfig` has no default, so a config without `mqtt:`
+//!   fails with "mqtt / Field required"; `mqtt: {enabled: false}` (`frigate/config/mqtt.py`) is
+//!   the smallest valid one.
+//! * `frigate/config/camera/record.py`: `record.enabled` defaults to false, and a `record` role
+//!   then records nothing; so each camera with the role gets `record: {enabled: true}`.
+//! * Frigate records H.264/H.265 into MP4 segments by copying (`preset-record-generic`,
+//!   `frigate/ffmpeg_presets.py`); an MJPEG camera needs `preset-record-mjpeg` (an H.264 encode) as
+//!   its record output, or, with the restream, go2rtc's `ffmpeg:<url>#video=h264`
+//!   (`docs/docs/configuration/camera_specific.md`, "MJPEG Cameras").
+//! * `frigate/config/camera/ffmpeg.py` `apple_compatibility`: "Set tag on HEVC (H.265) recording
+//!   stream to improve compatibility with Apple players"; set where the record stream is H.265.
 //! * Camera names match `^[a-zA-Z0-9_-]+$` (`frigate/const.py` `REGEX_CAMERA_NAME`); see
 //!   [`super::names`]. `friendly_name` (`frigate/config/camera/camera.py`) carries the device's own
 //!   name for the UI.
@@ -40,7 +52,7 @@ use std::io::{self, Write};
 use serde_yaml::{Mapping, Value};
 
 use super::cameras::{self, Camera, Tool};
-use super::go2rtc::{password_comments, skipped_comment, streams};
+use super::go2rtc::{password_comments, skipped_comment, source, streams};
 use super::names::Style;
 use super::{Exporter, config_header, one_line, yaml};
 use crate::model::{Protocol, Report, Stream};
@@ -113,6 +125,11 @@ impl FrigateExporter {
         } else {
             direct(cam.main)
         };
+        // What the record role receives: go2rtc's restream turns MJPEG into H.264 (see
+        // `restream_source`); straight from the camera, MJPEG is encoded by Frigate's own
+        // `preset-record-mjpeg` output.
+        let record_mjpeg = !self.restream && cameras::is_mjpeg(cam.main);
+        let record_h265 = cameras::is_h265(cam.main);
         let mut inputs = Vec::new();
         match sub {
             Some(s) => {
@@ -131,6 +148,14 @@ impl FrigateExporter {
         }
         let mut ffmpeg = Mapping::new();
         ffmpeg.insert(key("inputs"), Value::Sequence(inputs));
+        if record_mjpeg {
+            let mut output = Mapping::new();
+            output.insert(key("record"), key("preset-record-mjpeg"));
+            ffmpeg.insert(key("output_args"), Value::Mapping(output));
+        }
+        if record_h265 {
+            ffmpeg.insert(key("apple_compatibility"), Value::Bool(true));
+        }
         let mut detect = Mapping::new();
         detect.insert(key("enabled"), Value::Bool(true));
         if let Some((w, h)) = cameras::size(sub.unwrap_or(cam.main)) {
@@ -138,6 +163,8 @@ impl FrigateExporter {
             detect.insert(key("height"), Value::Number(h.into()));
         }
         detect.insert(key("fps"), Value::Number(DETECT_FPS.into()));
+        let mut record = Mapping::new();
+        record.insert(key("enabled"), Value::Bool(true));
         let mut m = Mapping::new();
         let friendly = cam.device.name.as_deref().map(one_line).unwrap_or_default();
         if !friendly.is_empty() {
@@ -145,33 +172,88 @@ impl FrigateExporter {
         }
         m.insert(key("ffmpeg"), Value::Mapping(ffmpeg));
         m.insert(key("detect"), Value::Mapping(detect));
+        m.insert(key("record"), Value::Mapping(record));
         Value::Mapping(m)
+    }
+}
+
+/// A stream's source in the `go2rtc:` section: as the go2rtc export writes it, but an MJPEG
+/// stream through go2rtc's ffmpeg source encoded to H.264, as Frigate's docs give it
+/// (`docs/docs/configuration/camera_specific.md`, "MJPEG Cameras":
+/// `ffmpeg:http://your_mjpeg_stream_url#video=h264`), so the restream can be recorded.
+fn restream_source(s: &Stream, password: &str) -> String {
+    if cameras::is_mjpeg(s) {
+        format!(
+            "ffmpeg:{}#video=h264",
+            cameras::stream_url(s, Some(password))
+        )
+    } else {
+        source(s, password)
     }
 }
 
 impl Exporter for FrigateExporter {
     fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let plan = cameras::plan(report, Tool::Frigate);
-        let mut text = config_header("Frigate cameras", report);
+        let mut text = config_header("Frigate configuration", report);
+        text.push_str(
+            "# A complete config.yml Frigate starts on as written: MQTT off (Frigate requires an mqtt:\n\
+             # section; for Home Assistant's Frigate integration set enabled: true and host: your\n\
+             # broker), each camera detecting and recording (record.enabled) with the roles below.\n",
+        );
         let needed = password_comments(&plan.cameras, "FRIGATE_");
         if !needed.is_empty() {
             text.push_str(
-                "# Frigate fills {FRIGATE_*} from its environment (docker -e, compose environment:, or\n\
-                 # Docker secrets); set each of these to the camera's URL-encoded password:\n",
+                "# REQUIRED: Frigate fills {FRIGATE_*} from its environment (docker -e, compose\n\
+                 # environment:, or Docker secrets) and refuses to start (KeyError) when one is unset.\n\
+                 # Set each of these to the camera's URL-encoded password (p@ss as p%40ss):\n",
             );
             text.push_str(&needed);
+        }
+        let mjpeg: Vec<String> = plan
+            .cameras
+            .iter()
+            .filter(|c| cameras::is_mjpeg(c.main))
+            .map(|c| c.names.camera(Style::Underscore))
+            .collect();
+        if !mjpeg.is_empty() {
+            let how = if self.restream {
+                "go2rtc's ffmpeg source encodes them to H.264 for the restream"
+            } else {
+                "Frigate's preset-record-mjpeg encodes them to H.264 (CPU heavy; camscan\n\
+                 # --frigate-restream lets go2rtc do it)"
+            };
+            text.push_str(&format!(
+                "# MJPEG cameras ({}): Frigate records only H.264/H.265 into MP4;\n# {how}.\n",
+                mjpeg.join(", ")
+            ));
+        }
+        let h265: Vec<String> = plan
+            .cameras
+            .iter()
+            .filter(|c| cameras::is_h265(c.main))
+            .map(|c| c.names.camera(Style::Underscore))
+            .collect();
+        if !h265.is_empty() {
+            text.push_str(&format!(
+                "# H.265 recordings ({}): ffmpeg.apple_compatibility tags them so Safari and\n\
+                 # Apple devices play them; other browsers may not play H.265 at all.\n",
+                h265.join(", ")
+            ));
         }
         text.push_str(&skipped_comment(
             &plan.skipped,
             "no stream Frigate can read",
         ));
         let mut doc = Mapping::new();
+        let mut mqtt = Mapping::new();
+        mqtt.insert(key("enabled"), Value::Bool(false));
+        doc.insert(key("mqtt"), Value::Mapping(mqtt));
         if self.restream {
-            let split = |cam: &Camera<'_>| detect_sub(cam).is_some();
             let mut go2rtc = Mapping::new();
             go2rtc.insert(
                 key("streams"),
-                Value::Mapping(streams(&plan.cameras, &reference, &split)),
+                Value::Mapping(streams(&plan.cameras, &reference, &restream_source)),
             );
             doc.insert(key("go2rtc"), Value::Mapping(go2rtc));
         }
@@ -365,12 +447,20 @@ mod tests {
             example("frigate/restream-sub-stream-example.yaml"),
             Value::Mapping(go2rtc),
         ];
-        // Documented elsewhere: friendly_name (frigate/config/camera/camera.py), detect.enabled
-        // and detect.fps (docs/docs/configuration/advanced/reference.md).
+        // Documented elsewhere: friendly_name (frigate/config/camera/camera.py), detect.enabled,
+        // detect.fps, record.enabled, ffmpeg.output_args.record, ffmpeg.apple_compatibility and
+        // mqtt.enabled (docs/docs/configuration/reference.md).
         let extra = [
+            "mqtt",
+            "mqtt/enabled",
             "cameras/*/friendly_name",
             "cameras/*/detect/enabled",
             "cameras/*/detect/fps",
+            "cameras/*/record",
+            "cameras/*/record/enabled",
+            "cameras/*/ffmpeg/output_args",
+            "cameras/*/ffmpeg/output_args/record",
+            "cameras/*/ffmpeg/apple_compatibility",
         ];
         for restream in [false, true] {
             let text = render(&export_report(), restream);
@@ -392,14 +482,17 @@ mod tests {
         let text = render(&export_report(), true);
         let doc: Value = serde_yaml::from_str(&text).unwrap();
         let streams = doc["go2rtc"]["streams"].as_mapping().unwrap();
+        // No onvif:// source: it would resolve to the main stream's URL, already the source.
         assert_eq!(
             streams["front_door"],
-            Value::Sequence(vec![
-                key(
-                    "rtsp://admin:{FRIGATE_FRONT_DOOR_PASSWORD}@198.18.0.50:554/Streaming/Channels/101"
-                ),
-                key("onvif://admin:{FRIGATE_FRONT_DOOR_PASSWORD}@198.18.0.50:80?subtype=Profile_1"),
-            ])
+            key(
+                "rtsp://admin:{FRIGATE_FRONT_DOOR_PASSWORD}@198.18.0.50:554/Streaming/Channels/101"
+            )
+        );
+        // An MJPEG camera reaches Frigate as H.264, encoded by go2rtc's ffmpeg source.
+        assert_eq!(
+            streams["on"],
+            key("ffmpeg:rtsp://198.18.0.40:8554/live?ch=1&sub=0#video=h264")
         );
         assert_eq!(
             streams["front_door_sub"],
@@ -407,11 +500,11 @@ mod tests {
                 "rtsp://admin:{FRIGATE_FRONT_DOOR_PASSWORD}@198.18.0.50:554/Streaming/Channels/102"
             )
         );
-        // The CIF sub stream stays a fallback in its camera's list: nothing detects on it.
-        assert_eq!(
-            streams["garage_198_18_0_60"].as_sequence().unwrap().len(),
-            2
-        );
+        // The CIF sub stream is a go2rtc stream of its own (for live view) that Frigate does not
+        // read: nothing detects on it.
+        assert!(streams["garage_198_18_0_60"].is_string());
+        assert!(streams.contains_key("garage_198_18_0_60_sub"));
+        assert!(!text.contains("127.0.0.1:8554/garage_198_18_0_60_sub"));
         let cams = cameras(&text);
         for (name, inputs, _) in &cams {
             for (path, roles, args) in inputs {

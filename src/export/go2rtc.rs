@@ -1,21 +1,27 @@
 //! go2rtc configuration: a `streams:` map from a camera's name to its sources, to paste into
 //! `go2rtc.yaml` (or load with `go2rtc -config`).
 //!
-//! What go2rtc expects (AlexxIT/go2rtc, read at commit dc1685e9cf7a8c349181f20a1b4a44825ed394c5):
+//! What go2rtc expects (AlexxIT/go2rtc, read at its release v1.9.14, commit
+//! dc1685e9cf7a8c349181f20a1b4a44825ed394c5 or later):
 //! * `www/schema.json`: `streams` is an object whose values are one source string, a list of
-//!   them, or null; the vendored copy in `tests/fixtures/go2rtc/` checks every export.
-//! * `internal/rtsp/README.md`: "If your camera has two RTSP links, you can add both as sources"
-//!   (its `dahua_camera` lists the main then the sub stream). go2rtc gives each client the first
-//!   source whose codecs it can take (`internal/streams/add_consumer.go` walks the producers in
-//!   order), so the main stream comes first and the sub stream is a fallback, e.g. an H.264 sub
-//!   for a browser that cannot play an H.265 main. `#transport=udp` after the URL makes its RTSP
-//!   client SETUP over UDP (`internal/rtsp/rtsp.go` reads `transport`; `pkg/rtsp/client.go`),
-//!   which a camera that refused RTSP over TCP needs (camscan's PLAY check measured it over UDP).
-//! * `internal/onvif/README.md` and `internal/streams/README.md`: the ONVIF source is
-//!   `onvif://user:pass@host:port` with an optional `?subtype=` naming the profile;
-//!   `pkg/onvif/client.go` `GetURI` reads a number there as an index into GetProfiles and
-//!   anything else as the profile token, and takes the device service path from the URL
-//!   (`/onvif/device_service` when empty). It is added last, where the device's ONVIF answered.
+//!   them, or null; the vendored copy in `tests/fixtures/go2rtc/` checks every export, and
+//!   `tests/exports.rs` checks each source's scheme against the handlers go2rtc registers.
+//! * A stream's sources are alternatives, not a menu: go2rtc gives each client the first source
+//!   whose codecs it can take (`internal/streams/add_consumer.go` walks the producers in order),
+//!   so a second H.264 source in one list is never chosen. The sub stream is therefore a stream
+//!   of its own, `<name>_sub` (as Frigate's restream docs name it). `#transport=udp` after an
+//!   RTSP URL makes go2rtc's RTSP client SETUP over UDP (`internal/rtsp/rtsp.go`), which a camera
+//!   that refused RTSP over TCP needs (camscan's PLAY check measured it over UDP).
+//! * HLS and DASH: go2rtc's HTTP source reads HLS only with MPEG-TS segments and only its first
+//!   variant (`pkg/hls/reader.go`, `pkg/hls/producer.go` `mpegts.Open`), and has no DASH reader,
+//!   so both are written as its `ffmpeg:` source (`internal/ffmpeg/ffmpeg.go`: an `http` input,
+//!   `-c copy` when no codec is asked for), which reads fMP4 HLS (H.265) and DASH too.
+//! * `internal/onvif/README.md`: the ONVIF source is `onvif://user:pass@host:port?subtype=`;
+//!   `pkg/onvif/client.go` `GetURI` reads a number there as an index into GetProfiles and anything
+//!   else as the profile token (the first profile without one), and dials that profile's RTSP URI.
+//!   It is written only where the device's ONVIF service answered camscan (it listed profiles: a
+//!   device whose service refused the connection never can), and only when that profile's URI is
+//!   not already a source of the camera (it would add the same stream again).
 //! * `pkg/creds/creds.go` `ReplaceVars`, called on the config file's text before it is parsed
 //!   (`internal/app/config.go`): `${NAME}` and `${NAME:default}` are replaced from go2rtc's `env:`
 //!   section, `$CREDENTIALS_DIRECTORY/NAME` (systemd credentials) or the environment. So a
@@ -44,17 +50,46 @@ fn reference(env_key: &str) -> String {
 /// The go2rtc source for one stream; `password` is the reference to put in its URL.
 pub(super) fn source(s: &Stream, password: &str) -> String {
     let mut url = cameras::stream_url(s, Some(password));
-    let udp = s.measured.as_ref().is_some_and(|m| m.transport == "udp");
-    if s.protocol == Protocol::Rtsp && udp {
+    if matches!(s.protocol, Protocol::Hls | Protocol::Dash) {
+        // go2rtc's own HLS reader takes MPEG-TS segments only, DASH none: ffmpeg reads both.
+        return format!("ffmpeg:{url}");
+    }
+    if cameras::rtsp_transport(s) == Some("udp") {
         url.push_str("#transport=udp");
     }
     url
 }
 
-/// `onvif://user:pass@host:port[/path][?subtype=N]` for the device whose main stream is `main`,
-/// where its ONVIF device service answered.
-pub(super) fn onvif_source(d: &Device, main: &Stream, password: &str) -> Option<String> {
+/// A URL without its userinfo, to compare sources whatever credentials they carry.
+fn plain(url: &str) -> String {
+    match cameras::userinfo(url) {
+        Some(info) => url.replacen(&format!("{info}@"), "", 1),
+        None => url.to_string(),
+    }
+}
+
+/// `onvif://user:pass@host:port[/path][?subtype=N]` for the camera whose main stream is `main`,
+/// where its ONVIF device service answered and the profile the source resolves to streams a URL
+/// that is not already among `taken` (go2rtc would dial the same stream twice for nothing).
+pub(super) fn onvif_source(
+    d: &Device,
+    main: &Stream,
+    password: &str,
+    taken: &[&Stream],
+) -> Option<String> {
     let service = cameras::onvif_service(d)?;
+    // go2rtc's GetURI (pkg/onvif/client.go): the profile named by subtype, else the first one.
+    let (index, profile) = cameras::onvif_profile(d, main).or_else(|| {
+        let first = d.onvif.as_ref()?.profiles.first()?;
+        Some((0, first))
+    })?;
+    let uri = plain(&cameras::safe_url(profile.stream_uri.as_deref()?.trim()));
+    if taken
+        .iter()
+        .any(|s| plain(&cameras::safe_url(&s.url)) == uri)
+    {
+        return None;
+    }
     let userinfo = match cameras::userinfo(&cameras::safe_url(&main.url)) {
         // --show-credentials: the stream's own.
         Some(info) => format!("{info}@"),
@@ -68,19 +103,16 @@ pub(super) fn onvif_source(d: &Device, main: &Stream, password: &str) -> Option<
     } else {
         service.path.as_str()
     };
-    // The main stream's profile: by token, or by index when the token is a number (go2rtc would
-    // take a numeric token for an index).
-    let subtype = cameras::onvif_profile(d, main).map(|(i, p)| {
-        let token = p.token.trim();
-        if token.is_empty() || token.bytes().all(|b| b.is_ascii_digit()) {
-            i.to_string()
-        } else {
-            cameras::encode_userinfo(token)
-        }
-    });
-    let query = subtype.map(|t| format!("?subtype={t}")).unwrap_or_default();
+    // The profile by token, or by index when the token is a number (go2rtc would take a numeric
+    // token for an index).
+    let token = profile.token.trim();
+    let subtype = if token.is_empty() || token.bytes().all(|b| b.is_ascii_digit()) {
+        index.to_string()
+    } else {
+        cameras::encode_userinfo(token)
+    };
     Some(format!(
-        "onvif://{userinfo}{}:{}{path}{query}",
+        "onvif://{userinfo}{}:{}{path}?subtype={subtype}",
         service.host, service.port
     ))
 }
@@ -93,35 +125,28 @@ fn sources_value(list: Vec<String>) -> Value {
     }
 }
 
-/// The `streams:` map for `cameras`: each camera's main stream, its sub stream (in the same list,
-/// or as `<name>_sub` of its own where `split_sub` says so: Frigate's restream detects on it), and
-/// its ONVIF source. `password` makes a device's password reference from its environment key.
+/// The `streams:` map for `cameras`: each camera's main stream (and its ONVIF source, see
+/// [`onvif_source`]) under its name, its sub stream under `<name>_sub`. `password` makes a
+/// device's password reference from its environment key; `source` writes one stream's source.
 pub(super) fn streams(
     cameras: &[Camera<'_>],
     password: &dyn Fn(&str) -> String,
-    split_sub: &dyn Fn(&Camera<'_>) -> bool,
+    source: &dyn Fn(&Stream, &str) -> String,
 ) -> Mapping {
     let mut map = Mapping::new();
     for cam in cameras {
         let pass = password(&cam.names.env_key());
         let mut list = vec![source(cam.main, &pass)];
-        let mut own_sub = None;
-        if let Some(sub) = cam.sub {
-            if split_sub(cam) {
-                own_sub = Some(source(sub, &pass));
-            } else {
-                list.push(source(sub, &pass));
-            }
-        }
-        list.extend(onvif_source(cam.device, cam.main, &pass));
+        let taken: Vec<&Stream> = [Some(cam.main), cam.sub].into_iter().flatten().collect();
+        list.extend(onvif_source(cam.device, cam.main, &pass, &taken));
         map.insert(
             Value::String(cam.names.camera(Style::Underscore)),
             sources_value(list),
         );
-        if let Some(sub) = own_sub {
+        if let Some(sub) = cam.sub {
             map.insert(
                 Value::String(cam.names.sub(Style::Underscore)),
-                Value::String(sub),
+                Value::String(source(sub, &pass)),
             );
         }
     }
@@ -141,6 +166,26 @@ pub(super) fn password_comments(cameras: &[Camera<'_>], prefix: &str) -> String 
         }
     }
     keys.iter().map(|k| format!("#   {k}\n")).collect()
+}
+
+/// Which cameras announced ONVIF but get no `onvif://` source, and why.
+pub(super) fn onvif_comment(cameras: &[Camera<'_>]) -> String {
+    let mut refused = Vec::new();
+    for cam in cameras {
+        let announced = cam.device.onvif.is_some();
+        if announced && !cameras::onvif_answered(cam.device) && !refused.contains(&cam.device.ip) {
+            refused.push(cam.device.ip);
+        }
+    }
+    if refused.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = refused.iter().map(ToString::to_string).collect();
+    format!(
+        "# No onvif:// source (the device announced ONVIF but its device service did not answer\n\
+         # camscan; see the device's failures in -f json): {}\n",
+        list.join(", ")
+    )
 }
 
 /// `# Skipped ...: 198.18.0.30, ...` when the export leaves camera devices out.
@@ -165,7 +210,8 @@ impl Exporter for Go2rtcExporter {
             text.push_str(&needed);
         }
         text.push_str(&skipped_comment(&plan.skipped, "no stream go2rtc can pull"));
-        let streams = streams(&plan.cameras, &reference, &|_| false);
+        text.push_str(&onvif_comment(&plan.cameras));
+        let streams = streams(&plan.cameras, &reference, &source);
         let mut doc = Mapping::new();
         doc.insert(Value::String("streams".into()), Value::Mapping(streams));
         text.push_str(&yaml::block(&Value::Mapping(doc)));
@@ -204,22 +250,20 @@ mod tests {
     fn main_then_sub_then_onvif_with_references() {
         let streams = parsed(&render(&export_report()));
         let door = list(&streams["front_door"]);
+        // The sub stream is a stream of its own; no onvif:// source, whose profile streams the
+        // main stream's URL again.
         assert_eq!(
             door,
-            [
-                "rtsp://admin:${CAMSCAN_FRONT_DOOR_PASSWORD}@198.18.0.50:554/Streaming/Channels/101",
-                "rtsp://admin:${CAMSCAN_FRONT_DOOR_PASSWORD}@198.18.0.50:554/Streaming/Channels/102",
-                "onvif://admin:${CAMSCAN_FRONT_DOOR_PASSWORD}@198.18.0.50:80?subtype=Profile_1",
-            ]
+            ["rtsp://admin:${CAMSCAN_FRONT_DOOR_PASSWORD}@198.18.0.50:554/Streaming/Channels/101"]
         );
-        // A numeric profile token is given as the profile's index; the UDP-only camera gets
-        // go2rtc's UDP transport.
+        assert_eq!(
+            list(&streams["front_door_sub"]),
+            ["rtsp://admin:${CAMSCAN_FRONT_DOOR_PASSWORD}@198.18.0.50:554/Streaming/Channels/102"]
+        );
+        // The UDP-only camera gets go2rtc's UDP transport.
         assert_eq!(
             list(&streams["on"]),
-            [
-                "rtsp://198.18.0.40:8554/live?ch=1&sub=0#transport=udp",
-                "onvif://198.18.0.40:80?subtype=0",
-            ]
+            ["rtsp://198.18.0.40:8554/live?ch=1&sub=0#transport=udp"]
         );
         assert_eq!(
             list(&streams["camera_198_18_0_10"]),
@@ -228,9 +272,48 @@ mod tests {
         );
         assert_eq!(
             list(&streams["entree_cafe"]),
-            ["http://198.18.0.70:8080/hls/cam.m3u8"]
+            ["ffmpeg:http://198.18.0.70:8080/hls/cam.m3u8"],
+            "HLS through go2rtc's ffmpeg source"
         );
         assert!(streams.get("nvr_ch2").is_some());
+    }
+
+    #[test]
+    fn onvif_only_where_it_answered_and_adds_a_stream() {
+        let door_of = |r: &mut Report| -> usize {
+            r.devices
+                .iter()
+                .position(|d| d.name.as_deref() == Some("Front Door"))
+                .unwrap()
+        };
+        // The profile streams a URL camscan did not list: the onvif:// source adds it (the
+        // first profile, go2rtc's default, named by its token).
+        let mut report = export_report();
+        let i = door_of(&mut report);
+        for p in &mut report.devices[i].onvif.as_mut().unwrap().profiles {
+            p.stream_uri = Some("rtsp://198.18.0.50:554/onvif/media1".into());
+        }
+        let text = render(&report);
+        assert_eq!(
+            list(&parsed(&text)["front_door"]),
+            [
+                "rtsp://admin:${CAMSCAN_FRONT_DOOR_PASSWORD}@198.18.0.50:554/Streaming/Channels/101",
+                "onvif://admin:${CAMSCAN_FRONT_DOOR_PASSWORD}@198.18.0.50:80?subtype=Profile_1",
+            ]
+        );
+        assert!(!text.contains("# No onvif://"), "{text}");
+        // The device announced ONVIF but its service refused camscan: no profiles, no source, and
+        // the header says why.
+        report.devices[i].onvif.as_mut().unwrap().profiles.clear();
+        let text = render(&report);
+        assert_eq!(list(&parsed(&text)["front_door"]).len(), 1, "{text}");
+        assert!(!text.contains("onvif://admin"), "{text}");
+        assert!(
+            text.contains(
+                "did not answer\n# camscan; see the device's failures in -f json): 198.18.0.50\n"
+            ),
+            "{text}"
+        );
     }
 
     #[test]
@@ -253,10 +336,7 @@ mod tests {
             door[0],
             "rtsp://admin:p%40ss@198.18.0.50:554/Streaming/Channels/101"
         );
-        assert_eq!(
-            door[2],
-            "onvif://admin:p%40ss@198.18.0.50:80?subtype=Profile_1"
-        );
+        assert_eq!(door.len(), 1);
         assert!(!text.contains("CAMSCAN_FRONT_DOOR_PASSWORD"), "{text}");
     }
 
@@ -284,6 +364,7 @@ mod tests {
         let streams = parsed(&render(&export_report()));
         for v in streams.values() {
             for source in list(v) {
+                let source = source.strip_prefix("ffmpeg:").unwrap_or(source);
                 let (scheme, rest) = source.split_once("://").unwrap();
                 assert!(
                     ["rtsp", "rtmp", "http", "onvif"].contains(&scheme),

@@ -1,5 +1,8 @@
 //! A plain-text sheet for setting cameras up in Home Assistant's UI: one block per camera with what
-//! the Generic Camera and ONVIF integrations ask for.
+//! the Generic Camera, MJPEG IP Camera and ONVIF integrations ask for: the MJPEG IP Camera for an
+//! HTTP MJPEG stream (`source/_integrations/mjpeg.markdown`), the Generic Camera for the rest
+//! (RTSP H.264/H.265 above all: Home Assistant's `stream` integration plays only those), ONVIF only
+//! where the device's ONVIF service answered camscan.
 //!
 //! Home Assistant has no YAML import for these any more: the Generic Camera integration is set up
 //! in the UI only (`home-assistant/home-assistant.io` `source/_integrations/generic.markdown`:
@@ -8,9 +11,10 @@
 //! 2024.2), and the ONVIF integration's YAML configuration was removed in
 //! home-assistant/core#70395 (2022.5). So this is no configuration file: it lists the values to
 //! paste, per camera: stream URLs (main and sub), a still-image URL (the ONVIF snapshot URI, else a
-//! JPEG snapshot the scan found), user name, and the ONVIF host and port. Users who want a file
-//! use the go2rtc export (Home Assistant's go2rtc integration and the WebRTC card read go2rtc
-//! streams) or the Frigate export with its integration.
+//! JPEG snapshot the scan found), user name, and the ONVIF host and port. Home Assistant's
+//! built-in go2rtc (its `go2rtc` integration, 2024.11) writes its own go2rtc configuration and
+//! takes none from users, so the sheet does not point there; a Frigate server joins through the
+//! Frigate integration.
 //!
 //! URLs are written as the scan found them: with credentials only under `--show-credentials`, else
 //! without even the user name, because the Generic Camera integration uses its Username and
@@ -38,10 +42,14 @@ fn describe(s: &Stream) -> String {
         if let Some((w, h)) = cameras::size(s) {
             (v.width, v.height) = (Some(w), Some(h));
         }
+        // A nominal rate: the measured one wanders between scans (4.96, 5.01), and `camscan watch
+        // --write` re-renders this sheet; to the nearest half frame (12.5 stays 12.5).
+        v.fps = v.fps.map(|f| (f * 2.0).round() / 2.0);
         parts.push(one_line(&video_summary(&v)));
     }
     let udp = s.measured.as_ref().is_some_and(|m| m.transport == "udp");
-    if s.protocol != Protocol::Rtsp {
+    let codec = cameras::codec(s).unwrap_or_default();
+    if s.protocol != Protocol::Rtsp && s.protocol.as_str() != codec {
         parts.push(s.protocol.as_str().to_string());
     } else if udp {
         parts.push("RTSP over UDP only".into());
@@ -63,16 +71,37 @@ fn block(out: &mut String, cam: &Camera<'_>) {
         "== {}: {title} ==",
         cam.names.camera(Style::Underscore)
     );
-    let _ = writeln!(
-        out,
-        "Generic Camera (Settings > Devices & services > Add integration):"
-    );
-    let _ = writeln!(
-        out,
-        "  Stream Source:   {}   ({})",
-        cameras::safe_url(&cam.main.url),
-        describe(cam.main)
-    );
+    if cam.main.protocol == Protocol::Mjpeg {
+        // An MJPEG camera: the MJPEG IP Camera integration (`mjpeg.markdown`: "MJPEG URL",
+        // "Still Image URL", "Username", "Password"); Home Assistant's stream component, which the
+        // Generic Camera's Stream Source feeds, plays only H.264 and H.265.
+        let _ = writeln!(
+            out,
+            "MJPEG IP Camera (Settings > Devices & services > Add integration):"
+        );
+        let _ = writeln!(
+            out,
+            "  MJPEG URL:       {}   ({})",
+            cameras::safe_url(&cam.main.url),
+            describe(cam.main)
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "Generic Camera (Settings > Devices & services > Add integration):"
+        );
+        let note = if cameras::is_mjpeg(cam.main) {
+            "; Home Assistant streams only H.264/H.265, so this shows stills"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "  Stream Source:   {}   ({}{note})",
+            cameras::safe_url(&cam.main.url),
+            describe(cam.main)
+        );
+    }
     if let Some(sub) = cam.sub {
         let _ = writeln!(
             out,
@@ -120,9 +149,10 @@ impl Exporter for HaSheetExporter {
         let plan = cameras::plan(report, Tool::HaSheet);
         let mut text = config_header("Home Assistant camera sheet", report);
         text.push_str(
-            "# Home Assistant sets up Generic Camera and ONVIF cameras in its UI only (no YAML): paste\n\
-             # the values below there. For a configuration file, use camscan -f go2rtc (Home\n\
-             # Assistant's go2rtc integration) or -f frigate (the Frigate integration).\n",
+            "# Home Assistant sets up Generic Camera, MJPEG IP Camera and ONVIF cameras in its UI only (no\n\
+             # YAML): paste the values below there. Home Assistant's built-in go2rtc writes its own\n\
+             # configuration and takes no streams file; a Frigate server (camscan -f frigate) joins\n\
+             # through the Frigate integration.\n",
         );
         text.push_str(&skipped_comment(&plan.skipped, "no stream to show"));
         text.push('\n');
@@ -164,6 +194,18 @@ mod tests {
             "ONVIF (Add integration > ONVIF, set up manually):\n  Host: 198.18.0.50\n  Port: 80\n"
         ));
         assert!(!text.contains('@'), "no credentials in the URLs: {text}");
+    }
+
+    #[test]
+    fn onvif_only_where_it_answered() {
+        let mut report = export_report();
+        for d in &mut report.devices {
+            if let Some(o) = d.onvif.as_mut() {
+                o.profiles.clear();
+            }
+        }
+        let text = render(&report);
+        assert!(!text.contains("ONVIF ("), "{text}");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! reads it, to put in `mediamtx.yml`.
 //!
 //! What MediaMTX expects (bluenviron/mediamtx, read at commit
-//! 3e09466c180431272a656b48aeca39c83d52d6c6):
+//! 3e09466c180431272a656b48aeca39c83d52d6c6 and at its release v1.20.1):
 //! * `mediamtx.yml` (the `source:` comment) and `docs/3-publish/08-rtsp-cameras-and-servers.md`:
 //!   a path pulls `source: rtsp://user:pass@host:port/path` (also `rtmp://`, and `http://...m3u8`
 //!   for HLS); `sourceOnDemand: yes` "it will be pulled only when at least one reader is
@@ -37,10 +37,23 @@ fn key(s: &str) -> Value {
     Value::String(s.into())
 }
 
+/// The path's settings; every key is a path setting MediaMTX knows (`internal/conf/path.go`:
+/// its loader refuses unknown keys, `internal/conf/jsonwrapper/unmarshal.go`).
 fn path(s: &Stream) -> Value {
     let mut m = Mapping::new();
-    m.insert(key("source"), Value::String(cameras::stream_url(s, None)));
+    // No user name without a password: MediaMTX refuses `rtsp://admin@host/` with "username and
+    // password must be both provided" (`internal/conf/path.go`) and then starts no path at all.
+    // A camera that needs its password gets it from the MTX_PATHS_<NAME>_SOURCE override.
+    let url = if cameras::needs_password(s) {
+        cameras::safe_url(&s.url)
+    } else {
+        cameras::stream_url(s, None)
+    };
+    m.insert(key("source"), Value::String(url));
     m.insert(key("sourceOnDemand"), Value::Bool(true));
+    if let Some(t) = cameras::rtsp_transport(s) {
+        m.insert(key("rtspTransport"), key(t));
+    }
     Value::Mapping(m)
 }
 
@@ -83,7 +96,8 @@ impl Exporter for MediamtxExporter {
             text.push_str(
                 "# MediaMTX reads no variables inside this file, but takes a path's source from\n\
                  # MTX_PATHS_<NAME>_SOURCE. With each CAMSCAN_<NAME>_PASSWORD set to the camera's\n\
-                 # URL-encoded password, pass these to MediaMTX (docker -e, compose environment:):\n",
+                 # URL-encoded password, pass these to MediaMTX (docker -e, compose environment:).\n\
+                 # Without them the file still loads; only those paths fail to connect.\n",
             );
             text.push_str(&overrides);
         }
@@ -141,8 +155,8 @@ mod tests {
         );
         assert_eq!(
             paths["frontdoor"]["source"].as_str(),
-            Some("rtsp://admin@198.18.0.50:554/Streaming/Channels/101"),
-            "the user name only: MediaMTX would not expand a reference"
+            Some("rtsp://198.18.0.50:554/Streaming/Channels/101"),
+            "no credentials: MediaMTX refuses a user name without a password"
         );
         assert_eq!(paths["frontdoor"]["sourceOnDemand"], Value::Bool(true));
         assert!(text.contains(
@@ -171,7 +185,11 @@ mod tests {
             example("mediamtx/proxy-example.yml"),
         ];
         let doc: Value = serde_yaml::from_str(&render(&export_report())).unwrap();
-        assert_eq!(conforms(&doc, &docs, &["paths"], &[]), Ok(()));
+        // rtspTransport: documented in mediamtx.yml (internal/conf/path.go `RTSPTransport`).
+        assert_eq!(
+            conforms(&doc, &docs, &["paths"], &["paths/*/rtspTransport"]),
+            Ok(())
+        );
         for name in doc["paths"].as_mapping().unwrap().keys() {
             let name = name.as_str().unwrap();
             // internal/conf/path.go IsValidPathName, and reachable by MTX_PATHS_<NAME>_...
