@@ -2,8 +2,8 @@
 //! one lab: three GStreamer RTSP servers (`tests/servers/rtsp_server.py`) on 127.0.0.121-123, port
 //! 8554 (Hikvision paths: .121 and .122 with a main and a sub stream, .122 asking for Digest
 //! credentials with a password that needs URL-encoding, .123 H.265 only), and the media lab's
-//! (`tests/servers/media_lab.py`) nginx serving ffmpeg-made HLS on 127.0.0.52:80 and VLC serving
-//! MJPEG over HTTP on 127.0.0.53:8080.
+//! (`tests/servers/media_lab.py`) nginx serving ffmpeg-made HLS on 127.0.0.124:80 and VLC serving
+//! MJPEG over HTTP on 127.0.0.125:8080.
 //!
 //! Each export must load in its tool as written, checked with the tool's own definition at a
 //! pinned release (their code is not vendored; the rules below are written from it, citing the
@@ -69,6 +69,12 @@ fn lab() -> &'static Lab {
                 script.to_str().unwrap(),
                 "--only",
                 "hls,mjpeg",
+                // Addresses of this file's own (tests/common/mod.rs): other test files run
+                // media labs at the same time.
+                "--bind",
+                "hls=127.0.0.124",
+                "--bind",
+                "mjpeg=127.0.0.125",
                 "--timeout",
                 "80",
             ],
@@ -96,8 +102,7 @@ fn scan(format: &str, extra: &[&str]) -> String {
         camscan()
             .args([
                 "scan",
-                "127.0.0.121-123",
-                "127.0.0.52-53",
+                "127.0.0.121-125",
                 "-p",
                 "8554,80,8080",
                 "-f",
@@ -618,7 +623,7 @@ fn go2rtc_streams(streams: &Value) -> BTreeMap<String, Vec<String>> {
 const A_MAIN: &str = "rtsp://127.0.0.121:8554/Streaming/Channels/101";
 const A_SUB: &str = "rtsp://127.0.0.121:8554/Streaming/Channels/102";
 const C_MAIN: &str = "rtsp://127.0.0.123:8554/Streaming/Channels/101";
-const MJPEG: &str = "http://127.0.0.53:8080/mjpg/video.mjpg";
+const MJPEG: &str = "http://127.0.0.125:8080/mjpg/video.mjpg";
 const B_VAR: &str = "CAMSCAN_CAMERA_127_0_0_122_PASSWORD";
 const B_MAIN: &str =
     "rtsp://admin:${CAMSCAN_CAMERA_127_0_0_122_PASSWORD}@127.0.0.122:8554/Streaming/Channels/101";
@@ -653,7 +658,7 @@ fn go2rtc_export_loads_in_go2rtc_and_every_source_plays() {
     assert_eq!(streams["camera_127_0_0_123"], [C_MAIN]);
     assert!(streams.contains_key(stream_with(&streams, MJPEG)));
     // HLS through go2rtc's ffmpeg source (its own reader takes MPEG-TS segments only).
-    let hls = &streams[stream_with(&streams, "ffmpeg:http://127.0.0.52")];
+    let hls = &streams[stream_with(&streams, "ffmpeg:http://127.0.0.124")];
     assert!(hls[0].contains(".m3u8"), "{hls:?}");
     assert!(!text.contains("onvif://"), "{text}");
     assert!(text.contains(&format!("#   {B_VAR}\n")), "{text}");
@@ -767,7 +772,7 @@ fn frigate_export_loads_in_frigate_and_its_roles_do_what_they_say() {
     );
     // HLS is no Frigate input: the header says it was left out and why.
     assert!(
-        text.contains("# Skipped (no stream Frigate can read): 127.0.0.52"),
+        text.contains("# Skipped (no stream Frigate can read): 127.0.0.124"),
         "{text}"
     );
 }
@@ -837,7 +842,7 @@ fn mediamtx_export_loads_in_mediamtx_and_its_override_lines_work_in_a_shell() {
     assert!(
         paths
             .values()
-            .any(|p| str_of(&p["source"]).starts_with("http://127.0.0.52")),
+            .any(|p| str_of(&p["source"]).starts_with("http://127.0.0.124")),
         "HLS: {text}"
     );
     let lines: Vec<&str> = text

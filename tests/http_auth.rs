@@ -50,7 +50,17 @@ fn lab() -> &'static Lab {
         let bind = format!("mjpeg={MJPEG}");
         let mjpeg = common::start(
             "/usr/bin/python3",
-            &[script.to_str().unwrap(), "--only", "mjpeg", "--bind", &bind],
+            // The launcher's snapshot server (lab plumbing) on an address of this file's own
+            // too: other test files run media labs at the same time.
+            &[
+                script.to_str().unwrap(),
+                "--only",
+                "mjpeg",
+                "--bind",
+                &bind,
+                "--bind",
+                "hls=127.0.0.157",
+            ],
             Duration::from_secs(60),
         );
         let dir = std::env::temp_dir().join(format!("camscan-http-auth-{}", std::process::id()));

@@ -89,6 +89,10 @@ fn lab() -> Lab {
                 "mjpeg",
                 "--bind",
                 "mjpeg=127.0.2.3",
+                // The launcher's snapshot server (lab plumbing) on an address of this file's own
+                // too: other test files run media labs at the same time.
+                "--bind",
+                "hls=127.0.2.6",
                 "--timeout",
                 "60",
             ],

@@ -94,7 +94,9 @@ Usage
     web, tls, whep, flv; not janus): scripts/bench runs one launcher per unit inside a namespace
     host of its lab (`--only dash --bind dash=198.18.0.104`). Lab plumbing (the rtmp_stat page,
     the snapshot of an MJPEG-only launcher) stays on the 127.0.0.x addresses, which inside such a
-    namespace are its own loopback, out of the scanner's reach.
+    namespace are its own loopback, out of the scanner's reach. On the host's loopback, where test
+    files run their launchers at the same time, `--bind hls=ADDRESS` moves that snapshot server
+    too (it is the hls unit's nginx), so each launcher stays on its own file's addresses.
     --rtmp-hls: nginx-rtmp also makes HLS of the published stream itself (hls on, 1 s fragments,
     6 s playlist), served by the same nginx on the rtmp address, port 80, at /hls/stream.m3u8
     (nginx-rtmp's documented layout): one box answering RTMP and HLS, as nginx-rtmp deployments do.
