@@ -537,6 +537,10 @@ pub fn diff(d: &Diff, format: DocFormat, out: &mut dyn Write) -> io::Result<()> 
     removed.sort_by_key(|x| x.address);
     let mut changed: Vec<_> = d.changed.iter().collect();
     changed.sort_by_key(|x| x.address);
+    if added.is_empty() && removed.is_empty() && changed.is_empty() {
+        // Said, not left to a blank: the exit status (0) says it to scripts.
+        writeln!(out, "\nno change")?;
+    }
     for a in added {
         writeln!(out)?;
         whole_device(out, '+', a)?;

@@ -728,12 +728,24 @@ mod tests {
     #[test]
     fn rates_within_five_percent_or_of_one_nominal_rate_are_the_same() {
         // VLC's 5 fps MJPEG measured in three scans, and the 4.96 / 5.02.
-        for (a, b) in [(4.97, 5.01), (5.01, 4.98), (4.96, 5.02), (29.97, 30.0), (25.0, 25.0)] {
+        for (a, b) in [
+            (4.97, 5.01),
+            (5.01, 4.98),
+            (4.96, 5.02),
+            (29.97, 30.0),
+            (25.0, 25.0),
+        ] {
             assert!(same_rate(a, b) && same_rate(b, a), "{a} {b}");
         }
         // 5.5 % apart, but both a 5 fps camera.
         assert!(same_rate(4.85, 5.12));
-        for (a, b) in [(25.0, 15.0), (30.0, 25.0), (5.0, 6.0), (1.0, 2.0), (0.5, 0.6)] {
+        for (a, b) in [
+            (25.0, 15.0),
+            (30.0, 25.0),
+            (5.0, 6.0),
+            (1.0, 2.0),
+            (0.5, 0.6),
+        ] {
             assert!(!same_rate(a, b) && !same_rate(b, a), "{a} {b}");
         }
     }
