@@ -312,7 +312,7 @@ mod tests {
             assert!(bad.parse::<WriteSpec>().is_err(), "{bad}");
         }
         assert!(Writer::new(&[], Some("true")).is_err());
-        assert!(Writer::new(&[s.clone()], Some("'x")).is_err());
+        assert!(Writer::new(std::slice::from_ref(&s), Some("'x")).is_err());
         assert!(Writer::new(&[], None).unwrap().is_none());
     }
 
