@@ -600,6 +600,19 @@ mod tests {
     }
 
     #[test]
+    fn a_diff_of_nothing_says_so() {
+        let d = Diff {
+            a: scan(3, "2026-11-23T02:50:01.5Z"),
+            b: scan(5, "2026-11-23T02:52:00Z"),
+            added: vec![],
+            removed: vec![],
+            changed: vec![],
+        };
+        let got = text(|out| diff(&d, DocFormat::Table, out));
+        assert!(got.ends_with("\n\nno change\n"), "{got}");
+    }
+
+    #[test]
     fn diff_reads_as_ndiff() {
         let d = Diff {
             a: scan(3, "2026-11-23T02:50:01.5Z"),

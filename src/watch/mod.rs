@@ -462,6 +462,10 @@ async fn run_with(
                     *lock(&checker_cfg) = checker::Settings::of(&c, &nw);
                     cfg = c;
                     cfg.db = Some(db.clone());
+                    match write::Writer::new(&nw.write, nw.write_then.as_deref()) {
+                        Ok(wr) => writer = wr,
+                        Err(e) => tracing::error!("the reloaded writes, keeping the old ones: {e}"),
+                    }
                     w.schedule = nw.schedule;
                     w.rounds = nw.rounds;
                 }
