@@ -16,6 +16,12 @@
 //! is kept whole. Formats that print measures or the scan's times (table, json, csv, xml, yaml,
 //! ndjson, ha-sheet) are then rewritten on a real change only, like the others.
 //!
+//! The configuration formats (go2rtc, frigate, mediamtx, ha-sheet) begin with a comment naming
+//! the scan (`# go2rtc streams from camscan 0.1.0, scan started ...`): a file that differs from
+//! the render only in that line is not rewritten either, so a restarted watch leaves an unchanged
+//! configuration alone (json, yaml, xml print the scan's times as data: after a restart they are
+//! rewritten once).
+//!
 //! A file is replaced atomically: a temporary file in the same directory, written, fsynced,
 //! given the old file's permissions (0644 for a new one), renamed over the old one, the directory
 //! fsynced. A write that fails is logged and tried again next round (the render still differs
@@ -165,7 +171,28 @@ fn render_and_write(spec: &WriteSpec, report: &Report) -> Result<bool, String> {
     exporter(spec.format, ExportOptions::default())
         .write(report, &mut bytes)
         .map_err(|e| format!("rendering: {e}"))?;
-    replace_if_changed(&spec.path, &bytes).map_err(|e| e.to_string())
+    let stamped = matches!(
+        spec.format,
+        Format::Go2rtc | Format::Frigate | Format::Mediamtx | Format::HaSheet
+    );
+    replace_if_changed(&spec.path, &bytes, stamped).map_err(|e| e.to_string())
+}
+
+/// The bytes after the first line when it is the header the configuration exports begin with
+/// (`# go2rtc streams from camscan 0.1.0, scan started 2026-11-23T22:38:48.298Z.`: the
+/// export module's `config_header`), which names the scan and so changes with every round.
+fn without_stamp(b: &[u8]) -> &[u8] {
+    match b.iter().position(|&c| c == b'\n') {
+        Some(end)
+            if b.starts_with(b"# ")
+                && b[..end]
+                    .windows(b" from camscan ".len())
+                    .any(|w| w == b" from camscan ") =>
+        {
+            &b[end + 1..]
+        }
+        _ => b,
+    }
 }
 
 /// `now`, with each stream that only re-measured the same thing given its `prev` description;
@@ -209,11 +236,18 @@ fn same_stream(a: &Stream, b: &Stream) -> bool {
     rates && bare(a) == bare(b)
 }
 
-/// Replace `path` with `bytes` atomically unless it holds them already; `true` when written.
-pub(crate) fn replace_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<bool> {
+/// Replace `path` with `bytes` atomically unless it holds them already (`stamped`: but for a
+/// first line that names the scan, so a restarted watch does not rewrite an unchanged
+/// configuration); `true` when written.
+pub(crate) fn replace_if_changed(
+    path: &Path,
+    bytes: &[u8],
+    stamped: bool,
+) -> std::io::Result<bool> {
     use std::os::unix::fs::PermissionsExt;
     let old_mode = match std::fs::read(path) {
         Ok(old) if old == bytes => return Ok(false),
+        Ok(old) if stamped && without_stamp(&old) == without_stamp(bytes) => return Ok(false),
         Ok(_) => std::fs::metadata(path).ok().map(|m| m.permissions().mode()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(e),
@@ -350,17 +384,27 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("go2rtc.yaml");
-        assert!(replace_if_changed(&path, b"a\n").unwrap());
+        assert!(replace_if_changed(&path, b"a\n", false).unwrap());
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&path), 0o644);
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-        assert!(!replace_if_changed(&path, b"a\n").unwrap());
-        assert!(replace_if_changed(&path, b"b\n").unwrap());
+        assert!(!replace_if_changed(&path, b"a\n", false).unwrap());
+        assert!(replace_if_changed(&path, b"b\n", false).unwrap());
         assert_eq!(std::fs::read(&path).unwrap(), b"b\n");
         assert_eq!(mode(&path), 0o600);
+        // A configuration's header names the scan: a new scan of the same cameras is no change.
+        let conf = dir.path().join("c.yaml");
+        let at = |t: &str, body: &str| {
+            format!("# go2rtc streams from camscan 0.1.0, scan started {t}.\n{body}")
+        };
+        assert!(replace_if_changed(&conf, at("1", "streams: {}\n").as_bytes(), true).unwrap());
+        assert!(!replace_if_changed(&conf, at("2", "streams: {}\n").as_bytes(), true).unwrap());
+        assert!(replace_if_changed(&conf, at("2", "streams: {}\n").as_bytes(), false).unwrap());
+        assert!(replace_if_changed(&conf, at("3", "streams:\n  a: x\n").as_bytes(), true).unwrap());
+        std::fs::remove_file(&conf).unwrap();
         // No temporary file left behind.
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
         // A directory that does not exist is an error, not a panic.
-        assert!(replace_if_changed(&dir.path().join("no/such/f"), b"x").is_err());
+        assert!(replace_if_changed(&dir.path().join("no/such/f"), b"x", false).is_err());
     }
 }
