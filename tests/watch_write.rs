@@ -1,11 +1,11 @@
 //! `camscan watch --write` and `camscan diff` on an unchanged lab: VLC serving MJPEG over HTTP
 //! (`tests/servers/media_lab.py`, 5 fps, whose measured rate moves a little each scan: 4.97,
-//! 5.01, 4.98) on 127.0.3.1:8080 and GStreamer's RTSP server on 127.0.3.2:8554, watched every
+//! 5.01, 4.98) on 127.0.7.1:8080 and GStreamer's RTSP server on 127.0.7.2:8554, watched every
 //! second. The first round writes the exports and runs `--write-then`; rounds that find the same
 //! cameras leave the files untouched (same inode, same bytes) and run nothing, the JSON export
-//! (which prints measured rates and scan times) included; a camera added on 127.0.3.3 rewrites
+//! (which prints measured rates and scan times) included; a camera added on 127.0.7.3 rewrites
 //! them and runs the command once. Then `camscan diff` of two of the unchanged rounds is "no
-//! change", exit 0. Addresses 127.0.3.1-3.
+//! change", exit 0. Addresses 127.0.7.1-4 (.4: the launcher's snapshot server).
 
 #![allow(clippy::print_stderr)]
 
@@ -39,7 +39,11 @@ fn mjpeg() -> Server {
             "--only",
             "mjpeg",
             "--bind",
-            "mjpeg=127.0.3.1",
+            "mjpeg=127.0.7.1",
+            // The launcher's snapshot server (lab plumbing) on this file's addresses too: other
+            // test files run media labs at the same time.
+            "--bind",
+            "hls=127.0.7.4",
             "--timeout",
             "60",
         ],
@@ -73,7 +77,7 @@ impl Drop for Running {
 fn exports_follow_the_cameras_and_an_unchanged_lab_is_no_change() {
     let t0 = Instant::now();
     let _vlc = mjpeg();
-    let _cam = camera("127.0.3.2");
+    let _cam = camera("127.0.7.2");
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("inv.db");
     let go2rtc = dir.path().join("go2rtc.yaml");
@@ -88,7 +92,7 @@ fn exports_follow_the_cameras_and_an_unchanged_lab_is_no_change() {
         .args([
             "watch",
             "--no-listen",
-            "127.0.3.1-127.0.3.3",
+            "127.0.7.1-127.0.7.3",
             "-p",
             "8080,8554",
         ])
@@ -121,7 +125,7 @@ fn exports_follow_the_cameras_and_an_unchanged_lab_is_no_change() {
     });
     let first = std::fs::read_to_string(&go2rtc).expect("go2rtc file written on the first round");
     assert!(
-        first.contains("127.0.3.2:8554/live") && first.contains("127.0.3.1:8080/mjpg/video.mjpg"),
+        first.contains("127.0.7.2:8554/live") && first.contains("127.0.7.1:8080/mjpg/video.mjpg"),
         "{first}"
     );
     until(limit, "the command after the first write", || {
@@ -146,9 +150,9 @@ fn exports_follow_the_cameras_and_an_unchanged_lab_is_no_change() {
     assert_eq!(lines(&ran), 1, "--write-then ran without a change");
 
     // A camera added: both files rewritten, the command run once.
-    let _new = camera("127.0.3.3");
+    let _new = camera("127.0.7.3");
     until(limit, "the rewrite for the new camera", || {
-        std::fs::read_to_string(&go2rtc).is_ok_and(|s| s.contains("127.0.3.3:8554/live"))
+        std::fs::read_to_string(&go2rtc).is_ok_and(|s| s.contains("127.0.7.3:8554/live"))
     });
     until(limit, "the command after the rewrite", || lines(&ran) == 2);
     let seen = rounds.load(Ordering::SeqCst);
