@@ -363,6 +363,15 @@ pub struct WatchArgs {
     /// Stop after this many scans (one-off runs, tests); run until a signal when not given.
     #[arg(long, value_name = "N")]
     pub rounds: Option<u32>,
+    /// Keep an export up to date: after each scan, render FORMAT (any -f format: go2rtc,
+    /// frigate, mediamtx, json...) from the inventory and replace FILE atomically when, and only
+    /// when, its content changed. Repeatable.
+    #[arg(long, value_name = "FORMAT=FILE")]
+    pub write: Vec<String>,
+    /// Run this command after a scan that rewrote a --write file (reload Frigate, go2rtc or
+    /// MediaMTX); split as a shell quotes, run without a shell, the files in CAMSCAN_WRITTEN.
+    #[arg(long, value_name = "COMMAND", env = "CAMSCAN_WRITE_THEN")]
+    pub write_then: Option<String>,
 }
 
 #[derive(Debug, Args, Default)]

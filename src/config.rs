@@ -246,6 +246,8 @@ pub struct WatchFile {
     pub metrics: Option<String>,
     pub listen: Option<bool>,
     pub outbox_cap: Option<i64>,
+    pub write: Option<Vec<String>>,
+    pub write_then: Option<String>,
 }
 
 impl FileConfig {

@@ -284,6 +284,14 @@ fn watch_needs_the_inventory_and_valid_flags() {
             vec!["watch", "127.0.0.184", "--check-streams", "x"],
             "--check-streams",
         ),
+        (
+            vec!["watch", "127.0.0.184", "--write", "nvr=/tmp/x.yaml"],
+            "--write",
+        ),
+        (
+            vec!["watch", "127.0.0.184", "--write-then", "true"],
+            "--write-then",
+        ),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let out = common::run(

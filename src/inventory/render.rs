@@ -537,6 +537,10 @@ pub fn diff(d: &Diff, format: DocFormat, out: &mut dyn Write) -> io::Result<()> 
     removed.sort_by_key(|x| x.address);
     let mut changed: Vec<_> = d.changed.iter().collect();
     changed.sort_by_key(|x| x.address);
+    if added.is_empty() && removed.is_empty() && changed.is_empty() {
+        // Said, not left to a blank: the exit status (0) says it to scripts.
+        writeln!(out, "\nno change")?;
+    }
     for a in added {
         writeln!(out)?;
         whole_device(out, '+', a)?;
@@ -593,6 +597,19 @@ mod tests {
         let mut out = Vec::new();
         f(&mut out).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_diff_of_nothing_says_so() {
+        let d = Diff {
+            a: scan(3, "2026-11-23T02:50:01.5Z"),
+            b: scan(5, "2026-11-23T02:52:00Z"),
+            added: vec![],
+            removed: vec![],
+            changed: vec![],
+        };
+        let got = text(|out| diff(&d, DocFormat::Table, out));
+        assert!(got.ends_with("\n\nno change\n"), "{got}");
     }
 
     #[test]

@@ -35,8 +35,28 @@ use super::{DeviceState, EventKind, ScanInfo, StreamState};
 use crate::discovery::targets::{AddrRange, TargetSpec, parse_spec};
 use crate::model::{AuthScheme, Device, Stream, StreamStatus};
 
-/// Frame-rate change that counts as `stream_changed` (the 5 %).
+/// Frame-rate change that counts as `stream_changed` (the 5 %). A measured rate moves
+/// by about 1 % from one scan to the next on an unchanged camera (VLC's 5 fps MJPEG read 4.97,
+/// 5.01, 4.98 in three scans a few seconds apart), a real change (25 to 15, 30 to 25) by 15 %
+/// or more.
 const FPS_CHANGE: f64 = 0.05;
+
+/// Whether two frame rates are the same rate, as `camscan diff`, watch's `stream_changed` and
+/// `watch --write` judge it: within [`FPS_CHANGE`] of each other, or both within it of the same
+/// nominal whole rate (4.8 and 5.1 are a 5 fps camera measured twice; 29.97 is nominal 30).
+pub(crate) fn same_rate(a: f64, b: f64) -> bool {
+    if !(a.is_finite() && b.is_finite()) {
+        return a == b || (a.is_nan() && b.is_nan());
+    }
+    if (a - b).abs() <= a.abs().max(b.abs()) * FPS_CHANGE {
+        return true;
+    }
+    let nominal = |f: f64| {
+        let n = f.round();
+        (n >= 1.0 && (f - n).abs() <= n * FPS_CHANGE).then_some(n)
+    };
+    matches!((nominal(a), nominal(b)), (Some(x), Some(y)) if x == y)
+}
 
 /// What a stream description says, as compared between scans: `h264 1920x1080 25 aac`, `-` for
 /// what is unknown.
@@ -102,6 +122,13 @@ impl Facts {
         if !self.described() || !now.described() {
             return None;
         }
+        let what = self.differences(now);
+        (!what.is_empty()).then_some(what)
+    }
+
+    /// The facts that differ, each compared only when both sides know it (audio always: none
+    /// is a fact once a stream is described), the frame rate by [`same_rate`].
+    pub fn differences(&self, now: &Facts) -> Vec<&'static str> {
         let mut what = Vec::new();
         if let (Some(a), Some(b)) = (&self.codec, &now.codec)
             && !a.eq_ignore_ascii_case(b)
@@ -114,14 +141,20 @@ impl Facts {
             what.push("size");
         }
         if let (Some(a), Some(b)) = (self.fps, now.fps)
-            && (a - b).abs() > a * FPS_CHANGE
+            && !same_rate(a, b)
         {
             what.push("fps");
         }
         if self.audio != now.audio {
             what.push("audio");
         }
-        (!what.is_empty()).then_some(what)
+        what
+    }
+
+    /// The same stream description for `camscan diff`: described on both sides or on neither,
+    /// and no [`Facts::differences`].
+    pub fn same(&self, now: &Facts) -> bool {
+        self.described() == now.described() && self.differences(now).is_empty()
     }
 }
 
@@ -677,6 +710,7 @@ mod tests {
             ..f.clone()
         };
         assert_eq!(f.change(&far), Some(vec!["fps"]));
+        assert!(f.same(&near) && !f.same(&far) && !f.same(&Facts::default()));
         let other = Facts {
             codec: Some("h265".into()),
             size: Some((1280, 720)),
@@ -689,6 +723,31 @@ mod tests {
             None,
             "an undescribed stream proves nothing"
         );
+    }
+
+    #[test]
+    fn rates_within_five_percent_or_of_one_nominal_rate_are_the_same() {
+        // VLC's 5 fps MJPEG measured in three scans, and the 4.96 / 5.02.
+        for (a, b) in [
+            (4.97, 5.01),
+            (5.01, 4.98),
+            (4.96, 5.02),
+            (29.97, 30.0),
+            (25.0, 25.0),
+        ] {
+            assert!(same_rate(a, b) && same_rate(b, a), "{a} {b}");
+        }
+        // 5.5 % apart, but both a 5 fps camera.
+        assert!(same_rate(4.85, 5.12));
+        for (a, b) in [
+            (25.0, 15.0),
+            (30.0, 25.0),
+            (5.0, 6.0),
+            (1.0, 2.0),
+            (0.5, 0.6),
+        ] {
+            assert!(!same_rate(a, b) && !same_rate(b, a), "{a} {b}");
+        }
     }
 
     #[test]

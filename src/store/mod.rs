@@ -49,6 +49,7 @@ mod reports;
 mod schema;
 mod timeline;
 
+pub(crate) use derive::same_rate;
 pub use dns::DnsAnswer;
 pub use health::{CheckLayer, CheckResult, CheckTarget};
 pub use identity::Identity;

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::derive::covered_ranges;
+use super::derive::{Facts, covered_ranges};
 use super::identity::normalize_mac;
 use super::record::{
     cred_hash, parse_auth, parse_state, parse_status, rfc3339, split_ports, url_path,
@@ -585,6 +585,11 @@ pub(crate) fn diff_snapshots(
         for k in skeys {
             let x = bs.get(k);
             let y = as_.get(k);
+            if let (Some((_, v)), Some((_, w))) = (x, y)
+                && same_stream(v, w)
+            {
+                continue;
+            }
             let url = y.or(x).map(|(u, _)| u.as_str()).unwrap_or_default();
             field(
                 format!("stream {url}"),
@@ -617,6 +622,15 @@ pub(crate) fn diff_snapshots(
             .then(x.device_id.cmp(&y.device_id))
     });
     (added, removed, changed)
+}
+
+/// Two scans' `status facts` of one stream say the same: the same status and the same
+/// description by the rule watch's `stream_changed` uses ([`Facts::same`]: a measured rate that
+/// moved within 5 % is the same rate).
+fn same_stream(a: &str, b: &str) -> bool {
+    let (sa, fa) = a.split_once(' ').unwrap_or((a, ""));
+    let (sb, fb) = b.split_once(' ').unwrap_or((b, ""));
+    sa == sb && (fa == fb || Facts::parse(fa).same(&Facts::parse(fb)))
 }
 
 pub(crate) fn device_keys(conn: &Connection) -> rusqlite::Result<HashMap<i64, String>> {
@@ -772,5 +786,34 @@ mod tests {
         // The same snapshot twice: nothing.
         let (x, y, z) = diff_snapshots(&a, &a, &keys);
         assert!(x.is_empty() && y.is_empty() && z.is_empty());
+    }
+
+    #[test]
+    fn a_measured_rate_that_jitters_is_no_change_and_a_real_one_is() {
+        let keys: HashMap<i64, String> = [(1, "ip:10.0.0.5".to_string())].into();
+        let at = |v: &str| -> HashMap<i64, Snap> {
+            [(
+                1,
+                snap("10.0.0.5", "V1", &[80], &[("http://10.0.0.5/mjpg", v)]),
+            )]
+            .into()
+        };
+        // What main's diff showed of VLC's MJPEG scanned twice (4.97 then 5.01 fps).
+        let a = at("ok mjpeg 320x240 4.97 -");
+        for quiet in ["ok mjpeg 320x240 5.01 -", "ok mjpeg 320x240 5.02 -"] {
+            let (_, _, z) = diff_snapshots(&a, &at(quiet), &keys);
+            assert!(z.is_empty(), "{quiet}: {z:?}");
+        }
+        for loud in [
+            "ok mjpeg 320x240 15 -",
+            "ok mjpeg 640x480 4.97 -",
+            "ok h264 320x240 4.97 -",
+            "auth_required mjpeg 320x240 4.97 -",
+            "ok - - - -",
+        ] {
+            let (_, _, z) = diff_snapshots(&a, &at(loud), &keys);
+            assert_eq!(z.len(), 1, "{loud}");
+            assert_eq!(z[0].changes[0].after.as_deref(), Some(loud));
+        }
     }
 }

@@ -22,6 +22,7 @@
 
 pub mod check;
 pub mod checker;
+pub mod write;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -116,6 +117,10 @@ pub struct WatchConfig {
     pub webhook_secret_file: Option<std::path::PathBuf>,
     /// Home Assistant MQTT discovery on the MQTT sinks.
     pub ha_discovery: bool,
+    /// Exports kept up to date after each scan round (`--write FORMAT=FILE`).
+    pub write: Vec<write::WriteSpec>,
+    /// Run after a round that rewrote one of them.
+    pub write_then: Option<String>,
 }
 
 /// Failed checks in a row before a stream is down, by default.
@@ -191,6 +196,15 @@ impl WatchConfig {
                 .clone()
                 .or(file.webhook_secret_file.clone()),
             ha_discovery: a.ha_discovery || file.ha_discovery.unwrap_or(false),
+            write: if a.write.is_empty() {
+                file.write.as_deref().unwrap_or_default()
+            } else {
+                &a.write[..]
+            }
+            .iter()
+            .map(|s| s.parse().map_err(|e| format!("--write {e}")))
+            .collect::<Result<_, String>>()?,
+            write_then: a.write_then.clone().or(file.write_then.clone()),
         })
     }
 }
@@ -427,6 +441,8 @@ async fn run_with(
         }
     }
     drop(ann_tx);
+    let mut writer =
+        write::Writer::new(&w.write, w.write_then.as_deref()).map_err(CommandError::Usage)?;
     let mut announced = AnnouncedScans::default();
     let mut round = 0u32;
     // The first prune comes a day after the start (a restart loop does not prune each time).
@@ -446,6 +462,10 @@ async fn run_with(
                     *lock(&checker_cfg) = checker::Settings::of(&c, &nw);
                     cfg = c;
                     cfg.db = Some(db.clone());
+                    match write::Writer::new(&nw.write, nw.write_then.as_deref()) {
+                        Ok(wr) => writer = wr,
+                        Err(e) => tracing::error!("the reloaded writes, keeping the old ones: {e}"),
+                    }
                     w.schedule = nw.schedule;
                     w.rounds = nw.rounds;
                 }
@@ -470,6 +490,9 @@ async fn run_with(
                 }
                 if interrupted {
                     break;
+                }
+                if let Some(wr) = &mut writer {
+                    wr.round(&store).await;
                 }
             }
             Err(e) => tracing::error!("scan round failed: {e}"),
@@ -519,7 +542,11 @@ async fn run_with(
                     }
                     match r {
                         Ok(true) => break,
-                        Ok(false) => {}
+                        Ok(false) => {
+                            if let Some(wr) = &mut writer {
+                                wr.round(&store).await;
+                            }
+                        }
                         Err(e) => tracing::error!("scan of an announced device failed: {e}"),
                     }
                 }
