@@ -137,6 +137,23 @@ pub struct Registry {
     trust: BTreeMap<IpAddr, Trust>,
     /// Who made a MAC's network card; none: `mac_vendor` and `mac_randomized` are left as they are.
     mac_lookup: Option<MacLookup>,
+    /// How makers are spelled and which names are factory defaults; none: taken as sent.
+    rules: Option<NameRules>,
+}
+
+/// What the knowledge files say about the names and makers devices report, handed in so the
+/// registry stays on `model` (the scan gives the vendor registry and `data/placeholders.yaml`).
+#[derive(Debug, Clone, Copy)]
+pub struct NameRules {
+    /// The vendor registry's name for a maker text (`AXIS` and `Axis Communications AB` are
+    /// `Axis`); none when no vendor matches (the text is shown as sent).
+    pub vendor: fn(&str) -> Option<&'static str>,
+    /// The text is a factory default as a device's name (`LocalHost`, `IP Camera`, empty).
+    pub placeholder_name: fn(&str) -> bool,
+    /// The text is a firmware placeholder as a maker (`ONVIF_IPNC`, `H264`, `NONE`, empty).
+    pub placeholder_vendor: fn(&str) -> bool,
+    /// The vendor (as `vendor` names it) documents its serial numbers as the MAC (Axis).
+    pub serial_is_mac: fn(&str) -> bool,
 }
 
 /// What a MAC says about its maker.
@@ -193,6 +210,52 @@ fn fill(slot: &mut Option<String>, trust: &mut Source, value: Option<String>, so
         *slot = Some(value);
         *trust = source;
     }
+}
+
+impl Source {
+    /// How evidence names the source.
+    fn label(self) -> &'static str {
+        match self {
+            Source::None => "unknown",
+            Source::Oui => "oui",
+            Source::Upnp => "ssdp",
+            Source::Mdns => "mdns",
+            Source::Fingerprint => "http",
+            Source::OnvifScopes => "onvif",
+            Source::Announce => "discovery",
+            Source::DeviceApi => "onvif device api",
+        }
+    }
+}
+
+/// Like [`fill`] for a maker: a firmware placeholder (`ONVIF_IPNC`) is kept as evidence, never
+/// as the vendor; any other text is spelled as the vendor registry spells it (`AXIS` is `Axis`).
+fn fill_vendor(
+    d: &mut Device,
+    trust: &mut Source,
+    value: Option<String>,
+    source: Source,
+    rules: Option<NameRules>,
+) {
+    let Some(value) = value else { return };
+    let Some(rules) = rules else {
+        return fill(&mut d.vendor, trust, Some(value), source);
+    };
+    if (rules.placeholder_vendor)(&value) {
+        if !value.trim().is_empty() {
+            let line = format!(
+                "{}: maker {:?} is a firmware placeholder, not the maker",
+                source.label(),
+                value.trim()
+            );
+            if !d.evidence.contains(&line) {
+                d.evidence.push(line);
+            }
+        }
+        return;
+    }
+    let value = (rules.vendor)(&value).map_or(value, str::to_string);
+    fill(&mut d.vendor, trust, Some(value), source);
 }
 
 /// Like [`fill`], but a placeholder serial (`000000`) never replaces a real one.
@@ -266,7 +329,14 @@ impl Registry {
             hostnames,
             trust: BTreeMap::new(),
             mac_lookup: None,
+            rules: None,
         }
+    }
+
+    /// Spell makers and drop factory-default names with `rules` ([`NameRules`]).
+    pub fn with_name_rules(mut self, rules: NameRules) -> Self {
+        self.rules = Some(rules);
+        self
     }
 
     /// Name each device's MAC maker with `lookup` when rendering.
@@ -293,6 +363,7 @@ impl Registry {
     }
 
     pub fn apply(&mut self, event: Event) {
+        let rules = self.rules;
         match event {
             Event::PortOpen { ip, port } => {
                 let d = self.device(ip);
@@ -312,7 +383,7 @@ impl Registry {
                 if mac.is_some() {
                     d.mac = mac;
                 }
-                fill(&mut d.vendor, &mut t.vendor, vendor, Source::Oui);
+                fill_vendor(d, &mut t.vendor, vendor, Source::Oui, rules);
                 seen_by(d, method);
             }
             Event::Identity {
@@ -324,7 +395,7 @@ impl Registry {
             } => {
                 let (d, t) = self.device_and_trust(ip);
                 let s = Source::DeviceApi;
-                fill(&mut d.vendor, &mut t.vendor, vendor, s);
+                fill_vendor(d, &mut t.vendor, vendor, s, rules);
                 fill(&mut d.model, &mut t.model, model, s);
                 fill(&mut d.firmware, &mut t.firmware, firmware, s);
                 fill_serial(&mut d.serial, &mut t.serial, serial, s);
@@ -339,7 +410,7 @@ impl Registry {
                 if let Some(n) = &info.friendly_name {
                     add_name(d, n, NameKind::Label, "ssdp");
                 }
-                fill(&mut d.vendor, &mut t.vendor, info.manufacturer.clone(), s);
+                fill_vendor(d, &mut t.vendor, info.manufacturer.clone(), s, rules);
                 fill(&mut d.model, &mut t.model, info.model_name.clone(), s);
                 fill_serial(&mut d.serial, &mut t.serial, info.serial_number.clone(), s);
                 d.is_camera |= is_camera;
@@ -361,7 +432,7 @@ impl Registry {
                     add_name(d, n, NameKind::Label, "onvif");
                 }
                 fill(&mut d.model, &mut t.model, model, s);
-                fill(&mut d.vendor, &mut t.vendor, vendor, s);
+                fill_vendor(d, &mut t.vendor, vendor, s, rules);
                 if d.mac.is_none() {
                     d.mac = mac.map(|m| m.to_ascii_lowercase());
                 }
@@ -385,7 +456,7 @@ impl Registry {
             } => {
                 let (d, t) = self.device_and_trust(ip);
                 let s = Source::Fingerprint;
-                fill(&mut d.vendor, &mut t.vendor, vendor, s);
+                fill_vendor(d, &mut t.vendor, vendor, s, rules);
                 fill(&mut d.model, &mut t.model, model, s);
                 d.is_camera |= is_camera;
                 for e in evidence {
@@ -404,7 +475,7 @@ impl Registry {
             } => {
                 let (d, t) = self.device_and_trust(ip);
                 let s = Source::Announce;
-                fill(&mut d.vendor, &mut t.vendor, vendor, s);
+                fill_vendor(d, &mut t.vendor, vendor, s, rules);
                 fill(&mut d.model, &mut t.model, info.model.clone(), s);
                 fill(&mut d.firmware, &mut t.firmware, info.firmware.clone(), s);
                 fill_serial(&mut d.serial, &mut t.serial, info.serial.clone(), s);
@@ -537,7 +608,7 @@ impl Registry {
         for other in parts {
             absorb(&mut d, other);
         }
-        Some(finish(d, self.mac_lookup))
+        Some(finish(d, self.mac_lookup, self.rules))
     }
 }
 
@@ -702,8 +773,66 @@ fn mac_maker(d: &mut Device, lookup: Option<MacLookup>) {
     }
 }
 
+/// A factory-default name (`LocalHost`, `IP Camera`) is not the device's name: it leaves `names`
+/// (and `name`/`hostname`) for the evidence, and the next best name is shown.
+fn drop_placeholder_names(d: &mut Device, rules: NameRules) {
+    let (defaults, names): (Vec<DeviceName>, Vec<DeviceName>) = std::mem::take(&mut d.names)
+        .into_iter()
+        .partition(|n| (rules.placeholder_name)(&n.name));
+    d.names = names;
+    for n in defaults {
+        let line = format!(
+            "{}: name {:?} is a factory default, not its name",
+            n.source, n.name
+        );
+        if !d.evidence.contains(&line) {
+            d.evidence.push(line);
+        }
+    }
+    for slot in [&mut d.name, &mut d.hostname] {
+        if slot.as_deref().is_some_and(rules.placeholder_name) {
+            *slot = None;
+        }
+    }
+}
+
+/// A vendor that documents its serial number as the MAC (Axis): when no source gave a real
+/// serial, the MAC is the serial, in the vendor's form (12 uppercase hex digits). The MAC its
+/// mDNS TXT `macaddress` publishes comes first (Axis publishes its serial there), then the
+/// device's MAC.
+fn serial_from_mac(d: &mut Device, rules: NameRules) {
+    if d.serial.as_deref().is_some_and(|s| is_real_serial(s.trim())) {
+        return;
+    }
+    if !d.vendor.as_deref().is_some_and(rules.serial_is_mac) {
+        return;
+    }
+    let hex12 = |m: &str| -> Option<String> {
+        let hex: String = m.chars().filter(|c| !matches!(c, ':' | '-' | '.')).collect();
+        (hex.len() == 12 && hex.chars().all(|c| c.is_ascii_hexdigit()) && is_real_serial(&hex))
+            .then(|| hex.to_ascii_uppercase())
+    };
+    let txt = d.mdns.iter().flat_map(|m| &m.services).find_map(|s| {
+        s.txt.iter().find_map(|kv| {
+            let (k, v) = kv.split_once('=')?;
+            k.eq_ignore_ascii_case("macaddress").then(|| hex12(v)).flatten()
+        })
+    });
+    let (serial, from) = match txt {
+        Some(s) => (s, "mdns TXT macaddress"),
+        None => match d.mac.as_deref().and_then(hex12) {
+            Some(s) => (s, "the MAC"),
+            None => return,
+        },
+    };
+    d.evidence.push(format!(
+        "serial {serial} from {from} (the vendor's serial number is its MAC)"
+    ));
+    d.serial = Some(serial);
+}
+
 /// Sort a device's lists, decide `is_camera` and name the MAC's maker.
-fn finish(mut d: Device, lookup: Option<MacLookup>) -> Device {
+fn finish(mut d: Device, lookup: Option<MacLookup>, rules: Option<NameRules>) -> Device {
     d.addresses.sort_unstable();
     d.addresses.retain(|a| *a != d.ip);
     d.addresses.insert(0, d.ip);
@@ -715,6 +844,9 @@ fn finish(mut d: Device, lookup: Option<MacLookup>) -> Device {
         .sort_by(|a, b| (a.port, &a.url).cmp(&(b.port, &b.url)));
     d.errors
         .sort_by(|a, b| (a.stage, a.port, &a.message).cmp(&(b.stage, b.port, &b.message)));
+    if let Some(rules) = rules {
+        drop_placeholder_names(&mut d, rules);
+    }
     sort_names(&mut d.names);
     let best = |kind| {
         d.names
@@ -729,6 +861,9 @@ fn finish(mut d: Device, lookup: Option<MacLookup>) -> Device {
         d.name = Some(n);
     }
     mac_maker(&mut d, lookup);
+    if let Some(rules) = rules {
+        serial_from_mac(&mut d, rules);
+    }
     // An RTSP server on a LAN is a camera, NVR or video server: exactly what users look for.
     d.is_camera = d.is_camera
         || !d.streams.is_empty()

@@ -46,6 +46,7 @@ mod entry;
 pub mod listing;
 pub mod media;
 pub mod oui;
+pub mod placeholders;
 pub mod signatures;
 pub mod vendors;
 
@@ -59,6 +60,7 @@ use entry::Context;
 use entry::{Check, Entry};
 pub use media::{HttpFolder, HttpPath, Name, RtspPaths};
 pub use signatures::{Kind, Match, Model, Probe, Signature};
+pub use placeholders::{Field, Placeholder};
 pub use vendors::{Oui, Vendor, VendorId};
 
 /// The embedded data files, in the order their entries are merged.
@@ -78,6 +80,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ),
     ("data/rtmp.yaml", include_str!("../../data/rtmp.yaml")),
     ("data/ouis.yaml", include_str!("../../data/ouis.yaml")),
+    (
+        "data/placeholders.yaml",
+        include_str!("../../data/placeholders.yaml"),
+    ),
 ];
 
 /// Where entries came from.
@@ -114,6 +120,7 @@ pub struct Knowledge {
     pub rtmp_apps: Vec<Name>,
     pub rtmp_streams: Vec<Name>,
     pub ouis: Vec<Oui>,
+    pub placeholders: Vec<Placeholder>,
 }
 
 /// One knowledge file: any of the kinds, each a list. Unknown keys are an error (a typo such as
@@ -141,6 +148,8 @@ struct File {
     rtmp_streams: Vec<Entry<Name>>,
     #[serde(default)]
     ouis: Vec<Entry<Oui>>,
+    #[serde(default)]
+    placeholders: Vec<Entry<Placeholder>>,
 }
 
 /// Parse one file's text; `context` (known vendor ids and probe paths) turns on the checks that
@@ -179,6 +188,7 @@ impl Knowledge {
         self.rtmp_apps.extend(unwrap(file.rtmp_apps, from));
         self.rtmp_streams.extend(unwrap(file.rtmp_streams, from));
         self.ouis.extend(unwrap(file.ouis, from));
+        self.placeholders.extend(unwrap(file.placeholders, from));
     }
 
     /// The embedded files alone. They are checked by the unit tests, so a failure here is a bug
@@ -235,6 +245,8 @@ impl Knowledge {
         all.rtmp_streams
             .extend(embedded.rtmp_streams.iter().cloned());
         all.ouis.extend(embedded.ouis.iter().cloned());
+        all.placeholders
+            .extend(embedded.placeholders.iter().cloned());
         Ok(all)
     }
 
@@ -311,6 +323,46 @@ impl Knowledge {
                 .any(|p| r.starts_with(&p.to_ascii_lowercase()))
         })?;
         self.vendor(&hit.id)
+    }
+
+    /// The vendor a device's own maker text names (a UPnP `<manufacturer>`, an ONVIF
+    /// `Manufacturer`, a vendor protocol's name for itself): its id or name, one of its aliases
+    /// or UPnP manufacturers as the whole text or its first word (`AXIS`, `Axis Communications
+    /// AB`), or a UPnP manufacturer anywhere in it (`Hangzhou Hikvision`). Any case.
+    pub fn vendor_for_text(&'static self, text: &str) -> Option<VendorId> {
+        let t = text.trim().to_ascii_lowercase();
+        if t.is_empty() {
+            return None;
+        }
+        let first = t
+            .split(|c: char| !c.is_alphanumeric() && c != '-')
+            .next()
+            .unwrap_or_default();
+        let hit = self.vendors.iter().find(|v| {
+            std::iter::once(&v.id)
+                .chain(std::iter::once(&v.name))
+                .chain(&v.aliases)
+                .chain(&v.upnp_manufacturers)
+                .any(|a| {
+                    let a = a.to_ascii_lowercase();
+                    t == a || first == a
+                })
+                || v.upnp_manufacturers
+                    .iter()
+                    .any(|u| t.contains(&u.to_ascii_lowercase()))
+        })?;
+        self.vendor(&hit.id)
+    }
+
+    /// `text` is a factory default in `field` (`data/placeholders.yaml`, compared whole in any
+    /// case), or blank: empty or only zeros.
+    pub fn is_placeholder(&self, field: Field, text: &str) -> bool {
+        let t = text.trim();
+        placeholders::is_blank(t)
+            || self
+                .placeholders
+                .iter()
+                .any(|p| p.fields.contains(&field) && p.text.trim().eq_ignore_ascii_case(t))
     }
 
     /// A UPnP `<manufacturer>` that names a camera maker.
