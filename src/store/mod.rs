@@ -222,6 +222,8 @@ pub struct DeviceQuery {
     pub since: Option<jiff::Timestamp>,
     /// Case-insensitive substring of the vendor.
     pub vendor: Option<String>,
+    /// Cameras only (devices camscan found to be a camera or to serve a stream).
+    pub cameras: bool,
 }
 
 /// One line of `camscan devices`.
@@ -242,6 +244,10 @@ pub struct DeviceSummary {
     pub name: Option<String>,
     pub streams_up: usize,
     pub streams_total: usize,
+    /// The best host name (user's, DNS, mDNS): what a person reads when there is no label.
+    pub hostname: Option<String>,
+    /// A camera, NVR or video server (or any device serving a stream).
+    pub is_camera: bool,
 }
 
 /// An address a device had, and when.
