@@ -1332,4 +1332,159 @@ mod tests {
             ]
         );
     }
+
+    /// A registry with the embedded knowledge's name rules and MAC lookup, as the scan builds it.
+    fn with_rules() -> Registry {
+        Registry::new(BTreeMap::new())
+            .with_mac_lookup(crate::discovery::oui::facts)
+            .with_name_rules(crate::knowledge::placeholders::name_rules())
+    }
+
+    fn upnp(ip: IpAddr, manufacturer: &str, model: &str, friendly: &str) -> Event {
+        Event::Upnp {
+            ip,
+            info: Box::new(UpnpInfo {
+                manufacturer: Some(manufacturer.into()),
+                model_name: Some(model.into()),
+                friendly_name: Some(friendly.into()),
+                ..Default::default()
+            }),
+            is_camera: true,
+        }
+    }
+
+    #[test]
+    fn one_maker_is_spelled_one_way_whatever_the_source() {
+        let a: IpAddr = "10.0.0.1".parse().unwrap();
+        let b: IpAddr = "10.0.0.2".parse().unwrap();
+        let c: IpAddr = "10.0.0.3".parse().unwrap();
+        let mut r = with_rules();
+        // UPnP says `AXIS`; the OUI of the other says Axis; a third says the company's full name.
+        r.apply(upnp(a, "AXIS", "AXIS M1065-L", "Front door"));
+        r.apply(host(b, "ac:cc:8e:27:0a:d8"));
+        r.apply(upnp(c, "Axis Communications AB", "P3245", "Yard"));
+        let ds = r.devices();
+        let vendors: Vec<_> = ds.iter().map(|d| d.vendor.as_deref()).collect();
+        assert_eq!(vendors, [Some("Axis"), Some("Axis"), Some("Axis")]);
+        // A maker the registry does not know is shown as sent.
+        let mut r = with_rules();
+        r.apply(upnp(a, "Acme Vision", "X1", "Gate"));
+        assert_eq!(r.devices()[0].vendor.as_deref(), Some("Acme Vision"));
+    }
+
+    #[test]
+    fn a_factory_default_name_is_evidence_and_the_next_best_is_shown() {
+        let ip: IpAddr = "10.0.0.9".parse().unwrap();
+        let name = |n: &str, kind, source: &str| Event::Name {
+            ip,
+            name: DeviceName {
+                name: n.into(),
+                kind,
+                source: source.into(),
+            },
+        };
+        let mut r = with_rules();
+        r.apply(name("LocalHost", NameKind::Host, "mdns"));
+        r.apply(name("cam9.lan", NameKind::Host, "dns"));
+        r.apply(upnp(ip, "ONVIF_IPNC", "IPC-1", "IP Camera"));
+        r.apply(Event::Announce {
+            ip,
+            method: DiscoveryMethod::Dvrip,
+            info: Box::new(Announcement {
+                protocol: "dvrip".into(),
+                name: Some("IPC".into()),
+                ..Default::default()
+            }),
+            vendor: None,
+            is_camera: true,
+        });
+        let d = &r.devices()[0];
+        assert_eq!(d.hostname.as_deref(), Some("cam9.lan"));
+        // Every label was a default: no name, so the table and page show the host name.
+        assert_eq!(d.name, None);
+        assert!(d.names.iter().all(|n| n.name == "cam9.lan"), "{:?}", d.names);
+        for line in [
+            "mdns: name \"LocalHost\" is a factory default, not its name",
+            "ssdp: name \"IP Camera\" is a factory default, not its name",
+            "dvrip: name \"IPC\" is a factory default, not its name",
+            "ssdp: maker \"ONVIF_IPNC\" is a firmware placeholder, not the maker",
+        ] {
+            assert!(d.evidence.contains(&line.to_string()), "{line}: {:?}", d.evidence);
+        }
+        // Only the hostname `localhost` from DNS: no host name at all.
+        let mut r = with_rules();
+        r.apply(name("localhost", NameKind::Host, "dns"));
+        assert_eq!(r.devices()[0].hostname, None);
+    }
+
+    #[test]
+    fn a_placeholder_maker_never_replaces_a_real_one() {
+        let ip: IpAddr = "10.0.0.4".parse().unwrap();
+        let identity = |vendor: &str| Event::Identity {
+            ip,
+            vendor: Some(vendor.into()),
+            model: Some("IPC-HFW".into()),
+            firmware: None,
+            serial: None,
+        };
+        for placeholder in ["ONVIF_IPNC", "H264", "NONE", "onvif", "", "000"] {
+            let mut r = with_rules();
+            // The device API (the most trusted source) answers with a placeholder after UPnP named
+            // the maker: the maker stays.
+            r.apply(upnp(ip, "Dahua", "IPC-HFW", "Porch"));
+            r.apply(identity(placeholder));
+            let d = &r.devices()[0];
+            assert_eq!(d.vendor.as_deref(), Some("Dahua"), "{placeholder:?}");
+            // Alone, it names no maker.
+            let mut r = with_rules();
+            r.apply(identity(placeholder));
+            assert_eq!(r.devices()[0].vendor, None, "{placeholder:?}");
+        }
+    }
+
+    #[test]
+    fn an_axis_serial_is_its_mac() {
+        let ip: IpAddr = "10.0.0.5".parse().unwrap();
+        // From the MAC (ARP) and the OUI's vendor.
+        let mut r = with_rules();
+        r.apply(host(ip, "ac:cc:8e:27:0a:d8"));
+        let d = &r.devices()[0];
+        assert_eq!(d.vendor.as_deref(), Some("Axis"));
+        assert_eq!(d.serial.as_deref(), Some("ACCC8E270AD8"));
+        // From the mDNS TXT `macaddress`, before the MAC of another interface.
+        let mut r = with_rules();
+        r.apply(Event::Mdns {
+            ip,
+            info: Box::new(MdnsInfo {
+                services: vec![crate::model::MdnsService {
+                    service: "_axis-video._tcp".into(),
+                    instance: "AXIS M3045-V - ACCC8E0A1B2C".into(),
+                    txt: vec!["macaddress=ACCC8E0A1B2C".into()],
+                    ..Default::default()
+                }],
+                types: vec![],
+            }),
+            mac: None,
+            model: Some("M3045-V".into()),
+            is_camera: true,
+        });
+        r.apply(upnp(ip, "AXIS", "AXIS M3045-V", "Hall"));
+        r.apply(host(ip, "ac:cc:8e:27:0a:d8"));
+        assert_eq!(r.devices()[0].serial.as_deref(), Some("ACCC8E0A1B2C"));
+        // A serial the device gave wins; another maker's MAC is no serial.
+        let mut r = with_rules();
+        r.apply(upnp(ip, "AXIS", "AXIS M3045-V", "Hall"));
+        r.apply(Event::Identity {
+            ip,
+            vendor: None,
+            model: None,
+            firmware: None,
+            serial: Some("B8A44F000001".into()),
+        });
+        r.apply(host(ip, "ac:cc:8e:27:0a:d8"));
+        assert_eq!(r.devices()[0].serial.as_deref(), Some("B8A44F000001"));
+        let mut r = with_rules();
+        r.apply(host(ip, "44:19:b6:12:34:56"));
+        assert_eq!(r.devices()[0].serial, None);
+    }
 }

@@ -328,16 +328,19 @@ impl Knowledge {
     /// The vendor a device's own maker text names (a UPnP `<manufacturer>`, an ONVIF
     /// `Manufacturer`, a vendor protocol's name for itself): its id or name, one of its aliases
     /// or UPnP manufacturers as the whole text or its first word (`AXIS`, `Axis Communications
-    /// AB`), or a UPnP manufacturer anywhere in it (`Hangzhou Hikvision`). Any case.
+    /// AB`), or a UPnP manufacturer as whole words anywhere in it (`Hangzhou Hikvision`). Any case.
     pub fn vendor_for_text(&'static self, text: &str) -> Option<VendorId> {
         let t = text.trim().to_ascii_lowercase();
         if t.is_empty() {
             return None;
         }
-        let first = t
+        let words: Vec<&str> = t
             .split(|c: char| !c.is_alphanumeric() && c != '-')
-            .next()
-            .unwrap_or_default();
+            .filter(|w| !w.is_empty())
+            .collect();
+        let first = words.first().copied().unwrap_or_default();
+        // The text's words, space-separated and padded, to find a name as whole words.
+        let padded = format!(" {} ", words.join(" "));
         let hit = self.vendors.iter().find(|v| {
             std::iter::once(&v.id)
                 .chain(std::iter::once(&v.name))
@@ -349,7 +352,7 @@ impl Knowledge {
                 })
                 || v.upnp_manufacturers
                     .iter()
-                    .any(|u| t.contains(&u.to_ascii_lowercase()))
+                    .any(|u| padded.contains(&format!(" {} ", u.to_ascii_lowercase())))
         })?;
         self.vendor(&hit.id)
     }
