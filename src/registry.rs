@@ -801,21 +801,29 @@ fn drop_placeholder_names(d: &mut Device, rules: NameRules) {
 /// mDNS TXT `macaddress` publishes comes first (Axis publishes its serial there), then the
 /// device's MAC.
 fn serial_from_mac(d: &mut Device, rules: NameRules) {
-    if d.serial.as_deref().is_some_and(|s| is_real_serial(s.trim())) {
+    if d.serial
+        .as_deref()
+        .is_some_and(|s| is_real_serial(s.trim()))
+    {
         return;
     }
     if !d.vendor.as_deref().is_some_and(rules.serial_is_mac) {
         return;
     }
     let hex12 = |m: &str| -> Option<String> {
-        let hex: String = m.chars().filter(|c| !matches!(c, ':' | '-' | '.')).collect();
+        let hex: String = m
+            .chars()
+            .filter(|c| !matches!(c, ':' | '-' | '.'))
+            .collect();
         (hex.len() == 12 && hex.chars().all(|c| c.is_ascii_hexdigit()) && is_real_serial(&hex))
             .then(|| hex.to_ascii_uppercase())
     };
     let txt = d.mdns.iter().flat_map(|m| &m.services).find_map(|s| {
         s.txt.iter().find_map(|kv| {
             let (k, v) = kv.split_once('=')?;
-            k.eq_ignore_ascii_case("macaddress").then(|| hex12(v)).flatten()
+            k.eq_ignore_ascii_case("macaddress")
+                .then(|| hex12(v))
+                .flatten()
         })
     });
     let (serial, from) = match txt {
@@ -1402,14 +1410,22 @@ mod tests {
         assert_eq!(d.hostname.as_deref(), Some("cam9.lan"));
         // Every label was a default: no name, so the table and page show the host name.
         assert_eq!(d.name, None);
-        assert!(d.names.iter().all(|n| n.name == "cam9.lan"), "{:?}", d.names);
+        assert!(
+            d.names.iter().all(|n| n.name == "cam9.lan"),
+            "{:?}",
+            d.names
+        );
         for line in [
             "mdns: name \"LocalHost\" is a factory default, not its name",
             "ssdp: name \"IP Camera\" is a factory default, not its name",
             "dvrip: name \"IPC\" is a factory default, not its name",
             "ssdp: maker \"ONVIF_IPNC\" is a firmware placeholder, not the maker",
         ] {
-            assert!(d.evidence.contains(&line.to_string()), "{line}: {:?}", d.evidence);
+            assert!(
+                d.evidence.contains(&line.to_string()),
+                "{line}: {:?}",
+                d.evidence
+            );
         }
         // Only the hostname `localhost` from DNS: no host name at all.
         let mut r = with_rules();

@@ -395,7 +395,11 @@ fn the_inventory_follows_a_changing_lab() {
             .map(|d| d["address"].as_str().unwrap().to_string())
             .collect()
     };
-    assert_eq!(addresses(&cameras, None), addresses(&all, Some(true)), "{cameras}");
+    assert_eq!(
+        addresses(&cameras, None),
+        addresses(&all, Some(true)),
+        "{cameras}"
+    );
     assert!(
         !addresses(&all, Some(false)).is_empty(),
         "a device that is no camera: {all}"
@@ -418,6 +422,7 @@ fn the_inventory_follows_a_changing_lab() {
     let shown = json_of(&db, &["show", "127.0.0.133"], 0);
     assert_eq!(shown["streams"][0]["video"]["width"], 640);
     assert_eq!(shown["streams"][0]["state"], "up");
+    assert_eq!(shown["main_stream"], url("127.0.0.133"));
     let kinds: Vec<&str> = shown["events"]
         .as_array()
         .unwrap()

@@ -627,7 +627,10 @@ fn watch_checks_pass_on_every_stream_and_fail_on_a_missing_path() {
 #[test]
 fn the_main_stream_is_the_best_video_not_the_snapshot() {
     const IP: &str = "127.0.3.1";
-    assert!(common::is_root(), "the media lab needs root: run scripts/test");
+    assert!(
+        common::is_root(),
+        "the media lab needs root: run scripts/test"
+    );
     let video = |w: u32, h: u32| json_video(w, h);
     let _rtsp = common::rtsp_servers(&serde_json::json!([
         {"address": IP, "port": 8554, "auth": null, "mounts": [

@@ -424,6 +424,9 @@ pub fn device(d: &DeviceDetail, format: DocFormat, out: &mut dyn Write) -> io::R
             if let Some(a) = &st.audio {
                 facts.push(terminal(&audio_summary(a)).into_owned());
             }
+            if d.main_stream.as_deref() == Some(st.url.as_str()) {
+                facts.insert(0, "main".into());
+            }
             writeln!(
                 out,
                 "    {:<4} {} {} ({}, since {})",

@@ -59,8 +59,8 @@ use crate::error::Error;
 use entry::Context;
 use entry::{Check, Entry};
 pub use media::{HttpFolder, HttpPath, Name, RtspPaths};
-pub use signatures::{Kind, Match, Model, Probe, Signature};
 pub use placeholders::{Field, Placeholder};
+pub use signatures::{Kind, Match, Model, Probe, Signature};
 pub use vendors::{Oui, Vendor, VendorId};
 
 /// The embedded data files, in the order their entries are merged.

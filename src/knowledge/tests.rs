@@ -559,11 +559,20 @@ fn maker_texts_name_one_vendor() {
     let k = embedded();
     let name = |t: &str| k.vendor_for_text(t).map(VendorId::display_name);
     // UPnP's `AXIS`, the company's name, the registry's name: one vendor.
-    for t in ["AXIS", "Axis", "axis", "Axis Communications AB", "AXIS COMMUNICATIONS"] {
+    for t in [
+        "AXIS",
+        "Axis",
+        "axis",
+        "Axis Communications AB",
+        "AXIS COMMUNICATIONS",
+    ] {
         assert_eq!(name(t), Some("Axis"), "{t}");
     }
     assert_eq!(name("HIKVISION"), Some("Hikvision"));
-    assert_eq!(name("Hangzhou Hikvision Digital Technology"), Some("Hikvision"));
+    assert_eq!(
+        name("Hangzhou Hikvision Digital Technology"),
+        Some("Hikvision")
+    );
     assert_eq!(name("Amcrest"), Some("Dahua"));
     // A word that only starts with a vendor's name, and makers the registry does not know.
     assert_eq!(name("Axisplus"), None);
@@ -576,7 +585,16 @@ fn maker_texts_name_one_vendor() {
 #[test]
 fn factory_defaults_are_placeholders_in_their_field_only() {
     let k = embedded();
-    for t in ["LocalHost", "localhost", " IPC ", "IP Camera", "NVR", "", "0", "00:00:00:00:00:00"] {
+    for t in [
+        "LocalHost",
+        "localhost",
+        " IPC ",
+        "IP Camera",
+        "NVR",
+        "",
+        "0",
+        "00:00:00:00:00:00",
+    ] {
         assert!(k.is_placeholder(Field::Name, t), "{t:?}");
     }
     for t in ["ONVIF_IPNC", "onvif", "H264", "NONE", "IPCAM", "", "000000"] {

@@ -143,7 +143,12 @@ mod tests {
             Some((1920, 1080)),
             true,
         );
-        let mjpeg = stream("http://c/mjpg/video.mjpg", Protocol::Mjpeg, Some((640, 480)), true);
+        let mjpeg = stream(
+            "http://c/mjpg/video.mjpg",
+            Protocol::Mjpeg,
+            Some((640, 480)),
+            true,
+        );
         let sub = stream("rtsp://c/sub", Protocol::Rtsp, Some((640, 360)), true);
         let main = stream("rtsp://c/main", Protocol::Rtsp, Some((1920, 1080)), true);
         let all = [snapshot.clone(), mjpeg.clone(), sub.clone(), main.clone()];
@@ -151,8 +156,14 @@ mod tests {
         let order: Vec<&str> = ranked(&all).iter().map(|s| s.url.as_str()).collect();
         assert_eq!(order, [&main.url, &sub.url, &mjpeg.url, &snapshot.url]);
         // Without RTSP, MJPEG beats a snapshot however large; alone, the snapshot is the main.
-        assert_eq!(main_stream([&snapshot, &mjpeg]).map(|s| &s.url), Some(&mjpeg.url));
-        assert_eq!(main_stream([&snapshot]).map(|s| &s.url), Some(&snapshot.url));
+        assert_eq!(
+            main_stream([&snapshot, &mjpeg]).map(|s| &s.url),
+            Some(&mjpeg.url)
+        );
+        assert_eq!(
+            main_stream([&snapshot]).map(|s| &s.url),
+            Some(&snapshot.url)
+        );
     }
 
     #[test]
@@ -161,7 +172,10 @@ mod tests {
         locked.status = StreamStatus::AuthRequired;
         let mjpeg = stream("http://c/video.mjpg", Protocol::Mjpeg, None, true);
         // A stream that did not open is never the main while one did.
-        assert_eq!(main_stream([&locked, &mjpeg]).map(|s| &s.url), Some(&mjpeg.url));
+        assert_eq!(
+            main_stream([&locked, &mjpeg]).map(|s| &s.url),
+            Some(&mjpeg.url)
+        );
         // Video the PLAY check received beats larger video it did not.
         let unverified = stream("rtsp://c/a", Protocol::Rtsp, Some((3840, 2160)), false);
         let verified = stream("rtmp://c/b", Protocol::Rtmp, Some((1280, 720)), true);
@@ -195,11 +209,23 @@ mod tests {
     #[test]
     fn a_model_that_names_its_vendor_is_not_doubled() {
         let mm = |v: Option<&str>, m: Option<&str>| maker_and_model(v, m);
-        assert_eq!(mm(Some("Axis"), Some("AXIS M1065-L")).as_deref(), Some("AXIS M1065-L"));
-        assert_eq!(mm(Some("Axis"), Some("M1065-L")).as_deref(), Some("Axis M1065-L"));
-        assert_eq!(mm(Some("Hikvision"), Some("HIKVISION-X")).as_deref(), Some("HIKVISION-X"));
+        assert_eq!(
+            mm(Some("Axis"), Some("AXIS M1065-L")).as_deref(),
+            Some("AXIS M1065-L")
+        );
+        assert_eq!(
+            mm(Some("Axis"), Some("M1065-L")).as_deref(),
+            Some("Axis M1065-L")
+        );
+        assert_eq!(
+            mm(Some("Hikvision"), Some("HIKVISION-X")).as_deref(),
+            Some("HIKVISION-X")
+        );
         // A longer word that merely starts with the name is not the name.
-        assert_eq!(mm(Some("Axis"), Some("Axisplus 3")).as_deref(), Some("Axis Axisplus 3"));
+        assert_eq!(
+            mm(Some("Axis"), Some("Axisplus 3")).as_deref(),
+            Some("Axis Axisplus 3")
+        );
         assert_eq!(mm(Some("Axis"), None).as_deref(), Some("Axis"));
         assert_eq!(mm(None, Some(" P3245 ")).as_deref(), Some("P3245"));
         assert_eq!(mm(Some(" "), None), None);

@@ -456,10 +456,12 @@
     return el("div", { class: "stream-facts" }, facts.map((f) => el("span", null, f)));
   }
 
-  function streamsTable(streams) {
+  /** The device's streams, its main stream first (the server's one ranking: `main_stream`). */
+  function streamsTable(streams, main) {
     if (!streams.length) return el("div", { class: "empty" }, "No streams known.");
     const body = el("tbody");
-    for (const s of streams) {
+    const ordered = [...streams].sort((a, b) => (b.url === main) - (a.url === main));
+    for (const s of ordered) {
       const p = urlParts(s);
       const copy = el("button", { type: "button", class: "btn small", title: "Copy the URL (credentials as placeholders)" }, "Copy");
       copy.addEventListener("click", () => copyText(`${p.scheme}${p.creds}${p.rest}`, copy));
@@ -468,7 +470,8 @@
         el("td", null,
           el("div", { class: "url" }, el("code", null, p.scheme, p.creds ? el("span", { class: "ph" }, p.creds) : null, p.rest), copy),
           streamFacts(s)),
-        el("td", { class: "nowrap" }, el("div", null, s.protocol), el("div", { class: "sub" }, `port ${s.port}`)),
+        el("td", { class: "nowrap" }, el("div", null, s.protocol, s.url === main ? el("span", { class: "src", title: "The stream a user would open first" }, " main") : null),
+          el("div", { class: "sub" }, `port ${s.port}`)),
         el("td", { class: "nowrap" }, el("div", null, String(s.status).replace(/_/g, " ")),
           el("div", { class: "sub" }, s.last_verified ? rel(s.last_verified, "verified ", " ago") : "not verified")),
         el("td", { class: "nowrap" }, s.status === "ok"
@@ -656,7 +659,7 @@
     const title = d.name || d.hostname || makerModel(d.vendor, d.model) || d.address || d.key;
     document.title = `${title} \u00b7 camscan`;
     const events = el("ol", { class: "timeline" }, d.events.map((e) => eventItem(e, false)));
-    const streamsBody = el("div", { class: "body flush" }, streamsTable(streams));
+    const streamsBody = el("div", { class: "body flush" }, streamsTable(streams, d.main_stream));
     current = { kind: "device", id: d.id, events, streamsBody, known: new Set(d.events.map((e) => e.id)) };
     const charts = el("div", { class: "body" }, streams.map((s, i) => checkCharts(s, checks[i])));
     clear(view).append(
@@ -1357,7 +1360,7 @@
         const head = view.querySelector(".page-head");
         const badge = head && head.querySelector(".badge");
         if (badge) badge.replaceWith(stateBadge(d.state));
-        clear(view0.streamsBody).append(streamsTable(streams));
+        clear(view0.streamsBody).append(streamsTable(streams, d.main_stream));
       } catch (_) { /* the next event tries again */ }
     }
   }
