@@ -434,7 +434,9 @@ async fn devices(State(state): State<AppState>, RawQuery(query): RawQuery) -> Re
 async fn devices_page(state: AppState, query: Option<String>) -> Result<Response, Problem> {
     let p = Params::parse(
         query.as_deref(),
-        &["state", "vendor", "since", "q", "limit", "cursor"],
+        &[
+            "state", "vendor", "cameras", "since", "q", "limit", "cursor",
+        ],
     )?;
     let q = DeviceQuery {
         state: p.parsed("state", &one_of(DeviceState::NAMES), |v| v.parse().ok())?,
