@@ -1,8 +1,9 @@
 //! What camscan knows about cameras and video servers, as data rather than code.
 //!
 //! The vendor registry, the HTTP fingerprint signatures and the probe paths they read, the RTSP
-//! paths per vendor, the HTTP media paths and folders, the RTMP application and stream names and the
-//! camera vendors' MAC prefixes live in `data/*.yaml`, one file per kind. They are embedded in the
+//! paths per vendor, the HTTP media paths and folders, the RTMP application and stream names, the
+//! camera vendors' MAC prefixes and the factory-default names and makers devices report
+//! ([`placeholders`]) live in `data/*.yaml`, one file per kind. They are embedded in the
 //! binary (`include_str!`) and parsed once, on first use. Every entry names its `source`; the unit
 //! tests prove each embedded file parses, every entry has a source, and no entry is there twice.
 //! Beside them, the whole IEEE MAC registry ([`oui`], `data/oui/registry.bin`, built by
