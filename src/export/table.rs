@@ -533,4 +533,15 @@ mod tests {
             "the raw device escape must not pass"
         );
     }
+
+    #[test]
+    fn a_model_that_names_its_maker_is_not_doubled() {
+        let mut d = Device::new("192.0.2.7".parse().unwrap());
+        d.vendor = Some("Axis".into());
+        d.model = Some("AXIS M1065-L".into());
+        d.name = Some("Front door".into());
+        assert_eq!(identity(&d), "AXIS M1065-L (Front door)");
+        d.model = Some("M1065-L".into());
+        assert_eq!(identity(&d), "Axis M1065-L (Front door)");
+    }
 }
