@@ -153,6 +153,10 @@ pub struct DevicesArgs {
     /// Only devices whose vendor contains this text (case-insensitive).
     #[arg(long, value_name = "TEXT")]
     pub vendor: Option<String>,
+    /// Only cameras: devices camscan found to be a camera, NVR or video server, or to serve a
+    /// stream (not the gateway, the printer, the STUN server).
+    #[arg(long)]
+    pub cameras: bool,
     /// Output format.
     #[arg(short, long, value_enum, default_value = "table")]
     pub format: RowsFormat,

@@ -137,6 +137,23 @@ pub struct Registry {
     trust: BTreeMap<IpAddr, Trust>,
     /// Who made a MAC's network card; none: `mac_vendor` and `mac_randomized` are left as they are.
     mac_lookup: Option<MacLookup>,
+    /// How makers are spelled and which names are factory defaults; none: taken as sent.
+    rules: Option<NameRules>,
+}
+
+/// What the knowledge files say about the names and makers devices report, handed in so the
+/// registry stays on `model` (the scan gives the vendor registry and `data/placeholders.yaml`).
+#[derive(Debug, Clone, Copy)]
+pub struct NameRules {
+    /// The vendor registry's name for a maker text (`AXIS` and `Axis Communications AB` are
+    /// `Axis`); none when no vendor matches (the text is shown as sent).
+    pub vendor: fn(&str) -> Option<&'static str>,
+    /// The text is a factory default as a device's name (`LocalHost`, `IP Camera`, empty).
+    pub placeholder_name: fn(&str) -> bool,
+    /// The text is a firmware placeholder as a maker (`ONVIF_IPNC`, `H264`, `NONE`, empty).
+    pub placeholder_vendor: fn(&str) -> bool,
+    /// The vendor (as `vendor` names it) documents its serial numbers as the MAC (Axis).
+    pub serial_is_mac: fn(&str) -> bool,
 }
 
 /// What a MAC says about its maker.
@@ -193,6 +210,52 @@ fn fill(slot: &mut Option<String>, trust: &mut Source, value: Option<String>, so
         *slot = Some(value);
         *trust = source;
     }
+}
+
+impl Source {
+    /// How evidence names the source.
+    fn label(self) -> &'static str {
+        match self {
+            Source::None => "unknown",
+            Source::Oui => "oui",
+            Source::Upnp => "ssdp",
+            Source::Mdns => "mdns",
+            Source::Fingerprint => "http",
+            Source::OnvifScopes => "onvif",
+            Source::Announce => "discovery",
+            Source::DeviceApi => "onvif device api",
+        }
+    }
+}
+
+/// Like [`fill`] for a maker: a firmware placeholder (`ONVIF_IPNC`) is kept as evidence, never
+/// as the vendor; any other text is spelled as the vendor registry spells it (`AXIS` is `Axis`).
+fn fill_vendor(
+    d: &mut Device,
+    trust: &mut Source,
+    value: Option<String>,
+    source: Source,
+    rules: Option<NameRules>,
+) {
+    let Some(value) = value else { return };
+    let Some(rules) = rules else {
+        return fill(&mut d.vendor, trust, Some(value), source);
+    };
+    if (rules.placeholder_vendor)(&value) {
+        if !value.trim().is_empty() {
+            let line = format!(
+                "{}: maker {:?} is a firmware placeholder, not the maker",
+                source.label(),
+                value.trim()
+            );
+            if !d.evidence.contains(&line) {
+                d.evidence.push(line);
+            }
+        }
+        return;
+    }
+    let value = (rules.vendor)(&value).map_or(value, str::to_string);
+    fill(&mut d.vendor, trust, Some(value), source);
 }
 
 /// Like [`fill`], but a placeholder serial (`000000`) never replaces a real one.
@@ -266,7 +329,14 @@ impl Registry {
             hostnames,
             trust: BTreeMap::new(),
             mac_lookup: None,
+            rules: None,
         }
+    }
+
+    /// Spell makers and drop factory-default names with `rules` ([`NameRules`]).
+    pub fn with_name_rules(mut self, rules: NameRules) -> Self {
+        self.rules = Some(rules);
+        self
     }
 
     /// Name each device's MAC maker with `lookup` when rendering.
@@ -293,6 +363,7 @@ impl Registry {
     }
 
     pub fn apply(&mut self, event: Event) {
+        let rules = self.rules;
         match event {
             Event::PortOpen { ip, port } => {
                 let d = self.device(ip);
@@ -312,7 +383,7 @@ impl Registry {
                 if mac.is_some() {
                     d.mac = mac;
                 }
-                fill(&mut d.vendor, &mut t.vendor, vendor, Source::Oui);
+                fill_vendor(d, &mut t.vendor, vendor, Source::Oui, rules);
                 seen_by(d, method);
             }
             Event::Identity {
@@ -324,7 +395,7 @@ impl Registry {
             } => {
                 let (d, t) = self.device_and_trust(ip);
                 let s = Source::DeviceApi;
-                fill(&mut d.vendor, &mut t.vendor, vendor, s);
+                fill_vendor(d, &mut t.vendor, vendor, s, rules);
                 fill(&mut d.model, &mut t.model, model, s);
                 fill(&mut d.firmware, &mut t.firmware, firmware, s);
                 fill_serial(&mut d.serial, &mut t.serial, serial, s);
@@ -339,7 +410,7 @@ impl Registry {
                 if let Some(n) = &info.friendly_name {
                     add_name(d, n, NameKind::Label, "ssdp");
                 }
-                fill(&mut d.vendor, &mut t.vendor, info.manufacturer.clone(), s);
+                fill_vendor(d, &mut t.vendor, info.manufacturer.clone(), s, rules);
                 fill(&mut d.model, &mut t.model, info.model_name.clone(), s);
                 fill_serial(&mut d.serial, &mut t.serial, info.serial_number.clone(), s);
                 d.is_camera |= is_camera;
@@ -361,7 +432,7 @@ impl Registry {
                     add_name(d, n, NameKind::Label, "onvif");
                 }
                 fill(&mut d.model, &mut t.model, model, s);
-                fill(&mut d.vendor, &mut t.vendor, vendor, s);
+                fill_vendor(d, &mut t.vendor, vendor, s, rules);
                 if d.mac.is_none() {
                     d.mac = mac.map(|m| m.to_ascii_lowercase());
                 }
@@ -385,7 +456,7 @@ impl Registry {
             } => {
                 let (d, t) = self.device_and_trust(ip);
                 let s = Source::Fingerprint;
-                fill(&mut d.vendor, &mut t.vendor, vendor, s);
+                fill_vendor(d, &mut t.vendor, vendor, s, rules);
                 fill(&mut d.model, &mut t.model, model, s);
                 d.is_camera |= is_camera;
                 for e in evidence {
@@ -404,7 +475,7 @@ impl Registry {
             } => {
                 let (d, t) = self.device_and_trust(ip);
                 let s = Source::Announce;
-                fill(&mut d.vendor, &mut t.vendor, vendor, s);
+                fill_vendor(d, &mut t.vendor, vendor, s, rules);
                 fill(&mut d.model, &mut t.model, info.model.clone(), s);
                 fill(&mut d.firmware, &mut t.firmware, info.firmware.clone(), s);
                 fill_serial(&mut d.serial, &mut t.serial, info.serial.clone(), s);
@@ -537,7 +608,7 @@ impl Registry {
         for other in parts {
             absorb(&mut d, other);
         }
-        Some(finish(d, self.mac_lookup))
+        Some(finish(d, self.mac_lookup, self.rules))
     }
 }
 
@@ -702,8 +773,74 @@ fn mac_maker(d: &mut Device, lookup: Option<MacLookup>) {
     }
 }
 
+/// A factory-default name (`LocalHost`, `IP Camera`) is not the device's name: it leaves `names`
+/// (and `name`/`hostname`) for the evidence, and the next best name is shown.
+fn drop_placeholder_names(d: &mut Device, rules: NameRules) {
+    let (defaults, names): (Vec<DeviceName>, Vec<DeviceName>) = std::mem::take(&mut d.names)
+        .into_iter()
+        .partition(|n| (rules.placeholder_name)(&n.name));
+    d.names = names;
+    for n in defaults {
+        let line = format!(
+            "{}: name {:?} is a factory default, not its name",
+            n.source, n.name
+        );
+        if !d.evidence.contains(&line) {
+            d.evidence.push(line);
+        }
+    }
+    for slot in [&mut d.name, &mut d.hostname] {
+        if slot.as_deref().is_some_and(rules.placeholder_name) {
+            *slot = None;
+        }
+    }
+}
+
+/// A vendor that documents its serial number as the MAC (Axis): when no source gave a real
+/// serial, the MAC is the serial, in the vendor's form (12 uppercase hex digits). The MAC its
+/// mDNS TXT `macaddress` publishes comes first (Axis publishes its serial there), then the
+/// device's MAC.
+fn serial_from_mac(d: &mut Device, rules: NameRules) {
+    if d.serial
+        .as_deref()
+        .is_some_and(|s| is_real_serial(s.trim()))
+    {
+        return;
+    }
+    if !d.vendor.as_deref().is_some_and(rules.serial_is_mac) {
+        return;
+    }
+    let hex12 = |m: &str| -> Option<String> {
+        let hex: String = m
+            .chars()
+            .filter(|c| !matches!(c, ':' | '-' | '.'))
+            .collect();
+        (hex.len() == 12 && hex.chars().all(|c| c.is_ascii_hexdigit()) && is_real_serial(&hex))
+            .then(|| hex.to_ascii_uppercase())
+    };
+    let txt = d.mdns.iter().flat_map(|m| &m.services).find_map(|s| {
+        s.txt.iter().find_map(|kv| {
+            let (k, v) = kv.split_once('=')?;
+            k.eq_ignore_ascii_case("macaddress")
+                .then(|| hex12(v))
+                .flatten()
+        })
+    });
+    let (serial, from) = match txt {
+        Some(s) => (s, "mdns TXT macaddress"),
+        None => match d.mac.as_deref().and_then(hex12) {
+            Some(s) => (s, "the MAC"),
+            None => return,
+        },
+    };
+    d.evidence.push(format!(
+        "serial {serial} from {from} (the vendor's serial number is its MAC)"
+    ));
+    d.serial = Some(serial);
+}
+
 /// Sort a device's lists, decide `is_camera` and name the MAC's maker.
-fn finish(mut d: Device, lookup: Option<MacLookup>) -> Device {
+fn finish(mut d: Device, lookup: Option<MacLookup>, rules: Option<NameRules>) -> Device {
     d.addresses.sort_unstable();
     d.addresses.retain(|a| *a != d.ip);
     d.addresses.insert(0, d.ip);
@@ -715,6 +852,9 @@ fn finish(mut d: Device, lookup: Option<MacLookup>) -> Device {
         .sort_by(|a, b| (a.port, &a.url).cmp(&(b.port, &b.url)));
     d.errors
         .sort_by(|a, b| (a.stage, a.port, &a.message).cmp(&(b.stage, b.port, &b.message)));
+    if let Some(rules) = rules {
+        drop_placeholder_names(&mut d, rules);
+    }
     sort_names(&mut d.names);
     let best = |kind| {
         d.names
@@ -729,6 +869,9 @@ fn finish(mut d: Device, lookup: Option<MacLookup>) -> Device {
         d.name = Some(n);
     }
     mac_maker(&mut d, lookup);
+    if let Some(rules) = rules {
+        serial_from_mac(&mut d, rules);
+    }
     // An RTSP server on a LAN is a camera, NVR or video server: exactly what users look for.
     d.is_camera = d.is_camera
         || !d.streams.is_empty()
@@ -1196,5 +1339,168 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    /// A registry with the embedded knowledge's name rules and MAC lookup, as the scan builds it.
+    fn with_rules() -> Registry {
+        Registry::new(BTreeMap::new())
+            .with_mac_lookup(crate::discovery::oui::facts)
+            .with_name_rules(crate::knowledge::placeholders::name_rules())
+    }
+
+    fn upnp(ip: IpAddr, manufacturer: &str, model: &str, friendly: &str) -> Event {
+        Event::Upnp {
+            ip,
+            info: Box::new(UpnpInfo {
+                manufacturer: Some(manufacturer.into()),
+                model_name: Some(model.into()),
+                friendly_name: Some(friendly.into()),
+                ..Default::default()
+            }),
+            is_camera: true,
+        }
+    }
+
+    #[test]
+    fn one_maker_is_spelled_one_way_whatever_the_source() {
+        let a: IpAddr = "10.0.0.1".parse().unwrap();
+        let b: IpAddr = "10.0.0.2".parse().unwrap();
+        let c: IpAddr = "10.0.0.3".parse().unwrap();
+        let mut r = with_rules();
+        // UPnP says `AXIS`; the OUI of the other says Axis; a third says the company's full name.
+        r.apply(upnp(a, "AXIS", "AXIS M1065-L", "Front door"));
+        r.apply(host(b, "ac:cc:8e:27:0a:d8"));
+        r.apply(upnp(c, "Axis Communications AB", "P3245", "Yard"));
+        let ds = r.devices();
+        let vendors: Vec<_> = ds.iter().map(|d| d.vendor.as_deref()).collect();
+        assert_eq!(vendors, [Some("Axis"), Some("Axis"), Some("Axis")]);
+        // A maker the registry does not know is shown as sent.
+        let mut r = with_rules();
+        r.apply(upnp(a, "Acme Vision", "X1", "Gate"));
+        assert_eq!(r.devices()[0].vendor.as_deref(), Some("Acme Vision"));
+    }
+
+    #[test]
+    fn a_factory_default_name_is_evidence_and_the_next_best_is_shown() {
+        let ip: IpAddr = "10.0.0.9".parse().unwrap();
+        let name = |n: &str, kind, source: &str| Event::Name {
+            ip,
+            name: DeviceName {
+                name: n.into(),
+                kind,
+                source: source.into(),
+            },
+        };
+        let mut r = with_rules();
+        r.apply(name("LocalHost", NameKind::Host, "mdns"));
+        r.apply(name("cam9.lan", NameKind::Host, "dns"));
+        r.apply(upnp(ip, "ONVIF_IPNC", "IPC-1", "IP Camera"));
+        r.apply(Event::Announce {
+            ip,
+            method: DiscoveryMethod::Dvrip,
+            info: Box::new(Announcement {
+                protocol: "dvrip".into(),
+                name: Some("IPC".into()),
+                ..Default::default()
+            }),
+            vendor: None,
+            is_camera: true,
+        });
+        let d = &r.devices()[0];
+        assert_eq!(d.hostname.as_deref(), Some("cam9.lan"));
+        // Every label was a default: no name, so the table and page show the host name.
+        assert_eq!(d.name, None);
+        assert!(
+            d.names.iter().all(|n| n.name == "cam9.lan"),
+            "{:?}",
+            d.names
+        );
+        for line in [
+            "mdns: name \"LocalHost\" is a factory default, not its name",
+            "ssdp: name \"IP Camera\" is a factory default, not its name",
+            "dvrip: name \"IPC\" is a factory default, not its name",
+            "ssdp: maker \"ONVIF_IPNC\" is a firmware placeholder, not the maker",
+        ] {
+            assert!(
+                d.evidence.contains(&line.to_string()),
+                "{line}: {:?}",
+                d.evidence
+            );
+        }
+        // Only the hostname `localhost` from DNS: no host name at all.
+        let mut r = with_rules();
+        r.apply(name("localhost", NameKind::Host, "dns"));
+        assert_eq!(r.devices()[0].hostname, None);
+    }
+
+    #[test]
+    fn a_placeholder_maker_never_replaces_a_real_one() {
+        let ip: IpAddr = "10.0.0.4".parse().unwrap();
+        let identity = |vendor: &str| Event::Identity {
+            ip,
+            vendor: Some(vendor.into()),
+            model: Some("IPC-HFW".into()),
+            firmware: None,
+            serial: None,
+        };
+        for placeholder in ["ONVIF_IPNC", "H264", "NONE", "onvif", "", "000"] {
+            let mut r = with_rules();
+            // The device API (the most trusted source) answers with a placeholder after UPnP named
+            // the maker: the maker stays.
+            r.apply(upnp(ip, "Dahua", "IPC-HFW", "Porch"));
+            r.apply(identity(placeholder));
+            let d = &r.devices()[0];
+            assert_eq!(d.vendor.as_deref(), Some("Dahua"), "{placeholder:?}");
+            // Alone, it names no maker.
+            let mut r = with_rules();
+            r.apply(identity(placeholder));
+            assert_eq!(r.devices()[0].vendor, None, "{placeholder:?}");
+        }
+    }
+
+    #[test]
+    fn an_axis_serial_is_its_mac() {
+        let ip: IpAddr = "10.0.0.5".parse().unwrap();
+        // From the MAC (ARP) and the OUI's vendor.
+        let mut r = with_rules();
+        r.apply(host(ip, "ac:cc:8e:27:0a:d8"));
+        let d = &r.devices()[0];
+        assert_eq!(d.vendor.as_deref(), Some("Axis"));
+        assert_eq!(d.serial.as_deref(), Some("ACCC8E270AD8"));
+        // From the mDNS TXT `macaddress`, before the MAC of another interface.
+        let mut r = with_rules();
+        r.apply(Event::Mdns {
+            ip,
+            info: Box::new(MdnsInfo {
+                services: vec![crate::model::MdnsService {
+                    service: "_axis-video._tcp".into(),
+                    instance: "AXIS M3045-V - ACCC8E0A1B2C".into(),
+                    txt: vec!["macaddress=ACCC8E0A1B2C".into()],
+                    ..Default::default()
+                }],
+                types: vec![],
+            }),
+            mac: None,
+            model: Some("M3045-V".into()),
+            is_camera: true,
+        });
+        r.apply(upnp(ip, "AXIS", "AXIS M3045-V", "Hall"));
+        r.apply(host(ip, "ac:cc:8e:27:0a:d8"));
+        assert_eq!(r.devices()[0].serial.as_deref(), Some("ACCC8E0A1B2C"));
+        // A serial the device gave wins; another maker's MAC is no serial.
+        let mut r = with_rules();
+        r.apply(upnp(ip, "AXIS", "AXIS M3045-V", "Hall"));
+        r.apply(Event::Identity {
+            ip,
+            vendor: None,
+            model: None,
+            firmware: None,
+            serial: Some("B8A44F000001".into()),
+        });
+        r.apply(host(ip, "ac:cc:8e:27:0a:d8"));
+        assert_eq!(r.devices()[0].serial.as_deref(), Some("B8A44F000001"));
+        let mut r = with_rules();
+        r.apply(host(ip, "44:19:b6:12:34:56"));
+        assert_eq!(r.devices()[0].serial, None);
     }
 }

@@ -940,9 +940,9 @@ fn signatures_lists_what_is_loaded_and_from_where() {
         .iter()
         .map(|f| f["file"].as_str().unwrap())
         .collect();
-    assert_eq!(files.len(), 6 + 3, "{files:?}");
+    assert_eq!(files.len(), 7 + 3, "{files:?}");
     assert_eq!(
-        files[6..],
+        files[7..],
         [
             flag.to_str().unwrap(),
             flag.to_str().unwrap(),

@@ -384,6 +384,27 @@ fn the_inventory_follows_a_changing_lab() {
     assert_eq!(offline[0]["address"], "127.0.0.132");
     assert_eq!(offline[0]["streams_up"], 0);
     json_of(&db, &["devices", "--vendor", "no such vendor"], 1);
+    // Cameras only: the silent peer (a port open, nothing spoken) is no camera.
+    let all = json_of(&db, &["devices"], 0);
+    let cameras = json_of(&db, &["devices", "--cameras"], 0);
+    let addresses = |v: &Value, camera: Option<bool>| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| camera.is_none_or(|c| d["is_camera"] == c))
+            .map(|d| d["address"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(
+        addresses(&cameras, None),
+        addresses(&all, Some(true)),
+        "{cameras}"
+    );
+    assert!(
+        !addresses(&all, Some(false)).is_empty(),
+        "a device that is no camera: {all}"
+    );
+    assert!(addresses(&cameras, None).contains(&"127.0.0.133".to_string()));
     let table = command(&db, &["devices"], 0);
     assert!(table.contains("5 device(s), 4 online"), "{table}");
     let csv = command(&db, &["devices", "-f", "csv"], 0);
@@ -401,6 +422,7 @@ fn the_inventory_follows_a_changing_lab() {
     let shown = json_of(&db, &["show", "127.0.0.133"], 0);
     assert_eq!(shown["streams"][0]["video"]["width"], 640);
     assert_eq!(shown["streams"][0]["state"], "up");
+    assert_eq!(shown["main_stream"], url("127.0.0.133"));
     let kinds: Vec<&str> = shown["events"]
         .as_array()
         .unwrap()

@@ -413,8 +413,8 @@ fn onvif_device_found_named_and_streams_analysed() {
     );
     assert_eq!(
         cam.vendor.as_deref(),
-        Some("HIKVISION"),
-        "GetDeviceInformation beats the OUI guess"
+        Some("Hikvision"),
+        "GetDeviceInformation beats the OUI guess (its HIKVISION spelled as the registry spells it)"
     );
     assert_eq!(cam.model.as_deref(), Some("DS-2CD2043G2-I"));
     assert_eq!(cam.firmware.as_deref(), Some("V5.7.3"));
@@ -497,7 +497,11 @@ fn ssdp_device_found_and_described() {
     let d = report.device("198.18.0.13");
     assert_eq!(d.discovered_by, ["arp", "ssdp"], "{d:?}");
     assert!(d.is_camera);
-    assert_eq!(d.vendor.as_deref(), Some("AXIS"));
+    assert_eq!(
+        d.vendor.as_deref(),
+        Some("Axis"),
+        "UPnP's AXIS, spelled as the vendor registry spells it"
+    );
     assert_eq!(d.model.as_deref(), Some("AXIS P3301"));
     assert_eq!(d.serial.as_deref(), Some("00408CA45086"));
     assert_eq!(d.name.as_deref(), Some("AXIS P3301 - 00408CA45086"));

@@ -619,3 +619,67 @@ fn watch_checks_pass_on_every_stream_and_fail_on_a_missing_path() {
         );
     }
 }
+
+/// One box with everything a user could open, as an ONVIF camera offers it: GStreamer RTSP main
+/// (1280x720) and sub (320x180) streams on 8554 (Hikvision paths), and, from the same address,
+/// the lab's nginx (port 80: HLS, DASH and the ffmpeg-made snapshot JPEG) and VLC's MJPEG
+/// (port 8080). Its own address (127.0.0.63), so it runs beside the lab above.
+#[test]
+fn the_main_stream_is_the_best_video_not_the_snapshot() {
+    const IP: &str = "127.0.0.63";
+    assert!(
+        common::is_root(),
+        "the media lab needs root: run scripts/test"
+    );
+    let video = |w: u32, h: u32| json_video(w, h);
+    let _rtsp = common::rtsp_servers(&serde_json::json!([
+        {"address": IP, "port": 8554, "auth": null, "mounts": [
+            {"path": "/Streaming/Channels/101", "video": video(1280, 720), "audio": null},
+            {"path": "/Streaming/Channels/102", "video": video(320, 180), "audio": null}]}
+    ]));
+    let script = common::root_dir().join("tests/servers/media_lab.py");
+    let _web = common::start(
+        "/usr/bin/python3",
+        &[
+            script.to_str().unwrap(),
+            "--only",
+            "hls,mjpeg",
+            "--bind",
+            &format!("hls={IP}"),
+            "--bind",
+            &format!("mjpeg={IP}"),
+            "--timeout",
+            "60",
+        ],
+        Duration::from_secs(70),
+    );
+    let scan = |format: &str| {
+        let out = run(
+            common::camscan().args(["scan", IP, "-p", "80,8080,8554", "-f", format]),
+            Duration::from_secs(90),
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let report: Report = serde_json::from_str(&scan("json")).unwrap();
+    let d = report.device(IP);
+    let main = format!("rtsp://{IP}:8554/Streaming/Channels/101");
+    // Everything is there to choose from: a snapshot, MJPEG, RTSP main and sub.
+    let protocols: Vec<&str> = d.streams.iter().map(|s| s.protocol.as_str()).collect();
+    for p in ["jpeg", "mjpeg", "rtsp"] {
+        assert!(protocols.contains(&p), "{p} in {protocols:?}");
+    }
+    assert!(d.stream(&main).verified);
+    // The table's Main stream is the RTSP main: the row's URL cell.
+    let table = scan("table");
+    let row = table
+        .lines()
+        .find(|l| l.contains(IP) && l.contains("://"))
+        .unwrap_or_else(|| panic!("no row for {IP}: {table}"));
+    let cells: Vec<&str> = row.split(['│', '┆', '|']).map(str::trim).collect();
+    assert!(cells.contains(&main.as_str()), "{row}\n{table}");
+}
+
+fn json_video(w: u32, h: u32) -> serde_json::Value {
+    serde_json::json!({"codec": "h264", "width": w, "height": h, "fps": 15, "profile": "main"})
+}

@@ -281,6 +281,16 @@ fn the_inventory_over_http() {
     assert_eq!(count("/api/v1/devices?vendor=no-such-vendor"), 0);
     assert_eq!(count("/api/v1/devices?since=1h"), 2);
     assert_eq!(count("/api/v1/devices?since=2999-01-01"), 0);
+    // Both devices serve a stream: cameras, every one.
+    assert_eq!(count("/api/v1/devices?cameras=true"), 2);
+    assert_eq!(count("/api/v1/devices?cameras=false"), 2);
+    assert!(
+        devices
+            .iter()
+            .all(|d| d["is_camera"] == true && d.get("hostname").is_some()),
+        "{devices:?}"
+    );
+    get(&addr, "/api/v1/devices?cameras=maybe").assert_problem(400, "invalid-parameter");
     get(&addr, "/api/v1/devices?state=sleeping").assert_problem(400, "invalid-parameter");
     get(&addr, "/api/v1/devices?limit=0").assert_problem(400, "invalid-parameter");
     get(&addr, "/api/v1/devices?stat=online").assert_problem(400, "invalid-parameter");

@@ -35,6 +35,10 @@ const CAMERA_A: &str = "127.0.0.211";
 const CAMERA_B: &str = "127.0.0.212";
 /// Scanned only from the page's scan form.
 const CAMERA_C: &str = "127.0.0.213";
+/// No camera: a plain web site (a router's admin page) answering on the cameras' port.
+const NOT_A_CAMERA: &str = "127.0.0.214";
+/// The host name the runner gives camera A (as a DNS answer would): the list shows it.
+const HOSTNAME_A: &str = "cam-a.lab.example";
 /// What the server may scan: the addresses this test owns.
 const ALLOW: &str = "127.0.0.211-127.0.0.218";
 const SERVE_IP: &str = "127.0.0.219";
@@ -107,6 +111,7 @@ fn the_page_in_a_real_browser() {
     let mut a = Some(camera(CAMERA_A));
     let _b = camera(CAMERA_B);
     let _c = camera(CAMERA_C);
+    let _web = common::http_server(NOT_A_CAMERA, 8554);
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("inventory.db");
     let cfg = dir.path().join("config.yaml");
@@ -118,6 +123,7 @@ fn the_page_in_a_real_browser() {
             "watch",
             "--no-listen",
             &format!("{CAMERA_A}-{CAMERA_B}"),
+            NOT_A_CAMERA,
             "-p",
             "8554",
             "--every",
@@ -143,14 +149,27 @@ fn the_page_in_a_real_browser() {
     });
     let mut new = 0;
     let until = Instant::now() + Duration::from_secs(90);
-    while new < 2 {
+    while new < 3 {
         let left = until.saturating_duration_since(Instant::now());
         let e = rx
             .recv_timeout(left)
-            .expect("the watcher's scan finds both cameras");
+            .expect("the watcher's scan finds both cameras and the web site");
         if e["kind"] == "device_new" {
             new += 1;
         }
+    }
+
+    // Camera A's host name, as a reverse DNS answer gives it: its best name when it has no label.
+    {
+        let conn = rusqlite::Connection::open(&db).unwrap();
+        conn.busy_timeout(Duration::from_secs(10)).unwrap();
+        let n = conn
+            .execute(
+                "UPDATE devices SET hostname = ?2 WHERE ip = ?1",
+                rusqlite::params![CAMERA_A, HOSTNAME_A],
+            )
+            .unwrap();
+        assert_eq!(n, 1);
     }
 
     // The server, once the store exists; then a few checks of each stream for the charts.
@@ -193,6 +212,8 @@ fn the_page_in_a_real_browser() {
         .env("CAMSCAN_CAMERA_A", CAMERA_A)
         .env("CAMSCAN_CAMERA_B", CAMERA_B)
         .env("CAMSCAN_CAMERA_C", CAMERA_C)
+        .env("CAMSCAN_NOT_A_CAMERA", NOT_A_CAMERA)
+        .env("CAMSCAN_HOSTNAME_A", HOSTNAME_A)
         .env("CAMSCAN_ALLOW", ALLOW)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -142,21 +142,10 @@ pub fn channel(url: &str) -> u32 {
     ch.filter(|&c| c > 0).unwrap_or(1)
 }
 
-/// Main first: larger picture, then RTSP, then report order.
-fn rank(s: &Stream) -> (std::cmp::Reverse<u64>, u8) {
-    let proto = match s.protocol {
-        Protocol::Rtsp => 0,
-        Protocol::Rtmp => 1,
-        _ => 2,
-    };
-    (std::cmp::Reverse(area(s)), proto)
-}
-
 /// The main and sub stream among `streams` (in report order).
 pub fn main_and_sub<'a>(streams: &[&'a Stream]) -> Option<(&'a Stream, Option<&'a Stream>)> {
-    let mut sorted: Vec<&Stream> = streams.to_vec();
-    // Stable: report order breaks ties.
-    sorted.sort_by_key(|s| rank(s));
+    // The one main-stream order (model::stream_rank); stable: report order breaks ties.
+    let sorted = crate::model::ranked(streams.iter().copied());
     let main = *sorted.first()?;
     let sub = sorted
         .iter()

@@ -102,6 +102,12 @@ fn identity(d: &Device) -> String {
         out
     };
     let maker = d.vendor.clone().or_else(|| mac_maker(d));
+    // The model alone when it already starts with the maker's name (`AXIS M1065-L`).
+    let maker = maker.filter(|m| {
+        !d.model
+            .as_deref()
+            .is_some_and(|model| crate::model::model_names_vendor(m, model))
+    });
     let what = take([&maker, &d.model]);
     let names = take([&d.name, &d.hostname]);
     match (what.is_empty(), names.is_empty()) {
@@ -125,14 +131,6 @@ fn mac_maker(d: &Device) -> Option<String> {
     } else {
         d.mac_vendor.as_deref().map(short_organisation)
     }
-}
-
-/// The stream to show for a device: the first that opened, else the first found.
-fn main_stream(d: &Device) -> Option<&Stream> {
-    d.streams
-        .iter()
-        .find(|s| s.status == StreamStatus::Ok)
-        .or(d.streams.first())
 }
 
 fn join_ports(ports: &[u16]) -> String {
@@ -162,7 +160,7 @@ fn compact(report: &Report, opts: ExportOptions) -> Table {
         if d.addresses.len() > 1 {
             address.push_str(&format!(" +{}", d.addresses.len() - 1));
         }
-        let (url, status, video) = match main_stream(d) {
+        let (url, status, video) = match d.main_stream() {
             Some(s) => (
                 Cell::new(terminal(&s.url)),
                 Cell::new(s.status.as_str()).fg(status_color(s.status)),
@@ -534,5 +532,16 @@ mod tests {
             !text.contains("A0\x1b"),
             "the raw device escape must not pass"
         );
+    }
+
+    #[test]
+    fn a_model_that_names_its_maker_is_not_doubled() {
+        let mut d = Device::new("192.0.2.7".parse().unwrap());
+        d.vendor = Some("Axis".into());
+        d.model = Some("AXIS M1065-L".into());
+        d.name = Some("Front door".into());
+        assert_eq!(identity(&d), "AXIS M1065-L (Front door)");
+        d.model = Some("M1065-L".into());
+        assert_eq!(identity(&d), "Axis M1065-L (Front door)");
     }
 }

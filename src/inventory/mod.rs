@@ -230,6 +230,7 @@ pub fn devices(args: &DevicesArgs) -> Result<u8, CommandError> {
             .map(|s| since("since", s))
             .transpose()?,
         vendor: args.vendor.clone(),
+        cameras: args.cameras,
     };
     let list = store.devices(&q)?;
     write_stdout(|out| render::devices(&list, args.format, out))?;

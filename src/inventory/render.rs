@@ -97,13 +97,11 @@ fn write_csv(header: &[&str], rows: &[Vec<String>], out: &mut dyn Write) -> io::
     w.flush()
 }
 
+/// `Axis M1065-L`; the model alone when it starts with the vendor (`AXIS M1065-L`).
 fn vendor_model(vendor: &Option<String>, model: &Option<String>) -> String {
-    match (vendor, model) {
-        (Some(v), Some(m)) => format!("{} {}", terminal(v), terminal(m)),
-        (Some(v), None) => terminal(v).into_owned(),
-        (None, Some(m)) => terminal(m).into_owned(),
-        (None, None) => String::new(),
-    }
+    crate::model::maker_and_model(vendor.as_deref(), model.as_deref())
+        .map(|s| terminal(&s).into_owned())
+        .unwrap_or_default()
 }
 
 const DEVICE_COLUMNS: [&str; 12] = [
@@ -148,7 +146,8 @@ pub fn devices(list: &[DeviceSummary], format: RowsFormat, out: &mut dyn Write) 
                     d.address.map(|a| a.to_string()).unwrap_or_default(),
                     opt(&d.mac),
                     vendor_model(&d.vendor, &d.model),
-                    opt(&d.name),
+                    // The label, else the host name (the address has its own column).
+                    opt(&d.name.clone().or_else(|| d.hostname.clone())),
                     format!("{}/{}", d.streams_up, d.streams_total),
                     short_time(&d.first_seen),
                     short_time(&d.last_seen),
@@ -424,6 +423,9 @@ pub fn device(d: &DeviceDetail, format: DocFormat, out: &mut dyn Write) -> io::R
             }
             if let Some(a) = &st.audio {
                 facts.push(terminal(&audio_summary(a)).into_owned());
+            }
+            if d.main_stream.as_deref() == Some(st.url.as_str()) {
+                facts.insert(0, "main".into());
             }
             writeln!(
                 out,
@@ -709,6 +711,8 @@ mod tests {
             name: Some("=HYPERLINK(\"x\")".into()),
             streams_up: 1,
             streams_total: 2,
+            hostname: None,
+            is_camera: true,
         };
         let table = text(|out| devices(std::slice::from_ref(&d), RowsFormat::Table, out));
         assert!(

@@ -31,10 +31,12 @@ pub enum Section {
     RtmpStreams,
     #[value(name = "ouis")]
     Ouis,
+    #[value(name = "placeholders")]
+    Placeholders,
 }
 
 impl Section {
-    pub const ALL: [Section; 10] = [
+    pub const ALL: [Section; 11] = [
         Section::Vendors,
         Section::Probes,
         Section::Signatures,
@@ -45,6 +47,7 @@ impl Section {
         Section::RtmpApps,
         Section::RtmpStreams,
         Section::Ouis,
+        Section::Placeholders,
     ];
 
     /// The top-level key of the files.
@@ -60,6 +63,7 @@ impl Section {
             Section::RtmpApps => "rtmp_apps",
             Section::RtmpStreams => "rtmp_streams",
             Section::Ouis => "ouis",
+            Section::Placeholders => "placeholders",
         }
     }
 
@@ -76,6 +80,7 @@ impl Section {
             Section::RtmpApps => k.rtmp_apps.iter().map(|e| e.from).collect(),
             Section::RtmpStreams => k.rtmp_streams.iter().map(|e| e.from).collect(),
             Section::Ouis => k.ouis.iter().map(|e| e.from).collect(),
+            Section::Placeholders => k.placeholders.iter().map(|e| e.from).collect(),
         }
     }
 
@@ -179,6 +184,23 @@ impl Section {
                     .map(|o| vec![o.prefix.clone(), o.vendor.clone(), from(o.from)])
                     .collect(),
             ),
+            Section::Placeholders => (
+                vec!["Text", "Fields", "From"],
+                k.placeholders
+                    .iter()
+                    .map(|p| {
+                        let fields: Vec<&str> = p
+                            .fields
+                            .iter()
+                            .map(|f| match f {
+                                super::Field::Name => "name",
+                                super::Field::Vendor => "vendor",
+                            })
+                            .collect();
+                        vec![p.text.clone(), fields.join(", "), from(p.from)]
+                    })
+                    .collect(),
+            ),
         }
     }
 
@@ -198,6 +220,7 @@ impl Section {
             Section::RtmpApps => each(&k.rtmp_apps),
             Section::RtmpStreams => each(&k.rtmp_streams),
             Section::Ouis => each(&k.ouis),
+            Section::Placeholders => each(&k.placeholders),
         }
     }
 }

@@ -1,8 +1,9 @@
 //! What camscan knows about cameras and video servers, as data rather than code.
 //!
 //! The vendor registry, the HTTP fingerprint signatures and the probe paths they read, the RTSP
-//! paths per vendor, the HTTP media paths and folders, the RTMP application and stream names and the
-//! camera vendors' MAC prefixes live in `data/*.yaml`, one file per kind. They are embedded in the
+//! paths per vendor, the HTTP media paths and folders, the RTMP application and stream names, the
+//! camera vendors' MAC prefixes and the factory-default names and makers devices report
+//! ([`placeholders`]) live in `data/*.yaml`, one file per kind. They are embedded in the
 //! binary (`include_str!`) and parsed once, on first use. Every entry names its `source`; the unit
 //! tests prove each embedded file parses, every entry has a source, and no entry is there twice.
 //! Beside them, the whole IEEE MAC registry ([`oui`], `data/oui/registry.bin`, built by
@@ -46,6 +47,7 @@ mod entry;
 pub mod listing;
 pub mod media;
 pub mod oui;
+pub mod placeholders;
 pub mod signatures;
 pub mod vendors;
 
@@ -58,6 +60,7 @@ use crate::error::Error;
 use entry::Context;
 use entry::{Check, Entry};
 pub use media::{HttpFolder, HttpPath, Name, RtspPaths};
+pub use placeholders::{Field, Placeholder};
 pub use signatures::{Kind, Match, Model, Probe, Signature};
 pub use vendors::{Oui, Vendor, VendorId};
 
@@ -78,6 +81,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ),
     ("data/rtmp.yaml", include_str!("../../data/rtmp.yaml")),
     ("data/ouis.yaml", include_str!("../../data/ouis.yaml")),
+    (
+        "data/placeholders.yaml",
+        include_str!("../../data/placeholders.yaml"),
+    ),
 ];
 
 /// Where entries came from.
@@ -114,6 +121,7 @@ pub struct Knowledge {
     pub rtmp_apps: Vec<Name>,
     pub rtmp_streams: Vec<Name>,
     pub ouis: Vec<Oui>,
+    pub placeholders: Vec<Placeholder>,
 }
 
 /// One knowledge file: any of the kinds, each a list. Unknown keys are an error (a typo such as
@@ -141,6 +149,8 @@ struct File {
     rtmp_streams: Vec<Entry<Name>>,
     #[serde(default)]
     ouis: Vec<Entry<Oui>>,
+    #[serde(default)]
+    placeholders: Vec<Entry<Placeholder>>,
 }
 
 /// Parse one file's text; `context` (known vendor ids and probe paths) turns on the checks that
@@ -179,6 +189,7 @@ impl Knowledge {
         self.rtmp_apps.extend(unwrap(file.rtmp_apps, from));
         self.rtmp_streams.extend(unwrap(file.rtmp_streams, from));
         self.ouis.extend(unwrap(file.ouis, from));
+        self.placeholders.extend(unwrap(file.placeholders, from));
     }
 
     /// The embedded files alone. They are checked by the unit tests, so a failure here is a bug
@@ -235,6 +246,8 @@ impl Knowledge {
         all.rtmp_streams
             .extend(embedded.rtmp_streams.iter().cloned());
         all.ouis.extend(embedded.ouis.iter().cloned());
+        all.placeholders
+            .extend(embedded.placeholders.iter().cloned());
         Ok(all)
     }
 
@@ -311,6 +324,49 @@ impl Knowledge {
                 .any(|p| r.starts_with(&p.to_ascii_lowercase()))
         })?;
         self.vendor(&hit.id)
+    }
+
+    /// The vendor a device's own maker text names (a UPnP `<manufacturer>`, an ONVIF
+    /// `Manufacturer`, a vendor protocol's name for itself): its id or name, one of its aliases
+    /// or UPnP manufacturers as the whole text or its first word (`AXIS`, `Axis Communications
+    /// AB`), or a UPnP manufacturer as whole words anywhere in it (`Hangzhou Hikvision`). Any case.
+    pub fn vendor_for_text(&'static self, text: &str) -> Option<VendorId> {
+        let t = text.trim().to_ascii_lowercase();
+        if t.is_empty() {
+            return None;
+        }
+        let words: Vec<&str> = t
+            .split(|c: char| !c.is_alphanumeric() && c != '-')
+            .filter(|w| !w.is_empty())
+            .collect();
+        let first = words.first().copied().unwrap_or_default();
+        // The text's words, space-separated and padded, to find a name as whole words.
+        let padded = format!(" {} ", words.join(" "));
+        let hit = self.vendors.iter().find(|v| {
+            std::iter::once(&v.id)
+                .chain(std::iter::once(&v.name))
+                .chain(&v.aliases)
+                .chain(&v.upnp_manufacturers)
+                .any(|a| {
+                    let a = a.to_ascii_lowercase();
+                    t == a || first == a
+                })
+                || v.upnp_manufacturers
+                    .iter()
+                    .any(|u| padded.contains(&format!(" {} ", u.to_ascii_lowercase())))
+        })?;
+        self.vendor(&hit.id)
+    }
+
+    /// `text` is a factory default in `field` (`data/placeholders.yaml`, compared whole in any
+    /// case), or blank: empty or only zeros.
+    pub fn is_placeholder(&self, field: Field, text: &str) -> bool {
+        let t = text.trim();
+        placeholders::is_blank(t)
+            || self
+                .placeholders
+                .iter()
+                .any(|p| p.fields.contains(&field) && p.text.trim().eq_ignore_ascii_case(t))
     }
 
     /// A UPnP `<manufacturer>` that names a camera maker.

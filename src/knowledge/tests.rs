@@ -39,6 +39,7 @@ fn every_embedded_file_parses_with_every_check() {
         ("rtmp_apps", k.rtmp_apps.len()),
         ("rtmp_streams", k.rtmp_streams.len()),
         ("ouis", k.ouis.len()),
+        ("placeholders", k.placeholders.len()),
     ] {
         assert!(n > 0, "no {what}");
     }
@@ -65,7 +66,8 @@ fn every_embedded_entry_names_its_source() {
         .chain(k.http_server_paths.iter().map(|e| (e.label(), &e.source)))
         .chain(k.rtmp_apps.iter().map(|e| (e.label(), &e.source)))
         .chain(k.rtmp_streams.iter().map(|e| (e.label(), &e.source)))
-        .chain(k.ouis.iter().map(|e| (e.label(), &e.source)));
+        .chain(k.ouis.iter().map(|e| (e.label(), &e.source)))
+        .chain(k.placeholders.iter().map(|e| (e.label(), &e.source)));
     let mut n = 0;
     for (label, source) in sources {
         assert!(!source.trim().is_empty(), "{label} has no source");
@@ -85,6 +87,7 @@ fn no_embedded_entry_is_there_twice() {
     unique("vendors", keys(&k.vendors));
     unique("probes", keys(&k.probes));
     unique("signatures", keys(&k.signatures));
+    unique("placeholders", keys(&k.placeholders));
     unique(
         "rtsp_paths",
         k.rtsp_paths.iter().map(|r| r.vendor.clone()).collect(),
@@ -549,4 +552,66 @@ fn user_files_map_macs_first() {
             .map(VendorId::display_name),
         Some("Dahua")
     );
+}
+
+#[test]
+fn maker_texts_name_one_vendor() {
+    let k = embedded();
+    let name = |t: &str| k.vendor_for_text(t).map(VendorId::display_name);
+    // UPnP's `AXIS`, the company's name, the registry's name: one vendor.
+    for t in [
+        "AXIS",
+        "Axis",
+        "axis",
+        "Axis Communications AB",
+        "AXIS COMMUNICATIONS",
+    ] {
+        assert_eq!(name(t), Some("Axis"), "{t}");
+    }
+    assert_eq!(name("HIKVISION"), Some("Hikvision"));
+    assert_eq!(
+        name("Hangzhou Hikvision Digital Technology"),
+        Some("Hikvision")
+    );
+    assert_eq!(name("Amcrest"), Some("Dahua"));
+    // A word that only starts with a vendor's name, and makers the registry does not know.
+    assert_eq!(name("Axisplus"), None);
+    assert_eq!(name("Acme Vision"), None);
+    assert_eq!(name("  "), None);
+    assert!(k.vendor("axis").unwrap().vendor().serial_is_mac);
+    assert!(!k.vendor("hikvision").unwrap().vendor().serial_is_mac);
+}
+
+#[test]
+fn factory_defaults_are_placeholders_in_their_field_only() {
+    let k = embedded();
+    for t in [
+        "LocalHost",
+        "localhost",
+        " IPC ",
+        "IP Camera",
+        "NVR",
+        "",
+        "0",
+        "00:00:00:00:00:00",
+    ] {
+        assert!(k.is_placeholder(Field::Name, t), "{t:?}");
+    }
+    for t in ["ONVIF_IPNC", "onvif", "H264", "NONE", "IPCAM", "", "000000"] {
+        assert!(k.is_placeholder(Field::Vendor, t), "{t:?}");
+    }
+    // Whole text only, and only in the fields the entry names.
+    for t in ["Front door", "IPC-HFW1230S", "localhost-cam", "NVR 2"] {
+        assert!(!k.is_placeholder(Field::Name, t), "{t:?}");
+    }
+    assert!(!k.is_placeholder(Field::Vendor, "IPC"));
+    assert!(!k.is_placeholder(Field::Vendor, "Axis"));
+    // A user file adds its own.
+    let user = with(&[(
+        "mine.yaml",
+        "placeholders:\n  - text: Camera1\n    fields: [name]\n    source: our installer's default\n",
+    )])
+    .unwrap();
+    assert!(user.is_placeholder(Field::Name, "camera1"));
+    assert!(!embedded().is_placeholder(Field::Name, "camera1"));
 }

@@ -42,6 +42,10 @@ pub struct Vendor {
     /// Co., Ltd.`), spelled as the registry spells them; compared whole, in any case.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub organisations: Vec<String>,
+    /// The vendor documents a product's serial number as its MAC address (Axis), so a MAC is
+    /// its serial when nothing else gave one.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub serial_is_mac: bool,
     pub source: String,
     #[serde(skip)]
     pub from: usize,

@@ -7,6 +7,9 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
+mod rank;
+pub use rank::{area, main_stream, maker_and_model, model_names_vendor, ranked, size, stream_rank};
+
 /// Version of the JSON/CSV output schema. Bump it when a field changes meaning or disappears.
 pub const SCHEMA_VERSION: u32 = 1;
 

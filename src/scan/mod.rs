@@ -142,8 +142,9 @@ pub async fn pipeline(
     crate::timing::start();
     let started_at = plan.started_at;
     let target_specs = plan.target_specs.clone();
-    let mut registry =
-        Registry::new(plan.set.hostnames().clone()).with_mac_lookup(crate::discovery::oui::facts);
+    let mut registry = Registry::new(plan.set.hostnames().clone())
+        .with_mac_lookup(crate::discovery::oui::facts)
+        .with_name_rules(crate::knowledge::placeholders::name_rules());
     let detect = plan.detect;
     let names = plan.names.clone();
 

@@ -377,6 +377,17 @@ impl Params {
             .unwrap_or(DEFAULT_PAGE))
     }
 
+    /// A yes/no filter: `true`/`1` yes, `false`/`0` or absent no.
+    pub fn flag(&self, name: &str) -> Result<bool, Problem> {
+        Ok(self
+            .parsed(name, "true or false", |v| match v {
+                "true" | "1" => Some(true),
+                "false" | "0" => Some(false),
+                _ => None,
+            })?
+            .unwrap_or(false))
+    }
+
     /// `cursor`: what a previous page's `next_cursor` said.
     pub fn cursor(&self) -> Result<Option<i64>, Problem> {
         self.parsed("cursor", "the next_cursor of a previous page", |v| {
@@ -423,12 +434,15 @@ async fn devices(State(state): State<AppState>, RawQuery(query): RawQuery) -> Re
 async fn devices_page(state: AppState, query: Option<String>) -> Result<Response, Problem> {
     let p = Params::parse(
         query.as_deref(),
-        &["state", "vendor", "since", "q", "limit", "cursor"],
+        &[
+            "state", "vendor", "cameras", "since", "q", "limit", "cursor",
+        ],
     )?;
     let q = DeviceQuery {
         state: p.parsed("state", &one_of(DeviceState::NAMES), |v| v.parse().ok())?,
         since: p.since()?,
         vendor: p.get("vendor").map(str::to_string),
+        cameras: p.flag("cameras")?,
     };
     let text = p.get("q").map(str::to_string);
     let (limit, cursor) = (p.limit()?, p.cursor()?);

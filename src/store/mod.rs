@@ -223,6 +223,8 @@ pub struct DeviceQuery {
     pub since: Option<jiff::Timestamp>,
     /// Case-insensitive substring of the vendor.
     pub vendor: Option<String>,
+    /// Cameras only (devices camscan found to be a camera or to serve a stream).
+    pub cameras: bool,
 }
 
 /// One line of `camscan devices`.
@@ -243,6 +245,10 @@ pub struct DeviceSummary {
     pub name: Option<String>,
     pub streams_up: usize,
     pub streams_total: usize,
+    /// The best host name (user's, DNS, mDNS): what a person reads when there is no label.
+    pub hostname: Option<String>,
+    /// A camera, NVR or video server (or any device serving a stream).
+    pub is_camera: bool,
 }
 
 /// An address a device had, and when.
@@ -273,6 +279,20 @@ pub struct StreamRecord {
     pub last_verified: Option<String>,
 }
 
+impl StreamRecord {
+    /// The stream as the scan model describes it, for the model's main-stream ranking
+    /// ([`crate::model::stream_rank`]): verified once media was received from it.
+    pub fn as_model(&self) -> crate::model::Stream {
+        let mut s = crate::model::Stream::new(self.url.clone(), self.protocol, self.port);
+        s.status = self.status;
+        s.auth = self.auth;
+        s.verified = self.last_verified.is_some();
+        s.video.clone_from(&self.video);
+        s.measured.clone_from(&self.measured);
+        s
+    }
+}
+
 /// A stream with its id and its device's (the API's `GET /api/v1/streams`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StreamEntry {
@@ -287,7 +307,12 @@ pub struct StreamEntry {
 pub struct DeviceDetail {
     #[serde(flatten)]
     pub summary: DeviceSummary,
+    /// The summary's `hostname` (the same column): serialised once, by the summary.
+    #[serde(skip)]
     pub hostname: Option<String>,
+    /// The URL of its main stream, by the one ranking of every output ([`crate::model::stream_rank`]):
+    /// verified video by picture size, then MJPEG, then snapshots. `streams` lists it first.
+    pub main_stream: Option<String>,
     pub firmware: Option<String>,
     pub serial: Option<String>,
     pub addresses: Vec<AddressSeen>,
@@ -588,15 +613,28 @@ impl Store {
         };
         let events =
             query::events(&self.conn, Some(id), &EventQuery::default()).map_err(|e| self.err(e))?;
+        // Main stream first, the others in the same order (stable).
+        let mut streams = d.streams;
+        let ranked: Vec<crate::model::Stream> =
+            streams.iter().map(StreamRecord::as_model).collect();
+        let main_stream = crate::model::main_stream(&ranked).map(|s| s.url.clone());
+        if let Some(i) = streams
+            .iter()
+            .position(|s| Some(&s.url) == main_stream.as_ref())
+        {
+            let main = streams.remove(i);
+            streams.insert(0, main);
+        }
         Ok(Some(DeviceDetail {
             summary: d.summary,
             hostname: d.hostname,
+            main_stream,
             firmware: d.firmware,
             serial: d.serial,
             addresses: d.addresses,
             open_ports: d.ports,
             services: d.services,
-            streams: d.streams,
+            streams,
             events,
         }))
     }

@@ -32,7 +32,8 @@ pub(crate) fn kind_str(k: EventKind) -> String {
 }
 
 const SUMMARY: &str = "SELECT d.id, d.key, d.state, d.state_since, d.first_seen, d.last_seen, d.ip,
-        d.mac, d.vendor, d.model, d.name, COALESCE(s.up, 0), COALESCE(s.total, 0)
+        d.mac, d.vendor, d.model, d.name, COALESCE(s.up, 0), COALESCE(s.total, 0), d.hostname,
+        d.is_camera
     FROM devices d
     LEFT JOIN (SELECT device_id, SUM(state = 'up') AS up, COUNT(*) AS total FROM streams
                GROUP BY device_id) s ON s.device_id = d.id";
@@ -52,13 +53,16 @@ fn summary(r: &Row<'_>) -> rusqlite::Result<DeviceSummary> {
         name: r.get(10)?,
         streams_up: r.get::<_, i64>(11)? as usize,
         streams_total: r.get::<_, i64>(12)? as usize,
+        hostname: r.get(13)?,
+        is_camera: r.get(14)?,
     })
 }
 
 pub(crate) fn devices(conn: &Connection, q: &DeviceQuery) -> rusqlite::Result<Vec<DeviceSummary>> {
     let sql = format!(
         "{SUMMARY} WHERE (?1 IS NULL OR d.state = ?1) AND (?2 IS NULL OR d.last_seen >= ?2)
-           AND (?3 IS NULL OR instr(lower(d.vendor), lower(?3)) > 0)"
+           AND (?3 IS NULL OR instr(lower(d.vendor), lower(?3)) > 0)
+           AND (?4 = 0 OR d.is_camera)"
     );
     let mut stmt = conn.prepare(&sql)?;
     let mut out: Vec<DeviceSummary> = stmt
@@ -67,6 +71,7 @@ pub(crate) fn devices(conn: &Connection, q: &DeviceQuery) -> rusqlite::Result<Ve
                 q.state.map(super::record::device_state_str),
                 q.since.map(|t| t.as_millisecond()),
                 q.vendor,
+                q.cameras,
             ],
             summary,
         )?
@@ -76,7 +81,7 @@ pub(crate) fn devices(conn: &Connection, q: &DeviceQuery) -> rusqlite::Result<Ve
 }
 
 /// A page of devices by id: those matching `q` and `text` (a case-insensitive substring of the
-/// key, vendor, model, name, MAC or address) with an id above `after`, at most `limit`.
+/// key, vendor, model, name, host name, MAC or address) with an id above `after`, at most `limit`.
 pub(crate) fn devices_page(
     conn: &Connection,
     q: &DeviceQuery,
@@ -89,8 +94,10 @@ pub(crate) fn devices_page(
            AND (?3 IS NULL OR instr(lower(d.vendor), lower(?3)) > 0)
            AND (?4 IS NULL OR instr(lower(d.key || char(31) || COALESCE(d.vendor, '') || char(31)
                  || COALESCE(d.model, '') || char(31) || COALESCE(d.name, '') || char(31)
+                 || COALESCE(d.hostname, '') || char(31)
                  || COALESCE(d.mac, '') || char(31) || COALESCE(d.ip, '')), lower(?4)) > 0)
            AND (?5 IS NULL OR d.id > ?5)
+           AND (?7 = 0 OR d.is_camera)
          ORDER BY d.id LIMIT ?6"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
@@ -102,6 +109,7 @@ pub(crate) fn devices_page(
             text,
             after,
             limit as i64,
+            q.cameras,
         ],
         summary,
     )?

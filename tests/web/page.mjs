@@ -27,6 +27,8 @@ const BASE = env("CAMSCAN_BASE");
 const SHOTS = env("CAMSCAN_SHOTS");
 const A = env("CAMSCAN_CAMERA_A");
 const B = env("CAMSCAN_CAMERA_B");
+const NOT_A_CAMERA = env("CAMSCAN_NOT_A_CAMERA");
+const HOSTNAME_A = env("CAMSCAN_HOSTNAME_A");
 const C = env("CAMSCAN_CAMERA_C");
 const ALLOW = env("CAMSCAN_ALLOW");
 const require = createRequire(join(env("BROWSER_NODE"), "package.json"));
@@ -76,9 +78,20 @@ try {
   // The list: both lab cameras, with their addresses, states and streams.
   await page.goto(`${BASE}/`);
   await ready("list");
+  // Every device first: the two cameras and the web site that is none.
+  const everything = await page.$$eval("table.devices tbody tr", (trs) => trs.map((tr) => tr.innerText));
+  check(everything.length === 3 && everything.some((t) => t.includes(NOT_A_CAMERA)), `all three devices: ${JSON.stringify(everything)}`);
+  // Cameras only, remembered across a reload (the rest of this script runs with it on).
+  await page.click("button[data-cameras=true]");
+  await page.reload();
+  await ready("list");
+  check((await page.getAttribute("button[data-cameras=true]", "aria-pressed")) === "true", "the Cameras filter is remembered");
   const rows = await page.$$eval("table.devices tbody tr", (trs) =>
     trs.map((tr) => ({ id: Number(tr.dataset.id), text: tr.innerText })));
-  check(rows.length === 2, `two devices listed: ${JSON.stringify(rows)}`);
+  check(rows.length === 2, `two cameras listed: ${JSON.stringify(rows)}`);
+  // The name a person reads: the label, else the host name (A), else the address (B).
+  const names = await page.$$eval("table.devices a.name", (as) => as.map((a) => a.textContent));
+  check(names.includes(HOSTNAME_A) && names.includes(B), `the names are the host name and the address: ${JSON.stringify(names)}`);
   const rowA = rows.find((r) => r.text.includes(A));
   const rowB = rows.find((r) => r.text.includes(B));
   check(rowA && rowB, `the list shows ${A} and ${B}: ${JSON.stringify(rows)}`);

@@ -227,6 +227,7 @@
     devices: new Map(),
     filter: "",
     state: "",
+    cameras: (() => { try { return localStorage.getItem("camscan.cameras") === "1"; } catch (_) { return false; } })(),
     sort: loadSort(),
     flash: new Map(), // device id -> time it changed
     tbody: null,
@@ -255,11 +256,27 @@
   const COLUMNS = [
     { key: "state", label: "State", cmp: (a, b) => (STATE_ORDER[a.state] ?? 9) - (STATE_ORDER[b.state] ?? 9) || String(b.state_since).localeCompare(String(a.state_since)) },
     { key: "vendor", label: "Vendor / model", cmp: (a, b) => `${a.vendor || "~"} ${a.model || ""}`.toLowerCase().localeCompare(`${b.vendor || "~"} ${b.model || ""}`.toLowerCase()) },
-    { key: "name", label: "Name", cmp: (a, b) => (a.name || "~").toLowerCase().localeCompare((b.name || "~").toLowerCase()) },
+    { key: "name", label: "Name", cmp: (a, b) => displayName(a).toLowerCase().localeCompare(displayName(b).toLowerCase()) },
     { key: "address", label: "Address", cmp: (a, b) => ipKey(a.address).localeCompare(ipKey(b.address)) },
     { key: "streams", label: "Streams", cmp: (a, b) => a.streams_up - b.streams_up || a.streams_total - b.streams_total },
     { key: "last_seen", label: "Last seen", cmp: (a, b) => String(b.last_seen).localeCompare(String(a.last_seen)) },
   ];
+
+  /** The name a person reads, as the table shows it: the label, else the host name, else the address. */
+  function displayName(d) {
+    return d.name || d.hostname || d.address || d.key || `device ${d.id}`;
+  }
+
+  /** `Axis M1065-L`; the model alone when it already starts with the vendor (`AXIS M1065-L`). */
+  function makerModel(vendor, model) {
+    if (vendor && model) {
+      const head = model.slice(0, vendor.length);
+      const next = model.charAt(vendor.length);
+      if (head.toLowerCase() === vendor.toLowerCase() && !/[\p{L}\p{N}]/u.test(next)) return model;
+      return `${vendor} ${model}`;
+    }
+    return vendor || model || "";
+  }
 
   function summaryOf(d) {
     // A device detail carries the summary's fields at its top level.
@@ -267,13 +284,15 @@
       id: d.id, key: d.key, state: d.state, state_since: d.state_since, first_seen: d.first_seen,
       last_seen: d.last_seen, address: d.address, mac: d.mac, vendor: d.vendor, model: d.model,
       name: d.name, streams_up: d.streams_up, streams_total: d.streams_total,
+      hostname: d.hostname, is_camera: d.is_camera,
     };
   }
 
   function matches(d) {
     if (list.state && d.state !== list.state) return false;
+    if (list.cameras && !d.is_camera) return false;
     if (!list.filter) return true;
-    const hay = [d.name, d.vendor, d.model, d.address, d.mac, d.key].filter(Boolean).join("\n").toLowerCase();
+    const hay = [d.name, d.hostname, d.vendor, d.model, d.address, d.mac, d.key].filter(Boolean).join("\n").toLowerCase();
     return list.filter.split(/\s+/).every((w) => hay.includes(w));
   }
 
@@ -286,7 +305,7 @@
     const row = el("tr", { class: flashed && Date.now() - flashed < 2500 ? "flash" : null, data: { id: d.id } },
       el("td", { class: "nowrap" }, stateBadge(d.state), el("div", { class: "sub" }, rel(d.state_since, "for "))),
       el("td", null, el("div", null, orDash(d.vendor)), d.model ? el("div", { class: "sub" }, d.model) : null),
-      el("td", null, el("a", { href: `/devices/${d.id}`, class: "name" }, d.name || d.model || d.address || d.key || `device ${d.id}`),
+      el("td", null, el("a", { href: `/devices/${d.id}`, class: "name" }, displayName(d)),
         el("div", { class: "sub mono" }, d.key)),
       el("td", { class: "nowrap" }, el("div", { class: "mono" }, orDash(d.address)), d.mac ? el("div", { class: "sub mono" }, d.mac) : null),
       el("td", { class: "nowrap num" }, total ? `${up} / ${total}` : dash, total ? bar : null),
@@ -316,7 +335,7 @@
   async function showList(seq) {
     current = { kind: "list" };
     document.title = "Devices \u00b7 camscan";
-    const search = el("input", { type: "search", placeholder: "Filter: name, vendor, address, MAC\u2026", "aria-label": "Filter devices", value: list.filter });
+    const search = el("input", { type: "search", placeholder: "Filter: name, host name, vendor, address, MAC\u2026", "aria-label": "Filter devices", value: list.filter });
     search.addEventListener("input", () => {
       list.filter = search.value.trim().toLowerCase();
       renderRows();
@@ -330,6 +349,23 @@
         renderRows();
       });
       seg.append(b);
+    }
+    // Cameras only: the gateway, the printer and the STUN server are not what an inventory of
+    // cameras is opened for (`camscan devices --cameras`, `GET /api/v1/devices?cameras=true`).
+    const cams = el("div", { class: "seg", role: "group", "aria-label": "Kind" });
+    for (const [value, label] of [[false, "All devices"], [true, "Cameras"]]) {
+      const b = el("button", { type: "button", class: list.cameras === value ? "on" : null, data: { cameras: String(value) },
+        "aria-pressed": String(list.cameras === value) }, label);
+      b.addEventListener("click", () => {
+        list.cameras = value;
+        try { localStorage.setItem("camscan.cameras", value ? "1" : "0"); } catch (_) { /* ignored */ }
+        for (const x of cams.children) {
+          x.classList.toggle("on", x === b);
+          x.setAttribute("aria-pressed", String(x === b));
+        }
+        renderRows();
+      });
+      cams.append(b);
     }
     list.count = el("span", { class: "count" }, "");
     list.head = el("tr");
@@ -345,7 +381,7 @@
     list.tbody = el("tbody");
     list.empty = el("div", { class: "empty", hidden: true });
     const panel = el("section", { class: "panel" },
-      el("div", { class: "toolbar" }, search, seg, list.count),
+      el("div", { class: "toolbar" }, search, seg, cams, list.count),
       el("table", { class: "grid devices" }, el("thead", null, list.head), list.tbody),
       list.empty);
     clear(view).append(el("div", { class: "page-head" }, el("h1", null, "Devices")), panel);
@@ -420,10 +456,12 @@
     return el("div", { class: "stream-facts" }, facts.map((f) => el("span", null, f)));
   }
 
-  function streamsTable(streams) {
+  /** The device's streams, its main stream first (the server's one ranking: `main_stream`). */
+  function streamsTable(streams, main) {
     if (!streams.length) return el("div", { class: "empty" }, "No streams known.");
     const body = el("tbody");
-    for (const s of streams) {
+    const ordered = [...streams].sort((a, b) => (b.url === main) - (a.url === main));
+    for (const s of ordered) {
       const p = urlParts(s);
       const copy = el("button", { type: "button", class: "btn small", title: "Copy the URL (credentials as placeholders)" }, "Copy");
       copy.addEventListener("click", () => copyText(`${p.scheme}${p.creds}${p.rest}`, copy));
@@ -432,7 +470,8 @@
         el("td", null,
           el("div", { class: "url" }, el("code", null, p.scheme, p.creds ? el("span", { class: "ph" }, p.creds) : null, p.rest), copy),
           streamFacts(s)),
-        el("td", { class: "nowrap" }, el("div", null, s.protocol), el("div", { class: "sub" }, `port ${s.port}`)),
+        el("td", { class: "nowrap" }, el("div", null, s.protocol, s.url === main ? el("span", { class: "src", title: "The stream a user would open first" }, " main") : null),
+          el("div", { class: "sub" }, `port ${s.port}`)),
         el("td", { class: "nowrap" }, el("div", null, String(s.status).replace(/_/g, " ")),
           el("div", { class: "sub" }, s.last_verified ? rel(s.last_verified, "verified ", " ago") : "not verified")),
         el("td", { class: "nowrap" }, s.status === "ok"
@@ -617,10 +656,10 @@
     const checks = await Promise.all(streams.map((s) =>
       api(`/api/v1/streams/${s.id}/checks?since=7d&limit=1000`).then((c) => c.items).catch(() => [])));
     if (seq !== viewSeq) return;
-    const title = d.name || [d.vendor, d.model].filter(Boolean).join(" ") || d.address || d.key;
+    const title = d.name || d.hostname || makerModel(d.vendor, d.model) || d.address || d.key;
     document.title = `${title} \u00b7 camscan`;
     const events = el("ol", { class: "timeline" }, d.events.map((e) => eventItem(e, false)));
-    const streamsBody = el("div", { class: "body flush" }, streamsTable(streams));
+    const streamsBody = el("div", { class: "body flush" }, streamsTable(streams, d.main_stream));
     current = { kind: "device", id: d.id, events, streamsBody, known: new Set(d.events.map((e) => e.id)) };
     const charts = el("div", { class: "body" }, streams.map((s, i) => checkCharts(s, checks[i])));
     clear(view).append(
@@ -1321,7 +1360,7 @@
         const head = view.querySelector(".page-head");
         const badge = head && head.querySelector(".badge");
         if (badge) badge.replaceWith(stateBadge(d.state));
-        clear(view0.streamsBody).append(streamsTable(streams));
+        clear(view0.streamsBody).append(streamsTable(streams, d.main_stream));
       } catch (_) { /* the next event tries again */ }
     }
   }
