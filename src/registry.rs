@@ -774,11 +774,18 @@ fn mac_maker(d: &mut Device, lookup: Option<MacLookup>) {
 }
 
 /// A factory-default name (`LocalHost`, `IP Camera`) is not the device's name: it leaves `names`
-/// (and `name`/`hostname`) for the evidence, and the next best name is shown.
+/// (and `name`/`hostname`) for the evidence, and the next best name is shown. A name the user
+/// typed as the target (source `user`: `camscan scan localhost`) is theirs, not a device's
+/// default, and stays.
 fn drop_placeholder_names(d: &mut Device, rules: NameRules) {
     let (defaults, names): (Vec<DeviceName>, Vec<DeviceName>) = std::mem::take(&mut d.names)
         .into_iter()
-        .partition(|n| (rules.placeholder_name)(&n.name));
+        .partition(|n| n.source != "user" && (rules.placeholder_name)(&n.name));
+    let typed: Vec<String> = names
+        .iter()
+        .filter(|n| n.source == "user")
+        .map(|n| n.name.clone())
+        .collect();
     d.names = names;
     for n in defaults {
         let line = format!(
@@ -790,7 +797,10 @@ fn drop_placeholder_names(d: &mut Device, rules: NameRules) {
         }
     }
     for slot in [&mut d.name, &mut d.hostname] {
-        if slot.as_deref().is_some_and(rules.placeholder_name) {
+        if slot
+            .as_deref()
+            .is_some_and(|v| (rules.placeholder_name)(v) && !typed.iter().any(|t| t == v))
+        {
             *slot = None;
         }
     }
@@ -1431,6 +1441,12 @@ mod tests {
         let mut r = with_rules();
         r.apply(name("localhost", NameKind::Host, "dns"));
         assert_eq!(r.devices()[0].hostname, None);
+        // But `localhost` typed by the user as the target is the name they gave it.
+        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        let mut r = Registry::new(BTreeMap::from([(ip, "localhost".to_string())]))
+            .with_name_rules(crate::knowledge::placeholders::name_rules());
+        r.apply(Event::PortOpen { ip, port: 80 });
+        assert_eq!(r.devices()[0].hostname.as_deref(), Some("localhost"));
     }
 
     #[test]
