@@ -236,19 +236,9 @@ fn lab() -> &'static Lab {
                  "video": {"codec": "h264", "width": 320, "height": 240, "fps": 15,
                            "profile": "main", "bframes": 2}, "audio": null}]},
         ]));
-        let script = common::root_dir().join("tests/servers/media_lab.py");
         let bind = format!("hls={HLS_BACK}");
-        let hls = common::start(
-            "/usr/bin/python3",
-            &[
-                script.to_str().unwrap(),
-                "--only",
-                "hls",
-                "--bind",
-                &bind,
-                "--timeout",
-                "60",
-            ],
+        let hls = common::media_lab(
+            &["--only", "hls", "--bind", &bind, "--timeout", "60"],
             Duration::from_secs(90),
         );
         Lab {

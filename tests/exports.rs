@@ -62,15 +62,12 @@ fn lab() -> &'static Lab {
             {"address": "127.0.0.123", "port": 8554, "auth": null, "mounts": [
                 {"path": "/Streaming/Channels/101", "video": video("h265", 640, 360, 10), "audio": null}]}
         ]));
-        let script = common::root_dir().join("tests/servers/media_lab.py");
-        let media = common::start(
-            "/usr/bin/python3",
+        // Addresses of this file's own (tests/common/mod.rs): other test files run media labs at
+        // the same time.
+        let media = common::media_lab(
             &[
-                script.to_str().unwrap(),
                 "--only",
                 "hls,mjpeg",
-                // Addresses of this file's own (tests/common/mod.rs): other test files run
-                // media labs at the same time.
                 "--bind",
                 "hls=127.0.0.124",
                 "--bind",

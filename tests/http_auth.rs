@@ -46,14 +46,11 @@ fn lab() -> &'static Lab {
     static LAB: OnceLock<Lab> = OnceLock::new();
     LAB.get_or_init(|| {
         assert!(common::is_root(), "VLC's MJPEG needs the media lab as root: run scripts/test");
-        let script = common::root_dir().join("tests/servers/media_lab.py");
         let bind = format!("mjpeg={MJPEG}");
-        let mjpeg = common::start(
-            "/usr/bin/python3",
-            // The launcher's snapshot server (lab plumbing) on an address of this file's own
-            // too: other test files run media labs at the same time.
+        // The launcher's snapshot server (lab plumbing) on an address of this file's own too:
+        // other test files run media labs at the same time.
+        let mjpeg = common::media_lab(
             &[
-                script.to_str().unwrap(),
                 "--only",
                 "mjpeg",
                 "--bind",

@@ -80,11 +80,8 @@ fn lab() -> Lab {
                  "audio": null}]}
         ]));
         let before_change = digest_camera(CHANGED_CAMERA, "admin");
-        let script = common::root_dir().join("tests/servers/media_lab.py");
-        let mjpeg = common::start(
-            "/usr/bin/python3",
+        let mjpeg = common::media_lab(
             &[
-                script.to_str().unwrap(),
                 "--only",
                 "mjpeg",
                 "--bind",

@@ -24,12 +24,7 @@ fn lab() -> &'static common::Server {
             common::is_root(),
             "the media lab needs root: run scripts/test"
         );
-        let script = common::root_dir().join("tests/servers/media_lab.py");
-        common::start(
-            "/usr/bin/python3",
-            &[script.to_str().unwrap(), "--timeout", "80"],
-            Duration::from_secs(90),
-        )
+        common::media_lab(&["--timeout", "80"], Duration::from_secs(90))
     })
 }
 
@@ -637,11 +632,8 @@ fn the_main_stream_is_the_best_video_not_the_snapshot() {
             {"path": "/Streaming/Channels/101", "video": video(1280, 720), "audio": null},
             {"path": "/Streaming/Channels/102", "video": video(320, 180), "audio": null}]}
     ]));
-    let script = common::root_dir().join("tests/servers/media_lab.py");
-    let _web = common::start(
-        "/usr/bin/python3",
+    let _web = common::media_lab(
         &[
-            script.to_str().unwrap(),
             "--only",
             "hls,mjpeg",
             "--bind",

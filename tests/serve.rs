@@ -883,11 +883,8 @@ fn a_scan_asked_over_the_api() {
 /// snapshot URL is a 404.
 #[test]
 fn a_cameras_snapshot_through_the_server() {
-    let script = common::root_dir().join("tests/servers/media_lab.py");
-    let _lab = common::start(
-        "/usr/bin/python3",
+    let _lab = common::media_lab(
         &[
-            script.to_str().unwrap(),
             "--only",
             "hls,mjpeg",
             "--bind",

@@ -31,11 +31,8 @@ fn camera(ip: &str) -> Server {
 }
 
 fn mjpeg() -> Server {
-    let script = common::root_dir().join("tests/servers/media_lab.py");
-    common::start(
-        "/usr/bin/python3",
+    common::media_lab(
         &[
-            script.to_str().unwrap(),
             "--only",
             "mjpeg",
             "--bind",

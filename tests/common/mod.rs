@@ -83,6 +83,15 @@ pub fn is_root() -> bool {
 }
 
 /// Start `program args...` with a stdin pipe and wait (at most `wait`) for it to print READY.
+/// The media lab (`tests/servers/media_lab.py`: nginx, nginx-rtmp, VLC, coturn, Janus... as
+/// root) with `args` (`--only`, `--bind`, `--timeout`), READY within `wait`.
+pub fn media_lab(args: &[&str], wait: Duration) -> Server {
+    let script = root_dir().join("tests/servers/media_lab.py");
+    let mut all = vec![script.to_str().expect("a UTF-8 path")];
+    all.extend_from_slice(args);
+    start("/usr/bin/python3", &all, wait)
+}
+
 pub fn start(program: &str, args: &[&str], wait: Duration) -> Server {
     let mut child = Command::new(program)
         .args(args)
