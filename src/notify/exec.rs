@@ -52,13 +52,26 @@ impl Exec {
     }
 
     pub async fn deliver(&mut self, notice: &Notice) -> Result<(), SinkError> {
-        let program = &self.argv[0];
         let mut json = serde_json::to_vec(notice).map_err(|e| SinkError(e.to_string()))?;
         json.push(b'\n');
+        self.run(
+            &[
+                ("CAMSCAN_EVENT", notice.kind.as_str().to_string()),
+                ("CAMSCAN_EVENT_ID", notice.id.to_string()),
+            ],
+            &json,
+        )
+        .await
+    }
+
+    /// One run: `env` added to the environment, `input` on its stdin, within the deadline; Ok on
+    /// exit status 0, else the error with the first line of its stderr (`watch --write-then`
+    /// runs its command this way too).
+    pub async fn run(&self, env: &[(&str, String)], input: &[u8]) -> Result<(), SinkError> {
+        let program = &self.argv[0];
         let mut child = tokio::process::Command::new(program)
             .args(&self.argv[1..])
-            .env("CAMSCAN_EVENT", notice.kind.as_str())
-            .env("CAMSCAN_EVENT_ID", notice.id.to_string())
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -80,7 +93,7 @@ impl Exec {
             if let Some(mut s) = stdin.take() {
                 // A command that does not read its stdin (exits first) is not a failure: its
                 // exit status says how it went.
-                match s.write_all(&json).await {
+                match s.write_all(input).await {
                     Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
                         tracing::debug!(program = %program, "writing the notice to stdin: {e}")
                     }

@@ -206,8 +206,9 @@ pub fn write_atomically(
 }
 
 /// A file written under a temporary name in its own directory and renamed over `path` by
-/// [`AtomicFile::commit`], so readers see the old file or the whole new one. Dropped without a
-/// commit, it removes the temporary file.
+/// [`AtomicFile::commit`], so readers see the old file or the whole new one. A file it replaces
+/// keeps its permissions (a new one gets the default, umask applied); the rename is made durable
+/// by syncing the directory too. Dropped without a commit, it removes the temporary file.
 pub struct AtomicFile {
     path: PathBuf,
     tmp: PathBuf,
@@ -223,6 +224,12 @@ impl AtomicFile {
             .unwrap_or_else(|| "camscan-output".into());
         let tmp = parent_dir(path).join(format!(".{name}.{}.tmp", std::process::id()));
         let file = std::fs::File::create(&tmp)?;
+        if let Ok(old) = std::fs::metadata(path)
+            && let Err(e) = file.set_permissions(old.permissions())
+        {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
         Ok(AtomicFile {
             path: path.to_path_buf(),
             tmp,
@@ -242,6 +249,9 @@ impl AtomicFile {
             .and_then(|_| std::fs::rename(&self.tmp, &self.path));
         if result.is_err() {
             let _ = std::fs::remove_file(&self.tmp);
+        } else if let Ok(dir) = std::fs::File::open(parent_dir(&self.path)) {
+            // The rename is durable once the directory is.
+            let _ = dir.sync_all();
         }
         result
     }

@@ -22,22 +22,21 @@
 //! configuration alone (json, yaml, xml print the scan's times as data: after a restart they are
 //! rewritten once).
 //!
-//! A file is replaced atomically: a temporary file in the same directory, written, fsynced,
-//! given the old file's permissions (0644 for a new one), renamed over the old one, the directory
+//! A file is replaced atomically, as `camscan scan -o FILE` writes its output
+//! ([`crate::scan::output::AtomicFile`]): a temporary file in the same directory, given the old
+//! file's permissions (a new one the umask's), fsynced, renamed over the old one, the directory
 //! fsynced. A write that fails is logged and tried again next round (the render still differs
 //! from the disk); it never stops the watch.
 //!
 //! `--write-then COMMAND` runs once after a round that rewrote at least one file (to reload
-//! Frigate, go2rtc or MediaMTX). As `exec=` sinks do ([`crate::notify`]'s exec), COMMAND is split
-//! into words as a shell quotes them and run directly, with nothing from devices on its command
-//! line: the files written are in `CAMSCAN_WRITTEN` (one path per line). Its stdout and stderr go
-//! to camscan's stderr (stdout carries results only); it runs in a process group of its own,
-//! within [`THEN_TIMEOUT`] (then killed); a failure is logged, not fatal, and not retried (the
-//! next rewrite runs it again).
+//! Frigate, go2rtc or MediaMTX), the way an `exec=` sink runs its command ([`Exec::run`]):
+//! split into words as a shell quotes them and run directly, with nothing from devices on its
+//! command line; the files written are in `CAMSCAN_WRITTEN` (one path per line). Its stdout is
+//! discarded (camscan's stdout carries results only); it runs in a process group of its own,
+//! within [`THEN_TIMEOUT`] (then killed and reaped); a failure is logged with the first line of
+//! its stderr, not fatal, and not retried (the next rewrite runs it again).
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -45,6 +44,7 @@ use clap::ValueEnum;
 
 use crate::export::{ExportOptions, Format, exporter};
 use crate::model::{Report, Stream};
+use crate::notify::exec::Exec;
 use crate::notify::with_store;
 use crate::store::{DeviceQuery, Store};
 
@@ -89,7 +89,7 @@ impl std::str::FromStr for WriteSpec {
 /// The files a watcher keeps, the command run after a rewrite, and the document last rendered.
 pub struct Writer {
     specs: Vec<WriteSpec>,
-    then: Option<Vec<String>>,
+    then: Option<Exec>,
     last: Option<Report>,
 }
 
@@ -103,13 +103,7 @@ impl Writer {
             return Ok(None);
         }
         let then = then
-            .map(|c| {
-                let argv = shell_words::split(c).map_err(|e| format!("--write-then `{c}`: {e}"))?;
-                if argv.is_empty() {
-                    return Err(format!("--write-then `{c}`: no command"));
-                }
-                Ok(argv)
-            })
+            .map(|c| Exec::new(c, THEN_TIMEOUT).map_err(|e| format!("--write-then: {e}")))
             .transpose()?;
         Ok(Some(Writer {
             specs: specs.to_vec(),
@@ -160,8 +154,12 @@ impl Writer {
         for path in &written {
             tracing::info!(file = %path.display(), "watch --write: rewritten");
         }
-        if let (Some(argv), false) = (&self.then, written.is_empty()) {
-            run_then(argv, &written).await;
+        if let (Some(then), false) = (&self.then, written.is_empty()) {
+            let list: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+            match then.run(&[("CAMSCAN_WRITTEN", list.join("\n"))], b"").await {
+                Ok(()) => tracing::info!("watch --write-then: done"),
+                Err(e) => tracing::error!("watch --write-then: {e}"),
+            }
         }
     }
 }
@@ -244,88 +242,15 @@ pub(crate) fn replace_if_changed(
     bytes: &[u8],
     stamped: bool,
 ) -> std::io::Result<bool> {
-    use std::os::unix::fs::PermissionsExt;
-    let old_mode = match std::fs::read(path) {
+    match std::fs::read(path) {
         Ok(old) if old == bytes => return Ok(false),
         Ok(old) if stamped && without_stamp(&old) == without_stamp(bytes) => return Ok(false),
-        Ok(_) => std::fs::metadata(path).ok().map(|m| m.permissions().mode()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(e),
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.camscan-{}.tmp", std::process::id()));
-    let written = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        f.set_permissions(std::fs::Permissions::from_mode(
-            old_mode.unwrap_or(0o644) & 0o7777,
-        ))?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
     }
-    // The rename is durable once the directory is.
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
+    crate::scan::output::write_atomically(path, |w| w.write_all(bytes))?;
     Ok(true)
-}
-
-/// Run `--write-then` once, bounded; its failure is logged.
-async fn run_then(argv: &[String], written: &[PathBuf]) {
-    let program = &argv[0];
-    let list: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
-    let to_stderr = || {
-        use std::os::fd::AsFd;
-        std::io::stderr()
-            .as_fd()
-            .try_clone_to_owned()
-            .map(Stdio::from)
-            .unwrap_or_else(|_| Stdio::null())
-    };
-    let child = tokio::process::Command::new(program)
-        .args(&argv[1..])
-        .env("CAMSCAN_WRITTEN", list.join("\n"))
-        .stdin(Stdio::null())
-        .stdout(to_stderr())
-        .stderr(to_stderr())
-        .process_group(0)
-        .kill_on_drop(true)
-        .spawn();
-    let mut child = match child {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!("watch --write-then {program}: cannot run: {e}");
-            return;
-        }
-    };
-    match tokio::time::timeout(THEN_TIMEOUT, child.wait()).await {
-        Ok(Ok(s)) if s.success() => tracing::info!("watch --write-then {program}: done"),
-        Ok(Ok(s)) => tracing::error!("watch --write-then {program}: {s}"),
-        Ok(Err(e)) => tracing::error!("watch --write-then {program}: {e}"),
-        Err(_) => {
-            let _ = child.start_kill();
-            let _ = tokio::time::timeout(Duration::from_secs(1), child.wait()).await;
-            tracing::error!(
-                "watch --write-then {program}: still running after {}; killed",
-                crate::error::fmt_duration(THEN_TIMEOUT)
-            );
-        }
-    }
 }
 
 #[cfg(test)]
@@ -386,7 +311,11 @@ mod tests {
         let path = dir.path().join("go2rtc.yaml");
         assert!(replace_if_changed(&path, b"a\n", false).unwrap());
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode(&path), 0o644);
+        // A new file gets the mode any new file gets here (the umask's).
+        let plain = dir.path().join("plain");
+        std::fs::File::create(&plain).unwrap();
+        assert_eq!(mode(&path), mode(&plain));
+        std::fs::remove_file(&plain).unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         assert!(!replace_if_changed(&path, b"a\n", false).unwrap());
         assert!(replace_if_changed(&path, b"b\n", false).unwrap());
