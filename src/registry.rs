@@ -1018,17 +1018,42 @@ mod tests {
         }
     }
 
-    #[test]
-    fn every_name_is_kept_with_its_source_and_the_best_of_each_kind_shown() {
-        let ip: IpAddr = "198.18.0.7".parse().unwrap();
-        let name = |n: &str, kind, source: &str| Event::Name {
+    /// A name `source` gave the device at `ip`.
+    fn name_event(ip: IpAddr, n: &str, kind: NameKind, source: &str) -> Event {
+        Event::Name {
             ip,
             name: DeviceName {
                 name: n.into(),
                 kind,
                 source: source.into(),
             },
-        };
+        }
+    }
+
+    /// A camera's vendor-protocol announcement that names it.
+    fn named_announcement(
+        ip: IpAddr,
+        method: DiscoveryMethod,
+        protocol: &str,
+        name: &str,
+    ) -> Event {
+        Event::Announce {
+            ip,
+            method,
+            info: Box::new(Announcement {
+                protocol: protocol.into(),
+                name: Some(name.into()),
+                ..Default::default()
+            }),
+            vendor: None,
+            is_camera: true,
+        }
+    }
+
+    #[test]
+    fn every_name_is_kept_with_its_source_and_the_best_of_each_kind_shown() {
+        let ip: IpAddr = "198.18.0.7".parse().unwrap();
+        let name = |n: &str, kind, source: &str| name_event(ip, n, kind, source);
         let events = vec![
             name("cam7.local", NameKind::Host, "mdns"),
             name("Axis M3045 - ACCC8E", NameKind::Label, "mdns"),
@@ -1073,17 +1098,12 @@ mod tests {
         hosts.insert(ip, "frontcam".to_string());
         let mut r = Registry::new(hosts);
         r.apply(name("cam7.lab.example", NameKind::Host, "dns"));
-        r.apply(Event::Announce {
+        r.apply(named_announcement(
             ip,
-            method: DiscoveryMethod::Dhip,
-            info: Box::new(Announcement {
-                protocol: "dhip".into(),
-                name: Some("Gate".into()),
-                ..Default::default()
-            }),
-            vendor: None,
-            is_camera: true,
-        });
+            DiscoveryMethod::Dhip,
+            "dhip",
+            "Gate",
+        ));
         r.apply(name("Axis M3045", NameKind::Label, "mdns"));
         let d = &r.devices()[0];
         assert_eq!(d.hostname.as_deref(), Some("frontcam"));
@@ -1393,29 +1413,17 @@ mod tests {
     #[test]
     fn a_factory_default_name_is_evidence_and_the_next_best_is_shown() {
         let ip: IpAddr = "10.0.0.9".parse().unwrap();
-        let name = |n: &str, kind, source: &str| Event::Name {
-            ip,
-            name: DeviceName {
-                name: n.into(),
-                kind,
-                source: source.into(),
-            },
-        };
+        let name = |n: &str, kind, source: &str| name_event(ip, n, kind, source);
         let mut r = with_rules();
         r.apply(name("LocalHost", NameKind::Host, "mdns"));
         r.apply(name("cam9.lan", NameKind::Host, "dns"));
         r.apply(upnp(ip, "ONVIF_IPNC", "IPC-1", "IP Camera"));
-        r.apply(Event::Announce {
+        r.apply(named_announcement(
             ip,
-            method: DiscoveryMethod::Dvrip,
-            info: Box::new(Announcement {
-                protocol: "dvrip".into(),
-                name: Some("IPC".into()),
-                ..Default::default()
-            }),
-            vendor: None,
-            is_camera: true,
-        });
+            DiscoveryMethod::Dvrip,
+            "dvrip",
+            "IPC",
+        ));
         let d = &r.devices()[0];
         assert_eq!(d.hostname.as_deref(), Some("cam9.lan"));
         // Every label was a default: no name, so the table and page show the host name.

@@ -898,6 +898,14 @@ fn ha_sheet_names_the_integration_for_each_kind_of_stream() {
     assert!(!text.contains('@'), "{text}");
 }
 
+/// Every one of `wants` is in some line of a checker's `errors`.
+fn says_all(errors: Vec<String>, wants: &[&str]) {
+    let errors = errors.join("\n");
+    for want in wants {
+        assert!(errors.contains(want), "{want}: {errors}");
+    }
+}
+
 /// Each checker rejects a file broken the way the users met: these are the failures
 /// Frigate, MediaMTX and go2rtc themselves report.
 #[test]
@@ -905,40 +913,40 @@ fn the_tool_checkers_reject_broken_files() {
     let frigate = yaml(
         "go2rtc:\n  streams:\n    x: exec:ffmpeg -i rtsp://h/1\ncameras:\n  front door:\n    ffmpeg:\n      inputs:\n      - path: rtsp://admin:{FRIGATE_X}@h/1\n        roles: [record, record]\n        input_args: preset-rtsp-nope\n",
     );
-    let errors = frigate_errors(&frigate, &[]).join("\n");
-    for want in [
-        "mqtt: Field required",
-        "name does not match",
-        "KeyError: 'FRIGATE_X'",
-        "Each input role may only be used once.",
-        "The detect role is required.",
-        "no input preset preset-rtsp-nope",
-        "record.enabled is not true",
-        "restricted source exec:",
-    ] {
-        assert!(errors.contains(want), "{want}: {errors}");
-    }
+    says_all(
+        frigate_errors(&frigate, &[]),
+        &[
+            "mqtt: Field required",
+            "name does not match",
+            "KeyError: 'FRIGATE_X'",
+            "Each input role may only be used once.",
+            "The detect role is required.",
+            "no input preset preset-rtsp-nope",
+            "record.enabled is not true",
+            "restricted source exec:",
+        ],
+    );
     let mediamtx = yaml(
         "paths:\n  all:\n    source: rtsp://admin@h/1\n    rtspTransport: quic\n    sourceOnDemmand: true\n",
     );
-    let errors = mediamtx_errors(&mediamtx).join("\n");
-    for want in [
-        "invalid path name: all",
-        "username and password must be both provided",
-        "invalid transport 'quic'",
-        "unknown field \"paths.all.sourceOnDemmand\"",
-    ] {
-        assert!(errors.contains(want), "{want}: {errors}");
-    }
+    says_all(
+        mediamtx_errors(&mediamtx),
+        &[
+            "invalid path name: all",
+            "username and password must be both provided",
+            "invalid transport 'quic'",
+            "unknown field \"paths.all.sourceOnDemmand\"",
+        ],
+    );
     let go2rtc =
         yaml("streams:\n  a: [rtsp://h/1, rtsp://h/1, 'smb://h/x', 'rtsp://u:${P@h/1']\n  b: 5\n");
-    let errors = go2rtc_errors(&go2rtc, &[]).join("\n");
-    for want in [
-        "is not valid",
-        "rtsp://h/1 twice",
-        "no handler for smb://h/x",
-        "malformed reference",
-    ] {
-        assert!(errors.contains(want), "{want}: {errors}");
-    }
+    says_all(
+        go2rtc_errors(&go2rtc, &[]),
+        &[
+            "is not valid",
+            "rtsp://h/1 twice",
+            "no handler for smb://h/x",
+            "malformed reference",
+        ],
+    );
 }

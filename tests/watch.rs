@@ -18,14 +18,6 @@ use std::time::{Duration, Instant};
 use common::Server;
 use serde_json::{Value, json};
 
-fn camera(ip: &str) -> Server {
-    common::rtsp_servers(&json!([
-        {"address": ip, "port": 8554, "shared": true, "auth": null, "mounts": [
-            {"path": "/live",
-             "video": {"codec": "h264", "width": 320, "height": 240, "fps": 10}, "audio": null}]}
-    ]))
-}
-
 /// A running `camscan watch` whose stdout lines arrive on a channel.
 struct Watch {
     child: Child,
@@ -132,7 +124,7 @@ fn metrics() -> String {
 fn a_stopped_camera_goes_down_and_up_and_a_new_one_is_found() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("watch.db");
-    let cam = camera("127.0.0.181");
+    let cam = common::watch_camera("127.0.0.181");
     let mut w = Watch::start(
         &db,
         &[
@@ -183,7 +175,7 @@ fn a_stopped_camera_goes_down_and_up_and_a_new_one_is_found() {
     assert!(took < Duration::from_secs(12), "{took:?}");
 
     // Back: one good check brings it up.
-    let _cam = camera("127.0.0.181");
+    let _cam = common::watch_camera("127.0.0.181");
     w.expect("stream_up", "127.0.0.181", Duration::from_secs(30));
     let m = metrics();
     assert!(
@@ -198,7 +190,7 @@ fn a_stopped_camera_goes_down_and_up_and_a_new_one_is_found() {
     );
 
     // A camera installed: the next scan (every 20 s) finds it.
-    let _cam2 = camera("127.0.0.182");
+    let _cam2 = common::watch_camera("127.0.0.182");
     w.expect("device_new", "127.0.0.182", Duration::from_secs(60));
 
     // The unchanged camera made no other event (no false alarm from shared media's 503s).
@@ -238,7 +230,7 @@ fn a_stopped_camera_goes_down_and_up_and_a_new_one_is_found() {
 fn events_left_in_the_outbox_are_delivered_by_the_next_run() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("watch.db");
-    let _cam = camera("127.0.0.183");
+    let _cam = common::watch_camera("127.0.0.183");
     // `camscan scan` records events but sends them nowhere; the stdout sink's cursor starts at
     // the newest event when watch first runs, so create it first.
     let mut w = Watch::start(&db, &["127.0.0.184", "-p", "8554", "--rounds", "1"]);
@@ -312,8 +304,8 @@ fn sighup_reloads_the_config_file_and_sigint_exits_130() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("watch.db");
     let config = dir.path().join("config.yaml");
-    let _a = camera("127.0.0.185");
-    let _b = camera("127.0.0.186");
+    let _a = common::watch_camera("127.0.0.185");
+    let _b = common::watch_camera("127.0.0.186");
     std::fs::write(
         &config,
         "targets: [127.0.0.185]\nports: [8554]\nwatch:\n  every: 1h\n",
@@ -357,7 +349,7 @@ fn an_exec_sink_gets_every_event_as_stdout_does() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("watch.db");
     let log = dir.path().join("events.ndjson");
-    let _cam = camera("127.0.0.188");
+    let _cam = common::watch_camera("127.0.0.188");
     let exec = format!(
         "exec=sh -c 'cat >> {}; echo >> {}'",
         log.display(),
@@ -458,8 +450,8 @@ fn after_kill_9_the_next_run_delivers_what_was_left() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("watch.db");
     let log = dir.path().join("events.ndjson");
-    let _a = camera("127.0.0.190");
-    let _b = camera("127.0.0.191");
+    let _a = common::watch_camera("127.0.0.190");
+    let _b = common::watch_camera("127.0.0.191");
     // A slow sink: a second per event.
     let exec = format!(
         "exec=sh -c 'sleep 1; cat >> {}; echo >> {}'",

@@ -22,14 +22,6 @@ use std::time::{Duration, Instant};
 use common::Server;
 use serde_json::json;
 
-fn camera(ip: &str) -> Server {
-    common::rtsp_servers(&json!([
-        {"address": ip, "port": 8554, "shared": true, "auth": null, "mounts": [
-            {"path": "/live",
-             "video": {"codec": "h264", "width": 320, "height": 240, "fps": 10}, "audio": null}]}
-    ]))
-}
-
 fn mjpeg() -> Server {
     common::media_lab(
         &[
@@ -74,7 +66,7 @@ impl Drop for Running {
 fn exports_follow_the_cameras_and_an_unchanged_lab_is_no_change() {
     let t0 = Instant::now();
     let _vlc = mjpeg();
-    let _cam = camera("127.0.7.2");
+    let _cam = common::watch_camera("127.0.7.2");
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("inv.db");
     let go2rtc = dir.path().join("go2rtc.yaml");
@@ -147,7 +139,7 @@ fn exports_follow_the_cameras_and_an_unchanged_lab_is_no_change() {
     assert_eq!(lines(&ran), 1, "--write-then ran without a change");
 
     // A camera added: both files rewritten, the command run once.
-    let _new = camera("127.0.7.3");
+    let _new = common::watch_camera("127.0.7.3");
     until(limit, "the rewrite for the new camera", || {
         std::fs::read_to_string(&go2rtc).is_ok_and(|s| s.contains("127.0.7.3:8554/live"))
     });

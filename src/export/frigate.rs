@@ -210,12 +210,15 @@ impl Exporter for FrigateExporter {
             );
             text.push_str(&needed);
         }
-        let mjpeg: Vec<String> = plan
-            .cameras
-            .iter()
-            .filter(|c| cameras::is_mjpeg(c.main))
-            .map(|c| c.names.camera(Style::Underscore))
-            .collect();
+        // The names of the cameras whose main stream is of a kind the header has a word for.
+        let named = |kind: fn(&Stream) -> bool| -> Vec<String> {
+            plan.cameras
+                .iter()
+                .filter(|c| kind(c.main))
+                .map(|c| c.names.camera(Style::Underscore))
+                .collect()
+        };
+        let mjpeg = named(cameras::is_mjpeg);
         if !mjpeg.is_empty() {
             let how = if self.restream {
                 "go2rtc's ffmpeg source encodes them to H.264 for the restream"
@@ -228,12 +231,7 @@ impl Exporter for FrigateExporter {
                 mjpeg.join(", ")
             ));
         }
-        let h265: Vec<String> = plan
-            .cameras
-            .iter()
-            .filter(|c| cameras::is_h265(c.main))
-            .map(|c| c.names.camera(Style::Underscore))
-            .collect();
+        let h265 = named(cameras::is_h265);
         if !h265.is_empty() {
             text.push_str(&format!(
                 "# H.265 recordings ({}): ffmpeg.apple_compatibility tags them so Safari and\n\

@@ -83,6 +83,16 @@ pub fn is_root() -> bool {
 }
 
 /// Start `program args...` with a stdin pipe and wait (at most `wait`) for it to print READY.
+/// A small camera as the watch tests run it: GStreamer's RTSP server on `ip`:8554, shared media
+/// (as deployments run it), one 320x240 10 fps H.264 stream at `/live`.
+pub fn watch_camera(ip: &str) -> Server {
+    rtsp_servers(&serde_json::json!([
+        {"address": ip, "port": 8554, "shared": true, "auth": null, "mounts": [
+            {"path": "/live",
+             "video": {"codec": "h264", "width": 320, "height": 240, "fps": 10}, "audio": null}]}
+    ]))
+}
+
 /// The media lab (`tests/servers/media_lab.py`: nginx, nginx-rtmp, VLC, coturn, Janus... as
 /// root) with `args` (`--only`, `--bind`, `--timeout`), READY within `wait`.
 pub fn media_lab(args: &[&str], wait: Duration) -> Server {
