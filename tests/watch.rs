@@ -15,7 +15,6 @@ use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::Server;
 use serde_json::{Value, json};
 
 /// A running `camscan watch` whose stdout lines arrive on a channel.

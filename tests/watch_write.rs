@@ -20,7 +20,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use common::Server;
-use serde_json::json;
 
 fn mjpeg() -> Server {
     common::media_lab(
