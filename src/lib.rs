@@ -39,7 +39,9 @@
 //!   `data/oui/`). One process-wide set, installed by `main`.
 //! * [`model`]: plain serde data, the JSON contract.
 //! * [`registry`]: merges evidence into devices (one per box: by MAC, endpoint or serial), keeping
-//!   each identity field from its most trustworthy source, in deterministic order.
+//!   each identity field from its most trustworthy source, in deterministic order; its `names`
+//!   keeps every name with its source, spells makers as the vendor registry does and sets
+//!   factory defaults aside as evidence.
 //! * [`export`]: table, JSON, CSV, XML, YAML, NDJSON and M3U renderers writing to a given writer,
 //!   and configuration for go2rtc, Frigate, MediaMTX and a Home Assistant paste sheet.
 //! * [`store`]: the inventory: every scan recorded in one SQLite file, devices under a stable
