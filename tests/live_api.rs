@@ -404,8 +404,24 @@ fn h265_is_shown_as_a_snapshot_with_its_reason(lab: &Lab) {
 /// G.711 audio is named as unsupported, not silently dropped.
 fn a_camera_behind_digest_plays_with_the_servers_credentials(lab: &Lab) {
     let id = stream(lab, "rtsp://127.0.2.2:8554/Streaming/Channels/101");
-    let (status, p) = get_json(&format!("/api/v1/streams/{id}/preview"));
-    assert_eq!(status, 200, "{p}");
+    // The answer waits up to 7 s for the relay to settle; on a loaded machine the Digest
+    // round trip and the first frames can take longer, and the answer then says "connecting"
+    // (as the API documents) with MSE as the only mode, which plays either way. A client that
+    // wants WebRTC asks again; so does this test, a bounded number of times.
+    let started = Instant::now();
+    let mut p = Value::Null;
+    for _ in 0..4 {
+        let (status, answer) = get_json(&format!("/api/v1/streams/{id}/preview"));
+        assert_eq!(status, 200, "{answer}");
+        p = answer;
+        if p["state"] != "connecting" {
+            break;
+        }
+    }
+    eprintln!(
+        "FIGURE digest_preview_live_ms {}",
+        started.elapsed().as_millis()
+    );
     assert_eq!(p["state"], "live", "{p}");
     assert_eq!(p["b_frames"], false, "{p}");
     assert_eq!(p["modes"], json!(["webrtc", "mse"]), "{p}");
