@@ -323,8 +323,9 @@ fn assert_plays(p: &Value, mode: &str) {
 
 /// One page playing `url` for a 10 s window, its screenshot in `shot`. A window that misses the
 /// camera's rate is measured once more (its figures printed with the prefix `<prefix>_first`):
-/// the lab's stamp source is a Python thread that a loaded machine can stall for a second,
-/// and a camera that sends fewer frames is not the relay's fault. A relay that loses frames
+/// the lab's stamp source is a Python thread that a loaded machine can stall for a second (it
+/// logs `stamp source stalled` past one), and a camera that sends fewer frames is not the
+/// relay's fault. A relay that loses frames
 /// misses both windows.
 fn page_at_rate(prefix: &str, node_dir: &Path, url: &str, shot: &Path) -> Value {
     let once = || {

@@ -180,7 +180,10 @@ class StampSource:
             if wait > 0:
                 time.sleep(wait)
             elif wait < -1.0:
-                start, n = time.monotonic(), 0  # far behind (machine stalled): restart pacing
+                # Far behind (the machine stalled this thread): restart pacing, and say so, since
+                # the camera sent fewer frames than its rate (tests measuring the rate read this).
+                log("stamp source stalled: %d ms behind its %g fps, frames skipped" % (-wait * 1000, self.fps))
+                start, n = time.monotonic(), 0
             _, state, _ = self.src.get_state(0)
             if state != Gst.State.PLAYING:
                 continue  # no running time yet (preroll, paused): a live source drops the frame
