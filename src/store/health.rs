@@ -11,9 +11,9 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
+use super::columns::cred_hash;
+use super::columns::rfc3339;
 use super::outbox::CHECKS_PER_STREAM;
-use super::record::cred_hash;
-use super::record::rfc3339;
 use super::{EventKind, StoreEvent};
 use crate::credentials::Credential;
 

@@ -37,6 +37,7 @@ use std::time::Duration;
 use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 
+mod columns;
 mod derive;
 mod dns;
 mod health;
@@ -147,7 +148,7 @@ impl ScanInfo {
             ports: ports.to_vec(),
             methods: methods
                 .iter()
-                .map(|m| record::method_name(*m).to_string())
+                .map(|m| columns::method_name(*m).to_string())
                 .collect(),
             version: report.camscan_version.clone(),
         }

@@ -16,7 +16,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-use super::record::rfc3339;
+use super::columns::rfc3339;
 use super::{EventKind, StreamState};
 
 /// The version of [`Notice`]'s JSON: a consumer checks it. Raised when a field changes meaning or

@@ -7,11 +7,11 @@ use std::net::IpAddr;
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use super::derive::{Facts, covered_ranges};
-use super::identity::normalize_mac;
-use super::record::{
+use super::columns::{
     cred_hash, parse_auth, parse_state, parse_status, rfc3339, split_ports, url_path,
 };
+use super::derive::{Facts, covered_ranges};
+use super::identity::normalize_mac;
 use super::{
     AddressSeen, Change, DeviceChanges, DeviceQuery, DeviceSummary, DiffDevice, EventKind,
     EventQuery, ScanInfo, ScanSummary, StoreEvent, StreamEntry, StreamRecord, StreamState,
@@ -68,7 +68,7 @@ pub(crate) fn devices(conn: &Connection, q: &DeviceQuery) -> rusqlite::Result<Ve
     let mut out: Vec<DeviceSummary> = stmt
         .query_map(
             params![
-                q.state.map(super::record::device_state_str),
+                q.state.map(super::columns::device_state_str),
                 q.since.map(|t| t.as_millisecond()),
                 q.vendor,
                 q.cameras,
@@ -103,7 +103,7 @@ pub(crate) fn devices_page(
     let mut stmt = conn.prepare_cached(&sql)?;
     stmt.query_map(
         params![
-            q.state.map(super::record::device_state_str),
+            q.state.map(super::columns::device_state_str),
             q.since.map(|t| t.as_millisecond()),
             q.vendor,
             text,
@@ -249,7 +249,7 @@ fn stream_record(r: &Row<'_>) -> rusqlite::Result<StreamRecord> {
         measured: r
             .get::<_, Option<String>>(12)?
             .as_deref()
-            .and_then(super::record::parse_measured),
+            .and_then(super::columns::parse_measured),
         state: if r.get::<_, String>(7)? == "up" {
             StreamState::Up
         } else {
@@ -578,7 +578,7 @@ pub(crate) fn diff_snapshots(
             field(format!("port {p}"), open(before), open(after));
         }
         // A stream's URL follows its device's address: compare by the part after the host.
-        let rest = |u: &str| super::record::stream_key(u, 0);
+        let rest = |u: &str| super::columns::stream_key(u, 0);
         let bs: BTreeMap<String, (&String, &String)> = before
             .streams
             .iter()

@@ -10,7 +10,7 @@
 
 use rusqlite::{OptionalExtension, Transaction, params};
 
-use super::record::clean_url;
+use super::columns::clean_url;
 use crate::model::{Device, Report};
 
 /// Write `device` (stored as `device_id`) as `scan_id` saw it.
@@ -122,8 +122,8 @@ pub(crate) fn report(
         .optional()?;
     let (started, finished, complete, targets) = match newest {
         Some((s, f, c, t)) => (
-            super::record::rfc3339(s),
-            super::record::rfc3339(f),
+            super::columns::rfc3339(s),
+            super::columns::rfc3339(f),
             c,
             serde_json::from_str(&t).unwrap_or_default(),
         ),

@@ -8,7 +8,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
-use super::record::rfc3339;
+use super::columns::rfc3339;
 
 /// What a device was during one span of time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
