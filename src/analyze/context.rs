@@ -282,45 +282,6 @@ impl ScanContext {
     pub fn claim(&self, url: &str) -> bool {
         self.claimed.take(url)
     }
-
-    /// What the analysis of an HTTP port (HTTPS when `tls`) needs.
-    pub fn http(&self, tls: bool) -> super::http::HttpSettings {
-        super::http::HttpSettings {
-            connect_timeout: self.connect_timeout,
-            timeout: self.timeout,
-            window: self.verify.window,
-            tls,
-            hint_paths: Arc::new(self.hints.http_paths()),
-            verify: self.verify.enabled,
-            known_paths: Default::default(),
-            auth: Some(self.auth.clone()),
-            login: None,
-        }
-    }
-
-    /// What the analysis of the HTTP port `addr` needs, with the media paths it served last time.
-    pub fn http_for(&self, addr: std::net::SocketAddr, tls: bool) -> super::http::HttpSettings {
-        let mut s = self.http(tls);
-        if let Some(paths) = self
-            .known
-            .get(&addr.ip())
-            .and_then(|k| k.http_paths.get(&addr.port()))
-        {
-            s.known_paths = Arc::new(paths.clone());
-        }
-        s
-    }
-
-    /// What the ONVIF device API calls need.
-    pub fn onvif(&self) -> super::onvif::OnvifSettings {
-        super::onvif::OnvifSettings {
-            connect_timeout: self.connect_timeout,
-            timeout: self.timeout,
-            credentials: self.auth.credentials.clone(),
-            budget: self.auth.budget.clone(),
-            use_auth: self.auth.enabled,
-        }
-    }
 }
 
 /// What `report` says worked, as the [`Known`] map a rescan of the same addresses starts from:
@@ -568,11 +529,11 @@ mod tests {
         assert_eq!(ctx.known_rtsp_paths((ip, 554).into()).len(), 2);
         assert!(ctx.known_rtsp_paths((ip, 8554).into()).is_empty());
         assert_eq!(
-            *ctx.http_for((ip, 443).into(), true).known_paths,
+            *crate::analyze::http::HttpSettings::for_port(&ctx, (ip, 443).into(), true).known_paths,
             ["/snap.jpg"]
         );
         assert!(
-            ctx.http_for((ip, 8080).into(), false)
+            crate::analyze::http::HttpSettings::for_port(&ctx, (ip, 8080).into(), false)
                 .known_paths
                 .is_empty()
         );

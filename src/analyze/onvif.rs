@@ -15,6 +15,7 @@ use std::time::Duration;
 use http_auth::{PasswordClient, PasswordParams};
 
 use super::budget::AuthBudget;
+use super::context::ScanContext;
 use crate::credentials::Credential;
 use crate::error::AnalyzeError;
 use crate::net::http;
@@ -31,6 +32,19 @@ pub struct OnvifSettings {
     pub credentials: Arc<Vec<Credential>>,
     pub budget: Arc<AuthBudget>,
     pub use_auth: bool,
+}
+
+impl OnvifSettings {
+    /// What the ONVIF device API calls of the scan `ctx` need.
+    pub fn for_scan(ctx: &ScanContext) -> OnvifSettings {
+        OnvifSettings {
+            connect_timeout: ctx.connect_timeout,
+            timeout: ctx.timeout,
+            credentials: ctx.auth.credentials.clone(),
+            budget: ctx.auth.budget.clone(),
+            use_auth: ctx.auth.enabled,
+        }
+    }
 }
 
 /// What the device API told us.

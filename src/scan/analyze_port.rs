@@ -119,7 +119,7 @@ async fn http_events(
     ctx: &ScanContext,
 ) -> Vec<Event> {
     let (ip, port) = (addr.ip(), addr.port());
-    let hs = ctx.http_for(addr, tls.is_some());
+    let hs = crate::analyze::http::HttpSettings::for_port(ctx, addr, tls.is_some());
     // Boxed: the HTTP analysis is a large future (many paths, each with its media readers), and
     // inline in every port task it overflowed a worker thread's stack in debug builds.
     let f = Box::pin(crate::analyze::http::analyze(addr, reply, &hs)).await;

@@ -651,7 +651,12 @@ fn mdns_events(ip: IpAddr, found: crate::proto::mdns::Services) -> Vec<Event> {
 
 /// Ask an ONVIF device who it is and analyse the streams it names.
 async fn onvif_device(ip: std::net::IpAddr, xaddr: &str, ctx: &ScanContext) -> Vec<Event> {
-    let f = crate::analyze::onvif::analyze(ip, xaddr, &ctx.onvif()).await;
+    let f = crate::analyze::onvif::analyze(
+        ip,
+        xaddr,
+        &crate::analyze::onvif::OnvifSettings::for_scan(ctx),
+    )
+    .await;
     let mut events = Vec::new();
     if let Some(info) = f.info {
         events.push(Event::Identity {

@@ -1,7 +1,12 @@
 //! Media read live off an HTTP response: HTTP-FLV (metadata, codecs, tag rate), HTTP-TS (program
 //! map, SPS, ADTS) and MJPEG (parts, size, the measured frame rate), each within its window.
 
-use super::*;
+use super::manifest::apply_ts;
+use super::{BURST_GAP, HttpSettings, MAX_FLV, MAX_TS, MJPEG_MIN_WINDOW, MJPEG_PARTS};
+use crate::error::{AnalyzeError, NetError};
+use crate::model::{Measured, Protocol, Stream, VideoInfo};
+use crate::net::http::OpenGet;
+use crate::proto::{mjpeg, ts};
 
 /// Read the start of an HTTP-FLV stream (at most [`MAX_FLV`], within the step timeout) until its
 /// `onMetaData` and codecs are known.

@@ -1,7 +1,12 @@
 //! HLS playlists and DASH manifests as streams: what the playlist or manifest says, and what its
 //! newest media segment (MPEG-TS or fMP4) says when it is read to prove the stream is live.
 
-use super::*;
+use std::net::SocketAddr;
+
+use super::{HttpSettings, fetch, fetch_up_to, same_origin_path};
+use crate::error::AnalyzeError;
+use crate::model::{AudioInfo, Protocol, Stream, VideoInfo};
+use crate::proto::{h26x, hls, mp4, mpd, ts};
 
 /// A DASH manifest as a stream, or why it is none: not an MPD, or no Representation read, with the
 /// reason the XML walk stopped early if it did (an XML bomb, nesting past the cap, malformed XML).

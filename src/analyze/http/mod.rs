@@ -19,22 +19,24 @@
 //! every request.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
 
+use crate::analyze::context::{AuthSettings, ScanContext};
 use crate::error::{AnalyzeError, NetError};
-use crate::model::{AudioInfo, Measured, Protocol, Stream, VideoInfo};
+use crate::model::{Protocol, Stream, VideoInfo};
 use crate::net::http::OpenGet;
 use crate::proto::html::{self, LinkKind};
-use crate::proto::{h26x, hls, mjpeg, mp4, mpd, ts};
+use crate::proto::{hls, mjpeg, mp4, mpd, ts};
 
 mod live;
 pub mod login;
 mod manifest;
 
-use live::*;
-use manifest::*;
+use live::{flv_stream, mjpeg_stream, ts_described, ts_stream};
+use manifest::{best_video, dash, head_bytes, hls_stream, lacks_video_facts, segment_facts};
 
 /// Most of a page, playlist or manifest read.
 pub const MAX_DOCUMENT: usize = 256 * 1024;
@@ -150,9 +152,39 @@ pub struct HttpSettings {
     pub known_paths: std::sync::Arc<Vec<String>>,
     /// The scan's credentials and login budget, tried when every path asks for a login
     /// ([`login`]); `None` sends none.
-    pub auth: Option<crate::analyze::context::AuthSettings>,
+    pub auth: Option<AuthSettings>,
     /// The credential that opened a login wall, sent with every request ([`login::open`]).
     pub login: Option<std::sync::Arc<login::Login>>,
+}
+
+impl HttpSettings {
+    /// What the analysis of an HTTP port (HTTPS when `tls`) needs in the scan `ctx`.
+    pub fn for_scan(ctx: &ScanContext, tls: bool) -> HttpSettings {
+        HttpSettings {
+            connect_timeout: ctx.connect_timeout,
+            timeout: ctx.timeout,
+            window: ctx.verify.window,
+            tls,
+            hint_paths: Arc::new(ctx.hints.http_paths()),
+            verify: ctx.verify.enabled,
+            known_paths: Default::default(),
+            auth: Some(ctx.auth.clone()),
+            login: None,
+        }
+    }
+
+    /// What the analysis of the HTTP port `addr` needs, with the media paths it served last time.
+    pub fn for_port(ctx: &ScanContext, addr: std::net::SocketAddr, tls: bool) -> HttpSettings {
+        let mut s = HttpSettings::for_scan(ctx, tls);
+        if let Some(paths) = ctx
+            .known
+            .get(&addr.ip())
+            .and_then(|k| k.http_paths.get(&addr.port()))
+        {
+            s.known_paths = Arc::new(paths.clone());
+        }
+        s
+    }
 }
 
 fn http_url(addr: SocketAddr, path: &str, tls: bool) -> String {
@@ -669,6 +701,8 @@ fn kind_from_path(path: &str) -> Protocol {
 
 #[cfg(test)]
 mod tests {
+    use super::live::{steady_rate, ts_facts_complete};
+    use super::manifest::{apply_init, apply_ts};
     use super::*;
 
     /// VLC flushes the frames it holds at once, then sends at the source rate; a busy machine

@@ -1,7 +1,12 @@
 //! The channel walk of multi-channel devices (NVRs, encoders): channel 1, 2, ... of the scheme
 //! that found a stream, until a gap (or the channel count SADP/DHIP announced).
 
-use super::*;
+use super::Found;
+use super::walker::{Answer, Walkers};
+use crate::analyze::paths::{ChannelScheme, MAX_CHANNELS};
+use crate::credentials::Credential;
+use crate::error::AnalyzeError;
+use std::net::SocketAddr;
 
 /// Walk the channels of every channel scheme the found paths use. An announced count bounds the
 /// walk and lets it step over gaps; otherwise the first missing channel ends it, and the channel

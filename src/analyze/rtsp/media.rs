@@ -1,7 +1,17 @@
 //! What a found stream is: one retina session per stream for its media facts (SDP, parameter sets)
 //! and the PLAY check, the lenient SDP reading beside it, and the aliases of one stream.
 
-use super::*;
+use crate::analyze::context::ScanContext;
+use crate::analyze::verify;
+use crate::analyze::verify::Check;
+use crate::credentials::Credential;
+use crate::error::AnalyzeError;
+use crate::model::{AudioInfo, Stream, VideoInfo};
+use crate::net::rtsp::RtspClient;
+use crate::proto::{h26x, sdp, sdp_facts};
+use retina::client::Session;
+use retina::codec::ParametersRef;
+use std::net::SocketAddr;
 
 /// What makes two descriptions the same stream: per media, its kind, encoding, clock, the
 /// parameter sets or decoder config it declares, its size and rate. `None` when the video carries

@@ -18,36 +18,27 @@
 //! ([`channels`]) and the media facts and PLAY check of each stream found ([`media`]); [`walker`]
 //! holds the connections the DESCRIBEs go on.
 
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::Duration;
-
-use http_auth::{PasswordClient, PasswordParams};
-use retina::client::Session;
-use retina::codec::ParametersRef;
-
-use super::budget::AuthSession;
-pub use super::context::{DEFAULT_VERIFY_WINDOW, ScanContext};
-use super::paths::{self, ChannelScheme, MAX_CHANNELS};
-use super::verify::{self, Check};
-use crate::credentials::{Credential, url_with_credentials};
 use crate::detect;
+use channels::{walk_channels, walk_resumed};
+use media::{description_key, media_and_checks};
+use revisit::{Reuse, Revisit, revisit};
+use std::net::SocketAddr;
+use walker::{Answer, AuthOutcome, Walker, Walkers, scheme_of, try_credentials};
+
+pub use super::context::{DEFAULT_VERIFY_WINDOW, ScanContext};
+use super::paths::{self, ChannelScheme};
+use crate::credentials::{Credential, url_with_credentials};
 use crate::error::{AnalyzeError, NetError};
-use crate::model::{AudioInfo, AuthScheme, Protocol, Service, Stream, StreamStatus, VideoInfo};
-use crate::net::rtsp::{Busy, Reply, RtspClient, is_busy, retry_after, start_patience, url};
-use crate::proto::{h26x, sdp, sdp_facts};
+use crate::model::{AuthScheme, Protocol, Service, Stream, StreamStatus};
+use crate::net::rtsp::{Reply, RtspClient, url};
 
 mod channels;
 mod media;
 mod revisit;
 mod walker;
 
-use channels::*;
-use media::*;
 pub use media::{audio_codec, video_codec};
 pub(crate) use media::{audio_from_sdp, video_from_sdp};
-use revisit::*;
-use walker::*;
 
 /// What analysis found on one RTSP port.
 #[derive(Debug)]
@@ -633,7 +624,9 @@ pub async fn describe_stream(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::proto::sdp;
     use std::sync::Arc;
+    use std::time::Duration;
 
     /// An RTSP server that answers every request with a redirect to a new path on itself (a hostile
     /// peer, tests/hostile.rs): nothing is followed, the walk ends, and the redirect is recorded.

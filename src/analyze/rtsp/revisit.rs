@@ -16,9 +16,18 @@
 //! further channel of a vendor scheme (a second mount added to a media server), and a channel
 //! filled into a gap below the highest known one. `--fresh` finds those.
 
+use super::media::{description_key, finish, open_session};
+use super::walker::{Answer, AuthOutcome, Walker, Walkers, scheme_of};
+use super::{new_stream, take_facts_of};
+use crate::analyze::context::ScanContext;
+use crate::analyze::paths;
+use crate::analyze::paths::{ChannelScheme, MAX_CHANNELS};
+use crate::credentials::Credential;
+use crate::error::AnalyzeError;
+use crate::model::Stream;
+use crate::net::rtsp::{RtspClient, url};
 use std::collections::HashMap;
-
-use super::*;
+use std::net::SocketAddr;
 
 /// A stream analysed: it, and the failures to record on its device.
 pub(super) type Analysed = (Stream, Vec<AnalyzeError>);

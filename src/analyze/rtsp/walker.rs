@@ -2,7 +2,18 @@
 //! [`Walker`] that keeps a connection's Digest challenge to that connection, the [`Walkers`] that ask
 //! several paths side by side, and [`try_credentials`] within the host's budget.
 
-use super::*;
+use crate::analyze::budget::AuthSession;
+use crate::analyze::context::ScanContext;
+use crate::credentials::Credential;
+use crate::detect;
+use crate::error::NetError;
+use crate::model::AuthScheme;
+use crate::net::rtsp::{Busy, Reply, RtspClient, is_busy, retry_after, start_patience, url};
+use crate::proto::sdp;
+use http_auth::{PasswordClient, PasswordParams};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
 
 /// How a server answered a DESCRIBE.
 #[derive(Debug, Clone, PartialEq)]
