@@ -12,7 +12,8 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use clap::ValueEnum;
 
-use super::api::{AppState, Params};
+use super::AppState;
+use super::params::Params;
 use super::problem::{Kind, Problem};
 use crate::export::{ExportOptions, Format, exporter};
 use crate::notify::with_store;

@@ -28,7 +28,8 @@ use futures::{SinkExt, StreamExt};
 use serde::Serialize;
 use tokio::sync::watch;
 
-use super::api::{AppState, Params};
+use super::AppState;
+use super::params::Params;
 use super::problem::{Kind, Problem};
 use crate::http_server::LocalAddr;
 use crate::preview::fmp4::{self, MuxError, Muxer};
@@ -180,7 +181,7 @@ pub async fn preview(
     RawQuery(query): RawQuery,
 ) -> Response {
     match info(&state, &id, query.as_deref()).await {
-        Ok(i) => super::api::json(&i),
+        Ok(i) => super::params::json(&i),
         Err(p) => p.into_response(),
     }
 }

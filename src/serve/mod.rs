@@ -32,6 +32,7 @@ pub mod api;
 pub mod auth;
 pub mod export;
 pub mod live;
+pub mod params;
 pub mod problem;
 pub mod scans;
 pub mod snapshot;
@@ -50,6 +51,41 @@ use crate::cli::ServeArgs;
 use crate::error::exit;
 use crate::http_server::{self, Limits};
 use crate::inventory::CommandError;
+use crate::store::Store;
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<Mutex<Store>>,
+    /// Turns true on SIGTERM/SIGINT: live event streams end so the server can stop.
+    pub stop: watch::Receiver<bool>,
+    pub live: sse::Live,
+    /// Scans asked over the API; `None` refuses them.
+    pub scans: Option<Arc<scans::Scans>>,
+    /// What `/metrics` exposes (the API scans' figures, the devices, the watcher's when it runs
+    /// here).
+    pub metrics: crate::metrics::Metrics,
+    /// The live preview (relays and WHEP sessions); `None` when it is off.
+    pub live_preview: Option<Arc<live::Live>>,
+}
+
+impl AppState {
+    pub fn new(store: Arc<Mutex<Store>>, stop: watch::Receiver<bool>) -> AppState {
+        AppState {
+            store,
+            stop,
+            live: sse::Live::new(sse::MAX_STREAMS),
+            scans: None,
+            metrics: crate::metrics::Metrics::new(),
+            live_preview: None,
+        }
+    }
+
+    pub fn with_scans(mut self, scans: Arc<scans::Scans>) -> AppState {
+        self.scans = Some(scans);
+        self
+    }
+}
 
 /// The connection limits of `camscan serve`.
 ///
@@ -122,7 +158,7 @@ pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
     .map_err(usage)?;
     let allowed = scans.options().allow_targets.join(", ");
     let creds = scans.all_credentials();
-    let mut state = api::AppState::new(store, stop_rx.clone()).with_scans(Arc::new(scans));
+    let mut state = AppState::new(store, stop_rx.clone()).with_scans(Arc::new(scans));
     state.metrics = metrics;
     if !args.no_preview {
         // The relays hold their own per-device session slots: API scans count theirs per scan
@@ -217,7 +253,7 @@ pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
 pub const DEVICE_METRICS_EVERY: Duration = Duration::from_secs(15);
 
 /// Keep `camscan_device_up` and friends as the store says, until the server stops.
-async fn device_metrics(state: api::AppState, mut stop: watch::Receiver<bool>) {
+async fn device_metrics(state: AppState, mut stop: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(DEVICE_METRICS_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {

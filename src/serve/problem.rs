@@ -156,6 +156,9 @@ pub struct Problem {
     pub detail: String,
     #[serde(skip)]
     pub kind: Kind,
+    /// When a client may ask again (`Retry-After`); the kind's own hint when `None`.
+    #[serde(skip)]
+    pub retry_after: Option<std::time::Duration>,
 }
 
 impl Problem {
@@ -166,7 +169,14 @@ impl Problem {
             status: kind.status().as_u16(),
             detail: detail.into(),
             kind,
+            retry_after: None,
         }
+    }
+
+    /// This problem with a `Retry-After` of `wait` (whole seconds).
+    pub fn retry_after(mut self, wait: std::time::Duration) -> Problem {
+        self.retry_after = Some(wait);
+        self
     }
 
     pub fn not_found(detail: impl Into<String>) -> Problem {
@@ -200,19 +210,17 @@ impl IntoResponse for Problem {
         let mut resp = (self.kind.status(), body).into_response();
         resp.headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
-        if matches!(
+        if let Some(wait) = self.retry_after {
+            if let Ok(v) = HeaderValue::from_str(&wait.as_secs().to_string()) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        } else if matches!(
             self.kind,
             Kind::TooManyStreams | Kind::Timeout | Kind::TooManyViewers
         ) {
             // A client may try again soon; 5 s is the event stream's own retry hint.
             resp.headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-        }
-        if self.kind == Kind::RateLimited {
-            let secs = super::scans::MIN_GAP.as_secs().to_string();
-            if let Ok(v) = HeaderValue::from_str(&secs) {
-                resp.headers_mut().insert(header::RETRY_AFTER, v);
-            }
         }
         resp
     }

@@ -29,7 +29,8 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
-use super::api::{AppState, Params, json};
+use super::AppState;
+use super::params::{Params, json};
 use super::problem::{Kind, Problem};
 use crate::config::ScanConfig;
 use crate::credentials::Credential;
@@ -334,7 +335,8 @@ impl Scans {
                         MIN_GAP.as_secs(),
                         wait.as_secs() + 1
                     ),
-                ));
+                )
+                .retry_after(MIN_GAP));
             }
             book.last_start = Some(Instant::now());
             book.next_id += 1;

@@ -18,7 +18,8 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
-use super::api::{AppState, Params};
+use super::AppState;
+use super::params::Params;
 use super::problem::{Kind, Problem};
 use crate::credentials::Credential;
 use crate::model::{Device, Protocol};

@@ -25,7 +25,8 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
-use super::api::{AppState, Params};
+use super::AppState;
+use super::params::Params;
 use super::problem::{Kind, Problem};
 use crate::notify::with_store;
 use crate::store::StoreEvent;

@@ -14,7 +14,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 
-use super::api::AppState;
+use super::AppState;
 use super::problem::Problem;
 
 const INDEX: &str = include_str!("index.html");
