@@ -103,7 +103,7 @@ pub struct ScanConfig {
     /// How long the multicast/broadcast discovery methods listen for answers.
     pub discovery_wait: Duration,
     /// The inventory database the scan is recorded in (`--db`, `CAMSCAN_DB`, config `db:`, else
-    /// [`crate::store::Store::default_path`]); `None` with `--no-db` (or when there is no home
+    /// [`default_db_path`]); `None` with `--no-db` (or when there is no home
     /// directory to hold the default): nothing is recorded.
     pub db: Option<PathBuf>,
 }
@@ -145,7 +145,7 @@ impl Default for ScanConfig {
             interface: None,
             discovery: Discovery::defaults(),
             discovery_wait: DEFAULT_DISCOVERY_WAIT,
-            db: crate::store::Store::default_path(),
+            db: default_db_path(),
         }
     }
 }
@@ -466,11 +466,11 @@ impl ScanConfig {
 }
 
 /// The inventory database: the flag's (or `CAMSCAN_DB`'s), else the config file's `db:`, else the
-/// default location ([`crate::store::Store::default_path`]; `None` without a home directory).
+/// default location ([`default_db_path`]; `None` without a home directory).
 pub fn db_path(flag: Option<&Path>, file: &FileConfig) -> Option<PathBuf> {
     flag.map(Path::to_path_buf)
         .or_else(|| file.db.clone())
-        .or_else(crate::store::Store::default_path)
+        .or_else(default_db_path)
 }
 
 /// Knowledge files: the flag's (or `CAMSCAN_SIGNATURES`'s), else the config file's, in order.
@@ -601,9 +601,45 @@ pub fn parse_ports(spec: &str) -> Result<Vec<u16>, Error> {
     Ok(out)
 }
 
+/// The inventory's default place: `$XDG_STATE_HOME/camscan/inventory.db`, else
+/// `~/.local/state/camscan/inventory.db`: the XDG base directory specification's place for state
+/// that should persist between runs but is not worth backing up like user data (a history of
+/// what was seen). `None` without either variable.
+pub fn default_db_path() -> Option<PathBuf> {
+    let var = |name| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    // The specification: a relative value is invalid and ignored.
+    let base = var("XDG_STATE_HOME")
+        .filter(|p| p.is_absolute())
+        .or_else(|| var("HOME").map(|h| h.join(".local").join("state")))?;
+    Some(base.join("camscan").join("inventory.db"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn default_path_follows_xdg() {
+        // Read-only check of the rule on this process's environment.
+        let p = default_db_path();
+        match std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty()) {
+            Some(x) if Path::new(&x).is_absolute() => {
+                assert_eq!(p, Some(Path::new(&x).join("camscan/inventory.db")))
+            }
+            _ => {
+                if let Some(h) = std::env::var_os("HOME") {
+                    assert_eq!(
+                        p,
+                        Some(Path::new(&h).join(".local/state/camscan/inventory.db"))
+                    )
+                }
+            }
+        }
+    }
 
     /// `--fresh` (or `fresh: true`) leaves the scan context without what earlier scans knew.
     #[test]
@@ -810,7 +846,7 @@ mod tests {
         let c = ScanConfig::resolve(&args, &file, None).unwrap();
         assert_eq!(c.db, None, "--no-db wins");
         let c = ScanConfig::resolve(&ScanArgs::default(), &FileConfig::default(), None).unwrap();
-        assert_eq!(c.db, crate::store::Store::default_path());
+        assert_eq!(c.db, default_db_path());
     }
 
     #[test]

@@ -8,42 +8,10 @@
 //! carry them only on `--show-credentials`, percent-encoded.
 
 use std::fmt;
-use std::net::IpAddr;
 
-use crate::discovery::targets::{AddrRange, TargetSpec, parse_spec};
+use crate::discovery::targets::{TargetSpec, parse_spec};
 
-/// One username and password, optionally limited to some hosts.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Credential {
-    pub username: String,
-    pub password: String,
-    /// Hosts this credential may be tried on; `None` = every host.
-    pub scope: Option<AddrRange>,
-}
-
-impl fmt::Debug for Credential {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credential")
-            .field("username", &self.username)
-            .field("password", &"<redacted>")
-            .field("scope", &self.scope)
-            .finish()
-    }
-}
-
-impl Credential {
-    pub fn new(username: impl Into<String>, password: impl Into<String>) -> Self {
-        Credential {
-            username: username.into(),
-            password: password.into(),
-            scope: None,
-        }
-    }
-
-    pub fn applies_to(&self, ip: IpAddr) -> bool {
-        self.scope.is_none_or(|s| s.contains_ip(ip))
-    }
-}
+pub use crate::model::Credential;
 
 /// A line of a credentials file that could not be read. Never includes the password.
 #[derive(Debug, Clone, PartialEq, Eq)]

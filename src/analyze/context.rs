@@ -11,7 +11,7 @@
 //! paths and the credential that worked on each address, which the RTSP and HTTP analysers try
 //! first so that an unchanged device is re-checked with a few requests (`--fresh` leaves it empty).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -58,16 +58,7 @@ pub struct ScanContext {
     pub known: Arc<HashMap<IpAddr, Known>>,
 }
 
-/// What an earlier scan found on one address, kept by the inventory store: tried first by the
-/// next scan (issue 15 caching).
-#[derive(Debug, Clone, Default)]
-pub struct Known {
-    /// Paths (with query) of the streams this address served last time, per port and protocol.
-    pub rtsp_paths: BTreeMap<u16, Vec<String>>,
-    pub http_paths: BTreeMap<u16, Vec<String>>,
-    /// The credentials-file entry that worked last time (matched by keyed hash of user:password).
-    pub credential: Option<crate::credentials::Credential>,
-}
+pub use crate::model::known::Known;
 
 /// Logging in.
 #[derive(Debug, Clone)]
@@ -372,6 +363,7 @@ fn claim_key(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     /// A channel walk at a gap waits for SADP/DHIP: it goes on the moment its host's count is
     /// announced, or when discovery says it is done, whichever comes first.

@@ -7,7 +7,11 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
+pub mod addr;
+mod credential;
+pub mod known;
 mod rank;
+pub use credential::Credential;
 pub use rank::{area, main_stream, maker_and_model, model_names_vendor, ranked, size, stream_rank};
 
 /// Version of the JSON/CSV output schema. Bump it when a field changes meaning or disappears.
@@ -582,4 +586,16 @@ pub struct Failure {
     pub stage: Stage,
     pub port: Option<u16>,
     pub message: String,
+}
+
+/// Placeholder serials (`0`, `123456`, `xxxxxxxx`) must not merge unrelated boxes.
+pub fn is_real_serial(serial: &str) -> bool {
+    let mut distinct: Vec<char> = serial.chars().collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    serial.len() >= 6
+        && distinct.len() >= 4
+        && !["unknown", "none", "null", "123456789"]
+            .iter()
+            .any(|p| serial.eq_ignore_ascii_case(p))
 }

@@ -22,14 +22,9 @@ use tokio::sync::{OnceCell, Semaphore};
 
 /// How long a lookup may take before the scan goes on without it: the system resolver's own
 /// timeout is 5 s per try (resolv.conf(5)); a LAN DNS server answers in milliseconds.
+pub use crate::model::known::{DnsAnswer, NEGATIVE_TTL, POSITIVE_TTL};
+
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// How long a name is kept (getnameinfo gives no TTL; DHCP leases and DNS records of cameras change
-/// on the scale of hours).
-pub const POSITIVE_TTL: Duration = Duration::from_secs(3600);
-
-/// How long "no name" is kept: shorter, so a record added by the site's admin shows soon.
-pub const NEGATIVE_TTL: Duration = Duration::from_secs(600);
 
 /// Lookups (threads) at once.
 pub const MAX_LOOKUPS: usize = 16;
@@ -39,10 +34,6 @@ const MAX_ENTRIES: usize = 65_536;
 
 /// The longest DNS name (RFC 1035 §2.3.4).
 const MAX_NAME: usize = 253;
-
-/// One answer as the inventory keeps it: the address, its name (`None`: no name), when it was
-/// looked up.
-pub type DnsAnswer = (IpAddr, Option<String>, SystemTime);
 
 /// What a lookup said.
 #[derive(Debug, Clone, PartialEq, Eq)]

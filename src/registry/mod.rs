@@ -15,6 +15,7 @@ pub use names::{NameRules, name_rank};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
+use crate::model::is_real_serial;
 use crate::model::{
     Announcement, Device, DeviceName, DiscoveryMethod, Failure, MdnsInfo, NameKind, OnvifInfo,
     OnvifProfile, Protocol, Service, Stream, UpnpInfo,
@@ -542,18 +543,6 @@ fn identity_keys(d: &Device) -> Vec<String> {
 fn endpoint_key(id: &str) -> String {
     let id = id.trim().to_ascii_lowercase();
     format!("endpoint {}", id.strip_prefix("urn:").unwrap_or(&id))
-}
-
-/// Placeholder serials (`0`, `123456`, `xxxxxxxx`) must not merge unrelated boxes.
-pub(crate) fn is_real_serial(serial: &str) -> bool {
-    let mut distinct: Vec<char> = serial.chars().collect();
-    distinct.sort_unstable();
-    distinct.dedup();
-    serial.len() >= 6
-        && distinct.len() >= 4
-        && !["unknown", "none", "null", "123456789"]
-            .iter()
-            .any(|p| serial.eq_ignore_ascii_case(p))
 }
 
 /// Add what another answer (or address) said over mDNS: services by type and instance (a later

@@ -5,7 +5,8 @@
 
 use crate::model::{Device, DeviceName, NameKind};
 
-use super::{Source, fill, is_real_serial};
+use super::{Source, fill};
+use crate::model::is_real_serial;
 
 /// What the knowledge files say about the names and makers devices report, handed in so the
 /// registry stays on `model` (the scan gives the vendor registry and `data/placeholders.yaml`).

@@ -32,7 +32,7 @@ use serde_json::{Value, json};
 
 use super::identity::{Candidate, Identity, Index};
 use super::{DeviceState, EventKind, ScanInfo, StreamState};
-use crate::discovery::targets::{AddrRange, TargetSpec, parse_spec};
+use crate::model::addr::{AddrRange, TargetSpec, parse_spec};
 use crate::model::{AuthScheme, Device, Stream, StreamStatus};
 
 /// Frame-rate change that counts as `stream_changed` (the 5 %). A measured rate moves

@@ -5,9 +5,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::Connection;
 
-use crate::net::rdns::{NEGATIVE_TTL, POSITIVE_TTL};
+use crate::model::known::{NEGATIVE_TTL, POSITIVE_TTL};
 
-pub use crate::net::rdns::DnsAnswer;
+pub use crate::model::known::DnsAnswer;
 
 fn millis(t: SystemTime) -> i64 {
     t.duration_since(UNIX_EPOCH)

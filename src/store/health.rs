@@ -15,7 +15,7 @@ use super::columns::cred_hash;
 use super::columns::rfc3339;
 use super::outbox::CHECKS_PER_STREAM;
 use super::{EventKind, StoreEvent};
-use crate::credentials::Credential;
+use crate::model::Credential;
 
 /// How far a stream check got: the layer that failed, or [`CheckLayer::Ok`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

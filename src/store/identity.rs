@@ -125,7 +125,7 @@ pub fn normalize_mac(mac: &str) -> Option<String> {
 
 fn normalize_serial(serial: &str) -> Option<String> {
     let s = serial.trim();
-    crate::registry::is_real_serial(s).then(|| s.to_ascii_lowercase())
+    crate::model::is_real_serial(s).then(|| s.to_ascii_lowercase())
 }
 
 fn normalize_uuid(id: &str) -> Option<String> {

@@ -57,8 +57,8 @@ pub use identity::Identity;
 pub use outbox::{CHECKS_PER_STREAM, Cursor, NOTICE_SCHEMA, Notice, NoticeDevice};
 pub use timeline::{Availability, CheckRecord, DeviceAvailability, Span};
 
-use crate::analyze::context::Known;
-use crate::credentials::Credential;
+use crate::model::Credential;
+use crate::model::known::Known;
 use crate::model::{
     AudioInfo, AuthScheme, Measured, Protocol, Report, Service, StreamStatus, VideoInfo,
 };
@@ -521,23 +521,6 @@ impl Store {
             path: self.path.clone(),
             what: what.into(),
         }
-    }
-
-    /// `$XDG_STATE_HOME/camscan/inventory.db`, else `~/.local/state/camscan/inventory.db`: the
-    /// XDG base directory specification's place for state that should persist between runs but
-    /// is not worth backing up like user data (a history of what was seen). `None` without
-    /// either variable.
-    pub fn default_path() -> Option<PathBuf> {
-        let var = |name| {
-            std::env::var_os(name)
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        };
-        // The specification: a relative value is invalid and ignored.
-        let base = var("XDG_STATE_HOME")
-            .filter(|p| p.is_absolute())
-            .or_else(|| var("HOME").map(|h| h.join(".local").join("state")))?;
-        Some(base.join("camscan").join("inventory.db"))
     }
 
     /// The file this store reads and writes.
@@ -1718,25 +1701,6 @@ mod tests {
         assert!(matches!(e, StoreError::Io { .. }), "{e:?}");
         let line = e.to_string();
         assert!(line.contains(&ro.display().to_string()), "{line}");
-    }
-
-    #[test]
-    fn default_path_follows_xdg() {
-        // Read-only check of the rule on this process's environment.
-        let p = Store::default_path();
-        match std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty()) {
-            Some(x) if Path::new(&x).is_absolute() => {
-                assert_eq!(p, Some(Path::new(&x).join("camscan/inventory.db")))
-            }
-            _ => {
-                if let Some(h) = std::env::var_os("HOME") {
-                    assert_eq!(
-                        p,
-                        Some(Path::new(&h).join(".local/state/camscan/inventory.db"))
-                    )
-                }
-            }
-        }
     }
 
     #[test]

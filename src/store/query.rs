@@ -16,8 +16,8 @@ use super::{
     AddressSeen, Change, DeviceChanges, DeviceQuery, DeviceSummary, DiffDevice, EventKind,
     EventQuery, ScanInfo, ScanSummary, StoreEvent, StreamEntry, StreamRecord, StreamState,
 };
-use crate::analyze::context::Known;
-use crate::credentials::Credential;
+use crate::model::Credential;
+use crate::model::known::Known;
 use crate::model::{Protocol, Service};
 
 pub(crate) fn parse_kind(s: &str) -> Option<EventKind> {

@@ -18,7 +18,7 @@ use super::derive::{
 };
 use super::identity::{Identity, merge_observations};
 use super::{DeviceState, Recorded, ScanInfo, StoreEvent, StreamState};
-use crate::credentials::Credential;
+use crate::model::Credential;
 use crate::model::{Device, Report, Stream, StreamStatus};
 
 /// The credential that opened `s` on `ip`: from the URL when it carries one
