@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use camscan::model::{AuthScheme, Device, DiscoveryMethod, Protocol, Report, Stream, VideoInfo};
 use camscan::notify::{self, Sink, SinkError, SinkStats};
+use camscan::store::SharedStore;
 use camscan::store::{CheckLayer, CheckResult, EventKind, Notice, ScanInfo, Store, StoreError};
 use tokio::sync::{Notify, watch};
 
@@ -79,29 +80,28 @@ fn report(devices: Vec<Device>) -> Report {
     }
 }
 
-fn open_store(dir: &Path) -> Arc<Mutex<Store>> {
+fn open_store(dir: &Path) -> SharedStore {
     let store = Store::open(&dir.join("inventory.db")).unwrap();
     // The witness starts before any event.
     store.sink_cursor(WITNESS).unwrap();
-    Arc::new(Mutex::new(store))
+    SharedStore::new(store)
 }
 
-fn record(store: &Arc<Mutex<Store>>, n: u32, devices: Vec<Device>) -> Vec<EventKind> {
+fn record(store: &SharedStore, n: u32, devices: Vec<Device>) -> Vec<EventKind> {
     let r = store
         .lock()
-        .unwrap()
         .record_scan(&scan(n), &report(devices), &[])
         .unwrap();
     r.events.iter().map(|e| e.kind).collect()
 }
 
 /// Every event the store wrote, in id order.
-fn all_events(store: &Arc<Mutex<Store>>) -> Vec<Notice> {
-    store.lock().unwrap().pending(WITNESS, CAP, CAP).unwrap().0
+fn all_events(store: &SharedStore) -> Vec<Notice> {
+    store.lock().pending(WITNESS, CAP, CAP).unwrap().0
 }
 
-fn depth(store: &Arc<Mutex<Store>>, sink: &str) -> i64 {
-    store.lock().unwrap().outbox_depth(sink).unwrap()
+fn depth(store: &SharedStore, sink: &str) -> i64 {
+    store.lock().outbox_depth(sink).unwrap()
 }
 
 const A: (&str, &str, &str) = ("aa:bb:cc:00:00:01", "10.0.0.5", "DS-2CD2042WD");
@@ -122,7 +122,7 @@ struct Deliverer {
 }
 
 impl Deliverer {
-    fn start(store: &Arc<Mutex<Store>>, name: &str, sink: Sink) -> Deliverer {
+    fn start(store: &SharedStore, name: &str, sink: Sink) -> Deliverer {
         let (stop, stop_rx) = watch::channel(false);
         let wake = Arc::new(Notify::new());
         let stats = Arc::new(Mutex::new(SinkStats::default()));
@@ -416,7 +416,7 @@ async fn mqtt_through_mosquitto_across_broker_and_task_restarts() {
     let d = Deliverer::start(&store, &name, mqtt_sink());
     // The sink's cursor exists before the first event (a new sink starts at the newest).
     wait_until("the sink's cursor", Duration::from_secs(10), || {
-        store.lock().unwrap().sink_cursor(&name).is_ok()
+        store.lock().sink_cursor(&name).is_ok()
     })
     .await;
 
@@ -568,7 +568,6 @@ async fn mqtt_through_mosquitto_across_broker_and_task_restarts() {
     drop(sub2);
     let target = store
         .lock()
-        .unwrap()
         .check_targets(&[])
         .unwrap()
         .into_iter()
@@ -576,7 +575,6 @@ async fn mqtt_through_mosquitto_across_broker_and_task_restarts() {
         .expect("A's stream is checked");
     let down = store
         .lock()
-        .unwrap()
         .record_check(
             target.stream_id,
             &CheckResult::failed(CheckLayer::Describe, "RTSP 404 Not Found"),
@@ -733,7 +731,7 @@ async fn webhook_retries_with_backoff_until_accepted_and_signs_every_attempt() {
     let sink = Sink::new(&name.parse().unwrap(), &options).unwrap();
     let d = Deliverer::start(&store, &name, sink);
     wait_until("the sink's cursor", Duration::from_secs(10), || {
-        store.lock().unwrap().sink_cursor(&name).is_ok()
+        store.lock().sink_cursor(&name).is_ok()
     })
     .await;
     record(&store, 1, vec![cam(A)]);
@@ -855,7 +853,7 @@ async fn exec_gets_each_notice_on_stdin() {
     let sink = Sink::new(&name.parse().unwrap(), &notify::SinkOptions::default()).unwrap();
     let d = Deliverer::start(&store, &name, sink);
     wait_until("the sink's cursor", Duration::from_secs(10), || {
-        store.lock().unwrap().sink_cursor(&name).is_ok()
+        store.lock().sink_cursor(&name).is_ok()
     })
     .await;
     record(&store, 1, vec![cam(A), cam(B)]);
@@ -917,7 +915,7 @@ async fn exec_failure_is_retried_and_reports_stderr() {
     let sink = Sink::new(&name.parse().unwrap(), &notify::SinkOptions::default()).unwrap();
     let d = Deliverer::start(&store, &name, sink);
     wait_until("the sink's cursor", Duration::from_secs(10), || {
-        store.lock().unwrap().sink_cursor(&name).is_ok()
+        store.lock().sink_cursor(&name).is_ok()
     })
     .await;
     record(&store, 1, vec![cam(A)]);

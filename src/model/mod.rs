@@ -11,6 +11,7 @@ pub mod addr;
 mod credential;
 pub mod known;
 mod rank;
+pub mod sync;
 pub use credential::Credential;
 pub use rank::{area, main_stream, maker_and_model, model_names_vendor, ranked, size, stream_rank};
 

@@ -20,6 +20,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::{OnceCell, Semaphore};
 
+use crate::model::sync::lock;
+
 /// How long a lookup may take before the scan goes on without it: the system resolver's own
 /// timeout is 5 s per try (resolv.conf(5)); a LAN DNS server answers in milliseconds.
 pub use crate::model::known::{DnsAnswer, NEGATIVE_TTL, POSITIVE_TTL};
@@ -264,10 +266,6 @@ pub fn clean_name(name: &str) -> Option<String> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'));
     ok.then(|| name.to_ascii_lowercase())
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]

@@ -19,7 +19,9 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, watch};
 
-use crate::store::{Notice, Store, StoreError};
+use crate::model::sync::lock;
+use crate::store::SharedStore;
+use crate::store::{Notice, StoreError};
 
 pub mod exec;
 pub mod mqtt;
@@ -248,7 +250,7 @@ pub struct SinkStats {
 /// backoff; the cursor moves only after a delivery, so a stop mid-delivery sends that event again
 /// next time. `stats` is updated after each step.
 pub async fn deliver(
-    store: Arc<Mutex<Store>>,
+    store: SharedStore,
     name: String,
     mut sink: Sink,
     cap: i64,
@@ -256,19 +258,21 @@ pub async fn deliver(
     mut stop: watch::Receiver<bool>,
     stats: Arc<Mutex<SinkStats>>,
 ) -> Result<(), StoreError> {
-    with_store(&store, {
-        let name = name.clone();
-        move |s| s.sink_cursor(&name).map(|_| ())
-    })
-    .await?;
+    store
+        .run({
+            let name = name.clone();
+            move |s| s.sink_cursor(&name).map(|_| ())
+        })
+        .await?;
     let shown = shown_name(&name);
     let mut failures = 0u32;
     while !*stop.borrow() {
-        let (batch, skipped) = with_store(&store, {
-            let name = name.clone();
-            move |s| s.pending(&name, cap, BATCH)
-        })
-        .await?;
+        let (batch, skipped) = store
+            .run({
+                let name = name.clone();
+                move |s| s.pending(&name, cap, BATCH)
+            })
+            .await?;
         if skipped > 0 {
             tracing::warn!(
                 sink = %shown,
@@ -292,14 +296,15 @@ pub async fn deliver(
                     Ok(()) => {
                         failures = 0;
                         let id = notice.id;
-                        let depth = with_store(&store, {
-                            let name = name.clone();
-                            move |s| {
-                                s.delivered(&name, id)?;
-                                s.outbox_depth(&name)
-                            }
-                        })
-                        .await?;
+                        let depth = store
+                            .run({
+                                let name = name.clone();
+                                move |s| {
+                                    s.delivered(&name, id)?;
+                                    s.outbox_depth(&name)
+                                }
+                            })
+                            .await?;
                         let mut st = lock(&stats);
                         st.delivered += 1;
                         st.depth = depth;
@@ -362,21 +367,6 @@ pub fn backoff(attempt: u32) -> Duration {
         .min(BACKOFF_MAX);
     let jitter = crate::net::random_u64() % (base.as_millis() as u64 / 2 + 1);
     base + Duration::from_millis(jitter)
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Run a store call off the async workers (SQLite may wait on another process's lock).
-pub async fn with_store<T: Send + 'static>(
-    store: &Arc<Mutex<Store>>,
-    f: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, StoreError> {
-    let store = store.clone();
-    tokio::task::spawn_blocking(move || f(&mut lock(&store)))
-        .await
-        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
 }
 
 #[cfg(test)]

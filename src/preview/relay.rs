@@ -30,8 +30,10 @@ use super::{AudioFrame, AudioParams, Params, Unit, VideoFrame, VideoParams};
 use crate::analyze::sessions::DeviceSessions;
 use crate::analyze::verify::{Step, step};
 use crate::credentials::Credential;
+use crate::model::sync::lock;
 use crate::net::rtsp::{USER_AGENT, start_patience};
-use crate::store::{CheckTarget, Store};
+use crate::store::CheckTarget;
+use crate::store::SharedStore;
 
 /// A relay's session is closed this long after its last viewer left.
 pub const LINGER: Duration = Duration::from_secs(5);
@@ -122,7 +124,7 @@ pub struct Status {
 
 /// The relays of the streams being watched.
 pub struct Hub {
-    store: Arc<Mutex<Store>>,
+    store: SharedStore,
     creds: Vec<Credential>,
     sessions: Arc<DeviceSessions>,
     limits: HubLimits,
@@ -285,7 +287,7 @@ impl Hub {
     /// A hub over the inventory `store`, opening streams with `creds`, holding at most the
     /// per-device session slots of `sessions` (shared with the server's scans).
     pub fn new(
-        store: Arc<Mutex<Store>>,
+        store: SharedStore,
         creds: Vec<Credential>,
         sessions: Arc<DeviceSessions>,
         limits: HubLimits,
@@ -308,7 +310,7 @@ impl Hub {
         let store = self.store.clone();
         let creds = self.creds.clone();
         let all = tokio::task::spawn_blocking(move || {
-            let s = store.lock().unwrap_or_else(|e| e.into_inner());
+            let s = store.lock();
             s.check_targets(&creds)
         })
         .await
@@ -526,10 +528,6 @@ async fn run(hub: Arc<Hub>, id: i64, target: CheckTarget, shared: Arc<Shared>) {
             }
         }
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The camera's address: the stream URL's host, else the device's last address.

@@ -25,7 +25,6 @@ use super::AppState;
 use super::params::{Params, json, one_of, page};
 use super::problem::{Kind, Problem};
 use super::sse;
-use crate::notify::with_store;
 use crate::store::{DeviceQuery, DeviceState, EventKind, EventQuery, Store, StreamState};
 
 /// The OpenAPI 3.1 document of these routes, written by hand and checked against [`routes`].
@@ -254,7 +253,7 @@ async fn read<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&mut Store) -> Result<T, crate::store::StoreError> + Send + 'static,
 ) -> Result<T, Problem> {
-    with_store(&state.store, f).await.map_err(Problem::from)
+    state.store.run(f).await.map_err(Problem::from)
 }
 
 /// `GET /api/v1/devices?state=&vendor=&since=&q=&limit=&cursor=`: devices by id.

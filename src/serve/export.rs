@@ -16,7 +16,6 @@ use super::AppState;
 use super::params::Params;
 use super::problem::{Kind, Problem};
 use crate::export::{ExportOptions, Format, exporter};
-use crate::notify::with_store;
 use crate::store::{DeviceQuery, DeviceState};
 
 /// The media type and file extension of each format.
@@ -74,7 +73,9 @@ async fn render(state: AppState, name: &str, query: Option<&str>) -> Result<Resp
         )?,
         ..DeviceQuery::default()
     };
-    let report = with_store(&state.store, move |s| s.inventory_report(&q))
+    let report = state
+        .store
+        .run(move |s| s.inventory_report(&q))
         .await
         .map_err(Problem::from)?;
     // Rendering thousands of devices is CPU work: off the async workers.

@@ -9,7 +9,7 @@
 //! ([`web`]) is embedded in the binary and reads the same API.
 //!
 //! It sits above the scan pipeline (as `watch` does) and only reads the store; the store's
-//! rusqlite calls run on the blocking pool ([`crate::notify::with_store`]), never on the async
+//! rusqlite calls run on the blocking pool ([`crate::store::SharedStore::run`]), never on the async
 //! workers. Connections go through [`crate::http_server`] (one task each, header deadline, caps);
 //! each request has a deadline and a bounded body ([`api::RequestLimits`]).
 //!
@@ -51,12 +51,12 @@ use crate::cli::ServeArgs;
 use crate::error::exit;
 use crate::http_server::{self, Limits};
 use crate::inventory::CommandError;
-use crate::store::Store;
+use crate::store::SharedStore;
 
 /// What the handlers share.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<Mutex<Store>>,
+    pub store: SharedStore,
     /// Turns true on SIGTERM/SIGINT: live event streams end so the server can stop.
     pub stop: watch::Receiver<bool>,
     pub live: sse::Live,
@@ -70,7 +70,7 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(store: Arc<Mutex<Store>>, stop: watch::Receiver<bool>) -> AppState {
+    pub fn new(store: SharedStore, stop: watch::Receiver<bool>) -> AppState {
         AppState {
             store,
             stop,
@@ -144,7 +144,7 @@ pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
         .local_addr()
         .map_err(|e| CommandError::Usage(format!("serve: {e}")))?;
     let (stop_tx, stop_rx) = watch::channel(false);
-    let store = Arc::new(Mutex::new(store));
+    let store = SharedStore::new(store);
     let metrics = crate::metrics::Metrics::new();
     let watcher = scan_cfg.watcher;
     let sessions_per_device = scan_cfg.cfg.sessions_per_device;

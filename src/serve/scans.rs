@@ -36,8 +36,9 @@ use crate::config::ScanConfig;
 use crate::credentials::Credential;
 use crate::discovery::targets::{AddrRange, TargetSpec, parse_spec};
 use crate::metrics::Metrics;
+use crate::model::sync::lock;
 use crate::probe::ProbeStats;
-use crate::store::Store;
+use crate::store::SharedStore;
 
 /// A new API scan starts at most this often. 10 s: a page's button pressed twice, or a script
 /// in a loop, does not become a scan storm; a person waits for a scan's end anyway.
@@ -119,7 +120,7 @@ pub struct Scans {
     base: ScanConfig,
     allow: Vec<(String, AddrRange)>,
     credentials: Vec<(String, Vec<Credential>)>,
-    store: Arc<Mutex<Store>>,
+    store: SharedStore,
     metrics: Metrics,
     /// Held by whatever scan runs (an API job, a watcher round).
     pub gate: Arc<tokio::sync::Mutex<()>>,
@@ -145,7 +146,7 @@ impl Scans {
         base: ScanConfig,
         allow: &[String],
         named: Vec<(String, Vec<Credential>)>,
-        store: Arc<Mutex<Store>>,
+        store: SharedStore,
         metrics: Metrics,
     ) -> Result<Scans, String> {
         let mut ranges = Vec::new();
@@ -440,10 +441,6 @@ impl Scans {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 /// `POST /api/v1/scans`.
 pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let started = (|| {
@@ -541,7 +538,7 @@ mod tests {
 
     fn scans(allow: &[&str]) -> (tempfile::TempDir, Arc<Scans>) {
         let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(Mutex::new(Store::open(&dir.path().join("i.db")).unwrap()));
+        let store = SharedStore::new(crate::store::Store::open(&dir.path().join("i.db")).unwrap());
         let base = ScanConfig {
             ports: vec![80, 554],
             credentials: vec![Credential::new("admin", "12345")],
@@ -609,7 +606,7 @@ mod tests {
     #[test]
     fn host_names_are_no_allow_list() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Arc::new(Mutex::new(Store::open(&dir.path().join("i.db")).unwrap()));
+        let store = SharedStore::new(crate::store::Store::open(&dir.path().join("i.db")).unwrap());
         let e = Scans::new(
             ScanConfig::default(),
             &["nvr.example".into()],

@@ -24,7 +24,6 @@ use super::problem::{Kind, Problem};
 use crate::credentials::Credential;
 use crate::model::{Device, Protocol};
 use crate::net::http;
-use crate::notify::with_store;
 
 /// The whole fetch, connection to last byte. 5 s: a camera answers a snapshot in well under a
 /// second; the page shows "no snapshot" rather than wait.
@@ -115,7 +114,9 @@ async fn fetch(state: AppState, id: &str, query: Option<&str>) -> Result<Respons
     let Some(n) = id.parse::<i64>().ok().filter(|n| *n > 0) else {
         return Err(Problem::invalid("id", id, "a device id (a whole number)"));
     };
-    let device = with_store(&state.store, move |s| s.device_report(n))
+    let device = state
+        .store
+        .run(move |s| s.device_report(n))
         .await
         .map_err(Problem::from)?
         .ok_or_else(|| Problem::not_found(format!("no device {n} described in the inventory")))?;

@@ -28,7 +28,6 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use super::AppState;
 use super::params::Params;
 use super::problem::{Kind, Problem};
-use crate::notify::with_store;
 use crate::store::StoreEvent;
 
 /// How often the newest event id is read while streams are open. 500 ms: an event shows up on a
@@ -75,7 +74,7 @@ pub async fn poll_newest(state: AppState, mut stop: watch::Receiver<bool>) {
         if state.live.newest.receiver_count() == 0 {
             continue;
         }
-        match with_store(&state.store, |s| s.last_event_id()).await {
+        match state.store.run(|s| s.last_event_id()).await {
             Ok(id) => {
                 state.live.newest.send_if_modified(|n| {
                     let changed = *n != id;
@@ -139,7 +138,9 @@ async fn open(
     };
     let after = match resume {
         Some(id) => id,
-        None => with_store(&state.store, |s| s.last_event_id())
+        None => state
+            .store
+            .run(|s| s.last_event_id())
             .await
             .map_err(Problem::from)?,
     };
@@ -217,14 +218,18 @@ impl Reader {
                 };
             }
             let after = self.after;
-            let batch =
-                match with_store(&self.state.store, move |s| s.events_after(after, BATCH)).await {
-                    Ok(b) => b,
-                    Err(e) => {
-                        tracing::warn!("serve: event stream: {e}");
-                        return None;
-                    }
-                };
+            let batch = match self
+                .state
+                .store
+                .run(move |s| s.events_after(after, BATCH))
+                .await
+            {
+                Ok(b) => b,
+                Err(e) => {
+                    tracing::warn!("serve: event stream: {e}");
+                    return None;
+                }
+            };
             if let Some(last) = batch.last() {
                 self.after = last.id;
                 self.queue.extend(batch);

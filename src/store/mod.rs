@@ -48,6 +48,7 @@ mod query;
 mod record;
 mod reports;
 mod schema;
+mod shared;
 mod timeline;
 
 pub(crate) use derive::same_rate;
@@ -55,6 +56,7 @@ pub use dns::DnsAnswer;
 pub use health::{CheckLayer, CheckResult, CheckTarget};
 pub use identity::Identity;
 pub use outbox::{CHECKS_PER_STREAM, Cursor, NOTICE_SCHEMA, Notice, NoticeDevice};
+pub use shared::SharedStore;
 pub use timeline::{Availability, CheckRecord, DeviceAvailability, Span};
 
 use crate::model::Credential;

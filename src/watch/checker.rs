@@ -25,8 +25,8 @@ use super::check::{self, CheckDeadlines};
 use crate::config::ScanConfig;
 use crate::credentials::Credential;
 use crate::metrics::{Metrics, StreamLabels};
-use crate::notify::with_store;
-use crate::store::{CheckLayer, CheckTarget, EventKind, Store};
+use crate::store::SharedStore;
+use crate::store::{CheckLayer, CheckTarget, EventKind};
 
 /// Devices checked side by side.
 pub const DEVICES_AT_ONCE: usize = 32;
@@ -64,7 +64,7 @@ pub fn offset(device_id: i64, every: Duration) -> Duration {
 
 /// What every device's loop shares.
 struct Shared {
-    store: Arc<Mutex<Store>>,
+    store: SharedStore,
     settings: Arc<Mutex<Settings>>,
     scanning: Arc<AtomicBool>,
     wakes: Arc<Vec<Arc<Notify>>>,
@@ -87,7 +87,7 @@ impl Shared {
 /// others), its stream list refreshed from the inventory every interval (devices a scan added
 /// get a loop, devices gone lose theirs).
 pub async fn run(
-    store: Arc<Mutex<Store>>,
+    store: SharedStore,
     settings: Arc<Mutex<Settings>>,
     scanning: Arc<AtomicBool>,
     wakes: Arc<Vec<Arc<Notify>>>,
@@ -110,7 +110,7 @@ pub async fn run(
         let s = shared.settings();
         if !shared.scanning.load(Ordering::Relaxed) {
             let creds = s.credentials.clone();
-            match with_store(&shared.store, move |st| st.check_targets(&creds)).await {
+            match shared.store.run(move |st| st.check_targets(&creds)).await {
                 Ok(targets) => {
                     shared
                         .metrics
@@ -216,7 +216,9 @@ async fn check_device(
         tracing::debug!(url = %t.url, layer = result.layer.as_str(), error = ?result.error, "stream check");
         let (id, down_after, host) = (t.stream_id, s.down_after, result.layer == CheckLayer::Host);
         let r = result.clone();
-        let recorded = with_store(store, move |st| st.record_check(id, &r, down_after)).await;
+        let recorded = store
+            .run(move |st| st.record_check(id, &r, down_after))
+            .await;
         // The stream's state after this check: down once a stream_down is made, up after a success.
         let up = match &recorded {
             Ok(events) if events.iter().any(|e| e.kind == EventKind::StreamDown) => false,

@@ -36,7 +36,9 @@ use crate::discovery::listen::{Announcement, Listener};
 use crate::error::exit;
 use crate::inventory::CommandError;
 use crate::metrics::{DeviceLabels, Metrics, MetricsServer};
-use crate::notify::{self, Sink, SinkOptions, SinkSpec, SinkStats, with_store};
+use crate::model::sync::lock;
+use crate::notify::{self, Sink, SinkOptions, SinkSpec, SinkStats};
+use crate::store::SharedStore;
 use crate::store::{EventKind, Store};
 
 /// When the scans run.
@@ -260,7 +262,7 @@ pub type Reload = Box<dyn Fn() -> Result<(ScanConfig, WatchConfig), String> + Se
 /// store, the metrics it serves, its stop, and the gate that lets one scan run at a time.
 #[derive(Clone)]
 pub struct Embedded {
-    pub store: Arc<Mutex<Store>>,
+    pub store: SharedStore,
     pub metrics: Metrics,
     /// Turns true when the host command stops (it listens for the signals).
     pub stop: watch::Receiver<bool>,
@@ -298,7 +300,7 @@ async fn run_with(
     };
     let store = match &embedded {
         Some(e) => e.store.clone(),
-        None => Arc::new(Mutex::new(Store::open(&db)?)),
+        None => SharedStore::new(Store::open(&db)?),
     };
     let gate = embedded.as_ref().map(|e| e.gate.clone());
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -335,11 +337,12 @@ async fn run_with(
     for spec in &sinks {
         let sink = Sink::new(spec, &options).map_err(CommandError::Usage)?;
         let name = spec.name();
-        with_store(&store, {
-            let name = name.clone();
-            move |s| s.sink_cursor(&name).map(|_| ())
-        })
-        .await?;
+        store
+            .run({
+                let name = name.clone();
+                move |s| s.sink_cursor(&name).map(|_| ())
+            })
+            .await?;
         let wake = Arc::new(Notify::new());
         let st = Arc::new(Mutex::new(SinkStats::default()));
         wakes.push(wake.clone());
@@ -499,7 +502,7 @@ async fn run_with(
         }
         if last_prune.elapsed() >= PRUNE_EVERY {
             last_prune = std::time::Instant::now();
-            match with_store(&store, |s| s.prune(RETAIN)).await {
+            match store.run(|s| s.prune(RETAIN)).await {
                 Ok(p) => tracing::info!(?p, "inventory pruned"),
                 Err(e) => tracing::error!("pruning the inventory: {e}"),
             }
@@ -590,7 +593,7 @@ pub(crate) struct Round {
 /// over its API.
 pub(crate) async fn scan_round(
     cfg: &ScanConfig,
-    store: &Arc<Mutex<Store>>,
+    store: &SharedStore,
     metrics: &Metrics,
     progress: crate::scan::Progress,
 ) -> Result<Round, CommandError> {
@@ -600,12 +603,12 @@ pub(crate) async fn scan_round(
         if fresh {
             HashMap::new()
         } else {
-            with_store(store, move |s| s.known(&targets, &creds)).await?
+            store.run(move |s| s.known(&targets, &creds)).await?
         }
     };
     let plan = crate::scan::plan::ScanPlan::build(cfg).await?;
     if let (Some(names), false) = (&plan.names, cfg.fresh) {
-        names.seed(with_store(store, |s| s.dns_answers()).await?);
+        names.seed(store.run(|s| s.dns_answers()).await?);
     }
     let (ctx, announced) = crate::scan::plan::context_with_known(cfg, known);
     let budget = ctx.auth.budget.clone();
@@ -618,11 +621,12 @@ pub(crate) async fn scan_round(
         scanned.probes,
     );
     let cfg2 = cfg.clone();
-    let recorded = with_store(store, move |s| {
-        s.record_dns(&scanned.dns)?;
-        crate::inventory::record_with_events(s, &cfg2, &scanned.report)
-    })
-    .await?;
+    let recorded = store
+        .run(move |s| {
+            s.record_dns(&scanned.dns)?;
+            crate::inventory::record_with_events(s, &cfg2, &scanned.report)
+        })
+        .await?;
     let kinds: Vec<EventKind> = recorded.events.iter().map(|e| e.kind).collect();
     if let Some(s) = recorded.summary {
         tracing::info!("{s}");
@@ -646,8 +650,10 @@ pub(crate) async fn scan_round(
 }
 
 /// Set every known device's `camscan_device_up` from the store, and forget those it no longer has.
-pub(crate) async fn refresh_devices(store: &Arc<Mutex<Store>>, metrics: &Metrics) {
-    let devices = with_store(store, |s| s.devices(&crate::store::DeviceQuery::default())).await;
+pub(crate) async fn refresh_devices(store: &SharedStore, metrics: &Metrics) {
+    let devices = store
+        .run(|s| s.devices(&crate::store::DeviceQuery::default()))
+        .await;
     let Ok(devices) = devices else {
         return;
     };
@@ -686,22 +692,19 @@ async fn sink_metrics(
 }
 
 /// Wait (at most `limit`) until every sink has delivered what is in the outbox.
-async fn drain(
-    store: &Arc<Mutex<Store>>,
-    stats: &[(String, Arc<Mutex<SinkStats>>)],
-    limit: Duration,
-) {
+async fn drain(store: &SharedStore, stats: &[(String, Arc<Mutex<SinkStats>>)], limit: Duration) {
     let until = tokio::time::Instant::now() + limit;
     while tokio::time::Instant::now() < until {
         let names: Vec<String> = stats.iter().map(|(n, _)| n.clone()).collect();
-        let left = with_store(store, move |s| {
-            names
-                .iter()
-                .map(|n| s.outbox_depth(n))
-                .sum::<Result<i64, _>>()
-        })
-        .await
-        .unwrap_or(0);
+        let left = store
+            .run(move |s| {
+                names
+                    .iter()
+                    .map(|n| s.outbox_depth(n))
+                    .sum::<Result<i64, _>>()
+            })
+            .await
+            .unwrap_or(0);
         if left == 0 {
             return;
         }
@@ -746,10 +749,6 @@ async fn signals(
         wake.notify_one();
         return;
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 #[cfg(test)]

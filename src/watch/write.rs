@@ -37,7 +37,6 @@
 //! its stderr, not fatal, and not retried (the next rewrite runs it again).
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use clap::ValueEnum;
@@ -45,8 +44,8 @@ use clap::ValueEnum;
 use crate::export::{ExportOptions, Format, exporter};
 use crate::model::{Report, Stream};
 use crate::notify::exec::Exec;
-use crate::notify::with_store;
-use crate::store::{DeviceQuery, Store};
+use crate::store::DeviceQuery;
+use crate::store::SharedStore;
 
 /// `--write-then`'s deadline: a reload (`docker restart frigate`, `systemctl reload go2rtc`,
 /// a `curl` to MediaMTX's API) takes seconds; the same 30 s as an `exec=` sink.
@@ -113,8 +112,10 @@ impl Writer {
     }
 
     /// After a scan round: render, replace the files whose bytes changed, run `--write-then`.
-    pub async fn round(&mut self, store: &Arc<Mutex<Store>>) {
-        let report = match with_store(store, |s| s.inventory_report(&DeviceQuery::default())).await
+    pub async fn round(&mut self, store: &SharedStore) {
+        let report = match store
+            .run(|s| s.inventory_report(&DeviceQuery::default()))
+            .await
         {
             Ok(r) => r,
             Err(e) => {
