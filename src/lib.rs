@@ -11,8 +11,9 @@
 //! * [`app`]: `camscan scan` around the pipeline (the inventory opened before, the scan recorded
 //!   after), `camscan interfaces`, and the colour of logs.
 //! * [`scan`]: one scan as stages you can see, each a file with its inputs and outputs in its
-//!   signature: `plan` (targets, guards, interfaces, the shared analysis context), `discover`,
-//!   `dispatch`, `analyze_port`, `collect` (registry, finality, signals) and `output`; `scan::run`
+//!   signature: `plan` (targets, guards, interfaces, the shared analysis context), `sweep`
+//!   (discovery protocols and port probes), `dispatch`, `open_port` (one port's detection and
+//!   analysis), `collect` (registry, finality, signals), `reverse_dns` and `output`; `scan::run`
 //!   wires them with bounded channels and decides the exit code.
 //! * [`discovery`]: where addresses and devices come from: the user's targets, ARP liveness (raw
 //!   frames as root, else the kernel neighbour table), ONVIF WS-Discovery, SSDP, the vendor protocols
@@ -55,7 +56,7 @@
 //!   scans, events, sinks) and the `/metrics` endpoint serving them. Above the scan: nothing in the
 //!   pipeline, the store or the sinks names it (`scripts/module-cycles` checks).
 //! * [`watch`]: `camscan watch`: scans on a schedule (and for devices that announce themselves),
-//!   light checks of the known streams between scans (`watch::check`, `watch::checker`), the
+//!   light checks of the known streams between scans (`watch::stream_check`, one check; `watch::check_rounds`, their schedule), the
 //!   sinks' delivery tasks and the metrics endpoint, signals and reload. Above the scan: it uses
 //!   `scan::pipeline` and `inventory::record` as `camscan scan` does.
 //! * [`serve`]: `camscan serve`: the inventory as a REST API under `/api/v1` (axum, through

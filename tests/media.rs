@@ -562,7 +562,7 @@ fn an_unguessable_stream_key_is_reported_then_found_with_paths() {
 #[test]
 fn watch_checks_pass_on_every_stream_and_fail_on_a_missing_path() {
     use camscan::store::{CheckLayer, CheckTarget};
-    use camscan::watch::check::{CheckDeadlines, check};
+    use camscan::watch::stream_check::{CheckDeadlines, check};
     let (report, _) = scan();
     let streams: Vec<&Stream> = report
         .devices

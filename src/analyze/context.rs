@@ -4,8 +4,9 @@
 //! It holds the scan-wide settings (deadlines, credentials and the login budget, the PLAY check,
 //! the user's hints) and the state analysers of different ports and protocols share (which stream
 //! URLs are taken, the channel counts SADP/DHIP announced, the per-device RTSP session slots).
-//! Per-protocol settings are derived from it ([`ScanContext::http`], [`ScanContext::onvif`]) so each
-//! analyser sees only what it needs.
+//! Each analyser derives its own settings from it ([`super::http::HttpSettings::for_port`],
+//! [`super::onvif::OnvifSettings::for_scan`]), so it sees only what it needs and the context
+//! names no analyser.
 //!
 //! It also carries what an earlier scan learnt ([`Known`], from the inventory store): the stream
 //! paths and the credential that worked on each address, which the RTSP and HTTP analysers try

@@ -5,9 +5,9 @@
 //! devices that announce themselves between scans (WS-Discovery Hello/Bye, SSDP NOTIFY: [`listen`]).
 
 pub mod arp;
+pub mod camera_macs;
 pub mod listen;
 pub mod mdns;
-pub mod oui;
 pub mod protocols;
 pub mod ssdp;
 pub mod targets;

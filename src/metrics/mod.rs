@@ -35,9 +35,9 @@ use prometheus_client::registry::{Registry, Unit};
 use crate::notify::SinkStats;
 use crate::store::{CheckLayer, CheckResult, EventKind};
 
-mod server;
+mod endpoint;
 
-pub use server::{Limits, MetricsServer, render, serve};
+pub use endpoint::{Limits, MetricsServer, render, serve};
 
 /// The port of `--metrics` when only an address, or nothing, is given. 9750 is not in
 /// Prometheus's default port allocations list

@@ -4,7 +4,7 @@
 //! trustworthy source whatever order stages answer in. No I/O here.
 //!
 //! Each device's final MAC, whichever stage told it (ARP, ONVIF scopes, SADP/DHIP), is looked up
-//! once with the [`MacLookup`] the registry was given (the scan gives `discovery::oui::facts`: the
+//! once with the [`MacLookup`] the registry was given (the scan gives `discovery::camera_macs::facts`: the
 //! embedded IEEE registry): the organisation, whether the MAC is randomised, and the camera vendor
 //! as the least trusted source of `vendor`. A function handed in, so the registry stays on `model`.
 
@@ -1113,7 +1113,7 @@ mod tests {
         }
     }
 
-    /// The scan's lookup (`discovery::oui::facts`), on the embedded knowledge.
+    /// The scan's lookup (`discovery::camera_macs::facts`), on the embedded knowledge.
     fn facts(mac: &str) -> MacFacts {
         let m = crate::knowledge::embedded().mac_maker(mac);
         MacFacts {
@@ -1188,7 +1188,7 @@ mod tests {
     /// A registry with the embedded knowledge's name rules and MAC lookup, as the scan builds it.
     fn with_rules() -> Registry {
         Registry::new(BTreeMap::new())
-            .with_mac_lookup(crate::discovery::oui::facts)
+            .with_mac_lookup(crate::discovery::camera_macs::facts)
             .with_name_rules(crate::knowledge::placeholders::name_rules())
     }
 

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use tokio::sync::{Semaphore, mpsc};
 
 use super::Msg;
-use super::analyze_port::{analyze_port, udp_stun_events};
+use super::open_port::{analyze_port, udp_stun_events};
 use crate::analyze::context::ScanContext;
 use crate::probe::OpenPort;
 use crate::registry::Event;

@@ -3,31 +3,33 @@
 //! is a file with its inputs and outputs in its signature:
 //!
 //! ```text
-//! plan ──> discover ──open ports──> dispatch ──> analyze_port ──events──┐
-//!             └──────────────────────events──────────────────────────────┴─> collect ──> output
-//!                                                     names <──new addresses──┘  ^
-//!                                                       └────────names────────────┘
+//! plan ──> sweep ──open ports──> dispatch ──> open_port ──events──┐
+//!             └─────────────────────events───────────────────────┴─> collect ──> output
+//!                                           reverse_dns <──new addresses──┘  ^
+//!                                                 └────────names─────────────┘
 //! ```
 //!
 //! * [`plan`]: targets, guards, interfaces, pool size and the shared [`ScanContext`], before
 //!   anything is sent.
-//! * [`discover`]: ARP, WS-Discovery (+ ONVIF device API), SSDP, SADP, DHIP and the port probes.
+//! * [`sweep`]: the discovery protocols (ARP, WS-Discovery + ONVIF device API, SSDP, mDNS, SADP,
+//!   DHIP and the other vendor protocols of [`crate::discovery`]) beside the port probes.
 //! * [`dispatch`]: each open port to its analysis, bounded.
-//! * [`analyze_port`]: detect what a port speaks, ask that protocol's analyser, make events.
+//! * [`open_port`]: one open port: detect what it speaks, ask that protocol's analyser
+//!   ([`crate::analyze`]), make events.
 //! * [`collect`]: events into the registry; finality; signals.
-//! * [`names`]: the reverse DNS name of each address the first time an event names it.
+//! * [`reverse_dns`]: the reverse DNS name of each address the first time an event names it.
 //! * [`output`]: the report (or NDJSON lines as devices become final) and the progress bar.
 //!
 //! Stages are joined by bounded channels so a slow stage pushes back on the one before it. Ctrl-C
 //! and SIGTERM stop the scan, and whatever was found is still written (`"complete": false`).
 
-pub mod analyze_port;
 pub mod collect;
-pub mod discover;
 pub mod dispatch;
-pub mod names;
+pub mod open_port;
 pub mod output;
 pub mod plan;
+pub mod reverse_dns;
+pub mod sweep;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -143,7 +145,7 @@ pub async fn pipeline(
     let started_at = plan.started_at;
     let target_specs = plan.target_specs.clone();
     let mut registry = Registry::new(plan.set.hostnames().clone())
-        .with_mac_lookup(crate::discovery::oui::facts)
+        .with_mac_lookup(crate::discovery::camera_macs::facts)
         .with_name_rules(crate::knowledge::placeholders::name_rules());
     let detect = plan.detect;
     let names = plan.names.clone();
@@ -154,7 +156,7 @@ pub async fn pipeline(
         Progress::Into(stats) => stats.clone(),
         _ => Arc::new(ProbeStats::default()),
     };
-    let discovery = tokio::spawn(discover::discover_and_probe(
+    let discovery = tokio::spawn(sweep::discover_and_probe(
         plan,
         ctx.clone(),
         announced,
@@ -167,7 +169,7 @@ pub async fn pipeline(
     let naming = names.clone().map(|resolver| {
         let (ip_tx, ip_rx) = mpsc::unbounded_channel();
         collector.set_names(ip_tx);
-        tokio::spawn(names::name_hosts(resolver, ip_rx, ev_tx.clone()))
+        tokio::spawn(reverse_dns::name_hosts(resolver, ip_rx, ev_tx.clone()))
     });
     let dispatcher = tokio::spawn(dispatch::dispatch(open_rx, ev_tx, ctx, detect));
     let bar = matches!(progress, Progress::Bar).then(|| output::progress_bar(stats.clone()));

@@ -7,7 +7,7 @@
 //! * the **scan loop** (here): a scan, its recording (events into the store's outbox), a wake-up
 //!   for every sink, then a wait for the next time of the schedule (`--every`, `--cron`), a
 //!   signal, or an announced device;
-//! * the **checker** ([`checker`], `--check-streams`): every known stream on an interval, at most
+//! * the **checker** ([`check_rounds`], one check in [`stream_check`], `--check-streams`): every known stream on an interval, at most
 //!   one check session per device at a time, devices spread over the interval, paused while a
 //!   scan runs (the scan's own PLAY checks see the same cameras then);
 //! * one **deliverer** per sink ([`crate::notify::deliver`]): the outbox's events in order, at
@@ -20,8 +20,8 @@
 //! a restart. Every state change is a store transaction, so a `kill -9` leaves the store as the
 //! last committed step left it.
 
-pub mod check;
-pub mod checker;
+pub mod check_rounds;
+pub mod stream_check;
 pub mod write;
 
 use std::collections::HashMap;
@@ -410,9 +410,9 @@ async fn run_with(
 
     // The checker.
     let scanning = Arc::new(AtomicBool::new(false));
-    let checker_cfg = Arc::new(Mutex::new(checker::Settings::of(&cfg, &w)));
+    let checker_cfg = Arc::new(Mutex::new(check_rounds::Settings::of(&cfg, &w)));
     if w.check_every.is_some() {
-        tasks.spawn(checker::run(
+        tasks.spawn(check_rounds::run(
             store.clone(),
             checker_cfg.clone(),
             scanning.clone(),
@@ -462,7 +462,7 @@ async fn run_with(
                         Ok(p) => targets = p.set,
                         Err(e) => tracing::error!("the reloaded targets: {e}"),
                     }
-                    *lock(&checker_cfg) = checker::Settings::of(&c, &nw);
+                    *lock(&checker_cfg) = check_rounds::Settings::of(&c, &nw);
                     cfg = c;
                     cfg.db = Some(db.clone());
                     match write::Writer::new(&nw.write, nw.write_then.as_deref()) {

@@ -21,7 +21,7 @@ use retina::client::SessionGroup;
 use tokio::sync::{Notify, watch};
 
 use super::WatchConfig;
-use super::check::{self, CheckDeadlines};
+use super::stream_check::{self, CheckDeadlines};
 use crate::config::ScanConfig;
 use crate::credentials::Credential;
 use crate::metrics::{Metrics, StreamLabels};
@@ -207,7 +207,7 @@ async fn check_device(
         if *stop.borrow() || scanning.load(Ordering::Relaxed) {
             return;
         }
-        let result = check::check(&t, s.deadlines, &group).await;
+        let result = stream_check::check(&t, s.deadlines, &group).await;
         // A shared-media server (GStreamer) answers TEARDOWN once its media is down, which can
         // take more than a second: wait for it up to a step deadline, not the scan's 1 s.
         let waited = std::time::Instant::now();

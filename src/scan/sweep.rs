@@ -235,7 +235,7 @@ async fn arp_stage(
     }
     let live: Vec<Ipv4Addr> = alive.iter().map(|n| n.ip).collect();
     for n in alive {
-        let vendor = crate::discovery::oui::vendor(&n.mac).map(str::to_string);
+        let vendor = crate::discovery::camera_macs::vendor(&n.mac).map(str::to_string);
         let ev = Event::Host {
             ip: n.ip.into(),
             method: DiscoveryMethod::Arp,
