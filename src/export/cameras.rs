@@ -245,19 +245,7 @@ pub fn safe_url(url: &str) -> String {
     out
 }
 
-/// Percent-encode a user name for the userinfo of a URL: everything but unreserved characters
-/// (RFC 3986 §3.2.1; `crate::credentials::encode_userinfo` does the same for the scan's URLs).
-pub fn encode_userinfo(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+pub use crate::model::encode_userinfo;
 
 /// The userinfo of `url` (`user:pass` of `rtsp://user:pass@host/`), if it has one.
 pub fn userinfo(url: &str) -> Option<&str> {

@@ -39,3 +39,18 @@ impl Credential {
         self.scope.is_none_or(|s| s.contains_ip(ip))
     }
 }
+
+/// Percent-encode a user name or password for the userinfo part of a URL (RFC 3986 §3.2.1):
+/// everything but unreserved characters. `p@ss:w/rd` must not break `rtsp://user:pass@host/`
+/// (bluenviron/mediamtx#2069).
+pub fn encode_userinfo(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

@@ -453,6 +453,51 @@ mod tests {
     use crate::serve::params::DEFAULT_PAGE;
     use std::collections::{BTreeMap, BTreeSet};
 
+    /// One registration per output format: `export::Format` is the list, and the OpenAPI
+    /// document's `{format}` values and the page's download buttons (`EXPORTS` in `app.js`, every
+    /// format but the terminal table) are held to it, so a new exporter cannot go stale in either.
+    #[test]
+    fn the_api_document_and_the_page_offer_every_output_format() {
+        use clap::ValueEnum;
+        let formats: Vec<String> = crate::export::Format::value_variants()
+            .iter()
+            .filter_map(|f| f.to_possible_value())
+            .map(|v| v.get_name().to_string())
+            .collect();
+        let doc: serde_json::Value = serde_json::from_str(OPENAPI).unwrap();
+        let listed: Vec<String> = doc["paths"]["/api/v1/export/{format}"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "format")
+            .unwrap()["schema"]["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(listed, formats, "openapi.json's export formats");
+        let js = include_str!("web/app.js");
+        let start = js
+            .find("const EXPORTS = [")
+            .expect("app.js has its EXPORTS table");
+        let table = &js[start..start + js[start..].find("];").unwrap()];
+        let offered: Vec<&str> = table
+            .split("[\"")
+            .skip(1)
+            .filter_map(|entry| entry.split('"').next())
+            .collect();
+        let downloads: Vec<&str> = formats
+            .iter()
+            .map(String::as_str)
+            .filter(|f| *f != "table")
+            .collect();
+        assert_eq!(
+            offered, downloads,
+            "the page's download buttons (EXPORTS in app.js)"
+        );
+    }
+
     /// The OpenAPI document's paths, methods and response codes are exactly the router's.
     #[test]
     fn the_openapi_document_is_the_router() {
