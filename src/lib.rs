@@ -38,7 +38,8 @@
 //!   the vendor registry, HTTP fingerprint signatures and probe paths, RTSP paths per vendor, HTTP
 //!   media paths, RTMP names and camera OUIs, and the whole IEEE MAC registry (`knowledge::oui`,
 //!   `data/oui/`). One process-wide set, installed by `main`.
-//! * [`model`]: plain serde data, the JSON contract.
+//! * [`model`]: plain serde data, the JSON contract, and the pure types every layer shares (address
+//!   sets, credentials, what the inventory keeps for the next scan, one poison-tolerant lock).
 //! * [`registry`]: merges evidence into devices (one per box: by MAC, endpoint or serial), keeping
 //!   each identity field from its most trustworthy source, in deterministic order; its `names`
 //!   keeps every name with its source, spells makers as the vendor registry does and sets
@@ -46,7 +47,8 @@
 //! * [`export`]: table, JSON, CSV, XML, YAML, NDJSON and M3U renderers writing to a given writer,
 //!   and configuration for go2rtc, Frigate, MediaMTX and a Home Assistant paste sheet.
 //! * [`store`]: the inventory: every scan recorded in one SQLite file, devices under a stable
-//!   identity, their states and the events derived between scans.
+//!   identity, their states and the events derived between scans. It uses only the model; the
+//!   long-running parts share it through one handle, `store::SharedStore`.
 //! * [`notify`]: `camscan watch`'s notification sinks (stdout, webhook, exec, MQTT with Home
 //!   Assistant discovery), each fed from the store's outbox at least once and in order, with
 //!   backoff.
@@ -78,9 +80,10 @@
 //!
 //! Dependencies point down: `app -> scan -> config -> {discovery, probe, detect, analyze} -> {net,
 //! proto} -> {model, error}`, with `knowledge` beside `model` (it uses only `error` and `sanitize`);
-//! `registry` and `export` use only `model`, `error` and `sanitize`. `scripts/module-cycles`
-//! (part of `scripts/test`) fails when two top-level modules depend on each other, or when the
-//! bottom layers (`model`, `proto`, `error`, `registry`, `export`) reach above themselves.
+//! `registry` and `export` use only `model`, `error` and `sanitize`; `store` only `model`.
+//! `scripts/module-cycles` (part of `scripts/test`) fails when two top-level modules, or two files
+//! of one folder, depend on each other, or when the bottom layers (`model`, `proto`, `error`,
+//! `registry`, `export`, `store`) reach above themselves.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
