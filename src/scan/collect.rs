@@ -280,6 +280,12 @@ impl<'a> Collector<'a> {
 
     pub async fn run(&mut self, rx: &mut mpsc::Receiver<Msg>, registry: &mut Registry) -> Outcome {
         let mut sigterm = sigterm_stream();
+        // One Ctrl-C listener for the whole loop. A `ctrl_c()` made anew each turn listened only
+        // while the loop waited: a Ctrl-C that came while a message was being applied was lost
+        // (and, the handler being installed, no longer stopped the process either), so the scan
+        // ran on to its timeouts (a CI run: still scanning 10 s after SIGINT).
+        let ctrl_c = tokio::signal::ctrl_c();
+        tokio::pin!(ctrl_c);
         loop {
             tokio::select! {
                 msg = rx.recv() => match msg {
@@ -294,7 +300,7 @@ impl<'a> Collector<'a> {
                     }
                     None => return Outcome::Complete,
                 },
-                _ = tokio::signal::ctrl_c() => return Outcome::Interrupted(exit::SIGINT),
+                _ = &mut ctrl_c => return Outcome::Interrupted(exit::SIGINT),
                 _ = recv_sigterm(&mut sigterm) => return Outcome::Interrupted(exit::SIGTERM),
             }
         }
