@@ -1,5 +1,6 @@
-//! The REST API under `/api/v1`: routes, their query parameters, paging, and the limits every
-//! request is held to.
+//! The REST API under `/api/v1`: its routes and the router built from them, the inventory's
+//! read handlers, and the limits every request is held to (query parameters, pages and JSON
+//! answers are in [`super::params`], shared with the other handlers).
 //!
 //! Bodies are the store's serde types, so an API client reads the fields `camscan devices -f json`
 //! (a list item), `camscan show -f json` (one device), `camscan history -f json`, `camscan scans
