@@ -58,8 +58,9 @@
 //!   scans, events, sinks) and the `/metrics` endpoint serving them. Above the scan: nothing in the
 //!   pipeline, the store or the sinks names it (`scripts/module-cycles` checks).
 //! * [`watch`]: `camscan watch`: scans on a schedule (and for devices that announce themselves),
-//!   light checks of the known streams between scans (`watch::stream_check`, one check; `watch::check_rounds`, their schedule), the
-//!   sinks' delivery tasks and the metrics endpoint, signals and reload. Above the scan: it uses
+//!   light checks of the known streams between scans (`watch::stream_check`, one check;
+//!   `watch::check_rounds`, their schedule), the sinks' delivery tasks and the metrics endpoint,
+//!   signals and reload. Above the scan: it uses
 //!   `scan::pipeline` and `inventory::record` as `camscan scan` does.
 //! * [`serve`]: `camscan serve`: the inventory as a REST API under `/api/v1` (axum, through
 //!   [`http_server`]'s accept loop, which the metrics endpoint shares) and its events live as
