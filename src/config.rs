@@ -286,6 +286,8 @@ impl ScanConfig {
         Self::resolve_with_password(args, file, color, None)
     }
 
+    /// [`ScanConfig::resolve`] with the password for `--username` (from CAMSCAN_PASSWORD or a
+    /// prompt, which the caller handles). Each group of settings is one step below.
     pub fn resolve_with_password(
         args: &ScanArgs,
         file: &FileConfig,
@@ -293,124 +295,13 @@ impl ScanConfig {
         password: Option<&str>,
     ) -> Result<Self, Error> {
         let d = ScanConfig::default();
-        let mut targets = if !args.targets.is_empty() {
-            args.targets.clone()
-        } else {
-            file.targets.as_ref().map(|t| t.items()).unwrap_or_default()
-        };
-        if let Some(tf) = args.targets_file.as_ref().or(file.targets_file.as_ref()) {
-            targets.extend(crate::discovery::targets::parse_targets_file(&read(tf)?));
-        }
-        targets.retain(|t| !t.trim().is_empty());
-        let mut exclude = if !args.exclude.is_empty() {
-            args.exclude.clone()
-        } else {
-            file.exclude.as_ref().map(|t| t.items()).unwrap_or_default()
-        };
-        exclude.retain(|t| !t.trim().is_empty());
-        let ports = match (&args.ports, &file.ports) {
-            (Some(p), _) => parse_ports(p)?,
-            (None, Some(p)) => parse_ports(&p.items().join(","))?,
-            (None, None) => d.ports,
-        };
-        let stun_ports = match (&args.stun_ports, &file.stun_ports) {
-            (Some(p), _) => parse_ports(p)?,
-            (None, Some(p)) if p.items().iter().all(|i| i.is_empty()) => Vec::new(),
-            (None, Some(p)) => parse_ports(&p.items().join(","))?,
-            (None, None) => d.stun_ports,
-        };
-        let mut ports = ports;
-        for p in &stun_ports {
-            if !ports.contains(p) {
-                ports.push(*p);
-            }
-        }
-        let connect_timeout = duration_field(
-            "connect_timeout",
-            args.connect_timeout.as_deref(),
-            file.connect_timeout.as_ref(),
-        )?
-        .unwrap_or(d.connect_timeout);
-        let timeout = duration_field("timeout", args.timeout.as_deref(), file.timeout.as_ref())?
-            .unwrap_or(d.timeout);
-        let detect_timeout = duration_field(
-            "detect_timeout",
-            args.detect_timeout.as_deref(),
-            file.detect_timeout.as_ref(),
-        )?
-        .unwrap_or(d.detect_timeout)
-        .min(timeout);
-        let concurrency = args.concurrency.or(file.concurrency);
-        if concurrency == Some(0) {
-            return Err(invalid("concurrency", "0", "must be at least 1"));
-        }
-        let per_host = args.per_host.or(file.per_host).unwrap_or(d.per_host);
-        if per_host == 0 {
-            return Err(invalid("per_host", "0", "must be at least 1"));
-        }
-        let sessions_per_device = args
-            .sessions_per_device
-            .or(file.sessions_per_device)
-            .unwrap_or(d.sessions_per_device);
-        if sessions_per_device == 0 {
-            return Err(invalid("sessions_per_device", "0", "must be at least 1"));
-        }
-        let retries = args.retries.or(file.retries).unwrap_or(d.retries);
-        if retries > 10 {
-            return Err(invalid("retries", &retries.to_string(), "at most 10"));
-        }
-        let mut creds = Vec::new();
-        for (i, entry) in file.credentials.iter().flatten().enumerate() {
-            creds.push(
-                credentials::parse_entry(entry).map_err(|reason| {
-                    invalid("credentials", &format!("entry {}", i + 1), &reason)
-                })?,
-            );
-        }
-        if let Some(path) = args.credentials.as_ref().or(file.credentials_file.as_ref()) {
-            creds.extend(
-                credentials::parse_file(&read(path)?).map_err(|e| Error::ConfigFile {
-                    path: path.clone(),
-                    message: e.to_string(),
-                })?,
-            );
-        }
-        if let Some(user) = &args.username {
-            let Some(password) = password else {
-                return Err(invalid(
-                    "username",
-                    user,
-                    "no password: set CAMSCAN_PASSWORD or run on a terminal to be asked",
-                ));
-            };
-            creds.push(Credential::new(user.clone(), password));
-        }
-        use crate::analyze::hints::Hints;
-        let listed = file.paths.clone().unwrap_or_default();
-        let mut hints = Hints::parse(listed.iter().map(String::as_str))
-            .map_err(|reason| invalid("paths", "config paths:", &reason))?;
-        if let Some(path) = args.paths.as_ref().or(file.paths_file.as_ref()) {
-            let text = read(path)?;
-            let more = Hints::parse(text.lines())
-                .map_err(|reason| invalid("paths", &path.display().to_string(), &reason))?;
-            hints.extend(more);
-        }
-        let auth_budget = args
-            .auth_budget
-            .or(file.auth_budget)
-            .unwrap_or(d.auth_budget);
-        let verify_window = duration_field(
-            "verify_window",
-            args.verify_window.as_deref(),
-            file.verify_window.as_ref(),
-        )?
-        .unwrap_or(d.verify_window);
-        let discovery_wait = duration_field(
-            "discovery_wait",
-            args.discovery_wait.as_deref(),
-            file.discovery_wait.as_ref(),
-        )?
-        .unwrap_or(d.discovery_wait);
+        let (targets, exclude) = targets(args, file)?;
+        let (ports, stun_ports) = ports(args, file, &d)?;
+        let times = Deadlines::resolve(args, file, &d)?;
+        let limits = Limits::resolve(args, file, &d)?;
+        let credentials = credentials(args, file, password)?;
+        let hints = hints(args, file)?;
+        let (verify_window, discovery_wait) = waits(args, file, &d)?;
         let csv_delimiter = match args.csv_delimiter.as_ref().or(file.csv_delimiter.as_ref()) {
             Some(s) => {
                 parse_csv_delimiter(s).map_err(|reason| invalid("csv_delimiter", s, reason))?
@@ -422,13 +313,13 @@ impl ScanConfig {
             exclude,
             ports,
             stun_ports,
-            detect_timeout,
-            connect_timeout,
-            timeout,
-            concurrency,
-            per_host,
-            sessions_per_device,
-            retries,
+            detect_timeout: times.detect_timeout,
+            connect_timeout: times.connect_timeout,
+            timeout: times.timeout,
+            concurrency: limits.concurrency,
+            per_host: limits.per_host,
+            sessions_per_device: limits.sessions_per_device,
+            retries: limits.retries,
             format: args.format.or(file.format).unwrap_or(d.format),
             csv_delimiter,
             frigate_restream: args.frigate_restream || file.frigate_restream.unwrap_or(false),
@@ -437,8 +328,11 @@ impl ScanConfig {
             color: color.or(file.color).unwrap_or(d.color),
             allow_large: args.allow_large || file.allow_large.unwrap_or(false),
             allow_public: args.allow_public || file.allow_public.unwrap_or(false),
-            credentials: creds,
-            auth_budget,
+            credentials,
+            auth_budget: args
+                .auth_budget
+                .or(file.auth_budget)
+                .unwrap_or(d.auth_budget),
             no_auth: args.no_auth || file.no_auth.unwrap_or(false),
             show_credentials: args.show_credentials || file.show_credentials.unwrap_or(false),
             hints,
@@ -463,6 +357,213 @@ impl ScanConfig {
             },
         })
     }
+
+    /// The whole scan configuration of a command line: its `--config` file read (or none), merged
+    /// with the flags as [`ScanConfig::resolve_with_password`] does. Every command that scans
+    /// (`scan`, `watch` and its reload, `serve`'s scans) resolves it here; the file comes back
+    /// for the command's own section (`watch:`).
+    pub fn load(
+        args: &ScanArgs,
+        color: Option<ColorChoice>,
+        password: Option<&str>,
+    ) -> Result<(Self, FileConfig), Error> {
+        let file = args
+            .config
+            .as_deref()
+            .map(FileConfig::load)
+            .transpose()?
+            .unwrap_or_default();
+        let cfg = Self::resolve_with_password(args, &file, color, password)?;
+        Ok((cfg, file))
+    }
+}
+
+/// The targets (flags, else the file; the targets file's lines added) and the exclusions, blank
+/// entries dropped.
+fn targets(args: &ScanArgs, file: &FileConfig) -> Result<(Vec<String>, Vec<String>), Error> {
+    let mut targets = if !args.targets.is_empty() {
+        args.targets.clone()
+    } else {
+        file.targets.as_ref().map(|t| t.items()).unwrap_or_default()
+    };
+    if let Some(tf) = args.targets_file.as_ref().or(file.targets_file.as_ref()) {
+        targets.extend(crate::discovery::targets::parse_targets_file(&read(tf)?));
+    }
+    targets.retain(|t| !t.trim().is_empty());
+    let mut exclude = if !args.exclude.is_empty() {
+        args.exclude.clone()
+    } else {
+        file.exclude.as_ref().map(|t| t.items()).unwrap_or_default()
+    };
+    exclude.retain(|t| !t.trim().is_empty());
+    Ok((targets, exclude))
+}
+
+/// The TCP ports to probe (the STUN ports among them) and the STUN ports.
+fn ports(
+    args: &ScanArgs,
+    file: &FileConfig,
+    d: &ScanConfig,
+) -> Result<(Vec<u16>, Vec<u16>), Error> {
+    let mut ports = match (&args.ports, &file.ports) {
+        (Some(p), _) => parse_ports(p)?,
+        (None, Some(p)) => parse_ports(&p.items().join(","))?,
+        (None, None) => d.ports.clone(),
+    };
+    let stun_ports = match (&args.stun_ports, &file.stun_ports) {
+        (Some(p), _) => parse_ports(p)?,
+        (None, Some(p)) if p.items().iter().all(|i| i.is_empty()) => Vec::new(),
+        (None, Some(p)) => parse_ports(&p.items().join(","))?,
+        (None, None) => d.stun_ports.clone(),
+    };
+    for p in &stun_ports {
+        if !ports.contains(p) {
+            ports.push(*p);
+        }
+    }
+    Ok((ports, stun_ports))
+}
+
+/// The scan's deadlines.
+struct Deadlines {
+    connect_timeout: Duration,
+    timeout: Duration,
+    /// At most `timeout`.
+    detect_timeout: Duration,
+}
+
+impl Deadlines {
+    fn resolve(args: &ScanArgs, file: &FileConfig, d: &ScanConfig) -> Result<Deadlines, Error> {
+        let connect_timeout = duration_field(
+            "connect_timeout",
+            args.connect_timeout.as_deref(),
+            file.connect_timeout.as_ref(),
+        )?
+        .unwrap_or(d.connect_timeout);
+        let timeout = duration_field("timeout", args.timeout.as_deref(), file.timeout.as_ref())?
+            .unwrap_or(d.timeout);
+        let detect_timeout = duration_field(
+            "detect_timeout",
+            args.detect_timeout.as_deref(),
+            file.detect_timeout.as_ref(),
+        )?
+        .unwrap_or(d.detect_timeout)
+        .min(timeout);
+        Ok(Deadlines {
+            connect_timeout,
+            timeout,
+            detect_timeout,
+        })
+    }
+}
+
+/// How long a PLAY check watches media, and how long discovery listens.
+fn waits(
+    args: &ScanArgs,
+    file: &FileConfig,
+    d: &ScanConfig,
+) -> Result<(Duration, Duration), Error> {
+    let verify_window = duration_field(
+        "verify_window",
+        args.verify_window.as_deref(),
+        file.verify_window.as_ref(),
+    )?
+    .unwrap_or(d.verify_window);
+    let discovery_wait = duration_field(
+        "discovery_wait",
+        args.discovery_wait.as_deref(),
+        file.discovery_wait.as_ref(),
+    )?
+    .unwrap_or(d.discovery_wait);
+    Ok((verify_window, discovery_wait))
+}
+
+/// How much the scan does at once, and how often it retries.
+struct Limits {
+    concurrency: Option<usize>,
+    per_host: usize,
+    sessions_per_device: usize,
+    retries: u32,
+}
+
+impl Limits {
+    fn resolve(args: &ScanArgs, file: &FileConfig, d: &ScanConfig) -> Result<Limits, Error> {
+        let concurrency = args.concurrency.or(file.concurrency);
+        if concurrency == Some(0) {
+            return Err(invalid("concurrency", "0", "must be at least 1"));
+        }
+        let per_host = args.per_host.or(file.per_host).unwrap_or(d.per_host);
+        if per_host == 0 {
+            return Err(invalid("per_host", "0", "must be at least 1"));
+        }
+        let sessions_per_device = args
+            .sessions_per_device
+            .or(file.sessions_per_device)
+            .unwrap_or(d.sessions_per_device);
+        if sessions_per_device == 0 {
+            return Err(invalid("sessions_per_device", "0", "must be at least 1"));
+        }
+        let retries = args.retries.or(file.retries).unwrap_or(d.retries);
+        if retries > 10 {
+            return Err(invalid("retries", &retries.to_string(), "at most 10"));
+        }
+        Ok(Limits {
+            concurrency,
+            per_host,
+            sessions_per_device,
+            retries,
+        })
+    }
+}
+
+/// The credentials to try, in order: the file's `credentials:` entries, the credentials file's,
+/// then `--username` with its password.
+fn credentials(
+    args: &ScanArgs,
+    file: &FileConfig,
+    password: Option<&str>,
+) -> Result<Vec<Credential>, Error> {
+    let mut creds = Vec::new();
+    for (i, entry) in file.credentials.iter().flatten().enumerate() {
+        creds.push(
+            credentials::parse_entry(entry)
+                .map_err(|reason| invalid("credentials", &format!("entry {}", i + 1), &reason))?,
+        );
+    }
+    if let Some(path) = args.credentials.as_ref().or(file.credentials_file.as_ref()) {
+        creds.extend(
+            credentials::parse_file(&read(path)?).map_err(|e| Error::ConfigFile {
+                path: path.clone(),
+                message: e.to_string(),
+            })?,
+        );
+    }
+    if let Some(user) = &args.username {
+        let Some(password) = password else {
+            return Err(invalid(
+                "username",
+                user,
+                "no password: set CAMSCAN_PASSWORD or run on a terminal to be asked",
+            ));
+        };
+        creds.push(Credential::new(user.clone(), password));
+    }
+    Ok(creds)
+}
+
+/// The stream paths the user gave (`paths:` in the file, then the paths file's lines).
+fn hints(args: &ScanArgs, file: &FileConfig) -> Result<crate::analyze::hints::Hints, Error> {
+    use crate::analyze::hints::Hints;
+    let listed = file.paths.clone().unwrap_or_default();
+    let mut hints = Hints::parse(listed.iter().map(String::as_str))
+        .map_err(|reason| invalid("paths", "config paths:", &reason))?;
+    if let Some(path) = args.paths.as_ref().or(file.paths_file.as_ref()) {
+        let text = read(path)?;
+        let more = Hints::parse(text.lines())
+            .map_err(|reason| invalid("paths", &path.display().to_string(), &reason))?;
+        hints.extend(more);
+    }
+    Ok(hints)
 }
 
 /// The inventory database: the flag's (or `CAMSCAN_DB`'s), else the config file's `db:`, else the

@@ -8,8 +8,9 @@
 //! * [`cli`]: the clap front end; every flag also reads `CAMSCAN_*`.
 //! * [`config`]: flags, env, YAML file and defaults merged into one validated [`config::ScanConfig`].
 //! * [`credentials`]: credentials to try, their scopes, and safe rendering into URLs.
-//! * [`app`]: `camscan scan` around the pipeline (the inventory opened before, the scan recorded
-//!   after), `camscan interfaces`, and the colour of logs.
+//! * [`cmds`]: the command layer, one module per subcommand (`cmds::scan`, `cmds::watch`,
+//!   `cmds::devices`, ...): each resolves its configuration, builds the runtime and calls the
+//!   layers below; `main` only parses, sets up logging and exits. Nothing below names it.
 //! * [`scan`]: one scan as stages you can see, each a file with its inputs and outputs in its
 //!   signature: `plan` (targets, guards, interfaces, the shared analysis context), `sweep`
 //!   (discovery protocols and port probes), `dispatch`, `open_port` (one port's detection and
@@ -52,8 +53,9 @@
 //! * [`notify`]: `camscan watch`'s notification sinks (stdout, webhook, exec, MQTT with Home
 //!   Assistant discovery), each fed from the store's outbox at least once and in order, with
 //!   backoff.
-//! * [`inventory`]: `camscan scan`'s recording in the store and its summary line, and the commands
-//!   that read the store (`devices`, `show`, `history`, `diff`, `scans`, `forget`, `prune`).
+//! * [`record`]: a scan and the inventory file: which file, what it knows of the targets before
+//!   a scan, and recording the scan after (with its summary line); `scan`, `watch` and `serve`'s
+//!   scans record here. [`CommandError`](record::CommandError) is how a command fails.
 //! * [`metrics`]: `camscan watch --metrics`: the watch's Prometheus series (devices, stream checks,
 //!   scans, events, sinks) and the `/metrics` endpoint serving them. Above the scan: nothing in the
 //!   pipeline, the store or the sinks names it (`scripts/module-cycles` checks).
@@ -61,7 +63,7 @@
 //!   light checks of the known streams between scans (`watch::stream_check`, one check;
 //!   `watch::check_rounds`, their schedule), the sinks' delivery tasks and the metrics endpoint,
 //!   signals and reload. Above the scan: it uses
-//!   `scan::pipeline` and `inventory::record` as `camscan scan` does.
+//!   `scan::pipeline` and `record::record` as `camscan scan` does.
 //! * [`serve`]: `camscan serve`: the inventory as a REST API under `/api/v1` (axum, through
 //!   [`http_server`]'s accept loop, which the metrics endpoint shares) and its events live as
 //!   Server-Sent Events; its security (token, login, CSRF, TLS, headers) in `serve::auth`.
@@ -89,8 +91,8 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod analyze;
-pub mod app;
 pub mod cli;
+pub mod cmds;
 pub mod config;
 pub mod credentials;
 pub mod detect;
@@ -99,7 +101,6 @@ pub mod doctor;
 pub mod error;
 pub mod export;
 pub mod http_server;
-pub mod inventory;
 pub mod knowledge;
 pub mod metrics;
 pub mod model;
@@ -108,6 +109,7 @@ pub mod notify;
 pub mod preview;
 pub mod probe;
 pub mod proto;
+pub mod record;
 pub mod registry;
 pub mod sanitize;
 pub mod scan;

@@ -12,6 +12,7 @@ mod credential;
 pub mod known;
 mod rank;
 pub mod sync;
+pub mod when;
 pub use credential::{Credential, encode_userinfo};
 pub use rank::{area, main_stream, maker_and_model, model_names_vendor, ranked, size, stream_rank};
 

@@ -50,7 +50,7 @@ use tokio::sync::watch;
 use crate::cli::ServeArgs;
 use crate::error::exit;
 use crate::http_server::{self, Limits};
-use crate::inventory::CommandError;
+use crate::record::CommandError;
 use crate::store::SharedStore;
 
 /// What the handlers share.
@@ -105,7 +105,7 @@ pub const LIMITS: Limits = Limits {
 /// The token of the server whose inventory `args` names (created, mode 0600, if there is none
 /// yet): what `camscan serve --print-token` prints.
 pub fn print_token(args: &ServeArgs) -> Result<String, CommandError> {
-    let store = crate::inventory::location(&args.store)?;
+    let store = crate::record::location(&args.store)?;
     auth::token(&auth::token_path(&store)).map_err(CommandError::Usage)
 }
 
@@ -113,7 +113,7 @@ pub fn print_token(args: &ServeArgs) -> Result<String, CommandError> {
 pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
     let usage = CommandError::Usage;
     // Everything that can refuse the start is checked before anything is opened or bound.
-    let store_path = crate::inventory::location(&args.store)?;
+    let store_path = crate::record::location(&args.store)?;
     let token_path = auth::token_path(&store_path);
     let token = auth::read_token(&token_path).map_err(usage)?;
     let tls = match (&args.tls_cert, &args.tls_key) {
@@ -128,7 +128,7 @@ pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
         &token_path,
     )
     .map_err(usage)?;
-    let store = crate::inventory::open_existing(&args.store)?;
+    let store = crate::record::open_existing(&args.store)?;
     let scan_cfg = scan_config(args, &store_path)?;
     // The first start makes the token (so that a later one beyond loopback has it).
     let token = match token {
@@ -292,18 +292,12 @@ struct ServeScans {
 /// without targets covers; the named credential files.
 fn scan_config(args: &ServeArgs, store: &std::path::Path) -> Result<ServeScans, CommandError> {
     let usage = CommandError::Usage;
-    let file = args
-        .store
-        .config
-        .as_deref()
-        .map(crate::config::FileConfig::load)
-        .transpose()?
-        .unwrap_or_default();
     let scan_args = crate::cli::ScanArgs {
+        config: args.store.config.clone(),
         credentials: args.credentials.clone(),
         ..crate::cli::ScanArgs::default()
     };
-    let mut cfg = crate::config::ScanConfig::resolve_with_password(&scan_args, &file, None, None)?;
+    let (mut cfg, file) = crate::config::ScanConfig::load(&scan_args, None, None)?;
     cfg.db = Some(store.to_path_buf());
     let watch_file = file.watch.clone().unwrap_or_default();
     let watching = args.every.is_some()

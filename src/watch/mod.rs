@@ -2,7 +2,7 @@
 //! and every event the inventory derives sent to the `--notify` sinks, none lost.
 //!
 //! It sits above the scan pipeline and uses it as `camscan scan` does ([`crate::scan::pipeline`],
-//! then [`crate::inventory::record`]); it never reaches inside it. The pieces, each a task:
+//! then [`crate::record::record`]); it never reaches inside it. The pieces, each a task:
 //!
 //! * the **scan loop** (here): a scan, its recording (events into the store's outbox), a wake-up
 //!   for every sink, then a wait for the next time of the schedule (`--every`, `--cron`), a
@@ -34,10 +34,10 @@ use tokio::sync::{Notify, watch};
 use crate::config::ScanConfig;
 use crate::discovery::listen::{Announcement, Listener};
 use crate::error::exit;
-use crate::inventory::CommandError;
 use crate::metrics::{DeviceLabels, Metrics, MetricsServer};
 use crate::model::sync::lock;
 use crate::notify::{self, Sink, SinkOptions, SinkSpec, SinkStats};
+use crate::record::CommandError;
 use crate::store::SharedStore;
 use crate::store::{EventKind, Store};
 
@@ -69,8 +69,8 @@ impl Schedule {
                 .map(|c| Schedule::Cron(Box::new(c)))
                 .map_err(|e| format!("--cron {expr:?}: {e}")),
             (Some(age), None) => {
-                let d =
-                    crate::inventory::parse_age(age).map_err(|e| format!("--every {age}: {e}"))?;
+                let d = crate::model::when::parse_age(age)
+                    .map_err(|e| format!("--every {age}: {e}"))?;
                 if d < Duration::from_secs(1) {
                     return Err(format!("--every {age}: at least 1s"));
                 }
@@ -139,7 +139,7 @@ impl WatchConfig {
         let check_streams = a.check_streams.as_deref().or(file.check_streams.as_deref());
         let check_every = check_streams
             .map(|s| {
-                crate::inventory::parse_age(s)
+                crate::model::when::parse_age(s)
                     .map_err(|e| format!("--check-streams {s}: {e}"))
                     .and_then(|d| {
                         if d.is_zero() {
@@ -624,7 +624,7 @@ pub(crate) async fn scan_round(
     let recorded = store
         .run(move |s| {
             s.record_dns(&scanned.dns)?;
-            crate::inventory::record_with_events(s, &cfg2, &scanned.report)
+            crate::record::record_with_events(s, &cfg2, &scanned.report)
         })
         .await?;
     let kinds: Vec<EventKind> = recorded.events.iter().map(|e| e.kind).collect();

@@ -1,4 +1,4 @@
-//! How the inventory commands print what the store returns: tables and text for people (every
+//! How the commands that read the inventory print what the store returns: tables and text for people (every
 //! device string through [`crate::sanitize::terminal`]), and JSON, NDJSON, YAML and CSV (cells
 //! through [`crate::sanitize::spreadsheet`]) for programs. The machine formats carry the store's
 //! own serde types, so their fields are the store's (RFC 3339 UTC times).
@@ -11,18 +11,11 @@ use serde::Serialize;
 
 use crate::cli::{DocFormat, RowsFormat};
 use crate::export::{audio_summary, video_summary};
+use crate::record::short_time;
 use crate::sanitize::{spreadsheet, terminal};
 use crate::store::{
     Change, DeviceDetail, DeviceSummary, Diff, DiffDevice, ScanSummary, StoreEvent,
 };
-
-/// `2026-11-23T02:50:01.123Z` as `2026-11-23 02:50:01Z`: second precision for tables.
-pub fn short_time(rfc3339: &str) -> String {
-    match rfc3339.parse::<jiff::Timestamp>() {
-        Ok(t) => t.strftime("%Y-%m-%d %H:%M:%SZ").to_string(),
-        Err(_) => terminal(rfc3339).into_owned(),
-    }
-}
 
 /// A serde unit variant as it is spelled in JSON (`online`, `stream_changed`).
 fn label<T: Serialize>(v: &T) -> String {

@@ -1,0 +1,29 @@
+//! `camscan devices`: the devices the inventory knows, filtered by state, age, vendor or cameras only.
+
+use crate::cli::{DevicesArgs, StateFilter};
+use crate::record::CommandError;
+use crate::store::{DeviceQuery, DeviceState};
+
+use super::query::{open, since, some};
+use super::{render, write_stdout};
+
+pub(super) fn run(args: &DevicesArgs) -> Result<u8, CommandError> {
+    let store = open(&args.store)?;
+    let q = DeviceQuery {
+        state: args.state.map(|s| match s {
+            StateFilter::Online => DeviceState::Online,
+            StateFilter::Offline => DeviceState::Offline,
+            StateFilter::Unknown => DeviceState::Unknown,
+        }),
+        since: args
+            .since
+            .as_deref()
+            .map(|s| since("since", s))
+            .transpose()?,
+        vendor: args.vendor.clone(),
+        cameras: args.cameras,
+    };
+    let list = store.devices(&q)?;
+    write_stdout(|out| render::devices(&list, args.format, out))?;
+    Ok(some(!list.is_empty()))
+}

@@ -1,0 +1,32 @@
+//! `camscan history [DEVICE]`: the inventory's events, newest first.
+
+use crate::cli::HistoryArgs;
+use crate::error::exit;
+use crate::record::CommandError;
+use crate::store::{DeviceQuery, EventQuery};
+
+use super::query::{open, since, some, unknown_device};
+use super::{render, write_stdout};
+
+pub(super) fn run(args: &HistoryArgs) -> Result<u8, CommandError> {
+    let store = open(&args.store)?;
+    if let Some(d) = &args.device
+        && store.device(d)?.is_none()
+    {
+        unknown_device(d);
+        return Ok(exit::NOTHING);
+    }
+    let q = EventQuery {
+        device: args.device.clone(),
+        since: args
+            .since
+            .as_deref()
+            .map(|s| since("since", s))
+            .transpose()?,
+        ..Default::default()
+    };
+    let events = store.events(&q)?;
+    let devices = store.devices(&DeviceQuery::default())?;
+    write_stdout(|out| render::events(&events, &devices, args.format, out))?;
+    Ok(some(!events.is_empty()))
+}

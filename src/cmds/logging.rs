@@ -1,0 +1,60 @@
+//! Logging: to stderr only (stdout holds results), at the level -v/-q or `CAMSCAN_LOG` asks for,
+//! in colour when stderr is a terminal (or `--color` says so) - decided before the config file is
+//! read.
+
+use std::io::IsTerminal;
+
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+use crate::cli::{Cli, ColorChoice};
+
+/// Logs go to stderr only. `CAMSCAN_LOG` (or `RUST_LOG`) takes a filter such as `debug` or
+/// `camscan=debug,retina=warn`; otherwise -v/-q pick the level (warnings by default).
+pub fn init(cli: &Cli) {
+    let level = if cli.quiet {
+        LevelFilter::ERROR
+    } else {
+        match cli.verbose {
+            0 => LevelFilter::WARN,
+            1 => LevelFilter::INFO,
+            2 => LevelFilter::DEBUG,
+            _ => LevelFilter::TRACE,
+        }
+    };
+    let from_env = ["CAMSCAN_LOG", "RUST_LOG"]
+        .iter()
+        .filter_map(|k| std::env::var(k).ok())
+        .find(|v| !v.trim().is_empty());
+    let filter = match from_env.as_deref().map(str::parse::<Targets>) {
+        Some(Ok(t)) => t,
+        _ => Targets::new()
+            .with_default(level)
+            // retina logs a warning for every odd camera; show it only when asked for detail.
+            .with_target(
+                "retina",
+                if cli.verbose > 1 {
+                    level
+                } else {
+                    LevelFilter::ERROR
+                },
+            ),
+    };
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(log_color(cli.color))
+                .with_target(cli.verbose > 1),
+        )
+        .with(filter)
+        .try_init();
+}
+
+/// Whether logs are in colour: `--color`, else whether stderr is a terminal.
+fn log_color(choice: Option<ColorChoice>) -> bool {
+    choice
+        .unwrap_or_default()
+        .enabled(std::io::stderr().is_terminal())
+}

@@ -1,0 +1,102 @@
+//! The command layer: one module per subcommand, each taking its parsed arguments
+//! ([`crate::cli`]) and returning the exit code, as moonfire-nvr's `cmds/<subcommand>`.
+//!
+//! A command module is a shell around the layers below it: it resolves the configuration
+//! ([`crate::config::ScanConfig::load`] for every command that scans), installs the knowledge
+//! files, builds the runtime and calls the pipeline ([`crate::scan`]), the inventory
+//! ([`crate::record`], [`crate::store`]) or a long-running part ([`crate::watch`],
+//! [`crate::serve`], [`crate::doctor`]). Nothing below names this module (`scripts/module-cycles`
+//! checks); `main` calls [`run`] and is the only place that exits.
+//!
+//! The arguments stay in [`crate::cli`]: the configuration resolves from them, and one file of
+//! clap definitions is the single source of `--help`, `camscan man` and the CLI reference.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+use crate::error::{Error, exit};
+use crate::record::CommandError;
+
+mod completions;
+mod devices;
+mod diff;
+mod doctor;
+mod forget;
+mod history;
+mod interfaces;
+pub mod logging;
+mod man;
+mod prune;
+mod query;
+pub mod render;
+mod scan;
+mod scans;
+mod serve;
+mod show;
+mod signatures;
+mod watch;
+
+/// Run the command `cli` names; its exit code, or its error as one line on stderr and exit 2.
+pub fn run(cli: &Cli) -> ExitCode {
+    let result = match &cli.command {
+        Command::Scan(args) => scan::run(args, cli),
+        Command::Interfaces(args) => interfaces::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Signatures(args) => signatures::run(args),
+        Command::Devices(args) => devices::run(args),
+        Command::Show(args) => show::run(args),
+        Command::History(args) => history::run(args),
+        Command::Diff(args) => diff::run(args),
+        Command::Scans(args) => scans::run(args),
+        Command::Forget(args) => forget::run(args),
+        Command::Prune(args) => prune::run(args),
+        Command::Watch(args) => watch::run(args, cli),
+        Command::Serve(args) => serve::run(args),
+        Command::Doctor(args) => doctor::run(args, cli.color),
+        Command::Man => man::run(),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => fail(&e),
+    }
+}
+
+/// One clear line on stderr, exit code 2.
+#[allow(clippy::print_stderr)]
+fn fail(e: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("camscan: error: {e}");
+    ExitCode::from(exit::ERROR)
+}
+
+/// Write a command's results to stdout; a reader that went away (`camscan devices | head`) is
+/// no error.
+fn write_stdout(fill: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(), CommandError> {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    match fill(&mut out).and_then(|_| out.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(source) => Err(Error::WriteOutput {
+            path: "<stdout>".into(),
+            source,
+        }
+        .into()),
+        Ok(()) => Ok(()),
+    }
+}
+
+/// The multi-threaded runtime of the commands that serve (`serve`).
+fn runtime() -> Result<tokio::runtime::Runtime, CommandError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Runtime(e).into())
+}
+
+/// Run `future` on `runtime`; tasks still running when it returns (after an interrupt) are
+/// cancelled, not awaited.
+fn block_on<T>(runtime: tokio::runtime::Runtime, future: impl Future<Output = T>) -> T {
+    let result = runtime.block_on(future);
+    runtime.shutdown_timeout(std::time::Duration::from_millis(200));
+    result
+}

@@ -1,0 +1,24 @@
+//! `camscan prune --older-than AGE`: remove scans, events, address records and devices older than AGE.
+
+use crate::cli::PruneArgs;
+use crate::error::exit;
+use crate::model::when::parse_age;
+use crate::record::CommandError;
+
+use super::query::{invalid, open};
+use super::write_stdout;
+
+pub(super) fn run(args: &PruneArgs) -> Result<u8, CommandError> {
+    let age = parse_age(&args.older_than)
+        .map_err(|reason| invalid("older_than", &args.older_than, reason))?;
+    let mut store = open(&args.store)?;
+    let p = store.prune(age)?;
+    write_stdout(|out| {
+        writeln!(
+            out,
+            "Removed {} scan(s), {} event(s), {} address record(s) and {} device(s) older than {}.",
+            p.scans, p.events, p.addresses, p.devices, args.older_than
+        )
+    })?;
+    Ok(exit::FOUND)
+}

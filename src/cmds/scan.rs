@@ -1,0 +1,79 @@
+//! `camscan scan`: resolve the configuration, open the inventory (before anything is sent: a
+//! bad, locked or newer file stops here) and read what it knows of the targets, scan (trying
+//! that first), write the report (stdout or `-o`), then record the scan and, unless `--quiet`,
+//! say on stderr what changed since the last complete scan of the same targets. A failure to
+//! record comes after the results were written, and still exits 2.
+
+use std::io::Write as _;
+
+use crate::cli::{Cli, ColorChoice, ScanArgs};
+use crate::config::{FileConfig, ScanConfig};
+use crate::error::Error;
+use crate::knowledge;
+use crate::record::{self, CommandError, Summary};
+
+pub(super) fn run(args: &ScanArgs, cli: &Cli) -> Result<u8, CommandError> {
+    let (mut cfg, _file) = resolve(args, cli.color)?;
+    // -v also asks for the detailed table (one row per stream).
+    cfg.detail = cli.verbose > 0;
+    let runtime = knowledge_and_runtime(&cfg)?;
+    super::block_on(runtime, scan_and_record(cfg, cli.quiet))
+}
+
+/// The scan configuration of `args` and its config file, with the password for `--username`:
+/// as `camscan scan` resolves it.
+fn resolve(args: &ScanArgs, color: Option<ColorChoice>) -> Result<(ScanConfig, FileConfig), Error> {
+    let password = args.username.as_deref().and_then(password_for);
+    ScanConfig::load(args, color, password.as_deref())
+}
+
+/// Install the user's knowledge files (a bad one stops the command here, before anything is
+/// sent) and build the runtime a scan runs on.
+pub(super) fn knowledge_and_runtime(cfg: &ScanConfig) -> Result<tokio::runtime::Runtime, Error> {
+    let k = knowledge::load(&cfg.signatures, knowledge::user_dir().as_deref())?;
+    // The first and only install of this process, so it is never refused.
+    knowledge::install(k);
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        // A port's analysis is one deep future (detection, then a protocol's readers); tokio's
+        // 2 MiB default left little room in debug builds. Address space only, not memory used.
+        .thread_stack_size(8 * 1024 * 1024)
+        .build()
+        .map_err(Error::Runtime)
+}
+
+/// The scan between the inventory's two visits: read what it knows, scan, record. Returns the
+/// exit code.
+async fn scan_and_record(cfg: ScanConfig, quiet: bool) -> Result<u8, CommandError> {
+    let mut store = record::open_for_scan(&cfg)?;
+    let known = record::known(store.as_ref(), &cfg)?;
+    let dns = record::dns_answers(store.as_ref(), &cfg)?;
+    let scanned = crate::scan::run(&cfg, !quiet, known, dns).await?;
+    if let Some(store) = store.as_mut() {
+        store
+            .record_dns(&scanned.dns)
+            .map_err(CommandError::Record)?;
+        let summary = record::record(store, &cfg, &scanned.report).map_err(CommandError::Record)?;
+        if let (Some(summary), false) = (summary, quiet) {
+            print_summary(&summary);
+        }
+    }
+    Ok(scanned.exit_code())
+}
+
+/// The summary line on stderr (stdout holds the results): one line, nothing to say = nothing.
+fn print_summary(summary: &Summary) {
+    let _ = writeln!(std::io::stderr().lock(), "{summary}");
+}
+
+/// The password for `--username`: CAMSCAN_PASSWORD, else a prompt when stdin is a terminal
+/// (never argv).
+pub(super) fn password_for(user: &str) -> Option<String> {
+    if let Ok(p) = std::env::var("CAMSCAN_PASSWORD") {
+        return Some(p);
+    }
+    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return rpassword::prompt_password(format!("camscan: password for {user}: ")).ok();
+    }
+    None
+}

@@ -1,0 +1,14 @@
+//! `camscan scans`: the recorded scans.
+
+use crate::cli::ScansArgs;
+use crate::record::CommandError;
+
+use super::query::{open, some};
+use super::{render, write_stdout};
+
+pub(super) fn run(args: &ScansArgs) -> Result<u8, CommandError> {
+    let store = open(&args.store)?;
+    let list = store.scans()?;
+    write_stdout(|out| render::scans(&list, args.format, out))?;
+    Ok(some(!list.is_empty()))
+}

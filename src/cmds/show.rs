@@ -1,0 +1,18 @@
+//! `camscan show DEVICE`: one device as the inventory knows it: identity, addresses, streams, credentials' scope.
+
+use crate::cli::ShowArgs;
+use crate::error::exit;
+use crate::record::CommandError;
+
+use super::query::{open, unknown_device};
+use super::{render, write_stdout};
+
+pub(super) fn run(args: &ShowArgs) -> Result<u8, CommandError> {
+    let store = open(&args.store)?;
+    let Some(detail) = store.device(&args.device)? else {
+        unknown_device(&args.device);
+        return Ok(exit::NOTHING);
+    };
+    write_stdout(|out| render::device(&detail, args.format, out))?;
+    Ok(exit::FOUND)
+}

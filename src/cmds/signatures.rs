@@ -1,0 +1,33 @@
+//! `camscan signatures`: the knowledge set a scan with the same files would use, and where each
+//! entry comes from.
+
+use crate::cli::{ListFormat, SignaturesArgs};
+use crate::config::FileConfig;
+use crate::error::{Error, exit};
+use crate::knowledge;
+use crate::record::CommandError;
+
+pub(super) fn run(args: &SignaturesArgs) -> Result<u8, CommandError> {
+    let file = args
+        .config
+        .as_deref()
+        .map(FileConfig::load)
+        .transpose()?
+        .unwrap_or_default();
+    let files = crate::config::signature_files(&args.signatures, &file);
+    let k = knowledge::load(&files, knowledge::user_dir().as_deref())?;
+    let mut out = std::io::stdout().lock();
+    let written = match args.format {
+        ListFormat::Table => knowledge::listing::write_table(&k, args.kind, &mut out),
+        ListFormat::Json => knowledge::listing::write_json(&k, args.kind, &mut out),
+    };
+    match written {
+        Ok(()) => Ok(exit::FOUND),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::FOUND),
+        Err(source) => Err(Error::WriteOutput {
+            path: "stdout".into(),
+            source,
+        }
+        .into()),
+    }
+}

@@ -1,0 +1,32 @@
+//! `camscan watch`: the scan configuration as `camscan scan` resolves it, and watch's own
+//! (the flags and the config file's `watch:` section); SIGHUP resolves both again.
+
+use crate::cli::{Cli, Command, WatchArgs};
+use crate::config::ScanConfig;
+use crate::record::CommandError;
+use crate::watch::{Reload, WatchConfig};
+
+pub(super) fn run(args: &WatchArgs, cli: &Cli) -> Result<u8, CommandError> {
+    let color = cli.color;
+    // Asked once: a reload reads the files again, never the terminal.
+    let password = args
+        .scan
+        .username
+        .as_deref()
+        .and_then(super::scan::password_for);
+    let resolve = move |args: &WatchArgs| -> Result<(ScanConfig, WatchConfig), String> {
+        let (cfg, file) =
+            ScanConfig::load(&args.scan, color, password.as_deref()).map_err(|e| e.to_string())?;
+        let w = WatchConfig::resolve(args, &file.watch.clone().unwrap_or_default())?;
+        Ok((cfg, w))
+    };
+    let (cfg, w) = resolve(args).map_err(CommandError::Usage)?;
+    let runtime = super::scan::knowledge_and_runtime(&cfg)?;
+    // SIGHUP: the same arguments resolved again (the configuration file re-read).
+    let reload_args = <Cli as clap::Parser>::parse();
+    let reload: Reload = Box::new(move || match &reload_args.command {
+        Command::Watch(a) => resolve(a),
+        _ => Err("not watch".into()),
+    });
+    super::block_on(runtime, crate::watch::run(cfg, w, reload))
+}

@@ -1,0 +1,230 @@
+//! A scan and the inventory file: which file (`--db`, the config file's `db:`, the default
+//! place), what it knows of the targets before a scan (paths and credentials that worked, trusted
+//! reverse DNS answers), and recording the scan after its results were written, with the summary
+//! of what changed since the last complete scan of the same targets. `camscan scan`, `watch` and
+//! `serve`'s scans all record here; the commands that read the inventory back are in
+//! [`crate::cmds`].
+//!
+//! Everything about SQLite stays behind [`crate::store::Store`]; this module only chooses the
+//! file and turns a scan's configuration and report into store calls. [`CommandError`] is how
+//! a command that uses the inventory fails.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use crate::cli::DbArgs;
+use crate::config::{FileConfig, ScanConfig};
+use crate::error::Error;
+use crate::model::known::Known;
+use crate::model::{DiscoveryMethod, Report};
+use crate::store::{ScanInfo, ScanSummary, Store, StoreError};
+
+/// Why an inventory command (or the recording of a scan) failed. One line each; exit code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error(transparent)]
+    Run(#[from] Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The scan ran and its results were written, but the store refused them.
+    #[error("the scan's results were written but not recorded: {0}")]
+    Record(StoreError),
+    #[error(
+        "no inventory at {}: `camscan scan` records one there (or give --db PATH)",
+        path.display()
+    )]
+    NoInventory { path: PathBuf },
+    #[error(
+        "no place for the inventory: neither XDG_STATE_HOME nor HOME is set; give --db PATH (or --no-db)"
+    )]
+    NoLocation,
+    /// A command's arguments do not go together (`camscan watch --no-db`, a bad sink).
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// The inventory of a query command: `--db`/`CAMSCAN_DB`, else the config file's `db:`, else the
+/// default location. A query never creates the file.
+pub(crate) fn open_existing(args: &DbArgs) -> Result<Store, CommandError> {
+    let path = location(args)?;
+    if !path.exists() {
+        return Err(CommandError::NoInventory { path });
+    }
+    Ok(Store::open(&path)?)
+}
+
+/// Where the inventory of `args` is (the file may not exist): `--db`/`CAMSCAN_DB`, else the
+/// config file's `db:`, else the default location.
+pub(crate) fn location(args: &DbArgs) -> Result<PathBuf, CommandError> {
+    let file = args
+        .config
+        .as_deref()
+        .map(FileConfig::load)
+        .transpose()?
+        .unwrap_or_default();
+    crate::config::db_path(args.db.as_deref(), &file).ok_or(CommandError::NoLocation)
+}
+
+/// `camscan scan`'s store, opened (created, migrated, checked) before anything is sent: a bad,
+/// locked or newer file stops the scan here. `None` with `--no-db`.
+pub fn open_for_scan(cfg: &ScanConfig) -> Result<Option<Store>, CommandError> {
+    match &cfg.db {
+        Some(path) => Ok(Some(Store::open(path)?)),
+        None => Ok(None),
+    }
+}
+
+/// What the inventory knows of the scan's targets (stream paths and the credential that worked),
+/// for the analysers to try first: nothing without a store or with `--fresh`.
+pub fn known(
+    store: Option<&Store>,
+    cfg: &ScanConfig,
+) -> Result<HashMap<IpAddr, Known>, CommandError> {
+    match store {
+        Some(store) if !cfg.fresh => Ok(store.known(&cfg.targets, &cfg.credentials)?),
+        _ => Ok(HashMap::new()),
+    }
+}
+
+/// The reverse DNS answers the inventory still trusts (nothing without a store, with `--fresh` or
+/// `--no-dns`), to seed the scan's resolver.
+pub fn dns_answers(
+    store: Option<&Store>,
+    cfg: &ScanConfig,
+) -> Result<Vec<crate::model::known::DnsAnswer>, CommandError> {
+    match store {
+        Some(store) if !cfg.fresh && cfg.dns => Ok(store.dns_answers()?),
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// What `camscan scan` says at the end when it has a store and an earlier complete scan of the
+/// same targets: how many devices are new, gone and changed since that scan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    /// The earlier scan, and this one.
+    pub since: ScanSummary,
+    pub scan_id: i64,
+    pub new: usize,
+    pub gone: usize,
+    pub changed: usize,
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Since scan {} ({}) of the same targets: {} new, {} gone, {} changed device(s) (camscan diff {} {})",
+            self.since.id,
+            short_time(&self.since.scan.started_at),
+            self.new,
+            self.gone,
+            self.changed,
+            self.since.id,
+            self.scan_id,
+        )
+    }
+}
+
+/// Record a finished (or interrupted) scan whose report was already written. Returns what
+/// changed since the last complete scan of the same targets, when there was one and this scan is
+/// complete (an interrupted scan derives nothing, so it says nothing).
+pub fn record(
+    store: &mut Store,
+    cfg: &ScanConfig,
+    report: &Report,
+) -> Result<Option<Summary>, StoreError> {
+    record_with_events(store, cfg, report).map(|r| r.summary)
+}
+
+/// What recording a scan gave.
+pub struct RecordedScan {
+    /// Its id in the store.
+    pub scan_id: i64,
+    /// Against the latest complete scan of the same targets, for a complete scan.
+    pub summary: Option<Summary>,
+    /// The events it derived.
+    pub events: Vec<crate::store::StoreEvent>,
+}
+
+/// [`record`], with the events the scan derived (for `camscan watch`'s metrics).
+pub fn record_with_events(
+    store: &mut Store,
+    cfg: &ScanConfig,
+    report: &Report,
+) -> Result<RecordedScan, StoreError> {
+    let same = |s: &ScanSummary| s.scan.complete && same_targets(&s.scan.targets, &report.targets);
+    let earlier = store.scans()?.into_iter().find(same);
+    let ports: &[u16] = if cfg.discovery.contains(&crate::cli::Discovery::Ports) {
+        &cfg.ports
+    } else {
+        &[]
+    };
+    let methods: Vec<DiscoveryMethod> = cfg.discovery.iter().map(|d| method(*d)).collect();
+    let info = ScanInfo::of_report(report, ports, &methods);
+    let recorded = store.record_scan(&info, report, &cfg.credentials)?;
+    let (Some(since), true) = (earlier, report.complete) else {
+        return Ok(RecordedScan {
+            scan_id: recorded.scan_id,
+            summary: None,
+            events: recorded.events,
+        });
+    };
+    let diff = store.diff(Some(since.id), Some(recorded.scan_id))?;
+    let summary = Summary {
+        since,
+        scan_id: recorded.scan_id,
+        new: diff.added.len(),
+        gone: diff.removed.len(),
+        changed: diff.changed.len(),
+    };
+    Ok(RecordedScan {
+        scan_id: recorded.scan_id,
+        summary: Some(summary),
+        events: recorded.events,
+    })
+}
+
+/// The discovery method a `--discovery` choice runs, as the report names it.
+fn method(d: crate::cli::Discovery) -> DiscoveryMethod {
+    d.method()
+}
+
+/// `2026-11-23T02:50:01.123Z` as `2026-11-23 02:50:01Z`: second precision for tables and the
+/// summary line.
+pub fn short_time(rfc3339: &str) -> String {
+    match rfc3339.parse::<jiff::Timestamp>() {
+        Ok(t) => t.strftime("%Y-%m-%d %H:%M:%SZ").to_string(),
+        Err(_) => crate::sanitize::terminal(rfc3339).into_owned(),
+    }
+}
+
+/// Two target lists cover the same specifications, whatever their order.
+fn same_targets(a: &[String], b: &[String]) -> bool {
+    let norm = |v: &[String]| {
+        let mut v: Vec<String> = v.iter().map(|s| s.trim().to_ascii_lowercase()).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    norm(a) == norm(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_targets_ignores_order_case_and_repeats() {
+        let v = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(same_targets(
+            &v(&["127.0.0.131-139", "NVR.lan"]),
+            &v(&["nvr.lan", "127.0.0.131-139", "nvr.lan"])
+        ));
+        assert!(!same_targets(
+            &v(&["127.0.0.131-139"]),
+            &v(&["127.0.0.131-138"])
+        ));
+    }
+}
