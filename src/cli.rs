@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::{Deserialize, Serialize};
 
-pub use crate::discovery::Discovery;
+pub use crate::discovery::DiscoveryMethod;
 pub use crate::export::Format;
 
 #[derive(Debug, Parser)]
@@ -594,7 +594,7 @@ pub struct ScanArgs {
     pub discovery_wait: Option<String>,
     /// Discovery methods, comma-separated [default: all of them].
     #[arg(long, value_enum, value_delimiter = ',', env = "CAMSCAN_DISCOVERY")]
-    pub discovery: Vec<Discovery>,
+    pub discovery: Vec<DiscoveryMethod>,
     /// Allow scanning more than 65 536 addresses (a /16), or an attached subnet larger than a /22.
     #[arg(long, env = "CAMSCAN_ALLOW_LARGE")]
     pub allow_large: bool,

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::cli::{ColorChoice, Discovery, Format, ScanArgs};
+use crate::cli::{ColorChoice, DiscoveryMethod, Format, ScanArgs};
 use crate::credentials::{self, Credential};
 use crate::error::Error;
 
@@ -99,7 +99,7 @@ pub struct ScanConfig {
     /// With no targets: only this interface's subnets.
     pub interface: Option<String>,
     /// Discovery methods to run.
-    pub discovery: Vec<Discovery>,
+    pub discovery: Vec<DiscoveryMethod>,
     /// How long the multicast/broadcast discovery methods listen for answers.
     pub discovery_wait: Duration,
     /// The inventory database the scan is recorded in (`--db`, `CAMSCAN_DB`, config `db:`, else
@@ -143,7 +143,7 @@ impl Default for ScanConfig {
             verify_window: crate::analyze::context::DEFAULT_VERIFY_WINDOW,
             ffprobe: None,
             interface: None,
-            discovery: Discovery::defaults(),
+            discovery: crate::discovery::defaults(),
             discovery_wait: DEFAULT_DISCOVERY_WAIT,
             db: default_db_path(),
         }
@@ -224,7 +224,7 @@ pub struct FileConfig {
     pub verify_window: Option<DurationValue>,
     pub ffprobe: Option<PathBuf>,
     pub interface: Option<String>,
-    pub discovery: Option<Vec<Discovery>>,
+    pub discovery: Option<Vec<DiscoveryMethod>>,
     pub discovery_wait: Option<DurationValue>,
     /// The inventory database (`--db`); `null` for the default location.
     pub db: Option<PathBuf>,

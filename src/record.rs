@@ -156,13 +156,12 @@ pub fn record_with_events(
 ) -> Result<RecordedScan, StoreError> {
     let same = |s: &ScanSummary| s.scan.complete && same_targets(&s.scan.targets, &report.targets);
     let earlier = store.scans()?.into_iter().find(same);
-    let ports: &[u16] = if cfg.discovery.contains(&crate::cli::Discovery::Ports) {
+    let ports: &[u16] = if cfg.discovery.contains(&DiscoveryMethod::Port) {
         &cfg.ports
     } else {
         &[]
     };
-    let methods: Vec<DiscoveryMethod> = cfg.discovery.iter().map(|d| method(*d)).collect();
-    let info = ScanInfo::of_report(report, ports, &methods);
+    let info = ScanInfo::of_report(report, ports, &cfg.discovery);
     let recorded = store.record_scan(&info, report, &cfg.credentials)?;
     let (Some(since), true) = (earlier, report.complete) else {
         return Ok(RecordedScan {
@@ -184,11 +183,6 @@ pub fn record_with_events(
         summary: Some(summary),
         events: recorded.events,
     })
-}
-
-/// The discovery method a `--discovery` choice runs, as the report names it.
-fn method(d: crate::cli::Discovery) -> DiscoveryMethod {
-    d.method()
 }
 
 /// `2026-11-23T02:50:01.123Z` as `2026-11-23 02:50:01Z`: second precision for tables and the

@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use camscan::analyze::context::{Known, known_from_report};
 use camscan::config::ScanConfig;
 use camscan::credentials::Credential;
-use camscan::discovery::Discovery;
+use camscan::discovery::DiscoveryMethod;
 use camscan::model::{Report, StreamStatus};
 use camscan::scan::plan::{self, ScanPlan};
 use serde_json::json;
@@ -292,7 +292,7 @@ fn scan(
     let cfg = ScanConfig {
         targets: vec![target.to_string()],
         ports: ports.to_vec(),
-        discovery: vec![Discovery::Ports],
+        discovery: vec![DiscoveryMethod::Port],
         credentials: creds,
         ..ScanConfig::default()
     };

@@ -15,58 +15,84 @@ pub mod vendor;
 pub mod wsd;
 
 use clap::ValueEnum;
-use serde::{Deserialize, Serialize};
+use clap::builder::PossibleValue;
 
-/// Discovery methods.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Discovery {
-    /// ARP liveness and MACs of on-link targets; then only hosts that answered are port-probed.
-    Arp,
-    /// ONVIF WS-Discovery: multicast Probe on attached interfaces, unicast Probe to live hosts.
-    Onvif,
-    /// SSDP M-SEARCH on attached interfaces, then each device's UPnP description.
-    Ssdp,
-    /// Hikvision SADP inquiry (UDP 37020): model, serial, MAC, firmware, channel count.
-    Sadp,
-    /// Dahua DHIP search (UDP 37810): model, serial, MAC, firmware, channel count.
-    Dhip,
-    /// XMeye/Sofia DVRIP search (UDP 34569): name, serial, MAC, firmware, channel count.
-    Dvrip,
-    /// Ubiquiti discovery (UDP 10001): name, model, MAC, firmware.
-    Ubiquiti,
-    /// Hanwha/Samsung Wisenet search (UDP 7701, answers to 7711): model, MAC.
-    Hanwha,
-    /// Vivotek search (UDP 10000): name, model, MAC.
-    Vivotek,
-    /// Sony search (UDP 2380): model, serial, MAC, firmware.
-    Sony,
-    /// Bosch RCP autodetect (UDP 1757, answers to 1758): model, serial, MAC.
-    Bosch,
-    /// Foscam search (UDP 10000): name, serial, firmware.
-    Foscam,
-    /// mDNS / DNS-SD query (UDP 5353): instance and `.local` names, service ports, TXT facts.
-    Mdns,
-    /// TCP port probes.
-    Ports,
+pub use crate::model::DiscoveryMethod;
+
+/// The `--discovery` choices, in the order `--help` lists them: one enum with the report's
+/// names ([`DiscoveryMethod`]), spelled `ports` on the command line for the TCP port probes.
+const CHOICES: [DiscoveryMethod; 14] = [
+    DiscoveryMethod::Arp,
+    DiscoveryMethod::Onvif,
+    DiscoveryMethod::Ssdp,
+    DiscoveryMethod::Sadp,
+    DiscoveryMethod::Dhip,
+    DiscoveryMethod::Dvrip,
+    DiscoveryMethod::Ubiquiti,
+    DiscoveryMethod::Hanwha,
+    DiscoveryMethod::Vivotek,
+    DiscoveryMethod::Sony,
+    DiscoveryMethod::Bosch,
+    DiscoveryMethod::Foscam,
+    DiscoveryMethod::Mdns,
+    DiscoveryMethod::Port,
+];
+
+/// The methods a scan runs when none are chosen: every one of them.
+pub fn defaults() -> Vec<DiscoveryMethod> {
+    CHOICES.to_vec()
 }
 
-impl Discovery {
-    /// The methods a scan runs when none are chosen: every one of them.
-    pub fn defaults() -> Vec<Discovery> {
-        Discovery::value_variants().to_vec()
+/// What choosing a method does, for `--help`.
+fn help(m: DiscoveryMethod) -> &'static str {
+    match m {
+        DiscoveryMethod::Arp => {
+            "ARP liveness and MACs of on-link targets; then only hosts that answered are port-probed"
+        }
+        DiscoveryMethod::Onvif => {
+            "ONVIF WS-Discovery: multicast Probe on attached interfaces, unicast Probe to live hosts"
+        }
+        DiscoveryMethod::Ssdp => {
+            "SSDP M-SEARCH on attached interfaces, then each device's UPnP description"
+        }
+        DiscoveryMethod::Sadp => {
+            "Hikvision SADP inquiry (UDP 37020): model, serial, MAC, firmware, channel count"
+        }
+        DiscoveryMethod::Dhip => {
+            "Dahua DHIP search (UDP 37810): model, serial, MAC, firmware, channel count"
+        }
+        DiscoveryMethod::Dvrip => {
+            "XMeye/Sofia DVRIP search (UDP 34569): name, serial, MAC, firmware, channel count"
+        }
+        DiscoveryMethod::Ubiquiti => "Ubiquiti discovery (UDP 10001): name, model, MAC, firmware",
+        DiscoveryMethod::Hanwha => {
+            "Hanwha/Samsung Wisenet search (UDP 7701, answers to 7711): model, MAC"
+        }
+        DiscoveryMethod::Vivotek => "Vivotek search (UDP 10000): name, model, MAC",
+        DiscoveryMethod::Sony => "Sony search (UDP 2380): model, serial, MAC, firmware",
+        DiscoveryMethod::Bosch => {
+            "Bosch RCP autodetect (UDP 1757, answers to 1758): model, serial, MAC"
+        }
+        DiscoveryMethod::Foscam => "Foscam search (UDP 10000): name, serial, firmware",
+        DiscoveryMethod::Mdns => {
+            "mDNS / DNS-SD query (UDP 5353): instance and `.local` names, service ports, TXT facts"
+        }
+        DiscoveryMethod::Port => "TCP port probes",
+    }
+}
+
+/// `--discovery` takes the report's names, but `ports` for [`DiscoveryMethod::Port`] (the
+/// choice runs the probes; a device found so is reported with `port`).
+impl ValueEnum for DiscoveryMethod {
+    fn value_variants<'a>() -> &'a [Self] {
+        &CHOICES
     }
 
-    /// The discovery method this choice runs, as reports name it.
-    pub fn method(self) -> crate::model::DiscoveryMethod {
-        use crate::model::DiscoveryMethod as M;
-        match self {
-            Discovery::Arp => M::Arp,
-            Discovery::Onvif => M::Onvif,
-            Discovery::Ssdp => M::Ssdp,
-            Discovery::Ports => M::Port,
-            Discovery::Mdns => M::Mdns,
-            vendor => protocols::by_choice(vendor).map_or(M::Port, |p| p.method),
-        }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        let name = match self {
+            DiscoveryMethod::Port => "ports",
+            m => m.name(),
+        };
+        Some(PossibleValue::new(name).help(help(*self)))
     }
 }

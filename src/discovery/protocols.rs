@@ -1,14 +1,14 @@
 //! The vendor discovery protocols, one registration each: everything the engine
 //! ([`super::vendor`]) and the scan need to run one (ports, group, query, pure parser, maker).
 //!
-//! Adding a protocol is a parser in `src/proto/`, an entry in [`PROTOCOLS`], and a variant in
-//! [`Discovery`] and in [`DiscoveryMethod`] (the `--discovery` name and the report's name). The
+//! Adding a protocol is a parser in `src/proto/`, an entry in [`PROTOCOLS`], and a variant of
+//! [`DiscoveryMethod`] (the `--discovery` name and the report's name) with its `--help` line
+//! (`super::CHOICES`). The
 //! discovery stage, the registry merge (MAC > serial > address), the channel walk and the
 //! inventory take it from here.
 
 use std::net::Ipv4Addr;
 
-use super::Discovery;
 use crate::model::{Announcement, DiscoveryMethod};
 use crate::proto::{bosch, dhip, dvrip, foscam, hanwha, sadp, sony, ubiquiti, vivotek};
 
@@ -25,9 +25,7 @@ pub struct Found {
 /// One vendor discovery protocol.
 #[derive(Debug)]
 pub struct VendorProtocol {
-    /// The `--discovery` choice that runs it.
-    pub choice: Discovery,
-    /// How reports name the devices it found.
+    /// The `--discovery` choice that runs it, and how reports name the devices it found.
     pub method: DiscoveryMethod,
     /// For logs.
     pub name: &'static str,
@@ -50,7 +48,6 @@ pub struct VendorProtocol {
 /// Every vendor protocol, run side by side inside the discovery window.
 pub static PROTOCOLS: [VendorProtocol; 9] = [
     VendorProtocol {
-        choice: Discovery::Sadp,
         method: DiscoveryMethod::Sadp,
         name: "SADP",
         port: sadp::PORT,
@@ -72,7 +69,6 @@ pub static PROTOCOLS: [VendorProtocol; 9] = [
         },
     },
     VendorProtocol {
-        choice: Discovery::Dhip,
         method: DiscoveryMethod::Dhip,
         name: "DHIP",
         port: dhip::PORT,
@@ -86,7 +82,6 @@ pub static PROTOCOLS: [VendorProtocol; 9] = [
         },
     },
     VendorProtocol {
-        choice: Discovery::Dvrip,
         method: DiscoveryMethod::Dvrip,
         name: "DVRIP",
         port: dvrip::PORT,
@@ -103,7 +98,6 @@ pub static PROTOCOLS: [VendorProtocol; 9] = [
         },
     },
     VendorProtocol {
-        choice: Discovery::Ubiquiti,
         method: DiscoveryMethod::Ubiquiti,
         name: "Ubiquiti",
         port: ubiquiti::PORT,
@@ -122,7 +116,6 @@ pub static PROTOCOLS: [VendorProtocol; 9] = [
         },
     },
     VendorProtocol {
-        choice: Discovery::Hanwha,
         method: DiscoveryMethod::Hanwha,
         name: "Hanwha",
         port: hanwha::PORT,
@@ -138,7 +131,6 @@ pub static PROTOCOLS: [VendorProtocol; 9] = [
         },
     },
     VendorProtocol {
-        choice: Discovery::Vivotek,
         method: DiscoveryMethod::Vivotek,
         name: "Vivotek",
         port: vivotek::PORT,
@@ -154,7 +146,6 @@ pub static PROTOCOLS: [VendorProtocol; 9] = [
         },
     },
     VendorProtocol {
-        choice: Discovery::Sony,
         method: DiscoveryMethod::Sony,
         name: "Sony",
         port: sony::PORT,
@@ -165,7 +156,6 @@ pub static PROTOCOLS: [VendorProtocol; 9] = [
         parse: |bytes, _| Ok(camera(sony::parse(bytes).map_err(|e| e.to_string())?, None)),
     },
     VendorProtocol {
-        choice: Discovery::Bosch,
         method: DiscoveryMethod::Bosch,
         name: "Bosch",
         port: bosch::PORT,
@@ -182,7 +172,6 @@ pub static PROTOCOLS: [VendorProtocol; 9] = [
         },
     },
     VendorProtocol {
-        choice: Discovery::Foscam,
         method: DiscoveryMethod::Foscam,
         name: "Foscam",
         port: foscam::PORT,
@@ -209,8 +198,8 @@ fn camera(info: Announcement, vendor: Option<String>) -> Found {
 }
 
 /// The protocol a `--discovery` choice runs, if it is a vendor protocol.
-pub fn by_choice(choice: Discovery) -> Option<&'static VendorProtocol> {
-    PROTOCOLS.iter().find(|p| p.choice == choice)
+pub fn by_method(method: DiscoveryMethod) -> Option<&'static VendorProtocol> {
+    PROTOCOLS.iter().find(|p| p.method == method)
 }
 
 #[cfg(test)]
@@ -228,10 +217,9 @@ mod tests {
                 p.name,
                 p.vendor
             );
-            assert_eq!(p.choice.method(), p.method, "{}", p.name);
             assert_eq!(
                 p.method.name(),
-                p.choice.to_possible_value().unwrap().get_name(),
+                p.method.to_possible_value().unwrap().get_name(),
                 "the --discovery value and the report name agree"
             );
             assert!(!(p.query)("T").is_empty(), "{} sends something", p.name);
@@ -242,25 +230,25 @@ mod tests {
                     p.name
                 );
             }
-            assert!(PROTOCOLS[..i].iter().all(|o| o.choice != p.choice));
+            assert!(PROTOCOLS[..i].iter().all(|o| o.method != p.method));
         }
         // Every choice is either a vendor protocol or one of the five others.
-        for c in Discovery::value_variants() {
+        for c in DiscoveryMethod::value_variants() {
             let other = matches!(
                 c,
-                Discovery::Arp
-                    | Discovery::Onvif
-                    | Discovery::Ssdp
-                    | Discovery::Mdns
-                    | Discovery::Ports
+                DiscoveryMethod::Arp
+                    | DiscoveryMethod::Onvif
+                    | DiscoveryMethod::Ssdp
+                    | DiscoveryMethod::Mdns
+                    | DiscoveryMethod::Port
             );
-            assert_eq!(by_choice(*c).is_some(), !other, "{c:?}");
+            assert_eq!(by_method(*c).is_some(), !other, "{c:?}");
         }
     }
 
     #[test]
     fn sadp_answers_to_another_client_are_not_ours() {
-        let p = by_choice(Discovery::Sadp).unwrap();
+        let p = by_method(DiscoveryMethod::Sadp).unwrap();
         let answer = |uuid: &str| {
             format!("<ProbeMatch><Uuid>{uuid}</Uuid><DeviceSN>X1</DeviceSN></ProbeMatch>")
         };

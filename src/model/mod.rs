@@ -54,7 +54,8 @@ pub enum DiscoveryMethod {
     Onvif,
     /// Answered an SSDP M-SEARCH.
     Ssdp,
-    /// An open TCP port found by the probe pool.
+    /// An open TCP port found by the probe pool (`--discovery ports`, also in config files).
+    #[serde(alias = "ports")]
     Port,
     /// Answered a Hikvision SADP inquiry (UDP 37020).
     Sadp,

@@ -13,7 +13,7 @@ use crate::analyze::budget::AuthBudget;
 use crate::analyze::context::{Announcements, AuthSettings, Known, ScanContext, VerifySettings};
 use crate::analyze::sessions::DeviceSessions;
 use crate::config::ScanConfig;
-use crate::discovery::Discovery;
+use crate::discovery::DiscoveryMethod;
 use crate::discovery::targets::{self, LARGE_LIMIT};
 use crate::discovery::{arp, vendor};
 use crate::error::Error;
@@ -32,7 +32,7 @@ pub struct ScanPlan {
     pub set: targets::TargetSet,
     pub probe: ProbeSettings,
     pub ports: Vec<u16>,
-    pub methods: Vec<Discovery>,
+    pub methods: Vec<DiscoveryMethod>,
     /// How long the multicast/broadcast methods listen.
     pub discovery_wait: Duration,
     pub links: Links,

@@ -15,7 +15,7 @@ use super::Msg;
 use super::plan::ScanPlan;
 use crate::analyze::context::{Announcements, ScanContext};
 use crate::analyze::rtsp;
-use crate::discovery::{Discovery, targets};
+use crate::discovery::targets;
 use crate::error::AnalyzeError;
 use crate::model::{DiscoveryMethod, Failure, Stage};
 use crate::probe::{self, OpenPort, ProbeStats};
@@ -39,7 +39,7 @@ pub async fn discover_and_probe(
     open_tx: mpsc::Sender<OpenPort>,
 ) {
     let (batch_tx, mut batch_rx) = mpsc::unbounded_channel::<Batch>();
-    let probing = if s.methods.contains(&Discovery::Ports) {
+    let probing = if s.methods.contains(&DiscoveryMethod::Port) {
         let prober = probe::Prober::new(&s.probe, open_tx, stats);
         let ports = s.ports.clone();
         Some(tokio::spawn(async move {
@@ -54,29 +54,30 @@ pub async fn discover_and_probe(
         drop(open_tx);
         None
     };
-    let (probe_set, alive) = if s.methods.contains(&Discovery::Arp) {
+    let (probe_set, alive) = if s.methods.contains(&DiscoveryMethod::Arp) {
         arp_stage(&s.set, &s.links.on_link, &s.links.arp, &ev_tx, &batch_tx).await
     } else {
         let _ = batch_tx.send(s.set.clone().into());
         (s.set.clone(), Vec::new())
     };
-    let mdns = (s.methods.contains(&Discovery::Mdns) && !s.links.multicast.is_empty()).then(|| {
-        let probe = MdnsProbe {
-            scope: s.set.clone(),
-            probed: probe_set.clone(),
-            ports: s.ports.clone(),
-            batches: probing.is_some().then(|| batch_tx.clone()),
-        };
-        tokio::spawn(mdns_stage(
-            s.links.multicast.clone(),
-            probe,
-            ctx.clone(),
-            s.discovery_wait,
-            ev_tx.clone(),
-        ))
-    });
+    let mdns =
+        (s.methods.contains(&DiscoveryMethod::Mdns) && !s.links.multicast.is_empty()).then(|| {
+            let probe = MdnsProbe {
+                scope: s.set.clone(),
+                probed: probe_set.clone(),
+                ports: s.ports.clone(),
+                batches: probing.is_some().then(|| batch_tx.clone()),
+            };
+            tokio::spawn(mdns_stage(
+                s.links.multicast.clone(),
+                probe,
+                ctx.clone(),
+                s.discovery_wait,
+                ev_tx.clone(),
+            ))
+        });
     drop(batch_tx);
-    let onvif = s.methods.contains(&Discovery::Onvif).then(|| {
+    let onvif = s.methods.contains(&DiscoveryMethod::Onvif).then(|| {
         tokio::spawn(onvif_stage(
             s.links.multicast.clone(),
             alive.clone(),
@@ -86,19 +87,20 @@ pub async fn discover_and_probe(
             ev_tx.clone(),
         ))
     });
-    let ssdp = (s.methods.contains(&Discovery::Ssdp) && !s.links.multicast.is_empty()).then(|| {
-        tokio::spawn(ssdp_stage(
-            s.links.multicast.clone(),
-            probe_set.clone(),
-            (s.probe.connect_timeout, ctx.timeout),
-            s.discovery_wait,
-            ev_tx.clone(),
-        ))
-    });
+    let ssdp =
+        (s.methods.contains(&DiscoveryMethod::Ssdp) && !s.links.multicast.is_empty()).then(|| {
+            tokio::spawn(ssdp_stage(
+                s.links.multicast.clone(),
+                probe_set.clone(),
+                (s.probe.connect_timeout, ctx.timeout),
+                s.discovery_wait,
+                ev_tx.clone(),
+            ))
+        });
     // Every vendor protocol chosen, side by side inside the one discovery window.
     let vendor: Vec<_> = crate::discovery::protocols::PROTOCOLS
         .iter()
-        .filter(|p| s.methods.contains(&p.choice))
+        .filter(|p| s.methods.contains(&p.method))
         .filter(|_| !(s.links.vendor.is_empty() && alive.is_empty()))
         .map(|protocol| {
             tokio::spawn(vendor_stage(
