@@ -450,7 +450,7 @@ fn config(path: Option<&Path>) -> (Check, FileConfig) {
             Check::fail(
                 NAME,
                 format!("{shown}: watch.notify: {}", bad_sinks.join("; ")),
-                "stdout, webhook=URL, exec=COMMAND or mqtt=mqtt://HOST[:PORT]/TOPIC",
+                crate::notify::sink_syntax(),
             ),
             file,
         );
@@ -653,11 +653,7 @@ fn sink(spec: &str) -> Check {
     let parsed = match spec.parse::<SinkSpec>() {
         Ok(s) => s,
         Err(e) => {
-            return Check::fail(
-                NAME,
-                e,
-                "stdout, webhook=URL, exec=COMMAND or mqtt=mqtt://HOST[:PORT]/TOPIC",
-            );
+            return Check::fail(NAME, e, crate::notify::sink_syntax());
         }
     };
     let shown = crate::notify::shown_name(&parsed.name());

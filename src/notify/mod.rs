@@ -38,6 +38,22 @@ const BATCH: i64 = 100;
 /// another camscan process wrote to the same store).
 const IDLE_POLL: Duration = Duration::from_secs(30);
 
+/// The forms of a `--notify` value, in the order help texts list them: the one source of the
+/// sink syntax (the parser's error, `camscan doctor`'s fix; a test holds `--help` and
+/// `config.example.yaml` to it).
+pub const SINK_FORMS: [&str; 4] = [
+    "stdout",
+    "webhook=URL",
+    "exec=COMMAND",
+    "mqtt=mqtt://HOST[:PORT]/TOPIC",
+];
+
+/// [`SINK_FORMS`] as a sentence: `stdout, webhook=URL, exec=COMMAND or mqtt=...`.
+pub fn sink_syntax() -> String {
+    let (last, rest) = SINK_FORMS.split_last().unwrap_or((&"", &[]));
+    format!("{} or {last}", rest.join(", "))
+}
+
 /// One `--notify` value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SinkSpec {
@@ -71,9 +87,9 @@ impl std::str::FromStr for SinkSpec {
         if s == "stdout" {
             return Ok(SinkSpec::Stdout);
         }
-        let (kind, value) = s.split_once('=').ok_or_else(|| {
-            format!("`{s}`: expected stdout, webhook=URL, exec=COMMAND or mqtt=mqtt://HOST/TOPIC")
-        })?;
+        let (kind, value) = s
+            .split_once('=')
+            .ok_or_else(|| format!("`{s}`: expected {}", sink_syntax()))?;
         let value = value.trim().to_string();
         if value.is_empty() {
             return Err(format!("`{s}`: nothing after `=`"));
@@ -454,5 +470,39 @@ mod tests {
         }
         assert!(backoff(1) < Duration::from_secs(1));
         assert!(backoff(30) >= BACKOFF_MAX);
+    }
+
+    #[test]
+    fn every_help_text_gives_the_sink_forms() {
+        use clap::CommandFactory;
+        let cli = crate::cli::Cli::command();
+        for sub in ["watch", "doctor"] {
+            let arg = cli
+                .find_subcommand(sub)
+                .and_then(|c| c.get_arguments().find(|a| a.get_id() == "notify"))
+                .unwrap_or_else(|| panic!("{sub} has --notify"));
+            let help = arg
+                .get_long_help()
+                .or(arg.get_help())
+                .map(|h| h.to_string())
+                .unwrap_or_default()
+                .replace('\n', " ");
+            for form in SINK_FORMS {
+                assert!(
+                    help.contains(form),
+                    "{sub} --notify help lacks {form}: {help}"
+                );
+            }
+        }
+        let example = include_str!("../../config.example.yaml");
+        for form in SINK_FORMS {
+            assert!(example.contains(form), "config.example.yaml lacks {form}");
+        }
+        assert_eq!(
+            sink_syntax(),
+            "stdout, webhook=URL, exec=COMMAND or mqtt=mqtt://HOST[:PORT]/TOPIC"
+        );
+        let err = "nonsense".parse::<SinkSpec>().unwrap_err();
+        assert!(err.ends_with(&sink_syntax()), "{err}");
     }
 }
