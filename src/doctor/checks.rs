@@ -332,60 +332,101 @@ fn run_with_deadline(
 /// probably meant), and its values are valid. Returns the file as far as it could be read (the
 /// unknown keys left out), for the other checks.
 fn config(path: Option<&Path>) -> (Check, FileConfig) {
-    const NAME: &str = "config";
     let Some(path) = path else {
         return (
             Check::pass(
-                NAME,
+                CONFIG,
                 "no config file given (--config, CAMSCAN_CONFIG): defaults",
             ),
             FileConfig::default(),
         );
     };
     let shown = path.display();
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) => {
+    let mut value = match read_yaml(path) {
+        Ok(Some(v)) => v,
+        Ok(None) => {
+            return (
+                Check::pass(CONFIG, format!("{shown}: empty (defaults)")),
+                FileConfig::default(),
+            );
+        }
+        Err(check) => return (check, FileConfig::default()),
+    };
+    let unknown = match remove_unknown_keys(&mut value) {
+        Some(unknown) => unknown,
+        None => {
             return (
                 Check::fail(
-                    NAME,
-                    format!("{shown}: {e}"),
-                    "give a readable file to --config",
+                    CONFIG,
+                    format!("{shown}: not a mapping of keys to values"),
+                    EVERY_KEY,
                 ),
                 FileConfig::default(),
             );
         }
     };
-    if text.trim().is_empty() {
-        return (
-            Check::pass(NAME, format!("{shown}: empty (defaults)")),
-            FileConfig::default(),
-        );
-    }
-    let example = "config.example.yaml lists every key";
-    let mut value: serde_yaml::Value = match serde_yaml::from_str(&text) {
-        Ok(v) => v,
+    // The rest read as a scan reads it (`FileConfig::parse`), so doctor and scan agree.
+    let rest = serde_yaml::to_string(&value).unwrap_or_default();
+    let file = match FileConfig::parse(&rest, path) {
+        Ok(f) => f,
         Err(e) => {
             return (
-                Check::fail(
-                    NAME,
-                    format!("{shown}: not YAML: {e}"),
-                    format!("correct the YAML ({example})"),
-                ),
+                Check::fail(CONFIG, e.to_string(), format!("correct it ({EVERY_KEY})")),
                 FileConfig::default(),
             );
         }
     };
-    let Some(top) = value.as_mapping_mut() else {
+    if !unknown.is_empty() {
         return (
             Check::fail(
-                NAME,
-                format!("{shown}: not a mapping of keys to values"),
-                example,
+                CONFIG,
+                format!(
+                    "{shown}: unknown key{} {} (a scan refuses the file)",
+                    if unknown.len() == 1 { "" } else { "s" },
+                    unknown.join(", ")
+                ),
+                format!("rename or remove them ({EVERY_KEY})"),
             ),
-            FileConfig::default(),
+            file,
         );
-    };
+    }
+    let check = bad_values(&file, &shown.to_string())
+        .unwrap_or_else(|| Check::pass(CONFIG, format!("{shown}: parses, every key known")));
+    (check, file)
+}
+
+/// The config check's name.
+const CONFIG: &str = "config";
+/// Where the config check sends the user.
+const EVERY_KEY: &str = "config.example.yaml lists every key";
+
+/// The config file as YAML: `None` when it is empty; a failed check when it cannot be read or
+/// is not YAML.
+fn read_yaml(path: &Path) -> Result<Option<serde_yaml::Value>, Check> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Check::fail(
+            CONFIG,
+            format!("{shown}: {e}"),
+            "give a readable file to --config",
+        )
+    })?;
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    serde_yaml::from_str(&text).map(Some).map_err(|e| {
+        Check::fail(
+            CONFIG,
+            format!("{shown}: not YAML: {e}"),
+            format!("correct the YAML ({EVERY_KEY})"),
+        )
+    })
+}
+
+/// Take the keys a scan does not know out of the file (top level and `watch:`), each named with
+/// the key it probably meant. `None` when the file is not a mapping.
+fn remove_unknown_keys(value: &mut serde_yaml::Value) -> Option<Vec<String>> {
+    let top = value.as_mapping_mut()?;
     let mut unknown = Vec::new();
     let known = parse::struct_fields::<FileConfig>();
     for key in parse::unknown_keys(top, known) {
@@ -399,66 +440,35 @@ fn config(path: Option<&Path>) -> (Check, FileConfig) {
             watch.remove(key.as_str());
         }
     }
-    // The rest read as a scan reads it (`FileConfig::parse`), so doctor and scan agree.
-    let rest = serde_yaml::to_string(&value).unwrap_or_default();
-    let file = match FileConfig::parse(&rest, path) {
-        Ok(f) => f,
-        Err(e) => {
-            return (
-                Check::fail(NAME, e.to_string(), format!("correct it ({example})")),
-                FileConfig::default(),
-            );
-        }
-    };
-    if !unknown.is_empty() {
-        return (
-            Check::fail(
-                NAME,
-                format!(
-                    "{shown}: unknown key{} {} (a scan refuses the file)",
-                    if unknown.len() == 1 { "" } else { "s" },
-                    unknown.join(", ")
-                ),
-                format!("rename or remove them ({example})"),
-            ),
-            file,
-        );
-    }
-    // Values: what `camscan scan --config` would say about them (ports, durations, credentials).
-    if let Err(e) =
-        crate::config::ScanConfig::resolve(&crate::cli::ScanArgs::default(), &file, None)
+    Some(unknown)
+}
+
+/// Values: what `camscan scan --config` would say about them (ports, durations, credentials),
+/// then the sinks of `watch.notify`. `None` when all are valid.
+fn bad_values(file: &FileConfig, shown: &str) -> Option<Check> {
+    if let Err(e) = crate::config::ScanConfig::resolve(&crate::cli::ScanArgs::default(), file, None)
     {
-        return (
-            Check::fail(NAME, e.to_string(), format!("correct it ({example})")),
-            file,
-        );
+        return Some(Check::fail(
+            CONFIG,
+            e.to_string(),
+            format!("correct it ({EVERY_KEY})"),
+        ));
     }
-    let mut bad_sinks = Vec::new();
-    for s in file
+    let bad_sinks: Vec<String> = file
         .watch
         .as_ref()
         .and_then(|w| w.notify.as_ref())
         .into_iter()
         .flatten()
-    {
-        if let Err(e) = s.parse::<SinkSpec>() {
-            bad_sinks.push(e);
-        }
-    }
-    if !bad_sinks.is_empty() {
-        return (
-            Check::fail(
-                NAME,
-                format!("{shown}: watch.notify: {}", bad_sinks.join("; ")),
-                crate::notify::sink_syntax(),
-            ),
-            file,
-        );
-    }
-    (
-        Check::pass(NAME, format!("{shown}: parses, every key known")),
-        file,
-    )
+        .filter_map(|s| s.parse::<SinkSpec>().err())
+        .collect();
+    (!bad_sinks.is_empty()).then(|| {
+        Check::fail(
+            CONFIG,
+            format!("{shown}: watch.notify: {}", bad_sinks.join("; ")),
+            crate::notify::sink_syntax(),
+        )
+    })
 }
 
 /// "`prots` (did you mean `ports`?)".

@@ -113,27 +113,13 @@ pub fn print_token(args: &ServeArgs) -> Result<String, CommandError> {
 pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
     let usage = CommandError::Usage;
     // Everything that can refuse the start is checked before anything is opened or bound.
-    let store_path = crate::record::location(&args.store)?;
-    let token_path = auth::token_path(&store_path);
-    let token = auth::read_token(&token_path).map_err(usage)?;
-    let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => Some(tls::acceptor(cert, key).map_err(usage)?),
-        _ => None,
-    };
-    let bind = auth::bind_policy(
-        args.listen,
-        args.auth,
-        tls.is_some(),
-        token.is_some(),
-        &token_path,
-    )
-    .map_err(usage)?;
+    let mut pre = Preflight::check(args)?;
     let store = crate::record::open_existing(&args.store)?;
-    let scan_cfg = scan_config(args, &store_path)?;
+    let mut scan_cfg = scan_config(args, &pre.store_path)?;
     // The first start makes the token (so that a later one beyond loopback has it).
-    let token = match token {
+    let token = match pre.token.take() {
         Some(t) => t,
-        None => auth::token(&token_path).map_err(usage)?,
+        None => auth::token(&pre.token_path).map_err(usage)?,
     };
     let signals = Signals::listen()?;
     let path = store.path().to_path_buf();
@@ -144,9 +130,86 @@ pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
         .local_addr()
         .map_err(|e| CommandError::Usage(format!("serve: {e}")))?;
     let (stop_tx, stop_rx) = watch::channel(false);
-    let store = SharedStore::new(store);
+    let watcher = scan_cfg.watcher.take();
+    let (state, allowed) = app_state(scan_cfg, SharedStore::new(store), &stop_rx, args)?;
+    let preview = state.live_preview.clone();
+    let poller = tokio::spawn(sse::poll_newest(state.clone(), stop_rx.clone()));
+    let devices = tokio::spawn(device_metrics(state.clone(), stop_rx.clone()));
+    let watcher = watcher.map(|(cfg, w)| spawn_watcher(&state, &stop_rx, cfg, w));
+    let code = Arc::new(Mutex::new(None));
+    let signals = tokio::spawn(signals.wait(stop_tx, code.clone()));
+    let scheme = if pre.tls.is_some() { "https" } else { "http" };
+    announce(&pre, &path, &format!("{scheme}://{local}"), &allowed);
+    let guard = auth::Guard::new(
+        pre.bind.auth.then(|| auth::Token::new(&token)),
+        pre.tls.is_some(),
+    );
+    let app = auth::protect(api::router(state), guard);
+    let served = http_server::serve_tls(listener, app, LIMITS, stop_rx, "serve", pre.tls).await;
+    if let Some(p) = preview {
+        p.gateway.shutdown();
+    }
+    if let Some(w) = watcher {
+        // It saw the stop too: let it end its round's recording and its sinks (bounded).
+        let _ = tokio::time::timeout(Duration::from_secs(10), w).await;
+    }
+    poller.abort();
+    devices.abort();
+    signals.abort();
+    served.map_err(|e| CommandError::Usage(format!("serve: {e}")))?;
+    let code = *code.lock().unwrap_or_else(|e| e.into_inner());
+    Ok(code.unwrap_or(exit::ERROR))
+}
+
+/// What `serve` checks before it opens or binds anything: where the inventory and its token are,
+/// the TLS files, and whether the address may be served with the guard asked for.
+struct Preflight {
+    store_path: std::path::PathBuf,
+    token_path: std::path::PathBuf,
+    /// `None`: no token yet (the first start makes it).
+    token: Option<String>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    bind: auth::Bind,
+}
+
+impl Preflight {
+    fn check(args: &ServeArgs) -> Result<Preflight, CommandError> {
+        let usage = CommandError::Usage;
+        let store_path = crate::record::location(&args.store)?;
+        let token_path = auth::token_path(&store_path);
+        let token = auth::read_token(&token_path).map_err(usage)?;
+        let tls = match (&args.tls_cert, &args.tls_key) {
+            (Some(cert), Some(key)) => Some(tls::acceptor(cert, key).map_err(usage)?),
+            _ => None,
+        };
+        let bind = auth::bind_policy(
+            args.listen,
+            args.auth,
+            tls.is_some(),
+            token.is_some(),
+            &token_path,
+        )
+        .map_err(usage)?;
+        Ok(Preflight {
+            store_path,
+            token_path,
+            token,
+            tls,
+            bind,
+        })
+    }
+}
+
+/// The server's shared state: the store, the metrics, API scans with their limits and
+/// credentials, and (unless `--no-preview`) the live preview's relays and WebRTC gateway. With it,
+/// the targets API scans may cover, for the start line.
+fn app_state(
+    scan_cfg: ServeScans,
+    store: SharedStore,
+    stop_rx: &watch::Receiver<bool>,
+    args: &ServeArgs,
+) -> Result<(AppState, String), CommandError> {
     let metrics = crate::metrics::Metrics::new();
-    let watcher = scan_cfg.watcher;
     let sessions_per_device = scan_cfg.cfg.sessions_per_device;
     let scans = scans::Scans::new(
         scan_cfg.cfg,
@@ -155,7 +218,7 @@ pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
         store.clone(),
         metrics.clone(),
     )
-    .map_err(usage)?;
+    .map_err(CommandError::Usage)?;
     let allowed = scans.options().allow_targets.join(", ");
     let creds = scans.all_credentials();
     let mut state = AppState::new(store, stop_rx.clone()).with_scans(Arc::new(scans));
@@ -176,35 +239,40 @@ pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
             crate::preview::webrtc::Gateway::new(crate::preview::webrtc::GatewayLimits::default());
         state.live_preview = Some(Arc::new(live::Live { hub, gateway }));
     }
-    let preview = state.live_preview.clone();
-    let poller = tokio::spawn(sse::poll_newest(state.clone(), stop_rx.clone()));
-    let devices = tokio::spawn(device_metrics(state.clone(), stop_rx.clone()));
-    // The watcher, when asked for: its rounds take the same gate as API scans.
-    let watcher = watcher.map(|(cfg, w)| {
-        let embedded = crate::watch::Embedded {
-            store: state.store.clone(),
-            metrics: state.metrics.clone(),
-            stop: stop_rx.clone(),
-            gate: state
-                .scans
-                .as_ref()
-                .map(|s| s.gate.clone())
-                .unwrap_or_default(),
-        };
-        tokio::spawn(async move {
-            if let Err(e) = crate::watch::run_embedded(cfg, w, embedded).await {
-                tracing::error!("serve: the watcher stopped: {e}");
-            }
-        })
-    });
-    let code = Arc::new(Mutex::new(None));
-    let signals = tokio::spawn(signals.wait(stop_tx, code.clone()));
-    // On stderr (stdout is for results): where the API is, and how it is guarded.
-    let scheme = if tls.is_some() { "https" } else { "http" };
-    let guarded = if bind.auth {
+    Ok((state, allowed))
+}
+
+/// The scheduled watcher in this process: its rounds take the same gate as API scans.
+fn spawn_watcher(
+    state: &AppState,
+    stop_rx: &watch::Receiver<bool>,
+    cfg: crate::config::ScanConfig,
+    w: crate::watch::WatchConfig,
+) -> tokio::task::JoinHandle<()> {
+    let embedded = crate::watch::Embedded {
+        store: state.store.clone(),
+        metrics: state.metrics.clone(),
+        stop: stop_rx.clone(),
+        gate: state
+            .scans
+            .as_ref()
+            .map(|s| s.gate.clone())
+            .unwrap_or_default(),
+    };
+    tokio::spawn(async move {
+        if let Err(e) = crate::watch::run_embedded(cfg, w, embedded).await {
+            tracing::error!("serve: the watcher stopped: {e}");
+        }
+    })
+}
+
+/// On stderr (stdout is for results): where the API is, how it is guarded, and what API scans
+/// may cover.
+fn announce(pre: &Preflight, inventory: &std::path::Path, base: &str, allowed: &str) {
+    let guarded = if pre.bind.auth {
         format!(
             "; the token in {} is asked for (bearer or /login)",
-            token_path.display()
+            pre.token_path.display()
         )
     } else {
         String::new()
@@ -212,9 +280,9 @@ pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
     let mut err = std::io::stderr().lock();
     let _ = writeln!(
         err,
-        "camscan serve: the inventory {} at {scheme}://{local}/api/v1/ (OpenAPI: \
+        "camscan serve: the inventory {} at {base}/api/v1/ (OpenAPI: \
          /api/v1/openapi.json){guarded}",
-        path.display()
+        inventory.display()
     );
     let _ = writeln!(
         err,
@@ -222,29 +290,12 @@ pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
         if allowed.is_empty() {
             "nothing (--allow-targets)"
         } else {
-            &allowed
+            allowed
         }
     );
-    if let Some(warning) = &bind.warning {
+    if let Some(warning) = &pre.bind.warning {
         let _ = writeln!(err, "{warning}");
     }
-    drop(err);
-    let guard = auth::Guard::new(bind.auth.then(|| auth::Token::new(&token)), tls.is_some());
-    let app = auth::protect(api::router(state), guard);
-    let served = http_server::serve_tls(listener, app, LIMITS, stop_rx, "serve", tls).await;
-    if let Some(p) = preview {
-        p.gateway.shutdown();
-    }
-    if let Some(w) = watcher {
-        // It saw the stop too: let it end its round's recording and its sinks (bounded).
-        let _ = tokio::time::timeout(Duration::from_secs(10), w).await;
-    }
-    poller.abort();
-    devices.abort();
-    signals.abort();
-    served.map_err(|e| CommandError::Usage(format!("serve: {e}")))?;
-    let code = *code.lock().unwrap_or_else(|e| e.into_inner());
-    Ok(code.unwrap_or(exit::ERROR))
 }
 
 /// How often `/metrics`' device gauges are read again from the store (which other processes
