@@ -5,7 +5,8 @@
 //!
 //! Data flows one way: targets -> probe -> detect -> analyze -> registry -> export.
 //!
-//! * [`cli`]: the clap front end; every flag also reads `CAMSCAN_*`.
+//! * [`cli`]: the clap front end; every flag also reads `CAMSCAN_*`. [`cli_reference`] renders
+//!   the same definitions as `docs/reference/cli.md` (a test keeps the file in step).
 //! * [`config`]: flags, env, YAML file and defaults merged into one validated [`config::ScanConfig`].
 //! * [`credentials`]: credentials to try, their scopes, and safe rendering into URLs.
 //! * [`cmds`]: the command layer, one module per subcommand (`cmds::scan`, `cmds::watch`,
@@ -92,6 +93,7 @@
 
 pub mod analyze;
 pub mod cli;
+pub mod cli_reference;
 pub mod cmds;
 pub mod config;
 pub mod credentials;

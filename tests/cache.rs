@@ -11,7 +11,7 @@
 //! context, as `camscan scan` runs them with the store's. Addresses 127.0.0.141-149; needs root
 //! (port 80) and the lab packages (`scripts/test` installs them).
 
-// The figures of each scan go to stderr (`--nocapture`): the README's table comes from them.
+// The figures of each scan go to stderr (`--nocapture`): the table in docs/guide/scanning.md ("Rescans") comes from them.
 #![allow(clippy::print_stderr)]
 
 mod common;

@@ -3,7 +3,7 @@
 //! when our analysis got nothing from a stream.
 //!
 //! ffmpeg takes credentials only inside the URL, so with credentials they appear in ffprobe's command
-//! line (visible to local users in the process list) for the seconds it runs; the README says so.
+//! line (visible to local users in the process list) for the seconds it runs; docs/design/wire.md says so.
 
 use std::path::Path;
 use std::process::Stdio;

@@ -1,4 +1,4 @@
-//! The JSON document: the public contract for CI users (schema in README.md, "JSON output").
+//! The JSON document: the public contract for CI users (schema in docs/reference/json-schema.md).
 
 use std::io::{self, Write};
 

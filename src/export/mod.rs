@@ -46,7 +46,7 @@ pub enum Format {
     Json,
     /// One row per stream, RFC 4180, spreadsheet-safe (--csv-delimiter).
     Csv,
-    /// The JSON document's fields as XML elements (README "XML output").
+    /// The JSON document's fields as XML elements (docs/reference/formats.md, "XML output").
     Xml,
     /// The JSON document as YAML, with every string a YAML 1.1 reader could misread quoted.
     Yaml,

@@ -1,7 +1,7 @@
 //! NDJSON (newline-delimited JSON) for pipelines: one line per device, each line exactly the object
 //! the JSON document has in `devices[]`. No header or summary line: every line is a device, so
 //! `jq`, `grep` and line-by-line readers need no special case. During a scan, `app` writes each
-//! device with [`write_device`] as soon as it is final (README "NDJSON output" gives the rule), so
+//! device with [`write_device`] as soon as it is final (docs/reference/formats.md, "NDJSON output", gives the rule), so
 //! lines come in the order devices finish; [`NdjsonExporter`] writes a finished report's devices in
 //! its (address) order.
 

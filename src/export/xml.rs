@@ -1,5 +1,5 @@
 //! XML: the JSON document's fields as elements, written by quick-xml (which does the escaping).
-//! Structure (README "XML output"):
+//! Structure (docs/reference/formats.md, "XML output"):
 //!
 //! ```xml
 //! <camscan schema_version="1" camscan_version="0.1.0" complete="true">

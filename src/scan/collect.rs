@@ -125,7 +125,7 @@ impl Collector<'_> {
     }
 }
 
-/// Decides when a device is final: when no event can change it any more (README "NDJSON output").
+/// Decides when a device is final: when no event can change it any more (docs/reference/formats.md, "NDJSON output").
 ///
 /// Events about an address come from discovery (ARP, WS-Discovery and the ONVIF device API, SSDP,
 /// SADP, DHIP), from the probes (`PortOpen`, sent when an open port is handed to analysis) and from

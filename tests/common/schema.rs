@@ -1,5 +1,5 @@
-//! The JSON output contract (README "JSON output", schema_version 1), written out independently of the
-//! library's own types: if a field the README promises is renamed or retyped, parsing here fails.
+//! The JSON output contract (docs/reference/json-schema.md, schema_version 1), written out independently of the
+//! library's own types: if a field the docs promise is renamed or retyped, parsing here fails.
 //! Extra fields are allowed (the contract only grows).
 
 use serde::Deserialize;
@@ -34,7 +34,7 @@ pub struct Device {
     pub addresses: Vec<String>,
     pub channels: Option<u32>,
     pub announced: Vec<Announcement>,
-    /// Every name with its source (README "Device names").
+    /// Every name with its source (docs/reference/formats.md, "Device names").
     pub names: Vec<Name>,
     /// The IEEE registry's organisation for the MAC's prefix.
     pub mac_vendor: Option<String>,

@@ -1,0 +1,229 @@
+//! The documentation holds together: every relative link in the README, CONTRIBUTING.md,
+//! CHANGELOG.md and `docs/` resolves (the file exists; an `#anchor` names a heading of that
+//! file, by GitHub's rules), and `docs/reference/cli.md` is what the binary's argument
+//! definitions render (`CAMSCAN_BLESS=1 cargo test --test docs` rewrites it). No network:
+//! absolute `http(s)` links are not fetched.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// GitHub's heading anchor: lowercased; letters, digits, `-`, `_` and spaces kept (spaces become
+/// `-`), everything else dropped.
+fn slug(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The lines of a Markdown text outside fenced code blocks (` ``` ` or `~~~`).
+fn prose(text: &str) -> Vec<&str> {
+    let mut fence: Option<&str> = None;
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let t = line.trim_start();
+        let marker = ["```", "~~~"].into_iter().find(|m| t.starts_with(m));
+        match (fence, marker) {
+            (None, Some(m)) => fence = Some(m),
+            (Some(f), Some(m)) if f == m => fence = None,
+            (None, None) => out.push(line),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A line without its inline code spans (`` `[a](b)` `` is no link).
+fn without_code_spans(line: &str) -> String {
+    let mut out = String::new();
+    let mut in_code = false;
+    for c in line.chars() {
+        if c == '`' {
+            in_code = !in_code;
+        } else if !in_code {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The anchors of a Markdown text's headings, with GitHub's `-1`, `-2` for repeats.
+fn anchors(text: &str) -> HashSet<String> {
+    let mut seen = HashSet::new();
+    for line in prose(text) {
+        let t = line.trim_start();
+        let hashes = t.chars().take_while(|&c| c == '#').count();
+        if (1..=6).contains(&hashes) && t[hashes..].starts_with(' ') {
+            let base = slug(&t[hashes..].replace('`', ""));
+            let mut a = base.clone();
+            let mut n = 0;
+            while seen.contains(&a) {
+                n += 1;
+                a = format!("{base}-{n}");
+            }
+            seen.insert(a);
+        }
+    }
+    seen
+}
+
+/// The targets of the inline links and images of a Markdown text: `[text](target)`, with an
+/// optional title after a space.
+fn links(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in prose(text) {
+        let line = without_code_spans(line);
+        let mut rest = line.as_str();
+        while let Some(i) = rest.find("](") {
+            rest = &rest[i + 2..];
+            let Some(end) = rest.find(')') else { break };
+            let target = rest[..end].split_whitespace().next().unwrap_or("");
+            out.push(target.trim_matches(|c| c == '<' || c == '>').to_string());
+            rest = &rest[end..];
+        }
+    }
+    out
+}
+
+/// Why a relative link of `from` does not resolve, or `None` when it does.
+fn broken(from: &Path, target: &str) -> Option<String> {
+    if target.contains("://") || target.starts_with("mailto:") || target.is_empty() {
+        return None;
+    }
+    let (path, anchor) = match target.split_once('#') {
+        Some((p, a)) => (p, Some(a)),
+        None => (target, None),
+    };
+    let file: PathBuf = if path.is_empty() {
+        from.to_path_buf()
+    } else {
+        from.parent().unwrap_or(Path::new(ROOT)).join(path)
+    };
+    if !file.exists() {
+        return Some(format!("{target}: no {}", file.display()));
+    }
+    let anchor = anchor?;
+    if file.extension().is_none_or(|e| e != "md") {
+        return None;
+    }
+    let text = std::fs::read_to_string(&file).unwrap_or_default();
+    if anchors(&text).contains(anchor) {
+        None
+    } else {
+        Some(format!(
+            "{target}: no heading #{anchor} in {}",
+            file.display()
+        ))
+    }
+}
+
+/// README.md, CONTRIBUTING.md, CHANGELOG.md and every Markdown file under docs/.
+fn documents() -> Vec<PathBuf> {
+    let root = Path::new(ROOT);
+    let mut out: Vec<PathBuf> = ["README.md", "CONTRIBUTING.md", "CHANGELOG.md"]
+        .iter()
+        .map(|f| root.join(f))
+        .collect();
+    let mut dirs = vec![root.join("docs")];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|e| e == "md") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn every_relative_link_resolves() {
+    let mut bad = Vec::new();
+    let mut checked = 0;
+    for doc in documents() {
+        let text = std::fs::read_to_string(&doc).expect("readable");
+        for target in links(&text) {
+            checked += 1;
+            if let Some(why) = broken(&doc, &target) {
+                let rel = doc.strip_prefix(ROOT).unwrap_or(&doc).display().to_string();
+                bad.push(format!("{rel}: {why}"));
+            }
+        }
+    }
+    assert!(
+        checked > 50,
+        "only {checked} links found: is the scan broken?"
+    );
+    assert!(bad.is_empty(), "broken links:\n{}", bad.join("\n"));
+}
+
+#[test]
+fn the_cli_reference_is_what_the_binary_defines() {
+    let path = Path::new(ROOT).join("docs/reference/cli.md");
+    let want = camscan::cli_reference::markdown();
+    if std::env::var_os("CAMSCAN_BLESS").is_some() {
+        std::fs::write(&path, &want).expect("write docs/reference/cli.md");
+        return;
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    if have != want {
+        let first = have
+            .lines()
+            .zip(want.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or(have.lines().count().min(want.lines().count()));
+        panic!(
+            "docs/reference/cli.md differs from the argument definitions from line {}:\n  file:   {:?}\n  binary: {:?}\nrun `CAMSCAN_BLESS=1 cargo test --test docs` and commit the file",
+            first + 1,
+            have.lines().nth(first).unwrap_or(""),
+            want.lines().nth(first).unwrap_or("")
+        );
+    }
+    // Every subcommand has its section.
+    for sub in ["scan", "watch", "serve", "devices", "doctor", "man"] {
+        assert!(want.contains(&format!("\n## camscan {sub}\n")), "{sub}");
+    }
+}
+
+#[test]
+fn slugs_follow_github() {
+    assert_eq!(slug("The inventory (store)"), "the-inventory-store");
+    assert_eq!(
+        slug("`--paths` syntax".replace('`', "").as_str()),
+        "--paths-syntax"
+    );
+    assert_eq!(
+        slug("Rescans: what worked last time first"),
+        "rescans-what-worked-last-time-first"
+    );
+    assert_eq!(slug("The MAC's maker"), "the-macs-maker");
+    assert_eq!(
+        slug("camscan watch: schedules, stream health, notifications"),
+        "camscan-watch-schedules-stream-health-notifications"
+    );
+    let a = anchors("# A\n## B\n```\n# not a heading\n```\n## B\n");
+    assert!(a.contains("a") && a.contains("b") && a.contains("b-1"));
+    assert!(!a.contains("not-a-heading"));
+}
+
+#[test]
+fn links_outside_code_only() {
+    let text = "see [x](a.md#b) and `[y](c.md)`\n```\n[z](d.md)\n```\n![i](p.png \"t\")\n";
+    assert_eq!(links(text), vec!["a.md#b", "p.png"]);
+    let here = Path::new(ROOT).join("README.md");
+    assert!(broken(&here, "no-such-file.md").is_some());
+    assert!(broken(&here, "CONTRIBUTING.md#no-such-heading").is_some());
+    assert!(broken(&here, "CONTRIBUTING.md").is_none());
+    assert!(broken(&here, "https://example.com/x").is_none());
+}
