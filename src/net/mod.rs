@@ -1,6 +1,7 @@
 //! OS networking: the open-file limit, the connect call with its errno classification, the
-//! multicast socket of discovery, the ARP packet socket ([`packet`]), TLS ([`tls`]) and reverse
-//! DNS ([`rdns`]).
+//! multicast socket of discovery, the ARP packet socket ([`packet`]), TLS ([`tls`]), reverse
+//! DNS ([`rdns`]) and the camera clients (HTTP, RTSP, RTMP, STUN, a camera's snapshot:
+//! [`snapshot`]).
 
 use std::io;
 use std::net::SocketAddr;
@@ -293,5 +294,6 @@ pub mod packet;
 pub mod rdns;
 pub mod rtmp;
 pub mod rtsp;
+pub mod snapshot;
 pub mod stun;
 pub mod tls;

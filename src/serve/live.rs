@@ -470,8 +470,8 @@ async fn mjpeg_open(state: &AppState, id: &str, query: Option<&str>) -> Result<R
                     .into(),
             ));
         };
-        let authorization =
-            super::snapshot::answer_challenge(&got.head, c, &path).ok_or_else(|| {
+        let authorization = crate::net::snapshot::answer_challenge(&got.head, c, &path)
+            .ok_or_else(|| {
                 upstream("the camera's 401 has no challenge the server answers".into())
             })?;
         got = open(Some(authorization)).await?;

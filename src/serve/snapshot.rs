@@ -1,18 +1,11 @@
 //! `GET /api/v1/devices/{id}/snapshot`: the camera's still image, fetched by the server so that
 //! no credential ever reaches the browser.
 //!
-//! The URL comes from the device's newest description ([`crate::store::Store::device_report`]):
-//! an ONVIF profile's snapshot URI, else a JPEG snapshot stream the scan found. It is fetched only
-//! from the device's own addresses (a device that names another host in its snapshot URI would
-//! make this server fetch from anywhere it is told), over HTTP or HTTPS, under [`DEADLINE`], and
-//! the answer is passed on only when it is a whole JPEG or PNG image of at most
-//! [`crate::net::http::MAX_BODY`] bytes. A 401 is answered with the server's configured
-//! credentials (the scan's `default` and each `--scan-credentials` set; those whose user name
-//! opened a stream of the device first), HTTP Digest or Basic as the camera asks, at most
-//! [`MAX_TRIES`] of them. Failures are 502 problem documents that say what the camera did.
-
-use std::net::{IpAddr, SocketAddr};
-use std::time::Duration;
+//! The device comes from its newest description ([`crate::store::Store::device_report`]); the
+//! fetch is the camera client's ([`crate::net::snapshot`]: the camera's own addresses only, under
+//! a deadline, a whole JPEG or PNG) with the server's configured credentials (the scan's `default`
+//! and each `--scan-credentials` set). A device without a snapshot URL it may fetch is 404;
+//! what the camera did wrong is a 502 problem document that says so.
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, header};
@@ -21,81 +14,7 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use super::params::Params;
 use super::problem::{Kind, Problem};
-use crate::credentials::Credential;
-use crate::model::{Device, Protocol};
-use crate::net::http;
-
-/// The whole fetch, connection to last byte. 5 s: a camera answers a snapshot in well under a
-/// second; the page shows "no snapshot" rather than wait.
-pub const DEADLINE: Duration = Duration::from_secs(5);
-/// Credentials tried after a 401.
-pub const MAX_TRIES: usize = 4;
-
-/// Where to fetch the snapshot of `d` from, and whether it is allowed: the URL, the socket
-/// address (the device's own) and the path with its query.
-pub fn target(d: &Device) -> Result<(url::Url, SocketAddr, String), String> {
-    let from_onvif = d
-        .onvif
-        .iter()
-        .flat_map(|o| &o.profiles)
-        .filter_map(|p| p.snapshot_uri.as_deref());
-    let from_streams = d
-        .streams
-        .iter()
-        .filter(|s| s.protocol == Protocol::Jpeg)
-        .map(|s| s.url.as_str());
-    let Some(raw) = from_onvif.chain(from_streams).next() else {
-        return Err(
-            "the camera has no snapshot URL (no ONVIF snapshot URI, no JPEG stream)".into(),
-        );
-    };
-    let url = url::Url::parse(raw).map_err(|e| format!("its snapshot URL does not parse: {e}"))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(format!("its snapshot URL is {}, not HTTP", url.scheme()));
-    }
-    let host: IpAddr = match url.host() {
-        Some(url::Host::Ipv4(a)) => IpAddr::V4(a),
-        Some(url::Host::Ipv6(a)) => IpAddr::V6(a),
-        _ => {
-            return Err("its snapshot URL names a host, not one of the camera's addresses".into());
-        }
-    };
-    if host != d.ip && !d.addresses.contains(&host) {
-        return Err(format!(
-            "its snapshot URL points at {host}, which is not the camera's address: not fetched"
-        ));
-    }
-    let port = url.port_or_known_default().unwrap_or(80);
-    let mut path = url.path().to_string();
-    if let Some(q) = url.query() {
-        path.push('?');
-        path.push_str(q);
-    }
-    Ok((url, SocketAddr::new(host, port), path))
-}
-
-/// The image type of `body`, by its first bytes (the Content-Type of cheap cameras is often
-/// wrong; the bytes are what the browser will decode).
-pub fn image_type(body: &[u8]) -> Option<&'static str> {
-    if body.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if body.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else {
-        None
-    }
-}
-
-/// The `Authorization` answering a camera's 401 (`head`, its first 8 challenges; Digest or Basic,
-/// as it asks) to `GET path` with credential `c`; `None` when it has no challenge we can answer.
-pub fn answer_challenge(
-    head: &crate::proto::response::ResponseHead,
-    c: &Credential,
-    path: &str,
-) -> Option<String> {
-    let challenges: Vec<&str> = head.headers_named("www-authenticate").collect();
-    http::answer_challenges(&challenges, &c.username, &c.password, path)
-}
+use crate::net::snapshot::{self, SnapshotError};
 
 /// `GET /api/v1/devices/{id}/snapshot`.
 pub async fn snapshot(
@@ -120,143 +39,19 @@ async fn fetch(state: AppState, id: &str, query: Option<&str>) -> Result<Respons
         .await
         .map_err(Problem::from)?
         .ok_or_else(|| Problem::not_found(format!("no device {n} described in the inventory")))?;
-    let (url, addr, path) = target(&device).map_err(Problem::not_found)?;
-    let host = url.host_str().unwrap_or_default().to_string();
-    let host = match url.port() {
-        Some(p) => format!("{host}:{p}"),
-        None => host,
-    };
-    let tls = url.scheme() == "https";
-    let mut creds: Vec<Credential> = state
+    let creds = state
         .scans
         .as_ref()
         .map(|s| s.all_credentials())
         .unwrap_or_default();
-    // Those whose user opened one of its streams first.
-    let users: Vec<&str> = device
-        .streams
-        .iter()
-        .filter_map(|s| s.username.as_deref())
-        .collect();
-    creds.sort_by_key(|c| !users.contains(&c.username.as_str()));
-    creds.retain(|c| c.scope.is_none_or(|r| r.contains_ip(addr.ip())));
-    creds.truncate(MAX_TRIES);
-
-    let get = |authorization: Option<String>| {
-        let (host, path) = (host.clone(), path.clone());
-        async move {
-            let req = http::Request {
-                method: "GET",
-                host: &host,
-                path: &path,
-                content_type: "",
-                body: "",
-                authorization: authorization.as_deref(),
-            };
-            http::send_over(addr, &req, tls, DEADLINE, DEADLINE).await
-        }
-    };
-    let upstream = |detail: String| Problem::new(Kind::Upstream, detail);
-    let mut reply = get(None)
-        .await
-        .map_err(|e| upstream(format!("the camera did not answer: {e}")))?;
-    let mut tries = creds.iter();
-    while reply.head.status == 401 {
-        let Some(c) = tries.next() else {
-            return Err(upstream(
-                "the camera asks for credentials and none of the server's configured ones \
-                 (--config credentials, --scan-credentials) opened it"
-                    .into(),
-            ));
-        };
-        let Some(authorization) = answer_challenge(&reply.head, c, &path) else {
-            return Err(upstream(
-                "the camera's 401 has no challenge this server can answer".into(),
-            ));
-        };
-        reply = get(Some(authorization))
-            .await
-            .map_err(|e| upstream(format!("the camera did not answer: {e}")))?;
-    }
-    if reply.head.status != 200 {
-        return Err(upstream(format!(
-            "the camera answered {} to its snapshot URL",
-            reply.head.status
-        )));
-    }
-    let complete = reply
-        .head
-        .content_length()
-        .is_none_or(|n| n == reply.body.len())
-        && reply.body.len() < http::MAX_BODY;
-    if !complete {
-        return Err(upstream(format!(
-            "the snapshot is cut short or larger than {} bytes",
-            http::MAX_BODY
-        )));
-    }
-    let Some(media) = image_type(&reply.body) else {
-        return Err(upstream(
-            "the camera's answer is not a JPEG or PNG image".into(),
-        ));
-    };
-    let mut resp = reply.body.into_response();
-    resp.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
+    let image = snapshot::fetch(&device, creds).await.map_err(|e| match e {
+        SnapshotError::NoUrl(why) => Problem::not_found(why),
+        SnapshotError::Camera(why) => Problem::new(Kind::Upstream, why),
+    })?;
+    let mut resp = image.bytes.into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(image.media_type),
+    );
     Ok(resp)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::{OnvifInfo, OnvifProfile, Stream};
-
-    fn device(snapshot: Option<&str>, jpeg: Option<&str>) -> Device {
-        let mut d = Device::new("10.0.0.5".parse().unwrap());
-        d.addresses = vec!["10.0.0.6".parse().unwrap()];
-        if let Some(s) = snapshot {
-            d.onvif = Some(OnvifInfo {
-                profiles: vec![OnvifProfile {
-                    snapshot_uri: Some(s.into()),
-                    ..OnvifProfile::default()
-                }],
-                ..OnvifInfo::default()
-            });
-        }
-        if let Some(j) = jpeg {
-            d.streams = vec![Stream::new(j.into(), Protocol::Jpeg, 80)];
-        }
-        d
-    }
-
-    #[test]
-    fn only_the_cameras_own_addresses_are_fetched() {
-        let (_, addr, path) = target(&device(
-            Some("http://10.0.0.5/onvif-http/snapshot?Profile_1"),
-            None,
-        ))
-        .unwrap();
-        assert_eq!(addr, "10.0.0.5:80".parse().unwrap());
-        assert_eq!(path, "/onvif-http/snapshot?Profile_1");
-        let (_, addr, _) = target(&device(None, Some("https://10.0.0.6:8443/snap.jpg"))).unwrap();
-        assert_eq!(addr, "10.0.0.6:8443".parse().unwrap());
-        for bad in [
-            "http://10.0.0.7/snap.jpg",
-            "http://169.254.169.254/latest/meta-data",
-            "http://internal.example/snap.jpg",
-            "ftp://10.0.0.5/snap.jpg",
-            "not a url",
-        ] {
-            assert!(target(&device(Some(bad), None)).is_err(), "{bad}");
-        }
-        assert!(target(&device(None, None)).is_err());
-    }
-
-    #[test]
-    fn images_are_known_by_their_bytes() {
-        assert_eq!(image_type(&[0xFF, 0xD8, 0xFF, 0xE0, 0]), Some("image/jpeg"));
-        assert_eq!(image_type(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
-        assert_eq!(image_type(b"<html>"), None);
-        assert_eq!(image_type(b""), None);
-    }
 }
