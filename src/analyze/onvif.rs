@@ -367,66 +367,106 @@ pub async fn analyze(ip: IpAddr, xaddr: &str, s: &OnvifSettings) -> OnvifFinding
         .call(&ep, &path, soap::GET_DEVICE_INFORMATION)
         .await
         .and_then(|t| soap::device_information(&t));
-    // 3. Where the media services are: GetServices (Media1 and Media2), else GetCapabilities.
-    let before = caller.findings.failures.len();
-    let services = caller
-        .call(&ep, &path, soap::GET_SERVICES)
-        .await
-        .map(|t| soap::services(&t))
-        .unwrap_or_default();
-    if services.is_empty() {
-        // Old devices lack GetServices; GetCapabilities is the fallback, not a failure to report.
-        caller.findings.failures.truncate(before);
-    }
-    let service = |ns: &str, failures: &mut Vec<AnalyzeError>| {
-        services
-            .iter()
-            .find(|(n, _)| n.trim() == ns)
-            .and_then(|(_, x)| endpoint(ip, x, failures))
+    // 3. Where the media services are.
+    let (media2, media1) = caller.media_services(&ep, &path).await;
+    // 4. Profiles, and their stream and snapshot URIs.
+    let (profiles, chosen, used_media2) = caller.profiles(media2, media1, (ep, path)).await;
+    let (uris, snapshots) = match &chosen {
+        Some(media) => caller.uris(media, &profiles, used_media2).await,
+        None => (Vec::new(), Vec::new()),
     };
-    let media2 = service(soap::NS_MEDIA2, &mut caller.findings.failures);
-    let mut media1 = service(soap::NS_MEDIA, &mut caller.findings.failures);
-    if media1.is_none() && media2.is_none() {
-        media1 = match caller
-            .call(&ep, &path, soap::GET_CAPABILITIES)
+    findings.info = info;
+    findings.profiles = profiles;
+    findings.stream_uris = uris;
+    findings.snapshot_uris = snapshots;
+    findings.media2 = used_media2;
+    findings
+}
+
+/// A service's endpoint and path.
+type Service = (Endpoint, String);
+
+impl Caller<'_> {
+    /// The Media2 and Media1 services: GetServices, else (old devices lack it, which is no
+    /// failure to report) GetCapabilities' media XAddr.
+    async fn media_services(
+        &mut self,
+        ep: &Endpoint,
+        path: &str,
+    ) -> (Option<Service>, Option<Service>) {
+        let ip = self.ip;
+        let before = self.findings.failures.len();
+        let services = self
+            .call(ep, path, soap::GET_SERVICES)
             .await
-            .and_then(|t| soap::media_xaddr(&t))
-        {
-            Some(x) => endpoint(ip, &x, &mut caller.findings.failures),
-            None => None,
-        };
-    }
-    // 4. Profiles, and their stream and snapshot URIs: Media2 first (H.265 profiles exist only
-    // there), Media1 when the device has no Media2 or it lists nothing.
-    let mut profiles = Vec::new();
-    let mut used_media2 = false;
-    let mut chosen = None;
-    if let Some((m2, m2_path)) = &media2 {
-        profiles = caller
-            .call(m2, m2_path, soap::GET_PROFILES2)
-            .await
-            .map(|t| soap::profiles(&t))
+            .map(|t| soap::services(&t))
             .unwrap_or_default();
-        used_media2 = !profiles.is_empty();
-        if used_media2 {
-            chosen = media2.as_ref();
+        if services.is_empty() {
+            self.findings.failures.truncate(before);
         }
+        let service = |ns: &str, failures: &mut Vec<AnalyzeError>| {
+            services
+                .iter()
+                .find(|(n, _)| n.trim() == ns)
+                .and_then(|(_, x)| endpoint(ip, x, failures))
+        };
+        let media2 = service(soap::NS_MEDIA2, &mut self.findings.failures);
+        let mut media1 = service(soap::NS_MEDIA, &mut self.findings.failures);
+        if media1.is_none() && media2.is_none() {
+            media1 = match self
+                .call(ep, path, soap::GET_CAPABILITIES)
+                .await
+                .and_then(|t| soap::media_xaddr(&t))
+            {
+                Some(x) => endpoint(ip, &x, &mut self.findings.failures),
+                None => None,
+            };
+        }
+        (media2, media1)
     }
-    if !used_media2 {
-        // No media XAddr at all: some devices serve media on the device service path.
-        let m1 = media1.get_or_insert((ep, path));
-        profiles = caller
+
+    /// The media profiles: Media2 first (H.265 profiles exist only there), Media1 when the
+    /// device has no Media2 or it lists nothing; with no media XAddr at all, the device service
+    /// (`device`: some devices serve media on its path). Returns the profiles, the service that
+    /// listed them and whether it is Media2.
+    async fn profiles(
+        &mut self,
+        media2: Option<Service>,
+        mut media1: Option<Service>,
+        device: Service,
+    ) -> (Vec<soap::Profile>, Option<Service>, bool) {
+        if let Some((m2, m2_path)) = &media2 {
+            let profiles = self
+                .call(m2, m2_path, soap::GET_PROFILES2)
+                .await
+                .map(|t| soap::profiles(&t))
+                .unwrap_or_default();
+            if !profiles.is_empty() {
+                return (profiles, media2, true);
+            }
+        }
+        let m1 = media1.get_or_insert(device);
+        let profiles = self
             .call(&m1.0, &m1.1, soap::GET_PROFILES)
             .await
             .map(|t| soap::profiles(&t))
             .unwrap_or_default();
-        chosen = media1.as_ref();
+        (profiles, media1, false)
     }
-    let mut uris = Vec::new();
-    let mut snapshots = Vec::new();
-    if let Some((media_ep, media_path)) = chosen {
+
+    /// Each profile's stream URI and (optional: a device without them is not failing) snapshot
+    /// URI, at most [`MAX_STREAM_PROFILES`] profiles, their hosts forced to the device's.
+    async fn uris(
+        &mut self,
+        (media_ep, media_path): &Service,
+        profiles: &[soap::Profile],
+        media2: bool,
+    ) -> (Vec<(String, String)>, Vec<(String, String)>) {
+        let ip = self.ip;
+        let mut uris = Vec::new();
+        let mut snapshots = Vec::new();
         for p in profiles.iter().take(MAX_STREAM_PROFILES) {
-            let (stream_body, snapshot_body) = if used_media2 {
+            let (stream_body, snapshot_body) = if media2 {
                 (
                     soap::get_stream_uri2(&p.token),
                     soap::get_snapshot_uri2(&p.token),
@@ -437,37 +477,31 @@ pub async fn analyze(ip: IpAddr, xaddr: &str, s: &OnvifSettings) -> OnvifFinding
                     soap::get_snapshot_uri(&p.token),
                 )
             };
-            if let Some(uri) = caller
+            if let Some(uri) = self
                 .call(media_ep, media_path, &stream_body)
                 .await
                 .and_then(|t| soap::media_uri(&t))
             {
                 uris.push((
                     p.token.clone(),
-                    force_host(&uri, ip, &mut caller.findings.failures),
+                    force_host(&uri, ip, &mut self.findings.failures),
                 ));
             }
-            // Snapshots are optional: a device without them is not failing.
-            let before = caller.findings.failures.len();
-            match caller
+            let before = self.findings.failures.len();
+            match self
                 .call(media_ep, media_path, &snapshot_body)
                 .await
                 .and_then(|t| soap::media_uri(&t))
             {
                 Some(uri) => snapshots.push((
                     p.token.clone(),
-                    force_host(&uri, ip, &mut caller.findings.failures),
+                    force_host(&uri, ip, &mut self.findings.failures),
                 )),
-                None => caller.findings.failures.truncate(before),
+                None => self.findings.failures.truncate(before),
             }
         }
+        (uris, snapshots)
     }
-    findings.info = info;
-    findings.profiles = profiles;
-    findings.stream_uris = uris;
-    findings.snapshot_uris = snapshots;
-    findings.media2 = used_media2;
-    findings
 }
 
 /// GetStreamUri may name 0.0.0.0, another host or a wrong address (agsh/onvif#170): the stream is

@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use retina::client::{
-    Described, PacketItem, PlayOptions, Session, SessionGroup, SessionOptions, SetupOptions,
-    TcpTransportOptions, Transport, UdpTransportOptions,
+    Described, PacketItem, PlayOptions, Playing, Session, SessionGroup, SessionOptions,
+    SetupOptions, TcpTransportOptions, Transport, UdpTransportOptions,
 };
 
 use crate::credentials::Credential;
@@ -341,50 +341,19 @@ pub(crate) async fn step<T>(
     }
 }
 
+/// One DESCRIBE and, when asked, one PLAY check over `transport`: the media a window receives.
 async fn once(
     check: &Check<'_>,
     transport: Transport,
     described: &mut (dyn FnMut(&Session<Described>) + Send),
 ) -> Result<Option<Measured>, Step> {
     let (url, timeout) = (check.url, check.timeout);
-    let parsed = url::Url::parse(url).map_err(|e| Step {
-        status: None,
-        message: format!("bad URL {url}: {e}"),
-        timed_out: false,
-    })?;
-    let mut opts = SessionOptions::default()
-        .user_agent(USER_AGENT.to_string())
-        .creds(check.cred.map(|c| retina::client::Credentials {
-            username: c.username.clone(),
-            password: c.password.clone(),
-        }));
-    if let Some(g) = &check.group {
-        opts = opts.session_group(g.clone());
-    }
-    let mut session = step(
-        "DESCRIBE",
-        url,
-        start_patience(timeout),
-        Session::describe(parsed, opts),
-    )
-    .await?;
+    let mut session = describe(check).await?;
     described(&session);
     if !check.play {
         return Ok(None);
     }
-    // Measure the video stream if there is one, else the first stream.
-    let Some(index) = session
-        .streams()
-        .iter()
-        .position(|s| s.media() == "video")
-        .or((!session.streams().is_empty()).then_some(0))
-    else {
-        return Err(Step {
-            status: None,
-            message: format!("{url}: no stream to play"),
-            timed_out: false,
-        });
-    };
+    let index = stream_to_measure(&session, url)?;
     let st = &session.streams()[index];
     let mut stats = RtpStats::new(
         KeyframeRule::for_encoding(st.encoding_name()),
@@ -401,6 +370,73 @@ async fn once(
     .await?;
     let patience = start_patience(timeout);
     let mut playing = step("PLAY", url, patience, session.play(PlayOptions::default())).await?;
+    let start = receive(&mut playing, index, patience, check.window, &mut stats, url).await?;
+    drop(playing); // TEARDOWN (retina's Auto policy), tracked in the device's session group
+    let Some(start) = start else {
+        return Err(Step {
+            status: None,
+            message: format!(
+                "RTSP PLAY {url}: no media packet within {}",
+                fmt_duration(patience)
+            ),
+            timed_out: true,
+        });
+    };
+    Ok(Some(measured(start, transport_name, is_video, &stats)))
+}
+
+/// The DESCRIBE of `check.url`, with its credential and session group, under the start patience.
+async fn describe(check: &Check<'_>) -> Result<Session<Described>, Step> {
+    let (url, timeout) = (check.url, check.timeout);
+    let parsed = url::Url::parse(url).map_err(|e| Step {
+        status: None,
+        message: format!("bad URL {url}: {e}"),
+        timed_out: false,
+    })?;
+    let mut opts = SessionOptions::default()
+        .user_agent(USER_AGENT.to_string())
+        .creds(check.cred.map(|c| retina::client::Credentials {
+            username: c.username.clone(),
+            password: c.password.clone(),
+        }));
+    if let Some(g) = &check.group {
+        opts = opts.session_group(g.clone());
+    }
+    step(
+        "DESCRIBE",
+        url,
+        start_patience(timeout),
+        Session::describe(parsed, opts),
+    )
+    .await
+}
+
+/// The stream a PLAY check measures: the video stream if there is one, else the first.
+fn stream_to_measure(session: &Session<Described>, url: &str) -> Result<usize, Step> {
+    session
+        .streams()
+        .iter()
+        .position(|s| s.media() == "video")
+        .or((!session.streams().is_empty()).then_some(0))
+        .ok_or_else(|| Step {
+            status: None,
+            message: format!("{url}: no stream to play"),
+            timed_out: false,
+        })
+}
+
+/// Receive stream `index`'s packets into `stats` until they are enough, the window after the
+/// first packet ends, or the stream ends. Returns when the first packet came (`None`: none came
+/// within `patience`); an error before any packet is the check's error, one after it keeps what
+/// was measured.
+async fn receive(
+    playing: &mut Session<Playing>,
+    index: usize,
+    patience: Duration,
+    window: Duration,
+    stats: &mut RtpStats,
+    url: &str,
+) -> Result<Option<Instant>, Step> {
     // The first packet may take a while: an encoder with look-ahead (x264 without zerolatency, as
     // GStreamer servers and NVR re-streamers run it) sends nothing for ~1.5 s after PLAY. It gets
     // the start patience; the measuring window starts with it.
@@ -416,7 +452,7 @@ async fn once(
                 if start.is_none() {
                     tracing::debug!(url, "first media packet");
                     start = Some(Instant::now());
-                    deadline = tokio::time::Instant::now() + check.window;
+                    deadline = tokio::time::Instant::now() + window;
                 }
                 stats.push(p.timestamp().timestamp(), p.payload());
                 if stats.enough() {
@@ -437,21 +473,15 @@ async fn once(
             None => break,
         }
     }
-    drop(playing); // TEARDOWN (retina's Auto policy), tracked in the device's session group
-    let Some(start) = start else {
-        return Err(Step {
-            status: None,
-            message: format!(
-                "RTSP PLAY {url}: no media packet within {}",
-                fmt_duration(patience)
-            ),
-            timed_out: true,
-        });
-    };
+    Ok(start)
+}
+
+/// What a PLAY check measured from its first packet on.
+fn measured(start: Instant, transport: String, is_video: bool, stats: &RtpStats) -> Measured {
     let elapsed = start.elapsed();
     let secs = elapsed.as_secs_f64().max(0.001);
-    Ok(Some(Measured {
-        transport: transport_name,
+    Measured {
+        transport,
         packets: stats.packets,
         bytes: stats.bytes,
         fps: if is_video { stats.fps() } else { None },
@@ -460,7 +490,7 @@ async fn once(
         duration_ms: elapsed.as_millis() as u64,
         width: stats.dimensions.map(|d| d.0),
         height: stats.dimensions.map(|d| d.1),
-    }))
+    }
 }
 
 #[cfg(test)]

@@ -115,69 +115,22 @@ impl ChunkReader {
     pub fn next_message(&mut self) -> Result<Option<Message>, RtmpError> {
         loop {
             let b = &self.buf[self.pos..];
-            let Some(&b0) = b.first() else {
+            let Some((fmt, csid, start)) = basic_header(b) else {
                 return Ok(None);
-            };
-            let fmt = b0 >> 6;
-            let (csid, mut i) = match b0 & 0x3f {
-                0 => match b.get(1) {
-                    Some(&x) => (64 + u32::from(x), 2),
-                    None => return Ok(None),
-                },
-                1 => match (b.get(1), b.get(2)) {
-                    (Some(&x), Some(&y)) => (64 + u32::from(x) + 256 * u32::from(y), 3),
-                    _ => return Ok(None),
-                },
-                n => (u32::from(n), 1),
             };
             let header_len = [11, 7, 3, 0][usize::from(fmt)];
-            let Some(h) = b.get(i..i + header_len) else {
+            let Some(h) = b.get(start..start + header_len) else {
                 return Ok(None);
             };
-            i += header_len;
-            let u24 = |o: usize| u32::from_be_bytes([0, h[o], h[o + 1], h[o + 2]]);
-
             let index = self.streams.iter().position(|s| s.id == csid);
-            let prev = match index {
-                Some(x) => self.streams[x].clone_header(),
-                None if fmt == 0 => {
-                    if self.streams.len() >= MAX_CHUNK_STREAMS {
-                        return Err(RtmpError::TooManyChunkStreams {
-                            limit: MAX_CHUNK_STREAMS,
-                        });
-                    }
-                    ChunkStream {
-                        id: csid,
-                        ..Default::default()
-                    }
-                }
-                None => return Err(RtmpError::NoPreviousHeader { csid }),
+            let prev = self.previous(index, fmt, csid)?;
+            let Some(head) = ChunkHeader::read(b, h, fmt, start + header_len, &prev) else {
+                return Ok(None);
             };
-
-            let ts_field = if fmt < 3 { u24(0) } else { prev.ts_field };
-            let (length, type_id) = if fmt < 2 {
-                (u24(3) as usize, h[6])
-            } else {
-                (prev.length, prev.type_id)
-            };
-            let stream_id = if fmt == 0 {
-                u32::from_le_bytes([h[7], h[8], h[9], h[10]])
-            } else {
-                prev.stream_id
-            };
-            let ts_value = if ts_field == 0xFF_FFFF {
-                let Some(e) = b.get(i..i + 4) else {
-                    return Ok(None);
-                };
-                i += 4;
-                u32::from_be_bytes([e[0], e[1], e[2], e[3]])
-            } else {
-                ts_field
-            };
-            if length > MAX_MESSAGE {
+            if head.length > MAX_MESSAGE {
                 return Err(RtmpError::MessageTooLarge {
                     csid,
-                    length,
+                    length: head.length,
                     limit: MAX_MESSAGE,
                 });
             }
@@ -186,8 +139,8 @@ impl ChunkReader {
                 Some(x) if fmt == 3 => self.streams[x].payload.len(),
                 _ => 0,
             };
-            let take = self.chunk_size.min(length.saturating_sub(have));
-            if b.len() < i + take {
+            let take = self.chunk_size.min(head.length.saturating_sub(have));
+            if b.len() < head.end + take {
                 return Ok(None);
             }
             let discarded = index.map_or(0, |x| {
@@ -202,52 +155,87 @@ impl ChunkReader {
             }
 
             // Commit: the whole chunk is here.
-            let chunk = b[i..i + take].to_vec();
-            self.pos += i + take;
-            let x = match index {
-                Some(x) => x,
-                None => {
-                    self.streams.push(prev);
-                    self.streams.len() - 1
-                }
-            };
-            let s = &mut self.streams[x];
-            if fmt < 3 {
-                s.payload.clear();
-                s.ts_field = ts_field;
-            }
-            match fmt {
-                0 => {
-                    s.timestamp = ts_value;
-                    s.delta = 0;
-                    s.stream_id = stream_id;
-                }
-                1 | 2 => {
-                    s.delta = ts_value;
-                    s.timestamp = s.timestamp.wrapping_add(ts_value);
-                }
-                _ if have == 0 => s.timestamp = s.timestamp.wrapping_add(s.delta),
-                _ => {}
-            }
-            s.length = length;
-            s.type_id = type_id;
-            s.payload.extend_from_slice(&chunk);
+            let chunk = b[head.end..head.end + take].to_vec();
+            self.pos += head.end + take;
             self.pending = self.pending - discarded + take;
-            if s.payload.len() < s.length {
-                continue;
+            if let Some(msg) = self.append(index, prev, fmt, &head, have, &chunk) {
+                self.apply_control(&msg)?;
+                return Ok(Some(msg));
             }
-            let payload = std::mem::take(&mut s.payload);
-            self.pending -= payload.len();
-            let msg = Message {
-                chunk_stream_id: s.id,
-                timestamp: s.timestamp,
-                type_id: s.type_id,
-                stream_id: s.stream_id,
-                payload,
-            };
-            self.apply_control(&msg)?;
-            return Ok(Some(msg));
         }
+    }
+
+    /// The state a chunk of chunk stream `csid` continues: the stream's, or a new one for a
+    /// format-0 chunk (within [`MAX_CHUNK_STREAMS`]).
+    fn previous(&self, index: Option<usize>, fmt: u8, csid: u32) -> Result<ChunkStream, RtmpError> {
+        match index {
+            Some(x) => Ok(self.streams[x].clone_header()),
+            None if fmt == 0 => {
+                if self.streams.len() >= MAX_CHUNK_STREAMS {
+                    return Err(RtmpError::TooManyChunkStreams {
+                        limit: MAX_CHUNK_STREAMS,
+                    });
+                }
+                Ok(ChunkStream {
+                    id: csid,
+                    ..Default::default()
+                })
+            }
+            None => Err(RtmpError::NoPreviousHeader { csid }),
+        }
+    }
+
+    /// Apply a whole chunk (`chunk`, its header `head`) to its chunk stream: the header's fields,
+    /// then its bytes. The message, when this chunk completed one.
+    fn append(
+        &mut self,
+        index: Option<usize>,
+        prev: ChunkStream,
+        fmt: u8,
+        head: &ChunkHeader,
+        have: usize,
+        chunk: &[u8],
+    ) -> Option<Message> {
+        let x = match index {
+            Some(x) => x,
+            None => {
+                self.streams.push(prev);
+                self.streams.len() - 1
+            }
+        };
+        let s = &mut self.streams[x];
+        if fmt < 3 {
+            s.payload.clear();
+            s.ts_field = head.ts_field;
+        }
+        match fmt {
+            0 => {
+                s.timestamp = head.ts_value;
+                s.delta = 0;
+                s.stream_id = head.stream_id;
+            }
+            1 | 2 => {
+                s.delta = head.ts_value;
+                s.timestamp = s.timestamp.wrapping_add(head.ts_value);
+            }
+            _ if have == 0 => s.timestamp = s.timestamp.wrapping_add(s.delta),
+            _ => {}
+        }
+        s.length = head.length;
+        s.type_id = head.type_id;
+        s.payload.extend_from_slice(chunk);
+        if s.payload.len() < s.length {
+            return None;
+        }
+        let payload = std::mem::take(&mut s.payload);
+        self.pending -= payload.len();
+        Some(Message {
+            chunk_stream_id: s.id,
+            timestamp: s.timestamp,
+            type_id: s.type_id,
+            stream_id: s.stream_id,
+            payload,
+        })
     }
 
     fn apply_control(&mut self, msg: &Message) -> Result<(), RtmpError> {
@@ -325,6 +313,66 @@ pub fn chunk_message(
         out.extend_from_slice(chunk);
     }
     out
+}
+
+/// A chunk's basic header: its format (0-3), chunk stream id and length (1-3 bytes); `None`
+/// until all of it is here.
+fn basic_header(b: &[u8]) -> Option<(u8, u32, usize)> {
+    let b0 = *b.first()?;
+    let fmt = b0 >> 6;
+    let (csid, len) = match b0 & 0x3f {
+        0 => (64 + u32::from(*b.get(1)?), 2),
+        1 => (64 + u32::from(*b.get(1)?) + 256 * u32::from(*b.get(2)?), 3),
+        n => (u32::from(n), 1),
+    };
+    Some((fmt, csid, len))
+}
+
+/// A chunk's message header (and extended timestamp), with what a format 1-3 header leaves out
+/// taken from the chunk stream's previous one.
+struct ChunkHeader {
+    /// The raw 24-bit timestamp field.
+    ts_field: u32,
+    /// The timestamp (format 0) or delta (1, 2), extended when the field says so.
+    ts_value: u32,
+    length: usize,
+    type_id: u8,
+    stream_id: u32,
+    /// Where the chunk's data starts in the buffer.
+    end: usize,
+}
+
+impl ChunkHeader {
+    /// `h` is the message header (11, 7, 3 or 0 bytes for format 0-3) and `end` where it ends in
+    /// `b`; `None` until the extended timestamp, when there is one, is here too.
+    fn read(b: &[u8], h: &[u8], fmt: u8, end: usize, prev: &ChunkStream) -> Option<ChunkHeader> {
+        let u24 = |o: usize| u32::from_be_bytes([0, h[o], h[o + 1], h[o + 2]]);
+        let ts_field = if fmt < 3 { u24(0) } else { prev.ts_field };
+        let (length, type_id) = if fmt < 2 {
+            (u24(3) as usize, h[6])
+        } else {
+            (prev.length, prev.type_id)
+        };
+        let stream_id = if fmt == 0 {
+            u32::from_le_bytes([h[7], h[8], h[9], h[10]])
+        } else {
+            prev.stream_id
+        };
+        let (ts_value, end) = if ts_field == 0xFF_FFFF {
+            let e = b.get(end..end + 4)?;
+            (u32::from_be_bytes([e[0], e[1], e[2], e[3]]), end + 4)
+        } else {
+            (ts_field, end)
+        };
+        Some(ChunkHeader {
+            ts_field,
+            ts_value,
+            length,
+            type_id,
+            stream_id,
+            end,
+        })
+    }
 }
 
 #[cfg(test)]
