@@ -264,6 +264,8 @@ impl Registry {
         self.device_and_trust(ip).0
     }
 
+    /// Merge one piece of evidence into its device: each identity field from its most trustworthy
+    /// source ([`Source`]), names with their sources, streams and services by their keys.
     pub fn apply(&mut self, event: Event) {
         let rules = self.rules;
         match event {
@@ -306,19 +308,7 @@ impl Registry {
                 ip,
                 info,
                 is_camera,
-            } => {
-                let (d, t) = self.device_and_trust(ip);
-                let s = Source::Upnp;
-                if let Some(n) = &info.friendly_name {
-                    add_name(d, n, NameKind::Label, "ssdp");
-                }
-                fill_vendor(d, &mut t.vendor, info.manufacturer.clone(), s, rules);
-                fill(&mut d.model, &mut t.model, info.model_name.clone(), s);
-                fill_serial(&mut d.serial, &mut t.serial, info.serial_number.clone(), s);
-                d.is_camera |= is_camera;
-                seen_by(d, DiscoveryMethod::Ssdp);
-                d.upnp = Some(*info);
-            }
+            } => self.upnp(ip, *info, is_camera),
             Event::Onvif {
                 ip,
                 info,
@@ -355,57 +345,15 @@ impl Registry {
                 model,
                 is_camera,
                 evidence,
-            } => {
-                let (d, t) = self.device_and_trust(ip);
-                let s = Source::Fingerprint;
-                fill_vendor(d, &mut t.vendor, vendor, s, rules);
-                fill(&mut d.model, &mut t.model, model, s);
-                d.is_camera |= is_camera;
-                for e in evidence {
-                    let line = format!("port {port}: {e}");
-                    if !d.evidence.contains(&line) {
-                        d.evidence.push(line);
-                    }
-                }
-            }
+            } => self.fingerprint(ip, port, (vendor, model), is_camera, evidence),
             Event::Announce {
                 ip,
                 method,
                 info,
                 vendor,
                 is_camera,
-            } => {
-                let (d, t) = self.device_and_trust(ip);
-                let s = Source::Announce;
-                fill_vendor(d, &mut t.vendor, vendor, s, rules);
-                fill(&mut d.model, &mut t.model, info.model.clone(), s);
-                fill(&mut d.firmware, &mut t.firmware, info.firmware.clone(), s);
-                fill_serial(&mut d.serial, &mut t.serial, info.serial.clone(), s);
-                if d.mac.is_none() {
-                    d.mac = info.mac.clone();
-                }
-                if info.channels.is_some() {
-                    d.channels = info.channels;
-                }
-                if let Some(n) = &info.name {
-                    add_name(d, n, NameKind::Label, &info.protocol);
-                }
-                d.is_camera |= is_camera;
-                seen_by(d, method);
-                if !d.announced.contains(&info) {
-                    d.announced.push(*info);
-                }
-            }
-            Event::Service { ip, service } => {
-                let d = self.device(ip);
-                match d.services.iter_mut().find(|s| {
-                    (s.port, s.protocol, s.transport)
-                        == (service.port, service.protocol, service.transport)
-                }) {
-                    Some(existing) => *existing = service,
-                    None => d.services.push(service),
-                }
-            }
+            } => self.announce(ip, method, *info, vendor, is_camera),
+            Event::Service { ip, service } => self.service(ip, service),
             Event::Stream { ip, stream } => {
                 let d = self.device(ip);
                 match d.streams.iter_mut().find(|s| s.url == stream.url) {
@@ -433,6 +381,88 @@ impl Registry {
                 add_name(self.device(ip), &name.name, name.kind, &name.source);
             }
             Event::Failure { ip, failure } => self.device(ip).errors.push(failure),
+        }
+    }
+
+    /// An SSDP answer and its UPnP description.
+    fn upnp(&mut self, ip: IpAddr, info: UpnpInfo, is_camera: bool) {
+        let rules = self.rules;
+        let (d, t) = self.device_and_trust(ip);
+        let s = Source::Upnp;
+        if let Some(n) = &info.friendly_name {
+            add_name(d, n, NameKind::Label, "ssdp");
+        }
+        fill_vendor(d, &mut t.vendor, info.manufacturer.clone(), s, rules);
+        fill(&mut d.model, &mut t.model, info.model_name.clone(), s);
+        fill_serial(&mut d.serial, &mut t.serial, info.serial_number.clone(), s);
+        d.is_camera |= is_camera;
+        seen_by(d, DiscoveryMethod::Ssdp);
+        d.upnp = Some(info);
+    }
+
+    /// What a port's fingerprint says (vendor, model), and its evidence lines.
+    fn fingerprint(
+        &mut self,
+        ip: IpAddr,
+        port: u16,
+        (vendor, model): (Option<String>, Option<String>),
+        is_camera: bool,
+        evidence: Vec<String>,
+    ) {
+        let rules = self.rules;
+        let (d, t) = self.device_and_trust(ip);
+        let s = Source::Fingerprint;
+        fill_vendor(d, &mut t.vendor, vendor, s, rules);
+        fill(&mut d.model, &mut t.model, model, s);
+        d.is_camera |= is_camera;
+        for e in evidence {
+            let line = format!("port {port}: {e}");
+            if !d.evidence.contains(&line) {
+                d.evidence.push(line);
+            }
+        }
+    }
+
+    /// A vendor discovery protocol's answer (SADP, DHIP, DVRIP, Ubiquiti, ...).
+    fn announce(
+        &mut self,
+        ip: IpAddr,
+        method: DiscoveryMethod,
+        info: Announcement,
+        vendor: Option<String>,
+        is_camera: bool,
+    ) {
+        let rules = self.rules;
+        let (d, t) = self.device_and_trust(ip);
+        let s = Source::Announce;
+        fill_vendor(d, &mut t.vendor, vendor, s, rules);
+        fill(&mut d.model, &mut t.model, info.model.clone(), s);
+        fill(&mut d.firmware, &mut t.firmware, info.firmware.clone(), s);
+        fill_serial(&mut d.serial, &mut t.serial, info.serial.clone(), s);
+        if d.mac.is_none() {
+            d.mac = info.mac.clone();
+        }
+        if info.channels.is_some() {
+            d.channels = info.channels;
+        }
+        if let Some(n) = &info.name {
+            add_name(d, n, NameKind::Label, &info.protocol);
+        }
+        d.is_camera |= is_camera;
+        seen_by(d, method);
+        if !d.announced.contains(&info) {
+            d.announced.push(info);
+        }
+    }
+
+    /// A service on a port, replacing what was known of the same port, protocol and transport.
+    fn service(&mut self, ip: IpAddr, service: Service) {
+        let d = self.device(ip);
+        match d.services.iter_mut().find(|s| {
+            (s.port, s.protocol, s.transport) == (service.port, service.protocol, service.transport)
+        }) {
+            Some(existing) => *existing = service,
+            None => d.services.push(service),
         }
     }
 

@@ -249,6 +249,36 @@ async fn discover(
     s: &HttpSettings,
 ) -> HttpFindings {
     let mut findings = HttpFindings::default();
+    let (mut paths, whep_links) = root_links(addr, root, s, &mut findings).await;
+    let known = s.known_paths.clone();
+    let unchanged = ask_known(addr, &known, s, &mut findings).await;
+    // The user's hints first, then the dictionary.
+    let hinted = s.hint_paths.iter().map(String::as_str);
+    for p in hinted.chain(crate::knowledge::get().http_paths()) {
+        if !unchanged && !paths.iter().any(|x| x == p) {
+            paths.push(p.to_string());
+        }
+    }
+    paths.retain(|p| !known.contains(p));
+    let go2rtc = fingerprint(addr, root, s, &mut findings).await;
+    whep_endpoints(addr, whep_links, go2rtc, s, &mut findings).await;
+    let found = paths_and_folders(addr, &paths, unchanged, s, &mut findings).await;
+    if unchanged {
+        return findings;
+    }
+    paths.extend(known.iter().cloned()); // asked already: not guessed again
+    media_guesses(addr, root, &paths, found, s, &mut findings).await;
+    findings
+}
+
+/// The root page's media links (`/` itself when it streams): the paths to GET and the WHEP
+/// endpoints to offer to. Links to other hosts are not followed (a failure says so).
+async fn root_links(
+    addr: SocketAddr,
+    root: &crate::net::rtsp::Reply,
+    s: &HttpSettings,
+    findings: &mut HttpFindings,
+) -> (Vec<String>, Vec<String>) {
     let mut paths: Vec<String> = Vec::new();
     let mut whep_links: Vec<String> = Vec::new();
     let root_type = root.head.header("content-type").unwrap_or("").to_string();
@@ -280,35 +310,45 @@ async fn discover(
             Err(e) => findings.failures.push(e.into()),
         }
     }
-    // What this port served last time (the inventory's known paths), asked first. When every
-    // one still serves a stream the port is unchanged: beside them only the root page's links are
-    // asked (no hints, no dictionary, no media folders); the fingerprint and WHEP probes still
-    // run, as they name the device and its WebRTC side.
-    let known = s.known_paths.clone();
-    let mut unchanged = false;
-    if !known.is_empty() {
-        let results: Vec<Result<Option<Stream>, AnalyzeError>> =
-            futures::stream::iter(known.iter().cloned())
-                .map(|path| async move { probe_path(addr, &path, s).await })
-                .buffered(IN_PARALLEL)
-                .collect()
-                .await;
-        unchanged = results.iter().all(
-            |r| matches!(r, Ok(Some(stream)) if stream.status == crate::model::StreamStatus::Ok),
-        );
-        tracing::debug!(%addr, unchanged, "known HTTP media paths asked again");
-        findings.take(results);
+    (paths, whep_links)
+}
+
+/// What this port served last time (the inventory's known paths), asked first. Returns whether
+/// every one still serves a stream: then the port is unchanged, and beside them only the root
+/// page's links are asked (no hints, no dictionary, no media folders); the fingerprint and WHEP
+/// probes still run, as they name the device and its WebRTC side.
+async fn ask_known(
+    addr: SocketAddr,
+    known: &[String],
+    s: &HttpSettings,
+    findings: &mut HttpFindings,
+) -> bool {
+    if known.is_empty() {
+        return false;
     }
-    // The user's hints first, then the dictionary.
-    let hinted = s.hint_paths.iter().map(String::as_str);
-    for p in hinted.chain(crate::knowledge::get().http_paths()) {
-        if !unchanged && !paths.iter().any(|x| x == p) {
-            paths.push(p.to_string());
-        }
-    }
-    paths.retain(|p| !known.contains(p));
-    // Fingerprint probes (`detect::fingerprint::probe_paths`): distinctive, harmless GETs whose
-    // answers name the vendor; among them Janus' `/janus/info`, which makes a `webrtc` service.
+    let results: Vec<Result<Option<Stream>, AnalyzeError>> =
+        futures::stream::iter(known.iter().cloned())
+            .map(|path| async move { probe_path(addr, &path, s).await })
+            .buffered(IN_PARALLEL)
+            .collect()
+            .await;
+    let unchanged = results
+        .iter()
+        .all(|r| matches!(r, Ok(Some(stream)) if stream.status == crate::model::StreamStatus::Ok));
+    tracing::debug!(%addr, unchanged, "known HTTP media paths asked again");
+    findings.take(results);
+    unchanged
+}
+
+/// Fingerprint probes (`detect::fingerprint::probe_paths`): distinctive, harmless GETs whose
+/// answers name the vendor; among them Janus' `/janus/info`, which makes a `webrtc` service, and
+/// go2rtc's `/api`. Returns whether the port is go2rtc.
+async fn fingerprint(
+    addr: SocketAddr,
+    root: &crate::net::rtsp::Reply,
+    s: &HttpSettings,
+    findings: &mut HttpFindings,
+) -> bool {
     use crate::detect::fingerprint::{self, Observation};
     let probe_paths: Vec<String> = fingerprint::probe_paths()
         .into_iter()
@@ -346,8 +386,18 @@ async fn discover(
         findings.webrtc_gateway = crate::analyze::webrtc::go2rtc_info(&api.body);
     }
     findings.fingerprint = Some(verdict);
-    whep_endpoints(addr, whep_links, go2rtc, s, &mut findings).await;
-    // The paths, and the media folders beside them.
+    go2rtc
+}
+
+/// Ask the paths, and (unless the port is unchanged) the media folders beside them, side by
+/// side. Returns the folders that exist.
+async fn paths_and_folders(
+    addr: SocketAddr,
+    paths: &[String],
+    unchanged: bool,
+    s: &HttpSettings,
+    findings: &mut HttpFindings,
+) -> Vec<(&'static str, Folder)> {
     enum Job {
         Path(String),
         Folder(&'static str),
@@ -382,10 +432,21 @@ async fn discover(
         }
     }
     findings.take(results);
-    if unchanged {
-        return findings;
-    }
-    paths.extend(known.iter().cloned()); // asked already: not guessed again
+    found
+}
+
+/// On a port that answers like a media server ([`MediaEvidence`]: media folders, a media
+/// server's root), guess stream names: the folders' links and known names, the server paths
+/// where the root has no page, at most [`MEDIA_GUESSES`] not asked already (`asked`). A media
+/// server where nothing was found gets a note saying to give the name with `--paths`.
+async fn media_guesses(
+    addr: SocketAddr,
+    root: &crate::net::rtsp::Reply,
+    asked: &[String],
+    mut found: Vec<(&'static str, Folder)>,
+    s: &HttpSettings,
+    findings: &mut HttpFindings,
+) {
     // A server that answers a folder nobody has as it answered ours proves nothing by them.
     if !found.is_empty()
         && let Some(absent) = probe_folder(addr, ABSENT_FOLDER, s).await
@@ -400,42 +461,42 @@ async fn discover(
             .collect(),
         root: root_evidence(&root.head, &findings.root_page),
     };
-    if evidence.any() {
-        let mut more: Vec<String> = Vec::new();
-        let mut add = |p: String| {
-            if !paths.contains(&p) && !more.contains(&p) {
-                more.push(p);
-            }
-        };
-        for (f, folder) in &found {
-            folder.links.iter().cloned().for_each(&mut add);
-            let names = crate::knowledge::get().http_folder_names(f);
-            names.iter().for_each(|n| add(format!("{f}{n}")));
-        }
-        // Names at the root and in path folders only where the root itself has no page.
-        if evidence.root.is_some() {
-            crate::knowledge::get()
-                .http_server_paths()
-                .iter()
-                .for_each(|p| add(p.to_string()));
-        }
-        more.truncate(MEDIA_GUESSES);
-        let results = futures::stream::iter(more)
-            .map(|path| async move { probe_path(addr, &path, s).await })
-            .buffered(IN_PARALLEL)
-            .collect()
-            .await;
-        findings.take(results);
-        let plain_404 = evidence.folders.is_empty() && root.head.status == 404;
-        if findings.streams.is_empty() && !plain_404 {
-            findings.note = Some(format!(
-                "{}, but no stream name could be guessed: give it with --paths (a line \
-                 /hls/<name>.m3u8, or <app>/<name> for an RTMP publisher)",
-                evidence.describe()
-            ));
-        }
+    if !evidence.any() {
+        return;
     }
-    findings
+    let mut more: Vec<String> = Vec::new();
+    let mut add = |p: String| {
+        if !asked.contains(&p) && !more.contains(&p) {
+            more.push(p);
+        }
+    };
+    for (f, folder) in &found {
+        folder.links.iter().cloned().for_each(&mut add);
+        let names = crate::knowledge::get().http_folder_names(f);
+        names.iter().for_each(|n| add(format!("{f}{n}")));
+    }
+    // Names at the root and in path folders only where the root itself has no page.
+    if evidence.root.is_some() {
+        crate::knowledge::get()
+            .http_server_paths()
+            .iter()
+            .for_each(|p| add(p.to_string()));
+    }
+    more.truncate(MEDIA_GUESSES);
+    let results = futures::stream::iter(more)
+        .map(|path| async move { probe_path(addr, &path, s).await })
+        .buffered(IN_PARALLEL)
+        .collect()
+        .await;
+    findings.take(results);
+    let plain_404 = evidence.folders.is_empty() && root.head.status == 404;
+    if findings.streams.is_empty() && !plain_404 {
+        findings.note = Some(format!(
+            "{}, but no stream name could be guessed: give it with --paths (a line \
+             /hls/<name>.m3u8, or <app>/<name> for an RTMP publisher)",
+            evidence.describe()
+        ));
+    }
 }
 
 /// Most requests spent on a port that answers like a media server ([`MediaEvidence`]), beyond
