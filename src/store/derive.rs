@@ -403,32 +403,62 @@ fn seen_device(
     o: &Observed<'_>,
     events: &mut Vec<Planned>,
 ) -> SeenPlan {
-    let who = Who::Prior(pi);
-    let mut push = |kind, stream_url: Option<&str>, detail| {
-        events.push(Planned {
-            who,
+    let mut ev = Events {
+        who: Who::Prior(pi),
+        events,
+    };
+    identity_events(p, o.device, &mut ev);
+    let (ports, closed) = port_events(p, scan, o, &mut ev);
+    let (write_stream, prior_streams) = listed_stream_events(p, scan, o, &mut ev);
+    let unlisted = if scan.complete {
+        unlisted_stream_events(p, o, &closed, &mut ev)
+    } else {
+        Vec::new()
+    };
+    SeenPlan {
+        prior: Some(pi),
+        ports: ports.into_iter().collect(),
+        write_stream,
+        prior_streams,
+        unlisted,
+    }
+}
+
+/// Where one device's events go.
+struct Events<'a> {
+    who: Who,
+    events: &'a mut Vec<Planned>,
+}
+
+impl Events<'_> {
+    fn push(&mut self, kind: EventKind, stream_url: Option<&str>, detail: Value) {
+        self.events.push(Planned {
+            who: self.who,
             kind,
             stream_url: stream_url.map(str::to_string),
             detail,
         })
-    };
-    let d = o.device;
+    }
+}
+
+/// Back online, a new address, new firmware, another vendor or model.
+fn identity_events(p: &PriorDevice, d: &crate::model::Device, ev: &mut Events<'_>) {
     if p.state == DeviceState::Offline {
-        push(EventKind::DeviceOnline, None, json!({ "address": d.ip }));
+        ev.push(EventKind::DeviceOnline, None, json!({ "address": d.ip }));
     }
     if let Some(before) = p.ip
         && before != d.ip
     {
-        push(EventKind::AddressChanged, None, before_after(before, d.ip));
+        ev.push(EventKind::AddressChanged, None, before_after(before, d.ip));
     }
     if let (Some(a), Some(b)) = (&p.firmware, &d.firmware)
         && a != b
     {
-        push(EventKind::FirmwareChanged, None, before_after(a, b));
+        ev.push(EventKind::FirmwareChanged, None, before_after(a, b));
     }
     let differs = |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(a), Some(b)) if !a.eq_ignore_ascii_case(b));
     if differs(&p.vendor, &d.vendor) || differs(&p.model, &d.model) {
-        push(
+        ev.push(
             EventKind::IdentityChanged,
             None,
             before_after(
@@ -437,12 +467,20 @@ fn seen_device(
             ),
         );
     }
+}
 
-    // Ports.
+/// Ports opened, and closed (only those this scan probed: a port it did not probe is kept).
+/// Returns the device's ports to write, and those that closed.
+fn port_events(
+    p: &PriorDevice,
+    scan: &ScanInfo,
+    o: &Observed<'_>,
+    ev: &mut Events<'_>,
+) -> (BTreeSet<u16>, BTreeSet<u16>) {
     let mut ports: BTreeSet<u16> = o.ports.iter().copied().collect();
     for &port in &o.ports {
         if !p.ports.contains(&port) {
-            push(EventKind::PortOpened, None, json!({ "port": port }));
+            ev.push(EventKind::PortOpened, None, json!({ "port": port }));
         }
     }
     let mut closed = BTreeSet::new();
@@ -452,13 +490,23 @@ fn seen_device(
         }
         if probed(scan, port) {
             closed.insert(port);
-            push(EventKind::PortClosed, None, json!({ "port": port }));
+            ev.push(EventKind::PortClosed, None, json!({ "port": port }));
         } else {
             ports.insert(port);
         }
     }
+    (ports, closed)
+}
 
-    // Streams this scan listed.
+/// The streams this scan listed: new, up, down, changed, their authentication changed. Returns,
+/// per listed stream, whether to write it (an interrupted scan's down or changed stream is not
+/// evidence) and its stored stream.
+fn listed_stream_events(
+    p: &PriorDevice,
+    scan: &ScanInfo,
+    o: &Observed<'_>,
+    ev: &mut Events<'_>,
+) -> (Vec<bool>, Vec<Option<usize>>) {
     let by_key: HashMap<&str, usize> = p
         .streams
         .iter()
@@ -472,7 +520,7 @@ fn seen_device(
         let found = by_key.get(s.skey.as_str()).copied();
         prior_streams.push(found);
         let Some(si) = found else {
-            push(
+            ev.push(
                 EventKind::StreamNew,
                 url,
                 json!({ "status": s.stream.status, "facts": s.facts.to_text() }),
@@ -491,12 +539,12 @@ fn seen_device(
         }
         write_stream.push(true);
         match (ps.state, s.state) {
-            (StreamState::Down, StreamState::Up) => push(
+            (StreamState::Down, StreamState::Up) => ev.push(
                 EventKind::StreamUp,
                 url,
                 json!({ "status": s.stream.status }),
             ),
-            (StreamState::Up, StreamState::Down) => push(
+            (StreamState::Up, StreamState::Down) => ev.push(
                 EventKind::StreamDown,
                 url,
                 json!({ "status": s.stream.status }),
@@ -507,50 +555,51 @@ fn seen_device(
             continue;
         }
         if let Some(what) = ps.facts.change(&s.facts) {
-            push(
+            ev.push(
                 EventKind::StreamChanged,
                 url,
                 json!({ "changed": what, "before": ps.facts.to_text(), "after": s.facts.to_text() }),
             );
         }
         if let Some(reason) = auth_change(ps, s) {
-            push(
+            ev.push(
                 EventKind::AuthChanged,
                 url,
                 json!({ "reason": reason, "before": ps.status, "after": s.stream.status }),
             );
         }
     }
+    (write_stream, prior_streams)
+}
 
-    // Stored streams this scan did not list.
+/// Stored streams a complete scan did not list: gone when their port is still open, down when
+/// it closed (else left alone: the port was not probed).
+fn unlisted_stream_events(
+    p: &PriorDevice,
+    o: &Observed<'_>,
+    closed: &BTreeSet<u16>,
+    ev: &mut Events<'_>,
+) -> Vec<StreamUpdate> {
     let listed: BTreeSet<&str> = o.streams.iter().map(|s| s.skey.as_str()).collect();
     let mut unlisted = Vec::new();
-    if scan.complete {
-        for (si, ps) in p.streams.iter().enumerate() {
-            if listed.contains(ps.skey.as_str()) || ps.state == StreamState::Down {
-                continue;
-            }
-            let kind = if o.ports.contains(&ps.port) {
-                EventKind::StreamGone
-            } else if closed.contains(&ps.port) {
-                EventKind::StreamDown
-            } else {
-                continue;
-            };
-            push(kind, Some(&ps.url), json!({ "port": ps.port }));
-            unlisted.push(StreamUpdate {
-                prior_stream: si,
-                state: StreamState::Down,
-            });
+    for (si, ps) in p.streams.iter().enumerate() {
+        if listed.contains(ps.skey.as_str()) || ps.state == StreamState::Down {
+            continue;
         }
+        let kind = if o.ports.contains(&ps.port) {
+            EventKind::StreamGone
+        } else if closed.contains(&ps.port) {
+            EventKind::StreamDown
+        } else {
+            continue;
+        };
+        ev.push(kind, Some(&ps.url), json!({ "port": ps.port }));
+        unlisted.push(StreamUpdate {
+            prior_stream: si,
+            state: StreamState::Down,
+        });
     }
-    SeenPlan {
-        prior: Some(pi),
-        ports: ports.into_iter().collect(),
-        write_stream,
-        prior_streams,
-        unlisted,
-    }
+    unlisted
 }
 
 /// Why a stream's authentication changed, if it did.

@@ -141,7 +141,7 @@ fn known_fps(media: &str) -> Option<f64> {
 }
 
 /// Record one check of `stream_id` at `now` and the state changes it makes (see the module's
-/// rules); returns the events written.
+/// rules); returns the events written. One transaction.
 pub(crate) fn record(
     conn: &mut Connection,
     stream_id: i64,
@@ -150,26 +150,55 @@ pub(crate) fn record(
     now: i64,
 ) -> rusqlite::Result<Vec<StoreEvent>> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let Some((device_id, url, state, fails, device_state)) = tx
-        .query_row(
-            "SELECT s.device_id, s.url, s.state, s.fails, d.state
-               FROM streams s JOIN devices d ON d.id = s.device_id WHERE s.id = ?1",
-            [stream_id],
-            |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, String>(4)?,
-                ))
-            },
-        )
-        .optional()?
-    else {
+    let Some(stream) = checked_stream(&tx, stream_id)? else {
         return Ok(Vec::new()); // forgotten meanwhile
     };
-    tx.prepare_cached(
+    insert_check(&tx, stream_id, result, now)?;
+    let made = apply_check(&tx, &stream, result, down_after, now)?;
+    let events = write_events(&tx, stream.device_id, made, now)?;
+    tx.commit()?;
+    Ok(events)
+}
+
+/// What a check changes depends on: the stream's state and failures in a row, and its device's
+/// state.
+struct CheckedStream {
+    id: i64,
+    device_id: i64,
+    url: String,
+    state: String,
+    fails: i64,
+    device_state: String,
+}
+
+/// The stream as the store has it; `None` when it was forgotten meanwhile.
+fn checked_stream(conn: &Connection, stream_id: i64) -> rusqlite::Result<Option<CheckedStream>> {
+    conn.query_row(
+        "SELECT s.device_id, s.url, s.state, s.fails, d.state
+           FROM streams s JOIN devices d ON d.id = s.device_id WHERE s.id = ?1",
+        [stream_id],
+        |r| {
+            Ok(CheckedStream {
+                id: stream_id,
+                device_id: r.get(0)?,
+                url: r.get(1)?,
+                state: r.get(2)?,
+                fails: r.get(3)?,
+                device_state: r.get(4)?,
+            })
+        },
+    )
+    .optional()
+}
+
+/// The check itself, and the stream's checks beyond [`CHECKS_PER_STREAM`] dropped.
+fn insert_check(
+    conn: &Connection,
+    stream_id: i64,
+    result: &CheckResult,
+    now: i64,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
         "INSERT INTO checks (stream_id, at, ok, layer, error, first_packet_ms, fps, bitrate_kbps)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
@@ -183,13 +212,28 @@ pub(crate) fn record(
         result.fps,
         result.bitrate_kbps,
     ])?;
-    tx.prepare_cached(
+    conn.prepare_cached(
         "DELETE FROM checks WHERE stream_id = ?1 AND id <= (
              SELECT id FROM checks WHERE stream_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
     )?
     .execute(params![stream_id, CHECKS_PER_STREAM])?;
+    Ok(())
+}
 
-    let mut events = Vec::new();
+/// An event to write: its kind, stream and detail.
+type Made = (EventKind, Option<String>, serde_json::Value);
+
+/// The state changes of one check, by the layer it got to: a success brings the stream up (and
+/// its device online), a refused login holds the stream, `down_after` failures in a row take
+/// the device offline (the host did not answer) or the stream down.
+fn apply_check(
+    conn: &Connection,
+    st: &CheckedStream,
+    result: &CheckResult,
+    down_after: u32,
+    now: i64,
+) -> rusqlite::Result<Vec<Made>> {
+    let stream_id = st.id;
     let event = |kind: EventKind, stream: Option<&str>, detail: serde_json::Value| {
         (kind, stream.map(str::to_string), detail)
     };
@@ -203,75 +247,86 @@ pub(crate) fn record(
     };
     match result.layer {
         CheckLayer::Ok => {
-            tx.execute(
+            conn.execute(
                 "UPDATE streams SET fails = 0, last_verified = ?2,
                      state_since = CASE WHEN state = 'up' THEN state_since ELSE ?2 END, state = 'up'
                  WHERE id = ?1",
                 params![stream_id, now],
             )?;
-            tx.execute(
+            conn.execute(
                 "UPDATE devices SET last_seen = MAX(last_seen, ?2),
                      state_since = CASE WHEN state = 'online' THEN state_since ELSE ?2 END,
                      state = 'online'
                  WHERE id = ?1",
-                params![device_id, now],
+                params![st.device_id, now],
             )?;
-            if device_state == "offline" {
+            if st.device_state == "offline" {
                 made.push(event(
                     EventKind::DeviceOnline,
                     None,
                     serde_json::json!({"by": "check"}),
                 ));
             }
-            if state == "down" {
+            if st.state == "down" {
                 made.push(event(
                     EventKind::StreamUp,
-                    Some(&url),
+                    Some(&st.url),
                     serde_json::json!({"by": "check", "fps": result.fps,
                         "first_packet_ms": result.first_packet_ms}),
                 ));
             }
         }
         CheckLayer::Auth => {
-            tx.execute(
+            conn.execute(
                 "UPDATE streams SET held = 'auth', fails = fails + 1 WHERE id = ?1",
                 [stream_id],
             )?;
-            made.push(event(EventKind::AuthChanged, Some(&url), detail()));
+            made.push(event(EventKind::AuthChanged, Some(&st.url), detail()));
         }
         CheckLayer::Host => {
-            tx.execute(
+            conn.execute(
                 "UPDATE streams SET fails = fails + 1 WHERE id = ?1",
                 [stream_id],
             )?;
-            if fails + 1 >= i64::from(down_after) && device_state != "offline" {
-                tx.execute(
+            if st.fails + 1 >= i64::from(down_after) && st.device_state != "offline" {
+                conn.execute(
                     "UPDATE devices SET state = 'offline', state_since = ?2 WHERE id = ?1",
-                    params![device_id, now],
+                    params![st.device_id, now],
                 )?;
                 made.push(event(EventKind::DeviceOffline, None, detail()));
             }
         }
         _ => {
-            tx.execute(
+            conn.execute(
                 "UPDATE streams SET fails = fails + 1 WHERE id = ?1",
                 [stream_id],
             )?;
-            if fails + 1 >= i64::from(down_after) && state == "up" {
-                tx.execute(
+            if st.fails + 1 >= i64::from(down_after) && st.state == "up" {
+                conn.execute(
                     "UPDATE streams SET state = 'down', state_since = ?2 WHERE id = ?1",
                     params![stream_id, now],
                 )?;
-                made.push(event(EventKind::StreamDown, Some(&url), detail()));
+                made.push(event(EventKind::StreamDown, Some(&st.url), detail()));
             }
         }
     }
+    Ok(made)
+}
+
+/// Write the check's events (no scan), in order; returns them as the store lists them.
+fn write_events(
+    conn: &Connection,
+    device_id: i64,
+    made: Vec<Made>,
+    now: i64,
+) -> rusqlite::Result<Vec<StoreEvent>> {
+    let mut events = Vec::new();
     for (kind, stream_url, detail) in made {
         let name = serde_json::to_value(kind)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
-        tx.prepare_cached(
+        conn.prepare_cached(
             "INSERT INTO events (scan_id, at, kind, device_id, stream_url, detail)
              VALUES (NULL, ?1, ?2, ?3, ?4, ?5)",
         )?
@@ -283,7 +338,7 @@ pub(crate) fn record(
             detail.to_string()
         ])?;
         events.push(StoreEvent {
-            id: tx.last_insert_rowid(),
+            id: conn.last_insert_rowid(),
             scan_id: None,
             at: rfc3339(now),
             kind,
@@ -292,6 +347,5 @@ pub(crate) fn record(
             detail,
         });
     }
-    tx.commit()?;
     Ok(events)
 }
