@@ -19,12 +19,13 @@
 use super::media::{description_key, finish, open_session};
 use super::walker::{Answer, AuthOutcome, Walker, Walkers, scheme_of};
 use super::{new_stream, take_facts_of};
+use crate::analyze::budget::AuthSession;
 use crate::analyze::context::ScanContext;
 use crate::analyze::paths;
 use crate::analyze::paths::{ChannelScheme, MAX_CHANNELS};
 use crate::credentials::Credential;
 use crate::error::AnalyzeError;
-use crate::model::Stream;
+use crate::model::{AuthScheme, Stream};
 use crate::net::rtsp::{RtspClient, url};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -73,67 +74,19 @@ pub(super) async fn revisit(
     addr: SocketAddr,
     settings: &ScanContext,
 ) -> Revisit {
-    let ip = addr.ip();
-    let mut cred: Option<Credential> = None;
-    let mut session = None;
-    // The credential worked on this host already (in this scan, or here): a refusal is a lockout.
-    let mut proven = false;
-    if let Some(k) = settings.known_credential(ip) {
-        let s = settings.auth.budget.session(ip).await;
-        if s.locked() {
-            return Revisit::Changed(Reuse::default()); // the full analysis reports the lockout
-        }
-        proven = s.known_good().is_some();
-        cred = match s.known_good() {
-            Some(good) => Some(good.clone()),
-            None if s.refused(k) || !s.may_try() => None,
-            None => Some(k.clone()),
-        };
-        session = Some(s);
-    }
-    // (path, SDP, credential that opened it) of the paths our client asked.
-    let mut asked: Vec<(String, Vec<u8>, Option<Credential>)> = Vec::new();
-    let mut rest = known;
-    while let Some((path, tail)) = rest.split_first()
-        && cred.is_some()
-        && (!proven || asked.is_empty())
-    {
-        rest = tail;
-        let w = walkers.first();
-        let mut answer = w.describe(path, cred.as_ref()).await;
-        if matches!(answer, Ok(Answer::Auth { stale: true, .. })) && w.sent_credential {
-            answer = w.describe(path, cred.as_ref()).await; // a fresh nonce, the same password
-        }
-        let sent = w.sent_credential;
-        match (answer, cred.as_ref()) {
-            (Ok(Answer::Media(body)), c) => {
-                if sent && let (Some(s), Some(c)) = (session.as_mut(), c) {
-                    s.record_success(c);
-                    proven = true;
-                }
-                asked.push((path.clone(), body, c.filter(|_| sent).cloned()));
-            }
-            (Ok(Answer::Auth { .. } | Answer::Forbidden), Some(c)) if sent => {
-                tracing::info!(%addr, %path, "the credential that worked last time is refused");
-                if let Some(s) = session.as_mut() {
-                    s.record_refused(c);
-                }
-                return Revisit::Changed(Reuse::default());
-            }
-            (Ok(Answer::Missing), Some(c)) if sent => {
-                // 404 behind the login: the credential is good (Cameradar's rule), the path gone.
-                if let Some(s) = session.as_mut() {
-                    s.record_success(c);
-                }
-                tracing::info!(%addr, %path, "a known path is gone");
-                return Revisit::Changed(Reuse::default());
-            }
-            _ => {
-                tracing::info!(%addr, %path, "a known path no longer serves media");
-                return Revisit::Changed(Reuse::default());
-            }
-        }
-    }
+    let mut login = match Login::start(addr.ip(), settings).await {
+        Ok(l) => l,
+        Err(verdict) => return verdict,
+    };
+    let (asked, rest) = match ask_first(walkers, known, &mut login, addr).await {
+        Ok(x) => x,
+        Err(verdict) => return verdict,
+    };
+    let Login {
+        cred,
+        session,
+        proven,
+    } = login;
     drop(session);
     let cred = cred.filter(|_| proven);
     if new_channels(walkers, known, cred.as_ref(), addr, settings).await {
@@ -142,8 +95,122 @@ pub(super) async fn revisit(
     let scheme = scheme_of(&walkers.first().challenges);
     // The connection that described the last path asked holds its stream until its session has
     // described it (a server with shared media need not prepare it again).
-    let mut holder = walkers.first().client.take().map(Box::new);
+    let holder = walkers.first().client.take().map(Box::new);
+    let (jobs, reuse) = recheck_jobs(asked, rest, cred.as_ref(), holder, scheme, addr, settings);
+    use futures::StreamExt;
+    let checked: Vec<Checked> = futures::stream::iter(jobs)
+        .map(|job| recheck(job, addr, settings))
+        .buffered(settings.sessions.cap())
+        .collect()
+        .await;
+    verdict(checked, reuse, cred, scheme, addr, settings).await
+}
 
+/// The login a revisit goes in with.
+struct Login {
+    cred: Option<Credential>,
+    session: Option<AuthSession>,
+    /// The credential worked on this host already (in this scan, or here): a refusal is a lockout.
+    proven: bool,
+}
+
+impl Login {
+    /// The credential proven on this host in this scan, else the one that worked last time
+    /// (unless refused already or the budget is spent), with the host's login session held. A
+    /// host locked already is a change (the full analysis reports the lockout).
+    async fn start(ip: std::net::IpAddr, settings: &ScanContext) -> Result<Login, Revisit> {
+        let mut login = Login {
+            cred: None,
+            session: None,
+            proven: false,
+        };
+        if let Some(k) = settings.known_credential(ip) {
+            let s = settings.auth.budget.session(ip).await;
+            if s.locked() {
+                return Err(Revisit::Changed(Reuse::default()));
+            }
+            login.proven = s.known_good().is_some();
+            login.cred = match s.known_good() {
+                Some(good) => Some(good.clone()),
+                None if s.refused(k) || !s.may_try() => None,
+                None => Some(k.clone()),
+            };
+            login.session = Some(s);
+        }
+        Ok(login)
+    }
+}
+
+/// A path our client asked: its SDP and the credential that opened it.
+type Asked = (String, Vec<u8>, Option<Credential>);
+
+/// With a credential, ask the first known path (and, until the credential is proven, the next)
+/// with our client. Returns what was asked and the paths left; a refusal, a gone path or one
+/// that no longer serves media is a change.
+async fn ask_first<'k>(
+    walkers: &mut Walkers,
+    known: &'k [String],
+    login: &mut Login,
+    addr: SocketAddr,
+) -> Result<(Vec<Asked>, &'k [String]), Revisit> {
+    let mut asked: Vec<Asked> = Vec::new();
+    let mut rest = known;
+    while let Some((path, tail)) = rest.split_first()
+        && login.cred.is_some()
+        && (!login.proven || asked.is_empty())
+    {
+        rest = tail;
+        let cred = login.cred.as_ref();
+        let w = walkers.first();
+        let mut answer = w.describe(path, cred).await;
+        if matches!(answer, Ok(Answer::Auth { stale: true, .. })) && w.sent_credential {
+            answer = w.describe(path, cred).await; // a fresh nonce, the same password
+        }
+        let sent = w.sent_credential;
+        match (answer, cred) {
+            (Ok(Answer::Media(body)), c) => {
+                if sent && let (Some(s), Some(c)) = (login.session.as_mut(), c) {
+                    s.record_success(c);
+                    login.proven = true;
+                }
+                asked.push((path.clone(), body, c.filter(|_| sent).cloned()));
+            }
+            (Ok(Answer::Auth { .. } | Answer::Forbidden), Some(c)) if sent => {
+                tracing::info!(%addr, %path, "the credential that worked last time is refused");
+                if let Some(s) = login.session.as_mut() {
+                    s.record_refused(c);
+                }
+                return Err(Revisit::Changed(Reuse::default()));
+            }
+            (Ok(Answer::Missing), Some(c)) if sent => {
+                // 404 behind the login: the credential is good (Cameradar's rule), the path gone.
+                if let Some(s) = login.session.as_mut() {
+                    s.record_success(c);
+                }
+                tracing::info!(%addr, %path, "a known path is gone");
+                return Err(Revisit::Changed(Reuse::default()));
+            }
+            _ => {
+                tracing::info!(%addr, %path, "a known path no longer serves media");
+                return Err(Revisit::Changed(Reuse::default()));
+            }
+        }
+    }
+    Ok((asked, rest))
+}
+
+/// One media-session re-check per known path not analysed already through another: those our
+/// client asked (the last with the connection that holds its stream), then the rest. The
+/// re-check's claims, in [`Reuse`].
+fn recheck_jobs(
+    asked: Vec<Asked>,
+    rest: &[String],
+    cred: Option<&Credential>,
+    mut holder: Option<Box<RtspClient>>,
+    scheme: AuthScheme,
+    addr: SocketAddr,
+    settings: &ScanContext,
+) -> (Vec<Recheck>, Reuse) {
     let mut reuse = Reuse::default();
     let mut jobs = Vec::new();
     let asked_len = asked.len();
@@ -155,7 +222,7 @@ pub(super) async fn revisit(
         };
         (p, Some(body), c, held)
     });
-    let unasked = rest.iter().map(|p| (p.clone(), None, cred.clone(), None));
+    let unasked = rest.iter().map(|p| (p.clone(), None, cred.cloned(), None));
     for (path, body, cred, holder) in asked.chain(unasked) {
         let plain_url = url(addr, &path);
         if !settings.claim(&plain_url) {
@@ -176,13 +243,20 @@ pub(super) async fn revisit(
             holder,
         });
     }
-    use futures::StreamExt;
-    let checked: Vec<Checked> = futures::stream::iter(jobs)
-        .map(|job| recheck(job, addr, settings))
-        .buffered(settings.sessions.cap())
-        .collect()
-        .await;
+    (jobs, reuse)
+}
 
+/// The re-checks' verdict: unchanged when every known stream served media (with how the login
+/// went), else a change that hands the full analysis what was analysed. A credential refused
+/// now, after it just worked, marks the host locked.
+async fn verdict(
+    checked: Vec<Checked>,
+    mut reuse: Reuse,
+    cred: Option<Credential>,
+    scheme: AuthScheme,
+    addr: SocketAddr,
+    settings: &ScanContext,
+) -> Revisit {
     let mut changed = false;
     let mut streams = Vec::new();
     for c in checked {
@@ -191,7 +265,7 @@ pub(super) async fn revisit(
             Err(refused) => {
                 if refused {
                     // The credential that just worked is refused: a lockout, as in step 2.
-                    settings.auth.budget.session(ip).await.mark_locked();
+                    settings.auth.budget.session(addr.ip()).await.mark_locked();
                 }
                 changed = true;
             }
