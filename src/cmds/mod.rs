@@ -29,7 +29,7 @@ pub mod logging;
 mod man;
 mod prune;
 mod query;
-pub mod render;
+mod render;
 mod scan;
 mod scans;
 mod serve;
