@@ -11,6 +11,7 @@
 //! and the credential that opened it); `serve` uses the hub.
 
 pub mod fmp4;
+mod fmp4_boxes;
 pub mod queue;
 pub mod relay;
 pub mod rtp;
