@@ -12,6 +12,9 @@
 //! Credentials come from the server's credential list, matched to the stream by the store's keyed
 //! hash of the one that opened it; a credential the camera refuses is not sent again to that
 //! stream until the server restarts or the store says another one works.
+//!
+//! The viewers' side (the [`Viewer`] handle, its [`Status`], the fan-out to the queues) is in
+//! `relay_viewers.rs` beside this file.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -25,6 +28,8 @@ use retina::codec::{CodecItem, FrameFormat, ParametersRef};
 use tokio::sync::watch;
 
 use super::queue::Queue;
+pub use super::relay_viewers::{LINGER, Status, Viewer, ViewerKind};
+use super::relay_viewers::{Lease, Shared};
 use super::rtp::Packetizer;
 use super::{AudioFrame, AudioParams, Params, Unit, VideoFrame, VideoParams};
 use crate::analyze::sessions::DeviceSessions;
@@ -35,8 +40,6 @@ use crate::net::rtsp::{USER_AGENT, start_patience};
 use crate::store::CheckTarget;
 use crate::store::SharedStore;
 
-/// A relay's session is closed this long after its last viewer left.
-pub const LINGER: Duration = Duration::from_secs(5);
 /// No media for this long: the camera is taken for gone and the session opened again.
 pub const STALL: Duration = Duration::from_secs(5);
 /// Deadline of each RTSP step (DESCRIBE and PLAY get [`start_patience`] of it).
@@ -53,15 +56,6 @@ const BACKOFF: [Duration; 3] = [
 /// Frames after a keyframe without reordering before the stream is said to have no B-frames
 /// (x264 and camera encoders put B-frames in every mini-GOP of at most 16 frames).
 const B_FRAME_WINDOW: u32 = 16;
-
-/// What a viewer wants from the relay.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ViewerKind {
-    /// Depacketized access units (`Unit::Video`, `Unit::Audio`): the MSE player.
-    Frames,
-    /// The video as RTP packets of at most [`super::rtp::MTU`] bytes (`Unit::Rtp`): WebRTC.
-    Rtp,
-}
 
 /// Caps of the preview.
 #[derive(Debug, Clone)]
@@ -102,26 +96,6 @@ pub enum PreviewError {
     Store(String),
 }
 
-/// How a relay is doing, for the page and the API.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct Status {
-    /// `connecting`, `live`, `reconnecting` or `failed`.
-    pub state: &'static str,
-    /// Why it is reconnecting or failed.
-    pub error: Option<String>,
-    #[serde(skip)]
-    pub params: Option<Arc<Params>>,
-    /// Whether the video reorders frames (B-frames); `None` until known.
-    pub b_frames: Option<bool>,
-    /// Frame rate measured from the RTP timestamps of the last frames.
-    pub fps: Option<f64>,
-    /// RTSP sessions the relay opened (1 until the camera drops).
-    pub sessions: u64,
-    pub viewers: usize,
-    /// Of those, WebRTC viewers (RTP).
-    pub webrtc: usize,
-}
-
 /// The relays of the streams being watched.
 pub struct Hub {
     store: SharedStore,
@@ -133,154 +107,6 @@ pub struct Hub {
     stop: watch::Receiver<bool>,
     /// The credentials a camera refused, per stream: never sent to it again.
     refused: Arc<Mutex<HashMap<i64, Vec<String>>>>,
-}
-
-/// One relay: its viewers' queues and its status.
-struct Shared {
-    viewers: Mutex<Vec<(ViewerKind, Arc<Queue>)>>,
-    status: watch::Sender<Status>,
-    /// When the last viewer left (or the relay started with none yet).
-    idle_since: Mutex<Option<Instant>>,
-}
-
-impl Shared {
-    fn lock_viewers(&self) -> std::sync::MutexGuard<'_, Vec<(ViewerKind, Arc<Queue>)>> {
-        self.viewers.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Push to the viewers of `kind` (all with `None`), dropping those gone; how many are left.
-    fn push(&self, kind: Option<ViewerKind>, unit: &Unit) -> usize {
-        let mut v = self.lock_viewers();
-        v.retain(|(k, q)| {
-            if kind.is_none_or(|want| want == *k) {
-                q.push(unit.clone())
-            } else {
-                !q.is_closed()
-            }
-        });
-        drop(v);
-        self.counted()
-    }
-
-    /// Drop the viewers gone; how many are left.
-    fn prune(&self) -> usize {
-        self.lock_viewers().retain(|(_, q)| !q.is_closed());
-        self.counted()
-    }
-
-    /// Count the viewers into the status; how many there are.
-    fn counted(&self) -> usize {
-        let v = self.lock_viewers();
-        let left = v.len();
-        let rtp = v.iter().filter(|(k, _)| *k == ViewerKind::Rtp).count();
-        drop(v);
-        self.status.send_if_modified(|s| {
-            let changed = s.viewers != left || s.webrtc != rtp;
-            s.viewers = left;
-            s.webrtc = rtp;
-            changed
-        });
-        let mut idle = self.idle_since.lock().unwrap_or_else(|e| e.into_inner());
-        match (left, idle.is_some()) {
-            (0, false) => *idle = Some(Instant::now()),
-            (n, true) if n > 0 => *idle = None,
-            _ => {}
-        }
-        left
-    }
-
-    fn wants(&self, kind: ViewerKind) -> bool {
-        self.lock_viewers()
-            .iter()
-            .any(|(k, q)| *k == kind && !q.is_closed())
-    }
-
-    /// Whether the last viewer left at least [`LINGER`] ago.
-    fn idle(&self) -> bool {
-        self.prune();
-        self.idle_since
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .is_some_and(|t| t.elapsed() >= LINGER)
-    }
-}
-
-/// One viewer of a relay: the units for it, in order.
-pub struct Viewer {
-    kind: ViewerKind,
-    queue: Arc<Queue>,
-    lease: Option<Lease>,
-}
-
-/// Keeps the hub's viewer count and gives the relay's status.
-struct Lease {
-    total: Arc<AtomicUsize>,
-    status: watch::Receiver<Status>,
-}
-
-impl Drop for Lease {
-    fn drop(&mut self) {
-        self.total.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
-impl Viewer {
-    /// A viewer fed by hand (tests and benchmarks): push units into the returned queue.
-    pub fn detached(kind: ViewerKind, cap: usize) -> (Arc<Queue>, Viewer) {
-        let queue = Queue::new(cap);
-        (
-            queue.clone(),
-            Viewer {
-                kind,
-                queue,
-                lease: None,
-            },
-        )
-    }
-
-    pub fn kind(&self) -> ViewerKind {
-        self.kind
-    }
-
-    /// The next unit; `None` once the relay has ended (the server is stopping, the stream is gone).
-    pub async fn next(&mut self) -> Option<Unit> {
-        self.queue.pop().await
-    }
-
-    /// Times this viewer fell behind by more than its byte cap and was cut back to a keyframe.
-    pub fn dropped(&self) -> u64 {
-        self.queue.dropped()
-    }
-
-    /// The relay's status now (a detached viewer: the default, `state` empty).
-    pub fn status(&self) -> Status {
-        self.lease
-            .as_ref()
-            .map(|l| l.status.borrow().clone())
-            .unwrap_or_default()
-    }
-
-    /// Wait until the relay knows the stream's parameters and whether it has B-frames (or
-    /// failed), at most `limit`; the status then.
-    pub async fn settled(&mut self, limit: Duration) -> Status {
-        let Some(lease) = self.lease.as_mut() else {
-            return Status::default();
-        };
-        let _ = tokio::time::timeout(
-            limit,
-            lease
-                .status
-                .wait_for(|s| s.state == "failed" || (s.params.is_some() && s.b_frames.is_some())),
-        )
-        .await;
-        lease.status.borrow().clone()
-    }
-}
-
-impl Drop for Viewer {
-    fn drop(&mut self) {
-        self.queue.close();
-    }
 }
 
 impl Hub {
