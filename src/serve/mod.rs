@@ -38,6 +38,7 @@ pub mod scans;
 pub mod snapshot;
 pub mod sse;
 pub mod tls;
+pub mod token;
 pub mod web;
 
 use std::io::Write;
