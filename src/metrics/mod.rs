@@ -223,6 +223,187 @@ struct State {
     sinks: HashMap<String, (SinkSet, SinkStats)>,
 }
 
+/// Register `metric` under `name` (with `unit`, when it has one) and hand it back.
+fn registered<M>(r: &mut Registry, name: &str, help: &str, unit: Option<Unit>, metric: M) -> M
+where
+    M: prometheus_client::registry::Metric + Clone,
+{
+    match unit {
+        Some(unit) => r.register_with_unit(name, help, unit, metric.clone()),
+        None => r.register(name, help, metric.clone()),
+    }
+    metric
+}
+
+/// The devices' and streams' series.
+struct StreamSeries {
+    device_up: Family<DeviceSet, Gauge>,
+    stream_up: Family<StreamSet, Gauge>,
+    stream_fps: Family<StreamSet, GaugeF>,
+    stream_bitrate: Family<StreamSet, GaugeF>,
+    stream_first_packet: Family<StreamSet, GaugeF>,
+    stream_checks: Family<CheckSet, Counter>,
+}
+
+impl StreamSeries {
+    fn register(r: &mut Registry) -> StreamSeries {
+        StreamSeries {
+            device_up: registered(
+                r,
+                "camscan_device_up",
+                "Whether the device answered its last scan or stream check (1) or is offline (0)",
+                None,
+                Family::default(),
+            ),
+            stream_up: registered(
+                r,
+                "camscan_stream_up",
+                "Whether the stream is up (1) or down (0) after the watch's hysteresis (down after --down-after failed checks, up after one success)",
+                None,
+                Family::default(),
+            ),
+            stream_fps: registered(
+                r,
+                "camscan_stream_fps",
+                "Frames per second the last stream check measured (absent when it measured none)",
+                None,
+                Family::default(),
+            ),
+            stream_bitrate: registered(
+                r,
+                "camscan_stream_bitrate",
+                "Bitrate the last stream check measured, in bytes per second (absent when it measured none)",
+                Some(Unit::Other("bytes_per_second".into())),
+                Family::default(),
+            ),
+            stream_first_packet: registered(
+                r,
+                "camscan_stream_first_packet",
+                "Time from the last stream check's request to its first media packet (absent when none came)",
+                Some(Unit::Seconds),
+                Family::default(),
+            ),
+            stream_checks: registered(
+                r,
+                "camscan_stream_checks",
+                "Stream checks by result: ok, or the layer that failed (host, port, describe, auth, media, rate)",
+                None,
+                Family::default(),
+            ),
+        }
+    }
+}
+
+/// The scans' series.
+struct ScanSeries {
+    scan_duration: Histogram,
+    last_scan: GaugeF,
+    scans: Family<CompleteSet, Counter>,
+    probes: Counter,
+    failed_logins: Counter,
+    devices: Gauge,
+}
+
+impl ScanSeries {
+    fn register(r: &mut Registry) -> ScanSeries {
+        ScanSeries {
+            scan_duration: registered(
+                r,
+                "camscan_scan_duration",
+                "How long each scan of the watch took",
+                Some(Unit::Seconds),
+                Histogram::new(SCAN_BUCKETS),
+            ),
+            last_scan: registered(
+                r,
+                "camscan_last_scan_timestamp",
+                "When the last scan finished, in seconds since the Unix epoch",
+                Some(Unit::Seconds),
+                GaugeF::default(),
+            ),
+            scans: registered(
+                r,
+                "camscan_scans",
+                "Scans finished; complete=false when one was cut short (a deadline or a stop)",
+                None,
+                Family::default(),
+            ),
+            probes: registered(
+                r,
+                "camscan_probes",
+                "TCP connection attempts (probes) the scans made",
+                None,
+                Counter::default(),
+            ),
+            failed_logins: registered(
+                r,
+                "camscan_failed_logins",
+                "Logins the scans tried that the devices refused",
+                None,
+                Counter::default(),
+            ),
+            devices: registered(
+                r,
+                "camscan_devices",
+                "Devices the last scan found",
+                None,
+                Gauge::default(),
+            ),
+        }
+    }
+}
+
+/// The events' and notification sinks' series.
+struct EventSeries {
+    events: Family<KindSet, Counter>,
+    outbox_depth: Family<SinkSet, Gauge>,
+    delivered: Family<SinkSet, Counter>,
+    failures: Family<SinkSet, Counter>,
+    dropped: Family<SinkSet, Counter>,
+}
+
+impl EventSeries {
+    fn register(r: &mut Registry) -> EventSeries {
+        EventSeries {
+            events: registered(
+                r,
+                "camscan_events",
+                "Inventory events derived by scans, stream checks and announcements, by kind",
+                None,
+                Family::default(),
+            ),
+            outbox_depth: registered(
+                r,
+                "camscan_outbox_depth",
+                "Events waiting in the store for the notification sink",
+                None,
+                Family::default(),
+            ),
+            delivered: registered(
+                r,
+                "camscan_notifications_delivered",
+                "Events the notification sink took",
+                None,
+                Family::default(),
+            ),
+            failures: registered(
+                r,
+                "camscan_notification_failures",
+                "Failed delivery attempts to the notification sink (each is retried)",
+                None,
+                Family::default(),
+            ),
+            dropped: registered(
+                r,
+                "camscan_outbox_dropped",
+                "Events dropped for the notification sink because it fell more than --outbox-cap behind",
+                None,
+                Family::default(),
+            ),
+        }
+    }
+}
+
 impl Default for Metrics {
     fn default() -> Self {
         Self::new()
@@ -230,115 +411,32 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// Every series registered, the label sets that must show from the start created.
     pub fn new() -> Metrics {
         let mut r = Registry::default();
-        let device_up = Family::<DeviceSet, Gauge>::default();
-        r.register(
-            "camscan_device_up",
-            "Whether the device answered its last scan or stream check (1) or is offline (0)",
-            device_up.clone(),
-        );
-        let stream_up = Family::<StreamSet, Gauge>::default();
-        r.register(
-            "camscan_stream_up",
-            "Whether the stream is up (1) or down (0) after the watch's hysteresis (down after --down-after failed checks, up after one success)",
-            stream_up.clone(),
-        );
-        let stream_fps = Family::<StreamSet, GaugeF>::default();
-        r.register(
-            "camscan_stream_fps",
-            "Frames per second the last stream check measured (absent when it measured none)",
-            stream_fps.clone(),
-        );
-        let stream_bitrate = Family::<StreamSet, GaugeF>::default();
-        r.register_with_unit(
-            "camscan_stream_bitrate",
-            "Bitrate the last stream check measured, in bytes per second (absent when it measured none)",
-            Unit::Other("bytes_per_second".into()),
-            stream_bitrate.clone(),
-        );
-        let stream_first_packet = Family::<StreamSet, GaugeF>::default();
-        r.register_with_unit(
-            "camscan_stream_first_packet",
-            "Time from the last stream check's request to its first media packet (absent when none came)",
-            Unit::Seconds,
-            stream_first_packet.clone(),
-        );
-        let stream_checks = Family::<CheckSet, Counter>::default();
-        r.register(
-            "camscan_stream_checks",
-            "Stream checks by result: ok, or the layer that failed (host, port, describe, auth, media, rate)",
-            stream_checks.clone(),
-        );
-        let scan_duration = Histogram::new(SCAN_BUCKETS);
-        r.register_with_unit(
-            "camscan_scan_duration",
-            "How long each scan of the watch took",
-            Unit::Seconds,
-            scan_duration.clone(),
-        );
-        let last_scan = GaugeF::default();
-        r.register_with_unit(
-            "camscan_last_scan_timestamp",
-            "When the last scan finished, in seconds since the Unix epoch",
-            Unit::Seconds,
-            last_scan.clone(),
-        );
-        let scans = Family::<CompleteSet, Counter>::default();
-        r.register(
-            "camscan_scans",
-            "Scans finished; complete=false when one was cut short (a deadline or a stop)",
-            scans.clone(),
-        );
-        let probes = Counter::default();
-        r.register(
-            "camscan_probes",
-            "TCP connection attempts (probes) the scans made",
-            probes.clone(),
-        );
-        let failed_logins = Counter::default();
-        r.register(
-            "camscan_failed_logins",
-            "Logins the scans tried that the devices refused",
-            failed_logins.clone(),
-        );
-        let devices = Gauge::default();
-        r.register(
-            "camscan_devices",
-            "Devices the last scan found",
-            devices.clone(),
-        );
-        let events = Family::<KindSet, Counter>::default();
-        r.register(
-            "camscan_events",
-            "Inventory events derived by scans, stream checks and announcements, by kind",
-            events.clone(),
-        );
-        let outbox_depth = Family::<SinkSet, Gauge>::default();
-        r.register(
-            "camscan_outbox_depth",
-            "Events waiting in the store for the notification sink",
-            outbox_depth.clone(),
-        );
-        let delivered = Family::<SinkSet, Counter>::default();
-        r.register(
-            "camscan_notifications_delivered",
-            "Events the notification sink took",
-            delivered.clone(),
-        );
-        let failures = Family::<SinkSet, Counter>::default();
-        r.register(
-            "camscan_notification_failures",
-            "Failed delivery attempts to the notification sink (each is retried)",
-            failures.clone(),
-        );
-        let dropped = Family::<SinkSet, Counter>::default();
-        r.register(
-            "camscan_outbox_dropped",
-            "Events dropped for the notification sink because it fell more than --outbox-cap behind",
-            dropped.clone(),
-        );
-
+        let StreamSeries {
+            device_up,
+            stream_up,
+            stream_fps,
+            stream_bitrate,
+            stream_first_packet,
+            stream_checks,
+        } = StreamSeries::register(&mut r);
+        let ScanSeries {
+            scan_duration,
+            last_scan,
+            scans,
+            probes,
+            failed_logins,
+            devices,
+        } = ScanSeries::register(&mut r);
+        let EventSeries {
+            events,
+            outbox_depth,
+            delivered,
+            failures,
+            dropped,
+        } = EventSeries::register(&mut r);
         for complete in ["true", "false"] {
             let _ = scans.get_or_create(&CompleteSet { complete });
         }
@@ -347,7 +445,6 @@ impl Metrics {
                 kind: kind_name(kind),
             });
         }
-
         Metrics {
             inner: Arc::new(Inner {
                 registry: r,
