@@ -21,6 +21,7 @@
 //! last committed step left it.
 
 pub mod check_rounds;
+mod rounds;
 pub mod stream_check;
 pub mod write;
 
@@ -287,8 +288,11 @@ pub async fn run_embedded(
     run_with(cfg, w, reload, Some(embedded)).await
 }
 
+/// The watch: its store, metrics endpoint and sinks started, its stop (signals, or the host's
+/// stop), the stream checker and the announcement listener, then the scan rounds until a stop;
+/// then the sinks drained (after `--rounds`) and every task stopped.
 async fn run_with(
-    mut cfg: ScanConfig,
+    cfg: ScanConfig,
     mut w: WatchConfig,
     reload: Reload,
     embedded: Option<Embedded>,
@@ -321,41 +325,8 @@ async fn run_with(
         ),
         None => None,
     };
-
-    // Sinks first: a new sink's cursor starts at the newest event, before this run derives any.
-    let sinks = if w.sinks.is_empty() {
-        vec![SinkSpec::Stdout]
-    } else {
-        w.sinks.clone()
-    };
-    let mut wakes = Vec::new();
     let mut tasks = tokio::task::JoinSet::new();
-    let mut stats: Vec<(String, Arc<Mutex<SinkStats>>)> = Vec::new();
-    let mut options = SinkOptions::from_env_and_file(w.webhook_secret_file.as_deref())
-        .map_err(CommandError::Usage)?;
-    options.ha_discovery = w.ha_discovery;
-    for spec in &sinks {
-        let sink = Sink::new(spec, &options).map_err(CommandError::Usage)?;
-        let name = spec.name();
-        store
-            .run({
-                let name = name.clone();
-                move |s| s.sink_cursor(&name).map(|_| ())
-            })
-            .await?;
-        let wake = Arc::new(Notify::new());
-        let st = Arc::new(Mutex::new(SinkStats::default()));
-        wakes.push(wake.clone());
-        stats.push((name.clone(), st.clone()));
-        let (store, stop) = (store.clone(), stop_rx.clone());
-        let cap = w.outbox_cap;
-        tasks.spawn(async move {
-            if let Err(e) = notify::deliver(store, name.clone(), sink, cap, wake, stop, st).await {
-                tracing::error!(sink = %notify::shown_name(&name), "delivery stopped: {e}");
-            }
-        });
-    }
-    let wakes = Arc::new(wakes);
+    let sinks = Sinks::start(&w, &store, &stop_rx, &mut tasks).await?;
     if let Some(server) = server {
         let (m, stop) = (metrics.clone(), stop_rx.clone());
         tasks.spawn(async move {
@@ -366,7 +337,7 @@ async fn run_with(
     }
     tasks.spawn(sink_metrics(
         metrics.clone(),
-        stats.clone(),
+        sinks.stats.clone(),
         stop_rx.clone(),
     ));
     refresh_devices(&store, &metrics).await;
@@ -374,23 +345,123 @@ async fn run_with(
     // Signals: SIGINT/SIGTERM stop, SIGHUP reloads.
     let reload_asked = Arc::new(AtomicBool::new(false));
     let wake_loop = Arc::new(Notify::new());
-    match &embedded {
+    let stops = (state.clone(), stop_tx.clone(), wake_loop.clone());
+    spawn_stop(embedded.as_ref(), stops, reload_asked.clone(), &mut tasks);
+
+    // The checker.
+    let scanning = Arc::new(AtomicBool::new(false));
+    let checker = Arc::new(Mutex::new(check_rounds::Settings::of(&cfg, &w)));
+    if w.check_every.is_some() {
+        tasks.spawn(check_rounds::run(
+            store.clone(),
+            checker.clone(),
+            scanning.clone(),
+            sinks.wakes.clone(),
+            metrics.clone(),
+            stop_rx.clone(),
+        ));
+    }
+    let (targets, announcements, listening) =
+        listen_for_announcements(&cfg, &w, &stop_rx, &mut tasks).await?;
+    let writer =
+        write::Writer::new(&w.write, w.write_then.as_deref()).map_err(CommandError::Usage)?;
+    let mut rounds = rounds::Rounds {
+        cfg,
+        w,
+        db,
+        store: store.clone(),
+        metrics,
+        gate,
+        scanning,
+        wakes: sinks.wakes.clone(),
+        writer,
+        checker,
+        targets,
+        announced: AnnouncedScans::default(),
+    };
+    rounds
+        .run(rounds::Control {
+            state: &state,
+            reload_asked: &reload_asked,
+            reload: &reload,
+            wake: &wake_loop,
+            announcements,
+            listening,
+        })
+        .await;
+    Ok(shut_down(&state, &store, &sinks.stats, stop_tx, tasks).await)
+}
+
+/// The notification sinks' delivery tasks: how to wake them, and their figures.
+struct Sinks {
+    wakes: Arc<Vec<Arc<Notify>>>,
+    stats: Vec<(String, Arc<Mutex<SinkStats>>)>,
+}
+
+impl Sinks {
+    /// Start a delivery task per sink (stdout when none is given). Sinks first: a new sink's
+    /// cursor starts at the newest event, before this run derives any.
+    async fn start(
+        w: &WatchConfig,
+        store: &SharedStore,
+        stop_rx: &watch::Receiver<bool>,
+        tasks: &mut tokio::task::JoinSet<()>,
+    ) -> Result<Sinks, CommandError> {
+        let specs = if w.sinks.is_empty() {
+            vec![SinkSpec::Stdout]
+        } else {
+            w.sinks.clone()
+        };
+        let mut wakes = Vec::new();
+        let mut stats: Vec<(String, Arc<Mutex<SinkStats>>)> = Vec::new();
+        let mut options = SinkOptions::from_env_and_file(w.webhook_secret_file.as_deref())
+            .map_err(CommandError::Usage)?;
+        options.ha_discovery = w.ha_discovery;
+        for spec in &specs {
+            let sink = Sink::new(spec, &options).map_err(CommandError::Usage)?;
+            let name = spec.name();
+            store
+                .run({
+                    let name = name.clone();
+                    move |s| s.sink_cursor(&name).map(|_| ())
+                })
+                .await?;
+            let wake = Arc::new(Notify::new());
+            let st = Arc::new(Mutex::new(SinkStats::default()));
+            wakes.push(wake.clone());
+            stats.push((name.clone(), st.clone()));
+            let (store, stop) = (store.clone(), stop_rx.clone());
+            let cap = w.outbox_cap;
+            tasks.spawn(async move {
+                if let Err(e) =
+                    notify::deliver(store, name.clone(), sink, cap, wake, stop, st).await
+                {
+                    tracing::error!(sink = %notify::shown_name(&name), "delivery stopped: {e}");
+                }
+            });
+        }
+        Ok(Sinks {
+            wakes: Arc::new(wakes),
+            stats,
+        })
+    }
+}
+
+/// What stops the watch: SIGINT/SIGTERM (and SIGHUP, which asks for a reload) on its own, the
+/// host's stop when embedded. `stops`: the state to set, the stop to send, the rounds to wake.
+fn spawn_stop(
+    embedded: Option<&Embedded>,
+    (state, stop_tx, wake_loop): (Arc<Mutex<Stop>>, watch::Sender<bool>, Arc<Notify>),
+    reload_asked: Arc<AtomicBool>,
+    tasks: &mut tokio::task::JoinSet<()>,
+) {
+    match embedded {
         None => {
-            tasks.spawn(signals(
-                state.clone(),
-                stop_tx.clone(),
-                reload_asked.clone(),
-                wake_loop.clone(),
-            ));
+            tasks.spawn(signals(state, stop_tx, reload_asked, wake_loop));
         }
         Some(e) => {
-            let (mut host, state, stop, wake) = (
-                e.stop.clone(),
-                state.clone(),
-                stop_tx.clone(),
-                wake_loop.clone(),
-            );
-            let mut stopped = stop.subscribe();
+            let mut host = e.stop.clone();
+            let mut stopped = stop_tx.subscribe();
             tasks.spawn(async move {
                 tokio::select! {
                     _ = host.wait_for(|s| *s) => {}
@@ -402,39 +473,38 @@ async fn run_with(
                         *s = Stop::Signal(exit::SIGTERM);
                     }
                 }
-                let _ = stop.send(true);
-                wake.notify_one();
+                let _ = stop_tx.send(true);
+                wake_loop.notify_one();
             });
         }
     }
+}
 
-    // The checker.
-    let scanning = Arc::new(AtomicBool::new(false));
-    let checker_cfg = Arc::new(Mutex::new(check_rounds::Settings::of(&cfg, &w)));
-    if w.check_every.is_some() {
-        tasks.spawn(check_rounds::run(
-            store.clone(),
-            checker_cfg.clone(),
-            scanning.clone(),
-            wakes.clone(),
-            metrics.clone(),
-            stop_rx.clone(),
-        ));
-    }
-
-    // Announcements: listened for on the interfaces whose networks hold the targets (none for
-    // loopback targets), an announcing target scanned at once.
-    let (ann_tx, mut ann_rx) = tokio::sync::mpsc::channel::<Announcement>(ANNOUNCEMENTS_QUEUED);
-    let plan = crate::scan::plan::ScanPlan::build(&cfg).await?;
-    let mut targets = plan.set;
+/// Announcements: listened for on the interfaces whose networks hold the targets (none for
+/// loopback targets), an announcing target scanned at once. Returns the targets, the channel
+/// and whether anything listens.
+async fn listen_for_announcements(
+    cfg: &ScanConfig,
+    w: &WatchConfig,
+    stop_rx: &watch::Receiver<bool>,
+    tasks: &mut tokio::task::JoinSet<()>,
+) -> Result<
+    (
+        crate::discovery::targets::TargetSet,
+        tokio::sync::mpsc::Receiver<Announcement>,
+        bool,
+    ),
+    CommandError,
+> {
+    let (ann_tx, ann_rx) = tokio::sync::mpsc::channel::<Announcement>(ANNOUNCEMENTS_QUEUED);
+    let plan = crate::scan::plan::ScanPlan::build(cfg).await?;
     let mut listening = false;
     if w.listen && !plan.links.multicast.is_empty() {
         match Listener::bind(&plan.links.multicast) {
             Ok(l) => {
                 let stop = stop_rx.clone();
-                let tx = ann_tx.clone();
                 tasks.spawn(async move {
-                    if let Err(e) = l.run(tx, stop).await {
+                    if let Err(e) = l.run(ann_tx, stop).await {
                         tracing::warn!("announcement listener stopped: {e}");
                     }
                 });
@@ -443,127 +513,21 @@ async fn run_with(
             Err(e) => tracing::warn!("not listening for announcements: {e}"),
         }
     }
-    drop(ann_tx);
-    let mut writer =
-        write::Writer::new(&w.write, w.write_then.as_deref()).map_err(CommandError::Usage)?;
-    let mut announced = AnnouncedScans::default();
-    let mut round = 0u32;
-    // The first prune comes a day after the start (a restart loop does not prune each time).
-    let mut last_prune = std::time::Instant::now();
-    loop {
-        if *lock(&state) != Stop::Running {
-            break;
-        }
-        if reload_asked.swap(false, Ordering::Relaxed) {
-            match reload() {
-                Ok((c, nw)) => {
-                    tracing::info!("configuration reloaded");
-                    match crate::scan::plan::ScanPlan::build(&c).await {
-                        Ok(p) => targets = p.set,
-                        Err(e) => tracing::error!("the reloaded targets: {e}"),
-                    }
-                    *lock(&checker_cfg) = check_rounds::Settings::of(&c, &nw);
-                    cfg = c;
-                    cfg.db = Some(db.clone());
-                    match write::Writer::new(&nw.write, nw.write_then.as_deref()) {
-                        Ok(wr) => writer = wr,
-                        Err(e) => tracing::error!("the reloaded writes, keeping the old ones: {e}"),
-                    }
-                    w.schedule = nw.schedule;
-                    w.rounds = nw.rounds;
-                }
-                Err(e) => tracing::error!("configuration not reloaded, keeping the old one: {e}"),
-            }
-        }
-        let started = jiff::Timestamp::now();
-        scanning.store(true, Ordering::Relaxed);
-        let held = match &gate {
-            Some(g) => Some(g.lock().await),
-            None => None,
-        };
-        let scanned = scan_round(&cfg, &store, &metrics, crate::scan::Progress::Quiet)
-            .await
-            .map(|r| r.interrupted);
-        drop(held);
-        scanning.store(false, Ordering::Relaxed);
-        match scanned {
-            Ok(interrupted) => {
-                for wake in wakes.iter() {
-                    wake.notify_one();
-                }
-                if interrupted {
-                    break;
-                }
-                if let Some(wr) = &mut writer {
-                    wr.round(&store).await;
-                }
-            }
-            Err(e) => tracing::error!("scan round failed: {e}"),
-        }
-        if last_prune.elapsed() >= PRUNE_EVERY {
-            last_prune = std::time::Instant::now();
-            match store.run(|s| s.prune(RETAIN)).await {
-                Ok(p) => tracing::info!(?p, "inventory pruned"),
-                Err(e) => tracing::error!("pruning the inventory: {e}"),
-            }
-        }
-        round += 1;
-        if w.rounds.is_some_and(|n| round >= n) {
-            let mut s = lock(&state);
-            if *s == Stop::Running {
-                *s = Stop::Done;
-            }
-            break;
-        }
-        let wait = w.schedule.wait(started, &jiff::Zoned::now());
-        tracing::info!(next_in_s = wait.as_secs(), "next scan");
-        let next_at = tokio::time::Instant::now() + wait;
-        loop {
-            tokio::select! {
-                _ = tokio::time::sleep_until(next_at) => break,
-                _ = wake_loop.notified() => break,
-                Some(a) = ann_rx.recv(), if listening => {
-                    if !targets.contains(a.ip) || !announced.take(a.ip, std::time::Instant::now()) {
-                        continue;
-                    }
-                    tracing::info!(ip = %a.ip, kind = ?a.kind, source = a.source,
-                        "a device announced itself: scanning it now");
-                    let mut one = cfg.clone();
-                    one.targets = vec![a.ip.to_string()];
-                    scanning.store(true, Ordering::Relaxed);
-                    let held = match &gate {
-                        Some(g) => Some(g.lock().await),
-                        None => None,
-                    };
-                    let r = scan_round(&one, &store, &metrics, crate::scan::Progress::Quiet)
-                        .await
-                        .map(|r| r.interrupted);
-                    drop(held);
-                    scanning.store(false, Ordering::Relaxed);
-                    for wake in wakes.iter() {
-                        wake.notify_one();
-                    }
-                    match r {
-                        Ok(true) => break,
-                        Ok(false) => {
-                            if let Some(wr) = &mut writer {
-                                wr.round(&store).await;
-                            }
-                        }
-                        Err(e) => tracing::error!("scan of an announced device failed: {e}"),
-                    }
-                }
-            }
-            if *lock(&state) != Stop::Running {
-                break;
-            }
-        }
-    }
+    Ok((plan.set, ann_rx, listening))
+}
 
-    // Stop: let sinks deliver what this run derived (bounded), then stop every task.
-    let stopped_by = *lock(&state);
+/// Stop: let sinks deliver what this run derived (bounded, after `--rounds`), then stop every
+/// task (5 s, then aborted). The exit code: the signal's, else 0.
+async fn shut_down(
+    state: &Mutex<Stop>,
+    store: &SharedStore,
+    stats: &[(String, Arc<Mutex<SinkStats>>)],
+    stop_tx: watch::Sender<bool>,
+    mut tasks: tokio::task::JoinSet<()>,
+) -> u8 {
+    let stopped_by = *lock(state);
     if stopped_by == Stop::Done {
-        drain(&store, &stats, Duration::from_secs(10)).await;
+        drain(store, stats, Duration::from_secs(10)).await;
     }
     let _ = stop_tx.send(true);
     let deadline = tokio::time::sleep(Duration::from_secs(5));
@@ -574,10 +538,10 @@ async fn run_with(
             _ = &mut deadline => { tasks.abort_all(); break }
         }
     }
-    Ok(match *lock(&state) {
+    match *lock(state) {
         Stop::Signal(code) => code,
         _ => exit::FOUND,
-    })
+    }
 }
 
 /// What one recorded scan gave.
