@@ -497,11 +497,15 @@ impl Session {
         }
     }
 
+    /// The session's loop: what str0m wants sent, then the first of a stop, a datagram, a unit
+    /// from the camera or str0m's next timeout; until the session ends (and why).
     async fn drive(&mut self, started: Instant, connected: &mut Option<Instant>) -> End {
         let mut buf = vec![0u8; RECV_BUFFER];
-        let mut rebase = Rebase::new();
+        let mut media = Media {
+            rebase: Rebase::new(),
+            dropped: self.viewer.dropped(),
+        };
         let mut last_heard = started;
-        let mut dropped = self.viewer.dropped();
         if *self.stop.borrow() {
             return End::Deleted;
         }
@@ -509,40 +513,9 @@ impl Session {
             return End::Shutdown;
         }
         loop {
-            // Everything str0m wants sent, and when it next wants the time.
-            let wake = loop {
-                let out = match self.poll() {
-                    Ok(o) => o,
-                    Err(end) => return end,
-                };
-                match out {
-                    Output::Timeout(t) => break t,
-                    Output::Transmit(t) => {
-                        // UDP: a full socket buffer drops the datagram, as the network would.
-                        let _ = self.socket.try_send_to(&t.contents, t.destination);
-                    }
-                    Output::Event(e) => match e {
-                        Event::Connected => {
-                            let now = Instant::now();
-                            *connected = Some(now);
-                            self.counters.connected.store(true, Ordering::Relaxed);
-                            last_heard = now;
-                            tracing::debug!(
-                                session = %self.id,
-                                after_ms = (now - started).as_millis() as u64,
-                                "WebRTC session connected"
-                            );
-                        }
-                        Event::IceConnectionStateChange(IceConnectionState::Disconnected) => {
-                            // As ICE-lite, str0m's agent reports this once no binding request
-                            // came from the peer for 15 s (or the pairs of the offer failed).
-                            return End::Disconnected;
-                        }
-                        Event::Closed => return End::Closed,
-                        Event::KeyframeRequest(r) => self.keyframe_request(r.kind),
-                        _ => {}
-                    },
-                }
+            let wake = match self.transmit(started, connected, &mut last_heard) {
+                Ok(w) => w,
+                Err(end) => return end,
             };
             if !self.rtc.is_alive() {
                 return End::Closed;
@@ -561,75 +534,131 @@ impl Session {
             }
             let wake = wake.min(guard);
 
-            tokio::select! {
+            let step = tokio::select! {
                 biased;
                 _ = self.stop.changed() => return End::Deleted,
                 _ = self.shutdown.changed() => return End::Shutdown,
                 r = self.socket.recv_from(&mut buf) => match r {
-                    Ok((n, source)) => {
-                        let now = Instant::now();
-                        // Bytes that are not STUN, DTLS or (S)RTP are ignored, and so is what
-                        // str0m says is not for this peer (a STUN check with other credentials,
-                        // DTLS or RTP from an address ICE has not seen): a stranger who finds the
-                        // port can neither end the session nor keep it alive.
-                        let Ok(recv) = Receive::new(Protocol::Udp, source, self.local, &buf[..n]) else {
-                            continue;
-                        };
-                        let input = Input::Receive(now, recv);
-                        if !self.rtc.accepts(&input) {
-                            continue;
-                        }
-                        last_heard = now;
-                        if let Err(end) = self.feed(input) {
-                            return end;
-                        }
-                    }
+                    Ok((n, source)) => self.datagram(&buf[..n], source, &mut last_heard),
                     // ICMP errors from an earlier send (Linux reports them on the next call).
                     Err(e) if matches!(
                         e.kind(),
                         std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::ConnectionReset
-                    ) => {}
-                    Err(e) => return End::Failed(format!("UDP: {e}")),
+                    ) => Ok(()),
+                    Err(e) => Err(End::Failed(format!("UDP: {e}"))),
                 },
-                unit = self.viewer.next() => {
-                    let Some(unit) = unit else { return End::ViewerGone };
-                    match unit {
-                        // Not connected yet: what the camera sends meanwhile is dropped, so the
-                        // peer starts at the live edge (the next keyframe after it connects), not
-                        // with a burst of packets as old as the handshake.
-                        Unit::Rtp(_) if connected.is_none() => {}
-                        Unit::Rtp(p) => {
-                            let now = Instant::now();
-                            let d = self.viewer.dropped();
-                            let cut = d != dropped;
-                            dropped = d;
-                            if let Some((seq, ts)) = rebase.map(&p, cut, now) {
-                                let mut direct = self.rtc.direct_api();
-                                let Some(tx) = direct.stream_tx_by_mid(self.mid, None) else {
-                                    return End::Failed("no send stream for the video".into());
-                                };
-                                tx.write_rtp(
-                                    RtpWrite::new(self.pt, SeqNo::from(seq), ts, now, &p.payload[..])
-                                        .marker(p.marker)
-                                        .nackable(true),
-                                );
-                                self.counters.forwarded.fetch_add(1, Ordering::Relaxed);
-                            }
-                        }
-                        // The camera's session (re)started or the relay is reconnecting: keep
-                        // the peer, resume at the next keyframe after the next Params.
-                        Unit::Params(_) | Unit::Reconnecting { .. } => rebase.restart(),
-                        Unit::Video(_) | Unit::Audio(_) => {}
-                    }
-                }
-                _ = tokio::time::sleep_until(wake.into()) => {
-                    if let Err(end) = self.feed(Input::Timeout(Instant::now())) {
-                        return end;
-                    }
-                }
+                unit = self.viewer.next() => match unit {
+                    Some(unit) => self.unit(unit, connected.is_some(), &mut media),
+                    None => Err(End::ViewerGone),
+                },
+                _ = tokio::time::sleep_until(wake.into()) => self.feed(Input::Timeout(Instant::now())),
+            };
+            if let Err(end) = step {
+                return end;
             }
         }
     }
+
+    /// Everything str0m wants sent, and its events; returns when it next wants the time.
+    fn transmit(
+        &mut self,
+        started: Instant,
+        connected: &mut Option<Instant>,
+        last_heard: &mut Instant,
+    ) -> Result<Instant, End> {
+        loop {
+            match self.poll()? {
+                Output::Timeout(t) => return Ok(t),
+                Output::Transmit(t) => {
+                    // UDP: a full socket buffer drops the datagram, as the network would.
+                    let _ = self.socket.try_send_to(&t.contents, t.destination);
+                }
+                Output::Event(e) => match e {
+                    Event::Connected => {
+                        let now = Instant::now();
+                        *connected = Some(now);
+                        self.counters.connected.store(true, Ordering::Relaxed);
+                        *last_heard = now;
+                        tracing::debug!(
+                            session = %self.id,
+                            after_ms = (now - started).as_millis() as u64,
+                            "WebRTC session connected"
+                        );
+                    }
+                    Event::IceConnectionStateChange(IceConnectionState::Disconnected) => {
+                        // As ICE-lite, str0m's agent reports this once no binding request
+                        // came from the peer for 15 s (or the pairs of the offer failed).
+                        return Err(End::Disconnected);
+                    }
+                    Event::Closed => return Err(End::Closed),
+                    Event::KeyframeRequest(r) => self.keyframe_request(r.kind),
+                    _ => {}
+                },
+            }
+        }
+    }
+
+    /// A datagram from `source`. Bytes that are not STUN, DTLS or (S)RTP are ignored, and so is
+    /// what str0m says is not for this peer (a STUN check with other credentials, DTLS or RTP
+    /// from an address ICE has not seen): a stranger who finds the port can neither end the
+    /// session nor keep it alive.
+    fn datagram(
+        &mut self,
+        bytes: &[u8],
+        source: SocketAddr,
+        last_heard: &mut Instant,
+    ) -> Result<(), End> {
+        let now = Instant::now();
+        let Ok(recv) = Receive::new(Protocol::Udp, source, self.local, bytes) else {
+            return Ok(());
+        };
+        let input = Input::Receive(now, recv);
+        if !self.rtc.accepts(&input) {
+            return Ok(());
+        }
+        *last_heard = now;
+        self.feed(input)
+    }
+
+    /// A unit from the camera's relay: RTP forwarded re-based once connected.
+    fn unit(&mut self, unit: Unit, connected: bool, media: &mut Media) -> Result<(), End> {
+        match unit {
+            // Not connected yet: what the camera sends meanwhile is dropped, so the peer starts
+            // at the live edge (the next keyframe after it connects), not with a burst of packets
+            // as old as the handshake.
+            Unit::Rtp(_) if !connected => {}
+            Unit::Rtp(p) => {
+                let now = Instant::now();
+                let d = self.viewer.dropped();
+                let cut = d != media.dropped;
+                media.dropped = d;
+                if let Some((seq, ts)) = media.rebase.map(&p, cut, now) {
+                    let mut direct = self.rtc.direct_api();
+                    let Some(tx) = direct.stream_tx_by_mid(self.mid, None) else {
+                        return Err(End::Failed("no send stream for the video".into()));
+                    };
+                    tx.write_rtp(
+                        RtpWrite::new(self.pt, SeqNo::from(seq), ts, now, &p.payload[..])
+                            .marker(p.marker)
+                            .nackable(true),
+                    );
+                    self.counters.forwarded.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            // The camera's session (re)started or the relay is reconnecting: keep the peer,
+            // resume at the next keyframe after the next Params.
+            Unit::Params(_) | Unit::Reconnecting { .. } => media.rebase.restart(),
+            Unit::Video(_) | Unit::Audio(_) => {}
+        }
+        Ok(())
+    }
+}
+
+/// What a session keeps of the camera's media between units: the re-basing, and how many units
+/// the viewer's queue had dropped (a change is a cut).
+struct Media {
+    rebase: Rebase,
+    dropped: u64,
 }
 
 /// One viewer's re-basing of the camera's RTP: the camera's sequence numbers and timestamps in,
