@@ -23,7 +23,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use retina::client::{PlayOptions, Session, SessionOptions, SetupOptions, TcpTransportOptions};
+use retina::client::{
+    Demuxed, Described, PlayOptions, Session, SessionOptions, SetupOptions, TcpTransportOptions,
+};
 use retina::codec::{CodecItem, FrameFormat, ParametersRef};
 use tokio::sync::watch;
 
@@ -393,12 +395,40 @@ async fn play(
     stop: &mut watch::Receiver<bool>,
 ) -> Ended {
     let url = target.url.as_str();
+    let mut session = match describe(url, cred, slot).await {
+        Ok(s) => s,
+        Err(ended) => return ended,
+    };
+    let tracks = match Tracks::of(&session, url) {
+        Ok(t) => t,
+        Err(ended) => return ended,
+    };
+    if let Err(ended) = setup(&mut session, url, &tracks).await {
+        return ended;
+    }
+    let demuxed = match start(session, url).await {
+        Ok(d) => d,
+        Err(ended) => return ended,
+    };
+    shared.status.send_modify(|s| {
+        s.sessions += 1;
+        s.state = "connecting";
+    });
+    relay_media(demuxed, tracks, url, shared, stop).await
+}
+
+/// DESCRIBE `url` with the credential `cred`, in the session group of `slot`.
+async fn describe(
+    url: &str,
+    cred: Option<&Credential>,
+    slot: &crate::analyze::sessions::SessionSlot,
+) -> Result<Session<Described>, Ended> {
     let Ok(parsed) = url::Url::parse(url) else {
-        return Ended::Dropped {
+        return Err(Ended::Dropped {
             reason: format!("bad URL {url}"),
             media: false,
             refused: false,
-        };
+        });
     };
     let opts = SessionOptions::default()
         .user_agent(USER_AGENT.to_string())
@@ -407,53 +437,80 @@ async fn play(
             username: c.username.clone(),
             password: c.password.clone(),
         }));
-    let mut session = match step(
+    step(
         "DESCRIBE",
         url,
         start_patience(STEP),
         Session::describe(parsed, opts),
     )
     .await
-    {
-        Ok(s) => s,
-        Err(s) => return dropped(s, false),
-    };
-    let streams = session.streams();
-    let Some(video) = streams.iter().position(|s| s.media() == "video") else {
-        return Ended::Dropped {
-            reason: format!("{url}: no video stream in the camera's SDP"),
-            media: false,
-            refused: false,
+    .map_err(|s| dropped(s, false))
+}
+
+/// The streams of the camera's SDP the relay plays.
+struct Tracks {
+    /// The H.264 video stream.
+    video: usize,
+    /// The AAC audio stream, when there is one.
+    audio: Option<usize>,
+    /// The video's RTP payload type (the WebRTC viewers' packets keep it).
+    payload_type: u8,
+    /// Why the camera's audio is left out, for the page.
+    audio_note: Option<String>,
+}
+
+impl Tracks {
+    /// The video (H.264, else the session is dropped) and audio (AAC, else a note) of `session`.
+    fn of(session: &Session<Described>, url: &str) -> Result<Tracks, Ended> {
+        let streams = session.streams();
+        let Some(video) = streams.iter().position(|s| s.media() == "video") else {
+            return Err(Ended::Dropped {
+                reason: format!("{url}: no video stream in the camera's SDP"),
+                media: false,
+                refused: false,
+            });
         };
-    };
-    let encoding = streams[video].encoding_name().to_ascii_lowercase();
-    if encoding != "h264" {
-        return Ended::Dropped {
-            reason: format!("{url}: {encoding} video cannot be relayed to a browser (H.264 only)"),
-            media: false,
-            refused: false,
-        };
-    }
-    let payload_type = streams[video].rtp_payload_type();
-    let (audio, audio_note) = match streams.iter().position(|s| s.media() == "audio") {
-        Some(i)
-            if streams[i]
-                .encoding_name()
-                .eq_ignore_ascii_case("mpeg4-generic") =>
-        {
-            (Some(i), None)
+        let encoding = streams[video].encoding_name().to_ascii_lowercase();
+        if encoding != "h264" {
+            return Err(Ended::Dropped {
+                reason: format!(
+                    "{url}: {encoding} video cannot be relayed to a browser (H.264 only)"
+                ),
+                media: false,
+                refused: false,
+            });
         }
-        Some(i) => (
-            None,
-            Some(format!(
-                "{} audio is not supported by the browser preview (AAC only)",
-                audio_name(streams[i].encoding_name())
-            )),
-        ),
-        None => (None, None),
-    };
+        let payload_type = streams[video].rtp_payload_type();
+        let (audio, audio_note) = match streams.iter().position(|s| s.media() == "audio") {
+            Some(i)
+                if streams[i]
+                    .encoding_name()
+                    .eq_ignore_ascii_case("mpeg4-generic") =>
+            {
+                (Some(i), None)
+            }
+            Some(i) => (
+                None,
+                Some(format!(
+                    "{} audio is not supported by the browser preview (AAC only)",
+                    audio_name(streams[i].encoding_name())
+                )),
+            ),
+            None => (None, None),
+        };
+        Ok(Tracks {
+            video,
+            audio,
+            payload_type,
+            audio_note,
+        })
+    }
+}
+
+/// SETUP of the video and the audio: interleaved TCP, else (a 461 answer) UDP.
+async fn setup(session: &mut Session<Described>, url: &str, tracks: &Tracks) -> Result<(), Ended> {
     let mut transport = retina::client::Transport::Tcp(TcpTransportOptions::default());
-    for index in std::iter::once(video).chain(audio) {
+    for index in std::iter::once(tracks.video).chain(tracks.audio) {
         let setup = |t: retina::client::Transport| {
             SetupOptions::default()
                 .transport(t)
@@ -480,12 +537,17 @@ async fn play(
                 )
                 .await
                 {
-                    return dropped(s, false);
+                    return Err(dropped(s, false));
                 }
             }
-            Err(s) => return dropped(s, false),
+            Err(s) => return Err(dropped(s, false)),
         }
     }
+    Ok(())
+}
+
+/// PLAY, and the session's frames.
+async fn start(session: Session<Described>, url: &str) -> Result<Demuxed, Ended> {
     let playing = match step(
         "PLAY",
         url,
@@ -495,22 +557,30 @@ async fn play(
     .await
     {
         Ok(p) => p,
-        Err(s) => return dropped(s, false),
+        Err(s) => return Err(dropped(s, false)),
     };
-    let mut demuxed = match playing.demuxed() {
-        Ok(d) => d,
-        Err(e) => {
-            return Ended::Dropped {
-                reason: format!("RTSP {url}: {e}"),
-                media: false,
-                refused: false,
-            };
-        }
-    };
-    shared.status.send_modify(|s| {
-        s.sessions += 1;
-        s.state = "connecting";
-    });
+    playing.demuxed().map_err(|e| Ended::Dropped {
+        reason: format!("RTSP {url}: {e}"),
+        media: false,
+        refused: false,
+    })
+}
+
+/// The session's frames to the viewers until the camera drops or stalls, the viewers leave or
+/// the server stops.
+async fn relay_media(
+    mut demuxed: Demuxed,
+    tracks: Tracks,
+    url: &str,
+    shared: &Shared,
+    stop: &mut watch::Receiver<bool>,
+) -> Ended {
+    let Tracks {
+        video,
+        audio,
+        payload_type,
+        audio_note,
+    } = tracks;
     let mut relay = Frames::new(payload_type, audio_note);
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     // The first packet may take a while (an encoder with look-ahead sends nothing for ~1.5 s).
