@@ -28,7 +28,8 @@
 //!   verification (retina, every await under a deadline), the ONVIF device API, optional ffprobe.
 //! * [`net`]: OS networking: fd limits, connect with errno classification, interfaces, multicast
 //!   sockets, the ARP packet socket (the crate's only `unsafe`), and the small hand-written RTSP,
-//!   HTTP, RTMP and STUN clients the detectors and analysers share.
+//!   HTTP, RTMP and STUN clients the detectors and analysers share, and a camera's snapshot
+//!   client (`net::snapshot`).
 //! * [`proto`]: pure, never-panicking parsers of device bytes (RTSP/HTTP heads and bodies, auth
 //!   challenges, SDP with the repairs real cameras need and the media facts it carries (H.264
 //!   and H.265 parameter sets, MPEG-4 Visual VOL headers, AAC configs), a bounded XML walk, WS-Discovery, SOAP, SSDP and
@@ -62,12 +63,13 @@
 //!   pipeline, the store or the sinks names it (`scripts/module-cycles` checks).
 //! * [`watch`]: `camscan watch`: scans on a schedule (and for devices that announce themselves),
 //!   light checks of the known streams between scans (`watch::stream_check`, one check;
-//!   `watch::check_rounds`, their schedule), the sinks' delivery tasks and the metrics endpoint,
-//!   signals and reload. Above the scan: it uses
+//!   `watch::check_rounds`, their schedule; `watch::rounds`, the scan rounds), the sinks'
+//!   delivery tasks and the metrics endpoint, signals and reload. Above the scan: it uses
 //!   `scan::pipeline` and `record::record` as `camscan scan` does.
 //! * [`serve`]: `camscan serve`: the inventory as a REST API under `/api/v1` (axum, through
 //!   [`http_server`]'s accept loop, which the metrics endpoint shares) and its events live as
-//!   Server-Sent Events; its security (token, login, CSRF, TLS, headers) in `serve::auth`.
+//!   Server-Sent Events; its security (login, CSRF, TLS, headers) in `serve::auth`, the token
+//!   file in `serve::token`.
 //!   Above the scan: it reads the store only.
 //! * [`preview`]: `camscan serve`'s live preview: one RTSP session per watched stream fanned out
 //!   to byte-capped viewer queues, fragmented MP4 for Media Source Extensions and WebRTC (WHEP)
@@ -82,12 +84,12 @@
 //! * [`timing`]: where a scan's time goes, per port phase and per device, on the `camscan::timing`
 //!   log target (`scripts/bench` prints the slowest devices from it).
 //!
-//! Dependencies point down: `app -> scan -> config -> {discovery, probe, detect, analyze} -> {net,
-//! proto} -> {model, error}`, with `knowledge` beside `model` (it uses only `error` and `sanitize`);
+//! Dependencies point down: `cmds -> {watch, serve, doctor} -> record -> scan -> config ->
+//! {discovery, probe, detect, analyze} -> {net, proto} -> {model, error}`, with `knowledge` beside `model` (it uses only `error` and `sanitize`);
 //! `registry` and `export` use only `model`, `error` and `sanitize`; `store` only `model`.
 //! `scripts/module-cycles` (part of `scripts/test`) fails when two top-level modules, or two files
 //! of one folder, depend on each other, or when the bottom layers (`model`, `proto`, `error`,
-//! `registry`, `export`, `store`) reach above themselves.
+//! `registry`, `export`, `store`) reach above themselves, or when anything but `main` names `cmds`.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 

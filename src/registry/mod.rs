@@ -265,7 +265,7 @@ impl Registry {
     }
 
     /// Merge one piece of evidence into its device: each identity field from its most trustworthy
-    /// source ([`Source`]), names with their sources, streams and services by their keys.
+    /// source (`Source`), names with their sources, streams and services by their keys.
     pub fn apply(&mut self, event: Event) {
         let rules = self.rules;
         match event {

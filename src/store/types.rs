@@ -88,7 +88,7 @@ impl ScanInfo {
     }
 }
 
-/// What [`Store::record_scan`] did.
+/// What [`Store::record_scan`](super::Store::record_scan) did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Recorded {
     pub scan_id: i64,
@@ -149,7 +149,7 @@ pub enum StreamState {
     Down,
 }
 
-/// Filters of [`Store::devices`]; `None` = any.
+/// Filters of [`Store::devices`](super::Store::devices); `None` = any.
 #[derive(Debug, Clone, Default)]
 pub struct DeviceQuery {
     pub state: Option<DeviceState>,
@@ -257,7 +257,7 @@ pub struct DeviceDetail {
     pub events: Vec<StoreEvent>,
 }
 
-/// Filters of [`Store::events`]; `None` = any.
+/// Filters of [`Store::events`](super::Store::events); `None` = any.
 #[derive(Debug, Clone, Default)]
 pub struct EventQuery {
     /// Device id, address or MAC.
@@ -320,7 +320,7 @@ pub struct Change {
     pub after: Option<String>,
 }
 
-/// What [`Store::prune`] deleted.
+/// What [`Store::prune`](super::Store::prune) deleted.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Pruned {
     pub scans: usize,
