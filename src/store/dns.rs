@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use rusqlite::Connection;
+use super::db::{Conn, params};
 
 use crate::model::known::{NEGATIVE_TTL, POSITIVE_TTL};
 
@@ -19,7 +19,7 @@ fn time(ms: i64) -> SystemTime {
 }
 
 /// Answers still within their time to live.
-pub(super) fn answers(conn: &Connection) -> rusqlite::Result<Vec<DnsAnswer>> {
+pub(super) fn answers(conn: &Conn) -> super::db::Result<Vec<DnsAnswer>> {
     let now = millis(SystemTime::now());
     let oldest_name = now - i64::try_from(POSITIVE_TTL.as_millis()).unwrap_or(0);
     let oldest_none = now - i64::try_from(NEGATIVE_TTL.as_millis()).unwrap_or(0);
@@ -46,15 +46,15 @@ pub(super) fn answers(conn: &Connection) -> rusqlite::Result<Vec<DnsAnswer>> {
 }
 
 /// Write new answers (replacing older ones of the same addresses) and delete what has expired.
-pub(super) fn record(conn: &mut Connection, answers: &[DnsAnswer]) -> rusqlite::Result<()> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+pub(super) fn record(conn: &mut Conn, answers: &[DnsAnswer]) -> super::db::Result<()> {
+    let tx = conn.transaction()?;
     {
         let mut put = tx.prepare(
             "INSERT INTO dns_names (ip, name, at) VALUES (?1, ?2, ?3)
              ON CONFLICT(ip) DO UPDATE SET name = excluded.name, at = excluded.at",
         )?;
         for (ip, name, at) in answers {
-            put.execute(rusqlite::params![ip.to_string(), name, millis(*at)])?;
+            put.execute(params![ip.to_string(), name, millis(*at)])?;
         }
     }
     let oldest = millis(SystemTime::now()) - i64::try_from(POSITIVE_TTL.as_millis()).unwrap_or(0);

@@ -8,7 +8,7 @@
 //! makes one `auth_changed`, and the stream is held (no more checks, so no more failed logins)
 //! until a scan sees it again. A full scan resets the count and the hold.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use super::db::{Conn, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::columns::cred_hash;
@@ -100,10 +100,10 @@ pub struct CheckTarget {
 /// The streams that opened at their last scan and are not held, with the credential entry whose
 /// keyed hash matches theirs.
 pub(crate) fn targets(
-    conn: &Connection,
+    conn: &Conn,
     key: &[u8],
     creds: &[Credential],
-) -> rusqlite::Result<Vec<CheckTarget>> {
+) -> super::db::Result<Vec<CheckTarget>> {
     let by_hash: std::collections::HashMap<Vec<u8>, &Credential> = creds
         .iter()
         .map(|c| (cred_hash(key, &c.username, &c.password), c))
@@ -115,7 +115,7 @@ pub(crate) fn targets(
           WHERE s.status = 'ok' AND s.held IS NULL
           ORDER BY s.device_id, s.id",
     )?;
-    let rows = stmt.query_map([], |r| {
+    let rows = stmt.query_map(params![], |r| {
         let cred: Option<Vec<u8>> = r.get(5)?;
         let media: Option<String> = r.get(6)?;
         let state: String = r.get(7)?;
@@ -143,13 +143,13 @@ fn known_fps(media: &str) -> Option<f64> {
 /// Record one check of `stream_id` at `now` and the state changes it makes (see the module's
 /// rules); returns the events written. One transaction.
 pub(crate) fn record(
-    conn: &mut Connection,
+    conn: &mut Conn,
     stream_id: i64,
     result: &CheckResult,
     down_after: u32,
     now: i64,
-) -> rusqlite::Result<Vec<StoreEvent>> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+) -> super::db::Result<Vec<StoreEvent>> {
+    let tx = conn.transaction()?;
     let Some(stream) = checked_stream(&tx, stream_id)? else {
         return Ok(Vec::new()); // forgotten meanwhile
     };
@@ -172,7 +172,7 @@ struct CheckedStream {
 }
 
 /// The stream as the store has it; `None` when it was forgotten meanwhile.
-fn checked_stream(conn: &Connection, stream_id: i64) -> rusqlite::Result<Option<CheckedStream>> {
+fn checked_stream(conn: &Conn, stream_id: i64) -> super::db::Result<Option<CheckedStream>> {
     conn.query_row(
         "SELECT s.device_id, s.url, s.state, s.fails, d.state
            FROM streams s JOIN devices d ON d.id = s.device_id WHERE s.id = ?1",
@@ -193,11 +193,11 @@ fn checked_stream(conn: &Connection, stream_id: i64) -> rusqlite::Result<Option<
 
 /// The check itself, and the stream's checks beyond [`CHECKS_PER_STREAM`] dropped.
 fn insert_check(
-    conn: &Connection,
+    conn: &Conn,
     stream_id: i64,
     result: &CheckResult,
     now: i64,
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     conn.prepare_cached(
         "INSERT INTO checks (stream_id, at, ok, layer, error, first_packet_ms, fps, bitrate_kbps)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -227,12 +227,12 @@ type Made = (EventKind, Option<String>, serde_json::Value);
 /// its device online), a refused login holds the stream, `down_after` failures in a row take
 /// the device offline (the host did not answer) or the stream down.
 fn apply_check(
-    conn: &Connection,
+    conn: &Conn,
     st: &CheckedStream,
     result: &CheckResult,
     down_after: u32,
     now: i64,
-) -> rusqlite::Result<Vec<Made>> {
+) -> super::db::Result<Vec<Made>> {
     let stream_id = st.id;
     let event = |kind: EventKind, stream: Option<&str>, detail: serde_json::Value| {
         (kind, stream.map(str::to_string), detail)
@@ -254,7 +254,7 @@ fn apply_check(
                 params![stream_id, now],
             )?;
             conn.execute(
-                "UPDATE devices SET last_seen = MAX(last_seen, ?2),
+                "UPDATE devices SET last_seen = CASE WHEN last_seen > ?2 THEN last_seen ELSE ?2 END,
                      state_since = CASE WHEN state = 'online' THEN state_since ELSE ?2 END,
                      state = 'online'
                  WHERE id = ?1",
@@ -315,30 +315,31 @@ fn apply_check(
 
 /// Write the check's events (no scan), in order; returns them as the store lists them.
 fn write_events(
-    conn: &Connection,
+    conn: &Conn,
     device_id: i64,
     made: Vec<Made>,
     now: i64,
-) -> rusqlite::Result<Vec<StoreEvent>> {
+) -> super::db::Result<Vec<StoreEvent>> {
     let mut events = Vec::new();
     for (kind, stream_url, detail) in made {
         let name = serde_json::to_value(kind)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
-        conn.prepare_cached(
-            "INSERT INTO events (scan_id, at, kind, device_id, stream_url, detail)
+        let id = conn
+            .prepare_cached(
+                "INSERT INTO events (scan_id, at, kind, device_id, stream_url, detail)
              VALUES (NULL, ?1, ?2, ?3, ?4, ?5)",
-        )?
-        .execute(params![
-            now,
-            name,
-            device_id,
-            stream_url,
-            detail.to_string()
-        ])?;
+            )?
+            .insert(params![
+                now,
+                name,
+                device_id,
+                stream_url,
+                detail.to_string()
+            ])?;
         events.push(StoreEvent {
-            id: conn.last_insert_rowid(),
+            id,
             scan_id: None,
             at: rfc3339(now),
             kind,

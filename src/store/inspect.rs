@@ -7,7 +7,9 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use rusqlite::{Connection, OpenFlags};
+
+use super::db::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::StoreError;
@@ -83,10 +85,10 @@ pub fn inspect(path: &Path) -> Result<Inspection, StoreError> {
     let wal = wal_path(path);
     let size = meta.len() + std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).map_err(|e| schema::map_err(path, e))?;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| schema::map_sqlite(path, e))?;
     conn.busy_timeout(schema::BUSY_TIMEOUT)
-        .map_err(|e| schema::map_err(path, e))?;
-    let err = |e| schema::map_err(path, e);
+        .map_err(|e| schema::map_sqlite(path, e))?;
+    let err = |e| schema::map_sqlite(path, e);
     let schema_version: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .map_err(err)?;
@@ -111,7 +113,9 @@ pub fn inspect(path: &Path) -> Result<Inspection, StoreError> {
         // Counting rows of a damaged file would only fail on the damage again.
         return Ok(found);
     }
-    let has = |table: &str| -> rusqlite::Result<bool> {
+    let conn = super::db::Conn::sqlite(conn);
+    let err = |e| schema::map_err(path, e);
+    let has = |table: &str| -> super::db::Result<bool> {
         conn.query_row(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1",
             [table],
@@ -121,18 +125,20 @@ pub fn inspect(path: &Path) -> Result<Inspection, StoreError> {
         .map(|found| found.is_some())
     };
     let events = if has("events").map_err(err)? {
-        conn.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
+        conn.query_row("SELECT COUNT(*) FROM events", params![], |r| r.get(0))
             .map_err(err)?
     } else {
         0
     };
     let mut sinks = Vec::new();
     if has("sinks").map_err(err)? {
-        let mut q = conn
+        let rows = conn
             .prepare("SELECT name, dropped FROM sinks ORDER BY name")
-            .map_err(err)?;
-        let rows = q
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+            .and_then(|mut q| {
+                q.query_map(params![], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+                })
+            })
             .map_err(err)?;
         for row in rows {
             let (name, dropped) = row.map_err(err)?;

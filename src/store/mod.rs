@@ -36,23 +36,28 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use rusqlite::OptionalExtension;
+use db::{Conn, OptionalExtension, params};
 
 mod columns;
+pub mod db;
 mod derive;
 mod dns;
 mod health;
 mod identity;
 pub mod inspect;
 mod outbox;
+pub mod pgpass;
 mod query;
 mod record;
 mod reports;
 mod schema;
 mod shared;
+#[cfg(test)]
+pub(crate) mod testing;
 mod timeline;
 mod types;
 
+pub use db::{DbError, DbLocation, PgTarget};
 pub(crate) use derive::same_rate;
 pub use dns::DnsAnswer;
 pub use health::{CheckLayer, CheckResult, CheckTarget};
@@ -72,7 +77,8 @@ use crate::model::known::Known;
 
 /// An open inventory database.
 pub struct Store {
-    conn: rusqlite::Connection,
+    conn: Conn,
+    /// The file, or the server's URL without its password: what errors name.
     path: PathBuf,
     /// Key of the credential hashes, random per database (`meta.cred_key`).
     key: Vec<u8>,
@@ -94,7 +100,7 @@ impl Store {
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         let conn = schema::open(path)?;
         let mut store = Store {
-            conn,
+            conn: Conn::sqlite(conn),
             path: path.to_path_buf(),
             key: Vec::new(),
         };
@@ -102,13 +108,42 @@ impl Store {
         Ok(store)
     }
 
+    /// Open the inventory `at` names: a file ([`Store::open`]) or a PostgreSQL database
+    /// ([`Store::open_postgres`]).
+    pub fn open_at(at: &DbLocation) -> Result<Store, StoreError> {
+        match at {
+            DbLocation::File(path) => Store::open(path),
+            DbLocation::Postgres(target) => Store::open_postgres(target),
+        }
+    }
+
+    /// Connect to the PostgreSQL database `target` names and migrate it to the current schema.
+    /// An unreachable server, a refused login or a newer schema is one clear [`StoreError`].
+    pub fn open_postgres(target: &PgTarget) -> Result<Store, StoreError> {
+        let conn = schema::open_postgres(target)?;
+        let mut store = Store {
+            conn,
+            path: PathBuf::from(target.display()),
+            key: Vec::new(),
+        };
+        store.key = store.cred_key()?;
+        Ok(store)
+    }
+
+    /// Which engine this inventory is on.
+    pub fn engine(&self) -> db::Engine {
+        self.conn.engine()
+    }
+
     /// The per-database key of credential hashes, made on first use.
     fn cred_key(&self) -> Result<Vec<u8>, StoreError> {
         let found: Option<Vec<u8>> = self
             .conn
-            .query_row("SELECT value FROM meta WHERE key = 'cred_key'", [], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'cred_key'",
+                params![],
+                |r| r.get(0),
+            )
             .optional()
             .map_err(|e| self.err(e))?;
         if let Some(k) = found {
@@ -122,18 +157,20 @@ impl Store {
         self.conn
             .execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('cred_key', ?1)",
-                [&key],
+                params![key],
             )
             .map_err(|e| self.err(e))?;
         // Another process may have won the race: use what is stored.
         self.conn
-            .query_row("SELECT value FROM meta WHERE key = 'cred_key'", [], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'cred_key'",
+                params![],
+                |r| r.get(0),
+            )
             .map_err(|e| self.err(e))
     }
 
-    fn err(&self, e: rusqlite::Error) -> StoreError {
+    fn err(&self, e: db::DbError) -> StoreError {
         schema::map_err(&self.path, e)
     }
 
@@ -161,7 +198,7 @@ impl Store {
         let path = self.path.clone();
         let tx = self
             .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .transaction()
             .map_err(|e| schema::map_err(&path, e))?;
         let recorded = record::record(&tx, &self.key, scan, report, creds)
             .map_err(|e| schema::map_err(&path, e))?;
@@ -452,10 +489,7 @@ impl Store {
             - i64::try_from(older_than.as_millis()).unwrap_or(i64::MAX / 2);
         let path = self.path.clone();
         let e = |err| schema::map_err(&path, err);
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(e)?;
+        let tx = self.conn.transaction().map_err(e)?;
         let events = tx
             .execute("DELETE FROM events WHERE at < ?1", [cutoff])
             .map_err(e)?;
@@ -484,7 +518,7 @@ impl Store {
 }
 
 /// Delete the shared strings no row refers to any more.
-fn prune_texts(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+fn prune_texts(tx: &Conn) -> db::Result<()> {
     let mut used: std::collections::HashSet<i64> = std::collections::HashSet::new();
     for sql in [
         "SELECT info FROM scan_devices",
@@ -494,7 +528,7 @@ fn prune_texts(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
         "SELECT services FROM devices WHERE services IS NOT NULL",
     ] {
         let mut stmt = tx.prepare(sql)?;
-        let ids = stmt.query_map([], |r| r.get::<_, i64>(0))?;
+        let ids = stmt.query_map(params![], |r| r.get::<_, i64>(0))?;
         for id in ids {
             used.insert(id?);
         }
@@ -502,7 +536,7 @@ fn prune_texts(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
     let mut stmt = tx.prepare(
         "SELECT t.text FROM texts t WHERE t.id IN (SELECT DISTINCT seen FROM scan_devices)",
     )?;
-    let mut rows = stmt.query([])?;
+    let mut rows = stmt.query(params![])?;
     while let Some(r) = rows.next()? {
         let seen: String = r.get(0)?;
         let streams = seen.splitn(3, '|').nth(2).unwrap_or("");
@@ -514,8 +548,8 @@ fn prune_texts(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
     }
     let all: Vec<i64> = tx
         .prepare("SELECT id FROM texts")?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .query_map(params![], |r| r.get(0))?
+        .collect::<db::Result<_>>()?;
     let mut del = tx.prepare("DELETE FROM texts WHERE id = ?1")?;
     for id in all.into_iter().filter(|id| !used.contains(id)) {
         del.execute([id])?;
@@ -525,8 +559,23 @@ fn prune_texts(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use super::testing::{Engine, TestDb, both_engines};
     use super::*;
     use crate::model::{AuthScheme, Protocol, StreamStatus};
+
+    both_engines!(
+        the_newest_description_of_each_device_is_kept_without_credentials,
+        pages_by_id_for_the_api,
+        check_history_and_availability_for_the_page,
+        a_stream_goes_down_after_n_failed_checks_and_up_after_one_success,
+        an_unreachable_host_is_one_device_offline_and_a_refused_credential_one_auth_changed,
+        checks_kept_per_stream_are_bounded,
+        the_outbox_gives_each_sink_its_events_in_order_from_where_it_joined,
+        reverse_dns_answers_are_kept_for_their_time_to_live,
+        scans_devices_events_and_diff_round_trip,
+        an_address_only_device_gains_its_mac_and_an_interrupted_scan_keeps_states,
+        prune_keeps_the_file_bounded,
+    );
     use crate::model::{Device, DiscoveryMethod, Stream, VideoInfo};
 
     fn scan(n: u32, complete: bool) -> ScanInfo {
@@ -583,9 +632,9 @@ mod tests {
     }
 
     /// A store holding two cameras (one stream each), recorded by a complete scan.
-    fn two_cameras() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("w.db")).unwrap();
+    fn two_cameras(engine: Engine) -> (TestDb, Store) {
+        let db = TestDb::new(engine);
+        let mut store = db.open();
         store
             .record_scan(
                 &scan(1, true),
@@ -596,14 +645,13 @@ mod tests {
                 &[Credential::new("admin", "12345")],
             )
             .unwrap();
-        (dir, store)
+        (db, store)
     }
 
     /// Each device's newest description is kept whole, without credentials; an interrupted scan
     /// does not replace it; the inventory report filters by state; forgetting removes it.
-    #[test]
-    fn the_newest_description_of_each_device_is_kept_without_credentials() {
-        let (_dir, mut store) = two_cameras();
+    fn the_newest_description_of_each_device_is_kept_without_credentials(engine: Engine) {
+        let (_dir, mut store) = two_cameras(engine);
         let ids: Vec<i64> = store
             .devices_page(&DeviceQuery::default(), None, None, 10)
             .unwrap()
@@ -663,9 +711,8 @@ mod tests {
 
     /// The API's reads: pages of devices by id (filters and text in SQL), streams with ids,
     /// events by id before a cursor and after a last-seen id.
-    #[test]
-    fn pages_by_id_for_the_api() {
-        let (_dir, mut store) = two_cameras();
+    fn pages_by_id_for_the_api(engine: Engine) {
+        let (_dir, mut store) = two_cameras(engine);
         store
             .record_scan(
                 &scan(2, true),
@@ -758,9 +805,8 @@ mod tests {
 
     /// The page's history reads: a stream's checks (newest `limit`, oldest first, with their
     /// figures) and a device's availability spans from its events.
-    #[test]
-    fn check_history_and_availability_for_the_page() {
-        let (_d, mut store) = two_cameras();
+    fn check_history_and_availability_for_the_page(engine: Engine) {
+        let (_d, mut store) = two_cameras(engine);
         let t = stream_of(&store, "10.0.0.5");
         let start = jiff::Timestamp::now();
         for fps in [24.0, 25.0, 26.0] {
@@ -827,9 +873,8 @@ mod tests {
         assert_eq!(store.availability(999_999, day_ago, soon).unwrap(), None);
     }
 
-    #[test]
-    fn a_stream_goes_down_after_n_failed_checks_and_up_after_one_success() {
-        let (_d, mut store) = two_cameras();
+    fn a_stream_goes_down_after_n_failed_checks_and_up_after_one_success(engine: Engine) {
+        let (_d, mut store) = two_cameras(engine);
         let t = stream_of(&store, "10.0.0.5");
         assert_eq!(t.credential, Some(Credential::new("admin", "12345")));
         assert_eq!(t.fps, Some(25.0));
@@ -897,9 +942,10 @@ mod tests {
         assert!(stream_of(&store, "10.0.0.6").up);
     }
 
-    #[test]
-    fn an_unreachable_host_is_one_device_offline_and_a_refused_credential_one_auth_changed() {
-        let (_d, mut store) = two_cameras();
+    fn an_unreachable_host_is_one_device_offline_and_a_refused_credential_one_auth_changed(
+        engine: Engine,
+    ) {
+        let (_d, mut store) = two_cameras(engine);
         let t = stream_of(&store, "10.0.0.5");
         let kinds = |e: Vec<StoreEvent>| e.into_iter().map(|e| e.kind).collect::<Vec<_>>();
         assert_eq!(
@@ -975,9 +1021,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn checks_kept_per_stream_are_bounded() {
-        let (_d, mut store) = two_cameras();
+    fn checks_kept_per_stream_are_bounded(engine: Engine) {
+        let (_d, mut store) = two_cameras(engine);
         let t = stream_of(&store, "10.0.0.5");
         for _ in 0..(CHECKS_PER_STREAM + 20) {
             store
@@ -995,9 +1040,8 @@ mod tests {
         assert_eq!(n, CHECKS_PER_STREAM);
     }
 
-    #[test]
-    fn the_outbox_gives_each_sink_its_events_in_order_from_where_it_joined() {
-        let (_d, mut store) = two_cameras();
+    fn the_outbox_gives_each_sink_its_events_in_order_from_where_it_joined(engine: Engine) {
+        let (_d, mut store) = two_cameras(engine);
         // A sink that joins now does not get the history.
         assert_eq!(store.pending("a", 100, 10).unwrap().0, []);
         let t = stream_of(&store, "10.0.0.5");
@@ -1028,9 +1072,8 @@ mod tests {
         // Delivered up to the second: the rest stay, across a reopen.
         store.delivered("a", events[1].id).unwrap();
         assert_eq!(store.outbox_depth("a").unwrap(), 2);
-        let path = store.path().to_path_buf();
         drop(store);
-        let mut store = Store::open(&path).unwrap();
+        let mut store = _d.open();
         let (left, _) = store.pending("a", 100, 10).unwrap();
         assert_eq!(left, events[2..]);
         // Over the cap: the oldest are skipped and counted.
@@ -1058,12 +1101,12 @@ mod tests {
         assert_eq!(mode, 0o600);
         let wal: String = store
             .conn
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .query_row("PRAGMA journal_mode", params![], |r| r.get(0))
             .unwrap();
         assert_eq!(wal, "wal");
         let fk: i64 = store
             .conn
-            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .query_row("PRAGMA foreign_keys", params![], |r| r.get(0))
             .unwrap();
         assert_eq!(fk, 1);
         let key = store.key.clone();
@@ -1186,7 +1229,7 @@ mod tests {
         let mut store = Store::open(&path).unwrap();
         let v: i64 = store
             .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .query_row("PRAGMA user_version", params![], |r| r.get(0))
             .unwrap();
         assert_eq!(v, schema::current_version());
         assert!(store.dns_answers().unwrap().is_empty());
@@ -1200,11 +1243,10 @@ mod tests {
         assert_eq!(store.check_targets(&[]).unwrap().len(), 1);
     }
 
-    #[test]
-    fn reverse_dns_answers_are_kept_for_their_time_to_live() {
+    fn reverse_dns_answers_are_kept_for_their_time_to_live(engine: Engine) {
         use std::time::{Duration, SystemTime};
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("inventory.db")).unwrap();
+        let db = TestDb::new(engine);
+        let mut store = db.open();
         let now = SystemTime::now();
         let ip = |s: &str| s.parse::<IpAddr>().unwrap();
         store
@@ -1237,7 +1279,7 @@ mod tests {
         );
         let rows: i64 = store
             .conn
-            .query_row("SELECT COUNT(*) FROM dns_names", [], |r| r.get(0))
+            .query_row("SELECT COUNT(*) FROM dns_names", params![], |r| r.get(0))
             .unwrap();
         assert_eq!(rows, 3);
         // A newer answer replaces the older one.
@@ -1325,10 +1367,9 @@ mod tests {
         assert!(line.contains(&ro.display().to_string()), "{line}");
     }
 
-    #[test]
-    fn scans_devices_events_and_diff_round_trip() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open(&dir.path().join("inventory.db")).unwrap();
+    fn scans_devices_events_and_diff_round_trip(engine: Engine) {
+        let db = TestDb::new(engine);
+        let mut s = db.open();
         let creds = [
             Credential::new("admin", "12345"),
             Credential::new("root", "x"),
@@ -1360,7 +1401,7 @@ mod tests {
             .conn
             .query_row(
                 "SELECT COUNT(*) FROM streams WHERE url LIKE '%12345%' OR username LIKE '%12345%'",
-                [],
+                params![],
                 |r| r.get(0),
             )
             .unwrap();
@@ -1526,10 +1567,9 @@ mod tests {
         assert_eq!(s.devices(&DeviceQuery::default()).unwrap().len(), 2);
     }
 
-    #[test]
-    fn an_address_only_device_gains_its_mac_and_an_interrupted_scan_keeps_states() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open(&dir.path().join("inventory.db")).unwrap();
+    fn an_address_only_device_gains_its_mac_and_an_interrupted_scan_keeps_states(engine: Engine) {
+        let db = TestDb::new(engine);
+        let mut s = db.open();
         let mut routed = camera("aa:bb:cc:00:00:01", "10.0.0.5", 1920);
         routed.mac = None;
         routed.discovered_by = vec![DiscoveryMethod::Port];
@@ -1582,10 +1622,9 @@ mod tests {
         ));
     }
 
-    #[test]
-    fn prune_keeps_the_file_bounded() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open(&dir.path().join("inventory.db")).unwrap();
+    fn prune_keeps_the_file_bounded(engine: Engine) {
+        let db = TestDb::new(engine);
+        let mut s = db.open();
         let old = ScanInfo {
             started_at: "2020-01-01T00:00:00Z".into(),
             finished_at: "2020-01-01T00:01:00Z".into(),
@@ -1612,7 +1651,7 @@ mod tests {
         .unwrap();
         let count = |s: &Store| -> i64 {
             s.conn
-                .query_row("SELECT COUNT(*) FROM texts", [], |r| r.get(0))
+                .query_row("SELECT COUNT(*) FROM texts", params![], |r| r.get(0))
                 .unwrap()
         };
         // Shared: info, facts, description; one sighting each.

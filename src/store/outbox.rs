@@ -13,7 +13,7 @@
 //! and one success `stream_up`, and a device whose every stream found its host unreachable goes
 //! `device_offline` once (not one `stream_down` per stream).
 
-use rusqlite::{Connection, OptionalExtension, params};
+use super::db::{Conn, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::columns::rfc3339;
@@ -93,12 +93,14 @@ pub struct Cursor {
     pub dropped: i64,
 }
 
-pub(crate) fn latest_event(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |r| r.get(0))
+pub(crate) fn latest_event(conn: &Conn) -> super::db::Result<i64> {
+    conn.query_row("SELECT COALESCE(MAX(id), 0) FROM events", params![], |r| {
+        r.get(0)
+    })
 }
 
 /// The cursor of `sink`, created at the newest event when the sink is new.
-pub(crate) fn cursor(conn: &Connection, sink: &str, now: i64) -> rusqlite::Result<Cursor> {
+pub(crate) fn cursor(conn: &Conn, sink: &str, now: i64) -> super::db::Result<Cursor> {
     if let Some(c) = conn
         .query_row(
             "SELECT delivered, dropped FROM sinks WHERE name = ?1",
@@ -128,12 +130,12 @@ pub(crate) fn cursor(conn: &Connection, sink: &str, now: i64) -> rusqlite::Resul
 /// Up to `limit` events after `sink`'s cursor, oldest first. When more than `cap` are waiting,
 /// the cursor first skips the oldest (and counts them); returns how many it skipped now.
 pub(crate) fn pending(
-    conn: &Connection,
+    conn: &Conn,
     sink: &str,
     cap: i64,
     limit: i64,
     now: i64,
-) -> rusqlite::Result<(Vec<Notice>, i64)> {
+) -> super::db::Result<(Vec<Notice>, i64)> {
     let c = cursor(conn, sink, now)?;
     let waiting: i64 = conn.query_row(
         "SELECT COUNT(*) FROM events WHERE id > ?1",
@@ -185,21 +187,22 @@ pub(crate) fn pending(
             },
         })
     })?;
-    let notices = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    let notices = rows.collect::<super::db::Result<Vec<_>>>()?;
     Ok((notices, skipped))
 }
 
 /// `sink` delivered every event up to `id`.
-pub(crate) fn delivered(conn: &Connection, sink: &str, id: i64, now: i64) -> rusqlite::Result<()> {
+pub(crate) fn delivered(conn: &Conn, sink: &str, id: i64, now: i64) -> super::db::Result<()> {
     conn.execute(
-        "UPDATE sinks SET delivered = MAX(delivered, ?2), updated = ?3 WHERE name = ?1",
+        "UPDATE sinks SET delivered = CASE WHEN delivered > ?2 THEN delivered ELSE ?2 END,
+             updated = ?3 WHERE name = ?1",
         params![sink, id, now],
     )?;
     Ok(())
 }
 
 /// Events waiting for `sink` (its outbox depth).
-pub(crate) fn depth(conn: &Connection, sink: &str) -> rusqlite::Result<i64> {
+pub(crate) fn depth(conn: &Conn, sink: &str) -> super::db::Result<i64> {
     conn.query_row(
         "SELECT COUNT(*) FROM events
           WHERE id > COALESCE((SELECT delivered FROM sinks WHERE name = ?1), 0)",

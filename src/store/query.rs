@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::IpAddr;
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use super::db::{Conn, OptionalExtension, Row, params};
 
 use super::columns::{
     cred_hash, parse_auth, parse_state, parse_status, rfc3339, split_ports, url_path,
@@ -35,10 +35,10 @@ const SUMMARY: &str = "SELECT d.id, d.key, d.state, d.state_since, d.first_seen,
         d.mac, d.vendor, d.model, d.name, COALESCE(s.up, 0), COALESCE(s.total, 0), d.hostname,
         d.is_camera
     FROM devices d
-    LEFT JOIN (SELECT device_id, SUM(state = 'up') AS up, COUNT(*) AS total FROM streams
+    LEFT JOIN (SELECT device_id, SUM(CASE WHEN state = 'up' THEN 1 ELSE 0 END) AS up, COUNT(*) AS total FROM streams
                GROUP BY device_id) s ON s.device_id = d.id";
 
-fn summary(r: &Row<'_>) -> rusqlite::Result<DeviceSummary> {
+fn summary(r: &Row) -> super::db::Result<DeviceSummary> {
     Ok(DeviceSummary {
         id: r.get(0)?,
         key: r.get(1)?,
@@ -58,11 +58,11 @@ fn summary(r: &Row<'_>) -> rusqlite::Result<DeviceSummary> {
     })
 }
 
-pub(crate) fn devices(conn: &Connection, q: &DeviceQuery) -> rusqlite::Result<Vec<DeviceSummary>> {
+pub(crate) fn devices(conn: &Conn, q: &DeviceQuery) -> super::db::Result<Vec<DeviceSummary>> {
     let sql = format!(
         "{SUMMARY} WHERE (?1 IS NULL OR d.state = ?1) AND (?2 IS NULL OR d.last_seen >= ?2)
            AND (?3 IS NULL OR instr(lower(d.vendor), lower(?3)) > 0)
-           AND (?4 = 0 OR d.is_camera)"
+           AND (?4 = 0 OR d.is_camera <> 0)"
     );
     let mut stmt = conn.prepare(&sql)?;
     let mut out: Vec<DeviceSummary> = stmt
@@ -75,7 +75,7 @@ pub(crate) fn devices(conn: &Connection, q: &DeviceQuery) -> rusqlite::Result<Ve
             ],
             summary,
         )?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<super::db::Result<_>>()?;
     out.sort_by(|a, b| a.address.cmp(&b.address).then(a.id.cmp(&b.id)));
     Ok(out)
 }
@@ -83,12 +83,12 @@ pub(crate) fn devices(conn: &Connection, q: &DeviceQuery) -> rusqlite::Result<Ve
 /// A page of devices by id: those matching `q` and `text` (a case-insensitive substring of the
 /// key, vendor, model, name, host name, MAC or address) with an id above `after`, at most `limit`.
 pub(crate) fn devices_page(
-    conn: &Connection,
+    conn: &Conn,
     q: &DeviceQuery,
     text: Option<&str>,
     after: Option<i64>,
     limit: usize,
-) -> rusqlite::Result<Vec<DeviceSummary>> {
+) -> super::db::Result<Vec<DeviceSummary>> {
     let sql = format!(
         "{SUMMARY} WHERE (?1 IS NULL OR d.state = ?1) AND (?2 IS NULL OR d.last_seen >= ?2)
            AND (?3 IS NULL OR instr(lower(d.vendor), lower(?3)) > 0)
@@ -97,7 +97,7 @@ pub(crate) fn devices_page(
                  || COALESCE(d.hostname, '') || char(31)
                  || COALESCE(d.mac, '') || char(31) || COALESCE(d.ip, '')), lower(?4)) > 0)
            AND (?5 IS NULL OR d.id > ?5)
-           AND (?7 = 0 OR d.is_camera)
+           AND (?7 = 0 OR d.is_camera <> 0)
          ORDER BY d.id LIMIT ?6"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
@@ -118,7 +118,7 @@ pub(crate) fn devices_page(
 
 /// The device `key` names: an id, an address (its last, else any it had, most recent first), a
 /// MAC, or its identity key (`mac:..`, `serial:..`, `uuid:..`, `ip:..`).
-pub(crate) fn resolve(conn: &Connection, key: &str) -> rusqlite::Result<Option<i64>> {
+pub(crate) fn resolve(conn: &Conn, key: &str) -> super::db::Result<Option<i64>> {
     let key = key.trim();
     if let Ok(id) = key.parse::<i64>() {
         return conn
@@ -169,7 +169,7 @@ pub(crate) struct DetailParts {
     pub streams: Vec<StreamRecord>,
 }
 
-pub(crate) fn detail(conn: &Connection, id: i64) -> rusqlite::Result<Option<DetailParts>> {
+pub(crate) fn detail(conn: &Conn, id: i64) -> super::db::Result<Option<DetailParts>> {
     let Some(summary) = conn
         .query_row(&format!("{SUMMARY} WHERE d.id = ?1"), [id], summary)
         .optional()?
@@ -199,13 +199,13 @@ pub(crate) fn detail(conn: &Connection, id: i64) -> rusqlite::Result<Option<Deta
             }),
             Err(e) => Some(Err(e)),
         })
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<super::db::Result<_>>()?;
     let mut stmt = conn.prepare(&format!(
         "{STREAM_COLUMNS} WHERE s.device_id = ?1 ORDER BY s.port, s.url"
     ))?;
     let streams = stmt
         .query_map([id], stream_record)?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<super::db::Result<_>>()?;
     Ok(Some(DetailParts {
         summary,
         hostname,
@@ -227,7 +227,7 @@ const STREAM_COLUMNS: &str =
         s.id, s.device_id
     FROM streams s LEFT JOIN texts t ON t.id = s.media";
 
-fn stream_record(r: &Row<'_>) -> rusqlite::Result<StreamRecord> {
+fn stream_record(r: &Row) -> super::db::Result<StreamRecord> {
     let media: serde_json::Value = r
         .get::<_, Option<String>>(6)?
         .and_then(|m| serde_json::from_str(&m).ok())
@@ -265,12 +265,12 @@ fn stream_record(r: &Row<'_>) -> rusqlite::Result<StreamRecord> {
 /// Streams with their ids and their devices', by id: of `device` (any when `None`), in `state`,
 /// with an id above `after`, at most `limit`.
 pub(crate) fn streams(
-    conn: &Connection,
+    conn: &Conn,
     device: Option<i64>,
     state: Option<StreamState>,
     after: Option<i64>,
     limit: usize,
-) -> rusqlite::Result<Vec<StreamEntry>> {
+) -> super::db::Result<Vec<StreamEntry>> {
     let mut stmt = conn.prepare_cached(&format!(
         "{STREAM_COLUMNS} WHERE (?1 IS NULL OR s.device_id = ?1) AND (?2 IS NULL OR s.state = ?2)
            AND (?3 IS NULL OR s.id > ?3)
@@ -290,7 +290,7 @@ pub(crate) fn streams(
     .collect()
 }
 
-fn event_row(r: &Row<'_>) -> rusqlite::Result<StoreEvent> {
+fn event_row(r: &Row) -> super::db::Result<StoreEvent> {
     Ok(StoreEvent {
         id: r.get(0)?,
         scan_id: r.get(1)?,
@@ -305,18 +305,18 @@ fn event_row(r: &Row<'_>) -> rusqlite::Result<StoreEvent> {
 /// Events matching `q` (the device already resolved to `device`) with an id below `before`,
 /// newest id first: pages that a cursor (the last id of a page) continues exactly.
 pub(crate) fn events_by_id(
-    conn: &Connection,
+    conn: &Conn,
     device: Option<i64>,
     q: &EventQuery,
     before: Option<i64>,
-) -> rusqlite::Result<Vec<StoreEvent>> {
+) -> super::db::Result<Vec<StoreEvent>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, scan_id, at, kind, device_id, stream_url, detail FROM events
          WHERE (?1 IS NULL OR device_id = ?1) AND (?2 IS NULL OR at >= ?2)
            AND (?3 IS NULL OR kind = ?3) AND (?4 IS NULL OR id < ?4)
          ORDER BY id DESC LIMIT ?5",
     )?;
-    let limit = q.limit.map_or(-1, |l| l as i64);
+    let limit = q.limit.map_or(i64::MAX, |l| l as i64);
     stmt.query_map(
         params![
             device,
@@ -332,10 +332,10 @@ pub(crate) fn events_by_id(
 
 /// Up to `limit` events with an id above `after`, oldest first (what a live reader missed).
 pub(crate) fn events_after(
-    conn: &Connection,
+    conn: &Conn,
     after: i64,
     limit: usize,
-) -> rusqlite::Result<Vec<StoreEvent>> {
+) -> super::db::Result<Vec<StoreEvent>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, scan_id, at, kind, device_id, stream_url, detail FROM events
          WHERE id > ?1 ORDER BY id LIMIT ?2",
@@ -345,23 +345,25 @@ pub(crate) fn events_after(
 }
 
 /// The newest event's id (0 when there is none).
-pub(crate) fn last_event_id(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |r| r.get(0))
+pub(crate) fn last_event_id(conn: &Conn) -> super::db::Result<i64> {
+    conn.query_row("SELECT COALESCE(MAX(id), 0) FROM events", params![], |r| {
+        r.get(0)
+    })
 }
 
 /// Events matching `q` (the device already resolved to `device`), newest first.
 pub(crate) fn events(
-    conn: &Connection,
+    conn: &Conn,
     device: Option<i64>,
     q: &EventQuery,
-) -> rusqlite::Result<Vec<StoreEvent>> {
+) -> super::db::Result<Vec<StoreEvent>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, scan_id, at, kind, device_id, stream_url, detail FROM events
          WHERE (?1 IS NULL OR device_id = ?1) AND (?2 IS NULL OR at >= ?2)
            AND (?3 IS NULL OR kind = ?3)
          ORDER BY at DESC, id DESC LIMIT ?4",
     )?;
-    let limit = q.limit.map_or(-1, |l| l as i64);
+    let limit = q.limit.map_or(i64::MAX, |l| l as i64);
     stmt.query_map(
         params![
             device,
@@ -374,7 +376,7 @@ pub(crate) fn events(
     .collect()
 }
 
-fn scan_summary(r: &Row<'_>) -> rusqlite::Result<ScanSummary> {
+fn scan_summary(r: &Row) -> super::db::Result<ScanSummary> {
     Ok(ScanSummary {
         id: r.get(0)?,
         scan: ScanInfo {
@@ -396,25 +398,25 @@ const SCANS: &str = "SELECT s.id, s.started_at, s.finished_at, s.complete, s.tar
         s.events
     FROM scans s";
 
-pub(crate) fn scans(conn: &Connection) -> rusqlite::Result<Vec<ScanSummary>> {
+pub(crate) fn scans(conn: &Conn) -> super::db::Result<Vec<ScanSummary>> {
     let mut stmt = conn.prepare(&format!("{SCANS} ORDER BY s.id DESC"))?;
-    stmt.query_map([], scan_summary)?.collect()
+    stmt.query_map(params![], scan_summary)?.collect()
 }
 
-pub(crate) fn scan(conn: &Connection, id: i64) -> rusqlite::Result<Option<ScanSummary>> {
+pub(crate) fn scan(conn: &Conn, id: i64) -> super::db::Result<Option<ScanSummary>> {
     conn.query_row(&format!("{SCANS} WHERE s.id = ?1"), [id], scan_summary)
         .optional()
 }
 
 /// The two scans `diff` compares by default (module doc of [`super::Store::diff`]).
 pub(crate) fn diff_pair(
-    conn: &Connection,
+    conn: &Conn,
     a: Option<i64>,
     b: Option<i64>,
-) -> rusqlite::Result<Option<(i64, i64)>> {
+) -> super::db::Result<Option<(i64, i64)>> {
     let complete_before = |id: i64| {
         conn.query_row(
-            "SELECT id FROM scans WHERE complete AND id < ?1 ORDER BY id DESC LIMIT 1",
+            "SELECT id FROM scans WHERE complete <> 0 AND id < ?1 ORDER BY id DESC LIMIT 1",
             [id],
             |r| r.get::<_, i64>(0),
         )
@@ -425,7 +427,7 @@ pub(crate) fn diff_pair(
         (None, Some(b)) => complete_before(b)?.map(|a| (a, b)),
         (Some(a), None) => conn
             .query_row(
-                "SELECT id FROM scans WHERE complete AND id > ?1 ORDER BY id DESC LIMIT 1",
+                "SELECT id FROM scans WHERE complete <> 0 AND id > ?1 ORDER BY id DESC LIMIT 1",
                 [a],
                 |r| r.get::<_, i64>(0),
             )
@@ -434,8 +436,8 @@ pub(crate) fn diff_pair(
         (None, None) => {
             let last = conn
                 .query_row(
-                    "SELECT id FROM scans WHERE complete ORDER BY id DESC LIMIT 1",
-                    [],
+                    "SELECT id FROM scans WHERE complete <> 0 ORDER BY id DESC LIMIT 1",
+                    params![],
                     |r| r.get::<_, i64>(0),
                 )
                 .optional()?;
@@ -460,20 +462,20 @@ pub(crate) struct Snap {
 }
 
 /// The snapshot of `scan_id`, per device id.
-pub(crate) fn snapshot(conn: &Connection, scan_id: i64) -> rusqlite::Result<HashMap<i64, Snap>> {
+pub(crate) fn snapshot(conn: &Conn, scan_id: i64) -> super::db::Result<HashMap<i64, Snap>> {
     let texts: HashMap<i64, String> = conn
         .prepare("SELECT id, text FROM texts")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+        .query_map(params![], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<super::db::Result<_>>()?;
     let mut stmt =
         conn.prepare("SELECT device_id, info, seen FROM scan_devices WHERE scan_id = ?1")?;
     let rows: Vec<(i64, i64, i64)> = stmt
         .query_map([scan_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<super::db::Result<_>>()?;
     let urls: HashMap<i64, String> = conn
         .prepare("SELECT id, url FROM streams")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+        .query_map(params![], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<super::db::Result<_>>()?;
     let text = |id: i64| texts.get(&id).map_or("", String::as_str);
     let mut out = HashMap::with_capacity(rows.len());
     for (device, info, seen) in rows {
@@ -641,19 +643,19 @@ fn same_stream(a: &str, b: &str) -> bool {
     sa == sb && (fa == fb || Facts::parse(fa).same(&Facts::parse(fb)))
 }
 
-pub(crate) fn device_keys(conn: &Connection) -> rusqlite::Result<HashMap<i64, String>> {
+pub(crate) fn device_keys(conn: &Conn) -> super::db::Result<HashMap<i64, String>> {
     conn.prepare("SELECT id, key FROM devices")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map(params![], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect()
 }
 
 /// Per last address in `targets` (all when empty), what opened last time.
 pub(crate) fn known(
-    conn: &Connection,
+    conn: &Conn,
     key: &[u8],
     targets: &[String],
     creds: &[Credential],
-) -> rusqlite::Result<HashMap<IpAddr, Known>> {
+) -> super::db::Result<HashMap<IpAddr, Known>> {
     let ranges = covered_ranges(targets);
     let by_hash: HashMap<Vec<u8>, &Credential> = creds
         .iter()
@@ -664,7 +666,7 @@ pub(crate) fn known(
          WHERE s.status = 'ok' AND s.state = 'up' AND d.state != 'offline'
          ORDER BY s.id",
     )?;
-    let mut rows = stmt.query([])?;
+    let mut rows = stmt.query(params![])?;
     let mut out: HashMap<IpAddr, Known> = HashMap::new();
     while let Some(r) = rows.next()? {
         let device_ip: Option<IpAddr> = r.get::<_, Option<String>>(0)?.and_then(|s| s.parse().ok());

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use super::db::{Conn, OptionalExtension, params};
 
 use super::columns::{
     clean_url, compact_json, cred_hash, device_state_str, join_ports, measured_text, method_name,
@@ -102,13 +102,13 @@ pub(crate) fn observe<'a>(
 }
 
 /// Every device the store holds, with its streams, as [`super::derive::plan`] compares them.
-fn load_prior(tx: &Transaction<'_>) -> rusqlite::Result<(Vec<PriorDevice>, HashMap<i64, usize>)> {
+fn load_prior(tx: &Conn) -> super::db::Result<(Vec<PriorDevice>, HashMap<i64, usize>)> {
     let mut stmt = tx.prepare(
         "SELECT id, mac, serial_key, uuid, ip, vendor, model, firmware, state, methods, ports,
                 last_seen FROM devices",
     )?;
     let mut prior: Vec<PriorDevice> = stmt
-        .query_map([], |r| {
+        .query_map(params![], |r| {
             let vendor: Option<String> = r.get(5)?;
             Ok(PriorDevice {
                 id: r.get(0)?,
@@ -134,13 +134,13 @@ fn load_prior(tx: &Transaction<'_>) -> rusqlite::Result<(Vec<PriorDevice>, HashM
                 streams: Vec::new(),
             })
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<super::db::Result<_>>()?;
     let by_id: HashMap<i64, usize> = prior.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
     let mut stmt = tx.prepare(
         "SELECT s.device_id, s.id, s.url, s.port, s.status, s.auth, s.state, t.text, s.cred
          FROM streams s LEFT JOIN texts t ON t.id = s.facts ORDER BY s.id",
     )?;
-    let mut rows = stmt.query([])?;
+    let mut rows = stmt.query(params![])?;
     while let Some(r) = rows.next()? {
         let Some(&i) = by_id.get(&r.get::<_, i64>(0)?) else {
             continue;
@@ -185,7 +185,7 @@ impl Texts {
         }
     }
 
-    pub fn id(&mut self, tx: &Transaction<'_>, text: &str) -> rusqlite::Result<i64> {
+    pub fn id(&mut self, tx: &Conn, text: &str) -> super::db::Result<i64> {
         if let Some(&id) = self.cache.get(text) {
             return Ok(id);
         }
@@ -196,11 +196,9 @@ impl Texts {
             .optional()?;
         let id = match found {
             Some(id) => id,
-            None => {
-                tx.prepare_cached("INSERT INTO texts (hash, text) VALUES (?1, ?2)")?
-                    .execute(params![hash, text])?;
-                tx.last_insert_rowid()
-            }
+            None => tx
+                .prepare_cached("INSERT INTO texts (hash, text) VALUES (?1, ?2)")?
+                .insert(params![hash, text])?,
         };
         self.cache.insert(text.to_string(), id);
         Ok(id)
@@ -214,14 +212,14 @@ fn media_json(s: &Stream) -> String {
 
 /// Record `scan` and `report` (the body of [`super::Store::record_scan`]).
 pub(crate) fn record(
-    tx: &Transaction<'_>,
+    tx: &Conn,
     key: &[u8],
     scan: &ScanInfo,
     report: &Report,
     creds: &[Credential],
-) -> rusqlite::Result<Recorded> {
+) -> super::db::Result<Recorded> {
     let now = millis(&scan.finished_at);
-    tx.execute(
+    let scan_id = tx.insert(
         "INSERT INTO scans (started_at, finished_at, complete, targets, ports, methods, version)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![
@@ -234,7 +232,6 @@ pub(crate) fn record(
             scan.version,
         ],
     )?;
-    let scan_id = tx.last_insert_rowid();
 
     let devices = merge_observations(&report.devices);
     let obs = observe(&devices, key, creds);
@@ -287,8 +284,9 @@ pub(crate) fn record(
             &format!("{}|{}|{}", d.ip, join_ports(&o.ports), snap.join(";")),
         )?;
         tx.prepare_cached(
-            "INSERT OR REPLACE INTO scan_devices (scan_id, device_id, info, seen)
-             VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO scan_devices (scan_id, device_id, info, seen) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (scan_id, device_id) DO UPDATE SET info = excluded.info,
+                 seen = excluded.seen",
         )?
         .execute(params![scan_id, id, info, seen])?;
     }
@@ -320,13 +318,13 @@ pub(crate) fn record(
 }
 
 fn write_device(
-    tx: &Transaction<'_>,
+    tx: &Conn,
     now: i64,
     o: &Observed<'_>,
     prior: Option<&PriorDevice>,
     ports: &[u16],
     texts: &mut Texts,
-) -> rusqlite::Result<i64> {
+) -> super::db::Result<i64> {
     let d = o.device;
     let mut identity = o.identity.clone();
     if let Some(p) = prior {
@@ -340,15 +338,15 @@ fn write_device(
         Some(texts.id(tx, &json)?)
     };
     let id = match prior {
-        None => {
-            tx.prepare_cached(
+        None => tx
+            .prepare_cached(
                 "INSERT INTO devices (key, mac, serial_key, uuid, ip, hostname, vendor, model,
                      firmware, serial, name, is_camera, methods, ports, services, first_seen,
                      last_seen, state, state_since)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
                      ?16, 'online', ?16)",
             )?
-            .execute(params![
+            .insert(params![
                 key,
                 identity.mac,
                 identity.serial,
@@ -365,16 +363,14 @@ fn write_device(
                 join_ports(ports),
                 services,
                 now,
-            ])?;
-            tx.last_insert_rowid()
-        }
+            ])?,
         Some(p) => {
             tx.prepare_cached(
                 "UPDATE devices SET key = ?2, mac = ?3, serial_key = ?4, uuid = ?5, ip = ?6,
                      hostname = COALESCE(?7, hostname), vendor = COALESCE(?8, vendor),
                      model = COALESCE(?9, model), firmware = COALESCE(?10, firmware),
                      serial = COALESCE(?11, serial), name = COALESCE(?12, name),
-                     is_camera = (is_camera OR ?13), methods = ?14, ports = ?15,
+                     is_camera = CASE WHEN ?13 <> 0 THEN 1 ELSE is_camera END, methods = ?14, ports = ?15,
                      services = COALESCE(?16, services),
                      last_seen = ?17,
                      state_since = CASE WHEN state = 'online' THEN state_since ELSE ?17 END,
@@ -421,14 +417,14 @@ fn write_device(
 
 #[allow(clippy::too_many_arguments)]
 fn write_stream(
-    tx: &Transaction<'_>,
+    tx: &Conn,
     now: i64,
     device: i64,
     s: &ObsStream<'_>,
     prior: Option<i64>,
     facts: i64,
     texts: &mut Texts,
-) -> rusqlite::Result<i64> {
+) -> super::db::Result<i64> {
     let st = s.stream;
     // An undescribed stream (asks for credentials, not opened) keeps its last description.
     let described = s.facts.described();
@@ -456,13 +452,13 @@ fn write_stream(
             verified,
             stream_state_str(s.state),
         ];
-        tx.prepare_cached(
-            "INSERT INTO streams (device_id, url, protocol, port, status, auth, username, cred,
+        return tx
+            .prepare_cached(
+                "INSERT INTO streams (device_id, url, protocol, port, status, auth, username, cred,
                  facts, media, measured, first_seen, last_seen, last_verified, state, state_since)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?14, ?12)",
-        )?
-        .execute(p)?;
-        return Ok(tx.last_insert_rowid());
+            )?
+            .insert(p);
     };
     tx.prepare_cached(
         "UPDATE streams SET
@@ -497,13 +493,13 @@ fn write_stream(
 }
 
 fn write_events(
-    tx: &Transaction<'_>,
+    tx: &Conn,
     scan_id: i64,
     now: i64,
     plan: &Plan,
     prior: &[PriorDevice],
     ids: &[i64],
-) -> rusqlite::Result<Vec<StoreEvent>> {
+) -> super::db::Result<Vec<StoreEvent>> {
     let mut out = Vec::with_capacity(plan.events.len());
     let at = rfc3339(now);
     for e in &plan.events {
@@ -515,20 +511,21 @@ fn write_events(
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
-        tx.prepare_cached(
-            "INSERT INTO events (scan_id, at, kind, device_id, stream_url, detail)
+        let id = tx
+            .prepare_cached(
+                "INSERT INTO events (scan_id, at, kind, device_id, stream_url, detail)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?
-        .execute(params![
-            scan_id,
-            now,
-            kind,
-            device_id,
-            e.stream_url,
-            e.detail.to_string()
-        ])?;
+            )?
+            .insert(params![
+                scan_id,
+                now,
+                kind,
+                device_id,
+                e.stream_url,
+                e.detail.to_string()
+            ])?;
         out.push(StoreEvent {
-            id: tx.last_insert_rowid(),
+            id,
             scan_id: Some(scan_id),
             at: at.clone(),
             kind: e.kind,

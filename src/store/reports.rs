@@ -8,25 +8,26 @@
 //! replaces a device's row; an interrupted one only adds rows for devices that had none (its
 //! description may be partial).
 
-use rusqlite::{OptionalExtension, Transaction, params};
+use super::db::{Conn, OptionalExtension, params};
 
 use super::columns::clean_url;
 use crate::model::{Device, Report};
 
 /// Write `device` (stored as `device_id`) as `scan_id` saw it.
 pub(crate) fn write(
-    tx: &Transaction<'_>,
+    tx: &Conn,
     device_id: i64,
     scan_id: i64,
     complete: bool,
     device: &Device,
-) -> rusqlite::Result<()> {
+) -> super::db::Result<()> {
     let mut value = serde_json::to_value(device).unwrap_or_default();
     scrub(&mut value);
     let json = value.to_string();
     let sql = if complete {
-        "INSERT OR REPLACE INTO device_reports (device_id, scan_id, complete, json)
-         VALUES (?1, ?2, 1, ?3)"
+        "INSERT INTO device_reports (device_id, scan_id, complete, json) VALUES (?1, ?2, 1, ?3)
+         ON CONFLICT (device_id) DO UPDATE SET scan_id = excluded.scan_id,
+             complete = excluded.complete, json = excluded.json"
     } else {
         "INSERT OR IGNORE INTO device_reports (device_id, scan_id, complete, json)
          VALUES (?1, ?2, 0, ?3)"
@@ -64,7 +65,7 @@ fn looks_like_url_with_secret(s: &str) -> bool {
 
 /// The newest description of the device `id`, or `None` when no scan since schema version 4
 /// described it.
-pub(crate) fn device(conn: &rusqlite::Connection, id: i64) -> rusqlite::Result<Option<Device>> {
+pub(crate) fn device(conn: &Conn, id: i64) -> super::db::Result<Option<Device>> {
     let json: Option<String> = conn
         .query_row(
             "SELECT json FROM device_reports WHERE device_id = ?1",
@@ -79,11 +80,13 @@ pub(crate) fn device(conn: &rusqlite::Connection, id: i64) -> rusqlite::Result<O
 /// store's device ids (`None`: all). Devices described by no scan since schema version 4 are not
 /// in it.
 pub(crate) fn devices(
-    conn: &rusqlite::Connection,
+    conn: &Conn,
     only: Option<&std::collections::HashSet<i64>>,
-) -> rusqlite::Result<Vec<Device>> {
+) -> super::db::Result<Vec<Device>> {
     let mut stmt = conn.prepare("SELECT device_id, json FROM device_reports ORDER BY device_id")?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+    let rows = stmt.query_map(params![], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+    })?;
     let mut out = Vec::new();
     for row in rows {
         let (id, json) = row?;
@@ -109,14 +112,11 @@ fn parse(id: i64, json: &str) -> Option<Device> {
 
 /// A report of `devices`, dated and targeted as the newest scan (`None`: the inventory has no
 /// scan yet).
-pub(crate) fn report(
-    conn: &rusqlite::Connection,
-    devices: Vec<Device>,
-) -> rusqlite::Result<Report> {
+pub(crate) fn report(conn: &Conn, devices: Vec<Device>) -> super::db::Result<Report> {
     let newest: Option<(i64, i64, bool, String)> = conn
         .query_row(
             "SELECT started_at, finished_at, complete, targets FROM scans ORDER BY id DESC LIMIT 1",
-            [],
+            params![],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .optional()?;

@@ -6,12 +6,13 @@
 use std::fs::OpenOptions;
 use std::io::Read;
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use super::StoreError;
+use super::db::{Conn, DbError, PgTarget};
 
 /// How long a write waits for another process's write to finish before [`StoreError::Locked`]:
 /// recording a 10 000-device scan takes about a second (benches/store.rs), so two seconds lets a
@@ -189,8 +190,44 @@ pub(crate) fn current_version() -> i64 {
     MIGRATIONS.len() as i64
 }
 
+/// Map a database error on `path` (a file, or a server's URL) to the error an operator can act on.
+pub(crate) fn map_err(path: &Path, e: DbError) -> StoreError {
+    match e {
+        DbError::Sqlite(e) => map_sqlite(path, e),
+        DbError::Postgres {
+            code,
+            message,
+            connection,
+        } => {
+            let path = path.to_path_buf();
+            match code.as_deref() {
+                // invalid_password, invalid_authorization_specification
+                Some("28P01" | "28000") => StoreError::Login {
+                    path,
+                    detail: message,
+                    source_hint: String::new(),
+                },
+                // lock_not_available, serialization_failure, deadlock_detected
+                Some("55P03" | "40001" | "40P01") => StoreError::Locked { path },
+                _ if connection => StoreError::Unreachable {
+                    path,
+                    detail: message,
+                },
+                _ => StoreError::Postgres {
+                    path,
+                    detail: message,
+                },
+            }
+        }
+        other => StoreError::Sqlite {
+            path: path.to_path_buf(),
+            source: other,
+        },
+    }
+}
+
 /// Map an SQLite error on `path` to the error an operator can act on.
-pub(crate) fn map_err(path: &Path, e: rusqlite::Error) -> StoreError {
+pub(crate) fn map_sqlite(path: &Path, e: rusqlite::Error) -> StoreError {
     let path = path.to_path_buf();
     match e.sqlite_error_code() {
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Locked { path },
@@ -208,7 +245,10 @@ pub(crate) fn map_err(path: &Path, e: rusqlite::Error) -> StoreError {
                 ),
             }
         }
-        _ => StoreError::Sqlite { path, source: e },
+        _ => StoreError::Sqlite {
+            path,
+            source: DbError::Sqlite(e),
+        },
     }
 }
 
@@ -310,13 +350,13 @@ pub(crate) fn check_header(header: &[u8], len: u64) -> Result<(), HeaderProblem>
 pub(crate) fn open(path: &Path) -> Result<Connection, StoreError> {
     check_file(path)?;
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let mut conn = Connection::open_with_flags(path, flags).map_err(|e| map_err(path, e))?;
+    let mut conn = Connection::open_with_flags(path, flags).map_err(|e| map_sqlite(path, e))?;
     conn.busy_timeout(BUSY_TIMEOUT)
-        .map_err(|e| map_err(path, e))?;
+        .map_err(|e| map_sqlite(path, e))?;
     // Reading the schema version is the first read: a damaged or foreign file fails here.
     let found: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(|e| map_err(path, e))?;
+        .map_err(|e| map_sqlite(path, e))?;
     if found > current_version() {
         return Err(StoreError::Newer {
             path: path.to_path_buf(),
@@ -326,26 +366,221 @@ pub(crate) fn open(path: &Path) -> Result<Connection, StoreError> {
     }
     let mode: String = conn
         .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
-        .map_err(|e| map_err(path, e))?;
+        .map_err(|e| map_sqlite(path, e))?;
     if !mode.eq_ignore_ascii_case("wal") {
         tracing::debug!(path = %path.display(), mode, "inventory: WAL not available");
     }
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
-        .map_err(|e| map_err(path, e))?;
+        .map_err(|e| map_sqlite(path, e))?;
     // Take the write lock once now: another process holding it is an error before the scan, not
     // after it.
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(|e| map_err(path, e))?;
+        .map_err(|e| map_sqlite(path, e))?;
     let version: i64 = tx
         .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(|e| map_err(path, e))?;
+        .map_err(|e| map_sqlite(path, e))?;
     for (i, step) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
-        tx.execute_batch(step).map_err(|e| map_err(path, e))?;
+        tx.execute_batch(step).map_err(|e| map_sqlite(path, e))?;
         tx.pragma_update(None, "user_version", i as i64 + 1)
-            .map_err(|e| map_err(path, e))?;
+            .map_err(|e| map_sqlite(path, e))?;
     }
-    tx.commit().map_err(|e| map_err(path, e))?;
+    tx.commit().map_err(|e| map_sqlite(path, e))?;
+    Ok(conn)
+}
+
+/// The PostgreSQL schema, one step per version, as [`MIGRATIONS`] is SQLite's: step `i` takes
+/// `camscan_schema.version` from `i` to `i + 1`. Never edit a released step; add one. Version 1 is
+/// SQLite's version 4 in PostgreSQL's types: `BIGINT` for every integer and flag (the SQL
+/// compares flags with `<> 0`), `DOUBLE PRECISION`, `TEXT`, `BYTEA`; ids from identity columns.
+pub(crate) const PG_MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value BYTEA NOT NULL
+);
+CREATE TABLE scans (
+    id          BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    started_at  BIGINT NOT NULL,
+    finished_at BIGINT NOT NULL,
+    complete    BIGINT NOT NULL,
+    targets     TEXT NOT NULL,
+    ports       TEXT NOT NULL,
+    methods     TEXT NOT NULL,
+    version     TEXT NOT NULL,
+    devices     BIGINT NOT NULL DEFAULT 0,
+    events      BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX scans_finished ON scans(finished_at);
+CREATE TABLE devices (
+    id          BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    key         TEXT NOT NULL,
+    mac         TEXT,
+    serial_key  TEXT,
+    uuid        TEXT,
+    ip          TEXT,
+    hostname    TEXT,
+    vendor      TEXT,
+    model       TEXT,
+    firmware    TEXT,
+    serial      TEXT,
+    name        TEXT,
+    is_camera   BIGINT NOT NULL DEFAULT 0,
+    methods     TEXT NOT NULL DEFAULT '',
+    ports       TEXT NOT NULL DEFAULT '',
+    services    BIGINT,
+    first_seen  BIGINT NOT NULL,
+    last_seen   BIGINT NOT NULL,
+    state       TEXT NOT NULL,
+    state_since BIGINT NOT NULL
+);
+CREATE INDEX devices_mac ON devices(mac);
+CREATE INDEX devices_ip ON devices(ip);
+CREATE TABLE addresses (
+    device_id  BIGINT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    ip         TEXT NOT NULL,
+    first_seen BIGINT NOT NULL,
+    last_seen  BIGINT NOT NULL,
+    PRIMARY KEY (device_id, ip)
+);
+CREATE INDEX addresses_ip ON addresses(ip);
+CREATE TABLE streams (
+    id            BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    device_id     BIGINT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    url           TEXT NOT NULL,
+    protocol      TEXT NOT NULL,
+    port          BIGINT NOT NULL,
+    status        TEXT NOT NULL,
+    auth          TEXT NOT NULL,
+    username      TEXT,
+    cred          BYTEA,
+    facts         BIGINT,
+    media         BIGINT,
+    measured      TEXT,
+    first_seen    BIGINT NOT NULL,
+    last_seen     BIGINT NOT NULL,
+    last_verified BIGINT,
+    state         TEXT NOT NULL,
+    state_since   BIGINT NOT NULL,
+    fails         BIGINT NOT NULL DEFAULT 0,
+    held          TEXT
+);
+CREATE INDEX streams_device ON streams(device_id);
+CREATE TABLE events (
+    id         BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    scan_id    BIGINT,
+    at         BIGINT NOT NULL,
+    kind       TEXT NOT NULL,
+    device_id  BIGINT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    stream_url TEXT,
+    detail     TEXT NOT NULL
+);
+CREATE INDEX events_device ON events(device_id, id);
+CREATE INDEX events_at ON events(at);
+CREATE TABLE texts (
+    id   BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    hash BIGINT NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX texts_hash ON texts(hash);
+CREATE TABLE scan_devices (
+    scan_id   BIGINT NOT NULL REFERENCES scans(id) ON DELETE CASCADE,
+    device_id BIGINT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+    info      BIGINT NOT NULL,
+    seen      BIGINT NOT NULL,
+    PRIMARY KEY (scan_id, device_id)
+);
+CREATE INDEX scan_devices_device ON scan_devices(device_id);
+CREATE TABLE sinks (
+    name      TEXT PRIMARY KEY,
+    delivered BIGINT NOT NULL,
+    dropped   BIGINT NOT NULL DEFAULT 0,
+    updated   BIGINT NOT NULL
+);
+CREATE TABLE checks (
+    id        BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    stream_id BIGINT NOT NULL REFERENCES streams(id) ON DELETE CASCADE,
+    at        BIGINT NOT NULL,
+    ok        BIGINT NOT NULL,
+    layer     TEXT NOT NULL,
+    error     TEXT,
+    first_packet_ms BIGINT,
+    fps       DOUBLE PRECISION,
+    bitrate_kbps DOUBLE PRECISION
+);
+CREATE INDEX checks_stream ON checks(stream_id, id);
+CREATE TABLE dns_names (
+    ip   TEXT PRIMARY KEY,
+    name TEXT,
+    at   BIGINT NOT NULL
+);
+CREATE TABLE device_reports (
+    device_id BIGINT PRIMARY KEY REFERENCES devices(id) ON DELETE CASCADE,
+    scan_id   BIGINT NOT NULL,
+    complete  BIGINT NOT NULL,
+    json      TEXT NOT NULL
+);
+"#];
+
+/// The PostgreSQL schema version this camscan writes.
+pub(crate) fn pg_current_version() -> i64 {
+    PG_MIGRATIONS.len() as i64
+}
+
+/// Connect to `target`, check its schema version and migrate it: one transaction, holding an
+/// exclusive lock on `camscan_schema` so that two camscans starting at once migrate once.
+pub(crate) fn open_postgres(target: &PgTarget) -> Result<Conn, StoreError> {
+    let path = PathBuf::from(target.display());
+    let login = |e: StoreError| match e {
+        StoreError::Login { path, detail, .. } => StoreError::Login {
+            path,
+            detail,
+            source_hint: match &target.password_source {
+                Some(s) => format!("the password came from {s}"),
+                None => "no password was found: give --db-password-file, PGPASSWORD or \
+                         ~/.pgpass"
+                    .to_string(),
+            },
+        },
+        other => other,
+    };
+    let err = |e| login(map_err(&path, e));
+    let mut conn = Conn::postgres(target).map_err(err)?;
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS camscan_schema (version BIGINT NOT NULL);
+         SET client_min_messages = warning;",
+    )
+    .map_err(err)?;
+    let tx = conn.transaction().map_err(err)?;
+    tx.execute_batch("LOCK TABLE camscan_schema IN EXCLUSIVE MODE")
+        .map_err(err)?;
+    let found: Option<i64> = tx
+        .query_row("SELECT MAX(version) FROM camscan_schema", [0i64; 0], |r| {
+            r.get(0)
+        })
+        .map_err(err)?;
+    let version = found.unwrap_or(0);
+    if version > pg_current_version() {
+        return Err(StoreError::Newer {
+            path,
+            found: version,
+            supported: pg_current_version(),
+        });
+    }
+    for (i, step) in PG_MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip(version.max(0) as usize)
+    {
+        tx.execute_batch(step).map_err(err)?;
+        tx.execute("DELETE FROM camscan_schema", [0i64; 0])
+            .map_err(err)?;
+        tx.execute(
+            "INSERT INTO camscan_schema (version) VALUES (?1)",
+            [i as i64 + 1],
+        )
+        .map_err(err)?;
+    }
+    tx.commit().map_err(err)?;
     Ok(conn)
 }
 

@@ -5,7 +5,7 @@
 //! The spans are a pure function of the events ([`spans`], unit-tested below), so the page and
 //! any other client read the same answer instead of each re-deriving it from the event list.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use super::db::{Conn, OptionalExtension, params};
 use serde::Serialize;
 
 use super::columns::rfc3339;
@@ -118,11 +118,11 @@ pub(crate) fn spans(
 /// [`DeviceAvailability`] of `device_id` from `from` to `to` (Unix ms); `None` when no such
 /// device.
 pub(crate) fn availability(
-    conn: &Connection,
+    conn: &Conn,
     device_id: i64,
     from: i64,
     to: i64,
-) -> rusqlite::Result<Option<DeviceAvailability>> {
+) -> super::db::Result<Option<DeviceAvailability>> {
     let Some((first_seen, state)) = conn
         .query_row(
             "SELECT first_seen, state FROM devices WHERE id = ?1",
@@ -157,7 +157,7 @@ pub(crate) fn availability(
         .query_map(params![device_id, from, to], |r| {
             Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<super::db::Result<Vec<_>>>()?;
     let events: Vec<(i64, bool)> = last_before
         .into_iter()
         .chain(inside)
@@ -194,11 +194,11 @@ pub(crate) fn availability(
 /// The newest `limit` checks of `stream_id` at or after `since` (Unix ms), oldest first; `None`
 /// when no such stream.
 pub(crate) fn checks(
-    conn: &Connection,
+    conn: &Conn,
     stream_id: i64,
     since: Option<i64>,
     limit: usize,
-) -> rusqlite::Result<Option<Vec<CheckRecord>>> {
+) -> super::db::Result<Option<Vec<CheckRecord>>> {
     let known: Option<i64> = conn
         .query_row("SELECT id FROM streams WHERE id = ?1", [stream_id], |r| {
             r.get(0)
@@ -232,7 +232,7 @@ pub(crate) fn checks(
                 })
             },
         )?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<super::db::Result<Vec<_>>>()?;
     rows.reverse();
     Ok(Some(rows))
 }

@@ -38,8 +38,22 @@ pub enum StoreError {
     Sqlite {
         path: PathBuf,
         #[source]
-        source: rusqlite::Error,
+        source: super::db::DbError,
     },
+    /// The PostgreSQL server could not be reached (down, wrong address, a firewall, TLS refused).
+    #[error("{}: cannot reach the PostgreSQL server ({detail}); is it running, and are --db's host and port right?", path.display())]
+    Unreachable { path: PathBuf, detail: String },
+    /// The PostgreSQL server refused the login.
+    #[error("{}: the PostgreSQL server refused the login ({detail}); check the user and the password ({source_hint})", path.display())]
+    Login {
+        path: PathBuf,
+        detail: String,
+        /// Where the password came from, or what camscan looked at.
+        source_hint: String,
+    },
+    /// The PostgreSQL server answered a statement with an error.
+    #[error("{}: PostgreSQL: {detail}", path.display())]
+    Postgres { path: PathBuf, detail: String },
     /// A scan or device the caller named is not in the inventory, or a diff lacks scans.
     #[error("{}: {what}", path.display())]
     NotFound { path: PathBuf, what: String },

@@ -1,0 +1,504 @@
+//! The PostgreSQL engine: tokio-postgres on a thread of its own.
+//!
+//! The store is synchronous and its callers are often on a tokio worker thread, where blocking on
+//! another runtime panics; so one thread per connection owns a current-thread runtime and the
+//! tokio-postgres client, and the store sends it jobs over a channel and waits for the answer
+//! (as it waits for SQLite's disk). Every round trip has a deadline ([`ROUND_TRIP`]). Statements
+//! are prepared once per connection with the parameters' types given (what PostgreSQL cannot
+//! infer, a NULL compared with nothing, it is told), and a connection the server closed (a hub
+//! restarted) is opened again before the next statement; the statement that met the closed
+//! connection fails, and its transaction with it.
+
+use std::collections::HashMap;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use tokio_postgres::types::{IsNull, Kind, ToSql as PgToSql, Type, to_sql_checked};
+
+use super::location::{PgTarget, SslMode};
+use super::{DbError, Result, Row, Value, dialect};
+
+/// The longest one statement (or connecting) may take before it is an error. A statement of the
+/// store touches at most one scan's rows; a slower answer is a server in trouble.
+pub const ROUND_TRIP: Duration = Duration::from_secs(60);
+
+/// Prepared statements kept per connection (the store writes a few dozen distinct statements).
+const STATEMENT_CACHE: usize = 512;
+
+type Job = Box<dyn FnOnce(&mut Worker) + Send>;
+
+/// A connection: a handle to its thread.
+pub struct Client {
+    jobs: Option<mpsc::Sender<Job>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        self.jobs.take();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+struct Worker {
+    rt: tokio::runtime::Runtime,
+    target: PgTarget,
+    client: Option<tokio_postgres::Client>,
+    statements: HashMap<(String, Vec<u32>), tokio_postgres::Statement>,
+}
+
+impl Client {
+    /// Connect to `target` (with its deadline); the connection's thread lives as long as this.
+    pub fn connect(target: &PgTarget) -> Result<Client> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| conn_err(format!("no runtime for the PostgreSQL client: {e}")))?;
+        let mut worker = Worker {
+            rt,
+            target: target.clone(),
+            client: None,
+            statements: HashMap::new(),
+        };
+        worker.connect()?;
+        let (tx, rx) = mpsc::channel::<Job>();
+        let thread = std::thread::Builder::new()
+            .name("camscan-pg".into())
+            .spawn(move || {
+                while let Ok(job) = rx.recv() {
+                    job(&mut worker);
+                }
+            })
+            .map_err(|e| conn_err(format!("no thread for the PostgreSQL client: {e}")))?;
+        Ok(Client {
+            jobs: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    fn call<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Worker) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let (tx, rx) = mpsc::sync_channel(1);
+        let job: Job = Box::new(move |w| {
+            let _ = tx.send(f(w));
+        });
+        self.jobs
+            .as_ref()
+            .and_then(|j| j.send(job).ok())
+            .ok_or_else(|| conn_err("the PostgreSQL client's thread is gone".into()))?;
+        rx.recv()
+            .map_err(|_| conn_err("the PostgreSQL client's thread is gone".into()))?
+    }
+
+    pub fn query(&self, sql: &str, params: Vec<Value>) -> Result<Vec<Row>> {
+        let sql = sql.to_string();
+        self.call(move |w| w.query(&sql, &params))
+    }
+
+    pub fn execute(&self, sql: &str, params: Vec<Value>) -> Result<usize> {
+        let sql = sql.to_string();
+        self.call(move |w| w.execute(&sql, &params))
+    }
+
+    pub fn batch(&self, sql: &str) -> Result<()> {
+        let sql = sql.to_string();
+        self.call(move |w| w.batch(&sql))
+    }
+}
+
+fn conn_err(message: String) -> DbError {
+    DbError::Postgres {
+        code: None,
+        message,
+        connection: true,
+    }
+}
+
+/// A tokio-postgres error as [`DbError`]: the server's SQLSTATE and message when it sent one.
+fn pg_err(e: tokio_postgres::Error) -> DbError {
+    if let Some(db) = e.as_db_error() {
+        return DbError::Postgres {
+            code: Some(db.code().code().to_string()),
+            message: db.message().to_string(),
+            connection: false,
+        };
+    }
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        message = format!("{message}: {s}");
+        source = s.source();
+    }
+    DbError::Postgres {
+        code: None,
+        message,
+        connection: true,
+    }
+}
+
+fn timed_out(what: &str) -> DbError {
+    conn_err(format!(
+        "{what} took longer than {} s",
+        ROUND_TRIP.as_secs()
+    ))
+}
+
+impl Worker {
+    fn connect(&mut self) -> Result<()> {
+        self.statements.clear();
+        self.client = None;
+        let t = &self.target;
+        let mut config = tokio_postgres::Config::new();
+        config
+            .host(&t.host)
+            .port(t.port)
+            .user(&t.user)
+            .dbname(&t.dbname)
+            .application_name("camscan")
+            .connect_timeout(t.connect_timeout)
+            .keepalives(true)
+            .keepalives_idle(Duration::from_secs(30));
+        if let Some(pw) = t.password() {
+            config.password(pw);
+        }
+        let deadline = t.connect_timeout + Duration::from_secs(1);
+        let client = match (&t.tls, t.sslmode) {
+            (Some(tls), mode) if mode != SslMode::Disable => {
+                config.ssl_mode(match mode {
+                    SslMode::Prefer => tokio_postgres::config::SslMode::Prefer,
+                    _ => tokio_postgres::config::SslMode::Require,
+                });
+                let tls = tokio_postgres_rustls::MakeRustlsConnect::new((**tls).clone());
+                let (client, connection) = self
+                    .rt
+                    .block_on(within(deadline, config.connect(tls)))
+                    .map_err(|_| timed_out("connecting"))?
+                    .map_err(pg_err)?;
+                self.rt.spawn(connection);
+                client
+            }
+            _ => {
+                config.ssl_mode(tokio_postgres::config::SslMode::Disable);
+                let (client, connection) = self
+                    .rt
+                    .block_on(within(deadline, config.connect(tokio_postgres::NoTls)))
+                    .map_err(|_| timed_out("connecting"))?
+                    .map_err(pg_err)?;
+                self.rt.spawn(connection);
+                client
+            }
+        };
+        self.client = Some(client);
+        Ok(())
+    }
+
+    /// The live client: connect again when the server closed the last one.
+    fn client(&mut self) -> Result<&tokio_postgres::Client> {
+        if self.client.as_ref().is_none_or(|c| c.is_closed()) {
+            self.connect()?;
+        }
+        self.client
+            .as_ref()
+            .ok_or_else(|| conn_err("not connected".into()))
+    }
+
+    fn statement(&mut self, sql: &str, params: &[Value]) -> Result<tokio_postgres::Statement> {
+        // A closed connection is opened again (and its statements forgotten) first.
+        self.client()?;
+        let types: Vec<Type> = params.iter().map(param_type).collect();
+        let key = (sql.to_string(), types.iter().map(Type::oid).collect());
+        if let Some(s) = self.statements.get(&key) {
+            return Ok(s.clone());
+        }
+        let (rt, client) = (&self.rt, self.client.as_ref());
+        let client = client.ok_or_else(|| conn_err("not connected".into()))?;
+        let pg_sql = dialect::to_postgres(sql);
+        // A NULL that only `?N IS NULL` and a comparison use tells the server nothing of its
+        // type ("could not determine data type of parameter $N"): declare it text, then an
+        // integer, then a real, and prepare again, until one fits. A NULL is any of them.
+        const GUESSES: [Type; 4] = [Type::TEXT, Type::INT8, Type::FLOAT8, Type::BYTEA];
+        let mut types = types;
+        let mut guess = vec![0usize; types.len()];
+        let stmt = loop {
+            let prepared = rt
+                .block_on(within(ROUND_TRIP, client.prepare_typed(&pg_sql, &types)))
+                .map_err(|_| timed_out("preparing a statement"))?;
+            let e = match prepared {
+                Ok(stmt) => break stmt,
+                Err(e) => e,
+            };
+            // The parameter to guess again: the one named, else the last one guessed.
+            let n = untyped_parameter(&e).or_else(|| guess.iter().rposition(|&g| g > 0));
+            match n.filter(|&n| params.get(n) == Some(&Value::Null)) {
+                Some(n) if guess[n] < GUESSES.len() => {
+                    types[n] = GUESSES[guess[n]].clone();
+                    guess[n] += 1;
+                }
+                _ => return Err(pg_err(e)),
+            }
+        };
+        if self.statements.len() >= STATEMENT_CACHE {
+            self.statements.clear();
+        }
+        self.statements.insert(key, stmt.clone());
+        Ok(stmt)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
+        self.query_inner(sql, params)
+            .map_err(|e| in_statement(e, sql))
+    }
+
+    fn execute(&mut self, sql: &str, params: &[Value]) -> Result<usize> {
+        self.execute_inner(sql, params)
+            .map_err(|e| in_statement(e, sql))
+    }
+
+    fn query_inner(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
+        let stmt = self.statement(sql, params)?;
+        let client = self
+            .client
+            .as_ref()
+            .ok_or_else(|| conn_err("not connected".into()))?;
+        let args: Vec<PgValue<'_>> = params.iter().map(PgValue).collect();
+        let refs: Vec<&(dyn PgToSql + Sync)> =
+            args.iter().map(|a| a as &(dyn PgToSql + Sync)).collect();
+        let rows = self
+            .rt
+            .block_on(within(ROUND_TRIP, client.query(&stmt, &refs)))
+            .map_err(|_| timed_out("a query"))?
+            .map_err(pg_err)?;
+        rows.iter().map(row_values).collect()
+    }
+
+    fn execute_inner(&mut self, sql: &str, params: &[Value]) -> Result<usize> {
+        let stmt = self.statement(sql, params)?;
+        let client = self
+            .client
+            .as_ref()
+            .ok_or_else(|| conn_err("not connected".into()))?;
+        let args: Vec<PgValue<'_>> = params.iter().map(PgValue).collect();
+        let refs: Vec<&(dyn PgToSql + Sync)> =
+            args.iter().map(|a| a as &(dyn PgToSql + Sync)).collect();
+        let n = self
+            .rt
+            .block_on(within(ROUND_TRIP, client.execute(&stmt, &refs)))
+            .map_err(|_| timed_out("a statement"))?
+            .map_err(pg_err)?;
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    fn batch(&mut self, sql: &str) -> Result<()> {
+        self.client()?;
+        let client = self
+            .client
+            .as_ref()
+            .ok_or_else(|| conn_err("not connected".into()))?;
+        let pg_sql = dialect::to_postgres(sql);
+        self.rt
+            .block_on(within(ROUND_TRIP, client.batch_execute(&pg_sql)))
+            .map_err(|_| timed_out("a statement"))?
+            .map_err(pg_err)
+    }
+}
+
+/// A statement's error names the statement (its first words), for the log and the bug report.
+fn in_statement(e: DbError, sql: &str) -> DbError {
+    match e {
+        DbError::Postgres {
+            code,
+            message,
+            connection: false,
+        } => {
+            let words: String = sql.split_whitespace().take(8).collect::<Vec<_>>().join(" ");
+            DbError::Postgres {
+                code,
+                message: format!("{message} (in: {words} ...)"),
+                connection: false,
+            }
+        }
+        other => other,
+    }
+}
+
+/// The parameter (0-based) PostgreSQL could not find a type for ("could not determine data type
+/// of parameter $N").
+fn untyped_parameter(e: &tokio_postgres::Error) -> Option<usize> {
+    let db = e.as_db_error()?;
+    // indeterminate_datatype, ambiguous_parameter
+    if !matches!(db.code().code(), "42P18" | "42P08") {
+        return None;
+    }
+    let n: usize = db.message().rsplit('$').next()?.trim().parse().ok()?;
+    n.checked_sub(1)
+}
+
+/// The type a parameter is declared with: what the value is, or left to the server for NULL.
+fn param_type(v: &Value) -> Type {
+    match v {
+        Value::Null => Type::new("unknown".into(), 0, Kind::Simple, "pg_catalog".into()),
+        Value::Int(_) => Type::INT8,
+        Value::Real(_) => Type::FLOAT8,
+        Value::Text(_) => Type::TEXT,
+        Value::Blob(_) => Type::BYTEA,
+    }
+}
+
+/// A value sent as the type the server settled on.
+#[derive(Debug)]
+struct PgValue<'a>(&'a Value);
+
+impl PgToSql for PgValue<'_> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match (self.0, ty) {
+            (Value::Null, _) => Ok(IsNull::Yes),
+            (Value::Int(i), t) if *t == Type::INT8 => i.to_sql(ty, out),
+            (Value::Int(i), t) if *t == Type::INT4 => i32::try_from(*i)?.to_sql(ty, out),
+            (Value::Int(i), t) if *t == Type::INT2 => i16::try_from(*i)?.to_sql(ty, out),
+            (Value::Int(i), t) if *t == Type::FLOAT8 => (*i as f64).to_sql(ty, out),
+            (Value::Int(i), t) if *t == Type::BOOL => (*i != 0).to_sql(ty, out),
+            (Value::Int(i), t) if *t == Type::TEXT => i.to_string().to_sql(ty, out),
+            (Value::Real(f), t) if *t == Type::FLOAT8 => f.to_sql(ty, out),
+            (Value::Real(f), t) if *t == Type::FLOAT4 => (*f as f32).to_sql(ty, out),
+            (Value::Text(s), t) if *t == Type::BYTEA => s.as_bytes().to_sql(ty, out),
+            (Value::Text(s), _) => s.as_str().to_sql(&Type::TEXT, out),
+            (Value::Blob(b), _) => b.as_slice().to_sql(&Type::BYTEA, out),
+            (v, t) => Err(format!("cannot send {v:?} as {t}").into()),
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+/// A result row as values; columns the store never declares are an error, not a guess.
+fn row_values(row: &tokio_postgres::Row) -> Result<Row> {
+    let mut values = Vec::with_capacity(row.len());
+    for (i, col) in row.columns().iter().enumerate() {
+        let t = col.type_();
+        let get_err = |e: tokio_postgres::Error| DbError::Type {
+            index: i,
+            detail: e.to_string(),
+        };
+        let v = if *t == Type::INT8 {
+            row.try_get::<_, Option<i64>>(i)
+                .map_err(get_err)?
+                .map(Value::Int)
+        } else if *t == Type::INT4 {
+            row.try_get::<_, Option<i32>>(i)
+                .map_err(get_err)?
+                .map(|v| Value::Int(v.into()))
+        } else if *t == Type::INT2 {
+            row.try_get::<_, Option<i16>>(i)
+                .map_err(get_err)?
+                .map(|v| Value::Int(v.into()))
+        } else if *t == Type::BOOL {
+            row.try_get::<_, Option<bool>>(i)
+                .map_err(get_err)?
+                .map(|v| Value::Int(v.into()))
+        } else if *t == Type::FLOAT8 {
+            row.try_get::<_, Option<f64>>(i)
+                .map_err(get_err)?
+                .map(Value::Real)
+        } else if *t == Type::FLOAT4 {
+            row.try_get::<_, Option<f32>>(i)
+                .map_err(get_err)?
+                .map(|v| Value::Real(v.into()))
+        } else if *t == Type::NUMERIC {
+            row.try_get::<_, Option<Numeric>>(i)
+                .map_err(get_err)?
+                .map(|n| n.0)
+        } else if *t == Type::TEXT || *t == Type::VARCHAR || *t == Type::NAME || *t == Type::BPCHAR
+        {
+            row.try_get::<_, Option<String>>(i)
+                .map_err(get_err)?
+                .map(Value::Text)
+        } else if *t == Type::BYTEA {
+            row.try_get::<_, Option<Vec<u8>>>(i)
+                .map_err(get_err)?
+                .map(Value::Blob)
+        } else {
+            return Err(DbError::Type {
+                index: i,
+                detail: format!(
+                    "column {:?} has type {t}, which the store does not read",
+                    col.name()
+                ),
+            });
+        };
+        values.push(v.unwrap_or(Value::Null));
+    }
+    Ok(Row { values })
+}
+
+/// A `NUMERIC` (what PostgreSQL's `SUM` of integers gives) as an integer when it has no
+/// fraction, else a real. Binary format: ndigits, weight, sign, dscale (i16 each), then ndigits
+/// base-10000 digits.
+struct Numeric(Value);
+
+impl<'a> tokio_postgres::types::FromSql<'a> for Numeric {
+    fn from_sql(
+        _: &Type,
+        raw: &'a [u8],
+    ) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        let word =
+            |i: usize| -> std::result::Result<i16, Box<dyn std::error::Error + Sync + Send>> {
+                let b = raw.get(i * 2..i * 2 + 2).ok_or("short NUMERIC")?;
+                Ok(i16::from_be_bytes([b[0], b[1]]))
+            };
+        let ndigits = word(0)?.max(0) as usize;
+        let weight = i32::from(word(1)?);
+        let sign = word(2)? as u16;
+        if sign == 0xC000 {
+            return Ok(Numeric(Value::Real(f64::NAN)));
+        }
+        let mut value = 0f64;
+        let mut int: Option<i128> = Some(0);
+        for d in 0..ndigits {
+            let digit = i32::from(word(4 + d)?);
+            let exp = weight - d as i32;
+            value += f64::from(digit) * 10000f64.powi(exp);
+            int = match (int, exp >= 0) {
+                (Some(acc), true) => u32::try_from(exp)
+                    .ok()
+                    .and_then(|e| 10000i128.checked_pow(e))
+                    .and_then(|p| p.checked_mul(i128::from(digit)))
+                    .and_then(|v| acc.checked_add(v)),
+                (acc, false) if digit == 0 => acc,
+                _ => None,
+            };
+        }
+        let negative = sign == 0x4000;
+        Ok(Numeric(
+            match int.and_then(|i| i64::try_from(if negative { -i } else { i }).ok()) {
+                Some(i) => Value::Int(i),
+                None => Value::Real(if negative { -value } else { value }),
+            },
+        ))
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        *ty == Type::NUMERIC
+    }
+}
+
+/// `tokio::time::timeout`, made when first polled (inside the worker's runtime, which its timer
+/// needs).
+async fn within<F: std::future::Future>(
+    limit: Duration,
+    f: F,
+) -> std::result::Result<F::Output, tokio::time::error::Elapsed> {
+    tokio::time::timeout(limit, f).await
+}
