@@ -94,10 +94,16 @@ pub enum Command {
 /// Where the inventory is: shared by the inventory commands.
 #[derive(Debug, Args, Default, Clone)]
 pub struct DbArgs {
-    /// The inventory database [default: $XDG_STATE_HOME/camscan/inventory.db, else
-    /// ~/.local/state/camscan/inventory.db; or the config file's `db:`].
-    #[arg(long, value_name = "PATH", env = "CAMSCAN_DB")]
+    /// The inventory: an SQLite file, or a PostgreSQL database as a postgres:// URL (the fleet's
+    /// hub; no password in it: see --db-password-file) [default:
+    /// $XDG_STATE_HOME/camscan/inventory.db, else ~/.local/state/camscan/inventory.db; or the
+    /// config file's `db:`].
+    #[arg(long, value_name = "PATH|URL", env = "CAMSCAN_DB")]
     pub db: Option<PathBuf>,
+    /// The PostgreSQL password, from the first line of this file (else PGPASSWORD, else
+    /// ~/.pgpass or the URL's passfile=, as libpq reads them).
+    #[arg(long, value_name = "FILE", env = "CAMSCAN_DB_PASSWORD_FILE")]
+    pub db_password_file: Option<PathBuf>,
     /// Read `db:` from this config file (--db and CAMSCAN_DB override it).
     #[arg(long, value_name = "FILE", env = "CAMSCAN_CONFIG")]
     pub config: Option<PathBuf>,
@@ -601,10 +607,15 @@ pub struct ScanArgs {
     /// Allow scanning publicly routable addresses.
     #[arg(long, env = "CAMSCAN_ALLOW_PUBLIC")]
     pub allow_public: bool,
-    /// Record the scan in this inventory database [default: $XDG_STATE_HOME/camscan/inventory.db,
-    /// else ~/.local/state/camscan/inventory.db].
-    #[arg(long, value_name = "PATH", env = "CAMSCAN_DB")]
+    /// Record the scan in this inventory: an SQLite file, or a PostgreSQL database as a
+    /// postgres:// URL [default: $XDG_STATE_HOME/camscan/inventory.db, else
+    /// ~/.local/state/camscan/inventory.db].
+    #[arg(long, value_name = "PATH|URL", env = "CAMSCAN_DB")]
     pub db: Option<PathBuf>,
+    /// The PostgreSQL password, from the first line of this file (else PGPASSWORD, else
+    /// ~/.pgpass or the URL's passfile=, as libpq reads them).
+    #[arg(long, value_name = "FILE", env = "CAMSCAN_DB_PASSWORD_FILE")]
+    pub db_password_file: Option<PathBuf>,
     /// Record nothing: a scan that leaves no trace (no inventory file is opened or created).
     /// Wins over --db, CAMSCAN_DB and the config file's `db:`.
     #[arg(long, env = "CAMSCAN_NO_DB")]

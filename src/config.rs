@@ -104,8 +104,11 @@ pub struct ScanConfig {
     pub discovery_wait: Duration,
     /// The inventory database the scan is recorded in (`--db`, `CAMSCAN_DB`, config `db:`, else
     /// [`default_db_path`]); `None` with `--no-db` (or when there is no home
-    /// directory to hold the default): nothing is recorded.
+    /// directory to hold the default): nothing is recorded. A `postgres://` URL names a
+    /// PostgreSQL database.
     pub db: Option<PathBuf>,
+    /// `--db-password-file`: the PostgreSQL password's file.
+    pub db_password_file: Option<PathBuf>,
 }
 
 impl Default for ScanConfig {
@@ -146,6 +149,7 @@ impl Default for ScanConfig {
             discovery: crate::discovery::defaults(),
             discovery_wait: DEFAULT_DISCOVERY_WAIT,
             db: default_db_path(),
+            db_password_file: None,
         }
     }
 }
@@ -355,6 +359,7 @@ impl ScanConfig {
             } else {
                 db_path(args.db.as_deref(), file)
             },
+            db_password_file: args.db_password_file.clone(),
         })
     }
 

@@ -11,14 +11,14 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::cli::DbArgs;
 use crate::config::{FileConfig, ScanConfig};
 use crate::error::Error;
 use crate::model::known::Known;
 use crate::model::{DiscoveryMethod, Report};
-use crate::store::{ScanInfo, ScanSummary, Store, StoreError};
+use crate::store::{PgTarget, ScanInfo, ScanSummary, Store, StoreError};
 
 /// Why an inventory command (or the recording of a scan) failed. One line each; exit code 2.
 #[derive(Debug, thiserror::Error)]
@@ -48,10 +48,69 @@ pub enum CommandError {
 /// default location. A query never creates the file.
 pub(crate) fn open_existing(args: &DbArgs) -> Result<Store, CommandError> {
     let path = location(args)?;
-    if !path.exists() {
+    if !is_postgres_url(&path) && !path.exists() {
         return Err(CommandError::NoInventory { path });
     }
-    Ok(Store::open(&path)?)
+    open_db(&path, args.db_password_file.as_deref())
+}
+
+/// Whether `db` (as `--db` gave it) names a PostgreSQL server rather than a file.
+pub fn is_postgres_url(db: &Path) -> bool {
+    db.to_str()
+        .is_some_and(crate::store::db::location::is_postgres_url)
+}
+
+/// Open the inventory `db` names: an SQLite file, or a `postgres://` URL with its password from
+/// `password_file` (`--db-password-file`) or libpq's usual places, and TLS as its `sslmode`
+/// asks.
+pub fn open_db(db: &Path, password_file: Option<&Path>) -> Result<Store, CommandError> {
+    match pg_target(db, password_file)? {
+        Some(target) => Ok(Store::open_postgres(&target)?),
+        None => Ok(Store::open(db)?),
+    }
+}
+
+/// The PostgreSQL database `db` names, ready to connect to (password found, TLS made); `None`
+/// for a file.
+pub fn pg_target(
+    db: &Path,
+    password_file: Option<&Path>,
+) -> Result<Option<PgTarget>, CommandError> {
+    let Some(url) = db
+        .to_str()
+        .filter(|s| crate::store::db::location::is_postgres_url(s))
+    else {
+        return Ok(None);
+    };
+    let env = |k: &str| std::env::var(k).ok();
+    let bad = |detail: String| {
+        CommandError::Usage(format!(
+            "--db {}: {detail}",
+            crate::store::db::location::redact_url(url)
+        ))
+    };
+    let mut target = PgTarget::from_url(url, &env).map_err(bad)?;
+    if target.password_in_url {
+        tracing::warn!(
+            db = %target.display(),
+            "the --db URL carries a password, which every user of this machine can read in the \
+             process list: use --db-password-file, PGPASSWORD or ~/.pgpass"
+        );
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    if let Some(warning) = target
+        .resolve_password(password_file, &env, home.as_deref())
+        .map_err(bad)?
+    {
+        tracing::warn!("{warning}");
+    }
+    target.tls = crate::net::tls::postgres_client(
+        target.sslmode,
+        target.sslrootcert.as_deref(),
+        home.as_deref(),
+    )
+    .map_err(bad)?;
+    Ok(Some(target))
 }
 
 /// Where the inventory of `args` is (the file may not exist): `--db`/`CAMSCAN_DB`, else the
@@ -70,7 +129,7 @@ pub(crate) fn location(args: &DbArgs) -> Result<PathBuf, CommandError> {
 /// locked or newer file stops the scan here. `None` with `--no-db`.
 pub fn open_for_scan(cfg: &ScanConfig) -> Result<Option<Store>, CommandError> {
     match &cfg.db {
-        Some(path) => Ok(Some(Store::open(path)?)),
+        Some(path) => Ok(Some(open_db(path, cfg.db_password_file.as_deref())?)),
         None => Ok(None),
     }
 }

@@ -41,7 +41,12 @@ pub fn all(args: &DoctorArgs) -> Vec<Check> {
     let watch = file.watch.clone().unwrap_or_default();
     let mut sinks: Vec<String> = watch.notify.clone().unwrap_or_default();
     sinks.extend(args.notify.iter().cloned());
-    let (store_check, inspection) = store(db.as_deref());
+    let (store_check, inspection) = match db.as_deref() {
+        Some(url) if crate::record::is_postgres_url(url) => {
+            postgres_store(url, args.store.db_password_file.as_deref())
+        }
+        other => store(other),
+    };
     out.push(store_check);
     if let Some(i) = &inspection {
         out.push(outbox(i, &sinks, &watch));
@@ -555,6 +560,66 @@ fn store(path: Option<&Path>) -> (Check, Option<Inspection>) {
                 )
             } else {
                 Check::pass(NAME, format!("{facts}, integrity ok"))
+            };
+            (check, Some(i))
+        }
+    }
+}
+
+/// The inventory on a PostgreSQL server: reachable, logged in, its schema.
+fn postgres_store(url: &Path, password_file: Option<&Path>) -> (Check, Option<Inspection>) {
+    const NAME: &str = "store";
+    let target = match crate::record::pg_target(url, password_file) {
+        Ok(Some(t)) => t,
+        Ok(None) => return store(Some(url)),
+        Err(e) => return (Check::fail(NAME, e.to_string(), "fix --db"), None),
+    };
+    match inspect::inspect_postgres(&target) {
+        Err(e @ StoreError::Login { .. }) => (
+            Check::fail(
+                NAME,
+                e.to_string(),
+                "give the password with --db-password-file, PGPASSWORD or ~/.pgpass",
+            ),
+            None,
+        ),
+        Err(e) => (
+            Check::fail(
+                NAME,
+                e.to_string(),
+                "start the server or fix --db's host and port",
+            ),
+            None,
+        ),
+        Ok(i) => {
+            let facts = format!(
+                "{}: PostgreSQL, schema {}, {}, {} event{}",
+                target.display(),
+                i.schema_version,
+                human_bytes(i.size),
+                i.events,
+                if i.events == 1 { "" } else { "s" }
+            );
+            let check = if i.schema_version > i.current_version {
+                Check::fail(
+                    NAME,
+                    format!(
+                        "{facts}; written by a newer camscan (this one knows schema {})",
+                        i.current_version
+                    ),
+                    "upgrade camscan, or give another --db",
+                )
+            } else if i.schema_version < i.current_version {
+                Check::warn(
+                    NAME,
+                    format!(
+                        "{facts}; the next scan migrates it to schema {}",
+                        i.current_version
+                    ),
+                    "nothing to do: it upgrades itself",
+                )
+            } else {
+                Check::pass(NAME, facts)
             };
             (check, Some(i))
         }

@@ -130,26 +130,11 @@ pub fn inspect(path: &Path) -> Result<Inspection, StoreError> {
     } else {
         0
     };
-    let mut sinks = Vec::new();
-    if has("sinks").map_err(err)? {
-        let rows = conn
-            .prepare("SELECT name, dropped FROM sinks ORDER BY name")
-            .and_then(|mut q| {
-                q.query_map(params![], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-                })
-            })
-            .map_err(err)?;
-        for row in rows {
-            let (name, dropped) = row.map_err(err)?;
-            let waiting = super::outbox::depth(&conn, &name).map_err(err)?;
-            sinks.push(SinkDepth {
-                name,
-                waiting,
-                dropped,
-            });
-        }
-    }
+    let sinks = if has("sinks").map_err(err)? {
+        sinks(&conn).map_err(err)?
+    } else {
+        Vec::new()
+    };
     found.sinks = sinks;
     found.events = events;
     Ok(found)
@@ -167,6 +152,78 @@ fn wal_path(path: &Path) -> PathBuf {
     let mut s = path.as_os_str().to_owned();
     s.push("-wal");
     PathBuf::from(s)
+}
+
+/// Inspect the inventory on the PostgreSQL server `target` names, changing nothing: its schema
+/// version (0 before the first camscan wrote it), its size (`pg_database_size`), events and each
+/// sink's waiting events. PostgreSQL keeps its own pages sound, so `integrity` is `["ok"]`.
+pub fn inspect_postgres(target: &super::db::PgTarget) -> Result<Inspection, StoreError> {
+    let path = PathBuf::from(target.display());
+    let err = |e| schema::map_err(&path, e);
+    let conn = super::db::Conn::postgres(target).map_err(err)?;
+    let has = |table: &str| -> super::db::Result<bool> {
+        conn.query_row(
+            "SELECT COUNT(*) FROM information_schema.tables
+             WHERE table_schema = current_schema() AND table_name = ?1",
+            [table],
+            |r| r.get::<_, i64>(0),
+        )
+        .map(|n| n > 0)
+    };
+    let schema_version: i64 = if has("camscan_schema").map_err(err)? {
+        conn.query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM camscan_schema",
+            params![],
+            |r| r.get(0),
+        )
+        .map_err(err)?
+    } else {
+        0
+    };
+    let size: i64 = conn
+        .query_row(
+            "SELECT pg_database_size(current_database())",
+            params![],
+            |r| r.get(0),
+        )
+        .map_err(err)?;
+    let mut found = Inspection {
+        path: path.clone(),
+        schema_version,
+        current_version: schema::pg_current_version(),
+        integrity: vec!["ok".into()],
+        size: u64::try_from(size).unwrap_or(0),
+        sinks: Vec::new(),
+        events: 0,
+    };
+    if has("events").map_err(err)? {
+        found.events = conn
+            .query_row("SELECT COUNT(*) FROM events", params![], |r| r.get(0))
+            .map_err(err)?;
+    }
+    if has("sinks").map_err(err)? {
+        found.sinks = sinks(&conn).map_err(err)?;
+    }
+    Ok(found)
+}
+
+/// Each sink's place in the outbox.
+fn sinks(conn: &super::db::Conn) -> super::db::Result<Vec<SinkDepth>> {
+    let rows = conn
+        .prepare("SELECT name, dropped FROM sinks ORDER BY name")?
+        .query_map(params![], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (name, dropped) = row?;
+        out.push(SinkDepth {
+            waiting: super::outbox::depth(conn, &name)?,
+            name,
+            dropped,
+        });
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -209,6 +209,13 @@ pub(crate) fn map_err(path: &Path, e: DbError) -> StoreError {
                 },
                 // lock_not_available, serialization_failure, deadlock_detected
                 Some("55P03" | "40001" | "40P01") => StoreError::Locked { path },
+                // invalid_catalog_name
+                Some("3D000") => StoreError::Postgres {
+                    path,
+                    detail: format!(
+                        "{message}; create it first (createdb -O USER DBNAME, or CREATE DATABASE)"
+                    ),
+                },
                 _ if connection => StoreError::Unreachable {
                     path,
                     detail: message,

@@ -39,8 +39,8 @@ use crate::metrics::{DeviceLabels, Metrics, MetricsServer};
 use crate::model::sync::lock;
 use crate::notify::{self, Sink, SinkOptions, SinkSpec, SinkStats};
 use crate::record::CommandError;
+use crate::store::EventKind;
 use crate::store::SharedStore;
-use crate::store::{EventKind, Store};
 
 /// When the scans run.
 #[derive(Debug, Clone)]
@@ -304,7 +304,10 @@ async fn run_with(
     };
     let store = match &embedded {
         Some(e) => e.store.clone(),
-        None => SharedStore::new(Store::open(&db)?),
+        None => SharedStore::new(crate::record::open_db(
+            &db,
+            cfg.db_password_file.as_deref(),
+        )?),
     };
     let gate = embedded.as_ref().map(|e| e.gate.clone());
     let (stop_tx, stop_rx) = watch::channel(false);

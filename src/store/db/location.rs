@@ -276,6 +276,22 @@ impl PgTarget {
     }
 }
 
+/// `s` with any password in it replaced by `***` (for messages about a URL that did not parse).
+pub fn redact_url(s: &str) -> String {
+    match url::Url::parse(s) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        // Unparseable: keep the scheme and host part only when no '@' could hide a password.
+        Err(_) => match s.rsplit_once('@') {
+            Some((_, host)) => format!("postgres://***@{host}"),
+            None => s.to_string(),
+        },
+    }
+}
+
 /// `%XX` decoded, as UTF-8.
 fn percent_decode(s: &str) -> Option<String> {
     let b = s.as_bytes();

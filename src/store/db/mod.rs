@@ -329,14 +329,6 @@ impl Conn {
         }
     }
 
-    /// The SQLite connection underneath, for what only SQLite has (pragmas, checkpoints).
-    pub(crate) fn as_sqlite(&self) -> Option<&rusqlite::Connection> {
-        match &self.inner {
-            Inner::Sqlite(c) => Some(c),
-            Inner::Postgres(_) => None,
-        }
-    }
-
     /// A statement (prepared on first use, then reused).
     pub fn prepare(&self, sql: &str) -> Result<Stmt<'_>> {
         Ok(Stmt {

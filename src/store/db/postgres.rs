@@ -53,30 +53,51 @@ struct Worker {
 impl Client {
     /// Connect to `target` (with its deadline); the connection's thread lives as long as this.
     pub fn connect(target: &PgTarget) -> Result<Client> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| conn_err(format!("no runtime for the PostgreSQL client: {e}")))?;
-        let mut worker = Worker {
-            rt,
-            target: target.clone(),
-            client: None,
-            statements: HashMap::new(),
-        };
-        worker.connect()?;
         let (tx, rx) = mpsc::channel::<Job>();
+        let (ready_tx, ready_rx) = mpsc::sync_channel::<Result<()>>(1);
+        let target = target.clone();
+        // The runtime is made and the first connection opened on the worker thread: the caller
+        // may itself be on a runtime's thread, where blocking on another would panic.
         let thread = std::thread::Builder::new()
             .name("camscan-pg".into())
             .spawn(move || {
+                let rt = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(rt) => rt,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(conn_err(format!(
+                            "no runtime for the PostgreSQL client: {e}"
+                        ))));
+                        return;
+                    }
+                };
+                let mut worker = Worker {
+                    rt,
+                    target,
+                    client: None,
+                    statements: HashMap::new(),
+                };
+                let connected = worker.connect();
+                let ok = connected.is_ok();
+                let _ = ready_tx.send(connected);
+                if !ok {
+                    return;
+                }
                 while let Ok(job) = rx.recv() {
                     job(&mut worker);
                 }
             })
             .map_err(|e| conn_err(format!("no thread for the PostgreSQL client: {e}")))?;
-        Ok(Client {
+        let client = Client {
             jobs: Some(tx),
             thread: Some(thread),
-        })
+        };
+        ready_rx
+            .recv()
+            .map_err(|_| conn_err("the PostgreSQL client's thread is gone".into()))??;
+        Ok(client)
     }
 
     fn call<T: Send + 'static>(
