@@ -66,7 +66,7 @@ fn main() {
     let write_second = t.elapsed();
     let t = Instant::now();
     let diff = store
-        .diff(Some(first.scan_id), Some(second.scan_id))
+        .diff(Some(first.scan_id), Some(second.scan_id), None)
         .unwrap_or_else(|e| panic!("{e}"));
     let diff_time = t.elapsed();
     let mut writes = vec![write_first, write_second];
@@ -84,7 +84,7 @@ fn main() {
     let list_after = t.elapsed();
     let t = Instant::now();
     let known = store
-        .known(&["10.20.0.0/16".into()], &creds)
+        .known("bench", &["10.20.0.0/16".into()], &creds)
         .unwrap_or_else(|e| panic!("{e}"));
     let known_time = t.elapsed();
     drop(store);

@@ -104,6 +104,11 @@ pub struct DbArgs {
     /// ~/.pgpass or the URL's passfile=, as libpq reads them).
     #[arg(long, value_name = "FILE", env = "CAMSCAN_DB_PASSWORD_FILE")]
     pub db_password_file: Option<PathBuf>,
+    /// Only this site's devices, scans and events (an inventory that holds several sites: the
+    /// fleet's hub); `serve` records its scans at it [default: every site; serve's scans: the
+    /// host name].
+    #[arg(long, value_name = "NAME", env = "CAMSCAN_SITE")]
+    pub site: Option<String>,
     /// Read `db:` from this config file (--db and CAMSCAN_DB override it).
     #[arg(long, value_name = "FILE", env = "CAMSCAN_CONFIG")]
     pub config: Option<PathBuf>,
@@ -616,6 +621,11 @@ pub struct ScanArgs {
     /// ~/.pgpass or the URL's passfile=, as libpq reads them).
     #[arg(long, value_name = "FILE", env = "CAMSCAN_DB_PASSWORD_FILE")]
     pub db_password_file: Option<PathBuf>,
+    /// The site this scan is recorded at: devices are told apart per site (192.168.1.10 at one
+    /// site is never the one at another) [default: the config file's `site:`, else this
+    /// machine's host name].
+    #[arg(long, value_name = "NAME", env = "CAMSCAN_SITE")]
+    pub site: Option<String>,
     /// Record nothing: a scan that leaves no trace (no inventory file is opened or created).
     /// Wins over --db, CAMSCAN_DB and the config file's `db:`.
     #[arg(long, env = "CAMSCAN_NO_DB")]

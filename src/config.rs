@@ -109,6 +109,9 @@ pub struct ScanConfig {
     pub db: Option<PathBuf>,
     /// `--db-password-file`: the PostgreSQL password's file.
     pub db_password_file: Option<PathBuf>,
+    /// The site the scan is recorded at (`--site`, `CAMSCAN_SITE`, config `site:`, else the
+    /// host name): identity, offline and events are per site.
+    pub site: String,
 }
 
 impl Default for ScanConfig {
@@ -150,6 +153,7 @@ impl Default for ScanConfig {
             discovery_wait: DEFAULT_DISCOVERY_WAIT,
             db: default_db_path(),
             db_password_file: None,
+            site: default_site(),
         }
     }
 }
@@ -232,6 +236,8 @@ pub struct FileConfig {
     pub discovery_wait: Option<DurationValue>,
     /// The inventory database (`--db`); `null` for the default location.
     pub db: Option<PathBuf>,
+    /// The site scans are recorded at (`--site`); `null` for the host name.
+    pub site: Option<String>,
     /// `camscan watch`'s settings (its flags override them).
     pub watch: Option<WatchFile>,
 }
@@ -360,6 +366,11 @@ impl ScanConfig {
                 db_path(args.db.as_deref(), file)
             },
             db_password_file: args.db_password_file.clone(),
+            site: args
+                .site
+                .clone()
+                .or_else(|| file.site.clone())
+                .unwrap_or_else(default_site),
         })
     }
 
@@ -722,6 +733,15 @@ pub fn default_db_path() -> Option<PathBuf> {
         .filter(|p| p.is_absolute())
         .or_else(|| var("HOME").map(|h| h.join(".local").join("state")))?;
     Some(base.join("camscan").join("inventory.db"))
+}
+
+/// The site of a machine that names none: its host name (`localhost` when it has none).
+pub fn default_site() -> String {
+    dns_lookup::get_hostname()
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_string())
 }
 
 #[cfg(test)]

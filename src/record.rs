@@ -141,7 +141,7 @@ pub fn known(
     cfg: &ScanConfig,
 ) -> Result<HashMap<IpAddr, Known>, CommandError> {
     match store {
-        Some(store) if !cfg.fresh => Ok(store.known(&cfg.targets, &cfg.credentials)?),
+        Some(store) if !cfg.fresh => Ok(store.known(&cfg.site, &cfg.targets, &cfg.credentials)?),
         _ => Ok(HashMap::new()),
     }
 }
@@ -214,13 +214,13 @@ pub fn record_with_events(
     report: &Report,
 ) -> Result<RecordedScan, StoreError> {
     let same = |s: &ScanSummary| s.scan.complete && same_targets(&s.scan.targets, &report.targets);
-    let earlier = store.scans()?.into_iter().find(same);
+    let earlier = store.scans(Some(&cfg.site))?.into_iter().find(same);
     let ports: &[u16] = if cfg.discovery.contains(&DiscoveryMethod::Port) {
         &cfg.ports
     } else {
         &[]
     };
-    let info = ScanInfo::of_report(report, ports, &cfg.discovery);
+    let info = ScanInfo::of_report(report, &cfg.site, ports, &cfg.discovery);
     let recorded = store.record_scan(&info, report, &cfg.credentials)?;
     let (Some(since), true) = (earlier, report.complete) else {
         return Ok(RecordedScan {
@@ -229,7 +229,7 @@ pub fn record_with_events(
             events: recorded.events,
         });
     };
-    let diff = store.diff(Some(since.id), Some(recorded.scan_id))?;
+    let diff = store.diff(Some(since.id), Some(recorded.scan_id), Some(&cfg.site))?;
     let summary = Summary {
         since,
         scan_id: recorded.scan_id,

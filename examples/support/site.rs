@@ -175,6 +175,7 @@ pub fn report(n: u32, round: u32) -> Report {
         started_at: String::new(),
         finished_at: String::new(),
         complete: true,
+
         targets: vec!["10.20.0.0/16".into()],
         devices,
     }
@@ -185,6 +186,7 @@ pub fn info(round: u32) -> ScanInfo {
         started_at: format!("2026-01-{:02}T03:00:00Z", round + 1),
         finished_at: format!("2026-01-{:02}T03:10:00Z", round + 1),
         complete: true,
+        site: "bench".into(),
         targets: vec!["10.20.0.0/16".into()],
         ports: vec![80, 554, 8000, 8080, 8554],
         methods: vec!["arp".into(), "port".into(), "onvif".into()],

@@ -22,6 +22,7 @@ pub(super) fn run(args: &DevicesArgs) -> Result<u8, CommandError> {
             .transpose()?,
         vendor: args.vendor.clone(),
         cameras: args.cameras,
+        site: args.store.site.clone(),
     };
     let list = store.devices(&q)?;
     write_stdout(|out| render::devices(&list, args.format, out))?;

@@ -8,7 +8,7 @@ use super::{render, write_stdout};
 
 pub(super) fn run(args: &DiffArgs) -> Result<u8, CommandError> {
     let store = open(&args.store)?;
-    let diff = store.diff(args.scan_a, args.scan_b)?;
+    let diff = store.diff(args.scan_a, args.scan_b, args.store.site.as_deref())?;
     write_stdout(|out| render::diff(&diff, args.format, out))?;
     Ok(if diff.is_empty() { 0 } else { 1 })
 }

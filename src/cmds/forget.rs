@@ -9,7 +9,7 @@ use super::write_stdout;
 
 pub(super) fn run(args: &ForgetArgs) -> Result<u8, CommandError> {
     let mut store = open(&args.store)?;
-    let n = store.forget(&args.device)?;
+    let n = store.forget(&args.device, args.store.site.as_deref())?;
     if n == 0 {
         unknown_device(&args.device);
         return Ok(exit::NOTHING);

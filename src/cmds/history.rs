@@ -11,7 +11,7 @@ use super::{render, write_stdout};
 pub(super) fn run(args: &HistoryArgs) -> Result<u8, CommandError> {
     let store = open(&args.store)?;
     if let Some(d) = &args.device
-        && store.device(d)?.is_none()
+        && store.device(d, args.store.site.as_deref())?.is_none()
     {
         unknown_device(d);
         return Ok(exit::NOTHING);
@@ -23,10 +23,14 @@ pub(super) fn run(args: &HistoryArgs) -> Result<u8, CommandError> {
             .as_deref()
             .map(|s| since("since", s))
             .transpose()?,
+        site: args.store.site.clone(),
         ..Default::default()
     };
     let events = store.events(&q)?;
-    let devices = store.devices(&DeviceQuery::default())?;
+    let devices = store.devices(&DeviceQuery {
+        site: args.store.site.clone(),
+        ..DeviceQuery::default()
+    })?;
     write_stdout(|out| render::events(&events, &devices, args.format, out))?;
     Ok(some(!events.is_empty()))
 }

@@ -566,6 +566,7 @@ mod tests {
                 started_at: at.into(),
                 finished_at: at.into(),
                 complete: true,
+                site: "lab".into(),
                 targets: vec!["127.0.0.131-139".into()],
                 ports: vec![8554],
                 methods: vec!["port".into()],
@@ -664,6 +665,7 @@ mod tests {
         let event = |detail: serde_json::Value| StoreEvent {
             id: 1,
             scan_id: Some(2),
+            site: "lab".into(),
             at: "2026-11-23T02:50:01Z".into(),
             kind: EventKind::StreamChanged,
             device_id: 3,
@@ -692,6 +694,7 @@ mod tests {
     fn device_rows_are_sanitised_and_csv_cells_defused() {
         let d = DeviceSummary {
             id: 7,
+            site: "lab".into(),
             key: "mac:44:19:b6:00:00:01".into(),
             state: DeviceState::Online,
             state_since: "2026-11-23T02:50:01Z".into(),

@@ -9,7 +9,7 @@ use super::{render, write_stdout};
 
 pub(super) fn run(args: &ShowArgs) -> Result<u8, CommandError> {
     let store = open(&args.store)?;
-    let Some(detail) = store.device(&args.device)? else {
+    let Some(detail) = store.device(&args.device, args.store.site.as_deref())? else {
         unknown_device(&args.device);
         return Ok(exit::NOTHING);
     };

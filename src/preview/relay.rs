@@ -139,7 +139,7 @@ impl Hub {
         let creds = self.creds.clone();
         let all = tokio::task::spawn_blocking(move || {
             let s = store.lock();
-            s.check_targets(&creds)
+            s.check_targets(None, &creds)
         })
         .await
         .map_err(|e| PreviewError::Store(e.to_string()))?

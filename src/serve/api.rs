@@ -266,7 +266,7 @@ async fn devices_page(state: AppState, query: Option<String>) -> Result<Response
     let p = Params::parse(
         query.as_deref(),
         &[
-            "state", "vendor", "cameras", "since", "q", "limit", "cursor",
+            "state", "vendor", "cameras", "since", "q", "limit", "cursor", "site",
         ],
     )?;
     let q = DeviceQuery {
@@ -274,6 +274,7 @@ async fn devices_page(state: AppState, query: Option<String>) -> Result<Response
         since: p.since()?,
         vendor: p.get("vendor").map(str::to_string),
         cameras: p.flag("cameras")?,
+        site: p.get("site").map(str::to_string),
     };
     let text = p.get("q").map(str::to_string);
     let (limit, cursor) = (p.limit()?, p.cursor()?);
@@ -291,9 +292,10 @@ async fn device(
     RawQuery(query): RawQuery,
 ) -> Response {
     let found = async {
-        Params::parse(query.as_deref(), &[])?;
+        let p = Params::parse(query.as_deref(), &["site"])?;
         let key = id.clone();
-        read(&state, move |s| s.device(&key))
+        let site = p.get("site").map(str::to_string);
+        read(&state, move |s| s.device(&key, site.as_deref()))
             .await?
             .map(|d| json(&d))
             .ok_or_else(|| {
@@ -385,7 +387,7 @@ async fn events(State(state): State<AppState>, RawQuery(query): RawQuery) -> Res
     let list = async {
         let p = Params::parse(
             query.as_deref(),
-            &["device", "kind", "since", "limit", "cursor"],
+            &["device", "kind", "since", "limit", "cursor", "site"],
         )?;
         let kind: Option<EventKind> =
             p.parsed("kind", &one_of(EventKind::NAMES), |v| v.parse().ok())?;
@@ -395,6 +397,7 @@ async fn events(State(state): State<AppState>, RawQuery(query): RawQuery) -> Res
             since: p.since()?,
             kind,
             limit: Some(limit + 1),
+            site: p.get("site").map(str::to_string),
         };
         let before = p.cursor()?;
         let list = read(&state, move |s| s.events_before(&q, before)).await?;
@@ -406,9 +409,10 @@ async fn events(State(state): State<AppState>, RawQuery(query): RawQuery) -> Res
 /// `GET /api/v1/scans?limit=&cursor=`: recorded scans, newest first.
 async fn scans(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
     let list = async {
-        let p = Params::parse(query.as_deref(), &["limit", "cursor"])?;
+        let p = Params::parse(query.as_deref(), &["limit", "cursor", "site"])?;
         let (limit, cursor) = (p.limit()?, p.cursor()?);
-        let mut list = read(&state, |s| s.scans()).await?;
+        let site = p.get("site").map(str::to_string);
+        let mut list = read(&state, move |s| s.scans(site.as_deref())).await?;
         list.retain(|s| cursor.is_none_or(|c| s.id < c));
         list.truncate(limit + 1);
         Ok(json(&page(list, limit, |s| s.id)))
@@ -420,10 +424,11 @@ async fn scans(State(state): State<AppState>, RawQuery(query): RawQuery) -> Resp
 /// default.
 async fn diff(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
     let found = async {
-        let p = Params::parse(query.as_deref(), &["from", "to"])?;
+        let p = Params::parse(query.as_deref(), &["from", "to", "site"])?;
         let scan = |name| p.parsed(name, "a scan id", |v| v.parse::<i64>().ok());
         let (from, to) = (scan("from")?, scan("to")?);
-        let d = read(&state, move |s| s.diff(from, to)).await?;
+        let site = p.get("site").map(str::to_string);
+        let d = read(&state, move |s| s.diff(from, to, site.as_deref())).await?;
         Ok(json(&d))
     };
     respond(found.await)

@@ -352,6 +352,9 @@ fn scan_config(args: &ServeArgs, store: &std::path::Path) -> Result<ServeScans, 
     let (mut cfg, file) = crate::config::ScanConfig::load(&scan_args, None, None)?;
     cfg.db = Some(store.to_path_buf());
     cfg.db_password_file = args.store.db_password_file.clone();
+    if let Some(site) = &args.store.site {
+        cfg.site = site.clone();
+    }
     let watch_file = file.watch.clone().unwrap_or_default();
     let watching = args.every.is_some()
         || args.cron.is_some()

@@ -640,6 +640,7 @@ mod tests {
             started_at: "2026-01-01T00:00:00Z".into(),
             finished_at: "2026-01-01T00:01:00Z".into(),
             complete,
+            site: "lab".into(),
             targets: targets.iter().map(|t| t.to_string()).collect(),
             ports: vec![80, 554, 8000],
             methods: vec!["port".into(), "arp".into(), "onvif".into()],

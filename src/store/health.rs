@@ -102,6 +102,7 @@ pub struct CheckTarget {
 pub(crate) fn targets(
     conn: &Conn,
     key: &[u8],
+    site: Option<&str>,
     creds: &[Credential],
 ) -> super::db::Result<Vec<CheckTarget>> {
     let by_hash: std::collections::HashMap<Vec<u8>, &Credential> = creds
@@ -112,10 +113,10 @@ pub(crate) fn targets(
         "SELECT s.id, s.device_id, d.ip, s.url, s.protocol, s.cred, t.text, s.state
            FROM streams s JOIN devices d ON d.id = s.device_id
            LEFT JOIN texts t ON t.id = s.media
-          WHERE s.status = 'ok' AND s.held IS NULL
+          WHERE s.status = 'ok' AND s.held IS NULL AND (?1 IS NULL OR d.site = ?1)
           ORDER BY s.device_id, s.id",
     )?;
-    let rows = stmt.query_map(params![], |r| {
+    let rows = stmt.query_map(params![site], |r| {
         let cred: Option<Vec<u8>> = r.get(5)?;
         let media: Option<String> = r.get(6)?;
         let state: String = r.get(7)?;
@@ -155,7 +156,7 @@ pub(crate) fn record(
     };
     insert_check(&tx, stream_id, result, now)?;
     let made = apply_check(&tx, &stream, result, down_after, now)?;
-    let events = write_events(&tx, stream.device_id, made, now)?;
+    let events = write_events(&tx, stream.device_id, &stream.site, made, now)?;
     tx.commit()?;
     Ok(events)
 }
@@ -169,12 +170,13 @@ struct CheckedStream {
     state: String,
     fails: i64,
     device_state: String,
+    site: String,
 }
 
 /// The stream as the store has it; `None` when it was forgotten meanwhile.
 fn checked_stream(conn: &Conn, stream_id: i64) -> super::db::Result<Option<CheckedStream>> {
     conn.query_row(
-        "SELECT s.device_id, s.url, s.state, s.fails, d.state
+        "SELECT s.device_id, s.url, s.state, s.fails, d.state, d.site
            FROM streams s JOIN devices d ON d.id = s.device_id WHERE s.id = ?1",
         [stream_id],
         |r| {
@@ -185,6 +187,7 @@ fn checked_stream(conn: &Conn, stream_id: i64) -> super::db::Result<Option<Check
                 state: r.get(2)?,
                 fails: r.get(3)?,
                 device_state: r.get(4)?,
+                site: r.get(5)?,
             })
         },
     )
@@ -317,6 +320,7 @@ fn apply_check(
 fn write_events(
     conn: &Conn,
     device_id: i64,
+    site: &str,
     made: Vec<Made>,
     now: i64,
 ) -> super::db::Result<Vec<StoreEvent>> {
@@ -328,19 +332,21 @@ fn write_events(
             .unwrap_or_default();
         let id = conn
             .prepare_cached(
-                "INSERT INTO events (scan_id, at, kind, device_id, stream_url, detail)
-             VALUES (NULL, ?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO events (scan_id, at, kind, device_id, stream_url, detail, site)
+             VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6)",
             )?
             .insert(params![
                 now,
                 name,
                 device_id,
                 stream_url,
-                detail.to_string()
+                detail.to_string(),
+                site
             ])?;
         events.push(StoreEvent {
             id,
             scan_id: None,
+            site: site.to_string(),
             at: rfc3339(now),
             kind,
             device_id,

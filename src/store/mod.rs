@@ -211,10 +211,11 @@ impl Store {
     /// keyed hash matches the credential that worked. Offline devices are left out.
     pub fn known(
         &self,
+        site: &str,
         targets: &[String],
         creds: &[Credential],
     ) -> Result<HashMap<IpAddr, Known>, StoreError> {
-        query::known(&self.conn, &self.key, targets, creds).map_err(|e| self.err(e))
+        query::known(&self.conn, &self.key, site, targets, creds).map_err(|e| self.err(e))
     }
 
     /// Reverse DNS answers still within their time to live (a "no name" too), to seed the scan's
@@ -245,9 +246,14 @@ impl Store {
         query::devices_page(&self.conn, q, text, after, limit).map_err(|e| self.err(e))
     }
 
-    /// One device by id, address (last or any earlier) or MAC, with its streams and events.
-    pub fn device(&self, key: &str) -> Result<Option<DeviceDetail>, StoreError> {
-        let Some(id) = query::resolve(&self.conn, key).map_err(|e| self.err(e))? else {
+    /// One device by id, address (last or any earlier) or MAC (at `site` when given), with its
+    /// streams and events.
+    pub fn device(
+        &self,
+        key: &str,
+        site: Option<&str>,
+    ) -> Result<Option<DeviceDetail>, StoreError> {
+        let Some(id) = query::resolve(&self.conn, key, site).map_err(|e| self.err(e))? else {
             return Ok(None);
         };
         let Some(d) = query::detail(&self.conn, id).map_err(|e| self.err(e))? else {
@@ -308,7 +314,7 @@ impl Store {
     fn event_device(&self, q: &EventQuery) -> Result<Option<i64>, StoreError> {
         match &q.device {
             Some(key) => Ok(Some(
-                query::resolve(&self.conn, key)
+                query::resolve(&self.conn, key, q.site.as_deref())
                     .map_err(|e| self.err(e))?
                     .ok_or_else(|| self.not_found(format!("no device {key:?} in the inventory")))?,
             )),
@@ -356,15 +362,21 @@ impl Store {
         query::streams(&self.conn, device, state, after, limit).map_err(|e| self.err(e))
     }
 
-    /// Recorded scans, newest first.
-    pub fn scans(&self) -> Result<Vec<ScanSummary>, StoreError> {
-        query::scans(&self.conn).map_err(|e| self.err(e))
+    /// Recorded scans (of `site`, or all), newest first.
+    pub fn scans(&self, site: Option<&str>) -> Result<Vec<ScanSummary>, StoreError> {
+        query::scans(&self.conn, site).map_err(|e| self.err(e))
     }
 
     /// Differences from scan `a` to scan `b`; by default the last two complete scans (`b`
     /// alone: the complete scan before it; `a` alone: the last complete scan after it).
-    pub fn diff(&self, a: Option<i64>, b: Option<i64>) -> Result<Diff, StoreError> {
-        let (a, b) = query::diff_pair(&self.conn, a, b)
+    /// Both are scans of one site (`site`, else the site of the newest scan or of the one given).
+    pub fn diff(
+        &self,
+        a: Option<i64>,
+        b: Option<i64>,
+        site: Option<&str>,
+    ) -> Result<Diff, StoreError> {
+        let (a, b) = query::diff_pair(&self.conn, a, b, site)
             .map_err(|e| self.err(e))?
             .ok_or_else(|| self.not_found("fewer than two complete scans to compare"))?;
         let summary = |id| {
@@ -389,8 +401,12 @@ impl Store {
     /// The streams `camscan watch` checks between scans: those that opened at their last scan and
     /// are not held (a refused credential waits for the next scan), with the entry of `creds`
     /// that opened each.
-    pub fn check_targets(&self, creds: &[Credential]) -> Result<Vec<CheckTarget>, StoreError> {
-        health::targets(&self.conn, &self.key, creds).map_err(|e| self.err(e))
+    pub fn check_targets(
+        &self,
+        site: Option<&str>,
+        creds: &[Credential],
+    ) -> Result<Vec<CheckTarget>, StoreError> {
+        health::targets(&self.conn, &self.key, site, creds).map_err(|e| self.err(e))
     }
 
     /// Device `device_id`'s online/offline spans from `from` to `to`, from its events (see
@@ -473,8 +489,8 @@ impl Store {
 
     /// Delete one device (by id, address or MAC) with its history; returns the devices deleted
     /// (0 when none matched).
-    pub fn forget(&mut self, key: &str) -> Result<usize, StoreError> {
-        let Some(id) = query::resolve(&self.conn, key).map_err(|e| self.err(e))? else {
+    pub fn forget(&mut self, key: &str, site: Option<&str>) -> Result<usize, StoreError> {
+        let Some(id) = query::resolve(&self.conn, key, site).map_err(|e| self.err(e))? else {
             return Ok(0);
         };
         self.conn
@@ -575,7 +591,80 @@ mod tests {
         scans_devices_events_and_diff_round_trip,
         an_address_only_device_gains_its_mac_and_an_interrupted_scan_keeps_states,
         prune_keeps_the_file_bounded,
+        sites_are_told_apart,
     );
+
+    /// Identity is per site: the same address and the same MAC at two sites are two devices; a
+    /// complete scan at one site takes nothing at the other offline; every query filters by site
+    /// and every record carries it.
+    fn sites_are_told_apart(engine: Engine) {
+        let db = TestDb::new(engine);
+        let mut s = db.open();
+        let at = |site: &str, n: u32| ScanInfo {
+            site: site.into(),
+            targets: vec!["192.168.1.0/24".into()],
+            ..scan(n, true)
+        };
+        let creds = [Credential::new("admin", "12345")];
+        let one = |mac: &str| report(vec![camera(mac, "192.168.1.10", 1920)]);
+        let a1 = s
+            .record_scan(&at("a", 1), &one("aa:bb:cc:00:00:01"), &creds)
+            .unwrap();
+        // Same address and same MAC at site b: a device of its own, new there.
+        let b1 = s
+            .record_scan(&at("b", 1), &one("aa:bb:cc:00:00:01"), &creds)
+            .unwrap();
+        assert_eq!(kinds(&a1), kinds(&b1));
+        assert!(kinds(&b1).contains(&EventKind::DeviceNew));
+        let all = s.devices(&DeviceQuery::default()).unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(
+            all.iter().map(|d| d.site.as_str()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+        // A complete scan of the same range at a, without the camera: offline at a only.
+        let a2 = s.record_scan(&at("a", 2), &report(vec![]), &creds).unwrap();
+        assert_eq!(kinds(&a2), [EventKind::DeviceOffline]);
+        let state = |site: &str| {
+            let q = DeviceQuery {
+                site: Some(site.into()),
+                ..DeviceQuery::default()
+            };
+            let list = s.devices(&q).unwrap();
+            assert_eq!(list.len(), 1, "{site}");
+            list[0].state
+        };
+        assert_eq!(state("a"), DeviceState::Offline);
+        assert_eq!(state("b"), DeviceState::Online);
+        // Lookups by address resolve at the site asked for.
+        let at_b = s.device("192.168.1.10", Some("b")).unwrap().unwrap();
+        assert_eq!(at_b.summary.site, "b");
+        assert_eq!(at_b.summary.state, DeviceState::Online);
+        // Events, scans and diffs by site.
+        let ev = |site: &str| {
+            s.events(&EventQuery {
+                site: Some(site.into()),
+                ..EventQuery::default()
+            })
+            .unwrap()
+        };
+        assert!(ev("a").iter().all(|e| e.site == "a"));
+        assert_eq!(ev("a").len(), a1.events.len() + 1);
+        assert_eq!(ev("b").len(), b1.events.len());
+        assert_eq!(s.scans(Some("a")).unwrap().len(), 2);
+        assert_eq!(s.scans(Some("b")).unwrap()[0].scan.site, "b");
+        let d = s.diff(None, None, Some("a")).unwrap();
+        assert_eq!((d.a.id, d.b.id), (a1.scan_id, a2.scan_id));
+        assert_eq!(d.removed.len(), 1);
+        // With no site, the newest scan's site is compared with itself: b has one scan only.
+        s.record_scan(&at("b", 3), &one("aa:bb:cc:00:00:01"), &creds)
+            .unwrap();
+        let d = s.diff(None, None, None).unwrap();
+        assert_eq!((d.a.scan.site.as_str(), d.b.scan.site.as_str()), ("b", "b"));
+        // What a scan at a site tries first is that site's.
+        assert!(s.known("a", &[], &creds).unwrap().is_empty());
+        assert_eq!(s.known("b", &[], &creds).unwrap().len(), 1);
+    }
     use crate::model::{Device, DiscoveryMethod, Stream, VideoInfo};
 
     fn scan(n: u32, complete: bool) -> ScanInfo {
@@ -583,6 +672,7 @@ mod tests {
             started_at: format!("2026-01-0{n}T00:00:00Z"),
             finished_at: format!("2026-01-0{n}T00:01:00Z"),
             complete,
+            site: "lab".into(),
             targets: vec!["10.0.0.0/24".into()],
             ports: vec![80, 554],
             methods: vec!["port".into(), "arp".into()],
@@ -622,6 +712,7 @@ mod tests {
             started_at: String::new(),
             finished_at: String::new(),
             complete: true,
+
             targets: vec![],
             devices,
         }
@@ -705,7 +796,7 @@ mod tests {
         assert_eq!(online.devices[0].ip.to_string(), "10.0.0.5");
         assert!(online.complete);
 
-        store.forget(&ids[1].to_string()).unwrap();
+        store.forget(&ids[1].to_string(), None).unwrap();
         assert_eq!(store.device_report(ids[1]).unwrap(), None);
     }
 
@@ -759,7 +850,7 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
-        let d7 = store.device("10.0.0.7").unwrap().unwrap();
+        let d7 = store.device("10.0.0.7", None).unwrap().unwrap();
         let s7: Vec<_> = streams
             .iter()
             .filter(|s| s.device_id == d7.summary.id)
@@ -796,7 +887,7 @@ mod tests {
 
     fn stream_of(store: &Store, ip: &str) -> CheckTarget {
         store
-            .check_targets(&[Credential::new("admin", "12345")])
+            .check_targets(None, &[Credential::new("admin", "12345")])
             .unwrap()
             .into_iter()
             .find(|t| t.url.contains(ip))
@@ -972,7 +1063,7 @@ mod tests {
             ),
             []
         );
-        let d = store.device("10.0.0.5").unwrap().unwrap();
+        let d = store.device("10.0.0.5", None).unwrap().unwrap();
         assert_eq!(d.summary.state, DeviceState::Offline);
         // Its stream is not reported down: the device is.
         assert!(stream_of(&store, "10.0.0.5").up);
@@ -997,7 +1088,7 @@ mod tests {
         let creds = [Credential::new("admin", "12345")];
         assert!(
             !store
-                .check_targets(&creds)
+                .check_targets(None, &creds)
                 .unwrap()
                 .iter()
                 .any(|t| t.stream_id == u.stream_id)
@@ -1014,7 +1105,7 @@ mod tests {
             .unwrap();
         assert!(
             store
-                .check_targets(&creds)
+                .check_targets(None, &creds)
                 .unwrap()
                 .iter()
                 .any(|t| t.stream_id == u.stream_id)
@@ -1240,7 +1331,7 @@ mod tests {
                 &[],
             )
             .unwrap();
-        assert_eq!(store.check_targets(&[]).unwrap().len(), 1);
+        assert_eq!(store.check_targets(None, &[]).unwrap().len(), 1);
     }
 
     fn reverse_dns_answers_are_kept_for_their_time_to_live(engine: Engine) {
@@ -1307,7 +1398,7 @@ mod tests {
                 e,
                 StoreError::Newer {
                     found: 99,
-                    supported: 4,
+                    supported: 5,
                     ..
                 }
             ),
@@ -1342,7 +1433,7 @@ mod tests {
             .unwrap();
         assert!(matches!(e, StoreError::Locked { .. }), "{e:?}");
         other.execute_batch("ROLLBACK").unwrap();
-        assert!(s.scans().unwrap().is_empty(), "nothing half-written");
+        assert!(s.scans(None).unwrap().is_empty(), "nothing half-written");
     }
 
     #[test]
@@ -1388,7 +1479,7 @@ mod tests {
         assert_eq!((r1.new, r1.gone, r1.changed), (2, 0, 0));
 
         // The stored URL has no credentials.
-        let d = s.device("10.0.0.5").unwrap().unwrap();
+        let d = s.device("10.0.0.5", None).unwrap().unwrap();
         assert_eq!(
             d.streams[0].url,
             "rtsp://10.0.0.5:554/Streaming/Channels/101"
@@ -1408,16 +1499,20 @@ mod tests {
         assert_eq!(raw, 0);
 
         // Known: the paths and the credential entry that worked.
-        let known = s.known(&["10.0.0.0/24".into()], &creds).unwrap();
+        let known = s.known("lab", &["10.0.0.0/24".into()], &creds).unwrap();
         let k = &known[&"10.0.0.5".parse::<IpAddr>().unwrap()];
         assert_eq!(
             k.rtsp_paths[&554],
             vec!["/Streaming/Channels/101".to_string()]
         );
         assert_eq!(k.credential.as_ref().unwrap().password, "12345");
-        assert!(s.known(&["10.0.1.0/24".into()], &creds).unwrap().is_empty());
+        assert!(
+            s.known("lab", &["10.0.1.0/24".into()], &creds)
+                .unwrap()
+                .is_empty()
+        );
         let changed_pw = [Credential::new("admin", "54321")];
-        let k = s.known(&[], &changed_pw).unwrap();
+        let k = s.known("lab", &[], &changed_pw).unwrap();
         assert!(
             k[&"10.0.0.5".parse::<IpAddr>().unwrap()]
                 .credential
@@ -1445,7 +1540,7 @@ mod tests {
             ]
         );
         assert_eq!((r2.new, r2.gone, r2.changed), (1, 1, 1));
-        let moved = s.device("aa:bb:cc:00:00:01").unwrap().unwrap();
+        let moved = s.device("aa:bb:cc:00:00:01", None).unwrap().unwrap();
         assert_eq!(moved.summary.address, Some("10.0.0.9".parse().unwrap()));
         assert_eq!(moved.addresses.len(), 2);
         assert_eq!(moved.streams.len(), 1, "the same stream at the new address");
@@ -1454,10 +1549,10 @@ mod tests {
             "rtsp://10.0.0.9:554/Streaming/Channels/101"
         );
         assert_eq!(
-            s.device("10.0.0.5").unwrap().unwrap().summary.id,
+            s.device("10.0.0.5", None).unwrap().unwrap().summary.id,
             moved.summary.id
         );
-        let gone = s.device("10.0.0.6").unwrap().unwrap();
+        let gone = s.device("10.0.0.6", None).unwrap().unwrap();
         assert_eq!(gone.summary.state, DeviceState::Offline);
         assert_eq!(gone.summary.streams_up, 0);
 
@@ -1509,14 +1604,14 @@ mod tests {
             Err(StoreError::NotFound { .. })
         ));
 
-        let scans = s.scans().unwrap();
+        let scans = s.scans(None).unwrap();
         assert_eq!(scans.len(), 2);
         assert_eq!(
             (scans[0].id, scans[0].events, scans[0].devices),
             (r2.scan_id, 4, 2)
         );
 
-        let diff = s.diff(None, None).unwrap();
+        let diff = s.diff(None, None, None).unwrap();
         assert_eq!((diff.a.id, diff.b.id), (r1.scan_id, r2.scan_id));
         assert_eq!(diff.added.len(), 1);
         assert_eq!(diff.added[0].address, "10.0.0.7".parse::<IpAddr>().unwrap());
@@ -1540,7 +1635,7 @@ mod tests {
         );
         assert!(!diff.is_empty());
         assert!(
-            s.diff(Some(r2.scan_id), Some(r2.scan_id))
+            s.diff(Some(r2.scan_id), Some(r2.scan_id), None)
                 .unwrap()
                 .is_empty()
         );
@@ -1560,10 +1655,10 @@ mod tests {
             2
         );
         // The default diff skips it (the last two complete scans).
-        assert_eq!(s.diff(None, None).unwrap().b.id, r2.scan_id);
+        assert_eq!(s.diff(None, None, None).unwrap().b.id, r2.scan_id);
 
-        assert_eq!(s.forget("10.0.0.7").unwrap(), 1);
-        assert_eq!(s.forget("10.0.0.7").unwrap(), 0);
+        assert_eq!(s.forget("10.0.0.7", None).unwrap(), 1);
+        assert_eq!(s.forget("10.0.0.7", None).unwrap(), 0);
         assert_eq!(s.devices(&DeviceQuery::default()).unwrap().len(), 2);
     }
 
@@ -1577,7 +1672,10 @@ mod tests {
             .record_scan(&scan(1, true), &report(vec![routed]), &[])
             .unwrap();
         let id = r1.events[0].device_id;
-        assert_eq!(s.device("ip:10.0.0.5").unwrap().unwrap().summary.id, id);
+        assert_eq!(
+            s.device("ip:10.0.0.5", None).unwrap().unwrap().summary.id,
+            id
+        );
 
         // Seen on its link: the same device, now known by its MAC.
         let r2 = s
@@ -1588,13 +1686,17 @@ mod tests {
             )
             .unwrap();
         assert!(r2.events.is_empty(), "{:?}", r2.events);
-        let d = s.device("mac:aa:bb:cc:00:00:01").unwrap().unwrap();
+        let d = s.device("mac:aa:bb:cc:00:00:01", None).unwrap().unwrap();
         assert_eq!(
             (d.summary.id, d.summary.key.as_str()),
             (id, "mac:aa:bb:cc:00:00:01")
         );
         assert_eq!(
-            s.device("AA-BB-CC-00-00-01").unwrap().unwrap().summary.id,
+            s.device("AA-BB-CC-00-00-01", None)
+                .unwrap()
+                .unwrap()
+                .summary
+                .id,
             id
         );
 
@@ -1606,18 +1708,18 @@ mod tests {
             .record_scan(&scan(3, false), &report(vec![failing]), &[])
             .unwrap();
         assert!(r3.events.is_empty(), "{:?}", r3.events);
-        let d = s.device(&id.to_string()).unwrap().unwrap();
+        let d = s.device(&id.to_string(), None).unwrap().unwrap();
         assert_eq!(d.summary.state, DeviceState::Online);
         assert_eq!(d.streams[0].state, StreamState::Up);
         assert_eq!(d.streams[0].status, StreamStatus::Ok);
         assert_eq!(d.open_ports, vec![554]);
 
         // diff from scan 1 alone: to the last complete scan after it (2, not the interrupted 3).
-        let diff = s.diff(Some(r1.scan_id), None).unwrap();
+        let diff = s.diff(Some(r1.scan_id), None, None).unwrap();
         assert_eq!(diff.b.id, r2.scan_id);
         assert!(diff.is_empty(), "{diff:?}");
         assert!(matches!(
-            s.diff(Some(r2.scan_id), None),
+            s.diff(Some(r2.scan_id), None, None),
             Err(StoreError::NotFound { .. })
         ));
     }
@@ -1667,13 +1769,13 @@ mod tests {
             }
         );
         assert_eq!(s.devices(&DeviceQuery::default()).unwrap().len(), 1);
-        assert_eq!(s.scans().unwrap().len(), 1);
+        assert_eq!(s.scans(None).unwrap().len(), 1);
         assert_eq!(
             count(&s),
             4,
             "the old sighting went, the shared strings stay"
         );
-        let d = s.device("10.0.1.5").unwrap().unwrap();
+        let d = s.device("10.0.1.5", None).unwrap().unwrap();
         assert_eq!(d.streams[0].video.as_ref().unwrap().width, Some(1920));
     }
 
@@ -1683,7 +1785,12 @@ mod tests {
         r.started_at = "2026-01-01T00:00:00Z".into();
         r.complete = false;
         r.targets = vec!["10.0.0.0/24".into()];
-        let i = ScanInfo::of_report(&r, &[554], &[DiscoveryMethod::Port, DiscoveryMethod::Arp]);
+        let i = ScanInfo::of_report(
+            &r,
+            "lab",
+            &[554],
+            &[DiscoveryMethod::Port, DiscoveryMethod::Arp],
+        );
         assert_eq!(i.methods, vec!["port", "arp"]);
         assert!(!i.complete);
         assert_eq!(

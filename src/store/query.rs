@@ -33,7 +33,7 @@ pub(crate) fn kind_str(k: EventKind) -> String {
 
 const SUMMARY: &str = "SELECT d.id, d.key, d.state, d.state_since, d.first_seen, d.last_seen, d.ip,
         d.mac, d.vendor, d.model, d.name, COALESCE(s.up, 0), COALESCE(s.total, 0), d.hostname,
-        d.is_camera
+        d.is_camera, d.site
     FROM devices d
     LEFT JOIN (SELECT device_id, SUM(CASE WHEN state = 'up' THEN 1 ELSE 0 END) AS up, COUNT(*) AS total FROM streams
                GROUP BY device_id) s ON s.device_id = d.id";
@@ -55,6 +55,7 @@ fn summary(r: &Row) -> super::db::Result<DeviceSummary> {
         streams_total: r.get::<_, i64>(12)? as usize,
         hostname: r.get(13)?,
         is_camera: r.get(14)?,
+        site: r.get(15)?,
     })
 }
 
@@ -62,7 +63,7 @@ pub(crate) fn devices(conn: &Conn, q: &DeviceQuery) -> super::db::Result<Vec<Dev
     let sql = format!(
         "{SUMMARY} WHERE (?1 IS NULL OR d.state = ?1) AND (?2 IS NULL OR d.last_seen >= ?2)
            AND (?3 IS NULL OR instr(lower(d.vendor), lower(?3)) > 0)
-           AND (?4 = 0 OR d.is_camera <> 0)"
+           AND (?4 = 0 OR d.is_camera <> 0) AND (?5 IS NULL OR d.site = ?5)"
     );
     let mut stmt = conn.prepare(&sql)?;
     let mut out: Vec<DeviceSummary> = stmt
@@ -72,6 +73,7 @@ pub(crate) fn devices(conn: &Conn, q: &DeviceQuery) -> super::db::Result<Vec<Dev
                 q.since.map(|t| t.as_millisecond()),
                 q.vendor,
                 q.cameras,
+                q.site,
             ],
             summary,
         )?
@@ -97,7 +99,7 @@ pub(crate) fn devices_page(
                  || COALESCE(d.hostname, '') || char(31)
                  || COALESCE(d.mac, '') || char(31) || COALESCE(d.ip, '')), lower(?4)) > 0)
            AND (?5 IS NULL OR d.id > ?5)
-           AND (?7 = 0 OR d.is_camera <> 0)
+           AND (?7 = 0 OR d.is_camera <> 0) AND (?8 IS NULL OR d.site = ?8)
          ORDER BY d.id LIMIT ?6"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
@@ -110,6 +112,7 @@ pub(crate) fn devices_page(
             after,
             limit as i64,
             q.cameras,
+            q.site,
         ],
         summary,
     )?
@@ -117,8 +120,13 @@ pub(crate) fn devices_page(
 }
 
 /// The device `key` names: an id, an address (its last, else any it had, most recent first), a
-/// MAC, or its identity key (`mac:..`, `serial:..`, `uuid:..`, `ip:..`).
-pub(crate) fn resolve(conn: &Conn, key: &str) -> super::db::Result<Option<i64>> {
+/// MAC, or its identity key (`mac:..`, `serial:..`, `uuid:..`, `ip:..`); at `site` when given
+/// (addresses and MACs repeat across sites; the most recently seen wins without one).
+pub(crate) fn resolve(
+    conn: &Conn,
+    key: &str,
+    site: Option<&str>,
+) -> super::db::Result<Option<i64>> {
     let key = key.trim();
     if let Ok(id) = key.parse::<i64>() {
         return conn
@@ -129,8 +137,9 @@ pub(crate) fn resolve(conn: &Conn, key: &str) -> super::db::Result<Option<i64>> 
         let ip = ip.to_string();
         let last = conn
             .query_row(
-                "SELECT id FROM devices WHERE ip = ?1 ORDER BY last_seen DESC LIMIT 1",
-                [&ip],
+                "SELECT id FROM devices WHERE ip = ?1 AND (?2 IS NULL OR site = ?2)
+                 ORDER BY last_seen DESC LIMIT 1",
+                params![ip, site],
                 |r| r.get(0),
             )
             .optional()?;
@@ -139,20 +148,28 @@ pub(crate) fn resolve(conn: &Conn, key: &str) -> super::db::Result<Option<i64>> 
         }
         return conn
             .query_row(
-                "SELECT device_id FROM addresses WHERE ip = ?1 ORDER BY last_seen DESC LIMIT 1",
-                [&ip],
+                "SELECT a.device_id FROM addresses a JOIN devices d ON d.id = a.device_id
+                 WHERE a.ip = ?1 AND (?2 IS NULL OR d.site = ?2)
+                 ORDER BY a.last_seen DESC LIMIT 1",
+                params![ip, site],
                 |r| r.get(0),
             )
             .optional();
     }
     if let Some(mac) = normalize_mac(key) {
         return conn
-            .query_row("SELECT id FROM devices WHERE mac = ?1", [mac], |r| r.get(0))
+            .query_row(
+                "SELECT id FROM devices WHERE mac = ?1 AND (?2 IS NULL OR site = ?2)
+                 ORDER BY last_seen DESC LIMIT 1",
+                params![mac, site],
+                |r| r.get(0),
+            )
             .optional();
     }
     conn.query_row(
-        "SELECT id FROM devices WHERE key = ?1 ORDER BY last_seen DESC LIMIT 1",
-        [key],
+        "SELECT id FROM devices WHERE key = ?1 AND (?2 IS NULL OR site = ?2)
+         ORDER BY last_seen DESC LIMIT 1",
+        params![key, site],
         |r| r.get(0),
     )
     .optional()
@@ -299,6 +316,7 @@ fn event_row(r: &Row) -> super::db::Result<StoreEvent> {
         device_id: r.get(4)?,
         stream_url: r.get(5)?,
         detail: serde_json::from_str(&r.get::<_, String>(6)?).unwrap_or_default(),
+        site: r.get(7)?,
     })
 }
 
@@ -311,9 +329,10 @@ pub(crate) fn events_by_id(
     before: Option<i64>,
 ) -> super::db::Result<Vec<StoreEvent>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, scan_id, at, kind, device_id, stream_url, detail FROM events
+        "SELECT id, scan_id, at, kind, device_id, stream_url, detail, site FROM events
          WHERE (?1 IS NULL OR device_id = ?1) AND (?2 IS NULL OR at >= ?2)
            AND (?3 IS NULL OR kind = ?3) AND (?4 IS NULL OR id < ?4)
+           AND (?6 IS NULL OR site = ?6)
          ORDER BY id DESC LIMIT ?5",
     )?;
     let limit = q.limit.map_or(i64::MAX, |l| l as i64);
@@ -323,7 +342,8 @@ pub(crate) fn events_by_id(
             q.since.map(|t| t.as_millisecond()),
             q.kind.map(kind_str),
             before,
-            limit
+            limit,
+            q.site,
         ],
         event_row,
     )?
@@ -337,7 +357,7 @@ pub(crate) fn events_after(
     limit: usize,
 ) -> super::db::Result<Vec<StoreEvent>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, scan_id, at, kind, device_id, stream_url, detail FROM events
+        "SELECT id, scan_id, at, kind, device_id, stream_url, detail, site FROM events
          WHERE id > ?1 ORDER BY id LIMIT ?2",
     )?;
     stmt.query_map(params![after, limit as i64], event_row)?
@@ -358,9 +378,9 @@ pub(crate) fn events(
     q: &EventQuery,
 ) -> super::db::Result<Vec<StoreEvent>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, scan_id, at, kind, device_id, stream_url, detail FROM events
+        "SELECT id, scan_id, at, kind, device_id, stream_url, detail, site FROM events
          WHERE (?1 IS NULL OR device_id = ?1) AND (?2 IS NULL OR at >= ?2)
-           AND (?3 IS NULL OR kind = ?3)
+           AND (?3 IS NULL OR kind = ?3) AND (?5 IS NULL OR site = ?5)
          ORDER BY at DESC, id DESC LIMIT ?4",
     )?;
     let limit = q.limit.map_or(i64::MAX, |l| l as i64);
@@ -369,7 +389,8 @@ pub(crate) fn events(
             device,
             q.since.map(|t| t.as_millisecond()),
             q.kind.map(kind_str),
-            limit
+            limit,
+            q.site,
         ],
         event_row,
     )?
@@ -383,6 +404,7 @@ fn scan_summary(r: &Row) -> super::db::Result<ScanSummary> {
             started_at: rfc3339(r.get(1)?),
             finished_at: rfc3339(r.get(2)?),
             complete: r.get(3)?,
+            site: r.get(10)?,
             targets: serde_json::from_str(&r.get::<_, String>(4)?).unwrap_or_default(),
             ports: split_ports(&r.get::<_, String>(5)?),
             methods: serde_json::from_str(&r.get::<_, String>(6)?).unwrap_or_default(),
@@ -395,12 +417,15 @@ fn scan_summary(r: &Row) -> super::db::Result<ScanSummary> {
 
 const SCANS: &str = "SELECT s.id, s.started_at, s.finished_at, s.complete, s.targets, s.ports,
         s.methods, s.version, s.devices,
-        s.events
+        s.events, s.site
     FROM scans s";
 
-pub(crate) fn scans(conn: &Conn) -> super::db::Result<Vec<ScanSummary>> {
-    let mut stmt = conn.prepare(&format!("{SCANS} ORDER BY s.id DESC"))?;
-    stmt.query_map(params![], scan_summary)?.collect()
+/// Recorded scans (of `site`, or all), newest first.
+pub(crate) fn scans(conn: &Conn, site: Option<&str>) -> super::db::Result<Vec<ScanSummary>> {
+    let mut stmt = conn.prepare(&format!(
+        "{SCANS} WHERE (?1 IS NULL OR s.site = ?1) ORDER BY s.id DESC"
+    ))?;
+    stmt.query_map(params![site], scan_summary)?.collect()
 }
 
 pub(crate) fn scan(conn: &Conn, id: i64) -> super::db::Result<Option<ScanSummary>> {
@@ -409,14 +434,17 @@ pub(crate) fn scan(conn: &Conn, id: i64) -> super::db::Result<Option<ScanSummary
 }
 
 /// The two scans `diff` compares by default (module doc of [`super::Store::diff`]).
+/// Both scans are of one site: `site`'s, else the site of the scan given or of the newest.
 pub(crate) fn diff_pair(
     conn: &Conn,
     a: Option<i64>,
     b: Option<i64>,
+    site: Option<&str>,
 ) -> super::db::Result<Option<(i64, i64)>> {
     let complete_before = |id: i64| {
         conn.query_row(
-            "SELECT id FROM scans WHERE complete <> 0 AND id < ?1 ORDER BY id DESC LIMIT 1",
+            "SELECT id FROM scans WHERE complete <> 0 AND id < ?1
+               AND site = (SELECT site FROM scans WHERE id = ?1) ORDER BY id DESC LIMIT 1",
             [id],
             |r| r.get::<_, i64>(0),
         )
@@ -427,7 +455,8 @@ pub(crate) fn diff_pair(
         (None, Some(b)) => complete_before(b)?.map(|a| (a, b)),
         (Some(a), None) => conn
             .query_row(
-                "SELECT id FROM scans WHERE complete <> 0 AND id > ?1 ORDER BY id DESC LIMIT 1",
+                "SELECT id FROM scans WHERE complete <> 0 AND id > ?1
+                   AND site = (SELECT site FROM scans WHERE id = ?1) ORDER BY id DESC LIMIT 1",
                 [a],
                 |r| r.get::<_, i64>(0),
             )
@@ -436,8 +465,9 @@ pub(crate) fn diff_pair(
         (None, None) => {
             let last = conn
                 .query_row(
-                    "SELECT id FROM scans WHERE complete <> 0 ORDER BY id DESC LIMIT 1",
-                    params![],
+                    "SELECT id FROM scans WHERE complete <> 0 AND (?1 IS NULL OR site = ?1)
+                     ORDER BY id DESC LIMIT 1",
+                    params![site],
                     |r| r.get::<_, i64>(0),
                 )
                 .optional()?;
@@ -653,6 +683,7 @@ pub(crate) fn device_keys(conn: &Conn) -> super::db::Result<HashMap<i64, String>
 pub(crate) fn known(
     conn: &Conn,
     key: &[u8],
+    site: &str,
     targets: &[String],
     creds: &[Credential],
 ) -> super::db::Result<HashMap<IpAddr, Known>> {
@@ -663,10 +694,10 @@ pub(crate) fn known(
         .collect();
     let mut stmt = conn.prepare(
         "SELECT d.ip, s.url, s.protocol, s.cred FROM streams s JOIN devices d ON d.id = s.device_id
-         WHERE s.status = 'ok' AND s.state = 'up' AND d.state != 'offline'
+         WHERE s.status = 'ok' AND s.state = 'up' AND d.state != 'offline' AND d.site = ?1
          ORDER BY s.id",
     )?;
-    let mut rows = stmt.query(params![])?;
+    let mut rows = stmt.query(params![site])?;
     let mut out: HashMap<IpAddr, Known> = HashMap::new();
     while let Some(r) = rows.next()? {
         let device_ip: Option<IpAddr> = r.get::<_, Option<String>>(0)?.and_then(|s| s.parse().ok());

@@ -102,13 +102,13 @@ pub(crate) fn observe<'a>(
 }
 
 /// Every device the store holds, with its streams, as [`super::derive::plan`] compares them.
-fn load_prior(tx: &Conn) -> super::db::Result<(Vec<PriorDevice>, HashMap<i64, usize>)> {
+fn load_prior(tx: &Conn, site: &str) -> super::db::Result<(Vec<PriorDevice>, HashMap<i64, usize>)> {
     let mut stmt = tx.prepare(
         "SELECT id, mac, serial_key, uuid, ip, vendor, model, firmware, state, methods, ports,
-                last_seen FROM devices",
+                last_seen FROM devices WHERE site = ?1",
     )?;
     let mut prior: Vec<PriorDevice> = stmt
-        .query_map(params![], |r| {
+        .query_map(params![site], |r| {
             let vendor: Option<String> = r.get(5)?;
             Ok(PriorDevice {
                 id: r.get(0)?,
@@ -138,9 +138,10 @@ fn load_prior(tx: &Conn) -> super::db::Result<(Vec<PriorDevice>, HashMap<i64, us
     let by_id: HashMap<i64, usize> = prior.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
     let mut stmt = tx.prepare(
         "SELECT s.device_id, s.id, s.url, s.port, s.status, s.auth, s.state, t.text, s.cred
-         FROM streams s LEFT JOIN texts t ON t.id = s.facts ORDER BY s.id",
+         FROM streams s JOIN devices d ON d.id = s.device_id
+         LEFT JOIN texts t ON t.id = s.facts WHERE d.site = ?1 ORDER BY s.id",
     )?;
-    let mut rows = stmt.query(params![])?;
+    let mut rows = stmt.query(params![site])?;
     while let Some(r) = rows.next()? {
         let Some(&i) = by_id.get(&r.get::<_, i64>(0)?) else {
             continue;
@@ -210,6 +211,18 @@ fn media_json(s: &Stream) -> String {
     compact_json(serde_json::json!({ "video": s.video, "audio": s.audio }))
 }
 
+/// Rows written before sites existed (site `''`) belong to the first site that records: the
+/// inventory file was that machine's.
+fn adopt_unsited(tx: &Conn, site: &str) -> super::db::Result<()> {
+    for table in ["devices", "scans", "events"] {
+        tx.execute(
+            &format!("UPDATE {table} SET site = ?1 WHERE site = ''"),
+            params![site],
+        )?;
+    }
+    Ok(())
+}
+
 /// Record `scan` and `report` (the body of [`super::Store::record_scan`]).
 pub(crate) fn record(
     tx: &Conn,
@@ -219,9 +232,11 @@ pub(crate) fn record(
     creds: &[Credential],
 ) -> super::db::Result<Recorded> {
     let now = millis(&scan.finished_at);
+    adopt_unsited(tx, &scan.site)?;
     let scan_id = tx.insert(
-        "INSERT INTO scans (started_at, finished_at, complete, targets, ports, methods, version)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO scans (started_at, finished_at, complete, targets, ports, methods, version,
+             site)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
             millis(&scan.started_at),
             now,
@@ -230,18 +245,19 @@ pub(crate) fn record(
             join_ports(&scan.ports),
             serde_json::to_string(&scan.methods).unwrap_or_default(),
             scan.version,
+            scan.site,
         ],
     )?;
 
     let devices = merge_observations(&report.devices);
     let obs = observe(&devices, key, creds);
-    let (prior, _) = load_prior(tx)?;
+    let (prior, _) = load_prior(tx, &scan.site)?;
     let plan = plan(&prior, scan, &obs);
     let mut ids = Vec::with_capacity(obs.len());
     let mut texts = Texts::new();
     for (o, seen) in obs.iter().zip(&plan.seen) {
         let prior = seen.prior.map(|i| &prior[i]);
-        let id = write_device(tx, now, o, prior, &seen.ports, &mut texts)?;
+        let id = write_device(tx, now, &scan.site, o, prior, &seen.ports, &mut texts)?;
         ids.push(id);
         super::reports::write(tx, id, scan_id, scan.complete, o.device)?;
         let mut snap = Vec::with_capacity(o.streams.len());
@@ -302,7 +318,7 @@ pub(crate) fn record(
             .execute(params![id, now])?;
         }
     }
-    let events = write_events(tx, scan_id, now, &plan, &prior, &ids)?;
+    let events = write_events(tx, scan_id, &scan.site, now, &plan, &prior, &ids)?;
     tx.execute(
         "UPDATE scans SET devices = ?2, events = ?3 WHERE id = ?1",
         params![scan_id, obs.len() as i64, events.len() as i64],
@@ -317,9 +333,11 @@ pub(crate) fn record(
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn write_device(
     tx: &Conn,
     now: i64,
+    site: &str,
     o: &Observed<'_>,
     prior: Option<&PriorDevice>,
     ports: &[u16],
@@ -342,9 +360,9 @@ fn write_device(
             .prepare_cached(
                 "INSERT INTO devices (key, mac, serial_key, uuid, ip, hostname, vendor, model,
                      firmware, serial, name, is_camera, methods, ports, services, first_seen,
-                     last_seen, state, state_since)
+                     last_seen, state, state_since, site)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                     ?16, 'online', ?16)",
+                     ?16, 'online', ?16, ?17)",
             )?
             .insert(params![
                 key,
@@ -363,6 +381,7 @@ fn write_device(
                 join_ports(ports),
                 services,
                 now,
+                site,
             ])?,
         Some(p) => {
             tx.prepare_cached(
@@ -495,6 +514,7 @@ fn write_stream(
 fn write_events(
     tx: &Conn,
     scan_id: i64,
+    site: &str,
     now: i64,
     plan: &Plan,
     prior: &[PriorDevice],
@@ -513,8 +533,8 @@ fn write_events(
             .unwrap_or_default();
         let id = tx
             .prepare_cached(
-                "INSERT INTO events (scan_id, at, kind, device_id, stream_url, detail)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO events (scan_id, at, kind, device_id, stream_url, detail, site)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
             .insert(params![
                 scan_id,
@@ -522,11 +542,13 @@ fn write_events(
                 kind,
                 device_id,
                 e.stream_url,
-                e.detail.to_string()
+                e.detail.to_string(),
+                site
             ])?;
         out.push(StoreEvent {
             id,
             scan_id: Some(scan_id),
+            site: site.to_string(),
             at: at.clone(),
             kind: e.kind,
             device_id,

@@ -183,6 +183,17 @@ CREATE TABLE device_reports (
     json      TEXT NOT NULL
 );
 "#,
+    r#"
+-- Sites (the fleet): every scan, device and event carries the site it was seen at; identity is
+-- per site (private ranges overlap between sites). Rows written before are the first recording
+-- site's ('' until then: store/record.rs adopts them).
+ALTER TABLE scans ADD COLUMN site TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN site TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN site TEXT NOT NULL DEFAULT '';
+CREATE INDEX devices_site ON devices(site, id);
+CREATE INDEX scans_site ON scans(site, id);
+CREATE INDEX events_site ON events(site, id);
+"#,
 ];
 
 /// The schema version this camscan writes.
@@ -400,7 +411,8 @@ pub(crate) fn open(path: &Path) -> Result<Connection, StoreError> {
 /// `camscan_schema.version` from `i` to `i + 1`. Never edit a released step; add one. Version 1 is
 /// SQLite's version 4 in PostgreSQL's types: `BIGINT` for every integer and flag (the SQL
 /// compares flags with `<> 0`), `DOUBLE PRECISION`, `TEXT`, `BYTEA`; ids from identity columns.
-pub(crate) const PG_MIGRATIONS: &[&str] = &[r#"
+pub(crate) const PG_MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value BYTEA NOT NULL
@@ -526,7 +538,17 @@ CREATE TABLE device_reports (
     complete  BIGINT NOT NULL,
     json      TEXT NOT NULL
 );
-"#];
+"#,
+    // 2: sites, as SQLite's version 5.
+    r#"
+ALTER TABLE scans ADD COLUMN site TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN site TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN site TEXT NOT NULL DEFAULT '';
+CREATE INDEX devices_site ON devices(site, id);
+CREATE INDEX scans_site ON scans(site, id);
+CREATE INDEX events_site ON events(site, id);
+"#,
+];
 
 /// The PostgreSQL schema version this camscan writes.
 pub(crate) fn pg_current_version() -> i64 {

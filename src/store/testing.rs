@@ -12,9 +12,9 @@ use super::db::{Conn, DbLocation, PgTarget};
 
 pub(crate) use super::db::Engine;
 
-// FIXTURE-PENDING #[allow(dead_code, clippy::all)]
-// FIXTURE-PENDING #[path = "../../tests/common/postgres.rs"]
-// FIXTURE-PENDING mod fixture;
+#[allow(dead_code, clippy::all)]
+#[path = "../../tests/common/postgres.rs"]
+mod fixture;
 
 /// A fresh, empty inventory on one engine; dropping it removes a file (a PostgreSQL database
 /// goes with the test server).
@@ -32,7 +32,7 @@ fn admin_url() -> String {
     if let Ok(url) = std::env::var("CAMSCAN_TEST_PG") {
         return url;
     }
-    panic!("FIXTURE-PENDING")
+    fixture::pg().url("postgres")
 }
 
 impl TestDb {

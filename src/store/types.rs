@@ -68,6 +68,8 @@ pub struct ScanInfo {
     pub finished_at: String,
     /// `false` for an interrupted scan: it derives no offline and no gone.
     pub complete: bool,
+    /// The site it was run at (`--site`): identity, offline and events are per site.
+    pub site: String,
     /// The target specifications as given (addresses, CIDRs, ranges; host names cover nothing).
     pub targets: Vec<String>,
     /// TCP ports probed. Empty = port probes off.
@@ -84,6 +86,7 @@ impl ScanInfo {
     /// probed `ports` with the discovery `methods` that ran.
     pub fn of_report(
         report: &Report,
+        site: &str,
         ports: &[u16],
         methods: &[crate::model::DiscoveryMethod],
     ) -> ScanInfo {
@@ -91,6 +94,7 @@ impl ScanInfo {
             started_at: report.started_at.clone(),
             finished_at: report.finished_at.clone(),
             complete: report.complete,
+            site: site.to_string(),
             targets: report.targets.clone(),
             ports: ports.to_vec(),
             methods: methods
@@ -120,6 +124,8 @@ pub struct Recorded {
 pub struct StoreEvent {
     pub id: i64,
     pub scan_id: Option<i64>,
+    /// The site of the device.
+    pub site: String,
     /// RFC 3339.
     pub at: String,
     pub kind: EventKind,
@@ -173,12 +179,16 @@ pub struct DeviceQuery {
     pub vendor: Option<String>,
     /// Cameras only (devices camscan found to be a camera or to serve a stream).
     pub cameras: bool,
+    /// Of this site only.
+    pub site: Option<String>,
 }
 
 /// One line of `camscan devices`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DeviceSummary {
     pub id: i64,
+    /// The site it is at (identity is per site).
+    pub site: String,
     /// The identity the device is known by: `mac:..`, `serial:..`, `onvif:..`, `upnp:..` or `ip:..`.
     pub key: String,
     pub state: DeviceState,
@@ -279,6 +289,8 @@ pub struct EventQuery {
     pub since: Option<jiff::Timestamp>,
     pub kind: Option<EventKind>,
     pub limit: Option<usize>,
+    /// Of this site only (and the device, when named, is looked up at it).
+    pub site: Option<String>,
 }
 
 /// One recorded scan (`camscan scans`).

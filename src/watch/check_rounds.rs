@@ -38,6 +38,8 @@ pub struct Settings {
     pub down_after: u32,
     pub credentials: Vec<Credential>,
     pub deadlines: CheckDeadlines,
+    /// The site whose streams are checked (`--site`): a hub's other sites are not reachable here.
+    pub site: String,
 }
 
 impl Settings {
@@ -46,6 +48,7 @@ impl Settings {
             every: w.check_every.unwrap_or(Duration::from_secs(30)),
             down_after: w.down_after.max(1),
             credentials: cfg.credentials.clone(),
+            site: cfg.site.clone(),
             deadlines: CheckDeadlines {
                 connect: cfg.connect_timeout,
                 step: cfg.timeout,
@@ -109,8 +112,12 @@ pub async fn run(
     loop {
         let s = shared.settings();
         if !shared.scanning.load(Ordering::Relaxed) {
-            let creds = s.credentials.clone();
-            match shared.store.run(move |st| st.check_targets(&creds)).await {
+            let (creds, site) = (s.credentials.clone(), s.site.clone());
+            match shared
+                .store
+                .run(move |st| st.check_targets(Some(&site), &creds))
+                .await
+            {
                 Ok(targets) => {
                     shared
                         .metrics

@@ -567,10 +567,11 @@ pub(crate) async fn scan_round(
     let started = std::time::Instant::now();
     let known = {
         let (targets, creds, fresh) = (cfg.targets.clone(), cfg.credentials.clone(), cfg.fresh);
+        let site = cfg.site.clone();
         if fresh {
             HashMap::new()
         } else {
-            store.run(move |s| s.known(&targets, &creds)).await?
+            store.run(move |s| s.known(&site, &targets, &creds)).await?
         }
     };
     let plan = crate::scan::plan::ScanPlan::build(cfg).await?;

@@ -37,6 +37,7 @@
 
 #![allow(dead_code)]
 
+pub mod postgres;
 pub mod schema;
 
 use std::io::{BufRead, BufReader};
