@@ -626,6 +626,15 @@ pub struct ScanArgs {
     /// machine's host name].
     #[arg(long, value_name = "NAME", env = "CAMSCAN_SITE")]
     pub site: Option<String>,
+    /// The fleet's hub: after each scan (and with watch, as events come), send this site's
+    /// scans, devices and events to this PostgreSQL inventory (postgres:// URL), which holds every
+    /// site's. This site's own inventory stays its truth: nothing waits on the hub, and what it
+    /// missed while away is sent when it is back.
+    #[arg(long, value_name = "URL", env = "CAMSCAN_HUB")]
+    pub hub: Option<PathBuf>,
+    /// The hub's password, from the first line of this file (else PGPASSWORD, else ~/.pgpass).
+    #[arg(long, value_name = "FILE", env = "CAMSCAN_HUB_PASSWORD_FILE")]
+    pub hub_password_file: Option<PathBuf>,
     /// Record nothing: a scan that leaves no trace (no inventory file is opened or created).
     /// Wins over --db, CAMSCAN_DB and the config file's `db:`.
     #[arg(long, env = "CAMSCAN_NO_DB")]

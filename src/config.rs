@@ -112,6 +112,8 @@ pub struct ScanConfig {
     /// The site the scan is recorded at (`--site`, `CAMSCAN_SITE`, config `site:`, else the
     /// host name): identity, offline and events are per site.
     pub site: String,
+    /// The fleet's hub this site sends its inventory to (`--hub`, config `hub:`).
+    pub hub: Option<crate::fleet::HubConfig>,
 }
 
 impl Default for ScanConfig {
@@ -154,6 +156,7 @@ impl Default for ScanConfig {
             db: default_db_path(),
             db_password_file: None,
             site: default_site(),
+            hub: None,
         }
     }
 }
@@ -238,6 +241,8 @@ pub struct FileConfig {
     pub db: Option<PathBuf>,
     /// The site scans are recorded at (`--site`); `null` for the host name.
     pub site: Option<String>,
+    /// The fleet's hub (`--hub`).
+    pub hub: Option<PathBuf>,
     /// `camscan watch`'s settings (its flags override them).
     pub watch: Option<WatchFile>,
 }
@@ -371,6 +376,19 @@ impl ScanConfig {
                 .clone()
                 .or_else(|| file.site.clone())
                 .unwrap_or_else(default_site),
+            hub: None,
+        })
+        .map(|mut c: ScanConfig| {
+            c.hub =
+                args.hub
+                    .clone()
+                    .or_else(|| file.hub.clone())
+                    .map(|at| crate::fleet::HubConfig {
+                        at,
+                        password_file: args.hub_password_file.clone(),
+                        site: c.site.clone(),
+                    });
+            c
         })
     }
 

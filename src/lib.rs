@@ -104,6 +104,7 @@ pub mod discovery;
 pub mod doctor;
 pub mod error;
 pub mod export;
+pub mod fleet;
 pub mod http_server;
 pub mod knowledge;
 pub mod metrics;

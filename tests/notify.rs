@@ -37,6 +37,7 @@ fn scan(n: u32) -> ScanInfo {
         started_at: format!("2026-01-0{n}T00:00:00Z"),
         finished_at: format!("2026-01-0{n}T00:01:00Z"),
         complete: true,
+        site: "lab".into(),
         targets: vec!["10.0.0.0/24".into()],
         ports: vec![554],
         methods: vec!["port".into(), "arp".into()],
@@ -568,7 +569,7 @@ async fn mqtt_through_mosquitto_across_broker_and_task_restarts() {
     drop(sub2);
     let target = store
         .lock()
-        .check_targets(&[])
+        .check_targets(None, &[])
         .unwrap()
         .into_iter()
         .find(|t| t.url == url_a)

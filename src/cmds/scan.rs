@@ -45,6 +45,11 @@ pub(super) fn knowledge_and_runtime(cfg: &ScanConfig) -> Result<tokio::runtime::
 /// The scan between the inventory's two visits: read what it knows, scan, record. Returns the
 /// exit code.
 async fn scan_and_record(cfg: ScanConfig, quiet: bool) -> Result<u8, CommandError> {
+    if cfg.hub.is_some() && cfg.db.is_none() {
+        return Err(CommandError::Usage(
+            "--hub sends this site's inventory to the hub: drop --no-db".into(),
+        ));
+    }
     let mut store = record::open_for_scan(&cfg)?;
     let known = record::known(store.as_ref(), &cfg)?;
     let dns = record::dns_answers(store.as_ref(), &cfg)?;
@@ -57,8 +62,46 @@ async fn scan_and_record(cfg: ScanConfig, quiet: bool) -> Result<u8, CommandErro
         if let (Some(summary), false) = (summary, quiet) {
             print_summary(&summary);
         }
+        if let Some(hub) = &cfg.hub {
+            send_to_hub(store, hub);
+        }
     }
     Ok(scanned.exit_code())
+}
+
+/// `scan --hub`: send what the hub lacks of this site (this scan, and anything an earlier run
+/// could not send). A hub that cannot be reached is a warning: the results are in this site's
+/// inventory, and the next `scan --hub` or `watch --hub` sends them.
+fn send_to_hub(store: &crate::store::Store, hub: &crate::fleet::HubConfig) {
+    let shown = crate::fleet::hub_display(hub);
+    let sent = crate::fleet::open_hub(hub)
+        .map_err(|e| e.to_string())
+        .and_then(|mut hub_store| {
+            let read = |c| {
+                store.replica_batch(
+                    &hub.site,
+                    c,
+                    crate::fleet::BATCH_SCANS,
+                    crate::fleet::BATCH_EVENTS,
+                )
+            };
+            crate::fleet::push(&read, &mut hub_store, &hub.site).map_err(|e| e.to_string())
+        });
+    match sent {
+        Ok(p) => tracing::info!(
+            hub = %shown,
+            site = %hub.site,
+            scans = p.scans,
+            devices = p.devices,
+            events = p.events,
+            "sent to the hub"
+        ),
+        Err(e) => tracing::warn!(
+            hub = %shown,
+            "not sent to the hub ({e}); kept in this site's inventory, the next scan --hub or \
+             watch --hub sends it"
+        ),
+    }
 }
 
 /// The summary line on stderr (stdout holds the results): one line, nothing to say = nothing.

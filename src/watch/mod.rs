@@ -329,7 +329,7 @@ async fn run_with(
         None => None,
     };
     let mut tasks = tokio::task::JoinSet::new();
-    let sinks = Sinks::start(&w, &store, &stop_rx, &mut tasks).await?;
+    let sinks = Sinks::start(&w, &store, &stop_rx, &mut tasks, cfg.hub.as_ref()).await?;
     if let Some(server) = server {
         let (m, stop) = (metrics.clone(), stop_rx.clone());
         tasks.spawn(async move {
@@ -409,6 +409,7 @@ impl Sinks {
         store: &SharedStore,
         stop_rx: &watch::Receiver<bool>,
         tasks: &mut tokio::task::JoinSet<()>,
+        hub: Option<&crate::fleet::HubConfig>,
     ) -> Result<Sinks, CommandError> {
         let specs = if w.sinks.is_empty() {
             vec![SinkSpec::Stdout]
@@ -442,6 +443,17 @@ impl Sinks {
                     tracing::error!(sink = %notify::shown_name(&name), "delivery stopped: {e}");
                 }
             });
+        }
+        if let Some(hub) = hub {
+            // The fleet's agent: woken with the sinks, as new events are recorded.
+            let wake = Arc::new(Notify::new());
+            wakes.push(wake.clone());
+            tasks.spawn(crate::fleet::run(
+                store.clone(),
+                hub.clone(),
+                wake,
+                stop_rx.clone(),
+            ));
         }
         Ok(Sinks {
             wakes: Arc::new(wakes),

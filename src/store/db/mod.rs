@@ -179,6 +179,11 @@ impl<T: ToSql + ?Sized> ToSql for &T {
         (**self).to_value()
     }
 }
+impl FromSql for Value {
+    fn from_value(v: &Value) -> Result<Self, String> {
+        Ok(v.clone())
+    }
+}
 impl ToSql for Value {
     fn to_value(&self) -> Value {
         self.clone()

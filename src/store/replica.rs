@@ -1,0 +1,417 @@
+//! The fleet: a site's inventory copied to the hub's, at least once and idempotent.
+//!
+//! A site agent keeps its own inventory (SQLite) as its truth and its spool; the hub (PostgreSQL)
+//! holds every site's. The site reads a [`ReplicaBatch`] after the hub's cursor for it
+//! ([`HubCursor`], kept in the hub's `sites` row), and the hub applies it in one transaction that
+//! also moves the cursor. A batch applied twice (the agent killed after the hub committed, a
+//! retry after a timeout) changes nothing the second time: every copied row carries its site and
+//! its id at the site (`origin_id`), unique per site, and is upserted (scans, devices, streams) or
+//! inserted once (events, `ON CONFLICT DO NOTHING`). Events go in site id order, so the hub's ids
+//! keep each device's order.
+//!
+//! What is copied: scans (their summary), every device an event or a scan of the batch concerns
+//! (its row, addresses, streams and newest description), and the events. Not copied: stored
+//! credential hashes (keyed per inventory: meaningless elsewhere), per-scan snapshots (`diff` runs
+//! at the site), stream checks (the stream's state is copied with it).
+
+use super::db::{Conn, OptionalExtension, Value, params};
+
+/// Where the hub stands for one site: the newest site ids it holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HubCursor {
+    pub last_event: i64,
+    pub last_scan: i64,
+}
+
+/// One copied row: its id at the site and its columns (in the order of the statement that reads
+/// them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Copied {
+    pub origin: i64,
+    pub values: Vec<Value>,
+}
+
+/// A device with what hangs off it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CopiedDevice {
+    pub row: Copied,
+    /// The service list's text (`devices.services` is a shared text's id).
+    pub services: Option<String>,
+    pub addresses: Vec<Vec<Value>>,
+    /// Each stream, with its facts and description texts.
+    pub streams: Vec<(Copied, Option<String>, Option<String>)>,
+    /// The newest description: site scan id, complete, JSON.
+    pub report: Option<(i64, bool, String)>,
+}
+
+/// What one push sends.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ReplicaBatch {
+    pub site: String,
+    pub scans: Vec<Copied>,
+    pub devices: Vec<CopiedDevice>,
+    pub events: Vec<Copied>,
+}
+
+impl ReplicaBatch {
+    pub fn is_empty(&self) -> bool {
+        self.scans.is_empty() && self.devices.is_empty() && self.events.is_empty()
+    }
+
+    /// The cursor after this batch, from `before`.
+    pub fn cursor(&self, before: HubCursor) -> HubCursor {
+        HubCursor {
+            last_event: self
+                .events
+                .iter()
+                .map(|e| e.origin)
+                .fold(before.last_event, i64::max),
+            last_scan: self
+                .scans
+                .iter()
+                .map(|s| s.origin)
+                .fold(before.last_scan, i64::max),
+        }
+    }
+}
+
+const SCAN_COLS: &str =
+    "started_at, finished_at, complete, targets, ports, methods, version, devices, events";
+const DEVICE_COLS: &str = "key, mac, serial_key, uuid, ip, hostname, vendor, model, firmware, \
+     serial, name, is_camera, methods, ports, first_seen, last_seen, state, state_since";
+const STREAM_COLS: &str = "url, protocol, port, status, auth, username, measured, first_seen, \
+     last_seen, last_verified, state, state_since, fails, held";
+const EVENT_COLS: &str = "at, kind, stream_url, detail";
+
+fn values(r: &super::db::Row, from: usize, n: usize) -> super::db::Result<Vec<Value>> {
+    (from..from + n).map(|i| r.get::<_, Value>(i)).collect()
+}
+
+fn count(cols: &str) -> usize {
+    cols.split(',').count()
+}
+
+/// `?1, ?2, ...` from `from`.
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `a = excluded.a, b = excluded.b, ...`
+fn excluded(cols: &str) -> String {
+    cols.split(',')
+        .map(|c| format!("{0} = excluded.{0}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The site's side: the next batch after `cursor`, at most `max_events` events and the scans they
+/// need (scans come first, an event never before its scan).
+pub(crate) fn batch(
+    conn: &Conn,
+    site: &str,
+    cursor: HubCursor,
+    max_scans: usize,
+    max_events: usize,
+) -> super::db::Result<ReplicaBatch> {
+    let scans: Vec<Copied> = conn
+        .prepare(&format!(
+            "SELECT id, {SCAN_COLS} FROM scans WHERE site = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+        ))?
+        .query_map(params![site, cursor.last_scan, max_scans as i64], |r| {
+            Ok(Copied {
+                origin: r.get(0)?,
+                values: values(r, 1, count(SCAN_COLS))?,
+            })
+        })?
+        .collect::<super::db::Result<_>>()?;
+    let last_scan = scans.last().map_or(cursor.last_scan, |s| s.origin);
+    // Events whose scan is at the hub after this batch; one of a later scan waits for it.
+    let rows = conn
+        .prepare(&format!(
+            "SELECT id, scan_id, device_id, {EVENT_COLS} FROM events
+             WHERE site = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+        ))?
+        .query_map(params![site, cursor.last_event, max_events as i64], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Option<i64>>(1)?,
+                r.get::<_, i64>(2)?,
+                values(r, 3, count(EVENT_COLS))?,
+            ))
+        })?
+        .collect::<super::db::Result<Vec<_>>>()?;
+    let mut events = Vec::with_capacity(rows.len());
+    let mut devices: Vec<i64> = Vec::new();
+    for (id, scan_id, device_id, mut vals) in rows {
+        if scan_id.is_some_and(|s| s > last_scan) {
+            break;
+        }
+        vals.push(scan_id.map_or(Value::Null, Value::Int));
+        vals.push(Value::Int(device_id));
+        events.push(Copied {
+            origin: id,
+            values: vals,
+        });
+        if !devices.contains(&device_id) {
+            devices.push(device_id);
+        }
+    }
+    for s in &scans {
+        let seen: Vec<i64> = conn
+            .prepare("SELECT device_id FROM scan_devices WHERE scan_id = ?1")?
+            .query_map(params![s.origin], |r| r.get(0))?
+            .collect::<super::db::Result<_>>()?;
+        for d in seen {
+            if !devices.contains(&d) {
+                devices.push(d);
+            }
+        }
+    }
+    devices.sort_unstable();
+    let devices = devices
+        .into_iter()
+        .map(|id| device(conn, id))
+        .filter_map(|d| d.transpose())
+        .collect::<super::db::Result<_>>()?;
+    Ok(ReplicaBatch {
+        site: site.to_string(),
+        scans,
+        devices,
+        events,
+    })
+}
+
+/// One device of the site with its addresses, streams and description; `None` when forgotten.
+fn device(conn: &Conn, id: i64) -> super::db::Result<Option<CopiedDevice>> {
+    let n = count(DEVICE_COLS);
+    let found = conn
+        .query_row(
+            &format!(
+                "SELECT {}, t.text FROM devices d LEFT JOIN texts t ON t.id = d.services
+                 WHERE d.id = ?1",
+                DEVICE_COLS
+                    .split(',')
+                    .map(|c| format!("d.{}", c.trim()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            params![id],
+            |r| Ok((values(r, 0, n)?, r.get::<_, Option<String>>(n)?)),
+        )
+        .optional()?;
+    let Some((values_, services)) = found else {
+        return Ok(None);
+    };
+    let addresses = conn
+        .prepare("SELECT ip, first_seen, last_seen FROM addresses WHERE device_id = ?1")?
+        .query_map(params![id], |r| values(r, 0, 3))?
+        .collect::<super::db::Result<_>>()?;
+    let m = count(STREAM_COLS);
+    let streams = conn
+        .prepare(&format!(
+            "SELECT s.id, {}, f.text, m.text FROM streams s
+             LEFT JOIN texts f ON f.id = s.facts LEFT JOIN texts m ON m.id = s.media
+             WHERE s.device_id = ?1 ORDER BY s.id",
+            STREAM_COLS
+                .split(',')
+                .map(|c| format!("s.{}", c.trim()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))?
+        .query_map(params![id], |r| {
+            Ok((
+                Copied {
+                    origin: r.get(0)?,
+                    values: values(r, 1, m)?,
+                },
+                r.get::<_, Option<String>>(m + 1)?,
+                r.get::<_, Option<String>>(m + 2)?,
+            ))
+        })?
+        .collect::<super::db::Result<_>>()?;
+    let report = conn
+        .query_row(
+            "SELECT scan_id, complete, json FROM device_reports WHERE device_id = ?1",
+            params![id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    Ok(Some(CopiedDevice {
+        row: Copied {
+            origin: id,
+            values: values_,
+        },
+        services,
+        addresses,
+        streams,
+        report,
+    }))
+}
+
+/// The hub's cursor for `site` (nothing yet: zeros).
+pub(crate) fn cursor(conn: &Conn, site: &str) -> super::db::Result<HubCursor> {
+    Ok(conn
+        .query_row(
+            "SELECT last_event, last_scan FROM sites WHERE name = ?1",
+            params![site],
+            |r| {
+                Ok(HubCursor {
+                    last_event: r.get(0)?,
+                    last_scan: r.get(1)?,
+                })
+            },
+        )
+        .optional()?
+        .unwrap_or_default())
+}
+
+/// The hub's side: apply `batch` (in the caller's transaction) and move the site's cursor; rows
+/// already there are updated or left as they are. `agent` says who sent it; `now` is Unix ms.
+pub(crate) fn apply(
+    tx: &Conn,
+    batch: &ReplicaBatch,
+    agent: &str,
+    now: i64,
+) -> super::db::Result<HubCursor> {
+    let site = batch.site.as_str();
+    let before = cursor(tx, site)?;
+    touch(tx, site, agent, now)?;
+    let mut texts = super::record::Texts::new();
+    let ns = count(SCAN_COLS);
+    for s in &batch.scans {
+        let mut p = vec![Value::Text(site.into()), Value::Int(s.origin)];
+        p.extend(s.values.iter().cloned());
+        tx.execute(
+            &format!(
+                "INSERT INTO scans (site, origin_id, {SCAN_COLS}) VALUES (?1, ?2, {})
+                 ON CONFLICT (site, origin_id) WHERE origin_id IS NOT NULL DO UPDATE SET {}",
+                placeholders(3, ns),
+                excluded(SCAN_COLS)
+            ),
+            p,
+        )?;
+    }
+    let nd = count(DEVICE_COLS);
+    let nst = count(STREAM_COLS);
+    for d in &batch.devices {
+        let services = d.services.as_deref().map(|t| texts.id(tx, t)).transpose()?;
+        let mut p = vec![Value::Text(site.into()), Value::Int(d.row.origin)];
+        p.extend(d.row.values.iter().cloned());
+        p.push(services.map_or(Value::Null, Value::Int));
+        tx.execute(
+            &format!(
+                "INSERT INTO devices (site, origin_id, {DEVICE_COLS}, services) VALUES (?1, ?2, {})
+                 ON CONFLICT (site, origin_id) WHERE origin_id IS NOT NULL
+                 DO UPDATE SET {}, services = excluded.services",
+                placeholders(3, nd + 1),
+                excluded(DEVICE_COLS)
+            ),
+            p,
+        )?;
+        let device_id = hub_id(tx, "devices", site, d.row.origin)?;
+        for a in &d.addresses {
+            let mut p = vec![Value::Int(device_id)];
+            p.extend(a.iter().cloned());
+            tx.execute(
+                "INSERT INTO addresses (device_id, ip, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (device_id, ip) DO UPDATE SET first_seen = excluded.first_seen,
+                     last_seen = excluded.last_seen",
+                p,
+            )?;
+        }
+        for (s, facts, media) in &d.streams {
+            let facts = facts.as_deref().map(|t| texts.id(tx, t)).transpose()?;
+            let media = media.as_deref().map(|t| texts.id(tx, t)).transpose()?;
+            let mut p = vec![
+                Value::Text(site.into()),
+                Value::Int(s.origin),
+                Value::Int(device_id),
+            ];
+            p.extend(s.values.iter().cloned());
+            p.push(facts.map_or(Value::Null, Value::Int));
+            p.push(media.map_or(Value::Null, Value::Int));
+            tx.execute(
+                &format!(
+                    "INSERT INTO streams (site, origin_id, device_id, {STREAM_COLS}, facts, media)
+                     VALUES (?1, ?2, ?3, {})
+                     ON CONFLICT (site, origin_id) WHERE origin_id IS NOT NULL
+                     DO UPDATE SET device_id = excluded.device_id, {}, facts = excluded.facts,
+                         media = excluded.media",
+                    placeholders(4, nst + 2),
+                    excluded(STREAM_COLS)
+                ),
+                p,
+            )?;
+        }
+        if let Some((scan, complete, json)) = &d.report {
+            let scan = hub_id(tx, "scans", site, *scan).optional()?.unwrap_or(0);
+            tx.execute(
+                "INSERT INTO device_reports (device_id, scan_id, complete, json)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (device_id) DO UPDATE SET scan_id = excluded.scan_id,
+                     complete = excluded.complete, json = excluded.json",
+                params![device_id, scan, *complete, json],
+            )?;
+        }
+    }
+    let ne = count(EVENT_COLS);
+    for e in &batch.events {
+        // The site's scan and device ids (the last two values) become the hub's.
+        let (cols, ids) = e.values.split_at(ne.min(e.values.len()));
+        let scan = match ids.first() {
+            Some(Value::Int(s)) => hub_id(tx, "scans", site, *s).optional()?,
+            _ => None,
+        };
+        let device = match ids.get(1) {
+            Some(Value::Int(d)) => hub_id(tx, "devices", site, *d).optional()?,
+            _ => None,
+        };
+        // An event of a device the site forgot before it was sent has nothing to hang on.
+        let Some(device) = device else { continue };
+        let mut p = vec![
+            Value::Text(site.into()),
+            Value::Int(e.origin),
+            scan.map_or(Value::Null, Value::Int),
+            Value::Int(device),
+        ];
+        p.extend(cols.iter().cloned());
+        tx.execute(
+            &format!(
+                "INSERT INTO events (site, origin_id, scan_id, device_id, {EVENT_COLS})
+                 VALUES (?1, ?2, ?3, ?4, {})
+                 ON CONFLICT (site, origin_id) WHERE origin_id IS NOT NULL DO NOTHING",
+                placeholders(5, ne)
+            ),
+            p,
+        )?;
+    }
+    let after = batch.cursor(before);
+    tx.execute(
+        "UPDATE sites SET last_event = ?2, last_scan = ?3 WHERE name = ?1",
+        params![site, after.last_event, after.last_scan],
+    )?;
+    Ok(after)
+}
+
+/// The hub's id of the row `origin` of `site` in `table`.
+fn hub_id(tx: &Conn, table: &str, site: &str, origin: i64) -> super::db::Result<i64> {
+    tx.query_row(
+        &format!("SELECT id FROM {table} WHERE site = ?1 AND origin_id = ?2"),
+        params![site, origin],
+        |r| r.get(0),
+    )
+}
+
+/// The site's agent was heard from at `now`.
+pub(crate) fn touch(tx: &Conn, site: &str, agent: &str, now: i64) -> super::db::Result<()> {
+    tx.execute(
+        "INSERT INTO sites (name, last_contact, agent) VALUES (?1, ?2, ?3)
+         ON CONFLICT (name) DO UPDATE SET last_contact = excluded.last_contact,
+             agent = excluded.agent",
+        params![site, now, agent],
+    )?;
+    Ok(())
+}
