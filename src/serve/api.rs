@@ -141,6 +141,7 @@ pub fn routes() -> Vec<(Route, MethodRouter<AppState>)> {
             axum::routing::delete(super::live::whep_delete),
         ),
         (r("/api/v1/diff", &[200, 400, 404]), get(diff)),
+        (r("/api/v1/sites", &[200, 400]), get(sites)),
         (r("/api/v1/openapi.json", &[200, 400]), get(openapi)),
     ]
 }
@@ -432,6 +433,16 @@ async fn diff(State(state): State<AppState>, RawQuery(query): RawQuery) -> Respo
         Ok(json(&d))
     };
     respond(found.await)
+}
+
+/// `GET /api/v1/sites`: each site the inventory holds, with its health at a glance.
+async fn sites(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let list = async {
+        Params::parse(query.as_deref(), &[])?;
+        let list = read(&state, |s| s.sites()).await?;
+        Ok(json(&list))
+    };
+    respond(list.await)
 }
 
 /// `GET /api/v1/openapi.json`.

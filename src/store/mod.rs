@@ -69,8 +69,8 @@ pub use shared::SharedStore;
 pub use timeline::{Availability, CheckRecord, DeviceAvailability, Span};
 pub use types::{
     AddressSeen, Change, DeviceChanges, DeviceDetail, DeviceQuery, DeviceState, DeviceSummary,
-    Diff, DiffDevice, EventKind, EventQuery, Pruned, Recorded, ScanInfo, ScanSummary, StoreError,
-    StoreEvent, StreamEntry, StreamRecord, StreamState,
+    Diff, DiffDevice, EventKind, EventQuery, Pruned, Recorded, ScanInfo, ScanSummary, SiteSummary,
+    StoreError, StoreEvent, StreamEntry, StreamRecord, StreamState,
 };
 
 use crate::model::Credential;
@@ -567,6 +567,11 @@ impl Store {
         let after = replica::apply(&tx, batch, agent, now).map_err(e)?;
         tx.commit().map_err(e)?;
         Ok(after)
+    }
+
+    /// Every site this inventory holds, with its counts, last scan and last contact.
+    pub fn sites(&self) -> Result<Vec<SiteSummary>, StoreError> {
+        replica::sites(&self.conn).map_err(|e| self.err(e))
     }
 
     /// (At the hub.) The site's agent is alive: its last contact is now.

@@ -405,6 +405,71 @@ fn hub_id(tx: &Conn, table: &str, site: &str, origin: i64) -> super::db::Result<
     )
 }
 
+/// Every site the inventory holds, by name (`GET /api/v1/sites`): a few grouped counts.
+pub(crate) fn sites(conn: &Conn) -> super::db::Result<Vec<super::types::SiteSummary>> {
+    use std::collections::BTreeMap;
+    let mut by: BTreeMap<String, super::types::SiteSummary> = BTreeMap::new();
+    let n = |v: i64| usize::try_from(v).unwrap_or(0);
+    let entry = |by: &mut BTreeMap<String, super::types::SiteSummary>, name: String| {
+        by.entry(name.clone())
+            .or_insert_with(|| super::types::SiteSummary {
+                name,
+                devices: 0,
+                cameras: 0,
+                online: 0,
+                offline: 0,
+                streams_up: 0,
+                streams_down: 0,
+                last_scan: None,
+                last_contact: None,
+                agent: None,
+            })
+            .clone()
+    };
+    let rows = conn.query_all(
+        "SELECT site, COUNT(*), SUM(CASE WHEN is_camera <> 0 THEN 1 ELSE 0 END),
+                SUM(CASE WHEN state = 'online' THEN 1 ELSE 0 END),
+                SUM(CASE WHEN state = 'offline' THEN 1 ELSE 0 END)
+         FROM devices GROUP BY site",
+        params![],
+    )?;
+    for r in rows {
+        let mut s = entry(&mut by, r.get(0)?);
+        s.devices = n(r.get(1)?);
+        s.cameras = n(r.get(2)?);
+        s.online = n(r.get(3)?);
+        s.offline = n(r.get(4)?);
+        by.insert(s.name.clone(), s);
+    }
+    let rows = conn.query_all(
+        "SELECT d.site, SUM(CASE WHEN s.state = 'up' THEN 1 ELSE 0 END),
+                SUM(CASE WHEN s.state = 'up' THEN 0 ELSE 1 END)
+         FROM streams s JOIN devices d ON d.id = s.device_id GROUP BY d.site",
+        params![],
+    )?;
+    for r in rows {
+        let mut s = entry(&mut by, r.get(0)?);
+        s.streams_up = n(r.get(1)?);
+        s.streams_down = n(r.get(2)?);
+        by.insert(s.name.clone(), s);
+    }
+    for r in conn.query_all(
+        "SELECT site, MAX(finished_at) FROM scans GROUP BY site",
+        params![],
+    )? {
+        let mut s = entry(&mut by, r.get(0)?);
+        s.last_scan = r.get::<_, Option<i64>>(1)?.map(super::columns::rfc3339);
+        by.insert(s.name.clone(), s);
+    }
+    for r in conn.query_all("SELECT name, last_contact, agent FROM sites", params![])? {
+        let mut s = entry(&mut by, r.get(0)?);
+        s.last_contact = r.get::<_, Option<i64>>(1)?.map(super::columns::rfc3339);
+        s.agent = r.get(2)?;
+        by.insert(s.name.clone(), s);
+    }
+    Ok(by.into_values().collect())
+}
+
 /// The site's agent was heard from at `now`.
 pub(crate) fn touch(tx: &Conn, site: &str, agent: &str, now: i64) -> super::db::Result<()> {
     tx.execute(

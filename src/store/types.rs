@@ -293,6 +293,26 @@ pub struct EventQuery {
     pub site: Option<String>,
 }
 
+/// One site of the inventory at a glance (`GET /api/v1/sites`): what it holds, its health, when
+/// it was last scanned and when its agent was last heard from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SiteSummary {
+    pub name: String,
+    pub devices: usize,
+    pub cameras: usize,
+    pub online: usize,
+    pub offline: usize,
+    pub streams_up: usize,
+    pub streams_down: usize,
+    /// RFC 3339: the newest scan's end.
+    pub last_scan: Option<String>,
+    /// RFC 3339: the last time its agent reached the hub (`None`: no agent sends to this
+    /// inventory for it, as at a site's own inventory).
+    pub last_contact: Option<String>,
+    /// Who sent it (`camscan 0.1.0 on HOST`).
+    pub agent: Option<String>,
+}
+
 /// One recorded scan (`camscan scans`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ScanSummary {

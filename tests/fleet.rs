@@ -1,0 +1,338 @@
+//! The fleet end to end on real parts: Debian's PostgreSQL as the hub (`common::postgres`), two
+//! sites whose `camscan watch --hub` agents each keep an SQLite inventory of their own, and
+//! GStreamer RTSP cameras that both sites see at the same addresses (private ranges overlap
+//! between sites). The hub goes away while cameras go down and up and a new one is installed;
+//! when it is back it must hold exactly the events each site saw, once each, in order. Then the
+//! same with an agent killed with -9 again and again during its replay, and with the hub killed
+//! and restarted. Addresses: 127.0.8.1-2 (cameras), 127.0.8.10 (the hub).
+
+mod common;
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::postgres::Pg;
+use common::{Proc, camscan, camscan_with_db, run, stderr, stdout};
+use serde_json::Value;
+
+const CAMS: &str = "127.0.8.1-127.0.8.2";
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// A camera both sites see: GStreamer's RTSP server on `ip`:8554 with its default media (one
+/// pipeline per client: two sites' scans and checks at once do not share one), 320x240 H.264.
+fn cam(ip: &str) -> common::Server {
+    common::rtsp_servers(&serde_json::json!([
+        {"address": ip, "port": 8554, "shared": false, "auth": null, "mounts": [
+            {"path": "/live",
+             "video": {"codec": "h264", "width": 320, "height": 240, "fps": 10}, "audio": null}]}
+    ]))
+}
+
+/// A site's agent: `camscan watch --site SITE --hub HUB` scanning the cameras every 2 s and
+/// checking their streams every second.
+fn agent(db: &Path, site: &str, hub: &str) -> Proc {
+    Proc(
+        camscan_with_db(db)
+            .env("CAMSCAN_LOG", "info")
+            .args(["watch", "--no-listen", CAMS, "-p", "8554", "--site", site])
+            .args(["--hub", hub, "--every", "2s", "--check-streams", "1s"])
+            .args(["--down-after", "2", "--notify", "exec=true"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("camscan watch starts"),
+    )
+}
+
+/// SIGKILL (what `Child::kill` sends), and reap.
+fn kill9(p: &mut Proc) {
+    let _ = p.0.kill();
+    let _ = p.0.wait();
+}
+
+/// `camscan history` of `db` (a file or the hub's URL) for `site`, oldest first: kind, time,
+/// stream and detail of each event.
+fn history(db: &str, site: &str) -> Vec<(String, String, String, String)> {
+    if !db.starts_with("postgres://") && !Path::new(db).exists() {
+        return Vec::new();
+    }
+    let out = run(
+        camscan()
+            .env_remove("CAMSCAN_NO_DB")
+            .args(["history", "--db", db, "--site", site, "-f", "json"]),
+        LIMIT,
+    );
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "history {db}: {}",
+        stderr(&out)
+    );
+    let text = stdout(&out);
+    let v: Value = serde_json::from_str(if text.trim().is_empty() { "[]" } else { &text })
+        .unwrap_or_else(|e| panic!("{e}: {text}"));
+    let mut list: Vec<(i64, (String, String, String, String))> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["id"].as_i64().unwrap(),
+                (
+                    e["kind"].as_str().unwrap_or("").to_string(),
+                    e["at"].as_str().unwrap_or("").to_string(),
+                    e["stream_url"].as_str().unwrap_or("").to_string(),
+                    e["detail"].to_string(),
+                ),
+            )
+        })
+        .collect();
+    // Ids order the events (newest first on output).
+    list.sort_by_key(|(id, _)| *id);
+    list.into_iter().map(|(_, e)| e).collect()
+}
+
+fn kinds(h: &[(String, String, String, String)]) -> Vec<&str> {
+    h.iter().map(|e| e.0.as_str()).collect()
+}
+
+/// Wait until `f` holds (at most `limit`); panic with `what` otherwise.
+fn wait_for(limit: Duration, what: &str, mut f: impl FnMut() -> bool) {
+    let until = Instant::now() + limit;
+    while Instant::now() < until {
+        if f() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    panic!("not within {limit:?}: {what}");
+}
+
+/// The hub holds the site's events exactly: the same, once each, in the same order.
+fn converged(hub: &str, site_db: &Path, site: &str) -> bool {
+    let here = history(site_db.to_str().unwrap(), site);
+    let there = history(hub, site);
+    !here.is_empty() && here == there
+}
+
+#[test]
+fn two_sites_reach_the_hub_through_an_outage_and_kill_9() {
+    let mut pg = Pg::start_on("127.0.8.10");
+    let hub = pg.create_db("hub");
+    let dir = tempfile::tempdir().unwrap();
+    let (north_db, south_db) = (dir.path().join("north.db"), dir.path().join("south.db"));
+
+    let cam1 = cam("127.0.8.1");
+    let mut north = agent(&north_db, "north", &hub);
+    let mut south = agent(&south_db, "south", &hub);
+    for (db, site) in [(&north_db, "north"), (&south_db, "south")] {
+        wait_for(LIMIT, &format!("{site}'s camera at the hub"), || {
+            converged(&hub, db, site) && kinds(&history(&hub, site)).contains(&"device_new")
+        });
+    }
+
+    // The hub goes away; meanwhile the camera goes down and a new one is installed.
+    pg.stop();
+    drop(cam1);
+    let _cam2 = cam("127.0.8.2");
+    for (db, site) in [(&north_db, "north"), (&south_db, "south")] {
+        wait_for(LIMIT, &format!("{site} sees the outage's changes"), || {
+            let k = history(db.to_str().unwrap(), site);
+            let k = kinds(&k);
+            k.iter().filter(|k| **k == "device_new").count() == 2 && k.contains(&"stream_down")
+        });
+    }
+    // A camera back while the hub is still away.
+    let cam1 = cam("127.0.8.1");
+    for (db, site) in [(&north_db, "north"), (&south_db, "south")] {
+        wait_for(LIMIT, &format!("{site} sees the camera back"), || {
+            kinds(&history(db.to_str().unwrap(), site)).contains(&"stream_up")
+        });
+    }
+    pg.start();
+    for (db, site) in [(&north_db, "north"), (&south_db, "south")] {
+        wait_for(
+            Duration::from_secs(90),
+            &format!("{site} caught up"),
+            || converged(&hub, db, site),
+        );
+    }
+    let counts = |site: &str, db: &Path| {
+        (
+            history(db.to_str().unwrap(), site).len(),
+            history(&hub, site).len(),
+        )
+    };
+    eprintln!(
+        "outage: north {:?}, south {:?} (events at the site, at the hub)",
+        counts("north", &north_db),
+        counts("south", &south_db)
+    );
+
+    // North's agent killed with -9 again and again while it replays a backlog.
+    kill9(&mut north);
+    pg.stop();
+    drop(cam1);
+    // The site records while its agent and the hub are away (a scan writes the backlog).
+    let out = run(
+        camscan_with_db(&north_db).args(["scan", CAMS, "-p", "8554", "--site", "north"]),
+        LIMIT,
+    );
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    pg.start();
+    for delay in [150, 400, 900, 1500] {
+        let mut a = agent(&north_db, "north", &hub);
+        std::thread::sleep(Duration::from_millis(delay));
+        kill9(&mut a);
+    }
+    // And the hub killed and restarted under the agents.
+    north = agent(&north_db, "north", &hub);
+    std::thread::sleep(Duration::from_secs(2));
+    pg.kill();
+    std::thread::sleep(Duration::from_secs(3));
+    pg.start();
+    for (db, site) in [(&north_db, "north"), (&south_db, "south")] {
+        wait_for(
+            Duration::from_secs(90),
+            &format!("{site} caught up again"),
+            || converged(&hub, db, site),
+        );
+    }
+    eprintln!(
+        "kill -9: north {:?}, south {:?} (events at the site, at the hub)",
+        counts("north", &north_db),
+        counts("south", &south_db)
+    );
+
+    // The hub tells the sites apart: the same address at both, one device each.
+    let out = run(
+        camscan()
+            .env_remove("CAMSCAN_NO_DB")
+            .args(["devices", "--db", &hub, "-f", "json"]),
+        LIMIT,
+    );
+    let devices: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let mut at: Vec<(String, String)> = devices
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["site"].as_str().unwrap().to_string(),
+                d["address"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    at.sort();
+    assert_eq!(
+        at,
+        [
+            ("north".to_string(), "127.0.8.1".to_string()),
+            ("north".to_string(), "127.0.8.2".to_string()),
+            ("south".to_string(), "127.0.8.1".to_string()),
+            ("south".to_string(), "127.0.8.2".to_string()),
+        ]
+    );
+    kill9(&mut north);
+    kill9(&mut south);
+}
+
+/// A hub that cannot be reached, refuses the login or is missing its database is one clear line
+/// and exit 2 for the inventory commands, never a panic; `scan --hub` keeps its results and says
+/// the hub was not reached.
+#[test]
+fn a_hub_that_fails_is_one_clear_line() {
+    let pg = Pg::start_on("127.0.8.11");
+    let hub = pg.create_db("hub");
+    let cases = [
+        (
+            "postgres://camscan@127.0.8.12:1/hub?sslmode=disable&connect_timeout=2".to_string(),
+            "cannot reach the PostgreSQL server",
+        ),
+        (pg.url("nope"), "does not exist; create it first"),
+    ];
+    for (url, says) in cases {
+        let out = run(
+            camscan()
+                .env_remove("CAMSCAN_NO_DB")
+                .args(["devices", "--db", &url]),
+            LIMIT,
+        );
+        assert_eq!(out.status.code(), Some(2), "{url}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains(says), "{err}");
+    }
+    // A password is required: none given, a wrong one, the right one from a file.
+    pg.require_password("hunter2");
+    let dir = tempfile::tempdir().unwrap();
+    let pw = dir.path().join("pw");
+    std::fs::write(&pw, "wrong\n").unwrap();
+    let out = run(
+        camscan()
+            .env_remove("CAMSCAN_NO_DB")
+            .args(["devices", "--db", &hub, "--db-password-file"])
+            .arg(&pw),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("refused the login"), "{err}");
+    assert!(err.contains("--db-password-file"), "{err}");
+    assert!(!err.contains("wrong"), "the password never shows: {err}");
+    std::fs::write(&pw, "hunter2\n").unwrap();
+    let out = run(
+        camscan()
+            .env_remove("CAMSCAN_NO_DB")
+            .args(["devices", "--db", &hub, "--db-password-file"])
+            .arg(&pw),
+        LIMIT,
+    );
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    // libpq's password file, as libpq reads it (HOME's .pgpass, mode 0600).
+    let pgpass = dir.path().join(".pgpass");
+    std::fs::write(
+        &pgpass,
+        format!("127.0.8.11:{}:hub:camscan:hunter2\n", pg.port),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let out = run(
+        camscan()
+            .env_remove("CAMSCAN_NO_DB")
+            .env("HOME", dir.path())
+            .args(["devices", "--db", &hub]),
+        LIMIT,
+    );
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+
+    // scan --hub with the hub away: the scan is recorded at the site, the hub not reached.
+    let db = dir.path().join("site.db");
+    let out = run(
+        camscan_with_db(&db)
+            .env("CAMSCAN_LOG", "warn")
+            .args([
+                "scan",
+                "127.0.8.12",
+                "-p",
+                "8554",
+                "--site",
+                "east",
+                "--hub",
+            ])
+            .arg("postgres://camscan@127.0.8.12:1/hub?sslmode=disable&connect_timeout=2"),
+        LIMIT,
+    );
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not sent to the hub"),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(
+        camscan_with_db(&db).args(["scans", "--site", "east", "-f", "json"]),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
