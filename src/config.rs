@@ -113,7 +113,7 @@ pub struct ScanConfig {
     /// host name): identity, offline and events are per site.
     pub site: String,
     /// The fleet's hub this site sends its inventory to (`--hub`, config `hub:`).
-    pub hub: Option<crate::fleet::HubConfig>,
+    pub hub: Option<HubConfig>,
 }
 
 impl Default for ScanConfig {
@@ -379,15 +379,15 @@ impl ScanConfig {
             hub: None,
         })
         .map(|mut c: ScanConfig| {
-            c.hub =
-                args.hub
-                    .clone()
-                    .or_else(|| file.hub.clone())
-                    .map(|at| crate::fleet::HubConfig {
-                        at,
-                        password_file: args.hub_password_file.clone(),
-                        site: c.site.clone(),
-                    });
+            c.hub = args
+                .hub
+                .clone()
+                .or_else(|| file.hub.clone())
+                .map(|at| HubConfig {
+                    at,
+                    password_file: args.hub_password_file.clone(),
+                    site: c.site.clone(),
+                });
             c
         })
     }
@@ -751,6 +751,17 @@ pub fn default_db_path() -> Option<PathBuf> {
         .filter(|p| p.is_absolute())
         .or_else(|| var("HOME").map(|h| h.join(".local").join("state")))?;
     Some(base.join("camscan").join("inventory.db"))
+}
+
+/// The fleet's hub a site sends its inventory to (`--hub`; `crate::fleet` sends).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HubConfig {
+    /// `--hub`: a `postgres://` URL (or a file, for a hub on this machine).
+    pub at: PathBuf,
+    /// `--hub-password-file`.
+    pub password_file: Option<PathBuf>,
+    /// This site's name.
+    pub site: String,
 }
 
 /// The site of a machine that names none: its host name (`localhost` when it has none).

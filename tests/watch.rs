@@ -526,22 +526,28 @@ fn after_kill_9_the_next_run_delivers_what_was_left() {
     );
 }
 
-/// The systemd unit shipped in examples/ is one systemd accepts (`systemd-analyze verify`, with
-/// the unit's binary path pointed at this build).
+/// The systemd units shipped in examples/ (the watch, the fleet's agent and hub) are ones
+/// systemd accepts (`systemd-analyze verify`, with the unit's binary path pointed at this build).
 #[test]
-fn the_systemd_unit_verifies() {
-    let dir = tempfile::tempdir().unwrap();
-    let unit = std::fs::read_to_string(common::root_dir().join("examples/camscan-watch.service"))
-        .unwrap()
-        .replace("/usr/local/bin/camscan", env!("CARGO_BIN_EXE_camscan"));
-    let path = dir.path().join("camscan-watch.service");
-    std::fs::write(&path, unit).unwrap();
-    let out = common::run(
-        std::process::Command::new("systemd-analyze")
-            .arg("verify")
-            .arg(&path),
-        Duration::from_secs(30),
-    );
-    assert!(out.status.success(), "{}", common::stderr(&out));
-    assert_eq!(common::stderr(&out).trim(), "", "no warnings");
+fn the_systemd_units_verify() {
+    for name in [
+        "camscan-watch.service",
+        "camscan-agent.service",
+        "camscan-hub.service",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let unit = std::fs::read_to_string(common::root_dir().join("examples").join(name))
+            .unwrap()
+            .replace("/usr/local/bin/camscan", env!("CARGO_BIN_EXE_camscan"));
+        let path = dir.path().join(name);
+        std::fs::write(&path, unit).unwrap();
+        let out = common::run(
+            std::process::Command::new("systemd-analyze")
+                .arg("verify")
+                .arg(&path),
+            Duration::from_secs(30),
+        );
+        assert!(out.status.success(), "{name}: {}", common::stderr(&out));
+        assert_eq!(common::stderr(&out).trim(), "", "{name}: no warnings");
+    }
 }

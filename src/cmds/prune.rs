@@ -9,6 +9,12 @@ use super::query::{invalid, open};
 use super::write_stdout;
 
 pub(super) fn run(args: &PruneArgs) -> Result<u8, CommandError> {
+    if let Some(site) = &args.store.site {
+        return Err(CommandError::Usage(format!(
+            "prune works on every site of the inventory at once (its ages are the same for all); \
+             drop --site {site}"
+        )));
+    }
     let age = parse_age(&args.older_than)
         .map_err(|reason| invalid("older_than", &args.older_than, reason))?;
     let mut store = open(&args.store)?;

@@ -11,12 +11,12 @@
 //! Every statement to the hub has the store's deadline (60 s) and connecting has the URL's
 //! `connect_timeout` (10 s by default).
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::{Notify, watch};
 
+pub use crate::config::HubConfig;
 use crate::record::CommandError;
 use crate::store::{HubCursor, SharedStore, Store, StoreError};
 
@@ -30,17 +30,6 @@ pub const IDLE_PUSH: Duration = Duration::from_secs(15);
 /// Scans and events per batch (one hub transaction each).
 pub const BATCH_SCANS: usize = 20;
 pub const BATCH_EVENTS: usize = 500;
-
-/// Where the hub is and how to log in.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HubConfig {
-    /// `--hub`: a `postgres://` URL (or a file, for a hub on this machine).
-    pub at: PathBuf,
-    /// `--hub-password-file`.
-    pub password_file: Option<PathBuf>,
-    /// This site's name.
-    pub site: String,
-}
 
 /// What one push did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -9,11 +9,12 @@ use super::{Store, StoreError};
 
 /// A shared, open store.
 #[derive(Clone)]
-pub struct SharedStore(Arc<Mutex<Store>>);
+pub struct SharedStore(Arc<Mutex<Store>>, Arc<std::path::PathBuf>);
 
 impl SharedStore {
     pub fn new(store: Store) -> SharedStore {
-        SharedStore(Arc::new(Mutex::new(store)))
+        let path = Arc::new(store.path().to_path_buf());
+        SharedStore(Arc::new(Mutex::new(store)), path)
     }
 
     /// The store, locked on this thread: for synchronous callers (a blocking task, a test). A
@@ -29,8 +30,15 @@ impl SharedStore {
         f: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
         let store = self.clone();
-        tokio::task::spawn_blocking(move || f(&mut store.lock()))
-            .await
-            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+        let store_path = self.1.as_ref().clone();
+        match tokio::task::spawn_blocking(move || f(&mut store.lock())).await {
+            Ok(r) => r,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            // The runtime is shutting down (a command that stops early): not run, not a panic.
+            Err(e) => Err(StoreError::Io {
+                path: store_path,
+                source: std::io::Error::other(format!("not run: {e}")),
+            }),
+        }
     }
 }

@@ -328,6 +328,9 @@ async fn run_with(
         ),
         None => None,
     };
+    // Flags that do not go together stop the watch before anything starts.
+    let writer =
+        write::Writer::new(&w.write, w.write_then.as_deref()).map_err(CommandError::Usage)?;
     let mut tasks = tokio::task::JoinSet::new();
     let sinks = Sinks::start(&w, &store, &stop_rx, &mut tasks, cfg.hub.as_ref()).await?;
     if let Some(server) = server {
@@ -366,8 +369,6 @@ async fn run_with(
     }
     let (targets, announcements, listening) =
         listen_for_announcements(&cfg, &w, &stop_rx, &mut tasks).await?;
-    let writer =
-        write::Writer::new(&w.write, w.write_then.as_deref()).map_err(CommandError::Usage)?;
     let mut rounds = rounds::Rounds {
         cfg,
         w,
