@@ -16,7 +16,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a benchmark program talks to its user
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -28,9 +28,12 @@ use std::time::{Duration, Instant};
 use camscan::model::Report;
 use camscan::store::{ScanInfo, Store};
 
+#[path = "support/http.rs"]
+mod http;
 #[path = "support/site.rs"]
 #[allow(dead_code)]
 mod site;
+use http::{get, rss};
 
 /// The API server's address; the page's server is on .242.
 const API: &str = "127.0.0.241:18741";
@@ -95,61 +98,6 @@ fn start(camscan: &str, db: &Path, listen: &str, log: &Path) -> Child {
 fn stop(mut child: Child) {
     let _ = child.kill();
     let _ = child.wait();
-}
-
-/// `VmRSS` and `VmHWM` of `pid`, in MB.
-fn rss(pid: u32) -> (f64, f64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse::<f64>().ok())
-            .map_or(f64::NAN, |kb| kb / 1024.0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
-
-/// One `GET` on a new connection: the status, the headers (lower-case) and the body (de-chunked).
-fn get(addr: &str, path: &str) -> (u16, String, Vec<u8>) {
-    let mut tcp = TcpStream::connect(addr).unwrap_or_else(|e| panic!("{addr}: {e}"));
-    tcp.set_read_timeout(Some(Duration::from_secs(30))).ok();
-    write!(
-        tcp,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
-    let mut raw = Vec::new();
-    tcp.read_to_end(&mut raw)
-        .unwrap_or_else(|e| panic!("{path}: {e}"));
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or_else(|| panic!("{path}: no header end"));
-    let head = String::from_utf8_lossy(&raw[..split]).to_lowercase();
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    let mut body = raw[split + 4..].to_vec();
-    if head.contains("transfer-encoding: chunked") {
-        let mut out = Vec::new();
-        let mut rest = &body[..];
-        while let Some(eol) = rest.windows(2).position(|w| w == b"\r\n") {
-            let size = usize::from_str_radix(String::from_utf8_lossy(&rest[..eol]).trim(), 16)
-                .unwrap_or(0);
-            if size == 0 {
-                break;
-            }
-            let start = eol + 2;
-            out.extend_from_slice(&rest[start..(start + size).min(rest.len())]);
-            rest = &rest[(start + size + 2).min(rest.len())..];
-        }
-        body = out;
-    }
-    (status, head, body)
 }
 
 /// What one event stream client saw.

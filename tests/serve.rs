@@ -368,6 +368,29 @@ fn the_inventory_over_http() {
     get(&addr, "/api/v1/diff").assert_problem(404, "not-found");
     get(&addr, "/api/v1/diff?from=x").assert_problem(400, "invalid-parameter");
 
+    // Sites: the one this inventory's scans ran at, with its devices and its last scan; and a
+    // filter by site that matches nothing is an empty page, not an error.
+    let site = scans[0]["site"].as_str().unwrap().to_string();
+    assert!(!site.is_empty());
+    let sites = get_json(&addr, "/api/v1/sites");
+    let sites = sites.as_array().unwrap();
+    assert_eq!(sites.len(), 1, "{sites:?}");
+    assert_eq!(sites[0]["name"], site.as_str());
+    let all = get_json(&addr, "/api/v1/devices")["items"].clone();
+    assert_eq!(sites[0]["devices"], all.as_array().unwrap().len());
+    assert_eq!(sites[0]["last_scan"], scans[0]["finished_at"]);
+    assert_eq!(sites[0]["last_contact"], serde_json::Value::Null);
+    assert!(
+        all.as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["site"] == site.as_str())
+    );
+    let elsewhere = get_json(&addr, "/api/v1/devices?site=elsewhere")["items"].clone();
+    assert_eq!(elsewhere.as_array().unwrap().len(), 0);
+    let here = get_json(&addr, &format!("/api/v1/devices?site={site}"))["items"].clone();
+    assert_eq!(here, all);
+
     // Anything else.
     get(&addr, "/api/v2/devices").assert_problem(404, "not-found");
     get(&addr, "/no/such/page").assert_problem(404, "not-found");
@@ -507,7 +530,7 @@ fn the_inventory_over_http() {
         }
     }
     assert!(paths.contains_key("/api/v1/devices/{id}"));
-    assert_eq!(paths.len(), 20, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 21, "{:?}", paths.keys().collect::<Vec<_>>());
     let types: BTreeSet<&str> =
         doc["components"]["schemas"]["Problem"]["properties"]["type"]["enum"]
             .as_array()

@@ -1,0 +1,254 @@
+//! The fleet's benchmark (issue 29): SITES sites x DEVICES devices x 3 streams (the made-up site of
+//! examples/support/site.rs; every site has the same addresses, as private ranges do), each with
+//! its own SQLite inventory holding two scans, sent by the agent's code (`fleet::push`) into one
+//! hub: Debian's PostgreSQL (started here in a temporary directory, as the tests do), and an SQLite
+//! file side by side. Printed per hub: events per second into the hub, the time to send a site's
+//! hour of backlog (12 scan rounds, `--every 5m`), and over the whole inventory (SITES x DEVICES
+//! devices) `camscan serve`'s `GET /api/v1/devices?limit=100` (the first page) and
+//! `GET /api/v1/sites`, median of 20 each, and serve's RSS. Targets: first page < 50 ms, sites
+//! < 200 ms.
+//!
+//! ```text
+//! scripts/bench --fleet [SITES [DEVICES]]      (default 100 x 1000; builds the release binary)
+//! ```
+//! A benchmark, not a test: nothing here fails a build. Loopback only (127.0.8.20 for the
+//! hub's PostgreSQL, 127.0.8.21 for serve); the servers are its own children.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a benchmark program talks to its user
+
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use camscan::store::{DeviceQuery, HubCursor, Store};
+
+#[path = "support/http.rs"]
+mod http;
+#[path = "../tests/common/postgres.rs"]
+#[allow(dead_code)]
+mod postgres;
+#[path = "support/site.rs"]
+#[allow(dead_code)]
+mod site;
+
+const SERVE: &str = "127.0.8.21:18761";
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+/// Site `i`'s name.
+fn name(i: u32) -> String {
+    format!("site-{i:03}")
+}
+
+/// Record `round` of site `s` in its inventory.
+fn record(store: &mut Store, s: &str, n: u32, round: u32) {
+    let info = camscan::store::ScanInfo {
+        site: s.to_string(),
+        ..site::info(round)
+    };
+    store
+        .record_scan(&info, &site::report(n, round), &[])
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// Send everything `local` holds of `site` to `hub`; the events sent.
+fn push(local: &Store, hub: &mut Store, s: &str) -> usize {
+    let read = |c: HubCursor| {
+        local.replica_batch(
+            s,
+            c,
+            camscan::fleet::BATCH_SCANS,
+            camscan::fleet::BATCH_EVENTS,
+        )
+    };
+    camscan::fleet::push(&read, hub, s)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .events
+}
+
+fn serve(db: &str) -> Child {
+    let bin = std::env::var("CAMSCAN_BIN").unwrap_or_else(|_| "target/release/camscan".into());
+    let mut child = Command::new(&bin)
+        .args(["serve", "--db", db, "--listen", SERVE])
+        .env(
+            "XDG_STATE_HOME",
+            std::env::temp_dir().join("camscan-fleet-bench-state"),
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{bin}: {e}"));
+    let addr: SocketAddr = SERVE.parse().unwrap();
+    for _ in 0..200 {
+        if TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_ok() {
+            return child;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("camscan serve did not start");
+}
+
+/// Median of 20 `GET path` on serve, in ms.
+fn timed(path: &str) -> f64 {
+    let (status, _, _) = http::get(SERVE, path);
+    assert_eq!(status, 200, "{path}");
+    median(
+        (0..20)
+            .map(|_| {
+                let t = Instant::now();
+                let (status, _, body) = http::get(SERVE, path);
+                assert!(status == 200 && !body.is_empty());
+                ms(t.elapsed())
+            })
+            .collect(),
+    )
+}
+
+struct Figures {
+    events: usize,
+    send: Duration,
+    backlog: Duration,
+    backlog_events: usize,
+    first_page: f64,
+    sites: f64,
+    rss: (f64, f64),
+}
+
+fn run(hub_at: &str, sites: &[(String, PathBuf)], n: u32) -> Figures {
+    let mut hub = if hub_at.starts_with("postgres://") {
+        let target = camscan::store::PgTarget::from_url(hub_at, &|_| None).unwrap();
+        Store::open_postgres(&target).unwrap_or_else(|e| panic!("{e}"))
+    } else {
+        Store::open(Path::new(hub_at)).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let t = Instant::now();
+    let mut events = 0;
+    for (s, path) in sites {
+        let local = Store::open(path).unwrap_or_else(|e| panic!("{e}"));
+        events += push(&local, &mut hub, s);
+    }
+    let send = t.elapsed();
+    // An hour of backlog at the first site: 12 rounds recorded while the hub was away.
+    let (s, path) = &sites[0];
+    let mut local = Store::open(path).unwrap_or_else(|e| panic!("{e}"));
+    let before = local.last_event_id().unwrap();
+    for round in 2..14 {
+        record(&mut local, s, n, round);
+    }
+    let backlog_events = (local.last_event_id().unwrap() - before) as usize;
+    let t = Instant::now();
+    push(&local, &mut hub, s);
+    let backlog = t.elapsed();
+    let all = hub.devices(&DeviceQuery::default()).unwrap().len();
+    eprintln!("  {hub_at}: {all} devices at the hub");
+    drop(hub);
+    let mut server = serve(hub_at);
+    let first_page = timed("/api/v1/devices?limit=100");
+    let sites_ms = timed("/api/v1/sites");
+    let rss = http::rss(server.id());
+    let _ = server.kill();
+    let _ = server.wait();
+    Figures {
+        events,
+        send,
+        backlog,
+        backlog_events,
+        first_page,
+        sites: sites_ms,
+        rss,
+    }
+}
+
+fn main() {
+    let arg = |i: usize, d: u32| {
+        std::env::args()
+            .nth(i)
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(d)
+    };
+    let (n_sites, n) = (arg(1, 100), arg(2, 1000));
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    eprintln!("fleet bench: {n_sites} sites x {n} devices x 3 streams; recording the sites...");
+    let t = Instant::now();
+    let sites: Vec<(String, PathBuf)> = (0..n_sites)
+        .map(|i| {
+            let s = name(i);
+            let path = dir.path().join(format!("{s}.db"));
+            let mut store = Store::open(&path).unwrap_or_else(|e| panic!("{e}"));
+            record(&mut store, &s, n, 0);
+            record(&mut store, &s, n, 1);
+            (s, path)
+        })
+        .collect();
+    eprintln!("  recorded in {:.1} s", t.elapsed().as_secs_f64());
+
+    let mut pg = postgres::Pg::start_on("127.0.8.20");
+    let pg_url = pg.create_db("hub");
+    eprintln!("PostgreSQL hub...");
+    let on_pg = run(&pg_url, &sites, n);
+    pg.stop();
+    eprintln!("SQLite hub...");
+    let file = dir.path().join("hub.db");
+    let on_sqlite = run(file.to_str().unwrap(), &sites, n);
+
+    let total = u64::from(n_sites) * u64::from(n);
+    println!(
+        "camscan fleet: {n_sites} sites x {n} devices x 3 streams ({total} devices at the hub)"
+    );
+    println!("{:<52} {:>14} {:>14}", "", "PostgreSQL", "SQLite");
+    let row = |what: &str, a: String, b: String| println!("{what:<52} {a:>14} {b:>14}");
+    let rate = |f: &Figures| format!("{:.0}/s", f.events as f64 / f.send.as_secs_f64());
+    row(
+        "events (with their devices) into the hub",
+        rate(&on_pg),
+        rate(&on_sqlite),
+    );
+    row(
+        "all sites sent (s)",
+        format!("{:.1}", on_pg.send.as_secs_f64()),
+        format!("{:.1}", on_sqlite.send.as_secs_f64()),
+    );
+    row(
+        &format!(
+            "an hour of backlog of one site ({} events, s)",
+            on_pg.backlog_events
+        ),
+        format!("{:.2}", on_pg.backlog.as_secs_f64()),
+        format!("{:.2}", on_sqlite.backlog.as_secs_f64()),
+    );
+    row(
+        "GET /api/v1/devices first page, median of 20 (ms)",
+        format!("{:.1}", on_pg.first_page),
+        format!("{:.1}", on_sqlite.first_page),
+    );
+    row(
+        "GET /api/v1/sites, median of 20 (ms)",
+        format!("{:.1}", on_pg.sites),
+        format!("{:.1}", on_sqlite.sites),
+    );
+    row(
+        "serve RSS after the requests / peak (MB)",
+        format!("{:.0} / {:.0}", on_pg.rss.0, on_pg.rss.1),
+        format!("{:.0} / {:.0}", on_sqlite.rss.0, on_sqlite.rss.1),
+    );
+    println!(
+        "targets: first page < 50 ms ({}), sites < 200 ms ({})",
+        if on_pg.first_page < 50.0 {
+            "ok"
+        } else {
+            "OVER"
+        },
+        if on_pg.sites < 200.0 { "ok" } else { "OVER" }
+    );
+}
