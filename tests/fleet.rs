@@ -25,14 +25,9 @@ const LIMIT: Duration = Duration::from_secs(60);
 /// 60 s; it was away for less than a minute, so the next attempt is within about 30 s).
 const LONG: Duration = Duration::from_secs(90);
 
-/// A camera both sites see: GStreamer's RTSP server on `ip`:8554 with its default media (one
-/// pipeline per client: two sites' scans and checks at once do not share one), 320x240 H.264.
+/// A camera both sites see, as the watch tests run one (shared media, as deployments run it).
 fn cam(ip: &str) -> common::Server {
-    common::rtsp_servers(&serde_json::json!([
-        {"address": ip, "port": 8554, "shared": false, "auth": null, "mounts": [
-            {"path": "/live",
-             "video": {"codec": "h264", "width": 320, "height": 240, "fps": 10}, "audio": null}]}
-    ]))
+    common::watch_camera(ip)
 }
 
 /// A site's agent: `camscan watch --site SITE --hub HUB` scanning the cameras every 2 s and
@@ -51,6 +46,13 @@ fn agent(db: &Path, site: &str, hub: &str) -> Proc {
     )
 }
 
+/// camscan for an inventory named by `--db` (a hub's URL, or a site's file).
+fn inventory() -> std::process::Command {
+    let mut c = camscan();
+    c.env_remove("CAMSCAN_NO_DB");
+    c
+}
+
 /// SIGKILL (what `Child::kill` sends), and reap.
 fn kill9(p: &mut Proc) {
     let _ = p.0.kill();
@@ -64,9 +66,7 @@ fn history(db: &str, site: &str) -> Vec<(String, String, String, String)> {
         return Vec::new();
     }
     let out = run(
-        camscan()
-            .env_remove("CAMSCAN_NO_DB")
-            .args(["history", "--db", db, "--site", site, "-f", "json"]),
+        inventory().args(["history", "--db", db, "--site", site, "-f", "json"]),
         LIMIT,
     );
     assert!(
@@ -239,9 +239,7 @@ fn two_sites_reach_the_hub_through_an_outage_and_kill_9() {
 
     // The hub tells the sites apart: the same address at both, one device each.
     let out = run(
-        camscan()
-            .env_remove("CAMSCAN_NO_DB")
-            .args(["devices", "--db", &hub, "-f", "json"]),
+        inventory().args(["devices", "--db", &hub, "-f", "json"]),
         LIMIT,
     );
     let devices: Value = serde_json::from_str(&stdout(&out)).unwrap();
@@ -285,12 +283,7 @@ fn a_hub_that_fails_is_one_clear_line() {
         (pg.url("nope"), "does not exist; create it first"),
     ];
     for (url, says) in cases {
-        let out = run(
-            camscan()
-                .env_remove("CAMSCAN_NO_DB")
-                .args(["devices", "--db", &url]),
-            LIMIT,
-        );
+        let out = run(inventory().args(["devices", "--db", &url]), LIMIT);
         assert_eq!(out.status.code(), Some(2), "{url}: {}", stderr(&out));
         let err = stderr(&out);
         assert_eq!(err.trim().lines().count(), 1, "{err}");
@@ -302,8 +295,7 @@ fn a_hub_that_fails_is_one_clear_line() {
     let pw = dir.path().join("pw");
     std::fs::write(&pw, "wrong\n").unwrap();
     let out = run(
-        camscan()
-            .env_remove("CAMSCAN_NO_DB")
+        inventory()
             .args(["devices", "--db", &hub, "--db-password-file"])
             .arg(&pw),
         LIMIT,
@@ -315,8 +307,7 @@ fn a_hub_that_fails_is_one_clear_line() {
     assert!(!err.contains("wrong"), "the password never shows: {err}");
     std::fs::write(&pw, "hunter2\n").unwrap();
     let out = run(
-        camscan()
-            .env_remove("CAMSCAN_NO_DB")
+        inventory()
             .args(["devices", "--db", &hub, "--db-password-file"])
             .arg(&pw),
         LIMIT,
@@ -332,8 +323,7 @@ fn a_hub_that_fails_is_one_clear_line() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&pgpass, std::fs::Permissions::from_mode(0o600)).unwrap();
     let out = run(
-        camscan()
-            .env_remove("CAMSCAN_NO_DB")
+        inventory()
             .env("HOME", dir.path())
             .args(["devices", "--db", &hub]),
         LIMIT,

@@ -22,6 +22,64 @@ pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(2);
 /// The first 16 bytes of every SQLite 3 database file (sqlite.org/fileformat.html §1.3).
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
+/// The fleet's step, the same on both engines but for `scan_requests`' key (`$id`): BIGINT is an
+/// integer to SQLite as to PostgreSQL.
+macro_rules! fleet_step {
+    ($id:literal) => {
+        concat!(
+            r#"
+-- The fleet (store/replica.rs): rows copied from a site's inventory carry their id there
+-- (origin_id, unique per site: a batch applied twice changes nothing); streams.site is set on
+-- copied streams. `sites`: where the hub stands for each site and when its agent was last heard
+-- from. `scan_requests`: scans asked for at the hub, run by the site's agent.
+ALTER TABLE scans ADD COLUMN origin_id BIGINT;
+ALTER TABLE devices ADD COLUMN origin_id BIGINT;
+ALTER TABLE streams ADD COLUMN origin_id BIGINT;
+ALTER TABLE streams ADD COLUMN site TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN origin_id BIGINT;
+CREATE UNIQUE INDEX scans_origin ON scans(site, origin_id) WHERE origin_id IS NOT NULL;
+CREATE UNIQUE INDEX devices_origin ON devices(site, origin_id) WHERE origin_id IS NOT NULL;
+CREATE UNIQUE INDEX streams_origin ON streams(site, origin_id) WHERE origin_id IS NOT NULL;
+CREATE UNIQUE INDEX events_origin ON events(site, origin_id) WHERE origin_id IS NOT NULL;
+CREATE TABLE sites (
+    name         TEXT PRIMARY KEY,
+    last_event   BIGINT NOT NULL DEFAULT 0,
+    last_scan    BIGINT NOT NULL DEFAULT 0,
+    last_contact BIGINT,
+    agent        TEXT
+);
+CREATE TABLE scan_requests (
+    id           "#,
+            $id,
+            r#",
+    site         TEXT NOT NULL,
+    targets      TEXT NOT NULL,
+    requested_at BIGINT NOT NULL,
+    claimed_by   TEXT,
+    claimed_at   BIGINT,
+    finished_at  BIGINT,
+    scan_origin  BIGINT,
+    error        TEXT
+);
+CREATE INDEX scan_requests_site ON scan_requests(site, id);
+"#
+        )
+    };
+}
+
+/// Sites, the same step on both engines (SQLite's version 5, PostgreSQL's 2).
+const SITES_STEP: &str = r#"
+-- Sites (the fleet): every scan, device and event carries the site it was seen at; identity is
+-- per site (private ranges overlap between sites). Rows written before are the first recording
+-- site's ('' until then: store/record.rs adopts them).
+ALTER TABLE scans ADD COLUMN site TEXT NOT NULL DEFAULT '';
+ALTER TABLE devices ADD COLUMN site TEXT NOT NULL DEFAULT '';
+ALTER TABLE events ADD COLUMN site TEXT NOT NULL DEFAULT '';
+CREATE INDEX devices_site ON devices(site, id);
+CREATE INDEX scans_site ON scans(site, id);
+CREATE INDEX events_site ON events(site, id);
+"#;
+
 /// The schema, one step per version: step `i` takes `user_version` from `i` to `i + 1`. Never edit
 /// a released step; add one.
 pub(crate) const MIGRATIONS: &[&str] = &[
@@ -183,51 +241,8 @@ CREATE TABLE device_reports (
     json      TEXT NOT NULL
 );
 "#,
-    r#"
--- Sites (the fleet): every scan, device and event carries the site it was seen at; identity is
--- per site (private ranges overlap between sites). Rows written before are the first recording
--- site's ('' until then: store/record.rs adopts them).
-ALTER TABLE scans ADD COLUMN site TEXT NOT NULL DEFAULT '';
-ALTER TABLE devices ADD COLUMN site TEXT NOT NULL DEFAULT '';
-ALTER TABLE events ADD COLUMN site TEXT NOT NULL DEFAULT '';
-CREATE INDEX devices_site ON devices(site, id);
-CREATE INDEX scans_site ON scans(site, id);
-CREATE INDEX events_site ON events(site, id);
-"#,
-    r#"
--- The fleet (store/replica.rs): rows copied from a site's inventory carry their id there
--- (origin_id, unique per site: a batch applied twice changes nothing); streams.site is set on
--- copied streams. `sites`: where the hub stands for each site and when its agent was last heard
--- from. `scan_requests`: scans asked for at the hub, run by the site's agent.
-ALTER TABLE scans ADD COLUMN origin_id INTEGER;
-ALTER TABLE devices ADD COLUMN origin_id INTEGER;
-ALTER TABLE streams ADD COLUMN origin_id INTEGER;
-ALTER TABLE streams ADD COLUMN site TEXT NOT NULL DEFAULT '';
-ALTER TABLE events ADD COLUMN origin_id INTEGER;
-CREATE UNIQUE INDEX scans_origin ON scans(site, origin_id) WHERE origin_id IS NOT NULL;
-CREATE UNIQUE INDEX devices_origin ON devices(site, origin_id) WHERE origin_id IS NOT NULL;
-CREATE UNIQUE INDEX streams_origin ON streams(site, origin_id) WHERE origin_id IS NOT NULL;
-CREATE UNIQUE INDEX events_origin ON events(site, origin_id) WHERE origin_id IS NOT NULL;
-CREATE TABLE sites (
-    name         TEXT PRIMARY KEY,
-    last_event   INTEGER NOT NULL DEFAULT 0,
-    last_scan    INTEGER NOT NULL DEFAULT 0,
-    last_contact INTEGER,
-    agent        TEXT
-);
-CREATE TABLE scan_requests (
-    id           INTEGER PRIMARY KEY,
-    site         TEXT NOT NULL,
-    targets      TEXT NOT NULL,
-    requested_at INTEGER NOT NULL,
-    claimed_by   TEXT,
-    claimed_at   INTEGER,
-    finished_at  INTEGER,
-    scan_origin  INTEGER,
-    error        TEXT
-);
-CREATE INDEX scan_requests_site ON scan_requests(site, id);
-"#,
+    SITES_STEP,
+    fleet_step!("INTEGER PRIMARY KEY"),
 ];
 
 /// The schema version this camscan writes.
@@ -574,45 +589,9 @@ CREATE TABLE device_reports (
 );
 "#,
     // 2: sites, as SQLite's version 5.
-    r#"
-ALTER TABLE scans ADD COLUMN site TEXT NOT NULL DEFAULT '';
-ALTER TABLE devices ADD COLUMN site TEXT NOT NULL DEFAULT '';
-ALTER TABLE events ADD COLUMN site TEXT NOT NULL DEFAULT '';
-CREATE INDEX devices_site ON devices(site, id);
-CREATE INDEX scans_site ON scans(site, id);
-CREATE INDEX events_site ON events(site, id);
-"#,
+    SITES_STEP,
     // 3: the fleet, as SQLite's version 6.
-    r#"
-ALTER TABLE scans ADD COLUMN origin_id BIGINT;
-ALTER TABLE devices ADD COLUMN origin_id BIGINT;
-ALTER TABLE streams ADD COLUMN origin_id BIGINT;
-ALTER TABLE streams ADD COLUMN site TEXT NOT NULL DEFAULT '';
-ALTER TABLE events ADD COLUMN origin_id BIGINT;
-CREATE UNIQUE INDEX scans_origin ON scans(site, origin_id) WHERE origin_id IS NOT NULL;
-CREATE UNIQUE INDEX devices_origin ON devices(site, origin_id) WHERE origin_id IS NOT NULL;
-CREATE UNIQUE INDEX streams_origin ON streams(site, origin_id) WHERE origin_id IS NOT NULL;
-CREATE UNIQUE INDEX events_origin ON events(site, origin_id) WHERE origin_id IS NOT NULL;
-CREATE TABLE sites (
-    name         TEXT PRIMARY KEY,
-    last_event   BIGINT NOT NULL DEFAULT 0,
-    last_scan    BIGINT NOT NULL DEFAULT 0,
-    last_contact BIGINT,
-    agent        TEXT
-);
-CREATE TABLE scan_requests (
-    id           BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
-    site         TEXT NOT NULL,
-    targets      TEXT NOT NULL,
-    requested_at BIGINT NOT NULL,
-    claimed_by   TEXT,
-    claimed_at   BIGINT,
-    finished_at  BIGINT,
-    scan_origin  BIGINT,
-    error        TEXT
-);
-CREATE INDEX scan_requests_site ON scan_requests(site, id);
-"#,
+    fleet_step!("BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"),
 ];
 
 /// The PostgreSQL schema version this camscan writes.

@@ -123,8 +123,7 @@ impl PgTarget {
     /// Parse a `postgres://` URL, with libpq's environment defaults from `env`.
     pub fn from_url(s: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<PgTarget, String> {
         let url = url::Url::parse(s).map_err(|e| format!("not a PostgreSQL URL: {e}"))?;
-        let decode =
-            |s: &str| percent_decode(s).ok_or_else(|| format!("bad percent-encoding in {s:?}"));
+        let decode = crate::store::columns::percent_decode;
         let host = match url.host_str().filter(|h| !h.is_empty()) {
             Some(h) => h.trim_start_matches('[').trim_end_matches(']').to_string(),
             None => env("PGHOST").unwrap_or_else(|| "localhost".into()),
@@ -143,13 +142,13 @@ impl PgTarget {
             "" => env("PGUSER")
                 .or_else(|| env("USER"))
                 .ok_or("no user in the URL, PGUSER or USER")?,
-            u => decode(u)?,
+            u => decode(u),
         };
         let dbname = match url.path().trim_start_matches('/') {
             "" => env("PGDATABASE").unwrap_or_else(|| user.clone()),
-            d => decode(d)?,
+            d => decode(d),
         };
-        let password = url.password().map(decode).transpose()?;
+        let password = url.password().map(decode);
         let mut t = PgTarget {
             host,
             port,
@@ -284,30 +283,9 @@ pub fn redact_url(s: &str) -> String {
             u.to_string()
         }
         Ok(u) => u.to_string(),
-        // Unparseable: keep the scheme and host part only when no '@' could hide a password.
-        Err(_) => match s.rsplit_once('@') {
-            Some((_, host)) => format!("postgres://***@{host}"),
-            None => s.to_string(),
-        },
+        // Unparseable: without whatever stands before an '@' of the authority.
+        Err(_) => crate::store::columns::clean_url(s),
     }
-}
-
-/// `%XX` decoded, as UTF-8.
-fn percent_decode(s: &str) -> Option<String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 #[cfg(test)]
