@@ -81,7 +81,7 @@ pub enum Command {
     /// events, scans, diff, an OpenAPI document) and the events live as Server-Sent Events.
     /// Beyond loopback it asks for a token (--print-token); HTTPS with --tls-cert/--tls-key.
     /// Runs until SIGINT/SIGTERM (exit 130/143).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Check why a scan may miss things: privileges for raw ARP, interfaces and the subnets a
     /// scan without targets covers, multicast routes, the open-file limit, ffprobe, the config
     /// file, the inventory (read-only), the serve token's permissions and each notification
@@ -256,6 +256,14 @@ pub struct ServeArgs {
     /// answer 422.
     #[arg(long)]
     pub no_preview: bool,
+    /// The fleet's hub: send this site's scans, devices and events to this PostgreSQL inventory
+    /// (postgres:// URL) as they are recorded, and run the scans the hub queues for this site
+    /// (held to --allow-targets and the credential sets).
+    #[arg(long, value_name = "URL", env = "CAMSCAN_HUB")]
+    pub hub: Option<std::path::PathBuf>,
+    /// The hub's password, from the first line of this file (else PGPASSWORD, else ~/.pgpass).
+    #[arg(long, value_name = "FILE", env = "CAMSCAN_HUB_PASSWORD_FILE")]
+    pub hub_password_file: Option<std::path::PathBuf>,
     /// Also run the watcher in this process: a complete scan of the config's `targets:` (else
     /// the attached subnets) this often (`15m`); the rest of `camscan watch`'s settings come from
     /// the config's `watch:` section, which alone also starts it when it sets `every`, `cron` or

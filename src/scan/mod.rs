@@ -29,6 +29,7 @@ pub mod open_port;
 pub mod output;
 pub mod plan;
 pub mod reverse_dns;
+pub mod rules;
 pub mod sweep;
 
 use std::collections::HashMap;

@@ -97,7 +97,7 @@ pub fn routes() -> Vec<(Route, MethodRouter<AppState>)> {
         (r("/api/v1/events/stream", &[200, 400]), get(sse::stream)),
         (r("/api/v1/scans", &[200, 400]), get(scans)),
         (
-            post("/api/v1/scans", &[202, 400, 403, 409, 415, 429]),
+            post("/api/v1/scans", &[202, 400, 403, 404, 409, 415, 429]),
             axum::routing::post(super::scans::post),
         ),
         (
@@ -115,6 +115,14 @@ pub fn routes() -> Vec<(Route, MethodRouter<AppState>)> {
         (
             r("/api/v1/scans/jobs/{id}", &[200, 400, 404]),
             get(super::scans::job),
+        ),
+        (
+            r("/api/v1/scans/requests", &[200, 400]),
+            get(super::scans::requests),
+        ),
+        (
+            r("/api/v1/scans/requests/{id}", &[200, 400, 404]),
+            get(super::scans::request_state),
         ),
         (
             r("/api/v1/scans/options", &[200, 400]),

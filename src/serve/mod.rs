@@ -132,11 +132,23 @@ pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
         .map_err(|e| CommandError::Usage(format!("serve: {e}")))?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let watcher = scan_cfg.watcher.take();
+    let hub = scan_cfg.hub.take();
     let (state, allowed) = app_state(scan_cfg, SharedStore::new(store), &stop_rx, args)?;
+    let hub_wake = hub.as_ref().map(|_| Arc::new(tokio::sync::Notify::new()));
+    let agent = match (hub, &hub_wake, &state.scans) {
+        (Some(h), Some(wake), Some(scans)) => Some(tokio::spawn(crate::fleet::run(
+            state.store.clone(),
+            h,
+            wake.clone(),
+            stop_rx.clone(),
+            Some(scans.hub_executor()),
+        ))),
+        _ => None,
+    };
     let preview = state.live_preview.clone();
     let poller = tokio::spawn(sse::poll_newest(state.clone(), stop_rx.clone()));
     let devices = tokio::spawn(device_metrics(state.clone(), stop_rx.clone()));
-    let watcher = watcher.map(|(cfg, w)| spawn_watcher(&state, &stop_rx, cfg, w));
+    let watcher = watcher.map(|(cfg, w)| spawn_watcher(&state, &stop_rx, cfg, w, hub_wake));
     let code = Arc::new(Mutex::new(None));
     let signals = tokio::spawn(signals.wait(stop_tx, code.clone()));
     let scheme = if pre.tls.is_some() { "https" } else { "http" };
@@ -153,6 +165,10 @@ pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
     if let Some(w) = watcher {
         // It saw the stop too: let it end its round's recording and its sinks (bounded).
         let _ = tokio::time::timeout(Duration::from_secs(10), w).await;
+    }
+    if let Some(a) = agent {
+        // The agent's last push (and a requested scan's end), bounded.
+        let _ = tokio::time::timeout(crate::fleet::STOP_WAIT * 2, a).await;
     }
     poller.abort();
     devices.abort();
@@ -247,10 +263,14 @@ fn app_state(
 fn spawn_watcher(
     state: &AppState,
     stop_rx: &watch::Receiver<bool>,
-    cfg: crate::config::ScanConfig,
+    mut cfg: crate::config::ScanConfig,
     w: crate::watch::WatchConfig,
+    hub_wake: Option<Arc<tokio::sync::Notify>>,
 ) -> tokio::task::JoinHandle<()> {
+    // The agent runs beside the server; the watcher wakes it after its rounds.
+    cfg.hub = None;
     let embedded = crate::watch::Embedded {
+        hub_wake,
         store: state.store.clone(),
         metrics: state.metrics.clone(),
         stop: stop_rx.clone(),
@@ -337,6 +357,8 @@ struct ServeScans {
     watcher: Option<(crate::config::ScanConfig, crate::watch::WatchConfig)>,
     allow: Vec<String>,
     named: Vec<(String, Vec<crate::credentials::Credential>)>,
+    /// `--hub`: this site's agent.
+    hub: Option<crate::fleet::HubConfig>,
 }
 
 /// The scan settings of `--config` (as `camscan scan --config` reads them, without targets),
@@ -347,6 +369,8 @@ fn scan_config(args: &ServeArgs, store: &std::path::Path) -> Result<ServeScans, 
     let scan_args = crate::cli::ScanArgs {
         config: args.store.config.clone(),
         credentials: args.credentials.clone(),
+        hub: args.hub.clone(),
+        hub_password_file: args.hub_password_file.clone(),
         ..crate::cli::ScanArgs::default()
     };
     let (mut cfg, file) = crate::config::ScanConfig::load(&scan_args, None, None)?;
@@ -354,7 +378,12 @@ fn scan_config(args: &ServeArgs, store: &std::path::Path) -> Result<ServeScans, 
     cfg.db_password_file = args.store.db_password_file.clone();
     if let Some(site) = &args.store.site {
         cfg.site = site.clone();
+        if let Some(h) = cfg.hub.as_mut() {
+            h.site = site.clone();
+        }
     }
+    // The fleet's agent runs beside the server (not inside its watcher), with API scans' rules.
+    let hub = cfg.hub.take();
     let watch_file = file.watch.clone().unwrap_or_default();
     let watching = args.every.is_some()
         || args.cron.is_some()
@@ -380,13 +409,7 @@ fn scan_config(args: &ServeArgs, store: &std::path::Path) -> Result<ServeScans, 
         crate::knowledge::install(k);
     }
     let allow = if args.allow_targets.is_empty() {
-        let locals = crate::net::interfaces::list()
-            .map_err(|e| usage(format!("serve: listing the interfaces: {e}")))?;
-        crate::net::interfaces::plan(locals, cfg.interface.as_deref(), false)
-            .iter()
-            .filter(|n| n.scan)
-            .map(|n| n.cidr())
-            .collect()
+        crate::scan::rules::attached(&cfg).map_err(|e| usage(format!("serve: {e}")))?
     } else {
         args.allow_targets.clone()
     };
@@ -411,6 +434,7 @@ fn scan_config(args: &ServeArgs, store: &std::path::Path) -> Result<ServeScans, 
         watcher,
         allow,
         named,
+        hub,
     })
 }
 

@@ -34,11 +34,11 @@ use super::params::{Params, json};
 use super::problem::{Kind, Problem};
 use crate::config::ScanConfig;
 use crate::credentials::Credential;
-use crate::discovery::targets::{AddrRange, TargetSpec, parse_spec};
 use crate::metrics::Metrics;
 use crate::model::sync::lock;
 use crate::probe::ProbeStats;
-use crate::store::SharedStore;
+use crate::scan::rules::{Refusal, ScanRules};
+use crate::store::{QueueRefusal, SharedStore};
 
 /// A new API scan starts at most this often. 10 s: a page's button pressed twice, or a script
 /// in a loop, does not become a scan storm; a person waits for a scan's end anyway.
@@ -48,13 +48,7 @@ pub const MIN_GAP: Duration = Duration::from_secs(10);
 pub const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 /// Jobs remembered (the newest; older ones are forgotten, their scans stay in the store).
 pub const JOBS_KEPT: usize = 32;
-/// Target specifications in one request.
-pub const MAX_TARGETS: usize = 64;
-
-/// The named credential set that means "send none".
-pub const NO_CREDENTIALS: &str = "none";
-/// The name of the scan configuration's own credentials (`--credentials`, config `credentials:`).
-pub const DEFAULT_CREDENTIALS: &str = "default";
+pub use crate::scan::rules::{DEFAULT_CREDENTIALS, MAX_TARGETS, NO_CREDENTIALS};
 
 /// A scan asked over the API.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -69,6 +63,10 @@ pub struct ScanRequest {
     /// `default` when absent.
     #[serde(default)]
     pub credentials: Option<String>,
+    /// The fleet's site to scan at: at a hub, a site other than the server's own is queued for
+    /// that site's agent (`store::requests`), which holds it to its own rules.
+    #[serde(default)]
+    pub site: Option<String>,
 }
 
 /// Where a job stands.
@@ -117,9 +115,9 @@ pub struct ScanOptions {
 
 /// The server's side of API scans: its rules, the jobs, the gate shared with the watcher.
 pub struct Scans {
-    base: ScanConfig,
-    allow: Vec<(String, AddrRange)>,
-    credentials: Vec<(String, Vec<Credential>)>,
+    rules: ScanRules,
+    /// The server's own site: a request for another is queued for that site's agent.
+    site: String,
     store: SharedStore,
     metrics: Metrics,
     /// Held by whatever scan runs (an API job, a watcher round).
@@ -149,38 +147,22 @@ impl Scans {
         store: SharedStore,
         metrics: Metrics,
     ) -> Result<Scans, String> {
-        let mut ranges = Vec::new();
-        for spec in allow {
-            match parse_spec(spec) {
-                Ok(TargetSpec::Range(r)) => ranges.push((spec.trim().to_string(), r)),
-                Ok(TargetSpec::Host(_)) => {
-                    return Err(format!(
-                        "--allow-targets {spec}: give addresses, CIDRs or ranges, not host names"
-                    ));
-                }
-                Err(e) => return Err(format!("--allow-targets: {e}")),
-            }
-        }
-        let mut credentials = vec![(NO_CREDENTIALS.to_string(), Vec::new())];
-        if !base.credentials.is_empty() {
-            credentials.push((DEFAULT_CREDENTIALS.to_string(), base.credentials.clone()));
-        }
-        for (name, set) in named {
-            if credentials.iter().any(|(n, _)| *n == name) {
-                return Err(format!("--scan-credentials: {name:?} given twice"));
-            }
-            credentials.push((name, set));
-        }
+        let site = base.site.clone();
+        let rules = ScanRules::new(base, allow, ("this server", "--allow-targets"), named)?;
         Ok(Scans {
-            base,
-            allow: ranges,
-            credentials,
+            rules,
+            site,
             store,
             metrics,
             gate: Arc::new(tokio::sync::Mutex::new(())),
             book: Mutex::new(Book::default()),
             updates: watch::channel(None).0,
         })
+    }
+
+    /// The rules API scans are held to (the fleet's agent inside serve holds the hub's to them).
+    pub fn rules(&self) -> &ScanRules {
+        &self.rules
     }
 
     /// Job updates, newest first; the event stream sends each as `event: scan`.
@@ -190,24 +172,15 @@ impl Scans {
 
     pub fn options(&self) -> ScanOptions {
         ScanOptions {
-            credentials: self.credentials.iter().map(|(n, _)| n.clone()).collect(),
-            allow_targets: self.allow.iter().map(|(s, _)| s.clone()).collect(),
-            ports: self
-                .base
-                .ports
-                .iter()
-                .map(u16::to_string)
-                .collect::<Vec<_>>()
-                .join(","),
+            credentials: self.rules.credential_names(),
+            allow_targets: self.rules.allowed(),
+            ports: self.rules.ports(),
         }
     }
 
     /// Every configured credential (each set's, in order), for the snapshot proxy.
     pub fn all_credentials(&self) -> Vec<Credential> {
-        self.credentials
-            .iter()
-            .flat_map(|(_, set)| set.iter().cloned())
-            .collect()
+        self.rules.all_credentials()
     }
 
     pub fn job(&self, id: u64) -> Option<Job> {
@@ -222,88 +195,52 @@ impl Scans {
     /// Check `req` against the rules; the scan configuration it runs with and the addresses
     /// it covers.
     fn plan(&self, req: &ScanRequest) -> Result<(ScanConfig, u64), Problem> {
-        if req.targets.is_empty() || req.targets.len() > MAX_TARGETS {
-            return Err(refuse(
-                Kind::InvalidBody,
-                format!("targets: 1 to {MAX_TARGETS} addresses, CIDRs or ranges"),
-            ));
-        }
-        let mut hosts: u128 = 0;
-        for spec in &req.targets {
-            let shown = crate::sanitize::terminal(spec);
-            let range = match parse_spec(spec) {
-                Ok(TargetSpec::Range(r)) => r,
-                Ok(TargetSpec::Host(_)) => {
-                    return Err(refuse(
-                        Kind::InvalidBody,
-                        format!(
-                            "target {shown:?}: give an address, a CIDR or a range, not a host name"
-                        ),
-                    ));
-                }
-                Err(e) => {
-                    return Err(refuse(
-                        Kind::InvalidBody,
-                        format!(
-                            "target {shown:?}: {}",
-                            crate::sanitize::terminal(&e.to_string())
-                        ),
-                    ));
-                }
-            };
-            if !self.allow.iter().any(|(_, a)| a.covers(&range)) {
-                let allowed: Vec<&str> = self.allow.iter().map(|(s, _)| s.as_str()).collect();
-                return Err(refuse(
-                    Kind::TargetNotAllowed,
-                    format!(
-                        "target {shown:?} is outside what this server may scan ({}); its \
-                         operator sets that with --allow-targets",
-                        if allowed.is_empty() {
-                            "nothing".to_string()
-                        } else {
-                            allowed.join(", ")
-                        }
-                    ),
-                ));
-            }
-            hosts = hosts.saturating_add(range.size());
-        }
-        let mut cfg = self.base.clone();
-        cfg.targets = req.targets.iter().map(|t| t.trim().to_string()).collect();
-        // The allow list is the operator's decision: public ranges in it may be scanned.
-        cfg.allow_public = true;
-        if let Some(p) = req.ports.as_deref() {
-            cfg.ports = crate::config::parse_ports(p).map_err(|e| {
-                refuse(
-                    Kind::InvalidBody,
-                    format!("ports: {}", crate::sanitize::terminal(&e.to_string())),
+        self.rules
+            .plan(
+                &req.targets,
+                req.ports.as_deref(),
+                req.credentials.as_deref(),
+            )
+            .map_err(|r| match r {
+                Refusal::Invalid(d) => refuse(Kind::InvalidBody, d),
+                Refusal::NotAllowed(d) => refuse(Kind::TargetNotAllowed, d),
+            })
+    }
+
+    /// How this server's fleet agent (`serve --hub`) runs the scans the hub queues for its site:
+    /// held to the API's rules (`--allow-targets`, the credential sets), one at a time with API
+    /// scans and the watcher's rounds.
+    pub fn hub_executor(self: &Arc<Self>) -> crate::fleet::Executor {
+        let this = self.clone();
+        let run: crate::fleet::RunScan = Arc::new(move |cfg, stats| {
+            let this = this.clone();
+            Box::pin(async move {
+                let held = this.gate.lock().await;
+                let r = crate::watch::scan_round(
+                    &cfg,
+                    &this.store,
+                    &this.metrics,
+                    crate::scan::Progress::Into(stats),
                 )
-            })?;
+                .await;
+                drop(held);
+                r.map(|r| crate::fleet::Ran {
+                    scan_id: r.scan_id,
+                    devices: r.devices,
+                    interrupted: r.interrupted,
+                })
+                .map_err(|e| e.to_string())
+            })
+        });
+        crate::fleet::Executor {
+            rules: Arc::new(self.rules.clone()),
+            run,
         }
-        let name = req.credentials.as_deref().unwrap_or(
-            if self
-                .credentials
-                .iter()
-                .any(|(n, _)| n == DEFAULT_CREDENTIALS)
-            {
-                DEFAULT_CREDENTIALS
-            } else {
-                NO_CREDENTIALS
-            },
-        );
-        let Some((_, set)) = self.credentials.iter().find(|(n, _)| n == name) else {
-            let names: Vec<&str> = self.credentials.iter().map(|(n, _)| n.as_str()).collect();
-            return Err(refuse(
-                Kind::InvalidBody,
-                format!(
-                    "credentials {:?}: not a configured set (one of {})",
-                    crate::sanitize::terminal(name),
-                    names.join(", ")
-                ),
-            ));
-        };
-        cfg.credentials = set.clone();
-        Ok((cfg, u64::try_from(hosts).unwrap_or(u64::MAX)))
+    }
+
+    /// Whether `req` is for another site than this server's (then it is queued at the hub).
+    pub fn is_for_another_site(&self, req: &ScanRequest) -> bool {
+        req.site.as_deref().is_some_and(|s| s != self.site)
     }
 
     /// Start `req` if the rules allow it now.
@@ -441,47 +378,148 @@ impl Scans {
     }
 }
 
-/// `POST /api/v1/scans`.
+/// `POST /api/v1/scans`: run here, or, for another site than the server's, queued for that
+/// site's agent.
 pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    let started = (|| {
-        let Some(scans) = state.scans.as_ref() else {
-            return Err(refuse(
-                Kind::TargetNotAllowed,
-                "this server was started without a scan configuration",
-            ));
-        };
-        let is_json = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
-        if !is_json {
-            return Err(refuse(
-                Kind::UnsupportedMediaType,
-                "send the scan as JSON (Content-Type: application/json)",
-            ));
-        }
-        let req: ScanRequest = serde_json::from_slice(&body).map_err(|e| {
-            refuse(
-                Kind::InvalidBody,
-                format!(
-                    "the body is not a scan request ({}): {{\"targets\": [\"192.168.1.0/24\"], \"ports\": \"80,554\", \"credentials\": \"default\"}}",
-                    crate::sanitize::terminal(&e.to_string())
-                ),
-            )
-        })?;
-        scans.start(&req)
-    })();
-    match started {
-        Ok(job) => {
-            let mut resp = (StatusCode::ACCEPTED, json(&job)).into_response();
-            if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/scans/jobs/{}", job.id)) {
-                resp.headers_mut().insert(header::LOCATION, v);
-            }
-            resp
-        }
+    let req = match request(&state, &headers, &body) {
+        Ok(r) => r,
+        Err(p) => return p.into_response(),
+    };
+    let Some(scans) = state.scans.as_ref() else {
+        return refuse(Kind::TargetNotAllowed, "no scans here").into_response();
+    };
+    if scans.is_for_another_site(&req) {
+        return queue(&state, req)
+            .await
+            .unwrap_or_else(|p| p.into_response());
+    }
+    match scans.start(&req) {
+        Ok(job) => accepted(&job, &format!("/api/v1/scans/jobs/{}", job.id)),
         Err(p) => p.into_response(),
     }
+}
+
+/// 202 with the job and its `Location`.
+fn accepted<T: Serialize>(job: &T, location: &str) -> Response {
+    let mut resp = (StatusCode::ACCEPTED, json(job)).into_response();
+    if let Ok(v) = HeaderValue::from_str(location) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    resp
+}
+
+/// The request's body, when the server takes scans and it is one.
+fn request(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<ScanRequest, Problem> {
+    if state.scans.is_none() {
+        return Err(refuse(
+            Kind::TargetNotAllowed,
+            "this server was started without a scan configuration",
+        ));
+    }
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Err(refuse(
+            Kind::UnsupportedMediaType,
+            "send the scan as JSON (Content-Type: application/json)",
+        ));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        refuse(
+            Kind::InvalidBody,
+            format!(
+                "the body is not a scan request ({}): {{\"targets\": [\"192.168.1.0/24\"], \"ports\": \"80,554\", \"credentials\": \"default\", \"site\": \"north\"}}",
+                crate::sanitize::terminal(&e.to_string())
+            ),
+        )
+    })
+}
+
+/// A scan for another site, queued at this hub for the site's agent (which holds it to the
+/// site's own rules: its targets, its credential sets). 202 with the request; 404 for a site no
+/// agent has reached this hub for; 429 when the site has `MAX_QUEUED` waiting.
+async fn queue(state: &AppState, req: ScanRequest) -> Result<Response, Problem> {
+    crate::scan::rules::well_formed(&req.targets, req.ports.as_deref())
+        .map_err(|r| refuse(Kind::InvalidBody, r.to_string()))?;
+    let site = req.site.clone().unwrap_or_default();
+    let queued = {
+        let site = site.clone();
+        state
+            .store
+            .run(move |s| {
+                s.queue_scan(
+                    &site,
+                    &req.targets,
+                    req.ports.as_deref(),
+                    req.credentials.as_deref(),
+                )
+            })
+            .await?
+    };
+    let shown = crate::sanitize::terminal(&site);
+    match queued {
+        Ok(r) => {
+            tracing::info!(request = r.id, site = %shown, targets = ?r.targets,
+                "serve: a scan queued for a site's agent");
+            Ok(accepted(&r, &format!("/api/v1/scans/requests/{}", r.id)))
+        }
+        Err(QueueRefusal::UnknownSite { known }) => Err(Problem::not_found(format!(
+            "no agent of site {shown:?} has reached this inventory, so none would run the scan \
+             (sites with an agent: {})",
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        ))),
+        Err(QueueRefusal::Full) => Err(refuse(
+            Kind::RateLimited,
+            format!(
+                "{} scans wait for site {shown:?}'s agent already; try again when it has taken one",
+                crate::store::requests::MAX_QUEUED
+            ),
+        )
+        .retry_after(MIN_GAP)),
+    }
+}
+
+/// `GET /api/v1/scans/requests?site=`: scans queued at this hub for sites' agents, newest first
+/// (the newest 200 of each site are kept).
+pub async fn requests(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let listed = async {
+        let p = Params::parse(query.as_deref(), &["site"])?;
+        let site = p.get("site").map(str::to_string);
+        let items = state
+            .store
+            .run(move |s| s.scan_requests(site.as_deref(), 100))
+            .await?;
+        Ok::<_, Problem>(json(&serde_json::json!({ "items": items })))
+    };
+    listed.await.unwrap_or_else(|p| p.into_response())
+}
+
+/// `GET /api/v1/scans/requests/{id}`.
+pub async fn request_state(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let found = async {
+        Params::parse(query.as_deref(), &[])?;
+        let missing = || {
+            Problem::not_found(format!(
+                "no queued scan {:?}",
+                crate::sanitize::terminal(&id)
+            ))
+        };
+        let n: i64 = id.parse().map_err(|_| missing())?;
+        let r = state.store.run(move |s| s.scan_request(n)).await?;
+        r.map(|r| json(&r)).ok_or_else(missing)
+    };
+    found.await.unwrap_or_else(|p| p.into_response())
 }
 
 /// `GET /api/v1/scans/jobs`: the jobs remembered, newest first.
@@ -555,68 +593,34 @@ mod tests {
             targets: targets.iter().map(|s| s.to_string()).collect(),
             ports: None,
             credentials: None,
+            site: None,
         }
     }
 
+    /// The rules themselves are scan::rules' (tested there); the server maps their refusals to
+    /// its problems.
     #[test]
-    fn only_allowed_ranges_are_scanned() {
-        let (_d, s) = scans(&["192.168.1.0/24", "10.0.0.5-10.0.0.9"]);
-        let (cfg, hosts) = s.plan(&req(&["192.168.1.0/25", "10.0.0.6"])).unwrap();
-        assert_eq!(hosts, 126 + 1);
-        assert_eq!(cfg.targets, ["192.168.1.0/25", "10.0.0.6"]);
-        assert_eq!(cfg.credentials[0].username, "admin");
-        for (bad, kind) in [
-            ("192.168.2.1", Kind::TargetNotAllowed),
-            ("192.168.1.0/23", Kind::TargetNotAllowed),
-            ("10.0.0.4-10.0.0.6", Kind::TargetNotAllowed),
-            ("0.0.0.0/0", Kind::TargetNotAllowed),
-            ("camera.local", Kind::InvalidBody),
-            ("10.0.0.300", Kind::InvalidBody),
-        ] {
-            assert_eq!(s.plan(&req(&[bad])).unwrap_err().kind, kind, "{bad}");
-        }
-        assert_eq!(s.plan(&req(&[])).unwrap_err().kind, Kind::InvalidBody);
-        let many: Vec<&str> = vec!["10.0.0.6"; MAX_TARGETS + 1];
-        assert_eq!(s.plan(&req(&many)).unwrap_err().kind, Kind::InvalidBody);
-    }
-
-    #[test]
-    fn ports_and_credentials_are_chosen_from_the_servers() {
-        let (_d, s) = scans(&["10.0.0.0/8"]);
-        let mut r = req(&["10.0.0.1"]);
-        r.ports = Some("8554,rtsp".into());
-        assert_eq!(s.plan(&r).unwrap_err().kind, Kind::InvalidBody);
-        r.ports = Some("8554,80".into());
-        r.credentials = Some("site".into());
-        let (cfg, _) = s.plan(&r).unwrap();
-        assert_eq!(cfg.ports, [8554, 80]);
-        assert_eq!(cfg.credentials[0].username, "root");
-        r.credentials = Some(NO_CREDENTIALS.into());
-        assert!(s.plan(&r).unwrap().0.credentials.is_empty());
-        r.credentials = Some("../etc/passwd".into());
-        assert_eq!(s.plan(&r).unwrap_err().kind, Kind::InvalidBody);
+    fn refusals_are_the_apis_problems() {
+        let (_d, s) = scans(&["192.168.1.0/24"]);
+        assert_eq!(
+            s.plan(&req(&["192.168.2.1"])).unwrap_err().kind,
+            Kind::TargetNotAllowed
+        );
+        assert_eq!(
+            s.plan(&req(&["camera.local"])).unwrap_err().kind,
+            Kind::InvalidBody
+        );
         let o = s.options();
         assert_eq!(o.credentials, ["none", "default", "site"]);
-        assert_eq!(o.allow_targets, ["10.0.0.0/8"]);
         assert_eq!(o.ports, "80,554");
         // The body's fields are the ones documented, no others.
         assert!(serde_json::from_str::<ScanRequest>(r#"{"targets":["10.0.0.1"],"x":1}"#).is_err());
-    }
-
-    #[test]
-    fn host_names_are_no_allow_list() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = SharedStore::new(crate::store::Store::open(&dir.path().join("i.db")).unwrap());
-        let e = Scans::new(
-            ScanConfig::default(),
-            &["nvr.example".into()],
-            Vec::new(),
-            store,
-            Metrics::new(),
-        )
-        .err()
-        .unwrap();
-        assert!(e.contains("not host names"), "{e}");
+        let mut r = req(&["10.0.0.1"]);
+        assert!(!s.is_for_another_site(&r));
+        r.site = Some(s.site.clone());
+        assert!(!s.is_for_another_site(&r));
+        r.site = Some("elsewhere".into());
+        assert!(s.is_for_another_site(&r));
     }
 
     /// One at a time, and not again within MIN_GAP. The scan itself is of a loopback address

@@ -51,6 +51,7 @@ mod query;
 mod record;
 mod replica;
 mod reports;
+pub mod requests;
 mod schema;
 mod shared;
 #[cfg(test)]
@@ -65,6 +66,7 @@ pub use health::{CheckLayer, CheckResult, CheckTarget};
 pub use identity::Identity;
 pub use outbox::{CHECKS_PER_STREAM, Cursor, NOTICE_SCHEMA, Notice, NoticeDevice};
 pub use replica::{HubCursor, ReplicaBatch};
+pub use requests::{ClaimedScan, QueueRefusal, RequestEnd, RequestState, ScanRequestRecord};
 pub use shared::SharedStore;
 pub use timeline::{Availability, CheckRecord, DeviceAvailability, Span};
 pub use types::{
@@ -574,6 +576,80 @@ impl Store {
         replica::sites(&self.conn).map_err(|e| self.err(e))
     }
 
+    /// (At the hub.) Queue a scan for `site`'s agent (`store::requests`).
+    pub fn queue_scan(
+        &mut self,
+        site: &str,
+        targets: &[String],
+        ports: Option<&str>,
+        credentials: Option<&str>,
+    ) -> Result<Result<ScanRequestRecord, QueueRefusal>, StoreError> {
+        let now = jiff::Timestamp::now().as_millisecond();
+        let path = self.path.clone();
+        let e = |err| schema::map_err(&path, err);
+        let tx = self.conn.transaction().map_err(e)?;
+        let queued = requests::queue(&tx, site, targets, ports, credentials, now).map_err(e)?;
+        tx.commit().map_err(e)?;
+        match queued {
+            Ok(id) => self
+                .scan_request(id)?
+                .ok_or_else(|| self.not_found(format!("scan request {id}")))
+                .map(Ok),
+            Err(refused) => Ok(Err(refused)),
+        }
+    }
+
+    /// (At the hub.) The oldest queued scan of `site`, now `agent`'s to run.
+    pub fn claim_scan(
+        &mut self,
+        site: &str,
+        agent: &str,
+    ) -> Result<Option<ClaimedScan>, StoreError> {
+        let now = jiff::Timestamp::now().as_millisecond();
+        requests::claim(&self.conn, site, agent, now).map_err(|e| self.err(e))
+    }
+
+    /// (At the hub.) A claimed scan's progress: probes total, probes done, devices; false when
+    /// the request is no longer `agent`'s.
+    pub fn scan_progress(
+        &mut self,
+        id: i64,
+        agent: &str,
+        progress: (u64, u64, u64),
+    ) -> Result<bool, StoreError> {
+        let now = jiff::Timestamp::now().as_millisecond();
+        requests::progress(&self.conn, id, agent, progress, now).map_err(|e| self.err(e))
+    }
+
+    /// (At the hub.) A claimed scan's end.
+    pub fn finish_scan(
+        &mut self,
+        id: i64,
+        agent: &str,
+        end: &RequestEnd,
+    ) -> Result<(), StoreError> {
+        let now = jiff::Timestamp::now().as_millisecond();
+        requests::finish(&self.conn, id, agent, end, now).map_err(|e| self.err(e))
+    }
+
+    /// Scans asked for at the hub, newest first (at most `limit`), of `site` or every site.
+    pub fn scan_requests(
+        &self,
+        site: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ScanRequestRecord>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        requests::list(&self.conn, site, None, limit).map_err(|e| self.err(e))
+    }
+
+    /// One scan asked for at the hub.
+    pub fn scan_request(&self, id: i64) -> Result<Option<ScanRequestRecord>, StoreError> {
+        Ok(requests::list(&self.conn, None, Some(id), 1)
+            .map_err(|e| self.err(e))?
+            .into_iter()
+            .next())
+    }
+
     /// (At the hub.) The site's agent is alive: its last contact is now.
     pub fn touch_site(&mut self, site: &str, agent: &str) -> Result<(), StoreError> {
         let now = jiff::Timestamp::now().as_millisecond();
@@ -641,7 +717,151 @@ mod tests {
         prune_keeps_the_file_bounded,
         sites_are_told_apart,
         a_site_copies_to_the_hub_once,
+        scans_asked_at_the_hub_are_claimed_once,
+        a_guessed_null_inside_a_transaction_keeps_it,
     );
+
+    /// A NULL parameter whose type the server cannot tell, inside a write transaction: guessing
+    /// it does not abort the transaction (PostgreSQL prepares such a statement under a
+    /// savepoint), and what the transaction wrote before and after is committed.
+    fn a_guessed_null_inside_a_transaction_keeps_it(engine: Engine) {
+        let db = TestDb::new(engine);
+        let mut s = db.open();
+        let tx = s.conn.transaction().unwrap();
+        tx.execute("INSERT INTO sites (name) VALUES ('north')", params![])
+            .unwrap();
+        let none: Option<&str> = None;
+        let found = tx
+            .query_all(
+                "SELECT name FROM sites WHERE (?1 IS NULL OR ?1 = 'x') AND (?2 IS NULL OR ?2 > 1)",
+                params![none, none],
+            )
+            .unwrap();
+        assert_eq!(found.len(), 1);
+        assert!(requests::list(&tx, None, None, 10).unwrap().is_empty());
+        tx.execute("INSERT INTO sites (name) VALUES ('south')", params![])
+            .unwrap();
+        tx.commit().unwrap();
+        assert_eq!(s.sites().unwrap().len(), 2);
+    }
+
+    /// Scans asked for at the hub: queued only for a site whose agent has reached it, at most
+    /// `MAX_QUEUED` waiting; two agents polling at once (two connections, two threads) claim
+    /// every request exactly once; progress is the claimer's alone; the end names the hub's copy
+    /// of the site's scan; an agent that claims again gives up what it had claimed before.
+    fn scans_asked_at_the_hub_are_claimed_once(engine: Engine) {
+        let hub_db = TestDb::new(engine);
+        let mut hub = hub_db.open();
+        let t = vec!["10.0.0.0/29".to_string()];
+        assert_eq!(
+            hub.queue_scan("north", &t, None, None).unwrap(),
+            Err(QueueRefusal::UnknownSite { known: vec![] })
+        );
+        hub.touch_site("north", "agent a").unwrap();
+        hub.touch_site("south", "agent s").unwrap();
+        let mut ids = Vec::new();
+        for i in 0..requests::MAX_QUEUED {
+            let ports = (i == 0).then_some("80,554");
+            let r = hub
+                .queue_scan("north", &t, ports, Some("default"))
+                .unwrap()
+                .unwrap();
+            assert_eq!((r.state, r.site.as_str()), (RequestState::Queued, "north"));
+            ids.push(r.id);
+        }
+        assert_eq!(
+            hub.queue_scan("north", &t, None, None).unwrap(),
+            Err(QueueRefusal::Full)
+        );
+        let other = hub.queue_scan("south", &t, None, None).unwrap().unwrap();
+        // Two agents of north claim side by side, each finishing what it claimed.
+        let claimers: Vec<_> = ["agent a", "agent b"]
+            .into_iter()
+            .map(|agent| {
+                let mut conn = hub_db.open();
+                std::thread::spawn(move || {
+                    let mut got = Vec::new();
+                    while let Some(c) = conn.claim_scan("north", agent).unwrap() {
+                        assert_eq!(c.targets, ["10.0.0.0/29"]);
+                        assert!(conn.scan_progress(c.id, agent, (10, 5, 1)).unwrap());
+                        let end = RequestEnd::Failed(format!("by {agent}"));
+                        conn.finish_scan(c.id, agent, &end).unwrap();
+                        assert!(!conn.scan_progress(c.id, agent, (10, 6, 1)).unwrap());
+                        got.push(c.id);
+                    }
+                    got
+                })
+            })
+            .collect();
+        let mut claimed: Vec<i64> = claimers
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect();
+        claimed.sort();
+        assert_eq!(claimed, ids, "every request claimed once");
+        let first = hub.scan_request(ids[0]).unwrap().unwrap();
+        assert_eq!(first.ports.as_deref(), Some("80,554"));
+        assert_eq!(first.state, RequestState::Failed);
+        assert_eq!(
+            first.error,
+            Some(format!("by {}", first.claimed_by.as_deref().unwrap()))
+        );
+        assert_eq!(
+            hub.scan_request(other.id).unwrap().unwrap().state,
+            RequestState::Queued,
+            "south's request is south's"
+        );
+        // Done: the request names the hub's copy of the site's scan once it has arrived.
+        let site_db = TestDb::new(Engine::Sqlite);
+        let mut site = site_db.open();
+        let at = ScanInfo {
+            site: "south".into(),
+            ..scan(1, true)
+        };
+        let rec = site
+            .record_scan(
+                &at,
+                &report(vec![camera("aa:bb:cc:00:00:01", "10.0.0.5", 640)]),
+                &[],
+            )
+            .unwrap();
+        let c = hub.claim_scan("south", "agent s").unwrap().unwrap();
+        assert_eq!(c.id, other.id);
+        let end = RequestEnd::Recorded {
+            scan: rec.scan_id,
+            devices: 1,
+            interrupted: false,
+        };
+        hub.finish_scan(c.id, "agent s", &end).unwrap();
+        let r = hub.scan_request(c.id).unwrap().unwrap();
+        assert_eq!(
+            (r.state, r.devices, r.scan_id),
+            (RequestState::Done, 1, None)
+        );
+        let b = site
+            .replica_batch("south", HubCursor::default(), 10, 10)
+            .unwrap();
+        hub.apply_replica(&b, "agent s").unwrap();
+        let r = hub.scan_request(c.id).unwrap().unwrap();
+        let copied = hub.scans(Some("south")).unwrap();
+        assert_eq!(r.scan_id, Some(copied[0].id));
+        // An agent that claims again gives up what it had left running (it died with it).
+        let again = hub.queue_scan("south", &t, None, None).unwrap().unwrap();
+        let third = hub.queue_scan("south", &t, None, None).unwrap().unwrap();
+        assert_eq!(
+            hub.claim_scan("south", "agent s").unwrap().unwrap().id,
+            again.id
+        );
+        assert_eq!(
+            hub.claim_scan("south", "agent s").unwrap().unwrap().id,
+            third.id
+        );
+        let gone = hub.scan_request(again.id).unwrap().unwrap();
+        assert_eq!(gone.state, RequestState::Interrupted);
+        assert!(gone.error.unwrap().contains("agent stopped"));
+        assert_eq!(hub.scan_requests(Some("south"), 10).unwrap().len(), 3);
+        assert_eq!(hub.scan_requests(None, 100).unwrap().len(), 19);
+    }
 
     /// A site's inventory copied into a hub's: scans, devices with their streams and
     /// descriptions, and events, in order; a batch applied twice (a retry, an agent killed after

@@ -269,6 +269,8 @@ pub struct Embedded {
     pub stop: watch::Receiver<bool>,
     /// Held by each scan round (and by the host's own scans).
     pub gate: Arc<tokio::sync::Mutex<()>>,
+    /// The host's fleet agent, woken with the sinks.
+    pub hub_wake: Option<Arc<Notify>>,
 }
 
 /// Run `camscan watch` until a signal (or `--rounds`); returns the exit code.
@@ -309,7 +311,11 @@ async fn run_with(
             cfg.db_password_file.as_deref(),
         )?),
     };
-    let gate = embedded.as_ref().map(|e| e.gate.clone());
+    // One scan at a time: the rounds', the hub's requested ones, and the host's (serve's).
+    let gate = embedded
+        .as_ref()
+        .map(|e| e.gate.clone())
+        .unwrap_or_default();
     let (stop_tx, stop_rx) = watch::channel(false);
     let state = Arc::new(Mutex::new(Stop::Running));
     let metrics = embedded
@@ -332,7 +338,16 @@ async fn run_with(
     let writer =
         write::Writer::new(&w.write, w.write_then.as_deref()).map_err(CommandError::Usage)?;
     let mut tasks = tokio::task::JoinSet::new();
-    let sinks = Sinks::start(&w, &store, &stop_rx, &mut tasks, cfg.hub.as_ref()).await?;
+    let hub_wake = cfg.hub.as_ref().map(|_| Arc::new(Notify::new()));
+    let host_agent = embedded.as_ref().and_then(|e| e.hub_wake.clone());
+    let sinks = Sinks::start(
+        &w,
+        &store,
+        &stop_rx,
+        &mut tasks,
+        hub_wake.clone().or(host_agent),
+    )
+    .await?;
     if let Some(server) = server {
         let (m, stop) = (metrics.clone(), stop_rx.clone());
         tasks.spawn(async move {
@@ -367,6 +382,18 @@ async fn run_with(
             stop_rx.clone(),
         ));
     }
+    if let (Some(hub), Some(wake)) = (cfg.hub.clone(), hub_wake) {
+        // The fleet's agent: woken with the sinks, as new events are recorded; it runs the scans
+        // the hub queues for this site with the rounds' gate.
+        let executor = hub_executor(&cfg, &store, &metrics, &gate, &scanning, &sinks.wakes)?;
+        tasks.spawn(crate::fleet::run(
+            store.clone(),
+            hub,
+            wake,
+            stop_rx.clone(),
+            Some(executor),
+        ));
+    }
     let (targets, announcements, listening) =
         listen_for_announcements(&cfg, &w, &stop_rx, &mut tasks).await?;
     let mut rounds = rounds::Rounds {
@@ -375,7 +402,7 @@ async fn run_with(
         db,
         store: store.clone(),
         metrics,
-        gate,
+        gate: Some(gate),
         scanning,
         wakes: sinks.wakes.clone(),
         writer,
@@ -410,7 +437,7 @@ impl Sinks {
         store: &SharedStore,
         stop_rx: &watch::Receiver<bool>,
         tasks: &mut tokio::task::JoinSet<()>,
-        hub: Option<&crate::fleet::HubConfig>,
+        hub_wake: Option<Arc<Notify>>,
     ) -> Result<Sinks, CommandError> {
         let specs = if w.sinks.is_empty() {
             vec![SinkSpec::Stdout]
@@ -445,22 +472,70 @@ impl Sinks {
                 }
             });
         }
-        if let Some(hub) = hub {
-            // The fleet's agent: woken with the sinks, as new events are recorded.
-            let wake = Arc::new(Notify::new());
-            wakes.push(wake.clone());
-            tasks.spawn(crate::fleet::run(
-                store.clone(),
-                hub.clone(),
-                wake,
-                stop_rx.clone(),
-            ));
-        }
+        wakes.extend(hub_wake);
         Ok(Sinks {
             wakes: Arc::new(wakes),
             stats,
         })
     }
+}
+
+/// How this site's agent runs the scans the hub queues for it: held to the watch's own targets
+/// (`scan::rules::own_ranges`) and credentials (`default`, `none`),
+/// one at a time with the rounds (the gate, the checker told), the sinks woken after each.
+fn hub_executor(
+    cfg: &ScanConfig,
+    store: &SharedStore,
+    metrics: &Metrics,
+    gate: &Arc<tokio::sync::Mutex<()>>,
+    scanning: &Arc<AtomicBool>,
+    wakes: &Arc<Vec<Arc<Notify>>>,
+) -> Result<crate::fleet::Executor, CommandError> {
+    let allow = crate::scan::rules::own_ranges(cfg)
+        .map_err(|e| CommandError::Usage(format!("watch --hub: {e}")))?;
+    let rules = crate::scan::rules::ScanRules::new(
+        cfg.clone(),
+        &allow,
+        ("this site's agent", "watch's targets"),
+        Vec::new(),
+    )
+    .map_err(CommandError::Usage)?;
+    let (store, metrics, gate, scanning, wakes) = (
+        store.clone(),
+        metrics.clone(),
+        gate.clone(),
+        scanning.clone(),
+        wakes.clone(),
+    );
+    let run: crate::fleet::RunScan = Arc::new(move |cfg, stats| {
+        let (store, metrics, gate, scanning, wakes) = (
+            store.clone(),
+            metrics.clone(),
+            gate.clone(),
+            scanning.clone(),
+            wakes.clone(),
+        );
+        Box::pin(async move {
+            scanning.store(true, Ordering::Relaxed);
+            let held = gate.lock().await;
+            let r = scan_round(&cfg, &store, &metrics, crate::scan::Progress::Into(stats)).await;
+            drop(held);
+            scanning.store(false, Ordering::Relaxed);
+            for w in wakes.iter() {
+                w.notify_one();
+            }
+            r.map(|r| crate::fleet::Ran {
+                scan_id: r.scan_id,
+                devices: r.devices,
+                interrupted: r.interrupted,
+            })
+            .map_err(|e| e.to_string())
+        })
+    });
+    Ok(crate::fleet::Executor {
+        rules: Arc::new(rules),
+        run,
+    })
 }
 
 /// What stops the watch: SIGINT/SIGTERM (and SIGHUP, which asks for a reload) on its own, the

@@ -48,6 +48,9 @@ struct Worker {
     target: PgTarget,
     client: Option<tokio_postgres::Client>,
     statements: HashMap<(String, Vec<u32>), tokio_postgres::Statement>,
+    /// Inside `BEGIN` .. `COMMIT`/`ROLLBACK`: a failed prepare would abort the transaction, so a
+    /// statement whose NULLs may need guessing is prepared under a savepoint.
+    in_tx: bool,
 }
 
 impl Client {
@@ -78,6 +81,7 @@ impl Client {
                     target,
                     client: None,
                     statements: HashMap::new(),
+                    in_tx: false,
                 };
                 let connected = worker.connect();
                 let ok = connected.is_ok();
@@ -172,6 +176,7 @@ fn timed_out(what: &str) -> DbError {
 impl Worker {
     fn connect(&mut self) -> Result<()> {
         self.statements.clear();
+        self.in_tx = false;
         self.client = None;
         let t = &self.target;
         let mut config = tokio_postgres::Config::new();
@@ -245,10 +250,26 @@ impl Worker {
         const GUESSES: [Type; 4] = [Type::TEXT, Type::INT8, Type::FLOAT8, Type::BYTEA];
         let mut types = types;
         let mut guess = vec![0usize; types.len()];
+        let savepoint = self.in_tx && params.contains(&Value::Null);
+        let run = |sql: &str| {
+            rt.block_on(within(ROUND_TRIP, client.batch_execute(sql)))
+                .map_err(|_| timed_out("a savepoint"))?
+                .map_err(pg_err)
+        };
         let stmt = loop {
+            if savepoint {
+                run("SAVEPOINT camscan_prepare")?;
+            }
             let prepared = rt
                 .block_on(within(ROUND_TRIP, client.prepare_typed(&pg_sql, &types)))
                 .map_err(|_| timed_out("preparing a statement"))?;
+            if savepoint {
+                run(if prepared.is_ok() {
+                    "RELEASE SAVEPOINT camscan_prepare"
+                } else {
+                    "ROLLBACK TO SAVEPOINT camscan_prepare"
+                })?;
+            }
             let e = match prepared {
                 Ok(stmt) => break stmt,
                 Err(e) => e,
@@ -316,6 +337,11 @@ impl Worker {
 
     fn batch(&mut self, sql: &str) -> Result<()> {
         self.client()?;
+        match sql.trim() {
+            "BEGIN" => self.in_tx = true,
+            "COMMIT" | "ROLLBACK" => self.in_tx = false,
+            _ => {}
+        }
         let client = self
             .client
             .as_ref()
