@@ -4,7 +4,9 @@
 //! between sites). The hub goes away while cameras go down and up and a new one is installed;
 //! when it is back it must hold exactly the events each site saw, once each, in order. Then the
 //! same with an agent killed with -9 again and again during its replay, and with the hub killed
-//! and restarted. Addresses: 127.0.8.1-2 (cameras), 127.0.8.10 (the hub).
+//! and restarted. Scans asked for at the hub run at their site. Addresses: 127.0.8.1-2
+//! (cameras), 127.0.8.10 (the hub), 127.0.8.11-12 (a hub that fails), 127.0.8.13-17 (scans asked
+//! at the hub).
 
 // The counts each phase ends with go to stderr, for the record (CHANGELOG, closing notes).
 #![allow(clippy::print_stderr)]
@@ -15,8 +17,9 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use common::http::{get, post_json};
 use common::postgres::Pg;
-use common::{Proc, camscan, camscan_with_db, run, stderr, stdout};
+use common::{Proc, Serve, camscan, camscan_with_db, free_port, run, stderr, stdout};
 use serde_json::Value;
 
 const CAMS: &str = "127.0.8.1-127.0.8.2";
@@ -358,4 +361,163 @@ fn a_hub_that_fails_is_one_clear_line() {
         LIMIT,
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+/// A scan asked for at the hub (`POST /api/v1/scans` with a `site`) is queued there, claimed by
+/// that site's agent (north: `serve --hub`; south: `watch --hub`), run at the site with the
+/// site's settings and rules, and comes back: the request done with the hub's copy of the scan,
+/// the camera in the hub's inventory at that site. Outside the site's rules it is refused with the
+/// reason; for a site with no agent it is 404.
+#[test]
+fn a_scan_asked_at_the_hub_runs_at_its_site() {
+    let pg = Pg::start_on("127.0.8.13");
+    let hub = pg.create_db("hub");
+    let dir = tempfile::tempdir().unwrap();
+    let _cam = cam("127.0.8.14");
+    let cfg = dir.path().join("config.yaml");
+    std::fs::write(&cfg, "ports: \"8554\"\n").unwrap();
+    let (north_db, south_db) = (dir.path().join("north.db"), dir.path().join("south.db"));
+    // The hub's page and API, over its PostgreSQL inventory.
+    let hub_at = format!("127.0.8.15:{}", free_port("127.0.8.15"));
+    let hub_serve = inventory()
+        .args([
+            "serve", "--db", &hub, "--listen", &hub_at, "--site", "centre",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map(Proc)
+        .expect("the hub's serve starts");
+    // North's serve needs its inventory: a first scan there makes it.
+    let out = run(
+        camscan_with_db(&north_db).args(["scan", "127.0.8.17", "-p", "8554", "--site", "north"]),
+        LIMIT,
+    );
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    let north_at = format!("127.0.8.16:{}", free_port("127.0.8.16"));
+    let north = Serve::start(
+        &north_db,
+        &north_at,
+        &[
+            "--site",
+            "north",
+            "--hub",
+            &hub,
+            "--config",
+            cfg.to_str().unwrap(),
+            "--allow-targets",
+            "127.0.8.14",
+            "--no-preview",
+        ],
+    );
+    let south = Proc(
+        camscan_with_db(&south_db)
+            .env("CAMSCAN_LOG", "info")
+            .args([
+                "watch",
+                "--no-listen",
+                "127.0.8.14",
+                "-p",
+                "8554",
+                "--site",
+                "south",
+            ])
+            .args(["--hub", &hub, "--every", "1h", "--notify", "exec=true"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("camscan watch starts"),
+    );
+    let until = Instant::now() + LIMIT;
+    while std::net::TcpStream::connect(&hub_at).is_err() {
+        assert!(Instant::now() < until, "the hub's serve is not listening");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Both agents reach the hub (they are its sites).
+    wait_for(LIMIT, "both sites at the hub", || {
+        let a = get(&hub_at, "/api/v1/sites");
+        let names: Vec<String> = if a.status == 200 {
+            a.json()
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|s| s["last_contact"].is_string())
+                .map(|s| s["name"].as_str().unwrap().to_string())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        check(names == ["north", "south"], &names)
+    });
+    let ask = |body: &str| {
+        let a = post_json(&hub_at, "/api/v1/scans", body);
+        (a.status, a.header("location"), a.json())
+    };
+    let finished = |id: i64| {
+        let mut last = Value::Null;
+        wait_for(LIMIT, &format!("request {id} ends"), || {
+            last = get(&hub_at, &format!("/api/v1/scans/requests/{id}")).json();
+            let state = last["state"].as_str().unwrap_or("").to_string();
+            check(!["queued", "running"].contains(&state.as_str()), &last)
+        });
+        last
+    };
+    for site in ["north", "south"] {
+        let body = format!(r#"{{"site": "{site}", "targets": ["127.0.8.14"]}}"#);
+        let (status, location, r) = ask(&body);
+        assert_eq!(status, 202, "{r}");
+        let id = r["id"].as_i64().unwrap();
+        assert_eq!(location, Some(format!("/api/v1/scans/requests/{id}")));
+        assert_eq!(r["state"], "queued");
+        let r = finished(id);
+        assert_eq!(r["state"], "done", "{r}");
+        assert!(r["devices"].as_u64().unwrap() >= 1, "{r}");
+        assert!(
+            r["claimed_by"].as_str().unwrap().starts_with("camscan "),
+            "{r}"
+        );
+        // The scan reaches the hub through the push, then the request names the hub's copy.
+        wait_for(
+            LIMIT,
+            &format!("{site}'s requested scan at the hub"),
+            || {
+                let r = get(&hub_at, &format!("/api/v1/scans/requests/{id}")).json();
+                let scans = get(&hub_at, &format!("/api/v1/scans?site={site}")).json();
+                let ids: Vec<i64> = scans["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter_map(|s| s["id"].as_i64())
+                    .collect();
+                check(
+                    r["scan_id"].as_i64().is_some_and(|s| ids.contains(&s)),
+                    (&r, &ids),
+                )
+            },
+        );
+        let devices = get(&hub_at, &format!("/api/v1/devices?site={site}")).json();
+        let addresses: Vec<&str> = devices["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|d| d["address"].as_str())
+            .collect();
+        assert_eq!(addresses, ["127.0.8.14"], "{site}");
+    }
+    // Outside the site's rules: refused at the site, the reason at the hub.
+    let (status, _, r) = ask(r#"{"site": "north", "targets": ["127.0.8.17"]}"#);
+    assert_eq!(status, 202, "{r}");
+    let r = finished(r["id"].as_i64().unwrap());
+    assert_eq!(r["state"], "refused", "{r}");
+    assert!(r["error"].as_str().unwrap().contains("outside what"), "{r}");
+    // No agent of that site: nobody would run it.
+    let (status, _, r) = ask(r#"{"site": "west", "targets": ["127.0.8.14"]}"#);
+    assert_eq!(status, 404, "{r}");
+    assert!(
+        r["detail"].as_str().unwrap().contains("north, south"),
+        "{r}"
+    );
+    let list = get(&hub_at, "/api/v1/scans/requests?site=north").json();
+    assert_eq!(list["items"].as_array().unwrap().len(), 2, "{list}");
+    drop((hub_serve, north, south));
 }

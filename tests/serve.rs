@@ -15,6 +15,7 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use common::http::{Answer, exchange, get};
 use common::{Serve, Server, camscan, camscan_with_db, free_port, run, stderr};
 use serde_json::{Value, json};
 
@@ -47,84 +48,6 @@ fn scan(db: &Path) {
 /// `camscan serve` on SERVE_IP:`port` (a restart reuses the port), with `extra` arguments.
 fn serve_on(db: &Path, port: u16, extra: &[&str]) -> Serve {
     Serve::start(db, &format!("{SERVE_IP}:{port}"), extra)
-}
-
-/// An HTTP answer.
-#[derive(Debug)]
-struct Answer {
-    status: u16,
-    head: String,
-    body: Vec<u8>,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<String> {
-        self.head.lines().skip(1).find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.trim()
-                .eq_ignore_ascii_case(name)
-                .then(|| v.trim().to_string())
-        })
-    }
-
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
-            panic!(
-                "{e}: {}\n{}",
-                self.head,
-                String::from_utf8_lossy(&self.body)
-            )
-        })
-    }
-
-    /// A problem document of `status` and `type` urn:camscan:problem:`kind`.
-    fn assert_problem(&self, status: u16, kind: &str) {
-        assert_eq!(
-            self.status,
-            status,
-            "{}",
-            String::from_utf8_lossy(&self.body)
-        );
-        assert_eq!(
-            self.header("content-type").as_deref(),
-            Some("application/problem+json")
-        );
-        let p = self.json();
-        assert_eq!(p["type"], format!("urn:camscan:problem:{kind}"), "{p}");
-        assert_eq!(p["status"], status);
-        assert!(p["title"].is_string() && p["detail"].is_string(), "{p}");
-    }
-}
-
-/// Send `request` (whole, `Connection: close`) and read the answer to its end.
-fn exchange(addr: &str, request: &str) -> Answer {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    s.write_all(request.as_bytes()).unwrap();
-    let mut raw = Vec::new();
-    let _ = s.read_to_end(&mut raw);
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or_else(|| panic!("no head in {:?}", String::from_utf8_lossy(&raw)));
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let status = head
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap();
-    Answer {
-        status,
-        head,
-        body: raw[split + 4..].to_vec(),
-    }
-}
-
-fn get(addr: &str, path: &str) -> Answer {
-    exchange(
-        addr,
-        &format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
-    )
 }
 
 fn get_json(addr: &str, path: &str) -> Value {
