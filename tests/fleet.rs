@@ -519,5 +519,46 @@ fn a_scan_asked_at_the_hub_runs_at_its_site() {
     );
     let list = get(&hub_at, "/api/v1/scans/requests?site=north").json();
     assert_eq!(list["items"].as_array().unwrap().len(), 2, "{list}");
+    hub_page(&hub_at);
     drop((hub_serve, north, south));
+}
+
+/// The hub's page in Debian's Chromium (`tests/web/sites.mjs`): the sites overview, one site's
+/// devices, the site filter, a scan asked at a site from the form. Screenshots in
+/// `target/screenshots/`.
+fn hub_page(addr: &str) {
+    let node_dir = match common::browser() {
+        Ok(d) => d,
+        Err(why) if std::env::var_os("CI").is_none() => {
+            eprintln!("SKIPPED the hub's page: {why}; scripts/test installs it");
+            return;
+        }
+        Err(why) => panic!("{why}: CI must run the browser test (scripts/test installs it)"),
+    };
+    let shots = common::root_dir().join("target/screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let out = run(
+        std::process::Command::new("node")
+            .arg(common::root_dir().join("tests/web/sites.mjs"))
+            .env("CAMSCAN_BASE", format!("http://{addr}"))
+            .env("CAMSCAN_SHOTS", &shots)
+            .env("BROWSER_NODE", &node_dir)
+            .env("CHROMIUM", common::CHROMIUM)
+            .env("CAMSCAN_CAMERA", "127.0.8.14"),
+        Duration::from_secs(180),
+    );
+    assert!(
+        out.status.success() && stdout(&out).contains("PASS"),
+        "the hub's page: {}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    for shot in [
+        "sites.png",
+        "sites-dark.png",
+        "site-devices.png",
+        "site-scan.png",
+    ] {
+        assert!(shots.join(shot).exists(), "{shot}");
+    }
 }

@@ -111,6 +111,8 @@ pub struct ScanOptions {
     pub allow_targets: Vec<String>,
     /// The server's port list, as `--ports` writes it.
     pub ports: String,
+    /// The server's own site: scans asked for another are queued for that site's agent.
+    pub site: String,
 }
 
 /// The server's side of API scans: its rules, the jobs, the gate shared with the watcher.
@@ -175,6 +177,7 @@ impl Scans {
             credentials: self.rules.credential_names(),
             allow_targets: self.rules.allowed(),
             ports: self.rules.ports(),
+            site: self.site.clone(),
         }
     }
 
@@ -566,6 +569,7 @@ pub async fn options(State(state): State<AppState>, RawQuery(query): RawQuery) -
             credentials: Vec::new(),
             allow_targets: Vec::new(),
             ports: String::new(),
+            site: String::new(),
         }),
     }
 }

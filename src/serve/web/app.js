@@ -4,6 +4,8 @@
 //   /                   the device list: sortable, filterable, updated live from the event stream
 //   /devices/{id}       one device: identity, snapshot, availability, streams, checks, events
 //   /live/{stream_id}   one stream live, full window (see "Live preview" below)
+//   /sites              a fleet's sites at a glance (shown when the inventory holds several)
+//   /sites/{name}       the device list of one site
 // Above the list: the scan form (POST /api/v1/scans, its progress from the event stream's
 // `event: scan`) and the inventory's downloads (GET /api/v1/export/{format}).
 //
@@ -195,9 +197,12 @@
     const path = location.pathname;
     stopLive();
     if (!path.startsWith("/live/")) connect();
-    document.getElementById("nav-devices").classList.toggle("active", path === "/" || path.startsWith("/devices/"));
-    showActions(path === "/");
+    document.getElementById("nav-devices").classList.toggle("active", path === "/" || path.startsWith("/devices/") || path.startsWith("/sites/"));
+    document.getElementById("nav-sites").classList.toggle("active", path === "/sites");
+    showActions(path === "/" || path.startsWith("/sites/"));
     let m;
+    if (path === "/sites") return showSites(seq);
+    if ((m = path.match(/^\/sites\/([^/]+)$/))) return showList(seq, decodeURIComponent(m[1]));
     if ((m = path.match(/^\/devices\/([^/]+)$/))) return showDevice(decodeURIComponent(m[1]), seq);
     if ((m = path.match(/^\/live\/([^/]+)$/))) return showLive(decodeURIComponent(m[1]), seq);
     return showList(seq);
@@ -221,12 +226,86 @@
     document.body.dataset.ready = String(viewSeq);
   }
 
+  // ---- Sites (a fleet's hub) ----------------------------------------------------------------
+
+  const fleet = { sites: [] };
+  /** An agent reports every 5 s; silent for this long, its site's figures are stale. */
+  const SILENT_MS = 2 * 60 * 1000;
+
+  /** Whether the inventory holds several sites (or agents send to it): the sites' views show. */
+  function multiSite() {
+    return fleet.sites.length > 1 || fleet.sites.some((s) => s.last_contact);
+  }
+
+  async function loadSites() {
+    try { fleet.sites = await api("/api/v1/sites"); } catch (_) { /* keeps the last */ }
+    document.getElementById("nav-sites").hidden = !multiSite();
+    return fleet.sites;
+  }
+
+  /** A site's health at a glance: its agent silent, else devices offline or streams down. */
+  function siteHealth(s) {
+    if (s.last_contact && Date.now() - Date.parse(s.last_contact) > SILENT_MS) {
+      return { cls: "warn", label: "agent silent", why: rel(s.last_contact, "last heard ", " ago") };
+    }
+    const bad = [];
+    if (s.offline) bad.push(`${s.offline} offline`);
+    if (s.streams_down) bad.push(`${s.streams_down} stream${s.streams_down === 1 ? "" : "s"} down`);
+    if (bad.length) return { cls: "offline", label: "attention", why: bad.join(" \u00b7 ") };
+    return { cls: "online", label: "healthy", why: s.devices ? "all online" : "no devices yet" };
+  }
+
+  function siteRow(s) {
+    const h = siteHealth(s);
+    const total = s.streams_up + s.streams_down;
+    const bar = el("span", { class: `bar${s.streams_down ? " partial" : ""}` }, el("i"));
+    bar.firstChild.style.width = total ? `${Math.round((s.streams_up / total) * 100)}%` : "0%";
+    return el("tr", { data: { site: s.name } },
+      el("td", null, el("a", { href: `/sites/${encodeURIComponent(s.name)}`, class: "name" }, s.name)),
+      el("td", { class: "nowrap" }, el("span", { class: `badge ${h.cls}` }, h.label), el("div", { class: "sub" }, h.why)),
+      el("td", { class: "num" }, String(s.devices), el("div", { class: "sub" }, `${s.cameras} camera${s.cameras === 1 ? "" : "s"}`)),
+      el("td", { class: "num nowrap" }, `${s.online} / ${s.offline}`, el("div", { class: "sub" }, "online / offline")),
+      el("td", { class: "nowrap num" }, total ? `${s.streams_up} / ${total}` : dash, total ? bar : null),
+      el("td", { class: "nowrap" }, s.last_scan ? rel(s.last_scan, "", " ago") : dash, el("div", { class: "sub" }, when(s.last_scan))),
+      el("td", { class: "nowrap" }, s.last_contact ? rel(s.last_contact, "", " ago") : el("span", { class: "muted" }, "no agent"),
+        s.agent ? el("div", { class: "sub" }, s.agent) : null));
+  }
+
+  async function showSites(seq) {
+    current = { kind: "sites" };
+    document.title = "Sites \u00b7 camscan";
+    const tbody = el("tbody");
+    const count = el("span", { class: "count" }, "");
+    const head = el("tr", null, ["Site", "Health", "Devices", "Online / offline", "Streams up", "Last scan", "Agent"].map((l) => el("th", { scope: "col" }, l)));
+    const empty = el("div", { class: "empty", hidden: true }, "No site has recorded anything yet.");
+    current.render = () => {
+      clear(tbody).append(...fleet.sites.map(siteRow));
+      const devices = fleet.sites.reduce((n, s) => n + s.devices, 0);
+      const attention = fleet.sites.filter((s) => siteHealth(s).cls !== "online").length;
+      count.textContent = `${fleet.sites.length} site${fleet.sites.length === 1 ? "" : "s"} \u00b7 ${devices} devices \u00b7 ${attention} need${attention === 1 ? "s" : ""} attention`;
+      empty.hidden = fleet.sites.length > 0;
+    };
+    clear(view).append(el("div", { class: "page-head" }, el("h1", null, "Sites")),
+      el("section", { class: "panel" }, el("div", { class: "toolbar" }, count),
+        el("table", { class: "grid sites" }, el("thead", null, head), tbody), empty));
+    try {
+      await loadSites();
+      if (seq !== viewSeq) return;
+      current.render();
+      ready("sites");
+    } catch (err) {
+      if (seq !== viewSeq) return;
+      clear(view).append(failure(err));
+    }
+  }
+
   // ---- Device list --------------------------------------------------------------------------
 
   const list = {
     devices: new Map(),
     filter: "",
     state: "",
+    site: "", // one site's devices (/sites/{name}), else every site's
     cameras: (() => { try { return localStorage.getItem("camscan.cameras") === "1"; } catch (_) { return false; } })(),
     sort: loadSort(),
     flash: new Map(), // device id -> time it changed
@@ -262,6 +341,13 @@
     { key: "last_seen", label: "Last seen", cmp: (a, b) => String(b.last_seen).localeCompare(String(a.last_seen)) },
   ];
 
+  const SITE_COLUMN = { key: "site", label: "Site", cmp: (a, b) => String(a.site).localeCompare(String(b.site)) };
+
+  /** The table's columns: with a site column when the inventory holds several sites. */
+  function columns() {
+    return multiSite() && !list.site ? [COLUMNS[0], SITE_COLUMN, ...COLUMNS.slice(1)] : COLUMNS;
+  }
+
   /** The name a person reads, as the table shows it: the label, else the host name, else the address. */
   function displayName(d) {
     return d.name || d.hostname || d.address || d.key || `device ${d.id}`;
@@ -284,11 +370,12 @@
       id: d.id, key: d.key, state: d.state, state_since: d.state_since, first_seen: d.first_seen,
       last_seen: d.last_seen, address: d.address, mac: d.mac, vendor: d.vendor, model: d.model,
       name: d.name, streams_up: d.streams_up, streams_total: d.streams_total,
-      hostname: d.hostname, is_camera: d.is_camera,
+      hostname: d.hostname, is_camera: d.is_camera, site: d.site,
     };
   }
 
   function matches(d) {
+    if (list.site && d.site !== list.site) return false;
     if (list.state && d.state !== list.state) return false;
     if (list.cameras && !d.is_camera) return false;
     if (!list.filter) return true;
@@ -304,6 +391,7 @@
     const flashed = list.flash.get(d.id);
     const row = el("tr", { class: flashed && Date.now() - flashed < 2500 ? "flash" : null, data: { id: d.id } },
       el("td", { class: "nowrap" }, stateBadge(d.state), el("div", { class: "sub" }, rel(d.state_since, "for "))),
+      columns().includes(SITE_COLUMN) ? el("td", null, el("a", { href: `/sites/${encodeURIComponent(d.site)}` }, d.site)) : null,
       el("td", null, el("div", null, orDash(d.vendor)), d.model ? el("div", { class: "sub" }, d.model) : null),
       el("td", null, el("a", { href: `/devices/${d.id}`, class: "name" }, displayName(d)),
         el("div", { class: "sub mono" }, d.key)),
@@ -316,7 +404,7 @@
 
   function renderRows() {
     if (!list.tbody) return;
-    const col = COLUMNS.find((c) => c.key === list.sort.key) || COLUMNS[0];
+    const col = columns().find((c) => c.key === list.sort.key) || COLUMNS[0];
     const rows = [...list.devices.values()].filter(matches);
     rows.sort((a, b) => list.sort.dir * col.cmp(a, b) || a.id - b.id);
     clear(list.tbody);
@@ -324,7 +412,9 @@
     for (const d of rows) frag.append(deviceRow(d));
     list.tbody.append(frag);
     const online = [...list.devices.values()].filter((d) => d.state === "online").length;
-    list.count.textContent = `${rows.length} of ${list.devices.size} devices \u00b7 ${online} online`;
+    const here = list.site ? [...list.devices.values()].filter((d) => d.site === list.site) : [...list.devices.values()];
+    const on = here.filter((d) => d.state === "online").length;
+    list.count.textContent = `${rows.length} of ${here.length} devices \u00b7 ${list.site ? on : online} online`;
     list.empty.hidden = rows.length > 0;
     list.empty.textContent = list.devices.size ? "No device matches the filter." : "The inventory has no devices yet: run a scan.";
     for (const th of list.head.querySelectorAll("th")) {
@@ -332,9 +422,23 @@
     }
   }
 
-  async function showList(seq) {
+  async function showList(seq, site) {
     current = { kind: "list" };
-    document.title = "Devices \u00b7 camscan";
+    list.site = site || "";
+    document.title = list.site ? `${list.site} \u00b7 camscan` : "Devices \u00b7 camscan";
+    await loadSites();
+    if (seq !== viewSeq) return;
+    // A fleet's inventory: choose a site (its own path, so it is a link to share).
+    const sitePick = multiSite() || list.site ? el("select", { id: "site-filter", "aria-label": "Site" },
+      el("option", { value: "" }, "All sites"),
+      fleet.sites.map((x) => el("option", { value: x.name, selected: x.name === list.site ? true : null }, x.name))) : null;
+    if (sitePick) {
+      sitePick.value = list.site;
+      sitePick.addEventListener("change", () => {
+        history.pushState(null, "", sitePick.value ? `/sites/${encodeURIComponent(sitePick.value)}` : "/");
+        route();
+      });
+    }
     const search = el("input", { type: "search", placeholder: "Filter: name, host name, vendor, address, MAC\u2026", "aria-label": "Filter devices", value: list.filter });
     search.addEventListener("input", () => {
       list.filter = search.value.trim().toLowerCase();
@@ -369,7 +473,7 @@
     }
     list.count = el("span", { class: "count" }, "");
     list.head = el("tr");
-    for (const c of COLUMNS) {
+    for (const c of columns()) {
       const th = el("th", { class: "sortable", data: { key: c.key }, scope: "col" }, c.label);
       th.addEventListener("click", () => {
         list.sort = list.sort.key === c.key ? { key: c.key, dir: -list.sort.dir } : { key: c.key, dir: 1 };
@@ -381,10 +485,10 @@
     list.tbody = el("tbody");
     list.empty = el("div", { class: "empty", hidden: true });
     const panel = el("section", { class: "panel" },
-      el("div", { class: "toolbar" }, search, seg, cams, list.count),
+      el("div", { class: "toolbar" }, sitePick, search, seg, cams, list.count),
       el("table", { class: "grid devices" }, el("thead", null, list.head), list.tbody),
       list.empty);
-    clear(view).append(el("div", { class: "page-head" }, el("h1", null, "Devices")), panel);
+    clear(view).append(el("div", { class: "page-head" }, el("h1", null, list.site ? `Devices at ${list.site}` : "Devices")), panel);
     try {
       const items = await all("/api/v1/devices");
       if (seq !== viewSeq) return;
@@ -497,6 +601,7 @@
     });
     return el("dl", { class: "facts" },
       fact("Identity", el("span", { class: "mono" }, d.key), KEY_SOURCE[keyKind] ? `by ${KEY_SOURCE[keyKind]}` : null),
+      multiSite() ? fact("Site", el("a", { href: `/sites/${encodeURIComponent(d.site)}` }, d.site), "identity is per site") : null,
       fact("Vendor", d.vendor), fact("Model", d.model), fact("Firmware", d.firmware), fact("Serial", d.serial),
       fact("Name", d.name), fact("Hostname", d.hostname, d.hostname ? "reverse DNS" : null),
       fact("Address", d.address ? el("span", { class: "mono" }, d.address) : null),
@@ -1101,7 +1206,8 @@
     built: false,
     options: null,
     job: null, // the job shown (the newest one this page saw)
-    form: null, targets: null, ports: null, creds: null, submit: null, hint: null,
+    request: null, // or the scan queued for another site's agent
+    form: null, targets: null, ports: null, creds: null, site: null, siteLabel: null, submit: null, hint: null,
     error: null, progress: null, bar: null, figures: null, stateEl: null, link: null,
     retryTimer: null, pollTimer: null, lastEvent: 0,
   };
@@ -1122,6 +1228,11 @@
       spellcheck: "false", placeholder: "192.168.1.0/24, 192.168.1.20-192.168.1.40", "aria-describedby": "scan-hint" });
     scan.ports = el("input", { type: "text", name: "ports", id: "scan-ports", autocomplete: "off", spellcheck: "false", placeholder: "server's ports" });
     scan.creds = el("select", { name: "credentials", id: "scan-credentials" });
+    // A fleet's hub: scan at another site (queued for that site's agent, which holds it to its
+    // own targets and credential sets).
+    scan.site = el("select", { name: "site", id: "scan-site" });
+    scan.siteLabel = el("label", { hidden: true }, el("span", null, "Site"), scan.site);
+    scan.site.addEventListener("change", siteHint);
     scan.submit = el("button", { type: "submit", class: "btn primary" }, "Scan");
     scan.hint = el("div", { class: "hint", id: "scan-hint" }, "Loading the server's scan options\u2026");
     scan.error = el("div", { class: "form-error", role: "alert", hidden: true });
@@ -1135,6 +1246,7 @@
       el("label", { class: "grow" }, el("span", null, "Targets"), scan.targets),
       el("label", { class: "ports" }, el("span", null, "Ports"), scan.ports),
       el("label", null, el("span", null, "Credentials"), scan.creds),
+      scan.siteLabel,
       scan.submit);
     scan.form.addEventListener("submit", (e) => {
       e.preventDefault();
@@ -1159,6 +1271,47 @@
     }).catch(() => { /* shown when its events come */ });
   }
 
+  /** Whether the form asks for a scan at another site than the server's. */
+  function elsewhere() {
+    return !scan.siteLabel.hidden && scan.site.value && scan.options && scan.site.value !== scan.options.site;
+  }
+
+  /** The hint under the form: the server's allowed targets, or the chosen site's rules. */
+  function siteHint() {
+    if (!scan.options) return;
+    if (elsewhere()) {
+      append(clear(scan.hint), ["Queued at this hub for ", el("code", null, scan.site.value),
+        "'s agent, which scans within its own targets and credential sets (it starts within 5 s of its next contact)."]);
+      for (const c of [scan.targets, scan.ports, scan.creds, scan.submit]) c.disabled = false;
+      return;
+    }
+    const allowed = scan.options.allow_targets || [];
+    if (!allowed.length) {
+      scan.hint.textContent = "This server takes no scans (started without targets it may scan).";
+      for (const c of [scan.targets, scan.ports, scan.creds, scan.submit]) c.disabled = true;
+      return;
+    }
+    for (const c of [scan.targets, scan.ports, scan.creds]) c.disabled = false;
+    scan.submit.disabled = scan.job !== null && scan.job.state === "running";
+    append(clear(scan.hint), ["Allowed targets: ",
+      allowed.map((a, i) => [i ? ", " : "", el("code", null, a)]),
+      " \u00b7 addresses, CIDRs or ranges, separated by commas or spaces; no host names."]);
+    if (!scan.targets.value && allowed.length === 1) scan.targets.placeholder = allowed[0];
+  }
+
+  /** The sites a scan may be asked at: this server's own, and each whose agent reaches it. */
+  async function loadScanSites() {
+    await loadSites();
+    const own = scan.options && scan.options.site;
+    const agents = fleet.sites.filter((x) => x.last_contact && x.name !== own).map((x) => x.name);
+    scan.siteLabel.hidden = !agents.length;
+    const keep = scan.site.value;
+    clear(scan.site).append(el("option", { value: own || "" }, own ? `${own} (here)` : "here"),
+      ...agents.map((n) => el("option", { value: n }, n)));
+    if ([...scan.site.options].some((o) => o.value === keep)) scan.site.value = keep;
+    siteHint();
+  }
+
   async function loadOptions() {
     try {
       const o = await api("/api/v1/scans/options");
@@ -1167,16 +1320,8 @@
       for (const name of o.credentials || []) scan.creds.append(el("option", { value: name }, name));
       scan.ports.placeholder = o.ports || "server's ports";
       scan.ports.title = o.ports ? `Empty: the server's ports (${o.ports})` : "";
-      const allowed = o.allow_targets || [];
-      if (!allowed.length) {
-        scan.hint.textContent = "This server takes no scans (started without targets it may scan).";
-        for (const c of [scan.targets, scan.ports, scan.creds, scan.submit]) c.disabled = true;
-        return;
-      }
-      append(clear(scan.hint), ["Allowed targets: ",
-        allowed.map((a, i) => [i ? ", " : "", el("code", null, a)]),
-        " \u00b7 addresses, CIDRs or ranges, separated by commas or spaces; no host names."]);
-      if (!scan.targets.value && allowed.length === 1) scan.targets.placeholder = allowed[0];
+      siteHint();
+      await loadScanSites();
     } catch (err) {
       scan.hint.textContent = `Scan options unavailable: ${err.message}`;
     }
@@ -1194,6 +1339,7 @@
     const ports = scan.ports.value.trim();
     if (ports) body.ports = ports;
     if (scan.creds.value) body.credentials = scan.creds.value;
+    if (elsewhere()) body.site = scan.site.value;
     scan.submit.disabled = true;
     let r;
     try {
@@ -1215,7 +1361,8 @@
     let doc = null;
     try { doc = await r.json(); } catch (_) { /* not JSON */ }
     if (r.status === 202 && doc) {
-      showJob(doc);
+      if (doc.requested_at !== undefined) showRequest(doc);
+      else showJob(doc);
       return;
     }
     scan.submit.disabled = false;
@@ -1257,6 +1404,8 @@
     if (old && (j.probes_done < old.probes_done || j.probes_total < old.probes_total || j.devices < old.devices)) return;
     if (scan.job && j.id === scan.job.id && scan.job.state !== "running" && j.state === "running") return;
     scan.job = j;
+    scan.request = null;
+    delete scan.progress.dataset.request;
     scan.lastEvent = Date.now();
     const running = j.state === "running";
     scan.progress.hidden = false;
@@ -1297,6 +1446,56 @@
         if (Date.now() - scan.lastEvent < 4000 || !scan.job || scan.job.state !== "running") return;
         try { showJob(await api(`/api/v1/scans/jobs/${scan.job.id}`)); } catch (_) { /* next tick */ }
       }, 2000);
+    }
+  }
+
+  /** A scan queued for a site's agent: its state read every second until it ends. */
+  function showRequest(r) {
+    if (!r || typeof r.id !== "number" || !scan.built) return;
+    const waiting = r.state === "queued" || r.state === "running";
+    scan.job = null;
+    scan.request = r;
+    scan.progress.hidden = false;
+    scan.progress.dataset.state = r.state;
+    scan.progress.dataset.request = String(r.id);
+    delete scan.progress.dataset.job;
+    scan.stateEl.className = `badge ${r.state === "queued" ? "running" : r.state === "refused" ? "failed" : r.state}`;
+    scan.stateEl.textContent = r.state;
+    if (r.probes_total > 0) {
+      scan.bar.max = r.probes_total;
+      scan.bar.value = Math.min(r.probes_done, r.probes_total);
+    } else if (waiting) {
+      scan.bar.removeAttribute("value");
+    } else {
+      scan.bar.max = 1;
+      scan.bar.value = 1;
+    }
+    const devices = `${num(r.devices, 0)} device${r.devices === 1 ? "" : "s"} found`;
+    scan.figures.textContent = r.state === "queued"
+      ? `at ${r.site} \u00b7 waiting for its agent`
+      : `at ${r.site} \u00b7 probes ${num(r.probes_done, 0)} / ${num(r.probes_total, 0)} \u00b7 ${devices}`;
+    scan.figures.title = `Request ${r.id}: ${(r.targets || []).join(", ")}`;
+    clear(scan.link);
+    const json = el("a", { href: `/api/v1/scans/requests/${encodeURIComponent(r.id)}`, title: "The request (JSON)" }, `request ${r.id}`);
+    if (!waiting) {
+      if (r.scan_id !== null && r.scan_id !== undefined) {
+        scan.link.append(el("a", { href: `/sites/${encodeURIComponent(r.site)}`, class: "scan-link", title: "The site's devices" }, `${r.site}'s devices`), " \u00b7 ");
+      }
+      scan.link.append(json);
+      if (r.error) scan.link.append(" \u00b7 ", el("span", { class: "bad" }, r.error));
+      if (r.finished_at) scan.link.append(" \u00b7 ", rel(r.finished_at, "ended ", " ago"));
+    } else {
+      scan.link.append(json);
+    }
+    scan.submit.disabled = false;
+    clearInterval(scan.pollTimer);
+    scan.pollTimer = null;
+    // Until it ends and the hub holds its scan (the agent sends the scan, then the request's end).
+    if (waiting || (r.state === "done" && r.scan_id === null)) {
+      scan.pollTimer = setInterval(async () => {
+        if (!scan.request || scan.request.id !== r.id) return;
+        try { showRequest(await api(`/api/v1/scans/requests/${r.id}`)); } catch (_) { /* next tick */ }
+      }, 1000);
     }
   }
 
@@ -1347,6 +1546,9 @@
         }
       }
       renderRows();
+    } else if (current && current.kind === "sites") {
+      await loadSites();
+      if (current.kind === "sites" && current.render) current.render();
     } else if (current && current.kind === "device" && ids.includes(current.id)) {
       // The device changed: its state badge and its streams' states are read again (the
       // availability and charts follow on the next view).

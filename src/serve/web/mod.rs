@@ -3,7 +3,7 @@
 //! so it works on an isolated site).
 //!
 //! The page is a small client of the API under `/api/v1`: it routes on the path itself
-//! (`/`, `/devices/{id}`, `/live/{stream_id}`), so each of those paths answers the same
+//! (`/`, `/devices/{id}`, `/live/{stream_id}`, `/sites`, `/sites/{name}`), so each of those paths answers the same
 //! document and a deep link or a reload lands on the right view. It builds its DOM with
 //! `createElement`/`textContent` only (a device's name is hostile input), uses no inline script
 //! or style, and so runs under the strict Content-Security-Policy [`CSP`] that every page answer
@@ -32,6 +32,8 @@ pub fn pages() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/", get(index)),
         ("/devices/{id}", get(index)),
         ("/live/{id}", get(index)),
+        ("/sites", get(index)),
+        ("/sites/{name}", get(index)),
         ("/assets/{file}", get(asset)),
     ]
 }
