@@ -18,7 +18,7 @@ use crate::config::{FileConfig, ScanConfig};
 use crate::error::Error;
 use crate::model::known::Known;
 use crate::model::{DiscoveryMethod, Report};
-use crate::store::{PgTarget, ScanInfo, ScanSummary, Store, StoreError};
+use crate::store::{PgTarget, Recorded, ScanInfo, ScanSummary, Store, StoreError};
 
 /// Why an inventory command (or the recording of a scan) failed. One line each; exit code 2.
 #[derive(Debug, thiserror::Error)]
@@ -194,7 +194,138 @@ pub fn record(
     cfg: &ScanConfig,
     report: &Report,
 ) -> Result<Option<Summary>, StoreError> {
-    record_with_events(store, cfg, report).map(|r| r.summary)
+    record_with_events(store, cfg, report, None).map(|r| r.summary)
+}
+
+/// A scan that records its devices as they become final, so that a long scan killed (or a
+/// machine that loses power) keeps what it had found, its scan marked incomplete. The pipeline's
+/// `on_final` hands each final device over a channel (it never waits on the store); a thread
+/// records what came in the last second as one part (one transaction: a busy scan's devices are
+/// batched, a quiet one's recorded at once) and beats the scan's heartbeat every
+/// [`Live::BEAT`] between parts. [`Live::end`] returns what the parts recorded; the scan's end
+/// is then recorded into the same row ([`record_with_events`]).
+pub struct Live {
+    scan_id: i64,
+    tx: Option<std::sync::mpsc::Sender<crate::model::Device>>,
+    thread: Option<std::thread::JoinHandle<Vec<crate::store::StoreEvent>>>,
+}
+
+impl Live {
+    /// How often a running scan's heartbeat is written when no device became final.
+    pub const BEAT: std::time::Duration = std::time::Duration::from_secs(30);
+    /// How long a part gathers devices before it is recorded.
+    pub const GATHER: std::time::Duration = std::time::Duration::from_secs(1);
+    /// The most devices in one part.
+    pub const PART: usize = 500;
+
+    /// Begin recording `cfg`'s scan in `store`.
+    pub fn begin(store: &crate::store::SharedStore, cfg: &ScanConfig) -> Result<Live, StoreError> {
+        let now = jiff::Timestamp::now().to_string();
+        let ports: &[u16] = if cfg.discovery.contains(&DiscoveryMethod::Port) {
+            &cfg.ports
+        } else {
+            &[]
+        };
+        let mut info = ScanInfo::of_report(
+            &Report {
+                schema_version: 0,
+                camscan_version: env!("CARGO_PKG_VERSION").to_string(),
+                started_at: now.clone(),
+                finished_at: now,
+                complete: false,
+                targets: cfg.targets.clone(),
+                devices: Vec::new(),
+            },
+            &cfg.site,
+            ports,
+            &cfg.discovery,
+        );
+        let scan_id = store.lock().begin_scan(&info)?;
+        let (tx, rx) = std::sync::mpsc::channel::<crate::model::Device>();
+        let (store, creds) = (store.clone(), cfg.credentials.clone());
+        let thread = std::thread::Builder::new()
+            .name("camscan-record".into())
+            .spawn(move || {
+                use std::sync::mpsc::RecvTimeoutError;
+                let mut events = Vec::new();
+                loop {
+                    let first = match rx.recv_timeout(Live::BEAT) {
+                        Ok(d) => d,
+                        Err(RecvTimeoutError::Timeout) => {
+                            if let Err(e) = store.lock().scan_heartbeat(scan_id) {
+                                tracing::warn!("the running scan's heartbeat: {e}");
+                            }
+                            continue;
+                        }
+                        Err(RecvTimeoutError::Disconnected) => break,
+                    };
+                    let mut devices = vec![first];
+                    let until = std::time::Instant::now() + Live::GATHER;
+                    while devices.len() < Live::PART {
+                        match rx.recv_timeout(
+                            until.saturating_duration_since(std::time::Instant::now()),
+                        ) {
+                            Ok(d) => devices.push(d),
+                            Err(_) => break,
+                        }
+                    }
+                    info.finished_at = jiff::Timestamp::now().to_string();
+                    let part = Report {
+                        schema_version: 0,
+                        camscan_version: info.version.clone(),
+                        started_at: info.started_at.clone(),
+                        finished_at: info.finished_at.clone(),
+                        complete: false,
+                        targets: info.targets.clone(),
+                        devices,
+                    };
+                    match store.lock().record_part(scan_id, &info, &part, &creds) {
+                        Ok(r) => events.extend(r.events),
+                        // The scan's end records every device again: nothing is lost.
+                        Err(e) => tracing::warn!("recording devices as they become final: {e}"),
+                    }
+                }
+                events
+            })
+            .map_err(|e| StoreError::Io {
+                path: PathBuf::from("camscan-record"),
+                source: e,
+            })?;
+        Ok(Live {
+            scan_id,
+            tx: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    /// The pipeline's `on_final`: each final device to the recorder (never waits).
+    pub fn on_final(&self) -> crate::scan::collect::OnFinal<'static> {
+        let tx = self.tx.clone();
+        Box::new(move |d: &crate::model::Device| {
+            if let Some(tx) = &tx {
+                let _ = tx.send(d.clone());
+            }
+            std::ops::ControlFlow::Continue(())
+        })
+    }
+
+    /// Stop recording parts (what came in is recorded first): the scan's id and the events the
+    /// parts derived.
+    pub fn end(mut self) -> crate::store::Recorded {
+        drop(self.tx.take());
+        let events = self
+            .thread
+            .take()
+            .and_then(|t| t.join().ok())
+            .unwrap_or_default();
+        crate::store::Recorded {
+            scan_id: self.scan_id,
+            events,
+            new: 0,
+            gone: 0,
+            changed: 0,
+        }
+    }
 }
 
 /// What recording a scan gave.
@@ -207,11 +338,14 @@ pub struct RecordedScan {
     pub events: Vec<crate::store::StoreEvent>,
 }
 
-/// [`record`], with the events the scan derived (for `camscan watch`'s metrics).
+/// [`record`], with the events the scan derived (for `camscan watch`'s metrics). `live`: the
+/// scan recorded its devices as they became final ([`Live`]): its end goes into that scan's row,
+/// and its events are those of the parts and of the end.
 pub fn record_with_events(
     store: &mut Store,
     cfg: &ScanConfig,
     report: &Report,
+    live: Option<Recorded>,
 ) -> Result<RecordedScan, StoreError> {
     let same = |s: &ScanSummary| s.scan.complete && same_targets(&s.scan.targets, &report.targets);
     let earlier = store.scans(Some(&cfg.site))?.into_iter().find(same);
@@ -221,7 +355,16 @@ pub fn record_with_events(
         &[]
     };
     let info = ScanInfo::of_report(report, &cfg.site, ports, &cfg.discovery);
-    let recorded = store.record_scan(&info, report, &cfg.credentials)?;
+    let recorded = match live {
+        Some(parts) => {
+            let mut end = store.record_end(parts.scan_id, &info, report, &cfg.credentials)?;
+            let mut events = parts.events;
+            events.append(&mut end.events);
+            end.events = events;
+            end
+        }
+        None => store.record_scan(&info, report, &cfg.credentials)?,
+    };
     let (Some(since), true) = (earlier, report.complete) else {
         return Ok(RecordedScan {
             scan_id: recorded.scan_id,

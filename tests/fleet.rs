@@ -6,7 +6,7 @@
 //! same with an agent killed with -9 again and again during its replay, and with the hub killed
 //! and restarted. Scans asked for at the hub run at their site. Addresses: 127.0.8.1-2
 //! (cameras), 127.0.8.10 (the hub), 127.0.8.11-12 (a hub that fails), 127.0.8.13-17 (scans asked
-//! at the hub).
+//! at the hub), 127.0.8.18-20 (a long scan killed).
 
 // The counts each phase ends with go to stderr, for the record (CHANGELOG, closing notes).
 #![allow(clippy::print_stderr)]
@@ -560,5 +560,75 @@ fn hub_page(addr: &str) {
         "site-scan.png",
     ] {
         assert!(shots.join(shot).exists(), "{shot}");
+    }
+}
+
+/// A long scan records each device as it becomes final: killed with -9 while a silent host still
+/// holds it, its scan is in the inventory, incomplete, with the camera it had found, on both
+/// engines.
+#[test]
+fn a_scan_killed_keeps_the_devices_it_had_found() {
+    let _cam = cam("127.0.8.18");
+    // A host that takes connections and never answers (a tarpit): the scan waits on it.
+    let silent = std::net::TcpListener::bind("127.0.8.19:8554").unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for c in silent.incoming().take(64).flatten() {
+            held.push(c);
+        }
+    });
+    let pg = Pg::start_on("127.0.8.20");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("site.db");
+    for db in [file.to_str().unwrap().to_string(), pg.create_db("site")] {
+        let mut scan = Proc(
+            inventory()
+                .args(["scan", "127.0.8.18-127.0.8.19", "-p", "8554", "--db", &db])
+                .args(["--site", "east", "-f", "json"])
+                // A silent port costs the detection timeout: a minute here, the long scan.
+                .args(["--timeout", "60s", "--detect-timeout", "60s"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("camscan scan starts"),
+        );
+        let devices = |db: &str| -> Vec<String> {
+            let out = run(
+                inventory().args(["devices", "--db", db, "-f", "json"]),
+                LIMIT,
+            );
+            let v: Value = serde_json::from_str(&stdout(&out)).unwrap_or(Value::Null);
+            v.as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|d| d["address"].as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        wait_for(
+            LIMIT,
+            &format!("the camera recorded while {db} scans"),
+            || {
+                let found = devices(&db);
+                check(found.contains(&"127.0.8.18".to_string()), &found)
+            },
+        );
+        assert!(
+            scan.0.try_wait().unwrap().is_none(),
+            "the scan still runs (the silent host holds it) when it is killed"
+        );
+        kill9(&mut scan);
+        let out = run(
+            inventory().args(["scans", "--db", &db, "--site", "east", "-f", "json"]),
+            LIMIT,
+        );
+        let scans: Value = serde_json::from_str(&stdout(&out)).unwrap();
+        let scans = scans.as_array().unwrap();
+        assert_eq!(scans.len(), 1, "{scans:?}");
+        assert_eq!(scans[0]["complete"], false, "{scans:?}");
+        assert_eq!(scans[0]["devices"], 1, "{scans:?}");
+        assert_eq!(devices(&db), ["127.0.8.18"]);
+        eprintln!("killed during its scan, {db}: {}", scans[0]);
     }
 }

@@ -50,20 +50,37 @@ async fn scan_and_record(cfg: ScanConfig, quiet: bool) -> Result<u8, CommandErro
             "--hub sends this site's inventory to the hub: drop --no-db".into(),
         ));
     }
-    let mut store = record::open_for_scan(&cfg)?;
+    let store = record::open_for_scan(&cfg)?;
     let known = record::known(store.as_ref(), &cfg)?;
     let dns = record::dns_answers(store.as_ref(), &cfg)?;
-    let scanned = crate::scan::run(&cfg, !quiet, known, dns).await?;
-    if let Some(store) = store.as_mut() {
+    // Devices are recorded as they become final: a long scan killed keeps what it had found.
+    let store = store.map(crate::store::SharedStore::new);
+    let live = match &store {
+        Some(s) => Some(record::Live::begin(s, &cfg).map_err(CommandError::Record)?),
+        None => None,
+    };
+    let scanned = crate::scan::run(
+        &cfg,
+        !quiet,
+        (known, dns),
+        live.as_ref().map(record::Live::on_final),
+    )
+    .await;
+    let parts = live.map(record::Live::end);
+    let scanned = scanned?;
+    if let Some(store) = &store {
+        let mut store = store.lock();
         store
             .record_dns(&scanned.dns)
             .map_err(CommandError::Record)?;
-        let summary = record::record(store, &cfg, &scanned.report).map_err(CommandError::Record)?;
+        let summary = record::record_with_events(&mut store, &cfg, &scanned.report, parts)
+            .map_err(CommandError::Record)?
+            .summary;
         if let (Some(summary), false) = (summary, quiet) {
             print_summary(&summary);
         }
         if let Some(hub) = &cfg.hub {
-            send_to_hub(store, hub);
+            send_to_hub(&store, hub);
         }
     }
     Ok(scanned.exit_code())

@@ -117,11 +117,16 @@ pub fn push(
             hub.touch_site(site, &agent)?;
             return Ok(done);
         }
-        done.cursor = hub.apply_replica(&batch, &agent)?;
+        let after = hub.apply_replica(&batch, &agent)?;
         done.batches += 1;
         done.scans += batch.scans.len();
         done.events += batch.events.len();
         done.devices += batch.devices.len();
+        // Nothing moved: a running scan at the head, sent again until its end.
+        if after == done.cursor {
+            return Ok(done);
+        }
+        done.cursor = after;
     }
 }
 

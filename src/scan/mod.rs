@@ -60,11 +60,12 @@ const EVENT_CHANNEL: usize = 1024;
 /// `progress`: draw a progress bar on stderr (only drawn when stderr is a terminal). `known`: what
 /// earlier scans learnt per address (the inventory's [`crate::store::Store::known`]), tried first
 /// by the analysers unless `--fresh`. `dns`: the reverse DNS answers the inventory still trusts.
+/// `also`: given each device as it becomes final (the inventory records it then).
 pub async fn run(
     cfg: &ScanConfig,
     progress: bool,
-    known: HashMap<IpAddr, Known>,
-    dns: Vec<crate::net::rdns::DnsAnswer>,
+    (known, dns): (HashMap<IpAddr, Known>, Vec<crate::net::rdns::DnsAnswer>),
+    mut also: Option<OnFinal<'_>>,
 ) -> Result<Scanned, Error> {
     let plan = ScanPlan::build(cfg).await?;
     if let Some(names) = &plan.names {
@@ -79,9 +80,23 @@ pub async fn run(
         Format::Ndjson => Some(NdjsonStream::open(cfg.output.as_deref())?),
         _ => None,
     };
-    let on_final = lines
-        .as_mut()
-        .map(|l| Box::new(|d: &Device| l.write(d)) as OnFinal<'_>);
+    // Each final device to the NDJSON output and to `also` (the inventory's live recorder).
+    let on_final = match (lines.as_mut(), also.as_mut()) {
+        (None, None) => None,
+        (l, a) => {
+            let mut l = l;
+            let mut a = a;
+            Some(Box::new(move |d: &Device| {
+                if let Some(a) = a.as_mut() {
+                    let _ = a(d);
+                }
+                match l.as_mut() {
+                    Some(l) => l.write(d),
+                    None => std::ops::ControlFlow::Continue(()),
+                }
+            }) as OnFinal<'_>)
+        }
+    };
     let scanned = pipeline(
         plan,
         plan::context_with_known(cfg, known),

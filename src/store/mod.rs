@@ -204,10 +204,84 @@ impl Store {
             .conn
             .transaction()
             .map_err(|e| schema::map_err(&path, e))?;
-        let recorded = record::record(&tx, &self.key, scan, report, creds)
+        let recorded = record::record(&tx, &self.key, scan, report, creds, record::ScanRow::New)
             .map_err(|e| schema::map_err(&path, e))?;
         tx.commit().map_err(|e| schema::map_err(&path, e))?;
         Ok(recorded)
+    }
+
+    /// Begin a scan that records its devices as they become final ([`Store::record_part`]), then
+    /// its end ([`Store::record_end`]); its id. Until its end the scan is incomplete, with a
+    /// heartbeat: a scan whose process is killed keeps what it had recorded, incomplete.
+    pub fn begin_scan(&mut self, scan: &ScanInfo) -> Result<i64, StoreError> {
+        let now = jiff::Timestamp::now().as_millisecond();
+        self.write(|tx| record::begin(tx, scan, now))
+    }
+
+    /// Devices of the running scan `scan_id` that became final: recorded as an interrupted scan
+    /// records them (nothing else is judged offline), with their events.
+    pub fn record_part(
+        &mut self,
+        scan_id: i64,
+        scan: &ScanInfo,
+        report: &Report,
+        creds: &[Credential],
+    ) -> Result<Recorded, StoreError> {
+        let key = self.key.clone();
+        self.write(|tx| {
+            record::record(
+                tx,
+                &key,
+                scan,
+                report,
+                creds,
+                record::ScanRow::Part(scan_id),
+            )
+        })
+    }
+
+    /// The end of the running scan `scan_id`: its whole report, as [`Store::record_scan`] records
+    /// one (a complete scan judges what it did not see), into its row.
+    pub fn record_end(
+        &mut self,
+        scan_id: i64,
+        scan: &ScanInfo,
+        report: &Report,
+        creds: &[Credential],
+    ) -> Result<Recorded, StoreError> {
+        let key = self.key.clone();
+        self.write(|tx| {
+            record::record(
+                tx,
+                &key,
+                scan,
+                report,
+                creds,
+                record::ScanRow::Final(scan_id),
+            )
+        })
+    }
+
+    /// The running scan `scan_id` is alive (a recorder between two parts).
+    pub fn scan_heartbeat(&mut self, scan_id: i64) -> Result<(), StoreError> {
+        let now = jiff::Timestamp::now().as_millisecond();
+        self.conn
+            .execute(
+                "UPDATE scans SET heartbeat = ?2 WHERE id = ?1 AND heartbeat IS NOT NULL",
+                params![scan_id, now],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// `f` in one write transaction.
+    fn write<T>(&mut self, f: impl FnOnce(&Conn) -> db::Result<T>) -> Result<T, StoreError> {
+        let path = self.path.clone();
+        let e = |err| schema::map_err(&path, err);
+        let tx = self.conn.transaction().map_err(e)?;
+        let out = f(&tx).map_err(e)?;
+        tx.commit().map_err(e)?;
+        Ok(out)
     }
 
     /// For a scan of `targets` (address, CIDR or range specifications; empty = everything): per
@@ -548,7 +622,9 @@ impl Store {
         max_scans: usize,
         max_events: usize,
     ) -> Result<ReplicaBatch, StoreError> {
-        replica::batch(&self.conn, site, cursor, max_scans, max_events).map_err(|e| self.err(e))
+        let now = jiff::Timestamp::now().as_millisecond();
+        replica::batch(&self.conn, site, cursor, (max_scans, max_events), now)
+            .map_err(|e| self.err(e))
     }
 
     /// (At the hub.) Where the hub stands for `site`.
@@ -719,7 +795,126 @@ mod tests {
         a_site_copies_to_the_hub_once,
         scans_asked_at_the_hub_are_claimed_once,
         a_guessed_null_inside_a_transaction_keeps_it,
+        a_scan_records_devices_as_they_become_final,
     );
+
+    /// A long scan records each device as it becomes final: they are in the inventory (with
+    /// their events) while the scan runs, the scan incomplete; its end adds what it judged, and
+    /// no event twice. A running scan is copied to the hub without holding its events back, and
+    /// the cursor stays before it until its end. A scan whose process died (its heartbeat stale)
+    /// is an incomplete scan with the devices it had recorded.
+    fn a_scan_records_devices_as_they_become_final(engine: Engine) {
+        let db = TestDb::new(engine);
+        let mut s = db.open();
+        let now = || jiff::Timestamp::now().to_string();
+        let at = |complete| ScanInfo {
+            started_at: now(),
+            finished_at: now(),
+            ..scan(1, complete)
+        };
+        // An earlier complete scan knows a camera the new one will not see.
+        let first = s
+            .record_scan(
+                &at(true),
+                &report(vec![camera("aa:bb:cc:00:00:09", "10.0.0.9", 640)]),
+                &[],
+            )
+            .unwrap();
+        let a = camera("aa:bb:cc:00:00:01", "10.0.0.5", 640);
+        let b = camera("aa:bb:cc:00:00:02", "10.0.0.6", 640);
+        let id = s.begin_scan(&at(false)).unwrap();
+        let p1 = s
+            .record_part(id, &at(false), &report(vec![a.clone()]), &[])
+            .unwrap();
+        assert_eq!(p1.scan_id, id);
+        assert!(p1.events.iter().any(|e| e.kind == EventKind::DeviceNew));
+        let running = &s.scans(Some("lab")).unwrap()[0];
+        assert_eq!((running.id, running.scan.complete), (id, false));
+        assert_eq!(s.devices(&DeviceQuery::default()).unwrap().len(), 2);
+        let nine = s.device("10.0.0.9", None).unwrap().unwrap();
+        assert_eq!(
+            nine.summary.state,
+            DeviceState::Online,
+            "a part judges nothing unseen"
+        );
+
+        // The hub: the running scan and its events go, the cursor stays before the scan.
+        let b1 = s
+            .replica_batch("lab", HubCursor::default(), 10, 100)
+            .unwrap();
+        assert_eq!(b1.scans.len(), 2);
+        assert_eq!(b1.scans_done, first.scan_id);
+        assert!(
+            b1.events
+                .iter()
+                .any(|e| e.values.contains(&db::Value::Int(id)))
+        );
+        let hub_db = TestDb::new(engine);
+        let mut hub = hub_db.open();
+        let c1 = hub.apply_replica(&b1, "test").unwrap();
+        assert_eq!(c1.last_scan, first.scan_id);
+
+        let p2 = s
+            .record_part(id, &at(false), &report(vec![b.clone()]), &[])
+            .unwrap();
+        let end = s
+            .record_end(id, &at(true), &report(vec![a, b]), &[])
+            .unwrap();
+        let news = p1.events.iter().chain(&p2.events).chain(&end.events);
+        let new: Vec<_> = news.filter(|e| e.kind == EventKind::DeviceNew).collect();
+        assert_eq!(new.len(), 2, "each device new once: {new:?}");
+        assert!(
+            end.events
+                .iter()
+                .any(|e| e.kind == EventKind::DeviceOffline)
+        );
+        let done = &s.scans(Some("lab")).unwrap()[0];
+        assert_eq!((done.id, done.scan.complete, done.devices), (id, true, 2));
+        let b2 = s.replica_batch("lab", c1, 10, 100).unwrap();
+        let c2 = hub.apply_replica(&b2, "test").unwrap();
+        assert_eq!(c2.last_scan, id);
+        assert_eq!(hub.scans(Some("lab")).unwrap()[0].scan.complete, true);
+        assert_eq!(
+            hub.events(&EventQuery::default()).unwrap().len(),
+            s.events(&EventQuery::default()).unwrap().len()
+        );
+
+        // A scan whose process died: its heartbeat goes stale, it is ended (incomplete) for the
+        // hub and for the next scan.
+        let dead = s.begin_scan(&at(false)).unwrap();
+        s.record_part(
+            dead,
+            &at(false),
+            &report(vec![camera("aa:bb:cc:00:00:03", "10.0.0.7", 640)]),
+            &[],
+        )
+        .unwrap();
+        s.conn
+            .execute(
+                "UPDATE scans SET heartbeat = heartbeat - ?2 WHERE id = ?1",
+                params![dead, record::STALE_MS + 1000],
+            )
+            .unwrap();
+        let b3 = s.replica_batch("lab", c2, 10, 100).unwrap();
+        assert_eq!(b3.scans_done, dead, "a stale scan has ended");
+        assert!(
+            b3.devices
+                .iter()
+                .any(|d| d.row.values.contains(&db::Value::Text("10.0.0.7".into())))
+        );
+        s.begin_scan(&at(false)).unwrap();
+        let beats: Vec<Option<i64>> = s
+            .conn
+            .query_all("SELECT heartbeat FROM scans WHERE id = ?1", params![dead])
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0).unwrap())
+            .collect();
+        assert_eq!(beats, [None], "the next scan clears a stale heartbeat");
+        let gone = s.scans(Some("lab")).unwrap();
+        let gone = gone.iter().find(|x| x.id == dead).unwrap();
+        assert_eq!((gone.scan.complete, gone.devices), (false, 1));
+    }
 
     /// A NULL parameter whose type the server cannot tell, inside a write transaction: guessing
     /// it does not abort the transaction (PostgreSQL prepares such a statement under a

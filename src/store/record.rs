@@ -224,30 +224,100 @@ fn adopt_unsited(tx: &Conn, site: &str) -> super::db::Result<()> {
 }
 
 /// Record `scan` and `report` (the body of [`super::Store::record_scan`]).
+/// Which `scans` row a recording writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ScanRow {
+    /// A new row: the whole scan at once.
+    New,
+    /// Devices that became final while scan `id` (begun with [`begin`]) runs: recorded as an
+    /// interrupted scan would record them (nothing taken offline), the row still running.
+    Part(i64),
+    /// Scan `id`'s end: the whole report, as [`ScanRow::New`] would record it, into its row.
+    Final(i64),
+}
+
+/// A scan that records its devices as they become final: its row, complete = 0 and a heartbeat
+/// (`now`) until its end. Heartbeats older than [`STALE_MS`] (a recording process killed) are
+/// cleared first: those scans ended, incomplete.
+pub(crate) fn begin(tx: &Conn, scan: &ScanInfo, now: i64) -> super::db::Result<i64> {
+    adopt_unsited(tx, &scan.site)?;
+    tx.execute(
+        "UPDATE scans SET heartbeat = NULL WHERE heartbeat < ?1",
+        params![now - STALE_MS],
+    )?;
+    tx.insert(
+        "INSERT INTO scans (started_at, finished_at, complete, targets, ports, methods, version,
+             site, heartbeat)
+         VALUES (?1, ?2, 0, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            millis(&scan.started_at),
+            now,
+            serde_json::to_string(&scan.targets).unwrap_or_default(),
+            join_ports(&scan.ports),
+            serde_json::to_string(&scan.methods).unwrap_or_default(),
+            scan.version,
+            scan.site,
+            now,
+        ],
+    )
+}
+
+/// A running scan's heartbeat older than this (ms): its recording process is gone, the scan
+/// ended incomplete. Recorders beat at least every 30 s.
+pub(crate) const STALE_MS: i64 = 2 * 60 * 1000;
+
 pub(crate) fn record(
     tx: &Conn,
     key: &[u8],
     scan: &ScanInfo,
     report: &Report,
     creds: &[Credential],
+    row: ScanRow,
 ) -> super::db::Result<Recorded> {
     let now = millis(&scan.finished_at);
     adopt_unsited(tx, &scan.site)?;
-    let scan_id = tx.insert(
-        "INSERT INTO scans (started_at, finished_at, complete, targets, ports, methods, version,
-             site)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
-            millis(&scan.started_at),
-            now,
-            scan.complete,
-            serde_json::to_string(&scan.targets).unwrap_or_default(),
-            join_ports(&scan.ports),
-            serde_json::to_string(&scan.methods).unwrap_or_default(),
-            scan.version,
-            scan.site,
-        ],
-    )?;
+    let scan_id = match row {
+        ScanRow::New => tx.insert(
+            "INSERT INTO scans (started_at, finished_at, complete, targets, ports, methods, version,
+                 site)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                millis(&scan.started_at),
+                now,
+                scan.complete,
+                serde_json::to_string(&scan.targets).unwrap_or_default(),
+                join_ports(&scan.ports),
+                serde_json::to_string(&scan.methods).unwrap_or_default(),
+                scan.version,
+                scan.site,
+            ],
+        )?,
+        ScanRow::Part(id) => {
+            tx.execute(
+                "UPDATE scans SET finished_at = ?2, heartbeat = ?2 WHERE id = ?1",
+                params![id, now],
+            )?;
+            id
+        }
+        ScanRow::Final(id) => {
+            tx.execute(
+                "UPDATE scans SET finished_at = ?2, complete = ?3, heartbeat = NULL WHERE id = ?1",
+                params![id, now, scan.complete],
+            )?;
+            id
+        }
+    };
+    // A part records as an interrupted scan: nothing unseen is judged.
+    let part;
+    let scan = if matches!(row, ScanRow::Part(_)) {
+        part = ScanInfo {
+            complete: false,
+            ..scan.clone()
+        };
+        &part
+    } else {
+        scan
+    };
 
     let devices = merge_observations(&report.devices);
     let obs = observe(&devices, key, creds);
@@ -319,10 +389,20 @@ pub(crate) fn record(
         }
     }
     let events = write_events(tx, scan_id, &scan.site, now, &plan, &prior, &ids)?;
-    tx.execute(
-        "UPDATE scans SET devices = ?2, events = ?3 WHERE id = ?1",
-        params![scan_id, obs.len() as i64, events.len() as i64],
-    )?;
+    if row == ScanRow::New {
+        tx.execute(
+            "UPDATE scans SET devices = ?2, events = ?3 WHERE id = ?1",
+            params![scan_id, obs.len() as i64, events.len() as i64],
+        )?;
+    } else {
+        tx.execute(
+            "UPDATE scans SET
+                 devices = (SELECT COUNT(*) FROM scan_devices WHERE scan_id = ?1),
+                 events = (SELECT COUNT(*) FROM events WHERE scan_id = ?1)
+             WHERE id = ?1",
+            params![scan_id],
+        )?;
+    }
     let (new, gone, changed) = plan.counts();
     Ok(Recorded {
         scan_id,

@@ -48,7 +48,12 @@ pub struct CopiedDevice {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReplicaBatch {
     pub site: String,
+    /// Scans after the cursor; one still running (recording its devices as they become final)
+    /// is sent again with each batch until its end, and holds the cursor before it.
     pub scans: Vec<Copied>,
+    /// The newest scan id the hub holds for good after this batch: the scans before the first
+    /// running one.
+    pub scans_done: i64,
     pub devices: Vec<CopiedDevice>,
     pub events: Vec<Copied>,
 }
@@ -66,17 +71,13 @@ impl ReplicaBatch {
                 .iter()
                 .map(|e| e.origin)
                 .fold(before.last_event, i64::max),
-            last_scan: self
-                .scans
-                .iter()
-                .map(|s| s.origin)
-                .fold(before.last_scan, i64::max),
+            last_scan: before.last_scan.max(self.scans_done),
         }
     }
 }
 
-const SCAN_COLS: &str =
-    "started_at, finished_at, complete, targets, ports, methods, version, devices, events";
+const SCAN_COLS: &str = "started_at, finished_at, complete, targets, ports, methods, version, \
+     devices, events, heartbeat";
 const DEVICE_COLS: &str = "key, mac, serial_key, uuid, ip, hostname, vendor, model, firmware, \
      serial, name, is_camera, methods, ports, first_seen, last_seen, state, state_since";
 const STREAM_COLS: &str = "url, protocol, port, status, auth, username, measured, first_seen, \
@@ -108,15 +109,17 @@ fn excluded(cols: &str) -> String {
 }
 
 /// The site's side: the next batch after `cursor`, at most `max_events` events and the scans they
-/// need (scans come first, an event never before its scan).
+/// need (scans come first, an event never before its scan). A running scan (its heartbeat newer
+/// than `record::STALE_MS` before `now`) is sent without its devices (its events bring the ones
+/// it has recorded); a stale heartbeat is sent as ended.
 pub(crate) fn batch(
     conn: &Conn,
     site: &str,
     cursor: HubCursor,
-    max_scans: usize,
-    max_events: usize,
+    (max_scans, max_events): (usize, usize),
+    now: i64,
 ) -> super::db::Result<ReplicaBatch> {
-    let scans: Vec<Copied> = conn
+    let mut scans: Vec<Copied> = conn
         .prepare(&format!(
             "SELECT id, {SCAN_COLS} FROM scans WHERE site = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
         ))?
@@ -127,6 +130,20 @@ pub(crate) fn batch(
             })
         })?
         .collect::<super::db::Result<_>>()?;
+    let beat = count(SCAN_COLS) - 1;
+    let mut scans_done = cursor.last_scan;
+    let mut running = Vec::new();
+    for s in &mut scans {
+        let live = matches!(s.values[beat], Value::Int(t) if t >= now - super::record::STALE_MS);
+        if live {
+            running.push(s.origin);
+        } else {
+            s.values[beat] = Value::Null;
+            if running.is_empty() {
+                scans_done = s.origin;
+            }
+        }
+    }
     let last_scan = scans.last().map_or(cursor.last_scan, |s| s.origin);
     // Events whose scan is at the hub after this batch; one of a later scan waits for it.
     let rows = conn
@@ -159,7 +176,7 @@ pub(crate) fn batch(
             devices.push(device_id);
         }
     }
-    for s in &scans {
+    for s in scans.iter().filter(|s| !running.contains(&s.origin)) {
         let seen: Vec<i64> = conn
             .prepare("SELECT device_id FROM scan_devices WHERE scan_id = ?1")?
             .query_map(params![s.origin], |r| r.get(0))?
@@ -179,6 +196,7 @@ pub(crate) fn batch(
     Ok(ReplicaBatch {
         site: site.to_string(),
         scans,
+        scans_done,
         devices,
         events,
     })

@@ -68,8 +68,13 @@ CREATE INDEX scan_requests_site ON scan_requests(site, id);
 }
 
 /// Scans asked for at the hub (store/requests.rs): what was asked beyond the targets and where
-/// the site agent's run stands; the same step on both engines (SQLite's version 7, PostgreSQL's 4).
+/// the site agent's run stands; scans recording their devices as they become final (a heartbeat
+/// while they run); the same step on both engines (SQLite's version 7, PostgreSQL's 4).
 const SCAN_REQUESTS_STEP: &str = r#"
+-- A scan that records its devices as they become final has a heartbeat (Unix ms) while it runs:
+-- NULL once it has ended; one older than two minutes is a scan whose process is gone (it ended,
+-- incomplete, with the devices it had recorded).
+ALTER TABLE scans ADD COLUMN heartbeat BIGINT;
 -- Scans asked for at the hub, run by the site's agent: the ports and credential set's name asked
 -- for, the request's state (queued, running, done, interrupted, failed, refused), the run's
 -- progress and when the agent last wrote it.

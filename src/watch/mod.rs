@@ -668,7 +668,18 @@ pub(crate) async fn scan_round(
     }
     let (ctx, announced) = crate::scan::plan::context_with_known(cfg, known);
     let budget = ctx.auth.budget.clone();
-    let scanned = crate::scan::pipeline(plan, (ctx, announced), progress, None).await;
+    // Devices are recorded as they become final: a long round killed keeps what it had found.
+    let live = {
+        let (store, cfg) = (store.clone(), cfg.clone());
+        tokio::task::spawn_blocking(move || crate::record::Live::begin(&store, &cfg))
+            .await
+            .map_err(|e| CommandError::Usage(format!("recording the scan: {e}")))??
+    };
+    let scanned =
+        crate::scan::pipeline(plan, (ctx, announced), progress, Some(live.on_final())).await;
+    let parts = tokio::task::spawn_blocking(move || live.end())
+        .await
+        .map_err(|e| CommandError::Usage(format!("recording the scan: {e}")))?;
     let interrupted = matches!(scanned.outcome, crate::scan::Outcome::Interrupted(_));
     let failed_logins = budget.total_failures().await;
     let (complete, devices, probes) = (
@@ -680,7 +691,7 @@ pub(crate) async fn scan_round(
     let recorded = store
         .run(move |s| {
             s.record_dns(&scanned.dns)?;
-            crate::record::record_with_events(s, &cfg2, &scanned.report)
+            crate::record::record_with_events(s, &cfg2, &scanned.report, Some(parts))
         })
         .await?;
     let kinds: Vec<EventKind> = recorded.events.iter().map(|e| e.kind).collect();

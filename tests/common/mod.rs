@@ -31,7 +31,7 @@
 //! | live_api | 127.0.2.1-9 |
 //! | knowledge | 127.0.3.1-2 |
 //! | watch_write | 127.0.7.1-4 |
-//! | fleet | 127.0.8.1-17 |
+//! | fleet | 127.0.8.1-20 |
 //!
 //! A new file takes a block of its own (127.0.N.x for N from 4 up). Servers bound to port 0 and
 //! the namespace labs (each with its own prefix) need no entry.
