@@ -873,7 +873,7 @@ mod tests {
         let b2 = s.replica_batch("lab", c1, 10, 100).unwrap();
         let c2 = hub.apply_replica(&b2, "test").unwrap();
         assert_eq!(c2.last_scan, id);
-        assert_eq!(hub.scans(Some("lab")).unwrap()[0].scan.complete, true);
+        assert!(hub.scans(Some("lab")).unwrap()[0].scan.complete);
         assert_eq!(
             hub.events(&EventQuery::default()).unwrap().len(),
             s.events(&EventQuery::default()).unwrap().len()
