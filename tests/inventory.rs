@@ -317,6 +317,17 @@ fn the_inventory_follows_a_changing_lab() {
     let history2 = json_of(&db, &["history"], 0);
 
     // 4. diff: the last two complete scans by default, as ndiff prints them; exit 1 = changed.
+    // Ids are given as devices become final (in the order their analyses end).
+    let devices = json_of(&db, &["devices"], 0);
+    let id_of = |ip: &str| {
+        devices
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["address"] == ip)
+            .map(|d| d["id"].as_i64().unwrap())
+            .unwrap()
+    };
     let diff_text = command(&db, &["diff"], 1);
     let lines: Vec<&str> = diff_text.lines().collect();
     assert!(lines[0].starts_with(&format!("-scan {a} ")), "{diff_text}");
@@ -325,15 +336,24 @@ fn the_inventory_follows_a_changing_lab() {
         lines[2..],
         [
             "",
-            "+127.0.0.134 (device 4, ip:127.0.0.134):",
+            &format!(
+                "+127.0.0.134 (device {}, ip:127.0.0.134):",
+                id_of("127.0.0.134")
+            ),
             "+  port 8554",
             &format!("+  stream {u134}"),
             "",
-            "-127.0.0.132 (device 2, ip:127.0.0.132):",
+            &format!(
+                "-127.0.0.132 (device {}, ip:127.0.0.132):",
+                id_of("127.0.0.132")
+            ),
             "-  port 8554",
             &format!("-  stream {u132}"),
             "",
-            " 127.0.0.133 (device 3, ip:127.0.0.133):",
+            &format!(
+                " 127.0.0.133 (device {}, ip:127.0.0.133):",
+                id_of("127.0.0.133")
+            ),
             // The store's words for a stream: status, codec, size, fps, audio (`-`: none).
             &format!("-  stream {u133}: ok h264 1280x720 15 -"),
             &format!("+  stream {u133}: ok h264 640x360 15 -"),

@@ -423,12 +423,13 @@ fn the_inventory_over_http() {
         .replace("{format}", "json");
         let ok = status(&concrete);
         // One scan only so far: the diff has nothing to compare (404, documented); no scan
-        // was asked over the API, so there is no job.
+        // was asked over the API, so there is no job, and none queued for a fleet's site.
         // The lab's cameras are RTSP only: no snapshot URL (404).
         // The live feed is a WebSocket: a plain GET is 400. The lab's stream is RTSP, not MJPEG
         // over HTTP (422).
         let expected = if path == "/api/v1/diff"
             || path == "/api/v1/scans/jobs/{id}"
+            || path == "/api/v1/scans/requests/{id}"
             || path == "/api/v1/devices/{id}/snapshot"
         {
             404

@@ -89,11 +89,19 @@ pub fn is_root() -> bool {
 /// A small camera as the watch tests run it: GStreamer's RTSP server on `ip`:8554, shared media
 /// (as deployments run it), one 320x240 10 fps H.264 stream at `/live`.
 pub fn watch_camera(ip: &str) -> Server {
-    rtsp_servers(&serde_json::json!([
-        {"address": ip, "port": 8554, "shared": true, "auth": null, "mounts": [
-            {"path": "/live",
-             "video": {"codec": "h264", "width": 320, "height": 240, "fps": 10}, "audio": null}]}
-    ]))
+    watch_camera_in(None, ip)
+}
+
+/// [`watch_camera`] inside the network namespace `netns` (`None`: this one).
+pub fn watch_camera_in(netns: Option<&str>, ip: &str) -> Server {
+    rtsp_servers_in(
+        netns,
+        &serde_json::json!([
+            {"address": ip, "port": 8554, "shared": true, "auth": null, "mounts": [
+                {"path": "/live",
+                 "video": {"codec": "h264", "width": 320, "height": 240, "fps": 10}, "audio": null}]}
+        ]),
+    )
 }
 
 /// The media lab (`tests/servers/media_lab.py`: nginx, nginx-rtmp, VLC, coturn, Janus... as
@@ -154,17 +162,27 @@ pub fn start(program: &str, args: &[&str], wait: Duration) -> Server {
 
 /// GStreamer RTSP servers described by `config` (see tests/servers/rtsp_server.py).
 pub fn rtsp_servers(config: &serde_json::Value) -> Server {
+    rtsp_servers_in(None, config)
+}
+
+/// [`rtsp_servers`] inside the network namespace `netns` (`None`: this one).
+pub fn rtsp_servers_in(netns: Option<&str>, config: &serde_json::Value) -> Server {
     let dir = std::env::temp_dir().join(format!("camscan-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("rtsp-{}.json", rand_suffix()));
     std::fs::write(&path, serde_json::to_vec_pretty(config).unwrap()).unwrap();
     let script = root_dir().join("tests/servers/rtsp_server.py");
-    start(
-        "/usr/bin/python3",
-        &[script.to_str().unwrap(), path.to_str().unwrap()],
-        // Generous: a cold machine builds GStreamer's plugin registry on the first start.
-        Duration::from_secs(90),
-    )
+    let (script, path) = (script.to_str().unwrap(), path.to_str().unwrap());
+    // Generous: a cold machine builds GStreamer's plugin registry on the first start.
+    let wait = Duration::from_secs(90);
+    match netns {
+        None => start("/usr/bin/python3", &[script, path], wait),
+        Some(ns) => start(
+            "ip",
+            &["netns", "exec", ns, "/usr/bin/python3", script, path],
+            wait,
+        ),
+    }
 }
 
 /// CPython's http.server on `address:port`.
@@ -185,6 +203,21 @@ fn rand_suffix() -> u64 {
 /// The camscan binary under test, with a clean environment for its own variables.
 pub fn camscan() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_camscan"));
+    clean_env(&mut c);
+    c
+}
+
+/// [`camscan`] inside the network namespace `netns` (`ip netns exec`: a test's own namespace lab).
+pub fn camscan_in(netns: &str) -> Command {
+    let mut c = Command::new("ip");
+    c.args(["netns", "exec", netns, env!("CARGO_BIN_EXE_camscan")]);
+    clean_env(&mut c);
+    c
+}
+
+/// camscan's environment in the tests: none of the user's camscan variables, no user knowledge
+/// files, no inventory unless asked for.
+fn clean_env(c: &mut Command) {
     for (k, _) in std::env::vars() {
         if k.starts_with("CAMSCAN_") || k == "RUST_LOG" || k == "NO_COLOR" {
             c.env_remove(k);
@@ -198,7 +231,6 @@ pub fn camscan() -> Command {
     c.env("CAMSCAN_NO_DB", "true");
     c.env("XDG_STATE_HOME", root_dir().join("target/no-user-state"));
     c.stdin(Stdio::null());
-    c
 }
 
 /// [`camscan`] recording its scans in (and reading its inventory commands from) `db`.

@@ -1,0 +1,433 @@
+//! The fleet through a link that fails, on real parts in a namespace lab (`tests/lab/fleet_lab.sh`):
+//! Debian's PostgreSQL as the hub in one namespace, two sites' `camscan watch --hub` agents in two
+//! others, each site with GStreamer RTSP cameras on its own LAN at the same addresses (each site's
+//! loopback: private ranges overlap between sites).
+//!
+//! 1. The sites' link to the hub is cut with iptables (packets dropped: a silent WAN link, no
+//!    reset) for a minute while a camera goes down and comes back at each site and a scan finds a
+//!    new one. The hub gets nothing meanwhile; when the link is back it holds exactly the events
+//!    each site saw, once each, in order, and its sites overview (`GET /api/v1/sites`, served by
+//!    the hub's `camscan serve`) shows both sites right.
+//! 2. The link cut again while the sites record; when it is back, north's agent is killed with -9
+//!    again and again during its replay.
+//! 3. The hub killed (SIGKILL) and restarted under the agents.
+//!
+//! After each, the same check: the hub's events of each site equal the site's, element by element
+//! in id order (kind, time, stream, detail): no loss, no duplicate, no order violation. The counts
+//! go to stderr for the record.
+
+#![allow(clippy::print_stderr)]
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::postgres::Pg;
+use common::{Proc, camscan, camscan_in, run, stderr, stdout};
+use serde_json::Value;
+
+const PREFIX: &str = "cfo";
+const HUB_NS: &str = "cfo-hub";
+const HUB_IP: &str = "198.18.20.1";
+const SITES: [&str; 2] = ["north", "south"];
+/// Each site's cameras, on its own loopback.
+const CAMS: &str = "127.0.0.2-127.0.0.3";
+const LIMIT: Duration = Duration::from_secs(60);
+/// How long an agent may take to catch up once the link is back: a statement sent into the cut
+/// link waits out its deadline (60 s), and the agent's backoff is at most 60 s.
+const CATCH_UP: Duration = Duration::from_secs(200);
+
+/// The namespace lab, torn down when dropped (also when the test fails).
+struct Lab;
+
+impl Lab {
+    fn script(action: &str) {
+        let ok = Command::new("bash")
+            .arg(common::root_dir().join("tests/lab/fleet_lab.sh"))
+            .args([action, PREFIX])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "fleet_lab.sh {action} failed");
+    }
+
+    fn up() -> Lab {
+        assert!(
+            common::is_root(),
+            "fleet_outage needs root (ip netns, iptables): run scripts/test"
+        );
+        Lab::script("up");
+        Lab
+    }
+
+    /// Drop the sites' packets to and from the hub.
+    fn cut(&self) {
+        Lab::script("cut");
+    }
+
+    fn mend(&self) {
+        Lab::script("mend");
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(common::root_dir().join("tests/lab/fleet_lab.sh"))
+            .args(["down", PREFIX])
+            .status();
+    }
+}
+
+fn ns(site: &str) -> String {
+    format!("{PREFIX}-{site}")
+}
+
+/// A camera of `site` at `ip` (its LAN).
+fn cam(site: &str, ip: &str) -> common::Server {
+    common::watch_camera_in(Some(&ns(site)), ip)
+}
+
+/// A site's agent inside its namespace: scanning its cameras every 2 s, checking their streams
+/// every second, sending to the hub.
+fn agent(site: &str, db: &Path, hub: &str) -> Proc {
+    Proc(
+        camscan_in(&ns(site))
+            .env_remove("CAMSCAN_NO_DB")
+            .env("CAMSCAN_LOG", "info")
+            .args(["watch", "--no-listen", CAMS, "-p", "8554", "--site", site])
+            .arg("--db")
+            .arg(db)
+            .args(["--hub", hub, "--every", "2s", "--check-streams", "1s"])
+            .args(["--down-after", "2", "--notify", "exec=true"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("camscan watch starts"),
+    )
+}
+
+type Event = (String, String, String, String);
+
+/// `camscan history -f json` of `site` in `db` (a site's file here, or the hub's URL from the
+/// hub's namespace), oldest first.
+fn history(db: &str, site: &str) -> Vec<Event> {
+    let mut cmd = if db.starts_with("postgres://") {
+        camscan_in(HUB_NS)
+    } else if Path::new(db).exists() {
+        camscan()
+    } else {
+        return Vec::new();
+    };
+    cmd.env_remove("CAMSCAN_NO_DB");
+    let out = run(
+        cmd.args(["history", "--db", db, "--site", site, "-f", "json"]),
+        LIMIT,
+    );
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "history {db}: {}",
+        stderr(&out)
+    );
+    let text = stdout(&out);
+    let v: Value = serde_json::from_str(if text.trim().is_empty() { "[]" } else { &text })
+        .unwrap_or_else(|e| panic!("{e}: {text}"));
+    let mut list: Vec<(i64, Event)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["id"].as_i64().unwrap(),
+                (
+                    e["kind"].as_str().unwrap_or("").to_string(),
+                    e["at"].as_str().unwrap_or("").to_string(),
+                    e["stream_url"].as_str().unwrap_or("").to_string(),
+                    e["detail"].to_string(),
+                ),
+            )
+        })
+        .collect();
+    list.sort_by_key(|(id, _)| *id);
+    list.into_iter().map(|(_, e)| e).collect()
+}
+
+fn kinds(h: &[Event]) -> Vec<&str> {
+    h.iter().map(|e| e.0.as_str()).collect()
+}
+
+/// Wait until `f` holds (at most `limit`); panic with `what` and the last state `f` saw.
+fn wait_for(limit: Duration, what: &str, mut f: impl FnMut() -> Result<(), String>) {
+    let until = Instant::now() + limit;
+    let mut last = String::new();
+    while Instant::now() < until {
+        match f() {
+            Ok(()) => return,
+            Err(state) => last = state,
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    panic!("not within {limit:?}: {what}; last seen: {last}");
+}
+
+/// The hub holds `site`'s events exactly: the same, once each, in the same order.
+fn converged(hub: &str, db: &Path, site: &str) -> Result<(), String> {
+    let here = history(db.to_str().unwrap(), site);
+    let there = history(hub, site);
+    if !here.is_empty() && here == there {
+        Ok(())
+    } else {
+        Err(format!(
+            "{site}: {} at the site, {} at the hub",
+            here.len(),
+            there.len()
+        ))
+    }
+}
+
+/// Events at the site, at the hub; duplicates at the hub; hub events out of the site's order.
+fn tally(hub: &str, db: &Path, site: &str) -> (usize, usize, usize, usize) {
+    let here = history(db.to_str().unwrap(), site);
+    let there = history(hub, site);
+    let unique: std::collections::HashSet<&Event> = there.iter().collect();
+    let dups = there.len() - unique.len();
+    let position = |e: &Event| here.iter().position(|x| x == e);
+    let order = there
+        .windows(2)
+        .filter(|w| match (position(&w[0]), position(&w[1])) {
+            (Some(a), Some(b)) => a > b,
+            _ => true,
+        })
+        .count();
+    (here.len(), there.len(), dups, order)
+}
+
+/// `GET path` of the hub's serve, from the hub's namespace.
+fn hub_get(addr: &str, path: &str) -> Value {
+    let out = run(
+        Command::new("ip").args([
+            "netns",
+            "exec",
+            HUB_NS,
+            "curl",
+            "-sS",
+            "--max-time",
+            "10",
+            &format!("http://{addr}{path}"),
+        ]),
+        LIMIT,
+    );
+    serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{path}: {e}: {}", stdout(&out)))
+}
+
+#[test]
+fn the_hub_link_cut_for_a_minute_loses_and_duplicates_nothing() {
+    let lab = Lab::up();
+    let mut pg = Pg::start_in(HUB_IP, Some(HUB_NS));
+    let hub = pg.create_db("hub");
+    let dir = tempfile::tempdir().unwrap();
+    let dbs: Vec<std::path::PathBuf> = SITES
+        .iter()
+        .map(|s| dir.path().join(format!("{s}.db")))
+        .collect();
+    let mut cam2: Vec<Option<common::Server>> =
+        SITES.iter().map(|s| Some(cam(s, "127.0.0.2"))).collect();
+    let mut agents: Vec<Proc> = SITES
+        .iter()
+        .zip(&dbs)
+        .map(|(s, db)| agent(s, db, &hub))
+        .collect();
+    for (site, db) in SITES.iter().zip(&dbs) {
+        wait_for(LIMIT, &format!("{site}'s camera at the hub"), || {
+            converged(&hub, db, site)?;
+            let k = history(&hub, site);
+            if kinds(&k).contains(&"device_new") {
+                Ok(())
+            } else {
+                Err(format!("{:?}", kinds(&k)))
+            }
+        });
+    }
+
+    // 1. The link cut for a minute: a camera goes down and comes back, a new one is found.
+    let at_hub: Vec<usize> = SITES.iter().map(|s| history(&hub, s).len()).collect();
+    let cut_at = Instant::now();
+    lab.cut();
+    for c in cam2.iter_mut() {
+        drop(c.take());
+    }
+    let cam3: Vec<common::Server> = SITES.iter().map(|s| cam(s, "127.0.0.3")).collect();
+    for (site, db) in SITES.iter().zip(&dbs) {
+        wait_for(
+            LIMIT,
+            &format!("{site} sees its camera go and a new one"),
+            || {
+                let h = history(db.to_str().unwrap(), site);
+                let k = kinds(&h);
+                let new = k.iter().filter(|k| **k == "device_new").count();
+                let gone = k.contains(&"stream_down") || k.contains(&"device_offline");
+                if new == 2 && gone {
+                    Ok(())
+                } else {
+                    Err(format!("{k:?}"))
+                }
+            },
+        );
+    }
+    cam2 = SITES.iter().map(|s| Some(cam(s, "127.0.0.2"))).collect();
+    for (site, db) in SITES.iter().zip(&dbs) {
+        wait_for(LIMIT, &format!("{site} sees its camera back"), || {
+            let h = history(db.to_str().unwrap(), site);
+            let k = kinds(&h);
+            let back = k
+                .iter()
+                .rposition(|k| *k == "stream_up" || *k == "device_online");
+            let down = k
+                .iter()
+                .rposition(|k| *k == "stream_down" || *k == "device_offline");
+            if back > down {
+                Ok(())
+            } else {
+                Err(format!("{k:?}"))
+            }
+        });
+    }
+    std::thread::sleep(Duration::from_secs(60).saturating_sub(cut_at.elapsed()));
+    let during: Vec<usize> = SITES.iter().map(|s| history(&hub, s).len()).collect();
+    assert_eq!(
+        during, at_hub,
+        "nothing reaches the hub while the link is cut"
+    );
+    lab.mend();
+    let mended = Instant::now();
+    for (site, db) in SITES.iter().zip(&dbs) {
+        wait_for(CATCH_UP, &format!("{site} caught up after the cut"), || {
+            converged(&hub, db, site)
+        });
+    }
+    let caught_up_s = mended.elapsed().as_secs();
+    for (site, db) in SITES.iter().zip(&dbs) {
+        let t = tally(&hub, db, site);
+        eprintln!(
+            "link cut 60 s: {site}: {} events at the site, {} at the hub, {} duplicates, {} out of order (caught up {caught_up_s} s after the link was back)",
+            t.0, t.1, t.2, t.3
+        );
+        assert_eq!((t.2, t.3), (0, 0));
+    }
+
+    // The hub's sites overview: both sites, their two cameras online with their streams up. (The
+    // hub's serve on its namespace's loopback: no token asked.)
+    let serve_at = "127.0.0.1:8750".to_string();
+    let _serve = Proc(
+        camscan_in(HUB_NS)
+            .env_remove("CAMSCAN_NO_DB")
+            .args([
+                "serve", "--db", &hub, "--listen", &serve_at, "--site", "hub",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the hub's serve starts"),
+    );
+    wait_for(LIMIT, "the sites overview shows both sites right", || {
+        let out = Command::new("ip")
+            .args(["netns", "exec", HUB_NS, "curl", "-sS", "--max-time", "5"])
+            .arg(format!("http://{serve_at}/api/v1/sites"))
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        let rows: Vec<(String, u64, u64, u64, bool)> = v
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|s| {
+                        (
+                            s["name"].as_str().unwrap_or("").to_string(),
+                            s["devices"].as_u64().unwrap_or(0),
+                            s["online"].as_u64().unwrap_or(0),
+                            s["streams_up"].as_u64().unwrap_or(0),
+                            s["last_contact"].is_string(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let want: Vec<(String, u64, u64, u64, bool)> = SITES
+            .iter()
+            .map(|s| (s.to_string(), 2, 2, 2, true))
+            .collect();
+        if rows == want {
+            Ok(())
+        } else {
+            Err(format!("{rows:?}"))
+        }
+    });
+    let sites = hub_get(&serve_at, "/api/v1/sites");
+    eprintln!("the hub's sites overview: {sites}");
+
+    // 2. Cut again while the sites record (the new camera goes and comes back); back, north's
+    // agent is killed with -9 during its replay.
+    lab.cut();
+    let backlog = |n: usize, what: &str| {
+        for (site, db) in SITES.iter().zip(&dbs) {
+            wait_for(
+                LIMIT,
+                &format!("{site} records while cut off: {what}"),
+                || {
+                    let here = history(db.to_str().unwrap(), site).len();
+                    let there = history(&hub, site).len();
+                    if here >= there + n {
+                        Ok(())
+                    } else {
+                        Err(format!("{here} at the site, {there} at the hub"))
+                    }
+                },
+            );
+        }
+    };
+    drop(cam3);
+    backlog(1, "a camera gone");
+    let _cam3: Vec<common::Server> = SITES.iter().map(|s| cam(s, "127.0.0.3")).collect();
+    backlog(2, "the camera back");
+    kill9(&mut agents[0]);
+    lab.mend();
+    for delay in [200, 500, 1000, 2000] {
+        let mut a = agent(SITES[0], &dbs[0], &hub);
+        std::thread::sleep(Duration::from_millis(delay));
+        kill9(&mut a);
+    }
+    agents[0] = agent(SITES[0], &dbs[0], &hub);
+
+    // 3. The hub killed and restarted under the agents.
+    std::thread::sleep(Duration::from_secs(2));
+    pg.kill();
+    std::thread::sleep(Duration::from_secs(3));
+    pg.start();
+    for (site, db) in SITES.iter().zip(&dbs) {
+        wait_for(
+            CATCH_UP,
+            &format!("{site} caught up after kill -9 and the hub's restart"),
+            || converged(&hub, db, site),
+        );
+    }
+    for (site, db) in SITES.iter().zip(&dbs) {
+        let t = tally(&hub, db, site);
+        eprintln!(
+            "kill -9 in replay, hub restarted: {site}: {} events at the site, {} at the hub, {} duplicates, {} out of order",
+            t.0, t.1, t.2, t.3
+        );
+        assert_eq!((t.2, t.3), (0, 0));
+    }
+    drop(agents);
+    drop(cam2);
+    drop(pg);
+    drop(lab);
+}
+
+/// SIGKILL (what `Child::kill` sends) of `ip netns exec`'s exec'd camscan, and reap.
+fn kill9(p: &mut Proc) {
+    let _ = p.0.kill();
+    let _ = p.0.wait();
+}
