@@ -67,7 +67,16 @@ async fn scan_and_record(cfg: ScanConfig, quiet: bool) -> Result<u8, CommandErro
     )
     .await;
     let parts = live.map(record::Live::end);
-    let scanned = scanned?;
+    let scanned = match scanned {
+        Ok(s) => s,
+        Err(e) => {
+            // A scan that never ran leaves no row behind.
+            if let (Some(store), Some(p)) = (&store, &parts) {
+                let _ = store.lock().abandon_scan(p.scan_id);
+            }
+            return Err(e.into());
+        }
+    };
     if let Some(store) = &store {
         let mut store = store.lock();
         store

@@ -242,9 +242,10 @@ pub async fn run(
             _ = tokio::time::sleep(wait) => {}
             _ = wake.notified(), if down_since.is_none() => {}
             _ = stop.changed() => {}
-            end = async { (&mut asked.as_mut().expect("guarded").task).await }, if asked.is_some() => {
+            end = scan_end(&mut asked), if asked.is_some() => {
                 let id = asked.take().map(|a| a.id).unwrap_or_default();
-                ended = Some((id, end.unwrap_or_else(|e| RequestEnd::Failed(format!("the scan task failed: {e}")))));
+                let end = end.unwrap_or_else(|e| RequestEnd::Failed(format!("the scan failed: {e}")));
+                ended = Some((id, end));
             }
         }
     }
@@ -279,6 +280,14 @@ pub async fn run(
                 "not sent to the hub before stopping ({e}); the next agent run sends it"
             ),
         }
+    }
+}
+
+/// The requested scan's end (never, when none runs).
+async fn scan_end(asked: &mut Option<Asked>) -> Result<RequestEnd, tokio::task::JoinError> {
+    match asked {
+        Some(a) => (&mut a.task).await,
+        None => std::future::pending().await,
     }
 }
 

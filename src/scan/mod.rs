@@ -83,19 +83,15 @@ pub async fn run(
     // Each final device to the NDJSON output and to `also` (the inventory's live recorder).
     let on_final = match (lines.as_mut(), also.as_mut()) {
         (None, None) => None,
-        (l, a) => {
-            let mut l = l;
-            let mut a = a;
-            Some(Box::new(move |d: &Device| {
-                if let Some(a) = a.as_mut() {
-                    let _ = a(d);
-                }
-                match l.as_mut() {
-                    Some(l) => l.write(d),
-                    None => std::ops::ControlFlow::Continue(()),
-                }
-            }) as OnFinal<'_>)
-        }
+        (mut l, mut a) => Some(Box::new(move |d: &Device| {
+            if let Some(a) = a.as_mut() {
+                let _ = a(d);
+            }
+            match l.as_mut() {
+                Some(l) => l.write(d),
+                None => std::ops::ControlFlow::Continue(()),
+            }
+        }) as OnFinal<'_>),
     };
     let scanned = pipeline(
         plan,

@@ -262,6 +262,19 @@ impl Store {
         })
     }
 
+    /// Forget the running scan `scan_id` when it recorded nothing (a scan that failed to start).
+    pub fn abandon_scan(&mut self, scan_id: i64) -> Result<(), StoreError> {
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM scans WHERE id = ?1 AND heartbeat IS NOT NULL
+                   AND NOT EXISTS (SELECT 1 FROM scan_devices WHERE scan_id = ?1)
+                   AND NOT EXISTS (SELECT 1 FROM events WHERE scan_id = ?1)",
+                params![scan_id],
+            )
+            .map(|_| ())
+        })
+    }
+
     /// The running scan `scan_id` is alive (a recorder between two parts).
     pub fn scan_heartbeat(&mut self, scan_id: i64) -> Result<(), StoreError> {
         let now = jiff::Timestamp::now().as_millisecond();
@@ -914,6 +927,12 @@ mod tests {
         let gone = s.scans(Some("lab")).unwrap();
         let gone = gone.iter().find(|x| x.id == dead).unwrap();
         assert_eq!((gone.scan.complete, gone.devices), (false, 1));
+        // A scan that failed to start leaves no row; one that had recorded keeps its row.
+        let failed = s.begin_scan(&at(false)).unwrap();
+        s.abandon_scan(failed).unwrap();
+        s.abandon_scan(dead).unwrap();
+        let ids: Vec<i64> = s.scans(Some("lab")).unwrap().iter().map(|x| x.id).collect();
+        assert!(!ids.contains(&failed) && ids.contains(&dead), "{ids:?}");
     }
 
     /// A NULL parameter whose type the server cannot tell, inside a write transaction: guessing
