@@ -21,6 +21,7 @@ use crate::error::{Error, exit};
 
 pub mod checks;
 pub mod parse;
+mod store;
 
 /// How a check came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

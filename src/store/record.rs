@@ -266,17 +266,9 @@ pub(crate) fn begin(tx: &Conn, scan: &ScanInfo, now: i64) -> super::db::Result<i
 /// ended incomplete. Recorders beat at least every 30 s.
 pub(crate) const STALE_MS: i64 = 2 * 60 * 1000;
 
-pub(crate) fn record(
-    tx: &Conn,
-    key: &[u8],
-    scan: &ScanInfo,
-    report: &Report,
-    creds: &[Credential],
-    row: ScanRow,
-) -> super::db::Result<Recorded> {
-    let now = millis(&scan.finished_at);
-    adopt_unsited(tx, &scan.site)?;
-    let scan_id = match row {
+/// The scan's row: a new one, or the running scan's, moved on (a part) or ended (its end).
+fn scan_row(tx: &Conn, scan: &ScanInfo, row: ScanRow, now: i64) -> super::db::Result<i64> {
+    Ok(match row {
         ScanRow::New => tx.insert(
             "INSERT INTO scans (started_at, finished_at, complete, targets, ports, methods, version,
                  site)
@@ -306,7 +298,44 @@ pub(crate) fn record(
             )?;
             id
         }
-    };
+    })
+}
+
+/// The scan's devices and events: this recording's (a new row), or all its parts' and end's.
+fn count_scan(
+    tx: &Conn,
+    scan_id: i64,
+    row: ScanRow,
+    (devices, events): (usize, usize),
+) -> super::db::Result<()> {
+    if row == ScanRow::New {
+        tx.execute(
+            "UPDATE scans SET devices = ?2, events = ?3 WHERE id = ?1",
+            params![scan_id, devices as i64, events as i64],
+        )?;
+    } else {
+        tx.execute(
+            "UPDATE scans SET
+                 devices = (SELECT COUNT(*) FROM scan_devices WHERE scan_id = ?1),
+                 events = (SELECT COUNT(*) FROM events WHERE scan_id = ?1)
+             WHERE id = ?1",
+            params![scan_id],
+        )?;
+    }
+    Ok(())
+}
+
+pub(crate) fn record(
+    tx: &Conn,
+    key: &[u8],
+    scan: &ScanInfo,
+    report: &Report,
+    creds: &[Credential],
+    row: ScanRow,
+) -> super::db::Result<Recorded> {
+    let now = millis(&scan.finished_at);
+    adopt_unsited(tx, &scan.site)?;
+    let scan_id = scan_row(tx, scan, row, now)?;
     // A part records as an interrupted scan: nothing unseen is judged.
     let part;
     let scan = if matches!(row, ScanRow::Part(_)) {
@@ -389,20 +418,7 @@ pub(crate) fn record(
         }
     }
     let events = write_events(tx, scan_id, &scan.site, now, &plan, &prior, &ids)?;
-    if row == ScanRow::New {
-        tx.execute(
-            "UPDATE scans SET devices = ?2, events = ?3 WHERE id = ?1",
-            params![scan_id, obs.len() as i64, events.len() as i64],
-        )?;
-    } else {
-        tx.execute(
-            "UPDATE scans SET
-                 devices = (SELECT COUNT(*) FROM scan_devices WHERE scan_id = ?1),
-                 events = (SELECT COUNT(*) FROM events WHERE scan_id = ?1)
-             WHERE id = ?1",
-            params![scan_id],
-        )?;
-    }
+    count_scan(tx, scan_id, row, (obs.len(), events.len()))?;
     let (new, gone, changed) = plan.counts();
     Ok(Recorded {
         scan_id,

@@ -312,68 +312,8 @@ pub(crate) fn apply(
             p,
         )?;
     }
-    let nd = count(DEVICE_COLS);
-    let nst = count(STREAM_COLS);
     for d in &batch.devices {
-        let services = d.services.as_deref().map(|t| texts.id(tx, t)).transpose()?;
-        let mut p = vec![Value::Text(site.into()), Value::Int(d.row.origin)];
-        p.extend(d.row.values.iter().cloned());
-        p.push(services.map_or(Value::Null, Value::Int));
-        tx.execute(
-            &format!(
-                "INSERT INTO devices (site, origin_id, {DEVICE_COLS}, services) VALUES (?1, ?2, {})
-                 ON CONFLICT (site, origin_id) WHERE origin_id IS NOT NULL
-                 DO UPDATE SET {}, services = excluded.services",
-                placeholders(3, nd + 1),
-                excluded(DEVICE_COLS)
-            ),
-            p,
-        )?;
-        let device_id = hub_id(tx, "devices", site, d.row.origin)?;
-        for a in &d.addresses {
-            let mut p = vec![Value::Int(device_id)];
-            p.extend(a.iter().cloned());
-            tx.execute(
-                "INSERT INTO addresses (device_id, ip, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (device_id, ip) DO UPDATE SET first_seen = excluded.first_seen,
-                     last_seen = excluded.last_seen",
-                p,
-            )?;
-        }
-        for (s, facts, media) in &d.streams {
-            let facts = facts.as_deref().map(|t| texts.id(tx, t)).transpose()?;
-            let media = media.as_deref().map(|t| texts.id(tx, t)).transpose()?;
-            let mut p = vec![
-                Value::Text(site.into()),
-                Value::Int(s.origin),
-                Value::Int(device_id),
-            ];
-            p.extend(s.values.iter().cloned());
-            p.push(facts.map_or(Value::Null, Value::Int));
-            p.push(media.map_or(Value::Null, Value::Int));
-            tx.execute(
-                &format!(
-                    "INSERT INTO streams (site, origin_id, device_id, {STREAM_COLS}, facts, media)
-                     VALUES (?1, ?2, ?3, {})
-                     ON CONFLICT (site, origin_id) WHERE origin_id IS NOT NULL
-                     DO UPDATE SET device_id = excluded.device_id, {}, facts = excluded.facts,
-                         media = excluded.media",
-                    placeholders(4, nst + 2),
-                    excluded(STREAM_COLS)
-                ),
-                p,
-            )?;
-        }
-        if let Some((scan, complete, json)) = &d.report {
-            let scan = hub_id(tx, "scans", site, *scan).optional()?.unwrap_or(0);
-            tx.execute(
-                "INSERT INTO device_reports (device_id, scan_id, complete, json)
-                 VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (device_id) DO UPDATE SET scan_id = excluded.scan_id,
-                     complete = excluded.complete, json = excluded.json",
-                params![device_id, scan, *complete, json],
-            )?;
-        }
+        apply_device(tx, site, d, &mut texts)?;
     }
     let ne = count(EVENT_COLS);
     for e in &batch.events {
@@ -412,6 +352,77 @@ pub(crate) fn apply(
         params![site, after.last_event, after.last_scan],
     )?;
     Ok(after)
+}
+
+/// One copied device at the hub: its row, addresses, streams and newest description, upserted.
+fn apply_device(
+    tx: &Conn,
+    site: &str,
+    d: &CopiedDevice,
+    texts: &mut super::record::Texts,
+) -> super::db::Result<()> {
+    let nd = count(DEVICE_COLS);
+    let nst = count(STREAM_COLS);
+    let services = d.services.as_deref().map(|t| texts.id(tx, t)).transpose()?;
+    let mut p = vec![Value::Text(site.into()), Value::Int(d.row.origin)];
+    p.extend(d.row.values.iter().cloned());
+    p.push(services.map_or(Value::Null, Value::Int));
+    tx.execute(
+        &format!(
+            "INSERT INTO devices (site, origin_id, {DEVICE_COLS}, services) VALUES (?1, ?2, {})
+             ON CONFLICT (site, origin_id) WHERE origin_id IS NOT NULL
+             DO UPDATE SET {}, services = excluded.services",
+            placeholders(3, nd + 1),
+            excluded(DEVICE_COLS)
+        ),
+        p,
+    )?;
+    let device_id = hub_id(tx, "devices", site, d.row.origin)?;
+    for a in &d.addresses {
+        let mut p = vec![Value::Int(device_id)];
+        p.extend(a.iter().cloned());
+        tx.execute(
+            "INSERT INTO addresses (device_id, ip, first_seen, last_seen) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (device_id, ip) DO UPDATE SET first_seen = excluded.first_seen,
+                 last_seen = excluded.last_seen",
+            p,
+        )?;
+    }
+    for (s, facts, media) in &d.streams {
+        let facts = facts.as_deref().map(|t| texts.id(tx, t)).transpose()?;
+        let media = media.as_deref().map(|t| texts.id(tx, t)).transpose()?;
+        let mut p = vec![
+            Value::Text(site.into()),
+            Value::Int(s.origin),
+            Value::Int(device_id),
+        ];
+        p.extend(s.values.iter().cloned());
+        p.push(facts.map_or(Value::Null, Value::Int));
+        p.push(media.map_or(Value::Null, Value::Int));
+        tx.execute(
+            &format!(
+                "INSERT INTO streams (site, origin_id, device_id, {STREAM_COLS}, facts, media)
+                 VALUES (?1, ?2, ?3, {})
+                 ON CONFLICT (site, origin_id) WHERE origin_id IS NOT NULL
+                 DO UPDATE SET device_id = excluded.device_id, {}, facts = excluded.facts,
+                     media = excluded.media",
+                placeholders(4, nst + 2),
+                excluded(STREAM_COLS)
+            ),
+            p,
+        )?;
+    }
+    if let Some((scan, complete, json)) = &d.report {
+        let scan = hub_id(tx, "scans", site, *scan).optional()?.unwrap_or(0);
+        tx.execute(
+            "INSERT INTO device_reports (device_id, scan_id, complete, json)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (device_id) DO UPDATE SET scan_id = excluded.scan_id,
+                 complete = excluded.complete, json = excluded.json",
+            params![device_id, scan, *complete, json],
+        )?;
+    }
+    Ok(())
 }
 
 /// The hub's id of the row `origin` of `site` in `table`.

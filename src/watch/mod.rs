@@ -20,6 +20,7 @@
 //! a restart. Every state change is a store transaction, so a `kill -9` leaves the store as the
 //! last committed step left it.
 
+mod agent;
 pub mod check_rounds;
 mod rounds;
 pub mod stream_check;
@@ -322,18 +323,7 @@ async fn run_with(
         .as_ref()
         .map(|e| e.metrics.clone())
         .unwrap_or_default();
-    if embedded.is_some() && w.metrics.take().is_some() {
-        tracing::warn!("watch metrics: served at /metrics on serve's own listener, not apart");
-    }
-    // The metrics address is taken before anything runs: a taken one is an error now.
-    let server = match w.metrics {
-        Some(addr) => Some(
-            MetricsServer::bind(addr)
-                .await
-                .map_err(|e| CommandError::Usage(format!("--metrics {addr}: {e}")))?,
-        ),
-        None => None,
-    };
+    let server = metrics_server(&mut w, embedded.is_some()).await?;
     // Flags that do not go together stop the watch before anything starts.
     let writer =
         write::Writer::new(&w.write, w.write_then.as_deref()).map_err(CommandError::Usage)?;
@@ -348,19 +338,7 @@ async fn run_with(
         hub_wake.clone().or(host_agent),
     )
     .await?;
-    if let Some(server) = server {
-        let (m, stop) = (metrics.clone(), stop_rx.clone());
-        tasks.spawn(async move {
-            if let Err(e) = server.run(m, stop).await {
-                tracing::error!("metrics endpoint stopped: {e}");
-            }
-        });
-    }
-    tasks.spawn(sink_metrics(
-        metrics.clone(),
-        sinks.stats.clone(),
-        stop_rx.clone(),
-    ));
+    spawn_metrics(server, &metrics, &sinks, &stop_rx, &mut tasks);
     refresh_devices(&store, &metrics).await;
 
     // Signals: SIGINT/SIGTERM stop, SIGHUP reloads.
@@ -385,13 +363,19 @@ async fn run_with(
     if let (Some(hub), Some(wake)) = (cfg.hub.clone(), hub_wake) {
         // The fleet's agent: woken with the sinks, as new events are recorded; it runs the scans
         // the hub queues for this site with the rounds' gate.
-        let executor = hub_executor(&cfg, &store, &metrics, &gate, &scanning, &sinks.wakes)?;
+        let host = agent::Host {
+            store: &store,
+            metrics: &metrics,
+            gate: &gate,
+            scanning: &scanning,
+            wakes: &sinks.wakes,
+        };
         tasks.spawn(crate::fleet::run(
             store.clone(),
             hub,
             wake,
             stop_rx.clone(),
-            Some(executor),
+            Some(agent::executor(&cfg, host)?),
         ));
     }
     let (targets, announcements, listening) =
@@ -421,6 +405,48 @@ async fn run_with(
         })
         .await;
     Ok(shut_down(&state, &store, &sinks.stats, stop_tx, tasks).await)
+}
+
+/// The metrics endpoint's address, taken before anything runs (a taken one is an error now);
+/// none under serve, whose own listener serves /metrics.
+async fn metrics_server(
+    w: &mut WatchConfig,
+    embedded: bool,
+) -> Result<Option<MetricsServer>, CommandError> {
+    if embedded && w.metrics.take().is_some() {
+        tracing::warn!("watch metrics: served at /metrics on serve's own listener, not apart");
+    }
+    match w.metrics {
+        Some(addr) => {
+            Ok(Some(MetricsServer::bind(addr).await.map_err(|e| {
+                CommandError::Usage(format!("--metrics {addr}: {e}"))
+            })?))
+        }
+        None => Ok(None),
+    }
+}
+
+/// The metrics endpoint (when it has an address) and the sinks' figures into the metrics.
+fn spawn_metrics(
+    server: Option<MetricsServer>,
+    metrics: &Metrics,
+    sinks: &Sinks,
+    stop_rx: &watch::Receiver<bool>,
+    tasks: &mut tokio::task::JoinSet<()>,
+) {
+    if let Some(server) = server {
+        let (m, stop) = (metrics.clone(), stop_rx.clone());
+        tasks.spawn(async move {
+            if let Err(e) = server.run(m, stop).await {
+                tracing::error!("metrics endpoint stopped: {e}");
+            }
+        });
+    }
+    tasks.spawn(sink_metrics(
+        metrics.clone(),
+        sinks.stats.clone(),
+        stop_rx.clone(),
+    ));
 }
 
 /// The notification sinks' delivery tasks: how to wake them, and their figures.
@@ -478,64 +504,6 @@ impl Sinks {
             stats,
         })
     }
-}
-
-/// How this site's agent runs the scans the hub queues for it: held to the watch's own targets
-/// (`scan::rules::own_ranges`) and credentials (`default`, `none`),
-/// one at a time with the rounds (the gate, the checker told), the sinks woken after each.
-fn hub_executor(
-    cfg: &ScanConfig,
-    store: &SharedStore,
-    metrics: &Metrics,
-    gate: &Arc<tokio::sync::Mutex<()>>,
-    scanning: &Arc<AtomicBool>,
-    wakes: &Arc<Vec<Arc<Notify>>>,
-) -> Result<crate::fleet::Executor, CommandError> {
-    let allow = crate::scan::rules::own_ranges(cfg)
-        .map_err(|e| CommandError::Usage(format!("watch --hub: {e}")))?;
-    let rules = crate::scan::rules::ScanRules::new(
-        cfg.clone(),
-        &allow,
-        ("this site's agent", "watch's targets"),
-        Vec::new(),
-    )
-    .map_err(CommandError::Usage)?;
-    let (store, metrics, gate, scanning, wakes) = (
-        store.clone(),
-        metrics.clone(),
-        gate.clone(),
-        scanning.clone(),
-        wakes.clone(),
-    );
-    let run: crate::fleet::RunScan = Arc::new(move |cfg, stats| {
-        let (store, metrics, gate, scanning, wakes) = (
-            store.clone(),
-            metrics.clone(),
-            gate.clone(),
-            scanning.clone(),
-            wakes.clone(),
-        );
-        Box::pin(async move {
-            scanning.store(true, Ordering::Relaxed);
-            let held = gate.lock().await;
-            let r = scan_round(&cfg, &store, &metrics, crate::scan::Progress::Into(stats)).await;
-            drop(held);
-            scanning.store(false, Ordering::Relaxed);
-            for w in wakes.iter() {
-                w.notify_one();
-            }
-            r.map(|r| crate::fleet::Ran {
-                scan_id: r.scan_id,
-                devices: r.devices,
-                interrupted: r.interrupted,
-            })
-            .map_err(|e| e.to_string())
-        })
-    });
-    Ok(crate::fleet::Executor {
-        rules: Arc::new(rules),
-        run,
-    })
 }
 
 /// What stops the watch: SIGINT/SIGTERM (and SIGHUP, which asks for a reload) on its own, the
