@@ -1112,9 +1112,14 @@ mod tests {
         for (name, _db, site) in &sites {
             let mut cursor = hub.hub_cursor(name).unwrap();
             assert_eq!(cursor, HubCursor::default());
-            // Small batches: one scan, two events at a time.
+            // North in small batches (one scan, two events at a time), south in one.
+            let (scans, events) = if *name == "north" {
+                (1, 2)
+            } else {
+                (100, 1000)
+            };
             loop {
-                let b = site.replica_batch(name, cursor, 1, 2).unwrap();
+                let b = site.replica_batch(name, cursor, scans, events).unwrap();
                 if b.is_empty() {
                     break;
                 }
@@ -1171,6 +1176,22 @@ mod tests {
             assert_eq!(hub.scans(Some(name)).unwrap().len(), 2);
         }
         assert_eq!(hub.devices(&DeviceQuery::default()).unwrap().len(), 4);
+        if engine == Engine::Postgres {
+            // Events whose NULLs differ share their statement: one prepared per shape.
+            let prepared = hub
+                .conn
+                .query_all(
+                    "SELECT statement, count(*) FROM pg_prepared_statements
+                     WHERE statement LIKE 'INSERT INTO events%' GROUP BY statement",
+                    params![],
+                )
+                .unwrap();
+            assert!(!prepared.is_empty());
+            for row in &prepared {
+                let n: i64 = row.get(1).unwrap();
+                assert_eq!(n, 1, "{:?}", row.get::<_, String>(0));
+            }
+        }
     }
 
     /// Identity is per site: the same address and the same MAC at two sites are two devices; a

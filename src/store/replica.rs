@@ -298,33 +298,88 @@ pub(crate) fn apply(
     let before = cursor(tx, site)?;
     touch(tx, site, agent, now)?;
     let mut texts = super::record::Texts::new();
+    // The hub's ids of the site's rows this batch names: found once each (an upsert returns its
+    // row's id), not once per event.
+    let mut ids = HubIds::default();
     let ns = count(SCAN_COLS);
     for s in &batch.scans {
         let mut p = vec![Value::Text(site.into()), Value::Int(s.origin)];
         p.extend(s.values.iter().cloned());
-        tx.execute(
+        let id = tx.query_row(
             &format!(
                 "INSERT INTO scans (site, origin_id, {SCAN_COLS}) VALUES (?1, ?2, {})
-                 ON CONFLICT (site, origin_id) WHERE origin_id IS NOT NULL DO UPDATE SET {}",
+                 ON CONFLICT (site, origin_id) WHERE origin_id IS NOT NULL DO UPDATE SET {}
+                 RETURNING id",
                 placeholders(3, ns),
                 excluded(SCAN_COLS)
             ),
             p,
+            |r| r.get(0),
         )?;
+        ids.scans.insert(s.origin, Some(id));
     }
     for d in &batch.devices {
-        apply_device(tx, site, d, &mut texts)?;
+        let id = apply_device(tx, site, d, &mut texts, &mut ids)?;
+        ids.devices.insert(d.row.origin, Some(id));
     }
+    apply_events(tx, site, &batch.events, &mut ids)?;
+    let after = batch.cursor(before);
+    tx.execute(
+        "UPDATE sites SET last_event = ?2, last_scan = ?3 WHERE name = ?1",
+        params![site, after.last_event, after.last_scan],
+    )?;
+    Ok(after)
+}
+
+/// The hub's ids of a site's scans and devices (`None`: not at the hub), as a batch finds them.
+#[derive(Default)]
+struct HubIds {
+    scans: std::collections::HashMap<i64, Option<i64>>,
+    devices: std::collections::HashMap<i64, Option<i64>>,
+}
+
+impl HubIds {
+    fn scan(&mut self, tx: &Conn, site: &str, origin: i64) -> super::db::Result<Option<i64>> {
+        if let Some(id) = self.scans.get(&origin) {
+            return Ok(*id);
+        }
+        let id = hub_id(tx, "scans", site, origin).optional()?;
+        self.scans.insert(origin, id);
+        Ok(id)
+    }
+
+    fn device(&mut self, tx: &Conn, site: &str, origin: i64) -> super::db::Result<Option<i64>> {
+        if let Some(id) = self.devices.get(&origin) {
+            return Ok(*id);
+        }
+        let id = hub_id(tx, "devices", site, origin).optional()?;
+        self.devices.insert(origin, id);
+        Ok(id)
+    }
+}
+
+/// Events per `INSERT` statement at the hub (8 parameters each), at most.
+const EVENTS_PER_STATEMENT: usize = 100;
+
+/// A batch's events at the hub, in site order, a statement per [`EVENTS_PER_STATEMENT`]; one
+/// already there is left as it is.
+fn apply_events(
+    tx: &Conn,
+    site: &str,
+    events: &[Copied],
+    ids: &mut HubIds,
+) -> super::db::Result<()> {
     let ne = count(EVENT_COLS);
-    for e in &batch.events {
+    let mut rows: Vec<Vec<Value>> = Vec::with_capacity(events.len());
+    for e in events {
         // The site's scan and device ids (the last two values) become the hub's.
-        let (cols, ids) = e.values.split_at(ne.min(e.values.len()));
-        let scan = match ids.first() {
-            Some(Value::Int(s)) => hub_id(tx, "scans", site, *s).optional()?,
+        let (cols, site_ids) = e.values.split_at(ne.min(e.values.len()));
+        let scan = match site_ids.first() {
+            Some(Value::Int(s)) => ids.scan(tx, site, *s)?,
             _ => None,
         };
-        let device = match ids.get(1) {
-            Some(Value::Int(d)) => hub_id(tx, "devices", site, *d).optional()?,
+        let device = match site_ids.get(1) {
+            Some(Value::Int(d)) => ids.device(tx, site, *d)?,
             _ => None,
         };
         // An event of a device the site forgot before it was sent has nothing to hang on.
@@ -336,48 +391,61 @@ pub(crate) fn apply(
             Value::Int(device),
         ];
         p.extend(cols.iter().cloned());
+        rows.push(p);
+    }
+    let width = 4 + ne;
+    let mut rest = rows.as_slice();
+    while !rest.is_empty() {
+        // Three shapes of statement only (100, 10 or 1 rows): each is prepared once.
+        let n = [EVENTS_PER_STATEMENT, 10, 1]
+            .into_iter()
+            .find(|&n| n <= rest.len())
+            .unwrap_or(1);
+        let (chunk, tail) = rest.split_at(n);
+        rest = tail;
+        let values = (0..n)
+            .map(|i| format!("({})", placeholders(1 + i * width, width)))
+            .collect::<Vec<_>>()
+            .join(", ");
         tx.execute(
             &format!(
                 "INSERT INTO events (site, origin_id, scan_id, device_id, {EVENT_COLS})
-                 VALUES (?1, ?2, ?3, ?4, {})
-                 ON CONFLICT (site, origin_id) WHERE origin_id IS NOT NULL DO NOTHING",
-                placeholders(5, ne)
+                 VALUES {values}
+                 ON CONFLICT (site, origin_id) WHERE origin_id IS NOT NULL DO NOTHING"
             ),
-            p,
+            chunk.concat(),
         )?;
     }
-    let after = batch.cursor(before);
-    tx.execute(
-        "UPDATE sites SET last_event = ?2, last_scan = ?3 WHERE name = ?1",
-        params![site, after.last_event, after.last_scan],
-    )?;
-    Ok(after)
+    Ok(())
 }
 
-/// One copied device at the hub: its row, addresses, streams and newest description, upserted.
+/// One copied device at the hub: its row, addresses, streams and newest description, upserted;
+/// its hub id.
 fn apply_device(
     tx: &Conn,
     site: &str,
     d: &CopiedDevice,
     texts: &mut super::record::Texts,
-) -> super::db::Result<()> {
+    ids: &mut HubIds,
+) -> super::db::Result<i64> {
     let nd = count(DEVICE_COLS);
     let nst = count(STREAM_COLS);
     let services = d.services.as_deref().map(|t| texts.id(tx, t)).transpose()?;
     let mut p = vec![Value::Text(site.into()), Value::Int(d.row.origin)];
     p.extend(d.row.values.iter().cloned());
     p.push(services.map_or(Value::Null, Value::Int));
-    tx.execute(
+    let device_id: i64 = tx.query_row(
         &format!(
             "INSERT INTO devices (site, origin_id, {DEVICE_COLS}, services) VALUES (?1, ?2, {})
              ON CONFLICT (site, origin_id) WHERE origin_id IS NOT NULL
-             DO UPDATE SET {}, services = excluded.services",
+             DO UPDATE SET {}, services = excluded.services
+             RETURNING id",
             placeholders(3, nd + 1),
             excluded(DEVICE_COLS)
         ),
         p,
+        |r| r.get(0),
     )?;
-    let device_id = hub_id(tx, "devices", site, d.row.origin)?;
     for a in &d.addresses {
         let mut p = vec![Value::Int(device_id)];
         p.extend(a.iter().cloned());
@@ -413,7 +481,7 @@ fn apply_device(
         )?;
     }
     if let Some((scan, complete, json)) = &d.report {
-        let scan = hub_id(tx, "scans", site, *scan).optional()?.unwrap_or(0);
+        let scan = ids.scan(tx, site, *scan)?.unwrap_or(0);
         tx.execute(
             "INSERT INTO device_reports (device_id, scan_id, complete, json)
              VALUES (?1, ?2, ?3, ?4)
@@ -422,7 +490,7 @@ fn apply_device(
             params![device_id, scan, *complete, json],
         )?;
     }
-    Ok(())
+    Ok(device_id)
 }
 
 /// The hub's id of the row `origin` of `site` in `table`.

@@ -47,7 +47,10 @@ struct Worker {
     rt: tokio::runtime::Runtime,
     target: PgTarget,
     client: Option<tokio_postgres::Client>,
-    statements: HashMap<(String, Vec<u32>), tokio_postgres::Statement>,
+    /// Statements prepared per SQL text, each with the parameter types it was declared with
+    /// (`0`: a NULL, its type left to the server); `cached` counts them.
+    statements: HashMap<String, Vec<(Vec<u32>, tokio_postgres::Statement)>>,
+    cached: usize,
     /// Inside `BEGIN` .. `COMMIT`/`ROLLBACK`: a failed prepare would abort the transaction, so a
     /// statement whose NULLs may need guessing is prepared under a savepoint.
     in_tx: bool,
@@ -81,6 +84,7 @@ impl Client {
                     target,
                     client: None,
                     statements: HashMap::new(),
+                    cached: 0,
                     in_tx: false,
                 };
                 let connected = worker.connect();
@@ -176,6 +180,7 @@ fn timed_out(what: &str) -> DbError {
 impl Worker {
     fn connect(&mut self) -> Result<()> {
         self.statements.clear();
+        self.cached = 0;
         self.in_tx = false;
         self.client = None;
         let t = &self.target;
@@ -237,10 +242,15 @@ impl Worker {
         // A closed connection is opened again (and its statements forgotten) first.
         self.client()?;
         let types: Vec<Type> = params.iter().map(param_type).collect();
-        let key = (sql.to_string(), types.iter().map(Type::oid).collect());
-        if let Some(s) = self.statements.get(&key) {
-            return Ok(s.clone());
+        // One prepared for other NULLs serves when every value fits it: a statement whose NULLs
+        // move about (a multi-row INSERT) is prepared once, not once per pattern.
+        if let Some(s) = self.statements.get(sql).and_then(|v| {
+            v.iter()
+                .find(|(declared, s)| fits(declared, s.params(), params))
+        }) {
+            return Ok(s.1.clone());
         }
+        let declared: Vec<u32> = types.iter().map(Type::oid).collect();
         let (rt, client) = (&self.rt, self.client.as_ref());
         let client = client.ok_or_else(|| conn_err("not connected".into()))?;
         let pg_sql = dialect::to_postgres(sql);
@@ -284,10 +294,15 @@ impl Worker {
                 _ => return Err(pg_err(e)),
             }
         };
-        if self.statements.len() >= STATEMENT_CACHE {
+        if self.cached >= STATEMENT_CACHE {
             self.statements.clear();
+            self.cached = 0;
         }
-        self.statements.insert(key, stmt.clone());
+        self.statements
+            .entry(sql.to_string())
+            .or_default()
+            .push((declared, stmt.clone()));
+        self.cached += 1;
         Ok(stmt)
     }
 
@@ -383,6 +398,31 @@ fn untyped_parameter(e: &tokio_postgres::Error) -> Option<usize> {
     }
     let n: usize = db.message().rsplit('$').next()?.trim().parse().ok()?;
     n.checked_sub(1)
+}
+
+/// Whether a statement prepared with `declared` parameter types (the server settled on
+/// `server`) takes `params` as they would have been declared: a NULL fits anything, a value fits
+/// its own declared type, or the type the server chose for a NULL if it is sent as that.
+fn fits(declared: &[u32], server: &[Type], params: &[Value]) -> bool {
+    declared.len() == params.len()
+        && server.len() == params.len()
+        && params.iter().zip(declared).zip(server).all(|((v, &d), t)| {
+            if *v == Value::Null {
+                return true;
+            }
+            if d != 0 {
+                return d == param_type(v).oid();
+            }
+            match v {
+                Value::Int(_) => {
+                    [Type::INT8, Type::INT4, Type::INT2, Type::FLOAT8, Type::BOOL].contains(t)
+                }
+                Value::Real(_) => [Type::FLOAT8, Type::FLOAT4].contains(t),
+                Value::Text(_) => [Type::TEXT, Type::VARCHAR, Type::BPCHAR, Type::NAME].contains(t),
+                Value::Blob(_) => *t == Type::BYTEA,
+                Value::Null => true,
+            }
+        })
 }
 
 /// The type a parameter is declared with: what the value is, or left to the server for NULL.
@@ -548,4 +588,28 @@ async fn within<F: std::future::Future>(
     f: F,
 ) -> std::result::Result<F::Output, tokio::time::error::Elapsed> {
     tokio::time::timeout(limit, f).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_statement_serves_other_nulls_when_its_values_fit() {
+        use Value::{Int, Null, Real, Text};
+        let (i8, t) = (Type::INT8.oid(), Type::TEXT.oid());
+        // Prepared with (Int, NULL, Text): the server made the NULL an int4 column.
+        let declared = [i8, 0, t];
+        let server = [Type::INT8, Type::INT4, Type::TEXT];
+        let ok = |p: &[Value]| fits(&declared, &server, p);
+        assert!(ok(&[Int(1), Null, Text("a".into())]));
+        assert!(ok(&[Null, Int(7), Null]), "a NULL fits anything");
+        assert!(!ok(&[Text("1".into()), Null, Null]), "declared int8");
+        assert!(!ok(&[Int(1), Text("x".into()), Null]), "the server's int4");
+        assert!(!ok(&[Int(1), Real(1.5), Null]));
+        assert!(!ok(&[Int(1), Null]), "another arity");
+        // A NULL the server could not type was guessed text: an integer there is not sent as text.
+        assert!(!fits(&[0], &[Type::TEXT], &[Int(3)]));
+        assert!(fits(&[0], &[Type::TEXT], &[Text("3".into())]));
+    }
 }
