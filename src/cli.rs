@@ -89,6 +89,48 @@ pub enum Command {
     /// connect to each configured webhook/MQTT sink. Exit 0 when nothing fails, 1 when
     /// something does.
     Doctor(DoctorArgs),
+    /// Judge the installation: scan (or, with --from-db, read the inventory without sending
+    /// anything) and report security findings, each with a stable id, severity, evidence, fix and
+    /// source; with --expect, compare it with a plan (ok / missing / mismatch / unexpected). Read
+    /// only: nothing on any device is changed. Exit as scan does (0 found, 1 nothing, 2 error,
+    /// 130/143 interrupted), or 4 with --fail-on when a finding at or above it exists.
+    Audit(Box<AuditArgs>),
+}
+
+/// `camscan audit`.
+#[derive(Debug, Args, Default)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub find: FindArgs,
+    /// Judge the inventory's newest description of each device at the site (--site, else this
+    /// machine's) instead of scanning: nothing is sent.
+    #[arg(long, env = "CAMSCAN_FROM_DB")]
+    pub from_db: bool,
+    /// Compare with a plan: a CSV whose header names some of name,address,mac,resolution,fps,
+    /// codec (address or mac on every row), as a spreadsheet exports it.
+    #[arg(long, value_name = "FILE", env = "CAMSCAN_EXPECT")]
+    pub expect: Option<PathBuf>,
+    /// Output format [default: table].
+    #[arg(short, long, value_enum, env = "CAMSCAN_AUDIT_FORMAT")]
+    pub format: Option<AuditFormat>,
+    /// Write the result to FILE (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE", env = "CAMSCAN_OUTPUT")]
+    pub output: Option<PathBuf>,
+    /// Exit 4 when a finding at or above this severity exists (for CI).
+    #[arg(long, value_enum, value_name = "SEVERITY", env = "CAMSCAN_FAIL_ON")]
+    pub fail_on: Option<crate::audit::Severity>,
+}
+
+/// What `camscan audit` can write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum AuditFormat {
+    /// A table for people, grouped by severity, with each finding's fix and source.
+    #[default]
+    Table,
+    /// The versioned audit document: summary, findings, commissioning and the devices judged.
+    Json,
+    /// A row per finding, then a row per planned camera (`kind` tells them apart).
+    Csv,
 }
 
 /// Where the inventory is: shared by the inventory commands.
@@ -487,8 +529,37 @@ pub enum InterfacesFormat {
     Json,
 }
 
+/// `camscan scan`: what to scan and how, and how to write the report.
 #[derive(Debug, Args, Default)]
 pub struct ScanArgs {
+    #[command(flatten)]
+    pub find: FindArgs,
+    #[command(flatten)]
+    pub out: ScanOutputArgs,
+}
+
+/// How `camscan scan` (and `watch`'s first scan) writes its report.
+#[derive(Debug, Args, Default, Clone)]
+pub struct ScanOutputArgs {
+    /// Output format [default: table].
+    #[arg(short, long, value_enum, env = "CAMSCAN_FORMAT")]
+    pub format: Option<Format>,
+    /// CSV field delimiter: one character such as `,` `;` `|`, or `tab` (also `\t`) [default: ,].
+    #[arg(long, value_name = "CHAR", env = "CAMSCAN_CSV_DELIMITER")]
+    pub csv_delimiter: Option<String>,
+    /// With --format frigate: a go2rtc section too, and camera inputs from go2rtc's restream
+    /// (rtsp://127.0.0.1:8554/NAME) instead of straight from each camera.
+    #[arg(long, env = "CAMSCAN_FRIGATE_RESTREAM")]
+    pub frigate_restream: bool,
+    /// Write results to FILE (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE", env = "CAMSCAN_OUTPUT")]
+    pub output: Option<PathBuf>,
+}
+
+/// What to scan and how: shared by every command that scans (`scan`, `watch`, `audit`, and
+/// `serve`'s scans); each command adds how it writes what it found.
+#[derive(Debug, Args, Default, Clone)]
+pub struct FindArgs {
     /// Targets: CIDR (192.168.1.0/24), range (192.168.1.10-192.168.1.50 or 192.168.1.10-50), IP, or host name.
     #[arg(env = "CAMSCAN_TARGETS", value_delimiter = ',')]
     pub targets: Vec<String>,
@@ -536,19 +607,6 @@ pub struct ScanArgs {
     /// open files), with exponential backoff [default: 1].
     #[arg(long, value_name = "N", env = "CAMSCAN_RETRIES")]
     pub retries: Option<u32>,
-    /// Output format [default: table].
-    #[arg(short, long, value_enum, env = "CAMSCAN_FORMAT")]
-    pub format: Option<Format>,
-    /// CSV field delimiter: one character such as `,` `;` `|`, or `tab` (also `\t`) [default: ,].
-    #[arg(long, value_name = "CHAR", env = "CAMSCAN_CSV_DELIMITER")]
-    pub csv_delimiter: Option<String>,
-    /// With --format frigate: a go2rtc section too, and camera inputs from go2rtc's restream
-    /// (rtsp://127.0.0.1:8554/NAME) instead of straight from each camera.
-    #[arg(long, env = "CAMSCAN_FRIGATE_RESTREAM")]
-    pub frigate_restream: bool,
-    /// Write results to FILE (atomically) instead of stdout.
-    #[arg(short, long, value_name = "FILE", env = "CAMSCAN_OUTPUT")]
-    pub output: Option<PathBuf>,
     /// Read settings from a YAML file (see config.example.yaml); flags and env override it.
     #[arg(long, value_name = "FILE", env = "CAMSCAN_CONFIG")]
     pub config: Option<PathBuf>,
@@ -713,10 +771,10 @@ mod tests {
         let Command::Scan(a) = cli.command else {
             panic!("scan")
         };
-        assert_eq!(a.targets, ["10.0.0.0/24", "10.0.1.5"]);
-        assert_eq!(a.exclude, ["10.0.0.1", "10.0.0.2"]);
-        assert_eq!(a.ports.as_deref(), Some("554,8000-8002"));
-        assert_eq!(a.format, Some(Format::Json));
+        assert_eq!(a.find.targets, ["10.0.0.0/24", "10.0.1.5"]);
+        assert_eq!(a.find.exclude, ["10.0.0.1", "10.0.0.2"]);
+        assert_eq!(a.find.ports.as_deref(), Some("554,8000-8002"));
+        assert_eq!(a.out.format, Some(Format::Json));
         for (flag, want) in [
             ("go2rtc", Format::Go2rtc),
             ("frigate", Format::Frigate),
@@ -728,7 +786,11 @@ mod tests {
             let Command::Scan(a) = cli.command else {
                 panic!("scan")
             };
-            assert_eq!((a.format, a.frigate_restream), (Some(want), true), "{flag}");
+            assert_eq!(
+                (a.out.format, a.out.frigate_restream),
+                (Some(want), true),
+                "{flag}"
+            );
         }
     }
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::cli::{ColorChoice, DiscoveryMethod, Format, ScanArgs};
+use crate::cli::{ColorChoice, DiscoveryMethod, FindArgs, Format, ScanArgs};
 use crate::credentials::{self, Credential};
 use crate::error::Error;
 
@@ -309,6 +309,7 @@ impl ScanConfig {
         color: Option<ColorChoice>,
         password: Option<&str>,
     ) -> Result<Self, Error> {
+        let (out, args) = (&args.out, &args.find);
         let d = ScanConfig::default();
         let (targets, exclude) = targets(args, file)?;
         let (ports, stun_ports) = ports(args, file, &d)?;
@@ -317,7 +318,7 @@ impl ScanConfig {
         let credentials = credentials(args, file, password)?;
         let hints = hints(args, file)?;
         let (verify_window, discovery_wait) = waits(args, file, &d)?;
-        let csv_delimiter = match args.csv_delimiter.as_ref().or(file.csv_delimiter.as_ref()) {
+        let csv_delimiter = match out.csv_delimiter.as_ref().or(file.csv_delimiter.as_ref()) {
             Some(s) => {
                 parse_csv_delimiter(s).map_err(|reason| invalid("csv_delimiter", s, reason))?
             }
@@ -335,11 +336,11 @@ impl ScanConfig {
             per_host: limits.per_host,
             sessions_per_device: limits.sessions_per_device,
             retries: limits.retries,
-            format: args.format.or(file.format).unwrap_or(d.format),
+            format: out.format.or(file.format).unwrap_or(d.format),
             csv_delimiter,
-            frigate_restream: args.frigate_restream || file.frigate_restream.unwrap_or(false),
+            frigate_restream: out.frigate_restream || file.frigate_restream.unwrap_or(false),
             detail: d.detail,
-            output: args.output.clone().or_else(|| file.output.clone()),
+            output: out.output.clone().or_else(|| file.output.clone()),
             color: color.or(file.color).unwrap_or(d.color),
             allow_large: args.allow_large || file.allow_large.unwrap_or(false),
             allow_public: args.allow_public || file.allow_public.unwrap_or(false),
@@ -402,6 +403,7 @@ impl ScanConfig {
         password: Option<&str>,
     ) -> Result<(Self, FileConfig), Error> {
         let file = args
+            .find
             .config
             .as_deref()
             .map(FileConfig::load)
@@ -414,7 +416,7 @@ impl ScanConfig {
 
 /// The targets (flags, else the file; the targets file's lines added) and the exclusions, blank
 /// entries dropped.
-fn targets(args: &ScanArgs, file: &FileConfig) -> Result<(Vec<String>, Vec<String>), Error> {
+fn targets(args: &FindArgs, file: &FileConfig) -> Result<(Vec<String>, Vec<String>), Error> {
     let mut targets = if !args.targets.is_empty() {
         args.targets.clone()
     } else {
@@ -435,7 +437,7 @@ fn targets(args: &ScanArgs, file: &FileConfig) -> Result<(Vec<String>, Vec<Strin
 
 /// The TCP ports to probe (the STUN ports among them) and the STUN ports.
 fn ports(
-    args: &ScanArgs,
+    args: &FindArgs,
     file: &FileConfig,
     d: &ScanConfig,
 ) -> Result<(Vec<u16>, Vec<u16>), Error> {
@@ -467,7 +469,7 @@ struct Deadlines {
 }
 
 impl Deadlines {
-    fn resolve(args: &ScanArgs, file: &FileConfig, d: &ScanConfig) -> Result<Deadlines, Error> {
+    fn resolve(args: &FindArgs, file: &FileConfig, d: &ScanConfig) -> Result<Deadlines, Error> {
         let connect_timeout = duration_field(
             "connect_timeout",
             args.connect_timeout.as_deref(),
@@ -493,7 +495,7 @@ impl Deadlines {
 
 /// How long a PLAY check watches media, and how long discovery listens.
 fn waits(
-    args: &ScanArgs,
+    args: &FindArgs,
     file: &FileConfig,
     d: &ScanConfig,
 ) -> Result<(Duration, Duration), Error> {
@@ -521,7 +523,7 @@ struct Limits {
 }
 
 impl Limits {
-    fn resolve(args: &ScanArgs, file: &FileConfig, d: &ScanConfig) -> Result<Limits, Error> {
+    fn resolve(args: &FindArgs, file: &FileConfig, d: &ScanConfig) -> Result<Limits, Error> {
         let concurrency = args.concurrency.or(file.concurrency);
         if concurrency == Some(0) {
             return Err(invalid("concurrency", "0", "must be at least 1"));
@@ -553,7 +555,7 @@ impl Limits {
 /// The credentials to try, in order: the file's `credentials:` entries, the credentials file's,
 /// then `--username` with its password.
 fn credentials(
-    args: &ScanArgs,
+    args: &FindArgs,
     file: &FileConfig,
     password: Option<&str>,
 ) -> Result<Vec<Credential>, Error> {
@@ -586,7 +588,7 @@ fn credentials(
 }
 
 /// The stream paths the user gave (`paths:` in the file, then the paths file's lines).
-fn hints(args: &ScanArgs, file: &FileConfig) -> Result<crate::analyze::hints::Hints, Error> {
+fn hints(args: &FindArgs, file: &FileConfig) -> Result<crate::analyze::hints::Hints, Error> {
     use crate::analyze::hints::Hints;
     let listed = file.paths.clone().unwrap_or_default();
     let mut hints = Hints::parse(listed.iter().map(String::as_str))
@@ -776,6 +778,7 @@ pub fn default_site() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::ScanOutputArgs;
 
     #[test]
     fn default_path_follows_xdg() {
@@ -808,7 +811,10 @@ mod tests {
         let (ctx, _tx) = crate::scan::plan::context_with_known(&fresh, known());
         assert!(ctx.known.is_empty());
         let args = ScanArgs {
-            fresh: true,
+            find: FindArgs {
+                fresh: true,
+                ..Default::default()
+            },
             ..Default::default()
         };
         let flag = ScanConfig::resolve(&args, &FileConfig::default(), None).unwrap();
@@ -853,7 +859,10 @@ mod tests {
         let c = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
         assert_eq!(c.csv_delimiter, b';');
         let args = ScanArgs {
-            csv_delimiter: Some("tab".into()),
+            out: ScanOutputArgs {
+                csv_delimiter: Some("tab".into()),
+                ..Default::default()
+            },
             ..Default::default()
         };
         assert_eq!(
@@ -886,7 +895,10 @@ mod tests {
         )
         .unwrap();
         let args = ScanArgs {
-            timeout: Some("2s".into()),
+            find: FindArgs {
+                timeout: Some("2s".into()),
+                ..Default::default()
+            },
             ..Default::default()
         };
         let c = ScanConfig::resolve(&args, &file, None).unwrap();
@@ -917,7 +929,10 @@ mod tests {
         let c = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
         assert!(c.frigate_restream);
         let args = ScanArgs {
-            frigate_restream: true,
+            out: ScanOutputArgs {
+                frigate_restream: true,
+                ..Default::default()
+            },
             ..Default::default()
         };
         let c = ScanConfig::resolve(&args, &FileConfig::default(), None).unwrap();
@@ -946,7 +961,10 @@ mod tests {
             [PathBuf::from("site.yaml"), PathBuf::from("more.yaml")]
         );
         let args = ScanArgs {
-            signatures: vec!["test.yaml".into()],
+            find: FindArgs {
+                signatures: vec!["test.yaml".into()],
+                ..Default::default()
+            },
             ..Default::default()
         };
         let c = ScanConfig::resolve(&args, &file, None).unwrap();
@@ -961,7 +979,10 @@ mod tests {
         assert!(c.stun_ports.is_empty());
         assert_eq!(c.ports, [554, 3478]);
         let args = ScanArgs {
-            stun_ports: Some("3478,19302,5349-5350".into()),
+            find: FindArgs {
+                stun_ports: Some("3478,19302,5349-5350".into()),
+                ..Default::default()
+            },
             ..Default::default()
         };
         let c = ScanConfig::resolve(&args, &file, None).unwrap();
@@ -972,7 +993,10 @@ mod tests {
         assert_eq!(c.stun_ports, [19302]);
         assert!(c.ports.ends_with(&[19302]));
         let bad = ScanArgs {
-            stun_ports: Some("0".into()),
+            find: FindArgs {
+                stun_ports: Some("0".into()),
+                ..Default::default()
+            },
             ..Default::default()
         };
         assert!(ScanConfig::resolve(&bad, &FileConfig::default(), None).is_err());
@@ -988,14 +1012,20 @@ mod tests {
             "file over default"
         );
         let args = ScanArgs {
-            db: Some("/tmp/x.db".into()),
+            find: FindArgs {
+                db: Some("/tmp/x.db".into()),
+                ..Default::default()
+            },
             ..Default::default()
         };
         let c = ScanConfig::resolve(&args, &file, None).unwrap();
         assert_eq!(c.db, Some(PathBuf::from("/tmp/x.db")), "flag over file");
         let args = ScanArgs {
-            db: Some("/tmp/x.db".into()),
-            no_db: true,
+            find: FindArgs {
+                db: Some("/tmp/x.db".into()),
+                no_db: true,
+                ..Default::default()
+            },
             ..Default::default()
         };
         let c = ScanConfig::resolve(&args, &file, None).unwrap();
@@ -1008,8 +1038,11 @@ mod tests {
     fn detect_timeout_never_exceeds_the_step_timeout() {
         let file = FileConfig::default();
         let args = ScanArgs {
-            targets: vec!["127.0.0.1".into()],
-            timeout: Some("1s".into()),
+            find: FindArgs {
+                targets: vec!["127.0.0.1".into()],
+                timeout: Some("1s".into()),
+                ..Default::default()
+            },
             ..Default::default()
         };
         let c = ScanConfig::resolve(&args, &file, None).unwrap();
@@ -1019,8 +1052,11 @@ mod tests {
             "clamped to --timeout"
         );
         let args = ScanArgs {
-            targets: vec!["127.0.0.1".into()],
-            detect_timeout: Some("500ms".into()),
+            find: FindArgs {
+                targets: vec!["127.0.0.1".into()],
+                detect_timeout: Some("500ms".into()),
+                ..Default::default()
+            },
             ..Default::default()
         };
         let c = ScanConfig::resolve(&args, &file, None).unwrap();

@@ -17,6 +17,8 @@ pub mod exit {
     pub const DOCTOR_FAILED: u8 = 1;
     pub const SIGINT: u8 = 130;
     pub const SIGTERM: u8 = 143;
+    /// `camscan audit --fail-on SEVERITY`: a finding at or above it exists.
+    pub const FINDINGS: u8 = 4;
 }
 
 /// Errors that stop a run before or after scanning: bad input, unwritable output. Exit code 2.

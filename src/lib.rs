@@ -80,11 +80,15 @@
 //!   routes, the open-file limit, ffprobe, the config file, the store read-only, the serve
 //!   token's permissions, the sinks), each a pass / warn / fail line with its fix. Above the
 //!   scan; it reads local state and sends nothing but a TCP connect to each configured sink.
+//! * [`audit`]: `camscan audit`: security findings judged from what a scan saw (pure rules in
+//!   `audit::rules`, one per stable finding id), commissioning against a plan (`audit::plan`),
+//!   and their table, JSON and CSV (`audit::render`). Above the scan: it reads a report (a scan's,
+//!   or the inventory's) and sends nothing of its own.
 //! * [`sanitize`]: makes device strings safe for terminals and spreadsheets.
 //! * [`timing`]: where a scan's time goes, per port phase and per device, on the `camscan::timing`
 //!   log target (`scripts/bench` prints the slowest devices from it).
 //!
-//! Dependencies point down: `cmds -> {watch, serve, doctor} -> record -> scan -> config ->
+//! Dependencies point down: `cmds -> {watch, serve, doctor, audit} -> record -> scan -> config ->
 //! {discovery, probe, detect, analyze} -> {net, proto} -> {model, error}`, with `knowledge` beside `model` (it uses only `error` and `sanitize`);
 //! `registry` and `export` use only `model`, `error` and `sanitize`; `store` only `model`.
 //! `scripts/module-cycles` (part of `scripts/test`) fails when two top-level modules, or two files
@@ -94,6 +98,7 @@
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod analyze;
+pub mod audit;
 pub mod cli;
 pub mod cli_reference;
 pub mod cmds;

@@ -105,6 +105,7 @@ pub fn device(i: u32, round: u32) -> Device {
             product: Some(format!("{vendor} web UI")),
             tls: None,
             note: None,
+            offered: Vec::new(),
         },
         Service {
             port: 554,
@@ -123,6 +124,7 @@ pub fn device(i: u32, round: u32) -> Device {
             product: None,
             tls: None,
             note: None,
+            offered: Vec::new(),
         },
     ];
     let resized = round > 0 && i % 50 == round % 50;

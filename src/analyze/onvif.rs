@@ -61,7 +61,20 @@ pub struct OnvifFindings {
     /// The profiles came from the Media2 service (the only one that lists H.265 profiles).
     pub media2: bool,
     pub credential: Option<Credential>,
+    /// Operations answered without credentials (`GetProfiles`...), each once, in order.
+    pub unauthenticated: Vec<String>,
     pub failures: Vec<AnalyzeError>,
+}
+
+/// The operation a SOAP body asks for: `<trt:GetProfiles/>` is `GetProfiles`.
+fn operation(body: &str) -> &str {
+    let name = body
+        .trim_start()
+        .trim_start_matches('<')
+        .split(|c: char| c == '/' || c == '>' || c.is_whitespace())
+        .next()
+        .unwrap_or_default();
+    name.rsplit(':').next().unwrap_or(name)
 }
 
 /// How a request is authenticated.
@@ -217,6 +230,14 @@ struct Caller<'a> {
 }
 
 impl Caller<'_> {
+    /// `body`'s operation was answered without credentials.
+    fn open(&mut self, body: &str) {
+        let op = operation(body);
+        if !self.findings.unauthenticated.iter().any(|o| o == op) {
+            self.findings.unauthenticated.push(op.to_string());
+        }
+    }
+
     async fn call(&mut self, ep: &Endpoint, path: &str, body: &str) -> Option<String> {
         if let Some((c, how)) = self.good.clone() {
             let auth = match how {
@@ -228,7 +249,10 @@ impl Caller<'_> {
             if how == 2 {
                 // HTTP Digest needs a fresh challenge per request on a new connection.
                 match call(ep, path, body, Auth::None, self.offset, &[], self.s).await {
-                    Outcome::Ok(t) => return Some(t),
+                    Outcome::Ok(t) => {
+                        self.open(body);
+                        return Some(t);
+                    }
                     Outcome::Refused(ch) => challenges = ch,
                     Outcome::Failed(e) => {
                         self.findings
@@ -257,7 +281,10 @@ impl Caller<'_> {
         }
         let mut challenges = match call(ep, path, body, Auth::None, self.offset, &[], self.s).await
         {
-            Outcome::Ok(t) => return Some(t),
+            Outcome::Ok(t) => {
+                self.open(body);
+                return Some(t);
+            }
             Outcome::Refused(ch) => ch,
             Outcome::Failed(e) => {
                 self.findings
@@ -538,6 +565,18 @@ pub fn rtsp_target(uri: &str) -> Option<(SocketAddr, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_operation_is_named_by_its_body() {
+        assert_eq!(operation(soap::GET_PROFILES), "GetProfiles");
+        assert_eq!(operation(soap::GET_PROFILES2), "GetProfiles");
+        assert_eq!(
+            operation(soap::GET_DEVICE_INFORMATION),
+            "GetDeviceInformation"
+        );
+        assert_eq!(operation(soap::GET_SERVICES), "GetServices");
+        assert_eq!(operation(""), "");
+    }
 
     #[test]
     fn hosts_are_forced_to_the_device() {

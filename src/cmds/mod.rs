@@ -18,6 +18,7 @@ use crate::cli::{Cli, Command};
 use crate::error::{Error, exit};
 use crate::record::CommandError;
 
+mod audit;
 mod completions;
 mod devices;
 mod diff;
@@ -54,6 +55,7 @@ pub fn run(cli: &Cli) -> ExitCode {
         Command::Watch(args) => watch::run(args, cli),
         Command::Serve(args) => serve::run(args),
         Command::Doctor(args) => doctor::run(args, cli.color),
+        Command::Audit(args) => audit::run(args, cli),
         Command::Man => man::run(),
     };
     match result {

@@ -22,8 +22,11 @@ pub(super) fn run(args: &ScanArgs, cli: &Cli) -> Result<u8, CommandError> {
 
 /// The scan configuration of `args` and its config file, with the password for `--username`:
 /// as `camscan scan` resolves it.
-fn resolve(args: &ScanArgs, color: Option<ColorChoice>) -> Result<(ScanConfig, FileConfig), Error> {
-    let password = args.username.as_deref().and_then(password_for);
+pub(super) fn resolve(
+    args: &ScanArgs,
+    color: Option<ColorChoice>,
+) -> Result<(ScanConfig, FileConfig), Error> {
+    let password = args.find.username.as_deref().and_then(password_for);
     ScanConfig::load(args, color, password.as_deref())
 }
 
@@ -45,27 +48,38 @@ pub(super) fn knowledge_and_runtime(cfg: &ScanConfig) -> Result<tokio::runtime::
 /// The scan between the inventory's two visits: read what it knows, scan, record. Returns the
 /// exit code.
 async fn scan_and_record(cfg: ScanConfig, quiet: bool) -> Result<u8, CommandError> {
+    scan_recorded(&cfg, quiet, true)
+        .await
+        .map(|s| s.exit_code())
+}
+
+/// [`scan_and_record`]'s scan, its report written (`write`, as `camscan scan` does) or only
+/// returned (`camscan audit` judges it and writes its own).
+pub(super) async fn scan_recorded(
+    cfg: &ScanConfig,
+    quiet: bool,
+    write: bool,
+) -> Result<crate::scan::Scanned, CommandError> {
     if cfg.hub.is_some() && cfg.db.is_none() {
         return Err(CommandError::Usage(
             "--hub sends this site's inventory to the hub: drop --no-db".into(),
         ));
     }
-    let store = record::open_for_scan(&cfg)?;
-    let known = record::known(store.as_ref(), &cfg)?;
-    let dns = record::dns_answers(store.as_ref(), &cfg)?;
+    let store = record::open_for_scan(cfg)?;
+    let known = record::known(store.as_ref(), cfg)?;
+    let dns = record::dns_answers(store.as_ref(), cfg)?;
     // Devices are recorded as they become final: a long scan killed keeps what it had found.
     let store = store.map(crate::store::SharedStore::new);
     let live = match &store {
-        Some(s) => Some(record::Live::begin(s, &cfg).map_err(CommandError::Record)?),
+        Some(s) => Some(record::Live::begin(s, cfg).map_err(CommandError::Record)?),
         None => None,
     };
-    let scanned = crate::scan::run(
-        &cfg,
-        !quiet,
-        (known, dns),
-        live.as_ref().map(record::Live::on_final),
-    )
-    .await;
+    let on_final = live.as_ref().map(record::Live::on_final);
+    let scanned = if write {
+        crate::scan::run(cfg, !quiet, (known, dns), on_final).await
+    } else {
+        crate::scan::find(cfg, !quiet, (known, dns), on_final).await
+    };
     let parts = live.map(record::Live::end);
     let scanned = match scanned {
         Ok(s) => s,
@@ -82,7 +96,7 @@ async fn scan_and_record(cfg: ScanConfig, quiet: bool) -> Result<u8, CommandErro
         store
             .record_dns(&scanned.dns)
             .map_err(CommandError::Record)?;
-        let summary = record::record_with_events(&mut store, &cfg, &scanned.report, parts)
+        let summary = record::record_with_events(&mut store, cfg, &scanned.report, parts)
             .map_err(CommandError::Record)?
             .summary;
         if let (Some(summary), false) = (summary, quiet) {
@@ -92,7 +106,7 @@ async fn scan_and_record(cfg: ScanConfig, quiet: bool) -> Result<u8, CommandErro
             send_to_hub(&store, hub);
         }
     }
-    Ok(scanned.exit_code())
+    Ok(scanned)
 }
 
 /// `scan --hub`: send what the hub lacks of this site (this scan, and anything an earlier run

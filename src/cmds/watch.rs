@@ -11,6 +11,7 @@ pub(super) fn run(args: &WatchArgs, cli: &Cli) -> Result<u8, CommandError> {
     // Asked once: a reload reads the files again, never the terminal.
     let password = args
         .scan
+        .find
         .username
         .as_deref()
         .and_then(super::scan::password_for);

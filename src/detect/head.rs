@@ -23,6 +23,14 @@ pub fn best_scheme(challenges: &[Challenge]) -> AuthScheme {
     }
 }
 
+/// Every scheme the challenges offer, Digest before Basic (others are not told apart).
+pub fn offered(challenges: &[Challenge]) -> Vec<AuthScheme> {
+    [AuthScheme::Digest, AuthScheme::Basic]
+        .into_iter()
+        .filter(|s| challenges.iter().any(|c| c.scheme == s.as_str()))
+        .collect()
+}
+
 /// The realm of the preferred challenge (a vendor fingerprint, e.g. Hikvision's `IP Camera(C1234)`).
 pub fn realm(challenges: &[Challenge]) -> Option<String> {
     let scheme = best_scheme(challenges);
@@ -63,6 +71,7 @@ pub fn service(port: u16, protocol: Protocol, head: &ResponseHead) -> Service {
         product: None,
         tls: None,
         note: None,
+        offered: offered(&ch),
     }
 }
 

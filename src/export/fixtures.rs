@@ -35,6 +35,7 @@ pub fn report() -> Report {
             product: None,
             tls: None,
             note: None,
+            offered: Vec::new(),
         }],
         streams: vec![
             Stream {
@@ -124,6 +125,7 @@ pub fn report() -> Report {
             product: None,
             tls: None,
             note: None,
+            offered: Vec::new(),
         }],
         // A MAC whose maker the IEEE registry names, not a camera vendor.
         mac: Some("dc:a6:32:00:00:20".into()),
@@ -150,6 +152,7 @@ pub fn report() -> Report {
             product: None,
             tls: None,
             note: None,
+            offered: Vec::new(),
         }],
         errors: vec![Failure {
             stage: Stage::Analyze,
@@ -183,6 +186,7 @@ pub fn report() -> Report {
             product: Some("1e3".into()),
             tls: None,
             note: None,
+            offered: Vec::new(),
         }],
         streams: vec![Stream {
             url: odd_url.clone(),
@@ -234,6 +238,7 @@ pub fn report() -> Report {
                 stream_uri: Some(odd_url),
                 snapshot_uri: None,
             }],
+            ..OnvifInfo::default()
         }),
         upnp: Some(UpnpInfo {
             device_type: Some("urn:schemas-upnp-org:device:Basic:1".into()),
@@ -309,6 +314,7 @@ fn rtsp_service(port: u16, auth: AuthScheme) -> Service {
         product: None,
         tls: None,
         note: None,
+        offered: Vec::new(),
     }
 }
 
@@ -384,6 +390,7 @@ pub fn export_report() -> Report {
                     snapshot_uri: None,
                 },
             ],
+            ..OnvifInfo::default()
         }),
         ..Device::new("198.18.0.50".parse().unwrap())
     };

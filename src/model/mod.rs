@@ -260,6 +260,14 @@ pub struct OnvifInfo {
     /// Media profiles (GetProfiles on Media2 when the device has it, else Media1).
     #[serde(default)]
     pub profiles: Vec<OnvifProfile>,
+    /// The device's clock minus the scanner's, in seconds (GetSystemDateAndTime, which ONVIF lets
+    /// anyone ask); absent when the device did not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_offset_s: Option<i64>,
+    /// Device API operations the device answered without credentials (`GetDeviceInformation`,
+    /// `GetProfiles`, `GetStreamUri`...), in the order asked; GetSystemDateAndTime not counted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unauthenticated: Vec<String>,
 }
 
 /// One ONVIF media profile: its encoder settings and where to get its stream and snapshot.
@@ -412,6 +420,11 @@ pub struct Service {
     /// live/<key>)`). Absent when there is nothing to say.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Every scheme the service's challenges offered (`auth` is the one camscan answers with:
+    /// Digest when offered). Basic beside Digest means a client may still send the password in
+    /// the clear.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub offered: Vec<AuthScheme>,
 }
 
 /// Outcome of trying to open one stream URL.

@@ -69,6 +69,10 @@ pub enum Event {
     OnvifProfiles {
         ip: IpAddr,
         profiles: Vec<OnvifProfile>,
+        /// The device's clock minus ours, seconds.
+        clock_offset_s: Option<i64>,
+        /// Operations it answered without credentials.
+        unauthenticated: Vec<String>,
     },
     /// An HTTP fingerprint of one port: vendor, model and kind, with the evidence.
     Fingerprint {
@@ -317,26 +321,18 @@ impl Registry {
                 vendor,
                 mac,
                 is_camera,
+            } => self.onvif(ip, *info, (name, model, vendor, mac), is_camera),
+            Event::OnvifProfiles {
+                ip,
+                profiles,
+                clock_offset_s,
+                unauthenticated,
             } => {
-                let (d, t) = self.device_and_trust(ip);
-                let s = Source::OnvifScopes;
-                if let Some(n) = &name {
-                    add_name(d, n, NameKind::Label, "onvif");
-                }
-                fill(&mut d.model, &mut t.model, model, s);
-                fill_vendor(d, &mut t.vendor, vendor, s, rules);
-                if d.mac.is_none() {
-                    d.mac = mac.map(|m| m.to_ascii_lowercase());
-                }
-                d.is_camera |= is_camera;
-                seen_by(d, DiscoveryMethod::Onvif);
-                // The device API may have answered first: keep the profiles it listed.
-                let profiles = d.onvif.take().map(|o| o.profiles).unwrap_or_default();
-                d.onvif = Some(OnvifInfo { profiles, ..*info });
-            }
-            Event::OnvifProfiles { ip, profiles } => {
                 let d = self.device(ip);
-                d.onvif.get_or_insert_with(OnvifInfo::default).profiles = profiles;
+                let o = d.onvif.get_or_insert_with(OnvifInfo::default);
+                o.profiles = profiles;
+                o.clock_offset_s = clock_offset_s;
+                o.unauthenticated = unauthenticated;
             }
             Event::Fingerprint {
                 ip,
@@ -401,6 +397,42 @@ impl Registry {
     }
 
     /// What a port's fingerprint says (vendor, model), and its evidence lines.
+    /// A WS-Discovery ProbeMatch: names, model, maker and MAC from its scopes, and the match
+    /// itself (what the device API told, if it answered first, kept).
+    fn onvif(
+        &mut self,
+        ip: IpAddr,
+        info: OnvifInfo,
+        (name, model, vendor, mac): (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        ),
+        is_camera: bool,
+    ) {
+        let rules = self.rules;
+        let (d, t) = self.device_and_trust(ip);
+        let s = Source::OnvifScopes;
+        if let Some(n) = &name {
+            add_name(d, n, NameKind::Label, "onvif");
+        }
+        fill(&mut d.model, &mut t.model, model, s);
+        fill_vendor(d, &mut t.vendor, vendor, s, rules);
+        if d.mac.is_none() {
+            d.mac = mac.map(|m| m.to_ascii_lowercase());
+        }
+        d.is_camera |= is_camera;
+        seen_by(d, DiscoveryMethod::Onvif);
+        let api = d.onvif.take().unwrap_or_default();
+        d.onvif = Some(OnvifInfo {
+            profiles: api.profiles,
+            clock_offset_s: api.clock_offset_s,
+            unauthenticated: api.unauthenticated,
+            ..info
+        });
+    }
+
     fn fingerprint(
         &mut self,
         ip: IpAddr,
@@ -751,6 +783,7 @@ mod tests {
             product: None,
             tls: None,
             note: None,
+            offered: Vec::new(),
         }
     }
 
@@ -1109,6 +1142,7 @@ mod tests {
                 scopes: vec![],
                 xaddrs: vec![],
                 profiles: vec![],
+                ..OnvifInfo::default()
             }),
             name: None,
             model: None,

@@ -64,13 +64,9 @@ const EVENT_CHANNEL: usize = 1024;
 pub async fn run(
     cfg: &ScanConfig,
     progress: bool,
-    (known, dns): (HashMap<IpAddr, Known>, Vec<crate::net::rdns::DnsAnswer>),
+    known_dns: (HashMap<IpAddr, Known>, Vec<crate::net::rdns::DnsAnswer>),
     mut also: Option<OnFinal<'_>>,
 ) -> Result<Scanned, Error> {
-    let plan = ScanPlan::build(cfg).await?;
-    if let Some(names) = &plan.names {
-        names.seed(dns);
-    }
     // The output path is checked before minutes of scanning; NDJSON opens its file now and is
     // written device by device as each becomes final.
     if let Some(path) = &cfg.output {
@@ -93,7 +89,27 @@ pub async fn run(
             }
         }) as OnFinal<'_>),
     };
-    let scanned = pipeline(
+    let scanned = find(cfg, progress, known_dns, on_final).await?;
+    match lines {
+        Some(lines) => lines.finish(&scanned.report.devices)?,
+        None => output::write_report(cfg, &scanned.report)?,
+    }
+    Ok(scanned)
+}
+
+/// The scan of `cfg` without its output (what `camscan audit` judges): plan, pipeline, report;
+/// `on_final` sees each device as it becomes final.
+pub async fn find(
+    cfg: &ScanConfig,
+    progress: bool,
+    (known, dns): (HashMap<IpAddr, Known>, Vec<crate::net::rdns::DnsAnswer>),
+    on_final: Option<OnFinal<'_>>,
+) -> Result<Scanned, Error> {
+    let plan = ScanPlan::build(cfg).await?;
+    if let Some(names) = &plan.names {
+        names.seed(dns);
+    }
+    Ok(pipeline(
         plan,
         plan::context_with_known(cfg, known),
         if progress {
@@ -103,12 +119,7 @@ pub async fn run(
         },
         on_final,
     )
-    .await;
-    match lines {
-        Some(lines) => lines.finish(&scanned.report.devices)?,
-        None => output::write_report(cfg, &scanned.report)?,
-    }
-    Ok(scanned)
+    .await)
 }
 
 /// How a run shows its progress.

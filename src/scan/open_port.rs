@@ -73,6 +73,7 @@ pub async fn analyze_port(addr: std::net::SocketAddr, ctx: &ScanContext) -> Vec<
                 product: None,
                 tls: None,
                 note: f.note,
+                offered: Vec::new(),
             };
             if f.streams.is_empty() {
                 service.auth = crate::model::AuthScheme::Unknown;
@@ -180,6 +181,7 @@ fn stun_service(
             product: Some(crate::analyze::webrtc::describe(r)),
             tls: None,
             note: None,
+            offered: Vec::new(),
         },
     }
 }

@@ -694,7 +694,12 @@ async fn onvif_device(ip: std::net::IpAddr, xaddr: &str, ctx: &ScanContext) -> V
             snapshot_uri: uri_of(&f.snapshot_uris, &p.token),
         })
         .collect();
-    events.push(Event::OnvifProfiles { ip, profiles });
+    events.push(Event::OnvifProfiles {
+        ip,
+        profiles,
+        clock_offset_s: f.clock_offset,
+        unauthenticated: f.unauthenticated,
+    });
     // Each stream not already taken by its RTSP port's analysis, within the device's session cap.
     let mut targets = Vec::new();
     for (_token, uri) in f.stream_uris {
@@ -753,7 +758,7 @@ fn onvif_event(f: crate::discovery::wsd::Found) -> Event {
                 .collect(),
             types: m.types,
             scopes: m.scopes,
-            profiles: Vec::new(),
+            ..crate::model::OnvifInfo::default()
         }),
     }
 }

@@ -367,10 +367,13 @@ struct ServeScans {
 fn scan_config(args: &ServeArgs, store: &std::path::Path) -> Result<ServeScans, CommandError> {
     let usage = CommandError::Usage;
     let scan_args = crate::cli::ScanArgs {
-        config: args.store.config.clone(),
-        credentials: args.credentials.clone(),
-        hub: args.hub.clone(),
-        hub_password_file: args.hub_password_file.clone(),
+        find: crate::cli::FindArgs {
+            config: args.store.config.clone(),
+            credentials: args.credentials.clone(),
+            hub: args.hub.clone(),
+            hub_password_file: args.hub_password_file.clone(),
+            ..crate::cli::FindArgs::default()
+        },
         ..crate::cli::ScanArgs::default()
     };
     let (mut cfg, file) = crate::config::ScanConfig::load(&scan_args, None, None)?;

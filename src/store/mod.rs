@@ -385,11 +385,25 @@ impl Store {
         reports::device(&self.conn, id).map_err(|e| self.err(e))
     }
 
+    /// Which credential opened each stream (`audit --from-db`'s credential-reuse): `(device id,
+    /// stream URL, group)`, streams opened by one credential sharing a group number; the
+    /// credential is never read back (the store keeps only its keyed hash).
+    pub fn stream_credentials(
+        &self,
+        site: Option<&str>,
+    ) -> Result<Vec<(i64, String, usize)>, StoreError> {
+        query::stream_credentials(&self.conn, site).map_err(|e| self.err(e))
+    }
+
     /// The inventory as one report: each device matching `q`, as the newest scan that saw it
     /// described it, in id order; dated and targeted as the newest scan. What `camscan serve`
     /// renders its exports from.
     pub fn inventory_report(&self, q: &DeviceQuery) -> Result<Report, StoreError> {
-        let filtered = q.state.is_some() || q.since.is_some() || q.vendor.is_some();
+        let filtered = q.state.is_some()
+            || q.since.is_some()
+            || q.vendor.is_some()
+            || q.site.is_some()
+            || q.cameras;
         let only = if filtered {
             let ids = query::devices(&self.conn, q).map_err(|e| self.err(e))?;
             Some(ids.into_iter().map(|d| d.id).collect())
@@ -1236,6 +1250,20 @@ mod tests {
         };
         assert_eq!(state("a"), DeviceState::Offline);
         assert_eq!(state("b"), DeviceState::Online);
+        // The inventory as a report, and which credential opened what, by site.
+        let site_q = |site: &str| DeviceQuery {
+            site: Some(site.into()),
+            ..DeviceQuery::default()
+        };
+        assert_eq!(s.inventory_report(&site_q("b")).unwrap().devices.len(), 1);
+        let creds_of = |site| s.stream_credentials(site).unwrap();
+        assert_eq!(creds_of(Some("b")).len(), 1);
+        let all = creds_of(None);
+        assert_eq!(all.len(), 2);
+        assert!(
+            all.iter().all(|(_, _, group)| *group == 0),
+            "one credential: {all:?}"
+        );
         // Lookups by address resolve at the site asked for.
         let at_b = s.device("192.168.1.10", Some("b")).unwrap().unwrap();
         assert_eq!(at_b.summary.site, "b");

@@ -320,6 +320,34 @@ fn event_row(r: &Row) -> super::db::Result<StoreEvent> {
     })
 }
 
+/// Which credential opened each stream, as group numbers (one per keyed hash, numbered in
+/// stream order; the hash itself stays in the store): `(device id, stream URL, group)`, of one
+/// site or all.
+pub(crate) fn stream_credentials(
+    conn: &Conn,
+    site: Option<&str>,
+) -> super::db::Result<Vec<(i64, String, usize)>> {
+    let rows = conn.query_all(
+        "SELECT s.device_id, s.url, s.cred FROM streams s JOIN devices d ON d.id = s.device_id
+         WHERE s.cred IS NOT NULL AND (?1 IS NULL OR d.site = ?1) ORDER BY s.id",
+        params![site],
+    )?;
+    let mut groups: Vec<Vec<u8>> = Vec::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let hash: Vec<u8> = r.get(2)?;
+        let group = match groups.iter().position(|g| *g == hash) {
+            Some(g) => g,
+            None => {
+                groups.push(hash);
+                groups.len() - 1
+            }
+        };
+        out.push((r.get(0)?, r.get(1)?, group));
+    }
+    Ok(out)
+}
+
 /// Events matching `q` (the device already resolved to `device`) with an id below `before`,
 /// newest id first: pages that a cursor (the last id of a page) continues exactly.
 pub(crate) fn events_by_id(

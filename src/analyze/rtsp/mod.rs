@@ -184,6 +184,11 @@ async fn find_paths(
     if let Some(scheme) = any_path_auth {
         service.auth = scheme;
     }
+    for scheme in walkers.offered() {
+        if !service.offered.contains(&scheme) {
+            service.offered.push(scheme);
+        }
+    }
     // 2. Authentication, within the host's budget, and the re-test of paths behind the login.
     let outcome = log_in(
         walkers,

@@ -118,6 +118,17 @@ impl Walkers {
         &mut self.list[0]
     }
 
+    /// Every scheme the challenges the walkers met offered.
+    pub(super) fn offered(&self) -> Vec<AuthScheme> {
+        let ch: Vec<_> = self
+            .list
+            .iter()
+            .flat_map(|w| &w.challenges)
+            .flat_map(|v| crate::proto::auth::parse_challenges(v))
+            .collect();
+        detect::head::offered(&ch)
+    }
+
     /// DESCRIBE `paths`, one per walker at a time, in the list's order. Once one fails, no more
     /// paths are handed out: an entry is `None` for a path not asked. A walker that finds a stream
     /// leaves its connection holding it while holds remain, and goes on on a fresh one.

@@ -1,0 +1,266 @@
+//! `camscan audit`: is this installation safe, and is it what was ordered?
+//!
+//! Findings are judged from what a scan saw (a [`Report`]'s devices), never by sending anything
+//! of their own: the rules in [`rules`] are pure functions from a device (and, for rules that
+//! compare devices, the whole list) to findings, each with its test. Commissioning ([`plan`])
+//! compares the devices with a technician's plan. [`render`] writes the result as a table, JSON
+//! or CSV. Every finding has a stable id (scripts depend on them: never rename one), a severity,
+//! the device and port or stream it concerns, the evidence (what was observed, no secret in it),
+//! why it matters, how to fix it, and where the rule comes from.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Device, Report};
+
+pub mod plan;
+pub mod render;
+pub mod rules;
+
+/// The audit JSON's own schema version (the scan's devices inside keep theirs).
+pub const AUDIT_SCHEMA_VERSION: u32 = 1;
+
+/// How bad a finding is; ordered, so `--fail-on high` means high or critical.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// Highest first, as reports list them.
+    pub const DESCENDING: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+}
+
+/// A finding's stable id. The serialised names are a contract: add ids, never rename them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingId {
+    StreamUnauthenticated,
+    OnvifUnauthenticated,
+    BasicAuthCleartext,
+    DefaultCredential,
+    CredentialReuse,
+    TlsMissing,
+    TlsWeakProtocol,
+    TlsCertificateExpired,
+    TlsCertificateExpiring,
+    TlsSelfSigned,
+    TlsWeakKey,
+    CleartextAdminService,
+    SnmpDefaultCommunity,
+    UpnpExposed,
+    ClockSkew,
+    UninitializedDevice,
+    IpConflict,
+    FirmwareAdvisory,
+}
+
+impl FindingId {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingId::StreamUnauthenticated => "stream-unauthenticated",
+            FindingId::OnvifUnauthenticated => "onvif-unauthenticated",
+            FindingId::BasicAuthCleartext => "basic-auth-cleartext",
+            FindingId::DefaultCredential => "default-credential",
+            FindingId::CredentialReuse => "credential-reuse",
+            FindingId::TlsMissing => "tls-missing",
+            FindingId::TlsWeakProtocol => "tls-weak-protocol",
+            FindingId::TlsCertificateExpired => "tls-certificate-expired",
+            FindingId::TlsCertificateExpiring => "tls-certificate-expiring",
+            FindingId::TlsSelfSigned => "tls-self-signed",
+            FindingId::TlsWeakKey => "tls-weak-key",
+            FindingId::CleartextAdminService => "cleartext-admin-service",
+            FindingId::SnmpDefaultCommunity => "snmp-default-community",
+            FindingId::UpnpExposed => "upnp-exposed",
+            FindingId::ClockSkew => "clock-skew",
+            FindingId::UninitializedDevice => "uninitialized-device",
+            FindingId::IpConflict => "ip-conflict",
+            FindingId::FirmwareAdvisory => "firmware-advisory",
+        }
+    }
+}
+
+/// The device a finding concerns, as a reader finds it on site.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceRef {
+    pub address: std::net::IpAddr,
+    pub mac: Option<String>,
+    pub vendor: Option<String>,
+    pub model: Option<String>,
+    pub name: Option<String>,
+    pub site: Option<String>,
+}
+
+impl DeviceRef {
+    pub fn of(d: &Device, site: Option<&str>) -> DeviceRef {
+        DeviceRef {
+            address: d.ip,
+            mac: d.mac.clone(),
+            vendor: d.vendor.clone(),
+            model: d.model.clone(),
+            name: d.name.clone(),
+            site: site.map(str::to_string),
+        }
+    }
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub id: FindingId,
+    pub severity: Severity,
+    /// One line: what is wrong.
+    pub title: String,
+    pub device: DeviceRef,
+    pub port: Option<u16>,
+    /// The stream's URL (never with credentials in it).
+    pub stream: Option<String>,
+    /// What was observed: the request and the relevant part of the answer, secrets redacted.
+    pub evidence: String,
+    pub why: String,
+    /// How to fix it, for any maker.
+    pub fix: String,
+    /// The maker's own setting, where known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendor_fix: Option<String>,
+    /// Where the rule comes from: a hardening guide's section, a specification, an advisory.
+    pub source: String,
+}
+
+/// What the rules are judged against besides the devices.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// The site the devices are at (the fleet's), for the findings' device references.
+    pub site: Option<String>,
+}
+
+/// Every finding of `devices`, most severe first, then by address, id and port.
+pub fn judge(devices: &[Device], ctx: &Context) -> Vec<Finding> {
+    let mut out: Vec<Finding> = devices
+        .iter()
+        .flat_map(|d| rules::device_rules(d, ctx))
+        .collect();
+    out.extend(rules::across_devices(devices, ctx));
+    sort(&mut out);
+    out
+}
+
+/// Most severe first, then by address, id, port and stream: the order every output keeps.
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.device.address.cmp(&b.device.address))
+            .then_with(|| a.id.cmp(&b.id))
+            .then_with(|| a.port.cmp(&b.port))
+            .then_with(|| a.stream.cmp(&b.stream))
+    });
+}
+
+/// An audit's whole result: the JSON document, and what every other output renders.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditReport {
+    pub audit_schema_version: u32,
+    pub camscan_version: String,
+    /// `scan` (a scan ran for this audit) or `inventory` (`--from-db`: the stored inventory).
+    pub source: String,
+    pub site: Option<String>,
+    pub summary: Summary,
+    pub findings: Vec<Finding>,
+    /// With `--expect`: each planned camera's result and the cameras not in the plan.
+    pub commissioning: Option<plan::Commissioning>,
+    /// The devices judged (the scan's report, or the inventory's newest descriptions).
+    pub report: Report,
+}
+
+/// Counts at a glance.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub devices: usize,
+    pub cameras: usize,
+    /// Cameras with at least one stream verified to play.
+    pub verified: usize,
+    pub critical: usize,
+    pub high: usize,
+    pub medium: usize,
+    pub low: usize,
+    pub info: usize,
+}
+
+impl AuditReport {
+    pub fn new(
+        report: Report,
+        source: &str,
+        ctx: &Context,
+        commissioning: Option<plan::Commissioning>,
+    ) -> AuditReport {
+        let findings = judge(&report.devices, ctx);
+        let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+        let cameras: Vec<&Device> = report.devices.iter().filter(|d| is_camera(d)).collect();
+        let summary = Summary {
+            devices: report.devices.len(),
+            cameras: cameras.len(),
+            verified: cameras
+                .iter()
+                .filter(|d| d.streams.iter().any(|s| s.verified))
+                .count(),
+            critical: count(Severity::Critical),
+            high: count(Severity::High),
+            medium: count(Severity::Medium),
+            low: count(Severity::Low),
+            info: count(Severity::Info),
+        };
+        AuditReport {
+            audit_schema_version: AUDIT_SCHEMA_VERSION,
+            camscan_version: env!("CARGO_PKG_VERSION").to_string(),
+            source: source.to_string(),
+            site: ctx.site.clone(),
+            summary,
+            findings,
+            commissioning,
+            report,
+        }
+    }
+
+    /// Whether a finding at or above `level` exists (`--fail-on`).
+    pub fn fails_at(&self, level: Severity) -> bool {
+        self.findings.iter().any(|f| f.severity >= level)
+    }
+}
+
+/// A camera, as the audit counts them: said to be one, or showing a stream.
+pub fn is_camera(d: &Device) -> bool {
+    d.is_camera || !d.streams.is_empty()
+}

@@ -1,0 +1,778 @@
+//! The audit's rules: pure functions from what a scan saw to findings, one small function per
+//! finding id, each with its tests below. A rule only reads the device's description; it never
+//! sends anything, and its evidence never holds a password or a session token (the report's
+//! stream URLs carry none, and a credential is named by the devices it opens, never shown).
+
+use std::collections::BTreeMap;
+
+use super::{Context, DeviceRef, Finding, FindingId, Severity};
+use crate::model::{AuthScheme, Device, DiscoveryMethod, Protocol, Service, Stream, StreamStatus};
+
+/// The ONVIF operations the Core Specification's PRE_AUTH access class lets anyone call
+/// ("Access classes for service requests"): answering them without credentials is by design.
+pub const ONVIF_PRE_AUTH: [&str; 7] = [
+    "GetSystemDateAndTime",
+    "GetServices",
+    "GetServiceCapabilities",
+    "GetCapabilities",
+    "GetWsdlUrl",
+    "GetEndpointReference",
+    "GetHostname",
+];
+
+/// Operations whose open answer hands out the picture or the accounts: a high finding.
+const ONVIF_SENSITIVE: [&str; 5] = [
+    "GetProfiles",
+    "GetStreamUri",
+    "GetSnapshotUri",
+    "GetUsers",
+    "GetVideoSources",
+];
+
+/// Clock skew that breaks WS-Security logins (a device accepts a `Created` time within a few
+/// seconds; ONVIF's own tests allow 5 s) and that makes event times useless as evidence.
+const SKEW_MEDIUM_S: i64 = 5;
+const SKEW_HIGH_S: i64 = 300;
+
+/// Every rule that judges one device alone.
+pub fn device_rules(d: &Device, ctx: &Context) -> Vec<Finding> {
+    let mut out = Vec::new();
+    out.extend(stream_unauthenticated(d, ctx));
+    out.extend(onvif_unauthenticated(d, ctx));
+    out.extend(basic_auth_cleartext(d, ctx));
+    out.extend(upnp_exposed(d, ctx));
+    out.extend(clock_skew(d, ctx));
+    out.extend(uninitialized_device(d, ctx));
+    out
+}
+
+/// Every rule that compares devices.
+pub fn across_devices(devices: &[Device], ctx: &Context) -> Vec<Finding> {
+    credential_reuse(devices, ctx)
+}
+
+/// A finding of `d` with the id's fixed texts.
+fn finding(d: &Device, ctx: &Context, id: FindingId, severity: Severity) -> Finding {
+    let t = texts(id);
+    Finding {
+        id,
+        severity,
+        title: t.title.to_string(),
+        device: DeviceRef::of(d, ctx.site.as_deref()),
+        port: None,
+        stream: None,
+        evidence: String::new(),
+        why: t.why.to_string(),
+        fix: t.fix.to_string(),
+        vendor_fix: vendor_fix(id, d.vendor.as_deref()),
+        source: t.source.to_string(),
+    }
+}
+
+/// What a person reads about an id: the title, why it matters, the fix, and the rule's source.
+pub struct Texts {
+    pub id: FindingId,
+    pub title: &'static str,
+    pub why: &'static str,
+    pub fix: &'static str,
+    pub source: &'static str,
+}
+
+/// Every id's texts.
+pub fn texts(id: FindingId) -> &'static Texts {
+    TEXTS.iter().find(|t| t.id == id).unwrap_or(&TEXTS[0])
+}
+
+const TEXTS: [Texts; 18] = [
+    Texts {
+        id: FindingId::StreamUnauthenticated,
+        title: "A stream plays without credentials",
+        why: "Anyone who can reach the camera can watch (and record) its picture; nothing \
+              in the camera's logs tells who did.",
+        fix: "Require authentication for every stream (RTSP and HTTP with Digest), turn \
+              off anonymous viewing, and give the recorder an account of its own.",
+        source: "ONVIF Core Specification, 'Access classes for service requests' (media \
+                 needs READ_MEDIA); Axis OS Hardening Guide, 'Anonymous viewer login' off",
+    },
+    Texts {
+        id: FindingId::OnvifUnauthenticated,
+        title: "The ONVIF device API answers without credentials",
+        why: "Beyond the PRE_AUTH operations, an ONVIF device must ask who is calling: an \
+              open API hands out stream addresses, snapshots and accounts to anyone on the \
+              network.",
+        fix: "Turn on ONVIF user authentication (WS-UsernameToken or HTTP Digest) and \
+              create an ONVIF user for the recorder.",
+        source: "ONVIF Core Specification, 'Access classes for service requests' (only \
+                 PRE_AUTH operations without authentication)",
+    },
+    Texts {
+        id: FindingId::BasicAuthCleartext,
+        title: "Basic authentication without TLS",
+        why: "Basic sends the user name and password in base64, readable by anyone on the \
+              path; a client offered Basic beside Digest may still choose it.",
+        fix: "Offer Digest only on RTSP and HTTP, or serve the login over HTTPS.",
+        source: "RFC 7617 §4 (Basic is not secure without TLS); Axis OS Hardening Guide, \
+                 'HTTP/RTSP password settings: encrypted only'",
+    },
+    Texts {
+        id: FindingId::DefaultCredential,
+        title: "The maker's factory credential is accepted",
+        why: "Factory credentials are published in manuals: anyone can log in as the \
+              camera's administrator.",
+        fix: "Set a strong, unique administrator password and remove or rename the \
+              factory account.",
+        source: "OWASP IoT Top 10 (2018), I1 'Weak, guessable, or hardcoded passwords'",
+    },
+    Texts {
+        id: FindingId::CredentialReuse,
+        title: "One credential opens several devices",
+        why: "One leaked password opens every camera that shares it, and no single \
+              camera can be handed over or retired without changing all of them.",
+        fix: "Give each device its own administrator password, and the recorder its own \
+              least-privileged account per device (a password manager or the VMS can hold \
+              them).",
+        source: "CIS Critical Security Controls v8, safeguard 5.2 'Use unique passwords'",
+    },
+    Texts {
+        id: FindingId::TlsMissing,
+        title: "A login is served without TLS",
+        why: "Credentials and session cookies cross the network in the clear.",
+        fix: "Turn on HTTPS and redirect HTTP to it.",
+        source: "Axis OS Hardening Guide, 'HTTPS'; Hikvision security hardening, 'HTTPS'",
+    },
+    Texts {
+        id: FindingId::TlsWeakProtocol,
+        title: "TLS below version 1.2 is accepted",
+        why: "TLS 1.0 and 1.1 are deprecated and attackable.",
+        fix: "Allow TLS 1.2 and 1.3 only.",
+        source: "RFC 8996 (TLS 1.0 and 1.1 deprecated)",
+    },
+    Texts {
+        id: FindingId::TlsCertificateExpired,
+        title: "The TLS certificate has expired",
+        why: "Clients warn or refuse, and users learn to click through warnings.",
+        fix: "Install a current certificate (from the site's CA, or ACME).",
+        source: "RFC 5280 §4.1.2.5 (validity)",
+    },
+    Texts {
+        id: FindingId::TlsCertificateExpiring,
+        title: "The TLS certificate expires within 30 days",
+        why: "The device's HTTPS will stop being trusted soon.",
+        fix: "Renew the certificate before it expires.",
+        source: "RFC 5280 §4.1.2.5 (validity)",
+    },
+    Texts {
+        id: FindingId::TlsSelfSigned,
+        title: "The TLS certificate is self-signed",
+        why: "Nobody can tell the device from an impostor: a self-signed certificate \
+              trains users to accept any certificate.",
+        fix: "Install a certificate signed by the site's CA.",
+        source: "Axis OS Hardening Guide, 'Use a CA-signed certificate'",
+    },
+    Texts {
+        id: FindingId::TlsWeakKey,
+        title: "The TLS key is too weak",
+        why: "RSA keys under 2048 bits (and EC keys under 224) can be broken.",
+        fix: "Generate a new key of at least RSA 2048 or P-256 and a certificate for it.",
+        source: "NIST SP 800-131A Rev. 2 (key lengths)",
+    },
+    Texts {
+        id: FindingId::CleartextAdminService,
+        title: "A cleartext administration service is open",
+        why: "Telnet and FTP send passwords in the clear and are common ways into cameras.",
+        fix: "Turn off Telnet and FTP; use SSH (or nothing) for administration.",
+        source: "Hikvision security hardening, 'Disable Telnet/SSH when not needed'; CIS \
+                 Critical Security Controls v8, safeguard 4.8",
+    },
+    Texts {
+        id: FindingId::SnmpDefaultCommunity,
+        title: "SNMP answers a default community",
+        why: "Anyone can read the device's configuration and network details (and with \
+              `private`, change them).",
+        fix: "Turn off SNMP v1/v2c, or use SNMPv3 with authentication.",
+        source: "CISA alert TA17-156A (SNMP default communities)",
+    },
+    Texts {
+        id: FindingId::UpnpExposed,
+        title: "The device answers UPnP (SSDP)",
+        why: "UPnP lets the device ask the router to open its ports to the internet, and \
+              tells everyone on the LAN what it is.",
+        fix: "Turn off UPnP (and UPnP NAT traversal) on the camera, and UPnP port mapping \
+              on the router.",
+        source: "Axis OS Hardening Guide, 'UPnP' off when not needed",
+    },
+    Texts {
+        id: FindingId::ClockSkew,
+        title: "The device's clock is wrong",
+        why: "WS-Security logins fail when the clock is off, event times and recordings \
+              stop being evidence, and certificates look expired or not yet valid.",
+        fix: "Point the device at the site's NTP server.",
+        source: "ONVIF Core Specification, 'User token profile' (the Created time); Axis \
+                 OS Hardening Guide, 'NTP'",
+    },
+    Texts {
+        id: FindingId::UninitializedDevice,
+        title: "The device was never activated",
+        why: "Anyone on the LAN can set its administrator password and own it.",
+        fix: "Activate it now with a strong password (SADP, ConfigTool or its web page).",
+        source: "Hikvision: devices ship inactive since 2015 and are activated over SADP; \
+                 Dahua: device initialization over DHIP",
+    },
+    Texts {
+        id: FindingId::IpConflict,
+        title: "Two devices answer for one address",
+        why: "Traffic goes to whichever answered last: streams drop and a device can be \
+              impersonated.",
+        fix: "Give each device its own address (DHCP reservations) and find the second MAC.",
+        source: "RFC 5227 (IPv4 address conflict detection)",
+    },
+    Texts {
+        id: FindingId::FirmwareAdvisory,
+        title: "A published advisory applies to this firmware",
+        why: "The vulnerability is public and, for catalogued ones, exploited.",
+        fix: "Update the firmware to the fixed version or later.",
+        source: "the maker's advisory; CISA Known Exploited Vulnerabilities catalogue",
+    },
+];
+
+/// The maker's own setting for a fix, where its documentation names one.
+fn vendor_fix(id: FindingId, vendor: Option<&str>) -> Option<String> {
+    let v = vendor?.to_ascii_lowercase();
+    let text = match id {
+        FindingId::StreamUnauthenticated | FindingId::BasicAuthCleartext if v.contains("axis") => {
+            "Axis: System > Users: 'Allow anonymous viewers' off; System > Plain config > \
+             Network: HTTP and RTSP authentication policy 'Digest'"
+        }
+        FindingId::StreamUnauthenticated | FindingId::BasicAuthCleartext
+            if v.contains("hikvision") =>
+        {
+            "Hikvision: Configuration > System > Security > Authentication: RTSP and WEB \
+             authentication 'digest'"
+        }
+        FindingId::OnvifUnauthenticated if v.contains("hikvision") => {
+            "Hikvision: Configuration > Network > Advanced Settings > Integration Protocol: \
+             add an ONVIF user and set authentication to 'Digest&ws-username token'"
+        }
+        FindingId::UpnpExposed if v.contains("axis") => {
+            "Axis: System > Network > Network discovery protocols: UPnP off"
+        }
+        FindingId::UpnpExposed if v.contains("hikvision") => {
+            "Hikvision: Configuration > Network > Basic Settings > NAT: UPnP off"
+        }
+        _ => return None,
+    };
+    Some(text.to_string())
+}
+
+fn protocol_name(p: Protocol) -> &'static str {
+    match p {
+        Protocol::Rtsp => "RTSP",
+        Protocol::Http => "HTTP",
+        Protocol::Rtmp => "RTMP",
+        Protocol::Hls => "HLS",
+        Protocol::Dash => "DASH",
+        Protocol::Mjpeg => "MJPEG",
+        Protocol::Jpeg => "snapshot",
+        Protocol::Flv => "HTTP-FLV",
+        Protocol::Ts => "MPEG-TS",
+        Protocol::Webrtc => "WebRTC",
+    }
+}
+
+/// What a stream showed, for evidence: codec and size, and whether the PLAY check delivered.
+fn stream_facts(s: &Stream) -> String {
+    let mut facts = Vec::new();
+    if let Some(v) = &s.video {
+        match (v.width, v.height) {
+            (Some(w), Some(h)) => facts.push(format!("{} {w}x{h}", v.codec)),
+            _ => facts.push(v.codec.clone()),
+        }
+    }
+    if let Some(m) = &s.measured {
+        facts.push(format!("{} packets in {} ms", m.packets, m.duration_ms));
+    }
+    facts.join(", ")
+}
+
+/// `stream-unauthenticated`: a stream that answered and played with no credential sent.
+pub fn stream_unauthenticated(d: &Device, ctx: &Context) -> Vec<Finding> {
+    d.streams
+        .iter()
+        .filter(|s| {
+            s.status == StreamStatus::Ok
+                && s.username.is_none()
+                && s.auth == AuthScheme::None
+                && s.same_as.is_none()
+        })
+        .map(|s| {
+            let asked = match s.protocol {
+                Protocol::Rtsp => "DESCRIBE",
+                Protocol::Rtmp => "play",
+                Protocol::Webrtc => "offer",
+                _ => "GET",
+            };
+            let played = if s.verified {
+                "; the PLAY check received media"
+            } else {
+                ""
+            };
+            let facts = stream_facts(s);
+            let facts = if facts.is_empty() {
+                String::new()
+            } else {
+                format!(" ({facts})")
+            };
+            Finding {
+                port: Some(s.port),
+                stream: Some(s.url.clone()),
+                evidence: format!(
+                    "{} {asked} {} without credentials was answered with the stream{facts}{played}",
+                    protocol_name(s.protocol),
+                    s.url
+                ),
+                ..finding(d, ctx, FindingId::StreamUnauthenticated, Severity::High)
+            }
+        })
+        .collect()
+}
+
+/// `onvif-unauthenticated`: device API operations beyond PRE_AUTH answered without credentials.
+pub fn onvif_unauthenticated(d: &Device, ctx: &Context) -> Option<Finding> {
+    let o = d.onvif.as_ref()?;
+    let open: Vec<&str> = o
+        .unauthenticated
+        .iter()
+        .map(String::as_str)
+        .filter(|op| !ONVIF_PRE_AUTH.contains(op))
+        .collect();
+    if open.is_empty() {
+        return None;
+    }
+    let severity = if open.iter().any(|op| ONVIF_SENSITIVE.contains(op)) {
+        Severity::High
+    } else {
+        Severity::Medium
+    };
+    let at = o
+        .xaddrs
+        .first()
+        .map(String::as_str)
+        .unwrap_or("the device service");
+    Some(Finding {
+        port: o
+            .xaddrs
+            .first()
+            .and_then(|x| url::Url::parse(x).ok())
+            .and_then(|u| u.port_or_known_default()),
+        evidence: format!(
+            "{} at {at} answered without credentials (PRE_AUTH allows only {})",
+            open.join(", "),
+            ONVIF_PRE_AUTH[..4].join(", ") + ", ..."
+        ),
+        ..finding(d, ctx, FindingId::OnvifUnauthenticated, severity)
+    })
+}
+
+fn is_tls(s: &Service) -> bool {
+    s.tls.is_some()
+}
+
+/// `basic-auth-cleartext`: a port offering Basic (medium), or a stream that accepted a password
+/// sent with Basic (high), without TLS. A port that offers only Digest is not flagged.
+pub fn basic_auth_cleartext(d: &Device, ctx: &Context) -> Vec<Finding> {
+    let mut by_port: BTreeMap<u16, Finding> = BTreeMap::new();
+    for s in &d.services {
+        if !matches!(s.protocol, Protocol::Rtsp | Protocol::Http)
+            || is_tls(s)
+            || !(s.offered.contains(&AuthScheme::Basic) || s.auth == AuthScheme::Basic)
+        {
+            continue;
+        }
+        let realm = s
+            .realm
+            .as_deref()
+            .map(|r| format!(" realm=\"{r}\""))
+            .unwrap_or_default();
+        let others = if s.offered.contains(&AuthScheme::Digest) {
+            " beside Digest"
+        } else {
+            " only"
+        };
+        by_port.insert(
+            s.port,
+            Finding {
+                port: Some(s.port),
+                evidence: format!(
+                    "{} on port {} answered 401 with WWW-Authenticate: Basic{realm}{others}, \
+                     without TLS",
+                    protocol_name(s.protocol),
+                    s.port
+                ),
+                ..finding(d, ctx, FindingId::BasicAuthCleartext, Severity::Medium)
+            },
+        );
+    }
+    let tls_port = |port: u16| d.services.iter().any(|s| s.port == port && is_tls(s));
+    for s in &d.streams {
+        if s.auth != AuthScheme::Basic
+            || s.username.is_none()
+            || s.status != StreamStatus::Ok
+            || s.url.starts_with("https:")
+            || s.url.starts_with("rtsps:")
+            || tls_port(s.port)
+        {
+            continue;
+        }
+        by_port.insert(
+            s.port,
+            Finding {
+                severity: Severity::High,
+                port: Some(s.port),
+                stream: Some(s.url.clone()),
+                evidence: format!(
+                    "{} {} accepted a password sent with Basic (in the clear; the password is \
+                     not shown here)",
+                    protocol_name(s.protocol),
+                    s.url
+                ),
+                ..finding(d, ctx, FindingId::BasicAuthCleartext, Severity::High)
+            },
+        );
+    }
+    by_port.into_values().collect()
+}
+
+/// `upnp-exposed`: the device answered SSDP.
+pub fn upnp_exposed(d: &Device, ctx: &Context) -> Option<Finding> {
+    if !d.discovered_by.contains(&DiscoveryMethod::Ssdp) {
+        return None;
+    }
+    let what = d
+        .upnp
+        .as_ref()
+        .and_then(|u| u.device_type.clone().or_else(|| u.friendly_name.clone()))
+        .map(|t| format!(" as {t}"))
+        .unwrap_or_default();
+    Some(Finding {
+        evidence: format!("answered an SSDP M-SEARCH{what}"),
+        ..finding(d, ctx, FindingId::UpnpExposed, Severity::Low)
+    })
+}
+
+/// `clock-skew`: the ONVIF clock differs from ours by more than 5 s (medium) or 5 min (high).
+pub fn clock_skew(d: &Device, ctx: &Context) -> Option<Finding> {
+    let offset = d.onvif.as_ref()?.clock_offset_s?;
+    let severity = match offset.unsigned_abs() {
+        s if s > SKEW_HIGH_S as u64 => Severity::High,
+        s if s > SKEW_MEDIUM_S as u64 => Severity::Medium,
+        _ => return None,
+    };
+    let (dir, by) = if offset > 0 {
+        ("ahead of", offset)
+    } else {
+        ("behind", -offset)
+    };
+    Some(Finding {
+        evidence: format!(
+            "GetSystemDateAndTime: the device's UTC clock is {} {dir} the scanner's",
+            human_seconds(by)
+        ),
+        ..finding(d, ctx, FindingId::ClockSkew, severity)
+    })
+}
+
+/// `3 h 2 min`, `45 s`.
+fn human_seconds(s: i64) -> String {
+    match s {
+        s if s >= 86_400 => format!("{} d {} h", s / 86_400, s % 86_400 / 3600),
+        s if s >= 3600 => format!("{} h {} min", s / 3600, s % 3600 / 60),
+        s if s >= 60 => format!("{} min {} s", s / 60, s % 60),
+        s => format!("{s} s"),
+    }
+}
+
+/// `uninitialized-device`: a SADP or DHIP answer says the device was never activated.
+pub fn uninitialized_device(d: &Device, ctx: &Context) -> Option<Finding> {
+    let a = d.announced.iter().find(|a| a.activated == Some(false))?;
+    Some(Finding {
+        evidence: format!(
+            "its {} answer says it is not activated",
+            a.protocol.to_ascii_uppercase()
+        ),
+        ..finding(d, ctx, FindingId::UninitializedDevice, Severity::Critical)
+    })
+}
+
+/// `credential-reuse`: one credential (one entry of the credentials the scan was given, or one
+/// keyed hash in the inventory) opened streams on several devices. One finding per device, each
+/// naming the others; the credential itself is never shown.
+pub fn credential_reuse(devices: &[Device], ctx: &Context) -> Vec<Finding> {
+    let mut groups: BTreeMap<usize, Vec<&Device>> = BTreeMap::new();
+    for d in devices {
+        let mut entries: Vec<usize> = d
+            .streams
+            .iter()
+            .filter(|s| s.status == StreamStatus::Ok)
+            .filter_map(|s| s.credential_entry)
+            .collect();
+        entries.sort_unstable();
+        entries.dedup();
+        for e in entries {
+            groups.entry(e).or_default().push(d);
+        }
+    }
+    let mut out = Vec::new();
+    for members in groups.values().filter(|m| m.len() > 1) {
+        for d in members {
+            let others: Vec<String> = members
+                .iter()
+                .filter(|o| o.ip != d.ip)
+                .map(|o| o.ip.to_string())
+                .collect();
+            out.push(Finding {
+                evidence: format!(
+                    "the credential that opened this device's streams also opened {} other \
+                     device{}: {}",
+                    others.len(),
+                    if others.len() == 1 { "" } else { "s" },
+                    others.join(", ")
+                ),
+                ..finding(d, ctx, FindingId::CredentialReuse, Severity::Medium)
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Announcement, OnvifInfo, Transport, VideoInfo};
+
+    fn device(ip: &str) -> Device {
+        let mut d = Device::new(ip.parse().unwrap());
+        d.vendor = Some("Hikvision".into());
+        d
+    }
+
+    fn stream(url: &str, auth: AuthScheme, user: Option<&str>) -> Stream {
+        let mut s = Stream::new(url.into(), Protocol::Rtsp, 554);
+        s.auth = auth;
+        s.username = user.map(str::to_string);
+        s.verified = true;
+        s.video = Some(VideoInfo::new("H264".into()));
+        s
+    }
+
+    fn service(port: u16, protocol: Protocol, offered: &[AuthScheme]) -> Service {
+        Service {
+            port,
+            transport: Transport::Tcp,
+            protocol,
+            server: None,
+            auth: crate::detect::head::best_scheme(
+                &offered
+                    .iter()
+                    .map(|s| crate::proto::auth::Challenge {
+                        scheme: s.as_str().to_string(),
+                        realm: Some("cam".into()),
+                        algorithm: None,
+                    })
+                    .collect::<Vec<_>>(),
+            ),
+            realm: Some("cam".into()),
+            methods: Vec::new(),
+            title: None,
+            product: None,
+            tls: None,
+            note: None,
+            offered: offered.to_vec(),
+        }
+    }
+
+    fn ids(f: &[Finding]) -> Vec<(FindingId, Severity)> {
+        f.iter().map(|f| (f.id, f.severity)).collect()
+    }
+
+    #[test]
+    fn an_open_stream_is_high_and_a_protected_or_duplicate_one_is_nothing() {
+        let mut d = device("198.18.0.2");
+        d.streams = vec![
+            stream("rtsp://198.18.0.2:554/open", AuthScheme::None, None),
+            stream(
+                "rtsp://198.18.0.2:554/locked",
+                AuthScheme::Digest,
+                Some("admin"),
+            ),
+        ];
+        let mut refused = stream("rtsp://198.18.0.2:554/refused", AuthScheme::Digest, None);
+        refused.status = StreamStatus::AuthRequired;
+        let mut dup = stream("rtsp://198.18.0.2:554/dup", AuthScheme::None, None);
+        dup.same_as = Some("rtsp://198.18.0.2:554/open".into());
+        d.streams.extend([refused, dup]);
+        let f = stream_unauthenticated(&d, &Context::default());
+        assert_eq!(
+            ids(&f),
+            [(FindingId::StreamUnauthenticated, Severity::High)]
+        );
+        assert_eq!(f[0].stream.as_deref(), Some("rtsp://198.18.0.2:554/open"));
+        assert!(f[0].evidence.contains("DESCRIBE"), "{}", f[0].evidence);
+        assert!(f[0].vendor_fix.as_deref().unwrap().starts_with("Hikvision"));
+    }
+
+    #[test]
+    fn onvif_beyond_pre_auth_is_a_finding_and_pre_auth_alone_is_not() {
+        let mut d = device("198.18.0.3");
+        let mut o = OnvifInfo {
+            xaddrs: vec!["http://198.18.0.3:8080/onvif/device_service".into()],
+            unauthenticated: vec!["GetServices".into(), "GetCapabilities".into()],
+            ..OnvifInfo::default()
+        };
+        d.onvif = Some(o.clone());
+        assert!(onvif_unauthenticated(&d, &Context::default()).is_none());
+        o.unauthenticated.push("GetDeviceInformation".into());
+        d.onvif = Some(o.clone());
+        let f = onvif_unauthenticated(&d, &Context::default()).unwrap();
+        assert_eq!((f.severity, f.port), (Severity::Medium, Some(8080)));
+        o.unauthenticated.push("GetStreamUri".into());
+        d.onvif = Some(o);
+        let f = onvif_unauthenticated(&d, &Context::default()).unwrap();
+        assert_eq!(f.severity, Severity::High);
+        assert!(f.evidence.starts_with("GetDeviceInformation, GetStreamUri"));
+    }
+
+    #[test]
+    fn basic_offered_or_accepted_without_tls_and_digest_only_is_clean() {
+        let ctx = Context::default();
+        let mut d = device("198.18.0.4");
+        d.services = vec![service(554, Protocol::Rtsp, &[AuthScheme::Digest])];
+        assert!(basic_auth_cleartext(&d, &ctx).is_empty(), "Digest only");
+        d.services = vec![service(
+            554,
+            Protocol::Rtsp,
+            &[AuthScheme::Digest, AuthScheme::Basic],
+        )];
+        let f = basic_auth_cleartext(&d, &ctx);
+        assert_eq!(ids(&f), [(FindingId::BasicAuthCleartext, Severity::Medium)]);
+        assert!(f[0].evidence.contains("beside Digest"));
+        // A password accepted with Basic on the same port: one finding, high.
+        d.streams = vec![stream(
+            "rtsp://198.18.0.4:554/live",
+            AuthScheme::Basic,
+            Some("admin"),
+        )];
+        let f = basic_auth_cleartext(&d, &ctx);
+        assert_eq!(ids(&f), [(FindingId::BasicAuthCleartext, Severity::High)]);
+        assert!(!f[0].evidence.contains("admin"));
+        // Over TLS: nothing.
+        let mut https = service(443, Protocol::Http, &[AuthScheme::Basic]);
+        https.tls = Some("TLSv1.3".into());
+        d.services = vec![https];
+        d.streams.clear();
+        assert!(basic_auth_cleartext(&d, &ctx).is_empty());
+    }
+
+    #[test]
+    fn clock_skew_has_two_levels_and_a_small_drift_is_fine() {
+        let ctx = Context::default();
+        let mut d = device("198.18.0.5");
+        let at = |s: i64| OnvifInfo {
+            clock_offset_s: Some(s),
+            ..OnvifInfo::default()
+        };
+        d.onvif = Some(at(3));
+        assert!(clock_skew(&d, &ctx).is_none());
+        d.onvif = Some(at(-42));
+        let f = clock_skew(&d, &ctx).unwrap();
+        assert_eq!(f.severity, Severity::Medium);
+        assert!(f.evidence.contains("42 s behind"), "{}", f.evidence);
+        d.onvif = Some(at(3 * 3600 + 120));
+        let f = clock_skew(&d, &ctx).unwrap();
+        assert_eq!(f.severity, Severity::High);
+        assert!(f.evidence.contains("3 h 2 min ahead"), "{}", f.evidence);
+    }
+
+    #[test]
+    fn ssdp_activation_and_reuse() {
+        let ctx = Context {
+            site: Some("north".into()),
+        };
+        let mut a = device("198.18.0.6");
+        assert!(upnp_exposed(&a, &ctx).is_none());
+        a.discovered_by.push(DiscoveryMethod::Ssdp);
+        let f = upnp_exposed(&a, &ctx).unwrap();
+        assert_eq!(f.device.site.as_deref(), Some("north"));
+        assert!(uninitialized_device(&a, &ctx).is_none());
+        a.announced.push(Announcement {
+            protocol: "sadp".into(),
+            activated: Some(true),
+            ..Announcement::default()
+        });
+        assert!(uninitialized_device(&a, &ctx).is_none());
+        a.announced[0].activated = Some(false);
+        assert_eq!(
+            uninitialized_device(&a, &ctx).unwrap().severity,
+            Severity::Critical
+        );
+        // Reuse: entry 0 opens a and b; entry 1 only c.
+        let with = |ip: &str, entry: usize| {
+            let mut d = device(ip);
+            let mut s = stream(
+                &format!("rtsp://{ip}:554/live"),
+                AuthScheme::Digest,
+                Some("admin"),
+            );
+            s.credential_entry = Some(entry);
+            d.streams.push(s);
+            d
+        };
+        let devices = [
+            with("198.18.0.7", 0),
+            with("198.18.0.8", 0),
+            with("198.18.0.9", 1),
+        ];
+        let f = credential_reuse(&devices, &ctx);
+        assert_eq!(f.len(), 2);
+        assert!(
+            f[0].evidence.ends_with("1 other device: 198.18.0.8"),
+            "{}",
+            f[0].evidence
+        );
+        assert!(f.iter().all(|f| !f.evidence.contains("admin")));
+    }
+
+    #[test]
+    fn every_id_has_texts_and_a_source() {
+        use FindingId::*;
+        for id in [
+            StreamUnauthenticated,
+            OnvifUnauthenticated,
+            BasicAuthCleartext,
+            DefaultCredential,
+            CredentialReuse,
+            TlsMissing,
+            TlsWeakProtocol,
+            TlsCertificateExpired,
+            TlsCertificateExpiring,
+            TlsSelfSigned,
+            TlsWeakKey,
+            CleartextAdminService,
+            SnmpDefaultCommunity,
+            UpnpExposed,
+            ClockSkew,
+            UninitializedDevice,
+            IpConflict,
+            FirmwareAdvisory,
+        ] {
+            let t = texts(id);
+            assert_eq!(t.id, id, "{id:?} has texts of its own");
+            assert!(!t.title.is_empty() && !t.why.is_empty() && !t.fix.is_empty());
+            assert!(!t.source.is_empty());
+            // The serialised id is the documented one.
+            assert_eq!(
+                serde_json::to_value(id).unwrap(),
+                serde_json::Value::String(id.as_str().into())
+            );
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! `camscan audit`: the plan is read first (a bad one stops here, before anything is sent); then
+//! a scan runs and is recorded as `camscan scan` would record it (or, with `--from-db`, the
+//! inventory's newest description of each device at the site is read and nothing is sent); the
+//! devices are judged ([`crate::audit`]) and the result written (stdout or `-o`, atomically). The
+//! exit code is the scan's (0 found, 1 nothing, 130/143 interrupted), or 4 with `--fail-on` when
+//! a finding at or above it exists; an error is 2.
+
+use std::path::Path;
+
+use crate::audit::{AuditReport, Context, plan};
+use crate::cli::{AuditArgs, AuditFormat, Cli, DbArgs, ScanArgs, ScanOutputArgs};
+use crate::error::{Error, exit};
+use crate::record::CommandError;
+use crate::store::DeviceQuery;
+
+pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
+    let plan = args.expect.as_deref().map(read_plan).transpose()?;
+    let scan_args = ScanArgs {
+        find: args.find.clone(),
+        out: ScanOutputArgs::default(),
+    };
+    let (cfg, _file) = super::scan::resolve(&scan_args, cli.color)?;
+    if let Some(path) = &args.output {
+        crate::scan::output::check_writable(path)?;
+    }
+    let (report, source, code) = if args.from_db {
+        let db = DbArgs {
+            db: args.find.db.clone(),
+            db_password_file: args.find.db_password_file.clone(),
+            site: Some(cfg.site.clone()),
+            config: args.find.config.clone(),
+        };
+        let report = from_inventory(&db, &cfg.site)?;
+        let code = if report.found_cameras() {
+            exit::FOUND
+        } else {
+            exit::NOTHING
+        };
+        (report, "inventory", code)
+    } else {
+        let runtime = super::scan::knowledge_and_runtime(&cfg)?;
+        let scanned = super::block_on(runtime, super::scan::scan_recorded(&cfg, cli.quiet, false))?;
+        let code = scanned.exit_code();
+        (scanned.report, "scan", code)
+    };
+    let ctx = Context {
+        site: Some(cfg.site.clone()),
+    };
+    let commissioning = plan
+        .as_ref()
+        .map(|p| plan::compare(p, &report.devices, ctx.site.as_deref()));
+    let audit = AuditReport::new(report, source, &ctx, commissioning);
+    write(
+        &audit,
+        args.format.unwrap_or_default(),
+        args.output.as_deref(),
+    )?;
+    let failed = args.fail_on.is_some_and(|level| audit.fails_at(level));
+    // An interrupted scan keeps its code: what it judged is incomplete.
+    Ok(if failed && !matches!(code, exit::SIGINT | exit::SIGTERM) {
+        exit::FINDINGS
+    } else {
+        code
+    })
+}
+
+/// The plan of `--expect`, its unread columns said on stderr.
+fn read_plan(path: &Path) -> Result<plan::Plan, CommandError> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::ReadFile {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let p = plan::parse(&text)
+        .map_err(|e| CommandError::Usage(format!("the plan {}: {e}", path.display())))?;
+    if !p.ignored_columns.is_empty() {
+        tracing::warn!(
+            plan = %path.display(),
+            "columns not read: {} (camscan reads {})",
+            p.ignored_columns.join(", "),
+            plan::COLUMNS.join(",")
+        );
+    }
+    Ok(p)
+}
+
+/// The inventory's newest description of each device at `site`, with which credential opened
+/// which stream (as the scan's credential entries), for the rules that compare devices.
+fn from_inventory(db: &DbArgs, site: &str) -> Result<crate::model::Report, CommandError> {
+    let store = super::query::open(db)?;
+    let q = DeviceQuery {
+        site: Some(site.to_string()),
+        ..DeviceQuery::default()
+    };
+    let mut report = store.inventory_report(&q)?;
+    let groups = store.stream_credentials(Some(site))?;
+    for d in &mut report.devices {
+        // Both URLs are as the store keeps them: without credentials.
+        for s in &mut d.streams {
+            s.credential_entry = groups
+                .iter()
+                .find(|(_, u, _)| *u == s.url)
+                .map(|(_, _, g)| *g);
+        }
+    }
+    Ok(report)
+}
+
+fn write(
+    audit: &AuditReport,
+    format: AuditFormat,
+    output: Option<&Path>,
+) -> Result<(), CommandError> {
+    let fill = |out: &mut dyn std::io::Write| match format {
+        AuditFormat::Table => crate::audit::render::table(audit, out),
+        AuditFormat::Json => crate::audit::render::json(audit, out),
+        AuditFormat::Csv => crate::audit::render::csv(audit, b',', out),
+    };
+    match output {
+        Some(path) => crate::scan::output::write_atomically(path, fill).map_err(|source| {
+            Error::WriteOutput {
+                path: path.to_path_buf(),
+                source,
+            }
+            .into()
+        }),
+        None => super::write_stdout(fill),
+    }
+}
