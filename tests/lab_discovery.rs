@@ -474,6 +474,117 @@ fn onvif_device_found_named_and_streams_analysed() {
     assert!((1..=3).contains(&fails), "{fails} failed logins (budget 3)");
 }
 
+/// `camscan audit` on what discovery and the ONVIF device API tell: an ONVIF device that answers
+/// its media operations to anyone, whose clock runs 10 minutes ahead (Debian's libfaketime under
+/// the device, not an option of it), and whose SADP agent says it was never activated; another that
+/// asks for credentials with a right clock (no finding); a UPnP device announcing itself over SSDP
+/// (GUPnP/GSSDP). The ONVIF device and the SADP agent are our fakes (vendor firmware only).
+#[test]
+fn audit_judges_what_discovery_and_onvif_tell() {
+    let mut lab = Lab::up("csy");
+    let root = common::root_dir();
+    let path = |p: &str| root.join(p).to_string_lossy().into_owned();
+    let (wsd, onvif) = (
+        path("tests/lab/responders/wsd_responder.py"),
+        path("tests/lab/responders/onvif_device.py"),
+    );
+    lab.serve_with(&lab_python(), "h1", &[&wsd, "198.18.0.11"]);
+    lab.serve_with(
+        "faketime",
+        "h1",
+        &[
+            "-f",
+            "+600s",
+            "/usr/bin/python3",
+            &onvif,
+            "198.18.0.11",
+            "--port",
+            "8000",
+        ],
+    );
+    let agent = path("tests/lab/responders/vendor_device.py");
+    lab.serve(
+        "h1",
+        &[&agent, "sadp", "198.18.0.11", "--activated", "false"],
+    );
+    lab.serve_with(&lab_python(), "h2", &[&wsd, "198.18.0.12"]);
+    lab.serve(
+        "h2",
+        &[
+            &onvif,
+            "198.18.0.12",
+            "--port",
+            "8000",
+            "--user",
+            "admin",
+            "--password",
+            "s3cret",
+        ],
+    );
+    lab.serve(
+        "h3",
+        &[&path("tests/lab/responders/ssdp_device.py"), "198.18.0.13"],
+    );
+    let out = run(
+        lab.camscan().args(["audit", "-f", "json", "-p", "8000"]),
+        Duration::from_secs(60),
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let found: Vec<(String, String, String)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap_or_default().to_string();
+            (
+                s("id"),
+                s("severity"),
+                f["device"]["address"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let want = [
+        ("uninitialized-device", "critical", "198.18.0.11"),
+        ("onvif-unauthenticated", "high", "198.18.0.11"),
+        ("clock-skew", "high", "198.18.0.11"),
+        ("upnp-exposed", "low", "198.18.0.13"),
+    ];
+    assert_eq!(
+        found,
+        want.map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())),
+        "{err}"
+    );
+    let evidence = |i: usize| doc["findings"][i]["evidence"].as_str().unwrap().to_string();
+    assert_eq!(evidence(0), "its SADP answer says it is not activated");
+    assert!(
+        evidence(1).starts_with("GetDeviceInformation, GetProfiles, GetStreamUri")
+            && evidence(1).contains("http://198.18.0.11:8000/onvif/device_service"),
+        "{}",
+        evidence(1)
+    );
+    // 600 s ahead, give or take the round trip.
+    assert!(
+        ["9 min 59 s ahead", "10 min 0 s ahead", "10 min 1 s ahead"]
+            .iter()
+            .any(|a| evidence(2).contains(a)),
+        "{}",
+        evidence(2)
+    );
+    assert!(evidence(3).contains("SSDP"), "{}", evidence(3));
+    // The device that asks for credentials: what it answered openly is only PRE_AUTH, its clock
+    // is right; the report says so.
+    let d12 = doc["report"]["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["ip"] == "198.18.0.12")
+        .unwrap();
+    assert!(d12["onvif"].get("unauthenticated").is_none(), "{d12}");
+    assert!(d12["onvif"]["clock_offset_s"].as_i64().unwrap().abs() <= 2);
+}
+
 /// SSDP with a real UPnP stack: GUPnP/GSSDP (Debian) announcing a camera-like device (an Axis P3301
 /// description). camscan finds it by M-SEARCH, fetches its description from the device itself, and
 /// names the device from it.
