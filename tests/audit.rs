@@ -16,24 +16,41 @@ use serde_json::{Value, json};
 const OPEN: &str = "127.0.9.1";
 const BASIC: &str = "127.0.9.2";
 const DIGEST: &str = "127.0.9.3";
+/// Debian's busybox-static telnetd, on a box that is no camera.
+const TELNET: &str = "127.0.9.4";
 const PASSWORD: &str = "lab pass 9";
 
-fn lab() -> &'static Server {
-    static LAB: OnceLock<Server> = OnceLock::new();
+struct Lab {
+    _rtsp: Server,
+    _telnet: Server,
+}
+
+fn lab() -> &'static Lab {
+    static LAB: OnceLock<Lab> = OnceLock::new();
     LAB.get_or_init(|| {
         assert!(common::is_root(), "audit needs root: run scripts/test");
         let video = |w: u32, h: u32, fps: u32| {
             json!({"codec": "h264", "width": w, "height": h, "fps": fps, "profile": "main"})
         };
         let auth = |method: &str| json!({"method": method, "user": "admin", "password": PASSWORD});
-        common::rtsp_servers(&json!([
+        let rtsp = common::rtsp_servers(&json!([
             {"address": OPEN, "port": 8554, "auth": null, "mounts": [
                 {"path": "/live", "video": video(640, 360, 15), "audio": null}]},
             {"address": BASIC, "port": 8554, "auth": auth("basic"), "mounts": [
                 {"path": "/Streaming/Channels/101", "video": video(1280, 720, 25), "audio": null}]},
             {"address": DIGEST, "port": 8554, "auth": auth("digest"), "mounts": [
                 {"path": "/Streaming/Channels/101", "video": video(1920, 1080, 25), "audio": null}]}
-        ]))
+        ]));
+        // BusyBox's telnetd in the foreground (-F), on one address; a login that never succeeds.
+        let telnet = common::start_silent(
+            "busybox",
+            &["telnetd", "-F", "-b", &format!("{TELNET}:2323"), "-l", "/bin/false"],
+            (TELNET, 2323),
+        );
+        Lab {
+            _rtsp: rtsp,
+            _telnet: telnet,
+        }
     })
 }
 
@@ -43,12 +60,14 @@ fn file(text: &str) -> tempfile::NamedTempFile {
     f
 }
 
-/// The finding ids of `doc`, as `(id, severity, address)`, in the document's order.
+/// The finding ids of `doc`, as `(id, severity, address)`, in the document's order; info left
+/// out (a machine whose own sshd listens on every address would add an SSH one per address).
 fn findings(doc: &Value) -> Vec<(String, String, String)> {
     doc["findings"]
         .as_array()
         .unwrap()
         .iter()
+        .filter(|f| f["severity"] != "info")
         .map(|f| {
             (
                 f["id"].as_str().unwrap().to_string(),
@@ -83,9 +102,9 @@ fn an_installation_is_judged_and_compared_with_its_plan() {
         let mut c = common::camscan_with_db(&db);
         c.env("CAMSCAN_SITE", "north").args([
             "audit",
-            "127.0.9.1-3",
+            "127.0.9.1-4",
             "-p",
-            "8554",
+            "8554,2323",
             "--credentials",
             creds.path().to_str().unwrap(),
             "--expect",
@@ -114,9 +133,19 @@ fn an_installation_is_judged_and_compared_with_its_plan() {
         owned(&[
             ("stream-unauthenticated", "high", OPEN),
             ("basic-auth-cleartext", "high", BASIC),
+            ("cleartext-admin-service", "high", TELNET),
             ("credential-reuse", "medium", BASIC),
             ("credential-reuse", "medium", DIGEST),
         ])
+    );
+    let telnet = &doc["findings"][2];
+    assert_eq!(telnet["port"], 2323);
+    assert!(
+        telnet["evidence"]
+            .as_str()
+            .unwrap()
+            .starts_with("Telnet on port 2323 greeted on connecting: IAC DO ECHO"),
+        "{telnet}"
     );
     let open = &doc["findings"][0];
     assert_eq!(open["stream"], format!("rtsp://{OPEN}:8554/live"));
@@ -133,7 +162,7 @@ fn an_installation_is_judged_and_compared_with_its_plan() {
         }
     }
     assert!(
-        doc["findings"][2]["evidence"]
+        doc["findings"][3]["evidence"]
             .as_str()
             .unwrap()
             .ends_with(DIGEST)
@@ -145,11 +174,11 @@ fn an_installation_is_judged_and_compared_with_its_plan() {
             s["cameras"].as_u64(),
             s["verified"].as_u64()
         ),
-        (Some(3), Some(3), Some(3))
+        (Some(4), Some(3), Some(3))
     );
     assert_eq!(
         (s["high"].as_u64(), s["medium"].as_u64()),
-        (Some(2), Some(2))
+        (Some(3), Some(2))
     );
     // The plan: Yard is smaller than ordered, Hall as ordered, Store missing, OPEN unexpected.
     let c = &doc["commissioning"];
@@ -175,8 +204,8 @@ fn an_installation_is_judged_and_compared_with_its_plan() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let table = stdout(&out);
     for want in [
-        "Audit of 3 devices (3 cameras, 3 verified) at site north: 0 critical, 2 high, 2 medium",
-        "HIGH (2)",
+        "Audit of 4 devices (3 cameras, 3 verified) at site north: 0 critical, 3 high, 2 medium",
+        "HIGH (3)",
         "MEDIUM (2)",
         "How to fix",
         "stream-unauthenticated: A stream plays without credentials",
@@ -213,6 +242,7 @@ fn an_installation_is_judged_and_compared_with_its_plan() {
             let cells: Vec<&str> = l.split(',').collect();
             (cells[1].into(), cells[2].into(), cells[3].into())
         })
+        .filter(|(_, severity, _): &(String, String, String)| severity != "info")
         .collect();
     assert_eq!(rows, findings(&doc), "{csv}");
 }

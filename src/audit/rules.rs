@@ -43,6 +43,7 @@ pub fn device_rules(d: &Device, ctx: &Context) -> Vec<Finding> {
     out.extend(upnp_exposed(d, ctx));
     out.extend(clock_skew(d, ctx));
     out.extend(uninitialized_device(d, ctx));
+    out.extend(cleartext_admin_service(d, ctx));
     out
 }
 
@@ -276,6 +277,9 @@ fn protocol_name(p: Protocol) -> &'static str {
         Protocol::Flv => "HTTP-FLV",
         Protocol::Ts => "MPEG-TS",
         Protocol::Webrtc => "WebRTC",
+        Protocol::Telnet => "Telnet",
+        Protocol::Ftp => "FTP",
+        Protocol::Ssh => "SSH",
     }
 }
 
@@ -501,6 +505,36 @@ pub fn uninitialized_device(d: &Device, ctx: &Context) -> Option<Finding> {
         ),
         ..finding(d, ctx, FindingId::UninitializedDevice, Severity::Critical)
     })
+}
+
+/// `cleartext-admin-service`: a Telnet (high) or FTP (medium) server greeted on connecting; SSH
+/// (encrypted, but an administration door all the same) is info. Nothing is logged into.
+pub fn cleartext_admin_service(d: &Device, ctx: &Context) -> Vec<Finding> {
+    d.services
+        .iter()
+        .filter_map(|s| {
+            let severity = match s.protocol {
+                Protocol::Telnet => Severity::High,
+                Protocol::Ftp => Severity::Medium,
+                Protocol::Ssh => Severity::Info,
+                _ => return None,
+            };
+            let said = s
+                .server
+                .as_deref()
+                .map(|t| format!(": {t}"))
+                .unwrap_or_default();
+            Some(Finding {
+                port: Some(s.port),
+                evidence: format!(
+                    "{} on port {} greeted on connecting{said}",
+                    protocol_name(s.protocol),
+                    s.port
+                ),
+                ..finding(d, ctx, FindingId::CleartextAdminService, severity)
+            })
+        })
+        .collect()
 }
 
 /// `credential-reuse`: one credential (one entry of the credentials the scan was given, or one
@@ -739,6 +773,36 @@ mod tests {
             f[0].evidence
         );
         assert!(f.iter().all(|f| !f.evidence.contains("admin")));
+    }
+
+    #[test]
+    fn telnet_is_high_ftp_medium_ssh_info() {
+        let mut d = device("198.18.0.10");
+        d.services = [
+            (23, Protocol::Telnet, "IAC DO ECHO"),
+            (21, Protocol::Ftp, "220 ready"),
+            (22, Protocol::Ssh, "SSH-2.0-OpenSSH_9.2p1"),
+            (80, Protocol::Http, "nginx"),
+        ]
+        .map(|(port, protocol, said)| Service {
+            server: Some(said.into()),
+            ..service(port, protocol, &[])
+        })
+        .to_vec();
+        let f = cleartext_admin_service(&d, &Context::default());
+        let got: Vec<_> = f.iter().map(|f| (f.port, f.severity)).collect();
+        assert_eq!(
+            got,
+            [
+                (Some(23), Severity::High),
+                (Some(21), Severity::Medium),
+                (Some(22), Severity::Info)
+            ]
+        );
+        assert_eq!(
+            f[0].evidence,
+            "Telnet on port 23 greeted on connecting: IAC DO ECHO"
+        );
     }
 
     #[test]

@@ -13,13 +13,22 @@ use crate::error::{Error, exit};
 use crate::record::CommandError;
 use crate::store::DeviceQuery;
 
+/// Ports an audit adds to the scan's: FTP, SSH and Telnet, for `cleartext-admin-service`.
+pub const AUDIT_PORTS: [u16; 3] = [21, 22, 23];
+
 pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
     let plan = args.expect.as_deref().map(read_plan).transpose()?;
     let scan_args = ScanArgs {
         find: args.find.clone(),
         out: ScanOutputArgs::default(),
     };
-    let (cfg, _file) = super::scan::resolve(&scan_args, cli.color)?;
+    let (mut cfg, _file) = super::scan::resolve(&scan_args, cli.color)?;
+    // The administration ports are listened to (their servers speak first): nothing is sent.
+    for port in AUDIT_PORTS {
+        if !cfg.ports.contains(&port) {
+            cfg.ports.push(port);
+        }
+    }
     if let Some(path) = &args.output {
         crate::scan::output::check_writable(path)?;
     }

@@ -3,7 +3,8 @@
 //! `RTSP/1.0` status line. Anything else that answered (an `HTTP/1.x` error, an HTTP/0.9-style bare
 //! body as CPython's http.server sends, a hang-up) gets a real `GET /` on a fresh connection, so a web
 //! server is described by its own answer. A peer that stays silent is not asked twice. Port 1935 gets
-//! the RTMP handshake first; any other port that hangs up on both RTSP and HTTP gets it last. What an
+//! the RTMP handshake first; any other port that hangs up on both RTSP and HTTP gets it last. Ports
+//! whose servers speak first (Telnet, FTP, SSH: [`GREETING_PORTS`]) are listened to first. What an
 //! HTTP port serves (HLS, DASH, MJPEG, JPEG) is `analyze::http`'s work.
 
 pub mod fingerprint;
@@ -31,7 +32,13 @@ pub enum Detection {
     Stun {
         response: crate::proto::stun::StunResponse,
     },
+    /// A server that spoke first: Telnet, FTP or SSH (administration, not streams).
+    Greeting(crate::proto::greeting::Greeting),
 }
+
+/// Ports whose servers speak first, read before anything is sent: FTP 21, SSH 22, Telnet 23 (the
+/// ports `camscan audit` adds) and their usual alternates 2121, 2222, 2323.
+pub const GREETING_PORTS: &[u16] = &[21, 22, 23, 2121, 2222, 2323];
 
 /// The RTMP port: the handshake is tried there first (an RTMP server hangs up on text).
 pub const RTMP_PORT: u16 = 1935;
@@ -69,6 +76,11 @@ pub async fn detect(
             Err(e @ NetError::Tls { .. }) => tls_error = Some(e),
             Err(_) => {}
         }
+    }
+    if GREETING_PORTS.contains(&addr.port())
+        && let Some(g) = crate::net::read_greeting(addr, connect_timeout, timeout).await?
+    {
+        return Ok(Some(Detection::Greeting(g)));
     }
     if stun_first
         && let Ok(response) = crate::net::stun::binding_tcp(addr, connect_timeout, timeout).await

@@ -347,6 +347,10 @@ pub enum Protocol {
     Ts,
     /// WebRTC: a STUN/TURN server, a WHEP endpoint or a WebRTC gateway's API.
     Webrtc,
+    /// Administration services a greeting named (audit adds their ports): not camera streams.
+    Telnet,
+    Ftp,
+    Ssh,
 }
 
 impl Protocol {
@@ -362,6 +366,9 @@ impl Protocol {
             Protocol::Flv => "flv",
             Protocol::Ts => "ts",
             Protocol::Webrtc => "webrtc",
+            Protocol::Telnet => "telnet",
+            Protocol::Ftp => "ftp",
+            Protocol::Ssh => "ssh",
         }
     }
 }

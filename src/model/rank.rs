@@ -28,7 +28,7 @@ fn kind(p: Protocol) -> u8 {
         | Protocol::Ts => 0,
         Protocol::Mjpeg => 1,
         Protocol::Jpeg => 2,
-        Protocol::Http => 3,
+        Protocol::Http | Protocol::Telnet | Protocol::Ftp | Protocol::Ssh => 3,
     }
 }
 
@@ -45,6 +45,7 @@ fn preference(p: Protocol) -> u8 {
         Protocol::Mjpeg => 6,
         Protocol::Jpeg => 7,
         Protocol::Http => 8,
+        Protocol::Telnet | Protocol::Ftp | Protocol::Ssh => 9,
     }
 }
 

@@ -226,6 +226,32 @@ pub async fn connect_stream(addr: SocketAddr, timeout: Duration) -> Result<TcpSt
     }
 }
 
+/// What a server that speaks first sends on connecting, recognised ([`crate::proto::greeting`]):
+/// up to [`crate::proto::greeting::MAX_GREETING`] bytes, the first within `timeout`, the rest
+/// while they keep coming (a Telnet server sends its negotiation and its banner apart). `None`:
+/// silent, or not a greeting this knows. Nothing is sent.
+pub async fn read_greeting(
+    addr: SocketAddr,
+    connect_timeout: Duration,
+    timeout: Duration,
+) -> Result<Option<crate::proto::greeting::Greeting>, NetError> {
+    use tokio::io::AsyncReadExt;
+    /// How long the rest of a greeting may lag its first bytes.
+    const MORE: Duration = Duration::from_millis(200);
+    let mut stream = connect_stream(addr, connect_timeout).await?;
+    let mut buf = vec![0u8; crate::proto::greeting::MAX_GREETING];
+    let mut n = 0;
+    let mut wait = timeout;
+    while n < buf.len() {
+        match tokio::time::timeout(wait, stream.read(&mut buf[n..])).await {
+            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => break,
+            Ok(Ok(k)) => n += k,
+        }
+        wait = MORE;
+    }
+    Ok(crate::proto::greeting::classify(&buf[..n]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,6 +21,7 @@ pub mod dvrip;
 pub mod ffprobe;
 pub mod flv;
 pub mod foscam;
+pub mod greeting;
 pub mod h265;
 pub mod h26x;
 pub mod hanwha;

@@ -55,6 +55,31 @@ pub async fn analyze_port(addr: std::net::SocketAddr, ctx: &ScanContext) -> Vec<
             }
             events
         }
+        Ok(Some(Detection::Greeting(g))) => {
+            use crate::proto::greeting::GreetingProtocol;
+            let protocol = match g.protocol {
+                GreetingProtocol::Telnet => Protocol::Telnet,
+                GreetingProtocol::Ftp => Protocol::Ftp,
+                GreetingProtocol::Ssh => Protocol::Ssh,
+            };
+            vec![Event::Service {
+                ip,
+                service: crate::model::Service {
+                    port,
+                    transport: crate::model::Transport::Tcp,
+                    protocol,
+                    server: Some(g.text),
+                    auth: crate::model::AuthScheme::Unknown,
+                    realm: None,
+                    methods: Vec::new(),
+                    title: None,
+                    product: None,
+                    tls: None,
+                    note: None,
+                    offered: Vec::new(),
+                },
+            }]
+        }
         Ok(Some(Detection::Rtmp)) => {
             let f = crate::timing::phase(
                 "rtmp",

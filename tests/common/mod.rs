@@ -161,6 +161,24 @@ pub fn start(program: &str, args: &[&str], wait: Duration) -> Server {
     }
 }
 
+/// A third-party server that knows nothing of the harness's READY/stdin contract (BusyBox's
+/// telnetd): started by a bash wrapper that says READY once `ip:port` accepts, and kills it when
+/// its stdin closes (the test process ended) or it is killed itself (`setpriv --pdeathsig`), so
+/// the server never outlives the tests.
+pub fn start_silent(program: &str, args: &[&str], (ip, port): (&str, u16)) -> Server {
+    let quoted: Vec<String> = std::iter::once(program)
+        .chain(args.iter().copied())
+        .map(|a| format!("'{}'", a.replace('\'', "'\\''")))
+        .collect();
+    let script = format!(
+        "setpriv --pdeathsig KILL {} & pid=$!; trap 'kill $pid 2>/dev/null' EXIT; \
+         for i in $(seq 200); do (echo > /dev/tcp/{ip}/{port}) 2>/dev/null && break; sleep 0.05; done; \
+         echo READY; cat > /dev/null",
+        quoted.join(" ")
+    );
+    start("bash", &["-c", &script], Duration::from_secs(20))
+}
+
 /// GStreamer RTSP servers described by `config` (see tests/servers/rtsp_server.py).
 pub fn rtsp_servers(config: &serde_json::Value) -> Server {
     rtsp_servers_in(None, config)
