@@ -100,8 +100,14 @@ pub enum NetError {
         what: String,
         received: usize,
     },
+    /// `certificate`: what the server showed before the handshake failed (an RSA key ring will
+    /// not verify, under 2048 bits), for `camscan audit`.
     #[error("TLS handshake with {addr} failed: {reason}")]
-    Tls { addr: SocketAddr, reason: String },
+    Tls {
+        addr: SocketAddr,
+        reason: String,
+        certificate: Option<Box<crate::model::Certificate>>,
+    },
     #[error("{what} to {addr}: malformed reply: {reason}")]
     Malformed {
         addr: SocketAddr,

@@ -267,3 +267,102 @@ fn a_bad_plan_stops_before_anything_is_sent() {
     );
     assert!(stdout(&out).is_empty());
 }
+
+/// Certificates as `openssl` makes them, served by Debian's nginx: an expired self-signed RSA 1024
+/// one (made under `faketime` in 2020) on 443, a current one signed by a site CA on 8443 (no
+/// finding), and a login over plain HTTP on a box without HTTPS.
+#[test]
+fn tls_certificates_and_a_login_without_tls() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let sh = |script: &str| {
+        let ok = Command::new("bash")
+            .args(["-ec", script])
+            .current_dir(d)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "{script}");
+    };
+    sh(
+        "faketime '2020-01-01 00:00:00' openssl req -x509 -newkey rsa:1024 -nodes -keyout old.key \
+        -out old.pem -days 30 -subj '/CN=ipcam.local/O=Lab Camera' 2>/dev/null",
+    );
+    sh(
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key \
+        -out ca.pem -days 3650 -subj '/CN=Site CA' 2>/dev/null \
+        && openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout cam.key \
+        -out cam.csr -subj '/CN=cam1.site' 2>/dev/null \
+        && openssl x509 -req -in cam.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out cam.pem \
+        -days 825 2>/dev/null",
+    );
+    sh("printf 'admin:%s\\n' \"$(openssl passwd -apr1 lab-pw)\" > htpasswd");
+    // A page behind the login (nginx's `return` would answer before `auth_basic` is asked).
+    sh("mkdir www && echo '<title>Camera</title>' > www/index.html");
+    let p = d.display();
+    let conf = format!(
+        "master_process off; daemon off; error_log stderr warn; pid {p}/nginx.pid;
+         events {{}}
+         http {{
+           access_log off;
+           client_body_temp_path {p}; proxy_temp_path {p}; fastcgi_temp_path {p};
+           uwsgi_temp_path {p}; scgi_temp_path {p};
+           server {{ listen 127.0.9.6:443 ssl; ssl_certificate {p}/old.pem;
+                    ssl_certificate_key {p}/old.key; ssl_ciphers DEFAULT:@SECLEVEL=0;
+                    location / {{ return 200 'ok'; }} }}
+           server {{ listen 127.0.9.7:8443 ssl; ssl_certificate {p}/cam.pem;
+                    ssl_certificate_key {p}/cam.key;
+                    location / {{ return 200 'ok'; }} }}
+           server {{ listen 127.0.9.8:80; auth_basic 'Camera'; auth_basic_user_file {p}/htpasswd;
+                    root {p}/www; }}
+         }}"
+    );
+    std::fs::write(d.join("nginx.conf"), conf).unwrap();
+    let conf = d.join("nginx.conf");
+    let _nginx = common::start_silent(
+        "nginx",
+        &["-p", &p.to_string(), "-c", conf.to_str().unwrap()],
+        ("127.0.9.8", 80),
+    );
+    let out = run(
+        common::camscan().args(["audit", "127.0.9.6-8", "-p", "80,443,8443", "-f", "json"]),
+        Duration::from_secs(60),
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "no camera there: {err}");
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        findings(&doc),
+        owned(&[
+            ("tls-certificate-expired", "high", "127.0.9.6"),
+            ("tls-weak-key", "medium", "127.0.9.6"),
+            ("basic-auth-cleartext", "medium", "127.0.9.8"),
+            ("tls-missing", "medium", "127.0.9.8"),
+            ("tls-self-signed", "low", "127.0.9.6"),
+        ]),
+        "{err}"
+    );
+    let evidence = |id: &str| {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == id)
+            .unwrap()["evidence"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        evidence("tls-certificate-expired").starts_with(
+            "port 443: the certificate O=Lab Camera,CN=ipcam.local expired 2020-01-31T00:00:00Z"
+        ),
+        "{}",
+        evidence("tls-certificate-expired")
+    );
+    assert_eq!(
+        evidence("tls-weak-key"),
+        "port 443: the certificate's key is RSA 1024"
+    );
+    assert!(evidence("basic-auth-cleartext").contains("realm=\"Camera\""));
+}

@@ -106,6 +106,7 @@ pub fn device(i: u32, round: u32) -> Device {
             tls: None,
             note: None,
             offered: Vec::new(),
+            certificate: None,
         },
         Service {
             port: 554,
@@ -125,6 +126,7 @@ pub fn device(i: u32, round: u32) -> Device {
             tls: None,
             note: None,
             offered: Vec::new(),
+            certificate: None,
         },
     ];
     let resized = round > 0 && i % 50 == round % 50;

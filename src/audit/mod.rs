@@ -164,6 +164,8 @@ pub struct Finding {
 pub struct Context {
     /// The site the devices are at (the fleet's), for the findings' device references.
     pub site: Option<String>,
+    /// When the judgement is made, Unix seconds (certificates expire against it).
+    pub now: i64,
 }
 
 /// Every finding of `devices`, most severe first, then by address, id and port.

@@ -44,6 +44,8 @@ pub fn device_rules(d: &Device, ctx: &Context) -> Vec<Finding> {
     out.extend(clock_skew(d, ctx));
     out.extend(uninitialized_device(d, ctx));
     out.extend(cleartext_admin_service(d, ctx));
+    out.extend(tls_certificates(d, ctx));
+    out.extend(tls_missing(d, ctx));
     out
 }
 
@@ -485,9 +487,12 @@ pub fn clock_skew(d: &Device, ctx: &Context) -> Option<Finding> {
     })
 }
 
-/// `3 h 2 min`, `45 s`.
+/// `6 y 298 d`, `3 h 2 min`, `45 s` (a year of 365 days).
 fn human_seconds(s: i64) -> String {
     match s {
+        s if s >= 365 * 86_400 => {
+            format!("{} y {} d", s / (365 * 86_400), s % (365 * 86_400) / 86_400)
+        }
         s if s >= 86_400 => format!("{} d {} h", s / 86_400, s % 86_400 / 3600),
         s if s >= 3600 => format!("{} h {} min", s / 3600, s % 3600 / 60),
         s if s >= 60 => format!("{} min {} s", s / 60, s % 60),
@@ -535,6 +540,111 @@ pub fn cleartext_admin_service(d: &Device, ctx: &Context) -> Vec<Finding> {
             })
         })
         .collect()
+}
+
+/// A certificate is expiring when it ends within this (RFC 5280 validity; 30 days is what
+/// certificate monitors such as Let's Encrypt's expiry mail warn at).
+const EXPIRING_S: i64 = 30 * 86_400;
+
+/// The smallest keys not flagged: RSA 2048 and EC 224 bits (NIST SP 800-131A Rev. 2).
+const MIN_RSA_BITS: u32 = 2048;
+const MIN_EC_BITS: u32 = 224;
+
+/// `tls-certificate-expired` (high), `tls-certificate-expiring` (medium), `tls-self-signed` (low)
+/// and `tls-weak-key` (medium), from each TLS port's certificate (also when the handshake then
+/// failed: the certificate was shown first).
+pub fn tls_certificates(d: &Device, ctx: &Context) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for s in &d.services {
+        let Some(c) = &s.certificate else { continue };
+        // One certificate per port, even when two services (HTTP and WebRTC) share it.
+        if out.iter().any(|f: &Finding| f.port == Some(s.port)) {
+            continue;
+        }
+        let at = |f: Finding| Finding {
+            port: Some(s.port),
+            ..f
+        };
+        let secs = |t: &str| t.parse::<jiff::Timestamp>().ok().map(|t| t.as_second());
+        let subject = if c.subject.is_empty() {
+            "(no subject)".to_string()
+        } else {
+            c.subject.clone()
+        };
+        match secs(&c.not_after) {
+            Some(end) if end < ctx.now => out.push(at(Finding {
+                evidence: format!(
+                    "port {}: the certificate {subject} expired {} ({} ago)",
+                    s.port,
+                    c.not_after,
+                    human_seconds(ctx.now - end)
+                ),
+                ..finding(d, ctx, FindingId::TlsCertificateExpired, Severity::High)
+            })),
+            Some(end) if end - ctx.now <= EXPIRING_S => out.push(at(Finding {
+                evidence: format!(
+                    "port {}: the certificate {subject} expires {} (in {})",
+                    s.port,
+                    c.not_after,
+                    human_seconds(end - ctx.now)
+                ),
+                ..finding(d, ctx, FindingId::TlsCertificateExpiring, Severity::Medium)
+            })),
+            _ => {}
+        }
+        if c.self_signed {
+            out.push(at(Finding {
+                evidence: format!(
+                    "port {}: the certificate {subject} is its own issuer",
+                    s.port
+                ),
+                ..finding(d, ctx, FindingId::TlsSelfSigned, Severity::Low)
+            }));
+        }
+        let weak = match (c.key_algorithm.as_str(), c.key_bits) {
+            ("RSA", Some(b)) => b < MIN_RSA_BITS,
+            ("EC", Some(b)) => b < MIN_EC_BITS,
+            ("DSA", _) => true,
+            _ => false,
+        };
+        if weak {
+            let key = match (c.key_bits, &c.curve) {
+                (_, Some(curve)) => format!("{} {curve}", c.key_algorithm),
+                (Some(b), None) => format!("{} {b}", c.key_algorithm),
+                (None, None) => c.key_algorithm.clone(),
+            };
+            out.push(at(Finding {
+                evidence: format!("port {}: the certificate's key is {key}", s.port),
+                ..finding(d, ctx, FindingId::TlsWeakKey, Severity::Medium)
+            }));
+        }
+    }
+    out
+}
+
+/// `tls-missing`: a web port without TLS asks for a login, and the device has no TLS port at
+/// all (a device that also serves HTTPS offers the safe way; that its HTTP port remains is not
+/// flagged here).
+pub fn tls_missing(d: &Device, ctx: &Context) -> Option<Finding> {
+    if d.services.iter().any(|s| s.tls.is_some()) {
+        return None;
+    }
+    let login = d.services.iter().find(|s| {
+        s.protocol == Protocol::Http
+            && (matches!(s.auth, AuthScheme::Basic | AuthScheme::Digest) || !s.offered.is_empty())
+    })?;
+    let how = match login.auth {
+        AuthScheme::Basic => "Basic",
+        _ => "Digest",
+    };
+    Some(Finding {
+        port: Some(login.port),
+        evidence: format!(
+            "HTTP on port {} asks for a login ({how}) and the device has no HTTPS port",
+            login.port
+        ),
+        ..finding(d, ctx, FindingId::TlsMissing, Severity::Medium)
+    })
 }
 
 /// `credential-reuse`: one credential (one entry of the credentials the scan was given, or one
@@ -621,6 +731,7 @@ mod tests {
             tls: None,
             note: None,
             offered: offered.to_vec(),
+            certificate: None,
         }
     }
 
@@ -730,6 +841,7 @@ mod tests {
     fn ssdp_activation_and_reuse() {
         let ctx = Context {
             site: Some("north".into()),
+            now: 0,
         };
         let mut a = device("198.18.0.6");
         assert!(upnp_exposed(&a, &ctx).is_none());
@@ -803,6 +915,73 @@ mod tests {
             f[0].evidence,
             "Telnet on port 23 greeted on connecting: IAC DO ECHO"
         );
+    }
+
+    #[test]
+    fn certificates_expired_expiring_self_signed_and_weak() {
+        let now = "2026-11-25T00:00:00Z"
+            .parse::<jiff::Timestamp>()
+            .unwrap()
+            .as_second();
+        let ctx = Context { site: None, now };
+        let cert = |not_after: &str, self_signed, alg: &str, bits| crate::model::Certificate {
+            subject: "CN=cam".into(),
+            issuer: if self_signed { "CN=cam" } else { "CN=Site CA" }.into(),
+            not_before: "2020-01-01T00:00:00Z".into(),
+            not_after: not_after.into(),
+            self_signed,
+            key_algorithm: alg.into(),
+            key_bits: Some(bits),
+            curve: None,
+        };
+        let with = |c| {
+            let mut d = device("198.18.0.20");
+            let mut s = service(443, Protocol::Http, &[]);
+            s.tls = Some("TLS 1.2".into());
+            s.certificate = Some(Box::new(c));
+            d.services = vec![s];
+            tls_certificates(&d, &ctx)
+        };
+        let ids = |f: Vec<Finding>| {
+            f.into_iter()
+                .map(|f| (f.id, f.severity))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            ids(with(cert("2020-01-31T00:00:00Z", true, "RSA", 1024))),
+            [
+                (FindingId::TlsCertificateExpired, Severity::High),
+                (FindingId::TlsSelfSigned, Severity::Low),
+                (FindingId::TlsWeakKey, Severity::Medium)
+            ]
+        );
+        assert_eq!(
+            ids(with(cert("2026-12-10T00:00:00Z", false, "RSA", 2048))),
+            [(FindingId::TlsCertificateExpiring, Severity::Medium)]
+        );
+        assert!(with(cert("2029-02-27T00:00:00Z", false, "EC", 256)).is_empty());
+        let f = with(cert("2020-01-31T00:00:00Z", true, "RSA", 1024));
+        assert!(
+            f[0].evidence
+                .contains("expired 2020-01-31T00:00:00Z (6 y 300 d ago)"),
+            "{}",
+            f[0].evidence
+        );
+    }
+
+    #[test]
+    fn a_login_over_http_without_any_https_port() {
+        let ctx = Context::default();
+        let mut d = device("198.18.0.21");
+        d.services = vec![service(80, Protocol::Http, &[AuthScheme::Digest])];
+        let f = tls_missing(&d, &ctx).unwrap();
+        assert_eq!((f.severity, f.port), (Severity::Medium, Some(80)));
+        let mut https = service(443, Protocol::Http, &[]);
+        https.tls = Some("TLS 1.3".into());
+        d.services.push(https);
+        assert!(tls_missing(&d, &ctx).is_none(), "HTTPS is there");
+        d.services = vec![service(80, Protocol::Http, &[])];
+        assert!(tls_missing(&d, &ctx).is_none(), "no login");
     }
 
     #[test]

@@ -54,6 +54,7 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
     };
     let ctx = Context {
         site: Some(cfg.site.clone()),
+        now: jiff::Timestamp::now().as_second(),
     };
     let commissioning = plan
         .as_ref()

@@ -72,6 +72,7 @@ pub fn service(port: u16, protocol: Protocol, head: &ResponseHead) -> Service {
         tls: None,
         note: None,
         offered: offered(&ch),
+        certificate: None,
     }
 }
 

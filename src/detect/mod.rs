@@ -73,6 +73,14 @@ pub async fn detect(
                 };
                 return Ok(Some(Detection::Http { reply, tls }));
             }
+            // It showed a certificate: a TLS port whose handshake camscan could not finish (a key
+            // too weak to verify, an old protocol); its plain-HTTP answer would only be a 400.
+            Err(
+                e @ NetError::Tls {
+                    certificate: Some(_),
+                    ..
+                },
+            ) => return Err(e),
             Err(e @ NetError::Tls { .. }) => tls_error = Some(e),
             Err(_) => {}
         }

@@ -36,6 +36,7 @@ pub fn report() -> Report {
             tls: None,
             note: None,
             offered: Vec::new(),
+            certificate: None,
         }],
         streams: vec![
             Stream {
@@ -126,6 +127,7 @@ pub fn report() -> Report {
             tls: None,
             note: None,
             offered: Vec::new(),
+            certificate: None,
         }],
         // A MAC whose maker the IEEE registry names, not a camera vendor.
         mac: Some("dc:a6:32:00:00:20".into()),
@@ -153,6 +155,7 @@ pub fn report() -> Report {
             tls: None,
             note: None,
             offered: Vec::new(),
+            certificate: None,
         }],
         errors: vec![Failure {
             stage: Stage::Analyze,
@@ -187,6 +190,7 @@ pub fn report() -> Report {
             tls: None,
             note: None,
             offered: Vec::new(),
+            certificate: None,
         }],
         streams: vec![Stream {
             url: odd_url.clone(),
@@ -315,6 +319,7 @@ fn rtsp_service(port: u16, auth: AuthScheme) -> Service {
         tls: None,
         note: None,
         offered: Vec::new(),
+        certificate: None,
     }
 }
 

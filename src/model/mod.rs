@@ -432,6 +432,30 @@ pub struct Service {
     /// the clear.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub offered: Vec<AuthScheme>,
+    /// A TLS port's certificate (boxed: most services have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<Box<Certificate>>,
+}
+
+/// The certificate a TLS port showed (whether or not the handshake then succeeded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Certificate {
+    /// RFC 4514 text (`O=Maker,CN=camera`: the last name first).
+    pub subject: String,
+    pub issuer: String,
+    /// Validity, RFC 3339 UTC.
+    pub not_before: String,
+    pub not_after: String,
+    /// Issuer and subject are the same name: nobody vouches for it.
+    pub self_signed: bool,
+    /// `RSA`, `EC`, `Ed25519`, `Ed448`, `DSA`, or the algorithm's OID.
+    pub key_algorithm: String,
+    /// RSA/DSA modulus bits, or the curve's size for EC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_bits: Option<u32>,
+    /// The EC curve (`P-256`...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub curve: Option<String>,
 }
 
 /// Outcome of trying to open one stream URL.

@@ -19,18 +19,24 @@ use tokio_rustls::client::TlsStream;
 
 use crate::error::NetError;
 
+/// The end-entity certificate one handshake was shown (its DER), kept for `camscan audit`.
+type Seen = Arc<std::sync::Mutex<Option<Vec<u8>>>>;
+
 #[derive(Debug)]
-struct AcceptAnyCertificate(Arc<CryptoProvider>);
+struct AcceptAnyCertificate(Arc<CryptoProvider>, Option<Seen>);
 
 impl ServerCertVerifier for AcceptAnyCertificate {
     fn verify_server_cert(
         &self,
-        _end_entity: &CertificateDer<'_>,
+        end_entity: &CertificateDer<'_>,
         _intermediates: &[CertificateDer<'_>],
         _server_name: &ServerName<'_>,
         _ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        if let Some(mut slot) = self.1.as_ref().and_then(|s| s.lock().ok()) {
+            *slot = Some(end_entity.to_vec());
+        }
         Ok(ServerCertVerified::assertion())
     }
 
@@ -69,18 +75,28 @@ impl ServerCertVerifier for AcceptAnyCertificate {
 
 fn config() -> Option<Arc<ClientConfig>> {
     static CONFIG: OnceLock<Option<Arc<ClientConfig>>> = OnceLock::new();
-    CONFIG
-        .get_or_init(|| {
-            let provider = Arc::new(rustls::crypto::ring::default_provider());
-            let config = ClientConfig::builder_with_provider(provider.clone())
-                .with_safe_default_protocol_versions()
-                .ok()?
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider)))
-                .with_no_client_auth();
-            Some(Arc::new(config))
-        })
-        .clone()
+    CONFIG.get_or_init(|| accepting(None)).clone()
+}
+
+/// A client that accepts any certificate, keeping the one it is shown in `seen` when given.
+fn accepting(seen: Option<Seen>) -> Option<Arc<ClientConfig>> {
+    static PROVIDER: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
+    let provider = PROVIDER
+        .get_or_init(|| Arc::new(rustls::crypto::ring::default_provider()))
+        .clone();
+    let config = ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .ok()?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider, seen)))
+        .with_no_client_auth();
+    Some(Arc::new(config))
+}
+
+/// What the certificate a handshake was shown says.
+fn certificate(seen: &Seen) -> Option<Box<crate::model::Certificate>> {
+    let der = seen.lock().ok()?.take()?;
+    crate::proto::x509::facts(&der).map(Box::new)
 }
 
 /// Make ring the process's default rustls provider, once, for clients that take the default
@@ -98,6 +114,8 @@ pub fn install_default_provider() {
 pub struct TlsInfo {
     /// `TLSv1.3 TLS13_AES_256_GCM_SHA384`.
     pub summary: String,
+    /// The certificate the server showed.
+    pub certificate: Option<Box<crate::model::Certificate>>,
 }
 
 /// Connect to `addr` and complete a TLS handshake under `timeout`.
@@ -106,10 +124,12 @@ pub async fn connect(
     connect_timeout: Duration,
     timeout: Duration,
 ) -> Result<(TlsStream<TcpStream>, TlsInfo), NetError> {
-    let Some(config) = config() else {
+    let seen: Seen = Arc::default();
+    let Some(config) = accepting(Some(seen.clone())) else {
         return Err(NetError::Tls {
             addr,
             reason: "no TLS configuration".into(),
+            certificate: None,
         });
     };
     let tcp = crate::net::connect_stream(addr, connect_timeout).await?;
@@ -127,6 +147,7 @@ pub async fn connect(
             return Err(NetError::Tls {
                 addr,
                 reason: explain(&e),
+                certificate: certificate(&seen),
             });
         }
         Ok(Ok(s)) => s,
@@ -143,7 +164,14 @@ pub async fn connect(
     // rustls spells versions `TLSv1_3`.
     let version = version.replace("TLSv1_", "TLS 1.");
     let summary = format!("{version} {suite}").trim().to_string();
-    Ok((stream, TlsInfo { summary }))
+    let certificate = certificate(&seen);
+    Ok((
+        stream,
+        TlsInfo {
+            summary,
+            certificate,
+        },
+    ))
 }
 
 /// A handshake error in words a user can act on.
@@ -154,6 +182,12 @@ fn explain(e: &std::io::Error) -> String {
         "HandshakeFailure",
         "peer is incompatible",
     ];
+    if text.contains("BadSignature") {
+        return format!(
+            "{text} (camscan verifies handshake signatures with RSA keys of 2048 bits or more; a \
+             smaller key cannot sign for it)"
+        );
+    }
     if old.iter().any(|m| text.contains(m)) {
         format!(
             "{text} (the device may offer only TLS 1.0/1.1 or RSA key exchange, which camscan does not speak)"

@@ -48,4 +48,5 @@ pub mod ubiquiti;
 pub mod vivotek;
 pub mod whep;
 pub mod wsd;
+pub mod x509;
 pub mod xml;

@@ -784,6 +784,7 @@ mod tests {
             tls: None,
             note: None,
             offered: Vec::new(),
+            certificate: None,
         }
     }
 

@@ -21,14 +21,7 @@ pub async fn analyze_port(addr: std::net::SocketAddr, ctx: &ScanContext) -> Vec<
     )
     .await;
     match detected {
-        Err(e) => vec![Event::Failure {
-            ip,
-            failure: Failure {
-                stage: Stage::Detect,
-                port: Some(port),
-                message: e.to_string(),
-            },
-        }],
+        Err(e) => detection_failed(ip, port, e),
         Ok(None) => {
             tracing::debug!(%addr, "open port speaks no protocol we detect");
             vec![]
@@ -55,31 +48,7 @@ pub async fn analyze_port(addr: std::net::SocketAddr, ctx: &ScanContext) -> Vec<
             }
             events
         }
-        Ok(Some(Detection::Greeting(g))) => {
-            use crate::proto::greeting::GreetingProtocol;
-            let protocol = match g.protocol {
-                GreetingProtocol::Telnet => Protocol::Telnet,
-                GreetingProtocol::Ftp => Protocol::Ftp,
-                GreetingProtocol::Ssh => Protocol::Ssh,
-            };
-            vec![Event::Service {
-                ip,
-                service: crate::model::Service {
-                    port,
-                    transport: crate::model::Transport::Tcp,
-                    protocol,
-                    server: Some(g.text),
-                    auth: crate::model::AuthScheme::Unknown,
-                    realm: None,
-                    methods: Vec::new(),
-                    title: None,
-                    product: None,
-                    tls: None,
-                    note: None,
-                    offered: Vec::new(),
-                },
-            }]
-        }
+        Ok(Some(Detection::Greeting(g))) => vec![greeting_service(ip, port, g)],
         Ok(Some(Detection::Rtmp)) => {
             let f = crate::timing::phase(
                 "rtmp",
@@ -99,6 +68,7 @@ pub async fn analyze_port(addr: std::net::SocketAddr, ctx: &ScanContext) -> Vec<
                 tls: None,
                 note: f.note,
                 offered: Vec::new(),
+                certificate: None,
             };
             if f.streams.is_empty() {
                 service.auth = crate::model::AuthScheme::Unknown;
@@ -137,6 +107,70 @@ pub async fn analyze_port(addr: std::net::SocketAddr, ctx: &ScanContext) -> Vec<
     }
 }
 
+/// A port whose detection failed: the failure, and for a TLS port that showed its certificate
+/// before its handshake failed, an HTTPS service with that certificate (audit judges it).
+fn detection_failed(ip: IpAddr, port: u16, e: crate::error::NetError) -> Vec<Event> {
+    let mut events = Vec::new();
+    if let crate::error::NetError::Tls {
+        certificate: Some(c),
+        reason,
+        ..
+    } = &e
+    {
+        let service = crate::model::Service {
+            tls: Some(format!("handshake failed: {reason}")),
+            certificate: Some(c.clone()),
+            ..bare_service(port, Protocol::Http)
+        };
+        events.push(Event::Service { ip, service });
+    }
+    events.push(Event::Failure {
+        ip,
+        failure: Failure {
+            stage: Stage::Detect,
+            port: Some(port),
+            message: e.to_string(),
+        },
+    });
+    events
+}
+
+/// A service of `protocol` on `port` with nothing known of it yet.
+fn bare_service(port: u16, protocol: Protocol) -> crate::model::Service {
+    crate::model::Service {
+        port,
+        transport: crate::model::Transport::Tcp,
+        protocol,
+        server: None,
+        auth: crate::model::AuthScheme::Unknown,
+        realm: None,
+        methods: Vec::new(),
+        title: None,
+        product: None,
+        tls: None,
+        note: None,
+        offered: Vec::new(),
+        certificate: None,
+    }
+}
+
+/// A Telnet, FTP or SSH server that greeted: its service, what it said as its `server`.
+fn greeting_service(ip: IpAddr, port: u16, g: crate::proto::greeting::Greeting) -> Event {
+    use crate::proto::greeting::GreetingProtocol;
+    let protocol = match g.protocol {
+        GreetingProtocol::Telnet => Protocol::Telnet,
+        GreetingProtocol::Ftp => Protocol::Ftp,
+        GreetingProtocol::Ssh => Protocol::Ssh,
+    };
+    Event::Service {
+        ip,
+        service: crate::model::Service {
+            server: Some(g.text),
+            ..bare_service(port, protocol)
+        },
+    }
+}
+
 /// An HTTP port: its service, and the media it serves.
 async fn http_events(
     addr: std::net::SocketAddr,
@@ -151,6 +185,7 @@ async fn http_events(
     let f = Box::pin(crate::analyze::http::analyze(addr, reply, &hs)).await;
     let mut service = detect::head::service(port, Protocol::Http, &reply.head);
     service.tls = tls.as_ref().map(|t| t.summary.clone());
+    service.certificate = tls.as_ref().and_then(|t| t.certificate.clone());
     service.title = f.title.clone();
     service.note = f.note.clone();
     let mut events = Vec::new();
@@ -207,6 +242,7 @@ fn stun_service(
             tls: None,
             note: None,
             offered: Vec::new(),
+            certificate: None,
         },
     }
 }
