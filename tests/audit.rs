@@ -366,3 +366,58 @@ fn tls_certificates_and_a_login_without_tls() {
     );
     assert!(evidence("basic-auth-cleartext").contains("realm=\"Camera\""));
 }
+
+/// Debian's snmpd (Net-SNMP) answering `public` on one box, and one that knows only a community
+/// of its own on another: the first is a finding with its sysDescr, the second nothing. (Each
+/// agent also listens on TCP, the only port the scan is given, so that the box is found.)
+#[test]
+fn an_snmp_agent_answering_a_default_community() {
+    let dir = tempfile::tempdir().unwrap();
+    let agent = |ip: &str, community: &str| {
+        let state = dir.path().join(ip);
+        std::fs::create_dir_all(&state).unwrap();
+        let conf = state.join("snmpd.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "agentaddress udp:{ip}:161,tcp:{ip}:1161\nrocommunity {community} 127.0.0.0/8\n\
+                 sysDescr Lab camera {ip}\npersistentDir {}\n",
+                state.display()
+            ),
+        )
+        .unwrap();
+        common::start_silent(
+            "snmpd",
+            &[
+                "-f",
+                "-Lo",
+                "-C",
+                "-c",
+                conf.to_str().unwrap(),
+                "-p",
+                state.join("pid").to_str().unwrap(),
+                "-I",
+                "-smux,mteTrigger,mteTriggerConf",
+            ],
+            (ip, 1161),
+        )
+    };
+    let _open = agent("127.0.9.9", "public");
+    let _own = agent("127.0.9.10", "n0t-a-default");
+    let out = run(
+        common::camscan().args(["audit", "127.0.9.9-10", "-p", "1161", "-f", "json"]),
+        Duration::from_secs(60),
+    );
+    let err = stderr(&out);
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        findings(&doc),
+        owned(&[("snmp-default-community", "high", "127.0.9.9")]),
+        "{err}"
+    );
+    assert_eq!(
+        doc["findings"][0]["evidence"],
+        "SNMP v2c GetRequest sysDescr.0 with community \"public\" was answered: sysDescr \"Lab camera 127.0.9.9\""
+    );
+    assert_eq!(doc["summary"]["devices"], 2, "{err}");
+}

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::{Device, Report};
 
 pub mod plan;
+pub mod probe;
 pub mod render;
 pub mod rules;
 

@@ -46,6 +46,7 @@ pub fn device_rules(d: &Device, ctx: &Context) -> Vec<Finding> {
     out.extend(cleartext_admin_service(d, ctx));
     out.extend(tls_certificates(d, ctx));
     out.extend(tls_missing(d, ctx));
+    out.extend(snmp_default_community(d, ctx));
     out
 }
 
@@ -647,6 +648,34 @@ pub fn tls_missing(d: &Device, ctx: &Context) -> Option<Finding> {
     })
 }
 
+/// `snmp-default-community`: the SNMP agent answered a default community (v2c GetRequest
+/// sysDescr.0): high; `private`, which is usually the write community, critical.
+pub fn snmp_default_community(d: &Device, ctx: &Context) -> Option<Finding> {
+    let s = d.snmp.as_ref().filter(|s| !s.communities.is_empty())?;
+    let severity = if s.communities.iter().any(|c| c == "private") {
+        Severity::Critical
+    } else {
+        Severity::High
+    };
+    let said = s
+        .sys_descr
+        .as_deref()
+        .map(|t| format!(": sysDescr \"{t}\""))
+        .unwrap_or_default();
+    Some(Finding {
+        port: Some(161),
+        evidence: format!(
+            "SNMP v2c GetRequest sysDescr.0 with community {} was answered{said}",
+            s.communities
+                .iter()
+                .map(|c| format!("\"{c}\""))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        ),
+        ..finding(d, ctx, FindingId::SnmpDefaultCommunity, severity)
+    })
+}
+
 /// `credential-reuse`: one credential (one entry of the credentials the scan was given, or one
 /// keyed hash in the inventory) opened streams on several devices. One finding per device, each
 /// naming the others; the credential itself is never shown.
@@ -982,6 +1011,28 @@ mod tests {
         assert!(tls_missing(&d, &ctx).is_none(), "HTTPS is there");
         d.services = vec![service(80, Protocol::Http, &[])];
         assert!(tls_missing(&d, &ctx).is_none(), "no login");
+    }
+
+    #[test]
+    fn snmp_public_is_high_and_private_critical() {
+        let ctx = Context::default();
+        let mut d = device("198.18.0.22");
+        assert!(snmp_default_community(&d, &ctx).is_none());
+        d.snmp = Some(crate::model::SnmpInfo {
+            communities: vec!["public".into()],
+            sys_descr: Some("Linux cam".into()),
+        });
+        let f = snmp_default_community(&d, &ctx).unwrap();
+        assert_eq!((f.severity, f.port), (Severity::High, Some(161)));
+        assert_eq!(
+            f.evidence,
+            "SNMP v2c GetRequest sysDescr.0 with community \"public\" was answered: sysDescr \"Linux cam\""
+        );
+        d.snmp.as_mut().unwrap().communities.push("private".into());
+        assert_eq!(
+            snmp_default_community(&d, &ctx).unwrap().severity,
+            Severity::Critical
+        );
     }
 
     #[test]

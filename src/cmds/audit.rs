@@ -48,7 +48,13 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
         (report, "inventory", code)
     } else {
         let runtime = super::scan::knowledge_and_runtime(&cfg)?;
-        let scanned = super::block_on(runtime, super::scan::scan_recorded(&cfg, cli.quiet, false))?;
+        let ask = async |r: &mut crate::model::Report| {
+            crate::audit::probe::snmp(r, crate::audit::probe::SNMP_WAIT.min(cfg.timeout)).await
+        };
+        let scanned = super::block_on(
+            runtime,
+            super::scan::scan_recorded(&cfg, cli.quiet, false, ask),
+        )?;
         let code = scanned.exit_code();
         (scanned.report, "scan", code)
     };

@@ -48,17 +48,19 @@ pub(super) fn knowledge_and_runtime(cfg: &ScanConfig) -> Result<tokio::runtime::
 /// The scan between the inventory's two visits: read what it knows, scan, record. Returns the
 /// exit code.
 async fn scan_and_record(cfg: ScanConfig, quiet: bool) -> Result<u8, CommandError> {
-    scan_recorded(&cfg, quiet, true)
+    scan_recorded(&cfg, quiet, true, async |_| {})
         .await
         .map(|s| s.exit_code())
 }
 
 /// [`scan_and_record`]'s scan, its report written (`write`, as `camscan scan` does) or only
-/// returned (`camscan audit` judges it and writes its own).
+/// returned (`camscan audit` judges it and writes its own); `enrich` adds to the report what
+/// the caller asks of the devices found before it is recorded (audit's SNMP question).
 pub(super) async fn scan_recorded(
     cfg: &ScanConfig,
     quiet: bool,
     write: bool,
+    enrich: impl AsyncFnOnce(&mut crate::model::Report),
 ) -> Result<crate::scan::Scanned, CommandError> {
     if cfg.hub.is_some() && cfg.db.is_none() {
         return Err(CommandError::Usage(
@@ -81,7 +83,7 @@ pub(super) async fn scan_recorded(
         crate::scan::find(cfg, !quiet, (known, dns), on_final).await
     };
     let parts = live.map(record::Live::end);
-    let scanned = match scanned {
+    let mut scanned = match scanned {
         Ok(s) => s,
         Err(e) => {
             // A scan that never ran leaves no row behind.
@@ -91,6 +93,7 @@ pub(super) async fn scan_recorded(
             return Err(e.into());
         }
     };
+    enrich(&mut scanned.report).await;
     if let Some(store) = &store {
         let mut store = store.lock();
         store

@@ -153,6 +153,19 @@ pub struct Device {
     /// What the device announced over mDNS / DNS-SD. Omitted when it said nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mdns: Option<MdnsInfo>,
+    /// What the device's SNMP agent answered to a default community (`camscan audit` asks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snmp: Option<SnmpInfo>,
+}
+
+/// An SNMP agent that answered `GetRequest sysDescr.0` (v2c) to a default community.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnmpInfo {
+    /// The communities it answered (`public`, `private`); never one a user gave.
+    pub communities: Vec<String>,
+    /// sysDescr.0.
+    #[serde(default)]
+    pub sys_descr: Option<String>,
 }
 
 /// What a device announced over mDNS / DNS-SD (RFC 6762, RFC 6763).
@@ -314,6 +327,7 @@ impl Device {
             mac_vendor: None,
             mac_randomized: false,
             mdns: None,
+            snmp: None,
         }
     }
 }

@@ -321,5 +321,6 @@ pub mod rdns;
 pub mod rtmp;
 pub mod rtsp;
 pub mod snapshot;
+pub mod snmp;
 pub mod stun;
 pub mod tls;

@@ -39,6 +39,7 @@ pub mod rtmp;
 pub mod sadp;
 pub mod sdp;
 pub mod sdp_facts;
+pub mod snmp;
 pub mod soap;
 pub mod sony;
 pub mod ssdp;

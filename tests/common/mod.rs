@@ -32,7 +32,7 @@
 //! | knowledge | 127.0.3.1-2 |
 //! | watch_write | 127.0.7.1-4 |
 //! | fleet | 127.0.8.1-20 |
-//! | audit | 127.0.9.1-9 |
+//! | audit | 127.0.9.1-19 |
 //!
 //! A new file takes a block of its own (127.0.N.x for N from 4 up). Servers bound to port 0 and
 //! the namespace labs (each with its own prefix) need no entry.
