@@ -270,7 +270,8 @@ fn a_bad_plan_stops_before_anything_is_sent() {
 
 /// Certificates as `openssl` makes them, served by Debian's nginx: an expired self-signed RSA 1024
 /// one (made under `faketime` in 2020) on 443, a current one signed by a site CA on 8443 (no
-/// finding), and a login over plain HTTP on a box without HTTPS.
+/// finding), the same on a box that also speaks TLS 1.0 and 1.1, and a login over plain HTTP on a
+/// box without HTTPS.
 #[test]
 fn tls_certificates_and_a_login_without_tls() {
     let dir = tempfile::tempdir().unwrap();
@@ -315,6 +316,9 @@ fn tls_certificates_and_a_login_without_tls() {
                     location / {{ return 200 'ok'; }} }}
            server {{ listen 127.0.9.8:80; auth_basic 'Camera'; auth_basic_user_file {p}/htpasswd;
                     root {p}/www; }}
+           server {{ listen 127.0.9.11:443 ssl; ssl_certificate {p}/cam.pem;
+                    ssl_certificate_key {p}/cam.key; ssl_protocols TLSv1 TLSv1.1 TLSv1.2;
+                    ssl_ciphers DEFAULT:@SECLEVEL=0; location / {{ return 200 'ok'; }} }}
          }}"
     );
     std::fs::write(d.join("nginx.conf"), conf).unwrap();
@@ -325,7 +329,14 @@ fn tls_certificates_and_a_login_without_tls() {
         ("127.0.9.8", 80),
     );
     let out = run(
-        common::camscan().args(["audit", "127.0.9.6-8", "-p", "80,443,8443", "-f", "json"]),
+        common::camscan().args([
+            "audit",
+            "127.0.9.6-8,127.0.9.11",
+            "-p",
+            "80,443,8443",
+            "-f",
+            "json",
+        ]),
         Duration::from_secs(60),
     );
     let err = stderr(&out);
@@ -333,11 +344,16 @@ fn tls_certificates_and_a_login_without_tls() {
     let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(
         findings(&doc),
+        // nginx 1.22 still enables TLS 1.0 by default: with the old box's `@SECLEVEL=0` (which
+        // its 1024-bit key needs) OpenSSL speaks it; the CA-signed box on 8443 keeps OpenSSL's
+        // TLS 1.2 floor, and 127.0.9.11 enables TLS 1.0 and 1.1 on purpose.
         owned(&[
             ("tls-certificate-expired", "high", "127.0.9.6"),
+            ("tls-weak-protocol", "medium", "127.0.9.6"),
             ("tls-weak-key", "medium", "127.0.9.6"),
             ("basic-auth-cleartext", "medium", "127.0.9.8"),
             ("tls-missing", "medium", "127.0.9.8"),
+            ("tls-weak-protocol", "medium", "127.0.9.11"),
             ("tls-self-signed", "low", "127.0.9.6"),
         ]),
         "{err}"
@@ -365,6 +381,10 @@ fn tls_certificates_and_a_login_without_tls() {
         "port 443: the certificate's key is RSA 1024"
     );
     assert!(evidence("basic-auth-cleartext").contains("realm=\"Camera\""));
+    assert_eq!(
+        evidence("tls-weak-protocol"),
+        "port 443: a ClientHello offering at most TLS 1.1 was answered with a ServerHello for TLS 1.1"
+    );
 }
 
 /// Debian's snmpd (Net-SNMP) answering `public` on one box, and one that knows only a community

@@ -107,6 +107,7 @@ pub fn device(i: u32, round: u32) -> Device {
             note: None,
             offered: Vec::new(),
             certificate: None,
+            tls_legacy: None,
         },
         Service {
             port: 554,
@@ -127,6 +128,7 @@ pub fn device(i: u32, round: u32) -> Device {
             note: None,
             offered: Vec::new(),
             certificate: None,
+            tls_legacy: None,
         },
     ];
     let resized = round > 0 && i % 50 == round % 50;

@@ -47,6 +47,7 @@ pub fn device_rules(d: &Device, ctx: &Context) -> Vec<Finding> {
     out.extend(tls_certificates(d, ctx));
     out.extend(tls_missing(d, ctx));
     out.extend(snmp_default_community(d, ctx));
+    out.extend(tls_weak_protocol(d, ctx));
     out
 }
 
@@ -648,6 +649,31 @@ pub fn tls_missing(d: &Device, ctx: &Context) -> Option<Finding> {
     })
 }
 
+/// `tls-weak-protocol`: a TLS port agreed to TLS 1.1 or 1.0 (medium) or SSL 3.0 (high) when a
+/// ClientHello offered at most TLS 1.1.
+pub fn tls_weak_protocol(d: &Device, ctx: &Context) -> Vec<Finding> {
+    d.services
+        .iter()
+        .filter_map(|s| {
+            let v = s.tls_legacy.as_deref()?;
+            let severity = if v.starts_with("SSL") {
+                Severity::High
+            } else {
+                Severity::Medium
+            };
+            Some(Finding {
+                port: Some(s.port),
+                evidence: format!(
+                    "port {}: a ClientHello offering at most TLS 1.1 was answered with a \
+                     ServerHello for {v}",
+                    s.port
+                ),
+                ..finding(d, ctx, FindingId::TlsWeakProtocol, severity)
+            })
+        })
+        .collect()
+}
+
 /// `snmp-default-community`: the SNMP agent answered a default community (v2c GetRequest
 /// sysDescr.0): high; `private`, which is usually the write community, critical.
 pub fn snmp_default_community(d: &Device, ctx: &Context) -> Option<Finding> {
@@ -761,6 +787,7 @@ mod tests {
             note: None,
             offered: offered.to_vec(),
             certificate: None,
+            tls_legacy: None,
         }
     }
 
@@ -1011,6 +1038,23 @@ mod tests {
         assert!(tls_missing(&d, &ctx).is_none(), "HTTPS is there");
         d.services = vec![service(80, Protocol::Http, &[])];
         assert!(tls_missing(&d, &ctx).is_none(), "no login");
+    }
+
+    #[test]
+    fn a_legacy_tls_version_is_a_finding() {
+        let mut d = device("198.18.0.23");
+        let mut s = service(443, Protocol::Http, &[]);
+        s.tls = Some("TLS 1.2".into());
+        d.services = vec![s.clone()];
+        assert!(tls_weak_protocol(&d, &Context::default()).is_empty());
+        s.tls_legacy = Some("TLS 1.0".into());
+        d.services = vec![s];
+        let f = tls_weak_protocol(&d, &Context::default());
+        assert_eq!(
+            f.iter().map(|f| (f.severity, f.port)).collect::<Vec<_>>(),
+            [(Severity::Medium, Some(443))]
+        );
+        assert!(f[0].evidence.ends_with("ServerHello for TLS 1.0"));
     }
 
     #[test]

@@ -49,7 +49,9 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
     } else {
         let runtime = super::scan::knowledge_and_runtime(&cfg)?;
         let ask = async |r: &mut crate::model::Report| {
-            crate::audit::probe::snmp(r, crate::audit::probe::SNMP_WAIT.min(cfg.timeout)).await
+            use crate::audit::probe;
+            probe::snmp(r, probe::SNMP_WAIT.min(cfg.timeout)).await;
+            probe::tls_legacy(r, cfg.connect_timeout, cfg.timeout).await;
         };
         let scanned = super::block_on(
             runtime,

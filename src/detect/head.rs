@@ -73,6 +73,7 @@ pub fn service(port: u16, protocol: Protocol, head: &ResponseHead) -> Service {
         note: None,
         offered: offered(&ch),
         certificate: None,
+        tls_legacy: None,
     }
 }
 

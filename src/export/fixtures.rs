@@ -37,6 +37,7 @@ pub fn report() -> Report {
             note: None,
             offered: Vec::new(),
             certificate: None,
+            tls_legacy: None,
         }],
         streams: vec![
             Stream {
@@ -128,6 +129,7 @@ pub fn report() -> Report {
             note: None,
             offered: Vec::new(),
             certificate: None,
+            tls_legacy: None,
         }],
         // A MAC whose maker the IEEE registry names, not a camera vendor.
         mac: Some("dc:a6:32:00:00:20".into()),
@@ -156,6 +158,7 @@ pub fn report() -> Report {
             note: None,
             offered: Vec::new(),
             certificate: None,
+            tls_legacy: None,
         }],
         errors: vec![Failure {
             stage: Stage::Analyze,
@@ -191,6 +194,7 @@ pub fn report() -> Report {
             note: None,
             offered: Vec::new(),
             certificate: None,
+            tls_legacy: None,
         }],
         streams: vec![Stream {
             url: odd_url.clone(),
@@ -320,6 +324,7 @@ fn rtsp_service(port: u16, auth: AuthScheme) -> Service {
         note: None,
         offered: Vec::new(),
         certificate: None,
+        tls_legacy: None,
     }
 }
 

@@ -446,6 +446,10 @@ pub struct Service {
     /// the clear.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub offered: Vec<AuthScheme>,
+    /// The protocol older than TLS 1.2 the server agreed to when offered at most TLS 1.1
+    /// (`TLS 1.0`); only `camscan audit` asks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_legacy: Option<String>,
     /// A TLS port's certificate (boxed: most services have none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate: Option<Box<Certificate>>,

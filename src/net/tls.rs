@@ -317,3 +317,40 @@ pub fn postgres_client(
         }
     }
 }
+
+/// Would the server at `addr` agree to TLS 1.1 or older? A hand-made ClientHello offering at most
+/// TLS 1.1 ([`crate::proto::tls_hello`]), and the server's first record read back; the connection
+/// is then closed (nothing else is sent). `Ok(None)`: no TLS answer in time.
+pub async fn legacy_hello(
+    addr: SocketAddr,
+    connect_timeout: Duration,
+    timeout: Duration,
+) -> Result<Option<crate::proto::tls_hello::HelloAnswer>, NetError> {
+    use crate::proto::tls_hello;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = crate::net::connect_stream(addr, connect_timeout).await?;
+    let mut random = [0u8; 32];
+    crate::net::random_bytes(&mut random);
+    let io = |source| NetError::Io {
+        addr,
+        what: "TLS 1.1 ClientHello".into(),
+        source,
+    };
+    tcp.write_all(&tls_hello::client_hello(tls_hello::TLS11, random))
+        .await
+        .map_err(io)?;
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut n = 0;
+    let deadline = tokio::time::Instant::now() + timeout;
+    while n < buf.len() {
+        match tokio::time::timeout_at(deadline, tcp.read(&mut buf[n..])).await {
+            Ok(Ok(0)) | Err(_) => break,
+            Ok(Err(e)) => return Err(io(e)),
+            Ok(Ok(k)) => n += k,
+        }
+        if let Some(a) = tls_hello::answer(&buf[..n]) {
+            return Ok(Some(a));
+        }
+    }
+    Ok(tls_hello::answer(&buf[..n]))
+}

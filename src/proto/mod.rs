@@ -44,6 +44,7 @@ pub mod soap;
 pub mod sony;
 pub mod ssdp;
 pub mod stun;
+pub mod tls_hello;
 pub mod ts;
 pub mod ubiquiti;
 pub mod vivotek;

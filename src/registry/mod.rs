@@ -785,6 +785,7 @@ mod tests {
             note: None,
             offered: Vec::new(),
             certificate: None,
+            tls_legacy: None,
         }
     }
 

@@ -69,6 +69,7 @@ pub async fn analyze_port(addr: std::net::SocketAddr, ctx: &ScanContext) -> Vec<
                 note: f.note,
                 offered: Vec::new(),
                 certificate: None,
+                tls_legacy: None,
             };
             if f.streams.is_empty() {
                 service.auth = crate::model::AuthScheme::Unknown;
@@ -151,6 +152,7 @@ fn bare_service(port: u16, protocol: Protocol) -> crate::model::Service {
         note: None,
         offered: Vec::new(),
         certificate: None,
+        tls_legacy: None,
     }
 }
 
@@ -243,6 +245,7 @@ fn stun_service(
             note: None,
             offered: Vec::new(),
             certificate: None,
+            tls_legacy: None,
         },
     }
 }
