@@ -478,10 +478,13 @@ fn onvif_device_found_named_and_streams_analysed() {
 /// its media operations to anyone, whose clock runs 10 minutes ahead (Debian's libfaketime under
 /// the device, not an option of it), and whose SADP agent says it was never activated; another that
 /// asks for credentials with a right clock (no finding); a UPnP device announcing itself over SSDP
-/// (GUPnP/GSSDP). The ONVIF device and the SADP agent are our fakes (vendor firmware only).
+/// (GUPnP/GSSDP); two hosts answering ARP for one address. The ONVIF device and the SADP agent are
+/// our fakes (vendor firmware only).
 #[test]
 fn audit_judges_what_discovery_and_onvif_tell() {
-    let mut lab = Lab::up("csy");
+    let mut lab = Lab::up_with("csy", 2);
+    // Two boxes answering ARP for one address: x2 takes x1's 198.18.0.101 as well.
+    lab.ip("x2", &["addr", "add", "198.18.0.101/24", "dev", "eth0"]);
     let root = common::root_dir();
     let path = |p: &str| root.join(p).to_string_lossy().into_owned();
     let (wsd, onvif) = (
@@ -549,6 +552,7 @@ fn audit_judges_what_discovery_and_onvif_tell() {
         ("uninitialized-device", "critical", "198.18.0.11"),
         ("onvif-unauthenticated", "high", "198.18.0.11"),
         ("clock-skew", "high", "198.18.0.11"),
+        ("ip-conflict", "medium", "198.18.0.101"),
         ("upnp-exposed", "low", "198.18.0.13"),
     ];
     assert_eq!(
@@ -572,7 +576,15 @@ fn audit_judges_what_discovery_and_onvif_tell() {
         "{}",
         evidence(2)
     );
-    assert!(evidence(3).contains("SSDP"), "{}", evidence(3));
+    // Whichever box answered first is the device's MAC; both are named.
+    let conflict = evidence(3);
+    assert!(
+        conflict.starts_with("ARP requests for 198.18.0.101 were answered by 2 MACs: ")
+            && conflict.contains("02:00:00:00:01:01")
+            && conflict.contains("02:00:00:00:01:02"),
+        "{conflict}"
+    );
+    assert!(evidence(4).contains("SSDP"), "{}", evidence(4));
     // The device that asks for credentials: what it answered openly is only PRE_AUTH, its clock
     // is right; the report says so.
     let d12 = doc["report"]["devices"]

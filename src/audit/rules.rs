@@ -48,6 +48,7 @@ pub fn device_rules(d: &Device, ctx: &Context) -> Vec<Finding> {
     out.extend(tls_missing(d, ctx));
     out.extend(snmp_default_community(d, ctx));
     out.extend(tls_weak_protocol(d, ctx));
+    out.extend(ip_conflict(d, ctx));
     out
 }
 
@@ -674,6 +675,24 @@ pub fn tls_weak_protocol(d: &Device, ctx: &Context) -> Vec<Finding> {
         .collect()
 }
 
+/// `ip-conflict`: more than one MAC answered ARP for the device's address (raw ARP only).
+pub fn ip_conflict(d: &Device, ctx: &Context) -> Option<Finding> {
+    if d.arp_conflict.is_empty() {
+        return None;
+    }
+    let mut macs: Vec<&str> = d.mac.as_deref().into_iter().collect();
+    macs.extend(d.arp_conflict.iter().map(String::as_str));
+    Some(Finding {
+        evidence: format!(
+            "ARP requests for {} were answered by {} MACs: {}",
+            d.ip,
+            macs.len(),
+            macs.join(", ")
+        ),
+        ..finding(d, ctx, FindingId::IpConflict, Severity::Medium)
+    })
+}
+
 /// `snmp-default-community`: the SNMP agent answered a default community (v2c GetRequest
 /// sysDescr.0): high; `private`, which is usually the write community, critical.
 pub fn snmp_default_community(d: &Device, ctx: &Context) -> Option<Finding> {
@@ -1038,6 +1057,20 @@ mod tests {
         assert!(tls_missing(&d, &ctx).is_none(), "HTTPS is there");
         d.services = vec![service(80, Protocol::Http, &[])];
         assert!(tls_missing(&d, &ctx).is_none(), "no login");
+    }
+
+    #[test]
+    fn two_macs_for_one_address_conflict() {
+        let mut d = device("198.18.0.101");
+        d.mac = Some("02:00:00:00:01:01".into());
+        assert!(ip_conflict(&d, &Context::default()).is_none());
+        d.arp_conflict = vec!["02:00:00:00:01:02".into()];
+        let f = ip_conflict(&d, &Context::default()).unwrap();
+        assert_eq!(
+            f.evidence,
+            "ARP requests for 198.18.0.101 were answered by 2 MACs: 02:00:00:00:01:01, \
+             02:00:00:00:01:02"
+        );
     }
 
     #[test]

@@ -66,6 +66,8 @@ pub async fn sweep(
 pub const RAW_FIRST_WAIT: Duration = Duration::from_millis(150);
 /// Wait after the second raw pass.
 pub const RAW_WAIT: Duration = Duration::from_millis(350);
+/// MACs kept per address that answered ARP (the first is the device's; the others conflict).
+const MAX_MACS: usize = 4;
 /// Frames sent back to back before the sender yields to the receiver, so replies are read while a
 /// large range is still being swept and the socket's receive buffer never overflows.
 const RAW_BURST: usize = 64;
@@ -87,7 +89,8 @@ pub async fn sweep_raw(
     on_found: &mut (dyn FnMut(Ipv4Addr) + Send),
 ) -> std::io::Result<Vec<Neighbour>> {
     let socket = ArpSocket::open(&link.interface)?;
-    let mut found: HashMap<Ipv4Addr, [u8; 6]> = HashMap::new();
+    // Each address's MACs in the order they answered: more than one is an address conflict.
+    let mut found: HashMap<Ipv4Addr, Vec<[u8; 6]>> = HashMap::new();
     let mut buf = [0u8; 128];
     for (pass, wait) in [RAW_FIRST_WAIT, RAW_WAIT].into_iter().enumerate() {
         let mut sent = 0usize;
@@ -119,10 +122,14 @@ pub async fn sweep_raw(
     }
     let mut out: Vec<Neighbour> = found
         .into_iter()
-        .map(|(ip, mac)| Neighbour {
-            ip,
-            mac: arp::format_mac(mac),
-            device: link.interface.clone(),
+        .filter_map(|(ip, macs)| {
+            let (first, also) = macs.split_first()?;
+            Some(Neighbour {
+                ip,
+                mac: arp::format_mac(*first),
+                device: link.interface.clone(),
+                also: also.iter().map(|m| arp::format_mac(*m)).collect(),
+            })
         })
         .collect();
     out.sort_by_key(|n| n.ip);
@@ -134,7 +141,7 @@ pub async fn sweep_raw(
 async fn drain(
     socket: &ArpSocket,
     buf: &mut [u8],
-    found: &mut HashMap<Ipv4Addr, [u8; 6]>,
+    found: &mut HashMap<Ipv4Addr, Vec<[u8; 6]>>,
     targets: &TargetSet,
     wait: Duration,
     on_found: &mut (dyn FnMut(Ipv4Addr) + Send),
@@ -160,9 +167,19 @@ async fn drain(
         let Some(sender) = buf.get(..n).and_then(arp::parse) else {
             continue;
         };
-        if !found.contains_key(&sender.ip) && targets.contains(sender.ip.into()) {
-            found.insert(sender.ip, sender.mac);
-            on_found(sender.ip);
+        if !targets.contains(sender.ip.into()) {
+            continue;
+        }
+        match found.get_mut(&sender.ip) {
+            None => {
+                found.insert(sender.ip, vec![sender.mac]);
+                on_found(sender.ip);
+            }
+            // A second box answering for the address (kept to a few: a flood is no news).
+            Some(macs) if !macs.contains(&sender.mac) && macs.len() < MAX_MACS => {
+                macs.push(sender.mac);
+            }
+            Some(_) => {}
         }
     }
 }

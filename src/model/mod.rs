@@ -153,6 +153,9 @@ pub struct Device {
     /// What the device announced over mDNS / DNS-SD. Omitted when it said nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mdns: Option<MdnsInfo>,
+    /// Other MACs that answered ARP for this address (raw ARP sweep): an address conflict.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub arp_conflict: Vec<String>,
     /// What the device's SNMP agent answered to a default community (`camscan audit` asks).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snmp: Option<SnmpInfo>,
@@ -327,6 +330,7 @@ impl Device {
             mac_vendor: None,
             mac_randomized: false,
             mdns: None,
+            arp_conflict: Vec::new(),
             snmp: None,
         }
     }

@@ -11,6 +11,9 @@ pub struct Neighbour {
     /// Lowercase `aa:bb:cc:dd:ee:ff`.
     pub mac: String,
     pub device: String,
+    /// Other MACs that answered ARP for the same address (raw ARP only: the kernel's table keeps
+    /// one): an address conflict.
+    pub also: Vec<String>,
 }
 
 /// ATF_COM: the entry is complete (include/uapi/linux/if_arp.h).
@@ -32,6 +35,7 @@ pub fn parse_proc_net_arp(text: &str) -> Vec<Neighbour> {
                     ip: ip.parse().ok()?,
                     mac,
                     device: device.to_string(),
+                    also: Vec::new(),
                 })
             })?
         })

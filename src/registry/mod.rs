@@ -65,6 +65,11 @@ pub enum Event {
         mac: Option<String>,
         is_camera: bool,
     },
+    /// Other MACs that answered ARP for the address.
+    ArpConflict {
+        ip: IpAddr,
+        macs: Vec<String>,
+    },
     /// The media profiles an ONVIF device API listed.
     OnvifProfiles {
         ip: IpAddr,
@@ -129,6 +134,7 @@ impl Event {
             | Event::Upnp { ip, .. }
             | Event::Onvif { ip, .. }
             | Event::OnvifProfiles { ip, .. }
+            | Event::ArpConflict { ip, .. }
             | Event::Fingerprint { ip, .. }
             | Event::Announce { ip, .. }
             | Event::Stream { ip, .. }
@@ -322,6 +328,14 @@ impl Registry {
                 mac,
                 is_camera,
             } => self.onvif(ip, *info, (name, model, vendor, mac), is_camera),
+            Event::ArpConflict { ip, macs } => {
+                let d = self.device(ip);
+                for m in macs {
+                    if !d.arp_conflict.contains(&m) {
+                        d.arp_conflict.push(m);
+                    }
+                }
+            }
             Event::OnvifProfiles {
                 ip,
                 profiles,

@@ -238,6 +238,10 @@ async fn arp_stage(
     let live: Vec<Ipv4Addr> = alive.iter().map(|n| n.ip).collect();
     for n in alive {
         let vendor = crate::discovery::camera_macs::vendor(&n.mac).map(str::to_string);
+        let conflict = (!n.also.is_empty()).then(|| Event::ArpConflict {
+            ip: n.ip.into(),
+            macs: n.also,
+        });
         let ev = Event::Host {
             ip: n.ip.into(),
             method: DiscoveryMethod::Arp,
@@ -245,6 +249,11 @@ async fn arp_stage(
             vendor,
         };
         if tx.send(ev.into()).await.is_err() {
+            break;
+        }
+        if let Some(c) = conflict
+            && tx.send(c.into()).await.is_err()
+        {
             break;
         }
     }
