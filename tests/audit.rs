@@ -266,6 +266,13 @@ fn a_bad_plan_stops_before_anything_is_sent() {
         "{err}"
     );
     assert!(stdout(&out).is_empty());
+    // The inventory is judged as it is: targets make no sense there.
+    let out = run(
+        common::camscan().args(["audit", "--from-db", "127.0.9.1"]),
+        Duration::from_secs(10),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("drop the targets"), "{}", stderr(&out));
 }
 
 /// Certificates as `openssl` makes them, served by Debian's nginx: an expired self-signed RSA 1024

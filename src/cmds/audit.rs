@@ -17,13 +17,25 @@ use crate::store::DeviceQuery;
 pub const AUDIT_PORTS: [u16; 3] = [21, 22, 23];
 
 pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
+    if args.from_db && (!args.find.targets.is_empty() || args.find.targets_file.is_some()) {
+        return Err(CommandError::Usage(
+            "--from-db judges the inventory at the site as it is; drop the targets (or drop \
+             --from-db to scan them)"
+                .into(),
+        ));
+    }
+    if args.from_db && args.find.no_db {
+        return Err(CommandError::Usage(
+            "--from-db reads the inventory: drop --no-db".into(),
+        ));
+    }
     let plan = args.expect.as_deref().map(read_plan).transpose()?;
     let scan_args = ScanArgs {
         find: args.find.clone(),
         out: ScanOutputArgs::default(),
     };
     let (mut cfg, _file) = super::scan::resolve(&scan_args, cli.color)?;
-    // The administration ports are listened to (their servers speak first): nothing is sent.
+    // The administration ports: their servers speak first, so after the connect nothing is sent.
     for port in AUDIT_PORTS {
         if !cfg.ports.contains(&port) {
             cfg.ports.push(port);
@@ -48,10 +60,13 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
         (report, "inventory", code)
     } else {
         let runtime = super::scan::knowledge_and_runtime(&cfg)?;
+        // Audit's own questions, unless the scan was interrupted (the user wants out).
         let ask = async |r: &mut crate::model::Report| {
             use crate::audit::probe;
-            probe::snmp(r, probe::SNMP_WAIT.min(cfg.timeout)).await;
-            probe::tls_legacy(r, cfg.connect_timeout, cfg.timeout).await;
+            if r.complete {
+                probe::snmp(r, probe::SNMP_WAIT.min(cfg.timeout)).await;
+                probe::tls_legacy(r, cfg.connect_timeout, cfg.timeout).await;
+            }
         };
         let scanned = super::block_on(
             runtime,
