@@ -272,7 +272,11 @@ fn a_bad_plan_stops_before_anything_is_sent() {
         Duration::from_secs(10),
     );
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("drop the targets"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("drop the targets"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// Certificates as `openssl` makes them, served by Debian's nginx: an expired self-signed RSA 1024
