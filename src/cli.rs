@@ -119,6 +119,14 @@ pub struct AuditArgs {
     /// Exit 4 when a finding at or above this severity exists (for CI).
     #[arg(long, value_enum, value_name = "SEVERITY", env = "CAMSCAN_FAIL_ON")]
     pub fail_on: Option<crate::audit::Severity>,
+    /// The handover report's video decoder: ffmpeg at this path (or name in PATH) [default:
+    /// ffmpeg from PATH when installed; without it, cameras with no snapshot or MJPEG stream
+    /// have no picture].
+    #[arg(long, value_name = "PATH", env = "CAMSCAN_FFMPEG")]
+    pub ffmpeg: Option<PathBuf>,
+    /// The handover report without pictures (no snapshot, frame or keyframe is fetched).
+    #[arg(long, env = "CAMSCAN_NO_THUMBNAILS")]
+    pub no_thumbnails: bool,
 }
 
 /// What `camscan audit` can write.
@@ -131,6 +139,9 @@ pub enum AuditFormat {
     Json,
     /// A row per finding, then a row per planned camera (`kind` tells them apart).
     Csv,
+    /// The handover report: one self-contained HTML file (a picture of each camera, its
+    /// streams, findings and fixes, the commissioning result) that prints to a clean PDF.
+    Html,
 }
 
 /// Where the inventory is: shared by the inventory commands.

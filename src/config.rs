@@ -775,6 +775,18 @@ pub fn default_site() -> String {
         .unwrap_or_else(|| "localhost".to_string())
 }
 
+/// `program` as a path (it has a `/`), else the first match in PATH.
+pub fn find_program(program: &str) -> Option<PathBuf> {
+    if program.contains('/') {
+        let p = PathBuf::from(program);
+        return p.is_file().then_some(p);
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(program))
+        .find(|p| p.is_file())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,9 @@ use crate::model::{Device, Report};
 pub mod plan;
 pub mod probe;
 pub mod render;
+pub mod report;
 pub mod rules;
+pub mod thumbnail;
 
 /// The audit JSON's own schema version (the scan's devices inside keep theirs).
 pub const AUDIT_SCHEMA_VERSION: u32 = 1;

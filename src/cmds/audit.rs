@@ -7,6 +7,7 @@
 
 use std::path::Path;
 
+use crate::audit::thumbnail::{self, Pictures};
 use crate::audit::{AuditReport, Context, plan};
 use crate::cli::{AuditArgs, AuditFormat, Cli, DbArgs, ScanArgs, ScanOutputArgs};
 use crate::error::{Error, exit};
@@ -29,6 +30,15 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
             "--from-db reads the inventory: drop --no-db".into(),
         ));
     }
+    if let Some(named) = &args.ffmpeg
+        && thumbnail::find_ffmpeg(Some(named)).is_none()
+    {
+        return Err(CommandError::Usage(format!(
+            "--ffmpeg {}: no such program (install Debian's ffmpeg, or drop --ffmpeg to use the \
+             one in PATH)",
+            named.display()
+        )));
+    }
     let plan = args.expect.as_deref().map(read_plan).transpose()?;
     let scan_args = ScanArgs {
         find: args.find.clone(),
@@ -44,6 +54,13 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
     if let Some(path) = &args.output {
         crate::scan::output::check_writable(path)?;
     }
+    let format = args.format.unwrap_or_default();
+    // The handover report's pictures, or why there are none.
+    let mut pics: Result<Pictures, String> = Err(if args.no_thumbnails {
+        "--no-thumbnails".into()
+    } else {
+        "--from-db judges the inventory without sending anything".into()
+    });
     let (report, source, code) = if args.from_db {
         let db = DbArgs {
             db: args.find.db.clone(),
@@ -68,10 +85,19 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
                 probe::tls_legacy(r, cfg.connect_timeout, cfg.timeout).await;
             }
         };
-        let scanned = super::block_on(
-            runtime,
-            super::scan::scan_recorded(&cfg, cli.quiet, false, ask),
-        )?;
+        let pictures_wanted = format == AuditFormat::Html && !args.no_thumbnails;
+        let (scanned, got) = super::block_on(runtime, async {
+            let scanned = super::scan::scan_recorded(&cfg, cli.quiet, false, ask).await?;
+            let got = if !pictures_wanted {
+                Err("--no-thumbnails".to_string())
+            } else if !scanned.report.complete {
+                Err("the scan was interrupted".to_string())
+            } else {
+                Ok(pictures(&scanned.report, &cfg.credentials, args.ffmpeg.as_deref()).await)
+            };
+            Ok::<_, CommandError>((scanned, got))
+        })?;
+        pics = got;
         let code = scanned.exit_code();
         (scanned.report, "scan", code)
     };
@@ -85,7 +111,8 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
     let audit = AuditReport::new(report, source, &ctx, commissioning);
     write(
         &audit,
-        args.format.unwrap_or_default(),
+        format,
+        pics.as_ref().map_err(String::as_str),
         args.output.as_deref(),
     )?;
     let failed = args.fail_on.is_some_and(|level| audit.fails_at(level));
@@ -138,15 +165,50 @@ fn from_inventory(db: &DbArgs, site: &str) -> Result<crate::model::Report, Comma
     Ok(report)
 }
 
+/// A picture of each camera of `report` for the handover report (a line on stderr first: it
+/// takes a moment per camera).
+async fn pictures(
+    report: &crate::model::Report,
+    credentials: &[crate::model::Credential],
+    ffmpeg: Option<&Path>,
+) -> Pictures {
+    let ffmpeg = thumbnail::find_ffmpeg(ffmpeg);
+    let cameras = report
+        .devices
+        .iter()
+        .filter(|d| crate::audit::is_camera(d))
+        .count();
+    if cameras > 0 {
+        tracing::info!(
+            cameras,
+            ffmpeg = %ffmpeg.as_deref().map_or("not installed".into(), |p| p.display().to_string()),
+            "taking each camera's picture for the report (at most {} at once, {} each)",
+            thumbnail::PARALLEL,
+            crate::error::fmt_duration(thumbnail::DEADLINE)
+        );
+    }
+    let started = std::time::Instant::now();
+    let got = thumbnail::gather(&report.devices, credentials, ffmpeg.as_deref()).await;
+    tracing::info!(
+        pictures = got.values().filter(|p| p.is_ok()).count(),
+        of = got.len(),
+        "pictures taken in {}",
+        crate::error::fmt_duration(started.elapsed())
+    );
+    got
+}
+
 fn write(
     audit: &AuditReport,
     format: AuditFormat,
+    pictures: Result<&Pictures, &str>,
     output: Option<&Path>,
 ) -> Result<(), CommandError> {
     let fill = |out: &mut dyn std::io::Write| match format {
         AuditFormat::Table => crate::audit::render::table(audit, out),
         AuditFormat::Json => crate::audit::render::json(audit, out),
         AuditFormat::Csv => crate::audit::render::csv(audit, b',', out),
+        AuditFormat::Html => crate::audit::report::html(audit, pictures, out),
     };
     match output {
         Some(path) => crate::scan::output::write_atomically(path, fill).map_err(|source| {

@@ -541,7 +541,7 @@ fn sink(spec: &str) -> Check {
                     return Check::fail(NAME, format!("{shown}: {e}"), "balance the quotes");
                 }
             };
-            match find_program(&program) {
+            match crate::config::find_program(&program) {
                 Some(p) if is_executable(&p) => {
                     Check::pass(NAME, format!("{shown}: {} is executable", p.display()))
                 }
@@ -595,18 +595,6 @@ fn connect(host: &str, port: u16, deadline: Duration) -> Result<(SocketAddr, Dur
         }
     }
     Err(last)
-}
-
-/// `program` as a path (it has a `/`), else the first match in PATH.
-fn find_program(program: &str) -> Option<PathBuf> {
-    if program.contains('/') {
-        let p = PathBuf::from(program);
-        return p.is_file().then_some(p);
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(program))
-        .find(|p| p.is_file())
 }
 
 fn is_executable(p: &Path) -> bool {

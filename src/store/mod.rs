@@ -65,6 +65,7 @@ pub use dns::DnsAnswer;
 pub use health::{CheckLayer, CheckResult, CheckTarget};
 pub use identity::Identity;
 pub use outbox::{CHECKS_PER_STREAM, Cursor, NOTICE_SCHEMA, Notice, NoticeDevice};
+pub(crate) use record::working_credential;
 pub use replica::{HubCursor, ReplicaBatch};
 pub use requests::{ClaimedScan, QueueRefusal, RequestEnd, RequestState, ScanRequestRecord};
 pub use shared::SharedStore;

@@ -25,7 +25,11 @@ use crate::model::{Device, Report, Stream, StreamStatus};
 /// (`--show-credentials`), else the entry of `creds` the scan says opened it
 /// ([`Stream::credential_entry`]), else the one entry of `creds` for `ip` with the stream's user
 /// name (several with that name: unknown).
-fn working_credential(s: &Stream, ip: IpAddr, creds: &[Credential]) -> Option<(String, String)> {
+pub(crate) fn working_credential(
+    s: &Stream,
+    ip: IpAddr,
+    creds: &[Credential],
+) -> Option<(String, String)> {
     if s.status != StreamStatus::Ok {
         return None;
     }
