@@ -127,8 +127,16 @@ impl Drop for Lab {
     }
 }
 
-/// examples/listen.rs, built now (cargo builds no example for `cargo test --test lab_listen`).
+/// examples/listen.rs: as `scripts/test` built it beside the tests (`CAMSCAN_LISTEN_EXAMPLE`: a
+/// `cargo build` here would compile camscan's library again, without the lint wrapper the
+/// suite's build uses), else built now (cargo builds no example for `cargo test --test
+/// lab_listen`).
 fn listen_example() -> PathBuf {
+    if let Some(built) = std::env::var_os("CAMSCAN_LISTEN_EXAMPLE").map(PathBuf::from)
+        && built.exists()
+    {
+        return built;
+    }
     let root = common::root_dir();
     let ok = Command::new(env!("CARGO"))
         .args(["build", "--quiet", "--example", "listen", "--manifest-path"])
