@@ -1191,6 +1191,26 @@ mod tests {
             assert_eq!(hub.scans(Some(name)).unwrap().len(), 2);
         }
         assert_eq!(hub.devices(&DeviceQuery::default()).unwrap().len(), 4);
+        // The sites overview counts the same at the hub (copied streams, counted by their own
+        // site) as at each site (its own streams, counted by their device's).
+        let counts = |s: &SiteSummary| {
+            let n = (s.devices, s.cameras, s.online, s.offline);
+            (
+                s.name.clone(),
+                n,
+                s.streams_up,
+                s.streams_down,
+                s.last_scan.clone(),
+            )
+        };
+        let at_hub: Vec<_> = hub.sites().unwrap().iter().map(counts).collect();
+        let at_sites: Vec<_> = sites
+            .iter()
+            .flat_map(|(_, _, s)| s.sites().unwrap())
+            .map(|s| counts(&s))
+            .collect();
+        assert_eq!(at_hub, at_sites);
+        assert!(at_hub.iter().all(|s| s.2 + s.3 > 0), "{at_hub:?}");
         if engine == Engine::Postgres {
             // Events whose NULLs differ share their statement: one prepared per shape.
             let prepared = hub
