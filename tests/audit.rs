@@ -123,6 +123,18 @@ fn an_installation_is_judged_and_compared_with_its_plan() {
     let text = stdout(&out);
     assert!(!text.contains(PASSWORD), "no password in the audit");
     let doc: Value = serde_json::from_str(&text).unwrap();
+    // The documented contract, typed apart from camscan's own types.
+    let typed: common::schema::Audit = serde_json::from_str(&text).unwrap();
+    assert_eq!(typed.audit_schema_version, 1);
+    assert_eq!(typed.summary.high, 3, "{:?}", typed.summary);
+    assert!(
+        typed
+            .findings
+            .iter()
+            .all(|f| !f.why.is_empty() && !f.fix.is_empty())
+    );
+    let plan = typed.commissioning.as_ref().expect("commissioning");
+    assert_eq!((plan.planned, plan.missing), (3, 1));
     assert_eq!(doc["audit_schema_version"], 1);
     assert_eq!(doc["source"], "scan");
     assert_eq!(doc["site"], "north");

@@ -185,3 +185,90 @@ impl Device {
             })
     }
 }
+
+/// `camscan audit -f json` (docs/reference/json-schema.md, audit_schema_version 1).
+#[derive(Debug, Deserialize)]
+pub struct Audit {
+    pub audit_schema_version: u32,
+    pub camscan_version: String,
+    pub source: String,
+    pub site: Option<String>,
+    pub summary: AuditSummary,
+    pub findings: Vec<Finding>,
+    pub commissioning: Option<Commissioning>,
+    pub report: Report,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AuditSummary {
+    pub devices: usize,
+    pub cameras: usize,
+    pub verified: usize,
+    pub critical: usize,
+    pub high: usize,
+    pub medium: usize,
+    pub low: usize,
+    pub info: usize,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Finding {
+    pub id: String,
+    pub severity: String,
+    pub title: String,
+    pub device: FindingDevice,
+    pub port: Option<u16>,
+    pub stream: Option<String>,
+    pub evidence: String,
+    pub why: String,
+    pub fix: String,
+    #[serde(default)]
+    pub vendor_fix: Option<String>,
+    pub source: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct FindingDevice {
+    pub address: String,
+    pub mac: Option<String>,
+    pub vendor: Option<String>,
+    pub model: Option<String>,
+    pub name: Option<String>,
+    pub site: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Commissioning {
+    pub planned: usize,
+    pub ok: usize,
+    pub missing: usize,
+    pub mismatch: usize,
+    pub cameras: Vec<PlannedResult>,
+    pub unexpected: Vec<FindingDevice>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PlannedResult {
+    pub planned: Planned,
+    pub state: String,
+    pub found: Option<FindingDevice>,
+    pub differences: Vec<Difference>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Planned {
+    pub line: usize,
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub mac: Option<String>,
+    pub resolution: Option<(u32, u32)>,
+    pub fps: Option<f64>,
+    pub codec: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Difference {
+    pub fact: String,
+    pub planned: String,
+    pub found: String,
+}
