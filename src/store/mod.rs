@@ -1284,12 +1284,12 @@ mod tests {
         for round in 0..3 {
             for _ in 0..60 {
                 n += 1;
-                let mut c = check(if n % 9 == 0 {
+                let mut c = check(if n.is_multiple_of(9) {
                     CheckLayer::Media
                 } else {
                     CheckLayer::Ok
                 });
-                c.fps = (n % 9 != 0).then_some(20.0 + f64::from(n % 7) / 4.0);
+                c.fps = (!n.is_multiple_of(9)).then_some(20.0 + f64::from(n % 7) / 4.0);
                 c.bitrate_kbps = c.fps.map(|f| f * 101.5);
                 c.first_packet_ms = Some(u64::from(n));
                 site.record_check(stream, &c, 2).unwrap();
