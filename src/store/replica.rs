@@ -281,16 +281,18 @@ fn scan_snapshots(
     scan: i64,
     facts: &mut std::collections::HashMap<i64, Option<String>>,
 ) -> super::db::Result<Vec<CopiedSnapshot>> {
-    let rows: Vec<(i64, String, String)> = conn
+    // A text gone missing reads as nothing, as `diff` reads it.
+    let rows: Vec<(i64, Option<String>, Option<String>)> = conn
         .prepare(
             "SELECT sd.device_id, i.text, s.text FROM scan_devices sd
-               JOIN texts i ON i.id = sd.info JOIN texts s ON s.id = sd.seen
+               LEFT JOIN texts i ON i.id = sd.info LEFT JOIN texts s ON s.id = sd.seen
              WHERE sd.scan_id = ?1 ORDER BY sd.device_id",
         )?
         .query_map(params![scan], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<super::db::Result<_>>()?;
     let mut out = Vec::with_capacity(rows.len());
     for (device, info, seen) in rows {
+        let (info, seen) = (info.unwrap_or_default(), seen.unwrap_or_default());
         let mut named = Vec::new();
         if let Some(parts) = parse_seen(&seen) {
             for fid in parts.streams.into_iter().filter_map(|(_, _, f)| f) {
