@@ -522,6 +522,7 @@ pub(crate) struct Snap {
 /// The snapshot of `scan_id`, per device id. Only the texts and streams the scan names are read:
 /// a hub's inventory holds every site's.
 pub(crate) fn snapshot(conn: &Conn, scan_id: i64) -> super::db::Result<HashMap<i64, Snap>> {
+    use std::collections::hash_map::Entry;
     let mut stmt = conn.prepare(
         "SELECT sd.device_id, i.text, s.text FROM scan_devices sd
            LEFT JOIN texts i ON i.id = sd.info LEFT JOIN texts s ON s.id = sd.seen
@@ -564,24 +565,24 @@ pub(crate) fn snapshot(conn: &Conn, scan_id: i64) -> super::db::Result<HashMap<i
             };
             let Ok(id) = id.parse::<i64>() else { continue };
             // A stream of another device (seldom: devices merged since) is read by its id.
-            if !urls.contains_key(&id) {
-                let url = conn
-                    .prepare_cached("SELECT url FROM streams WHERE id = ?1")?
-                    .query_row([id], |r| r.get(0))
-                    .optional()?;
-                urls.insert(id, url);
+            if let Entry::Vacant(e) = urls.entry(id) {
+                e.insert(
+                    conn.prepare_cached("SELECT url FROM streams WHERE id = ?1")?
+                        .query_row([id], |r| r.get(0))
+                        .optional()?,
+                );
             }
             let Some(Some(url)) = urls.get(&id) else {
                 continue;
             };
             let facts = match facts.parse::<i64>() {
                 Ok(fid) => {
-                    if !facts_texts.contains_key(&fid) {
+                    if let Entry::Vacant(e) = facts_texts.entry(fid) {
                         let text: Option<String> = conn
                             .prepare_cached("SELECT text FROM texts WHERE id = ?1")?
                             .query_row([fid], |r| r.get(0))
                             .optional()?;
-                        facts_texts.insert(fid, text.unwrap_or_default());
+                        e.insert(text.unwrap_or_default());
                     }
                     facts_texts.get(&fid).map_or("", String::as_str)
                 }
