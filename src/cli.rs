@@ -362,7 +362,8 @@ pub struct HistoryArgs {
 pub struct DiffArgs {
     #[command(flatten)]
     pub store: DbArgs,
-    /// The older scan's id (`camscan scans`) [default: the second-last complete scan].
+    /// The older scan's id, as `camscan scans` lists it in this inventory (at a fleet's hub, the
+    /// hub's ids: `camscan scans --site NAME`) [default: the second-last complete scan].
     #[arg(value_name = "SCAN_A")]
     pub scan_a: Option<i64>,
     /// The newer scan's id [default: the last complete scan].

@@ -269,6 +269,169 @@ fn two_sites_reach_the_hub_through_an_outage_and_kill_9() {
     );
     kill9(&mut north);
     kill9(&mut south);
+    // Stream checks and per-scan snapshots: the agents sent them with the rest; with the agents
+    // stopped, one last push (the agents' own) sends what they recorded after their last.
+    for (db, site) in [(&north_db, "north"), (&south_db, "south")] {
+        same_checks_and_diff(&hub, db, site);
+    }
+}
+
+/// `camscan diff -f json` of `db` (a file or the hub's URL) for `site`, with `ids` (none: the
+/// default pair), the ids (each inventory's own) taken out.
+fn diff(db: &str, site: &str, ids: &[i64]) -> Value {
+    let out = run(
+        inventory()
+            .args(["diff", "--db", db, "--site", site, "-f", "json"])
+            .args(ids.iter().map(i64::to_string)),
+        LIMIT,
+    );
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "diff {db}: {}",
+        stderr(&out)
+    );
+    let mut v: Value =
+        serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
+    for side in ["a", "b"] {
+        v[side]["id"] = Value::Null;
+    }
+    for list in ["added", "removed", "changed"] {
+        for d in v[list].as_array_mut().unwrap() {
+            d["device_id"] = Value::Null;
+        }
+    }
+    v
+}
+
+/// `db`'s complete scans of `site` (`camscan scans`): (id, started_at), oldest first.
+fn complete_scans(db: &str, site: &str) -> Vec<(i64, String)> {
+    let out = run(
+        inventory().args(["scans", "--db", db, "--site", site, "-f", "json"]),
+        LIMIT,
+    );
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap_or(Value::Null);
+    let mut scans: Vec<(i64, String)> = v
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter(|s| s["complete"] == true)
+                .filter_map(|s| Some((s["id"].as_i64()?, s["started_at"].as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default();
+    scans.sort();
+    scans
+}
+
+/// The hub holds `site`'s stream checks as the site does (the same checks of each stream, in the
+/// same order, with the same figures), and `camscan diff --site` at the hub says what it says at
+/// the site: for the default pair, and for the site's first and newest complete scans named by
+/// each inventory's own ids (`camscan scans --site` lists them).
+fn same_checks_and_diff(hub: &str, site_db: &Path, site: &str) {
+    use camscan::store::{CheckRecord, DeviceQuery, Store};
+    let local = Store::open(site_db).unwrap();
+    let mut there = camscan::record::open_db(Path::new(hub), None).unwrap();
+    let view = |c: &CheckRecord| {
+        (
+            c.at.clone(),
+            c.ok,
+            c.layer.clone(),
+            c.error.clone(),
+            c.first_packet_ms,
+            c.fps,
+            c.bitrate_kbps,
+        )
+    };
+    // Each of the site's streams with its checks, and the hub's stream of the same device and URL.
+    let pairs = |local: &Store, there: &Store| {
+        let q = DeviceQuery {
+            site: Some(site.to_string()),
+            ..DeviceQuery::default()
+        };
+        let mut pairs = Vec::new();
+        for d in local.devices(&q).unwrap() {
+            let address = d.address.unwrap().to_string();
+            let copy = there.device(&address, Some(site)).unwrap().unwrap();
+            let theirs = there
+                .streams(Some(copy.summary.id), None, None, 100)
+                .unwrap();
+            for s in local.streams(Some(d.id), None, None, 100).unwrap() {
+                let t = theirs
+                    .iter()
+                    .find(|t| t.stream.url == s.stream.url)
+                    .unwrap();
+                let checks = |st: &Store, id| -> Vec<_> {
+                    st.checks(id, None, 1000)
+                        .unwrap()
+                        .unwrap()
+                        .iter()
+                        .map(view)
+                        .collect()
+                };
+                pairs.push((
+                    s.stream.url.clone(),
+                    checks(local, s.id),
+                    checks(there, t.id),
+                ));
+            }
+        }
+        pairs
+    };
+    let before = pairs(&local, &there);
+    assert!(
+        before.iter().any(|(_, _, at_hub)| !at_hub.is_empty()),
+        "{site}: the agent sent no check: {before:?}"
+    );
+    let read = |c| {
+        local.replica_batch(
+            site,
+            c,
+            camscan::fleet::BATCH_SCANS,
+            camscan::fleet::BATCH_EVENTS,
+        )
+    };
+    let pushed = camscan::fleet::push(&read, &mut there, site).unwrap();
+    let after = pairs(&local, &there);
+    let mut checks = 0;
+    for (url, here, at_hub) in &after {
+        assert_eq!(at_hub, here, "{site} {url}");
+        checks += here.len();
+    }
+    assert!(checks > 0, "{site}: no check at the site");
+    let hub_scans = complete_scans(hub, site);
+    let site_scans = complete_scans(site_db.to_str().unwrap(), site);
+    // The site's newest complete scan the hub holds (a scan killed with its agent holds the
+    // hub's cursor until its heartbeat is stale; the scans after it wait in turn).
+    let newest = site_scans
+        .iter()
+        .rev()
+        .find_map(|(id, at)| Some((*id, hub_scans.iter().find(|h| &h.1 == at)?.0)))
+        .unwrap();
+    let (first, first_at_hub) = (site_scans[0].0, hub_scans[0].0);
+    assert_eq!(site_scans[0].1, hub_scans[0].1, "{site}: the first scan");
+    let here = diff(site_db.to_str().unwrap(), site, &[first, newest.0]);
+    let at_hub = diff(hub, site, &[first_at_hub, newest.1]);
+    assert!(
+        !here["added"].as_array().unwrap().is_empty()
+            && !here["removed"].as_array().unwrap().is_empty(),
+        "{site}: the camera went and another came: {here}"
+    );
+    assert_eq!(at_hub, here, "{site}: diff of the first and newest scans");
+    if site_scans.last().map(|s| s.0) == Some(newest.0) {
+        assert_eq!(
+            diff(hub, site, &[]),
+            diff(site_db.to_str().unwrap(), site, &[])
+        );
+    }
+    eprintln!(
+        "{site}: {checks} checks of {} streams the same at the hub (the last push sent {}), \
+         {} scans at the site, diff {first}..{} here = diff {first_at_hub}..{} at the hub",
+        after.len(),
+        pushed.checks,
+        site_scans.len(),
+        newest.0,
+        newest.1
+    );
 }
 
 /// A hub that cannot be reached, refuses the login or is missing its database is one clear line

@@ -137,6 +137,7 @@ fn send_to_hub(store: &crate::store::Store, hub: &crate::fleet::HubConfig) {
             scans = p.scans,
             devices = p.devices,
             events = p.events,
+            checks = p.checks,
             "sent to the hub"
         ),
         Err(e) => tracing::warn!(

@@ -5,8 +5,8 @@
 //! first, whatever the hub's state. The agent connects out to the hub (the hub never reaches into
 //! a site), asks where the hub stands for this site (the hub keeps the cursor, moved in the same
 //! transaction that applies a batch: an agent killed between the two resends a batch the hub then
-//! ignores), and sends batches of scans, devices and events in site order until it has caught up
-//! (`store::replica`). While the hub is away it retries with a doubling delay (1 s to
+//! ignores), and sends batches of scans (with what each saw of each device, for `diff`), devices,
+//! events and stream checks in site order until it has caught up (`store::replica`). While the hub is away it retries with a doubling delay (1 s to
 //! [`MAX_BACKOFF`]), logging once when the hub goes and once when it is back; nothing waits on it.
 //! Every statement to the hub has the store's deadline (60 s) and connecting has the URL's
 //! `connect_timeout` (10 s by default).
@@ -69,7 +69,7 @@ pub struct Executor {
     pub run: RunScan,
 }
 
-/// Scans and events per batch (one hub transaction each).
+/// Scans and events per batch (one hub transaction each); as many stream checks as events.
 pub const BATCH_SCANS: usize = 20;
 pub const BATCH_EVENTS: usize = 500;
 
@@ -80,6 +80,7 @@ pub struct Pushed {
     pub scans: usize,
     pub events: usize,
     pub devices: usize,
+    pub checks: usize,
     /// Where the hub stands now.
     pub cursor: HubCursor,
 }
@@ -122,6 +123,7 @@ pub fn push(
         done.scans += batch.scans.len();
         done.events += batch.events.len();
         done.devices += batch.devices.len();
+        done.checks += batch.checks.len();
         // Nothing moved: a running scan at the head, sent again until its end.
         if after == done.cursor {
             return Ok(done);
@@ -203,6 +205,7 @@ pub async fn run(
                         scans = pushed.scans,
                         devices = pushed.devices,
                         events = pushed.events,
+                        checks = pushed.checks,
                         "sent to the hub"
                     );
                 }

@@ -215,6 +215,12 @@ fn insert_check(
         result.fps,
         result.bitrate_kbps,
     ])?;
+    prune_checks(conn, stream_id)
+}
+
+/// Stream `stream_id`'s checks beyond the newest [`CHECKS_PER_STREAM`] dropped: at a site as it
+/// records one, at the hub as it copies a site's (store/replica.rs).
+pub(crate) fn prune_checks(conn: &Conn, stream_id: i64) -> super::db::Result<()> {
     conn.prepare_cached(
         "DELETE FROM checks WHERE stream_id = ?1 AND id <= (
              SELECT id FROM checks WHERE stream_id = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",

@@ -821,6 +821,7 @@ mod tests {
         prune_keeps_the_file_bounded,
         sites_are_told_apart,
         a_site_copies_to_the_hub_once,
+        checks_and_snapshots_reach_the_hub_once,
         scans_asked_at_the_hub_are_claimed_once,
         a_guessed_null_inside_a_transaction_keeps_it,
         a_scan_records_devices_as_they_become_final,
@@ -1227,6 +1228,213 @@ mod tests {
                 assert_eq!(n, 1, "{:?}", row.get::<_, String>(0));
             }
         }
+    }
+
+    /// A site's stream checks and per-scan snapshots reach the hub, each batch applied twice:
+    /// nothing is added the second time; the hub's checks of a stream are the site's (the same
+    /// order and figures), bounded as the site bounds them; `diff` at the hub (by default, and by
+    /// the hub's scan ids) says what it says at the site.
+    fn checks_and_snapshots_reach_the_hub_once(engine: Engine) {
+        let site_db = TestDb::new(Engine::Sqlite);
+        let mut site = site_db.open();
+        let creds = [Credential::new("admin", "12345")];
+        let at = |n: u32| ScanInfo {
+            site: "north".into(),
+            ..scan(n, true)
+        };
+        let mut third = camera("aa:bb:cc:00:00:03", "10.0.0.7", 640);
+        third.firmware = Some("V5.8.0".into());
+        third.open_ports = vec![80, 554];
+        for (n, devices) in [
+            (
+                1,
+                vec![
+                    camera("aa:bb:cc:00:00:01", "10.0.0.5", 1920),
+                    camera("aa:bb:cc:00:00:02", "10.0.0.6", 1920),
+                ],
+            ),
+            (2, vec![camera("aa:bb:cc:00:00:01", "10.0.0.5", 1280)]),
+            (
+                3,
+                vec![camera("aa:bb:cc:00:00:01", "10.0.0.5", 1280), third],
+            ),
+        ] {
+            site.record_scan(&at(n), &report(devices), &creds).unwrap();
+        }
+        let stream = stream_of(&site, "10.0.0.5").stream_id;
+        let hub_db = TestDb::new(engine);
+        let mut hub = hub_db.open();
+        // Another site's rows first: the hub's stream and text ids are not north's.
+        let south_db = TestDb::new(Engine::Sqlite);
+        let mut south = south_db.open();
+        let mut cam = camera("aa:bb:cc:00:00:09", "10.0.0.9", 800);
+        cam.streams.push(Stream::new(
+            "rtsp://10.0.0.9:554/second".into(),
+            Protocol::Rtsp,
+            554,
+        ));
+        south
+            .record_scan(
+                &ScanInfo {
+                    site: "south".into(),
+                    ..scan(1, true)
+                },
+                &report(vec![cam]),
+                &creds,
+            )
+            .unwrap();
+        let b = south
+            .replica_batch("south", HubCursor::default(), 10, 10)
+            .unwrap();
+        hub.apply_replica(&b, "test").unwrap();
+        let rows = |hub: &Store| -> Vec<i64> {
+            ["scan_devices", "checks", "texts", "events", "streams"]
+                .iter()
+                .map(|t| {
+                    hub.conn
+                        .query_row(&format!("SELECT COUNT(*) FROM {t}"), params![], |r| {
+                            r.get(0)
+                        })
+                        .unwrap()
+                })
+                .collect()
+        };
+        // Checks in rounds, each pushed in batches of 7: the hub is sent more than it keeps of
+        // the stream and bounds it, as the site does.
+        let mut n = 0u32;
+        for round in 0..3 {
+            for _ in 0..60 {
+                n += 1;
+                let mut c = check(if n.is_multiple_of(9) {
+                    CheckLayer::Media
+                } else {
+                    CheckLayer::Ok
+                });
+                c.fps = (!n.is_multiple_of(9)).then_some(20.0 + f64::from(n % 7) / 4.0);
+                c.bitrate_kbps = c.fps.map(|f| f * 101.5);
+                c.first_packet_ms = Some(u64::from(n));
+                site.record_check(stream, &c, 2).unwrap();
+            }
+            let mut cursor = hub.hub_cursor("north").unwrap();
+            loop {
+                let b = site.replica_batch("north", cursor, 1, 7).unwrap();
+                if b.is_empty() {
+                    break;
+                }
+                assert!(b.checks.len() <= 7);
+                if round == 0 && cursor.last_scan == 0 {
+                    assert!(!b.snapshots.is_empty(), "an ended scan brings its snapshot");
+                }
+                let after = hub.apply_replica(&b, "test").unwrap();
+                let before = rows(&hub);
+                assert_eq!(hub.apply_replica(&b, "test").unwrap(), after);
+                assert_eq!(rows(&hub), before, "a batch applied twice adds nothing");
+                assert!(after.last_check >= cursor.last_check);
+                cursor = after;
+            }
+        }
+        let hub_stream = {
+            let d = hub.device("10.0.0.5", Some("north")).unwrap().unwrap();
+            hub.streams(Some(d.summary.id), None, None, 10).unwrap()[0].id
+        };
+        let view = |c: &CheckRecord| {
+            (
+                c.at.clone(),
+                c.ok,
+                c.layer.clone(),
+                c.error.clone(),
+                c.first_packet_ms,
+                c.fps,
+                c.bitrate_kbps,
+            )
+        };
+        let here: Vec<_> = site
+            .checks(stream, None, 1000)
+            .unwrap()
+            .unwrap()
+            .iter()
+            .map(view)
+            .collect();
+        let there: Vec<_> = hub
+            .checks(hub_stream, None, 1000)
+            .unwrap()
+            .unwrap()
+            .iter()
+            .map(view)
+            .collect();
+        assert_eq!(here.len(), CHECKS_PER_STREAM as usize);
+        assert_eq!(there, here);
+        assert_eq!(
+            hub.checks(hub_stream, None, 5).unwrap().unwrap().len(),
+            5,
+            "the newest five"
+        );
+        let kept: i64 = hub
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM checks WHERE stream_id = ?1",
+                [hub_stream],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(kept, CHECKS_PER_STREAM, "bounded at the hub");
+        // The stream's state came with its checks.
+        let state = |s: &Store, id: i64| {
+            s.conn
+                .query_row(
+                    "SELECT measured, fails, last_verified FROM streams WHERE id = ?1",
+                    [id],
+                    |r| {
+                        Ok((
+                            r.get::<_, Option<String>>(0)?,
+                            r.get::<_, i64>(1)?,
+                            r.get::<_, Option<i64>>(2)?,
+                        ))
+                    },
+                )
+                .unwrap()
+        };
+        assert_eq!(state(&hub, hub_stream), state(&site, stream));
+
+        // diff: the same at both but for ids (the hub's own).
+        let strip = |d: &Diff| {
+            let mut v = serde_json::to_value(d).unwrap();
+            for side in ["a", "b"] {
+                v[side]["id"] = serde_json::Value::Null;
+            }
+            for list in ["added", "removed", "changed"] {
+                for d in v[list].as_array_mut().unwrap() {
+                    d["device_id"] = serde_json::Value::Null;
+                }
+            }
+            v
+        };
+        let local = site.diff(None, None, Some("north")).unwrap();
+        assert!(!local.added.is_empty(), "{local:?}");
+        assert_eq!(
+            strip(&hub.diff(None, None, Some("north")).unwrap()),
+            strip(&local)
+        );
+        let ids = |s: &Store| -> Vec<i64> {
+            let mut v: Vec<i64> = s
+                .scans(Some("north"))
+                .unwrap()
+                .iter()
+                .map(|x| x.id)
+                .collect();
+            v.sort_unstable();
+            v
+        };
+        let (l, h) = (ids(&site), ids(&hub));
+        assert_eq!(h.len(), 3);
+        let local = site.diff(Some(l[0]), Some(l[1]), None).unwrap();
+        assert!(
+            !local.removed.is_empty() && !local.changed.is_empty(),
+            "{local:?}"
+        );
+        let copied = hub.diff(Some(h[0]), Some(h[1]), None).unwrap();
+        assert_eq!(strip(&copied), strip(&local));
+        assert_eq!((copied.a.id, copied.b.id), (h[0], h[1]));
     }
 
     /// Identity is per site: the same address and the same MAC at two sites are two devices; a

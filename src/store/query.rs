@@ -519,30 +519,37 @@ pub(crate) struct Snap {
     pub streams: BTreeMap<String, String>,
 }
 
-/// The snapshot of `scan_id`, per device id.
+/// The snapshot of `scan_id`, per device id. Only the texts and streams the scan names are read:
+/// a hub's inventory holds every site's.
 pub(crate) fn snapshot(conn: &Conn, scan_id: i64) -> super::db::Result<HashMap<i64, Snap>> {
-    let texts: HashMap<i64, String> = conn
-        .prepare("SELECT id, text FROM texts")?
-        .query_map(params![], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<super::db::Result<_>>()?;
-    let mut stmt =
-        conn.prepare("SELECT device_id, info, seen FROM scan_devices WHERE scan_id = ?1")?;
-    let rows: Vec<(i64, i64, i64)> = stmt
+    use std::collections::hash_map::Entry;
+    let mut stmt = conn.prepare(
+        "SELECT sd.device_id, i.text, s.text FROM scan_devices sd
+           LEFT JOIN texts i ON i.id = sd.info LEFT JOIN texts s ON s.id = sd.seen
+         WHERE sd.scan_id = ?1",
+    )?;
+    let rows: Vec<(i64, Option<String>, Option<String>)> = stmt
         .query_map([scan_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<super::db::Result<_>>()?;
-    let urls: HashMap<i64, String> = conn
-        .prepare("SELECT id, url FROM streams")?
-        .query_map(params![], |r| Ok((r.get(0)?, r.get(1)?)))?
+    let mut urls: HashMap<i64, Option<String>> = conn
+        .prepare(
+            "SELECT id, url FROM streams
+             WHERE device_id IN (SELECT device_id FROM scan_devices WHERE scan_id = ?1)",
+        )?
+        .query_map([scan_id], |r| Ok((r.get(0)?, Some(r.get(1)?))))?
         .collect::<super::db::Result<_>>()?;
-    let text = |id: i64| texts.get(&id).map_or("", String::as_str);
+    // Facts texts by id, read as the scan names them (a site's cameras share a few).
+    let mut facts_texts: HashMap<i64, String> = HashMap::new();
     let mut out = HashMap::with_capacity(rows.len());
     for (device, info, seen) in rows {
-        let mut seen = text(seen).splitn(3, '|');
+        let seen = seen.unwrap_or_default();
+        let mut seen = seen.splitn(3, '|');
         let (Some(ip), Some(ports), Some(streams)) = (seen.next(), seen.next(), seen.next()) else {
             continue;
         };
         let Ok(ip) = ip.parse() else { continue };
-        let mut parts = text(info)
+        let info = info.unwrap_or_default();
+        let mut parts = info
             .split('\t')
             .map(|s| (!s.is_empty()).then(|| s.to_string()));
         let (vendor, model, firmware) = (
@@ -556,10 +563,31 @@ pub(crate) fn snapshot(conn: &Conn, scan_id: i64) -> super::db::Result<HashMap<i
             let (Some(id), Some(status), Some(facts)) = (f.next(), f.next(), f.next()) else {
                 continue;
             };
-            let Some(url) = id.parse().ok().and_then(|id: i64| urls.get(&id)) else {
+            let Ok(id) = id.parse::<i64>() else { continue };
+            // A stream of another device (seldom: devices merged since) is read by its id.
+            if let Entry::Vacant(e) = urls.entry(id) {
+                e.insert(
+                    conn.prepare_cached("SELECT url FROM streams WHERE id = ?1")?
+                        .query_row([id], |r| r.get(0))
+                        .optional()?,
+                );
+            }
+            let Some(Some(url)) = urls.get(&id) else {
                 continue;
             };
-            let facts = facts.parse().map_or("", text);
+            let facts = match facts.parse::<i64>() {
+                Ok(fid) => {
+                    if let Entry::Vacant(e) = facts_texts.entry(fid) {
+                        let text: Option<String> = conn
+                            .prepare_cached("SELECT text FROM texts WHERE id = ?1")?
+                            .query_row([fid], |r| r.get(0))
+                            .optional()?;
+                        e.insert(text.unwrap_or_default());
+                    }
+                    facts_texts.get(&fid).map_or("", String::as_str)
+                }
+                Err(_) => "",
+            };
             map.insert(url.clone(), format!("{status} {facts}"));
         }
         out.insert(

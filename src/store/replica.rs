@@ -2,17 +2,23 @@
 //!
 //! A site agent keeps its own inventory (SQLite) as its truth and its spool; the hub (PostgreSQL)
 //! holds every site's. The site reads a [`ReplicaBatch`] after the hub's cursor for it
-//! ([`HubCursor`], kept in the hub's `sites` row), and the hub applies it in one transaction that
-//! also moves the cursor. A batch applied twice (the agent killed after the hub committed, a
-//! retry after a timeout) changes nothing the second time: every copied row carries its site and
-//! its id at the site (`origin_id`), unique per site, and is upserted (scans, devices, streams) or
-//! inserted once (events, `ON CONFLICT DO NOTHING`). Events go in site id order, so the hub's ids
-//! keep each device's order.
+//! ([`HubCursor`], kept in the hub's `sites` row: the newest event, ended scan and stream check
+//! it holds), and the hub applies it in one transaction that also moves the cursor. A batch
+//! applied twice (the agent killed after the hub committed, a retry after a timeout) changes
+//! nothing the second time: every copied row carries its site and its id at the site
+//! (`origin_id`), unique per site, and is upserted (scans, devices, streams) or inserted once
+//! (events and checks, `ON CONFLICT DO NOTHING`; checks at or before the cursor are not even
+//! tried, so one the hub has pruned since never comes back). Events and checks go in site id
+//! order, so the hub's ids keep each device's and each stream's order.
 //!
-//! What is copied: scans (their summary), every device an event or a scan of the batch concerns
-//! (its row, addresses, streams and newest description), and the events. Not copied: stored
-//! credential hashes (keyed per inventory: meaningless elsewhere), per-scan snapshots (`diff` runs
-//! at the site), stream checks (the stream's state is copied with it).
+//! What is copied: scans (their summary), every device an event, a check or a scan of the batch
+//! concerns (its row, addresses, streams and newest description), the events, the stream checks
+//! (bounded at the hub as at the site: the newest [`super::CHECKS_PER_STREAM`] of each stream),
+//! and what each ended scan saw of each device (`scan_devices`, what `diff` compares: the site's
+//! stream and text ids inside it turned into the hub's, so `diff --site` at the hub reads what it
+//! reads at the site, by the hub's scan ids). Not copied: stored credential hashes (keyed per
+//! inventory: meaningless elsewhere). Snapshots of scans a hub took before schema version 5 (the
+//! site's 8) stay at the site: the cursor was already past them.
 
 use super::db::{Conn, OptionalExtension, Value, params};
 
@@ -21,6 +27,7 @@ use super::db::{Conn, OptionalExtension, Value, params};
 pub struct HubCursor {
     pub last_event: i64,
     pub last_scan: i64,
+    pub last_check: i64,
 }
 
 /// One copied row: its id at the site and its columns (in the order of the statement that reads
@@ -44,6 +51,21 @@ pub struct CopiedDevice {
     pub report: Option<(i64, bool, String)>,
 }
 
+/// What an ended scan saw of one device (its row of `scan_devices`, what `diff` compares), in
+/// the site's terms: the hub turns the site's ids into its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CopiedSnapshot {
+    /// The site's scan and device ids.
+    pub scan: i64,
+    pub device: i64,
+    /// `vendor\tmodel\tfirmware`.
+    pub info: String,
+    /// `ip|ports|stream status facts;...`, the stream and facts ids the site's.
+    pub seen: String,
+    /// The facts texts `seen` names, by their site id.
+    pub facts: Vec<(i64, String)>,
+}
+
 /// What one push sends.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReplicaBatch {
@@ -56,11 +78,19 @@ pub struct ReplicaBatch {
     pub scans_done: i64,
     pub devices: Vec<CopiedDevice>,
     pub events: Vec<Copied>,
+    /// Stream checks after the cursor, in site order; the last value is the site's stream id.
+    pub checks: Vec<Copied>,
+    /// What each ended scan of the batch saw of each device.
+    pub snapshots: Vec<CopiedSnapshot>,
 }
 
 impl ReplicaBatch {
     pub fn is_empty(&self) -> bool {
-        self.scans.is_empty() && self.devices.is_empty() && self.events.is_empty()
+        self.scans.is_empty()
+            && self.devices.is_empty()
+            && self.events.is_empty()
+            && self.checks.is_empty()
+            && self.snapshots.is_empty()
     }
 
     /// The cursor after this batch, from `before`.
@@ -72,6 +102,11 @@ impl ReplicaBatch {
                 .map(|e| e.origin)
                 .fold(before.last_event, i64::max),
             last_scan: before.last_scan.max(self.scans_done),
+            last_check: self
+                .checks
+                .iter()
+                .map(|c| c.origin)
+                .fold(before.last_check, i64::max),
         }
     }
 }
@@ -83,6 +118,7 @@ const DEVICE_COLS: &str = "key, mac, serial_key, uuid, ip, hostname, vendor, mod
 const STREAM_COLS: &str = "url, protocol, port, status, auth, username, measured, first_seen, \
      last_seen, last_verified, state, state_since, fails, held";
 const EVENT_COLS: &str = "at, kind, stream_url, detail";
+const CHECK_COLS: &str = "at, ok, layer, error, first_packet_ms, fps, bitrate_kbps";
 
 fn values(r: &super::db::Row, from: usize, n: usize) -> super::db::Result<Vec<Value>> {
     (from..from + n).map(|i| r.get::<_, Value>(i)).collect()
@@ -109,9 +145,11 @@ fn excluded(cols: &str) -> String {
 }
 
 /// The site's side: the next batch after `cursor`, at most `max_events` events and the scans they
-/// need (scans come first, an event never before its scan). A running scan (its heartbeat newer
-/// than `record::STALE_MS` before `now`) is sent without its devices (its events bring the ones
-/// it has recorded); a stale heartbeat is sent as ended.
+/// need (scans come first, an event never before its scan), and at most `max_events` stream
+/// checks. A running scan (its heartbeat newer than `record::STALE_MS` before `now`) is sent
+/// without its devices and snapshots (its events bring the devices it has recorded); a stale
+/// heartbeat is sent as ended. Each check brings its stream's device (the stream's state moves
+/// with its checks).
 pub(crate) fn batch(
     conn: &Conn,
     site: &str,
@@ -176,15 +214,47 @@ pub(crate) fn batch(
             devices.push(device_id);
         }
     }
-    for s in scans.iter().filter(|s| !running.contains(&s.origin)) {
-        let seen: Vec<i64> = conn
-            .prepare("SELECT device_id FROM scan_devices WHERE scan_id = ?1")?
-            .query_map(params![s.origin], |r| r.get(0))?
-            .collect::<super::db::Result<_>>()?;
-        for d in seen {
-            if !devices.contains(&d) {
-                devices.push(d);
+    let checks = conn
+        .prepare(&format!(
+            "SELECT c.id, c.stream_id, s.device_id, {} FROM checks c
+               JOIN streams s ON s.id = c.stream_id JOIN devices d ON d.id = s.device_id
+             WHERE d.site = ?1 AND c.id > ?2 ORDER BY c.id LIMIT ?3",
+            CHECK_COLS
+                .split(',')
+                .map(|c| format!("c.{}", c.trim()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))?
+        .query_map(params![site, cursor.last_check, max_events as i64], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+                values(r, 3, count(CHECK_COLS))?,
+            ))
+        })?
+        .collect::<super::db::Result<Vec<_>>>()?;
+    let checks = checks
+        .into_iter()
+        .map(|(id, stream, device, mut vals)| {
+            if !devices.contains(&device) {
+                devices.push(device);
             }
+            vals.push(Value::Int(stream));
+            Copied {
+                origin: id,
+                values: vals,
+            }
+        })
+        .collect();
+    let mut snapshots = Vec::new();
+    let mut facts = std::collections::HashMap::new();
+    for s in scans.iter().filter(|s| !running.contains(&s.origin)) {
+        for snap in scan_snapshots(conn, s.origin, &mut facts)? {
+            if !devices.contains(&snap.device) {
+                devices.push(snap.device);
+            }
+            snapshots.push(snap);
         }
     }
     devices.sort_unstable();
@@ -199,7 +269,85 @@ pub(crate) fn batch(
         scans_done,
         devices,
         events,
+        checks,
+        snapshots,
     })
+}
+
+/// What the site's scan `scan` saw of each device, the facts texts named by site id (`facts`:
+/// those read so far, shared by the batch's scans).
+fn scan_snapshots(
+    conn: &Conn,
+    scan: i64,
+    facts: &mut std::collections::HashMap<i64, Option<String>>,
+) -> super::db::Result<Vec<CopiedSnapshot>> {
+    // A text gone missing reads as nothing, as `diff` reads it.
+    let rows: Vec<(i64, Option<String>, Option<String>)> = conn
+        .prepare(
+            "SELECT sd.device_id, i.text, s.text FROM scan_devices sd
+               LEFT JOIN texts i ON i.id = sd.info LEFT JOIN texts s ON s.id = sd.seen
+             WHERE sd.scan_id = ?1 ORDER BY sd.device_id",
+        )?
+        .query_map(params![scan], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<super::db::Result<_>>()?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (device, info, seen) in rows {
+        let (info, seen) = (info.unwrap_or_default(), seen.unwrap_or_default());
+        let mut named = Vec::new();
+        if let Some(parts) = parse_seen(&seen) {
+            for fid in parts.streams.into_iter().filter_map(|(_, _, f)| f) {
+                if named.iter().any(|(id, _)| *id == fid) {
+                    continue;
+                }
+                let text = match facts.get(&fid) {
+                    Some(t) => t.clone(),
+                    None => {
+                        let t: Option<String> = conn
+                            .prepare_cached("SELECT text FROM texts WHERE id = ?1")?
+                            .query_row(params![fid], |r| r.get(0))
+                            .optional()?;
+                        facts.insert(fid, t.clone());
+                        t
+                    }
+                };
+                if let Some(t) = text {
+                    named.push((fid, t));
+                }
+            }
+        }
+        out.push(CopiedSnapshot {
+            scan,
+            device,
+            info,
+            seen,
+            facts: named,
+        });
+    }
+    Ok(out)
+}
+
+/// A snapshot's `seen` text (store/record.rs writes it): the address, the open ports, and each
+/// stream as (stream id, status, facts text id if it reads as one); an entry without the three is
+/// left out (as `diff` leaves it out). `None` when the text has not its three parts.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Seen<'a> {
+    pub ip: &'a str,
+    pub ports: &'a str,
+    pub streams: Vec<(i64, &'a str, Option<i64>)>,
+}
+
+pub(crate) fn parse_seen(seen: &str) -> Option<Seen<'_>> {
+    let mut parts = seen.splitn(3, '|');
+    let (ip, ports, streams) = (parts.next()?, parts.next()?, parts.next()?);
+    let streams = streams
+        .split(';')
+        .filter_map(|e| {
+            let mut f = e.split(' ');
+            let (id, status, facts) = (f.next()?, f.next()?, f.next()?);
+            Some((id.parse().ok()?, status, facts.parse().ok()))
+        })
+        .collect();
+    Some(Seen { ip, ports, streams })
 }
 
 /// One device of the site with its addresses, streams and description; `None` when forgotten.
@@ -273,12 +421,13 @@ fn device(conn: &Conn, id: i64) -> super::db::Result<Option<CopiedDevice>> {
 pub(crate) fn cursor(conn: &Conn, site: &str) -> super::db::Result<HubCursor> {
     Ok(conn
         .query_row(
-            "SELECT last_event, last_scan FROM sites WHERE name = ?1",
+            "SELECT last_event, last_scan, last_check FROM sites WHERE name = ?1",
             params![site],
             |r| {
                 Ok(HubCursor {
                     last_event: r.get(0)?,
                     last_scan: r.get(1)?,
+                    last_check: r.get(2)?,
                 })
             },
         )
@@ -322,23 +471,36 @@ pub(crate) fn apply(
         let id = apply_device(tx, site, d, &mut texts, &mut ids)?;
         ids.devices.insert(d.row.origin, Some(id));
     }
+    apply_snapshots(tx, site, &batch.snapshots, &mut texts, &mut ids)?;
+    apply_checks(tx, site, &batch.checks, before.last_check, &mut ids)?;
     apply_events(tx, site, &batch.events, &mut ids)?;
     let after = batch.cursor(before);
     tx.execute(
-        "UPDATE sites SET last_event = ?2, last_scan = ?3 WHERE name = ?1",
-        params![site, after.last_event, after.last_scan],
+        "UPDATE sites SET last_event = ?2, last_scan = ?3, last_check = ?4 WHERE name = ?1",
+        params![site, after.last_event, after.last_scan, after.last_check],
     )?;
     Ok(after)
 }
 
-/// The hub's ids of a site's scans and devices (`None`: not at the hub), as a batch finds them.
+/// The hub's ids of a site's scans, devices and streams (`None`: not at the hub), as a batch
+/// finds them.
 #[derive(Default)]
 struct HubIds {
     scans: std::collections::HashMap<i64, Option<i64>>,
     devices: std::collections::HashMap<i64, Option<i64>>,
+    streams: std::collections::HashMap<i64, Option<i64>>,
 }
 
 impl HubIds {
+    fn stream(&mut self, tx: &Conn, site: &str, origin: i64) -> super::db::Result<Option<i64>> {
+        if let Some(id) = self.streams.get(&origin) {
+            return Ok(*id);
+        }
+        let id = hub_id(tx, "streams", site, origin).optional()?;
+        self.streams.insert(origin, id);
+        Ok(id)
+    }
+
     fn scan(&mut self, tx: &Conn, site: &str, origin: i64) -> super::db::Result<Option<i64>> {
         if let Some(id) = self.scans.get(&origin) {
             return Ok(*id);
@@ -393,8 +555,19 @@ fn apply_events(
         p.extend(cols.iter().cloned());
         rows.push(p);
     }
-    let width = 4 + ne;
-    let mut rest = rows.as_slice();
+    insert_rows(
+        tx,
+        &format!("events (site, origin_id, scan_id, device_id, {EVENT_COLS})"),
+        4 + ne,
+        &rows,
+    )
+}
+
+/// `INSERT INTO {into} VALUES ...` of `rows` (each `width` values), in order, a statement per
+/// [`EVENTS_PER_STATEMENT`] rows at most; a row whose `(site, origin_id)` is there already is
+/// left as it is.
+fn insert_rows(tx: &Conn, into: &str, width: usize, rows: &[Vec<Value>]) -> super::db::Result<()> {
+    let mut rest = rows;
     while !rest.is_empty() {
         // Three shapes of statement only (100, 10 or 1 rows): each is prepared once.
         let n = [EVENTS_PER_STATEMENT, 10, 1]
@@ -409,12 +582,106 @@ fn apply_events(
             .join(", ");
         tx.execute(
             &format!(
-                "INSERT INTO events (site, origin_id, scan_id, device_id, {EVENT_COLS})
-                 VALUES {values}
+                "INSERT INTO {into} VALUES {values}
                  ON CONFLICT (site, origin_id) WHERE origin_id IS NOT NULL DO NOTHING"
             ),
             chunk.concat(),
         )?;
+    }
+    Ok(())
+}
+
+/// A batch's stream checks at the hub, after the hub's cursor (`after`: those at or before it
+/// were applied by an earlier batch, and some may have been pruned since), in site order, on
+/// the hub's copy of their stream; each stream's checks then bounded as the site bounds them
+/// ([`super::health::prune_checks`]). The hub's ids follow the site's, so "the newest" is the
+/// same checks at both.
+fn apply_checks(
+    tx: &Conn,
+    site: &str,
+    checks: &[Copied],
+    after: i64,
+    ids: &mut HubIds,
+) -> super::db::Result<()> {
+    let nc = count(CHECK_COLS);
+    let mut rows = Vec::with_capacity(checks.len());
+    let mut streams: Vec<i64> = Vec::new();
+    for c in checks.iter().filter(|c| c.origin > after) {
+        let (cols, site_ids) = c.values.split_at(nc.min(c.values.len()));
+        let stream = match site_ids.first() {
+            Some(Value::Int(s)) => ids.stream(tx, site, *s)?,
+            _ => None,
+        };
+        // A check of a stream the site forgot before it was sent has nothing to hang on.
+        let Some(stream) = stream else { continue };
+        if !streams.contains(&stream) {
+            streams.push(stream);
+        }
+        let mut p = vec![
+            Value::Text(site.into()),
+            Value::Int(c.origin),
+            Value::Int(stream),
+        ];
+        p.extend(cols.iter().cloned());
+        rows.push(p);
+    }
+    insert_rows(
+        tx,
+        &format!("checks (site, origin_id, stream_id, {CHECK_COLS})"),
+        3 + nc,
+        &rows,
+    )?;
+    for stream in streams {
+        super::health::prune_checks(tx, stream)?;
+    }
+    Ok(())
+}
+
+/// A batch's per-scan snapshots at the hub, in the hub's terms: its scan, device, stream and
+/// text ids; one there already is written again (the same).
+fn apply_snapshots(
+    tx: &Conn,
+    site: &str,
+    snapshots: &[CopiedSnapshot],
+    texts: &mut super::record::Texts,
+    ids: &mut HubIds,
+) -> super::db::Result<()> {
+    for snap in snapshots {
+        let (Some(scan), Some(device)) = (
+            ids.scan(tx, site, snap.scan)?,
+            ids.device(tx, site, snap.device)?,
+        ) else {
+            continue;
+        };
+        let seen = match parse_seen(&snap.seen) {
+            Some(parts) => {
+                let mut streams = Vec::with_capacity(parts.streams.len());
+                for (sid, status, fid) in parts.streams {
+                    // A stream the hub lacks is left out, as `diff` leaves out one the site lacks.
+                    let Some(hub_sid) = ids.stream(tx, site, sid)? else {
+                        continue;
+                    };
+                    let facts = fid.and_then(|f| snap.facts.iter().find(|(id, _)| *id == f));
+                    let facts = match facts {
+                        Some((_, t)) => texts.id(tx, t)?.to_string(),
+                        // Not an id: `diff` reads no facts, at the hub as at the site.
+                        None => "-".to_string(),
+                    };
+                    streams.push(format!("{hub_sid} {status} {facts}"));
+                }
+                format!("{}|{}|{}", parts.ip, parts.ports, streams.join(";"))
+            }
+            // A text diff cannot read: kept as it is, read as nothing at both.
+            None => snap.seen.clone(),
+        };
+        let info = texts.id(tx, &snap.info)?;
+        let seen = texts.id(tx, &seen)?;
+        tx.prepare_cached(
+            "INSERT INTO scan_devices (scan_id, device_id, info, seen) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (scan_id, device_id) DO UPDATE SET info = excluded.info,
+                 seen = excluded.seen",
+        )?
+        .execute(params![scan, device, info, seen])?;
     }
     Ok(())
 }
@@ -467,18 +734,21 @@ fn apply_device(
         p.extend(s.values.iter().cloned());
         p.push(facts.map_or(Value::Null, Value::Int));
         p.push(media.map_or(Value::Null, Value::Int));
-        tx.execute(
+        let id = tx.query_row(
             &format!(
                 "INSERT INTO streams (site, origin_id, device_id, {STREAM_COLS}, facts, media)
                  VALUES (?1, ?2, ?3, {})
                  ON CONFLICT (site, origin_id) WHERE origin_id IS NOT NULL
                  DO UPDATE SET device_id = excluded.device_id, {}, facts = excluded.facts,
-                     media = excluded.media",
+                     media = excluded.media
+                 RETURNING id",
                 placeholders(4, nst + 2),
                 excluded(STREAM_COLS)
             ),
             p,
+            |r| r.get(0),
         )?;
+        ids.streams.insert(s.origin, Some(id));
     }
     if let Some((scan, complete, json)) = &d.report {
         let scan = ids.scan(tx, site, *scan)?.unwrap_or(0);
@@ -585,4 +855,40 @@ pub(crate) fn touch(tx: &Conn, site: &str, agent: &str, now: i64) -> super::db::
         params![site, now, agent],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What store/record.rs writes reads back; damaged text is left out, never a panic.
+    #[test]
+    fn a_snapshots_seen_text_reads_back() {
+        assert_eq!(
+            parse_seen("10.0.0.5|80,554|3 ok 17;4 unauthorized 18"),
+            Some(Seen {
+                ip: "10.0.0.5",
+                ports: "80,554",
+                streams: vec![(3, "ok", Some(17)), (4, "unauthorized", Some(18))],
+            })
+        );
+        assert_eq!(
+            parse_seen("fe80::1||"),
+            Some(Seen {
+                ip: "fe80::1",
+                ports: "",
+                streams: vec![],
+            })
+        );
+        // A facts id that does not read is kept as none; an entry without its three parts, or
+        // whose stream id does not read, is left out.
+        assert_eq!(
+            parse_seen("ip|1|x ok 1;3 ok;5 ok -;").unwrap().streams,
+            [(5, "ok", None)]
+        );
+        assert_eq!(parse_seen("10.0.0.5|554"), None);
+        for cut in 0.."1.2.3.4|80|3 ok 17;4 x 9".len() {
+            let _ = parse_seen(&"1.2.3.4|80|3 ok 17;4 x 9"[..cut]);
+        }
+    }
 }
