@@ -479,7 +479,85 @@ mod tests {
     both_engines!(
         findings_open_once_and_resolve_only_where_judged,
         prune_and_the_cap_bound_resolved_findings,
+        findings_are_copied_to_the_hub_once,
     );
+
+    /// A site's findings reach the hub with their device (brought by their events): the same
+    /// rows, a batch applied twice adds nothing, a resolution arrives, and a finding the site
+    /// pruned and found again (a new site id, the same key) replaces the hub's old row.
+    fn findings_are_copied_to_the_hub_once(engine: Engine) {
+        let site_db = TestDb::new(Engine::Sqlite);
+        let mut site = site_db.open();
+        let (a, b) = record_two(&mut site);
+        let url = "rtsp://10.0.0.5:554/live";
+        let found = [
+            finding(a, "stream-unauthenticated", Some(554), Some(url)),
+            finding(b, "upnp-exposed", None, None),
+        ];
+        audit(&mut site, &found, &[a, b], true);
+        let hub_db = TestDb::new(engine);
+        let mut hub = hub_db.open();
+        let all = FindingQuery {
+            state: FindingState::All,
+            ..FindingQuery::default()
+        };
+        let view = |s: &Store| {
+            let mut v: Vec<_> = s
+                .findings(&all, None, 100)
+                .unwrap()
+                .into_iter()
+                .map(|f| {
+                    (
+                        f.device.address,
+                        f.finding,
+                        f.port,
+                        f.stream,
+                        f.state,
+                        f.first_seen,
+                    )
+                })
+                .collect();
+            v.sort();
+            v
+        };
+        let push = |hub: &mut Store, site: &Store| {
+            let mut cursor = hub.hub_cursor("lab").unwrap();
+            loop {
+                let batch = site.replica_batch("lab", cursor, 10, 100).unwrap();
+                if batch.is_empty() {
+                    break;
+                }
+                cursor = hub.apply_replica(&batch, "test").unwrap();
+                // Applied again: nothing changes.
+                let before = view(hub);
+                hub.apply_replica(&batch, "test").unwrap();
+                assert_eq!(view(hub), before);
+            }
+        };
+        push(&mut hub, &site);
+        assert_eq!(view(&hub), view(&site));
+        assert_eq!(view(&hub).len(), 2);
+        // Resolved at the site: resolved at the hub.
+        audit(&mut site, &found[1..], &[a, b], true);
+        push(&mut hub, &site);
+        assert_eq!(view(&hub), view(&site));
+        assert!(view(&hub).iter().any(|f| f.4 == "resolved"));
+        // Pruned at the site, then found again: one row at the hub, open.
+        site.conn
+            .execute(
+                "DELETE FROM findings WHERE resolved_at IS NOT NULL",
+                params![],
+            )
+            .unwrap();
+        audit(&mut site, &found, &[a, b], true);
+        push(&mut hub, &site);
+        assert_eq!(view(&hub), view(&site));
+        assert!(view(&hub).iter().all(|f| f.4 == "open"));
+        assert_eq!(
+            hub.hub_cursor("lab").unwrap().last_event,
+            site.last_event_id().unwrap()
+        );
+    }
 
     fn record_two(s: &mut Store) -> (i64, i64) {
         let now = jiff::Timestamp::now().to_string();

@@ -10,7 +10,9 @@
 //! keep each device's order.
 //!
 //! What is copied: scans (their summary), every device an event or a scan of the batch concerns
-//! (its row, addresses, streams and newest description), and the events. Not copied: stored
+//! (its row, addresses, streams, newest description and audit findings), and the events. A
+//! device's findings are copied whole with it (its `finding_new`/`finding_resolved` events bring
+//! it), so rows the site pruned go at the hub too. Not copied: stored
 //! credential hashes (keyed per inventory: meaningless elsewhere), per-scan snapshots (`diff` runs
 //! at the site), stream checks (the stream's state is copied with it).
 
@@ -42,6 +44,8 @@ pub struct CopiedDevice {
     pub streams: Vec<(Copied, Option<String>, Option<String>)>,
     /// The newest description: site scan id, complete, JSON.
     pub report: Option<(i64, bool, String)>,
+    /// Its audit findings (`store::findings`), open and resolved.
+    pub findings: Vec<Copied>,
 }
 
 /// What one push sends.
@@ -83,6 +87,8 @@ const DEVICE_COLS: &str = "key, mac, serial_key, uuid, ip, hostname, vendor, mod
 const STREAM_COLS: &str = "url, protocol, port, status, auth, username, measured, first_seen, \
      last_seen, last_verified, state, state_since, fails, held";
 const EVENT_COLS: &str = "at, kind, stream_url, detail";
+const FINDING_COLS: &str = "finding, port, stream, severity, severity_rank, title, evidence, why, \
+     fix, vendor_fix, source, first_seen, last_seen, resolved_at";
 
 fn values(r: &super::db::Row, from: usize, n: usize) -> super::db::Result<Vec<Value>> {
     (from..from + n).map(|i| r.get::<_, Value>(i)).collect()
@@ -257,6 +263,18 @@ fn device(conn: &Conn, id: i64) -> super::db::Result<Option<CopiedDevice>> {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
+    let nf = count(FINDING_COLS);
+    let findings = conn
+        .prepare(&format!(
+            "SELECT id, {FINDING_COLS} FROM findings WHERE device_id = ?1 ORDER BY id"
+        ))?
+        .query_map(params![id], |r| {
+            Ok(Copied {
+                origin: r.get(0)?,
+                values: values(r, 1, nf)?,
+            })
+        })?
+        .collect::<super::db::Result<_>>()?;
     Ok(Some(CopiedDevice {
         row: Copied {
             origin: id,
@@ -266,6 +284,7 @@ fn device(conn: &Conn, id: i64) -> super::db::Result<Option<CopiedDevice>> {
         addresses,
         streams,
         report,
+        findings,
     }))
 }
 
@@ -490,7 +509,52 @@ fn apply_device(
             params![device_id, scan, *complete, json],
         )?;
     }
+    apply_findings(tx, site, device_id, &d.findings)?;
     Ok(device_id)
+}
+
+/// A copied device's findings at the hub: those the site no longer has go first (a finding the
+/// site pruned and found again has a new site id and the same key), then each is upserted.
+fn apply_findings(
+    tx: &Conn,
+    site: &str,
+    device_id: i64,
+    findings: &[Copied],
+) -> super::db::Result<()> {
+    let keep: std::collections::HashSet<i64> = findings.iter().map(|f| f.origin).collect();
+    for r in tx.query_all(
+        "SELECT id, origin_id FROM findings WHERE device_id = ?1",
+        params![device_id],
+    )? {
+        let origin: Option<i64> = r.get(1)?;
+        if !origin.is_some_and(|o| keep.contains(&o)) {
+            tx.execute(
+                "DELETE FROM findings WHERE id = ?1",
+                params![r.get::<_, i64>(0)?],
+            )?;
+        }
+    }
+    let nf = count(FINDING_COLS);
+    for f in findings {
+        let mut p = vec![
+            Value::Text(site.into()),
+            Value::Int(f.origin),
+            Value::Int(device_id),
+        ];
+        p.extend(f.values.iter().cloned());
+        tx.execute(
+            &format!(
+                "INSERT INTO findings (site, origin_id, device_id, {FINDING_COLS})
+                 VALUES (?1, ?2, ?3, {})
+                 ON CONFLICT (site, origin_id) WHERE origin_id IS NOT NULL
+                 DO UPDATE SET device_id = excluded.device_id, {}",
+                placeholders(4, nf),
+                excluded(FINDING_COLS)
+            ),
+            p,
+        )?;
+    }
+    Ok(())
 }
 
 /// The hub's id of the row `origin` of `site` in `table`.
