@@ -557,6 +557,36 @@ mod tests {
             hub.hub_cursor("lab").unwrap().last_event,
             site.last_event_id().unwrap()
         );
+        // SQLite gives the newest row's id again once it is deleted: the hub's row that had
+        // that site id lets go of it, and the new finding is copied beside it.
+        let (max, key): (i64, String) = site
+            .conn
+            .query_row(
+                "SELECT id, finding FROM findings ORDER BY id DESC LIMIT 1",
+                params![],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        site.conn
+            .execute("DELETE FROM findings WHERE id = ?1", params![max])
+            .unwrap();
+        let mut next: Vec<NewFinding> =
+            found.iter().filter(|f| f.finding != key).cloned().collect();
+        next.push(finding(a, "clock-skew", None, None));
+        audit(&mut site, &next, &[], true);
+        let reused: i64 = site
+            .conn
+            .query_row(
+                "SELECT id FROM findings WHERE finding = 'clock-skew'",
+                params![],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(reused, max, "SQLite reused the id");
+        push(&mut hub, &site);
+        let at_hub = view(&hub);
+        assert_eq!(at_hub.len(), 3, "{at_hub:?}");
+        assert!(at_hub.iter().any(|f| f.1 == "clock-skew"));
     }
 
     fn record_two(s: &mut Store) -> (i64, i64) {

@@ -10,11 +10,10 @@
 //! keep each device's order.
 //!
 //! What is copied: scans (their summary), every device an event or a scan of the batch concerns
-//! (its row, addresses, streams, newest description and audit findings), and the events. A
-//! device's findings are copied whole with it (its `finding_new`/`finding_resolved` events bring
-//! it), so rows the site pruned go at the hub too. Not copied: stored
-//! credential hashes (keyed per inventory: meaningless elsewhere), per-scan snapshots (`diff` runs
-//! at the site), stream checks (the stream's state is copied with it).
+//! (its row, addresses, streams, newest description and audit findings: a device's findings come
+//! with it, brought by its `finding_new`/`finding_resolved` events), and the events. Not copied:
+//! stored credential hashes (keyed per inventory: meaningless elsewhere), per-scan snapshots
+//! (`diff` runs at the site), stream checks (the stream's state is copied with it).
 
 use super::db::{Conn, OptionalExtension, Value, params};
 
@@ -513,29 +512,34 @@ fn apply_device(
     Ok(device_id)
 }
 
-/// A copied device's findings at the hub: those the site no longer has go first (a finding the
-/// site pruned and found again has a new site id and the same key), then each is upserted.
+/// A copied device's findings at the hub, upserted by their key (site, device, finding, port,
+/// stream): a finding the site pruned and found again (a new site id, the same key) takes over
+/// its old row, and a site id the site gave again to another finding is taken from the row that
+/// had it. `INSERT` and `UPDATE` only, as every copy (the hub's role needs no `DELETE`); rows the
+/// site pruned go with the hub's own `camscan prune`.
 fn apply_findings(
     tx: &Conn,
     site: &str,
     device_id: i64,
     findings: &[Copied],
 ) -> super::db::Result<()> {
-    let keep: std::collections::HashSet<i64> = findings.iter().map(|f| f.origin).collect();
-    for r in tx.query_all(
-        "SELECT id, origin_id FROM findings WHERE device_id = ?1",
-        params![device_id],
-    )? {
-        let origin: Option<i64> = r.get(1)?;
-        if !origin.is_some_and(|o| keep.contains(&o)) {
-            tx.execute(
-                "DELETE FROM findings WHERE id = ?1",
-                params![r.get::<_, i64>(0)?],
-            )?;
-        }
-    }
     let nf = count(FINDING_COLS);
     for f in findings {
+        // finding, port, stream: the first three columns.
+        let key = &f.values[..3];
+        tx.execute(
+            "UPDATE findings SET origin_id = NULL WHERE site = ?1 AND origin_id = ?2
+               AND NOT (device_id = ?3 AND finding = ?4 AND port = ?5 AND stream = ?6)",
+            [
+                vec![
+                    Value::Text(site.into()),
+                    Value::Int(f.origin),
+                    Value::Int(device_id),
+                ],
+                key.to_vec(),
+            ]
+            .concat(),
+        )?;
         let mut p = vec![
             Value::Text(site.into()),
             Value::Int(f.origin),
@@ -546,8 +550,8 @@ fn apply_findings(
             &format!(
                 "INSERT INTO findings (site, origin_id, device_id, {FINDING_COLS})
                  VALUES (?1, ?2, ?3, {})
-                 ON CONFLICT (site, origin_id) WHERE origin_id IS NOT NULL
-                 DO UPDATE SET device_id = excluded.device_id, {}",
+                 ON CONFLICT (site, device_id, finding, port, stream)
+                 DO UPDATE SET origin_id = excluded.origin_id, {}",
                 placeholders(4, nf),
                 excluded(FINDING_COLS)
             ),
