@@ -6,7 +6,8 @@
 //! * an incomplete audit (the scan was interrupted) resolves nothing;
 //! * only findings of devices this audit judged (the store resolves none of the others);
 //! * a finding on a port resolves only when the port was seen open this time or was probed
-//!   (`--from-db` probes nothing: only an open port it describes counts);
+//!   (`--from-db` probes nothing: only an open port it describes counts), and the scan recorded
+//!   no failure on it (a timeout, an analysis cut short);
 //! * a finding that one of audit's own questions found (SNMP communities, legacy TLS) resolves
 //!   only when those questions were asked (a complete scan of `camscan audit`, never
 //!   `--from-db`, whose descriptions may come from a plain `camscan scan`), one that a discovery
@@ -37,8 +38,12 @@ pub struct Coverage {
 /// no longer found may be resolved.
 pub fn may_resolve(id: FindingId, port: Option<u16>, device: &Device, cov: &Coverage) -> bool {
     let ran = |m: DiscoveryMethod| cov.methods.contains(&m);
+    // A port the scan failed on this time (a timeout, an analysis that did not finish) was not
+    // judged, open or probed.
     let port_seen = |p: u16| {
-        device.open_ports.contains(&p) || cov.ports.as_ref().is_some_and(|ps| ps.contains(&p))
+        !device.errors.iter().any(|e| e.port == Some(p))
+            && (device.open_ports.contains(&p)
+                || cov.ports.as_ref().is_some_and(|ps| ps.contains(&p)))
     };
     match id {
         FindingId::DefaultCredential => false,
@@ -150,6 +155,16 @@ mod tests {
         assert!(!may_resolve(stream, Some(8554), &d, &scan), "not probed");
         assert!(!may_resolve(stream, Some(80), &d, &from_db));
         assert!(may_resolve(FindingId::ClockSkew, None, &d, &from_db));
+        let mut timed_out = device(&[554]);
+        timed_out.errors.push(crate::model::Failure {
+            stage: crate::model::Stage::Analyze,
+            port: Some(554),
+            message: "DESCRIBE: no answer within 5 s".into(),
+        });
+        assert!(
+            !may_resolve(stream, Some(554), &timed_out, &scan),
+            "a failure on the port"
+        );
         for id in [FindingId::SnmpDefaultCommunity, FindingId::TlsWeakProtocol] {
             assert!(may_resolve(id, Some(161), &d, &scan));
             assert!(!may_resolve(id, Some(161), &d, &from_db), "{id:?}");
