@@ -4,9 +4,9 @@
 //! exec sink over the same inventory, and `camscan audit` run three times: the camera's
 //! `stream-unauthenticated` is delivered once; a second audit finds it again and delivers
 //! nothing new; the camera then asks for a password and the third audit resolves it, delivered
-//! once. `GET /api/v1/findings` of `camscan serve` shows the same. An interrupted audit
-//! (`--no-db` aside) and a device the audit did not judge are proven in the store's own tests
-//! (`store::findings`, both engines).
+//! once, and an audit interrupted (SIGINT) before that resolves nothing. `GET /api/v1/findings`
+//! of `camscan serve` shows the same. A device the audit did not judge is proven in the store's
+//! own tests (`store::findings`, both engines).
 
 mod common;
 
@@ -19,6 +19,9 @@ use serde_json::{Value, json};
 
 const CAMERA: &str = "127.0.9.41";
 const SERVE_IP: &str = "127.0.9.42";
+/// An RTSP server that answers OPTIONS and never anything else: holds an audit (its DESCRIBE
+/// waits `--timeout`) until it is interrupted.
+const SILENT: &str = "127.0.9.43";
 const SITE: &str = "lab";
 
 fn camera(auth: Option<&str>) -> Server {
@@ -64,6 +67,46 @@ fn wait_for(file: &Path, what: &str, ready: impl Fn(&[Value]) -> bool) -> Vec<Va
         );
         std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+/// [`SILENT`]'s server, on threads of this test.
+fn stalling_rtsp(ip: &str) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind((ip, 8554)).unwrap();
+    std::thread::spawn(move || {
+        for mut conn in listener.incoming().map_while(Result::ok) {
+            std::thread::spawn(move || {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                while let Ok(n) = conn.read(&mut chunk) {
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    let text = String::from_utf8_lossy(&buf).into_owned();
+                    let Some(end) = text.find("\r\n\r\n") else {
+                        continue;
+                    };
+                    if !text.starts_with("OPTIONS") {
+                        // Hold the connection, answer nothing.
+                        std::thread::sleep(Duration::from_secs(600));
+                        return;
+                    }
+                    let cseq = text[..end]
+                        .lines()
+                        .find_map(|l| l.strip_prefix("CSeq:").or_else(|| l.strip_prefix("Cseq:")))
+                        .unwrap_or("1")
+                        .trim()
+                        .to_string();
+                    let _ = write!(
+                        conn,
+                        "RTSP/1.0 200 OK\r\nCSeq: {cseq}\r\nPublic: OPTIONS, DESCRIBE, SETUP, PLAY\r\n\r\n"
+                    );
+                    buf.drain(..end + 4);
+                }
+            });
+        }
+    });
 }
 
 fn audit(db: &Path) -> Value {
@@ -165,9 +208,49 @@ fn audit_findings_reach_watchs_sinks_once_and_resolve() {
 
     // Second audit: found again, nothing new delivered (the next finding event would follow).
     audit(&db);
-    // Then the camera asks for a password: the third audit resolves the finding, once.
+    // Then the camera asks for a password. An audit interrupted (SIGINT) while a silent host
+    // holds it judged the camera but ran incomplete: it resolves nothing.
     drop(open.take());
     let _locked = camera(Some("digest"));
+    stalling_rtsp(SILENT);
+    let mut c = camscan_with_db(&db);
+    c.env("CAMSCAN_SITE", SITE).args([
+        "audit",
+        CAMERA,
+        SILENT,
+        "-p",
+        "8554",
+        "--timeout",
+        "60s",
+        "-f",
+        "json",
+    ]);
+    let child = c
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(4));
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "interrupted: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let still = http::get(&addr, "/api/v1/findings").json();
+    assert!(
+        still["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["finding"] == "stream-unauthenticated"),
+        "an interrupted audit resolves nothing: {still}"
+    );
+    // The third, complete, audit resolves the finding, once.
     let doc = audit(&db);
     assert!(
         !doc["findings"]
