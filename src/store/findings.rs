@@ -219,14 +219,9 @@ struct Stored {
     title: String,
 }
 
-/// Record `audit` (see the module's doc), in the caller's transaction.
-pub(crate) fn record(
-    tx: &Conn,
-    audit: &FindingsAudit<'_>,
-    now: i64,
-) -> super::db::Result<FindingsRecorded> {
-    let site = audit.site;
-    let mut stored: HashMap<FindingKey, Stored> = HashMap::new();
+/// The site's findings as stored, by key.
+fn load(tx: &Conn, site: &str) -> super::db::Result<HashMap<FindingKey, Stored>> {
+    let mut stored = HashMap::new();
     for r in tx.query_all(
         "SELECT id, device_id, finding, port, stream, resolved_at, severity, title
            FROM findings WHERE site = ?1",
@@ -249,103 +244,133 @@ pub(crate) fn record(
             },
         );
     }
+    Ok(stored)
+}
+
+/// Write one event of a finding into the outbox.
+fn event(
+    tx: &Conn,
+    (site, now): (&str, i64),
+    kind: EventKind,
+    device_id: i64,
+    stream: Option<&str>,
+    detail: serde_json::Value,
+) -> super::db::Result<StoreEvent> {
+    let kind_name = super::query::kind_str(kind);
+    let id = tx
+        .prepare_cached(
+            "INSERT INTO events (scan_id, at, kind, device_id, stream_url, detail, site)
+             VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .insert(params![
+            now,
+            kind_name,
+            device_id,
+            stream,
+            detail.to_string(),
+            site
+        ])?;
+    Ok(StoreEvent {
+        id,
+        scan_id: None,
+        site: site.to_string(),
+        at: rfc3339(now),
+        kind,
+        device_id,
+        stream_url: stream.map(str::to_string),
+        detail,
+    })
+}
+
+/// Write a finding found now: its text and `last_seen` when it is open, opened again (a new
+/// `first_seen`) when it was resolved, inserted when new. Whether it was not open before.
+fn write_found(
+    tx: &Conn,
+    (site, now): (&str, i64),
+    f: &NewFinding,
+    stored: Option<&Stored>,
+) -> super::db::Result<bool> {
+    let text = params![
+        f.severity,
+        rank(&f.severity),
+        f.title,
+        f.evidence,
+        f.why,
+        f.fix,
+        f.vendor_fix,
+        f.source,
+        now
+    ];
+    let mut p = text.values();
+    match stored {
+        Some(s) if s.open => {
+            p.push(s.id.to_value());
+            tx.prepare_cached(
+                "UPDATE findings SET severity = ?1, severity_rank = ?2, title = ?3,
+                     evidence = ?4, why = ?5, fix = ?6, vendor_fix = ?7, source = ?8,
+                     last_seen = ?9 WHERE id = ?10",
+            )?
+            .execute(p)?;
+            return Ok(false);
+        }
+        Some(s) => {
+            p.push(s.id.to_value());
+            tx.prepare_cached(
+                "UPDATE findings SET severity = ?1, severity_rank = ?2, title = ?3,
+                     evidence = ?4, why = ?5, fix = ?6, vendor_fix = ?7, source = ?8,
+                     first_seen = ?9, last_seen = ?9, resolved_at = NULL WHERE id = ?10",
+            )?
+            .execute(p)?;
+        }
+        None => {
+            let port = i64::from(f.port.unwrap_or(0));
+            let stream = f.stream.as_deref().unwrap_or("");
+            p.extend(params![site, f.device_id, f.finding, port, stream].values());
+            tx.prepare_cached(
+                "INSERT INTO findings (severity, severity_rank, title, evidence, why, fix,
+                     vendor_fix, source, first_seen, last_seen, site, device_id, finding,
+                     port, stream)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12, ?13, ?14)",
+            )?
+            .execute(p)?;
+        }
+    }
+    Ok(true)
+}
+
+/// Keep the newest [`RESOLVED_PER_DEVICE`] resolved findings of `device`.
+fn cap(tx: &Conn, device: i64) -> super::db::Result<()> {
+    tx.prepare_cached(
+        "DELETE FROM findings WHERE device_id = ?1 AND resolved_at IS NOT NULL
+           AND id NOT IN (SELECT id FROM findings WHERE device_id = ?1
+                            AND resolved_at IS NOT NULL
+                          ORDER BY resolved_at DESC, id DESC LIMIT ?2)",
+    )?
+    .execute(params![device, RESOLVED_PER_DEVICE])?;
+    Ok(())
+}
+
+/// Record `audit` (see the module's doc), in the caller's transaction.
+pub(crate) fn record(
+    tx: &Conn,
+    audit: &FindingsAudit<'_>,
+    now: i64,
+) -> super::db::Result<FindingsRecorded> {
+    let at = (audit.site, now);
+    let stored = load(tx, audit.site)?;
     let mut out = FindingsRecorded::default();
-    let mut event =
-        |kind: EventKind, device_id: i64, stream: Option<&str>, detail: serde_json::Value| {
-            let kind_name = super::query::kind_str(kind);
-            let id = tx
-                .prepare_cached(
-                    "INSERT INTO events (scan_id, at, kind, device_id, stream_url, detail, site)
-                 VALUES (NULL, ?1, ?2, ?3, ?4, ?5, ?6)",
-                )?
-                .insert(params![
-                    now,
-                    kind_name,
-                    device_id,
-                    stream,
-                    detail.to_string(),
-                    site
-                ])?;
-            out.events.push(StoreEvent {
-                id,
-                scan_id: None,
-                site: site.to_string(),
-                at: rfc3339(now),
-                kind,
-                device_id,
-                stream_url: stream.map(str::to_string),
-                detail,
-            });
-            Ok::<_, super::db::DbError>(())
-        };
     let mut seen: HashSet<FindingKey> = HashSet::new();
-    let mut new = 0;
     for f in audit.found {
         let key = f.key();
-        if !seen.insert(key.clone()) {
+        if !seen.insert(key.clone()) || !write_found(tx, at, f, stored.get(&key))? {
             continue;
         }
-        let port = i64::from(f.port.unwrap_or(0));
-        let stream = f.stream.as_deref().unwrap_or("");
-        let text = params![
-            f.severity,
-            rank(&f.severity),
-            f.title,
-            f.evidence,
-            f.why,
-            f.fix,
-            f.vendor_fix,
-            f.source,
-            now
-        ];
-        match stored.get(&key) {
-            Some(s) => {
-                let mut p = text.values();
-                p.push(s.id.to_value());
-                if s.open {
-                    tx.prepare_cached(
-                        "UPDATE findings SET severity = ?1, severity_rank = ?2, title = ?3,
-                             evidence = ?4, why = ?5, fix = ?6, vendor_fix = ?7, source = ?8,
-                             last_seen = ?9 WHERE id = ?10",
-                    )?
-                    .execute(p)?;
-                    continue;
-                }
-                tx.prepare_cached(
-                    "UPDATE findings SET severity = ?1, severity_rank = ?2, title = ?3,
-                         evidence = ?4, why = ?5, fix = ?6, vendor_fix = ?7, source = ?8,
-                         first_seen = ?9, last_seen = ?9, resolved_at = NULL WHERE id = ?10",
-                )?
-                .execute(p)?;
-            }
-            None => {
-                let mut p = text.values();
-                p.extend(params![site, f.device_id, f.finding, port, stream].values());
-                tx.prepare_cached(
-                    "INSERT INTO findings (severity, severity_rank, title, evidence, why, fix,
-                         vendor_fix, source, first_seen, last_seen, site, device_id, finding,
-                         port, stream)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12, ?13, ?14)",
-                )?
-                .execute(p)?;
-            }
-        }
-        new += 1;
-        event(
-            EventKind::FindingNew,
-            f.device_id,
-            f.stream.as_deref(),
-            detail(
-                &f.finding,
-                &f.severity,
-                &f.title,
-                f.port,
-                f.stream.as_deref(),
-            ),
-        )?;
+        out.new += 1;
+        let (stream, port) = (f.stream.as_deref(), f.port);
+        let detail = detail(&f.finding, &f.severity, &f.title, port, stream);
+        let e = event(tx, at, EventKind::FindingNew, f.device_id, stream, detail)?;
+        out.events.push(e);
     }
-    let mut resolved = 0;
-    let mut pruned_devices = HashSet::new();
     if audit.complete {
         let judged: HashSet<i64> = audit.judged.iter().copied().collect();
         let mut gone: Vec<(&FindingKey, &Stored)> = stored
@@ -358,39 +383,32 @@ pub(crate) fn record(
             })
             .collect();
         gone.sort_by_key(|(_, s)| s.id);
+        let mut capped = HashSet::new();
         for (k, s) in gone {
             tx.prepare_cached("UPDATE findings SET resolved_at = ?2 WHERE id = ?1")?
                 .execute(params![s.id, now])?;
-            resolved += 1;
-            pruned_devices.insert(k.device_id);
-            event(
+            out.resolved += 1;
+            let stream = k.stream.as_deref();
+            let detail = detail(&k.finding, &s.severity, &s.title, k.port, stream);
+            let e = event(
+                tx,
+                at,
                 EventKind::FindingResolved,
                 k.device_id,
-                k.stream.as_deref(),
-                detail(
-                    &k.finding,
-                    &s.severity,
-                    &s.title,
-                    k.port,
-                    k.stream.as_deref(),
-                ),
+                stream,
+                detail,
             )?;
+            out.events.push(e);
+            capped.insert(k.device_id);
+        }
+        // Each device whose findings resolved keeps its newest resolved ones.
+        for device in capped {
+            cap(tx, device)?;
         }
     }
-    for device in pruned_devices {
-        tx.prepare_cached(
-            "DELETE FROM findings WHERE device_id = ?1 AND resolved_at IS NOT NULL
-               AND id NOT IN (SELECT id FROM findings WHERE device_id = ?1
-                                AND resolved_at IS NOT NULL
-                              ORDER BY resolved_at DESC, id DESC LIMIT ?2)",
-        )?
-        .execute(params![device, RESOLVED_PER_DEVICE])?;
-    }
-    out.new = new;
-    out.resolved = resolved;
     out.open = tx.query_row(
         "SELECT COUNT(*) FROM findings WHERE site = ?1 AND resolved_at IS NULL",
-        params![site],
+        params![audit.site],
         |r| r.get::<_, i64>(0),
     )? as usize;
     Ok(out)
