@@ -71,7 +71,8 @@ pub enum Command {
     /// Remove one device (id, address or MAC) and everything recorded about it from the inventory.
     /// Exit 0, or 1 when the device is unknown.
     Forget(ForgetArgs),
-    /// Remove scans, events and offline devices older than a given age, to keep the file bounded.
+    /// Remove scans, events, offline devices and resolved audit findings older than a given age,
+    /// to keep the file bounded.
     Prune(PruneArgs),
     /// Scan on a schedule, check known streams between scans, and send the inventory's events
     /// (device new/offline/online, stream down/up, ...) to stdout as NDJSON, webhooks, commands

@@ -83,7 +83,8 @@
 //! * [`audit`]: `camscan audit`: security findings judged from what a scan saw (pure rules in
 //!   `audit::rules`, one per stable finding id), commissioning against a plan (`audit::plan`),
 //!   and their table, JSON and CSV (`audit::render`). Above the scan: it reads a report (a scan's,
-//!   or the inventory's) and sends nothing of its own.
+//!   or the inventory's) and sends nothing of its own. `cmds/audit_record.rs` keeps its findings
+//!   in the store (`store::findings`) with their `finding_new`/`finding_resolved` events.
 //! * [`sanitize`]: makes device strings safe for terminals and spreadsheets.
 //! * [`timing`]: where a scan's time goes, per port phase and per device, on the `camscan::timing`
 //!   log target (`scripts/bench` prints the slowest devices from it).

@@ -1,7 +1,9 @@
 //! `camscan audit`: the plan is read first (a bad one stops here, before anything is sent); then
 //! a scan runs and is recorded as `camscan scan` would record it (or, with `--from-db`, the
 //! inventory's newest description of each device at the site is read and nothing is sent); the
-//! devices are judged ([`crate::audit`]) and the result written (stdout or `-o`, atomically). The
+//! devices are judged ([`crate::audit`]), the findings recorded in the inventory with their
+//! `finding_new` / `finding_resolved` events (unless `--no-db`; see `audit_record`) and the
+//! result written (stdout or `-o`, atomically). The
 //! exit code is the scan's (0 found, 1 nothing, 130/143 interrupted), or 4 with `--fail-on` when
 //! a finding at or above it exists; an error is 2.
 
@@ -61,6 +63,10 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
     } else {
         "--from-db judges the inventory without sending anything".into()
     });
+    let mut coverage = super::audit_record::Coverage {
+        complete: true,
+        ..Default::default()
+    };
     let (report, source, code) = if args.from_db {
         let db = DbArgs {
             db: args.find.db.clone(),
@@ -99,6 +105,16 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
         })?;
         pics = got;
         let code = scanned.exit_code();
+        let complete = scanned.report.complete && !matches!(code, exit::SIGINT | exit::SIGTERM);
+        coverage = super::audit_record::Coverage {
+            complete,
+            asked: complete,
+            ports: cfg
+                .discovery
+                .contains(&crate::model::DiscoveryMethod::Port)
+                .then(|| cfg.ports.clone()),
+            methods: cfg.discovery.clone(),
+        };
         (scanned.report, "scan", code)
     };
     let ctx = Context {
@@ -115,6 +131,18 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
         pics.as_ref().map_err(String::as_str),
         args.output.as_deref(),
     )?;
+    // Into the inventory (unless --no-db), with their events, once the result is written.
+    if let Some(mut store) = crate::record::open_for_scan(&cfg)? {
+        let r = super::audit_record::record(&mut store, &cfg.site, &audit, &coverage)
+            .map_err(CommandError::Record)?;
+        tracing::info!(
+            new = r.new,
+            resolved = r.resolved,
+            open = r.open,
+            complete = coverage.complete,
+            "findings recorded in the inventory"
+        );
+    }
     let failed = args.fail_on.is_some_and(|level| audit.fails_at(level));
     // An interrupted scan keeps its code: what it judged is incomplete.
     Ok(if failed && !matches!(code, exit::SIGINT | exit::SIGTERM) {

@@ -19,6 +19,7 @@ use crate::error::{Error, exit};
 use crate::record::CommandError;
 
 mod audit;
+mod audit_record;
 mod completions;
 mod devices;
 mod diff;

@@ -1,4 +1,5 @@
-//! `camscan prune --older-than AGE`: remove scans, events, address records and devices older than AGE.
+//! `camscan prune --older-than AGE`: remove scans, events, address records, devices and resolved
+//! findings older than AGE.
 
 use crate::cli::PruneArgs;
 use crate::error::exit;
@@ -22,8 +23,9 @@ pub(super) fn run(args: &PruneArgs) -> Result<u8, CommandError> {
     write_stdout(|out| {
         writeln!(
             out,
-            "Removed {} scan(s), {} event(s), {} address record(s) and {} device(s) older than {}.",
-            p.scans, p.events, p.addresses, p.devices, args.older_than
+            "Removed {} scan(s), {} event(s), {} address record(s), {} device(s) and {} resolved \
+             finding(s) older than {}.",
+            p.scans, p.events, p.addresses, p.devices, p.findings, args.older_than
         )
     })?;
     Ok(exit::FOUND)

@@ -179,6 +179,12 @@ pub fn devices(list: &[DeviceSummary], format: RowsFormat, out: &mut dyn Write) 
 /// An event's detail in one line: `before -> after` when it has both, else its JSON.
 fn event_detail(e: &StoreEvent) -> String {
     let d = &e.detail;
+    if matches!(
+        e.kind,
+        crate::store::EventKind::FindingNew | crate::store::EventKind::FindingResolved
+    ) {
+        return terminal(&finding_line(d)).into_owned();
+    }
     let text = match (d.get("before"), d.get("after"), d.as_object()) {
         (Some(b), Some(a), _) => format!("{} -> {}", value_text(b), value_text(a)),
         // `address=192.168.1.64 streams=2`: what the event carries, nulls left out.
@@ -192,6 +198,23 @@ fn event_detail(e: &StoreEvent) -> String {
         _ => value_text(d),
     };
     terminal(&text).into_owned()
+}
+
+/// A finding event in one line: `high stream-unauthenticated port 8554: <title>` (the stream URL
+/// is the event's own column).
+fn finding_line(d: &serde_json::Value) -> String {
+    let field = |k: &str| d.get(k).and_then(|v| v.as_str()).unwrap_or("");
+    let port = d
+        .get("port")
+        .and_then(serde_json::Value::as_u64)
+        .map(|p| format!(" port {p}"))
+        .unwrap_or_default();
+    format!(
+        "{} {}{port}: {}",
+        field("severity"),
+        field("finding"),
+        field("title")
+    )
 }
 
 fn value_text(v: &serde_json::Value) -> String {
@@ -688,6 +711,18 @@ mod tests {
             "name=cam\\u{1b}[2J"
         );
         assert_eq!(d(serde_json::Value::Null), "");
+        let finding = StoreEvent {
+            kind: EventKind::FindingNew,
+            ..event(
+                serde_json::json!({"finding": "stream-unauthenticated", "severity": "high",
+                "title": "the stream plays without credentials", "port": 8554,
+                "stream": "rtsp://10.0.0.5:8554/cam"}),
+            )
+        };
+        assert_eq!(
+            event_detail(&finding),
+            "high stream-unauthenticated port 8554: the stream plays without credentials"
+        );
     }
 
     #[test]

@@ -60,7 +60,7 @@ const SCAN_BUCKETS: [f64; 11] = [
 
 /// Every [`EventKind`], so `camscan_events_total` starts each at 0 (a counter that appears at 1
 /// hides its first increase from `rate()`/`increase()`).
-const EVENT_KINDS: [EventKind; 14] = [
+const EVENT_KINDS: [EventKind; 16] = [
     EventKind::DeviceNew,
     EventKind::DeviceOffline,
     EventKind::DeviceOnline,
@@ -75,6 +75,8 @@ const EVENT_KINDS: [EventKind; 14] = [
     EventKind::StreamUp,
     EventKind::StreamChanged,
     EventKind::AuthChanged,
+    EventKind::FindingNew,
+    EventKind::FindingResolved,
 ];
 
 /// Fails to compile when a kind is added to [`EventKind`] and not to [`EVENT_KINDS`].
@@ -94,7 +96,9 @@ fn event_kinds_complete(k: EventKind) {
         | EventKind::StreamDown
         | EventKind::StreamUp
         | EventKind::StreamChanged
-        | EventKind::AuthChanged => {}
+        | EventKind::AuthChanged
+        | EventKind::FindingNew
+        | EventKind::FindingResolved => {}
     }
 }
 

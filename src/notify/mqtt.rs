@@ -8,6 +8,10 @@
 //! | `TOPIC/<device-id>/<kind>` | the notice's JSON | no |
 //! | `TOPIC/<device-id>/state` | `online` / `offline` ([`Notice::device_online`]) | yes |
 //! | `TOPIC/<device-id>/stream/<hash>/state` | `up` / `down` ([`Notice::stream_state`]) | yes |
+//! | `TOPIC/<device-id>/finding/<hash>/state` | `open` / `resolved` ([`Notice::finding_open`]) | yes |
+//!
+//! A finding's `<hash>` is [`stream_hash`] of `<finding id>|<port>|<stream>`: its identity on the
+//! device (`finding_new` / `finding_resolved`, from `camscan audit`).
 //!
 //! `<device-id>` is the store's device id (the notice's `device.id`), `<hash>` the first 12 hex
 //! digits of the SHA-256 of the stream's URL (without credentials): short, stable across runs
@@ -17,7 +21,9 @@
 //! firmware, a name), a retained config on
 //! `homeassistant/binary_sensor/camscan_<device-id>/config` makes a `connectivity` binary sensor
 //! of the device state topic, and one per stream (`camscan_<device-id>_<hash>`) of the stream's;
-//! both carry the same `device` block so Home Assistant groups them under one device. Field names
+//! both carry the same `device` block so Home Assistant groups them under one device. A finding
+//! gets a `problem` binary sensor (`camscan_<device-id>_finding_<hash>`, on: open), named after
+//! its id and port, under the same device. Field names
 //! from Home Assistant's MQTT discovery and MQTT binary sensor documentation
 //! (home-assistant.io/integrations/mqtt/, /integrations/binary_sensor.mqtt/).
 //!
@@ -315,7 +321,12 @@ impl Mqtt {
         let mut out = Vec::new();
         if self.ha_discovery {
             let mut configs = vec![(device_config_topic(d), device_config(&self.topic, notice))];
-            if let Some(url) = &notice.stream {
+            if notice.finding_open().is_some() {
+                configs.push((
+                    finding_config_topic(d, notice),
+                    finding_config(&self.topic, notice),
+                ));
+            } else if let Some(url) = &notice.stream {
                 configs.push((
                     stream_config_topic(d, url),
                     stream_config(&self.topic, notice, url),
@@ -350,6 +361,13 @@ impl Mqtt {
                 retain: true,
             });
         }
+        if let Some(open) = notice.finding_open() {
+            out.push(Message {
+                topic: finding_state_topic(&self.topic, notice),
+                payload: if open { "open" } else { "resolved" }.into(),
+                retain: true,
+            });
+        }
         out.push(Message {
             topic: event_topic(&self.topic, notice),
             payload: serde_json::to_vec(notice).unwrap_or_default(),
@@ -372,6 +390,60 @@ pub fn device_state_topic(topic: &str, device: i64) -> String {
 /// `TOPIC/<device-id>/stream/<hash>/state`.
 pub fn stream_state_topic(topic: &str, device: i64, url: &str) -> String {
     format!("{topic}/{device}/stream/{}/state", stream_hash(url))
+}
+
+/// A finding's identity on its device, from a `finding_*` notice: `<id>|<port>|<stream>`.
+fn finding_identity(notice: &Notice) -> String {
+    let d = &notice.detail;
+    format!(
+        "{}|{}|{}",
+        d.get("finding").and_then(|v| v.as_str()).unwrap_or(""),
+        d.get("port")
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0),
+        d.get("stream").and_then(|v| v.as_str()).unwrap_or("")
+    )
+}
+
+/// `TOPIC/<device-id>/finding/<hash>/state`.
+pub fn finding_state_topic(topic: &str, notice: &Notice) -> String {
+    format!(
+        "{topic}/{}/finding/{}/state",
+        notice.device.id,
+        stream_hash(&finding_identity(notice))
+    )
+}
+
+/// `homeassistant/binary_sensor/camscan_<device-id>_finding_<hash>/config`.
+pub fn finding_config_topic(device: i64, notice: &Notice) -> String {
+    format!(
+        "{HA_PREFIX}/binary_sensor/camscan_{device}_finding_{}/config",
+        stream_hash(&finding_identity(notice))
+    )
+}
+
+/// The discovery config of one finding's `problem` sensor (on: open).
+pub fn finding_config(topic: &str, notice: &Notice) -> serde_json::Value {
+    let d = notice.device.id;
+    let detail = &notice.detail;
+    let id = detail
+        .get("finding")
+        .and_then(|v| v.as_str())
+        .unwrap_or("finding");
+    let name = match detail.get("port").and_then(serde_json::Value::as_u64) {
+        Some(port) => format!("Finding {id} (port {port})"),
+        None => format!("Finding {id}"),
+    };
+    json!({
+        "name": name,
+        "unique_id": format!("camscan_{d}_finding_{}", stream_hash(&finding_identity(notice))),
+        "device_class": "problem",
+        "state_topic": finding_state_topic(topic, notice),
+        "payload_on": "open",
+        "payload_off": "resolved",
+        "qos": 1,
+        "device": ha_device(notice),
+    })
 }
 
 /// The first 12 hex digits (48 bits) of the SHA-256 of `url`: a stream's name in topics.
@@ -512,6 +584,41 @@ mod tests {
         ] {
             assert!(Mqtt::new(bad, false, TIMEOUT).is_err(), "{bad}");
         }
+    }
+
+    /// A finding is a `problem` sensor of its device, open or resolved (retained), with no
+    /// stream sensor for the stream it concerns; its event on `TOPIC/<id>/finding_new`.
+    #[test]
+    fn findings_are_problem_sensors() {
+        let m = Mqtt::new("mqtt://127.0.0.1/cams", true, TIMEOUT).unwrap();
+        let mut n = notice(EventKind::FindingNew, Some(URL));
+        n.detail = json!({"finding": "stream-unauthenticated", "severity": "high",
+            "title": "plays without credentials", "port": 554, "stream": URL});
+        let msgs = m.messages(&n);
+        let topics: Vec<&str> = msgs.iter().map(|m| m.topic.as_str()).collect();
+        let h = stream_hash(&format!("stream-unauthenticated|554|{URL}"));
+        assert_eq!(
+            topics,
+            [
+                "homeassistant/binary_sensor/camscan_3/config".to_string(),
+                format!("homeassistant/binary_sensor/camscan_3_finding_{h}/config"),
+                format!("cams/3/finding/{h}/state"),
+                "cams/3/finding_new".to_string(),
+            ]
+        );
+        let config: serde_json::Value = serde_json::from_slice(&msgs[1].payload).unwrap();
+        assert_eq!(config["device_class"], "problem");
+        assert_eq!(config["name"], "Finding stream-unauthenticated (port 554)");
+        assert_eq!(config["state_topic"], format!("cams/3/finding/{h}/state"));
+        assert_eq!(
+            (msgs[2].payload.as_slice(), msgs[2].retain),
+            (&b"open"[..], true)
+        );
+        n.kind = EventKind::FindingResolved;
+        let msgs = m.messages(&n);
+        let state = msgs.iter().find(|m| m.topic.ends_with("/state")).unwrap();
+        assert_eq!(state.payload, b"resolved");
+        assert_eq!(msgs.last().unwrap().topic, "cams/3/finding_resolved");
     }
 
     #[test]

@@ -26,7 +26,10 @@ use super::AppState;
 use super::params::{Params, json, one_of, page};
 use super::problem::{Kind, Problem};
 use super::sse;
-use crate::store::{DeviceQuery, DeviceState, EventKind, EventQuery, Store, StreamState};
+use crate::store::{
+    DeviceQuery, DeviceState, EventKind, EventQuery, FindingQuery, FindingState, SEVERITIES, Store,
+    StreamState,
+};
 
 /// The OpenAPI 3.1 document of these routes, written by hand and checked against [`routes`].
 pub const OPENAPI: &str = include_str!("openapi.json");
@@ -95,6 +98,7 @@ pub fn routes() -> Vec<(Route, MethodRouter<AppState>)> {
         ),
         (r("/api/v1/events", &[200, 400, 404]), get(events)),
         (r("/api/v1/events/stream", &[200, 400]), get(sse::stream)),
+        (r("/api/v1/findings", &[200, 400, 404]), get(findings)),
         (r("/api/v1/scans", &[200, 400]), get(scans)),
         (
             post("/api/v1/scans", &[202, 400, 403, 404, 409, 415, 429]),
@@ -411,6 +415,32 @@ async fn events(State(state): State<AppState>, RawQuery(query): RawQuery) -> Res
         let before = p.cursor()?;
         let list = read(&state, move |s| s.events_before(&q, before)).await?;
         Ok(json(&page(list, limit, |e| e.id)))
+    };
+    respond(list.await)
+}
+
+/// `GET /api/v1/findings?site=&device=&severity=&state=&limit=&cursor=`: audit findings by id,
+/// open ones unless `state` says otherwise; `severity` is the least one shown.
+async fn findings(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    let list = async {
+        let p = Params::parse(
+            query.as_deref(),
+            &["site", "device", "severity", "state", "limit", "cursor"],
+        )?;
+        let severity = p.parsed("severity", &one_of(&SEVERITIES), |v| {
+            SEVERITIES.contains(&v).then(|| v.to_string())
+        })?;
+        let st: Option<FindingState> =
+            p.parsed("state", &one_of(FindingState::NAMES), |v| v.parse().ok())?;
+        let q = FindingQuery {
+            site: p.get("site").map(str::to_string),
+            device: p.get("device").map(str::to_string),
+            severity,
+            state: st.unwrap_or_default(),
+        };
+        let (limit, cursor) = (p.limit()?, p.cursor()?);
+        let list = read(&state, move |s| s.findings(&q, cursor, limit + 1)).await?;
+        Ok(json(&page(list, limit, |f| f.id)))
     };
     respond(list.await)
 }

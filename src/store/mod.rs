@@ -28,6 +28,9 @@
 //! * `query`: devices, one device, events, scans, diff (pure over two snapshots), known.
 //! * `types`: the data of the interface ([`StoreError`], [`ScanInfo`], [`StoreEvent`], the
 //!   queries and their answers).
+//! * `findings`: audit findings (one row per site, device, finding id, port and stream), recorded
+//!   with their `finding_new` / `finding_resolved` events in one transaction; only a complete
+//!   audit resolves, and only findings of the devices it judged.
 //! * `inspect`: a read-only look at a file for `camscan doctor` (schema version, integrity,
 //!   size, each sink's waiting events), changing nothing.
 
@@ -42,6 +45,7 @@ mod columns;
 pub mod db;
 mod derive;
 mod dns;
+mod findings;
 mod health;
 mod identity;
 pub mod inspect;
@@ -62,6 +66,10 @@ mod types;
 pub use db::{DbError, DbLocation, PgTarget};
 pub(crate) use derive::same_rate;
 pub use dns::DnsAnswer;
+pub use findings::{
+    FindingDevice, FindingKey, FindingQuery, FindingRecord, FindingState, FindingsAudit,
+    FindingsRecorded, NewFinding, RESOLVED_PER_DEVICE, SEVERITIES,
+};
 pub use health::{CheckLayer, CheckResult, CheckTarget};
 pub use identity::Identity;
 pub use outbox::{CHECKS_PER_STREAM, Cursor, NOTICE_SCHEMA, Notice, NoticeDevice};
@@ -604,8 +612,39 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// Record an audit's findings and their events in one transaction (see `store::findings`).
+    pub fn record_findings(
+        &mut self,
+        audit: &FindingsAudit<'_>,
+    ) -> Result<FindingsRecorded, StoreError> {
+        let now = jiff::Timestamp::now().as_millisecond();
+        self.write(|tx| findings::record(tx, audit, now))
+    }
+
+    /// Up to `limit` findings matching `q`, by id, with an id above `after`. A device that is not
+    /// known is [`StoreError::NotFound`].
+    pub fn findings(
+        &self,
+        q: &FindingQuery,
+        after: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<FindingRecord>, StoreError> {
+        let device = self.event_device(&EventQuery {
+            device: q.device.clone(),
+            site: q.site.clone(),
+            ..EventQuery::default()
+        })?;
+        findings::list(&self.conn, q, device, after, limit).map_err(|e| self.err(e))
+    }
+
+    /// The id of the device `key` (an id, address or MAC) names at `site`, if known.
+    pub fn device_id(&self, key: &str, site: Option<&str>) -> Result<Option<i64>, StoreError> {
+        query::resolve(&self.conn, key, site).map_err(|e| self.err(e))
+    }
+
     /// Delete scans, events and address history older than `older_than` (a device's current
     /// address stays), and devices not seen since.
+    /// Resolved findings older than it go too (open ones stay with their device).
     pub fn prune(&mut self, older_than: Duration) -> Result<Pruned, StoreError> {
         let cutoff = jiff::Timestamp::now().as_millisecond()
             - i64::try_from(older_than.as_millis()).unwrap_or(i64::MAX / 2);
@@ -621,6 +660,12 @@ impl Store {
         let scans = tx
             .execute("DELETE FROM scans WHERE finished_at < ?1", [cutoff])
             .map_err(e)?;
+        let findings = tx
+            .execute(
+                "DELETE FROM findings WHERE resolved_at IS NOT NULL AND resolved_at < ?1",
+                [cutoff],
+            )
+            .map_err(e)?;
         let addresses = tx
             .execute(
                 "DELETE FROM addresses WHERE last_seen < ?1
@@ -635,6 +680,7 @@ impl Store {
             events,
             addresses,
             devices,
+            findings,
         })
     }
 }
@@ -2622,7 +2668,8 @@ mod tests {
                 scans: 1,
                 events: 1,
                 addresses: 0,
-                devices: 1
+                devices: 1,
+                findings: 0,
             }
         );
         assert_eq!(s.devices(&DeviceQuery::default()).unwrap().len(), 1);

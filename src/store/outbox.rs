@@ -74,6 +74,16 @@ impl Notice {
         }
     }
 
+    /// The state this event leaves its finding in, when it is about one: `finding_new` open
+    /// (`true`), `finding_resolved` resolved.
+    pub fn finding_open(&self) -> Option<bool> {
+        match self.kind {
+            EventKind::FindingNew => Some(true),
+            EventKind::FindingResolved => Some(false),
+            _ => None,
+        }
+    }
+
     /// The state this event leaves its stream in, when it says.
     pub fn stream_state(&self) -> Option<StreamState> {
         match self.kind {

@@ -12,13 +12,15 @@
 //! order, so the hub's ids keep each device's and each stream's order.
 //!
 //! What is copied: scans (their summary), every device an event, a check or a scan of the batch
-//! concerns (its row, addresses, streams and newest description), the events, the stream checks
-//! (bounded at the hub as at the site: the newest [`super::CHECKS_PER_STREAM`] of each stream),
-//! and what each ended scan saw of each device (`scan_devices`, what `diff` compares: the site's
-//! stream and text ids inside it turned into the hub's, so `diff --site` at the hub reads what it
-//! reads at the site, by the hub's scan ids). Not copied: stored credential hashes (keyed per
-//! inventory: meaningless elsewhere). Snapshots of scans a hub took before schema version 5 (the
-//! site's 8) stay at the site: the cursor was already past them.
+//! concerns (its row, addresses, streams, newest description and audit findings: a device's
+//! findings come with it, brought by its `finding_new`/`finding_resolved` events), the events,
+//! the stream checks (bounded at the hub as at the site: the newest
+//! [`super::CHECKS_PER_STREAM`] of each stream), and what each ended scan saw of each device
+//! (`scan_devices`, what `diff` compares: the site's stream and text ids inside it turned into the
+//! hub's, so `diff --site` at the hub reads what it reads at the site, by the hub's scan ids). Not
+//! copied: stored credential hashes (keyed per inventory: meaningless elsewhere). Snapshots of
+//! scans a hub took before schema version 5 (the site's 8) stay at the site: the cursor was
+//! already past them.
 
 use super::db::{Conn, OptionalExtension, Value, params};
 
@@ -49,6 +51,8 @@ pub struct CopiedDevice {
     pub streams: Vec<(Copied, Option<String>, Option<String>)>,
     /// The newest description: site scan id, complete, JSON.
     pub report: Option<(i64, bool, String)>,
+    /// Its audit findings (`store::findings`), open and resolved.
+    pub findings: Vec<Copied>,
 }
 
 /// What an ended scan saw of one device (its row of `scan_devices`, what `diff` compares), in
@@ -119,6 +123,8 @@ const STREAM_COLS: &str = "url, protocol, port, status, auth, username, measured
      last_seen, last_verified, state, state_since, fails, held";
 const EVENT_COLS: &str = "at, kind, stream_url, detail";
 const CHECK_COLS: &str = "at, ok, layer, error, first_packet_ms, fps, bitrate_kbps";
+const FINDING_COLS: &str = "finding, port, stream, severity, severity_rank, title, evidence, why, \
+     fix, vendor_fix, source, first_seen, last_seen, resolved_at";
 
 fn values(r: &super::db::Row, from: usize, n: usize) -> super::db::Result<Vec<Value>> {
     (from..from + n).map(|i| r.get::<_, Value>(i)).collect()
@@ -405,6 +411,18 @@ fn device(conn: &Conn, id: i64) -> super::db::Result<Option<CopiedDevice>> {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
+    let nf = count(FINDING_COLS);
+    let findings = conn
+        .prepare(&format!(
+            "SELECT id, {FINDING_COLS} FROM findings WHERE device_id = ?1 ORDER BY id"
+        ))?
+        .query_map(params![id], |r| {
+            Ok(Copied {
+                origin: r.get(0)?,
+                values: values(r, 1, nf)?,
+            })
+        })?
+        .collect::<super::db::Result<_>>()?;
     Ok(Some(CopiedDevice {
         row: Copied {
             origin: id,
@@ -414,6 +432,7 @@ fn device(conn: &Conn, id: i64) -> super::db::Result<Option<CopiedDevice>> {
         addresses,
         streams,
         report,
+        findings,
     }))
 }
 
@@ -760,7 +779,57 @@ fn apply_device(
             params![device_id, scan, *complete, json],
         )?;
     }
+    apply_findings(tx, site, device_id, &d.findings)?;
     Ok(device_id)
+}
+
+/// A copied device's findings at the hub, upserted by their key (site, device, finding, port,
+/// stream): a finding the site pruned and found again (a new site id, the same key) takes over
+/// its old row, and a site id the site gave again to another finding is taken from the row that
+/// had it. `INSERT` and `UPDATE` only, as every copy (the hub's role needs no `DELETE`); rows the
+/// site pruned go with the hub's own `camscan prune`.
+fn apply_findings(
+    tx: &Conn,
+    site: &str,
+    device_id: i64,
+    findings: &[Copied],
+) -> super::db::Result<()> {
+    let nf = count(FINDING_COLS);
+    for f in findings {
+        // finding, port, stream: the first three columns.
+        let key = &f.values[..3];
+        tx.execute(
+            "UPDATE findings SET origin_id = NULL WHERE site = ?1 AND origin_id = ?2
+               AND NOT (device_id = ?3 AND finding = ?4 AND port = ?5 AND stream = ?6)",
+            [
+                vec![
+                    Value::Text(site.into()),
+                    Value::Int(f.origin),
+                    Value::Int(device_id),
+                ],
+                key.to_vec(),
+            ]
+            .concat(),
+        )?;
+        let mut p = vec![
+            Value::Text(site.into()),
+            Value::Int(f.origin),
+            Value::Int(device_id),
+        ];
+        p.extend(f.values.iter().cloned());
+        tx.execute(
+            &format!(
+                "INSERT INTO findings (site, origin_id, device_id, {FINDING_COLS})
+                 VALUES (?1, ?2, ?3, {})
+                 ON CONFLICT (site, device_id, finding, port, stream)
+                 DO UPDATE SET origin_id = excluded.origin_id, {}",
+                placeholders(4, nf),
+                excluded(FINDING_COLS)
+            ),
+            p,
+        )?;
+    }
+    Ok(())
 }
 
 /// The hub's id of the row `origin` of `site` in `table`.

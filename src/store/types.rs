@@ -152,6 +152,10 @@ pub enum EventKind {
     StreamUp,
     StreamChanged,
     AuthChanged,
+    /// An audit found a finding that was not open (`store::findings`).
+    FindingNew,
+    /// An audit no longer found an open finding of a device it judged.
+    FindingResolved,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -373,6 +377,8 @@ pub struct Pruned {
     pub events: usize,
     pub addresses: usize,
     pub devices: usize,
+    /// Findings resolved before the cutoff.
+    pub findings: usize,
 }
 
 /// `as_str` and `FromStr` in the serde spelling (`device_new`, `online`, `up`), for filters.
@@ -422,6 +428,8 @@ impl EventKind {
         "stream_up",
         "stream_changed",
         "auth_changed",
+        "finding_new",
+        "finding_resolved",
     ];
 }
 

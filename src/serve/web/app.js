@@ -6,6 +6,7 @@
 //   /live/{stream_id}   one stream live, full window (see "Live preview" below)
 //   /sites              a fleet's sites at a glance (shown when the inventory holds several)
 //   /sites/{name}       the device list of one site
+//   /findings           the audit's open findings (`camscan audit` records them), by severity
 // Above the list: the scan form (POST /api/v1/scans, its progress from the event stream's
 // `event: scan`) and the inventory's downloads (GET /api/v1/export/{format}).
 //
@@ -179,8 +180,8 @@
     return el("span", { class: `badge ${state}` }, state);
   }
 
-  const GOOD = new Set(["device_new", "device_online", "stream_new", "stream_up", "port_opened"]);
-  const BAD = new Set(["device_offline", "stream_down", "stream_gone", "port_closed", "auth_changed"]);
+  const GOOD = new Set(["device_new", "device_online", "stream_new", "stream_up", "port_opened", "finding_resolved"]);
+  const BAD = new Set(["device_offline", "stream_down", "stream_gone", "port_closed", "auth_changed", "finding_new"]);
 
   function kindBadge(kind) {
     const cls = GOOD.has(kind) ? "good" : BAD.has(kind) ? "bad" : "info";
@@ -199,9 +200,11 @@
     if (!path.startsWith("/live/")) connect();
     document.getElementById("nav-devices").classList.toggle("active", path === "/" || path.startsWith("/devices/") || path.startsWith("/sites/"));
     document.getElementById("nav-sites").classList.toggle("active", path === "/sites");
+    document.getElementById("nav-findings").classList.toggle("active", path === "/findings");
     showActions(path === "/" || path.startsWith("/sites/"));
     let m;
     if (path === "/sites") return showSites(seq);
+    if (path === "/findings") return showFindings(seq);
     if ((m = path.match(/^\/sites\/([^/]+)$/))) return showList(seq, decodeURIComponent(m[1]));
     if ((m = path.match(/^\/devices\/([^/]+)$/))) return showDevice(decodeURIComponent(m[1]), seq);
     if ((m = path.match(/^\/live\/([^/]+)$/))) return showLive(decodeURIComponent(m[1]), seq);
@@ -501,6 +504,112 @@
     }
   }
 
+  // ---- Findings (camscan audit) -------------------------------------------------------------
+
+  /** Most severe first, as the audit's table lists them. */
+  const SEVERITIES = ["critical", "high", "medium", "low", "info"];
+
+  function severityBadge(sev) {
+    return el("span", { class: `badge plain sev ${sev}` }, sev);
+  }
+
+  /** Most severe first, then by address, id, port and stream (the audit's own order). */
+  function findingOrder(a, b) {
+    return SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity)
+      || ipKey(a.device.address).localeCompare(ipKey(b.device.address))
+      || a.finding.localeCompare(b.finding)
+      || (a.port || 0) - (b.port || 0)
+      || String(a.stream || "").localeCompare(String(b.stream || ""));
+  }
+
+  function findingDevice(f) {
+    const d = f.device;
+    const name = d.name || makerModel(d.vendor, d.model) || d.address || d.key;
+    const sub = [d.address, d.mac].filter((x) => x && x !== name).join(" \u00b7 ");
+    return [el("a", { href: `/devices/${f.device_id}`, class: "name" }, name), sub ? el("div", { class: "sub mono" }, sub) : null];
+  }
+
+  /** One finding as a table row: what, where, the evidence, the fix and where the rule comes from. */
+  function findingRow(f, withDevice) {
+    const where = [f.port ? `port ${f.port}` : null, f.stream].filter(Boolean).join(" \u00b7 ");
+    return el("tr", { data: { finding: f.finding, severity: f.severity, id: f.id, device: f.device_id } },
+      el("td", { class: "nowrap" }, severityBadge(f.severity)),
+      withDevice ? el("td", null, findingDevice(f)) : null,
+      el("td", { class: "finding" }, el("div", { class: "title" }, f.title),
+        el("div", { class: "sub mono" }, f.finding), where ? el("div", { class: "sub mono" }, where) : null),
+      el("td", { class: "evidence" }, el("div", { class: "mono pre" }, f.evidence)),
+      el("td", { class: "fix" }, el("div", null, f.fix), f.vendor_fix ? el("div", { class: "sub" }, f.vendor_fix) : null,
+        el("div", { class: "sub source" }, "Source: ", f.source)),
+      el("td", { class: "nowrap" }, rel(f.first_seen, "found ", " ago"), el("div", { class: "sub" }, `last ${when(f.last_seen)}`)));
+  }
+
+  /** Findings in one table, a group (a `tbody` under its heading row) per severity, most severe first. */
+  function findingsTable(items, withDevice) {
+    const head = ["Severity", withDevice ? "Device" : null, "Finding", "Evidence", "Fix", "Seen"].filter(Boolean);
+    const groups = SEVERITIES.map((sev) => [sev, items.filter((f) => f.severity === sev)]).filter(([, l]) => l.length);
+    return el("table", { class: "grid findings" },
+      el("thead", null, el("tr", null, head.map((l) => el("th", { scope: "col" }, l)))),
+      groups.map(([sev, l]) => el("tbody", { class: "sev-group", data: { severity: sev } },
+        el("tr", { class: "sev-head" }, el("th", { colspan: head.length, scope: "rowgroup" },
+          severityBadge(sev), ` ${l.length} ${sev} finding${l.length === 1 ? "" : "s"}`)),
+        l.map((f) => findingRow(f, withDevice)))));
+  }
+
+  const findingsState = { site: "", items: [] };
+
+  async function showFindings(seq) {
+    current = { kind: "findings" };
+    document.title = "Findings \u00b7 camscan";
+    await loadSites();
+    if (seq !== viewSeq) return;
+    findingsState.site = list.site || findingsState.site;
+    const sitePick = multiSite() ? el("select", { id: "findings-site", "aria-label": "Site" },
+      el("option", { value: "" }, "All sites"),
+      fleet.sites.map((x) => el("option", { value: x.name }, x.name))) : null;
+    const count = el("span", { class: "count" }, "");
+    const body = el("div", { class: "findings-body" });
+    const render = () => {
+      const items = findingsState.items.filter((f) => !findingsState.site || f.site === findingsState.site).sort(findingOrder);
+      const by = SEVERITIES.map((sev) => [sev, items.filter((f) => f.severity === sev)]).filter(([, l]) => l.length);
+      count.textContent = items.length
+        ? `${items.length} open finding${items.length === 1 ? "" : "s"} \u00b7 ${by.map(([sev, l]) => `${l.length} ${sev}`).join(" \u00b7 ")}`
+        : "no open finding";
+      clear(body);
+      if (items.length) body.append(findingsTable(items, true));
+      else {
+        body.append(el("div", { class: "empty" },
+          findingsState.items.length ? "No open finding at this site." : "No open finding: `camscan audit` records what it finds here."));
+      }
+    };
+    if (sitePick) {
+      sitePick.value = findingsState.site;
+      sitePick.addEventListener("change", () => {
+        findingsState.site = sitePick.value;
+        render();
+      });
+    }
+    current.reload = async () => {
+      findingsState.items = await all("/api/v1/findings");
+      if (current && current.kind === "findings") render();
+    };
+    clear(view).append(el("div", { class: "page-head" }, el("h1", null, "Findings")),
+      el("section", { class: "panel" }, el("div", { class: "toolbar" }, sitePick, count), body));
+    try {
+      await current.reload();
+      if (seq !== viewSeq) return;
+      ready("findings");
+    } catch (err) {
+      if (seq !== viewSeq) return;
+      clear(view).append(failure(err));
+    }
+  }
+
+  /** A device page's findings panel body, read again on a finding event of the device. */
+  async function deviceFindings(id) {
+    const items = (await all(`/api/v1/findings?device=${id}`)).sort(findingOrder);
+    return items.length ? findingsTable(items, false) : el("div", { class: "empty" }, "No open finding.");
+  }
+
   // ---- Device page --------------------------------------------------------------------------
 
   /** A stream URL as a user would type it, credentials as placeholders (never real ones). */
@@ -721,8 +830,12 @@
     return block;
   }
 
-  function detailText(detail) {
+  function detailText(detail, kind) {
     if (!detail || typeof detail !== "object") return detail === null || detail === undefined ? "" : String(detail);
+    if (String(kind).startsWith("finding_")) {
+      // `high · stream-unauthenticated · port 554: A stream plays without credentials`
+      return `${[detail.severity, detail.finding, detail.port ? `port ${detail.port}` : null].filter(Boolean).join(" \u00b7 ")}: ${detail.title}`;
+    }
     const show = (v) => (v !== null && typeof v === "object" ? JSON.stringify(v) : String(v));
     if ("before" in detail || "after" in detail) return `${show(detail.before ?? dash)} \u2192 ${show(detail.after ?? dash)}`;
     return Object.entries(detail).filter(([, v]) => v !== null && v !== undefined)
@@ -735,7 +848,7 @@
       el("span", null, kindBadge(e.kind)),
       el("span", { class: "what" },
         e.stream_url ? el("div", { class: "mono" }, e.stream_url) : null,
-        el("div", { class: "detail" }, detailText(e.detail))));
+        el("div", { class: "detail" }, detailText(e.detail, e.kind))));
   }
 
   function panel(title, right, ...body) {
@@ -745,12 +858,13 @@
   async function showDevice(id, seq) {
     current = { kind: "device", id: null };
     clear(view).append(el("p", { class: "muted" }, "Loading\u2026"));
-    let d, streams, avail;
+    let d, streams, avail, found;
     try {
       d = await api(`/api/v1/devices/${encodeURIComponent(id)}`);
-      [streams, avail] = await Promise.all([
+      [streams, avail, found] = await Promise.all([
         all(`/api/v1/streams?device_id=${d.id}`),
         api(`/api/v1/devices/${d.id}/availability?days=7`).catch(() => null),
+        deviceFindings(d.id).catch((err) => failure(err)),
       ]);
     } catch (err) {
       if (seq !== viewSeq) return;
@@ -765,7 +879,8 @@
     document.title = `${title} \u00b7 camscan`;
     const events = el("ol", { class: "timeline" }, d.events.map((e) => eventItem(e, false)));
     const streamsBody = el("div", { class: "body flush" }, streamsTable(streams, d.main_stream));
-    current = { kind: "device", id: d.id, events, streamsBody, known: new Set(d.events.map((e) => e.id)) };
+    const findingsBody = el("div", { class: "body flush", id: "device-findings" }, found);
+    current = { kind: "device", id: d.id, events, streamsBody, findingsBody, known: new Set(d.events.map((e) => e.id)) };
     const charts = el("div", { class: "body" }, streams.map((s, i) => checkCharts(s, checks[i])));
     clear(view).append(
       el("div", { class: "crumbs" }, el("a", { href: "/" }, "Devices"), " / ", title),
@@ -775,6 +890,7 @@
         el("div", { class: "stack" },
           panel("Availability", "last 7 days", el("div", { class: "body" }, availability(avail))),
           panel("Streams", `${d.streams_up} of ${d.streams_total} up`, streamsBody),
+          panel("Findings", "open, from camscan audit", findingsBody),
           panel("Stream checks", "fps, bitrate and time to first packet", charts),
           panel("Events", `${d.events.length}`, el("div", { class: "body flush" }, d.events.length ? events : el("div", { class: "empty" }, "No events."), d.events.length ? null : events))),
         el("div", { class: "stack" },
@@ -1508,9 +1624,11 @@
 
   const pending = new Set();
   let flushTimer = null;
+  let findingsChanged = false;
 
   function onEvent(e) {
     if (!e || typeof e.device_id !== "number") return;
+    if (String(e.kind).startsWith("finding_")) findingsChanged = true;
     if (current && current.kind === "device" && current.id === e.device_id && current.events && !current.known.has(e.id)) {
       current.known.add(e.id);
       const empty = current.events.parentElement && current.events.parentElement.querySelector(".empty");
@@ -1525,6 +1643,19 @@
     flushTimer = null;
     const ids = [...pending];
     pending.clear();
+    const refind = findingsChanged;
+    findingsChanged = false;
+    if (refind && current && current.kind === "findings" && current.reload) {
+      try { await current.reload(); } catch (_) { /* the next event tries again */ }
+      return;
+    }
+    if (refind && current && current.kind === "device" && current.findingsBody && ids.includes(current.id)) {
+      const view0 = current;
+      try {
+        const body = await deviceFindings(view0.id);
+        if (current === view0) clear(view0.findingsBody).append(body);
+      } catch (_) { /* the next event tries again */ }
+    }
     if (current && current.kind === "list") {
       if (ids.length > 25) {
         // Many at once (a scan): one read of the list is cheaper than one per device.

@@ -33,6 +33,7 @@ pub fn pages() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/devices/{id}", get(index)),
         ("/live/{id}", get(index)),
         ("/sites", get(index)),
+        ("/findings", get(index)),
         ("/sites/{name}", get(index)),
         ("/assets/{file}", get(asset)),
     ]
