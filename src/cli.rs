@@ -119,6 +119,12 @@ pub struct AuditArgs {
     /// Exit 4 when a finding at or above this severity exists (for CI).
     #[arg(long, value_enum, value_name = "SEVERITY", env = "CAMSCAN_FAIL_ON")]
     pub fail_on: Option<crate::audit::Severity>,
+    /// Try the makers' documented factory credentials (data/default_credentials.yaml) on each
+    /// stream that asks for a login: the device's maker's, else every maker's; at most one try
+    /// per credential per device, inside the failed-login budget (--auth-budget), never once it
+    /// is spent, never with --no-auth [default: off: none is ever sent].
+    #[arg(long, env = "CAMSCAN_CHECK_DEFAULTS")]
+    pub check_defaults: bool,
 }
 
 /// What `camscan audit` can write.
