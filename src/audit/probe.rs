@@ -210,7 +210,13 @@ fn login(
         maker: makers_of(all, &def.username, &def.password),
         opened: s.url.clone(),
         port: s.port,
-        source: def.source.clone(),
+        // The document's address only: its text quotes the password.
+        source: def
+            .source
+            .split_whitespace()
+            .filter(|w| w.starts_with("https://") || w.starts_with("http://"))
+            .collect::<Vec<_>>()
+            .join(" "),
         given,
     }
 }

@@ -175,7 +175,8 @@ pub struct DefaultLogin {
     /// What it opened: the stream's URL (without credentials).
     pub opened: String,
     pub port: u16,
-    /// The maker's document that states the default.
+    /// The address(es) of the maker's document that states the default (never its text, which
+    /// quotes the password).
     pub source: String,
     /// `true` when the credential came from the scan's own list (`--credentials`): audit sent
     /// nothing more, it only recognised a factory default there.
