@@ -613,3 +613,54 @@ fn factory_credentials_only_when_asked_and_inside_the_budget() {
         "the scan's three, no default"
     );
 }
+
+/// `scripts/refresh-advisories` on a small catalogue written in the KEV feed's format
+/// (tests/fixtures/kev_sample.json; the machine cannot reach CISA's): the file is valid, the one
+/// Hikvision entry of the catalogue it lacks is listed, the other maker's entry is not; a file with
+/// a version that does not parse is refused.
+#[test]
+fn the_advisories_refresh_script_lists_what_the_catalogue_has_and_the_file_lacks() {
+    let root = common::root_dir();
+    let script = root.join("scripts/refresh-advisories");
+    let sample = root.join("tests/fixtures/kev_sample.json");
+    let out = run(
+        Command::new("python3").arg(&script).arg(&sample),
+        Duration::from_secs(30),
+    );
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+    assert!(text.contains("advisories, valid"), "{text}");
+    let missing: Vec<&str> = text.lines().filter(|l| l.starts_with("missing:")).collect();
+    assert_eq!(missing.len(), 1, "{text}");
+    assert!(
+        missing[0].starts_with("missing: CVE-2021-36260  Hikvision"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("CVE-2021-22681"),
+        "not a maker of the file: {text}"
+    );
+    assert!(
+        !text.contains("flag:"),
+        "the file's kev flags agree: {text}"
+    );
+    let bad = file(
+        &std::fs::read_to_string(root.join("data/advisories.yaml"))
+            .unwrap()
+            .replace("before: \"5.65\"", "before: \"five\""),
+    );
+    let out = run(
+        Command::new("python3")
+            .arg(&script)
+            .arg(&sample)
+            .arg("--data")
+            .arg(bad.path()),
+        Duration::from_secs(30),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stdout(&out).contains("CVE-2017-20049") && stdout(&out).contains("does not parse"),
+        "{}",
+        stdout(&out)
+    );
+}
