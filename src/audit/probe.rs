@@ -298,6 +298,53 @@ async fn try_device(
 mod tests {
     use super::*;
 
+    /// A factory default in the scan's own credentials that opened a stream is recognised with
+    /// nothing sent (the device has no stream left asking for a login); with `--no-auth`
+    /// nothing happens at all.
+    #[tokio::test]
+    async fn a_default_among_the_scans_own_credentials_is_recognised_without_sending() {
+        use crate::analyze::budget::AuthBudget;
+        use crate::analyze::context::AuthSettings;
+        use crate::model::{Device, Protocol, Stream};
+        let mut d = Device::new("198.18.0.40".parse().unwrap());
+        let mut s = Stream::new("rtsp://198.18.0.40:554/live".into(), Protocol::Rtsp, 554);
+        s.status = StreamStatus::Ok;
+        s.username = Some("admin".into());
+        s.credential_entry = Some(1);
+        d.streams.push(s);
+        let mut report = Report {
+            schema_version: 1,
+            camscan_version: "0".into(),
+            started_at: String::new(),
+            finished_at: String::new(),
+            complete: true,
+            targets: vec![],
+            devices: vec![d],
+        };
+        let mut auth = AuthSettings {
+            credentials: std::sync::Arc::new(vec![
+                crate::credentials::Credential::new("root", "site-own"),
+                crate::credentials::Credential::new("admin", "12345"),
+            ]),
+            budget: std::sync::Arc::new(AuthBudget::new(3)),
+            enabled: false,
+            show_credentials: false,
+        };
+        let t = Duration::from_millis(100);
+        default_credentials(&mut report, &auth, t, t).await;
+        assert!(report.devices[0].default_logins.is_empty(), "--no-auth");
+        auth.enabled = true;
+        default_credentials(&mut report, &auth, t, t).await;
+        let l = &report.devices[0].default_logins;
+        assert_eq!(l.len(), 1);
+        assert_eq!(
+            (l[0].username.as_str(), l[0].maker.as_str(), l[0].given),
+            ("admin", "Hikvision", true)
+        );
+        assert!(!serde_json::to_string(l).unwrap().contains("12345"));
+        assert_eq!(auth.budget.total_failures().await, 0, "nothing sent");
+    }
+
     /// The device's maker's defaults when it has any; else each distinct credential of all
     /// makers once, in the file's order.
     #[test]
