@@ -39,8 +39,10 @@
 //!   cargo-fuzz target in `fuzz/` (`scripts/fuzz`).
 //! * [`knowledge`]: what camscan knows as data (`data/*.yaml`, embedded, extendable by user files):
 //!   the vendor registry, HTTP fingerprint signatures and probe paths, RTSP paths per vendor, HTTP
-//!   media paths, RTMP names and camera OUIs, and the whole IEEE MAC registry (`knowledge::oui`,
-//!   `data/oui/`). One process-wide set, installed by `main`.
+//!   media paths, RTMP names and camera OUIs, the whole IEEE MAC registry (`knowledge::oui`,
+//!   `data/oui/`), and what audit judges with: published firmware advisories and the makers'
+//!   factory credentials (`knowledge::advisories`), and the makers' firmware versions compared
+//!   without guessing (`knowledge::firmware`). One process-wide set, installed by `main`.
 //! * [`model`]: plain serde data, the JSON contract, and the pure types every layer shares (address
 //!   sets, credentials, what the inventory keeps for the next scan, one poison-tolerant lock).
 //! * [`registry`]: merges evidence into devices (one per box: by MAC, endpoint or serial), keeping
@@ -81,10 +83,13 @@
 //!   token's permissions, the sinks), each a pass / warn / fail line with its fix. Above the
 //!   scan; it reads local state and sends nothing but a TCP connect to each configured sink.
 //! * [`audit`]: `camscan audit`: security findings judged from what a scan saw (pure rules in
-//!   `audit::rules`, one per stable finding id), commissioning against a plan (`audit::plan`),
-//!   and their table, JSON and CSV (`audit::render`). Above the scan: it reads a report (a scan's,
-//!   or the inventory's) and sends nothing of its own. `cmds/audit_record.rs` keeps its findings
-//!   in the store (`store::findings`) with their `finding_new`/`finding_resolved` events.
+//!   `audit::rules`, and `audit::known` for those judged with the knowledge files, one per stable
+//!   finding id), commissioning against a plan (`audit::plan`), their table, JSON and CSV
+//!   (`audit::render`), and the handover report (`audit::report`, with each camera's picture from
+//!   `audit::thumbnail`). Above the scan: it reads a report (a scan's, or the inventory's); its own
+//!   questions (SNMP, a legacy TLS hello, with `--check-defaults` the makers' factory logins
+//!   inside the scan's login budget) are in `audit::probe`. `cmds/audit_record.rs` keeps its
+//!   findings in the store (`store::findings`) with their `finding_new`/`finding_resolved` events.
 //! * [`sanitize`]: makes device strings safe for terminals and spreadsheets.
 //! * [`timing`]: where a scan's time goes, per port phase and per device, on the `camscan::timing`
 //!   log target (`scripts/bench` prints the slowest devices from it).

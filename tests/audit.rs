@@ -464,3 +464,215 @@ fn an_snmp_agent_answering_a_default_community() {
     );
     assert_eq!(doc["summary"]["devices"], 2, "{err}");
 }
+
+/// `--check-defaults` on Debian's GStreamer RTSP server (three cameras whose maker the scan
+/// cannot tell, so every maker's distinct factory credential is a candidate, in the data file's
+/// order): one asking for Hikvision's documented admin/12345 (a finding, critical, without the
+/// password anywhere in the table, JSON, CSV or inventory), one with a password of its own (no
+/// finding: each default refused once, three refusals and no more, the budget), one asking for
+/// MOBOTIX's admin/meinsm, sixth in the file (out of a budget of 3; found with a budget of 6).
+/// Without the flag no credential reaches any of them; and when the scan's own credentials spent
+/// the budget, no default is sent at all.
+#[test]
+fn factory_credentials_only_when_asked_and_inside_the_budget() {
+    const FACTORY: &str = "127.0.9.13";
+    const OWN: &str = "127.0.9.14";
+    const DEEP: &str = "127.0.9.15";
+    assert!(common::is_root(), "audit needs root: run scripts/test");
+    let video = json!({"codec": "h264", "width": 640, "height": 360, "fps": 10, "profile": "main"});
+    let cam = |ip: &str, password: &str| {
+        json!({"address": ip, "port": 8554,
+               "auth": {"method": "digest", "user": "admin", "password": password},
+               "mounts": [{"path": "/live", "video": video, "audio": null}]})
+    };
+    let rtsp = common::rtsp_servers(&json!([
+        cam(FACTORY, "12345"),
+        cam(OWN, "n0t-a-factory-one"),
+        cam(DEEP, "meinsm")
+    ]));
+    let authfails = |ip: &str| {
+        rtsp.lines
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| **l == format!("AUTHFAIL {ip}:8554"))
+            .count()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inventory.db");
+    let audit = |targets: &str, extra: &[&str]| {
+        let mut c = common::camscan_with_db(&db);
+        c.args(["audit", targets, "-p", "8554", "--no-verify"]);
+        run(c.args(extra), Duration::from_secs(120))
+    };
+    let defaults = |doc: &Value| -> Vec<(String, String, String)> {
+        findings(doc)
+            .into_iter()
+            .filter(|(id, _, _)| id == "default-credential")
+            .collect()
+    };
+
+    // Without the flag: no factory credential is sent (the servers see no login at all).
+    let out = audit("127.0.9.13-15", &["-f", "json"]);
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(defaults(&doc).is_empty(), "{}", stderr(&out));
+    assert_eq!(
+        [FACTORY, OWN, DEEP].map(authfails),
+        [0, 0, 0],
+        "no credential sent"
+    );
+    let streams: Vec<&str> = doc["report"]["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["streams"][0]["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(streams, ["auth_required"; 3], "{doc}");
+
+    // With it: Hikvision's default opens FACTORY; OWN refuses three defaults, each once.
+    let out = audit("127.0.9.13-15", &["-f", "json", "--check-defaults"]);
+    let text = stdout(&out);
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(
+        defaults(&doc),
+        owned(&[("default-credential", "critical", FACTORY)]),
+        "{}",
+        stderr(&out)
+    );
+    let f = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "default-credential")
+        .unwrap();
+    assert_eq!(
+        f["evidence"],
+        format!(
+            "Hikvision's factory user \"admin\" with Hikvision's documented default password \
+             (not shown) opened rtsp://{FACTORY}:8554/live"
+        )
+    );
+    assert_eq!(f["port"], 8554);
+    assert!(f["source"].as_str().unwrap().contains("https://"), "{f}");
+    assert_eq!(
+        [authfails(FACTORY), authfails(OWN), authfails(DEEP)],
+        [0, 3, 3],
+        "the first default opened FACTORY; the others refused 3, the budget, none twice"
+    );
+    for (name, secret) in [("12345", "12345"), ("meinsm", "meinsm")] {
+        assert!(!text.contains(secret), "{name} in the JSON");
+    }
+    // The table and the CSV say it without the password either; so does the inventory.
+    for format in ["table", "csv"] {
+        let out = audit(FACTORY, &["-f", format, "--check-defaults"]);
+        let text = stdout(&out);
+        assert!(text.contains("default-credential"), "{format}: {text}");
+        assert!(!text.contains("12345"), "{format}: {text}");
+    }
+    let stored = std::fs::read(&db).unwrap();
+    for secret in ["12345", "meinsm"] {
+        assert!(
+            !stored.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "{secret} in the inventory"
+        );
+    }
+
+    // A bigger budget reaches MOBOTIX's default, sixth in the file.
+    let before = authfails(DEEP);
+    let out = audit(
+        DEEP,
+        &["-f", "json", "--check-defaults", "--auth-budget", "6"],
+    );
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        defaults(&doc),
+        owned(&[("default-credential", "critical", DEEP)]),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        doc["findings"][0]["evidence"]
+            .as_str()
+            .unwrap()
+            .starts_with("Mobotix's factory user \"admin\""),
+        "{}",
+        doc["findings"][0]
+    );
+    assert_eq!(
+        authfails(DEEP) - before,
+        5,
+        "five refused, the sixth opened"
+    );
+
+    // The scan's own (wrong) credentials spend the budget: no default is sent.
+    let creds = file("admin:wrong-1\nadmin:wrong-2\nadmin:wrong-3\n");
+    let before = authfails(FACTORY);
+    let out = audit(
+        FACTORY,
+        &[
+            "-f",
+            "json",
+            "--check-defaults",
+            "--credentials",
+            creds.path().to_str().unwrap(),
+        ],
+    );
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert!(defaults(&doc).is_empty(), "{}", stderr(&out));
+    assert_eq!(
+        authfails(FACTORY) - before,
+        3,
+        "the scan's three, no default"
+    );
+}
+
+/// `scripts/refresh-advisories` on a small catalogue written in the KEV feed's format
+/// (tests/fixtures/kev_sample.json; the machine cannot reach CISA's): the file is valid, the one
+/// Hikvision entry of the catalogue it lacks is listed, the other maker's entry is not; a file with
+/// a version that does not parse is refused.
+#[test]
+fn the_advisories_refresh_script_lists_what_the_catalogue_has_and_the_file_lacks() {
+    let root = common::root_dir();
+    let script = root.join("scripts/refresh-advisories");
+    let sample = root.join("tests/fixtures/kev_sample.json");
+    let out = run(
+        Command::new("python3").arg(&script).arg(&sample),
+        Duration::from_secs(30),
+    );
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+    assert!(text.contains("advisories, valid"), "{text}");
+    let missing: Vec<&str> = text.lines().filter(|l| l.starts_with("missing:")).collect();
+    assert_eq!(missing.len(), 1, "{text}");
+    assert!(
+        missing[0].starts_with("missing: CVE-2021-36260  Hikvision"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("CVE-2021-22681"),
+        "not a maker of the file: {text}"
+    );
+    assert!(
+        !text.contains("flag:"),
+        "the file's kev flags agree: {text}"
+    );
+    let bad = file(
+        &std::fs::read_to_string(root.join("data/advisories.yaml"))
+            .unwrap()
+            .replace("before: \"5.65\"", "before: \"five\""),
+    );
+    let out = run(
+        Command::new("python3")
+            .arg(&script)
+            .arg(&sample)
+            .arg("--data")
+            .arg(bad.path()),
+        Duration::from_secs(30),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stdout(&out).contains("CVE-2017-20049") && stdout(&out).contains("does not parse"),
+        "{}",
+        stdout(&out)
+    );
+}

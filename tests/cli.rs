@@ -940,9 +940,9 @@ fn signatures_lists_what_is_loaded_and_from_where() {
         .iter()
         .map(|f| f["file"].as_str().unwrap())
         .collect();
-    assert_eq!(files.len(), 7 + 3, "{files:?}");
+    assert_eq!(files.len(), 9 + 3, "{files:?}");
     assert_eq!(
-        files[7..],
+        files[9..],
         [
             flag.to_str().unwrap(),
             flag.to_str().unwrap(),

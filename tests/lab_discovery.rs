@@ -597,6 +597,74 @@ fn audit_judges_what_discovery_and_onvif_tell() {
     assert!(d12["onvif"]["clock_offset_s"].as_i64().unwrap().abs() <= 2);
 }
 
+/// `firmware-advisory` end to end: two ONVIF devices (our test double) tell their maker, model
+/// and firmware through GetDeviceInformation as a Hikvision DS-2CD2142F-IW would: one on
+/// V5.3.0 build 151016, inside CVE-2017-7921's range for the DS-2CD2xx2F-I series (critical: in
+/// CISA's KEV), one on V5.4.41 build 170312, the fixed line (nothing); a third reports the same
+/// vulnerable firmware for a model of another series (nothing: a version alone never matches).
+#[test]
+fn audit_matches_an_advisory_on_maker_model_and_firmware() {
+    let mut lab = Lab::up("csf");
+    let root = common::root_dir();
+    let path = |p: &str| root.join(p).to_string_lossy().into_owned();
+    let (wsd, onvif) = (
+        path("tests/lab/responders/wsd_responder.py"),
+        path("tests/lab/responders/onvif_device.py"),
+    );
+    for (host, ip, model, firmware) in [
+        ("h1", "198.18.0.11", "DS-2CD2142F-IW", "V5.3.0 build 151016"),
+        (
+            "h2",
+            "198.18.0.12",
+            "DS-2CD2142F-IW",
+            "V5.4.41 build 170312",
+        ),
+        ("h3", "198.18.0.13", "DS-2CD2143G2-I", "V5.3.0 build 151016"),
+    ] {
+        lab.serve_with(&lab_python(), host, &[&wsd, ip]);
+        lab.serve(
+            host,
+            &[
+                &onvif,
+                ip,
+                "--port",
+                "8000",
+                "--model",
+                model,
+                "--firmware",
+                firmware,
+            ],
+        );
+    }
+    let out = run(
+        lab.camscan().args(["audit", "-f", "json", "-p", "8000"]),
+        Duration::from_secs(60),
+    );
+    let err = stderr(&out);
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let advisories: Vec<&serde_json::Value> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "firmware-advisory")
+        .collect();
+    assert_eq!(advisories.len(), 1, "{advisories:?} {err}");
+    let f = advisories[0];
+    assert_eq!(
+        (f["severity"].as_str(), f["device"]["address"].as_str()),
+        (Some("critical"), Some("198.18.0.11"))
+    );
+    let evidence = f["evidence"].as_str().unwrap();
+    assert!(
+        evidence.starts_with(
+            "advisory CVE-2017-7921 (ICSA-17-124-01) applies to DS-2CD2142F-IW before firmware \
+             V5.4.41"
+        ) && evidence.contains("the device runs V5.3.0 build 151016"),
+        "{evidence}"
+    );
+    assert!(f["source"].as_str().unwrap().contains("icsa-17-124-01"));
+}
+
 /// SSDP with a real UPnP stack: GUPnP/GSSDP (Debian) announcing a camera-like device (an Axis P3301
 /// description). camscan finds it by M-SEARCH, fetches its description from the device itself, and
 /// names the device from it.

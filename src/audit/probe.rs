@@ -1,11 +1,13 @@
 //! What an audit asks beyond the scan, before it is recorded: each device's SNMP agent, with the
 //! default communities only, read only (`GetRequest sysDescr.0`), and each TLS port whether it
-//! would agree to TLS 1.1 or older (one ClientHello, then the connection is closed). The one part
-//! of the audit that sends anything; the rules stay pure.
+//! would agree to TLS 1.1 or older (one ClientHello, then the connection is closed); and, only with
+//! `--check-defaults`, the makers' factory credentials on the streams that asked for a login,
+//! inside the scan's failed-login budget. The one part of the audit that sends anything; the rules
+//! stay pure.
 
 use std::time::Duration;
 
-use crate::model::{Report, SnmpInfo};
+use crate::model::{DefaultLogin, Report, SnmpInfo, StreamStatus};
 
 /// The communities asked: Net-SNMP's and most makers' factory defaults (CISA TA17-156A).
 pub const COMMUNITIES: [&str; 2] = ["public", "private"];
@@ -99,5 +101,283 @@ pub async fn tls_legacy(report: &mut Report, connect_timeout: Duration, timeout:
         {
             s.tls_legacy = legacy;
         }
+    }
+}
+
+/// The factory credentials `--check-defaults` tries on a device whose maker is `vendor` (its
+/// report's text): that maker's documented ones when it has any, else every distinct credential
+/// of all makers, in the data file's order. Pure; the order is the order of the tries.
+pub fn defaults_for<'a>(
+    vendor: Option<&str>,
+    all: &'a [crate::knowledge::DefaultCredential],
+) -> Vec<&'a crate::knowledge::DefaultCredential> {
+    let maker = vendor.and_then(|v| crate::knowledge::get().vendor_for_text(v));
+    if let Some(m) = maker {
+        let own: Vec<_> = all.iter().filter(|d| d.vendor == m.as_str()).collect();
+        if !own.is_empty() {
+            return own;
+        }
+    }
+    let mut out: Vec<&crate::knowledge::DefaultCredential> = Vec::new();
+    for d in all {
+        if !out
+            .iter()
+            .any(|o| o.username == d.username && o.password == d.password)
+        {
+            out.push(d);
+        }
+    }
+    out
+}
+
+/// Whose default `user`/`password` is: every maker documenting it, by display name.
+fn makers_of(all: &[crate::knowledge::DefaultCredential], user: &str, password: &str) -> String {
+    let mut names: Vec<String> = Vec::new();
+    for d in all
+        .iter()
+        .filter(|d| d.username == user && d.password == password)
+    {
+        let n = crate::knowledge::display_name(&d.vendor);
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    }
+    names.join(", ")
+}
+
+/// `--check-defaults`: the makers' factory credentials, tried on every RTSP stream that asked
+/// for credentials the scan did not have, through the scan's own RTSP login path
+/// ([`crate::analyze::rtsp::describe_stream`]) and its failed-login budget (`auth.budget`, as the
+/// scan left it): a credential a host refused is never sent to it again (one try per credential
+/// per device), none is sent once the budget is spent or the device locked us out, and none with
+/// `--no-auth`. A credential of the scan's own list that is a factory default and opened a stream
+/// is recognised without sending anything. Each default that opens a stream is recorded on the
+/// device ([`crate::model::DefaultLogin`]: the user, never the password).
+pub async fn default_credentials(
+    report: &mut Report,
+    auth: &crate::analyze::context::AuthSettings,
+    connect_timeout: Duration,
+    timeout: Duration,
+) {
+    use futures::StreamExt;
+    let all = &crate::knowledge::get().default_credentials;
+    if !auth.enabled || all.is_empty() {
+        return;
+    }
+    // The scan's own credentials that are factory defaults, where they opened a stream.
+    for d in &mut report.devices {
+        let mut found = Vec::new();
+        for s in d.streams.iter().filter(|s| s.status == StreamStatus::Ok) {
+            let Some(c) = s.credential_entry.and_then(|i| auth.credentials.get(i)) else {
+                continue;
+            };
+            if let Some(def) = all
+                .iter()
+                .find(|x| x.username == c.username && x.password == c.password)
+            {
+                found.push(login(all, def, s, true));
+            }
+        }
+        d.default_logins.extend(found);
+    }
+    let asked: Vec<(usize, Vec<DefaultLogin>)> =
+        futures::stream::iter(report.devices.iter().enumerate())
+            .map(|(i, d)| async move {
+                let tries = defaults_for(d.vendor.as_deref(), all);
+                (
+                    i,
+                    try_device(d, &tries, all, auth, connect_timeout, timeout).await,
+                )
+            })
+            .buffer_unordered(AT_ONCE)
+            .collect()
+            .await;
+    for (i, logins) in asked {
+        if let Some(d) = report.devices.get_mut(i) {
+            d.default_logins.extend(logins);
+        }
+    }
+}
+
+fn login(
+    all: &[crate::knowledge::DefaultCredential],
+    def: &crate::knowledge::DefaultCredential,
+    s: &crate::model::Stream,
+    given: bool,
+) -> DefaultLogin {
+    DefaultLogin {
+        username: def.username.clone(),
+        maker: makers_of(all, &def.username, &def.password),
+        opened: s.url.clone(),
+        port: s.port,
+        // The document's address only: its text quotes the password.
+        source: def
+            .source
+            .split_whitespace()
+            .filter(|w| w.starts_with("https://") || w.starts_with("http://"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        given,
+    }
+}
+
+/// One device's RTSP streams that asked for credentials, each DESCRIBEd with `tries` through
+/// the scan's login path; the host's budget session serialises them.
+async fn try_device(
+    d: &crate::model::Device,
+    tries: &[&crate::knowledge::DefaultCredential],
+    all: &[crate::knowledge::DefaultCredential],
+    auth: &crate::analyze::context::AuthSettings,
+    connect_timeout: Duration,
+    timeout: Duration,
+) -> Vec<DefaultLogin> {
+    use crate::analyze::context::{AuthSettings, ScanContext};
+    let locked: Vec<&crate::model::Stream> = d
+        .streams
+        .iter()
+        .filter(|s| {
+            s.protocol == crate::model::Protocol::Rtsp
+                && matches!(
+                    s.status,
+                    StreamStatus::AuthRequired | StreamStatus::AuthFailed
+                )
+                && s.url.starts_with("rtsp://")
+        })
+        .collect();
+    if locked.is_empty() || tries.is_empty() {
+        return Vec::new();
+    }
+    let creds: Vec<crate::credentials::Credential> = tries
+        .iter()
+        .map(|t| crate::credentials::Credential::new(t.username.clone(), t.password.clone()))
+        .collect();
+    let mut ctx = ScanContext::anonymous(connect_timeout, timeout);
+    ctx.auth = AuthSettings {
+        credentials: std::sync::Arc::new(creds),
+        budget: auth.budget.clone(),
+        enabled: auth.enabled,
+        show_credentials: false,
+    };
+    ctx.verify.enabled = false;
+    let mut out = Vec::new();
+    for s in locked {
+        let Ok(u) = url::Url::parse(&s.url) else {
+            continue;
+        };
+        let Some(ip) = u
+            .host_str()
+            .and_then(|h| h.trim_matches(['[', ']']).parse::<std::net::IpAddr>().ok())
+        else {
+            continue;
+        };
+        let addr = std::net::SocketAddr::new(ip, u.port().unwrap_or(s.port));
+        let mut path = u.path().to_string();
+        if let Some(q) = u.query() {
+            path.push('?');
+            path.push_str(q);
+        }
+        match crate::analyze::rtsp::describe_stream(addr, &path, &ctx).await {
+            Ok((opened, _)) if opened.status == StreamStatus::Ok => {
+                // Opened by one of ours (not by a credential of the scan's that the host had
+                // proven good, which the login path tries alone).
+                if let Some(def) = opened.credential_entry.and_then(|i| tries.get(i)) {
+                    out.push(login(all, def, s, false));
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::debug!(%addr, "default credentials: {e}"),
+        }
+        if auth.budget.session(ip).await.locked() {
+            break;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A factory default in the scan's own credentials that opened a stream is recognised with
+    /// nothing sent (the device has no stream left asking for a login); with `--no-auth`
+    /// nothing happens at all.
+    #[tokio::test]
+    async fn a_default_among_the_scans_own_credentials_is_recognised_without_sending() {
+        use crate::analyze::budget::AuthBudget;
+        use crate::analyze::context::AuthSettings;
+        use crate::model::{Device, Protocol, Stream};
+        let mut d = Device::new("198.18.0.40".parse().unwrap());
+        let mut s = Stream::new("rtsp://198.18.0.40:554/live".into(), Protocol::Rtsp, 554);
+        s.status = StreamStatus::Ok;
+        s.username = Some("admin".into());
+        s.credential_entry = Some(1);
+        d.streams.push(s);
+        let mut report = Report {
+            schema_version: 1,
+            camscan_version: "0".into(),
+            started_at: String::new(),
+            finished_at: String::new(),
+            complete: true,
+            targets: vec![],
+            devices: vec![d],
+        };
+        let mut auth = AuthSettings {
+            credentials: std::sync::Arc::new(vec![
+                crate::credentials::Credential::new("root", "site-own"),
+                crate::credentials::Credential::new("admin", "12345"),
+            ]),
+            budget: std::sync::Arc::new(AuthBudget::new(3)),
+            enabled: false,
+            show_credentials: false,
+        };
+        let t = Duration::from_millis(100);
+        default_credentials(&mut report, &auth, t, t).await;
+        assert!(report.devices[0].default_logins.is_empty(), "--no-auth");
+        auth.enabled = true;
+        default_credentials(&mut report, &auth, t, t).await;
+        let l = &report.devices[0].default_logins;
+        assert_eq!(l.len(), 1);
+        assert_eq!(
+            (l[0].username.as_str(), l[0].maker.as_str(), l[0].given),
+            ("admin", "Hikvision", true)
+        );
+        assert!(!serde_json::to_string(l).unwrap().contains("12345"));
+        assert_eq!(auth.budget.total_failures().await, 0, "nothing sent");
+    }
+
+    /// The device's maker's defaults when it has any; else each distinct credential of all
+    /// makers once, in the file's order.
+    #[test]
+    fn which_defaults_a_device_gets() {
+        let all = &crate::knowledge::embedded().default_credentials;
+        let users = |v: Vec<&crate::knowledge::DefaultCredential>| {
+            v.iter()
+                .map(|d| format!("{}/{}", d.vendor, d.username))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            users(defaults_for(Some("HIKVISION"), all)),
+            ["hikvision/admin"]
+        );
+        assert_eq!(
+            users(defaults_for(Some("Axis Communications AB"), all)),
+            ["axis/root"]
+        );
+        let unknown = defaults_for(None, all);
+        assert_eq!(
+            unknown.len(),
+            all.len(),
+            "every entry of the file is distinct"
+        );
+        assert_eq!(users(unknown.clone())[0], "hikvision/admin");
+        // A maker with no documented default (Reolink) gets every maker's.
+        assert_eq!(defaults_for(Some("Reolink"), all).len(), unknown.len());
+        // Two makers sharing one default: tried once, named after both.
+        let mut two = all.clone();
+        let mut copy = two[0].clone();
+        copy.vendor = "lorex".into();
+        two.push(copy);
+        assert_eq!(defaults_for(None, &two).len(), unknown.len());
+        assert_eq!(makers_of(&two, "admin", "12345"), "Hikvision, Lorex");
     }
 }

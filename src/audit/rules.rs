@@ -49,6 +49,12 @@ pub fn device_rules(d: &Device, ctx: &Context) -> Vec<Finding> {
     out.extend(snmp_default_community(d, ctx));
     out.extend(tls_weak_protocol(d, ctx));
     out.extend(ip_conflict(d, ctx));
+    out.extend(super::known::default_credential(d, ctx));
+    out.extend(super::known::firmware_advisory(
+        d,
+        ctx,
+        &crate::knowledge::get().advisories,
+    ));
     out
 }
 
@@ -58,7 +64,7 @@ pub fn across_devices(devices: &[Device], ctx: &Context) -> Vec<Finding> {
 }
 
 /// A finding of `d` with the id's fixed texts.
-fn finding(d: &Device, ctx: &Context, id: FindingId, severity: Severity) -> Finding {
+pub(super) fn finding(d: &Device, ctx: &Context, id: FindingId, severity: Severity) -> Finding {
     let t = texts(id);
     Finding {
         id,
@@ -237,7 +243,8 @@ const TEXTS: [Texts; 18] = [
         title: "A published advisory applies to this firmware",
         why: "The vulnerability is public and, for catalogued ones, exploited.",
         fix: "Update the firmware to the fixed version or later.",
-        source: "the maker's advisory; CISA Known Exploited Vulnerabilities catalogue",
+        source: "the maker's advisory; CISA Known Exploited Vulnerabilities catalogue \
+                 (data/advisories.yaml names each entry's own)",
     },
 ];
 

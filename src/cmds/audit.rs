@@ -41,6 +41,11 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
             named.display()
         )));
     }
+    if args.from_db && args.check_defaults {
+        return Err(CommandError::Usage(
+            "--from-db sends nothing: drop --check-defaults (or drop --from-db to scan)".into(),
+        ));
+    }
     let plan = args.expect.as_deref().map(read_plan).transpose()?;
     let scan_args = ScanArgs {
         find: args.find.clone(),
@@ -84,11 +89,15 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
     } else {
         let runtime = super::scan::knowledge_and_runtime(&cfg)?;
         // Audit's own questions, unless the scan was interrupted (the user wants out).
-        let ask = async |r: &mut crate::model::Report| {
+        let check_defaults = args.check_defaults;
+        let ask = async |r: &mut crate::model::Report, auth: &_| {
             use crate::audit::probe;
             if r.complete {
                 probe::snmp(r, probe::SNMP_WAIT.min(cfg.timeout)).await;
                 probe::tls_legacy(r, cfg.connect_timeout, cfg.timeout).await;
+                if check_defaults {
+                    probe::default_credentials(r, auth, cfg.connect_timeout, cfg.timeout).await;
+                }
             }
         };
         let pictures_wanted = format == AuditFormat::Html && !args.no_thumbnails;

@@ -48,7 +48,7 @@ pub(super) fn knowledge_and_runtime(cfg: &ScanConfig) -> Result<tokio::runtime::
 /// The scan between the inventory's two visits: read what it knows, scan, record. Returns the
 /// exit code.
 async fn scan_and_record(cfg: ScanConfig, quiet: bool) -> Result<u8, CommandError> {
-    scan_recorded(&cfg, quiet, true, async |_| {})
+    scan_recorded(&cfg, quiet, true, async |_, _| {})
         .await
         .map(|s| s.exit_code())
 }
@@ -60,7 +60,7 @@ pub(super) async fn scan_recorded(
     cfg: &ScanConfig,
     quiet: bool,
     write: bool,
-    enrich: impl AsyncFnOnce(&mut crate::model::Report),
+    enrich: impl AsyncFnOnce(&mut crate::model::Report, &crate::analyze::context::AuthSettings),
 ) -> Result<crate::scan::Scanned, CommandError> {
     if cfg.hub.is_some() && cfg.db.is_none() {
         return Err(CommandError::Usage(
@@ -93,7 +93,7 @@ pub(super) async fn scan_recorded(
             return Err(e.into());
         }
     };
-    enrich(&mut scanned.report).await;
+    enrich(&mut scanned.report, &scanned.auth).await;
     if let Some(store) = &store {
         let mut store = store.lock();
         store

@@ -33,10 +33,12 @@ pub enum Section {
     Ouis,
     #[value(name = "placeholders")]
     Placeholders,
+    #[value(name = "advisories")]
+    Advisories,
 }
 
 impl Section {
-    pub const ALL: [Section; 11] = [
+    pub const ALL: [Section; 12] = [
         Section::Vendors,
         Section::Probes,
         Section::Signatures,
@@ -48,6 +50,7 @@ impl Section {
         Section::RtmpStreams,
         Section::Ouis,
         Section::Placeholders,
+        Section::Advisories,
     ];
 
     /// The top-level key of the files.
@@ -64,6 +67,7 @@ impl Section {
             Section::RtmpStreams => "rtmp_streams",
             Section::Ouis => "ouis",
             Section::Placeholders => "placeholders",
+            Section::Advisories => "advisories",
         }
     }
 
@@ -81,6 +85,7 @@ impl Section {
             Section::RtmpStreams => k.rtmp_streams.iter().map(|e| e.from).collect(),
             Section::Ouis => k.ouis.iter().map(|e| e.from).collect(),
             Section::Placeholders => k.placeholders.iter().map(|e| e.from).collect(),
+            Section::Advisories => k.advisories.iter().map(|e| e.from).collect(),
         }
     }
 
@@ -201,6 +206,27 @@ impl Section {
                     })
                     .collect(),
             ),
+            Section::Advisories => (
+                vec!["Id", "Vendor", "Affected", "Fixed", "KEV", "From"],
+                k.advisories
+                    .iter()
+                    .map(|a| {
+                        let lines: Vec<String> = a
+                            .affected
+                            .iter()
+                            .map(|l| format!("{}: {}", l.series, l.describe()))
+                            .collect();
+                        vec![
+                            a.id.clone(),
+                            a.vendor.clone(),
+                            lines.join("\n"),
+                            a.fixed.clone(),
+                            if a.kev { "yes" } else { "" }.to_string(),
+                            from(a.from),
+                        ]
+                    })
+                    .collect(),
+            ),
         }
     }
 
@@ -221,6 +247,7 @@ impl Section {
             Section::RtmpStreams => each(&k.rtmp_streams),
             Section::Ouis => each(&k.ouis),
             Section::Placeholders => each(&k.placeholders),
+            Section::Advisories => each(&k.advisories),
         }
     }
 }

@@ -2,8 +2,9 @@
 //!
 //! The vendor registry, the HTTP fingerprint signatures and the probe paths they read, the RTSP
 //! paths per vendor, the HTTP media paths and folders, the RTMP application and stream names, the
-//! camera vendors' MAC prefixes and the factory-default names and makers devices report
-//! ([`placeholders`]) live in `data/*.yaml`, one file per kind. They are embedded in the
+//! camera vendors' MAC prefixes, the factory-default names and makers devices report
+//! ([`placeholders`]), and what `camscan audit` judges with (published firmware advisories and
+//! the makers' factory credentials, [`advisories`]) live in `data/*.yaml`, one file per kind. They are embedded in the
 //! binary (`include_str!`) and parsed once, on first use. Every entry names its `source`; the unit
 //! tests prove each embedded file parses, every entry has a source, and no entry is there twice.
 //! Beside them, the whole IEEE MAC registry ([`oui`], `data/oui/registry.bin`, built by
@@ -22,9 +23,10 @@
 //!
 //! User entries come **before** the embedded ones of their kind: a path added for one's own camera
 //! is tried early, a signature wins ties, an OUI or alias is matched first. A vendor entry whose id
-//! already exists extends that vendor (its aliases are matched first, its name is shown). Default
-//! credentials are not knowledge here: camscan tries only the credentials it is given
-//! (`--credentials`, the config file), so there is no second mechanism for them.
+//! already exists extends that vendor (its aliases are matched first, its name is shown). The
+//! makers' factory credentials ([`advisories::DefaultCredential`]) are knowledge only for
+//! `camscan audit --check-defaults`, which tries them through the scan's own login path and
+//! budget; a scan tries only the credentials it is given (`--credentials`, the config file).
 //!
 //! A user file that does not parse, or names a vendor or probe path nobody defined, is an error
 //! naming the file, the entry (`signatures[2]`, with its name) and the line; the scan stops before
@@ -43,7 +45,9 @@
 //! Depends only on `error` (and serde/comfy-table for the `camscan signatures` listing): `detect`,
 //! `analyze`, `discovery` and `proto` use it, downward.
 
+pub mod advisories;
 mod entry;
+pub mod firmware;
 pub mod listing;
 pub mod media;
 pub mod oui;
@@ -57,6 +61,7 @@ use std::sync::{LazyLock, OnceLock};
 use serde::Deserialize;
 
 use crate::error::Error;
+pub use advisories::{Advisory, DefaultCredential};
 use entry::Context;
 use entry::{Check, Entry};
 pub use media::{HttpFolder, HttpPath, Name, RtspPaths};
@@ -84,6 +89,14 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     (
         "data/placeholders.yaml",
         include_str!("../../data/placeholders.yaml"),
+    ),
+    (
+        "data/advisories.yaml",
+        include_str!("../../data/advisories.yaml"),
+    ),
+    (
+        "data/default_credentials.yaml",
+        include_str!("../../data/default_credentials.yaml"),
     ),
 ];
 
@@ -122,6 +135,10 @@ pub struct Knowledge {
     pub rtmp_streams: Vec<Name>,
     pub ouis: Vec<Oui>,
     pub placeholders: Vec<Placeholder>,
+    /// Published firmware advisories (`camscan audit`'s `firmware-advisory`).
+    pub advisories: Vec<Advisory>,
+    /// The makers' documented factory credentials (`camscan audit --check-defaults`).
+    pub default_credentials: Vec<DefaultCredential>,
 }
 
 /// One knowledge file: any of the kinds, each a list. Unknown keys are an error (a typo such as
@@ -151,6 +168,10 @@ struct File {
     ouis: Vec<Entry<Oui>>,
     #[serde(default)]
     placeholders: Vec<Entry<Placeholder>>,
+    #[serde(default)]
+    advisories: Vec<Entry<Advisory>>,
+    #[serde(default)]
+    default_credentials: Vec<Entry<DefaultCredential>>,
 }
 
 /// Parse one file's text; `context` (known vendor ids and probe paths) turns on the checks that
@@ -190,6 +211,9 @@ impl Knowledge {
         self.rtmp_streams.extend(unwrap(file.rtmp_streams, from));
         self.ouis.extend(unwrap(file.ouis, from));
         self.placeholders.extend(unwrap(file.placeholders, from));
+        self.advisories.extend(unwrap(file.advisories, from));
+        self.default_credentials
+            .extend(unwrap(file.default_credentials, from));
     }
 
     /// The embedded files alone. They are checked by the unit tests, so a failure here is a bug
@@ -248,6 +272,9 @@ impl Knowledge {
         all.ouis.extend(embedded.ouis.iter().cloned());
         all.placeholders
             .extend(embedded.placeholders.iter().cloned());
+        all.advisories.extend(embedded.advisories.iter().cloned());
+        all.default_credentials
+            .extend(embedded.default_credentials.iter().cloned());
         Ok(all)
     }
 
@@ -293,6 +320,13 @@ impl Knowledge {
             "rtmp_streams",
         );
         each(f, &self.ouis, &embedded.ouis, "ouis");
+        each(f, &self.advisories, &embedded.advisories, "advisories");
+        each(
+            f,
+            &self.default_credentials,
+            &embedded.default_credentials,
+            "default_credentials",
+        );
     }
 
     /// The file an entry came from.

@@ -40,6 +40,8 @@ fn every_embedded_file_parses_with_every_check() {
         ("rtmp_streams", k.rtmp_streams.len()),
         ("ouis", k.ouis.len()),
         ("placeholders", k.placeholders.len()),
+        ("advisories", k.advisories.len()),
+        ("default_credentials", k.default_credentials.len()),
     ] {
         assert!(n > 0, "no {what}");
     }
@@ -88,6 +90,8 @@ fn no_embedded_entry_is_there_twice() {
     unique("probes", keys(&k.probes));
     unique("signatures", keys(&k.signatures));
     unique("placeholders", keys(&k.placeholders));
+    unique("advisories", keys(&k.advisories));
+    unique("default_credentials", keys(&k.default_credentials));
     unique(
         "rtsp_paths",
         k.rtsp_paths.iter().map(|r| r.vendor.clone()).collect(),
@@ -614,4 +618,53 @@ fn factory_defaults_are_placeholders_in_their_field_only() {
     .unwrap();
     assert!(user.is_placeholder(Field::Name, "camera1"));
     assert!(!embedded().is_placeholder(Field::Name, "camera1"));
+}
+
+/// The audit's two data files: every advisory with a source, a maker in the registry, ranges
+/// that parse and a KEV flag for the catalogue's; every factory credential with the maker's
+/// document; and a user file with an advisory that has no source is refused, naming the entry.
+#[test]
+fn the_audit_data_files_load_through_the_checks() {
+    let k = embedded();
+    assert!(k.advisories.len() >= 8, "{} advisories", k.advisories.len());
+    for a in &k.advisories {
+        assert!(
+            k.vendor(&a.vendor).is_some(),
+            "{}: vendor {}",
+            a.id,
+            a.vendor
+        );
+        assert!(!a.sources.is_empty(), "{}", a.id);
+        for l in &a.affected {
+            for v in [&l.from, &l.through, &l.before].into_iter().flatten() {
+                assert!(firmware::parse(v).is_some(), "{}: {v}", a.id);
+            }
+        }
+    }
+    for id in ["CVE-2017-7921", "CVE-2021-33044", "CVE-2021-33045"] {
+        let a = k.advisories.iter().find(|a| a.id == id).unwrap();
+        assert!(a.kev, "{id} is in CISA's catalogue");
+    }
+    assert!(k.default_credentials.len() >= 5);
+    for d in &k.default_credentials {
+        assert!(d.source.contains("http"), "{}", d.label());
+    }
+    let err = with(&[(
+        "mine.yaml",
+        "advisories:\n  - id: CVE-2099-1\n    vendor: axis\n    summary: s\n    fixed: \"2\"\n    \
+         affected:\n      - series: s\n        models: [\"AXIS Q1615*\"]\n        before: \"2.0\"\n    \
+         sources: []\n",
+    )])
+    .unwrap_err();
+    assert!(
+        err.contains("mine.yaml") && err.contains("CVE-2099-1") && err.contains("no source"),
+        "{err}"
+    );
+    let err = with(&[(
+        "mine.yaml",
+        "default_credentials:\n  - vendor: nobody\n    username: admin\n    password: x\n    \
+         applies_to: all\n    source: https://example.invalid/manual\n",
+    )])
+    .unwrap_err();
+    assert!(err.contains("unknown vendor"), "{err}");
 }

@@ -159,6 +159,29 @@ pub struct Device {
     /// What the device's SNMP agent answered to a default community (`camscan audit` asks).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snmp: Option<SnmpInfo>,
+    /// Makers' factory credentials that opened something on the device (`camscan audit
+    /// --check-defaults`): the user and what it opened, never the password.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub default_logins: Vec<DefaultLogin>,
+}
+
+/// A maker's documented factory credential that a device accepted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DefaultLogin {
+    /// The factory user name (the password is never kept).
+    pub username: String,
+    /// Whose default it is (the maker's name).
+    pub maker: String,
+    /// What it opened: the stream's URL (without credentials).
+    pub opened: String,
+    pub port: u16,
+    /// The address(es) of the maker's document that states the default (never its text, which
+    /// quotes the password).
+    pub source: String,
+    /// `true` when the credential came from the scan's own list (`--credentials`): audit sent
+    /// nothing more, it only recognised a factory default there.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub given: bool,
 }
 
 /// An SNMP agent that answered `GetRequest sysDescr.0` (v2c) to a default community.
@@ -332,6 +355,7 @@ impl Device {
             mdns: None,
             arp_conflict: Vec::new(),
             snmp: None,
+            default_logins: Vec::new(),
         }
     }
 }

@@ -140,6 +140,9 @@ pub struct Scanned {
     pub probes: u64,
     /// The reverse DNS answers this run looked up, for the inventory to keep.
     pub dns: Vec<crate::net::rdns::DnsAnswer>,
+    /// The scan's login settings, with the failed-login budget as the scan left it: what an
+    /// audit's own logins (`--check-defaults`) draw from afterwards.
+    pub auth: crate::analyze::context::AuthSettings,
 }
 
 impl Scanned {
@@ -167,6 +170,7 @@ pub async fn pipeline(
     crate::timing::start();
     let started_at = plan.started_at;
     let target_specs = plan.target_specs.clone();
+    let auth = ctx.auth.clone();
     let mut registry = Registry::new(plan.set.hostnames().clone())
         .with_mac_lookup(crate::discovery::camera_macs::facts)
         .with_name_rules(crate::knowledge::placeholders::name_rules());
@@ -236,6 +240,7 @@ pub async fn pipeline(
         outcome,
         probes: ProbeStats::get(&stats.done),
         dns: names.map(|r| r.answers()).unwrap_or_default(),
+        auth,
     }
 }
 
