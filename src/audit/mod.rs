@@ -176,7 +176,16 @@ pub struct Context {
 pub fn judge(devices: &[Device], ctx: &Context) -> Vec<Finding> {
     let mut out: Vec<Finding> = devices
         .iter()
-        .flat_map(|d| rules::device_rules(d, ctx))
+        .flat_map(|d| {
+            let mut found = rules::device_rules(d, ctx);
+            found.extend(known::default_credential(d, ctx));
+            found.extend(known::firmware_advisory(
+                d,
+                ctx,
+                &crate::knowledge::get().advisories,
+            ));
+            found
+        })
         .collect();
     out.extend(rules::across_devices(devices, ctx));
     sort(&mut out);

@@ -34,7 +34,8 @@ const ONVIF_SENSITIVE: [&str; 5] = [
 const SKEW_MEDIUM_S: i64 = 5;
 const SKEW_HIGH_S: i64 = 300;
 
-/// Every rule that judges one device alone.
+/// Every rule that judges one device alone from what the scan saw (those that also read the
+/// knowledge files are [`super::known`]'s).
 pub fn device_rules(d: &Device, ctx: &Context) -> Vec<Finding> {
     let mut out = Vec::new();
     out.extend(stream_unauthenticated(d, ctx));
@@ -49,12 +50,6 @@ pub fn device_rules(d: &Device, ctx: &Context) -> Vec<Finding> {
     out.extend(snmp_default_community(d, ctx));
     out.extend(tls_weak_protocol(d, ctx));
     out.extend(ip_conflict(d, ctx));
-    out.extend(super::known::default_credential(d, ctx));
-    out.extend(super::known::firmware_advisory(
-        d,
-        ctx,
-        &crate::knowledge::get().advisories,
-    ));
     out
 }
 

@@ -17,7 +17,7 @@
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -476,13 +476,6 @@ fn redact(line: &str) -> String {
     }
     out.push_str(rest);
     out
-}
-
-/// ffmpeg as `--ffmpeg` names it (a path, or a name looked up in PATH), else `ffmpeg` from PATH
-/// when it is installed.
-pub fn find_ffmpeg(flag: Option<&Path>) -> Option<PathBuf> {
-    let name = flag.map_or_else(|| "ffmpeg".into(), |p| p.to_string_lossy().into_owned());
-    crate::config::find_program(&name)
 }
 
 #[cfg(test)]

@@ -33,7 +33,7 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
         ));
     }
     if let Some(named) = &args.ffmpeg
-        && thumbnail::find_ffmpeg(Some(named)).is_none()
+        && find_ffmpeg(Some(named)).is_none()
     {
         return Err(CommandError::Usage(format!(
             "--ffmpeg {}: no such program (install Debian's ffmpeg, or drop --ffmpeg to use the \
@@ -202,6 +202,13 @@ fn from_inventory(db: &DbArgs, site: &str) -> Result<crate::model::Report, Comma
     Ok(report)
 }
 
+/// ffmpeg as `--ffmpeg` names it (a path, or a name looked up in PATH), else `ffmpeg` from PATH
+/// when it is installed.
+fn find_ffmpeg(flag: Option<&Path>) -> Option<std::path::PathBuf> {
+    let name = flag.map_or_else(|| "ffmpeg".into(), |p| p.to_string_lossy().into_owned());
+    crate::config::find_program(&name)
+}
+
 /// A picture of each camera of `report` for the handover report (a line on stderr first: it
 /// takes a moment per camera).
 async fn pictures(
@@ -209,7 +216,7 @@ async fn pictures(
     credentials: &[crate::model::Credential],
     ffmpeg: Option<&Path>,
 ) -> Pictures {
-    let ffmpeg = thumbnail::find_ffmpeg(ffmpeg);
+    let ffmpeg = find_ffmpeg(ffmpeg);
     let cameras = report
         .devices
         .iter()
