@@ -118,6 +118,7 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
         coverage = super::audit_record::Coverage {
             complete,
             asked: complete,
+            defaults: complete && args.check_defaults,
             ports: cfg
                 .discovery
                 .contains(&crate::model::DiscoveryMethod::Port)

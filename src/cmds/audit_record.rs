@@ -12,7 +12,7 @@
 //!   only when those questions were asked (a complete scan of `camscan audit`, never
 //!   `--from-db`, whose descriptions may come from a plain `camscan scan`), one that a discovery
 //!   method found (SSDP, SADP/DHIP, ARP) only when the method ran, and `default-credential` only
-//!   by an audit that tried the makers' defaults (none yet).
+//!   by a complete audit that tried the makers' defaults (`--check-defaults`).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -28,6 +28,8 @@ pub struct Coverage {
     pub complete: bool,
     /// Audit's own questions (SNMP, legacy TLS) were asked of every device.
     pub asked: bool,
+    /// The makers' factory credentials were tried (`--check-defaults`, a complete scan).
+    pub defaults: bool,
     /// The TCP ports probed (`None`: none, as with `--from-db`).
     pub ports: Option<Vec<u16>>,
     /// The discovery methods that ran.
@@ -46,7 +48,7 @@ pub fn may_resolve(id: FindingId, port: Option<u16>, device: &Device, cov: &Cove
                 || cov.ports.as_ref().is_some_and(|ps| ps.contains(&p)))
     };
     match id {
-        FindingId::DefaultCredential => false,
+        FindingId::DefaultCredential => cov.defaults && port.is_none_or(port_seen),
         FindingId::SnmpDefaultCommunity | FindingId::TlsWeakProtocol => cov.asked,
         FindingId::UpnpExposed => ran(DiscoveryMethod::Ssdp),
         FindingId::UninitializedDevice => ran(DiscoveryMethod::Sadp) || ran(DiscoveryMethod::Dhip),
@@ -137,6 +139,7 @@ mod tests {
         let scan = Coverage {
             complete: true,
             asked: true,
+            defaults: false,
             ports: Some(vec![80, 554]),
             methods: vec![DiscoveryMethod::Port, DiscoveryMethod::Arp],
         };
@@ -179,6 +182,16 @@ mod tests {
             Some(554),
             &d,
             &scan
+        ));
+        let defaults = Coverage {
+            defaults: true,
+            ..scan.clone()
+        };
+        assert!(may_resolve(
+            FindingId::DefaultCredential,
+            Some(554),
+            &d,
+            &defaults
         ));
     }
 }
