@@ -206,7 +206,10 @@ pub fn rate_settled(t: &[f64]) -> bool {
         .collect();
     gaps.sort_by(f64::total_cmp);
     let median = gaps[gaps.len() / 2];
-    median > 0.0 && gaps.iter().all(|g| (g - median).abs() <= MJPEG_AGREE * median)
+    median > 0.0
+        && gaps
+            .iter()
+            .all(|g| (g - median).abs() <= MJPEG_AGREE * median)
 }
 
 /// Parts that arrived after the opening burst (see [`BURST_GAP`]).
