@@ -1,4 +1,4 @@
-//! Makes device-supplied strings safe to show on a terminal or in a spreadsheet.
+//! Makes device-supplied strings safe to show on a terminal, in a spreadsheet or in HTML.
 //!
 //! An RTSP `Server:` header, an SDP `s=` line or (later) an ONVIF scope is as hostile as a file name: an
 //! escape sequence in it can rewrite the operator's terminal (fd's `sanitize.rs` handles file names the
@@ -37,9 +37,38 @@ pub fn spreadsheet(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// Text for HTML (element content and quoted attribute values): `& < > " '` as entities, and the
+/// characters [`terminal`] escapes left out (a control or bidi override says nothing to a reader
+/// and could reorder what the page shows).
+pub fn html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\n' | '\t' => out.push(c),
+            c if is_dangerous(c) => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn html_text_has_no_markup_and_no_controls() {
+        assert_eq!(
+            html("<a href=\"x\">'&'</a>\u{1b}[2J\u{202E}"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;[2J"
+        );
+        assert_eq!(html("line\nnext"), "line\nnext");
+    }
 
     #[test]
     fn escapes_terminal_sequences() {

@@ -7,7 +7,7 @@
 //! commissioning table, then each camera: its picture ([`super::thumbnail`]) or why it has none,
 //! its identity, its streams with their facts and state, its findings with their fixes; then the
 //! devices that are no cameras but have findings. Every string a device sent goes through
-//! [`escape`] (a camera's name is as hostile as any other byte from the network).
+//! [`crate::sanitize::html`] (a camera's name is as hostile as any other byte from the network).
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -18,6 +18,7 @@ use super::plan::{Commissioning, PlanResult, PlanState};
 use super::thumbnail::{Pictures, Thumbnail};
 use super::{AuditReport, Finding, Severity, is_camera};
 use crate::model::{Device, Stream, StreamStatus};
+use crate::sanitize::html as escape;
 
 /// The page's look, screen and print.
 const STYLE: &str = r#"
@@ -75,24 +76,6 @@ footer { color: var(--muted); font-size: 12px; margin-top: 30px; border-top: 1px
   .card { border-color: #bbb; }
 }
 "#;
-
-/// Text for HTML (element content and quoted attribute values).
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // Control characters say nothing to a reader (and a terminal escape would be noise).
-            c if c.is_control() && c != '\n' && c != '\t' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 fn esc_opt(s: Option<&str>) -> String {
     s.map(escape).unwrap_or_else(|| "—".into())

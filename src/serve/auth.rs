@@ -491,7 +491,12 @@ fn see_other(to: &'static str) -> Response {
 /// The login page: a form, and `message` (escaped) above its button.
 fn form_page(status: StatusCode, message: Option<&str>) -> Response {
     let message = message
-        .map(|m| format!("<p class=\"error\" role=\"alert\">{}</p>", html_escape(m)))
+        .map(|m| {
+            format!(
+                "<p class=\"error\" role=\"alert\">{}</p>",
+                crate::sanitize::html(m)
+            )
+        })
         .unwrap_or_default();
     let body = format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -513,21 +518,6 @@ fn form_page(status: StatusCode, message: Option<&str>) -> Response {
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     resp
-}
-
-fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// `GET /login`.
@@ -1002,7 +992,7 @@ mod tests {
     #[test]
     fn messages_are_escaped() {
         assert_eq!(
-            html_escape("<a href=\"x\">'&'</a>"),
+            crate::sanitize::html("<a href=\"x\">'&'</a>"),
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
         );
     }
