@@ -505,7 +505,8 @@ fn human_seconds(s: i64) -> String {
     }
 }
 
-/// `uninitialized-device`: a SADP or DHIP answer says the device was never activated.
+/// `uninitialized-device`: a discovery answer says the device was never activated (SADP's
+/// `Activated`; any protocol that fills [`crate::model::Announcement::activated`]).
 pub fn uninitialized_device(d: &Device, ctx: &Context) -> Option<Finding> {
     let a = d.announced.iter().find(|a| a.activated == Some(false))?;
     Some(Finding {
