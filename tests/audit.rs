@@ -308,8 +308,10 @@ fn tls_certificates_and_a_login_without_tls() {
             .success();
         assert!(ok, "{script}");
     };
+    // The clock frozen (`-f`), so the certificate's dates are exact on a slow machine too (a
+    // ticking fake clock once made notAfter a second late).
     sh(
-        "faketime '2020-01-01 00:00:00' openssl req -x509 -newkey rsa:1024 -nodes -keyout old.key \
+        "faketime -f '2020-01-01 00:00:00' openssl req -x509 -newkey rsa:1024 -nodes -keyout old.key \
         -out old.pem -days 30 -subj '/CN=ipcam.local/O=Lab Camera' 2>/dev/null",
     );
     sh(
