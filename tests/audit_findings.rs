@@ -51,7 +51,7 @@ fn of_kind<'a>(notices: &'a [Value], kind: &str, finding: &str) -> Vec<&'a Value
         .collect()
 }
 
-/// Wait (up to 60 s: the watcher reads another process's events at least every 5 s) until
+/// Wait (up to 60 s: the watcher reads another process's events at least every 30 s) until
 /// `ready` holds of what the sink has written.
 fn wait_for(file: &Path, what: &str, ready: impl Fn(&[Value]) -> bool) -> Vec<Value> {
     let until = Instant::now() + Duration::from_secs(60);

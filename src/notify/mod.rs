@@ -35,10 +35,8 @@ pub const BACKOFF_MAX: Duration = Duration::from_secs(60);
 /// Events read from the outbox at a time.
 const BATCH: i64 = 100;
 /// A sink with nothing to do looks at the outbox this often even without a wake-up (events
-/// another camscan process wrote to the same store: `camscan audit`'s findings, a scan run by
-/// hand). 5 s: one indexed read per sink, cheap on either engine, and an audit's finding reaches
-/// the sinks while the person who ran it still waits (it was 30 s).
-const IDLE_POLL: Duration = Duration::from_secs(5);
+/// another camscan process wrote to the same store).
+const IDLE_POLL: Duration = Duration::from_secs(30);
 
 /// The forms of a `--notify` value, in the order help texts list them: the one source of the
 /// sink syntax (the parser's error, `camscan doctor`'s fix; a test holds `--help` and
