@@ -1259,6 +1259,14 @@ mod tests {
         assert_eq!(at_hub, at_sites);
         assert!(at_hub.iter().all(|s| s.2 + s.3 > 0), "{at_hub:?}");
         if engine == Engine::Postgres {
+            // A hub session the server ends when its site's link dies mid-transaction.
+            let idle: String = hub
+                .conn
+                .query_row("SHOW idle_in_transaction_session_timeout", params![], |r| {
+                    r.get(0)
+                })
+                .unwrap();
+            assert_eq!(idle, "20s");
             // Events whose NULLs differ share their statement: one prepared per shape.
             let prepared = hub
                 .conn

@@ -179,6 +179,9 @@ fn timed_out(what: &str) -> DbError {
 
 impl Worker {
     fn connect(&mut self) -> Result<()> {
+        /// Settings of every session, as startup options (they hold across reconnections).
+        const SERVER_SIDE: &str = "-c idle_in_transaction_session_timeout=20s \
+             -c tcp_keepalives_idle=15 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3";
         self.statements.clear();
         self.cached = 0;
         self.in_tx = false;
@@ -193,7 +196,13 @@ impl Worker {
             .application_name("camscan")
             .connect_timeout(t.connect_timeout)
             .keepalives(true)
-            .keepalives_idle(Duration::from_secs(30));
+            .keepalives_idle(Duration::from_secs(30))
+            // The server's side of a link that dies mid-transaction (a cut, not a closed socket:
+            // the hub sees no FIN): it ends a session idle in a transaction after 20 s, releasing
+            // its locks (camscan's transactions never wait on anything but the database), and
+            // probes an idle connection's peer after 15 s. Else a site cut off mid-batch would hold
+            // the hub's locks until the kernel gives up on the peer, hours later.
+            .options(SERVER_SIDE);
         if let Some(pw) = t.password() {
             config.password(pw);
         }
