@@ -92,6 +92,28 @@ pub enum FindingId {
 }
 
 impl FindingId {
+    /// Every id, in the order of the enum (the documented list's).
+    pub const ALL: [FindingId; 18] = [
+        FindingId::StreamUnauthenticated,
+        FindingId::OnvifUnauthenticated,
+        FindingId::BasicAuthCleartext,
+        FindingId::DefaultCredential,
+        FindingId::CredentialReuse,
+        FindingId::TlsMissing,
+        FindingId::TlsWeakProtocol,
+        FindingId::TlsCertificateExpired,
+        FindingId::TlsCertificateExpiring,
+        FindingId::TlsSelfSigned,
+        FindingId::TlsWeakKey,
+        FindingId::CleartextAdminService,
+        FindingId::SnmpDefaultCommunity,
+        FindingId::UpnpExposed,
+        FindingId::ClockSkew,
+        FindingId::UninitializedDevice,
+        FindingId::IpConflict,
+        FindingId::FirmwareAdvisory,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             FindingId::StreamUnauthenticated => "stream-unauthenticated",

@@ -117,7 +117,10 @@ pub fn html(
          Site <b>{}</b> · {} UTC · from {source} of {} · camscan {}{}</p></header>\n",
         escape(if site.is_empty() { "—" } else { site }),
         escape(&when),
-        escape(&r.report.targets.join(", ")).if_empty("the inventory"),
+        match r.report.targets.join(", ") {
+            t if t.is_empty() => "the inventory".to_string(),
+            t => escape(&t),
+        },
         escape(&r.camscan_version),
         if r.report.complete {
             ""
@@ -164,16 +167,6 @@ pub fn html(
         escape(&r.camscan_version)
     );
     out.write_all(h.as_bytes())
-}
-
-trait IfEmpty {
-    fn if_empty(self, other: &str) -> String;
-}
-
-impl IfEmpty for String {
-    fn if_empty(self, other: &str) -> String {
-        if self.is_empty() { other.into() } else { self }
-    }
 }
 
 fn summary(h: &mut String, r: &AuditReport) {

@@ -1117,27 +1117,7 @@ mod tests {
 
     #[test]
     fn every_id_has_texts_and_a_source() {
-        use FindingId::*;
-        for id in [
-            StreamUnauthenticated,
-            OnvifUnauthenticated,
-            BasicAuthCleartext,
-            DefaultCredential,
-            CredentialReuse,
-            TlsMissing,
-            TlsWeakProtocol,
-            TlsCertificateExpired,
-            TlsCertificateExpiring,
-            TlsSelfSigned,
-            TlsWeakKey,
-            CleartextAdminService,
-            SnmpDefaultCommunity,
-            UpnpExposed,
-            ClockSkew,
-            UninitializedDevice,
-            IpConflict,
-            FirmwareAdvisory,
-        ] {
+        for id in FindingId::ALL {
             let t = texts(id);
             assert_eq!(t.id, id, "{id:?} has texts of its own");
             assert!(!t.title.is_empty() && !t.why.is_empty() && !t.fix.is_empty());

@@ -1,6 +1,7 @@
 //! How values are written to and read from the store's columns: times (milliseconds and RFC
 //! 3339), credential-free URLs and the stream keys that survive an address change, keyed hashes of
-//! working credentials, port lists, states and PLAY measurements as short text. Shared by every
+//! working credentials, port lists, states, PLAY measurements and a scan's snapshot of a device
+//! (`scan_devices.seen`) as short text. Shared by every
 //! file of the store that writes or reads rows.
 
 use hmac::{Hmac, Mac};
@@ -236,4 +237,64 @@ pub(crate) fn parse_measured(text: &str) -> Option<Measured> {
         width: opt(f[7]).and_then(|v| v.parse().ok()),
         height: opt(f[8]).and_then(|v| v.parse().ok()),
     })
+}
+
+/// A snapshot's `seen` text (store/record.rs writes it): the address, the open ports, and each
+/// stream as (stream id, status, facts text id if it reads as one); an entry without the three is
+/// left out (as `diff` leaves it out). `None` when the text has not its three parts.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Seen<'a> {
+    pub ip: &'a str,
+    pub ports: &'a str,
+    pub streams: Vec<(i64, &'a str, Option<i64>)>,
+}
+
+pub(crate) fn parse_seen(seen: &str) -> Option<Seen<'_>> {
+    let mut parts = seen.splitn(3, '|');
+    let (ip, ports, streams) = (parts.next()?, parts.next()?, parts.next()?);
+    let streams = streams
+        .split(';')
+        .filter_map(|e| {
+            let mut f = e.split(' ');
+            let (id, status, facts) = (f.next()?, f.next()?, f.next()?);
+            Some((id.parse().ok()?, status, facts.parse().ok()))
+        })
+        .collect();
+    Some(Seen { ip, ports, streams })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What store/record.rs writes reads back; damaged text is left out, never a panic.
+    #[test]
+    fn a_snapshots_seen_text_reads_back() {
+        assert_eq!(
+            parse_seen("10.0.0.5|80,554|3 ok 17;4 unauthorized 18"),
+            Some(Seen {
+                ip: "10.0.0.5",
+                ports: "80,554",
+                streams: vec![(3, "ok", Some(17)), (4, "unauthorized", Some(18))],
+            })
+        );
+        assert_eq!(
+            parse_seen("fe80::1||"),
+            Some(Seen {
+                ip: "fe80::1",
+                ports: "",
+                streams: vec![],
+            })
+        );
+        // A facts id that does not read is kept as none; an entry without its three parts, or
+        // whose stream id does not read, is left out.
+        assert_eq!(
+            parse_seen("ip|1|x ok 1;3 ok;5 ok -;").unwrap().streams,
+            [(5, "ok", None)]
+        );
+        assert_eq!(parse_seen("10.0.0.5|554"), None);
+        for cut in 0.."1.2.3.4|80|3 ok 17;4 x 9".len() {
+            let _ = parse_seen(&"1.2.3.4|80|3 ok 17;4 x 9"[..cut]);
+        }
+    }
 }

@@ -58,6 +58,7 @@ mod reports;
 pub mod requests;
 mod schema;
 mod shared;
+mod sites;
 #[cfg(test)]
 pub(crate) mod testing;
 mod timeline;
@@ -723,7 +724,7 @@ impl Store {
 
     /// Every site this inventory holds, with its counts, last scan and last contact.
     pub fn sites(&self) -> Result<Vec<SiteSummary>, StoreError> {
-        replica::sites(&self.conn).map_err(|e| self.err(e))
+        sites::sites(&self.conn).map_err(|e| self.err(e))
     }
 
     /// (At the hub.) Queue a scan for `site`'s agent (`store::requests`).
@@ -803,7 +804,7 @@ impl Store {
     /// (At the hub.) The site's agent is alive: its last contact is now.
     pub fn touch_site(&mut self, site: &str, agent: &str) -> Result<(), StoreError> {
         let now = jiff::Timestamp::now().as_millisecond();
-        replica::touch(&self.conn, site, agent, now).map_err(|e| self.err(e))
+        sites::touch(&self.conn, site, agent, now).map_err(|e| self.err(e))
     }
 }
 

@@ -543,11 +543,10 @@ pub(crate) fn snapshot(conn: &Conn, scan_id: i64) -> super::db::Result<HashMap<i
     let mut out = HashMap::with_capacity(rows.len());
     for (device, info, seen) in rows {
         let seen = seen.unwrap_or_default();
-        let mut seen = seen.splitn(3, '|');
-        let (Some(ip), Some(ports), Some(streams)) = (seen.next(), seen.next(), seen.next()) else {
+        let Some(seen) = super::columns::parse_seen(&seen) else {
             continue;
         };
-        let Ok(ip) = ip.parse() else { continue };
+        let Ok(ip) = seen.ip.parse() else { continue };
         let info = info.unwrap_or_default();
         let mut parts = info
             .split('\t')
@@ -558,12 +557,7 @@ pub(crate) fn snapshot(conn: &Conn, scan_id: i64) -> super::db::Result<HashMap<i
             parts.next().flatten(),
         );
         let mut map = BTreeMap::new();
-        for e in streams.split(';').filter(|e| !e.is_empty()) {
-            let mut f = e.split(' ');
-            let (Some(id), Some(status), Some(facts)) = (f.next(), f.next(), f.next()) else {
-                continue;
-            };
-            let Ok(id) = id.parse::<i64>() else { continue };
+        for (id, status, facts) in seen.streams {
             // A stream of another device (seldom: devices merged since) is read by its id.
             if let Entry::Vacant(e) = urls.entry(id) {
                 e.insert(
@@ -575,8 +569,8 @@ pub(crate) fn snapshot(conn: &Conn, scan_id: i64) -> super::db::Result<HashMap<i
             let Some(Some(url)) = urls.get(&id) else {
                 continue;
             };
-            let facts = match facts.parse::<i64>() {
-                Ok(fid) => {
+            let facts = match facts {
+                Some(fid) => {
                     if let Entry::Vacant(e) = facts_texts.entry(fid) {
                         let text: Option<String> = conn
                             .prepare_cached("SELECT text FROM texts WHERE id = ?1")?
@@ -586,7 +580,7 @@ pub(crate) fn snapshot(conn: &Conn, scan_id: i64) -> super::db::Result<HashMap<i
                     }
                     facts_texts.get(&fid).map_or("", String::as_str)
                 }
-                Err(_) => "",
+                None => "",
             };
             map.insert(url.clone(), format!("{status} {facts}"));
         }
@@ -597,7 +591,7 @@ pub(crate) fn snapshot(conn: &Conn, scan_id: i64) -> super::db::Result<HashMap<i
                 vendor,
                 model,
                 firmware,
-                ports: split_ports(ports),
+                ports: split_ports(seen.ports),
                 streams: map,
             },
         );

@@ -300,7 +300,7 @@ fn scan_snapshots(
     for (device, info, seen) in rows {
         let (info, seen) = (info.unwrap_or_default(), seen.unwrap_or_default());
         let mut named = Vec::new();
-        if let Some(parts) = parse_seen(&seen) {
+        if let Some(parts) = super::columns::parse_seen(&seen) {
             for fid in parts.streams.into_iter().filter_map(|(_, _, f)| f) {
                 if named.iter().any(|(id, _)| *id == fid) {
                     continue;
@@ -330,30 +330,6 @@ fn scan_snapshots(
         });
     }
     Ok(out)
-}
-
-/// A snapshot's `seen` text (store/record.rs writes it): the address, the open ports, and each
-/// stream as (stream id, status, facts text id if it reads as one); an entry without the three is
-/// left out (as `diff` leaves it out). `None` when the text has not its three parts.
-#[derive(Debug, PartialEq)]
-pub(crate) struct Seen<'a> {
-    pub ip: &'a str,
-    pub ports: &'a str,
-    pub streams: Vec<(i64, &'a str, Option<i64>)>,
-}
-
-pub(crate) fn parse_seen(seen: &str) -> Option<Seen<'_>> {
-    let mut parts = seen.splitn(3, '|');
-    let (ip, ports, streams) = (parts.next()?, parts.next()?, parts.next()?);
-    let streams = streams
-        .split(';')
-        .filter_map(|e| {
-            let mut f = e.split(' ');
-            let (id, status, facts) = (f.next()?, f.next()?, f.next()?);
-            Some((id.parse().ok()?, status, facts.parse().ok()))
-        })
-        .collect();
-    Some(Seen { ip, ports, streams })
 }
 
 /// One device of the site with its addresses, streams and description; `None` when forgotten.
@@ -464,7 +440,7 @@ pub(crate) fn apply(
 ) -> super::db::Result<HubCursor> {
     let site = batch.site.as_str();
     let before = cursor(tx, site)?;
-    touch(tx, site, agent, now)?;
+    super::sites::touch(tx, site, agent, now)?;
     let mut texts = super::record::Texts::new();
     // The hub's ids of the site's rows this batch names: found once each (an upsert returns its
     // row's id), not once per event.
@@ -672,7 +648,7 @@ fn apply_snapshots(
         ) else {
             continue;
         };
-        let seen = match parse_seen(&snap.seen) {
+        let seen = match super::columns::parse_seen(&snap.seen) {
             Some(parts) => {
                 let mut streams = Vec::with_capacity(parts.streams.len());
                 for (sid, status, fid) in parts.streams {
@@ -839,125 +815,4 @@ fn hub_id(tx: &Conn, table: &str, site: &str, origin: i64) -> super::db::Result<
         params![site, origin],
         |r| r.get(0),
     )
-}
-
-/// Every site the inventory holds, by name (`GET /api/v1/sites`): a few grouped counts.
-pub(crate) fn sites(conn: &Conn) -> super::db::Result<Vec<super::types::SiteSummary>> {
-    use std::collections::BTreeMap;
-    let mut by: BTreeMap<String, super::types::SiteSummary> = BTreeMap::new();
-    let n = |v: i64| usize::try_from(v).unwrap_or(0);
-    let entry = |by: &mut BTreeMap<String, super::types::SiteSummary>, name: String| {
-        by.entry(name.clone())
-            .or_insert_with(|| super::types::SiteSummary {
-                name,
-                devices: 0,
-                cameras: 0,
-                online: 0,
-                offline: 0,
-                streams_up: 0,
-                streams_down: 0,
-                last_scan: None,
-                last_contact: None,
-                agent: None,
-            })
-            .clone()
-    };
-    let rows = conn.query_all(
-        "SELECT site, COUNT(*), SUM(CASE WHEN is_camera <> 0 THEN 1 ELSE 0 END),
-                SUM(CASE WHEN state = 'online' THEN 1 ELSE 0 END),
-                SUM(CASE WHEN state = 'offline' THEN 1 ELSE 0 END)
-         FROM devices GROUP BY site",
-        params![],
-    )?;
-    for r in rows {
-        let mut s = entry(&mut by, r.get(0)?);
-        s.devices = n(r.get(1)?);
-        s.cameras = n(r.get(2)?);
-        s.online = n(r.get(3)?);
-        s.offline = n(r.get(4)?);
-        by.insert(s.name.clone(), s);
-    }
-    // A hub's copied streams carry their site: counted from the (site, state) index alone (at
-    // 100 000 devices, 65 ms against 140 ms for the join on PostgreSQL 15, measured on the
-    // fleet bench's shape); a site's own streams (site '') by their device's site.
-    let rows = conn.query_all(
-        "SELECT site, SUM(up), SUM(down) FROM (
-             SELECT site, CASE WHEN state = 'up' THEN 1 ELSE 0 END AS up,
-                    CASE WHEN state = 'up' THEN 0 ELSE 1 END AS down
-             FROM streams WHERE site <> ''
-             UNION ALL
-             SELECT d.site, CASE WHEN s.state = 'up' THEN 1 ELSE 0 END,
-                    CASE WHEN s.state = 'up' THEN 0 ELSE 1 END
-             FROM streams s JOIN devices d ON d.id = s.device_id WHERE s.site = ''
-         ) x GROUP BY site",
-        params![],
-    )?;
-    for r in rows {
-        let mut s = entry(&mut by, r.get(0)?);
-        s.streams_up = n(r.get(1)?);
-        s.streams_down = n(r.get(2)?);
-        by.insert(s.name.clone(), s);
-    }
-    for r in conn.query_all(
-        "SELECT site, MAX(finished_at) FROM scans GROUP BY site",
-        params![],
-    )? {
-        let mut s = entry(&mut by, r.get(0)?);
-        s.last_scan = r.get::<_, Option<i64>>(1)?.map(super::columns::rfc3339);
-        by.insert(s.name.clone(), s);
-    }
-    for r in conn.query_all("SELECT name, last_contact, agent FROM sites", params![])? {
-        let mut s = entry(&mut by, r.get(0)?);
-        s.last_contact = r.get::<_, Option<i64>>(1)?.map(super::columns::rfc3339);
-        s.agent = r.get(2)?;
-        by.insert(s.name.clone(), s);
-    }
-    Ok(by.into_values().collect())
-}
-
-/// The site's agent was heard from at `now`.
-pub(crate) fn touch(tx: &Conn, site: &str, agent: &str, now: i64) -> super::db::Result<()> {
-    tx.execute(
-        "INSERT INTO sites (name, last_contact, agent) VALUES (?1, ?2, ?3)
-         ON CONFLICT (name) DO UPDATE SET last_contact = excluded.last_contact,
-             agent = excluded.agent",
-        params![site, now, agent],
-    )?;
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// What store/record.rs writes reads back; damaged text is left out, never a panic.
-    #[test]
-    fn a_snapshots_seen_text_reads_back() {
-        assert_eq!(
-            parse_seen("10.0.0.5|80,554|3 ok 17;4 unauthorized 18"),
-            Some(Seen {
-                ip: "10.0.0.5",
-                ports: "80,554",
-                streams: vec![(3, "ok", Some(17)), (4, "unauthorized", Some(18))],
-            })
-        );
-        assert_eq!(
-            parse_seen("fe80::1||"),
-            Some(Seen {
-                ip: "fe80::1",
-                ports: "",
-                streams: vec![],
-            })
-        );
-        // A facts id that does not read is kept as none; an entry without its three parts, or
-        // whose stream id does not read, is left out.
-        assert_eq!(
-            parse_seen("ip|1|x ok 1;3 ok;5 ok -;").unwrap().streams,
-            [(5, "ok", None)]
-        );
-        assert_eq!(parse_seen("10.0.0.5|554"), None);
-        for cut in 0.."1.2.3.4|80|3 ok 17;4 x 9".len() {
-            let _ = parse_seen(&"1.2.3.4|80|3 ok 17;4 x 9"[..cut]);
-        }
-    }
 }
