@@ -129,6 +129,47 @@ fn b_frame_rates_are_measured_exactly() {
     assert_eq!(s2.same_as, None);
 }
 
+/// The PLAY check goes on the connection whose DESCRIBE found the stream, and asks for no range:
+/// GStreamer takes `Range: npt=0.000-` as a seek and prepares a shared media again before it
+/// answers (a second x264 look-ahead start, ~2 s at 25 fps). Every PLAY the cameras saw from a
+/// scan is on a described connection, without a range, and the rates still come out exact.
+#[test]
+fn the_play_check_starts_no_encoder_twice() {
+    let _one = one_at_a_time();
+    let l = lab();
+    let plays = |s: &Server| -> Vec<String> {
+        let lines = s.lines.lock().unwrap();
+        lines
+            .iter()
+            .filter(|l| l.starts_with("PLAY "))
+            .cloned()
+            .collect()
+    };
+    let before = (plays(&l._shared).len(), plays(&l._bframes).len());
+    let r = scan("127.0.0.111-112", &[]);
+    for url in [
+        "rtsp://127.0.0.111:8554/Streaming/Channels/101",
+        "rtsp://127.0.0.112:8554/stream1",
+        "rtsp://127.0.0.112:8554/stream2",
+    ] {
+        assert!(stream(&r, url).verified, "{url}");
+    }
+    assert_rate(stream(&r, "rtsp://127.0.0.112:8554/stream1"), 12.0);
+    let seen: Vec<String> = plays(&l._shared)[before.0..]
+        .iter()
+        .chain(&plays(&l._bframes)[before.1..])
+        .cloned()
+        .collect();
+    assert_eq!(
+        seen.len(),
+        3,
+        "one PLAY per stream (the alias is not played): {seen:?}"
+    );
+    for line in &seen {
+        assert!(line.ends_with("range=none described=1"), "{seen:?}");
+    }
+}
+
 #[test]
 fn a_sub_stream_path_serving_the_main_stream_is_an_alias() {
     let _one = one_at_a_time();

@@ -477,7 +477,12 @@ async fn receive(
 }
 
 /// What a PLAY check measured from its first packet on.
-fn measured(start: Instant, transport: String, is_video: bool, stats: &RtpStats) -> Measured {
+pub(crate) fn measured(
+    start: Instant,
+    transport: String,
+    is_video: bool,
+    stats: &RtpStats,
+) -> Measured {
     let elapsed = start.elapsed();
     let secs = elapsed.as_secs_f64().max(0.001);
     Measured {

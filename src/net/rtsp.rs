@@ -99,6 +99,20 @@ pub struct Reply {
     pub body: Vec<u8>,
 }
 
+/// What a playing connection carries ([`RtspClient::next_item`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Interleaved {
+    Frame {
+        channel: u8,
+        data: Vec<u8>,
+    },
+    /// An RTSP answer (with its status) or a request of the server's; its body was skipped.
+    Message {
+        status: Option<u16>,
+        cseq: Option<u32>,
+    },
+}
+
 /// One RTSP connection.
 pub struct RtspClient {
     stream: TcpStream,
@@ -145,6 +159,13 @@ impl RtspClient {
         url: &str,
         extra: &[(&str, &str)],
     ) -> Result<Reply, NetError> {
+        let req = self.format_request(method, url, extra);
+        self.send(req.as_bytes(), format!("RTSP {method} {url}"))
+            .await
+    }
+
+    /// The next request's bytes (its CSeq taken).
+    fn format_request(&mut self, method: &str, url: &str, extra: &[(&str, &str)]) -> String {
         self.cseq += 1;
         let mut req = format!(
             "{method} {url} RTSP/1.0\r\nCSeq: {}\r\nUser-Agent: {USER_AGENT}\r\n",
@@ -157,8 +178,60 @@ impl RtspClient {
             req.push_str("\r\n");
         }
         req.push_str("\r\n");
-        self.send(req.as_bytes(), format!("RTSP {method} {url}"))
-            .await
+        req
+    }
+
+    /// Send a request without reading its answer, under the client's deadline: on a connection
+    /// that is playing, the answer comes between interleaved frames ([`next_item`](Self::next_item)).
+    /// Returns its CSeq.
+    pub async fn send_request(
+        &mut self,
+        method: &str,
+        url: &str,
+        extra: &[(&str, &str)],
+    ) -> Result<u32, NetError> {
+        let req = self.format_request(method, url, extra);
+        let (addr, timeout) = (self.addr, self.timeout);
+        let what = format!("RTSP {method} {url}");
+        match tokio::time::timeout(timeout, self.stream.write_all(req.as_bytes())).await {
+            Ok(Ok(())) => Ok(self.cseq),
+            Ok(Err(source)) => Err(NetError::Io { addr, what, source }),
+            Err(_) => Err(NetError::Timeout {
+                addr,
+                what,
+                timeout,
+            }),
+        }
+    }
+
+    /// The next interleaved frame or RTSP message on a playing connection ([`crate::proto::rtp`]);
+    /// no deadline of its own (the caller's).
+    pub async fn next_item(&mut self) -> Result<Interleaved, NetError> {
+        use crate::proto::rtp::{Item, next};
+        let what = "RTSP interleaved data";
+        loop {
+            match next(&self.buf) {
+                Ok(Some((item, n))) => {
+                    let item = match item {
+                        Item::Frame { channel, data } => Interleaved::Frame {
+                            channel,
+                            data: data.to_vec(),
+                        },
+                        Item::Message { status, cseq } => Interleaved::Message { status, cseq },
+                    };
+                    self.buf.drain(..n);
+                    return Ok(item);
+                }
+                Ok(None) => self.fill(what).await?,
+                Err(e) => {
+                    return Err(NetError::Malformed {
+                        addr: self.addr,
+                        what: what.to_string(),
+                        reason: e.to_string(),
+                    });
+                }
+            }
+        }
     }
 
     /// [`request`](Self::request), but the reply's first byte may take up to `patience` (the
@@ -277,8 +350,8 @@ impl RtspClient {
             }
             self.fill(what).await?;
         };
-        // Interleaved RTP data ('$' frames) or a stale reply could precede ours; we never PLAY on this
-        // connection, so a CSeq mismatch is just reported as malformed by the caller if it matters.
+        // Requests read replies only before PLAY (a playing connection is read with `next_item`),
+        // so no interleaved frame comes before the reply.
         let body_len = head.content_length().unwrap_or(0);
         if body == Body::Arrived {
             let end = self.buf.len().min(head_len + body_len.min(MAX_BODY_BYTES));

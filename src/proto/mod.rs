@@ -36,6 +36,7 @@ pub mod mpd;
 pub mod neigh;
 pub mod response;
 pub mod rtmp;
+pub mod rtp;
 pub mod sadp;
 pub mod sdp;
 pub mod sdp_facts;

@@ -48,6 +48,9 @@ Protocol with the test harness (stdout is line based, everything else goes to st
     * "CLIENT <address>:<port>" is printed each time an RTSP client connects to the server at
       that address (gst-rtsp-server's "client-connected": one per TCP connection; retina and
       ffmpeg use one connection per session, so a test counts the sessions a camera served).
+    * "PLAY <address>:<port> range=<Range header or none> described=<0|1>" is printed for each
+      PLAY request: whether it asked for a range (this server takes one as a seek, and prepares
+      the media again before it answers), and whether the same connection had sent a DESCRIBE.
     * "AUTHFAIL <address>:<port>" is printed each time a request that carried an
       Authorization header is rejected because the credentials were wrong.
     * The process exits when its stdin reaches EOF, so the harness must give it a
@@ -379,11 +382,28 @@ def build_server(entry):
         for path in [m["path"]] + list(m.get("aliases") or []):
             mounts.add_factory(path, factory)
             log("rtsp://%s%s -> %s" % (label, path, launch))
-    server.connect("client-connected", lambda *_: emit("CLIENT %s" % label))
+    server.connect("client-connected", lambda _s, client: on_client(client, label))
     source_id = server.attach(None)
     if source_id == 0:
         raise RuntimeError("cannot listen on %s (address/port in use or not available?)" % label)
     return server
+
+
+def on_client(client, label):
+    """Say who connected; watch its DESCRIBE and PLAY requests (see the harness protocol)."""
+    emit("CLIENT %s" % label)
+    described = []
+
+    def on_describe(_client, _ctx):
+        described.append(True)
+
+    def on_play(_client, ctx):
+        res, value = ctx.request.get_header(GstRtsp.RTSPHeaderField.RANGE, 0)
+        got = value if res == GstRtsp.RTSPResult.OK and value else "none"
+        emit("PLAY %s range=%s described=%d" % (label, got, 1 if described else 0))
+
+    client.connect("describe-request", on_describe)
+    client.connect("play-request", on_play)
 
 
 def watch_stdin():

@@ -7,7 +7,6 @@ use crate::analyze::verify::Check;
 use crate::credentials::Credential;
 use crate::error::AnalyzeError;
 use crate::model::{AudioInfo, Stream, VideoInfo};
-use crate::net::rtsp::RtspClient;
 use crate::proto::{h26x, sdp, sdp_facts};
 use retina::client::Session;
 use retina::codec::ParametersRef;
@@ -86,7 +85,7 @@ pub(super) async fn media_and_checks(
     body: &[u8],
     cred: Option<&Credential>,
     settings: &ScanContext,
-    holder: Option<Box<RtspClient>>,
+    holder: Option<Box<super::walker::Held>>,
 ) -> Vec<AnalyzeError> {
     let session = open_session(addr, plain_url, Some(body), cred, settings, holder).await;
     finish(stream, addr, plain_url, body, session, cred, settings).await
@@ -114,7 +113,7 @@ pub(super) async fn open_session(
     body: Option<&[u8]>,
     cred: Option<&Credential>,
     settings: &ScanContext,
-    holder: Option<Box<RtspClient>>,
+    holder: Option<Box<super::walker::Held>>,
 ) -> Sessioned {
     let (mut video, mut audio) = match body {
         Some(b) => {
@@ -124,6 +123,36 @@ pub(super) async fn open_session(
         None => (None, None),
     };
     let slot = crate::timing::phase("slot", settings.sessions.acquire(addr.ip())).await;
+    // The PLAY check on the connection that found the stream, when there is one (see
+    // [`super::play`]); the retina session below when it declines.
+    let mut holder = holder;
+    if let (true, Some(held), Some(b)) = (settings.verify.enabled, holder.take(), body) {
+        let played = super::play::on_held(
+            held,
+            plain_url,
+            b,
+            cred,
+            settings.timeout,
+            settings.verify.window,
+        );
+        match crate::timing::phase("play", played).await {
+            super::play::Played::Done(result) => {
+                slot.release().await;
+                return Sessioned {
+                    video,
+                    audio,
+                    sdp: Some(b.to_vec()),
+                    result: result.map(Some),
+                };
+            }
+            super::play::Played::Declined(why) => {
+                tracing::debug!(
+                    url = plain_url,
+                    "PLAY on the held connection declined ({why}); a retina session"
+                );
+            }
+        }
+    }
     let check = Check {
         url: plain_url,
         cred,
@@ -133,7 +162,6 @@ pub(super) async fn open_session(
         group: Some(slot.group()),
     };
     let mut sdp = None;
-    let mut holder = holder;
     let mut on_described = |session: &Session<retina::client::Described>| {
         holder.take(); // our session holds the media now
         if body.is_none() {

@@ -34,6 +34,7 @@ use crate::net::rtsp::{Reply, RtspClient, url};
 
 mod channels;
 mod media;
+mod play;
 mod revisit;
 mod walker;
 
@@ -56,7 +57,7 @@ struct Found {
     cred: Option<Credential>,
     /// The connection that described it, held until analysis has its own session (see
     /// [`Job::Media`]).
-    holder: Option<Box<RtspClient>>,
+    holder: Option<Box<walker::Held>>,
 }
 
 /// Analyse an RTSP port whose `OPTIONS` reply is `options`, reusing the detection connection.
@@ -396,7 +397,7 @@ enum Job {
         /// The connection whose DESCRIBE found the stream, kept open until our session has
         /// described it: a server with shared media (GStreamer) then need not prepare it again
         /// (a look-ahead encoder takes 1.5 s and more) nor tear it down in between (503).
-        holder: Option<Box<RtspClient>>,
+        holder: Option<Box<walker::Held>>,
     },
 }
 
@@ -594,7 +595,7 @@ pub async fn describe_stream(
     let mut notes = Vec::new();
     match answer {
         Answer::Media(body) => {
-            let holder = walker.client.take().map(Box::new);
+            let holder = walker.hand_over();
             notes = media_and_checks(
                 &mut stream,
                 addr,

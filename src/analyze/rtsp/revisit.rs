@@ -26,7 +26,7 @@ use crate::analyze::paths::{ChannelScheme, MAX_CHANNELS};
 use crate::credentials::Credential;
 use crate::error::AnalyzeError;
 use crate::model::{AuthScheme, Stream};
-use crate::net::rtsp::{RtspClient, url};
+use crate::net::rtsp::url;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
@@ -95,7 +95,7 @@ pub(super) async fn revisit(
     let scheme = scheme_of(&walkers.first().challenges);
     // The connection that described the last path asked holds its stream until its session has
     // described it (a server with shared media need not prepare it again).
-    let holder = walkers.first().client.take().map(Box::new);
+    let holder = walkers.first().hand_over();
     let (jobs, reuse) = recheck_jobs(asked, rest, cred.as_ref(), holder, scheme, addr, settings);
     use futures::StreamExt;
     let checked: Vec<Checked> = futures::stream::iter(jobs)
@@ -206,7 +206,7 @@ fn recheck_jobs(
     asked: Vec<Asked>,
     rest: &[String],
     cred: Option<&Credential>,
-    mut holder: Option<Box<RtspClient>>,
+    mut holder: Option<Box<super::walker::Held>>,
     scheme: AuthScheme,
     addr: SocketAddr,
     settings: &ScanContext,
@@ -300,7 +300,7 @@ struct Recheck {
     /// The SDP our DESCRIBE got (the first path asked), else `None`.
     body: Option<Vec<u8>>,
     cred: Option<Credential>,
-    holder: Option<Box<RtspClient>>,
+    holder: Option<Box<super::walker::Held>>,
 }
 
 /// A re-check's verdict: the stream analysed with the SDP it was described with, or `Err(true)`

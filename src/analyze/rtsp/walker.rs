@@ -100,7 +100,7 @@ pub(super) struct Walkers {
 }
 
 /// One path's answer and, for a stream, the connection left holding it.
-pub(super) type PathAnswer = (Result<Answer, NetError>, Option<Box<RtspClient>>);
+pub(super) type PathAnswer = (Result<Answer, NetError>, Option<Box<Held>>);
 
 impl Walkers {
     /// `width` walkers (the first on the detection connection), holding at most `width` streams.
@@ -155,11 +155,7 @@ impl Walkers {
                                 n.checked_sub(1)
                             })
                             .is_ok();
-                    let holder = if take {
-                        w.client.take().map(Box::new)
-                    } else {
-                        None
-                    };
+                    let holder = if take { w.hand_over() } else { None };
                     if answer.is_err() {
                         stop.store(true, Ordering::Relaxed);
                     }
@@ -292,21 +288,51 @@ impl Walker {
     /// The `Authorization` value for `cred` against the latest challenge (Digest MD5/SHA-256 or Basic,
     /// the strongest offered), or `None` if there is no challenge to answer.
     pub(super) fn authorization(&self, cred: &Credential, uri: &str) -> Option<String> {
-        let mut builder = PasswordClient::builder();
-        for v in &self.challenges {
-            builder = builder.challenges(v);
-        }
-        let mut client = builder.build().ok()?;
-        client
-            .respond(&PasswordParams {
-                username: &cred.username,
-                password: &cred.password,
-                uri,
-                method: "DESCRIBE",
-                body: Some(&[]),
-            })
-            .ok()
+        authorize(&self.challenges, cred, "DESCRIBE", uri)
     }
+
+    /// The connection, left holding what its last DESCRIBE found, with the challenge it got.
+    pub(super) fn hand_over(&mut self) -> Option<Box<Held>> {
+        let client = self.client.take()?;
+        let challenges = if self.challenge_gen == self.conn_gen {
+            self.challenges.clone()
+        } else {
+            Vec::new()
+        };
+        Some(Box::new(Held { client, challenges }))
+    }
+}
+
+/// The `Authorization` value of `method` on `uri` for `cred` against `challenges` (the strongest
+/// scheme offered), or `None` when there is none to answer.
+pub(super) fn authorize(
+    challenges: &[String],
+    cred: &Credential,
+    method: &str,
+    uri: &str,
+) -> Option<String> {
+    let mut builder = PasswordClient::builder();
+    for v in challenges {
+        builder = builder.challenges(v);
+    }
+    let mut client = builder.build().ok()?;
+    client
+        .respond(&PasswordParams {
+            username: &cred.username,
+            password: &cred.password,
+            uri,
+            method,
+            body: Some(&[]),
+        })
+        .ok()
+}
+
+/// The connection whose DESCRIBE found a stream, kept open so that a server with shared media
+/// keeps it prepared; the PLAY check goes on it ([`super::play`]). With the connection's
+/// challenge: a Digest nonce may be bound to its connection.
+pub(crate) struct Held {
+    pub(super) client: RtspClient,
+    pub(super) challenges: Vec<String>,
 }
 
 /// How the authentication phase ended.

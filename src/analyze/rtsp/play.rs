@@ -1,0 +1,256 @@
+//! The PLAY check on the connection whose DESCRIBE found the stream: SETUP over TCP (interleaved)
+//! and PLAY on that same connection, then the media it carries, measured as the retina session of
+//! [`crate::analyze::verify`] measures it.
+//!
+//! Why not always retina: retina opens a session of its own (a second DESCRIBE), and its PLAY asks
+//! for `Range: npt=0.000-`. A server with shared media (GStreamer's) takes that range as a seek: it
+//! flushes the media it has just prepared for the DESCRIBE and prepares it again before answering,
+//! so an x264 encoder with look-ahead costs its start twice (on the bench lab's B-frame camera,
+//! DESCRIBE 1.8 s, then PLAY with the range 2.0 s and without it 2 ms, the first packet 46 ms
+//! later). A live stream needs no range (RFC 2326 §10.5: a PLAY without one plays from the current
+//! position), so this PLAY sends none.
+//!
+//! Anything unusual before the media flows (no session, an answer other than 200, `461` for TCP,
+//! a busy server, bytes that are neither frames nor RTSP) declines, and the caller runs the retina
+//! session as before: it knows UDP, waits out busy answers and reads stranger servers.
+
+use std::time::{Duration, Instant};
+
+use super::walker::{Held, authorize};
+use crate::analyze::verify::{self, KeyframeRule, RtpStats};
+use crate::credentials::Credential;
+use crate::error::fmt_duration;
+use crate::model::Measured;
+use crate::net::rtsp::{Interleaved, start_patience};
+use crate::proto::{rtp, sdp};
+
+/// Longest wait for the TEARDOWN's answer before the connection is closed anyway.
+const TEARDOWN_WAIT: Duration = Duration::from_secs(1);
+
+/// How the check on the held connection ended.
+pub(super) enum Played {
+    /// The media came (or PLAY was answered and nothing came): the check's result.
+    Done(Result<Measured, verify::Failed>),
+    /// Not tried to the end, for this reason: the retina session is the check.
+    Declined(String),
+}
+
+/// SETUP and PLAY `url` on `held` (whose DESCRIBE answered `body`), measure for at most `window`
+/// after the first packet, then TEARDOWN. `timeout`: each request's deadline (the first packet
+/// gets the start patience).
+pub(super) async fn on_held(
+    held: Box<Held>,
+    url: &str,
+    body: &[u8],
+    cred: Option<&Credential>,
+    timeout: Duration,
+    window: Duration,
+) -> Played {
+    let Held {
+        mut client,
+        challenges,
+    } = *held;
+    client.set_timeout(timeout);
+    let auth = |method: &str, uri: &str| cred.and_then(|c| authorize(&challenges, c, method, uri));
+    let sd = sdp::parse_for(body, url);
+    let Some(index) = sd
+        .media
+        .iter()
+        .position(|m| m.kind == "video")
+        .or((!sd.media.is_empty()).then_some(0))
+    else {
+        return Played::Declined("no media in the description".into());
+    };
+    let m = &sd.media[index];
+    let control = control_url(url, m.control.as_deref());
+    let mut headers = vec![(
+        "Transport",
+        "RTP/AVP/TCP;unicast;interleaved=0-1".to_string(),
+    )];
+    headers.extend(auth("SETUP", &control).map(|a| ("Authorization", a)));
+    let reply = match client.request("SETUP", &control, &as_refs(&headers)).await {
+        Ok(r) => r,
+        Err(e) => return Played::Declined(format!("SETUP: {e}")),
+    };
+    if reply.head.status != 200 {
+        return Played::Declined(format!("SETUP answered {}", reply.head.status));
+    }
+    let Some(session) = reply
+        .head
+        .header("session")
+        .and_then(|s| s.split(';').next())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+    else {
+        return Played::Declined("SETUP answered without a session".into());
+    };
+    let channel = reply
+        .head
+        .header("transport")
+        .and_then(interleaved_channel)
+        .unwrap_or(0);
+    let mut headers = vec![("Session", session.clone())];
+    headers.extend(auth("PLAY", url).map(|a| ("Authorization", a)));
+    let patience = start_patience(timeout);
+    let asked = Instant::now();
+    let reply = client
+        .request_patient("PLAY", url, &as_refs(&headers), patience)
+        .await;
+    tracing::debug!(
+        url,
+        ms = asked.elapsed().as_millis() as u64,
+        status = reply.as_ref().ok().map(|r| r.head.status),
+        "PLAY on the connection that found the stream"
+    );
+    match reply {
+        Ok(r) if r.head.status == 200 => {}
+        Ok(r) => return Played::Declined(format!("PLAY answered {}", r.head.status)),
+        Err(e) => return Played::Declined(format!("PLAY: {e}")),
+    }
+    let encoding = m.encoding_name().unwrap_or_default();
+    let mut stats = RtpStats::new(
+        KeyframeRule::for_encoding(&encoding),
+        m.clock().unwrap_or(90_000),
+    );
+    let is_video = m.kind == "video";
+    let mut timestamps = rtp::Extender::default();
+    let mut deadline = tokio::time::Instant::now() + patience;
+    let mut start = None;
+    let mut broken = None;
+    loop {
+        let item = match tokio::time::timeout_at(deadline, client.next_item()).await {
+            Err(_) => break,
+            Ok(Err(e)) => {
+                broken = Some(e.to_string());
+                break;
+            }
+            Ok(Ok(item)) => item,
+        };
+        let Interleaved::Frame { channel: c, data } = item else {
+            continue;
+        };
+        let Some(p) = rtp::packet(&data).filter(|_| c == channel) else {
+            continue;
+        };
+        if start.is_none() {
+            tracing::debug!(url, "first media packet");
+            start = Some(Instant::now());
+            deadline = tokio::time::Instant::now() + window;
+        }
+        stats.push(timestamps.extend(p.timestamp), p.payload);
+        if stats.enough() {
+            break;
+        }
+    }
+    let result = match (start, broken) {
+        (Some(start), _) => Ok(verify::measured(start, "tcp".into(), is_video, &stats)),
+        (None, Some(e)) => return Played::Declined(format!("after PLAY: {e}")),
+        (None, None) => Err(verify::Failed {
+            message: format!(
+                "RTSP PLAY {url}: no media packet within {}",
+                fmt_duration(patience)
+            ),
+            timed_out: true,
+            status: None,
+        }),
+    };
+    teardown(&mut client, url, &session, auth("TEARDOWN", url)).await;
+    Played::Done(result)
+}
+
+/// TEARDOWN the session and wait (at most [`TEARDOWN_WAIT`]) for its answer among the frames
+/// still coming: a server with shared media answers the next session 503 while it is still
+/// tearing this one down.
+async fn teardown(
+    client: &mut crate::net::rtsp::RtspClient,
+    url: &str,
+    session: &str,
+    authorization: Option<String>,
+) {
+    let mut headers = vec![("Session", session)];
+    if let Some(a) = authorization.as_deref() {
+        headers.push(("Authorization", a));
+    }
+    let Ok(cseq) = client.send_request("TEARDOWN", url, &headers).await else {
+        return;
+    };
+    let answered = async {
+        loop {
+            match client.next_item().await {
+                Ok(Interleaved::Message {
+                    status: Some(_),
+                    cseq: Some(c),
+                }) if c == cseq => return,
+                Ok(_) => {}
+                Err(_) => return,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(TEARDOWN_WAIT, answered).await;
+}
+
+fn as_refs<'a>(headers: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    headers.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// The URL to SETUP a media section at: its `a=control` when absolute, the request URL for `*`
+/// or none, else the control appended to the request URL with one `/` between (as ffmpeg and
+/// live555 join them; Dahua's `trackID=0` after a query string included).
+fn control_url(url: &str, control: Option<&str>) -> String {
+    match control.map(str::trim) {
+        None | Some("" | "*") => url.to_string(),
+        Some(c) if c.len() > 7 && c[..7].eq_ignore_ascii_case("rtsp://") => c.to_string(),
+        Some(c) => {
+            let c = c.trim_start_matches('/');
+            if url.ends_with('/') {
+                format!("{url}{c}")
+            } else {
+                format!("{url}/{c}")
+            }
+        }
+    }
+}
+
+/// The first channel of `interleaved=A-B` in a SETUP answer's `Transport`.
+fn interleaved_channel(transport: &str) -> Option<u8> {
+    transport
+        .split(';')
+        .find_map(|p| p.trim().strip_prefix("interleaved="))
+        .and_then(|v| v.split('-').next())
+        .and_then(|v| v.trim().parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_urls_join_as_players_join_them() {
+        let u = "rtsp://10.0.0.9:554/Streaming/Channels/101";
+        assert_eq!(control_url(u, None), u);
+        assert_eq!(control_url(u, Some("*")), u);
+        assert_eq!(control_url(u, Some("stream=0")), format!("{u}/stream=0"));
+        assert_eq!(
+            control_url(&format!("{u}/"), Some("trackID=1")),
+            format!("{u}/trackID=1")
+        );
+        let q = "rtsp://10.0.0.9:554/cam/realmonitor?channel=1&subtype=0";
+        assert_eq!(control_url(q, Some("trackID=0")), format!("{q}/trackID=0"));
+        assert_eq!(
+            control_url(u, Some("RTSP://10.0.0.9/x/track1")),
+            "RTSP://10.0.0.9/x/track1"
+        );
+    }
+
+    #[test]
+    fn interleaved_channels() {
+        assert_eq!(
+            interleaved_channel("RTP/AVP/TCP;unicast;interleaved=2-3;ssrc=1"),
+            Some(2)
+        );
+        assert_eq!(
+            interleaved_channel("RTP/AVP;unicast;client_port=5000-5001"),
+            None
+        );
+    }
+}
