@@ -79,30 +79,36 @@ pub async fn analyze_port(addr: std::net::SocketAddr, ctx: &ScanContext) -> Vec<
             events
         }
         Ok(Some(Detection::Rtsp { client, options })) => {
-            let f = crate::timing::phase("rtsp", rtsp::analyze(client, &options, ctx)).await;
+            // Some servers answer RTSP and HTTP on one port (VLC's HTTP output answers OPTIONS in
+            // RTSP): the port is asked in HTTP too, side by side with the RTSP analysis (not after
+            // it: VLC's RTSP walk alone takes 1.4 s). An RTSP server's own RTSP-over-HTTP tunnel is
+            // no web service: GStreamer's answers a plain `GET` with `503` (no length, connection
+            // left open), so a 503 ends that side at once; and what the HTTP side says is kept only
+            // when it found a stream (the port is then a web server too).
+            let rtsp_side = crate::timing::phase("rtsp", rtsp::analyze(client, &options, ctx));
+            let http_side = async {
+                let reply = crate::net::rtsp::http_get(addr, "/", ctx.connect_timeout, ctx.timeout)
+                    .await
+                    .ok()
+                    .filter(|r| {
+                        r.head.protocol == crate::proto::response::HeadProtocol::Http
+                            && r.head.status != 503
+                    })?;
+                let http = crate::timing::phase("http", http_events(addr, &reply, None, ctx)).await;
+                if http.iter().any(|e| matches!(e, Event::Stream { .. })) {
+                    Some(http)
+                } else {
+                    tracing::debug!(%addr, status = reply.head.status, "RTSP port's HTTP side serves no stream");
+                    None
+                }
+            };
+            let (f, http) = tokio::join!(rtsp_side, http_side);
             let mut events = vec![Event::Service {
                 ip,
                 service: f.service,
             }];
             events.extend(found_events(ip, port, f.streams, f.failures));
-            // Some servers answer RTSP and HTTP on one port (VLC's HTTP output answers OPTIONS in
-            // RTSP): with no RTSP stream found, ask the port in HTTP too. An RTSP server's own
-            // RTSP-over-HTTP tunnel is no web service: GStreamer's answers a plain `GET` with
-            // `503` (no length, connection left open), so a 503 ends it; and what the HTTP side
-            // says is kept only when it found a stream (the port is then a web server too).
-            if !events.iter().any(|e| matches!(e, Event::Stream { .. }))
-                && let Ok(reply) =
-                    crate::net::rtsp::http_get(addr, "/", ctx.connect_timeout, ctx.timeout).await
-                && reply.head.protocol == crate::proto::response::HeadProtocol::Http
-                && reply.head.status != 503
-            {
-                let http = crate::timing::phase("http", http_events(addr, &reply, None, ctx)).await;
-                if http.iter().any(|e| matches!(e, Event::Stream { .. })) {
-                    events.extend(http);
-                } else {
-                    tracing::debug!(%addr, status = reply.head.status, "RTSP port's HTTP side serves no stream");
-                }
-            }
+            events.extend(http.into_iter().flatten());
             events
         }
     }
