@@ -391,7 +391,17 @@ fn onvif_device_found_named_and_streams_analysed() {
     );
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(err.contains("TRACE"), "trace logging was on");
+    assert!(err.contains("TRACE"), "trace logging was on: {err}");
+    // The device API is asked the moment the device's ProbeMatch is read, not when the discovery
+    // window (1.5 s) has closed.
+    let (asked, window) = (
+        err.find("ONVIF device API asked"),
+        err.find("WS-Discovery finished"),
+    );
+    assert!(
+        asked.is_some() && asked < window,
+        "device API asked at {asked:?}, window closed at {window:?}"
+    );
     let all = format!("{}{err}", stdout(&out));
     // The passwords, and Basic's base64 of "admin:s3cret" / "admin:wr0ng-pw".
     for secret in [

@@ -20,6 +20,8 @@ const REPEATS: u32 = 2;
 const REPEAT_GAP: Duration = Duration::from_millis(100);
 /// Largest datagram read.
 const MAX_DATAGRAM: usize = 64 * 1024;
+/// Most answers kept (a /16 of cameras; a peer inventing endpoints is not worth more memory).
+const MAX_FOUND: usize = 65_536;
 
 /// One device's answer.
 #[derive(Debug, Clone)]
@@ -29,13 +31,15 @@ pub struct Found {
 }
 
 /// Probe on each interface address in `interfaces` (multicast) and each of `unicast` (port 3702);
-/// collect replies for `wait`. `accept` says whether a sender is in scope.
+/// hand each new answer to `on_found` the moment it is read, for `wait`. `accept` says whether a
+/// sender is in scope. Returns how many answers were found.
 pub async fn discover(
     interfaces: &[Ipv4Addr],
     unicast: &[Ipv4Addr],
     wait: Duration,
     accept: impl Fn(IpAddr) -> bool,
-) -> Vec<Found> {
+    mut on_found: impl FnMut(Found),
+) -> usize {
     let nonce = crate::net::random_u64();
     // Multicast and unicast Probes need different MessageIDs: a responder ignores a MessageID it
     // has already answered (repeats of one Probe keep theirs, as SOAP-over-UDP intends).
@@ -63,7 +67,7 @@ pub async fn discover(
         }
     }
     let Some(first) = sockets.first() else {
-        return Vec::new();
+        return 0;
     };
     for round in 0..REPEATS {
         if round > 0 {
@@ -78,7 +82,8 @@ pub async fn discover(
             }
         }
     }
-    let mut found: Vec<Found> = Vec::new();
+    // (sender, endpoint) of the answers handed on: repeats of one answer count once.
+    let mut found: Vec<(IpAddr, Option<String>)> = Vec::new();
     let deadline = tokio::time::Instant::now() + wait;
     let mut buf = vec![0u8; MAX_DATAGRAM];
     // Whichever socket has a reply first.
@@ -96,16 +101,15 @@ pub async fn discover(
             continue; // an answer to someone else's probe
         }
         for m in reply.matches {
-            if !found
-                .iter()
-                .any(|f| f.sender == from.ip() && f.probe_match.endpoint == m.endpoint)
-            {
-                found.push(Found {
+            let key = (from.ip(), m.endpoint.clone());
+            if !found.contains(&key) && found.len() < MAX_FOUND {
+                found.push(key);
+                on_found(Found {
                     sender: from.ip(),
                     probe_match: m,
                 });
             }
         }
     }
-    found
+    found.len()
 }

@@ -167,6 +167,8 @@ impl RtspClient {
     /// The next request's bytes (its CSeq taken).
     fn format_request(&mut self, method: &str, url: &str, extra: &[(&str, &str)]) -> String {
         self.cseq += 1;
+        // The request line only: a header may carry a credential.
+        tracing::trace!(method, url, cseq = self.cseq, "RTSP request");
         let mut req = format!(
             "{method} {url} RTSP/1.0\r\nCSeq: {}\r\nUser-Agent: {USER_AGENT}\r\n",
             self.cseq

@@ -264,7 +264,8 @@ async fn arp_stage(
     )
 }
 
-/// WS-Discovery, then the device API of every device that answered (one task each).
+/// WS-Discovery, and the device API of every device that answered, asked the moment its answer
+/// is read (one task each): a device's ONVIF facts do not wait for the discovery window to close.
 async fn onvif_stage(
     ifs: Vec<Ipv4Addr>,
     alive: Vec<Ipv4Addr>,
@@ -276,32 +277,49 @@ async fn onvif_stage(
     if ifs.is_empty() && alive.is_empty() {
         return;
     }
-    let found = crate::discovery::wsd::discover(&ifs, &alive, wait, |ip| scope.contains(ip)).await;
-    tracing::info!(devices = found.len(), "WS-Discovery finished");
-    let mut device_api = tokio::task::JoinSet::new();
-    for f in found {
-        let ip = f.sender;
-        let xaddr = f
-            .probe_match
-            .xaddrs
-            .iter()
-            .map(|x| crate::proto::wsd::fix_xaddr(x, ip))
-            .find(|x| x.starts_with("http://"));
-        if tx.send(onvif_event(f).into()).await.is_err() {
-            return;
-        }
-        if let Some(xaddr) = xaddr {
-            let (tx, ctx) = (tx.clone(), ctx.clone());
-            device_api.spawn(async move {
-                for ev in onvif_device(ip, &xaddr, &ctx).await {
-                    if tx.send(ev.into()).await.is_err() {
-                        return;
+    let (found_tx, mut found_rx) = mpsc::unbounded_channel();
+    let ask = async move {
+        let n = crate::discovery::wsd::discover(
+            &ifs,
+            &alive,
+            wait,
+            |ip| scope.contains(ip),
+            |f| {
+                let _ = found_tx.send(f);
+            },
+        )
+        .await;
+        tracing::info!(devices = n, "WS-Discovery finished");
+    };
+    let follow = async {
+        let mut device_api = tokio::task::JoinSet::new();
+        while let Some(f) = found_rx.recv().await {
+            let ip = f.sender;
+            let xaddr = f
+                .probe_match
+                .xaddrs
+                .iter()
+                .map(|x| crate::proto::wsd::fix_xaddr(x, ip))
+                .find(|x| x.starts_with("http://"));
+            if tx.send(onvif_event(f).into()).await.is_err() {
+                return;
+            }
+            if let Some(xaddr) = xaddr {
+                let (tx, ctx) = (tx.clone(), ctx.clone());
+                device_api.spawn(async move {
+                    for ev in onvif_device(ip, &xaddr, &ctx).await {
+                        if tx.send(ev.into()).await.is_err() {
+                            return;
+                        }
                     }
-                }
-            });
+                });
+            }
         }
-    }
-    while device_api.join_next().await.is_some() {}
+        while device_api.join_next().await.is_some() {}
+    };
+    // `ask` owns the answers' sender: when the window ends, `follow` takes the last answers,
+    // waits for their device APIs and ends too.
+    tokio::join!(ask, follow);
 }
 
 /// Vendor protocol answers kept per host (an NVR may answer once per interface) and in all.
@@ -662,6 +680,7 @@ fn mdns_events(ip: IpAddr, found: crate::proto::mdns::Services) -> Vec<Event> {
 
 /// Ask an ONVIF device who it is and analyse the streams it names.
 async fn onvif_device(ip: std::net::IpAddr, xaddr: &str, ctx: &ScanContext) -> Vec<Event> {
+    tracing::debug!(%ip, xaddr, "ONVIF device API asked");
     let f = crate::analyze::onvif::analyze(
         ip,
         xaddr,
