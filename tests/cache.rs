@@ -124,7 +124,9 @@ struct Conn {
 }
 
 /// DESCRIBEs of the connections that went on to SETUP: the media sessions of step 4 (media facts
-/// and the PLAY check), one per stream on every scan, as opposed to the path finding's.
+/// and the PLAY check), as opposed to the path finding's on connections that never PLAY. The PLAY
+/// check goes on the connection whose DESCRIBE found the stream, so a path walk's DESCRIBEs on
+/// that connection count here too.
 const MEDIA_DESCRIBE: &str = "DESCRIBE (media session)";
 
 /// Count the whole requests at the start of `buf` and drop them from it.
@@ -472,8 +474,10 @@ fn an_unchanged_device_is_rechecked_with_few_requests_and_no_failed_login() {
         "first {:?}, rescan {rtsp:?}",
         first.rtsp
     );
-    // The media sessions are the same on both scans: every stream is described and PLAYed.
-    assert_eq!(media(&rtsp), media(&first.rtsp));
+    // The media sessions are the same on both scans: every stream is set up and PLAYed (on the
+    // first scan on the connections whose DESCRIBEs found the paths, whose DESCRIBEs therefore
+    // count as a media session's).
+    assert_eq!(rtsp.get("SETUP"), first.rtsp.get("SETUP"));
     assert_eq!(rtsp.get("PLAY"), first.rtsp.get("PLAY"));
     assert_eq!(failed, 0, "no failed login on the rescan");
     assert!(
