@@ -126,7 +126,12 @@ pub(super) async fn open_session(
     // The PLAY check on the connection that found the stream, when there is one (see
     // [`super::play`]); the retina session below when it declines.
     let mut holder = holder;
-    if let (true, Some(held), Some(b)) = (settings.verify.enabled, holder.take(), body) {
+    // (Taken only for a PLAY check: without one, the holder keeps the media prepared until the
+    // retina session below has described it.)
+    if settings.verify.enabled
+        && let Some(b) = body
+        && let Some(held) = holder.take()
+    {
         let played = super::play::on_held(
             held,
             plain_url,
