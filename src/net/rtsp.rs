@@ -252,15 +252,7 @@ impl RtspClient {
         let what = format!("RTSP {method} {url}");
         let (addr, saved) = (self.addr, self.timeout);
         let first = async {
-            self.cseq += 1;
-            let mut req = format!(
-                "{method} {url} RTSP/1.0\r\nCSeq: {}\r\nUser-Agent: {USER_AGENT}\r\n",
-                self.cseq
-            );
-            for (k, v) in extra {
-                req.push_str(&format!("{k}: {v}\r\n"));
-            }
-            req.push_str("\r\n");
+            let req = self.format_request(method, url, extra);
             self.stream
                 .write_all(req.as_bytes())
                 .await

@@ -82,14 +82,52 @@ pub async fn analyze(
     } else {
         revisit(&mut walkers, known, addr, settings).await
     };
-    let (checked, found, outcome, resume, mut reuse) = match revisited {
-        Revisit::Unchanged { streams, outcome } => {
-            (streams, Vec::new(), outcome, Vec::new(), Reuse::default())
-        }
-        Revisit::Changed(reuse) => {
-            let (found, outcome, resume) =
-                find_paths(&mut walkers, &mut service, settings, &mut failures).await;
-            (Vec::new(), found, outcome, resume, reuse)
+    let (checked, found, outcome, resume, mut reuse, early) = match revisited {
+        Revisit::Unchanged { streams, outcome } => (
+            streams,
+            Vec::new(),
+            outcome,
+            Vec::new(),
+            Reuse::default(),
+            Vec::new(),
+        ),
+        Revisit::Changed(mut reuse) => {
+            // A stream found by the login is analysed (described, PLAY-checked) at once, beside
+            // the rest of the walk ([`log_in`]).
+            let (early_tx, mut early_rx) =
+                tokio::sync::mpsc::unbounded_channel::<(Found, AuthScheme)>();
+            let walk = find_paths(
+                &mut walkers,
+                &mut service,
+                settings,
+                &mut failures,
+                early_tx,
+            );
+            let reusing = &mut reuse;
+            let early = async move {
+                let mut done = Vec::new();
+                while let Some((f, scheme)) = early_rx.recv().await {
+                    let key = match &f.answer {
+                        Answer::Media(body) => description_key(body),
+                        _ => None,
+                    };
+                    let path = f.path.clone();
+                    let analysed = analyse_found(
+                        vec![f],
+                        reusing,
+                        addr,
+                        scheme,
+                        &AuthOutcome::NotTried,
+                        settings,
+                        Vec::new(),
+                    )
+                    .await;
+                    done.extend(analysed.into_iter().map(|a| (key.clone(), path.clone(), a)));
+                }
+                done
+            };
+            let ((found, outcome, resume), early) = tokio::join!(walk, early);
+            (Vec::new(), found, outcome, resume, reuse, early)
         }
     };
     if let AuthOutcome::Succeeded(_, scheme) = &outcome {
@@ -104,7 +142,15 @@ pub async fn analyze(
     // the device's session cap (`--sessions-per-device`, shared with every other port and path of
     // the device): one slow stream does not hold up the others, and a camera that allows few
     // sessions never sees more than the cap from us.
-    let first = analyse_found(found, &mut reuse, addr, &service, &outcome, settings);
+    let first = analyse_found(
+        found,
+        &mut reuse,
+        addr,
+        service.auth,
+        &outcome,
+        settings,
+        early,
+    );
     let rest = async {
         let mut more = Vec::new();
         let mut notes = Vec::new();
@@ -128,9 +174,10 @@ pub async fn analyze(
             more,
             &mut Reuse::default(),
             addr,
-            &service,
+            service.auth,
             &outcome,
             settings,
+            Vec::new(),
         )
         .await;
         (analysed, notes)
@@ -167,6 +214,7 @@ async fn find_paths(
     service: &mut Service,
     settings: &ScanContext,
     failures: &mut Vec<AnalyzeError>,
+    early: tokio::sync::mpsc::UnboundedSender<(Found, AuthScheme)>,
 ) -> (Vec<Found>, AuthOutcome, Vec<(ChannelScheme, u32)>) {
     let addr = walkers.first().addr;
     let ip = addr.ip();
@@ -199,6 +247,7 @@ async fn find_paths(
         ip,
         settings,
         failures,
+        early,
     )
     .await;
 
@@ -224,7 +273,9 @@ async fn find_paths(
 }
 
 /// Describe and PLAY-check the streams `found` names (those not yet taken by another path of
-/// this scan), as many at a time as the device's session cap allows. A stream whose description
+/// this scan), as many at a time as the device's session cap allows, after the streams
+/// `analysed` already (reported first; their descriptions find aliases too). `auth`: the port's
+/// scheme, which a stream opened with a credential was asked in. A stream whose description
 /// is the same as an earlier one's of this port (an alias: a server that ignores the sub-stream
 /// selector or serves one stream under two names) is reported with `same_as` and the facts and
 /// PLAY check of the first, not opened again. A stream a re-check analysed already (`reuse`) is
@@ -233,13 +284,22 @@ async fn analyse_found(
     found: Vec<Found>,
     reuse: &mut Reuse,
     addr: SocketAddr,
-    service: &crate::model::Service,
+    auth: AuthScheme,
     outcome: &AuthOutcome,
     settings: &ScanContext,
+    analysed: Vec<(Option<String>, String, revisit::Analysed)>,
 ) -> Vec<(Stream, Vec<AnalyzeError>)> {
     let mut jobs = Vec::new();
     // (description, path, job index) of each stream to open, to find aliases.
     let mut seen: Vec<(String, String, usize)> = Vec::new();
+    // Streams analysed already (with their description and path): first, and originals of the
+    // aliases among `found`.
+    for (key, path, done) in analysed {
+        if let Some(k) = key {
+            seen.push((k, path, jobs.len()));
+        }
+        jobs.push(Job::Reused(done));
+    }
     for f in found {
         let plain_url = url(addr, &f.path);
         let mut stream = new_stream(&plain_url, addr, f.cred.as_ref(), settings);
@@ -259,7 +319,7 @@ async fn analyse_found(
             }
             Answer::Media(body) => {
                 if f.cred.is_some() {
-                    stream.auth = service.auth;
+                    stream.auth = auth;
                 }
                 let key = description_key(&body);
                 let original = key.as_ref().and_then(|k| {
@@ -288,10 +348,10 @@ async fn analyse_found(
                 jobs.push(Job::Done(stream));
             }
             Answer::Forbidden => {
-                stream.auth = if service.auth == AuthScheme::None {
+                stream.auth = if auth == AuthScheme::None {
                     AuthScheme::Unknown
                 } else {
-                    service.auth
+                    auth
                 };
                 stream.status = auth_status(outcome);
                 jobs.push(Job::Done(stream));
@@ -466,6 +526,7 @@ async fn walk_unauthenticated(
 /// Step 2 of [`analyze`]: when a path (or every path) asked for credentials, log in within the
 /// host's failed-login budget, then ask the paths behind the login again with the credential that
 /// worked. A refusal of that credential is treated as a lockout: no more logins are sent.
+#[allow(clippy::too_many_arguments)]
 async fn log_in(
     walkers: &mut Walkers,
     found: &mut Vec<Found>,
@@ -474,6 +535,7 @@ async fn log_in(
     ip: std::net::IpAddr,
     settings: &ScanContext,
     failures: &mut Vec<AnalyzeError>,
+    early: tokio::sync::mpsc::UnboundedSender<(Found, AuthScheme)>,
 ) -> AuthOutcome {
     let needs_auth = any_path_auth || found.iter().any(|f| !matches!(f.answer, Answer::Media(_)));
     let creds: Vec<&Credential> = settings
@@ -494,8 +556,8 @@ async fn log_in(
             Err(e) => failures.push(e.into()),
             Ok(o) => outcome = o,
         }
-        if let AuthOutcome::Succeeded(cred, _) = outcome.clone() {
-            let retest: Vec<String> = if any_path_auth {
+        if let AuthOutcome::Succeeded(cred, scheme) = outcome.clone() {
+            let mut retest: Vec<String> = if any_path_auth {
                 std::iter::once("/".to_string())
                     .chain(candidates.iter().cloned())
                     .collect()
@@ -507,6 +569,25 @@ async fn log_in(
                     .collect()
             };
             found.retain(|f| matches!(f.answer, Answer::Media(_)));
+            // The path the login was tried on serves media to the credential: asked once more on
+            // the login's connection (a server with shared media has it prepared: no wait), it
+            // is handed to analysis at once, and its PLAY check runs while the other paths are
+            // asked. The PLAY goes out before them: a server that starts an encoder for a
+            // DESCRIBE (GStreamer, one request at a time) answers nothing else meanwhile.
+            if let Some(i) = retest.iter().position(|p| *p == probe)
+                && let Ok(answer @ Answer::Media(_)) =
+                    walkers.first().describe(&probe, Some(&cred)).await
+                && let Some(holder) = walkers.first().hand_over()
+            {
+                retest.remove(i);
+                let f = Found {
+                    path: probe.clone(),
+                    answer,
+                    cred: Some(cred.clone()),
+                    holder: Some(holder),
+                };
+                let _ = early.send((f, scheme));
+            }
             let answers = walkers.describe_all(&retest, Some(&cred)).await;
             for (path, answer) in retest.into_iter().zip(answers) {
                 match answer {
