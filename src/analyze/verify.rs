@@ -355,7 +355,7 @@ async fn once(
     }
     let index = stream_to_measure(&session, url)?;
     let st = &session.streams()[index];
-    let mut stats = RtpStats::new(
+    let stats = RtpStats::new(
         KeyframeRule::for_encoding(st.encoding_name()),
         st.clock_rate_hz(),
     );
@@ -370,9 +370,10 @@ async fn once(
     .await?;
     let patience = start_patience(timeout);
     let mut playing = step("PLAY", url, patience, session.play(PlayOptions::default())).await?;
-    let start = receive(&mut playing, index, patience, check.window, &mut stats, url).await?;
+    let mut reading = Reading::new(stats, patience, check.window);
+    receive(&mut playing, index, &mut reading, url).await?;
     drop(playing); // TEARDOWN (retina's Auto policy), tracked in the device's session group
-    let Some(start) = start else {
+    let Some(start) = reading.start else {
         return Err(Step {
             status: None,
             message: format!(
@@ -382,7 +383,12 @@ async fn once(
             timed_out: true,
         });
     };
-    Ok(Some(measured(start, transport_name, is_video, &stats)))
+    Ok(Some(measured(
+        start,
+        transport_name,
+        is_video,
+        &reading.stats,
+    )))
 }
 
 /// The DESCRIBE of `check.url`, with its credential and session group, under the start patience.
@@ -425,43 +431,70 @@ fn stream_to_measure(session: &Session<Described>, url: &str) -> Result<usize, S
         })
 }
 
-/// Receive stream `index`'s packets into `stats` until they are enough, the window after the
-/// first packet ends, or the stream ends. Returns when the first packet came (`None`: none came
-/// within `patience`); an error before any packet is the check's error, one after it keeps what
+/// A PLAY check's reading of one stream: the first packet within the start patience, then
+/// packets for up to the window after it, until [`RtpStats::enough`]. Shared by the retina
+/// session here and the PLAY on the connection that found the stream (`analyze::rtsp::play`).
+pub(crate) struct Reading {
+    pub(crate) stats: RtpStats,
+    /// When the first packet came.
+    pub(crate) start: Option<Instant>,
+    deadline: tokio::time::Instant,
+    window: Duration,
+}
+
+impl Reading {
+    pub(crate) fn new(stats: RtpStats, patience: Duration, window: Duration) -> Self {
+        Reading {
+            stats,
+            start: None,
+            deadline: tokio::time::Instant::now() + patience,
+            window,
+        }
+    }
+
+    /// When to stop waiting: the patience's end before the first packet, the window's after it.
+    pub(crate) fn deadline(&self) -> tokio::time::Instant {
+        self.deadline
+    }
+
+    /// One packet of the stream measured (its extended RTP timestamp); `true` once enough came.
+    pub(crate) fn packet(&mut self, url: &str, timestamp: i64, payload: &[u8]) -> bool {
+        if self.start.is_none() {
+            tracing::debug!(url, "first media packet");
+            self.start = Some(Instant::now());
+            self.deadline = tokio::time::Instant::now() + self.window;
+        }
+        self.stats.push(timestamp, payload);
+        self.stats.enough()
+    }
+}
+
+/// Receive stream `index`'s packets into `reading` until they are enough, its deadline passes,
+/// or the stream ends. An error before any packet is the check's error, one after it keeps what
 /// was measured.
 async fn receive(
     playing: &mut Session<Playing>,
     index: usize,
-    patience: Duration,
-    window: Duration,
-    stats: &mut RtpStats,
+    reading: &mut Reading,
     url: &str,
-) -> Result<Option<Instant>, Step> {
+) -> Result<(), Step> {
     // The first packet may take a while: an encoder with look-ahead (x264 without zerolatency, as
     // GStreamer servers and NVR re-streamers run it) sends nothing for ~1.5 s after PLAY. It gets
     // the start patience; the measuring window starts with it.
-    let mut deadline = tokio::time::Instant::now() + patience;
-    let mut start = None;
     loop {
         let item = tokio::select! {
             item = playing.next() => item,
-            _ = tokio::time::sleep_until(deadline) => break,
+            _ = tokio::time::sleep_until(reading.deadline()) => break,
         };
         match item {
             Some(Ok(PacketItem::Rtp(p))) if p.stream_id() == index => {
-                if start.is_none() {
-                    tracing::debug!(url, "first media packet");
-                    start = Some(Instant::now());
-                    deadline = tokio::time::Instant::now() + window;
-                }
-                stats.push(p.timestamp().timestamp(), p.payload());
-                if stats.enough() {
+                if reading.packet(url, p.timestamp().timestamp(), p.payload()) {
                     break;
                 }
             }
             Some(Ok(_)) => {}
             Some(Err(e)) => {
-                if stats.packets == 0 {
+                if reading.stats.packets == 0 {
                     return Err(Step {
                         status: e.status_code(),
                         message: format!("RTSP PLAY {url}: {}", one_line(&e)),
@@ -473,7 +506,7 @@ async fn receive(
             None => break,
         }
     }
-    Ok(start)
+    Ok(())
 }
 
 /// What a PLAY check measured from its first packet on.

@@ -298,29 +298,18 @@ async fn mjpeg_frame(d: &Device, s: &Stream, creds: &[Credential]) -> Result<Vec
     }
     let ctype = got.head.header("content-type").unwrap_or("").to_string();
     let deadline = tokio::time::Instant::now() + step;
-    let mut boundary = mjpeg::boundary(&ctype);
-    let mut splitter: Option<mjpeg::PartSplitter> = None;
+    let mut parts = mjpeg::Parts::new(&ctype);
     let mut read = 0usize;
     loop {
-        if boundary.is_none() {
-            boundary = mjpeg::boundary_from_body(&got.body);
-        }
-        if splitter.is_none()
-            && let Some(b) = &boundary
-        {
-            splitter = Some(mjpeg::PartSplitter::new(b));
-        }
-        if let Some(sp) = splitter.as_mut() {
-            sp.feed(&got.body);
-            read += got.body.len();
-            got.body.clear();
-            while let Some(part) = sp.next_part().map_err(|e| e.to_string())? {
-                if snapshot::image_type(&part.body) == Some("image/jpeg") {
-                    return Ok(part.body);
-                }
+        parts
+            .feed(&got.body)
+            .map_err(|_| "a multipart stream with no boundary".to_string())?;
+        read += got.body.len();
+        got.body.clear();
+        while let Some(part) = parts.next_part().map_err(|e| e.to_string())? {
+            if snapshot::image_type(&part.body) == Some("image/jpeg") {
+                return Ok(part.body);
             }
-        } else if got.body.len() > 64 * 1024 {
-            return Err("a multipart stream with no boundary".into());
         }
         if read > MJPEG_CAP {
             return Err(format!("no whole JPEG in its first {MJPEG_CAP} bytes"));

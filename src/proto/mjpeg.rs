@@ -71,6 +71,58 @@ fn normalize(b: &str) -> Option<String> {
         .then(|| b.to_string())
 }
 
+/// Most bytes a multipart stream may send before its boundary is known (from its `Content-Type`
+/// or its first delimiter line).
+pub const MAX_BOUNDARY_SEARCH: usize = 64 * 1024;
+
+/// A multipart stream as it arrives: its boundary from the `Content-Type`, else from the body's
+/// first delimiter line, then its parts ([`PartSplitter`]). What MJPEG watching and the
+/// handover report's first frame both read.
+#[derive(Debug, Clone)]
+pub struct Parts {
+    /// The body so far, while its boundary is not known.
+    pending: Vec<u8>,
+    splitter: Option<PartSplitter>,
+}
+
+impl Parts {
+    pub fn new(content_type: &str) -> Self {
+        Parts {
+            pending: Vec::new(),
+            splitter: boundary(content_type).map(|b| PartSplitter::new(&b)),
+        }
+    }
+
+    /// Bytes that arrived; [`MjpegError::NoBoundary`] once [`MAX_BOUNDARY_SEARCH`] bytes came and
+    /// none named a boundary.
+    pub fn feed(&mut self, bytes: &[u8]) -> Result<(), MjpegError> {
+        if let Some(sp) = self.splitter.as_mut() {
+            sp.feed(bytes);
+            return Ok(());
+        }
+        self.pending.extend_from_slice(bytes);
+        if let Some(b) = boundary_from_body(&self.pending) {
+            let mut sp = PartSplitter::new(&b);
+            sp.feed(&std::mem::take(&mut self.pending));
+            self.splitter = Some(sp);
+        } else if self.pending.len() > MAX_BOUNDARY_SEARCH {
+            return Err(MjpegError::NoBoundary {
+                skipped: self.pending.len(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The next complete part ([`PartSplitter::next_part`]); `Ok(None)` while the boundary is
+    /// not known.
+    pub fn next_part(&mut self) -> Result<Option<Part>, MjpegError> {
+        match self.splitter.as_mut() {
+            Some(sp) => sp.next_part(),
+            None => Ok(None),
+        }
+    }
+}
+
 /// One part of the stream.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Part {
@@ -473,6 +525,28 @@ pub fn jpeg_dimensions(bytes: &[u8]) -> Option<(u16, u16)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The boundary from the `Content-Type`, or from the first delimiter of a body that arrives
+    /// in pieces; a body that names none within [`MAX_BOUNDARY_SEARCH`] is refused.
+    #[test]
+    fn parts_find_their_boundary_in_the_header_or_the_body() {
+        let body =
+            b"--frame\r\nContent-Type: image/jpeg\r\nContent-Length: 3\r\n\r\nabc\r\n--frame\r\n";
+        let mut header = Parts::new("multipart/x-mixed-replace; boundary=frame");
+        header.feed(body).unwrap();
+        assert_eq!(header.next_part().unwrap().unwrap().body, b"abc");
+        let mut late = Parts::new("multipart/x-mixed-replace");
+        late.feed(&body[..4]).unwrap();
+        assert_eq!(late.next_part(), Ok(None), "no boundary yet");
+        late.feed(&body[4..]).unwrap();
+        assert_eq!(late.next_part().unwrap().unwrap().body, b"abc");
+        let mut none = Parts::new("image/jpeg");
+        assert!(none.feed(&[b'x'; MAX_BOUNDARY_SEARCH]).is_ok());
+        assert!(matches!(
+            none.feed(b"x"),
+            Err(MjpegError::NoBoundary { .. })
+        ));
+    }
 
     fn fixture(name: &str) -> Vec<u8> {
         crate::test_fixture(&format!("mjpeg/{name}"))

@@ -87,44 +87,33 @@ pub(super) async fn mjpeg_stream(
     let ctype = got.head.header("content-type").unwrap_or("").to_string();
     let started = tokio::time::Instant::now();
     let deadline = started + s.window.max(MJPEG_MIN_WINDOW);
-    let mut boundary = mjpeg::boundary(&ctype);
-    let mut splitter: Option<mjpeg::PartSplitter> = None;
+    let mut parts = mjpeg::Parts::new(&ctype);
     let mut arrivals: Vec<tokio::time::Instant> = Vec::new();
+    // Seconds since `started` of each part, for the rate.
+    let mut secs: Vec<f64> = Vec::new();
     let mut size: Option<(u16, u16)> = None;
     let mut bytes = 0u64;
     loop {
-        if boundary.is_none() {
-            boundary = mjpeg::boundary_from_body(&got.body);
-        }
-        if splitter.is_none()
-            && let Some(b) = &boundary
-        {
-            splitter = Some(mjpeg::PartSplitter::new(b));
-        }
-        if let Some(sp) = splitter.as_mut() {
-            sp.feed(&got.body);
-            while let Some(part) = sp.next_part().map_err(AnalyzeError::malformed)? {
-                arrivals.push(tokio::time::Instant::now());
-                bytes += part.body.len() as u64;
-                if size.is_none() {
-                    size = mjpeg::jpeg_dimensions(&part.body);
-                }
+        parts
+            .feed(&got.body)
+            .map_err(|_| AnalyzeError::Missing("multipart stream with no boundary".into()))?;
+        // Keep memory flat: what the splitter took is not needed again.
+        got.body.clear();
+        let before = arrivals.len();
+        while let Some(part) = parts.next_part().map_err(AnalyzeError::malformed)? {
+            let now = tokio::time::Instant::now();
+            arrivals.push(now);
+            secs.push(now.duration_since(started).as_secs_f64());
+            bytes += part.body.len() as u64;
+            if size.is_none() {
+                size = mjpeg::jpeg_dimensions(&part.body);
             }
-            // Keep memory flat: what the splitter took is not needed again.
-            got.body.clear();
-        } else if got.body.len() > 64 * 1024 {
-            return Err(AnalyzeError::Missing(
-                "multipart stream with no boundary".into(),
-            ));
         }
         if steady_parts(&arrivals) >= MJPEG_PARTS {
             break;
         }
-        let secs: Vec<f64> = arrivals
-            .iter()
-            .map(|t| t.duration_since(started).as_secs_f64())
-            .collect();
-        if rate_settled(&secs) {
+        // The rate is looked at again only when a part came.
+        if arrivals.len() > before && rate_settled(&secs) {
             break;
         }
         match got.read_more(deadline).await {
@@ -146,10 +135,6 @@ pub(super) async fn mjpeg_stream(
         Some((w, h)) => (Some(u32::from(w)), Some(u32::from(h))),
         None => (None, None),
     };
-    let secs: Vec<f64> = arrivals
-        .iter()
-        .map(|t| t.duration_since(started).as_secs_f64())
-        .collect();
     let fps = steady_rate(&secs).map(|f| (f * 100.0).round() / 100.0);
     tracing::debug!(url = %stream.url, ?secs, ?fps, "MJPEG part arrivals (s)");
     video.fps = fps;

@@ -108,17 +108,16 @@ pub(super) async fn on_held(
         Err(e) => return Played::Declined(format!("PLAY: {e}")),
     }
     let encoding = m.encoding_name().unwrap_or_default();
-    let mut stats = RtpStats::new(
+    let stats = RtpStats::new(
         KeyframeRule::for_encoding(&encoding),
         m.clock().unwrap_or(90_000),
     );
     let is_video = m.kind == "video";
     let mut timestamps = rtp::Extender::default();
-    let mut deadline = tokio::time::Instant::now() + patience;
-    let mut start = None;
+    let mut reading = verify::Reading::new(stats, patience, window);
     let mut broken = None;
     loop {
-        let item = match tokio::time::timeout_at(deadline, client.next_item()).await {
+        let item = match tokio::time::timeout_at(reading.deadline(), client.next_item()).await {
             Err(_) => break,
             Ok(Err(e)) => {
                 broken = Some(e.to_string());
@@ -132,18 +131,17 @@ pub(super) async fn on_held(
         let Some(p) = rtp::packet(&data).filter(|_| c == channel) else {
             continue;
         };
-        if start.is_none() {
-            tracing::debug!(url, "first media packet");
-            start = Some(Instant::now());
-            deadline = tokio::time::Instant::now() + window;
-        }
-        stats.push(timestamps.extend(p.timestamp), p.payload);
-        if stats.enough() {
+        if reading.packet(url, timestamps.extend(p.timestamp), p.payload) {
             break;
         }
     }
-    let result = match (start, broken) {
-        (Some(start), _) => Ok(verify::measured(start, "tcp".into(), is_video, &stats)),
+    let result = match (reading.start, broken) {
+        (Some(start), _) => Ok(verify::measured(
+            start,
+            "tcp".into(),
+            is_video,
+            &reading.stats,
+        )),
         (None, Some(e)) => return Played::Declined(format!("after PLAY: {e}")),
         (None, None) => Err(verify::Failed {
             message: format!(
