@@ -108,6 +108,7 @@ pub fn device(i: u32, round: u32) -> Device {
             offered: Vec::new(),
             certificate: None,
             tls_legacy: None,
+            path_walk: None,
         },
         Service {
             port: 554,
@@ -129,6 +130,7 @@ pub fn device(i: u32, round: u32) -> Device {
             offered: Vec::new(),
             certificate: None,
             tls_legacy: None,
+            path_walk: None,
         },
     ];
     let resized = round > 0 && i % 50 == round % 50;

@@ -57,6 +57,9 @@ pub struct ScanContext {
     /// What worked on each address last time (the store's [`Known`] map): tried first. Empty
     /// without a store and with `--fresh`.
     pub known: Arc<HashMap<IpAddr, Known>>,
+    /// Who made each address's device, as the clues come in ([`super::identity`]): orders the RTSP
+    /// path walks.
+    pub identities: super::identity::Identities,
 }
 
 pub use crate::model::known::Known;
@@ -238,6 +241,7 @@ impl ScanContext {
             stream_hints: Default::default(),
             sessions: Default::default(),
             known: Default::default(),
+            identities: Default::default(),
         }
     }
 

@@ -7,6 +7,7 @@ pub mod context;
 pub mod ffprobe;
 pub mod hints;
 pub mod http;
+pub mod identity;
 pub mod onvif;
 pub mod paths;
 pub mod rtmp;

@@ -1,48 +1,279 @@
-//! RTSP stream paths per vendor, ordered by evidence, and the channel schemes of multi-channel devices.
+//! RTSP stream paths per vendor, ordered by who made the device, and the channel schemes of
+//! multi-channel devices.
 //!
-//! The paths are data: `data/rtsp_paths.yaml` (sources there: `shared/PROTOCOLS.md` §4.10, vendor
-//! manuals, Frigate, go2rtc, nmap and Cameradar route lists; popularity order from the
-//! ispyconnect-derived model counts Strix publishes), with the user's knowledge files before it
-//! ([`crate::knowledge`]). When a device tells us who made it (its RTSP `Server` header or realm
-//! today; MAC vendor, HTTP fingerprint and ONVIF answers once discovery supplies them), that
-//! vendor's paths go first.
+//! The paths are data: `data/rtsp_paths.yaml`, each entry citing the maker's manual, API or
+//! knowledge-base page, with the user's knowledge files before it ([`crate::knowledge`]). A walk
+//! ([`plan`]) asks, in order:
+//!
+//! 1. the user's paths (`--paths`, mDNS announcements);
+//! 2. the paths of the makers the device's clues name ([`super::identity`]): the maker that
+//!    decided, then every other one named, each followed by its platform; entries for the
+//!    device's model before the maker's others;
+//! 3. every user knowledge entry's paths;
+//! 4. the main paths most likely by model counts (each maker's `model_count` with its OEMs'),
+//!    until the first round holds [`FIRST_ROUND`] paths.
+//!
+//! That is the first round. When it finds a stream, the other paths of the makers that document
+//! the path found are asked too (the sub stream); when it finds nothing, the rest of the
+//! dictionary is (every other main path by weight, then the others), at most [`MAX_PATHS`] in all.
 
-use crate::knowledge::{Knowledge, VendorId};
+use crate::knowledge::{Knowledge, RtspPaths, VendorId};
 
-/// Vendor named by an RTSP `Server` header or auth realm: the registry's aliases and realm
-/// prefixes (`data/vendors.yaml`; nmap service probes, Cameradar #347), first match in registry order.
+use super::identity::Identity;
+
+/// Paths in a walk's first round (the user's and the named makers' paths come first and are
+/// never cut): the walk that finds a stream in it asks no more than the dictionary of 2025 did
+/// (45 paths), so a scan of known makers is no slower.
+pub const FIRST_ROUND: usize = 40;
+
+/// Most paths asked on one port in all: a device answering none is not asked forever.
+pub const MAX_PATHS: usize = 600;
+
+/// Vendor named by an RTSP `Server` header or auth realm: the registry's aliases (whole words) and
+/// realm prefixes (`data/vendors.yaml`; nmap service probes, Cameradar #347), first match in
+/// registry order.
 pub fn vendor_from_evidence(server: Option<&str>, realm: Option<&str>) -> Option<VendorId> {
     crate::knowledge::get().vendor_named_in(server, realm)
 }
 
-/// Paths to try: the user's first, then the hinted vendor's, then every vendor by popularity;
-/// duplicates dropped, each starting with `/`.
-pub fn candidates(extra: &[String], vendor: Option<VendorId>) -> Vec<String> {
-    candidates_in(crate::knowledge::get(), extra, vendor)
+/// A port's walk: the first round, and the rest (asked when the first round finds nothing).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Walk {
+    pub first: Vec<String>,
+    pub rest: Vec<String>,
 }
 
-/// [`candidates`] from the RTSP paths of `k` (user entries, then the embedded ones).
-pub fn candidates_in(k: &Knowledge, extra: &[String], vendor: Option<VendorId>) -> Vec<String> {
-    let hinted_vendor = |v: &str| vendor.is_some_and(|h| h == v);
-    let hinted = k.rtsp_paths.iter().filter(|v| hinted_vendor(&v.vendor));
-    let rest = k.rtsp_paths.iter().filter(|v| !hinted_vendor(&v.vendor));
-    let mut out: Vec<String> = Vec::new();
-    let all = extra.iter().map(String::as_str).chain(
-        hinted
-            .chain(rest)
-            .flat_map(|v| v.paths.iter().map(String::as_str)),
+/// The walk for a device with `identity`, the user's `extra` paths first (see the module docs).
+pub fn plan(extra: &[String], identity: &Identity) -> Walk {
+    plan_in(crate::knowledge::get(), extra, identity)
+}
+
+/// `p` with a leading `/`.
+fn slashed(p: &str) -> String {
+    if p.starts_with('/') {
+        p.to_string()
+    } else {
+        format!("/{p}")
+    }
+}
+
+fn push(out: &mut Vec<String>, p: &str) {
+    let p = slashed(p);
+    if !out.contains(&p) {
+        out.push(p);
+    }
+}
+
+/// The entries of `vendor`, those for `model` first, then the vendor's general ones, then its
+/// other models'.
+fn entries_of<'k>(k: &'k Knowledge, vendor: &str, model: Option<&str>) -> Vec<&'k RtspPaths> {
+    let of = |e: &&RtspPaths| e.vendor == vendor;
+    let for_model = |e: &&RtspPaths| {
+        model.is_some_and(|m| {
+            e.models
+                .iter()
+                .any(|p| crate::knowledge::firmware::model_matches(p, m))
+        })
+    };
+    let mut out: Vec<&RtspPaths> = k.rtsp_paths.iter().filter(of).filter(for_model).collect();
+    out.extend(
+        k.rtsp_paths
+            .iter()
+            .filter(of)
+            .filter(|e| e.models.is_empty()),
     );
-    for p in all {
-        let p = if p.starts_with('/') {
-            p.to_string()
+    out.extend(
+        k.rtsp_paths
+            .iter()
+            .filter(of)
+            .filter(|e| !e.models.is_empty() && !for_model(e)),
+    );
+    out
+}
+
+/// Each vendor with RTSP paths, most models first (its own `model_count` and its OEMs'); ties in
+/// file order.
+pub fn by_weight(k: &'static Knowledge) -> Vec<VendorId> {
+    let mut vendors: Vec<VendorId> = Vec::new();
+    for e in &k.rtsp_paths {
+        if let Some(v) = k.vendor(&e.vendor)
+            && !vendors.contains(&v)
+        {
+            vendors.push(v);
+        }
+    }
+    vendors.sort_by_key(|v| std::cmp::Reverse(weight(k, *v)));
+    vendors
+}
+
+/// A vendor's model count with the counts of the makers whose platform it is.
+pub fn weight(k: &'static Knowledge, v: VendorId) -> u64 {
+    let count = |id: &str| {
+        k.vendors
+            .iter()
+            .filter(|x| x.id == id)
+            .find_map(|x| x.model_count)
+            .unwrap_or(0)
+    };
+    let mut seen: Vec<&str> = Vec::new();
+    let mut total = u64::from(count(v.as_str()));
+    for x in &k.vendors {
+        if x.platform.as_deref() == Some(v.as_str()) && !seen.contains(&x.id.as_str()) {
+            seen.push(&x.id);
+            total += u64::from(count(&x.id));
+        }
+    }
+    total
+}
+
+/// [`plan`] from the RTSP paths of `k` (user entries, then the embedded ones).
+pub fn plan_in(k: &'static Knowledge, extra: &[String], identity: &Identity) -> Walk {
+    let model = identity.model.as_deref();
+    let mut first: Vec<String> = Vec::new();
+    for p in extra {
+        push(&mut first, p);
+    }
+    for (i, m) in identity.makers.iter().enumerate() {
+        // The model names the device of the deciding maker (and its platform), not the others.
+        let model = if i == 0 || Some(*m) == identity.maker().and_then(|d| k.platform_of(d)) {
+            model
         } else {
-            format!("/{p}")
+            None
         };
-        if !out.contains(&p) {
-            out.push(p);
+        for e in entries_of(k, m.as_str(), model) {
+            for p in &e.paths {
+                push(&mut first, p);
+            }
+        }
+    }
+    let user = |e: &&RtspPaths| matches!(k.origin(e.from), crate::knowledge::Origin::User(_));
+    for e in k.rtsp_paths.iter().filter(user) {
+        for p in &e.paths {
+            push(&mut first, p);
+        }
+    }
+    let ranked = by_weight(k);
+    let mains: Vec<&str> = ranked
+        .iter()
+        .filter_map(|v| {
+            entries_of(k, v.as_str(), None)
+                .first()
+                .map(|e| e.paths[0].as_str())
+        })
+        .collect();
+    for p in &mains {
+        if first.len() >= FIRST_ROUND {
+            break;
+        }
+        push(&mut first, p);
+    }
+    let mut all = first.clone();
+    for p in &mains {
+        push(&mut all, p);
+    }
+    for v in &ranked {
+        for e in entries_of(k, v.as_str(), None) {
+            for p in &e.paths {
+                push(&mut all, p);
+            }
+        }
+    }
+    all.truncate(MAX_PATHS.max(first.len()));
+    let rest = all.split_off(first.len());
+    Walk { first, rest }
+}
+
+/// The other paths of the makers that document `found` (a path that served a stream): its sub
+/// stream and the maker's alternatives, in the makers' order, leaving out `asked`.
+pub fn siblings(found: &str, asked: &[String]) -> Vec<String> {
+    siblings_in(crate::knowledge::get(), found, asked)
+}
+
+/// [`siblings`] from the RTSP paths of `k`.
+pub fn siblings_in(k: &Knowledge, found: &str, asked: &[String]) -> Vec<String> {
+    let found = slashed(found);
+    let mut out = Vec::new();
+    let owners: Vec<&str> = k
+        .rtsp_paths
+        .iter()
+        .filter(|e| e.paths.iter().any(|p| slashed(p) == found))
+        .map(|e| e.vendor.as_str())
+        .collect();
+    for e in k
+        .rtsp_paths
+        .iter()
+        .filter(|e| owners.contains(&e.vendor.as_str()))
+    {
+        for p in &e.paths {
+            let p = slashed(p);
+            if !asked.contains(&p) && !out.contains(&p) {
+                out.push(p);
+            }
         }
     }
     out
+}
+
+/// How the login went on a port whose walk found no stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Login {
+    /// No path asked for one.
+    NotAsked,
+    /// Every path asked for one and camscan had no credential for the address.
+    NoCredential,
+    /// A credential was accepted.
+    Accepted,
+    /// This many credentials were refused.
+    Refused(usize),
+    /// The device refused a credential that had worked: no more logins were sent.
+    Locked,
+}
+
+/// The one line that says why a port with an open RTSP server has no stream in the report:
+/// which maker was assumed from which evidence, how many paths were asked, what the device
+/// answered, and what to do.
+pub fn why_none(
+    identity: &Identity,
+    asked: usize,
+    answers: &std::collections::BTreeMap<u16, u32>,
+    login: &Login,
+) -> String {
+    let maker = match &identity.by {
+        Some(c) => format!(
+            "maker {} assumed from the {}",
+            c.maker.display_name(),
+            c.source.label()
+        ),
+        None => "no maker named by any evidence".to_string(),
+    };
+    let total: u32 = answers.values().sum();
+    let only =
+        |codes: &[u16]| total > 0 && answers.iter().all(|(s, n)| codes.contains(s) || *n == 0);
+    let said = if total == 0 {
+        "no answer".to_string()
+    } else if only(&[404]) {
+        "404 to every path".to_string()
+    } else if only(&[401]) {
+        "401 (login) to every path".to_string()
+    } else {
+        answers
+            .iter()
+            .map(|(s, n)| format!("{s} x{n}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let todo = match login {
+        Login::NoCredential => "give a credential (--credentials)",
+        Login::Refused(_) => "check the credential (refused)",
+        Login::Locked => "wait for the lockout to end, then scan again",
+        _ if only(&[400, 454]) || answers.contains_key(&400) || answers.contains_key(&454) => {
+            "give the camera's documented path with --paths, or enable ONVIF so GetStreamUri names it"
+        }
+        _ => {
+            "give the camera's documented path with --paths (a line /path), or enable ONVIF on the camera so GetStreamUri names it"
+        }
+    };
+    format!("no stream path found: {maker}; {asked} paths asked, {said}; {todo}")
 }
 
 /// The channel number a path names in a vendor's channel scheme (Hikvision `/Streaming/Channels/201`
@@ -134,6 +365,31 @@ impl ChannelScheme {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::analyze::identity::{Clue, ClueSource, decide};
+
+    /// Every path of a walk, the first round's then the rest's.
+    fn candidates(extra: &[String], vendor: Option<VendorId>) -> Vec<String> {
+        candidates_in(crate::knowledge::get(), extra, vendor)
+    }
+
+    fn candidates_in(
+        k: &'static Knowledge,
+        extra: &[String],
+        vendor: Option<VendorId>,
+    ) -> Vec<String> {
+        let clues: Vec<Clue> = vendor
+            .map(|maker| Clue {
+                source: ClueSource::RtspServer,
+                maker,
+                model: None,
+                said: String::new(),
+            })
+            .into_iter()
+            .collect();
+        let w = plan_in(k, extra, &decide(k, &clues));
+        w.first.into_iter().chain(w.rest).collect()
+    }
 
     #[test]
     fn user_paths_first_and_deduplicated() {

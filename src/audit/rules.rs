@@ -810,6 +810,7 @@ mod tests {
             offered: offered.to_vec(),
             certificate: None,
             tls_legacy: None,
+            path_walk: None,
         }
     }
 

@@ -74,6 +74,7 @@ pub fn service(port: u16, protocol: Protocol, head: &ResponseHead) -> Service {
         offered: offered(&ch),
         certificate: None,
         tls_legacy: None,
+        path_walk: None,
     }
 }
 

@@ -38,6 +38,7 @@ pub fn report() -> Report {
             offered: Vec::new(),
             certificate: None,
             tls_legacy: None,
+            path_walk: None,
         }],
         streams: vec![
             Stream {
@@ -130,6 +131,7 @@ pub fn report() -> Report {
             offered: Vec::new(),
             certificate: None,
             tls_legacy: None,
+            path_walk: None,
         }],
         // A MAC whose maker the IEEE registry names, not a camera vendor.
         mac: Some("dc:a6:32:00:00:20".into()),
@@ -159,6 +161,7 @@ pub fn report() -> Report {
             offered: Vec::new(),
             certificate: None,
             tls_legacy: None,
+            path_walk: None,
         }],
         errors: vec![Failure {
             stage: Stage::Analyze,
@@ -195,6 +198,7 @@ pub fn report() -> Report {
             offered: Vec::new(),
             certificate: None,
             tls_legacy: None,
+            path_walk: None,
         }],
         streams: vec![Stream {
             url: odd_url.clone(),
@@ -325,6 +329,7 @@ fn rtsp_service(port: u16, auth: AuthScheme) -> Service {
         offered: Vec::new(),
         certificate: None,
         tls_legacy: None,
+        path_walk: None,
     }
 }
 

@@ -6,12 +6,20 @@ use serde::{Deserialize, Serialize};
 
 use super::entry::{self, Check, Context};
 
-/// A vendor's RTSP stream paths, main stream first, channel 1.
+/// A vendor's RTSP stream paths, channel 1: the main stream first, the sub stream second.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RtspPaths {
     pub vendor: String,
     pub paths: Vec<String>,
+    /// The models these paths are for (patterns as advisories write them: `#` a digit, `?` a
+    /// letter or digit, `@` letters, `*` anything, any case); none: every model of the vendor.
+    /// Entries for the device's model go before the vendor's others.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub models: Vec<String>,
+    /// The RTSP port the maker documents, when it is not 554.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
     pub source: String,
     #[serde(skip)]
     pub from: usize,
@@ -31,6 +39,12 @@ impl Check for RtspPaths {
         entry::vendor_id(&self.vendor)?;
         if self.paths.is_empty() {
             return Err("`paths` is empty".into());
+        }
+        for m in &self.models {
+            super::firmware::pattern_ok(m)?;
+        }
+        if self.port == Some(0) {
+            return Err("`port` is 0".into());
         }
         self.paths
             .iter()

@@ -340,24 +340,35 @@ impl Knowledge {
     }
 
     /// The vendor an RTSP `Server` header or auth realm names: the first vendor (in registry order)
-    /// one of whose aliases appears in either, or whose realm prefix starts the realm.
+    /// one of whose aliases appears in either as whole words (`Dahua Rtsp Server` names Dahua;
+    /// `Avigilon` does not name TP-Link's `vigi`), or whose realm prefix starts the realm.
     pub fn vendor_named_in(
         &'static self,
         server: Option<&str>,
         realm: Option<&str>,
     ) -> Option<VendorId> {
-        let s = server.unwrap_or_default().to_ascii_lowercase();
-        let r = realm.unwrap_or_default().to_ascii_lowercase();
+        let s = words(server.unwrap_or_default());
+        let r = words(realm.unwrap_or_default());
+        let realm_lower = realm.unwrap_or_default().to_ascii_lowercase();
         let hit = self.vendors.iter().find(|v| {
             v.aliases.iter().any(|a| {
-                let a = a.to_ascii_lowercase();
-                s.contains(&a) || r.contains(&a)
+                let a = words(a);
+                has_run(&s, &a) || has_run(&r, &a)
             }) || v
                 .realm_prefixes
                 .iter()
-                .any(|p| r.starts_with(&p.to_ascii_lowercase()))
+                .any(|p| realm_lower.starts_with(&p.to_ascii_lowercase()))
         })?;
         self.vendor(&hit.id)
+    }
+
+    /// The platform (firmware family) `vendor`'s devices run, when the registry names one.
+    pub fn platform_of(&'static self, vendor: VendorId) -> Option<VendorId> {
+        self.vendors
+            .iter()
+            .filter(|v| v.id == vendor.as_str())
+            .find_map(|v| v.platform.as_deref())
+            .and_then(|p| self.vendor(p))
     }
 
     /// The vendor a device's own maker text names (a UPnP `<manufacturer>`, an ONVIF
@@ -504,6 +515,20 @@ pub struct MacMaker {
     pub randomized: bool,
     /// The camera vendor, when the prefix is one of theirs.
     pub vendor: Option<VendorId>,
+}
+
+/// The lowercase words of `text`: runs of ASCII letters and digits (`TP-LINK IPC/1.0` is `tp`,
+/// `link`, `ipc`, `1`, `0`).
+pub fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect()
+}
+
+/// `needle` (non-empty) appears in `hay` as a run of whole words.
+fn has_run(hay: &[String], needle: &[String]) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
 }
 
 /// An `ouis` entry's `aa:bb:cc` as bytes.

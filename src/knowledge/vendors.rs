@@ -46,6 +46,14 @@ pub struct Vendor {
     /// its serial when nothing else gave one.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub serial_is_mac: bool,
+    /// The vendor whose firmware this maker's devices run (an OEM's platform: `hikvision` for
+    /// Annke), whose RTSP paths are asked right after this maker's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    /// How many of the maker's camera models a public per-model catalogue lists: the weight of
+    /// its paths when no evidence names the maker (more models, asked earlier).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_count: Option<u32>,
     pub source: String,
     #[serde(skip)]
     pub from: usize,
@@ -73,7 +81,17 @@ impl Check for Vendor {
         {
             entry::required("an alias", a)?;
         }
+        if let Some(p) = &self.platform {
+            entry::vendor_id(p)?;
+            if *p == self.id {
+                return Err(format!("platform {p:?} is the vendor itself"));
+            }
+        }
         Ok(())
+    }
+
+    fn check_in(&self, cx: &Context) -> Result<(), String> {
+        self.platform.as_deref().map_or(Ok(()), |p| cx.vendor(p))
     }
 
     fn from(&self) -> usize {

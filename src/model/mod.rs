@@ -481,6 +481,42 @@ pub struct Service {
     /// A TLS port's certificate (boxed: most services have none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate: Option<Box<Certificate>>,
+    /// RTSP: how the stream paths were looked for (which maker's paths went first and what named
+    /// it, how many were asked, what the device answered). Absent on other protocols and when
+    /// an earlier scan's paths still served.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path_walk: Option<Box<PathWalk>>,
+}
+
+/// How an RTSP port's stream paths were looked for.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PathWalk {
+    /// The maker whose documented paths were asked first; absent when no evidence named one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maker: Option<String>,
+    /// The model the evidence named for that maker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// The evidence that named the maker: `onvif-device` (GetDeviceInformation),
+    /// `vendor-protocol` (SADP, DHIP, ...), `onvif-scopes`, `rtsp-server` (Server header or
+    /// realm), `http-fingerprint`, `mdns`, `upnp` or `mac` (the IEEE registry), most trusted first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// What that evidence said (`ONVIF GetDeviceInformation "i-PRO"`, `MAC 00:80:F0:... (Panasonic
+    /// Communications Co., Ltd.)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<String>,
+    /// Other makers the evidence named, whose paths were asked right after (`Hikvision (mac)`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<String>,
+    /// The first path asked after the user's (the named maker's main stream when one was named).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first: Option<String>,
+    /// Paths asked with DESCRIBE (the random baseline path left out).
+    pub asked: u32,
+    /// What the device answered, status code to count (`{"404": 38, "200": 2}`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub answers: std::collections::BTreeMap<String, u32>,
 }
 
 /// The certificate a TLS port showed (whether or not the handshake then succeeded).

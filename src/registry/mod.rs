@@ -800,6 +800,7 @@ mod tests {
             offered: Vec::new(),
             certificate: None,
             tls_legacy: None,
+            path_walk: None,
         }
     }
 

@@ -29,12 +29,56 @@ pub struct Collector<'a> {
     names: Option<Namer>,
     /// Where the number of devices found so far is kept (the run's progress).
     stats: Option<Arc<ProbeStats>>,
+    /// The scan's board of makers: each discovery answer that names one is put on it as it
+    /// comes, for the RTSP walks to order their paths by.
+    identities: Option<crate::analyze::identity::Identities>,
 }
 
 /// The collector's side of the names stage: each address once.
 struct Namer {
     tx: mpsc::UnboundedSender<IpAddr>,
     asked: HashSet<IpAddr>,
+}
+
+/// The makers a discovery answer names ([`crate::analyze::identity`]'s clues): the MAC's
+/// registry entry, a UPnP description, ONVIF scopes, a vendor protocol's answer, the device API.
+/// (The web fingerprint and the ONVIF device API put theirs on the board themselves, earlier.)
+fn clues_of(ev: &Event) -> Vec<crate::analyze::identity::Clue> {
+    use crate::analyze::identity::{ClueSource, clue_from_mac, clue_from_text};
+    let k = crate::knowledge::get();
+    let mut out = Vec::new();
+    match ev {
+        Event::Host { mac: Some(mac), .. } => out.extend(clue_from_mac(k, mac)),
+        Event::Upnp { info, .. } => out.extend(clue_from_text(
+            k,
+            ClueSource::Upnp,
+            info.manufacturer.as_deref(),
+            info.model_name.as_deref(),
+        )),
+        Event::Onvif {
+            vendor, model, mac, ..
+        } => {
+            out.extend(clue_from_text(
+                k,
+                ClueSource::OnvifScopes,
+                vendor.as_deref(),
+                model.as_deref(),
+            ));
+            out.extend(mac.as_deref().and_then(|m| clue_from_mac(k, m)));
+        }
+        Event::Announce { info, vendor, .. } => {
+            out.extend(clue_from_text(
+                k,
+                ClueSource::VendorProtocol,
+                vendor.as_deref(),
+                info.model.as_deref(),
+            ));
+            out.extend(info.mac.as_deref().and_then(|m| clue_from_mac(k, m)));
+        }
+        Event::Mdns { mac: Some(mac), .. } => out.extend(clue_from_mac(k, mac)),
+        _ => {}
+    }
+    out
 }
 
 /// Port timings per address until their device is final, and when the run's stages ended.
@@ -49,6 +93,11 @@ impl Collector<'_> {
     /// Apply one message: events to the registry, progress to [`Finality`]; then write the devices
     /// that became final to the NDJSON stream and log their timing.
     pub fn collect(&mut self, msg: Msg, registry: &mut Registry) {
+        if let (Msg::Event(ev), Some(board)) = (&msg, &self.identities) {
+            for clue in clues_of(ev) {
+                board.learn(ev.ip(), clue);
+            }
+        }
         match (&msg, self.names.as_mut()) {
             (Msg::Event(ev), Some(n)) => {
                 let ip = ev.ip();
@@ -261,7 +310,13 @@ impl<'a> Collector<'a> {
             timings: crate::timing::enabled().then(Timings::default),
             names: None,
             stats: None,
+            identities: None,
         }
+    }
+
+    /// Put every maker a discovery answer names on `board`.
+    pub fn tell_identities(&mut self, board: crate::analyze::identity::Identities) {
+        self.identities = Some(board);
     }
 
     /// Hand each address to the names stage the first time an event names it.

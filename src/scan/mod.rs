@@ -193,6 +193,7 @@ pub async fn pipeline(
     ));
     let mut collector = Collector::new(on_final);
     collector.count_devices(stats.clone());
+    collector.tell_identities(ctx.identities.clone());
     let naming = names.clone().map(|resolver| {
         let (ip_tx, ip_rx) = mpsc::unbounded_channel();
         collector.set_names(ip_tx);

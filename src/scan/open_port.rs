@@ -27,7 +27,7 @@ pub async fn analyze_port(addr: std::net::SocketAddr, ctx: &ScanContext) -> Vec<
             vec![]
         }
         Ok(Some(Detection::Http { reply, tls })) => {
-            crate::timing::phase("http", http_events(addr, &reply, tls, ctx)).await
+            crate::timing::phase("http", http_events(addr, &reply, tls, ctx, false)).await
         }
         Ok(Some(Detection::Stun { response })) => {
             let service =
@@ -70,6 +70,7 @@ pub async fn analyze_port(addr: std::net::SocketAddr, ctx: &ScanContext) -> Vec<
                 offered: Vec::new(),
                 certificate: None,
                 tls_legacy: None,
+                path_walk: None,
             };
             if f.streams.is_empty() {
                 service.auth = crate::model::AuthScheme::Unknown;
@@ -94,7 +95,8 @@ pub async fn analyze_port(addr: std::net::SocketAddr, ctx: &ScanContext) -> Vec<
                         r.head.protocol == crate::proto::response::HeadProtocol::Http
                             && r.head.status != 503
                     })?;
-                let http = crate::timing::phase("http", http_events(addr, &reply, None, ctx)).await;
+                let http =
+                    crate::timing::phase("http", http_events(addr, &reply, None, ctx, true)).await;
                 if http.iter().any(|e| matches!(e, Event::Stream { .. })) {
                     Some(http)
                 } else {
@@ -159,6 +161,7 @@ fn bare_service(port: u16, protocol: Protocol) -> crate::model::Service {
         offered: Vec::new(),
         certificate: None,
         tls_legacy: None,
+        path_walk: None,
     }
 }
 
@@ -185,9 +188,21 @@ async fn http_events(
     reply: &crate::net::rtsp::Reply,
     tls: Option<crate::net::tls::TlsInfo>,
     ctx: &ScanContext,
+    rtsp_side: bool,
 ) -> Vec<Event> {
     let (ip, port) = (addr.ip(), addr.port());
-    let hs = crate::analyze::http::HttpSettings::for_port(ctx, addr, tls.is_some());
+    let mut hs = crate::analyze::http::HttpSettings::for_port(ctx, addr, tls.is_some());
+    if !rtsp_side {
+        // The RTSP walk of this address waits (a little) for the maker this port's fingerprint
+        // names; the port's own RTSP side is not waited for (it is that walk's neighbour).
+        let expected = ctx
+            .identities
+            .expect(ip, crate::analyze::identity::Pending::Http(port));
+        hs.clues = Some(crate::analyze::http::FingerprintClue {
+            board: ctx.identities.clone(),
+            expected: std::sync::Arc::new(std::sync::Mutex::new(Some(expected))),
+        });
+    }
     // Boxed: the HTTP analysis is a large future (many paths, each with its media readers), and
     // inline in every port task it overflowed a worker thread's stack in debug builds.
     let f = Box::pin(crate::analyze::http::analyze(addr, reply, &hs)).await;
@@ -252,6 +267,7 @@ fn stun_service(
             offered: Vec::new(),
             certificate: None,
             tls_legacy: None,
+            path_walk: None,
         },
     }
 }

@@ -148,6 +148,7 @@ pub fn context_with_known(
         stream_hints: Default::default(),
         sessions: Arc::new(DeviceSessions::new(cfg.sessions_per_device)),
         known: Arc::new(known),
+        identities: Default::default(),
     };
     (ctx, announced)
 }

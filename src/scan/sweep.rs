@@ -681,12 +681,26 @@ fn mdns_events(ip: IpAddr, found: crate::proto::mdns::Services) -> Vec<Event> {
 /// Ask an ONVIF device who it is and analyse the streams it names.
 async fn onvif_device(ip: std::net::IpAddr, xaddr: &str, ctx: &ScanContext) -> Vec<Event> {
     tracing::debug!(%ip, xaddr, "ONVIF device API asked");
+    use crate::analyze::identity::{self, ClueSource, Pending};
+    // The RTSP walk of this address waits (a little) for the maker the device API names.
+    let expected = ctx.identities.expect(ip, Pending::OnvifDevice);
     let f = crate::analyze::onvif::analyze(
         ip,
         xaddr,
         &crate::analyze::onvif::OnvifSettings::for_scan(ctx),
     )
     .await;
+    if let Some(info) = &f.info
+        && let Some(c) = identity::clue_from_text(
+            crate::knowledge::get(),
+            ClueSource::OnvifDevice,
+            info.manufacturer.as_deref(),
+            info.model.as_deref(),
+        )
+    {
+        ctx.identities.learn(ip, c);
+    }
+    expected.done();
     let mut events = Vec::new();
     if let Some(info) = f.info {
         events.push(Event::Identity {

@@ -611,6 +611,7 @@ mod tests {
                 show_credentials: false,
             }),
             login: None,
+            clues: None,
         };
         let root = |s: HttpSettings| async move {
             let got = open_get(addr, "/", false, s.connect_timeout, s.timeout)

@@ -162,6 +162,45 @@ pub struct HttpSettings {
     pub auth: Option<AuthSettings>,
     /// The credential that opened a login wall, sent with every request ([`login::open`]).
     pub login: Option<std::sync::Arc<login::Login>>,
+    /// Where the fingerprint's maker goes as soon as it is known: the RTSP walk of the same
+    /// address waits for it ([`crate::analyze::identity`]). Set for a scan's HTTP ports.
+    pub clues: Option<FingerprintClue>,
+}
+
+/// The scan's board of makers, and the promise of this port's fingerprint on it.
+#[derive(Debug, Clone)]
+pub struct FingerprintClue {
+    pub board: crate::analyze::identity::Identities,
+    pub expected: Arc<std::sync::Mutex<Option<crate::analyze::identity::Expected>>>,
+}
+
+impl FingerprintClue {
+    /// The fingerprint's maker (if it names one a clue can be made of) on the board, and the
+    /// promise kept.
+    fn tell(&self, ip: std::net::IpAddr, fp: &crate::detect::fingerprint::Fingerprint) {
+        use crate::detect::fingerprint::CLAIM_CONFIDENCE;
+        if fp.confidence >= CLAIM_CONFIDENCE
+            && let Some(maker) = fp.vendor
+        {
+            self.board.learn(
+                ip,
+                crate::analyze::identity::Clue {
+                    source: crate::analyze::identity::ClueSource::HttpFingerprint,
+                    maker,
+                    model: fp.product.clone(),
+                    said: format!("web fingerprint {}", fp.evidence.join("; ")),
+                },
+            );
+        }
+        if let Some(e) = self
+            .expected
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            e.done();
+        }
+    }
 }
 
 impl HttpSettings {
@@ -177,6 +216,7 @@ impl HttpSettings {
             known_paths: Default::default(),
             auth: Some(ctx.auth.clone()),
             login: None,
+            clues: None,
         }
     }
 
@@ -391,6 +431,9 @@ async fn fingerprint(
         && (200..300).contains(&api.head.status)
     {
         findings.webrtc_gateway = crate::analyze::webrtc::go2rtc_info(&api.body);
+    }
+    if let Some(c) = &s.clues {
+        c.tell(addr.ip(), &verdict);
     }
     findings.fingerprint = Some(verdict);
     go2rtc
@@ -1128,6 +1171,7 @@ mod tests {
             verify: true,
             auth: None,
             login: None,
+            clues: None,
         };
         let ts = probe_path(addr, "/live/livestream.ts", &s)
             .await
@@ -1180,6 +1224,7 @@ mod tests {
             verify: true,
             auth: None,
             login: None,
+            clues: None,
         };
         let got = fetch(addr, "/ISAPI/System/deviceInfo", &s)
             .await
@@ -1225,6 +1270,7 @@ mod tests {
             verify: true,
             auth: None,
             login: None,
+            clues: None,
         };
         let url = format!("http://{addr}/hls/live.m3u8");
         for (map, wanted) in [

@@ -26,6 +26,7 @@ use std::net::SocketAddr;
 use walker::{Answer, AuthOutcome, Walker, Walkers, scheme_of, try_credentials};
 
 pub use super::context::{DEFAULT_VERIFY_WINDOW, ScanContext};
+use super::identity;
 use super::paths::{self, ChannelScheme};
 use crate::credentials::{Credential, url_with_credentials};
 use crate::error::{AnalyzeError, NetError};
@@ -218,18 +219,40 @@ async fn find_paths(
 ) -> (Vec<Found>, AuthOutcome, Vec<(ChannelScheme, u32)>) {
     let addr = walkers.first().addr;
     let ip = addr.ip();
-    let vendor = paths::vendor_from_evidence(service.server.as_deref(), service.realm.as_deref());
     // What the device announced for this port (mDNS) first, then the user's paths.
     let mut first = settings.stream_hints.take(addr);
     if !first.is_empty() {
         tracing::debug!(%addr, paths = ?first, "RTSP: announced paths tried first");
     }
     first.extend(settings.rtsp_paths.iter().cloned());
-    let candidates = paths::candidates(&first, vendor);
 
-    // 1. Baseline, then the walk without credentials.
+    // 1. The random-path baseline, while the clues still on their way for this address come in
+    // (a web port's fingerprint, an ONVIF device API): then who made the device orders the walk.
+    let (baseline, clues) = tokio::join!(
+        baseline(walkers, addr, failures),
+        settings.identities.settled(ip, identity::SETTLE)
+    );
+    let k = crate::knowledge::get();
+    let realm = service
+        .realm
+        .clone()
+        .or_else(|| realm_of(&walkers.first().challenges));
+    let mut clues = clues;
+    clues.extend(identity::clue_from_rtsp(
+        k,
+        service.server.as_deref(),
+        realm.as_deref(),
+    ));
+    let identity = identity::decide(k, &clues);
+    let walk = paths::plan(&first, &identity);
+    if let Some(by) = &identity.by {
+        tracing::debug!(%addr, maker = %by.maker, evidence = %by.said, "RTSP: paths ordered by the maker");
+    }
+    let candidates = walk.first.clone();
+
+    // The walk without credentials.
     let (mut found, any_path_auth) =
-        walk_unauthenticated(walkers, &candidates, addr, failures).await;
+        walk_unauthenticated(walkers, baseline, &candidates, addr, failures).await;
     if let Some(scheme) = any_path_auth {
         service.auth = scheme;
     }
@@ -250,13 +273,54 @@ async fn find_paths(
         early,
     )
     .await;
-
-    // 3. Channels of multi-channel devices. A walk that meets a gap while SADP/DHIP may still
-    // announce the device's channel count goes on in step 4, beside the streams found so far.
     let cred = match &outcome {
         AuthOutcome::Succeeded(c, _) => Some(c.clone()),
         _ => None,
     };
+    // The first round's sub streams (the other paths of the makers whose path served), or the
+    // rest of the dictionary when it found nothing.
+    let mut asked: Vec<String> = std::iter::once("/".to_string())
+        .chain(candidates.iter().cloned())
+        .collect();
+    let walking_on = match &outcome {
+        AuthOutcome::Locked | AuthOutcome::Failed { .. } => false,
+        AuthOutcome::NotTried => any_path_auth.is_none(),
+        AuthOutcome::Succeeded(..) => true,
+    };
+    if walking_on {
+        walk_on(
+            walkers,
+            &mut found,
+            &walk.rest,
+            &mut asked,
+            cred.as_ref(),
+            failures,
+        )
+        .await;
+    }
+    service.path_walk = Some(Box::new(account(
+        &identity,
+        &first,
+        &walk,
+        asked.len(),
+        walkers,
+    )));
+    if !found.iter().any(|f| {
+        matches!(
+            f.answer,
+            Answer::Media(_) | Answer::Auth { .. } | Answer::Forbidden
+        )
+    }) {
+        service.note = Some(paths::why_none(
+            &identity,
+            asked.len(),
+            &walkers.tally(),
+            &outcome_summary(&outcome, any_path_auth.is_some(), settings, ip),
+        ));
+    }
+
+    // 3. Channels of multi-channel devices. A walk that meets a gap while SADP/DHIP may still
+    // announce the device's channel count goes on in step 4, beside the streams found so far.
     let mut resume = Vec::new();
     if !matches!(outcome, AuthOutcome::Locked) {
         resume = walk_channels(
@@ -270,6 +334,147 @@ async fn find_paths(
         .await;
     }
     (found, outcome, resume)
+}
+
+/// The realm of the latest challenges, if any.
+fn realm_of(challenges: &[String]) -> Option<String> {
+    challenges
+        .iter()
+        .flat_map(|v| crate::proto::auth::parse_challenges(v))
+        .find_map(|c| c.realm)
+}
+
+/// How the login went, for [`paths::why_none`].
+fn outcome_summary(
+    outcome: &AuthOutcome,
+    any_path_auth: bool,
+    settings: &ScanContext,
+    ip: std::net::IpAddr,
+) -> paths::Login {
+    match outcome {
+        AuthOutcome::Succeeded(..) => paths::Login::Accepted,
+        AuthOutcome::Failed { tried, .. } => paths::Login::Refused(*tried),
+        AuthOutcome::Locked => paths::Login::Locked,
+        AuthOutcome::NotTried if !any_path_auth => paths::Login::NotAsked,
+        AuthOutcome::NotTried
+            if !settings.auth.enabled
+                || !settings.auth.credentials.iter().any(|c| c.applies_to(ip)) =>
+        {
+            paths::Login::NoCredential
+        }
+        AuthOutcome::NotTried => paths::Login::NotAsked,
+    }
+}
+
+/// The walk's account for the report.
+fn account(
+    identity: &identity::Identity,
+    user: &[String],
+    walk: &paths::Walk,
+    asked: usize,
+    walkers: &Walkers,
+) -> crate::model::PathWalk {
+    let by = identity.by.as_ref();
+    crate::model::PathWalk {
+        maker: by.map(|c| c.maker.display_name().to_string()),
+        model: identity.model.clone(),
+        by: by.map(|c| source_name(c.source).to_string()),
+        evidence: by.map(|c| c.said.clone()),
+        also: identity
+            .others
+            .iter()
+            .map(|(m, s)| format!("{} ({})", m.display_name(), source_name(*s)))
+            .collect(),
+        first: walk.first.get(user.len()).cloned(),
+        // "/" and the candidates; the random baseline path is not counted.
+        asked: u32::try_from(asked).unwrap_or(u32::MAX),
+        answers: walkers
+            .tally()
+            .into_iter()
+            .map(|(status, n)| (status.to_string(), n))
+            .collect(),
+    }
+}
+
+/// The JSON name of a clue's source (kebab case, as serde writes it).
+fn source_name(s: identity::ClueSource) -> &'static str {
+    match s {
+        identity::ClueSource::Mac => "mac",
+        identity::ClueSource::Upnp => "upnp",
+        identity::ClueSource::Mdns => "mdns",
+        identity::ClueSource::HttpFingerprint => "http-fingerprint",
+        identity::ClueSource::RtspServer => "rtsp-server",
+        identity::ClueSource::OnvifScopes => "onvif-scopes",
+        identity::ClueSource::VendorProtocol => "vendor-protocol",
+        identity::ClueSource::OnvifDevice => "onvif-device",
+    }
+}
+
+/// After the first round: the other paths of the makers whose path served a stream (the sub
+/// stream), or, when the round found no stream, the `rest` of the dictionary; then the sub
+/// streams of what that found. With the credential that worked, if any. A path that asks for a
+/// login the credential passed elsewhere ends the walk (no more logins sent to a device that may
+/// be locking us out).
+async fn walk_on(
+    walkers: &mut Walkers,
+    found: &mut Vec<Found>,
+    rest: &[String],
+    asked: &mut Vec<String>,
+    cred: Option<&Credential>,
+    failures: &mut Vec<AnalyzeError>,
+) {
+    let mut rest_asked = false;
+    loop {
+        let served: Vec<String> = found
+            .iter()
+            .filter(|f| matches!(f.answer, Answer::Media(_)))
+            .map(|f| f.path.clone())
+            .collect();
+        let mut next: Vec<String> = Vec::new();
+        for p in &served {
+            for s in paths::siblings(p, asked) {
+                if !next.contains(&s) {
+                    next.push(s);
+                }
+            }
+        }
+        if next.is_empty() && served.is_empty() && !rest_asked {
+            rest_asked = true;
+            next = rest
+                .iter()
+                .filter(|p| !asked.contains(p))
+                .cloned()
+                .collect();
+            if !next.is_empty() {
+                tracing::debug!(
+                    paths = next.len(),
+                    "RTSP: no stream in the first round; asking the rest of the dictionary"
+                );
+            }
+        }
+        if next.is_empty() {
+            return;
+        }
+        asked.extend(next.iter().cloned());
+        let answers = walkers.describe_all(&next, cred).await;
+        for (path, answer) in next.into_iter().zip(answers) {
+            match answer {
+                None => return,
+                Some((Ok(Answer::Missing), _)) => {}
+                Some((Ok(Answer::Auth { .. }), _)) if cred.is_some() => return,
+                Some((Ok(answer), holder)) => found.push(Found {
+                    path,
+                    answer,
+                    cred: cred.cloned(),
+                    holder,
+                }),
+                Some((Err(e), _)) => {
+                    failures.push(e.into());
+                    return;
+                }
+            }
+        }
+    }
 }
 
 /// Describe and PLAY-check the streams `found` names (those not yet taken by another path of
@@ -461,43 +666,75 @@ enum Job {
     },
 }
 
-/// Step 1 of [`analyze`]: a random path first (a server that answers any path with a stream is
-/// reported at `/` only), then `/` and the candidate paths without credentials. Returns what
-/// answered, and the scheme when the server asks for credentials on any path (its paths are then
-/// tested after logging in).
-async fn walk_unauthenticated(
+/// What the random path (one no device serves) was answered.
+enum Baseline {
+    /// A stream: the server answers any path with one.
+    AnyPath,
+    /// A login asked for, with its scheme: the paths are tested after logging in.
+    Login(AuthScheme),
+    /// Not found (or forbidden): the paths can be walked.
+    Walk,
+    /// The request failed (recorded).
+    Failed,
+}
+
+/// Step 1 of [`analyze`]: a random path first, to know how the server answers a path it does not
+/// serve.
+async fn baseline(
     walkers: &mut Walkers,
-    candidates: &[String],
     addr: SocketAddr,
     failures: &mut Vec<AnalyzeError>,
-) -> (Vec<Found>, Option<AuthScheme>) {
+) -> Baseline {
     let nonce = crate::net::random_u64();
-    let mut found: Vec<Found> = Vec::new();
-    let mut any_path_auth = None;
     match walkers
         .first()
         .describe(&format!("/camscan-{nonce:016x}"), None)
         .await
     {
-        Err(e) => failures.push(e.into()),
+        Err(e) => {
+            failures.push(e.into());
+            Baseline::Failed
+        }
         Ok(Answer::Media(_)) => {
             tracing::info!(%addr, "answers DESCRIBE of any path with a stream; reporting only /");
-            match walkers.describe_all(&["/".to_string()], None).await.pop() {
-                Some(Some((Ok(answer @ Answer::Media(_)), holder))) => found.push(Found {
-                    path: "/".into(),
-                    answer,
-                    cred: None,
-                    holder,
-                }),
-                Some(Some((Err(e), _))) => failures.push(e.into()),
-                _ => {}
-            }
+            Baseline::AnyPath
         }
         Ok(Answer::Auth { scheme, .. }) => {
             tracing::info!(%addr, "asks for credentials on any path; paths are tested after logging in");
-            any_path_auth = Some(scheme);
+            Baseline::Login(scheme)
         }
-        Ok(Answer::Forbidden | Answer::Missing) => {
+        Ok(Answer::Forbidden | Answer::Missing) => Baseline::Walk,
+    }
+}
+
+/// The walk without credentials after the [`baseline`]: a server that answers any path with a
+/// stream is reported at `/` only; otherwise `/` and the candidate paths. Returns what answered,
+/// and the scheme when the server asks for credentials on any path (its paths are then tested
+/// after logging in).
+async fn walk_unauthenticated(
+    walkers: &mut Walkers,
+    baseline: Baseline,
+    candidates: &[String],
+    addr: SocketAddr,
+    failures: &mut Vec<AnalyzeError>,
+) -> (Vec<Found>, Option<AuthScheme>) {
+    let _ = addr;
+    let mut found: Vec<Found> = Vec::new();
+    let mut any_path_auth = None;
+    match baseline {
+        Baseline::Failed => {}
+        Baseline::AnyPath => match walkers.describe_all(&["/".to_string()], None).await.pop() {
+            Some(Some((Ok(answer @ Answer::Media(_)), holder))) => found.push(Found {
+                path: "/".into(),
+                answer,
+                cred: None,
+                holder,
+            }),
+            Some(Some((Err(e), _))) => failures.push(e.into()),
+            _ => {}
+        },
+        Baseline::Login(scheme) => any_path_auth = Some(scheme),
+        Baseline::Walk => {
             let paths: Vec<String> = std::iter::once("/".to_string())
                 .chain(candidates.iter().cloned())
                 .collect();

@@ -68,6 +68,9 @@ pub(super) struct Walker {
     pub(super) challenge_gen: u64,
     /// The latest DESCRIBE's answer came to a request that carried the credential.
     pub(super) sent_credential: bool,
+    /// DESCRIBE answers by status code (busy answers asked again left out), for the walk's
+    /// account ([`crate::model::PathWalk::answers`]).
+    pub(super) tally: std::collections::BTreeMap<u16, u32>,
 }
 
 impl Walker {
@@ -86,6 +89,7 @@ impl Walker {
             conn_gen: 1,
             challenge_gen: 1,
             sent_credential: false,
+            tally: Default::default(),
         }
     }
 }
@@ -165,6 +169,17 @@ impl Walkers {
         });
         futures::future::join_all(workers).await;
         results.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Every walker's DESCRIBE answers by status code.
+    pub(super) fn tally(&self) -> std::collections::BTreeMap<u16, u32> {
+        let mut all = std::collections::BTreeMap::new();
+        for w in &self.list {
+            for (status, n) in &w.tally {
+                *all.entry(*status).or_default() += n;
+            }
+        }
+        all
     }
 
     /// The first redirect any walker met.
@@ -274,6 +289,7 @@ impl Walker {
                             continue;
                         }
                     }
+                    *self.tally.entry(reply.head.status).or_default() += 1;
                     return Ok(classify(&reply));
                 }
                 Err(NetError::Closed { .. } | NetError::Io { .. }) if !retried => {

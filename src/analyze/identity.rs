@@ -1,0 +1,324 @@
+//! Who made a device, decided before its RTSP path walk: every maker/model clue the scan has for
+//! the address (the MAC's registry entry, UPnP and mDNS answers, the web page's fingerprint, the
+//! RTSP `Server` header or realm, ONVIF scopes, the makers' own discovery protocols, the ONVIF
+//! device API), weighed by one rule, so that the named maker's documented paths are asked first.
+//!
+//! # The rule
+//!
+//! Clues rank by how directly the device speaks for itself, least trusted first ([`ClueSource`],
+//! the same order the registry fills a device's `vendor` by):
+//! MAC registry < UPnP < mDNS < web fingerprint < RTSP `Server`/realm < ONVIF scopes < vendor
+//! discovery protocol < ONVIF `GetDeviceInformation`. The maker of the most trusted clue orders the
+//! walk; among clues of one rank the first heard wins. Every other maker a clue named is kept,
+//! in rank order, and its paths are asked right after: an OEM board in another brand's case
+//! (Hikvision inside ABUS, LTS or Annke; Dahua inside Amcrest or Lorex) names the brand through
+//! the device API and the board's maker through the MAC or the RTSP server, and both are right
+//! about something. Each maker's platform (`platform:` in `data/vendors.yaml`: the firmware family
+//! an OEM ships) follows that maker. The model comes from the most trusted clue that names one
+//! for the chosen maker (per-model paths in `data/rtsp_paths.yaml` go first for it).
+//!
+//! [`decide`] is that rule, a pure function; [`Identities`] is the scan's board of clues per
+//! address, filled by discovery as answers arrive, and by the web fingerprint and the ONVIF device
+//! API as soon as they know. A walk about to order its paths waits (at most [`SETTLE`]) for the
+//! clues still on their way for its address: an HTTP port's fingerprint, an ONVIF device API
+//! being asked.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::knowledge::{Knowledge, VendorId};
+
+/// Longest a path walk waits for clues still on their way (a web port's fingerprint, an ONVIF
+/// device API's answer) before ordering its paths: a LAN device's web fingerprint takes a few
+/// round trips; a device that takes longer is walked with what is known.
+pub const SETTLE: Duration = Duration::from_millis(1500);
+
+/// Where a clue came from, least trusted first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClueSource {
+    /// The IEEE registry's organisation for the MAC's prefix: who made the network card.
+    Mac,
+    /// A UPnP description's `<manufacturer>` (often a SoC vendor's text).
+    Upnp,
+    /// An mDNS / DNS-SD answer.
+    Mdns,
+    /// A signature of the device's web server.
+    HttpFingerprint,
+    /// The RTSP server's `Server` header or authentication realm.
+    RtspServer,
+    /// ONVIF WS-Discovery scopes (set by the maker, sometimes an OEM's generic text).
+    OnvifScopes,
+    /// The maker's own discovery protocol (SADP, DHIP, DVRIP, ...).
+    VendorProtocol,
+    /// The ONVIF device API's `GetDeviceInformation`.
+    OnvifDevice,
+}
+
+impl ClueSource {
+    /// How the source reads in a sentence.
+    pub fn label(self) -> &'static str {
+        match self {
+            ClueSource::Mac => "MAC registry",
+            ClueSource::Upnp => "UPnP description",
+            ClueSource::Mdns => "mDNS",
+            ClueSource::HttpFingerprint => "web fingerprint",
+            ClueSource::RtspServer => "RTSP server",
+            ClueSource::OnvifScopes => "ONVIF scopes",
+            ClueSource::VendorProtocol => "vendor discovery",
+            ClueSource::OnvifDevice => "ONVIF GetDeviceInformation",
+        }
+    }
+}
+
+/// One maker (and maybe model) a source named for an address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clue {
+    pub source: ClueSource,
+    pub maker: VendorId,
+    pub model: Option<String>,
+    /// What the source said, as evidence (`Server: Dahua Rtsp Server`, `MAC 00:80:F0:12:34:56
+    /// (Panasonic Communications Co., Ltd.)`); device text, sanitised when rendered.
+    pub said: String,
+}
+
+/// The maker a device's walk was ordered by, and the others named.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Identity {
+    /// The clue that named the maker whose paths go first.
+    pub by: Option<Clue>,
+    /// The model, from the most trusted clue naming one for that maker.
+    pub model: Option<String>,
+    /// The makers whose paths are asked first, in order: the chosen one, then every other one a
+    /// clue named (rank order), each followed by its platform.
+    pub makers: Vec<VendorId>,
+    /// Makers other clues named that differ from the chosen one, with their sources.
+    pub others: Vec<(VendorId, ClueSource)>,
+}
+
+impl Identity {
+    pub fn maker(&self) -> Option<VendorId> {
+        self.by.as_ref().map(|c| c.maker)
+    }
+}
+
+/// The rule of the module docs: the most trusted clue's maker first, then every other maker in
+/// rank order, each followed by its platform; the model from the most trusted clue naming one for
+/// the chosen maker.
+pub fn decide(k: &'static Knowledge, clues: &[Clue]) -> Identity {
+    // Most trusted first; a stable sort keeps the first heard first among equals.
+    let mut ranked: Vec<&Clue> = clues.iter().collect();
+    ranked.sort_by_key(|c| std::cmp::Reverse(c.source));
+    let Some(top) = ranked.first() else {
+        return Identity::default();
+    };
+    let mut id = Identity {
+        by: Some((*top).clone()),
+        ..Identity::default()
+    };
+    id.model = ranked
+        .iter()
+        .filter(|c| c.maker == top.maker)
+        .find_map(|c| c.model.clone().filter(|m| !m.trim().is_empty()));
+    for c in &ranked {
+        for m in std::iter::once(c.maker).chain(k.platform_of(c.maker)) {
+            if !id.makers.contains(&m) {
+                id.makers.push(m);
+            }
+        }
+        if c.maker != top.maker && !id.others.iter().any(|(m, _)| *m == c.maker) {
+            id.others.push((c.maker, c.source));
+        }
+    }
+    id
+}
+
+/// The scan's clues per address, and the clues still on their way. Clones share the board.
+#[derive(Debug, Clone, Default)]
+pub struct Identities(Arc<Board>);
+
+#[derive(Debug, Default)]
+struct Board {
+    state: Mutex<State>,
+    changed: tokio::sync::Notify,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    clues: HashMap<IpAddr, Vec<Clue>>,
+    /// Clues on their way, by address: (what is coming, how many).
+    pending: HashMap<IpAddr, Vec<Pending>>,
+}
+
+/// A clue on its way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pending {
+    /// The web fingerprint of this port.
+    Http(u16),
+    /// The ONVIF device API's answer.
+    OnvifDevice,
+}
+
+/// Most clues kept per address: a device sending more is not telling more.
+const MAX_CLUES: usize = 16;
+
+impl Identities {
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.0.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Remember `clue` for `ip` (a clue already there from the same source and maker is kept once).
+    pub fn learn(&self, ip: IpAddr, clue: Clue) {
+        {
+            let mut s = self.state();
+            let list = s.clues.entry(ip).or_default();
+            if list.len() < MAX_CLUES
+                && !list
+                    .iter()
+                    .any(|c| c.source == clue.source && c.maker == clue.maker)
+            {
+                list.push(clue);
+            }
+        }
+        self.0.changed.notify_waiters();
+    }
+
+    /// The clues known for `ip`.
+    pub fn clues(&self, ip: IpAddr) -> Vec<Clue> {
+        self.state().clues.get(&ip).cloned().unwrap_or_default()
+    }
+
+    /// A clue for `ip` is on its way; it has come (or will not) when the guard is dropped or
+    /// [`Expected::done`].
+    pub fn expect(&self, ip: IpAddr, what: Pending) -> Expected {
+        self.state().pending.entry(ip).or_default().push(what);
+        Expected {
+            board: self.clone(),
+            ip,
+            what,
+            open: true,
+        }
+    }
+
+    fn resolve(&self, ip: IpAddr, what: Pending) {
+        {
+            let mut s = self.state();
+            if let Some(list) = s.pending.get_mut(&ip) {
+                if let Some(i) = list.iter().position(|p| *p == what) {
+                    list.remove(i);
+                }
+                if list.is_empty() {
+                    s.pending.remove(&ip);
+                }
+            }
+        }
+        self.0.changed.notify_waiters();
+    }
+
+    /// The clues for `ip` once none is on its way any more, or at `wait` from now.
+    pub async fn settled(&self, ip: IpAddr, wait: Duration) -> Vec<Clue> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let changed = self.0.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if !self.state().pending.contains_key(&ip) {
+                break;
+            }
+            if tokio::time::timeout_at(deadline, changed).await.is_err() {
+                tracing::debug!(%ip, "clues still on their way; walking with what is known");
+                break;
+            }
+        }
+        self.clues(ip)
+    }
+}
+
+/// A clue on its way (see [`Identities::expect`]).
+#[derive(Debug)]
+pub struct Expected {
+    board: Identities,
+    ip: IpAddr,
+    what: Pending,
+    open: bool,
+}
+
+impl Expected {
+    /// The clue has come (it was learnt) or will not come.
+    pub fn done(mut self) {
+        self.close();
+    }
+
+    fn close(&mut self) {
+        if std::mem::take(&mut self.open) {
+            self.board.resolve(self.ip, self.what);
+        }
+    }
+}
+
+impl Drop for Expected {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+/// The clue a maker text names (an ONVIF `Manufacturer`, a UPnP `<manufacturer>`, a fingerprint's
+/// vendor name, a vendor protocol's name), if it names a maker camscan knows.
+pub fn clue_from_text(
+    k: &'static Knowledge,
+    source: ClueSource,
+    maker: Option<&str>,
+    model: Option<&str>,
+) -> Option<Clue> {
+    let text = maker?.trim();
+    let vendor = k.vendor_for_text(text)?;
+    Some(Clue {
+        source,
+        maker: vendor,
+        model: model
+            .map(str::trim)
+            .filter(|m| !m.is_empty())
+            .map(str::to_string),
+        said: format!("{} {text:?}", source.label()),
+    })
+}
+
+/// The clue a MAC names: its registry organisation, when that is a camera maker's.
+pub fn clue_from_mac(k: &'static Knowledge, mac: &str) -> Option<Clue> {
+    let m = k.mac_maker(mac);
+    let vendor = m.vendor?;
+    Some(Clue {
+        source: ClueSource::Mac,
+        maker: vendor,
+        model: None,
+        said: format!(
+            "MAC {mac} ({})",
+            m.organisation.unwrap_or(vendor.display_name())
+        ),
+    })
+}
+
+/// The clue an RTSP `Server` header or realm names.
+pub fn clue_from_rtsp(
+    k: &'static Knowledge,
+    server: Option<&str>,
+    realm: Option<&str>,
+) -> Option<Clue> {
+    let vendor = k.vendor_named_in(server, realm)?;
+    let said = match (server, realm) {
+        (Some(s), _) if k.vendor_named_in(Some(s), None).is_some() => format!("Server: {s}"),
+        (_, Some(r)) => format!("realm {r:?}"),
+        (Some(s), None) => format!("Server: {s}"),
+        (None, None) => String::new(),
+    };
+    Some(Clue {
+        source: ClueSource::RtspServer,
+        maker: vendor,
+        model: None,
+        said,
+    })
+}
