@@ -434,8 +434,197 @@ mod tests {
         // The named vendor's paths, the user's first, then everyone else's.
         let c = candidates_in(k, &[], k.vendor("axis"));
         assert_eq!(
-            c[..3],
-            ["/axis/extra", "/axis-media/media.amp", "/dahua/extra"]
+            c[..4],
+            [
+                "/axis/extra",
+                "/axis-media/media.amp",
+                "/onvif-media/media.amp",
+                "/dahua/extra"
+            ]
+        );
+    }
+
+    /// A clue of `source` naming `maker` (and `model`).
+    fn clue(k: &'static Knowledge, maker: &str, source: ClueSource, model: Option<&str>) -> Clue {
+        Clue {
+            source,
+            maker: k.vendor(maker).unwrap(),
+            model: model.map(str::to_string),
+            said: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_named_makers_paths_go_first_then_their_platforms() {
+        let k = crate::knowledge::get();
+        // Sunell's main stream is not in the first round of an unknown device (few catalogued
+        // models), and first once an ONVIF answer names Sunell.
+        let main = "/snl/live/1/1".to_string();
+        let unknown = plan_in(k, &[], &Identity::default());
+        assert!(!unknown.first.contains(&main));
+        assert!(unknown.rest.contains(&main));
+        let sunell = decide(k, &[clue(k, "sunell", ClueSource::OnvifDevice, None)]);
+        assert_eq!(plan_in(k, &[], &sunell).first[0], main);
+        // i-PRO, with 354 catalogued models, is in the first round unnamed, and first named.
+        let ipro = "/Src/MediaInput/stream_1".to_string();
+        assert!(unknown.first.contains(&ipro));
+        let named = decide(k, &[clue(k, "i-pro", ClueSource::OnvifDevice, None)]);
+        assert_eq!(plan_in(k, &[], &named).first[0], ipro);
+        // An OEM: its own paths, then its platform's (Annke runs Hikvision's).
+        let annke = decide(k, &[clue(k, "annke", ClueSource::OnvifDevice, None)]);
+        assert_eq!(
+            annke.makers[..2],
+            [k.vendor("annke").unwrap(), k.vendor("hikvision").unwrap()]
+        );
+        let w = plan_in(k, &[], &annke);
+        let hik = w
+            .first
+            .iter()
+            .position(|p| p == "/Streaming/Channels/101")
+            .unwrap();
+        assert!(hik < 8, "{:?}", &w.first[..hik + 1]);
+        // A conflict: the device API says ABUS, the MAC says Hikvision: ABUS first (the more
+        // trusted source), Hikvision's paths right after, and both reported.
+        let id = decide(
+            k,
+            &[
+                clue(k, "hikvision", ClueSource::Mac, None),
+                clue(k, "abus", ClueSource::OnvifDevice, Some("IPCB42501")),
+            ],
+        );
+        assert_eq!(id.maker(), k.vendor("abus"));
+        assert_eq!(id.model.as_deref(), Some("IPCB42501"));
+        assert_eq!(
+            id.others,
+            [(k.vendor("hikvision").unwrap(), ClueSource::Mac)]
+        );
+        let w = plan_in(k, &[], &id);
+        assert_eq!(w.first[..3], ["/h264", "/mpeg4", "/Streaming/Channels/101"]);
+        // The user's paths always come first.
+        let w = plan_in(k, &["/mine".into()], &id);
+        assert_eq!(w.first[..2], ["/mine", "/h264"]);
+    }
+
+    #[test]
+    fn a_models_entry_goes_first_for_that_model() {
+        let k = crate::knowledge::get();
+        let multi = decide(
+            k,
+            &[clue(
+                k,
+                "hanwha",
+                ClueSource::OnvifDevice,
+                Some("PNM-9084RQZ"),
+            )],
+        );
+        assert_eq!(plan_in(k, &[], &multi).first[0], "/0/profile2/media.smp");
+        let single = decide(
+            k,
+            &[clue(
+                k,
+                "hanwha",
+                ClueSource::OnvifDevice,
+                Some("XNV-8080R"),
+            )],
+        );
+        let w = plan_in(k, &[], &single);
+        assert_eq!(w.first[..2], ["/profile2/media.smp", "/profile3/media.smp"]);
+    }
+
+    #[test]
+    fn a_found_path_brings_its_makers_other_paths() {
+        let k = crate::knowledge::get();
+        let asked = vec!["/Src/MediaInput/stream_1".to_string()];
+        let s = siblings_in(k, "/Src/MediaInput/stream_1", &asked);
+        assert_eq!(s[0], "/Src/MediaInput/stream_2");
+        assert!(!s.contains(&asked[0]));
+        assert!(siblings_in(k, "/nobody/documents/this", &[]).is_empty());
+    }
+
+    #[test]
+    fn the_walk_is_bounded_and_holds_every_documented_main_path() {
+        let k = crate::knowledge::get();
+        let w = plan_in(k, &[], &Identity::default());
+        assert_eq!(w.first.len(), FIRST_ROUND);
+        assert!(w.first.len() + w.rest.len() <= MAX_PATHS);
+        let all: Vec<&String> = w.first.iter().chain(&w.rest).collect();
+        for e in &k.rtsp_paths {
+            assert!(all.contains(&&e.paths[0]), "{} {}", e.vendor, e.paths[0]);
+        }
+    }
+
+    /// The shares issue 39 asks for, printed (`cargo test --lib shares_of_makers -- --nocapture`):
+    /// of the makers whose main path is documented (their own, or their platform's), how many
+    /// have it asked first when evidence names the maker, within the first round when nothing
+    /// does, and within the walk's bound at all.
+    #[test]
+    fn shares_of_makers_whose_main_path_is_asked() {
+        let k = crate::knowledge::get();
+        let unknown = plan_in(k, &[], &Identity::default());
+        let all: Vec<&String> = unknown.first.iter().chain(&unknown.rest).collect();
+        let (mut makers, mut first_try, mut first_round, mut reached) = (0, 0, 0, 0);
+        let (mut models, mut models_first_round) = (0u64, 0u64);
+        let mut outside = Vec::new();
+        for v in &k.vendors {
+            let Some(id) = k.vendor(&v.id) else { continue };
+            let documented = std::iter::once(id).chain(k.platform_of(id)).find_map(|m| {
+                entries_of(k, m.as_str(), None)
+                    .first()
+                    .map(|e| e.paths[0].clone())
+            });
+            let Some(main) = documented else { continue };
+            makers += 1;
+            let named = plan_in(
+                k,
+                &[],
+                &decide(k, &[clue(k, &v.id, ClueSource::OnvifDevice, None)]),
+            );
+            first_try += usize::from(named.first[0] == main);
+            let in_first = unknown.first.contains(&main);
+            first_round += usize::from(in_first);
+            reached += usize::from(all.contains(&&main));
+            models += u64::from(v.model_count.unwrap_or(0));
+            if in_first {
+                models_first_round += u64::from(v.model_count.unwrap_or(0));
+            } else {
+                outside.push(v.id.as_str());
+            }
+        }
+        let pct = |n: usize| 100.0 * n as f64 / makers as f64;
+        println!(
+            "makers with a documented main path: {makers}\n\
+             asked first when evidence names the maker: {first_try} ({:.0}%)\n\
+             in the first round ({FIRST_ROUND} paths) when nothing names it: {first_round} ({:.0}%; {:.0}% of their {models} catalogued models)\n\
+             within the walk's bound ({MAX_PATHS} paths): {reached} ({:.0}%)\n\
+             not in the first round: {}",
+            pct(first_try),
+            pct(first_round),
+            100.0 * models_first_round as f64 / models.max(1) as f64,
+            pct(reached),
+            outside.join(" ")
+        );
+        assert!(makers >= 115, "{makers}");
+        assert!(pct(first_try) >= 90.0);
+        assert!(pct(reached) >= 95.0);
+    }
+
+    #[test]
+    fn why_no_path_was_found() {
+        let k = crate::knowledge::get();
+        let id = decide(k, &[clue(k, "milesight", ClueSource::Mac, None)]);
+        let answers = [(404u16, 41u32)].into_iter().collect();
+        let line = why_none(&id, 41, &answers, &Login::NotAsked);
+        assert_eq!(
+            line,
+            "no stream path found: maker Milesight assumed from the MAC registry; 41 paths asked, 404 to every path; give the camera's documented path with --paths (a line /path), or enable ONVIF on the camera so GetStreamUri names it"
+        );
+        let answers = [(401u16, 1u32)].into_iter().collect();
+        let line = why_none(&Identity::default(), 0, &answers, &Login::NoCredential);
+        assert!(line.contains("no maker named by any evidence"), "{line}");
+        assert!(line.contains("401 (login) to every path"), "{line}");
+        assert!(
+            line.ends_with("give a credential (--credentials)"),
+            "{line}"
         );
     }
 

@@ -92,14 +92,19 @@ fn no_embedded_entry_is_there_twice() {
     unique("placeholders", keys(&k.placeholders));
     unique("advisories", keys(&k.advisories));
     unique("default_credentials", keys(&k.default_credentials));
-    unique(
-        "rtsp_paths",
-        k.rtsp_paths.iter().map(|r| r.vendor.clone()).collect(),
-    );
-    unique(
-        "rtsp path",
-        k.rtsp_paths.iter().flat_map(|r| r.paths.clone()).collect(),
-    );
+    unique("rtsp_paths", keys(&k.rtsp_paths));
+    // A path once per maker (several makers may document one path: /stream1 is ACTi's, Pelco's
+    // and TP-Link's).
+    for v in &k.vendors {
+        unique(
+            &format!("rtsp path of {}", v.id),
+            k.rtsp_paths
+                .iter()
+                .filter(|r| r.vendor == v.id)
+                .flat_map(|r| r.paths.clone())
+                .collect(),
+        );
+    }
     unique("http_paths", keys(&k.http_paths));
     unique(
         "http_folders",
@@ -443,7 +448,7 @@ fn camera_makers_blocks_name_their_vendor() {
         ),
         (
             "64:f2:fb:01:02:03",
-            "Hikvision",
+            "EZVIZ",
             "Hangzhou Ezviz Software Co.,Ltd.",
         ),
         (
@@ -478,6 +483,11 @@ fn camera_makers_blocks_name_their_vendor() {
         ("00:1f:54:01:02:03", "Lorex", "Lorex Technology Inc."),
         ("9c:8e:cd:01:02:03", "Amcrest", "Amcrest Technologies"),
         ("d4:2d:c5:01:02:03", "Panasonic", "i-PRO Co., Ltd."),
+        (
+            "64:f2:fb:01:02:03",
+            "EZVIZ",
+            "Hangzhou Ezviz Software Co.,Ltd.",
+        ),
         ("08:00:46:01:02:03", "Sony", "Sony Corporation"),
     ] {
         let m = k.mac_maker(mac);
@@ -667,4 +677,72 @@ fn the_audit_data_files_load_through_the_checks() {
     )])
     .unwrap_err();
     assert!(err.contains("unknown vendor"), "{err}");
+}
+
+/// The path knowledge: every maker's platform is a maker with paths of its own (no OEM points to
+/// nothing, none to itself through a chain), every entry has a source, and no text names two
+/// makers (an alias, id or name of one is not another's, compared as whole words).
+#[test]
+fn the_path_knowledge_is_whole() {
+    let k = super::get();
+    let has_paths = |id: &str| k.rtsp_paths.iter().any(|e| e.vendor == id);
+    for v in &k.vendors {
+        if let Some(p) = &v.platform {
+            assert!(k.vendor(p).is_some(), "{}: platform {p} unknown", v.id);
+            assert!(has_paths(p), "{}: platform {p} documents no path", v.id);
+            let pp = k.vendors.iter().find(|x| x.id == *p).unwrap();
+            assert!(
+                pp.platform.as_deref() != Some(v.id.as_str()),
+                "{} and {p} name each other",
+                v.id
+            );
+        }
+    }
+    for e in &k.rtsp_paths {
+        assert!(!e.source.trim().is_empty(), "{} has no source", e.vendor);
+        assert!(k.vendor(&e.vendor).is_some(), "{}", e.vendor);
+    }
+    // Every spelling that names a maker names one maker only.
+    let mut seen: Vec<(Vec<String>, &str)> = Vec::new();
+    for v in &k.vendors {
+        let mut names: Vec<Vec<String>> = v.aliases.iter().map(|a| super::words(a)).collect();
+        names.push(super::words(&v.id));
+        names.dedup();
+        for n in names {
+            if let Some((_, other)) = seen.iter().find(|(s, id)| *s == n && *id != v.id) {
+                panic!("{:?} names both {other} and {}", n.join(" "), v.id);
+            }
+            seen.push((n, &v.id));
+        }
+    }
+    // The makers with a path of their own, and those reached through their platform.
+    let own = k.vendors.iter().filter(|v| has_paths(&v.id)).count();
+    let through = k
+        .vendors
+        .iter()
+        .filter(|v| !has_paths(&v.id) && v.platform.is_some())
+        .count();
+    assert!(own >= 100, "{own} makers document their paths");
+    assert!(own + through >= 115, "{own} + {through}");
+}
+
+/// Whole words: an alias inside a longer word names nobody (TP-Link's `vigi` is not in
+/// `Avigilon`).
+#[test]
+fn aliases_are_matched_as_whole_words() {
+    let k = super::get();
+    let tp = k.vendor("tp-link");
+    assert_eq!(k.vendor_named_in(Some("Avigilon RTSP"), None), None);
+    assert_eq!(k.vendor_named_in(Some("VIGI C340"), None), tp);
+    assert_eq!(k.vendor_named_in(Some("TP-LINK IPC/1.0"), None), tp);
+    assert_eq!(k.vendor_named_in(None, Some("tapo camera")), tp);
+    assert_eq!(
+        k.vendor_named_in(Some("Dahua Rtsp Server"), None),
+        k.vendor("dahua")
+    );
+    assert_eq!(
+        k.vendor_named_in(Some("Hipcam RealServer/V1.0"), None),
+        k.vendor("xmeye")
+    );
+    assert_eq!(k.vendor_named_in(Some("Hikvisionary"), None), None);
 }
