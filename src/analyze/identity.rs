@@ -18,10 +18,12 @@
 //! for the chosen maker (per-model paths in `data/rtsp_paths.yaml` go first for it).
 //!
 //! [`decide`] is that rule, a pure function; [`Identities`] is the scan's board of clues per
-//! address, filled by discovery as answers arrive, and by the web fingerprint and the ONVIF device
-//! API as soon as they know. A walk about to order its paths waits (at most [`SETTLE`]) for the
-//! clues still on their way for its address: an HTTP port's fingerprint, an ONVIF device API
-//! being asked.
+//! address, filled by discovery as answers arrive (the MAC as soon as the host answers ARP), and
+//! by the web fingerprint and the ONVIF device API as soon as they know. A walk about to order its
+//! paths waits (at most [`SETTLE`], beside its first request) for the clues promised for its
+//! address: every other open port of it until its detection says what it speaks (and, for a web
+//! server, until its fingerprint is known), an ONVIF device API being asked. A clue that comes
+//! later still orders what is left of the walk after its first round.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -36,6 +38,12 @@ use crate::knowledge::{Knowledge, VendorId};
 /// device API's answer) before ordering its paths: a LAN device's web fingerprint takes a few
 /// round trips; a device that takes longer is walked with what is known.
 pub const SETTLE: Duration = Duration::from_millis(1500);
+
+/// Longest a walk whose first round found nothing, with no maker named yet, waits for a clue
+/// before it asks the rest of the dictionary (hundreds of paths): an ONVIF ProbeMatch comes up to
+/// 0.5 s after the probe (WS-Discovery's random answer delay, `APP_MAX_DELAY`), the device API's
+/// answer a few round trips later, a vendor protocol's within the discovery window.
+pub const LATE_CLUES: Duration = Duration::from_millis(1500);
 
 /// Where a clue came from, least trusted first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -157,8 +165,8 @@ struct State {
 /// A clue on its way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pending {
-    /// The web fingerprint of this port.
-    Http(u16),
+    /// An open port's detection, and its web fingerprint when it is a web server.
+    Port(u16),
     /// The ONVIF device API's answer.
     OnvifDevice,
 }
@@ -219,18 +227,53 @@ impl Identities {
         self.0.changed.notify_waiters();
     }
 
-    /// The clues for `ip` once none is on its way any more, or at `wait` from now.
-    pub async fn settled(&self, ip: IpAddr, wait: Duration) -> Vec<Clue> {
+    /// The clues for `ip` once none is on its way any more (but from its own port `own`), or at
+    /// `wait` from now.
+    pub async fn settled(&self, ip: IpAddr, own: u16, wait: Duration) -> Vec<Clue> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             let changed = self.0.changed.notified();
             tokio::pin!(changed);
             changed.as_mut().enable();
-            if !self.state().pending.contains_key(&ip) {
+            let waiting = self
+                .state()
+                .pending
+                .get(&ip)
+                .is_some_and(|l| l.iter().any(|p| *p != Pending::Port(own)));
+            if !waiting {
                 break;
             }
             if tokio::time::timeout_at(deadline, changed).await.is_err() {
                 tracing::debug!(%ip, "clues still on their way; walking with what is known");
+                break;
+            }
+        }
+        self.clues(ip)
+    }
+}
+
+impl Identities {
+    /// The clues for `ip` once more than `known` are there and none is promised any more (but
+    /// from its own port `own`), or at `wait` from now.
+    pub async fn news(&self, ip: IpAddr, own: u16, known: usize, wait: Duration) -> Vec<Clue> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let changed = self.0.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            let (count, waiting) = {
+                let s = self.state();
+                let count = s.clues.get(&ip).map_or(0, Vec::len);
+                let waiting = s
+                    .pending
+                    .get(&ip)
+                    .is_some_and(|l| l.iter().any(|p| *p != Pending::Port(own)));
+                (count, waiting)
+            };
+            if count > known && !waiting {
+                break;
+            }
+            if tokio::time::timeout_at(deadline, changed).await.is_err() {
                 break;
             }
         }

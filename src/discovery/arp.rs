@@ -86,7 +86,7 @@ pub struct Link {
 pub async fn sweep_raw(
     link: &Link,
     targets: &TargetSet,
-    on_found: &mut (dyn FnMut(Ipv4Addr) + Send),
+    on_found: &mut (dyn FnMut(Ipv4Addr, [u8; 6]) + Send),
 ) -> std::io::Result<Vec<Neighbour>> {
     let socket = ArpSocket::open(&link.interface)?;
     // Each address's MACs in the order they answered: more than one is an address conflict.
@@ -144,7 +144,7 @@ async fn drain(
     found: &mut HashMap<Ipv4Addr, Vec<[u8; 6]>>,
     targets: &TargetSet,
     wait: Duration,
-    on_found: &mut (dyn FnMut(Ipv4Addr) + Send),
+    on_found: &mut (dyn FnMut(Ipv4Addr, [u8; 6]) + Send),
 ) {
     let deadline = tokio::time::Instant::now() + wait;
     loop {
@@ -173,7 +173,7 @@ async fn drain(
         match found.get_mut(&sender.ip) {
             None => {
                 found.insert(sender.ip, vec![sender.mac]);
-                on_found(sender.ip);
+                on_found(sender.ip, sender.mac);
             }
             // A second box answering for the address (kept to a few: a flood is no news).
             Some(macs) if !macs.contains(&sender.mac) && macs.len() < MAX_MACS => {

@@ -49,6 +49,7 @@ pub fn all(args: &DoctorArgs) -> Vec<Check> {
     out.push(store_check);
     if let Some(i) = &inspection {
         out.push(outbox(i, &sinks, &watch));
+        out.push(super::store::stream_paths(i));
     }
     out.push(serve_token(db.as_deref()));
     out.extend(sinks.iter().map(|s| sink(s)));

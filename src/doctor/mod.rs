@@ -46,7 +46,8 @@ impl Status {
 }
 
 /// One line of the report. `name` is stable (scripts key on it): `privileges`, `interfaces`,
-/// `multicast_route`, `open_files`, `ffprobe`, `config`, `store`, `outbox`, `serve_token`,
+/// `multicast_route`, `open_files`, `ffprobe`, `config`, `store`, `outbox`, `stream_paths`,
+/// `serve_token`,
 /// `sink` (once per sink, the detail naming it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Check {

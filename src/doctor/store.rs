@@ -217,6 +217,37 @@ pub(super) fn outbox(i: &Inspection, configured: &[String], watch: &WatchFile) -
 }
 
 /// The serve token beside the store: readable by its owner only.
+/// The cameras whose RTSP port served no stream the last time they were seen: each with the reason
+/// its scan gave (which maker was assumed from which evidence, the paths asked, what it answered,
+/// what to do).
+pub(super) fn stream_paths(i: &Inspection) -> Check {
+    const NAME: &str = "stream_paths";
+    if i.no_path.is_empty() {
+        return Check::pass(
+            NAME,
+            "every RTSP port in the inventory served a stream, or asked for a login",
+        );
+    }
+    Check::warn(
+        NAME,
+        format!(
+            "{} RTSP port(s) with no stream path found{}:\n{}",
+            i.no_path.len(),
+            if i.no_path.len() >= crate::store::inspect::MAX_NO_PATH {
+                " (the first ones)"
+            } else {
+                ""
+            },
+            i.no_path
+                .iter()
+                .map(|l| crate::sanitize::terminal(l).into_owned())
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+        "give each camera's documented path with `camscan scan ADDRESS --paths FILE` (a line /path), or enable ONVIF on it; `camscan scan ADDRESS -v -f json` shows the walk (path_walk)",
+    )
+}
+
 pub(super) fn serve_token(db: Option<&Path>) -> Check {
     const NAME: &str = "serve_token";
     let Some(db) = db else {

@@ -303,6 +303,12 @@ fn detailed(report: &Report, opts: ExportOptions) -> Table {
                         v.push('\n');
                         v.push_str(&terminal(server));
                     }
+                    // Which maker's paths the walk asked first, and what named it.
+                    if let Some(w) = &s.path_walk
+                        && let (Some(maker), Some(by)) = (&w.maker, &w.by)
+                    {
+                        v.push_str(&format!("\npaths: {} ({by})", terminal(maker)));
+                    }
                     v
                 })
                 .unwrap_or_default()

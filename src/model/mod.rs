@@ -512,9 +512,14 @@ pub struct PathWalk {
     /// The first path asked after the user's (the named maker's main stream when one was named).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first: Option<String>,
-    /// Paths asked with DESCRIBE (the random baseline path left out).
+    /// The maker was named only after the first round (an ONVIF answer that came late): its
+    /// paths led the rest of the walk, and `first` is the first of those.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub after_first_round: bool,
+    /// DESCRIBEs the walk sent: the random path that tells how the server answers an unknown
+    /// one, then the paths asked (a multi-channel device's channel walk comes after, uncounted).
     pub asked: u32,
-    /// What the device answered, status code to count (`{"404": 38, "200": 2}`).
+    /// What the device answered those DESCRIBEs, status code to count (`{"404": 38, "200": 2}`).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub answers: std::collections::BTreeMap<String, u32>,
 }

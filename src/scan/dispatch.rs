@@ -43,6 +43,11 @@ pub async fn dispatch(
             let _ = ev_tx.send(Msg::Analysed(ip, None)).await;
             continue;
         }
+        // This port may name the device's maker (a web fingerprint): the RTSP walks of the
+        // address wait (a little) until its detection says what it speaks.
+        let expected = ctx
+            .identities
+            .expect(ip, crate::analyze::identity::Pending::Port(addr.port()));
         let Ok(permit) = pool.clone().acquire_owned().await else {
             return;
         };
@@ -58,7 +63,7 @@ pub async fn dispatch(
                 }
             };
             let ((mut events, udp), timing) = crate::timing::port(addr.port(), async {
-                tokio::join!(analyze_port(addr, &ctx), udp)
+                tokio::join!(analyze_port(addr, &ctx, expected), udp)
             })
             .await;
             events.extend(udp);

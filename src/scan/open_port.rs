@@ -11,7 +11,13 @@ use crate::model::{Failure, Protocol, Stage};
 use crate::registry::Event;
 
 /// Everything one open port yields.
-pub async fn analyze_port(addr: std::net::SocketAddr, ctx: &ScanContext) -> Vec<Event> {
+/// `expected`: the promise of this port's maker clue to the address's RTSP walks, kept (dropped)
+/// once detection says the port is no web server, or once its fingerprint is known.
+pub async fn analyze_port(
+    addr: std::net::SocketAddr,
+    ctx: &ScanContext,
+    expected: crate::analyze::identity::Expected,
+) -> Vec<Event> {
     let ip = addr.ip();
     let port = addr.port();
     let stun_first = port == crate::analyze::webrtc::STUN_PORT || ctx.stun_ports.contains(&port);
@@ -20,6 +26,13 @@ pub async fn analyze_port(addr: std::net::SocketAddr, ctx: &ScanContext) -> Vec<
         detect::detect(addr, ctx.connect_timeout, ctx.detect_timeout, stun_first),
     )
     .await;
+    let expected = match &detected {
+        Ok(Some(Detection::Http { .. })) => Some(expected),
+        _ => {
+            expected.done(); // no fingerprint comes from here
+            None
+        }
+    };
     match detected {
         Err(e) => detection_failed(ip, port, e),
         Ok(None) => {
@@ -27,7 +40,7 @@ pub async fn analyze_port(addr: std::net::SocketAddr, ctx: &ScanContext) -> Vec<
             vec![]
         }
         Ok(Some(Detection::Http { reply, tls })) => {
-            crate::timing::phase("http", http_events(addr, &reply, tls, ctx, false)).await
+            crate::timing::phase("http", http_events(addr, &reply, tls, ctx, expected)).await
         }
         Ok(Some(Detection::Stun { response })) => {
             let service =
@@ -96,7 +109,7 @@ pub async fn analyze_port(addr: std::net::SocketAddr, ctx: &ScanContext) -> Vec<
                             && r.head.status != 503
                     })?;
                 let http =
-                    crate::timing::phase("http", http_events(addr, &reply, None, ctx, true)).await;
+                    crate::timing::phase("http", http_events(addr, &reply, None, ctx, None)).await;
                 if http.iter().any(|e| matches!(e, Event::Stream { .. })) {
                     Some(http)
                 } else {
@@ -188,16 +201,13 @@ async fn http_events(
     reply: &crate::net::rtsp::Reply,
     tls: Option<crate::net::tls::TlsInfo>,
     ctx: &ScanContext,
-    rtsp_side: bool,
+    expected: Option<crate::analyze::identity::Expected>,
 ) -> Vec<Event> {
     let (ip, port) = (addr.ip(), addr.port());
     let mut hs = crate::analyze::http::HttpSettings::for_port(ctx, addr, tls.is_some());
-    if !rtsp_side {
-        // The RTSP walk of this address waits (a little) for the maker this port's fingerprint
-        // names; the port's own RTSP side is not waited for (it is that walk's neighbour).
-        let expected = ctx
-            .identities
-            .expect(ip, crate::analyze::identity::Pending::Http(port));
+    if let Some(expected) = expected {
+        // The RTSP walks of this address wait (a little) for the maker this port's fingerprint
+        // names (an RTSP port's own HTTP side promises nothing: that walk is its neighbour).
         hs.clues = Some(crate::analyze::http::FingerprintClue {
             board: ctx.identities.clone(),
             expected: std::sync::Arc::new(std::sync::Mutex::new(Some(expected))),

@@ -55,7 +55,15 @@ pub async fn discover_and_probe(
         None
     };
     let (probe_set, alive) = if s.methods.contains(&DiscoveryMethod::Arp) {
-        arp_stage(&s.set, &s.links.on_link, &s.links.arp, &ev_tx, &batch_tx).await
+        arp_stage(
+            &s.set,
+            &s.links.on_link,
+            &s.links.arp,
+            &ev_tx,
+            &batch_tx,
+            &ctx.identities,
+        )
+        .await
     } else {
         let _ = batch_tx.send(s.set.clone().into());
         (s.set.clone(), Vec::new())
@@ -169,6 +177,7 @@ async fn arp_stage(
     links: &[crate::discovery::arp::Link],
     tx: &mpsc::Sender<Msg>,
     probe: &mpsc::UnboundedSender<Batch>,
+    identities: &crate::analyze::identity::Identities,
 ) -> (targets::TargetSet, Vec<Ipv4Addr>) {
     use crate::discovery::arp;
     let (inside, outside) = set.split(on_link);
@@ -182,7 +191,17 @@ async fn arp_stage(
     // Hosts handed to the probes already (a raw sweep that fails half-way is followed by the
     // unprivileged one, which finds them again).
     let mut handed: HashSet<Ipv4Addr> = HashSet::new();
-    let mut hand = |ip: Ipv4Addr| {
+    let mut hand = |ip: Ipv4Addr, mac: Option<[u8; 6]>| {
+        // The MAC's maker goes on the board at once: the host's RTSP walk may start before the
+        // sweep ends and its events are sent.
+        if let Some(mac) = mac
+            && let Some(c) = crate::analyze::identity::clue_from_mac(
+                crate::knowledge::get(),
+                &crate::proto::arp::format_mac(mac),
+            )
+        {
+            identities.learn(IpAddr::V4(ip), c);
+        }
         if handed.insert(ip) {
             let _ = probe.send(
                 targets::TargetSet::default()
@@ -201,7 +220,7 @@ async fn arp_stage(
         if here.is_empty() {
             continue;
         }
-        match arp::sweep_raw(link, &here, &mut hand).await {
+        match arp::sweep_raw(link, &here, &mut |ip, mac| hand(ip, Some(mac))).await {
             Ok(found) => {
                 tracing::info!(
                     hosts = %here.len(),
@@ -233,7 +252,10 @@ async fn arp_stage(
         };
     }
     for n in &alive {
-        hand(n.ip);
+        hand(n.ip, None);
+        if let Some(c) = crate::analyze::identity::clue_from_mac(crate::knowledge::get(), &n.mac) {
+            identities.learn(IpAddr::V4(n.ip), c);
+        }
     }
     let live: Vec<Ipv4Addr> = alive.iter().map(|n| n.ip).collect();
     for n in alive {

@@ -36,7 +36,13 @@ pub struct Inspection {
     /// Events in the store (what a sink seen for the first time would not be sent: it starts at
     /// the newest).
     pub events: i64,
+    /// Devices whose RTSP port served no stream the last time they were seen, with the reason
+    /// the scan gave (`192.0.2.7:554 no stream path found: ...`), at most [`MAX_NO_PATH`].
+    pub no_path: Vec<String>,
 }
+
+/// Most devices with no stream path that [`Inspection::no_path`] lists.
+pub const MAX_NO_PATH: usize = 20;
 
 impl Inspection {
     pub fn is_sound(&self) -> bool {
@@ -108,6 +114,7 @@ pub fn inspect(path: &Path) -> Result<Inspection, StoreError> {
         size,
         sinks: Vec::new(),
         events: 0,
+        no_path: Vec::new(),
     };
     if !found.is_sound() {
         // Counting rows of a damaged file would only fail on the damage again.
@@ -137,7 +144,42 @@ pub fn inspect(path: &Path) -> Result<Inspection, StoreError> {
     };
     found.sinks = sinks;
     found.events = events;
+    if has("devices").map_err(err)? && has("texts").map_err(err)? {
+        found.no_path = no_path(&conn).map_err(err)?;
+    }
     Ok(found)
+}
+
+/// The RTSP services of known devices whose note says no stream path was found (see
+/// [`Inspection::no_path`]).
+fn no_path(conn: &super::db::Conn) -> super::db::Result<Vec<String>> {
+    let rows = conn
+        .prepare(
+            "SELECT d.ip, t.text FROM devices d JOIN texts t ON t.id = d.services \
+             WHERE d.services IS NOT NULL AND t.text LIKE '%no stream path found%' ORDER BY d.ip",
+        )?
+        .query_map(params![], |r| {
+            Ok((r.get::<_, Option<String>>(0)?, r.get::<_, String>(1)?))
+        })?
+        .collect::<super::db::Result<Vec<_>>>()?;
+    let mut out = Vec::new();
+    for (ip, text) in rows {
+        let Ok(services) = serde_json::from_str::<Vec<crate::model::Service>>(&text) else {
+            continue;
+        };
+        for s in services {
+            if let Some(note) = s.note.filter(|n| n.starts_with("no stream path found"))
+                && out.len() < MAX_NO_PATH
+            {
+                out.push(format!(
+                    "{}:{} {note}",
+                    ip.as_deref().unwrap_or("?"),
+                    s.port
+                ));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// `PRAGMA integrity_check(N)`: "ok", or its first N problems.
@@ -195,6 +237,7 @@ pub fn inspect_postgres(target: &super::db::PgTarget) -> Result<Inspection, Stor
         size: u64::try_from(size).unwrap_or(0),
         sinks: Vec::new(),
         events: 0,
+        no_path: Vec::new(),
     };
     if has("events").map_err(err)? {
         found.events = conn
@@ -203,6 +246,9 @@ pub fn inspect_postgres(target: &super::db::PgTarget) -> Result<Inspection, Stor
     }
     if has("sinks").map_err(err)? {
         found.sinks = sinks(&conn).map_err(err)?;
+    }
+    if has("devices").map_err(err)? && has("texts").map_err(err)? {
+        found.no_path = no_path(&conn).map_err(err)?;
     }
     Ok(found)
 }

@@ -227,23 +227,29 @@ async fn find_paths(
     first.extend(settings.rtsp_paths.iter().cloned());
 
     // 1. The random-path baseline, while the clues still on their way for this address come in
-    // (a web port's fingerprint, an ONVIF device API): then who made the device orders the walk.
+    // (another port's detection and web fingerprint, an ONVIF device API): then who made the
+    // device orders the walk.
     let (baseline, clues) = tokio::join!(
         baseline(walkers, addr, failures),
-        settings.identities.settled(ip, identity::SETTLE)
+        settings
+            .identities
+            .settled(ip, addr.port(), identity::SETTLE)
     );
+    let baseline_sent = !matches!(baseline, Baseline::Failed);
     let k = crate::knowledge::get();
     let realm = service
         .realm
         .clone()
         .or_else(|| realm_of(&walkers.first().challenges));
-    let mut clues = clues;
-    clues.extend(identity::clue_from_rtsp(
-        k,
-        service.server.as_deref(),
-        realm.as_deref(),
-    ));
-    let identity = identity::decide(k, &clues);
+    let decide = |mut clues: Vec<identity::Clue>| {
+        clues.extend(identity::clue_from_rtsp(
+            k,
+            service.server.as_deref(),
+            realm.as_deref(),
+        ));
+        identity::decide(k, &clues)
+    };
+    let identity = decide(clues);
     let walk = paths::plan(&first, &identity);
     if let Some(by) = &identity.by {
         tracing::debug!(%addr, maker = %by.maker, evidence = %by.said, "RTSP: paths ordered by the maker");
@@ -262,7 +268,9 @@ async fn find_paths(
         }
     }
     // 2. Authentication, within the host's budget, and the re-test of paths behind the login.
-    let outcome = log_in(
+    // `served`: the path the login found a stream on, analysed at once (not in `found`).
+    let mut served = Vec::new();
+    let mut outcome = log_in(
         walkers,
         &mut found,
         &candidates,
@@ -270,50 +278,105 @@ async fn find_paths(
         ip,
         settings,
         failures,
-        early,
+        (early.clone(), &mut served),
     )
     .await;
     let cred = match &outcome {
         AuthOutcome::Succeeded(c, _) => Some(c.clone()),
         _ => None,
     };
-    // The first round's sub streams (the other paths of the makers whose path served), or the
-    // rest of the dictionary when it found nothing.
-    let mut asked: Vec<String> = std::iter::once("/".to_string())
-        .chain(candidates.iter().cloned())
-        .collect();
     let walking_on = match &outcome {
         AuthOutcome::Locked | AuthOutcome::Failed { .. } => false,
         AuthOutcome::NotTried => any_path_auth.is_none(),
         AuthOutcome::Succeeded(..) => true,
     };
+    // A clue that came during the first round (an ONVIF answer is often 0.5 s late: WS-Discovery
+    // responders wait a random while before answering) orders what is left. A device nothing has
+    // named whose first round found nothing is given a moment for one, before the rest of the
+    // dictionary is asked.
+    let nothing_served =
+        served.is_empty() && !found.iter().any(|f| matches!(f.answer, Answer::Media(_)));
+    let now = settings.identities.clues(ip);
+    let now = if walking_on && nothing_served && identity.by.is_none() {
+        settings
+            .identities
+            .news(ip, addr.port(), now.len(), identity::LATE_CLUES)
+            .await
+    } else {
+        now
+    };
+    let latest = decide(now);
+    let rest: Vec<String> = if latest.makers == identity.makers {
+        walk.rest.clone()
+    } else {
+        tracing::debug!(%addr, maker = ?latest.maker(), "RTSP: a later clue orders the rest of the walk");
+        let again = paths::plan(&first, &latest);
+        again
+            .first
+            .into_iter()
+            .chain(again.rest)
+            .filter(|p| !candidates.contains(p))
+            .collect()
+    };
+    // The first round's sub streams (the other paths of the makers whose path served), or the
+    // rest of the dictionary when it found nothing.
+    let mut asked: Vec<String> = std::iter::once("/".to_string())
+        .chain(candidates.iter().cloned())
+        .collect();
     if walking_on {
         walk_on(
             walkers,
             &mut found,
-            &walk.rest,
+            (&served, &rest),
             &mut asked,
             cred.as_ref(),
             failures,
         )
         .await;
     }
+    // Paths after the first round that ask for a login of their own (the first round's asked
+    // none): logged in now, within the same budget, and asked again with the credential.
+    if matches!(outcome, AuthOutcome::NotTried)
+        && found
+            .iter()
+            .any(|f| matches!(f.answer, Answer::Auth { .. } | Answer::Forbidden))
+    {
+        outcome = log_in(
+            walkers,
+            &mut found,
+            &candidates,
+            false,
+            ip,
+            settings,
+            failures,
+            (early, &mut served),
+        )
+        .await;
+    }
+    let cred = match &outcome {
+        AuthOutcome::Succeeded(c, _) => Some(c.clone()),
+        _ => None,
+    };
+    // DESCRIBEs sent: the random baseline path and the paths asked.
+    let sent = asked.len() + usize::from(baseline_sent);
+    let reordered = (latest.makers != identity.makers).then_some(rest.as_slice());
     service.path_walk = Some(Box::new(account(
-        &identity,
-        &first,
-        &walk,
-        asked.len(),
+        &latest,
+        (&first, &walk, reordered),
+        sent,
         walkers,
     )));
-    if !found.iter().any(|f| {
-        matches!(
-            f.answer,
-            Answer::Media(_) | Answer::Auth { .. } | Answer::Forbidden
-        )
-    }) {
+    let any_stream = !served.is_empty()
+        || found.iter().any(|f| {
+            matches!(
+                f.answer,
+                Answer::Media(_) | Answer::Auth { .. } | Answer::Forbidden
+            )
+        });
+    if !any_stream {
         service.note = Some(paths::why_none(
-            &identity,
-            asked.len(),
+            &latest,
+            sent,
             &walkers.tally(),
             &outcome_summary(&outcome, any_path_auth.is_some(), settings, ip),
         ));
@@ -367,10 +430,10 @@ fn outcome_summary(
 }
 
 /// The walk's account for the report.
+/// `reordered`: the rest of the walk, when a clue that came after the first round ordered it.
 fn account(
     identity: &identity::Identity,
-    user: &[String],
-    walk: &paths::Walk,
+    (user, walk, reordered): (&[String], &paths::Walk, Option<&[String]>),
     asked: usize,
     walkers: &Walkers,
 ) -> crate::model::PathWalk {
@@ -385,7 +448,11 @@ fn account(
             .iter()
             .map(|(m, s)| format!("{} ({})", m.display_name(), source_name(*s)))
             .collect(),
-        first: walk.first.get(user.len()).cloned(),
+        first: match reordered {
+            Some(rest) => rest.first().cloned(),
+            None => walk.first.get(user.len()).cloned(),
+        },
+        after_first_round: reordered.is_some(),
         // "/" and the candidates; the random baseline path is not counted.
         asked: u32::try_from(asked).unwrap_or(u32::MAX),
         answers: walkers
@@ -418,17 +485,25 @@ fn source_name(s: identity::ClueSource) -> &'static str {
 async fn walk_on(
     walkers: &mut Walkers,
     found: &mut Vec<Found>,
-    rest: &[String],
+    (served_early, rest): (&[String], &[String]),
     asked: &mut Vec<String>,
     cred: Option<&Credential>,
     failures: &mut Vec<AnalyzeError>,
 ) {
-    let mut rest_asked = false;
+    // Where the next batch of the rest starts.
+    let mut at = 0;
     loop {
+        // Paths that are streams (served, or asking for a login of their own).
         let served: Vec<String> = found
             .iter()
-            .filter(|f| matches!(f.answer, Answer::Media(_)))
+            .filter(|f| {
+                matches!(
+                    f.answer,
+                    Answer::Media(_) | Answer::Auth { .. } | Answer::Forbidden
+                )
+            })
             .map(|f| f.path.clone())
+            .chain(served_early.iter().cloned())
             .collect();
         let mut next: Vec<String> = Vec::new();
         for p in &served {
@@ -438,18 +513,23 @@ async fn walk_on(
                 }
             }
         }
-        if next.is_empty() && served.is_empty() && !rest_asked {
-            rest_asked = true;
-            next = rest
-                .iter()
-                .filter(|p| !asked.contains(p))
-                .cloned()
-                .collect();
-            if !next.is_empty() {
+        if next.is_empty() && !served.is_empty() {
+            return;
+        }
+        if next.is_empty() {
+            // Nothing served yet: the next batch of the rest (a batch at a time, so that the
+            // walk ends soon after the path that serves).
+            if at == 0 {
                 tracing::debug!(
-                    paths = next.len(),
+                    paths = rest.len(),
                     "RTSP: no stream in the first round; asking the rest of the dictionary"
                 );
+            }
+            while at < rest.len() && next.len() < paths::FIRST_ROUND {
+                if !asked.contains(&rest[at]) {
+                    next.push(rest[at].clone());
+                }
+                at += 1;
             }
         }
         if next.is_empty() {
@@ -772,7 +852,10 @@ async fn log_in(
     ip: std::net::IpAddr,
     settings: &ScanContext,
     failures: &mut Vec<AnalyzeError>,
-    early: tokio::sync::mpsc::UnboundedSender<(Found, AuthScheme)>,
+    (early, served): (
+        tokio::sync::mpsc::UnboundedSender<(Found, AuthScheme)>,
+        &mut Vec<String>,
+    ),
 ) -> AuthOutcome {
     let needs_auth = any_path_auth || found.iter().any(|f| !matches!(f.answer, Answer::Media(_)));
     let creds: Vec<&Credential> = settings
@@ -823,6 +906,7 @@ async fn log_in(
                     cred: Some(cred.clone()),
                     holder: Some(holder),
                 };
+                served.push(probe.clone());
                 let _ = early.send((f, scheme));
             }
             let answers = walkers.describe_all(&retest, Some(&cred)).await;

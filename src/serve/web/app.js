@@ -705,8 +705,10 @@
       el("dd", null, orDash(value), source ? el("span", { class: "src" }, source) : null),
     ];
     const services = (d.services || []).map((s) => {
-      const what = [s.product, s.server, s.title, s.realm ? `realm ${s.realm}` : null].filter(Boolean).join(" \u00b7 ");
-      return el("div", null, el("span", { class: "mono" }, `${s.port}/${s.protocol}`), what ? el("span", { class: "src" }, what) : null);
+      const walk = s.path_walk && s.path_walk.maker ? `paths: ${s.path_walk.maker} first (${s.path_walk.by})` : null;
+      const what = [s.product, s.server, s.title, s.realm ? `realm ${s.realm}` : null, walk].filter(Boolean).join(" \u00b7 ");
+      return el("div", null, el("span", { class: "mono" }, `${s.port}/${s.protocol}`), what ? el("span", { class: "src" }, what) : null,
+        s.note ? el("div", { class: "src" }, s.note) : null);
     });
     return el("dl", { class: "facts" },
       fact("Identity", el("span", { class: "mono" }, d.key), KEY_SOURCE[keyKind] ? `by ${KEY_SOURCE[keyKind]}` : null),
