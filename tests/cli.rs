@@ -1090,7 +1090,9 @@ fn a_bad_inventory_stops_the_scan_before_it_starts() {
         "/usr/bin/python3",
         &[
             "-c",
-            "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1],isolation_level=None)\nc.execute('BEGIN EXCLUSIVE')\nprint('READY',flush=True)\nsys.stdin.read()",
+            // Once the scan is recorded as begun (its schema and first row written: under load
+            // that comes a while after the file appears), the write lock is taken.
+            "import sqlite3,sys,time\nc=sqlite3.connect(sys.argv[1],isolation_level=None,timeout=10)\nend=time.time()+10\nwhile time.time()<end:\n  try:\n    if c.execute('SELECT COUNT(*) FROM scans').fetchone()[0]>0: break\n  except sqlite3.Error: pass\n  time.sleep(0.02)\nc.execute('BEGIN EXCLUSIVE')\nprint('READY',flush=True)\nsys.stdin.read()",
             locked.to_str().unwrap(),
         ],
         Duration::from_secs(10),

@@ -43,7 +43,7 @@ pub const SETTLE: Duration = Duration::from_millis(1500);
 /// before it asks the rest of the dictionary (hundreds of paths): an ONVIF ProbeMatch comes up to
 /// 0.5 s after the probe (WS-Discovery's random answer delay, `APP_MAX_DELAY`), the device API's
 /// answer a few round trips later, a vendor protocol's within the discovery window.
-pub const LATE_CLUES: Duration = Duration::from_millis(1500);
+pub const LATE_CLUES: Duration = Duration::from_secs(1);
 
 /// Where a clue came from, least trusted first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -558,6 +558,7 @@ mod tests {
     /// have it asked first when evidence names the maker, within the first round when nothing
     /// does, and within the walk's bound at all.
     #[test]
+    #[allow(clippy::print_stdout)] // the figures are this test's report
     fn shares_of_makers_whose_main_path_is_asked() {
         let k = crate::knowledge::get();
         let unknown = plan_in(k, &[], &Identity::default());

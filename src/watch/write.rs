@@ -208,12 +208,41 @@ pub(crate) fn steady(prev: Report, mut now: Report) -> Report {
                 *s = ps.clone();
             }
         }
+        // How a port's paths were walked is this scan's account, like a stream's measures: a
+        // rescan that found the same paths by what worked last time tells it differently.
+        for s in &mut d.services {
+            if let Some(ps) = p
+                .services
+                .iter()
+                .find(|ps| ps.port == s.port && ps.protocol == s.protocol)
+                && same_service(ps, s)
+            {
+                *s = ps.clone();
+            }
+        }
     }
     if now.devices == prev.devices && now.targets == prev.targets {
         prev
     } else {
         now
     }
+}
+
+/// The same service but for the account of its path walk (and the reason line it gives when no
+/// path served, which counts the paths asked).
+fn same_service(a: &crate::model::Service, b: &crate::model::Service) -> bool {
+    let bare = |s: &crate::model::Service| {
+        let mut s = s.clone();
+        s.path_walk = None;
+        if s.note
+            .as_deref()
+            .is_some_and(|n| n.starts_with("no stream path found"))
+        {
+            s.note = None;
+        }
+        s
+    };
+    bare(a) == bare(b)
 }
 
 /// The same stream but for what a PLAY check measures and the frame rate's jitter.
@@ -303,6 +332,34 @@ mod tests {
         assert_eq!(moved, report("2", 15.0, 320));
         let bigger = steady(prev, report("2", 5.01, 640));
         assert_eq!(bigger, report("2", 5.01, 640));
+    }
+
+    #[test]
+    fn a_path_walk_told_differently_is_no_change() {
+        let with_walk = |asked: u32, note: &str| {
+            let mut r = report("1", 5.0, 320);
+            let mut svc = crate::detect::head::service(
+                554,
+                Protocol::Rtsp,
+                &crate::proto::response::parse_head(b"RTSP/1.0 200 OK\r\nCSeq: 1\r\n\r\n")
+                    .unwrap()
+                    .unwrap()
+                    .0,
+            );
+            svc.path_walk = Some(Box::new(crate::model::PathWalk {
+                asked,
+                ..Default::default()
+            }));
+            svc.note = Some(note.into());
+            r.devices[0].services.push(svc);
+            r
+        };
+        let prev = with_walk(42, "no stream path found: 42 paths asked");
+        let now = with_walk(7, "no stream path found: 7 paths asked");
+        assert_eq!(steady(prev.clone(), now), prev);
+        // Another note is a change.
+        let other = with_walk(42, "application live accepted connect, stream key unknown");
+        assert_eq!(steady(prev, other.clone()), other);
     }
 
     #[test]
