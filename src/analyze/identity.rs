@@ -158,8 +158,16 @@ struct Board {
 #[derive(Debug, Default)]
 struct State {
     clues: HashMap<IpAddr, Vec<Clue>>,
-    /// Clues on their way, by address: (what is coming, how many).
-    pending: HashMap<IpAddr, Vec<Pending>>,
+    /// Clues on their way, by address.
+    pending: HashMap<IpAddr, Vec<Promise>>,
+}
+
+/// A clue on its way, since when, and whether the port said it is a web server.
+#[derive(Debug, Clone, Copy)]
+struct Promise {
+    what: Pending,
+    since: tokio::time::Instant,
+    web: bool,
 }
 
 /// A clue on its way.
@@ -170,6 +178,12 @@ pub enum Pending {
     /// The ONVIF device API's answer.
     OnvifDevice,
 }
+
+/// Longest a walk waits for another open port of its address that has not said what it speaks:
+/// a port that accepts and stays silent (Hikvision's SDK port 8000, a tarpit) holds no walk for
+/// long; a port that answered as a web server is waited for until its fingerprint (at most
+/// [`SETTLE`]).
+pub const QUIET_PORT: Duration = Duration::from_millis(400);
 
 /// Most clues kept per address: a device sending more is not telling more.
 const MAX_CLUES: usize = 16;
@@ -203,7 +217,11 @@ impl Identities {
     /// A clue for `ip` is on its way; it has come (or will not) when the guard is dropped or
     /// [`Expected::done`].
     pub fn expect(&self, ip: IpAddr, what: Pending) -> Expected {
-        self.state().pending.entry(ip).or_default().push(what);
+        self.state().pending.entry(ip).or_default().push(Promise {
+            what,
+            since: tokio::time::Instant::now(),
+            web: false,
+        });
         Expected {
             board: self.clone(),
             ip,
@@ -212,12 +230,13 @@ impl Identities {
         }
     }
 
-    fn resolve(&self, ip: IpAddr, what: Pending) {
+    /// Change the promise `what` of `ip` (the first one still open).
+    fn promise(&self, ip: IpAddr, what: Pending, f: impl FnOnce(&mut Vec<Promise>, usize)) {
         {
             let mut s = self.state();
             if let Some(list) = s.pending.get_mut(&ip) {
-                if let Some(i) = list.iter().position(|p| *p == what) {
-                    list.remove(i);
+                if let Some(i) = list.iter().position(|p| p.what == what) {
+                    f(list, i);
                 }
                 if list.is_empty() {
                     s.pending.remove(&ip);
@@ -227,53 +246,69 @@ impl Identities {
         self.0.changed.notify_waiters();
     }
 
-    /// The clues for `ip` once none is on its way any more (but from its own port `own`), or at
-    /// `wait` from now.
-    pub async fn settled(&self, ip: IpAddr, own: u16, wait: Duration) -> Vec<Clue> {
-        let deadline = tokio::time::Instant::now() + wait;
-        loop {
-            let changed = self.0.changed.notified();
-            tokio::pin!(changed);
-            changed.as_mut().enable();
-            let waiting = self
-                .state()
-                .pending
-                .get(&ip)
-                .is_some_and(|l| l.iter().any(|p| *p != Pending::Port(own)));
-            if !waiting {
-                break;
-            }
-            if tokio::time::timeout_at(deadline, changed).await.is_err() {
-                tracing::debug!(%ip, "clues still on their way; walking with what is known");
-                break;
-            }
-        }
-        self.clues(ip)
-    }
-}
-
-impl Identities {
-    /// The clues for `ip` once more than `known` are there and none is promised any more (but
-    /// from its own port `own`), or at `wait` from now.
-    pub async fn news(&self, ip: IpAddr, own: u16, known: usize, wait: Duration) -> Vec<Clue> {
-        let deadline = tokio::time::Instant::now() + wait;
-        loop {
-            let changed = self.0.changed.notified();
-            tokio::pin!(changed);
-            changed.as_mut().enable();
-            let (count, waiting) = {
-                let s = self.state();
-                let count = s.clues.get(&ip).map_or(0, Vec::len);
-                let waiting = s
-                    .pending
-                    .get(&ip)
-                    .is_some_and(|l| l.iter().any(|p| *p != Pending::Port(own)));
-                (count, waiting)
+    /// When the walk of `ip`'s port `own` may stop waiting for promised clues: `None` now, else
+    /// the instant the oldest quiet port stops counting (or `far` when only clues that hold until
+    /// they come are promised).
+    fn still_promised(
+        &self,
+        ip: IpAddr,
+        own: u16,
+        far: tokio::time::Instant,
+    ) -> Option<tokio::time::Instant> {
+        let s = self.state();
+        let now = tokio::time::Instant::now();
+        let mut until: Option<tokio::time::Instant> = None;
+        for p in s.pending.get(&ip).into_iter().flatten() {
+            let holds = match p.what {
+                Pending::Port(port) if port == own => None,
+                Pending::Port(_) if p.web => Some(far),
+                Pending::Port(_) => Some(p.since + QUIET_PORT).filter(|t| *t > now),
+                Pending::OnvifDevice => Some(far),
             };
-            if count > known && !waiting {
-                break;
-            }
-            if tokio::time::timeout_at(deadline, changed).await.is_err() {
+            until = match (until, holds) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        until
+    }
+
+    /// The clues for `ip` once no other clue is promised for it (but from its own port `own`; a
+    /// quiet port counts [`QUIET_PORT`] from its opening), or at `wait` from now.
+    pub async fn settled(&self, ip: IpAddr, own: u16, wait: Duration) -> Vec<Clue> {
+        self.wait_for(ip, own, None, wait).await
+    }
+
+    /// The clues for `ip` once more than `known` are there and no other is promised, or at
+    /// `wait` from now.
+    pub async fn news(&self, ip: IpAddr, own: u16, known: usize, wait: Duration) -> Vec<Clue> {
+        self.wait_for(ip, own, Some(known), wait).await
+    }
+
+    async fn wait_for(
+        &self,
+        ip: IpAddr,
+        own: u16,
+        more_than: Option<usize>,
+        wait: Duration,
+    ) -> Vec<Clue> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let changed = self.0.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            let promised = self.still_promised(ip, own, deadline);
+            let count = self.state().clues.get(&ip).map_or(0, Vec::len);
+            let enough = more_than.is_none_or(|k| count > k);
+            let wake = match (promised, enough) {
+                (None, true) => break,
+                (Some(t), _) => t.min(deadline),
+                (None, false) => deadline,
+            };
+            if tokio::time::timeout_at(wake, changed).await.is_err()
+                && tokio::time::Instant::now() >= deadline
+            {
+                tracing::debug!(%ip, "clues still on their way; walking with what is known");
                 break;
             }
         }
@@ -296,9 +331,20 @@ impl Expected {
         self.close();
     }
 
+    /// The port answered as a web server: its fingerprint is worth waiting for (up to
+    /// [`SETTLE`]), not only [`QUIET_PORT`].
+    pub fn web(&self) {
+        if self.open {
+            self.board
+                .promise(self.ip, self.what, |list, i| list[i].web = true);
+        }
+    }
+
     fn close(&mut self) {
         if std::mem::take(&mut self.open) {
-            self.board.resolve(self.ip, self.what);
+            self.board.promise(self.ip, self.what, |list, i| {
+                list.remove(i);
+            });
         }
     }
 }
@@ -364,4 +410,74 @@ pub fn clue_from_rtsp(
         model: None,
         said,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip() -> IpAddr {
+        "192.0.2.7".parse().unwrap()
+    }
+
+    fn clue(maker: &str, source: ClueSource) -> Clue {
+        Clue {
+            source,
+            maker: crate::knowledge::get().vendor(maker).unwrap(),
+            model: None,
+            said: String::new(),
+        }
+    }
+
+    /// A quiet port holds a walk for [`QUIET_PORT`]; a web port until its fingerprint; the walk's
+    /// own port never.
+    #[tokio::test(start_paused = true)]
+    async fn promised_clues_hold_a_walk_as_long_as_they_are_worth() {
+        let board = Identities::default();
+        let _own = board.expect(ip(), Pending::Port(554));
+        let quiet = board.expect(ip(), Pending::Port(8000));
+        let t = tokio::time::Instant::now();
+        board.settled(ip(), 554, SETTLE).await;
+        assert_eq!(t.elapsed(), QUIET_PORT);
+        drop(quiet);
+
+        let web = board.expect(ip(), Pending::Port(80));
+        web.web();
+        let b = board.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(700)).await;
+            b.learn(ip(), clue("axis", ClueSource::HttpFingerprint));
+            web.done();
+        });
+        let t = tokio::time::Instant::now();
+        let clues = board.settled(ip(), 554, SETTLE).await;
+        assert_eq!(t.elapsed(), Duration::from_millis(700));
+        assert_eq!(clues.len(), 1);
+
+        // A device API that never answers holds the walk SETTLE at most.
+        let _api = board.expect(ip(), Pending::OnvifDevice);
+        let t = tokio::time::Instant::now();
+        board.settled(ip(), 554, SETTLE).await;
+        assert_eq!(t.elapsed(), SETTLE);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn news_waits_for_a_new_clue_or_the_deadline() {
+        let board = Identities::default();
+        board.learn(ip(), clue("hikvision", ClueSource::Mac));
+        let t = tokio::time::Instant::now();
+        assert_eq!(board.news(ip(), 554, 1, LATE_CLUES).await.len(), 1);
+        assert_eq!(t.elapsed(), LATE_CLUES);
+        let b = board.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            b.learn(ip(), clue("abus", ClueSource::OnvifDevice));
+        });
+        let t = tokio::time::Instant::now();
+        let clues = board.news(ip(), 554, 1, LATE_CLUES).await;
+        assert_eq!(t.elapsed(), Duration::from_millis(300));
+        let id = decide(crate::knowledge::get(), &clues);
+        assert_eq!(id.maker().map(|v| v.as_str()), Some("abus"));
+        assert_eq!(id.others.len(), 1);
+    }
 }

@@ -27,7 +27,10 @@ pub async fn analyze_port(
     )
     .await;
     let expected = match &detected {
-        Ok(Some(Detection::Http { .. })) => Some(expected),
+        Ok(Some(Detection::Http { .. })) => {
+            expected.web();
+            Some(expected)
+        }
         _ => {
             expected.done(); // no fingerprint comes from here
             None

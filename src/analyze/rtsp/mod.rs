@@ -258,7 +258,7 @@ async fn find_paths(
 
     // The walk without credentials.
     let (mut found, any_path_auth) =
-        walk_unauthenticated(walkers, baseline, &candidates, addr, failures).await;
+        walk_unauthenticated(walkers, baseline, &candidates, failures).await;
     if let Some(scheme) = any_path_auth {
         service.auth = scheme;
     }
@@ -453,7 +453,6 @@ fn account(
             None => walk.first.get(user.len()).cloned(),
         },
         after_first_round: reordered.is_some(),
-        // "/" and the candidates; the random baseline path is not counted.
         asked: u32::try_from(asked).unwrap_or(u32::MAX),
         answers: walkers
             .tally()
@@ -795,10 +794,8 @@ async fn walk_unauthenticated(
     walkers: &mut Walkers,
     baseline: Baseline,
     candidates: &[String],
-    addr: SocketAddr,
     failures: &mut Vec<AnalyzeError>,
 ) -> (Vec<Found>, Option<AuthScheme>) {
-    let _ = addr;
     let mut found: Vec<Found> = Vec::new();
     let mut any_path_auth = None;
     match baseline {
