@@ -151,7 +151,7 @@ fn web_fingerprint_names_the_maker() {
     let lab = loopback();
     let before = count(&lab.rtsp, &format!("AUTHFAIL {AXIS}:"));
     let creds = creds_file(&format!("{USER}:{AXIS_PASSWORD}\n"));
-    let (out, report, raw) = scan_json(camscan().args([
+    let (out, report, raw) = scan_json(camscan().env("RUST_LOG", "camscan=debug").args([
         "scan",
         AXIS,
         "-p",
@@ -171,6 +171,21 @@ fn web_fingerprint_names_the_maker() {
     assert_eq!(cam.streams.len(), 1, "{:?}", cam.streams);
     let rtsp = rtsp_service(&raw, AXIS, 554);
     assert_eq!(rtsp["auth"], "digest");
+    if rtsp["path_walk"]["maker"] != "Axis" {
+        // What the walk knew when (the debug log of clues and ports), to tell a slow machine
+        // from a wrong order.
+        let err = stderr(&out);
+        let log: Vec<&str> = err
+            .lines()
+            .filter(|l| {
+                l.contains("clues")
+                    || l.contains("ordered")
+                    || l.contains("timing")
+                    || l.contains("DESCRIBE url=rtsp://127.0.4.1:554/camscan")
+            })
+            .collect();
+        panic!("{:#}\n{}", rtsp["path_walk"], log.join("\n"));
+    }
     assert_walk(rtsp, "Axis", "http-fingerprint", "/axis-media/media.amp");
 
     // 5. The right password: no refused login, neither in the report nor at the camera.

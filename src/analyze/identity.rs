@@ -179,11 +179,11 @@ pub enum Pending {
     OnvifDevice,
 }
 
-/// Longest a walk waits for another open port of its address that has not said what it speaks:
-/// a port that accepts and stays silent (Hikvision's SDK port 8000, a tarpit) holds no walk for
-/// long; a port that answered as a web server is waited for until its fingerprint (at most
-/// [`SETTLE`]).
-pub const QUIET_PORT: Duration = Duration::from_millis(400);
+/// Longest a walk waits for another open port of its address that has not said what it speaks: a
+/// port that accepts and stays silent (a tarpit, a binary SDK port) holds no walk for long (a
+/// loaded web server may take most of a second to answer its first request); a port that
+/// answered as a web server is waited for until its fingerprint (at most [`SETTLE`]).
+pub const QUIET_PORT: Duration = Duration::from_secs(1);
 
 /// Most clues kept per address: a device sending more is not telling more.
 const MAX_CLUES: usize = 16;

@@ -29,6 +29,16 @@ pub const FIRST_ROUND: usize = 40;
 /// Most paths asked on one port in all: a device answering none is not asked forever.
 pub const MAX_PATHS: usize = 600;
 
+/// How long the rest of the dictionary is asked on a device nothing has named: a LAN camera
+/// answers a DESCRIBE in a few milliseconds (the whole rest in well under a second), a media
+/// server such as VLC in 25 ms, and a server whose streams are named by its user is not worth
+/// seconds of guessing.
+pub const REST_TIME: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The same for a device whose maker is named (an OEM whose documented paths did not serve may
+/// run another maker's firmware).
+pub const REST_TIME_NAMED: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Vendor named by an RTSP `Server` header or auth realm: the registry's aliases (whole words) and
 /// realm prefixes (`data/vendors.yaml`; nmap service probes, Cameradar #347), first match in
 /// registry order.

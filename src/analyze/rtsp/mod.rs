@@ -324,10 +324,16 @@ async fn find_paths(
         .chain(candidates.iter().cloned())
         .collect();
     if walking_on {
+        // A named maker's walk may go on longer than a device nothing named.
+        let time = if latest.by.is_some() {
+            paths::REST_TIME_NAMED
+        } else {
+            paths::REST_TIME
+        };
         walk_on(
             walkers,
             &mut found,
-            (&served, &rest),
+            (&served, &rest, tokio::time::Instant::now() + time),
             &mut asked,
             cred.as_ref(),
             failures,
@@ -359,9 +365,16 @@ async fn find_paths(
     };
     // DESCRIBEs sent: the random baseline path and the paths asked.
     let sent = asked.len() + usize::from(baseline_sent);
-    let reordered = (latest.makers != identity.makers).then_some(rest.as_slice());
+    // The maker whose paths went first: a later clue's only when it ordered the rest that was
+    // walked.
+    let reordered = (latest.makers != identity.makers && nothing_served && walking_on)
+        .then_some(rest.as_slice());
     service.path_walk = Some(Box::new(account(
-        &latest,
+        if reordered.is_some() {
+            &latest
+        } else {
+            &identity
+        },
         (&first, &walk, reordered),
         sent,
         walkers,
@@ -481,10 +494,12 @@ fn source_name(s: identity::ClueSource) -> &'static str {
 /// streams of what that found. With the credential that worked, if any. A path that asks for a
 /// login the credential passed elsewhere ends the walk (no more logins sent to a device that may
 /// be locking us out).
+/// The rest is asked a batch at a time until `until`: a server that answers slowly (VLC takes
+/// 25 ms a DESCRIBE) is not asked hundreds of paths.
 async fn walk_on(
     walkers: &mut Walkers,
     found: &mut Vec<Found>,
-    (served_early, rest): (&[String], &[String]),
+    (served_early, rest, until): (&[String], &[String], tokio::time::Instant),
     asked: &mut Vec<String>,
     cred: Option<&Credential>,
     failures: &mut Vec<AnalyzeError>,
@@ -523,6 +538,14 @@ async fn walk_on(
                     paths = rest.len(),
                     "RTSP: no stream in the first round; asking the rest of the dictionary"
                 );
+            }
+            if tokio::time::Instant::now() >= until {
+                tracing::debug!(
+                    asked = at,
+                    paths = rest.len(),
+                    "RTSP: the rest of the dictionary's time is up"
+                );
+                return;
             }
             while at < rest.len() && next.len() < paths::FIRST_ROUND {
                 if !asked.contains(&rest[at]) {
