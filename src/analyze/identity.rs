@@ -39,10 +39,11 @@ use crate::knowledge::{Knowledge, VendorId};
 /// round trips; a device that takes longer is walked with what is known.
 pub const SETTLE: Duration = Duration::from_millis(1500);
 
-/// Longest a walk whose first round found nothing, with no maker named yet, waits for a clue
-/// before it asks the rest of the dictionary (hundreds of paths): an ONVIF ProbeMatch comes up to
-/// 0.5 s after the probe (WS-Discovery's random answer delay, `APP_MAX_DELAY`), the device API's
-/// answer a few round trips later, a vendor protocol's within the discovery window.
+/// How long after the scan starts a walk whose first round found nothing, with no maker named
+/// yet, may wait for a clue before it asks the rest of the dictionary (hundreds of paths): an
+/// ONVIF ProbeMatch comes up to 0.5 s after the probe (WS-Discovery's random answer delay,
+/// `APP_MAX_DELAY`), the device API's answer a few round trips later. A walk whose first round
+/// ends later does not wait.
 pub const LATE_CLUES: Duration = Duration::from_secs(1);
 
 /// Where a clue came from, least trusted first.
@@ -149,10 +150,22 @@ pub fn decide(k: &'static Knowledge, clues: &[Clue]) -> Identity {
 #[derive(Debug, Clone, Default)]
 pub struct Identities(Arc<Board>);
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Board {
     state: Mutex<State>,
     changed: tokio::sync::Notify,
+    /// When the board was made: the scan's start.
+    born: tokio::time::Instant,
+}
+
+impl Default for Board {
+    fn default() -> Self {
+        Board {
+            state: Default::default(),
+            changed: Default::default(),
+            born: tokio::time::Instant::now(),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -207,6 +220,12 @@ impl Identities {
             }
         }
         self.0.changed.notify_waiters();
+    }
+
+    /// Until when a walk with nothing named may wait for a late clue: [`LATE_CLUES`] after the
+    /// scan (the board) started.
+    pub fn late_clues_until(&self) -> tokio::time::Instant {
+        self.0.born + LATE_CLUES
     }
 
     /// The clues known for `ip`.
@@ -464,6 +483,10 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn news_waits_for_a_new_clue_or_the_deadline() {
         let board = Identities::default();
+        assert_eq!(
+            board.late_clues_until(),
+            tokio::time::Instant::now() + LATE_CLUES
+        );
         board.learn(ip(), clue("hikvision", ClueSource::Mac));
         let t = tokio::time::Instant::now();
         assert_eq!(board.news(ip(), 554, 1, LATE_CLUES).await.len(), 1);

@@ -300,7 +300,15 @@ async fn find_paths(
     let now = if walking_on && nothing_served && identity.by.is_none() {
         settings
             .identities
-            .news(ip, addr.port(), now.len(), identity::LATE_CLUES)
+            .news(
+                ip,
+                addr.port(),
+                now.len(),
+                settings
+                    .identities
+                    .late_clues_until()
+                    .saturating_duration_since(tokio::time::Instant::now()),
+            )
             .await
     } else {
         now
