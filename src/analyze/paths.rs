@@ -13,7 +13,7 @@
 //! 4. the main paths most likely by model counts (each maker's `model_count` with its OEMs'),
 //!    until the first round holds [`FIRST_ROUND`] paths.
 //!
-//! That is the first round. When it finds a stream, the other paths of the makers that document
+//! That is the first round. When it finds a stream, the other paths of the entries that document
 //! the path found are asked too (the sub stream); when it finds nothing, the rest of the
 //! dictionary is (every other main path by weight, then the others), at most [`MAX_PATHS`] in all.
 
@@ -193,8 +193,10 @@ pub fn plan_in(k: &'static Knowledge, extra: &[String], identity: &Identity) -> 
     Walk { first, rest }
 }
 
-/// The other paths of the makers that document `found` (a path that served a stream): its sub
-/// stream and the maker's alternatives, in the makers' order, leaving out `asked`.
+/// The other paths of the entries that document `found` (a path that served a stream): its sub
+/// stream and the entry's other streams, in the file's order, leaving out `asked`. Only the
+/// entries holding the path: a maker's other product lines are not asked of a device whose line
+/// is known.
 pub fn siblings(found: &str, asked: &[String]) -> Vec<String> {
     siblings_in(crate::knowledge::get(), found, asked)
 }
@@ -203,16 +205,10 @@ pub fn siblings(found: &str, asked: &[String]) -> Vec<String> {
 pub fn siblings_in(k: &Knowledge, found: &str, asked: &[String]) -> Vec<String> {
     let found = slashed(found);
     let mut out = Vec::new();
-    let owners: Vec<&str> = k
-        .rtsp_paths
-        .iter()
-        .filter(|e| e.paths.iter().any(|p| slashed(p) == found))
-        .map(|e| e.vendor.as_str())
-        .collect();
     for e in k
         .rtsp_paths
         .iter()
-        .filter(|e| owners.contains(&e.vendor.as_str()))
+        .filter(|e| e.paths.iter().any(|p| slashed(p) == found))
     {
         for p in &e.paths {
             let p = slashed(p);

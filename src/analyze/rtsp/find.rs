@@ -1,0 +1,599 @@
+//! Steps 1-3 of an RTSP port's analysis ([`super::analyze`]): who made the device orders the
+//! path walk ([`crate::analyze::identity`], [`crate::analyze::paths`]); the random-path baseline;
+//! the first round without credentials; the login within the host's budget; the rest of the walk
+//! (the found paths' sub streams, or the rest of the dictionary, a batch at a time); the walk's
+//! account and, when no path served, the reason; then the channel walk.
+
+use super::*;
+
+/// Steps 1-3 of [`analyze`], for a device not known or changed: the stream paths found, how the
+/// login went, and the channel walks to resume when SADP/DHIP announces a count.
+pub(super) async fn find_paths(
+    walkers: &mut Walkers,
+    service: &mut Service,
+    settings: &ScanContext,
+    failures: &mut Vec<AnalyzeError>,
+    early: tokio::sync::mpsc::UnboundedSender<(Found, AuthScheme)>,
+) -> (Vec<Found>, AuthOutcome, Vec<(ChannelScheme, u32)>) {
+    let addr = walkers.first().addr;
+    let ip = addr.ip();
+    // What the device announced for this port (mDNS) first, then the user's paths.
+    let mut first = settings.stream_hints.take(addr);
+    if !first.is_empty() {
+        tracing::debug!(%addr, paths = ?first, "RTSP: announced paths tried first");
+    }
+    first.extend(settings.rtsp_paths.iter().cloned());
+
+    // 1. The random-path baseline, while the clues still on their way for this address come in
+    // (another port's detection and web fingerprint, an ONVIF device API): then who made the
+    // device orders the walk.
+    let (baseline, clues) = tokio::join!(
+        baseline(walkers, addr, failures),
+        settings
+            .identities
+            .settled(ip, addr.port(), identity::SETTLE)
+    );
+    let baseline_sent = !matches!(baseline, Baseline::Failed);
+    let k = crate::knowledge::get();
+    let realm = service
+        .realm
+        .clone()
+        .or_else(|| realm_of(&walkers.first().challenges));
+    let decide = |mut clues: Vec<identity::Clue>| {
+        clues.extend(identity::clue_from_rtsp(
+            k,
+            service.server.as_deref(),
+            realm.as_deref(),
+        ));
+        identity::decide(k, &clues)
+    };
+    let identity = decide(clues);
+    let walk = paths::plan(&first, &identity);
+    if let Some(by) = &identity.by {
+        tracing::debug!(%addr, maker = %by.maker, evidence = %by.said, "RTSP: paths ordered by the maker");
+    }
+    let candidates = walk.first.clone();
+
+    // The walk without credentials.
+    let (mut found, any_path_auth) =
+        walk_unauthenticated(walkers, baseline, &candidates, failures).await;
+    if let Some(scheme) = any_path_auth {
+        service.auth = scheme;
+    }
+    for scheme in walkers.offered() {
+        if !service.offered.contains(&scheme) {
+            service.offered.push(scheme);
+        }
+    }
+    // 2. Authentication, within the host's budget, and the re-test of paths behind the login.
+    // `served`: the path the login found a stream on, analysed at once (not in `found`).
+    let mut served = Vec::new();
+    let mut outcome = log_in(
+        walkers,
+        &mut found,
+        &candidates,
+        any_path_auth.is_some(),
+        ip,
+        settings,
+        failures,
+        (early.clone(), &mut served),
+    )
+    .await;
+    let cred = match &outcome {
+        AuthOutcome::Succeeded(c, _) => Some(c.clone()),
+        _ => None,
+    };
+    let walking_on = match &outcome {
+        AuthOutcome::Locked | AuthOutcome::Failed { .. } => false,
+        AuthOutcome::NotTried => any_path_auth.is_none(),
+        AuthOutcome::Succeeded(..) => true,
+    };
+    // A clue that came during the first round (an ONVIF answer is often 0.5 s late: WS-Discovery
+    // responders wait a random while before answering) orders what is left. A device nothing has
+    // named whose first round found nothing is given a moment for one, before the rest of the
+    // dictionary is asked.
+    let nothing_served =
+        served.is_empty() && !found.iter().any(|f| matches!(f.answer, Answer::Media(_)));
+    let now = settings.identities.clues(ip);
+    let now = if walking_on && nothing_served && identity.by.is_none() {
+        settings
+            .identities
+            .news(
+                ip,
+                addr.port(),
+                now.len(),
+                settings
+                    .identities
+                    .late_clues_until()
+                    .saturating_duration_since(tokio::time::Instant::now()),
+            )
+            .await
+    } else {
+        now
+    };
+    let latest = decide(now);
+    let rest: Vec<String> = if latest.makers == identity.makers {
+        walk.rest.clone()
+    } else {
+        tracing::debug!(%addr, maker = ?latest.maker(), "RTSP: a later clue orders the rest of the walk");
+        let again = paths::plan(&first, &latest);
+        again
+            .first
+            .into_iter()
+            .chain(again.rest)
+            .filter(|p| !candidates.contains(p))
+            .collect()
+    };
+    // The first round's sub streams (the other paths of the entries whose path served), or the
+    // rest of the dictionary when it found nothing.
+    let mut asked: Vec<String> = std::iter::once("/".to_string())
+        .chain(candidates.iter().cloned())
+        .collect();
+    if walking_on {
+        // A named maker's walk may go on longer than a device nothing named.
+        let time = if latest.by.is_some() {
+            paths::REST_TIME_NAMED
+        } else {
+            paths::REST_TIME
+        };
+        walk_on(
+            walkers,
+            &mut found,
+            (&served, &rest, tokio::time::Instant::now() + time),
+            &mut asked,
+            cred.as_ref(),
+            failures,
+        )
+        .await;
+    }
+    // Paths after the first round that ask for a login of their own (the first round's asked
+    // none): logged in now, within the same budget, and asked again with the credential.
+    if matches!(outcome, AuthOutcome::NotTried)
+        && found
+            .iter()
+            .any(|f| matches!(f.answer, Answer::Auth { .. } | Answer::Forbidden))
+    {
+        outcome = log_in(
+            walkers,
+            &mut found,
+            &candidates,
+            false,
+            ip,
+            settings,
+            failures,
+            (early, &mut served),
+        )
+        .await;
+    }
+    let cred = match &outcome {
+        AuthOutcome::Succeeded(c, _) => Some(c.clone()),
+        _ => None,
+    };
+    // DESCRIBEs sent: the random baseline path and the paths asked.
+    let sent = asked.len() + usize::from(baseline_sent);
+    // The maker whose paths went first: a later clue's only when it ordered the rest that was
+    // walked.
+    let reordered = (latest.makers != identity.makers && nothing_served && walking_on)
+        .then_some(rest.as_slice());
+    service.path_walk = Some(Box::new(account(
+        if reordered.is_some() {
+            &latest
+        } else {
+            &identity
+        },
+        (&first, &walk, reordered),
+        sent,
+        walkers,
+    )));
+    let any_stream = !served.is_empty()
+        || found.iter().any(|f| {
+            matches!(
+                f.answer,
+                Answer::Media(_) | Answer::Auth { .. } | Answer::Forbidden
+            )
+        });
+    if !any_stream {
+        service.note = Some(paths::why_none(
+            &latest,
+            sent,
+            &walkers.tally(),
+            &outcome_summary(&outcome, any_path_auth.is_some(), settings, ip),
+        ));
+    }
+
+    // 3. Channels of multi-channel devices. A walk that meets a gap while SADP/DHIP may still
+    // announce the device's channel count goes on in step 4, beside the streams found so far.
+    let mut resume = Vec::new();
+    if !matches!(outcome, AuthOutcome::Locked) {
+        resume = walk_channels(
+            walkers,
+            &mut found,
+            cred.as_ref(),
+            failures,
+            addr,
+            settings.announcements.of(ip),
+        )
+        .await;
+    }
+    (found, outcome, resume)
+}
+
+/// The realm of the latest challenges, if any.
+fn realm_of(challenges: &[String]) -> Option<String> {
+    challenges
+        .iter()
+        .flat_map(|v| crate::proto::auth::parse_challenges(v))
+        .find_map(|c| c.realm)
+}
+
+/// How the login went, for [`paths::why_none`].
+fn outcome_summary(
+    outcome: &AuthOutcome,
+    any_path_auth: bool,
+    settings: &ScanContext,
+    ip: std::net::IpAddr,
+) -> paths::Login {
+    match outcome {
+        AuthOutcome::Succeeded(..) => paths::Login::Accepted,
+        AuthOutcome::Failed { tried, .. } => paths::Login::Refused(*tried),
+        AuthOutcome::Locked => paths::Login::Locked,
+        AuthOutcome::NotTried if !any_path_auth => paths::Login::NotAsked,
+        AuthOutcome::NotTried
+            if !settings.auth.enabled
+                || !settings.auth.credentials.iter().any(|c| c.applies_to(ip)) =>
+        {
+            paths::Login::NoCredential
+        }
+        AuthOutcome::NotTried => paths::Login::NotAsked,
+    }
+}
+
+/// The walk's account for the report.
+/// `reordered`: the rest of the walk, when a clue that came after the first round ordered it.
+fn account(
+    identity: &identity::Identity,
+    (user, walk, reordered): (&[String], &paths::Walk, Option<&[String]>),
+    asked: usize,
+    walkers: &Walkers,
+) -> crate::model::PathWalk {
+    let by = identity.by.as_ref();
+    crate::model::PathWalk {
+        maker: by.map(|c| c.maker.display_name().to_string()),
+        model: identity.model.clone(),
+        by: by.map(|c| source_name(c.source).to_string()),
+        evidence: by.map(|c| c.said.clone()),
+        also: identity
+            .others
+            .iter()
+            .map(|(m, s)| format!("{} ({})", m.display_name(), source_name(*s)))
+            .collect(),
+        first: match reordered {
+            Some(rest) => rest.first().cloned(),
+            None => walk.first.get(user.len()).cloned(),
+        },
+        after_first_round: reordered.is_some(),
+        asked: u32::try_from(asked).unwrap_or(u32::MAX),
+        answers: walkers
+            .tally()
+            .into_iter()
+            .map(|(status, n)| (status.to_string(), n))
+            .collect(),
+    }
+}
+
+/// The JSON name of a clue's source (kebab case, as serde writes it).
+fn source_name(s: identity::ClueSource) -> &'static str {
+    match s {
+        identity::ClueSource::Mac => "mac",
+        identity::ClueSource::Upnp => "upnp",
+        identity::ClueSource::Mdns => "mdns",
+        identity::ClueSource::HttpFingerprint => "http-fingerprint",
+        identity::ClueSource::RtspServer => "rtsp-server",
+        identity::ClueSource::OnvifScopes => "onvif-scopes",
+        identity::ClueSource::VendorProtocol => "vendor-protocol",
+        identity::ClueSource::OnvifDevice => "onvif-device",
+    }
+}
+
+/// After the first round: the other paths of the entries whose path served a stream (the sub
+/// stream), or, when the round found no stream, the `rest` of the dictionary; then the sub
+/// streams of what that found. With the credential that worked, if any. A path that asks for a
+/// login the credential passed elsewhere ends the walk (no more logins sent to a device that may
+/// be locking us out).
+/// The rest is asked a batch at a time until `until`: a server that answers slowly (VLC takes
+/// 25 ms a DESCRIBE) is not asked hundreds of paths.
+async fn walk_on(
+    walkers: &mut Walkers,
+    found: &mut Vec<Found>,
+    (served_early, rest, until): (&[String], &[String], tokio::time::Instant),
+    asked: &mut Vec<String>,
+    cred: Option<&Credential>,
+    failures: &mut Vec<AnalyzeError>,
+) {
+    // Where the next batch of the rest starts.
+    let mut at = 0;
+    loop {
+        // Paths that are streams (served, or asking for a login of their own).
+        let served: Vec<String> = found
+            .iter()
+            .filter(|f| {
+                matches!(
+                    f.answer,
+                    Answer::Media(_) | Answer::Auth { .. } | Answer::Forbidden
+                )
+            })
+            .map(|f| f.path.clone())
+            .chain(served_early.iter().cloned())
+            .collect();
+        let mut next: Vec<String> = Vec::new();
+        for p in &served {
+            for s in paths::siblings(p, asked) {
+                if !next.contains(&s) {
+                    next.push(s);
+                }
+            }
+        }
+        if next.is_empty() && !served.is_empty() {
+            return;
+        }
+        if next.is_empty() {
+            // Nothing served yet: the next batch of the rest (a batch at a time, so that the
+            // walk ends soon after the path that serves).
+            if at == 0 {
+                tracing::debug!(
+                    paths = rest.len(),
+                    "RTSP: no stream in the first round; asking the rest of the dictionary"
+                );
+            }
+            if tokio::time::Instant::now() >= until {
+                tracing::debug!(
+                    asked = at,
+                    paths = rest.len(),
+                    "RTSP: the rest of the dictionary's time is up"
+                );
+                return;
+            }
+            while at < rest.len() && next.len() < paths::FIRST_ROUND {
+                if !asked.contains(&rest[at]) {
+                    next.push(rest[at].clone());
+                }
+                at += 1;
+            }
+        }
+        if next.is_empty() {
+            return;
+        }
+        asked.extend(next.iter().cloned());
+        let answers = walkers.describe_all(&next, cred).await;
+        for (path, answer) in next.into_iter().zip(answers) {
+            match answer {
+                None => return,
+                Some((Ok(Answer::Missing), _)) => {}
+                Some((Ok(Answer::Auth { .. }), _)) if cred.is_some() => return,
+                Some((Ok(answer), holder)) => found.push(Found {
+                    path,
+                    answer,
+                    cred: cred.cloned(),
+                    holder,
+                }),
+                Some((Err(e), _)) => {
+                    failures.push(e.into());
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// What the random path (one no device serves) was answered.
+enum Baseline {
+    /// A stream: the server answers any path with one.
+    AnyPath,
+    /// A login asked for, with its scheme: the paths are tested after logging in.
+    Login(AuthScheme),
+    /// Not found (or forbidden): the paths can be walked.
+    Walk,
+    /// The request failed (recorded).
+    Failed,
+}
+
+/// Step 1 of [`analyze`]: a random path first, to know how the server answers a path it does not
+/// serve.
+async fn baseline(
+    walkers: &mut Walkers,
+    addr: SocketAddr,
+    failures: &mut Vec<AnalyzeError>,
+) -> Baseline {
+    let nonce = crate::net::random_u64();
+    match walkers
+        .first()
+        .describe(&format!("/camscan-{nonce:016x}"), None)
+        .await
+    {
+        Err(e) => {
+            failures.push(e.into());
+            Baseline::Failed
+        }
+        Ok(Answer::Media(_)) => {
+            tracing::info!(%addr, "answers DESCRIBE of any path with a stream; reporting only /");
+            Baseline::AnyPath
+        }
+        Ok(Answer::Auth { scheme, .. }) => {
+            tracing::info!(%addr, "asks for credentials on any path; paths are tested after logging in");
+            Baseline::Login(scheme)
+        }
+        Ok(Answer::Forbidden | Answer::Missing) => Baseline::Walk,
+    }
+}
+
+/// The walk without credentials after the [`baseline`]: a server that answers any path with a
+/// stream is reported at `/` only; otherwise `/` and the candidate paths. Returns what answered,
+/// and the scheme when the server asks for credentials on any path (its paths are then tested
+/// after logging in).
+async fn walk_unauthenticated(
+    walkers: &mut Walkers,
+    baseline: Baseline,
+    candidates: &[String],
+    failures: &mut Vec<AnalyzeError>,
+) -> (Vec<Found>, Option<AuthScheme>) {
+    let mut found: Vec<Found> = Vec::new();
+    let mut any_path_auth = None;
+    match baseline {
+        Baseline::Failed => {}
+        Baseline::AnyPath => match walkers.describe_all(&["/".to_string()], None).await.pop() {
+            Some(Some((Ok(answer @ Answer::Media(_)), holder))) => found.push(Found {
+                path: "/".into(),
+                answer,
+                cred: None,
+                holder,
+            }),
+            Some(Some((Err(e), _))) => failures.push(e.into()),
+            _ => {}
+        },
+        Baseline::Login(scheme) => any_path_auth = Some(scheme),
+        Baseline::Walk => {
+            let paths: Vec<String> = std::iter::once("/".to_string())
+                .chain(candidates.iter().cloned())
+                .collect();
+            let answers = walkers.describe_all(&paths, None).await;
+            for (path, answer) in paths.into_iter().zip(answers) {
+                match answer {
+                    None => break,
+                    Some((Ok(Answer::Missing), _)) => {}
+                    Some((Ok(answer), holder)) => found.push(Found {
+                        path,
+                        answer,
+                        cred: None,
+                        holder,
+                    }),
+                    Some((Err(e), _)) => {
+                        failures.push(e.into());
+                        break; // a server that stops answering will not answer the next path either
+                    }
+                }
+            }
+        }
+    }
+    (found, any_path_auth)
+}
+
+/// Step 2 of [`analyze`]: when a path (or every path) asked for credentials, log in within the
+/// host's failed-login budget, then ask the paths behind the login again with the credential that
+/// worked. A refusal of that credential is treated as a lockout: no more logins are sent.
+#[allow(clippy::too_many_arguments)]
+async fn log_in(
+    walkers: &mut Walkers,
+    found: &mut Vec<Found>,
+    candidates: &[String],
+    any_path_auth: bool,
+    ip: std::net::IpAddr,
+    settings: &ScanContext,
+    failures: &mut Vec<AnalyzeError>,
+    (early, served): (
+        tokio::sync::mpsc::UnboundedSender<(Found, AuthScheme)>,
+        &mut Vec<String>,
+    ),
+) -> AuthOutcome {
+    let needs_auth = any_path_auth || found.iter().any(|f| !matches!(f.answer, Answer::Media(_)));
+    let creds: Vec<&Credential> = settings
+        .auth
+        .credentials
+        .iter()
+        .filter(|c| c.applies_to(ip))
+        .collect();
+    let mut outcome = AuthOutcome::NotTried;
+    if needs_auth && settings.auth.enabled && !creds.is_empty() {
+        let mut session = settings.auth.budget.session(ip).await;
+        let probe = found
+            .iter()
+            .find(|f| !matches!(f.answer, Answer::Media(_)))
+            .map(|f| f.path.clone())
+            .unwrap_or_else(|| candidates[0].clone());
+        match try_credentials(walkers.first(), &mut session, &creds, &probe).await {
+            Err(e) => failures.push(e.into()),
+            Ok(o) => outcome = o,
+        }
+        if let AuthOutcome::Succeeded(cred, scheme) = outcome.clone() {
+            let mut retest: Vec<String> = if any_path_auth {
+                std::iter::once("/".to_string())
+                    .chain(candidates.iter().cloned())
+                    .collect()
+            } else {
+                found
+                    .iter()
+                    .filter(|f| !matches!(f.answer, Answer::Media(_)))
+                    .map(|f| f.path.clone())
+                    .collect()
+            };
+            found.retain(|f| matches!(f.answer, Answer::Media(_)));
+            // The path the login was tried on serves media to the credential: asked once more on
+            // the login's connection (a server with shared media has it prepared: no wait), it
+            // is handed to analysis at once, and its PLAY check runs while the other paths are
+            // asked. The PLAY goes out before them: a server that starts an encoder for a
+            // DESCRIBE (GStreamer, one request at a time) answers nothing else meanwhile.
+            if let Some(i) = retest.iter().position(|p| *p == probe)
+                && let Ok(answer @ Answer::Media(_)) =
+                    walkers.first().describe(&probe, Some(&cred)).await
+                && let Some(holder) = walkers.first().hand_over()
+            {
+                retest.remove(i);
+                let f = Found {
+                    path: probe.clone(),
+                    answer,
+                    cred: Some(cred.clone()),
+                    holder: Some(holder),
+                };
+                served.push(probe.clone());
+                let _ = early.send((f, scheme));
+            }
+            let answers = walkers.describe_all(&retest, Some(&cred)).await;
+            for (path, answer) in retest.into_iter().zip(answers) {
+                match answer {
+                    None => break,
+                    Some((Ok(answer @ Answer::Media(_)), holder)) => found.push(Found {
+                        path,
+                        answer,
+                        cred: Some(cred.clone()),
+                        holder,
+                    }),
+                    Some((Ok(Answer::Auth { .. } | Answer::Forbidden), _)) => {
+                        // The credential that just worked is refused: treat it as a lockout.
+                        session.mark_locked();
+                        outcome = AuthOutcome::Locked;
+                        found.push(Found {
+                            path,
+                            answer: Answer::Forbidden,
+                            cred: None,
+                            holder: None,
+                        });
+                        break;
+                    }
+                    Some((Ok(_), _)) => {}
+                    Some((Err(e), _)) => {
+                        failures.push(e.into());
+                        break;
+                    }
+                }
+            }
+        }
+        match &outcome {
+            AuthOutcome::Failed {
+                tried,
+                budget_spent,
+            } => failures.push(AnalyzeError::Auth(format!(
+                "RTSP login refused for {tried} credential(s){}",
+                if *budget_spent {
+                    "; failed-login budget for this host spent"
+                } else {
+                    ""
+                }
+            ))),
+            AuthOutcome::Locked => failures.push(AnalyzeError::Auth(
+                "device refused a credential that had worked (lockout?); no more logins sent"
+                    .into(),
+            )),
+            _ => {}
+        }
+    }
+    outcome
+}
