@@ -214,7 +214,6 @@ fn web_fingerprint_names_the_maker() {
             }
             break (out, report, raw);
         }
-        eprintln!("port 80 was handed out after the RTSP walk began (a loaded machine): again");
     };
 
     let cam = report.device(AXIS);
