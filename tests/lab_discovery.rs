@@ -123,13 +123,6 @@ impl Drop for Lab {
     }
 }
 
-/// The venv `scripts/test` makes for the third-party responders (PyPI WSDiscovery).
-fn lab_python() -> String {
-    let p = common::root_dir().join("target/lab-venv/bin/python3");
-    assert!(p.exists(), "{} missing: run scripts/test", p.display());
-    p.to_string_lossy().into_owned()
-}
-
 fn rtsp_config(dir: &std::path::Path, mounts: serde_json::Value) -> std::path::PathBuf {
     rtsp_config_on(dir, "198.18.0.11", mounts)
 }
@@ -355,7 +348,11 @@ fn onvif_device_found_named_and_streams_analysed() {
     let wsd = root.join("tests/lab/responders/wsd_responder.py");
     let onvif = root.join("tests/lab/responders/onvif_device.py");
     lab.serve("h1", &[rtsp.to_str().unwrap(), cfg.to_str().unwrap()]);
-    lab.serve_with(&lab_python(), "h1", &[wsd.to_str().unwrap(), "198.18.0.11"]);
+    lab.serve_with(
+        &common::lab_python(),
+        "h1",
+        &[wsd.to_str().unwrap(), "198.18.0.11"],
+    );
     let device = lab.serve(
         "h1",
         &[
@@ -501,7 +498,7 @@ fn audit_judges_what_discovery_and_onvif_tell() {
         path("tests/lab/responders/wsd_responder.py"),
         path("tests/lab/responders/onvif_device.py"),
     );
-    lab.serve_with(&lab_python(), "h1", &[&wsd, "198.18.0.11"]);
+    lab.serve_with(&common::lab_python(), "h1", &[&wsd, "198.18.0.11"]);
     lab.serve_with(
         "faketime",
         "h1",
@@ -520,7 +517,7 @@ fn audit_judges_what_discovery_and_onvif_tell() {
         "h1",
         &[&agent, "sadp", "198.18.0.11", "--activated", "false"],
     );
-    lab.serve_with(&lab_python(), "h2", &[&wsd, "198.18.0.12"]);
+    lab.serve_with(&common::lab_python(), "h2", &[&wsd, "198.18.0.12"]);
     lab.serve(
         "h2",
         &[
@@ -631,7 +628,7 @@ fn audit_matches_an_advisory_on_maker_model_and_firmware() {
         ),
         ("h3", "198.18.0.13", "DS-2CD2143G2-I", "V5.3.0 build 151016"),
     ] {
-        lab.serve_with(&lab_python(), host, &[&wsd, ip]);
+        lab.serve_with(&common::lab_python(), host, &[&wsd, ip]);
         lab.serve(
             host,
             &[

@@ -157,13 +157,6 @@ fn listen_example() -> PathBuf {
     path
 }
 
-/// The venv `scripts/test` makes for the third-party responders (PyPI WSDiscovery).
-fn lab_python() -> String {
-    let p = common::root_dir().join("target/lab-venv/bin/python3");
-    assert!(p.exists(), "{} missing: run scripts/test", p.display());
-    p.to_string_lossy().into_owned()
-}
-
 /// The announcements the listener printed so far, as (ip, kind, source, detail).
 fn heard(lab: &Lab, listener: usize) -> Vec<(String, String, String, Option<String>)> {
     lab.servers[listener]
@@ -220,7 +213,7 @@ fn devices_announcing_after_the_listener_started_are_heard() {
     let root = common::root_dir();
     let wsd = root.join("tests/lab/responders/wsd_responder.py");
     let ssdp = root.join("tests/lab/responders/ssdp_device.py");
-    let camera = lab.start("cam", &lab_python(), &[wsd.to_str().unwrap(), CAM]);
+    let camera = lab.start("cam", &common::lab_python(), &[wsd.to_str().unwrap(), CAM]);
     let upnp = lab.start("upnp", "/usr/bin/python3", &[ssdp.to_str().unwrap(), UPNP]);
 
     // WSDiscovery sends its Hello 4 times over about 1.5 s; wait out the repeat window too.
@@ -471,7 +464,7 @@ fn watch_scans_a_camera_that_announces_itself() {
 
     link("up");
     let wsd = common::root_dir().join("tests/lab/responders/wsd_responder.py");
-    lab.start("cam", &lab_python(), &[wsd.to_str().unwrap(), CAM]);
+    lab.start("cam", &common::lab_python(), &[wsd.to_str().unwrap(), CAM]);
     let until = Instant::now() + Duration::from_secs(30);
     while Instant::now() < until && about_cam(&events.lock().unwrap()[before..]).is_empty() {
         std::thread::sleep(Duration::from_millis(100));

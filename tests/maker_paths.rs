@@ -143,6 +143,17 @@ fn assert_walk(service: &Value, maker: &str, by: &str, first: &str) {
     );
 }
 
+/// The report says no login was refused on `cam` (the right password is never a failed login).
+fn assert_no_refused_login(cam: &common::schema::Device) {
+    assert!(
+        !cam.errors
+            .iter()
+            .any(|e| e.message.contains("login refused")),
+        "{:?}",
+        cam.errors
+    );
+}
+
 /// From a scan's `camscan::timing` debug log: port 80 of the Axis camera was handed to analysis
 /// (its timing's first millisecond) no earlier than the RTSP port's path walk began.
 fn web_port_came_late(log: &str) -> bool {
@@ -230,13 +241,7 @@ fn web_fingerprint_names_the_maker() {
     assert_walk(rtsp, "Axis", "http-fingerprint", "/axis-media/media.amp");
 
     // 5. The right password: no refused login, neither in the report nor at the camera.
-    assert!(
-        !cam.errors
-            .iter()
-            .any(|e| e.message.contains("login refused")),
-        "{:?}",
-        cam.errors
-    );
+    assert_no_refused_login(cam);
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(
         count(&lab.rtsp, &format!("AUTHFAIL {AXIS}:")) - before,
@@ -376,13 +381,6 @@ impl Drop for Lab {
     }
 }
 
-/// The venv `scripts/test` makes for the third-party responders (PyPI WSDiscovery).
-fn lab_python() -> String {
-    let p = common::root_dir().join("target/lab-venv/bin/python3");
-    assert!(p.exists(), "{} missing: run scripts/test", p.display());
-    p.to_string_lossy().into_owned()
-}
-
 /// Case 2: ONVIF GetDeviceInformation says `Sunell`: Sunell's documented `/snl/live/1/1` leads
 /// the walk (the first round when the answer came before it, else the rest) and is found with its
 /// sub stream behind Digest, soon after the answer: not the whole dictionary. (The ONVIF double's
@@ -407,7 +405,7 @@ fn onvif_device_information_names_the_maker() {
     let wsd = root.join("tests/lab/responders/wsd_responder.py");
     let onvif = root.join("tests/lab/responders/onvif_device.py");
     lab.serve_with(
-        &lab_python(),
+        &common::lab_python(),
         "h1",
         &[
             wsd.to_str().unwrap(),
@@ -480,13 +478,7 @@ fn onvif_device_information_names_the_maker() {
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(count(&lab.servers[rtsp], "AUTHFAIL"), 0);
     assert_eq!(count(&lab.servers[device], "AUTHFAIL"), 0);
-    assert!(
-        !cam.errors
-            .iter()
-            .any(|e| e.message.contains("login refused")),
-        "{:?}",
-        cam.errors
-    );
+    assert_no_refused_login(cam);
 }
 
 /// Case 3: the camera's MAC is in Mobotix AG's IEEE block (00:03:C5), and nothing else names a

@@ -30,8 +30,6 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
 use crate::knowledge::{Knowledge, VendorId};
 
 /// Longest a path walk waits for clues still on their way (a web port's fingerprint, an ONVIF
@@ -47,8 +45,7 @@ pub const SETTLE: Duration = Duration::from_millis(1500);
 pub const LATE_CLUES: Duration = Duration::from_secs(1);
 
 /// Where a clue came from, least trusted first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ClueSource {
     /// The IEEE registry's organisation for the MAC's prefix: who made the network card.
     Mac,
@@ -69,6 +66,20 @@ pub enum ClueSource {
 }
 
 impl ClueSource {
+    /// The name the JSON output gives it (`services[].path_walk.by`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClueSource::Mac => "mac",
+            ClueSource::Upnp => "upnp",
+            ClueSource::Mdns => "mdns",
+            ClueSource::HttpFingerprint => "http-fingerprint",
+            ClueSource::RtspServer => "rtsp-server",
+            ClueSource::OnvifScopes => "onvif-scopes",
+            ClueSource::VendorProtocol => "vendor-protocol",
+            ClueSource::OnvifDevice => "onvif-device",
+        }
+    }
+
     /// How the source reads in a sentence.
     pub fn label(self) -> &'static str {
         match self {
@@ -228,6 +239,26 @@ impl Identities {
         self.0.born + LATE_CLUES
     }
 
+    /// Learn the maker `mac` names, if it is a camera maker's.
+    pub fn learn_mac(&self, ip: IpAddr, mac: &str) {
+        if let Some(c) = clue_from_mac(crate::knowledge::get(), mac) {
+            self.learn(ip, c);
+        }
+    }
+
+    /// Learn the maker (and model) a device's text names, if it names one camscan knows.
+    pub fn learn_maker(
+        &self,
+        ip: IpAddr,
+        source: ClueSource,
+        maker: Option<&str>,
+        model: Option<&str>,
+    ) {
+        if let Some(c) = clue_from_text(crate::knowledge::get(), source, maker, model) {
+            self.learn(ip, c);
+        }
+    }
+
     /// The clues known for `ip`.
     pub fn clues(&self, ip: IpAddr) -> Vec<Clue> {
         self.state().clues.get(&ip).cloned().unwrap_or_default()
@@ -371,6 +402,42 @@ impl Expected {
 impl Drop for Expected {
     fn drop(&mut self) {
         self.close();
+    }
+}
+
+/// The scan's board of makers, and the promise of this port's fingerprint on it.
+#[derive(Debug, Clone)]
+pub struct FingerprintClue {
+    pub board: Identities,
+    pub expected: Arc<Mutex<Option<Expected>>>,
+}
+
+impl FingerprintClue {
+    /// The fingerprint's maker (if it names one a clue can be made of) on the board, and the
+    /// promise kept.
+    pub fn tell(&self, ip: std::net::IpAddr, fp: &crate::detect::fingerprint::Fingerprint) {
+        use crate::detect::fingerprint::CLAIM_CONFIDENCE;
+        if fp.confidence >= CLAIM_CONFIDENCE
+            && let Some(maker) = fp.vendor
+        {
+            self.board.learn(
+                ip,
+                Clue {
+                    source: ClueSource::HttpFingerprint,
+                    maker,
+                    model: fp.product.clone(),
+                    said: format!("web fingerprint {}", fp.evidence.join("; ")),
+                },
+            );
+        }
+        if let Some(e) = self
+            .expected
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            e.done();
+        }
     }
 }
 

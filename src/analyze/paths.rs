@@ -112,25 +112,28 @@ pub fn by_weight(k: &'static Knowledge) -> Vec<VendorId> {
             vendors.push(v);
         }
     }
-    vendors.sort_by_key(|v| std::cmp::Reverse(weight(k, *v)));
+    let weights = weights(k);
+    vendors.sort_by_key(|v| std::cmp::Reverse(weights.get(v.as_str()).copied().unwrap_or(0)));
     vendors
 }
 
-/// A vendor's model count with the counts of the makers whose platform it is.
-pub fn weight(k: &'static Knowledge, v: VendorId) -> u64 {
-    let count = |id: &str| {
-        k.vendors
-            .iter()
-            .filter(|x| x.id == id)
-            .find_map(|x| x.model_count)
-            .unwrap_or(0)
-    };
-    let mut seen: Vec<&str> = Vec::new();
-    let mut total = u64::from(count(v.as_str()));
-    for x in &k.vendors {
-        if x.platform.as_deref() == Some(v.as_str()) && !seen.contains(&x.id.as_str()) {
-            seen.push(&x.id);
-            total += u64::from(count(&x.id));
+/// Each vendor's model count with the counts of the makers whose platform it is, by id. A vendor
+/// extended by a user file takes the first `model_count` and `platform` its entries give (as
+/// [`Knowledge::platform_of`] reads it).
+fn weights(k: &Knowledge) -> std::collections::HashMap<&str, u64> {
+    let mut own: std::collections::HashMap<&str, (Option<u32>, Option<&str>)> = Default::default();
+    for v in &k.vendors {
+        let e = own.entry(v.id.as_str()).or_default();
+        e.0 = e.0.or(v.model_count);
+        e.1 = e.1.or(v.platform.as_deref());
+    }
+    let mut total: std::collections::HashMap<&str, u64> = own
+        .iter()
+        .map(|(id, (n, _))| (*id, u64::from(n.unwrap_or(0))))
+        .collect();
+    for (n, platform) in own.values() {
+        if let Some(p) = platform {
+            *total.entry(p).or_default() += u64::from(n.unwrap_or(0));
         }
     }
     total

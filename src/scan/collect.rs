@@ -40,45 +40,47 @@ struct Namer {
     asked: HashSet<IpAddr>,
 }
 
-/// The makers a discovery answer names ([`crate::analyze::identity`]'s clues): the MAC's
-/// registry entry, a UPnP description, ONVIF scopes, a vendor protocol's answer, the device API.
-/// (The web fingerprint and the ONVIF device API put theirs on the board themselves, earlier.)
-fn clues_of(ev: &Event) -> Vec<crate::analyze::identity::Clue> {
-    use crate::analyze::identity::{ClueSource, clue_from_mac, clue_from_text};
-    let k = crate::knowledge::get();
-    let mut out = Vec::new();
+/// Put the makers a discovery answer names on `board` ([`crate::analyze::identity`]'s clues): a
+/// UPnP description, ONVIF scopes (and the MAC they carry), a vendor protocol's answer (and its
+/// MAC), an mDNS MAC. (The ARP sweep, the web fingerprint and the ONVIF device API put theirs on
+/// the board themselves, earlier.)
+fn learn(board: &crate::analyze::identity::Identities, ev: &Event) {
+    use crate::analyze::identity::ClueSource;
+    let ip = ev.ip();
     match ev {
-        Event::Host { mac: Some(mac), .. } => out.extend(clue_from_mac(k, mac)),
-        Event::Upnp { info, .. } => out.extend(clue_from_text(
-            k,
+        Event::Upnp { info, .. } => board.learn_maker(
+            ip,
             ClueSource::Upnp,
             info.manufacturer.as_deref(),
             info.model_name.as_deref(),
-        )),
+        ),
         Event::Onvif {
             vendor, model, mac, ..
         } => {
-            out.extend(clue_from_text(
-                k,
+            board.learn_maker(
+                ip,
                 ClueSource::OnvifScopes,
                 vendor.as_deref(),
                 model.as_deref(),
-            ));
-            out.extend(mac.as_deref().and_then(|m| clue_from_mac(k, m)));
+            );
+            if let Some(m) = mac {
+                board.learn_mac(ip, m);
+            }
         }
         Event::Announce { info, vendor, .. } => {
-            out.extend(clue_from_text(
-                k,
+            board.learn_maker(
+                ip,
                 ClueSource::VendorProtocol,
                 vendor.as_deref(),
                 info.model.as_deref(),
-            ));
-            out.extend(info.mac.as_deref().and_then(|m| clue_from_mac(k, m)));
+            );
+            if let Some(m) = &info.mac {
+                board.learn_mac(ip, m);
+            }
         }
-        Event::Mdns { mac: Some(mac), .. } => out.extend(clue_from_mac(k, mac)),
+        Event::Mdns { mac: Some(mac), .. } => board.learn_mac(ip, mac),
         _ => {}
     }
-    out
 }
 
 /// Port timings per address until their device is final, and when the run's stages ended.
@@ -94,9 +96,7 @@ impl Collector<'_> {
     /// that became final to the NDJSON stream and log their timing.
     pub fn collect(&mut self, msg: Msg, registry: &mut Registry) {
         if let (Msg::Event(ev), Some(board)) = (&msg, &self.identities) {
-            for clue in clues_of(ev) {
-                board.learn(ev.ip(), clue);
-            }
+            learn(board, ev);
         }
         match (&msg, self.names.as_mut()) {
             (Msg::Event(ev), Some(n)) => {

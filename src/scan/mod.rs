@@ -13,6 +13,7 @@
 //!   anything is sent.
 //! * [`sweep`]: the discovery protocols (ARP, WS-Discovery + ONVIF device API, SSDP, mDNS, SADP,
 //!   DHIP and the other vendor protocols of [`crate::discovery`]) beside the port probes.
+//! * [`onvif_device`]: a WS-Discovery answer's device API (who it is, its profiles and streams).
 //! * [`dispatch`]: each open port to its analysis, bounded.
 //! * [`open_port`]: one open port: detect what it speaks, ask that protocol's analyser
 //!   ([`crate::analyze`]), make events.
@@ -25,6 +26,7 @@
 
 pub mod collect;
 pub mod dispatch;
+pub mod onvif_device;
 pub mod open_port;
 pub mod output;
 pub mod plan;

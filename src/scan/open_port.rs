@@ -211,7 +211,7 @@ async fn http_events(
     if let Some(expected) = expected {
         // The RTSP walks of this address wait (a little) for the maker this port's fingerprint
         // names (an RTSP port's own HTTP side promises nothing: that walk is its neighbour).
-        hs.clues = Some(crate::analyze::http::FingerprintClue {
+        hs.clues = Some(crate::analyze::identity::FingerprintClue {
             board: ctx.identities.clone(),
             expected: std::sync::Arc::new(std::sync::Mutex::new(Some(expected))),
         });

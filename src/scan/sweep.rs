@@ -12,6 +12,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::Msg;
+use super::onvif_device::{onvif_device, onvif_event};
 use super::plan::ScanPlan;
 use crate::analyze::context::{Announcements, ScanContext};
 use crate::analyze::rtsp;
@@ -194,13 +195,8 @@ async fn arp_stage(
     let mut hand = |ip: Ipv4Addr, mac: Option<[u8; 6]>| {
         // The MAC's maker goes on the board at once: the host's RTSP walk may start before the
         // sweep ends and its events are sent.
-        if let Some(mac) = mac
-            && let Some(c) = crate::analyze::identity::clue_from_mac(
-                crate::knowledge::get(),
-                &crate::proto::arp::format_mac(mac),
-            )
-        {
-            identities.learn(IpAddr::V4(ip), c);
+        if let Some(mac) = mac {
+            identities.learn_mac(IpAddr::V4(ip), &crate::proto::arp::format_mac(mac));
         }
         if handed.insert(ip) {
             let _ = probe.send(
@@ -253,9 +249,7 @@ async fn arp_stage(
     }
     for n in &alive {
         hand(n.ip, None);
-        if let Some(c) = crate::analyze::identity::clue_from_mac(crate::knowledge::get(), &n.mac) {
-            identities.learn(IpAddr::V4(n.ip), c);
-        }
+        identities.learn_mac(IpAddr::V4(n.ip), &n.mac);
     }
     let live: Vec<Ipv4Addr> = alive.iter().map(|n| n.ip).collect();
     for n in alive {
@@ -698,133 +692,6 @@ fn mdns_events(ip: IpAddr, found: crate::proto::mdns::Services) -> Vec<Event> {
         },
     );
     events
-}
-
-/// Ask an ONVIF device who it is and analyse the streams it names.
-async fn onvif_device(ip: std::net::IpAddr, xaddr: &str, ctx: &ScanContext) -> Vec<Event> {
-    tracing::debug!(%ip, xaddr, "ONVIF device API asked");
-    use crate::analyze::identity::{self, ClueSource, Pending};
-    // The RTSP walk of this address waits (a little) for the maker the device API names.
-    let expected = ctx.identities.expect(ip, Pending::OnvifDevice);
-    let f = crate::analyze::onvif::analyze(
-        ip,
-        xaddr,
-        &crate::analyze::onvif::OnvifSettings::for_scan(ctx),
-    )
-    .await;
-    if let Some(info) = &f.info
-        && let Some(c) = identity::clue_from_text(
-            crate::knowledge::get(),
-            ClueSource::OnvifDevice,
-            info.manufacturer.as_deref(),
-            info.model.as_deref(),
-        )
-    {
-        ctx.identities.learn(ip, c);
-    }
-    expected.done();
-    let mut events = Vec::new();
-    if let Some(info) = f.info {
-        events.push(Event::Identity {
-            ip,
-            vendor: info.manufacturer,
-            model: info.model,
-            firmware: info.firmware,
-            serial: info.serial,
-        });
-    }
-    let fail = |e: AnalyzeError| Event::Failure {
-        ip,
-        failure: e.failure(Stage::Analyze, None),
-    };
-    events.extend(f.failures.into_iter().map(fail));
-    let uri_of = |list: &[(String, String)], token: &str| {
-        list.iter()
-            .find(|(t, _)| t == token)
-            .map(|(_, u)| u.clone())
-    };
-    let profiles = f
-        .profiles
-        .iter()
-        .map(|p| crate::model::OnvifProfile {
-            token: p.token.clone(),
-            name: p.name.clone(),
-            encoding: p.encoding.clone(),
-            width: p.width,
-            height: p.height,
-            fps: p.fps,
-            service: if f.media2 { "media2" } else { "media" }.to_string(),
-            stream_uri: uri_of(&f.stream_uris, &p.token),
-            snapshot_uri: uri_of(&f.snapshot_uris, &p.token),
-        })
-        .collect();
-    events.push(Event::OnvifProfiles {
-        ip,
-        profiles,
-        clock_offset_s: f.clock_offset,
-        unauthenticated: f.unauthenticated,
-    });
-    // Each stream not already taken by its RTSP port's analysis, within the device's session cap.
-    let mut targets = Vec::new();
-    for (_token, uri) in f.stream_uris {
-        let Some((addr, path)) = crate::analyze::onvif::rtsp_target(&uri) else {
-            events.push(fail(AnalyzeError::NotFollowed(format!(
-                "ONVIF stream URI {uri} is not rtsp://"
-            ))));
-            continue;
-        };
-        if ctx.claim(&crate::net::rtsp::url(addr, &path)) {
-            targets.push((addr, path));
-        }
-    }
-    use futures::StreamExt;
-    let described: Vec<_> = futures::stream::iter(targets)
-        .map(|(addr, path)| async move { rtsp::describe_stream(addr, &path, ctx).await })
-        .buffered(ctx.sessions.cap())
-        .collect()
-        .await;
-    for d in described {
-        match d {
-            Ok((stream, notes)) => {
-                events.push(Event::Stream {
-                    ip,
-                    stream: Box::new(stream),
-                });
-                events.extend(notes.into_iter().map(fail));
-            }
-            Err(e) => events.push(fail(e.into())),
-        }
-    }
-    events
-}
-
-/// The registry event for one WS-Discovery answer.
-fn onvif_event(f: crate::discovery::wsd::Found) -> Event {
-    let m = f.probe_match;
-    let scopes = crate::proto::wsd::scope_info(&m.scopes);
-    let is_camera = m
-        .types
-        .iter()
-        .any(|t| t.to_ascii_lowercase().ends_with("networkvideotransmitter"));
-    Event::Onvif {
-        ip: f.sender,
-        name: scopes.name,
-        model: scopes.hardware,
-        vendor: scopes.manufacturer,
-        mac: scopes.mac,
-        is_camera,
-        info: Box::new(crate::model::OnvifInfo {
-            endpoint: m.endpoint,
-            xaddrs: m
-                .xaddrs
-                .iter()
-                .map(|x| crate::proto::wsd::fix_xaddr(x, f.sender))
-                .collect(),
-            types: m.types,
-            scopes: m.scopes,
-            ..crate::model::OnvifInfo::default()
-        }),
-    }
 }
 
 #[cfg(test)]

@@ -76,6 +76,13 @@ pub fn fixture(path: &str) -> Vec<u8> {
 }
 
 /// Tests that bind port 554 need root (the project's test command runs them as root).
+/// The venv `scripts/test` makes for the lab's third-party responders (PyPI WSDiscovery, aiortc).
+pub fn lab_python() -> String {
+    let p = root_dir().join("target/lab-venv/bin/python3");
+    assert!(p.exists(), "{} missing: run scripts/test", p.display());
+    p.to_string_lossy().into_owned()
+}
+
 pub fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
         .ok()

@@ -164,43 +164,7 @@ pub struct HttpSettings {
     pub login: Option<std::sync::Arc<login::Login>>,
     /// Where the fingerprint's maker goes as soon as it is known: the RTSP walk of the same
     /// address waits for it ([`crate::analyze::identity`]). Set for a scan's HTTP ports.
-    pub clues: Option<FingerprintClue>,
-}
-
-/// The scan's board of makers, and the promise of this port's fingerprint on it.
-#[derive(Debug, Clone)]
-pub struct FingerprintClue {
-    pub board: crate::analyze::identity::Identities,
-    pub expected: Arc<std::sync::Mutex<Option<crate::analyze::identity::Expected>>>,
-}
-
-impl FingerprintClue {
-    /// The fingerprint's maker (if it names one a clue can be made of) on the board, and the
-    /// promise kept.
-    fn tell(&self, ip: std::net::IpAddr, fp: &crate::detect::fingerprint::Fingerprint) {
-        use crate::detect::fingerprint::CLAIM_CONFIDENCE;
-        if fp.confidence >= CLAIM_CONFIDENCE
-            && let Some(maker) = fp.vendor
-        {
-            self.board.learn(
-                ip,
-                crate::analyze::identity::Clue {
-                    source: crate::analyze::identity::ClueSource::HttpFingerprint,
-                    maker,
-                    model: fp.product.clone(),
-                    said: format!("web fingerprint {}", fp.evidence.join("; ")),
-                },
-            );
-        }
-        if let Some(e) = self
-            .expected
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
-        {
-            e.done();
-        }
-    }
+    pub clues: Option<crate::analyze::identity::FingerprintClue>,
 }
 
 impl HttpSettings {

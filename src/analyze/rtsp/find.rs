@@ -260,12 +260,12 @@ fn account(
     crate::model::PathWalk {
         maker: by.map(|c| c.maker.display_name().to_string()),
         model: identity.model.clone(),
-        by: by.map(|c| source_name(c.source).to_string()),
+        by: by.map(|c| c.source.as_str().to_string()),
         evidence: by.map(|c| c.said.clone()),
         also: identity
             .others
             .iter()
-            .map(|(m, s)| format!("{} ({})", m.display_name(), source_name(*s)))
+            .map(|(m, s)| format!("{} ({})", m.display_name(), s.as_str()))
             .collect(),
         first: match reordered {
             Some(rest) => rest.first().cloned(),
@@ -278,20 +278,6 @@ fn account(
             .into_iter()
             .map(|(status, n)| (status.to_string(), n))
             .collect(),
-    }
-}
-
-/// The JSON name of a clue's source (kebab case, as serde writes it).
-fn source_name(s: identity::ClueSource) -> &'static str {
-    match s {
-        identity::ClueSource::Mac => "mac",
-        identity::ClueSource::Upnp => "upnp",
-        identity::ClueSource::Mdns => "mdns",
-        identity::ClueSource::HttpFingerprint => "http-fingerprint",
-        identity::ClueSource::RtspServer => "rtsp-server",
-        identity::ClueSource::OnvifScopes => "onvif-scopes",
-        identity::ClueSource::VendorProtocol => "vendor-protocol",
-        identity::ClueSource::OnvifDevice => "onvif-device",
     }
 }
 
@@ -365,24 +351,42 @@ async fn walk_on(
         }
         asked.extend(next.iter().cloned());
         let answers = walkers.describe_all(&next, cred).await;
-        for (path, answer) in next.into_iter().zip(answers) {
-            match answer {
-                None => return,
-                Some((Ok(Answer::Missing), _)) => {}
-                Some((Ok(Answer::Auth { .. }), _)) if cred.is_some() => return,
-                Some((Ok(answer), holder)) => found.push(Found {
-                    path,
-                    answer,
-                    cred: cred.cloned(),
-                    holder,
-                }),
-                Some((Err(e), _)) => {
-                    failures.push(e.into());
-                    return;
-                }
+        if !record(next, answers, cred, found, failures) {
+            return;
+        }
+    }
+}
+
+/// Keep what answered a walk's DESCRIBEs of `paths` (asked with `cred`): every path that is
+/// there (a stream, or one asking for a login) goes to `found`. `false` when the walk must end:
+/// a path was not asked (an earlier request failed, and is recorded: a server that stops
+/// answering will not answer the next path either), or one asks for a login the credential passed
+/// elsewhere (no more logins to a device that may be locking the address out).
+fn record(
+    paths: Vec<String>,
+    answers: Vec<Option<walker::PathAnswer>>,
+    cred: Option<&Credential>,
+    found: &mut Vec<Found>,
+    failures: &mut Vec<AnalyzeError>,
+) -> bool {
+    for (path, answer) in paths.into_iter().zip(answers) {
+        match answer {
+            None => return false,
+            Some((Ok(Answer::Missing), _)) => {}
+            Some((Ok(Answer::Auth { .. }), _)) if cred.is_some() => return false,
+            Some((Ok(answer), holder)) => found.push(Found {
+                path,
+                answer,
+                cred: cred.cloned(),
+                holder,
+            }),
+            Some((Err(e), _)) => {
+                failures.push(e.into());
+                return false;
             }
         }
     }
+    true
 }
 
 /// What the random path (one no device serves) was answered.
@@ -456,22 +460,7 @@ async fn walk_unauthenticated(
                 .chain(candidates.iter().cloned())
                 .collect();
             let answers = walkers.describe_all(&paths, None).await;
-            for (path, answer) in paths.into_iter().zip(answers) {
-                match answer {
-                    None => break,
-                    Some((Ok(Answer::Missing), _)) => {}
-                    Some((Ok(answer), holder)) => found.push(Found {
-                        path,
-                        answer,
-                        cred: None,
-                        holder,
-                    }),
-                    Some((Err(e), _)) => {
-                        failures.push(e.into());
-                        break; // a server that stops answering will not answer the next path either
-                    }
-                }
-            }
+            record(paths, answers, None, &mut found, failures);
         }
     }
     (found, any_path_auth)

@@ -1,0 +1,140 @@
+//! The ONVIF side of WS-Discovery ([`super::sweep`]'s stage): a ProbeMatch as a registry event,
+//! and the device API of the device that sent it (who it is, which the RTSP walk of its address
+//! waits for; its media profiles; the streams GetStreamUri names, described within the device's
+//! session cap), as events.
+
+use crate::analyze::context::ScanContext;
+use crate::analyze::rtsp;
+use crate::error::AnalyzeError;
+use crate::model::Stage;
+use crate::registry::Event;
+
+/// Ask an ONVIF device who it is and analyse the streams it names.
+pub(super) async fn onvif_device(
+    ip: std::net::IpAddr,
+    xaddr: &str,
+    ctx: &ScanContext,
+) -> Vec<Event> {
+    tracing::debug!(%ip, xaddr, "ONVIF device API asked");
+    // The RTSP walk of this address waits (a little) for the maker the device API names.
+    let expected = ctx
+        .identities
+        .expect(ip, crate::analyze::identity::Pending::OnvifDevice);
+    let f = crate::analyze::onvif::analyze(
+        ip,
+        xaddr,
+        &crate::analyze::onvif::OnvifSettings::for_scan(ctx),
+    )
+    .await;
+    if let Some(info) = &f.info {
+        ctx.identities.learn_maker(
+            ip,
+            crate::analyze::identity::ClueSource::OnvifDevice,
+            info.manufacturer.as_deref(),
+            info.model.as_deref(),
+        );
+    }
+    expected.done();
+    let mut events = Vec::new();
+    if let Some(info) = f.info {
+        events.push(Event::Identity {
+            ip,
+            vendor: info.manufacturer,
+            model: info.model,
+            firmware: info.firmware,
+            serial: info.serial,
+        });
+    }
+    let fail = |e: AnalyzeError| Event::Failure {
+        ip,
+        failure: e.failure(Stage::Analyze, None),
+    };
+    events.extend(f.failures.into_iter().map(fail));
+    let uri_of = |list: &[(String, String)], token: &str| {
+        list.iter()
+            .find(|(t, _)| t == token)
+            .map(|(_, u)| u.clone())
+    };
+    let profiles = f
+        .profiles
+        .iter()
+        .map(|p| crate::model::OnvifProfile {
+            token: p.token.clone(),
+            name: p.name.clone(),
+            encoding: p.encoding.clone(),
+            width: p.width,
+            height: p.height,
+            fps: p.fps,
+            service: if f.media2 { "media2" } else { "media" }.to_string(),
+            stream_uri: uri_of(&f.stream_uris, &p.token),
+            snapshot_uri: uri_of(&f.snapshot_uris, &p.token),
+        })
+        .collect();
+    events.push(Event::OnvifProfiles {
+        ip,
+        profiles,
+        clock_offset_s: f.clock_offset,
+        unauthenticated: f.unauthenticated,
+    });
+    // Each stream not already taken by its RTSP port's analysis, within the device's session cap.
+    let mut targets = Vec::new();
+    for (_token, uri) in f.stream_uris {
+        let Some((addr, path)) = crate::analyze::onvif::rtsp_target(&uri) else {
+            events.push(fail(AnalyzeError::NotFollowed(format!(
+                "ONVIF stream URI {uri} is not rtsp://"
+            ))));
+            continue;
+        };
+        if ctx.claim(&crate::net::rtsp::url(addr, &path)) {
+            targets.push((addr, path));
+        }
+    }
+    use futures::StreamExt;
+    let described: Vec<_> = futures::stream::iter(targets)
+        .map(|(addr, path)| async move { rtsp::describe_stream(addr, &path, ctx).await })
+        .buffered(ctx.sessions.cap())
+        .collect()
+        .await;
+    for d in described {
+        match d {
+            Ok((stream, notes)) => {
+                events.push(Event::Stream {
+                    ip,
+                    stream: Box::new(stream),
+                });
+                events.extend(notes.into_iter().map(fail));
+            }
+            Err(e) => events.push(fail(e.into())),
+        }
+    }
+    events
+}
+
+/// The registry event for one WS-Discovery answer.
+pub(super) fn onvif_event(f: crate::discovery::wsd::Found) -> Event {
+    let m = f.probe_match;
+    let scopes = crate::proto::wsd::scope_info(&m.scopes);
+    let is_camera = m
+        .types
+        .iter()
+        .any(|t| t.to_ascii_lowercase().ends_with("networkvideotransmitter"));
+    Event::Onvif {
+        ip: f.sender,
+        name: scopes.name,
+        model: scopes.hardware,
+        vendor: scopes.manufacturer,
+        mac: scopes.mac,
+        is_camera,
+        info: Box::new(crate::model::OnvifInfo {
+            endpoint: m.endpoint,
+            xaddrs: m
+                .xaddrs
+                .iter()
+                .map(|x| crate::proto::wsd::fix_xaddr(x, f.sender))
+                .collect(),
+            types: m.types,
+            scopes: m.scopes,
+            ..crate::model::OnvifInfo::default()
+        }),
+    }
+}
