@@ -257,7 +257,10 @@ fn web_fingerprint_names_the_maker() {
 #[test]
 fn no_stream_path_found_says_why() {
     loopback();
-    let (_out, report, raw) = scan_json(camscan().args(["scan", UNKNOWN, "-p", "554"]));
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inventory.db");
+    let (_out, report, raw) =
+        scan_json(common::camscan_with_db(&db).args(["scan", UNKNOWN, "-p", "554"]));
     let d = report.device(UNKNOWN);
     assert!(d.streams.is_empty(), "{:?}", d.streams);
     let rtsp = rtsp_service(&raw, UNKNOWN, 554);
@@ -286,6 +289,23 @@ fn no_stream_path_found_says_why() {
     assert!(
         note.contains(&format!("{asked} paths asked")),
         "the note and path_walk agree: {note} / {walk:#}"
+    );
+    // `camscan doctor` reads the same reason from the inventory.
+    let out = run(
+        common::camscan_with_db(&db).args(["doctor", "-f", "json"]),
+        Duration::from_secs(30),
+    );
+    let checks: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let check = checks
+        .as_array()
+        .or_else(|| checks["checks"].as_array())
+        .and_then(|l| l.iter().find(|c| c["name"] == "stream_paths"))
+        .unwrap_or_else(|| panic!("no stream_paths check: {checks:#}"));
+    assert_eq!(check["status"], "warn", "{check:#}");
+    let detail = check["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(&format!("{UNKNOWN}:554 {note}")),
+        "{detail}"
     );
 }
 
