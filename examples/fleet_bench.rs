@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use camscan::store::{DeviceQuery, HubCursor, Store};
+use camscan::store::{DeviceQuery, Store};
 
 #[path = "support/http.rs"]
 mod http;
@@ -61,15 +61,7 @@ fn record(store: &mut Store, s: &str, n: u32, round: u32) {
 
 /// Send everything `local` holds of `site` to `hub`; the events sent.
 fn push(local: &Store, hub: &mut Store, s: &str) -> usize {
-    let read = |c: HubCursor| {
-        local.replica_batch(
-            s,
-            c,
-            camscan::fleet::BATCH_SCANS,
-            camscan::fleet::BATCH_EVENTS,
-        )
-    };
-    camscan::fleet::push(&read, hub, s)
+    camscan::fleet::push(local, hub, s)
         .unwrap_or_else(|e| panic!("{e}"))
         .events
 }

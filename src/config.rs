@@ -379,7 +379,7 @@ impl ScanConfig {
                 .unwrap_or_else(default_site),
             hub: None,
         })
-        .map(|mut c: ScanConfig| {
+        .and_then(|mut c: ScanConfig| {
             c.hub = args
                 .hub
                 .clone()
@@ -389,7 +389,23 @@ impl ScanConfig {
                     password_file: args.hub_password_file.clone(),
                     site: c.site.clone(),
                 });
-            c
+            // The hub reads a site's rows by id after its cursor: ids must be committed in
+            // order, which one SQLite writer does and several PostgreSQL sessions do not (one
+            // can commit id 101 after another committed 102, and the cursor skips 101).
+            if let (Some(_), Some(db)) = (&c.hub, &c.db)
+                && crate::record::is_postgres_url(db)
+            {
+                return Err(Error::InvalidValue {
+                    field: "db",
+                    value: crate::store::db::location::redact_url(&db.to_string_lossy()),
+                    reason: "a site that sends to a hub (--hub) keeps its own inventory in a \
+                             file (SQLite), whose ids are committed in order: on PostgreSQL two \
+                             writers can commit id 101 after 102, and the hub would skip 101. \
+                             Give --db a file path (the default is one)"
+                        .into(),
+                });
+            }
+            Ok(c)
         })
     }
 

@@ -19,6 +19,9 @@ pub mod exit {
     pub const SIGTERM: u8 = 143;
     /// `camscan audit --fail-on SEVERITY`: a finding at or above it exists.
     pub const FINDINGS: u8 = 4;
+    /// A fleet hub refused this site's agent (`StoreError::SiteRefused`): another inventory holds
+    /// the site's name, the hub is ahead of this inventory, or the login is another site's.
+    pub const HUB_REFUSED: u8 = 5;
 }
 
 /// Errors that stop a run before or after scanning: bad input, unwritable output. Exit code 2.

@@ -39,6 +39,10 @@ pub enum CommandError {
         "no place for the inventory: neither XDG_STATE_HOME nor HOME is set; give --db PATH (or --no-db)"
     )]
     NoLocation,
+    /// A fleet hub refused this site's agent (exit [`crate::error::exit::HUB_REFUSED`]): what
+    /// it had found stays in the site's inventory.
+    #[error("the hub refused this site: {0}")]
+    HubRefused(String),
     /// A command's arguments do not go together (`camscan watch --no-db`, a bad sink).
     #[error("{0}")]
     Usage(String),

@@ -413,15 +413,7 @@ fn same_checks_and_diff(hub: &str, site_db: &Path, site: &str) {
         before.iter().any(|(_, _, at_hub)| !at_hub.is_empty()),
         "{site}: the agent sent no check: {before:?}"
     );
-    let read = |c| {
-        local.replica_batch(
-            site,
-            c,
-            camscan::fleet::BATCH_SCANS,
-            camscan::fleet::BATCH_EVENTS,
-        )
-    };
-    let pushed = camscan::fleet::push(&read, &mut there, site).unwrap();
+    let pushed = camscan::fleet::push(&local, &mut there, site).unwrap();
     let after = pairs(&local, &there);
     let mut checks = 0;
     for (url, here, at_hub) in &after {

@@ -26,6 +26,7 @@ mod diff;
 mod doctor;
 mod forget;
 mod history;
+mod hub;
 mod interfaces;
 pub mod logging;
 mod man;
@@ -57,19 +58,21 @@ pub fn run(cli: &Cli) -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Doctor(args) => doctor::run(args, cli.color),
         Command::Audit(args) => audit::run(args, cli),
+        Command::Hub(args) => hub::run(args),
         Command::Man => man::run(),
     };
     match result {
         Ok(code) => ExitCode::from(code),
-        Err(e) => fail(&e),
+        Err(e @ CommandError::HubRefused(_)) => fail(&e, exit::HUB_REFUSED),
+        Err(e) => fail(&e, exit::ERROR),
     }
 }
 
-/// One clear line on stderr, exit code 2.
+/// One clear line on stderr, exit code `code` (2 for most errors).
 #[allow(clippy::print_stderr)]
-fn fail(e: &dyn std::fmt::Display) -> ExitCode {
+fn fail(e: &dyn std::fmt::Display, code: u8) -> ExitCode {
     eprintln!("camscan: error: {e}");
-    ExitCode::from(exit::ERROR)
+    ExitCode::from(code)
 }
 
 /// Write a command's results to stdout; a reader that went away (`camscan devices | head`) is

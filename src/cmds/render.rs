@@ -32,7 +32,7 @@ fn opt(s: &Option<String>) -> String {
         .unwrap_or_default()
 }
 
-fn new_table(header: &[&str]) -> Table {
+pub(super) fn new_table(header: &[&str]) -> Table {
     let mut t = Table::new();
     t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
     // Tables never depend on the terminal: no wrapping, whatever the width.
@@ -42,7 +42,7 @@ fn new_table(header: &[&str]) -> Table {
 }
 
 /// The machine formats of a list; `Table` and `Csv` are the caller's.
-fn write_list<T: Serialize>(
+pub(super) fn write_list<T: Serialize>(
     items: &[T],
     format: RowsFormat,
     out: &mut dyn Write,

@@ -106,7 +106,7 @@ pub(super) async fn scan_recorded(
             print_summary(&summary);
         }
         if let Some(hub) = &cfg.hub {
-            send_to_hub(&store, hub);
+            send_to_hub(&store, hub)?;
         }
     }
     Ok(scanned)
@@ -114,22 +114,22 @@ pub(super) async fn scan_recorded(
 
 /// `scan --hub`: send what the hub lacks of this site (this scan, and anything an earlier run
 /// could not send). A hub that cannot be reached is a warning: the results are in this site's
-/// inventory, and the next `scan --hub` or `watch --hub` sends them.
-fn send_to_hub(store: &crate::store::Store, hub: &crate::fleet::HubConfig) {
+/// inventory, and the next `scan --hub` or `watch --hub` sends them. A hub that refuses this site
+/// is the command's error (exit 5); the results stay in this site's inventory.
+fn send_to_hub(
+    store: &crate::store::Store,
+    hub: &crate::fleet::HubConfig,
+) -> Result<(), CommandError> {
     let shown = crate::fleet::hub_display(hub);
-    let sent = crate::fleet::open_hub(hub)
-        .map_err(|e| e.to_string())
-        .and_then(|mut hub_store| {
-            let read = |c| {
-                store.replica_batch(
-                    &hub.site,
-                    c,
-                    crate::fleet::BATCH_SCANS,
-                    crate::fleet::BATCH_EVENTS,
-                )
-            };
-            crate::fleet::push(&read, &mut hub_store, &hub.site).map_err(|e| e.to_string())
-        });
+    let sent = match crate::fleet::open_hub(hub) {
+        Ok(mut hub_store) => match crate::fleet::push(store, &mut hub_store, &hub.site) {
+            Err(crate::store::StoreError::SiteRefused { detail, .. }) => {
+                return Err(CommandError::HubRefused(detail));
+            }
+            pushed => pushed.map_err(|e| e.to_string()),
+        },
+        Err(e) => Err(e.to_string()),
+    };
     match sent {
         Ok(p) => tracing::info!(
             hub = %shown,
@@ -146,6 +146,7 @@ fn send_to_hub(store: &crate::store::Store, hub: &crate::fleet::HubConfig) {
              watch --hub sends it"
         ),
     }
+    Ok(())
 }
 
 /// The summary line on stderr (stdout holds the results): one line, nothing to say = nothing.

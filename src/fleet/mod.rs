@@ -29,7 +29,9 @@ use crate::config::ScanConfig;
 use crate::probe::ProbeStats;
 use crate::record::CommandError;
 use crate::scan::rules::ScanRules;
-use crate::store::{ClaimedScan, HubCursor, RequestEnd, SharedStore, Store, StoreError};
+use crate::store::{
+    ClaimedScan, HubCursor, Marks, ReplicaBatch, RequestEnd, SharedStore, Store, StoreError,
+};
 
 /// The longest wait between two attempts while the hub is unreachable.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
@@ -99,26 +101,103 @@ pub fn open_hub(hub: &HubConfig) -> Result<Store, CommandError> {
     crate::record::open_db(&hub.at, hub.password_file.as_deref())
 }
 
-/// Send everything the hub lacks of `site` to `hub`, batch by batch (blocking); `batch` reads
-/// the site's next batch after a cursor (from its own inventory, which is locked only while a
-/// batch is read, never while the hub is waited on).
-pub fn push(
-    batch: &dyn Fn(HubCursor) -> Result<crate::store::ReplicaBatch, StoreError>,
-    hub: &mut Store,
-    site: &str,
-) -> Result<Pushed, StoreError> {
+/// A site's own inventory as the agent reads it: each call locks it for that call only, never
+/// while the hub is waited on.
+pub trait SiteInventory {
+    /// Its id ([`Store::inventory_id`]).
+    fn inventory_id(&self) -> Result<String, StoreError>;
+    /// Where the hub stood after the last batch this inventory saw it take ([`Store::hub_told`]).
+    fn told(&self, site: &str) -> Result<HubCursor, StoreError>;
+    /// What this inventory's rows at `at` look like ([`Store::replica_marks`]).
+    fn marks(&self, at: HubCursor) -> Result<Marks, StoreError>;
+    /// The next batch after `cursor`.
+    fn batch(&self, site: &str, cursor: HubCursor) -> Result<ReplicaBatch, StoreError>;
+    /// The hub took a batch: it stands at `at`.
+    fn sent(&self, site: &str, at: HubCursor) -> Result<(), StoreError>;
+}
+
+impl SiteInventory for Store {
+    fn inventory_id(&self) -> Result<String, StoreError> {
+        Store::inventory_id(self)
+    }
+    fn told(&self, site: &str) -> Result<HubCursor, StoreError> {
+        self.hub_told(site)
+    }
+    fn marks(&self, at: HubCursor) -> Result<Marks, StoreError> {
+        self.replica_marks(None, at)
+    }
+    fn batch(&self, site: &str, cursor: HubCursor) -> Result<ReplicaBatch, StoreError> {
+        self.replica_batch(site, cursor, BATCH_SCANS, BATCH_EVENTS)
+    }
+    fn sent(&self, site: &str, at: HubCursor) -> Result<(), StoreError> {
+        self.remember_hub(site, at)
+    }
+}
+
+impl SiteInventory for SharedStore {
+    fn inventory_id(&self) -> Result<String, StoreError> {
+        self.lock().inventory_id()
+    }
+    fn told(&self, site: &str) -> Result<HubCursor, StoreError> {
+        self.lock().hub_told(site)
+    }
+    fn marks(&self, at: HubCursor) -> Result<Marks, StoreError> {
+        self.lock().replica_marks(None, at)
+    }
+    fn batch(&self, site: &str, cursor: HubCursor) -> Result<ReplicaBatch, StoreError> {
+        self.lock()
+            .replica_batch(site, cursor, BATCH_SCANS, BATCH_EVENTS)
+    }
+    fn sent(&self, site: &str, at: HubCursor) -> Result<(), StoreError> {
+        self.lock().remember_hub(site, at)
+    }
+}
+
+/// Send everything the hub lacks of `site` to `hub`, batch by batch (blocking). The agent first
+/// says who it is (the hub refuses another inventory than the one the site's name is bound to,
+/// or a login of another site), and a hub holding more of the site than this inventory ever had
+/// (an inventory restored from an older copy: its next rows would take ids the hub has, and be
+/// skipped) is refused here: both [`StoreError::SiteRefused`], which sending again cannot mend.
+pub fn push(local: &dyn SiteInventory, hub: &mut Store, site: &str) -> Result<Pushed, StoreError> {
     let agent = agent_name();
+    let inventory = local.inventory_id()?;
+    let cursor = hub.hub_hello(site, &inventory)?;
+    // The hub beyond what this inventory saw it take: an agent killed after the hub's commit
+    // (the rows are this inventory's), or an inventory older than what it sent (restored from a
+    // backup: its new rows took ids the hub has, and would be skipped). The rows tell which.
+    let told = local.told(site)?;
+    if cursor.last_event > told.last_event
+        || cursor.last_scan > told.last_scan
+        || cursor.last_check > told.last_check
+    {
+        let (mine, theirs) = (local.marks(cursor)?, hub.replica_marks(Some(site), cursor)?);
+        // A row the hub pruned since proves nothing either way.
+        let differs = |m: &Option<String>, t: &Option<String>| t.is_some() && m != t;
+        if differs(&mine.event, &theirs.event)
+            || differs(&mine.scan, &theirs.scan)
+            || differs(&mine.check, &theirs.check)
+        {
+            return Err(StoreError::SiteRefused {
+                path: hub.path().to_path_buf(),
+                detail: ahead(site, &inventory, cursor, told),
+            });
+        }
+        local.sent(site, cursor)?;
+    }
     let mut done = Pushed {
-        cursor: hub.hub_cursor(site)?,
+        cursor,
         ..Pushed::default()
     };
     loop {
-        let batch = batch(done.cursor)?;
+        let batch = local.batch(site, done.cursor)?;
         if batch.is_empty() {
             hub.touch_site(site, &agent)?;
             return Ok(done);
         }
         let after = hub.apply_replica(&batch, &agent)?;
+        // Remembered for the check above (an agent killed before this line is recognised by its
+        // rows).
+        local.sent(site, after)?;
         done.batches += 1;
         done.scans += batch.scans.len();
         done.events += batch.events.len();
@@ -130,6 +209,24 @@ pub fn push(
         }
         done.cursor = after;
     }
+}
+
+/// Why a hub ahead of this inventory is refused: the figures and the fix.
+fn ahead(site: &str, inventory: &str, hub: HubCursor, told: HubCursor) -> String {
+    format!(
+        "the hub holds site \"{site}\" up to event {}, scan {} and check {}, but this inventory \
+         ({inventory}) sent no more than event {}, scan {} and check {}, and its rows with those \
+         ids are others: it is an older copy (restored from a backup?), whose new rows took ids \
+         the hub already has and would be skipped. Run \
+         `camscan hub forget-site {site}` with the hub owner's login (the hub then takes this \
+         inventory from the start), or give this agent a new site name",
+        hub.last_event,
+        hub.last_scan,
+        hub.last_check,
+        told.last_event,
+        told.last_scan,
+        told.last_check
+    )
 }
 
 /// What the agent has to tell the hub beside the push: a requested scan's end, or its progress;
@@ -168,12 +265,19 @@ impl Asked {
 /// The agent: push whenever woken (new events) and every [`IDLE_PUSH`], until `stop`; retry
 /// with backoff while the hub is away; with an `executor`, run the scans the hub queues for this
 /// site. The hub connection is opened on first use and again after it failed.
+///
+/// A hub that refuses this site ([`StoreError::SiteRefused`]: another inventory holds its name,
+/// the hub is ahead of this inventory, the login is another site's) ends the agent: it logs the
+/// reason once and calls `refused` with it, which stops the host (exit [`HUB_REFUSED`]).
+///
+/// [`HUB_REFUSED`]: crate::error::exit::HUB_REFUSED
 pub async fn run(
     local: SharedStore,
     hub: HubConfig,
     wake: Arc<Notify>,
     mut stop: watch::Receiver<bool>,
     executor: Option<Executor>,
+    refused: OnRefused,
 ) {
     let mut conn: Option<Store> = None;
     let mut backoff = Duration::from_secs(1);
@@ -226,7 +330,16 @@ pub async fn run(
                     IDLE_PUSH
                 }
             }
-            Err(e) => {
+            Err(Failure::Refused(why)) => {
+                tracing::error!(hub = %hub_display(&hub), site = %hub.site, "the hub refused this site: {why}");
+                refused(why);
+                // A requested scan still running ends with the host.
+                if let Some(a) = asked.take() {
+                    a.task.abort();
+                }
+                return;
+            }
+            Err(Failure::Other(e)) => {
                 if down_since.is_none() {
                     tracing::warn!(
                         hub = %hub_display(&hub),
@@ -278,7 +391,11 @@ pub async fn run(
                 "sent to the hub before stopping"
             ),
             Ok(_) => {}
-            Err(e) => tracing::warn!(
+            Err(Failure::Refused(why)) => {
+                tracing::error!(hub = %hub_display(&hub), site = %hub.site, "the hub refused this site: {why}");
+                refused(why);
+            }
+            Err(Failure::Other(e)) => tracing::warn!(
                 hub = %hub_display(&hub),
                 "not sent to the hub before stopping ({e}); the next agent run sends it"
             ),
@@ -330,17 +447,15 @@ async fn attempt(
     hub: &HubConfig,
     conn: Option<Store>,
     work: HubWork,
-) -> Result<(Store, Pushed, HubAnswer), String> {
+) -> Result<(Store, Pushed, HubAnswer), Failure> {
     let (l, h) = (local.clone(), hub.clone());
     tokio::task::spawn_blocking(move || {
         let mut hub_store = match conn {
             Some(s) => s,
-            None => open_hub(&h).map_err(|e| e.to_string())?,
+            None => open_hub(&h).map_err(|e| Failure::Other(e.to_string()))?,
         };
-        let site = h.site.clone();
-        let read = |c: HubCursor| l.lock().replica_batch(&site, c, BATCH_SCANS, BATCH_EVENTS);
-        let e = |e: StoreError| e.to_string();
-        let pushed = push(&read, &mut hub_store, &h.site).map_err(e)?;
+        let e = Failure::from;
+        let pushed = push(&l, &mut hub_store, &h.site).map_err(e)?;
         let agent = agent_name();
         let mut answer = HubAnswer::default();
         if let Some((id, end)) = &work.finish {
@@ -353,11 +468,30 @@ async fn attempt(
         } else if work.claim {
             answer.claimed = hub_store.claim_scan(&h.site, &agent).map_err(e)?;
         }
-        Ok::<_, String>((hub_store, pushed, answer))
+        Ok::<_, Failure>((hub_store, pushed, answer))
     })
     .await
-    .unwrap_or_else(|e| Err(format!("the push failed: {e}")))
+    .unwrap_or_else(|e| Err(Failure::Other(format!("the push failed: {e}"))))
 }
+
+/// Why an attempt failed: the hub refused this site for good, or anything else (tried again).
+#[derive(Debug)]
+enum Failure {
+    Refused(String),
+    Other(String),
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Failure {
+        match e {
+            StoreError::SiteRefused { detail, .. } => Failure::Refused(detail),
+            other => Failure::Other(other.to_string()),
+        }
+    }
+}
+
+/// What the host does when the hub refuses this site: stop, and exit with the reason.
+pub type OnRefused = Arc<dyn Fn(String) + Send + Sync>;
 
 /// The hub as logs name it (never a password).
 pub fn hub_display(hub: &HubConfig) -> String {

@@ -135,14 +135,24 @@ pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
     let hub = scan_cfg.hub.take();
     let (state, allowed) = app_state(scan_cfg, SharedStore::new(store), &stop_rx, args)?;
     let hub_wake = hub.as_ref().map(|_| Arc::new(tokio::sync::Notify::new()));
+    // A hub that refuses this site stops serve: its reason is the command's error.
+    let hub_refused: Arc<Mutex<Option<String>>> = Arc::default();
     let agent = match (hub, &hub_wake, &state.scans) {
-        (Some(h), Some(wake), Some(scans)) => Some(tokio::spawn(crate::fleet::run(
-            state.store.clone(),
-            h,
-            wake.clone(),
-            stop_rx.clone(),
-            Some(scans.hub_executor()),
-        ))),
+        (Some(h), Some(wake), Some(scans)) => {
+            let (slot, stop) = (hub_refused.clone(), stop_tx.clone());
+            let on_refused: crate::fleet::OnRefused = Arc::new(move |why| {
+                *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(why);
+                let _ = stop.send(true);
+            });
+            Some(tokio::spawn(crate::fleet::run(
+                state.store.clone(),
+                h,
+                wake.clone(),
+                stop_rx.clone(),
+                Some(scans.hub_executor()),
+                on_refused,
+            )))
+        }
         _ => None,
     };
     let preview = state.live_preview.clone();
@@ -174,6 +184,9 @@ pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
     devices.abort();
     signals.abort();
     served.map_err(|e| CommandError::Usage(format!("serve: {e}")))?;
+    if let Some(why) = hub_refused.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        return Err(CommandError::HubRefused(why));
+    }
     let code = *code.lock().unwrap_or_else(|e| e.into_inner());
     Ok(code.unwrap_or(exit::ERROR))
 }

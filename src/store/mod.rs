@@ -58,6 +58,7 @@ mod reports;
 pub mod requests;
 mod schema;
 mod shared;
+pub mod site_admin;
 mod sites;
 #[cfg(test)]
 pub(crate) mod testing;
@@ -75,7 +76,7 @@ pub use health::{CheckLayer, CheckResult, CheckTarget};
 pub use identity::Identity;
 pub use outbox::{CHECKS_PER_STREAM, Cursor, NOTICE_SCHEMA, Notice, NoticeDevice};
 pub(crate) use record::working_credential;
-pub use replica::{HubCursor, ReplicaBatch};
+pub use replica::{HubCursor, Marks, ReplicaBatch};
 pub use requests::{ClaimedScan, QueueRefusal, RequestEnd, RequestState, ScanRequestRecord};
 pub use shared::SharedStore;
 pub use timeline::{Availability, CheckRecord, DeviceAvailability, Span};
@@ -707,6 +708,51 @@ impl Store {
         replica::cursor(&self.conn, site).map_err(|e| self.err(e))
     }
 
+    /// (At the hub.) A site's agent says who it is: `site`'s name is bound to the first inventory
+    /// that sends it ([`Store::inventory_id`]); another inventory, or a login that is another
+    /// site's, is [`StoreError::SiteRefused`]. Where the hub stands for the site.
+    pub fn hub_hello(&mut self, site: &str, inventory: &str) -> Result<HubCursor, StoreError> {
+        let now = jiff::Timestamp::now().as_millisecond();
+        let path = self.path.clone();
+        let e = |err| schema::map_err(&path, err);
+        let tx = self.conn.transaction().map_err(e)?;
+        let cursor = replica::hello(&tx, site, inventory, now).map_err(e)?;
+        match cursor {
+            Ok(c) => {
+                tx.commit().map_err(e)?;
+                Ok(c)
+            }
+            Err(detail) => Err(StoreError::SiteRefused { path, detail }),
+        }
+    }
+
+    /// (At a site.) This inventory's id, made the first time it is asked for (before its first
+    /// batch to a hub).
+    pub fn inventory_id(&self) -> Result<String, StoreError> {
+        replica::inventory_id(&self.conn).map_err(|e| self.err(e))
+    }
+
+    /// (At a site.) Where the hub stood for `site` after the last batch this inventory saw it
+    /// take.
+    pub fn hub_told(&self, site: &str) -> Result<HubCursor, StoreError> {
+        replica::told(&self.conn, site).map_err(|e| self.err(e))
+    }
+
+    /// What the rows `at` names look like: this inventory's own (`hub_site` `None`), or at the
+    /// hub its copies of `hub_site`'s.
+    pub fn replica_marks(
+        &self,
+        hub_site: Option<&str>,
+        at: HubCursor,
+    ) -> Result<Marks, StoreError> {
+        replica::marks(&self.conn, hub_site, at).map_err(|e| self.err(e))
+    }
+
+    /// (At a site.) Remember where the hub stands for `site`.
+    pub fn remember_hub(&self, site: &str, at: HubCursor) -> Result<(), StoreError> {
+        replica::remember(&self.conn, site, at).map_err(|e| self.err(e))
+    }
+
     /// (At the hub.) Apply a site's batch in one transaction, idempotent; the new cursor.
     pub fn apply_replica(
         &mut self,
@@ -717,9 +763,13 @@ impl Store {
         let path = self.path.clone();
         let e = |err| schema::map_err(&path, err);
         let tx = self.conn.transaction().map_err(e)?;
-        let after = replica::apply(&tx, batch, agent, now).map_err(e)?;
-        tx.commit().map_err(e)?;
-        Ok(after)
+        match replica::apply(&tx, batch, agent, now).map_err(e)? {
+            Ok(after) => {
+                tx.commit().map_err(e)?;
+                Ok(after)
+            }
+            Err(detail) => Err(StoreError::SiteRefused { path, detail }),
+        }
     }
 
     /// Every site this inventory holds, with its counts, last scan and last contact.
@@ -799,6 +849,68 @@ impl Store {
             .map_err(|e| self.err(e))?
             .into_iter()
             .next())
+    }
+
+    /// (At the hub, with its owner's login.) Add site `name` and its agent's login role `role`
+    /// with the password whose SCRAM verifier is `verifier`, and make sure row-level security
+    /// holds every site role to its own rows (`store::site_admin`); an existing site's role gets
+    /// the new password. `Err(reason)` inside: refused, nothing changed.
+    pub fn add_site(
+        &mut self,
+        name: &str,
+        role: &str,
+        verifier: &str,
+    ) -> Result<Result<site_admin::SiteAdded, String>, StoreError> {
+        let path = self.path.clone();
+        let e = |err| schema::map_err(&path, err);
+        let tx = self.conn.transaction().map_err(e)?;
+        let added = site_admin::add(&tx, name, role, verifier).map_err(e)?;
+        if added.is_ok() {
+            tx.commit().map_err(e)?;
+        }
+        Ok(added)
+    }
+
+    /// (At the hub, with its owner's login.) A new password for site `name`'s role: the role, or
+    /// why it has none.
+    pub fn rotate_site(
+        &mut self,
+        name: &str,
+        verifier: &str,
+    ) -> Result<Result<String, String>, StoreError> {
+        let path = self.path.clone();
+        let e = |err| schema::map_err(&path, err);
+        let tx = self.conn.transaction().map_err(e)?;
+        let role = site_admin::rotate(&tx, name, verifier).map_err(e)?;
+        if role.is_ok() {
+            tx.commit().map_err(e)?;
+        }
+        Ok(role)
+    }
+
+    /// (At the hub.) Every site with its login role, binding and cursor.
+    pub fn site_accounts(&self) -> Result<Vec<site_admin::SiteAccount>, StoreError> {
+        site_admin::list(&self.conn).map_err(|e| self.err(e))
+    }
+
+    /// (At the hub, with its owner's login.) Remove every row of site `name` and unbind its name;
+    /// with `drop_login`, its role and its row as well. `None`: no such site.
+    pub fn forget_site(
+        &mut self,
+        name: &str,
+        drop_login: bool,
+    ) -> Result<Option<site_admin::SiteForgotten>, StoreError> {
+        let path = self.path.clone();
+        let e = |err| schema::map_err(&path, err);
+        let tx = self.conn.transaction().map_err(e)?;
+        let done = if drop_login {
+            site_admin::remove(&tx, name)
+        } else {
+            site_admin::forget(&tx, name)
+        }
+        .map_err(e)?;
+        tx.commit().map_err(e)?;
+        Ok(done)
     }
 
     /// (At the hub.) The site's agent is alive: its last contact is now.

@@ -25,7 +25,108 @@
 use super::db::{Conn, OptionalExtension, Value, params};
 
 mod hub;
-pub(crate) use hub::{apply, cursor};
+pub(crate) use hub::{apply, cursor, hello};
+
+/// This inventory's id (`meta.inventory_id`): 128 random bits in hex, made the first time the
+/// inventory sends to a hub, so that a copy made before then is an inventory of its own. The hub
+/// binds a site's name to the first id it sees ([`hello`]).
+pub(crate) fn inventory_id(conn: &Conn) -> super::db::Result<String> {
+    let read = || {
+        conn.query_row(
+            "SELECT value FROM meta WHERE key = 'inventory_id'",
+            params![],
+            |r| r.get::<_, Vec<u8>>(0),
+        )
+        .optional()
+    };
+    if let Some(v) = read()? {
+        return Ok(String::from_utf8_lossy(&v).into_owned());
+    }
+    let mut raw = [0u8; 16];
+    getrandom::fill(&mut raw)
+        .map_err(|e| super::db::DbError::Other(format!("no random inventory id: {e}")))?;
+    let id: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+    conn.execute(
+        "INSERT OR IGNORE INTO meta (key, value) VALUES ('inventory_id', ?1)",
+        params![id.as_bytes().to_vec()],
+    )?;
+    // Another process may have won the race: use what is stored.
+    Ok(read()?.map_or(id, |v| String::from_utf8_lossy(&v).into_owned()))
+}
+
+/// Where the hub stood for `site` after the last batch this inventory saw it take (`meta`;
+/// zeros before the first).
+pub(crate) fn told(conn: &Conn, site: &str) -> super::db::Result<HubCursor> {
+    Ok(conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = ?1",
+            params![format!("hub_cursor:{site}")],
+            |r| r.get::<_, Vec<u8>>(0),
+        )
+        .optional()?
+        .and_then(|v| parse_cursor(&String::from_utf8_lossy(&v)))
+        .unwrap_or_default())
+}
+
+/// What the rows a cursor names look like (the event's time and kind, the scan's start, the
+/// check's time): the same rows at the site and at the hub, or two rows that took the same id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Marks {
+    pub event: Option<String>,
+    pub scan: Option<String>,
+    pub check: Option<String>,
+}
+
+/// The [`Marks`] of the rows `at` names: the site's own rows by id (`hub_site` `None`), or the
+/// hub's copies of `hub_site`'s rows by their id at the site.
+pub(crate) fn marks(
+    conn: &Conn,
+    hub_site: Option<&str>,
+    at: HubCursor,
+) -> super::db::Result<Marks> {
+    let one = |table: &str, cols: &str, id: i64| -> super::db::Result<Option<String>> {
+        if id <= 0 {
+            return Ok(None);
+        }
+        let sql = match hub_site {
+            Some(_) => format!("SELECT {cols} FROM {table} WHERE site = ?1 AND origin_id = ?2"),
+            None => format!("SELECT {cols} FROM {table} WHERE ?1 = ?1 AND id = ?2"),
+        };
+        conn.query_row(&sql, params![hub_site.unwrap_or(""), id], |r| {
+            let n: i64 = r.get(0)?;
+            let text: Option<String> = r.get(1)?;
+            Ok(format!("{n} {}", text.unwrap_or_default()))
+        })
+        .optional()
+    };
+    Ok(Marks {
+        event: one("events", "at, kind", at.last_event)?,
+        scan: one("scans", "started_at, targets", at.last_scan)?,
+        check: one("checks", "at, layer", at.last_check)?,
+    })
+}
+
+/// Remember where the hub stands for `site` after a batch it took.
+pub(crate) fn remember(conn: &Conn, site: &str, at: HubCursor) -> super::db::Result<()> {
+    let text = format!("{} {} {}", at.last_event, at.last_scan, at.last_check);
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![format!("hub_cursor:{site}"), text.into_bytes()],
+    )?;
+    Ok(())
+}
+
+/// `event scan check`, as [`remember`] writes it.
+fn parse_cursor(text: &str) -> Option<HubCursor> {
+    let mut n = text.split(' ').map(|p| p.parse::<i64>().ok());
+    let c = HubCursor {
+        last_event: n.next()??,
+        last_scan: n.next()??,
+        last_check: n.next()??,
+    };
+    n.next().is_none().then_some(c)
+}
 
 /// Where the hub stands for one site: the newest site ids it holds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -77,6 +178,11 @@ pub struct CopiedSnapshot {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ReplicaBatch {
     pub site: String,
+    /// The sending inventory's id ([`inventory_id`]): the hub refuses a batch from another
+    /// inventory than the one its site's name is bound to.
+    pub inventory: String,
+    /// The hub cursor this batch was read after: the hub applies it only from there.
+    pub after: HubCursor,
     /// Scans after the cursor; one still running (recording its devices as they become final)
     /// is sent again with each batch until its end, and holds the cursor before it.
     pub scans: Vec<Copied>,
@@ -274,6 +380,8 @@ pub(crate) fn batch(
         .collect::<super::db::Result<_>>()?;
     Ok(ReplicaBatch {
         site: site.to_string(),
+        inventory: inventory_id(conn)?,
+        after: cursor,
         scans,
         scans_done,
         devices,

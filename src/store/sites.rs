@@ -79,12 +79,20 @@ pub(crate) fn sites(conn: &Conn) -> super::db::Result<Vec<super::types::SiteSumm
 }
 
 /// The site's agent was heard from at `now`.
+/// An `UPDATE` first: a site's own login (`camscan hub add-site`) may update its row, not insert
+/// one.
 pub(crate) fn touch(tx: &Conn, site: &str, agent: &str, now: i64) -> super::db::Result<()> {
-    tx.execute(
-        "INSERT INTO sites (name, last_contact, agent) VALUES (?1, ?2, ?3)
-         ON CONFLICT (name) DO UPDATE SET last_contact = excluded.last_contact,
-             agent = excluded.agent",
+    let updated = tx.execute(
+        "UPDATE sites SET last_contact = ?2, agent = ?3 WHERE name = ?1",
         params![site, now, agent],
     )?;
+    if updated == 0 {
+        tx.execute(
+            "INSERT INTO sites (name, last_contact, agent) VALUES (?1, ?2, ?3)
+             ON CONFLICT (name) DO UPDATE SET last_contact = excluded.last_contact,
+                 agent = excluded.agent",
+            params![site, now, agent],
+        )?;
+    }
     Ok(())
 }

@@ -360,6 +360,7 @@ async fn run_with(
             stop_rx.clone(),
         ));
     }
+    let hub_refused: Arc<Mutex<Option<String>>> = Arc::default();
     if let (Some(hub), Some(wake)) = (cfg.hub.clone(), hub_wake) {
         // The fleet's agent: woken with the sinks, as new events are recorded; it runs the scans
         // the hub queues for this site with the rounds' gate.
@@ -370,12 +371,33 @@ async fn run_with(
             scanning: &scanning,
             wakes: &sinks.wakes,
         };
+        // A hub that refuses this site stops the watch: its reason is the command's error.
+        let on_refused: crate::fleet::OnRefused = {
+            let (slot, state, stop_tx, wake) = (
+                hub_refused.clone(),
+                state.clone(),
+                stop_tx.clone(),
+                wake_loop.clone(),
+            );
+            Arc::new(move |why| {
+                *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(why);
+                {
+                    let mut s = lock(&state);
+                    if *s == Stop::Running {
+                        *s = Stop::Signal(exit::HUB_REFUSED);
+                    }
+                }
+                let _ = stop_tx.send(true);
+                wake.notify_one();
+            })
+        };
         tasks.spawn(crate::fleet::run(
             store.clone(),
             hub,
             wake,
             stop_rx.clone(),
             Some(agent::executor(&cfg, host)?),
+            on_refused,
         ));
     }
     let (targets, announcements, listening) =
@@ -404,7 +426,11 @@ async fn run_with(
             listening,
         })
         .await;
-    Ok(shut_down(&state, &store, &sinks.stats, stop_tx, tasks).await)
+    let code = shut_down(&state, &store, &sinks.stats, stop_tx, tasks).await;
+    match hub_refused.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        Some(why) => Err(CommandError::HubRefused(why)),
+        None => Ok(code),
+    }
 }
 
 /// The metrics endpoint's address, taken before anything runs (a taken one is an error now);

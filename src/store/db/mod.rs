@@ -51,6 +51,9 @@ pub enum DbError {
     /// `query_row` found no row (see [`OptionalExtension::optional`]).
     #[error("query returned no rows")]
     NoRows,
+    /// Anything else that stops a statement from being run (no randomness for a new id).
+    #[error("{0}")]
+    Other(String),
     /// A column held a value of another kind than the code reads.
     #[error("column {index}: {detail}")]
     Type { index: usize, detail: String },

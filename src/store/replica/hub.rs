@@ -22,6 +22,73 @@ pub(crate) fn cursor(conn: &Conn, site: &str) -> crate::store::db::Result<HubCur
         .unwrap_or_default())
 }
 
+/// A site's agent says who it is (in the caller's transaction): the site's name is bound to the
+/// first inventory that sends it, and a batch from another inventory is refused, as is a login
+/// that belongs to another site (`camscan hub add-site`). The hub's cursor for the site, or why
+/// it refuses (one line: both inventory ids and the fix).
+pub(crate) fn hello(
+    tx: &Conn,
+    site: &str,
+    inventory: &str,
+    now: i64,
+) -> crate::store::db::Result<Result<HubCursor, String>> {
+    let pg = tx.engine() == crate::store::db::Engine::Postgres;
+    if pg {
+        let (role, own): (String, String) = tx.query_row(
+            "SELECT current_user::text, camscan_site()",
+            params![],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        if !own.is_empty() && own != site {
+            return Ok(Err(format!(
+                "this hub login ({role}) is site \"{own}\"'s, not \"{site}\"'s: give this agent \
+                 --site {own}, or the login `camscan hub add-site {site}` made"
+            )));
+        }
+    }
+    let lock = if pg { " FOR UPDATE" } else { "" };
+    let found: Option<(Option<String>, Option<i64>)> = tx
+        .query_row(
+            &format!("SELECT inventory_id, bound_at FROM sites WHERE name = ?1{lock}"),
+            params![site],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    match found {
+        None => {
+            tx.execute(
+                "INSERT INTO sites (name, inventory_id, bound_at) VALUES (?1, ?2, ?3)",
+                params![site, inventory, now],
+            )?;
+        }
+        Some((None, _)) => {
+            tx.execute(
+                "UPDATE sites SET inventory_id = ?2, bound_at = ?3 WHERE name = ?1",
+                params![site, inventory, now],
+            )?;
+        }
+        Some((Some(bound), at)) if bound != inventory => {
+            return Ok(Err(taken(site, &bound, at, inventory)));
+        }
+        Some(_) => {}
+    }
+    Ok(Ok(cursor(tx, site)?))
+}
+
+/// Why a site's name is not this inventory's.
+fn taken(site: &str, bound: &str, at: Option<i64>, inventory: &str) -> String {
+    let since = at
+        .map(|t| format!(" since {}", crate::store::columns::rfc3339(t)))
+        .unwrap_or_default();
+    format!(
+        "the hub's site \"{site}\" belongs to inventory {bound}{since}, and this is inventory \
+         {inventory}: two agents with one site name (a cloned image, a default host name) or this \
+         site's inventory made again. Give this agent a site name of its own (--site NAME), or, \
+         if inventory {bound} is gone for good, run `camscan hub forget-site {site}` with the hub \
+         owner's login"
+    )
+}
+
 /// The hub's side: apply `batch` (in the caller's transaction) and move the site's cursor; rows
 /// already there are updated or left as they are. `agent` says who sent it; `now` is Unix ms.
 pub(crate) fn apply(
@@ -29,9 +96,57 @@ pub(crate) fn apply(
     batch: &ReplicaBatch,
     agent: &str,
     now: i64,
-) -> crate::store::db::Result<HubCursor> {
+) -> crate::store::db::Result<Result<HubCursor, String>> {
     let site = batch.site.as_str();
+    // The binding again, in this transaction: a `forget-site` or another inventory since the
+    // agent's hello.
+    let lock = if tx.engine() == crate::store::db::Engine::Postgres {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
+    let bound: Option<(Option<String>, Option<i64>)> = tx
+        .query_row(
+            &format!("SELECT inventory_id, bound_at FROM sites WHERE name = ?1{lock}"),
+            params![site],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    match bound {
+        Some((Some(b), at)) if b != batch.inventory => {
+            return Ok(Err(taken(site, &b, at, &batch.inventory)));
+        }
+        Some((Some(_), _)) => {}
+        Some((None, _)) => {
+            tx.execute(
+                "UPDATE sites SET inventory_id = ?2, bound_at = ?3 WHERE name = ?1",
+                params![site, batch.inventory, now],
+            )?;
+        }
+        None => {
+            tx.execute(
+                "INSERT INTO sites (name, inventory_id, bound_at) VALUES (?1, ?2, ?3)",
+                params![site, batch.inventory, now],
+            )?;
+        }
+    }
     let before = cursor(tx, site)?;
+    // A batch read after another cursor than the hub's (the site forgotten at the hub, another
+    // agent of the site sending meanwhile) would leave a gap or skip: the agent reads again.
+    if before != batch.after {
+        let to = batch.cursor(batch.after);
+        if to.last_event <= before.last_event
+            && to.last_scan <= before.last_scan
+            && to.last_check <= before.last_check
+            && batch.scans.iter().all(|s| s.origin <= before.last_scan)
+        {
+            // Applied already (an agent that lost the hub's answer sends it again): nothing to do.
+            return Ok(Ok(before));
+        }
+        return Err(crate::store::db::DbError::Other(format!(
+            "the hub's cursor for site \"{site}\" moved while this batch was read; reading again"
+        )));
+    }
     crate::store::sites::touch(tx, site, agent, now)?;
     let mut texts = crate::store::record::Texts::new();
     // The hub's ids of the site's rows this batch names: found once each (an upsert returns its
@@ -66,7 +181,7 @@ pub(crate) fn apply(
         "UPDATE sites SET last_event = ?2, last_scan = ?3, last_check = ?4 WHERE name = ?1",
         params![site, after.last_event, after.last_scan, after.last_check],
     )?;
-    Ok(after)
+    Ok(Ok(after))
 }
 
 /// The hub's ids of a site's scans, devices and streams (`None`: not at the hub), as a batch

@@ -1,0 +1,258 @@
+//! `camscan hub add-site|list-sites|rotate-site|forget-site|remove-site`: the fleet's sites as
+//! the hub's owner manages them (`store::site_admin` holds the roles, grants and policies).
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::cli::{HubArgs, HubCommand, HubDbArgs, RowsFormat};
+use crate::config::FileConfig;
+use crate::error::exit;
+use crate::record::CommandError;
+use crate::store::Store;
+use crate::store::site_admin::{SiteAccount, SiteForgotten, role_for};
+
+use super::render::new_table;
+use super::write_stdout;
+
+pub(super) fn run(args: &HubArgs) -> Result<u8, CommandError> {
+    match &args.command {
+        HubCommand::AddSite(a) => {
+            check_name(&a.name)?;
+            let role = a.role.clone().unwrap_or_else(|| role_for(&a.name));
+            let mut store = open(&a.hub)?;
+            let password = new_password()?;
+            let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
+            // The file first: a password the hub took but nobody kept would lock the agent out.
+            write_password(&a.password_file, &password)?;
+            let added = store
+                .add_site(&a.name, &role, &verifier)?
+                .map_err(CommandError::Usage)?;
+            let url = agent_url(&a.hub, &added.role)?;
+            say(&format!(
+                "site {:?}: {} login role {}; its password is in {} (mode 0600). Give the agent \
+                 --site {} --hub URL --hub-password-file FILE with the URL below.",
+                a.name,
+                if added.created {
+                    "new"
+                } else {
+                    "new password for the"
+                },
+                added.role,
+                a.password_file.display(),
+                a.name
+            ));
+            write_stdout(|out| writeln!(out, "{url}"))?;
+            Ok(exit::FOUND)
+        }
+        HubCommand::RotateSite(a) => {
+            let mut store = open(&a.hub)?;
+            let password = new_password()?;
+            let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
+            let accounts = store.site_accounts()?;
+            if !accounts
+                .iter()
+                .any(|s| s.name == a.name && s.role.is_some())
+            {
+                return Err(CommandError::Usage(format!(
+                    "site {:?} has no login of its own at this hub: `camscan hub add-site {}` \
+                     makes one",
+                    a.name, a.name
+                )));
+            }
+            write_password(&a.password_file, &password)?;
+            let role = store
+                .rotate_site(&a.name, &verifier)?
+                .map_err(CommandError::Usage)?;
+            say(&format!(
+                "site {:?}: new password for {role} in {} (mode 0600); the old one no longer \
+                 logs in",
+                a.name,
+                a.password_file.display()
+            ));
+            Ok(exit::FOUND)
+        }
+        HubCommand::ListSites(a) => {
+            let store = open(&a.hub)?;
+            let list = store.site_accounts()?;
+            write_stdout(|out| sites(&list, a.format, out))?;
+            Ok(if list.is_empty() {
+                exit::NOTHING
+            } else {
+                exit::FOUND
+            })
+        }
+        HubCommand::ForgetSite(a) | HubCommand::RemoveSite(a) => {
+            let remove = matches!(args.command, HubCommand::RemoveSite(_));
+            let mut store = open(&a.hub)?;
+            let Some(f) = store.forget_site(&a.name, remove)? else {
+                say(&format!("the hub knows no site {:?}", a.name));
+                return Ok(exit::NOTHING);
+            };
+            write_stdout(|out| {
+                writeln!(
+                    out,
+                    "{} site {:?}: {}{}",
+                    if remove { "Removed" } else { "Forgot" },
+                    a.name,
+                    counts(&f),
+                    if remove {
+                        "; its login role is dropped."
+                    } else {
+                        "; its name is free for the next inventory that sends it (its login \
+                         stays)."
+                    }
+                )
+            })?;
+            Ok(exit::FOUND)
+        }
+    }
+}
+
+fn counts(f: &SiteForgotten) -> String {
+    format!(
+        "{} scan(s), {} device(s), {} stream(s), {} event(s), {} check(s), {} finding(s) and {} \
+         scan request(s) removed",
+        f.scans, f.devices, f.streams, f.events, f.checks, f.findings, f.requests
+    )
+}
+
+/// A site name an agent can give: not empty, no control characters.
+fn check_name(name: &str) -> Result<(), CommandError> {
+    if name.trim().is_empty() || name.chars().any(char::is_control) {
+        return Err(CommandError::Usage(format!(
+            "{name:?} is not a site name: give the name the site's agent sends (--site)"
+        )));
+    }
+    Ok(())
+}
+
+/// The hub's inventory, opened with the owner's login (PostgreSQL only).
+fn open(args: &HubDbArgs) -> Result<Store, CommandError> {
+    let db = hub_url(args)?;
+    crate::record::open_db(&db, args.db_password_file.as_deref())
+}
+
+fn hub_url(args: &HubDbArgs) -> Result<PathBuf, CommandError> {
+    let file = args
+        .config
+        .as_deref()
+        .map(FileConfig::load)
+        .transpose()?
+        .unwrap_or_default();
+    let db = args
+        .db
+        .clone()
+        .or_else(|| file.db.clone())
+        .filter(|d| crate::record::is_postgres_url(d))
+        .ok_or_else(|| {
+            CommandError::Usage(
+                "camscan hub works on a PostgreSQL hub: give --db postgres://OWNER@HOST/DB (the \
+                 owner of camscan's tables, with the right to create roles)"
+                    .into(),
+            )
+        })?;
+    Ok(db)
+}
+
+/// The agent's `--hub` URL: the owner's URL with the site's role as its user and no password.
+fn agent_url(args: &HubDbArgs, role: &str) -> Result<String, CommandError> {
+    let db = hub_url(args)?;
+    let text = db.to_string_lossy();
+    let mut url = url::Url::parse(&text)
+        .map_err(|e| CommandError::Usage(format!("--db: not a URL ({e})")))?;
+    let _ = url.set_password(None);
+    let _ = url.set_username(role);
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != "password" && k != "user")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if kept.is_empty() {
+        url.set_query(None);
+    } else {
+        url.query_pairs_mut().clear().extend_pairs(kept);
+    }
+    Ok(url.to_string())
+}
+
+/// 32 random bytes in hex: a password no dictionary holds, safe in any URL or password file.
+fn new_password() -> Result<String, CommandError> {
+    let mut raw = [0u8; 32];
+    getrandom::fill(&mut raw)
+        .map_err(|e| CommandError::Usage(format!("no randomness for a password: {e}")))?;
+    Ok(raw.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Write `password` to `path`, mode 0600 (an existing file is replaced, its mode set again).
+fn write_password(path: &Path, password: &str) -> Result<(), CommandError> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let fail =
+        |e: std::io::Error| CommandError::Usage(format!("--password-file {}: {e}", path.display()));
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(fail)?;
+    f.set_permissions(std::fs::Permissions::from_mode(0o600))
+        .map_err(fail)?;
+    writeln!(f, "{password}").map_err(fail)?;
+    f.sync_all().map_err(fail)
+}
+
+/// One line for the person at the terminal (stderr: stdout holds only the result).
+#[allow(clippy::print_stderr)]
+fn say(line: &str) {
+    eprintln!("camscan: {line}");
+}
+
+fn sites(
+    list: &[SiteAccount],
+    format: RowsFormat,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        RowsFormat::Table | RowsFormat::Csv => {
+            let header = [
+                "Site",
+                "Login role",
+                "Inventory",
+                "Bound",
+                "Last contact",
+                "Event",
+                "Scan",
+                "Check",
+            ];
+            let row = |s: &SiteAccount| {
+                vec![
+                    crate::sanitize::terminal(&s.name).into_owned(),
+                    s.role.clone().unwrap_or_else(|| "-".into()),
+                    s.inventory_id.clone().unwrap_or_else(|| "-".into()),
+                    s.bound_at.clone().unwrap_or_else(|| "-".into()),
+                    s.last_contact.clone().unwrap_or_else(|| "-".into()),
+                    s.last_event.to_string(),
+                    s.last_scan.to_string(),
+                    s.last_check.to_string(),
+                ]
+            };
+            if format == RowsFormat::Csv {
+                let mut w = csv::Writer::from_writer(out);
+                w.write_record(header)?;
+                for s in list {
+                    w.write_record(row(s))?;
+                }
+                return w.flush();
+            }
+            if list.is_empty() {
+                return writeln!(out, "No sites at this hub.");
+            }
+            let mut t = new_table(&header);
+            for s in list {
+                t.add_row(row(s));
+            }
+            writeln!(out, "{t}")
+        }
+        other => super::render::write_list(list, other, out),
+    }
+}
