@@ -61,6 +61,8 @@ pub struct OnvifFindings {
     /// The profiles came from the Media2 service (the only one that lists H.265 profiles).
     pub media2: bool,
     pub credential: Option<Credential>,
+    /// The device service address the credential logged in to.
+    pub login_at: Option<SocketAddr>,
     /// Operations answered without credentials (`GetProfiles`...), each once, in order.
     pub unauthenticated: Vec<String>,
     pub failures: Vec<AnalyzeError>,
@@ -331,6 +333,7 @@ impl Caller<'_> {
                         session.record_success(c);
                         self.good = Some((c.clone(), how));
                         self.findings.credential = Some(c.clone());
+                        self.findings.login_at = Some(ep.addr);
                         return Some(t);
                     }
                     Outcome::Refused(ch) => {

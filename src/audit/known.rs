@@ -7,7 +7,6 @@
 use super::rules::finding;
 use super::{Context, Finding, FindingId, Severity};
 use crate::knowledge::advisories::{Advisory, Affected, InRange};
-use crate::knowledge::firmware::model_matches;
 use crate::model::Device;
 
 /// `firmware-advisory`: every advisory of the device's maker with a model pattern that names the
@@ -25,16 +24,16 @@ pub fn firmware_advisory(d: &Device, ctx: &Context, advisories: &[Advisory]) -> 
     let firmware = d.firmware.as_deref().map(str::trim).unwrap_or_default();
     let mut out = Vec::new();
     for a in advisories.iter().filter(|a| a.vendor == maker.as_str()) {
-        let lines: Vec<&Affected> = a
-            .affected
-            .iter()
-            .filter(|l| l.models.iter().any(|p| model_matches(p, model)))
-            .collect();
+        let lines: Vec<&Affected> = a.affected.iter().filter(|l| l.names_model(model)).collect();
         let verdicts: Vec<(InRange, &Affected)> =
             lines.iter().map(|l| (l.contains(firmware), *l)).collect();
+        // A line limited to a chip (`platform`) is never confirmed: camscan does not learn a
+        // device's chip. A model's own line in range wins; then a chip's line in range; then
+        // a line the firmware cannot be compared with.
         let hit = verdicts
             .iter()
-            .find(|(v, _)| *v == InRange::Yes)
+            .find(|(v, l)| *v == InRange::Yes && l.platform.is_none())
+            .or_else(|| verdicts.iter().find(|(v, _)| *v == InRange::Yes))
             .or_else(|| verdicts.iter().find(|(v, _)| *v == InRange::Unknown));
         let Some(&(verdict, line)) = hit else {
             continue;
@@ -51,7 +50,27 @@ pub fn firmware_advisory(d: &Device, ctx: &Context, advisories: &[Advisory]) -> 
             ""
         };
         let base = finding(d, ctx, FindingId::FirmwareAdvisory, Severity::Info);
-        let f = if verdict == InRange::Yes {
+        let f = if let (InRange::Yes, Some(chip)) = (verdict, &line.platform) {
+            Finding {
+                title: format!("{}: may apply ({chip} products only)", a.id),
+                evidence: format!(
+                    "advisory {named} concerns {} ({}; fixed in {}; {source}): the device runs \
+                     {firmware}, in that range, but camscan cannot tell whether it is an {chip} \
+                     product: check the product's datasheet",
+                    line.series,
+                    line.describe(),
+                    a.fixed
+                ),
+                why: format!("{}.{kev}", a.summary),
+                fix: format!(
+                    "Look up the device's chip in its datasheet; on a {chip} product, update \
+                     the firmware to {} or later.",
+                    a.fixed
+                ),
+                source: a.sources.join("; "),
+                ..base
+            }
+        } else if verdict == InRange::Yes {
             Finding {
                 severity: if a.kev {
                     Severity::Critical
@@ -99,6 +118,36 @@ pub fn firmware_advisory(d: &Device, ctx: &Context, advisories: &[Advisory]) -> 
         out.push(f);
     }
     out
+}
+
+/// What the advisories leave out for `d`: one note for each partial entry
+/// ([`Advisory::coverage_note`]) of the device's maker, in the file's order, so that no finding
+/// is not read as "not affected". A device whose maker is unknown gets none (no advisory is
+/// matched to it at all, which the guide says).
+pub fn coverage(d: &Device, ctx: &Context, advisories: &[Advisory]) -> Vec<super::Coverage> {
+    let Some(maker) = d
+        .vendor
+        .as_deref()
+        .and_then(|v| crate::knowledge::get().vendor_for_text(v))
+    else {
+        return Vec::new();
+    };
+    advisories
+        .iter()
+        .filter(|a| a.vendor == maker.as_str())
+        .filter_map(|a| {
+            Some(super::Coverage {
+                device: super::DeviceRef::of(d, ctx.site.as_deref()),
+                maker: crate::knowledge::display_name(&a.vendor),
+                advisory: a.id.clone(),
+                left_out: a.coverage_note()?.to_string(),
+                source: a
+                    .maker_source
+                    .clone()
+                    .unwrap_or_else(|| a.sources.join("; ")),
+            })
+        })
+        .collect()
 }
 
 /// `default-credential`: a maker's documented factory credential opened something on the device
@@ -187,8 +236,8 @@ mod tests {
         // The version is in CVE-2017-7921's range, the model is not in its series.
         let d = camera("HIKVISION", "DS-2CD2143G2-I", Some("V5.3.0 build 151016"));
         assert!(firmware_advisory(&d, &ctx, embedded()).is_empty());
-        // The model's name under another maker.
-        let d = camera("Axis", "DS-2CD2142F-IW", Some("V5.3.0 build 151016"));
+        // The model's name under another maker (one without an advisory for all its models).
+        let d = camera("Dahua", "DS-2CD2142F-IW", Some("V5.3.0 build 151016"));
         assert!(firmware_advisory(&d, &ctx, embedded()).is_empty());
         // No maker, or no model: a version alone never matches.
         let mut d = camera("HIKVISION", "DS-2CD2142F-IW", Some("V5.3.0 build 151016"));
@@ -238,6 +287,87 @@ mod tests {
             [("CVE-2021-33044".into(), Severity::Critical)],
             "built before June 2021, after May 2020"
         );
+    }
+
+    /// CVE-2023-21414's ARTPEC-8 line (the CVE record's first): any Axis model on AXIS OS
+    /// 10.11 to 11.5 gets it as "may apply", since camscan cannot read the chip; a model the
+    /// record names itself (Q3527-LVE) is confirmed; outside the range, nothing.
+    #[test]
+    fn an_artpec8_device_on_an_affected_firmware_gets_cve_2023_21414() {
+        let ctx = Context::default();
+        let cve = |f: &[Finding]| -> Vec<Finding> {
+            f.iter()
+                .filter(|f| f.title.starts_with("CVE-2023-21414"))
+                .cloned()
+                .collect()
+        };
+        // AXIS Q1656 is an ARTPEC-8 camera, on AXIS OS 11.1.
+        let d = camera("Axis Communications AB", "AXIS Q1656", Some("11.1.66"));
+        let f = cve(&firmware_advisory(&d, &ctx, embedded()));
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].severity, Severity::Info);
+        assert_eq!(
+            f[0].title,
+            "CVE-2023-21414: may apply (ARTPEC-8 products only)"
+        );
+        assert!(
+            f[0].evidence.contains(
+                "AXIS OS 10.11 - 11.5 on ARTPEC-8 products (ARTPEC-8 products, from 10.11, \
+                 before 11.6"
+            ) && f[0].evidence.contains("runs 11.1.66, in that range"),
+            "{}",
+            f[0].evidence
+        );
+        // The line's ends: 10.11 is in, 11.6 and 10.10 are not.
+        let d = camera("Axis", "AXIS Q1656", Some("10.11.65"));
+        assert_eq!(cve(&firmware_advisory(&d, &ctx, embedded())).len(), 1);
+        for outside in ["11.6.94", "10.10.73", "12.0.86"] {
+            let d = camera("Axis", "AXIS Q1656", Some(outside));
+            assert!(
+                cve(&firmware_advisory(&d, &ctx, embedded())).is_empty(),
+                "{outside}"
+            );
+        }
+        // A model named by the record itself is confirmed (high: not in CISA's catalogue).
+        let d = camera("Axis", "AXIS Q3527-LVE", Some("11.1.66"));
+        let f = cve(&firmware_advisory(&d, &ctx, embedded()));
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::High);
+        assert!(
+            f[0].evidence.contains("of AXIS Q3527-LVE"),
+            "{}",
+            f[0].evidence
+        );
+    }
+
+    /// CVE-2017-20049 is every Axis firmware before 5.65, not only the two example models.
+    #[test]
+    fn cve_2017_20049_covers_every_axis_model_before_5_65() {
+        let ctx = Context::default();
+        let d = camera("AXIS", "AXIS 2120", Some("2.43"));
+        let f = firmware_advisory(&d, &ctx, embedded());
+        assert_eq!(ids(&f), [("CVE-2017-20049".into(), Severity::High)]);
+        let d = camera("AXIS", "AXIS M1033-W", Some("5.65"));
+        assert!(firmware_advisory(&d, &ctx, embedded()).is_empty(), "fixed");
+    }
+
+    /// A device of a maker with partial entries gets a coverage note for each, naming what
+    /// the entry leaves out; a maker whose entries are complete gets none.
+    #[test]
+    fn a_partial_entrys_coverage_note_is_given_for_its_makers_devices() {
+        let ctx = Context::default();
+        let d = camera("Hikvision", "DS-2CD2143G2-I", Some("V5.7.3 build 220112"));
+        let c = coverage(&d, &ctx, embedded());
+        assert_eq!(c.len(), 1, "{c:?}");
+        assert_eq!(
+            (c[0].advisory.as_str(), c[0].maker.as_str()),
+            ("CVE-2025-66177", "Hikvision")
+        );
+        assert!(c[0].left_out.contains("further NVR"), "{}", c[0].left_out);
+        assert!(coverage(&camera("Dahua", "IPC-HDW3849H", None), &ctx, embedded()).is_empty());
+        let mut unknown = camera("x", "y", None);
+        unknown.vendor = None;
+        assert!(coverage(&unknown, &ctx, embedded()).is_empty());
     }
 
     #[test]

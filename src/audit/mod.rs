@@ -185,6 +185,21 @@ pub struct Finding {
     pub source: String,
 }
 
+/// A partial advisory entry of a device's maker: what `firmware-advisory` could not check on
+/// it, so that no finding is not read as "not affected".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coverage {
+    pub device: DeviceRef,
+    /// The maker's display name.
+    pub maker: String,
+    /// The advisory's id (`CVE-2025-66177`).
+    pub advisory: String,
+    /// What the entry does not model (`data/advisories.yaml`'s `left_out`).
+    pub left_out: String,
+    /// The maker's source for the whole list (else every source of the entry).
+    pub source: String,
+}
+
 /// What the rules are judged against besides the devices.
 #[derive(Debug, Clone, Default)]
 pub struct Context {
@@ -238,6 +253,10 @@ pub struct AuditReport {
     pub findings: Vec<Finding>,
     /// With `--expect`: each planned camera's result and the cameras not in the plan.
     pub commissioning: Option<plan::Commissioning>,
+    /// Advisory coverage that is partial: for each device whose maker has advisory entries
+    /// that leave lines out, which and what ([`known::coverage`]). Empty when complete.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub coverage: Vec<Coverage>,
     /// The devices judged (the scan's report, or the inventory's newest descriptions).
     pub report: Report,
 }
@@ -264,6 +283,11 @@ impl AuditReport {
         commissioning: Option<plan::Commissioning>,
     ) -> AuditReport {
         let findings = judge(&report.devices, ctx);
+        let coverage = report
+            .devices
+            .iter()
+            .flat_map(|d| known::coverage(d, ctx, &crate::knowledge::get().advisories))
+            .collect();
         let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
         let cameras: Vec<&Device> = report.devices.iter().filter(|d| is_camera(d)).collect();
         let summary = Summary {
@@ -287,6 +311,7 @@ impl AuditReport {
             summary,
             findings,
             commissioning,
+            coverage,
             report,
         }
     }

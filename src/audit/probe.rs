@@ -105,21 +105,20 @@ pub async fn tls_legacy(report: &mut Report, connect_timeout: Duration, timeout:
 }
 
 /// The factory credentials `--check-defaults` tries on a device whose maker is `vendor` (its
-/// report's text): that maker's documented ones when it has any, else every distinct credential
-/// of all makers, in the data file's order. Pure; the order is the order of the tries.
+/// report's text): that maker's documented ones first, then every other distinct credential of
+/// all makers, in the data file's order (a maker's device may run another's firmware, or be
+/// reset by an installer to another default). A credential is listed once (the first maker
+/// documenting it). Pure; the order is the order of the tries, which stop, as always, at the
+/// host's failed-login budget or at a lockout ([`try_device`]).
 pub fn defaults_for<'a>(
     vendor: Option<&str>,
     all: &'a [crate::knowledge::DefaultCredential],
 ) -> Vec<&'a crate::knowledge::DefaultCredential> {
     let maker = vendor.and_then(|v| crate::knowledge::get().vendor_for_text(v));
-    if let Some(m) = maker {
-        let own: Vec<_> = all.iter().filter(|d| d.vendor == m.as_str()).collect();
-        if !own.is_empty() {
-            return own;
-        }
-    }
+    let own =
+        |d: &&crate::knowledge::DefaultCredential| maker.is_some_and(|m| d.vendor == m.as_str());
     let mut out: Vec<&crate::knowledge::DefaultCredential> = Vec::new();
-    for d in all {
+    for d in all.iter().filter(own).chain(all.iter().filter(|d| !own(d))) {
         if !out
             .iter()
             .any(|o| o.username == d.username && o.password == d.password)
@@ -355,23 +354,31 @@ mod tests {
                 .map(|d| format!("{}/{}", d.vendor, d.username))
                 .collect::<Vec<_>>()
         };
-        assert_eq!(
-            users(defaults_for(Some("HIKVISION"), all)),
-            ["hikvision/admin"]
-        );
-        assert_eq!(
-            users(defaults_for(Some("Axis Communications AB"), all)),
-            ["axis/root"]
-        );
         let unknown = defaults_for(None, all);
         assert_eq!(
             unknown.len(),
             all.len(),
             "every entry of the file is distinct"
         );
+        // An unknown maker: the file's order.
+        let file: Vec<String> = all
+            .iter()
+            .map(|d| format!("{}/{}", d.vendor, d.username))
+            .collect();
+        assert_eq!(users(unknown.clone()), file);
         assert_eq!(users(unknown.clone())[0], "hikvision/admin");
-        // A maker with no documented default (Reolink) gets every maker's.
-        assert_eq!(defaults_for(Some("Reolink"), all).len(), unknown.len());
+        // A known maker: its own documented defaults first, then the rest in the file's order.
+        let axis = users(defaults_for(Some("Axis Communications AB"), all));
+        assert_eq!(axis[0], "axis/root");
+        let rest: Vec<String> = file.iter().filter(|u| *u != "axis/root").cloned().collect();
+        assert_eq!(axis[1..], rest[..]);
+        let hik = users(defaults_for(Some("HIKVISION"), all));
+        assert_eq!(hik, file, "Hikvision's is the file's first already");
+        let mobotix = users(defaults_for(Some("MOBOTIX AG"), all));
+        assert_eq!(mobotix[0], "mobotix/admin");
+        assert_eq!(mobotix.len(), all.len());
+        // A maker with no documented default (Reolink) gets every maker's, in the file's order.
+        assert_eq!(users(defaults_for(Some("Reolink"), all)), file);
         // Two makers sharing one default: tried once, named after both.
         let mut two = all.clone();
         let mut copy = two[0].clone();

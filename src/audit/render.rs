@@ -95,10 +95,62 @@ pub fn table(r: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
             writeln!(out, "    source: {}", t.source)?;
         }
     }
+    let partial = partial_coverage(r);
+    if !partial.is_empty() {
+        writeln!(
+            out,
+            "\nAdvisory coverage is partial: no firmware-advisory finding does not mean not \
+             affected"
+        )?;
+        for p in &partial {
+            writeln!(
+                out,
+                "  {} ({}): {} leaves out {}",
+                terminal(&p.maker),
+                p.addresses.join(", "),
+                p.advisory,
+                p.left_out
+            )?;
+            writeln!(out, "    source: {}", p.source)?;
+        }
+    }
     if let Some(c) = &r.commissioning {
         commissioning_table(c, out)?;
     }
     Ok(())
+}
+
+/// One partial advisory entry and the devices of its maker it concerns.
+pub struct PartialCoverage {
+    pub maker: String,
+    pub advisory: String,
+    pub left_out: String,
+    pub source: String,
+    pub addresses: Vec<String>,
+}
+
+/// The report's coverage notes grouped by advisory, in the order they first appear (devices in
+/// report order): what the table and the HTML report say once per advisory.
+pub fn partial_coverage(r: &AuditReport) -> Vec<PartialCoverage> {
+    let mut out: Vec<PartialCoverage> = Vec::new();
+    for c in &r.coverage {
+        let address = c.device.address.to_string();
+        match out.iter_mut().find(|p| p.advisory == c.advisory) {
+            Some(p) => {
+                if !p.addresses.contains(&address) {
+                    p.addresses.push(address);
+                }
+            }
+            None => out.push(PartialCoverage {
+                maker: c.maker.clone(),
+                advisory: c.advisory.clone(),
+                left_out: c.left_out.clone(),
+                source: c.source.clone(),
+                addresses: vec![address],
+            }),
+        }
+    }
+    out
 }
 
 /// `(fix: ...)`, the fix's whitespace folded.
@@ -184,8 +236,10 @@ pub fn json(r: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)
 }
 
-/// CSV: a row per finding (`kind` = `finding`), then a row per planned camera and per unexpected
-/// one (`kind` = `commissioning`, `id` = the result, `evidence` = the differences).
+/// CSV: a row per finding (`kind` = `finding`), then a row per device and partial advisory
+/// (`kind` = `coverage`, `id` = the advisory, `evidence` = what it leaves out), then a row per
+/// planned camera and per unexpected one (`kind` = `commissioning`, `id` = the result,
+/// `evidence` = the differences).
 pub fn csv(r: &AuditReport, delimiter: u8, out: &mut dyn Write) -> io::Result<()> {
     let mut w = csv::WriterBuilder::new()
         .delimiter(delimiter)
@@ -215,6 +269,19 @@ pub fn csv(r: &AuditReport, delimiter: u8, out: &mut dyn Write) -> io::Result<()
             f.evidence.clone(),
             f.fix.split_whitespace().collect::<Vec<_>>().join(" "),
             f.source.clone(),
+        ]);
+        w.write_record(row.iter().map(|c| spreadsheet(c).into_owned()))?;
+    }
+    for c in &r.coverage {
+        let mut row = vec!["coverage".to_string(), c.advisory.clone(), String::new()];
+        row.extend(dev(&c.device));
+        row.extend([
+            String::new(),
+            String::new(),
+            format!("{}: advisory coverage is partial", c.advisory),
+            c.left_out.clone(),
+            String::new(),
+            c.source.clone(),
         ]);
         w.write_record(row.iter().map(|c| spreadsheet(c).into_owned()))?;
     }
@@ -262,4 +329,82 @@ pub fn csv(r: &AuditReport, delimiter: u8, out: &mut dyn Write) -> io::Result<()
         }
     }
     w.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::Context;
+    use crate::model::{Device, Report};
+
+    fn audit(devices: Vec<Device>) -> AuditReport {
+        let report = Report {
+            schema_version: 1,
+            camscan_version: "0.0.0".into(),
+            started_at: "2026-11-25T08:00:00Z".into(),
+            finished_at: "2026-11-25T08:00:04Z".into(),
+            complete: true,
+            targets: vec!["198.18.0.0/24".into()],
+            devices,
+        };
+        AuditReport::new(report, "scan", &Context::default(), None)
+    }
+
+    fn device(ip: &str, vendor: &str, model: &str) -> Device {
+        let mut d = Device::new(ip.parse().unwrap());
+        d.vendor = Some(vendor.into());
+        d.model = Some(model.into());
+        d.firmware = Some("V5.7.3 build 220112".into());
+        d
+    }
+
+    /// Two Hikvision devices with no advisory finding: the table, the CSV and the JSON say
+    /// that Hikvision's advisory coverage is partial (once per advisory in the table, naming
+    /// both); a report of a maker whose entries are complete says nothing of it.
+    #[test]
+    fn a_partial_entrys_coverage_note_is_shown() {
+        let r = audit(vec![
+            device("198.18.0.5", "HIKVISION", "DS-2CD2143G2-I"),
+            device("198.18.0.6", "Hikvision", "DS-2CD2386G2-IU"),
+        ]);
+        assert!(
+            r.findings
+                .iter()
+                .all(|f| f.id != crate::audit::FindingId::FirmwareAdvisory),
+            "{:?}",
+            r.findings
+        );
+        let mut out = Vec::new();
+        table(&r, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains(
+                "Advisory coverage is partial: no firmware-advisory finding does not mean not \
+                 affected\n  Hikvision (198.18.0.5, 198.18.0.6): CVE-2025-66177 leaves out the \
+                 further NVR"
+            ),
+            "{text}"
+        );
+        let mut out = Vec::new();
+        csv(&r, b',', &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text.lines()
+                .filter(|l| l.starts_with("coverage,CVE-2025-66177,,198.18.0."))
+                .count(),
+            2,
+            "{text}"
+        );
+        let mut out = Vec::new();
+        json(&r, &mut out).unwrap();
+        let back: AuditReport = serde_json::from_slice(&out).unwrap();
+        assert_eq!(back.coverage, r.coverage);
+        assert_eq!(back.coverage.len(), 2);
+
+        let r = audit(vec![device("198.18.0.7", "Dahua", "IPC-HDW3849H-AS-PV")]);
+        assert!(r.coverage.is_empty());
+        let mut out = Vec::new();
+        table(&r, &mut out).unwrap();
+        assert!(!String::from_utf8(out).unwrap().contains("coverage"));
+    }
 }

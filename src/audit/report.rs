@@ -133,6 +133,26 @@ pub fn html(
         commissioning(&mut h, c);
     }
     findings_overview(&mut h, r);
+    let partial = super::render::partial_coverage(r);
+    if !partial.is_empty() {
+        h.push_str(
+            "<h2 id=\"coverage\">Advisory coverage is partial</h2>\n<p>No firmware-advisory \
+             finding does not mean not affected: these advisories list more than camscan \
+             checks.</p>\n<ul class=\"coverage\">\n",
+        );
+        for p in &partial {
+            let _ = writeln!(
+                h,
+                "<li><b>{}</b> ({}): {} leaves out {} <span class=\"source\">{}</span></li>",
+                escape(&p.maker),
+                escape(&p.addresses.join(", ")),
+                escape(&p.advisory),
+                escape(&p.left_out),
+                escape(&p.source)
+            );
+        }
+        h.push_str("</ul>\n");
+    }
 
     let cameras: Vec<&Device> = r.report.devices.iter().filter(|d| is_camera(d)).collect();
     let _ = writeln!(h, "<h2 id=\"cameras\">Cameras ({})</h2>", cameras.len());

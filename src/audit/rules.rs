@@ -725,44 +725,72 @@ pub fn snmp_default_community(d: &Device, ctx: &Context) -> Option<Finding> {
 }
 
 /// `credential-reuse`: one credential (one entry of the credentials the scan was given, or one
-/// keyed hash in the inventory) opened streams on several devices. One finding per device, each
-/// naming the others; the credential itself is never shown.
+/// keyed hash in the inventory) opened services on several devices: a stream (RTSP, HTTP media
+/// or snapshot, or any protocol the scan logged in to) or a login the scan made on a service
+/// that is not a stream ([`Device::logins`]: a web admin page behind HTTP Basic/Digest, the ONVIF
+/// device API). One finding per device, naming the services it opened there and on each other
+/// device; the credential itself is never shown.
+///
+/// One device's services sharing a credential is not reuse: a camera keeps one account list for
+/// its web page, its RTSP server and its ONVIF API (Axis, Hikvision and Dahua alike), so one login
+/// opening all three is how the device works, not a password copied elsewhere. Only across
+/// devices is it reported.
 pub fn credential_reuse(devices: &[Device], ctx: &Context) -> Vec<Finding> {
-    let mut groups: BTreeMap<usize, Vec<&Device>> = BTreeMap::new();
+    // Credential entry -> each device it opened something on, with what (in device order).
+    let mut groups: BTreeMap<usize, Vec<(&Device, Vec<String>)>> = BTreeMap::new();
     for d in devices {
-        let mut entries: Vec<usize> = d
-            .streams
-            .iter()
-            .filter(|s| s.status == StreamStatus::Ok)
-            .filter_map(|s| s.credential_entry)
-            .collect();
-        entries.sort_unstable();
-        entries.dedup();
-        for e in entries {
-            groups.entry(e).or_default().push(d);
+        let mut opened: Vec<(usize, String)> =
+            d.streams
+                .iter()
+                .filter(|s| s.status == StreamStatus::Ok)
+                .filter_map(|s| Some((s.credential_entry?, format!("{} (stream)", origin(s)))))
+                .chain(d.logins.iter().filter_map(|l| {
+                    Some((l.credential_entry?, format!("{} ({})", l.service, l.what)))
+                }))
+                .collect();
+        opened.sort();
+        opened.dedup();
+        for (entry, what) in opened {
+            let members = groups.entry(entry).or_default();
+            match members.iter_mut().find(|(m, _)| m.ip == d.ip) {
+                Some((_, list)) => list.push(what),
+                None => members.push((d, vec![what])),
+            }
         }
     }
     let mut out = Vec::new();
     for members in groups.values().filter(|m| m.len() > 1) {
-        for d in members {
+        for (d, own) in members {
             let others: Vec<String> = members
                 .iter()
-                .filter(|o| o.ip != d.ip)
-                .map(|o| o.ip.to_string())
+                .filter(|(o, _)| o.ip != d.ip)
+                .map(|(o, what)| format!("{} at {}", o.ip, what.join(" and ")))
                 .collect();
             out.push(Finding {
                 evidence: format!(
-                    "the credential that opened this device's streams also opened {} other \
-                     device{}: {}",
+                    "the credential that opened {} also opened {} other device{}: {}",
+                    own.join(" and "),
                     others.len(),
                     if others.len() == 1 { "" } else { "s" },
-                    others.join(", ")
+                    others.join("; ")
                 ),
                 ..finding(d, ctx, FindingId::CredentialReuse, Severity::Medium)
             });
         }
     }
     out
+}
+
+/// A stream's service as `scheme://host:port` (its URL carries no credential; the path is left
+/// out: the finding names services, the stream list has the paths).
+fn origin(s: &Stream) -> String {
+    match url::Url::parse(&s.url) {
+        Ok(u) => match u.host_str() {
+            Some(host) => format!("{}://{host}:{}", u.scheme(), u.port().unwrap_or(s.port)),
+            None => s.url.clone(),
+        },
+        Err(_) => s.url.clone(),
+    }
 }
 
 #[cfg(test)]
@@ -958,12 +986,83 @@ mod tests {
         ];
         let f = credential_reuse(&devices, &ctx);
         assert_eq!(f.len(), 2);
+        assert_eq!(
+            f[0].evidence,
+            "the credential that opened rtsp://198.18.0.7:554 (stream) also opened 1 other \
+             device: 198.18.0.8 at rtsp://198.18.0.8:554 (stream)"
+        );
+        assert!(f.iter().all(|f| !f.evidence.contains("admin")));
+    }
+
+    fn web_login(ip: &str, port: u16, what: &str, entry: usize) -> crate::model::ServiceLogin {
+        crate::model::ServiceLogin {
+            service: format!("http://{ip}:{port}"),
+            what: what.into(),
+            username: "admin".into(),
+            credential_entry: Some(entry),
+        }
+    }
+
+    /// Issue 40: one password opening a camera's RTSP stream and another device's web admin
+    /// page (or its ONVIF API) is reuse; one device's own services sharing it is not; other
+    /// passwords are not.
+    #[test]
+    fn credential_reuse_spans_rtsp_http_and_onvif_across_devices_only() {
+        let ctx = Context::default();
+        let mut cam = device("10.0.0.5");
+        let mut s = stream(
+            "rtsp://10.0.0.5:554/Streaming/Channels/101",
+            AuthScheme::Digest,
+            Some("admin"),
+        );
+        s.credential_entry = Some(0);
+        cam.streams.push(s);
+        // The camera's own web page with the same credential: not a finding by itself.
+        cam.logins.push(web_login("10.0.0.5", 80, "web admin", 0));
+        assert!(credential_reuse(std::slice::from_ref(&cam), &ctx).is_empty());
+        let mut nvr = device("10.0.0.9");
+        nvr.logins.push(web_login("10.0.0.9", 80, "web admin", 0));
+        let mut other = device("10.0.0.12");
+        other.logins.push(web_login("10.0.0.12", 80, "ONVIF", 1));
+        let devices = [cam.clone(), nvr.clone(), other.clone()];
+        let f = credential_reuse(&devices, &ctx);
+        let got: Vec<(String, &str)> = f
+            .iter()
+            .map(|f| (f.device.address.to_string(), f.evidence.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "10.0.0.5".to_string(),
+                    "the credential that opened http://10.0.0.5:80 (web admin) and \
+                     rtsp://10.0.0.5:554 (stream) also opened 1 other device: 10.0.0.9 at \
+                     http://10.0.0.9:80 (web admin)"
+                ),
+                (
+                    "10.0.0.9".to_string(),
+                    "the credential that opened http://10.0.0.9:80 (web admin) also opened 1 \
+                     other device: 10.0.0.5 at http://10.0.0.5:80 (web admin) and \
+                     rtsp://10.0.0.5:554 (stream)"
+                ),
+            ]
+        );
+        assert_eq!(f[0].severity, Severity::Medium);
+        // Deterministic: the same devices give the same findings.
+        assert_eq!(credential_reuse(&devices, &ctx), f);
+        // An ONVIF login with entry 0 on the third device joins the group.
+        other.logins[0].credential_entry = Some(0);
+        let f = credential_reuse(&[cam, nvr, other], &ctx);
+        assert_eq!(f.len(), 3);
         assert!(
-            f[0].evidence.ends_with("1 other device: 198.18.0.8"),
+            f[0].evidence.ends_with(
+                "also opened 2 other devices: 10.0.0.9 at http://10.0.0.9:80 (web admin); \
+                 10.0.0.12 at http://10.0.0.12:80 (ONVIF)"
+            ),
             "{}",
             f[0].evidence
         );
-        assert!(f.iter().all(|f| !f.evidence.contains("admin")));
+        assert!(f.iter().all(|f| !f.evidence.contains("admin\"")));
     }
 
     #[test]

@@ -37,8 +37,28 @@ pub struct Advisory {
     pub fixed: String,
     /// Where every fact of the entry comes from: the maker's advisory, the CVE record, CISA.
     pub sources: Vec<String>,
+    /// The maker's own text: its advisory page, else the CVE record the maker published as its
+    /// CVE numbering authority (one of `sources`). Absent only when the maker published none,
+    /// which `left_out` then says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maker_source: Option<String>,
+    /// The entry does not model everything its sources list (lines, models or firmware left
+    /// out): "no finding" for this maker's devices is then no proof they are unaffected, and
+    /// the audit says so ([`Advisory::coverage_note`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
+    /// With `partial`: one sentence saying what is not modelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left_out: Option<String>,
     #[serde(skip)]
     pub from: usize,
+}
+
+impl Advisory {
+    /// What a partial entry leaves out, for the audit's coverage note; `None` for a complete one.
+    pub fn coverage_note(&self) -> Option<&str> {
+        self.partial.then_some(self.left_out.as_deref()).flatten()
+    }
 }
 
 /// One line of an advisory's affected-products table.
@@ -48,8 +68,13 @@ pub struct Affected {
     /// The series as the advisory names it (`DS-2CD2xx2F-I Series`), for people.
     pub series: String,
     /// Model patterns ([`firmware::model_matches`]): `#` a digit, `?` a letter or digit, `@`
-    /// letters, `*` anything.
+    /// letters, `*` anything. Empty with `all_models`.
+    #[serde(default)]
     pub models: Vec<String>,
+    /// The advisory names every model of the maker (`All firmware versions prior to 5.65`):
+    /// any model of the maker matches, the firmware range still has to.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub all_models: bool,
     /// First affected firmware (inclusive); none: every earlier one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
@@ -62,6 +87,11 @@ pub struct Affected {
     /// Firmware built before this date (`YYYY-MM-DD`), when the advisory gives a build time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub built_before: Option<String>,
+    /// The chip the line is limited to (`ARTPEC-8`), when the advisory names a platform rather
+    /// than models. camscan does not learn a device's chip, so a device of the maker in the
+    /// firmware range gets an info finding ("may apply"), never a confirmed one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
 }
 
 /// Whether a device's firmware falls in an [`Affected`] range.
@@ -75,6 +105,15 @@ pub enum InRange {
 }
 
 impl Affected {
+    /// Whether the line names `model` (a device's text).
+    pub fn names_model(&self, model: &str) -> bool {
+        self.all_models
+            || self
+                .models
+                .iter()
+                .any(|p| firmware::model_matches(p, model))
+    }
+
     /// Whether `firmware` (a device's text) falls in this range; never a guess.
     pub fn contains(&self, firmware: &str) -> InRange {
         use firmware::Order::*;
@@ -126,6 +165,9 @@ impl Affected {
     /// `built before 2021-06-01`.
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
+        if let Some(p) = &self.platform {
+            parts.push(format!("{p} products"));
+        }
         match (&self.from, &self.through) {
             (Some(f), Some(t)) => parts.push(format!("{f} to {t}")),
             (None, Some(t)) => parts.push(format!("up to {t}")),
@@ -143,8 +185,15 @@ impl Affected {
 
     fn check(&self) -> Result<(), String> {
         entry::required("series", &self.series)?;
-        if self.models.is_empty() {
-            return Err(format!("{}: no model pattern", self.series));
+        match (self.all_models, self.models.is_empty()) {
+            (false, true) => return Err(format!("{}: no model pattern", self.series)),
+            (true, false) => {
+                return Err(format!(
+                    "{}: all_models with model patterns: say one or the other",
+                    self.series
+                ));
+            }
+            _ => {}
         }
         for m in &self.models {
             firmware::pattern_ok(m)?;
@@ -224,7 +273,20 @@ impl Check for Advisory {
         for a in &self.affected {
             a.check()?;
         }
-        sources_ok(&self.sources)
+        sources_ok(&self.sources)?;
+        if let Some(m) = &self.maker_source {
+            sources_ok(std::slice::from_ref(m)).map_err(|e| format!("maker_source: {e}"))?;
+            if !self.sources.contains(m) {
+                return Err(format!("maker_source {m} is not one of the sources"));
+            }
+        }
+        match (self.partial, self.left_out.as_deref().map(str::trim)) {
+            (true, None | Some("")) => {
+                Err("partial without left_out: say what the entry does not model".into())
+            }
+            (false, Some(_)) => Err("left_out without partial: true".into()),
+            _ => Ok(()),
+        }
     }
 
     fn check_in(&self, cx: &Context) -> Result<(), String> {
@@ -320,6 +382,8 @@ mod tests {
             through: through.map(str::to_string),
             before: before.map(str::to_string),
             built_before: None,
+            platform: None,
+            all_models: false,
         }
     }
 
@@ -386,6 +450,9 @@ mod tests {
             affected: vec![range(Some("5.0"), None, None)],
             fixed: "5.1".into(),
             sources: vec!["https://example.invalid/a".into()],
+            maker_source: None,
+            partial: false,
+            left_out: None,
             from: 0,
         };
         assert!(a.check().unwrap_err().contains("no upper bound"));
@@ -398,6 +465,40 @@ mod tests {
         a.sources = vec!["https://example.invalid/a".into()];
         a.affected = vec![range(None, Some("not a version"), None)];
         assert!(a.check().unwrap_err().contains("does not parse"));
+    }
+
+    /// A partial entry says what it leaves out; the maker's source is one of the sources.
+    #[test]
+    fn a_partial_entry_needs_its_left_out_and_a_maker_source_is_a_listed_url() {
+        let mut a = Advisory {
+            id: "CVE-0000-0002".into(),
+            advisory: None,
+            vendor: "axis".into(),
+            summary: "s".into(),
+            kev: false,
+            affected: vec![range(None, Some("5.1"), None)],
+            fixed: "5.2".into(),
+            sources: vec!["https://www.axis.com/a.pdf".into()],
+            maker_source: Some("https://www.axis.com/a.pdf".into()),
+            partial: true,
+            left_out: None,
+            from: 0,
+        };
+        assert!(a.check().unwrap_err().contains("without left_out"));
+        a.left_out = Some("  ".into());
+        assert!(a.check().is_err(), "a blank sentence says nothing");
+        a.left_out = Some("the B line".into());
+        assert!(a.check().is_ok());
+        assert_eq!(a.coverage_note(), Some("the B line"));
+        a.partial = false;
+        assert!(a.check().unwrap_err().contains("without partial"));
+        a.left_out = None;
+        assert!(a.check().is_ok());
+        assert_eq!(a.coverage_note(), None);
+        a.maker_source = Some("https://www.axis.com/other.pdf".into());
+        assert!(a.check().unwrap_err().contains("not one of the sources"));
+        a.maker_source = Some("the maker's page".into());
+        assert!(a.check().is_err());
     }
 
     #[test]

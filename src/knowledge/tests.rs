@@ -630,6 +630,68 @@ fn factory_defaults_are_placeholders_in_their_field_only() {
     assert!(!embedded().is_placeholder(Field::Name, "camera1"));
 }
 
+/// Every advisory names the maker's own text (its advisory page, or the CVE record the maker
+/// published as CNA), or is partial and says the maker published none; and issue 40's two
+/// examples carry the whole affected list their sources give.
+#[test]
+fn every_advisory_has_a_makers_source_url() {
+    const MAKERS: [(&str, &str); 4] = [
+        ("hikvision", "hikvision.com"),
+        ("dahua", "dahuasecurity.com"),
+        ("axis", "axis.com"),
+        ("reolink", "reolink.com"),
+    ];
+    let k = embedded();
+    for a in &k.advisories {
+        let Some(m) = &a.maker_source else {
+            let left_out = a.coverage_note().unwrap_or_default();
+            assert!(
+                left_out.contains("published no advisory"),
+                "{}: no maker_source, and left_out does not say the maker published none",
+                a.id
+            );
+            continue;
+        };
+        assert!(a.sources.contains(m), "{}: {m} is not a source", a.id);
+        let url = url::Url::parse(m).unwrap();
+        let host = url.host_str().unwrap_or_default();
+        let own_site = MAKERS.iter().any(|(v, domain)| {
+            *v == a.vendor && (host == *domain || host.ends_with(&format!(".{domain}")))
+        });
+        let cna_record = host == "raw.githubusercontent.com"
+            && url.path().starts_with("/CVEProject/cvelistV5/")
+            && url.path().ends_with(&format!("/{}.json", a.id));
+        assert!(own_site || cna_record, "{}: {m} is not the maker's", a.id);
+    }
+    let reolink = k
+        .advisories
+        .iter()
+        .find(|a| a.id == "CVE-2021-40407")
+        .unwrap();
+    assert!(reolink.maker_source.is_none() && reolink.partial);
+    let secure_boot = k
+        .advisories
+        .iter()
+        .find(|a| a.id == "CVE-2023-21414")
+        .unwrap();
+    assert!(
+        secure_boot
+            .affected
+            .iter()
+            .any(|l| l.platform.as_deref() == Some("ARTPEC-8") && l.all_models),
+        "the ARTPEC-8 line"
+    );
+    let boa = k
+        .advisories
+        .iter()
+        .find(|a| a.id == "CVE-2017-20049")
+        .unwrap();
+    assert!(
+        boa.affected.iter().all(|l| l.all_models),
+        "every Axis model"
+    );
+}
+
 /// The audit's two data files: every advisory with a source, a maker in the registry, ranges
 /// that parse and a KEV flag for the catalogue's; every factory credential with the maker's
 /// document; and a user file with an advisory that has no source is refused, naming the entry.

@@ -163,6 +163,24 @@ pub struct Device {
     /// --check-defaults`): the user and what it opened, never the password.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub default_logins: Vec<DefaultLogin>,
+    /// Logins the scan made that opened something other than a stream: a web page behind a
+    /// login wall (HTTP Basic/Digest), the ONVIF device API (WS-UsernameToken or HTTP Digest).
+    /// Streams carry their own ([`Stream::credential_entry`]). In no output: the audit's
+    /// `credential-reuse` reads them, naming the service, never the password.
+    #[serde(skip)]
+    pub logins: Vec<ServiceLogin>,
+}
+
+/// A login the scan made on a service of the device (the password is never kept).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceLogin {
+    /// The service, as an origin without credentials (`http://198.18.0.9:80`).
+    pub service: String,
+    /// What the login opened, for people (`web admin`, `ONVIF`).
+    pub what: String,
+    pub username: String,
+    /// Which entry of the scan's credentials list it was (as [`Stream::credential_entry`]).
+    pub credential_entry: Option<usize>,
 }
 
 /// A maker's documented factory credential that a device accepted.
@@ -356,6 +374,7 @@ impl Device {
             arp_conflict: Vec::new(),
             snmp: None,
             default_logins: Vec::new(),
+            logins: Vec::new(),
         }
     }
 }

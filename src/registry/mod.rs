@@ -79,6 +79,12 @@ pub enum Event {
         /// Operations it answered without credentials.
         unauthenticated: Vec<String>,
     },
+    /// A credential of the scan's list opened a service that is not a stream (a web login
+    /// wall, the ONVIF device API).
+    Login {
+        ip: IpAddr,
+        login: crate::model::ServiceLogin,
+    },
     /// An HTTP fingerprint of one port: vendor, model and kind, with the evidence.
     Fingerprint {
         ip: IpAddr,
@@ -134,6 +140,7 @@ impl Event {
             | Event::Upnp { ip, .. }
             | Event::Onvif { ip, .. }
             | Event::OnvifProfiles { ip, .. }
+            | Event::Login { ip, .. }
             | Event::ArpConflict { ip, .. }
             | Event::Fingerprint { ip, .. }
             | Event::Announce { ip, .. }
@@ -347,6 +354,15 @@ impl Registry {
                 o.profiles = profiles;
                 o.clock_offset_s = clock_offset_s;
                 o.unauthenticated = unauthenticated;
+            }
+            Event::Login { ip, login } => {
+                let d = self.device(ip);
+                if !d.logins.contains(&login) {
+                    d.logins.push(login);
+                    d.logins.sort_by(|a, b| {
+                        (&a.service, &a.what, &a.username).cmp(&(&b.service, &b.what, &b.username))
+                    });
+                }
             }
             Event::Fingerprint {
                 ip,
@@ -693,6 +709,11 @@ fn absorb(d: &mut Device, other: &Device) {
         }
     }
     d.errors.extend(other.errors.iter().cloned());
+    for l in &other.logins {
+        if !d.logins.contains(l) {
+            d.logins.push(l.clone());
+        }
+    }
     if d.onvif.is_none() {
         d.onvif.clone_from(&other.onvif);
     }

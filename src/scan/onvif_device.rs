@@ -45,6 +45,17 @@ pub(super) async fn onvif_device(
             serial: info.serial,
         });
     }
+    if let (Some(c), Some(at)) = (&f.credential, f.login_at) {
+        events.push(Event::Login {
+            ip,
+            login: crate::model::ServiceLogin {
+                service: format!("http://{at}"),
+                what: "ONVIF".into(),
+                username: c.username.clone(),
+                credential_entry: ctx.auth.credentials.iter().position(|x| x == c),
+            },
+        });
+    }
     let fail = |e: AnalyzeError| Event::Failure {
         ip,
         failure: e.failure(Stage::Analyze, None),

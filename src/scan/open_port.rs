@@ -207,7 +207,8 @@ async fn http_events(
     expected: Option<crate::analyze::identity::Expected>,
 ) -> Vec<Event> {
     let (ip, port) = (addr.ip(), addr.port());
-    let mut hs = crate::analyze::http::HttpSettings::for_port(ctx, addr, tls.is_some());
+    let https = tls.is_some();
+    let mut hs = crate::analyze::http::HttpSettings::for_port(ctx, addr, https);
     if let Some(expected) = expected {
         // The RTSP walks of this address wait (a little) for the maker this port's fingerprint
         // names (an RTSP port's own HTTP side promises nothing: that walk is its neighbour).
@@ -252,6 +253,18 @@ async fn http_events(
         service.product = Some(product);
         service.tls = tls.map(|t| t.summary);
         events.push(Event::Service { ip, service });
+    }
+    if let Some((username, credential_entry)) = f.login.clone() {
+        let scheme = if https { "https" } else { "http" };
+        events.push(Event::Login {
+            ip,
+            login: crate::model::ServiceLogin {
+                service: format!("{scheme}://{addr}"),
+                what: "web admin".into(),
+                username,
+                credential_entry,
+            },
+        });
     }
     events.extend(found_events(ip, port, f.streams, f.failures));
     events

@@ -377,6 +377,7 @@ pub async fn settle(addr: SocketAddr, findings: &mut HttpFindings, s: &HttpSetti
     let Some(login) = s.login.as_deref() else {
         return;
     };
+    findings.login = Some((login.cred.username.clone(), login.entry));
     for stream in &mut findings.streams {
         if stream.protocol == Protocol::Webrtc || stream.status != StreamStatus::Ok {
             continue;

@@ -138,6 +138,8 @@ pub struct HttpFindings {
     /// The port answers like a media server (an HLS/DASH folder, a root with no page) but no
     /// stream name could be guessed: what it answered and how to give the name.
     pub note: Option<String>,
+    /// The login that opened the port's login wall: `(user, credentials-list entry)`.
+    pub login: Option<(String, Option<usize>)>,
 }
 
 /// Settings of the HTTP analysis.
