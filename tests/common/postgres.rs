@@ -321,6 +321,43 @@ impl Pg {
         self.psql("postgres", "SELECT pg_reload_conf()");
     }
 
+    /// A psql session as `camscan` that runs `sql` (say, a transaction that takes a lock) and
+    /// holds it open until [`Held::release`].
+    pub fn hold(&self, sql: &str) -> Held {
+        use std::io::{BufRead, Write};
+        let mut cmd = match &self.netns {
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns]);
+                c.arg(bin_dir().join("psql"));
+                c
+            }
+            None => Command::new(bin_dir().join("psql")),
+        };
+        let mut child = cmd
+            .args(["-X", "-At", "-v", "ON_ERROR_STOP=1", "-U", "camscan", "-h"])
+            .arg(&self.dir)
+            .args(["-p", &self.port.to_string(), "-d", "hub"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("psql runs");
+        let mut stdin = child.stdin.take().expect("psql's stdin");
+        writeln!(stdin, "{sql}\nSELECT 'held';").expect("psql reads");
+        let mut out = std::io::BufReader::new(child.stdout.take().expect("psql's stdout"));
+        let mut line = String::new();
+        while out.read_line(&mut line).map(|n| n > 0).unwrap_or(false) {
+            if line.trim() == "held" {
+                return Held { child, stdin };
+            }
+            line.clear();
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("psql did not run {sql:?}: {}", self.log());
+    }
+
     /// The server's log so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
@@ -330,5 +367,21 @@ impl Pg {
 impl Drop for Pg {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// A psql session holding what [`Pg::hold`] ran.
+pub struct Held {
+    child: Child,
+    stdin: std::process::ChildStdin,
+}
+
+impl Held {
+    /// Run `sql` (say, `COMMIT;`) and end the session.
+    pub fn release(mut self, sql: &str) {
+        use std::io::Write;
+        let _ = writeln!(self.stdin, "{sql}");
+        drop(self.stdin);
+        let _ = self.child.wait();
     }
 }
