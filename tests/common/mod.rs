@@ -34,6 +34,7 @@
 //! | fleet | 127.0.8.1-20 |
 //! | audit | 127.0.9.1-19 |
 //! | maker_paths | 127.0.4.1-9 |
+//! | secrets | 127.0.40.1-2 |
 //!
 //! A new file takes a block of its own (127.0.N.x for N from 4 up). Servers bound to port 0 and
 //! the namespace labs (each with its own prefix) need no entry.
