@@ -96,7 +96,7 @@ pub fn agent_name() -> String {
 
 /// Open the hub's inventory (migrating it).
 pub fn open_hub(hub: &HubConfig) -> Result<Store, CommandError> {
-    crate::record::open_db(&hub.at, hub.password_file.as_deref())
+    crate::record::open_db(&hub.at, hub.password_file.as_deref(), None)
 }
 
 /// Send everything the hub lacks of `site` to `hub`, batch by batch (blocking); `batch` reads
