@@ -85,10 +85,10 @@ pub enum Command {
     Serve(Box<ServeArgs>),
     /// Check why a scan may miss things: privileges for raw ARP, interfaces and the subnets a
     /// scan without targets covers, multicast routes, the open-file limit, ffprobe, the config
-    /// file, the inventory (read-only), the serve token's permissions and each notification
-    /// sink. One line per check, pass / warn / fail with the fix. Sends nothing but a TCP
-    /// connect to each configured webhook/MQTT sink. Exit 0 when nothing fails, 1 when
-    /// something does.
+    /// file, the inventory (read-only), the credential key's and the serve token's permissions
+    /// and each notification sink. One line per check, pass / warn / fail with the fix. Sends
+    /// nothing but a TCP connect to each configured webhook/MQTT sink. Exit 0 when nothing
+    /// fails, 1 when something does.
     Doctor(DoctorArgs),
     /// Judge the installation: scan (or, with --from-db, read the inventory without sending
     /// anything) and report security findings, each with a stable id, severity, evidence, fix and

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{run, stderr};
+use common::{run, stderr, stdout};
 use serde_json::json;
 
 const H264: &str = "127.0.40.1";
@@ -71,20 +71,31 @@ fn watch_cmdlines(stop: Arc<AtomicBool>, limit: Duration) -> std::thread::JoinHa
     })
 }
 
+/// The two cameras behind a login, started once for the file's tests.
+fn lab() {
+    static LAB: std::sync::OnceLock<common::Server> = std::sync::OnceLock::new();
+    LAB.get_or_init(|| {
+        assert!(
+            common::is_root(),
+            "the RTSP lab needs root: run scripts/test"
+        );
+        let video = |codec: &str| {
+            json!({"codec": codec, "width": 640, "height": 360, "fps": 10, "profile": "main"})
+        };
+        common::rtsp_servers(&json!([
+            {"address": H264, "port": 8554,
+             "auth": {"method": "basic", "user": "admin", "password": PASSWORD},
+             "mounts": [{"path": "/live", "video": video("h264"), "audio": null}]},
+            {"address": H265, "port": 8554,
+             "auth": {"method": "digest", "user": "admin", "password": PASSWORD},
+             "mounts": [{"path": "/Streaming/Channels/101", "video": video("h265"), "audio": null}]}
+        ]))
+    });
+}
+
 #[test]
 fn no_password_on_any_command_line_while_keyframes_are_taken() {
-    assert!(common::is_root(), "the RTSP lab needs root: run scripts/test");
-    let video = |codec: &str| {
-        json!({"codec": codec, "width": 640, "height": 360, "fps": 10, "profile": "main"})
-    };
-    let _rtsp = common::rtsp_servers(&json!([
-        {"address": H264, "port": 8554,
-         "auth": {"method": "basic", "user": "admin", "password": PASSWORD},
-         "mounts": [{"path": "/live", "video": video("h264"), "audio": null}]},
-        {"address": H265, "port": 8554,
-         "auth": {"method": "digest", "user": "admin", "password": PASSWORD},
-         "mounts": [{"path": "/Streaming/Channels/101", "video": video("h265"), "audio": null}]}
-    ]));
+    lab();
     let dir = tempfile::tempdir().unwrap();
     let creds = dir.path().join("creds");
     std::fs::write(&creds, format!("admin:{PASSWORD}\n")).unwrap();
@@ -139,4 +150,87 @@ fn no_password_on_any_command_line_while_keyframes_are_taken() {
             "{ip} has its keyframe: {card}"
         );
     }
+}
+
+/// A scan recorded in an inventory keeps the key of its credential hashes beside it, mode 0600,
+/// and nothing of it in the database; the next scan of the same inventory still knows which
+/// credential worked; `camscan doctor` shows the key file.
+#[test]
+fn the_inventorys_credential_key_is_a_file_of_its_own() {
+    lab();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inventory.db");
+    let creds = dir.path().join("creds");
+    std::fs::write(&creds, format!("nobody:wrong\nadmin:{PASSWORD}\n")).unwrap();
+    let scan = || {
+        let out = run(
+            common::camscan_with_db(&db).args([
+                "scan",
+                H264,
+                "-p",
+                "8554",
+                "--credentials",
+                creds.to_str().unwrap(),
+                "-f",
+                "json",
+                "-v",
+            ]),
+            Duration::from_secs(60),
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stderr(&out)
+    };
+    scan();
+    let key_file = dir.path().join("inventory.db.key");
+    let mode = {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o7777
+    };
+    assert_eq!(mode, 0o600);
+    let key = std::fs::read_to_string(&key_file).unwrap();
+    assert_eq!(key.trim().len(), 64, "32 bytes in hex: {key:?}");
+    let meta = run(
+        std::process::Command::new("/usr/bin/python3").args([
+            "-c",
+            "import sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nprint(c.execute(\"SELECT count(*) FROM meta WHERE key='cred_key'\").fetchone()[0], c.execute('SELECT count(*) FROM streams WHERE cred IS NOT NULL').fetchone()[0])",
+            db.to_str().unwrap(),
+        ]),
+        Duration::from_secs(10),
+    );
+    assert_eq!(
+        stdout(&meta).trim(),
+        "0 1",
+        "no key in the database, one hash: {}",
+        stderr(&meta)
+    );
+
+    // The next scan revisits the path with the credential that worked (its hash matched under
+    // the file's key; with another key it finds no credential and says the path no longer
+    // serves media).
+    let second = scan();
+    assert!(
+        second.contains("known paths all serve media: device unchanged")
+            && !second.contains("no longer serves media"),
+        "the path and credential that worked: {second}"
+    );
+
+    let out = run(
+        common::camscan()
+            .args(["doctor", "-f", "json", "--db"])
+            .arg(&db),
+        Duration::from_secs(30),
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let check = report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "credential_key")
+        .unwrap_or_else(|| panic!("no credential_key check: {report:#}"));
+    assert_eq!(check["status"], "pass", "{check}");
+    assert_eq!(
+        check["detail"],
+        format!("{}: mode 0600", key_file.display()),
+        "{check}"
+    );
 }
