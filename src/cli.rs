@@ -85,10 +85,10 @@ pub enum Command {
     Serve(Box<ServeArgs>),
     /// Check why a scan may miss things: privileges for raw ARP, interfaces and the subnets a
     /// scan without targets covers, multicast routes, the open-file limit, ffprobe, the config
-    /// file, the inventory (read-only), the serve token's permissions and each notification
-    /// sink. One line per check, pass / warn / fail with the fix. Sends nothing but a TCP
-    /// connect to each configured webhook/MQTT sink. Exit 0 when nothing fails, 1 when
-    /// something does.
+    /// file, the inventory (read-only), the credential key's and the serve token's permissions
+    /// and each notification sink. One line per check, pass / warn / fail with the fix. Sends
+    /// nothing but a TCP connect to each configured webhook/MQTT sink. Exit 0 when nothing
+    /// fails, 1 when something does.
     Doctor(DoctorArgs),
     /// Judge the installation: scan (or, with --from-db, read the inventory without sending
     /// anything) and report security findings, each with a stable id, severity, evidence, fix and
@@ -169,6 +169,13 @@ pub struct DbArgs {
     /// ~/.pgpass or the URL's passfile=, as libpq reads them).
     #[arg(long, value_name = "FILE", env = "CAMSCAN_DB_PASSWORD_FILE")]
     pub db_password_file: Option<PathBuf>,
+    /// The key of the credential hashes the inventory keeps (which credential opened a stream),
+    /// in this file, mode 0600, made on first use [default: beside an SQLite inventory, its name
+    /// with .key added; for PostgreSQL $XDG_CONFIG_HOME/camscan/credential.key, else
+    /// ~/.config/camscan/credential.key; or the config file's `credential_key:`]. Never in the
+    /// inventory itself.
+    #[arg(long, value_name = "FILE", env = "CAMSCAN_CREDENTIAL_KEY")]
+    pub credential_key: Option<PathBuf>,
     /// Only this site's devices, scans and events (an inventory that holds several sites: the
     /// fleet's hub); `serve` records its scans at it [default: every site; serve's scans: the
     /// host name].
@@ -711,6 +718,13 @@ pub struct FindArgs {
     /// ~/.pgpass or the URL's passfile=, as libpq reads them).
     #[arg(long, value_name = "FILE", env = "CAMSCAN_DB_PASSWORD_FILE")]
     pub db_password_file: Option<PathBuf>,
+    /// The key of the credential hashes the inventory keeps (which credential opened a stream),
+    /// in this file, mode 0600, made on first use [default: beside an SQLite inventory, its name
+    /// with .key added; for PostgreSQL $XDG_CONFIG_HOME/camscan/credential.key, else
+    /// ~/.config/camscan/credential.key; or the config file's `credential_key:`]. Never in the
+    /// inventory itself.
+    #[arg(long, value_name = "FILE", env = "CAMSCAN_CREDENTIAL_KEY")]
+    pub credential_key: Option<PathBuf>,
     /// The site this scan is recorded at: devices are told apart per site (192.168.1.10 at one
     /// site is never the one at another) [default: the config file's `site:`, else this
     /// machine's host name].

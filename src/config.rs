@@ -109,6 +109,9 @@ pub struct ScanConfig {
     pub db: Option<PathBuf>,
     /// `--db-password-file`: the PostgreSQL password's file.
     pub db_password_file: Option<PathBuf>,
+    /// The credential key's file (`--credential-key`, `CAMSCAN_CREDENTIAL_KEY`, config
+    /// `credential_key:`); `None`: the inventory's default ([`crate::store::cred_key`]).
+    pub credential_key: Option<PathBuf>,
     /// The site the scan is recorded at (`--site`, `CAMSCAN_SITE`, config `site:`, else the
     /// host name): identity, offline and events are per site.
     pub site: String,
@@ -155,6 +158,7 @@ impl Default for ScanConfig {
             discovery_wait: DEFAULT_DISCOVERY_WAIT,
             db: default_db_path(),
             db_password_file: None,
+            credential_key: None,
             site: default_site(),
             hub: None,
         }
@@ -239,6 +243,8 @@ pub struct FileConfig {
     pub discovery_wait: Option<DurationValue>,
     /// The inventory database (`--db`); `null` for the default location.
     pub db: Option<PathBuf>,
+    /// The credential key's file (`--credential-key`); `null` for the inventory's default.
+    pub credential_key: Option<PathBuf>,
     /// The site scans are recorded at (`--site`); `null` for the host name.
     pub site: Option<String>,
     /// The fleet's hub (`--hub`).
@@ -372,6 +378,10 @@ impl ScanConfig {
                 db_path(args.db.as_deref(), file)
             },
             db_password_file: args.db_password_file.clone(),
+            credential_key: args
+                .credential_key
+                .clone()
+                .or_else(|| file.credential_key.clone()),
             site: args
                 .site
                 .clone()

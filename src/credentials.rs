@@ -85,8 +85,44 @@ pub fn url_with_credentials(url: &str, c: &Credential) -> String {
     }
 }
 
+/// `url` without the `user:password@` it may carry (a stream shown with `--show-credentials`),
+/// and that credential, decoded. A URL without one comes back as it was.
+pub fn split_userinfo(url: &str) -> (String, Option<Credential>) {
+    let Ok(mut u) = url::Url::parse(url) else {
+        return (url.to_string(), None);
+    };
+    if u.username().is_empty() && u.password().is_none() {
+        return (url.to_string(), None);
+    }
+    let decode = crate::proto::wsd::percent_decode;
+    let cred = Credential {
+        username: decode(u.username()),
+        password: decode(u.password().unwrap_or("")),
+        scope: None,
+    };
+    // Both calls fail only on URLs that cannot have credentials (no host), ruled out above.
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    (u.to_string(), Some(cred))
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn userinfo_comes_out_of_a_url() {
+        let (url, c) = split_userinfo("rtsp://admin:p%40ss%20w@10.0.0.5:554/live?a=1");
+        assert_eq!(url, "rtsp://10.0.0.5:554/live?a=1");
+        let c = c.unwrap();
+        assert_eq!(
+            (c.username.as_str(), c.password.as_str()),
+            ("admin", "p@ss w")
+        );
+        assert_eq!(
+            split_userinfo("http://10.0.0.5/a@b"),
+            ("http://10.0.0.5/a@b".to_string(), None)
+        );
+    }
+
     use super::*;
 
     #[test]

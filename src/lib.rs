@@ -25,7 +25,8 @@
 //! * [`probe`]: the bounded TCP connect pool, port-major and lazy.
 //! * [`detect`]: which protocol an open port speaks (bytes to send + a pure classifier).
 //! * [`analyze`]: RTSP path discovery, login within the per-host budget, channel walk, PLAY
-//!   verification (retina, every await under a deadline), the ONVIF device API, optional ffprobe.
+//!   verification (retina, every await under a deadline), the ONVIF device API, optional ffprobe
+//!   (a stream's credential reaches ffmpeg and ffprobe only on their stdin, `analyze::ffconcat`).
 //! * [`net`]: OS networking: fd limits, connect with errno classification, interfaces, multicast
 //!   sockets, the ARP packet socket (the crate's only `unsafe`), and the small hand-written RTSP,
 //!   HTTP, RTMP and STUN clients the detectors and analysers share, and a camera's snapshot
@@ -52,8 +53,9 @@
 //! * [`export`]: table, JSON, CSV, XML, YAML, NDJSON and M3U renderers writing to a given writer,
 //!   and configuration for go2rtc, Frigate, MediaMTX and a Home Assistant paste sheet.
 //! * [`store`]: the inventory: every scan recorded in one SQLite file, devices under a stable
-//!   identity, their states and the events derived between scans. It uses only the model; the
-//!   long-running parts share it through one handle, `store::SharedStore`.
+//!   identity, their states and the events derived between scans; the key of its credential
+//!   hashes in a file of its own (`store::cred_key`), never in the database. It uses only the
+//!   model; the long-running parts share it through one handle, `store::SharedStore`.
 //! * [`notify`]: `camscan watch`'s notification sinks (stdout, webhook, exec, MQTT with Home
 //!   Assistant discovery), each fed from the store's outbox at least once and in order, with
 //!   backoff.

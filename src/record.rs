@@ -55,7 +55,26 @@ pub(crate) fn open_existing(args: &DbArgs) -> Result<Store, CommandError> {
     if !is_postgres_url(&path) && !path.exists() {
         return Err(CommandError::NoInventory { path });
     }
-    open_db(&path, args.db_password_file.as_deref())
+    open_db(
+        &path,
+        args.db_password_file.as_deref(),
+        key_file(args)?.as_deref(),
+    )
+}
+
+/// The credential key's file of `args`: `--credential-key`/`CAMSCAN_CREDENTIAL_KEY`, else the
+/// config file's `credential_key:`; `None`: the inventory's default place.
+pub(crate) fn key_file(args: &DbArgs) -> Result<Option<PathBuf>, CommandError> {
+    if let Some(k) = &args.credential_key {
+        return Ok(Some(k.clone()));
+    }
+    let file = args
+        .config
+        .as_deref()
+        .map(FileConfig::load)
+        .transpose()?
+        .unwrap_or_default();
+    Ok(file.credential_key)
 }
 
 /// Whether `db` (as `--db` gave it) names a PostgreSQL server rather than a file.
@@ -66,11 +85,16 @@ pub fn is_postgres_url(db: &Path) -> bool {
 
 /// Open the inventory `db` names: an SQLite file, or a `postgres://` URL with its password from
 /// `password_file` (`--db-password-file`) or libpq's usual places, and TLS as its `sslmode`
-/// asks.
-pub fn open_db(db: &Path, password_file: Option<&Path>) -> Result<Store, CommandError> {
+/// asks; the key of its credential hashes in `key_file` (`--credential-key`), else its default
+/// place ([`crate::store::cred_key`]).
+pub fn open_db(
+    db: &Path,
+    password_file: Option<&Path>,
+    key_file: Option<&Path>,
+) -> Result<Store, CommandError> {
     match pg_target(db, password_file)? {
-        Some(target) => Ok(Store::open_postgres(&target)?),
-        None => Ok(Store::open(db)?),
+        Some(target) => Ok(Store::open_postgres_keyed(&target, key_file)?),
+        None => Ok(Store::open_keyed(db, key_file)?),
     }
 }
 
@@ -133,7 +157,11 @@ pub(crate) fn location(args: &DbArgs) -> Result<PathBuf, CommandError> {
 /// locked or newer file stops the scan here. `None` with `--no-db`.
 pub fn open_for_scan(cfg: &ScanConfig) -> Result<Option<Store>, CommandError> {
     match &cfg.db {
-        Some(path) => Ok(Some(open_db(path, cfg.db_password_file.as_deref())?)),
+        Some(path) => Ok(Some(open_db(
+            path,
+            cfg.db_password_file.as_deref(),
+            cfg.credential_key.as_deref(),
+        )?)),
         None => Ok(None),
     }
 }

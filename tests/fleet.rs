@@ -361,7 +361,10 @@ fn complete_scans(db: &str, site: &str) -> Vec<(i64, String)> {
 fn same_checks_and_diff(hub: &str, site_db: &Path, site: &str) {
     use camscan::store::{CheckRecord, DeviceQuery, Store};
     let local = Store::open(site_db).unwrap();
-    let mut there = camscan::record::open_db(Path::new(hub), None).unwrap();
+    // The key file the camscan processes of the tests use (their XDG_CONFIG_HOME), not the
+    // user's own.
+    let key = common::root_dir().join("target/no-user-config/camscan/credential.key");
+    let mut there = camscan::record::open_db(Path::new(hub), None, Some(&key)).unwrap();
     let view = |c: &CheckRecord| {
         (
             c.at.clone(),

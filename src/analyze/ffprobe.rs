@@ -2,14 +2,18 @@
 //! deadline, killed if it overruns. It fills what our own analysis left empty, and is the fallback
 //! when our analysis got nothing from a stream.
 //!
-//! ffmpeg takes credentials only inside the URL, so with credentials they appear in ffprobe's command
-//! line (visible to local users in the process list) for the seconds it runs; docs/design/wire.md says so.
+//! ffmpeg takes credentials only inside the URL; with credentials the URL goes to ffprobe in a concat
+//! script on its stdin ([`super::ffconcat`]), never on its command line, where every local user
+//! reads it (`ps`, `/proc/PID/cmdline`).
 
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
-use crate::credentials::{Credential, url_with_credentials};
+use tokio::io::AsyncWriteExt;
+
+use super::ffconcat;
+use crate::credentials::Credential;
 use crate::error::AnalyzeError;
 use crate::error::fmt_duration;
 use crate::model::{AudioInfo, Stream, VideoInfo};
@@ -22,22 +26,34 @@ pub async fn probe(
     cred: Option<&Credential>,
     timeout: Duration,
 ) -> Result<Probed, AnalyzeError> {
-    let target = match cred {
-        Some(c) => url_with_credentials(url, c),
-        None => url.to_string(),
-    };
-    let child = tokio::process::Command::new(ffprobe)
-        .args(["-v", "error", "-rtsp_transport", "tcp"])
-        // ffmpeg's socket timeout, in microseconds, so ffprobe gives up on its own too.
-        .args(["-timeout", &timeout.as_micros().to_string()])
-        .args(["-show_streams", "-of", "json"])
-        .arg(&target)
-        .stdin(Stdio::null())
+    let input = ffconcat::input(
+        url,
+        cred,
+        &[
+            ("rtsp_transport", "tcp".into()),
+            // ffmpeg's socket timeout, in microseconds, so ffprobe gives up on its own too.
+            ("timeout", timeout.as_micros().to_string()),
+        ],
+    );
+    let mut child = tokio::process::Command::new(ffprobe)
+        .args(["-v", "error", "-show_streams", "-of", "json"])
+        .args(&input.args)
+        .stdin(if input.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true)
         .spawn()
         .map_err(|e| AnalyzeError::Tool(format!("cannot run {}: {e}", ffprobe.display())))?;
+    if let (Some(script), Some(mut stdin)) = (input.stdin, child.stdin.take()) {
+        // A few hundred bytes: the pipe takes them at once; dropping stdin ends the script.
+        tokio::spawn(async move {
+            let _ = stdin.write_all(&script).await;
+        });
+    }
     let out = tokio::time::timeout(timeout * 3, child.wait_with_output())
         .await
         .map_err(|_| {

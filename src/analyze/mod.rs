@@ -4,6 +4,7 @@
 
 pub mod budget;
 pub mod context;
+pub mod ffconcat;
 pub mod ffprobe;
 pub mod hints;
 pub mod http;

@@ -11,9 +11,13 @@
 //! ffmpeg the pictures are also scaled down to [`WIDTH`] pixels, so a report of a hundred
 //! cameras stays a few megabytes.
 //!
-//! ffmpeg takes credentials only inside the URL: with credentials they are in its command line
-//! for the seconds it runs (as ffprobe's; docs/design/wire.md). Nothing else is sent but what a
-//! viewer sends, and every step has a deadline ([`DEADLINE`] for a camera in all).
+//! No password is ever on ffmpeg's command line, where every local user reads it (`ps`,
+//! `/proc/PID/cmdline`): a stream that needs a credential is either fetched by camscan's own
+//! RTSP client (H.264, H.265 and JPEG over RTSP: [`crate::analyze::rtsp::keyframe`]), its first
+//! keyframe piped to ffmpeg's stdin, or named to ffmpeg in a concat script on its stdin (other
+//! codecs, RTMP, HLS, DASH, HTTP-FLV/TS: [`crate::analyze::ffconcat`]). Only a stream that needs
+//! none is given to ffmpeg as a URL argument. Nothing else is sent but what a viewer sends, and
+//! every step has a deadline ([`DEADLINE`] for a camera in all).
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
@@ -23,6 +27,8 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use crate::analyze::ffconcat;
+use crate::analyze::rtsp::keyframe::{self as rtsp_keyframe, KeyframeError};
 use crate::model::{Credential, Device, Protocol, Stream, StreamStatus};
 use crate::net::{http, snapshot};
 use crate::proto::mjpeg;
@@ -322,41 +328,62 @@ async fn mjpeg_frame(d: &Device, s: &Stream, creds: &[Credential]) -> Result<Vec
     }
 }
 
-/// One keyframe of `s`, decoded and scaled by ffmpeg, as a JPEG.
+/// One keyframe of `s`, decoded and scaled by ffmpeg, as a JPEG. A stream that needs a
+/// credential never has it on ffmpeg's command line: an RTSP stream camscan depacketizes (H.264,
+/// H.265, JPEG) is fetched by camscan's own client and its keyframe piped to ffmpeg; any other is
+/// named to ffmpeg in a concat script on its stdin ([`crate::analyze::ffconcat`]).
 async fn keyframe(
     ffmpeg: &Path,
     d: &Device,
     s: &Stream,
     creds: &[Credential],
 ) -> Result<Vec<u8>, String> {
-    let url = match crate::store::working_credential(s, d.ip, creds) {
-        Some((username, password)) if !s.url.contains('@') => {
-            let c = Credential {
-                username,
-                password,
-                scope: None,
-            };
-            crate::credentials::url_with_credentials(&s.url, &c)
-        }
-        _ => s.url.clone(),
-    };
-    let socket = (DEADLINE / 2).as_micros().to_string();
+    let (url, in_url) = crate::credentials::split_userinfo(&s.url);
+    let cred = in_url.or_else(|| {
+        crate::store::working_credential(s, d.ip, creds).map(|(username, password)| Credential {
+            username,
+            password,
+            scope: None,
+        })
+    });
+    let socket = DEADLINE / 2;
     let mut args: Vec<String> = ["-hide_banner", "-nostdin", "-v", "error"]
         .map(String::from)
         .to_vec();
+    if let (Some(c), Protocol::Rtsp) = (&cred, s.protocol) {
+        let step = Duration::from_secs(4);
+        match rtsp_keyframe::first(&url, Some(c), step, socket).await {
+            Ok(k) => {
+                args.extend(["-f", k.format, "-i", "pipe:0"].map(String::from));
+                args.extend(output_args());
+                return run_ffmpeg(ffmpeg, &args, Some(k.bytes)).await;
+            }
+            Err(KeyframeError::Failed(why)) => return Err(why),
+            // Not depacketized here: ffmpeg opens it, the credential on its stdin.
+            Err(KeyframeError::Codec(_)) => {}
+        }
+    }
+    let socket = socket.as_micros().to_string();
+    let mut options: Vec<(&str, String)> = Vec::new();
     if s.protocol == Protocol::Rtsp {
-        args.extend(["-rtsp_transport", "tcp", "-timeout", &socket].map(String::from));
+        options.extend([("rtsp_transport", "tcp".into()), ("timeout", socket)]);
     } else {
-        args.extend(["-rw_timeout", &socket].map(String::from));
+        options.push(("rw_timeout", socket));
     }
     // Decode keyframes only: the first picture is whole, never the grey smear of a frame whose
     // reference was missed. ffmpeg's stream probe would then wait its whole 5 s default (it
     // sees no decoded frame): 1 s is plenty, the picture's size comes with the keyframe
     // (measured on GStreamer's H.264 server: 5.4 s by default, 1.5 s so).
-    args.extend(["-analyzeduration", "1000000", "-skip_frame", "nokey", "-i"].map(String::from));
-    args.push(url);
+    options.push(("analyzeduration", "1000000".into()));
+    let input = ffconcat::input(&url, cred.as_ref(), &options);
+    if input.stdin.is_some() {
+        // The concat demuxer probes what the URL's demuxer hands on: as briefly.
+        args.extend(["-analyzeduration", "1000000"].map(String::from));
+    }
+    args.extend(["-skip_frame", "nokey"].map(String::from));
+    args.extend(input.args);
     args.extend(output_args());
-    run_ffmpeg(ffmpeg, &args, None).await
+    run_ffmpeg(ffmpeg, &args, input.stdin).await
 }
 
 /// ffmpeg's output options: one frame, at most [`WIDTH`] wide, as a JPEG on stdout.

@@ -76,6 +76,7 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
         let db = DbArgs {
             db: args.find.db.clone(),
             db_password_file: args.find.db_password_file.clone(),
+            credential_key: args.find.credential_key.clone(),
             site: Some(cfg.site.clone()),
             config: args.find.config.clone(),
         };

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use super::Check;
 use super::parse::{self, FdVerdict};
-use super::store::{outbox, postgres_store, serve_token, store};
+use super::store::{credential_key, outbox, postgres_store, serve_token, store};
 use crate::cli::DoctorArgs;
 use crate::config::{FileConfig, WatchFile};
 use crate::notify::SinkSpec;
@@ -51,6 +51,12 @@ pub fn all(args: &DoctorArgs) -> Vec<Check> {
         out.push(outbox(i, &sinks, &watch));
         out.push(super::store::stream_paths(i));
     }
+    let key = args
+        .store
+        .credential_key
+        .clone()
+        .or_else(|| file.credential_key.clone());
+    out.push(credential_key(db.as_deref(), key.as_deref()));
     out.push(serve_token(db.as_deref()));
     out.extend(sinks.iter().map(|s| sink(s)));
     out

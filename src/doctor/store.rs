@@ -248,6 +248,56 @@ pub(super) fn stream_paths(i: &Inspection) -> Check {
     )
 }
 
+/// The key file of the inventory's credential hashes (`key`: `--credential-key` or the config
+/// file's; else the inventory's default place): there and mode 0600, or not made yet.
+pub(super) fn credential_key(db: Option<&Path>, key: Option<&Path>) -> Check {
+    const NAME: &str = "credential_key";
+    let path = match (key, db) {
+        (Some(k), _) => k.to_path_buf(),
+        (None, Some(db)) if crate::record::is_postgres_url(db) => {
+            match crate::store::cred_key::in_config_dir() {
+                Some(p) => p,
+                None => {
+                    return Check::warn(
+                        NAME,
+                        "no place for the PostgreSQL inventory's credential key (neither \
+                         XDG_CONFIG_HOME nor HOME set)",
+                        "give --credential-key FILE",
+                    );
+                }
+            }
+        }
+        (None, Some(db)) => crate::store::cred_key::beside(db),
+        (None, None) => return Check::pass(NAME, "no inventory location, so no key file"),
+    };
+    let shown = path.display();
+    match crate::store::cred_key::state(&path) {
+        Ok(crate::store::cred_key::KeyState::Missing) => Check::pass(
+            NAME,
+            format!("{shown}: none yet (made, mode 0600, when the inventory is first opened)"),
+        ),
+        Err(e) => Check::fail(
+            NAME,
+            format!("{shown}: {e}"),
+            format!("check the file's owner and permissions (chmod 600 {shown})"),
+        ),
+        Ok(crate::store::cred_key::KeyState::Present { mode }) => {
+            if parse::too_open(mode) {
+                Check::fail(
+                    NAME,
+                    format!(
+                        "{shown}: mode {mode:04o}: others on this machine can read the key of \
+                         the inventory's credential hashes"
+                    ),
+                    format!("chmod 600 {shown}"),
+                )
+            } else {
+                Check::pass(NAME, format!("{shown}: mode {mode:04o}"))
+            }
+        }
+    }
+}
+
 pub(super) fn serve_token(db: Option<&Path>) -> Check {
     const NAME: &str = "serve_token";
     let Some(db) = db else {

@@ -98,7 +98,7 @@ pub fn agent_name() -> String {
 
 /// Open the hub's inventory (migrating it).
 pub fn open_hub(hub: &HubConfig) -> Result<Store, CommandError> {
-    crate::record::open_db(&hub.at, hub.password_file.as_deref())
+    crate::record::open_db(&hub.at, hub.password_file.as_deref(), None)
 }
 
 /// A site's own inventory as the agent reads it: each call locks it for that call only, never

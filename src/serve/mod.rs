@@ -392,6 +392,9 @@ fn scan_config(args: &ServeArgs, store: &std::path::Path) -> Result<ServeScans, 
     let (mut cfg, file) = crate::config::ScanConfig::load(&scan_args, None, None)?;
     cfg.db = Some(store.to_path_buf());
     cfg.db_password_file = args.store.db_password_file.clone();
+    if let Some(k) = &args.store.credential_key {
+        cfg.credential_key = Some(k.clone());
+    }
     if let Some(site) = &args.store.site {
         cfg.site = site.clone();
         if let Some(h) = cfg.hub.as_mut() {

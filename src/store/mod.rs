@@ -42,6 +42,7 @@ use std::time::Duration;
 use db::{Conn, OptionalExtension, params};
 
 mod columns;
+pub mod cred_key;
 pub mod db;
 mod derive;
 mod dns;
@@ -95,8 +96,10 @@ pub struct Store {
     conn: Conn,
     /// The file, or the server's URL without its password: what errors name.
     path: PathBuf,
-    /// Key of the credential hashes, random per database (`meta.cred_key`).
+    /// Key of the credential hashes, from [`Store::key_file`].
     key: Vec<u8>,
+    /// Where the key is kept ([`cred_key`]): never in the database.
+    key_file: PathBuf,
 }
 
 impl std::fmt::Debug for Store {
@@ -109,15 +112,25 @@ impl std::fmt::Debug for Store {
 
 impl Store {
     /// Open (or create: mode 0600, parent directories made) the inventory at `path`, migrate it
-    /// to the current schema, WAL on, foreign keys on. Fails with one clear [`StoreError`] on a
-    /// file that is not SQLite, is damaged, is newer than this camscan or is locked: call it before
-    /// a scan starts.
+    /// to the current schema, WAL on, foreign keys on; its credential key beside it
+    /// ([`cred_key::beside`]). Fails with one clear [`StoreError`] on a file that is not SQLite,
+    /// is damaged, is newer than this camscan or is locked: call it before a scan starts.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
+        Store::open_keyed(path, None)
+    }
+
+    /// [`Store::open`] with the credential key in `key_file` (`--credential-key`) rather than
+    /// beside the inventory.
+    pub fn open_keyed(path: &Path, key_file: Option<&Path>) -> Result<Store, StoreError> {
         let conn = schema::open(path)?;
+        let key_file = key_file
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| cred_key::beside(path));
         let mut store = Store {
             conn: Conn::sqlite(conn),
             path: path.to_path_buf(),
             key: Vec::new(),
+            key_file,
         };
         store.key = store.cred_key()?;
         Ok(store)
@@ -132,14 +145,34 @@ impl Store {
         }
     }
 
-    /// Connect to the PostgreSQL database `target` names and migrate it to the current schema.
-    /// An unreachable server, a refused login or a newer schema is one clear [`StoreError`].
+    /// Connect to the PostgreSQL database `target` names and migrate it to the current schema;
+    /// its credential key in the config directory ([`cred_key::in_config_dir`]). An unreachable
+    /// server, a refused login or a newer schema is one clear [`StoreError`].
     pub fn open_postgres(target: &PgTarget) -> Result<Store, StoreError> {
+        Store::open_postgres_keyed(target, None)
+    }
+
+    /// [`Store::open_postgres`] with the credential key in `key_file` (`--credential-key`).
+    pub fn open_postgres_keyed(
+        target: &PgTarget,
+        key_file: Option<&Path>,
+    ) -> Result<Store, StoreError> {
+        let path = PathBuf::from(target.display());
+        let key_file = match key_file
+            .map(Path::to_path_buf)
+            .or_else(cred_key::in_config_dir)
+        {
+            Some(k) => k,
+            None => {
+                return Err(StoreError::NoKeyPlace { path });
+            }
+        };
         let conn = schema::open_postgres(target)?;
         let mut store = Store {
             conn,
-            path: PathBuf::from(target.display()),
+            path,
             key: Vec::new(),
+            key_file,
         };
         store.key = store.cred_key()?;
         Ok(store)
@@ -150,9 +183,20 @@ impl Store {
         self.conn.engine()
     }
 
-    /// The per-database key of credential hashes, made on first use.
+    /// The file the key of the credential hashes is in ([`cred_key`]).
+    pub fn key_file(&self) -> &Path {
+        &self.key_file
+    }
+
+    /// The key of the credential hashes: from the key file (made on first use); an inventory
+    /// that still holds its key in `meta.cred_key` (an older camscan's) has it moved out, the
+    /// very bytes, so the hashes stored keep matching.
     fn cred_key(&self) -> Result<Vec<u8>, StoreError> {
-        let found: Option<Vec<u8>> = self
+        let key_err = |e| StoreError::CredentialKey {
+            path: self.path.clone(),
+            source: e,
+        };
+        let in_db: Option<Vec<u8>> = self
             .conn
             .query_row(
                 "SELECT value FROM meta WHERE key = 'cred_key'",
@@ -161,28 +205,41 @@ impl Store {
             )
             .optional()
             .map_err(|e| self.err(e))?;
-        if let Some(k) = found {
-            return Ok(k);
+        let Some(old) = in_db else {
+            return cred_key::load_or_create(&self.key_file).map_err(key_err);
+        };
+        // Written unless a key file is there already (another process moved it first, or a
+        // move stopped before the row was deleted): then it must be the same key.
+        let kept = cred_key::install(&self.key_file, &old).map_err(key_err)?;
+        if kept != old {
+            return Err(StoreError::KeyMismatch {
+                path: self.path.clone(),
+                key_file: self.key_file.clone(),
+            });
         }
-        let mut key = vec![0u8; 32];
-        getrandom::fill(&mut key).map_err(|e| StoreError::Io {
-            path: self.path.clone(),
-            source: std::io::Error::other(format!("no random key for credential hashes: {e}")),
-        })?;
+        let sqlite = self.engine() == db::Engine::Sqlite;
+        if sqlite {
+            // The deleted row's bytes are zeroed in the file rather than left in a free page.
+            self.conn
+                .execute_batch("PRAGMA secure_delete = ON")
+                .map_err(|e| self.err(e))?;
+        }
         self.conn
-            .execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('cred_key', ?1)",
-                params![key],
-            )
+            .execute("DELETE FROM meta WHERE key = 'cred_key'", params![])
             .map_err(|e| self.err(e))?;
-        // Another process may have won the race: use what is stored.
-        self.conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'cred_key'",
-                params![],
-                |r| r.get(0),
-            )
-            .map_err(|e| self.err(e))
+        if sqlite {
+            // Nor in the write-ahead log: copied into the database and the log emptied. Best
+            // effort: a reader holding the log open keeps it until it closes.
+            let _ = self
+                .conn
+                .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA secure_delete = OFF");
+        }
+        tracing::info!(
+            db = %self.path.display(),
+            key = %self.key_file.display(),
+            "moved the credential hashes' key out of the inventory into its key file"
+        );
+        Ok(old)
     }
 
     fn err(&self, e: db::DbError) -> StoreError {
@@ -967,6 +1024,8 @@ mod tests {
     use crate::model::{AuthScheme, Protocol, StreamStatus};
 
     both_engines!(
+        an_older_inventory_moves_its_key_out_and_its_hashes_still_match,
+        a_key_file_that_differs_from_the_inventorys_key_is_an_error_naming_both,
         the_newest_description_of_each_device_is_kept_without_credentials,
         pages_by_id_for_the_api,
         check_history_and_availability_for_the_page,
@@ -2480,6 +2539,153 @@ mod tests {
         assert!(matches!(e, StoreError::Io { .. }), "{e:?}");
         let line = e.to_string();
         assert!(line.contains(&ro.display().to_string()), "{line}");
+    }
+
+    /// The credential key the inventory itself holds: `None` once it lives in its key file.
+    fn key_in_db(s: &Store) -> Option<Vec<u8>> {
+        s.conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'cred_key'",
+                params![],
+                |r| r.get(0),
+            )
+            .optional()
+            .unwrap()
+    }
+
+    /// Put the inventory back as an older camscan left it: its key in `meta.cred_key`.
+    fn key_into_db(s: &Store, key: &[u8]) {
+        s.conn
+            .execute(
+                "INSERT INTO meta (key, value) VALUES ('cred_key', ?1)",
+                params![key.to_vec()],
+            )
+            .unwrap();
+    }
+
+    /// An inventory made by an older camscan (its key in `meta`, no key file) has its key moved
+    /// to the key file, the very bytes, and deleted from the database; the paths and credential
+    /// that worked are still known.
+    fn an_older_inventory_moves_its_key_out_and_its_hashes_still_match(engine: Engine) {
+        use std::os::unix::fs::PermissionsExt;
+        let db = TestDb::new(engine);
+        let creds = [Credential::new("admin", "12345")];
+        let key = {
+            let mut s = db.open();
+            assert_eq!(key_in_db(&s), None, "a new inventory keeps no key");
+            s.record_scan(
+                &scan(1, true),
+                &report(vec![camera("aa:bb:cc:00:00:01", "10.0.0.5", 1920)]),
+                &creds,
+            )
+            .unwrap();
+            key_into_db(&s, &s.key);
+            s.key.clone()
+        };
+        std::fs::remove_file(db.key_file()).unwrap();
+
+        let s = db.open();
+        assert_eq!(key_in_db(&s), None, "moved out of the inventory");
+        assert_eq!(s.key, key);
+        assert_eq!(
+            cred_key::read(&db.key_file()).unwrap(),
+            Some(key.clone()),
+            "the key file holds the very bytes"
+        );
+        let mode = std::fs::metadata(db.key_file())
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let known = s.known("lab", &["10.0.0.0/24".into()], &creds).unwrap();
+        let k = &known[&"10.0.0.5".parse::<IpAddr>().unwrap()];
+        assert_eq!(k.credential.as_ref().unwrap().password, "12345");
+        assert_eq!(
+            k.rtsp_paths[&554],
+            vec!["/Streaming/Channels/101".to_string()]
+        );
+        drop(s);
+        if let DbLocation::File(path) = &db.at {
+            // Nor are its bytes left anywhere in the file or its log.
+            let mut bytes = std::fs::read(path).unwrap();
+            bytes.extend(std::fs::read(format!("{}-wal", path.display())).unwrap_or_default());
+            assert!(
+                !bytes.windows(key.len()).any(|w| w == key.as_slice()),
+                "the key's bytes are gone from the inventory file"
+            );
+        }
+        // A move stopped before the row was deleted (the same key in both): finished now.
+        let s = db.open();
+        key_into_db(&s, &key);
+        drop(s);
+        let s = db.open();
+        assert_eq!((key_in_db(&s), s.key.clone()), (None, key));
+    }
+
+    /// The inventory's own key and another in the key file: opening stops, naming both, and
+    /// leaves both as they were.
+    fn a_key_file_that_differs_from_the_inventorys_key_is_an_error_naming_both(engine: Engine) {
+        let db = TestDb::new(engine);
+        let s = db.open();
+        key_into_db(&s, &[7u8; 32]);
+        drop(s);
+        let before = std::fs::read(db.key_file()).unwrap();
+        let e = db.try_open().err().unwrap();
+        assert!(matches!(e, StoreError::KeyMismatch { .. }), "{e:?}");
+        let line = e.to_string();
+        assert!(
+            line.contains(&db.key_file().display().to_string())
+                && line.contains("meta.cred_key")
+                && line.contains("--credential-key"),
+            "{line}"
+        );
+        assert_eq!(std::fs::read(db.key_file()).unwrap(), before);
+        // Given a key file of its own, the inventory moves its key there.
+        let own = tempfile::tempdir().unwrap();
+        let own = own.path().join("own.key");
+        let s = match &db.at {
+            DbLocation::File(path) => Store::open_keyed(path, Some(&own)).unwrap(),
+            DbLocation::Postgres(t) => Store::open_postgres_keyed(t, Some(&own)).unwrap(),
+        };
+        assert_eq!(s.key, vec![7u8; 32]);
+        assert_eq!(s.key_file(), own.as_path());
+        assert_eq!(key_in_db(&s), None);
+    }
+
+    /// A copy of the inventory file alone holds no key: opened elsewhere, it makes a key of its
+    /// own and none of the stored hashes matches.
+    #[test]
+    fn a_copied_inventory_has_no_key_in_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inventory.db");
+        let creds = [Credential::new("admin", "12345")];
+        let mut s = Store::open(&path).unwrap();
+        s.record_scan(
+            &scan(1, true),
+            &report(vec![camera("aa:bb:cc:00:00:01", "10.0.0.5", 1920)]),
+            &creds,
+        )
+        .unwrap();
+        drop(s);
+        let elsewhere = tempfile::tempdir().unwrap();
+        let copy = elsewhere.path().join("inventory.db");
+        std::fs::copy(&path, &copy).unwrap();
+        let c = rusqlite::Connection::open(&copy).unwrap();
+        let found: Vec<Vec<u8>> = c
+            .prepare("SELECT value FROM meta WHERE key='cred_key'")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert!(found.is_empty(), "no key in the copy");
+        drop(c);
+        let s = Store::open(&copy).unwrap();
+        let original = cred_key::read(&cred_key::beside(&path)).unwrap().unwrap();
+        assert_ne!(s.key, original);
+        let known = s.known("lab", &["10.0.0.0/24".into()], &creds).unwrap();
+        let k = &known[&"10.0.0.5".parse::<IpAddr>().unwrap()];
+        assert_eq!(k.credential, None, "the hashes need the original key");
     }
 
     fn scans_devices_events_and_diff_round_trip(engine: Engine) {

@@ -19,7 +19,8 @@ mod fixture;
 /// A fresh, empty inventory on one engine; dropping it removes a file (a PostgreSQL database
 /// goes with the test server).
 pub(crate) struct TestDb {
-    _dir: Option<tempfile::TempDir>,
+    /// The SQLite file and its key file; a PostgreSQL database's key file.
+    dir: tempfile::TempDir,
     pub at: DbLocation,
 }
 
@@ -41,10 +42,7 @@ impl TestDb {
             Engine::Sqlite => {
                 let dir = tempfile::tempdir().unwrap();
                 let at = DbLocation::File(dir.path().join("inventory.db"));
-                TestDb {
-                    _dir: Some(dir),
-                    at,
-                }
+                TestDb { dir, at }
             }
             Engine::Postgres => {
                 static N: AtomicU32 = AtomicU32::new(0);
@@ -60,7 +58,7 @@ impl TestDb {
                 let mut target = admin.clone();
                 target.dbname = name;
                 TestDb {
-                    _dir: None,
+                    dir: tempfile::tempdir().unwrap(),
                     at: DbLocation::Postgres(Box::new(target)),
                 }
             }
@@ -69,7 +67,26 @@ impl TestDb {
 
     /// Open (again) the inventory.
     pub fn open(&self) -> Store {
-        Store::open_at(&self.at).unwrap()
+        self.try_open().unwrap()
+    }
+
+    /// Open (again) the inventory, or why not.
+    pub fn try_open(&self) -> Result<Store, super::StoreError> {
+        match &self.at {
+            DbLocation::File(path) => Store::open(path),
+            // Not the user's own key file in the config directory.
+            DbLocation::Postgres(target) => {
+                Store::open_postgres_keyed(target, Some(&self.key_file()))
+            }
+        }
+    }
+
+    /// Where the inventory's credential key is kept.
+    pub fn key_file(&self) -> std::path::PathBuf {
+        match &self.at {
+            DbLocation::File(path) => super::cred_key::beside(path),
+            DbLocation::Postgres(_) => self.dir.path().join("credential.key"),
+        }
     }
 }
 

@@ -62,6 +62,20 @@ pub enum StoreError {
     /// A scan or device the caller named is not in the inventory, or a diff lacks scans.
     #[error("{}: {what}", path.display())]
     NotFound { path: PathBuf, what: String },
+    /// The key file of the credential hashes cannot be read or made.
+    #[error("{}: credential key: {source}", path.display())]
+    CredentialKey {
+        path: PathBuf,
+        #[source]
+        source: super::cred_key::KeyError,
+    },
+    /// The inventory still holds a credential key (an older camscan's) and the key file holds
+    /// another.
+    #[error("{}: the inventory holds a credential key (meta.cred_key, from an older camscan) that differs from the one in {}; one of them belongs to another inventory. Give this inventory its own key file with --credential-key FILE (a file that does not exist yet receives the inventory's key), or move {} away if it is not needed", path.display(), key_file.display(), key_file.display())]
+    KeyMismatch { path: PathBuf, key_file: PathBuf },
+    /// A PostgreSQL inventory and no place for its key file.
+    #[error("{}: no place for the credential key file: neither XDG_CONFIG_HOME nor HOME is set; give --credential-key FILE", path.display())]
+    NoKeyPlace { path: PathBuf },
 }
 
 /// One scan as the store records it (the [`Report`] carries the devices).

@@ -310,6 +310,7 @@ async fn run_with(
         None => SharedStore::new(crate::record::open_db(
             &db,
             cfg.db_password_file.as_deref(),
+            cfg.credential_key.as_deref(),
         )?),
     };
     // One scan at a time: the rounds', the hub's requested ones, and the host's (serve's).

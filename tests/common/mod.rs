@@ -35,6 +35,7 @@
 //! | audit | 127.0.9.1-19 |
 //! | maker_paths | 127.0.4.1-9 |
 //! | fleet_security | 127.0.10.1-10 |
+//! | secrets | 127.0.40.1-2 |
 //!
 //! A new file takes a block of its own (127.0.N.x for N from 4 up). Servers bound to port 0 and
 //! the namespace labs (each with its own prefix) need no entry.

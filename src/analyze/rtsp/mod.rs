@@ -36,6 +36,7 @@ use crate::net::rtsp::{Reply, RtspClient, url};
 
 mod channels;
 mod find;
+pub mod keyframe;
 mod media;
 mod play;
 mod revisit;
