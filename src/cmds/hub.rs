@@ -129,7 +129,12 @@ fn check_name(name: &str) -> Result<(), CommandError> {
 /// The hub's inventory, opened with the owner's login (PostgreSQL only).
 fn open(args: &HubDbArgs) -> Result<Store, CommandError> {
     let db = hub_url(args)?;
-    crate::record::open_db(&db, args.db_password_file.as_deref())
+    match crate::record::pg_target(&db, args.db_password_file.as_deref())? {
+        Some(target) => Ok(Store::open_hub(&target)?),
+        None => Err(CommandError::Usage(
+            "camscan hub works on a PostgreSQL hub: give --db postgres://OWNER@HOST/DB".into(),
+        )),
+    }
 }
 
 fn hub_url(args: &HubDbArgs) -> Result<PathBuf, CommandError> {

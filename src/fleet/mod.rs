@@ -98,7 +98,10 @@ pub fn agent_name() -> String {
 
 /// Open the hub's inventory (migrating it).
 pub fn open_hub(hub: &HubConfig) -> Result<Store, CommandError> {
-    crate::record::open_db(&hub.at, hub.password_file.as_deref(), None)
+    match crate::record::pg_target(&hub.at, hub.password_file.as_deref())? {
+        Some(target) => Ok(Store::open_hub(&target)?),
+        None => crate::record::open_db(&hub.at, hub.password_file.as_deref(), None),
+    }
 }
 
 /// A site's own inventory as the agent reads it: each call locks it for that call only, never

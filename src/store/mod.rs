@@ -178,6 +178,20 @@ impl Store {
         Ok(store)
     }
 
+    /// Connect to a fleet hub as a site's agent: [`Store::open_postgres`] without the key of
+    /// credential hashes, which a hub never uses (it holds no site's hashes), so that a site's
+    /// login (`camscan hub add-site`: no access to `meta`) and an agent without a config
+    /// directory connect. This store records no scan.
+    pub fn open_hub(target: &PgTarget) -> Result<Store, StoreError> {
+        let conn = schema::open_postgres(target)?;
+        Ok(Store {
+            conn,
+            path: PathBuf::from(target.display()),
+            key: Vec::new(),
+            key_file: PathBuf::new(),
+        })
+    }
+
     /// Which engine this inventory is on.
     pub fn engine(&self) -> db::Engine {
         self.conn.engine()

@@ -26,6 +26,9 @@ pub struct Pg {
     child: Option<Child>,
     /// Run the server inside this network namespace (`ip netns exec NS`).
     netns: Option<String>,
+    /// PostgreSQL's default, `fsync=on` (every commit waits for the disk); the tests run with it
+    /// off (a test's data need not survive a power cut), `Pg::durable` turns it on.
+    pub fsync: bool,
 }
 
 /// The directory of Debian's PostgreSQL binaries (`/usr/lib/postgresql/<major>/bin`), newest major.
@@ -163,9 +166,17 @@ impl Pg {
             _tmp: Some(tmp),
             child: None,
             netns: netns.map(str::to_string),
+            fsync: false,
         };
         pg.start();
         pg
+    }
+
+    /// Restart with PostgreSQL's default durability (`fsync=on`, `synchronous_commit=on`).
+    pub fn durable(&mut self) {
+        self.stop();
+        self.fsync = true;
+        self.start();
     }
 
     /// Start the server (again) on the same address, port and data.
@@ -195,7 +206,8 @@ impl Pg {
             .args(["-p", &self.port.to_string()])
             .arg("-k")
             .arg(&self.dir)
-            .args(["-c", "fsync=off", "-c", "max_connections=200"])
+            .args(["-c", if self.fsync { "fsync=on" } else { "fsync=off" }])
+            .args(["-c", "max_connections=200"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log);
