@@ -107,10 +107,18 @@ fn agent(site: &str, db: &Path, hub: &str) -> Proc {
             .args(["--hub", hub, "--every", "2s", "--check-streams", "1s"])
             .args(["--down-after", "2", "--notify", "exec=true"])
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(std::fs::File::create(log_of(site)).expect("the agent's log"))
             .spawn()
             .expect("camscan watch starts"),
     )
+}
+
+/// Where `site`'s latest agent logs (read back when a comparison fails).
+fn log_of(site: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!(
+        "camscan-fleet-outage-{}-{site}.log",
+        std::process::id()
+    ))
 }
 
 type Event = (String, String, String, String);
@@ -349,14 +357,23 @@ fn everything(at: Where<'_>, site: &str) -> Vec<(&'static str, Vec<String>)> {
                     .collect()
                 }
                 Where::Hub(pg) => {
-                    // One text per row, NULL as '' (as the site's side prints it).
+                    // One text per row, NULL as '' (as the site's side prints it), between two
+                    // chr(30) so that psql's output trimmed keeps a row's edges.
                     let texts: Vec<String> = cols.iter().map(|c| format!("({c})::text")).collect();
                     let sql = format!(
-                        "SELECT array_to_string(ARRAY[{}], chr(31), '') {from} {order}",
+                        "SELECT chr(30) || array_to_string(ARRAY[{}], chr(31), '') || chr(30) \
+                         {from} {order}",
                         texts.join(", ")
                     );
                     let out = pg.psql("hub", &sql);
-                    out.lines().map(str::to_string).collect()
+                    out.lines()
+                        .map(|l| {
+                            l.strip_prefix('\u{1e}')
+                                .and_then(|l| l.strip_suffix('\u{1e}'))
+                                .unwrap_or(l)
+                                .to_string()
+                        })
+                        .collect()
                 }
             };
             (*kind, rows)
@@ -384,8 +401,10 @@ fn same_everything(pg: &Pg, db: &Path, site: &str) -> Result<Vec<(&'static str, 
                 .find(|(x, y)| x != y)
                 .map(|(x, y)| format!("site {x:?}, hub {y:?}"))
                 .unwrap_or_default();
+            let missing: Vec<&String> = a.iter().filter(|x| !b.contains(x)).collect();
             return Err(format!(
-                "{site} {kind}: {} at the site, {} at the hub; first difference: {first}",
+                "{site} {kind}: {} at the site, {} at the hub; first difference: {first}; at the \
+                 site only: {missing:?}",
                 a.len(),
                 b.len()
             ));
@@ -613,6 +632,13 @@ fn the_hub_link_cut_for_a_minute_loses_and_duplicates_nothing() {
     pg.kill();
     std::thread::sleep(Duration::from_secs(3));
     pg.start();
+    let sent = |site: &str| {
+        std::fs::read_to_string(log_of(site))
+            .unwrap_or_default()
+            .matches("sent to the hub")
+            .count()
+    };
+    let sent_before: Vec<usize> = SITES.iter().map(|s| sent(s)).collect();
     for (site, db) in SITES.iter().zip(&dbs) {
         wait_for(
             CATCH_UP,
@@ -628,9 +654,19 @@ fn the_hub_link_cut_for_a_minute_loses_and_duplicates_nothing() {
         );
         assert_eq!((t.2, t.3), (0, 0));
     }
-    // Every kind, not only events: the agents stopped as a service manager stops them (SIGTERM:
-    // each records its round and sends it before it exits), then the hub holds exactly what each
-    // site holds: scans, devices, streams, events, checks and per-scan snapshots, row for row.
+    // Every kind, not only events: once each agent sends again after the hub's restart (its
+    // backoff over), the agents are stopped as a service manager stops them (SIGTERM: each
+    // records its round and sends it before it exits), then the hub holds exactly what each site
+    // holds: scans, devices, streams, events, checks and per-scan snapshots, row for row.
+    for (site, before) in SITES.iter().zip(&sent_before) {
+        wait_for(CATCH_UP, &format!("{site}'s agent sends again"), || {
+            if sent(site) > *before {
+                Ok(())
+            } else {
+                Err("not yet".into())
+            }
+        });
+    }
     for a in &mut agents {
         let _ = Command::new("kill")
             .args(["-TERM", &a.0.id().to_string()])
@@ -643,7 +679,14 @@ fn the_hub_link_cut_for_a_minute_loses_and_duplicates_nothing() {
         }
     }
     for (site, db) in SITES.iter().zip(&dbs) {
-        let counts = same_everything(&pg, db, site).unwrap_or_else(|e| panic!("{e}"));
+        let counts = same_everything(&pg, db, site).unwrap_or_else(|e| {
+            let log = std::fs::read_to_string(log_of(site)).unwrap_or_default();
+            let tail: Vec<&str> = log.lines().rev().take(25).collect();
+            panic!(
+                "{e}\n{site}'s agent's last lines (newest first):\n{}",
+                tail.join("\n")
+            )
+        });
         eprintln!("every kind at the hub as at {site}: {counts:?}");
         assert!(counts.iter().all(|(_, n)| *n > 0), "{site}: {counts:?}");
     }

@@ -137,6 +137,8 @@ pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
     let hub_wake = hub.as_ref().map(|_| Arc::new(tokio::sync::Notify::new()));
     // A hub that refuses this site stops serve: its reason is the command's error.
     let hub_refused: Arc<Mutex<Option<String>>> = Arc::default();
+    // The agent stops after the watcher: its last push then carries the watcher's last round.
+    let (agent_stop, agent_stop_rx) = watch::channel(false);
     let agent = match (hub, &hub_wake, &state.scans) {
         (Some(h), Some(wake), Some(scans)) => {
             let (slot, stop) = (hub_refused.clone(), stop_tx.clone());
@@ -148,7 +150,7 @@ pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
                 state.store.clone(),
                 h,
                 wake.clone(),
-                stop_rx.clone(),
+                agent_stop_rx.clone(),
                 Some(scans.hub_executor()),
                 on_refused,
             )))
@@ -176,6 +178,7 @@ pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
         // It saw the stop too: let it end its round's recording and its sinks (bounded).
         let _ = tokio::time::timeout(Duration::from_secs(10), w).await;
     }
+    let _ = agent_stop.send(true);
     if let Some(a) = agent {
         // The agent's last push (and a requested scan's end), bounded.
         let _ = tokio::time::timeout(crate::fleet::STOP_WAIT * 2, a).await;

@@ -57,6 +57,7 @@ mod record;
 mod replica;
 mod reports;
 pub mod requests;
+mod scan_lock;
 mod schema;
 mod shared;
 pub mod site_admin;
@@ -100,6 +101,9 @@ pub struct Store {
     key: Vec<u8>,
     /// Where the key is kept ([`cred_key`]): never in the database.
     key_file: PathBuf,
+    /// The scans this store began and has not ended, each holding its lock file
+    /// ([`scan_lock`]: SQLite only).
+    scan_locks: std::collections::HashMap<i64, std::fs::File>,
 }
 
 impl std::fmt::Debug for Store {
@@ -131,6 +135,7 @@ impl Store {
             path: path.to_path_buf(),
             key: Vec::new(),
             key_file,
+            scan_locks: Default::default(),
         };
         store.key = store.cred_key()?;
         Ok(store)
@@ -173,6 +178,7 @@ impl Store {
             path,
             key: Vec::new(),
             key_file,
+            scan_locks: Default::default(),
         };
         store.key = store.cred_key()?;
         Ok(store)
@@ -189,6 +195,7 @@ impl Store {
             path: PathBuf::from(target.display()),
             key: Vec::new(),
             key_file: PathBuf::new(),
+            scan_locks: Default::default(),
         })
     }
 
@@ -297,7 +304,20 @@ impl Store {
     /// heartbeat: a scan whose process is killed keeps what it had recorded, incomplete.
     pub fn begin_scan(&mut self, scan: &ScanInfo) -> Result<i64, StoreError> {
         let now = jiff::Timestamp::now().as_millisecond();
-        self.write(|tx| record::begin(tx, scan, now))
+        let id = self.write(|tx| record::begin(tx, scan, now))?;
+        if self.engine() == db::Engine::Sqlite
+            && let Some(lock) = scan_lock::hold(&self.path, id)
+        {
+            self.scan_locks.insert(id, lock);
+        }
+        Ok(id)
+    }
+
+    /// The running scan `scan_id` ended: its lock file goes.
+    fn scan_ended(&mut self, scan_id: i64) {
+        if let Some(lock) = self.scan_locks.remove(&scan_id) {
+            scan_lock::release(&self.path, scan_id, lock);
+        }
     }
 
     /// Devices of the running scan `scan_id` that became final: recorded as an interrupted scan
@@ -332,7 +352,7 @@ impl Store {
         creds: &[Credential],
     ) -> Result<Recorded, StoreError> {
         let key = self.key.clone();
-        self.write(|tx| {
+        let recorded = self.write(|tx| {
             record::record(
                 tx,
                 &key,
@@ -341,11 +361,16 @@ impl Store {
                 creds,
                 record::ScanRow::Final(scan_id),
             )
-        })
+        });
+        if recorded.is_ok() {
+            self.scan_ended(scan_id);
+        }
+        recorded
     }
 
     /// Forget the running scan `scan_id` when it recorded nothing (a scan that failed to start).
     pub fn abandon_scan(&mut self, scan_id: i64) -> Result<(), StoreError> {
+        self.scan_ended(scan_id);
         self.write(|tx| {
             tx.execute(
                 "DELETE FROM scans WHERE id = ?1 AND heartbeat IS NOT NULL
@@ -770,8 +795,22 @@ impl Store {
         max_events: usize,
     ) -> Result<ReplicaBatch, StoreError> {
         let now = jiff::Timestamp::now().as_millisecond();
-        replica::batch(&self.conn, site, cursor, (max_scans, max_events), now)
-            .map_err(|e| self.err(e))
+        // A scan whose heartbeat is fresh but whose process is gone (its lock free) is sent as
+        // ended now, not two minutes later.
+        let gone = |id: i64| {
+            self.engine() == db::Engine::Sqlite
+                && !self.scan_locks.contains_key(&id)
+                && scan_lock::gone(&self.path, id)
+        };
+        replica::batch(
+            &self.conn,
+            site,
+            cursor,
+            (max_scans, max_events),
+            now,
+            &gone,
+        )
+        .map_err(|e| self.err(e))
     }
 
     /// (At the hub.) Where the hub stands for `site`.
@@ -1036,6 +1075,40 @@ mod tests {
     use super::testing::{Engine, TestDb, both_engines};
     use super::*;
     use crate::model::{AuthScheme, Protocol, StreamStatus};
+
+    /// A scan whose process was killed (its lock free, its heartbeat still fresh) is ended for
+    /// the hub at once, not two minutes later; one whose process is alive holds the cursor.
+    #[test]
+    fn a_scan_whose_process_died_is_ended_for_the_hub_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("site.db");
+        let now = jiff::Timestamp::now().to_string();
+        let info = ScanInfo {
+            started_at: now.clone(),
+            finished_at: now,
+            ..scan(1, false)
+        };
+        let mut recording = Store::open(&path).unwrap();
+        let id = recording.begin_scan(&info).unwrap();
+        let agent = Store::open(&path).unwrap();
+        let batch = || {
+            agent
+                .replica_batch("lab", HubCursor::default(), 10, 100)
+                .unwrap()
+        };
+        assert_eq!(batch().scans_done, 0, "its process holds it: running");
+        assert_eq!(
+            recording
+                .replica_batch("lab", HubCursor::default(), 10, 100)
+                .unwrap()
+                .scans_done,
+            0,
+            "running for the process recording it"
+        );
+        // What kill -9 leaves: the row with a fresh heartbeat, the lock let go.
+        drop(recording);
+        assert_eq!(batch().scans_done, id, "ended: nobody records it");
+    }
 
     both_engines!(
         an_older_inventory_moves_its_key_out_and_its_hashes_still_match,

@@ -261,9 +261,9 @@ fn excluded(cols: &str) -> String {
 
 /// The site's side: the next batch after `cursor`, at most `max_events` events and the scans they
 /// need (scans come first, an event never before its scan), and at most `max_events` stream
-/// checks. A running scan (its heartbeat newer than `record::STALE_MS` before `now`) is sent
-/// without its devices and snapshots (its events bring the devices it has recorded); a stale
-/// heartbeat is sent as ended. Each check brings its stream's device (the stream's state moves
+/// checks. A running scan (its heartbeat newer than `record::STALE_MS` before `now`, and not
+/// `gone`: its process known dead) is sent without its devices and snapshots (its events bring
+/// the devices it has recorded); a stale heartbeat, or a gone process, is sent as ended. Each check brings its stream's device (the stream's state moves
 /// with its checks).
 pub(crate) fn batch(
     conn: &Conn,
@@ -271,6 +271,7 @@ pub(crate) fn batch(
     cursor: HubCursor,
     (max_scans, max_events): (usize, usize),
     now: i64,
+    gone: &dyn Fn(i64) -> bool,
 ) -> super::db::Result<ReplicaBatch> {
     let mut scans: Vec<Copied> = conn
         .prepare(&format!(
@@ -287,7 +288,8 @@ pub(crate) fn batch(
     let mut scans_done = cursor.last_scan;
     let mut running = Vec::new();
     for s in &mut scans {
-        let live = matches!(s.values[beat], Value::Int(t) if t >= now - super::record::STALE_MS);
+        let live = matches!(s.values[beat], Value::Int(t) if t >= now - super::record::STALE_MS)
+            && !gone(s.origin);
         if live {
             running.push(s.origin);
         } else {

@@ -362,6 +362,9 @@ async fn run_with(
         ));
     }
     let hub_refused: Arc<Mutex<Option<String>>> = Arc::default();
+    // The agent stops after the rounds: its last push then carries the last round (a scan the
+    // stop interrupted is recorded first).
+    let (agent_stop, agent_stop_rx) = watch::channel(false);
     if let (Some(hub), Some(wake)) = (cfg.hub.clone(), hub_wake) {
         // The fleet's agent: woken with the sinks, as new events are recorded; it runs the scans
         // the hub queues for this site with the rounds' gate.
@@ -396,7 +399,7 @@ async fn run_with(
             store.clone(),
             hub,
             wake,
-            stop_rx.clone(),
+            agent_stop_rx,
             Some(agent::executor(&cfg, host)?),
             on_refused,
         ));
@@ -427,6 +430,7 @@ async fn run_with(
             listening,
         })
         .await;
+    let _ = agent_stop.send(true);
     let code = shut_down(&state, &store, &sinks.stats, stop_tx, tasks).await;
     match hub_refused.lock().unwrap_or_else(|e| e.into_inner()).take() {
         Some(why) => Err(CommandError::HubRefused(why)),
