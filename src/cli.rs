@@ -134,7 +134,7 @@ pub struct AuditArgs {
     #[arg(long, env = "CAMSCAN_NO_THUMBNAILS")]
     pub no_thumbnails: bool,
     /// Try the makers' documented factory credentials (data/default_credentials.yaml) on each
-    /// stream that asks for a login: the device's maker's, else every maker's; at most one try
+    /// stream that asks for a login: the device's maker's first, then every other maker's; at most one try
     /// per credential per device, inside the failed-login budget (--auth-budget), never once it
     /// is spent, never with --no-auth [default: off: none is ever sent].
     #[arg(long, env = "CAMSCAN_CHECK_DEFAULTS")]

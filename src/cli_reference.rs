@@ -49,9 +49,14 @@ fn visible_subcommands(cmd: &Command) -> impl Iterator<Item = &Command> {
         .filter(|s| !s.is_hide_set() && s.get_name() != "help")
 }
 
-/// One subcommand: its heading, what it does, its usage and its arguments.
+/// One subcommand: its heading, what it does, its usage and its arguments; then its own
+/// subcommands (`camscan hub add-site`), each a section of its own.
 fn section(out: &mut String, sub: &Command) {
-    let name = sub.get_name();
+    section_under(out, sub, "");
+}
+
+fn section_under(out: &mut String, sub: &Command, parent: &str) {
+    let name = format!("{parent}{}", sub.get_name());
     let _ = writeln!(out, "## camscan {name}\n");
     if let Some(about) = sub.get_long_about().or(sub.get_about()) {
         let _ = writeln!(out, "{}\n", text(&about.to_string()));
@@ -63,7 +68,25 @@ fn section(out: &mut String, sub: &Command) {
     let usage = usage.to_string();
     let usage = usage.trim_start_matches("Usage: ").trim();
     let _ = writeln!(out, "```text\n{usage}\n```\n");
-    arguments(out, sub);
+    let nested: Vec<&Command> = visible_subcommands(sub).collect();
+    if nested.is_empty() {
+        arguments(out, sub);
+        return;
+    }
+    for n in &nested {
+        let about = n.get_about().map(|a| a.to_string()).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "- [`camscan {name} {sub}`](#camscan-{anchor}-{sub}): {}",
+            first_sentence(&about),
+            sub = n.get_name(),
+            anchor = name.replace(' ', "-")
+        );
+    }
+    let _ = writeln!(out);
+    for n in nested {
+        section_under(out, n, &format!("{name} "));
+    }
 }
 
 /// Every argument of `cmd` (positionals first, as clap lists them), one bullet each.
