@@ -403,7 +403,9 @@ impl ScanConfig {
             // order, which one SQLite writer does and several PostgreSQL sessions do not (one
             // can commit id 101 after another committed 102, and the cursor skips 101).
             if let (Some(_), Some(db)) = (&c.hub, &c.db)
-                && crate::record::is_postgres_url(db)
+                && db
+                    .to_str()
+                    .is_some_and(crate::store::db::location::is_postgres_url)
             {
                 return Err(Error::InvalidValue {
                     field: "db",
