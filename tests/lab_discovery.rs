@@ -561,11 +561,27 @@ fn audit_judges_what_discovery_and_onvif_tell() {
         ("clock-skew", "high", "198.18.0.11"),
         ("ip-conflict", "medium", "198.18.0.101"),
         ("upnp-exposed", "low", "198.18.0.13"),
+        // An Axis camera that reports no firmware: the advisories covering every Axis model may
+        // apply (CVE-2017-20049, all firmware before 5.65; CVE-2023-21414's ARTPEC-8 line).
+        ("firmware-advisory", "info", "198.18.0.13"),
+        ("firmware-advisory", "info", "198.18.0.13"),
     ];
     assert_eq!(
         found,
         want.map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string())),
         "{err}"
+    );
+    let titles: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "firmware-advisory")
+        .map(|f| f["title"].as_str().unwrap_or_default())
+        .collect();
+    assert!(
+        titles.iter().any(|t| t.starts_with("CVE-2017-20049: may apply"))
+            && titles.iter().any(|t| t.starts_with("CVE-2023-21414: may apply")),
+        "{titles:?}"
     );
     let evidence = |i: usize| doc["findings"][i]["evidence"].as_str().unwrap().to_string();
     assert_eq!(evidence(0), "its SADP answer says it is not activated");
