@@ -678,3 +678,43 @@ fn the_advisories_refresh_script_lists_what_the_catalogue_has_and_the_file_lacks
         stdout(&out)
     );
 }
+
+/// One password on a camera's stream and on another device's web admin page (a login wall,
+/// CPython's http.server behind Basic on 127.0.9.5): `credential-reuse` names both services,
+/// never the password.
+#[test]
+fn a_password_shared_by_a_stream_and_a_web_admin_page_is_reported() {
+    lab();
+    let _web = common::http_server_with_login("127.0.9.5", 8080, &format!("admin:{PASSWORD}"));
+    let creds = file(&format!("admin:{PASSWORD}\n"));
+    let out = run(
+        common::camscan()
+            .args(["audit", BASIC, "127.0.9.5", "-p", "8554,8080", "-f", "json"])
+            .arg("--credentials")
+            .arg(creds.path()),
+        Duration::from_secs(120),
+    );
+    let text = stdout(&out);
+    assert!(!text.contains(PASSWORD), "no password in the audit");
+    let doc: Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    let reuse: Vec<&Value> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "credential-reuse")
+        .collect();
+    let evidence: Vec<&str> = reuse
+        .iter()
+        .map(|f| f["evidence"].as_str().unwrap_or_default())
+        .collect();
+    assert!(
+        evidence
+            .iter()
+            .any(|e| e.contains(&format!("rtsp://{BASIC}:8554"))
+                && e.contains("http://127.0.9.5:8080")
+                && e.contains("web admin")),
+        "{evidence:?}\n{}",
+        stderr(&out)
+    );
+}

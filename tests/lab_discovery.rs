@@ -579,8 +579,12 @@ fn audit_judges_what_discovery_and_onvif_tell() {
         .map(|f| f["title"].as_str().unwrap_or_default())
         .collect();
     assert!(
-        titles.iter().any(|t| t.starts_with("CVE-2017-20049: may apply"))
-            && titles.iter().any(|t| t.starts_with("CVE-2023-21414: may apply")),
+        titles
+            .iter()
+            .any(|t| t.starts_with("CVE-2017-20049: may apply"))
+            && titles
+                .iter()
+                .any(|t| t.starts_with("CVE-2023-21414: may apply")),
         "{titles:?}"
     );
     let evidence = |i: usize| doc["findings"][i]["evidence"].as_str().unwrap().to_string();

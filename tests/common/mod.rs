@@ -224,6 +224,17 @@ pub fn http_server(address: &str, port: u16) -> Server {
     )
 }
 
+/// [`http_server`] behind HTTP Basic: every path asks for `login` (`USER:PASSWORD`), a web admin
+/// page behind a login wall.
+pub fn http_server_with_login(address: &str, port: u16, login: &str) -> Server {
+    let script = root_dir().join("tests/servers/http_server.py");
+    start(
+        "/usr/bin/python3",
+        &[script.to_str().unwrap(), address, &port.to_string(), login],
+        Duration::from_secs(30),
+    )
+}
+
 fn rand_suffix() -> u64 {
     use std::hash::BuildHasher;
     std::collections::hash_map::RandomState::new().hash_one(Instant::now())
