@@ -173,11 +173,13 @@ fn an_installation_is_judged_and_compared_with_its_plan() {
             assert!(!f[key].as_str().unwrap().is_empty(), "{key} of {f}");
         }
     }
+    // The one credential: BASIC's stream names DIGEST's, and says what each service is.
+    let reuse = doc["findings"][3]["evidence"].as_str().unwrap();
     assert!(
-        doc["findings"][3]["evidence"]
-            .as_str()
-            .unwrap()
-            .ends_with(DIGEST)
+        reuse.contains(&format!("rtsp://{BASIC}:8554"))
+            && reuse.contains(&format!("{DIGEST} at rtsp://{DIGEST}:8554"))
+            && reuse.contains("(stream)"),
+        "{reuse}"
     );
     let s = &doc["summary"];
     assert_eq!(
