@@ -1197,12 +1197,14 @@ fn results_are_written_before_a_failed_recording() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // The scan opened (created) the inventory first; now someone else holds its write lock.
+    // The scan opened (created) the inventory and began its scan row first (the running scan's
+    // lock file beside it says so); now someone else holds its write lock.
+    let began = dir.path().join("inventory.db.scan-1");
     let start = Instant::now();
-    while !db.exists() {
+    while !began.exists() {
         assert!(
             start.elapsed() < Duration::from_secs(5),
-            "the inventory is opened first"
+            "the inventory is opened and the scan begun first"
         );
         std::thread::sleep(Duration::from_millis(20));
     }

@@ -4,7 +4,8 @@
 //! scans, snapshots, events and stream checks; the same login gets PostgreSQL's refusal (SQLSTATE
 //! 42501) for another site's rows and requests, sees none of them, and a second inventory under
 //! an existing site's name is refused at the agent (exit 5, both inventory ids) with the first
-//! site's rows unchanged byte for byte. Addresses: 127.0.10.1-2 (cameras), 127.0.10.10 (the hub).
+//! site's rows unchanged byte for byte. An inventory restored from an older copy is refused,
+//! not skipped. Addresses: 127.0.10.1-3 (cameras), 127.0.10.10 (the hubs).
 
 mod common;
 
@@ -407,4 +408,80 @@ fn a_postgres_site_inventory_is_no_agent() {
             "{args:?}: {err}"
         );
     }
+}
+
+/// A site whose inventory is an older copy than what it sent (restored from a backup: its new
+/// rows take ids the hub already has) is refused, not skipped; an agent killed after the hub's
+/// commit (the site never remembered the hub's answer, but has the same rows) goes on; after
+/// `hub forget-site` the older copy is taken from the start.
+#[test]
+fn an_older_copy_of_a_site_is_refused_not_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let pg = Pg::start_on("127.0.10.10");
+    let hub = pg.create_db("hub");
+    let _cam = cam("127.0.10.3");
+    let db = dir.path().join("east.db");
+    let scan = || {
+        run(
+            camscan_with_db(&db)
+                .args(["scan", "127.0.10.3", "-p", "8554", "--site", "east", "-q"])
+                .args(["--hub", &hub]),
+            LIMIT,
+        )
+    };
+    let out = scan();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // A backup of the site's inventory (its log folded in first, as a backup tool copies it).
+    let sqlite = |path: &Path| rusqlite::Connection::open(path).unwrap();
+    sqlite(&db)
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+        .unwrap();
+    let backup = dir.path().join("east.backup");
+    std::fs::copy(&db, &backup).unwrap();
+    for _ in 0..2 {
+        let out = scan();
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+    let at_hub = || count(&pg, "SELECT COUNT(*) FROM scans WHERE site = 'east'");
+    assert_eq!(at_hub(), 3);
+
+    // An agent killed after the hub took its batch: the site's remembered cursor is behind, its
+    // rows are the hub's. It goes on.
+    sqlite(&db)
+        .execute("DELETE FROM meta WHERE key = 'hub_cursor:east'", [])
+        .unwrap();
+    let out = scan();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(at_hub(), 4);
+
+    // The older copy comes back: its next scan takes id 2, which the hub holds (another scan).
+    let _ = std::fs::remove_file(dir.path().join("east.db-wal"));
+    let _ = std::fs::remove_file(dir.path().join("east.db-shm"));
+    std::fs::copy(&backup, &db).unwrap();
+    let out = scan();
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "camscan: error: the hub refused this site: the hub holds site \"east\" up to"
+        ) && err.contains("older copy")
+            && err.contains("camscan hub forget-site east"),
+        "{err}"
+    );
+    assert_eq!(at_hub(), 4, "nothing of the older copy reached the hub");
+
+    // Forgotten at the hub: the older copy is taken whole, from the start.
+    let out = run(
+        camscan().args(["hub", "forget-site", "east", "--db", &hub]),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = scan();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let here: i64 = sqlite(&db)
+        .query_row("SELECT COUNT(*) FROM scans WHERE site = 'east'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!((here, at_hub()), (3, 3));
 }

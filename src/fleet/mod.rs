@@ -113,6 +113,8 @@ pub trait SiteInventory {
     fn told(&self, site: &str) -> Result<HubCursor, StoreError>;
     /// What this inventory's rows at `at` look like ([`Store::replica_marks`]).
     fn marks(&self, at: HubCursor) -> Result<Marks, StoreError>;
+    /// The newest ids it holds of `site` ([`Store::replica_newest`]).
+    fn newest(&self, site: &str) -> Result<HubCursor, StoreError>;
     /// The next batch after `cursor`.
     fn batch(&self, site: &str, cursor: HubCursor) -> Result<ReplicaBatch, StoreError>;
     /// The hub took a batch: it stands at `at`.
@@ -128,6 +130,9 @@ impl SiteInventory for Store {
     }
     fn marks(&self, at: HubCursor) -> Result<Marks, StoreError> {
         self.replica_marks(None, at)
+    }
+    fn newest(&self, site: &str) -> Result<HubCursor, StoreError> {
+        self.replica_newest(site)
     }
     fn batch(&self, site: &str, cursor: HubCursor) -> Result<ReplicaBatch, StoreError> {
         self.replica_batch(site, cursor, BATCH_SCANS, BATCH_EVENTS)
@@ -146,6 +151,9 @@ impl SiteInventory for SharedStore {
     }
     fn marks(&self, at: HubCursor) -> Result<Marks, StoreError> {
         self.lock().replica_marks(None, at)
+    }
+    fn newest(&self, site: &str) -> Result<HubCursor, StoreError> {
+        self.lock().replica_newest(site)
     }
     fn batch(&self, site: &str, cursor: HubCursor) -> Result<ReplicaBatch, StoreError> {
         self.lock()
@@ -174,11 +182,31 @@ pub fn push(local: &dyn SiteInventory, hub: &mut Store, site: &str) -> Result<Pu
         || cursor.last_check > told.last_check
     {
         let (mine, theirs) = (local.marks(cursor)?, hub.replica_marks(Some(site), cursor)?);
-        // A row the hub pruned since proves nothing either way.
-        let differs = |m: &Option<String>, t: &Option<String>| t.is_some() && m != t;
-        if differs(&mine.event, &theirs.event)
-            || differs(&mine.scan, &theirs.scan)
-            || differs(&mine.check, &theirs.check)
+        let newest = local.newest(site)?;
+        // Whether the site's row with the hub's newest id is not the hub's: another row with
+        // that id, or none where this inventory never reached that id (an older copy). A row the
+        // hub pruned since, or one this inventory had and pruned, proves nothing.
+        let other = |m: &Option<String>, t: &Option<String>, ours: i64, at: i64| match (m, t) {
+            (_, None) => false,
+            (Some(m), Some(t)) => m != t,
+            (None, Some(_)) => ours < at,
+        };
+        if (cursor.last_event > told.last_event
+            && other(
+                &mine.event,
+                &theirs.event,
+                newest.last_event,
+                cursor.last_event,
+            ))
+            || (cursor.last_scan > told.last_scan
+                && other(&mine.scan, &theirs.scan, newest.last_scan, cursor.last_scan))
+            || (cursor.last_check > told.last_check
+                && other(
+                    &mine.check,
+                    &theirs.check,
+                    newest.last_check,
+                    cursor.last_check,
+                ))
         {
             return Err(StoreError::SiteRefused {
                 path: hub.path().to_path_buf(),

@@ -848,6 +848,11 @@ impl Store {
         replica::told(&self.conn, site).map_err(|e| self.err(e))
     }
 
+    /// (At a site.) The newest ids this inventory holds of `site`.
+    pub fn replica_newest(&self, site: &str) -> Result<HubCursor, StoreError> {
+        replica::newest(&self.conn, site).map_err(|e| self.err(e))
+    }
+
     /// What the rows `at` names look like: this inventory's own (`hub_site` `None`), or at the
     /// hub its copies of `hub_site`'s.
     pub fn replica_marks(

@@ -68,6 +68,23 @@ pub(crate) fn told(conn: &Conn, site: &str) -> super::db::Result<HubCursor> {
         .unwrap_or_default())
 }
 
+/// The newest ids this inventory holds of `site` (each 0 when it holds none).
+pub(crate) fn newest(conn: &Conn, site: &str) -> super::db::Result<HubCursor> {
+    let max = |sql: &str| -> super::db::Result<i64> {
+        Ok(conn
+            .query_row(sql, params![site], |r| r.get::<_, Option<i64>>(0))?
+            .unwrap_or(0))
+    };
+    Ok(HubCursor {
+        last_event: max("SELECT MAX(id) FROM events WHERE site = ?1")?,
+        last_scan: max("SELECT MAX(id) FROM scans WHERE site = ?1")?,
+        last_check: max(
+            "SELECT MAX(c.id) FROM checks c JOIN streams s ON s.id = c.stream_id
+               JOIN devices d ON d.id = s.device_id WHERE d.site = ?1",
+        )?,
+    })
+}
+
 /// What the rows a cursor names look like (the event's time and kind, the scan's start, the
 /// check's time): the same rows at the site and at the hub, or two rows that took the same id.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
