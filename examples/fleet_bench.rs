@@ -126,7 +126,12 @@ fn open_pg(url: &str, user: Option<&str>) -> Store {
         None => url.to_string(),
     };
     let target = camscan::store::PgTarget::from_url(&url, &|_| None).unwrap();
-    Store::open_postgres(&target).unwrap_or_else(|e| panic!("{e}"))
+    match user {
+        // A site's login, as an agent connects (`fleet::open_hub`): no credential key.
+        Some(_) => Store::open_hub(&target),
+        None => Store::open_postgres(&target),
+    }
+    .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Send every site, then a backlog; with `logins`, each site through its own login
@@ -183,6 +188,13 @@ fn run(hub_at: &str, sites: &[(String, PathBuf)], n: u32, logins: bool) -> Figur
     let rss = http::rss(server.id());
     let _ = server.kill();
     let _ = server.wait();
+    eprintln!(
+        "  {hub_at}: {events} events in {:.1} s ({:.0}/s), backlog {backlog_events} events in \
+         {:.2} s, first page {first_page:.1} ms, sites {sites_ms:.1} ms",
+        send.as_secs_f64(),
+        events as f64 / send.as_secs_f64(),
+        backlog.as_secs_f64()
+    );
     Figures {
         events,
         send,
