@@ -385,9 +385,46 @@ fn a_site_login_touches_only_its_own_site() {
 }
 
 /// A site whose own inventory is on PostgreSQL cannot be an agent: two writers there can commit
-/// id 101 after 102, and the hub's cursor would skip 101. Refused before anything is sent.
+/// id 101 after 102 (shown first, on Debian's PostgreSQL with camscan's schema), and the hub's
+/// cursor, reading ids after the newest it took, would skip 101. Refused before anything is sent.
 #[test]
 fn a_postgres_site_inventory_is_no_agent() {
+    let pg = Pg::start_on("127.0.10.10");
+    let site = pg.create_db("hub");
+    let out = run(
+        camscan()
+            .args(["scans", "--db", &site])
+            .env_remove("CAMSCAN_NO_DB"),
+        LIMIT,
+    );
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    let insert = "INSERT INTO scans (started_at, finished_at, complete, targets, ports, methods, \
+                  version, site) VALUES (1, 1, 1, '', '', '', 'x', 'west') RETURNING id";
+    // Writer one takes an id and has not committed; writer two takes the next and commits.
+    let one = pg.hold(&format!("BEGIN; {insert};"));
+    let two: i64 = pg
+        .psql("hub", insert)
+        .lines()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let seen = pg.psql(
+        "hub",
+        "SELECT string_agg(id::text, ',' ORDER BY id) FROM scans",
+    );
+    assert_eq!(seen, two.to_string(), "only the later id is visible");
+    one.release("COMMIT;");
+    let seen = pg.psql(
+        "hub",
+        "SELECT string_agg(id::text, ',' ORDER BY id) FROM scans",
+    );
+    assert_eq!(
+        seen,
+        format!("{},{two}", two - 1),
+        "the earlier id appears after the later one: a cursor past {two} skips it"
+    );
+
     let url = "postgres://camscan@127.0.10.10:1/site?sslmode=disable";
     for args in [
         vec!["scan", "127.0.10.1", "-p", "8554"],
