@@ -164,6 +164,32 @@ fn a_site_login_touches_only_its_own_site() {
     let (south_url, south_pw) = add_site(&hub, &owner_pw, dir.path(), "south");
     let secret = |p: &Path| std::fs::read_to_string(p).unwrap().trim().to_string();
     let (north_secret, south_secret) = (secret(&north_pw), secret(&south_pw));
+    // Refused (south has its login): its password file is left as it was.
+    let out = run(
+        camscan()
+            .args([
+                "hub",
+                "add-site",
+                "south",
+                "--db",
+                &hub,
+                "--role",
+                "camscan_other",
+            ])
+            .arg("--db-password-file")
+            .arg(&owner_pw)
+            .arg("--password-file")
+            .arg(&south_pw),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("has the login role camscan_site_south already"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(secret(&south_pw), south_secret);
+    assert!(!dir.path().join("south.pw.new").exists());
     let _cams = [cam("127.0.10.1"), cam("127.0.10.2")];
 
     // South sends a scan with its own login.

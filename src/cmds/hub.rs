@@ -22,11 +22,14 @@ pub(super) fn run(args: &HubArgs) -> Result<u8, CommandError> {
             let mut store = open(&a.hub)?;
             let password = new_password()?;
             let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
-            // The file first: a password the hub took but nobody kept would lock the agent out.
-            write_password(&a.password_file, &password)?;
+            // Written beside the file first (a password the hub took but nobody kept would lock
+            // the agent out), put in its place once the hub took it (a refusal leaves the file
+            // there as it was).
+            let pending = write_password(&a.password_file, &password)?;
             let added = store
                 .add_site(&a.name, &role, &verifier)?
                 .map_err(CommandError::Usage)?;
+            pending.keep()?;
             let url = agent_url(&a.hub, &added.role)?;
             say(&format!(
                 "site {:?}: {} login role {}; its password is in {} (mode 0600). Give the agent \
@@ -59,10 +62,11 @@ pub(super) fn run(args: &HubArgs) -> Result<u8, CommandError> {
                     a.name, a.name
                 )));
             }
-            write_password(&a.password_file, &password)?;
+            let pending = write_password(&a.password_file, &password)?;
             let role = store
                 .rotate_site(&a.name, &verifier)?
                 .map_err(CommandError::Usage)?;
+            pending.keep()?;
             say(&format!(
                 "site {:?}: new password for {role} in {} (mode 0600); the old one no longer \
                  logs in",
@@ -188,9 +192,42 @@ fn new_password() -> Result<String, CommandError> {
     Ok(raw.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// Write `password` to `path`, mode 0600 (an existing file is replaced, its mode set again).
-fn write_password(path: &Path, password: &str) -> Result<(), CommandError> {
+/// A password written beside its file (`PATH.new`, mode 0600), moved into place by
+/// [`Pending::keep`]; removed when dropped without.
+struct Pending {
+    new: PathBuf,
+    path: PathBuf,
+    kept: bool,
+}
+
+impl Pending {
+    fn keep(mut self) -> Result<(), CommandError> {
+        std::fs::rename(&self.new, &self.path).map_err(|e| {
+            CommandError::Usage(format!(
+                "the hub took the new password, kept in {} ({e}): move it to {}",
+                self.new.display(),
+                self.path.display()
+            ))
+        })?;
+        self.kept = true;
+        Ok(())
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if !self.kept {
+            let _ = std::fs::remove_file(&self.new);
+        }
+    }
+}
+
+/// Write `password` beside `path` (`PATH.new`, mode 0600, synced), to be moved into place.
+fn write_password(path: &Path, password: &str) -> Result<Pending, CommandError> {
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let mut name = path.as_os_str().to_owned();
+    name.push(".new");
+    let new = PathBuf::from(name);
     let fail =
         |e: std::io::Error| CommandError::Usage(format!("--password-file {}: {e}", path.display()));
     let mut f = std::fs::OpenOptions::new()
@@ -198,12 +235,18 @@ fn write_password(path: &Path, password: &str) -> Result<(), CommandError> {
         .create(true)
         .truncate(true)
         .mode(0o600)
-        .open(path)
+        .open(&new)
         .map_err(fail)?;
+    let pending = Pending {
+        new,
+        path: path.to_path_buf(),
+        kept: false,
+    };
     f.set_permissions(std::fs::Permissions::from_mode(0o600))
         .map_err(fail)?;
     writeln!(f, "{password}").map_err(fail)?;
-    f.sync_all().map_err(fail)
+    f.sync_all().map_err(fail)?;
+    Ok(pending)
 }
 
 /// One line for the person at the terminal (stderr: stdout holds only the result).
