@@ -5,7 +5,6 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::cli::{HubArgs, HubCommand, HubDbArgs, RowsFormat};
-use crate::config::FileConfig;
 use crate::error::exit;
 use crate::record::CommandError;
 use crate::store::Store;
@@ -132,35 +131,34 @@ fn check_name(name: &str) -> Result<(), CommandError> {
 
 /// The hub's inventory, opened with the owner's login (PostgreSQL only).
 fn open(args: &HubDbArgs) -> Result<Store, CommandError> {
-    let db = hub_url(args)?;
-    match crate::record::pg_target(&db, args.db_password_file.as_deref())? {
+    let target = crate::record::pg_target(&hub_url(args)?, args.db_password_file.as_deref())?;
+    match target {
         Some(target) => Ok(Store::open_hub(&target)?),
-        None => Err(CommandError::Usage(
-            "camscan hub works on a PostgreSQL hub: give --db postgres://OWNER@HOST/DB".into(),
-        )),
+        None => Err(not_a_hub()),
     }
 }
 
+/// The hub's URL: `--db`, else the config file's `db:`, as every inventory command reads them.
 fn hub_url(args: &HubDbArgs) -> Result<PathBuf, CommandError> {
-    let file = args
-        .config
-        .as_deref()
-        .map(FileConfig::load)
-        .transpose()?
-        .unwrap_or_default();
-    let db = args
-        .db
-        .clone()
-        .or_else(|| file.db.clone())
-        .filter(|d| crate::record::is_postgres_url(d))
-        .ok_or_else(|| {
-            CommandError::Usage(
-                "camscan hub works on a PostgreSQL hub: give --db postgres://OWNER@HOST/DB (the \
-                 owner of camscan's tables, with the right to create roles)"
-                    .into(),
-            )
-        })?;
-    Ok(db)
+    let db = crate::record::location(&crate::cli::DbArgs {
+        db: args.db.clone(),
+        db_password_file: args.db_password_file.clone(),
+        config: args.config.clone(),
+        ..Default::default()
+    })?;
+    if crate::record::is_postgres_url(&db) {
+        Ok(db)
+    } else {
+        Err(not_a_hub())
+    }
+}
+
+fn not_a_hub() -> CommandError {
+    CommandError::Usage(
+        "camscan hub works on a PostgreSQL hub: give --db postgres://OWNER@HOST/DB (the owner of \
+         camscan's tables, with the right to create roles)"
+            .into(),
+    )
 }
 
 /// The agent's `--hub` URL: the owner's URL with the site's role as its user and no password.

@@ -263,6 +263,14 @@ impl Store {
         Ok(old)
     }
 
+    /// The hub refused a site's agent, for `detail`.
+    fn refused(&self, detail: String) -> StoreError {
+        StoreError::SiteRefused {
+            path: self.path.clone(),
+            detail,
+        }
+    }
+
     fn err(&self, e: db::DbError) -> StoreError {
         schema::map_err(&self.path, e)
     }
@@ -823,17 +831,8 @@ impl Store {
     /// site's, is [`StoreError::SiteRefused`]. Where the hub stands for the site.
     pub fn hub_hello(&mut self, site: &str, inventory: &str) -> Result<HubCursor, StoreError> {
         let now = jiff::Timestamp::now().as_millisecond();
-        let path = self.path.clone();
-        let e = |err| schema::map_err(&path, err);
-        let tx = self.conn.transaction().map_err(e)?;
-        let cursor = replica::hello(&tx, site, inventory, now).map_err(e)?;
-        match cursor {
-            Ok(c) => {
-                tx.commit().map_err(e)?;
-                Ok(c)
-            }
-            Err(detail) => Err(StoreError::SiteRefused { path, detail }),
-        }
+        self.write(|tx| replica::hello(tx, site, inventory, now))?
+            .map_err(|detail| self.refused(detail))
     }
 
     /// (At a site.) This inventory's id, made the first time it is asked for (before its first
@@ -875,16 +874,9 @@ impl Store {
         agent: &str,
     ) -> Result<HubCursor, StoreError> {
         let now = jiff::Timestamp::now().as_millisecond();
-        let path = self.path.clone();
-        let e = |err| schema::map_err(&path, err);
-        let tx = self.conn.transaction().map_err(e)?;
-        match replica::apply(&tx, batch, agent, now).map_err(e)? {
-            Ok(after) => {
-                tx.commit().map_err(e)?;
-                Ok(after)
-            }
-            Err(detail) => Err(StoreError::SiteRefused { path, detail }),
-        }
+        // A refusal comes before the batch writes anything.
+        self.write(|tx| replica::apply(tx, batch, agent, now))?
+            .map_err(|detail| self.refused(detail))
     }
 
     /// Every site this inventory holds, with its counts, last scan and last contact.
@@ -969,21 +961,14 @@ impl Store {
     /// (At the hub, with its owner's login.) Add site `name` and its agent's login role `role`
     /// with the password whose SCRAM verifier is `verifier`, and make sure row-level security
     /// holds every site role to its own rows (`store::site_admin`); an existing site's role gets
-    /// the new password. `Err(reason)` inside: refused, nothing changed.
+    /// the new password. `Err(reason)` inside: refused, no site or role changed.
     pub fn add_site(
         &mut self,
         name: &str,
         role: &str,
         verifier: &str,
     ) -> Result<Result<site_admin::SiteAdded, String>, StoreError> {
-        let path = self.path.clone();
-        let e = |err| schema::map_err(&path, err);
-        let tx = self.conn.transaction().map_err(e)?;
-        let added = site_admin::add(&tx, name, role, verifier).map_err(e)?;
-        if added.is_ok() {
-            tx.commit().map_err(e)?;
-        }
-        Ok(added)
+        self.write(|tx| site_admin::add(tx, name, role, verifier))
     }
 
     /// (At the hub, with its owner's login.) A new password for site `name`'s role: the role, or
@@ -993,14 +978,7 @@ impl Store {
         name: &str,
         verifier: &str,
     ) -> Result<Result<String, String>, StoreError> {
-        let path = self.path.clone();
-        let e = |err| schema::map_err(&path, err);
-        let tx = self.conn.transaction().map_err(e)?;
-        let role = site_admin::rotate(&tx, name, verifier).map_err(e)?;
-        if role.is_ok() {
-            tx.commit().map_err(e)?;
-        }
-        Ok(role)
+        self.write(|tx| site_admin::rotate(tx, name, verifier))
     }
 
     /// (At the hub.) Every site with its login role, binding and cursor.
@@ -1015,17 +993,13 @@ impl Store {
         name: &str,
         drop_login: bool,
     ) -> Result<Option<site_admin::SiteForgotten>, StoreError> {
-        let path = self.path.clone();
-        let e = |err| schema::map_err(&path, err);
-        let tx = self.conn.transaction().map_err(e)?;
-        let done = if drop_login {
-            site_admin::remove(&tx, name)
-        } else {
-            site_admin::forget(&tx, name)
-        }
-        .map_err(e)?;
-        tx.commit().map_err(e)?;
-        Ok(done)
+        self.write(|tx| {
+            if drop_login {
+                site_admin::remove(tx, name)
+            } else {
+                site_admin::forget(tx, name)
+            }
+        })
     }
 
     /// (At the hub.) The site's agent is alive: its last contact is now.

@@ -197,6 +197,17 @@ pub struct SiteForgotten {
     pub requests: usize,
 }
 
+/// Site `name`'s login role: `None` when the hub has no such site, `Some(None)` when it has no
+/// role.
+fn site_role(tx: &Conn, name: &str) -> super::db::Result<Option<Option<String>>> {
+    tx.query_row(
+        "SELECT role FROM sites WHERE name = ?1",
+        params![name],
+        |r| r.get(0),
+    )
+    .optional()
+}
+
 fn postgres_only(tx: &Conn) -> super::db::Result<()> {
     if tx.engine() != Engine::Postgres {
         return Err(super::db::DbError::Other(
@@ -221,13 +232,7 @@ pub(crate) fn add(
              63 bytes"
         )));
     }
-    let held: Option<Option<String>> = tx
-        .query_row(
-            "SELECT role FROM sites WHERE name = ?1",
-            params![name],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let held = site_role(tx, name)?;
     if let Some(Some(other)) = &held
         && other != role
     {
@@ -288,13 +293,7 @@ pub(crate) fn rotate(
     verifier: &str,
 ) -> super::db::Result<Result<String, String>> {
     postgres_only(tx)?;
-    let role: Option<Option<String>> = tx
-        .query_row(
-            "SELECT role FROM sites WHERE name = ?1",
-            params![name],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let role = site_role(tx, name)?;
     let Some(Some(role)) = role else {
         return Ok(Err(format!(
             "site {name:?} has no login of its own: `camscan hub add-site {name}` makes one"
@@ -376,13 +375,7 @@ pub(crate) fn forget(tx: &Conn, name: &str) -> super::db::Result<Option<SiteForg
 /// [`forget`] the site, then drop its login role and its row. `None` when the hub does not know
 /// it.
 pub(crate) fn remove(tx: &Conn, name: &str) -> super::db::Result<Option<SiteForgotten>> {
-    let role: Option<Option<String>> = tx
-        .query_row(
-            "SELECT role FROM sites WHERE name = ?1",
-            params![name],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let role = site_role(tx, name)?;
     let Some(forgotten) = forget(tx, name)? else {
         return Ok(None);
     };

@@ -296,15 +296,7 @@ impl Pg {
     }
 
     pub fn try_psql(&self, db: &str, sql: &str) -> Result<String, String> {
-        let mut cmd = match &self.netns {
-            Some(ns) => {
-                let mut c = Command::new("ip");
-                c.args(["netns", "exec", ns]);
-                c.arg(bin_dir().join("psql"));
-                c
-            }
-            None => Command::new(bin_dir().join("psql")),
-        };
+        let mut cmd = self.psql_command();
         let out = cmd
             .args(["-X", "-At", "-v", "ON_ERROR_STOP=1", "-U", "camscan", "-h"])
             .arg(&self.dir)
@@ -315,6 +307,19 @@ impl Pg {
             Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
         } else {
             Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+        }
+    }
+
+    /// psql, inside the server's namespace when it has one.
+    fn psql_command(&self) -> Command {
+        match &self.netns {
+            Some(ns) => {
+                let mut c = Command::new("ip");
+                c.args(["netns", "exec", ns]);
+                c.arg(bin_dir().join("psql"));
+                c
+            }
+            None => Command::new(bin_dir().join("psql")),
         }
     }
 
@@ -337,15 +342,7 @@ impl Pg {
     /// holds it open until [`Held::release`].
     pub fn hold(&self, sql: &str) -> Held {
         use std::io::{BufRead, Write};
-        let mut cmd = match &self.netns {
-            Some(ns) => {
-                let mut c = Command::new("ip");
-                c.args(["netns", "exec", ns]);
-                c.arg(bin_dir().join("psql"));
-                c
-            }
-            None => Command::new(bin_dir().join("psql")),
-        };
+        let mut cmd = self.psql_command();
         let mut child = cmd
             .args(["-X", "-At", "-v", "ON_ERROR_STOP=1", "-U", "camscan", "-h"])
             .arg(&self.dir)

@@ -46,7 +46,25 @@ pub(crate) fn hello(
             )));
         }
     }
-    let lock = if pg { " FOR UPDATE" } else { "" };
+    if let Err(refused) = bind(tx, site, inventory, now)? {
+        return Ok(Err(refused));
+    }
+    Ok(Ok(cursor(tx, site)?))
+}
+
+/// Bind `site`'s name to `inventory` when it is bound to none (the row locked first on
+/// PostgreSQL), or why it is another's. Nothing is written when it is.
+fn bind(
+    tx: &Conn,
+    site: &str,
+    inventory: &str,
+    now: i64,
+) -> crate::store::db::Result<Result<(), String>> {
+    let lock = if tx.engine() == crate::store::db::Engine::Postgres {
+        " FOR UPDATE"
+    } else {
+        ""
+    };
     let found: Option<(Option<String>, Option<i64>)> = tx
         .query_row(
             &format!("SELECT inventory_id, bound_at FROM sites WHERE name = ?1{lock}"),
@@ -72,7 +90,7 @@ pub(crate) fn hello(
         }
         Some(_) => {}
     }
-    Ok(Ok(cursor(tx, site)?))
+    Ok(Ok(()))
 }
 
 /// Why a site's name is not this inventory's.
@@ -100,35 +118,8 @@ pub(crate) fn apply(
     let site = batch.site.as_str();
     // The binding again, in this transaction: a `forget-site` or another inventory since the
     // agent's hello.
-    let lock = if tx.engine() == crate::store::db::Engine::Postgres {
-        " FOR UPDATE"
-    } else {
-        ""
-    };
-    let bound: Option<(Option<String>, Option<i64>)> = tx
-        .query_row(
-            &format!("SELECT inventory_id, bound_at FROM sites WHERE name = ?1{lock}"),
-            params![site],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    match bound {
-        Some((Some(b), at)) if b != batch.inventory => {
-            return Ok(Err(taken(site, &b, at, &batch.inventory)));
-        }
-        Some((Some(_), _)) => {}
-        Some((None, _)) => {
-            tx.execute(
-                "UPDATE sites SET inventory_id = ?2, bound_at = ?3 WHERE name = ?1",
-                params![site, batch.inventory, now],
-            )?;
-        }
-        None => {
-            tx.execute(
-                "INSERT INTO sites (name, inventory_id, bound_at) VALUES (?1, ?2, ?3)",
-                params![site, batch.inventory, now],
-            )?;
-        }
+    if let Err(refused) = bind(tx, site, &batch.inventory, now)? {
+        return Ok(Err(refused));
     }
     let before = cursor(tx, site)?;
     // A batch read after another cursor than the hub's (the site forgotten at the hub, another
