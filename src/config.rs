@@ -399,22 +399,14 @@ impl ScanConfig {
                     password_file: args.hub_password_file.clone(),
                     site: c.site.clone(),
                 });
-            // The hub reads a site's rows by id after its cursor: ids must be committed in
-            // order, which one SQLite writer does and several PostgreSQL sessions do not (one
-            // can commit id 101 after another committed 102, and the cursor skips 101).
             if let (Some(_), Some(db)) = (&c.hub, &c.db)
-                && db
-                    .to_str()
-                    .is_some_and(crate::store::db::location::is_postgres_url)
+                && let Some((value, reason)) = crate::store::db::location::no_agent(db)
             {
+                let (field, reason) = ("db", reason.into());
                 return Err(Error::InvalidValue {
-                    field: "db",
-                    value: crate::store::db::location::redact_url(&db.to_string_lossy()),
-                    reason: "a site that sends to a hub (--hub) keeps its own inventory in a \
-                             file (SQLite), whose ids are committed in order: on PostgreSQL two \
-                             writers can commit id 101 after 102, and the hub would skip 101. \
-                             Give --db a file path (the default is one)"
-                        .into(),
+                    field,
+                    value,
+                    reason,
                 });
             }
             Ok(c)

@@ -75,3 +75,20 @@ pub(super) fn executor(cfg: &ScanConfig, host: Host<'_>) -> Result<Executor, Com
         run,
     })
 }
+
+/// A hub that refuses this site stops the watch (exit 5): its reason goes to `slot`, to be the
+/// command's error.
+pub(super) fn on_refused(
+    slot: &Arc<std::sync::Mutex<Option<String>>>,
+    (state, stop_tx, wake): (
+        Arc<std::sync::Mutex<super::Stop>>,
+        tokio::sync::watch::Sender<bool>,
+        Arc<Notify>,
+    ),
+) -> crate::fleet::OnRefused {
+    let slot = slot.clone();
+    Arc::new(move |why| {
+        *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(why);
+        super::stop_with(&state, &stop_tx, &wake, crate::error::exit::HUB_REFUSED);
+    })
+}

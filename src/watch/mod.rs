@@ -362,8 +362,7 @@ async fn run_with(
         ));
     }
     let hub_refused: Arc<Mutex<Option<String>>> = Arc::default();
-    // The agent stops after the rounds: its last push then carries the last round (a scan the
-    // stop interrupted is recorded first).
+    // The agent stops after the rounds, so that its last push carries their last round.
     let (agent_stop, agent_stop_rx) = watch::channel(false);
     if let (Some(hub), Some(wake)) = (cfg.hub.clone(), hub_wake) {
         // The fleet's agent: woken with the sinks, as new events are recorded; it runs the scans
@@ -375,33 +374,14 @@ async fn run_with(
             scanning: &scanning,
             wakes: &sinks.wakes,
         };
-        // A hub that refuses this site stops the watch: its reason is the command's error.
-        let on_refused: crate::fleet::OnRefused = {
-            let (slot, state, stop_tx, wake) = (
-                hub_refused.clone(),
-                state.clone(),
-                stop_tx.clone(),
-                wake_loop.clone(),
-            );
-            Arc::new(move |why| {
-                *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(why);
-                {
-                    let mut s = lock(&state);
-                    if *s == Stop::Running {
-                        *s = Stop::Signal(exit::HUB_REFUSED);
-                    }
-                }
-                let _ = stop_tx.send(true);
-                wake.notify_one();
-            })
-        };
+        let stops = (state.clone(), stop_tx.clone(), wake_loop.clone());
         tasks.spawn(crate::fleet::run(
             store.clone(),
             hub,
             wake,
             agent_stop_rx,
             Some(agent::executor(&cfg, host)?),
-            on_refused,
+            agent::on_refused(&hub_refused, stops),
         ));
     }
     let (targets, announcements, listening) =
@@ -557,14 +537,7 @@ fn spawn_stop(
                     _ = host.wait_for(|s| *s) => {}
                     _ = stopped.changed() => return,
                 }
-                {
-                    let mut s = lock(&state);
-                    if *s == Stop::Running {
-                        *s = Stop::Signal(exit::SIGTERM);
-                    }
-                }
-                let _ = stop_tx.send(true);
-                wake_loop.notify_one();
+                stop_with(&state, &stop_tx, &wake_loop, exit::SIGTERM);
             });
         }
     }
@@ -805,16 +778,22 @@ async fn signals(
             }
             _ = stopped.changed() => return,
         };
-        {
-            let mut s = lock(&state);
-            if *s == Stop::Running {
-                *s = Stop::Signal(code);
-            }
-        }
-        let _ = stop.send(true);
-        wake.notify_one();
+        stop_with(&state, &stop, &wake, code);
         return;
     }
+}
+
+/// Stop the watch with exit `code` (unless it is stopping already) and wake its rounds: what a
+/// signal, the host's stop and a hub's refusal do.
+fn stop_with(state: &Mutex<Stop>, stop: &watch::Sender<bool>, wake: &Notify, code: u8) {
+    {
+        let mut s = lock(state);
+        if *s == Stop::Running {
+            *s = Stop::Signal(code);
+        }
+    }
+    let _ = stop.send(true);
+    wake.notify_one();
 }
 
 #[cfg(test)]

@@ -275,6 +275,21 @@ impl PgTarget {
     }
 }
 
+/// Why a site whose own inventory is at `db` cannot send to a hub (`--hub`): its URL without a
+/// password and the reason, or `None` (a file). The hub reads a site's rows by id after its
+/// cursor, so ids must be committed in order: one SQLite writer does that, several PostgreSQL
+/// sessions do not (one can commit id 101 after another committed 102, and the cursor would skip
+/// 101).
+pub fn no_agent(db: &std::path::Path) -> Option<(String, &'static str)> {
+    let url = db.to_str().filter(|s| is_postgres_url(s))?;
+    Some((
+        redact_url(url),
+        "a site that sends to a hub (--hub) keeps its own inventory in a file (SQLite), whose ids \
+         are committed in order: on PostgreSQL two writers can commit id 101 after 102, and the \
+         hub would skip 101. Give --db a file path (the default is one)",
+    ))
+}
+
 /// `s` with any password in it replaced by `***` (for messages about a URL that did not parse).
 pub fn redact_url(s: &str) -> String {
     match url::Url::parse(s) {
