@@ -1,0 +1,93 @@
+//! The command line's and config file's values read from text: durations, CSV delimiters, port
+//! lists.
+
+use std::time::Duration;
+
+use crate::error::Error;
+
+pub(super) fn secs(n: f64) -> Result<Duration, &'static str> {
+    Duration::try_from_secs_f64(n).map_err(|_| "not a valid number of seconds")
+}
+
+/// `800ms`, `1s`, `1.5s`, `2m`, or a bare number of seconds (as nmap and curl read one).
+pub fn parse_duration(s: &str) -> Result<Duration, &'static str> {
+    let s = s.trim();
+    let (num, scale) = if let Some(n) = s.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = s.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = s.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (s, 1.0)
+    };
+    let n: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| "expected a duration such as 800ms, 1s, 1.5s or 2m")?;
+    if !n.is_finite() || n < 0.0 {
+        return Err("expected a positive duration");
+    }
+    secs(n * scale)
+}
+
+/// A CSV delimiter: one ASCII punctuation character (`,` `;` `|` `:` ...), or a tab given as itself,
+/// `\t` or `tab`. Quotes would clash with RFC 4180 quoting, line breaks with records, and letters
+/// or digits with the data.
+pub fn parse_csv_delimiter(s: &str) -> Result<u8, &'static str> {
+    let c = if s.eq_ignore_ascii_case("tab") || s == "\\t" {
+        '\t'
+    } else {
+        let mut chars = s.chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), None) => c,
+            _ => return Err("expected one character such as , ; | or tab"),
+        }
+    };
+    match c {
+        '"' | '\'' => Err("a quote character cannot be the delimiter"),
+        '\t' => Ok(b'\t'),
+        c if c.is_ascii_punctuation() => Ok(c as u8),
+        _ => Err("expected one punctuation character such as , ; | or tab"),
+    }
+}
+
+/// `554,8554,8000-8010`: ports in the order given, duplicates dropped.
+pub fn parse_ports(spec: &str) -> Result<Vec<u16>, Error> {
+    let bad = |reason: String| Error::InvalidPorts {
+        spec: spec.to_string(),
+        reason,
+    };
+    let one = |p: &str| -> Result<u16, Error> {
+        match p.trim().parse::<u16>() {
+            Ok(0) | Err(_) => Err(bad(format!("{:?} is not a port number 1-65535", p.trim()))),
+            Ok(n) => Ok(n),
+        }
+    };
+    let mut seen = vec![false; 65536];
+    let mut out = Vec::new();
+    for item in spec.split(',').map(str::trim) {
+        if item.is_empty() {
+            continue;
+        }
+        let (a, b) = match item.split_once('-') {
+            Some((a, b)) => (one(a)?, one(b)?),
+            None => {
+                let p = one(item)?;
+                (p, p)
+            }
+        };
+        if b < a {
+            return Err(bad(format!("range {item:?} ends before it starts")));
+        }
+        for p in a..=b {
+            if !std::mem::replace(&mut seen[p as usize], true) {
+                out.push(p);
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(bad("no ports".into()));
+    }
+    Ok(out)
+}
