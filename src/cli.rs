@@ -45,6 +45,9 @@ pub enum Command {
     /// List this machine's IPv4 interfaces and which subnets a scan without targets would cover.
     /// Sends nothing.
     Interfaces(InterfacesArgs),
+    /// Write a report `camscan scan -f json` wrote in another output format (the table at this
+    /// terminal's width, CSV, go2rtc, ...) without scanning again. Sends nothing.
+    Convert(Box<ConvertArgs>),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
     Completions(CompletionsArgs),
     /// Print the manual page (roff) on stdout: `camscan man | man -l -`.
@@ -585,6 +588,20 @@ pub struct ScanOutputArgs {
     /// Write results to FILE (atomically) instead of stdout.
     #[arg(short, long, value_name = "FILE", env = "CAMSCAN_OUTPUT")]
     pub output: Option<PathBuf>,
+    /// The table's width in columns; 0: as wide as its cells need [default: $COLUMNS, else the
+    /// terminal's width, else 100].
+    #[arg(long, value_name = "COLUMNS", env = "CAMSCAN_WIDTH")]
+    pub width: Option<u16>,
+}
+
+/// `camscan convert`.
+#[derive(Debug, Args, Default)]
+pub struct ConvertArgs {
+    /// The JSON report (`camscan scan -f json -o FILE`), or `-` for stdin.
+    #[arg(value_name = "REPORT")]
+    pub report: PathBuf,
+    #[command(flatten)]
+    pub out: ScanOutputArgs,
 }
 
 /// What to scan and how: shared by every command that scans (`scan`, `watch`, `audit`, and

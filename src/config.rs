@@ -69,6 +69,9 @@ pub struct ScanConfig {
     /// from the global `-v` (which also raises the log level).
     pub detail: bool,
     pub output: Option<PathBuf>,
+    /// The table's width in columns (`--width`; 0: as wide as it needs). `None`: `$COLUMNS`, else
+    /// the terminal's, else 100.
+    pub width: Option<u16>,
     pub color: ColorChoice,
     pub allow_large: bool,
     pub allow_public: bool,
@@ -138,6 +141,7 @@ impl Default for ScanConfig {
             frigate_restream: false,
             detail: false,
             output: None,
+            width: None,
             color: ColorChoice::Auto,
             allow_large: false,
             allow_public: false,
@@ -219,6 +223,7 @@ pub struct FileConfig {
     pub csv_delimiter: Option<String>,
     pub frigate_restream: Option<bool>,
     pub output: Option<PathBuf>,
+    pub width: Option<u16>,
     pub color: Option<ColorChoice>,
     pub allow_large: Option<bool>,
     pub allow_public: Option<bool>,
@@ -347,6 +352,7 @@ impl ScanConfig {
             frigate_restream: out.frigate_restream || file.frigate_restream.unwrap_or(false),
             detail: d.detail,
             output: out.output.clone().or_else(|| file.output.clone()),
+            width: out.width.or(file.width),
             color: color.or(file.color).unwrap_or(d.color),
             allow_large: args.allow_large || file.allow_large.unwrap_or(false),
             allow_public: args.allow_public || file.allow_public.unwrap_or(false),

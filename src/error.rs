@@ -44,6 +44,9 @@ pub enum Error {
     },
     #[error("invalid config file {}: {message}", path.display())]
     ConfigFile { path: PathBuf, message: String },
+    /// `camscan convert`'s input: not a JSON report this camscan reads.
+    #[error("{} is not a camscan JSON report it can read: {message}", path.display())]
+    Report { path: PathBuf, message: String },
     /// A user's knowledge file (`--signatures`, the knowledge directory); the message names the
     /// entry and the line.
     #[error("invalid knowledge file {}: {message}", path.display())]

@@ -44,12 +44,29 @@ pub fn init(cli: &Cli) {
     let _ = tracing_subscriber::registry()
         .with(
             tracing_subscriber::fmt::layer()
-                .with_writer(std::io::stderr)
+                .with_writer(|| Stderr)
                 .with_ansi(log_color(cli.color))
                 .with_target(cli.verbose > 1),
         )
         .with(filter)
         .try_init();
+}
+
+/// stderr, written around a progress bar being drawn ([`crate::scan::output::around_progress`]).
+struct Stderr;
+
+impl std::io::Write for Stderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        crate::scan::output::around_progress(|| std::io::stderr().write(buf))
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        crate::scan::output::around_progress(|| std::io::stderr().write_all(buf))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
 }
 
 /// Whether logs are in colour: `--color`, else whether stderr is a terminal.

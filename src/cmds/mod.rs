@@ -21,6 +21,7 @@ use crate::record::CommandError;
 mod audit;
 mod audit_record;
 mod completions;
+mod convert;
 mod devices;
 mod diff;
 mod doctor;
@@ -45,6 +46,7 @@ pub fn run(cli: &Cli) -> ExitCode {
     let result = match &cli.command {
         Command::Scan(args) => scan::run(args, cli),
         Command::Interfaces(args) => interfaces::run(args),
+        Command::Convert(args) => convert::run(args, cli),
         Command::Completions(args) => completions::run(args),
         Command::Signatures(args) => signatures::run(args),
         Command::Devices(args) => devices::run(args),

@@ -206,8 +206,7 @@ pub async fn pipeline(
 
     let outcome = collector.run(&mut ev_rx, &mut registry).await;
     if let Some((bar, task)) = bar {
-        task.abort();
-        bar.finish_and_clear();
+        output::end_progress(bar, task).await;
     }
     if outcome != Outcome::Complete {
         if let Outcome::Interrupted(_) = outcome {

@@ -106,6 +106,30 @@ impl NdjsonStream {
     }
 }
 
+/// The progress bar drawn on stderr now, if any: logs are written around it.
+static BAR: std::sync::Mutex<Option<indicatif::ProgressBar>> = std::sync::Mutex::new(None);
+
+/// Run `write` (a log line to stderr) with the progress bar, if one is drawn, taken off its line
+/// and drawn again after: a log never lands in the middle of the bar's line.
+pub fn around_progress<R>(write: impl FnOnce() -> R) -> R {
+    let bar = BAR.lock().ok().and_then(|b| b.clone());
+    match bar {
+        Some(bar) => bar.suspend(write),
+        None => write(),
+    }
+}
+
+/// Stop the progress bar: its task ended (awaited, so it draws no more) and its line cleared, before
+/// the report is written.
+pub async fn end_progress(bar: indicatif::ProgressBar, task: tokio::task::JoinHandle<()>) {
+    task.abort();
+    let _ = task.await;
+    if let Ok(mut b) = BAR.lock() {
+        *b = None;
+    }
+    bar.finish_and_clear();
+}
+
 /// A progress bar over probes on stderr, refreshed by a task; hidden when stderr is not a terminal.
 pub fn progress_bar(
     stats: Arc<ProbeStats>,
@@ -121,6 +145,9 @@ pub fn progress_bar(
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
         .progress_chars("=> "),
     );
+    if let Ok(mut b) = BAR.lock() {
+        *b = Some(bar.clone());
+    }
     let b = bar.clone();
     let task = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_millis(100));
@@ -134,14 +161,41 @@ pub fn progress_bar(
     (bar, task)
 }
 
+/// The table's width when it is not a terminal's and nothing says otherwise.
+pub const DEFAULT_WIDTH: u16 = 100;
+
+/// How wide the table may be: `--width` (0: no limit), else `$COLUMNS` (shells set it without
+/// exporting it, so in the environment it was put there to be read), else the width of the
+/// terminal stdout is, else [`DEFAULT_WIDTH`] (a file, a pipe).
+pub fn table_width(
+    given: Option<u16>,
+    columns: Option<&str>,
+    terminal: Option<u16>,
+) -> Option<u16> {
+    let given = given.or_else(|| {
+        columns
+            .and_then(|c| c.trim().parse::<u16>().ok())
+            .filter(|c| *c > 0)
+    });
+    match given {
+        Some(0) => None,
+        Some(w) => Some(w),
+        None => Some(terminal.filter(|w| *w > 0).unwrap_or(DEFAULT_WIDTH)),
+    }
+}
+
 fn export_options(cfg: &ScanConfig, to_terminal: bool) -> ExportOptions {
+    let terminal = to_terminal
+        .then(|| terminal_size::terminal_size_of(io::stdout()))
+        .flatten()
+        .map(|(w, _)| w.0);
     ExportOptions {
         color: cfg.format == Format::Table && cfg.color.enabled(to_terminal),
-        width: if to_terminal {
-            comfy_table::Table::new().width()
-        } else {
-            None
-        },
+        width: table_width(
+            cfg.width,
+            std::env::var("COLUMNS").ok().as_deref(),
+            terminal,
+        ),
         detail: cfg.detail,
         csv_delimiter: cfg.csv_delimiter,
         frigate_restream: cfg.frigate_restream,

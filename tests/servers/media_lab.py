@@ -149,7 +149,8 @@ WHEP_IP, WHEP_PORT = "127.0.0.60", 8889
 DASH_IP = HTTP_IP
 # --bind UNIT=ADDRESS: the module-level address each unit's public sockets use.
 BIND_VARS = {"rtmp": "RTMP_IP", "hls": "HTTP_IP", "dash": "DASH_IP", "mjpeg": "MJPEG_IP",
-             "turn": "TURN_IP", "web": "WEB_IP", "tls": "TLS_IP", "whep": "WHEP_IP", "flv": "FLV_IP"}
+             "turn": "TURN_IP", "web": "WEB_IP", "tls": "TLS_IP", "whep": "WHEP_IP", "flv": "FLV_IP",
+             "keyless": "KEYLESS_IP", "control": "CONTROL_IP"}
 STUN_ONLY_PORT = 19302
 HERE = os.path.dirname(os.path.abspath(__file__))
 LAB_PYTHON = os.environ.get("CAMSCAN_LAB_PYTHON") or os.path.join(
