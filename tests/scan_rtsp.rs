@@ -199,7 +199,8 @@ fn table_and_csv_render_the_same_inventory() {
     for u in [urls[0], urls[2], urls[4]] {
         assert!(table.contains(u), "table lacks {u}:\n{table}");
     }
-    assert!(table.contains("h265 1920x1080 15fps"), "{table}");
+    // The compact table's spellings; -v gives the long ones.
+    assert!(table.contains("H.265 1080p15 Main"), "{table}");
     assert!(table.contains("not a camera"), "{table}");
     // -v: one row per stream.
     let (out, table) = scan_with("table", &["-v"]);

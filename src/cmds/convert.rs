@@ -65,7 +65,10 @@ fn read(path: &Path) -> Result<Report, Error> {
 fn parse(text: &[u8]) -> Result<Report, String> {
     let value: serde_json::Value =
         serde_json::from_slice(text).map_err(|e| format!("not JSON ({e})"))?;
-    match value.get("schema_version").and_then(serde_json::Value::as_u64) {
+    match value
+        .get("schema_version")
+        .and_then(serde_json::Value::as_u64)
+    {
         Some(v) if v == u64::from(SCHEMA_VERSION) => {}
         Some(v) => {
             return Err(format!(
@@ -94,10 +97,16 @@ mod tests {
         assert_eq!(parse(&text).unwrap(), report);
         assert!(parse(b"{").unwrap_err().starts_with("not JSON"));
         assert!(parse(b"[]").unwrap_err().contains("no schema_version"));
-        let newer = String::from_utf8(text)
-            .unwrap()
-            .replacen("\"schema_version\":1", "\"schema_version\":2", 1);
-        assert!(parse(newer.as_bytes()).unwrap_err().contains("schema_version 2"));
+        let newer = String::from_utf8(text).unwrap().replacen(
+            "\"schema_version\":1",
+            "\"schema_version\":2",
+            1,
+        );
+        assert!(
+            parse(newer.as_bytes())
+                .unwrap_err()
+                .contains("schema_version 2")
+        );
         assert!(parse(br#"{"schema_version":1}"#).is_err(), "fields missing");
     }
 }

@@ -36,6 +36,7 @@
 //! | maker_paths | 127.0.4.1-9 |
 //! | fleet_security | 127.0.10.1-10 |
 //! | secrets | 127.0.40.1-2 |
+//! | table | 127.0.11.1-14 |
 //!
 //! A new file takes a block of its own (127.0.N.x for N from 4 up). Servers bound to port 0 and
 //! the namespace labs (each with its own prefix) need no entry.
@@ -44,6 +45,7 @@
 
 pub mod http;
 pub mod postgres;
+pub mod pty;
 pub mod schema;
 
 use std::io::{BufRead, BufReader};
@@ -259,7 +261,7 @@ pub fn camscan_in(netns: &str) -> Command {
 /// files, no inventory unless asked for.
 fn clean_env(c: &mut Command) {
     for (k, _) in std::env::vars() {
-        if k.starts_with("CAMSCAN_") || k == "RUST_LOG" || k == "NO_COLOR" {
+        if k.starts_with("CAMSCAN_") || ["RUST_LOG", "NO_COLOR", "COLUMNS"].contains(&k.as_str()) {
             c.env_remove(k);
         }
     }

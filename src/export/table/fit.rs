@@ -94,7 +94,11 @@ fn min_width(t: &Text) -> usize {
             if t.whole {
                 width(l)
             } else {
-                pieces(l).into_iter().map(|(p, _)| width(p)).max().unwrap_or(0)
+                pieces(l)
+                    .into_iter()
+                    .map(|(p, _)| width(p))
+                    .max()
+                    .unwrap_or(0)
             }
         })
         .max()
@@ -252,7 +256,11 @@ pub fn lines(t: &Text, w: usize) -> (Vec<String>, bool) {
                 piece.to_string()
             };
             // A piece after a comma joins its line without a space (`80,` then `554`).
-            let sep = if current.is_empty() || !spaced { "" } else { " " };
+            let sep = if current.is_empty() || !spaced {
+                ""
+            } else {
+                " "
+            };
             if !current.is_empty() && width(&current) + sep.len() + width(&piece) > w {
                 out.push(std::mem::take(&mut current));
                 current = piece;
@@ -267,22 +275,40 @@ pub fn lines(t: &Text, w: usize) -> (Vec<String>, bool) {
 }
 
 /// A paragraph wrapped at spaces into lines of at most `w` columns, the first starting with
-/// `first` and the others indented as deep (`[2] text…` / `    more`). A piece wider than a line
-/// is shortened in the middle.
+/// `first` and the others indented as deep (`[2] text…` / `    more`). A word wider than the room
+/// beside the indent (a URL given whole) gets a line of its own, from the left edge, never cut:
+/// wider than `w` only when it is wider than `w` itself.
 pub fn paragraph(first: &str, text: &str, w: usize) -> Vec<String> {
     let indent = width(first);
     let room = w.saturating_sub(indent).max(FLOOR);
-    let (body, _) = lines(&Text::words(text.split_whitespace().collect::<Vec<_>>().join(" ")), room);
-    body.into_iter()
-        .enumerate()
-        .map(|(i, l)| {
-            if i == 0 {
-                format!("{first}{l}")
-            } else {
-                format!("{}{l}", " ".repeat(indent))
+    let mut out: Vec<String> = Vec::new();
+    let mut current = first.to_string();
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        let ww = width(word);
+        if ww > room {
+            if !empty || out.is_empty() {
+                out.push(current.trim_end().to_string());
             }
-        })
-        .collect()
+            out.push(word.to_string());
+            current = " ".repeat(indent);
+            empty = true;
+            continue;
+        }
+        if !empty && width(&current) + 1 + ww > indent.max(w) {
+            out.push(std::mem::replace(&mut current, " ".repeat(indent)));
+            empty = true;
+        }
+        if !empty {
+            current.push(' ');
+        }
+        current.push_str(word);
+        empty = false;
+    }
+    if !empty || out.is_empty() {
+        out.push(current);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -299,8 +325,14 @@ mod tests {
 
     #[test]
     fn words_wrap_at_spaces_and_commas_never_inside() {
-        let (l, short) = lines(&Text::words("Hikvision DS-2CD2042WD (front-door, cam1.lan)"), 12);
-        assert_eq!(l, ["Hikvision", "DS-2CD2042WD", "(front-door,", "cam1.lan)"]);
+        let (l, short) = lines(
+            &Text::words("Hikvision DS-2CD2042WD (front-door, cam1.lan)"),
+            12,
+        );
+        assert_eq!(
+            l,
+            ["Hikvision", "DS-2CD2042WD", "(front-door,", "cam1.lan)"]
+        );
         assert!(!short);
         let (l, _) = lines(&Text::words("80,443,554,8000,8080"), 8);
         assert_eq!(l, ["80,443,", "554,", "8000,", "8080"]);
@@ -323,7 +355,12 @@ mod tests {
 
     #[test]
     fn the_least_important_columns_go_first() {
-        let columns = [col("Device", 0), col("Ports", 3), col("Identity", 1), col("URL", 0)];
+        let columns = [
+            col("Device", 0),
+            col("Ports", 3),
+            col("Identity", 1),
+            col("URL", 0),
+        ];
         let rows = vec![vec![
             Text::words("192.168.1.10"),
             Text::words("80,554"),
@@ -336,7 +373,10 @@ mod tests {
         let wide = fit(&columns, &rows, Some(200));
         assert_eq!(wide.widths, all.widths, "no wider than it needs");
         let squeezed = fit(&columns, &rows, Some(90));
-        assert!(squeezed.dropped.is_empty(), "the identity wrapped: {squeezed:?}");
+        assert!(
+            squeezed.dropped.is_empty(),
+            "the identity wrapped: {squeezed:?}"
+        );
         assert_eq!(overhead(4) + squeezed.widths.iter().sum::<usize>(), 90);
         let mid = fit(&columns, &rows, Some(85));
         assert_eq!(mid.dropped, [1], "{mid:?}");
@@ -368,8 +408,28 @@ mod tests {
     }
 
     #[test]
+    fn a_word_too_wide_for_its_note_gets_a_line_of_its_own_whole() {
+        let url = "rtsp://127.0.11.3:8554/cam/realmonitor?channel=1&subtype=0";
+        assert_eq!(paragraph("[7] ", url, 60), ["[7]", url]);
+        assert_eq!(
+            paragraph("[7] ", url, 40),
+            ["[7]", url],
+            "whole, even wider"
+        );
+        assert_eq!(
+            paragraph("[1] ", &format!("see {url} now"), 60),
+            ["[1] see", url, "    now"]
+        );
+        assert_eq!(paragraph("", "", 60), [""]);
+    }
+
+    #[test]
     fn notes_hang_under_their_number() {
-        let l = paragraph("[12] ", "rtmp: application live accepted connect, stream key unknown", 30);
+        let l = paragraph(
+            "[12] ",
+            "rtmp: application live accepted connect, stream key unknown",
+            30,
+        );
         assert_eq!(
             l,
             [

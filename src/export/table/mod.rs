@@ -18,7 +18,9 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, Color, ContentArrangement, Table};
 
 use super::{ExportOptions, Exporter, audio_summary, fmt_num, short_organisation, video_summary};
-use crate::model::{AuthScheme, Device, Protocol, Report, Service, Stream, StreamStatus, VideoInfo};
+use crate::model::{
+    AuthScheme, Device, Protocol, Report, Service, Stream, StreamStatus, VideoInfo,
+};
 use crate::sanitize::terminal;
 use fit::{Column, Text};
 
@@ -612,29 +614,6 @@ fn detailed(report: &Report, notes: &mut Notes) -> Rows {
                 Vec::new(),
             );
         }
-        // A service with a note and no stream of its own, on a device that has streams elsewhere.
-        if !d.streams.is_empty() {
-            for svc in d
-                .services
-                .iter()
-                .filter(|svc| svc.note.is_some() && !d.streams.iter().any(|st| st.port == svc.port))
-            {
-                rows.push(
-                    vec![
-                        label(),
-                        Text::words(svc.port.to_string()),
-                        Text::words(service_of(svc.port)),
-                        Text::words(reasons(d, notes, |x| x == svc).join(", ")),
-                        Text::default(),
-                        Text::default(),
-                        Text::default(),
-                        Text::default(),
-                        Text::default(),
-                    ],
-                    Vec::new(),
-                );
-            }
-        }
         for s in &d.streams {
             let mut url = terminal(&s.url).into_owned();
             if let Some(user) = &s.username {
@@ -667,6 +646,29 @@ fn detailed(report: &Report, notes: &mut Notes) -> Rows {
                 ],
                 vec![(4, status_color(s.status))],
             );
+        }
+        // A service with a note and no stream of its own, on a device that has streams elsewhere.
+        if !d.streams.is_empty() {
+            for svc in d
+                .services
+                .iter()
+                .filter(|svc| svc.note.is_some() && !d.streams.iter().any(|st| st.port == svc.port))
+            {
+                rows.push(
+                    vec![
+                        label(),
+                        Text::words(svc.port.to_string()),
+                        Text::words(service_of(svc.port)),
+                        Text::words(reasons(d, notes, |x| x == svc).join(", ")),
+                        Text::default(),
+                        Text::default(),
+                        Text::default(),
+                        Text::default(),
+                        Text::default(),
+                    ],
+                    Vec::new(),
+                );
+            }
         }
     }
     rows
@@ -903,7 +905,11 @@ mod tests {
         assert!(compact.contains(" ok [1] "), "{compact}");
         let detail = render(&r, true);
         assert_eq!(detail.matches(want).count(), 1, "{detail}");
-        assert_eq!(detail.matches("stream key unknown [1]").count(), 2, "{detail}");
+        assert_eq!(
+            detail.matches("stream key unknown [1]").count(),
+            2,
+            "{detail}"
+        );
     }
 
     #[test]
