@@ -252,9 +252,12 @@ fn identity(d: &Device) -> String {
         (false, false) => format!("{} ({})", what.join(" "), names.join(", ")),
         (false, true) => what.join(" "),
         (true, false) => names.join(", "),
+        // The banner of the main stream's server first (not the web admin's beside it).
         (true, true) => d
-            .services
-            .iter()
+            .main_stream()
+            .and_then(|m| d.services.iter().find(|s| s.port == m.port))
+            .into_iter()
+            .chain(&d.services)
             .find_map(|s| s.server.as_deref())
             .map(|s| terminal(s.trim()).into_owned())
             .unwrap_or_default(),
