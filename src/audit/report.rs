@@ -351,37 +351,50 @@ fn device(
     };
     let _ = writeln!(h, "<article class=\"{class}\" id=\"dev-{}\">", d.ip);
     if let Some(p) = picture {
-        h.push_str("<div class=\"pic\">");
-        match p {
-            Ok(Some(Ok(t))) => {
-                let data = base64::engine::general_purpose::STANDARD.encode(&t.bytes);
-                let codec = t
-                    .codec
-                    .as_deref()
-                    .map(|c| format!(" ({})", escape(&c.to_uppercase())))
-                    .unwrap_or_default();
-                let _ = write!(
-                    h,
-                    "<figure><img src=\"data:{};base64,{data}\" alt=\"Picture of the camera at {}\">\
-                     <figcaption>{}{codec} · {:.1} s · <span class=\"mono\">{}</span></figcaption></figure>",
-                    t.media_type,
-                    d.ip,
-                    t.how.as_str(),
-                    t.took.as_secs_f64(),
-                    escape(&t.from)
-                );
-            }
-            Ok(Some(Err(why))) => {
-                let _ = write!(h, "<div class=\"nopic\">No picture: {}</div>", escape(why));
-            }
-            Ok(None) => h.push_str("<div class=\"nopic\">No picture was taken.</div>"),
-            Err(why) => {
-                let _ = write!(h, "<div class=\"nopic\">No picture: {}</div>", escape(why));
-            }
-        }
-        h.push_str("</div>\n");
+        device_picture(h, d, p);
     }
     h.push_str("<div class=\"facts\">\n");
+    device_facts(h, r, d);
+    device_streams(h, d);
+    device_findings(h, r, d);
+    h.push_str("</div>\n</article>\n");
+}
+
+/// The picture column of a device's card (see [`device`] for what `p` says).
+fn device_picture(h: &mut String, d: &Device, p: Result<Option<&Result<Thumbnail, String>>, &str>) {
+    h.push_str("<div class=\"pic\">");
+    match p {
+        Ok(Some(Ok(t))) => {
+            let data = base64::engine::general_purpose::STANDARD.encode(&t.bytes);
+            let codec = t
+                .codec
+                .as_deref()
+                .map(|c| format!(" ({})", escape(&c.to_uppercase())))
+                .unwrap_or_default();
+            let _ = write!(
+                h,
+                "<figure><img src=\"data:{};base64,{data}\" alt=\"Picture of the camera at {}\">\
+                 <figcaption>{}{codec} · {:.1} s · <span class=\"mono\">{}</span></figcaption></figure>",
+                t.media_type,
+                d.ip,
+                t.how.as_str(),
+                t.took.as_secs_f64(),
+                escape(&t.from)
+            );
+        }
+        Ok(Some(Err(why))) => {
+            let _ = write!(h, "<div class=\"nopic\">No picture: {}</div>", escape(why));
+        }
+        Ok(None) => h.push_str("<div class=\"nopic\">No picture was taken.</div>"),
+        Err(why) => {
+            let _ = write!(h, "<div class=\"nopic\">No picture: {}</div>", escape(why));
+        }
+    }
+    h.push_str("</div>\n");
+}
+
+/// The title and facts list of a device's card: addresses, maker, model, ports, its plan.
+fn device_facts(h: &mut String, r: &AuditReport, d: &Device) {
     let title = crate::model::maker_and_model(d.vendor.as_deref(), d.model.as_deref())
         .or_else(|| d.name.clone())
         .or_else(|| d.hostname.clone())
@@ -457,6 +470,10 @@ fn device(
         );
     }
     h.push_str("</dl>\n");
+}
+
+/// The streams table of a device's card (copies of a stream left out).
+fn device_streams(h: &mut String, d: &Device) {
     let streams: Vec<&Stream> = d.streams.iter().filter(|s| s.same_as.is_none()).collect();
     if !streams.is_empty() {
         h.push_str(
@@ -479,6 +496,10 @@ fn device(
         }
         h.push_str("</tbody></table>\n");
     }
+}
+
+/// The findings of a device's card, one block per finding id.
+fn device_findings(h: &mut String, r: &AuditReport, d: &Device) {
     let mine: Vec<&Finding> = r
         .findings
         .iter()
@@ -538,7 +559,6 @@ fn device(
             escape(&f.source)
         );
     }
-    h.push_str("</div>\n</article>\n");
 }
 
 fn video(s: &Stream) -> String {

@@ -17,41 +17,14 @@ pub(super) async fn find_paths(
 ) -> (Vec<Found>, AuthOutcome, Vec<(ChannelScheme, u32)>) {
     let addr = walkers.first().addr;
     let ip = addr.ip();
-    // What the device announced for this port (mDNS) first, then the user's paths.
-    let mut first = settings.stream_hints.take(addr);
-    if !first.is_empty() {
-        tracing::debug!(%addr, paths = ?first, "RTSP: announced paths tried first");
-    }
-    first.extend(settings.rtsp_paths.iter().cloned());
-
-    // 1. The random-path baseline, while the clues still on their way for this address come in
-    // (another port's detection and web fingerprint, an ONVIF device API): then who made the
-    // device orders the walk.
-    let (baseline, clues) = tokio::join!(
-        baseline(walkers, addr, failures),
-        settings
-            .identities
-            .settled(ip, addr.port(), identity::SETTLE)
-    );
-    let baseline_sent = !matches!(baseline, Baseline::Failed);
-    let k = crate::knowledge::get();
-    let realm = service
-        .realm
-        .clone()
-        .or_else(|| realm_of(&walkers.first().challenges));
-    let decide = |mut clues: Vec<identity::Clue>| {
-        clues.extend(identity::clue_from_rtsp(
-            k,
-            service.server.as_deref(),
-            realm.as_deref(),
-        ));
-        identity::decide(k, &clues)
-    };
-    let identity = decide(clues);
-    let walk = paths::plan(&first, &identity);
-    if let Some(by) = &identity.by {
-        tracing::debug!(%addr, maker = %by.maker, evidence = %by.said, "RTSP: paths ordered by the maker");
-    }
+    let Planned {
+        first,
+        baseline,
+        baseline_sent,
+        realm,
+        identity,
+        walk,
+    } = plan_walk(walkers, service, settings, failures).await;
     let candidates = walk.first.clone();
 
     // The walk without credentials.
@@ -88,42 +61,16 @@ pub(super) async fn find_paths(
         AuthOutcome::NotTried => any_path_auth.is_none(),
         AuthOutcome::Succeeded(..) => true,
     };
-    // A clue that came during the first round (an ONVIF answer is often 0.5 s late: WS-Discovery
-    // responders wait a random while before answering) orders what is left. A device nothing has
-    // named whose first round found nothing is given a moment for one, before the rest of the
-    // dictionary is asked.
     let nothing_served =
         served.is_empty() && !found.iter().any(|f| matches!(f.answer, Answer::Media(_)));
-    let now = settings.identities.clues(ip);
-    let now = if walking_on && nothing_served && identity.by.is_none() {
-        settings
-            .identities
-            .news(
-                ip,
-                addr.port(),
-                now.len(),
-                settings
-                    .identities
-                    .late_clues_until()
-                    .saturating_duration_since(tokio::time::Instant::now()),
-            )
-            .await
-    } else {
-        now
-    };
-    let latest = decide(now);
-    let rest: Vec<String> = if latest.makers == identity.makers {
-        walk.rest.clone()
-    } else {
-        tracing::debug!(%addr, maker = ?latest.maker(), "RTSP: a later clue orders the rest of the walk");
-        let again = paths::plan(&first, &latest);
-        again
-            .first
-            .into_iter()
-            .chain(again.rest)
-            .filter(|p| !candidates.contains(p))
-            .collect()
-    };
+    let (latest, rest) = order_rest(
+        settings,
+        addr,
+        (&identity, service.server.as_deref(), realm.as_deref()),
+        (&first, &walk, &candidates),
+        walking_on && nothing_served && identity.by.is_none(),
+    )
+    .await;
     // The first round's sub streams (the other paths of the entries whose path served), or the
     // rest of the dictionary when it found nothing.
     let mut asked: Vec<String> = std::iter::once("/".to_string())
@@ -175,16 +122,6 @@ pub(super) async fn find_paths(
     // walked.
     let reordered = (latest.makers != identity.makers && nothing_served && walking_on)
         .then_some(rest.as_slice());
-    service.path_walk = Some(Box::new(account(
-        if reordered.is_some() {
-            &latest
-        } else {
-            &identity
-        },
-        (&first, &walk, reordered),
-        sent,
-        walkers,
-    )));
     let any_stream = !served.is_empty()
         || found.iter().any(|f| {
             matches!(
@@ -192,14 +129,14 @@ pub(super) async fn find_paths(
                 Answer::Media(_) | Answer::Auth { .. } | Answer::Forbidden
             )
         });
-    if !any_stream {
-        service.note = Some(paths::why_none(
-            &latest,
-            sent,
-            &walkers.tally(),
-            &outcome_summary(&outcome, any_path_auth.is_some(), settings, ip),
-        ));
-    }
+    let login = outcome_summary(&outcome, any_path_auth.is_some(), settings, ip);
+    tell_walk(
+        service,
+        walkers,
+        (&identity, &latest, reordered),
+        (&first, &walk, sent),
+        (!any_stream).then_some(login),
+    );
 
     // 3. Channels of multi-channel devices. A walk that meets a gap while SADP/DHIP may still
     // announce the device's channel count goes on in step 4, beside the streams found so far.
@@ -216,6 +153,145 @@ pub(super) async fn find_paths(
         .await;
     }
     (found, outcome, resume)
+}
+
+/// Step 1's plan: the paths the user gave or the device announced, what the random path was
+/// answered, and who made the device with the walk that follows from it.
+struct Planned {
+    /// Announced (mDNS) and the user's paths, asked first.
+    first: Vec<String>,
+    baseline: Baseline,
+    /// The baseline's DESCRIBE went out (it counts as sent).
+    baseline_sent: bool,
+    /// The realm of the service's login, where it asked for one.
+    realm: Option<String>,
+    identity: identity::Identity,
+    walk: paths::Walk,
+}
+
+/// 1. The random-path baseline, while the clues still on their way for this address come in
+/// (another port's detection and web fingerprint, an ONVIF device API): then who made the
+/// device orders the walk.
+async fn plan_walk(
+    walkers: &mut Walkers,
+    service: &Service,
+    settings: &ScanContext,
+    failures: &mut Vec<AnalyzeError>,
+) -> Planned {
+    let addr = walkers.first().addr;
+    // What the device announced for this port (mDNS) first, then the user's paths.
+    let mut first = settings.stream_hints.take(addr);
+    if !first.is_empty() {
+        tracing::debug!(%addr, paths = ?first, "RTSP: announced paths tried first");
+    }
+    first.extend(settings.rtsp_paths.iter().cloned());
+    let (baseline, clues) = tokio::join!(
+        baseline(walkers, addr, failures),
+        settings
+            .identities
+            .settled(addr.ip(), addr.port(), identity::SETTLE)
+    );
+    let baseline_sent = !matches!(baseline, Baseline::Failed);
+    let realm = service
+        .realm
+        .clone()
+        .or_else(|| realm_of(&walkers.first().challenges));
+    let identity = decide(service.server.as_deref(), realm.as_deref(), clues);
+    let walk = paths::plan(&first, &identity);
+    if let Some(by) = &identity.by {
+        tracing::debug!(%addr, maker = %by.maker, evidence = %by.said, "RTSP: paths ordered by the maker");
+    }
+    Planned {
+        first,
+        baseline,
+        baseline_sent,
+        realm,
+        identity,
+        walk,
+    }
+}
+
+/// Who made the device, from `clues` and what the RTSP service itself says (its `Server`
+/// header and its login's realm).
+fn decide(
+    server: Option<&str>,
+    realm: Option<&str>,
+    mut clues: Vec<identity::Clue>,
+) -> identity::Identity {
+    let k = crate::knowledge::get();
+    clues.extend(identity::clue_from_rtsp(k, server, realm));
+    identity::decide(k, &clues)
+}
+
+/// A clue that came during the first round (an ONVIF answer is often 0.5 s late: WS-Discovery
+/// responders wait a random while before answering) orders what is left of the walk. `wait`: a
+/// device nothing has named whose first round found nothing is given a moment for one, before
+/// the rest of the dictionary is asked. The identity now and the paths left, in their order.
+async fn order_rest(
+    settings: &ScanContext,
+    addr: std::net::SocketAddr,
+    (identity, server, realm): (&identity::Identity, Option<&str>, Option<&str>),
+    (first, walk, candidates): (&[String], &paths::Walk, &[String]),
+    wait: bool,
+) -> (identity::Identity, Vec<String>) {
+    let ip = addr.ip();
+    let now = settings.identities.clues(ip);
+    let now = if wait {
+        settings
+            .identities
+            .news(
+                ip,
+                addr.port(),
+                now.len(),
+                settings
+                    .identities
+                    .late_clues_until()
+                    .saturating_duration_since(tokio::time::Instant::now()),
+            )
+            .await
+    } else {
+        now
+    };
+    let latest = decide(server, realm, now);
+    let rest: Vec<String> = if latest.makers == identity.makers {
+        walk.rest.clone()
+    } else {
+        tracing::debug!(%addr, maker = ?latest.maker(), "RTSP: a later clue orders the rest of the walk");
+        let again = paths::plan(first, &latest);
+        again
+            .first
+            .into_iter()
+            .chain(again.rest)
+            .filter(|p| !candidates.contains(p))
+            .collect()
+    };
+    (latest, rest)
+}
+
+/// The walk's account on `service` ([`account`]): the maker whose paths went first (`latest` when
+/// it `reordered` the rest, else `identity`), and, given the login's outcome when no path served,
+/// why none did ([`paths::why_none`]).
+fn tell_walk(
+    service: &mut Service,
+    walkers: &Walkers,
+    (identity, latest, reordered): (&identity::Identity, &identity::Identity, Option<&[String]>),
+    (first, walk, sent): (&[String], &paths::Walk, usize),
+    none_served: Option<paths::Login>,
+) {
+    let by = if reordered.is_some() {
+        latest
+    } else {
+        identity
+    };
+    service.path_walk = Some(Box::new(account(
+        by,
+        (first, walk, reordered),
+        sent,
+        walkers,
+    )));
+    if let Some(login) = none_served {
+        service.note = Some(paths::why_none(latest, sent, &walkers.tally(), &login));
+    }
 }
 
 /// The realm of the latest challenges, if any.

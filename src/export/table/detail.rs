@@ -1,0 +1,244 @@
+//! The `-v` table: one row per stream with every detail (codec, resolution, frame rate measured
+//! or announced, audio, login, state), the same fitting rules as the compact table ([`super`]).
+
+use super::*;
+
+/// `level 3.1, avc1.4D401F`, `fps from rtp`, `declared 512 kbit/s`: what the one-line summary leaves
+/// out.
+fn video_detail(s: &Stream) -> String {
+    let Some(v) = &s.video else {
+        return String::new();
+    };
+    let mut lines = vec![video_summary(v)];
+    let codec: Vec<String> = [
+        v.level.as_ref().map(|l| format!("level {l}")),
+        v.rfc6381.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !codec.is_empty() {
+        lines.push(codec.join(", "));
+    }
+    if let Some(src) = &v.fps_source {
+        lines.push(format!("fps from {src}"));
+    }
+    if let Some(b) = v.bitrate_kbps {
+        // A no-break space: a number is never wrapped away from its unit.
+        lines.push(format!("declared {b}\u{a0}kbit/s"));
+    }
+    lines
+        .iter()
+        .map(|l| terminal(l).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// What the PLAY check measured: `tcp 1000ms`, `152 packets 23442 B`, `187.5 kbit/s 25fps keyframe`.
+fn measured(s: &Stream) -> String {
+    let Some(m) = &s.measured else {
+        return String::new();
+    };
+    let mut rate = Vec::new();
+    if let Some(b) = m.bitrate_kbps {
+        rate.push(format!("{}\u{a0}kbit/s", fmt_num(b)));
+    }
+    if let Some(f) = m.fps {
+        rate.push(format!("{}fps", fmt_num(f)));
+    }
+    if let (Some(w), Some(h)) = (m.width, m.height) {
+        rate.push(format!("{w}x{h}"));
+    }
+    if m.keyframe {
+        rate.push("keyframe".into());
+    }
+    let mut lines = vec![
+        format!("{} {}ms", terminal(&m.transport), m.duration_ms),
+        format!("{}\u{a0}packets {}\u{a0}B", m.packets, m.bytes),
+    ];
+    if !rate.is_empty() {
+        lines.push(rate.join(" "));
+    }
+    lines.join("\n")
+}
+
+/// The detailed table's columns. The stream's URL and status are always shown; the port (in the
+/// URL already) is the first to go.
+const DETAILED: &[Column] = &[
+    Column {
+        header: "Device",
+        priority: 0,
+        soft_min: 15,
+    },
+    Column {
+        header: "Port",
+        priority: 6,
+        soft_min: 4,
+    },
+    Column {
+        header: "Service",
+        priority: 3,
+        soft_min: 14,
+    },
+    Column {
+        header: "Stream",
+        priority: 0,
+        soft_min: 20,
+    },
+    Column {
+        header: "Status",
+        priority: 0,
+        soft_min: 8,
+    },
+    Column {
+        header: "Auth",
+        priority: 2,
+        soft_min: 8,
+    },
+    Column {
+        header: "Video",
+        priority: 1,
+        soft_min: 20,
+    },
+    Column {
+        header: "Audio",
+        priority: 4,
+        soft_min: 10,
+    },
+    Column {
+        header: "Measured",
+        priority: 5,
+        soft_min: 12,
+    },
+];
+
+/// The column of the detailed table's stream URLs.
+pub(super) const DETAILED_STREAM: usize = 3;
+
+pub(super) fn detailed(report: &Report, notes: &mut Notes) -> Rows {
+    let mut rows = Rows::new(DETAILED);
+    for d in &report.devices {
+        let service_of = |port: u16| {
+            d.services
+                .iter()
+                .find(|s| s.port == port)
+                .map(|s| {
+                    let mut v = s.protocol.as_str().to_string();
+                    if let Some(server) = &s.server {
+                        v.push('\n');
+                        v.push_str(&terminal(server));
+                    }
+                    // Which maker's paths the walk asked first, and what named it.
+                    if let Some(w) = &s.path_walk
+                        && let (Some(maker), Some(by)) = (&w.maker, &w.by)
+                    {
+                        v.push_str(&format!("\npaths: {} ({by})", terminal(maker)));
+                    }
+                    v
+                })
+                .unwrap_or_default()
+        };
+        let realm_of = |port: u16| {
+            d.services
+                .iter()
+                .find(|s| s.port == port)
+                .and_then(|s| s.realm.as_deref())
+                .map(|r| format!("\nrealm {}", terminal(r)))
+                .unwrap_or_default()
+        };
+        // The whole label on the device's first row, its address on the others.
+        let mut first = true;
+        let mut label = || {
+            if std::mem::take(&mut first) {
+                Text::words(device_label(d))
+            } else {
+                Text::words(d.ip.to_string())
+            }
+        };
+        if d.streams.is_empty() {
+            let services = d
+                .services
+                .iter()
+                .map(|s| service_of(s.port))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let auth = d
+                .services
+                .iter()
+                .find(|s| s.auth.as_str() != "none")
+                .map(|s| format!("{}{}", s.auth.as_str(), realm_of(s.port)))
+                .unwrap_or_default();
+            rows.push(
+                vec![
+                    label(),
+                    Text::words(join_ports(&d.open_ports)),
+                    Text::words(services),
+                    Text::words(no_stream(d, notes)),
+                    Text::default(),
+                    Text::words(auth),
+                    Text::default(),
+                    Text::default(),
+                    Text::default(),
+                ],
+                Vec::new(),
+            );
+        }
+        for s in &d.streams {
+            let mut url = terminal(&s.url).into_owned();
+            if let Some(user) = &s.username {
+                url.push_str(&format!("\nuser {}", terminal(user)));
+            }
+            if let Some(original) = &s.same_as {
+                url.push_str(&format!("\nsame as {}", terminal(original)));
+            }
+            let status = if s.verified {
+                format!("{}\nverified", s.status.as_str())
+            } else {
+                s.status.as_str().to_string()
+            };
+            rows.push(
+                vec![
+                    label(),
+                    Text::words(s.port.to_string()),
+                    Text::words(service_of(s.port)),
+                    Text::whole(url),
+                    Text::words(status),
+                    Text::words(format!("{}{}", s.auth.as_str(), realm_of(s.port))),
+                    Text::words(video_detail(s)),
+                    Text::words(
+                        s.audio
+                            .as_ref()
+                            .map(|a| terminal(&audio_summary(a)).into_owned())
+                            .unwrap_or_default(),
+                    ),
+                    Text::words(measured(s)),
+                ],
+                vec![(4, status_color(s.status))],
+            );
+        }
+        // A service with a note and no stream of its own, on a device that has streams elsewhere.
+        if !d.streams.is_empty() {
+            for svc in d
+                .services
+                .iter()
+                .filter(|svc| svc.note.is_some() && !d.streams.iter().any(|st| st.port == svc.port))
+            {
+                rows.push(
+                    vec![
+                        label(),
+                        Text::words(svc.port.to_string()),
+                        Text::words(service_of(svc.port)),
+                        Text::words(reasons(d, notes, |x| x == svc).join(", ")),
+                        Text::default(),
+                        Text::default(),
+                        Text::default(),
+                        Text::default(),
+                        Text::default(),
+                    ],
+                    Vec::new(),
+                );
+            }
+        }
+    }
+    rows
+}
