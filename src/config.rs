@@ -16,8 +16,9 @@ use crate::error::Error;
 
 /// Camera ports probed by default: RTSP (554, 8554, 10554, 5554), HTTP/ONVIF (80, 81, 88 Foscam, 443,
 /// 8000 Hikvision SDK/Reolink ONVIF, 8080, 8081, 8443, 2020 Tapo ONVIF), RTMP 1935, UniFi 7447, XMeye
-/// 34567, Dahua 37777 (`shared/PROTOCOLS.md` §4.13), and WebRTC: STUN/TURN 3478 (RFC 5389), Janus'
-/// HTTP API 8088, go2rtc's API and WHEP 1984, MediaMTX's WebRTC/WHEP listener 8889.
+/// 34567, Dahua 37777 (`docs/design/protocols.md`, "The port set"; 8443 beside 443 for HTTPS web
+/// UIs), and WebRTC: STUN/TURN 3478 (RFC 5389), Janus' HTTP API 8088, go2rtc's API and WHEP 1984,
+/// MediaMTX's WebRTC/WHEP listener 8889.
 pub const DEFAULT_PORTS: [u16; 21] = [
     554, 8554, 10554, 5554, 80, 81, 88, 443, 8000, 8080, 8081, 8443, 1935, 7447, 34567, 37777,
     2020, 3478, 8088, 1984, 8889,

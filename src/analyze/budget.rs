@@ -2,9 +2,10 @@
 //!
 //! Cameras lock out the *source address*, not the port or protocol: Hikvision locks an IP for 30 min
 //! after 5 failed logins of a user account (7 for admin), Dahua has a configurable count, IMOU's ONVIF
-//! fault even counts down (`shared/PROTOCOLS.md` §4.11). So all of camscan's attempts on one host draw
-//! from one budget (default 3, below the lowest lock threshold seen), and at most one attempt is in
-//! flight per host: a session holds the host's lock while it tries credentials.
+//! fault even counts down (`docs/design/protocols.md`, "Lockouts and connection limits"). So all of
+//! camscan's attempts on one host draw from one budget (default 3, below the lowest lock threshold
+//! seen), and at most one attempt is in flight per host: a session holds the host's lock while it
+//! tries credentials.
 
 use std::collections::HashMap;
 use std::net::IpAddr;

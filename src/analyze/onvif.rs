@@ -1,5 +1,6 @@
 //! The ONVIF device API of a device found by WS-Discovery: who it is (GetDeviceInformation) and
-//! where its streams are (GetProfiles + GetStreamUri), following `shared/PROTOCOLS.md` §4.2.
+//! where its streams are (GetProfiles + GetStreamUri), following `docs/design/protocols.md`, "ONVIF
+//! call order".
 //!
 //! Order: GetSystemDateAndTime without credentials (the clock offset stamps `wsu:Created`, since a
 //! skewed camera clock is the commonest NotAuthorized); then each call without credentials first, and

@@ -1,5 +1,5 @@
-//! RTMP (`shared/PROTOCOLS.md` §4.9): is a port an RTMP server, and which of the usual
-//! application/stream names play on it.
+//! RTMP (`docs/design/protocols.md`, "RTMP handshake"): is a port an RTMP server, and which of the
+//! usual application/stream names play on it.
 //!
 //! The simple handshake (C0+C1, S0+S1+S2, C2) proves RTMP. Then each application name (`rtmp_apps`
 //! of `data/rtmp.yaml`, [`crate::knowledge`]) is connected to, and each accepted one's stream names
@@ -20,8 +20,9 @@ pub use crate::net::rtmp::{Conn, handshake};
 use crate::proto::rtmp::{self, chunk::message_type};
 
 // Application names tried (nginx-rtmp's and SRS's `live`, Reolink's `bcs`, ...) and stream names
-// tried in each accepted application (Reolink `channel0_main.bcs`, §4.9) are data: `rtmp_apps` and
-// `rtmp_streams` of `data/rtmp.yaml`, read through `crate::knowledge::get()`.
+// tried in each accepted application (Reolink `channel0_main.bcs`, docs/design/protocols.md, "RTMP
+// handshake") are data: `rtmp_apps` and `rtmp_streams` of `data/rtmp.yaml`, read through
+// `crate::knowledge::get()`.
 
 /// How long plays are listened to.
 pub const PLAY_WINDOW: Duration = Duration::from_millis(1500);

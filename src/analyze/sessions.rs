@@ -16,8 +16,10 @@ use std::time::Duration;
 use retina::client::SessionGroup;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// Default cap: the smallest session limit seen on cheap cameras is 2 (PROTOCOLS.md §4.11 lockouts,
-/// Dahua connection limits), so two of ours leave no room for a third party only on such a camera.
+/// Default cap: 2. Cameras serve a limited number of clients at once, and a Dahua whose limit is
+/// full refuses everyone, with a 401 as if the password were wrong (`docs/design/protocols.md`,
+/// "Lockouts and connection limits"); two sessions of ours leave the rest to the camera's other
+/// clients.
 pub const DEFAULT_SESSIONS_PER_DEVICE: usize = 2;
 
 /// Longest wait for the TEARDOWN of a session before its slot is given back anyway (one request on

@@ -1,12 +1,13 @@
 //! Stream verification: SETUP + PLAY a stream for a short window and measure what really arrives.
 //!
 //! A DESCRIBE proves a path exists, not that video flows (Cameradar validates with one RTP packet,
-//! `shared/PROTOCOLS.md` §4.7). We PLAY over TCP (interleaved), fall back to UDP when the server answers
-//! SETUP with 461 Unsupported Transport (retina#103), read raw RTP until we have enough frames to
-//! measure, or the window ends, then drop the session (retina sends TEARDOWN). Frame rate comes from
-//! RTP timestamps, not from the SDP, which can lie (go2rtc#655); bitrate from bytes over wall time.
-//! The media facts DESCRIBE and the PLAY check share one session (one connection, one DESCRIBE), so
-//! a camera sees one session per stream from camscan, not two a few seconds apart.
+//! `docs/design/protocols.md`, "RTSP probing rules"). We PLAY over TCP (interleaved), fall back to
+//! UDP when the server answers SETUP with 461 Unsupported Transport (retina#103), read raw RTP
+//! until we have enough frames to measure, or the window ends, then drop the session (retina sends
+//! TEARDOWN). Frame rate comes from RTP timestamps, not from the SDP, which can lie (go2rtc#655);
+//! bitrate from bytes over wall time. The media facts DESCRIBE and the PLAY check share one session
+//! (one connection, one DESCRIBE), so a camera sees one session per stream from camscan, not two a
+//! few seconds apart.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

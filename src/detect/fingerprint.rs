@@ -9,12 +9,12 @@
 //! marketing site), and a scanner that calls a blog a camera is worse than one that stays quiet. So
 //! only strings that device firmware or a video server itself emits count: `Server` headers, auth
 //! realms, exact titles of device UIs, markers from their scripts, and answers of vendor API paths.
-//! Every entry names where it was seen (`shared/PROTOCOLS.md` §4.12/§4.15, nmap's
-//! `nmap-service-probes` and NSE fingerprint files, Greenbone detection scripts as mirrored in
-//! `mageni/mageni`, the projects' own source). A generic hint (the title "WEB SERVICE", a 401 on a
-//! vendor path) is weak: it names a vendor only when other evidence agrees. Known ordinary pages
-//! (nginx/Apache/IIS default pages, OpenWrt LuCI, RouterOS, Synology DSM) are in the table too, as
-//! [`Kind::Generic`], so they outvote camera hints found in the same answer.
+//! Every entry names where it was seen (`docs/design/protocols.md`, "Fingerprints" and "HTTP stream
+//! types"; nmap's `nmap-service-probes` and NSE fingerprint files, Greenbone detection scripts as
+//! mirrored in `mageni/mageni`, the projects' own source). A generic hint (the title "WEB SERVICE",
+//! a 401 on a vendor path) is weak: it names a vendor only when other evidence agrees. Known
+//! ordinary pages (nginx/Apache/IIS default pages, OpenWrt LuCI, RouterOS, Synology DSM) are in the
+//! table too, as [`Kind::Generic`], so they outvote camera hints found in the same answer.
 //!
 //! A verdict names its vendor as a [`VendorId`] of the registry (`data/vendors.yaml`), the same
 //! vendor the RTSP path dictionary and the OUI table refer to.
@@ -741,7 +741,7 @@ mod tests {
     const BLUE_IRIS: &[u8] = b"HTTP/1.1 401 Unauthorized\r\nServer: BlueIris-HTTP/1.1\r\nDate: Sat, 01 Aug 2026 10:00:00 GMT\r\nP3P: CP=\"CAO PSA OUR\"\r\n\r\n";
     /// motioneye-project/motioneye handlers/base.py.
     const MOTIONEYE: &[u8] = b"HTTP/1.1 200 OK\r\nServer: motionEye/0.43.1\r\nContent-Type: text/html; charset=UTF-8\r\n\r\n<html><head><title>motionEye</title></head></html>";
-    /// PROTOCOLS.md §4.15: an MJPEG stream at the root.
+    /// docs/design/protocols.md, "HTTP stream types": an MJPEG stream at the root.
     const MJPEG: &[u8] = b"HTTP/1.0 200 OK\r\nContent-Type: multipart/x-mixed-replace; boundary=--myboundary\r\n\r\n--myboundary\r\nContent-Type: image/jpeg\r\n\r\n\xff\xd8\xff\xdb";
 
     // Ordinary servers.

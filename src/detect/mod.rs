@@ -45,8 +45,9 @@ pub const RTMP_PORT: u16 = 1935;
 
 /// How long an open port has to answer the first probe of protocol detection (RTSP OPTIONS, HTTP
 /// GET, the RTMP/TLS handshakes, a STUN Binding): Cameradar and RTSPBrute give an RTSP attempt 2 s
-/// (`shared/PROTOCOLS.md` §4.14). A port that accepts and stays silent (a tarpit) costs this, not
-/// the longer `--timeout` that analysis requests get. Never more than `--timeout`.
+/// (`docs/design/protocols.md`, "Timeouts other tools use"). A port that accepts and stays silent
+/// (a tarpit) costs this, not the longer `--timeout` that analysis requests get. Never more than
+/// `--timeout`.
 pub const DEFAULT_DETECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// Ports where HTTPS is tried first: 443, 8443 (camera and NVR web UIs), 7443 (UniFi Protect).
 pub const TLS_PORTS: &[u16] = &[443, 8443, 7443];

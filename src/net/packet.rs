@@ -5,10 +5,10 @@
 //! caller falls back to the unprivileged sweep. This is the crate's only `unsafe`: the libc calls
 //! (`if_nametoindex`, `socket`, `bind`, `sendto`, `recv`) that std, tokio and socket2 do not offer
 //! for packet sockets (socket2 has no safe `sockaddr_ll` constructor), and tokio's registration of
-//! the descriptor. Hand-written rather than pnet because it needs
-//! no other packet types and costs no build time (`shared/CRATES.md` §3). Each call's pointers
-//! come from live Rust values with their exact sizes, and the descriptor is owned by an `OwnedFd`
-//! from the moment it exists.
+//! the descriptor. Hand-written rather than pnet because it needs no other packet types and adds no
+//! crate (`docs/design/crates.md`, "ARP: a packet socket, not pnet"). Each call's pointers come
+//! from live Rust values with their exact sizes, and the descriptor is owned by an `OwnedFd` from
+//! the moment it exists.
 
 // The crate denies unsafe code; this module is the one justified exception (see above).
 #![allow(unsafe_code)]

@@ -1,7 +1,7 @@
-//! An RTMP client connection (Adobe RTMP 1.0 §5.2, `shared/PROTOCOLS.md` §4.9): connect, the
-//! simple handshake (C0+C1, S0+S1+S2, C2), then chunked messages in and out under deadlines. The
-//! pure codecs are [`crate::proto::rtmp`]; detection (is this port RTMP?) and analysis (which
-//! names play?) both use this.
+//! An RTMP client connection (Adobe RTMP 1.0 §5.2; `docs/design/protocols.md`, "RTMP handshake"):
+//! connect, the simple handshake (C0+C1, S0+S1+S2, C2), then chunked messages in and out under
+//! deadlines. The pure codecs are [`crate::proto::rtmp`]; detection (is this port RTMP?) and
+//! analysis (which names play?) both use this.
 
 use std::net::SocketAddr;
 use std::time::Duration;

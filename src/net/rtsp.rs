@@ -1,9 +1,10 @@
 //! A small hand-written RTSP/1.0 client for detection and path discovery.
 //!
 //! retina does not expose the `WWW-Authenticate` scheme and realm, nor the `Server` and `Public`
-//! headers, and it rejects some real SDPs outright (`shared/CRATES.md` §1). This client sends one request
-//! at a time on a kept-alive connection, with a deadline on every read, a cap on every reply, and the
-//! pure parser from [`crate::proto::response`].
+//! headers, and it rejects some real SDPs outright (`docs/design/crates.md`, "retina" and "retina's
+//! strict SDP parser"). This client sends one request at a time on a kept-alive connection, with a
+//! deadline on every read, a cap on every reply, and the pure parser from
+//! [`crate::proto::response`].
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -1,10 +1,11 @@
-//! TLS for HTTPS banners: tokio-rustls with the ring provider (`shared/CRATES.md`).
+//! TLS for HTTPS banners: tokio-rustls with the ring provider (`docs/design/crates.md`, "TLS and
+//! old firmware").
 //!
 //! A scanner reads banners, it does not trust them: every certificate is accepted (camera
 //! certificates are self-signed, or name a host we never asked for), but handshake signatures are
 //! still checked, so the session is real TLS. rustls speaks TLS 1.2 and 1.3 only; old camera firmware
 //! that offers TLS 1.0/1.1 or only RSA key exchange fails the handshake, which is recorded as such
-//! (a known limit, `shared/CRATES.md` §5).
+//! (a known limit, measured in `docs/design/crates.md`, "TLS and old firmware").
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};

@@ -8,7 +8,8 @@
 //! does ICE, DTLS and SRTP, and we hand it the camera's RTP packets one by one. Nothing is
 //! transcoded or even depacketized, which is why this path has the lowest delay; it is also why a
 //! stream with B-frames does not play here (Chromium's WebRTC decoder shows only the keyframes,
-//! CRATES.md §9), so the page uses Media Source Extensions for those.
+//! `docs/design/crates.md`, "WebRTC in headless Chromium"), so the page uses Media Source
+//! Extensions for those.
 //!
 //! Per viewer the packets are re-based ([`Rebase`]): our own SSRC (str0m's), sequence numbers
 //! that start at a random point and never jump back, timestamps offset from the camera's. A viewer
@@ -64,7 +65,8 @@ pub struct GatewayLimits {
     /// Sessions at once, all streams together.
     pub max_sessions: usize,
     /// A session that has not connected (ICE + DTLS) by then is ended. Chromium on loopback
-    /// connects in about 0.4 s (CRATES.md §9); 10 s covers a slow network and a busy browser.
+    /// connects in about 0.4 s (ICE and DTLS: `docs/design/crates.md`, "WebRTC in headless
+    /// Chromium"); 10 s covers a slow network and a busy browser.
     pub connect_timeout: Duration,
     /// A connected session that has heard nothing from its peer for this long is ended. Browsers
     /// send ICE consent checks every ~5 s (RFC 7675 §5.1) and RTCP receiver reports every second.
@@ -354,7 +356,7 @@ fn negotiate(offer: &str, local: SocketAddr) -> Result<(Rtc, String, Mid, Pt), W
 /// The first video mid we send on with an H.264 payload type the peer offered. Among the peer's
 /// H.264 formats: packetization-mode 1 first (the camera sends FU-A and STAP-A), then
 /// constrained baseline (what every WebRTC H.264 decoder has; Chromium decodes Main and High
-/// under it too, CRATES.md §9).
+/// under it too: `docs/design/crates.md`, "WebRTC in headless Chromium").
 fn h264_video(rtc: &Rtc, answer: &str) -> Option<(Mid, Pt)> {
     for mid in answer_mids(answer) {
         let mid: Mid = mid.as_str().into();
@@ -486,7 +488,8 @@ impl Session {
         };
         let n = n.fetch_add(1, Ordering::Relaxed) + 1;
         // A browser that cannot decode asks again and again (Chromium with B-frames: ~5 a
-        // second, CRATES.md §9): log the 1st, 2nd, 4th, 8th... only.
+        // second: docs/design/crates.md, "WebRTC in headless Chromium"): log the 1st, 2nd, 4th,
+        // 8th... only.
         if n.is_power_of_two() {
             tracing::debug!(
                 session = %self.id,

@@ -1,4 +1,5 @@
-//! Bosch RCP autodetect: a request to UDP 1757, answered to UDP 1758 (`shared/PROTOCOLS.md` §4.6).
+//! Bosch RCP autodetect: a request to UDP 1757, answered to UDP 1758 (`docs/design/protocols.md`,
+//! "Vendor discovery ports").
 //!
 //! As UniversalScanner's `Bosch.cs` lays it out: the request is 12 bytes, the magic `99 39 a4 27`, a
 //! transaction id and the request magic `ff 00 06 de` (big-endian words). A device answers in one of

@@ -1,4 +1,5 @@
-//! Dahua's "DHIP" discovery on UDP 37810 (ConfigTool's protocol; `shared/PROTOCOLS.md` §4.5).
+//! Dahua's "DHIP" discovery on UDP 37810 (ConfigTool's protocol; `docs/design/protocols.md`, "Dahua
+//! DHIP").
 //!
 //! A datagram is a 32-byte header (u32 LE header size 0x20, the bytes `DHIP`, two reserved words,
 //! u32 LE body length, a reserved word, the body length again, a reserved word) and a JSON body. We

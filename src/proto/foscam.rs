@@ -1,4 +1,4 @@
-//! Foscam device search on UDP 10000 (`shared/PROTOCOLS.md` §4.6).
+//! Foscam device search on UDP 10000 (`docs/design/protocols.md`, "Vendor discovery ports").
 //!
 //! As UniversalScanner's `Foscam.cs` lays it out: every datagram starts with a 23-byte (0x17) header,
 //! the magic `MO_I`, a u16 type (0 request, 1 answer), a cipher flag at 6, an 8-byte XOR key at 7 and a

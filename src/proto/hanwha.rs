@@ -1,5 +1,5 @@
 //! Hanwha Vision (formerly Samsung Techwin; Wisenet) device search: a request to UDP 7701, answered
-//! to UDP 7711 (`shared/PROTOCOLS.md` §4.6).
+//! to UDP 7711 (`docs/design/protocols.md`, "Vendor discovery ports").
 //!
 //! Both are one fixed 262-byte (0x106) record, as UniversalScanner's `Hanwha.cs` lays it out: byte 0
 //! is the packet type (0x01 request, 0x0b answer); NUL-padded ASCII fields hold the MAC

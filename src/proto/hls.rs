@@ -3,8 +3,9 @@
 //!
 //! A camera or NVR that serves `application/vnd.apple.mpegurl` (or a `.m3u8` path) answers with a text
 //! playlist that must start with `#EXTM3U` (RFC 8216 §4.3.1.1; go2rtc checks the same prefix,
-//! `shared/PROTOCOLS.md` §4.15). What we need from it: which variants exist (resolution, bandwidth,
-//! codecs, frame rate) or, for a media playlist, that segments exist and whether it is live.
+//! `docs/design/protocols.md`, "HTTP stream types"). What we need from it: which variants exist
+//! (resolution, bandwidth, codecs, frame rate) or, for a media playlist, that segments exist and
+//! whether it is live.
 //!
 //! Quirks handled: a UTF-8 BOM and blank lines before `#EXTM3U`; CRLF, LF or CR-only line ends;
 //! attribute values with quoted commas (`CODECS="avc1.64001f,mp4a.40.2"`); lower-case `x` or `X` in

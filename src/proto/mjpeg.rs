@@ -1,8 +1,9 @@
 //! MJPEG over HTTP: the `multipart/x-mixed-replace` boundary, an incremental splitter of the stream
 //! into parts, and the size of a JPEG from its SOF header.
 //!
-//! Cameras serve MJPEG as one endless `multipart/x-mixed-replace` body (`shared/PROTOCOLS.md` §4.15),
-//! and few follow RFC 2046 §5.1.1 to the letter. Seen in the wild and tolerated here:
+//! Cameras serve MJPEG as one endless `multipart/x-mixed-replace` body (`docs/design/protocols.md`,
+//! "HTTP stream types"), and few follow RFC 2046 §5.1.1 to the letter. Seen in the wild and
+//! tolerated here:
 //! - the boundary parameter quoted or not, and with the delimiter's `--` already in it
 //!   (`boundary=--myboundary`), so the body then shows `----myboundary` or just `--myboundary`;
 //! - delimiter lines with no `--` at all, `\n` instead of `\r\n`, and no line break between the end

@@ -1,5 +1,5 @@
 //! Hikvision SADP (Search Active Devices Protocol), the XML flavour on UDP 37020
-//! (`shared/PROTOCOLS.md` §4.4).
+//! (`docs/design/protocols.md`, "Hikvision SADP").
 //!
 //! We send `<Probe><Uuid>…</Uuid><Types>inquiry</Types></Probe>` (newer firmware also answers
 //! `inquiry_v32`); a device answers with a `<ProbeMatch>` that names its model (`DeviceDescription`),

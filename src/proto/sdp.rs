@@ -2,9 +2,10 @@
 //!
 //! retina parses SDP strictly (via sdp-types 0.1) and fails DESCRIBE on SDPs real cameras send: a UTF-8
 //! BOM, CR-only line ends, a leading space, Latin-1 in `s=`, a duplicate session `c=` (see
-//! `shared/CRATES.md` §1.5). This reader never fails: it keeps what it understands and skips the rest, so
-//! a stream is never lost to a formatting quirk. It also reads what retina does not expose: `b=AS`,
-//! `a=x-dimensions` (Hikvision) and the raw `a=fmtp` string.
+//! `docs/design/crates.md`, "retina's strict SDP parser"). This reader never fails: it keeps what
+//! it understands and skips the rest, so a stream is never lost to a formatting quirk. It also
+//! reads what retina does not expose: `b=AS`, `a=x-dimensions` (Hikvision) and the raw `a=fmtp`
+//! string.
 
 /// Most media sections kept (real cameras send 1-4; a hostile SDP may send 100 000).
 pub const MAX_MEDIA: usize = 32;
@@ -551,7 +552,8 @@ mod tests {
 
     #[test]
     fn bom_cr_only_leading_space_latin1() {
-        // Variants that make retina's strict parser fail DESCRIBE (shared/CRATES.md §1.5).
+        // Variants that make retina's strict parser fail DESCRIBE (docs/design/crates.md, "retina's
+        // strict SDP parser").
         let mut sdp =
             b"\xEF\xBB\xBFv=0\rs=C\xe1mara\r c=IN IP4 0.0.0.0\rc=IN IP4 0.0.0.0\r".to_vec();
         sdp.extend_from_slice(b" m=video 0 RTP/AVP 96\r a=rtpmap:96 H265/90000\r");

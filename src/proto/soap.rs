@@ -1,6 +1,7 @@
 //! ONVIF SOAP: request envelopes (with WS-UsernameToken) and lenient readers of the replies camscan
-//! needs. Facts and call order from `shared/PROTOCOLS.md` §4.2 (go2rtc `pkg/onvif`, Home Assistant,
-//! agsh/onvif issues). Replies are read by local name, so any namespace prefix works.
+//! needs. Facts and call order, with their sources (go2rtc `pkg/onvif`, Home Assistant, agsh/onvif
+//! issues): `docs/design/protocols.md`, "ONVIF call order". Replies are read by local name, so any
+//! namespace prefix works.
 
 use base64::Engine;
 use sha1::{Digest, Sha1};

@@ -1,4 +1,4 @@
-//! Sony network camera search on UDP 2380 (`shared/PROTOCOLS.md` §4.6).
+//! Sony network camera search on UDP 2380 (`docs/design/protocols.md`, "Vendor discovery ports").
 //!
 //! As UniversalScanner's `Sony.cs` frames it: a datagram is 0x02, then text lines each ended by 0xff,
 //! then 0x03. The request is the one line `ENQ:allinfo`; a camera answers `KEY:VALUE` lines: `MAC`

@@ -1,7 +1,8 @@
 //! SSDP (UPnP 1.1 discovery): the M-SEARCH we send, the replies, the `NOTIFY` announcements devices
 //! multicast on their own, and the device description XML.
-//! Facts from `shared/PROTOCOLS.md` §4.3 (nmap `upnp.lua`, Axis USNs, UniversalScanner); `NOTIFY` from
-//! the UPnP Device Architecture 1.1 §1.2 (advertisement) and §1.2.3 (`ssdp:byebye`).
+//! Facts from `docs/design/protocols.md`, "SSDP and UPnP" (nmap `upnp.lua`, Axis USNs,
+//! UniversalScanner); `NOTIFY` from the UPnP Device Architecture 1.1 §1.2 (advertisement) and
+//! §1.2.3 (`ssdp:byebye`).
 
 use super::response::{
     HeadProtocol, MAX_HEAD_BYTES, find_head_end, parse_head, parse_header_lines,
@@ -158,7 +159,7 @@ pub fn parse_description(xml: &str) -> Option<Description> {
 
 /// A camera by its own account: a camera device type, or a camera maker (`camera_maker` gets the
 /// lower-cased manufacturer; the scan asks the knowledge set's `upnp_manufacturers`,
-/// `data/vendors.yaml`: the vendors of PROTOCOLS §4.4-4.12).
+/// `data/vendors.yaml`, each maker with its sources).
 pub fn is_camera(d: &Description, camera_maker: impl Fn(&str) -> bool) -> bool {
     let lower = |o: &Option<String>| o.as_deref().unwrap_or_default().to_ascii_lowercase();
     let dt = lower(&d.device_type);
@@ -183,7 +184,8 @@ mod tests {
 
     #[test]
     fn axis_reply_and_description() {
-        // Axis USN embeds the MAC (FantasticFiasco/axis-discovery-ssdp-js; PROTOCOLS §4.3).
+        // Axis USN embeds the MAC (FantasticFiasco/axis-discovery-ssdp-js;
+        // docs/design/protocols.md, "SSDP and UPnP").
         let r = parse_reply(b"HTTP/1.1 200 OK\r\nCACHE-CONTROL: max-age=1800\r\nLOCATION: http://198.18.0.11:49152/rootdesc1.xml\r\nSERVER: Linux/2.6.35, UPnP/1.0, Portable SDK for UPnP devices/1.6.18\r\nST: upnp:rootdevice\r\nUSN: uuid:Upnp-BasicDevice-1_0-ACCC8E270AD8::upnp:rootdevice\r\n\r\n").unwrap();
         assert_eq!(
             r.location.as_deref(),

@@ -1,4 +1,4 @@
-//! Vivotek device search on UDP 10000 (`shared/PROTOCOLS.md` §4.6).
+//! Vivotek device search on UDP 10000 (`docs/design/protocols.md`, "Vendor discovery ports").
 //!
 //! As UniversalScanner's `Vivotek.cs` reads it: a datagram starts with a session byte and the magic
 //! `4a 5d 8f 1c`; the request is just those 5 bytes. An answer continues with fields of one type byte,

@@ -1,5 +1,6 @@
-//! WHEP (WebRTC-HTTP Egress Protocol, draft-ietf-wish-whep; `shared/PROTOCOLS.md` §4.15): the SDP
-//! offer camscan POSTs to a candidate endpoint, and pure readers of what comes back.
+//! WHEP (WebRTC-HTTP Egress Protocol, draft-ietf-wish-whep; `docs/design/protocols.md`, "HTTP
+//! stream types"): the SDP offer camscan POSTs to a candidate endpoint, and pure readers of what
+//! comes back.
 //!
 //! A WHEP player POSTs an SDP offer (`Content-Type: application/sdp`) to the endpoint URL; the
 //! endpoint answers `201 Created` with its SDP answer and a `Location` of the session resource, which

@@ -1,9 +1,10 @@
 //! WS-Discovery (2005/04, as ONVIF uses it): the Probe we send and a lenient reader of ProbeMatches.
 //!
-//! Facts from `shared/PROTOCOLS.md` §4.1. Devices differ: some send no `ProbeMatches` wrapper, an odd
-//! Action, upper-case scope categories (`Name/IPCAM`), percent-encoded values, `0.0.0.0` or several
-//! XAddrs. We read by local name, keep at most [`MAX_MATCHES`] matches, compare scope categories
-//! case-insensitively and URL-decode their values.
+//! Facts from `docs/design/protocols.md`, "WS-Discovery". Devices differ: some send no
+//! `ProbeMatches` wrapper, an odd Action, upper-case scope categories (`Name/IPCAM`),
+//! percent-encoded values, `0.0.0.0` or several XAddrs. We read by local name, keep at most
+//! [`MAX_MATCHES`] matches, compare scope categories case-insensitively and URL-decode their
+//! values.
 
 use super::xml::{Node, walk};
 

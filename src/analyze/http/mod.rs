@@ -1,6 +1,7 @@
 //! What an HTTP port serves beyond its web page: HLS playlists, DASH manifests, MJPEG streams and JPEG
-//! snapshots (`shared/PROTOCOLS.md` §4.15), found from the links on its root page and from a short
-//! dictionary of well-known paths, each fetched with a deadline and a size cap.
+//! snapshots (`docs/design/protocols.md`, "HTTP stream types"), found from the links on its root
+//! page and from a short dictionary of well-known paths, each fetched with a deadline and a size
+//! cap.
 //!
 //! * MJPEG (`multipart/x-mixed-replace`): parts are read for up to the verify window (or
 //!   [`MJPEG_PARTS`] parts, fewer once the rate is known within [`MJPEG_AGREE`]) and the frame rate is

@@ -7,12 +7,13 @@
 //! retina's DESCRIBE (it decodes SPS/VPS into dimensions, frame rate and RFC 6381 profile), with our
 //! lenient SDP reader as the base and the fallback when retina rejects a camera's SDP.
 //!
-//! Pitfalls designed against (`shared/PROTOCOLS.md` §4.7): a server that answers 200 to any path must
-//! not produce one fake stream per dictionary entry (Cameradar #438, #369), hence the random-path
-//! baseline; a camera that answers 401 before 404 hides its paths until we have credentials, hence the
-//! re-test after authenticating; a camera locks the source address after a few bad logins, hence the
-//! shared [`AuthBudget`](super::budget::AuthBudget); a server that ignores the channel number would make a channel walk run to the
-//! cap, hence the impossible-channel check before walking.
+//! Pitfalls designed against (`docs/design/protocols.md`, "RTSP probing rules"): a server that
+//! answers 200 to any path must not produce one fake stream per dictionary entry (Cameradar #438,
+//! #369), hence the random-path baseline; a camera that answers 401 before 404 hides its paths
+//! until we have credentials, hence the re-test after authenticating; a camera locks the source
+//! address after a few bad logins, hence the shared [`AuthBudget`](super::budget::AuthBudget); a
+//! server that ignores the channel number would make a channel walk run to the cap, hence the
+//! impossible-channel check before walking.
 //!
 //! [`analyze`] runs four steps: [`walk_unauthenticated`], [`log_in`], the channel walk
 //! ([`channels`]) and the media facts and PLAY check of each stream found ([`media`]); [`walker`]

@@ -1,11 +1,12 @@
 //! RTMP (Adobe RTMP 1.0, port 1935): enough of the client side to tell an RTMP server from anything
 //! else, ask it for a stream, and read what it says back.
 //!
-//! Detection is the simple handshake (`shared/PROTOCOLS.md` §4.9): we send C0 (version 3) + C1 (1536
-//! bytes: time, four zero bytes, 1528 random); a server answers S0 + S1 (+ S2). S0 must be 3; 6 and 8
-//! mean RTMPE (encrypted), which we report as such. We accept any S1 body: Flash Media Server and
-//! Wowza put a version and a digest in it (the "complex" handshake, which also works with a simple
-//! client), and some small servers simply echo our C1 back as S1 ([`S0S1::echoes`] tells).
+//! Detection is the simple handshake (`docs/design/protocols.md`, "RTMP handshake"): we send C0
+//! (version 3) + C1 (1536 bytes: time, four zero bytes, 1528 random); a server answers S0 + S1
+//! (+ S2). S0 must be 3; 6 and 8 mean RTMPE (encrypted), which we report as such. We accept any S1
+//! body: Flash Media Server and Wowza put a version and a digest in it (the "complex" handshake,
+//! which also works with a simple client), and some small servers simply echo our C1 back as S1
+//! ([`S0S1::echoes`] tells).
 //!
 //! After the handshake, [`connect_command`], [`create_stream`] and [`play`] build the three commands
 //! (AMF0 in 128-byte chunks), [`chunk::ChunkReader`] reassembles the server's messages, and

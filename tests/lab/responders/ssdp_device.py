@@ -8,7 +8,7 @@ camera-like device description. Run it with Debian's /usr/bin/python3 inside a l
 ADDRESS   the host's own IPv4 address (e.g. 198.18.0.13): the GUPnP context is made for it (and the
           interface holding it), so SSDP and the HTTP server use that interface/address only.
 
-Defaults describe an Axis P3301 (the Axis sample of PROTOCOLS.md §4.3): deviceType
+Defaults describe an Axis P3301 (docs/design/protocols.md, "SSDP and UPnP"): deviceType
 urn:schemas-upnp-org:device:Basic:1, friendlyName "AXIS P3301 - 00408CA45086", manufacturer AXIS,
 modelName "AXIS P3301", modelNumber P3301, serialNumber 00408CA45086,
 UDN uuid:Upnp-BasicDevice-1_0-00408CA45086, presentationURL http://ADDRESS/.

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """OUR FAKE: the discovery agent of a Hikvision (SADP) or Dahua (DHIP) device, for camscan's lab tests.
 No third-party SADP/DHIP responder is installable here (these agents live only in vendor firmware), so
-this speaks the wire formats documented in shared/PROTOCOLS.md §4.4-4.5 (hikvision-tooling's SADP
-`Device` fields, UniversalScanner's DHIP header and `client.notifyDevInfo` body). Standard library only.
+this speaks the wire formats documented in docs/design/protocols.md, "Hikvision SADP" and "Dahua
+DHIP" (hikvision-tooling's SADP `Device` fields, UniversalScanner's DHIP header and
+`client.notifyDevInfo` body). Standard library only.
 
     python3 vendor_device.py sadp|dhip ADDRESS [--reply multicast|unicast] [--model M] [--serial S]
                              [--firmware F] [--channels N] [--activated true|false]
