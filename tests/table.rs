@@ -273,6 +273,11 @@ fn check(cols: u16, detail: bool) {
     let v: &[&str] = if detail { &["-v"] } else { &[] };
     let (lines, wraps, raw) = convert(Some(cols), v);
     let screen = lines.join("\n");
+    // CAMSCAN_TABLE_RENDERINGS=DIR keeps each screen (`80.txt`, `80-v.txt`) for the docs' examples.
+    if let Some(dir) = std::env::var_os("CAMSCAN_TABLE_RENDERINGS") {
+        let name = format!("{cols}{}.txt", if detail { "-v" } else { "" });
+        std::fs::write(PathBuf::from(dir).join(name), format!("{screen}\n")).unwrap();
+    }
     let cols = usize::from(cols);
     assert_eq!(wraps, 0, "a line wider than {cols} columns:\n{screen}");
     for l in &lines {

@@ -149,7 +149,9 @@ pub fn fit(columns: &[Column], rows: &[Vec<Text>], limit: Option<usize>) -> Layo
     };
     let mut shown: Vec<usize> = (0..n).collect();
     let mut dropped = Vec::new();
-    while total(&shown, &|i| soft[i]) > limit {
+    // A column goes only when the others cannot make room for it even with their words wrapped
+    // at their longest piece: a taller row is better than a fact left out.
+    while total(&shown, &|i| soft[i]) > limit && total(&shown, &|i| min[i]) > limit {
         // The least important droppable column; of equals, the rightmost.
         let Some(pos) = (0..shown.len())
             .filter(|&p| columns[shown[p]].priority > 0)
@@ -162,8 +164,9 @@ pub fn fit(columns: &[Column], rows: &[Vec<Text>], limit: Option<usize>) -> Layo
     dropped.sort_unstable();
     let mut widths: Vec<usize> = shown.iter().map(|&i| soft[i]).collect();
     if total(&shown, &|i| soft[i]) > limit {
-        // Nothing left to drop: words at their longest piece, then the widest column shrinks
-        // (its whole lines shortened, its pieces cut) until the table fits or all are at the floor.
+        // Words at their longest piece; when nothing is left to drop and that is still too wide,
+        // the widest column shrinks (its whole lines shortened, its pieces cut) until the table
+        // fits or all are at the floor.
         widths = shown.iter().map(|&i| min[i]).collect();
         let room = limit.saturating_sub(overhead(shown.len()));
         while widths.iter().sum::<usize>() > room {
@@ -276,8 +279,9 @@ pub fn lines(t: &Text, w: usize) -> (Vec<String>, bool) {
 
 /// A paragraph wrapped at spaces into lines of at most `w` columns, the first starting with
 /// `first` and the others indented as deep (`[2] text…` / `    more`). A word wider than the room
-/// beside the indent (a URL given whole) gets a line of its own, from the left edge, never cut:
-/// wider than `w` only when it is wider than `w` itself.
+/// beside the indent gets a line of its own, from the left edge. A URL there is never cut (the
+/// note exists to give it whole: wider than `w` only when it is wider than `w` itself); any other
+/// word wider than `w` (an error's connection details) is shortened in the middle.
 pub fn paragraph(first: &str, text: &str, w: usize) -> Vec<String> {
     let indent = width(first);
     let room = w.saturating_sub(indent).max(FLOOR);
@@ -290,7 +294,13 @@ pub fn paragraph(first: &str, text: &str, w: usize) -> Vec<String> {
             if !empty || out.is_empty() {
                 out.push(current.trim_end().to_string());
             }
-            out.push(word.to_string());
+            // On a line of its own, unindented; a word that is no URL shortened in the middle
+            // when even that line is too narrow for it (the machine formats have it whole).
+            if word.contains("://") {
+                out.push(word.to_string());
+            } else {
+                out.push(shorten_middle(word, w.max(FLOOR)));
+            }
             current = " ".repeat(indent);
             empty = true;
             continue;
@@ -385,6 +395,49 @@ mod tests {
         let narrow = fit(&columns, &rows, Some(50));
         assert_eq!(narrow.shown, [0, 3]);
         assert_eq!(overhead(2) + narrow.widths.iter().sum::<usize>(), 50);
+    }
+
+    #[test]
+    fn a_column_stays_when_wrapping_the_others_makes_room_for_it() {
+        // tests/scan_rtsp.rs's table at 100 columns: at their comfortable widths Identity and
+        // Video do not both fit beside the URL; with their words wrapped they do.
+        let columns = [
+            col("Device", 0),
+            col("Identity", 1),
+            col("Main stream", 0),
+            col("Status", 0),
+            col("Video", 2),
+        ];
+        let rows = vec![vec![
+            Text::words("127.0.0.13"),
+            Text::words("GStreamer RTSP server"),
+            Text::whole("rtsp://127.0.0.13:8554/Streaming/Channels/101"),
+            Text::words("ok"),
+            Text::words("H.265 1080p15 Main"),
+        ]];
+        let l = fit(&columns, &rows, Some(100));
+        assert!(l.dropped.is_empty(), "{l:?}");
+        assert!(overhead(5) + l.widths.iter().sum::<usize>() <= 100);
+        let (video, _) = lines(&rows[0][4], l.widths[4]);
+        assert!(video.iter().any(|v| v.contains("1080p15")), "{video:?}");
+        // Narrower than the wrapped cells: Video goes before Identity.
+        let l = fit(&columns, &rows, Some(90));
+        assert_eq!(l.dropped, [4], "{l:?}");
+    }
+
+    #[test]
+    fn a_paragraph_never_overflows_but_for_a_url() {
+        let text = "RTSP DESCRIBE failed; conn: 127.0.0.1:56996(me)->127.0.11.1:554@2026-11-25T18:30:44.385817803Z; msg: 0";
+        for line in paragraph("  ", text, 60) {
+            assert!(width(&line) <= 60, "{line}");
+        }
+        let url = "rtsp://127.0.11.1:554/h264.sdp?res=full&doublescan=0&ssn=1&x=yyyyyyyyyy";
+        let lines = paragraph("[5] ", url, 60);
+        assert_eq!(
+            lines,
+            ["[5]", url],
+            "a URL is given whole on a line of its own"
+        );
     }
 
     #[test]
