@@ -90,8 +90,9 @@
 //!   (`audit::render`), and the handover report (`audit::report`, with each camera's picture from
 //!   `audit::thumbnail`). Above the scan: it reads a report (a scan's, or the inventory's); its own
 //!   questions (SNMP, a legacy TLS hello, with `--check-defaults` the makers' factory logins
-//!   inside the scan's login budget) are in `audit::probe`. `cmds/audit_record.rs` keeps its
-//!   findings in the store (`store::findings`) with their `finding_new`/`finding_resolved` events.
+//!   inside the scan's login budget) are in `audit::probe`; which open findings an audit may resolve,
+//!   in `audit::resolve`. `cmds/audit_record.rs` keeps its findings in the store
+//!   (`store::findings`) with their `finding_new`/`finding_resolved` events.
 //! * [`sanitize`]: makes device strings safe for terminals and spreadsheets.
 //! * [`timing`]: where a scan's time goes, per port phase and per device, on the `camscan::timing`
 //!   log target (`scripts/bench` prints the slowest devices from it).

@@ -132,12 +132,17 @@ pub fn pg_target(
     {
         tracing::warn!("{warning}");
     }
-    target.tls = crate::net::tls::postgres_client(
-        target.sslmode,
-        target.sslrootcert.as_deref(),
-        home.as_deref(),
-    )
-    .map_err(bad)?;
+    use crate::net::tls::ServerCheck;
+    use crate::store::db::location::SslMode;
+    let check = match target.sslmode {
+        SslMode::Disable => None,
+        SslMode::Prefer | SslMode::Require => Some(ServerCheck::Nothing),
+        SslMode::VerifyCa => Some(ServerCheck::Authority),
+        SslMode::VerifyFull => Some(ServerCheck::AuthorityAndName),
+    };
+    target.tls =
+        crate::net::tls::postgres_client(check, target.sslrootcert.as_deref(), home.as_deref())
+            .map_err(bad)?;
     Ok(Some(target))
 }
 

@@ -4,7 +4,7 @@
 //! of their own: the rules in [`rules`] are pure functions from a device (and, for rules that
 //! compare devices, the whole list) to findings, each with its test. Commissioning ([`plan`])
 //! compares the devices with a technician's plan. [`render`] writes the result as a table, JSON
-//! or CSV. Every finding has a stable id (scripts depend on them: never rename one), a severity,
+//! or CSV; [`resolve`] decides which of the inventory's open findings an audit may call resolved. Every finding has a stable id (scripts depend on them: never rename one), a severity,
 //! the device and port or stream it concerns, the evidence (what was observed, no secret in it),
 //! why it matters, how to fix it, and where the rule comes from.
 
@@ -17,8 +17,12 @@ pub mod plan;
 pub mod probe;
 pub mod render;
 pub mod report;
+pub mod resolve;
 pub mod rules;
 pub mod thumbnail;
+
+/// Ports an audit adds to the scan's: FTP, SSH and Telnet, for `cleartext-admin-service`.
+pub const AUDIT_PORTS: [u16; 3] = [21, 22, 23];
 
 /// The audit JSON's own schema version (the scan's devices inside keep theirs).
 pub const AUDIT_SCHEMA_VERSION: u32 = 1;

@@ -16,9 +16,6 @@ use crate::error::{Error, exit};
 use crate::record::CommandError;
 use crate::store::DeviceQuery;
 
-/// Ports an audit adds to the scan's: FTP, SSH and Telnet, for `cleartext-admin-service`.
-pub const AUDIT_PORTS: [u16; 3] = [21, 22, 23];
-
 pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
     if args.from_db && (!args.find.targets.is_empty() || args.find.targets_file.is_some()) {
         return Err(CommandError::Usage(
@@ -53,7 +50,7 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
     };
     let (mut cfg, _file) = super::scan::resolve(&scan_args, cli.color)?;
     // The administration ports: their servers speak first, so after the connect nothing is sent.
-    for port in AUDIT_PORTS {
+    for port in crate::audit::AUDIT_PORTS {
         if !cfg.ports.contains(&port) {
             cfg.ports.push(port);
         }
@@ -68,7 +65,7 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
     } else {
         "--from-db judges the inventory without sending anything".into()
     });
-    let mut coverage = super::audit_record::Coverage {
+    let mut coverage = crate::audit::resolve::Coverage {
         complete: true,
         ..Default::default()
     };
@@ -116,7 +113,7 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
         pics = got;
         let code = scanned.exit_code();
         let complete = scanned.report.complete && !matches!(code, exit::SIGINT | exit::SIGTERM);
-        coverage = super::audit_record::Coverage {
+        coverage = crate::audit::resolve::Coverage {
             complete,
             asked: complete,
             defaults: complete && args.check_defaults,

@@ -247,29 +247,54 @@ impl ServerCertVerifier for ChainOnly {
     }
 }
 
-/// The TLS client for a PostgreSQL hub, as libpq's `sslmode` asks: none for `disable`; any
-/// certificate for `prefer` and `require` (encryption without authentication, as libpq); for
-/// `verify-ca` and `verify-full` a certificate signed by the authorities in `rootcert` (libpq's
-/// default `~/.postgresql/root.crt` when not given), for the host connected to with
-/// `verify-full`.
+/// What a database client's TLS checks of the server's certificate: libpq's `sslmode` without
+/// naming the store's type (the caller maps it: `prefer` and `require` check nothing, `verify-ca`
+/// the authority, `verify-full` the authority and the host's name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServerCheck {
+    /// Encryption without authentication of the server, as libpq's `require`.
+    Nothing,
+    /// A certificate signed by the trusted authorities, for any name (`verify-ca`).
+    Authority,
+    /// A certificate signed by the trusted authorities, for the host connected to (`verify-full`).
+    AuthorityAndName,
+}
+
+impl ServerCheck {
+    /// libpq's name of the check, for messages.
+    fn sslmode(self) -> &'static str {
+        match self {
+            ServerCheck::Nothing => "require",
+            ServerCheck::Authority => "verify-ca",
+            ServerCheck::AuthorityAndName => "verify-full",
+        }
+    }
+}
+
+/// The TLS client for a PostgreSQL hub: none when `check` is `None` (plain TCP); any certificate
+/// for [`ServerCheck::Nothing`] (encryption without authentication, as libpq); otherwise a
+/// certificate signed by the authorities in `rootcert` (libpq's default `~/.postgresql/root.crt`
+/// when not given), for the host connected to with [`ServerCheck::AuthorityAndName`].
 pub fn postgres_client(
-    mode: crate::store::db::location::SslMode,
+    check: Option<ServerCheck>,
     rootcert: Option<&std::path::Path>,
     home: Option<&std::path::Path>,
 ) -> Result<Option<Arc<ClientConfig>>, String> {
-    use crate::store::db::location::SslMode;
     use rustls::pki_types::pem::PemObject;
-    match mode {
-        SslMode::Disable => Ok(None),
-        SslMode::Prefer | SslMode::Require => config()
+    match check {
+        None => Ok(None),
+        Some(ServerCheck::Nothing) => config()
             .map(Some)
             .ok_or_else(|| "no TLS client".to_string()),
-        SslMode::VerifyCa | SslMode::VerifyFull => {
+        Some(check) => {
             let path = match (rootcert, home) {
                 (Some(p), _) => p.to_path_buf(),
                 (None, Some(h)) => h.join(".postgresql/root.crt"),
                 (None, None) => {
-                    return Err("sslmode=verify-full needs sslrootcert=FILE".to_string());
+                    return Err(format!(
+                        "sslmode={} needs sslrootcert=FILE",
+                        check.sslmode()
+                    ));
                 }
             };
             let mut roots = rustls::RootCertStore::empty();
@@ -277,11 +302,7 @@ pub fn postgres_client(
                 format!(
                     "sslrootcert {}: {e} (sslmode={} checks the server's certificate against it)",
                     path.display(),
-                    if mode == SslMode::VerifyCa {
-                        "verify-ca"
-                    } else {
-                        "verify-full"
-                    }
+                    check.sslmode()
                 )
             })?;
             for cert in certs {
@@ -300,7 +321,7 @@ pub fn postgres_client(
             let builder = ClientConfig::builder_with_provider(provider.clone())
                 .with_safe_default_protocol_versions()
                 .map_err(|e| e.to_string())?;
-            let config = if mode == SslMode::VerifyFull {
+            let config = if check == ServerCheck::AuthorityAndName {
                 builder.with_root_certificates(roots).with_no_client_auth()
             } else {
                 let verifier = rustls::client::WebPkiServerVerifier::builder_with_provider(
