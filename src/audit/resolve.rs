@@ -46,7 +46,9 @@ pub fn may_resolve(id: FindingId, port: Option<u16>, device: &Device, cov: &Cove
         FindingId::DefaultCredential => cov.defaults && port.is_none_or(port_seen),
         FindingId::SnmpDefaultCommunity | FindingId::TlsWeakProtocol => cov.asked,
         FindingId::UpnpExposed => ran(DiscoveryMethod::Ssdp),
-        FindingId::UninitializedDevice => ran(DiscoveryMethod::Sadp) || ran(DiscoveryMethod::Dhip),
+        // Only SADP's answer carries the flag (DHIP's is not read): a scan without SADP could not
+        // have seen the device activated.
+        FindingId::UninitializedDevice => ran(DiscoveryMethod::Sadp),
         FindingId::IpConflict => ran(DiscoveryMethod::Arp),
         _ => port.is_none_or(port_seen),
     }
@@ -105,6 +107,14 @@ mod tests {
             "no SSDP ran"
         );
         assert!(may_resolve(FindingId::IpConflict, None, &d, &scan));
+        let dhip_only = Coverage {
+            methods: vec![DiscoveryMethod::Dhip],
+            ..scan.clone()
+        };
+        assert!(
+            !may_resolve(FindingId::UninitializedDevice, None, &d, &dhip_only),
+            "DHIP's answer carries no activation flag"
+        );
         assert!(!may_resolve(
             FindingId::DefaultCredential,
             Some(554),
