@@ -41,23 +41,21 @@ use std::time::Duration;
 
 use db::{Conn, OptionalExtension, params};
 
+mod checks;
 mod columns;
 pub mod cred_key;
 pub mod db;
-mod derive;
 mod dns;
+mod events;
 mod findings;
-mod health;
 mod identity;
 pub mod inspect;
-mod outbox;
 pub mod pgpass;
 mod query;
-mod record;
-mod replica;
+mod replication;
 mod reports;
 pub mod requests;
-mod scan_lock;
+mod scans;
 mod schema;
 mod shared;
 pub mod site_admin;
@@ -67,19 +65,21 @@ pub(crate) mod testing;
 mod timeline;
 mod types;
 
+use scans::{derive, lock as scan_lock, record};
+
+pub use checks::{CheckLayer, CheckResult, CheckTarget};
 pub use db::{DbError, DbLocation, PgTarget};
-pub(crate) use derive::same_rate;
 pub use dns::DnsAnswer;
+pub use events::{CHECKS_PER_STREAM, Cursor, NOTICE_SCHEMA, Notice, NoticeDevice};
 pub use findings::{
     FindingDevice, FindingKey, FindingQuery, FindingRecord, FindingState, FindingsAudit,
     FindingsRecorded, NewFinding, RESOLVED_PER_DEVICE, SEVERITIES,
 };
-pub use health::{CheckLayer, CheckResult, CheckTarget};
 pub use identity::Identity;
-pub use outbox::{CHECKS_PER_STREAM, Cursor, NOTICE_SCHEMA, Notice, NoticeDevice};
-pub(crate) use record::working_credential;
-pub use replica::{HubCursor, Marks, ReplicaBatch};
+pub use replication::{HubCursor, Marks, ReplicaBatch};
 pub use requests::{ClaimedScan, QueueRefusal, RequestEnd, RequestState, ScanRequestRecord};
+pub(crate) use scans::derive::same_rate;
+pub(crate) use scans::record::working_credential;
 pub use shared::SharedStore;
 pub use timeline::{Availability, CheckRecord, DeviceAvailability, Span};
 pub use types::{
@@ -626,7 +626,7 @@ impl Store {
         site: Option<&str>,
         creds: &[Credential],
     ) -> Result<Vec<CheckTarget>, StoreError> {
-        health::targets(&self.conn, &self.key, site, creds).map_err(|e| self.err(e))
+        checks::targets(&self.conn, &self.key, site, creds).map_err(|e| self.err(e))
     }
 
     /// Device `device_id`'s online/offline spans from `from` to `to`, from its events (see
@@ -673,7 +673,7 @@ impl Store {
     ) -> Result<Vec<StoreEvent>, StoreError> {
         let now = jiff::Timestamp::now().as_millisecond();
         let path = self.path.clone();
-        health::record(&mut self.conn, stream_id, result, down_after.max(1), now)
+        checks::record(&mut self.conn, stream_id, result, down_after.max(1), now)
             .map_err(|e| schema::map_err(&path, e))
     }
 
@@ -681,7 +681,7 @@ impl Store {
     /// event.
     pub fn sink_cursor(&self, sink: &str) -> Result<Cursor, StoreError> {
         let now = jiff::Timestamp::now().as_millisecond();
-        outbox::cursor(&self.conn, sink, now).map_err(|e| self.err(e))
+        events::cursor(&self.conn, sink, now).map_err(|e| self.err(e))
     }
 
     /// Up to `limit` events waiting for `sink`, oldest first, and how many of the oldest it
@@ -693,18 +693,18 @@ impl Store {
         limit: i64,
     ) -> Result<(Vec<Notice>, i64), StoreError> {
         let now = jiff::Timestamp::now().as_millisecond();
-        outbox::pending(&self.conn, sink, cap, limit, now).map_err(|e| self.err(e))
+        events::pending(&self.conn, sink, cap, limit, now).map_err(|e| self.err(e))
     }
 
     /// `sink` has every event up to `id`.
     pub fn delivered(&self, sink: &str, id: i64) -> Result<(), StoreError> {
         let now = jiff::Timestamp::now().as_millisecond();
-        outbox::delivered(&self.conn, sink, id, now).map_err(|e| self.err(e))
+        events::delivered(&self.conn, sink, id, now).map_err(|e| self.err(e))
     }
 
     /// Events waiting for `sink`.
     pub fn outbox_depth(&self, sink: &str) -> Result<i64, StoreError> {
-        outbox::depth(&self.conn, sink).map_err(|e| self.err(e))
+        events::depth(&self.conn, sink).map_err(|e| self.err(e))
     }
 
     /// Delete one device (by id, address or MAC) with its history; returns the devices deleted
@@ -810,7 +810,7 @@ impl Store {
                 && !self.scan_locks.contains_key(&id)
                 && scan_lock::gone(&self.path, id)
         };
-        replica::batch(
+        replication::batch(
             &self.conn,
             site,
             cursor,
@@ -823,7 +823,7 @@ impl Store {
 
     /// (At the hub.) Where the hub stands for `site`.
     pub fn hub_cursor(&self, site: &str) -> Result<HubCursor, StoreError> {
-        replica::cursor(&self.conn, site).map_err(|e| self.err(e))
+        replication::cursor(&self.conn, site).map_err(|e| self.err(e))
     }
 
     /// (At the hub.) A site's agent says who it is: `site`'s name is bound to the first inventory
@@ -831,25 +831,25 @@ impl Store {
     /// site's, is [`StoreError::SiteRefused`]. Where the hub stands for the site.
     pub fn hub_hello(&mut self, site: &str, inventory: &str) -> Result<HubCursor, StoreError> {
         let now = jiff::Timestamp::now().as_millisecond();
-        self.write(|tx| replica::hello(tx, site, inventory, now))?
+        self.write(|tx| replication::hello(tx, site, inventory, now))?
             .map_err(|detail| self.refused(detail))
     }
 
     /// (At a site.) This inventory's id, made the first time it is asked for (before its first
     /// batch to a hub).
     pub fn inventory_id(&self) -> Result<String, StoreError> {
-        replica::inventory_id(&self.conn).map_err(|e| self.err(e))
+        replication::inventory_id(&self.conn).map_err(|e| self.err(e))
     }
 
     /// (At a site.) Where the hub stood for `site` after the last batch this inventory saw it
     /// take.
     pub fn hub_told(&self, site: &str) -> Result<HubCursor, StoreError> {
-        replica::told(&self.conn, site).map_err(|e| self.err(e))
+        replication::told(&self.conn, site).map_err(|e| self.err(e))
     }
 
     /// (At a site.) The newest ids this inventory holds of `site`.
     pub fn replica_newest(&self, site: &str) -> Result<HubCursor, StoreError> {
-        replica::newest(&self.conn, site).map_err(|e| self.err(e))
+        replication::newest(&self.conn, site).map_err(|e| self.err(e))
     }
 
     /// What the rows `at` names look like: this inventory's own (`hub_site` `None`), or at the
@@ -859,12 +859,12 @@ impl Store {
         hub_site: Option<&str>,
         at: HubCursor,
     ) -> Result<Marks, StoreError> {
-        replica::marks(&self.conn, hub_site, at).map_err(|e| self.err(e))
+        replication::marks(&self.conn, hub_site, at).map_err(|e| self.err(e))
     }
 
     /// (At a site.) Remember where the hub stands for `site`.
     pub fn remember_hub(&self, site: &str, at: HubCursor) -> Result<(), StoreError> {
-        replica::remember(&self.conn, site, at).map_err(|e| self.err(e))
+        replication::remember(&self.conn, site, at).map_err(|e| self.err(e))
     }
 
     /// (At the hub.) Apply a site's batch in one transaction, idempotent; the new cursor.
@@ -875,7 +875,7 @@ impl Store {
     ) -> Result<HubCursor, StoreError> {
         let now = jiff::Timestamp::now().as_millisecond();
         // A refusal comes before the batch writes anything.
-        self.write(|tx| replica::apply(tx, batch, agent, now))?
+        self.write(|tx| replication::apply(tx, batch, agent, now))?
             .map_err(|detail| self.refused(detail))
     }
 

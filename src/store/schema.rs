@@ -28,7 +28,7 @@ macro_rules! fleet_step {
     ($id:literal) => {
         concat!(
             r#"
--- The fleet (store/replica.rs): rows copied from a site's inventory carry their id there
+-- The fleet (store/replication.rs): rows copied from a site's inventory carry their id there
 -- (origin_id, unique per site: a batch applied twice changes nothing); streams.site is set on
 -- copied streams. `sites`: where the hub stands for each site and when its agent was last heard
 -- from. `scan_requests`: scans asked for at the hub, run by the site's agent.
@@ -133,7 +133,7 @@ ALTER TABLE scan_requests ADD COLUMN updated_at BIGINT;
 CREATE INDEX scan_requests_state ON scan_requests(site, state, id);
 "#;
 
-/// The fleet copies stream checks and per-scan snapshots too (store/replica.rs); the same step on
+/// The fleet copies stream checks and per-scan snapshots too (store/replication.rs); the same step on
 /// both engines (SQLite's version 8, PostgreSQL's 5). It touches only `checks` and `sites`, so it
 /// stays right in whichever order it is run with later steps.
 const REPLICA_CHECKS_STEP: &str = r#"
@@ -156,7 +156,7 @@ const STREAMS_BY_SITE_STEP: &str = r#"
 CREATE INDEX streams_site_state ON streams(site, state);
 "#;
 
-/// Sites that prove who they are (store/replica/hub.rs): the hub binds a site's name to the
+/// Sites that prove who they are (store/replication/hub.rs): the hub binds a site's name to the
 /// inventory that first sent it, and a site made with `camscan hub add-site` has its own login
 /// role (`role`, PostgreSQL only); the same columns on both engines (SQLite's version 11,
 /// PostgreSQL's 8, which adds the role's site lookup as well: `pg_site_roles_step!`).

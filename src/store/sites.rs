@@ -1,5 +1,5 @@
 //! The fleet's sites as the hub sees them: the overview (`GET /api/v1/sites`) and when each
-//! site's agent was last heard from. Apart from `replica.rs`, which copies a site's rows: this
+//! site's agent was last heard from. Apart from `replication.rs`, which copies a site's rows: this
 //! reads what any inventory holds, a site's own as a hub's.
 
 use super::db::{Conn, params};

@@ -307,7 +307,7 @@ fn insert_rows(
 /// A batch's stream checks at the hub, after the hub's cursor (`after`: those at or before it
 /// were applied by an earlier batch, and some may have been pruned since), in site order, on
 /// the hub's copy of their stream; each stream's checks then bounded as the site bounds them
-/// ([`crate::store::health::prune_checks`]). The hub's ids follow the site's, so "the newest" is the
+/// ([`crate::store::checks::prune_checks`]). The hub's ids follow the site's, so "the newest" is the
 /// same checks at both.
 fn apply_checks(
     tx: &Conn,
@@ -345,7 +345,7 @@ fn apply_checks(
         &rows,
     )?;
     for stream in streams {
-        crate::store::health::prune_checks(tx, stream)?;
+        crate::store::checks::prune_checks(tx, stream)?;
     }
     Ok(())
 }

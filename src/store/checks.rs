@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::columns::cred_hash;
 use super::columns::rfc3339;
-use super::outbox::CHECKS_PER_STREAM;
+use super::events::CHECKS_PER_STREAM;
 use super::{EventKind, StoreEvent};
 use crate::model::Credential;
 
@@ -219,7 +219,7 @@ fn insert_check(
 }
 
 /// Stream `stream_id`'s checks beyond the newest [`CHECKS_PER_STREAM`] dropped: at a site as it
-/// records one, at the hub as it copies a site's (store/replica.rs).
+/// records one, at the hub as it copies a site's (store/replication.rs).
 pub(crate) fn prune_checks(conn: &Conn, stream_id: i64) -> super::db::Result<()> {
     conn.prepare_cached(
         "DELETE FROM checks WHERE stream_id = ?1 AND id <= (
