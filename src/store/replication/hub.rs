@@ -139,7 +139,7 @@ pub(crate) fn apply(
         )));
     }
     crate::store::sites::touch(tx, site, agent, now)?;
-    let mut texts = crate::store::record::Texts::new();
+    let mut texts = crate::store::scans::record::Texts::new();
     // The hub's ids of the site's rows this batch names: found once each (an upsert returns its
     // row's id), not once per event.
     let mut ids = HubIds::default();
@@ -356,7 +356,7 @@ fn apply_snapshots(
     tx: &Conn,
     site: &str,
     snapshots: &[CopiedSnapshot],
-    texts: &mut crate::store::record::Texts,
+    texts: &mut crate::store::scans::record::Texts,
     ids: &mut HubIds,
 ) -> crate::store::db::Result<()> {
     for snap in snapshots {
@@ -405,7 +405,7 @@ fn apply_device(
     tx: &Conn,
     site: &str,
     d: &CopiedDevice,
-    texts: &mut crate::store::record::Texts,
+    texts: &mut crate::store::scans::record::Texts,
     ids: &mut HubIds,
 ) -> crate::store::db::Result<i64> {
     let nd = count(DEVICE_COLS);
