@@ -6,7 +6,7 @@
 //! a site), asks where the hub stands for this site (the hub keeps the cursor, moved in the same
 //! transaction that applies a batch: an agent killed between the two resends a batch the hub then
 //! ignores), and sends batches of scans (with what each saw of each device, for `diff`), devices,
-//! events and stream checks in site order until it has caught up (`store::replica`). While the hub is away it retries with a doubling delay (1 s to
+//! events and stream checks in site order until it has caught up (`store::replication`). While the hub is away it retries with a doubling delay (1 s to
 //! [`MAX_BACKOFF`]), logging once when the hub goes and once when it is back; nothing waits on it.
 //! Every statement to the hub has the store's deadline (60 s) and connecting has the URL's
 //! `connect_timeout` (10 s by default).

@@ -1,7 +1,7 @@
 //! The key of the stored credential hashes, kept in a file of its own and never in the inventory.
 //!
 //! The inventory remembers which credential opened a stream as HMAC-SHA256(key, user ":"
-//! password) ([`super::record`]), so that a later scan tries it first without the inventory
+//! password) (`store::scans::record`), so that a later scan tries it first without the inventory
 //! holding the password. A key stored in the same database as the hashes (`meta.cred_key`, as
 //! camscan did before) protects nothing: a copy of the inventory file alone is enough to try a
 //! dictionary of passwords against every hash. So the key lives in a file of mode 0600:
@@ -33,6 +33,9 @@
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+
+use super::db::{self, OptionalExtension, params};
+use super::{Store, StoreError};
 
 /// Bytes of a new key: HMAC-SHA256's block-sized secret is overkill, its output size is plenty.
 pub const KEY_LEN: usize = 32;
@@ -178,6 +181,62 @@ pub fn state(path: &Path) -> Result<KeyState, std::io::Error> {
     }
 }
 
+impl Store {
+    /// The key of the credential hashes: from the key file (made on first use); an inventory
+    /// that still holds its key in `meta.cred_key` (an older camscan's) has it moved out, the
+    /// very bytes, so the hashes stored keep matching.
+    pub(super) fn cred_key(&self) -> Result<Vec<u8>, StoreError> {
+        let key_err = |e| StoreError::CredentialKey {
+            path: self.path.clone(),
+            source: e,
+        };
+        let in_db: Option<Vec<u8>> = self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'cred_key'",
+                params![],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        let Some(old) = in_db else {
+            return load_or_create(&self.key_file).map_err(key_err);
+        };
+        // Written unless a key file is there already (another process moved it first, or a
+        // move stopped before the row was deleted): then it must be the same key.
+        let kept = install(&self.key_file, &old).map_err(key_err)?;
+        if kept != old {
+            return Err(StoreError::KeyMismatch {
+                path: self.path.clone(),
+                key_file: self.key_file.clone(),
+            });
+        }
+        let sqlite = self.engine() == db::Engine::Sqlite;
+        if sqlite {
+            // The deleted row's bytes are zeroed in the file rather than left in a free page.
+            self.conn
+                .execute_batch("PRAGMA secure_delete = ON")
+                .map_err(|e| self.err(e))?;
+        }
+        self.conn
+            .execute("DELETE FROM meta WHERE key = 'cred_key'", params![])
+            .map_err(|e| self.err(e))?;
+        if sqlite {
+            // Nor in the write-ahead log: copied into the database and the log emptied. Best
+            // effort: a reader holding the log open keeps it until it closes.
+            let _ = self
+                .conn
+                .execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA secure_delete = OFF");
+        }
+        tracing::info!(
+            db = %self.path.display(),
+            key = %self.key_file.display(),
+            "moved the credential hashes' key out of the inventory into its key file"
+        );
+        Ok(old)
+    }
+}
+
 fn to_hex(b: &[u8]) -> String {
     b.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -194,7 +253,12 @@ fn from_hex(s: &str) -> Option<Vec<u8>> {
 
 #[cfg(test)]
 mod tests {
+    use std::net::IpAddr;
+
     use super::*;
+    use crate::model::Credential;
+    use crate::store::DbLocation;
+    use crate::store::testing::{Engine, TestDb, both_engines, camera, report, scan};
 
     #[test]
     fn a_new_key_is_made_once_with_mode_0600() {
@@ -248,5 +312,157 @@ mod tests {
             beside(Path::new("/var/lib/camscan/inventory.db")),
             Path::new("/var/lib/camscan/inventory.db.key")
         );
+    }
+
+    both_engines!(
+        an_older_inventory_moves_its_key_out_and_its_hashes_still_match,
+        a_key_file_that_differs_from_the_inventorys_key_is_an_error_naming_both,
+    );
+
+    /// The credential key the inventory itself holds: `None` once it lives in its key file.
+    fn key_in_db(s: &Store) -> Option<Vec<u8>> {
+        s.conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'cred_key'",
+                params![],
+                |r| r.get(0),
+            )
+            .optional()
+            .unwrap()
+    }
+
+    /// Put the inventory back as an older camscan left it: its key in `meta.cred_key`.
+    fn key_into_db(s: &Store, key: &[u8]) {
+        s.conn
+            .execute(
+                "INSERT INTO meta (key, value) VALUES ('cred_key', ?1)",
+                params![key.to_vec()],
+            )
+            .unwrap();
+    }
+
+    /// An inventory made by an older camscan (its key in `meta`, no key file) has its key moved
+    /// to the key file, the very bytes, and deleted from the database; the paths and credential
+    /// that worked are still known.
+    fn an_older_inventory_moves_its_key_out_and_its_hashes_still_match(engine: Engine) {
+        use std::os::unix::fs::PermissionsExt;
+        let db = TestDb::new(engine);
+        let creds = [Credential::new("admin", "12345")];
+        let key = {
+            let mut s = db.open();
+            assert_eq!(key_in_db(&s), None, "a new inventory keeps no key");
+            s.record_scan(
+                &scan(1, true),
+                &report(vec![camera("aa:bb:cc:00:00:01", "10.0.0.5", 1920)]),
+                &creds,
+            )
+            .unwrap();
+            key_into_db(&s, &s.key);
+            s.key.clone()
+        };
+        std::fs::remove_file(db.key_file()).unwrap();
+
+        let s = db.open();
+        assert_eq!(key_in_db(&s), None, "moved out of the inventory");
+        assert_eq!(s.key, key);
+        assert_eq!(
+            read(&db.key_file()).unwrap(),
+            Some(key.clone()),
+            "the key file holds the very bytes"
+        );
+        let mode = std::fs::metadata(db.key_file())
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let known = s.known("lab", &["10.0.0.0/24".into()], &creds).unwrap();
+        let k = &known[&"10.0.0.5".parse::<IpAddr>().unwrap()];
+        assert_eq!(k.credential.as_ref().unwrap().password, "12345");
+        assert_eq!(
+            k.rtsp_paths[&554],
+            vec!["/Streaming/Channels/101".to_string()]
+        );
+        drop(s);
+        if let DbLocation::File(path) = &db.at {
+            // Nor are its bytes left anywhere in the file or its log.
+            let mut bytes = std::fs::read(path).unwrap();
+            bytes.extend(std::fs::read(format!("{}-wal", path.display())).unwrap_or_default());
+            assert!(
+                !bytes.windows(key.len()).any(|w| w == key.as_slice()),
+                "the key's bytes are gone from the inventory file"
+            );
+        }
+        // A move stopped before the row was deleted (the same key in both): finished now.
+        let s = db.open();
+        key_into_db(&s, &key);
+        drop(s);
+        let s = db.open();
+        assert_eq!((key_in_db(&s), s.key.clone()), (None, key));
+    }
+
+    /// The inventory's own key and another in the key file: opening stops, naming both, and
+    /// leaves both as they were.
+    fn a_key_file_that_differs_from_the_inventorys_key_is_an_error_naming_both(engine: Engine) {
+        let db = TestDb::new(engine);
+        let s = db.open();
+        key_into_db(&s, &[7u8; 32]);
+        drop(s);
+        let before = std::fs::read(db.key_file()).unwrap();
+        let e = db.try_open().err().unwrap();
+        assert!(matches!(e, StoreError::KeyMismatch { .. }), "{e:?}");
+        let line = e.to_string();
+        assert!(
+            line.contains(&db.key_file().display().to_string())
+                && line.contains("meta.cred_key")
+                && line.contains("--credential-key"),
+            "{line}"
+        );
+        assert_eq!(std::fs::read(db.key_file()).unwrap(), before);
+        // Given a key file of its own, the inventory moves its key there.
+        let own = tempfile::tempdir().unwrap();
+        let own = own.path().join("own.key");
+        let s = match &db.at {
+            DbLocation::File(path) => Store::open_keyed(path, Some(&own)).unwrap(),
+            DbLocation::Postgres(t) => Store::open_postgres_keyed(t, Some(&own)).unwrap(),
+        };
+        assert_eq!(s.key, vec![7u8; 32]);
+        assert_eq!(s.key_file(), own.as_path());
+        assert_eq!(key_in_db(&s), None);
+    }
+
+    /// A copy of the inventory file alone holds no key: opened elsewhere, it makes a key of its
+    /// own and none of the stored hashes matches.
+    #[test]
+    fn a_copied_inventory_has_no_key_in_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inventory.db");
+        let creds = [Credential::new("admin", "12345")];
+        let mut s = Store::open(&path).unwrap();
+        s.record_scan(
+            &scan(1, true),
+            &report(vec![camera("aa:bb:cc:00:00:01", "10.0.0.5", 1920)]),
+            &creds,
+        )
+        .unwrap();
+        drop(s);
+        let elsewhere = tempfile::tempdir().unwrap();
+        let copy = elsewhere.path().join("inventory.db");
+        std::fs::copy(&path, &copy).unwrap();
+        let c = rusqlite::Connection::open(&copy).unwrap();
+        let found: Vec<Vec<u8>> = c
+            .prepare("SELECT value FROM meta WHERE key='cred_key'")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert!(found.is_empty(), "no key in the copy");
+        drop(c);
+        let s = Store::open(&copy).unwrap();
+        let original = read(&beside(&path)).unwrap().unwrap();
+        assert_ne!(s.key, original);
+        let known = s.known("lab", &["10.0.0.0/24".into()], &creds).unwrap();
+        let k = &known[&"10.0.0.5".parse::<IpAddr>().unwrap()];
+        assert_eq!(k.credential, None, "the hashes need the original key");
     }
 }

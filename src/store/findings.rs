@@ -24,7 +24,8 @@ use serde_json::json;
 
 use super::columns::rfc3339;
 use super::db::{Conn, Params, ToSql, params};
-use super::{EventKind, StoreEvent};
+use super::events::EventQuery;
+use super::{EventKind, Store, StoreError, StoreEvent};
 
 /// Severities, least first: a finding's `severity_rank` is its index (`?severity=` filters by
 /// at least one). The audit's own spelling ([`crate::audit::Severity`]).
@@ -256,7 +257,7 @@ fn event(
     stream: Option<&str>,
     detail: serde_json::Value,
 ) -> super::db::Result<StoreEvent> {
-    let kind_name = super::query::kind_str(kind);
+    let kind_name = super::events::kind_str(kind);
     let id = tx
         .prepare_cached(
             "INSERT INTO events (scan_id, at, kind, device_id, stream_url, detail, site)
@@ -485,6 +486,33 @@ pub(crate) fn list(
             })
         })
         .collect()
+}
+
+impl Store {
+    /// Record an audit's findings and their events in one transaction (the rules of the module doc).
+    pub fn record_findings(
+        &mut self,
+        audit: &FindingsAudit<'_>,
+    ) -> Result<FindingsRecorded, StoreError> {
+        let now = jiff::Timestamp::now().as_millisecond();
+        self.write(|tx| record(tx, audit, now))
+    }
+
+    /// Up to `limit` findings matching `q`, by id, with an id above `after`. A device that is not
+    /// known is [`StoreError::NotFound`].
+    pub fn findings(
+        &self,
+        q: &FindingQuery,
+        after: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<FindingRecord>, StoreError> {
+        let device = self.event_device(&EventQuery {
+            device: q.device.clone(),
+            site: q.site.clone(),
+            ..EventQuery::default()
+        })?;
+        list(&self.conn, q, device, after, limit).map_err(|e| self.err(e))
+    }
 }
 
 #[cfg(test)]

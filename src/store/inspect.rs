@@ -264,7 +264,7 @@ fn sinks(conn: &super::db::Conn) -> super::db::Result<Vec<SinkDepth>> {
     for row in rows {
         let (name, dropped) = row?;
         out.push(SinkDepth {
-            waiting: super::outbox::depth(conn, &name)?,
+            waiting: super::events::depth(conn, &name)?,
             name,
             dropped,
         });

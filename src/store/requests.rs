@@ -15,7 +15,8 @@
 use serde::Serialize;
 
 use super::columns::rfc3339;
-use super::db::{Conn, Engine, Result, params};
+use super::db::{self, Conn, Engine, params};
+use super::{Store, StoreError, schema};
 
 /// Queued (not yet claimed) requests a site may have.
 pub const MAX_QUEUED: i64 = 16;
@@ -128,6 +129,82 @@ pub enum QueueRefusal {
     Full,
 }
 
+impl Store {
+    /// (At the hub.) Queue a scan for `site`'s agent, or why not (an unknown site, a full queue).
+    pub fn queue_scan(
+        &mut self,
+        site: &str,
+        targets: &[String],
+        ports: Option<&str>,
+        credentials: Option<&str>,
+    ) -> Result<Result<ScanRequestRecord, QueueRefusal>, StoreError> {
+        let now = jiff::Timestamp::now().as_millisecond();
+        let path = self.path.clone();
+        let e = |err| schema::map_err(&path, err);
+        let tx = self.conn.transaction().map_err(e)?;
+        let queued = queue(&tx, site, targets, ports, credentials, now).map_err(e)?;
+        tx.commit().map_err(e)?;
+        match queued {
+            Ok(id) => self
+                .scan_request(id)?
+                .ok_or_else(|| self.not_found(format!("scan request {id}")))
+                .map(Ok),
+            Err(refused) => Ok(Err(refused)),
+        }
+    }
+
+    /// (At the hub.) The oldest queued scan of `site`, now `agent`'s to run.
+    pub fn claim_scan(
+        &mut self,
+        site: &str,
+        agent: &str,
+    ) -> Result<Option<ClaimedScan>, StoreError> {
+        let now = jiff::Timestamp::now().as_millisecond();
+        claim(&self.conn, site, agent, now).map_err(|e| self.err(e))
+    }
+
+    /// (At the hub.) A claimed scan's progress: probes total, probes done, devices; false when
+    /// the request is no longer `agent`'s.
+    pub fn scan_progress(
+        &mut self,
+        id: i64,
+        agent: &str,
+        progress: (u64, u64, u64),
+    ) -> Result<bool, StoreError> {
+        let now = jiff::Timestamp::now().as_millisecond();
+        self::progress(&self.conn, id, agent, progress, now).map_err(|e| self.err(e))
+    }
+
+    /// (At the hub.) A claimed scan's end.
+    pub fn finish_scan(
+        &mut self,
+        id: i64,
+        agent: &str,
+        end: &RequestEnd,
+    ) -> Result<(), StoreError> {
+        let now = jiff::Timestamp::now().as_millisecond();
+        finish(&self.conn, id, agent, end, now).map_err(|e| self.err(e))
+    }
+
+    /// Scans asked for at the hub, newest first (at most `limit`), of `site` or every site.
+    pub fn scan_requests(
+        &self,
+        site: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ScanRequestRecord>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        list(&self.conn, site, None, limit).map_err(|e| self.err(e))
+    }
+
+    /// One scan asked for at the hub.
+    pub fn scan_request(&self, id: i64) -> Result<Option<ScanRequestRecord>, StoreError> {
+        Ok(list(&self.conn, None, Some(id), 1)
+            .map_err(|e| self.err(e))?
+            .into_iter()
+            .next())
+    }
+}
+
 /// Queue a scan for `site` (whose agent must have reached this inventory at least once); its id.
 pub(crate) fn queue(
     tx: &Conn,
@@ -136,12 +213,12 @@ pub(crate) fn queue(
     ports: Option<&str>,
     credentials: Option<&str>,
     now: i64,
-) -> Result<std::result::Result<i64, QueueRefusal>> {
+) -> db::Result<Result<i64, QueueRefusal>> {
     let known: Vec<String> = tx
         .query_all("SELECT name FROM sites ORDER BY name", params![])?
         .into_iter()
         .map(|r| r.get(0))
-        .collect::<Result<_>>()?;
+        .collect::<db::Result<_>>()?;
     if !known.iter().any(|k| k == site) {
         return Ok(Err(QueueRefusal::UnknownSite { known }));
     }
@@ -172,7 +249,12 @@ pub(crate) fn queue(
 /// Claim the oldest queued request of `site` for `agent`; first give up the site's running
 /// requests whose lease ran out, and those `agent` itself had claimed (an agent that claims is not
 /// running any: what it had claimed before died with its previous run).
-pub(crate) fn claim(tx: &Conn, site: &str, agent: &str, now: i64) -> Result<Option<ClaimedScan>> {
+pub(crate) fn claim(
+    tx: &Conn,
+    site: &str,
+    agent: &str,
+    now: i64,
+) -> db::Result<Option<ClaimedScan>> {
     tx.execute(
         "UPDATE scan_requests SET state = 'interrupted', finished_at = ?2,
              error = 'the site''s agent stopped during the scan'
@@ -213,7 +295,7 @@ pub(crate) fn progress(
     agent: &str,
     (probes_total, probes_done, devices): (u64, u64, u64),
     now: i64,
-) -> Result<bool> {
+) -> db::Result<bool> {
     let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
     Ok(tx.execute(
         "UPDATE scan_requests SET probes_total = ?3, probes_done = ?4, devices = ?5,
@@ -224,7 +306,13 @@ pub(crate) fn progress(
 }
 
 /// The claimed request's end (also after its lease ran out: the agent that ran it knows best).
-pub(crate) fn finish(tx: &Conn, id: i64, agent: &str, end: &RequestEnd, now: i64) -> Result<()> {
+pub(crate) fn finish(
+    tx: &Conn,
+    id: i64,
+    agent: &str,
+    end: &RequestEnd,
+    now: i64,
+) -> db::Result<()> {
     let (state, scan, devices, error) = match end {
         RequestEnd::Recorded {
             scan,
@@ -259,7 +347,7 @@ pub(crate) fn list(
     site: Option<&str>,
     id: Option<i64>,
     limit: i64,
-) -> Result<Vec<ScanRequestRecord>> {
+) -> db::Result<Vec<ScanRequestRecord>> {
     let rows = conn.query_all(
         "SELECT r.id, r.site, r.state, r.targets, r.ports, r.credentials, r.requested_at,
                 r.claimed_by, r.claimed_at, r.finished_at, r.probes_total, r.probes_done,
@@ -294,4 +382,131 @@ pub(crate) fn list(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::testing::{Engine, TestDb, both_engines, camera, report, scan};
+    use crate::store::{HubCursor, ScanInfo};
+
+    both_engines!(scans_asked_at_the_hub_are_claimed_once,);
+
+    /// Scans asked for at the hub: queued only for a site whose agent has reached it, at most
+    /// `MAX_QUEUED` waiting; two agents polling at once (two connections, two threads) claim
+    /// every request exactly once; progress is the claimer's alone; the end names the hub's copy
+    /// of the site's scan; an agent that claims again gives up what it had claimed before.
+    fn scans_asked_at_the_hub_are_claimed_once(engine: Engine) {
+        let hub_db = TestDb::new(engine);
+        let mut hub = hub_db.open();
+        let t = vec!["10.0.0.0/29".to_string()];
+        assert_eq!(
+            hub.queue_scan("north", &t, None, None).unwrap(),
+            Err(QueueRefusal::UnknownSite { known: vec![] })
+        );
+        hub.touch_site("north", "agent a").unwrap();
+        hub.touch_site("south", "agent s").unwrap();
+        let mut ids = Vec::new();
+        for i in 0..MAX_QUEUED {
+            let ports = (i == 0).then_some("80,554");
+            let r = hub
+                .queue_scan("north", &t, ports, Some("default"))
+                .unwrap()
+                .unwrap();
+            assert_eq!((r.state, r.site.as_str()), (RequestState::Queued, "north"));
+            ids.push(r.id);
+        }
+        assert_eq!(
+            hub.queue_scan("north", &t, None, None).unwrap(),
+            Err(QueueRefusal::Full)
+        );
+        let other = hub.queue_scan("south", &t, None, None).unwrap().unwrap();
+        // Two agents of north claim side by side, each finishing what it claimed.
+        let claimers: Vec<_> = ["agent a", "agent b"]
+            .into_iter()
+            .map(|agent| {
+                let mut conn = hub_db.open();
+                std::thread::spawn(move || {
+                    let mut got = Vec::new();
+                    while let Some(c) = conn.claim_scan("north", agent).unwrap() {
+                        assert_eq!(c.targets, ["10.0.0.0/29"]);
+                        assert!(conn.scan_progress(c.id, agent, (10, 5, 1)).unwrap());
+                        let end = RequestEnd::Failed(format!("by {agent}"));
+                        conn.finish_scan(c.id, agent, &end).unwrap();
+                        assert!(!conn.scan_progress(c.id, agent, (10, 6, 1)).unwrap());
+                        got.push(c.id);
+                    }
+                    got
+                })
+            })
+            .collect();
+        let mut claimed: Vec<i64> = claimers
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect();
+        claimed.sort();
+        assert_eq!(claimed, ids, "every request claimed once");
+        let first = hub.scan_request(ids[0]).unwrap().unwrap();
+        assert_eq!(first.ports.as_deref(), Some("80,554"));
+        assert_eq!(first.state, RequestState::Failed);
+        assert_eq!(
+            first.error,
+            Some(format!("by {}", first.claimed_by.as_deref().unwrap()))
+        );
+        assert_eq!(
+            hub.scan_request(other.id).unwrap().unwrap().state,
+            RequestState::Queued,
+            "south's request is south's"
+        );
+        // Done: the request names the hub's copy of the site's scan once it has arrived.
+        let site_db = TestDb::new(Engine::Sqlite);
+        let mut site = site_db.open();
+        let at = ScanInfo {
+            site: "south".into(),
+            ..scan(1, true)
+        };
+        let rec = site
+            .record_scan(
+                &at,
+                &report(vec![camera("aa:bb:cc:00:00:01", "10.0.0.5", 640)]),
+                &[],
+            )
+            .unwrap();
+        let c = hub.claim_scan("south", "agent s").unwrap().unwrap();
+        assert_eq!(c.id, other.id);
+        let end = RequestEnd::Recorded {
+            scan: rec.scan_id,
+            devices: 1,
+            interrupted: false,
+        };
+        hub.finish_scan(c.id, "agent s", &end).unwrap();
+        let r = hub.scan_request(c.id).unwrap().unwrap();
+        assert_eq!(
+            (r.state, r.devices, r.scan_id),
+            (RequestState::Done, 1, None)
+        );
+        let b = site
+            .replica_batch("south", HubCursor::default(), 10, 10)
+            .unwrap();
+        hub.apply_replica(&b, "agent s").unwrap();
+        let r = hub.scan_request(c.id).unwrap().unwrap();
+        let copied = hub.scans(Some("south")).unwrap();
+        assert_eq!(r.scan_id, Some(copied[0].id));
+        // An agent that claims again gives up what it had left running (it died with it).
+        let again = hub.queue_scan("south", &t, None, None).unwrap().unwrap();
+        let third = hub.queue_scan("south", &t, None, None).unwrap().unwrap();
+        assert_eq!(
+            hub.claim_scan("south", "agent s").unwrap().unwrap().id,
+            again.id
+        );
+        assert_eq!(
+            hub.claim_scan("south", "agent s").unwrap().unwrap().id,
+            third.id
+        );
+        let gone = hub.scan_request(again.id).unwrap().unwrap();
+        assert_eq!(gone.state, RequestState::Interrupted);
+        assert!(gone.error.unwrap().contains("agent stopped"));
+        assert_eq!(hub.scan_requests(Some("south"), 10).unwrap().len(), 3);
+        assert_eq!(hub.scan_requests(None, 100).unwrap().len(), 19);
+    }
 }

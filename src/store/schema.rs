@@ -133,7 +133,7 @@ ALTER TABLE scan_requests ADD COLUMN updated_at BIGINT;
 CREATE INDEX scan_requests_state ON scan_requests(site, state, id);
 "#;
 
-/// The fleet copies stream checks and per-scan snapshots too (store/replica.rs); the same step on
+/// The fleet copies stream checks and per-scan snapshots too (store/replication.rs); the same step on
 /// both engines (SQLite's version 8, PostgreSQL's 5). It touches only `checks` and `sites`, so it
 /// stays right in whichever order it is run with later steps.
 const REPLICA_CHECKS_STEP: &str = r#"
@@ -156,7 +156,7 @@ const STREAMS_BY_SITE_STEP: &str = r#"
 CREATE INDEX streams_site_state ON streams(site, state);
 "#;
 
-/// Sites that prove who they are (store/replica/hub.rs): the hub binds a site's name to the
+/// Sites that prove who they are (store/replication/hub.rs): the hub binds a site's name to the
 /// inventory that first sent it, and a site made with `camscan hub add-site` has its own login
 /// role (`role`, PostgreSQL only); the same columns on both engines (SQLite's version 11,
 /// PostgreSQL's 8, which adds the role's site lookup as well: `pg_site_roles_step!`).
@@ -588,7 +588,12 @@ pub(crate) use postgres::{open_postgres, pg_current_version};
 
 #[cfg(test)]
 mod tests {
+    use std::path::PathBuf;
+
     use super::*;
+    use crate::store::db::params;
+    use crate::store::testing::{camera, report, scan};
+    use crate::store::{DeviceQuery, Store};
 
     fn header(page_size: u16, pages: u32, valid: bool) -> Vec<u8> {
         let mut h = vec![0u8; 100];
@@ -621,5 +626,231 @@ mod tests {
             check_header(b"SQLite for", 10),
             Err(HeaderProblem::Truncated(_))
         ));
+    }
+
+    #[test]
+    fn a_new_file_is_private_and_reopens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a/b/inventory.db");
+        let store = Store::open(&path).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let wal: String = store
+            .conn
+            .query_row("PRAGMA journal_mode", params![], |r| r.get(0))
+            .unwrap();
+        assert_eq!(wal, "wal");
+        let fk: i64 = store
+            .conn
+            .query_row("PRAGMA foreign_keys", params![], |r| r.get(0))
+            .unwrap();
+        assert_eq!(fk, 1);
+        let key = store.key.clone();
+        let mut store = store;
+        store
+            .record_scan(
+                &scan(1, true),
+                &report(vec![camera("aa:bb:cc:00:00:01", "10.0.0.5", 1920)]),
+                &[],
+            )
+            .unwrap();
+        // SQLite gives its WAL the database file's mode.
+        let wal = std::fs::metadata(format!("{}-wal", path.display())).unwrap();
+        assert_eq!(wal.permissions().mode() & 0o777, 0o600);
+        drop(store);
+        let again = Store::open(&path).unwrap();
+        assert_eq!(again.key, key, "the credential key is the database's");
+        assert_eq!(key.len(), 32);
+        let other = Store::open(&dir.path().join("other.db")).unwrap();
+        assert_ne!(other.key, key, "each database has its own key");
+    }
+
+    #[test]
+    fn a_text_file_is_not_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("notes.txt");
+        std::fs::write(&path, "192.168.1.10 front door\n".repeat(20)).unwrap();
+        let e = Store::open(&path).err().unwrap();
+        assert!(matches!(e, StoreError::NotSqlite { .. }), "{e}");
+        let line = e.to_string();
+        assert!(
+            line.contains("notes.txt") && line.contains("not an SQLite database"),
+            "{line}"
+        );
+        assert!(!line.contains('\n'));
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "192.168.1.10 front door\n".repeat(20),
+            "left as it was"
+        );
+    }
+
+    #[test]
+    fn a_truncated_database_is_damaged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inventory.db");
+        {
+            let mut s = Store::open(&path).unwrap();
+            let devices = (1..=60)
+                .map(|i| {
+                    camera(
+                        &format!("aa:bb:cc:00:00:{i:02x}"),
+                        &format!("10.0.0.{i}"),
+                        1920,
+                    )
+                })
+                .collect();
+            s.record_scan(&scan(1, true), &report(devices), &[])
+                .unwrap();
+            s.conn
+                .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+                .unwrap();
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(bytes.len() > 8192);
+        std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+        let e = Store::open(&path).err().unwrap();
+        assert!(matches!(e, StoreError::Corrupt { .. }), "{e}");
+        assert!(e.to_string().contains("truncated"), "{e}");
+        // Only the header left.
+        std::fs::write(&path, &bytes[..40]).unwrap();
+        assert!(matches!(
+            Store::open(&path),
+            Err(StoreError::Corrupt { .. })
+        ));
+    }
+
+    #[test]
+    fn a_garbled_database_is_damaged_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inventory.db");
+        {
+            let mut s = Store::open(&path).unwrap();
+            s.record_scan(
+                &scan(1, true),
+                &report(vec![camera("aa:bb:cc:00:00:01", "10.0.0.5", 1920)]),
+                &[],
+            )
+            .unwrap();
+            s.conn
+                .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+                .unwrap();
+        }
+        let mut bytes = std::fs::read(&path).unwrap();
+        // Overwrite every page after the first (the schema page stays readable).
+        for b in &mut bytes[4096..] {
+            *b = 0x5a;
+        }
+        std::fs::write(&path, &bytes).unwrap();
+        let e = match Store::open(&path) {
+            Err(e) => e,
+            Ok(s) => s
+                .devices(&DeviceQuery::default())
+                .expect_err("garbage read back"),
+        };
+        assert!(
+            matches!(e, StoreError::Corrupt { .. } | StoreError::NotSqlite { .. }),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn a_version_1_database_is_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inventory.db");
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch(MIGRATIONS[0]).unwrap();
+        c.pragma_update(None, "user_version", 1).unwrap();
+        drop(c);
+        let mut store = Store::open(&path).unwrap();
+        let v: i64 = store
+            .conn
+            .query_row("PRAGMA user_version", params![], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, current_version());
+        assert!(store.dns_answers().unwrap().is_empty());
+        store
+            .record_scan(
+                &scan(1, true),
+                &report(vec![camera("aa:bb:cc:00:00:01", "10.0.0.5", 1920)]),
+                &[],
+            )
+            .unwrap();
+        assert_eq!(store.check_targets(None, &[]).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inventory.db");
+        drop(Store::open(&path).unwrap());
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.pragma_update(None, "user_version", 99).unwrap();
+        drop(c);
+        let e = Store::open(&path).err().unwrap();
+        assert!(
+            matches!(
+                e,
+                StoreError::Newer {
+                    found: 99,
+                    supported,
+                    ..
+                } if supported == current_version()
+            ),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("newer camscan"), "{e}");
+    }
+
+    #[test]
+    fn a_locked_database_is_a_clear_error_after_a_short_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inventory.db");
+        drop(Store::open(&path).unwrap());
+        let other = rusqlite::Connection::open(&path).unwrap();
+        other.execute_batch("BEGIN EXCLUSIVE").unwrap();
+        let t = std::time::Instant::now();
+        let e = Store::open(&path).err().unwrap();
+        assert!(matches!(e, StoreError::Locked { .. }), "{e:?}");
+        assert!(e.to_string().contains("locked"), "{e}");
+        assert!(t.elapsed() < BUSY_TIMEOUT * 3);
+        other.execute_batch("COMMIT").unwrap();
+        // Unlocked: fine again, and a write held by another process fails the record cleanly.
+        let mut s = Store::open(&path).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let e = s
+            .record_scan(
+                &scan(1, true),
+                &report(vec![camera("aa:bb:cc:00:00:01", "10.0.0.5", 1920)]),
+                &[],
+            )
+            .err()
+            .unwrap();
+        assert!(matches!(e, StoreError::Locked { .. }), "{e:?}");
+        other.execute_batch("ROLLBACK").unwrap();
+        assert!(s.scans(None).unwrap().is_empty(), "nothing half-written");
+    }
+
+    #[test]
+    fn a_read_only_directory_is_a_clear_error() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let ro = dir.path().join("ro");
+        std::fs::create_dir(&ro).unwrap();
+        std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
+        // root ignores directory modes: then a directory no one may write, sysfs's root.
+        let probe = ro.join("probe");
+        let ro = if std::fs::write(&probe, b"").is_ok() {
+            std::fs::remove_file(&probe).unwrap();
+            PathBuf::from("/sys")
+        } else {
+            ro
+        };
+        let path = ro.join("camscan-test/inventory.db");
+        let e = Store::open(&path).err().unwrap();
+        assert!(matches!(e, StoreError::Io { .. }), "{e:?}");
+        let line = e.to_string();
+        assert!(line.contains(&ro.display().to_string()), "{line}");
     }
 }

@@ -12,6 +12,7 @@
 //! security: `serve` at the hub sees every site.
 
 use super::db::{Conn, Engine, OptionalExtension, params};
+use super::{Store, StoreError};
 
 /// The group role of every site's login role.
 pub const GROUP: &str = "camscan_sites";
@@ -394,6 +395,52 @@ pub(crate) fn remove(tx: &Conn, name: &str) -> super::db::Result<Option<SiteForg
         ))?;
     }
     Ok(Some(forgotten))
+}
+
+impl Store {
+    /// (At the hub, with its owner's login.) Add site `name` and its agent's login role `role`
+    /// with the password whose SCRAM verifier is `verifier`, and make sure row-level security
+    /// holds every site role to its own rows (the policies above); an existing site's role gets
+    /// the new password. `Err(reason)` inside: refused, no site or role changed.
+    pub fn add_site(
+        &mut self,
+        name: &str,
+        role: &str,
+        verifier: &str,
+    ) -> Result<Result<SiteAdded, String>, StoreError> {
+        self.write(|tx| add(tx, name, role, verifier))
+    }
+
+    /// (At the hub, with its owner's login.) A new password for site `name`'s role: the role, or
+    /// why it has none.
+    pub fn rotate_site(
+        &mut self,
+        name: &str,
+        verifier: &str,
+    ) -> Result<Result<String, String>, StoreError> {
+        self.write(|tx| rotate(tx, name, verifier))
+    }
+
+    /// (At the hub.) Every site with its login role, binding and cursor.
+    pub fn site_accounts(&self) -> Result<Vec<SiteAccount>, StoreError> {
+        list(&self.conn).map_err(|e| self.err(e))
+    }
+
+    /// (At the hub, with its owner's login.) Remove every row of site `name` and unbind its name;
+    /// with `drop_login`, its role and its row as well. `None`: no such site.
+    pub fn forget_site(
+        &mut self,
+        name: &str,
+        drop_login: bool,
+    ) -> Result<Option<SiteForgotten>, StoreError> {
+        self.write(|tx| {
+            if drop_login {
+                remove(tx, name)
+            } else {
+                forget(tx, name)
+            }
+        })
+    }
 }
 
 #[cfg(test)]

@@ -4,11 +4,19 @@
 //! binary in a temporary directory on loopback (`tests/common/postgres.rs`, shared with the
 //! integration tests); each test gets a database of its own. `CAMSCAN_TEST_PG` (an admin URL)
 //! uses a running server instead.
+//!
+//! The fixtures the topics' tests share are here too: a scan ([`scan`]), a camera with one
+//! stream ([`camera`]), a report of devices ([`report`]), an inventory holding two cameras
+//! ([`two_cameras`]), a stream check ([`check`]) and the stream to check at an address
+//! ([`stream_of`]).
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use super::Store;
 use super::db::{Conn, DbLocation, PgTarget};
+use super::{CheckLayer, CheckResult, CheckTarget, EventKind, Recorded, ScanInfo, Store};
+use crate::model::{
+    AuthScheme, Credential, Device, DiscoveryMethod, Protocol, Report, Stream, VideoInfo,
+};
 
 pub(crate) use super::db::Engine;
 
@@ -88,6 +96,104 @@ impl TestDb {
             DbLocation::Postgres(_) => self.dir.path().join("credential.key"),
         }
     }
+}
+
+/// Scan `n` of site `lab` (on 2026-01-0`n`): 10.0.0.0/24, ports 80 and 554, port probes and ARP.
+pub(crate) fn scan(n: u32, complete: bool) -> ScanInfo {
+    ScanInfo {
+        started_at: format!("2026-01-0{n}T00:00:00Z"),
+        finished_at: format!("2026-01-0{n}T00:01:00Z"),
+        complete,
+        site: "lab".into(),
+        targets: vec!["10.0.0.0/24".into()],
+        ports: vec![80, 554],
+        methods: vec!["port".into(), "arp".into()],
+        version: "0.1.0".into(),
+    }
+}
+
+/// A Hikvision camera at `ip` with MAC `mac`: one verified H.264 RTSP stream `width` pixels wide,
+/// opened with Digest as admin:12345 (in its URL, as `--show-credentials` gives it).
+pub(crate) fn camera(mac: &str, ip: &str, width: u32) -> Device {
+    let mut d = Device::new(ip.parse().unwrap());
+    d.mac = Some(mac.into());
+    d.vendor = Some("Hikvision".into());
+    d.firmware = Some("V5.7.3".into());
+    d.is_camera = true;
+    d.open_ports = vec![554];
+    d.discovered_by = vec![DiscoveryMethod::Arp, DiscoveryMethod::Port];
+    let mut s = Stream::new(
+        format!("rtsp://admin:12345@{ip}:554/Streaming/Channels/101"),
+        Protocol::Rtsp,
+        554,
+    );
+    s.username = Some("admin".into());
+    s.auth = AuthScheme::Digest;
+    s.verified = true;
+    let mut v = VideoInfo::new("h264".into());
+    v.width = Some(width);
+    v.height = Some(width * 9 / 16);
+    v.fps = Some(25.0);
+    s.video = Some(v);
+    d.streams = vec![s];
+    d
+}
+
+/// A complete scan's report of `devices`.
+pub(crate) fn report(devices: Vec<Device>) -> Report {
+    Report {
+        schema_version: 1,
+        camscan_version: "0.1.0".into(),
+        started_at: String::new(),
+        finished_at: String::new(),
+        complete: true,
+
+        targets: vec![],
+        devices,
+    }
+}
+
+/// The kinds of the events a recording derived, in order.
+pub(crate) fn kinds(r: &Recorded) -> Vec<EventKind> {
+    r.events.iter().map(|e| e.kind).collect()
+}
+
+/// A store holding two cameras (one stream each), recorded by a complete scan.
+pub(crate) fn two_cameras(engine: Engine) -> (TestDb, Store) {
+    let db = TestDb::new(engine);
+    let mut store = db.open();
+    store
+        .record_scan(
+            &scan(1, true),
+            &report(vec![
+                camera("aa:bb:cc:00:00:01", "10.0.0.5", 1920),
+                camera("aa:bb:cc:00:00:02", "10.0.0.6", 1920),
+            ]),
+            &[Credential::new("admin", "12345")],
+        )
+        .unwrap();
+    (db, store)
+}
+
+/// A stream check that got as far as `layer` (with an error unless it is `Ok`), without figures.
+pub(crate) fn check(layer: CheckLayer) -> CheckResult {
+    CheckResult {
+        layer,
+        error: (layer != CheckLayer::Ok).then(|| "x".into()),
+        first_packet_ms: None,
+        fps: None,
+        bitrate_kbps: None,
+    }
+}
+
+/// The stream `camscan watch` would check at `ip`, admin:12345 given as the credential.
+pub(crate) fn stream_of(store: &Store, ip: &str) -> CheckTarget {
+    store
+        .check_targets(None, &[Credential::new("admin", "12345")])
+        .unwrap()
+        .into_iter()
+        .find(|t| t.url.contains(ip))
+        .unwrap()
 }
 
 /// `both_engines!(a, b)`: the tests `a::sqlite`, `a::postgres`, `b::sqlite`, ... each calling

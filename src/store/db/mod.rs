@@ -536,3 +536,35 @@ fn from_sqlite(v: rusqlite::types::ValueRef<'_>) -> Value {
         ValueRef::Blob(b) => Value::Blob(b.to_vec()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::store::requests;
+    use crate::store::testing::{Engine, TestDb, both_engines};
+
+    both_engines!(a_guessed_null_inside_a_transaction_keeps_it,);
+
+    /// A NULL parameter whose type the server cannot tell, inside a write transaction: guessing
+    /// it does not abort the transaction (PostgreSQL prepares such a statement under a
+    /// savepoint), and what the transaction wrote before and after is committed.
+    fn a_guessed_null_inside_a_transaction_keeps_it(engine: Engine) {
+        let db = TestDb::new(engine);
+        let mut s = db.open();
+        let tx = s.conn.transaction().unwrap();
+        tx.execute("INSERT INTO sites (name) VALUES ('north')", params![])
+            .unwrap();
+        let none: Option<&str> = None;
+        let found = tx
+            .query_all(
+                "SELECT name FROM sites WHERE (?1 IS NULL OR ?1 = 'x') AND (?2 IS NULL OR ?2 > 1)",
+                params![none, none],
+            )
+            .unwrap();
+        assert_eq!(found.len(), 1);
+        assert!(requests::list(&tx, None, None, 10).unwrap().is_empty());
+        tx.execute("INSERT INTO sites (name) VALUES ('south')", params![])
+            .unwrap();
+        tx.commit().unwrap();
+        assert_eq!(s.sites().unwrap().len(), 2);
+    }
+}

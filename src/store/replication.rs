@@ -22,10 +22,108 @@
 //! scans a hub took before schema version 5 (the site's 8) stay at the site: the cursor was
 //! already past them.
 
-use super::db::{Conn, OptionalExtension, Value, params};
+use super::db::{self, Conn, OptionalExtension, Value, params};
+use super::scans::{lock, record};
+use super::{Store, StoreError};
 
 mod hub;
 pub(crate) use hub::{apply, cursor, hello};
+
+impl Store {
+    /// (At a site.) The next batch for the hub, after `cursor`: at most `max_scans` scans and
+    /// `max_events` events, with every device they concern.
+    pub fn replica_batch(
+        &self,
+        site: &str,
+        cursor: HubCursor,
+        max_scans: usize,
+        max_events: usize,
+    ) -> Result<ReplicaBatch, StoreError> {
+        let now = jiff::Timestamp::now().as_millisecond();
+        // A scan whose heartbeat is fresh but whose process is gone (its lock free) is sent as
+        // ended now, not two minutes later.
+        let gone = |id: i64| {
+            self.engine() == db::Engine::Sqlite
+                && !self.scan_locks.contains_key(&id)
+                && lock::gone(&self.path, id)
+        };
+        batch(
+            &self.conn,
+            site,
+            cursor,
+            (max_scans, max_events),
+            now,
+            &gone,
+        )
+        .map_err(|e| self.err(e))
+    }
+
+    /// (At the hub.) Where the hub stands for `site`.
+    pub fn hub_cursor(&self, site: &str) -> Result<HubCursor, StoreError> {
+        cursor(&self.conn, site).map_err(|e| self.err(e))
+    }
+
+    /// (At the hub.) A site's agent says who it is: `site`'s name is bound to the first inventory
+    /// that sends it ([`Store::inventory_id`]); another inventory, or a login that is another
+    /// site's, is [`StoreError::SiteRefused`]. Where the hub stands for the site.
+    pub fn hub_hello(&mut self, site: &str, inventory: &str) -> Result<HubCursor, StoreError> {
+        let now = jiff::Timestamp::now().as_millisecond();
+        self.write(|tx| hello(tx, site, inventory, now))?
+            .map_err(|detail| self.refused(detail))
+    }
+
+    /// (At a site.) This inventory's id, made the first time it is asked for (before its first
+    /// batch to a hub).
+    pub fn inventory_id(&self) -> Result<String, StoreError> {
+        inventory_id(&self.conn).map_err(|e| self.err(e))
+    }
+
+    /// (At a site.) Where the hub stood for `site` after the last batch this inventory saw it
+    /// take.
+    pub fn hub_told(&self, site: &str) -> Result<HubCursor, StoreError> {
+        told(&self.conn, site).map_err(|e| self.err(e))
+    }
+
+    /// (At a site.) The newest ids this inventory holds of `site`.
+    pub fn replica_newest(&self, site: &str) -> Result<HubCursor, StoreError> {
+        newest(&self.conn, site).map_err(|e| self.err(e))
+    }
+
+    /// What the rows `at` names look like: this inventory's own (`hub_site` `None`), or at the
+    /// hub its copies of `hub_site`'s.
+    pub fn replica_marks(
+        &self,
+        hub_site: Option<&str>,
+        at: HubCursor,
+    ) -> Result<Marks, StoreError> {
+        marks(&self.conn, hub_site, at).map_err(|e| self.err(e))
+    }
+
+    /// (At a site.) Remember where the hub stands for `site`.
+    pub fn remember_hub(&self, site: &str, at: HubCursor) -> Result<(), StoreError> {
+        remember(&self.conn, site, at).map_err(|e| self.err(e))
+    }
+
+    /// (At the hub.) Apply a site's batch in one transaction, idempotent; the new cursor.
+    pub fn apply_replica(
+        &mut self,
+        batch: &ReplicaBatch,
+        agent: &str,
+    ) -> Result<HubCursor, StoreError> {
+        let now = jiff::Timestamp::now().as_millisecond();
+        // A refusal comes before the batch writes anything.
+        self.write(|tx| apply(tx, batch, agent, now))?
+            .map_err(|detail| self.refused(detail))
+    }
+
+    /// The hub refused a site's agent, for `detail`.
+    fn refused(&self, detail: String) -> StoreError {
+        StoreError::SiteRefused {
+            path: self.path.clone(),
+            detail,
+        }
+    }
+}
 
 /// This inventory's id (`meta.inventory_id`): 128 random bits in hex, made the first time the
 /// inventory sends to a hub, so that a copy made before then is an inventory of its own. The hub
@@ -305,7 +403,7 @@ pub(crate) fn batch(
     let mut scans_done = cursor.last_scan;
     let mut running = Vec::new();
     for s in &mut scans {
-        let live = matches!(s.values[beat], Value::Int(t) if t >= now - super::record::STALE_MS)
+        let live = matches!(s.values[beat], Value::Int(t) if t >= now - record::STALE_MS)
             && !gone(s.origin);
         if live {
             running.push(s.origin);
@@ -540,4 +638,408 @@ fn device(conn: &Conn, id: i64) -> super::db::Result<Option<CopiedDevice>> {
         report,
         findings,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Credential, Protocol, Stream};
+    use crate::store::testing::{
+        Engine, TestDb, both_engines, camera, check, report, scan, stream_of,
+    };
+    use crate::store::{
+        CHECKS_PER_STREAM, CheckLayer, CheckRecord, DeviceQuery, DeviceSummary, Diff, EventQuery,
+        ScanInfo, SiteSummary, StoreEvent,
+    };
+
+    both_engines!(
+        a_site_copies_to_the_hub_once,
+        checks_and_snapshots_reach_the_hub_once,
+    );
+
+    /// A scan whose process was killed (its lock free, its heartbeat still fresh) is ended for
+    /// the hub at once, not two minutes later; one whose process is alive holds the cursor.
+    #[test]
+    fn a_scan_whose_process_died_is_ended_for_the_hub_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("site.db");
+        let now = jiff::Timestamp::now().to_string();
+        let info = ScanInfo {
+            started_at: now.clone(),
+            finished_at: now,
+            ..scan(1, false)
+        };
+        let mut recording = Store::open(&path).unwrap();
+        let id = recording.begin_scan(&info).unwrap();
+        let agent = Store::open(&path).unwrap();
+        let batch = || {
+            agent
+                .replica_batch("lab", HubCursor::default(), 10, 100)
+                .unwrap()
+        };
+        assert_eq!(batch().scans_done, 0, "its process holds it: running");
+        assert_eq!(
+            recording
+                .replica_batch("lab", HubCursor::default(), 10, 100)
+                .unwrap()
+                .scans_done,
+            0,
+            "running for the process recording it"
+        );
+        // What kill -9 leaves: the row with a fresh heartbeat, the lock let go.
+        drop(recording);
+        assert_eq!(batch().scans_done, id, "ended: nobody records it");
+    }
+
+    /// A site's inventory copied into a hub's: scans, devices with their streams and
+    /// descriptions, and events, in order; a batch applied twice (a retry, an agent killed after
+    /// the hub committed) adds nothing; two sites with the same addresses stay apart.
+    fn a_site_copies_to_the_hub_once(engine: Engine) {
+        let creds = [Credential::new("admin", "12345")];
+        let mut sites = Vec::new();
+        for (name, width) in [("north", 1920), ("south", 1280)] {
+            let db = TestDb::new(Engine::Sqlite);
+            let mut s = db.open();
+            let at = |n: u32, complete| ScanInfo {
+                site: name.into(),
+                ..scan(n, complete)
+            };
+            s.record_scan(
+                &at(1, true),
+                &report(vec![
+                    camera("aa:bb:cc:00:00:01", "10.0.0.5", width),
+                    camera("aa:bb:cc:00:00:02", "10.0.0.6", width),
+                ]),
+                &creds,
+            )
+            .unwrap();
+            s.record_scan(
+                &at(2, true),
+                &report(vec![camera("aa:bb:cc:00:00:01", "10.0.0.5", width * 2)]),
+                &creds,
+            )
+            .unwrap();
+            sites.push((name, db, s));
+        }
+        let hub_db = TestDb::new(engine);
+        let mut hub = hub_db.open();
+        for (name, _db, site) in &sites {
+            let mut cursor = hub.hub_cursor(name).unwrap();
+            assert_eq!(cursor, HubCursor::default());
+            // North in small batches (one scan, two events at a time), south in one.
+            let (scans, events) = if *name == "north" {
+                (1, 2)
+            } else {
+                (100, 1000)
+            };
+            loop {
+                let b = site.replica_batch(name, cursor, scans, events).unwrap();
+                if b.is_empty() {
+                    break;
+                }
+                let after = hub.apply_replica(&b, "test").unwrap();
+                // Applied again: the same cursor, nothing added.
+                let events = hub.last_event_id().unwrap();
+                assert_eq!(hub.apply_replica(&b, "test").unwrap(), after);
+                assert_eq!(hub.last_event_id().unwrap(), events);
+                assert!(after.last_event >= cursor.last_event);
+                cursor = after;
+            }
+            assert_eq!(hub.hub_cursor(name).unwrap(), cursor);
+        }
+        for (name, _db, site) in &sites {
+            let q = EventQuery {
+                site: Some(name.to_string()),
+                ..EventQuery::default()
+            };
+            let local: Vec<_> = site.events(&q).unwrap();
+            let copied: Vec<_> = hub.events(&q).unwrap();
+            let view =
+                |e: &StoreEvent| (e.kind, e.at.clone(), e.stream_url.clone(), e.detail.clone());
+            assert_eq!(
+                local.iter().map(view).collect::<Vec<_>>(),
+                copied.iter().map(view).collect::<Vec<_>>(),
+                "{name}"
+            );
+            let dq = DeviceQuery {
+                site: Some(name.to_string()),
+                ..DeviceQuery::default()
+            };
+            let strip = |d: &DeviceSummary| {
+                let mut d = d.clone();
+                d.id = 0;
+                d
+            };
+            assert_eq!(
+                site.devices(&dq)
+                    .unwrap()
+                    .iter()
+                    .map(strip)
+                    .collect::<Vec<_>>(),
+                hub.devices(&dq)
+                    .unwrap()
+                    .iter()
+                    .map(strip)
+                    .collect::<Vec<_>>()
+            );
+            let d = hub.device("10.0.0.5", Some(name)).unwrap().unwrap();
+            assert_eq!(d.streams.len(), 1);
+            assert!(d.streams[0].video.is_some());
+            let report = hub.device_report(d.summary.id).unwrap().unwrap();
+            assert_eq!(report.mac.as_deref(), Some("aa:bb:cc:00:00:01"));
+            assert_eq!(hub.scans(Some(name)).unwrap().len(), 2);
+        }
+        assert_eq!(hub.devices(&DeviceQuery::default()).unwrap().len(), 4);
+        // The sites overview counts the same at the hub (copied streams, counted by their own
+        // site) as at each site (its own streams, counted by their device's).
+        let counts = |s: &SiteSummary| {
+            let n = (s.devices, s.cameras, s.online, s.offline);
+            (
+                s.name.clone(),
+                n,
+                s.streams_up,
+                s.streams_down,
+                s.last_scan.clone(),
+            )
+        };
+        let at_hub: Vec<_> = hub.sites().unwrap().iter().map(counts).collect();
+        let at_sites: Vec<_> = sites
+            .iter()
+            .flat_map(|(_, _, s)| s.sites().unwrap())
+            .map(|s| counts(&s))
+            .collect();
+        assert_eq!(at_hub, at_sites);
+        assert!(at_hub.iter().all(|s| s.2 + s.3 > 0), "{at_hub:?}");
+        if engine == Engine::Postgres {
+            // A hub session the server ends when its site's link dies mid-transaction.
+            let idle: String = hub
+                .conn
+                .query_row("SHOW idle_in_transaction_session_timeout", params![], |r| {
+                    r.get(0)
+                })
+                .unwrap();
+            assert_eq!(idle, "20s");
+            // Events whose NULLs differ share their statement: one prepared per shape.
+            let prepared = hub
+                .conn
+                .query_all(
+                    "SELECT statement, count(*) FROM pg_prepared_statements
+                     WHERE statement LIKE 'INSERT INTO events%' GROUP BY statement",
+                    params![],
+                )
+                .unwrap();
+            assert!(!prepared.is_empty());
+            for row in &prepared {
+                let n: i64 = row.get(1).unwrap();
+                assert_eq!(n, 1, "{:?}", row.get::<_, String>(0));
+            }
+        }
+    }
+
+    /// A site's stream checks and per-scan snapshots reach the hub, each batch applied twice:
+    /// nothing is added the second time; the hub's checks of a stream are the site's (the same
+    /// order and figures), bounded as the site bounds them; `diff` at the hub (by default, and by
+    /// the hub's scan ids) says what it says at the site.
+    fn checks_and_snapshots_reach_the_hub_once(engine: Engine) {
+        let site_db = TestDb::new(Engine::Sqlite);
+        let mut site = site_db.open();
+        let creds = [Credential::new("admin", "12345")];
+        let at = |n: u32| ScanInfo {
+            site: "north".into(),
+            ..scan(n, true)
+        };
+        let mut third = camera("aa:bb:cc:00:00:03", "10.0.0.7", 640);
+        third.firmware = Some("V5.8.0".into());
+        third.open_ports = vec![80, 554];
+        for (n, devices) in [
+            (
+                1,
+                vec![
+                    camera("aa:bb:cc:00:00:01", "10.0.0.5", 1920),
+                    camera("aa:bb:cc:00:00:02", "10.0.0.6", 1920),
+                ],
+            ),
+            (2, vec![camera("aa:bb:cc:00:00:01", "10.0.0.5", 1280)]),
+            (
+                3,
+                vec![camera("aa:bb:cc:00:00:01", "10.0.0.5", 1280), third],
+            ),
+        ] {
+            site.record_scan(&at(n), &report(devices), &creds).unwrap();
+        }
+        let stream = stream_of(&site, "10.0.0.5").stream_id;
+        let hub_db = TestDb::new(engine);
+        let mut hub = hub_db.open();
+        // Another site's rows first: the hub's stream and text ids are not north's.
+        let south_db = TestDb::new(Engine::Sqlite);
+        let mut south = south_db.open();
+        let mut cam = camera("aa:bb:cc:00:00:09", "10.0.0.9", 800);
+        cam.streams.push(Stream::new(
+            "rtsp://10.0.0.9:554/second".into(),
+            Protocol::Rtsp,
+            554,
+        ));
+        south
+            .record_scan(
+                &ScanInfo {
+                    site: "south".into(),
+                    ..scan(1, true)
+                },
+                &report(vec![cam]),
+                &creds,
+            )
+            .unwrap();
+        let b = south
+            .replica_batch("south", HubCursor::default(), 10, 10)
+            .unwrap();
+        hub.apply_replica(&b, "test").unwrap();
+        let rows = |hub: &Store| -> Vec<i64> {
+            ["scan_devices", "checks", "texts", "events", "streams"]
+                .iter()
+                .map(|t| {
+                    hub.conn
+                        .query_row(&format!("SELECT COUNT(*) FROM {t}"), params![], |r| {
+                            r.get(0)
+                        })
+                        .unwrap()
+                })
+                .collect()
+        };
+        // Checks in rounds, each pushed in batches of 7: the hub is sent more than it keeps of
+        // the stream and bounds it, as the site does.
+        let mut n = 0u32;
+        for round in 0..3 {
+            for _ in 0..60 {
+                n += 1;
+                let mut c = check(if n.is_multiple_of(9) {
+                    CheckLayer::Media
+                } else {
+                    CheckLayer::Ok
+                });
+                c.fps = (!n.is_multiple_of(9)).then_some(20.0 + f64::from(n % 7) / 4.0);
+                c.bitrate_kbps = c.fps.map(|f| f * 101.5);
+                c.first_packet_ms = Some(u64::from(n));
+                site.record_check(stream, &c, 2).unwrap();
+            }
+            let mut cursor = hub.hub_cursor("north").unwrap();
+            loop {
+                let b = site.replica_batch("north", cursor, 1, 7).unwrap();
+                if b.is_empty() {
+                    break;
+                }
+                assert!(b.checks.len() <= 7);
+                if round == 0 && cursor.last_scan == 0 {
+                    assert!(!b.snapshots.is_empty(), "an ended scan brings its snapshot");
+                }
+                let after = hub.apply_replica(&b, "test").unwrap();
+                let before = rows(&hub);
+                assert_eq!(hub.apply_replica(&b, "test").unwrap(), after);
+                assert_eq!(rows(&hub), before, "a batch applied twice adds nothing");
+                assert!(after.last_check >= cursor.last_check);
+                cursor = after;
+            }
+        }
+        let hub_stream = {
+            let d = hub.device("10.0.0.5", Some("north")).unwrap().unwrap();
+            hub.streams(Some(d.summary.id), None, None, 10).unwrap()[0].id
+        };
+        let view = |c: &CheckRecord| {
+            (
+                c.at.clone(),
+                c.ok,
+                c.layer.clone(),
+                c.error.clone(),
+                c.first_packet_ms,
+                c.fps,
+                c.bitrate_kbps,
+            )
+        };
+        let here: Vec<_> = site
+            .checks(stream, None, 1000)
+            .unwrap()
+            .unwrap()
+            .iter()
+            .map(view)
+            .collect();
+        let there: Vec<_> = hub
+            .checks(hub_stream, None, 1000)
+            .unwrap()
+            .unwrap()
+            .iter()
+            .map(view)
+            .collect();
+        assert_eq!(here.len(), CHECKS_PER_STREAM as usize);
+        assert_eq!(there, here);
+        assert_eq!(
+            hub.checks(hub_stream, None, 5).unwrap().unwrap().len(),
+            5,
+            "the newest five"
+        );
+        let kept: i64 = hub
+            .conn
+            .query_row(
+                "SELECT COUNT(*) FROM checks WHERE stream_id = ?1",
+                [hub_stream],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(kept, CHECKS_PER_STREAM, "bounded at the hub");
+        // The stream's state came with its checks.
+        let state = |s: &Store, id: i64| {
+            s.conn
+                .query_row(
+                    "SELECT measured, fails, last_verified FROM streams WHERE id = ?1",
+                    [id],
+                    |r| {
+                        Ok((
+                            r.get::<_, Option<String>>(0)?,
+                            r.get::<_, i64>(1)?,
+                            r.get::<_, Option<i64>>(2)?,
+                        ))
+                    },
+                )
+                .unwrap()
+        };
+        assert_eq!(state(&hub, hub_stream), state(&site, stream));
+
+        // diff: the same at both but for ids (the hub's own).
+        let strip = |d: &Diff| {
+            let mut v = serde_json::to_value(d).unwrap();
+            for side in ["a", "b"] {
+                v[side]["id"] = serde_json::Value::Null;
+            }
+            for list in ["added", "removed", "changed"] {
+                for d in v[list].as_array_mut().unwrap() {
+                    d["device_id"] = serde_json::Value::Null;
+                }
+            }
+            v
+        };
+        let local = site.diff(None, None, Some("north")).unwrap();
+        assert!(!local.added.is_empty(), "{local:?}");
+        assert_eq!(
+            strip(&hub.diff(None, None, Some("north")).unwrap()),
+            strip(&local)
+        );
+        let ids = |s: &Store| -> Vec<i64> {
+            let mut v: Vec<i64> = s
+                .scans(Some("north"))
+                .unwrap()
+                .iter()
+                .map(|x| x.id)
+                .collect();
+            v.sort_unstable();
+            v
+        };
+        let (l, h) = (ids(&site), ids(&hub));
+        assert_eq!(h.len(), 3);
+        let local = site.diff(Some(l[0]), Some(l[1]), None).unwrap();
+        assert!(
+            !local.removed.is_empty() && !local.changed.is_empty(),
+            "{local:?}"
+        );
+        let copied = hub.diff(Some(h[0]), Some(h[1]), None).unwrap();
+        assert_eq!(strip(&copied), strip(&local));
+        assert_eq!((copied.a.id, copied.b.id), (h[0], h[1]));
+    }
 }

@@ -139,7 +139,7 @@ pub(crate) fn apply(
         )));
     }
     crate::store::sites::touch(tx, site, agent, now)?;
-    let mut texts = crate::store::record::Texts::new();
+    let mut texts = crate::store::scans::record::Texts::new();
     // The hub's ids of the site's rows this batch names: found once each (an upsert returns its
     // row's id), not once per event.
     let mut ids = HubIds::default();
@@ -307,7 +307,7 @@ fn insert_rows(
 /// A batch's stream checks at the hub, after the hub's cursor (`after`: those at or before it
 /// were applied by an earlier batch, and some may have been pruned since), in site order, on
 /// the hub's copy of their stream; each stream's checks then bounded as the site bounds them
-/// ([`crate::store::health::prune_checks`]). The hub's ids follow the site's, so "the newest" is the
+/// ([`crate::store::checks::prune_checks`]). The hub's ids follow the site's, so "the newest" is the
 /// same checks at both.
 fn apply_checks(
     tx: &Conn,
@@ -345,7 +345,7 @@ fn apply_checks(
         &rows,
     )?;
     for stream in streams {
-        crate::store::health::prune_checks(tx, stream)?;
+        crate::store::checks::prune_checks(tx, stream)?;
     }
     Ok(())
 }
@@ -356,7 +356,7 @@ fn apply_snapshots(
     tx: &Conn,
     site: &str,
     snapshots: &[CopiedSnapshot],
-    texts: &mut crate::store::record::Texts,
+    texts: &mut crate::store::scans::record::Texts,
     ids: &mut HubIds,
 ) -> crate::store::db::Result<()> {
     for snap in snapshots {
@@ -405,7 +405,7 @@ fn apply_device(
     tx: &Conn,
     site: &str,
     d: &CopiedDevice,
-    texts: &mut crate::store::record::Texts,
+    texts: &mut crate::store::scans::record::Texts,
     ids: &mut HubIds,
 ) -> crate::store::db::Result<i64> {
     let nd = count(DEVICE_COLS);

@@ -6,20 +6,21 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use super::db::{Conn, OptionalExtension, params};
+use crate::store::db::{self, Conn, OptionalExtension, params};
 
-use super::columns::{
+use super::derive::{
+    Facts, ObsStream, Observed, Plan, PriorDevice, PriorStream, Who, plan, stream_state,
+};
+use super::{Recorded, ScanInfo};
+use crate::model::Credential;
+use crate::model::{Device, Report, Stream, StreamStatus};
+use crate::store::columns::{
     clean_url, compact_json, cred_hash, device_state_str, join_ports, measured_text, method_name,
     millis, parse_auth, parse_state, parse_status, percent_decode, rfc3339, split_ports,
     stream_key, stream_state_str,
 };
-use super::derive::{
-    Facts, ObsStream, Observed, Plan, PriorDevice, PriorStream, Who, plan, stream_state,
-};
-use super::identity::{Identity, merge_observations};
-use super::{DeviceState, Recorded, ScanInfo, StoreEvent, StreamState};
-use crate::model::Credential;
-use crate::model::{Device, Report, Stream, StreamStatus};
+use crate::store::identity::{Identity, merge_observations};
+use crate::store::{DeviceState, StoreEvent, StreamState};
 
 /// The credential that opened `s` on `ip`: from the URL when it carries one
 /// (`--show-credentials`), else the entry of `creds` the scan says opened it
@@ -106,7 +107,7 @@ pub(crate) fn observe<'a>(
 }
 
 /// Every device the store holds, with its streams, as [`super::derive::plan`] compares them.
-fn load_prior(tx: &Conn, site: &str) -> super::db::Result<(Vec<PriorDevice>, HashMap<i64, usize>)> {
+fn load_prior(tx: &Conn, site: &str) -> db::Result<(Vec<PriorDevice>, HashMap<i64, usize>)> {
     let mut stmt = tx.prepare(
         "SELECT id, mac, serial_key, uuid, ip, vendor, model, firmware, state, methods, ports,
                 last_seen FROM devices WHERE site = ?1",
@@ -138,7 +139,7 @@ fn load_prior(tx: &Conn, site: &str) -> super::db::Result<(Vec<PriorDevice>, Has
                 streams: Vec::new(),
             })
         })?
-        .collect::<super::db::Result<_>>()?;
+        .collect::<db::Result<_>>()?;
     let by_id: HashMap<i64, usize> = prior.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
     let mut stmt = tx.prepare(
         "SELECT s.device_id, s.id, s.url, s.port, s.status, s.auth, s.state, t.text, s.cred
@@ -190,7 +191,7 @@ impl Texts {
         }
     }
 
-    pub fn id(&mut self, tx: &Conn, text: &str) -> super::db::Result<i64> {
+    pub fn id(&mut self, tx: &Conn, text: &str) -> db::Result<i64> {
         if let Some(&id) = self.cache.get(text) {
             return Ok(id);
         }
@@ -217,7 +218,7 @@ fn media_json(s: &Stream) -> String {
 
 /// Rows written before sites existed (site `''`) belong to the first site that records: the
 /// inventory file was that machine's.
-fn adopt_unsited(tx: &Conn, site: &str) -> super::db::Result<()> {
+fn adopt_unsited(tx: &Conn, site: &str) -> db::Result<()> {
     for table in ["devices", "scans", "events"] {
         tx.execute(
             &format!("UPDATE {table} SET site = ?1 WHERE site = ''"),
@@ -243,7 +244,7 @@ pub(crate) enum ScanRow {
 /// A scan that records its devices as they become final: its row, complete = 0 and a heartbeat
 /// (`now`) until its end. Heartbeats older than [`STALE_MS`] (a recording process killed) are
 /// cleared first: those scans ended, incomplete.
-pub(crate) fn begin(tx: &Conn, scan: &ScanInfo, now: i64) -> super::db::Result<i64> {
+pub(crate) fn begin(tx: &Conn, scan: &ScanInfo, now: i64) -> db::Result<i64> {
     adopt_unsited(tx, &scan.site)?;
     tx.execute(
         "UPDATE scans SET heartbeat = NULL WHERE heartbeat < ?1",
@@ -271,7 +272,7 @@ pub(crate) fn begin(tx: &Conn, scan: &ScanInfo, now: i64) -> super::db::Result<i
 pub(crate) const STALE_MS: i64 = 2 * 60 * 1000;
 
 /// The scan's row: a new one, or the running scan's, moved on (a part) or ended (its end).
-fn scan_row(tx: &Conn, scan: &ScanInfo, row: ScanRow, now: i64) -> super::db::Result<i64> {
+fn scan_row(tx: &Conn, scan: &ScanInfo, row: ScanRow, now: i64) -> db::Result<i64> {
     Ok(match row {
         ScanRow::New => tx.insert(
             "INSERT INTO scans (started_at, finished_at, complete, targets, ports, methods, version,
@@ -311,7 +312,7 @@ fn count_scan(
     scan_id: i64,
     row: ScanRow,
     (devices, events): (usize, usize),
-) -> super::db::Result<()> {
+) -> db::Result<()> {
     if row == ScanRow::New {
         tx.execute(
             "UPDATE scans SET devices = ?2, events = ?3 WHERE id = ?1",
@@ -336,7 +337,7 @@ pub(crate) fn record(
     report: &Report,
     creds: &[Credential],
     row: ScanRow,
-) -> super::db::Result<Recorded> {
+) -> db::Result<Recorded> {
     let now = millis(&scan.finished_at);
     adopt_unsited(tx, &scan.site)?;
     let scan_id = scan_row(tx, scan, row, now)?;
@@ -362,7 +363,7 @@ pub(crate) fn record(
         let prior = seen.prior.map(|i| &prior[i]);
         let id = write_device(tx, now, &scan.site, o, prior, &seen.ports, &mut texts)?;
         ids.push(id);
-        super::reports::write(tx, id, scan_id, scan.complete, o.device)?;
+        crate::store::reports::write(tx, id, scan_id, scan.complete, o.device)?;
         let mut snap = Vec::with_capacity(o.streams.len());
         for ((s, &write), &ps) in o
             .streams
@@ -442,7 +443,7 @@ fn write_device(
     prior: Option<&PriorDevice>,
     ports: &[u16],
     texts: &mut Texts,
-) -> super::db::Result<i64> {
+) -> db::Result<i64> {
     let d = o.device;
     let mut identity = o.identity.clone();
     if let Some(p) = prior {
@@ -543,7 +544,7 @@ fn write_stream(
     prior: Option<i64>,
     facts: i64,
     texts: &mut Texts,
-) -> super::db::Result<i64> {
+) -> db::Result<i64> {
     let st = s.stream;
     // An undescribed stream (asks for credentials, not opened) keeps its last description.
     let described = s.facts.described();
@@ -619,7 +620,7 @@ fn write_events(
     plan: &Plan,
     prior: &[PriorDevice],
     ids: &[i64],
-) -> super::db::Result<Vec<StoreEvent>> {
+) -> db::Result<Vec<StoreEvent>> {
     let mut out = Vec::with_capacity(plan.events.len());
     let at = rfc3339(now);
     for e in &plan.events {

@@ -30,10 +30,11 @@ use std::net::IpAddr;
 
 use serde_json::{Value, json};
 
-use super::identity::{Candidate, Identity, Index};
-use super::{DeviceState, EventKind, ScanInfo, StreamState};
+use super::ScanInfo;
 use crate::model::addr::{AddrRange, TargetSpec, parse_spec};
 use crate::model::{AuthScheme, Device, Stream, StreamStatus};
+use crate::store::identity::{Candidate, Identity, Index};
+use crate::store::{DeviceState, EventKind, StreamState};
 
 /// Frame-rate change that counts as `stream_changed` (the 5 %). A measured rate moves
 /// by about 1 % from one scan to the next on an unchanged camera (VLC's 5 fps MJPEG read 4.97,
@@ -666,7 +667,7 @@ mod tests {
         PriorDevice {
             id,
             identity: Identity {
-                mac: super::super::identity::normalize_mac(mac),
+                mac: crate::store::identity::normalize_mac(mac),
                 ..Identity::default()
             },
             ip: Some(ip(addr)),

@@ -1,0 +1,261 @@
+//! Streams as the inventory remembers them (their URLs never carry credentials): the columns one
+//! is read from (shared with a device's detail, `devices`), streams with their ids and their
+//! devices' (`GET /api/v1/streams`), and which credential opened which stream, as group numbers
+//! (`audit --from-db`'s credential reuse; the keyed hash itself stays in the store).
+
+use serde::Serialize;
+
+use super::columns::{parse_auth, parse_status, rfc3339};
+use super::db::{self, Conn, Row, params};
+use super::{Store, StoreError, StreamState};
+use crate::model::{AudioInfo, AuthScheme, Measured, Protocol, StreamStatus, VideoInfo};
+
+/// A stream as the store remembers it. The URL never carries credentials.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StreamRecord {
+    pub url: String,
+    pub protocol: Protocol,
+    pub port: u16,
+    pub status: StreamStatus,
+    pub auth: AuthScheme,
+    pub username: Option<String>,
+    pub video: Option<VideoInfo>,
+    pub audio: Option<AudioInfo>,
+    pub measured: Option<Measured>,
+    pub state: StreamState,
+    pub state_since: String,
+    pub first_seen: String,
+    pub last_seen: String,
+    /// RFC 3339: the last time media packets were received from it.
+    pub last_verified: Option<String>,
+}
+
+impl StreamRecord {
+    /// The stream as the scan model describes it, for the model's main-stream ranking
+    /// ([`crate::model::stream_rank`]): verified once media was received from it.
+    pub fn as_model(&self) -> crate::model::Stream {
+        let mut s = crate::model::Stream::new(self.url.clone(), self.protocol, self.port);
+        s.status = self.status;
+        s.auth = self.auth;
+        s.verified = self.last_verified.is_some();
+        s.video.clone_from(&self.video);
+        s.measured.clone_from(&self.measured);
+        s
+    }
+}
+
+/// A stream with its id and its device's (the API's `GET /api/v1/streams`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StreamEntry {
+    pub id: i64,
+    pub device_id: i64,
+    #[serde(flatten)]
+    pub stream: StreamRecord,
+}
+
+impl Store {
+    /// Up to `limit` streams with their ids and their devices', by id: of `device` (any when
+    /// `None`), in `state` (any when `None`), with an id above `after`.
+    pub fn streams(
+        &self,
+        device: Option<i64>,
+        state: Option<StreamState>,
+        after: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<StreamEntry>, StoreError> {
+        streams(&self.conn, device, state, after, limit).map_err(|e| self.err(e))
+    }
+
+    /// Which credential opened each stream (`audit --from-db`'s credential-reuse): `(device id,
+    /// stream URL, group)`, streams opened by one credential sharing a group number; the
+    /// credential is never read back (the store keeps only its keyed hash).
+    pub fn stream_credentials(
+        &self,
+        site: Option<&str>,
+    ) -> Result<Vec<(i64, String, usize)>, StoreError> {
+        stream_credentials(&self.conn, site).map_err(|e| self.err(e))
+    }
+}
+
+/// The columns [`stream_record`] reads, then the stream's id and its device's.
+pub(super) const STREAM_COLUMNS: &str =
+    "SELECT s.url, s.protocol, s.port, s.status, s.auth, s.username, t.text,
+        s.state, s.state_since, s.first_seen, s.last_seen, s.last_verified, s.measured,
+        s.id, s.device_id
+    FROM streams s LEFT JOIN texts t ON t.id = s.media";
+
+pub(super) fn stream_record(r: &Row) -> db::Result<StreamRecord> {
+    let media: serde_json::Value = r
+        .get::<_, Option<String>>(6)?
+        .and_then(|m| serde_json::from_str(&m).ok())
+        .unwrap_or_default();
+    Ok(StreamRecord {
+        url: r.get(0)?,
+        protocol: serde_json::from_value(serde_json::Value::String(r.get(1)?))
+            .unwrap_or(Protocol::Rtsp),
+        port: r.get(2)?,
+        status: parse_status(&r.get::<_, String>(3)?),
+        auth: parse_auth(&r.get::<_, String>(4)?),
+        username: r.get(5)?,
+        video: serde_json::from_value(media["video"].clone())
+            .ok()
+            .flatten(),
+        audio: serde_json::from_value(media["audio"].clone())
+            .ok()
+            .flatten(),
+        measured: r
+            .get::<_, Option<String>>(12)?
+            .as_deref()
+            .and_then(super::columns::parse_measured),
+        state: if r.get::<_, String>(7)? == "up" {
+            StreamState::Up
+        } else {
+            StreamState::Down
+        },
+        state_since: rfc3339(r.get(8)?),
+        first_seen: rfc3339(r.get(9)?),
+        last_seen: rfc3339(r.get(10)?),
+        last_verified: r.get::<_, Option<i64>>(11)?.map(rfc3339),
+    })
+}
+
+/// Streams with their ids and their devices', by id: of `device` (any when `None`), in `state`,
+/// with an id above `after`, at most `limit`.
+pub(crate) fn streams(
+    conn: &Conn,
+    device: Option<i64>,
+    state: Option<StreamState>,
+    after: Option<i64>,
+    limit: usize,
+) -> db::Result<Vec<StreamEntry>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{STREAM_COLUMNS} WHERE (?1 IS NULL OR s.device_id = ?1) AND (?2 IS NULL OR s.state = ?2)
+           AND (?3 IS NULL OR s.id > ?3)
+         ORDER BY s.id LIMIT ?4"
+    ))?;
+    let state = state.map(|s| match s {
+        StreamState::Up => "up",
+        StreamState::Down => "down",
+    });
+    stmt.query_map(params![device, state, after, limit as i64], |r| {
+        Ok(StreamEntry {
+            id: r.get(13)?,
+            device_id: r.get(14)?,
+            stream: stream_record(r)?,
+        })
+    })?
+    .collect()
+}
+
+/// Which credential opened each stream, as group numbers (one per keyed hash, numbered in
+/// stream order; the hash itself stays in the store): `(device id, stream URL, group)`, of one
+/// site or all.
+pub(crate) fn stream_credentials(
+    conn: &Conn,
+    site: Option<&str>,
+) -> db::Result<Vec<(i64, String, usize)>> {
+    let rows = conn.query_all(
+        "SELECT s.device_id, s.url, s.cred FROM streams s JOIN devices d ON d.id = s.device_id
+         WHERE s.cred IS NOT NULL AND (?1 IS NULL OR d.site = ?1) ORDER BY s.id",
+        params![site],
+    )?;
+    let mut groups: Vec<Vec<u8>> = Vec::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let hash: Vec<u8> = r.get(2)?;
+        let group = match groups.iter().position(|g| *g == hash) {
+            Some(g) => g,
+            None => {
+                groups.push(hash);
+                groups.len() - 1
+            }
+        };
+        out.push((r.get(0)?, r.get(1)?, group));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Credential;
+    use crate::store::testing::{Engine, both_engines, camera, report, scan, two_cameras};
+    use crate::store::{DeviceQuery, EventQuery};
+
+    both_engines!(pages_by_id_for_the_api);
+
+    /// The API's reads: pages of devices by id (filters and text in SQL), streams with ids,
+    /// events by id before a cursor and after a last-seen id.
+    fn pages_by_id_for_the_api(engine: Engine) {
+        let (_dir, mut store) = two_cameras(engine);
+        store
+            .record_scan(
+                &scan(2, true),
+                &report(vec![
+                    camera("aa:bb:cc:00:00:01", "10.0.0.5", 1920),
+                    camera("aa:bb:cc:00:00:02", "10.0.0.6", 1920),
+                    camera("aa:bb:cc:00:00:03", "10.0.0.7", 1280),
+                ]),
+                &[Credential::new("admin", "12345")],
+            )
+            .unwrap();
+        let any = DeviceQuery::default();
+        let all = store.devices_page(&any, None, None, 100).unwrap();
+        let ids: Vec<i64> = all.iter().map(|d| d.id).collect();
+        assert_eq!(ids.len(), 3);
+        assert!(ids.windows(2).all(|w| w[0] < w[1]));
+        let first = store.devices_page(&any, None, None, 2).unwrap();
+        let rest = store
+            .devices_page(&any, None, Some(first[1].id), 2)
+            .unwrap();
+        assert_eq!(
+            first.iter().chain(&rest).map(|d| d.id).collect::<Vec<_>>(),
+            ids
+        );
+        let text = |t: &str| store.devices_page(&any, Some(t), None, 100).unwrap().len();
+        assert_eq!(text("10.0.0.7"), 1);
+        assert_eq!(text("AA:BB:CC:00:00:0"), 3);
+        assert_eq!(text("HIKVISION"), 3);
+        assert_eq!(text("axis"), 0);
+
+        let streams = store.streams(None, None, None, 100).unwrap();
+        assert_eq!(streams.len(), 3);
+        let first = store.streams(None, Some(StreamState::Up), None, 2).unwrap();
+        let rest = store
+            .streams(None, Some(StreamState::Up), Some(first[1].id), 2)
+            .unwrap();
+        assert_eq!(
+            first.iter().chain(&rest).cloned().collect::<Vec<_>>(),
+            streams
+        );
+        assert!(
+            store
+                .streams(None, Some(StreamState::Down), None, 100)
+                .unwrap()
+                .is_empty()
+        );
+        let d7 = store.device("10.0.0.7", None).unwrap().unwrap();
+        let s7: Vec<_> = streams
+            .iter()
+            .filter(|s| s.device_id == d7.summary.id)
+            .collect();
+        assert_eq!(s7.len(), 1);
+        assert!(!s7[0].stream.url.contains("12345"), "{}", s7[0].stream.url);
+        assert_eq!(s7[0].stream, d7.streams[0]);
+
+        let newest = store.last_event_id().unwrap();
+        let events = store.events_before(&EventQuery::default(), None).unwrap();
+        assert_eq!(events[0].id, newest);
+        assert!(events.windows(2).all(|w| w[0].id > w[1].id));
+        let older = store
+            .events_before(&EventQuery::default(), Some(events[0].id))
+            .unwrap();
+        assert_eq!(older, events[1..]);
+        let after = store.events_after(events[2].id, 100).unwrap();
+        let mut expected = events[..2].to_vec();
+        expected.reverse();
+        assert_eq!(after, expected);
+        assert_eq!(store.events_after(newest, 100).unwrap(), vec![]);
+        assert_eq!(store.events_after(0, 1).unwrap().len(), 1);
+    }
+}
