@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use tokio::net::UdpSocket;
 
+use super::links::Link;
 use crate::discovery::targets::TargetSet;
 use crate::net::packet::ArpSocket;
 use crate::proto::arp;
@@ -71,14 +72,6 @@ const MAX_MACS: usize = 4;
 /// Frames sent back to back before the sender yields to the receiver, so replies are read while a
 /// large range is still being swept and the socket's receive buffer never overflows.
 const RAW_BURST: usize = 64;
-
-/// One attached network to sweep with raw ARP.
-#[derive(Debug, Clone)]
-pub struct Link {
-    pub interface: String,
-    pub ip: Ipv4Addr,
-    pub mac: [u8; 6],
-}
 
 /// Raw ARP sweep of `targets` (all on `link`'s network). Fails with `PermissionDenied` when the
 /// process may not open packet sockets; the caller then uses [`sweep`]. `on_found` hears each host

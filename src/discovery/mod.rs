@@ -6,6 +6,7 @@
 
 pub mod arp;
 pub mod camera_macs;
+pub mod links;
 pub mod listen;
 pub mod mdns;
 pub mod protocols;
@@ -13,6 +14,8 @@ pub mod ssdp;
 pub mod targets;
 pub mod vendor;
 pub mod wsd;
+
+pub use links::Links;
 
 use clap::ValueEnum;
 use clap::builder::PossibleValue;

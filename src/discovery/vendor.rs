@@ -14,6 +14,8 @@ use std::time::Duration;
 
 use tokio::net::UdpSocket;
 
+use super::links::Interface;
+
 /// Largest datagram read.
 const MAX_DATAGRAM: usize = 64 * 1024;
 
@@ -31,13 +33,6 @@ pub struct Query {
     pub group: Option<Ipv4Addr>,
     /// Datagrams sent to every destination, in order.
     pub datagrams: Vec<Vec<u8>>,
-}
-
-/// An interface address and its subnet's broadcast address.
-#[derive(Debug, Clone, Copy)]
-pub struct Interface {
-    pub local: Ipv4Addr,
-    pub broadcast: Ipv4Addr,
 }
 
 /// Send `query` and call `on_answer(sender, bytes)` for every datagram a target sends back within
@@ -122,12 +117,6 @@ pub fn random_uuid() -> String {
     )
 }
 
-/// The broadcast address of `ip`'s /`prefix` network.
-pub fn broadcast(ip: Ipv4Addr, prefix: u8) -> Ipv4Addr {
-    let host_bits = u32::MAX.checked_shr(u32::from(prefix)).unwrap_or(0);
-    Ipv4Addr::from(u32::from(ip) | host_bits)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,14 +131,5 @@ mod tests {
             a.chars()
                 .all(|c| c == '-' || c.is_ascii_hexdigit() && !c.is_ascii_lowercase())
         );
-    }
-
-    #[test]
-    fn broadcast_addresses() {
-        let ip = Ipv4Addr::new(198, 18, 0, 1);
-        assert_eq!(broadcast(ip, 24), Ipv4Addr::new(198, 18, 0, 255));
-        assert_eq!(broadcast(ip, 15), Ipv4Addr::new(198, 19, 255, 255));
-        assert_eq!(broadcast(ip, 32), ip);
-        assert_eq!(broadcast(ip, 0), Ipv4Addr::BROADCAST);
     }
 }

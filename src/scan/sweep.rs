@@ -175,7 +175,7 @@ impl From<targets::TargetSet> for Batch {
 async fn arp_stage(
     set: &targets::TargetSet,
     on_link: &[targets::AddrRange],
-    links: &[crate::discovery::arp::Link],
+    links: &[crate::discovery::links::Link],
     tx: &mpsc::Sender<Msg>,
     probe: &mpsc::UnboundedSender<Batch>,
     identities: &crate::analyze::identity::Identities,
@@ -347,7 +347,7 @@ const MAX_ANSWERS: usize = 65_536;
 /// its answer is read, and its channel count goes to the RTSP channel walk.
 async fn vendor_stage(
     protocol: &'static crate::discovery::protocols::VendorProtocol,
-    ifs: Vec<crate::discovery::vendor::Interface>,
+    ifs: Vec<crate::discovery::links::Interface>,
     alive: Vec<Ipv4Addr>,
     scope: targets::TargetSet,
     announcements: Announcements,
