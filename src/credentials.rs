@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use crate::discovery::targets::{TargetSpec, parse_spec};
+use crate::model::addr::{TargetSpec, parse_spec};
 
 pub use crate::model::Credential;
 

@@ -1,24 +1,40 @@
-//! ARP liveness for on-link targets: which hosts answer at layer 2, and their MACs.
+//! ARP liveness for on-link targets: which hosts answer at layer 2, and their MACs; and the ARP
+//! stage of a scan (`STAGE`, `start`), the first of them: the hosts it finds are the on-link
+//! hosts the port probes and the other stages ask.
 //!
-//! This is the unprivileged method (`shared/CRATES.md` §3): one UDP datagram to port 9 (discard) of
-//! each address makes the kernel resolve it by ARP; after a short wait the kernel's neighbour table
-//! (`/proc/net/arp`) lists every host that answered, even one whose ports are all filtered. Hosts are
-//! poked in chunks of [`CHUNK`] so the neighbour table (gc_thresh3, 1024 by default) never overflows.
+//! [`sweep`] is the unprivileged method, which needs neither root nor CAP_NET_RAW: one UDP
+//! datagram to port 9 (discard) of each address makes the kernel resolve it by ARP; after a short
+//! wait the kernel's neighbour table (`/proc/net/arp`) lists every host that answered, even one
+//! whose ports are all filtered. Hosts are poked in chunks of [`CHUNK`] so the neighbour table
+//! (gc_thresh3, 1024 by default) never overflows.
 //!
 //! With root or CAP_NET_RAW, [`sweep_raw`] sends the ARP requests itself on an `AF_PACKET` socket
 //! ([`crate::net::packet`]) and reads the answers directly: faster (no kernel retransmission timer
 //! to respect, no neighbour-table limit) and it sees hosts the kernel would not keep.
+//!
+//! What the stage yields: an `Event::Host` (method `arp`, the MAC, the camera maker its prefix
+//! names) for each host that answered, and an `Event::ArpConflict` when other MACs answered for the
+//! same address. The registry takes an ARP MAC over any MAC a device claims (the wire beats a
+//! claim), the prefix's maker only as its least trusted source, and merges the addresses that share
+//! a MAC into one device. Each MAC goes on the identity board as the host answers (before its
+//! event is sent: the host's RTSP walk may start first).
 
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
 
+use super::links::{Link, Links};
+use super::scope::{About, Probes, ScanMessage, Scope};
+use crate::analyze::identity::Identities;
 use crate::discovery::targets::TargetSet;
+use crate::model::DiscoveryMethod;
 use crate::net::packet::ArpSocket;
 use crate::proto::arp;
 use crate::proto::neigh::{Neighbour, parse_proc_net_arp};
+use crate::registry::Event;
 
 /// Hosts poked before the table is read: half the kernel's default gc_thresh3.
 pub const CHUNK: usize = 512;
@@ -71,14 +87,6 @@ const MAX_MACS: usize = 4;
 /// Frames sent back to back before the sender yields to the receiver, so replies are read while a
 /// large range is still being swept and the socket's receive buffer never overflows.
 const RAW_BURST: usize = 64;
-
-/// One attached network to sweep with raw ARP.
-#[derive(Debug, Clone)]
-pub struct Link {
-    pub interface: String,
-    pub ip: Ipv4Addr,
-    pub mac: [u8; 6],
-}
 
 /// Raw ARP sweep of `targets` (all on `link`'s network). Fails with `PermissionDenied` when the
 /// process may not open packet sockets; the caller then uses [`sweep`]. `on_found` hears each host
@@ -190,4 +198,141 @@ pub fn v4(set: &TargetSet) -> impl Iterator<Item = Ipv4Addr> + '_ {
         IpAddr::V4(v4) => Some(v4),
         IpAddr::V6(_) => None,
     })
+}
+
+/// The ARP stage.
+pub(super) const STAGE: About = About {
+    name: "ARP",
+    serves: |m| m == DiscoveryMethod::Arp,
+    announces_channels: false,
+    // The stage puts each MAC on the board itself, the moment its host answers.
+    learn: |_, _| {},
+};
+
+/// ARP on the on-link targets when the scan chose it: `scope.probed` becomes the off-link targets
+/// plus the on-link hosts that answered, `scope.alive` those hosts. Without ARP every target goes
+/// to the port probes at once.
+pub(super) async fn start<M: ScanMessage>(scope: &mut Scope<M>) {
+    if !scope.chose(DiscoveryMethod::Arp) {
+        scope.probes.hand(scope.set.clone());
+        return;
+    }
+    let (probed, alive) = find_hosts(
+        &scope.set,
+        &scope.links,
+        &scope.events,
+        &scope.probes,
+        &scope.ctx.identities,
+    )
+    .await;
+    scope.probed = probed;
+    scope.alive = alive;
+}
+
+/// ARP on the on-link part of the targets: raw frames on each interface when the process may open
+/// packet sockets, else the unprivileged poke. Returns the addresses to port-probe (off-link
+/// targets plus on-link hosts that answered) and the live on-link hosts. The addresses to probe also
+/// go to `probes` as soon as they are known: the off-link ones first, then each host as it answers
+/// (raw mode) or all of them after the sweep (unprivileged mode).
+async fn find_hosts<M: ScanMessage>(
+    set: &TargetSet,
+    links: &Links,
+    tx: &mpsc::Sender<M>,
+    probes: &Probes,
+    identities: &Identities,
+) -> (TargetSet, Vec<Ipv4Addr>) {
+    let (on_link, raw_links) = (&links.on_link, &links.arp);
+    let (inside, outside) = set.split(on_link);
+    if inside.is_empty() {
+        probes.hand(set.clone());
+        return (set.clone(), Vec::new());
+    }
+    if !outside.is_empty() {
+        probes.hand(outside.clone());
+    }
+    // Hosts handed to the probes already (a raw sweep that fails half-way is followed by the
+    // unprivileged one, which finds them again).
+    let mut handed: HashSet<Ipv4Addr> = HashSet::new();
+    let mut hand = |ip: Ipv4Addr, mac: Option<[u8; 6]>| {
+        // The MAC's maker goes on the board at once: the host's RTSP walk may start before the
+        // sweep ends and its events are sent.
+        if let Some(mac) = mac {
+            identities.learn_mac(IpAddr::V4(ip), &arp::format_mac(mac));
+        }
+        if handed.insert(ip) {
+            probes.hand_address(IpAddr::V4(ip));
+        }
+    };
+    let mut alive = Vec::new();
+    let mut raw_ok = raw_links.len() == on_link.len();
+    for (net, link) in on_link.iter().zip(raw_links) {
+        if !raw_ok {
+            break;
+        }
+        let here = inside.split(std::slice::from_ref(net)).0;
+        if here.is_empty() {
+            continue;
+        }
+        match sweep_raw(link, &here, &mut |ip, mac| hand(ip, Some(mac))).await {
+            Ok(found) => {
+                tracing::info!(
+                    hosts = %here.len(),
+                    interface = %link.interface,
+                    answered = found.len(),
+                    "ARP: raw mode (AF_PACKET requests and replies)"
+                );
+                alive.extend(found);
+            }
+            Err(e) => {
+                tracing::debug!("raw ARP on {}: {e}", link.interface);
+                raw_ok = false;
+                alive.clear();
+            }
+        }
+    }
+    if !raw_ok {
+        tracing::info!(
+            hosts = %inside.len(),
+            "ARP: unprivileged mode (UDP poke, then the kernel neighbour table; root or CAP_NET_RAW allows raw ARP)"
+        );
+        alive = match sweep(v4(&inside), DEFAULT_WAIT).await {
+            Ok(alive) => alive,
+            Err(e) => {
+                tracing::warn!("ARP sweep failed ({e}); probing every on-link address");
+                probes.hand(inside.clone());
+                return (set.clone(), Vec::new());
+            }
+        };
+    }
+    for n in &alive {
+        hand(n.ip, None);
+        identities.learn_mac(IpAddr::V4(n.ip), &n.mac);
+    }
+    let live: Vec<Ipv4Addr> = alive.iter().map(|n| n.ip).collect();
+    for n in alive {
+        let vendor = super::camera_macs::vendor(&n.mac).map(str::to_string);
+        let conflict = (!n.also.is_empty()).then(|| Event::ArpConflict {
+            ip: n.ip.into(),
+            macs: n.also,
+        });
+        let ev = Event::Host {
+            ip: n.ip.into(),
+            method: DiscoveryMethod::Arp,
+            mac: Some(n.mac),
+            vendor,
+        };
+        if tx.send(ev.into()).await.is_err() {
+            break;
+        }
+        if let Some(c) = conflict
+            && tx.send(c.into()).await.is_err()
+        {
+            break;
+        }
+    }
+    // Port probes go only to on-link hosts that answered ARP.
+    (
+        outside.with_addresses(live.iter().map(|ip| IpAddr::V4(*ip))),
+        live,
+    )
 }

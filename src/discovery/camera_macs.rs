@@ -1,7 +1,7 @@
 //! The camera vendor of a MAC, for naming a device from its ARP answer alone.
 //!
 //! The prefixes are data: the user's knowledge files, then `data/ouis.yaml` (only prefixes with a
-//! source: `shared/PROTOCOLS.md` §4.4, §4.12; Hikvision's from cameronnewman/hikvision-tooling
+//! source, which each entry names: Hikvision's from cameronnewman/hikvision-tooling
 //! `internal/network/arp.go` where the IEEE agrees, Axis from its USNs and serials, Lorex from
 //! CamioCam/rtsp#110), then the whole IEEE registry, whose organisations name vendors through the
 //! vendor registry ([`crate::knowledge::Knowledge::mac_maker`]). A randomised MAC names no vendor.

@@ -3,8 +3,8 @@
 //!
 //! Two protocols multicast such messages to 239.255.255.250: ONVIF WS-Discovery (UDP 3702) sends a
 //! `Hello` when a device joins the network and a `Bye` when it leaves gracefully (WS-Discovery 2005/04
-//! §4.1-4.2; `shared/PROTOCOLS.md` §4.1), and SSDP (UDP 1900) sends `NOTIFY` `ssdp:alive` at start and
-//! every half max-age, and `ssdp:byebye` when leaving (UPnP Device Architecture 1.1 §1.2).
+//! §4.1-4.2), and SSDP (UDP 1900) sends `NOTIFY` `ssdp:alive` at start and every half max-age, and
+//! `ssdp:byebye` when leaving (UPnP Device Architecture 1.1 §1.2).
 //!
 //! [`listen`] joins the group on each interface it is given, one socket per interface and port (so a
 //! datagram is known to have arrived on that interface), and only ever reads: nothing is sent. Each

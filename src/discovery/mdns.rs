@@ -1,6 +1,7 @@
 //! mDNS / DNS-SD (RFC 6762, RFC 6763): one query to 224.0.0.251:5353 on each attached interface that
 //! holds targets, asking for the service types cameras and NVRs announce
-//! ([`crate::proto::mdns::SERVICE_TYPES`]), then every answer read for the discovery window.
+//! ([`crate::proto::mdns::SERVICE_TYPES`]), then every answer read for the discovery window; and the
+//! scan's mDNS stage (`STAGE`, `start`).
 //!
 //! The query is a one-shot query from an ephemeral port (RFC 6762 §5.1), which responders answer
 //! unicast to that port (§6.7; measured in the lab: Avahi 0.8 answers within a millisecond, with
@@ -9,14 +10,34 @@
 //! SO_REUSEADDR). Only answers from scan targets are kept; a service whose A record names another
 //! address (a responder speaking for another host) is that address's, and dropped when that address
 //! is not a target. Parsing is [`crate::proto::mdns`], a pure function.
+//!
+//! What the stage yields: while the window is open, each answer's RTSP paths go to that port's
+//! analysis (stream hints) and its service ports to the port probes (with the scan's ports for a
+//! host only mDNS found); after it, per device, one `Event::Mdns` (its services, types, the MAC and
+//! model its TXT records name, whether a service marks it as a camera) and an `Event::Name` for
+//! each instance (a label) and `.local` host name, then an `Event::Stream` (or `Failure`) for each
+//! announced RTSP path no analysis took. The registry takes the TXT model above a UPnP
+//! description and below a web fingerprint, the TXT MAC only when none was seen on the wire (so
+//! addresses that share it are one device), and merges services by type and instance whatever the
+//! order of the answers. The collector puts the TXT MAC on the identity board (`learn`).
 
-use std::collections::BTreeMap;
-use std::net::{IpAddr, Ipv4Addr};
+use std::collections::{BTreeMap, HashSet};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
+use super::scope::{About, Batch, Probes, ScanMessage, Scope};
+use super::targets::TargetSet;
+use crate::analyze::context::ScanContext;
+use crate::analyze::identity::Identities;
+use crate::analyze::rtsp;
+use crate::error::AnalyzeError;
+use crate::model::{DiscoveryMethod, Stage};
 use crate::proto::mdns::{self, GROUP, PORT, Services};
+use crate::registry::Event;
 
 /// Largest datagram read: RFC 6762 §17 allows mDNS messages up to 9000 bytes.
 const MAX_DATAGRAM: usize = 9000;
@@ -133,6 +154,277 @@ fn by_host(
     out
 }
 
+/// The mDNS stage.
+pub(super) const STAGE: About = About {
+    name: "mDNS",
+    serves: |m| m == DiscoveryMethod::Mdns,
+    announces_channels: false,
+    learn,
+};
+
+/// mDNS, when the scan chose it and an attached interface holds targets: one task.
+pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
+    if !scope.chose(DiscoveryMethod::Mdns) || scope.links.multicast.is_empty() {
+        return Vec::new();
+    }
+    let probe = MdnsProbe {
+        scope: scope.set.clone(),
+        probed: scope.probed.clone(),
+        ports: scope.ports.clone(),
+        batches: scope.probes.clone(),
+    };
+    vec![tokio::spawn(ask_and_describe(
+        scope.links.multicast.clone(),
+        probe,
+        scope.ctx.clone(),
+        scope.wait,
+        scope.events.clone(),
+    ))]
+}
+
+/// The MAC a TXT record names on the identity board.
+fn learn(board: &Identities, ev: &Event) {
+    if let Event::Mdns {
+        ip, mac: Some(mac), ..
+    } = ev
+    {
+        board.learn_mac(*ip, mac);
+    }
+}
+
+/// What the mDNS stage may hand to the port probes: a device found only by mDNS is probed like
+/// any other target, and the port of each service it announced is probed too.
+struct MdnsProbe {
+    /// The scan's targets: answers from other addresses are ignored.
+    scope: TargetSet,
+    /// Addresses the probes already have (with the scan's ports).
+    probed: TargetSet,
+    ports: Vec<u16>,
+    /// Closed without `--discovery ports`.
+    batches: Probes,
+}
+
+impl MdnsProbe {
+    /// Hand `ip` to the probes (the scan's ports, if it has not had them) with `service_ports`
+    /// not probed yet. `handed` remembers what was handed.
+    fn hand(
+        &self,
+        ip: Ipv4Addr,
+        service_ports: impl IntoIterator<Item = u16>,
+        handed: &mut HashSet<(Ipv4Addr, u16)>,
+    ) {
+        if !self.batches.open() {
+            return;
+        }
+        let addr = IpAddr::V4(ip);
+        let mut ports = Vec::new();
+        if !self.probed.contains(addr) && handed.insert((ip, 0)) {
+            ports.extend(self.ports.iter().copied());
+        }
+        for p in service_ports {
+            if p != 0 && !self.ports.contains(&p) && handed.insert((ip, p)) {
+                ports.push(p);
+            }
+        }
+        ports.sort_unstable();
+        ports.dedup();
+        if !ports.is_empty() {
+            self.batches.hand(Batch {
+                targets: TargetSet::default().with_addresses([addr]),
+                ports: Some(ports),
+            });
+        }
+    }
+}
+
+/// Service types, services and host names kept per device from mDNS (a camera announces a handful).
+const MDNS_MAX_PER_HOST: usize = 64;
+
+/// mDNS / DNS-SD: each answer's RTSP paths go to that port's analysis and its service ports to
+/// the probes at once; after the window, one `Mdns` event and the names of each device, then the
+/// announced RTSP paths no analysis took, described here (as ONVIF stream URIs are).
+async fn ask_and_describe<M: ScanMessage>(
+    ifs: Vec<Ipv4Addr>,
+    probe: MdnsProbe,
+    ctx: ScanContext,
+    wait: Duration,
+    tx: mpsc::Sender<M>,
+) {
+    let started = tokio::time::Instant::now();
+    let mut found: BTreeMap<Ipv4Addr, Services> = Default::default();
+    let mut handed: HashSet<(Ipv4Addr, u16)> = HashSet::new();
+    let mut hinted: Vec<SocketAddr> = Vec::new();
+    let on_answer = |ip: Ipv4Addr, answer: Services| {
+        for sv in &answer.services {
+            if let (Some(path), Some(port)) = (mdns::rtsp_path(sv), sv.port) {
+                let addr = SocketAddr::new(IpAddr::V4(ip), port);
+                ctx.stream_hints.add(addr, &path);
+                if !hinted.contains(&addr) {
+                    hinted.push(addr);
+                }
+            }
+        }
+        probe.hand(
+            ip,
+            answer.services.iter().filter_map(|s| s.port),
+            &mut handed,
+        );
+        let all = found.entry(ip).or_default();
+        // A device that keeps announcing new names is not worth more memory.
+        for t in answer.types {
+            if !all.types.contains(&t) && all.types.len() < MDNS_MAX_PER_HOST {
+                all.types.push(t);
+            }
+        }
+        for h in answer.hosts {
+            if !all.hosts.contains(&h) && all.hosts.len() < MDNS_MAX_PER_HOST {
+                all.hosts.push(h);
+            }
+        }
+        for sv in answer.services {
+            if all.services.len() < MDNS_MAX_PER_HOST
+                && !all
+                    .services
+                    .iter()
+                    .any(|x| x.service == sv.service && x.instance == sv.instance)
+            {
+                all.services.push(sv);
+            }
+        }
+    };
+    discover(&ifs, wait, |ip| probe.scope.contains(ip), on_answer).await;
+    tracing::info!(
+        devices = found.len(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "mDNS finished"
+    );
+    for (ip, services) in found {
+        for ev in mdns_events(ip.into(), services) {
+            if tx.send(ev.into()).await.is_err() {
+                return;
+            }
+        }
+    }
+    // Announced streams whose port's analysis did not take them.
+    for addr in hinted {
+        for path in ctx.stream_hints.take(addr) {
+            if !ctx.claim(&crate::net::rtsp::url(addr, &path)) {
+                continue;
+            }
+            tracing::debug!(%addr, path, "mDNS: describing an announced stream no analysis took");
+            let ev = match rtsp::describe_stream(addr, &path, &ctx).await {
+                Ok((stream, notes)) => {
+                    for e in notes {
+                        let failure = e.failure(Stage::Analyze, Some(addr.port()));
+                        let _ = tx
+                            .send(
+                                Event::Failure {
+                                    ip: addr.ip(),
+                                    failure,
+                                }
+                                .into(),
+                            )
+                            .await;
+                    }
+                    Event::Stream {
+                        ip: addr.ip(),
+                        stream: Box::new(stream),
+                    }
+                }
+                Err(e) => Event::Failure {
+                    ip: addr.ip(),
+                    failure: AnalyzeError::from(e).failure(Stage::Analyze, Some(addr.port())),
+                },
+            };
+            if tx.send(ev.into()).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// The registry events for what one device announced over mDNS: its services (a web interface
+/// only when something marks it as a camera's: a printer's web page is not a finding, though the
+/// printer answered and is listed), the MAC and model its TXT records name, and its names
+/// (instance names as labels, `.local` host names as host names).
+fn mdns_events(ip: IpAddr, found: Services) -> Vec<Event> {
+    use crate::model::{DeviceName, MdnsInfo, MdnsService, NameKind};
+    let maker = |m: &str| crate::knowledge::get().is_camera_maker(m);
+    let camera: Vec<bool> = found
+        .services
+        .iter()
+        .map(|s| mdns::is_camera_service(s, maker))
+        .collect();
+    let is_camera = camera.iter().any(|c| *c);
+    let kept: Vec<&mdns::Service> = found
+        .services
+        .iter()
+        .zip(&camera)
+        .filter(|(s, c)| {
+            **c || is_camera || !matches!(s.service.as_str(), "_http._tcp" | "_https._tcp")
+        })
+        .map(|(s, _)| s)
+        .collect();
+    let mut events = Vec::new();
+    let name = |name: &str, kind| Event::Name {
+        ip,
+        name: DeviceName {
+            name: name.to_string(),
+            kind,
+            source: "mdns".into(),
+        },
+    };
+    for h in &found.hosts {
+        events.push(name(h.trim_end_matches('.'), NameKind::Host));
+    }
+    for s in &kept {
+        if let Some(h) = s
+            .host
+            .as_deref()
+            .filter(|_| s.address.is_none_or(|a| IpAddr::V4(a) == ip))
+        {
+            events.push(name(h.trim_end_matches('.'), NameKind::Host));
+        }
+        events.push(name(&s.instance, NameKind::Label));
+    }
+    let mac = kept.iter().find_map(|s| mdns::mac(s));
+    let model = kept.iter().find_map(|s| mdns::model(s)).map(str::to_string);
+    let info = MdnsInfo {
+        services: kept
+            .iter()
+            .map(|s| MdnsService {
+                service: s.service.clone(),
+                instance: s.instance.clone(),
+                host: s.host.clone(),
+                port: s.port,
+                txt: s
+                    .txt
+                    .iter()
+                    .map(|(k, v)| {
+                        if v.is_empty() {
+                            k.clone()
+                        } else {
+                            format!("{k}={v}")
+                        }
+                    })
+                    .collect(),
+            })
+            .collect(),
+        types: found.types,
+    };
+    events.insert(
+        0,
+        Event::Mdns {
+            ip,
+            info: Box::new(info),
+            mac,
+            model,
+            is_camera,
+        },
+    );
+    events
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,5 +468,92 @@ mod tests {
         let other = &split[&Ipv4Addr::new(198, 18, 0, 12)];
         assert_eq!(other.services[0].instance, "a camera behind it");
         assert!(other.hosts.is_empty());
+    }
+
+    /// A service announced over HTTP on `box.local:80`.
+    fn http(instance: &str) -> Service {
+        Service {
+            service: "_http._tcp".into(),
+            instance: instance.into(),
+            host: Some("box.local".into()),
+            port: Some(80),
+            ..Default::default()
+        }
+    }
+
+    /// A printer's web page is not reported; a camera's is, beside its camera services.
+    #[test]
+    fn mdns_events_keep_web_interfaces_of_cameras_only() {
+        let ip: IpAddr = "198.18.0.12".parse().unwrap();
+        let printer = Services {
+            services: vec![http("Brother HL-L2350DW")],
+            hosts: vec!["box.local".into()],
+            types: vec![],
+        };
+        let events = mdns_events(ip, printer);
+        let Event::Mdns {
+            info, is_camera, ..
+        } = &events[0]
+        else {
+            panic!("{events:?}");
+        };
+        assert!(!is_camera);
+        assert!(info.services.is_empty(), "{info:?}");
+        assert!(
+            events[1..]
+                .iter()
+                .all(|e| matches!(e, Event::Name { name, .. } if name.kind == crate::model::NameKind::Host)),
+            "only its host name: {events:?}"
+        );
+        let rtsp = Service {
+            service: "_rtsp._tcp".into(),
+            instance: "Porch".into(),
+            port: Some(554),
+            ..Default::default()
+        };
+        let camera = Services {
+            services: vec![http("Porch"), rtsp],
+            hosts: vec![],
+            types: vec!["_rtsp._tcp".into()],
+        };
+        let events = mdns_events(ip, camera);
+        let Event::Mdns {
+            info,
+            is_camera,
+            mac,
+            ..
+        } = &events[0]
+        else {
+            panic!("{events:?}");
+        };
+        assert!(is_camera);
+        assert_eq!(*mac, None);
+        assert_eq!(info.services.len(), 2);
+    }
+
+    /// A host found only by mDNS gets the scan's ports and its service ports; a probed one only
+    /// the service ports the scan's list lacks; nothing twice.
+    #[test]
+    fn mdns_hosts_and_service_ports_go_to_the_probes() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let known: IpAddr = "198.18.0.11".parse().unwrap();
+        let probe = MdnsProbe {
+            scope: TargetSet::default(),
+            probed: TargetSet::default().with_addresses([known]),
+            ports: vec![80, 554],
+            batches: Probes::new(Some(tx)),
+        };
+        let mut handed = HashSet::new();
+        let new = Ipv4Addr::new(198, 18, 0, 12);
+        probe.hand(new, [8554, 80], &mut handed);
+        probe.hand(Ipv4Addr::new(198, 18, 0, 11), [554, 8554], &mut handed);
+        probe.hand(new, [8554], &mut handed);
+        let batch = rx.try_recv().unwrap();
+        assert_eq!(batch.ports.as_deref(), Some(&[80, 554, 8554][..]));
+        assert!(batch.targets.contains(IpAddr::V4(new)));
+        let batch = rx.try_recv().unwrap();
+        assert_eq!(batch.ports.as_deref(), Some(&[8554][..]));
+        assert!(batch.targets.contains(known));
+        assert!(rx.try_recv().is_err(), "nothing twice");
     }
 }

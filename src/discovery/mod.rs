@@ -1,18 +1,31 @@
 //! Where targets and devices come from: the list the user gives (CIDRs, ranges, addresses, host
-//! names, files of them) and what answers on the LAN: ARP ([`arp`]), ONVIF WS-Discovery ([`wsd`]),
-//! SSDP ([`ssdp`]), mDNS / DNS-SD ([`mdns`]) and the vendor protocols (SADP, DHIP, DVRIP, Ubiquiti,
-//! ...: one engine in [`vendor`], one registration each in [`protocols`]); and, for `camscan watch`, the
-//! devices that announce themselves between scans (WS-Discovery Hello/Bye, SSDP NOTIFY: [`listen`]).
+//! names, files of them) and what answers on the LAN: ARP ([`arp`]), ONVIF WS-Discovery ([`wsd`],
+//! with each answer's device API in [`onvif_device`]), SSDP ([`ssdp`]), mDNS / DNS-SD ([`mdns`])
+//! and the vendor protocols (SADP, DHIP, DVRIP, Ubiquiti, ...: one engine in [`vendor`], one
+//! registration each in [`protocols`]); and, for `camscan watch`, the devices that announce
+//! themselves between scans (WS-Discovery Hello/Bye, SSDP NOTIFY: [`listen`]).
+//!
+//! Each method's file holds its part of a scan too, its stage: when it runs, how it starts, the
+//! events it sends and how they merge. [`STAGES`] lists the stages once ([`stage`]); what each is
+//! given is a [`Scope`] ([`scope`]); the scan's sweep runs the list beside the port probes.
 
 pub mod arp;
 pub mod camera_macs;
+pub mod links;
 pub mod listen;
 pub mod mdns;
+pub mod onvif_device;
 pub mod protocols;
+pub mod scope;
 pub mod ssdp;
+pub mod stage;
 pub mod targets;
 pub mod vendor;
 pub mod wsd;
+
+pub use links::Links;
+pub use scope::{About, Batch, Probes, ScanMessage, Scope};
+pub use stage::{STAGES, Stage, learn};
 
 use clap::ValueEnum;
 use clap::builder::PossibleValue;

@@ -2,13 +2,30 @@
 //! holds targets, then each device's description, fetched from its LOCATION with a size cap and a
 //! deadline. A LOCATION whose host is not the replying device, or is outside the targets, is not
 //! fetched (a hostile reply must not make camscan contact another host).
+//!
+//! The scan's SSDP stage (`STAGE`, `start`) yields, after the window and the descriptions, an
+//! `Event::Upnp` for each device that answered (its description, and whether a camera device type
+//! or a camera maker marks it as a camera), after an `Event::Failure` when its description could
+//! not be fetched. The registry takes the friendlyName as a label, and the manufacturer, model and
+//! serial from the least trusted source but the MAC's prefix (a UPnP description often names a
+//! SoC vendor); addresses whose descriptions share a UDN (or a WS-Discovery endpoint with the same
+//! UUID), or a serial, are one device. The collector puts the manufacturer and model on the
+//! identity board (`learn`).
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::time::Duration;
 
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::scope::{About, ScanMessage, Scope};
+use super::targets::TargetSet;
+use crate::analyze::identity::{ClueSource, Identities};
 use crate::model::UpnpInfo as Description;
+use crate::model::{DiscoveryMethod, Failure, Stage};
 use crate::net::http;
 use crate::proto::ssdp::{self, SsdpReply};
+use crate::registry::Event;
 
 pub const MULTICAST: SocketAddrV4 = SocketAddrV4::new(Ipv4Addr::new(239, 255, 255, 250), 1900);
 /// MX 1: devices spread replies over one second.
@@ -149,6 +166,87 @@ async fn fetch(
         ));
     }
     Ok(ssdp::parse_description(&String::from_utf8_lossy(&r.body)))
+}
+
+/// The SSDP stage.
+pub(super) const STAGE: About = About {
+    name: "SSDP",
+    serves: |m| m == DiscoveryMethod::Ssdp,
+    announces_channels: false,
+    learn,
+};
+
+/// SSDP, when the scan chose it and an attached interface holds targets: one task.
+pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
+    if !scope.chose(DiscoveryMethod::Ssdp) || scope.links.multicast.is_empty() {
+        return Vec::new();
+    }
+    vec![tokio::spawn(ask_and_describe(
+        scope.links.multicast.clone(),
+        scope.probed.clone(),
+        (scope.connect_timeout, scope.ctx.timeout),
+        scope.wait,
+        scope.events.clone(),
+    ))]
+}
+
+/// The description's manufacturer and model on the identity board.
+fn learn(board: &Identities, ev: &Event) {
+    if let Event::Upnp { ip, info, .. } = ev {
+        board.learn_maker(
+            *ip,
+            ClueSource::Upnp,
+            info.manufacturer.as_deref(),
+            info.model_name.as_deref(),
+        );
+    }
+}
+
+/// SSDP, and the description of every device that answered.
+async fn ask_and_describe<M: ScanMessage>(
+    ifs: Vec<Ipv4Addr>,
+    scope: TargetSet,
+    (connect_timeout, timeout): (Duration, Duration),
+    wait: Duration,
+    tx: mpsc::Sender<M>,
+) {
+    let found = discover(&ifs, wait, connect_timeout, timeout, |ip| {
+        scope.contains(ip)
+    })
+    .await;
+    tracing::info!(devices = found.len(), "SSDP finished");
+    for f in found {
+        if let Some(message) = f.error {
+            let failure = Failure {
+                stage: Stage::Probe,
+                port: None,
+                message,
+            };
+            if tx
+                .send(
+                    Event::Failure {
+                        ip: f.sender,
+                        failure,
+                    }
+                    .into(),
+                )
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+        let info = f.description.unwrap_or_default();
+        let is_camera = ssdp::is_camera(&info, |m| crate::knowledge::get().is_camera_maker(m));
+        let ev = Event::Upnp {
+            ip: f.sender,
+            info: Box::new(info),
+            is_camera,
+        };
+        if tx.send(ev.into()).await.is_err() {
+            return;
+        }
+    }
 }
 
 #[cfg(test)]

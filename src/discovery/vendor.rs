@@ -1,18 +1,38 @@
 //! The vendor discovery engine: one query, many answers, for every protocol registered in
-//! [`super::protocols`] (SADP, DHIP, DVRIP, Ubiquiti, Hanwha, Vivotek, Sony, Bosch, Foscam).
+//! [`super::protocols`] (SADP, DHIP, DVRIP, Ubiquiti, Hanwha, Vivotek, Sony, Bosch, Foscam); and the
+//! scan's vendor stage (`STAGE`, `start`), which runs every chosen protocol side by side.
 //!
 //! They all work the same way, so one engine serves them: the query goes to the vendor's multicast
 //! group (when it has one) and to the subnet broadcast address of each attached interface that holds
 //! targets (older firmware listens for one and not the other), and unicast to each host that answered
-//! ARP (firmware that ignores multicast, `shared/PROTOCOLS.md` §4.5). Devices answer the asking
-//! socket, or the protocol's reply port (the group on the query port for SADP, port 34569 of the
-//! asker for DVRIP, 7711 for Hanwha), so we listen on both. Only answers from scan targets are kept;
-//! parsing is the protocol's pure function in [`crate::proto`].
+//! ARP (firmware that ignores multicast and broadcast queries still answers one sent to it). Devices
+//! answer the asking socket, or the protocol's reply port (the group on the query port for SADP,
+//! port 34569 of the asker for DVRIP, 7711 for Hanwha), so we listen on both. Only answers from scan
+//! targets are kept; parsing is the protocol's pure function in [`crate::proto`].
+//!
+//! What the stage yields: an `Event::Announce` for each new answer, the moment it is read (the
+//! method that found it, what the answer says, the maker it names or else the protocol's, and
+//! whether only video devices speak the protocol); the channel count it announces goes to the
+//! RTSP channel walk at once. The registry takes its maker, model, firmware and serial above
+//! ONVIF scopes and below the device API, its MAC only when none was seen on the wire, its channel
+//! count and its name (as a label); addresses that share a MAC or a serial are one device. The
+//! collector puts its maker, model and MAC on the identity board (`learn`).
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use super::links::Interface;
+use super::protocols::{PROTOCOLS, VendorProtocol};
+use super::scope::{About, ScanMessage, Scope};
+use super::targets::TargetSet;
+use crate::analyze::context::Announcements;
+use crate::analyze::identity::{ClueSource, Identities};
+use crate::model::Announcement;
+use crate::registry::Event;
 
 /// Largest datagram read.
 const MAX_DATAGRAM: usize = 64 * 1024;
@@ -31,13 +51,6 @@ pub struct Query {
     pub group: Option<Ipv4Addr>,
     /// Datagrams sent to every destination, in order.
     pub datagrams: Vec<Vec<u8>>,
-}
-
-/// An interface address and its subnet's broadcast address.
-#[derive(Debug, Clone, Copy)]
-pub struct Interface {
-    pub local: Ipv4Addr,
-    pub broadcast: Ipv4Addr,
 }
 
 /// Send `query` and call `on_answer(sender, bytes)` for every datagram a target sends back within
@@ -122,10 +135,123 @@ pub fn random_uuid() -> String {
     )
 }
 
-/// The broadcast address of `ip`'s /`prefix` network.
-pub fn broadcast(ip: Ipv4Addr, prefix: u8) -> Ipv4Addr {
-    let host_bits = u32::MAX.checked_shr(u32::from(prefix)).unwrap_or(0);
-    Ipv4Addr::from(u32::from(ip) | host_bits)
+/// The vendor stage: every protocol of [`PROTOCOLS`].
+pub(super) const STAGE: About = About {
+    name: "vendor protocols",
+    serves: |m| super::protocols::by_method(m).is_some(),
+    announces_channels: true,
+    learn,
+};
+
+/// Every vendor protocol the scan chose, one task each, when an attached interface holds targets
+/// or ARP found hosts to ask.
+pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
+    PROTOCOLS
+        .iter()
+        .filter(|p| scope.chose(p.method))
+        .filter(|_| !(scope.links.vendor.is_empty() && scope.alive.is_empty()))
+        .map(|protocol| {
+            tokio::spawn(ask(
+                protocol,
+                scope.links.vendor.clone(),
+                scope.alive.clone(),
+                scope.probed.clone(),
+                scope.ctx.announcements.clone(),
+                scope.wait,
+                scope.events.clone(),
+            ))
+        })
+        .collect()
+}
+
+/// The answer's maker and model, and its MAC, on the identity board.
+fn learn(board: &Identities, ev: &Event) {
+    if let Event::Announce {
+        ip, info, vendor, ..
+    } = ev
+    {
+        board.learn_maker(
+            *ip,
+            ClueSource::VendorProtocol,
+            vendor.as_deref(),
+            info.model.as_deref(),
+        );
+        if let Some(m) = &info.mac {
+            board.learn_mac(*ip, m);
+        }
+    }
+}
+
+/// Vendor protocol answers kept per host (an NVR may answer once per interface) and in all.
+const MAX_ANSWERS_PER_HOST: usize = 4;
+
+const MAX_ANSWERS: usize = 65_536;
+
+/// One vendor discovery protocol: each target that answers becomes an `Announce` event as soon as
+/// its answer is read, and its channel count goes to the RTSP channel walk.
+async fn ask<M: ScanMessage>(
+    protocol: &'static VendorProtocol,
+    ifs: Vec<Interface>,
+    alive: Vec<Ipv4Addr>,
+    scope: TargetSet,
+    announcements: Announcements,
+    wait: Duration,
+    tx: mpsc::Sender<M>,
+) {
+    let token = random_uuid();
+    let q = Query {
+        name: protocol.name,
+        port: protocol.port,
+        reply_port: protocol.reply_port,
+        group: protocol.group,
+        datagrams: (protocol.query)(&token),
+    };
+    let maker = crate::knowledge::display_name(protocol.vendor);
+    let (answers_tx, mut answers_rx) = mpsc::unbounded_channel::<Event>();
+    let mut seen: Vec<(IpAddr, Announcement)> = Vec::new();
+    let seen_ref = &mut seen;
+    let on_answer = move |ip: IpAddr, bytes: &[u8]| {
+        let found = match (protocol.parse)(bytes, &token) {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::debug!(%ip, "{}: {e}", protocol.name);
+                return;
+            }
+        };
+        let info = found.info;
+        if seen_ref.iter().any(|(i, a)| *i == ip && *a == info) {
+            return; // the same answer to the multicast, broadcast and unicast query
+        }
+        // A device that keeps sending different answers is not worth more memory.
+        let from_ip = seen_ref.iter().filter(|(i, _)| *i == ip).count();
+        if from_ip >= MAX_ANSWERS_PER_HOST || seen_ref.len() >= MAX_ANSWERS {
+            return;
+        }
+        seen_ref.push((ip, info.clone()));
+        if let Some(n) = info.channels.filter(|n| *n > 0) {
+            announcements.announce(ip, n);
+        }
+        let _ = answers_tx.send(Event::Announce {
+            ip,
+            method: protocol.method,
+            info: Box::new(info),
+            vendor: found.vendor.or_else(|| Some(maker.clone())),
+            is_camera: found.is_camera,
+        });
+    };
+    let forward = async {
+        while let Some(ev) = answers_rx.recv().await {
+            if tx.send(ev.into()).await.is_err() {
+                return;
+            }
+        }
+    };
+    let ask = async move {
+        query(&q, &ifs, &alive, wait, |ip| scope.contains(ip), on_answer).await;
+    };
+    // `ask` owns the answer sender: when it ends, `forward` drains the rest and ends too.
+    tokio::join!(ask, forward);
+    tracing::info!(devices = seen.len(), "{} finished", protocol.name);
 }
 
 #[cfg(test)]
@@ -142,14 +268,5 @@ mod tests {
             a.chars()
                 .all(|c| c == '-' || c.is_ascii_hexdigit() && !c.is_ascii_lowercase())
         );
-    }
-
-    #[test]
-    fn broadcast_addresses() {
-        let ip = Ipv4Addr::new(198, 18, 0, 1);
-        assert_eq!(broadcast(ip, 24), Ipv4Addr::new(198, 18, 0, 255));
-        assert_eq!(broadcast(ip, 15), Ipv4Addr::new(198, 19, 255, 255));
-        assert_eq!(broadcast(ip, 32), ip);
-        assert_eq!(broadcast(ip, 0), Ipv4Addr::BROADCAST);
     }
 }

@@ -40,49 +40,6 @@ struct Namer {
     asked: HashSet<IpAddr>,
 }
 
-/// Put the makers a discovery answer names on `board` ([`crate::analyze::identity`]'s clues): a
-/// UPnP description, ONVIF scopes (and the MAC they carry), a vendor protocol's answer (and its
-/// MAC), an mDNS MAC. (The ARP sweep, the web fingerprint and the ONVIF device API put theirs on
-/// the board themselves, earlier.)
-fn learn(board: &crate::analyze::identity::Identities, ev: &Event) {
-    use crate::analyze::identity::ClueSource;
-    let ip = ev.ip();
-    match ev {
-        Event::Upnp { info, .. } => board.learn_maker(
-            ip,
-            ClueSource::Upnp,
-            info.manufacturer.as_deref(),
-            info.model_name.as_deref(),
-        ),
-        Event::Onvif {
-            vendor, model, mac, ..
-        } => {
-            board.learn_maker(
-                ip,
-                ClueSource::OnvifScopes,
-                vendor.as_deref(),
-                model.as_deref(),
-            );
-            if let Some(m) = mac {
-                board.learn_mac(ip, m);
-            }
-        }
-        Event::Announce { info, vendor, .. } => {
-            board.learn_maker(
-                ip,
-                ClueSource::VendorProtocol,
-                vendor.as_deref(),
-                info.model.as_deref(),
-            );
-            if let Some(m) = &info.mac {
-                board.learn_mac(ip, m);
-            }
-        }
-        Event::Mdns { mac: Some(mac), .. } => board.learn_mac(ip, mac),
-        _ => {}
-    }
-}
-
 /// Port timings per address until their device is final, and when the run's stages ended.
 #[derive(Debug, Default)]
 struct Timings {
@@ -95,8 +52,11 @@ impl Collector<'_> {
     /// Apply one message: events to the registry, progress to [`Finality`]; then write the devices
     /// that became final to the NDJSON stream and log their timing.
     pub fn collect(&mut self, msg: Msg, registry: &mut Registry) {
+        // The makers and MACs a discovery answer names go on the board by its stage's rule
+        // (`discovery::learn`); the ARP sweep, the web fingerprint and the ONVIF device API put
+        // theirs on the board themselves, earlier.
         if let (Msg::Event(ev), Some(board)) = (&msg, &self.identities) {
-            learn(board, ev);
+            crate::discovery::learn(board, ev);
         }
         match (&msg, self.names.as_mut()) {
             (Msg::Event(ev), Some(n)) => {

@@ -11,9 +11,9 @@
 //!
 //! * [`plan`]: targets, guards, interfaces, pool size and the shared [`ScanContext`], before
 //!   anything is sent.
-//! * [`sweep`]: the discovery protocols (ARP, WS-Discovery + ONVIF device API, SSDP, mDNS, SADP,
-//!   DHIP and the other vendor protocols of [`crate::discovery`]) beside the port probes.
-//! * [`onvif_device`]: a WS-Discovery answer's device API (who it is, its profiles and streams).
+//! * [`sweep`]: the discovery stages ([`crate::discovery::STAGES`]: ARP, WS-Discovery + ONVIF
+//!   device API, SSDP, mDNS, SADP, DHIP and the other vendor protocols, each its method's own)
+//!   beside the port probes.
 //! * [`dispatch`]: each open port to its analysis, bounded.
 //! * [`open_port`]: one open port: detect what it speaks, ask that protocol's analyser
 //!   ([`crate::analyze`]), make events.
@@ -26,7 +26,6 @@
 
 pub mod collect;
 pub mod dispatch;
-pub mod onvif_device;
 pub mod open_port;
 pub mod output;
 pub mod plan;

@@ -5,7 +5,7 @@
 //! A plan that cannot be made is an error before anything is sent.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,9 +13,8 @@ use crate::analyze::budget::AuthBudget;
 use crate::analyze::context::{Announcements, AuthSettings, Known, ScanContext, VerifySettings};
 use crate::analyze::sessions::DeviceSessions;
 use crate::config::ScanConfig;
-use crate::discovery::DiscoveryMethod;
 use crate::discovery::targets::{self, LARGE_LIMIT};
-use crate::discovery::{arp, vendor};
+use crate::discovery::{DiscoveryMethod, Links};
 use crate::error::Error;
 use crate::net::interfaces::LocalNet;
 use crate::probe::ProbeSettings;
@@ -41,19 +40,6 @@ pub struct ScanPlan {
     /// Reverse DNS of every device found (`None` with `--no-dns`); seed it with what the inventory
     /// remembers ([`crate::net::rdns::Resolver::seed`]) before the pipeline runs.
     pub names: Option<Arc<crate::net::rdns::Resolver>>,
-}
-
-/// The attached networks as discovery sees them.
-#[derive(Debug, Clone, Default)]
-pub struct Links {
-    /// Attached networks where ARP can tell who is alive (not loopback: lo has no ARP).
-    pub on_link: Vec<targets::AddrRange>,
-    /// The interface of each `on_link` network, in the same order (raw ARP).
-    pub arp: Vec<arp::Link>,
-    /// Interface addresses for multicast discovery: those whose network holds targets.
-    pub multicast: Vec<Ipv4Addr>,
-    /// The same interfaces with their subnet broadcast addresses (SADP, DHIP).
-    pub vendor: Vec<vendor::Interface>,
 }
 
 impl ScanPlan {
@@ -198,44 +184,5 @@ fn concurrency(asked: Option<usize>) -> usize {
         }
         Some(n) => n,
         None => derived,
-    }
-}
-
-impl Links {
-    fn of(locals: &[LocalNet], set: &targets::TargetSet) -> Self {
-        let attached: Vec<&LocalNet> = locals
-            .iter()
-            .filter(|n| !n.loopback && n.mac.is_some())
-            .collect();
-        let on_link: Vec<targets::AddrRange> = attached
-            .iter()
-            .map(|n| targets::AddrRange::ipv4_net(n.network(), n.prefix))
-            .collect();
-        let vendor: Vec<vendor::Interface> = attached
-            .iter()
-            .zip(&on_link)
-            .filter(|(_, net)| !set.split(&[**net]).0.is_empty())
-            .map(|(n, _)| vendor::Interface {
-                local: n.ip,
-                broadcast: vendor::broadcast(n.ip, n.prefix),
-            })
-            .collect();
-        let multicast = vendor.iter().map(|i| i.local).collect();
-        let arp = attached
-            .iter()
-            .filter_map(|n| {
-                Some(arp::Link {
-                    interface: n.interface.clone(),
-                    ip: n.ip,
-                    mac: crate::proto::arp::parse_mac(n.mac.as_deref()?)?,
-                })
-            })
-            .collect();
-        Links {
-            on_link,
-            arp,
-            multicast,
-            vendor,
-        }
     }
 }

@@ -1,7 +1,13 @@
-//! The ONVIF side of WS-Discovery ([`super::sweep`]'s stage): a ProbeMatch as a registry event,
-//! and the device API of the device that sent it (who it is, which the RTSP walk of its address
-//! waits for; its media profiles; the streams GetStreamUri names, described within the device's
-//! session cap), as events.
+//! The ONVIF side of the WS-Discovery stage ([`super::wsd`]): the device API of a device that
+//! answered (who it is, which the RTSP walk of its address waits for; its media profiles; the
+//! streams GetStreamUri names, described within the device's session cap), as events.
+//!
+//! What it yields: an `Event::Identity` (maker, model, firmware, serial: the registry's most
+//! trusted source, which overwrites what the other methods guessed), an `Event::Login` when one of
+//! the scan's credentials opened the API, `Event::OnvifProfiles` (kept beside the WS-Discovery
+//! answer's facts, whichever came first), an `Event::Stream` for each stream URI no RTSP analysis
+//! took, and `Event::Failure`s. The maker it names goes on the identity board here, as soon as it
+//! is known.
 
 use crate::analyze::context::ScanContext;
 use crate::analyze::rtsp;
@@ -119,33 +125,4 @@ pub(super) async fn onvif_device(
         }
     }
     events
-}
-
-/// The registry event for one WS-Discovery answer.
-pub(super) fn onvif_event(f: crate::discovery::wsd::Found) -> Event {
-    let m = f.probe_match;
-    let scopes = crate::proto::wsd::scope_info(&m.scopes);
-    let is_camera = m
-        .types
-        .iter()
-        .any(|t| t.to_ascii_lowercase().ends_with("networkvideotransmitter"));
-    Event::Onvif {
-        ip: f.sender,
-        name: scopes.name,
-        model: scopes.hardware,
-        vendor: scopes.manufacturer,
-        mac: scopes.mac,
-        is_camera,
-        info: Box::new(crate::model::OnvifInfo {
-            endpoint: m.endpoint,
-            xaddrs: m
-                .xaddrs
-                .iter()
-                .map(|x| crate::proto::wsd::fix_xaddr(x, f.sender))
-                .collect(),
-            types: m.types,
-            scopes: m.scopes,
-            ..crate::model::OnvifInfo::default()
-        }),
-    }
 }

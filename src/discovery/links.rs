@@ -1,0 +1,97 @@
+//! The attached networks as the discovery methods use them ([`Links`]), found once per scan from
+//! the host's interfaces and the targets: where ARP can tell who is alive, which interfaces the
+//! multicast and broadcast queries go out on.
+
+use std::net::Ipv4Addr;
+
+use super::targets::{self, TargetSet};
+use crate::net::interfaces::LocalNet;
+
+/// One attached network to sweep with raw ARP.
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub interface: String,
+    pub ip: Ipv4Addr,
+    pub mac: [u8; 6],
+}
+
+/// An interface address and its subnet's broadcast address.
+#[derive(Debug, Clone, Copy)]
+pub struct Interface {
+    pub local: Ipv4Addr,
+    pub broadcast: Ipv4Addr,
+}
+
+/// The attached networks as discovery sees them.
+#[derive(Debug, Clone, Default)]
+pub struct Links {
+    /// Attached networks where ARP can tell who is alive (not loopback: lo has no ARP).
+    pub on_link: Vec<targets::AddrRange>,
+    /// The interface of each `on_link` network, in the same order (raw ARP).
+    pub arp: Vec<Link>,
+    /// Interface addresses for multicast discovery: those whose network holds targets.
+    pub multicast: Vec<Ipv4Addr>,
+    /// The same interfaces with their subnet broadcast addresses (SADP, DHIP).
+    pub vendor: Vec<Interface>,
+}
+
+impl Links {
+    /// The attached networks among `locals` (not loopback, with a MAC) as each method uses them
+    /// for the targets `set`.
+    pub fn of(locals: &[LocalNet], set: &TargetSet) -> Self {
+        let attached: Vec<&LocalNet> = locals
+            .iter()
+            .filter(|n| !n.loopback && n.mac.is_some())
+            .collect();
+        let on_link: Vec<targets::AddrRange> = attached
+            .iter()
+            .map(|n| targets::AddrRange::ipv4_net(n.network(), n.prefix))
+            .collect();
+        let vendor: Vec<Interface> = attached
+            .iter()
+            .zip(&on_link)
+            .filter(|(_, net)| !set.split(&[**net]).0.is_empty())
+            .map(|(n, _)| Interface {
+                local: n.ip,
+                broadcast: broadcast(n.ip, n.prefix),
+            })
+            .collect();
+        let multicast = vendor.iter().map(|i| i.local).collect();
+        let arp = attached
+            .iter()
+            .filter_map(|n| {
+                Some(Link {
+                    interface: n.interface.clone(),
+                    ip: n.ip,
+                    mac: crate::proto::arp::parse_mac(n.mac.as_deref()?)?,
+                })
+            })
+            .collect();
+        Links {
+            on_link,
+            arp,
+            multicast,
+            vendor,
+        }
+    }
+}
+
+/// The broadcast address of `ip`'s /`prefix` network.
+pub fn broadcast(ip: Ipv4Addr, prefix: u8) -> Ipv4Addr {
+    let host_bits = u32::MAX.checked_shr(u32::from(prefix)).unwrap_or(0);
+    Ipv4Addr::from(u32::from(ip) | host_bits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broadcast_addresses() {
+        let ip = Ipv4Addr::new(198, 18, 0, 1);
+        assert_eq!(broadcast(ip, 24), Ipv4Addr::new(198, 18, 0, 255));
+        assert_eq!(broadcast(ip, 15), Ipv4Addr::new(198, 19, 255, 255));
+        assert_eq!(broadcast(ip, 32), ip);
+        assert_eq!(broadcast(ip, 0), Ipv4Addr::BROADCAST);
+    }
+}

@@ -1,0 +1,124 @@
+//! What every discovery stage is given ([`Scope`]) and what it describes of itself ([`About`]):
+//! the shape the stages of [`super::stage`] share, so a scan runs them as one list.
+//!
+//! The types live here, apart from the list, so that each method's file (`arp.rs`, `wsd.rs`,
+//! `ssdp.rs`, `mdns.rs`, `vendor.rs`) can name them while the list names those files: the
+//! dependencies between the files of `discovery/` only point one way.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::links::Links;
+use super::targets::TargetSet;
+use crate::analyze::context::ScanContext;
+use crate::analyze::identity::Identities;
+use crate::model::DiscoveryMethod;
+use crate::registry::Event;
+
+/// The message type of the scan's event channel: registry events are one kind of it (the scan's
+/// own messages, its progress news, are the others). Discovery sits below the scan and does not
+/// name that type, so the stages are generic over it; they send events into the very channel the
+/// collector reads, bounded, so a slow collector pushes back on them.
+pub trait ScanMessage: From<Event> + Send + 'static {}
+
+impl<T: From<Event> + Send + 'static> ScanMessage for T {}
+
+/// What a stage says of itself, beside its start: each method's file has one (`STAGE`), and
+/// [`super::Stage::about`] finds it.
+#[derive(Debug)]
+pub struct About {
+    /// For logs and tests: `ARP`, `mDNS`.
+    pub name: &'static str,
+    /// Whether choosing this `--discovery` method runs the stage.
+    pub serves: fn(DiscoveryMethod) -> bool,
+    /// Its answers announce channel counts: a channel walk that meets a gap waits for the stages
+    /// that do (for a short grace at most) before it takes the gap as the end.
+    pub announces_channels: bool,
+    /// The part of its merge rule the collector applies, before the registry merges the event: the
+    /// makers and MAC one of its events names go on the scan's identity board (the RTSP walks
+    /// order their paths by it). Called with every event of the scan; events of other stages are
+    /// left alone.
+    pub learn: fn(&Identities, &Event),
+}
+
+/// Targets handed to the port probes, with the ports to probe on them (`None`: the scan's).
+#[derive(Debug)]
+pub struct Batch {
+    pub targets: TargetSet,
+    pub ports: Option<Vec<u16>>,
+}
+
+impl From<TargetSet> for Batch {
+    fn from(targets: TargetSet) -> Self {
+        Batch {
+            targets,
+            ports: None,
+        }
+    }
+}
+
+/// The port probes' queue as discovery feeds it: targets go there as soon as a stage knows them.
+/// Closed (what is handed is dropped) when the scan does not probe ports.
+#[derive(Debug, Clone, Default)]
+pub struct Probes(Option<mpsc::UnboundedSender<Batch>>);
+
+impl Probes {
+    /// The probes that read `batches`; `None`: the scan does not probe ports.
+    pub fn new(batches: Option<mpsc::UnboundedSender<Batch>>) -> Self {
+        Probes(batches)
+    }
+
+    /// Whether the scan probes ports at all.
+    pub fn open(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// Hand targets to the probes.
+    pub fn hand(&self, batch: impl Into<Batch>) {
+        if let Some(tx) = &self.0 {
+            let _ = tx.send(batch.into());
+        }
+    }
+
+    /// Hand one address to the probes, with the scan's ports.
+    pub fn hand_address(&self, ip: IpAddr) {
+        self.hand(TargetSet::default().with_addresses([ip]));
+    }
+}
+
+/// What every stage is given: the scan's choices, targets, interfaces and deadlines, the context
+/// the analysers share, where its events go and where the targets it finds go. ARP, the first
+/// stage, narrows `probed` and fills `alive` for the stages after it.
+pub struct Scope<M> {
+    /// The `--discovery` choices.
+    pub methods: Vec<DiscoveryMethod>,
+    /// The scan's targets.
+    pub set: TargetSet,
+    /// What the port probes ask and the stages after ARP accept answers from: the targets, less
+    /// the on-link addresses that did not answer ARP. All the targets until ARP has run.
+    pub probed: TargetSet,
+    /// The on-link hosts that answered ARP (the unicast queries go to them); empty without ARP.
+    pub alive: Vec<Ipv4Addr>,
+    pub links: Links,
+    /// The scan's ports (a host found only by mDNS is probed on them).
+    pub ports: Vec<u16>,
+    /// The TCP connect deadline (`--connect-timeout`).
+    pub connect_timeout: Duration,
+    /// How long the multicast and broadcast methods listen (`--discovery-wait`).
+    pub wait: Duration,
+    /// The context every analyser of the scan shares (deadlines, logins, the identity board,
+    /// announced channel counts, stream hints).
+    pub ctx: ScanContext,
+    /// The scan's event channel.
+    pub events: mpsc::Sender<M>,
+    pub probes: Probes,
+}
+
+impl<M> Scope<M> {
+    /// Whether the scan chose `method`.
+    pub fn chose(&self, method: DiscoveryMethod) -> bool {
+        self.methods.contains(&method)
+    }
+}
