@@ -52,10 +52,13 @@
 //!   factory defaults aside as evidence.
 //! * [`export`]: table, JSON, CSV, XML, YAML, NDJSON and M3U renderers writing to a given writer,
 //!   and configuration for go2rtc, Frigate, MediaMTX and a Home Assistant paste sheet.
-//! * [`store`]: the inventory: every scan recorded in one SQLite file, devices under a stable
-//!   identity, their states and the events derived between scans; the key of its credential
-//!   hashes in a file of its own (`store::cred_key`), never in the database. It uses only the
-//!   model; the long-running parts share it through one handle, `store::SharedStore`.
+//! * [`store`]: the inventory: every scan recorded in an SQLite file (or the fleet hub's
+//!   PostgreSQL database), devices under a stable identity, their states and the events derived
+//!   between scans; the key of its credential hashes in a file of its own (`store::cred_key`),
+//!   never in the database. By topic: `store/mod.rs` is the handle and the map, and each topic
+//!   (devices, streams, scans, events, checks, findings, sites, requests, replication) holds its
+//!   methods, types, SQL for both engines and tests. It uses only the model; the long-running
+//!   parts share it through one handle, `store::SharedStore`.
 //! * [`notify`]: `camscan watch`'s notification sinks (stdout, webhook, exec, MQTT with Home
 //!   Assistant discovery), each fed from the store's outbox at least once and in order, with
 //!   backoff.
@@ -93,16 +96,24 @@
 //!   inside the scan's login budget) are in `audit::probe`; which open findings an audit may resolve,
 //!   in `audit::resolve`. `cmds/audit_record.rs` keeps its findings in the store
 //!   (`store::findings`) with their `finding_new`/`finding_resolved` events.
+//! * [`fleet`]: a site's agent (`watch --hub`, `serve --hub`, `scan --hub`): the site's own
+//!   inventory copied to a hub over a link that fails now and then (the store's `replication`),
+//!   and the scans the hub asks of the site claimed, held to the site's own rules and run. Above
+//!   the scan: it uses `scan`, `record` and the store; what a site's login may do at the hub is
+//!   enforced by PostgreSQL (the store's `site_admin`: a role per site, row-level security).
 //! * [`sanitize`]: makes device strings safe for terminals and spreadsheets.
 //! * [`timing`]: where a scan's time goes, per port phase and per device, on the `camscan::timing`
 //!   log target (`scripts/bench` prints the slowest devices from it).
 //!
-//! Dependencies point down: `cmds -> {watch, serve, doctor, audit} -> record -> scan -> config ->
+//! Dependencies point down: `cmds -> {watch, serve, doctor, audit, fleet} -> record -> scan -> config ->
 //! {discovery, probe, detect, analyze} -> {net, proto} -> {model, error}`, with `knowledge` beside `model` (it uses only `error` and `sanitize`);
 //! `registry` and `export` use only `model`, `error` and `sanitize`; `store` only `model`.
 //! `scripts/module-cycles` (part of `scripts/test`) fails when two top-level modules, or two files
 //! of one folder, depend on each other, or when the bottom layers (`model`, `proto`, `error`,
-//! `registry`, `export`, `store`) reach above themselves, or when anything but `main` names `cmds`.
+//! `registry`, `export`, `store`, `net`) reach above themselves, when the pipeline, the store or
+//! the sinks name what sits above the scan (`watch`, `serve`, `doctor`, `metrics`, `audit`,
+//! `fleet`), or when anything but `main` names `cmds`; `scripts/house-report` fails on a file over
+//! 800 lines of non-test code or a function over 150 lines.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
