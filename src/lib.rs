@@ -14,13 +14,14 @@
 //!   layers below; `main` only parses, sets up logging and exits. Nothing below names it.
 //! * [`scan`]: one scan as stages you can see, each a file with its inputs and outputs in its
 //!   signature: `plan` (targets, guards, interfaces, the shared analysis context), `sweep`
-//!   (discovery protocols and port probes), `dispatch`, `open_port` (one port's detection and
+//!   (the discovery stages and port probes), `dispatch`, `open_port` (one port's detection and
 //!   analysis), `collect` (registry, finality, signals), `reverse_dns` and `output`; `scan::run`
 //!   wires them with bounded channels and decides the exit code.
 //! * [`discovery`]: where addresses and devices come from: the user's targets, ARP liveness (raw
 //!   frames as root, else the kernel neighbour table), ONVIF WS-Discovery, SSDP, the vendor protocols
 //!   (one engine, one registration each: SADP, DHIP, DVRIP, Ubiquiti, Hanwha, Vivotek, Sony, Bosch,
-//!   Foscam), mDNS / DNS-SD, and the camera-vendor OUI table; and, for `watch`, the listener that hears devices
+//!   Foscam), mDNS / DNS-SD, and the camera-vendor OUI table, each method with its stage of a scan
+//!   (listed once in `discovery::STAGES`); and, for `watch`, the listener that hears devices
 //!   announce themselves (WS-Discovery Hello/Bye, SSDP NOTIFY).
 //! * [`probe`]: the bounded TCP connect pool, port-major and lazy.
 //! * [`detect`]: which protocol an open port speaks (bytes to send + a pure classifier).
@@ -106,7 +107,7 @@
 //!   log target (`scripts/bench` prints the slowest devices from it).
 //!
 //! Dependencies point down: `cmds -> {watch, serve, doctor, audit, fleet} -> record -> scan -> config ->
-//! {discovery, probe, detect, analyze} -> {net, proto} -> {model, error}`, with `knowledge` beside `model` (it uses only `error` and `sanitize`);
+//! probe -> discovery -> analyze -> detect -> {net, proto} -> {model, error}`, with `knowledge` beside `model` (it uses only `error` and `sanitize`);
 //! `registry` and `export` use only `model`, `error` and `sanitize`; `store` only `model`.
 //! `scripts/module-cycles` (part of `scripts/test`) fails when two top-level modules, or two files
 //! of one folder, depend on each other, or when the bottom layers (`model`, `proto`, `error`,

@@ -29,7 +29,7 @@ impl<T: From<Event> + Send + 'static> ScanMessage for T {}
 /// [`super::Stage::about`] finds it.
 #[derive(Debug)]
 pub struct About {
-    /// For logs and tests: `ARP`, `mDNS`.
+    /// How it is called (`ARP`, `mDNS`), for messages about it such as a test's.
     pub name: &'static str,
     /// Whether choosing this `--discovery` method runs the stage.
     pub serves: fn(DiscoveryMethod) -> bool,
