@@ -252,9 +252,17 @@ pub struct DevicesArgs {
 pub struct DoctorArgs {
     #[command(flatten)]
     pub store: DbArgs,
-    /// Sinks to check besides the config file's `watch: notify:` (as `camscan watch --notify`:
-    /// `stdout`, `webhook=URL`, `exec=COMMAND`, `mqtt=mqtt://HOST[:PORT]/TOPIC`). Repeatable.
-    #[arg(long, value_name = "SINK")]
+    // Help: "Sinks to check besides the config file's `watch: notify:` (as `camscan watch
+    // --notify`: `stdout`, `webhook=URL`, ...). Repeatable", the forms from `notify::SINKS`.
+    #[arg(
+        long,
+        value_name = "SINK",
+        help = format!(
+            "Sinks to check besides the config file's `watch: notify:` (as `camscan watch \
+             --notify`: {}). Repeatable",
+            crate::notify::sink_list(false)
+        )
+    )]
     pub notify: Vec<String>,
     /// Output format.
     #[arg(short, long, value_enum, default_value = "table")]
@@ -436,9 +444,13 @@ pub struct WatchArgs {
     /// Failed checks in a row before a stream is down (a success brings it up) [default: 3].
     #[arg(long, value_name = "N")]
     pub down_after: Option<u32>,
-    /// Where events go: `stdout` (NDJSON, the default), `webhook=URL`, `exec=COMMAND`,
-    /// `mqtt=mqtt://HOST[:PORT]/TOPIC`. Repeatable.
-    #[arg(long, value_name = "SINK")]
+    // Help: "Where events go: `stdout` (NDJSON, the default), `webhook=URL` (...), ...
+    // Repeatable", each sink's form and help line from `notify::SINKS`.
+    #[arg(
+        long,
+        value_name = "SINK",
+        help = format!("Where events go: {}. Repeatable", crate::notify::sink_list(true))
+    )]
     pub notify: Vec<String>,
     /// File holding the secret that signs webhook bodies (HMAC-SHA256, header
     /// `X-Camscan-Signature: sha256=HEX`); or CAMSCAN_WEBHOOK_SECRET. Never on the command line.

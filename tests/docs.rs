@@ -196,6 +196,34 @@ fn the_cli_reference_is_what_the_binary_defines() {
     }
 }
 
+/// The table of output formats in `docs/reference/formats.md`, between its markers, is what the
+/// formats' registrations render (`camscan::export::FORMATS`); `CAMSCAN_BLESS=1` rewrites it.
+#[test]
+fn the_formats_table_is_what_the_exporters_register() {
+    const BEGIN: &str = "<!-- formats: generated from src/export/mod.rs FORMATS \
+                         (CAMSCAN_BLESS=1 cargo test --test docs) -->\n\n";
+    const END: &str = "\n<!-- end of formats -->";
+    let path = Path::new(ROOT).join("docs/reference/formats.md");
+    let have = std::fs::read_to_string(&path).expect("read docs/reference/formats.md");
+    let start = have.find(BEGIN).expect("formats.md has its BEGIN marker") + BEGIN.len();
+    let end = start
+        + have[start..]
+            .find(END)
+            .expect("formats.md has its END marker");
+    let want = camscan::export::formats_table();
+    if std::env::var_os("CAMSCAN_BLESS").is_some() {
+        let text = format!("{}{want}{}", &have[..start], &have[end..]);
+        std::fs::write(&path, text).expect("write docs/reference/formats.md");
+        return;
+    }
+    assert_eq!(
+        &have[start..end],
+        want,
+        "docs/reference/formats.md's table differs from export::FORMATS: run \
+         `CAMSCAN_BLESS=1 cargo test --test docs` and commit the file"
+    );
+}
+
 #[test]
 fn slugs_follow_github() {
     assert_eq!(slug("The inventory (store)"), "the-inventory-store");

@@ -14,7 +14,7 @@ use super::parse::{self, FdVerdict};
 use super::store::{credential_key, outbox, postgres_store, serve_token, store};
 use crate::cli::DoctorArgs;
 use crate::config::{FileConfig, WatchFile};
-use crate::notify::SinkSpec;
+use crate::notify::{DoctorCheck, SinkSpec};
 
 /// How long `ffprobe -version` may take: it prints a few lines and exits in milliseconds; a
 /// wrapper script waiting on something else must not hold doctor up.
@@ -490,80 +490,85 @@ fn named(key: &str, prefix: &str, known: &[&str]) -> String {
     }
 }
 
-/// One configured sink: reachable (webhook, mqtt: a TCP connect to the configured host), a
-/// program that exists (exec), or nothing to check (stdout).
+/// One configured sink, as its registration says (`notify::SINKS`' `doctor`): reachable
+/// (webhook, mqtt: a TCP connect to the configured host), a program that exists (exec), or
+/// nothing to check (stdout).
 fn sink(spec: &str) -> Check {
-    const NAME: &str = "sink";
     let parsed = match spec.parse::<SinkSpec>() {
         Ok(s) => s,
         Err(e) => {
-            return Check::fail(NAME, e, crate::notify::sink_syntax());
+            return Check::fail(SINK, e, crate::notify::sink_syntax());
         }
     };
     let shown = crate::notify::shown_name(&parsed.name());
-    match &parsed {
-        SinkSpec::Stdout => Check::pass(NAME, "stdout: NDJSON on standard output"),
-        SinkSpec::Webhook { url } | SinkSpec::Mqtt { url } => {
-            let port_default = if matches!(parsed, SinkSpec::Mqtt { .. }) {
-                Some(crate::notify::mqtt::DEFAULT_PORT)
-            } else {
-                None
-            };
-            let (host, port) = match url::Url::parse(url) {
-                Ok(u) => (
-                    u.host_str()
-                        .unwrap_or("")
-                        .trim_start_matches('[')
-                        .trim_end_matches(']')
-                        .to_string(),
-                    u.port().or(port_default).or(u.port_or_known_default()),
-                ),
-                Err(e) => return Check::fail(NAME, format!("{shown}: {e}"), "correct the URL"),
-            };
-            let Some(port) = port else {
-                return Check::fail(NAME, format!("{shown}: no port"), "give a port in the URL");
-            };
-            match connect(&host, port, SINK_DEADLINE) {
-                Ok((addr, took)) => Check::pass(
-                    NAME,
-                    format!(
-                        "{shown}: {addr} accepted a TCP connection in {} ms",
-                        took.as_millis()
-                    ),
-                ),
-                Err(e) => Check::fail(
-                    NAME,
-                    format!("{shown}: {host}:{port}: {e}"),
-                    "start the receiver, or correct the host and port; its events wait in the outbox meanwhile",
-                ),
-            }
+    match parsed.def().doctor {
+        DoctorCheck::Nothing(what) => Check::pass(SINK, format!("{shown}: {what}")),
+        DoctorCheck::Connect { default_port } => sink_connect(&shown, parsed.value(), default_port),
+        DoctorCheck::Program => sink_program(&shown, parsed.value()),
+    }
+}
+
+/// The name of the sink checks.
+const SINK: &str = "sink";
+
+/// A sink's URL reachable: a TCP connect to its host and port (`default_port`, else the
+/// scheme's, when it gives none).
+fn sink_connect(shown: &str, url: &str, default_port: Option<u16>) -> Check {
+    let (host, port) = match url::Url::parse(url) {
+        Ok(u) => (
+            u.host_str()
+                .unwrap_or("")
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_string(),
+            u.port().or(default_port).or(u.port_or_known_default()),
+        ),
+        Err(e) => return Check::fail(SINK, format!("{shown}: {e}"), "correct the URL"),
+    };
+    let Some(port) = port else {
+        return Check::fail(SINK, format!("{shown}: no port"), "give a port in the URL");
+    };
+    match connect(&host, port, SINK_DEADLINE) {
+        Ok((addr, took)) => Check::pass(
+            SINK,
+            format!(
+                "{shown}: {addr} accepted a TCP connection in {} ms",
+                took.as_millis()
+            ),
+        ),
+        Err(e) => Check::fail(
+            SINK,
+            format!("{shown}: {host}:{port}: {e}"),
+            "start the receiver, or correct the host and port; its events wait in the outbox meanwhile",
+        ),
+    }
+}
+
+/// A sink's command runnable: its program found and executable.
+fn sink_program(shown: &str, command: &str) -> Check {
+    let program = match shell_words::split(command) {
+        Ok(argv) if !argv.is_empty() => argv[0].clone(),
+        Ok(_) => {
+            return Check::fail(SINK, format!("{shown}: no command"), "name a program");
         }
-        SinkSpec::Exec { command } => {
-            let program = match shell_words::split(command) {
-                Ok(argv) if !argv.is_empty() => argv[0].clone(),
-                Ok(_) => {
-                    return Check::fail(NAME, format!("{shown}: no command"), "name a program");
-                }
-                Err(e) => {
-                    return Check::fail(NAME, format!("{shown}: {e}"), "balance the quotes");
-                }
-            };
-            match crate::config::find_program(&program) {
-                Some(p) if is_executable(&p) => {
-                    Check::pass(NAME, format!("{shown}: {} is executable", p.display()))
-                }
-                Some(p) => Check::fail(
-                    NAME,
-                    format!("{shown}: {} is not executable", p.display()),
-                    format!("chmod +x {}", p.display()),
-                ),
-                None => Check::fail(
-                    NAME,
-                    format!("{shown}: `{program}` not found (in PATH or as a path)"),
-                    "install it, or give its full path",
-                ),
-            }
+        Err(e) => {
+            return Check::fail(SINK, format!("{shown}: {e}"), "balance the quotes");
         }
+    };
+    match crate::config::find_program(&program) {
+        Some(p) if is_executable(&p) => {
+            Check::pass(SINK, format!("{shown}: {} is executable", p.display()))
+        }
+        Some(p) => Check::fail(
+            SINK,
+            format!("{shown}: {} is not executable", p.display()),
+            format!("chmod +x {}", p.display()),
+        ),
+        None => Check::fail(
+            SINK,
+            format!("{shown}: `{program}` not found (in PATH or as a path)"),
+            "install it, or give its full path",
+        ),
     }
 }
 

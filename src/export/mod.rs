@@ -1,4 +1,5 @@
-//! Exporters render a [`Report`] into a writer they are given; one file per format. Output is a
+//! Exporters render a [`Report`] into a writer they are given; one file per format, registered once
+//! in [`FORMATS`] (its name, help, media type, ... and its exporter's constructor). Output is a
 //! versioned contract (see [`crate::model::SCHEMA_VERSION`]) and pinned by snapshot tests; nothing here
 //! depends on the terminal except through [`ExportOptions`].
 //!
@@ -13,6 +14,7 @@
 
 mod cameras;
 mod csv;
+mod format;
 mod frigate;
 mod go2rtc;
 mod ha_sheet;
@@ -25,47 +27,162 @@ mod table;
 mod xml;
 mod yaml;
 
+pub use format::{Format, FormatDef, formats_table, names};
 pub use ndjson::write_device as write_ndjson_device;
 
 use std::io::{self, Write};
 
-use clap::ValueEnum;
-use serde::{Deserialize, Serialize};
-
 use crate::model::{AudioInfo, Report, VideoInfo};
 
-/// Output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    /// A table for people: one row per device, one row per stream with every detail under -v
-    /// (colours per --color).
-    #[default]
-    Table,
-    /// The versioned JSON document (schema_version 1) for programs.
-    Json,
-    /// One row per stream, RFC 4180, spreadsheet-safe (--csv-delimiter).
-    Csv,
-    /// The JSON document's fields as XML elements (docs/reference/formats.md, "XML output").
-    Xml,
-    /// The JSON document as YAML, with every string a YAML 1.1 reader could misread quoted.
-    Yaml,
-    /// One JSON object per device and line, each written as soon as the device is final.
-    Ndjson,
-    /// An M3U playlist of the streams that opened.
-    M3u,
-    /// go2rtc `streams:` (passwords as ${CAMSCAN_<NAME>_PASSWORD} references).
-    #[value(name = "go2rtc")]
-    Go2rtc,
-    /// Frigate `cameras:` with record/detect roles (--frigate-restream: through go2rtc).
-    Frigate,
-    /// MediaMTX `paths:` pulling each stream on demand.
-    Mediamtx,
-    /// A plain-text sheet to paste into Home Assistant's Generic Camera and ONVIF setup.
-    #[value(name = "ha-sheet")]
-    #[serde(rename = "ha-sheet")]
-    HaSheet,
-}
+/// Every output format, in the order `--help`, the API document and the web page list them: one
+/// entry per format, and everything else derives from it ([`FormatDef`] says what). Adding a
+/// format is its file here and its entry below.
+pub const FORMATS: &[FormatDef] = &[
+    FormatDef {
+        name: "table",
+        help: "A table for people: one row per device, one row per stream with every detail under \
+               -v (colours per --color)",
+        media_type: "text/plain; charset=utf-8",
+        extension: "txt",
+        button: None,
+        stamped: false,
+        audience: "people",
+        shape: "one row per device: ports, identity (the MAC's maker, shortened, when nothing \
+                named a vendor; `random MAC` for a randomised one), stream count, main stream (the \
+                stream a user would open first: see *The main stream* below), its status and \
+                video in short spellings (`H.264 1080p25 High`, `auth`); `-v`: one row per stream \
+                with server, user, verification, codec level and RFC 6381 string, fps source, \
+                what the PLAY check measured, and every error listed below the table. Fitted to \
+                the terminal's width (else `$COLUMNS`, else 100; `--width`): columns left out by \
+                priority and named, words never split, URLs whole or shortened with `…` in the \
+                middle, reasons as numbered notes under the table ([Reading the \
+                table](../guide/scanning.md#reading-the-table))",
+        make: |options| Box::new(table::TableExporter(options)),
+    },
+    FormatDef {
+        name: "json",
+        help: "The versioned JSON document (schema_version 1) for programs",
+        media_type: "application/json",
+        extension: "json",
+        button: Some("JSON"),
+        stamped: false,
+        audience: "programs",
+        shape: "the versioned document below",
+        make: |_| Box::new(json::JsonExporter),
+    },
+    FormatDef {
+        name: "csv",
+        help: "One row per stream, RFC 4180, spreadsheet-safe (--csv-delimiter)",
+        media_type: "text/csv; charset=utf-8",
+        extension: "csv",
+        button: Some("CSV"),
+        stamped: false,
+        audience: "spreadsheets",
+        shape: "one row per stream, see below",
+        make: |options| {
+            Box::new(csv::CsvExporter {
+                delimiter: options.csv_delimiter,
+            })
+        },
+    },
+    FormatDef {
+        name: "xml",
+        help: "The JSON document's fields as XML elements (docs/reference/formats.md, \"XML output\")",
+        media_type: "application/xml",
+        extension: "xml",
+        button: Some("XML"),
+        stamped: false,
+        audience: "XML tooling",
+        shape: "the JSON document as elements, see below",
+        make: |_| Box::new(xml::XmlExporter),
+    },
+    FormatDef {
+        name: "yaml",
+        help: "The JSON document as YAML, with every string a YAML 1.1 reader could misread quoted",
+        media_type: "application/yaml",
+        extension: "yaml",
+        button: Some("YAML"),
+        stamped: false,
+        audience: "configuration and inventory files",
+        shape: "the JSON document, see below",
+        make: |_| Box::new(yaml::YamlExporter),
+    },
+    FormatDef {
+        name: "ndjson",
+        help: "One JSON object per device and line, each written as soon as the device is final",
+        media_type: "application/x-ndjson",
+        extension: "ndjson",
+        button: Some("NDJSON"),
+        stamped: false,
+        audience: "pipelines (`jq`, log shippers)",
+        shape: "one device per line, each as soon as it is final, see below",
+        make: |_| Box::new(ndjson::NdjsonExporter),
+    },
+    FormatDef {
+        name: "m3u",
+        help: "An M3U playlist of the streams that opened",
+        media_type: "audio/x-mpegurl",
+        extension: "m3u",
+        button: Some("M3U"),
+        stamped: false,
+        audience: "video players",
+        shape: "the streams that opened, see below",
+        make: |_| Box::new(m3u::M3uExporter),
+    },
+    FormatDef {
+        name: "go2rtc",
+        help: "go2rtc `streams:` (passwords as ${CAMSCAN_<NAME>_PASSWORD} references)",
+        media_type: "application/yaml",
+        extension: "go2rtc.yaml",
+        button: Some("go2rtc"),
+        stamped: true,
+        audience: "go2rtc",
+        shape: "its `streams:` configuration, see [Exporting to go2rtc, Frigate, MediaMTX and \
+                Home Assistant](../guide/integrations.md)",
+        make: |_| Box::new(go2rtc::Go2rtcExporter),
+    },
+    FormatDef {
+        name: "frigate",
+        help: "Frigate `cameras:` with record/detect roles (--frigate-restream: through go2rtc)",
+        media_type: "application/yaml",
+        extension: "frigate.yaml",
+        button: Some("Frigate"),
+        stamped: true,
+        audience: "Frigate",
+        shape: "its `cameras:` configuration (with `--frigate-restream`, a `go2rtc:` section \
+                too), see [Exporting to go2rtc, Frigate, MediaMTX and Home \
+                Assistant](../guide/integrations.md)",
+        make: |options| {
+            Box::new(frigate::FrigateExporter {
+                restream: options.frigate_restream,
+            })
+        },
+    },
+    FormatDef {
+        name: "mediamtx",
+        help: "MediaMTX `paths:` pulling each stream on demand",
+        media_type: "application/yaml",
+        extension: "mediamtx.yml",
+        button: Some("MediaMTX"),
+        stamped: true,
+        audience: "MediaMTX",
+        shape: "its `paths:` configuration, see [Exporting to go2rtc, Frigate, MediaMTX and \
+                Home Assistant](../guide/integrations.md)",
+        make: |_| Box::new(mediamtx::MediamtxExporter),
+    },
+    FormatDef {
+        name: "ha-sheet",
+        help: "A plain-text sheet to paste into Home Assistant's Generic Camera and ONVIF setup",
+        media_type: "text/plain; charset=utf-8",
+        extension: "ha-sheet.txt",
+        button: Some("HA sheet"),
+        stamped: true,
+        audience: "Home Assistant",
+        shape: "what to paste into its Generic Camera and ONVIF setup, see [Exporting to \
+                go2rtc, Frigate, MediaMTX and Home Assistant](../guide/integrations.md)",
+        make: |_| Box::new(ha_sheet::HaSheetExporter),
+    },
+];
 
 /// How the output will be shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,24 +218,9 @@ pub trait Exporter {
     fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()>;
 }
 
+/// The exporter of `format`, for output shown as `options` says.
 pub fn exporter(format: Format, options: ExportOptions) -> Box<dyn Exporter> {
-    match format {
-        Format::Table => Box::new(table::TableExporter(options)),
-        Format::Json => Box::new(json::JsonExporter),
-        Format::Csv => Box::new(csv::CsvExporter {
-            delimiter: options.csv_delimiter,
-        }),
-        Format::Xml => Box::new(xml::XmlExporter),
-        Format::Yaml => Box::new(yaml::YamlExporter),
-        Format::Ndjson => Box::new(ndjson::NdjsonExporter),
-        Format::M3u => Box::new(m3u::M3uExporter),
-        Format::Go2rtc => Box::new(go2rtc::Go2rtcExporter),
-        Format::Frigate => Box::new(frigate::FrigateExporter {
-            restream: options.frigate_restream,
-        }),
-        Format::Mediamtx => Box::new(mediamtx::MediamtxExporter),
-        Format::HaSheet => Box::new(ha_sheet::HaSheetExporter),
-    }
+    (format.def().make)(options)
 }
 
 /// Control characters and bidi overrides: they would break a line or disguise the text.

@@ -32,7 +32,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
-use crate::notify::SinkStats;
+use crate::notify::{Secret, SinkStats, sink_named};
 use crate::store::{CheckLayer, CheckResult, EventKind};
 
 mod endpoint;
@@ -556,11 +556,12 @@ fn strip_userinfo(url: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// A sink's `--notify` value as a label: a URL's userinfo, query and fragment removed (a webhook
-/// token often sits there); `stdout` and `exec=COMMAND` as given.
+/// A sink's `--notify` value as a label: for a sink whose value may hold a secret (its
+/// registration's `secret`: webhook, mqtt), the URL's userinfo, query and fragment removed (a
+/// webhook token often sits there); the others (`stdout`, `exec=COMMAND`) as given.
 fn sink_label(name: &str) -> String {
     match name.split_once('=') {
-        Some((kind @ ("webhook" | "mqtt"), value)) => {
+        Some((kind, value)) if sink_named(kind).is_some_and(|d| d.secret != Secret::None) => {
             let value = strip_userinfo(value);
             let end = value.find(['?', '#']).unwrap_or(value.len());
             format!("{kind}={}", &value[..end])

@@ -17,6 +17,7 @@
 use std::process::Stdio;
 use std::time::Duration;
 
+use futures::future::BoxFuture;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::SinkError;
@@ -146,6 +147,12 @@ impl Exec {
                 format!("{e}: {first_line}")
             })),
         }
+    }
+}
+
+impl super::Deliver for Exec {
+    fn deliver<'a>(&'a mut self, notice: &'a Notice) -> BoxFuture<'a, Result<(), SinkError>> {
+        Box::pin(Exec::deliver(self, notice))
     }
 }
 

@@ -1,5 +1,5 @@
 //! Notifications of `camscan watch`: each `--notify` sink receives the inventory's events
-//! ([`Notice`]) from the store's outbox, in order, at least once, across restarts.
+//! ([`Notice`](crate::store::Notice)) from the store's outbox, in order, at least once, across restarts.
 //!
 //! The store writes an event before any sink hears of it; [`deliver`] runs one task per sink that
 //! reads the events after the sink's cursor, hands them to the sink one at a time, and moves the
@@ -9,9 +9,11 @@
 //! up another. Each sink attempt has its own deadline (the sink's; [`Sink::deliver`]).
 //!
 //! Sinks: `stdout` (NDJSON, the default), `webhook=URL` ([`webhook`]), `exec=COMMAND`
-//! ([`exec`]), `mqtt=mqtt://HOST[:PORT]/TOPIC` ([`mqtt`]). Each is a small struct with one
-//! `deliver(&Notice)`; nothing here parses bytes from a device (a notice is the store's own JSON,
-//! and what a webhook, command or broker answers is only ever a status), so nothing here is fuzzed.
+//! ([`exec`]), `mqtt=mqtt://HOST[:PORT]/TOPIC` ([`mqtt`]), each registered once in [`SINKS`]
+//! (its form, help, value check, constructor, doctor check and where its value may hold a
+//! secret: [`SinkDef`]). Each is a small struct with one `deliver(&Notice)` ([`Deliver`]); nothing
+//! here parses bytes from a device (a notice is the store's own JSON, and what a webhook, command
+//! or broker answers is only ever a status), so nothing here is fuzzed.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -21,12 +23,15 @@ use tokio::sync::{Notify, watch};
 
 use crate::model::sync::lock;
 use crate::store::SharedStore;
-use crate::store::{Notice, StoreError};
+use crate::store::StoreError;
 
 pub mod exec;
 pub mod mqtt;
+mod sink;
 mod stdout;
 pub mod webhook;
+
+pub use sink::{Deliver, DoctorCheck, Secret, Sink, SinkDef, SinkSpec, sink_named};
 
 /// Retry delays of a failing sink: from [`BACKOFF_MIN`] doubling to [`BACKOFF_MAX`], each with up
 /// to half again of random jitter (so sinks that fail together do not retry together).
@@ -38,82 +43,107 @@ const BATCH: i64 = 100;
 /// another camscan process wrote to the same store).
 const IDLE_POLL: Duration = Duration::from_secs(30);
 
-/// The forms of a `--notify` value, in the order help texts list them: the one source of the
-/// sink syntax (the parser's error, `camscan doctor`'s fix; a test holds `--help` and
-/// `config.example.yaml` to it).
-pub const SINK_FORMS: [&str; 4] = [
-    "stdout",
-    "webhook=URL",
-    "exec=COMMAND",
-    "mqtt=mqtt://HOST[:PORT]/TOPIC",
+/// Every notification sink, in the order help texts list them; the first is the default. One
+/// entry per sink, and everything else derives from it ([`SinkDef`] says what). Adding a sink is
+/// its file here (implementing [`Deliver`]) and its entry below.
+pub static SINKS: &[SinkDef] = &[
+    SinkDef {
+        name: "stdout",
+        syntax: "stdout",
+        help: "NDJSON, the default",
+        parse: |_| Ok(()),
+        make: |_, _| Ok(Sink::of(stdout::Stdout)),
+        doctor: DoctorCheck::Nothing("NDJSON on standard output"),
+        secret: Secret::None,
+    },
+    SinkDef {
+        name: "webhook",
+        syntax: "webhook=URL",
+        help: "an HTTP(S) POST of each event's JSON",
+        parse: |value| {
+            let u = url::Url::parse(value).map_err(|e| format!("`{value}`: {e}"))?;
+            if !matches!(u.scheme(), "http" | "https") {
+                return Err(format!("`{value}`: a webhook URL is http:// or https://"));
+            }
+            Ok(())
+        },
+        make: |url, options| {
+            Ok(Sink::of(webhook::Webhook::new(
+                url,
+                options.webhook_secret.clone(),
+                webhook::TIMEOUT,
+            )?))
+        },
+        doctor: DoctorCheck::Connect { default_port: None },
+        secret: Secret::Url,
+    },
+    SinkDef {
+        name: "exec",
+        syntax: "exec=COMMAND",
+        help: "run per event, its JSON on stdin",
+        parse: |_| Ok(()),
+        make: |command, _| Ok(Sink::of(exec::Exec::new(command, exec::TIMEOUT)?)),
+        doctor: DoctorCheck::Program,
+        secret: Secret::None,
+    },
+    SinkDef {
+        name: "mqtt",
+        syntax: "mqtt=mqtt://HOST[:PORT]/TOPIC",
+        help: "MQTT 3.1.1 publishes and retained states",
+        parse: |value| {
+            let u = url::Url::parse(value).map_err(|e| format!("`{value}`: {e}"))?;
+            if u.scheme() != "mqtt" || u.host_str().is_none() {
+                return Err(format!("`{value}`: expected mqtt://HOST[:PORT]/TOPIC"));
+            }
+            Ok(())
+        },
+        make: |url, options| {
+            Ok(Sink::of(mqtt::Mqtt::new(
+                url,
+                options.ha_discovery,
+                mqtt::TIMEOUT,
+            )?))
+        },
+        doctor: DoctorCheck::Connect {
+            default_port: Some(mqtt::DEFAULT_PORT),
+        },
+        secret: Secret::UrlParts,
+    },
 ];
 
-/// [`SINK_FORMS`] as a sentence: `stdout, webhook=URL, exec=COMMAND or mqtt=...`.
+/// The forms of a `--notify` value ([`SinkDef::syntax`]), in [`SINKS`]' order.
+pub fn sink_forms() -> Vec<&'static str> {
+    SINKS.iter().map(|d| d.syntax).collect()
+}
+
+/// The forms as a sentence: `stdout, webhook=URL, exec=COMMAND or mqtt=...` (the parser's error,
+/// `camscan doctor`'s fix).
 pub fn sink_syntax() -> String {
-    let (last, rest) = SINK_FORMS.split_last().unwrap_or((&"", &[]));
-    format!("{} or {last}", rest.join(", "))
+    or_list(&sink_forms())
 }
 
-/// One `--notify` value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SinkSpec {
-    /// NDJSON on stdout, one notice per line.
-    Stdout,
-    /// A JSON POST per notice.
-    Webhook { url: String },
-    /// A command run per notice with the notice's JSON on its stdin.
-    Exec { command: String },
-    /// MQTT: `TOPIC/<device-id>/<event>` per notice, retained states, optional HA discovery.
-    Mqtt { url: String },
-}
-
-impl SinkSpec {
-    /// The name of its cursor in the store: the specification as given.
-    pub fn name(&self) -> String {
-        match self {
-            SinkSpec::Stdout => "stdout".into(),
-            SinkSpec::Webhook { url } => format!("webhook={url}"),
-            SinkSpec::Exec { command } => format!("exec={command}"),
-            SinkSpec::Mqtt { url } => format!("mqtt={url}"),
-        }
-    }
-}
-
-impl std::str::FromStr for SinkSpec {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let s = s.trim();
-        if s == "stdout" {
-            return Ok(SinkSpec::Stdout);
-        }
-        let (kind, value) = s
-            .split_once('=')
-            .ok_or_else(|| format!("`{s}`: expected {}", sink_syntax()))?;
-        let value = value.trim().to_string();
-        if value.is_empty() {
-            return Err(format!("`{s}`: nothing after `=`"));
-        }
-        match kind.trim() {
-            "webhook" => {
-                let u = url::Url::parse(&value).map_err(|e| format!("`{value}`: {e}"))?;
-                if !matches!(u.scheme(), "http" | "https") {
-                    return Err(format!("`{value}`: a webhook URL is http:// or https://"));
-                }
-                Ok(SinkSpec::Webhook { url: value })
+/// The forms for a help text: `` `stdout`, `webhook=URL`, ... ``, each with what it does when
+/// `described` (`` `stdout` (NDJSON, the default), ... ``).
+pub fn sink_list(described: bool) -> String {
+    SINKS
+        .iter()
+        .map(|d| {
+            if described {
+                format!("`{}` ({})", d.syntax, d.help)
+            } else {
+                format!("`{}`", d.syntax)
             }
-            "exec" => Ok(SinkSpec::Exec { command: value }),
-            "mqtt" => {
-                let u = url::Url::parse(&value).map_err(|e| format!("`{value}`: {e}"))?;
-                if u.scheme() != "mqtt" || u.host_str().is_none() {
-                    return Err(format!("`{value}`: expected mqtt://HOST[:PORT]/TOPIC"));
-                }
-                Ok(SinkSpec::Mqtt { url: value })
-            }
-            other => Err(format!(
-                "`{other}`: unknown sink (stdout, webhook, exec or mqtt)"
-            )),
-        }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `a, b, c or d`.
+fn or_list(items: &[&str]) -> String {
+    match items.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        Some((last, _)) => last.to_string(),
+        None => String::new(),
     }
 }
 
@@ -199,45 +229,6 @@ fn secret_file_permissions(path: &Path) {
             mode = format_args!("{:o}", m.permissions().mode() & 0o777),
             "the webhook secret file is readable by other users (chmod 600 it)"
         );
-    }
-}
-
-/// A destination of notices.
-pub enum Sink {
-    Stdout(stdout::Stdout),
-    Webhook(webhook::Webhook),
-    Exec(exec::Exec),
-    Mqtt(Box<mqtt::Mqtt>),
-}
-
-impl Sink {
-    /// Make the sink a specification names, with each sink's default deadline (connecting
-    /// happens on first delivery).
-    pub fn new(spec: &SinkSpec, options: &SinkOptions) -> Result<Sink, String> {
-        Ok(match spec {
-            SinkSpec::Stdout => Sink::Stdout(stdout::Stdout),
-            SinkSpec::Webhook { url } => Sink::Webhook(webhook::Webhook::new(
-                url,
-                options.webhook_secret.clone(),
-                webhook::TIMEOUT,
-            )?),
-            SinkSpec::Exec { command } => Sink::Exec(exec::Exec::new(command, exec::TIMEOUT)?),
-            SinkSpec::Mqtt { url } => Sink::Mqtt(Box::new(mqtt::Mqtt::new(
-                url,
-                options.ha_discovery,
-                mqtt::TIMEOUT,
-            )?)),
-        })
-    }
-
-    /// Hand over one notice; `Ok` once the destination has it. Has its own deadline.
-    pub async fn deliver(&mut self, notice: &Notice) -> Result<(), SinkError> {
-        match self {
-            Sink::Stdout(s) => s.deliver(notice).await,
-            Sink::Webhook(s) => s.deliver(notice).await,
-            Sink::Exec(s) => s.deliver(notice).await,
-            Sink::Mqtt(s) => s.deliver(notice).await,
-        }
     }
 }
 
@@ -350,13 +341,18 @@ pub async fn deliver(
     Ok(())
 }
 
-/// A sink's name as logs and metrics show it: a webhook by its URL's origin only (many services put
-/// a token in the path or query), the others as given.
+/// A sink's name as logs and metrics show it: a sink whose URL may hold a secret anywhere
+/// ([`Secret::Url`]: a webhook, many services put a token in the path or query) by its URL's
+/// origin only, the others as given.
 pub fn shown_name(name: &str) -> String {
-    match name.strip_prefix("webhook=").map(url::Url::parse) {
-        Some(Ok(u)) => format!("webhook={}/…", u.origin().ascii_serialization()),
-        Some(Err(_)) => "webhook=…".into(),
-        None => name.to_string(),
+    match name.split_once('=') {
+        Some((kind, value)) if sink_named(kind).is_some_and(|d| d.secret == Secret::Url) => {
+            match url::Url::parse(value) {
+                Ok(u) => format!("{kind}={}/…", u.origin().ascii_serialization()),
+                Err(_) => format!("{kind}=…"),
+            }
+        }
+        _ => name.to_string(),
     }
 }
 
@@ -391,35 +387,100 @@ mod tests {
 
     #[test]
     fn sink_specifications() {
-        assert_eq!("stdout".parse(), Ok(SinkSpec::Stdout));
-        assert_eq!(
-            "webhook=http://127.0.0.1:9/hook".parse(),
-            Ok(SinkSpec::Webhook {
-                url: "http://127.0.0.1:9/hook".into()
-            })
-        );
-        assert_eq!(
-            "mqtt=mqtt://127.0.0.1:1883/camscan".parse(),
-            Ok(SinkSpec::Mqtt {
-                url: "mqtt://127.0.0.1:1883/camscan".into()
-            })
-        );
-        assert_eq!(
-            "exec=/usr/bin/logger -t camscan".parse(),
-            Ok(SinkSpec::Exec {
-                command: "/usr/bin/logger -t camscan".into()
-            })
-        );
-        for bad in [
-            "",
-            "webhook=",
-            "webhook=ftp://x/",
-            "mqtt=http://x/t",
-            "sms=123",
-            "webhook",
+        for (given, kind, value, name) in [
+            ("stdout", "stdout", "", "stdout"),
+            (" stdout ", "stdout", "", "stdout"),
+            (
+                "webhook=http://127.0.0.1:9/hook",
+                "webhook",
+                "http://127.0.0.1:9/hook",
+                "webhook=http://127.0.0.1:9/hook",
+            ),
+            (
+                " webhook = http://127.0.0.1:9/hook ",
+                "webhook",
+                "http://127.0.0.1:9/hook",
+                "webhook=http://127.0.0.1:9/hook",
+            ),
+            (
+                "mqtt=mqtt://127.0.0.1:1883/camscan",
+                "mqtt",
+                "mqtt://127.0.0.1:1883/camscan",
+                "mqtt=mqtt://127.0.0.1:1883/camscan",
+            ),
+            (
+                "exec=/usr/bin/logger -t camscan",
+                "exec",
+                "/usr/bin/logger -t camscan",
+                "exec=/usr/bin/logger -t camscan",
+            ),
         ] {
-            assert!(bad.parse::<SinkSpec>().is_err(), "{bad}");
+            let spec: SinkSpec = given.parse().unwrap();
+            assert_eq!(
+                (spec.def().name, spec.value(), spec.name().as_str()),
+                (kind, value, name),
+                "{given:?}"
+            );
+            assert_eq!(name.parse::<SinkSpec>(), Ok(spec), "{given:?}");
         }
+        assert_eq!(SinkSpec::default(), "stdout".parse().unwrap());
+        for (bad, error) in [
+            (
+                "",
+                "``: expected stdout, webhook=URL, exec=COMMAND or mqtt=mqtt://HOST[:PORT]/TOPIC",
+            ),
+            ("webhook=", "`webhook=`: nothing after `=`"),
+            (
+                "webhook=ftp://x/",
+                "`ftp://x/`: a webhook URL is http:// or https://",
+            ),
+            ("webhook=nope", "`nope`: relative URL without a base"),
+            (
+                "mqtt=http://x/t",
+                "`http://x/t`: expected mqtt://HOST[:PORT]/TOPIC",
+            ),
+            (
+                "sms=123",
+                "`sms`: unknown sink (stdout, webhook, exec or mqtt)",
+            ),
+            (
+                "stdout=1",
+                "`stdout`: unknown sink (stdout, webhook, exec or mqtt)",
+            ),
+            (
+                "webhook",
+                "`webhook`: expected stdout, webhook=URL, exec=COMMAND or mqtt=mqtt://HOST[:PORT]/TOPIC",
+            ),
+        ] {
+            assert_eq!(bad.parse::<SinkSpec>(), Err(error.to_string()), "{bad:?}");
+        }
+    }
+
+    /// Each registration is whole: a unique name, its form that name alone or `name=VALUE`, a
+    /// help line; the first is `stdout`, the default, which takes no value.
+    #[test]
+    fn every_sink_registration_is_complete() {
+        for (i, d) in SINKS.iter().enumerate() {
+            assert_eq!(
+                SINKS.iter().position(|e| e.name == d.name),
+                Some(i),
+                "{} twice",
+                d.name
+            );
+            assert!(
+                d.syntax == d.name || d.syntax.starts_with(&format!("{}=", d.name)),
+                "{}: {}",
+                d.name,
+                d.syntax
+            );
+            assert!(!d.help.is_empty() && !d.help.ends_with('.'), "{}", d.name);
+        }
+        assert_eq!(SINKS[0].name, "stdout");
+        assert!(!SINKS[0].takes_value());
+        assert_eq!(SinkSpec::default().name(), "stdout");
+        assert_eq!(or_list(&["a"]), "a");
+        assert_eq!(or_list(&["a", "b"]), "a or b");
+        assert_eq!(or_list(&[]), "");
     }
 
     #[test]
@@ -457,6 +518,12 @@ mod tests {
             shown_name("mqtt=mqtt://127.0.0.1/camscan"),
             "mqtt=mqtt://127.0.0.1/camscan"
         );
+        assert_eq!(shown_name("webhook=not a url"), "webhook=…");
+        assert_eq!(
+            shown_name("exec=/bin/hook ?token=x"),
+            "exec=/bin/hook ?token=x"
+        );
+        assert_eq!(shown_name("webhook"), "webhook");
     }
 
     #[test]
@@ -472,6 +539,9 @@ mod tests {
         assert!(backoff(30) >= BACKOFF_MAX);
     }
 
+    /// `--help` of `watch` and `doctor` name every form (and `watch`'s says what each does), and
+    /// so do the prose documents that list them: `config.example.yaml`'s `watch:` comment and
+    /// docs/guide/watch.md (its options table and a row of its "Notifications" table per sink).
     #[test]
     fn every_help_text_gives_the_sink_forms() {
         use clap::CommandFactory;
@@ -487,16 +557,51 @@ mod tests {
                 .map(|h| h.to_string())
                 .unwrap_or_default()
                 .replace('\n', " ");
-            for form in SINK_FORMS {
+            for d in SINKS {
                 assert!(
-                    help.contains(form),
-                    "{sub} --notify help lacks {form}: {help}"
+                    help.contains(&format!("`{}`", d.syntax)),
+                    "{sub} --notify help lacks {}: {help}",
+                    d.syntax
                 );
+                if sub == "watch" {
+                    assert!(
+                        help.contains(d.help),
+                        "{sub} --notify help lacks {}",
+                        d.help
+                    );
+                }
             }
         }
         let example = include_str!("../../config.example.yaml");
-        for form in SINK_FORMS {
-            assert!(example.contains(form), "config.example.yaml lacks {form}");
+        let comment = example
+            .split("\nwatch:\n")
+            .next()
+            .and_then(|before| before.rsplit("\n\n").next())
+            .unwrap_or_default();
+        for form in sink_forms() {
+            assert!(
+                comment.contains(form),
+                "config.example.yaml's watch: comment lacks {form}"
+            );
+        }
+        let guide = include_str!("../../docs/guide/watch.md");
+        let options = guide
+            .lines()
+            .find(|l| l.starts_with("| `--notify SINK` |"))
+            .expect("docs/guide/watch.md's options table has --notify");
+        let notifications = guide
+            .split("\n## Notifications\n")
+            .nth(1)
+            .expect("docs/guide/watch.md has its Notifications section");
+        for form in sink_forms() {
+            assert!(
+                options.contains(&format!("`{form}`")),
+                "docs/guide/watch.md's --notify row lacks {form}"
+            );
+            assert!(
+                notifications.contains(&format!("\n| `{form}` | ")),
+                "docs/guide/watch.md's Notifications table lacks a row for {form}"
+            );
         }
         assert_eq!(
             sink_syntax(),

@@ -40,6 +40,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use futures::future::BoxFuture;
 use rumqttc::{AsyncClient, Event, MqttOptions, Outgoing, Packet, QoS};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -532,6 +533,12 @@ pub fn stream_config(topic: &str, notice: &Notice, url: &str) -> serde_json::Val
         "qos": 1,
         "device": ha_device(notice),
     })
+}
+
+impl super::Deliver for Mqtt {
+    fn deliver<'a>(&'a mut self, notice: &'a Notice) -> BoxFuture<'a, Result<(), SinkError>> {
+        Box::pin(Mqtt::deliver(self, notice))
+    }
 }
 
 #[cfg(test)]

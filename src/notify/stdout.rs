@@ -3,9 +3,12 @@
 
 use std::io::Write;
 
+use futures::future::BoxFuture;
+
 use super::SinkError;
 use crate::store::Notice;
 
+/// The `stdout` sink.
 pub struct Stdout;
 
 impl Stdout {
@@ -16,5 +19,11 @@ impl Stdout {
         out.write_all(&line)
             .and_then(|_| out.flush())
             .map_err(|e| SinkError(format!("stdout: {e}")))
+    }
+}
+
+impl super::Deliver for Stdout {
+    fn deliver<'a>(&'a mut self, notice: &'a Notice) -> BoxFuture<'a, Result<(), SinkError>> {
+        Box::pin(Stdout::deliver(self, notice))
     }
 }

@@ -16,6 +16,7 @@
 
 use std::time::Duration;
 
+use futures::future::BoxFuture;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -123,6 +124,12 @@ impl Webhook {
         } else {
             Err(SinkError(format!("webhook {url}: HTTP {status}")))
         }
+    }
+}
+
+impl super::Deliver for Webhook {
+    fn deliver<'a>(&'a mut self, notice: &'a Notice) -> BoxFuture<'a, Result<(), SinkError>> {
+        Box::pin(Webhook::deliver(self, notice))
     }
 }
 

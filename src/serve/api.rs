@@ -508,9 +508,10 @@ mod tests {
     use crate::serve::params::DEFAULT_PAGE;
     use std::collections::{BTreeMap, BTreeSet};
 
-    /// One registration per output format: `export::Format` is the list, and the OpenAPI
-    /// document's `{format}` values and the page's download buttons (`EXPORTS` in `app.js`, every
-    /// format but the terminal table) are held to it, so a new exporter cannot go stale in either.
+    /// One registration per output format: `export::FORMATS` is the list, and the OpenAPI
+    /// document's `{format}` values (the file, held to it here) and the page's download buttons
+    /// (`EXPORTS` in the served `app.js`, filled in from it: every format but the terminal table)
+    /// offer each, so a new exporter cannot go stale in either.
     #[test]
     fn the_api_document_and_the_page_offer_every_output_format() {
         use clap::ValueEnum;
@@ -532,7 +533,7 @@ mod tests {
             .map(|v| v.as_str().unwrap().to_string())
             .collect();
         assert_eq!(listed, formats, "openapi.json's export formats");
-        let js = include_str!("web/app.js");
+        let js = crate::serve::web::script();
         let start = js
             .find("const EXPORTS = [")
             .expect("app.js has its EXPORTS table");

@@ -15,34 +15,8 @@ use clap::ValueEnum;
 use super::AppState;
 use super::params::Params;
 use super::problem::{Kind, Problem};
-use crate::export::{ExportOptions, Format, exporter};
+use crate::export::{ExportOptions, Format, exporter, names};
 use crate::store::{DeviceQuery, DeviceState};
-
-/// The media type and file extension of each format.
-pub fn media_type(format: Format) -> (&'static str, &'static str) {
-    match format {
-        Format::Table => ("text/plain; charset=utf-8", "txt"),
-        Format::Json => ("application/json", "json"),
-        Format::Csv => ("text/csv; charset=utf-8", "csv"),
-        Format::Xml => ("application/xml", "xml"),
-        Format::Yaml => ("application/yaml", "yaml"),
-        Format::Ndjson => ("application/x-ndjson", "ndjson"),
-        Format::M3u => ("audio/x-mpegurl", "m3u"),
-        Format::Go2rtc => ("application/yaml", "go2rtc.yaml"),
-        Format::Frigate => ("application/yaml", "frigate.yaml"),
-        Format::Mediamtx => ("application/yaml", "mediamtx.yml"),
-        Format::HaSheet => ("text/plain; charset=utf-8", "ha-sheet.txt"),
-    }
-}
-
-/// Every format's name, as `-f` spells it.
-pub fn names() -> Vec<String> {
-    Format::value_variants()
-        .iter()
-        .filter_map(|f| f.to_possible_value())
-        .map(|v| v.get_name().to_string())
-        .collect()
-}
 
 /// `GET /api/v1/export/{format}?state=`.
 pub async fn export(
@@ -91,13 +65,17 @@ async fn render(state: AppState, name: &str, query: Option<&str>) -> Result<Resp
     .await
     .map_err(|e| Problem::new(Kind::Store, format!("export: {e}")))?
     .map_err(|e| Problem::new(Kind::Store, format!("export: {e}")))?;
-    let (media, ext) = media_type(format);
+    let def = format.def();
     let mut resp = body.into_response();
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
-    if let Ok(v) =
-        HeaderValue::from_str(&format!("attachment; filename=\"camscan-inventory.{ext}\""))
-    {
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(def.media_type),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"camscan-inventory.{}\"",
+        def.extension
+    )) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(resp)
@@ -107,18 +85,38 @@ async fn render(state: AppState, name: &str, query: Option<&str>) -> Result<Resp
 mod tests {
     use super::*;
 
+    /// Each format answers with the media type and file name it always had (the registration
+    /// in `export::FORMATS` carries them; this pins what clients see).
     #[test]
     fn every_format_has_a_media_type_and_a_name() {
         let names = names();
         assert_eq!(names.len(), Format::value_variants().len());
-        for n in [
-            "json", "csv", "go2rtc", "frigate", "mediamtx", "ha-sheet", "m3u",
-        ] {
-            assert!(names.iter().any(|x| x == n), "{n}");
+        let want = [
+            ("table", "text/plain; charset=utf-8", "txt"),
+            ("json", "application/json", "json"),
+            ("csv", "text/csv; charset=utf-8", "csv"),
+            ("xml", "application/xml", "xml"),
+            ("yaml", "application/yaml", "yaml"),
+            ("ndjson", "application/x-ndjson", "ndjson"),
+            ("m3u", "audio/x-mpegurl", "m3u"),
+            ("go2rtc", "application/yaml", "go2rtc.yaml"),
+            ("frigate", "application/yaml", "frigate.yaml"),
+            ("mediamtx", "application/yaml", "mediamtx.yml"),
+            ("ha-sheet", "text/plain; charset=utf-8", "ha-sheet.txt"),
+        ];
+        for (name, media, ext) in want {
+            assert!(names.contains(&name), "{name}");
+            let def = Format::from_str(name, false).unwrap().def();
+            assert_eq!((def.media_type, def.extension), (media, ext), "{name}");
         }
         for f in Format::value_variants() {
-            let (media, ext) = media_type(*f);
-            assert!(media.contains('/') && !ext.is_empty());
+            let def = f.def();
+            assert!(def.media_type.contains('/') && !def.extension.is_empty());
+            assert!(
+                HeaderValue::from_str(def.media_type).is_ok(),
+                "{}",
+                def.name
+            );
         }
     }
 }

@@ -477,7 +477,7 @@ impl Sinks {
         hub_wake: Option<Arc<Notify>>,
     ) -> Result<Sinks, CommandError> {
         let specs = if w.sinks.is_empty() {
-            vec![SinkSpec::Stdout]
+            vec![SinkSpec::default()]
         } else {
             w.sinks.clone()
         };
@@ -809,7 +809,7 @@ mod tests {
         assert!(matches!(w.schedule, Schedule::Every(d) if d == DEFAULT_EVERY));
         assert_eq!(w.check_every, None);
         assert_eq!(w.down_after, DEFAULT_DOWN_AFTER);
-        assert_eq!(w.sinks, [SinkSpec::Stdout]);
+        assert_eq!(w.sinks, [SinkSpec::default()]);
         assert_eq!(w.outbox_cap, DEFAULT_OUTBOX_CAP);
         assert!(w.listen);
         let args = crate::cli::WatchArgs {
@@ -823,12 +823,7 @@ mod tests {
         assert!(matches!(w.schedule, Schedule::Cron(_)));
         assert_eq!(w.check_every, Some(Duration::from_secs(30)));
         assert_eq!(w.down_after, 5);
-        assert_eq!(
-            w.sinks,
-            [SinkSpec::Webhook {
-                url: "http://127.0.0.1:9/x".into()
-            }]
-        );
+        assert_eq!(w.sinks, ["webhook=http://127.0.0.1:9/x".parse().unwrap()]);
     }
 
     #[test]

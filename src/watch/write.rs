@@ -62,14 +62,7 @@ impl std::str::FromStr for WriteSpec {
     type Err = String;
 
     fn from_str(s: &str) -> Result<WriteSpec, String> {
-        let names = || {
-            Format::value_variants()
-                .iter()
-                .filter_map(|f| f.to_possible_value())
-                .map(|v| v.get_name().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let names = || crate::export::names().join(", ");
         let Some((name, path)) = s.split_once('=') else {
             return Err(format!("{s}: FORMAT=FILE (FORMAT one of {})", names()));
         };
@@ -170,11 +163,7 @@ fn render_and_write(spec: &WriteSpec, report: &Report) -> Result<bool, String> {
     exporter(spec.format, ExportOptions::default())
         .write(report, &mut bytes)
         .map_err(|e| format!("rendering: {e}"))?;
-    let stamped = matches!(
-        spec.format,
-        Format::Go2rtc | Format::Frigate | Format::Mediamtx | Format::HaSheet
-    );
-    replace_if_changed(&spec.path, &bytes, stamped).map_err(|e| e.to_string())
+    replace_if_changed(&spec.path, &bytes, spec.format.def().stamped).map_err(|e| e.to_string())
 }
 
 /// The bytes after the first line when it is the header the configuration exports begin with

@@ -1312,12 +1312,12 @@
 
   // ---- Scan form and downloads (the #actions section, on the device list) -------------------
 
-  /** The export formats offered as downloads: `camscan scan -f` names and their labels. */
-  const EXPORTS = [
-    ["json", "JSON"], ["csv", "CSV"], ["xml", "XML"], ["yaml", "YAML"], ["ndjson", "NDJSON"],
-    ["m3u", "M3U"], ["go2rtc", "go2rtc"], ["frigate", "Frigate"], ["mediamtx", "MediaMTX"],
-    ["ha-sheet", "HA sheet"],
-  ];
+  /**
+   * The export formats offered as downloads: `camscan scan -f` names and their labels,
+   * `[["json", "JSON"], ...]`. The server fills them in from its registry of output formats when
+   * it serves this file (`export::FORMATS`, src/serve/web/mod.rs), so a new format needs no edit here.
+   */
+  const EXPORTS = [/* export::FORMATS */];
 
   const actions = document.getElementById("actions");
   const scan = {

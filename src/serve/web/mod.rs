@@ -9,6 +9,8 @@
 //! or style, and so runs under the strict Content-Security-Policy [`CSP`] that every page answer
 //! carries.
 
+use std::sync::LazyLock;
+
 use axum::extract::Path;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -18,9 +20,31 @@ use super::AppState;
 use super::problem::Problem;
 
 const INDEX: &str = include_str!("index.html");
-const APP_JS: &str = include_str!("app.js");
 const APP_CSS: &str = include_str!("app.css");
 const ICON: &str = include_str!("icon.svg");
+
+/// Where `app.js` takes its download buttons: the server writes the formats there
+/// ([`app_js`]).
+const EXPORTS_SLOT: &str = "[/* export::FORMATS */]";
+
+/// `app.js` as served: its [`EXPORTS_SLOT`] filled from [`crate::export::FORMATS`] (once).
+static APP_JS: LazyLock<String> = LazyLock::new(|| app_js(include_str!("app.js")));
+
+/// `source` with its [`EXPORTS_SLOT`] replaced by the formats the page offers as downloads, in
+/// the registry's order: `[["json","JSON"],...]`, a JSON array (and so a JavaScript one).
+fn app_js(source: &str) -> String {
+    let offered: Vec<[&str; 2]> = crate::export::FORMATS
+        .iter()
+        .filter_map(|f| f.button.map(|label| [f.name, label]))
+        .collect();
+    let list = serde_json::to_string(&offered).unwrap_or_else(|_| "[]".into());
+    source.replacen(EXPORTS_SLOT, &list, 1)
+}
+
+/// The script as the page gets it.
+pub fn script() -> &'static str {
+    APP_JS.as_str()
+}
 
 /// The policy of the page (issue 18's security model): [`super::auth::CSP`], which every
 /// answer carries.
@@ -40,11 +64,13 @@ pub fn pages() -> Vec<(&'static str, MethodRouter<AppState>)> {
 }
 
 /// The embedded files under `/assets/`, with their types.
-pub const ASSETS: &[(&str, &str, &str)] = &[
-    ("app.js", "text/javascript; charset=utf-8", APP_JS),
-    ("app.css", "text/css; charset=utf-8", APP_CSS),
-    ("icon.svg", "image/svg+xml", ICON),
-];
+pub fn assets() -> [(&'static str, &'static str, &'static str); 3] {
+    [
+        ("app.js", "text/javascript; charset=utf-8", script()),
+        ("app.css", "text/css; charset=utf-8", APP_CSS),
+        ("icon.svg", "image/svg+xml", ICON),
+    ]
+}
 
 async fn index() -> Response {
     (
@@ -68,7 +94,8 @@ async fn index() -> Response {
 }
 
 async fn asset(Path(file): Path<String>) -> Response {
-    match ASSETS.iter().find(|(name, _, _)| *name == file) {
+    let assets = assets();
+    match assets.iter().find(|(name, _, _)| *name == file) {
         Some((_, kind, body)) => (
             [(header::CONTENT_TYPE, HeaderValue::from_static(kind))],
             *body,
@@ -77,7 +104,7 @@ async fn asset(Path(file): Path<String>) -> Response {
         None => Problem::not_found(format!(
             "no asset {:?} (the page's are {})",
             crate::sanitize::terminal(&file),
-            ASSETS
+            assets
                 .iter()
                 .map(|(n, _, _)| *n)
                 .collect::<Vec<_>>()
@@ -95,7 +122,7 @@ mod tests {
     /// script or style (the CSP would block them).
     #[test]
     fn the_page_loads_only_its_own_assets() {
-        for (name, _, body) in ASSETS {
+        for (name, _, body) in assets() {
             assert!(!body.is_empty(), "{name}");
         }
         assert!(INDEX.contains("src=\"/assets/app.js\""));
@@ -106,7 +133,7 @@ mod tests {
         // Nothing from another origin (the SVG namespace is a name, not a fetch).
         for doc in [
             INDEX,
-            &APP_JS.replace("http://www.w3.org/2000/svg", ""),
+            &script().replace("http://www.w3.org/2000/svg", ""),
             APP_CSS,
         ] {
             assert!(!doc.contains("http://") && !doc.contains("https://"));
@@ -120,7 +147,31 @@ mod tests {
             "new Function",
             "document.write",
         ] {
-            assert!(!APP_JS.contains(banned), "app.js uses {banned}");
+            assert!(!script().contains(banned), "app.js uses {banned}");
         }
+    }
+
+    /// The script gets its download buttons from the registry: the slot is in `app.js` once and
+    /// gone from what is served, which offers every format with a button label, in order.
+    #[test]
+    fn the_served_script_offers_the_registered_downloads() {
+        let source = include_str!("app.js");
+        assert_eq!(
+            source.matches(EXPORTS_SLOT).count(),
+            1,
+            "app.js's EXPORTS slot"
+        );
+        assert!(source.contains(&format!("const EXPORTS = {EXPORTS_SLOT};")));
+        assert!(!script().contains(EXPORTS_SLOT));
+        let start = script().find("const EXPORTS = ").unwrap() + "const EXPORTS = ".len();
+        let end = start + script()[start..].find(';').unwrap();
+        let offered: Vec<(String, String)> = serde_json::from_str(&script()[start..end]).unwrap();
+        let want: Vec<(String, String)> = crate::export::FORMATS
+            .iter()
+            .filter_map(|f| f.button.map(|b| (f.name.to_string(), b.to_string())))
+            .collect();
+        assert_eq!(offered, want);
+        assert_eq!(offered[0], ("json".to_string(), "JSON".to_string()));
+        assert!(offered.contains(&("ha-sheet".to_string(), "HA sheet".to_string())));
     }
 }
