@@ -10,6 +10,12 @@ use serde::{Deserialize, Serialize};
 pub use crate::discovery::DiscoveryMethod;
 pub use crate::export::Format;
 
+mod hub;
+mod serve;
+
+pub use hub::*;
+pub use serve::ServeArgs;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "camscan",
@@ -277,88 +283,6 @@ pub enum DoctorFormat {
     Table,
     /// `{"checks": [{"name", "status", "detail", "fix"}], "summary": {"pass", "warn", "fail", "ok"}}`.
     Json,
-}
-
-#[derive(Debug, Args)]
-pub struct ServeArgs {
-    #[command(flatten)]
-    pub store: DbArgs,
-    /// Address and port to listen on. On loopback (127.0.0.0/8, ::1) no token is asked for
-    /// unless --auth is given; any other address always asks for it, and needs the token file
-    /// to exist already (--print-token makes it).
-    #[arg(
-        long,
-        value_name = "ADDR",
-        env = "CAMSCAN_LISTEN",
-        default_value = "127.0.0.1:8750"
-    )]
-    pub listen: std::net::SocketAddr,
-    /// Ask for the token on a loopback address too (`Authorization: Bearer TOKEN`, or the login
-    /// form at /login).
-    #[arg(long, env = "CAMSCAN_SERVE_AUTH")]
-    pub auth: bool,
-    /// Print the server's token on stdout and exit (it is made, mode 0600, in serve.token next to
-    /// the inventory file if there is none yet).
-    #[arg(long)]
-    pub print_token: bool,
-    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
-    #[arg(
-        long,
-        value_name = "FILE",
-        env = "CAMSCAN_TLS_CERT",
-        requires = "tls_key"
-    )]
-    pub tls_cert: Option<std::path::PathBuf>,
-    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
-    #[arg(
-        long,
-        value_name = "FILE",
-        env = "CAMSCAN_TLS_KEY",
-        requires = "tls_cert"
-    )]
-    pub tls_key: Option<std::path::PathBuf>,
-    /// What `POST /api/v1/scans` may scan (addresses, CIDRs, ranges; comma-separated); anything
-    /// else is refused (403) [default: the attached private subnets a scan without targets
-    /// covers]. A scan's other settings (ports, timeouts, credentials) come from --config.
-    #[arg(
-        long,
-        value_name = "TARGETS",
-        value_delimiter = ',',
-        env = "CAMSCAN_ALLOW_TARGETS"
-    )]
-    pub allow_targets: Vec<String>,
-    /// A credentials file an API scan may choose by NAME (`site=/etc/camscan/site.creds`);
-    /// repeatable. The config's own credentials are `default`; `none` sends none.
-    #[arg(long, value_name = "NAME=FILE")]
-    pub scan_credentials: Vec<String>,
-    /// The credentials file (`user:password` lines) the server opens cameras with: the live
-    /// preview, snapshots and API scans' `default` set (instead of the config's credentials).
-    #[arg(long, value_name = "FILE", env = "CAMSCAN_CREDENTIALS")]
-    pub credentials: Option<std::path::PathBuf>,
-    /// No live preview: the page shows no Live buttons and the preview, live and WHEP routes
-    /// answer 422.
-    #[arg(long)]
-    pub no_preview: bool,
-    /// The fleet's hub: send this site's scans, devices and events to this PostgreSQL inventory
-    /// (postgres:// URL) as they are recorded, and run the scans the hub queues for this site
-    /// (held to --allow-targets and the credential sets).
-    #[arg(long, value_name = "URL", env = "CAMSCAN_HUB")]
-    pub hub: Option<std::path::PathBuf>,
-    /// The hub's password, from the first line of this file (else PGPASSWORD, else ~/.pgpass).
-    #[arg(long, value_name = "FILE", env = "CAMSCAN_HUB_PASSWORD_FILE")]
-    pub hub_password_file: Option<std::path::PathBuf>,
-    /// Also run the watcher in this process: a complete scan of the config's `targets:` (else
-    /// the attached subnets) this often (`15m`); the rest of `camscan watch`'s settings come from
-    /// the config's `watch:` section, which alone also starts it when it sets `every`, `cron` or
-    /// `check_streams`.
-    #[arg(long, value_name = "AGE", conflicts_with = "cron")]
-    pub every: Option<String>,
-    /// The watcher's scans on a cron schedule instead (as `camscan watch --cron`).
-    #[arg(long, value_name = "EXPR")]
-    pub cron: Option<String>,
-    /// The watcher checks every known stream this often between scans (`30s`).
-    #[arg(long, value_name = "AGE")]
-    pub check_streams: Option<String>,
 }
 
 #[derive(Debug, Args, Default)]
@@ -860,90 +784,4 @@ mod tests {
             );
         }
     }
-}
-
-/// `camscan hub`.
-#[derive(Debug, Args)]
-pub struct HubArgs {
-    #[command(subcommand)]
-    pub command: HubCommand,
-}
-
-/// What `camscan hub` does.
-#[derive(Debug, Subcommand)]
-pub enum HubCommand {
-    /// Add a site: a login role for its agent with exactly the grants it needs, held by
-    /// row-level security to the site's own rows and scan requests. Prints the agent's hub URL
-    /// (no password) on stdout and writes the password to --password-file (mode 0600). A site
-    /// that exists with a login gets a new password (as rotate-site).
-    AddSite(HubAddSiteArgs),
-    /// List the sites: login role, the inventory each name is bound to, last contact, cursor.
-    ListSites(HubListArgs),
-    /// Give a site's login a new password (written to --password-file, 0600); the old one stops
-    /// working at once.
-    RotateSite(HubRotateArgs),
-    /// Remove every row the hub holds of a site and unbind its name, so that another inventory
-    /// (a site box rebuilt, its inventory made again) may send it from the start. The login
-    /// stays.
-    ForgetSite(HubSiteArgs),
-    /// Remove a site: its rows, its name and its login role.
-    RemoveSite(HubSiteArgs),
-}
-
-/// The hub's database, with its owner's login.
-#[derive(Debug, Args, Default, Clone)]
-pub struct HubDbArgs {
-    /// The hub: a postgres:// URL with its owner's login (no password in it: see
-    /// --db-password-file) [default: the config file's `db:`].
-    #[arg(long, value_name = "URL", env = "CAMSCAN_DB")]
-    pub db: Option<PathBuf>,
-    /// The owner's password, from the first line of this file (else PGPASSWORD, else ~/.pgpass).
-    #[arg(long, value_name = "FILE", env = "CAMSCAN_DB_PASSWORD_FILE")]
-    pub db_password_file: Option<PathBuf>,
-    /// Read `db:` from this config file (--db and CAMSCAN_DB override it).
-    #[arg(long, value_name = "FILE", env = "CAMSCAN_CONFIG")]
-    pub config: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-pub struct HubAddSiteArgs {
-    #[command(flatten)]
-    pub hub: HubDbArgs,
-    /// The site's name, as its agent's --site gives it.
-    #[arg(value_name = "NAME")]
-    pub name: String,
-    /// Write the login's password here (made with mode 0600; its first line is the password).
-    #[arg(long, value_name = "PATH")]
-    pub password_file: PathBuf,
-    /// The login role's name [default: camscan_site_ and the site's name].
-    #[arg(long, value_name = "ROLE")]
-    pub role: Option<String>,
-}
-
-#[derive(Debug, Args)]
-pub struct HubRotateArgs {
-    #[command(flatten)]
-    pub hub: HubDbArgs,
-    #[arg(value_name = "NAME")]
-    pub name: String,
-    /// Write the new password here (mode 0600).
-    #[arg(long, value_name = "PATH")]
-    pub password_file: PathBuf,
-}
-
-#[derive(Debug, Args)]
-pub struct HubSiteArgs {
-    #[command(flatten)]
-    pub hub: HubDbArgs,
-    #[arg(value_name = "NAME")]
-    pub name: String,
-}
-
-#[derive(Debug, Args)]
-pub struct HubListArgs {
-    #[command(flatten)]
-    pub hub: HubDbArgs,
-    /// Output format.
-    #[arg(short, long, value_enum, default_value = "table")]
-    pub format: RowsFormat,
 }

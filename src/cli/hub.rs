@@ -1,0 +1,94 @@
+//! `camscan hub`'s arguments: the fleet hub's site administration (add, list, rotate, forget and
+//! remove sites).
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use super::*;
+
+/// `camscan hub`.
+#[derive(Debug, Args)]
+pub struct HubArgs {
+    #[command(subcommand)]
+    pub command: HubCommand,
+}
+
+/// What `camscan hub` does.
+#[derive(Debug, Subcommand)]
+pub enum HubCommand {
+    /// Add a site: a login role for its agent with exactly the grants it needs, held by
+    /// row-level security to the site's own rows and scan requests. Prints the agent's hub URL
+    /// (no password) on stdout and writes the password to --password-file (mode 0600). A site
+    /// that exists with a login gets a new password (as rotate-site).
+    AddSite(HubAddSiteArgs),
+    /// List the sites: login role, the inventory each name is bound to, last contact, cursor.
+    ListSites(HubListArgs),
+    /// Give a site's login a new password (written to --password-file, 0600); the old one stops
+    /// working at once.
+    RotateSite(HubRotateArgs),
+    /// Remove every row the hub holds of a site and unbind its name, so that another inventory
+    /// (a site box rebuilt, its inventory made again) may send it from the start. The login
+    /// stays.
+    ForgetSite(HubSiteArgs),
+    /// Remove a site: its rows, its name and its login role.
+    RemoveSite(HubSiteArgs),
+}
+
+/// The hub's database, with its owner's login.
+#[derive(Debug, Args, Default, Clone)]
+pub struct HubDbArgs {
+    /// The hub: a postgres:// URL with its owner's login (no password in it: see
+    /// --db-password-file) [default: the config file's `db:`].
+    #[arg(long, value_name = "URL", env = "CAMSCAN_DB")]
+    pub db: Option<PathBuf>,
+    /// The owner's password, from the first line of this file (else PGPASSWORD, else ~/.pgpass).
+    #[arg(long, value_name = "FILE", env = "CAMSCAN_DB_PASSWORD_FILE")]
+    pub db_password_file: Option<PathBuf>,
+    /// Read `db:` from this config file (--db and CAMSCAN_DB override it).
+    #[arg(long, value_name = "FILE", env = "CAMSCAN_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct HubAddSiteArgs {
+    #[command(flatten)]
+    pub hub: HubDbArgs,
+    /// The site's name, as its agent's --site gives it.
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// Write the login's password here (made with mode 0600; its first line is the password).
+    #[arg(long, value_name = "PATH")]
+    pub password_file: PathBuf,
+    /// The login role's name [default: camscan_site_ and the site's name].
+    #[arg(long, value_name = "ROLE")]
+    pub role: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct HubRotateArgs {
+    #[command(flatten)]
+    pub hub: HubDbArgs,
+    #[arg(value_name = "NAME")]
+    pub name: String,
+    /// Write the new password here (mode 0600).
+    #[arg(long, value_name = "PATH")]
+    pub password_file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct HubSiteArgs {
+    #[command(flatten)]
+    pub hub: HubDbArgs,
+    #[arg(value_name = "NAME")]
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct HubListArgs {
+    #[command(flatten)]
+    pub hub: HubDbArgs,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub format: RowsFormat,
+}
