@@ -10,9 +10,10 @@
 //!
 //! Client: reqwest (rustls with ring, the provider camscan already uses; no aws-lc), because a
 //! webhook URL may be https:// and reqwest brings certificate verification against the system's
-//! roots (rustls-platform-verifier) ready-made. hyper alone is lighter (CRATES.md §8: 35 s and 10
-//! crates against 77 s and 21) but would need hyper-rustls and the verifier wired by hand for
-//! the same result; if camscan grows an axum server, reqwest shares its hyper.
+//! roots (rustls-platform-verifier) ready-made. hyper alone is lighter (docs/design/crates.md,
+//! "Webhooks: reqwest": 35 s and 10 crates against 77 s and 21) but would need hyper-rustls and
+//! the verifier wired by hand for the same result; if camscan grows an axum server, reqwest
+//! shares its hyper.
 
 use std::time::Duration;
 
