@@ -169,7 +169,7 @@ struct Planned {
     walk: paths::Walk,
 }
 
-/// 1. The random-path baseline, while the clues still on their way for this address come in
+/// Step 1: the random-path baseline, while the clues still on their way for this address come in
 /// (another port's detection and web fingerprint, an ONVIF device API): then who made the
 /// device orders the walk.
 async fn plan_walk(
