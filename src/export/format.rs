@@ -48,25 +48,38 @@ pub struct FormatDef {
 pub struct Format(usize);
 
 /// The formats other code names, spelled as the variants of the enum `Format` was, so that code
-/// reads the same (`Format::Ndjson`). A new format needs a constant only when code names it;
-/// [`Format::named`] refuses at compile time a name that is not registered.
+/// reads the same (`Format::Ndjson`). A new format needs a constant only when code names it; a
+/// constant naming no registration fails to compile where it is used ([`Format::named`]), and
+/// `the_command_line_and_serde_take_every_name` uses each of these.
 #[allow(non_upper_case_globals)]
 impl Format {
+    /// `-f table`.
     pub const Table: Format = Format::named("table");
+    /// `-f json`.
     pub const Json: Format = Format::named("json");
+    /// `-f csv`.
     pub const Csv: Format = Format::named("csv");
+    /// `-f xml`.
     pub const Xml: Format = Format::named("xml");
+    /// `-f yaml`.
     pub const Yaml: Format = Format::named("yaml");
+    /// `-f ndjson`.
     pub const Ndjson: Format = Format::named("ndjson");
+    /// `-f m3u`.
     pub const M3u: Format = Format::named("m3u");
+    /// `-f go2rtc`.
     pub const Go2rtc: Format = Format::named("go2rtc");
+    /// `-f frigate`.
     pub const Frigate: Format = Format::named("frigate");
+    /// `-f mediamtx`.
     pub const Mediamtx: Format = Format::named("mediamtx");
+    /// `-f ha-sheet`.
     pub const HaSheet: Format = Format::named("ha-sheet");
 }
 
 impl Format {
-    /// The format registered as `name`; in a `const`, an unknown name does not compile.
+    /// The format registered as `name`; evaluated in a constant, an unknown name is a compile
+    /// error.
     pub const fn named(name: &str) -> Format {
         let mut i = 0;
         while i < FORMATS.len() {
