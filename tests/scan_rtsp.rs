@@ -201,8 +201,9 @@ fn table_and_csv_render_the_same_inventory() {
     }
     // The compact table's spellings; -v gives the long ones. A cell may be wrapped over lines:
     // its words are read back column by column.
+    let lines: Vec<String> = table.lines().map(str::to_string).collect();
     assert_eq!(
-        cell(&table, "127.0.0.12", "Video").as_deref(),
+        common::drawn::parse(&lines).cell("127.0.0.12", "Video"),
         Some("H.265 1080p15 Main"),
         "{table}"
     );
@@ -213,8 +214,11 @@ fn table_and_csv_render_the_same_inventory() {
     for u in urls {
         assert!(table.contains(u), "table -v lacks {u}:\n{table}");
     }
+    let lines: Vec<String> = table.lines().map(str::to_string).collect();
     assert!(
-        cell(&table, "127.0.0.12", "Video").is_some_and(|v| v.contains("h265 1920x1080 15fps")),
+        common::drawn::parse(&lines)
+            .cell("127.0.0.12", "Video")
+            .is_some_and(|v| v.contains("h265 1920x1080 15fps")),
         "{table}"
     );
 
@@ -346,32 +350,4 @@ fn timing_log_breaks_down_each_device() {
     };
     let (final_ms, analysed_ms) = (field("final_ms"), field("analysed_ms"));
     assert!(analysed_ms > 0 && final_ms >= analysed_ms, "{device}");
-}
-
-/// The words of the cell in column `header` of the first row of device `device` (its lines joined
-/// by spaces), `None` when there is no such column or row.
-fn cell(table: &str, device: &str, header: &str) -> Option<String> {
-    let cells = |line: &str| -> Vec<String> {
-        line.trim_matches('│')
-            .split('┆')
-            .map(|c| c.trim().to_string())
-            .collect()
-    };
-    let mut lines = table.lines().filter(|l| l.starts_with('│'));
-    let column = cells(lines.next()?).iter().position(|h| h == header)?;
-    let mut words: Vec<String> = Vec::new();
-    let mut inside = false;
-    for line in lines {
-        let row = cells(line);
-        if !row[0].is_empty() {
-            if inside {
-                break;
-            }
-            inside = row[0] == device;
-        }
-        if inside && let Some(c) = row.get(column).filter(|c| !c.is_empty()) {
-            words.push(c.clone());
-        }
-    }
-    inside.then(|| words.join(" "))
 }

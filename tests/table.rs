@@ -26,6 +26,7 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use common::drawn::parse;
 use common::pty;
 use common::schema::Report;
 use common::{Server, run, stderr, stdout};
@@ -152,75 +153,6 @@ fn convert(cols: Option<u16>, args: &[&str]) -> (Vec<String>, usize, Vec<u8>) {
             let text = stdout(&out);
             (text.lines().map(str::to_string).collect(), 0, out.stdout)
         }
-    }
-}
-
-/// A table read back from its lines: its headers, and each row's cells (a cell's lines joined by
-/// a space), a row starting at a line whose first cell starts with an address.
-#[derive(Debug)]
-struct Drawn {
-    headers: Vec<String>,
-    rows: Vec<Vec<String>>,
-    /// The lines before and after the table.
-    after: Vec<String>,
-    /// The width of its top border.
-    width: usize,
-}
-
-fn segments(line: &str) -> Vec<String> {
-    let inner = line.trim_start_matches('│').trim_end_matches('│');
-    inner.split('┆').map(|s| s.trim().to_string()).collect()
-}
-
-fn parse(lines: &[String]) -> Drawn {
-    let top = lines
-        .iter()
-        .position(|l| l.starts_with('┌'))
-        .unwrap_or_else(|| panic!("no table:\n{}", lines.join("\n")));
-    let rule = top
-        + lines[top..]
-            .iter()
-            .position(|l| l.starts_with('╞'))
-            .unwrap();
-    let bottom = top
-        + lines[top..]
-            .iter()
-            .position(|l| l.starts_with('└'))
-            .unwrap();
-    let join = |cells: &mut Vec<String>, segs: Vec<String>| {
-        for (i, s) in segs.into_iter().enumerate() {
-            if cells.len() <= i {
-                cells.push(String::new());
-            }
-            if !s.is_empty() {
-                if !cells[i].is_empty() {
-                    cells[i].push(' ');
-                }
-                cells[i].push_str(&s);
-            }
-        }
-    };
-    let mut headers = Vec::new();
-    for l in &lines[top + 1..rule] {
-        join(&mut headers, segments(l));
-    }
-    let mut rows: Vec<Vec<String>> = Vec::new();
-    for l in &lines[rule + 1..bottom] {
-        let segs = segments(l);
-        let starts = segs[0]
-            .split(' ')
-            .next()
-            .is_some_and(|w| w.parse::<std::net::IpAddr>().is_ok());
-        if starts || rows.is_empty() {
-            rows.push(Vec::new());
-        }
-        join(rows.last_mut().unwrap(), segs);
-    }
-    Drawn {
-        headers,
-        rows,
-        after: lines[bottom + 1..].to_vec(),
-        width: lines[top].width(),
     }
 }
 

@@ -43,6 +43,7 @@
 
 #![allow(dead_code)]
 
+pub mod drawn;
 pub mod http;
 pub mod postgres;
 pub mod pty;
