@@ -14,10 +14,8 @@ use crate::store::Notice;
 
 /// One kind of notification sink: everything camscan needs to offer it, in one place.
 pub struct SinkDef {
-    /// Its name: what a `--notify` value starts with (`webhook`), and the name metrics and logs
-    /// give it.
-    pub name: &'static str,
-    /// Its `--notify` form: the name alone (`stdout`), or `name=VALUE` (`webhook=URL`).
+    /// Its `--notify` form: the name alone (`stdout`), or `name=VALUE` (`webhook=URL`); the name
+    /// ([`SinkDef::name`]) is what comes before the `=`.
     pub syntax: &'static str,
     /// What it does, for `watch --notify`'s help (a few words, no final period).
     pub help: &'static str,
@@ -33,9 +31,16 @@ pub struct SinkDef {
 }
 
 impl SinkDef {
+    /// Its name: what a `--notify` value starts with (`webhook`), and the name metrics and logs
+    /// give it.
+    pub fn name(&self) -> &'static str {
+        let syntax: &'static str = self.syntax;
+        syntax.split_once('=').map_or(syntax, |(name, _)| name)
+    }
+
     /// Whether its form carries a value (`webhook=URL`), or is its name alone (`stdout`).
     pub fn takes_value(&self) -> bool {
-        self.syntax.len() > self.name.len()
+        self.syntax.contains('=')
     }
 }
 
@@ -71,7 +76,7 @@ pub enum Secret {
 /// The registration of a `kind=VALUE` form named `kind` (`webhook`; not `stdout`, which takes no
 /// value).
 pub fn sink_named(kind: &str) -> Option<&'static SinkDef> {
-    SINKS.iter().find(|d| d.takes_value() && d.name == kind)
+    SINKS.iter().find(|d| d.takes_value() && d.name() == kind)
 }
 
 /// One `--notify` value: a registered sink and its value.
@@ -95,9 +100,9 @@ impl SinkSpec {
     /// The name of its cursor in the store: the specification as given (trimmed).
     pub fn name(&self) -> String {
         if self.def.takes_value() {
-            format!("{}={}", self.def.name, self.value)
+            format!("{}={}", self.def.name(), self.value)
         } else {
-            self.def.name.to_string()
+            self.def.name().to_string()
         }
     }
 }
@@ -114,7 +119,7 @@ impl Default for SinkSpec {
 
 impl PartialEq for SinkSpec {
     fn eq(&self, other: &Self) -> bool {
-        self.def.name == other.def.name && self.value == other.value
+        self.def.name() == other.def.name() && self.value == other.value
     }
 }
 
@@ -131,7 +136,7 @@ impl std::str::FromStr for SinkSpec {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim();
-        if let Some(def) = SINKS.iter().find(|d| !d.takes_value() && d.name == s) {
+        if let Some(def) = SINKS.iter().find(|d| !d.takes_value() && d.name() == s) {
             return Ok(SinkSpec {
                 def,
                 value: String::new(),
@@ -146,7 +151,7 @@ impl std::str::FromStr for SinkSpec {
         }
         let kind = kind.trim();
         let Some(def) = sink_named(kind) else {
-            let names: Vec<&str> = SINKS.iter().map(|d| d.name).collect();
+            let names: Vec<&str> = SINKS.iter().map(|d| d.name()).collect();
             return Err(format!("`{kind}`: unknown sink ({})", or_list(&names)));
         };
         (def.parse)(value)?;
