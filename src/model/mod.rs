@@ -8,11 +8,13 @@ use std::net::IpAddr;
 use serde::{Deserialize, Serialize};
 
 pub mod addr;
+pub mod capabilities;
 mod credential;
 pub mod known;
 mod rank;
 pub mod sync;
 pub mod when;
+pub use capabilities::Capabilities;
 pub use credential::{Credential, encode_userinfo};
 pub use rank::{area, main_stream, maker_and_model, model_names_vendor, ranked, size, stream_rank};
 
@@ -169,6 +171,10 @@ pub struct Device {
     /// `credential-reuse` reads them, naming the service, never the password.
     #[serde(skip)]
     pub logins: Vec<ServiceLogin>,
+    /// What the device can do beyond its streams (talk-back, PTZ, events, login schemes, stream
+    /// roles, browser playback): versioned on its own. Omitted when nothing was learned.
+    #[serde(default, skip_serializing_if = "capabilities::no_capabilities")]
+    pub capabilities: Capabilities,
 }
 
 /// A login the scan made on a service of the device (the password is never kept).
@@ -375,6 +381,7 @@ impl Device {
             snmp: None,
             default_logins: Vec::new(),
             logins: Vec::new(),
+            capabilities: Capabilities::default(),
         }
     }
 }

@@ -64,6 +64,13 @@ pub enum Event {
         /// Operations it answered without credentials.
         unauthenticated: Vec<String>,
     },
+    /// Facts about what the device can do (talk-back, PTZ, events, ONVIF services, login
+    /// schemes), merged into its capability sheet; stream roles and browser playback are
+    /// derived when the report is made.
+    Capabilities {
+        ip: IpAddr,
+        capabilities: Box<crate::model::Capabilities>,
+    },
     /// A credential of the scan's list opened a service that is not a stream (a web login
     /// wall, the ONVIF device API).
     Login {
@@ -125,6 +132,7 @@ impl Event {
             | Event::Upnp { ip, .. }
             | Event::Onvif { ip, .. }
             | Event::OnvifProfiles { ip, .. }
+            | Event::Capabilities { ip, .. }
             | Event::Login { ip, .. }
             | Event::ArpConflict { ip, .. }
             | Event::Fingerprint { ip, .. }

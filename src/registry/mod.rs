@@ -227,6 +227,9 @@ impl Registry {
                 o.clock_offset_s = clock_offset_s;
                 o.unauthenticated = unauthenticated;
             }
+            Event::Capabilities { ip, capabilities } => {
+                self.device(ip).capabilities.merge(*capabilities);
+            }
             Event::Login { ip, login } => {
                 let d = self.device(ip);
                 if !d.logins.contains(&login) {
@@ -589,6 +592,7 @@ fn absorb(d: &mut Device, other: &Device) {
     if d.onvif.is_none() {
         d.onvif.clone_from(&other.onvif);
     }
+    d.capabilities.merge(other.capabilities.clone());
     if d.upnp.is_none() {
         d.upnp.clone_from(&other.upnp);
     }

@@ -1,0 +1,294 @@
+//! What a camera can do beyond giving its streams: talk-back, PTZ, events, the ONVIF services and
+//! profiles it claims, the login schemes each service offers, which stream is for recording and
+//! which for detection, and which streams a browser plays. The device's `capabilities` object,
+//! versioned on its own ([`CAPABILITIES_VERSION`]) so it can grow without bumping the report's
+//! schema.
+//!
+//! Everything here was learned read-only: ONVIF `Get*` requests and RTSP DESCRIBE. A field that is
+//! absent was not asked or not answered; `false` means the device said no.
+
+use serde::{Deserialize, Serialize};
+
+/// The `capabilities` object's version: a field added keeps it, a meaning changed bumps it.
+pub const CAPABILITIES_VERSION: u32 = 1;
+
+/// A device's capability sheet. Empty (and left out of the JSON) when nothing was learned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Capabilities {
+    /// [`CAPABILITIES_VERSION`] when written.
+    pub version: u32,
+    /// Two-way audio: the ONVIF RTSP backchannel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub talkback: Option<Talkback>,
+    /// Pan, tilt and zoom, from the ONVIF PTZ service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ptz: Option<Ptz>,
+    /// Events, from the ONVIF event service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<Events>,
+    /// The ONVIF services the device lists and the profiles (S, T, G, M...) it claims.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onvif: Option<OnvifServices>,
+    /// The login schemes each service offered, and the one camscan used.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub logins: Vec<LoginSchemes>,
+    /// The stream to record (the main stream) and the one to detect on (the sub stream).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<StreamRoles>,
+    /// How a browser can play each stream, by the rule camscan's own live page uses.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub playback: Vec<Playback>,
+}
+
+impl Default for Capabilities {
+    fn default() -> Self {
+        Capabilities {
+            version: CAPABILITIES_VERSION,
+            talkback: None,
+            ptz: None,
+            events: None,
+            onvif: None,
+            logins: Vec::new(),
+            roles: None,
+            playback: Vec::new(),
+        }
+    }
+}
+
+impl Capabilities {
+    /// Nothing was learned: the object is left out of the JSON.
+    pub fn is_empty(&self) -> bool {
+        self.talkback.is_none()
+            && self.ptz.is_none()
+            && self.events.is_none()
+            && self.onvif.is_none()
+            && self.logins.is_empty()
+            && self.roles.is_none()
+            && self.playback.is_empty()
+    }
+}
+
+impl Capabilities {
+    /// Fold in what another source learned. A talk-back that worked beats one that did not (a
+    /// second stream may carry the backchannel); other facts fill what is missing; login schemes
+    /// are kept per service. Roles and playback are derived from the streams, not merged.
+    pub fn merge(&mut self, other: Capabilities) {
+        match (&self.talkback, other.talkback) {
+            (None, t) => self.talkback = t,
+            (Some(mine), Some(t)) if !mine.supported && t.supported => self.talkback = Some(t),
+            (Some(mine), Some(t)) if mine.supported == t.supported => {
+                let mut keep = mine.clone();
+                keep.audio_outputs = keep.audio_outputs.or(t.audio_outputs);
+                self.talkback = Some(keep);
+            }
+            _ => {}
+        }
+        if self.ptz.is_none() {
+            self.ptz = other.ptz;
+        }
+        if self.events.is_none() {
+            self.events = other.events;
+        }
+        match (&mut self.onvif, other.onvif) {
+            (None, o) => self.onvif = o,
+            (Some(mine), Some(o)) => {
+                for p in o.profiles {
+                    if !mine.profiles.contains(&p) {
+                        mine.profiles.push(p);
+                    }
+                }
+                for s in o.services {
+                    if !mine.services.contains(&s) {
+                        mine.services.push(s);
+                    }
+                }
+                mine.profiles.sort();
+                mine.services.sort();
+            }
+            _ => {}
+        }
+        for l in other.logins {
+            match self.logins.iter_mut().find(|x| x.service == l.service) {
+                Some(x) => {
+                    for o in l.offered {
+                        if !x.offered.contains(&o) {
+                            x.offered.push(o);
+                        }
+                    }
+                    x.used = x.used.take().or(l.used);
+                }
+                None => self.logins.push(l),
+            }
+        }
+        self.logins.sort_by(|a, b| a.service.cmp(&b.service));
+    }
+}
+
+/// Serde's `skip_serializing_if` for a device's capabilities.
+pub fn no_capabilities(c: &Capabilities) -> bool {
+    c.is_empty()
+}
+
+/// Whether the device talks back: a DESCRIBE of a stream with
+/// `Require: www.onvif.org/ver20/backchannel` (ONVIF Streaming Specification, "Back channel
+/// connection").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Talkback {
+    pub supported: bool,
+    /// The stream URL the DESCRIBE asked (never with credentials).
+    pub url: String,
+    /// The backchannel's audio codec (`pcmu`, `pcma`, `aac`, `g726`...), lowercase.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codec: Option<String>,
+    /// Hz.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample_rate: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channels: Option<u16>,
+    /// What the answer was: `sendonly audio section`, `551 Option not supported`, `no sendonly
+    /// audio section`...
+    pub evidence: String,
+    /// Audio outputs ONVIF media lists (`GetAudioOutputs`), when asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audio_outputs: Option<u32>,
+}
+
+/// The ONVIF PTZ service's facts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Ptz {
+    /// PTZ nodes (`GetNodes`).
+    pub nodes: u32,
+    /// Move kinds the nodes support: any absolute, relative or continuous pan/tilt or zoom space.
+    pub absolute: bool,
+    pub relative: bool,
+    pub continuous: bool,
+    /// A relative pan/tilt space in field-of-view units
+    /// (`http://www.onvif.org/ver10/tptz/PanTiltSpaces/TranslationSpaceFov`).
+    pub fov_relative: bool,
+    /// Every space URI the nodes list, sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub spaces: Vec<String>,
+    /// Presets the node holds (`MaximumNumberOfPresets`), or the ones `GetPresets` listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub presets: Option<u32>,
+    /// The node has a home position.
+    pub home: bool,
+    /// `GetStatus` reports `MoveStatus` (idle or moving): needed to know when a move ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub move_status: Option<bool>,
+    /// The profile's PTZ configuration's default relative pan/tilt translation space.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_relative_space: Option<String>,
+    /// Whether Frigate's autotracking can drive it, and why not.
+    pub autotracking: Readiness,
+}
+
+/// Ready or not, with the reason either way.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Readiness {
+    pub ready: bool,
+    pub reason: String,
+}
+
+/// The ONVIF event service's facts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct Events {
+    /// `WSPullPointSupport` in the event service's capabilities.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_point: Option<bool>,
+    /// `WSSubscriptionPolicySupport`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subscription_policy: Option<bool>,
+    /// The topics `GetEventProperties` announces (`tns1:RuleEngine/CellMotionDetector/Motion`...),
+    /// sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub topics: Vec<String>,
+}
+
+impl Events {
+    /// A topic about motion (cell motion, motion alarm, a video-analytics motion rule).
+    pub fn has_motion(&self) -> bool {
+        self.topics
+            .iter()
+            .any(|t| t.to_ascii_lowercase().contains("motion"))
+    }
+}
+
+/// The ONVIF services a device lists and the profiles it claims.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct OnvifServices {
+    /// ONVIF profiles claimed in the WS-Discovery scopes (`onvif://www.onvif.org/Profile/S`):
+    /// `S`, `T`, `G`, `M`..., sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub profiles: Vec<String>,
+    /// Services `GetServices` listed, by short name: `device`, `media`, `media2`, `ptz`,
+    /// `events`, `imaging`, `deviceio`, `analytics`, `recording`..., sorted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub services: Vec<String>,
+}
+
+impl OnvifServices {
+    pub fn has(&self, service: &str) -> bool {
+        self.services.iter().any(|s| s == service)
+    }
+}
+
+/// The login schemes one service offered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoginSchemes {
+    /// `rtsp://198.18.0.10:554`, `http://198.18.0.10:80`, `onvif http://198.18.0.10:80`.
+    pub service: String,
+    /// What it offered, strongest first: `digest-sha-256`, `digest-sha-512-256`, `digest-md5`,
+    /// `basic`, `bearer`, `ws-usernametoken`, or another challenge's scheme name lowercased.
+    pub offered: Vec<String>,
+    /// The scheme camscan logged in with, when it did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used: Option<String>,
+}
+
+/// The streams to record and to detect on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+pub struct StreamRoles {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<StreamRole>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detect: Option<StreamRole>,
+}
+
+/// One stream chosen for a role, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StreamRole {
+    pub url: String,
+    pub reason: String,
+}
+
+/// How a browser plays one stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Playback {
+    pub url: String,
+    /// `everywhere` (H.264 in MSE or WebRTC; MJPEG as an image), `some` (H.265: where the browser
+    /// decodes it), or `none` (needs transcoding or a player).
+    pub browsers: BrowserSupport,
+    /// How: `mse`, `webrtc`, `image`; empty when no browser plays it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub via: Vec<String>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BrowserSupport {
+    Everywhere,
+    Some,
+    None,
+}
+
+impl BrowserSupport {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BrowserSupport::Everywhere => "everywhere",
+            BrowserSupport::Some => "some",
+            BrowserSupport::None => "none",
+        }
+    }
+}
