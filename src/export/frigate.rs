@@ -25,7 +25,7 @@
 //! * `docs/docs/frigate/camera_setup.md` ("Choosing a detect resolution"): the detector sees 320x320
 //!   crops, and higher resolutions do not improve accuracy; a sub stream qualifies when its larger
 //!   side is at least 640 and its smaller side at most 1080 (a 352x288 CIF sub stream is too small
-//!   to find people in; a 4K one costs decoding for nothing): [`detect_capable`].
+//!   to find people in; a 4K one costs decoding for nothing): [`detect_capable`](crate::model::roles::detect_capable).
 //! * `detect.width`/`height`: the detect stream's size, measured by the PLAY check or described
 //!   (`frigate/config/camera/detect.py`: both or neither), and `detect.fps: 5`: "The default of **5**
 //!   is correct for the vast majority of cameras" (`camera_setup.md`, "Choosing a detect frame
@@ -62,8 +62,7 @@ pub struct FrigateExporter {
     pub restream: bool,
 }
 
-/// Frigate's recommended detection rate (see the module docs).
-pub const DETECT_FPS: u64 = 5;
+pub use crate::model::roles::DETECT_FPS;
 
 /// go2rtc's restream inside Frigate, on Frigate's own host (`restream.md`).
 const RESTREAM: &str = "rtsp://127.0.0.1:8554";
@@ -73,15 +72,10 @@ fn reference(env_key: &str) -> String {
     format!("{{FRIGATE_{env_key}_PASSWORD}}")
 }
 
-/// Whether a stream of this size suits detection (see the module docs).
-pub fn detect_capable((w, h): (u32, u32)) -> bool {
-    w.max(h) >= 640 && w.min(h) <= 1080
-}
-
-/// The sub stream when it detects, else `None` (the main stream does both roles).
+/// The sub stream when it detects, else `None` (the main stream does both roles): the
+/// capability sheet's rule ([`crate::model::roles::detecting_sub`]).
 fn detect_sub<'a>(cam: &Camera<'a>) -> Option<&'a Stream> {
-    cam.sub
-        .filter(|s| cameras::size(s).is_some_and(detect_capable))
+    crate::model::roles::detecting_sub(cam.sub)
 }
 
 /// The input preset for a stream taken straight from the camera.
@@ -271,6 +265,7 @@ impl Exporter for FrigateExporter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::roles::detect_capable;
     use crate::export::fixtures::export_report;
 
     fn render(report: &Report, restream: bool) -> String {
