@@ -101,7 +101,6 @@ pub fn size(s: &Stream) -> Option<(u32, u32)> {
     measured.or(described).filter(|&(w, h)| w > 0 && h > 0)
 }
 
-
 /// One camera: a device, or one channel of a multi-channel device.
 #[derive(Debug, Clone)]
 pub struct Camera<'a> {

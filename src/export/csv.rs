@@ -112,10 +112,18 @@ fn row(d: &Device, s: Option<&Stream>) -> Vec<String> {
         // What the device can do (docs/reference/json-schema.md, `capabilities`): the stream's
         // roles and browser playback on its row, the device's facts on each of its rows.
         s.map(|s| c.roles_of(&s.url).join(";")).unwrap_or_default(),
-        opt(s.and_then(|s| c.playback_of(&s.url)).map(|p| p.browsers.as_str())),
+        opt(s
+            .and_then(|s| c.playback_of(&s.url))
+            .map(|p| p.browsers.as_str())),
         opt(c.talkback.as_ref().map(|t| t.summary())),
         opt(c.ptz.as_ref().map(|p| p.summary())),
-        opt(c.ptz.as_ref().map(|p| if p.autotracking.ready { "ready".to_string() } else { format!("no: {}", p.autotracking.reason) })),
+        opt(c.ptz.as_ref().map(|p| {
+            if p.autotracking.ready {
+                "ready".to_string()
+            } else {
+                format!("no: {}", p.autotracking.reason)
+            }
+        })),
         opt(c.events.as_ref().map(|e| e.summary())),
         join(c.logins.iter().map(|l| l.summary()).collect()),
     ]

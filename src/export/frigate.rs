@@ -358,8 +358,8 @@ impl Exporter for FrigateExporter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::roles::detect_capable;
     use crate::export::fixtures::export_report;
+    use crate::model::roles::detect_capable;
 
     fn render(report: &Report, restream: bool) -> String {
         let mut out = Vec::new();
@@ -367,8 +367,8 @@ mod tests {
             restream,
             backchannel: false,
         }
-            .write(report, &mut out)
-            .unwrap();
+        .write(report, &mut out)
+        .unwrap();
         String::from_utf8(out).unwrap()
     }
 

@@ -294,11 +294,15 @@ mod tests {
         // main stream's URL again.
         assert_eq!(
             door,
-            ["rtsp://admin:${CAMSCAN_FRONT_DOOR_PASSWORD}@198.18.0.50:554/Streaming/Channels/101#backchannel=0"]
+            [
+                "rtsp://admin:${CAMSCAN_FRONT_DOOR_PASSWORD}@198.18.0.50:554/Streaming/Channels/101#backchannel=0"
+            ]
         );
         assert_eq!(
             list(&streams["front_door_sub"]),
-            ["rtsp://admin:${CAMSCAN_FRONT_DOOR_PASSWORD}@198.18.0.50:554/Streaming/Channels/102#backchannel=0"]
+            [
+                "rtsp://admin:${CAMSCAN_FRONT_DOOR_PASSWORD}@198.18.0.50:554/Streaming/Channels/102#backchannel=0"
+            ]
         );
         // The UDP-only camera gets go2rtc's UDP transport.
         assert_eq!(

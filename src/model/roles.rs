@@ -175,9 +175,7 @@ pub fn roles(streams: &[Stream]) -> Option<StreamRoles> {
             url: main.url.clone(),
             reason: match unfit_for_detection(main) {
                 None => "the main stream: no smaller stream was found".into(),
-                Some(why) => format!(
-                    "the main stream, though {why}: no smaller stream was found"
-                ),
+                Some(why) => format!("the main stream, though {why}: no smaller stream was found"),
             },
         },
     };
@@ -277,14 +275,28 @@ mod tests {
 
     #[test]
     fn the_main_stream_records_and_a_fit_sub_stream_detects() {
-        let main = stream("rtsp://c/Streaming/Channels/101", "h265", (2560, 1440), Some(25.0));
-        let sub = stream("rtsp://c/Streaming/Channels/102", "h264", (640, 360), Some(15.0));
+        let main = stream(
+            "rtsp://c/Streaming/Channels/101",
+            "h265",
+            (2560, 1440),
+            Some(25.0),
+        );
+        let sub = stream(
+            "rtsp://c/Streaming/Channels/102",
+            "h264",
+            (640, 360),
+            Some(15.0),
+        );
         let r = roles(&[sub.clone(), main.clone()]).unwrap();
         assert_eq!(r.record.as_ref().unwrap().url, main.url);
         assert!(r.record.unwrap().reason.contains("2560x1440 h265 25 fps"));
         let d = r.detect.unwrap();
         assert_eq!(d.url, sub.url);
-        assert!(d.reason.starts_with("the sub stream (640x360 h264 15 fps)"), "{}", d.reason);
+        assert!(
+            d.reason.starts_with("the sub stream (640x360 h264 15 fps)"),
+            "{}",
+            d.reason
+        );
     }
 
     #[test]
@@ -309,12 +321,21 @@ mod tests {
         });
         let d = roles(&[main.clone(), slow]).unwrap().detect.unwrap();
         assert_eq!(d.url, main.url);
-        assert!(d.reason.contains("1 fps is below the 5 fps"), "{}", d.reason);
+        assert!(
+            d.reason.contains("1 fps is below the 5 fps"),
+            "{}",
+            d.reason
+        );
     }
 
     #[test]
     fn roles_stay_within_the_main_streams_channel() {
-        let ch1 = stream("rtsp://n/Streaming/Channels/101", "h264", (1920, 1080), None);
+        let ch1 = stream(
+            "rtsp://n/Streaming/Channels/101",
+            "h264",
+            (1920, 1080),
+            None,
+        );
         let ch2_sub = stream("rtsp://n/Streaming/Channels/202", "h264", (640, 360), None);
         let d = roles(&[ch1.clone(), ch2_sub]).unwrap().detect.unwrap();
         assert_eq!(d.url, ch1.url, "channel 2's sub stream is another camera's");

@@ -181,7 +181,7 @@
   }
 
   const GOOD = new Set(["device_new", "device_online", "stream_new", "stream_up", "port_opened", "finding_resolved"]);
-  const BAD = new Set(["device_offline", "stream_down", "stream_gone", "port_closed", "auth_changed", "finding_new"]);
+  const BAD = new Set(["device_offline", "stream_down", "stream_gone", "port_closed", "auth_changed", "capabilities_changed", "finding_new"]);
 
   function kindBadge(kind) {
     const cls = GOOD.has(kind) ? "good" : BAD.has(kind) ? "bad" : "info";
