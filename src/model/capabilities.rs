@@ -251,8 +251,8 @@ pub struct LoginSchemes {
 }
 
 /// Where a login scheme stands, strongest first (lower is stronger), for ordering
-/// [`LoginSchemes::offered`]. Digest with SHA-256 before SHA-512/256 (both RFC 7616 §3.2's
-/// 256-bit hashes) before MD5 (RFC 7616 §1 keeps MD5 only for backward compatibility), then
+/// [`LoginSchemes::offered`]. Digest with SHA-256 before SHA-512/256 (both 256-bit hashes RFC
+/// 7616 §1 adds) before MD5 (which RFC 7616 §1 keeps for backward compatibility), then
 /// ONVIF's WS-UsernameToken PasswordDigest (SHA-1 of nonce, time and password), Basic and a
 /// PasswordText token (the password itself), Bearer, and any other scheme.
 pub fn login_rank(scheme: &str) -> u8 {
