@@ -535,7 +535,12 @@ pub fn ip_conflict(d: &Device, ctx: &Context) -> Option<Finding> {
 
 /// The port of a login service (`rtsp://198.18.0.10:554`, `onvif http://198.18.0.10:80`).
 fn login_port(service: &str) -> Option<u16> {
-    service.rsplit(':').next()?.trim_end_matches('/').parse().ok()
+    service
+        .rsplit(':')
+        .next()?
+        .trim_end_matches('/')
+        .parse()
+        .ok()
 }
 
 /// `digest-md5-only` (info): a service whose challenges offer Digest, all of it with MD5

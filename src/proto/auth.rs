@@ -187,15 +187,24 @@ mod tests {
         );
         // The two challenges in one header value (RFC 7235 §4.1: a list of challenges).
         let one = format!("{RFC7616_MD5}, {RFC7616_SHA256}");
-        assert_eq!(offered_logins([one.as_str()]), ["digest-sha-256", "digest-md5"]);
+        assert_eq!(
+            offered_logins([one.as_str()]),
+            ["digest-sha-256", "digest-md5"]
+        );
     }
 
     #[test]
     fn scheme_names() {
         let name = |v: &str| offered_logins([v]);
         assert_eq!(name(r#"Digest realm="a", nonce="n""#), ["digest-md5"]);
-        assert_eq!(name("Digest realm=a, algorithm=MD5-sess"), ["digest-md5-sess"]);
-        assert_eq!(name("Digest algorithm=sha-256-sess"), ["digest-sha-256-sess"]);
+        assert_eq!(
+            name("Digest realm=a, algorithm=MD5-sess"),
+            ["digest-md5-sess"]
+        );
+        assert_eq!(
+            name("Digest algorithm=sha-256-sess"),
+            ["digest-sha-256-sess"]
+        );
         assert_eq!(
             name("Digest algorithm=SHA-512-256, Digest algorithm=\"SHA-512-256-sess\""),
             ["digest-sha-512-256", "digest-sha-512-256-sess"]
@@ -206,7 +215,10 @@ mod tests {
         );
         assert_eq!(name("Bearer abc=="), ["bearer"]);
         // What a device sends is cut and cleaned.
-        assert_eq!(name("Digest algorithm=\"SHA 1\u{7f}<x>\""), ["digest-sha1x"]);
+        assert_eq!(
+            name("Digest algorithm=\"SHA 1\u{7f}<x>\""),
+            ["digest-sha1x"]
+        );
         assert_eq!(name(&"X".repeat(100))[0].len(), MAX_SCHEME_NAME);
         assert!(name("").is_empty());
     }
