@@ -13,7 +13,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use http_auth::{PasswordClient, PasswordParams};
+use http_auth::PasswordParams;
 
 use super::budget::AuthBudget;
 use super::context::ScanContext;
@@ -67,6 +67,48 @@ pub struct OnvifFindings {
     /// Operations answered without credentials (`GetProfiles`...), each once, in order.
     pub unauthenticated: Vec<String>,
     pub failures: Vec<AnalyzeError>,
+    /// The device service's address (the first endpoint asked).
+    pub api_at: Option<SocketAddr>,
+    /// `WWW-Authenticate` values of the API's HTTP 401s (at most 8, each once).
+    pub http_challenges: Vec<String>,
+    /// A call was refused with a SOAP fault (WS-Security's NotAuthorized), not an HTTP 401.
+    pub soap_refused: bool,
+    /// How the login that worked authenticated: 0 WS-UsernameToken PasswordDigest, 1
+    /// PasswordText, 2 HTTP (Digest, or Basic when that is all the device offers).
+    pub login_how: Option<u8>,
+}
+
+impl OnvifFindings {
+    /// The device API's login schemes (service `onvif http://ip:port`): the HTTP challenges'
+    /// schemes, and `ws-usernametoken` when the device refused with a SOAP fault (ONVIF Core
+    /// Specification §5.12: WS-UsernameToken is the message-level authentication, a refused
+    /// request gets `ter:NotAuthorized`) or took a token; `used` is how the login that worked
+    /// authenticated (`ws-usernametoken-text` for a PasswordText token). `None` when nothing
+    /// was refused.
+    pub fn logins(&self) -> Option<crate::model::capabilities::LoginSchemes> {
+        let at = self.api_at?;
+        let mut offered =
+            crate::proto::auth::offered_logins(self.http_challenges.iter().map(String::as_str));
+        if self.soap_refused || matches!(self.login_how, Some(0 | 1)) {
+            offered.push("ws-usernametoken".into());
+        }
+        if offered.is_empty() {
+            return None;
+        }
+        offered.sort_by_key(|o| crate::model::capabilities::login_rank(o));
+        let values: Vec<&str> = self.http_challenges.iter().map(String::as_str).collect();
+        let used = match self.login_how {
+            Some(0) => Some("ws-usernametoken".to_string()),
+            Some(1) => Some("ws-usernametoken-text".to_string()),
+            Some(_) => http::strongest_client(&values).map(|(_, name)| name),
+            None => None,
+        };
+        Some(crate::model::capabilities::LoginSchemes {
+            service: format!("onvif http://{at}"),
+            offered,
+            used,
+        })
+    }
 }
 
 /// The operation a SOAP body asks for: `<trt:GetProfiles/>` is `GetProfiles`.
@@ -96,7 +138,8 @@ struct Endpoint {
 /// A SOAP call's outcome.
 enum Outcome {
     Ok(String),
-    /// Refused for lack of (good) credentials: SOAP NotAuthorized or HTTP 401 (with its challenges).
+    /// Refused for lack of (good) credentials: HTTP 401 (with its challenges), or a SOAP
+    /// NotAuthorized fault (no challenges).
     Refused(Vec<String>),
     Failed(AnalyzeError),
 }
@@ -162,11 +205,8 @@ async fn call(
             ));
         }
         Auth::HttpDigest(c) => {
-            let mut builder = PasswordClient::builder();
-            for v in challenges {
-                builder = builder.challenges(v);
-            }
-            if let Ok(mut client) = builder.build() {
+            let values: Vec<&str> = challenges.iter().map(String::as_str).collect();
+            if let Some((mut client, _)) = http::strongest_client(&values) {
                 authorization = client
                     .respond(&PasswordParams {
                         username: &c.username,
@@ -233,6 +273,32 @@ struct Caller<'a> {
 }
 
 impl Caller<'_> {
+    /// One call, its refusals kept for the login schemes ([`OnvifFindings::logins`]).
+    async fn ask(
+        &mut self,
+        ep: &Endpoint,
+        path: &str,
+        body: &str,
+        auth: Auth<'_>,
+        challenges: &[String],
+    ) -> Outcome {
+        let outcome = call(ep, path, body, auth, self.offset, challenges, self.s).await;
+        self.findings.api_at.get_or_insert(ep.addr);
+        if let Outcome::Refused(ch) = &outcome {
+            if ch.is_empty() {
+                self.findings.soap_refused = true;
+            }
+            for v in ch {
+                if self.findings.http_challenges.len() < 8
+                    && !self.findings.http_challenges.contains(v)
+                {
+                    self.findings.http_challenges.push(v.clone());
+                }
+            }
+        }
+        outcome
+    }
+
     /// `body`'s operation was answered without credentials.
     fn open(&mut self, body: &str) {
         let op = operation(body);
@@ -251,7 +317,7 @@ impl Caller<'_> {
             let mut challenges = Vec::new();
             if how == 2 {
                 // HTTP Digest needs a fresh challenge per request on a new connection.
-                match call(ep, path, body, Auth::None, self.offset, &[], self.s).await {
+                match self.ask(ep, path, body, Auth::None, &[]).await {
                     Outcome::Ok(t) => {
                         self.open(body);
                         return Some(t);
@@ -265,7 +331,7 @@ impl Caller<'_> {
                     }
                 }
             }
-            return match call(ep, path, body, auth, self.offset, &challenges, self.s).await {
+            return match self.ask(ep, path, body, auth, &challenges).await {
                 Outcome::Ok(t) => Some(t),
                 Outcome::Refused(_) => {
                     self.findings.failures.push(
@@ -282,8 +348,7 @@ impl Caller<'_> {
                 }
             };
         }
-        let mut challenges = match call(ep, path, body, Auth::None, self.offset, &[], self.s).await
-        {
+        let mut challenges = match self.ask(ep, path, body, Auth::None, &[]).await {
             Outcome::Ok(t) => {
                 self.open(body);
                 return Some(t);
@@ -329,9 +394,10 @@ impl Caller<'_> {
                     1 => Auth::Token(TokenKind::Text, c),
                     _ => Auth::HttpDigest(c),
                 };
-                match call(ep, path, body, auth, self.offset, &challenges, self.s).await {
+                match self.ask(ep, path, body, auth, &challenges).await {
                     Outcome::Ok(t) => {
                         session.record_success(c);
+                        self.findings.login_how = Some(how);
                         self.good = Some((c.clone(), how));
                         self.findings.credential = Some(c.clone());
                         self.findings.login_at = Some(ep.addr);

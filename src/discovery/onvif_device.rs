@@ -41,6 +41,7 @@ pub(super) async fn onvif_device(
         );
     }
     expected.done();
+    let logins = f.logins();
     let mut events = Vec::new();
     if let Some(info) = f.info {
         events.push(Event::Identity {
@@ -60,6 +61,15 @@ pub(super) async fn onvif_device(
                 username: c.username.clone(),
                 credential_entry: ctx.auth.credentials.iter().position(|x| x == c),
             },
+        });
+    }
+    if let Some(logins) = logins {
+        events.push(Event::Capabilities {
+            ip,
+            capabilities: Box::new(crate::model::Capabilities {
+                logins: vec![logins],
+                ..Default::default()
+            }),
         });
     }
     let fail = |e: AnalyzeError| Event::Failure {

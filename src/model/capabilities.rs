@@ -115,6 +115,7 @@ impl Capabilities {
                             x.offered.push(o);
                         }
                     }
+                    x.offered.sort_by_key(|o| login_rank(o));
                     x.used = x.used.take().or(l.used);
                 }
                 None => self.logins.push(l),
@@ -238,12 +239,37 @@ impl OnvifServices {
 pub struct LoginSchemes {
     /// `rtsp://198.18.0.10:554`, `http://198.18.0.10:80`, `onvif http://198.18.0.10:80`.
     pub service: String,
-    /// What it offered, strongest first: `digest-sha-256`, `digest-sha-512-256`, `digest-md5`,
-    /// `basic`, `bearer`, `ws-usernametoken`, or another challenge's scheme name lowercased.
+    /// What it offered, strongest first ([`login_rank`]): `digest-sha-256`,
+    /// `digest-sha-256-sess`, `digest-sha-512-256`, `digest-md5` (Digest without `algorithm=`
+    /// is MD5, RFC 7616 §3.3), `digest-md5-sess`, `ws-usernametoken`, `basic`, `bearer`, or
+    /// another challenge's scheme name lowercased.
     pub offered: Vec<String>,
-    /// The scheme camscan logged in with, when it did.
+    /// The scheme camscan logged in with, when it did: one of `offered`, or
+    /// `ws-usernametoken-text` (an ONVIF PasswordText token).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub used: Option<String>,
+}
+
+/// Where a login scheme stands, strongest first (lower is stronger), for ordering
+/// [`LoginSchemes::offered`]. Digest with SHA-256 before SHA-512/256 (both 256-bit hashes RFC
+/// 7616 §1 adds) before MD5 (which RFC 7616 §1 keeps for backward compatibility), then
+/// ONVIF's WS-UsernameToken PasswordDigest (SHA-1 of nonce, time and password), Basic and a
+/// PasswordText token (the password itself), Bearer, and any other scheme.
+pub fn login_rank(scheme: &str) -> u8 {
+    match scheme {
+        "digest-sha-256" => 0,
+        "digest-sha-256-sess" => 1,
+        "digest-sha-512-256" => 2,
+        "digest-sha-512-256-sess" => 3,
+        "digest-md5" => 4,
+        "digest-md5-sess" => 5,
+        s if s.starts_with("digest") => 6,
+        "ws-usernametoken" => 7,
+        "basic" => 8,
+        "ws-usernametoken-text" => 9,
+        "bearer" => 10,
+        _ => 11,
+    }
 }
 
 /// The streams to record and to detect on.
