@@ -41,6 +41,7 @@ pub mod sadp;
 pub mod sdp;
 pub mod sdp_facts;
 pub mod snmp;
+pub mod onvif_caps;
 pub mod soap;
 pub mod sony;
 pub mod ssdp;
