@@ -29,11 +29,20 @@ pub fn service_name(namespace: &str) -> Option<&'static str> {
         ("http://www.onvif.org/ver10/replay/wsdl", "replay"),
         ("http://www.onvif.org/ver10/receiver/wsdl", "receiver"),
         ("http://www.onvif.org/ver10/display/wsdl", "display"),
-        ("http://www.onvif.org/ver10/analyticsdevice/wsdl", "analyticsdevice"),
-        ("http://www.onvif.org/ver10/accesscontrol/wsdl", "accesscontrol"),
+        (
+            "http://www.onvif.org/ver10/analyticsdevice/wsdl",
+            "analyticsdevice",
+        ),
+        (
+            "http://www.onvif.org/ver10/accesscontrol/wsdl",
+            "accesscontrol",
+        ),
         ("http://www.onvif.org/ver10/doorcontrol/wsdl", "doorcontrol"),
         ("http://www.onvif.org/ver10/thermal/wsdl", "thermal"),
-        ("http://www.onvif.org/ver10/advancedsecurity/wsdl", "advancedsecurity"),
+        (
+            "http://www.onvif.org/ver10/advancedsecurity/wsdl",
+            "advancedsecurity",
+        ),
     ];
     let ns = namespace.trim();
     BY_NAMESPACE
@@ -70,7 +79,10 @@ pub fn profiles_from_scopes(scopes: &[String]) -> Vec<String> {
         if !head.eq_ignore_ascii_case(PREFIX) {
             continue;
         }
-        let value = s.get(PREFIX.len()..).unwrap_or_default().trim_end_matches('/');
+        let value = s
+            .get(PREFIX.len()..)
+            .unwrap_or_default()
+            .trim_end_matches('/');
         let letter = if value.eq_ignore_ascii_case("streaming") {
             "S"
         } else {
@@ -124,16 +136,14 @@ pub fn ptz_nodes(xml: &str) -> Option<Ptz> {
                         p.absolute = true;
                     } else if parent.starts_with("Relative") {
                         p.relative = true;
-                        if parent == "RelativePanTiltTranslationSpace" && text.contains(FOV_SPACE)
-                        {
+                        if parent == "RelativePanTiltTranslationSpace" && text.contains(FOV_SPACE) {
                             p.fov_relative = true;
                         }
                     } else if parent.starts_with("Continuous") {
                         p.continuous = true;
                     }
                     let uri: String = text.chars().take(256).collect();
-                    if !uri.is_empty() && p.spaces.len() < MAX_SPACES && !p.spaces.contains(&uri)
-                    {
+                    if !uri.is_empty() && p.spaces.len() < MAX_SPACES && !p.spaces.contains(&uri) {
                         p.spaces.push(uri);
                     }
                 }
@@ -175,7 +185,13 @@ pub fn ptz_configuration(xml: &str) -> Option<(Option<String>, PtzConfiguration)
                 profile_token = attr(attrs, "token").map(|t| t.chars().take(64).collect());
             }
             Some("PTZConfiguration") => inside = true,
-            Some("PTZ") if path.iter().rev().nth(1).is_some_and(|p| p == "Configurations") => {
+            Some("PTZ")
+                if path
+                    .iter()
+                    .rev()
+                    .nth(1)
+                    .is_some_and(|p| p == "Configurations") =>
+            {
                 inside = true
             }
             _ => {}
@@ -300,16 +316,25 @@ pub fn event_topics(xml: &str) -> Vec<String> {
         let name = named.then(|| {
             let qname = e.name();
             let full: &str = qname.as_ref();
-            full.chars()
-                .take(128)
-                .collect::<String>()
+            full.chars().take(128).collect::<String>()
         });
         stack.push(name);
-        let topic = e.attributes().with_checks(false).take(32).flatten().any(|a| {
-            a.key.local_name().as_ref() == "topic" && a.value.as_ref().eq_ignore_ascii_case("true")
-        });
+        let topic = e
+            .attributes()
+            .with_checks(false)
+            .take(32)
+            .flatten()
+            .any(|a| {
+                a.key.local_name().as_ref() == "topic"
+                    && a.value.as_ref().eq_ignore_ascii_case("true")
+            });
         if topic && named && out.len() < MAX_TOPICS {
-            let t = stack.iter().flatten().cloned().collect::<Vec<_>>().join("/");
+            let t = stack
+                .iter()
+                .flatten()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("/");
             if !out.contains(&t) {
                 out.push(t);
             }
@@ -352,7 +377,8 @@ pub fn frigate_autotracking(
         .and_then(|c| c.default_relative_pan_tilt.as_ref())
         .is_none()
     {
-        missing.push("no DefaultRelativePanTiltTranslationSpace in the profile's PTZ configuration");
+        missing
+            .push("no DefaultRelativePanTiltTranslationSpace in the profile's PTZ configuration");
     }
     match service_move_status {
         Some(true) => {}
@@ -369,10 +395,10 @@ pub fn frigate_autotracking(
         };
     }
     let has = |kind: &str| ptz.spaces.iter().any(|s| s.contains(kind));
-    let relative_zoom = config.is_some_and(|c| c.default_relative_zoom.is_some())
-        && has("ZoomSpaces/Translation");
-    let absolute_zoom = config.is_some_and(|c| c.default_absolute_zoom.is_some())
-        && has("ZoomSpaces/Position");
+    let relative_zoom =
+        config.is_some_and(|c| c.default_relative_zoom.is_some()) && has("ZoomSpaces/Translation");
+    let absolute_zoom =
+        config.is_some_and(|c| c.default_absolute_zoom.is_some()) && has("ZoomSpaces/Position");
     let zoom = match (relative_zoom, absolute_zoom) {
         (true, true) => "relative or absolute zooming",
         (true, false) => "relative zooming only",
@@ -401,7 +427,10 @@ mod tests {
             service_names(&listed),
             ["device", "deviceio", "events", "imaging", "media", "ptz"]
         );
-        assert_eq!(service_name(" http://www.onvif.org/ver20/media/wsdl "), Some("media2"));
+        assert_eq!(
+            service_name(" http://www.onvif.org/ver20/media/wsdl "),
+            Some("media2")
+        );
         assert_eq!(service_name("http://example.com/x"), None);
     }
 
@@ -432,11 +461,13 @@ mod tests {
         assert!(!p.fov_relative);
         assert_eq!(p.presets, Some(360));
         assert_eq!(p.spaces.len(), 8, "{:?}", p.spaces);
-        assert!(
-            p.spaces
-                .contains(&"http://www.onvif.org/ver10/tptz/PanTiltSpaces/TranslationGenericSpace".into())
+        assert!(p.spaces.contains(
+            &"http://www.onvif.org/ver10/tptz/PanTiltSpaces/TranslationGenericSpace".into()
+        ));
+        assert_eq!(
+            ptz_status_has_move_status(&fixture("GetStatus.xml")),
+            Some(true)
         );
-        assert_eq!(ptz_status_has_move_status(&fixture("GetStatus.xml")), Some(true));
         assert_eq!(ptz_status_has_move_status(&fixture("GetNodes.xml")), None);
     }
 
@@ -485,7 +516,10 @@ mod tests {
         assert_eq!(ptz_move_status_capability(caps), Some(true));
         let media2 = r#"<GetProfilesResponse><Profiles token="M"><Configurations><PTZ token="p"><DefaultAbsoluteZoomPositionSpace>a</DefaultAbsoluteZoomPositionSpace></PTZ></Configurations></Profiles></GetProfilesResponse>"#;
         let (token, config) = ptz_configuration(media2).unwrap();
-        assert_eq!((token.as_deref(), config.default_absolute_zoom.as_deref()), (Some("M"), Some("a")));
+        assert_eq!(
+            (token.as_deref(), config.default_absolute_zoom.as_deref()),
+            (Some("M"), Some("a"))
+        );
     }
 
     #[test]
@@ -496,14 +530,23 @@ mod tests {
         }
         let topics = event_topics(&deep);
         assert!(topics.len() <= MAX_TOPIC_DEPTH, "{topics:?}");
-        assert!(topics.iter().all(|t| t.split('/').count() <= MAX_TOPIC_DEPTH));
+        assert!(
+            topics
+                .iter()
+                .all(|t| t.split('/').count() <= MAX_TOPIC_DEPTH)
+        );
         let mut wide = String::from("<TopicSet>");
         for i in 0..500 {
             wide.push_str(&format!("<a:x{i} wstop:topic=\"true\"/>"));
         }
         wide.push_str("</TopicSet>");
         assert_eq!(event_topics(&wide).len(), MAX_TOPICS);
-        for junk in ["", "<", "<TopicSet><a topic='true'><MessageDescription><b topic='true'/>", "\u{0}<x"] {
+        for junk in [
+            "",
+            "<",
+            "<TopicSet><a topic='true'><MessageDescription><b topic='true'/>",
+            "\u{0}<x",
+        ] {
             let _ = event_topics(junk);
             let _ = ptz_nodes(junk);
             let _ = ptz_configuration(junk);
@@ -511,7 +554,9 @@ mod tests {
             let _ = ptz_status_has_move_status(junk);
         }
         assert_eq!(
-            event_topics("<TopicSet><a><MessageDescription><b topic='true'/></MessageDescription></a></TopicSet>"),
+            event_topics(
+                "<TopicSet><a><MessageDescription><b topic='true'/></MessageDescription></a></TopicSet>"
+            ),
             Vec::<String>::new()
         );
     }

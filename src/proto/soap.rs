@@ -139,7 +139,10 @@ pub fn capability_xaddr(xml: &str, category: &str) -> Option<String> {
         if let Node::End(p, text) = n
             && found.is_none()
             && p.last().is_some_and(|l| l == "XAddr")
-            && p.iter().rev().nth(1).is_some_and(|parent| parent == category)
+            && p.iter()
+                .rev()
+                .nth(1)
+                .is_some_and(|parent| parent == category)
             && !text.is_empty()
         {
             found = Some(clip(text));
