@@ -20,7 +20,10 @@ use super::context::ScanContext;
 use crate::credentials::Credential;
 use crate::error::AnalyzeError;
 use crate::net::http;
+use crate::proto::onvif_caps;
 use crate::proto::soap::{self, DeviceInformation, Profile, TokenKind};
+
+mod capabilities;
 
 const SOAP_CONTENT_TYPE: &str = "application/soap+xml; charset=utf-8";
 /// Profiles whose stream URI is asked for (go2rtc stops at 10).
@@ -76,6 +79,14 @@ pub struct OnvifFindings {
     /// How the login that worked authenticated: 0 WS-UsernameToken PasswordDigest, 1
     /// PasswordText, 2 HTTP (Digest, or Basic when that is all the device offers).
     pub login_how: Option<u8>,
+    /// The services GetServices listed, by short name (`device`, `media`, `ptz`...), sorted.
+    pub services: Vec<String>,
+    /// The PTZ service's facts, when the device has one that answered GetNodes.
+    pub ptz: Option<crate::model::capabilities::Ptz>,
+    /// The event service's facts, when the device lists one that answered.
+    pub events: Option<crate::model::capabilities::Events>,
+    /// The first media profile's PTZ configuration (with that profile's token), from GetProfiles.
+    ptz_profile: Option<(Option<String>, onvif_caps::PtzConfiguration)>,
 }
 
 impl OnvifFindings {
@@ -130,6 +141,7 @@ enum Auth<'a> {
     HttpDigest(&'a Credential),
 }
 
+#[derive(Clone)]
 struct Endpoint {
     addr: SocketAddr,
     host: String,
@@ -465,13 +477,20 @@ pub async fn analyze(ip: IpAddr, xaddr: &str, s: &OnvifSettings) -> OnvifFinding
         .await
         .and_then(|t| soap::device_information(&t));
     // 3. Where the media services are.
-    let (media2, media1) = caller.media_services(&ep, &path).await;
+    let (media2, media1, listed) = caller.media_services(&ep, &path).await;
     // 4. Profiles, and their stream and snapshot URIs.
-    let (profiles, chosen, used_media2) = caller.profiles(media2, media1, (ep, path)).await;
+    let (profiles, chosen, used_media2) = caller
+        .profiles(media2, media1, (ep.clone(), path.clone()))
+        .await;
     let (uris, snapshots) = match &chosen {
         Some(media) => caller.uris(media, &profiles, used_media2).await,
         None => (Vec::new(), Vec::new()),
     };
+    // 5. What else it can do: PTZ and events (optional: a device without them is not failing).
+    let first_profile = profiles.first().map(|p| p.token.clone());
+    caller
+        .capabilities(&ep, &path, &listed, first_profile.as_deref())
+        .await;
     findings.info = info;
     findings.profiles = profiles;
     findings.stream_uris = uris;
@@ -485,12 +504,12 @@ type Service = (Endpoint, String);
 
 impl Caller<'_> {
     /// The Media2 and Media1 services: GetServices, else (old devices lack it, which is no
-    /// failure to report) GetCapabilities' media XAddr.
+    /// failure to report) GetCapabilities' media XAddr. Also returns GetServices' list.
     async fn media_services(
         &mut self,
         ep: &Endpoint,
         path: &str,
-    ) -> (Option<Service>, Option<Service>) {
+    ) -> (Option<Service>, Option<Service>, Vec<(String, String)>) {
         let ip = self.ip;
         let before = self.findings.failures.len();
         let services = self
@@ -501,6 +520,7 @@ impl Caller<'_> {
         if services.is_empty() {
             self.findings.failures.truncate(before);
         }
+        self.findings.services = onvif_caps::service_names(&services);
         let service = |ns: &str, failures: &mut Vec<AnalyzeError>| {
             services
                 .iter()
@@ -519,7 +539,7 @@ impl Caller<'_> {
                 None => None,
             };
         }
-        (media2, media1)
+        (media2, media1, services)
     }
 
     /// The media profiles: Media2 first (H.265 profiles exist only there), Media1 when the
@@ -533,21 +553,17 @@ impl Caller<'_> {
         device: Service,
     ) -> (Vec<soap::Profile>, Option<Service>, bool) {
         if let Some((m2, m2_path)) = &media2 {
-            let profiles = self
-                .call(m2, m2_path, soap::GET_PROFILES2)
-                .await
-                .map(|t| soap::profiles(&t))
-                .unwrap_or_default();
+            let text = self.call(m2, m2_path, soap::GET_PROFILES2).await;
+            let profiles = text.as_deref().map(soap::profiles).unwrap_or_default();
             if !profiles.is_empty() {
+                self.findings.ptz_profile = text.as_deref().and_then(onvif_caps::ptz_configuration);
                 return (profiles, media2, true);
             }
         }
         let m1 = media1.get_or_insert(device);
-        let profiles = self
-            .call(&m1.0, &m1.1, soap::GET_PROFILES)
-            .await
-            .map(|t| soap::profiles(&t))
-            .unwrap_or_default();
+        let text = self.call(&m1.0, &m1.1, soap::GET_PROFILES).await;
+        self.findings.ptz_profile = text.as_deref().and_then(onvif_caps::ptz_configuration);
+        let profiles = text.as_deref().map(soap::profiles).unwrap_or_default();
         (profiles, media1, false)
     }
 
