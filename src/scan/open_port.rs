@@ -126,6 +126,15 @@ pub async fn analyze_port(
                 service: f.service,
             }];
             events.extend(found_events(ip, port, f.streams, f.failures));
+            if let Some(talkback) = f.talkback {
+                events.push(Event::Capabilities {
+                    ip,
+                    capabilities: Box::new(crate::model::Capabilities {
+                        talkback: Some(talkback),
+                        ..Default::default()
+                    }),
+                });
+            }
             events.extend(http.into_iter().flatten());
             events
         }

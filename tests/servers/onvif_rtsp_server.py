@@ -135,8 +135,8 @@ def main():
         user, _, password = args.auth.partition(":")
         auth = Auth(args.address)
         auth.set_supported_methods(GstRtsp.RTSPAuthMethod.DIGEST)
-        token = GstRtspServer.RTSPToken.new_empty()
-        token.get_structure().set_value(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, ROLE)
+        token = GstRtspServer.RTSPToken()
+        token.set_string(GstRtspServer.RTSP_TOKEN_MEDIA_FACTORY_ROLE, ROLE)
         auth.add_digest(user, password, token)
         server.set_auth(auth)
         label_holder["auth"] = auth

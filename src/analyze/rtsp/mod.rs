@@ -35,6 +35,7 @@ use crate::error::{AnalyzeError, NetError};
 use crate::model::{AuthScheme, Protocol, Service, Stream, StreamStatus};
 use crate::net::rtsp::{Reply, RtspClient, url};
 
+mod backchannel;
 mod channels;
 mod find;
 pub mod keyframe;
@@ -52,6 +53,9 @@ pub struct RtspFindings {
     pub service: Service,
     pub streams: Vec<Stream>,
     pub failures: Vec<AnalyzeError>,
+    /// Whether the port's main stream has an ONVIF audio backchannel ([`backchannel`]); `None`
+    /// when no stream opened or the answer said nothing about it (the failure says why).
+    pub talkback: Option<crate::model::capabilities::Talkback>,
 }
 
 /// One path's result before media analysis.
@@ -205,10 +209,21 @@ pub async fn analyze(
     } else if let Some(s) = streams.iter().find(|s| s.auth != AuthScheme::None) {
         service.auth = s.auth;
     }
+    // 5. Talk-back: one more DESCRIBE of the main stream, with the credential that opened it.
+    let talkback = match backchannel::check(addr, &streams, settings).await {
+        Some(Ok(t)) => Some(t),
+        Some(Err(e)) => {
+            tracing::debug!(%addr, error = %e, "talk-back not known");
+            failures.push(e);
+            None
+        }
+        None => None,
+    };
     RtspFindings {
         service,
         streams,
         failures,
+        talkback,
     }
 }
 
