@@ -53,7 +53,6 @@ fn talk_back_is_found_on_the_onvif_server_and_refused_by_the_plain_one() {
     ]));
     let creds = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(creds.path(), format!("{ONVIF} admin:secret\n")).unwrap();
-    let started = std::time::Instant::now();
     let out = run(
         camscan().args([
             "scan",
@@ -68,7 +67,6 @@ fn talk_back_is_found_on_the_onvif_server_and_refused_by_the_plain_one() {
         ]),
         Duration::from_secs(60),
     );
-    eprintln!("scan of both servers: {:?}", started.elapsed());
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let report: Value = serde_json::from_str(&stdout(&out)).expect("stdout is the JSON document");
     let device = |ip: &str| -> &Value {

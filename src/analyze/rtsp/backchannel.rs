@@ -20,10 +20,27 @@ use crate::model::{Stream, StreamStatus, main_stream};
 use crate::net::rtsp::{Busy, Reply, RtspClient, is_busy, retry_after, start_patience};
 use crate::proto::backchannel::{REQUIRE_TAG, Verdict, classify};
 
+/// [`check`], its failure added to `failures`.
+pub(super) async fn talkback(
+    addr: SocketAddr,
+    streams: &[Stream],
+    settings: &ScanContext,
+    failures: &mut Vec<AnalyzeError>,
+) -> Option<Talkback> {
+    match check(addr, streams, settings).await? {
+        Ok(t) => Some(t),
+        Err(e) => {
+            tracing::debug!(%addr, error = %e, "talk-back not known");
+            failures.push(e);
+            None
+        }
+    }
+}
+
 /// Ask the main stream among `streams` (those of this port; [`main_stream`]) for its backchannel.
 /// `None` when no stream opened. The failure is what to note when the answer said nothing about
 /// talk-back (a deadline, a refusal, 404...): no talk-back fact is recorded then.
-pub(super) async fn check(
+async fn check(
     addr: SocketAddr,
     streams: &[Stream],
     settings: &ScanContext,

@@ -210,15 +210,7 @@ pub async fn analyze(
         service.auth = s.auth;
     }
     // 5. Talk-back: one more DESCRIBE of the main stream, with the credential that opened it.
-    let talkback = match backchannel::check(addr, &streams, settings).await {
-        Some(Ok(t)) => Some(t),
-        Some(Err(e)) => {
-            tracing::debug!(%addr, error = %e, "talk-back not known");
-            failures.push(e);
-            None
-        }
-        None => None,
-    };
+    let talkback = backchannel::talkback(addr, &streams, settings, &mut failures).await;
     RtspFindings {
         service,
         streams,
