@@ -131,14 +131,28 @@ async fn describe(
     let patience = start_patience(settings.timeout);
     let mut busy = Busy::new(settings.timeout);
     let mut authorization: Option<String> = None;
+    let mut reconnected = false;
     loop {
         let mut headers = vec![("Accept", "application/sdp"), ("Require", REQUIRE_TAG)];
         if let Some(a) = authorization.as_deref() {
             headers.push(("Authorization", a));
         }
-        let reply = client
+        let reply = match client
             .request_patient("DESCRIBE", url, &headers, patience)
-            .await?;
+            .await
+        {
+            Ok(r) => r,
+            // Some cameras close after each reply: once, a fresh connection, and its own
+            // challenge (a Digest nonce may be bound to the connection that gave it).
+            Err(NetError::Closed { .. } | NetError::Io { .. }) if !reconnected => {
+                reconnected = true;
+                authorization = None;
+                client =
+                    RtspClient::connect(addr, settings.connect_timeout, settings.timeout).await?;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         tracing::debug!(url, status = reply.head.status, "talk-back DESCRIBE");
         if is_busy(reply.head.status) {
             if busy.wait(retry_after(&reply.head)).await {
@@ -180,6 +194,54 @@ fn plain_url(shown: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Protocol;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    /// A stream opened with the scan's only credential, on a listener that counts connections.
+    async fn opened_with_a_credential() -> (SocketAddr, Arc<AtomicUsize>, Stream, ScanContext) {
+        let l = tokio::net::TcpListener::bind("127.0.0.93:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        let n = Arc::new(AtomicUsize::new(0));
+        let seen = n.clone();
+        tokio::spawn(async move {
+            while let Ok((_s, _)) = l.accept().await {
+                seen.fetch_add(1, Ordering::SeqCst);
+            }
+        });
+        let d = Duration::from_secs(1);
+        let mut settings = ScanContext::anonymous(d, d);
+        settings.auth.credentials = Arc::new(vec![Credential::new("admin", "secret")]);
+        let mut s = Stream::new(format!("rtsp://{addr}/live"), Protocol::Rtsp, addr.port());
+        s.username = Some("admin".into());
+        s.credential_entry = Some(0);
+        (addr, n, s, settings)
+    }
+
+    /// A host the budget marked locked is not asked, even with the credential that worked.
+    #[tokio::test]
+    async fn a_locked_host_is_not_asked() {
+        let (addr, connections, stream, settings) = opened_with_a_credential().await;
+        settings.auth.budget.session(addr.ip()).await.mark_locked();
+        let e = check(addr, &[stream], &settings)
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert!(e.to_string().contains("locked"), "{e}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(connections.load(Ordering::SeqCst), 0);
+    }
+
+    /// Only a stream that opened is asked; without one there is nothing to say.
+    #[tokio::test]
+    async fn no_open_stream_no_question() {
+        let (addr, connections, mut stream, settings) = opened_with_a_credential().await;
+        stream.status = StreamStatus::AuthFailed;
+        assert!(check(addr, &[stream], &settings).await.is_none());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert_eq!(connections.load(Ordering::SeqCst), 0);
+    }
 
     #[test]
     fn urls_lose_their_credentials() {
