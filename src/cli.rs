@@ -521,6 +521,11 @@ pub struct ScanOutputArgs {
     /// (rtsp://127.0.0.1:8554/NAME) instead of straight from each camera.
     #[arg(long, env = "CAMSCAN_FRIGATE_RESTREAM")]
     pub frigate_restream: bool,
+    /// With --format go2rtc (and frigate --frigate-restream): let go2rtc take the talk-back
+    /// channel of cameras that have one. Off by default: while go2rtc holds it, some doorbells
+    /// lose their call button and other clients their two-way audio (`#backchannel=0`).
+    #[arg(long, env = "CAMSCAN_BACKCHANNEL")]
+    pub backchannel: bool,
     /// Write results to FILE (atomically) instead of stdout.
     #[arg(short, long, value_name = "FILE", env = "CAMSCAN_OUTPUT")]
     pub output: Option<PathBuf>,

@@ -66,6 +66,8 @@ pub struct ScanConfig {
     pub csv_delimiter: u8,
     /// Frigate export: through go2rtc's restream (`--frigate-restream`).
     pub frigate_restream: bool,
+    /// go2rtc exports: let go2rtc take talk-back channels (`--backchannel`).
+    pub backchannel: bool,
     /// The table with one row per stream and every detail. Not a key of its own: `main` sets it
     /// from the global `-v` (which also raises the log level).
     pub detail: bool,
@@ -140,6 +142,7 @@ impl Default for ScanConfig {
             format: Format::Table,
             csv_delimiter: DEFAULT_CSV_DELIMITER,
             frigate_restream: false,
+            backchannel: false,
             detail: false,
             output: None,
             width: None,
@@ -223,6 +226,7 @@ pub struct FileConfig {
     pub format: Option<Format>,
     pub csv_delimiter: Option<String>,
     pub frigate_restream: Option<bool>,
+    pub backchannel: Option<bool>,
     pub output: Option<PathBuf>,
     pub width: Option<u16>,
     pub color: Option<ColorChoice>,
@@ -351,6 +355,7 @@ impl ScanConfig {
             format: out.format.or(file.format).unwrap_or(d.format),
             csv_delimiter,
             frigate_restream: out.frigate_restream || file.frigate_restream.unwrap_or(false),
+            backchannel: out.backchannel || file.backchannel.unwrap_or(false),
             detail: d.detail,
             output: out.output.clone().or_else(|| file.output.clone()),
             width: out.width.or(file.width),
@@ -1044,6 +1049,7 @@ mod tests {
             "format",
             "csv_delimiter",
             "frigate_restream",
+            "backchannel",
             "output",
             "color",
             "allow_large",

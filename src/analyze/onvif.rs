@@ -13,14 +13,17 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use http_auth::{PasswordClient, PasswordParams};
+use http_auth::PasswordParams;
 
 use super::budget::AuthBudget;
 use super::context::ScanContext;
 use crate::credentials::Credential;
 use crate::error::AnalyzeError;
 use crate::net::http;
+use crate::proto::onvif_caps;
 use crate::proto::soap::{self, DeviceInformation, Profile, TokenKind};
+
+mod capabilities;
 
 const SOAP_CONTENT_TYPE: &str = "application/soap+xml; charset=utf-8";
 /// Profiles whose stream URI is asked for (go2rtc stops at 10).
@@ -67,6 +70,56 @@ pub struct OnvifFindings {
     /// Operations answered without credentials (`GetProfiles`...), each once, in order.
     pub unauthenticated: Vec<String>,
     pub failures: Vec<AnalyzeError>,
+    /// The device service's address (the first endpoint asked).
+    pub api_at: Option<SocketAddr>,
+    /// `WWW-Authenticate` values of the API's HTTP 401s (at most 8, each once).
+    pub http_challenges: Vec<String>,
+    /// A call was refused with a SOAP fault (WS-Security's NotAuthorized), not an HTTP 401.
+    pub soap_refused: bool,
+    /// How the login that worked authenticated: 0 WS-UsernameToken PasswordDigest, 1
+    /// PasswordText, 2 HTTP (Digest, or Basic when that is all the device offers).
+    pub login_how: Option<u8>,
+    /// The services GetServices listed, by short name (`device`, `media`, `ptz`...), sorted.
+    pub services: Vec<String>,
+    /// The PTZ service's facts, when the device has one that answered GetNodes.
+    pub ptz: Option<crate::model::capabilities::Ptz>,
+    /// The event service's facts, when the device lists one that answered.
+    pub events: Option<crate::model::capabilities::Events>,
+    /// The first media profile's PTZ configuration (with that profile's token), from GetProfiles.
+    ptz_profile: Option<(Option<String>, onvif_caps::PtzConfiguration)>,
+}
+
+impl OnvifFindings {
+    /// The device API's login schemes (service `onvif http://ip:port`): the HTTP challenges'
+    /// schemes, and `ws-usernametoken` when the device refused with a SOAP fault (ONVIF Core
+    /// Specification §5.12: WS-UsernameToken is the message-level authentication, a refused
+    /// request gets `ter:NotAuthorized`) or took a token; `used` is how the login that worked
+    /// authenticated (`ws-usernametoken-text` for a PasswordText token). `None` when nothing
+    /// was refused.
+    pub fn logins(&self) -> Option<crate::model::capabilities::LoginSchemes> {
+        let at = self.api_at?;
+        let mut offered =
+            crate::proto::auth::offered_logins(self.http_challenges.iter().map(String::as_str));
+        if self.soap_refused || matches!(self.login_how, Some(0 | 1)) {
+            offered.push("ws-usernametoken".into());
+        }
+        if offered.is_empty() {
+            return None;
+        }
+        offered.sort_by_key(|o| crate::model::capabilities::login_rank(o));
+        let values: Vec<&str> = self.http_challenges.iter().map(String::as_str).collect();
+        let used = match self.login_how {
+            Some(0) => Some("ws-usernametoken".to_string()),
+            Some(1) => Some("ws-usernametoken-text".to_string()),
+            Some(_) => http::strongest_client(&values).map(|(_, name)| name),
+            None => None,
+        };
+        Some(crate::model::capabilities::LoginSchemes {
+            service: format!("onvif http://{at}"),
+            offered,
+            used,
+        })
+    }
 }
 
 /// The operation a SOAP body asks for: `<trt:GetProfiles/>` is `GetProfiles`.
@@ -88,6 +141,7 @@ enum Auth<'a> {
     HttpDigest(&'a Credential),
 }
 
+#[derive(Clone)]
 struct Endpoint {
     addr: SocketAddr,
     host: String,
@@ -96,7 +150,8 @@ struct Endpoint {
 /// A SOAP call's outcome.
 enum Outcome {
     Ok(String),
-    /// Refused for lack of (good) credentials: SOAP NotAuthorized or HTTP 401 (with its challenges).
+    /// Refused for lack of (good) credentials: HTTP 401 (with its challenges), or a SOAP
+    /// NotAuthorized fault (no challenges).
     Refused(Vec<String>),
     Failed(AnalyzeError),
 }
@@ -162,11 +217,8 @@ async fn call(
             ));
         }
         Auth::HttpDigest(c) => {
-            let mut builder = PasswordClient::builder();
-            for v in challenges {
-                builder = builder.challenges(v);
-            }
-            if let Ok(mut client) = builder.build() {
+            let values: Vec<&str> = challenges.iter().map(String::as_str).collect();
+            if let Some((mut client, _)) = http::strongest_client(&values) {
                 authorization = client
                     .respond(&PasswordParams {
                         username: &c.username,
@@ -233,6 +285,32 @@ struct Caller<'a> {
 }
 
 impl Caller<'_> {
+    /// One call, its refusals kept for the login schemes ([`OnvifFindings::logins`]).
+    async fn ask(
+        &mut self,
+        ep: &Endpoint,
+        path: &str,
+        body: &str,
+        auth: Auth<'_>,
+        challenges: &[String],
+    ) -> Outcome {
+        let outcome = call(ep, path, body, auth, self.offset, challenges, self.s).await;
+        self.findings.api_at.get_or_insert(ep.addr);
+        if let Outcome::Refused(ch) = &outcome {
+            if ch.is_empty() {
+                self.findings.soap_refused = true;
+            }
+            for v in ch {
+                if self.findings.http_challenges.len() < 8
+                    && !self.findings.http_challenges.contains(v)
+                {
+                    self.findings.http_challenges.push(v.clone());
+                }
+            }
+        }
+        outcome
+    }
+
     /// `body`'s operation was answered without credentials.
     fn open(&mut self, body: &str) {
         let op = operation(body);
@@ -251,7 +329,7 @@ impl Caller<'_> {
             let mut challenges = Vec::new();
             if how == 2 {
                 // HTTP Digest needs a fresh challenge per request on a new connection.
-                match call(ep, path, body, Auth::None, self.offset, &[], self.s).await {
+                match self.ask(ep, path, body, Auth::None, &[]).await {
                     Outcome::Ok(t) => {
                         self.open(body);
                         return Some(t);
@@ -265,7 +343,7 @@ impl Caller<'_> {
                     }
                 }
             }
-            return match call(ep, path, body, auth, self.offset, &challenges, self.s).await {
+            return match self.ask(ep, path, body, auth, &challenges).await {
                 Outcome::Ok(t) => Some(t),
                 Outcome::Refused(_) => {
                     self.findings.failures.push(
@@ -282,8 +360,7 @@ impl Caller<'_> {
                 }
             };
         }
-        let mut challenges = match call(ep, path, body, Auth::None, self.offset, &[], self.s).await
-        {
+        let mut challenges = match self.ask(ep, path, body, Auth::None, &[]).await {
             Outcome::Ok(t) => {
                 self.open(body);
                 return Some(t);
@@ -329,9 +406,10 @@ impl Caller<'_> {
                     1 => Auth::Token(TokenKind::Text, c),
                     _ => Auth::HttpDigest(c),
                 };
-                match call(ep, path, body, auth, self.offset, &challenges, self.s).await {
+                match self.ask(ep, path, body, auth, &challenges).await {
                     Outcome::Ok(t) => {
                         session.record_success(c);
+                        self.findings.login_how = Some(how);
                         self.good = Some((c.clone(), how));
                         self.findings.credential = Some(c.clone());
                         self.findings.login_at = Some(ep.addr);
@@ -399,13 +477,20 @@ pub async fn analyze(ip: IpAddr, xaddr: &str, s: &OnvifSettings) -> OnvifFinding
         .await
         .and_then(|t| soap::device_information(&t));
     // 3. Where the media services are.
-    let (media2, media1) = caller.media_services(&ep, &path).await;
+    let (media2, media1, listed) = caller.media_services(&ep, &path).await;
     // 4. Profiles, and their stream and snapshot URIs.
-    let (profiles, chosen, used_media2) = caller.profiles(media2, media1, (ep, path)).await;
+    let (profiles, chosen, used_media2) = caller
+        .profiles(media2, media1, (ep.clone(), path.clone()))
+        .await;
     let (uris, snapshots) = match &chosen {
         Some(media) => caller.uris(media, &profiles, used_media2).await,
         None => (Vec::new(), Vec::new()),
     };
+    // 5. What else it can do: PTZ and events (optional: a device without them is not failing).
+    let first_profile = profiles.first().map(|p| p.token.clone());
+    caller
+        .capabilities(&ep, &path, &listed, first_profile.as_deref())
+        .await;
     findings.info = info;
     findings.profiles = profiles;
     findings.stream_uris = uris;
@@ -419,12 +504,12 @@ type Service = (Endpoint, String);
 
 impl Caller<'_> {
     /// The Media2 and Media1 services: GetServices, else (old devices lack it, which is no
-    /// failure to report) GetCapabilities' media XAddr.
+    /// failure to report) GetCapabilities' media XAddr. Also returns GetServices' list.
     async fn media_services(
         &mut self,
         ep: &Endpoint,
         path: &str,
-    ) -> (Option<Service>, Option<Service>) {
+    ) -> (Option<Service>, Option<Service>, Vec<(String, String)>) {
         let ip = self.ip;
         let before = self.findings.failures.len();
         let services = self
@@ -435,6 +520,7 @@ impl Caller<'_> {
         if services.is_empty() {
             self.findings.failures.truncate(before);
         }
+        self.findings.services = onvif_caps::service_names(&services);
         let service = |ns: &str, failures: &mut Vec<AnalyzeError>| {
             services
                 .iter()
@@ -453,7 +539,7 @@ impl Caller<'_> {
                 None => None,
             };
         }
-        (media2, media1)
+        (media2, media1, services)
     }
 
     /// The media profiles: Media2 first (H.265 profiles exist only there), Media1 when the
@@ -467,21 +553,17 @@ impl Caller<'_> {
         device: Service,
     ) -> (Vec<soap::Profile>, Option<Service>, bool) {
         if let Some((m2, m2_path)) = &media2 {
-            let profiles = self
-                .call(m2, m2_path, soap::GET_PROFILES2)
-                .await
-                .map(|t| soap::profiles(&t))
-                .unwrap_or_default();
+            let text = self.call(m2, m2_path, soap::GET_PROFILES2).await;
+            let profiles = text.as_deref().map(soap::profiles).unwrap_or_default();
             if !profiles.is_empty() {
+                self.findings.ptz_profile = text.as_deref().and_then(onvif_caps::ptz_configuration);
                 return (profiles, media2, true);
             }
         }
         let m1 = media1.get_or_insert(device);
-        let profiles = self
-            .call(&m1.0, &m1.1, soap::GET_PROFILES)
-            .await
-            .map(|t| soap::profiles(&t))
-            .unwrap_or_default();
+        let text = self.call(&m1.0, &m1.1, soap::GET_PROFILES).await;
+        self.findings.ptz_profile = text.as_deref().and_then(onvif_caps::ptz_configuration);
+        let profiles = text.as_deref().map(soap::profiles).unwrap_or_default();
         (profiles, media1, false)
     }
 

@@ -19,6 +19,7 @@ pub mod render;
 pub mod report;
 pub mod resolve;
 pub mod rules;
+pub mod texts;
 pub mod thumbnail;
 
 /// Ports an audit adds to the scan's: FTP, SSH and Telnet, for `cleartext-admin-service`.
@@ -93,11 +94,13 @@ pub enum FindingId {
     UninitializedDevice,
     IpConflict,
     FirmwareAdvisory,
+    DigestMd5Only,
+    OnvifUsernametokenOnly,
 }
 
 impl FindingId {
     /// Every id, in the order of the enum (the documented list's).
-    pub const ALL: [FindingId; 18] = [
+    pub const ALL: [FindingId; 20] = [
         FindingId::StreamUnauthenticated,
         FindingId::OnvifUnauthenticated,
         FindingId::BasicAuthCleartext,
@@ -116,6 +119,8 @@ impl FindingId {
         FindingId::UninitializedDevice,
         FindingId::IpConflict,
         FindingId::FirmwareAdvisory,
+        FindingId::DigestMd5Only,
+        FindingId::OnvifUsernametokenOnly,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -138,6 +143,8 @@ impl FindingId {
             FindingId::UninitializedDevice => "uninitialized-device",
             FindingId::IpConflict => "ip-conflict",
             FindingId::FirmwareAdvisory => "firmware-advisory",
+            FindingId::DigestMd5Only => "digest-md5-only",
+            FindingId::OnvifUsernametokenOnly => "onvif-usernametoken-only",
         }
     }
 }

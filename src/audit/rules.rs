@@ -50,6 +50,8 @@ pub fn device_rules(d: &Device, ctx: &Context) -> Vec<Finding> {
     out.extend(snmp_default_community(d, ctx));
     out.extend(tls_weak_protocol(d, ctx));
     out.extend(ip_conflict(d, ctx));
+    out.extend(digest_md5_only(d, ctx));
+    out.extend(onvif_usernametoken_only(d, ctx));
     out
 }
 
@@ -76,172 +78,7 @@ pub(super) fn finding(d: &Device, ctx: &Context, id: FindingId, severity: Severi
     }
 }
 
-/// What a person reads about an id: the title, why it matters, the fix, and the rule's source.
-pub struct Texts {
-    pub id: FindingId,
-    pub title: &'static str,
-    pub why: &'static str,
-    pub fix: &'static str,
-    pub source: &'static str,
-}
-
-/// Every id's texts.
-pub fn texts(id: FindingId) -> &'static Texts {
-    TEXTS.iter().find(|t| t.id == id).unwrap_or(&TEXTS[0])
-}
-
-const TEXTS: [Texts; 18] = [
-    Texts {
-        id: FindingId::StreamUnauthenticated,
-        title: "A stream plays without credentials",
-        why: "Anyone who can reach the camera can watch (and record) its picture; nothing \
-              in the camera's logs tells who did.",
-        fix: "Require authentication for every stream (RTSP and HTTP with Digest), turn \
-              off anonymous viewing, and give the recorder an account of its own.",
-        source: "ONVIF Core Specification, 'Access classes for service requests' (media \
-                 needs READ_MEDIA); Axis OS Hardening Guide, 'Anonymous viewer login' off",
-    },
-    Texts {
-        id: FindingId::OnvifUnauthenticated,
-        title: "The ONVIF device API answers without credentials",
-        why: "Beyond the PRE_AUTH operations, an ONVIF device must ask who is calling: an \
-              open API hands out stream addresses, snapshots and accounts to anyone on the \
-              network.",
-        fix: "Turn on ONVIF user authentication (WS-UsernameToken or HTTP Digest) and \
-              create an ONVIF user for the recorder.",
-        source: "ONVIF Core Specification, 'Access classes for service requests' (only \
-                 PRE_AUTH operations without authentication)",
-    },
-    Texts {
-        id: FindingId::BasicAuthCleartext,
-        title: "Basic authentication without TLS",
-        why: "Basic sends the user name and password in base64, readable by anyone on the \
-              path; a client offered Basic beside Digest may still choose it.",
-        fix: "Offer Digest only on RTSP and HTTP, or serve the login over HTTPS.",
-        source: "RFC 7617 §4 (Basic is not secure without TLS); Axis OS Hardening Guide, \
-                 'HTTP/RTSP password settings: encrypted only'",
-    },
-    Texts {
-        id: FindingId::DefaultCredential,
-        title: "The maker's factory credential is accepted",
-        why: "Factory credentials are published in manuals: anyone can log in as the \
-              camera's administrator.",
-        fix: "Set a strong, unique administrator password and remove or rename the \
-              factory account.",
-        source: "OWASP IoT Top 10 (2018), I1 'Weak, guessable, or hardcoded passwords'",
-    },
-    Texts {
-        id: FindingId::CredentialReuse,
-        title: "One credential opens several devices",
-        why: "One leaked password opens every camera that shares it, and no single \
-              camera can be handed over or retired without changing all of them.",
-        fix: "Give each device its own administrator password, and the recorder its own \
-              least-privileged account per device (a password manager or the VMS can hold \
-              them).",
-        source: "CIS Critical Security Controls v8, safeguard 5.2 'Use unique passwords'",
-    },
-    Texts {
-        id: FindingId::TlsMissing,
-        title: "A login is served without TLS",
-        why: "Credentials and session cookies cross the network in the clear.",
-        fix: "Turn on HTTPS and redirect HTTP to it.",
-        source: "Axis OS Hardening Guide, 'HTTPS'; Hikvision security hardening, 'HTTPS'",
-    },
-    Texts {
-        id: FindingId::TlsWeakProtocol,
-        title: "TLS below version 1.2 is accepted",
-        why: "TLS 1.0 and 1.1 are deprecated and attackable.",
-        fix: "Allow TLS 1.2 and 1.3 only.",
-        source: "RFC 8996 (TLS 1.0 and 1.1 deprecated)",
-    },
-    Texts {
-        id: FindingId::TlsCertificateExpired,
-        title: "The TLS certificate has expired",
-        why: "Clients warn or refuse, and users learn to click through warnings.",
-        fix: "Install a current certificate (from the site's CA, or ACME).",
-        source: "RFC 5280 §4.1.2.5 (validity)",
-    },
-    Texts {
-        id: FindingId::TlsCertificateExpiring,
-        title: "The TLS certificate expires within 30 days",
-        why: "The device's HTTPS will stop being trusted soon.",
-        fix: "Renew the certificate before it expires.",
-        source: "RFC 5280 §4.1.2.5 (validity)",
-    },
-    Texts {
-        id: FindingId::TlsSelfSigned,
-        title: "The TLS certificate is self-signed",
-        why: "Nobody can tell the device from an impostor: a self-signed certificate \
-              trains users to accept any certificate.",
-        fix: "Install a certificate signed by the site's CA.",
-        source: "Axis OS Hardening Guide, 'Use a CA-signed certificate'",
-    },
-    Texts {
-        id: FindingId::TlsWeakKey,
-        title: "The TLS key is too weak",
-        why: "RSA keys under 2048 bits (and EC keys under 224) can be broken.",
-        fix: "Generate a new key of at least RSA 2048 or P-256 and a certificate for it.",
-        source: "NIST SP 800-131A Rev. 2 (key lengths)",
-    },
-    Texts {
-        id: FindingId::CleartextAdminService,
-        title: "A cleartext administration service is open",
-        why: "Telnet and FTP send passwords in the clear and are common ways into cameras.",
-        fix: "Turn off Telnet and FTP; use SSH (or nothing) for administration.",
-        source: "Hikvision security hardening, 'Disable Telnet/SSH when not needed'; CIS \
-                 Critical Security Controls v8, safeguard 4.8",
-    },
-    Texts {
-        id: FindingId::SnmpDefaultCommunity,
-        title: "SNMP answers a default community",
-        why: "Anyone can read the device's configuration and network details (and with \
-              `private`, change them).",
-        fix: "Turn off SNMP v1/v2c, or use SNMPv3 with authentication.",
-        source: "CISA alert TA17-156A (SNMP default communities)",
-    },
-    Texts {
-        id: FindingId::UpnpExposed,
-        title: "The device answers UPnP (SSDP)",
-        why: "UPnP lets the device ask the router to open its ports to the internet, and \
-              tells everyone on the LAN what it is.",
-        fix: "Turn off UPnP (and UPnP NAT traversal) on the camera, and UPnP port mapping \
-              on the router.",
-        source: "Axis OS Hardening Guide, 'UPnP' off when not needed",
-    },
-    Texts {
-        id: FindingId::ClockSkew,
-        title: "The device's clock is wrong",
-        why: "WS-Security logins fail when the clock is off, event times and recordings \
-              stop being evidence, and certificates look expired or not yet valid.",
-        fix: "Point the device at the site's NTP server.",
-        source: "ONVIF Core Specification, 'User token profile' (the Created time); Axis \
-                 OS Hardening Guide, 'NTP'",
-    },
-    Texts {
-        id: FindingId::UninitializedDevice,
-        title: "The device was never activated",
-        why: "Anyone on the LAN can set its administrator password and own it.",
-        fix: "Activate it now with a strong password (SADP, ConfigTool or its web page).",
-        source: "Hikvision: devices ship inactive since 2015 and are activated over SADP; \
-                 Dahua: device initialization over DHIP",
-    },
-    Texts {
-        id: FindingId::IpConflict,
-        title: "Two devices answer for one address",
-        why: "Traffic goes to whichever answered last: streams drop and a device can be \
-              impersonated.",
-        fix: "Give each device its own address (DHCP reservations) and find the second MAC.",
-        source: "RFC 5227 (IPv4 address conflict detection)",
-    },
-    Texts {
-        id: FindingId::FirmwareAdvisory,
-        title: "A published advisory applies to this firmware",
-        why: "The vulnerability is public and, for catalogued ones, exploited.",
-        fix: "Update the firmware to the fixed version or later.",
-        source: "the maker's advisory; CISA Known Exploited Vulnerabilities catalogue \
-                 (data/advisories.yaml names each entry's own)",
-    },
-];
+pub use super::texts::{Texts, texts};
 
 /// The maker's own setting for a fix, where its documentation names one.
 fn vendor_fix(id: FindingId, vendor: Option<&str>) -> Option<String> {
@@ -693,6 +530,61 @@ pub fn ip_conflict(d: &Device, ctx: &Context) -> Option<Finding> {
             macs.join(", ")
         ),
         ..finding(d, ctx, FindingId::IpConflict, Severity::Medium)
+    })
+}
+
+/// The port of a login service (`rtsp://198.18.0.10:554`, `onvif http://198.18.0.10:80`).
+fn login_port(service: &str) -> Option<u16> {
+    service
+        .rsplit(':')
+        .next()?
+        .trim_end_matches('/')
+        .parse()
+        .ok()
+}
+
+/// `digest-md5-only` (info): a service whose challenges offer Digest, all of it with MD5
+/// (`digest-md5`, `digest-md5-sess`; other schemes such as Basic may stand beside it).
+pub fn digest_md5_only(d: &Device, ctx: &Context) -> Vec<Finding> {
+    d.capabilities
+        .logins
+        .iter()
+        .filter(|l| {
+            let digests: Vec<&String> = l
+                .offered
+                .iter()
+                .filter(|o| o.starts_with("digest"))
+                .collect();
+            !digests.is_empty() && digests.iter().all(|o| o.starts_with("digest-md5"))
+        })
+        .map(|l| Finding {
+            port: login_port(&l.service),
+            evidence: format!(
+                "{} offered {}: Digest with MD5 only",
+                l.service,
+                l.offered.join(", ")
+            ),
+            ..finding(d, ctx, FindingId::DigestMd5Only, Severity::Info)
+        })
+        .collect()
+}
+
+/// `onvif-usernametoken-only` (low): the ONVIF device API refused with a SOAP fault (or took a
+/// WS-UsernameToken) and offered no HTTP Digest challenge.
+pub fn onvif_usernametoken_only(d: &Device, ctx: &Context) -> Option<Finding> {
+    let l = d.capabilities.logins.iter().find(|l| {
+        l.service.starts_with("onvif ")
+            && l.offered.iter().any(|o| o == "ws-usernametoken")
+            && !l.offered.iter().any(|o| o.starts_with("digest"))
+    })?;
+    Some(Finding {
+        port: login_port(&l.service),
+        evidence: format!(
+            "{} refused requests without an HTTP Digest challenge; offered: {}",
+            l.service,
+            l.offered.join(", ")
+        ),
+        ..finding(d, ctx, FindingId::OnvifUsernametokenOnly, Severity::Low)
     })
 }
 
@@ -1228,5 +1120,63 @@ mod tests {
                 serde_json::Value::String(id.as_str().into())
             );
         }
+    }
+
+    fn logins(service: &str, offered: &[&str]) -> crate::model::capabilities::LoginSchemes {
+        crate::model::capabilities::LoginSchemes {
+            service: service.into(),
+            offered: offered.iter().map(|s| s.to_string()).collect(),
+            used: None,
+        }
+    }
+
+    #[test]
+    fn digest_with_md5_alone_is_info_and_sha256_beside_it_is_nothing() {
+        let mut d = device("198.18.0.2");
+        d.capabilities.logins = vec![
+            logins("rtsp://198.18.0.2:554", &["digest-md5", "basic"]),
+            logins("http://198.18.0.2:80", &["digest-sha-256", "digest-md5"]),
+            logins("http://198.18.0.2:8080", &["basic"]),
+            logins("onvif http://198.18.0.2:8000", &["digest-md5-sess"]),
+        ];
+        let f = digest_md5_only(&d, &Context::default());
+        assert_eq!(
+            ids(&f),
+            [
+                (FindingId::DigestMd5Only, Severity::Info),
+                (FindingId::DigestMd5Only, Severity::Info)
+            ]
+        );
+        assert_eq!((f[0].port, f[1].port), (Some(554), Some(8000)));
+        assert_eq!(
+            f[0].evidence,
+            "rtsp://198.18.0.2:554 offered digest-md5, basic: Digest with MD5 only"
+        );
+        assert!(f[0].source.contains("RFC 7616"));
+        d.capabilities.logins.clear();
+        assert!(digest_md5_only(&d, &Context::default()).is_empty());
+    }
+
+    #[test]
+    fn an_onvif_api_without_http_digest_is_low() {
+        let mut d = device("198.18.0.2");
+        d.capabilities.logins = vec![
+            logins("rtsp://198.18.0.2:554", &["basic"]),
+            logins("onvif http://198.18.0.2:8000", &["ws-usernametoken"]),
+        ];
+        let f = onvif_usernametoken_only(&d, &Context::default()).unwrap();
+        assert_eq!(
+            (f.id, f.severity, f.port),
+            (FindingId::OnvifUsernametokenOnly, Severity::Low, Some(8000))
+        );
+        assert!(f.source.contains("ONVIF Core Specification"));
+        // HTTP Digest beside the token, or HTTP Digest alone: nothing.
+        for offered in [&["digest-md5", "ws-usernametoken"][..], &["digest-sha-256"]] {
+            d.capabilities.logins[1] = logins("onvif http://198.18.0.2:8000", offered);
+            assert!(onvif_usernametoken_only(&d, &Context::default()).is_none());
+        }
+        // A non-ONVIF service is not judged.
+        d.capabilities.logins = vec![logins("http://198.18.0.2:80", &["ws-usernametoken"])];
+        assert!(onvif_usernametoken_only(&d, &Context::default()).is_none());
     }
 }

@@ -30,6 +30,7 @@ pub(super) fn run(args: &ConvertArgs, cli: &Cli) -> Result<u8, CommandError> {
         })?;
     }
     cfg.frigate_restream = out.frigate_restream;
+    cfg.backchannel = out.backchannel;
     cfg.output = out.output.clone();
     cfg.width = out.width;
     if let Some(c) = cli.color {

@@ -5,7 +5,8 @@
 //! What it yields: an `Event::Identity` (maker, model, firmware, serial: the registry's most
 //! trusted source, which overwrites what the other methods guessed), an `Event::Login` when one of
 //! the scan's credentials opened the API, `Event::OnvifProfiles` (kept beside the WS-Discovery
-//! answer's facts, whichever came first), an `Event::Stream` for each stream URI no RTSP analysis
+//! answer's facts, whichever came first), an `Event::Capabilities` (the services GetServices lists,
+//! the PTZ and event services' facts) when any was learned, an `Event::Stream` for each stream URI no RTSP analysis
 //! took, and `Event::Failure`s. The maker it names goes on the identity board here, as soon as it
 //! is known.
 
@@ -41,6 +42,7 @@ pub(super) async fn onvif_device(
         );
     }
     expected.done();
+    let logins = f.logins();
     let mut events = Vec::new();
     if let Some(info) = f.info {
         events.push(Event::Identity {
@@ -60,6 +62,15 @@ pub(super) async fn onvif_device(
                 username: c.username.clone(),
                 credential_entry: ctx.auth.credentials.iter().position(|x| x == c),
             },
+        });
+    }
+    if let Some(logins) = logins {
+        events.push(Event::Capabilities {
+            ip,
+            capabilities: Box::new(crate::model::Capabilities {
+                logins: vec![logins],
+                ..Default::default()
+            }),
         });
     }
     let fail = |e: AnalyzeError| Event::Failure {
@@ -93,6 +104,12 @@ pub(super) async fn onvif_device(
         clock_offset_s: f.clock_offset,
         unauthenticated: f.unauthenticated,
     });
+    if let Some(capabilities) = capabilities(f.services, f.ptz, f.events) {
+        events.push(Event::Capabilities {
+            ip,
+            capabilities: Box::new(capabilities),
+        });
+    }
     // Each stream not already taken by its RTSP port's analysis, within the device's session cap.
     let mut targets = Vec::new();
     for (_token, uri) in f.stream_uris {
@@ -125,4 +142,23 @@ pub(super) async fn onvif_device(
         }
     }
     events
+}
+
+/// The capability sheet of what the device API told: the services it lists, its PTZ and events.
+fn capabilities(
+    services: Vec<String>,
+    ptz: Option<crate::model::capabilities::Ptz>,
+    events: Option<crate::model::capabilities::Events>,
+) -> Option<crate::model::Capabilities> {
+    let onvif = (!services.is_empty()).then(|| crate::model::capabilities::OnvifServices {
+        profiles: Vec::new(),
+        services,
+    });
+    let c = crate::model::Capabilities {
+        ptz,
+        events,
+        onvif,
+        ..Default::default()
+    };
+    (!c.is_empty()).then_some(c)
 }

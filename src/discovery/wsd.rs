@@ -216,7 +216,12 @@ async fn ask_and_follow<M: ScanMessage>(
                 .iter()
                 .map(|x| wsd::fix_xaddr(x, ip))
                 .find(|x| x.starts_with("http://"));
+            // The ONVIF profiles the scopes claim, on the capability sheet.
+            let claimed = crate::proto::onvif_caps::profiles_from_scopes(&f.probe_match.scopes);
             if tx.send(onvif_event(f).into()).await.is_err() {
+                return;
+            }
+            if !claimed.is_empty() && tx.send(profiles_event(ip, claimed).into()).await.is_err() {
                 return;
             }
             if let Some(xaddr) = xaddr {
@@ -235,6 +240,21 @@ async fn ask_and_follow<M: ScanMessage>(
     // `ask` owns the answers' sender: when the window ends, `follow` takes the last answers,
     // waits for their device APIs and ends too.
     tokio::join!(ask, follow);
+}
+
+/// The ONVIF profiles (`S`, `T`...) a WS-Discovery answer's scopes claim, as capabilities; the
+/// registry merges them with the services the device API lists.
+fn profiles_event(ip: std::net::IpAddr, profiles: Vec<String>) -> Event {
+    Event::Capabilities {
+        ip,
+        capabilities: Box::new(crate::model::Capabilities {
+            onvif: Some(crate::model::capabilities::OnvifServices {
+                profiles,
+                services: Vec::new(),
+            }),
+            ..Default::default()
+        }),
+    }
 }
 
 /// The registry event for one WS-Discovery answer.

@@ -55,16 +55,7 @@ impl Tool {
     }
 }
 
-/// A stream any of the tools could take (see the module docs).
-fn exportable(s: &Stream) -> bool {
-    s.status == StreamStatus::Ok
-        && s.same_as.is_none()
-        && s.video.is_some()
-        && !matches!(
-            s.protocol,
-            Protocol::Jpeg | Protocol::Webrtc | Protocol::Http
-        )
-}
+pub use crate::model::roles::{channel, exportable, main_and_sub};
 
 /// The stream's video codec as camscan names it (`h264`, `h265`, `mjpeg`, ...), lowercase.
 pub fn codec(s: &Stream) -> Option<String> {
@@ -108,51 +99,6 @@ pub fn size(s: &Stream) -> Option<(u32, u32)> {
     let measured = s.measured.as_ref().and_then(|m| m.width.zip(m.height));
     let described = s.video.as_ref().and_then(|v| v.width.zip(v.height));
     measured.or(described).filter(|&(w, h)| w > 0 && h > 0)
-}
-
-fn area(s: &Stream) -> u64 {
-    size(s).map_or(0, |(w, h)| u64::from(w) * u64::from(h))
-}
-
-/// The channel a stream URL names in a vendor channel scheme (Hikvision `/Streaming/Channels/201`
-/// is 2, Dahua `channel=2`, Uniview `/unicast/c2/`, Reolink `Preview_02_`), else 1. The same rules
-/// as `analyze::paths::channel_of`, which walks these channels (a test keeps the two in step;
-/// exporters depend on the model only).
-pub fn channel(url: &str) -> u32 {
-    let path = url
-        .split_once("://")
-        .map(|(_, rest)| rest.find('/').map_or("", |i| &rest[i..]))
-        .unwrap_or(url);
-    let digits = |s: &str| -> Option<u32> {
-        let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-        s[..end].parse().ok()
-    };
-    let lower = path.to_ascii_lowercase();
-    let ch = if let Some(rest) = lower.strip_prefix("/streaming/channels/") {
-        digits(rest).filter(|id| *id >= 100).map(|id| id / 100)
-    } else if let Some(at) = lower.find("channel=") {
-        digits(&lower[at + "channel=".len()..])
-    } else if let Some(rest) = lower.strip_prefix("/unicast/c") {
-        digits(rest)
-    } else {
-        ["/preview_", "/h264preview_", "/h265preview_"]
-            .iter()
-            .find_map(|p| lower.strip_prefix(p).and_then(digits))
-    };
-    ch.filter(|&c| c > 0).unwrap_or(1)
-}
-
-/// The main and sub stream among `streams` (in report order).
-pub fn main_and_sub<'a>(streams: &[&'a Stream]) -> Option<(&'a Stream, Option<&'a Stream>)> {
-    // The one main-stream order (model::stream_rank); stable: report order breaks ties.
-    let sorted = crate::model::ranked(streams.iter().copied());
-    let main = *sorted.first()?;
-    let sub = sorted
-        .iter()
-        .skip(1)
-        .find(|s| size(s).is_some() && area(s) < area(main))
-        .copied();
-    Some((main, sub))
 }
 
 /// One camera: a device, or one channel of a multi-channel device.

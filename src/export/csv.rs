@@ -15,7 +15,7 @@ pub struct CsvExporter {
 }
 
 /// The columns, in order. The contract only grows: new columns go at the end.
-const HEADER: [&str; 27] = [
+const HEADER: [&str; 34] = [
     "ip",
     "mac",
     "hostname",
@@ -43,6 +43,13 @@ const HEADER: [&str; 27] = [
     "same_as",
     "mac_vendor",
     "mac_randomized",
+    "roles",
+    "browsers",
+    "talkback",
+    "ptz",
+    "autotracking",
+    "events",
+    "login_schemes",
 ];
 
 fn opt<T: ToString>(v: Option<T>) -> String {
@@ -63,6 +70,7 @@ fn row(d: &Device, s: Option<&Stream>) -> Vec<String> {
         .and_then(|svc| svc.server.clone());
     let video = s.and_then(|s| s.video.as_ref());
     let audio = s.and_then(|s| s.audio.as_ref());
+    let c = &d.capabilities;
     vec![
         d.ip.to_string(),
         opt(d.mac.as_ref()),
@@ -101,6 +109,23 @@ fn row(d: &Device, s: Option<&Stream>) -> Vec<String> {
         opt(s.and_then(|s| s.same_as.as_ref())),
         opt(d.mac_vendor.as_ref()),
         d.mac_randomized.to_string(),
+        // What the device can do (docs/reference/json-schema.md, `capabilities`): the stream's
+        // roles and browser playback on its row, the device's facts on each of its rows.
+        s.map(|s| c.roles_of(&s.url).join(";")).unwrap_or_default(),
+        opt(s
+            .and_then(|s| c.playback_of(&s.url))
+            .map(|p| p.browsers.as_str())),
+        opt(c.talkback.as_ref().map(|t| t.summary())),
+        opt(c.ptz.as_ref().map(|p| p.summary())),
+        opt(c.ptz.as_ref().map(|p| {
+            if p.autotracking.ready {
+                "ready".to_string()
+            } else {
+                format!("no: {}", p.autotracking.reason)
+            }
+        })),
+        opt(c.events.as_ref().map(|e| e.summary())),
+        join(c.logins.iter().map(|l| l.summary()).collect()),
     ]
 }
 
@@ -170,8 +195,22 @@ mod tests {
             "rtsp://198.18.0.10:554/Streaming/Channels/101",
             "same_as"
         );
-        // The MAC's maker, at the end (the columns before keep their places).
-        assert_eq!(HEADER[HEADER.len() - 2..], ["mac_vendor", "mac_randomized"]);
+        // The MAC's maker, then the capabilities, at the end (the columns before keep their
+        // places).
+        assert_eq!(
+            HEADER[25..],
+            [
+                "mac_vendor",
+                "mac_randomized",
+                "roles",
+                "browsers",
+                "talkback",
+                "ptz",
+                "autotracking",
+                "events",
+                "login_schemes"
+            ]
+        );
         let web = rows.iter().find(|r| r[0] == *"198.18.0.20").unwrap();
         assert_eq!(&web[col("mac_vendor")], "Raspberry Pi Trading Ltd");
         assert_eq!(&web[col("mac_randomized")], "false");

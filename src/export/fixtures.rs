@@ -278,7 +278,25 @@ pub fn report() -> Report {
         }],
         ..Device::new(odd_ip)
     };
-    Report {
+    let mut camera = camera;
+    camera.capabilities = Capabilities {
+        talkback: Some(capabilities::Talkback {
+            supported: true,
+            url: "rtsp://198.18.0.10:554/Streaming/Channels/101".into(),
+            codec: Some("pcmu".into()),
+            sample_rate: Some(8000),
+            channels: Some(1),
+            evidence: "sendonly audio section".into(),
+            audio_outputs: None,
+        }),
+        logins: vec![capabilities::LoginSchemes {
+            service: "rtsp://198.18.0.10:554".into(),
+            offered: vec!["digest-md5".into()],
+            used: None,
+        }],
+        ..Capabilities::default()
+    };
+    let mut report = Report {
         schema_version: SCHEMA_VERSION,
         camscan_version: "0.0.0-test".into(),
         started_at: "2026-01-01T00:00:00Z".into(),
@@ -286,6 +304,59 @@ pub fn report() -> Report {
         complete: true,
         targets: vec!["198.18.0.0/24".into()],
         devices: vec![camera, web, hostile, odd],
+    };
+    derive_roles(&mut report);
+    report
+}
+
+/// Stream roles and browser playback, as the registry derives them when a scan ends.
+fn derive_roles(report: &mut Report) {
+    for d in &mut report.devices {
+        d.capabilities.roles = roles::roles(&d.streams);
+        d.capabilities.playback = d.streams.iter().filter_map(roles::playback).collect();
+    }
+}
+
+/// A PTZ camera Frigate can autotrack with, with motion events (the door camera of
+/// [`export_report`]).
+fn door_capabilities() -> Capabilities {
+    Capabilities {
+        ptz: Some(capabilities::Ptz {
+            nodes: 1,
+            absolute: true,
+            relative: true,
+            continuous: true,
+            fov_relative: true,
+            spaces: vec![
+                "http://www.onvif.org/ver10/tptz/PanTiltSpaces/TranslationSpaceFov".into(),
+            ],
+            presets: Some(256),
+            home: true,
+            move_status: Some(true),
+            default_relative_space: Some(
+                "http://www.onvif.org/ver10/tptz/PanTiltSpaces/TranslationSpaceFov".into(),
+            ),
+            autotracking: capabilities::Readiness {
+                ready: true,
+                reason: "relative moves in field-of-view units and MoveStatus in GetStatus".into(),
+            },
+        }),
+        events: Some(capabilities::Events {
+            pull_point: Some(true),
+            subscription_policy: Some(false),
+            topics: vec!["tns1:RuleEngine/CellMotionDetector/Motion".into()],
+        }),
+        onvif: Some(capabilities::OnvifServices {
+            profiles: vec!["S".into(), "T".into()],
+            services: vec![
+                "device".into(),
+                "events".into(),
+                "media".into(),
+                "media2".into(),
+                "ptz".into(),
+            ],
+        }),
+        ..Capabilities::default()
     }
 }
 
@@ -502,6 +573,9 @@ pub fn export_report() -> Report {
         ],
         ..Device::new("198.18.0.80".parse().unwrap())
     };
+    let mut door = door;
+    door.capabilities = door_capabilities();
     report.devices.extend([door, garage, garage_rtmp, hls, nvr]);
+    derive_roles(&mut report);
     report
 }

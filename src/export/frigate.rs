@@ -25,7 +25,7 @@
 //! * `docs/docs/frigate/camera_setup.md` ("Choosing a detect resolution"): the detector sees 320x320
 //!   crops, and higher resolutions do not improve accuracy; a sub stream qualifies when its larger
 //!   side is at least 640 and its smaller side at most 1080 (a 352x288 CIF sub stream is too small
-//!   to find people in; a 4K one costs decoding for nothing): [`detect_capable`].
+//!   to find people in; a 4K one costs decoding for nothing): [`detect_capable`](crate::model::roles::detect_capable).
 //! * `detect.width`/`height`: the detect stream's size, measured by the PLAY check or described
 //!   (`frigate/config/camera/detect.py`: both or neither), and `detect.fps: 5`: "The default of **5**
 //!   is correct for the vast majority of cameras" (`camera_setup.md`, "Choosing a detect frame
@@ -39,6 +39,13 @@
 //!   substitutes `{FRIGATE_*}` only, e.g. `rtsp://{FRIGATE_RTSP_USER}:{FRIGATE_RTSP_PASSWORD}@...`
 //!   in an input path; `frigate/config/env.py` keeps only environment variables (and Docker secrets)
 //!   whose names start with `FRIGATE_`. So passwords are written `{FRIGATE_<NAME>_PASSWORD}`.
+//! * PTZ (`frigate/config/camera/onvif.py` `OnvifConfig`: `host`, `port` (default 8000), `user`,
+//!   `password` (both `EnvString`, so `{FRIGATE_*}` references work), `autotracking`): a camera
+//!   whose ONVIF PTZ service answered camscan gets an `onvif:` block with its device service's
+//!   host and port, and the stream's user name and password reference. `autotracking` appears only
+//!   where camscan found the camera ready for it ([`crate::model::capabilities::Ptz`]), and
+//!   disabled: `frigate/config/config.py` `verify_autotrack_zones` refuses `enabled: true` without
+//!   `required_zones`, which name zones of the user's own drawing.
 //! * `--frigate-restream` (`docs/docs/configuration/restream.md`, "With Sub Stream"): go2rtc
 //!   streams under the camera's name (and `<name>_sub` for the stream that detects), inputs
 //!   `rtsp://127.0.0.1:8554/<name>` with `input_args: preset-rtsp-restream`. The `go2rtc:` section
@@ -60,10 +67,11 @@ use crate::model::{Protocol, Report, Stream};
 pub struct FrigateExporter {
     /// Inputs from go2rtc's restream, with a `go2rtc:` section (`--frigate-restream`).
     pub restream: bool,
+    /// With the restream: let go2rtc take talk-back channels (`--backchannel`).
+    pub backchannel: bool,
 }
 
-/// Frigate's recommended detection rate (see the module docs).
-pub const DETECT_FPS: u64 = 5;
+pub use crate::model::roles::DETECT_FPS;
 
 /// go2rtc's restream inside Frigate, on Frigate's own host (`restream.md`).
 const RESTREAM: &str = "rtsp://127.0.0.1:8554";
@@ -73,15 +81,10 @@ fn reference(env_key: &str) -> String {
     format!("{{FRIGATE_{env_key}_PASSWORD}}")
 }
 
-/// Whether a stream of this size suits detection (see the module docs).
-pub fn detect_capable((w, h): (u32, u32)) -> bool {
-    w.max(h) >= 640 && w.min(h) <= 1080
-}
-
-/// The sub stream when it detects, else `None` (the main stream does both roles).
+/// The sub stream when it detects, else `None` (the main stream does both roles): the
+/// capability sheet's rule ([`crate::model::roles::detecting_sub`]).
 fn detect_sub<'a>(cam: &Camera<'a>) -> Option<&'a Stream> {
-    cam.sub
-        .filter(|s| cameras::size(s).is_some_and(detect_capable))
+    crate::model::roles::detecting_sub(cam.sub)
 }
 
 /// The input preset for a stream taken straight from the camera.
@@ -173,8 +176,86 @@ impl FrigateExporter {
         m.insert(key("ffmpeg"), Value::Mapping(ffmpeg));
         m.insert(key("detect"), Value::Mapping(detect));
         m.insert(key("record"), Value::Mapping(record));
+        if let Some(onvif) = onvif_block(cam, &pass) {
+            m.insert(key("onvif"), onvif);
+        }
         Value::Mapping(m)
     }
+}
+
+/// The camera's PTZ facts, when its ONVIF PTZ service answered and it is the device's first
+/// channel (an NVR's other channels are cameras behind it).
+fn ptz<'a>(cam: &Camera<'a>) -> Option<&'a crate::model::capabilities::Ptz> {
+    (cameras::channel(&cam.main.url) == 1)
+        .then_some(())
+        .and(cam.device.capabilities.ptz.as_ref())
+}
+
+/// The `onvif:` block of a PTZ camera (see the module docs).
+fn onvif_block(cam: &Camera<'_>, pass: &str) -> Option<Value> {
+    let p = ptz(cam)?;
+    let service = cameras::onvif_service(cam.device)?;
+    let mut m = Mapping::new();
+    m.insert(key("host"), Value::String(service.host));
+    m.insert(key("port"), Value::Number(service.port.into()));
+    // `cameras.md`: "If your ONVIF camera does not require authentication credentials, you may
+    // still need to specify an empty string for `user` and `password`".
+    // Under --show-credentials the stream's URL carries them (percent-encoded).
+    let shown = cameras::userinfo(&cam.main.url).and_then(|info| {
+        let (u, p) = info.split_once(':')?;
+        let decode = |s: &str| {
+            url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        };
+        Some((decode(u), decode(p)))
+    });
+    let (user, password) = match (&cam.main.username, shown) {
+        (_, Some(shown)) => shown,
+        (Some(user), None) if cameras::needs_password(cam.main) => {
+            (one_line(user), pass.to_string())
+        }
+        _ => (String::new(), String::new()),
+    };
+    m.insert(key("user"), Value::String(user));
+    m.insert(key("password"), Value::String(password));
+    if p.autotracking.ready {
+        let mut a = Mapping::new();
+        a.insert(key("enabled"), Value::Bool(false));
+        m.insert(key("autotracking"), Value::Mapping(a));
+    }
+    Some(Value::Mapping(m))
+}
+
+/// What the header says of PTZ cameras: which have an `onvif:` block, which are ready for
+/// autotracking and how to turn it on, and why the others are not.
+fn ptz_comments(cams: &[Camera<'_>]) -> String {
+    let mut ready = Vec::new();
+    let mut not = Vec::new();
+    for cam in cams {
+        let Some(p) = ptz(cam).filter(|_| cameras::onvif_service(cam.device).is_some()) else {
+            continue;
+        };
+        let name = cam.names.camera(Style::Underscore);
+        if p.autotracking.ready {
+            ready.push(name);
+        } else {
+            not.push(format!("{name}: {}", one_line(&p.autotracking.reason)));
+        }
+    }
+    let mut text = String::new();
+    if !ready.is_empty() {
+        text.push_str(&format!(
+            "# PTZ autotracking ready ({}): draw a zone, name it in\n\
+             # onvif.autotracking.required_zones, then set enabled: true.\n",
+            ready.join(", ")
+        ));
+    }
+    for n in not {
+        text.push_str(&format!("# PTZ without autotracking: {n}\n"));
+    }
+    text
 }
 
 /// A stream's source in the `go2rtc:` section: as the go2rtc export writes it, but an MJPEG
@@ -239,6 +320,7 @@ impl Exporter for FrigateExporter {
                 h265.join(", ")
             ));
         }
+        text.push_str(&ptz_comments(&plan.cameras));
         text.push_str(&skipped_comment(
             &plan.skipped,
             "no stream Frigate can read",
@@ -251,7 +333,12 @@ impl Exporter for FrigateExporter {
             let mut go2rtc = Mapping::new();
             go2rtc.insert(
                 key("streams"),
-                Value::Mapping(streams(&plan.cameras, &reference, &restream_source)),
+                Value::Mapping(streams(
+                    &plan.cameras,
+                    &reference,
+                    &restream_source,
+                    self.backchannel,
+                )),
             );
             doc.insert(key("go2rtc"), Value::Mapping(go2rtc));
         }
@@ -272,12 +359,16 @@ impl Exporter for FrigateExporter {
 mod tests {
     use super::*;
     use crate::export::fixtures::export_report;
+    use crate::model::roles::detect_capable;
 
     fn render(report: &Report, restream: bool) -> String {
         let mut out = Vec::new();
-        FrigateExporter { restream }
-            .write(report, &mut out)
-            .unwrap();
+        FrigateExporter {
+            restream,
+            backchannel: false,
+        }
+        .write(report, &mut out)
+        .unwrap();
         String::from_utf8(out).unwrap()
     }
 
@@ -443,11 +534,13 @@ mod tests {
         let docs = [
             example("frigate/cameras-example.yaml"),
             example("frigate/restream-sub-stream-example.yaml"),
+            example("frigate/onvif-ptz-example.yaml"),
             Value::Mapping(go2rtc),
         ];
         // Documented elsewhere: friendly_name (frigate/config/camera/camera.py), detect.enabled,
         // detect.fps, record.enabled, ffmpeg.output_args.record, ffmpeg.apple_compatibility and
-        // mqtt.enabled (docs/docs/configuration/reference.md).
+        // mqtt.enabled (docs/docs/configuration/reference.md); onvif.autotracking.enabled
+        // (docs/docs/configuration/autotracking.md, frigate/config/camera/onvif.py).
         let extra = [
             "mqtt",
             "mqtt/enabled",
@@ -459,6 +552,8 @@ mod tests {
             "cameras/*/ffmpeg/output_args",
             "cameras/*/ffmpeg/output_args/record",
             "cameras/*/ffmpeg/apple_compatibility",
+            "cameras/*/onvif/autotracking",
+            "cameras/*/onvif/autotracking/enabled",
         ];
         for restream in [false, true] {
             let text = render(&export_report(), restream);
@@ -476,6 +571,41 @@ mod tests {
     }
 
     #[test]
+    fn an_onvif_block_for_ptz_cameras_and_autotracking_only_when_ready() {
+        let mut report = export_report();
+        let doc: Value = serde_yaml::from_str(&render(&report, false)).unwrap();
+        let onvif = &doc["cameras"]["front_door"]["onvif"];
+        assert_eq!(onvif["host"], key("198.18.0.50"));
+        assert_eq!(onvif["port"].as_u64(), Some(80));
+        assert_eq!(onvif["password"], key("{FRIGATE_FRONT_DOOR_PASSWORD}"));
+        assert_eq!(onvif["autotracking"]["enabled"], Value::Bool(false));
+        assert!(doc["cameras"]["garage_198_18_0_60"]["onvif"].is_null());
+        // Not ready: the block stays (PTZ from the UI), autotracking goes, the header says why.
+        let door = report
+            .devices
+            .iter_mut()
+            .find(|d| d.name.as_deref() == Some("Front Door"))
+            .unwrap();
+        let ptz = door.capabilities.ptz.as_mut().unwrap();
+        ptz.autotracking.ready = false;
+        ptz.autotracking.reason = "no TranslationSpaceFov relative move".into();
+        let text = render(&report, false);
+        let doc: Value = serde_yaml::from_str(&text).unwrap();
+        assert!(doc["cameras"]["front_door"]["onvif"]["autotracking"].is_null());
+        assert!(
+            text.contains("# PTZ without autotracking: front_door: no TranslationSpaceFov"),
+            "{text}"
+        );
+        // No PTZ: no block.
+        report
+            .devices
+            .iter_mut()
+            .for_each(|d| d.capabilities.ptz = None);
+        let doc: Value = serde_yaml::from_str(&render(&report, false)).unwrap();
+        assert!(doc["cameras"]["front_door"]["onvif"].is_null());
+    }
+
+    #[test]
     fn restream_through_go2rtc() {
         let text = render(&export_report(), true);
         let doc: Value = serde_yaml::from_str(&text).unwrap();
@@ -484,7 +614,7 @@ mod tests {
         assert_eq!(
             streams["front_door"],
             key(
-                "rtsp://admin:{FRIGATE_FRONT_DOOR_PASSWORD}@198.18.0.50:554/Streaming/Channels/101"
+                "rtsp://admin:{FRIGATE_FRONT_DOOR_PASSWORD}@198.18.0.50:554/Streaming/Channels/101#backchannel=0"
             )
         );
         // An MJPEG camera reaches Frigate as H.264, encoded by go2rtc's ffmpeg source.
@@ -495,7 +625,7 @@ mod tests {
         assert_eq!(
             streams["front_door_sub"],
             key(
-                "rtsp://admin:{FRIGATE_FRONT_DOOR_PASSWORD}@198.18.0.50:554/Streaming/Channels/102"
+                "rtsp://admin:{FRIGATE_FRONT_DOOR_PASSWORD}@198.18.0.50:554/Streaming/Channels/102#backchannel=0"
             )
         );
         // The CIF sub stream is a go2rtc stream of its own (for live view) that Frigate does not

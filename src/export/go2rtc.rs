@@ -29,6 +29,15 @@
 //!   goes into the URL as it is, so it must be URL-encoded (`p@ss` as `p%40ss`), as Frigate's
 //!   restream docs say of go2rtc ("Handling Complex Passwords").
 //!
+//! * Talk-back: go2rtc's RTSP client asks every RTSP source for the ONVIF backchannel and holds it
+//!   while the stream runs; `#backchannel=0` after the URL turns that off (go2rtc's README,
+//!   "Source: RTSP": "Amcrest Doorbell users may want to disable two-way audio, because with an
+//!   active stream you won't have a call button working"; Frigate's go2rtc docs say the same of
+//!   Reolink and Dahua doorbells). So camscan writes `#backchannel=0` on the RTSP and ONVIF sources
+//!   of every camera that has talk-back or was not asked, unless `--backchannel`; then the main
+//!   stream's source keeps it (go2rtc plays talk-back to it) and the sub stream's is still off, so
+//!   one session holds it. A camera camscan found without talk-back gets nothing.
+//!
 //! Streams are named by [`super::names`] (`Style::Underscore`).
 
 use std::io::{self, Write};
@@ -40,7 +49,27 @@ use super::names::Style;
 use super::{Exporter, config_header, yaml};
 use crate::model::{Device, Protocol, Report, Stream};
 
-pub struct Go2rtcExporter;
+pub struct Go2rtcExporter {
+    /// Let go2rtc take the talk-back channel (`--backchannel`; see the module docs).
+    pub backchannel: bool,
+}
+
+/// go2rtc's option that keeps its RTSP client off a camera's backchannel.
+const BACKCHANNEL_OFF: &str = "#backchannel=0";
+
+/// Whether a source of `d` gets [`BACKCHANNEL_OFF`]: an RTSP or ONVIF source, of a camera not
+/// known to lack talk-back, unless the user let go2rtc take it on this (the main) source.
+fn backchannel_off(d: &Device, source: &str, take_it: bool) -> bool {
+    let rtsp = source.starts_with("rtsp://")
+        || source.starts_with("rtsps://")
+        || source.starts_with("onvif://");
+    let lacks = d
+        .capabilities
+        .talkback
+        .as_ref()
+        .is_some_and(|t| !t.supported);
+    rtsp && !lacks && !take_it
+}
 
 /// go2rtc's reference to a device's password variable.
 fn reference(env_key: &str) -> String {
@@ -127,18 +156,29 @@ fn sources_value(list: Vec<String>) -> Value {
 
 /// The `streams:` map for `cameras`: each camera's main stream (and its ONVIF source, see
 /// [`onvif_source`]) under its name, its sub stream under `<name>_sub`. `password` makes a
-/// device's password reference from its environment key; `source` writes one stream's source.
+/// device's password reference from its environment key; `source` writes one stream's source;
+/// `backchannel` lets go2rtc take talk-back on the main stream (see the module docs).
 pub(super) fn streams(
     cameras: &[Camera<'_>],
     password: &dyn Fn(&str) -> String,
     source: &dyn Fn(&Stream, &str) -> String,
+    backchannel: bool,
 ) -> Mapping {
     let mut map = Mapping::new();
     for cam in cameras {
         let pass = password(&cam.names.env_key());
-        let mut list = vec![source(cam.main, &pass)];
+        let guard = |s: String, take_it: bool| {
+            if backchannel_off(cam.device, &s, take_it) {
+                s + BACKCHANNEL_OFF
+            } else {
+                s
+            }
+        };
+        let mut list = vec![guard(source(cam.main, &pass), backchannel)];
         let taken: Vec<&Stream> = [Some(cam.main), cam.sub].into_iter().flatten().collect();
-        list.extend(onvif_source(cam.device, cam.main, &pass, &taken));
+        list.extend(
+            onvif_source(cam.device, cam.main, &pass, &taken).map(|s| guard(s, backchannel)),
+        );
         map.insert(
             Value::String(cam.names.camera(Style::Underscore)),
             sources_value(list),
@@ -146,7 +186,7 @@ pub(super) fn streams(
         if let Some(sub) = cam.sub {
             map.insert(
                 Value::String(cam.names.sub(Style::Underscore)),
-                Value::String(source(sub, &pass)),
+                Value::String(guard(source(sub, &pass), false)),
             );
         }
     }
@@ -211,7 +251,7 @@ impl Exporter for Go2rtcExporter {
         }
         text.push_str(&skipped_comment(&plan.skipped, "no stream go2rtc can pull"));
         text.push_str(&onvif_comment(&plan.cameras));
-        let streams = streams(&plan.cameras, &reference, &source);
+        let streams = streams(&plan.cameras, &reference, &source, self.backchannel);
         let mut doc = Mapping::new();
         doc.insert(Value::String("streams".into()), Value::Mapping(streams));
         text.push_str(&yaml::block(&Value::Mapping(doc)));
@@ -225,7 +265,7 @@ mod tests {
     use crate::export::fixtures::export_report;
 
     fn render(report: &Report) -> String {
-        crate::export::fixtures::render(&Go2rtcExporter, report)
+        crate::export::fixtures::render(&Go2rtcExporter { backchannel: false }, report)
     }
 
     #[test]
@@ -254,20 +294,24 @@ mod tests {
         // main stream's URL again.
         assert_eq!(
             door,
-            ["rtsp://admin:${CAMSCAN_FRONT_DOOR_PASSWORD}@198.18.0.50:554/Streaming/Channels/101"]
+            [
+                "rtsp://admin:${CAMSCAN_FRONT_DOOR_PASSWORD}@198.18.0.50:554/Streaming/Channels/101#backchannel=0"
+            ]
         );
         assert_eq!(
             list(&streams["front_door_sub"]),
-            ["rtsp://admin:${CAMSCAN_FRONT_DOOR_PASSWORD}@198.18.0.50:554/Streaming/Channels/102"]
+            [
+                "rtsp://admin:${CAMSCAN_FRONT_DOOR_PASSWORD}@198.18.0.50:554/Streaming/Channels/102#backchannel=0"
+            ]
         );
         // The UDP-only camera gets go2rtc's UDP transport.
         assert_eq!(
             list(&streams["on"]),
-            ["rtsp://198.18.0.40:8554/live?ch=1&sub=0#transport=udp"]
+            ["rtsp://198.18.0.40:8554/live?ch=1&sub=0#transport=udp#backchannel=0"]
         );
         assert_eq!(
             list(&streams["camera_198_18_0_10"]),
-            ["rtsp://198.18.0.10:554/Streaming/Channels/101"],
+            ["rtsp://198.18.0.10:554/Streaming/Channels/101#backchannel=0"],
             "the protected stream and the alias are left out"
         );
         assert_eq!(
@@ -297,8 +341,8 @@ mod tests {
         assert_eq!(
             list(&parsed(&text)["front_door"]),
             [
-                "rtsp://admin:${CAMSCAN_FRONT_DOOR_PASSWORD}@198.18.0.50:554/Streaming/Channels/101",
-                "onvif://admin:${CAMSCAN_FRONT_DOOR_PASSWORD}@198.18.0.50:80?subtype=Profile_1",
+                "rtsp://admin:${CAMSCAN_FRONT_DOOR_PASSWORD}@198.18.0.50:554/Streaming/Channels/101#backchannel=0",
+                "onvif://admin:${CAMSCAN_FRONT_DOOR_PASSWORD}@198.18.0.50:80?subtype=Profile_1#backchannel=0",
             ]
         );
         assert!(!text.contains("# No onvif://"), "{text}");
@@ -314,6 +358,42 @@ mod tests {
             ),
             "{text}"
         );
+    }
+
+    #[test]
+    fn talkback_is_left_to_the_camera_unless_asked() {
+        let mut report = export_report();
+        // The garage camera answered 551 to the backchannel: nothing to guard.
+        let garage = report
+            .devices
+            .iter_mut()
+            .find(|d| d.name.as_deref() == Some("Garage"))
+            .unwrap();
+        garage.capabilities.talkback = Some(crate::model::capabilities::Talkback {
+            supported: false,
+            url: garage.streams[0].url.clone(),
+            codec: None,
+            sample_rate: None,
+            channels: None,
+            evidence: "551 Option not supported".into(),
+            audio_outputs: None,
+        });
+        let streams = parsed(&render(&report));
+        assert_eq!(
+            list(&streams["garage_198_18_0_60"]),
+            ["rtsp://198.18.0.60:554/cam/realmonitor?channel=1&subtype=0"]
+        );
+        // The talk-back camera: off on both streams by default; with --backchannel the main
+        // stream takes it and the sub stream stays off (one session holds it).
+        assert!(list(&streams["camera_198_18_0_10"])[0].ends_with("#backchannel=0"));
+        let text = crate::export::fixtures::render(&Go2rtcExporter { backchannel: true }, &report);
+        let streams = parsed(&text);
+        assert_eq!(
+            list(&streams["camera_198_18_0_10"]),
+            ["rtsp://198.18.0.10:554/Streaming/Channels/101"]
+        );
+        assert!(list(&streams["front_door_sub"])[0].ends_with("#backchannel=0"));
+        assert!(!list(&streams["front_door"])[0].ends_with("#backchannel=0"));
     }
 
     #[test]
@@ -334,7 +414,7 @@ mod tests {
             .collect::<Vec<_>>();
         assert_eq!(
             door[0],
-            "rtsp://admin:p%40ss@198.18.0.50:554/Streaming/Channels/101"
+            "rtsp://admin:p%40ss@198.18.0.50:554/Streaming/Channels/101#backchannel=0"
         );
         assert_eq!(door.len(), 1);
         assert!(!text.contains("CAMSCAN_FRONT_DOOR_PASSWORD"), "{text}");

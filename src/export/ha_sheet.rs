@@ -2,7 +2,10 @@
 //! the Generic Camera, MJPEG IP Camera and ONVIF integrations ask for: the MJPEG IP Camera for an
 //! HTTP MJPEG stream (`source/_integrations/mjpeg.markdown`), the Generic Camera for the rest
 //! (RTSP H.264/H.265 above all: Home Assistant's `stream` integration plays only those), ONVIF only
-//! where the device's ONVIF service answered camscan.
+//! where the device's ONVIF service answered camscan and has events or PTZ to give (the ONVIF
+//! integration's entities: `source/_integrations/onvif.markdown` lists binary sensors and sensors
+//! from the device's event topics, and PTZ through its `onvif.ptz` action; for the picture alone
+//! the Generic Camera is enough).
 //!
 //! Home Assistant has no YAML import for these any more: the Generic Camera integration is set up
 //! in the UI only (`home-assistant/home-assistant.io` `source/_integrations/generic.markdown`:
@@ -136,10 +139,21 @@ fn block(out: &mut String, cam: &Camera<'_>) {
     {
         let _ = writeln!(out, "  RTSP transport protocol: udp");
     }
-    if let Some(onvif) = cameras::onvif_service(d) {
+    let caps = &d.capabilities;
+    let mut gives = Vec::new();
+    if let Some(e) = &caps.events {
+        gives.push(format!("events ({})", e.summary()));
+    }
+    if caps.ptz.is_some() {
+        gives.push("PTZ".to_string());
+    }
+    if let Some(onvif) = cameras::onvif_service(d)
+        && !gives.is_empty()
+    {
         let _ = writeln!(out, "ONVIF (Add integration > ONVIF, set up manually):");
         let _ = writeln!(out, "  Host: {}", onvif.host.trim_matches(['[', ']']));
         let _ = writeln!(out, "  Port: {}", onvif.port);
+        let _ = writeln!(out, "  Gives: {}", gives.join(", "));
     }
     out.push('\n');
 }
@@ -203,6 +217,18 @@ mod tests {
             if let Some(o) = d.onvif.as_mut() {
                 o.profiles.clear();
             }
+        }
+        let text = render(&report);
+        assert!(!text.contains("ONVIF ("), "{text}");
+    }
+
+    #[test]
+    fn onvif_only_where_it_has_events_or_ptz() {
+        let mut report = export_report();
+        assert!(render(&report).contains("  Gives: events (pull-point; 1 topic (motion)), PTZ\n"));
+        for d in &mut report.devices {
+            d.capabilities.events = None;
+            d.capabilities.ptz = None;
         }
         let text = render(&report);
         assert!(!text.contains("ONVIF ("), "{text}");

@@ -139,7 +139,11 @@ pub const FORMATS: &[FormatDef] = &[
         audience: "go2rtc",
         shape: "its `streams:` configuration, see [Exporting to go2rtc, Frigate, MediaMTX and \
                 Home Assistant](../guide/integrations.md)",
-        make: |_| Box::new(go2rtc::Go2rtcExporter),
+        make: |options| {
+            Box::new(go2rtc::Go2rtcExporter {
+                backchannel: options.backchannel,
+            })
+        },
     },
     FormatDef {
         name: "frigate",
@@ -155,6 +159,7 @@ pub const FORMATS: &[FormatDef] = &[
         make: |options| {
             Box::new(frigate::FrigateExporter {
                 restream: options.frigate_restream,
+                backchannel: options.backchannel,
             })
         },
     },
@@ -197,6 +202,9 @@ pub struct ExportOptions {
     pub csv_delimiter: u8,
     /// Frigate only: a `go2rtc:` section too, and camera inputs from go2rtc's restream.
     pub frigate_restream: bool,
+    /// go2rtc sources (the go2rtc export, Frigate's restream): let go2rtc take talk-back
+    /// channels instead of writing `#backchannel=0`.
+    pub backchannel: bool,
 }
 
 impl Default for ExportOptions {
@@ -209,6 +217,7 @@ impl Default for ExportOptions {
             detail: false,
             csv_delimiter: b',',
             frigate_restream: false,
+            backchannel: false,
         }
     }
 }

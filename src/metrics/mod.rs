@@ -60,7 +60,7 @@ const SCAN_BUCKETS: [f64; 11] = [
 
 /// Every [`EventKind`], so `camscan_events_total` starts each at 0 (a counter that appears at 1
 /// hides its first increase from `rate()`/`increase()`).
-const EVENT_KINDS: [EventKind; 16] = [
+const EVENT_KINDS: [EventKind; 17] = [
     EventKind::DeviceNew,
     EventKind::DeviceOffline,
     EventKind::DeviceOnline,
@@ -75,6 +75,7 @@ const EVENT_KINDS: [EventKind; 16] = [
     EventKind::StreamUp,
     EventKind::StreamChanged,
     EventKind::AuthChanged,
+    EventKind::CapabilitiesChanged,
     EventKind::FindingNew,
     EventKind::FindingResolved,
 ];
@@ -97,6 +98,7 @@ fn event_kinds_complete(k: EventKind) {
         | EventKind::StreamUp
         | EventKind::StreamChanged
         | EventKind::AuthChanged
+        | EventKind::CapabilitiesChanged
         | EventKind::FindingNew
         | EventKind::FindingResolved => {}
     }

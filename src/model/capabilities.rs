@@ -115,6 +115,7 @@ impl Capabilities {
                             x.offered.push(o);
                         }
                     }
+                    x.offered.sort_by_key(|o| login_rank(o));
                     x.used = x.used.take().or(l.used);
                 }
                 None => self.logins.push(l),
@@ -238,12 +239,37 @@ impl OnvifServices {
 pub struct LoginSchemes {
     /// `rtsp://198.18.0.10:554`, `http://198.18.0.10:80`, `onvif http://198.18.0.10:80`.
     pub service: String,
-    /// What it offered, strongest first: `digest-sha-256`, `digest-sha-512-256`, `digest-md5`,
-    /// `basic`, `bearer`, `ws-usernametoken`, or another challenge's scheme name lowercased.
+    /// What it offered, strongest first ([`login_rank`]): `digest-sha-256`,
+    /// `digest-sha-256-sess`, `digest-sha-512-256`, `digest-md5` (Digest without `algorithm=`
+    /// is MD5, RFC 7616 §3.3), `digest-md5-sess`, `ws-usernametoken`, `basic`, `bearer`, or
+    /// another challenge's scheme name lowercased.
     pub offered: Vec<String>,
-    /// The scheme camscan logged in with, when it did.
+    /// The scheme camscan logged in with, when it did: one of `offered`, or
+    /// `ws-usernametoken-text` (an ONVIF PasswordText token).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub used: Option<String>,
+}
+
+/// Where a login scheme stands, strongest first (lower is stronger), for ordering
+/// [`LoginSchemes::offered`]. Digest with SHA-256 before SHA-512/256 (both 256-bit hashes RFC
+/// 7616 §1 adds) before MD5 (which RFC 7616 §1 keeps for backward compatibility), then
+/// ONVIF's WS-UsernameToken PasswordDigest (SHA-1 of nonce, time and password), Basic and a
+/// PasswordText token (the password itself), Bearer, and any other scheme.
+pub fn login_rank(scheme: &str) -> u8 {
+    match scheme {
+        "digest-sha-256" => 0,
+        "digest-sha-256-sess" => 1,
+        "digest-sha-512-256" => 2,
+        "digest-sha-512-256-sess" => 3,
+        "digest-md5" => 4,
+        "digest-md5-sess" => 5,
+        s if s.starts_with("digest") => 6,
+        "ws-usernametoken" => 7,
+        "basic" => 8,
+        "ws-usernametoken-text" => 9,
+        "bearer" => 10,
+        _ => 11,
+    }
 }
 
 /// The streams to record and to detect on.
@@ -290,5 +316,150 @@ impl BrowserSupport {
             BrowserSupport::Some => "some",
             BrowserSupport::None => "none",
         }
+    }
+}
+
+impl Talkback {
+    /// `yes (pcmu 8000 Hz)`, `no (551 Option not supported)`.
+    pub fn summary(&self) -> String {
+        if self.supported {
+            let mut what = Vec::new();
+            if let Some(c) = &self.codec {
+                what.push(c.clone());
+            }
+            if let Some(r) = self.sample_rate {
+                what.push(format!("{r} Hz"));
+            }
+            if what.is_empty() {
+                "yes".into()
+            } else {
+                format!("yes ({})", what.join(" "))
+            }
+        } else {
+            format!("no ({})", self.evidence)
+        }
+    }
+}
+
+impl Ptz {
+    /// `absolute, relative, continuous; 256 presets; home`.
+    pub fn summary(&self) -> String {
+        let mut moves: Vec<&str> = Vec::new();
+        for (on, name) in [
+            (self.absolute, "absolute"),
+            (self.relative, "relative"),
+            (self.continuous, "continuous"),
+        ] {
+            if on {
+                moves.push(name);
+            }
+        }
+        let mut parts = vec![if moves.is_empty() {
+            "no moves listed".to_string()
+        } else {
+            moves.join(", ")
+        }];
+        if self.fov_relative {
+            parts.push("field-of-view moves".into());
+        }
+        if let Some(p) = self.presets {
+            parts.push(format!("{p} presets"));
+        }
+        if self.home {
+            parts.push("home".into());
+        }
+        parts.join("; ")
+    }
+}
+
+impl Events {
+    /// `pull-point; 5 topics (motion)`.
+    pub fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        match self.pull_point {
+            Some(true) => parts.push("pull-point".to_string()),
+            Some(false) => parts.push("no pull-point".to_string()),
+            None => {}
+        }
+        if !self.topics.is_empty() {
+            let n = self.topics.len();
+            let mut t = format!("{n} topic{}", if n == 1 { "" } else { "s" });
+            if self.has_motion() {
+                t.push_str(" (motion)");
+            }
+            parts.push(t);
+        }
+        if parts.is_empty() {
+            "event service".into()
+        } else {
+            parts.join("; ")
+        }
+    }
+}
+
+impl LoginSchemes {
+    /// `rtsp://198.18.0.10:554 digest-sha-256 (used), digest-md5`.
+    pub fn summary(&self) -> String {
+        let offered: Vec<String> = self
+            .offered
+            .iter()
+            .map(|o| {
+                if self.used.as_deref() == Some(o.as_str()) {
+                    format!("{o} (used)")
+                } else {
+                    o.clone()
+                }
+            })
+            .collect();
+        format!("{} {}", self.service, offered.join(", "))
+    }
+}
+
+impl Capabilities {
+    /// One line per capability learned, for people: `talk-back: yes (pcmu 8000 Hz)`, `PTZ:
+    /// absolute, relative; autotracking: no (...)`, `events: pull-point; 3 topics (motion)`,
+    /// `ONVIF: Profile S, T`. Roles and playback are per stream and shown beside the streams.
+    pub fn lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(t) = &self.talkback {
+            out.push(format!("talk-back: {}", t.summary()));
+        }
+        if let Some(p) = &self.ptz {
+            out.push(format!("PTZ: {}", p.summary()));
+            out.push(format!(
+                "autotracking: {} ({})",
+                if p.autotracking.ready { "ready" } else { "no" },
+                p.autotracking.reason
+            ));
+        }
+        if let Some(e) = &self.events {
+            out.push(format!("events: {}", e.summary()));
+        }
+        if let Some(o) = &self.onvif
+            && !o.profiles.is_empty()
+        {
+            out.push(format!("ONVIF: Profile {}", o.profiles.join(", ")));
+        }
+        out
+    }
+
+    /// The roles a stream plays: `record`, `detect`, both, or none.
+    pub fn roles_of(&self, url: &str) -> Vec<&'static str> {
+        let Some(r) = &self.roles else {
+            return Vec::new();
+        };
+        let mut v = Vec::new();
+        if r.record.as_ref().is_some_and(|x| x.url == url) {
+            v.push("record");
+        }
+        if r.detect.as_ref().is_some_and(|x| x.url == url) {
+            v.push("detect");
+        }
+        v
+    }
+
+    /// How a browser plays the stream at `url`, when judged.
+    pub fn playback_of(&self, url: &str) -> Option<&Playback> {
+        self.playback.iter().find(|p| p.url == url)
     }
 }

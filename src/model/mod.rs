@@ -12,6 +12,7 @@ pub mod capabilities;
 mod credential;
 pub mod known;
 mod rank;
+pub mod roles;
 pub mod sync;
 pub mod when;
 pub use capabilities::Capabilities;

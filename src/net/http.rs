@@ -158,7 +158,7 @@ pub async fn send_over(
 }
 
 /// The `Authorization` answering a 401's `WWW-Authenticate` values (its first 8 challenges:
-/// Digest MD5/SHA-256 or Basic, the strongest offered) to `GET path` as `username`/`password`;
+/// the strongest offered, [`strongest_client`]) to `GET path` as `username`/`password`;
 /// `None` when there is no challenge we can answer.
 pub fn answer_challenges(
     challenges: &[&str],
@@ -166,20 +166,52 @@ pub fn answer_challenges(
     password: &str,
     path: &str,
 ) -> Option<String> {
-    let mut builder = http_auth::PasswordClient::builder();
-    for v in challenges.iter().take(8) {
-        builder = builder.challenges(v);
+    let (mut client, _) = strongest_client(challenges)?;
+    client
+        .respond(&http_auth::PasswordParams {
+            username,
+            password,
+            uri: path,
+            method: "GET",
+            body: None,
+        })
+        .ok()
+}
+
+/// The client answering the strongest challenge of `values` (`WWW-Authenticate` values, their
+/// first 8, 8 challenges each) that http-auth answers, with its login scheme's name
+/// ([`crate::proto::auth::login_scheme`]): Digest SHA-256 before SHA-512/256 before MD5, then
+/// Basic.
+///
+/// Why not http-auth's own choice: its `PasswordClient` builder takes the *first* Digest
+/// challenge it can parse (measured: offered MD5 then SHA-256, it answers MD5), following RFC
+/// 7616 §3.7's "use the first challenge it supports, unless a local policy dictates
+/// otherwise"; camscan's policy is the strongest hash (RFC 7616 §1 keeps MD5 only for backward
+/// compatibility), so the challenges are ordered before it chooses. A challenge http-auth cannot
+/// read (an unknown algorithm, a syntax error) is skipped.
+pub fn strongest_client(values: &[&str]) -> Option<(http_auth::PasswordClient, String)> {
+    let mut offered: Vec<(u8, String, http_auth::ChallengeRef<'_>)> = Vec::new();
+    for v in values.iter().take(8) {
+        for c in http_auth::ChallengeParser::new(v).take(8) {
+            let Ok(c) = c else { break };
+            let algorithm = c
+                .params
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("algorithm"))
+                .map(|(_, v)| v.to_unescaped());
+            let name = crate::proto::auth::login_scheme(&crate::proto::auth::Challenge {
+                scheme: c.scheme.to_ascii_lowercase(),
+                realm: None,
+                algorithm,
+            });
+            offered.push((crate::model::capabilities::login_rank(&name), name, c));
+        }
     }
-    builder.build().ok().and_then(|mut client| {
-        client
-            .respond(&http_auth::PasswordParams {
-                username,
-                password,
-                uri: path,
-                method: "GET",
-                body: None,
-            })
+    offered.sort_by_key(|(rank, ..)| *rank); // stable: the server's order within a rank
+    offered.into_iter().find_map(|(_, name, c)| {
+        http_auth::PasswordClient::try_from(&c)
             .ok()
+            .map(|client| (client, name))
     })
 }
 
@@ -400,5 +432,73 @@ impl OpenGet {
         }
         self.body.truncate(want);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 7616 §3.9.1's two challenges (the same nonce and opaque), one header value each.
+    const SHA256: &str = "Digest realm=\"http-auth@example.org\", qop=\"auth, auth-int\", \
+        algorithm=SHA-256, nonce=\"7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v\", \
+        opaque=\"FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS\"";
+    const MD5: &str = "Digest realm=\"http-auth@example.org\", qop=\"auth, auth-int\", \
+        algorithm=MD5, nonce=\"7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v\", \
+        opaque=\"FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS\"";
+    const CNONCE: &str = "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ";
+
+    /// The RFC's `response=` for Mufasa / "Circle of Life", GET /dir/index.html, with its cnonce.
+    fn rfc_response(client: http_auth::PasswordClient) -> String {
+        let http_auth::PasswordClient::Digest(mut d) = client else {
+            panic!("not Digest");
+        };
+        let a = d
+            .respond_with_testing_cnonce(
+                &http_auth::PasswordParams {
+                    username: "Mufasa",
+                    password: "Circle of Life",
+                    uri: "/dir/index.html",
+                    method: "GET",
+                    body: None,
+                },
+                CNONCE,
+            )
+            .unwrap();
+        let r = a.split("response=\"").nth(1).unwrap();
+        r[..r.find('"').unwrap()].to_string()
+    }
+
+    #[test]
+    fn http_auth_alone_answers_the_first_digest_challenge() {
+        // What was measured: offered MD5 first, http-auth's builder answers MD5.
+        let first = http_auth::PasswordClient::builder()
+            .challenges(MD5)
+            .challenges(SHA256)
+            .build()
+            .unwrap();
+        assert_eq!(rfc_response(first), "8ca523f5e9506fed4657c9700eebdbec");
+    }
+
+    #[test]
+    fn the_strongest_challenge_is_answered_in_either_order() {
+        let sha = "753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1";
+        for values in [[MD5, SHA256], [SHA256, MD5]] {
+            let (client, name) = strongest_client(&values).unwrap();
+            assert_eq!(name, "digest-sha-256");
+            assert_eq!(rfc_response(client), sha);
+        }
+        let one = format!("Basic realm=\"x\", {MD5}");
+        let (client, name) = strongest_client(&[one.as_str()]).unwrap();
+        assert_eq!(name, "digest-md5");
+        assert_eq!(rfc_response(client), "8ca523f5e9506fed4657c9700eebdbec");
+        // An algorithm http-auth does not know is skipped, not answered as MD5.
+        let odd = "Digest realm=\"r\", nonce=\"n\", algorithm=SHA-1, Basic realm=\"r\"";
+        assert_eq!(strongest_client(&[odd]).unwrap().1, "basic");
+        assert!(strongest_client(&["Bearer realm=\"x\""]).is_none());
+        assert!(strongest_client(&["Basic realm=\"unterminated"]).is_none());
+        assert!(strongest_client(&[]).is_none());
+        let a = answer_challenges(&[MD5, SHA256], "Mufasa", "Circle of Life", "/").unwrap();
+        assert!(a.contains("algorithm=SHA-256"), "{a}");
     }
 }

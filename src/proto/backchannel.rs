@@ -43,31 +43,29 @@ pub enum Verdict {
 /// `Require: www.onvif.org/ver20/backchannel`.
 ///
 /// - 551 (Option not supported, RFC 2326 §7.1.1, the answer ONVIF 5.3.2 names): no, with the
-///   status line and the `Unsupported` header as evidence.
+///   status line as evidence (`551 Option not supported`; the `Unsupported` header that comes
+///   with it only repeats the tag asked).
 /// - 200 with `Unsupported` naming the tag (RFC 2326 §12.43: the server lists the options it does
 ///   not support): no, evidence `Unsupported: ...`, even if the SDP has a sendonly section.
 /// - 200 with an audio section marked `a=sendonly`: yes, with that section's codec.
 /// - 200 with an SDP that has media but no sendonly audio: no (a server that ignored the tag).
 /// - anything else: unknown.
 pub fn classify(head: &ResponseHead, body: &[u8]) -> Verdict {
-    let unsupported = head
-        .headers_named("unsupported")
-        .find(|v| names_tag(v))
-        .map(|v| format!("Unsupported: {}", clip(v)));
     match head.status {
         551 => {
-            let mut evidence = format!("{} {}", head.status, clip(head.reason.trim()));
-            if head.reason.trim().is_empty() {
-                evidence = "551 Option not supported".into();
-            }
-            if let Some(u) = unsupported {
-                evidence = format!("{evidence} ({u})");
-            }
+            let reason = clip(&head.reason);
+            let evidence = if reason.is_empty() {
+                "551 Option not supported".into()
+            } else {
+                format!("551 {reason}")
+            };
             Verdict::No { evidence }
         }
         200 => {
-            if let Some(u) = unsupported {
-                return Verdict::No { evidence: u };
+            if let Some(u) = head.headers_named("unsupported").find(|v| names_tag(v)) {
+                return Verdict::No {
+                    evidence: format!("Unsupported: {}", clip(u)),
+                };
             }
             let sd = sdp::parse(body);
             if sd.media.is_empty() {
@@ -155,8 +153,7 @@ a=sendonly\r\n";
         assert_eq!(
             answer(no),
             Verdict::No {
-                evidence: "551 Option not supported (Unsupported: www.onvif.org/ver20/backchannel)"
-                    .into()
+                evidence: "551 Option not supported".into()
             }
         );
     }
@@ -193,8 +190,7 @@ a=sendonly\r\n";
         assert_eq!(
             answer(reply),
             Verdict::No {
-                evidence: "551 Option not supported (Unsupported: www.onvif.org/ver20/backchannel)"
-                    .into()
+                evidence: "551 Option not supported".into()
             }
         );
     }

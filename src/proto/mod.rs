@@ -35,6 +35,7 @@ pub mod mp4;
 pub mod mp4v;
 pub mod mpd;
 pub mod neigh;
+pub mod onvif_caps;
 pub mod response;
 pub mod rtmp;
 pub mod rtp;

@@ -102,6 +102,55 @@ pub fn get_snapshot_uri2(token: &str) -> String {
     )
 }
 
+/// The PTZ service's namespace (ONVIF PTZ Service Specification, WSDL `ver20/ptz/wsdl`).
+pub const NS_PTZ: &str = "http://www.onvif.org/ver20/ptz/wsdl";
+/// The event service's namespace (ONVIF Core §9, WSDL `ver10/events/wsdl`).
+pub const NS_EVENTS: &str = "http://www.onvif.org/ver10/events/wsdl";
+
+/// PTZ GetNodes (ONVIF PTZ Service Specification §5.3.1).
+pub const GET_PTZ_NODES: &str =
+    r#"<tptz:GetNodes xmlns:tptz="http://www.onvif.org/ver20/ptz/wsdl"/>"#;
+/// PTZ GetConfigurations (§5.2.1).
+pub const GET_PTZ_CONFIGURATIONS: &str =
+    r#"<tptz:GetConfigurations xmlns:tptz="http://www.onvif.org/ver20/ptz/wsdl"/>"#;
+/// PTZ GetServiceCapabilities (§5.1).
+pub const GET_PTZ_SERVICE_CAPABILITIES: &str =
+    r#"<tptz:GetServiceCapabilities xmlns:tptz="http://www.onvif.org/ver20/ptz/wsdl"/>"#;
+/// Events GetServiceCapabilities (ONVIF Core §9.2).
+pub const GET_EVENT_SERVICE_CAPABILITIES: &str =
+    r#"<tev:GetServiceCapabilities xmlns:tev="http://www.onvif.org/ver10/events/wsdl"/>"#;
+/// Events GetEventProperties (ONVIF Core §9.5.6).
+pub const GET_EVENT_PROPERTIES: &str =
+    r#"<tev:GetEventProperties xmlns:tev="http://www.onvif.org/ver10/events/wsdl"/>"#;
+
+/// PTZ GetStatus of a media profile (§5.4).
+pub fn get_ptz_status(token: &str) -> String {
+    format!(
+        r#"<tptz:GetStatus xmlns:tptz="http://www.onvif.org/ver20/ptz/wsdl"><tptz:ProfileToken>{}</tptz:ProfileToken></tptz:GetStatus>"#,
+        escape(token)
+    )
+}
+
+/// A service's address from GetCapabilities (`Capabilities/<category>/XAddr`: `Media`, `PTZ`,
+/// `Events`...; ONVIF Core §8.1.2.2), for devices without GetServices.
+pub fn capability_xaddr(xml: &str, category: &str) -> Option<String> {
+    let mut found = None;
+    walk(xml, |n| {
+        if let Node::End(p, text) = n
+            && found.is_none()
+            && p.last().is_some_and(|l| l == "XAddr")
+            && p.iter()
+                .rev()
+                .nth(1)
+                .is_some_and(|parent| parent == category)
+            && !text.is_empty()
+        {
+            found = Some(clip(text));
+        }
+    });
+    found
+}
+
 /// Most services kept from GetServices.
 pub const MAX_SERVICES: usize = 64;
 

@@ -125,6 +125,7 @@ pub async fn analyze_port(
                 ip,
                 service: f.service,
             }];
+            events.extend(f.logins.map(|l| logins_event(ip, l)));
             events.extend(found_events(ip, port, f.streams, f.failures));
             if let Some(talkback) = f.talkback {
                 events.push(Event::Capabilities {
@@ -263,8 +264,23 @@ async fn http_events(
         service.tls = tls.map(|t| t.summary);
         events.push(Event::Service { ip, service });
     }
+    let scheme = if https { "https" } else { "http" };
+    let mut offered =
+        crate::proto::auth::offered_logins(reply.head.headers_named("www-authenticate"));
+    if let Some(used) = &f.login_scheme
+        && !offered.contains(used)
+    {
+        offered.push(used.clone());
+    }
+    if !offered.is_empty() {
+        let logins = crate::model::capabilities::LoginSchemes {
+            service: format!("{scheme}://{addr}"),
+            offered,
+            used: f.login_scheme.clone(),
+        };
+        events.push(logins_event(ip, logins));
+    }
     if let Some((username, credential_entry)) = f.login.clone() {
-        let scheme = if https { "https" } else { "http" };
         events.push(Event::Login {
             ip,
             login: crate::model::ServiceLogin {
@@ -277,6 +293,17 @@ async fn http_events(
     }
     events.extend(found_events(ip, port, f.streams, f.failures));
     events
+}
+
+/// The login schemes one service offered, for the device's capability sheet.
+pub(crate) fn logins_event(ip: IpAddr, logins: crate::model::capabilities::LoginSchemes) -> Event {
+    Event::Capabilities {
+        ip,
+        capabilities: Box::new(crate::model::Capabilities {
+            logins: vec![logins],
+            ..Default::default()
+        }),
+    }
 }
 
 /// A `webrtc` service for a STUN server's answer on `addr` over `transport`.

@@ -199,6 +199,7 @@ fn export_options(cfg: &ScanConfig, to_terminal: bool) -> ExportOptions {
         detail: cfg.detail,
         csv_delimiter: cfg.csv_delimiter,
         frigate_restream: cfg.frigate_restream,
+        backchannel: cfg.backchannel,
     }
 }
 

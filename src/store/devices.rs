@@ -86,6 +86,10 @@ pub struct DeviceDetail {
     pub streams: Vec<StreamRecord>,
     /// Newest first.
     pub events: Vec<StoreEvent>,
+    /// What it can do, as the newest scan that described it found (the report's `capabilities`);
+    /// absent when no scan learned any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capabilities: Option<crate::model::Capabilities>,
 }
 
 /// What a device was during one span of time.
@@ -152,6 +156,9 @@ impl Store {
         };
         let events =
             events::list(&self.conn, Some(id), &EventQuery::default()).map_err(|e| self.err(e))?;
+        let capabilities = super::reports::capabilities(&self.conn, id)
+            .map_err(|e| self.err(e))?
+            .filter(|c| !c.is_empty());
         // Main stream first, the others in the same order (stable).
         let mut streams = d.streams;
         let ranked: Vec<crate::model::Stream> =
@@ -175,6 +182,7 @@ impl Store {
             services: d.services,
             streams,
             events,
+            capabilities,
         }))
     }
 

@@ -76,6 +76,26 @@ pub(crate) fn device(conn: &Conn, id: i64) -> super::db::Result<Option<Device>> 
     Ok(json.and_then(|j| parse(id, &j)))
 }
 
+/// What the stored description of device `id` says it can do (its `capabilities`), when it has
+/// one; a description without the field (written before camscan knew them) reads as nothing
+/// learned.
+pub(crate) fn capabilities(
+    conn: &Conn,
+    id: i64,
+) -> super::db::Result<Option<crate::model::Capabilities>> {
+    let json: Option<String> = conn
+        .query_row(
+            "SELECT json FROM device_reports WHERE device_id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(json.and_then(|j| {
+        let mut v: serde_json::Value = serde_json::from_str(&j).ok()?;
+        serde_json::from_value(v.get_mut("capabilities")?.take()).ok()
+    }))
+}
+
 /// Every described device in id order (the inventory's order), with `only` as a filter on the
 /// store's device ids (`None`: all). Devices described by no scan since schema version 4 are not
 /// in it.

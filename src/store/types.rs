@@ -106,6 +106,9 @@ pub enum EventKind {
     StreamUp,
     StreamChanged,
     AuthChanged,
+    /// What the device can do changed between two complete scans that both asked: talk-back,
+    /// PTZ, events or autotracking readiness (`store::scans::derive::capability_change`).
+    CapabilitiesChanged,
     /// An audit found a finding that was not open (`store::findings`).
     FindingNew,
     /// An audit no longer found an open finding of a device it judged.
@@ -174,6 +177,7 @@ impl EventKind {
         "stream_up",
         "stream_changed",
         "auth_changed",
+        "capabilities_changed",
         "finding_new",
         "finding_resolved",
     ];

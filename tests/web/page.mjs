@@ -141,6 +141,13 @@ try {
   check((await page.$$("svg.avail rect.online")).length >= 1, "an online span in the availability");
   check((await page.$$("li[data-kind=device_new]")).length === 1, "the device_new event");
   check((await page.textContent(".snapshot")).includes("No snapshot") || (await page.$(".snapshot img")) !== null, "a snapshot box");
+  // What it can do: the stream that records and detects (the only one, so both), how a browser
+  // plays it (GStreamer's H.264: everywhere), and what the talk-back check found.
+  const caps = await page.$$eval("#device-capabilities dt", (dts) =>
+    Object.fromEntries(dts.map((dt) => [dt.innerText.trim(), dt.nextElementSibling.innerText])));
+  check((caps.Record || "").includes(`rtsp://${A}:8554/`) && (caps.Record || "").includes("the main stream"), `the record stream: ${JSON.stringify(caps)}`);
+  check((caps.Detect || "").includes(`rtsp://${A}:8554/`), `the detect stream: ${JSON.stringify(caps)}`);
+  check((caps["In a browser"] || "").startsWith("everywhere"), `browser playback: ${JSON.stringify(caps)}`);
   const deviceReady = await page.evaluate(() => performance.now());
   console.log(`FIGURE device_page_checks ${charts.join(",")}`);
   await page.screenshot({ path: join(SHOTS, "device.png"), fullPage: true });

@@ -141,6 +141,8 @@ pub struct HttpFindings {
     pub note: Option<String>,
     /// The login that opened the port's login wall: `(user, credentials-list entry)`.
     pub login: Option<(String, Option<usize>)>,
+    /// The login scheme that login answered (`digest-sha-256`, `basic`...).
+    pub login_scheme: Option<String>,
 }
 
 /// Settings of the HTTP analysis.

@@ -56,6 +56,9 @@ pub struct RtspFindings {
     /// Whether the port's main stream has an ONVIF audio backchannel ([`backchannel`]); `None`
     /// when no stream opened or the answer said nothing about it (the failure says why).
     pub talkback: Option<crate::model::capabilities::Talkback>,
+    /// The login schemes the port's challenges offered and the one camscan logged in with
+    /// (service `rtsp://ip:port`); `None` when nothing asked for a login.
+    pub logins: Option<crate::model::capabilities::LoginSchemes>,
 }
 
 /// One path's result before media analysis.
@@ -142,6 +145,7 @@ pub async fn analyze(
     if let AuthOutcome::Succeeded(_, scheme) = &outcome {
         service.auth = *scheme;
     }
+    let logins = login_schemes(&walkers, &options.head, &outcome, addr);
     let cred = match &outcome {
         AuthOutcome::Succeeded(c, _) => Some(c.clone()),
         _ => None,
@@ -216,7 +220,44 @@ pub async fn analyze(
         streams,
         failures,
         talkback,
+        logins,
     }
+}
+
+/// The login schemes the challenges of the walkers (and of the `OPTIONS` reply) offered, and the
+/// one the login answered (the
+/// strongest, as [`walker::authorize`] chooses: the first walker's challenge, on whose
+/// connection the credentials were tried).
+fn login_schemes(
+    walkers: &Walkers,
+    options: &crate::proto::response::ResponseHead,
+    outcome: &AuthOutcome,
+    addr: SocketAddr,
+) -> Option<crate::model::capabilities::LoginSchemes> {
+    let mut offered = walkers.login_schemes();
+    for o in crate::proto::auth::offered_logins(options.headers_named("www-authenticate")) {
+        if !offered.contains(&o) {
+            offered.push(o);
+        }
+    }
+    offered.sort_by_key(|o| crate::model::capabilities::login_rank(o));
+    if offered.is_empty() {
+        return None;
+    }
+    let used = match outcome {
+        AuthOutcome::Succeeded(..) => walkers
+            .list
+            .iter()
+            .map(|w| &w.challenges)
+            .find(|c| !c.is_empty())
+            .and_then(|c| walker::login_used(c)),
+        _ => None,
+    };
+    Some(crate::model::capabilities::LoginSchemes {
+        service: format!("rtsp://{addr}"),
+        offered,
+        used,
+    })
 }
 
 /// Describe and PLAY-check the streams `found` names (those not yet taken by another path of

@@ -10,7 +10,7 @@ use crate::error::NetError;
 use crate::model::AuthScheme;
 use crate::net::rtsp::{Busy, Reply, RtspClient, is_busy, retry_after, start_patience, url};
 use crate::proto::sdp;
-use http_auth::{PasswordClient, PasswordParams};
+use http_auth::PasswordParams;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -120,6 +120,17 @@ impl Walkers {
 
     pub(super) fn first(&mut self) -> &mut Walker {
         &mut self.list[0]
+    }
+
+    /// Every login scheme the challenges the walkers met offered, strongest first
+    /// (`digest-sha-256`, `digest-md5`, `basic`...).
+    pub(super) fn login_schemes(&self) -> Vec<String> {
+        crate::proto::auth::offered_logins(
+            self.list
+                .iter()
+                .flat_map(|w| &w.challenges)
+                .map(String::as_str),
+        )
     }
 
     /// Every scheme the challenges the walkers met offered.
@@ -320,18 +331,16 @@ impl Walker {
 }
 
 /// The `Authorization` value of `method` on `uri` for `cred` against `challenges` (the strongest
-/// scheme offered), or `None` when there is none to answer.
+/// scheme offered: Digest SHA-256 before MD5 before Basic, [`crate::net::http::strongest_client`]),
+/// or `None` when there is none to answer.
 pub(super) fn authorize(
     challenges: &[String],
     cred: &Credential,
     method: &str,
     uri: &str,
 ) -> Option<String> {
-    let mut builder = PasswordClient::builder();
-    for v in challenges {
-        builder = builder.challenges(v);
-    }
-    let mut client = builder.build().ok()?;
+    let values: Vec<&str> = challenges.iter().map(String::as_str).collect();
+    let (mut client, _) = crate::net::http::strongest_client(&values)?;
     client
         .respond(&PasswordParams {
             username: &cred.username,
@@ -341,6 +350,12 @@ pub(super) fn authorize(
             body: Some(&[]),
         })
         .ok()
+}
+
+/// The login scheme [`authorize`] answers `challenges` with (`digest-sha-256`, `basic`...).
+pub(super) fn login_used(challenges: &[String]) -> Option<String> {
+    let values: Vec<&str> = challenges.iter().map(String::as_str).collect();
+    crate::net::http::strongest_client(&values).map(|(_, name)| name)
 }
 
 /// The connection whose DESCRIBE found a stream, kept open so that a server with shared media

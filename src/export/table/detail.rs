@@ -150,7 +150,13 @@ pub(super) fn detailed(report: &Report, notes: &mut Notes) -> Rows {
         let mut first = true;
         let mut label = || {
             if std::mem::take(&mut first) {
-                Text::words(device_label(d))
+                // What the device can do, under who it is (`talk-back: yes (pcmu 8000 Hz)`).
+                let mut l = device_label(d);
+                for line in d.capabilities.lines() {
+                    l.push('\n');
+                    l.push_str(&terminal(&line));
+                }
+                Text::words(l)
             } else {
                 Text::words(d.ip.to_string())
             }
@@ -191,11 +197,23 @@ pub(super) fn detailed(report: &Report, notes: &mut Notes) -> Rows {
             if let Some(original) = &s.same_as {
                 url.push_str(&format!("\nsame as {}", terminal(original)));
             }
-            let status = if s.verified {
+            let mut status = if s.verified {
                 format!("{}\nverified", s.status.as_str())
             } else {
                 s.status.as_str().to_string()
             };
+            // Which stream records and which detects (capabilities.roles).
+            let roles = d.capabilities.roles_of(&s.url);
+            if !roles.is_empty() {
+                status.push('\n');
+                status.push_str(&roles.join(", "));
+            }
+            let mut video = video_detail(s);
+            if let Some(p) = d.capabilities.playback_of(&s.url)
+                && p.browsers != crate::model::capabilities::BrowserSupport::Everywhere
+            {
+                video.push_str(&format!("\nbrowsers: {}", p.browsers.as_str()));
+            }
             rows.push(
                 vec![
                     label(),
@@ -204,7 +222,7 @@ pub(super) fn detailed(report: &Report, notes: &mut Notes) -> Rows {
                     Text::whole(url),
                     Text::words(status),
                     Text::words(format!("{}{}", s.auth.as_str(), realm_of(s.port))),
-                    Text::words(video_detail(s)),
+                    Text::words(video),
                     Text::words(
                         s.audio
                             .as_ref()

@@ -181,7 +181,7 @@
   }
 
   const GOOD = new Set(["device_new", "device_online", "stream_new", "stream_up", "port_opened", "finding_resolved"]);
-  const BAD = new Set(["device_offline", "stream_down", "stream_gone", "port_closed", "auth_changed", "finding_new"]);
+  const BAD = new Set(["device_offline", "stream_down", "stream_gone", "port_closed", "auth_changed", "capabilities_changed", "finding_new"]);
 
   function kindBadge(kind) {
     const cls = GOOD.has(kind) ? "good" : BAD.has(kind) ? "bad" : "info";
@@ -723,6 +723,50 @@
       fact("First seen", when(d.first_seen)), fact("Last seen", when(d.last_seen)));
   }
 
+  // What the device can do (the newest scan's `capabilities`): talk-back, PTZ and autotracking,
+  // events, the ONVIF profiles, login schemes per service, which stream records and which detects,
+  // and how a browser plays each stream. Every value comes from the device; el() sets text only.
+  function capabilities(c) {
+    if (!c) return el("div", { class: "empty" }, "Nothing learned yet: a scan fills this in.");
+    const fact = (label, value, source) => value == null ? null : [
+      el("dt", null, label),
+      el("dd", null, value, source ? el("span", { class: "src" }, source) : null),
+    ];
+    const yes = (on, text) => el("span", { class: on ? "cap-yes" : "cap-no" }, text);
+    const t = c.talkback;
+    const talk = t ? yes(t.supported, t.supported
+      ? ["yes", t.codec, t.sample_rate ? `${t.sample_rate} Hz` : null].filter(Boolean).join(" ")
+      : "no") : null;
+    const p = c.ptz;
+    const moves = p ? ["absolute", "relative", "continuous"].filter((m) => p[m]) : [];
+    const ptz = p ? yes(true, [moves.join(", ") || "no moves listed", p.fov_relative ? "field-of-view moves" : null,
+      p.presets != null ? `${p.presets} presets` : null, p.home ? "home" : null].filter(Boolean).join(" \u00b7 ")) : null;
+    const e = c.events;
+    const topics = e && e.topics ? e.topics : [];
+    const events = e ? el("div", null,
+      yes(true, [e.pull_point === true ? "pull-point" : e.pull_point === false ? "no pull-point" : null,
+        `${topics.length} topic${topics.length === 1 ? "" : "s"}`].filter(Boolean).join(" \u00b7 ")),
+      topics.length ? el("div", { class: "src mono" }, topics.slice(0, 12).join(", ") + (topics.length > 12 ? ", \u2026" : "")) : null) : null;
+    const o = c.onvif;
+    const roles = c.roles || {};
+    const role = (r) => r ? el("div", null, el("span", { class: "mono" }, r.url), el("div", { class: "src" }, r.reason)) : null;
+    const logins = (c.logins || []).map((l) => el("div", null, el("span", { class: "mono" }, l.service),
+      el("span", { class: "src" }, l.offered.map((x) => x === l.used ? `${x} (used)` : x).join(", "))));
+    const play = (c.playback || []).map((pb) => el("div", null,
+      el("span", { class: `cap-${pb.browsers}` }, pb.browsers), " ", el("span", { class: "mono" }, pb.url),
+      el("div", { class: "src" }, pb.reason)));
+    return el("dl", { class: "facts capabilities" },
+      fact("Talk-back", talk, t ? t.evidence : null),
+      fact("PTZ", ptz, p ? `${p.nodes} node${p.nodes === 1 ? "" : "s"}` : null),
+      fact("Autotracking", p ? yes(p.autotracking.ready, p.autotracking.ready ? "ready" : "no") : null, p ? p.autotracking.reason : null),
+      fact("Events", events),
+      fact("ONVIF", o ? [o.profiles && o.profiles.length ? `Profile ${o.profiles.join(", ")}` : null, o.services && o.services.length ? o.services.join(", ") : null].filter(Boolean).join(" \u00b7 ") || null : null),
+      fact("Record", role(roles.record)),
+      fact("Detect", role(roles.detect)),
+      fact("Logins", logins.length ? logins : null),
+      fact("In a browser", play.length ? play : null));
+  }
+
   function snapshot(id) {
     const box = el("div", { class: "snapshot" });
     const none = () => clear(box).append(el("div", { class: "none" }, "No snapshot"));
@@ -897,6 +941,7 @@
           panel("Events", `${d.events.length}`, el("div", { class: "body flush" }, d.events.length ? events : el("div", { class: "empty" }, "No events."), d.events.length ? null : events))),
         el("div", { class: "stack" },
           panel("Snapshot", null, el("div", { class: "body" }, snapshot(d.id))),
+          panel("Capabilities", "what it can do", el("div", { class: "body", id: "device-capabilities" }, capabilities(d.capabilities))),
           panel("Identity", null, el("div", { class: "body" }, identity(d))))));
     ready("device");
   }

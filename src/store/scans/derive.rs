@@ -159,6 +159,59 @@ impl Facts {
     }
 }
 
+/// What a device can do, as compared between scans: each capability both scans asked about
+/// (`None` where one did not).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub(crate) struct CanDo {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub talkback: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ptz: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub events: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub autotracking: Option<bool>,
+}
+
+impl CanDo {
+    /// What `c` says: talk-back when the backchannel was asked, PTZ and events when the ONVIF
+    /// services were listed (a device whose ONVIF login failed this time says nothing of them),
+    /// autotracking when PTZ was read.
+    pub fn of(c: &crate::model::Capabilities) -> CanDo {
+        let listed = c.onvif.as_ref().filter(|o| !o.services.is_empty());
+        CanDo {
+            talkback: c.talkback.as_ref().map(|t| t.supported),
+            ptz: listed.map(|o| o.has("ptz")),
+            events: listed.map(|o| o.has("events")),
+            autotracking: c.ptz.as_ref().map(|p| p.autotracking.ready),
+        }
+    }
+}
+
+/// A `capabilities_changed` event's detail when what the device can do differs between the
+/// stored description and this scan's (each capability compared only when both asked), with
+/// `what` naming the capabilities that changed; `None` when nothing comparable changed.
+pub(crate) fn capability_change(
+    before: &crate::model::Capabilities,
+    after: &crate::model::Capabilities,
+) -> Option<Value> {
+    let (b, a) = (CanDo::of(before), CanDo::of(after));
+    let mut what = Vec::new();
+    for (name, x, y) in [
+        ("talkback", b.talkback, a.talkback),
+        ("ptz", b.ptz, a.ptz),
+        ("events", b.events, a.events),
+        ("autotracking", b.autotracking, a.autotracking),
+    ] {
+        if let (Some(x), Some(y)) = (x, y)
+            && x != y
+        {
+            what.push(name);
+        }
+    }
+    (!what.is_empty()).then(|| json!({"before": b, "after": a, "what": what}))
+}
+
 /// Whether a stream's server answered for it.
 pub(crate) fn stream_state(status: StreamStatus) -> StreamState {
     match status {
@@ -1077,6 +1130,42 @@ mod tests {
         let p = plan(&pr, &scan(true, &["10.0.0.0/24"]), &[observe(&d, &["s1"])]);
         assert_eq!(kinds(&p), vec![EventKind::StreamChanged]);
         assert_eq!(p.seen[0].write_stream, vec![true]);
+    }
+
+    #[test]
+    fn capabilities_compare_only_what_both_asked() {
+        use crate::model::Capabilities;
+        use crate::model::capabilities::{OnvifServices, Talkback};
+        let talk = |yes: bool| Talkback {
+            supported: yes,
+            url: "rtsp://c/".into(),
+            codec: None,
+            sample_rate: None,
+            channels: None,
+            evidence: String::new(),
+            audio_outputs: None,
+        };
+        let listed = |s: &[&str]| OnvifServices {
+            profiles: vec![],
+            services: s.iter().map(|x| x.to_string()).collect(),
+        };
+        let a = Capabilities {
+            talkback: Some(talk(true)),
+            onvif: Some(listed(&["device", "events", "ptz"])),
+            ..Capabilities::default()
+        };
+        assert_eq!(capability_change(&a, &a), None);
+        // Not asked this time: nothing to say.
+        assert_eq!(capability_change(&a, &Capabilities::default()), None);
+        let b = Capabilities {
+            talkback: Some(talk(false)),
+            onvif: Some(listed(&["device", "ptz"])),
+            ..Capabilities::default()
+        };
+        let d = capability_change(&a, &b).unwrap();
+        assert_eq!(d["what"], json!(["talkback", "events"]));
+        assert_eq!(d["before"]["events"], json!(true));
+        assert_eq!(d["after"]["talkback"], json!(false));
     }
 
     #[test]

@@ -447,7 +447,76 @@ mod tests {
         scans_devices_events_and_diff_round_trip,
         an_address_only_device_gains_its_mac_and_an_interrupted_scan_keeps_states,
         prune_keeps_the_file_bounded,
+        a_camera_that_lost_ptz_after_a_firmware_change_is_news,
     );
+
+    /// What a device can do is kept with its description; a complete scan that finds PTZ gone
+    /// (the ONVIF services listed both times) is one `capabilities_changed`, an interrupted one
+    /// none, and a scan whose ONVIF login failed (no services listed) says nothing of PTZ.
+    fn a_camera_that_lost_ptz_after_a_firmware_change_is_news(engine: Engine) {
+        use crate::model::capabilities::{OnvifServices, Ptz, Talkback};
+        let db = TestDb::new(engine);
+        let mut s = db.open();
+        let with = |ptz: bool, listed: bool| {
+            let mut c = camera("aa:bb:cc:00:00:07", "10.0.0.7", 1920);
+            c.capabilities.talkback = Some(Talkback {
+                supported: true,
+                url: c.streams[0].url.clone(),
+                codec: Some("pcmu".into()),
+                sample_rate: Some(8000),
+                channels: None,
+                evidence: "sendonly audio section".into(),
+                audio_outputs: None,
+            });
+            if listed {
+                let mut services = vec!["device".to_string(), "media".to_string()];
+                if ptz {
+                    services.push("ptz".into());
+                }
+                c.capabilities.onvif = Some(OnvifServices {
+                    profiles: vec!["S".into()],
+                    services,
+                });
+            }
+            if ptz {
+                c.capabilities.ptz = Some(Ptz {
+                    nodes: 1,
+                    ..Ptz::default()
+                });
+            }
+            c
+        };
+        s.record_scan(&scan(1, true), &report(vec![with(true, true)]), &[])
+            .unwrap();
+        let stored = s.device("mac:aa:bb:cc:00:00:07", None).unwrap().unwrap();
+        let id = stored.summary.id;
+        // The ONVIF login failed this time: nothing to compare, nothing said.
+        let r = s
+            .record_scan(&scan(2, true), &report(vec![with(false, false)]), &[])
+            .unwrap();
+        assert!(r.events.is_empty(), "{:?}", r.events);
+        // Back with PTZ (scan 3), then an interrupted scan without it: no event.
+        s.record_scan(&scan(3, true), &report(vec![with(true, true)]), &[])
+            .unwrap();
+        let r = s
+            .record_scan(&scan(4, false), &report(vec![with(false, true)]), &[])
+            .unwrap();
+        assert!(r.events.is_empty(), "{:?}", r.events);
+        // New firmware, no PTZ service: news, once.
+        let r = s
+            .record_scan(&scan(5, true), &report(vec![with(false, true)]), &[])
+            .unwrap();
+        assert_eq!(kinds(&r), [EventKind::CapabilitiesChanged]);
+        let e = &r.events[0];
+        assert_eq!(e.device_id, id);
+        assert_eq!(e.detail["what"], serde_json::json!(["ptz"]));
+        assert_eq!(e.detail["before"]["ptz"], serde_json::json!(true));
+        assert_eq!(e.detail["after"]["ptz"], serde_json::json!(false));
+        let r = s
+            .record_scan(&scan(6, true), &report(vec![with(false, true)]), &[])
+            .unwrap();
+        assert!(r.events.is_empty(), "{:?}", r.events);
+    }
 
     /// A long scan records each device as it becomes final: they are in the inventory (with
     /// their events) while the scan runs, the scan incomplete; its end adds what it judged, and

@@ -9,11 +9,13 @@ use std::net::IpAddr;
 use crate::store::db::{self, Conn, OptionalExtension, params};
 
 use super::derive::{
-    Facts, ObsStream, Observed, Plan, PriorDevice, PriorStream, Who, plan, stream_state,
+    Facts, ObsStream, Observed, Plan, Planned, PriorDevice, PriorStream, Who, capability_change,
+    plan, stream_state,
 };
 use super::{Recorded, ScanInfo};
 use crate::model::Credential;
 use crate::model::{Device, Report, Stream, StreamStatus};
+use crate::store::EventKind;
 use crate::store::columns::{
     clean_url, compact_json, cred_hash, device_state_str, join_ports, measured_text, method_name,
     millis, parse_auth, parse_state, parse_status, percent_decode, rfc3339, split_ports,
@@ -356,13 +358,27 @@ pub(crate) fn record(
     let devices = merge_observations(&report.devices);
     let obs = observe(&devices, key, creds);
     let (prior, _) = load_prior(tx, &scan.site)?;
-    let plan = plan(&prior, scan, &obs);
+    let mut plan = plan(&prior, scan, &obs);
     let mut ids = Vec::with_capacity(obs.len());
     let mut texts = Texts::new();
+    let mut changed_capabilities = Vec::new();
     for (o, seen) in obs.iter().zip(&plan.seen) {
         let prior = seen.prior.map(|i| &prior[i]);
         let id = write_device(tx, now, &scan.site, o, prior, &seen.ports, &mut texts)?;
         ids.push(id);
+        // What the device can do, against its stored description (complete scans only: an
+        // analysis cut short proves nothing).
+        if let (Some(pi), true) = (seen.prior, scan.complete)
+            && let Some(before) = crate::store::reports::capabilities(tx, id)?
+            && let Some(detail) = capability_change(&before, &o.device.capabilities)
+        {
+            changed_capabilities.push(Planned {
+                who: Who::Prior(pi),
+                kind: EventKind::CapabilitiesChanged,
+                stream_url: None,
+                detail,
+            });
+        }
         crate::store::reports::write(tx, id, scan_id, scan.complete, o.device)?;
         let mut snap = Vec::with_capacity(o.streams.len());
         for ((s, &write), &ps) in o
@@ -422,6 +438,7 @@ pub(crate) fn record(
             .execute(params![id, now])?;
         }
     }
+    plan.events.extend(changed_capabilities);
     let events = write_events(tx, scan_id, &scan.site, now, &plan, &prior, &ids)?;
     count_scan(tx, scan_id, row, (obs.len(), events.len()))?;
     let (new, gone, changed) = plan.counts();
