@@ -20,9 +20,11 @@ fuzz_target!(|data: &[u8]| {
     let _ = onvif_caps::event_capabilities(&xml);
     let topics = onvif_caps::event_topics(&xml);
     assert!(topics.len() <= onvif_caps::MAX_TOPICS);
-    assert!(topics
-        .iter()
-        .all(|t| t.split('/').count() <= onvif_caps::MAX_TOPIC_DEPTH));
+    assert!(
+        topics
+            .iter()
+            .all(|t| t.split('/').count() <= onvif_caps::MAX_TOPIC_DEPTH)
+    );
     let _ = soap::capability_xaddr(&xml, "PTZ");
     let scopes: Vec<String> = xml.split_whitespace().map(str::to_string).collect();
     assert!(onvif_caps::profiles_from_scopes(&scopes).len() <= 7);

@@ -110,7 +110,7 @@ pub fn unfit_for_detection(s: &Stream) -> Option<String> {
 }
 
 /// The sub stream when it suits detection, else `None` (the main stream does both roles).
-pub fn detecting_sub<'a>(sub: Option<&'a Stream>) -> Option<&'a Stream> {
+pub fn detecting_sub(sub: Option<&Stream>) -> Option<&Stream> {
     sub.filter(|s| unfit_for_detection(s).is_none())
 }
 

@@ -14,6 +14,7 @@ pub(crate) fn padded_text(v: &[u8]) -> Option<String> {
 
 pub mod arp;
 pub mod auth;
+pub mod backchannel;
 pub mod bits;
 pub mod bosch;
 pub mod dhip;

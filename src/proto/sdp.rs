@@ -50,6 +50,20 @@ pub struct MediaDescription {
     pub bandwidth_kbps: Option<u32>,
     /// `a=control:`.
     pub control: Option<String>,
+    /// The section's own `a=sendonly`, `a=recvonly`, `a=sendrecv` or `a=inactive` (RFC 8866
+    /// §6.7; the last one given wins), `None` when it names none. An RTSP server's SDP says it
+    /// from the client's side: the ONVIF backchannel, media the client sends, is `a=sendonly`
+    /// (ONVIF Streaming Specification, 5.3.2 "Connection setup for a bi-directional connection").
+    pub direction: Option<Direction>,
+}
+
+/// A media section's direction attribute (RFC 8866 §6.7.1-6.7.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    SendOnly,
+    RecvOnly,
+    SendRecv,
+    Inactive,
 }
 
 /// A departure from RFC 8866 this reader stepped over. Each names a failure class seen on real
@@ -414,6 +428,10 @@ fn parse_attribute(sd: &mut SessionDescription, formats: Option<&mut Formats>, v
             }
         }
         "control" => m.control = Some(clip(arg)),
+        "sendonly" => m.direction = Some(Direction::SendOnly),
+        "recvonly" => m.direction = Some(Direction::RecvOnly),
+        "sendrecv" => m.direction = Some(Direction::SendRecv),
+        "inactive" => m.direction = Some(Direction::Inactive),
         _ => {}
     }
 }

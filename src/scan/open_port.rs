@@ -127,6 +127,15 @@ pub async fn analyze_port(
             }];
             events.extend(f.logins.map(|l| logins_event(ip, l)));
             events.extend(found_events(ip, port, f.streams, f.failures));
+            if let Some(talkback) = f.talkback {
+                events.push(Event::Capabilities {
+                    ip,
+                    capabilities: Box::new(crate::model::Capabilities {
+                        talkback: Some(talkback),
+                        ..Default::default()
+                    }),
+                });
+            }
             events.extend(http.into_iter().flatten());
             events
         }

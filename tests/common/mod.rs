@@ -37,6 +37,7 @@
 //! | fleet_security | 127.0.10.1-10 |
 //! | secrets | 127.0.40.1-2 |
 //! | table | 127.0.11.1-14 |
+//! | talkback | 127.0.12.1-2 |
 //! | login_schemes | 127.0.43.21-29 |
 //!
 //! A new file takes a block of its own (127.0.N.x for N from 4 up). Servers bound to port 0 and

@@ -35,6 +35,7 @@ use crate::error::{AnalyzeError, NetError};
 use crate::model::{AuthScheme, Protocol, Service, Stream, StreamStatus};
 use crate::net::rtsp::{Reply, RtspClient, url};
 
+mod backchannel;
 mod channels;
 mod find;
 pub mod keyframe;
@@ -52,6 +53,9 @@ pub struct RtspFindings {
     pub service: Service,
     pub streams: Vec<Stream>,
     pub failures: Vec<AnalyzeError>,
+    /// Whether the port's main stream has an ONVIF audio backchannel ([`backchannel`]); `None`
+    /// when no stream opened or the answer said nothing about it (the failure says why).
+    pub talkback: Option<crate::model::capabilities::Talkback>,
     /// The login schemes the port's challenges offered and the one camscan logged in with
     /// (service `rtsp://ip:port`); `None` when nothing asked for a login.
     pub logins: Option<crate::model::capabilities::LoginSchemes>,
@@ -209,10 +213,13 @@ pub async fn analyze(
     } else if let Some(s) = streams.iter().find(|s| s.auth != AuthScheme::None) {
         service.auth = s.auth;
     }
+    // 5. Talk-back: one more DESCRIBE of the main stream, with the credential that opened it.
+    let talkback = backchannel::talkback(addr, &streams, settings, &mut failures).await;
     RtspFindings {
         service,
         streams,
         failures,
+        talkback,
         logins,
     }
 }
