@@ -135,6 +135,32 @@ fn json_inventory_of_the_loopback_lab() {
         2,
         "no stream invented beyond the two mounts"
     );
+    // What it can do: the main stream records, the 640x360 15 fps sub stream detects; both play
+    // in any browser (H.264); GStreamer's plain server has no talk-back and says so (551).
+    let caps = cam.capabilities.as_ref().expect("a capability sheet");
+    assert_eq!(caps.version, 1);
+    let roles = caps.roles.as_ref().unwrap();
+    assert_eq!(roles.record.as_ref().unwrap().url, main.url);
+    assert_eq!(roles.detect.as_ref().unwrap().url, sub.url);
+    assert!(
+        roles
+            .detect
+            .as_ref()
+            .unwrap()
+            .reason
+            .starts_with("the sub stream (640x360"),
+        "{roles:?}"
+    );
+    assert!(
+        caps.playback.len() == 2 && caps.playback.iter().all(|p| p.browsers == "everywhere"),
+        "{:?}",
+        caps.playback
+    );
+    let talk = caps.talkback.as_ref().unwrap();
+    assert_eq!(
+        (talk.supported, talk.evidence.as_str()),
+        (false, "551 Option not supported")
+    );
 
     // Camera 2: H.265 + PCMA and MJPEG on 8554.
     let cam = report.device("127.0.0.12");
@@ -154,6 +180,16 @@ fn json_inventory_of_the_loopback_lab() {
     assert_eq!(s2.video.as_ref().unwrap().codec, "mjpeg");
     assert!(s2.audio.is_none());
     assert_eq!(cam.streams.len(), 2);
+    // H.265 plays only where the browser decodes it; Motion JPEG over RTSP in none.
+    let caps = cam.capabilities.as_ref().unwrap();
+    let browsers = |url: &str| {
+        caps.playback
+            .iter()
+            .find(|p| p.url == url)
+            .map(|p| p.browsers.as_str())
+    };
+    assert_eq!(browsers(&s1.url), Some("some"));
+    assert_eq!(browsers(&s2.url), Some("none"));
 
     // Camera 3: Digest auth is a finding, not an error.
     let cam = report.device("127.0.0.13");

@@ -40,6 +40,101 @@ pub struct Device {
     pub mac_vendor: Option<String>,
     /// The MAC is locally administered (randomised): no maker.
     pub mac_randomized: bool,
+    /// What the device can do; absent when nothing was learned.
+    #[serde(default)]
+    pub capabilities: Option<Capabilities>,
+}
+
+/// The `capabilities` object (its own `version`, 1).
+#[derive(Debug, Deserialize)]
+pub struct Capabilities {
+    pub version: u32,
+    pub talkback: Option<Talkback>,
+    pub ptz: Option<Ptz>,
+    pub events: Option<Events>,
+    pub onvif: Option<OnvifServices>,
+    #[serde(default)]
+    pub logins: Vec<LoginSchemes>,
+    pub roles: Option<Roles>,
+    #[serde(default)]
+    pub playback: Vec<Playback>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Talkback {
+    pub supported: bool,
+    pub url: String,
+    pub codec: Option<String>,
+    pub sample_rate: Option<u32>,
+    pub channels: Option<u16>,
+    pub evidence: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Ptz {
+    pub nodes: u32,
+    pub absolute: bool,
+    pub relative: bool,
+    pub continuous: bool,
+    pub fov_relative: bool,
+    #[serde(default)]
+    pub spaces: Vec<String>,
+    pub presets: Option<u32>,
+    pub home: bool,
+    pub move_status: Option<bool>,
+    pub default_relative_space: Option<String>,
+    pub autotracking: Readiness,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Readiness {
+    pub ready: bool,
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Events {
+    pub pull_point: Option<bool>,
+    pub subscription_policy: Option<bool>,
+    #[serde(default)]
+    pub topics: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OnvifServices {
+    #[serde(default)]
+    pub profiles: Vec<String>,
+    #[serde(default)]
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginSchemes {
+    pub service: String,
+    pub offered: Vec<String>,
+    pub used: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Roles {
+    pub record: Option<Role>,
+    pub detect: Option<Role>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Role {
+    pub url: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Playback {
+    pub url: String,
+    /// `everywhere`, `some`, `none`.
+    pub browsers: String,
+    #[serde(default)]
+    pub via: Vec<String>,
+    pub reason: String,
 }
 
 #[derive(Debug, Deserialize)]
