@@ -311,10 +311,7 @@ pub fn report() -> Report {
 
 /// Stream roles and browser playback, as the registry derives them when a scan ends.
 fn derive_roles(report: &mut Report) {
-    for d in &mut report.devices {
-        d.capabilities.roles = roles::roles(&d.streams);
-        d.capabilities.playback = d.streams.iter().filter_map(roles::playback).collect();
-    }
+    report.devices.iter_mut().for_each(roles::derive);
 }
 
 /// A PTZ camera Frigate can autotrack with, with motion events (the door camera of

@@ -185,6 +185,13 @@ pub fn roles(streams: &[Stream]) -> Option<StreamRoles> {
     })
 }
 
+/// Set `d`'s stream roles and browser playback from its streams (the registry when a scan ends,
+/// and whoever changes a report's streams afterwards).
+pub fn derive(d: &mut super::Device) {
+    d.capabilities.roles = roles(&d.streams);
+    d.capabilities.playback = d.streams.iter().filter_map(playback).collect();
+}
+
 /// How a browser plays `s` (see the module docs); `None` for a stream that did not open or is an
 /// alias of another.
 pub fn playback(s: &Stream) -> Option<Playback> {

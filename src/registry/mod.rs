@@ -669,12 +669,7 @@ fn finish(mut d: Device, lookup: Option<MacLookup>, rules: Option<NameRules>) ->
     if let Some(rules) = rules {
         serial_from_mac(&mut d, rules);
     }
-    d.capabilities.roles = crate::model::roles::roles(&d.streams);
-    d.capabilities.playback = d
-        .streams
-        .iter()
-        .filter_map(crate::model::roles::playback)
-        .collect();
+    crate::model::roles::derive(&mut d);
     // An RTSP server on a LAN is a camera, NVR or video server: exactly what users look for.
     d.is_camera = d.is_camera
         || !d.streams.is_empty()

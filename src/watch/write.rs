@@ -197,6 +197,8 @@ pub(crate) fn steady(prev: Report, mut now: Report) -> Report {
                 *s = ps.clone();
             }
         }
+        // The roles' reasons name the streams' rates: from the streams kept.
+        crate::model::roles::derive(d);
         // How a port's paths were walked is this scan's account, like a stream's measures: a
         // rescan that found the same paths by what worked last time tells it differently.
         for s in &mut d.services {

@@ -941,8 +941,8 @@
           panel("Events", `${d.events.length}`, el("div", { class: "body flush" }, d.events.length ? events : el("div", { class: "empty" }, "No events."), d.events.length ? null : events))),
         el("div", { class: "stack" },
           panel("Snapshot", null, el("div", { class: "body" }, snapshot(d.id))),
-          panel("Capabilities", "what it can do", el("div", { class: "body", id: "device-capabilities" }, capabilities(d.capabilities))),
-          panel("Identity", null, el("div", { class: "body" }, identity(d))))));
+          panel("Identity", null, el("div", { class: "body" }, identity(d))),
+          panel("Capabilities", "what it can do", el("div", { class: "body", id: "device-capabilities" }, capabilities(d.capabilities))))));
     ready("device");
   }
 
