@@ -184,6 +184,7 @@ fn firmware_scan(store: &mut Store, i: u32, k: usize) -> Vec<i64> {
         finished_at: String::new(),
         complete: true,
         targets: vec![target.clone()],
+        plan: None,
         devices: vec![d],
     };
     let info = ScanInfo {

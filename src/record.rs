@@ -271,6 +271,7 @@ impl Live {
                 finished_at: now,
                 complete: false,
                 targets: cfg.targets.clone(),
+                plan: None,
                 devices: Vec::new(),
             },
             &cfg.site,
@@ -314,6 +315,7 @@ impl Live {
                         finished_at: info.finished_at.clone(),
                         complete: false,
                         targets: info.targets.clone(),
+                        plan: None,
                         devices,
                     };
                     match store.lock().record_part(scan_id, &info, &part, &creds) {

@@ -77,6 +77,7 @@ fn report(devices: Vec<Device>) -> Report {
         finished_at: String::new(),
         complete: true,
         targets: vec![],
+        plan: None,
         devices,
     }
 }

@@ -185,6 +185,7 @@ pub fn report(n: u32, round: u32) -> Report {
         complete: true,
 
         targets: vec!["10.20.0.0/16".into()],
+        plan: None,
         devices,
     }
 }

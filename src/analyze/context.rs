@@ -489,6 +489,7 @@ mod tests {
             finished_at: String::new(),
             complete: true,
             targets: vec![],
+            plan: None,
             devices: vec![d, Device::new("198.18.0.22".parse().unwrap())],
         };
         let creds = [

@@ -318,6 +318,7 @@ mod tests {
             finished_at: String::new(),
             complete: true,
             targets: vec![],
+            plan: None,
             devices: vec![d],
         };
         let mut auth = AuthSettings {

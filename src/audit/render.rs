@@ -345,6 +345,7 @@ mod tests {
             finished_at: "2026-11-25T08:00:04Z".into(),
             complete: true,
             targets: vec!["198.18.0.0/24".into()],
+            plan: None,
             devices,
         };
         AuditReport::new(report, "scan", &Context::default(), None)

@@ -608,6 +608,7 @@ mod tests {
             finished_at: "2026-11-25T08:00:04Z".into(),
             complete: true,
             targets: vec!["10.0.0.0/24".into()],
+            plan: None,
             devices,
         };
         let ctx = Context {

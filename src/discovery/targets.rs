@@ -110,6 +110,11 @@ impl TargetSet {
         self.ranges.is_empty()
     }
 
+    /// The merged ranges, in order (what the scan plan reports).
+    pub fn ranges(&self) -> &[AddrRange] {
+        &self.ranges
+    }
+
     /// Split into the addresses inside `nets` and those outside, keeping host names.
     pub fn split(&self, nets: &[AddrRange]) -> (TargetSet, TargetSet) {
         let nets = merge(nets.to_vec());

@@ -4,30 +4,7 @@
 
 use std::net::Ipv4Addr;
 
-/// `CAP_NET_ADMIN` (linux/capability.h): interface and multicast routing settings.
-pub const CAP_NET_ADMIN: u32 = 12;
-/// `CAP_NET_RAW` (linux/capability.h): `AF_PACKET` sockets, which raw ARP needs.
-pub const CAP_NET_RAW: u32 = 13;
-
-/// The effective capability set from `/proc/self/status` (`CapEff:` followed by 16 hex digits,
-/// proc(5)); `None` when the line is missing or not hex.
-pub fn cap_eff(status: &str) -> Option<u64> {
-    status.lines().find_map(|line| {
-        let value = line.strip_prefix("CapEff:")?;
-        u64::from_str_radix(value.trim(), 16).ok()
-    })
-}
-
-/// The effective user id from `/proc/self/status` (`Uid:` real, effective, saved, filesystem).
-pub fn euid(status: &str) -> Option<u32> {
-    let ids = status.lines().find_map(|l| l.strip_prefix("Uid:"))?;
-    ids.split_whitespace().nth(1)?.parse().ok()
-}
-
-/// Whether capability number `cap` is in `mask`.
-pub fn has_cap(mask: u64, cap: u32) -> bool {
-    cap < 64 && mask & (1 << cap) != 0
-}
+pub use crate::net::host::{CAP_NET_ADMIN, CAP_NET_RAW, cap_eff, euid, has_cap};
 
 /// One line of `/proc/net/route`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -303,6 +303,7 @@ pub fn report() -> Report {
         finished_at: "2026-01-01T00:00:02Z".into(),
         complete: true,
         targets: vec!["198.18.0.0/24".into()],
+        plan: None,
         devices: vec![camera, web, hostile, odd],
     };
     derive_roles(&mut report);

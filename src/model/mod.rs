@@ -11,6 +11,7 @@ pub mod addr;
 pub mod capabilities;
 mod credential;
 pub mod known;
+pub mod plan;
 mod rank;
 pub mod roles;
 pub mod sync;
@@ -35,6 +36,11 @@ pub struct Report {
     pub complete: bool,
     /// The target specifications as the user gave them.
     pub targets: Vec<String>,
+    /// What the scan decided before it sent anything (interfaces, ranges, discovery methods,
+    /// ports, the estimate and the warnings); absent in reports of older versions and in reports
+    /// rebuilt from the inventory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<plan::Plan>,
     pub devices: Vec<Device>,
 }
 

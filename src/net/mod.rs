@@ -314,6 +314,7 @@ mod tests {
     }
 }
 
+pub mod host;
 pub mod http;
 pub mod interfaces;
 pub mod packet;

@@ -26,6 +26,7 @@
 
 pub mod collect;
 pub mod dispatch;
+pub mod forecast;
 pub mod open_port;
 pub mod output;
 pub mod plan;
@@ -107,6 +108,9 @@ pub async fn find(
     on_final: Option<OnFinal<'_>>,
 ) -> Result<Scanned, Error> {
     let plan = ScanPlan::build(cfg).await?;
+    if progress {
+        output::print_plan(&plan.summary);
+    }
     if let Some(names) = &plan.names {
         names.seed(dns);
     }
@@ -171,6 +175,7 @@ pub async fn pipeline(
     crate::timing::start();
     let started_at = plan.started_at;
     let target_specs = plan.target_specs.clone();
+    let summary = plan.summary.clone();
     let auth = ctx.auth.clone();
     let mut registry = Registry::new(plan.set.hostnames().clone())
         .with_mac_lookup(crate::discovery::camera_macs::facts)
@@ -233,6 +238,7 @@ pub async fn pipeline(
         finished_at: jiff::Timestamp::now().to_string(),
         complete: outcome == Outcome::Complete,
         targets: target_specs,
+        plan: Some(summary),
         devices: registry.devices(),
     };
     log_summary(&stats, &report, started);

@@ -109,6 +109,15 @@ impl NdjsonStream {
 /// The progress bar drawn on stderr now, if any: logs are written around it.
 static BAR: std::sync::Mutex<Option<indicatif::ProgressBar>> = std::sync::Mutex::new(None);
 
+/// The scan plan on stderr, before anything is sent: its line and one per warning
+/// ([`crate::model::plan::Plan::lines`]). Not with `--quiet`.
+pub fn print_plan(plan: &crate::model::plan::Plan) {
+    let mut err = io::stderr().lock();
+    for line in plan.lines() {
+        let _ = writeln!(err, "{}", crate::sanitize::terminal(&line));
+    }
+}
+
 /// Run `write` (a log line to stderr) with the progress bar, if one is drawn, taken off its line
 /// and drawn again after: a log never lands in the middle of the bar's line.
 pub fn around_progress<R>(write: impl FnOnce() -> R) -> R {

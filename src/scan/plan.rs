@@ -16,6 +16,7 @@ use crate::config::ScanConfig;
 use crate::discovery::targets::{self, LARGE_LIMIT};
 use crate::discovery::{DiscoveryMethod, Links};
 use crate::error::Error;
+use crate::net::host::HostFacts;
 use crate::net::interfaces::LocalNet;
 use crate::probe::ProbeSettings;
 
@@ -40,6 +41,8 @@ pub struct ScanPlan {
     /// Reverse DNS of every device found (`None` with `--no-dns`); seed it with what the inventory
     /// remembers ([`crate::net::rdns::Resolver::seed`]) before the pipeline runs.
     pub names: Option<Arc<crate::net::rdns::Resolver>>,
+    /// The plan as the report and stderr show it, warnings included ([`super::forecast`]).
+    pub summary: crate::model::plan::Plan,
 }
 
 impl ScanPlan {
@@ -69,6 +72,24 @@ impl ScanPlan {
         }
         let links = Links::of(&locals, &set);
         let concurrency = concurrency(cfg.concurrency);
+        let probe = ProbeSettings {
+            connect_timeout: cfg.connect_timeout,
+            concurrency,
+            per_host: cfg.per_host,
+            retries: cfg.retries,
+        };
+        let host = HostFacts::gather(&locals);
+        let summary = super::forecast::plan(&super::forecast::Inputs {
+            set: &set,
+            locals: &locals,
+            links: &links,
+            methods: &cfg.discovery,
+            ports: &cfg.ports,
+            probe: &probe,
+            discovery_wait: cfg.discovery_wait,
+            raw: crate::net::host::raw_sockets(host.status.as_deref()),
+            host: crate::net::host::warnings(&host, &locals),
+        });
         tracing::info!(
             addresses = %set.len(),
             ports = cfg.ports.len(),
@@ -79,12 +100,7 @@ impl ScanPlan {
             started_at,
             target_specs,
             set,
-            probe: ProbeSettings {
-                connect_timeout: cfg.connect_timeout,
-                concurrency,
-                per_host: cfg.per_host,
-                retries: cfg.retries,
-            },
+            probe,
             ports: cfg.ports.clone(),
             methods: cfg.discovery.clone(),
             discovery_wait: cfg.discovery_wait,
@@ -93,6 +109,7 @@ impl ScanPlan {
             names: cfg
                 .dns
                 .then(|| Arc::new(crate::net::rdns::Resolver::default())),
+            summary,
         })
     }
 }

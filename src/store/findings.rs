@@ -644,6 +644,7 @@ mod tests {
             finished_at: now,
             complete: true,
             targets: vec!["10.0.0.0/24".into()],
+            plan: None,
             devices: vec![],
         };
         for (ip, mac) in [

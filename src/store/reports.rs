@@ -159,6 +159,7 @@ pub(crate) fn report(conn: &Conn, devices: Vec<Device>) -> super::db::Result<Rep
         finished_at: finished,
         complete,
         targets,
+        plan: None,
         devices,
     })
 }

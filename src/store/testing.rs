@@ -149,6 +149,7 @@ pub(crate) fn report(devices: Vec<Device>) -> Report {
         complete: true,
 
         targets: vec![],
+        plan: None,
         devices,
     }
 }

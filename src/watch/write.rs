@@ -311,6 +311,7 @@ mod tests {
             finished_at: at.into(),
             complete: true,
             targets: vec!["10.0.0.0/24".into()],
+            plan: None,
             devices: vec![d],
         }
     }

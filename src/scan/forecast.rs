@@ -1,0 +1,442 @@
+//! The scan plan as the report and stderr show it ([`crate::model::plan::Plan`]): made from what
+//! [`super::plan`] decided (targets, interfaces, methods, ports, pool) and what the machine says of
+//! itself ([`crate::net::host`]), before anything is sent. Pure: every rule here is a function of
+//! its inputs, tested on fixed ones.
+//!
+//! The estimate is a model, not a measurement, and says which: the port probes make `addresses x
+//! ports` connects, `concurrency` at a time (fewer when few hosts: at most `per_host` to one). A
+//! closed port answers at once (a RST within a round trip on a LAN), a filtered one costs the whole
+//! connect deadline; so the probes take from about nothing to `ceil(connects / parallel) x
+//! connect timeout`. Beside them the discovery stages listen for `--discovery-wait`, after ARP's
+//! sweep (raw: 150 + 350 ms; unprivileged: 800 ms a chunk of 512 addresses, `discovery/arp.rs`).
+//! What analysing each open port costs (logins, stream checks) is not in it.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use crate::discovery::arp::{CHUNK, DEFAULT_WAIT, RAW_FIRST_WAIT, RAW_WAIT};
+use crate::discovery::targets::{AddrRange, TargetSet};
+use crate::discovery::{DiscoveryMethod, Links};
+use crate::model::addr::from_u128;
+use crate::model::plan::{Estimate, Plan, PlanInterface, PlanMethod, PlanRange, Warning};
+use crate::net::interfaces::LocalNet;
+use crate::probe::ProbeSettings;
+
+/// A worst case longer than this earns the `large-range` warning.
+pub const LARGE_RANGE: Duration = Duration::from_secs(5 * 60);
+
+/// Why a multicast or broadcast method cannot run: it reaches only attached networks.
+const NOT_ATTACHED: &str = "no target on an attached network";
+
+/// What the plan is made of.
+pub struct Inputs<'a> {
+    pub set: &'a TargetSet,
+    pub locals: &'a [LocalNet],
+    pub links: &'a Links,
+    pub methods: &'a [DiscoveryMethod],
+    pub ports: &'a [u16],
+    pub probe: &'a ProbeSettings,
+    pub discovery_wait: Duration,
+    /// Whether raw sockets are allowed ([`crate::net::host::raw_sockets`]); `None`: unknown.
+    pub raw: Option<bool>,
+    /// What [`crate::net::host::warnings`] said of where camscan runs.
+    pub host: Vec<Warning>,
+}
+
+/// The plan of `i`.
+pub fn plan(i: &Inputs) -> Plan {
+    let attached: Vec<&LocalNet> = i
+        .locals
+        .iter()
+        .filter(|n| !n.loopback && n.mac.is_some())
+        .collect();
+    let net_of = |n: &LocalNet| AddrRange::ipv4_net(n.network(), n.prefix);
+    let interfaces: Vec<PlanInterface> = attached
+        .iter()
+        .filter(|n| !i.set.split(&[net_of(n)]).0.is_empty())
+        .map(|n| PlanInterface {
+            name: n.interface.clone(),
+            address: n.ip.to_string(),
+            subnet: n.cidr(),
+        })
+        .collect();
+    let ranges: Vec<PlanRange> = i
+        .set
+        .ranges()
+        .iter()
+        .map(|r| PlanRange {
+            first: from_u128(r.v6, r.start).to_string(),
+            last: from_u128(r.v6, r.end).to_string(),
+            addresses: u64::try_from(r.size()).unwrap_or(u64::MAX),
+            interface: attached
+                .iter()
+                .find(|n| net_of(n).covers(r))
+                .map(|n| n.interface.clone()),
+        })
+        .collect();
+    let on_link = !i.set.split(&i.links.on_link).0.is_empty();
+    let multicast = !i.links.multicast.is_empty();
+    let mut methods: Vec<DiscoveryMethod> = i.methods.to_vec();
+    methods.sort();
+    methods.dedup();
+    let discovery: Vec<PlanMethod> = methods
+        .iter()
+        .map(|&method| {
+            let (runs, note) = match method {
+                DiscoveryMethod::Port => (true, None),
+                DiscoveryMethod::Arp if !on_link => (false, Some(NOT_ATTACHED.to_string())),
+                DiscoveryMethod::Arp => (
+                    true,
+                    Some(match i.raw {
+                        Some(true) => "raw".to_string(),
+                        _ => "unprivileged".to_string(),
+                    }),
+                ),
+                _ if !multicast => (false, Some(NOT_ATTACHED.to_string())),
+                _ => (true, None),
+            };
+            PlanMethod { method, runs, note }
+        })
+        .collect();
+    let addresses = u64::try_from(i.set.len()).unwrap_or(u64::MAX);
+    let estimate = estimate(i, addresses, &discovery);
+    let mut warnings = i.host.clone();
+    warnings.extend(scan_warnings(i, &discovery, &estimate));
+    Plan {
+        interfaces,
+        ranges,
+        addresses,
+        ports: i.ports.to_vec(),
+        discovery,
+        concurrency: i.probe.concurrency as u64,
+        per_host: i.probe.per_host as u64,
+        connect_timeout_ms: u64::try_from(i.probe.connect_timeout.as_millis()).unwrap_or(u64::MAX),
+        retries: i.probe.retries,
+        estimate,
+        warnings,
+    }
+}
+
+/// The estimate of the module docs.
+fn estimate(i: &Inputs, addresses: u64, discovery: &[PlanMethod]) -> Estimate {
+    let runs = |m: DiscoveryMethod| discovery.iter().any(|d| d.method == m && d.runs);
+    let probes = if runs(DiscoveryMethod::Port) {
+        addresses.saturating_mul(i.ports.len() as u64)
+    } else {
+        0
+    };
+    let parallel = (i.probe.concurrency as u64)
+        .min(addresses.saturating_mul(i.probe.per_host as u64))
+        .max(1);
+    let rounds = probes.div_ceil(parallel);
+    let slow = rounds as f64 * i.probe.connect_timeout.as_secs_f64();
+    let on_link: u64 = u64::try_from(i.set.split(&i.links.on_link).0.len()).unwrap_or(u64::MAX);
+    let arp = if !runs(DiscoveryMethod::Arp) {
+        0.0
+    } else if i.raw == Some(true) {
+        (RAW_FIRST_WAIT + RAW_WAIT).as_secs_f64()
+    } else {
+        on_link.div_ceil(CHUNK as u64) as f64 * DEFAULT_WAIT.as_secs_f64()
+    };
+    let listens = discovery
+        .iter()
+        .any(|d| d.runs && !matches!(d.method, DiscoveryMethod::Port | DiscoveryMethod::Arp));
+    let wait = if listens {
+        i.discovery_wait.as_secs_f64()
+    } else {
+        0.0
+    };
+    Estimate {
+        probes,
+        min_seconds: arp + wait,
+        max_seconds: arp + wait.max(slow),
+        model: format!(
+            "{probes} connects ({addresses} addresses x {} ports), {parallel} at a time: from \
+             about nothing when every port answers at once (closed ports refuse within a round \
+             trip on a LAN) to {rounds} rounds x {} ms connect timeout when every port is \
+             filtered; beside them the discovery window ({} ms), after ARP's sweep ({} ms); \
+             analysing open ports comes on top",
+            i.ports.len(),
+            i.probe.connect_timeout.as_millis(),
+            (wait * 1000.0).round(),
+            (arp * 1000.0).round(),
+        ),
+    }
+}
+
+/// The warnings of the scan itself: `no-raw-sockets`, `no-attached-interface`, `large-range`.
+fn scan_warnings(i: &Inputs, discovery: &[PlanMethod], estimate: &Estimate) -> Vec<Warning> {
+    let mut out = Vec::new();
+    let arp_runs = discovery
+        .iter()
+        .any(|d| d.method == DiscoveryMethod::Arp && d.runs);
+    if arp_runs && i.raw == Some(false) {
+        out.push(Warning::new(
+            "no-raw-sockets",
+            "not root and no CAP_NET_RAW: ARP falls back to a UDP poke and the kernel neighbour \
+             table (slower, and it misses hosts the kernel does not keep); `sudo setcap \
+             cap_net_raw,cap_net_admin+ep $(command -v camscan)` allows raw ARP",
+        ));
+    }
+    let not_attached: Vec<&str> = discovery
+        .iter()
+        .filter(|d| !d.runs && d.note.as_deref() == Some(NOT_ATTACHED))
+        .map(|d| d.method.name())
+        .collect();
+    let all_loopback =
+        i.set.ranges().iter().all(|r| {
+            from_u128(r.v6, r.start).is_loopback() && from_u128(r.v6, r.end).is_loopback()
+        });
+    if !not_attached.is_empty() && !all_loopback {
+        let hint = match i.set.iter().next() {
+            Some(IpAddr::V4(_)) | None => "",
+            Some(IpAddr::V6(_)) => " (IPv6 targets are probed, not discovered)",
+        };
+        out.push(Warning::new(
+            "no-attached-interface",
+            format!(
+                "no target is on a network this machine is attached to{hint}: {} do not cross \
+                 routers and are skipped; only the port probes reach the targets",
+                not_attached.join(", ")
+            ),
+        ));
+    }
+    if estimate.max_seconds > LARGE_RANGE.as_secs_f64() {
+        out.push(Warning::new(
+            "large-range",
+            format!(
+                "{} addresses x {} ports may take up to {} at {} connects at a time with a {} ms \
+                 connect timeout (when every port is filtered); narrow the targets or ports, or \
+                 raise --concurrency",
+                u64::try_from(i.set.len()).unwrap_or(u64::MAX),
+                i.ports.len(),
+                crate::model::plan::duration(estimate.max_seconds),
+                i.probe.concurrency,
+                i.probe.connect_timeout.as_millis()
+            ),
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::discovery::targets::{TargetSpec, parse_spec};
+
+    fn set(specs: &[&str]) -> TargetSet {
+        let ranges = specs
+            .iter()
+            .map(|s| match parse_spec(s).unwrap() {
+                TargetSpec::Range(r) => r,
+                TargetSpec::Host(_) => unreachable!(),
+            })
+            .collect();
+        TargetSet::new(ranges, Vec::new(), BTreeMap::new())
+    }
+
+    fn net(name: &str, ip: &str, prefix: u8) -> LocalNet {
+        LocalNet {
+            interface: name.into(),
+            ip: ip.parse().unwrap(),
+            prefix,
+            mac: (name != "lo").then(|| "02:00:00:00:00:01".into()),
+            loopback: name == "lo",
+            scan: false,
+            reason: None,
+        }
+    }
+
+    fn probe(concurrency: usize, timeout_ms: u64) -> ProbeSettings {
+        ProbeSettings {
+            connect_timeout: Duration::from_millis(timeout_ms),
+            concurrency,
+            per_host: 32,
+            retries: 1,
+        }
+    }
+
+    fn make(
+        targets: &[&str],
+        methods: &[DiscoveryMethod],
+        ports: &[u16],
+        p: ProbeSettings,
+        raw: Option<bool>,
+    ) -> Plan {
+        let locals = [net("lo", "127.0.0.1", 8), net("eth0", "198.18.0.1", 24)];
+        let s = set(targets);
+        let links = Links::of(&locals, &s);
+        plan(&Inputs {
+            set: &s,
+            locals: &locals,
+            links: &links,
+            methods,
+            ports,
+            probe: &p,
+            discovery_wait: Duration::from_millis(1500),
+            raw,
+            host: Vec::new(),
+        })
+    }
+
+    use DiscoveryMethod::{Arp, Onvif, Port, Ssdp};
+
+    #[test]
+    fn attached_subnet() {
+        let p = make(
+            &["198.18.0.0/24"],
+            &[Port, Arp, Onvif, Ssdp],
+            &[80, 554, 8554],
+            probe(256, 1000),
+            Some(true),
+        );
+        // A CIDR's network and broadcast addresses are not scanned.
+        assert_eq!(p.addresses, 254);
+        assert_eq!(p.interfaces.len(), 1);
+        assert_eq!(p.interfaces[0].subnet, "198.18.0.0/24");
+        assert_eq!(p.ranges[0].first, "198.18.0.1");
+        assert_eq!(p.ranges[0].last, "198.18.0.254");
+        assert_eq!(p.ranges[0].interface.as_deref(), Some("eth0"));
+        let runs: Vec<(&str, bool)> = p
+            .discovery
+            .iter()
+            .map(|d| (d.method.name(), d.runs))
+            .collect();
+        assert_eq!(
+            runs,
+            [
+                ("arp", true),
+                ("onvif", true),
+                ("ssdp", true),
+                ("port", true)
+            ]
+        );
+        assert_eq!(p.discovery[0].note.as_deref(), Some("raw"));
+        // 762 connects, 256 at a time: 3 rounds of 1 s at worst, beside the 1.5 s window, after
+        // raw ARP's 0.5 s.
+        assert_eq!(p.estimate.probes, 762);
+        assert!(
+            (p.estimate.min_seconds - 2.0).abs() < 1e-9,
+            "{:?}",
+            p.estimate
+        );
+        assert!(
+            (p.estimate.max_seconds - 3.5).abs() < 1e-9,
+            "{:?}",
+            p.estimate
+        );
+        assert!(
+            p.estimate.model.contains("3 rounds x 1000 ms"),
+            "{}",
+            p.estimate.model
+        );
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+    }
+
+    #[test]
+    fn unprivileged_arp_warns() {
+        let p = make(
+            &["198.18.0.0/24"],
+            &[Port, Arp],
+            &[554],
+            probe(256, 1000),
+            Some(false),
+        );
+        assert_eq!(p.discovery[0].note.as_deref(), Some("unprivileged"));
+        let codes: Vec<&str> = p.warnings.iter().map(|w| w.code.as_str()).collect();
+        assert_eq!(codes, ["no-raw-sockets"]);
+        // One chunk of 512: 0.8 s of neighbour-table wait.
+        assert!((p.estimate.min_seconds - 0.8).abs() < 1e-9);
+        // Unknown privileges: no warning.
+        assert!(
+            make(
+                &["198.18.0.0/24"],
+                &[Port, Arp],
+                &[554],
+                probe(256, 1000),
+                None
+            )
+            .warnings
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn routed_targets_skip_the_local_methods() {
+        let p = make(
+            &["10.1.0.0/24"],
+            &[Port, Arp, Onvif],
+            &[554],
+            probe(64, 1000),
+            Some(true),
+        );
+        assert!(p.interfaces.is_empty());
+        assert_eq!(p.ranges[0].interface, None);
+        let skipped: Vec<&str> = p
+            .discovery
+            .iter()
+            .filter(|d| !d.runs)
+            .map(|d| d.method.name())
+            .collect();
+        assert_eq!(skipped, ["arp", "onvif"]);
+        assert_eq!(p.warnings[0].code, "no-attached-interface");
+        assert!(
+            p.warnings[0].message.contains("arp, onvif"),
+            "{}",
+            p.warnings[0].message
+        );
+        // 254 connects, 64 at a time: 4 rounds.
+        assert!(
+            (p.estimate.max_seconds - 4.0).abs() < 1e-9,
+            "{:?}",
+            p.estimate
+        );
+        assert_eq!(p.estimate.min_seconds, 0.0);
+        // Loopback targets are no mistake: no warning.
+        let lo = make(
+            &["127.0.0.1"],
+            &[Port, Arp, Onvif],
+            &[554],
+            probe(64, 1000),
+            Some(true),
+        );
+        assert!(lo.warnings.is_empty(), "{:?}", lo.warnings);
+    }
+
+    #[test]
+    fn a_slash_16_is_large() {
+        let p = make(
+            &["10.1.0.0/16"],
+            &[Port],
+            &[80, 554, 8000, 8080, 8554],
+            probe(1024, 1000),
+            Some(true),
+        );
+        // 65534 x 5 = 327670 connects, 1024 at a time: 320 rounds of 1 s.
+        assert!(
+            (p.estimate.max_seconds - 320.0).abs() < 1e-9,
+            "{:?}",
+            p.estimate
+        );
+        assert_eq!(p.warnings.last().unwrap().code, "large-range");
+        assert!(
+            p.warnings.last().unwrap().message.contains("up to 5 min"),
+            "{}",
+            p.warnings.last().unwrap().message
+        );
+    }
+
+    #[test]
+    fn one_host_is_bounded_by_per_host() {
+        // 100 ports on one host, 32 at once to it: 4 rounds, not 1.
+        let ports: Vec<u16> = (1..=100).collect();
+        let p = make(&["10.1.0.5"], &[Port], &ports, probe(1024, 500), Some(true));
+        assert!(
+            (p.estimate.max_seconds - 2.0).abs() < 1e-9,
+            "{:?}",
+            p.estimate
+        );
+    }
+}
