@@ -95,6 +95,7 @@ fn check_shape(report: &Value) {
     }
     for name in [
         "privileges",
+        "container",
         "interfaces",
         "multicast_route",
         "open_files",

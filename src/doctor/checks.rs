@@ -30,6 +30,7 @@ pub fn all(args: &DoctorArgs) -> Vec<Check> {
     let (interfaces_check, planned) = interfaces(&file);
     let mut out = vec![
         privileges(),
+        container(),
         interfaces_check,
         multicast_route(&planned),
         open_files(&file),
@@ -99,6 +100,36 @@ fn privileges() -> Check {
             setcap,
         ),
     }
+}
+
+/// Where camscan runs, as the scan plan judges it ([`crate::net::host::warnings`]: a container on a
+/// bridge network, Docker Desktop, WSL 2). Reads local files only.
+fn container() -> Check {
+    const NAME: &str = "container";
+    let locals = crate::net::interfaces::list().unwrap_or_default();
+    let facts = crate::net::host::HostFacts::gather(&locals);
+    let warnings = crate::net::host::warnings(&facts, &locals);
+    if warnings.is_empty() {
+        return Check::pass(
+            NAME,
+            match crate::net::host::container(&facts) {
+                Some(why) => format!(
+                    "in a container ({why}) on the host's network: discovery reaches the LAN"
+                ),
+                None => "not in a container, nor in Docker Desktop's or WSL's VM".into(),
+            },
+        );
+    }
+    let detail: Vec<String> = warnings
+        .iter()
+        .map(|w| format!("{}: {}", w.code, w.message))
+        .collect();
+    let fix = if warnings.iter().any(|w| w.code == "container-bridge") {
+        "run the container with --network host, or give the cameras' subnet as targets"
+    } else {
+        "give targets explicitly (camscan scan 192.168.1.0/24), or run camscan natively"
+    };
+    Check::warn(NAME, detail.join("; "), fix)
 }
 
 /// The subnets a scan without targets covers, as `camscan interfaces` plans them. Lists only.

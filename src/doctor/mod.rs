@@ -45,7 +45,8 @@ impl Status {
     }
 }
 
-/// One line of the report. `name` is stable (scripts key on it): `privileges`, `interfaces`,
+/// One line of the report. `name` is stable (scripts key on it): `privileges`, `container`,
+/// `interfaces`,
 /// `multicast_route`, `open_files`, `ffprobe`, `config`, `store`, `outbox`, `stream_paths`,
 /// `serve_token`,
 /// `sink` (once per sink, the detail naming it).

@@ -121,11 +121,18 @@ impl Plan {
             .filter(|m| m.runs)
             .map(|m| m.method.name())
             .collect();
-        let skipped: Vec<String> = self
-            .discovery
+        // Skipped methods grouped by why, in order: `arp, onvif (no target on an attached network)`.
+        let mut skipped: Vec<(Vec<&str>, &str)> = Vec::new();
+        for m in self.discovery.iter().filter(|m| !m.runs) {
+            let why = m.note.as_deref().unwrap_or("");
+            match skipped.iter_mut().find(|(_, w)| *w == why) {
+                Some((names, _)) => names.push(m.method.name()),
+                None => skipped.push((vec![m.method.name()], why)),
+            }
+        }
+        let skipped: Vec<String> = skipped
             .iter()
-            .filter(|m| !m.runs)
-            .map(|m| format!("{} ({})", m.method.name(), m.note.as_deref().unwrap_or("")))
+            .map(|(names, why)| format!("{} ({why})", names.join(", ")))
             .collect();
         let mut line = format!(
             "camscan: plan: {} address{} {on}, {} port{}, discovery {}",
@@ -168,13 +175,18 @@ impl PlanRange {
 }
 
 impl Estimate {
-    /// `about 3 s (up to 20 s if every port is filtered)`.
+    /// `about 3.0 s (up to 20 s if every port is filtered)`.
     pub fn short(&self) -> String {
         let (lo, hi) = (duration(self.min_seconds), duration(self.max_seconds));
-        if lo == hi {
-            format!("about {lo}")
+        let lo = if self.min_seconds < 0.1 {
+            "under 0.1 s".to_string()
         } else {
-            format!("about {lo} (up to {hi} if every port is filtered)")
+            format!("about {lo}")
+        };
+        if duration(self.min_seconds) == hi {
+            lo
+        } else {
+            format!("{lo} (up to {hi} if every port is filtered)")
         }
     }
 }
@@ -230,6 +242,11 @@ mod tests {
                     runs: false,
                     note: Some("no target on an attached network".into()),
                 },
+                PlanMethod {
+                    method: DiscoveryMethod::Mdns,
+                    runs: false,
+                    note: Some("no target on an attached network".into()),
+                },
             ],
             concurrency: 256,
             per_host: 8,
@@ -251,7 +268,7 @@ mod tests {
         assert_eq!(
             l[0],
             "camscan: plan: 256 addresses on eth0 (198.18.0.0/24), 3 ports, discovery arp, port; \
-             skipped ssdp (no target on an attached network); 256 at once; about 2.0 s (up to \
+             skipped ssdp, mdns (no target on an attached network); 256 at once; about 2.0 s (up to \
              5.0 s if every port is filtered)"
         );
         assert_eq!(l[1], "camscan: warning: no-raw-sockets: x");
@@ -268,6 +285,12 @@ mod tests {
         );
         assert!(
             one.lines()[0].ends_with("about 2.0 s"),
+            "{}",
+            one.lines()[0]
+        );
+        one.estimate.min_seconds = 0.0;
+        assert!(
+            one.lines()[0].ends_with("under 0.1 s (up to 2.0 s if every port is filtered)"),
             "{}",
             one.lines()[0]
         );

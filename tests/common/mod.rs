@@ -39,6 +39,7 @@
 //! | table | 127.0.11.1-14 |
 //! | talkback | 127.0.12.1-2 |
 //! | login_schemes | 127.0.43.21-29 |
+//! | scan_plan | 127.0.44.1-3 |
 //!
 //! A new file takes a block of its own (127.0.N.x for N from 4 up). Servers bound to port 0 and
 //! the namespace labs (each with its own prefix) need no entry.

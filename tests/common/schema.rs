@@ -12,7 +12,63 @@ pub struct Report {
     pub finished_at: String,
     pub complete: bool,
     pub targets: Vec<String>,
+    /// What the scan decided before it sent anything; absent in reports rebuilt from the
+    /// inventory.
+    #[serde(default)]
+    pub plan: Option<Plan>,
     pub devices: Vec<Device>,
+}
+
+/// The `plan` object.
+#[derive(Debug, Deserialize)]
+pub struct Plan {
+    pub interfaces: Vec<PlanInterface>,
+    pub ranges: Vec<PlanRange>,
+    pub addresses: u64,
+    pub ports: Vec<u16>,
+    pub discovery: Vec<PlanMethod>,
+    pub concurrency: u64,
+    pub per_host: u64,
+    pub connect_timeout_ms: u64,
+    pub retries: u32,
+    pub estimate: Estimate,
+    pub warnings: Vec<PlanWarning>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PlanInterface {
+    pub name: String,
+    pub address: String,
+    pub subnet: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PlanRange {
+    pub first: String,
+    pub last: String,
+    pub addresses: u64,
+    pub interface: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PlanMethod {
+    pub method: String,
+    pub runs: bool,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Estimate {
+    pub probes: u64,
+    pub min_seconds: f64,
+    pub max_seconds: f64,
+    pub model: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PlanWarning {
+    pub code: String,
+    pub message: String,
 }
 
 #[derive(Debug, Deserialize)]
