@@ -27,8 +27,8 @@ use serde_json::Value;
 const LO: &str = "127.0.44.1";
 
 fn plan_of(out: &std::process::Output) -> Plan {
-    let report: Report = serde_json::from_str(&stdout(out))
-        .unwrap_or_else(|e| panic!("{e}: {}", stderr(out)));
+    let report: Report =
+        serde_json::from_str(&stdout(out)).unwrap_or_else(|e| panic!("{e}: {}", stderr(out)));
     report.plan.expect("the report has a plan")
 }
 
@@ -83,7 +83,12 @@ fn loopback_scan_prints_its_plan_first() {
     assert_eq!(plan.ranges.len(), 1);
     let r = &plan.ranges[0];
     assert_eq!(
-        (r.first.as_str(), r.last.as_str(), r.addresses, r.interface.as_deref()),
+        (
+            r.first.as_str(),
+            r.last.as_str(),
+            r.addresses,
+            r.interface.as_deref()
+        ),
         ("127.0.44.1", "127.0.44.3", 3, None)
     );
     assert_eq!(plan.ports, [open, closed]);
@@ -97,13 +102,20 @@ fn loopback_scan_prints_its_plan_first() {
     assert_eq!(plan.estimate.probes, 6);
     assert_eq!(plan.estimate.min_seconds, 0.0);
     assert_eq!(plan.estimate.max_seconds, 0.5);
-    assert!(plan.estimate.model.contains("6 connects (3 addresses x 2 ports)"));
+    assert!(
+        plan.estimate
+            .model
+            .contains("6 connects (3 addresses x 2 ports)")
+    );
     assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
 
     // The scan did what the plan said, and within its worst case (plus the process's start).
     let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(report["devices"][0]["ip"], LO, "{report:#}");
-    assert_eq!(report["devices"][0]["open_ports"], serde_json::json!([open]));
+    assert_eq!(
+        report["devices"][0]["open_ports"],
+        serde_json::json!([open])
+    );
     assert!(
         took < Duration::from_millis(500) + Duration::from_secs(3),
         "took {took:?}"
@@ -131,7 +143,10 @@ const PREFIX: &str = "cspl";
 
 impl Lab {
     fn up() -> Lab {
-        assert!(common::is_root(), "scan_plan needs root (ip netns): run scripts/test");
+        assert!(
+            common::is_root(),
+            "scan_plan needs root (ip netns): run scripts/test"
+        );
         let ok = Command::new("bash")
             .arg(common::root_dir().join("tests/lab/lab.sh"))
             .args(["up", PREFIX])
@@ -206,13 +221,22 @@ fn a_bridge_network_in_a_container_is_warned_about() {
     assert_eq!(plan.interfaces.len(), 1, "{:?}", plan.interfaces);
     let eth0 = &plan.interfaces[0];
     assert_eq!(
-        (eth0.name.as_str(), eth0.address.as_str(), eth0.subnet.as_str()),
+        (
+            eth0.name.as_str(),
+            eth0.address.as_str(),
+            eth0.subnet.as_str()
+        ),
         ("eth0", "198.18.0.1", "198.18.0.0/24")
     );
     assert_eq!(plan.ranges[0].interface.as_deref(), Some("eth0"));
     assert_eq!(method(&plan, "arp").note.as_deref(), Some("raw"));
     assert!(method(&plan, "arp").runs && method(&plan, "onvif").runs);
-    assert!(err.starts_with("camscan: plan: 1 address on eth0 (198.18.0.0/24), 1 port, discovery arp, onvif, port;"), "{err}");
+    assert!(
+        err.starts_with(
+            "camscan: plan: 1 address on eth0 (198.18.0.0/24), 1 port, discovery arp, onvif, port;"
+        ),
+        "{err}"
+    );
 
     // Doctor, in the same place, says the same.
     let out = run(
@@ -230,7 +254,10 @@ fn a_bridge_network_in_a_container_is_warned_about() {
         .unwrap_or_else(|| panic!("{doctor:#}"));
     assert_eq!(check["status"], "warn", "{check:#}");
     assert!(
-        check["detail"].as_str().unwrap().contains(&format!("container-bridge: {why}")),
+        check["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("container-bridge: {why}")),
         "{check:#}"
     );
 
@@ -261,13 +288,21 @@ fn a_bridge_network_in_a_container_is_warned_about() {
     let mut nobody = Command::new("ip");
     nobody
         .args(["netns", "exec", &scanner])
-        .args(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all"])
+        .args([
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "--inh-caps=-all",
+        ])
         .arg(env!("CARGO_BIN_EXE_camscan"))
         .args(SCAN);
     for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("CAMSCAN_") || k == "RUST_LOG") {
         nobody.env_remove(k);
     }
-    nobody.env("CAMSCAN_NO_DB", "true").env("CAMSCAN_CONTAINER_MARKERS", "");
+    nobody
+        .env("CAMSCAN_NO_DB", "true")
+        .env("CAMSCAN_CONTAINER_MARKERS", "");
     let out = run(&mut nobody, Duration::from_secs(30));
     let plan = plan_of(&out);
     assert_eq!(method(&plan, "arp").note.as_deref(), Some("unprivileged"));
