@@ -615,7 +615,12 @@ fn audit_judges_what_discovery_and_onvif_tell() {
             && conflict.contains("02:00:00:00:01:02"),
         "{conflict}"
     );
-    assert!(evidence(4).contains("SSDP"), "{}", evidence(4));
+    assert_eq!(
+        evidence(4),
+        "onvif http://198.18.0.12:8000 refused requests without an HTTP Digest challenge; \
+         offered: ws-usernametoken"
+    );
+    assert!(evidence(5).contains("SSDP"), "{}", evidence(5));
     // The device that asks for credentials: what it answered openly is only PRE_AUTH, its clock
     // is right; the report says so.
     let d12 = doc["report"]["devices"]

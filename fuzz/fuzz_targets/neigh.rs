@@ -1,4 +1,4 @@
-//! The kernel's neighbour table text (`proto::neigh`). `discovery::arp` reads `/proc/net/arp`
+//! The kernel's neighbour table text (`proto::neigh`): `/proc/net/arp` and `ip -6 neigh show`. `discovery::arp` reads `/proc/net/arp`
 //! with `read_to_string`, so input that is not UTF-8 never reaches the parser.
 #![no_main]
 
@@ -10,6 +10,9 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     for n in neigh::parse_proc_net_arp(text) {
+        assert_eq!(n.mac.len(), 17);
+    }
+    for n in neigh::parse_ip_neigh(text) {
         assert_eq!(n.mac.len(), 17);
     }
 });

@@ -40,10 +40,7 @@ pub struct RtmpFindings {
 }
 
 fn rtmp_url(addr: SocketAddr, app: &str, name: Option<&str>) -> String {
-    let host = match addr {
-        SocketAddr::V4(a) => format!("{}:{}", a.ip(), a.port()),
-        SocketAddr::V6(a) => format!("[{}]:{}", a.ip(), a.port()),
-    };
+    let host = crate::net::zone::authority(addr);
     match name {
         Some(n) => format!("rtmp://{host}/{app}/{n}"),
         None => format!("rtmp://{host}/{app}"),

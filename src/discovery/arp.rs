@@ -212,12 +212,14 @@ pub(super) const STAGE: About = About {
 /// ARP on the on-link targets when the scan chose it: `scope.probed` becomes the off-link targets
 /// plus the on-link hosts that answered, `scope.alive` those hosts. Without ARP every target goes
 /// to the port probes at once.
-pub(super) async fn start<M: ScanMessage>(scope: &mut Scope<M>) {
+pub(super) async fn start<M: ScanMessage>(
+    scope: &mut Scope<M>,
+) -> Vec<tokio::task::JoinHandle<()>> {
     if !scope.chose(DiscoveryMethod::Arp) {
         scope.probes.hand(scope.set.clone());
-        return;
+        return Vec::new();
     }
-    let (probed, alive) = find_hosts(
+    let (probed, alive, macs) = find_hosts(
         &scope.set,
         &scope.links,
         &scope.events,
@@ -227,6 +229,54 @@ pub(super) async fn start<M: ScanMessage>(scope: &mut Scope<M>) {
     .await;
     scope.probed = probed;
     scope.alive = alive;
+    if macs.is_empty() {
+        return Vec::new();
+    }
+    vec![tokio::spawn(ipv6_addresses(macs, scope.events.clone()))]
+}
+
+/// The IPv6 addresses of the hosts that answered ARP, learned on their link: an ICMPv6 echo to
+/// all-nodes on each interface, then its neighbour table ([`crate::net::ndp`]). Every IPv6
+/// neighbour whose MAC is one of theirs is sent as an `Event::Host` (method `arp`: neighbour
+/// discovery is IPv6's ARP, RFC 4861) with that MAC, so the registry merges it into the host's
+/// device by MAC: a dual-stack camera is one device listing both addresses. The addresses are not
+/// port-probed (the device was, on IPv4); their zone is remembered for URLs and connects.
+async fn ipv6_addresses<M: ScanMessage>(macs: Vec<(String, String)>, tx: mpsc::Sender<M>) {
+    let mut by_interface: HashMap<String, HashSet<String>> = HashMap::new();
+    for (interface, mac) in macs {
+        by_interface.entry(interface).or_default().insert(mac);
+    }
+    for (interface, macs) in by_interface {
+        let found =
+            match crate::net::ndp::neighbours(&interface, crate::net::ndp::DEFAULT_WAIT).await {
+                Ok(found) => found,
+                Err(e) => {
+                    tracing::debug!("IPv6 neighbours on {interface}: {e}");
+                    continue;
+                }
+            };
+        let mut learned = 0usize;
+        for n in found {
+            let Some(mac) = n.mac.filter(|m| macs.contains(m)) else {
+                continue;
+            };
+            learned += 1;
+            let ev = Event::Host {
+                ip: IpAddr::V6(n.ip),
+                method: DiscoveryMethod::Arp,
+                vendor: super::camera_macs::vendor(&mac).map(str::to_string),
+                mac: Some(mac),
+            };
+            if tx.send(ev.into()).await.is_err() {
+                return;
+            }
+        }
+        tracing::info!(
+            interface = %interface,
+            addresses = learned,
+            "IPv6 addresses of ARP hosts (all-nodes echo and neighbour table)"
+        );
+    }
 }
 
 /// ARP on the on-link part of the targets: raw frames on each interface when the process may open
@@ -240,12 +290,12 @@ async fn find_hosts<M: ScanMessage>(
     tx: &mpsc::Sender<M>,
     probes: &Probes,
     identities: &Identities,
-) -> (TargetSet, Vec<Ipv4Addr>) {
+) -> (TargetSet, Vec<Ipv4Addr>, Vec<(String, String)>) {
     let (on_link, raw_links) = (&links.on_link, &links.arp);
     let (inside, outside) = set.split(on_link);
     if inside.is_empty() {
         probes.hand(set.clone());
-        return (set.clone(), Vec::new());
+        return (set.clone(), Vec::new(), Vec::new());
     }
     if !outside.is_empty() {
         probes.hand(outside.clone());
@@ -300,7 +350,7 @@ async fn find_hosts<M: ScanMessage>(
             Err(e) => {
                 tracing::warn!("ARP sweep failed ({e}); probing every on-link address");
                 probes.hand(inside.clone());
-                return (set.clone(), Vec::new());
+                return (set.clone(), Vec::new(), Vec::new());
             }
         };
     }
@@ -309,6 +359,10 @@ async fn find_hosts<M: ScanMessage>(
         identities.learn_mac(IpAddr::V4(n.ip), &n.mac);
     }
     let live: Vec<Ipv4Addr> = alive.iter().map(|n| n.ip).collect();
+    let macs: Vec<(String, String)> = alive
+        .iter()
+        .map(|n| (n.device.clone(), n.mac.clone()))
+        .collect();
     for n in alive {
         let vendor = super::camera_macs::vendor(&n.mac).map(str::to_string);
         let conflict = (!n.also.is_empty()).then(|| Event::ArpConflict {
@@ -334,5 +388,6 @@ async fn find_hosts<M: ScanMessage>(
     (
         outside.with_addresses(live.iter().map(|ip| IpAddr::V4(*ip))),
         live,
+        macs,
     )
 }

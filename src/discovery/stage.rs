@@ -56,13 +56,11 @@ impl Stage {
     }
 
     /// Start the stage for the scan of `scope`: its tasks, for the scan to wait for (none when the
-    /// scan did not choose it, and none for ARP, which is done when this returns).
+    /// scan did not choose it; for ARP, whose sweep is done when this returns, the IPv6 neighbour
+    /// discovery of the hosts it found).
     pub async fn start<M: ScanMessage>(self, scope: &mut Scope<M>) -> Vec<JoinHandle<()>> {
         match self {
-            Stage::Arp => {
-                arp::start(scope).await;
-                Vec::new()
-            }
+            Stage::Arp => arp::start(scope).await,
             Stage::Mdns => mdns::start(scope),
             Stage::Onvif => wsd::start(scope),
             Stage::Ssdp => ssdp::start(scope),

@@ -242,6 +242,53 @@ pub async fn resolve(host: &str, timeout: Duration) -> Result<Vec<IpAddr>, Error
     Ok(ips)
 }
 
+/// The zone a spec names (`fe80::1%eth0`: `eth0`), if any.
+fn zoned(spec: &str) -> Result<Option<&str>, Error> {
+    crate::model::addr::split_zone(spec)
+        .map(|(_, zone)| zone)
+        .map_err(|reason| Error::InvalidTarget {
+            spec: spec.to_string(),
+            reason,
+        })
+}
+
+/// The addresses a zoned target means. One address (`fe80::1%eth0`): itself, reached through that
+/// interface (its zone is remembered for every connect, [`crate::net::zone`]). A prefix
+/// (`fe80::/64%eth0`), which no sweep could walk (2^64 addresses): the IPv6 neighbours on that
+/// interface inside the prefix, those that answer an ICMPv6 echo to all-nodes or that the kernel's
+/// neighbour table lists ([`crate::net::ndp`]).
+async fn on_interface(spec: &str, r: AddrRange, zone: &str) -> Result<Vec<AddrRange>, Error> {
+    let err = |reason: String| Error::InvalidTarget {
+        spec: spec.to_string(),
+        reason,
+    };
+    crate::net::zone::index_of(zone).map_err(|e| err(e.to_string()))?;
+    if r.size() == 1 {
+        if let IpAddr::V6(v6) = from_u128(true, r.start) {
+            crate::net::zone::remember(v6, zone).map_err(|e| err(e.to_string()))?;
+        }
+        return Ok(vec![r]);
+    }
+    let found = crate::net::ndp::neighbours(zone, crate::net::ndp::DEFAULT_WAIT)
+        .await
+        .map_err(|e| err(format!("IPv6 neighbours on {zone}: {e}")))?;
+    let inside: Vec<AddrRange> = found
+        .iter()
+        .map(|n| AddrRange::single(IpAddr::V6(n.ip)))
+        .filter(|a| r.contains(a))
+        .collect();
+    tracing::info!(
+        "{spec}: {} IPv6 neighbours on {zone} (all-nodes echo and neighbour table)",
+        inside.len()
+    );
+    for a in &inside {
+        if let IpAddr::V6(v6) = from_u128(true, a.start) {
+            let _ = crate::net::zone::remember(v6, zone);
+        }
+    }
+    Ok(inside)
+}
+
 /// Parse every spec; resolve host names (IPv4 answers preferred: cameras rarely serve RTSP on IPv6).
 pub async fn build(
     specs: &[String],
@@ -251,7 +298,12 @@ pub async fn build(
     let mut ranges = Vec::new();
     let mut hostnames = BTreeMap::new();
     for spec in specs {
-        match parse_spec(spec)? {
+        let parsed = parse_spec(spec)?;
+        if let (TargetSpec::Range(r), Some(zone)) = (&parsed, zoned(spec)?) {
+            ranges.extend(on_interface(spec, *r, zone).await?);
+            continue;
+        }
+        match parsed {
             TargetSpec::Range(r) => ranges.push(r),
             TargetSpec::Host(h) => {
                 let ips = resolve(&h, resolve_timeout).await?;
@@ -409,6 +461,46 @@ mod tests {
         assert!(probe.contains("10.0.0.2".parse().unwrap()));
         assert!(!probe.contains("198.18.0.6".parse().unwrap()));
         assert!(!probe.contains("::1".parse().unwrap()));
+    }
+
+    #[test]
+    fn zoned_targets() {
+        assert_eq!(
+            parse_spec("fe80::1%eth0").unwrap(),
+            parse_spec("fe80::1").unwrap()
+        );
+        assert_eq!(
+            parse_spec("fe80::/64%eth0").unwrap(),
+            parse_spec("fe80::/64").unwrap()
+        );
+        assert_eq!(zoned("fe80::1%eth0").unwrap(), Some("eth0"));
+        assert_eq!(zoned("fe80::1").unwrap(), None);
+        for bad in [
+            "fe80::1%",
+            "10.0.0.1%eth0",
+            "10.0.0.0/24%eth0",
+            "cam.lan%eth0",
+            "fe80::1-fe80::5%eth0",
+            "fe80::1%eth0%1",
+            "fe80::1%a/b",
+        ] {
+            let err = parse_spec(bad).unwrap_err().to_string();
+            assert!(err.contains(&format!("{bad:?}")), "{bad}: {err}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_zone_resolves_from_the_interface_name() {
+        let t = build(&["fe80::5:1%lo".into()], &[], Duration::from_secs(1))
+            .await
+            .unwrap();
+        let ip = t.iter().next().unwrap();
+        assert_eq!(crate::net::zone::zone_name(ip).as_deref(), Some("lo"));
+        let err = build(&["fe80::1%nosuchif9".into()], &[], Duration::from_secs(1))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no network interface"), "{err}");
     }
 
     #[test]

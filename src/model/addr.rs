@@ -77,15 +77,74 @@ pub enum TargetSpec {
     Host(String),
 }
 
-/// Parse `192.168.1.0/24`, `192.168.1.10-192.168.1.50`, `192.168.1.10-50`, `10.0.0.7`, `::1` or a host name.
+/// An IPv6 address that means nothing without its zone (RFC 4007 §6): unicast link-local
+/// (`fe80::/10`, RFC 4291 §2.5.6) or link-local multicast (`ff02::/16`, RFC 4291 §2.7).
+pub fn needs_zone(ip: Ipv6Addr) -> bool {
+    let s = ip.segments();
+    s[0] & 0xffc0 == 0xfe80 || s[0] == 0xff02
+}
+
+/// The host of a URL for `ip`: `198.18.0.1`, an IPv6 address in brackets (RFC 3986 §3.2.2,
+/// `[fd00::1]`), and a zone in the RFC 6874 §2 form, its `%` escaped as `%25`
+/// (`[fe80::1%25eth0]`); a zone character outside RFC 3986's unreserved set is percent-encoded.
+pub fn url_host(ip: IpAddr, zone: Option<&str>) -> String {
+    match (ip, zone) {
+        (IpAddr::V4(v4), _) => v4.to_string(),
+        (IpAddr::V6(v6), Some(z)) if needs_zone(v6) && !z.is_empty() => {
+            let mut out = format!("[{v6}%25");
+            for b in z.bytes() {
+                if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                    out.push(char::from(b));
+                } else {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+            out.push(']');
+            out
+        }
+        (IpAddr::V6(v6), _) => format!("[{v6}]"),
+    }
+}
+
+/// A target's zone, split off: `fe80::1%eth0` is `fe80::1` on interface `eth0` (RFC 4007 §11.2),
+/// `fe80::/64%eth0` the prefix on that interface. The zone must be a plain interface name or
+/// index (no `/`, `%`, blanks) and only follows an IPv6 address or prefix.
+pub fn split_zone(spec: &str) -> Result<(&str, Option<&str>), String> {
+    let s = spec.trim();
+    let Some((addr, zone)) = s.split_once('%') else {
+        return Ok((s, None));
+    };
+    if zone.is_empty()
+        || zone.len() > 15
+        || zone
+            .chars()
+            .any(|c| c == '/' || c == '%' || c.is_whitespace() || c.is_control())
+    {
+        return Err("a zone is an interface name, as in fe80::1%eth0".into());
+    }
+    let ip = addr.split_once('/').map_or(addr, |(a, _)| a);
+    match ip.parse::<IpAddr>() {
+        Ok(IpAddr::V6(_)) => Ok((addr, Some(zone))),
+        _ => Err("a zone (%eth0) only follows an IPv6 address or prefix".into()),
+    }
+}
+
+/// Parse `192.168.1.0/24`, `192.168.1.10-192.168.1.50`, `192.168.1.10-50`, `10.0.0.7`, `::1` or a host name;
+/// an IPv6 address or prefix may carry a zone (`fe80::1%eth0`, `fe80::/64%eth0`: [`split_zone`]),
+/// which is checked here and left for the caller to resolve.
 ///
 /// For IPv4 prefixes of /30 or shorter the network and broadcast addresses are skipped: they are not
 /// hosts, and connecting to them only produces errors.
 pub fn parse_spec(spec: &str) -> Result<TargetSpec, String> {
-    let s = spec.trim();
+    let (s, zone) = split_zone(spec)?;
     let bad = |reason: &str| reason.to_string();
     if s.is_empty() {
         return Err(bad("empty"));
+    }
+    if zone.is_some() && s.contains('-') {
+        return Err(bad(
+            "a zone goes with one IPv6 address or prefix, not a range",
+        ));
     }
     if let Ok(ip) = s.parse::<IpAddr>() {
         return Ok(TargetSpec::Range(AddrRange::single(ip)));
@@ -156,4 +215,28 @@ fn is_hostname(s: &str) -> bool {
                 && !l.ends_with('-')
                 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_hosts() {
+        let v4: IpAddr = "198.18.0.21".parse().unwrap();
+        let ula: IpAddr = "fd00:cafe::21".parse().unwrap();
+        let ll: IpAddr = "fe80::21".parse().unwrap();
+        assert_eq!(url_host(v4, Some("eth0")), "198.18.0.21");
+        assert_eq!(url_host(ula, Some("eth0")), "[fd00:cafe::21]");
+        assert_eq!(url_host(ll, None), "[fe80::21]");
+        assert_eq!(url_host(ll, Some("eth0")), "[fe80::21%25eth0]");
+        assert_eq!(url_host(ll, Some("br-lan.5")), "[fe80::21%25br-lan.5]");
+        assert_eq!(url_host(ll, Some("wl@0")), "[fe80::21%25wl%400]");
+        assert!(needs_zone("fe80::1".parse().unwrap()));
+        assert!(needs_zone("febf::1".parse().unwrap()));
+        assert!(needs_zone("ff02::c".parse().unwrap()));
+        assert!(!needs_zone("fec0::1".parse().unwrap()));
+        assert!(!needs_zone("fd00::1".parse().unwrap()));
+        assert!(!needs_zone("::1".parse().unwrap()));
+    }
 }

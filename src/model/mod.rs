@@ -182,6 +182,12 @@ pub struct Device {
     /// roles, browser playback): versioned on its own. Omitted when nothing was learned.
     #[serde(default, skip_serializing_if = "capabilities::no_capabilities")]
     pub capabilities: Capabilities,
+    /// The zone (interface name, RFC 4007 §11) of the device's IPv6 link-local addresses in `ip`
+    /// and `addresses` (`eth0`: `fe80::21` is `fe80::21%eth0`); its stream URLs carry it in the
+    /// RFC 6874 form (`rtsp://[fe80::21%25eth0]:554/...`). Omitted when it has no link-local
+    /// address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
 }
 
 /// A login the scan made on a service of the device (the password is never kept).
@@ -389,6 +395,7 @@ impl Device {
             default_logins: Vec::new(),
             logins: Vec::new(),
             capabilities: Capabilities::default(),
+            zone: None,
         }
     }
 }

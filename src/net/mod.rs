@@ -190,8 +190,10 @@ pub fn classify_connect_error(e: io::Error) -> ConnectOutcome {
 }
 
 /// One TCP connect with a deadline. The socket is set to reset on close (zero linger) so a scan does not
-/// leave thousands of sockets in TIME_WAIT.
+/// leave thousands of sockets in TIME_WAIT. A link-local IPv6 address gets its zone's scope id
+/// ([`zone::scoped`]): without it the kernel cannot tell which link is meant.
 pub async fn connect(addr: SocketAddr, timeout: Duration) -> ConnectOutcome {
+    let addr = zone::scoped(addr);
     let socket = match if addr.is_ipv4() {
         TcpSocket::new_v4()
     } else {
@@ -317,6 +319,7 @@ mod tests {
 pub mod host;
 pub mod http;
 pub mod interfaces;
+pub mod ndp;
 pub mod packet;
 pub mod rdns;
 pub mod rtmp;
@@ -325,3 +328,4 @@ pub mod snapshot;
 pub mod snmp;
 pub mod stun;
 pub mod tls;
+pub mod zone;

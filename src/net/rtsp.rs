@@ -416,17 +416,15 @@ pub async fn http_get(
         .await
 }
 
-/// `rtsp://host:port/path` for an address (IPv6 in brackets), path starting with `/`.
+/// `rtsp://host:port/path` for an address (IPv6 in brackets, a link-local one with its zone as
+/// `[fe80::1%25eth0]`: [`crate::net::zone::authority`]), path starting with `/`.
 pub fn url(addr: SocketAddr, path: &str) -> String {
     let path = if path.starts_with('/') {
         path.to_string()
     } else {
         format!("/{path}")
     };
-    match addr {
-        SocketAddr::V4(a) => format!("rtsp://{}:{}{path}", a.ip(), a.port()),
-        SocketAddr::V6(a) => format!("rtsp://[{}]:{}{path}", a.ip(), a.port()),
-    }
+    format!("rtsp://{}{path}", crate::net::zone::authority(addr))
 }
 
 #[cfg(test)]

@@ -29,6 +29,7 @@ pub mod hanwha;
 pub mod hls;
 pub mod html;
 pub mod http;
+pub mod icmpv6;
 pub mod mdns;
 pub mod mjpeg;
 pub mod mp4;

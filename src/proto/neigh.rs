@@ -61,3 +61,85 @@ mod tests {
         assert!(parse_proc_net_arp("").is_empty());
     }
 }
+
+/// One entry of the kernel's IPv6 neighbour table as `ip -6 neigh show` (iproute2) prints it:
+/// `ADDRESS [dev IFNAME] [lladdr MAC] [router] STATE...`, e.g.
+/// `fe80::21 dev eth0 lladdr 02:00:00:00:06:21 router STALE` (the states are the NUD_* names of
+/// include/uapi/linux/neighbour.h: INCOMPLETE, REACHABLE, STALE, DELAY, PROBE, FAILED, NOARP,
+/// PERMANENT). The table has no procfs file as IPv4's `/proc/net/arp`: netlink (RTM_GETNEIGH) is
+/// its interface, and iproute2's text is how camscan reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Neighbour6 {
+    pub ip: std::net::Ipv6Addr,
+    /// Lowercase `aa:bb:cc:dd:ee:ff`.
+    pub mac: String,
+    /// The interface, when the line names it (`ip -6 neigh show dev X` leaves it out).
+    pub device: Option<String>,
+    /// The NUD states the line ends with (`REACHABLE`, `STALE`, ...).
+    pub state: String,
+}
+
+/// Parse `ip -6 neigh show` output: entries with a link-layer address, not FAILED or INCOMPLETE
+/// (no MAC was learned then); lines that are not IPv6 entries are skipped.
+pub fn parse_ip_neigh(text: &str) -> Vec<Neighbour6> {
+    text.lines()
+        .filter_map(|line| {
+            let mut f = line.split_whitespace();
+            let ip: std::net::Ipv6Addr = f.next()?.parse().ok()?;
+            let (mut device, mut mac, mut state) = (None, None, Vec::new());
+            while let Some(tok) = f.next() {
+                match tok {
+                    "dev" => device = f.next().map(str::to_string),
+                    "lladdr" => mac = f.next().map(str::to_ascii_lowercase),
+                    "router" | "proxy" | "extern_learn" | "offload" => {}
+                    t if t.chars().all(|c| c.is_ascii_uppercase() || c == '_') => state.push(t),
+                    _ => {}
+                }
+            }
+            let mac = mac.filter(|m| {
+                m.len() == 17
+                    && m.split(':').count() == 6
+                    && m.split(':')
+                        .all(|o| o.len() == 2 && o.chars().all(|c| c.is_ascii_hexdigit()))
+                    && m != "00:00:00:00:00:00"
+            })?;
+            if state.iter().any(|s| matches!(*s, "FAILED" | "INCOMPLETE")) {
+                return None;
+            }
+            Some(Neighbour6 {
+                ip,
+                mac,
+                device,
+                state: state.join(" "),
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod v6_tests {
+    use super::*;
+
+    /// Lines as iproute2 6.1 (Debian 12) printed them in the IPv6 lab (tests/lab/ipv6_lab.sh).
+    #[test]
+    fn ip_neigh_entries_with_a_mac() {
+        let text = "fe80::21 dev eth0 lladdr 02:00:00:00:06:21 STALE\n\
+                    fd00:cafe::21 dev eth0 lladdr 02:00:00:00:06:21 REACHABLE\n\
+                    fe80::22 lladdr 02:00:00:00:06:22 router DELAY\n\
+                    fe80::99 dev eth0  FAILED\n\
+                    fe80::98 dev eth0 lladdr 02:00:00:00:06:98 INCOMPLETE\n\
+                    198.18.0.21 dev eth0 lladdr 02:00:00:00:06:21 REACHABLE\n\
+                    fe80::97 dev eth0 lladdr zz:00:00:00:06:97 STALE\n\
+                    garbage line\n";
+        let n = parse_ip_neigh(text);
+        assert_eq!(n.len(), 3, "{n:?}");
+        assert_eq!(n[0].ip.to_string(), "fe80::21");
+        assert_eq!(n[0].device.as_deref(), Some("eth0"));
+        assert_eq!(n[0].state, "STALE");
+        assert_eq!(n[1].mac, "02:00:00:00:06:21");
+        assert_eq!(n[2].device, None);
+        assert_eq!(n[2].state, "DELAY");
+        assert!(parse_ip_neigh("").is_empty());
+        assert!(parse_ip_neigh("fe80::1 dev").is_empty());
+    }
+}

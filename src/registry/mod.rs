@@ -641,6 +641,14 @@ fn finish(mut d: Device, lookup: Option<MacLookup>, rules: Option<NameRules>) ->
     d.addresses.sort_unstable();
     d.addresses.retain(|a| *a != d.ip);
     d.addresses.insert(0, d.ip);
+    // The zone of its link-local addresses, as the scan learned it (a target's `%eth0`, the
+    // interface a neighbour answered on): one link per device.
+    if d.zone.is_none() {
+        d.zone = d
+            .addresses
+            .iter()
+            .find_map(|a| crate::net::zone::zone_name(*a));
+    }
     d.open_ports.sort_unstable();
     d.discovered_by.sort();
     d.services

@@ -304,6 +304,8 @@ mod tests {
         s.video = Some(v);
         let mut d = Device::new("10.0.0.5".parse().unwrap());
         d.streams.push(s);
+        // As the registry ends a scan: the roles' reasons name the rate.
+        crate::model::roles::derive(&mut d);
         Report {
             schema_version: 1,
             camscan_version: "0".into(),

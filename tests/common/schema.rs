@@ -99,6 +99,9 @@ pub struct Device {
     /// What the device can do; absent when nothing was learned.
     #[serde(default)]
     pub capabilities: Option<Capabilities>,
+    /// The interface of the device's IPv6 link-local addresses; absent when it has none.
+    #[serde(default)]
+    pub zone: Option<String>,
 }
 
 /// The `capabilities` object (its own `version`, 1).

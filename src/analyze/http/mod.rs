@@ -205,10 +205,7 @@ impl HttpSettings {
 
 fn http_url(addr: SocketAddr, path: &str, tls: bool) -> String {
     let scheme = if tls { "https" } else { "http" };
-    match addr {
-        SocketAddr::V4(a) => format!("{scheme}://{}:{}{path}", a.ip(), a.port()),
-        SocketAddr::V6(a) => format!("{scheme}://[{}]:{}{path}", a.ip(), a.port()),
-    }
+    format!("{scheme}://{}{path}", crate::net::zone::authority(addr))
 }
 
 /// The path of `link` (relative or absolute) when it is on `addr`; `None` for other hosts.

@@ -1,0 +1,154 @@
+//! IPv6 on a real (virtual) dual-stack LAN: the namespace lab of `tests/lab/ipv6_lab.sh`, with
+//! GStreamer's RTSP server listening on `[::]:554` in a dual-stack camera (198.18.0.21,
+//! fd00:cafe::21, fe80::21) and an IPv6-only one (fd00:cafe::22, fe80::22). camscan runs inside the
+//! scanner namespace only; multicast (ff02::1) never leaves the lab's bridge.
+//! Needs root and GStreamer: `scripts/test`.
+
+mod common;
+
+use std::process::Command;
+use std::time::Duration;
+
+use common::schema::Report;
+use common::{run, stderr, stdout};
+use serde_json::json;
+
+const PREFIX: &str = "v6lab";
+
+/// The lab, torn down when dropped (panics included).
+struct Lab {
+    servers: Vec<common::Server>,
+}
+
+impl Lab {
+    fn up() -> Lab {
+        assert!(
+            common::is_root(),
+            "ipv6 needs root (ip netns): run scripts/test"
+        );
+        let ok = Command::new("bash")
+            .arg(common::root_dir().join("tests/lab/ipv6_lab.sh"))
+            .args(["up", PREFIX])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "ipv6_lab.sh up failed");
+        let mut lab = Lab {
+            servers: Vec::new(),
+        };
+        for cam in ["ds", "v6"] {
+            // Every address of the namespace, IPv4 and IPv6: gst-rtsp-server on "::" (a
+            // dual-stack socket, as cameras listen).
+            let config = json!([{"address": "::", "port": 554, "auth": null,
+                "mounts": [{"path": "/live", "video": {"codec": "h264", "width": 320,
+                    "height": 240, "fps": 10, "profile": "baseline"}, "audio": null}]}]);
+            lab.servers.push(common::rtsp_servers_in(
+                Some(&format!("{PREFIX}-{cam}")),
+                &config,
+            ));
+        }
+        lab
+    }
+
+    fn scan(&self, args: &[&str]) -> Report {
+        let out = run(
+            common::camscan_in(&format!("{PREFIX}-scan"))
+                .args(["scan", "-f", "json", "-p", "554"])
+                .args(args),
+            Duration::from_secs(60),
+        );
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)))
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        self.servers.clear();
+        let _ = Command::new("bash")
+            .arg(common::root_dir().join("tests/lab/ipv6_lab.sh"))
+            .args(["down", PREFIX])
+            .status();
+    }
+}
+
+#[test]
+fn link_local_targets_dual_stack_merge_and_zoned_urls() {
+    let lab = Lab::up();
+
+    // (a) A link-local target with its zone: connects through eth0, and the stream URL carries the
+    // zone the RFC 6874 way.
+    let r = lab.scan(&["fe80::22%eth0"]);
+    assert_eq!(r.devices.len(), 1, "{:?}", r.devices);
+    let d = &r.devices[0];
+    assert_eq!(d.ip, "fe80::22");
+    assert_eq!(d.zone.as_deref(), Some("eth0"));
+    let s = d.streams.first().expect("the IPv6-only camera's stream");
+    assert_eq!(s.url, "rtsp://[fe80::22%25eth0]:554/live");
+    let video = s.video.as_ref().expect("DESCRIBE over IPv6 link-local");
+    assert_eq!(video.codec, "h264");
+    assert_eq!(video.width, Some(320));
+
+    // A unique-local target needs no zone and gets none.
+    let r = lab.scan(&["fd00:cafe::22"]);
+    assert_eq!(
+        r.devices[0].streams[0].url,
+        "rtsp://[fd00:cafe::22]:554/live"
+    );
+    assert_eq!(r.devices[0].zone, None);
+
+    // (b) An IPv4 scan of the attached /24 learns the dual-stack camera's IPv6 addresses on its
+    // link (all-nodes echo, then the neighbour table) and lists it once, merged by MAC.
+    let r = lab.scan(&["198.18.0.0/24"]);
+    let cams: Vec<_> = r
+        .devices
+        .iter()
+        .filter(|d| d.mac.as_deref() == Some("02:00:00:00:06:21"))
+        .collect();
+    assert_eq!(cams.len(), 1, "one device: {:?}", r.devices);
+    let d = cams[0];
+    assert_eq!(d.ip, "198.18.0.21");
+    for a in ["198.18.0.21", "fd00:cafe::21", "fe80::21"] {
+        assert!(
+            d.addresses.iter().any(|x| x == a),
+            "{a} in {:?}",
+            d.addresses
+        );
+    }
+    assert_eq!(d.zone.as_deref(), Some("eth0"));
+    assert_eq!(d.streams[0].url, "rtsp://198.18.0.21:554/live");
+    // The IPv6-only camera is no target of an IPv4 scan.
+    assert!(
+        !r.devices
+            .iter()
+            .any(|d| d.addresses.iter().any(|a| a == "fe80::22"))
+    );
+
+    // (c) A link-local prefix with a zone means the neighbours that answer on that link.
+    let r = lab.scan(&["fe80::/64%eth0"]);
+    let mut urls: Vec<&str> = r
+        .devices
+        .iter()
+        .flat_map(|d| d.streams.iter().map(|s| s.url.as_str()))
+        .collect();
+    urls.sort_unstable();
+    assert_eq!(
+        urls,
+        [
+            "rtsp://[fe80::21%25eth0]:554/live",
+            "rtsp://[fe80::22%25eth0]:554/live"
+        ]
+    );
+
+    // A zone that names no interface is refused before anything is sent.
+    let out = run(
+        common::camscan_in(&format!("{PREFIX}-scan")).args(["scan", "fe80::22%eth9"]),
+        Duration::from_secs(20),
+    );
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("no network interface"),
+        "{}",
+        stderr(&out)
+    );
+}
