@@ -193,6 +193,29 @@ pub fn safe_url(url: &str) -> String {
 
 pub use crate::model::encode_userinfo;
 
+/// `url` as ffmpeg reads it (Frigate's inputs, Home Assistant's stream): an IPv6 zone written
+/// `%` in the brackets, not RFC 6874's `%25`. ffmpeg 5.1 refuses `rtsp://[fe80::21%25eth0]:554/`
+/// ("Port missing in uri") and plays `rtsp://[fe80::21%eth0]:554/` (measured in camscan's IPv6
+/// lab; docs/design/protocols.md), where Go's `net/url` (go2rtc, MediaMTX) wants `%25`.
+pub fn for_ffmpeg(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(host_end);
+    match (authority.find('['), authority.find(']')) {
+        (Some(open), Some(close)) if open < close => {
+            let host = authority[open..close].replacen("%25", "%", 1);
+            format!(
+                "{scheme}://{}{host}{}{tail}",
+                &authority[..open],
+                &authority[close..]
+            )
+        }
+        _ => url.to_string(),
+    }
+}
+
 /// The userinfo of `url` (`user:pass` of `rtsp://user:pass@host/`), if it has one.
 pub fn userinfo(url: &str) -> Option<&str> {
     let (_, rest) = url.split_once("://")?;
@@ -315,6 +338,19 @@ mod tests {
             }),
             ..Stream::new(url.into(), Protocol::Rtsp, 554)
         }
+    }
+
+    #[test]
+    fn ffmpeg_gets_a_bare_zone() {
+        assert_eq!(
+            for_ffmpeg("rtsp://admin:{P}@[fe80::21%25eth0]:554/live?x=%25"),
+            "rtsp://admin:{P}@[fe80::21%eth0]:554/live?x=%25"
+        );
+        assert_eq!(
+            for_ffmpeg("rtsp://[fd00::21]:554/live"),
+            "rtsp://[fd00::21]:554/live"
+        );
+        assert_eq!(for_ffmpeg("rtsp://10.0.0.5/a%25"), "rtsp://10.0.0.5/a%25");
     }
 
     #[test]

@@ -122,7 +122,12 @@ impl FrigateExporter {
         let name = cam.names.camera(Style::Underscore);
         let pass = reference(&cam.names.env_key());
         let sub = detect_sub(cam);
-        let direct = |s: &Stream| (cameras::stream_url(s, Some(&pass)), input_args(s));
+        let direct = |s: &Stream| {
+            (
+                cameras::for_ffmpeg(&cameras::stream_url(s, Some(&pass))),
+                input_args(s),
+            )
+        };
         let (main_path, main_args) = if self.restream {
             (format!("{RESTREAM}/{name}"), Some("preset-rtsp-restream"))
         } else {

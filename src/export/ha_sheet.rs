@@ -101,7 +101,7 @@ fn block(out: &mut String, cam: &Camera<'_>) {
         let _ = writeln!(
             out,
             "  Stream Source:   {}   ({}{note})",
-            cameras::safe_url(&cam.main.url),
+            cameras::for_ffmpeg(&cameras::safe_url(&cam.main.url)),
             describe(cam.main)
         );
     }
@@ -109,7 +109,7 @@ fn block(out: &mut String, cam: &Camera<'_>) {
         let _ = writeln!(
             out,
             "  Sub stream:      {}   ({}; a lighter Stream Source)",
-            cameras::safe_url(&sub.url),
+            cameras::for_ffmpeg(&cameras::safe_url(&sub.url)),
             describe(sub)
         );
     }
