@@ -34,7 +34,12 @@ pub struct Registry {
     mac_lookup: Option<MacLookup>,
     /// How makers are spelled and which names are factory defaults; none: taken as sent.
     rules: Option<NameRules>,
+    /// The interface of a link-local address, as the scan learned it; none: no `zone` is set.
+    zone_lookup: Option<ZoneLookup>,
 }
+
+/// Names the zone (`eth0`) a link-local address was learned on.
+pub type ZoneLookup = fn(IpAddr) -> Option<String>;
 
 /// What a MAC says about its maker.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -121,7 +126,15 @@ impl Registry {
             trust: BTreeMap::new(),
             mac_lookup: None,
             rules: None,
+            zone_lookup: None,
         }
+    }
+
+    /// Name each device's link-local zone with `lookup` when rendering (the scan gives the
+    /// zones its targets and neighbour discovery learned).
+    pub fn with_zone_lookup(mut self, lookup: ZoneLookup) -> Self {
+        self.zone_lookup = Some(lookup);
+        self
     }
 
     /// Spell makers and drop factory-default names with `rules` ([`NameRules`]).
@@ -477,7 +490,7 @@ impl Registry {
         for other in parts {
             absorb(&mut d, other);
         }
-        Some(finish(d, self.mac_lookup, self.rules))
+        Some(finish(d, self.mac_lookup, self.rules, self.zone_lookup))
     }
 }
 
@@ -637,17 +650,21 @@ fn mac_maker(d: &mut Device, lookup: Option<MacLookup>) {
 }
 
 /// Sort a device's lists, decide `is_camera` and name the MAC's maker.
-fn finish(mut d: Device, lookup: Option<MacLookup>, rules: Option<NameRules>) -> Device {
+fn finish(
+    mut d: Device,
+    lookup: Option<MacLookup>,
+    rules: Option<NameRules>,
+    zones: Option<ZoneLookup>,
+) -> Device {
     d.addresses.sort_unstable();
     d.addresses.retain(|a| *a != d.ip);
     d.addresses.insert(0, d.ip);
     // The zone of its link-local addresses, as the scan learned it (a target's `%eth0`, the
     // interface a neighbour answered on): one link per device.
-    if d.zone.is_none() {
-        d.zone = d
-            .addresses
-            .iter()
-            .find_map(|a| crate::net::zone::zone_name(*a));
+    if d.zone.is_none()
+        && let Some(zones) = zones
+    {
+        d.zone = d.addresses.iter().find_map(|a| zones(*a));
     }
     d.open_ports.sort_unstable();
     d.discovered_by.sort();

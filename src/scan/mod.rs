@@ -179,6 +179,7 @@ pub async fn pipeline(
     let auth = ctx.auth.clone();
     let mut registry = Registry::new(plan.set.hostnames().clone())
         .with_mac_lookup(crate::discovery::camera_macs::facts)
+        .with_zone_lookup(crate::net::zone::zone_name)
         .with_name_rules(crate::knowledge::placeholders::name_rules());
     let detect = plan.detect;
     let names = plan.names.clone();
