@@ -1394,9 +1394,15 @@ fn a_host_that_changes_address_keeps_its_identity_by_mac() {
         .iter()
         .map(|a| a["ip"].as_str().unwrap())
         .collect();
+    // Both IPv4 addresses, and the link-local address the scan's neighbour discovery learned
+    // for the same MAC (its EUI-64 interface id: 44:19:b6:00:00:11).
     let mut sorted = addresses.clone();
     sorted.sort();
-    assert_eq!(sorted, ["198.18.0.11", "198.18.0.21"], "{shown}");
+    assert_eq!(
+        sorted,
+        ["198.18.0.11", "198.18.0.21", "fe80::4619:b6ff:fe00:11"],
+        "{shown}"
+    );
     let streams = shown["streams"].as_array().unwrap();
     assert_eq!(streams.len(), 1, "{shown}");
     assert_eq!(

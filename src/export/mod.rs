@@ -228,6 +228,12 @@ pub trait Exporter {
 }
 
 /// The exporter of `format`, for output shown as `options` says.
+/// `text` wrapped at spaces into lines of at most `width` columns, the first starting with `first`
+/// and the others indented as deep: the table's notes' rule, for other messages on a terminal.
+pub fn wrap(first: &str, text: &str, width: usize) -> Vec<String> {
+    table::wrap(first, text, width)
+}
+
 pub fn exporter(format: Format, options: ExportOptions) -> Box<dyn Exporter> {
     (format.def().make)(options)
 }

@@ -110,11 +110,28 @@ impl NdjsonStream {
 static BAR: std::sync::Mutex<Option<indicatif::ProgressBar>> = std::sync::Mutex::new(None);
 
 /// The scan plan on stderr, before anything is sent: its line and one per warning
-/// ([`crate::model::plan::Plan::lines`]). Not with `--quiet`.
+/// ([`crate::model::plan::Plan::lines`]), wrapped at words to a terminal's width (under its
+/// `camscan: plan: ` or `camscan: warning: `). Not with `--quiet`.
 pub fn print_plan(plan: &crate::model::plan::Plan) {
-    let mut err = io::stderr().lock();
+    let stderr = io::stderr();
+    let width = stderr
+        .is_terminal()
+        .then(|| terminal_size::terminal_size_of(&stderr))
+        .flatten()
+        .map(|(w, _)| usize::from(w.0))
+        .filter(|w| *w > 0);
+    let mut err = stderr.lock();
     for line in plan.lines() {
-        let _ = writeln!(err, "{}", crate::sanitize::terminal(&line));
+        let line = crate::sanitize::terminal(&line);
+        let Some(w) = width else {
+            let _ = writeln!(err, "{line}");
+            continue;
+        };
+        // `camscan: plan: ` / `camscan: warning: `: the continuation lines go under the text.
+        let cut = line.match_indices(": ").nth(1).map_or(0, |(at, _)| at + 2);
+        for l in export::wrap(&line[..cut], &line[cut..], w) {
+            let _ = writeln!(err, "{l}");
+        }
     }
 }
 

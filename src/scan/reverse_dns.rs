@@ -15,6 +15,16 @@ use crate::model::{DeviceName, NameKind};
 use crate::net::rdns::Resolver;
 use crate::registry::Event;
 
+/// Whether a reverse lookup of `ip` can name anything: not for an IPv6 link-local address
+/// (`fe80::/10`: its `ip6.arpa` name exists on no DNS server, RFC 4291 §2.5.6, and asking only
+/// tells the resolver which hosts share our link).
+fn named_in_dns(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) != 0xfe80,
+        IpAddr::V4(_) => true,
+    }
+}
+
 /// Look up every address that arrives on `ips` until it closes, then wait for the last answers.
 pub async fn name_hosts(
     resolver: Arc<Resolver>,
@@ -28,6 +38,10 @@ pub async fn name_hosts(
                 Some(ip) => {
                     let (resolver, tx) = (resolver.clone(), tx.clone());
                     lookups.spawn(async move {
+                        if !named_in_dns(ip) {
+                            let _ = tx.send(Msg::Analysed(ip, None)).await;
+                            return;
+                        }
                         if let Some(name) = resolver.name(ip).await.name() {
                             let name = DeviceName {
                                 name: name.to_string(),
@@ -46,4 +60,22 @@ pub async fn name_hosts(
     }
     while lookups.join_next().await.is_some() {}
     tracing::debug!(lookups = resolver.lookups(), "reverse DNS finished");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_local_addresses_are_not_looked_up() {
+        for (ip, asked) in [
+            ("198.18.0.11", true),
+            ("fd00:cafe::21", true),
+            ("2001:db8::1", true),
+            ("fe80::4619:b6ff:fe00:11", false),
+            ("febf::1", false),
+        ] {
+            assert_eq!(named_in_dns(ip.parse().unwrap()), asked, "{ip}");
+        }
+    }
 }

@@ -12,6 +12,7 @@
 
 mod detail;
 mod fit;
+pub(crate) use fit::paragraph as wrap;
 
 use std::io::{self, Write};
 
