@@ -25,6 +25,7 @@ use std::time::Duration;
 
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 use super::links::{Link, Links};
 use super::scope::{About, Probes, ScanMessage, Scope};
@@ -212,11 +213,29 @@ pub(super) const STAGE: About = About {
 /// ARP on the on-link targets when the scan chose it: `scope.probed` becomes the off-link targets
 /// plus the on-link hosts that answered, `scope.alive` those hosts. Without ARP every target goes
 /// to the port probes at once.
-pub(super) async fn start<M: ScanMessage>(scope: &mut Scope<M>) {
+pub(super) async fn start<M: ScanMessage>(scope: &mut Scope<M>) -> Vec<JoinHandle<()>> {
     if !scope.chose(DiscoveryMethod::Arp) {
         scope.probes.hand(scope.set.clone());
-        return;
+        return Vec::new();
     }
+    // The passive listeners start before the sweep, so they hear it too, and listen on for the
+    // discovery window after it (the sweep takes about RAW_FIRST_WAIT + RAW_WAIT).
+    let sight = super::misaddressed::Sight::of(&scope.links);
+    let listen_for = RAW_FIRST_WAIT + RAW_WAIT + scope.wait;
+    let listeners = scope
+        .links
+        .arp
+        .iter()
+        .filter(|link| sight.asks_on(&link.interface))
+        .map(|link| {
+            tokio::spawn(super::misaddressed::listen_arp(
+                link.clone(),
+                sight.clone(),
+                listen_for,
+                scope.events.clone(),
+            ))
+        })
+        .collect();
     let (probed, alive) = find_hosts(
         &scope.set,
         &scope.links,
@@ -227,6 +246,7 @@ pub(super) async fn start<M: ScanMessage>(scope: &mut Scope<M>) {
     .await;
     scope.probed = probed;
     scope.alive = alive;
+    listeners
 }
 
 /// ARP on the on-link part of the targets: raw frames on each interface when the process may open

@@ -14,6 +14,7 @@ pub mod camera_macs;
 pub mod links;
 pub mod listen;
 pub mod mdns;
+pub mod misaddressed;
 pub mod onvif_device;
 pub mod protocols;
 pub mod scope;

@@ -56,13 +56,11 @@ impl Stage {
     }
 
     /// Start the stage for the scan of `scope`: its tasks, for the scan to wait for (none when the
-    /// scan did not choose it, and none for ARP, which is done when this returns).
+    /// scan did not choose it; ARP's sweep is done when this returns, its passive listener for
+    /// misaddressed devices is the task it leaves).
     pub async fn start<M: ScanMessage>(self, scope: &mut Scope<M>) -> Vec<JoinHandle<()>> {
         match self {
-            Stage::Arp => {
-                arp::start(scope).await;
-                Vec::new()
-            }
+            Stage::Arp => arp::start(scope).await,
             Stage::Mdns => mdns::start(scope),
             Stage::Onvif => wsd::start(scope),
             Stage::Ssdp => ssdp::start(scope),
