@@ -286,6 +286,7 @@ pub async fn listen_hello<M: ScanMessage>(
             return;
         }
     };
+    tracing::info!("WS-Discovery: listening for Hellos on port 3702 for {wait:?}");
     let deadline = tokio::time::Instant::now() + wait;
     let mut buf = vec![0u8; 64 * 1024];
     let mut seen: Vec<IpAddr> = Vec::new();
