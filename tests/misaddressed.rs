@@ -307,3 +307,146 @@ fn a_camera_on_another_subnet_is_found_and_explained() {
     // Only listening: the scanner has no other address than its own.
     assert_eq!(lab.scanner_addresses(), ["198.18.0.1/24"]);
 }
+
+/// GStreamer's RTSP server on the camera's own address, one H.264 stream where Hikvision puts it.
+fn rtsp_on_camera(lab: &mut Lab, dir: &std::path::Path) {
+    let cfg = dir.join("rtsp.json");
+    let servers = serde_json::json!([{"address": "198.19.1.64", "port": 554, "auth": null, "mounts": [
+        {"path": "/Streaming/Channels/101",
+         "video": {"codec": "h264", "width": 640, "height": 360, "fps": 15, "profile": "main"},
+         "audio": null}]}]);
+    std::fs::write(&cfg, serde_json::to_vec(&servers).unwrap()).unwrap();
+    let rtsp = common::root_dir().join("tests/servers/rtsp_server.py");
+    lab.serve_with(
+        "/usr/bin/python3",
+        "h1",
+        &[rtsp.to_str().unwrap(), cfg.to_str().unwrap()],
+    );
+}
+
+const ADDED: &str = "temporary address added";
+
+#[test]
+fn reach_misaddressed_scans_the_camera_and_takes_its_address_away() {
+    let mut lab = Lab::up("csmb", "198.19.1.64", "198.19.1.1");
+    let dir = tempfile::tempdir().unwrap();
+    rtsp_on_camera(&mut lab, dir.path());
+    camera(&mut lab);
+    let started = Instant::now();
+    let out = common::run(
+        lab.camscan().args([
+            "scan",
+            "198.18.0.0/24",
+            "-f",
+            "json",
+            "-p",
+            "554",
+            "--discovery",
+            "arp,sadp,ports",
+            "--discovery-wait",
+            "1s",
+            "--reach-misaddressed",
+        ]),
+        Duration::from_secs(60),
+    );
+    eprintln!(
+        "scan with --reach-misaddressed took {:?}",
+        started.elapsed()
+    );
+    let err = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(ADDED) && err.contains("temporary address removed"),
+        "{err}"
+    );
+    let report: Report = serde_json::from_str(&common::stdout(&out)).unwrap();
+    let cam = report
+        .devices
+        .iter()
+        .find(|d| d.ip == "198.19.1.64")
+        .unwrap_or_else(|| panic!("the camera is reported: {err}"));
+    let m = cam
+        .misaddressed
+        .as_ref()
+        .expect("still marked misaddressed");
+    assert!(m.reached, "{m:?}");
+    assert_eq!(m.reach.ip_addr_add, "ip addr add 198.19.1.253/24 dev eth0");
+    // Scanned fully through the temporary address: its RTSP port, its stream, played.
+    assert_eq!(cam.open_ports, [554], "{err}");
+    let s = cam
+        .streams
+        .iter()
+        .find(|s| s.url == "rtsp://198.19.1.64:554/Streaming/Channels/101")
+        .unwrap_or_else(|| panic!("{:?}\n{err}", cam.streams));
+    assert!(s.verified, "{s:?}");
+    // Gone when camscan ended.
+    assert_eq!(lab.scanner_addresses(), ["198.18.0.1/24"]);
+}
+
+/// Poll the scanner's addresses until they are `want` (at most `limit`).
+fn addresses_become(lab: &Lab, want: &[&str], limit: Duration) -> Vec<String> {
+    let deadline = Instant::now() + limit;
+    loop {
+        let now = lab.scanner_addresses();
+        if now == want || Instant::now() > deadline {
+            return now;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn the_temporary_address_goes_on_ctrl_c_and_on_kill_9() {
+    let mut lab = Lab::up("csmc", "198.19.1.64", "198.19.1.1");
+    camera(&mut lab);
+    let scan = |lab: &Lab| {
+        Running::start(lab.camscan().args([
+            "scan",
+            "198.18.0.0/24",
+            "-f",
+            "json",
+            "-p",
+            "554",
+            "--discovery",
+            "arp,sadp,ports",
+            // Long enough that the signal comes while the address is in use.
+            "--discovery-wait",
+            "20s",
+            "--reach-misaddressed",
+        ]))
+    };
+    let with = ["198.18.0.1/24", "198.19.1.253/24"];
+    for signal in ["INT", "KILL"] {
+        let mut running = scan(&lab);
+        running.wait_for(ADDED, Duration::from_secs(20));
+        assert_eq!(lab.scanner_addresses(), with, "added while scanning");
+        let pid = running.child.id().to_string();
+        let sent = Instant::now();
+        // `ip netns exec` execs camscan: the child's pid is camscan's.
+        assert!(
+            Command::new("kill")
+                .args([&format!("-{signal}"), &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let (code, _, err) = running.finish(Duration::from_secs(20));
+        let left = addresses_become(&lab, &["198.18.0.1/24"], Duration::from_secs(3));
+        eprintln!(
+            "SIG{signal}: exit {code:?}, address gone {:?} after the signal",
+            sent.elapsed()
+        );
+        assert_eq!(
+            left,
+            ["198.18.0.1/24"],
+            "SIG{signal} left the address: {err}"
+        );
+        if signal == "INT" {
+            // Ctrl-C ends the scan as interrupted (exit 130), after camscan removed the address itself.
+            assert_eq!(code, Some(130), "{err}");
+            assert!(err.contains("temporary address removed"), "{err}");
+        } else {
+            assert_eq!(code, None, "killed by SIGKILL");
+        }
+    }
+}

@@ -232,6 +232,7 @@ pub(super) async fn start<M: ScanMessage>(scope: &mut Scope<M>) -> Vec<JoinHandl
                 link.clone(),
                 sight.clone(),
                 listen_for,
+                super::misaddressed::Reaching::of(scope),
                 scope.events.clone(),
             ))
         })

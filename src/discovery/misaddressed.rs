@@ -23,7 +23,8 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::links::{Link, Links, Subnet};
-use super::scope::ScanMessage;
+use super::reach::Reacher;
+use super::scope::{Probes, ScanMessage, Scope};
 use crate::model::misaddressed::{self, Attached, Misaddressed};
 use crate::model::{Announcement, DiscoveryMethod};
 use crate::proto::{arp, wsd};
@@ -218,12 +219,79 @@ impl Sight {
     }
 }
 
+/// `--reach-misaddressed` as the listeners use it: the scan's temporary addresses and the port
+/// probes a reached device is handed to.
+#[derive(Debug, Clone)]
+pub struct Reaching {
+    reacher: Reacher,
+    probes: Probes,
+}
+
+impl Reaching {
+    /// `None` unless the scan reaches misaddressed devices.
+    pub fn of<M>(scope: &Scope<M>) -> Option<Reaching> {
+        Some(Reaching {
+            reacher: scope.reach.clone()?,
+            probes: scope.probes.clone(),
+        })
+    }
+
+    /// After `ev` was sent: when it is a misaddressed sighting of a device not reached yet, add
+    /// the temporary address, hand the device to the port probes and return the event that marks
+    /// it reached.
+    pub async fn follow(&self, ev: &Event) -> Option<Event> {
+        let Event::Misaddressed {
+            ip,
+            method,
+            sighting,
+            ..
+        } = ev
+        else {
+            return None;
+        };
+        // Each device once: its first sighting decides (a failed add is not tried again).
+        if !self.reacher.first_time(*ip) {
+            return None;
+        }
+        self.reacher.reach(sighting).await?;
+        self.probes.hand_address(*ip);
+        let mut reached = (**sighting).clone();
+        reached.reached = true;
+        Some(Event::Misaddressed {
+            ip: *ip,
+            method: *method,
+            sighting: Box::new(reached),
+            mac: None,
+        })
+    }
+}
+
+/// Send `ev`, and the event that marks its device reached when `reaching` reached it.
+pub async fn send<M: ScanMessage>(
+    ev: Event,
+    reaching: Option<&Reaching>,
+    tx: &mpsc::Sender<M>,
+) -> bool {
+    let followed = match reaching {
+        Some(r) => r.follow(&ev).await,
+        None => None,
+    };
+    if tx.send(ev.into()).await.is_err() {
+        return false;
+    }
+    match followed {
+        Some(f) => tx.send(f.into()).await.is_ok(),
+        None => true,
+    }
+}
+
 /// Listen on `link`'s raw ARP socket for `wait` and send an event for each new misaddressed
 /// sender (once per address and gateway). Does nothing without root or CAP_NET_RAW.
 pub async fn listen_arp<M: ScanMessage>(
     link: Link,
     sight: Sight,
     wait: Duration,
+    reaching: Option<Reaching>,
     tx: mpsc::Sender<M>,
 ) {
     let socket = match crate::net::packet::ArpSocket::open(&link.interface) {
@@ -260,7 +328,7 @@ pub async fn listen_arp<M: ScanMessage>(
                 interface = %link.interface,
                 "ARP from outside the attached subnets: a misaddressed device"
             );
-            if tx.send(ev.into()).await.is_err() {
+            if !send(ev, reaching.as_ref(), &tx).await {
                 return;
             }
         }
@@ -273,6 +341,7 @@ pub async fn listen_hello<M: ScanMessage>(
     locals: Vec<Ipv4Addr>,
     sight: Sight,
     wait: Duration,
+    reaching: Option<Reaching>,
     tx: mpsc::Sender<M>,
 ) {
     let socket = match crate::net::reply_listener(
@@ -307,7 +376,7 @@ pub async fn listen_hello<M: ScanMessage>(
         seen.push(from.ip());
         tracing::info!(%from, "WS-Discovery Hello from outside the attached subnets: a misaddressed device");
         for ev in events {
-            if tx.send(ev.into()).await.is_err() {
+            if !send(ev, reaching.as_ref(), &tx).await {
                 return;
             }
         }

@@ -17,6 +17,7 @@ pub mod mdns;
 pub mod misaddressed;
 pub mod onvif_device;
 pub mod protocols;
+pub mod reach;
 pub mod scope;
 pub mod ssdp;
 pub mod stage;

@@ -158,6 +158,7 @@ pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
                 scope.alive.clone(),
                 scope.probed.clone(),
                 Sight::of(&scope.links),
+                super::misaddressed::Reaching::of(scope),
                 scope.ctx.announcements.clone(),
                 scope.wait,
                 scope.events.clone(),
@@ -197,6 +198,7 @@ async fn ask<M: ScanMessage>(
     alive: Vec<Ipv4Addr>,
     scope: TargetSet,
     sight: Sight,
+    reaching: Option<super::misaddressed::Reaching>,
     announcements: Announcements,
     wait: Duration,
     tx: mpsc::Sender<M>,
@@ -252,7 +254,7 @@ async fn ask<M: ScanMessage>(
     };
     let forward = async {
         while let Some(ev) = answers_rx.recv().await {
-            if tx.send(ev.into()).await.is_err() {
+            if !super::misaddressed::send(ev, reaching.as_ref(), &tx).await {
                 return;
             }
         }

@@ -154,6 +154,7 @@ pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
             scope.links.multicast.clone(),
             super::misaddressed::Sight::of(&scope.links),
             scope.wait,
+            super::misaddressed::Reaching::of(scope),
             scope.events.clone(),
         )));
     }

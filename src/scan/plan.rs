@@ -40,6 +40,8 @@ pub struct ScanPlan {
     /// Reverse DNS of every device found (`None` with `--no-dns`); seed it with what the inventory
     /// remembers ([`crate::net::rdns::Resolver::seed`]) before the pipeline runs.
     pub names: Option<Arc<crate::net::rdns::Resolver>>,
+    /// `--reach-misaddressed`: the scan's temporary addresses; the pipeline removes them at its end.
+    pub reach: Option<crate::discovery::reach::Reacher>,
 }
 
 impl ScanPlan {
@@ -93,6 +95,9 @@ impl ScanPlan {
             names: cfg
                 .dns
                 .then(|| Arc::new(crate::net::rdns::Resolver::default())),
+            reach: cfg
+                .reach_misaddressed
+                .then(crate::discovery::reach::Reacher::default),
         })
     }
 }
