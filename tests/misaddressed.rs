@@ -6,6 +6,8 @@
 //! to reach a host beyond it (`offlink_talker.py`). camscan scans only the scanner's own /24 and
 //! must report it as misaddressed with its subnet, gateway and the `ip addr add` line that reaches
 //! it. Needs root and the lab venv: `scripts/test`.
+// The figures (scan time, how fast the address goes after a signal) go to the test log.
+#![allow(clippy::print_stderr)]
 
 mod common;
 

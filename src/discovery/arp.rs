@@ -220,7 +220,7 @@ pub(super) async fn start<M: ScanMessage>(scope: &mut Scope<M>) -> Vec<JoinHandl
     }
     // The passive listeners start before the sweep, so they hear it too, and listen on for the
     // discovery window after it (the sweep takes about RAW_FIRST_WAIT + RAW_WAIT).
-    let sight = super::misaddressed::Sight::of(&scope.links);
+    let sight = super::misaddressed::Sight::of(scope);
     let listen_for = RAW_FIRST_WAIT + RAW_WAIT + scope.wait;
     let listeners = scope
         .links
@@ -232,7 +232,6 @@ pub(super) async fn start<M: ScanMessage>(scope: &mut Scope<M>) -> Vec<JoinHandl
                 link.clone(),
                 sight.clone(),
                 listen_for,
-                super::misaddressed::Reaching::of(scope),
                 scope.events.clone(),
             ))
         })

@@ -39,10 +39,21 @@ pub struct Sight {
     subnets: Vec<Subnet>,
     /// The interfaces whose subnets hold targets (the multicast methods ask there), first first.
     asked: Vec<String>,
+    /// `--reach-misaddressed`: what reaches a device once it is sighted.
+    reaching: Option<Reaching>,
 }
 
 impl Sight {
-    pub fn of(links: &Links) -> Self {
+    /// The scan's attached subnets, and its temporary addresses when it reaches devices.
+    pub fn of<M>(scope: &Scope<M>) -> Self {
+        Sight {
+            reaching: Reaching::of(scope),
+            ..Sight::of_links(&scope.links)
+        }
+    }
+
+    /// The attached subnets of `links`, reaching nothing.
+    pub fn of_links(links: &Links) -> Self {
         let asked = links
             .subnets
             .iter()
@@ -52,6 +63,23 @@ impl Sight {
         Sight {
             subnets: links.subnets.clone(),
             asked,
+            reaching: None,
+        }
+    }
+
+    /// Send `ev`, and after it the event that marks its device reached when `--reach-misaddressed`
+    /// reached it. `false` when the scan's channel is closed.
+    pub async fn send<M: ScanMessage>(&self, ev: Event, tx: &mpsc::Sender<M>) -> bool {
+        let followed = match &self.reaching {
+            Some(r) => r.follow(&ev).await,
+            None => None,
+        };
+        if tx.send(ev.into()).await.is_err() {
+            return false;
+        }
+        match followed {
+            Some(f) => tx.send(f.into()).await.is_ok(),
+            None => true,
         }
     }
 
@@ -266,32 +294,12 @@ impl Reaching {
     }
 }
 
-/// Send `ev`, and the event that marks its device reached when `reaching` reached it.
-pub async fn send<M: ScanMessage>(
-    ev: Event,
-    reaching: Option<&Reaching>,
-    tx: &mpsc::Sender<M>,
-) -> bool {
-    let followed = match reaching {
-        Some(r) => r.follow(&ev).await,
-        None => None,
-    };
-    if tx.send(ev.into()).await.is_err() {
-        return false;
-    }
-    match followed {
-        Some(f) => tx.send(f.into()).await.is_ok(),
-        None => true,
-    }
-}
-
 /// Listen on `link`'s raw ARP socket for `wait` and send an event for each new misaddressed
 /// sender (once per address and gateway). Does nothing without root or CAP_NET_RAW.
 pub async fn listen_arp<M: ScanMessage>(
     link: Link,
     sight: Sight,
     wait: Duration,
-    reaching: Option<Reaching>,
     tx: mpsc::Sender<M>,
 ) {
     let socket = match crate::net::packet::ArpSocket::open(&link.interface) {
@@ -328,7 +336,7 @@ pub async fn listen_arp<M: ScanMessage>(
                 interface = %link.interface,
                 "ARP from outside the attached subnets: a misaddressed device"
             );
-            if !send(ev, reaching.as_ref(), &tx).await {
+            if !sight.send(ev, &tx).await {
                 return;
             }
         }
@@ -341,7 +349,6 @@ pub async fn listen_hello<M: ScanMessage>(
     locals: Vec<Ipv4Addr>,
     sight: Sight,
     wait: Duration,
-    reaching: Option<Reaching>,
     tx: mpsc::Sender<M>,
 ) {
     let socket = match crate::net::reply_listener(
@@ -376,7 +383,7 @@ pub async fn listen_hello<M: ScanMessage>(
         seen.push(from.ip());
         tracing::info!(%from, "WS-Discovery Hello from outside the attached subnets: a misaddressed device");
         for ev in events {
-            if !send(ev, reaching.as_ref(), &tx).await {
+            if !sight.send(ev, &tx).await {
                 return;
             }
         }
@@ -395,6 +402,7 @@ mod tests {
                 prefix: 24,
             }],
             asked: vec!["eth0".into()],
+            reaching: None,
         }
     }
 

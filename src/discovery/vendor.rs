@@ -156,9 +156,7 @@ pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
                 protocol,
                 scope.links.vendor.clone(),
                 scope.alive.clone(),
-                scope.probed.clone(),
-                Sight::of(&scope.links),
-                super::misaddressed::Reaching::of(scope),
+                (scope.probed.clone(), Sight::of(scope)),
                 scope.ctx.announcements.clone(),
                 scope.wait,
                 scope.events.clone(),
@@ -196,9 +194,8 @@ async fn ask<M: ScanMessage>(
     protocol: &'static VendorProtocol,
     ifs: Vec<Interface>,
     alive: Vec<Ipv4Addr>,
-    scope: TargetSet,
-    sight: Sight,
-    reaching: Option<super::misaddressed::Reaching>,
+    // Whose answers are kept: the targets', and those of misaddressed devices.
+    (scope, sight): (TargetSet, Sight),
     announcements: Announcements,
     wait: Duration,
     tx: mpsc::Sender<M>,
@@ -254,7 +251,7 @@ async fn ask<M: ScanMessage>(
     };
     let forward = async {
         while let Some(ev) = answers_rx.recv().await {
-            if !super::misaddressed::send(ev, reaching.as_ref(), &tx).await {
+            if !sight_ref.send(ev, &tx).await {
                 return;
             }
         }

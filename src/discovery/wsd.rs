@@ -152,9 +152,8 @@ pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
         // Hellos from devices outside the attached subnets (misaddressed cameras), for the window.
         tasks.push(tokio::spawn(super::misaddressed::listen_hello(
             scope.links.multicast.clone(),
-            super::misaddressed::Sight::of(&scope.links),
+            super::misaddressed::Sight::of(scope),
             scope.wait,
-            super::misaddressed::Reaching::of(scope),
             scope.events.clone(),
         )));
     }

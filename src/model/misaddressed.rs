@@ -73,7 +73,7 @@ fn mask_of(prefix: u8) -> Ipv4Addr {
 fn prefix_of(mask: Ipv4Addr) -> Option<u8> {
     let m = u32::from(mask);
     let ones = m.leading_ones();
-    (m.checked_shl(ones).unwrap_or(0) == 0).then(|| ones as u8)
+    (m.checked_shl(ones).unwrap_or(0) == 0).then_some(ones as u8)
 }
 
 /// Whether `ip` is in `net`/`prefix`.
