@@ -351,22 +351,28 @@ pub async fn listen_hello<M: ScanMessage>(
     wait: Duration,
     tx: mpsc::Sender<M>,
 ) {
-    let socket = match crate::net::reply_listener(
-        Some(super::listen::GROUP),
-        super::listen::WSD_PORT,
-        &locals,
-    ) {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::debug!("WS-Discovery Hello: cannot listen on port 3702 ({e})");
-            return;
+    // Bound to the group (not 0.0.0.0): only the group's datagrams, no unicast taken from a
+    // WS-Discovery responder that shares the port on this host.
+    let mut sockets = Vec::new();
+    for local in &locals {
+        match crate::net::announcement_listener(
+            super::listen::GROUP,
+            super::listen::WSD_PORT,
+            *local,
+        ) {
+            Ok(s) => sockets.push(s),
+            Err(e) => {
+                tracing::debug!(%local, "WS-Discovery Hello: cannot listen on port 3702 ({e})")
+            }
         }
-    };
+    }
+    if sockets.is_empty() {
+        return;
+    }
     tracing::info!("WS-Discovery: listening for Hellos on port 3702 for {wait:?}");
     let deadline = tokio::time::Instant::now() + wait;
     let mut buf = vec![0u8; 64 * 1024];
     let mut seen: Vec<IpAddr> = Vec::new();
-    let sockets = [socket];
     while let Some((n, from)) = crate::net::recv_any(&sockets, deadline, &mut buf).await {
         if seen.contains(&from.ip()) || seen.len() >= MAX_SIGHTINGS {
             continue; // the Hello's repeats (SOAP-over-UDP sends it up to 4 times)

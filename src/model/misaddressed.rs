@@ -93,7 +93,7 @@ pub fn usable(ip: Ipv4Addr) -> bool {
 
 /// Judge a device heard on `interface` as having `address`: misaddressed when the address is
 /// outside every subnet in `attached` (the interface's own). `mask` and `gateway` are what its
-/// answer says (`None`, a mask with holes or one wider than /8 or narrower than /30: /24 is
+/// answer says (`None`, a mask with holes or one wider than /8 or narrower than /29: /24 is
 /// assumed; a gateway outside the device's subnet is not kept). `None` when the device is in an
 /// attached subnet or its address is not a host's.
 pub fn judge(
@@ -107,7 +107,8 @@ pub fn judge(
     if !usable(address) || attached.iter().any(|a| inside(address, *a)) {
         return None;
     }
-    let given = mask.and_then(prefix_of).filter(|p| (8..=30).contains(p));
+    // A /30 has no host left beside the device and its gateway: such a mask is taken as unusable.
+    let given = mask.and_then(prefix_of).filter(|p| (8..=29).contains(p));
     let prefix = given.unwrap_or(ASSUMED_PREFIX);
     let subnet = (address, prefix);
     let gateway = gateway.filter(|g| usable(*g) && *g != address && inside(*g, subnet));
