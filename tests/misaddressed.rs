@@ -451,4 +451,30 @@ fn the_temporary_address_goes_on_ctrl_c_and_on_kill_9() {
             assert_eq!(code, None, "killed by SIGKILL");
         }
     }
+    // An address of the scanner's that was there before (a host address, no subnet: the camera
+    // stays misaddressed) is not camscan's: only the one it added goes.
+    lab.ip("scan", &["addr", "add", "198.19.1.253/32", "dev", "eth0"]);
+    let out = common::run(
+        lab.camscan().args([
+            "scan",
+            "198.18.0.0/24",
+            "-f",
+            "json",
+            "-p",
+            "554",
+            "--discovery",
+            "arp,sadp,ports",
+            "--discovery-wait",
+            "1s",
+            "--reach-misaddressed",
+        ]),
+        Duration::from_secs(60),
+    );
+    let err = common::stderr(&out);
+    assert!(err.contains(ADDED), "{err}");
+    assert_eq!(
+        lab.scanner_addresses(),
+        ["198.18.0.1/24", "198.19.1.253/32"],
+        "the address that was there stays"
+    );
 }

@@ -7,10 +7,11 @@
 //! CAP_NET_ADMIN; without them the add fails, a warning says so and the device stays reported as
 //! unreachable). Removal is guaranteed three ways:
 //!
-//! 1. **A watchdog per address**, started *before* the address is added: `sh` ignoring SIGINT,
-//!    SIGTERM, SIGHUP and SIGQUIT (so a Ctrl-C to the terminal's process group does not kill it),
-//!    reading its stdin, a pipe whose only writer is camscan (std opens pipes close-on-exec, so no
-//!    other child holds it). When that pipe closes it runs `ip addr del`. A pipe closes however
+//! 1. **A watchdog per address**, which adds the address itself and then removes it: `sh` ignoring
+//!    SIGINT, SIGTERM, SIGHUP and SIGQUIT (so a Ctrl-C to the terminal's process group does not kill
+//!    it) runs `ip addr add`, says `ADDED`, then reads its stdin, a pipe whose only writer is camscan
+//!    (std opens pipes close-on-exec, so no other child holds it). When that pipe closes it runs
+//!    `ip addr del`. Add and removal are one process's two steps: no end of camscan falls between. A pipe closes however
 //!    camscan ends: a normal end, an error, a panic, Ctrl-C, SIGTERM, and `kill -9` too, since the
 //!    kernel closes a dead process's descriptors. Only killing the watchdog itself (a SIGKILL to the
 //!    whole process group or cgroup) defeats it.
@@ -19,9 +20,10 @@
 //!    address, so the address is gone when camscan writes its report.
 //! 3. **`Drop`**: the same, for a pipeline that unwinds.
 //!
-//! If the add fails (the address exists already: someone else's), the watchdog is killed, not
-//! released: it must not remove an address camscan did not add.
+//! If the add fails (the address exists already: someone else's), the watchdog exits at once
+//! without removing anything: it never removes an address camscan did not add.
 
+use std::io::{BufRead, BufReader};
 use std::net::{IpAddr, Ipv4Addr};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -36,8 +38,12 @@ const IP_TIMEOUT: Duration = Duration::from_secs(5);
 const RELEASE_WAIT: Duration = Duration::from_secs(3);
 
 /// The watchdog's script: `$0` is the address with its prefix, `$1` the interface.
-const WATCHDOG: &str =
-    "trap '' INT TERM HUP QUIT; cat >/dev/null; exec ip addr del \"$0\" dev \"$1\" 2>/dev/null";
+/// It adds the address (printing `ADDED`, or why not and exits without removing anything), then
+/// waits for its stdin to close and removes it.
+const WATCHDOG: &str = "trap '' INT TERM HUP QUIT
+if ip addr add \"$0\" dev \"$1\" 2>&1; then echo ADDED; else exit 1; fi
+cat >/dev/null
+exec ip addr del \"$0\" dev \"$1\" 2>/dev/null";
 
 /// One temporary address and its watchdog.
 #[derive(Debug)]
@@ -106,10 +112,12 @@ impl Reacher {
             }
         }
         let address = format!("{}/{}", m.reach.temporary_address, m.prefix);
+        // The watchdog adds the address itself, then waits for its pipe to close and removes it:
+        // add and removal are one process's two steps, so no end of camscan can come between them.
         let watchdog = Command::new("sh")
             .args(["-c", WATCHDOG, &address, &m.interface])
             .stdin(Stdio::piped())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn();
         let mut watchdog = match watchdog {
@@ -120,24 +128,40 @@ impl Reacher {
                 return None;
             }
         };
-        let added = tokio::time::timeout(
+        let stdout = watchdog.stdout.take()?;
+        // Kept from now on: a scan that ends while the add runs still releases it.
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .added
+            .push(Temporary {
+                subnet,
+                address: address.clone(),
+                watchdog,
+            });
+        let said = tokio::time::timeout(
             IP_TIMEOUT,
-            tokio::process::Command::new("ip")
-                .args(["addr", "add", &address, "dev", &m.interface])
-                .stdin(Stdio::null())
-                .output(),
+            tokio::task::spawn_blocking(move || {
+                let mut text = String::new();
+                for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                    if line == "ADDED" {
+                        return Ok(());
+                    }
+                    text.push_str(line.trim());
+                    text.push(' ');
+                }
+                Err(text.trim().to_string())
+            }),
         )
         .await;
-        let why = match added {
-            Ok(Ok(out)) if out.status.success() => None,
-            Ok(Ok(out)) => Some(String::from_utf8_lossy(&out.stderr).trim().to_string()),
-            Ok(Err(e)) => Some(format!("cannot run ip: {e}")),
+        let why = match said {
+            Ok(Ok(Ok(()))) => None,
+            Ok(Ok(Err(text))) => Some(text),
+            Ok(Err(e)) => Some(format!("cannot read the watchdog: {e}")),
+            // Left to the release: the watchdog removes the address once it is added.
             Err(_) => Some(format!("ip addr add: no answer within {IP_TIMEOUT:?}")),
         };
         if let Some(why) = why {
-            // Not ours to remove (it may have existed before): the watchdog goes without acting.
-            let _ = watchdog.kill();
-            let _ = watchdog.wait();
             tracing::warn!(
                 "--reach-misaddressed: `ip addr add {address} dev {}` failed ({why}); root or CAP_NET_ADMIN is needed",
                 m.interface
@@ -146,18 +170,22 @@ impl Reacher {
             return None;
         }
         tracing::info!(%address, interface = %m.interface, device = %m.address, "temporary address added to reach a misaddressed device");
-        let mut inner = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        inner.added.push(Temporary {
-            subnet,
-            address: address.clone(),
-            watchdog,
-        });
         Some(address)
     }
 
+    /// Not tried again; a watchdog whose add failed has exited without removing anything.
     fn failed(&self, subnet: (Ipv4Addr, u8)) {
         let mut inner = self.0.lock().unwrap_or_else(|e| e.into_inner());
         inner.failed.push(subnet);
+        if let Some(i) = inner.added.iter().position(|t| t.subnet == subnet) {
+            let mut t = inner.added.remove(i);
+            if let Ok(Some(_)) = t.watchdog.try_wait() {
+                return; // it exited after its failed add
+            }
+            // Still adding (no answer in time): it removes the address when its pipe closes.
+            drop(t.watchdog.stdin.take());
+            inner.added.push(t);
+        }
     }
 
     /// Remove every temporary address (the end of the scan), waiting for each to go.
