@@ -281,6 +281,16 @@ impl Reaching {
         if !self.reacher.first_time(*ip) {
             return None;
         }
+        // Anyone on the wire can claim any address: only a subnet no public route leads to
+        // (RFC 1918, link-local, CGNAT, the benchmarking range...) gets an address of ours.
+        if super::targets::TargetSet::default()
+            .with_addresses([*ip])
+            .first_public()
+            .is_some()
+        {
+            tracing::warn!(%ip, "--reach-misaddressed: a public address; no temporary address added");
+            return None;
+        }
         self.reacher.reach(sighting).await?;
         self.probes.hand_address(*ip);
         let mut reached = (**sighting).clone();
