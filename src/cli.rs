@@ -667,6 +667,11 @@ pub struct FindArgs {
     /// Allow scanning publicly routable addresses.
     #[arg(long, env = "CAMSCAN_ALLOW_PUBLIC")]
     pub allow_public: bool,
+    /// Give this host a temporary address in each misaddressed camera's subnet (a camera heard on
+    /// the wire from another subnet) and scan it fully; the address is removed when the scan ends,
+    /// however it ends. Needs root or CAP_NET_ADMIN; the camera's settings are never changed.
+    #[arg(long, env = "CAMSCAN_REACH_MISADDRESSED")]
+    pub reach_misaddressed: bool,
     /// Record the scan in this inventory: an SQLite file, or a PostgreSQL database as a
     /// postgres:// URL [default: $XDG_STATE_HOME/camscan/inventory.db, else
     /// ~/.local/state/camscan/inventory.db].

@@ -78,6 +78,9 @@ pub struct ScanConfig {
     pub color: ColorChoice,
     pub allow_large: bool,
     pub allow_public: bool,
+    /// `--reach-misaddressed`: add a temporary address in each misaddressed device's subnet for
+    /// the scan and scan the device through it.
+    pub reach_misaddressed: bool,
     /// Credentials in the order to try them (config list, then file, then username/password).
     pub credentials: Vec<Credential>,
     /// Failed logins allowed per host.
@@ -149,6 +152,7 @@ impl Default for ScanConfig {
             color: ColorChoice::Auto,
             allow_large: false,
             allow_public: false,
+            reach_misaddressed: false,
             credentials: Vec::new(),
             auth_budget: crate::analyze::budget::DEFAULT_AUTH_BUDGET,
             no_auth: false,
@@ -362,6 +366,7 @@ impl ScanConfig {
             color: color.or(file.color).unwrap_or(d.color),
             allow_large: args.allow_large || file.allow_large.unwrap_or(false),
             allow_public: args.allow_public || file.allow_public.unwrap_or(false),
+            reach_misaddressed: args.reach_misaddressed,
             credentials,
             auth_budget: args
                 .auth_budget

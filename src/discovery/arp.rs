@@ -25,6 +25,7 @@ use std::time::Duration;
 
 use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 use super::links::{Link, Links};
 use super::scope::{About, Probes, ScanMessage, Scope};
@@ -212,13 +213,29 @@ pub(super) const STAGE: About = About {
 /// ARP on the on-link targets when the scan chose it: `scope.probed` becomes the off-link targets
 /// plus the on-link hosts that answered, `scope.alive` those hosts. Without ARP every target goes
 /// to the port probes at once.
-pub(super) async fn start<M: ScanMessage>(
-    scope: &mut Scope<M>,
-) -> Vec<tokio::task::JoinHandle<()>> {
+pub(super) async fn start<M: ScanMessage>(scope: &mut Scope<M>) -> Vec<JoinHandle<()>> {
     if !scope.chose(DiscoveryMethod::Arp) {
         scope.probes.hand(scope.set.clone());
         return Vec::new();
     }
+    // The passive listeners start before the sweep, so they hear it too, and listen on for the
+    // discovery window after it (the sweep takes about RAW_FIRST_WAIT + RAW_WAIT).
+    let sight = super::misaddressed::Sight::of(scope);
+    let listen_for = RAW_FIRST_WAIT + RAW_WAIT + scope.wait;
+    let mut tasks: Vec<JoinHandle<()>> = scope
+        .links
+        .arp
+        .iter()
+        .filter(|link| sight.asks_on(&link.interface))
+        .map(|link| {
+            tokio::spawn(super::misaddressed::listen_arp(
+                link.clone(),
+                sight.clone(),
+                listen_for,
+                scope.events.clone(),
+            ))
+        })
+        .collect();
     let (probed, alive, macs) = find_hosts(
         &scope.set,
         &scope.links,
@@ -229,10 +246,10 @@ pub(super) async fn start<M: ScanMessage>(
     .await;
     scope.probed = probed;
     scope.alive = alive;
-    if macs.is_empty() {
-        return Vec::new();
+    if !macs.is_empty() {
+        tasks.push(tokio::spawn(ipv6_addresses(macs, scope.events.clone())));
     }
-    vec![tokio::spawn(ipv6_addresses(macs, scope.events.clone()))]
+    tasks
 }
 
 /// The IPv6 addresses of the hosts that answered ARP, learned on their link: an ICMPv6 echo to

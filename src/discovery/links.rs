@@ -33,6 +33,17 @@ pub struct Links {
     pub multicast: Vec<Ipv4Addr>,
     /// The same interfaces with their subnet broadcast addresses (SADP, DHIP).
     pub vendor: Vec<Interface>,
+    /// Every attached subnet (not loopback, with a MAC), each with its interface's name: a device
+    /// heard outside all of its interface's is misaddressed ([`crate::model::misaddressed`]).
+    pub subnets: Vec<Subnet>,
+}
+
+/// One address of an attached interface and its prefix length.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subnet {
+    pub interface: String,
+    pub ip: Ipv4Addr,
+    pub prefix: u8,
 }
 
 impl Links {
@@ -67,11 +78,20 @@ impl Links {
                 })
             })
             .collect();
+        let subnets = attached
+            .iter()
+            .map(|n| Subnet {
+                interface: n.interface.clone(),
+                ip: n.ip,
+                prefix: n.prefix,
+            })
+            .collect();
         Links {
             on_link,
             arp,
             multicast,
             vendor,
+            subnets,
         }
     }
 }

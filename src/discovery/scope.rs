@@ -114,6 +114,9 @@ pub struct Scope<M> {
     /// The scan's event channel.
     pub events: mpsc::Sender<M>,
     pub probes: Probes,
+    /// `--reach-misaddressed`: the scan's temporary addresses (`None`: misaddressed devices are
+    /// only reported).
+    pub reach: Option<super::reach::Reacher>,
 }
 
 impl<M> Scope<M> {

@@ -56,8 +56,9 @@ impl Stage {
     }
 
     /// Start the stage for the scan of `scope`: its tasks, for the scan to wait for (none when the
-    /// scan did not choose it; for ARP, whose sweep is done when this returns, the IPv6 neighbour
-    /// discovery of the hosts it found).
+    /// scan did not choose it; ARP's sweep is done when this returns, and it leaves the IPv6
+    /// neighbour discovery of the hosts it found and its passive listener for misaddressed
+    /// devices).
     pub async fn start<M: ScanMessage>(self, scope: &mut Scope<M>) -> Vec<JoinHandle<()>> {
         match self {
             Stage::Arp => arp::start(scope).await,

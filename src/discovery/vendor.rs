@@ -26,6 +26,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::links::Interface;
+use super::misaddressed::Sight;
 use super::protocols::{PROTOCOLS, VendorProtocol};
 use super::scope::{About, ScanMessage, Scope};
 use super::targets::TargetSet;
@@ -155,7 +156,7 @@ pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
                 protocol,
                 scope.links.vendor.clone(),
                 scope.alive.clone(),
-                scope.probed.clone(),
+                (scope.probed.clone(), Sight::of(scope)),
                 scope.ctx.announcements.clone(),
                 scope.wait,
                 scope.events.clone(),
@@ -193,7 +194,8 @@ async fn ask<M: ScanMessage>(
     protocol: &'static VendorProtocol,
     ifs: Vec<Interface>,
     alive: Vec<Ipv4Addr>,
-    scope: TargetSet,
+    // Whose answers are kept: the targets', and those of misaddressed devices.
+    (scope, sight): (TargetSet, Sight),
     announcements: Announcements,
     wait: Duration,
     tx: mpsc::Sender<M>,
@@ -210,6 +212,7 @@ async fn ask<M: ScanMessage>(
     let (answers_tx, mut answers_rx) = mpsc::unbounded_channel::<Event>();
     let mut seen: Vec<(IpAddr, Announcement)> = Vec::new();
     let seen_ref = &mut seen;
+    let sight_ref = &sight;
     let on_answer = move |ip: IpAddr, bytes: &[u8]| {
         let found = match (protocol.parse)(bytes, &token) {
             Ok(found) => found,
@@ -219,6 +222,9 @@ async fn ask<M: ScanMessage>(
             }
         };
         let info = found.info;
+        // A sender outside every attached subnet: a misaddressed device (its answer reached us at
+        // layer 2). Said once per distinct answer, before its announcement.
+        let misaddressed = sight_ref.vendor_answer(ip, &info, protocol.method);
         if seen_ref.iter().any(|(i, a)| *i == ip && *a == info) {
             return; // the same answer to the multicast, broadcast and unicast query
         }
@@ -231,6 +237,10 @@ async fn ask<M: ScanMessage>(
         if let Some(n) = info.channels.filter(|n| *n > 0) {
             announcements.announce(ip, n);
         }
+        if let Some(ev) = misaddressed {
+            tracing::info!(%ip, "{}: answer from outside the attached subnets: a misaddressed device", protocol.name);
+            let _ = answers_tx.send(ev);
+        }
         let _ = answers_tx.send(Event::Announce {
             ip,
             method: protocol.method,
@@ -241,13 +251,14 @@ async fn ask<M: ScanMessage>(
     };
     let forward = async {
         while let Some(ev) = answers_rx.recv().await {
-            if tx.send(ev.into()).await.is_err() {
+            if !sight_ref.send(ev, &tx).await {
                 return;
             }
         }
     };
+    let keep = |ip: IpAddr| scope.contains(ip) || sight_ref.is_outside(ip);
     let ask = async move {
-        query(&q, &ifs, &alive, wait, |ip| scope.contains(ip), on_answer).await;
+        query(&q, &ifs, &alive, wait, keep, on_answer).await;
     };
     // `ask` owns the answer sender: when it ends, `forward` drains the rest and ends too.
     tokio::join!(ask, forward);

@@ -147,14 +147,25 @@ pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
     if !scope.chose(DiscoveryMethod::Onvif) {
         return Vec::new();
     }
-    vec![tokio::spawn(ask_and_follow(
+    let mut tasks = Vec::new();
+    if !scope.links.multicast.is_empty() {
+        // Hellos from devices outside the attached subnets (misaddressed cameras), for the window.
+        tasks.push(tokio::spawn(super::misaddressed::listen_hello(
+            scope.links.multicast.clone(),
+            super::misaddressed::Sight::of(scope),
+            scope.wait,
+            scope.events.clone(),
+        )));
+    }
+    tasks.push(tokio::spawn(ask_and_follow(
         scope.links.multicast.clone(),
         scope.alive.clone(),
         scope.probed.clone(),
         scope.ctx.clone(),
         scope.wait,
         scope.events.clone(),
-    ))]
+    )));
+    tasks
 }
 
 /// The scopes' maker and model, and their MAC, on the identity board.

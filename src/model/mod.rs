@@ -11,6 +11,7 @@ pub mod addr;
 pub mod capabilities;
 mod credential;
 pub mod known;
+pub mod misaddressed;
 pub mod plan;
 mod rank;
 pub mod roles;
@@ -18,6 +19,7 @@ pub mod sync;
 pub mod when;
 pub use capabilities::Capabilities;
 pub use credential::{Credential, encode_userinfo};
+pub use misaddressed::Misaddressed;
 pub use rank::{area, main_stream, maker_and_model, model_names_vendor, ranked, size, stream_rank};
 
 /// Version of the JSON/CSV output schema. Bump it when a field changes meaning or disappears.
@@ -188,6 +190,11 @@ pub struct Device {
     /// address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub zone: Option<String>,
+    /// The device was heard on the wire (SADP, DHIP, a WS-Discovery Hello, an ARP request) with an
+    /// address outside every subnet attached to the interface: no unicast reaches it. Says its
+    /// subnet and gateway and how to reach it. Omitted for every other device.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub misaddressed: Option<Misaddressed>,
 }
 
 /// A login the scan made on a service of the device (the password is never kept).
@@ -296,6 +303,15 @@ pub struct Announcement {
     pub firmware: Option<String>,
     /// The IPv4 address the device says it has (may differ from where it answered from).
     pub ipv4: Option<String>,
+    /// The IPv4 subnet mask it says it has (SADP `IPv4SubnetMask`, DHIP `SubnetMask`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv4_mask: Option<String>,
+    /// The IPv4 gateway it says it uses (SADP `IPv4Gateway`, DHIP `DefaultGateway`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv4_gateway: Option<String>,
+    /// An IPv6 address it says it has (SADP `IPv6Address`), `::` left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6: Option<String>,
     pub http_port: Option<u16>,
     /// The vendor SDK port (Hikvision 8000, Dahua 37777).
     pub sdk_port: Option<u16>,
@@ -396,6 +412,7 @@ impl Device {
             logins: Vec::new(),
             capabilities: Capabilities::default(),
             zone: None,
+            misaddressed: None,
         }
     }
 }

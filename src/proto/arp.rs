@@ -38,6 +38,11 @@ pub struct Sender {
     pub mac: [u8; 6],
     /// A reply (opcode 2); otherwise a request, which proves the sender alive just as well.
     pub reply: bool,
+    /// The address asked about (a request's "who has"; a reply's is the asker's). A request whose
+    /// sender is outside the scanner's subnets and whose target is in the sender's own subnet is
+    /// a device asking for its gateway (`discovery::arp`, misaddressed cameras); a gratuitous
+    /// announcement has target = sender (RFC 5227 §3).
+    pub target: Ipv4Addr,
 }
 
 /// Parse an ARP message; `None` for anything that is not IPv4-over-Ethernet with a usable sender.
@@ -58,7 +63,13 @@ pub fn parse(bytes: &[u8]) -> Option<Sender> {
     if ip.is_unspecified() || ip.is_broadcast() || ip.is_multicast() || unusable_mac {
         return None;
     }
-    Some(Sender { ip, mac, reply })
+    let target = Ipv4Addr::new(p[24], p[25], p[26], p[27]);
+    Some(Sender {
+        ip,
+        mac,
+        reply,
+        target,
+    })
 }
 
 /// `aa:bb:cc:dd:ee:ff`, lowercase.
@@ -103,6 +114,7 @@ mod tests {
         let s = parse(&r).unwrap();
         assert!(!s.reply);
         assert_eq!(s.ip, Ipv4Addr::new(198, 18, 0, 1));
+        assert_eq!(s.target, Ipv4Addr::new(198, 18, 0, 11));
     }
 
     #[test]

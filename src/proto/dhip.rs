@@ -109,6 +109,9 @@ pub fn parse(bytes: &[u8]) -> Result<Reply, DhipError> {
         firmware: text(info.get("Version")),
         ipv4: text(info.pointer("/IPv4Address/IPAddress"))
             .filter(|t| t.parse::<std::net::Ipv4Addr>().is_ok()),
+        ipv4_mask: crate::proto::sadp::ipv4(text(info.pointer("/IPv4Address/SubnetMask"))),
+        ipv4_gateway: crate::proto::sadp::ipv4(text(info.pointer("/IPv4Address/DefaultGateway"))),
+        ipv6: None,
         http_port: port("HttpPort"),
         sdk_port: port("Port"),
         channels: match (

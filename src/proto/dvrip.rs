@@ -115,6 +115,9 @@ fn announcement(c: &Value) -> Announcement {
             .map(arp::format_mac),
         firmware: text("Version"),
         ipv4: text("HostIP").and_then(|h| hex_ipv4(&h)),
+        ipv4_mask: text("Submask").and_then(|h| hex_ipv4(&h)),
+        ipv4_gateway: text("GateWay").and_then(|h| hex_ipv4(&h)),
+        ipv6: None,
         http_port: port("HttpPort"),
         sdk_port: port("TCPPort"),
         channels: number("ChannelNum").and_then(|n| u32::try_from(n).ok()),
@@ -164,6 +167,9 @@ mod tests {
         assert_eq!(a.serial.as_deref(), Some("09d53d540f99b818"));
         assert_eq!(a.mac.as_deref(), Some("dc:29:19:e2:74:3c"));
         assert_eq!(a.ipv4.as_deref(), Some("192.168.1.103"));
+        // The captured reply's `Submask` 0x00FFFFFF and `GateWay` 0x0101A8C0, little-endian.
+        assert_eq!(a.ipv4_mask.as_deref(), Some("255.255.255.0"));
+        assert_eq!(a.ipv4_gateway.as_deref(), Some("192.168.1.1"));
         assert_eq!(
             a.firmware.as_deref(),
             Some("V5.00.R02.00030747.10010.349f17.0000000")

@@ -61,6 +61,14 @@ pub fn parse(bytes: &[u8]) -> Option<Reply> {
             "DeviceSN" => info.serial = text,
             "MAC" => info.mac = arp::parse_mac(value).map(arp::format_mac),
             "IPv4Address" => info.ipv4 = text.filter(|t| t.parse::<std::net::Ipv4Addr>().is_ok()),
+            "IPv4SubnetMask" => info.ipv4_mask = ipv4(text),
+            "IPv4Gateway" => info.ipv4_gateway = ipv4(text),
+            "IPv6Address" => {
+                info.ipv6 = text.filter(|t| {
+                    t.parse::<std::net::Ipv6Addr>()
+                        .is_ok_and(|a| !a.is_unspecified())
+                });
+            }
             "SoftwareVersion" => info.firmware = text,
             "HttpPort" => info.http_port = port(value),
             "CommandPort" => info.sdk_port = port(value),
@@ -80,6 +88,14 @@ pub fn parse(bytes: &[u8]) -> Option<Reply> {
         (a, d) => Some(a.unwrap_or(0).saturating_add(d.unwrap_or(0))),
     };
     Some(reply)
+}
+
+/// A dotted IPv4 address other than `0.0.0.0` (what devices send for "none").
+pub(crate) fn ipv4(text: Option<String>) -> Option<String> {
+    text.filter(|t| {
+        t.parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|a| !a.is_unspecified())
+    })
 }
 
 /// A port number, `None` for 0 or garbage.
@@ -138,6 +154,9 @@ mod tests {
         );
         assert_eq!(i.mac.as_deref(), Some("44:19:b6:00:00:11"));
         assert_eq!(i.ipv4.as_deref(), Some("198.18.0.11"));
+        assert_eq!(i.ipv4_mask.as_deref(), Some("255.255.255.0"));
+        assert_eq!(i.ipv4_gateway.as_deref(), Some("198.18.0.1"));
+        assert_eq!(i.ipv6, None, "no IPv6Address field");
         assert_eq!(i.firmware.as_deref(), Some("V5.7.3build 220112"));
         assert_eq!((i.http_port, i.sdk_port), (Some(80), Some(8000)));
         assert_eq!(i.channels, Some(1));
@@ -149,10 +168,16 @@ mod tests {
         let xml = "<ProbeMatch><AnalogChannelNum>4</AnalogChannelNum>\
                    <DigitalChannelNum>8</DigitalChannelNum><HttpPort>99999</HttpPort>\
                    <MAC>nonsense</MAC><IPv4Address>not an ip</IPv4Address>\
+                   <IPv4Gateway>0.0.0.0</IPv4Gateway><IPv6Address>::</IPv6Address>\
                    <Activated>FALSE</Activated></ProbeMatch>";
         let i = parse(xml.as_bytes()).unwrap().info;
         assert_eq!(i.channels, Some(12));
         assert_eq!((i.http_port, i.mac, i.ipv4), (None, None, None));
+        assert_eq!(
+            (i.ipv4_gateway, i.ipv6),
+            (None, None),
+            "0.0.0.0 and :: say none"
+        );
         assert_eq!(i.activated, Some(false));
     }
 

@@ -119,6 +119,15 @@ pub enum Event {
         ip: IpAddr,
         failure: Failure,
     },
+    /// A device heard with an address outside every subnet attached to the interface
+    /// (`discovery::misaddressed`): the sighting, the method that heard it and the MAC on the
+    /// wire when one was read.
+    Misaddressed {
+        ip: IpAddr,
+        method: DiscoveryMethod,
+        sighting: Box<crate::model::Misaddressed>,
+        mac: Option<String>,
+    },
 }
 
 impl Event {
@@ -140,7 +149,8 @@ impl Event {
             | Event::Stream { ip, .. }
             | Event::Name { ip, .. }
             | Event::Mdns { ip, .. }
-            | Event::Failure { ip, .. } => *ip,
+            | Event::Failure { ip, .. }
+            | Event::Misaddressed { ip, .. } => *ip,
         }
     }
 }

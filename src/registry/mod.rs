@@ -295,6 +295,22 @@ impl Registry {
                 add_name(self.device(ip), &name.name, name.kind, &name.source);
             }
             Event::Failure { ip, failure } => self.device(ip).errors.push(failure),
+            Event::Misaddressed {
+                ip,
+                method,
+                sighting,
+                mac,
+            } => {
+                let d = self.device(ip);
+                match &mut d.misaddressed {
+                    Some(m) => m.merge(*sighting),
+                    None => d.misaddressed = Some(*sighting),
+                }
+                if mac.is_some() && (d.mac.is_none() || method == DiscoveryMethod::Arp) {
+                    d.mac = mac;
+                }
+                seen_by(d, method);
+            }
         }
     }
 
@@ -625,6 +641,12 @@ fn absorb(d: &mut Device, other: &Device) {
     for n in &other.names {
         if !d.names.contains(n) {
             d.names.push(n.clone());
+        }
+    }
+    if let Some(m) = &other.misaddressed {
+        match &mut d.misaddressed {
+            Some(mine) => mine.merge(m.clone()),
+            None => d.misaddressed = Some(m.clone()),
         }
     }
     if d.mac_vendor.is_none() {

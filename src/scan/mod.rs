@@ -183,6 +183,8 @@ pub async fn pipeline(
         .with_name_rules(crate::knowledge::placeholders::name_rules());
     let detect = plan.detect;
     let names = plan.names.clone();
+    // The temporary addresses of `--reach-misaddressed` go when the pipeline ends, however it ends.
+    let reach = plan.reach.clone();
 
     let (open_tx, open_rx) = mpsc::channel::<OpenPort>(OPEN_CHANNEL);
     let (ev_tx, mut ev_rx) = mpsc::channel::<Msg>(EVENT_CHANNEL);
@@ -231,6 +233,9 @@ pub async fn pipeline(
                 registry.apply(ev);
             }
         }
+    }
+    if let Some(reach) = reach {
+        reach.release().await;
     }
     let report = Report {
         schema_version: SCHEMA_VERSION,

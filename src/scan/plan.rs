@@ -43,6 +43,8 @@ pub struct ScanPlan {
     pub names: Option<Arc<crate::net::rdns::Resolver>>,
     /// The plan as the report and stderr show it, warnings included ([`super::forecast`]).
     pub summary: crate::model::plan::Plan,
+    /// `--reach-misaddressed`: the scan's temporary addresses; the pipeline removes them at its end.
+    pub reach: Option<crate::discovery::reach::Reacher>,
 }
 
 impl ScanPlan {
@@ -110,6 +112,9 @@ impl ScanPlan {
                 .dns
                 .then(|| Arc::new(crate::net::rdns::Resolver::default())),
             summary,
+            reach: cfg
+                .reach_misaddressed
+                .then(crate::discovery::reach::Reacher::default),
         })
     }
 }

@@ -63,6 +63,7 @@ pub async fn discover_and_probe(
         ctx,
         events: ev_tx.clone(),
         probes: Probes::new(probing.is_some().then_some(batch_tx)),
+        reach: s.reach,
     };
     // Every stage, one after the other: ARP's start returns when its sweep is done (the others
     // ask who it found); the others spawn their tasks and return at once.

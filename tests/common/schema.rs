@@ -102,6 +102,33 @@ pub struct Device {
     /// The interface of the device's IPv6 link-local addresses; absent when it has none.
     #[serde(default)]
     pub zone: Option<String>,
+    /// Heard on the wire with an address outside every attached subnet; absent otherwise.
+    #[serde(default)]
+    pub misaddressed: Option<Misaddressed>,
+}
+
+/// The `misaddressed` object: the device's subnet and how to reach it.
+#[derive(Debug, Deserialize)]
+pub struct Misaddressed {
+    pub address: String,
+    pub mask: String,
+    pub prefix: u8,
+    #[serde(default)]
+    pub mask_assumed: bool,
+    pub gateway: Option<String>,
+    pub interface: String,
+    pub seen_by: Vec<String>,
+    pub reach: Reach,
+    #[serde(default)]
+    pub reached: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Reach {
+    pub ipv6_link_local: Option<String>,
+    pub temporary_address: String,
+    pub ip_addr_add: String,
+    pub ip_addr_del: String,
 }
 
 /// The `capabilities` object (its own `version`, 1).
@@ -213,6 +240,12 @@ pub struct Announcement {
     pub mac: Option<String>,
     pub firmware: Option<String>,
     pub ipv4: Option<String>,
+    #[serde(default)]
+    pub ipv4_mask: Option<String>,
+    #[serde(default)]
+    pub ipv4_gateway: Option<String>,
+    #[serde(default)]
+    pub ipv6: Option<String>,
     pub http_port: Option<u16>,
     pub sdk_port: Option<u16>,
     pub channels: Option<u32>,

@@ -146,6 +146,8 @@ pub(super) fn detailed(report: &Report, notes: &mut Notes) -> Rows {
                 .map(|r| format!("\nrealm {}", terminal(r)))
                 .unwrap_or_default()
         };
+        // A misaddressed device's note, referred to under its label (on every table row kind).
+        let misaddressed = super::misaddressed_note(d, notes);
         // The whole label on the device's first row, its address on the others.
         let mut first = true;
         let mut label = || {
@@ -155,6 +157,9 @@ pub(super) fn detailed(report: &Report, notes: &mut Notes) -> Rows {
                 for line in d.capabilities.lines() {
                     l.push('\n');
                     l.push_str(&terminal(&line));
+                }
+                if !misaddressed.is_empty() {
+                    l.push_str(&format!("\nmisaddressed {misaddressed}"));
                 }
                 Text::words(l)
             } else {

@@ -196,6 +196,11 @@ fn reasons(d: &Device, notes: &mut Notes, which: impl Fn(&Service) -> bool) -> V
 /// What to say in the stream column of a device without streams: why its services gave none
 /// (each with its note), else whether it is a camera.
 fn no_stream(d: &Device, notes: &mut Notes) -> String {
+    if let Some(m) = &d.misaddressed
+        && !m.reached
+    {
+        return format!("misaddressed, unreachable {}", misaddressed_note(d, notes));
+    }
     let why = reasons(d, notes, |_| true);
     if !why.is_empty() {
         return why.join(", ");
@@ -211,6 +216,9 @@ fn no_stream(d: &Device, notes: &mut Notes) -> String {
 /// admin behind a login on a camera that streams RTSP): `[2]`.
 fn side_notes(d: &Device, notes: &mut Notes) -> Vec<String> {
     let mut refs: Vec<String> = Vec::new();
+    if d.misaddressed.is_some() {
+        refs.push(misaddressed_note(d, notes));
+    }
     for s in d
         .services
         .iter()
@@ -224,6 +232,15 @@ fn side_notes(d: &Device, notes: &mut Notes) -> Vec<String> {
         }
     }
     refs
+}
+
+/// The note of a misaddressed device (`misaddressed: 198.19.1.64/24 (gateway 198.19.1.1), heard
+/// by sadp on eth0: reach it with `ip addr add 198.19.1.253/24 dev eth0``): `[n]`, or nothing.
+fn misaddressed_note(d: &Device, notes: &mut Notes) -> String {
+    d.misaddressed
+        .as_ref()
+        .map(|m| notes.refer(format!("misaddressed: {}", terminal(&m.line()))))
+        .unwrap_or_default()
 }
 
 /// `Hikvision DS-2CD2042WD (front-door, cam1.lan)`: who the device says it is, with the maker of

@@ -7,6 +7,7 @@ DHIP" (hikvision-tooling's SADP `Device` fields, UniversalScanner's DHIP header 
 
     python3 vendor_device.py sadp|dhip ADDRESS [--reply multicast|unicast] [--model M] [--serial S]
                              [--firmware F] [--channels N] [--activated true|false]
+                             [--mask M] [--gateway G]
 
 Listens on 0.0.0.0 at the protocol's port (SADP 37020, DHIP 37810), joined to its multicast group
 (239.255.255.250 / 239.255.255.251) on ADDRESS's interface, so multicast, subnet broadcast and unicast
@@ -59,8 +60,8 @@ def sadp_answer(query, args, mac):
         ("HttpPort", "80"),
         ("MAC", mac.replace(":", "-")),
         ("IPv4Address", args.address),
-        ("IPv4SubnetMask", "255.255.255.0"),
-        ("IPv4Gateway", "0.0.0.0"),
+        ("IPv4SubnetMask", args.mask),
+        ("IPv4Gateway", args.gateway),
         ("IPv6Address", "::"),
         ("DHCP", "false"),
         ("AnalogChannelNum", "0"),
@@ -100,8 +101,8 @@ def dhip_answer(query, args, mac):
         "Port": 37777,
         "IPv4Address": {
             "IPAddress": args.address,
-            "SubnetMask": "255.255.255.0",
-            "DefaultGateway": "0.0.0.0",
+            "SubnetMask": args.mask,
+            "DefaultGateway": args.gateway,
             "DhcpEnable": False,
         },
         "VideoInputChannels": args.channels,
@@ -122,6 +123,10 @@ def main():
     ap.add_argument("--firmware", default=None)
     ap.add_argument("--channels", type=int, default=1)
     ap.add_argument("--activated", default="true")
+    # The mask and gateway the device says it has (SADP IPv4SubnetMask / IPv4Gateway; "0.0.0.0" is
+    # what a device without a gateway sends).
+    ap.add_argument("--mask", default="255.255.255.0")
+    ap.add_argument("--gateway", default="0.0.0.0")
     args = ap.parse_args()
     sadp = args.protocol == "sadp"
     args.reply = args.reply or ("multicast" if sadp else "unicast")

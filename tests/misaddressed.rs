@@ -1,0 +1,480 @@
+//! Misaddressed cameras on a real (virtual) LAN: the namespace lab of `tests/lab/lab.sh` with its
+//! host h1 moved to another subnet on the same bridge (198.19.1.64/24, gateway 198.19.1.1 that does
+//! not exist), as a camera still on its factory address is. It answers SADP to the multicast group
+//! (our SADP agent, `tests/lab/responders/vendor_device.py`), multicasts a WS-Discovery Hello (PyPI
+//! WSDiscovery, `wsd_responder.py`), and its own kernel ARPs for its gateway because it keeps trying
+//! to reach a host beyond it (`offlink_talker.py`). camscan scans only the scanner's own /24 and
+//! must report it as misaddressed with its subnet, gateway and the `ip addr add` line that reaches
+//! it. Needs root and the lab venv: `scripts/test`.
+// The figures (scan time, how fast the address goes after a signal) go to the test log.
+#![allow(clippy::print_stderr)]
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::schema::Report;
+
+/// The lab, torn down when dropped (panics included).
+struct Lab {
+    prefix: &'static str,
+    servers: Vec<common::Server>,
+}
+
+impl Lab {
+    /// The lab with h1 moved to `camera`/24, default route via `gateway` (no such host).
+    fn up(prefix: &'static str, camera: &str, gateway: &str) -> Lab {
+        assert!(
+            common::is_root(),
+            "misaddressed needs root (ip netns): run scripts/test"
+        );
+        let script = common::root_dir().join("tests/lab/lab.sh");
+        let ok = Command::new("bash")
+            .arg(&script)
+            .args(["up", prefix])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "lab.sh up failed");
+        let lab = Lab {
+            prefix,
+            servers: Vec::new(),
+        };
+        lab.ip("h1", &["addr", "flush", "dev", "eth0"]);
+        lab.ip(
+            "h1",
+            &["addr", "add", &format!("{camera}/24"), "dev", "eth0"],
+        );
+        lab.ip("h1", &["route", "add", "default", "via", gateway]);
+        lab
+    }
+
+    fn ip(&self, node: &str, args: &[&str]) {
+        let ns = format!("{}-{node}", self.prefix);
+        let ok = Command::new("ip")
+            .args(["-n", &ns])
+            .args(args)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "ip -n {ns} {args:?} failed");
+    }
+
+    /// The scanner's addresses on eth0 (`198.18.0.1/24`...).
+    fn scanner_addresses(&self) -> Vec<String> {
+        let out = Command::new("ip")
+            .args([
+                "-n",
+                &format!("{}-scan", self.prefix),
+                "-o",
+                "-4",
+                "addr",
+                "show",
+                "dev",
+                "eth0",
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| {
+                let mut w = l.split_whitespace();
+                w.position(|x| x == "inet")?;
+                w.next().map(str::to_string)
+            })
+            .collect()
+    }
+
+    fn serve_with(&mut self, python: &str, ns: &str, args: &[&str]) {
+        let ns = format!("{}-{ns}", self.prefix);
+        let mut full = vec!["netns", "exec", ns.as_str(), python];
+        full.extend_from_slice(args);
+        self.servers
+            .push(common::start("ip", &full, Duration::from_secs(90)));
+    }
+
+    fn camscan(&self) -> Command {
+        let mut cmd = common::camscan_in(&format!("{}-scan", self.prefix));
+        cmd.env("CAMSCAN_LOG", "info");
+        cmd
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        self.servers.clear();
+        let script = common::root_dir().join("tests/lab/lab.sh");
+        let _ = Command::new("bash")
+            .arg(script)
+            .args(["down", self.prefix])
+            .status();
+    }
+}
+
+fn responder(name: &str) -> String {
+    common::root_dir()
+        .join("tests/lab/responders")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// A running camscan whose stderr is read line by line while it runs.
+struct Running {
+    child: std::process::Child,
+    lines: mpsc::Receiver<String>,
+    stderr: Vec<String>,
+    stdout: std::thread::JoinHandle<String>,
+}
+
+impl Running {
+    fn start(cmd: &mut Command) -> Running {
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("camscan runs");
+        let (tx, lines) = mpsc::channel();
+        let err = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(err).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut out = child.stdout.take().unwrap();
+        let stdout = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = out.read_to_string(&mut s);
+            s
+        });
+        Running {
+            child,
+            lines,
+            stderr: Vec::new(),
+            stdout,
+        }
+    }
+
+    /// Read stderr until a line contains `text` (panics after `limit`).
+    fn wait_for(&mut self, text: &str, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Ok(line) = self.lines.recv_timeout(Duration::from_millis(50)) {
+                let hit = line.contains(text);
+                self.stderr.push(line);
+                if hit {
+                    return;
+                }
+            }
+        }
+        panic!("no {text:?} within {limit:?}:\n{}", self.stderr.join("\n"));
+    }
+
+    /// Wait for the end (at most `limit`): exit code, stdout, stderr.
+    fn finish(mut self, limit: Duration) -> (Option<i32>, String, String) {
+        let deadline = Instant::now() + limit;
+        let status = loop {
+            if let Some(s) = self.child.try_wait().unwrap() {
+                break s;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!("camscan did not finish within {limit:?}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let out = self.stdout.join().unwrap();
+        // The stderr reader ends at EOF.
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(2)) {
+            self.stderr.push(line);
+        }
+        (status.code(), out, self.stderr.join("\n"))
+    }
+}
+
+/// The camera: SADP agent, off-link talker; the WS-Discovery responder comes once camscan listens.
+fn camera(lab: &mut Lab) {
+    let py = "/usr/bin/python3";
+    lab.serve_with(
+        py,
+        "h1",
+        &[
+            &responder("vendor_device.py"),
+            "sadp",
+            "198.19.1.64",
+            "--gateway",
+            "198.19.1.1",
+            "--model",
+            "DS-2CD2143G2-I",
+        ],
+    );
+    // Beyond its gateway: the kernel ARPs for 198.19.1.1 about once a second.
+    lab.serve_with(py, "h1", &[&responder("offlink_talker.py"), "198.18.0.250"]);
+}
+
+#[test]
+fn a_camera_on_another_subnet_is_found_and_explained() {
+    let mut lab = Lab::up("csma", "198.19.1.64", "198.19.1.1");
+    camera(&mut lab);
+    let started = Instant::now();
+    let mut scan = Running::start(lab.camscan().args([
+        "scan",
+        "198.18.0.0/24",
+        "-f",
+        "json",
+        "-p",
+        "80",
+        "--no-verify",
+        "--discovery",
+        "arp,onvif,sadp,ports",
+        "--discovery-wait",
+        "2s",
+    ]));
+    // A Hello is sent when a device joins the network: the camera joins while camscan listens.
+    scan.wait_for("listening for Hellos", Duration::from_secs(20));
+    lab.serve_with(
+        &common::lab_python(),
+        "h1",
+        &[&responder("wsd_responder.py"), "198.19.1.64"],
+    );
+    let (code, out, err) = scan.finish(Duration::from_secs(60));
+    eprintln!("scan took {:?}", started.elapsed());
+    assert_eq!(code, Some(0), "{err}");
+    let report: Report = serde_json::from_str(&out).unwrap();
+    let cam = report
+        .devices
+        .iter()
+        .find(|d| d.ip == "198.19.1.64")
+        .unwrap_or_else(|| panic!("the camera is reported: {out}\n{err}"));
+    let m = cam.misaddressed.as_ref().expect("marked misaddressed");
+    assert_eq!(m.address, "198.19.1.64");
+    assert_eq!(
+        (m.mask.as_str(), m.prefix, m.mask_assumed),
+        ("255.255.255.0", 24, false)
+    );
+    assert_eq!(m.gateway.as_deref(), Some("198.19.1.1"));
+    assert_eq!(m.interface, "eth0");
+    assert_eq!(m.seen_by, ["arp", "onvif", "sadp"], "{err}");
+    assert_eq!(m.reach.temporary_address, "198.19.1.253");
+    assert_eq!(m.reach.ip_addr_add, "ip addr add 198.19.1.253/24 dev eth0");
+    assert_eq!(m.reach.ip_addr_del, "ip addr del 198.19.1.253/24 dev eth0");
+    assert!(!m.reached);
+    // Its maker and model from SADP, its MAC from the wire (ARP), its name from the Hello.
+    assert_eq!(cam.mac.as_deref(), Some("44:19:b6:00:00:11"));
+    assert_eq!(cam.vendor.as_deref(), Some("Hikvision"));
+    assert_eq!(cam.model.as_deref(), Some("DS-2CD2143G2-I"));
+    assert_eq!(cam.name.as_deref(), Some("Lab Camera"));
+    assert!(cam.is_camera);
+    for method in ["arp", "onvif", "sadp"] {
+        assert!(
+            cam.discovered_by.iter().any(|d| d == method),
+            "{method}: {:?}",
+            cam.discovered_by
+        );
+    }
+    // Nothing was probed on it (no route) and every device of the lab's own subnet is not marked.
+    assert!(cam.open_ports.is_empty());
+    for d in report.devices.iter().filter(|d| d.ip != "198.19.1.64") {
+        assert!(d.misaddressed.is_none(), "{}", d.ip);
+    }
+    // The table says it in a line people can act on.
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("report.json");
+    std::fs::write(&json, &out).unwrap();
+    let table = common::run(
+        common::camscan_in(&format!("{}-scan", lab.prefix)).args([
+            "convert",
+            json.to_str().unwrap(),
+            "-f",
+            "table",
+            "--width",
+            "0",
+        ]),
+        Duration::from_secs(20),
+    );
+    let text = common::stdout(&table);
+    assert!(
+        text.contains(
+            "misaddressed: 198.19.1.64/24 (gateway 198.19.1.1), heard by arp, onvif, sadp on eth0: \
+             reach it with `ip addr add 198.19.1.253/24 dev eth0`"
+        ),
+        "{text}"
+    );
+    // Only listening: the scanner has no other address than its own.
+    assert_eq!(lab.scanner_addresses(), ["198.18.0.1/24"]);
+}
+
+/// GStreamer's RTSP server on the camera's own address, one H.264 stream where Hikvision puts it.
+fn rtsp_on_camera(lab: &mut Lab, dir: &std::path::Path) {
+    let cfg = dir.join("rtsp.json");
+    let servers = serde_json::json!([{"address": "198.19.1.64", "port": 554, "auth": null, "mounts": [
+        {"path": "/Streaming/Channels/101",
+         "video": {"codec": "h264", "width": 640, "height": 360, "fps": 15, "profile": "main"},
+         "audio": null}]}]);
+    std::fs::write(&cfg, serde_json::to_vec(&servers).unwrap()).unwrap();
+    let rtsp = common::root_dir().join("tests/servers/rtsp_server.py");
+    lab.serve_with(
+        "/usr/bin/python3",
+        "h1",
+        &[rtsp.to_str().unwrap(), cfg.to_str().unwrap()],
+    );
+}
+
+const ADDED: &str = "temporary address added";
+
+#[test]
+fn reach_misaddressed_scans_the_camera_and_takes_its_address_away() {
+    let mut lab = Lab::up("csmb", "198.19.1.64", "198.19.1.1");
+    let dir = tempfile::tempdir().unwrap();
+    rtsp_on_camera(&mut lab, dir.path());
+    camera(&mut lab);
+    let started = Instant::now();
+    let out = common::run(
+        lab.camscan().args([
+            "scan",
+            "198.18.0.0/24",
+            "-f",
+            "json",
+            "-p",
+            "554",
+            "--discovery",
+            "arp,sadp,ports",
+            "--discovery-wait",
+            "1s",
+            "--reach-misaddressed",
+        ]),
+        Duration::from_secs(60),
+    );
+    eprintln!(
+        "scan with --reach-misaddressed took {:?}",
+        started.elapsed()
+    );
+    let err = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(ADDED) && err.contains("temporary address removed"),
+        "{err}"
+    );
+    let report: Report = serde_json::from_str(&common::stdout(&out)).unwrap();
+    let cam = report
+        .devices
+        .iter()
+        .find(|d| d.ip == "198.19.1.64")
+        .unwrap_or_else(|| panic!("the camera is reported: {err}"));
+    let m = cam
+        .misaddressed
+        .as_ref()
+        .expect("still marked misaddressed");
+    assert!(m.reached, "{m:?}");
+    assert_eq!(m.reach.ip_addr_add, "ip addr add 198.19.1.253/24 dev eth0");
+    // Scanned fully through the temporary address: its RTSP port, its stream, played.
+    assert_eq!(cam.open_ports, [554], "{err}");
+    let s = cam
+        .streams
+        .iter()
+        .find(|s| s.url == "rtsp://198.19.1.64:554/Streaming/Channels/101")
+        .unwrap_or_else(|| panic!("{:?}\n{err}", cam.streams));
+    assert!(s.verified, "{s:?}");
+    // Gone when camscan ended.
+    assert_eq!(lab.scanner_addresses(), ["198.18.0.1/24"]);
+}
+
+/// Poll the scanner's addresses until they are `want` (at most `limit`).
+fn addresses_become(lab: &Lab, want: &[&str], limit: Duration) -> Vec<String> {
+    let deadline = Instant::now() + limit;
+    loop {
+        let now = lab.scanner_addresses();
+        if now == want || Instant::now() > deadline {
+            return now;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn the_temporary_address_goes_on_ctrl_c_and_on_kill_9() {
+    let mut lab = Lab::up("csmc", "198.19.1.64", "198.19.1.1");
+    camera(&mut lab);
+    let scan = |lab: &Lab| {
+        Running::start(lab.camscan().args([
+            "scan",
+            "198.18.0.0/24",
+            "-f",
+            "json",
+            "-p",
+            "554",
+            "--discovery",
+            "arp,sadp,ports",
+            // Long enough that the signal comes while the address is in use.
+            "--discovery-wait",
+            "20s",
+            "--reach-misaddressed",
+        ]))
+    };
+    let with = ["198.18.0.1/24", "198.19.1.253/24"];
+    for signal in ["INT", "KILL"] {
+        let mut running = scan(&lab);
+        running.wait_for(ADDED, Duration::from_secs(20));
+        assert_eq!(lab.scanner_addresses(), with, "added while scanning");
+        let pid = running.child.id().to_string();
+        let sent = Instant::now();
+        // `ip netns exec` execs camscan: the child's pid is camscan's.
+        assert!(
+            Command::new("kill")
+                .args([&format!("-{signal}"), &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let (code, _, err) = running.finish(Duration::from_secs(20));
+        let left = addresses_become(&lab, &["198.18.0.1/24"], Duration::from_secs(3));
+        eprintln!(
+            "SIG{signal}: exit {code:?}, address gone {:?} after the signal",
+            sent.elapsed()
+        );
+        assert_eq!(
+            left,
+            ["198.18.0.1/24"],
+            "SIG{signal} left the address: {err}"
+        );
+        if signal == "INT" {
+            // Ctrl-C ends the scan as interrupted (exit 130), after camscan removed the address itself.
+            assert_eq!(code, Some(130), "{err}");
+            assert!(err.contains("temporary address removed"), "{err}");
+        } else {
+            assert_eq!(code, None, "killed by SIGKILL");
+        }
+    }
+    // An address of the scanner's that was there before (a host address, no subnet: the camera
+    // stays misaddressed) is not camscan's: only the one it added goes.
+    lab.ip("scan", &["addr", "add", "198.19.1.253/32", "dev", "eth0"]);
+    let out = common::run(
+        lab.camscan().args([
+            "scan",
+            "198.18.0.0/24",
+            "-f",
+            "json",
+            "-p",
+            "554",
+            "--discovery",
+            "arp,sadp,ports",
+            "--discovery-wait",
+            "1s",
+            "--reach-misaddressed",
+        ]),
+        Duration::from_secs(60),
+    );
+    let err = common::stderr(&out);
+    assert!(err.contains(ADDED), "{err}");
+    assert_eq!(
+        lab.scanner_addresses(),
+        ["198.18.0.1/24", "198.19.1.253/32"],
+        "the address that was there stays"
+    );
+}
