@@ -14,7 +14,9 @@ fuzz_target!(|data: &[u8]| {
     if let Some(s) = arp::parse(data) {
         assert!(!s.ip.is_unspecified() && !s.ip.is_broadcast() && !s.ip.is_multicast());
         let lan = [(Ipv4Addr::new(198, 18, 0, 1), 24)];
-        let mask = data.get(28..32).map(|m| Ipv4Addr::new(m[0], m[1], m[2], m[3]));
+        let mask = data
+            .get(28..32)
+            .map(|m| Ipv4Addr::new(m[0], m[1], m[2], m[3]));
         if let Some(m) = misaddressed::judge(s.ip, mask, Some(s.target), "eth0", &lan, "arp") {
             let t = m.reach.temporary_address;
             assert!(t != m.address && Some(t) != m.gateway, "{m:?}");
