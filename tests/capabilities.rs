@@ -11,77 +11,26 @@
 
 mod common;
 
-use std::process::Command;
 use std::time::Duration;
 
+use common::netns::NsLab;
 use common::{run, stderr, stdout};
 
 /// The lab `PREFIX-*`, torn down when dropped (panics included).
-struct Lab {
-    prefix: &'static str,
-    servers: Vec<common::Server>,
-}
-
-impl Lab {
-    fn up(prefix: &'static str) -> Lab {
-        assert!(
-            common::is_root(),
-            "capabilities needs root (ip netns): run scripts/test"
-        );
-        let script = common::root_dir().join("tests/lab/lab.sh");
-        let ok = Command::new("bash")
-            .arg(&script)
-            .args(["up", prefix, "0"])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "lab.sh up failed");
-        Lab {
-            prefix,
-            servers: Vec::new(),
-        }
-    }
-
-    fn serve(&mut self, ns: &str, args: &[&str]) {
-        let ns = format!("{}-{ns}", self.prefix);
-        let python = common::lab_python();
-        let mut full = vec!["netns", "exec", ns.as_str(), python.as_str()];
-        full.extend_from_slice(args);
-        self.servers
-            .push(common::start("ip", &full, Duration::from_secs(90)));
-    }
-
-    fn camscan(&self) -> Command {
-        let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", &format!("{}-scan", self.prefix)])
-            .arg(env!("CARGO_BIN_EXE_camscan"));
-        for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("CAMSCAN_") || k == "RUST_LOG")
-        {
-            cmd.env_remove(k);
-        }
-        cmd.env("CAMSCAN_NO_DB", "true");
-        cmd
-    }
-}
-
-impl Drop for Lab {
-    fn drop(&mut self) {
-        self.servers.clear();
-        let script = common::root_dir().join("tests/lab/lab.sh");
-        let _ = Command::new("bash")
-            .arg(script)
-            .args(["down", self.prefix])
-            .status();
-    }
+/// The lab of `tests/lab/lab.sh` (without its GStreamer cameras).
+fn lab() -> NsLab {
+    NsLab::up("capabilities", "lab.sh", "cspz", &["0"])
 }
 
 #[test]
 fn ipycam_ptz_read_from_its_onvif_api() {
-    let mut lab = Lab::up("cspz");
+    let mut lab = lab();
+    let python = common::lab_python();
     let root = common::root_dir();
     let wsd = root.join("tests/lab/responders/wsd_responder.py");
     let ipycam = root.join("tests/lab/responders/ipycam_onvif.py");
-    lab.serve(
+    lab.serve_with(
+        &python,
         "h1",
         &[
             ipycam.to_str().unwrap(),
@@ -94,7 +43,8 @@ fn ipycam_ptz_read_from_its_onvif_api() {
             "s3cret",
         ],
     );
-    lab.serve(
+    lab.serve_with(
+        &python,
         "h1",
         &[
             wsd.to_str().unwrap(),

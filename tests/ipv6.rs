@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::process::Command;
+use common::netns::NsLab;
 use std::time::Duration;
 
 use common::schema::Report;
@@ -16,59 +16,33 @@ use serde_json::json;
 const PREFIX: &str = "v6lab";
 
 /// The lab, torn down when dropped (panics included).
-struct Lab {
-    servers: Vec<common::Server>,
-}
+struct Lab(NsLab);
 
 impl Lab {
     fn up() -> Lab {
-        assert!(
-            common::is_root(),
-            "ipv6 needs root (ip netns): run scripts/test"
-        );
-        let ok = Command::new("bash")
-            .arg(common::root_dir().join("tests/lab/ipv6_lab.sh"))
-            .args(["up", PREFIX])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "ipv6_lab.sh up failed");
-        let mut lab = Lab {
-            servers: Vec::new(),
-        };
+        let mut lab = NsLab::up("ipv6", "ipv6_lab.sh", PREFIX, &[]);
         for cam in ["ds", "v6"] {
             // Every address of the namespace, IPv4 and IPv6: gst-rtsp-server on "::" (a
             // dual-stack socket, as cameras listen).
             let config = json!([{"address": "::", "port": 554, "auth": null,
                 "mounts": [{"path": "/live", "video": {"codec": "h264", "width": 320,
                     "height": 240, "fps": 10, "profile": "baseline"}, "audio": null}]}]);
-            lab.servers.push(common::rtsp_servers_in(
-                Some(&format!("{PREFIX}-{cam}")),
-                &config,
-            ));
+            lab.servers
+                .push(common::rtsp_servers_in(Some(&lab.ns(cam)), &config));
         }
-        lab
+        Lab(lab)
     }
 
     fn scan(&self, args: &[&str]) -> Report {
         let out = run(
-            common::camscan_in(&format!("{PREFIX}-scan"))
+            self.0
+                .camscan()
                 .args(["scan", "-f", "json", "-p", "554"])
                 .args(args),
             Duration::from_secs(60),
         );
         assert!(out.status.success(), "{args:?}: {}", stderr(&out));
         serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)))
-    }
-}
-
-impl Drop for Lab {
-    fn drop(&mut self) {
-        self.servers.clear();
-        let _ = Command::new("bash")
-            .arg(common::root_dir().join("tests/lab/ipv6_lab.sh"))
-            .args(["down", PREFIX])
-            .status();
     }
 }
 

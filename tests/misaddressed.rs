@@ -11,6 +11,7 @@
 
 mod common;
 
+use common::netns::NsLab;
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -19,99 +20,49 @@ use std::time::{Duration, Instant};
 use common::schema::Report;
 
 /// The lab, torn down when dropped (panics included).
-struct Lab {
-    prefix: &'static str,
-    servers: Vec<common::Server>,
+/// The lab of `tests/lab/lab.sh` with h1 moved to `camera`/24, default route via `gateway` (no
+/// such host).
+fn lab(prefix: &'static str, camera: &str, gateway: &str) -> NsLab {
+    let lab = NsLab::up("misaddressed", "lab.sh", prefix, &[]);
+    lab.ip("h1", &["addr", "flush", "dev", "eth0"]);
+    lab.ip(
+        "h1",
+        &["addr", "add", &format!("{camera}/24"), "dev", "eth0"],
+    );
+    lab.ip("h1", &["route", "add", "default", "via", gateway]);
+    lab
 }
 
-impl Lab {
-    /// The lab with h1 moved to `camera`/24, default route via `gateway` (no such host).
-    fn up(prefix: &'static str, camera: &str, gateway: &str) -> Lab {
-        assert!(
-            common::is_root(),
-            "misaddressed needs root (ip netns): run scripts/test"
-        );
-        let script = common::root_dir().join("tests/lab/lab.sh");
-        let ok = Command::new("bash")
-            .arg(&script)
-            .args(["up", prefix])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "lab.sh up failed");
-        let lab = Lab {
-            prefix,
-            servers: Vec::new(),
-        };
-        lab.ip("h1", &["addr", "flush", "dev", "eth0"]);
-        lab.ip(
-            "h1",
-            &["addr", "add", &format!("{camera}/24"), "dev", "eth0"],
-        );
-        lab.ip("h1", &["route", "add", "default", "via", gateway]);
-        lab
-    }
-
-    fn ip(&self, node: &str, args: &[&str]) {
-        let ns = format!("{}-{node}", self.prefix);
-        let ok = Command::new("ip")
-            .args(["-n", &ns])
-            .args(args)
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "ip -n {ns} {args:?} failed");
-    }
-
-    /// The scanner's addresses on eth0 (`198.18.0.1/24`...).
-    fn scanner_addresses(&self) -> Vec<String> {
-        let out = Command::new("ip")
-            .args([
-                "-n",
-                &format!("{}-scan", self.prefix),
-                "-o",
-                "-4",
-                "addr",
-                "show",
-                "dev",
-                "eth0",
-            ])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| {
-                let mut w = l.split_whitespace();
-                w.position(|x| x == "inet")?;
-                w.next().map(str::to_string)
-            })
-            .collect()
-    }
-
-    fn serve_with(&mut self, python: &str, ns: &str, args: &[&str]) {
-        let ns = format!("{}-{ns}", self.prefix);
-        let mut full = vec!["netns", "exec", ns.as_str(), python];
-        full.extend_from_slice(args);
-        self.servers
-            .push(common::start("ip", &full, Duration::from_secs(90)));
-    }
-
-    fn camscan(&self) -> Command {
-        let mut cmd = common::camscan_in(&format!("{}-scan", self.prefix));
-        cmd.env("CAMSCAN_LOG", "info");
-        cmd
-    }
+/// The scanner's addresses on eth0 (`198.18.0.1/24`...).
+fn scanner_addresses(lab: &NsLab) -> Vec<String> {
+    let out = Command::new("ip")
+        .args([
+            "-n",
+            &lab.ns("scan"),
+            "-o",
+            "-4",
+            "addr",
+            "show",
+            "dev",
+            "eth0",
+        ])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            w.position(|x| x == "inet")?;
+            w.next().map(str::to_string)
+        })
+        .collect()
 }
 
-impl Drop for Lab {
-    fn drop(&mut self) {
-        self.servers.clear();
-        let script = common::root_dir().join("tests/lab/lab.sh");
-        let _ = Command::new("bash")
-            .arg(script)
-            .args(["down", self.prefix])
-            .status();
-    }
+/// camscan in the scanner, logging at info (the tests wait for its log lines).
+fn camscan(lab: &NsLab) -> Command {
+    let mut cmd = lab.camscan();
+    cmd.env("CAMSCAN_LOG", "info");
+    cmd
 }
 
 fn responder(name: &str) -> String {
@@ -199,7 +150,7 @@ impl Running {
 }
 
 /// The camera: SADP agent, off-link talker; the WS-Discovery responder comes once camscan listens.
-fn camera(lab: &mut Lab) {
+fn camera(lab: &mut NsLab) {
     let py = "/usr/bin/python3";
     lab.serve_with(
         py,
@@ -220,10 +171,10 @@ fn camera(lab: &mut Lab) {
 
 #[test]
 fn a_camera_on_another_subnet_is_found_and_explained() {
-    let mut lab = Lab::up("csma", "198.19.1.64", "198.19.1.1");
+    let mut lab = lab("csma", "198.19.1.64", "198.19.1.1");
     camera(&mut lab);
     let started = Instant::now();
-    let mut scan = Running::start(lab.camscan().args([
+    let mut scan = Running::start(camscan(&lab).args([
         "scan",
         "198.18.0.0/24",
         "-f",
@@ -307,11 +258,11 @@ fn a_camera_on_another_subnet_is_found_and_explained() {
         "{text}"
     );
     // Only listening: the scanner has no other address than its own.
-    assert_eq!(lab.scanner_addresses(), ["198.18.0.1/24"]);
+    assert_eq!(scanner_addresses(&lab), ["198.18.0.1/24"]);
 }
 
 /// GStreamer's RTSP server on the camera's own address, one H.264 stream where Hikvision puts it.
-fn rtsp_on_camera(lab: &mut Lab, dir: &std::path::Path) {
+fn rtsp_on_camera(lab: &mut NsLab, dir: &std::path::Path) {
     let cfg = dir.join("rtsp.json");
     let servers = serde_json::json!([{"address": "198.19.1.64", "port": 554, "auth": null, "mounts": [
         {"path": "/Streaming/Channels/101",
@@ -330,13 +281,13 @@ const ADDED: &str = "temporary address added";
 
 #[test]
 fn reach_misaddressed_scans_the_camera_and_takes_its_address_away() {
-    let mut lab = Lab::up("csmb", "198.19.1.64", "198.19.1.1");
+    let mut lab = lab("csmb", "198.19.1.64", "198.19.1.1");
     let dir = tempfile::tempdir().unwrap();
     rtsp_on_camera(&mut lab, dir.path());
     camera(&mut lab);
     let started = Instant::now();
     let out = common::run(
-        lab.camscan().args([
+        camscan(&lab).args([
             "scan",
             "198.18.0.0/24",
             "-f",
@@ -382,14 +333,14 @@ fn reach_misaddressed_scans_the_camera_and_takes_its_address_away() {
         .unwrap_or_else(|| panic!("{:?}\n{err}", cam.streams));
     assert!(s.verified, "{s:?}");
     // Gone when camscan ended.
-    assert_eq!(lab.scanner_addresses(), ["198.18.0.1/24"]);
+    assert_eq!(scanner_addresses(&lab), ["198.18.0.1/24"]);
 }
 
 /// Poll the scanner's addresses until they are `want` (at most `limit`).
-fn addresses_become(lab: &Lab, want: &[&str], limit: Duration) -> Vec<String> {
+fn addresses_become(lab: &NsLab, want: &[&str], limit: Duration) -> Vec<String> {
     let deadline = Instant::now() + limit;
     loop {
-        let now = lab.scanner_addresses();
+        let now = scanner_addresses(&lab);
         if now == want || Instant::now() > deadline {
             return now;
         }
@@ -399,10 +350,10 @@ fn addresses_become(lab: &Lab, want: &[&str], limit: Duration) -> Vec<String> {
 
 #[test]
 fn the_temporary_address_goes_on_ctrl_c_and_on_kill_9() {
-    let mut lab = Lab::up("csmc", "198.19.1.64", "198.19.1.1");
+    let mut lab = lab("csmc", "198.19.1.64", "198.19.1.1");
     camera(&mut lab);
-    let scan = |lab: &Lab| {
-        Running::start(lab.camscan().args([
+    let scan = |lab: &NsLab| {
+        Running::start(camscan(&lab).args([
             "scan",
             "198.18.0.0/24",
             "-f",
@@ -421,7 +372,7 @@ fn the_temporary_address_goes_on_ctrl_c_and_on_kill_9() {
     for signal in ["INT", "KILL"] {
         let mut running = scan(&lab);
         running.wait_for(ADDED, Duration::from_secs(20));
-        assert_eq!(lab.scanner_addresses(), with, "added while scanning");
+        assert_eq!(scanner_addresses(&lab), with, "added while scanning");
         let pid = running.child.id().to_string();
         let sent = Instant::now();
         // `ip netns exec` execs camscan: the child's pid is camscan's.
@@ -455,7 +406,7 @@ fn the_temporary_address_goes_on_ctrl_c_and_on_kill_9() {
     // stays misaddressed) is not camscan's: only the one it added goes.
     lab.ip("scan", &["addr", "add", "198.19.1.253/32", "dev", "eth0"]);
     let out = common::run(
-        lab.camscan().args([
+        camscan(&lab).args([
             "scan",
             "198.18.0.0/24",
             "-f",
@@ -473,7 +424,7 @@ fn the_temporary_address_goes_on_ctrl_c_and_on_kill_9() {
     let err = common::stderr(&out);
     assert!(err.contains(ADDED), "{err}");
     assert_eq!(
-        lab.scanner_addresses(),
+        scanner_addresses(&lab),
         ["198.18.0.1/24", "198.19.1.253/32"],
         "the address that was there stays"
     );

@@ -15,6 +15,7 @@
 
 mod common;
 
+use common::netns::NsLab;
 use std::net::TcpListener;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -134,46 +135,13 @@ fn loopback_scan_prints_its_plan_first() {
     drop(listener);
 }
 
-/// The lab of `tests/lab/lab.sh` under `PREFIX`, torn down when dropped (panics included).
-struct Lab {
-    dir: tempfile::TempDir,
-}
-
 const PREFIX: &str = "cspl";
 
-impl Lab {
-    fn up() -> Lab {
-        assert!(
-            common::is_root(),
-            "scan_plan needs root (ip netns): run scripts/test"
-        );
-        let ok = Command::new("bash")
-            .arg(common::root_dir().join("tests/lab/lab.sh"))
-            .args(["up", PREFIX])
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "lab.sh up {PREFIX} failed");
-        Lab {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    /// A container marker (standing for `/.dockerenv`) of this lab's own.
-    fn marker(&self) -> String {
-        let p = self.dir.path().join("dockerenv");
-        std::fs::write(&p, "").unwrap();
-        p.display().to_string()
-    }
-}
-
-impl Drop for Lab {
-    fn drop(&mut self) {
-        let _ = Command::new("bash")
-            .arg(common::root_dir().join("tests/lab/lab.sh"))
-            .args(["down", PREFIX])
-            .status();
-    }
+/// A container marker (standing for `/.dockerenv`) in `dir`.
+fn marker(dir: &tempfile::TempDir) -> String {
+    let p = dir.path().join("dockerenv");
+    std::fs::write(&p, "").unwrap();
+    p.display().to_string()
 }
 
 /// A scan of h1 (198.18.0.11, an on-link host with no server) from the lab's scanner.
@@ -194,9 +162,10 @@ const SCAN: [&str; 12] = [
 
 #[test]
 fn a_bridge_network_in_a_container_is_warned_about() {
-    let lab = Lab::up();
-    let scanner = format!("{PREFIX}-scan");
-    let marker = lab.marker();
+    let lab = NsLab::up("scan_plan", "lab.sh", PREFIX, &[]);
+    let scanner = lab.ns("scan");
+    let dir = tempfile::tempdir().unwrap();
+    let marker = marker(&dir);
 
     let out = run(
         camscan_in(&scanner)

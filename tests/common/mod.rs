@@ -48,6 +48,7 @@
 
 pub mod drawn;
 pub mod http;
+pub mod netns;
 pub mod postgres;
 pub mod pty;
 pub mod schema;
