@@ -260,17 +260,7 @@ fn kernel_release(version: &str) -> Option<&str> {
 mod tests {
     use super::*;
 
-    fn net(name: &str, ip: &str, prefix: u8) -> LocalNet {
-        LocalNet {
-            interface: name.into(),
-            ip: ip.parse().unwrap(),
-            prefix,
-            mac: Some("02:42:ac:11:00:02".into()),
-            loopback: name == "lo",
-            scan: false,
-            reason: None,
-        }
-    }
+    use crate::net::interfaces::test_net as net;
 
     fn codes(w: &[Warning]) -> Vec<&str> {
         w.iter().map(|w| w.code.as_str()).collect()

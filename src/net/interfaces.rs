@@ -104,21 +104,24 @@ pub fn plan(mut nets: Vec<LocalNet>, only: Option<&str>, allow_large: bool) -> V
     nets
 }
 
+/// A local network for unit tests: `name` (`lo` is the loopback), `ip`/`prefix`, a fixed MAC.
+#[cfg(test)]
+pub(crate) fn test_net(name: &str, ip: &str, prefix: u8) -> LocalNet {
+    LocalNet {
+        interface: name.into(),
+        ip: ip.parse().unwrap(),
+        prefix,
+        mac: Some("02:00:00:00:00:01".into()),
+        loopback: name == "lo",
+        scan: false,
+        reason: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::test_net as net;
     use super::*;
-
-    fn net(name: &str, ip: &str, prefix: u8) -> LocalNet {
-        LocalNet {
-            interface: name.into(),
-            ip: ip.parse().unwrap(),
-            prefix,
-            mac: Some("02:00:00:00:00:01".into()),
-            loopback: name == "lo",
-            scan: false,
-            reason: None,
-        }
-    }
 
     #[test]
     fn plans_private_attached_subnets_only() {
