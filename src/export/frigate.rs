@@ -208,13 +208,10 @@ fn onvif_block(cam: &Camera<'_>, pass: &str) -> Option<Value> {
     // Under --show-credentials the stream's URL carries them (percent-encoded).
     let shown = cameras::userinfo(&cam.main.url).and_then(|info| {
         let (u, p) = info.split_once(':')?;
-        let decode = |s: &str| {
-            url::form_urlencoded::parse(format!("x={}", s.replace('+', "%2B")).as_bytes())
-                .next()
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or_default()
-        };
-        Some((decode(u), decode(p)))
+        Some((
+            crate::model::percent_decode(u),
+            crate::model::percent_decode(p),
+        ))
     });
     let (user, password) = match (&cam.main.username, shown) {
         (_, Some(shown)) => shown,

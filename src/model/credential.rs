@@ -40,6 +40,28 @@ impl Credential {
     }
 }
 
+/// The inverse of [`encode_userinfo`] (and of any percent-encoding): `%XX` decoded, an invalid
+/// escape kept as written, bytes that are not UTF-8 replaced.
+pub fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Ok(hex) = std::str::from_utf8(&b[i + 1..i + 3])
+            && let Ok(v) = u8::from_str_radix(hex, 16)
+        {
+            out.push(v);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Percent-encode a user name or password for the userinfo part of a URL (RFC 3986 §3.2.1):
 /// everything but unreserved characters. `p@ss:w/rd` must not break `rtsp://user:pass@host/`
 /// (bluenviron/mediamtx#2069).
@@ -53,4 +75,17 @@ pub fn encode_userinfo(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn userinfo_decodes_to_what_was_encoded() {
+        for s in ["admin", "p@ss:w/rd", "p%40ss", "naïve pass", "+plus+"] {
+            assert_eq!(percent_decode(&encode_userinfo(s)), s);
+        }
+        assert_eq!(percent_decode("bad%zzescape%4"), "bad%zzescape%4");
+    }
 }

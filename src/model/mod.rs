@@ -18,7 +18,7 @@ pub mod roles;
 pub mod sync;
 pub mod when;
 pub use capabilities::Capabilities;
-pub use credential::{Credential, encode_userinfo};
+pub use credential::{Credential, encode_userinfo, percent_decode};
 pub use misaddressed::Misaddressed;
 pub use rank::{area, main_stream, maker_and_model, model_names_vendor, ranked, size, stream_rank};
 

@@ -108,25 +108,7 @@ pub(crate) fn url_path(url: &str) -> Option<(String, u16, String)> {
     Some((u.scheme().to_string(), port, path))
 }
 
-pub(crate) fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let Ok(hex) = std::str::from_utf8(&b[i + 1..i + 3])
-            && let Ok(v) = u8::from_str_radix(hex, 16)
-        {
-            out.push(v);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
+pub(crate) use crate::model::percent_decode;
 
 /// Bytes kept of a credential's HMAC-SHA256: 128 bits, the truncation RFC 2104 §5 allows (at
 /// least half the output); it only has to tell the entries of one credentials file apart.
