@@ -17,7 +17,6 @@ mod common;
 
 use common::netns::NsLab;
 use std::net::TcpListener;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::schema::{Plan, Report};
@@ -254,24 +253,8 @@ fn a_bridge_network_in_a_container_is_warned_about() {
     assert_eq!(check["status"], "pass", "{check:#}");
 
     // uid nobody without capabilities: ARP runs unprivileged, and the plan says so.
-    let mut nobody = Command::new("ip");
-    nobody
-        .args(["netns", "exec", &scanner])
-        .args([
-            "setpriv",
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            "--inh-caps=-all",
-        ])
-        .arg(env!("CARGO_BIN_EXE_camscan"))
-        .args(SCAN);
-    for (k, _) in std::env::vars().filter(|(k, _)| k.starts_with("CAMSCAN_") || k == "RUST_LOG") {
-        nobody.env_remove(k);
-    }
-    nobody
-        .env("CAMSCAN_NO_DB", "true")
-        .env("CAMSCAN_CONTAINER_MARKERS", "");
+    let mut nobody = lab.camscan_as_nobody();
+    nobody.args(SCAN).env("CAMSCAN_CONTAINER_MARKERS", "");
     let out = run(&mut nobody, Duration::from_secs(30));
     let plan = plan_of(&out);
     assert_eq!(method(&plan, "arp").note.as_deref(), Some("unprivileged"));

@@ -66,6 +66,23 @@ impl NsLab {
     pub fn camscan(&self) -> Command {
         super::camscan_in(&self.ns("scan"))
     }
+
+    /// camscan in the scanner namespace as uid/gid 65534 with no capabilities (setpriv), with
+    /// the tests' clean environment.
+    pub fn camscan_as_nobody(&self) -> Command {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &self.ns("scan")])
+            .args([
+                "setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+                "--inh-caps=-all",
+            ])
+            .arg(env!("CARGO_BIN_EXE_camscan"));
+        super::clean_env(&mut c);
+        c
+    }
 }
 
 impl Drop for NsLab {
