@@ -340,7 +340,7 @@ fn reach_misaddressed_scans_the_camera_and_takes_its_address_away() {
 fn addresses_become(lab: &NsLab, want: &[&str], limit: Duration) -> Vec<String> {
     let deadline = Instant::now() + limit;
     loop {
-        let now = scanner_addresses(&lab);
+        let now = scanner_addresses(lab);
         if now == want || Instant::now() > deadline {
             return now;
         }
@@ -353,7 +353,7 @@ fn the_temporary_address_goes_on_ctrl_c_and_on_kill_9() {
     let mut lab = lab("csmc", "198.19.1.64", "198.19.1.1");
     camera(&mut lab);
     let scan = |lab: &NsLab| {
-        Running::start(camscan(&lab).args([
+        Running::start(camscan(lab).args([
             "scan",
             "198.18.0.0/24",
             "-f",
