@@ -173,20 +173,27 @@ fn camera(lab: &mut NsLab) {
 fn a_camera_on_another_subnet_is_found_and_explained() {
     let mut lab = lab("csma", "198.19.1.64", "198.19.1.1");
     camera(&mut lab);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inventory.db");
     let started = Instant::now();
-    let mut scan = Running::start(camscan(&lab).args([
-        "scan",
-        "198.18.0.0/24",
-        "-f",
-        "json",
-        "-p",
-        "80",
-        "--no-verify",
-        "--discovery",
-        "arp,onvif,sadp,ports",
-        "--discovery-wait",
-        "2s",
-    ]));
+    let mut scan = Running::start(
+        camscan(&lab)
+            .env_remove("CAMSCAN_NO_DB")
+            .env("CAMSCAN_DB", &db)
+            .args([
+                "scan",
+                "198.18.0.0/24",
+                "-f",
+                "json",
+                "-p",
+                "80",
+                "--no-verify",
+                "--discovery",
+                "arp,onvif,sadp,ports",
+                "--discovery-wait",
+                "2s",
+            ]),
+    );
     // A Hello is sent when a device joins the network: the camera joins while camscan listens.
     scan.wait_for("listening for Hellos", Duration::from_secs(20));
     lab.serve_with(
@@ -235,7 +242,6 @@ fn a_camera_on_another_subnet_is_found_and_explained() {
         assert!(d.misaddressed.is_none(), "{}", d.ip);
     }
     // The table says it in a line people can act on.
-    let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("report.json");
     std::fs::write(&json, &out).unwrap();
     let table = common::run(
@@ -257,6 +263,40 @@ fn a_camera_on_another_subnet_is_found_and_explained() {
         ),
         "{text}"
     );
+    // CSV: its own address and the command that reaches it, in columns of their own.
+    let csv = common::run(
+        common::camscan_in(&format!("{}-scan", lab.prefix)).args([
+            "convert",
+            json.to_str().unwrap(),
+            "-f",
+            "csv",
+        ]),
+        Duration::from_secs(20),
+    );
+    let mut rows = csv::Reader::from_reader(csv.stdout.as_slice());
+    let header = rows.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let row = rows
+        .records()
+        .map(Result::unwrap)
+        .find(|r| &r[0] == "198.19.1.64")
+        .expect("a CSV row for the camera");
+    assert_eq!(
+        &row[col("misaddressed")],
+        "198.19.1.64/24 gateway 198.19.1.1"
+    );
+    assert_eq!(&row[col("reach")], "ip addr add 198.19.1.253/24 dev eth0");
+    // The inventory keeps it: `camscan show` (the device API's document) has the same object.
+    let show = common::run(
+        common::camscan_with_db(&db).args(["show", "198.19.1.64", "-f", "json"]),
+        Duration::from_secs(20),
+    );
+    let detail: serde_json::Value = serde_json::from_slice(&show.stdout).unwrap();
+    assert_eq!(
+        detail["misaddressed"]["reach"]["ip_addr_add"], "ip addr add 198.19.1.253/24 dev eth0",
+        "{detail}"
+    );
+    assert_eq!(detail["misaddressed"]["gateway"], "198.19.1.1");
     // Only listening: the scanner has no other address than its own.
     assert_eq!(scanner_addresses(&lab), ["198.18.0.1/24"]);
 }

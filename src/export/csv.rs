@@ -15,7 +15,7 @@ pub struct CsvExporter {
 }
 
 /// The columns, in order. The contract only grows: new columns go at the end.
-const HEADER: [&str; 34] = [
+const HEADER: [&str; 36] = [
     "ip",
     "mac",
     "hostname",
@@ -50,6 +50,8 @@ const HEADER: [&str; 34] = [
     "autotracking",
     "events",
     "login_schemes",
+    "misaddressed",
+    "reach",
 ];
 
 fn opt<T: ToString>(v: Option<T>) -> String {
@@ -126,6 +128,13 @@ fn row(d: &Device, s: Option<&Stream>) -> Vec<String> {
         })),
         opt(c.events.as_ref().map(|e| e.summary())),
         join(c.logins.iter().map(|l| l.summary()).collect()),
+        // A camera in another subnet (docs/reference/json-schema.md, `misaddressed`): its own
+        // address and gateway, and the command that reaches it.
+        opt(d.misaddressed.as_ref().map(|m| match m.gateway {
+            Some(g) => format!("{}/{} gateway {g}", m.address, m.prefix),
+            None => format!("{}/{}", m.address, m.prefix),
+        })),
+        opt(d.misaddressed.as_ref().map(|m| m.reach.ip_addr_add.clone())),
     ]
 }
 
@@ -165,6 +174,32 @@ mod tests {
     #[test]
     fn snapshot() {
         insta::assert_snapshot!(String::from_utf8(render(b',')).unwrap());
+    }
+
+    #[test]
+    fn misaddressed_columns() {
+        let mut r = report();
+        let d = r.devices.last_mut().unwrap();
+        d.misaddressed = crate::model::misaddressed::judge(
+            "198.19.1.64".parse().unwrap(),
+            Some("255.255.255.0".parse().unwrap()),
+            Some("198.19.1.1".parse().unwrap()),
+            "eth0",
+            &[("198.18.0.0".parse().unwrap(), 24)],
+            "sadp",
+        );
+        let mut out = Vec::new();
+        CsvExporter { delimiter: b',' }.write(&r, &mut out).unwrap();
+        let mut rd = csv::Reader::from_reader(out.as_slice());
+        let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
+        let col = |name: &str| HEADER.iter().position(|h| *h == name).unwrap();
+        let last = rows.last().unwrap();
+        assert_eq!(
+            &last[col("misaddressed")],
+            "198.19.1.64/24 gateway 198.19.1.1"
+        );
+        assert_eq!(&last[col("reach")], "ip addr add 198.19.1.253/24 dev eth0");
+        assert_eq!(&rows[0][col("misaddressed")], "", "a device in its subnet");
     }
 
     #[test]
@@ -208,7 +243,9 @@ mod tests {
                 "ptz",
                 "autotracking",
                 "events",
-                "login_schemes"
+                "login_schemes",
+                "misaddressed",
+                "reach"
             ]
         );
         let web = rows.iter().find(|r| r[0] == *"198.18.0.20").unwrap();

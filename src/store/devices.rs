@@ -90,6 +90,10 @@ pub struct DeviceDetail {
     /// absent when no scan learned any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub capabilities: Option<crate::model::Capabilities>,
+    /// The newest scan's `misaddressed`: the device was heard on the wire in another subnet
+    /// (its address, mask, gateway and how to reach it); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub misaddressed: Option<crate::model::Misaddressed>,
 }
 
 /// What a device was during one span of time.
@@ -156,9 +160,11 @@ impl Store {
         };
         let events =
             events::list(&self.conn, Some(id), &EventQuery::default()).map_err(|e| self.err(e))?;
-        let capabilities = super::reports::capabilities(&self.conn, id)
+        let capabilities = super::reports::field(&self.conn, id, "capabilities")
             .map_err(|e| self.err(e))?
-            .filter(|c| !c.is_empty());
+            .filter(|c: &crate::model::Capabilities| !c.is_empty());
+        let misaddressed =
+            super::reports::field(&self.conn, id, "misaddressed").map_err(|e| self.err(e))?;
         // Main stream first, the others in the same order (stable).
         let mut streams = d.streams;
         let ranked: Vec<crate::model::Stream> =
@@ -183,6 +189,7 @@ impl Store {
             streams,
             events,
             capabilities,
+            misaddressed,
         }))
     }
 

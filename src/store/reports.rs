@@ -76,13 +76,14 @@ pub(crate) fn device(conn: &Conn, id: i64) -> super::db::Result<Option<Device>> 
     Ok(json.and_then(|j| parse(id, &j)))
 }
 
-/// What the stored description of device `id` says it can do (its `capabilities`), when it has
-/// one; a description without the field (written before camscan knew them) reads as nothing
-/// learned.
-pub(crate) fn capabilities(
+/// Field `name` of the stored description of device `id` (its `capabilities`, its `misaddressed`),
+/// when it has one; a description without the field (written before camscan knew it) reads as
+/// nothing learned.
+pub(crate) fn field<T: serde::de::DeserializeOwned>(
     conn: &Conn,
     id: i64,
-) -> super::db::Result<Option<crate::model::Capabilities>> {
+    name: &str,
+) -> super::db::Result<Option<T>> {
     let json: Option<String> = conn
         .query_row(
             "SELECT json FROM device_reports WHERE device_id = ?1",
@@ -92,7 +93,7 @@ pub(crate) fn capabilities(
         .optional()?;
     Ok(json.and_then(|j| {
         let mut v: serde_json::Value = serde_json::from_str(&j).ok()?;
-        serde_json::from_value(v.get_mut("capabilities")?.take()).ok()
+        serde_json::from_value(v.get_mut(name)?.take()).ok()
     }))
 }
 

@@ -698,6 +698,15 @@
 
   const KEY_SOURCE = { mac: "MAC address", serial: "serial number", onvif: "ONVIF endpoint", upnp: "UPnP device UDN", ip: "address only" };
 
+  // A camera heard on the wire in another subnet: its own address, and the command that reaches it.
+  function misaddressed(m) {
+    const own = `${m.address}/${m.prefix}${m.mask_assumed ? " (mask not announced, /24 assumed)" : ""}${m.gateway ? `, gateway ${m.gateway}` : ""}`;
+    return el("div", { class: "misaddressed" },
+      el("div", null, el("span", { class: "mono" }, own), m.reached ? " (reached: scanned through a temporary address)" : " (outside every subnet of this machine: unreachable as it is)"),
+      el("div", null, "Reach it with ", el("code", null, m.reach.ip_addr_add), ", later ", el("code", null, m.reach.ip_addr_del)),
+      m.reach.ipv6_link_local ? el("div", null, "or at ", el("code", null, `${m.reach.ipv6_link_local}%${m.interface}`)) : null);
+  }
+
   function identity(d) {
     const keyKind = String(d.key || "").split(":")[0];
     const fact = (label, value, source) => [
@@ -717,6 +726,7 @@
       fact("Name", d.name), fact("Hostname", d.hostname, d.hostname ? "reverse DNS" : null),
       fact("Address", d.address ? el("span", { class: "mono" }, d.address) : null),
       fact("MAC", d.mac ? el("span", { class: "mono" }, d.mac) : null),
+      d.misaddressed ? fact("Misaddressed", misaddressed(d.misaddressed), `heard by ${d.misaddressed.seen_by.join(", ")} on ${d.misaddressed.interface}`) : null,
       fact("Open ports", (d.open_ports || []).join(", ") || null),
       fact("Services", services.length ? services : null),
       fact("Addresses", (d.addresses || []).length > 1 ? d.addresses.map((a) => el("div", { class: "mono" }, a.ip)) : null),

@@ -369,7 +369,8 @@ pub(crate) fn record(
         // What the device can do, against its stored description (complete scans only: an
         // analysis cut short proves nothing).
         if let (Some(pi), true) = (seen.prior, scan.complete)
-            && let Some(before) = crate::store::reports::capabilities(tx, id)?
+            && let Some(before) =
+                crate::store::reports::field::<crate::model::Capabilities>(tx, id, "capabilities")?
             && let Some(detail) = capability_change(&before, &o.device.capabilities)
         {
             changed_capabilities.push(Planned {
