@@ -588,6 +588,10 @@ pub struct FindArgs {
     /// Probes in flight to one host at once [default: 32].
     #[arg(long, value_name = "N", env = "CAMSCAN_PER_HOST")]
     pub per_host: Option<usize>,
+    /// Connects a second at most, all hosts together, so a NAT relay or a small switch sees a
+    /// steady stream rather than a burst; 0: no limit [default: 10000, 500 on Docker Desktop].
+    #[arg(long, value_name = "N", env = "CAMSCAN_MAX_RATE")]
+    pub max_rate: Option<u32>,
     /// RTSP sessions held on one device at a time, shared by media analysis, PLAY checks and
     /// ffprobe (cheap cameras allow 2-4 and answer 453/503 beyond) [default: 2].
     #[arg(long, value_name = "N", env = "CAMSCAN_SESSIONS_PER_DEVICE")]

@@ -32,6 +32,14 @@ pub use crate::net::MAX_DEFAULT_CONCURRENCY;
 /// (a firewall) costs one connect timeout rather than one per wave. A SYN and an RST are no load for
 /// a camera; the analysis stages, which do load it, have their own limits.
 pub const DEFAULT_PER_HOST: usize = 32;
+/// Connects a second at most, all hosts together, when neither `--max-rate` nor the file says:
+/// ZMap's default send rate (10,000 packets a second, zmap(1) `--rate`). A /24 of 21 ports (5,334
+/// connects) then takes about half a second; on an attached subnet only the hosts that answer ARP
+/// are probed, so a LAN scan rarely meets it.
+pub const DEFAULT_MAX_RATE: u32 = 10_000;
+/// The default on Docker Desktop (the plan's `docker-desktop` warning): its NAT relay wedges under
+/// connect bursts and then returns every port open or none.
+pub const DOCKER_DESKTOP_MAX_RATE: u32 = 500;
 pub const DEFAULT_RETRIES: u32 = 1;
 /// How long WS-Discovery, SSDP, SADP, DHIP and mDNS listen: devices delay answers by up to MaxDelay
 /// (500 ms in WS-Discovery's defaults; mDNS responders by 20-120 ms, RFC 6762 §6, up to 500 ms for
@@ -58,6 +66,9 @@ pub struct ScanConfig {
     /// `None`: derive from the open-file limit at start.
     pub concurrency: Option<usize>,
     pub per_host: usize,
+    /// `--max-rate`: connects a second, all hosts together (0: no limit); `None`: the default
+    /// ([`DEFAULT_MAX_RATE`], or [`DOCKER_DESKTOP_MAX_RATE`] there), decided with the scan plan.
+    pub max_rate: Option<u32>,
     /// RTSP sessions held on one device at a time (`--sessions-per-device`).
     pub sessions_per_device: usize,
     pub retries: u32,
@@ -140,6 +151,7 @@ impl Default for ScanConfig {
             timeout: DEFAULT_TIMEOUT,
             concurrency: None,
             per_host: DEFAULT_PER_HOST,
+            max_rate: None,
             sessions_per_device: crate::analyze::sessions::DEFAULT_SESSIONS_PER_DEVICE,
             retries: DEFAULT_RETRIES,
             format: Format::Table,
@@ -225,6 +237,7 @@ pub struct FileConfig {
     pub timeout: Option<DurationValue>,
     pub concurrency: Option<usize>,
     pub per_host: Option<usize>,
+    pub max_rate: Option<u32>,
     pub sessions_per_device: Option<usize>,
     pub retries: Option<u32>,
     pub format: Option<Format>,
@@ -354,6 +367,7 @@ impl ScanConfig {
             timeout: times.timeout,
             concurrency: limits.concurrency,
             per_host: limits.per_host,
+            max_rate: limits.max_rate,
             sessions_per_device: limits.sessions_per_device,
             retries: limits.retries,
             format: out.format.or(file.format).unwrap_or(d.format),
@@ -555,6 +569,7 @@ fn waits(
 struct Limits {
     concurrency: Option<usize>,
     per_host: usize,
+    max_rate: Option<u32>,
     sessions_per_device: usize,
     retries: u32,
 }
@@ -583,6 +598,7 @@ impl Limits {
         Ok(Limits {
             concurrency,
             per_host,
+            max_rate: args.max_rate.or(file.max_rate),
             sessions_per_device,
             retries,
         })
@@ -1049,6 +1065,7 @@ mod tests {
             "detect_timeout",
             "concurrency",
             "per_host",
+            "max_rate",
             "sessions_per_device",
             "retries",
             "format",

@@ -69,8 +69,8 @@ fn loopback_scan_prints_its_plan_first() {
         first,
         format!(
             "camscan: plan: 3 addresses 127.0.44.1-127.0.44.3, 2 ports, discovery port; skipped \
-             arp, onvif (no target on an attached network); {} at once; under 0.1 s (up to 0.5 s \
-             if every port is filtered)",
+             arp, onvif (no target on an attached network); {} at once, at most 10000 a second; \
+             under 0.1 s (up to 0.5 s if every port is filtered)",
             plan.concurrency
         ),
         "{err}"
@@ -100,7 +100,9 @@ fn loopback_scan_prints_its_plan_first() {
     }
     assert_eq!(plan.connect_timeout_ms, 500);
     assert_eq!(plan.estimate.probes, 6);
-    assert_eq!(plan.estimate.min_seconds, 0.0);
+    // 6 connects at the default 10,000 a second.
+    assert_eq!(plan.max_rate, 10_000);
+    assert!((plan.estimate.min_seconds - 0.0006).abs() < 1e-9);
     assert_eq!(plan.estimate.max_seconds, 0.5);
     assert!(
         plan.estimate

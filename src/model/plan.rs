@@ -30,6 +30,9 @@ pub struct Plan {
     /// Connects in flight at once, and at once to one host.
     pub concurrency: u64,
     pub per_host: u64,
+    /// Connects a second at most, all hosts together (`--max-rate`); 0: no limit.
+    #[serde(default)]
+    pub max_rate: u64,
     /// The TCP connect deadline, milliseconds.
     pub connect_timeout_ms: u64,
     /// Extra connects to a port whose connect timed out.
@@ -149,8 +152,13 @@ impl Plan {
         if !skipped.is_empty() {
             line.push_str(&format!("; skipped {}", skipped.join(", ")));
         }
+        let rate = if self.max_rate == 0 {
+            String::new()
+        } else {
+            format!(", at most {} a second", self.max_rate)
+        };
         line.push_str(&format!(
-            "; {} at once; {}",
+            "; {} at once{rate}; {}",
             self.concurrency,
             self.estimate.short()
         ));
@@ -250,6 +258,7 @@ mod tests {
             ],
             concurrency: 256,
             per_host: 8,
+            max_rate: 5000,
             connect_timeout_ms: 1000,
             retries: 0,
             estimate: Estimate {
@@ -268,8 +277,8 @@ mod tests {
         assert_eq!(
             l[0],
             "camscan: plan: 256 addresses on eth0 (198.18.0.0/24), 3 ports, discovery arp, port; \
-             skipped ssdp, mdns (no target on an attached network); 256 at once; about 2.0 s (up to \
-             5.0 s if every port is filtered)"
+             skipped ssdp, mdns (no target on an attached network); 256 at once, at most 5000 a \
+             second; about 2.0 s (up to 5.0 s if every port is filtered)"
         );
         assert_eq!(l[1], "camscan: warning: no-raw-sockets: x");
         let mut one = plan();

@@ -229,8 +229,9 @@ pub fn warnings(facts: &HostFacts, locals: &[LocalNet]) -> Vec<Warning> {
             format!(
                 "camscan runs in Docker Desktop's virtual machine (kernel {}): the LAN is behind \
                  the VM's NAT and even host networking carries only TCP and UDP, so ARP and \
-                 multicast discovery do not reach the cameras; give targets explicitly, or run \
-                 camscan natively",
+                 multicast discovery do not reach the cameras, and its NAT relay wedges under \
+                 connect bursts (connects are held to 500 a second unless --max-rate says \
+                 otherwise); give targets explicitly, or run camscan natively",
                 kernel_release(kernel).unwrap_or("unknown")
             ),
         ));

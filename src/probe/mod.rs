@@ -5,7 +5,10 @@
 //! permit are taken *before* a probe task is spawned (mini-redis `server.rs`), so the number of sockets
 //! in flight never exceeds the pool size. The per-host cap uses a fixed set of striped semaphores keyed
 //! by address hash: memory stays constant however large the range (two hosts sharing a stripe share a
-//! cap, which only makes the scan gentler).
+//! cap, which only makes the scan gentler). A token bucket ([`pace`]) holds the connects to
+//! `--max-rate` a second, taken after both permits, right before the connect is spawned.
+
+pub mod pace;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -28,6 +31,8 @@ pub struct ProbeSettings {
     pub concurrency: usize,
     pub per_host: usize,
     pub retries: u32,
+    /// Connects a second at most, all hosts together (`--max-rate`); 0: no limit.
+    pub max_rate: u32,
 }
 
 /// Counters of one probe run; shared so a progress display can read them while it runs.
@@ -79,6 +84,9 @@ pub struct Prober {
     stats: Arc<ProbeStats>,
     pool: Arc<Semaphore>,
     stripes: Arc<Vec<Semaphore>>,
+    pace: tokio::sync::Mutex<pace::Pace>,
+    /// The origin of the pace's clock.
+    started: tokio::time::Instant,
 }
 
 impl Prober {
@@ -97,6 +105,8 @@ impl Prober {
                     .map(|_| Semaphore::new(settings.per_host))
                     .collect(),
             ),
+            pace: tokio::sync::Mutex::new(pace::Pace::new(settings.max_rate, Duration::ZERO)),
+            started: tokio::time::Instant::now(),
         }
     }
 
@@ -123,6 +133,11 @@ impl Prober {
                     self.stripes[s].add_permits(1);
                     return;
                 };
+                // The global rate: one token a connect (batches added at once share the bucket).
+                let wait = self.pace.lock().await.take(self.started.elapsed());
+                if let Some(wait) = wait {
+                    tokio::time::sleep(wait).await;
+                }
                 let addr = SocketAddr::new(ip, port);
                 let tx = self.open_tx.clone();
                 let stats = self.stats.clone();
@@ -240,6 +255,7 @@ mod tests {
             concurrency: 7,
             per_host: 2,
             retries: 1,
+            max_rate: 0,
         };
         let st = stats.clone();
         let run = tokio::spawn(async move { run(&t, &ports, &settings, tx, st).await });
@@ -265,5 +281,29 @@ mod tests {
             ))));
         }
         assert!(seen.len() > 240, "{}", seen.len());
+    }
+
+    #[tokio::test]
+    async fn max_rate_spreads_the_connects() {
+        // 60 closed ports at 200 a second (a burst of 4): at least 56 / 200 = 280 ms.
+        let t = targets(&["127.0.0.1/32"]);
+        let ports: Vec<u16> = (40100..40160).collect();
+        let (tx, mut rx) = mpsc::channel(16);
+        let stats = Arc::new(ProbeStats::default());
+        let settings = ProbeSettings {
+            connect_timeout: Duration::from_secs(1),
+            concurrency: 64,
+            per_host: 64,
+            retries: 0,
+            max_rate: 200,
+        };
+        let started = std::time::Instant::now();
+        let st = stats.clone();
+        let run = tokio::spawn(async move { run(&t, &ports, &settings, tx, st).await });
+        while rx.recv().await.is_some() {}
+        run.await.unwrap();
+        let took = started.elapsed();
+        assert_eq!(ProbeStats::get(&stats.done), 60);
+        assert!(took >= Duration::from_millis(280), "{took:?}");
     }
 }

@@ -117,6 +117,7 @@ pub fn plan(i: &Inputs) -> Plan {
         discovery,
         concurrency: i.probe.concurrency as u64,
         per_host: i.probe.per_host as u64,
+        max_rate: u64::from(i.probe.max_rate),
         connect_timeout_ms: u64::try_from(i.probe.connect_timeout.as_millis()).unwrap_or(u64::MAX),
         retries: i.probe.retries,
         estimate,
@@ -137,7 +138,12 @@ fn estimate(i: &Inputs, addresses: u64, discovery: &[PlanMethod]) -> Estimate {
         .max(1);
     let rounds = probes.div_ceil(parallel);
     let slow = rounds as f64 * i.probe.connect_timeout.as_secs_f64();
-    let fast = probes as f64 / FASTEST_CONNECTS;
+    // The connect rate: `--max-rate` when it is below what sockets allow.
+    let rate = match i.probe.max_rate {
+        0 => FASTEST_CONNECTS,
+        r => f64::from(r).min(FASTEST_CONNECTS),
+    };
+    let fast = probes as f64 / rate;
     let on_link: u64 = u64::try_from(i.set.split(&i.links.on_link).0.len()).unwrap_or(u64::MAX);
     let arp = if !runs(DiscoveryMethod::Arp) {
         0.0
@@ -161,12 +167,12 @@ fn estimate(i: &Inputs, addresses: u64, discovery: &[PlanMethod]) -> Estimate {
         model: format!(
             "{probes} connects ({addresses} addresses x {} ports), {parallel} at a time: from \
              {} ms when every port answers at once (closed ports refuse within a round trip on a \
-             LAN; then opening sockets is what costs, at most {} a second) to {rounds} rounds x \
+             LAN; then the connect rate is what counts, {} a second) to {rounds} rounds x \
              {} ms connect timeout when every port is filtered; beside them the discovery window \
              ({} ms), after ARP's sweep ({} ms); analysing open ports comes on top",
             i.ports.len(),
             (fast * 1000.0).round(),
-            FASTEST_CONNECTS as u64,
+            rate as u64,
             i.probe.connect_timeout.as_millis(),
             (wait * 1000.0).round(),
             (arp * 1000.0).round(),
@@ -265,6 +271,7 @@ mod tests {
             concurrency,
             per_host: 32,
             retries: 1,
+            max_rate: 0,
         }
     }
 
@@ -456,6 +463,42 @@ mod tests {
             "{}",
             p.warnings.last().unwrap().message
         );
+    }
+
+    #[test]
+    fn the_connect_rate_bounds_the_short_figure() {
+        let mut p = probe(1024, 1000);
+        p.max_rate = 10_000;
+        let plan = make(
+            &["10.1.0.0/16"],
+            &[Port],
+            &[80, 554, 8000, 8080, 8554],
+            p,
+            Some(true),
+        );
+        assert_eq!(plan.max_rate, 10_000);
+        // 327670 connects at 10,000 a second.
+        assert!(
+            (plan.estimate.min_seconds - 32.767).abs() < 1e-9,
+            "{:?}",
+            plan.estimate
+        );
+        assert!(
+            plan.estimate.model.contains("10000 a second"),
+            "{}",
+            plan.estimate.model
+        );
+        // A rate above what sockets allow changes nothing.
+        let mut fast = probe(1024, 1000);
+        fast.max_rate = 1_000_000;
+        let plan = make(
+            &["10.1.0.0/16"],
+            &[Port],
+            &[80, 554, 8000, 8080, 8554],
+            fast,
+            Some(true),
+        );
+        assert!((plan.estimate.min_seconds - 3.2767).abs() < 1e-9);
     }
 
     #[test]

@@ -74,13 +74,15 @@ impl ScanPlan {
         }
         let links = Links::of(&locals, &set);
         let concurrency = concurrency(cfg.concurrency);
+        let host = HostFacts::gather(&locals);
+        let host_warnings = crate::net::host::warnings(&host, &locals);
         let probe = ProbeSettings {
             connect_timeout: cfg.connect_timeout,
             concurrency,
             per_host: cfg.per_host,
             retries: cfg.retries,
+            max_rate: max_rate(cfg.max_rate, &host_warnings),
         };
-        let host = HostFacts::gather(&locals);
         let summary = super::forecast::plan(&super::forecast::Inputs {
             set: &set,
             locals: &locals,
@@ -90,7 +92,7 @@ impl ScanPlan {
             probe: &probe,
             discovery_wait: cfg.discovery_wait,
             raw: crate::net::host::raw_sockets(host.status.as_deref()),
-            host: crate::net::host::warnings(&host, &locals),
+            host: host_warnings,
         });
         tracing::info!(
             addresses = %set.len(),
@@ -117,6 +119,16 @@ impl ScanPlan {
                 .then(crate::discovery::reach::Reacher::default),
         })
     }
+}
+
+/// The global connect rate: the one asked for, else the default, lower on Docker Desktop (the
+/// plan's `docker-desktop` warning).
+fn max_rate(asked: Option<u32>, host: &[crate::model::plan::Warning]) -> u32 {
+    asked.unwrap_or(if host.iter().any(|w| w.code == "docker-desktop") {
+        crate::config::DOCKER_DESKTOP_MAX_RATE
+    } else {
+        crate::config::DEFAULT_MAX_RATE
+    })
 }
 
 /// The context the analysers of this scan share, and the sender that tells it when the

@@ -29,6 +29,7 @@ pub struct Plan {
     pub discovery: Vec<PlanMethod>,
     pub concurrency: u64,
     pub per_host: u64,
+    pub max_rate: u64,
     pub connect_timeout_ms: u64,
     pub retries: u32,
     pub estimate: Estimate,
