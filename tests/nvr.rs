@@ -75,11 +75,11 @@ fn cameras_behind_an_nvr_are_listed_and_played_through_it() {
     lab.servers.push(common::rtsp_servers_in(
         Some(&lab.ns("h1")),
         &serde_json::json!([{"address": "198.18.0.11", "port": 554,
-            "auth": {"method": "digest", "user": "admin", "password": "s3cret"},
-            "mounts": [
-                {"path": "/Streaming/Channels/101", "relay": "rtsp://198.19.254.2:554/ch1"},
-                {"path": "/Streaming/Channels/201", "relay": "rtsp://198.19.254.2:554/ch2"},
-            ]}]),
+        "auth": {"method": "digest", "user": "admin", "password": "s3cret"},
+        "mounts": [
+            {"path": "/Streaming/Channels/101", "relay": "rtsp://198.19.254.2:554/ch1"},
+            {"path": "/Streaming/Channels/201", "relay": "rtsp://198.19.254.2:554/ch2"},
+        ]}]),
     ));
     let root = common::root_dir();
     let nvr = root.join("tests/servers/isapi_nvr.py");
@@ -199,6 +199,30 @@ fn cameras_behind_an_nvr_are_listed_and_played_through_it() {
         nvr.streams
     );
     assert!(!nvr.nvr_channels[2].verified, "channel 3 is not relayed");
+    // The table with -v: a line per channel under the NVR.
+    let out = run(
+        lab.camscan().args([
+            "scan",
+            "-v",
+            "--width",
+            "200",
+            "-p",
+            "80,554",
+            "--credentials",
+            creds.to_str().unwrap(),
+        ]),
+        Duration::from_secs(60),
+    );
+    let table = stdout(&out);
+    for want in [
+        "nvr channel 1",
+        "nvr channel 3",
+        "192.168.254.2:8000",
+        "offline",
+    ] {
+        assert!(table.contains(want), "{want:?} in the table:\n{table}");
+    }
+    assert!(!table.contains("198.19.254."), "{table}");
     eprintln!(
         "nvr: scan {:.1}s; channels verified: {:?}",
         took.as_secs_f64(),

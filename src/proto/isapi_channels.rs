@@ -59,8 +59,7 @@ pub fn parse_channels(body: &str) -> Vec<ProxyChannel> {
     let mut cur: Option<(Option<u32>, ProxyChannel)> = None;
     let _ = xml::walk(body, |node| match node {
         Node::Start(path) => {
-            if path.last().is_some_and(|n| n == "InputProxyChannel") && out.len() < MAX_CHANNELS
-            {
+            if path.last().is_some_and(|n| n == "InputProxyChannel") && out.len() < MAX_CHANNELS {
                 cur = Some((None, ProxyChannel::default()));
             }
         }
@@ -224,7 +223,10 @@ mod tests {
 
     #[test]
     fn other_documents_and_garbage_give_nothing() {
-        assert!(parse_channels("<ResponseStatus><statusCode>4</statusCode></ResponseStatus>").is_empty());
+        assert!(
+            parse_channels("<ResponseStatus><statusCode>4</statusCode></ResponseStatus>")
+                .is_empty()
+        );
         assert!(parse_channels("<html>login</html>").is_empty());
         assert!(parse_status("\u{0}\u{ff}<<<").is_empty());
         // Truncated mid-channel: the complete ones stay.
@@ -236,7 +238,9 @@ mod tests {
     fn channel_count_is_bounded() {
         let mut big = String::from("<InputProxyChannelList>");
         for i in 0..(MAX_CHANNELS + 50) {
-            big.push_str(&format!("<InputProxyChannel><id>{i}</id></InputProxyChannel>"));
+            big.push_str(&format!(
+                "<InputProxyChannel><id>{i}</id></InputProxyChannel>"
+            ));
         }
         big.push_str("</InputProxyChannelList>");
         assert_eq!(parse_channels(&big).len(), MAX_CHANNELS);
