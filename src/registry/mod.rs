@@ -730,6 +730,36 @@ fn finish(
     d
 }
 
+/// An NVR channel is `verified` when a stream of the NVR with the channel's main stream URL
+/// (compared without credentials) answered PLAY in this scan.
+fn mark_played_channels(d: &mut crate::model::Device) {
+    if d.nvr_channels.is_empty() {
+        return;
+    }
+    fn key(u: &str) -> Option<(String, Option<u16>, String, Option<String>)> {
+        let u = url::Url::parse(u).ok()?;
+        Some((
+            u.host_str()?.to_string(),
+            u.port_or_known_default().or(Some(554)),
+            u.path().to_string(),
+            u.query().map(str::to_string),
+        ))
+    }
+    let played: Vec<_> = d
+        .streams
+        .iter()
+        .filter(|s| s.status == crate::model::StreamStatus::Ok)
+        .filter_map(|s| key(&s.url))
+        .collect();
+    for ch in &mut d.nvr_channels {
+        ch.verified = ch
+            .stream
+            .as_deref()
+            .and_then(key)
+            .is_some_and(|k| played.contains(&k));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1373,35 +1403,5 @@ mod tests {
         let mut r = with_rules();
         r.apply(host(ip, "44:19:b6:12:34:56"));
         assert_eq!(r.devices()[0].serial, None);
-    }
-}
-
-/// An NVR channel is `verified` when a stream of the NVR with the channel's main stream URL
-/// (compared without credentials) answered PLAY in this scan.
-fn mark_played_channels(d: &mut crate::model::Device) {
-    if d.nvr_channels.is_empty() {
-        return;
-    }
-    fn key(u: &str) -> Option<(String, Option<u16>, String, Option<String>)> {
-        let u = url::Url::parse(u).ok()?;
-        Some((
-            u.host_str()?.to_string(),
-            u.port_or_known_default().or(Some(554)),
-            u.path().to_string(),
-            u.query().map(str::to_string),
-        ))
-    }
-    let played: Vec<_> = d
-        .streams
-        .iter()
-        .filter(|s| s.status == crate::model::StreamStatus::Ok)
-        .filter_map(|s| key(&s.url))
-        .collect();
-    for ch in &mut d.nvr_channels {
-        ch.verified = ch
-            .stream
-            .as_deref()
-            .and_then(key)
-            .is_some_and(|k| played.contains(&k));
     }
 }
