@@ -30,6 +30,7 @@ pub mod hls;
 pub mod html;
 pub mod http;
 pub mod icmpv6;
+pub mod isapi_channels;
 pub mod mdns;
 pub mod mjpeg;
 pub mod mp4;

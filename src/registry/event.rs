@@ -119,6 +119,11 @@ pub enum Event {
         ip: IpAddr,
         failure: Failure,
     },
+    /// The cameras an NVR listed as its channels (replacing any list it gave before).
+    NvrChannels {
+        ip: IpAddr,
+        channels: Vec<crate::model::NvrChannel>,
+    },
     /// A device heard with an address outside every subnet attached to the interface
     /// (`discovery::misaddressed`): the sighting, the method that heard it and the MAC on the
     /// wire when one was read.
@@ -143,6 +148,7 @@ impl Event {
             | Event::OnvifProfiles { ip, .. }
             | Event::Capabilities { ip, .. }
             | Event::Login { ip, .. }
+            | Event::NvrChannels { ip, .. }
             | Event::ArpConflict { ip, .. }
             | Event::Fingerprint { ip, .. }
             | Event::Announce { ip, .. }

@@ -243,6 +243,11 @@ impl Registry {
             Event::Capabilities { ip, capabilities } => {
                 self.device(ip).capabilities.merge(*capabilities);
             }
+            Event::NvrChannels { ip, channels } => {
+                let d = self.device(ip);
+                d.nvr_channels = channels;
+                mark_played_channels(d);
+            }
             Event::Login { ip, login } => {
                 let d = self.device(ip);
                 if !d.logins.contains(&login) {
@@ -274,6 +279,7 @@ impl Registry {
                     Some(existing) => *existing = *stream,
                     None => d.streams.push(*stream),
                 }
+                mark_played_channels(d);
             }
             Event::Mdns {
                 ip,
@@ -722,6 +728,36 @@ fn finish(
         || !d.streams.is_empty()
         || d.services.iter().any(|s| s.protocol == Protocol::Rtsp);
     d
+}
+
+/// An NVR channel is `verified` when a stream of the NVR with the channel's main stream URL
+/// (compared without credentials) answered PLAY in this scan.
+fn mark_played_channels(d: &mut crate::model::Device) {
+    if d.nvr_channels.is_empty() {
+        return;
+    }
+    fn key(u: &str) -> Option<(String, Option<u16>, String, Option<String>)> {
+        let u = url::Url::parse(u).ok()?;
+        Some((
+            u.host_str()?.to_string(),
+            u.port_or_known_default().or(Some(554)),
+            u.path().to_string(),
+            u.query().map(str::to_string),
+        ))
+    }
+    let played: Vec<_> = d
+        .streams
+        .iter()
+        .filter(|s| s.status == crate::model::StreamStatus::Ok)
+        .filter_map(|s| key(&s.url))
+        .collect();
+    for ch in &mut d.nvr_channels {
+        ch.verified = ch
+            .stream
+            .as_deref()
+            .and_then(key)
+            .is_some_and(|k| played.contains(&k));
+    }
 }
 
 #[cfg(test)]

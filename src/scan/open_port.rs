@@ -291,6 +291,12 @@ async fn http_events(
             },
         });
     }
+    if !f.nvr_channels.is_empty() {
+        events.push(Event::NvrChannels {
+            ip,
+            channels: f.nvr_channels,
+        });
+    }
     events.extend(found_events(ip, port, f.streams, f.failures));
     events
 }

@@ -106,6 +106,39 @@ pub struct Device {
     /// Heard on the wire with an address outside every attached subnet; absent otherwise.
     #[serde(default)]
     pub misaddressed: Option<Misaddressed>,
+    /// An NVR's channels: the cameras behind it (docs/reference/json-schema.md); absent otherwise.
+    #[serde(default)]
+    pub nvr_channels: Vec<NvrChannel>,
+}
+
+/// One `nvr_channels` entry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NvrChannel {
+    pub channel: u32,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+    #[serde(default)]
+    pub port: Option<u16>,
+    #[serde(default)]
+    pub protocol: Option<String>,
+    #[serde(default)]
+    pub model: Option<String>,
+    #[serde(default)]
+    pub serial: Option<String>,
+    #[serde(default)]
+    pub firmware: Option<String>,
+    #[serde(default)]
+    pub user: Option<String>,
+    pub online: Option<bool>,
+    #[serde(default)]
+    pub stream: Option<String>,
+    #[serde(default)]
+    pub substream: Option<String>,
+    pub verified: bool,
+    pub source: String,
 }
 
 /// The `misaddressed` object: the device's subnet and how to reach it.

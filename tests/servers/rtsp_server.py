@@ -37,6 +37,8 @@ CONFIG.json is a list of servers:
     for all clients, factory.set_shared(True)), as most deployments do; see "Shared media" below.
     A mount's "aliases": [PATH, ...] serves the same launch line under more paths (a server that
     gives the main stream for a Dahua-style subtype=1, or a second name for one stream).
+    A mount's "relay": "rtsp://CAMERA/PATH" (instead of "video"/"audio") re-streams an H.264
+    camera, as an NVR does with the cameras on its PoE ports.
     A mount "path" may carry a query string (/cam/realmonitor?channel=1&subtype=0); it is matched
     exactly, query included (DESCRIBE only: see QueryMountPoints for the PLAY limit).
     Opus is always signalled as opus/48000/2 in SDP (RFC 7587), whatever is configured.
@@ -263,6 +265,11 @@ def audio_launch(a):
 
 
 def mount_launch(m):
+    if m.get("relay"):
+        # An NVR re-streaming a camera it records: the camera's H.264 RTP taken with rtspsrc
+        # (over TCP), depayloaded and payloaded again, as the NVR's own mount.
+        return ("( rtspsrc location=%s protocols=tcp latency=0 ! rtph264depay ! h264parse ! "
+                "rtph264pay name=pay0 pt=96 config-interval=1 )" % m["relay"])
     parts = [video_launch(m["video"])]
     if m.get("audio"):
         parts.append(audio_launch(m["audio"]))
@@ -361,7 +368,7 @@ def build_server(entry):
         factory = GstRtspServer.RTSPMediaFactory()
         launch = mount_launch(m)
         factory.set_launch(launch)
-        video = m["video"]
+        video = m.get("video") or {}
         if video.get("stamp"):
             if int(video["width"]) < 8 * STAMP_BLOCKS or int(video["width"]) % STAMP_BLOCKS:
                 raise ValueError("stamp needs a width that is a multiple of %d, at least %d"

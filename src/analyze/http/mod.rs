@@ -36,6 +36,7 @@ use crate::proto::{hls, mjpeg, mp4, mpd, ts};
 mod live;
 pub mod login;
 mod manifest;
+pub mod nvr;
 
 use live::{flv_stream, mjpeg_stream, ts_described, ts_stream};
 use manifest::{best_video, dash, head_bytes, hls_stream, lacks_video_facts, segment_facts};
@@ -143,6 +144,9 @@ pub struct HttpFindings {
     pub login: Option<(String, Option<usize>)>,
     /// The login scheme that login answered (`digest-sha-256`, `basic`...).
     pub login_scheme: Option<String>,
+    /// The cameras behind the port when it is an NVR's web API that listed its channels
+    /// ([`nvr`]).
+    pub nvr_channels: Vec<crate::model::NvrChannel>,
 }
 
 /// Settings of the HTTP analysis.
@@ -240,6 +244,7 @@ pub async fn analyze(
         login::Gate::Closed(findings) => *findings,
         login::Gate::Open => {
             let mut findings = discover(addr, root, s).await;
+            nvr_channels(addr, s, &mut findings).await;
             // A locked root was compared with a made-up path already (by the gate).
             if !matches!(root.head.status, 401 | 403) {
                 login::drop_guessed_locks(addr, &mut findings, s).await;
@@ -248,9 +253,23 @@ pub async fn analyze(
         }
         login::Gate::Opened { settings, root } => {
             let mut findings = discover(addr, &root, &settings).await;
+            nvr_channels(addr, &settings, &mut findings).await;
             login::settle(addr, &mut findings, &settings).await;
             findings
         }
+    }
+}
+
+/// A port whose fingerprint names Hikvision is asked for its NVR channel list, with the login
+/// the port already has (none is tried here: [`nvr`]).
+async fn nvr_channels(addr: SocketAddr, s: &HttpSettings, findings: &mut HttpFindings) {
+    let hikvision = findings
+        .fingerprint
+        .as_ref()
+        .and_then(|f| f.vendor)
+        .is_some_and(|v| v == crate::knowledge::vendors::HIKVISION);
+    if hikvision {
+        findings.nvr_channels = nvr::ask(addr, s).await;
     }
 }
 

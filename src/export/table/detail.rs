@@ -262,6 +262,55 @@ pub(super) fn detailed(report: &Report, notes: &mut Notes) -> Rows {
                 );
             }
         }
+        // The cameras behind an NVR, a line per channel: its stream through the NVR, and the
+        // camera as the NVR describes it (never probed: it sits on the NVR's own subnet).
+        for ch in &d.nvr_channels {
+            let mut url = ch
+                .stream
+                .as_deref()
+                .map(terminal)
+                .unwrap_or_default()
+                .into_owned();
+            if let Some(name) = &ch.name {
+                url.push_str(&format!("\n{}", terminal(name)));
+            }
+            let mut status = match ch.online {
+                Some(true) => "online",
+                Some(false) => "offline",
+                None => "online unknown",
+            }
+            .to_string();
+            if ch.verified {
+                status.push_str("\nverified");
+            }
+            // The camera as the NVR describes it, under the stream (shown at any width).
+            let mut camera = String::from("camera");
+            if let Some(a) = &ch.address {
+                camera.push_str(&format!(" {}", terminal(a)));
+                if let Some(p) = ch.port {
+                    camera.push_str(&format!(":{p}"));
+                }
+            }
+            for v in [&ch.model, &ch.protocol].into_iter().flatten() {
+                camera.push_str(&format!(" {}", terminal(v)));
+            }
+            url.push('\n');
+            url.push_str(&camera);
+            rows.push(
+                vec![
+                    label(),
+                    Text::default(),
+                    Text::words(format!("nvr channel {}", ch.channel)),
+                    Text::whole(url),
+                    Text::words(status),
+                    Text::default(),
+                    Text::default(),
+                    Text::default(),
+                    Text::default(),
+                ],
+                Vec::new(),
+            );
+        }
     }
     rows
 }

@@ -1,0 +1,121 @@
+//! The cameras behind a Hikvision NVR: its channel list and their online state, asked over the
+//! NVR's own ISAPI with what the port's analysis already has: the credential that opened its
+//! login wall ([`super::login`]), or none when ISAPI answers without one. No new login is tried
+//! here (a `401` ends the asking), so the per-host login budget is untouched.
+//!
+//! * `GET /ISAPI/ContentMgmt/InputProxy/channels`: the channels, with the camera's address on the
+//!   NVR's subnet, port, protocol, model, serial and firmware ([`crate::proto::isapi_channels`]).
+//! * `GET /ISAPI/ContentMgmt/InputProxy/channels/status`: `online` per channel (older firmware
+//!   has none: online is then unknown).
+//!
+//! Each channel's stream goes through the NVR: `rtsp://NVR:554/Streaming/Channels/{ch}01` (main)
+//! and `{ch}02` (sub): Hikvision's RTSP URL rule, channel number times 100 plus the stream number
+//! (Hikvision, *ISAPI Developer Guide*, "Streaming/channels/<ID>": "ID = channel number × 100 +
+//! stream type", 1 main, 2 sub; the same numbers in Hikvision's "RTSP URL" support note). The
+//! camera itself is never asked: it sits on the NVR's private (PoE) subnet.
+
+use std::net::SocketAddr;
+
+use super::{HttpSettings, fetch};
+use crate::model::NvrChannel;
+use crate::proto::isapi_channels;
+
+/// The channel list's path (ISAPI Developer Guide, "ContentMgmt/InputProxy/channels").
+pub const CHANNELS: &str = "/ISAPI/ContentMgmt/InputProxy/channels";
+/// Its online state per channel.
+pub const STATUS: &str = "/ISAPI/ContentMgmt/InputProxy/channels/status";
+/// Hikvision's RTSP port (the NVR's own default, `Network > Advanced > Port` on its web page).
+pub const RTSP_PORT: u16 = 554;
+
+/// The NVR's channels, or an empty list when the port is no NVR, refuses (`401`, `403`, `404`) or
+/// lists none. Each request runs under the step timeout ([`fetch`]).
+pub async fn ask(addr: SocketAddr, s: &HttpSettings) -> Vec<NvrChannel> {
+    let list = match fetch(addr, CHANNELS, s).await {
+        Ok(got) if (200..300).contains(&got.head.status) => got.body,
+        Ok(got) => {
+            tracing::debug!(%addr, status = got.head.status, "no NVR channel list");
+            return Vec::new();
+        }
+        Err(e) => {
+            tracing::debug!(%addr, error = %e, "NVR channel list: {CHANNELS} failed");
+            return Vec::new();
+        }
+    };
+    let parsed = isapi_channels::parse_channels(&String::from_utf8_lossy(&list));
+    if parsed.is_empty() {
+        return Vec::new();
+    }
+    let status = match fetch(addr, STATUS, s).await {
+        Ok(got) if (200..300).contains(&got.head.status) => {
+            isapi_channels::parse_status(&String::from_utf8_lossy(&got.body))
+        }
+        Ok(_) => Vec::new(),
+        Err(e) => {
+            tracing::debug!(%addr, error = %e, "NVR channel status: {STATUS} failed");
+            Vec::new()
+        }
+    };
+    tracing::info!(%addr, channels = parsed.len(), "an NVR listed the cameras behind it");
+    channels(addr, parsed, &status)
+}
+
+/// What the NVR said, with each channel's streams through it.
+pub fn channels(
+    addr: SocketAddr,
+    parsed: Vec<isapi_channels::ProxyChannel>,
+    status: &[(u32, bool)],
+) -> Vec<NvrChannel> {
+    let rtsp = crate::net::zone::authority(SocketAddr::new(addr.ip(), RTSP_PORT));
+    parsed
+        .into_iter()
+        .map(|c| NvrChannel {
+            channel: c.id,
+            online: status.iter().find(|(id, _)| *id == c.id).map(|(_, o)| *o),
+            stream: Some(format!("rtsp://{rtsp}/Streaming/Channels/{}01", c.id)),
+            substream: Some(format!("rtsp://{rtsp}/Streaming/Channels/{}02", c.id)),
+            name: c.name,
+            address: c.address,
+            port: c.port,
+            protocol: c.protocol,
+            model: c.model,
+            serial: c.serial,
+            firmware: c.firmware,
+            user: c.user,
+            verified: false,
+            source: "hikvision-isapi".into(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streams_go_through_the_nvr() {
+        let parsed = vec![
+            isapi_channels::ProxyChannel {
+                id: 1,
+                address: Some("192.168.254.2".into()),
+                ..Default::default()
+            },
+            isapi_channels::ProxyChannel {
+                id: 12,
+                ..Default::default()
+            },
+        ];
+        let addr: SocketAddr = "198.18.0.11:80".parse().unwrap_or_else(|_| unreachable!());
+        let got = channels(addr, parsed, &[(1, true)]);
+        assert_eq!(
+            got[0].stream.as_deref(),
+            Some("rtsp://198.18.0.11:554/Streaming/Channels/101")
+        );
+        assert_eq!(
+            got[1].substream.as_deref(),
+            Some("rtsp://198.18.0.11:554/Streaming/Channels/1202")
+        );
+        assert_eq!(got[0].online, Some(true));
+        assert_eq!(got[1].online, None);
+        assert_eq!(got[0].address.as_deref(), Some("192.168.254.2"));
+    }
+}

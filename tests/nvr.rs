@@ -1,0 +1,234 @@
+//! Cameras behind a PoE NVR: the namespace lab of `tests/lab/lab.sh` with its host h1 as a
+//! Hikvision NVR, and a camera namespace (`PREFIX-cam`) reachable only from h1, over a private
+//! link of its own (198.19.254.1 on h1, 198.19.254.2 in the camera namespace; h1 does not
+//! forward, the scanner has no route there). The camera namespace runs GStreamer RTSP cameras
+//! (`tests/servers/rtsp_server.py`, Debian's gst-rtsp-server); h1 re-streams two of them through
+//! its own RTSP server with Digest (channels 1 and 2: `rtspsrc` of the camera, payloaded again, as
+//! an NVR does) and serves its ISAPI behind Digest (`tests/servers/isapi_nvr.py`, the answers in
+//! `tests/fixtures/nvr/lab/`, written for the test: see its README).
+//!
+//! camscan, given the NVR's credential, must list the NVR's three channels with the addresses,
+//! models and online state the NVR gives, never the password the NVR stores, play channel 1's
+//! stream through the NVR, and report no device on the private subnet. Needs root: `scripts/test`.
+#![allow(clippy::print_stderr)]
+
+mod common;
+
+use common::netns::NsLab;
+use common::{run, stderr, stdout};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const PREFIX: &str = "nvrl";
+
+/// The camera namespace, deleted (with its end of the private link) however the test ends.
+struct CameraNs(String);
+
+impl Drop for CameraNs {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
+    }
+}
+
+fn ip(args: &[&str]) {
+    let ok = Command::new("ip").args(args).status().unwrap().success();
+    assert!(ok, "ip {args:?} failed");
+}
+
+#[test]
+fn cameras_behind_an_nvr_are_listed_and_played_through_it() {
+    // Dropped after the lab (whose servers, the cameras' among them, stop first).
+    let cam_ns = CameraNs(format!("{PREFIX}-cam"));
+    let _ = Command::new("ip")
+        .args(["netns", "del", &cam_ns.0])
+        .status();
+    let mut lab = NsLab::up("nvr", "lab.sh", PREFIX, &["0"]);
+    ip(&["netns", "add", &cam_ns.0]);
+    ip(&["-n", &cam_ns.0, "link", "set", "lo", "up"]);
+    lab.ip(
+        "h1",
+        &[
+            "link", "add", "poe0", "type", "veth", "peer", "name", "eth0", "netns", &cam_ns.0,
+        ],
+    );
+    lab.ip("h1", &["addr", "add", "198.19.254.1/24", "dev", "poe0"]);
+    lab.ip("h1", &["link", "set", "poe0", "up"]);
+    ip(&[
+        "-n",
+        &cam_ns.0,
+        "addr",
+        "add",
+        "198.19.254.2/24",
+        "dev",
+        "eth0",
+    ]);
+    ip(&["-n", &cam_ns.0, "link", "set", "eth0", "up"]);
+
+    let video = serde_json::json!({"codec": "h264", "width": 640, "height": 360, "fps": 15});
+    lab.servers.push(common::rtsp_servers_in(
+        Some(&cam_ns.0),
+        &serde_json::json!([{"address": "198.19.254.2", "port": 554, "mounts": [
+            {"path": "/ch1", "video": video},
+            {"path": "/ch2", "video": video},
+        ]}]),
+    ));
+    lab.servers.push(common::rtsp_servers_in(
+        Some(&lab.ns("h1")),
+        &serde_json::json!([{"address": "198.18.0.11", "port": 554,
+        "auth": {"method": "digest", "user": "admin", "password": "s3cret"},
+        "mounts": [
+            {"path": "/Streaming/Channels/101", "relay": "rtsp://198.19.254.2:554/ch1"},
+            {"path": "/Streaming/Channels/201", "relay": "rtsp://198.19.254.2:554/ch2"},
+        ]}]),
+    ));
+    let root = common::root_dir();
+    let nvr = root.join("tests/servers/isapi_nvr.py");
+    let answers = root.join("tests/fixtures/nvr/lab");
+    lab.serve_with(
+        "/usr/bin/python3",
+        "h1",
+        &[
+            nvr.to_str().unwrap(),
+            "198.18.0.11:80",
+            answers.to_str().unwrap(),
+            "--password",
+            "s3cret",
+        ],
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let creds = dir.path().join("creds.txt");
+    std::fs::write(&creds, "admin:s3cret\n").unwrap();
+    let started = Instant::now();
+    let out = run(
+        lab.camscan().args([
+            "scan",
+            "-f",
+            "json",
+            "-p",
+            "80,554",
+            "--credentials",
+            creds.to_str().unwrap(),
+        ]),
+        Duration::from_secs(60),
+    );
+    let took = started.elapsed();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let text = stdout(&out);
+    assert!(
+        !text.contains("nvr-stored-secret"),
+        "the camera password the NVR stores is never kept"
+    );
+    let report: common::schema::Report = serde_json::from_str(&text).unwrap();
+    assert!(
+        report
+            .devices
+            .iter()
+            .all(|d| !d.ip.starts_with("198.19.254.")),
+        "no device on the NVR's private subnet: {:?}",
+        report.devices.iter().map(|d| &d.ip).collect::<Vec<_>>()
+    );
+    let nvr = report
+        .devices
+        .iter()
+        .find(|d| d.ip == "198.18.0.11")
+        .unwrap_or_else(|| panic!("no NVR in {text}"));
+    let got: Vec<_> = nvr
+        .nvr_channels
+        .iter()
+        .map(|c| {
+            (
+                c.channel,
+                c.name.as_deref(),
+                c.address.as_deref(),
+                c.port,
+                c.protocol.as_deref(),
+                c.model.as_deref(),
+                c.online,
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                1,
+                Some("Gate"),
+                Some("192.168.254.2"),
+                Some(8000),
+                Some("HIKVISION"),
+                Some("DS-2CD2386G2-IU"),
+                Some(true)
+            ),
+            (
+                2,
+                Some("Yard"),
+                Some("192.168.254.3"),
+                Some(80),
+                Some("ONVIF"),
+                Some("IPC-HFW2431S"),
+                Some(true)
+            ),
+            (
+                3,
+                Some("Store"),
+                Some("192.168.254.4"),
+                Some(8000),
+                Some("HIKVISION"),
+                None,
+                Some(false)
+            ),
+        ],
+        "{text}"
+    );
+    let ch1 = &nvr.nvr_channels[0];
+    assert_eq!(
+        ch1.stream.as_deref(),
+        Some("rtsp://198.18.0.11:554/Streaming/Channels/101")
+    );
+    assert_eq!(ch1.source, "hikvision-isapi");
+    assert_eq!(ch1.user.as_deref(), Some("admin"));
+    assert_eq!(
+        ch1.serial.as_deref(),
+        Some("DS-2CD2386G2-IU20240101LAB0001")
+    );
+    assert!(
+        ch1.verified,
+        "channel 1 played through the NVR: {:#?}",
+        nvr.streams
+    );
+    assert!(!nvr.nvr_channels[2].verified, "channel 3 is not relayed");
+    // The table with -v: a line per channel under the NVR.
+    let out = run(
+        lab.camscan().args([
+            "scan",
+            "-v",
+            "--width",
+            "200",
+            "-p",
+            "80,554",
+            "--credentials",
+            creds.to_str().unwrap(),
+        ]),
+        Duration::from_secs(60),
+    );
+    let table = stdout(&out);
+    for want in [
+        "nvr channel 1",
+        "nvr channel 3",
+        "192.168.254.2:8000",
+        "offline",
+    ] {
+        assert!(table.contains(want), "{want:?} in the table:\n{table}");
+    }
+    assert!(!table.contains("198.19.254."), "{table}");
+    eprintln!(
+        "nvr: scan {:.1}s; channels verified: {:?}",
+        took.as_secs_f64(),
+        nvr.nvr_channels
+            .iter()
+            .map(|c| (c.channel, c.verified))
+            .collect::<Vec<_>>()
+    );
+}
