@@ -99,17 +99,21 @@ fn cameras_behind_an_nvr_are_listed_and_played_through_it() {
     let dir = tempfile::tempdir().unwrap();
     let creds = dir.path().join("creds.txt");
     std::fs::write(&creds, "admin:s3cret\n").unwrap();
+    let db = dir.path().join("inventory.db");
     let started = Instant::now();
     let out = run(
-        lab.camscan().args([
-            "scan",
-            "-f",
-            "json",
-            "-p",
-            "80,554",
-            "--credentials",
-            creds.to_str().unwrap(),
-        ]),
+        lab.camscan()
+            .env_remove("CAMSCAN_NO_DB")
+            .env("CAMSCAN_DB", &db)
+            .args([
+                "scan",
+                "-f",
+                "json",
+                "-p",
+                "80,554",
+                "--credentials",
+                creds.to_str().unwrap(),
+            ]),
         Duration::from_secs(60),
     );
     let took = started.elapsed();
@@ -198,7 +202,42 @@ fn cameras_behind_an_nvr_are_listed_and_played_through_it() {
         "channel 1 played through the NVR: {:#?}",
         nvr.streams
     );
+    // Channel 2 is found by the channel walk after channel 1 (which the login found: an NVR is
+    // behind one) and played through the NVR too.
+    assert!(
+        nvr.nvr_channels[1].verified,
+        "channel 2 played through the NVR: {:#?}",
+        nvr.streams
+    );
     assert!(!nvr.nvr_channels[2].verified, "channel 3 is not relayed");
+    // CSV: the channels in one cell of each of the NVR's rows.
+    let json = dir.path().join("report.json");
+    std::fs::write(&json, &text).unwrap();
+    let csv = run(
+        common::camscan().args(["convert", json.to_str().unwrap(), "-f", "csv"]),
+        Duration::from_secs(20),
+    );
+    let mut rows = csv::Reader::from_reader(csv.stdout.as_slice());
+    let header = rows.headers().unwrap().clone();
+    let col = header.iter().position(|h| h == "nvr_channels").unwrap();
+    let row = rows
+        .records()
+        .map(Result::unwrap)
+        .find(|r| &r[0] == "198.18.0.11")
+        .expect("a CSV row for the NVR");
+    assert_eq!(
+        &row[col],
+        "1 Gate 192.168.254.2:8000 DS-2CD2386G2-IU online;2 Yard 192.168.254.3:80 IPC-HFW2431S \
+         online;3 Store 192.168.254.4:8000 offline"
+    );
+    // The inventory keeps them: `camscan show` (the device API's document).
+    let show = run(
+        common::camscan_with_db(&db).args(["show", "198.18.0.11", "-f", "json"]),
+        Duration::from_secs(20),
+    );
+    let detail: serde_json::Value = serde_json::from_slice(&show.stdout).unwrap();
+    assert_eq!(detail["nvr_channels"][1]["name"], "Yard", "{detail}");
+    assert_eq!(detail["nvr_channels"][2]["online"], false);
     // The table with -v: a line per channel under the NVR.
     let out = run(
         lab.camscan().args([

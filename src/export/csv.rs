@@ -15,7 +15,7 @@ pub struct CsvExporter {
 }
 
 /// The columns, in order. The contract only grows: new columns go at the end.
-const HEADER: [&str; 36] = [
+const HEADER: [&str; 37] = [
     "ip",
     "mac",
     "hostname",
@@ -52,6 +52,7 @@ const HEADER: [&str; 36] = [
     "login_schemes",
     "misaddressed",
     "reach",
+    "nvr_channels",
 ];
 
 fn opt<T: ToString>(v: Option<T>) -> String {
@@ -135,7 +136,30 @@ fn row(d: &Device, s: Option<&Stream>) -> Vec<String> {
             None => format!("{}/{}", m.address, m.prefix),
         })),
         opt(d.misaddressed.as_ref().map(|m| m.reach.ip_addr_add.clone())),
+        // The cameras behind an NVR, as it lists them: `1 Gate 192.168.254.2:8000
+        // DS-2CD2386G2-IU online`, one per channel.
+        join(d.nvr_channels.iter().map(nvr_channel).collect()),
     ]
+}
+
+/// One NVR channel in a cell: its number, name, the camera's address and model, online or not.
+fn nvr_channel(c: &crate::model::NvrChannel) -> String {
+    let address = match (&c.address, c.port) {
+        (Some(a), Some(p)) => Some(format!("{a}:{p}")),
+        (a, _) => a.clone(),
+    };
+    let online = match c.online {
+        Some(true) => Some("online"),
+        Some(false) => Some("offline"),
+        None => None,
+    };
+    std::iter::once(c.channel.to_string())
+        .chain(c.name.clone())
+        .chain(address)
+        .chain(c.model.clone())
+        .chain(online.map(str::to_string))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 impl Exporter for CsvExporter {
@@ -245,7 +269,8 @@ mod tests {
                 "events",
                 "login_schemes",
                 "misaddressed",
-                "reach"
+                "reach",
+                "nvr_channels"
             ]
         );
         let web = rows.iter().find(|r| r[0] == *"198.18.0.20").unwrap();

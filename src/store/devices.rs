@@ -94,6 +94,9 @@ pub struct DeviceDetail {
     /// (its address, mask, gateway and how to reach it); absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub misaddressed: Option<crate::model::Misaddressed>,
+    /// The newest scan's `nvr_channels`: the cameras an NVR lists behind it; empty otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub nvr_channels: Vec<crate::model::NvrChannel>,
 }
 
 /// What a device was during one span of time.
@@ -165,6 +168,9 @@ impl Store {
             .filter(|c: &crate::model::Capabilities| !c.is_empty());
         let misaddressed =
             super::reports::field(&self.conn, id, "misaddressed").map_err(|e| self.err(e))?;
+        let nvr_channels = super::reports::field(&self.conn, id, "nvr_channels")
+            .map_err(|e| self.err(e))?
+            .unwrap_or_default();
         // Main stream first, the others in the same order (stable).
         let mut streams = d.streams;
         let ranked: Vec<crate::model::Stream> =
@@ -190,6 +196,7 @@ impl Store {
             events,
             capabilities,
             misaddressed,
+            nvr_channels,
         }))
     }
 

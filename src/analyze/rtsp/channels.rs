@@ -12,21 +12,29 @@ use std::net::SocketAddr;
 /// walk and lets it step over gaps; otherwise the first missing channel ends it, and the channel
 /// after it is returned per scheme, to go on from if a count is announced later
 /// ([`walk_resumed`]). An error ends the whole walk.
+/// `served` are the paths the login found a stream on (analysed at once, so not in `found`): an
+/// NVR is behind a login, so its channel 1 is usually one of them.
 pub(super) async fn walk_channels(
     walkers: &mut Walkers,
-    found: &mut Vec<Found>,
+    (found, served): (&mut Vec<Found>, &[String]),
     cred: Option<&Credential>,
     failures: &mut Vec<AnalyzeError>,
     addr: SocketAddr,
     announced: Option<u32>,
 ) -> Vec<(ChannelScheme, u32)> {
     let last = announced.map_or(MAX_CHANNELS, |n| n.clamp(1, MAX_CHANNELS));
-    let mut schemes: Vec<ChannelScheme> = found
+    let mut schemes: Vec<ChannelScheme> = Vec::new();
+    for scheme in found
         .iter()
         .filter(|f| matches!(f.answer, Answer::Media(_)))
-        .filter_map(|f| ChannelScheme::of(&f.path))
-        .collect();
-    schemes.dedup();
+        .map(|f| f.path.as_str())
+        .chain(served.iter().map(String::as_str))
+        .filter_map(ChannelScheme::of)
+    {
+        if !schemes.contains(&scheme) {
+            schemes.push(scheme);
+        }
+    }
     let mut resume = Vec::new();
     for scheme in schemes {
         // A channel no device has: if it "exists", the server ignores the channel number.

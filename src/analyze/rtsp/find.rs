@@ -144,7 +144,7 @@ pub(super) async fn find_paths(
     if !matches!(outcome, AuthOutcome::Locked) {
         resume = walk_channels(
             walkers,
-            &mut found,
+            (&mut found, &served),
             cred.as_ref(),
             failures,
             addr,

@@ -698,6 +698,21 @@
 
   const KEY_SOURCE = { mac: "MAC address", serial: "serial number", onvif: "ONVIF endpoint", upnp: "UPnP device UDN", ip: "address only" };
 
+  // The cameras an NVR lists behind it (its private subnet: reached only through the NVR).
+  function nvrChannels(list) {
+    const state = (c) => c.online === true ? "online" : c.online === false ? "offline" : "unknown";
+    const body = el("tbody", null, list.map((c) => el("tr", { "data-channel": String(c.channel) },
+      el("td", { class: "mono" }, String(c.channel)),
+      el("td", null, orDash(c.name)),
+      el("td", null, c.address ? el("span", { class: "mono" }, c.port ? `${c.address}:${c.port}` : c.address) : "\u2014",
+        el("div", { class: "src" }, [c.model, c.protocol].filter(Boolean).join(" \u00b7 "))),
+      el("td", null, stateBadge(state(c))),
+      el("td", null, c.stream ? el("span", { class: "mono" }, c.stream) : "\u2014", c.verified ? el("div", { class: "src" }, "played through the NVR") : null))));
+    return el("table", { class: "grid channels" },
+      el("thead", null, el("tr", null, ["Channel", "Name", "Camera", "State", "Stream through the NVR"].map((h) => el("th", { scope: "col" }, h)))),
+      body);
+  }
+
   // A camera heard on the wire in another subnet: its own address, and the command that reaches it.
   function misaddressed(m) {
     const own = `${m.address}/${m.prefix}${m.mask_assumed ? " (mask not announced, /24 assumed)" : ""}${m.gateway ? `, gateway ${m.gateway}` : ""}`;
@@ -946,6 +961,8 @@
         el("div", { class: "stack" },
           panel("Availability", "last 7 days", el("div", { class: "body" }, availability(avail))),
           panel("Streams", `${d.streams_up} of ${d.streams_total} up`, streamsBody),
+          (d.nvr_channels || []).length ? panel("Cameras behind this NVR", `${d.nvr_channels.length} channels, as the NVR lists them`,
+            el("div", { class: "body flush" }, nvrChannels(d.nvr_channels))) : null,
           panel("Findings", "open, from camscan audit", findingsBody),
           panel("Stream checks", "fps, bitrate and time to first packet", charts),
           panel("Events", `${d.events.length}`, el("div", { class: "body flush" }, d.events.length ? events : el("div", { class: "empty" }, "No events."), d.events.length ? null : events))),
