@@ -12,6 +12,7 @@ pub mod capabilities;
 mod credential;
 pub mod known;
 pub mod misaddressed;
+pub mod nvr;
 pub mod plan;
 mod rank;
 pub mod roles;
@@ -20,6 +21,7 @@ pub mod when;
 pub use capabilities::Capabilities;
 pub use credential::{Credential, encode_userinfo, percent_decode};
 pub use misaddressed::Misaddressed;
+pub use nvr::NvrChannel;
 pub use rank::{area, main_stream, maker_and_model, model_names_vendor, ranked, size, stream_rank};
 
 /// Version of the JSON/CSV output schema. Bump it when a field changes meaning or disappears.
@@ -200,51 +202,6 @@ pub struct Device {
     /// device is no NVR or did not list them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nvr_channels: Vec<NvrChannel>,
-}
-
-/// One channel of an NVR: the camera behind it as the NVR describes it, and its stream through
-/// the NVR. Sources: Hikvision ISAPI `ContentMgmt/InputProxy/channels` and `.../channels/status`
-/// (`crate::proto::isapi_channels`; `docs/design/protocols.md`, "Cameras behind an NVR").
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NvrChannel {
-    /// The NVR's channel number (`1` is Hikvision's stream `101`).
-    pub channel: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// The camera's address as the NVR knows it (on the NVR's private subnet, usually unreachable
-    /// from the scanner); an IP address or a host name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub address: Option<String>,
-    /// The port the NVR manages the camera on (`managePortNo`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub port: Option<u16>,
-    /// How the NVR talks to the camera (`HIKVISION`, `ONVIF`...).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub protocol: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub model: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub serial: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub firmware: Option<String>,
-    /// The user the NVR logs in to the camera with (the NVR's stored password is never kept).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user: Option<String>,
-    /// Whether the NVR says the camera is connected; `None` when it did not say.
-    #[serde(default)]
-    pub online: Option<bool>,
-    /// The channel's main stream through the NVR (no credentials in it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stream: Option<String>,
-    /// The channel's sub stream through the NVR.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub substream: Option<String>,
-    /// The main stream was played through the NVR in this scan (a stream of the device with that
-    /// URL answered PLAY).
-    #[serde(default)]
-    pub verified: bool,
-    /// Where the list came from (`hikvision-isapi`).
-    pub source: String,
 }
 
 /// A login the scan made on a service of the device (the password is never kept).

@@ -243,11 +243,7 @@ impl Registry {
             Event::Capabilities { ip, capabilities } => {
                 self.device(ip).capabilities.merge(*capabilities);
             }
-            Event::NvrChannels { ip, channels } => {
-                let d = self.device(ip);
-                d.nvr_channels = channels;
-                mark_played_channels(d);
-            }
+            Event::NvrChannels { ip, channels } => set_nvr_channels(self.device(ip), channels),
             Event::Login { ip, login } => {
                 let d = self.device(ip);
                 if !d.logins.contains(&login) {
@@ -758,6 +754,12 @@ fn mark_played_channels(d: &mut crate::model::Device) {
             .and_then(key)
             .is_some_and(|k| played.contains(&k));
     }
+}
+
+/// The channels an NVR listed, each marked verified when its stream played.
+fn set_nvr_channels(d: &mut Device, channels: Vec<crate::model::NvrChannel>) {
+    d.nvr_channels = channels;
+    mark_played_channels(d);
 }
 
 #[cfg(test)]

@@ -118,26 +118,7 @@ pub(super) const DETAILED_STREAM: usize = 3;
 pub(super) fn detailed(report: &Report, notes: &mut Notes) -> Rows {
     let mut rows = Rows::new(DETAILED);
     for d in &report.devices {
-        let service_of = |port: u16| {
-            d.services
-                .iter()
-                .find(|s| s.port == port)
-                .map(|s| {
-                    let mut v = s.protocol.as_str().to_string();
-                    if let Some(server) = &s.server {
-                        v.push('\n');
-                        v.push_str(&terminal(server));
-                    }
-                    // Which maker's paths the walk asked first, and what named it.
-                    if let Some(w) = &s.path_walk
-                        && let (Some(maker), Some(by)) = (&w.maker, &w.by)
-                    {
-                        v.push_str(&format!("\npaths: {} ({by})", terminal(maker)));
-                    }
-                    v
-                })
-                .unwrap_or_default()
-        };
+        let service_of = |port: u16| service_cell(d, port);
         let realm_of = |port: u16| {
             d.services
                 .iter()
@@ -265,52 +246,77 @@ pub(super) fn detailed(report: &Report, notes: &mut Notes) -> Rows {
         // The cameras behind an NVR, a line per channel: its stream through the NVR, and the
         // camera as the NVR describes it (never probed: it sits on the NVR's own subnet).
         for ch in &d.nvr_channels {
-            let mut url = ch
-                .stream
-                .as_deref()
-                .map(terminal)
-                .unwrap_or_default()
-                .into_owned();
-            if let Some(name) = &ch.name {
-                url.push_str(&format!("\n{}", terminal(name)));
-            }
-            let mut status = match ch.online {
-                Some(true) => "online",
-                Some(false) => "offline",
-                None => "online unknown",
-            }
-            .to_string();
-            if ch.verified {
-                status.push_str("\nverified");
-            }
-            // The camera as the NVR describes it, under the stream (shown at any width).
-            let mut camera = String::from("camera");
-            if let Some(a) = &ch.address {
-                camera.push_str(&format!(" {}", terminal(a)));
-                if let Some(p) = ch.port {
-                    camera.push_str(&format!(":{p}"));
-                }
-            }
-            for v in [&ch.model, &ch.protocol].into_iter().flatten() {
-                camera.push_str(&format!(" {}", terminal(v)));
-            }
-            url.push('\n');
-            url.push_str(&camera);
-            rows.push(
-                vec![
-                    label(),
-                    Text::default(),
-                    Text::words(format!("nvr channel {}", ch.channel)),
-                    Text::whole(url),
-                    Text::words(status),
-                    Text::default(),
-                    Text::default(),
-                    Text::default(),
-                    Text::default(),
-                ],
-                Vec::new(),
-            );
+            rows.push(nvr_channel_row(label(), ch), Vec::new());
         }
     }
     rows
+}
+
+/// The service cell of `port`: its protocol, server, and which maker's paths the walk asked first.
+fn service_cell(d: &crate::model::Device, port: u16) -> String {
+    d.services
+        .iter()
+        .find(|s| s.port == port)
+        .map(|s| {
+            let mut v = s.protocol.as_str().to_string();
+            if let Some(server) = &s.server {
+                v.push('\n');
+                v.push_str(&terminal(server));
+            }
+            // Which maker's paths the walk asked first, and what named it.
+            if let Some(w) = &s.path_walk
+                && let (Some(maker), Some(by)) = (&w.maker, &w.by)
+            {
+                v.push_str(&format!("\npaths: {} ({by})", terminal(maker)));
+            }
+            v
+        })
+        .unwrap_or_default()
+}
+
+/// An NVR channel's row under `label`: its URL cell (its stream through the NVR, its name, the
+/// camera as the NVR describes it) and status cell (online, verified).
+fn nvr_channel_row(label: Text, ch: &crate::model::NvrChannel) -> Vec<Text> {
+    let mut url = ch
+        .stream
+        .as_deref()
+        .map(terminal)
+        .unwrap_or_default()
+        .into_owned();
+    if let Some(name) = &ch.name {
+        url.push_str(&format!("\n{}", terminal(name)));
+    }
+    let mut status = match ch.online {
+        Some(true) => "online",
+        Some(false) => "offline",
+        None => "online unknown",
+    }
+    .to_string();
+    if ch.verified {
+        status.push_str("\nverified");
+    }
+    // The camera as the NVR describes it, under the stream (shown at any width).
+    let mut camera = String::from("camera");
+    if let Some(a) = &ch.address {
+        camera.push_str(&format!(" {}", terminal(a)));
+        if let Some(p) = ch.port {
+            camera.push_str(&format!(":{p}"));
+        }
+    }
+    for v in [&ch.model, &ch.protocol].into_iter().flatten() {
+        camera.push_str(&format!(" {}", terminal(v)));
+    }
+    url.push('\n');
+    url.push_str(&camera);
+    vec![
+        label,
+        Text::default(),
+        Text::words(format!("nvr channel {}", ch.channel)),
+        Text::whole(url),
+        Text::words(status),
+        Text::default(),
+        Text::default(),
+        Text::default(),
+        Text::default(),
+    ]
 }
