@@ -315,13 +315,14 @@ fn arp_names_each_macs_maker_and_a_randomised_mac_none() {
             .find(|l| l.starts_with(&format!("{ip},")))
             .unwrap()
     };
-    // The MAC's maker, then the seven capability columns (nothing learned by ARP alone).
+    // The MAC's maker, then the seven capability columns, `misaddressed`, `reach` and
+    // `nvr_channels` (nothing learned by ARP alone).
     assert!(
         row("198.18.0.11")
-            .ends_with(",\"Hangzhou Hikvision Digital Technology Co.,Ltd.\",false,,,,,,,"),
+            .ends_with(",\"Hangzhou Hikvision Digital Technology Co.,Ltd.\",false,,,,,,,,,,"),
         "{csv}"
     );
-    assert!(row("198.18.0.12").ends_with(",,true,,,,,,,"), "{csv}");
+    assert!(row("198.18.0.12").ends_with(",,true,,,,,,,,,,"), "{csv}");
 }
 
 /// ONVIF end to end: the real WS-Discovery responder (PyPI WSDiscovery) announces a
