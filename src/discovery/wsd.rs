@@ -30,13 +30,34 @@ use super::targets::TargetSet;
 use crate::analyze::context::ScanContext;
 use crate::analyze::identity::{ClueSource, Identities};
 use crate::model::DiscoveryMethod;
-use crate::proto::wsd::{self, ProbeMatch};
+use crate::proto::wsd::{self, Layout, ProbeKind, ProbeMatch};
 use crate::registry::Event;
 
 pub const MULTICAST: SocketAddrV4 = SocketAddrV4::new(Ipv4Addr::new(239, 255, 255, 250), 3702);
 pub const PORT: u16 = 3702;
-const REPEATS: u32 = 2;
-const REPEAT_GAP: Duration = Duration::from_millis(100);
+/// When each multicast round goes out, from the start of the window. SOAP-over-UDP repeats a
+/// multicast message: python-ws-discovery (`wsdiscovery/udp.py`, MULTICAST_UDP_REPEAT 4) sends 4
+/// copies, the first gap 50-250 ms, doubling up to 500 ms; futomi/node-onvif sends 3 rounds 150 ms
+/// apart. We send 4 rounds, 100 ms then doubling (0, 100, 300, 700 ms); a round is sent only when
+/// half the window is still ahead of it (a responder waits up to 500 ms before answering,
+/// python-ws-discovery `daemon.py` APP_MAX_DELAY), so the window itself never grows.
+const MULTICAST_ROUNDS_MS: [u64; 4] = [0, 100, 300, 700];
+/// The compact unicast Probes go out twice, 100 ms apart (python-ws-discovery's
+/// UNICAST_UDP_REPEAT is 2).
+const UNICAST_REPEAT_MS: u64 = 100;
+/// The pretty unicast retry, to the hosts that have not answered yet, at this share of the window
+/// (600 ms of the default 1.5 s).
+const PRETTY_RETRY_SHARE: f64 = 0.4;
+/// The Probes of each multicast round, each with its own MessageID: a responder ignores a
+/// MessageID it has already answered (python-ws-discovery does), so a typed and an untyped Probe
+/// sharing one would draw one answer.
+const MULTICAST_KINDS: [ProbeKind; 3] = [
+    ProbeKind::NetworkVideoTransmitter,
+    ProbeKind::Device,
+    ProbeKind::Untyped,
+];
+/// The unicast Probes to each live host: typed and untyped.
+const UNICAST_KINDS: [ProbeKind; 2] = [ProbeKind::NetworkVideoTransmitter, ProbeKind::Untyped];
 /// Largest datagram read.
 const MAX_DATAGRAM: usize = 64 * 1024;
 /// Most answers kept (a /16 of cameras; a peer inventing endpoints is not worth more memory).
@@ -49,6 +70,101 @@ pub struct Found {
     pub probe_match: ProbeMatch,
 }
 
+/// One Probe variant we send: its MessageID and what it is (for the logs).
+#[derive(Debug, Clone)]
+pub struct Variant {
+    pub id: String,
+    pub kind: ProbeKind,
+    pub layout: Layout,
+    pub multicast: bool,
+}
+
+impl Variant {
+    pub fn describe(&self) -> String {
+        format!(
+            "{} {} {}",
+            if self.multicast {
+                "multicast"
+            } else {
+                "unicast"
+            },
+            match self.layout {
+                Layout::Compact => "compact",
+                Layout::Pretty => "pretty",
+            },
+            self.kind.name()
+        )
+    }
+    fn xml(&self) -> String {
+        wsd::probe_with(&self.id, self.kind, self.layout)
+    }
+}
+
+/// The Probe variants of one scan: multicast (compact) of each of [`MULTICAST_KINDS`], unicast
+/// compact and unicast pretty of each of [`UNICAST_KINDS`], each with its own MessageID.
+pub fn variants(nonce: u64) -> Vec<Variant> {
+    let mut out = Vec::new();
+    let mut add = |kind, layout, multicast| {
+        let n = out.len() as u16 + 1;
+        out.push(Variant {
+            id: format!(
+                "urn:uuid:{:08x}-ca75-{n:04x}-8000-{:012x}",
+                nonce as u32,
+                (nonce >> 16) & 0xffff_ffff_ffff
+            ),
+            kind,
+            layout,
+            multicast,
+        });
+    };
+    for k in MULTICAST_KINDS {
+        add(k, Layout::Compact, true);
+    }
+    for layout in [Layout::Compact, Layout::Pretty] {
+        for k in UNICAST_KINDS {
+            add(k, layout, false);
+        }
+    }
+    out
+}
+
+/// One step of the send schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// Every multicast variant on every interface.
+    Multicast,
+    /// The compact unicast variants to every live host.
+    UnicastCompact,
+    /// The pretty unicast variants to the live hosts that have not answered.
+    UnicastPretty,
+}
+
+/// When each step goes out within a window of `wait`, in order.
+fn schedule(wait: Duration, multicast: bool, unicast: bool) -> Vec<(Duration, Step)> {
+    let mut steps = Vec::new();
+    if multicast {
+        for ms in MULTICAST_ROUNDS_MS {
+            let at = Duration::from_millis(ms);
+            if ms == 0 || at * 2 <= wait {
+                steps.push((at, Step::Multicast));
+            }
+        }
+    }
+    if unicast {
+        steps.push((Duration::ZERO, Step::UnicastCompact));
+        let again = Duration::from_millis(UNICAST_REPEAT_MS);
+        if again * 2 <= wait {
+            steps.push((again, Step::UnicastCompact));
+        }
+        let retry = wait.mul_f64(PRETTY_RETRY_SHARE);
+        if retry > again {
+            steps.push((retry, Step::UnicastPretty));
+        }
+    }
+    steps.sort_by_key(|(at, _)| *at);
+    steps
+}
+
 /// Probe on each interface address in `interfaces` (multicast) and each of `unicast` (port 3702);
 /// hand each new answer to `on_found` the moment it is read, for `wait`. `accept` says whether a
 /// sender is in scope. Returns how many answers were found.
@@ -59,19 +175,7 @@ pub async fn discover(
     accept: impl Fn(IpAddr) -> bool,
     mut on_found: impl FnMut(Found),
 ) -> usize {
-    let nonce = crate::net::random_u64();
-    // Multicast and unicast Probes need different MessageIDs: a responder ignores a MessageID it
-    // has already answered (repeats of one Probe keep theirs, as SOAP-over-UDP intends).
-    let id = |kind: u16| {
-        format!(
-            "urn:uuid:{:08x}-ca75-{kind:04x}-8000-{:012x}",
-            nonce as u32,
-            (nonce >> 16) & 0xffff_ffff_ffff
-        )
-    };
-    let (multicast_id, unicast_id) = (id(1), id(2));
-    let probe = wsd::probe(&multicast_id);
-    let unicast_probe = wsd::probe(&unicast_id);
+    let variants = variants(crate::net::random_u64());
     let mut sockets = Vec::new();
     for local in interfaces {
         match crate::net::multicast_socket(*local) {
@@ -79,45 +183,65 @@ pub async fn discover(
             Err(e) => tracing::warn!(%local, "WS-Discovery: cannot open a socket: {e}"),
         }
     }
+    let multicast_sockets = sockets.len();
     if sockets.is_empty() && !unicast.is_empty() {
         match UdpSocket::bind("0.0.0.0:0").await {
             Ok(s) => sockets.push(s),
             Err(e) => tracing::warn!("WS-Discovery: cannot open a socket: {e}"),
         }
     }
-    let Some(first) = sockets.first() else {
+    if sockets.is_empty() {
         return 0;
-    };
-    for round in 0..REPEATS {
-        if round > 0 {
-            tokio::time::sleep(REPEAT_GAP).await;
-        }
-        for s in sockets.iter().take(interfaces.len()) {
-            let _ = s.send_to(probe.as_bytes(), MULTICAST).await;
-        }
-        if round == 0 {
-            for ip in unicast {
-                let _ = first.send_to(unicast_probe.as_bytes(), (*ip, PORT)).await;
-            }
-        }
     }
+    let plan = schedule(wait, multicast_sockets > 0, !unicast.is_empty());
+    // Senders that answered any of our Probes: the pretty retry skips them.
+    let mut answered: std::collections::HashSet<IpAddr> = std::collections::HashSet::new();
     // (sender, endpoint) of the answers handed on: repeats of one answer count once.
     let mut found: Vec<(IpAddr, Option<String>)> = Vec::new();
-    let deadline = tokio::time::Instant::now() + wait;
+    let start = tokio::time::Instant::now();
+    let deadline = start + wait;
+    let mut next = 0;
     let mut buf = vec![0u8; MAX_DATAGRAM];
-    // Whichever socket has a reply first.
-    while let Some((n, from)) = crate::net::recv_any(&sockets, deadline, &mut buf).await {
+    loop {
+        let step_at = plan.get(next).map(|(at, _)| start + *at);
+        let until = step_at.map_or(deadline, |t| t.min(deadline));
+        // Whichever socket has a reply first.
+        let Some((n, from)) = crate::net::recv_any(&sockets, until, &mut buf).await else {
+            match plan.get(next) {
+                Some((_, step)) if step_at.is_some_and(|t| t < deadline) => {
+                    send_step(
+                        *step,
+                        &variants,
+                        &sockets[..multicast_sockets],
+                        &sockets[0],
+                        unicast,
+                        &answered,
+                    )
+                    .await;
+                    next += 1;
+                    continue;
+                }
+                _ => break,
+            }
+        };
         if !accept(from.ip()) {
             tracing::debug!(%from, "WS-Discovery reply from outside the targets ignored");
             continue;
         }
         let reply = wsd::parse(&String::from_utf8_lossy(&buf[..n]));
-        if reply
-            .relates_to
-            .as_deref()
-            .is_some_and(|r| r != multicast_id && r != unicast_id)
-        {
-            continue; // an answer to someone else's probe
+        let variant = match reply.relates_to.as_deref() {
+            Some(r) => match variants.iter().find(|v| v.id == r) {
+                Some(v) => Some(v),
+                None => continue, // an answer to someone else's probe
+            },
+            None => None,
+        };
+        if answered.insert(from.ip()) {
+            tracing::debug!(
+                %from,
+                probe = variant.map(Variant::describe).unwrap_or_else(|| "unknown".into()),
+                "WS-Discovery: first answer"
+            );
         }
         for m in reply.matches {
             let key = (from.ip(), m.endpoint.clone());
@@ -131,6 +255,48 @@ pub async fn discover(
         }
     }
     found.len()
+}
+
+/// Send one step of the schedule. A send that fails is dropped (a full socket buffer, a host
+/// gone): the other copies and variants are its retries.
+async fn send_step(
+    step: Step,
+    variants: &[Variant],
+    multicast: &[UdpSocket],
+    first: &UdpSocket,
+    unicast: &[Ipv4Addr],
+    answered: &std::collections::HashSet<IpAddr>,
+) {
+    match step {
+        Step::Multicast => {
+            for v in variants.iter().filter(|v| v.multicast) {
+                let xml = v.xml();
+                for s in multicast {
+                    let _ = s.send_to(xml.as_bytes(), MULTICAST).await;
+                }
+            }
+        }
+        Step::UnicastCompact | Step::UnicastPretty => {
+            let layout = if step == Step::UnicastCompact {
+                Layout::Compact
+            } else {
+                Layout::Pretty
+            };
+            let xmls: Vec<String> = variants
+                .iter()
+                .filter(|v| !v.multicast && v.layout == layout)
+                .map(Variant::xml)
+                .collect();
+            for ip in unicast {
+                if layout == Layout::Pretty && answered.contains(&IpAddr::V4(*ip)) {
+                    continue;
+                }
+                for xml in &xmls {
+                    let _ = first.send_to(xml.as_bytes(), (*ip, PORT)).await;
+                }
+            }
+        }
+    }
 }
 
 /// The WS-Discovery stage.
@@ -294,5 +460,50 @@ fn onvif_event(f: Found) -> Event {
             scopes: m.scopes,
             ..crate::model::OnvifInfo::default()
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_its_own_message_id() {
+        let v = variants(0x1234_5678_9abc_def0);
+        assert_eq!(v.len(), 3 + 2 * 2);
+        let mut ids: Vec<&str> = v.iter().map(|v| v.id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), v.len());
+        assert!(
+            ids.iter()
+                .all(|id| id.starts_with("urn:uuid:") && id.len() == 45)
+        );
+        let names: Vec<String> = v.iter().map(Variant::describe).collect();
+        assert!(names.contains(&"multicast compact untyped".to_string()));
+        assert!(names.contains(&"unicast pretty typed dn:NetworkVideoTransmitter".to_string()));
+    }
+
+    #[test]
+    fn the_schedule_fits_the_window() {
+        let ms = |p: &[(Duration, Step)], s: Step| -> Vec<u128> {
+            p.iter()
+                .filter(|(_, x)| *x == s)
+                .map(|(d, _)| d.as_millis())
+                .collect()
+        };
+        // The default window (1.5 s): 4 multicast rounds, compact unicast twice, pretty at 600 ms.
+        let p = schedule(Duration::from_millis(1500), true, true);
+        assert_eq!(ms(&p, Step::Multicast), [0, 100, 300, 700]);
+        assert_eq!(ms(&p, Step::UnicastCompact), [0, 100]);
+        assert_eq!(ms(&p, Step::UnicastPretty), [600]);
+        assert!(p.windows(2).all(|w| w[0].0 <= w[1].0));
+        // A short window keeps only the rounds with half of it still ahead.
+        let p = schedule(Duration::from_millis(300), true, false);
+        assert_eq!(ms(&p, Step::Multicast), [0, 100]);
+        let p = schedule(Duration::from_millis(150), false, true);
+        assert_eq!(ms(&p, Step::UnicastCompact), [0]);
+        assert_eq!(ms(&p, Step::UnicastPretty), []);
+        assert!(schedule(Duration::from_secs(1), false, false).is_empty());
     }
 }
