@@ -386,31 +386,40 @@ async fn ask_and_follow<M: ScanMessage>(
     let follow = async {
         let mut device_api = tokio::task::JoinSet::new();
         while let Some(f) = found_rx.recv().await {
-            let ip = f.sender;
-            let xaddr = f
-                .probe_match
-                .xaddrs
-                .iter()
-                .map(|x| wsd::fix_xaddr(x, ip))
-                .find(|x| x.starts_with("http://"));
-            // The ONVIF profiles the scopes claim, on the capability sheet.
-            let claimed = crate::proto::onvif_caps::profiles_from_scopes(&f.probe_match.scopes);
-            if tx.send(onvif_event(f).into()).await.is_err() {
-                return;
-            }
-            if !claimed.is_empty() && tx.send(profiles_event(ip, claimed).into()).await.is_err() {
-                return;
-            }
-            if let Some(xaddr) = xaddr {
-                let (tx, ctx) = (tx.clone(), ctx.clone());
-                device_api.spawn(async move {
+            let (tx, ctx) = (tx.clone(), ctx.clone());
+            // One task each: an XAddr that must be checked (another host than the sender) costs
+            // up to a connect timeout, which the other answers do not wait for.
+            device_api.spawn(async move {
+                let ip = f.sender;
+                let xaddrs: Vec<String> = f
+                    .probe_match
+                    .xaddrs
+                    .iter()
+                    .map(|x| wsd::fix_xaddr(x, ip))
+                    .collect();
+                let (stale, xaddr) = check_xaddrs(ip, &xaddrs, ctx.connect_timeout).await;
+                for s in &stale {
+                    tracing::warn!("WS-Discovery: {}", s.describe());
+                }
+                // The ONVIF profiles the scopes claim, on the capability sheet.
+                let claimed =
+                    crate::proto::onvif_caps::profiles_from_scopes(&f.probe_match.scopes);
+                if tx.send(onvif_event(f, stale).into()).await.is_err() {
+                    return;
+                }
+                if !claimed.is_empty()
+                    && tx.send(profiles_event(ip, claimed).into()).await.is_err()
+                {
+                    return;
+                }
+                if let Some(xaddr) = xaddr {
                     for ev in onvif_device(ip, &xaddr, &ctx).await {
                         if tx.send(ev.into()).await.is_err() {
                             return;
                         }
                     }
-                });
-            }
+                }
+            });
         }
         while device_api.join_next().await.is_some() {}
     };
@@ -434,8 +443,81 @@ fn profiles_event(ip: std::net::IpAddr, profiles: Vec<String>) -> Event {
     }
 }
 
+/// The XAddrs of an answer from `sender` that are stale, and the device service URL to ask.
+///
+/// An XAddr naming another host than the sender (an IP literal: a name is not checked) is
+/// connected to, under the scan's connect timeout: cameras keep announcing the address they had
+/// before they were moved (a static address changed on the web page while the WS-Discovery
+/// service kept its configuration, a DHCP lease renewed elsewhere). One that refuses, stays
+/// silent or cannot be reached is stale; the same port at the sender's own address is then
+/// tried, and used for the device API when it answers. XAddrs naming the sender are used as
+/// they are (a closed port there is the device's own business, not an old address).
+async fn check_xaddrs(
+    sender: IpAddr,
+    xaddrs: &[String],
+    timeout: Duration,
+) -> (Vec<crate::model::StaleXaddr>, Option<String>) {
+    use crate::net::ConnectOutcome;
+    let mut stale = Vec::new();
+    let mut usable: Option<String> = None;
+    let mut moved: Option<String> = None;
+    for x in xaddrs.iter().filter(|x| x.starts_with("http://")).take(4) {
+        let Ok(url) = url::Url::parse(x) else {
+            continue;
+        };
+        let host: Option<IpAddr> = match url.host() {
+            Some(url::Host::Ipv4(v4)) => Some(IpAddr::V4(v4)),
+            Some(url::Host::Ipv6(v6)) => Some(IpAddr::V6(v6)),
+            _ => None,
+        };
+        let port = url.port_or_known_default().unwrap_or(80);
+        let Some(host) = host.filter(|h| *h != sender) else {
+            usable.get_or_insert_with(|| x.clone());
+            continue;
+        };
+        let reason = match crate::net::connect(std::net::SocketAddr::new(host, port), timeout).await
+        {
+            ConnectOutcome::Open(_) => {
+                usable.get_or_insert_with(|| x.clone());
+                continue;
+            }
+            ConnectOutcome::Refused => "connection refused".to_string(),
+            ConnectOutcome::Timeout => format!("no answer within {:.1} s", timeout.as_secs_f64()),
+            ConnectOutcome::Unreachable(e) => format!("unreachable: {e}"),
+            ConnectOutcome::Transient(e) | ConnectOutcome::Failed(e) => {
+                tracing::debug!(%x, "WS-Discovery: XAddr not checked: {e}");
+                usable.get_or_insert_with(|| x.clone());
+                continue;
+            }
+        };
+        let mut at_sender = url.clone();
+        let answers_on = match at_sender.set_ip_host(sender) {
+            Ok(()) => match crate::net::connect(
+                std::net::SocketAddr::new(sender, port),
+                timeout,
+            )
+            .await
+            {
+                ConnectOutcome::Open(_) => Some(at_sender.to_string()),
+                _ => None,
+            },
+            Err(()) => None,
+        };
+        if let Some(u) = &answers_on {
+            moved.get_or_insert_with(|| u.clone());
+        }
+        stale.push(crate::model::StaleXaddr {
+            address: x.clone(),
+            announced_by: sender.to_string(),
+            reason,
+            answers_on,
+        });
+    }
+    (stale, usable.or(moved))
+}
+
 /// The registry event for one WS-Discovery answer.
-fn onvif_event(f: Found) -> Event {
+fn onvif_event(f: Found, stale_xaddrs: Vec<crate::model::StaleXaddr>) -> Event {
     let m = f.probe_match;
     let scopes = wsd::scope_info(&m.scopes);
     let is_camera = m
@@ -458,6 +540,7 @@ fn onvif_event(f: Found) -> Event {
                 .collect(),
             types: m.types,
             scopes: m.scopes,
+            stale_xaddrs,
             ..crate::model::OnvifInfo::default()
         }),
     }

@@ -360,6 +360,46 @@ pub struct OnvifInfo {
     /// `GetProfiles`, `GetStreamUri`...), in the order asked; GetSystemDateAndTime not counted.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unauthenticated: Vec<String>,
+    /// XAddrs the device announces (in its ProbeMatch) that do not answer: typically the camera's
+    /// old address, kept in its WS-Discovery configuration after it moved. Each says who announced
+    /// it, why it counts as stale and, when the sender answers the same port itself, where.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stale_xaddrs: Vec<StaleXaddr>,
+}
+
+/// An announced XAddr whose host does not answer (see [`OnvifInfo::stale_xaddrs`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaleXaddr {
+    /// The XAddr as announced, e.g. `http://198.19.1.64/onvif/device_service`.
+    pub address: String,
+    /// The address the announcement came from.
+    pub announced_by: String,
+    /// Why it counts as stale: `connection refused`, `no answer within 1.0 s`, `unreachable: ...`.
+    pub reason: String,
+    /// The same service at the sender's own address, when that answers (the device API was asked
+    /// there instead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answers_on: Option<String>,
+}
+
+impl StaleXaddr {
+    /// One line for a technician: `announces http://198.19.1.64/onvif/device_service, which does
+    /// not answer (no answer within 1.0 s): an old address of the camera; it answers on
+    /// http://198.18.0.11/onvif/device_service`.
+    pub fn describe(&self) -> String {
+        let mut s = format!(
+            "{} announces {}, which does not answer ({}): an old address of the device",
+            self.announced_by, self.address, self.reason
+        );
+        match &self.answers_on {
+            Some(url) => s.push_str(&format!("; it answers on {url}")),
+            None => s.push_str(&format!(
+                "; the same service does not answer on {} either",
+                self.announced_by
+            )),
+        }
+        s
+    }
 }
 
 /// One ONVIF media profile: its encoder settings and where to get its stream and snapshot.

@@ -105,6 +105,31 @@ pub struct Device {
     /// Heard on the wire with an address outside every attached subnet; absent otherwise.
     #[serde(default)]
     pub misaddressed: Option<Misaddressed>,
+    /// The WS-Discovery answer (and the device API's profiles); absent when none came.
+    #[serde(default)]
+    pub onvif: Option<Onvif>,
+}
+
+/// The `onvif` object, as far as the tests read it.
+#[derive(Debug, Deserialize)]
+pub struct Onvif {
+    pub endpoint: Option<String>,
+    pub types: Vec<String>,
+    pub scopes: Vec<String>,
+    pub xaddrs: Vec<String>,
+    /// Announced XAddrs that do not answer; absent when there are none.
+    #[serde(default)]
+    pub stale_xaddrs: Vec<StaleXaddr>,
+}
+
+/// One of `onvif.stale_xaddrs`.
+#[derive(Debug, Deserialize)]
+pub struct StaleXaddr {
+    pub address: String,
+    pub announced_by: String,
+    pub reason: String,
+    #[serde(default)]
+    pub answers_on: Option<String>,
 }
 
 /// The `misaddressed` object: the device's subnet and how to reach it.
