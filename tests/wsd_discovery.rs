@@ -122,10 +122,7 @@ fn picky_responders_and_a_stale_xaddr() {
     eprintln!("typed-only responder: {typed:#?}");
     let answered: Vec<&String> = typed.iter().filter(|l| l.starts_with("ANSWERED")).collect();
     assert!(!answered.is_empty(), "{typed:?}");
-    assert!(
-        answered.iter().all(|l| l.contains(" typed ")),
-        "{typed:?}"
-    );
+    assert!(answered.iter().all(|l| l.contains(" typed ")), "{typed:?}");
     assert!(
         typed
             .iter()

@@ -17,7 +17,7 @@
 //! addresses that share the endpoint reference (or a UPnP UDN with the same UUID) are one device.
 //! The collector puts the scopes' maker and MAC on the identity board (`learn`).
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddrV4};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
 use std::time::Duration;
 
 use tokio::net::UdpSocket;
@@ -35,6 +35,9 @@ use crate::registry::Event;
 
 pub const MULTICAST: SocketAddrV4 = SocketAddrV4::new(Ipv4Addr::new(239, 255, 255, 250), 3702);
 pub const PORT: u16 = 3702;
+/// The IPv6 group, link-local scope (WS-Discovery 2005/04 §2.4 and 1.1 §2.4: `FF02::C`; also
+/// python-ws-discovery `threaded.py` MULTICAST_IPV6_ADDRESS).
+pub const MULTICAST_V6: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0xc);
 /// When each multicast round goes out, from the start of the window. SOAP-over-UDP repeats a
 /// multicast message: python-ws-discovery (`wsdiscovery/udp.py`, MULTICAST_UDP_REPEAT 4) sends 4
 /// copies, the first gap 50-250 ms, doubling up to 500 ms; futomi/node-onvif sends 3 rounds 150 ms
@@ -170,6 +173,7 @@ fn schedule(wait: Duration, multicast: bool, unicast: bool) -> Vec<(Duration, St
 /// sender is in scope. Returns how many answers were found.
 pub async fn discover(
     interfaces: &[Ipv4Addr],
+    v6_links: &[u32],
     unicast: &[Ipv4Addr],
     wait: Duration,
     accept: impl Fn(IpAddr) -> bool,
@@ -183,8 +187,24 @@ pub async fn discover(
             Err(e) => tracing::warn!(%local, "WS-Discovery: cannot open a socket: {e}"),
         }
     }
+    let v4_sockets = sockets.len();
+    let mut v6_indexes = Vec::new();
+    for index in v6_links {
+        match multicast_socket_v6(*index) {
+            Ok(s) => {
+                sockets.push(s);
+                v6_indexes.push(*index);
+            }
+            Err(e) => tracing::warn!(
+                interface = crate::net::zone::name_of(*index).unwrap_or_default(),
+                "WS-Discovery over IPv6: cannot open a socket: {e}"
+            ),
+        }
+    }
     let multicast_sockets = sockets.len();
-    if sockets.is_empty() && !unicast.is_empty() {
+    // The unicast Probes leave from the first IPv4 multicast socket, or from one of their own.
+    let unicast_from = if v4_sockets > 0 { 0 } else { sockets.len() };
+    if v4_sockets == 0 && !unicast.is_empty() {
         match UdpSocket::bind("0.0.0.0:0").await {
             Ok(s) => sockets.push(s),
             Err(e) => tracing::warn!("WS-Discovery: cannot open a socket: {e}"),
@@ -209,15 +229,16 @@ pub async fn discover(
         let Some((n, from)) = crate::net::recv_any(&sockets, until, &mut buf).await else {
             match plan.get(next) {
                 Some((_, step)) if step_at.is_some_and(|t| t < deadline) => {
-                    send_step(
-                        *step,
-                        &variants,
-                        &sockets[..multicast_sockets],
-                        &sockets[0],
-                        unicast,
-                        &answered,
-                    )
-                    .await;
+                    let (v4, v6) = sockets[..multicast_sockets].split_at(v4_sockets);
+                    let v6: Vec<(&UdpSocket, u32)> =
+                        v6.iter().zip(v6_indexes.iter().copied()).collect();
+                    let unicast = if sockets.get(unicast_from).is_some() {
+                        unicast
+                    } else {
+                        &[]
+                    };
+                    let from = sockets.get(unicast_from).unwrap_or(&sockets[0]);
+                    send_step(*step, &variants, v4, &v6, from, unicast, &answered).await;
                     next += 1;
                     continue;
                 }
@@ -228,6 +249,8 @@ pub async fn discover(
             tracing::debug!(%from, "WS-Discovery reply from outside the targets ignored");
             continue;
         }
+        // A link-local sender's zone is the interface its answer came in on (its scope id).
+        crate::net::zone::remember_from(from);
         let reply = wsd::parse(&String::from_utf8_lossy(&buf[..n]));
         let variant = match reply.relates_to.as_deref() {
             Some(r) => match variants.iter().find(|v| v.id == r) {
@@ -257,12 +280,29 @@ pub async fn discover(
     found.len()
 }
 
+/// A UDP socket that multicasts on interface `index` (IPV6_MULTICAST_IF, hop limit 1) and reads
+/// the unicast answers: bound to `[::]:0` with the interface as its scope id, so the answers to a
+/// link-local source come back to it.
+fn multicast_socket_v6(index: u32) -> std::io::Result<UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let s = Socket::new(Domain::IPV6, Type::DGRAM, Some(Protocol::UDP))?;
+    s.set_only_v6(true)?;
+    s.set_multicast_if_v6(index)?;
+    s.set_multicast_hops_v6(1)?;
+    s.set_nonblocking(true)?;
+    s.bind(
+        &std::net::SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::UNSPECIFIED, 0, 0, index)).into(),
+    )?;
+    UdpSocket::from_std(s.into())
+}
+
 /// Send one step of the schedule. A send that fails is dropped (a full socket buffer, a host
 /// gone): the other copies and variants are its retries.
 async fn send_step(
     step: Step,
     variants: &[Variant],
     multicast: &[UdpSocket],
+    multicast_v6: &[(&UdpSocket, u32)],
     first: &UdpSocket,
     unicast: &[Ipv4Addr],
     answered: &std::collections::HashSet<IpAddr>,
@@ -273,6 +313,10 @@ async fn send_step(
                 let xml = v.xml();
                 for s in multicast {
                     let _ = s.send_to(xml.as_bytes(), MULTICAST).await;
+                }
+                for (s, index) in multicast_v6 {
+                    let to = SocketAddrV6::new(MULTICAST_V6, PORT, 0, *index);
+                    let _ = s.send_to(xml.as_bytes(), to).await;
                 }
             }
         }
@@ -325,6 +369,7 @@ pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
     }
     tasks.push(tokio::spawn(ask_and_follow(
         scope.links.multicast.clone(),
+        v6_links(&scope.set),
         scope.alive.clone(),
         scope.probed.clone(),
         scope.ctx.clone(),
@@ -332,6 +377,25 @@ pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
         scope.events.clone(),
     )));
     tasks
+}
+
+/// The interfaces (indexes) of the scan's IPv6 link targets: the zones of its link-local
+/// addresses (`fe80::22%eth0`, and the neighbours a zoned prefix `fe80::/64%eth0` stood for,
+/// [`super::targets`]). The Probe goes to `[ff02::c]:3702` on each; an answer counts when its
+/// sender is a target.
+fn v6_links(set: &TargetSet) -> Vec<u32> {
+    // Neighbours next to each other merge into one range (`fe80::21-fe80::22`); a zone is only
+    // learned for single addresses, so a big unzoned range is not walked (a bounded look).
+    let mut out: Vec<u32> = set
+        .ranges()
+        .iter()
+        .filter(|r| r.v6)
+        .flat_map(|r| (r.start..=r.end).take(4096))
+        .filter_map(|n| crate::net::zone::zone_of(IpAddr::V6(Ipv6Addr::from(n))).map(|z| z.index))
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// The scopes' maker and model, and their MAC, on the identity board.
@@ -360,19 +424,21 @@ fn learn(board: &Identities, ev: &Event) {
 /// is read (one task each): a device's ONVIF facts do not wait for the discovery window to close.
 async fn ask_and_follow<M: ScanMessage>(
     ifs: Vec<Ipv4Addr>,
+    v6_ifs: Vec<u32>,
     alive: Vec<Ipv4Addr>,
     scope: TargetSet,
     ctx: ScanContext,
     wait: Duration,
     tx: mpsc::Sender<M>,
 ) {
-    if ifs.is_empty() && alive.is_empty() {
+    if ifs.is_empty() && v6_ifs.is_empty() && alive.is_empty() {
         return;
     }
     let (found_tx, mut found_rx) = mpsc::unbounded_channel();
     let ask = async move {
         let n = discover(
             &ifs,
+            &v6_ifs,
             &alive,
             wait,
             |ip| scope.contains(ip),
@@ -398,17 +464,20 @@ async fn ask_and_follow<M: ScanMessage>(
                     .map(|x| wsd::fix_xaddr(x, ip))
                     .collect();
                 let (stale, xaddr) = check_xaddrs(ip, &xaddrs, ctx.connect_timeout).await;
+                let zone = crate::net::zone::zone_name(ip);
                 for s in &stale {
                     tracing::warn!("WS-Discovery: {}", s.describe());
                 }
                 // The ONVIF profiles the scopes claim, on the capability sheet.
-                let claimed =
-                    crate::proto::onvif_caps::profiles_from_scopes(&f.probe_match.scopes);
-                if tx.send(onvif_event(f, stale).into()).await.is_err() {
+                let claimed = crate::proto::onvif_caps::profiles_from_scopes(&f.probe_match.scopes);
+                if tx
+                    .send(onvif_event(f, stale, zone.as_deref()).into())
+                    .await
+                    .is_err()
+                {
                     return;
                 }
-                if !claimed.is_empty()
-                    && tx.send(profiles_event(ip, claimed).into()).await.is_err()
+                if !claimed.is_empty() && tx.send(profiles_event(ip, claimed).into()).await.is_err()
                 {
                     return;
                 }
@@ -492,15 +561,12 @@ async fn check_xaddrs(
         };
         let mut at_sender = url.clone();
         let answers_on = match at_sender.set_ip_host(sender) {
-            Ok(()) => match crate::net::connect(
-                std::net::SocketAddr::new(sender, port),
-                timeout,
-            )
-            .await
-            {
-                ConnectOutcome::Open(_) => Some(at_sender.to_string()),
-                _ => None,
-            },
+            Ok(()) => {
+                match crate::net::connect(std::net::SocketAddr::new(sender, port), timeout).await {
+                    ConnectOutcome::Open(_) => Some(at_sender.to_string()),
+                    _ => None,
+                }
+            }
             Err(()) => None,
         };
         if let Some(u) = &answers_on {
@@ -517,7 +583,8 @@ async fn check_xaddrs(
 }
 
 /// The registry event for one WS-Discovery answer.
-fn onvif_event(f: Found, stale_xaddrs: Vec<crate::model::StaleXaddr>) -> Event {
+/// Link-local XAddrs get the zone the answer came in on (`zone`).
+fn onvif_event(f: Found, stale_xaddrs: Vec<crate::model::StaleXaddr>, zone: Option<&str>) -> Event {
     let m = f.probe_match;
     let scopes = wsd::scope_info(&m.scopes);
     let is_camera = m
@@ -536,7 +603,13 @@ fn onvif_event(f: Found, stale_xaddrs: Vec<crate::model::StaleXaddr>) -> Event {
             xaddrs: m
                 .xaddrs
                 .iter()
-                .map(|x| wsd::fix_xaddr(x, f.sender))
+                .map(|x| {
+                    let x = wsd::fix_xaddr(x, f.sender);
+                    match zone {
+                        Some(z) => wsd::zone_xaddr(&x, z),
+                        None => x,
+                    }
+                })
                 .collect(),
             types: m.types,
             scopes: m.scopes,

@@ -380,6 +380,35 @@ pub fn fix_xaddr(xaddr: &str, sender: std::net::IpAddr) -> String {
     xaddr.replacen("//0.0.0.0", &format!("//{host}"), 1)
 }
 
+/// An XAddr whose host is an IPv6 link-local address (`http://[fe80::22]:8000/...`) with the zone
+/// it was heard on, written the RFC 6874 way (`http://[fe80::22%25eth0]:8000/...`): a device cannot
+/// know the zone its neighbours reach it through (RFC 4007 §6), so it never announces one. Other
+/// XAddrs, and one that already has a zone, are returned as they are.
+pub fn zone_xaddr(xaddr: &str, zone: &str) -> String {
+    let Some(open) = xaddr.find("://[").map(|i| i + 4) else {
+        return xaddr.to_string();
+    };
+    let Some(close) = xaddr
+        .get(open..)
+        .and_then(|rest| rest.find(']'))
+        .map(|i| open + i)
+    else {
+        return xaddr.to_string();
+    };
+    let host = xaddr.get(open..close).unwrap_or_default();
+    let link_local = host
+        .parse::<std::net::Ipv6Addr>()
+        .is_ok_and(|ip| ip.segments()[0] & 0xffc0 == 0xfe80);
+    if !link_local || zone.is_empty() {
+        return xaddr.to_string();
+    }
+    format!(
+        "{}%25{zone}{}",
+        xaddr.get(..close).unwrap_or_default(),
+        xaddr.get(close..).unwrap_or_default()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -547,6 +576,29 @@ mod tests {
             "http://10.0.0.1/ ".repeat(5000)
         );
         assert_eq!(parse_announcement(&many).unwrap().xaddrs.len(), 64);
+    }
+
+    #[test]
+    fn link_local_xaddrs_get_their_zone() {
+        assert_eq!(
+            zone_xaddr("http://[fe80::22]:8000/onvif/device_service", "eth0"),
+            "http://[fe80::22%25eth0]:8000/onvif/device_service"
+        );
+        assert_eq!(
+            zone_xaddr("http://[FE80::1]/onvif/device_service", "br-lan"),
+            "http://[FE80::1%25br-lan]/onvif/device_service"
+        );
+        for same in [
+            "http://[fd00:cafe::22]:8000/onvif/device_service",
+            "http://[fe80::22%25eth1]/x",
+            "http://198.18.0.11/onvif/device_service",
+            "http://[fe80::22",
+            "http://[",
+            "",
+            "urn:x://[é]",
+        ] {
+            assert_eq!(zone_xaddr(same, "eth0"), same);
+        }
     }
 
     #[test]
