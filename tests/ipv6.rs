@@ -138,6 +138,7 @@ fn link_local_targets_dual_stack_merge_and_zoned_urls() {
 /// neighbours sends the Probe to [ff02::c]:3702 on eth0 and finds it by WS-Discovery too, its
 /// XAddr and stream URL with the zone.
 #[test]
+#[allow(clippy::print_stderr)] // the scan time, to the test log
 fn ipv6_only_camera_found_by_ws_discovery_on_ff02_c() {
     let mut lab = Lab::up_as("v6wsd");
     let wsd = common::root_dir().join("tests/lab/responders/wsd_responder.py");

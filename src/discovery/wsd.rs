@@ -1,13 +1,17 @@
-//! ONVIF WS-Discovery: a multicast Probe on each attached interface chosen for the scan, plus a
-//! unicast Probe to port 3702 of each live host (some cameras answer one and not the other,
-//! sr99622/libonvif#102; multicast never crosses a router); and the scan's WS-Discovery stage
-//! (`STAGE`, `start`), which asks each device that answered for its ONVIF device API
-//! ([`super::onvif_device`]) the moment its answer is read.
+//! ONVIF WS-Discovery: multicast Probes on each attached interface chosen for the scan (and on
+//! `[ff02::c]:3702` on the interface of each zoned link-local target), plus unicast Probes to port
+//! 3702 of each live host (some cameras answer one and not the other, sr99622/libonvif#102;
+//! multicast never crosses a router); and the scan's WS-Discovery stage (`STAGE`, `start`), which
+//! asks each device that answered for its ONVIF device API ([`super::onvif_device`]) the moment its
+//! answer is read.
 //!
-//! SOAP-over-UDP asks for repeats: the multicast Probe goes out `REPEATS` (2) times, 100 ms apart
-//! (python-ws-discovery repeats 4 times from 50-250 ms; nmap sends 2). Replies come unicast to our
-//! socket; each is parsed by [`crate::proto::wsd`] and kept only if it answers our MessageID (or
-//! says nothing about it) and its sender is a scan target.
+//! Devices disagree on which Probe they answer (a typed or an untyped one, one line or pretty
+//! XML, a MessageID they have not seen), so several variants go out, each with its own MessageID,
+//! on a schedule that fits the discovery window (`schedule`, docs/design/protocols.md,
+//! "WS-Discovery"). Replies come unicast to our sockets; each is parsed by [`crate::proto::wsd`]
+//! and kept only if it answers one of our MessageIDs (or says nothing about it) and its sender is
+//! a scan target. An XAddr naming another host than the sender that does not answer is reported
+//! as stale (`check_xaddrs`).
 //!
 //! What the stage yields: an `Event::Onvif` for each answer (its scopes' name, hardware, maker and
 //! MAC; its endpoint reference, XAddrs, types and scopes), then the device API's events. The
