@@ -3,7 +3,8 @@
 //!   ignore an untyped Probe do) and h3 `picky_wsd.py --only-compact-unicast` (OUR FAKE: answers only
 //!   a unicast Probe whose XML has no line break). camscan must find both, and each responder's log
 //!   shows the Probe variant it answered and the ones it ignored (a client sending only the other
-//!   variant would have missed it).
+//!   variant would have missed it). x1 (198.18.0.101) runs `--only-pretty-unicast` (OUR FAKE: answers
+//!   only a pretty-printed unicast Probe): found by the retry sent to the hosts still silent.
 //! - h1 runs the real PyPI WSDiscovery 2.1.2 (`wsd_responder.py`) announcing an XAddr at
 //!   198.18.0.64, an address no one holds (the camera's old address), while its ONVIF device
 //!   service (`onvif_device.py`, our fake) answers at 198.18.0.11: camscan reports the stale XAddr
@@ -36,7 +37,8 @@ fn lines(lab: &NsLab, server: usize) -> Vec<String> {
 
 #[test]
 fn picky_responders_and_a_stale_xaddr() {
-    let mut lab = NsLab::up("wsd_discovery", "lab.sh", "cwsd", &[]);
+    // One extra host, x1 at 198.18.0.101.
+    let mut lab = NsLab::up("wsd_discovery", "lab.sh", "cwsd", &["1"]);
     // h1: the real library, announcing the camera's old address; the device service answers at
     // the new one.
     lab.serve_with(
@@ -84,6 +86,20 @@ fn picky_responders_and_a_stale_xaddr() {
         ],
     );
     let compact_only = lab.servers.len() - 1;
+    lab.serve_with(
+        "/usr/bin/python3",
+        "x1",
+        &[
+            &responder("picky_wsd.py"),
+            "198.18.0.101",
+            "--only-pretty-unicast",
+            "--name",
+            "Pretty Unicast",
+            "--xaddr",
+            "http://198.18.0.101/onvif/device_service",
+        ],
+    );
+    let pretty_only = lab.servers.len() - 1;
 
     let started = Instant::now();
     let out = run(
@@ -107,6 +123,7 @@ fn picky_responders_and_a_stale_xaddr() {
     for (ip, name) in [
         ("198.18.0.12", "Typed Only"),
         ("198.18.0.13", "Compact Unicast"),
+        ("198.18.0.101", "Pretty Unicast"),
     ] {
         let d = report.device(ip);
         assert!(
@@ -160,6 +177,27 @@ fn picky_responders_and_a_stale_xaddr() {
         compact.iter().any(|l| l.starts_with("IGNORED multicast ")),
         "the multicast Probes went out and would have missed it: {compact:?}"
     );
+    // The pretty retry: the device ignored the compact unicast Probes and every multicast one, and
+    // answered the pretty ones sent to the hosts still silent.
+    let pretty = lines(&lab, pretty_only);
+    eprintln!("pretty-unicast-only responder: {pretty:#?}");
+    for want in [
+        "IGNORED unicast compact typed dn:NetworkVideoTransmitter",
+        "IGNORED unicast compact untyped",
+        "IGNORED multicast compact untyped",
+        "ANSWERED unicast pretty typed dn:NetworkVideoTransmitter",
+        "ANSWERED unicast pretty untyped",
+    ] {
+        assert!(
+            pretty.iter().any(|l| l.starts_with(want)),
+            "{want}: {pretty:?}"
+        );
+    }
+    // The devices that answered the compact Probes got no pretty retry.
+    assert!(
+        !compact.iter().any(|l| l.contains(" pretty ")),
+        "{compact:?}"
+    );
     // Each variant has its own MessageID: the typed-only device saw 3 distinct multicast ones
     // and 2 unicast ones (repeats of one Probe keep theirs and print nothing).
     let ids: std::collections::HashSet<&str> = typed
@@ -178,6 +216,7 @@ fn picky_responders_and_a_stale_xaddr() {
     );
     assert_eq!(onvif.stale_xaddrs.len(), 1, "{:?}", onvif.stale_xaddrs);
     let s = &onvif.stale_xaddrs[0];
+    eprintln!("stale XAddr: {s:?}");
     assert_eq!(s.address, "http://198.18.0.64:8000/onvif/device_service");
     assert_eq!(s.announced_by, "198.18.0.11");
     assert!(
@@ -192,7 +231,7 @@ fn picky_responders_and_a_stale_xaddr() {
     // The device API's facts (GetDeviceInformation) came from the address that answers.
     assert_eq!(cam.firmware.as_deref(), Some("V5.7.3"), "{err}");
     // The picky devices' XAddrs name themselves: nothing stale there.
-    for ip in ["198.18.0.12", "198.18.0.13"] {
+    for ip in ["198.18.0.12", "198.18.0.13", "198.18.0.101"] {
         let o = report.device(ip).onvif.as_ref().unwrap();
         assert!(o.stale_xaddrs.is_empty(), "{ip}: {:?}", o.stale_xaddrs);
     }

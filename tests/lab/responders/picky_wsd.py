@@ -2,7 +2,8 @@
 """OUR FAKE: a picky WS-Discovery target service, for the edge cases real cameras show and no library
 reproduces. Not camera firmware and not a library: written for camscan's tests (standard library only).
 
-    python3 picky_wsd.py ADDRESS [--only-typed] [--only-compact-unicast] [--xaddr URL] [--name NAME]
+    python3 picky_wsd.py ADDRESS [--only-typed] [--only-compact-unicast] [--only-pretty-unicast]
+                         [--xaddr URL] [--name NAME]
 
 ADDRESS                 the host's own IPv4 address: it binds ADDRESS:3702 (unicast Probes) and
                         239.255.255.250:3702 joined on ADDRESS's interface (multicast Probes).
@@ -11,6 +12,8 @@ ADDRESS                 the host's own IPv4 address: it binds ADDRESS:3702 (unic
 --only-compact-unicast  answer only a Probe sent unicast to ADDRESS:3702 whose XML has no line break
                         (devices that answer a unicast Probe only when its XML is on one line); every
                         multicast Probe and every pretty-printed one is ignored.
+--only-pretty-unicast   the other way round: answer only a unicast Probe with line breaks between its
+                        elements (devices whose parser was only ever fed pretty-printed XML).
 --xaddr URL             the XAddr announced (default http://ADDRESS:8000/onvif/device_service).
 --name NAME             the ONVIF name scope (default "Picky Camera"), percent-encoded in the reply.
 
@@ -61,6 +64,7 @@ def main():
     p.add_argument("address")
     p.add_argument("--only-typed", action="store_true")
     p.add_argument("--only-compact-unicast", action="store_true")
+    p.add_argument("--only-pretty-unicast", action="store_true")
     p.add_argument("--xaddr")
     p.add_argument("--name", default="Picky Camera")
     a = p.parse_args()
@@ -118,6 +122,8 @@ def main():
                 why = "only typed Probes are answered"
             if a.only_compact_unicast and (cast != "unicast" or layout != "compact"):
                 why = "only compact unicast Probes are answered"
+            if a.only_pretty_unicast and (cast != "unicast" or layout != "pretty"):
+                why = "only pretty unicast Probes are answered"
             if why:
                 say(f"IGNORED {what} {msg_id} ({why})")
                 continue
