@@ -132,11 +132,12 @@ fn link_local_targets_dual_stack_merge_and_zoned_urls() {
     );
 }
 
-/// WS-Discovery over IPv6: the IPv6-only camera runs the real PyPI WSDiscovery 2.1.2 on IPv6 (the
+/// WS-Discovery and mDNS over IPv6: the IPv6-only camera runs the real PyPI WSDiscovery 2.1.2 on IPv6 (the
 /// library's own IPv6 networking: it joins FF02::C on eth0), announcing a link-local XAddr as a
 /// camera does (no zone: a device cannot know its neighbours' zone). A scan of the link's
 /// neighbours sends the Probe to [ff02::c]:3702 on eth0 and finds it by WS-Discovery too, its
-/// XAddr and stream URL with the zone.
+/// XAddr and stream URL with the zone. It also runs Debian's avahi-daemon with IPv6 on: the mDNS
+/// query to [ff02::fb]:5353 on eth0 finds it too.
 #[test]
 #[allow(clippy::print_stderr)] // the scan time, to the test log
 fn ipv6_only_camera_found_by_ws_discovery_on_ff02_c() {
@@ -151,8 +152,23 @@ fn ipv6_only_camera_found_by_ws_discovery_on_ff02_c() {
             "http://[fe80::22]:8000/onvif/device_service",
         ],
     );
+    // And mDNS over IPv6: Debian's avahi-daemon 0.8 on FF02::FB in the same namespace.
+    let avahi = common::root_dir().join("tests/lab/responders/avahi_device.py");
+    let service = common::root_dir().join("tests/lab/responders/avahi/axis-camera.service");
+    lab.0.serve_with(
+        "/usr/bin/python3",
+        "v6",
+        &[
+            avahi.to_str().unwrap(),
+            "--ipv6",
+            "axis-v6cam",
+            service.to_str().unwrap(),
+        ],
+    );
     let started = std::time::Instant::now();
-    let r = lab.scan(&["fe80::/64%eth0"]);
+    // The link's neighbours, and the camera's unique-local address: avahi answers from it (the
+    // address it publishes), so it must be a target for its answer to count.
+    let r = lab.scan(&["fe80::/64%eth0", "fd00:cafe::22"]);
     eprintln!("scan took {:?}", started.elapsed());
     let d = r.device("fe80::22");
     assert!(
@@ -169,6 +185,17 @@ fn ipv6_only_camera_found_by_ws_discovery_on_ff02_c() {
     );
     assert_eq!(d.zone.as_deref(), Some("eth0"));
     assert_eq!(d.streams[0].url, "rtsp://[fe80::22%25eth0]:554/live");
+    // mDNS over IPv6: the query went to [ff02::fb]:5353 on eth0 (the link of the zoned targets)
+    // and avahi's answer, from fd00:cafe::22, names the camera's host and services. (Not yet
+    // merged with fe80::22: the answer carries no link-local address and a TXT MAC that is not
+    // the wire's.)
+    let m = r.device("fd00:cafe::22");
+    assert!(
+        m.discovered_by.iter().any(|x| x == "mdns"),
+        "mDNS over IPv6: {:?}",
+        m.discovered_by
+    );
+    assert_eq!(m.hostname.as_deref(), Some("axis-v6cam.local"), "{m:?}");
     // The dual-stack camera runs no WS-Discovery: found by its echo answer only.
     let ds = r.device("fe80::21");
     assert!(!ds.discovered_by.iter().any(|m| m == "onvif"));

@@ -387,7 +387,7 @@ pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
 /// addresses (`fe80::22%eth0`, and the neighbours a zoned prefix `fe80::/64%eth0` stood for,
 /// [`super::targets`]). The Probe goes to `[ff02::c]:3702` on each; an answer counts when its
 /// sender is a target.
-fn v6_links(set: &TargetSet) -> Vec<u32> {
+pub(super) fn v6_links(set: &TargetSet) -> Vec<u32> {
     // Neighbours next to each other merge into one range (`fe80::21-fe80::22`); a zone is only
     // learned for single addresses, so a big unzoned range is not walked (a bounded look).
     let mut out: Vec<u32> = set
