@@ -359,7 +359,7 @@ async fn ask_and_describe<M: ScanMessage>(
         "mDNS finished"
     );
     for (ip, services) in found {
-        for ev in mdns_events(ip.into(), services) {
+        for ev in mdns_events(ip, services) {
             if tx.send(ev.into()).await.is_err() {
                 return;
             }
