@@ -20,7 +20,12 @@ struct Lab(NsLab);
 
 impl Lab {
     fn up() -> Lab {
-        let mut lab = NsLab::up("ipv6", "ipv6_lab.sh", PREFIX, &[]);
+        Lab::up_as(PREFIX)
+    }
+
+    /// The lab under another prefix (tests run in parallel, each with its own namespaces).
+    fn up_as(prefix: &'static str) -> Lab {
+        let mut lab = NsLab::up("ipv6", "ipv6_lab.sh", prefix, &[]);
         for cam in ["ds", "v6"] {
             // Every address of the namespace, IPv4 and IPv6: gst-rtsp-server on "::" (a
             // dual-stack socket, as cameras listen).
@@ -125,4 +130,73 @@ fn link_local_targets_dual_stack_merge_and_zoned_urls() {
         "{}",
         stderr(&out)
     );
+}
+
+/// WS-Discovery and mDNS over IPv6: the IPv6-only camera runs the real PyPI WSDiscovery 2.1.2 on IPv6 (the
+/// library's own IPv6 networking: it joins FF02::C on eth0), announcing a link-local XAddr as a
+/// camera does (no zone: a device cannot know its neighbours' zone). A scan of the link's
+/// neighbours sends the Probe to [ff02::c]:3702 on eth0 and finds it by WS-Discovery too, its
+/// XAddr and stream URL with the zone. It also runs Debian's avahi-daemon with IPv6 on: the mDNS
+/// query to [ff02::fb]:5353 on eth0 finds it too.
+#[test]
+#[allow(clippy::print_stderr)] // the scan time, to the test log
+fn ipv6_only_camera_found_by_ws_discovery_on_ff02_c() {
+    let mut lab = Lab::up_as("v6wsd");
+    let wsd = common::root_dir().join("tests/lab/responders/wsd_responder.py");
+    lab.0.serve_with(
+        &common::lab_python(),
+        "v6",
+        &[
+            wsd.to_str().unwrap(),
+            "fd00:cafe::22",
+            "http://[fe80::22]:8000/onvif/device_service",
+        ],
+    );
+    // And mDNS over IPv6: Debian's avahi-daemon 0.8 on FF02::FB in the same namespace.
+    let avahi = common::root_dir().join("tests/lab/responders/avahi_device.py");
+    let service = common::root_dir().join("tests/lab/responders/avahi/axis-camera.service");
+    lab.0.serve_with(
+        "/usr/bin/python3",
+        "v6",
+        &[
+            avahi.to_str().unwrap(),
+            "--ipv6",
+            "axis-v6cam",
+            service.to_str().unwrap(),
+        ],
+    );
+    let started = std::time::Instant::now();
+    // The link's neighbours, and the camera's unique-local address: avahi answers from it (the
+    // address it publishes), so it must be a target for its answer to count.
+    let r = lab.scan(&["fe80::/64%eth0", "fd00:cafe::22"]);
+    eprintln!("scan took {:?}", started.elapsed());
+    let d = r.device("fe80::22");
+    assert!(
+        d.discovered_by.iter().any(|m| m == "onvif"),
+        "{:?}",
+        d.discovered_by
+    );
+    assert_eq!(d.name.as_deref(), Some("Lab Camera"));
+    assert!(d.is_camera);
+    let onvif = d.onvif.as_ref().expect("the ProbeMatch");
+    assert_eq!(
+        onvif.xaddrs,
+        ["http://[fe80::22%25eth0]:8000/onvif/device_service"]
+    );
+    assert_eq!(d.zone.as_deref(), Some("eth0"));
+    assert_eq!(d.streams[0].url, "rtsp://[fe80::22%25eth0]:554/live");
+    // mDNS over IPv6: the query went to [ff02::fb]:5353 on eth0 (the link of the zoned targets)
+    // and avahi's answer, from fd00:cafe::22, names the camera's host and services. (Not yet
+    // merged with fe80::22: the answer carries no link-local address and a TXT MAC that is not
+    // the wire's.)
+    let m = r.device("fd00:cafe::22");
+    assert!(
+        m.discovered_by.iter().any(|x| x == "mdns"),
+        "mDNS over IPv6: {:?}",
+        m.discovered_by
+    );
+    assert_eq!(m.hostname.as_deref(), Some("axis-v6cam.local"), "{m:?}");
+    // The dual-stack camera runs no WS-Discovery: found by its echo answer only.
+    let ds = r.device("fe80::21");
+    assert!(!ds.discovered_by.iter().any(|m| m == "onvif"));
 }

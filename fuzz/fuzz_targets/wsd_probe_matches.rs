@@ -16,6 +16,7 @@ fuzz_target!(|data: &[u8]| {
         for x in &m.xaddrs {
             let _ = wsd::fix_xaddr(x, IpAddr::V4(Ipv4Addr::new(198, 18, 0, 11)));
             let _ = wsd::fix_xaddr(x, IpAddr::V6(Ipv6Addr::LOCALHOST));
+            let _ = wsd::zone_xaddr(x, "eth0");
         }
     }
     let _ = wsd::percent_decode(&xml);

@@ -37,6 +37,9 @@ use crate::analyze::rtsp;
 use crate::error::AnalyzeError;
 use crate::model::{DiscoveryMethod, Stage};
 use crate::proto::mdns::{self, GROUP, PORT, Services};
+
+/// The mDNS IPv6 group, link-local scope (RFC 6762 §3).
+const GROUP_V6: std::net::Ipv6Addr = std::net::Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0xfb);
 use crate::registry::Event;
 
 /// Largest datagram read: RFC 6762 §17 allows mDNS messages up to 9000 bytes.
@@ -49,15 +52,29 @@ const MAX_ANSWERS: usize = 65_536;
 /// for what each answer says about a host that `accept` takes, for `wait`.
 pub async fn discover(
     interfaces: &[Ipv4Addr],
+    v6_links: &[u32],
     wait: Duration,
     accept: impl Fn(IpAddr) -> bool,
-    mut on_answer: impl FnMut(Ipv4Addr, Services),
+    mut on_answer: impl FnMut(IpAddr, Services),
 ) {
     let mut sockets: Vec<UdpSocket> = Vec::new();
     for local in interfaces {
         match crate::net::multicast_socket(*local) {
             Ok(s) => sockets.push(s),
             Err(e) => tracing::warn!(%local, "mDNS: cannot open a socket: {e}"),
+        }
+    }
+    let v4_senders = sockets.len();
+    // IPv6: the same query to [ff02::fb]:5353 on each link of the scan's zoned targets (RFC 6762
+    // §3: FF02::FB), from a socket of its own per interface.
+    let mut v6_indexes = Vec::new();
+    for index in v6_links {
+        match multicast_socket_v6(*index) {
+            Ok(s) => {
+                sockets.push(s);
+                v6_indexes.push(*index);
+            }
+            Err(e) => tracing::warn!("mDNS over IPv6: cannot open a socket: {e}"),
         }
     }
     if sockets.is_empty() {
@@ -70,25 +87,33 @@ pub async fn discover(
         Err(e) => tracing::debug!("mDNS: cannot listen on the group: {e}"),
     }
     let query = mdns::query(crate::net::random_u64() as u16, mdns::SERVICE_TYPES);
-    for s in sockets.iter().take(senders) {
+    for s in sockets.iter().take(v4_senders) {
         if let Err(e) = s.send_to(&query, (GROUP, PORT)).await {
             tracing::debug!("mDNS: send failed: {e}");
+        }
+    }
+    for (s, index) in sockets[v4_senders..senders].iter().zip(&v6_indexes) {
+        let to = std::net::SocketAddrV6::new(GROUP_V6, PORT, 0, *index);
+        if let Err(e) = s.send_to(&query, to).await {
+            tracing::debug!("mDNS over IPv6: send failed: {e}");
         }
     }
     let deadline = tokio::time::Instant::now() + wait;
     let mut buf = vec![0u8; MAX_DATAGRAM];
     let mut answers = 0usize;
     while let Some((n, from)) = crate::net::recv_any(&sockets, deadline, &mut buf).await {
-        let IpAddr::V4(sender) = from.ip() else {
-            continue;
-        };
-        if interfaces.contains(&sender) {
+        let sender = from.ip();
+        if let IpAddr::V4(v4) = sender
+            && interfaces.contains(&v4)
+        {
             continue; // our own query, looped back
         }
         if !accept(from.ip()) {
             tracing::debug!(%from, "mDNS answer from outside the targets ignored");
             continue;
         }
+        // A link-local sender's zone: the interface its answer came in on.
+        crate::net::zone::remember_from(from);
         let msg = match mdns::parse(&buf[..n]) {
             Ok(m) => m,
             Err(e) => {
@@ -119,16 +144,16 @@ pub async fn discover(
 /// host name's A record gives when that is another target (a responder speaking for another host).
 fn by_host(
     found: Services,
-    sender: Ipv4Addr,
+    sender: IpAddr,
     accept: impl Fn(IpAddr) -> bool,
-) -> BTreeMap<Ipv4Addr, Services> {
-    let mut out: BTreeMap<Ipv4Addr, Services> = BTreeMap::new();
+) -> BTreeMap<IpAddr, Services> {
+    let mut out: BTreeMap<IpAddr, Services> = BTreeMap::new();
     let mut own = Services {
         types: found.types,
         hosts: found.hosts,
         services: Vec::new(),
     };
-    let mut others: Vec<(Ipv4Addr, mdns::Service)> = Vec::new();
+    let mut others: Vec<(IpAddr, mdns::Service)> = Vec::new();
     for s in found.services {
         // A service camscan did not ask for (a printer's `_ipp._tcp` Avahi adds to its answer) is
         // only a type the device offers.
@@ -139,10 +164,11 @@ fn by_host(
             }
             continue;
         }
-        let host = s.address.unwrap_or(sender);
-        if host == sender {
+        let host = s.address.map_or(sender, IpAddr::V4);
+        if host == sender || sender.is_ipv6() {
+            // An IPv6 sender's services are its own: their A record names its IPv4 address.
             own.services.push(s);
-        } else if accept(IpAddr::V4(host)) {
+        } else if accept(host) {
             others.push((host, s));
         }
     }
@@ -164,7 +190,11 @@ pub(super) const STAGE: About = About {
 
 /// mDNS, when the scan chose it and an attached interface holds targets: one task.
 pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
-    if !scope.chose(DiscoveryMethod::Mdns) || scope.links.multicast.is_empty() {
+    // IPv6: the links of the scan's zoned link-local targets, as WS-Discovery has them.
+    let v6_ifs = super::wsd::v6_links(&scope.set);
+    if !scope.chose(DiscoveryMethod::Mdns)
+        || (scope.links.multicast.is_empty() && v6_ifs.is_empty())
+    {
         return Vec::new();
     }
     let probe = MdnsProbe {
@@ -175,11 +205,33 @@ pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
     };
     vec![tokio::spawn(ask_and_describe(
         scope.links.multicast.clone(),
+        v6_ifs,
         probe,
         scope.ctx.clone(),
         scope.wait,
         scope.events.clone(),
     ))]
+}
+
+/// A UDP socket that multicasts on interface `index` (IPV6_MULTICAST_IF, hop limit 255 as RFC
+/// 6762 §11 has mDNS packets sent) and reads the unicast answers to its one-shot query.
+fn multicast_socket_v6(index: u32) -> std::io::Result<UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let s = Socket::new(Domain::IPV6, Type::DGRAM, Some(Protocol::UDP))?;
+    s.set_only_v6(true)?;
+    s.set_multicast_if_v6(index)?;
+    s.set_multicast_hops_v6(255)?;
+    s.set_nonblocking(true)?;
+    s.bind(
+        &SocketAddr::V6(std::net::SocketAddrV6::new(
+            std::net::Ipv6Addr::UNSPECIFIED,
+            0,
+            0,
+            index,
+        ))
+        .into(),
+    )?;
+    UdpSocket::from_std(s.into())
 }
 
 /// The MAC a TXT record names on the identity board.
@@ -209,14 +261,14 @@ impl MdnsProbe {
     /// not probed yet. `handed` remembers what was handed.
     fn hand(
         &self,
-        ip: Ipv4Addr,
+        ip: IpAddr,
         service_ports: impl IntoIterator<Item = u16>,
-        handed: &mut HashSet<(Ipv4Addr, u16)>,
+        handed: &mut HashSet<(IpAddr, u16)>,
     ) {
         if !self.batches.open() {
             return;
         }
-        let addr = IpAddr::V4(ip);
+        let addr = ip;
         let mut ports = Vec::new();
         if !self.probed.contains(addr) && handed.insert((ip, 0)) {
             ports.extend(self.ports.iter().copied());
@@ -245,19 +297,20 @@ const MDNS_MAX_PER_HOST: usize = 64;
 /// announced RTSP paths no analysis took, described here (as ONVIF stream URIs are).
 async fn ask_and_describe<M: ScanMessage>(
     ifs: Vec<Ipv4Addr>,
+    v6_ifs: Vec<u32>,
     probe: MdnsProbe,
     ctx: ScanContext,
     wait: Duration,
     tx: mpsc::Sender<M>,
 ) {
     let started = tokio::time::Instant::now();
-    let mut found: BTreeMap<Ipv4Addr, Services> = Default::default();
-    let mut handed: HashSet<(Ipv4Addr, u16)> = HashSet::new();
+    let mut found: BTreeMap<IpAddr, Services> = Default::default();
+    let mut handed: HashSet<(IpAddr, u16)> = HashSet::new();
     let mut hinted: Vec<SocketAddr> = Vec::new();
-    let on_answer = |ip: Ipv4Addr, answer: Services| {
+    let on_answer = |ip: IpAddr, answer: Services| {
         for sv in &answer.services {
             if let (Some(path), Some(port)) = (mdns::rtsp_path(sv), sv.port) {
-                let addr = SocketAddr::new(IpAddr::V4(ip), port);
+                let addr = SocketAddr::new(ip, port);
                 ctx.stream_hints.add(addr, &path);
                 if !hinted.contains(&addr) {
                     hinted.push(addr);
@@ -292,14 +345,21 @@ async fn ask_and_describe<M: ScanMessage>(
             }
         }
     };
-    discover(&ifs, wait, |ip| probe.scope.contains(ip), on_answer).await;
+    discover(
+        &ifs,
+        &v6_ifs,
+        wait,
+        |ip| probe.scope.contains(ip),
+        on_answer,
+    )
+    .await;
     tracing::info!(
         devices = found.len(),
         elapsed_ms = started.elapsed().as_millis() as u64,
         "mDNS finished"
     );
     for (ip, services) in found {
-        for ev in mdns_events(ip.into(), services) {
+        for ev in mdns_events(ip, services) {
             if tx.send(ev.into()).await.is_err() {
                 return;
             }
@@ -455,9 +515,9 @@ mod tests {
             ],
         };
         let scope = |ip: IpAddr| ip.to_string().starts_with("198.18.0.");
-        let split = by_host(found, sender, scope);
+        let split = by_host(found, sender.into(), scope);
         assert_eq!(split.len(), 2);
-        let own = &split[&sender];
+        let own = &split[&IpAddr::V4(sender)];
         assert_eq!(own.hosts, ["nvr.local"]);
         assert_eq!(own.services.len(), 2);
         assert_eq!(
@@ -465,7 +525,7 @@ mod tests {
             ["_ipp._tcp", "_rtsp._tcp"],
             "not asked for: a type only"
         );
-        let other = &split[&Ipv4Addr::new(198, 18, 0, 12)];
+        let other = &split[&IpAddr::V4(Ipv4Addr::new(198, 18, 0, 12))];
         assert_eq!(other.services[0].instance, "a camera behind it");
         assert!(other.hosts.is_empty());
     }
@@ -545,9 +605,13 @@ mod tests {
         };
         let mut handed = HashSet::new();
         let new = Ipv4Addr::new(198, 18, 0, 12);
-        probe.hand(new, [8554, 80], &mut handed);
-        probe.hand(Ipv4Addr::new(198, 18, 0, 11), [554, 8554], &mut handed);
-        probe.hand(new, [8554], &mut handed);
+        probe.hand(new.into(), [8554, 80], &mut handed);
+        probe.hand(
+            Ipv4Addr::new(198, 18, 0, 11).into(),
+            [554, 8554],
+            &mut handed,
+        );
+        probe.hand(new.into(), [8554], &mut handed);
         let batch = rx.try_recv().unwrap();
         assert_eq!(batch.ports.as_deref(), Some(&[80, 554, 8554][..]));
         assert!(batch.targets.contains(IpAddr::V4(new)));

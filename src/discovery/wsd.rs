@@ -1,13 +1,17 @@
-//! ONVIF WS-Discovery: a multicast Probe on each attached interface chosen for the scan, plus a
-//! unicast Probe to port 3702 of each live host (some cameras answer one and not the other,
-//! sr99622/libonvif#102; multicast never crosses a router); and the scan's WS-Discovery stage
-//! (`STAGE`, `start`), which asks each device that answered for its ONVIF device API
-//! ([`super::onvif_device`]) the moment its answer is read.
+//! ONVIF WS-Discovery: multicast Probes on each attached interface chosen for the scan (and on
+//! `[ff02::c]:3702` on the interface of each zoned link-local target), plus unicast Probes to port
+//! 3702 of each live host (some cameras answer one and not the other, sr99622/libonvif#102;
+//! multicast never crosses a router); and the scan's WS-Discovery stage (`STAGE`, `start`), which
+//! asks each device that answered for its ONVIF device API ([`super::onvif_device`]) the moment its
+//! answer is read.
 //!
-//! SOAP-over-UDP asks for repeats: the multicast Probe goes out `REPEATS` (2) times, 100 ms apart
-//! (python-ws-discovery repeats 4 times from 50-250 ms; nmap sends 2). Replies come unicast to our
-//! socket; each is parsed by [`crate::proto::wsd`] and kept only if it answers our MessageID (or
-//! says nothing about it) and its sender is a scan target.
+//! Devices disagree on which Probe they answer (a typed or an untyped one, one line or pretty
+//! XML, a MessageID they have not seen), so several variants go out, each with its own MessageID,
+//! on a schedule that fits the discovery window (`schedule`, docs/design/protocols.md,
+//! "WS-Discovery"). Replies come unicast to our sockets; each is parsed by [`crate::proto::wsd`]
+//! and kept only if it answers one of our MessageIDs (or says nothing about it) and its sender is
+//! a scan target. An XAddr naming another host than the sender that does not answer is reported
+//! as stale (`check_xaddrs`).
 //!
 //! What the stage yields: an `Event::Onvif` for each answer (its scopes' name, hardware, maker and
 //! MAC; its endpoint reference, XAddrs, types and scopes), then the device API's events. The
@@ -17,7 +21,7 @@
 //! addresses that share the endpoint reference (or a UPnP UDN with the same UUID) are one device.
 //! The collector puts the scopes' maker and MAC on the identity board (`learn`).
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddrV4};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
 use std::time::Duration;
 
 use tokio::net::UdpSocket;
@@ -30,13 +34,37 @@ use super::targets::TargetSet;
 use crate::analyze::context::ScanContext;
 use crate::analyze::identity::{ClueSource, Identities};
 use crate::model::DiscoveryMethod;
-use crate::proto::wsd::{self, ProbeMatch};
+use crate::proto::wsd::{self, Layout, ProbeKind, ProbeMatch};
 use crate::registry::Event;
 
 pub const MULTICAST: SocketAddrV4 = SocketAddrV4::new(Ipv4Addr::new(239, 255, 255, 250), 3702);
 pub const PORT: u16 = 3702;
-const REPEATS: u32 = 2;
-const REPEAT_GAP: Duration = Duration::from_millis(100);
+/// The IPv6 group, link-local scope (WS-Discovery 2005/04 §2.4 and 1.1 §2.4: `FF02::C`; also
+/// python-ws-discovery `threaded.py` MULTICAST_IPV6_ADDRESS).
+pub const MULTICAST_V6: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0xc);
+/// When each multicast round goes out, from the start of the window. SOAP-over-UDP repeats a
+/// multicast message: python-ws-discovery (`wsdiscovery/udp.py`, MULTICAST_UDP_REPEAT 4) sends 4
+/// copies, the first gap 50-250 ms, doubling up to 500 ms; futomi/node-onvif sends 3 rounds 150 ms
+/// apart. We send 4 rounds, 100 ms then doubling (0, 100, 300, 700 ms); a round is sent only when
+/// half the window is still ahead of it (a responder waits up to 500 ms before answering,
+/// python-ws-discovery `daemon.py` APP_MAX_DELAY), so the window itself never grows.
+const MULTICAST_ROUNDS_MS: [u64; 4] = [0, 100, 300, 700];
+/// The compact unicast Probes go out twice, 100 ms apart (python-ws-discovery's
+/// UNICAST_UDP_REPEAT is 2).
+const UNICAST_REPEAT_MS: u64 = 100;
+/// The pretty unicast retry, to the hosts that have not answered yet, at this share of the window
+/// (600 ms of the default 1.5 s).
+const PRETTY_RETRY_SHARE: f64 = 0.4;
+/// The Probes of each multicast round, each with its own MessageID: a responder ignores a
+/// MessageID it has already answered (python-ws-discovery does), so a typed and an untyped Probe
+/// sharing one would draw one answer.
+const MULTICAST_KINDS: [ProbeKind; 3] = [
+    ProbeKind::NetworkVideoTransmitter,
+    ProbeKind::Device,
+    ProbeKind::Untyped,
+];
+/// The unicast Probes to each live host: typed and untyped.
+const UNICAST_KINDS: [ProbeKind; 2] = [ProbeKind::NetworkVideoTransmitter, ProbeKind::Untyped];
 /// Largest datagram read.
 const MAX_DATAGRAM: usize = 64 * 1024;
 /// Most answers kept (a /16 of cameras; a peer inventing endpoints is not worth more memory).
@@ -49,29 +77,113 @@ pub struct Found {
     pub probe_match: ProbeMatch,
 }
 
+/// One Probe variant we send: its MessageID and what it is (for the logs).
+#[derive(Debug, Clone)]
+pub struct Variant {
+    pub id: String,
+    pub kind: ProbeKind,
+    pub layout: Layout,
+    pub multicast: bool,
+}
+
+impl Variant {
+    pub fn describe(&self) -> String {
+        format!(
+            "{} {} {}",
+            if self.multicast {
+                "multicast"
+            } else {
+                "unicast"
+            },
+            match self.layout {
+                Layout::Compact => "compact",
+                Layout::Pretty => "pretty",
+            },
+            self.kind.name()
+        )
+    }
+    fn xml(&self) -> String {
+        wsd::probe_with(&self.id, self.kind, self.layout)
+    }
+}
+
+/// The Probe variants of one scan: multicast (compact) of each of [`MULTICAST_KINDS`], unicast
+/// compact and unicast pretty of each of [`UNICAST_KINDS`], each with its own MessageID.
+pub fn variants(nonce: u64) -> Vec<Variant> {
+    let mut out = Vec::new();
+    let mut add = |kind, layout, multicast| {
+        let n = out.len() as u16 + 1;
+        out.push(Variant {
+            id: format!(
+                "urn:uuid:{:08x}-ca75-{n:04x}-8000-{:012x}",
+                nonce as u32,
+                (nonce >> 16) & 0xffff_ffff_ffff
+            ),
+            kind,
+            layout,
+            multicast,
+        });
+    };
+    for k in MULTICAST_KINDS {
+        add(k, Layout::Compact, true);
+    }
+    for layout in [Layout::Compact, Layout::Pretty] {
+        for k in UNICAST_KINDS {
+            add(k, layout, false);
+        }
+    }
+    out
+}
+
+/// One step of the send schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// Every multicast variant on every interface.
+    Multicast,
+    /// The compact unicast variants to every live host.
+    UnicastCompact,
+    /// The pretty unicast variants to the live hosts that have not answered.
+    UnicastPretty,
+}
+
+/// When each step goes out within a window of `wait`, in order.
+fn schedule(wait: Duration, multicast: bool, unicast: bool) -> Vec<(Duration, Step)> {
+    let mut steps = Vec::new();
+    if multicast {
+        for ms in MULTICAST_ROUNDS_MS {
+            let at = Duration::from_millis(ms);
+            if ms == 0 || at * 2 <= wait {
+                steps.push((at, Step::Multicast));
+            }
+        }
+    }
+    if unicast {
+        steps.push((Duration::ZERO, Step::UnicastCompact));
+        let again = Duration::from_millis(UNICAST_REPEAT_MS);
+        if again * 2 <= wait {
+            steps.push((again, Step::UnicastCompact));
+        }
+        let retry = wait.mul_f64(PRETTY_RETRY_SHARE);
+        if retry > again {
+            steps.push((retry, Step::UnicastPretty));
+        }
+    }
+    steps.sort_by_key(|(at, _)| *at);
+    steps
+}
+
 /// Probe on each interface address in `interfaces` (multicast) and each of `unicast` (port 3702);
 /// hand each new answer to `on_found` the moment it is read, for `wait`. `accept` says whether a
 /// sender is in scope. Returns how many answers were found.
 pub async fn discover(
     interfaces: &[Ipv4Addr],
+    v6_links: &[u32],
     unicast: &[Ipv4Addr],
     wait: Duration,
     accept: impl Fn(IpAddr) -> bool,
     mut on_found: impl FnMut(Found),
 ) -> usize {
-    let nonce = crate::net::random_u64();
-    // Multicast and unicast Probes need different MessageIDs: a responder ignores a MessageID it
-    // has already answered (repeats of one Probe keep theirs, as SOAP-over-UDP intends).
-    let id = |kind: u16| {
-        format!(
-            "urn:uuid:{:08x}-ca75-{kind:04x}-8000-{:012x}",
-            nonce as u32,
-            (nonce >> 16) & 0xffff_ffff_ffff
-        )
-    };
-    let (multicast_id, unicast_id) = (id(1), id(2));
-    let probe = wsd::probe(&multicast_id);
-    let unicast_probe = wsd::probe(&unicast_id);
+    let variants = variants(crate::net::random_u64());
     let mut sockets = Vec::new();
     for local in interfaces {
         match crate::net::multicast_socket(*local) {
@@ -79,45 +191,84 @@ pub async fn discover(
             Err(e) => tracing::warn!(%local, "WS-Discovery: cannot open a socket: {e}"),
         }
     }
-    if sockets.is_empty() && !unicast.is_empty() {
+    let v4_sockets = sockets.len();
+    let mut v6_indexes = Vec::new();
+    for index in v6_links {
+        match multicast_socket_v6(*index) {
+            Ok(s) => {
+                sockets.push(s);
+                v6_indexes.push(*index);
+            }
+            Err(e) => tracing::warn!(
+                interface = crate::net::zone::name_of(*index).unwrap_or_default(),
+                "WS-Discovery over IPv6: cannot open a socket: {e}"
+            ),
+        }
+    }
+    let multicast_sockets = sockets.len();
+    // The unicast Probes leave from the first IPv4 multicast socket, or from one of their own.
+    let unicast_from = if v4_sockets > 0 { 0 } else { sockets.len() };
+    if v4_sockets == 0 && !unicast.is_empty() {
         match UdpSocket::bind("0.0.0.0:0").await {
             Ok(s) => sockets.push(s),
             Err(e) => tracing::warn!("WS-Discovery: cannot open a socket: {e}"),
         }
     }
-    let Some(first) = sockets.first() else {
+    if sockets.is_empty() {
         return 0;
-    };
-    for round in 0..REPEATS {
-        if round > 0 {
-            tokio::time::sleep(REPEAT_GAP).await;
-        }
-        for s in sockets.iter().take(interfaces.len()) {
-            let _ = s.send_to(probe.as_bytes(), MULTICAST).await;
-        }
-        if round == 0 {
-            for ip in unicast {
-                let _ = first.send_to(unicast_probe.as_bytes(), (*ip, PORT)).await;
-            }
-        }
     }
+    let plan = schedule(wait, multicast_sockets > 0, !unicast.is_empty());
+    // Senders that answered any of our Probes: the pretty retry skips them.
+    let mut answered: std::collections::HashSet<IpAddr> = std::collections::HashSet::new();
     // (sender, endpoint) of the answers handed on: repeats of one answer count once.
     let mut found: Vec<(IpAddr, Option<String>)> = Vec::new();
-    let deadline = tokio::time::Instant::now() + wait;
+    let start = tokio::time::Instant::now();
+    let deadline = start + wait;
+    let mut next = 0;
     let mut buf = vec![0u8; MAX_DATAGRAM];
-    // Whichever socket has a reply first.
-    while let Some((n, from)) = crate::net::recv_any(&sockets, deadline, &mut buf).await {
+    loop {
+        let step_at = plan.get(next).map(|(at, _)| start + *at);
+        let until = step_at.map_or(deadline, |t| t.min(deadline));
+        // Whichever socket has a reply first.
+        let Some((n, from)) = crate::net::recv_any(&sockets, until, &mut buf).await else {
+            match plan.get(next) {
+                Some((_, step)) if step_at.is_some_and(|t| t < deadline) => {
+                    let (v4, v6) = sockets[..multicast_sockets].split_at(v4_sockets);
+                    let v6: Vec<(&UdpSocket, u32)> =
+                        v6.iter().zip(v6_indexes.iter().copied()).collect();
+                    let unicast = if sockets.get(unicast_from).is_some() {
+                        unicast
+                    } else {
+                        &[]
+                    };
+                    let from = sockets.get(unicast_from).unwrap_or(&sockets[0]);
+                    send_step(*step, &variants, v4, &v6, from, unicast, &answered).await;
+                    next += 1;
+                    continue;
+                }
+                _ => break,
+            }
+        };
         if !accept(from.ip()) {
             tracing::debug!(%from, "WS-Discovery reply from outside the targets ignored");
             continue;
         }
+        // A link-local sender's zone is the interface its answer came in on (its scope id).
+        crate::net::zone::remember_from(from);
         let reply = wsd::parse(&String::from_utf8_lossy(&buf[..n]));
-        if reply
-            .relates_to
-            .as_deref()
-            .is_some_and(|r| r != multicast_id && r != unicast_id)
-        {
-            continue; // an answer to someone else's probe
+        let variant = match reply.relates_to.as_deref() {
+            Some(r) => match variants.iter().find(|v| v.id == r) {
+                Some(v) => Some(v),
+                None => continue, // an answer to someone else's probe
+            },
+            None => None,
+        };
+        if answered.insert(from.ip()) {
+            tracing::debug!(
+                %from,
+                probe = variant.map(Variant::describe).unwrap_or_else(|| "unknown".into()),
+                "WS-Discovery: first answer"
+            );
         }
         for m in reply.matches {
             let key = (from.ip(), m.endpoint.clone());
@@ -131,6 +282,69 @@ pub async fn discover(
         }
     }
     found.len()
+}
+
+/// A UDP socket that multicasts on interface `index` (IPV6_MULTICAST_IF, hop limit 1) and reads
+/// the unicast answers: bound to `[::]:0` with the interface as its scope id, so the answers to a
+/// link-local source come back to it.
+fn multicast_socket_v6(index: u32) -> std::io::Result<UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let s = Socket::new(Domain::IPV6, Type::DGRAM, Some(Protocol::UDP))?;
+    s.set_only_v6(true)?;
+    s.set_multicast_if_v6(index)?;
+    s.set_multicast_hops_v6(1)?;
+    s.set_nonblocking(true)?;
+    s.bind(
+        &std::net::SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::UNSPECIFIED, 0, 0, index)).into(),
+    )?;
+    UdpSocket::from_std(s.into())
+}
+
+/// Send one step of the schedule. A send that fails is dropped (a full socket buffer, a host
+/// gone): the other copies and variants are its retries.
+async fn send_step(
+    step: Step,
+    variants: &[Variant],
+    multicast: &[UdpSocket],
+    multicast_v6: &[(&UdpSocket, u32)],
+    first: &UdpSocket,
+    unicast: &[Ipv4Addr],
+    answered: &std::collections::HashSet<IpAddr>,
+) {
+    match step {
+        Step::Multicast => {
+            for v in variants.iter().filter(|v| v.multicast) {
+                let xml = v.xml();
+                for s in multicast {
+                    let _ = s.send_to(xml.as_bytes(), MULTICAST).await;
+                }
+                for (s, index) in multicast_v6 {
+                    let to = SocketAddrV6::new(MULTICAST_V6, PORT, 0, *index);
+                    let _ = s.send_to(xml.as_bytes(), to).await;
+                }
+            }
+        }
+        Step::UnicastCompact | Step::UnicastPretty => {
+            let layout = if step == Step::UnicastCompact {
+                Layout::Compact
+            } else {
+                Layout::Pretty
+            };
+            let xmls: Vec<String> = variants
+                .iter()
+                .filter(|v| !v.multicast && v.layout == layout)
+                .map(Variant::xml)
+                .collect();
+            for ip in unicast {
+                if layout == Layout::Pretty && answered.contains(&IpAddr::V4(*ip)) {
+                    continue;
+                }
+                for xml in &xmls {
+                    let _ = first.send_to(xml.as_bytes(), (*ip, PORT)).await;
+                }
+            }
+        }
+    }
 }
 
 /// The WS-Discovery stage.
@@ -159,6 +373,7 @@ pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
     }
     tasks.push(tokio::spawn(ask_and_follow(
         scope.links.multicast.clone(),
+        v6_links(&scope.set),
         scope.alive.clone(),
         scope.probed.clone(),
         scope.ctx.clone(),
@@ -166,6 +381,25 @@ pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
         scope.events.clone(),
     )));
     tasks
+}
+
+/// The interfaces (indexes) of the scan's IPv6 link targets: the zones of its link-local
+/// addresses (`fe80::22%eth0`, and the neighbours a zoned prefix `fe80::/64%eth0` stood for,
+/// [`super::targets`]). The Probe goes to `[ff02::c]:3702` on each; an answer counts when its
+/// sender is a target.
+pub fn v6_links(set: &TargetSet) -> Vec<u32> {
+    // Neighbours next to each other merge into one range (`fe80::21-fe80::22`); a zone is only
+    // learned for single addresses, so a big unzoned range is not walked (a bounded look).
+    let mut out: Vec<u32> = set
+        .ranges()
+        .iter()
+        .filter(|r| r.v6)
+        .flat_map(|r| (r.start..=r.end).take(4096))
+        .filter_map(|n| crate::net::zone::zone_of(IpAddr::V6(Ipv6Addr::from(n))).map(|z| z.index))
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// The scopes' maker and model, and their MAC, on the identity board.
@@ -194,19 +428,21 @@ fn learn(board: &Identities, ev: &Event) {
 /// is read (one task each): a device's ONVIF facts do not wait for the discovery window to close.
 async fn ask_and_follow<M: ScanMessage>(
     ifs: Vec<Ipv4Addr>,
+    v6_ifs: Vec<u32>,
     alive: Vec<Ipv4Addr>,
     scope: TargetSet,
     ctx: ScanContext,
     wait: Duration,
     tx: mpsc::Sender<M>,
 ) {
-    if ifs.is_empty() && alive.is_empty() {
+    if ifs.is_empty() && v6_ifs.is_empty() && alive.is_empty() {
         return;
     }
     let (found_tx, mut found_rx) = mpsc::unbounded_channel();
     let ask = async move {
         let n = discover(
             &ifs,
+            &v6_ifs,
             &alive,
             wait,
             |ip| scope.contains(ip),
@@ -220,31 +456,43 @@ async fn ask_and_follow<M: ScanMessage>(
     let follow = async {
         let mut device_api = tokio::task::JoinSet::new();
         while let Some(f) = found_rx.recv().await {
-            let ip = f.sender;
-            let xaddr = f
-                .probe_match
-                .xaddrs
-                .iter()
-                .map(|x| wsd::fix_xaddr(x, ip))
-                .find(|x| x.starts_with("http://"));
-            // The ONVIF profiles the scopes claim, on the capability sheet.
-            let claimed = crate::proto::onvif_caps::profiles_from_scopes(&f.probe_match.scopes);
-            if tx.send(onvif_event(f).into()).await.is_err() {
-                return;
-            }
-            if !claimed.is_empty() && tx.send(profiles_event(ip, claimed).into()).await.is_err() {
-                return;
-            }
-            if let Some(xaddr) = xaddr {
-                let (tx, ctx) = (tx.clone(), ctx.clone());
-                device_api.spawn(async move {
+            let (tx, ctx) = (tx.clone(), ctx.clone());
+            // One task each: an XAddr that must be checked (another host than the sender) costs
+            // up to a connect timeout, which the other answers do not wait for.
+            device_api.spawn(async move {
+                let ip = f.sender;
+                let xaddrs: Vec<String> = f
+                    .probe_match
+                    .xaddrs
+                    .iter()
+                    .map(|x| wsd::fix_xaddr(x, ip))
+                    .collect();
+                let (stale, xaddr) = check_xaddrs(ip, &xaddrs, ctx.connect_timeout).await;
+                let zone = crate::net::zone::zone_name(ip);
+                for s in &stale {
+                    tracing::warn!("WS-Discovery: {}", s.describe());
+                }
+                // The ONVIF profiles the scopes claim, on the capability sheet.
+                let claimed = crate::proto::onvif_caps::profiles_from_scopes(&f.probe_match.scopes);
+                if tx
+                    .send(onvif_event(f, stale, zone.as_deref()).into())
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                if !claimed.is_empty() && tx.send(profiles_event(ip, claimed).into()).await.is_err()
+                {
+                    return;
+                }
+                if let Some(xaddr) = xaddr {
                     for ev in onvif_device(ip, &xaddr, &ctx).await {
                         if tx.send(ev.into()).await.is_err() {
                             return;
                         }
                     }
-                });
-            }
+                }
+            });
         }
         while device_api.join_next().await.is_some() {}
     };
@@ -268,8 +516,79 @@ fn profiles_event(ip: std::net::IpAddr, profiles: Vec<String>) -> Event {
     }
 }
 
+/// The XAddrs of an answer from `sender` that are stale, and the device service URL to ask.
+///
+/// An XAddr naming another host than the sender (an IP literal: a name is not checked) is
+/// connected to, under the scan's connect timeout: cameras keep announcing the address they had
+/// before they were moved (a static address changed on the web page while the WS-Discovery
+/// service kept its configuration, a DHCP lease renewed elsewhere). One that refuses, stays
+/// silent or cannot be reached is stale; the same port at the sender's own address is then
+/// tried, and used for the device API when it answers. XAddrs naming the sender are used as
+/// they are (a closed port there is the device's own business, not an old address).
+async fn check_xaddrs(
+    sender: IpAddr,
+    xaddrs: &[String],
+    timeout: Duration,
+) -> (Vec<crate::model::StaleXaddr>, Option<String>) {
+    use crate::net::ConnectOutcome;
+    let mut stale = Vec::new();
+    let mut usable: Option<String> = None;
+    let mut moved: Option<String> = None;
+    for x in xaddrs.iter().filter(|x| x.starts_with("http://")).take(4) {
+        let Ok(url) = url::Url::parse(x) else {
+            continue;
+        };
+        let host: Option<IpAddr> = match url.host() {
+            Some(url::Host::Ipv4(v4)) => Some(IpAddr::V4(v4)),
+            Some(url::Host::Ipv6(v6)) => Some(IpAddr::V6(v6)),
+            _ => None,
+        };
+        let port = url.port_or_known_default().unwrap_or(80);
+        let Some(host) = host.filter(|h| *h != sender) else {
+            usable.get_or_insert_with(|| x.clone());
+            continue;
+        };
+        let reason = match crate::net::connect(std::net::SocketAddr::new(host, port), timeout).await
+        {
+            ConnectOutcome::Open(_) => {
+                usable.get_or_insert_with(|| x.clone());
+                continue;
+            }
+            ConnectOutcome::Refused => "connection refused".to_string(),
+            ConnectOutcome::Timeout => format!("no answer within {:.1} s", timeout.as_secs_f64()),
+            ConnectOutcome::Unreachable(e) => format!("unreachable: {e}"),
+            ConnectOutcome::Transient(e) | ConnectOutcome::Failed(e) => {
+                tracing::debug!(%x, "WS-Discovery: XAddr not checked: {e}");
+                usable.get_or_insert_with(|| x.clone());
+                continue;
+            }
+        };
+        let mut at_sender = url.clone();
+        let answers_on = match at_sender.set_ip_host(sender) {
+            Ok(()) => {
+                match crate::net::connect(std::net::SocketAddr::new(sender, port), timeout).await {
+                    ConnectOutcome::Open(_) => Some(at_sender.to_string()),
+                    _ => None,
+                }
+            }
+            Err(()) => None,
+        };
+        if let Some(u) = &answers_on {
+            moved.get_or_insert_with(|| u.clone());
+        }
+        stale.push(crate::model::StaleXaddr {
+            address: x.clone(),
+            announced_by: sender.to_string(),
+            reason,
+            answers_on,
+        });
+    }
+    (stale, usable.or(moved))
+}
+
 /// The registry event for one WS-Discovery answer.
-fn onvif_event(f: Found) -> Event {
+/// Link-local XAddrs get the zone the answer came in on (`zone`).
+fn onvif_event(f: Found, stale_xaddrs: Vec<crate::model::StaleXaddr>, zone: Option<&str>) -> Event {
     let m = f.probe_match;
     let scopes = wsd::scope_info(&m.scopes);
     let is_camera = m
@@ -288,11 +607,63 @@ fn onvif_event(f: Found) -> Event {
             xaddrs: m
                 .xaddrs
                 .iter()
-                .map(|x| wsd::fix_xaddr(x, f.sender))
+                .map(|x| {
+                    let x = wsd::fix_xaddr(x, f.sender);
+                    match zone {
+                        Some(z) => wsd::zone_xaddr(&x, z),
+                        None => x,
+                    }
+                })
                 .collect(),
             types: m.types,
             scopes: m.scopes,
+            stale_xaddrs,
             ..crate::model::OnvifInfo::default()
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_variant_has_its_own_message_id() {
+        let v = variants(0x1234_5678_9abc_def0);
+        assert_eq!(v.len(), 3 + 2 * 2);
+        let mut ids: Vec<&str> = v.iter().map(|v| v.id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), v.len());
+        assert!(
+            ids.iter()
+                .all(|id| id.starts_with("urn:uuid:") && id.len() == 45)
+        );
+        let names: Vec<String> = v.iter().map(Variant::describe).collect();
+        assert!(names.contains(&"multicast compact untyped".to_string()));
+        assert!(names.contains(&"unicast pretty typed dn:NetworkVideoTransmitter".to_string()));
+    }
+
+    #[test]
+    fn the_schedule_fits_the_window() {
+        let ms = |p: &[(Duration, Step)], s: Step| -> Vec<u128> {
+            p.iter()
+                .filter(|(_, x)| *x == s)
+                .map(|(d, _)| d.as_millis())
+                .collect()
+        };
+        // The default window (1.5 s): 4 multicast rounds, compact unicast twice, pretty at 600 ms.
+        let p = schedule(Duration::from_millis(1500), true, true);
+        assert_eq!(ms(&p, Step::Multicast), [0, 100, 300, 700]);
+        assert_eq!(ms(&p, Step::UnicastCompact), [0, 100]);
+        assert_eq!(ms(&p, Step::UnicastPretty), [600]);
+        assert!(p.windows(2).all(|w| w[0].0 <= w[1].0));
+        // A short window keeps only the rounds with half of it still ahead.
+        let p = schedule(Duration::from_millis(300), true, false);
+        assert_eq!(ms(&p, Step::Multicast), [0, 100]);
+        let p = schedule(Duration::from_millis(150), false, true);
+        assert_eq!(ms(&p, Step::UnicastCompact), [0]);
+        assert_eq!(ms(&p, Step::UnicastPretty), []);
+        assert!(schedule(Duration::from_secs(1), false, false).is_empty());
     }
 }

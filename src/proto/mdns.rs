@@ -330,8 +330,9 @@ pub struct Services {
     pub hosts: Vec<String>,
 }
 
-/// Assemble the services `records` describe, and the host names with address `sender`.
-pub fn services(records: &[Record], sender: Ipv4Addr) -> Services {
+/// Assemble the services `records` describe, and the host names with address `sender` (its A
+/// record, or its AAAA record for an IPv6 sender).
+pub fn services(records: &[Record], sender: std::net::IpAddr) -> Services {
     let mut out = Services::default();
     // The instance a record's owner name is, if it is `<instance>.<_service>.<_proto>.local`.
     let instance_of = |name: &Name| -> Option<(String, String)> {
@@ -412,7 +413,16 @@ pub fn services(records: &[Record], sender: Ipv4Addr) -> Services {
                     s.address = Some(ip);
                 }
             }
-            if ip == sender && !out.hosts.iter().any(|h| h.eq_ignore_ascii_case(&host)) {
+            if std::net::IpAddr::V4(ip) == sender
+                && !out.hosts.iter().any(|h| h.eq_ignore_ascii_case(&host))
+            {
+                out.hosts.push(host);
+            }
+        } else if let Data::Aaaa(ip) = r.data {
+            let host = r.name.dotted();
+            if std::net::IpAddr::V6(ip) == sender
+                && !out.hosts.iter().any(|h| h.eq_ignore_ascii_case(&host))
+            {
                 out.hosts.push(host);
             }
         }
@@ -596,7 +606,7 @@ mod tests {
         let msg = parse(&m.0).unwrap();
         assert!(!msg.cut && !msg.truncated, "{msg:?}");
         assert_eq!(msg.records.len(), 4);
-        let found = services(&msg.records, Ipv4Addr::new(198, 18, 0, 11));
+        let found = services(&msg.records, Ipv4Addr::new(198, 18, 0, 11).into());
         assert_eq!(found.hosts, ["axis-accc8e0a1b2c.local"]);
         let s = &found.services[0];
         assert_eq!(s.service, "_axis-video._tcp");
@@ -627,7 +637,7 @@ mod tests {
         assert_eq!(unicast.id, 0x1234);
         assert!(!unicast.cut && !unicast.truncated);
         assert!(unicast.records.iter().all(|r| r.ttl == 10));
-        let found = services(&unicast.records, sender);
+        let found = services(&unicast.records, sender.into());
         assert_eq!(found.hosts, ["axis-accc8e0a1b2c.local"]);
         assert_eq!(found.types, ["_axis-video._tcp", "_rtsp._tcp"]);
         let mut kinds: Vec<(&str, Option<u16>)> = found
@@ -665,7 +675,7 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(multicast.id, 0);
-        let found = services(&multicast.records, sender);
+        let found = services(&multicast.records, sender.into());
         assert_eq!(found.hosts, ["axis-accc8e0a1b2c.local"]);
         assert!(
             found.services.is_empty() && found.types.is_empty(),
@@ -695,7 +705,7 @@ mod tests {
             &labels("_http._tcp.local"),
         );
         let msg = parse(&m.0).unwrap();
-        let found = services(&msg.records, Ipv4Addr::new(198, 18, 0, 12));
+        let found = services(&msg.records, Ipv4Addr::new(198, 18, 0, 12).into());
         assert_eq!(found.types, ["_http._tcp", "_rtsp._tcp"]);
         assert!(asked("_RTSP._tcp") && !asked("_ipp._tcp") && !asked(META_QUERY));
         let s = &found.services[0];

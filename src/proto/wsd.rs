@@ -8,21 +8,116 @@
 
 use super::xml::{Node, walk};
 
-/// The ONVIF Probe, filtered on NetworkVideoTransmitter (an empty Types also draws printers and PCs).
-pub fn probe(message_id: &str) -> String {
-    format!(
-        concat!(
-            r#"<?xml version="1.0" encoding="UTF-8"?>"#,
-            r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing">"#,
-            r#"<s:Header><a:Action s:mustUnderstand="1">http://schemas.xmlsoap.org/ws/2005/04/discovery/Probe</a:Action>"#,
-            r#"<a:MessageID>{id}</a:MessageID>"#,
-            r#"<a:ReplyTo><a:Address>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:Address></a:ReplyTo>"#,
-            r#"<a:To s:mustUnderstand="1">urn:schemas-xmlsoap-org:ws:2005:04:discovery</a:To></s:Header>"#,
-            r#"<s:Body><Probe xmlns="http://schemas.xmlsoap.org/ws/2005/04/discovery">"#,
-            r#"<d:Types xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery" xmlns:dp0="http://www.onvif.org/ver10/network/wsdl">dp0:NetworkVideoTransmitter</d:Types>"#,
-            r#"</Probe></s:Body></s:Envelope>"#
+/// What a Probe asks for. WS-Discovery 2005/04 §5.2 (and 1.1 §5.2): a target service matches a
+/// Probe when it has every type the Probe's `Types` lists; a Probe without `Types` matches every
+/// target service. ONVIF Core §7.3.2.2: a device announces `tds:Device` (namespace
+/// `http://www.onvif.org/ver10/device/wsdl`), a video transmitter also `dn:NetworkVideoTransmitter`
+/// (`http://www.onvif.org/ver10/network/wsdl`). Devices disagree in practice: some answer only a
+/// typed Probe, others only one for the type they announce, so each kind goes out on its own (as
+/// futomi/node-onvif `lib/node-onvif.js` sends one Probe per type; python-ws-discovery sends an
+/// untyped one when it is given no types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProbeKind {
+    /// `Types` = `dn:NetworkVideoTransmitter`.
+    NetworkVideoTransmitter,
+    /// `Types` = `tds:Device`.
+    Device,
+    /// No `Types`: every target service (printers and PCs too).
+    Untyped,
+}
+
+impl ProbeKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ProbeKind::NetworkVideoTransmitter => "typed dn:NetworkVideoTransmitter",
+            ProbeKind::Device => "typed tds:Device",
+            ProbeKind::Untyped => "untyped",
+        }
+    }
+}
+
+/// How a Probe's XML is laid out. Some devices read a unicast Probe only when it has no line
+/// breaks between elements (the form futomi/node-onvif compacts its Probe to, `replace(/\>\s+\</g,
+/// '><')`); others were tested against pretty-printed clients (python-ws-discovery sends
+/// `toprettyxml()` output). Compact is sent first, pretty as a retry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// One line, no whitespace between elements.
+    Compact,
+    /// One element a line, indented with tabs (python-ws-discovery's `toprettyxml()` layout).
+    Pretty,
+}
+
+/// The WS-Discovery 2005/04 Probe (ONVIF's namespace), with `message_id` as its MessageID.
+pub fn probe_with(message_id: &str, kind: ProbeKind, layout: Layout) -> String {
+    let types = match kind {
+        ProbeKind::NetworkVideoTransmitter => Some(
+            r#"<d:Types xmlns:dn="http://www.onvif.org/ver10/network/wsdl">dn:NetworkVideoTransmitter</d:Types>"#,
         ),
-        id = message_id
+        ProbeKind::Device => Some(
+            r#"<d:Types xmlns:tds="http://www.onvif.org/ver10/device/wsdl">tds:Device</d:Types>"#,
+        ),
+        ProbeKind::Untyped => None,
+    };
+    // (depth, element): one line each in the pretty layout.
+    let mut lines: Vec<(usize, String)> = vec![
+        (0, r#"<?xml version="1.0" encoding="UTF-8"?>"#.to_string()),
+        (
+            0,
+            concat!(
+                r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" "#,
+                r#"xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" "#,
+                r#"xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery">"#
+            )
+            .to_string(),
+        ),
+        (1, "<s:Header>".to_string()),
+        (
+            2,
+            r#"<a:Action s:mustUnderstand="1">http://schemas.xmlsoap.org/ws/2005/04/discovery/Probe</a:Action>"#
+                .to_string(),
+        ),
+        (2, format!("<a:MessageID>{message_id}</a:MessageID>")),
+        (2, "<a:ReplyTo>".to_string()),
+        (
+            3,
+            "<a:Address>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:Address>"
+                .to_string(),
+        ),
+        (2, "</a:ReplyTo>".to_string()),
+        (
+            2,
+            r#"<a:To s:mustUnderstand="1">urn:schemas-xmlsoap-org:ws:2005:04:discovery</a:To>"#
+                .to_string(),
+        ),
+        (1, "</s:Header>".to_string()),
+        (1, "<s:Body>".to_string()),
+    ];
+    match types {
+        Some(t) => {
+            lines.push((2, "<d:Probe>".to_string()));
+            lines.push((3, t.to_string()));
+            lines.push((2, "</d:Probe>".to_string()));
+        }
+        None => lines.push((2, "<d:Probe/>".to_string())),
+    }
+    lines.push((1, "</s:Body>".to_string()));
+    lines.push((0, "</s:Envelope>".to_string()));
+    match layout {
+        Layout::Compact => lines.into_iter().map(|(_, l)| l).collect(),
+        Layout::Pretty => lines
+            .into_iter()
+            .map(|(depth, l)| format!("{}{l}\n", "\t".repeat(depth)))
+            .collect(),
+    }
+}
+
+/// The compact Probe for `dn:NetworkVideoTransmitter`.
+pub fn probe(message_id: &str) -> String {
+    probe_with(
+        message_id,
+        ProbeKind::NetworkVideoTransmitter,
+        Layout::Compact,
     )
 }
 
@@ -285,6 +380,35 @@ pub fn fix_xaddr(xaddr: &str, sender: std::net::IpAddr) -> String {
     xaddr.replacen("//0.0.0.0", &format!("//{host}"), 1)
 }
 
+/// An XAddr whose host is an IPv6 link-local address (`http://[fe80::22]:8000/...`) with the zone
+/// it was heard on, written the RFC 6874 way (`http://[fe80::22%25eth0]:8000/...`): a device cannot
+/// know the zone its neighbours reach it through (RFC 4007 §6), so it never announces one. Other
+/// XAddrs, and one that already has a zone, are returned as they are.
+pub fn zone_xaddr(xaddr: &str, zone: &str) -> String {
+    let Some(open) = xaddr.find("://[").map(|i| i + 4) else {
+        return xaddr.to_string();
+    };
+    let Some(close) = xaddr
+        .get(open..)
+        .and_then(|rest| rest.find(']'))
+        .map(|i| open + i)
+    else {
+        return xaddr.to_string();
+    };
+    let host = xaddr.get(open..close).unwrap_or_default();
+    let link_local = host
+        .parse::<std::net::Ipv6Addr>()
+        .is_ok_and(|ip| ip.segments()[0] & 0xffc0 == 0xfe80);
+    if !link_local || zone.is_empty() {
+        return xaddr.to_string();
+    }
+    format!(
+        "{}%25{zone}{}",
+        xaddr.get(..close).unwrap_or_default(),
+        xaddr.get(close..).unwrap_or_default()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -452,6 +576,80 @@ mod tests {
             "http://10.0.0.1/ ".repeat(5000)
         );
         assert_eq!(parse_announcement(&many).unwrap().xaddrs.len(), 64);
+    }
+
+    #[test]
+    fn link_local_xaddrs_get_their_zone() {
+        assert_eq!(
+            zone_xaddr("http://[fe80::22]:8000/onvif/device_service", "eth0"),
+            "http://[fe80::22%25eth0]:8000/onvif/device_service"
+        );
+        assert_eq!(
+            zone_xaddr("http://[FE80::1]/onvif/device_service", "br-lan"),
+            "http://[FE80::1%25br-lan]/onvif/device_service"
+        );
+        for same in [
+            "http://[fd00:cafe::22]:8000/onvif/device_service",
+            "http://[fe80::22%25eth1]/x",
+            "http://198.18.0.11/onvif/device_service",
+            "http://[fe80::22",
+            "http://[",
+            "",
+            "urn:x://[é]",
+        ] {
+            assert_eq!(zone_xaddr(same, "eth0"), same);
+        }
+    }
+
+    #[test]
+    fn probe_variants() {
+        use super::super::xml::first_text;
+        for kind in [
+            ProbeKind::NetworkVideoTransmitter,
+            ProbeKind::Device,
+            ProbeKind::Untyped,
+        ] {
+            let compact = probe_with("urn:uuid:c", kind, Layout::Compact);
+            let pretty = probe_with("urn:uuid:p", kind, Layout::Pretty);
+            // Compact: one line, nothing between elements.
+            assert!(
+                !compact.contains('\n') && !compact.contains("> "),
+                "{compact}"
+            );
+            assert!(!compact.contains(">\t") && !compact.contains(">\r"));
+            // Pretty: an element a line.
+            assert!(pretty.lines().count() > 10, "{pretty}");
+            assert!(pretty.contains("\n\t\t<a:MessageID>urn:uuid:p</a:MessageID>\n"));
+            for (xml, id) in [(&compact, "urn:uuid:c"), (&pretty, "urn:uuid:p")] {
+                assert_eq!(first_text(xml, "MessageID").as_deref(), Some(id));
+                assert_eq!(
+                    first_text(xml, "Action").as_deref(),
+                    Some("http://schemas.xmlsoap.org/ws/2005/04/discovery/Probe")
+                );
+                let types = first_text(xml, "Types");
+                match kind {
+                    ProbeKind::NetworkVideoTransmitter => {
+                        assert_eq!(types.as_deref(), Some("dn:NetworkVideoTransmitter"));
+                        assert!(
+                            xml.contains(r#"xmlns:dn="http://www.onvif.org/ver10/network/wsdl""#)
+                        );
+                    }
+                    ProbeKind::Device => {
+                        assert_eq!(types.as_deref(), Some("tds:Device"));
+                        assert!(
+                            xml.contains(r#"xmlns:tds="http://www.onvif.org/ver10/device/wsdl""#)
+                        );
+                    }
+                    ProbeKind::Untyped => {
+                        assert_eq!(types, None);
+                        assert!(xml.contains("<d:Probe/>"));
+                    }
+                }
+            }
+            // Our own Probes are never read as an announcement.
+            assert_eq!(parse_announcement(&compact), None);
+            assert_eq!(parse_announcement(&pretty), None);
+        }
     }
 
     #[test]

@@ -48,6 +48,9 @@ pub struct Inputs<'a> {
     pub raw: Option<bool>,
     /// What [`crate::net::host::warnings`] said of where camscan runs.
     pub host: Vec<Warning>,
+    /// The interfaces (indexes) of the scan's zoned IPv6 link-local targets: WS-Discovery and
+    /// mDNS go out on them over IPv6 ([`crate::discovery::wsd::v6_links`]).
+    pub v6_links: &'a [u32],
 }
 
 /// The plan of `i`.
@@ -99,6 +102,10 @@ pub fn plan(i: &Inputs) -> Plan {
                         _ => "unprivileged".to_string(),
                     }),
                 ),
+                // Over IPv6 on the interfaces of zoned link-local targets.
+                DiscoveryMethod::Onvif | DiscoveryMethod::Mdns if !i.v6_links.is_empty() => {
+                    (true, None)
+                }
                 _ if !multicast => (false, Some(NOT_ATTACHED.to_string())),
                 _ => (true, None),
             };
@@ -295,6 +302,7 @@ mod tests {
             discovery_wait: Duration::from_millis(1500),
             raw,
             host: Vec::new(),
+            v6_links: &[],
         })
     }
 
@@ -499,6 +507,40 @@ mod tests {
             Some(true),
         );
         assert!((plan.estimate.min_seconds - 3.2767).abs() < 1e-9);
+    }
+
+    #[test]
+    fn zoned_link_local_targets_run_onvif_and_mdns_over_ipv6() {
+        let locals = [net("lo", "127.0.0.1", 8), net("eth0", "198.18.0.1", 24)];
+        let s = set(&["fe80::21"]);
+        let links = Links::of(&locals, &s);
+        let p = plan(&Inputs {
+            set: &s,
+            locals: &locals,
+            links: &links,
+            methods: &[Port, Arp, Onvif, Ssdp, DiscoveryMethod::Mdns],
+            ports: &[554],
+            probe: &probe(64, 1000),
+            discovery_wait: Duration::from_millis(1500),
+            raw: Some(true),
+            host: Vec::new(),
+            v6_links: &[2],
+        });
+        let runs: Vec<(&str, bool)> = p
+            .discovery
+            .iter()
+            .map(|d| (d.method.name(), d.runs))
+            .collect();
+        assert_eq!(
+            runs,
+            [
+                ("arp", false),
+                ("onvif", true),
+                ("ssdp", false),
+                ("port", true),
+                ("mdns", true)
+            ]
+        );
     }
 
     #[test]

@@ -93,6 +93,7 @@ impl ScanPlan {
             discovery_wait: cfg.discovery_wait,
             raw: crate::net::host::raw_sockets(host.status.as_deref()),
             host: host_warnings,
+            v6_links: &crate::discovery::wsd::v6_links(&set),
         });
         tracing::info!(
             addresses = %set.len(),

@@ -109,6 +109,9 @@ pub struct Device {
     /// An NVR's channels: the cameras behind it (docs/reference/json-schema.md); absent otherwise.
     #[serde(default)]
     pub nvr_channels: Vec<NvrChannel>,
+    /// The WS-Discovery answer (and the device API's profiles); absent when none came.
+    #[serde(default)]
+    pub onvif: Option<Onvif>,
 }
 
 /// One `nvr_channels` entry.
@@ -139,6 +142,28 @@ pub struct NvrChannel {
     pub substream: Option<String>,
     pub verified: bool,
     pub source: String,
+}
+
+/// The `onvif` object, as far as the tests read it.
+#[derive(Debug, Deserialize)]
+pub struct Onvif {
+    pub endpoint: Option<String>,
+    pub types: Vec<String>,
+    pub scopes: Vec<String>,
+    pub xaddrs: Vec<String>,
+    /// Announced XAddrs that do not answer; absent when there are none.
+    #[serde(default)]
+    pub stale_xaddrs: Vec<StaleXaddr>,
+}
+
+/// One of `onvif.stale_xaddrs`.
+#[derive(Debug, Deserialize)]
+pub struct StaleXaddr {
+    pub address: String,
+    pub announced_by: String,
+    pub reason: String,
+    #[serde(default)]
+    pub answers_on: Option<String>,
 }
 
 /// The `misaddressed` object: the device's subnet and how to reach it.

@@ -201,15 +201,31 @@ fn no_stream(d: &Device, notes: &mut Notes) -> String {
     {
         return format!("misaddressed, unreachable {}", misaddressed_note(d, notes));
     }
-    let why = reasons(d, notes, |_| true);
-    if !why.is_empty() {
-        return why.join(", ");
+    let mut why = reasons(d, notes, |_| true);
+    let stale = stale_notes(d, notes);
+    if why.is_empty() {
+        why.push(if d.is_camera {
+            "camera, no stream found".into()
+        } else {
+            "not a camera".into()
+        });
     }
-    if d.is_camera {
-        "camera, no stream found".into()
-    } else {
-        "not a camera".into()
+    let mut text = why.join(", ");
+    for r in stale {
+        text.push(' ');
+        text.push_str(&r);
     }
+    text
+}
+
+/// The notes of the XAddrs a device announces that no longer answer (`stale XAddr: 198.18.0.11
+/// announces http://198.18.0.64/onvif/device_service, which does not answer (...)`): `[n]` each.
+fn stale_notes(d: &Device, notes: &mut Notes) -> Vec<String> {
+    d.onvif
+        .iter()
+        .flat_map(|o| &o.stale_xaddrs)
+        .map(|s| notes.refer(format!("stale XAddr: {}", terminal(&s.describe()))))
+        .collect()
 }
 
 /// The notes of a device's services that gave no stream of their own beside its streams (a web
@@ -218,6 +234,11 @@ fn side_notes(d: &Device, notes: &mut Notes) -> Vec<String> {
     let mut refs: Vec<String> = Vec::new();
     if d.misaddressed.is_some() {
         refs.push(misaddressed_note(d, notes));
+    }
+    for r in stale_notes(d, notes) {
+        if !refs.contains(&r) {
+            refs.push(r);
+        }
     }
     for s in d
         .services

@@ -2,7 +2,10 @@
 """Debian's avahi-daemon (the mDNS/DNS-SD responder of Linux-based cameras) inside one lab host,
 publishing the static services given, for camscan's mDNS lab tests. Standard library only.
 
-    python3 avahi_device.py HOSTNAME SERVICE_FILE...
+    python3 avahi_device.py [--ipv6] HOSTNAME SERVICE_FILE...
+
+--ipv6   also run mDNS over IPv6 (`use-ipv6=yes`: the daemon joins FF02::FB and publishes the host's
+         AAAA records), for tests/ipv6.rs's IPv6-only camera.
 
 Runs inside a host namespace of tests/lab/lab.sh (`ip netns exec PREFIX-hN ...`). avahi-daemon is
 started unchanged, with its own configuration (host name HOSTNAME, IPv4 only, eth0 only, no D-Bus,
@@ -29,9 +32,13 @@ PR_SET_PDEATHSIG = 1
 
 
 def main():
-    if len(sys.argv) < 3:
+    args = sys.argv[1:]
+    ipv6 = bool(args) and args[0] == "--ipv6"
+    if ipv6:
+        args = args[1:]
+    if len(args) < 2:
         sys.exit(__doc__)
-    hostname, files = sys.argv[1], sys.argv[2:]
+    hostname, files = args[0], args[1:]
     work = tempfile.mkdtemp(prefix="camscan-avahi-")
     services = os.path.join(work, "services")
     os.mkdir(services)
@@ -43,7 +50,7 @@ def main():
             f"""[server]
 host-name={hostname}
 use-ipv4=yes
-use-ipv6=no
+use-ipv6={"yes" if ipv6 else "no"}
 allow-interfaces=eth0
 enable-dbus=no
 ratelimit-interval-usec=1000000

@@ -6,7 +6,9 @@ UDP 0.0.0.0:3702 there).
     python3 wsd_responder.py ADDRESS [options] [SCOPE_OR_XADDR ...]
 
 ADDRESS            the host's own IPv4 address (e.g. 198.18.0.11): the only address whose interface joins
-                   the multicast group; the default XAddr is built from it.
+                   the multicast group; the default XAddr is built from it. An IPv6 address (e.g.
+                   fd00:cafe::22, in an IPv6-only namespace) runs the library's own IPv6 networking
+                   instead: it joins FF02::C on that address's interface and answers over IPv6.
 SCOPE_OR_XADDR     each argument starting with http:// or https:// is an XAddr, every other one a scope.
                    With no scope given the ONVIF defaults below are published; with no XAddr given,
                    http://ADDRESS:8000/onvif/device_service.
@@ -67,7 +69,7 @@ def parse_args(argv):
     p.add_argument("--epr")
     p.add_argument("--nvt-only", action="store_true")
     a = p.parse_args(argv)
-    ipaddress.IPv4Address(a.address)  # fail early on a bad address
+    ip = ipaddress.ip_address(a.address)  # fail early on a bad address
     cfg = {}
     if a.config:
         with open(a.config, encoding="utf-8") as f:
@@ -79,7 +81,8 @@ def parse_args(argv):
     if not scopes:
         scopes = list(DEFAULT_SCOPES)
     if not xaddrs:
-        xaddrs = [f"http://{a.address}:8000/onvif/device_service"]
+        host = f"[{a.address}]" if ip.version == 6 else a.address
+        xaddrs = [f"http://{host}:8000/onvif/device_service"]
     nvt_only = a.nvt_only or cfg.get("types") == "nvt"
     epr = a.epr or cfg.get("epr") or uuid.uuid5(uuid.NAMESPACE_URL, "camscan-lab-" + a.address).urn
     return a.address, scopes, xaddrs, nvt_only, epr
@@ -88,7 +91,29 @@ def parse_args(argv):
 def restrict_to(address):
     """Make the library see only ADDRESS (it would otherwise join the group on every non-loopback
     address, and watch them every 5 s), and run it IPv4-only: its IPv6 thread binds a dual-stack
-    [::]:3702 socket and tries to answer IPv4 peers from it, which raises inside its thread."""
+    [::]:3702 socket and tries to answer IPv4 peers from it, which raises inside its thread.
+    With an IPv6 ADDRESS, the other way round: the library's IPv6 thread (NetworkingThreadIPv6, as
+    it is) sees only ADDRESS, scoped to its interface (the library joins FF02::C on the interface
+    its address's scope id names; its own address lookup skips link-local addresses and gives a
+    unique-local one scope id 0), and its IPv4 thread sees no address."""
+    if ipaddress.ip_address(address).version == 6:
+        import ifaddr
+        index = next(a.index for a in ifaddr.get_adapters() for i in a.ips
+                     if isinstance(i.ip, tuple) and ipaddress.ip_address(i.ip[0]) == ipaddress.ip_address(address))
+        scoped = ipaddress.IPv6Address(f"{address}%{index}")
+        wsd_threaded._getNetworkAddrs = lambda family: [scoped] if family == socket.AF_INET6 else []
+        # The library queues every unicast reply on both its threads (ThreadedNetworking.
+        # sendUnicastMessage); the IPv4 one's AF_INET socket raises socket.gaierror on an IPv6
+        # peer and that thread dies (seen in the lab). Its IPv4 thread gets only IPv4 peers here;
+        # the IPv6 thread, which delivers the reply, is left as it is.
+        v4_add = wsd_threaded.NetworkingThreadIPv4.addUnicastMessage
+
+        def add_unicast_v4_only(self, env, addr, port, *args, **kwargs):
+            if ":" not in str(addr):
+                v4_add(self, env, addr, port, *args, **kwargs)
+
+        wsd_threaded.NetworkingThreadIPv4.addUnicastMessage = add_unicast_v4_only
+        return
     only = ipaddress.IPv4Address(address)
 
     def addrs(family):
