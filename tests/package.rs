@@ -262,6 +262,41 @@ fn the_debian_package_installs_scans_unprivileged_serves_and_purges() {
         2,
         "the .deb and the tarball"
     );
+    // The tarball: the package's files, under camscan-VERSION/.
+    let tarball = text(&sums.stdout)
+        .lines()
+        .find_map(|l| l.strip_suffix(": OK").filter(|f| f.ends_with(".tar.xz")))
+        .unwrap()
+        .to_string();
+    let listed = |out: Output, strip: &dyn Fn(&str) -> String| -> Vec<String> {
+        let mut v: Vec<String> = text(&out.stdout)
+            .lines()
+            .map(strip)
+            .filter(|l| !l.is_empty())
+            .collect();
+        v.sort();
+        v
+    };
+    let in_deb = listed(
+        sh(
+            "sh",
+            &["-c", &format!("dpkg-deb --fsys-tarfile '{deb}' | tar -t")],
+        ),
+        &|l| l.trim_start_matches("./").trim_end_matches('/').to_string(),
+    );
+    let in_tar = listed(
+        sh(
+            "tar",
+            &["-tJf", dir.path().join(&tarball).to_str().unwrap()],
+        ),
+        &|l| {
+            l.split_once('/')
+                .map(|(_, rest)| rest.trim_end_matches('/').to_string())
+                .unwrap_or_default()
+        },
+    );
+    assert!(in_deb.len() > 20, "{in_deb:?}");
+    assert_eq!(in_tar, in_deb, "the tarball holds the package's files");
 
     // Install.
     let guard = Installed;
