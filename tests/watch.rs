@@ -526,19 +526,16 @@ fn after_kill_9_the_next_run_delivers_what_was_left() {
     );
 }
 
-/// The systemd units shipped in examples/ (the watch, the fleet's agent and hub) are ones
-/// systemd accepts (`systemd-analyze verify`, with the unit's binary path pointed at this build).
+/// The systemd units the Debian package ships (packaging/deb/: the watch, which is also a fleet's
+/// agent, and serve, also the fleet's hub) are ones systemd accepts (`systemd-analyze verify`,
+/// with the unit's binary path pointed at this build).
 #[test]
 fn the_systemd_units_verify() {
-    for name in [
-        "camscan-watch.service",
-        "camscan-agent.service",
-        "camscan-hub.service",
-    ] {
+    for name in ["camscan-watch.service", "camscan-serve.service"] {
         let dir = tempfile::tempdir().unwrap();
-        let unit = std::fs::read_to_string(common::root_dir().join("examples").join(name))
+        let unit = std::fs::read_to_string(common::root_dir().join("packaging/deb").join(name))
             .unwrap()
-            .replace("/usr/local/bin/camscan", env!("CARGO_BIN_EXE_camscan"));
+            .replace("/usr/bin/camscan", env!("CARGO_BIN_EXE_camscan"));
         let path = dir.path().join(name);
         std::fs::write(&path, unit).unwrap();
         let out = common::run(

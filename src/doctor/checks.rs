@@ -72,7 +72,7 @@ fn privileges() -> Check {
     let exe = std::env::current_exe()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| "/usr/local/bin/camscan".into());
-    let setcap = format!("sudo setcap cap_net_raw,cap_net_admin+ep {exe}");
+    let setcap = format!("sudo setcap cap_net_raw+ep {exe}");
     if euid == Some(0) {
         return Check::pass(NAME, "running as root: raw ARP and multicast available");
     }

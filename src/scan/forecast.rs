@@ -198,7 +198,7 @@ fn scan_warnings(i: &Inputs, discovery: &[PlanMethod], estimate: &Estimate) -> V
             "no-raw-sockets",
             "not root and no CAP_NET_RAW: ARP falls back to a UDP poke and the kernel neighbour \
              table (slower, and it misses hosts the kernel does not keep); `sudo setcap \
-             cap_net_raw,cap_net_admin+ep $(command -v camscan)` allows raw ARP",
+             cap_net_raw+ep $(command -v camscan)` allows raw ARP (the Debian package sets it)",
         ));
     }
     let not_attached: Vec<&str> = discovery
