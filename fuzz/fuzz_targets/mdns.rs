@@ -15,7 +15,10 @@ fuzz_target!(|data: &[u8]| {
     // Every record costs at least 11 bytes of input.
     assert!(msg.records.len() <= data.len() / 11);
     let found = mdns::services(&msg.records, Ipv4Addr::new(198, 18, 0, 11).into());
-    let _ = mdns::services(&msg.records, std::net::Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0x22).into());
+    let _ = mdns::services(
+        &msg.records,
+        std::net::Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0x22).into(),
+    );
     for s in &found.services {
         assert!(s.instance.len() <= 4 * 255 && s.txt.len() <= 64);
         let _ = (mdns::mac(s), mdns::model(s), mdns::rtsp_path(s));
