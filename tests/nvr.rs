@@ -417,6 +417,11 @@ fn cameras_behind_a_dahua_nvr_are_listed_and_played_through_it() {
         "channel 1 played through the NVR: {:#?}",
         nvr.streams
     );
+    assert!(
+        nvr.nvr_channels[1].verified,
+        "channel 2 played through the NVR: {:#?}",
+        nvr.streams
+    );
     assert!(!nvr.nvr_channels[2].verified, "channel 4 is not relayed");
     eprintln!(
         "dahua nvr: scan {:.1}s; channels verified: {:?}",

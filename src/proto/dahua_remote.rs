@@ -159,7 +159,13 @@ pub fn parse_camera_state(body: &str) -> Vec<(u32, bool)> {
             continue;
         };
         match field {
-            "channel" => entry.0 = value.trim().parse::<u32>().ok().and_then(|c| c.checked_add(1)),
+            "channel" => {
+                entry.0 = value
+                    .trim()
+                    .parse::<u32>()
+                    .ok()
+                    .and_then(|c| c.checked_add(1))
+            }
             "connectionState" => {
                 let v = value.trim();
                 entry.1 = (!v.is_empty()).then(|| v.eq_ignore_ascii_case("Connected"));
@@ -211,7 +217,8 @@ mod tests {
 
     /// The shape of the `RemoteDevice` table (Dahua HTTP API, "RemoteDevice"), written for this
     /// test (not a capture): three slots, the second disabled, with passwords.
-    const TABLE: &str = "table.RemoteDevice.uuid:System_CONFIG_NETCAMERA_INFO_0.Address=192.168.1.108\r
+    const TABLE: &str =
+        "table.RemoteDevice.uuid:System_CONFIG_NETCAMERA_INFO_0.Address=192.168.1.108\r
 table.RemoteDevice.uuid:System_CONFIG_NETCAMERA_INFO_0.DeviceType=IPC-HDW2431T-AS\r
 table.RemoteDevice.uuid:System_CONFIG_NETCAMERA_INFO_0.Enable=true\r
 table.RemoteDevice.uuid:System_CONFIG_NETCAMERA_INFO_0.HttpPort=80\r
@@ -251,7 +258,11 @@ table.RemoteDevice.uuid:System_CONFIG_NETCAMERA_INFO_2.Vendor=Onvif\r
         assert_eq!(got[0].user.as_deref(), Some("admin"));
         // The disabled slot keeps its number: the third entry is channel 3.
         assert_eq!(got[1].channel, 3);
-        assert_eq!(got[1].protocol.as_deref(), Some("Onvif"), "Vendor when no ProtocolType");
+        assert_eq!(
+            got[1].protocol.as_deref(),
+            Some("Onvif"),
+            "Vendor when no ProtocolType"
+        );
         assert_eq!(got[1].name, None);
         let all = format!("{got:?}");
         assert!(!all.contains("do-not-keep") && !all.contains("also-secret"));

@@ -87,7 +87,8 @@ pub fn dahua_channels(
     state: &[(u32, bool)],
 ) -> Vec<NvrChannel> {
     let rtsp = crate::net::zone::authority(SocketAddr::new(addr.ip(), RTSP_PORT));
-    let url = |ch: u32, sub: u8| format!("rtsp://{rtsp}/cam/realmonitor?channel={ch}&subtype={sub}");
+    let url =
+        |ch: u32, sub: u8| format!("rtsp://{rtsp}/cam/realmonitor?channel={ch}&subtype={sub}");
     parsed
         .into_iter()
         .map(|d| NvrChannel {
