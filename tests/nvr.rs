@@ -35,14 +35,13 @@ fn ip(args: &[&str]) {
     assert!(ok, "ip {args:?} failed");
 }
 
-#[test]
-fn cameras_behind_an_nvr_are_listed_and_played_through_it() {
-    // Dropped after the lab (whose servers, the cameras' among them, stop first).
-    let cam_ns = CameraNs(format!("{PREFIX}-cam"));
+/// The lab with its host h1 as the NVR and the camera namespace `cam_ns` behind it on the
+/// private link, running GStreamer RTSP cameras at `rtsp://198.19.254.2:554/ch1` and `/ch2`.
+fn nvr_with_cameras(prefix: &'static str, cam_ns: &CameraNs) -> NsLab {
     let _ = Command::new("ip")
         .args(["netns", "del", &cam_ns.0])
         .status();
-    let mut lab = NsLab::up("nvr", "lab.sh", PREFIX, &["0"]);
+    let mut lab = NsLab::up("nvr", "lab.sh", prefix, &["0"]);
     ip(&["netns", "add", &cam_ns.0]);
     ip(&["-n", &cam_ns.0, "link", "set", "lo", "up"]);
     lab.ip(
@@ -72,6 +71,14 @@ fn cameras_behind_an_nvr_are_listed_and_played_through_it() {
             {"path": "/ch2", "video": video},
         ]}]),
     ));
+    lab
+}
+
+#[test]
+fn cameras_behind_an_nvr_are_listed_and_played_through_it() {
+    // Dropped after the lab (whose servers, the cameras' among them, stop first).
+    let cam_ns = CameraNs(format!("{PREFIX}-cam"));
+    let mut lab = nvr_with_cameras(PREFIX, &cam_ns);
     lab.servers.push(common::rtsp_servers_in(
         Some(&lab.ns("h1")),
         &serde_json::json!([{"address": "198.18.0.11", "port": 554,
@@ -264,6 +271,160 @@ fn cameras_behind_an_nvr_are_listed_and_played_through_it() {
     assert!(!table.contains("198.19.254."), "{table}");
     eprintln!(
         "nvr: scan {:.1}s; channels verified: {:?}",
+        took.as_secs_f64(),
+        nvr.nvr_channels
+            .iter()
+            .map(|c| (c.channel, c.verified))
+            .collect::<Vec<_>>()
+    );
+}
+
+/// The same lab with h1 as a Dahua NVR: its CGI API behind Digest (`tests/servers/dahua_nvr.py`,
+/// the answers in `tests/fixtures/nvr/dahua-lab/`, written for the test: see its README) and its
+/// RTSP server relaying the camera as Dahua's `/cam/realmonitor?channel=1&subtype=0`.
+#[test]
+fn cameras_behind_a_dahua_nvr_are_listed_and_played_through_it() {
+    const PREFIX: &str = "nvrd";
+    // Dropped after the lab (whose servers, the cameras' among them, stop first).
+    let cam_ns = CameraNs(format!("{PREFIX}-cam"));
+    let mut lab = nvr_with_cameras(PREFIX, &cam_ns);
+    lab.servers.push(common::rtsp_servers_in(
+        Some(&lab.ns("h1")),
+        &serde_json::json!([{"address": "198.18.0.11", "port": 554,
+        "auth": {"method": "digest", "user": "admin", "password": "s3cret"},
+        "mounts": [
+            {"path": "/cam/realmonitor?channel=1&subtype=0", "relay": "rtsp://198.19.254.2:554/ch1"},
+            {"path": "/cam/realmonitor?channel=2&subtype=0", "relay": "rtsp://198.19.254.2:554/ch2"},
+        ]}]),
+    ));
+    let root = common::root_dir();
+    let nvr = root.join("tests/servers/dahua_nvr.py");
+    let answers = root.join("tests/fixtures/nvr/dahua-lab");
+    lab.serve_with(
+        "/usr/bin/python3",
+        "h1",
+        &[
+            nvr.to_str().unwrap(),
+            "198.18.0.11:80",
+            answers.to_str().unwrap(),
+            "--password",
+            "s3cret",
+        ],
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let creds = dir.path().join("creds.txt");
+    std::fs::write(&creds, "admin:s3cret\n").unwrap();
+    let started = Instant::now();
+    let out = run(
+        lab.camscan().args([
+            "scan",
+            "-f",
+            "json",
+            "-p",
+            "80,554",
+            "--credentials",
+            creds.to_str().unwrap(),
+        ]),
+        Duration::from_secs(60),
+    );
+    let took = started.elapsed();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let text = stdout(&out);
+    assert!(
+        !text.contains("nvr-stored-secret"),
+        "the camera password the NVR stores is never kept"
+    );
+    let report: common::schema::Report = serde_json::from_str(&text).unwrap();
+    assert!(
+        report
+            .devices
+            .iter()
+            .all(|d| !d.ip.starts_with("198.19.254.")),
+        "no device on the NVR's private subnet: {:?}",
+        report.devices.iter().map(|d| &d.ip).collect::<Vec<_>>()
+    );
+    let nvr = report
+        .devices
+        .iter()
+        .find(|d| d.ip == "198.18.0.11")
+        .unwrap_or_else(|| panic!("no NVR in {text}"));
+    let got: Vec<_> = nvr
+        .nvr_channels
+        .iter()
+        .map(|c| {
+            (
+                c.channel,
+                c.name.as_deref(),
+                c.address.as_deref(),
+                c.port,
+                c.protocol.as_deref(),
+                c.model.as_deref(),
+                c.online,
+            )
+        })
+        .collect();
+    // Slot 3 of the table is unused (`Enable=false`): not listed, and the next one is channel 4.
+    assert_eq!(
+        got,
+        vec![
+            (
+                1,
+                Some("Entry"),
+                Some("192.168.1.108"),
+                Some(37777),
+                Some("Dahua2"),
+                Some("IPC-HDW2431T-AS"),
+                Some(true)
+            ),
+            (
+                2,
+                Some("Porch"),
+                Some("192.168.1.109"),
+                Some(80),
+                Some("Onvif"),
+                Some("DS-2CD1143G0-I"),
+                Some(true)
+            ),
+            (
+                4,
+                Some("Garage"),
+                Some("192.168.1.111"),
+                Some(37777),
+                Some("Private"),
+                None,
+                Some(false)
+            ),
+        ],
+        "{text}"
+    );
+    let ch1 = &nvr.nvr_channels[0];
+    assert_eq!(
+        ch1.stream.as_deref(),
+        Some("rtsp://198.18.0.11:554/cam/realmonitor?channel=1&subtype=0")
+    );
+    assert_eq!(
+        ch1.substream.as_deref(),
+        Some("rtsp://198.18.0.11:554/cam/realmonitor?channel=1&subtype=1")
+    );
+    assert_eq!(ch1.source, "dahua-cgi");
+    assert_eq!(ch1.user.as_deref(), Some("admin"));
+    assert_eq!(ch1.serial.as_deref(), Some("7H07AB1RAZ64978"));
+    assert_eq!(ch1.firmware.as_deref(), Some("2.800.0000000.3.R"));
+    assert!(
+        ch1.verified,
+        "channel 1 played through the NVR: {:#?}",
+        nvr.streams
+    );
+    assert!(
+        nvr.nvr_channels[1].verified,
+        "channel 2 played through the NVR: {:#?}",
+        nvr.streams
+    );
+    assert!(!nvr.nvr_channels[2].verified, "channel 4 is not relayed");
+    eprintln!(
+        "dahua nvr: scan {:.1}s; channels verified: {:?}",
         took.as_secs_f64(),
         nvr.nvr_channels
             .iter()

@@ -43,6 +43,7 @@ pub struct NvrChannel {
     /// URL answered PLAY).
     #[serde(default)]
     pub verified: bool,
-    /// Where the list came from (`hikvision-isapi`).
+    /// Where the list came from: `hikvision-isapi` (ISAPI InputProxy), `dahua-cgi` (Dahua
+    /// `RemoteDevice` and `LogicDeviceManager`).
     pub source: String,
 }

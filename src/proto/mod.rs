@@ -17,6 +17,7 @@ pub mod auth;
 pub mod backchannel;
 pub mod bits;
 pub mod bosch;
+pub mod dahua_remote;
 pub mod dhip;
 pub mod dvrip;
 pub mod ffprobe;

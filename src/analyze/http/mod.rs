@@ -260,16 +260,14 @@ pub async fn analyze(
     }
 }
 
-/// A port whose fingerprint names Hikvision is asked for its NVR channel list, with the login
-/// the port already has (none is tried here: [`nvr`]).
+/// A port whose fingerprint names Hikvision or Dahua is asked for its NVR channel list, with the
+/// login the port already has (none is tried here: [`nvr`]).
 async fn nvr_channels(addr: SocketAddr, s: &HttpSettings, findings: &mut HttpFindings) {
-    let hikvision = findings
-        .fingerprint
-        .as_ref()
-        .and_then(|f| f.vendor)
-        .is_some_and(|v| v == crate::knowledge::vendors::HIKVISION);
-    if hikvision {
-        findings.nvr_channels = nvr::ask(addr, s).await;
+    use crate::knowledge::vendors::{DAHUA, HIKVISION};
+    match findings.fingerprint.as_ref().and_then(|f| f.vendor) {
+        Some(v) if v == HIKVISION => findings.nvr_channels = nvr::ask(addr, s).await,
+        Some(v) if v == DAHUA => findings.nvr_channels = nvr::ask_dahua(addr, s).await,
+        _ => {}
     }
 }
 

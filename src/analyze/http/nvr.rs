@@ -1,5 +1,5 @@
-//! The cameras behind a Hikvision NVR: its channel list and their online state, asked over the
-//! NVR's own ISAPI with what the port's analysis already has: the credential that opened its
+//! The cameras behind a Hikvision or Dahua NVR: its channel list and their online state, asked
+//! over the NVR's own web API with what the port's analysis already has: the credential that opened its
 //! login wall ([`super::login`]), or none when ISAPI answers without one. No new login is tried
 //! here (a `401` ends the asking), so the per-host login budget is untouched.
 //!
@@ -13,19 +13,102 @@
 //! (Hikvision, *ISAPI Developer Guide*, "Streaming/channels/<ID>": "ID = channel number × 100 +
 //! stream type", 1 main, 2 sub; the same numbers in Hikvision's "RTSP URL" support note). The
 //! camera itself is never asked: it sits on the NVR's private (PoE) subnet.
+//!
+//! A Dahua NVR ([`ask_dahua`]) is asked over its CGI API ([`crate::proto::dahua_remote`]):
+//!
+//! * [`REMOTE_DEVICE`]: the remote devices it records (address, ports, model, serial...).
+//! * [`CAMERA_STATE`]: each logic channel's connection state (`Connected` is online).
+//!
+//! Its streams go through the NVR too: `rtsp://NVR:554/cam/realmonitor?channel={ch}&subtype=0`
+//! (main), `subtype=1` (sub): Dahua's RTSP URL (Dahua HTTP API, "Get real-time stream":
+//! `channel` counts from 1, `subtype` 0 main, 1 extra stream 1).
 
 use std::net::SocketAddr;
 
 use super::{HttpSettings, fetch};
 use crate::model::NvrChannel;
-use crate::proto::isapi_channels;
+use crate::proto::{dahua_remote, isapi_channels};
 
 /// The channel list's path (ISAPI Developer Guide, "ContentMgmt/InputProxy/channels").
 pub const CHANNELS: &str = "/ISAPI/ContentMgmt/InputProxy/channels";
 /// Its online state per channel.
 pub const STATUS: &str = "/ISAPI/ContentMgmt/InputProxy/channels/status";
-/// Hikvision's RTSP port (the NVR's own default, `Network > Advanced > Port` on its web page).
+/// The NVR's RTSP port: Hikvision's default (`Network > Advanced > Port` on its web page) and
+/// Dahua's (Dahua HTTP API, "Get real-time stream": `rtsp://<server>:[port]`, 554 by default).
 pub const RTSP_PORT: u16 = 554;
+
+/// A Dahua NVR's remote-device table (Dahua HTTP API, "RemoteDevice" config).
+pub const REMOTE_DEVICE: &str = "/cgi-bin/configManager.cgi?action=getConfig&name=RemoteDevice";
+/// Every logic channel's connection state (Dahua HTTP API, "LogicDeviceManager",
+/// `getCameraState`; `-1` asks all channels).
+pub const CAMERA_STATE: &str =
+    "/cgi-bin/LogicDeviceManager.cgi?action=getCameraState&uniqueChannels[0]=-1";
+
+/// The body of a `2xx` answer to `path`, or `None` (refused, missing, failed: said at debug).
+async fn body_of(addr: SocketAddr, path: &str, s: &HttpSettings) -> Option<String> {
+    match fetch(addr, path, s).await {
+        Ok(got) if (200..300).contains(&got.head.status) => {
+            Some(String::from_utf8_lossy(&got.body).into_owned())
+        }
+        Ok(got) => {
+            tracing::debug!(%addr, status = got.head.status, "NVR channels: {path} refused");
+            None
+        }
+        Err(e) => {
+            tracing::debug!(%addr, error = %e, "NVR channels: {path} failed");
+            None
+        }
+    }
+}
+
+/// A Dahua NVR's channels, or an empty list when the port is no NVR, refuses or lists none.
+/// Each request runs under the step timeout ([`fetch`]); a `401` ends the asking (no login is
+/// tried here).
+pub async fn ask_dahua(addr: SocketAddr, s: &HttpSettings) -> Vec<NvrChannel> {
+    let Some(table) = body_of(addr, REMOTE_DEVICE, s).await else {
+        return Vec::new();
+    };
+    let parsed = dahua_remote::parse_remote_devices(&table);
+    if parsed.is_empty() {
+        return Vec::new();
+    }
+    let state = body_of(addr, CAMERA_STATE, s)
+        .await
+        .map(|b| dahua_remote::parse_camera_state(&b))
+        .unwrap_or_default();
+    tracing::info!(%addr, channels = parsed.len(), "a Dahua NVR listed the cameras behind it");
+    dahua_channels(addr, parsed, &state)
+}
+
+/// What the Dahua NVR said, with each channel's streams through it.
+pub fn dahua_channels(
+    addr: SocketAddr,
+    parsed: Vec<dahua_remote::RemoteDevice>,
+    state: &[(u32, bool)],
+) -> Vec<NvrChannel> {
+    let rtsp = crate::net::zone::authority(SocketAddr::new(addr.ip(), RTSP_PORT));
+    let url =
+        |ch: u32, sub: u8| format!("rtsp://{rtsp}/cam/realmonitor?channel={ch}&subtype={sub}");
+    parsed
+        .into_iter()
+        .map(|d| NvrChannel {
+            channel: d.channel,
+            online: state.iter().find(|(c, _)| *c == d.channel).map(|(_, o)| *o),
+            stream: Some(url(d.channel, 0)),
+            substream: Some(url(d.channel, 1)),
+            name: d.name,
+            address: d.address,
+            port: d.port,
+            protocol: d.protocol,
+            model: d.model,
+            serial: d.serial,
+            firmware: d.firmware,
+            user: d.user,
+            verified: false,
+            source: "dahua-cgi".into(),
+        })
+        .collect()
+}
 
 /// The NVR's channels, or an empty list when the port is no NVR, refuses (`401`, `403`, `404`) or
 /// lists none. Each request runs under the step timeout ([`fetch`]).
@@ -117,5 +200,26 @@ mod tests {
         assert_eq!(got[0].online, Some(true));
         assert_eq!(got[1].online, None);
         assert_eq!(got[0].address.as_deref(), Some("192.168.254.2"));
+    }
+
+    #[test]
+    fn dahua_streams_go_through_the_nvr() {
+        let parsed = vec![dahua_remote::RemoteDevice {
+            channel: 3,
+            address: Some("192.168.1.110".into()),
+            ..Default::default()
+        }];
+        let addr: SocketAddr = "198.18.0.11:80".parse().unwrap_or_else(|_| unreachable!());
+        let got = dahua_channels(addr, parsed, &[(1, true), (3, false)]);
+        assert_eq!(
+            got[0].stream.as_deref(),
+            Some("rtsp://198.18.0.11:554/cam/realmonitor?channel=3&subtype=0")
+        );
+        assert_eq!(
+            got[0].substream.as_deref(),
+            Some("rtsp://198.18.0.11:554/cam/realmonitor?channel=3&subtype=1")
+        );
+        assert_eq!(got[0].online, Some(false));
+        assert_eq!(got[0].source, "dahua-cgi");
     }
 }

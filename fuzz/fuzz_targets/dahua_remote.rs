@@ -1,0 +1,11 @@
+//! A Dahua NVR's remote-device table and camera state (`proto::dahua_remote`).
+#![no_main]
+
+use camscan::proto::dahua_remote;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    let _ = dahua_remote::parse_remote_devices(&text);
+    let _ = dahua_remote::parse_camera_state(&text);
+});
