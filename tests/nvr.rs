@@ -4,12 +4,14 @@
 //! forward, the scanner has no route there). The camera namespace runs GStreamer RTSP cameras
 //! (`tests/servers/rtsp_server.py`, Debian's gst-rtsp-server); h1 re-streams two of them through
 //! its own RTSP server with Digest (channels 1 and 2: `rtspsrc` of the camera, payloaded again, as
-//! an NVR does) and serves its ISAPI behind Digest (`tests/servers/isapi_nvr.py`, the answers in
-//! `tests/fixtures/nvr/lab/`, written for the test: see its README).
+//! an NVR does) and serves its ISAPI behind Digest while its web page is public, as real NVRs do
+//! (`tests/servers/isapi_nvr.py --open-root`, the answers in `tests/fixtures/nvr/lab/`, written
+//! for the test: see its README).
 //!
-//! camscan, given the NVR's credential, must list the NVR's three channels with the addresses,
-//! models and online state the NVR gives, never the password the NVR stores, play channel 1's
-//! stream through the NVR, and report no device on the private subnet. Needs root: `scripts/test`.
+//! camscan, given the NVR's credential, must log in on the API's own path, list the NVR's three
+//! channels with the addresses, models and online state the NVR gives, never the password the NVR
+//! stores, play channels 1 and 2 through the NVR, and report no device on the private subnet. The
+//! Dahua test does the same over Dahua's CGIs. Needs root: `scripts/test`.
 #![allow(clippy::print_stderr)]
 
 mod common;
@@ -100,6 +102,10 @@ fn cameras_behind_an_nvr_are_listed_and_played_through_it() {
             answers.to_str().unwrap(),
             "--password",
             "s3cret",
+            // As a real NVR: the web page is public, ISAPI asks for Digest (realm: the model).
+            "--open-root",
+            "--realm",
+            "DS-7608NI-LAB",
         ],
     );
 
@@ -309,6 +315,8 @@ fn cameras_behind_a_dahua_nvr_are_listed_and_played_through_it() {
             answers.to_str().unwrap(),
             "--password",
             "s3cret",
+            // As a real NVR: the web page (its RPC2 login script) is public, the CGIs ask.
+            "--open-root",
         ],
     );
 

@@ -4,7 +4,9 @@
     dahua_nvr.py LISTEN_ADDR:PORT DIR --user USER --password PASSWORD --realm REALM
 
 Every path asks for HTTP Digest (MD5, qop=auth, RFC 7616; the gate of tests/servers/digest_gate.py,
-whose code this reuses), as the CGI API of a Dahua NVR does (its realm is `Login to <serial>`).
+whose code this reuses), as the CGI API of a Dahua NVR does (its realm is `Login to <serial>`). With --open-root
+only the API asks and the web page is public, as on real NVRs (camscan must then log in on the
+API's own path).
 Behind it:
 
     /cgi-bin/configManager.cgi?action=getConfig&name=RemoteDevice                DIR/RemoteDevice.txt
@@ -48,6 +50,9 @@ def main():
     ap.add_argument("dir")
     ap.add_argument("--user", default="admin")
     ap.add_argument("--password", required=True)
+    ap.add_argument("--open-root", action="store_true",
+                    help="serve the web page without a login, as real NVRs do: only the API "
+                    "(/cgi-bin/...) asks for Digest")
     ap.add_argument("--realm", default="Login to 6J0C2E4PAZ12345")
     a = ap.parse_args()
     gate = digest_gate.Gate(["MD5"], a.user, a.password, a.realm)
@@ -69,7 +74,9 @@ def main():
                 self.wfile.write(body)
 
         def do_GET(self):
-            if not gate.check(self.command, self.path, self.headers.get("Authorization")):
+            public = a.open_root and not self.path.startswith("/cgi-bin/")
+            if not public and not gate.check(self.command, self.path,
+                                             self.headers.get("Authorization")):
                 body = b"<html><body>401 Unauthorized</body></html>"
                 self.send(401, body, "text/html",
                           [("WWW-Authenticate", c) for c in gate.challenges()])

@@ -4,7 +4,9 @@
     isapi_nvr.py LISTEN_ADDR:PORT DIR --user USER --password PASSWORD --realm REALM
 
 Every path asks for HTTP Digest (MD5, qop=auth, RFC 7616; the gate of tests/servers/digest_gate.py,
-whose code this reuses), as the ISAPI of a Hikvision NVR does. Behind it:
+whose code this reuses), as the ISAPI of a Hikvision NVR does. With --open-root
+only the API asks and the web page is public, as on real NVRs (camscan must then log in on the
+API's own path). Behind it:
 
     /ISAPI/System/deviceInfo                         DIR/deviceInfo.xml
     /ISAPI/ContentMgmt/InputProxy/channels           DIR/channels.xml
@@ -38,6 +40,9 @@ def main():
     ap.add_argument("dir")
     ap.add_argument("--user", default="admin")
     ap.add_argument("--password", required=True)
+    ap.add_argument("--open-root", action="store_true",
+                    help="serve the web page without a login, as real NVRs do: only the API "
+                    "(/ISAPI/...) asks for Digest")
     ap.add_argument("--realm", default="IP Camera")
     a = ap.parse_args()
     gate = digest_gate.Gate(["MD5"], a.user, a.password, a.realm)
@@ -59,7 +64,9 @@ def main():
                 self.wfile.write(body)
 
         def do_GET(self):
-            if not gate.check(self.command, self.path, self.headers.get("Authorization")):
+            public = a.open_root and not self.path.startswith("/ISAPI/")
+            if not public and not gate.check(self.command, self.path,
+                                             self.headers.get("Authorization")):
                 body = b"<html><body>401 Unauthorized</body></html>"
                 self.send(401, body, "text/html",
                           [("WWW-Authenticate", c) for c in gate.challenges()])

@@ -224,6 +224,41 @@ pub async fn gate(addr: SocketAddr, root: &Reply, s: &HttpSettings) -> Gate {
 /// time; a `401` is a refusal, any other answer (even `403`, nginx's answer for a folder it may
 /// not list) means the credential was taken.
 async fn log_in(addr: SocketAddr, wall: &ResponseHead, s: &HttpSettings) -> Result<Login, Refusal> {
+    log_in_at(addr, "/", wall, s).await
+}
+
+/// The login of a port whose pages open without one but whose API at `path` asks for it (an
+/// NVR's web page is public, its ISAPI or CGI is behind Digest): `path` is asked without a
+/// credential and, when it answers `401`, the credentials are tried on it as [`gate`] tries them
+/// on `/`, within the host's failed-login budget (a credential that already worked on this host
+/// goes alone). `None`: it needs no login, or none was taken.
+pub async fn for_path(addr: SocketAddr, path: &str, s: &HttpSettings) -> Option<HttpSettings> {
+    let got = open_get(addr, path, s.tls, s.connect_timeout, s.timeout)
+        .await
+        .ok()?;
+    if got.head.status != 401 {
+        return None;
+    }
+    match log_in_at(addr, path, &got.head, s).await {
+        Ok(login) => {
+            let mut settings = s.clone();
+            settings.login = Some(Arc::new(login));
+            Some(settings)
+        }
+        Err(r) => {
+            tracing::debug!(%addr, path, "no login for the API: {}", r.describe());
+            None
+        }
+    }
+}
+
+/// [`log_in`] on `path`: the credentials answer `wall`'s challenges for it.
+async fn log_in_at(
+    addr: SocketAddr,
+    path: &str,
+    wall: &ResponseHead,
+    s: &HttpSettings,
+) -> Result<Login, Refusal> {
     let Some(auth) = &s.auth else {
         return Err(Refusal::NoCredentials);
     };
@@ -268,13 +303,13 @@ async fn log_in(addr: SocketAddr, wall: &ResponseHead, s: &HttpSettings) -> Resu
             });
         }
         let values: Vec<&str> = challenges.iter().map(String::as_str).collect();
-        let Some(authorization) = answer_challenges(&values, &cred.username, &cred.password, "/")
+        let Some(authorization) = answer_challenges(&values, &cred.username, &cred.password, path)
         else {
             return Err(Refusal::Unanswerable);
         };
         let got = open_get_as(
             addr,
-            "/",
+            path,
             s.tls,
             Some(&authorization),
             s.connect_timeout,

@@ -1,7 +1,8 @@
 //! The cameras behind a Hikvision or Dahua NVR: its channel list and their online state, asked
-//! over the NVR's own web API with what the port's analysis already has: the credential that opened its
-//! login wall ([`super::login`]), or none when ISAPI answers without one. No new login is tried
-//! here (a `401` ends the asking), so the per-host login budget is untouched.
+//! over the NVR's own web API with the login the port's analysis has: the credential that opened
+//! its login wall, or the one [`super::login::for_path`] took on the API's own path when the web
+//! page opened without one (both within the host's failed-login budget). No login is tried here:
+//! a `401` ends the asking.
 //!
 //! * `GET /ISAPI/ContentMgmt/InputProxy/channels`: the channels, with the camera's address on the
 //!   NVR's subnet, port, protocol, model, serial and firmware ([`crate::proto::isapi_channels`]).
