@@ -260,28 +260,11 @@ pub async fn analyze(
     }
 }
 
-/// A port whose fingerprint names Hikvision or Dahua is asked for its NVR channel list, with the
-/// login the port already has; a port whose pages opened without one (an NVR's web page is
-/// public, its API is not) logs in on the API's own path first ([`login::for_path`], within the
-/// host's budget).
+/// A port whose fingerprint names Hikvision or Dahua is asked for its NVR channel list
+/// ([`nvr::of_port`]).
 async fn nvr_channels(addr: SocketAddr, s: &HttpSettings, findings: &mut HttpFindings) {
-    use crate::knowledge::vendors::{DAHUA, HIKVISION};
     let vendor = findings.fingerprint.as_ref().and_then(|f| f.vendor);
-    let path = match vendor {
-        Some(v) if v == HIKVISION => nvr::CHANNELS,
-        Some(v) if v == DAHUA => nvr::REMOTE_DEVICE,
-        _ => return,
-    };
-    let logged_in = match s.login {
-        Some(_) => None,
-        None => login::for_path(addr, path, s).await,
-    };
-    let s = logged_in.as_ref().unwrap_or(s);
-    findings.nvr_channels = if path == nvr::CHANNELS {
-        nvr::ask(addr, s).await
-    } else {
-        nvr::ask_dahua(addr, s).await
-    };
+    findings.nvr_channels = nvr::of_port(addr, s, vendor).await;
 }
 
 /// Find and read the media paths of a port: its root page's links, what it served last time,

@@ -45,6 +45,33 @@ pub const REMOTE_DEVICE: &str = "/cgi-bin/configManager.cgi?action=getConfig&nam
 pub const CAMERA_STATE: &str =
     "/cgi-bin/LogicDeviceManager.cgi?action=getCameraState&uniqueChannels[0]=-1";
 
+/// The channels of a port whose fingerprint names `vendor` (Hikvision or Dahua; any other: none),
+/// with the login the port already has; a port whose pages opened without one (an NVR's web page
+/// is public, its API is not) logs in on the API's own path first ([`super::login::for_path`],
+/// within the host's budget).
+pub async fn of_port(
+    addr: SocketAddr,
+    s: &HttpSettings,
+    vendor: Option<crate::knowledge::VendorId>,
+) -> Vec<NvrChannel> {
+    use crate::knowledge::vendors::{DAHUA, HIKVISION};
+    let path = match vendor {
+        Some(v) if v == HIKVISION => CHANNELS,
+        Some(v) if v == DAHUA => REMOTE_DEVICE,
+        _ => return Vec::new(),
+    };
+    let logged_in = match s.login {
+        Some(_) => None,
+        None => super::login::for_path(addr, path, s).await,
+    };
+    let s = logged_in.as_ref().unwrap_or(s);
+    if path == CHANNELS {
+        ask(addr, s).await
+    } else {
+        ask_dahua(addr, s).await
+    }
+}
+
 /// The body of a `2xx` answer to `path`, or `None` (refused, missing, failed: said at debug).
 async fn body_of(addr: SocketAddr, path: &str, s: &HttpSettings) -> Option<String> {
     match fetch(addr, path, s).await {
