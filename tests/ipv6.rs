@@ -170,12 +170,30 @@ fn ipv6_only_camera_found_by_ws_discovery_on_ff02_c() {
     // address it publishes), so it must be a target for its answer to count.
     let r = lab.scan(&["fe80::/64%eth0", "fd00:cafe::22"]);
     eprintln!("scan took {:?}", started.elapsed());
-    let d = r.device("fe80::22");
-    assert!(
-        d.discovered_by.iter().any(|m| m == "onvif"),
-        "{:?}",
-        d.discovered_by
-    );
+    // One device: the link-local address answered WS-Discovery, the unique-local one mDNS (avahi
+    // answers from the address it publishes), and the neighbour table gives both the same MAC.
+    let both: Vec<_> = r
+        .devices
+        .iter()
+        .filter(|d| {
+            d.addresses
+                .iter()
+                .any(|a| a == "fe80::22" || a == "fd00:cafe::22")
+        })
+        .collect();
+    assert_eq!(both.len(), 1, "one device for the camera's two addresses");
+    let d = both[0];
+    let mut addresses = d.addresses.clone();
+    addresses.sort();
+    assert_eq!(addresses, ["fd00:cafe::22", "fe80::22"]);
+    assert_eq!(d.mac.as_deref(), Some("02:00:00:00:06:22"));
+    for m in ["onvif", "mdns"] {
+        assert!(
+            d.discovered_by.iter().any(|x| x == m),
+            "{m}: {:?}",
+            d.discovered_by
+        );
+    }
     assert_eq!(d.name.as_deref(), Some("Lab Camera"));
     assert!(d.is_camera);
     let onvif = d.onvif.as_ref().expect("the ProbeMatch");
@@ -184,18 +202,16 @@ fn ipv6_only_camera_found_by_ws_discovery_on_ff02_c() {
         ["http://[fe80::22%25eth0]:8000/onvif/device_service"]
     );
     assert_eq!(d.zone.as_deref(), Some("eth0"));
-    assert_eq!(d.streams[0].url, "rtsp://[fe80::22%25eth0]:554/live");
-    // mDNS over IPv6: the query went to [ff02::fb]:5353 on eth0 (the link of the zoned targets)
-    // and avahi's answer, from fd00:cafe::22, names the camera's host and services. (Not yet
-    // merged with fe80::22: the answer carries no link-local address and a TXT MAC that is not
-    // the wire's.)
-    let m = r.device("fd00:cafe::22");
     assert!(
-        m.discovered_by.iter().any(|x| x == "mdns"),
-        "mDNS over IPv6: {:?}",
-        m.discovered_by
+        d.streams
+            .iter()
+            .any(|s| s.url == "rtsp://[fe80::22%25eth0]:554/live"),
+        "{:?}",
+        d.streams.iter().map(|s| &s.url).collect::<Vec<_>>()
     );
-    assert_eq!(m.hostname.as_deref(), Some("axis-v6cam.local"), "{m:?}");
+    // mDNS over IPv6: the query went to [ff02::fb]:5353 on eth0 (the link of the zoned targets)
+    // and avahi's answer names the camera's host.
+    assert_eq!(d.hostname.as_deref(), Some("axis-v6cam.local"), "{d:?}");
     // The dual-stack camera runs no WS-Discovery: found by its echo answer only.
     let ds = r.device("fe80::21");
     assert!(!ds.discovered_by.iter().any(|m| m == "onvif"));

@@ -296,6 +296,39 @@ async fn ipv6_addresses<M: ScanMessage>(macs: Vec<(String, String)>, tx: mpsc::S
     }
 }
 
+/// The MACs of the scan's IPv6 targets, from the kernel's IPv6 neighbour table once the stages
+/// and probes are done (by then every target that answered was resolved by neighbour discovery,
+/// RFC 4861 §7.2): each target the table lists with a MAC is sent as an `Event::Host` with it, so
+/// the registry merges a host's addresses by MAC: an IPv6-only camera's link-local and
+/// unique-local addresses (one answering WS-Discovery, the other mDNS) are one device.
+pub async fn ipv6_macs<M: ScanMessage>(set: &TargetSet, tx: &mpsc::Sender<M>) {
+    if !set.ranges().iter().any(|r| r.v6) {
+        return;
+    }
+    let table = match crate::net::ndp::table().await {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::debug!("IPv6 neighbour table: {e}");
+            return;
+        }
+    };
+    for n in table {
+        let ip = IpAddr::V6(n.ip);
+        if !set.contains(ip) {
+            continue;
+        }
+        let ev = Event::Host {
+            ip,
+            method: DiscoveryMethod::Arp,
+            vendor: super::camera_macs::vendor(&n.mac).map(str::to_string),
+            mac: Some(n.mac),
+        };
+        if tx.send(ev.into()).await.is_err() {
+            return;
+        }
+    }
+}
+
 /// ARP on the on-link part of the targets: raw frames on each interface when the process may open
 /// packet sockets, else the unprivileged poke. Returns the addresses to port-probe (off-link
 /// targets plus on-link hosts that answered) and the live on-link hosts. The addresses to probe also

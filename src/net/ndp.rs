@@ -153,7 +153,7 @@ pub async fn neighbours(interface: &str, wait: Duration) -> io::Result<Vec<Found
         answered = answered.len(),
         "all-nodes echo on {interface}"
     );
-    let table = read_table(interface).await.unwrap_or_else(|e| {
+    let table = read_table(Some(interface)).await.unwrap_or_else(|e| {
         tracing::debug!("IPv6 neighbour table of {interface}: {e}");
         Vec::new()
     });
@@ -172,12 +172,23 @@ pub async fn neighbours(interface: &str, wait: Duration) -> io::Result<Vec<Found
         .collect())
 }
 
-/// `ip -6 neigh show dev IF`, parsed, with a deadline.
-async fn read_table(interface: &str) -> io::Result<Vec<Neighbour6>> {
+/// The whole IPv6 neighbour table (`ip -6 neigh show`, every interface), parsed, with a deadline:
+/// the MACs of the IPv6 hosts this machine has talked to.
+pub async fn table() -> io::Result<Vec<Neighbour6>> {
+    read_table(None).await
+}
+
+/// `ip -6 neigh show [dev IF]`, parsed, with a deadline.
+async fn read_table(interface: Option<&str>) -> io::Result<Vec<Neighbour6>> {
+    let mut args = vec!["-6", "neigh", "show"];
+    if let Some(i) = interface {
+        args.extend(["dev", i]);
+    }
+    let interface = interface.unwrap_or("every interface");
     let out = tokio::time::timeout(
         TABLE_TIMEOUT,
         tokio::process::Command::new("ip")
-            .args(["-6", "neigh", "show", "dev", interface])
+            .args(&args)
             .kill_on_drop(true)
             .output(),
     )
@@ -190,7 +201,7 @@ async fn read_table(interface: &str) -> io::Result<Vec<Neighbour6>> {
     })??;
     if !out.status.success() {
         return Err(io::Error::other(format!(
-            "`ip -6 neigh show dev {interface}` failed: {}",
+            "`ip -6 neigh show` ({interface}) failed: {}",
             String::from_utf8_lossy(&out.stderr).trim()
         )));
     }

@@ -77,6 +77,7 @@ pub async fn discover_and_probe(
         }
     }
     // The probes' queue closes when the last stage that may hand them targets (mDNS) ends.
+    let set = scope.set.clone();
     drop(scope);
     // Channel walks waiting at a gap are released when the stages that announce channel counts
     // finish or after ANNOUNCE_GRACE, whichever comes first: LAN devices answer within
@@ -102,6 +103,8 @@ pub async fn discover_and_probe(
         let _ = handle.await;
     }
     let _ = announcing.await;
+    // The IPv6 targets' MACs, now that neighbour discovery resolved every one that answered.
+    crate::discovery::arp::ipv6_macs(&set, &ev_tx).await;
     // After every stage's events: no discovery fact and no probe result can come any more.
     let _ = ev_tx.send(Msg::DiscoveryDone).await;
 }
