@@ -15,8 +15,9 @@
 //! Sources: Dahua, *Dahua HTTP API* (the "all CGIs" edition, V2.0 and later): "Config Manager"
 //! (`configManager.cgi?action=getConfig&name=<ConfigName>`, answers `table.<ConfigName>...=value`
 //! lines), "RemoteDevice" config, and "LogicDeviceManager" (`getCameraAll`, `getCameraState`:
-//! `uniqueChannels` are the NVR's logic channels counted from 0, `-1` asks all). The field names
-//! are also those open-source Dahua clients read from real recorders (`rroller/dahua`,
+//! `uniqueChannels` are the NVR's logic channels counted from 0, `-1` asks all); only the
+//! manual's catalogue was read, not those chapters' text. The field names are those open-source
+//! Dahua clients read from real recorders (`rroller/dahua`,
 //! `custom_components/dahua/dahua_utils.py`, `remote_device_model`: a DHI-NVR5464-16P-EI's and a
 //! Lorex N843A8's `uuid:System_CONFIG_NETCAMERA_INFO_<n>.DeviceType`). See
 //! `docs/design/protocols.md`, "Cameras behind an NVR".
