@@ -76,6 +76,95 @@ fn nvr_with_cameras(prefix: &'static str, cam_ns: &CameraNs) -> NsLab {
     lab
 }
 
+/// One scan of the lab NVR with its credential (recorded in `db` when given), checked for what
+/// both makers' tests require: exit 0, the password the NVR stores for a camera nowhere in the
+/// output, and no device on the NVR's private subnet.
+fn scan_nvr(lab: &NsLab, dir: &std::path::Path, db: Option<&std::path::Path>) -> NvrScan {
+    let creds = dir.join("creds.txt");
+    std::fs::write(&creds, "admin:s3cret\n").unwrap();
+    let mut cmd = lab.camscan();
+    if let Some(db) = db {
+        cmd.env_remove("CAMSCAN_NO_DB").env("CAMSCAN_DB", db);
+    }
+    let started = Instant::now();
+    let out = run(
+        cmd.args([
+            "scan",
+            "-f",
+            "json",
+            "-p",
+            "80,554",
+            "--credentials",
+            creds.to_str().unwrap(),
+        ]),
+        Duration::from_secs(60),
+    );
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        !text.contains("nvr-stored-secret"),
+        "the camera password the NVR stores is never kept"
+    );
+    let report: common::schema::Report = serde_json::from_str(&text).unwrap();
+    assert!(
+        report
+            .devices
+            .iter()
+            .all(|d| !d.ip.starts_with("198.19.254.")),
+        "no device on the NVR's private subnet: {:?}",
+        report.devices.iter().map(|d| &d.ip).collect::<Vec<_>>()
+    );
+    NvrScan { took, text, report }
+}
+
+/// What [`scan_nvr`] found.
+struct NvrScan {
+    took: Duration,
+    text: String,
+    report: common::schema::Report,
+}
+
+impl NvrScan {
+    /// The NVR (198.18.0.11).
+    fn nvr(&self) -> &common::schema::Device {
+        self.report
+            .devices
+            .iter()
+            .find(|d| d.ip == "198.18.0.11")
+            .unwrap_or_else(|| panic!("no NVR in {}", self.text))
+    }
+}
+
+/// Each channel as the NVR lists it: number, name, address, port, protocol, model, online.
+#[allow(clippy::type_complexity)]
+fn channel_rows(
+    nvr: &common::schema::Device,
+) -> Vec<(
+    u32,
+    Option<&str>,
+    Option<&str>,
+    Option<u16>,
+    Option<&str>,
+    Option<&str>,
+    Option<bool>,
+)> {
+    nvr.nvr_channels
+        .iter()
+        .map(|c| {
+            (
+                c.channel,
+                c.name.as_deref(),
+                c.address.as_deref(),
+                c.port,
+                c.protocol.as_deref(),
+                c.model.as_deref(),
+                c.online,
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn cameras_behind_an_nvr_are_listed_and_played_through_it() {
     // Dropped after the lab (whose servers, the cameras' among them, stop first).
@@ -110,62 +199,11 @@ fn cameras_behind_an_nvr_are_listed_and_played_through_it() {
     );
 
     let dir = tempfile::tempdir().unwrap();
-    let creds = dir.path().join("creds.txt");
-    std::fs::write(&creds, "admin:s3cret\n").unwrap();
     let db = dir.path().join("inventory.db");
-    let started = Instant::now();
-    let out = run(
-        lab.camscan()
-            .env_remove("CAMSCAN_NO_DB")
-            .env("CAMSCAN_DB", &db)
-            .args([
-                "scan",
-                "-f",
-                "json",
-                "-p",
-                "80,554",
-                "--credentials",
-                creds.to_str().unwrap(),
-            ]),
-        Duration::from_secs(60),
-    );
-    let took = started.elapsed();
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(0), "{err}");
-    let text = stdout(&out);
-    assert!(
-        !text.contains("nvr-stored-secret"),
-        "the camera password the NVR stores is never kept"
-    );
-    let report: common::schema::Report = serde_json::from_str(&text).unwrap();
-    assert!(
-        report
-            .devices
-            .iter()
-            .all(|d| !d.ip.starts_with("198.19.254.")),
-        "no device on the NVR's private subnet: {:?}",
-        report.devices.iter().map(|d| &d.ip).collect::<Vec<_>>()
-    );
-    let nvr = report
-        .devices
-        .iter()
-        .find(|d| d.ip == "198.18.0.11")
-        .unwrap_or_else(|| panic!("no NVR in {text}"));
-    let got: Vec<_> = nvr
-        .nvr_channels
-        .iter()
-        .map(|c| {
-            (
-                c.channel,
-                c.name.as_deref(),
-                c.address.as_deref(),
-                c.port,
-                c.protocol.as_deref(),
-                c.model.as_deref(),
-                c.online,
-            )
-        })
-        .collect();
+    let scan = scan_nvr(&lab, dir.path(), Some(&db));
+    let (took, text) = (scan.took, &scan.text);
+    let nvr = scan.nvr();
+    let got = channel_rows(nvr);
     assert_eq!(
         got,
         vec![
@@ -225,7 +263,7 @@ fn cameras_behind_an_nvr_are_listed_and_played_through_it() {
     assert!(!nvr.nvr_channels[2].verified, "channel 3 is not relayed");
     // CSV: the channels in one cell of each of the NVR's rows.
     let json = dir.path().join("report.json");
-    std::fs::write(&json, &text).unwrap();
+    std::fs::write(&json, text).unwrap();
     let csv = run(
         common::camscan().args(["convert", json.to_str().unwrap(), "-f", "csv"]),
         Duration::from_secs(20),
@@ -261,7 +299,7 @@ fn cameras_behind_an_nvr_are_listed_and_played_through_it() {
             "-p",
             "80,554",
             "--credentials",
-            creds.to_str().unwrap(),
+            dir.path().join("creds.txt").to_str().unwrap(),
         ]),
         Duration::from_secs(60),
     );
@@ -321,58 +359,10 @@ fn cameras_behind_a_dahua_nvr_are_listed_and_played_through_it() {
     );
 
     let dir = tempfile::tempdir().unwrap();
-    let creds = dir.path().join("creds.txt");
-    std::fs::write(&creds, "admin:s3cret\n").unwrap();
-    let started = Instant::now();
-    let out = run(
-        lab.camscan().args([
-            "scan",
-            "-f",
-            "json",
-            "-p",
-            "80,554",
-            "--credentials",
-            creds.to_str().unwrap(),
-        ]),
-        Duration::from_secs(60),
-    );
-    let took = started.elapsed();
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(0), "{err}");
-    let text = stdout(&out);
-    assert!(
-        !text.contains("nvr-stored-secret"),
-        "the camera password the NVR stores is never kept"
-    );
-    let report: common::schema::Report = serde_json::from_str(&text).unwrap();
-    assert!(
-        report
-            .devices
-            .iter()
-            .all(|d| !d.ip.starts_with("198.19.254.")),
-        "no device on the NVR's private subnet: {:?}",
-        report.devices.iter().map(|d| &d.ip).collect::<Vec<_>>()
-    );
-    let nvr = report
-        .devices
-        .iter()
-        .find(|d| d.ip == "198.18.0.11")
-        .unwrap_or_else(|| panic!("no NVR in {text}"));
-    let got: Vec<_> = nvr
-        .nvr_channels
-        .iter()
-        .map(|c| {
-            (
-                c.channel,
-                c.name.as_deref(),
-                c.address.as_deref(),
-                c.port,
-                c.protocol.as_deref(),
-                c.model.as_deref(),
-                c.online,
-            )
-        })
-        .collect();
+    let scan = scan_nvr(&lab, dir.path(), None);
+    let (took, text) = (scan.took, &scan.text);
+    let nvr = scan.nvr();
+    let got = channel_rows(nvr);
     // Slot 3 of the table is unused (`Enable=false`): not listed, and the next one is channel 4.
     assert_eq!(
         got,
