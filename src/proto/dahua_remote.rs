@@ -201,15 +201,9 @@ fn boolean(v: &str) -> Option<bool> {
     }
 }
 
-/// Device text: control characters dropped, trimmed, clipped; `None` when empty.
+/// A field's text as kept ([`super::device_text`], at most [`MAX_FIELD`] characters).
 fn clean(text: &str) -> Option<String> {
-    let s: String = text
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(MAX_FIELD)
-        .collect();
-    let s = s.trim();
-    (!s.is_empty()).then(|| s.to_string())
+    super::device_text(text, MAX_FIELD)
 }
 
 #[cfg(test)]

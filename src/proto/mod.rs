@@ -58,3 +58,11 @@ pub mod whep;
 pub mod wsd;
 pub mod x509;
 pub mod xml;
+
+/// Text a device sent, as a field keeps it: control characters dropped, at most `max` characters,
+/// trimmed; `None` when nothing is left.
+pub(crate) fn device_text(text: &str, max: usize) -> Option<String> {
+    let s: String = text.chars().filter(|c| !c.is_control()).take(max).collect();
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_string())
+}
