@@ -163,14 +163,16 @@ impl Store {
         };
         let events =
             events::list(&self.conn, Some(id), &EventQuery::default()).map_err(|e| self.err(e))?;
-        let capabilities = super::reports::field(&self.conn, id, "capabilities")
-            .map_err(|e| self.err(e))?
-            .filter(|c: &crate::model::Capabilities| !c.is_empty());
-        let misaddressed =
-            super::reports::field(&self.conn, id, "misaddressed").map_err(|e| self.err(e))?;
-        let nvr_channels = super::reports::field(&self.conn, id, "nvr_channels")
-            .map_err(|e| self.err(e))?
-            .unwrap_or_default();
+        // What only the newest description holds: read once.
+        let described = super::reports::device(&self.conn, id).map_err(|e| self.err(e))?;
+        let (capabilities, misaddressed, nvr_channels) = match described {
+            Some(d) => (
+                Some(d.capabilities).filter(|c| !c.is_empty()),
+                d.misaddressed,
+                d.nvr_channels,
+            ),
+            None => (None, None, Vec::new()),
+        };
         // Main stream first, the others in the same order (stable).
         let mut streams = d.streams;
         let ranked: Vec<crate::model::Stream> =

@@ -76,9 +76,9 @@ pub(crate) fn device(conn: &Conn, id: i64) -> super::db::Result<Option<Device>> 
     Ok(json.and_then(|j| parse(id, &j)))
 }
 
-/// Field `name` of the stored description of device `id` (its `capabilities`, its `misaddressed`),
-/// when it has one; a description without the field (written before camscan knew it) reads as
-/// nothing learned.
+/// Field `name` of the stored description of device `id` (its `capabilities`), when it has one;
+/// a description without the field (written before camscan knew it) reads as nothing learned, not
+/// as an empty value.
 pub(crate) fn field<T: serde::de::DeserializeOwned>(
     conn: &Conn,
     id: i64,
