@@ -84,7 +84,8 @@ pub struct Prober {
     stats: Arc<ProbeStats>,
     pool: Arc<Semaphore>,
     stripes: Arc<Vec<Semaphore>>,
-    pace: tokio::sync::Mutex<pace::Pace>,
+    /// Held only for the arithmetic of one token (never across an await).
+    pace: std::sync::Mutex<pace::Pace>,
     /// The origin of the pace's clock.
     started: tokio::time::Instant,
 }
@@ -105,7 +106,7 @@ impl Prober {
                     .map(|_| Semaphore::new(settings.per_host))
                     .collect(),
             ),
-            pace: tokio::sync::Mutex::new(pace::Pace::new(settings.max_rate, Duration::ZERO)),
+            pace: std::sync::Mutex::new(pace::Pace::new(settings.max_rate, Duration::ZERO)),
             started: tokio::time::Instant::now(),
         }
     }
@@ -134,7 +135,11 @@ impl Prober {
                     return;
                 };
                 // The global rate: one token a connect (batches added at once share the bucket).
-                let wait = self.pace.lock().await.take(self.started.elapsed());
+                let wait = self
+                    .pace
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .take(self.started.elapsed());
                 if let Some(wait) = wait {
                     tokio::time::sleep(wait).await;
                 }
