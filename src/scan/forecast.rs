@@ -289,6 +289,18 @@ mod tests {
         p: ProbeSettings,
         raw: Option<bool>,
     ) -> Plan {
+        make_on(targets, methods, ports, p, raw, &[])
+    }
+
+    /// [`make`], with the interfaces of zoned link-local targets.
+    fn make_on(
+        targets: &[&str],
+        methods: &[DiscoveryMethod],
+        ports: &[u16],
+        p: ProbeSettings,
+        raw: Option<bool>,
+        v6_links: &[u32],
+    ) -> Plan {
         let locals = [net("lo", "127.0.0.1", 8), net("eth0", "198.18.0.1", 24)];
         let s = set(targets);
         let links = Links::of(&locals, &s);
@@ -302,8 +314,16 @@ mod tests {
             discovery_wait: Duration::from_millis(1500),
             raw,
             host: Vec::new(),
-            v6_links: &[],
+            v6_links,
         })
+    }
+
+    /// Each method's name and whether it runs, in the plan's order.
+    fn runs(p: &Plan) -> Vec<(&str, bool)> {
+        p.discovery
+            .iter()
+            .map(|d| (d.method.name(), d.runs))
+            .collect()
     }
 
     use DiscoveryMethod::{Arp, Onvif, Port, Ssdp};
@@ -324,13 +344,8 @@ mod tests {
         assert_eq!(p.ranges[0].first, "198.18.0.1");
         assert_eq!(p.ranges[0].last, "198.18.0.254");
         assert_eq!(p.ranges[0].interface.as_deref(), Some("eth0"));
-        let runs: Vec<(&str, bool)> = p
-            .discovery
-            .iter()
-            .map(|d| (d.method.name(), d.runs))
-            .collect();
         assert_eq!(
-            runs,
+            runs(&p),
             [
                 ("arp", true),
                 ("onvif", true),
@@ -511,28 +526,16 @@ mod tests {
 
     #[test]
     fn zoned_link_local_targets_run_onvif_and_mdns_over_ipv6() {
-        let locals = [net("lo", "127.0.0.1", 8), net("eth0", "198.18.0.1", 24)];
-        let s = set(&["fe80::21"]);
-        let links = Links::of(&locals, &s);
-        let p = plan(&Inputs {
-            set: &s,
-            locals: &locals,
-            links: &links,
-            methods: &[Port, Arp, Onvif, Ssdp, DiscoveryMethod::Mdns],
-            ports: &[554],
-            probe: &probe(64, 1000),
-            discovery_wait: Duration::from_millis(1500),
-            raw: Some(true),
-            host: Vec::new(),
-            v6_links: &[2],
-        });
-        let runs: Vec<(&str, bool)> = p
-            .discovery
-            .iter()
-            .map(|d| (d.method.name(), d.runs))
-            .collect();
+        let p = make_on(
+            &["fe80::21"],
+            &[Port, Arp, Onvif, Ssdp, DiscoveryMethod::Mdns],
+            &[554],
+            probe(64, 1000),
+            Some(true),
+            &[2],
+        );
         assert_eq!(
-            runs,
+            runs(&p),
             [
                 ("arp", false),
                 ("onvif", true),
