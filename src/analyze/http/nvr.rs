@@ -55,9 +55,10 @@ pub async fn of_port(
     vendor: Option<crate::knowledge::VendorId>,
 ) -> Vec<NvrChannel> {
     use crate::knowledge::vendors::{DAHUA, HIKVISION};
-    let path = match vendor {
-        Some(v) if v == HIKVISION => CHANNELS,
-        Some(v) if v == DAHUA => REMOTE_DEVICE,
+    // Which maker's API, and its first path (the one a login is tried on).
+    let (hikvision, path) = match vendor {
+        Some(v) if v == HIKVISION => (true, CHANNELS),
+        Some(v) if v == DAHUA => (false, REMOTE_DEVICE),
         _ => return Vec::new(),
     };
     let logged_in = match s.login {
@@ -65,7 +66,7 @@ pub async fn of_port(
         None => super::login::for_path(addr, path, s).await,
     };
     let s = logged_in.as_ref().unwrap_or(s);
-    if path == CHANNELS {
+    if hikvision {
         ask(addr, s).await
     } else {
         ask_dahua(addr, s).await
