@@ -65,6 +65,26 @@ fn camscan(lab: &NsLab) -> Command {
     cmd
 }
 
+/// A scan of the lab's subnet with `--reach-misaddressed` (ARP, SADP and the probes of port 554),
+/// its discovery window `wait`.
+fn reaching(lab: &NsLab, wait: &str) -> Command {
+    let mut cmd = camscan(lab);
+    cmd.args([
+        "scan",
+        "198.18.0.0/24",
+        "-f",
+        "json",
+        "-p",
+        "554",
+        "--discovery",
+        "arp,sadp,ports",
+        "--discovery-wait",
+        wait,
+        "--reach-misaddressed",
+    ]);
+    cmd
+}
+
 fn responder(name: &str) -> String {
     common::root_dir()
         .join("tests/lab/responders")
@@ -326,22 +346,7 @@ fn reach_misaddressed_scans_the_camera_and_takes_its_address_away() {
     rtsp_on_camera(&mut lab, dir.path());
     camera(&mut lab);
     let started = Instant::now();
-    let out = common::run(
-        camscan(&lab).args([
-            "scan",
-            "198.18.0.0/24",
-            "-f",
-            "json",
-            "-p",
-            "554",
-            "--discovery",
-            "arp,sadp,ports",
-            "--discovery-wait",
-            "1s",
-            "--reach-misaddressed",
-        ]),
-        Duration::from_secs(60),
-    );
+    let out = common::run(&mut reaching(&lab, "1s"), Duration::from_secs(60));
     eprintln!(
         "scan with --reach-misaddressed took {:?}",
         started.elapsed()
@@ -393,20 +398,8 @@ fn the_temporary_address_goes_on_ctrl_c_and_on_kill_9() {
     let mut lab = lab("csmc", "198.19.1.64", "198.19.1.1");
     camera(&mut lab);
     let scan = |lab: &NsLab| {
-        Running::start(camscan(lab).args([
-            "scan",
-            "198.18.0.0/24",
-            "-f",
-            "json",
-            "-p",
-            "554",
-            "--discovery",
-            "arp,sadp,ports",
-            // Long enough that the signal comes while the address is in use.
-            "--discovery-wait",
-            "20s",
-            "--reach-misaddressed",
-        ]))
+        // Long enough that the signal comes while the address is in use.
+        Running::start(&mut reaching(lab, "20s"))
     };
     let with = ["198.18.0.1/24", "198.19.1.253/24"];
     for signal in ["INT", "KILL"] {
@@ -445,22 +438,7 @@ fn the_temporary_address_goes_on_ctrl_c_and_on_kill_9() {
     // An address of the scanner's that was there before (a host address, no subnet: the camera
     // stays misaddressed) is not camscan's: only the one it added goes.
     lab.ip("scan", &["addr", "add", "198.19.1.253/32", "dev", "eth0"]);
-    let out = common::run(
-        camscan(&lab).args([
-            "scan",
-            "198.18.0.0/24",
-            "-f",
-            "json",
-            "-p",
-            "554",
-            "--discovery",
-            "arp,sadp,ports",
-            "--discovery-wait",
-            "1s",
-            "--reach-misaddressed",
-        ]),
-        Duration::from_secs(60),
-    );
+    let out = common::run(&mut reaching(&lab, "1s"), Duration::from_secs(60));
     let err = common::stderr(&out);
     assert!(err.contains(ADDED), "{err}");
     assert_eq!(
