@@ -658,8 +658,9 @@ pub struct FindArgs {
     /// With no targets, scan only this interface's subnets.
     #[arg(long, value_name = "NAME", env = "CAMSCAN_INTERFACE")]
     pub interface: Option<String>,
-    /// How long WS-Discovery, SSDP and the vendor protocols listen for answers (they run side by
-    /// side) [default: 1500ms].
+    /// How long WS-Discovery, SSDP, mDNS and the vendor protocols listen for answers (side by
+    /// side), counted from the scan's start; each listens at least its protocol's answer time
+    /// (1-1.2 s) [default: 1500ms].
     #[arg(long, value_name = "DURATION", env = "CAMSCAN_DISCOVERY_WAIT")]
     pub discovery_wait: Option<String>,
     /// Discovery methods, comma-separated [default: all of them].

@@ -83,6 +83,9 @@ pub async fn sweep(
 pub const RAW_FIRST_WAIT: Duration = Duration::from_millis(150);
 /// Wait after the second raw pass.
 pub const RAW_WAIT: Duration = Duration::from_millis(350);
+/// How long the passive ARP listener goes on after the sweep at least (when `--discovery-wait` is
+/// shorter than the sweep and this).
+const LISTEN_AFTER_SWEEP: Duration = Duration::from_millis(1000);
 /// MACs kept per address that answered ARP (the first is the device's; the others conflict).
 const MAX_MACS: usize = 4;
 /// Frames sent back to back before the sender yields to the receiver, so replies are read while a
@@ -218,10 +221,14 @@ pub(super) async fn start<M: ScanMessage>(scope: &mut Scope<M>) -> Vec<JoinHandl
         scope.probes.hand(scope.set.clone());
         return Vec::new();
     }
-    // The passive listeners start before the sweep, so they hear it too, and listen on for the
-    // discovery window after it (the sweep takes about RAW_FIRST_WAIT + RAW_WAIT).
+    // The passive listeners start before the sweep, so they hear it too, and listen for the
+    // discovery window from the scan's start (now), at least the sweep (about RAW_FIRST_WAIT +
+    // RAW_WAIT) and a second after it, when a camera that answered it may still ask for its
+    // gateway.
     let sight = super::misaddressed::Sight::of(scope);
-    let listen_for = RAW_FIRST_WAIT + RAW_WAIT + scope.wait;
+    let listen_for = scope
+        .wait
+        .max(RAW_FIRST_WAIT + RAW_WAIT + LISTEN_AFTER_SWEEP);
     let mut tasks: Vec<JoinHandle<()>> = scope
         .links
         .arp

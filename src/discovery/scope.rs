@@ -6,6 +6,7 @@
 //! dependencies between the files of `discovery/` only point one way.
 
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -15,6 +16,7 @@ use super::targets::TargetSet;
 use crate::analyze::context::ScanContext;
 use crate::analyze::identity::Identities;
 use crate::model::DiscoveryMethod;
+use crate::probe::ledger::Ledger;
 use crate::registry::Event;
 
 /// The message type of the scan's event channel: registry events are one kind of it (the scan's
@@ -62,23 +64,44 @@ impl From<TargetSet> for Batch {
 /// The port probes' queue as discovery feeds it: targets go there as soon as a stage knows them.
 /// Closed (what is handed is dropped) when the scan does not probe ports.
 #[derive(Debug, Clone, Default)]
-pub struct Probes(Option<mpsc::UnboundedSender<Batch>>);
+pub struct Probes {
+    queue: Option<mpsc::UnboundedSender<Batch>>,
+    /// Where what is handed is written before it is queued, with the scan's port count, so the
+    /// collector knows an address's probes are still to come ([`crate::probe::ledger`]).
+    ledger: Option<(Arc<Ledger>, usize)>,
+}
 
 impl Probes {
     /// The probes that read `batches`; `None`: the scan does not probe ports.
     pub fn new(batches: Option<mpsc::UnboundedSender<Batch>>) -> Self {
-        Probes(batches)
+        Probes {
+            queue: batches,
+            ledger: None,
+        }
+    }
+
+    /// Write each batch in `ledger` as it is handed (`ports`: the scan's port count).
+    pub fn with_ledger(mut self, ledger: Arc<Ledger>, ports: usize) -> Self {
+        self.ledger = Some((ledger, ports));
+        self
     }
 
     /// Whether the scan probes ports at all.
     pub fn open(&self) -> bool {
-        self.0.is_some()
+        self.queue.is_some()
     }
 
     /// Hand targets to the probes.
     pub fn hand(&self, batch: impl Into<Batch>) {
-        if let Some(tx) = &self.0 {
-            let _ = tx.send(batch.into());
+        if let Some(tx) = &self.queue {
+            let batch = batch.into();
+            if let Some((ledger, ports)) = &self.ledger {
+                ledger.expect(
+                    &batch.targets,
+                    batch.ports.as_ref().map_or(*ports, Vec::len),
+                );
+            }
+            let _ = tx.send(batch);
         }
     }
 
@@ -106,8 +129,11 @@ pub struct Scope<M> {
     pub ports: Vec<u16>,
     /// The TCP connect deadline (`--connect-timeout`).
     pub connect_timeout: Duration,
-    /// How long the multicast and broadcast methods listen (`--discovery-wait`).
+    /// How long the multicast and broadcast methods listen (`--discovery-wait`), counted from
+    /// `started`: see [`Scope::window`].
     pub wait: Duration,
+    /// When the scan started (before ARP's sweep).
+    pub started: tokio::time::Instant,
     /// The context every analyser of the scan shares (deadlines, logins, the identity board,
     /// announced channel counts, stream hints).
     pub ctx: ScanContext,
@@ -123,5 +149,15 @@ impl<M> Scope<M> {
     /// Whether the scan chose `method`.
     pub fn chose(&self, method: DiscoveryMethod) -> bool {
         self.methods.contains(&method)
+    }
+
+    /// How long a method starting now listens: until `--discovery-wait` after the scan's start (the
+    /// ARP sweep before it is not added on top), but at least `floor`, the time its own protocol
+    /// gives answers to come back (each method names it and its source), and never longer than
+    /// `--discovery-wait` itself.
+    pub fn window(&self, floor: Duration) -> Duration {
+        let left =
+            (self.started + self.wait).saturating_duration_since(tokio::time::Instant::now());
+        left.max(floor.min(self.wait))
     }
 }

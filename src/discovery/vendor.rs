@@ -37,6 +37,11 @@ use crate::registry::Event;
 
 /// Largest datagram read.
 const MAX_DATAGRAM: usize = 64 * 1024;
+/// The shortest window the vendor protocols are given when the scan's window (counted from the
+/// scan's start) has less left once ARP's sweep is done: their devices answer at once (the
+/// captures in `docs/design/protocols.md` show replies within milliseconds of the query); one
+/// second leaves room for a busy device and a slow link.
+const WINDOW_FLOOR: Duration = Duration::from_millis(1000);
 
 /// One protocol's query.
 #[derive(Debug, Clone)]
@@ -158,7 +163,7 @@ pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
                 scope.alive.clone(),
                 (scope.probed.clone(), Sight::of(scope)),
                 scope.ctx.announcements.clone(),
-                scope.wait,
+                scope.window(WINDOW_FLOOR),
                 scope.events.clone(),
             ))
         })

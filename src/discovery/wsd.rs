@@ -49,6 +49,11 @@ pub const MULTICAST_V6: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0xc);
 /// half the window is still ahead of it (a responder waits up to 500 ms before answering,
 /// python-ws-discovery `daemon.py` APP_MAX_DELAY), so the window itself never grows.
 const MULTICAST_ROUNDS_MS: [u64; 4] = [0, 100, 300, 700];
+/// The shortest window WS-Discovery is given when the scan's window (`--discovery-wait`, counted
+/// from the scan's start) has less left once ARP's sweep is done: the first rounds and the answers
+/// a responder may hold back for up to 500 ms (python-ws-discovery `daemon.py` APP_MAX_DELAY) to
+/// the round at 300 ms, with 400 ms to spare. The schedule fits its rounds to the window.
+pub const WINDOW_FLOOR: Duration = Duration::from_millis(1200);
 /// The compact unicast Probes go out twice, 100 ms apart (python-ws-discovery's
 /// UNICAST_UDP_REPEAT is 2).
 const UNICAST_REPEAT_MS: u64 = 100;
@@ -367,7 +372,7 @@ pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
         tasks.push(tokio::spawn(super::misaddressed::listen_hello(
             scope.links.multicast.clone(),
             super::misaddressed::Sight::of(scope),
-            scope.wait,
+            scope.window(WINDOW_FLOOR),
             scope.events.clone(),
         )));
     }
@@ -377,7 +382,7 @@ pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
         scope.alive.clone(),
         scope.probed.clone(),
         scope.ctx.clone(),
-        scope.wait,
+        scope.window(WINDOW_FLOOR),
         scope.events.clone(),
     )));
     tasks

@@ -8,6 +8,7 @@
 //! cap, which only makes the scan gentler). A token bucket ([`pace`]) holds the connects to
 //! `--max-rate` a second, taken after both permits, right before the connect is spawned.
 
+pub mod ledger;
 pub mod pace;
 
 use std::net::{IpAddr, SocketAddr};
@@ -66,6 +67,15 @@ pub struct OpenPort {
     pub addr: SocketAddr,
 }
 
+/// What the probes tell the dispatcher, in order: each open port as it is found, and, with a
+/// [`ledger::Ledger`], each address whose connects are all done, sent behind its open ports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProbeNews {
+    Open(OpenPort),
+    /// Every connect to this address handed so far has finished (its open ports were sent first).
+    HostDone(IpAddr),
+}
+
 fn stripe(ip: &IpAddr) -> usize {
     let n: u128 = match ip {
         IpAddr::V4(v) => u32::from(*v) as u128,
@@ -80,7 +90,9 @@ fn stripe(ip: &IpAddr) -> usize {
 /// handed to it (the off-link targets at once, each on-link host as it answers ARP).
 pub struct Prober {
     settings: ProbeSettings,
-    open_tx: mpsc::Sender<OpenPort>,
+    open_tx: mpsc::Sender<ProbeNews>,
+    /// Counts each address's connects down (`None`: nobody asks).
+    ledger: Option<Arc<ledger::Ledger>>,
     stats: Arc<ProbeStats>,
     pool: Arc<Semaphore>,
     stripes: Arc<Vec<Semaphore>>,
@@ -93,12 +105,13 @@ pub struct Prober {
 impl Prober {
     pub fn new(
         settings: &ProbeSettings,
-        open_tx: mpsc::Sender<OpenPort>,
+        open_tx: mpsc::Sender<ProbeNews>,
         stats: Arc<ProbeStats>,
     ) -> Self {
         Prober {
             settings: settings.clone(),
             open_tx,
+            ledger: None,
             stats,
             pool: Arc::new(Semaphore::new(settings.concurrency)),
             stripes: Arc::new(
@@ -109,6 +122,13 @@ impl Prober {
             pace: std::sync::Mutex::new(pace::Pace::new(settings.max_rate, Duration::ZERO)),
             started: tokio::time::Instant::now(),
         }
+    }
+
+    /// Count each address's connects down in `ledger` (whoever hands targets writes them there)
+    /// and send [`ProbeNews::HostDone`] after an address's last one.
+    pub fn with_ledger(mut self, ledger: Arc<ledger::Ledger>) -> Self {
+        self.ledger = Some(ledger);
+        self
     }
 
     /// Start a probe of every (port, host) pair of `targets`, port-major; each open port goes to
@@ -148,6 +168,7 @@ impl Prober {
                 let stats = self.stats.clone();
                 let stripes = self.stripes.clone();
                 let settings = self.settings.clone();
+                let ledger = self.ledger.clone();
                 tokio::spawn(async move {
                     let n = stats.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
                     stats.peak_in_flight.fetch_max(n, Ordering::Relaxed);
@@ -157,7 +178,12 @@ impl Prober {
                     stripes[s].add_permits(1);
                     drop(permit);
                     if open {
-                        let _ = tx.send(OpenPort { addr }).await;
+                        let _ = tx.send(ProbeNews::Open(OpenPort { addr })).await;
+                    }
+                    // After this connect's open port, on the same channel: whoever reads it has
+                    // seen every open port of the address when it reads that the address is done.
+                    if ledger.is_some_and(|l| l.finish_one(ip)) {
+                        let _ = tx.send(ProbeNews::HostDone(ip)).await;
                     }
                 });
             }
@@ -180,7 +206,7 @@ pub async fn run(
     targets: &TargetSet,
     ports: &[u16],
     settings: &ProbeSettings,
-    open_tx: mpsc::Sender<OpenPort>,
+    open_tx: mpsc::Sender<ProbeNews>,
     stats: Arc<ProbeStats>,
 ) {
     let prober = Prober::new(settings, open_tx, stats);
@@ -263,13 +289,30 @@ mod tests {
             max_rate: 0,
         };
         let st = stats.clone();
-        let run = tokio::spawn(async move { run(&t, &ports, &settings, tx, st).await });
-        let mut open = Vec::new();
-        while let Some(o) = rx.recv().await {
-            open.push(o.addr);
+        let book = Arc::new(ledger::Ledger::default());
+        book.expect(&t, ports.len());
+        let counted = book.clone();
+        let run = tokio::spawn(async move {
+            let prober = Prober::new(&settings, tx, st).with_ledger(counted);
+            prober.add(&t, &ports).await;
+            prober.finish().await;
+        });
+        let (mut open, mut done) = (Vec::new(), Vec::new());
+        while let Some(news) = rx.recv().await {
+            match news {
+                ProbeNews::Open(o) => {
+                    assert!(!done.contains(&o.addr.ip()), "{o:?} after its host's end");
+                    open.push(o.addr)
+                }
+                ProbeNews::HostDone(ip) => done.push(ip),
+            }
         }
         run.await.unwrap();
         assert_eq!(open, [SocketAddr::from(([127, 0, 0, 1], port))]);
+        done.sort();
+        let all: Vec<IpAddr> = targets(&["127.0.0.0/27"]).iter().collect();
+        assert_eq!(done, all, "each address once, when its last port is done");
+        assert!(all.iter().all(|ip| book.settled(*ip, 1)));
         assert_eq!(ProbeStats::get(&stats.total), 30 * 11);
         assert_eq!(ProbeStats::get(&stats.done), 30 * 11);
         assert_eq!(ProbeStats::get(&stats.open), 1);

@@ -14,6 +14,7 @@ use super::Msg;
 use crate::error::exit;
 use crate::model::Device;
 use crate::probe::ProbeStats;
+use crate::probe::ledger::Ledger;
 use crate::registry::{Event, Registry};
 
 /// What the collector keeps beside the registry: when devices are final, for the NDJSON stream
@@ -45,6 +46,7 @@ struct Namer {
 struct Timings {
     ports: HashMap<IpAddr, Vec<crate::timing::PortTiming>>,
     discovery_done_ms: Option<u64>,
+    stages_closed_ms: Option<u64>,
     dispatched_ms: Option<u64>,
 }
 
@@ -82,24 +84,47 @@ impl Collector<'_> {
                 if let Event::PortOpen { ip, .. } = &ev {
                     f.port_open(*ip);
                 }
+                if self.timings.is_some() {
+                    f.evidence_ms.insert(ev.ip(), crate::timing::now_ms());
+                }
                 registry.apply(ev);
             }
             Msg::Analysed(ip, timing) => {
                 f.analysed(ip);
+                if self.timings.is_some() {
+                    f.evidence_ms.insert(ip, crate::timing::now_ms());
+                }
                 if let (Some(t), Some(port)) = (self.timings.as_mut(), timing) {
                     tracing::debug!(target: crate::timing::TARGET, %ip, port = port.port,
                         end_ms = port.end_ms, "timing: port {ip}:{}", port.breakdown());
                     t.ports.entry(ip).or_default().push(port);
                 }
             }
+            Msg::HostProbed(ip) => {
+                f.host_probed(ip);
+                if self.timings.is_some() {
+                    f.evidence_ms.insert(ip, crate::timing::now_ms());
+                }
+            }
+            Msg::StageClosed => {
+                f.stages_closed += 1;
+                f.look_at_all = true;
+                if let Some(t) = self.timings.as_mut()
+                    && f.stages_closed == crate::discovery::STAGES.len()
+                {
+                    t.stages_closed_ms = Some(crate::timing::now_ms());
+                }
+            }
             Msg::PortsDispatched => {
                 f.ports_dispatched = true;
+                f.look_at_all = true;
                 if let Some(t) = self.timings.as_mut() {
                     t.dispatched_ms = Some(crate::timing::now_ms());
                 }
             }
             Msg::DiscoveryDone => {
                 f.discovery_done = true;
+                f.look_at_all = true;
                 if let Some(t) = self.timings.as_mut() {
                     t.discovery_done_ms = Some(crate::timing::now_ms());
                 }
@@ -111,13 +136,23 @@ impl Collector<'_> {
                 let taken: Vec<_> = group.iter().filter_map(|ip| t.ports.remove(ip)).collect();
                 let ports: Vec<_> = taken.iter().flatten().collect();
                 let analysed_ms = ports.iter().map(|p| p.end_ms).max().unwrap_or(0);
+                // The last of its own evidence: analyses, name, probes (what it waited for after
+                // that was the discovery stages, or other addresses of the run).
+                let evidence_ms = group
+                    .iter()
+                    .filter_map(|ip| self.finality.evidence_ms.get(ip).copied())
+                    .max()
+                    .unwrap_or(0)
+                    .max(analysed_ms);
                 tracing::debug!(
                     target: crate::timing::TARGET,
                     ip = %group[0],
                     addresses = group.len(),
                     final_ms = crate::timing::now_ms(),
                     analysed_ms,
+                    evidence_ms,
                     discovery_done_ms = t.discovery_done_ms.unwrap_or(0),
+                    stages_closed_ms = t.stages_closed_ms.unwrap_or(0),
                     dispatched_ms = t.dispatched_ms.unwrap_or(0),
                     "timing: device {}: {}",
                     group[0],
@@ -137,23 +172,47 @@ impl Collector<'_> {
 /// Decides when a device is final: when no event can change it any more (docs/reference/formats.md, "NDJSON output").
 ///
 /// Events about an address come from discovery (ARP, WS-Discovery and the ONVIF device API, SSDP,
-/// SADP, DHIP), from the probes (`PortOpen`, sent when an open port is handed to analysis) and from
-/// each port's analysis. So once discovery has finished and every open port has been handed out, an
-/// address is final when the analyses of all its ports have finished. What merges addresses into
-/// one device (MAC, serial, ONVIF endpoint, UPnP UDN) comes only from discovery, so from then on the
-/// merging is fixed, and a device is final when all of its addresses are.
+/// mDNS, SADP, DHIP), from the probes (`PortOpen`, sent when an open port is handed to analysis)
+/// and from each port's analysis. So an address is final once every discovery stage has closed
+/// (each sends [`Msg::StageClosed`] after its last event), its own probes are done (the probes'
+/// [`Ledger`] and [`Msg::HostProbed`], which comes behind its `PortOpen`s) and the analyses of all
+/// its ports have finished. It does not wait for the probes of other addresses (a firewalled
+/// host's connect timeouts, the rest of a large range). What merges addresses into one device (MAC,
+/// serial, ONVIF endpoint, UPnP UDN) comes from discovery, so once the stages have closed the
+/// merging is fixed (the groups are read again if an address appears later), and a device is final
+/// when all of its addresses are.
+///
+/// Two cases wait for the end of everything ([`Msg::DiscoveryDone`]) as before: a scan with IPv6
+/// targets (their MACs are read from the neighbour table after every stage and probe), and one
+/// that handed the probes more addresses than the ledger counts one by one (then no address's
+/// probes are known to be done before all are: [`Msg::PortsDispatched`]).
 #[derive(Debug, Default)]
 pub struct Finality {
     /// Port analyses handed out and not yet finished, per address.
     running: HashMap<IpAddr, usize>,
     discovery_done: bool,
     ports_dispatched: bool,
-    /// Which addresses make one device, taken from the registry once discovery and dispatch are done.
+    /// Discovery stages that have closed.
+    stages_closed: usize,
+    /// The probes' ledger (`None`: each address waits for the end of all probes).
+    ledger: Option<Arc<Ledger>>,
+    /// How many [`Msg::HostProbed`] each address has had.
+    probed: HashMap<IpAddr, u32>,
+    /// The scan has IPv6 targets: every device waits for [`Msg::DiscoveryDone`].
+    wait_for_all: bool,
+    /// Which addresses make one device, taken from the registry once the stages have closed
+    /// (read again when the registry gains an address).
     groups: Option<Groups>,
-    /// Addresses whose last running analysis finished since the last look.
+    /// Addresses whose last running analysis or whose probes finished since the last look.
     idle: Vec<IpAddr>,
-    /// Devices already final, by first address.
+    /// Addresses of the devices already final.
     written: HashSet<IpAddr>,
+    /// Something that holds every device changed (the probes or a stage ended): look at all.
+    look_at_all: bool,
+    /// When each address's own evidence last came in (an event about it, the end of one of its
+    /// analyses or of its name, its probes done), in ms since the scan started: the timing log's
+    /// `evidence_ms` (kept only when that log is on).
+    evidence_ms: HashMap<IpAddr, u64>,
 }
 
 /// Each device's addresses (its own first), and the device of each address.
@@ -161,9 +220,17 @@ pub struct Finality {
 struct Groups {
     list: Vec<Vec<IpAddr>>,
     of: HashMap<IpAddr, usize>,
+    /// The registry's size when read.
+    size: usize,
 }
 
 impl Finality {
+    /// Know each address's probes by `ledger`; `wait_for_all`: the scan has IPv6 targets.
+    pub fn watch_probes(&mut self, ledger: Arc<Ledger>, wait_for_all: bool) {
+        self.ledger = Some(ledger);
+        self.wait_for_all = wait_for_all;
+    }
+
     fn port_open(&mut self, ip: IpAddr) {
         *self.running.entry(ip).or_default() += 1;
     }
@@ -177,22 +244,52 @@ impl Finality {
         }
     }
 
+    fn host_probed(&mut self, ip: IpAddr) {
+        *self.probed.entry(ip).or_default() += 1;
+        self.idle.push(ip);
+    }
+
+    /// No discovery event can come any more.
+    fn discovery_closed(&self) -> bool {
+        self.discovery_done
+            || (!self.wait_for_all && self.stages_closed >= crate::discovery::STAGES.len())
+    }
+
+    /// No open port of `ip` can come any more.
+    fn probes_done(&self, ip: IpAddr) -> bool {
+        self.ports_dispatched
+            || self
+                .ledger
+                .as_ref()
+                .is_some_and(|l| l.settled(ip, self.probed.get(&ip).copied().unwrap_or(0)))
+    }
+
     /// The devices (as address groups, first address first) that became final since the last call.
     fn take_final(&mut self, registry: &Registry) -> Vec<Vec<IpAddr>> {
-        if !(self.discovery_done && self.ports_dispatched) {
+        if !self.discovery_closed() {
             return Vec::new();
         }
-        let first_look = self.groups.is_none();
-        let groups = self.groups.get_or_insert_with(|| {
+        let fresh = self
+            .groups
+            .as_ref()
+            .is_none_or(|g| g.size != registry.len());
+        if fresh {
             let list = registry.groups();
             let of = list
                 .iter()
                 .enumerate()
                 .flat_map(|(i, g)| g.iter().map(move |ip| (*ip, i)))
                 .collect();
-            Groups { list, of }
-        });
-        let candidates: Vec<usize> = if first_look {
+            self.groups = Some(Groups {
+                list,
+                of,
+                size: registry.len(),
+            });
+        }
+        let Some(groups) = self.groups.as_ref() else {
+            return Vec::new();
+        };
+        let mut candidates: Vec<usize> = if fresh || std::mem::take(&mut self.look_at_all) {
             self.idle.clear();
             (0..groups.list.len()).collect()
         } else {
@@ -201,13 +298,18 @@ impl Finality {
                 .filter_map(|ip| groups.of.get(&ip).copied())
                 .collect()
         };
+        candidates.sort_unstable();
+        candidates.dedup();
         let mut now_final = Vec::new();
         for i in candidates {
             let group = &groups.list[i];
-            let idle = group
+            let done = group
                 .iter()
-                .all(|ip| self.running.get(ip).is_none_or(|n| *n == 0));
-            if idle && self.written.insert(group[0]) {
+                .all(|ip| self.running.get(ip).is_none_or(|n| *n == 0) && self.probes_done(*ip));
+            // A device once: an address already written (its device gained an address later)
+            // is not written again.
+            if done && !group.iter().any(|ip| self.written.contains(ip)) {
+                self.written.extend(group.iter().copied());
                 now_final.push(group.clone());
             }
         }
@@ -353,8 +455,10 @@ mod tests {
         f.analysed(a);
         assert!(f.take_final(&r).is_empty(), "discovery still running");
         f.discovery_done = true;
+        f.look_at_all = true;
         assert!(f.take_final(&r).is_empty(), "ports still being handed out");
         f.ports_dispatched = true;
+        f.look_at_all = true;
         assert_eq!(
             f.take_final(&r),
             [vec![d]],
@@ -367,5 +471,78 @@ mod tests {
         assert_eq!(f.take_final(&r), [vec![a]]);
         f.analysed(a);
         assert!(f.take_final(&r).is_empty(), "each device once");
+    }
+
+    /// With the probes' ledger, a device is final once every stage has closed, its own probes are
+    /// done and its ports analysed: not when the probes of the whole range are.
+    #[test]
+    fn a_device_does_not_wait_for_other_hosts_probes() {
+        use crate::discovery::targets::TargetSet;
+        let [a, slow] = ["10.0.0.1", "10.0.0.9"].map(|s| s.parse::<IpAddr>().unwrap());
+        let ledger = Arc::new(Ledger::default());
+        ledger.expect(&TargetSet::default().with_addresses([a, slow]), 2);
+        let mut r = Registry::default();
+        let mut f = Finality::default();
+        f.watch_probes(ledger.clone(), false);
+        for ip in [a, slow] {
+            r.apply(Event::Host {
+                ip,
+                method: DiscoveryMethod::Arp,
+                mac: None,
+                vendor: None,
+            });
+        }
+        // a: port 554 open and analysed, its other port closed; both connects done.
+        f.port_open(a);
+        r.apply(Event::PortOpen { ip: a, port: 554 });
+        assert!(!ledger.finish_one(a));
+        assert!(ledger.finish_one(a));
+        f.analysed(a);
+        let stages = crate::discovery::STAGES.len();
+        for _ in 1..stages {
+            f.stages_closed += 1;
+            f.look_at_all = true;
+            assert!(f.take_final(&r).is_empty(), "a stage is still open");
+        }
+        f.stages_closed += 1;
+        f.look_at_all = true;
+        assert!(
+            f.take_final(&r).is_empty(),
+            "a's probes are done, but the collector has not heard it behind a's open ports"
+        );
+        f.host_probed(a);
+        assert_eq!(
+            f.take_final(&r),
+            [vec![a]],
+            "the slow host's probes still run"
+        );
+        // The slow host's connects time out later.
+        assert!(!ledger.finish_one(slow));
+        assert!(ledger.finish_one(slow));
+        f.host_probed(slow);
+        assert_eq!(f.take_final(&r), [vec![slow]]);
+        assert!(f.take_final(&r).is_empty(), "each device once");
+    }
+
+    /// A scan with IPv6 targets waits for the end of everything: their MACs (which may merge them
+    /// into another device) are read after the last stage and probe.
+    #[test]
+    fn ipv6_targets_wait_for_discovery_done() {
+        let a: IpAddr = "fd00::5".parse().unwrap();
+        let mut r = Registry::default();
+        let mut f = Finality::default();
+        f.watch_probes(Arc::new(Ledger::default()), true);
+        r.apply(Event::Host {
+            ip: a,
+            method: DiscoveryMethod::Arp,
+            mac: None,
+            vendor: None,
+        });
+        f.stages_closed = crate::discovery::STAGES.len();
+        f.look_at_all = true;
+        assert!(f.take_final(&r).is_empty());
+        f.discovery_done = true;
+        f.look_at_all = true;
+        assert_eq!(f.take_final(&r), [vec![a]]);
     }
 }

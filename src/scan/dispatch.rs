@@ -1,6 +1,7 @@
 //! Dispatch: each open port the probes found goes to its analysis as it arrives, at most
 //! [`ANALYSIS_CONCURRENCY`] at once. In: open ports; out: registry events, then
-//! [`Msg::Analysed`] per port and [`Msg::PortsDispatched`] after the last port handed out.
+//! [`Msg::Analysed`] per port, [`Msg::HostProbed`] behind each address's `PortOpen`s once its
+//! probes are done, and [`Msg::PortsDispatched`] after the last port handed out.
 
 use std::collections::HashSet;
 use std::net::IpAddr;
@@ -11,7 +12,7 @@ use tokio::sync::{Semaphore, mpsc};
 use super::Msg;
 use super::open_port::{analyze_port, udp_stun_events};
 use crate::analyze::context::ScanContext;
-use crate::probe::OpenPort;
+use crate::probe::{OpenPort, ProbeNews};
 use crate::registry::Event;
 
 /// Detections and analyses running at once. Each holds one connection and walks paths one request at
@@ -21,7 +22,7 @@ const ANALYSIS_CONCURRENCY: usize = 64;
 /// Detect and analyse each open port as it arrives, with bounded concurrency. Each port's analysis
 /// ends with [`Msg::Analysed`]; [`Msg::PortsDispatched`] follows the last port handed out.
 pub async fn dispatch(
-    mut open_rx: mpsc::Receiver<OpenPort>,
+    mut open_rx: mpsc::Receiver<ProbeNews>,
     ev_tx: mpsc::Sender<Msg>,
     ctx: ScanContext,
     detect: bool,
@@ -30,7 +31,17 @@ pub async fn dispatch(
     let ctx = Arc::new(ctx);
     // Hosts whose `--stun-ports` UDP Bindings were handed out (with their first open port).
     let mut stun_hosts: HashSet<IpAddr> = HashSet::new();
-    while let Some(OpenPort { addr }) = open_rx.recv().await {
+    while let Some(news) = open_rx.recv().await {
+        let addr = match news {
+            ProbeNews::Open(OpenPort { addr }) => addr,
+            // Behind the address's open ports, whose `PortOpen`s were sent above.
+            ProbeNews::HostDone(ip) => {
+                if ev_tx.send(Msg::HostProbed(ip)).await.is_err() {
+                    return;
+                }
+                continue;
+            }
+        };
         let ip = addr.ip();
         let opened = Event::PortOpen {
             ip,

@@ -46,7 +46,7 @@ use crate::config::ScanConfig;
 use crate::error::{Error, exit};
 use crate::export::Format;
 use crate::model::{Device, Report, SCHEMA_VERSION};
-use crate::probe::{OpenPort, ProbeStats};
+use crate::probe::{ProbeNews, ProbeStats};
 use crate::registry::{Event, Registry};
 use collect::Collector;
 pub use collect::{OnFinal, Outcome};
@@ -186,21 +186,28 @@ pub async fn pipeline(
     // The temporary addresses of `--reach-misaddressed` go when the pipeline ends, however it ends.
     let reach = plan.reach.clone();
 
-    let (open_tx, open_rx) = mpsc::channel::<OpenPort>(OPEN_CHANNEL);
+    let (open_tx, open_rx) = mpsc::channel::<ProbeNews>(OPEN_CHANNEL);
     let (ev_tx, mut ev_rx) = mpsc::channel::<Msg>(EVENT_CHANNEL);
     let stats = match &progress {
         Progress::Into(stats) => stats.clone(),
         _ => Arc::new(ProbeStats::default()),
     };
+    // Which addresses the probes were handed and which are done: a device is final without
+    // waiting for the probes of the rest of the range.
+    let ledger = Arc::new(crate::probe::ledger::Ledger::default());
+    // The MACs of IPv6 targets come after every stage and probe (`sweep`): their devices wait.
+    let v6_targets = plan.set.ranges().iter().any(|r| r.v6);
     let discovery = tokio::spawn(sweep::discover_and_probe(
         plan,
         ctx.clone(),
         announced,
         stats.clone(),
+        ledger.clone(),
         ev_tx.clone(),
         open_tx,
     ));
     let mut collector = Collector::new(on_final);
+    collector.finality.watch_probes(ledger, v6_targets);
     collector.count_devices(stats.clone());
     collector.tell_identities(ctx.identities.clone());
     let naming = names.clone().map(|resolver| {
@@ -282,6 +289,12 @@ pub enum Msg {
     Analysed(IpAddr, Option<crate::timing::PortTiming>),
     /// Every open port the probes found has been handed to analysis (its `PortOpen` sent).
     PortsDispatched,
+    /// Every connect to this address handed so far has finished, and the `PortOpen`s of its open
+    /// ports were sent before this ([`crate::probe::ledger`]).
+    HostProbed(IpAddr),
+    /// One discovery stage of [`crate::discovery::STAGES`] has ended: every task it started
+    /// (its window, its follow-up requests) is done and every event of it was sent before this.
+    StageClosed,
     /// ARP, the discovery protocols (with their ONVIF device API calls) and the probes have finished.
     DiscoveryDone,
 }

@@ -15,7 +15,8 @@ use super::plan::ScanPlan;
 use crate::analyze::context::ScanContext;
 use crate::discovery::{Batch, Probes, STAGES, Scope};
 use crate::model::DiscoveryMethod;
-use crate::probe::{self, OpenPort, ProbeStats};
+use crate::probe::ledger::Ledger;
+use crate::probe::{self, ProbeNews, ProbeStats};
 
 /// How long after the stages that announce channel counts (the vendor protocols) start a channel
 /// walk that met a gap waits for the device's announced channel count (at most `--discovery-wait`).
@@ -31,12 +32,13 @@ pub async fn discover_and_probe(
     ctx: ScanContext,
     announced: tokio::sync::watch::Sender<bool>,
     stats: Arc<ProbeStats>,
+    ledger: Arc<Ledger>,
     ev_tx: mpsc::Sender<Msg>,
-    open_tx: mpsc::Sender<OpenPort>,
+    open_tx: mpsc::Sender<ProbeNews>,
 ) {
     let (batch_tx, mut batch_rx) = mpsc::unbounded_channel::<Batch>();
     let probing = if s.methods.contains(&DiscoveryMethod::Port) {
-        let prober = probe::Prober::new(&s.probe, open_tx, stats);
+        let prober = probe::Prober::new(&s.probe, open_tx, stats).with_ledger(ledger.clone());
         let ports = s.ports.clone();
         Some(tokio::spawn(async move {
             while let Some(batch) = batch_rx.recv().await {
@@ -51,6 +53,8 @@ pub async fn discover_and_probe(
         None
     };
     let grace = ANNOUNCE_GRACE.min(s.discovery_wait);
+    let probes =
+        Probes::new(probing.is_some().then_some(batch_tx)).with_ledger(ledger, s.ports.len());
     let mut scope = Scope {
         methods: s.methods,
         probed: s.set.clone(),
@@ -60,20 +64,30 @@ pub async fn discover_and_probe(
         ports: s.ports,
         connect_timeout: s.probe.connect_timeout,
         wait: s.discovery_wait,
+        started: tokio::time::Instant::now(),
         ctx,
         events: ev_tx.clone(),
-        probes: Probes::new(probing.is_some().then_some(batch_tx)),
+        probes,
         reach: s.reach,
     };
     // Every stage, one after the other: ARP's start returns when its sweep is done (the others
     // ask who it found); the others spawn their tasks and return at once.
+    // Each stage says when it has ended (`Msg::StageClosed`, after its last event): a device
+    // becomes final once every stage has, without waiting for the probes of other addresses.
     let (mut running, mut announcing) = (Vec::new(), Vec::new());
     for stage in STAGES {
         let tasks = stage.start(&mut scope).await;
+        let tx = ev_tx.clone();
+        let closing = tokio::spawn(async move {
+            for task in tasks {
+                let _ = task.await;
+            }
+            let _ = tx.send(Msg::StageClosed).await;
+        });
         if stage.about().announces_channels {
-            announcing.extend(tasks);
+            announcing.push(closing);
         } else {
-            running.extend(tasks);
+            running.push(closing);
         }
     }
     // The probes' queue closes when the last stage that may hand them targets (mDNS) ends.

@@ -5,13 +5,14 @@ vendor tool's published sample), for camscan's lab tests. No server of these pro
 tests/fixtures/vendor/ (see the README there for each one's source), unchanged. Standard library only.
 
     python3 replay.py ADDRESS PORT FIXTURE [--expect HEX] [--reply-port N] [--group G]
-                      [--dvrip-header]
+                      [--dvrip-header] [--delay-ms MS]
 
 Listens on 0.0.0.0:PORT (joined to multicast group G on ADDRESS's interface when given), so
 broadcast, multicast and unicast queries all arrive. A datagram whose first bytes match --expect (hex;
 `..` matches any byte) is a query: it is answered once with the fixture's bytes, to the asker's
 address at --reply-port (what DVRIP and Hanwha devices do) or, without it, to the asking socket.
---dvrip-header frames the fixture (a DVRIP body, which is all its source published) in the 20-byte
+--delay-ms answers each query MS milliseconds after it arrived (a late answer, on purpose: a
+device that waits out most of an SSDP M-SEARCH's MX, or a slow link). --dvrip-header frames the fixture (a DVRIP body, which is all its source published) in the 20-byte
 DVRIP reply header, message 1531, as a device framed the answer recorded in xyyangkun/python-dvr's
 DeviceManager.py: ff 01 00 00, session 0, sequence 0, two zero bytes, the message id and the body
 length (little-endian).
@@ -44,6 +45,7 @@ def main():
     ap.add_argument("--reply-port", type=int, default=None)
     ap.add_argument("--group", default=None)
     ap.add_argument("--dvrip-header", action="store_true")
+    ap.add_argument("--delay-ms", type=int, default=0)
     args = ap.parse_args()
     with open(args.fixture, "rb") as f:
         answer = f.read()
@@ -64,7 +66,10 @@ def main():
             if sender[0] == args.address or not matches(data, args.expect):
                 continue
             dest = (sender[0], args.reply_port) if args.reply_port else sender
-            sock.sendto(answer, dest)
+            if args.delay_ms:
+                threading.Timer(args.delay_ms / 1000, sock.sendto, (answer, dest)).start()
+            else:
+                sock.sendto(answer, dest)
             print(f"QUERY {sender[0]}", flush=True)
 
     threading.Thread(target=serve, daemon=True).start()
