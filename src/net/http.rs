@@ -53,6 +53,8 @@ pub async fn send_over(
         authorization,
     } = *req;
     let what = format!("HTTP{} {method} {path}", if tls { "S" } else { "" });
+    // One request on a connection of its own: a slot and a token of the device's gate.
+    let _slot = crate::net::host_gate::open(addr.ip()).await;
     let mut stream: Box<dyn Io> = if tls {
         Box::new(
             crate::net::tls::connect(addr, connect_timeout, timeout)
@@ -227,6 +229,8 @@ pub struct OpenGet {
     addr: SocketAddr,
     what: String,
     timeout: Duration,
+    /// The device's connection slot ([`crate::net::host_gate`]), given back when this is dropped.
+    _slot: crate::net::host_gate::HostPermit,
 }
 
 /// A byte stream a request can go over: TCP, or TLS over TCP.
@@ -255,6 +259,8 @@ pub async fn open_get_as(
     timeout: Duration,
 ) -> Result<OpenGet, NetError> {
     let what = format!("HTTP{} GET {path}", if tls { "S" } else { "" });
+    // Held as long as the answer is read (a live stream's body too).
+    let slot = crate::net::host_gate::open(addr.ip()).await;
     let (mut stream, tls_info): (Box<dyn Io>, _) = if tls {
         let (s, info) = crate::net::tls::connect(addr, connect_timeout, timeout).await?;
         (Box::new(s), Some(info))
@@ -311,6 +317,7 @@ pub async fn open_get_as(
             addr,
             what,
             timeout,
+            _slot: slot,
         }),
         Ok(Some(_)) => Err(NetError::Malformed {
             addr,

@@ -17,6 +17,8 @@ pub struct Conn {
     stream: TcpStream,
     reader: chunk::ChunkReader,
     addr: SocketAddr,
+    /// The device's connection slot ([`crate::net::host_gate`]) for the connection's life.
+    _slot: crate::net::host_gate::HostPermit,
 }
 
 /// Connect and complete the simple handshake. `Malformed` when the peer is not RTMP.
@@ -26,6 +28,8 @@ pub async fn handshake(
     timeout: Duration,
 ) -> Result<Conn, NetError> {
     let what = "RTMP handshake".to_string();
+    // The handshake counts as the connection's first request.
+    let slot = crate::net::host_gate::open(addr.ip()).await;
     let mut stream = crate::net::connect_stream(addr, connect_timeout).await?;
     let mut random = [0u8; rtmp::C1_RANDOM_LEN];
     crate::net::random_bytes(&mut random);
@@ -76,12 +80,15 @@ pub async fn handshake(
             stream,
             reader: chunk::ChunkReader::new(),
             addr,
+            _slot: slot,
         }),
     }
 }
 
 impl Conn {
+    /// Send one command (a request of the device's gate, [`crate::net::host_gate`]).
     pub(crate) async fn send(&mut self, bytes: &[u8]) -> Result<(), NetError> {
+        crate::net::host_gate::request(self.addr.ip()).await;
         self.stream
             .write_all(bytes)
             .await

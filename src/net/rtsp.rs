@@ -122,6 +122,8 @@ pub struct RtspClient {
     /// Bytes read past the end of the previous reply.
     buf: Vec<u8>,
     timeout: Duration,
+    /// The device's connection slot ([`crate::net::host_gate`]) for the connection's life.
+    _slot: crate::net::host_gate::HostPermit,
 }
 
 impl RtspClient {
@@ -137,6 +139,7 @@ impl RtspClient {
             cseq: 0,
             buf: Vec::new(),
             timeout,
+            _slot: crate::net::host_gate::HostPermit::none(),
         }
     }
 
@@ -145,8 +148,12 @@ impl RtspClient {
         connect_timeout: Duration,
         timeout: Duration,
     ) -> Result<Self, NetError> {
+        let slot = crate::net::host_gate::connection(addr.ip()).await;
         let stream = crate::net::connect_stream(addr, connect_timeout).await?;
-        Ok(Self::new(stream, addr, timeout))
+        Ok(RtspClient {
+            _slot: slot,
+            ..Self::new(stream, addr, timeout)
+        })
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -196,6 +203,7 @@ impl RtspClient {
         let req = self.format_request(method, url, extra);
         let (addr, timeout) = (self.addr, self.timeout);
         let what = format!("RTSP {method} {url}");
+        crate::net::host_gate::request(addr.ip()).await;
         match tokio::time::timeout(timeout, self.stream.write_all(req.as_bytes())).await {
             Ok(Ok(())) => Ok(self.cseq),
             Ok(Err(source)) => Err(NetError::Io { addr, what, source }),
@@ -252,6 +260,7 @@ impl RtspClient {
         }
         let what = format!("RTSP {method} {url}");
         let (addr, saved) = (self.addr, self.timeout);
+        crate::net::host_gate::request(addr.ip()).await;
         let first = async {
             let req = self.format_request(method, url, extra);
             self.stream
@@ -302,6 +311,7 @@ impl RtspClient {
     ) -> Result<Reply, NetError> {
         let addr = self.addr;
         let timeout = self.timeout;
+        crate::net::host_gate::request(addr.ip()).await;
         match tokio::time::timeout(timeout, self.exchange(req, &what, body)).await {
             Ok(r) => r,
             Err(_) => Err(NetError::Timeout {

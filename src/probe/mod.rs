@@ -8,7 +8,7 @@
 //! cap, which only makes the scan gentler). A token bucket ([`pace`]) holds the connects to
 //! `--max-rate` a second, taken after both permits, right before the connect is spawned.
 
-pub mod pace;
+pub use crate::net::pace;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;

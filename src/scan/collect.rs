@@ -46,6 +46,8 @@ struct Timings {
     ports: HashMap<IpAddr, Vec<crate::timing::PortTiming>>,
     discovery_done_ms: Option<u64>,
     dispatched_ms: Option<u64>,
+    /// What each device received ([`crate::net::host_gate`]), for its line.
+    gates: Option<Arc<crate::net::host_gate::HostGates>>,
 }
 
 impl Collector<'_> {
@@ -111,6 +113,12 @@ impl Collector<'_> {
                 let taken: Vec<_> = group.iter().filter_map(|ip| t.ports.remove(ip)).collect();
                 let ports: Vec<_> = taken.iter().flatten().collect();
                 let analysed_ms = ports.iter().map(|p| p.end_ms).max().unwrap_or(0);
+                let received = t.gates.as_ref().map_or_else(Default::default, |g| {
+                    group.iter().map(|ip| g.count(*ip)).fold(
+                        crate::net::host_gate::HostCount::default(),
+                        crate::net::host_gate::HostCount::merge,
+                    )
+                });
                 tracing::debug!(
                     target: crate::timing::TARGET,
                     ip = %group[0],
@@ -119,6 +127,9 @@ impl Collector<'_> {
                     analysed_ms,
                     discovery_done_ms = t.discovery_done_ms.unwrap_or(0),
                     dispatched_ms = t.dispatched_ms.unwrap_or(0),
+                    requests = received.requests,
+                    peak_per_s = received.peak_per_s,
+                    peak_connections = received.peak_connections,
                     "timing: device {}: {}",
                     group[0],
                     crate::timing::device_breakdown(ports)
@@ -271,6 +282,13 @@ impl<'a> Collector<'a> {
             names: None,
             stats: None,
             identities: None,
+        }
+    }
+
+    /// Name in each device's timing line what it received through `gates`.
+    pub fn count_requests(&mut self, gates: Arc<crate::net::host_gate::HostGates>) {
+        if let Some(t) = self.timings.as_mut() {
+            t.gates = Some(gates);
         }
     }
 

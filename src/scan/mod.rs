@@ -203,6 +203,7 @@ pub async fn pipeline(
     let mut collector = Collector::new(on_final);
     collector.count_devices(stats.clone());
     collector.tell_identities(ctx.identities.clone());
+    collector.count_requests(ctx.gates.clone());
     let naming = names.clone().map(|resolver| {
         let (ip_tx, ip_rx) = mpsc::unbounded_channel();
         collector.set_names(ip_tx);
