@@ -229,8 +229,6 @@ pub struct OpenGet {
     addr: SocketAddr,
     what: String,
     timeout: Duration,
-    /// The device's connection slot ([`crate::net::host_gate`]), given back when this is dropped.
-    _slot: crate::net::host_gate::HostPermit,
 }
 
 /// A byte stream a request can go over: TCP, or TLS over TCP.
@@ -259,7 +257,7 @@ pub async fn open_get_as(
     timeout: Duration,
 ) -> Result<OpenGet, NetError> {
     let what = format!("HTTP{} GET {path}", if tls { "S" } else { "" });
-    // Held as long as the answer is read (a live stream's body too).
+    // A slot of the device's gate until the reply's head is in.
     let slot = crate::net::host_gate::open(addr.ip()).await;
     let (mut stream, tls_info): (Box<dyn Io>, _) = if tls {
         let (s, info) = crate::net::tls::connect(addr, connect_timeout, timeout).await?;
@@ -308,6 +306,7 @@ pub async fn open_get_as(
         Ok(Err(source)) => return Err(NetError::Io { addr, what, source }),
         Ok(Ok(buf)) => buf,
     };
+    drop(slot);
     match response::parse_head(&buf) {
         Ok(Some((head, len))) if head.protocol == HeadProtocol::Http => Ok(OpenGet {
             head,
@@ -317,7 +316,6 @@ pub async fn open_get_as(
             addr,
             what,
             timeout,
-            _slot: slot,
         }),
         Ok(Some(_)) => Err(NetError::Malformed {
             addr,

@@ -17,8 +17,6 @@ pub struct Conn {
     stream: TcpStream,
     reader: chunk::ChunkReader,
     addr: SocketAddr,
-    /// The device's connection slot ([`crate::net::host_gate`]) for the connection's life.
-    _slot: crate::net::host_gate::HostPermit,
 }
 
 /// Connect and complete the simple handshake. `Malformed` when the peer is not RTMP.
@@ -28,8 +26,9 @@ pub async fn handshake(
     timeout: Duration,
 ) -> Result<Conn, NetError> {
     let what = "RTMP handshake".to_string();
-    // The handshake counts as the connection's first request.
-    let slot = crate::net::host_gate::open(addr.ip()).await;
+    // The handshake counts as the connection's first request; a slot of the device's gate is held
+    // until it is done.
+    let _slot = crate::net::host_gate::open(addr.ip()).await;
     let mut stream = crate::net::connect_stream(addr, connect_timeout).await?;
     let mut random = [0u8; rtmp::C1_RANDOM_LEN];
     crate::net::random_bytes(&mut random);
@@ -80,7 +79,6 @@ pub async fn handshake(
             stream,
             reader: chunk::ChunkReader::new(),
             addr,
-            _slot: slot,
         }),
     }
 }

@@ -122,8 +122,6 @@ pub struct RtspClient {
     /// Bytes read past the end of the previous reply.
     buf: Vec<u8>,
     timeout: Duration,
-    /// The device's connection slot ([`crate::net::host_gate`]) for the connection's life.
-    _slot: crate::net::host_gate::HostPermit,
 }
 
 impl RtspClient {
@@ -139,7 +137,6 @@ impl RtspClient {
             cseq: 0,
             buf: Vec::new(),
             timeout,
-            _slot: crate::net::host_gate::HostPermit::none(),
         }
     }
 
@@ -148,12 +145,10 @@ impl RtspClient {
         connect_timeout: Duration,
         timeout: Duration,
     ) -> Result<Self, NetError> {
-        let slot = crate::net::host_gate::connection(addr.ip()).await;
+        // A slot of the device's gate while the connection is made.
+        let _slot = crate::net::host_gate::connection(addr.ip()).await;
         let stream = crate::net::connect_stream(addr, connect_timeout).await?;
-        Ok(RtspClient {
-            _slot: slot,
-            ..Self::new(stream, addr, timeout)
-        })
+        Ok(Self::new(stream, addr, timeout))
     }
 
     pub fn addr(&self) -> SocketAddr {
@@ -203,7 +198,7 @@ impl RtspClient {
         let req = self.format_request(method, url, extra);
         let (addr, timeout) = (self.addr, self.timeout);
         let what = format!("RTSP {method} {url}");
-        crate::net::host_gate::request(addr.ip()).await;
+        let _slot = crate::net::host_gate::open(addr.ip()).await;
         match tokio::time::timeout(timeout, self.stream.write_all(req.as_bytes())).await {
             Ok(Ok(())) => Ok(self.cseq),
             Ok(Err(source)) => Err(NetError::Io { addr, what, source }),
@@ -260,7 +255,7 @@ impl RtspClient {
         }
         let what = format!("RTSP {method} {url}");
         let (addr, saved) = (self.addr, self.timeout);
-        crate::net::host_gate::request(addr.ip()).await;
+        let _slot = crate::net::host_gate::open(addr.ip()).await;
         let first = async {
             let req = self.format_request(method, url, extra);
             self.stream
@@ -311,7 +306,8 @@ impl RtspClient {
     ) -> Result<Reply, NetError> {
         let addr = self.addr;
         let timeout = self.timeout;
-        crate::net::host_gate::request(addr.ip()).await;
+        // A slot and a token of the device's gate, the slot held until the reply is in.
+        let _slot = crate::net::host_gate::open(addr.ip()).await;
         match tokio::time::timeout(timeout, self.exchange(req, &what, body)).await {
             Ok(r) => r,
             Err(_) => Err(NetError::Timeout {
