@@ -596,6 +596,13 @@ pub struct FindArgs {
     /// ffprobe (cheap cameras allow 2-4 and answer 453/503 beyond) [default: 2].
     #[arg(long, value_name = "N", env = "CAMSCAN_SESSIONS_PER_DEVICE")]
     pub sessions_per_device: Option<usize>,
+    /// Analysis connections (detection, HTTP, ONVIF, the RTSP path walk, RTMP) being opened or
+    /// waiting for an answer from one device at a time; 0: no limit [default: 4].
+    #[arg(long, value_name = "N", env = "CAMSCAN_HOST_CONNECTIONS")]
+    pub host_connections: Option<usize>,
+    /// Analysis requests a second to one device, evenly spaced; 0: no limit [default: 50].
+    #[arg(long, value_name = "N", env = "CAMSCAN_HOST_RATE")]
+    pub host_rate: Option<u32>,
     /// Retries of a connect that failed for a transient local reason (no buffers, no ports, too many
     /// open files), with exponential backoff [default: 1].
     #[arg(long, value_name = "N", env = "CAMSCAN_RETRIES")]

@@ -71,6 +71,10 @@ pub struct ScanConfig {
     pub max_rate: Option<u32>,
     /// RTSP sessions held on one device at a time (`--sessions-per-device`).
     pub sessions_per_device: usize,
+    /// Analysis connections to one device at a time (`--host-connections`, 0: no limit).
+    pub host_connections: usize,
+    /// Analysis requests a second to one device (`--host-rate`, 0: no limit).
+    pub host_rate: u32,
     pub retries: u32,
     pub format: Format,
     /// CSV field delimiter: one ASCII character.
@@ -153,6 +157,8 @@ impl Default for ScanConfig {
             per_host: DEFAULT_PER_HOST,
             max_rate: None,
             sessions_per_device: crate::analyze::sessions::DEFAULT_SESSIONS_PER_DEVICE,
+            host_connections: crate::net::host_gate::DEFAULT_HOST_CONNECTIONS,
+            host_rate: crate::net::host_gate::DEFAULT_HOST_RATE,
             retries: DEFAULT_RETRIES,
             format: Format::Table,
             csv_delimiter: DEFAULT_CSV_DELIMITER,
@@ -239,6 +245,8 @@ pub struct FileConfig {
     pub per_host: Option<usize>,
     pub max_rate: Option<u32>,
     pub sessions_per_device: Option<usize>,
+    pub host_connections: Option<usize>,
+    pub host_rate: Option<u32>,
     pub retries: Option<u32>,
     pub format: Option<Format>,
     pub csv_delimiter: Option<String>,
@@ -323,6 +331,14 @@ fn read(path: &Path) -> Result<String, Error> {
 }
 
 impl ScanConfig {
+    /// The per-host gate of analysis traffic (`--host-connections`, `--host-rate`).
+    pub fn host_gate(&self) -> crate::net::host_gate::GateSettings {
+        crate::net::host_gate::GateSettings {
+            connections: self.host_connections,
+            rate: self.host_rate,
+        }
+    }
+
     /// Merge flags/env (`args`), the config file and the defaults; read targets files; validate values.
     /// `color` is the global flag. `password` is the password for `--username` (from CAMSCAN_PASSWORD
     /// or a prompt, which the caller handles).
@@ -369,6 +385,8 @@ impl ScanConfig {
             per_host: limits.per_host,
             max_rate: limits.max_rate,
             sessions_per_device: limits.sessions_per_device,
+            host_connections: limits.host_connections,
+            host_rate: limits.host_rate,
             retries: limits.retries,
             format: out.format.or(file.format).unwrap_or(d.format),
             csv_delimiter,
@@ -571,6 +589,8 @@ struct Limits {
     per_host: usize,
     max_rate: Option<u32>,
     sessions_per_device: usize,
+    host_connections: usize,
+    host_rate: u32,
     retries: u32,
 }
 
@@ -600,6 +620,11 @@ impl Limits {
             per_host,
             max_rate: args.max_rate.or(file.max_rate),
             sessions_per_device,
+            host_connections: args
+                .host_connections
+                .or(file.host_connections)
+                .unwrap_or(d.host_connections),
+            host_rate: args.host_rate.or(file.host_rate).unwrap_or(d.host_rate),
             retries,
         })
     }

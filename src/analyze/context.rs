@@ -21,6 +21,7 @@ use super::budget::{AuthBudget, DEFAULT_AUTH_BUDGET};
 use super::hints::Hints;
 use super::sessions::DeviceSessions;
 use crate::credentials::Credential;
+use crate::net::host_gate::HostGates;
 
 /// Longest a channel walk waits at a gap for SADP/DHIP to announce the device's channel count.
 pub const MAX_ANNOUNCE_WAIT: Duration = Duration::from_secs(10);
@@ -54,6 +55,10 @@ pub struct ScanContext {
     /// RTSP sessions camscan may hold on one device at a time (`--sessions-per-device`), shared by
     /// media analysis, the PLAY check and ffprobe across every port and path of the scan.
     pub sessions: Arc<DeviceSessions>,
+    /// The per-host gate of analysis traffic (`--host-connections`, `--host-rate`) and the count
+    /// of what each device received: `scan::dispatch` runs each port's analysis inside its
+    /// [`crate::net::host_gate::scope`].
+    pub gates: Arc<HostGates>,
     /// What worked on each address last time (the store's [`Known`] map): tried first. Empty
     /// without a store and with `--fresh`.
     pub known: Arc<HashMap<IpAddr, Known>>,
@@ -240,6 +245,7 @@ impl ScanContext {
             announcements: Announcements::finished(),
             stream_hints: Default::default(),
             sessions: Default::default(),
+            gates: Default::default(),
             known: Default::default(),
             identities: Default::default(),
         }

@@ -309,13 +309,19 @@ pub(crate) struct Step {
     pub(crate) timed_out: bool,
 }
 
-/// One retina call under `timeout`, its failure a message naming the step and the URL.
+/// One retina call under `timeout`, its failure a message naming the step and the URL. Each step
+/// is one RTSP request (DESCRIBE, SETUP, PLAY; retina's answer to a 401 and its TEARDOWN are not
+/// counted): it takes a token of the device's gate ([`crate::net::host_gate`]) first, and is
+/// counted there.
 pub(crate) async fn step<T>(
     what: &str,
     url: &str,
     timeout: Duration,
     fut: impl std::future::Future<Output = Result<T, retina::Error>>,
 ) -> Result<T, Step> {
+    if let Some(ip) = url_ip(url) {
+        crate::net::host_gate::request(ip).await;
+    }
     let asked = std::time::Instant::now();
     let r = tokio::time::timeout(timeout, fut).await;
     tracing::debug!(
@@ -339,6 +345,16 @@ pub(crate) async fn step<T>(
             timed_out: false,
         }),
         Ok(Ok(v)) => Ok(v),
+    }
+}
+
+/// The address a URL names, when it is one.
+fn url_ip(url: &str) -> Option<std::net::IpAddr> {
+    let u = url::Url::parse(url).ok()?;
+    match u.host()? {
+        url::Host::Ipv4(a) => Some(a.into()),
+        url::Host::Ipv6(a) => Some(a.into()),
+        url::Host::Domain(_) => None,
     }
 }
 

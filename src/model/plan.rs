@@ -33,6 +33,12 @@ pub struct Plan {
     /// Connects a second at most, all hosts together (`--max-rate`); 0: no limit.
     #[serde(default)]
     pub max_rate: u64,
+    /// Analysis connections open to one device at a time (`--host-connections`); 0: no limit.
+    #[serde(default)]
+    pub host_connections: u64,
+    /// Analysis requests a second to one device (`--host-rate`); 0: no limit.
+    #[serde(default)]
+    pub host_rate: u64,
     /// The TCP connect deadline, milliseconds.
     pub connect_timeout_ms: u64,
     /// Extra connects to a port whose connect timed out.
@@ -157,9 +163,15 @@ impl Plan {
         } else {
             format!(", at most {} a second", self.max_rate)
         };
+        let limit = |n: u64, what: &str| match n {
+            0 => format!("any {what}"),
+            n => format!("{n} {what}"),
+        };
         line.push_str(&format!(
-            "; {} at once{rate}; {}",
+            "; {} at once{rate}; per device {}, {}; {}",
             self.concurrency,
+            limit(self.host_connections, "connections"),
+            limit(self.host_rate, "requests a second"),
             self.estimate.short()
         ));
         let mut out = vec![line];
@@ -259,6 +271,8 @@ mod tests {
             concurrency: 256,
             per_host: 8,
             max_rate: 5000,
+            host_connections: 4,
+            host_rate: 50,
             connect_timeout_ms: 1000,
             retries: 0,
             estimate: Estimate {
@@ -278,7 +292,8 @@ mod tests {
             l[0],
             "camscan: plan: 256 addresses on eth0 (198.18.0.0/24), 3 ports, discovery arp, port; \
              skipped ssdp, mdns (no target on an attached network); 256 at once, at most 5000 a \
-             second; about 2.0 s (up to 5.0 s if every port is filtered)"
+             second; per device 4 connections, 50 requests a second; about 2.0 s (up to 5.0 s if \
+             every port is filtered)"
         );
         assert_eq!(l[1], "camscan: warning: no-raw-sockets: x");
         let mut one = plan();

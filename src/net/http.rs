@@ -53,6 +53,8 @@ pub async fn send_over(
         authorization,
     } = *req;
     let what = format!("HTTP{} {method} {path}", if tls { "S" } else { "" });
+    // One request on a connection of its own: a slot and a token of the device's gate.
+    let _slot = crate::net::host_gate::open(addr.ip()).await;
     let mut stream: Box<dyn Io> = if tls {
         Box::new(
             crate::net::tls::connect(addr, connect_timeout, timeout)
@@ -255,6 +257,8 @@ pub async fn open_get_as(
     timeout: Duration,
 ) -> Result<OpenGet, NetError> {
     let what = format!("HTTP{} GET {path}", if tls { "S" } else { "" });
+    // A slot of the device's gate until the reply's head is in.
+    let slot = crate::net::host_gate::open(addr.ip()).await;
     let (mut stream, tls_info): (Box<dyn Io>, _) = if tls {
         let (s, info) = crate::net::tls::connect(addr, connect_timeout, timeout).await?;
         (Box::new(s), Some(info))
@@ -302,6 +306,7 @@ pub async fn open_get_as(
         Ok(Err(source)) => return Err(NetError::Io { addr, what, source }),
         Ok(Ok(buf)) => buf,
     };
+    drop(slot);
     match response::parse_head(&buf) {
         Ok(Some((head, len))) if head.protocol == HeadProtocol::Http => Ok(OpenGet {
             head,

@@ -240,6 +240,8 @@ pub async fn read_greeting(
     use tokio::io::AsyncReadExt;
     /// How long the rest of a greeting may lag its first bytes.
     const MORE: Duration = Duration::from_millis(200);
+    // A connection that sends nothing still counts as one request of the device's gate.
+    let _slot = host_gate::open(addr.ip()).await;
     let mut stream = connect_stream(addr, connect_timeout).await?;
     let mut buf = vec![0u8; crate::proto::greeting::MAX_GREETING];
     let mut n = 0;
@@ -317,9 +319,11 @@ mod tests {
 }
 
 pub mod host;
+pub mod host_gate;
 pub mod http;
 pub mod interfaces;
 pub mod ndp;
+pub mod pace;
 pub mod packet;
 pub mod rdns;
 pub mod rtmp;

@@ -145,6 +145,8 @@ impl RtspClient {
         connect_timeout: Duration,
         timeout: Duration,
     ) -> Result<Self, NetError> {
+        // A slot of the device's gate while the connection is made.
+        let _slot = crate::net::host_gate::connection(addr.ip()).await;
         let stream = crate::net::connect_stream(addr, connect_timeout).await?;
         Ok(Self::new(stream, addr, timeout))
     }
@@ -196,6 +198,7 @@ impl RtspClient {
         let req = self.format_request(method, url, extra);
         let (addr, timeout) = (self.addr, self.timeout);
         let what = format!("RTSP {method} {url}");
+        let _slot = crate::net::host_gate::open(addr.ip()).await;
         match tokio::time::timeout(timeout, self.stream.write_all(req.as_bytes())).await {
             Ok(Ok(())) => Ok(self.cseq),
             Ok(Err(source)) => Err(NetError::Io { addr, what, source }),
@@ -252,6 +255,7 @@ impl RtspClient {
         }
         let what = format!("RTSP {method} {url}");
         let (addr, saved) = (self.addr, self.timeout);
+        let _slot = crate::net::host_gate::open(addr.ip()).await;
         let first = async {
             let req = self.format_request(method, url, extra);
             self.stream
@@ -302,6 +306,8 @@ impl RtspClient {
     ) -> Result<Reply, NetError> {
         let addr = self.addr;
         let timeout = self.timeout;
+        // A slot and a token of the device's gate, the slot held until the reply is in.
+        let _slot = crate::net::host_gate::open(addr.ip()).await;
         match tokio::time::timeout(timeout, self.exchange(req, &what, body)).await {
             Ok(r) => r,
             Err(_) => Err(NetError::Timeout {

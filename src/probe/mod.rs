@@ -9,7 +9,7 @@
 //! `--max-rate` a second, taken after both permits, right before the connect is spawned.
 
 pub mod ledger;
-pub mod pace;
+pub use crate::net::pace;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;

@@ -48,6 +48,8 @@ struct Timings {
     discovery_done_ms: Option<u64>,
     stages_closed_ms: Option<u64>,
     dispatched_ms: Option<u64>,
+    /// What each device received ([`crate::net::host_gate`]), for its line.
+    gates: Option<Arc<crate::net::host_gate::HostGates>>,
 }
 
 impl Collector<'_> {
@@ -144,6 +146,12 @@ impl Collector<'_> {
                     .max()
                     .unwrap_or(0)
                     .max(analysed_ms);
+                let received = t.gates.as_ref().map_or_else(Default::default, |g| {
+                    group.iter().map(|ip| g.count(*ip)).fold(
+                        crate::net::host_gate::HostCount::default(),
+                        crate::net::host_gate::HostCount::merge,
+                    )
+                });
                 tracing::debug!(
                     target: crate::timing::TARGET,
                     ip = %group[0],
@@ -154,6 +162,9 @@ impl Collector<'_> {
                     discovery_done_ms = t.discovery_done_ms.unwrap_or(0),
                     stages_closed_ms = t.stages_closed_ms.unwrap_or(0),
                     dispatched_ms = t.dispatched_ms.unwrap_or(0),
+                    requests = received.requests,
+                    peak_per_s = received.peak_per_s,
+                    peak_connections = received.peak_connections,
                     "timing: device {}: {}",
                     group[0],
                     crate::timing::device_breakdown(ports)
@@ -373,6 +384,13 @@ impl<'a> Collector<'a> {
             names: None,
             stats: None,
             identities: None,
+        }
+    }
+
+    /// Name in each device's timing line what it received through `gates`.
+    pub fn count_requests(&mut self, gates: Arc<crate::net::host_gate::HostGates>) {
+        if let Some(t) = self.timings.as_mut() {
+            t.gates = Some(gates);
         }
     }
 

@@ -73,10 +73,11 @@ pub async fn dispatch(
                     Vec::new()
                 }
             };
-            let ((mut events, udp), timing) = crate::timing::port(addr.port(), async {
+            // Every connect and request of this port's analysis goes through the device's gate.
+            let gated = crate::net::host_gate::scope(ctx.gates.clone(), async {
                 tokio::join!(analyze_port(addr, &ctx, expected), udp)
-            })
-            .await;
+            });
+            let ((mut events, udp), timing) = crate::timing::port(addr.port(), gated).await;
             events.extend(udp);
             for ev in events {
                 if tx.send(ev.into()).await.is_err() {

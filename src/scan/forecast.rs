@@ -43,6 +43,8 @@ pub struct Inputs<'a> {
     pub methods: &'a [DiscoveryMethod],
     pub ports: &'a [u16],
     pub probe: &'a ProbeSettings,
+    /// The per-host gate of analysis traffic (`--host-connections`, `--host-rate`).
+    pub gates: crate::net::host_gate::GateSettings,
     pub discovery_wait: Duration,
     /// Whether raw sockets are allowed ([`crate::net::host::raw_sockets`]); `None`: unknown.
     pub raw: Option<bool>,
@@ -125,6 +127,8 @@ pub fn plan(i: &Inputs) -> Plan {
         concurrency: i.probe.concurrency as u64,
         per_host: i.probe.per_host as u64,
         max_rate: u64::from(i.probe.max_rate),
+        host_connections: i.gates.connections as u64,
+        host_rate: u64::from(i.gates.rate),
         connect_timeout_ms: u64::try_from(i.probe.connect_timeout.as_millis()).unwrap_or(u64::MAX),
         retries: i.probe.retries,
         estimate,
@@ -311,6 +315,7 @@ mod tests {
             methods,
             ports,
             probe: &p,
+            gates: Default::default(),
             discovery_wait: Duration::from_millis(1500),
             raw,
             host: Vec::new(),

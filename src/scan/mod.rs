@@ -210,6 +210,7 @@ pub async fn pipeline(
     collector.finality.watch_probes(ledger, v6_targets);
     collector.count_devices(stats.clone());
     collector.tell_identities(ctx.identities.clone());
+    collector.count_requests(ctx.gates.clone());
     let naming = names.clone().map(|resolver| {
         let (ip_tx, ip_rx) = mpsc::unbounded_channel();
         collector.set_names(ip_tx);

@@ -90,6 +90,7 @@ impl ScanPlan {
             methods: &cfg.discovery,
             ports: &cfg.ports,
             probe: &probe,
+            gates: cfg.host_gate(),
             discovery_wait: cfg.discovery_wait,
             raw: crate::net::host::raw_sockets(host.status.as_deref()),
             host: host_warnings,
@@ -168,6 +169,7 @@ pub fn context_with_known(
         announcements,
         stream_hints: Default::default(),
         sessions: Arc::new(DeviceSessions::new(cfg.sessions_per_device)),
+        gates: Arc::new(crate::net::host_gate::HostGates::new(cfg.host_gate())),
         known: Arc::new(known),
         identities: Default::default(),
     };

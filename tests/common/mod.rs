@@ -40,6 +40,7 @@
 //! | talkback | 127.0.12.1-2 |
 //! | login_schemes | 127.0.43.21-29 |
 //! | scan_plan | 127.0.44.1-3 |
+//! | politeness | 127.0.45.1-2 |
 //!
 //! A new file takes a block of its own (127.0.N.x for N from 4 up). Servers bound to port 0 and
 //! the namespace labs (each with its own prefix) need no entry.

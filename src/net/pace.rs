@@ -1,8 +1,10 @@
-//! The global connect rate (`--max-rate`): a token bucket the port probes take a token from before
-//! each connect. It holds `rate / BURST_DIVISOR` tokens at most (20 ms of connects, at least one),
+//! A token bucket, pure (the clock is an argument). The global connect rate (`--max-rate`): the port
+//! probes take a token from it before each connect. It holds `rate / BURST_DIVISOR` tokens at most (20 ms of connects, at least one),
 //! so a scan starts at once but never sends more than that burst above the rate: a NAT relay
 //! (Docker Desktop's, a home router's connection table) or a small switch sees a steady stream,
-//! not 1,024 SYNs in the same millisecond. Pure: the clock is an argument.
+//! not 1,024 SYNs in the same millisecond. The per-host request rate of analysis (`--host-rate`,
+//! [`super::host_gate`]) is a bucket of one ([`Pace::with_burst`]): its requests are spaced evenly,
+//! so a device never sees more than the rate within any one second.
 
 use std::time::Duration;
 
@@ -23,7 +25,13 @@ pub struct Pace {
 impl Pace {
     /// A bucket of `rate` connects a second (0: unlimited), full at `now`.
     pub fn new(rate: u32, now: Duration) -> Pace {
-        let capacity = f64::from((rate / BURST_DIVISOR).max(1));
+        Pace::with_burst(rate, rate / BURST_DIVISOR, now)
+    }
+
+    /// A bucket of `rate` a second (0: unlimited) holding `burst` tokens (at least one), full at
+    /// `now`.
+    pub fn with_burst(rate: u32, burst: u32, now: Duration) -> Pace {
+        let capacity = f64::from(burst.max(1));
         Pace {
             rate,
             capacity,

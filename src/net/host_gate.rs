@@ -1,0 +1,545 @@
+//! The per-host gate of analysis traffic: what camscan sends to one device after the port probe
+//! (detection, the HTTP fingerprint, ONVIF, ISAPI, the RTSP path walk, RTMP, the PLAY checks' RTSP
+//! requests) goes through it.
+//!
+//! Per target address it holds (a) a cap on the analysis exchanges in flight at once
+//! (`--host-connections`: a connection being opened, a request waiting for its answer) and (b) a
+//! token bucket of requests a second (`--host-rate`, a bucket of one: requests are spaced evenly, see
+//! [`super::pace`]), and it counts what the device received: the requests sent, the most sent within
+//! any one second and the most exchanges in flight at once (the scan's timing log prints them per
+//! device, `requests=N peak_per_s=M peak_connections=K`).
+//!
+//! The scan's context ([`crate::analyze::context::ScanContext`]) carries one [`HostGates`] for the
+//! whole scan, like the login budget and the session slots; `scan::dispatch` runs each open port's
+//! analysis inside [`scope`], so every connect and request the net clients make in that task finds
+//! the gates without forty signatures carrying them (as [`crate::timing`] finds its phases). Outside
+//! a scope (a library caller, `watch`'s stream checks, `serve`, discovery's own asks) the clients go
+//! ungated.
+//!
+//! What goes through it: each HTTP request ([`super::http`]: one per connection) takes a slot until
+//! its reply's head is in, and a token; an RTSP connection ([`super::rtsp::RtspClient`]) takes a slot
+//! while it connects, and each request on it a slot until its answer and a token; an RTMP handshake,
+//! a TLS ClientHello on its own, a STUN Binding over TCP and a connection read for a greeting count
+//! as one request with a slot until done; each RTMP command is a request. The retina sessions of
+//! media analysis and the PLAY check take a token for their DESCRIBE, SETUP and PLAY
+//! (`analyze::verify::step`); their connections are capped by the session slots
+//! (`--sessions-per-device`, `analyze::sessions`), not by this cap, and their TEARDOWN and the
+//! repeat of a DESCRIBE with a login are not counted.
+//!
+//! A slot is held only inside one exchange, which has its deadline, and never while another slot is
+//! asked for, so the slots cannot wedge; a slot is still waited for at most [`SLOT_WAIT`], past which
+//! the exchange goes anyway (logged at debug level, and counted in the peak).
+
+use std::collections::{HashMap, VecDeque};
+use std::future::Future;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use super::pace::Pace;
+
+/// Default cap on analysis exchanges in flight to one device (`--host-connections`): 4, the
+/// most a normal scan of a camera had in flight (measured: GStreamer's RTSP server with two
+/// streams and CPython's web server behind a login on one address, `docs/design/performance.md`,
+/// "Politeness"), so it costs that scan nothing, and no more than the 2-4 RTSP clients cheap
+/// cameras serve (`analyze::sessions`; a Dahua whose connection limit is full refuses everyone,
+/// `docs/design/protocols.md`, "Lockouts and connection limits").
+pub const DEFAULT_HOST_CONNECTIONS: usize = 4;
+
+/// Default requests a second to one device (`--host-rate`): 50, one each 20 ms. The same normal
+/// scan sent its 45 requests within one second unpaced; at 50 a second it took 0.1 s longer (0.97
+/// against 0.89 s), at 20 a second 1.3 s longer (`docs/design/performance.md`, "Politeness").
+pub const DEFAULT_HOST_RATE: u32 = 50;
+
+/// Longest wait for a connection slot before the connection goes anyway.
+pub const SLOT_WAIT: Duration = Duration::from_secs(10);
+
+/// The two limits (0: no limit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GateSettings {
+    /// Concurrent analysis connections to one address.
+    pub connections: usize,
+    /// Requests a second to one address.
+    pub rate: u32,
+}
+
+impl Default for GateSettings {
+    fn default() -> Self {
+        GateSettings {
+            connections: DEFAULT_HOST_CONNECTIONS,
+            rate: DEFAULT_HOST_RATE,
+        }
+    }
+}
+
+/// What one address received.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HostCount {
+    pub requests: u64,
+    /// The most requests within any one second.
+    pub peak_per_s: u32,
+    /// The most analysis connections open at once.
+    pub peak_connections: u32,
+}
+
+impl HostCount {
+    /// Several addresses of one device: requests added, the highest peak (their seconds may not
+    /// line up, so this is a floor of the device's own peak).
+    pub fn merge(self, other: HostCount) -> HostCount {
+        HostCount {
+            requests: self.requests + other.requests,
+            peak_per_s: self.peak_per_s.max(other.peak_per_s),
+            peak_connections: self.peak_connections.max(other.peak_connections),
+        }
+    }
+}
+
+/// The count of one address: pure, the clock is an argument.
+#[derive(Debug, Clone, Default)]
+pub struct Counter {
+    requests: u64,
+    /// When each request of the last second went.
+    window: VecDeque<Duration>,
+    peak: u32,
+}
+
+impl Counter {
+    /// One request at `now` (a clock going back counts as the latest instant seen).
+    pub fn record(&mut self, now: Duration) {
+        let now = self.window.back().map_or(now, |last| now.max(*last));
+        while self
+            .window
+            .front()
+            .is_some_and(|t| now.saturating_sub(*t) >= Duration::from_secs(1))
+        {
+            self.window.pop_front();
+        }
+        self.window.push_back(now);
+        self.requests += 1;
+        self.peak = self
+            .peak
+            .max(u32::try_from(self.window.len()).unwrap_or(u32::MAX));
+    }
+
+    pub fn count(&self) -> HostCount {
+        HostCount {
+            requests: self.requests,
+            peak_per_s: self.peak,
+            peak_connections: 0,
+        }
+    }
+}
+
+/// The gates of one scan, per address. Shared (behind an `Arc`) by every analysis task.
+pub struct HostGates {
+    settings: GateSettings,
+    /// The origin of the buckets' and counters' clock.
+    origin: tokio::time::Instant,
+    hosts: Mutex<HashMap<IpAddr, Arc<Host>>>,
+}
+
+struct Host {
+    /// `None`: no cap.
+    slots: Option<Arc<Semaphore>>,
+    state: Mutex<HostState>,
+}
+
+struct HostState {
+    pace: Pace,
+    counter: Counter,
+    /// Connections open now, and the most at once.
+    open: u32,
+    peak_open: u32,
+}
+
+/// One analysis connection's right to exist on a device; dropping it gives the slot back.
+pub struct HostPermit {
+    _permit: Option<OwnedSemaphorePermit>,
+    /// Whose open connections count this one.
+    host: Option<Arc<Host>>,
+}
+
+impl HostPermit {
+    /// No slot held (ungated).
+    pub fn none() -> Self {
+        HostPermit {
+            _permit: None,
+            host: None,
+        }
+    }
+}
+
+impl Drop for HostPermit {
+    fn drop(&mut self) {
+        if let Some(h) = &self.host {
+            let mut s = lock(&h.state);
+            s.open = s.open.saturating_sub(1);
+        }
+    }
+}
+
+impl std::fmt::Debug for HostPermit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostPermit")
+            .field("slot", &self._permit.is_some())
+            .finish()
+    }
+}
+
+impl HostGates {
+    pub fn new(settings: GateSettings) -> Self {
+        HostGates {
+            settings,
+            origin: tokio::time::Instant::now(),
+            hosts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn settings(&self) -> GateSettings {
+        self.settings
+    }
+
+    fn host(&self, ip: IpAddr) -> Arc<Host> {
+        let now = self.now();
+        self.hosts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(ip)
+            .or_insert_with(|| {
+                Arc::new(Host {
+                    slots: (self.settings.connections > 0)
+                        .then(|| Arc::new(Semaphore::new(self.settings.connections))),
+                    state: Mutex::new(HostState {
+                        pace: Pace::with_burst(self.settings.rate, 1, now),
+                        counter: Counter::default(),
+                        open: 0,
+                        peak_open: 0,
+                    }),
+                })
+            })
+            .clone()
+    }
+
+    fn now(&self) -> Duration {
+        self.origin.elapsed()
+    }
+
+    /// Wait for a connection slot on `ip` (at most [`SLOT_WAIT`]).
+    pub async fn connection(&self, ip: IpAddr) -> HostPermit {
+        let host = self.host(ip);
+        let permit = match host.slots.clone() {
+            None => None,
+            Some(slots) => match tokio::time::timeout(SLOT_WAIT, slots.acquire_owned()).await {
+                Ok(Ok(permit)) => Some(permit),
+                _ => {
+                    tracing::debug!(%ip, "no analysis connection slot within {SLOT_WAIT:?}: going anyway");
+                    None
+                }
+            },
+        };
+        {
+            let mut s = lock(&host.state);
+            s.open += 1;
+            s.peak_open = s.peak_open.max(s.open);
+        }
+        HostPermit {
+            _permit: permit,
+            host: Some(host),
+        }
+    }
+
+    /// Wait for `ip`'s next request token, then count the request.
+    pub async fn request(&self, ip: IpAddr) {
+        let host = self.host(ip);
+        let wait = lock(&host.state).pace.take(self.now());
+        if let Some(wait) = wait {
+            tokio::time::sleep(wait).await;
+        }
+        let now = self.now();
+        lock(&host.state).counter.record(now);
+    }
+
+    /// What `ip` received so far.
+    pub fn count(&self, ip: IpAddr) -> HostCount {
+        let host = self
+            .hosts
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&ip)
+            .cloned();
+        host.map(|h| {
+            let s = lock(&h.state);
+            HostCount {
+                peak_connections: s.peak_open,
+                ..s.counter.count()
+            }
+        })
+        .unwrap_or_default()
+    }
+}
+
+fn lock(state: &Mutex<HostState>) -> std::sync::MutexGuard<'_, HostState> {
+    state.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl std::fmt::Debug for HostGates {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostGates")
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for HostGates {
+    fn default() -> Self {
+        HostGates::new(GateSettings::default())
+    }
+}
+
+tokio::task_local! {
+    /// The gates of the scan whose analysis runs in this task.
+    static GATES: Arc<HostGates>;
+}
+
+/// Run `f` (one port's analysis) with `gates`: the net clients it calls are gated and counted.
+pub async fn scope<F: Future>(gates: Arc<HostGates>, f: F) -> F::Output {
+    GATES.scope(gates, f).await
+}
+
+fn current() -> Option<Arc<HostGates>> {
+    GATES.try_with(Arc::clone).ok()
+}
+
+/// A connection slot on `ip` from this task's gates (none outside a [`scope`]).
+pub async fn connection(ip: IpAddr) -> HostPermit {
+    match current() {
+        Some(g) => g.connection(ip).await,
+        None => HostPermit::none(),
+    }
+}
+
+/// A request token on `ip` from this task's gates, and the request counted (nothing outside a
+/// [`scope`]).
+pub async fn request(ip: IpAddr) {
+    if let Some(g) = current() {
+        g.request(ip).await;
+    }
+}
+
+/// A connection that carries one request: a slot, then a token.
+pub async fn open(ip: IpAddr) -> HostPermit {
+    let permit = connection(ip).await;
+    request(ip).await;
+    permit
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    const IP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(198, 18, 0, 11));
+
+    #[test]
+    fn the_counter_keeps_the_busiest_second() {
+        let mut c = Counter::default();
+        assert_eq!(c.count(), HostCount::default());
+        // 3 at once, then one each 300 ms: 0, 0, 0, 300, 600, 900 are 6 within one second.
+        for t in [0, 0, 0, 300, 600, 900, 1200, 1500] {
+            c.record(ms(t));
+        }
+        assert_eq!(
+            c.count(),
+            HostCount {
+                requests: 8,
+                peak_per_s: 6,
+                peak_connections: 0
+            }
+        );
+        // A full second apart is not "within one second".
+        let mut c = Counter::default();
+        for t in [0, 1000, 2000, 2999, 3000] {
+            c.record(ms(t));
+        }
+        assert_eq!(c.count().peak_per_s, 2);
+        // A clock going back counts at the latest instant.
+        c.record(ms(10));
+        assert_eq!(c.count().peak_per_s, 3);
+        assert_eq!(c.count().requests, 6);
+    }
+
+    #[test]
+    fn counts_of_a_device_merge() {
+        let a = HostCount {
+            requests: 3,
+            peak_per_s: 2,
+            peak_connections: 3,
+        };
+        let b = HostCount {
+            requests: 5,
+            peak_per_s: 4,
+            peak_connections: 1,
+        };
+        assert_eq!(
+            a.merge(b),
+            HostCount {
+                requests: 8,
+                peak_per_s: 4,
+                peak_connections: 3
+            }
+        );
+    }
+
+    /// The bucket of one spaces the requests: 5 a second go at 0, 200, 400... ms, so no second
+    /// holds more than 5; the counter says so.
+    #[tokio::test(start_paused = true)]
+    async fn the_rate_spaces_requests_evenly() {
+        let g = HostGates::new(GateSettings {
+            connections: 0,
+            rate: 5,
+        });
+        let t0 = tokio::time::Instant::now();
+        let mut at = Vec::new();
+        for _ in 0..11 {
+            g.request(IP).await;
+            at.push(t0.elapsed());
+        }
+        let want: Vec<_> = (0..11).map(|i| ms(200 * i)).collect();
+        assert_eq!(at, want);
+        assert_eq!(
+            g.count(IP),
+            HostCount {
+                requests: 11,
+                peak_per_s: 5,
+                peak_connections: 0
+            }
+        );
+        // Another address has a bucket of its own, and nothing counted yet.
+        assert_eq!(
+            g.count("198.18.0.12".parse().unwrap()),
+            HostCount::default()
+        );
+        let t1 = tokio::time::Instant::now();
+        g.request("198.18.0.12".parse().unwrap()).await;
+        assert_eq!(t1.elapsed(), Duration::ZERO);
+    }
+
+    /// Concurrent requests from many tasks are spaced as well.
+    #[tokio::test(start_paused = true)]
+    async fn concurrent_requests_share_the_bucket() {
+        let g = Arc::new(HostGates::new(GateSettings {
+            connections: 0,
+            rate: 10,
+        }));
+        let t0 = tokio::time::Instant::now();
+        let tasks: Vec<_> = (0..20)
+            .map(|_| {
+                let g = g.clone();
+                tokio::spawn(async move {
+                    g.request(IP).await;
+                    t0.elapsed()
+                })
+            })
+            .collect();
+        let mut at = Vec::new();
+        for t in tasks {
+            at.push(t.await.unwrap());
+        }
+        at.sort();
+        assert_eq!(at.last(), Some(&ms(1900)));
+        assert_eq!(g.count(IP).peak_per_s, 10);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn no_limit_never_waits() {
+        let g = HostGates::new(GateSettings {
+            connections: 0,
+            rate: 0,
+        });
+        let t0 = tokio::time::Instant::now();
+        let held: Vec<_> = futures::future::join_all((0..100).map(|_| g.connection(IP))).await;
+        for _ in 0..100 {
+            g.request(IP).await;
+        }
+        assert_eq!(t0.elapsed(), Duration::ZERO);
+        assert_eq!(held.len(), 100);
+        assert_eq!(
+            g.count(IP),
+            HostCount {
+                requests: 100,
+                peak_per_s: 100,
+                peak_connections: 100
+            }
+        );
+    }
+
+    /// The cap holds connections back until one is given back; a wait longer than SLOT_WAIT goes
+    /// anyway (a scan never wedges on its own connections).
+    #[tokio::test(start_paused = true)]
+    async fn the_cap_holds_connections_back() {
+        let g = Arc::new(HostGates::new(GateSettings {
+            connections: 2,
+            rate: 0,
+        }));
+        let a = g.connection(IP).await;
+        let _b = g.connection(IP).await;
+        let t0 = tokio::time::Instant::now();
+        let third = {
+            let g = g.clone();
+            tokio::spawn(async move {
+                let p = g.connection(IP).await;
+                (t0.elapsed(), p)
+            })
+        };
+        tokio::time::sleep(ms(300)).await;
+        drop(a);
+        let (waited, c) = third.await.unwrap();
+        assert_eq!(waited, ms(300));
+        // Another address is not held back by this one.
+        let other: IpAddr = "198.18.0.12".parse().unwrap();
+        let t1 = tokio::time::Instant::now();
+        let _o = g.connection(other).await;
+        assert_eq!(t1.elapsed(), Duration::ZERO);
+        // Both slots held: the fourth waits SLOT_WAIT, then goes.
+        let t2 = tokio::time::Instant::now();
+        let d = g.connection(IP).await;
+        assert_eq!(t2.elapsed(), SLOT_WAIT);
+        assert_eq!(
+            g.count(IP).peak_connections,
+            3,
+            "the one past the wait is counted"
+        );
+        drop((c, d));
+    }
+
+    /// Outside a scope nothing is gated; inside, the task's requests are counted.
+    #[tokio::test(start_paused = true)]
+    async fn the_scope_carries_the_gates() {
+        open(IP).await;
+        let g = Arc::new(HostGates::new(GateSettings {
+            connections: 1,
+            rate: 2,
+        }));
+        let t0 = tokio::time::Instant::now();
+        scope(g.clone(), async {
+            let _p = open(IP).await;
+            request(IP).await;
+            request(IP).await;
+        })
+        .await;
+        assert_eq!(t0.elapsed(), ms(1000));
+        assert_eq!(
+            g.count(IP),
+            HostCount {
+                requests: 3,
+                peak_per_s: 2,
+                peak_connections: 1
+            }
+        );
+    }
+}
