@@ -207,13 +207,17 @@ pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
         ports: scope.ports.clone(),
         batches: scope.probes.clone(),
     };
-    vec![tokio::spawn(ask_and_describe(
-        scope.links.multicast.clone(),
-        v6_ifs,
-        probe,
-        scope.ctx.clone(),
-        scope.window(WINDOW_FLOOR),
-        scope.events.clone(),
+    // The requests that describe an answer go through each device's gate (`net::host_gate`).
+    vec![tokio::spawn(crate::net::host_gate::scope(
+        scope.ctx.gates.clone(),
+        ask_and_describe(
+            scope.links.multicast.clone(),
+            v6_ifs,
+            probe,
+            scope.ctx.clone(),
+            scope.window(WINDOW_FLOOR),
+            scope.events.clone(),
+        ),
     ))]
 }
 

@@ -185,12 +185,16 @@ pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
     if !scope.chose(DiscoveryMethod::Ssdp) || scope.links.multicast.is_empty() {
         return Vec::new();
     }
-    vec![tokio::spawn(ask_and_describe(
-        scope.links.multicast.clone(),
-        scope.probed.clone(),
-        (scope.connect_timeout, scope.ctx.timeout),
-        scope.window(WINDOW_FLOOR),
-        scope.events.clone(),
+    // The description fetches go through each device's gate (`net::host_gate`).
+    vec![tokio::spawn(crate::net::host_gate::scope(
+        scope.ctx.gates.clone(),
+        ask_and_describe(
+            scope.links.multicast.clone(),
+            scope.probed.clone(),
+            (scope.connect_timeout, scope.ctx.timeout),
+            scope.window(WINDOW_FLOOR),
+            scope.events.clone(),
+        ),
     ))]
 }
 

@@ -462,9 +462,11 @@ async fn ask_and_follow<M: ScanMessage>(
         let mut device_api = tokio::task::JoinSet::new();
         while let Some(f) = found_rx.recv().await {
             let (tx, ctx) = (tx.clone(), ctx.clone());
+            let gates = ctx.gates.clone();
             // One task each: an XAddr that must be checked (another host than the sender) costs
-            // up to a connect timeout, which the other answers do not wait for.
-            device_api.spawn(async move {
+            // up to a connect timeout, which the other answers do not wait for. Its requests go
+            // through the device's gate like the analysis's (`net::host_gate`).
+            device_api.spawn(crate::net::host_gate::scope(gates, async move {
                 let ip = f.sender;
                 let xaddrs: Vec<String> = f
                     .probe_match
@@ -497,7 +499,7 @@ async fn ask_and_follow<M: ScanMessage>(
                         }
                     }
                 }
-            });
+            }));
         }
         while device_api.join_next().await.is_some() {}
     };

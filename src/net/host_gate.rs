@@ -12,9 +12,10 @@
 //! The scan's context ([`crate::analyze::context::ScanContext`]) carries one [`HostGates`] for the
 //! whole scan, like the login budget and the session slots; `scan::dispatch` runs each open port's
 //! analysis inside [`scope`], so every connect and request the net clients make in that task finds
-//! the gates without forty signatures carrying them (as [`crate::timing`] finds its phases). Outside
-//! a scope (a library caller, `watch`'s stream checks, `serve`, discovery's own asks) the clients go
-//! ungated.
+//! the gates without forty signatures carrying them (as [`crate::timing`] finds its phases).
+//! Discovery's follow-up requests run in a scope too (WS-Discovery's ONVIF device API, SSDP's UPnP
+//! descriptions, mDNS's describing requests). Outside a scope (a library caller, `watch`'s stream
+//! checks, `serve`) the clients go ungated.
 //!
 //! What goes through it: each HTTP request ([`super::http`]: one per connection) takes a slot until
 //! its reply's head is in, and a token; an RTSP connection ([`super::rtsp::RtspClient`]) takes a slot
