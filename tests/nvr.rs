@@ -11,7 +11,8 @@
 //! camscan, given the NVR's credential, must log in on the API's own path, list the NVR's three
 //! channels with the addresses, models and online state the NVR gives, never the password the NVR
 //! stores, play channels 1 and 2 through the NVR, and report no device on the private subnet. The
-//! Dahua test does the same over Dahua's CGIs. Needs root: `scripts/test`.
+//! Dahua test does the same over Dahua's CGIs, the ONVIF test from the media profiles of an NVR that
+//! speaks only ONVIF (one video source per channel). Needs root: `scripts/test`.
 #![allow(clippy::print_stderr)]
 
 mod common;
@@ -423,6 +424,162 @@ fn cameras_behind_a_dahua_nvr_are_listed_and_played_through_it() {
     assert!(!nvr.nvr_channels[2].verified, "channel 4 is not relayed");
     eprintln!(
         "dahua nvr: scan {:.1}s; channels verified: {:?}",
+        took.as_secs_f64(),
+        nvr.nvr_channels
+            .iter()
+            .map(|c| (c.channel, c.verified))
+            .collect::<Vec<_>>()
+    );
+}
+
+/// The same lab with h1 as an NVR that speaks only ONVIF: PyPI WSDiscovery announces it
+/// (`tests/lab/responders/wsd_responder.py`), and our ONVIF test double
+/// (`tests/lab/responders/onvif_device.py --sources`, written from the ONVIF Media and Media2
+/// specifications, not captured) serves its device and media services behind WS-UsernameToken,
+/// with one video source per channel and a main and a sub profile each, whose GetStreamUri names
+/// the NVR's real RTSP relays (paths no dictionary guesses: only the device API leads there).
+/// camscan must list the two channels from the profiles (source `onvif`, named by the video
+/// source configurations, the camera itself unknown), with both streams through the NVR, and play
+/// each main stream, without a refused login anywhere.
+#[test]
+fn cameras_behind_an_onvif_nvr_are_listed_from_its_profiles_and_played() {
+    const PREFIX: &str = "nvro";
+    let cam_ns = CameraNs(format!("{PREFIX}-cam"));
+    let mut lab = nvr_with_cameras(PREFIX, &cam_ns);
+    let relay = |camera: &str| serde_json::json!(format!("rtsp://198.19.254.2:554/{camera}"));
+    lab.servers.push(common::rtsp_servers_in(
+        Some(&lab.ns("h1")),
+        &serde_json::json!([{"address": "198.18.0.11", "port": 554,
+        "auth": {"method": "digest", "user": "admin", "password": "s3cret"},
+        "mounts": [
+            {"path": "/nvr-relay/101", "relay": relay("ch1")},
+            {"path": "/nvr-relay/102", "relay": relay("ch1")},
+            {"path": "/nvr-relay/201", "relay": relay("ch2")},
+            {"path": "/nvr-relay/202", "relay": relay("ch2")},
+        ]}]),
+    ));
+    let rtsp = lab.servers.len() - 1;
+    let root = common::root_dir();
+    let wsd = root.join("tests/lab/responders/wsd_responder.py");
+    let onvif = root.join("tests/lab/responders/onvif_device.py");
+    lab.serve_with(
+        &common::lab_python(),
+        "h1",
+        &[
+            wsd.to_str().unwrap(),
+            "198.18.0.11",
+            "onvif://www.onvif.org/type/video_encoder",
+            "onvif://www.onvif.org/Profile/Streaming",
+            "onvif://www.onvif.org/name/Lab%20NVR",
+        ],
+    );
+    lab.serve_with(
+        "/usr/bin/python3",
+        "h1",
+        &[
+            onvif.to_str().unwrap(),
+            "198.18.0.11",
+            "--port",
+            "8000",
+            "--user",
+            "admin",
+            "--password",
+            "s3cret",
+            "--media2",
+            "--sources",
+            "Gate,Yard",
+            "--stream-path",
+            "/nvr-relay/{channel}",
+            "--manufacturer",
+            "LabVision",
+            "--model",
+            "NVR-4",
+        ],
+    );
+    let device = lab.servers.len() - 1;
+
+    let dir = tempfile::tempdir().unwrap();
+    let scan = scan_nvr(&lab, dir.path(), None);
+    let (took, text) = (scan.took, &scan.text);
+    let nvr = scan.nvr();
+    let rows: Vec<_> = nvr
+        .nvr_channels
+        .iter()
+        .map(|c| {
+            (
+                c.channel,
+                c.name.as_deref(),
+                c.stream.as_deref(),
+                c.substream.as_deref(),
+                c.source.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (
+                1,
+                Some("Gate"),
+                Some("rtsp://198.18.0.11:554/nvr-relay/101"),
+                Some("rtsp://198.18.0.11:554/nvr-relay/102"),
+                "onvif"
+            ),
+            (
+                2,
+                Some("Yard"),
+                Some("rtsp://198.18.0.11:554/nvr-relay/201"),
+                Some("rtsp://198.18.0.11:554/nvr-relay/202"),
+                "onvif"
+            ),
+        ],
+        "{text}"
+    );
+    // ONVIF profiles say nothing of the camera behind a source.
+    assert_eq!(
+        channel_rows(nvr),
+        [
+            (1, Some("Gate"), None, None, None, None, None),
+            (2, Some("Yard"), None, None, None, None, None)
+        ]
+    );
+    for c in &nvr.nvr_channels {
+        assert!(
+            c.verified,
+            "channel {} played through the NVR: {:#?}",
+            c.channel, nvr.streams
+        );
+    }
+    // CSV: the channels by number and name (nothing is known of the cameras).
+    let json = dir.path().join("report.json");
+    std::fs::write(&json, text).unwrap();
+    let csv = run(
+        common::camscan().args(["convert", json.to_str().unwrap(), "-f", "csv"]),
+        Duration::from_secs(20),
+    );
+    let mut csv_rows = csv::Reader::from_reader(csv.stdout.as_slice());
+    let header = csv_rows.headers().unwrap().clone();
+    let col = header.iter().position(|h| h == "nvr_channels").unwrap();
+    let row = csv_rows
+        .records()
+        .map(Result::unwrap)
+        .find(|r| &r[0] == "198.18.0.11")
+        .expect("a CSV row for the NVR");
+    assert_eq!(&row[col], "1 Gate;2 Yard");
+    // The right password everywhere: neither the device API nor the RTSP server refused one.
+    std::thread::sleep(Duration::from_millis(300));
+    for (server, what) in [(device, "ONVIF device"), (rtsp, "RTSP server")] {
+        let refused = lab.servers[server]
+            .lines
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.starts_with("AUTHFAIL"))
+            .count();
+        assert_eq!(refused, 0, "{what} refused a login");
+    }
+    eprintln!(
+        "onvif nvr: scan {:.1}s; channels verified: {:?}",
         took.as_secs_f64(),
         nvr.nvr_channels
             .iter()

@@ -24,6 +24,7 @@ use crate::proto::onvif_caps;
 use crate::proto::soap::{self, DeviceInformation, Profile, TokenKind};
 
 mod capabilities;
+pub mod channels;
 
 const SOAP_CONTENT_TYPE: &str = "application/soap+xml; charset=utf-8";
 /// Profiles whose stream URI is asked for (go2rtc stops at 10).

@@ -6,7 +6,9 @@
 //! trusted source, which overwrites what the other methods guessed), an `Event::Login` when one of
 //! the scan's credentials opened the API, `Event::OnvifProfiles` (kept beside the WS-Discovery
 //! answer's facts, whichever came first), an `Event::Capabilities` (the services GetServices lists,
-//! the PTZ and event services' facts) when any was learned, an `Event::Stream` for each stream URI no RTSP analysis
+//! the PTZ and event services' facts) when any was learned, an `Event::NvrChannels` (source
+//! `onvif`) when the profiles name more than one video source (an NVR or encoder:
+//! [`crate::analyze::onvif::channels`]), an `Event::Stream` for each stream URI no RTSP analysis
 //! took, and `Event::Failure`s. The maker it names goes on the identity board here, as soon as it
 //! is known.
 
@@ -83,6 +85,12 @@ pub(super) async fn onvif_device(
             .find(|(t, _)| t == token)
             .map(|(_, u)| u.clone())
     };
+    // An NVR's or encoder's channels: its profiles name more than one video source.
+    let channels = crate::analyze::onvif::channels::from_profiles(&f.profiles, &f.stream_uris);
+    if !channels.is_empty() {
+        tracing::info!(%ip, channels = channels.len(), "ONVIF profiles name one video source per channel");
+        events.push(Event::NvrChannels { ip, channels });
+    }
     let profiles = f
         .profiles
         .iter()

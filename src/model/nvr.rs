@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 
 /// One channel of an NVR: the camera behind it as the NVR describes it, and its stream through
 /// the NVR. Sources: Hikvision ISAPI `ContentMgmt/InputProxy/channels` and `.../channels/status`
-/// (`crate::proto::isapi_channels`; `docs/design/protocols.md`, "Cameras behind an NVR").
+/// (`crate::proto::isapi_channels`), Dahua CGIs (`crate::proto::dahua_remote`) and ONVIF media
+/// profiles per video source (`crate::analyze::onvif::channels`); `docs/design/protocols.md`,
+/// "Cameras behind an NVR".
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NvrChannel {
     /// The NVR's channel number (`1` is Hikvision's stream `101`).
@@ -44,6 +46,14 @@ pub struct NvrChannel {
     #[serde(default)]
     pub verified: bool,
     /// Where the list came from: `hikvision-isapi` (ISAPI InputProxy), `dahua-cgi` (Dahua
-    /// `RemoteDevice` and `LogicDeviceManager`).
+    /// `RemoteDevice` and `LogicDeviceManager`), `onvif` ([`NvrChannel::ONVIF`]: the device's
+    /// ONVIF profiles name one video source per channel; such a channel has a name and streams
+    /// only, the camera's address, model and online state being unknown).
     pub source: String,
+}
+
+impl NvrChannel {
+    /// [`NvrChannel::source`] of a channel read from ONVIF media profiles (one per video source:
+    /// `crate::analyze::onvif::channels`).
+    pub const ONVIF: &str = "onvif";
 }

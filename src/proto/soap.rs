@@ -343,6 +343,17 @@ pub struct Profile {
     pub width: Option<u32>,
     pub height: Option<u32>,
     pub fps: Option<f64>,
+    /// The physical video input the profile streams (`SourceToken` of its video source
+    /// configuration): Media1 `Profiles/VideoSourceConfiguration/SourceToken` (ONVIF Media Service
+    /// Specification §5.2.2 GetProfiles, §5.4 "Video source configuration"; `tt:Profile` in
+    /// `ver10/schema/onvif.xsd`), Media2 `Profiles/Configurations/VideoSource/SourceToken` (ONVIF
+    /// Media2 Service Specification §5.1.2 GetProfiles: `Type` `All` returns every configuration,
+    /// §5.2.2 "Video source configuration"; `tr2:ConfigurationSet/VideoSource` in
+    /// `ver20/media/wsdl/media.wsdl`). `tt:VideoSourceConfiguration/SourceToken` is the
+    /// "reference to the physical input": an NVR or encoder has one video source per channel.
+    pub source_token: Option<String>,
+    /// That video source configuration's `Name` (`tt:ConfigurationEntity/Name`), when present.
+    pub source_name: Option<String>,
 }
 
 /// Most profiles kept (go2rtc stops at 10; NVRs have one per channel and stream).
@@ -393,7 +404,20 @@ pub fn profiles(xml: &str) -> Vec<Profile> {
             let in_encoder = p
                 .iter()
                 .any(|x| x == "VideoEncoderConfiguration" || x == "VideoEncoder");
+            // The profile's own video source configuration: Media1 `Profiles/
+            // VideoSourceConfiguration`, Media2 `Profiles/Configurations/VideoSource` (not an
+            // audio source's `SourceToken`, nor one nested deeper).
+            let in_source = matches!(p, [.., pr, vs, _]
+                    if pr == "Profiles" && vs == "VideoSourceConfiguration")
+                || matches!(p, [.., pr, cs, vs, _]
+                    if pr == "Profiles" && cs == "Configurations" && vs == "VideoSource");
             match p.last().map(String::as_str) {
+                Some("SourceToken") if in_source && !text.is_empty() => {
+                    prof.source_token = Some(clip(text))
+                }
+                Some("Name") if in_source && !text.is_empty() => {
+                    prof.source_name = Some(clip(text))
+                }
                 Some("Name") if p.len() >= 2 && p[p.len() - 2] == "Profiles" => {
                     prof.name = Some(clip(text))
                 }
@@ -515,6 +539,10 @@ mod tests {
             ),
             ("Profile_1", Some("mainStream"), Some(1280), Some(25.0))
         );
+        assert!(
+            ps.iter()
+                .all(|p| p.source_token.as_deref() == Some("VideoSource_1"))
+        );
         assert_eq!(
             media_uri(&f("onvif_GetStreamUri.xml")).as_deref(),
             Some("rtsp://198.18.0.11:554/Streaming/Channels/101")
@@ -535,6 +563,57 @@ mod tests {
                 .unwrap()
                 .starts_with("http://")
         );
+    }
+
+    /// An NVR's profiles (ONVIF Media Service Specification §5.2.2, Media2 §5.1.2): two video
+    /// sources, two profiles each; written from the schemas (`tt:Profile`,
+    /// `tr2:ConfigurationSet`), not captured. An audio source's `SourceToken` is not the video's.
+    #[test]
+    fn profiles_name_their_video_source() {
+        let m1 = r#"<Envelope><Body><trt:GetProfilesResponse>
+            <trt:Profiles token="P101"><tt:Name>ch1 main</tt:Name>
+            <tt:VideoSourceConfiguration token="VSC1"><tt:Name>Gate</tt:Name><tt:UseCount>2</tt:UseCount>
+            <tt:SourceToken>VS_1</tt:SourceToken><tt:Bounds x="0" y="0" width="640" height="360"/>
+            </tt:VideoSourceConfiguration>
+            <tt:AudioSourceConfiguration token="ASC1"><tt:Name>mic</tt:Name>
+            <tt:SourceToken>AS_1</tt:SourceToken></tt:AudioSourceConfiguration></trt:Profiles>
+            <trt:Profiles token="P201"><tt:Name>ch2 main</tt:Name>
+            <tt:AudioSourceConfiguration token="ASC2"><tt:SourceToken>AS_2</tt:SourceToken>
+            </tt:AudioSourceConfiguration>
+            <tt:VideoSourceConfiguration token="VSC2"><tt:Name></tt:Name>
+            <tt:SourceToken> VS_2 </tt:SourceToken></tt:VideoSourceConfiguration></trt:Profiles>
+            <trt:Profiles token="P301"><tt:Name>no source</tt:Name></trt:Profiles>
+            </trt:GetProfilesResponse></Body></Envelope>"#;
+        let ps = profiles(m1);
+        let got: Vec<_> = ps
+            .iter()
+            .map(|p| (p.source_token.as_deref(), p.source_name.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some("VS_1"), Some("Gate")),
+                (Some("VS_2"), None),
+                (None, None)
+            ]
+        );
+        assert_eq!(
+            ps[0].name.as_deref(),
+            Some("ch1 main"),
+            "the profile's own name"
+        );
+        let m2 = r#"<Envelope><Body><tr2:GetProfilesResponse>
+            <tr2:Profiles token="P101" fixed="true"><tr2:Name>main</tr2:Name><tr2:Configurations>
+            <tr2:AudioSource token="A1"><tt:Name>mic</tt:Name><tt:SourceToken>AS_1</tt:SourceToken></tr2:AudioSource>
+            <tr2:VideoSource token="V1"><tt:Name>Yard</tt:Name><tt:SourceToken>VS_2</tt:SourceToken>
+            </tr2:VideoSource></tr2:Configurations></tr2:Profiles>
+            </tr2:GetProfilesResponse></Body></Envelope>"#;
+        let ps = profiles(m2);
+        assert_eq!(
+            (ps[0].source_token.as_deref(), ps[0].source_name.as_deref()),
+            (Some("VS_2"), Some("Yard"))
+        );
+        assert_eq!(ps[0].name.as_deref(), Some("main"));
     }
 
     #[test]

@@ -756,8 +756,18 @@ fn mark_played_channels(d: &mut crate::model::Device) {
     }
 }
 
-/// The channels an NVR listed, each marked verified when its stream played.
+/// The channels an NVR listed, each marked verified when its stream played. A maker's API
+/// (ISAPI, Dahua CGI) knows more than ONVIF profiles (the camera's address, model, online state):
+/// channels read from ONVIF profiles never replace a maker's list, whichever came first, and a
+/// maker's list replaces them.
 fn set_nvr_channels(d: &mut Device, channels: Vec<crate::model::NvrChannel>) {
+    let onvif = |list: &[crate::model::NvrChannel]| {
+        list.iter()
+            .all(|c| c.source == crate::model::NvrChannel::ONVIF)
+    };
+    if !d.nvr_channels.is_empty() && !onvif(&d.nvr_channels) && onvif(&channels) {
+        return;
+    }
     d.nvr_channels = channels;
     mark_played_channels(d);
 }
@@ -1405,5 +1415,53 @@ mod tests {
         let mut r = with_rules();
         r.apply(host(ip, "44:19:b6:12:34:56"));
         assert_eq!(r.devices()[0].serial, None);
+    }
+
+    /// ONVIF profiles' channels never replace a maker's list (which knows the cameras), whichever
+    /// event comes first; a maker's list replaces them; a new ONVIF list replaces an older one.
+    #[test]
+    fn a_makers_channels_win_over_onvif_profiles() {
+        use crate::model::NvrChannel;
+        let ip: IpAddr = "10.0.0.9".parse().unwrap();
+        let ch = |n: u32, source: &str| NvrChannel {
+            channel: n,
+            source: source.into(),
+            ..Default::default()
+        };
+        let sources = |r: &Registry| -> Vec<String> {
+            r.devices()[0]
+                .nvr_channels
+                .iter()
+                .map(|c| format!("{}{}", c.source, c.channel))
+                .collect()
+        };
+        let mut r = Registry::new(BTreeMap::new());
+        r.apply(Event::NvrChannels {
+            ip,
+            channels: vec![ch(1, NvrChannel::ONVIF), ch(2, NvrChannel::ONVIF)],
+        });
+        assert_eq!(sources(&r), ["onvif1", "onvif2"]);
+        r.apply(Event::NvrChannels {
+            ip,
+            channels: vec![ch(1, "hikvision-isapi")],
+        });
+        assert_eq!(sources(&r), ["hikvision-isapi1"]);
+        r.apply(Event::NvrChannels {
+            ip,
+            channels: vec![ch(3, NvrChannel::ONVIF)],
+        });
+        assert_eq!(
+            sources(&r),
+            ["hikvision-isapi1"],
+            "not duplicated nor replaced"
+        );
+        let mut r = Registry::new(BTreeMap::new());
+        for n in [1, 2] {
+            r.apply(Event::NvrChannels {
+                ip,
+                channels: vec![ch(n, NvrChannel::ONVIF)],
+            });
+        }
+        assert_eq!(sources(&r), ["onvif2"]);
     }
 }

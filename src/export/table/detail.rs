@@ -306,8 +306,11 @@ fn nvr_channel_row(label: Text, ch: &crate::model::NvrChannel) -> Vec<Text> {
     for v in [&ch.model, &ch.protocol].into_iter().flatten() {
         camera.push_str(&format!(" {}", terminal(v)));
     }
-    url.push('\n');
-    url.push_str(&camera);
+    // ONVIF profiles (source `onvif`) say nothing of the camera: no empty "camera" line.
+    if camera.len() > "camera".len() {
+        url.push('\n');
+        url.push_str(&camera);
+    }
     vec![
         label,
         Text::default(),

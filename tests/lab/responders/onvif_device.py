@@ -6,10 +6,21 @@ and SOAP 1.2, with identity values of a Hikvision DS-2CD2043G2-I. With --media2 
 ver20 media service (tr2: GetProfiles, GetStreamUri, GetSnapshotUri) at /onvif/media2_service, listing a
 third profile in H.265 that Media1 does not list.
 
+With --sources NAME[,NAME...] it is an NVR (or video encoder) instead: one video source per name
+(`tt:VideoSource` tokens VideoSource_1, VideoSource_2...), each with a main and a sub profile
+(Profile_101, Profile_102, Profile_201...) whose video source configuration carries the source's
+token and the NAME (`tt:VideoSourceConfiguration/SourceToken` and `Name`; Media2
+`tr2:Configurations/tr2:VideoSource`). Written from the ONVIF Media Service Specification (§5.2.2
+GetProfiles, §5.4 Video source configuration), the Media2 Service Specification (§5.1.2
+GetProfiles, §5.2.2) and their schemas (`ver10/schema/onvif.xsd` `tt:Profile`,
+`ver20/media/wsdl/media.wsdl` `tr2:ConfigurationSet`), not captured from a device: no public
+capture of a multi-source GetProfiles with a licence that allows shipping it was found.
+--stream-path TEMPLATE sets the path GetStreamUri names (`{channel}`: 101, 102, 201...).
+
     python3 onvif_device.py ADDRESS [--port 8000] [--user admin --password secret] [--stream-host HOST]
                             [--rtsp-port 554] [--fault-status 401|400] [--tz-hours 8] [--clock-offset SECONDS]
                             [--uri-query] [--manufacturer ..] [--model ..] [--firmware ..] [--serial ..]
-                            [--hardware-id ..] [--media2]
+                            [--hardware-id ..] [--media2] [--sources NAME,NAME] [--stream-path TEMPLATE]
 
 Serves POST /onvif/device_service (tds: GetSystemDateAndTime, GetDeviceInformation, GetCapabilities,
 GetServices) and POST /onvif/media_service (trt: GetProfiles, GetProfile, GetStreamUri, GetSnapshotUri) on
@@ -17,7 +28,9 @@ ADDRESS:PORT. An operation posted to the other service's path is refused (ter:Ac
 is any other operation.
 
 Authentication (only when --user and --password are given): every operation but GetSystemDateAndTime needs
-a WS-Security UsernameToken with a PasswordDigest = Base64(SHA1(Base64Decode(Nonce) + Created + Password)).
+a WS-Security UsernameToken with a PasswordDigest = Base64(SHA1(Base64Decode(Nonce) + Created + Password)),
+whose Created is within 300 s of the device's clock (as PyPI ipycam's `verify_ws_username_token` checks it:
+`WSU_MAX_SKEW_SECONDS`; the clock is the device's own, --clock-offset included).
 Failure: SOAP Fault env:Sender / ter:NotAuthorized with HTTP --fault-status (401 by default).
 
 stdout contract: `READY` once listening; then `AUTHFAIL <client-ip>` for every request whose UsernameToken
@@ -55,6 +68,7 @@ ENVELOPE_OPEN = (
     ' xmlns:tt="http://www.onvif.org/ver10/schema"'
     ' xmlns:tds="http://www.onvif.org/ver10/device/wsdl"'
     ' xmlns:trt="http://www.onvif.org/ver10/media/wsdl"'
+    ' xmlns:tr2="http://www.onvif.org/ver20/media/wsdl"'
     ' xmlns:ter="http://www.onvif.org/ver10/error">'
 )
 
@@ -63,6 +77,7 @@ MEDIA_OPS = {"GetProfiles", "GetProfile", "GetStreamUri", "GetSnapshotUri"}
 MEDIA2_OPS = {"GetProfiles", "GetStreamUri", "GetSnapshotUri"}
 UNAUTHENTICATED_OPS = {"GetSystemDateAndTime"}
 MAX_BODY = 1 << 20
+MAX_SKEW_S = 300
 
 
 def xml_escape(s):
@@ -109,10 +124,13 @@ def text_of(root, name):
 
 
 class Profile:
-    def __init__(self, token, name, enc_token, width, height, fps, bitrate, quality, channel, encoding="H264"):
+    def __init__(self, token, name, enc_token, width, height, fps, bitrate, quality, channel, encoding="H264",
+                 source=("VideoSourceToken", "VideoSourceConfig", "VideoSource_1")):
         self.token, self.name, self.enc_token = token, name, enc_token
         self.width, self.height, self.fps, self.bitrate = width, height, fps, bitrate
         self.quality, self.channel, self.encoding = quality, channel, encoding
+        # The video source configuration: (its token, its Name, the SourceToken of the input).
+        self.source = source
 
 
 PROFILES = [
@@ -122,6 +140,18 @@ PROFILES = [
 # With --media2: a third stream in H.265, which Media1 cannot describe (its VideoEncoding enum has no
 # H265), so it is listed only by the Media2 service, as on real cameras.
 H265_PROFILE = Profile("Profile_3", "thirdStream", "VideoEncoderToken_3", 1280, 720, 15, 1024, 3, 103, "H265")
+
+
+def nvr_profiles(names):
+    """--sources: a main and a sub profile per video source, as an NVR lists its channels."""
+    out = []
+    for i, name in enumerate(names, 1):
+        source = (f"VideoSourceConfigToken_{i}", name, f"VideoSource_{i}")
+        out.append(Profile(f"Profile_{i}01", f"{name} main", f"VideoEncoderToken_{i}01", 640, 360, 15, 1024, 3,
+                           i * 100 + 1, source=source))
+        out.append(Profile(f"Profile_{i}02", f"{name} sub", f"VideoEncoderToken_{i}02", 640, 360, 15, 512, 3,
+                           i * 100 + 2, source=source))
+    return out
 
 
 class Device:
@@ -161,6 +191,8 @@ class Device:
                 got = (pw_el.text or "").strip()
                 ok = hmac.compare_digest(user, self.a.user) and hmac.compare_digest(want, got)
                 why = "" if ok else f"wrong user or digest (user {user!r})"
+                if ok and not self.fresh(created):
+                    ok, why = False, f"Created {created} more than {MAX_SKEW_S} s from the device clock"
             except Exception as e:  # bad base64
                 why = f"bad Nonce: {e}"
         if ok:
@@ -171,12 +203,23 @@ class Device:
             sys.stdout.flush()
         raise self.not_authorized()
 
+    def fresh(self, created):
+        try:
+            t = datetime.datetime.fromisoformat(created.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return True  # as ipycam: an unreadable Created skips the freshness check only
+        if t.tzinfo is None:
+            t = t.replace(tzinfo=datetime.timezone.utc)
+        return abs((self.now() - t).total_seconds()) <= MAX_SKEW_S
+
     def not_authorized(self):
         return Fault(self.a.fault_status, "Sender", ["ter:NotAuthorized"],
                      "The action requested requires authorization and the sender is not authorized")
 
     def media2_profiles(self):
-        return PROFILES + [H265_PROFILE] if self.a.media2 else []
+        if not self.a.media2:
+            return []
+        return PROFILES + ([] if self.a.sources else [H265_PROFILE])
 
     def profile(self, req, media2=False):
         token = text_of(req, "ProfileToken")
@@ -298,8 +341,8 @@ class Device:
     # ---- media service -------------------------------------------------------------------------------
     def profile_xml(self, p, tag):
         return (f"<{tag} token=\"{p.token}\" fixed=\"true\"><tt:Name>{p.name}</tt:Name>"
-                "<tt:VideoSourceConfiguration token=\"VideoSourceToken\"><tt:Name>VideoSourceConfig</tt:Name>"
-                "<tt:UseCount>2</tt:UseCount><tt:SourceToken>VideoSource_1</tt:SourceToken>"
+                f"<tt:VideoSourceConfiguration token=\"{p.source[0]}\"><tt:Name>{xml_escape(p.source[1])}</tt:Name>"
+                f"<tt:UseCount>2</tt:UseCount><tt:SourceToken>{p.source[2]}</tt:SourceToken>"
                 "<tt:Bounds x=\"0\" y=\"0\" width=\"1280\" height=\"720\"/></tt:VideoSourceConfiguration>"
                 f"<tt:VideoEncoderConfiguration token=\"{p.enc_token}\"><tt:Name>VideoEncoder_{p.channel % 100}"
                 "</tt:Name><tt:UseCount>1</tt:UseCount><tt:Encoding>H264</tt:Encoding>"
@@ -329,7 +372,7 @@ class Device:
     def op_GetStreamUri(self, req):
         p = self.profile(req)
         port = "" if self.a.rtsp_port is None else f":{self.a.rtsp_port}"
-        uri = f"rtsp://{self.a.stream_host}{port}/Streaming/Channels/{p.channel}"
+        uri = f"rtsp://{self.a.stream_host}{port}" + self.a.stream_path.format(channel=p.channel)
         if self.a.uri_query:
             uri += f"?transportmode=unicast&profile={p.token}"
         return "<trt:GetStreamUriResponse>" + self.media_uri(uri, "PT60S") + "</trt:GetStreamUriResponse>"
@@ -342,8 +385,8 @@ class Device:
     # ---- media2 service (ver20) ----------------------------------------------------------------------
     def profile2_xml(self, p):
         return (f"<tr2:Profiles token=\"{p.token}\" fixed=\"true\"><tr2:Name>{p.name}</tr2:Name>"
-                "<tr2:Configurations><tr2:VideoSource token=\"VideoSourceToken\"><tt:Name>VideoSourceConfig"
-                "</tt:Name><tt:UseCount>3</tt:UseCount><tt:SourceToken>VideoSource_1</tt:SourceToken>"
+                f"<tr2:Configurations><tr2:VideoSource token=\"{p.source[0]}\"><tt:Name>{xml_escape(p.source[1])}"
+                f"</tt:Name><tt:UseCount>3</tt:UseCount><tt:SourceToken>{p.source[2]}</tt:SourceToken>"
                 "<tt:Bounds x=\"0\" y=\"0\" width=\"1280\" height=\"720\"/></tr2:VideoSource>"
                 f"<tr2:VideoEncoder token=\"{p.enc_token}\" GovLength=\"{p.fps * 2}\" Profile=\"Main\">"
                 f"<tt:Name>VideoEncoder_{p.channel % 100}</tt:Name><tt:UseCount>1</tt:UseCount>"
@@ -360,7 +403,7 @@ class Device:
     def op2_GetStreamUri(self, req):
         p = self.profile(req, media2=True)
         port = "" if self.a.rtsp_port is None else f":{self.a.rtsp_port}"
-        uri = f"rtsp://{self.a.stream_host}{port}/Streaming/Channels/{p.channel}"
+        uri = f"rtsp://{self.a.stream_host}{port}" + self.a.stream_path.format(channel=p.channel)
         return f"<tr2:GetStreamUriResponse><tr2:Uri>{xml_escape(uri)}</tr2:Uri></tr2:GetStreamUriResponse>"
 
     def op2_GetSnapshotUri(self, req):
@@ -454,6 +497,9 @@ def main():
                    help="append ?transportmode=unicast&profile=TOKEN to stream URIs, as Hikvision firmware does")
     p.add_argument("--media2", action="store_true",
                    help="also serve Media2 (ver20) at /onvif/media2_service, with a third, H.265 profile")
+    p.add_argument("--sources", help="NAME,NAME...: an NVR with one video source per name, two profiles each")
+    p.add_argument("--stream-path", default="/Streaming/Channels/{channel}",
+                   help="the path GetStreamUri names; {channel} is 101, 102, 201...")
     p.add_argument("--fault-status", type=int, choices=[400, 401], default=401)
     p.add_argument("--tz-hours", type=int, default=8, help="LocalDateTime = UTC + this (TZ CST-8:00:00)")
     p.add_argument("--clock-offset", type=float, default=0.0, help="device clock minus true UTC, seconds")
@@ -466,6 +512,9 @@ def main():
     if bool(a.user) != bool(a.password):
         p.error("--user and --password go together")
     a.stream_host = a.stream_host or a.address
+    if a.sources:
+        global PROFILES
+        PROFILES = nvr_profiles([n for n in a.sources.split(",") if n])
     if a.rtsp_port == 0:
         a.rtsp_port = None
     Handler.device = Device(a)
