@@ -7,8 +7,11 @@
 //! ports` connects, `concurrency` at a time (fewer when few hosts: at most `per_host` to one). A
 //! closed port answers within a round trip on a LAN (a RST), a filtered one costs the whole connect
 //! deadline; so the probes take from `connects / FASTEST_CONNECTS` (every port answering at once:
-//! then opening the sockets is what costs) to `ceil(connects / parallel) x connect timeout`. Beside them the discovery stages listen for `--discovery-wait`, after ARP's
-//! sweep (raw: 150 + 350 ms; unprivileged: 800 ms a chunk of 512 addresses, `discovery/arp.rs`).
+//! then opening the sockets is what costs) to `ceil(connects / parallel) x connect timeout`, after
+//! ARP's sweep (raw: 150 + 350 ms; unprivileged: 800 ms a chunk of 512 addresses,
+//! `discovery/arp.rs`). Beside them the discovery stages listen until `--discovery-wait` after the
+//! scan's start, or, when the sweep leaves less, the longest of their protocols' own floors
+//! (1.2 s, `discovery::Scope::window`) after it.
 //! What analysing each open port costs (logins, stream checks) is not in it.
 
 use std::net::IpAddr;
@@ -166,27 +169,30 @@ fn estimate(i: &Inputs, addresses: u64, discovery: &[PlanMethod]) -> Estimate {
     let listens = discovery
         .iter()
         .any(|d| d.runs && !matches!(d.method, DiscoveryMethod::Port | DiscoveryMethod::Arp));
+    // When the listening ends, from the scan's start.
     let wait = if listens {
-        i.discovery_wait.as_secs_f64()
+        let floor = crate::discovery::wsd::WINDOW_FLOOR.min(i.discovery_wait);
+        i.discovery_wait.as_secs_f64().max(arp + floor.as_secs_f64())
     } else {
         0.0
     };
     Estimate {
         probes,
-        min_seconds: arp + wait.max(fast),
-        max_seconds: arp + wait.max(slow.max(fast)),
+        min_seconds: wait.max(arp + fast),
+        max_seconds: wait.max(arp + slow.max(fast)),
         model: format!(
             "{probes} connects ({addresses} addresses x {} ports), {parallel} at a time: from \
              {} ms when every port answers at once (closed ports refuse within a round trip on a \
              LAN; then the connect rate is what counts, {} a second) to {rounds} rounds x \
-             {} ms connect timeout when every port is filtered; beside them the discovery window \
-             ({} ms), after ARP's sweep ({} ms); analysing open ports comes on top",
+             {} ms connect timeout when every port is filtered, after ARP's sweep ({} ms); beside \
+             them the discovery window, until {} ms after the start; analysing open ports comes \
+             on top",
             i.ports.len(),
             (fast * 1000.0).round(),
             rate as u64,
             i.probe.connect_timeout.as_millis(),
-            (wait * 1000.0).round(),
             (arp * 1000.0).round(),
+            (wait * 1000.0).round(),
         ),
     }
 }
@@ -359,11 +365,12 @@ mod tests {
             ]
         );
         assert_eq!(p.discovery[0].note.as_deref(), Some("raw"));
-        // 762 connects, 256 at a time: 3 rounds of 1 s at worst, beside the 1.5 s window, after
-        // raw ARP's 0.5 s.
+        // 762 connects, 256 at a time: 3 rounds of 1 s at worst, after raw ARP's 0.5 s; beside
+        // them the window, 1.5 s from the start but at least SSDP's and WS-Discovery's 1.2 s after
+        // the sweep: 1.7 s.
         assert_eq!(p.estimate.probes, 762);
         assert!(
-            (p.estimate.min_seconds - 2.0).abs() < 1e-9,
+            (p.estimate.min_seconds - 1.7).abs() < 1e-9,
             "{:?}",
             p.estimate
         );
