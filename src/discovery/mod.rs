@@ -11,6 +11,7 @@
 
 pub mod arp;
 pub mod camera_macs;
+pub mod ledger;
 pub mod links;
 pub mod listen;
 pub mod mdns;

@@ -15,8 +15,8 @@ use super::links::Links;
 use super::targets::TargetSet;
 use crate::analyze::context::ScanContext;
 use crate::analyze::identity::Identities;
+use crate::discovery::ledger::Ledger;
 use crate::model::DiscoveryMethod;
-use crate::probe::ledger::Ledger;
 use crate::registry::Event;
 
 /// The message type of the scan's event channel: registry events are one kind of it (the scan's
@@ -67,7 +67,7 @@ impl From<TargetSet> for Batch {
 pub struct Probes {
     queue: Option<mpsc::UnboundedSender<Batch>>,
     /// Where what is handed is written before it is queued, with the scan's port count, so the
-    /// collector knows an address's probes are still to come ([`crate::probe::ledger`]).
+    /// collector knows an address's probes are still to come ([`crate::discovery::ledger`]).
     ledger: Option<(Arc<Ledger>, usize)>,
 }
 

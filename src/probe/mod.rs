@@ -8,7 +8,6 @@
 //! cap, which only makes the scan gentler). A token bucket ([`pace`]) holds the connects to
 //! `--max-rate` a second, taken after both permits, right before the connect is spawned.
 
-pub mod ledger;
 pub use crate::net::pace;
 
 use std::net::{IpAddr, SocketAddr};
@@ -18,6 +17,7 @@ use std::time::Duration;
 
 use tokio::sync::{Semaphore, mpsc};
 
+use crate::discovery::ledger::Ledger;
 use crate::discovery::targets::TargetSet;
 use crate::net::{self, ConnectOutcome};
 
@@ -68,7 +68,7 @@ pub struct OpenPort {
 }
 
 /// What the probes tell the dispatcher, in order: each open port as it is found, and, with a
-/// [`ledger::Ledger`], each address whose connects are all done, sent behind its open ports.
+/// [`crate::discovery::ledger::Ledger`], each address whose connects are all done, sent behind its open ports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProbeNews {
     Open(OpenPort),
@@ -92,7 +92,7 @@ pub struct Prober {
     settings: ProbeSettings,
     open_tx: mpsc::Sender<ProbeNews>,
     /// Counts each address's connects down (`None`: nobody asks).
-    ledger: Option<Arc<ledger::Ledger>>,
+    ledger: Option<Arc<Ledger>>,
     stats: Arc<ProbeStats>,
     pool: Arc<Semaphore>,
     stripes: Arc<Vec<Semaphore>>,
@@ -126,7 +126,7 @@ impl Prober {
 
     /// Count each address's connects down in `ledger` (whoever hands targets writes them there)
     /// and send [`ProbeNews::HostDone`] after an address's last one.
-    pub fn with_ledger(mut self, ledger: Arc<ledger::Ledger>) -> Self {
+    pub fn with_ledger(mut self, ledger: Arc<Ledger>) -> Self {
         self.ledger = Some(ledger);
         self
     }
@@ -289,7 +289,7 @@ mod tests {
             max_rate: 0,
         };
         let st = stats.clone();
-        let book = Arc::new(ledger::Ledger::default());
+        let book = Arc::new(Ledger::default());
         book.expect(&t, ports.len());
         let counted = book.clone();
         let run = tokio::spawn(async move {

@@ -11,10 +11,10 @@ use std::sync::atomic::Ordering;
 use tokio::sync::mpsc;
 
 use super::Msg;
+use crate::discovery::ledger::Ledger;
 use crate::error::exit;
 use crate::model::Device;
 use crate::probe::ProbeStats;
-use crate::probe::ledger::Ledger;
 use crate::registry::{Event, Registry};
 
 /// What the collector keeps beside the registry: when devices are final, for the NDJSON stream

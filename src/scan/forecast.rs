@@ -172,7 +172,9 @@ fn estimate(i: &Inputs, addresses: u64, discovery: &[PlanMethod]) -> Estimate {
     // When the listening ends, from the scan's start.
     let wait = if listens {
         let floor = crate::discovery::wsd::WINDOW_FLOOR.min(i.discovery_wait);
-        i.discovery_wait.as_secs_f64().max(arp + floor.as_secs_f64())
+        i.discovery_wait
+            .as_secs_f64()
+            .max(arp + floor.as_secs_f64())
     } else {
         0.0
     };

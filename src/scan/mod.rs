@@ -194,7 +194,7 @@ pub async fn pipeline(
     };
     // Which addresses the probes were handed and which are done: a device is final without
     // waiting for the probes of the rest of the range.
-    let ledger = Arc::new(crate::probe::ledger::Ledger::default());
+    let ledger = Arc::new(crate::discovery::ledger::Ledger::default());
     // The MACs of IPv6 targets come after every stage and probe (`sweep`): their devices wait.
     let v6_targets = plan.set.ranges().iter().any(|r| r.v6);
     let discovery = tokio::spawn(sweep::discover_and_probe(
@@ -291,7 +291,7 @@ pub enum Msg {
     /// Every open port the probes found has been handed to analysis (its `PortOpen` sent).
     PortsDispatched,
     /// Every connect to this address handed so far has finished, and the `PortOpen`s of its open
-    /// ports were sent before this ([`crate::probe::ledger`]).
+    /// ports were sent before this ([`crate::discovery::ledger`]).
     HostProbed(IpAddr),
     /// One discovery stage of [`crate::discovery::STAGES`] has ended: every task it started
     /// (its window, its follow-up requests) is done and every event of it was sent before this.

@@ -13,9 +13,9 @@ use tokio::sync::mpsc;
 use super::Msg;
 use super::plan::ScanPlan;
 use crate::analyze::context::ScanContext;
+use crate::discovery::ledger::Ledger;
 use crate::discovery::{Batch, Probes, STAGES, Scope};
 use crate::model::DiscoveryMethod;
-use crate::probe::ledger::Ledger;
 use crate::probe::{self, ProbeNews, ProbeStats};
 
 /// How long after the stages that announce channel counts (the vendor protocols) start a channel

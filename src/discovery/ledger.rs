@@ -1,4 +1,4 @@
-//! Which addresses the port probes were handed and how many of their connects are still to finish,
+//! Which addresses discovery handed the port probes and how many of their connects are still to finish,
 //! so the collector can tell when one address's probes are all done (a device need not wait for
 //! the probes of the rest of the range: a firewalled host's connect timeouts, a /16's last port).
 //!
@@ -6,7 +6,8 @@
 //! here at once, before the batch is queued: an address a stage handed before it closed is always
 //! known here by the time the collector hears that the stage closed. The prober counts each
 //! finished connect ([`Ledger::finish_one`]); the last one of an address tells the collector
-//! through the open-port channel, behind that address's open ports ([`super::ProbeNews::HostDone`]),
+//! through the open-port channel, behind that address's open ports
+//! ([`crate::probe::ProbeNews::HostDone`]),
 //! so the collector has seen every port the address opened before it counts it probed.
 //!
 //! Memory is bounded: at most [`TRACKED`] addresses are counted one by one. A scan handed more
@@ -94,7 +95,7 @@ impl Ledger {
     }
 
     /// Whether the probes of `ip` are done and the collector, having heard `heard` of its
-    /// [`super::ProbeNews::HostDone`]s, has seen every port they opened: never handed, or every
+    /// [`crate::probe::ProbeNews::HostDone`]s, has seen every port they opened: never handed, or every
     /// connect finished and each time that happened heard of. Never while untracked.
     pub fn settled(&self, ip: IpAddr, heard: u32) -> bool {
         let inner = self.lock();
