@@ -22,7 +22,8 @@ struct Lab {
 
 /// 127.0.0.111: a Basic-auth camera with shared media, H.264 main with B-frames at 25 fps and AAC
 /// on `/Streaming/Channels/101`, which its sub-stream path 102 also serves (an alias).
-/// 127.0.0.112: shared media, H.264 high with B-frames at 12 fps and H.265 with B-frames at 25 fps.
+/// 127.0.0.112: Basic auth, shared media, H.264 high with B-frames at 12 fps and H.265 with
+/// B-frames at 25 fps (the second path is found on another connection than the login's).
 /// Each in its own server process, as two cameras are two devices.
 fn lab() -> &'static Lab {
     static LAB: OnceLock<Lab> = OnceLock::new();
@@ -36,7 +37,8 @@ fn lab() -> &'static Lab {
                  "audio": {"codec": "aac", "rate": 16000, "channels": 1}}]}
         ]));
         let bframes = common::rtsp_servers(&json!([
-            {"address": "127.0.0.112", "port": 8554, "shared": true, "auth": null, "mounts": [
+            {"address": "127.0.0.112", "port": 8554, "shared": true,
+             "auth": {"method": "basic", "user": "admin", "password": "secret"}, "mounts": [
                 {"path": "/stream1",
                  "video": {"codec": "h264", "width": 640, "height": 360, "fps": 12,
                            "profile": "high", "bframes": 2}, "audio": null},
@@ -132,7 +134,9 @@ fn b_frame_rates_are_measured_exactly() {
 /// The PLAY check goes on the connection whose DESCRIBE found the stream, and asks for no range:
 /// GStreamer takes `Range: npt=0.000-` as a seek and prepares a shared media again before it
 /// answers (a second x264 look-ahead start, ~2 s at 25 fps). Every PLAY the cameras saw from a
-/// scan is on a described connection, without a range, and the rates still come out exact.
+/// scan is on a described connection, without a range, and the rates still come out exact. Both
+/// cameras ask for Basic: a path found on another connection than the login's answers SETUP and
+/// PLAY with the credential too (a Basic login is bound to no connection).
 #[test]
 fn the_play_check_starts_no_encoder_twice() {
     let _one = one_at_a_time();

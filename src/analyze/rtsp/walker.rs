@@ -318,10 +318,16 @@ impl Walker {
         authorize(&self.challenges, cred, "DESCRIBE", uri)
     }
 
-    /// The connection, left holding what its last DESCRIBE found, with the challenge it got.
+    /// The connection, left holding what its last DESCRIBE found, with the challenge it got, or
+    /// the Basic challenge another connection got (Basic is bound to no connection: the DESCRIBE
+    /// that found the stream answered it, so its SETUP and PLAY must too, or the server answers
+    /// them 401 and the check needs a session of its own, which costs a server with shared media
+    /// and a look-ahead encoder its start again).
     pub(super) fn hand_over(&mut self) -> Option<Box<Held>> {
         let client = self.client.take()?;
-        let challenges = if self.challenge_gen == self.conn_gen {
+        let challenges = if self.challenge_gen == self.conn_gen
+            || scheme_of(&self.challenges) == AuthScheme::Basic
+        {
             self.challenges.clone()
         } else {
             Vec::new()
