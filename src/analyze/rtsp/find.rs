@@ -542,6 +542,11 @@ async fn walk_unauthenticated(
     (found, any_path_auth)
 }
 
+/// Longest wait of the walk for the early PLAY check's PLAY to be answered before the next paths
+/// are asked (on a server with the media prepared it is answered in milliseconds; a server that
+/// starts something on PLAY does not hold the walk longer than this).
+const EARLY_PLAY_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// Step 2 of [`analyze`]: when a path (or every path) asked for credentials, log in within the
 /// host's failed-login budget, then ask the paths behind the login again with the credential that
 /// worked. A refusal of that credential is treated as a lockout: no more logins are sent.
@@ -596,12 +601,16 @@ async fn log_in(
             // is handed to analysis at once, and its PLAY check runs while the other paths are
             // asked. The PLAY goes out before them: a server that starts an encoder for a
             // DESCRIBE (GStreamer, one request at a time) answers nothing else meanwhile.
+            // The PLAY is *sent* before them: the walk waits until it is answered (at most
+            // EARLY_PLAY_WAIT), since nothing else orders two connections' requests at the server.
             if let Some(i) = retest.iter().position(|p| *p == probe)
                 && let Ok(answer @ Answer::Media(_)) =
                     walkers.first().describe(&probe, Some(&cred)).await
-                && let Some(holder) = walkers.first().hand_over()
+                && let Some(mut holder) = walkers.first().hand_over()
             {
                 retest.remove(i);
+                let (played, answered) = tokio::sync::oneshot::channel();
+                holder.played = Some(played);
                 let f = Found {
                     path: probe.clone(),
                     answer,
@@ -609,7 +618,9 @@ async fn log_in(
                     holder: Some(holder),
                 };
                 served.push(probe.clone());
-                let _ = early.send((f, scheme));
+                if early.send((f, scheme)).is_ok() {
+                    let _ = tokio::time::timeout(EARLY_PLAY_WAIT, answered).await;
+                }
             }
             let answers = walkers.describe_all(&retest, Some(&cred)).await;
             for (path, answer) in retest.into_iter().zip(answers) {

@@ -49,6 +49,7 @@ pub(super) async fn on_held(
     let Held {
         mut client,
         challenges,
+        played,
     } = *held;
     client.set_timeout(timeout);
     let auth = |method: &str, uri: &str| cred.and_then(|c| authorize(&challenges, c, method, uri));
@@ -102,6 +103,8 @@ pub(super) async fn on_held(
         status = reply.as_ref().ok().map(|r| r.head.status),
         "PLAY on the connection that found the stream"
     );
+    // The walk may ask its next paths now: this PLAY is answered.
+    drop(played);
     match reply {
         Ok(r) if r.head.status == 200 => {}
         Ok(r) => return Played::Declined(format!("PLAY answered {}", r.head.status)),

@@ -332,7 +332,11 @@ impl Walker {
         } else {
             Vec::new()
         };
-        Some(Box::new(Held { client, challenges }))
+        Some(Box::new(Held {
+            client,
+            challenges,
+            played: None,
+        }))
     }
 }
 
@@ -370,6 +374,10 @@ pub(super) fn login_used(challenges: &[String]) -> Option<String> {
 pub(crate) struct Held {
     pub(super) client: RtspClient,
     pub(super) challenges: Vec<String>,
+    /// Dropped once the PLAY check on this connection has its PLAY answered (or will not send
+    /// one): the walk that handed the connection over waits for it before its next DESCRIBEs
+    /// (`find::log_in`).
+    pub(super) played: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 /// How the authentication phase ended.
