@@ -600,7 +600,8 @@ pub struct FindArgs {
     /// waiting for an answer from one device at a time; 0: no limit [default: 4].
     #[arg(long, value_name = "N", env = "CAMSCAN_HOST_CONNECTIONS")]
     pub host_connections: Option<usize>,
-    /// Analysis requests a second to one device, evenly spaced; 0: no limit [default: 200].
+    /// Analysis requests a second to one device (a fifth of a second's go at once, the rest
+    /// evenly spaced); 0: no limit [default: 250].
     #[arg(long, value_name = "N", env = "CAMSCAN_HOST_RATE")]
     pub host_rate: Option<u32>,
     /// Retries of a connect that failed for a transient local reason (no buffers, no ports, too many

@@ -301,6 +301,8 @@ fn scan(
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
+        // The stack camscan's own scan runtime gives a port's analysis (one deep future).
+        .thread_stack_size(8 * 1024 * 1024)
         .build()
         .unwrap();
     rt.block_on(async move {

@@ -586,6 +586,8 @@ fn watch_checks_pass_on_every_stream_and_fail_on_a_missing_path() {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
+        // The stack camscan's own scan runtime gives a port's analysis (one deep future).
+        .thread_stack_size(8 * 1024 * 1024)
         .build()
         .unwrap();
     let d = CheckDeadlines {

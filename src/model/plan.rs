@@ -272,7 +272,7 @@ mod tests {
             per_host: 8,
             max_rate: 5000,
             host_connections: 4,
-            host_rate: 200,
+            host_rate: 250,
             connect_timeout_ms: 1000,
             retries: 0,
             estimate: Estimate {
@@ -292,7 +292,7 @@ mod tests {
             l[0],
             "camscan: plan: 256 addresses on eth0 (198.18.0.0/24), 3 ports, discovery arp, port; \
              skipped ssdp, mdns (no target on an attached network); 256 at once, at most 5000 a \
-             second; per device 4 connections, 200 requests a second; about 2.0 s (up to 5.0 s if \
+             second; per device 4 connections, 250 requests a second; about 2.0 s (up to 5.0 s if \
              every port is filtered)"
         );
         assert_eq!(l[1], "camscan: warning: no-raw-sockets: x");

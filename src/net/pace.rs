@@ -3,8 +3,9 @@
 //! so a scan starts at once but never sends more than that burst above the rate: a NAT relay
 //! (Docker Desktop's, a home router's connection table) or a small switch sees a steady stream,
 //! not 1,024 SYNs in the same millisecond. The per-host request rate of analysis (`--host-rate`,
-//! [`super::host_gate`]) is a bucket of one ([`Pace::with_burst`]): its requests are spaced evenly,
-//! so a device never sees more than the rate within any one second.
+//! [`super::host_gate`]) holds a fifth of a second's requests ([`Pace::with_burst`]): beyond that
+//! its requests are spaced evenly, so a device never sees more than 1.2 times the rate within any
+//! one second.
 
 use std::time::Duration;
 
