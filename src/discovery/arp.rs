@@ -86,6 +86,9 @@ pub const RAW_WAIT: Duration = Duration::from_millis(350);
 /// How long the passive ARP listener goes on after the sweep at least (when `--discovery-wait` is
 /// shorter than the sweep and this).
 const LISTEN_AFTER_SWEEP: Duration = Duration::from_millis(1000);
+/// How long it goes on after the sweep when the scan listens for nothing else: the sweep's own
+/// late answers.
+const SWEEP_TAIL: Duration = Duration::from_millis(200);
 /// MACs kept per address that answered ARP (the first is the device's; the others conflict).
 const MAX_MACS: usize = 4;
 /// Frames sent back to back before the sender yields to the receiver, so replies are read while a
@@ -224,11 +227,19 @@ pub(super) async fn start<M: ScanMessage>(scope: &mut Scope<M>) -> Vec<JoinHandl
     // The passive listeners start before the sweep, so they hear it too, and listen for the
     // discovery window from the scan's start (now), at least the sweep (about RAW_FIRST_WAIT +
     // RAW_WAIT) and a second after it, when a camera that answered it may still ask for its
-    // gateway.
+    // gateway. A scan that listens for nothing else (`--discovery arp,ports`, the fast mode) has
+    // no window: they listen through the sweep and a little after, so they do not hold its end.
     let sight = super::misaddressed::Sight::of(scope);
-    let listen_for = scope
-        .wait
-        .max(RAW_FIRST_WAIT + RAW_WAIT + LISTEN_AFTER_SWEEP);
+    let sweep = RAW_FIRST_WAIT + RAW_WAIT;
+    let others_listen = scope
+        .methods
+        .iter()
+        .any(|m| !matches!(m, DiscoveryMethod::Arp | DiscoveryMethod::Port));
+    let listen_for = if others_listen {
+        scope.wait.max(sweep + LISTEN_AFTER_SWEEP)
+    } else {
+        sweep + SWEEP_TAIL
+    };
     let mut tasks: Vec<JoinHandle<()>> = scope
         .links
         .arp
