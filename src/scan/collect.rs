@@ -86,6 +86,7 @@ impl Collector<'_> {
                 if let Event::PortOpen { ip, .. } = &ev {
                     f.port_open(*ip);
                 }
+                f.saw(ev.ip());
                 if self.timings.is_some() {
                     f.evidence_ms.insert(ev.ip(), crate::timing::now_ms());
                 }
@@ -190,7 +191,7 @@ impl Collector<'_> {
 /// its ports have finished. It does not wait for the probes of other addresses (a firewalled
 /// host's connect timeouts, the rest of a large range). What merges addresses into one device (MAC,
 /// serial, ONVIF endpoint, UPnP UDN) comes from discovery, so once the stages have closed the
-/// merging is fixed (the groups are read again if an address appears later), and a device is final
+/// merging is fixed (an address that appears later is a device of its own), and a device is final
 /// when all of its addresses are.
 ///
 /// Two cases wait for the end of everything ([`Msg::DiscoveryDone`]) as before: a scan with IPv6
@@ -212,7 +213,7 @@ pub struct Finality {
     /// The scan has IPv6 targets: every device waits for [`Msg::DiscoveryDone`].
     wait_for_all: bool,
     /// Which addresses make one device, taken from the registry once the stages have closed
-    /// (read again when the registry gains an address).
+    /// (an address first seen later is added as a device of its own).
     groups: Option<Groups>,
     /// Addresses whose last running analysis or whose probes finished since the last look.
     idle: Vec<IpAddr>,
@@ -231,8 +232,6 @@ pub struct Finality {
 struct Groups {
     list: Vec<Vec<IpAddr>>,
     of: HashMap<IpAddr, usize>,
-    /// The registry's size when read.
-    size: usize,
 }
 
 impl Finality {
@@ -252,6 +251,19 @@ impl Finality {
             if *n == 0 {
                 self.idle.push(ip);
             }
+        }
+    }
+
+    /// An event named `ip`: an address first seen after the groups were read (an open port the
+    /// probes found later) is a device of its own (what merges addresses comes from discovery,
+    /// which has ended). O(1) a event, so a large range's late addresses cost no re-reading.
+    fn saw(&mut self, ip: IpAddr) {
+        if let Some(g) = self.groups.as_mut()
+            && !g.of.contains_key(&ip)
+        {
+            g.of.insert(ip, g.list.len());
+            g.list.push(vec![ip]);
+            self.idle.push(ip);
         }
     }
 
@@ -280,10 +292,7 @@ impl Finality {
         if !self.discovery_closed() {
             return Vec::new();
         }
-        let fresh = self
-            .groups
-            .as_ref()
-            .is_none_or(|g| g.size != registry.len());
+        let fresh = self.groups.is_none();
         if fresh {
             let list = registry.groups();
             let of = list
@@ -291,11 +300,7 @@ impl Finality {
                 .enumerate()
                 .flat_map(|(i, g)| g.iter().map(move |ip| (*ip, i)))
                 .collect();
-            self.groups = Some(Groups {
-                list,
-                of,
-                size: registry.len(),
-            });
+            self.groups = Some(Groups { list, of });
         }
         let Some(groups) = self.groups.as_ref() else {
             return Vec::new();
@@ -540,6 +545,18 @@ mod tests {
         f.host_probed(slow);
         assert_eq!(f.take_final(&r), [vec![slow]]);
         assert!(f.take_final(&r).is_empty(), "each device once");
+        // An address first seen after the stages closed (an off-link host's open port found
+        // late): a device of its own, final when its own work is.
+        let late: IpAddr = "10.0.1.7".parse().unwrap();
+        ledger.expect(&TargetSet::default().with_addresses([late]), 1);
+        f.saw(late);
+        f.port_open(late);
+        r.apply(Event::PortOpen { ip: late, port: 80 });
+        assert!(f.take_final(&r).is_empty(), "its analysis runs");
+        assert!(ledger.finish_one(late));
+        f.host_probed(late);
+        f.analysed(late);
+        assert_eq!(f.take_final(&r), [vec![late]]);
     }
 
     /// A scan with IPv6 targets waits for the end of everything: their MACs (which may merge them
