@@ -80,6 +80,42 @@ fn nvr_with_cameras(prefix: &'static str, cam_ns: &CameraNs) -> NsLab {
 /// One scan of the lab NVR with its credential (recorded in `db` when given), checked for what
 /// both makers' tests require: exit 0, the password the NVR stores for a camera nowhere in the
 /// output, and no device on the NVR's private subnet.
+/// h1's RTSP server (Debian's GStreamer, Digest admin/s3cret) relaying the cameras: each
+/// `(path, camera path)` re-streams `rtsp://198.19.254.2:554/CAMERA_PATH`. Returns its index in
+/// `lab.servers`.
+fn relay(lab: &mut NsLab, mounts: &[(&str, &str)]) -> usize {
+    let mounts: Vec<serde_json::Value> = mounts
+        .iter()
+        .map(|(path, camera)| {
+            serde_json::json!({"path": path, "relay": format!("rtsp://198.19.254.2:554/{camera}")})
+        })
+        .collect();
+    lab.servers.push(common::rtsp_servers_in(
+        Some(&lab.ns("h1")),
+        &serde_json::json!([{"address": "198.18.0.11", "port": 554,
+        "auth": {"method": "digest", "user": "admin", "password": "s3cret"},
+        "mounts": mounts}]),
+    ));
+    lab.servers.len() - 1
+}
+
+/// h1's web API: `tests/servers/SCRIPT` on port 80 with the answers of
+/// `tests/fixtures/nvr/ANSWERS/`, behind Digest admin/s3cret, and `extra` options.
+fn web_api(lab: &mut NsLab, script: &str, answers: &str, extra: &[&str]) {
+    let root = common::root_dir();
+    let nvr = root.join("tests/servers").join(script);
+    let answers = root.join("tests/fixtures/nvr").join(answers);
+    let mut args = vec![
+        nvr.to_str().unwrap(),
+        "198.18.0.11:80",
+        answers.to_str().unwrap(),
+        "--password",
+        "s3cret",
+    ];
+    args.extend_from_slice(extra);
+    lab.serve_with("/usr/bin/python3", "h1", &args);
+}
+
 fn scan_nvr(lab: &NsLab, dir: &std::path::Path, db: Option<&std::path::Path>) -> NvrScan {
     let creds = dir.join("creds.txt");
     std::fs::write(&creds, "admin:s3cret\n").unwrap();
@@ -171,32 +207,19 @@ fn cameras_behind_an_nvr_are_listed_and_played_through_it() {
     // Dropped after the lab (whose servers, the cameras' among them, stop first).
     let cam_ns = CameraNs(format!("{PREFIX}-cam"));
     let mut lab = nvr_with_cameras(PREFIX, &cam_ns);
-    lab.servers.push(common::rtsp_servers_in(
-        Some(&lab.ns("h1")),
-        &serde_json::json!([{"address": "198.18.0.11", "port": 554,
-        "auth": {"method": "digest", "user": "admin", "password": "s3cret"},
-        "mounts": [
-            {"path": "/Streaming/Channels/101", "relay": "rtsp://198.19.254.2:554/ch1"},
-            {"path": "/Streaming/Channels/201", "relay": "rtsp://198.19.254.2:554/ch2"},
-        ]}]),
-    ));
-    let root = common::root_dir();
-    let nvr = root.join("tests/servers/isapi_nvr.py");
-    let answers = root.join("tests/fixtures/nvr/lab");
-    lab.serve_with(
-        "/usr/bin/python3",
-        "h1",
+    relay(
+        &mut lab,
         &[
-            nvr.to_str().unwrap(),
-            "198.18.0.11:80",
-            answers.to_str().unwrap(),
-            "--password",
-            "s3cret",
-            // As a real NVR: the web page is public, ISAPI asks for Digest (realm: the model).
-            "--open-root",
-            "--realm",
-            "DS-7608NI-LAB",
+            ("/Streaming/Channels/101", "ch1"),
+            ("/Streaming/Channels/201", "ch2"),
         ],
+    );
+    // As a real NVR: the web page is public, ISAPI asks for Digest (realm: the model).
+    web_api(
+        &mut lab,
+        "isapi_nvr.py",
+        "lab",
+        &["--open-root", "--realm", "DS-7608NI-LAB"],
     );
 
     let dir = tempfile::tempdir().unwrap();
@@ -333,31 +356,15 @@ fn cameras_behind_a_dahua_nvr_are_listed_and_played_through_it() {
     // Dropped after the lab (whose servers, the cameras' among them, stop first).
     let cam_ns = CameraNs(format!("{PREFIX}-cam"));
     let mut lab = nvr_with_cameras(PREFIX, &cam_ns);
-    lab.servers.push(common::rtsp_servers_in(
-        Some(&lab.ns("h1")),
-        &serde_json::json!([{"address": "198.18.0.11", "port": 554,
-        "auth": {"method": "digest", "user": "admin", "password": "s3cret"},
-        "mounts": [
-            {"path": "/cam/realmonitor?channel=1&subtype=0", "relay": "rtsp://198.19.254.2:554/ch1"},
-            {"path": "/cam/realmonitor?channel=2&subtype=0", "relay": "rtsp://198.19.254.2:554/ch2"},
-        ]}]),
-    ));
-    let root = common::root_dir();
-    let nvr = root.join("tests/servers/dahua_nvr.py");
-    let answers = root.join("tests/fixtures/nvr/dahua-lab");
-    lab.serve_with(
-        "/usr/bin/python3",
-        "h1",
+    relay(
+        &mut lab,
         &[
-            nvr.to_str().unwrap(),
-            "198.18.0.11:80",
-            answers.to_str().unwrap(),
-            "--password",
-            "s3cret",
-            // As a real NVR: the web page (its RPC2 login script) is public, the CGIs ask.
-            "--open-root",
+            ("/cam/realmonitor?channel=1&subtype=0", "ch1"),
+            ("/cam/realmonitor?channel=2&subtype=0", "ch2"),
         ],
     );
+    // As a real NVR: the web page (its RPC2 login script) is public, the CGIs ask.
+    web_api(&mut lab, "dahua_nvr.py", "dahua-lab", &["--open-root"]);
 
     let dir = tempfile::tempdir().unwrap();
     let scan = scan_nvr(&lab, dir.path(), None);
@@ -446,19 +453,15 @@ fn cameras_behind_an_onvif_nvr_are_listed_from_its_profiles_and_played() {
     const PREFIX: &str = "nvro";
     let cam_ns = CameraNs(format!("{PREFIX}-cam"));
     let mut lab = nvr_with_cameras(PREFIX, &cam_ns);
-    let relay = |camera: &str| serde_json::json!(format!("rtsp://198.19.254.2:554/{camera}"));
-    lab.servers.push(common::rtsp_servers_in(
-        Some(&lab.ns("h1")),
-        &serde_json::json!([{"address": "198.18.0.11", "port": 554,
-        "auth": {"method": "digest", "user": "admin", "password": "s3cret"},
-        "mounts": [
-            {"path": "/nvr-relay/101", "relay": relay("ch1")},
-            {"path": "/nvr-relay/102", "relay": relay("ch1")},
-            {"path": "/nvr-relay/201", "relay": relay("ch2")},
-            {"path": "/nvr-relay/202", "relay": relay("ch2")},
-        ]}]),
-    ));
-    let rtsp = lab.servers.len() - 1;
+    let rtsp = relay(
+        &mut lab,
+        &[
+            ("/nvr-relay/101", "ch1"),
+            ("/nvr-relay/102", "ch1"),
+            ("/nvr-relay/201", "ch2"),
+            ("/nvr-relay/202", "ch2"),
+        ],
+    );
     let root = common::root_dir();
     let wsd = root.join("tests/lab/responders/wsd_responder.py");
     let onvif = root.join("tests/lab/responders/onvif_device.py");
