@@ -107,7 +107,8 @@ impl Ledger {
     }
 
     /// More addresses were handed than are counted one by one.
-    pub fn untracked(&self) -> bool {
+    #[cfg(test)]
+    fn untracked(&self) -> bool {
         self.lock().untracked
     }
 }

@@ -48,6 +48,9 @@ struct Timings {
     discovery_done_ms: Option<u64>,
     stages_closed_ms: Option<u64>,
     dispatched_ms: Option<u64>,
+    /// When each address's own evidence last came in (an event about it, the end of one of its
+    /// analyses or of its name, its probes done), until its device is final: `evidence_ms`.
+    evidence_ms: HashMap<IpAddr, u64>,
     /// What each device received ([`crate::net::host_gate`]), for its line.
     gates: Option<Arc<crate::net::host_gate::HostGates>>,
 }
@@ -80,6 +83,17 @@ impl Collector<'_> {
             }
             return;
         }
+        // The last of each address's own evidence, for its device's timing line.
+        if let Some(t) = self.timings.as_mut() {
+            let ip = match &msg {
+                Msg::Event(ev) => Some(ev.ip()),
+                Msg::Analysed(ip, _) | Msg::HostProbed(ip) => Some(*ip),
+                _ => None,
+            };
+            if let Some(ip) = ip {
+                t.evidence_ms.insert(ip, crate::timing::now_ms());
+            }
+        }
         let f = &mut self.finality;
         match msg {
             Msg::Event(ev) => {
@@ -87,28 +101,17 @@ impl Collector<'_> {
                     f.port_open(*ip);
                 }
                 f.saw(ev.ip());
-                if self.timings.is_some() {
-                    f.evidence_ms.insert(ev.ip(), crate::timing::now_ms());
-                }
                 registry.apply(ev);
             }
             Msg::Analysed(ip, timing) => {
                 f.analysed(ip);
-                if self.timings.is_some() {
-                    f.evidence_ms.insert(ip, crate::timing::now_ms());
-                }
                 if let (Some(t), Some(port)) = (self.timings.as_mut(), timing) {
                     tracing::debug!(target: crate::timing::TARGET, %ip, port = port.port,
                         end_ms = port.end_ms, "timing: port {ip}:{}", port.breakdown());
                     t.ports.entry(ip).or_default().push(port);
                 }
             }
-            Msg::HostProbed(ip) => {
-                f.host_probed(ip);
-                if self.timings.is_some() {
-                    f.evidence_ms.insert(ip, crate::timing::now_ms());
-                }
-            }
+            Msg::HostProbed(ip) => f.host_probed(ip),
             Msg::StageClosed => {
                 f.stages_closed += 1;
                 f.look_at_all = true;
@@ -143,7 +146,7 @@ impl Collector<'_> {
                 // that was the discovery stages, or other addresses of the run).
                 let evidence_ms = group
                     .iter()
-                    .filter_map(|ip| self.finality.evidence_ms.get(ip).copied())
+                    .filter_map(|ip| t.evidence_ms.remove(ip))
                     .max()
                     .unwrap_or(0)
                     .max(analysed_ms);
@@ -221,10 +224,6 @@ pub struct Finality {
     written: HashSet<IpAddr>,
     /// Something that holds every device changed (the probes or a stage ended): look at all.
     look_at_all: bool,
-    /// When each address's own evidence last came in (an event about it, the end of one of its
-    /// analyses or of its name, its probes done), in ms since the scan started: the timing log's
-    /// `evidence_ms` (kept only when that log is on).
-    evidence_ms: HashMap<IpAddr, u64>,
 }
 
 /// Each device's addresses (its own first), and the device of each address.
