@@ -94,11 +94,11 @@ fn write_stdout(fill: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<(
 }
 
 /// The multi-threaded runtime of the commands that serve (`serve`), which run scans too: the
-/// scan's stack size (`scan::knowledge_and_runtime`).
+/// scan's stack size ([`scan::SCAN_STACK`]).
 fn runtime() -> Result<tokio::runtime::Runtime, CommandError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .thread_stack_size(8 * 1024 * 1024)
+        .thread_stack_size(scan::SCAN_STACK)
         .build()
         .map_err(|e| Error::Runtime(e).into())
 }

@@ -30,6 +30,11 @@ pub(super) fn resolve(
     ScanConfig::load(args, color, password.as_deref())
 }
 
+/// The worker stack of a runtime that runs scans: a port's analysis is one deep future
+/// (detection, then a protocol's readers, inside the host gate's scope); tokio's 2 MiB default
+/// left little room in debug builds. Address space only, not memory used.
+pub(super) const SCAN_STACK: usize = 8 * 1024 * 1024;
+
 /// Install the user's knowledge files (a bad one stops the command here, before anything is
 /// sent) and build the runtime a scan runs on.
 pub(super) fn knowledge_and_runtime(cfg: &ScanConfig) -> Result<tokio::runtime::Runtime, Error> {
@@ -38,9 +43,7 @@ pub(super) fn knowledge_and_runtime(cfg: &ScanConfig) -> Result<tokio::runtime::
     knowledge::install(k);
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        // A port's analysis is one deep future (detection, then a protocol's readers); tokio's
-        // 2 MiB default left little room in debug builds. Address space only, not memory used.
-        .thread_stack_size(8 * 1024 * 1024)
+        .thread_stack_size(SCAN_STACK)
         .build()
         .map_err(Error::Runtime)
 }
