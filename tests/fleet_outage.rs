@@ -588,37 +588,73 @@ fn the_hub_link_cut_for_a_minute_loses_and_duplicates_nothing() {
     // A kill -9 that lands while a batch is in flight, for certain: the hub's owner holds the
     // events table (as a long transaction would), north's agent applies its batch up to its
     // events and waits for the lock inside the batch's transaction (PostgreSQL's
-    // pg_stat_activity says so), and is killed there. PostgreSQL then logs the open
-    // transaction's end, and rolls the batch back.
-    let eof = "unexpected EOF on client connection with an open transaction";
-    let eofs_before = pg.log().matches(eof).count();
+    // pg_stat_activity says so), and is killed there. Once the lock is free the backend runs
+    // on, finds its client gone and ends the session; the batch must be rolled back: north's
+    // events at the hub are what they were before, to the row.
+    //
+    // How PostgreSQL says it found the client gone depends on which the kernel tells it first:
+    // a read that sees the closed socket logs "unexpected EOF on client connection with an open
+    // transaction"; a write that meets the peer's reset logs "could not send data to client"
+    // and ends with "connection to client lost". Either ends the transaction without a commit.
+    let gone = [
+        "unexpected EOF on client connection with an open transaction",
+        "could not send data to client",
+        "connection to client lost",
+    ];
+    let said = |log: &str| -> usize { gone.iter().map(|m| log.matches(m).count()).sum() };
+    let said_log_before = pg.log();
+    let said_before = said(&said_log_before);
+    let pg_count = |log: &str, m: &str| log.matches(m).count();
+    let north_before = history(&hub, SITES[0]).len();
     let holder = pg.hold("BEGIN; LOCK TABLE events IN EXCLUSIVE MODE;");
     let mut a = agent(SITES[0], &dbs[0], &hub);
+    let mut backend = String::new();
     wait_for(LIMIT, "north's batch waiting for the events table", || {
         let waiting = pg.psql(
             "hub",
-            "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'
-               AND query LIKE 'INSERT INTO events%' AND xact_start IS NOT NULL",
+            "SELECT string_agg(pid::text, ',') FROM pg_stat_activity
+              WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO events%'
+                AND xact_start IS NOT NULL",
         );
-        if waiting == "1" {
+        if !waiting.is_empty() && !waiting.contains(',') {
+            backend = waiting;
             Ok(())
         } else {
-            Err(format!("{waiting} waiting"))
+            Err(format!("waiting backends: [{waiting}]"))
         }
     });
     kill9(&mut a);
     holder.release("COMMIT;");
-    wait_for(LIMIT, "PostgreSQL ends north's open transaction", || {
-        let n = pg.log().matches(eof).count();
-        if n > eofs_before {
+    wait_for(LIMIT, "PostgreSQL ends north's session", || {
+        let left = pg.psql(
+            "hub",
+            &format!("SELECT COUNT(*) FROM pg_stat_activity WHERE pid = {backend}"),
+        );
+        if left == "0" {
             Ok(())
         } else {
-            Err(format!("{n} in the log"))
+            Err(format!("backend {backend} still there"))
         }
     });
+    let log = pg.log();
+    assert!(
+        said(&log) > said_before,
+        "PostgreSQL ended backend {backend} without saying its client was gone: {log}"
+    );
+    let told: Vec<&str> = gone
+        .iter()
+        .copied()
+        .filter(|m| log.matches(m).count() > pg_count(&said_log_before, m))
+        .collect();
+    let north_after = history(&hub, SITES[0]).len();
+    assert_eq!(
+        north_after, north_before,
+        "north's killed batch must be rolled back, not half applied"
+    );
     eprintln!(
         "kill -9 in flight: north's agent killed while its batch waited inside its transaction \
-         (pg_stat_activity); PostgreSQL logged \"{eof}\" and rolled the batch back"
+         (pg_stat_activity, backend {backend}); PostgreSQL logged {told:?} and ended the \
+         session; north's events at the hub stayed at {north_before}"
     );
     for delay in [200, 500, 1000, 2000] {
         let mut a = agent(SITES[0], &dbs[0], &hub);
