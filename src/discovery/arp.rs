@@ -28,7 +28,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::links::{Link, Links};
-use super::scope::{About, Probes, ScanMessage, Scope};
+use super::scope::{About, Hosts, Probes, ScanMessage, Scope, Swept};
 use crate::analyze::identity::Identities;
 use crate::discovery::targets::TargetSet;
 use crate::model::DiscoveryMethod;
@@ -216,10 +216,11 @@ pub(super) const STAGE: About = About {
     learn: |_, _| {},
 };
 
-/// ARP on the on-link targets when the scan chose it: `scope.probed` becomes the off-link targets
-/// plus the on-link hosts that answered, `scope.alive` those hosts. Without ARP every target goes
+/// ARP on the on-link targets when the scan chose it, in a task of its own beside the other stages:
+/// when its sweep is done, `scope.hosts` says whom it found (the off-link targets plus the on-link
+/// hosts that answered are probed; those hosts are asked by unicast). Without ARP every target goes
 /// to the port probes at once.
-pub(super) async fn start<M: ScanMessage>(scope: &mut Scope<M>) -> Vec<JoinHandle<()>> {
+pub(super) fn start<M: ScanMessage>(scope: &mut Scope<M>) -> Vec<JoinHandle<()>> {
     if !scope.chose(DiscoveryMethod::Arp) {
         scope.probes.hand(scope.set.clone());
         return Vec::new();
@@ -254,19 +255,24 @@ pub(super) async fn start<M: ScanMessage>(scope: &mut Scope<M>) -> Vec<JoinHandl
             ))
         })
         .collect();
-    let (probed, alive, macs) = find_hosts(
-        &scope.set,
-        &scope.links,
-        &scope.events,
-        &scope.probes,
-        &scope.ctx.identities,
-    )
-    .await;
-    scope.probed = probed;
-    scope.alive = alive;
-    if !macs.is_empty() {
-        tasks.push(tokio::spawn(ipv6_addresses(macs, scope.events.clone())));
-    }
+    let (done, hosts) = Swept::pending(&scope.set);
+    scope.hosts = hosts;
+    let (set, links, events, probes, identities) = (
+        scope.set.clone(),
+        scope.links.clone(),
+        scope.events.clone(),
+        scope.probes.clone(),
+        scope.ctx.identities.clone(),
+    );
+    tasks.push(tokio::spawn(async move {
+        let (probed, alive, macs) = find_hosts(&set, &links, &events, &probes, &identities).await;
+        // The sweep hands nothing more to the probes: their queue may close without it.
+        drop(probes);
+        done.send(Hosts { probed, alive });
+        if !macs.is_empty() {
+            ipv6_addresses(macs, events).await;
+        }
+    }));
     tasks
 }
 

@@ -29,7 +29,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::scope::{About, Batch, Probes, ScanMessage, Scope};
+use super::scope::{About, Batch, Probes, ScanMessage, Scope, Swept};
 use super::targets::TargetSet;
 use crate::analyze::context::ScanContext;
 use crate::analyze::identity::Identities;
@@ -203,7 +203,7 @@ pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
     }
     let probe = MdnsProbe {
         scope: scope.set.clone(),
-        probed: scope.probed.clone(),
+        hosts: scope.hosts.clone(),
         ports: scope.ports.clone(),
         batches: scope.probes.clone(),
     };
@@ -257,8 +257,8 @@ fn learn(board: &Identities, ev: &Event) {
 struct MdnsProbe {
     /// The scan's targets: answers from other addresses are ignored.
     scope: TargetSet,
-    /// Addresses the probes already have (with the scan's ports).
-    probed: TargetSet,
+    /// Whom the probes have (with the scan's ports): ARP's sweep says, when it is done.
+    hosts: Swept,
     ports: Vec<u16>,
     /// Closed without `--discovery ports`.
     batches: Probes,
@@ -278,7 +278,12 @@ impl MdnsProbe {
         }
         let addr = ip;
         let mut ports = Vec::new();
-        if !self.probed.contains(addr) && handed.insert((ip, 0)) {
+        // While ARP still sweeps, whether the probes have it is decided after the window.
+        let probed = self
+            .hosts
+            .known()
+            .is_none_or(|hosts| hosts.probed.contains(addr));
+        if !probed && handed.insert((ip, 0)) {
             ports.extend(self.ports.iter().copied());
         }
         for p in service_ports {
@@ -366,6 +371,11 @@ async fn ask_and_describe<M: ScanMessage>(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "mDNS finished"
     );
+    // Hosts that answered while ARP still swept, and that it did not find: the scan's ports.
+    probe.hosts.get().await;
+    for ip in found.keys() {
+        probe.hand(*ip, [], &mut handed);
+    }
     for (ip, services) in found {
         for ev in mdns_events(ip, services) {
             if tx.send(ev.into()).await.is_err() {
@@ -607,7 +617,7 @@ mod tests {
         let known: IpAddr = "198.18.0.11".parse().unwrap();
         let probe = MdnsProbe {
             scope: TargetSet::default(),
-            probed: TargetSet::default().with_addresses([known]),
+            hosts: Swept::ready(&TargetSet::default().with_addresses([known])),
             ports: vec![80, 554],
             batches: Probes::new(Some(tx)),
         };
@@ -627,5 +637,40 @@ mod tests {
         assert_eq!(batch.ports.as_deref(), Some(&[8554][..]));
         assert!(batch.targets.contains(known));
         assert!(rx.try_recv().is_err(), "nothing twice");
+    }
+
+    /// An answer that comes while ARP still sweeps gets only its service ports at once; whether
+    /// the probes have its host is decided when the sweep is done.
+    #[test]
+    fn a_host_heard_during_the_sweep_is_handed_once_it_is_done() {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let known: IpAddr = "198.18.0.11".parse().unwrap();
+        let stranger: IpAddr = "198.18.0.12".parse().unwrap();
+        let (done, hosts) = Swept::pending(&TargetSet::default().with_addresses([known, stranger]));
+        let probe = MdnsProbe {
+            scope: TargetSet::default(),
+            hosts,
+            ports: vec![80, 554],
+            batches: Probes::new(Some(tx)),
+        };
+        let mut handed = HashSet::new();
+        probe.hand(stranger, [8554], &mut handed);
+        probe.hand(known, [], &mut handed);
+        let batch = rx.try_recv().unwrap();
+        assert_eq!(batch.ports.as_deref(), Some(&[8554][..]));
+        assert!(
+            rx.try_recv().is_err(),
+            "the scan's ports wait for the sweep"
+        );
+        done.send(crate::discovery::scope::Hosts {
+            probed: TargetSet::default().with_addresses([known]),
+            alive: Vec::new(),
+        });
+        probe.hand(stranger, [], &mut handed);
+        probe.hand(known, [], &mut handed);
+        let batch = rx.try_recv().unwrap();
+        assert_eq!(batch.ports.as_deref(), Some(&[80, 554][..]));
+        assert!(batch.targets.contains(stranger));
+        assert!(rx.try_recv().is_err(), "ARP's host is probed already");
     }
 }

@@ -111,19 +111,101 @@ impl Probes {
     }
 }
 
+/// Who ARP's sweep found: what the port probes ask and the stages accept answers from (`probed`)
+/// and the hosts the unicast queries go to (`alive`).
+#[derive(Debug, Clone, Default)]
+pub struct Hosts {
+    /// The targets, less the on-link addresses that did not answer ARP (all the targets without
+    /// ARP).
+    pub probed: TargetSet,
+    /// The on-link hosts that answered ARP; empty without ARP.
+    pub alive: Vec<Ipv4Addr>,
+}
+
+/// [`Hosts`] once ARP's sweep is done, for the stages that start beside it: their multicast and
+/// broadcast queries go out at the scan's start (their protocols' answer times count from there),
+/// their unicast queries when the sweep has found whom to ask.
+#[derive(Debug, Clone)]
+pub struct Swept {
+    found: tokio::sync::watch::Receiver<Option<Arc<Hosts>>>,
+    /// What a stage gets should the sweep end without a word (its task failed): every target
+    /// accepted, nobody to ask by unicast.
+    fallback: Arc<Hosts>,
+}
+
+/// Where ARP's sweep puts what it found ([`Swept::pending`]).
+#[derive(Debug)]
+pub struct SweepDone(tokio::sync::watch::Sender<Option<Arc<Hosts>>>);
+
+impl SweepDone {
+    pub fn send(self, hosts: Hosts) {
+        let _ = self.0.send(Some(Arc::new(hosts)));
+    }
+}
+
+impl Swept {
+    /// Known already (no ARP): every target of `set`, nobody to ask by unicast.
+    pub fn ready(set: &TargetSet) -> Swept {
+        let hosts = Arc::new(Hosts {
+            probed: set.clone(),
+            alive: Vec::new(),
+        });
+        let (_, found) = tokio::sync::watch::channel(Some(hosts.clone()));
+        Swept {
+            found,
+            fallback: hosts,
+        }
+    }
+
+    /// Known when the sweep sends it.
+    pub fn pending(set: &TargetSet) -> (SweepDone, Swept) {
+        let (tx, found) = tokio::sync::watch::channel(None);
+        let fallback = Arc::new(Hosts {
+            probed: set.clone(),
+            alive: Vec::new(),
+        });
+        (SweepDone(tx), Swept { found, fallback })
+    }
+
+    /// What the sweep found, once it has.
+    pub async fn get(&self) -> Arc<Hosts> {
+        let mut found = self.found.clone();
+        match found.wait_for(Option::is_some).await {
+            Ok(hosts) => hosts.clone().unwrap_or_else(|| self.fallback.clone()),
+            Err(_) => self.fallback.clone(),
+        }
+    }
+
+    /// What the sweep found, if it is done.
+    pub fn known(&self) -> Option<Arc<Hosts>> {
+        self.found.borrow().clone()
+    }
+
+    /// The hosts to ask by unicast, once the sweep has found them.
+    pub async fn alive(&self) -> Vec<Ipv4Addr> {
+        self.get().await.alive.clone()
+    }
+
+    /// Whether an answer from `ip` counts: a target the probes ask, or, while the sweep is still
+    /// running, any target (an on-link host that answers a multicast query is alive).
+    pub fn accepts(&self, ip: IpAddr) -> bool {
+        match self.found.borrow().as_ref() {
+            Some(hosts) => hosts.probed.contains(ip),
+            None => self.fallback.probed.contains(ip),
+        }
+    }
+}
+
 /// What every stage is given: the scan's choices, targets, interfaces and deadlines, the context
 /// the analysers share, where its events go and where the targets it finds go. ARP, the first
-/// stage, narrows `probed` and fills `alive` for the stages after it.
+/// stage, sweeps beside the others and tells them whom it found through `hosts`.
 pub struct Scope<M> {
     /// The `--discovery` choices.
     pub methods: Vec<DiscoveryMethod>,
     /// The scan's targets.
     pub set: TargetSet,
-    /// What the port probes ask and the stages after ARP accept answers from: the targets, less
-    /// the on-link addresses that did not answer ARP. All the targets until ARP has run.
-    pub probed: TargetSet,
-    /// The on-link hosts that answered ARP (the unicast queries go to them); empty without ARP.
-    pub alive: Vec<Ipv4Addr>,
+    /// Whom ARP's sweep found (known at once without ARP).
+    pub hosts: Swept,
     pub links: Links,
     /// The scan's ports (a host found only by mDNS is probed on them).
     pub ports: Vec<u16>,
@@ -159,5 +241,68 @@ impl<M> Scope<M> {
         let left =
             (self.started + self.wait).saturating_duration_since(tokio::time::Instant::now());
         left.max(floor.min(self.wait))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(addrs: &[&str]) -> TargetSet {
+        TargetSet::default().with_addresses(addrs.iter().map(|a| a.parse::<IpAddr>().unwrap()))
+    }
+
+    /// While ARP sweeps, every target's answer counts and nobody is asked yet; once it is done,
+    /// only the hosts it left probed count, and the ones it found are asked.
+    #[tokio::test]
+    async fn the_stages_learn_whom_the_sweep_found_when_it_is_done() {
+        let targets = set(&["198.18.0.11", "198.18.0.12"]);
+        let (done, hosts) = Swept::pending(&targets);
+        let (a, b): (IpAddr, IpAddr) = (
+            "198.18.0.11".parse().unwrap(),
+            "198.18.0.12".parse().unwrap(),
+        );
+        assert!(hosts.accepts(a) && hosts.accepts(b));
+        assert!(
+            !hosts.accepts("198.18.0.13".parse().unwrap()),
+            "not a target"
+        );
+        assert!(hosts.known().is_none());
+        let waiting = tokio::spawn({
+            let hosts = hosts.clone();
+            async move { hosts.alive().await }
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(
+            !waiting.is_finished(),
+            "the unicast list waits for the sweep"
+        );
+        done.send(Hosts {
+            probed: set(&["198.18.0.11"]),
+            alive: vec![Ipv4Addr::new(198, 18, 0, 11)],
+        });
+        assert_eq!(waiting.await.unwrap(), [Ipv4Addr::new(198, 18, 0, 11)]);
+        assert!(hosts.accepts(a));
+        assert!(!hosts.accepts(b), "on-link, did not answer ARP");
+    }
+
+    /// A sweep that ends without a word (its task failed) leaves every target accepted and nobody
+    /// to ask, rather than a stage waiting for ever.
+    #[tokio::test]
+    async fn a_sweep_that_fails_leaves_the_targets() {
+        let targets = set(&["198.18.0.11"]);
+        let (done, hosts) = Swept::pending(&targets);
+        drop(done);
+        assert!(hosts.alive().await.is_empty());
+        assert!(
+            hosts
+                .get()
+                .await
+                .probed
+                .contains("198.18.0.11".parse().unwrap())
+        );
+        let ready = Swept::ready(&targets);
+        assert!(ready.known().is_some());
+        assert!(ready.alive().await.is_empty());
     }
 }

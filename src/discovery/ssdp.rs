@@ -18,8 +18,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::scope::{About, ScanMessage, Scope};
-use super::targets::TargetSet;
+use super::scope::{About, ScanMessage, Scope, Swept};
 use crate::analyze::identity::{ClueSource, Identities};
 use crate::model::UpnpInfo as Description;
 use crate::model::{DiscoveryMethod, Failure, Stage};
@@ -190,7 +189,7 @@ pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
         scope.ctx.gates.clone(),
         ask_and_describe(
             scope.links.multicast.clone(),
-            scope.probed.clone(),
+            scope.hosts.clone(),
             (scope.connect_timeout, scope.ctx.timeout),
             scope.window(WINDOW_FLOOR),
             scope.events.clone(),
@@ -213,15 +212,12 @@ fn learn(board: &Identities, ev: &Event) {
 /// SSDP, and the description of every device that answered.
 async fn ask_and_describe<M: ScanMessage>(
     ifs: Vec<Ipv4Addr>,
-    scope: TargetSet,
+    hosts: Swept,
     (connect_timeout, timeout): (Duration, Duration),
     wait: Duration,
     tx: mpsc::Sender<M>,
 ) {
-    let found = discover(&ifs, wait, connect_timeout, timeout, |ip| {
-        scope.contains(ip)
-    })
-    .await;
+    let found = discover(&ifs, wait, connect_timeout, timeout, |ip| hosts.accepts(ip)).await;
     tracing::info!(devices = found.len(), "SSDP finished");
     for f in found {
         if let Some(message) = f.error {

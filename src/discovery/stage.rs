@@ -8,8 +8,9 @@
 //!
 //! A stage's `start` is called for every scan, with the [`Scope`]; a stage the scan did not choose
 //! starts nothing (ARP, not chosen, still hands every target to the port probes: nothing narrows
-//! them then). ARP runs to its end inside its `start`, since what it finds decides who the others
-//! ask; the others spawn their tasks and return them at once.
+//! them then). Every stage spawns its tasks and returns them at once, so all of them start with the
+//! scan: ARP's sweep tells the others whom it found (`Scope::hosts`), which their unicast queries
+//! and the port probes wait for; their multicast and broadcast queries do not.
 
 use tokio::task::JoinHandle;
 
@@ -33,8 +34,8 @@ pub enum Stage {
     Vendor,
 }
 
-/// Every stage, in the order a scan starts them: ARP first (it decides which on-link hosts are
-/// probed and asked), then the others side by side, beside the port probes.
+/// Every stage, in the order a scan starts them, all at its start: ARP first (its sweep decides
+/// which on-link hosts are probed and asked by unicast), the others beside it and the port probes.
 pub const STAGES: [Stage; 5] = [
     Stage::Arp,
     Stage::Mdns,
@@ -56,12 +57,11 @@ impl Stage {
     }
 
     /// Start the stage for the scan of `scope`: its tasks, for the scan to wait for (none when the
-    /// scan did not choose it; ARP's sweep is done when this returns, and it leaves the IPv6
-    /// neighbour discovery of the hosts it found and its passive listener for misaddressed
-    /// devices).
-    pub async fn start<M: ScanMessage>(self, scope: &mut Scope<M>) -> Vec<JoinHandle<()>> {
+    /// scan did not choose it; ARP's are its sweep, then the IPv6 neighbour discovery of the hosts
+    /// it found, and its passive listener for misaddressed devices).
+    pub fn start<M: ScanMessage>(self, scope: &mut Scope<M>) -> Vec<JoinHandle<()>> {
         match self {
-            Stage::Arp => arp::start(scope).await,
+            Stage::Arp => arp::start(scope),
             Stage::Mdns => mdns::start(scope),
             Stage::Onvif => wsd::start(scope),
             Stage::Ssdp => ssdp::start(scope),

@@ -28,11 +28,10 @@ use tokio::task::JoinHandle;
 use super::links::Interface;
 use super::misaddressed::Sight;
 use super::protocols::{PROTOCOLS, VendorProtocol};
-use super::scope::{About, ScanMessage, Scope};
-use super::targets::TargetSet;
+use super::scope::{About, ScanMessage, Scope, Swept};
 use crate::analyze::context::Announcements;
 use crate::analyze::identity::{ClueSource, Identities};
-use crate::model::Announcement;
+use crate::model::{Announcement, DiscoveryMethod};
 use crate::registry::Event;
 
 /// Largest datagram read.
@@ -42,6 +41,11 @@ const MAX_DATAGRAM: usize = 64 * 1024;
 /// captures in `docs/design/protocols.md` show replies within milliseconds of the query); one
 /// second leaves room for a busy device and a slow link.
 const WINDOW_FLOOR: Duration = Duration::from_millis(1000);
+/// How long the unicast queries to the hosts ARP's sweep found are given when the sweep names them
+/// late in the window (or after it): a second chance for a device whose multicast or broadcast
+/// query was lost. The same answer times as [`WINDOW_FLOOR`]'s (replies within milliseconds), with
+/// less room: the window's own queries went out at the scan's start.
+const UNICAST_FLOOR: Duration = Duration::from_millis(800);
 
 /// One protocol's query.
 #[derive(Debug, Clone)]
@@ -59,12 +63,14 @@ pub struct Query {
     pub datagrams: Vec<Vec<u8>>,
 }
 
-/// Send `query` and call `on_answer(sender, bytes)` for every datagram a target sends back within
-/// `wait`.
+/// Send `query` to every interface at once (multicast and broadcast), and to each host `unicast`
+/// names when it has named them (ARP's sweep runs beside this); call `on_answer(sender, bytes)`
+/// for every datagram a target sends back within `wait`, and when the hosts came late, within
+/// [`UNICAST_FLOOR`] of their query.
 pub async fn query(
     query: &Query,
     interfaces: &[Interface],
-    unicast: &[Ipv4Addr],
+    unicast: impl std::future::Future<Output = Vec<Ipv4Addr>>,
     wait: Duration,
     accept: impl Fn(IpAddr) -> bool,
     mut on_answer: impl FnMut(IpAddr, &[u8]),
@@ -80,15 +86,6 @@ pub async fn query(
         }
     }
     let senders = sockets.len();
-    if sockets.is_empty() && !unicast.is_empty() {
-        match UdpSocket::bind("0.0.0.0:0").await {
-            Ok(s) => sockets.push(s),
-            Err(e) => tracing::warn!("{}: cannot open a socket: {e}", query.name),
-        }
-    }
-    if sockets.is_empty() {
-        return;
-    }
     let locals: Vec<Ipv4Addr> = interfaces.iter().map(|i| i.local).collect();
     if let Some(port) = query.reply_port {
         match crate::net::reply_listener(query.group, port, &locals) {
@@ -106,14 +103,51 @@ pub async fn query(
             }
         }
     }
-    for ip in unicast {
-        for d in &query.datagrams {
-            let _ = sockets[0].send_to(d, (*ip, query.port)).await;
-        }
-    }
-    let deadline = tokio::time::Instant::now() + wait;
+    let start = tokio::time::Instant::now();
+    let mut deadline = start + wait;
+    let mut unicast = std::pin::pin!(unicast);
+    let mut asked = false;
     let mut buf = vec![0u8; MAX_DATAGRAM];
-    while let Some((n, from)) = crate::net::recv_any(&sockets, deadline, &mut buf).await {
+    /// What woke the loop.
+    enum Woke {
+        Hosts(Vec<Ipv4Addr>),
+        Datagram(Option<(usize, std::net::SocketAddr)>),
+    }
+    loop {
+        let woke = tokio::select! {
+            named = &mut unicast, if !asked => Woke::Hosts(named),
+            got = async {
+                if sockets.is_empty() {
+                    tokio::time::sleep_until(deadline).await;
+                    None
+                } else {
+                    crate::net::recv_any(&sockets, deadline, &mut buf).await
+                }
+            } => Woke::Datagram(got),
+        };
+        let (n, from) = match woke {
+            Woke::Hosts(named) => {
+                asked = true;
+                if ask_unicast(query, &named, senders, &mut sockets).await {
+                    deadline = deadline.max(tokio::time::Instant::now() + UNICAST_FLOOR);
+                } else if senders == 0 {
+                    break; // nothing sent anywhere
+                }
+                continue;
+            }
+            // The window is over while ARP still sweeps: its hosts are waited for, and asked.
+            Woke::Datagram(None) if !asked => {
+                asked = true;
+                let named = unicast.as_mut().await;
+                if ask_unicast(query, &named, senders, &mut sockets).await {
+                    deadline = tokio::time::Instant::now() + UNICAST_FLOOR;
+                    continue;
+                }
+                break;
+            }
+            Woke::Datagram(None) => break,
+            Woke::Datagram(Some(got)) => got,
+        };
         if locals.contains(&match from.ip() {
             IpAddr::V4(v4) => v4,
             IpAddr::V6(_) => Ipv4Addr::UNSPECIFIED,
@@ -126,6 +160,39 @@ pub async fn query(
         }
         on_answer(from.ip(), &buf[..n]);
     }
+}
+
+/// Send `query` to each of `named` from the first of the `senders` sockets, or from one opened
+/// for it (added to `sockets`). Whether anything was sent.
+async fn ask_unicast(
+    query: &Query,
+    named: &[Ipv4Addr],
+    senders: usize,
+    sockets: &mut Vec<UdpSocket>,
+) -> bool {
+    if named.is_empty() {
+        return false;
+    }
+    let from = if senders > 0 {
+        0
+    } else {
+        match UdpSocket::bind("0.0.0.0:0").await {
+            Ok(s) => {
+                sockets.push(s);
+                sockets.len() - 1
+            }
+            Err(e) => {
+                tracing::warn!("{}: cannot open a socket: {e}", query.name);
+                return false;
+            }
+        }
+    };
+    for ip in named {
+        for d in &query.datagrams {
+            let _ = sockets[from].send_to(d, (*ip, query.port)).await;
+        }
+    }
+    true
 }
 
 /// A fresh random UUID in upper case (the form SADP clients send).
@@ -155,13 +222,13 @@ pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
     PROTOCOLS
         .iter()
         .filter(|p| scope.chose(p.method))
-        .filter(|_| !(scope.links.vendor.is_empty() && scope.alive.is_empty()))
+        .filter(|_| !scope.links.vendor.is_empty() || scope.chose(DiscoveryMethod::Arp))
         .map(|protocol| {
             tokio::spawn(ask(
                 protocol,
                 scope.links.vendor.clone(),
-                scope.alive.clone(),
-                (scope.probed.clone(), Sight::of(scope)),
+                scope.hosts.clone(),
+                Sight::of(scope),
                 scope.ctx.announcements.clone(),
                 scope.window(WINDOW_FLOOR),
                 scope.events.clone(),
@@ -198,9 +265,10 @@ const MAX_ANSWERS: usize = 65_536;
 async fn ask<M: ScanMessage>(
     protocol: &'static VendorProtocol,
     ifs: Vec<Interface>,
-    alive: Vec<Ipv4Addr>,
-    // Whose answers are kept: the targets', and those of misaddressed devices.
-    (scope, sight): (TargetSet, Sight),
+    // Whom ARP found (its unicast queries go to them), and whose answers are kept: the targets',
+    // and those of misaddressed devices.
+    hosts: Swept,
+    sight: Sight,
     announcements: Announcements,
     wait: Duration,
     tx: mpsc::Sender<M>,
@@ -261,9 +329,9 @@ async fn ask<M: ScanMessage>(
             }
         }
     };
-    let keep = |ip: IpAddr| scope.contains(ip) || sight_ref.is_outside(ip);
-    let ask = async move {
-        query(&q, &ifs, &alive, wait, keep, on_answer).await;
+    let keep = |ip: IpAddr| hosts.accepts(ip) || sight_ref.is_outside(ip);
+    let ask = async {
+        query(&q, &ifs, hosts.alive(), wait, keep, on_answer).await;
     };
     // `ask` owns the answer sender: when it ends, `forward` drains the rest and ends too.
     tokio::join!(ask, forward);

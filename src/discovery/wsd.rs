@@ -29,7 +29,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::onvif_device::onvif_device;
-use super::scope::{About, ScanMessage, Scope};
+use super::scope::{About, ScanMessage, Scope, Swept};
 use super::targets::TargetSet;
 use crate::analyze::context::ScanContext;
 use crate::analyze::identity::{ClueSource, Identities};
@@ -54,6 +54,11 @@ const MULTICAST_ROUNDS_MS: [u64; 4] = [0, 100, 300, 700];
 /// a responder may hold back for up to 500 ms (python-ws-discovery `daemon.py` APP_MAX_DELAY) to
 /// the round at 300 ms, with 400 ms to spare. The schedule fits its rounds to the window.
 pub const WINDOW_FLOOR: Duration = Duration::from_millis(1200);
+/// How long the unicast Probes and their answers are given when ARP's sweep names the hosts late
+/// in the window (or after it): the compact Probes, the pretty retry at 40 % of it (360 ms) and a
+/// responder's hold-back of up to 500 ms after it (python-ws-discovery `daemon.py` APP_MAX_DELAY,
+/// which it applies to unicast Probes too), with 40 ms to spare.
+pub const UNICAST_FLOOR: Duration = Duration::from_millis(900);
 /// The compact unicast Probes go out twice, 100 ms apart (python-ws-discovery's
 /// UNICAST_UDP_REPEAT is 2).
 const UNICAST_REPEAT_MS: u64 = 100;
@@ -177,13 +182,15 @@ fn schedule(wait: Duration, multicast: bool, unicast: bool) -> Vec<(Duration, St
     steps
 }
 
-/// Probe on each interface address in `interfaces` (multicast) and each of `unicast` (port 3702);
-/// hand each new answer to `on_found` the moment it is read, for `wait`. `accept` says whether a
-/// sender is in scope. Returns how many answers were found.
+/// Probe on each interface address in `interfaces` (multicast) at once, and each host `unicast`
+/// names (port 3702) when it has named them (ARP's sweep runs beside this); hand each new answer to
+/// `on_found` the moment it is read, for `wait`, and when the hosts came late, for
+/// [`UNICAST_FLOOR`] after their first Probe. `accept` says whether a sender is in scope. Returns
+/// how many answers were found.
 pub async fn discover(
     interfaces: &[Ipv4Addr],
     v6_links: &[u32],
-    unicast: &[Ipv4Addr],
+    unicast: impl std::future::Future<Output = Vec<Ipv4Addr>>,
     wait: Duration,
     accept: impl Fn(IpAddr) -> bool,
     mut on_found: impl FnMut(Found),
@@ -211,48 +218,86 @@ pub async fn discover(
         }
     }
     let multicast_sockets = sockets.len();
-    // The unicast Probes leave from the first IPv4 multicast socket, or from one of their own.
-    let unicast_from = if v4_sockets > 0 { 0 } else { sockets.len() };
-    if v4_sockets == 0 && !unicast.is_empty() {
-        match UdpSocket::bind("0.0.0.0:0").await {
-            Ok(s) => sockets.push(s),
-            Err(e) => tracing::warn!("WS-Discovery: cannot open a socket: {e}"),
-        }
-    }
-    if sockets.is_empty() {
-        return 0;
-    }
-    let plan = schedule(wait, multicast_sockets > 0, !unicast.is_empty());
+    // The unicast Probes leave from the first IPv4 multicast socket, or from one of their own
+    // (opened when the hosts are known, [`arm_unicast`]).
+    let mut unicast_from = if v4_sockets > 0 { Some(0) } else { None };
+    let mut plan = schedule(wait, multicast_sockets > 0, false);
+    // The hosts to ask by unicast: `None` until `unicast` has named them.
+    let mut hosts: Option<Vec<Ipv4Addr>> = None;
+    let mut unicast = std::pin::pin!(unicast);
     // Senders that answered any of our Probes: the pretty retry skips them.
     let mut answered: std::collections::HashSet<IpAddr> = std::collections::HashSet::new();
     // (sender, endpoint) of the answers handed on: repeats of one answer count once.
     let mut found: Vec<(IpAddr, Option<String>)> = Vec::new();
     let start = tokio::time::Instant::now();
-    let deadline = start + wait;
+    let mut deadline = start + wait;
     let mut next = 0;
     let mut buf = vec![0u8; MAX_DATAGRAM];
+    /// What woke the loop.
+    enum Woke {
+        Hosts(Vec<Ipv4Addr>),
+        Datagram(Option<(usize, std::net::SocketAddr)>),
+    }
     loop {
         let step_at = plan.get(next).map(|(at, _)| start + *at);
         let until = step_at.map_or(deadline, |t| t.min(deadline));
-        // Whichever socket has a reply first.
-        let Some((n, from)) = crate::net::recv_any(&sockets, until, &mut buf).await else {
-            match plan.get(next) {
+        // The hosts, or whichever socket has a reply first (with no socket yet, the step's time).
+        let woke = tokio::select! {
+            named = &mut unicast, if hosts.is_none() => Woke::Hosts(named),
+            got = async {
+                if sockets.is_empty() {
+                    tokio::time::sleep_until(until).await;
+                    None
+                } else {
+                    crate::net::recv_any(&sockets, until, &mut buf).await
+                }
+            } => Woke::Datagram(got),
+        };
+        let (n, from) = match woke {
+            Woke::Hosts(named) => {
+                let now = start.elapsed();
+                if let Some(left) = arm_unicast(&named, now, wait, &mut sockets, &mut plan, next) {
+                    unicast_from.get_or_insert(sockets.len() - 1);
+                    deadline = deadline.max(tokio::time::Instant::now() + left);
+                }
+                hosts = Some(named);
+                if sockets.is_empty() {
+                    break; // nothing to multicast on, nobody to ask
+                }
+                continue;
+            }
+            Woke::Datagram(Some(got)) => got,
+            Woke::Datagram(None) => match plan.get(next) {
                 Some((_, step)) if step_at.is_some_and(|t| t < deadline) => {
                     let (v4, v6) = sockets[..multicast_sockets].split_at(v4_sockets);
                     let v6: Vec<(&UdpSocket, u32)> =
                         v6.iter().zip(v6_indexes.iter().copied()).collect();
-                    let unicast = if sockets.get(unicast_from).is_some() {
-                        unicast
-                    } else {
-                        &[]
-                    };
-                    let from = sockets.get(unicast_from).unwrap_or(&sockets[0]);
-                    send_step(*step, &variants, v4, &v6, from, unicast, &answered).await;
+                    if let (Some(i), Some(h)) = (unicast_from, &hosts) {
+                        send_step(*step, &variants, v4, &v6, &sockets[i], h, &answered).await;
+                    } else if let Some(first) = sockets.first() {
+                        send_step(*step, &variants, v4, &v6, first, &[], &answered).await;
+                    }
                     next += 1;
                     continue;
                 }
+                // The window is over while ARP still sweeps: its hosts are waited for, and get
+                // their Probes and the floor from then.
+                _ if hosts.is_none() => {
+                    let named = unicast.as_mut().await;
+                    let now = start.elapsed();
+                    let armed = arm_unicast(&named, now, wait, &mut sockets, &mut plan, next);
+                    hosts = Some(named);
+                    match armed {
+                        Some(left) => {
+                            unicast_from.get_or_insert(sockets.len() - 1);
+                            deadline = tokio::time::Instant::now() + left;
+                            continue;
+                        }
+                        None => break,
+                    }
+                }
                 _ => break,
-            }
+            },
         };
         if !accept(from.ip()) {
             tracing::debug!(%from, "WS-Discovery reply from outside the targets ignored");
@@ -287,6 +332,46 @@ pub async fn discover(
         }
     }
     found.len()
+}
+
+/// Put the unicast rounds for `named` (found `now` into a window of `wait`) in `plan` after its
+/// step `next`, opening a socket for them when `sockets` has no IPv4 one (it is then the last of
+/// them). Returns how long from now the rounds and their answers need: what is left of the window,
+/// at least [`UNICAST_FLOOR`]; `None` when there is nobody to ask or no socket to ask from.
+fn arm_unicast(
+    named: &[Ipv4Addr],
+    now: Duration,
+    wait: Duration,
+    sockets: &mut Vec<UdpSocket>,
+    plan: &mut Vec<(Duration, Step)>,
+    next: usize,
+) -> Option<Duration> {
+    if named.is_empty() {
+        return None;
+    }
+    let has_v4 = sockets
+        .iter()
+        .any(|s| s.local_addr().is_ok_and(|a| a.is_ipv4()));
+    if !has_v4 {
+        let opened = std::net::UdpSocket::bind("0.0.0.0:0")
+            .and_then(|s| s.set_nonblocking(true).map(|()| s))
+            .and_then(UdpSocket::from_std);
+        match opened {
+            Ok(s) => sockets.push(s),
+            Err(e) => {
+                tracing::warn!("WS-Discovery: cannot open a socket: {e}");
+                return None;
+            }
+        }
+    }
+    let left = wait.saturating_sub(now).max(UNICAST_FLOOR);
+    plan.extend(
+        schedule(left, false, true)
+            .into_iter()
+            .map(|(at, step)| (now + at, step)),
+    );
+    plan[next..].sort_by_key(|(at, _)| *at);
+    Some(left)
 }
 
 /// A UDP socket that multicasts on interface `index` (IPV6_MULTICAST_IF, hop limit 1) and reads
@@ -379,8 +464,7 @@ pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
     tasks.push(tokio::spawn(ask_and_follow(
         scope.links.multicast.clone(),
         v6_links(&scope.set),
-        scope.alive.clone(),
-        scope.probed.clone(),
+        scope.hosts.clone(),
         scope.ctx.clone(),
         scope.window(WINDOW_FLOOR),
         scope.events.clone(),
@@ -431,26 +515,23 @@ fn learn(board: &Identities, ev: &Event) {
 
 /// WS-Discovery, and the device API of every device that answered, asked the moment its answer
 /// is read (one task each): a device's ONVIF facts do not wait for the discovery window to close.
+/// Its multicast Probes go out at once; its unicast ones when ARP's sweep has named the hosts.
 async fn ask_and_follow<M: ScanMessage>(
     ifs: Vec<Ipv4Addr>,
     v6_ifs: Vec<u32>,
-    alive: Vec<Ipv4Addr>,
-    scope: TargetSet,
+    hosts: Swept,
     ctx: ScanContext,
     wait: Duration,
     tx: mpsc::Sender<M>,
 ) {
-    if ifs.is_empty() && v6_ifs.is_empty() && alive.is_empty() {
-        return;
-    }
     let (found_tx, mut found_rx) = mpsc::unbounded_channel();
     let ask = async move {
         let n = discover(
             &ifs,
             &v6_ifs,
-            &alive,
+            hosts.alive(),
             wait,
-            |ip| scope.contains(ip),
+            |ip| hosts.accepts(ip),
             |f| {
                 let _ = found_tx.send(f);
             },

@@ -9,9 +9,9 @@
 //! deadline; so the probes take from `connects / FASTEST_CONNECTS` (every port answering at once:
 //! then opening the sockets is what costs) to `ceil(connects / parallel) x connect timeout`, after
 //! ARP's sweep (raw: 150 + 350 ms; unprivileged: 800 ms a chunk of 512 addresses,
-//! `discovery/arp.rs`). Beside them the discovery stages listen until `--discovery-wait` after the
-//! scan's start, or, when the sweep leaves less, the longest of their protocols' own floors
-//! (1.2 s, `discovery::Scope::window`) after it.
+//! `discovery/arp.rs`). Beside them, from the scan's start, the discovery stages listen until
+//! `--discovery-wait` (`discovery::Scope::window`), and their unicast queries to the hosts ARP
+//! found at least their floor after the sweep (0.9 s, WS-Discovery's `UNICAST_FLOOR`).
 //! What analysing each open port costs (logins, stream checks) is not in it.
 
 use std::net::IpAddr;
@@ -169,12 +169,25 @@ fn estimate(i: &Inputs, addresses: u64, discovery: &[PlanMethod]) -> Estimate {
     let listens = discovery
         .iter()
         .any(|d| d.runs && !matches!(d.method, DiscoveryMethod::Port | DiscoveryMethod::Arp));
-    // When the listening ends, from the scan's start.
+    // When the listening ends, from the scan's start: the window, or the unicast queries to the
+    // hosts ARP found (WS-Discovery's floor is the longer of the two that send them).
     let wait = if listens {
-        let floor = crate::discovery::wsd::WINDOW_FLOOR.min(i.discovery_wait);
-        i.discovery_wait
-            .as_secs_f64()
-            .max(arp + floor.as_secs_f64())
+        let unicast = discovery.iter().any(|d| {
+            d.runs
+                && !matches!(
+                    d.method,
+                    DiscoveryMethod::Port
+                        | DiscoveryMethod::Arp
+                        | DiscoveryMethod::Ssdp
+                        | DiscoveryMethod::Mdns
+                )
+        }) && runs(DiscoveryMethod::Arp);
+        let after_sweep = if unicast {
+            arp + crate::discovery::wsd::UNICAST_FLOOR.as_secs_f64()
+        } else {
+            0.0
+        };
+        i.discovery_wait.as_secs_f64().max(after_sweep)
     } else {
         0.0
     };
@@ -368,11 +381,11 @@ mod tests {
         );
         assert_eq!(p.discovery[0].note.as_deref(), Some("raw"));
         // 762 connects, 256 at a time: 3 rounds of 1 s at worst, after raw ARP's 0.5 s; beside
-        // them the window, 1.5 s from the start but at least SSDP's and WS-Discovery's 1.2 s after
-        // the sweep: 1.7 s.
+        // them the window, 1.5 s from the start (WS-Discovery's unicast Probes to the hosts ARP
+        // found need 0.9 s after the sweep: 1.4 s).
         assert_eq!(p.estimate.probes, 762);
         assert!(
-            (p.estimate.min_seconds - 1.7).abs() < 1e-9,
+            (p.estimate.min_seconds - 1.5).abs() < 1e-9,
             "{:?}",
             p.estimate
         );

@@ -14,6 +14,7 @@ use super::Msg;
 use super::plan::ScanPlan;
 use crate::analyze::context::ScanContext;
 use crate::discovery::ledger::Ledger;
+use crate::discovery::scope::Swept;
 use crate::discovery::{Batch, Probes, STAGES, Scope};
 use crate::model::DiscoveryMethod;
 use crate::probe::{self, ProbeNews, ProbeStats};
@@ -57,9 +58,8 @@ pub async fn discover_and_probe(
         Probes::new(probing.is_some().then_some(batch_tx)).with_ledger(ledger, s.ports.len());
     let mut scope = Scope {
         methods: s.methods,
-        probed: s.set.clone(),
+        hosts: Swept::ready(&s.set),
         set: s.set,
-        alive: Vec::new(),
         links: s.links,
         ports: s.ports,
         connect_timeout: s.probe.connect_timeout,
@@ -70,18 +70,26 @@ pub async fn discover_and_probe(
         probes,
         reach: s.reach,
     };
-    // Every stage, one after the other: ARP's start returns when its sweep is done (the others
-    // ask who it found); the others spawn their tasks and return at once.
+    // Every stage at the scan's start, side by side: each spawns its tasks and returns at once
+    // (ARP first: its sweep tells the others through `scope.hosts` whom it found).
     // Each stage says when it has ended (`Msg::StageClosed`, after its last event): a device
     // becomes final once every stage has, without waiting for the probes of other addresses.
     let (mut running, mut announcing) = (Vec::new(), Vec::new());
+    let started = scope.started;
     for stage in STAGES {
-        let tasks = stage.start(&mut scope).await;
+        let tasks = stage.start(&mut scope);
         let tx = ev_tx.clone();
+        let name = stage.about().name;
         let closing = tokio::spawn(async move {
             for task in tasks {
                 let _ = task.await;
             }
+            tracing::debug!(
+                target: "camscan::timing",
+                stage = name,
+                closed_ms = started.elapsed().as_millis() as u64,
+                "timing: stage {name} closed"
+            );
             let _ = tx.send(Msg::StageClosed).await;
         });
         if stage.about().announces_channels {
