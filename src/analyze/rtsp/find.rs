@@ -39,8 +39,9 @@ pub(super) async fn find_paths(
         }
     }
     // 2. Authentication, within the host's budget, and the re-test of paths behind the login.
-    // `served`: the path the login found a stream on, analysed at once (not in `found`).
-    let mut served = Vec::new();
+    // `served`: the streams handed to analysis at once (not in `found`): the login's, then the
+    // walk's.
+    let mut served = Handed::default();
     let mut outcome = log_in(
         walkers,
         &mut found,
@@ -62,7 +63,7 @@ pub(super) async fn find_paths(
         AuthOutcome::Succeeded(..) => true,
     };
     let nothing_served =
-        served.is_empty() && !found.iter().any(|f| matches!(f.answer, Answer::Media(_)));
+        served.paths.is_empty() && !found.iter().any(|f| matches!(f.answer, Answer::Media(_)));
     let (latest, rest) = order_rest(
         settings,
         addr,
@@ -83,13 +84,19 @@ pub(super) async fn find_paths(
         } else {
             paths::REST_TIME
         };
+        // The login's scheme for the streams the walk hands to analysis at once.
+        let scheme = match &outcome {
+            AuthOutcome::Succeeded(_, scheme) => *scheme,
+            _ => service.auth,
+        };
         walk_on(
             walkers,
             &mut found,
-            (&served, &rest, tokio::time::Instant::now() + time),
+            (&mut served, &rest, tokio::time::Instant::now() + time),
             &mut asked,
             cred.as_ref(),
             failures,
+            (&early, scheme),
         )
         .await;
     }
@@ -122,7 +129,7 @@ pub(super) async fn find_paths(
     // walked.
     let reordered = (latest.makers != identity.makers && nothing_served && walking_on)
         .then_some(rest.as_slice());
-    let any_stream = !served.is_empty()
+    let any_stream = !served.paths.is_empty()
         || found.iter().any(|f| {
             matches!(
                 f.answer,
@@ -144,7 +151,7 @@ pub(super) async fn find_paths(
     if !matches!(outcome, AuthOutcome::Locked) {
         resume = walk_channels(
             walkers,
-            (&mut found, &served),
+            (&mut found, &served.paths),
             cred.as_ref(),
             failures,
             addr,
@@ -364,17 +371,28 @@ fn account(
 /// be locking us out).
 /// The rest is asked a batch at a time until `until`: a server that answers slowly (VLC takes
 /// 25 ms a DESCRIBE) is not asked hundreds of paths.
+///
+/// Each stream it finds on a connection of its own goes to analysis at once (`early`, with the
+/// login's scheme), as the login's does, and the next paths are asked once its PLAY is answered
+/// (at most [`EARLY_PLAY_WAIT`]): a server that answers one request at a time then plays it
+/// before it looks up the next path. Its path joins `served_early`.
+#[allow(clippy::too_many_arguments)]
 async fn walk_on(
     walkers: &mut Walkers,
     found: &mut Vec<Found>,
-    (served_early, rest, until): (&[String], &[String], tokio::time::Instant),
+    (served_early, rest, until): (&mut Handed, &[String], tokio::time::Instant),
     asked: &mut Vec<String>,
     cred: Option<&Credential>,
     failures: &mut Vec<AnalyzeError>,
+    (early, scheme): (
+        &tokio::sync::mpsc::UnboundedSender<(Found, AuthScheme)>,
+        AuthScheme,
+    ),
 ) {
     // Where the next batch of the rest starts.
     let mut at = 0;
     loop {
+        hand_early(found, served_early, early, scheme).await;
         // Paths that are streams (served, or asking for a login of their own).
         let served: Vec<String> = found
             .iter()
@@ -385,7 +403,7 @@ async fn walk_on(
                 )
             })
             .map(|f| f.path.clone())
-            .chain(served_early.iter().cloned())
+            .chain(served_early.paths.iter().cloned())
             .collect();
         let mut next: Vec<String> = Vec::new();
         for p in &served {
@@ -430,6 +448,69 @@ async fn walk_on(
         if !record(next, answers, cred, found, failures) {
             return;
         }
+    }
+}
+
+/// The streams handed to analysis at once, before the walk ends: their paths (streams, for the
+/// walk's sub streams and channels) and their descriptions (a path with one of them stays in the
+/// walk's `found`, where the analysis tells an alias from its original).
+#[derive(Default)]
+struct Handed {
+    paths: Vec<String>,
+    keys: Vec<String>,
+}
+
+impl Handed {
+    fn add(&mut self, path: &str, answer: &Answer) {
+        self.paths.push(path.to_string());
+        if let Answer::Media(body) = answer {
+            self.keys.extend(description_key(body));
+        }
+    }
+}
+
+/// Hand each stream of `found` that holds the connection that described it to analysis at once
+/// (`early`), unless its description is one already handed on or another of `found`'s (an alias
+/// or its original: they are told apart together, later). Returns when their PLAYs are answered,
+/// at most [`EARLY_PLAY_WAIT`] after.
+async fn hand_early(
+    found: &mut Vec<Found>,
+    served: &mut Handed,
+    early: &tokio::sync::mpsc::UnboundedSender<(Found, AuthScheme)>,
+    scheme: AuthScheme,
+) {
+    let key_of = |f: &Found| match &f.answer {
+        Answer::Media(body) => description_key(body),
+        _ => None,
+    };
+    let mut answers = Vec::new();
+    let mut i = 0;
+    while i < found.len() {
+        let f = &found[i];
+        let key = key_of(f);
+        let shared = key.as_ref().is_some_and(|k| {
+            served.keys.contains(k)
+                || found
+                    .iter()
+                    .enumerate()
+                    .any(|(j, g)| j != i && key_of(g).as_ref() == Some(k))
+        });
+        if !matches!(f.answer, Answer::Media(_)) || f.holder.is_none() || shared {
+            i += 1;
+            continue;
+        }
+        let mut f = found.remove(i);
+        let (played, answered) = tokio::sync::oneshot::channel();
+        if let Some(holder) = f.holder.as_mut() {
+            holder.played = Some(played);
+        }
+        served.add(&f.path, &f.answer);
+        if early.send((f, scheme)).is_ok() {
+            answers.push(answered);
+        }
+    }
+    if !answers.is_empty() {
+        let _ = tokio::time::timeout(EARLY_PLAY_WAIT, futures::future::join_all(answers)).await;
     }
 }
 
@@ -561,7 +642,7 @@ async fn log_in(
     failures: &mut Vec<AnalyzeError>,
     (early, served): (
         tokio::sync::mpsc::UnboundedSender<(Found, AuthScheme)>,
-        &mut Vec<String>,
+        &mut Handed,
     ),
 ) -> AuthOutcome {
     let needs_auth = any_path_auth || found.iter().any(|f| !matches!(f.answer, Answer::Media(_)));
@@ -617,7 +698,7 @@ async fn log_in(
                     cred: Some(cred.clone()),
                     holder: Some(holder),
                 };
-                served.push(probe.clone());
+                served.add(&f.path, &f.answer);
                 if early.send((f, scheme)).is_ok() {
                     let _ = tokio::time::timeout(EARLY_PLAY_WAIT, answered).await;
                 }

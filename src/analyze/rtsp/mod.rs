@@ -116,27 +116,56 @@ pub async fn analyze(
                 early_tx,
             );
             let reusing = &mut reuse;
+            // Side by side (within the device's session cap), each with what the re-check left
+            // for its stream.
             let early = async move {
+                use futures::StreamExt;
+                let mut running = futures::stream::FuturesUnordered::new();
                 let mut done = Vec::new();
-                while let Some((f, scheme)) = early_rx.recv().await {
-                    let key = match &f.answer {
-                        Answer::Media(body) => description_key(body),
-                        _ => None,
-                    };
-                    let path = f.path.clone();
-                    let analysed = analyse_found(
-                        vec![f],
-                        reusing,
-                        addr,
-                        scheme,
-                        &AuthOutcome::NotTried,
-                        settings,
-                        Vec::new(),
-                    )
-                    .await;
-                    done.extend(analysed.into_iter().map(|a| (key.clone(), path.clone(), a)));
+                let mut open = true;
+                // The order they were found in, which the report keeps.
+                let mut sent = 0usize;
+                while open || !running.is_empty() {
+                    tokio::select! {
+                        got = early_rx.recv(), if open => match got {
+                            Some((f, scheme)) => {
+                                let mut mine = reusing.split_off(&url(addr, &f.path));
+                                let order = sent;
+                                sent += 1;
+                                running.push(async move {
+                                    let key = match &f.answer {
+                                        Answer::Media(body) => description_key(body),
+                                        _ => None,
+                                    };
+                                    let path = f.path.clone();
+                                    let analysed = analyse_found(
+                                        vec![f],
+                                        &mut mine,
+                                        addr,
+                                        scheme,
+                                        &AuthOutcome::NotTried,
+                                        settings,
+                                        Vec::new(),
+                                    )
+                                    .await;
+                                    let analysed: Vec<_> = analysed
+                                        .into_iter()
+                                        .map(|a| (key.clone(), path.clone(), a))
+                                        .collect();
+                                    (order, analysed)
+                                });
+                            }
+                            None => open = false,
+                        },
+                        Some(analysed) = running.next(), if !running.is_empty() => {
+                            done.push(analysed);
+                        }
+                    }
                 }
-                done
+                done.sort_by_key(|(order, _)| *order);
+                done.into_iter()
+                    .flat_map(|(_, analysed)| analysed)
+                    .collect::<Vec<_>>()
             };
             let ((found, outcome, resume), early) = tokio::join!(walk, early);
             (Vec::new(), found, outcome, resume, reuse, early)

@@ -45,6 +45,11 @@ impl Reuse {
     pub(super) fn take(&mut self, plain_url: &str) -> Option<Option<Analysed>> {
         self.0.remove(plain_url)
     }
+
+    /// What it holds for `plain_url` alone, taken out (for an analysis of that stream of its own).
+    pub(super) fn split_off(&mut self, plain_url: &str) -> Reuse {
+        Reuse(self.0.remove_entry(plain_url).into_iter().collect())
+    }
 }
 
 /// What re-checking the known paths gave.
