@@ -667,8 +667,9 @@ pub struct FindArgs {
     #[arg(long, value_name = "NAME", env = "CAMSCAN_INTERFACE")]
     pub interface: Option<String>,
     /// How long WS-Discovery, SSDP, mDNS and the vendor protocols listen for answers (side by
-    /// side), counted from the scan's start; each listens at least its protocol's answer time
-    /// (1-1.2 s) [default: 1500ms].
+    /// side), counted from the scan's start. Their answer times are 0.5-1.2 s (SSDP's MX of 1 s,
+    /// WS-Discovery's 0.5 s hold-back after its rounds): shorter misses slow devices
+    /// [default: 1500ms].
     #[arg(long, value_name = "DURATION", env = "CAMSCAN_DISCOVERY_WAIT")]
     pub discovery_wait: Option<String>,
     /// Discovery methods, comma-separated [default: all of them].

@@ -41,10 +41,12 @@ pub const DEFAULT_MAX_RATE: u32 = 10_000;
 /// connect bursts and then returns every port open or none.
 pub const DOCKER_DESKTOP_MAX_RATE: u32 = 500;
 pub const DEFAULT_RETRIES: u32 = 1;
-/// How long WS-Discovery, SSDP, SADP, DHIP and mDNS listen: devices delay answers by up to MaxDelay
-/// (500 ms in WS-Discovery's defaults; mDNS responders by 20-120 ms, RFC 6762 §6, up to 500 ms for
-/// a truncated query); python-ws-discovery waits 3 s, go2rtc 5 s, and LAN devices answer well
-/// within 1.5 s.
+/// How long WS-Discovery, SSDP, SADP, DHIP and mDNS listen, from the scan's start (they all start
+/// with it): devices delay answers by up to MaxDelay (500 ms in WS-Discovery's defaults, after the
+/// round at 300 ms; an SSDP device within MX seconds of the M-SEARCH, 1 s here, UPnP Device
+/// Architecture 1.1 §1.3.3; mDNS responders by 20-120 ms, RFC 6762 §6, up to 500 ms for a truncated
+/// query; the vendor protocols' captured replies come within milliseconds); python-ws-discovery
+/// waits 3 s, go2rtc 5 s, and LAN devices answer well within 1.5 s.
 pub const DEFAULT_DISCOVERY_WAIT: Duration = Duration::from_millis(1500);
 pub use crate::detect::DEFAULT_DETECT_TIMEOUT;
 /// RFC 4180's comma.

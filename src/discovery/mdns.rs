@@ -42,10 +42,6 @@ use crate::proto::mdns::{self, GROUP, PORT, Services};
 const GROUP_V6: std::net::Ipv6Addr = std::net::Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0xfb);
 use crate::registry::Event;
 
-/// The shortest window mDNS is given when the scan's window (counted from the scan's start) has
-/// less left once ARP's sweep is done: a responder answers a query within 20-120 ms, or 400-500 ms
-/// when the query was truncated (RFC 6762 §6 and §7.2); one second leaves room for a busy one.
-const WINDOW_FLOOR: Duration = Duration::from_millis(1000);
 /// Largest datagram read: RFC 6762 §17 allows mDNS messages up to 9000 bytes.
 const MAX_DATAGRAM: usize = 9000;
 
@@ -215,7 +211,7 @@ pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
             v6_ifs,
             probe,
             scope.ctx.clone(),
-            scope.window(WINDOW_FLOOR),
+            scope.window(),
             scope.events.clone(),
         ),
     ))]

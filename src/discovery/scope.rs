@@ -233,14 +233,11 @@ impl<M> Scope<M> {
         self.methods.contains(&method)
     }
 
-    /// How long a method starting now listens: until `--discovery-wait` after the scan's start (the
-    /// ARP sweep before it is not added on top), but at least `floor`, the time its own protocol
-    /// gives answers to come back (each method names it and its source), and never longer than
-    /// `--discovery-wait` itself.
-    pub fn window(&self, floor: Duration) -> Duration {
-        let left =
-            (self.started + self.wait).saturating_duration_since(tokio::time::Instant::now());
-        left.max(floor.min(self.wait))
+    /// How long a method starting now listens: until `--discovery-wait` after the scan's start
+    /// (every stage starts with the scan; the default leaves each protocol its answer time, see
+    /// `--discovery-wait`'s help).
+    pub fn window(&self) -> Duration {
+        (self.started + self.wait).saturating_duration_since(tokio::time::Instant::now())
     }
 }
 

@@ -29,10 +29,6 @@ use crate::registry::Event;
 pub const MULTICAST: SocketAddrV4 = SocketAddrV4::new(Ipv4Addr::new(239, 255, 255, 250), 1900);
 /// MX 1: devices spread replies over one second.
 const MX: u8 = 1;
-/// The shortest window SSDP is given when the scan's window (counted from the scan's start) has
-/// less left once ARP's sweep is done: a device answers within MX seconds of the M-SEARCH (UPnP
-/// Device Architecture 1.1 §1.3.3, "MX"), plus 200 ms for the network and a busy device.
-const WINDOW_FLOOR: Duration = Duration::from_millis(MX as u64 * 1000 + 200);
 const MAX_DATAGRAM: usize = 8 * 1024;
 
 /// One device that answered, with its description if it could be fetched.
@@ -191,7 +187,7 @@ pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
             scope.links.multicast.clone(),
             scope.hosts.clone(),
             (scope.connect_timeout, scope.ctx.timeout),
-            scope.window(WINDOW_FLOOR),
+            scope.window(),
             scope.events.clone(),
         ),
     ))]

@@ -36,15 +36,11 @@ use crate::registry::Event;
 
 /// Largest datagram read.
 const MAX_DATAGRAM: usize = 64 * 1024;
-/// The shortest window the vendor protocols are given when the scan's window (counted from the
-/// scan's start) has less left once ARP's sweep is done: their devices answer at once (the
-/// captures in `docs/design/protocols.md` show replies within milliseconds of the query); one
-/// second leaves room for a busy device and a slow link.
-const WINDOW_FLOOR: Duration = Duration::from_millis(1000);
 /// How long the unicast queries to the hosts ARP's sweep found are given when the sweep names them
 /// late in the window (or after it): a second chance for a device whose multicast or broadcast
-/// query was lost. The same answer times as [`WINDOW_FLOOR`]'s (replies within milliseconds), with
-/// less room: the window's own queries went out at the scan's start.
+/// query was lost. Their devices answer at once (the captures in `docs/design/protocols.md` show
+/// replies within milliseconds of the query); 800 ms leaves room for a busy device and a slow
+/// link.
 const UNICAST_FLOOR: Duration = Duration::from_millis(800);
 
 /// One protocol's query.
@@ -230,7 +226,7 @@ pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
                 scope.hosts.clone(),
                 Sight::of(scope),
                 scope.ctx.announcements.clone(),
-                scope.window(WINDOW_FLOOR),
+                scope.window(),
                 scope.events.clone(),
             ))
         })

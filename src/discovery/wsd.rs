@@ -49,11 +49,6 @@ pub const MULTICAST_V6: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0xc);
 /// half the window is still ahead of it (a responder waits up to 500 ms before answering,
 /// python-ws-discovery `daemon.py` APP_MAX_DELAY), so the window itself never grows.
 const MULTICAST_ROUNDS_MS: [u64; 4] = [0, 100, 300, 700];
-/// The shortest window WS-Discovery is given when the scan's window (`--discovery-wait`, counted
-/// from the scan's start) has less left once ARP's sweep is done: the first rounds and the answers
-/// a responder may hold back for up to 500 ms (python-ws-discovery `daemon.py` APP_MAX_DELAY) to
-/// the round at 300 ms, with 400 ms to spare. The schedule fits its rounds to the window.
-pub const WINDOW_FLOOR: Duration = Duration::from_millis(1200);
 /// How long the unicast Probes and their answers are given when ARP's sweep names the hosts late
 /// in the window (or after it): the compact Probes, the pretty retry at 40 % of it (360 ms) and a
 /// responder's hold-back of up to 500 ms after it (python-ws-discovery `daemon.py` APP_MAX_DELAY,
@@ -457,7 +452,7 @@ pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
         tasks.push(tokio::spawn(super::misaddressed::listen_hello(
             scope.links.multicast.clone(),
             super::misaddressed::Sight::of(scope),
-            scope.window(WINDOW_FLOOR),
+            scope.window(),
             scope.events.clone(),
         )));
     }
@@ -466,7 +461,7 @@ pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
         v6_links(&scope.set),
         scope.hosts.clone(),
         scope.ctx.clone(),
-        scope.window(WINDOW_FLOOR),
+        scope.window(),
         scope.events.clone(),
     )));
     tasks

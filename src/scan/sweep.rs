@@ -1,6 +1,7 @@
-//! Discovery and port probes: the discovery stages of [`crate::discovery::STAGES`] run in their
-//! order (ARP first: it decides which on-link hosts get probed and asked; then WS-Discovery with
-//! each device's ONVIF API, SSDP, mDNS and the vendor protocols) beside the port probes. Each
+//! Discovery and port probes: the discovery stages of [`crate::discovery::STAGES`] all start with
+//! the scan (ARP's sweep decides which on-link hosts get probed and asked by unicast, and tells the
+//! others when it has; WS-Discovery with each device's ONVIF API, SSDP, mDNS and the vendor
+//! protocols multicast at once) beside the port probes. Each
 //! stage is its method's own (`discovery/<method>.rs`); this is the loop that runs them.
 //! In: the [`ScanPlan`]; out: registry events on the collector's channel and open ports on the
 //! dispatcher's, both bounded, and [`Msg::DiscoveryDone`] after the last of them.
@@ -23,7 +24,7 @@ use crate::probe::{self, ProbeNews, ProbeStats};
 /// walk that met a gap waits for the device's announced channel count (at most `--discovery-wait`).
 const ANNOUNCE_GRACE: Duration = Duration::from_millis(500);
 
-/// Every discovery stage in list order (ARP first, the others beside it) and the port probes.
+/// Every discovery stage, all started at once in list order, and the port probes.
 /// Returns when all of them are done, after sending [`Msg::DiscoveryDone`].
 ///
 /// Port probes start as soon as their targets are known: off-link targets at once, each on-link

@@ -115,7 +115,7 @@ pub(super) async fn find_paths(
             ip,
             settings,
             failures,
-            (early, &mut served),
+            (early.clone(), &mut served),
         )
         .await;
     }
@@ -158,6 +158,15 @@ pub(super) async fn find_paths(
             settings.announcements.of(ip),
         )
         .await;
+    }
+    // What the channel walk (or a walk that did not go on) found goes to analysis now too: what
+    // stays is aliases and paths behind a login, analysed with the streams handed on.
+    if !matches!(outcome, AuthOutcome::Locked) {
+        let scheme = match &outcome {
+            AuthOutcome::Succeeded(_, scheme) => *scheme,
+            _ => service.auth,
+        };
+        hand_early(&mut found, &mut served, &early, scheme, false).await;
     }
     (found, outcome, resume)
 }
@@ -392,7 +401,7 @@ async fn walk_on(
     // Where the next batch of the rest starts.
     let mut at = 0;
     loop {
-        hand_early(found, served_early, early, scheme).await;
+        hand_early(found, served_early, early, scheme, true).await;
         // Paths that are streams (served, or asking for a login of their own).
         let served: Vec<String> = found
             .iter()
@@ -452,61 +461,68 @@ async fn walk_on(
 }
 
 /// The streams handed to analysis at once, before the walk ends: their paths (streams, for the
-/// walk's sub streams and channels) and their descriptions (a path with one of them stays in the
-/// walk's `found`, where the analysis tells an alias from its original).
+/// walk's sub streams and channels) and descriptions. A path whose description is one of theirs on
+/// the same channel stays in the walk's `found`, where the analysis makes it that stream's alias.
 #[derive(Default)]
 struct Handed {
     paths: Vec<String>,
-    keys: Vec<String>,
+    /// (path, description) of each that has one.
+    keys: Vec<(String, String)>,
 }
 
 impl Handed {
     fn add(&mut self, path: &str, answer: &Answer) {
         self.paths.push(path.to_string());
-        if let Answer::Media(body) = answer {
-            self.keys.extend(description_key(body));
+        if let Answer::Media(body) = answer
+            && let Some(key) = description_key(body)
+        {
+            self.keys.push((path.to_string(), key));
         }
+    }
+
+    /// Whether `path`, described by `answer`, is an alias of a stream handed on.
+    fn has_original_of(&self, path: &str, answer: &Answer) -> bool {
+        let Answer::Media(body) = answer else {
+            return false;
+        };
+        description_key(body).is_some_and(|key| {
+            self.keys
+                .iter()
+                .any(|(p, k)| *k == key && !paths::different_channels(p, path))
+        })
     }
 }
 
-/// Hand each stream of `found` that holds the connection that described it to analysis at once
-/// (`early`), unless its description is one already handed on or another of `found`'s (an alias
-/// or its original: they are told apart together, later). Returns when their PLAYs are answered,
-/// at most [`EARLY_PLAY_WAIT`] after.
+/// Hand each stream of `found` to analysis at once (`early`), but an alias of one handed on (its
+/// analysis takes the original's). With `wait`, returns once the PLAYs of those that hold the
+/// connection that described them are answered, at most [`EARLY_PLAY_WAIT`] after: a server that
+/// answers one request at a time then plays them before the walk's next DESCRIBE.
 async fn hand_early(
     found: &mut Vec<Found>,
     served: &mut Handed,
     early: &tokio::sync::mpsc::UnboundedSender<(Found, AuthScheme)>,
     scheme: AuthScheme,
+    wait: bool,
 ) {
-    let key_of = |f: &Found| match &f.answer {
-        Answer::Media(body) => description_key(body),
-        _ => None,
-    };
     let mut answers = Vec::new();
     let mut i = 0;
     while i < found.len() {
         let f = &found[i];
-        let key = key_of(f);
-        let shared = key.as_ref().is_some_and(|k| {
-            served.keys.contains(k)
-                || found
-                    .iter()
-                    .enumerate()
-                    .any(|(j, g)| j != i && key_of(g).as_ref() == Some(k))
-        });
-        if !matches!(f.answer, Answer::Media(_)) || f.holder.is_none() || shared {
+        if !matches!(f.answer, Answer::Media(_)) || served.has_original_of(&f.path, &f.answer) {
             i += 1;
             continue;
         }
         let mut f = found.remove(i);
-        let (played, answered) = tokio::sync::oneshot::channel();
-        if let Some(holder) = f.holder.as_mut() {
+        if let Some(holder) = f.holder.as_mut()
+            && wait
+        {
+            let (played, answered) = tokio::sync::oneshot::channel();
             holder.played = Some(played);
+            answers.push(answered);
         }
         served.add(&f.path, &f.answer);
-        if early.send((f, scheme)).is_ok() {
-            answers.push(answered);
+        if early.send((f, scheme)).is_err() {
+            answers.clear();
         }
     }
     if !answers.is_empty() {
