@@ -152,6 +152,16 @@ impl Walkers {
         paths: &[String],
         cred: Option<&Credential>,
     ) -> Vec<Option<PathAnswer>> {
+        self.describe_until(paths, cred, None).await
+    }
+
+    /// [`Walkers::describe_all`], handing out no path after `until` (those are `None`, not asked).
+    pub(super) async fn describe_until(
+        &mut self,
+        paths: &[String],
+        cred: Option<&Credential>,
+        until: Option<tokio::time::Instant>,
+    ) -> Vec<Option<PathAnswer>> {
         let next = AtomicUsize::new(0);
         let stop = AtomicBool::new(false);
         let results: std::sync::Mutex<Vec<Option<PathAnswer>>> =
@@ -160,7 +170,9 @@ impl Walkers {
         let workers = self.list.iter_mut().take(paths.len().max(1)).map(|w| {
             let (next, stop, results) = (&next, &stop, &results);
             async move {
-                while !stop.load(Ordering::Relaxed) {
+                while !stop.load(Ordering::Relaxed)
+                    && until.is_none_or(|t| tokio::time::Instant::now() < t)
+                {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(path) = paths.get(i) else { break };
                     let answer = w.describe(path, cred).await;
