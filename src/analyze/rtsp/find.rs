@@ -84,11 +84,7 @@ pub(super) async fn find_paths(
         } else {
             paths::REST_TIME
         };
-        // The login's scheme for the streams the walk hands to analysis at once.
-        let scheme = match &outcome {
-            AuthOutcome::Succeeded(_, scheme) => *scheme,
-            _ => service.auth,
-        };
+        let scheme = login_scheme(&outcome, service.auth);
         walk_on(
             walkers,
             &mut found,
@@ -147,28 +143,26 @@ pub(super) async fn find_paths(
 
     // 3. Channels of multi-channel devices. A walk that meets a gap while SADP/DHIP may still
     // announce the device's channel count goes on in step 4, beside the streams found so far.
-    let mut resume = Vec::new();
-    if !matches!(outcome, AuthOutcome::Locked) {
-        resume = walk_channels(
-            walkers,
-            (&mut found, &served.paths),
-            cred.as_ref(),
-            failures,
-            addr,
-            settings.announcements.of(ip),
-        )
-        .await;
-    }
-    // What the channel walk (or a walk that did not go on) found goes to analysis now too: what
+    // Then what the channel walk (or a walk that did not go on) found goes to analysis too: what
     // stays is aliases and paths behind a login, analysed with the streams handed on.
-    if !matches!(outcome, AuthOutcome::Locked) {
-        let scheme = match &outcome {
-            AuthOutcome::Succeeded(_, scheme) => *scheme,
-            _ => service.auth,
-        };
-        hand_early(&mut found, &mut served, &early, scheme, false).await;
+    if matches!(outcome, AuthOutcome::Locked) {
+        return (found, outcome, Vec::new());
     }
+    let announced = settings.announcements.of(ip);
+    let channels = (&mut found, served.paths.as_slice());
+    let resume = walk_channels(walkers, channels, cred.as_ref(), failures, addr, announced).await;
+    let scheme = login_scheme(&outcome, service.auth);
+    hand_early(&mut found, &mut served, &early, scheme, false).await;
     (found, outcome, resume)
+}
+
+/// The scheme of the streams the walk hands to analysis at once: the login's, or the service's
+/// when no login was made.
+fn login_scheme(outcome: &AuthOutcome, service: AuthScheme) -> AuthScheme {
+    match outcome {
+        AuthOutcome::Succeeded(_, scheme) => *scheme,
+        _ => service,
+    }
 }
 
 /// Step 1's plan: the paths the user gave or the device announced, what the random path was

@@ -104,9 +104,10 @@ pub async fn analyze(
             Vec::new(),
         ),
         Revisit::Changed(mut reuse) => {
-            // A stream found by the login is analysed (described, PLAY-checked) at once, beside
-            // the rest of the walk ([`log_in`]).
-            let (early_tx, mut early_rx) =
+            // Each stream the walk finds (the login's first) is analysed (described,
+            // PLAY-checked) at once, beside the rest of the walk; what it leaves in `found`
+            // (aliases, paths behind a login) is analysed after it.
+            let (early_tx, early_rx) =
                 tokio::sync::mpsc::unbounded_channel::<(Found, AuthScheme)>();
             let walk = find_paths(
                 &mut walkers,
@@ -115,58 +116,7 @@ pub async fn analyze(
                 &mut failures,
                 early_tx,
             );
-            let reusing = &mut reuse;
-            // Side by side (within the device's session cap), each with what the re-check left
-            // for its stream.
-            let early = async move {
-                use futures::StreamExt;
-                let mut running = futures::stream::FuturesUnordered::new();
-                let mut done = Vec::new();
-                let mut open = true;
-                // The order they were found in, which the report keeps.
-                let mut sent = 0usize;
-                while open || !running.is_empty() {
-                    tokio::select! {
-                        got = early_rx.recv(), if open => match got {
-                            Some((f, scheme)) => {
-                                let mut mine = reusing.split_off(&url(addr, &f.path));
-                                let order = sent;
-                                sent += 1;
-                                running.push(async move {
-                                    let key = match &f.answer {
-                                        Answer::Media(body) => description_key(body),
-                                        _ => None,
-                                    };
-                                    let path = f.path.clone();
-                                    let analysed = analyse_found(
-                                        vec![f],
-                                        &mut mine,
-                                        addr,
-                                        scheme,
-                                        &AuthOutcome::NotTried,
-                                        settings,
-                                        Vec::new(),
-                                    )
-                                    .await;
-                                    let analysed: Vec<_> = analysed
-                                        .into_iter()
-                                        .map(|a| (key.clone(), path.clone(), a))
-                                        .collect();
-                                    (order, analysed)
-                                });
-                            }
-                            None => open = false,
-                        },
-                        Some(analysed) = running.next(), if !running.is_empty() => {
-                            done.push(analysed);
-                        }
-                    }
-                }
-                done.sort_by_key(|(order, _)| *order);
-                done.into_iter()
-                    .flat_map(|(_, analysed)| analysed)
-                    .collect::<Vec<_>>()
-            };
+            let early = analyse_early(early_rx, &mut reuse, addr, settings);
             let ((found, outcome, resume), early) = tokio::join!(walk, early);
             (Vec::new(), found, outcome, resume, reuse, early)
         }
@@ -287,6 +237,61 @@ fn login_schemes(
         offered,
         used,
     })
+}
+
+/// The streams the walk hands on as it finds them ([`find::find_paths`]), analysed side by side
+/// (within the device's session cap), each with what the re-check left for its stream; in the
+/// order they were found, which the report keeps.
+async fn analyse_early(
+    mut early_rx: tokio::sync::mpsc::UnboundedReceiver<(Found, AuthScheme)>,
+    reusing: &mut Reuse,
+    addr: SocketAddr,
+    settings: &ScanContext,
+) -> Vec<(Option<String>, String, revisit::Analysed)> {
+    use futures::StreamExt;
+    let mut running = futures::stream::FuturesUnordered::new();
+    let mut done = Vec::new();
+    let mut open = true;
+    let mut sent = 0usize;
+    while open || !running.is_empty() {
+        tokio::select! {
+            got = early_rx.recv(), if open => match got {
+                Some((f, scheme)) => {
+                    let mut mine = reusing.split_off(&url(addr, &f.path));
+                    let order = sent;
+                    sent += 1;
+                    running.push(async move {
+                        let key = match &f.answer {
+                            Answer::Media(body) => description_key(body),
+                            _ => None,
+                        };
+                        let path = f.path.clone();
+                        let analysed = analyse_found(
+                            vec![f],
+                            &mut mine,
+                            addr,
+                            scheme,
+                            &AuthOutcome::NotTried,
+                            settings,
+                            Vec::new(),
+                        )
+                        .await;
+                        let analysed: Vec<_> = analysed
+                            .into_iter()
+                            .map(|a| (key.clone(), path.clone(), a))
+                            .collect();
+                        (order, analysed)
+                    });
+                }
+                None => open = false,
+            },
+            Some(analysed) = running.next(), if !running.is_empty() => done.push(analysed),
+        }
+    }
+    done.sort_by_key(|(order, _)| *order);
+    done.into_iter()
+        .flat_map(|(_, analysed)| analysed)
+        .collect()
 }
 
 /// Describe and PLAY-check the streams `found` names (those not yet taken by another path of
