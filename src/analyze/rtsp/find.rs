@@ -375,10 +375,11 @@ fn account(
 /// The rest is asked a batch at a time until `until`: a server that answers slowly (VLC takes
 /// 25 ms a DESCRIBE) is not asked hundreds of paths.
 ///
-/// Each stream it finds on a connection of its own goes to analysis at once (`early`, with the
-/// login's scheme), as the login's does, and the next paths are asked once its PLAY is answered
-/// (at most [`EARLY_PLAY_WAIT`]): a server that answers one request at a time then plays it
-/// before it looks up the next path. Its path joins `served_early`.
+/// Each stream it finds but an alias goes to analysis at once (`early`, with the login's scheme),
+/// as the login's does, and joins `served_early` ([`hand_early`]). When it holds the connection
+/// that found it, the next paths are asked once its PLAY is answered (at most
+/// [`EARLY_PLAY_WAIT`]): a server that answers one request at a time then plays it before it
+/// looks up the next path.
 #[allow(clippy::too_many_arguments)]
 async fn walk_on(
     walkers: &mut Walkers,
