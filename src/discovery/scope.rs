@@ -196,6 +196,40 @@ impl Swept {
     }
 }
 
+/// What woke a stage's receive loop ([`hosts_or_datagram`]).
+pub enum Woke {
+    /// The hosts ARP's sweep found, to ask by unicast.
+    Hosts(Vec<Ipv4Addr>),
+    /// A datagram (its length and sender), or `None` once `until` passed.
+    Datagram(Option<(usize, std::net::SocketAddr)>),
+}
+
+/// The next thing a stage that listens beside ARP's sweep waits for: the sweep's hosts while
+/// `hosts` is given (not yet taken), or whichever of `sockets` has a datagram first, until
+/// `until` (with no socket yet, `until` itself).
+pub async fn hosts_or_datagram<F: std::future::Future<Output = Vec<Ipv4Addr>>>(
+    hosts: Option<std::pin::Pin<&mut F>>,
+    sockets: &[tokio::net::UdpSocket],
+    until: tokio::time::Instant,
+    buf: &mut [u8],
+) -> Woke {
+    let datagram = async {
+        if sockets.is_empty() {
+            tokio::time::sleep_until(until).await;
+            None
+        } else {
+            crate::net::recv_any(sockets, until, buf).await
+        }
+    };
+    match hosts {
+        Some(hosts) => tokio::select! {
+            named = hosts => Woke::Hosts(named),
+            got = datagram => Woke::Datagram(got),
+        },
+        None => Woke::Datagram(datagram.await),
+    }
+}
+
 /// What every stage is given: the scan's choices, targets, interfaces and deadlines, the context
 /// the analysers share, where its events go and where the targets it finds go. ARP, the first
 /// stage, sweeps beside the others and tells them whom it found through `hosts`.

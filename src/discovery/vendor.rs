@@ -28,7 +28,7 @@ use tokio::task::JoinHandle;
 use super::links::Interface;
 use super::misaddressed::Sight;
 use super::protocols::{PROTOCOLS, VendorProtocol};
-use super::scope::{About, ScanMessage, Scope, Swept};
+use super::scope::{About, ScanMessage, Scope, Swept, Woke, hosts_or_datagram};
 use crate::analyze::context::Announcements;
 use crate::analyze::identity::{ClueSource, Identities};
 use crate::model::{Announcement, DiscoveryMethod};
@@ -104,23 +104,9 @@ pub async fn query(
     let mut unicast = std::pin::pin!(unicast);
     let mut asked = false;
     let mut buf = vec![0u8; MAX_DATAGRAM];
-    /// What woke the loop.
-    enum Woke {
-        Hosts(Vec<Ipv4Addr>),
-        Datagram(Option<(usize, std::net::SocketAddr)>),
-    }
     loop {
-        let woke = tokio::select! {
-            named = &mut unicast, if !asked => Woke::Hosts(named),
-            got = async {
-                if sockets.is_empty() {
-                    tokio::time::sleep_until(deadline).await;
-                    None
-                } else {
-                    crate::net::recv_any(&sockets, deadline, &mut buf).await
-                }
-            } => Woke::Datagram(got),
-        };
+        let hosts = (!asked).then_some(unicast.as_mut());
+        let woke = hosts_or_datagram(hosts, &sockets, deadline, &mut buf).await;
         let (n, from) = match woke {
             Woke::Hosts(named) => {
                 asked = true;

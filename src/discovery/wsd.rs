@@ -29,7 +29,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::onvif_device::onvif_device;
-use super::scope::{About, ScanMessage, Scope, Swept};
+use super::scope::{About, ScanMessage, Scope, Swept, Woke, hosts_or_datagram};
 use super::targets::TargetSet;
 use crate::analyze::context::ScanContext;
 use crate::analyze::identity::{ClueSource, Identities};
@@ -228,26 +228,12 @@ pub async fn discover(
     let mut deadline = start + wait;
     let mut next = 0;
     let mut buf = vec![0u8; MAX_DATAGRAM];
-    /// What woke the loop.
-    enum Woke {
-        Hosts(Vec<Ipv4Addr>),
-        Datagram(Option<(usize, std::net::SocketAddr)>),
-    }
     loop {
         let step_at = plan.get(next).map(|(at, _)| start + *at);
         let until = step_at.map_or(deadline, |t| t.min(deadline));
         // The hosts, or whichever socket has a reply first (with no socket yet, the step's time).
-        let woke = tokio::select! {
-            named = &mut unicast, if hosts.is_none() => Woke::Hosts(named),
-            got = async {
-                if sockets.is_empty() {
-                    tokio::time::sleep_until(until).await;
-                    None
-                } else {
-                    crate::net::recv_any(&sockets, until, &mut buf).await
-                }
-            } => Woke::Datagram(got),
-        };
+        let named = hosts.is_none().then_some(unicast.as_mut());
+        let woke = hosts_or_datagram(named, &sockets, until, &mut buf).await;
         let (n, from) = match woke {
             Woke::Hosts(named) => {
                 let now = start.elapsed();

@@ -360,6 +360,17 @@ mod tests {
 
     const IP: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(198, 18, 0, 11));
 
+    /// When each of `n` requests to [`IP`], one after the other, was let through (from the first).
+    async fn request_times(g: &HostGates, n: usize) -> Vec<Duration> {
+        let t0 = tokio::time::Instant::now();
+        let mut at = Vec::new();
+        for _ in 0..n {
+            g.request(IP).await;
+            at.push(t0.elapsed());
+        }
+        at
+    }
+
     #[test]
     fn the_counter_keeps_the_busiest_second() {
         let mut c = Counter::default();
@@ -418,12 +429,7 @@ mod tests {
             connections: 0,
             rate: 5,
         });
-        let t0 = tokio::time::Instant::now();
-        let mut at = Vec::new();
-        for _ in 0..11 {
-            g.request(IP).await;
-            at.push(t0.elapsed());
-        }
+        let at = request_times(&g, 11).await;
         let want: Vec<_> = (0..11).map(|i| ms(200 * i)).collect();
         assert_eq!(at, want);
         assert_eq!(
@@ -452,12 +458,7 @@ mod tests {
             connections: 0,
             rate: 250,
         });
-        let t0 = tokio::time::Instant::now();
-        let mut at = Vec::new();
-        for _ in 0..400 {
-            g.request(IP).await;
-            at.push(t0.elapsed());
-        }
+        let at = request_times(&g, 400).await;
         assert!(
             at[..50].iter().all(|t| *t == Duration::ZERO),
             "{:?}",

@@ -702,21 +702,18 @@ async fn log_in(
             if let Some(i) = retest.iter().position(|p| *p == probe)
                 && let Ok(answer @ Answer::Media(_)) =
                     walkers.first().describe(&probe, Some(&cred)).await
-                && let Some(mut holder) = walkers.first().hand_over()
+                && let Some(holder) = walkers.first().hand_over()
             {
                 retest.remove(i);
-                let (played, answered) = tokio::sync::oneshot::channel();
-                holder.played = Some(played);
-                let f = Found {
+                let mut login = vec![Found {
                     path: probe.clone(),
                     answer,
                     cred: Some(cred.clone()),
                     holder: Some(holder),
-                };
-                served.add(&f.path, &f.answer);
-                if early.send((f, scheme)).is_ok() {
-                    let _ = tokio::time::timeout(EARLY_PLAY_WAIT, answered).await;
-                }
+                }];
+                hand_early(&mut login, served, &early, scheme, true).await;
+                // An alias of a stream handed on already: analysed with the walk's list.
+                found.extend(login);
             }
             let answers = walkers.describe_all(&retest, Some(&cred)).await;
             for (path, answer) in retest.into_iter().zip(answers) {
