@@ -35,6 +35,8 @@ use serde_json::Value;
 const PREFIX: &str = "cfo";
 const HUB_NS: &str = "cfo-hub";
 const HUB_IP: &str = "198.18.20.1";
+/// North's agent's address (`tests/lab/fleet_lab.sh`): its sessions at the hub, told from south's.
+const NORTH_IP: &str = "198.18.20.11";
 const SITES: [&str; 2] = ["north", "south"];
 /// Each site's cameras, on its own loopback.
 const CAMS: &str = "127.0.0.2-127.0.0.3";
@@ -610,11 +612,14 @@ fn the_hub_link_cut_for_a_minute_loses_and_duplicates_nothing() {
     let mut a = agent(SITES[0], &dbs[0], &hub);
     let mut backend = String::new();
     wait_for(LIMIT, "north's batch waiting for the events table", || {
+        // North's only: south's agent replays its own backlog now, and waits for the lock too.
         let waiting = pg.psql(
             "hub",
-            "SELECT string_agg(pid::text, ',') FROM pg_stat_activity
-              WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO events%'
-                AND xact_start IS NOT NULL",
+            &format!(
+                "SELECT string_agg(pid::text, ',') FROM pg_stat_activity
+                  WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO events%'
+                    AND xact_start IS NOT NULL AND client_addr = '{NORTH_IP}'"
+            ),
         );
         if !waiting.is_empty() && !waiting.contains(',') {
             backend = waiting;
