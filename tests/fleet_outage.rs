@@ -611,23 +611,43 @@ fn the_hub_link_cut_for_a_minute_loses_and_duplicates_nothing() {
     let holder = pg.hold("BEGIN; LOCK TABLE events IN EXCLUSIVE MODE;");
     let mut a = agent(SITES[0], &dbs[0], &hub);
     let mut backend = String::new();
-    wait_for(LIMIT, "north's batch waiting for the events table", || {
-        // North's only: south's agent replays its own backlog now, and waits for the lock too.
-        let waiting = pg.psql(
-            "hub",
-            &format!(
-                "SELECT string_agg(pid::text, ',') FROM pg_stat_activity
-                  WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO events%'
-                    AND xact_start IS NOT NULL AND client_addr = '{NORTH_IP}'"
-            ),
-        );
-        if !waiting.is_empty() && !waiting.contains(',') {
-            backend = waiting;
-            Ok(())
-        } else {
-            Err(format!("waiting backends: [{waiting}]"))
-        }
-    });
+    wait_for(
+        LIMIT,
+        "north's batch waiting for a lock inside its transaction",
+        || {
+            // North's only: south's agent replays its own backlog now, and waits for the lock too.
+            // Its batch waits at the events table, or at a row an earlier session of north's (the
+            // agent killed while the link was cut) still holds until the hub ends it: either way it
+            // is in flight, inside its transaction.
+            let waiting = pg.psql(
+                "hub",
+                &format!(
+                    "SELECT string_agg(pid::text, ',') FROM pg_stat_activity
+                  WHERE wait_event_type = 'Lock' AND xact_start IS NOT NULL
+                    AND client_addr = '{NORTH_IP}'"
+                ),
+            );
+            if !waiting.is_empty() && !waiting.contains(',') {
+                backend = waiting;
+                Ok(())
+            } else {
+                // What north's sessions at the hub are doing, and the agent's last words.
+                let sessions = pg.psql(
+                    "hub",
+                    &format!(
+                    "SELECT string_agg(pid || ' ' || state || ' ' || coalesce(wait_event_type, '-')
+                       || ' ' || left(query, 40), '; ') FROM pg_stat_activity
+                      WHERE client_addr = '{NORTH_IP}'"
+                ),
+                );
+                let log = std::fs::read_to_string(log_of(SITES[0])).unwrap_or_default();
+                let tail: Vec<&str> = log.lines().rev().take(5).collect();
+                Err(format!(
+                    "waiting backends: [{waiting}]; north's sessions: [{sessions}]; its log ends: {tail:?}"
+                ))
+            }
+        },
+    );
     kill9(&mut a);
     holder.release("COMMIT;");
     wait_for(LIMIT, "PostgreSQL ends north's session", || {
