@@ -616,9 +616,10 @@ fn the_hub_link_cut_for_a_minute_loses_and_duplicates_nothing() {
         "north's batch waiting for a lock inside its transaction",
         || {
             // North's only: south's agent replays its own backlog now, and waits for the lock too.
-            // Its batch waits at the events table, or at a row an earlier session of north's (the
-            // agent killed while the link was cut) still holds until the hub ends it: either way it
-            // is in flight, inside its transaction.
+            // Its batch waits at the events table, or at any other lock its transaction meets
+            // first (twice in full-suite runs none waited at the events table within 60 s; the
+            // message below says what north's sessions were doing): either way it is in flight,
+            // inside its transaction, which is what the kill must hit.
             let waiting = pg.psql(
                 "hub",
                 &format!(
