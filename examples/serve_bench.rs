@@ -185,6 +185,7 @@ fn firmware_scan(store: &mut Store, i: u32, k: usize) -> Vec<i64> {
         complete: true,
         targets: vec![target.clone()],
         plan: None,
+        coverage: None,
         devices: vec![d],
     };
     let info = ScanInfo {

@@ -592,6 +592,11 @@ pub struct FindArgs {
     /// steady stream rather than a burst; 0: no limit [default: 10000, 500 on Docker Desktop].
     #[arg(long, value_name = "N", env = "CAMSCAN_MAX_RATE")]
     pub max_rate: Option<u32>,
+    /// ARP requests a second at most, the broadcast budget of the sweep of an attached range (about
+    /// 1 Mbit/s of broadcast at the default); passes over the silent addresses back off from it
+    /// when requests are lost; 0: no limit [default: 1500].
+    #[arg(long, value_name = "N", env = "CAMSCAN_ARP_RATE")]
+    pub arp_rate: Option<u32>,
     /// RTSP sessions held on one device at a time, shared by media analysis, PLAY checks and
     /// ffprobe (cheap cameras allow 2-4 and answer 453/503 beyond) [default: 2].
     #[arg(long, value_name = "N", env = "CAMSCAN_SESSIONS_PER_DEVICE")]
@@ -605,7 +610,8 @@ pub struct FindArgs {
     #[arg(long, value_name = "N", env = "CAMSCAN_HOST_RATE")]
     pub host_rate: Option<u32>,
     /// Retries of a connect that failed for a transient local reason (no buffers, no ports, too many
-    /// open files), with exponential backoff [default: 1].
+    /// open files), with exponential backoff; a connect still failing is counted lost, never
+    /// closed [default: 4].
     #[arg(long, value_name = "N", env = "CAMSCAN_RETRIES")]
     pub retries: Option<u32>,
     /// Read settings from a YAML file (see config.example.yaml); flags and env override it.
@@ -681,6 +687,10 @@ pub struct FindArgs {
     /// Allow scanning publicly routable addresses.
     #[arg(long, env = "CAMSCAN_ALLOW_PUBLIC")]
     pub allow_public: bool,
+    /// Probe every address of a routed range on every port, without asking a few likely ports
+    /// first (host discovery misses a host that drops all of 554, 80, 443, 8000 and 8080).
+    #[arg(long, env = "CAMSCAN_PROBE_ALL")]
+    pub probe_all: bool,
     /// Give this host a temporary address in each misaddressed camera's subnet (a camera heard on
     /// the wire from another subnet) and scan it fully; the address is removed when the scan ends,
     /// however it ends. Needs root or CAP_NET_ADMIN; the camera's settings are never changed.

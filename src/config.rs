@@ -40,7 +40,10 @@ pub const DEFAULT_MAX_RATE: u32 = 10_000;
 /// The default on Docker Desktop (the plan's `docker-desktop` warning): its NAT relay wedges under
 /// connect bursts and then returns every port open or none.
 pub const DOCKER_DESKTOP_MAX_RATE: u32 = 500;
-pub const DEFAULT_RETRIES: u32 = 1;
+/// Retries of a connect that failed for a local reason (ENOBUFS, EMFILE, EADDRNOTAVAIL), with
+/// exponential backoff from 50 ms (50, 100, 200, 400 ms): a scan that runs out of room waits for
+/// it rather than count the port closed.
+pub const DEFAULT_RETRIES: u32 = 4;
 /// How long WS-Discovery, SSDP, SADP, DHIP and mDNS listen, from the scan's start (they all start
 /// with it): devices delay answers by up to MaxDelay (500 ms in WS-Discovery's defaults, after the
 /// round at 300 ms; an SSDP device within MX seconds of the M-SEARCH, 1 s here, UPnP Device
@@ -71,6 +74,10 @@ pub struct ScanConfig {
     /// `--max-rate`: connects a second, all hosts together (0: no limit); `None`: the default
     /// ([`DEFAULT_MAX_RATE`], or [`DOCKER_DESKTOP_MAX_RATE`] there), decided with the scan plan.
     pub max_rate: Option<u32>,
+    /// `--arp-rate`: ARP requests a second, the sweep's broadcast budget (0: no limit).
+    pub arp_rate: u32,
+    /// `--probe-all`: every routed address gets every port (no host discovery first).
+    pub probe_all: bool,
     /// RTSP sessions held on one device at a time (`--sessions-per-device`).
     pub sessions_per_device: usize,
     /// Analysis connections to one device at a time (`--host-connections`, 0: no limit).
@@ -158,6 +165,8 @@ impl Default for ScanConfig {
             concurrency: None,
             per_host: DEFAULT_PER_HOST,
             max_rate: None,
+            arp_rate: crate::discovery::arp::DEFAULT_RATE,
+            probe_all: false,
             sessions_per_device: crate::analyze::sessions::DEFAULT_SESSIONS_PER_DEVICE,
             host_connections: crate::net::host_gate::DEFAULT_HOST_CONNECTIONS,
             host_rate: crate::net::host_gate::DEFAULT_HOST_RATE,
@@ -246,6 +255,8 @@ pub struct FileConfig {
     pub concurrency: Option<usize>,
     pub per_host: Option<usize>,
     pub max_rate: Option<u32>,
+    pub arp_rate: Option<u32>,
+    pub probe_all: Option<bool>,
     pub sessions_per_device: Option<usize>,
     pub host_connections: Option<usize>,
     pub host_rate: Option<u32>,
@@ -386,6 +397,8 @@ impl ScanConfig {
             concurrency: limits.concurrency,
             per_host: limits.per_host,
             max_rate: limits.max_rate,
+            arp_rate: limits.arp_rate,
+            probe_all: args.probe_all || file.probe_all.unwrap_or(false),
             sessions_per_device: limits.sessions_per_device,
             host_connections: limits.host_connections,
             host_rate: limits.host_rate,
@@ -590,6 +603,7 @@ struct Limits {
     concurrency: Option<usize>,
     per_host: usize,
     max_rate: Option<u32>,
+    arp_rate: u32,
     sessions_per_device: usize,
     host_connections: usize,
     host_rate: u32,
@@ -621,6 +635,7 @@ impl Limits {
             concurrency,
             per_host,
             max_rate: args.max_rate.or(file.max_rate),
+            arp_rate: args.arp_rate.or(file.arp_rate).unwrap_or(d.arp_rate),
             sessions_per_device,
             host_connections: args
                 .host_connections
@@ -1093,6 +1108,8 @@ mod tests {
             "concurrency",
             "per_host",
             "max_rate",
+            "arp_rate",
+            "probe_all",
             "sessions_per_device",
             "retries",
             "format",

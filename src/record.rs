@@ -272,6 +272,7 @@ impl Live {
                 complete: false,
                 targets: cfg.targets.clone(),
                 plan: None,
+                coverage: None,
                 devices: Vec::new(),
             },
             &cfg.site,
@@ -316,6 +317,7 @@ impl Live {
                         complete: false,
                         targets: info.targets.clone(),
                         plan: None,
+                        coverage: None,
                         devices,
                     };
                     match store.lock().record_part(scan_id, &info, &part, &creds) {

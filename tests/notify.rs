@@ -78,6 +78,7 @@ fn report(devices: Vec<Device>) -> Report {
         complete: true,
         targets: vec![],
         plan: None,
+        coverage: None,
         devices,
     }
 }

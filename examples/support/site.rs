@@ -186,6 +186,7 @@ pub fn report(n: u32, round: u32) -> Report {
 
         targets: vec!["10.20.0.0/16".into()],
         plan: None,
+        coverage: None,
         devices,
     }
 }

@@ -496,6 +496,7 @@ mod tests {
             complete: true,
             targets: vec![],
             plan: None,
+            coverage: None,
             devices: vec![d, Device::new("198.18.0.22".parse().unwrap())],
         };
         let creds = [

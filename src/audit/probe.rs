@@ -319,6 +319,7 @@ mod tests {
             complete: true,
             targets: vec![],
             plan: None,
+            coverage: None,
             devices: vec![d],
         };
         let mut auth = AuthSettings {

@@ -346,6 +346,7 @@ mod tests {
             complete: true,
             targets: vec!["198.18.0.0/24".into()],
             plan: None,
+            coverage: None,
             devices,
         };
         AuditReport::new(report, "scan", &Context::default(), None)

@@ -29,9 +29,11 @@ use tokio::task::JoinHandle;
 
 use super::links::{Link, Links};
 use super::scope::{About, Hosts, Probes, ScanMessage, Scope, Swept};
+use super::tally::Tally;
 use crate::analyze::identity::Identities;
 use crate::discovery::targets::TargetSet;
 use crate::model::DiscoveryMethod;
+use crate::model::coverage::ArpCoverage;
 use crate::net::packet::ArpSocket;
 use crate::proto::arp;
 use crate::proto::neigh::{Neighbour, parse_proc_net_arp};
@@ -45,23 +47,45 @@ pub const DEFAULT_WAIT: Duration = Duration::from_millis(800);
 /// The discard port: a poke there asks for nothing.
 const POKE_PORT: u16 = 9;
 
-/// Poke every address and return the neighbours that answered, sorted by address.
+/// Poke every address and return the neighbours that answered, sorted by address, with the
+/// sweep's figures. The pokes go out at `rate` a second at most (0: no limit); a poke refused
+/// with ENOBUFS found the kernel's neighbour table full (`full` counts each): it is sent again once
+/// the table has had time to drop its failed entries, never skipped.
 pub async fn sweep(
     targets: impl Iterator<Item = Ipv4Addr>,
     wait: Duration,
-) -> std::io::Result<Vec<Neighbour>> {
+    rate: u32,
+    full: &std::sync::atomic::AtomicU64,
+) -> std::io::Result<(Vec<Neighbour>, ArpCoverage)> {
     let socket = UdpSocket::bind("0.0.0.0:0").await?;
     let mut found = Vec::new();
     let mut chunk: Vec<Ipv4Addr> = Vec::with_capacity(CHUNK);
     let mut targets = targets.peekable();
+    let started = tokio::time::Instant::now();
+    let mut pace = crate::net::pace::Pace::with_burst(rate, rate / 50, Duration::ZERO);
+    let mut asked = 0u64;
     while targets.peek().is_some() {
         chunk.clear();
         chunk.extend(targets.by_ref().take(CHUNK));
         for ip in &chunk {
-            // Errors (EHOSTUNREACH for an address the kernel already knows is dead) are answers too.
-            let _ = socket
-                .send_to(b"camscan", SocketAddr::from((*ip, POKE_PORT)))
-                .await;
+            if let Some(w) = pace.take(started.elapsed()) {
+                tokio::time::sleep(w).await;
+            }
+            asked += 1;
+            for attempt in 0..=FULL_RETRIES {
+                // Errors (EHOSTUNREACH for an address the kernel already knows is dead) are
+                // answers too; ENOBUFS is the neighbour table, full: wait and poke again.
+                match socket
+                    .send_to(b"camscan", SocketAddr::from((*ip, POKE_PORT)))
+                    .await
+                {
+                    Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) && attempt < FULL_RETRIES => {
+                        full.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        tokio::time::sleep(FULL_PAUSE).await;
+                    }
+                    _ => break,
+                }
+            }
         }
         tokio::time::sleep(wait).await;
         let wanted: HashSet<Ipv4Addr> = chunk.iter().copied().collect();
@@ -75,14 +99,37 @@ pub async fn sweep(
     }
     found.sort_by_key(|n| n.ip);
     found.dedup_by_key(|n| n.ip);
-    Ok(found)
+    let figures = ArpCoverage {
+        mode: "unprivileged".into(),
+        asked,
+        answered: found.len() as u64,
+        passes: 1,
+        rate,
+        final_rate: rate,
+        ..Default::default()
+    };
+    Ok((found, figures))
 }
 
-/// Raw sweep: first pass to every target, a short wait, a second pass to those that stayed silent
-/// (one lost frame must not hide a camera), then [`RAW_WAIT`] for late answers.
-pub const RAW_FIRST_WAIT: Duration = Duration::from_millis(150);
-/// Wait after the second raw pass.
-pub const RAW_WAIT: Duration = Duration::from_millis(350);
+/// The broadcast budget's default, requests a second: about 1 Mbit/s on the wire (a request is
+/// 60 bytes, 84 with preamble, FCS and the inter-frame gap: 1,500 x 84 x 8 = 1.01 Mbit/s), 1% of a
+/// 100 Mbit/s segment. arp-scan's default is 256 kbit/s (about 380 a second); at that pace a /16
+/// takes three minutes a pass, at this one 44 s. `--arp-rate` raises or lowers it.
+pub const DEFAULT_RATE: u32 = 1_500;
+/// Passes at most, the first included: a pass over the silent addresses follows every pass that
+/// still found a host (answers still arrive), up to this many.
+pub const MAX_PASSES: u32 = 6;
+/// The budget never falls below this when passes back off.
+const MIN_RATE: u32 = 50;
+/// How long a pass waits for late answers when nobody has answered yet (no delay to measure).
+const NO_ANSWER_TAIL: Duration = Duration::from_millis(250);
+/// Bounds of the wait after a pass: four times the slowest answer seen, within these.
+const MIN_TAIL: Duration = Duration::from_millis(60);
+const MAX_TAIL: Duration = Duration::from_secs(1);
+/// A poke refused because the neighbour table is full is sent again after this pause, this many
+/// times at most (the kernel drops failed entries older than 5 s once the table is full).
+const FULL_PAUSE: Duration = Duration::from_millis(500);
+const FULL_RETRIES: u32 = 12;
 /// How long the passive ARP listener goes on after the sweep at least (when `--discovery-wait` is
 /// shorter than the sweep and this).
 const LISTEN_AFTER_SWEEP: Duration = Duration::from_millis(1000);
@@ -91,51 +138,154 @@ const LISTEN_AFTER_SWEEP: Duration = Duration::from_millis(1000);
 const SWEEP_TAIL: Duration = Duration::from_millis(200);
 /// MACs kept per address that answered ARP (the first is the device's; the others conflict).
 const MAX_MACS: usize = 4;
-/// Frames sent back to back before the sender yields to the receiver, so replies are read while a
-/// large range is still being swept and the socket's receive buffer never overflows.
-const RAW_BURST: usize = 64;
 
-/// Raw ARP sweep of `targets` (all on `link`'s network). Fails with `PermissionDenied` when the
-/// process may not open packet sockets; the caller then uses [`sweep`]. `on_found` hears each host
-/// the moment it first answers (its port probes need not wait for the sweep to end).
+/// What the next pass of a raw sweep does, from what the last one did (pure): `None` ends the
+/// sweep, else the next pass's rate. The silent addresses are always asked a second time (one
+/// lost frame must not hide a camera); after that, again while a pass still finds hosts, and at
+/// half the rate when what a retry found was more than 1% of the hosts (the segment or the hosts
+/// drop requests at this pace: nmap's retransmission backs off the same way).
+pub fn next_pass(pass: u32, sent: u64, new: u64, found: u64, rate: u32) -> Option<u32> {
+    if sent == 0 || pass >= MAX_PASSES {
+        return None;
+    }
+    if pass == 1 {
+        return Some(rate);
+    }
+    if new == 0 {
+        return None;
+    }
+    let lossy = new.saturating_mul(100) > found.max(1);
+    Some(if lossy && rate > 0 {
+        (rate / 2).max(MIN_RATE)
+    } else {
+        rate
+    })
+}
+
+/// How long a pass waits for late answers: four times the slowest answer seen so far, within
+/// [`MIN_TAIL`, `MAX_TAIL`]; [`NO_ANSWER_TAIL`] while nobody has answered.
+pub fn tail(slowest: Option<Duration>) -> Duration {
+    match slowest {
+        None => NO_ANSWER_TAIL,
+        Some(d) => (d * 4).clamp(MIN_TAIL, MAX_TAIL),
+    }
+}
+
+/// How long a raw sweep of `addresses` should take at `rate`: two passes and their waits.
+pub fn expected_duration(addresses: u64, rate: u32) -> Duration {
+    let send = if rate == 0 {
+        0.0
+    } else {
+        addresses as f64 / f64::from(rate)
+    };
+    Duration::from_secs_f64(2.0 * send) + NO_ANSWER_TAIL * 2
+}
+
+/// What a raw sweep keeps while it runs.
+struct Heard<'a> {
+    targets: &'a TargetSet,
+    /// Each address's MACs in the order they answered: more than one is an address conflict.
+    found: HashMap<Ipv4Addr, Vec<[u8; 6]>>,
+    /// When each recently asked address was asked (pruned to the last [`MAX_TAIL`]), to measure
+    /// how long answers take.
+    asked_at: HashMap<Ipv4Addr, tokio::time::Instant>,
+    slowest: Option<Duration>,
+}
+
+/// Raw ARP sweep of `targets` (all on `link`'s network), paced to `rate` requests a second (the
+/// broadcast budget; 0: no limit), in passes over the addresses still silent ([`next_pass`]),
+/// each followed by a wait as long as the answers have been taking ([`tail`]). Fails with
+/// `PermissionDenied` when the process may not open packet sockets; the caller then uses
+/// [`sweep`]. `on_found` hears each host the moment it first answers (its port probes need not
+/// wait for the sweep to end).
 pub async fn sweep_raw(
     link: &Link,
     targets: &TargetSet,
+    rate: u32,
     on_found: &mut (dyn FnMut(Ipv4Addr, [u8; 6]) + Send),
-) -> std::io::Result<Vec<Neighbour>> {
+) -> std::io::Result<(Vec<Neighbour>, ArpCoverage)> {
     let socket = ArpSocket::open(&link.interface)?;
-    // Each address's MACs in the order they answered: more than one is an address conflict.
-    let mut found: HashMap<Ipv4Addr, Vec<[u8; 6]>> = HashMap::new();
+    let mut heard = Heard {
+        targets,
+        found: HashMap::new(),
+        asked_at: HashMap::new(),
+        slowest: None,
+    };
     let mut buf = [0u8; 128];
-    for (pass, wait) in [RAW_FIRST_WAIT, RAW_WAIT].into_iter().enumerate() {
-        let mut sent = 0usize;
+    let mut figures = ArpCoverage {
+        mode: "raw".into(),
+        rate,
+        final_rate: rate,
+        ..Default::default()
+    };
+    let mut pass_rate = rate;
+    let mut pass = 0u32;
+    loop {
+        pass += 1;
+        let before = heard.found.len() as u64;
+        let started = tokio::time::Instant::now();
+        let mut pace =
+            crate::net::pace::Pace::with_burst(pass_rate, pass_rate / 50, Duration::ZERO);
+        let mut sent = 0u64;
         for ip in v4(targets) {
-            if found.contains_key(&ip) || ip == link.ip {
+            if heard.found.contains_key(&ip) || ip == link.ip {
                 continue;
+            }
+            if let Some(wait) = pace.take(started.elapsed()) {
+                // Answers are read while the budget holds the next request back.
+                let until = tokio::time::Instant::now() + wait;
+                drain(&socket, &mut buf, &mut heard, until, on_found).await;
+            } else if sent % 64 == 63 {
+                // Unpaced: read what is queued now and then, so the receive buffer never fills.
+                drain(&socket, &mut buf, &mut heard, tokio::time::Instant::now(), on_found).await;
             }
             socket
                 .broadcast(&arp::request(link.mac, link.ip, ip))
                 .await?;
+            let now = tokio::time::Instant::now();
+            heard.asked_at.insert(ip, now);
             sent += 1;
-            if sent.is_multiple_of(RAW_BURST) {
-                drain(
-                    &socket,
-                    &mut buf,
-                    &mut found,
-                    targets,
-                    Duration::ZERO,
-                    on_found,
-                )
-                .await;
+            if sent.is_multiple_of(1024) {
+                heard
+                    .asked_at
+                    .retain(|_, at| now.duration_since(*at) < MAX_TAIL);
             }
         }
-        tracing::debug!(pass, sent, answered = found.len(), "raw ARP pass sent");
-        if sent == 0 {
-            break;
+        if sent > 0 {
+            let until = tokio::time::Instant::now() + tail(heard.slowest);
+            drain(&socket, &mut buf, &mut heard, until, on_found).await;
         }
-        drain(&socket, &mut buf, &mut found, targets, wait, on_found).await;
+        let new = heard.found.len() as u64 - before;
+        if pass == 1 {
+            figures.asked = sent;
+        } else {
+            figures.asked_again += sent;
+            figures.found_on_retry += new;
+        }
+        figures.passes = pass;
+        figures.final_rate = pass_rate;
+        tracing::debug!(
+            pass,
+            sent,
+            new,
+            answered = heard.found.len(),
+            rate = pass_rate,
+            slowest_ms = heard.slowest.map(|d| d.as_millis() as u64),
+            "raw ARP pass"
+        );
+        match next_pass(pass, sent, new, heard.found.len() as u64, pass_rate) {
+            Some(r) => pass_rate = r,
+            None => {
+                if pass >= MAX_PASSES && new > 0 {
+                    figures.given_up = sent - new;
+                }
+                break;
+            }
+        }
     }
-    let mut out: Vec<Neighbour> = found
+    figures.answered = heard.found.len() as u64;
+    let mut out: Vec<Neighbour> = heard
+        .found
         .into_iter()
         .filter_map(|(ip, macs)| {
             let (first, also) = macs.split_first()?;
@@ -148,46 +298,41 @@ pub async fn sweep_raw(
         })
         .collect();
     out.sort_by_key(|n| n.ip);
-    Ok(out)
+    Ok((out, figures))
 }
 
-/// Read answers for `wait` (or only what is already queued, for a zero wait), keeping senders that
+/// Read answers until `until` (what is queued already when it has passed), keeping senders that
 /// are targets.
 async fn drain(
     socket: &ArpSocket,
     buf: &mut [u8],
-    found: &mut HashMap<Ipv4Addr, Vec<[u8; 6]>>,
-    targets: &TargetSet,
-    wait: Duration,
+    heard: &mut Heard<'_>,
+    until: tokio::time::Instant,
     on_found: &mut (dyn FnMut(Ipv4Addr, [u8; 6]) + Send),
 ) {
-    let deadline = tokio::time::Instant::now() + wait;
     loop {
-        let n = if wait.is_zero() {
-            // Only what is queued now: a receive that is not ready at once ends the drain.
-            match tokio::time::timeout(Duration::from_millis(1), socket.recv(buf)).await {
-                Ok(Ok(n)) => n,
-                _ => return,
+        // A timeout polls the receive first: a deadline already past still takes what is queued.
+        let n = match tokio::time::timeout_at(until, socket.recv(buf)).await {
+            Ok(Ok(n)) => n,
+            Ok(Err(e)) => {
+                tracing::debug!("ARP receive: {e}");
+                return;
             }
-        } else {
-            match tokio::time::timeout_at(deadline, socket.recv(buf)).await {
-                Ok(Ok(n)) => n,
-                Ok(Err(e)) => {
-                    tracing::debug!("ARP receive: {e}");
-                    return;
-                }
-                Err(_) => return,
-            }
+            Err(_) => return,
         };
         let Some(sender) = buf.get(..n).and_then(arp::parse) else {
             continue;
         };
-        if !targets.contains(sender.ip.into()) {
+        if !heard.targets.contains(sender.ip.into()) {
             continue;
         }
-        match found.get_mut(&sender.ip) {
+        if let Some(at) = heard.asked_at.get(&sender.ip) {
+            let took = at.elapsed();
+            heard.slowest = Some(heard.slowest.map_or(took, |s| s.max(took)));
+        }
+        match heard.found.get_mut(&sender.ip) {
             None => {
-                found.insert(sender.ip, vec![sender.mac]);
+                heard.found.insert(sender.ip, vec![sender.mac]);
                 on_found(sender.ip, sender.mac);
             }
             // A second box answering for the address (kept to a few: a flood is no news).
@@ -221,17 +366,27 @@ pub(super) const STAGE: About = About {
 /// hosts that answered are probed; those hosts are asked by unicast). Without ARP every target goes
 /// to the port probes at once.
 pub(super) fn start<M: ScanMessage>(scope: &mut Scope<M>) -> Vec<JoinHandle<()>> {
+    let tally = scope.tally.clone();
+    let routed = |set: TargetSet, scope: &Scope<M>| {
+        let (probes, ports, all, tally) = (
+            scope.probes.clone(),
+            scope.ports.clone(),
+            scope.probe_all,
+            tally.clone(),
+        );
+        tokio::spawn(async move { super::hosts::hand(set, probes, ports, all, &tally).await })
+    };
     if !scope.chose(DiscoveryMethod::Arp) {
-        scope.probes.hand(scope.set.clone());
-        return Vec::new();
+        return vec![routed(scope.set.clone(), scope)];
     }
     // The passive listeners start before the sweep, so they hear it too, and listen for the
-    // discovery window from the scan's start (now), at least the sweep (about RAW_FIRST_WAIT +
-    // RAW_WAIT) and a second after it, when a camera that answered it may still ask for its
+    // discovery window from the scan's start (now), at least the sweep (its two passes at the
+    // broadcast budget, [`expected_duration`]) and a second after it, when a camera that answered it may still ask for its
     // gateway. A scan that listens for nothing else (`--discovery arp,ports`, the fast mode) has
     // no window: they listen through the sweep and a little after, so they do not hold its end.
     let sight = super::misaddressed::Sight::of(scope);
-    let sweep = RAW_FIRST_WAIT + RAW_WAIT;
+    let on_link = scope.set.split(&scope.links.on_link).0.len();
+    let sweep = expected_duration(u64::try_from(on_link).unwrap_or(u64::MAX), scope.arp_rate);
     let others_listen = scope
         .methods
         .iter()
@@ -257,6 +412,12 @@ pub(super) fn start<M: ScanMessage>(scope: &mut Scope<M>) -> Vec<JoinHandle<()>>
         .collect();
     let (done, hosts) = Swept::pending(&scope.set);
     scope.hosts = hosts;
+    // The targets on no attached network: host discovery first where they are routed, beside
+    // the sweep.
+    let off_link = scope.set.split(&scope.links.on_link).1;
+    if !off_link.is_empty() {
+        tasks.push(routed(off_link, scope));
+    }
     let (set, links, events, probes, identities) = (
         scope.set.clone(),
         scope.links.clone(),
@@ -264,8 +425,17 @@ pub(super) fn start<M: ScanMessage>(scope: &mut Scope<M>) -> Vec<JoinHandle<()>>
         scope.probes.clone(),
         scope.ctx.identities.clone(),
     );
+    let rate = scope.arp_rate;
     tasks.push(tokio::spawn(async move {
-        let (probed, alive, macs) = find_hosts(&set, &links, &events, &probes, &identities).await;
+        let (probed, alive, macs) = find_hosts(
+            &set,
+            &links,
+            &events,
+            &probes,
+            &identities,
+            (rate, &tally),
+        )
+        .await;
         // The sweep hands nothing more to the probes: their queue may close without it.
         drop(probes);
         done.send(Hosts { probed, alive });
@@ -364,15 +534,13 @@ async fn find_hosts<M: ScanMessage>(
     tx: &mpsc::Sender<M>,
     probes: &Probes,
     identities: &Identities,
+    (rate, tally): (u32, &Tally),
 ) -> (TargetSet, Vec<Ipv4Addr>, Vec<(String, String)>) {
     let (on_link, raw_links) = (&links.on_link, &links.arp);
+    // The targets off every attached network went to the probes beside the sweep ([`start`]).
     let (inside, outside) = set.split(on_link);
     if inside.is_empty() {
-        probes.hand(set.clone());
         return (set.clone(), Vec::new(), Vec::new());
-    }
-    if !outside.is_empty() {
-        probes.hand(outside.clone());
     }
     // Hosts handed to the probes already (a raw sweep that fails half-way is followed by the
     // unprivileged one, which finds them again).
@@ -384,7 +552,7 @@ async fn find_hosts<M: ScanMessage>(
             identities.learn_mac(IpAddr::V4(ip), &arp::format_mac(mac));
         }
         if handed.insert(ip) {
-            probes.hand_address(IpAddr::V4(ip));
+            probes.hand_alive(IpAddr::V4(ip));
         }
     };
     let mut alive = Vec::new();
@@ -397,14 +565,19 @@ async fn find_hosts<M: ScanMessage>(
         if here.is_empty() {
             continue;
         }
-        match sweep_raw(link, &here, &mut |ip, mac| hand(ip, Some(mac))).await {
-            Ok(found) => {
+        match sweep_raw(link, &here, rate, &mut |ip, mac| hand(ip, Some(mac))).await {
+            Ok((found, figures)) => {
                 tracing::info!(
                     hosts = %here.len(),
                     interface = %link.interface,
                     answered = found.len(),
+                    passes = figures.passes,
+                    asked_again = figures.asked_again,
+                    found_on_retry = figures.found_on_retry,
+                    rate = figures.final_rate,
                     "ARP: raw mode (AF_PACKET requests and replies)"
                 );
+                tally.add_arp(&figures);
                 alive.extend(found);
             }
             Err(e) => {
@@ -419,8 +592,11 @@ async fn find_hosts<M: ScanMessage>(
             hosts = %inside.len(),
             "ARP: unprivileged mode (UDP poke, then the kernel neighbour table; root or CAP_NET_RAW allows raw ARP)"
         );
-        alive = match sweep(v4(&inside), DEFAULT_WAIT).await {
-            Ok(alive) => alive,
+        alive = match sweep(v4(&inside), DEFAULT_WAIT, rate, &tally.neighbour_full).await {
+            Ok((alive, figures)) => {
+                tally.add_arp(&figures);
+                alive
+            }
             Err(e) => {
                 tracing::warn!("ARP sweep failed ({e}); probing every on-link address");
                 probes.hand(inside.clone());

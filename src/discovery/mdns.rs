@@ -291,8 +291,8 @@ impl MdnsProbe {
         ports.dedup();
         if !ports.is_empty() {
             self.batches.hand(Batch {
-                targets: TargetSet::default().with_addresses([addr]),
                 ports: Some(ports),
+                ..Batch::from(TargetSet::default().with_addresses([addr]))
             });
         }
     }

@@ -11,6 +11,7 @@
 
 pub mod arp;
 pub mod camera_macs;
+pub mod hosts;
 pub mod ledger;
 pub mod links;
 pub mod listen;
@@ -22,6 +23,7 @@ pub mod reach;
 pub mod scope;
 pub mod ssdp;
 pub mod stage;
+pub mod tally;
 pub mod targets;
 pub mod vendor;
 pub mod wsd;

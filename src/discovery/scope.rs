@@ -50,6 +50,12 @@ pub struct About {
 pub struct Batch {
     pub targets: TargetSet,
     pub ports: Option<Vec<u16>>,
+    /// Hosts that answered ARP on an attached network: a connect to one that times out without
+    /// a neighbour entry never left this machine (a full neighbour table) and is asked again.
+    pub alive: bool,
+    /// Told each address that answered a connect of this batch (open or refused): host discovery
+    /// of routed ranges ([`super::hosts`]).
+    pub answered: Option<mpsc::UnboundedSender<IpAddr>>,
 }
 
 impl From<TargetSet> for Batch {
@@ -57,6 +63,8 @@ impl From<TargetSet> for Batch {
         Batch {
             targets,
             ports: None,
+            alive: false,
+            answered: None,
         }
     }
 }
@@ -108,6 +116,14 @@ impl Probes {
     /// Hand one address to the probes, with the scan's ports.
     pub fn hand_address(&self, ip: IpAddr) {
         self.hand(TargetSet::default().with_addresses([ip]));
+    }
+
+    /// Hand one on-link host that answered ARP, with the scan's ports.
+    pub fn hand_alive(&self, ip: IpAddr) {
+        self.hand(Batch {
+            alive: true,
+            ..Batch::from(TargetSet::default().with_addresses([ip]))
+        });
     }
 }
 
@@ -236,6 +252,12 @@ pub async fn hosts_or_datagram<F: std::future::Future<Output = Vec<Ipv4Addr>>>(
 pub struct Scope<M> {
     /// The `--discovery` choices.
     pub methods: Vec<DiscoveryMethod>,
+    /// ARP's broadcast budget, requests a second (`--arp-rate`; 0: no limit).
+    pub arp_rate: u32,
+    /// `--probe-all`: every routed address gets the whole port set, without host discovery first.
+    pub probe_all: bool,
+    /// What the stages asked and heard, for the report's coverage.
+    pub tally: Arc<super::tally::Tally>,
     /// The scan's targets.
     pub set: TargetSet,
     /// Whom ARP's sweep found (known at once without ARP).

@@ -307,6 +307,7 @@ pub fn report() -> Report {
         complete: true,
         targets: vec!["198.18.0.0/24".into()],
         plan: None,
+        coverage: None,
         devices: vec![camera, web, hostile, odd],
     };
     derive_roles(&mut report);

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 pub mod addr;
 pub mod answers;
 pub mod capabilities;
+pub mod coverage;
 mod credential;
 pub mod known;
 pub mod misaddressed;
@@ -38,7 +39,8 @@ pub struct Report {
     pub started_at: String,
     /// RFC 3339 UTC time the scan ended (or was interrupted).
     pub finished_at: String,
-    /// `false` when the scan was interrupted (Ctrl-C, SIGTERM) before every target was probed.
+    /// `false` when the scan was interrupted (Ctrl-C, SIGTERM) before every target was probed, or
+    /// lost anything on its own side (`coverage.lost` says what).
     pub complete: bool,
     /// The target specifications as the user gave them.
     pub targets: Vec<String>,
@@ -47,6 +49,10 @@ pub struct Report {
     /// rebuilt from the inventory.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<plan::Plan>,
+    /// What the scan asked, heard and lost on its own side (`complete` is false when it lost
+    /// anything); absent in reports of older versions and in reports rebuilt from the inventory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<coverage::Coverage>,
     pub devices: Vec<Device>,
 }
 
@@ -204,6 +210,11 @@ pub struct Device {
     /// device is no NVR or did not list them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nvr_channels: Vec<NvrChannel>,
+    /// Its MAC answered ARP for many addresses (a bridge, a Wi-Fi extender's MAC-NAT, a proxy-ARP
+    /// router: `coverage.shared_macs` names it): the MAC is the box in front, not this device's,
+    /// so it merges no addresses and identifies nothing in the inventory. Omitted when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mac_shared: bool,
 }
 
 /// A login the scan made on a service of the device (the password is never kept).
@@ -272,6 +283,7 @@ impl Device {
             zone: None,
             misaddressed: None,
             nvr_channels: Vec::new(),
+            mac_shared: false,
         }
     }
 }

@@ -33,6 +33,13 @@ pub struct Plan {
     /// Connects a second at most, all hosts together (`--max-rate`); 0: no limit.
     #[serde(default)]
     pub max_rate: u64,
+    /// ARP requests a second at most, the sweep's broadcast budget (`--arp-rate`); 0: no limit.
+    #[serde(default)]
+    pub arp_rate: u64,
+    /// The ports a routed range is asked on first (host discovery); empty: every address gets
+    /// every port (`--probe-all`, no routed range, or none of the likely ports scanned).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub host_discovery: Vec<u16>,
     /// Analysis connections open to one device at a time (`--host-connections`); 0: no limit.
     #[serde(default)]
     pub host_connections: u64,
@@ -95,7 +102,7 @@ pub struct Estimate {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Warning {
     /// Stable (scripts key on it): `container-bridge`, `docker-desktop`, `wsl`, `no-raw-sockets`,
-    /// `large-range`, `no-attached-interface`.
+    /// `large-range`, `no-attached-interface`, `neighbour-table`.
     pub code: String,
     pub message: String,
 }
@@ -174,6 +181,23 @@ impl Plan {
             limit(self.host_rate, "requests a second"),
             self.estimate.short()
         ));
+        let arp_runs = self
+            .discovery
+            .iter()
+            .any(|m| m.method == DiscoveryMethod::Arp && m.runs);
+        if arp_runs {
+            line.push_str(&match self.arp_rate {
+                0 => "; ARP unpaced".to_string(),
+                r => format!("; ARP at most {r} requests a second"),
+            });
+        }
+        if !self.host_discovery.is_empty() {
+            let ports: Vec<String> = self.host_discovery.iter().map(u16::to_string).collect();
+            line.push_str(&format!(
+                "; routed ranges asked on {} first",
+                ports.join(", ")
+            ));
+        }
         let mut out = vec![line];
         out.extend(
             self.warnings

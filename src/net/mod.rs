@@ -323,6 +323,7 @@ pub mod host_gate;
 pub mod http;
 pub mod interfaces;
 pub mod ndp;
+pub mod neigh;
 pub mod pace;
 pub mod packet;
 pub mod rdns;

@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use tokio::sync::{Semaphore, mpsc};
 
+use crate::discovery::Batch;
 use crate::discovery::ledger::Ledger;
 use crate::discovery::targets::TargetSet;
 use crate::net::{self, ConnectOutcome};
@@ -47,6 +48,12 @@ pub struct ProbeStats {
     pub unreachable: AtomicU64,
     pub errors: AtomicU64,
     pub retries: AtomicU64,
+    /// Connects given up for a local reason after every retry (no socket, no buffer, a full
+    /// neighbour table): neither closed nor filtered, unknown.
+    pub lost: AtomicU64,
+    /// Connects to a host that answered ARP which timed out with no neighbour entry for it (the
+    /// SYN never left: the kernel's neighbour table was full), asked again.
+    pub neighbour_full: AtomicU64,
     /// Highest number of connects in flight at once (checks the pool bound).
     pub peak_in_flight: AtomicU64,
     /// Devices found so far (the collector's registry; not a probe figure, but the run's progress
@@ -131,10 +138,13 @@ impl Prober {
         self
     }
 
-    /// Start a probe of every (port, host) pair of `targets`, port-major; each open port goes to
-    /// the receiver as soon as it is found. Returns once the last probe has started (the pool
-    /// bounds how many run), or early if the receiver is gone.
-    pub async fn add(&self, targets: &TargetSet, ports: &[u16]) {
+    /// Start a probe of every (port, host) pair of `batch`'s targets on its ports (`ports` when it
+    /// names none), port-major; each open port goes to the receiver as soon as it is found. Returns
+    /// once the last probe has started (the pool bounds how many run), or early if the receiver
+    /// is gone.
+    pub async fn add(&self, batch: &Batch, ports: &[u16]) {
+        let ports = batch.ports.as_deref().unwrap_or(ports);
+        let targets = &batch.targets;
         let total = targets.len().saturating_mul(ports.len() as u128);
         self.stats
             .total
@@ -169,15 +179,22 @@ impl Prober {
                 let stripes = self.stripes.clone();
                 let settings = self.settings.clone();
                 let ledger = self.ledger.clone();
+                let answered = batch.answered.clone();
+                let alive = batch.alive;
                 tokio::spawn(async move {
                     let n = stats.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
                     stats.peak_in_flight.fetch_max(n, Ordering::Relaxed);
-                    let open = probe_one(addr, &settings, &stats).await;
+                    let answer = probe_one(addr, &settings, &stats, alive).await;
                     stats.in_flight.fetch_sub(1, Ordering::Relaxed);
                     stats.done.fetch_add(1, Ordering::Relaxed);
                     stripes[s].add_permits(1);
                     drop(permit);
-                    if open {
+                    if answer != Answer::Silent
+                        && let Some(answered) = &answered
+                    {
+                        let _ = answered.send(ip);
+                    }
+                    if answer == Answer::Open {
                         let _ = tx.send(ProbeNews::Open(OpenPort { addr })).await;
                     }
                     // After this connect's open port, on the same channel: whoever reads it has
@@ -210,32 +227,69 @@ pub async fn run(
     stats: Arc<ProbeStats>,
 ) {
     let prober = Prober::new(settings, open_tx, stats);
-    prober.add(targets, ports).await;
+    prober.add(&Batch::from(targets.clone()), ports).await;
     prober.finish().await;
 }
 
-/// One probe with retries on transient local errors. Returns whether the port is open.
-async fn probe_one(addr: SocketAddr, settings: &ProbeSettings, stats: &ProbeStats) -> bool {
-    let mut attempt = 0;
+/// What one connect learnt of its host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    Open,
+    /// Refused: the host is there, the port closed.
+    Closed,
+    /// A timeout, an unreachable, or a connect given up (counted `lost`).
+    Silent,
+}
+
+/// Pause before a connect whose SYN found the neighbour table full is asked again, times the
+/// attempt: the kernel frees entries older than 5 s once the table is full.
+const NEIGHBOUR_PAUSE: Duration = Duration::from_millis(1000);
+/// Connects asked again for a full neighbour table, at most.
+const NEIGHBOUR_RETRIES: u32 = 4;
+
+/// One probe with retries on transient local errors and, for a host that answered ARP (`alive`),
+/// on a timeout whose SYN found no neighbour entry to go out on.
+async fn probe_one(
+    addr: SocketAddr,
+    settings: &ProbeSettings,
+    stats: &ProbeStats,
+    alive: bool,
+) -> Answer {
+    let (mut attempt, mut neighbour) = (0, 0);
     loop {
         match net::connect(addr, settings.connect_timeout).await {
             ConnectOutcome::Open(stream) => {
                 // Close with RST: a scan should not leave sockets in TIME_WAIT.
                 let _ = stream.set_zero_linger();
                 stats.open.fetch_add(1, Ordering::Relaxed);
-                return true;
+                return Answer::Open;
             }
             ConnectOutcome::Refused => {
                 stats.closed.fetch_add(1, Ordering::Relaxed);
-                return false;
+                return Answer::Closed;
+            }
+            ConnectOutcome::Timeout | ConnectOutcome::Unreachable(_)
+                if alive && !crate::net::neigh::resolved(addr.ip()) =>
+            {
+                // The host answered ARP, yet no neighbour entry holds its MAC: the SYN found the
+                // table full and never left. Not filtered: asked again once it has room.
+                stats.neighbour_full.fetch_add(1, Ordering::Relaxed);
+                if neighbour >= NEIGHBOUR_RETRIES {
+                    tracing::debug!(%addr, "neighbour table still full; connect given up");
+                    stats.lost.fetch_add(1, Ordering::Relaxed);
+                    return Answer::Silent;
+                }
+                neighbour += 1;
+                stats.retries.fetch_add(1, Ordering::Relaxed);
+                tokio::time::sleep(NEIGHBOUR_PAUSE * neighbour).await;
             }
             ConnectOutcome::Timeout => {
                 stats.timeouts.fetch_add(1, Ordering::Relaxed);
-                return false;
+                return Answer::Silent;
             }
             ConnectOutcome::Unreachable(_) => {
                 stats.unreachable.fetch_add(1, Ordering::Relaxed);
-                return false;
+                return Answer::Silent;
             }
             ConnectOutcome::Transient(e) if attempt < settings.retries => {
                 attempt += 1;
@@ -244,10 +298,15 @@ async fn probe_one(addr: SocketAddr, settings: &ProbeSettings, stats: &ProbeStat
                 tracing::debug!(%addr, "transient connect error ({e}); retry {attempt} in {backoff:?}");
                 tokio::time::sleep(backoff).await;
             }
-            ConnectOutcome::Transient(e) | ConnectOutcome::Failed(e) => {
+            ConnectOutcome::Transient(e) => {
+                tracing::debug!(%addr, "connect given up after {attempt} retries: {e}");
+                stats.lost.fetch_add(1, Ordering::Relaxed);
+                return Answer::Silent;
+            }
+            ConnectOutcome::Failed(e) => {
                 tracing::debug!(%addr, "connect failed: {e}");
                 stats.errors.fetch_add(1, Ordering::Relaxed);
-                return false;
+                return Answer::Silent;
             }
         }
     }
@@ -296,7 +355,7 @@ mod tests {
         let counted = book.clone();
         let run = tokio::spawn(async move {
             let prober = Prober::new(&settings, tx, st).with_ledger(counted);
-            prober.add(&t, &ports).await;
+            prober.add(&Batch::from(t), &ports).await;
             prober.finish().await;
         });
         let (mut open, mut done) = (Vec::new(), Vec::new());

@@ -14,7 +14,7 @@ mod names;
 pub use event::Event;
 pub use names::{NameRules, name_rank};
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
 
 use crate::model::is_real_serial;
@@ -36,6 +36,8 @@ pub struct Registry {
     rules: Option<NameRules>,
     /// The interface of a link-local address, as the scan learned it; none: no `zone` is set.
     zone_lookup: Option<ZoneLookup>,
+    /// The MACs shared by many addresses, as last worked out; emptied by every event.
+    shared: std::sync::Mutex<Option<std::sync::Arc<HashSet<String>>>>,
 }
 
 /// Names the zone (`eth0`) a link-local address was learned on.
@@ -127,6 +129,7 @@ impl Registry {
             mac_lookup: None,
             rules: None,
             zone_lookup: None,
+            shared: Default::default(),
         }
     }
 
@@ -169,6 +172,7 @@ impl Registry {
     /// Merge one piece of evidence into its device: each identity field from its most trustworthy
     /// source (`Source`), names with their sources, streams and services by their keys.
     pub fn apply(&mut self, event: Event) {
+        *self.shared.get_mut().unwrap_or_else(|e| e.into_inner()) = None;
         let rules = self.rules;
         match event {
             Event::PortOpen { ip, port } => {
@@ -470,10 +474,28 @@ impl Registry {
         // MAC first, then the other keys (ONVIF endpoint, UPnP UDN, serial) only between groups
         // whose MACs do not disagree: two boxes with their own MACs stay two whatever serial they
         // claim (the inventory's identity rule too).
-        let keys: Vec<Vec<String>> = list.iter().map(|d| identity_keys(d)).collect();
+        let shared = self.shared_mac_set();
+        let keys: Vec<Vec<String>> = list
+            .iter()
+            .map(|d| {
+                let mut k = identity_keys(d);
+                // A MAC shared by many addresses merges none of them: each is a host of its own
+                // behind a bridge or proxy, one box only where another key says so.
+                if let Some(m) = k
+                    .iter()
+                    .position(|k| k.strip_prefix("mac ").is_some_and(|m| shared.contains(m)))
+                {
+                    k[m] = format!("shared {}", &k[m][4..]);
+                }
+                k
+            })
+            .collect();
         let mut mac: Vec<Option<&str>> = keys
             .iter()
-            .map(|k| k.iter().find_map(|k| k.strip_prefix("mac ")))
+            .map(|k| {
+                k.iter()
+                    .find_map(|k| k.strip_prefix("mac ").or_else(|| k.strip_prefix("shared ")))
+            })
             .collect();
         let mut owner: std::collections::HashMap<&str, usize> = Default::default();
         for by_mac in [true, false] {
@@ -482,9 +504,17 @@ impl Registry {
                     .iter()
                     .filter(|k| k.starts_with("mac ") == by_mac)
                 {
+                    if key.starts_with("shared ") {
+                        continue;
+                    }
                     let first = *owner.entry(key).or_insert(i);
                     let (a, b) = (root(&mut parent, first), root(&mut parent, i));
                     if a == b || matches!((mac[a], mac[b]), (Some(x), Some(y)) if x != y) {
+                        continue;
+                    }
+                    // One MAC, but each address says it is a different box (its own serial or
+                    // ONVIF/UPnP identity): a Wi-Fi extender's MAC-NAT or a proxy in front.
+                    if by_mac && identities_differ(&keys[first], device_keys) {
                         continue;
                     }
                     // The lower address (earlier in the sorted map) stays the root.
@@ -508,9 +538,82 @@ impl Registry {
         for other in parts {
             absorb(&mut d, other);
         }
+        d.mac_shared = d
+            .mac
+            .as_deref()
+            .is_some_and(|m| self.shared_mac_set().contains(normal_mac(m).as_str()));
         Some(finish(d, self.mac_lookup, self.rules, self.zone_lookup))
     }
+
+    /// How many IPv4 addresses each MAC was seen with, normalised.
+    fn addresses_per_mac(&self) -> HashMap<String, u64> {
+        let mut count: HashMap<String, u64> = HashMap::new();
+        for d in self.devices.values().filter(|d| d.ip.is_ipv4()) {
+            if let Some(m) = d.mac.as_deref() {
+                *count.entry(normal_mac(m)).or_default() += 1;
+            }
+        }
+        count
+    }
+
+    /// The MACs seen with more than [`SHARED_MAC_MIN`] IPv4 addresses (worked out once between
+    /// events: rendering each final device asks).
+    fn shared_mac_set(&self) -> std::sync::Arc<HashSet<String>> {
+        let mut cache = self.shared.lock().unwrap_or_else(|e| e.into_inner());
+        cache
+            .get_or_insert_with(|| {
+                std::sync::Arc::new(
+                    self.addresses_per_mac()
+                        .into_iter()
+                        .filter(|(_, n)| *n > SHARED_MAC_MIN)
+                        .map(|(m, _)| m)
+                        .collect(),
+                )
+            })
+            .clone()
+    }
+
+    /// The MACs that answered for many addresses ([`SHARED_MAC_MIN`]), by MAC: the report's
+    /// `coverage.shared_macs`.
+    pub fn shared_macs(&self) -> Vec<crate::model::coverage::SharedMac> {
+        let mut out: Vec<_> = self
+            .addresses_per_mac()
+            .into_iter()
+            .filter(|(_, n)| *n > SHARED_MAC_MIN)
+            .map(|(mac, addresses)| crate::model::coverage::SharedMac {
+                mac,
+                addresses,
+                kind: "bridge or proxy-ARP host (Wi-Fi extender MAC-NAT, proxy-ARP router)".into(),
+            })
+            .collect();
+        out.sort_by(|a, b| a.mac.cmp(&b.mac));
+        out
+    }
 }
+
+/// A MAC answering for more IPv4 addresses than this in one scan is the box in front of them (a
+/// bridge, a Wi-Fi extender's MAC-NAT, a proxy-ARP router), not one host: its addresses stay
+/// separate devices. A host of its own rarely holds more than a few addresses on one interface
+/// (a camera's fixed address beside its DHCP one, an NVR's management and camera-side addresses
+/// on one port); 4 leaves room for those.
+pub const SHARED_MAC_MIN: u64 = 4;
+
+/// A MAC as [`identity_keys`] spells it.
+fn normal_mac(mac: &str) -> String {
+    mac.trim().to_ascii_lowercase().replace('-', ":")
+}
+
+/// Two key sets that both name a serial, or both an ONVIF/UPnP identity, and share none of them.
+fn identities_differ(a: &[String], b: &[String]) -> bool {
+    ["serial ", "endpoint "].iter().any(|kind| {
+        let of = |k: &[String]| -> Vec<String> {
+            k.iter().filter(|k| k.starts_with(kind)).cloned().collect()
+        };
+        let (x, y) = (of(a), of(b));
+        !x.is_empty() && !y.is_empty() && !x.iter().any(|k| y.contains(k))
+    })
+}
+
 
 /// What identifies a box whatever address it answered on.
 fn identity_keys(d: &Device) -> Vec<String> {

@@ -8,8 +8,10 @@
 //! closed port answers within a round trip on a LAN (a RST), a filtered one costs the whole connect
 //! deadline; so the probes take from `connects / FASTEST_CONNECTS` (every port answering at once:
 //! then opening the sockets is what costs) to `ceil(connects / parallel) x connect timeout`, after
-//! ARP's sweep (raw: 150 + 350 ms; unprivileged: 800 ms a chunk of 512 addresses,
-//! `discovery/arp.rs`). Beside them, from the scan's start, the discovery stages listen until
+//! ARP's sweep (raw: two passes at the broadcast budget, `--arp-rate`, and their waits;
+//! unprivileged: 800 ms a chunk of 512 addresses, `discovery/arp.rs`). A routed range asked on a
+//! few likely ports first (`discovery/hosts.rs`) costs, when nobody answers, those ports' connects
+//! only. Beside them, from the scan's start, the discovery stages listen until
 //! `--discovery-wait` (`discovery::Scope::window`), and their unicast queries to the hosts ARP
 //! found at least their floor after the sweep (0.9 s, WS-Discovery's `UNICAST_FLOOR`).
 //! What analysing each open port costs (logins, stream checks) is not in it.
@@ -17,7 +19,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use crate::discovery::arp::{CHUNK, DEFAULT_WAIT, RAW_FIRST_WAIT, RAW_WAIT};
+use crate::discovery::arp::{CHUNK, DEFAULT_WAIT, expected_duration};
 use crate::discovery::targets::{AddrRange, TargetSet};
 use crate::discovery::{DiscoveryMethod, Links};
 use crate::model::addr::from_u128;
@@ -56,6 +58,28 @@ pub struct Inputs<'a> {
     /// The interfaces (indexes) of the scan's zoned IPv6 link-local targets: WS-Discovery and
     /// mDNS go out on them over IPv6 ([`crate::discovery::wsd::v6_links`]).
     pub v6_links: &'a [u32],
+    /// ARP's broadcast budget, requests a second (0: no limit).
+    pub arp_rate: u32,
+    /// `--probe-all`: no host discovery of routed ranges.
+    pub probe_all: bool,
+    /// The kernel's neighbour table where it can be read ([`crate::net::neigh::limits`]).
+    pub neighbours: Option<crate::net::neigh::Limits>,
+}
+
+/// The routed part of the targets and the ports its host discovery asks (empty: none runs).
+fn routed(i: &Inputs) -> (u64, Vec<u16>) {
+    let off_link = i.set.split(&i.links.on_link).1;
+    let loopback = [
+        AddrRange::ipv4_net(std::net::Ipv4Addr::new(127, 0, 0, 0), 8),
+        AddrRange::single(IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)),
+    ];
+    let routed = off_link.split(&loopback).1.len();
+    let ports = if crate::discovery::hosts::applies(routed, i.ports, i.probe_all) {
+        crate::discovery::hosts::discovery_ports(i.ports)
+    } else {
+        Vec::new()
+    };
+    (u64::try_from(routed).unwrap_or(u64::MAX), ports)
 }
 
 /// The plan of `i`.
@@ -119,6 +143,14 @@ pub fn plan(i: &Inputs) -> Plan {
         .collect();
     let addresses = u64::try_from(i.set.len()).unwrap_or(u64::MAX);
     let estimate = estimate(i, addresses, &discovery);
+    let host_discovery = if discovery
+        .iter()
+        .any(|d| d.method == DiscoveryMethod::Port && d.runs)
+    {
+        routed(i).1
+    } else {
+        Vec::new()
+    };
     let mut warnings = i.host.clone();
     warnings.extend(scan_warnings(i, &discovery, &estimate));
     Plan {
@@ -132,6 +164,8 @@ pub fn plan(i: &Inputs) -> Plan {
         max_rate: u64::from(i.probe.max_rate),
         host_connections: i.gates.connections as u64,
         host_rate: u64::from(i.gates.rate),
+        arp_rate: u64::from(i.arp_rate),
+        host_discovery,
         connect_timeout_ms: u64::try_from(i.probe.connect_timeout.as_millis()).unwrap_or(u64::MAX),
         retries: i.probe.retries,
         estimate,
@@ -150,7 +184,14 @@ fn estimate(i: &Inputs, addresses: u64, discovery: &[PlanMethod]) -> Estimate {
     let parallel = (i.probe.concurrency as u64)
         .min(addresses.saturating_mul(i.probe.per_host as u64))
         .max(1);
-    let rounds = probes.div_ceil(parallel);
+    // When every port is filtered, a routed range asked on a few ports first costs those only.
+    let (routed, first) = routed(i);
+    let slow_probes = if first.is_empty() || !runs(DiscoveryMethod::Port) {
+        probes
+    } else {
+        probes.saturating_sub(routed.saturating_mul((i.ports.len() - first.len()) as u64))
+    };
+    let rounds = slow_probes.div_ceil(parallel);
     let slow = rounds as f64 * i.probe.connect_timeout.as_secs_f64();
     // The connect rate: `--max-rate` when it is below what sockets allow.
     let rate = match i.probe.max_rate {
@@ -162,7 +203,7 @@ fn estimate(i: &Inputs, addresses: u64, discovery: &[PlanMethod]) -> Estimate {
     let arp = if !runs(DiscoveryMethod::Arp) {
         0.0
     } else if i.raw == Some(true) {
-        (RAW_FIRST_WAIT + RAW_WAIT).as_secs_f64()
+        expected_duration(on_link, i.arp_rate).as_secs_f64()
     } else {
         on_link.div_ceil(CHUNK as u64) as f64 * DEFAULT_WAIT.as_secs_f64()
     };
@@ -212,6 +253,45 @@ fn estimate(i: &Inputs, addresses: u64, discovery: &[PlanMethod]) -> Estimate {
     }
 }
 
+/// `neighbour-table`: the attached range holds more addresses than the kernel's neighbour table
+/// has room for (its `gc_thresh3` less the entries it holds; unknown inside a network namespace,
+/// where the kernel's default is assumed): connects to more hosts than that within a few seconds
+/// find it full. The scan waits such connects out and asks again (the coverage record counts
+/// them), which is slow; the warning gives the `sysctl` line that makes room.
+fn neighbour_warning(i: &Inputs) -> Option<Warning> {
+    let on_link = u64::try_from(i.set.split(&i.links.on_link).0.len()).unwrap_or(u64::MAX);
+    let (room, known) = match i.neighbours {
+        Some(l) => (l.room(), true),
+        None => (crate::net::neigh::KERNEL_DEFAULT_THRESH3, false),
+    };
+    if on_link <= room {
+        return None;
+    }
+    let entries = i.neighbours.map_or(0, |l| l.entries);
+    let table = if known {
+        format!(
+            "the kernel's neighbour table has room for {room} more entries (gc_thresh3 {}, {entries} in use)",
+            i.neighbours.map_or(0, |l| l.thresh3)
+        )
+    } else {
+        format!(
+            "the kernel's neighbour table limit cannot be read here (a network namespace hides              it; the kernel's default is {room} entries for every namespace together)"
+        )
+    };
+    let who = if i.raw == Some(true) {
+        "if more hosts than that answer ARP, connects"
+    } else {
+        "the unprivileged sweep pokes every address, and pokes and connects"
+    };
+    Some(Warning::new(
+        "neighbour-table",
+        format!(
+            "{on_link} addresses on attached networks, and {table}: {who} find it full, and are              waited out and asked again (slow; counted in the report's coverage); `sudo {}`              makes room",
+            crate::net::neigh::sysctl_line(on_link, entries)
+        ),
+    ))
+}
+
 /// The warnings of the scan itself: `no-raw-sockets`, `no-attached-interface`, `large-range`.
 fn scan_warnings(i: &Inputs, discovery: &[PlanMethod], estimate: &Estimate) -> Vec<Warning> {
     let mut out = Vec::new();
@@ -248,6 +328,9 @@ fn scan_warnings(i: &Inputs, discovery: &[PlanMethod], estimate: &Estimate) -> V
                 not_attached.join(", ")
             ),
         ));
+    }
+    if arp_runs && let Some(w) = neighbour_warning(i) {
+        out.push(w);
     }
     if estimate.max_seconds > LARGE_RANGE.as_secs_f64() {
         out.push(Warning::new(
@@ -341,6 +424,9 @@ mod tests {
             raw,
             host: Vec::new(),
             v6_links,
+            arp_rate: crate::discovery::arp::DEFAULT_RATE,
+            probe_all: false,
+            neighbours: None,
         })
     }
 

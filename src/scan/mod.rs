@@ -197,12 +197,16 @@ pub async fn pipeline(
     let ledger = Arc::new(crate::discovery::ledger::Ledger::default());
     // The MACs of IPv6 targets come after every stage and probe (`sweep`): their devices wait.
     let v6_targets = plan.set.ranges().iter().any(|r| r.v6);
+    let tally = Arc::new(crate::discovery::tally::Tally::default());
+    // The neighbour table's count of the times it was full, before anything is sent (where this
+    // namespace can read it): the difference at the end is this scan's (and whatever else ran).
+    let fulls_before = crate::net::neigh::stat().map(|s| s.table_fulls);
     let discovery = tokio::spawn(sweep::discover_and_probe(
         plan,
         ctx.clone(),
         announced,
         stats.clone(),
-        ledger.clone(),
+        (ledger.clone(), tally.clone()),
         ev_tx.clone(),
         open_tx,
     ));
@@ -245,15 +249,27 @@ pub async fn pipeline(
     if let Some(reach) = reach {
         reach.release().await;
     }
+    let devices = registry.devices();
+    let fulls = match (fulls_before, crate::net::neigh::stat()) {
+        (Some(before), Some(after)) => after.table_fulls.saturating_sub(before),
+        _ => 0,
+    };
+    let coverage = coverage(&stats, &tally, fulls, registry.shared_macs());
+    if !coverage.whole() {
+        for why in &coverage.lost {
+            tracing::warn!("incomplete: {why}");
+        }
+    }
     let report = Report {
         schema_version: SCHEMA_VERSION,
         camscan_version: env!("CARGO_PKG_VERSION").to_string(),
         started_at: started_at.to_string(),
         finished_at: jiff::Timestamp::now().to_string(),
-        complete: outcome == Outcome::Complete,
+        complete: outcome == Outcome::Complete && coverage.whole(),
         targets: target_specs,
         plan: Some(summary),
-        devices: registry.devices(),
+        coverage: Some(coverage),
+        devices,
     };
     log_summary(&stats, &report, started);
     Scanned {
@@ -263,6 +279,38 @@ pub async fn pipeline(
         dns: names.map(|r| r.answers()).unwrap_or_default(),
         auth,
     }
+}
+
+/// The report's coverage record: what discovery and the probes asked, heard and lost.
+/// `neighbour_fulls`: the kernel's count of full-table refusals during the scan, where it can be
+/// read (0 inside a network namespace, where the probes' own count stands for it).
+fn coverage(
+    stats: &ProbeStats,
+    tally: &crate::discovery::tally::Tally,
+    neighbour_fulls: u64,
+    shared_macs: Vec<crate::model::coverage::SharedMac>,
+) -> crate::model::coverage::Coverage {
+    use std::sync::atomic::Ordering;
+    let get = ProbeStats::get;
+    let seen = get(&stats.neighbour_full) + tally.neighbour_full.load(Ordering::Relaxed);
+    let mut c = crate::model::coverage::Coverage {
+        arp: tally.arp(),
+        host_discovery: tally.host_discovery(),
+        probes: crate::model::coverage::ProbeCoverage {
+            connects: get(&stats.done),
+            open: get(&stats.open),
+            closed: get(&stats.closed),
+            timeouts: get(&stats.timeouts),
+            unreachable: get(&stats.unreachable),
+            retried: get(&stats.retries),
+            lost: get(&stats.lost),
+        },
+        neighbour_overflows: seen.max(neighbour_fulls),
+        shared_macs,
+        lost: Vec::new(),
+    };
+    c.judge();
+    c
 }
 
 /// The scan's figures, on the info log.

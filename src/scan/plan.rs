@@ -35,6 +35,10 @@ pub struct ScanPlan {
     pub methods: Vec<DiscoveryMethod>,
     /// How long the multicast/broadcast methods listen.
     pub discovery_wait: Duration,
+    /// ARP's broadcast budget, requests a second (`--arp-rate`).
+    pub arp_rate: u32,
+    /// `--probe-all`: no host discovery of routed ranges.
+    pub probe_all: bool,
     pub links: Links,
     /// `false` with `--no-detect`: open ports are listed, not analysed.
     pub detect: bool,
@@ -95,6 +99,9 @@ impl ScanPlan {
             raw: crate::net::host::raw_sockets(host.status.as_deref()),
             host: host_warnings,
             v6_links: &crate::discovery::wsd::v6_links(&set),
+            arp_rate: cfg.arp_rate,
+            probe_all: cfg.probe_all,
+            neighbours: crate::net::neigh::limits(),
         });
         tracing::info!(
             addresses = %set.len(),
@@ -110,6 +117,8 @@ impl ScanPlan {
             ports: cfg.ports.clone(),
             methods: cfg.discovery.clone(),
             discovery_wait: cfg.discovery_wait,
+            arp_rate: cfg.arp_rate,
+            probe_all: cfg.probe_all,
             links,
             detect: cfg.detect,
             names: cfg

@@ -16,6 +16,7 @@ use super::plan::ScanPlan;
 use crate::analyze::context::ScanContext;
 use crate::discovery::ledger::Ledger;
 use crate::discovery::scope::Swept;
+use crate::discovery::tally::Tally;
 use crate::discovery::{Batch, Probes, STAGES, Scope};
 use crate::model::DiscoveryMethod;
 use crate::probe::{self, ProbeNews, ProbeStats};
@@ -34,7 +35,7 @@ pub async fn discover_and_probe(
     ctx: ScanContext,
     announced: tokio::sync::watch::Sender<bool>,
     stats: Arc<ProbeStats>,
-    ledger: Arc<Ledger>,
+    (ledger, tally): (Arc<Ledger>, Arc<Tally>),
     ev_tx: mpsc::Sender<Msg>,
     open_tx: mpsc::Sender<ProbeNews>,
 ) {
@@ -44,9 +45,7 @@ pub async fn discover_and_probe(
         let ports = s.ports.clone();
         Some(tokio::spawn(async move {
             while let Some(batch) = batch_rx.recv().await {
-                prober
-                    .add(&batch.targets, batch.ports.as_deref().unwrap_or(&ports))
-                    .await;
+                prober.add(&batch, &ports).await;
             }
             prober.finish().await;
         }))
@@ -59,6 +58,9 @@ pub async fn discover_and_probe(
         Probes::new(probing.is_some().then_some(batch_tx)).with_ledger(ledger, s.ports.len());
     let mut scope = Scope {
         methods: s.methods,
+        arp_rate: s.arp_rate,
+        probe_all: s.probe_all,
+        tally,
         hosts: Swept::ready(&s.set),
         set: s.set,
         links: s.links,

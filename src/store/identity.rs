@@ -51,7 +51,13 @@ impl Identity {
             .or_else(|| d.upnp.as_ref().and_then(|u| u.udn.as_deref()))
             .and_then(normalize_uuid);
         Identity {
-            mac: d.mac.as_deref().and_then(normalize_mac),
+            // A MAC shared by many addresses is the box in front of them (a bridge, a proxy), not
+            // this device's.
+            mac: d
+                .mac
+                .as_deref()
+                .filter(|_| !d.mac_shared)
+                .and_then(normalize_mac),
             serial: d.serial.as_deref().and_then(normalize_serial),
             vendor: d
                 .vendor

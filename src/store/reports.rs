@@ -161,6 +161,7 @@ pub(crate) fn report(conn: &Conn, devices: Vec<Device>) -> super::db::Result<Rep
         complete,
         targets,
         plan: None,
+        coverage: None,
         devices,
     })
 }

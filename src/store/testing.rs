@@ -150,6 +150,7 @@ pub(crate) fn report(devices: Vec<Device>) -> Report {
 
         targets: vec![],
         plan: None,
+        coverage: None,
         devices,
     }
 }

@@ -314,6 +314,7 @@ mod tests {
             complete: true,
             targets: vec!["10.0.0.0/24".into()],
             plan: None,
+            coverage: None,
             devices: vec![d],
         }
     }

@@ -1,0 +1,120 @@
+//! Host discovery of routed ranges: which addresses behind a router hold a host, before the
+//! whole port set goes to each. ARP cannot cross a router, and a firewall that drops what goes to
+//! an absent address makes every connect to one wait out its deadline: a /20 with 1,000 hosts
+//! and 21 ports costs 64,000 such waits without it. So a routed range is first asked on a few
+//! likely ports ([`DISCOVERY_PORTS`], those of the scan's ports); an address that answers any of
+//! them, open or refused (a host's own TCP says "closed" with a reset), is a host, and gets the
+//! rest of the scan's ports at once. nmap's host discovery does the same with its SYN to 443 and
+//! ACK to 80 (the nmap book, "Host Discovery"). A host that drops every one of those ports is
+//! missed: `--probe-all` gives every address the whole set, as nmap's `-Pn` does.
+//!
+//! Loopback and a routed part smaller than [`MIN_ADDRESSES`] (a few named hosts) go straight to
+//! the probes: there is nothing to save.
+
+use std::collections::HashSet;
+use std::net::IpAddr;
+
+use tokio::sync::mpsc;
+
+use super::scope::{Batch, Probes};
+use super::tally::Tally;
+use super::targets::TargetSet;
+use crate::model::addr::AddrRange;
+
+/// The likely ports, in the order asked: RTSP, HTTP, HTTPS, then a camera maker's SDK port and
+/// the common other web port. Only those among the scan's ports are asked.
+pub const DISCOVERY_PORTS: [u16; 5] = [554, 80, 443, 8000, 8080];
+/// Routed parts smaller than this get the whole port set at once.
+pub const MIN_ADDRESSES: u128 = 16;
+
+/// Loopback, IPv4 and IPv6: never routed.
+fn loopback() -> [AddrRange; 2] {
+    [
+        AddrRange::ipv4_net(std::net::Ipv4Addr::new(127, 0, 0, 0), 8),
+        AddrRange::single(IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)),
+    ]
+}
+
+/// The ports host discovery asks on a scan of `ports` (empty: none of the likely ones is scanned,
+/// so every address gets the whole set).
+pub fn discovery_ports(ports: &[u16]) -> Vec<u16> {
+    DISCOVERY_PORTS
+        .iter()
+        .copied()
+        .filter(|p| ports.contains(p))
+        .collect()
+}
+
+/// Whether a scan of `routed` addresses on `ports` discovers hosts first.
+pub fn applies(routed: u128, ports: &[u16], probe_all: bool) -> bool {
+    !probe_all && routed >= MIN_ADDRESSES && !discovery_ports(ports).is_empty()
+}
+
+/// Hand `set` (targets on no attached network) to the probes: loopback and small parts at once;
+/// a routed range through host discovery first ([`applies`]), each address that answers handed
+/// with the rest of `ports` the moment it does. Returns when every address has been handed or
+/// found silent.
+pub async fn hand(set: TargetSet, probes: Probes, ports: Vec<u16>, probe_all: bool, tally: &Tally) {
+    let (local, routed) = set.split(&loopback());
+    if !local.is_empty() {
+        probes.hand(local);
+    }
+    if routed.is_empty() {
+        return;
+    }
+    if !probes.open() || !applies(routed.len(), &ports, probe_all) {
+        probes.hand(routed);
+        return;
+    }
+    let asked = discovery_ports(&ports);
+    let rest: Vec<u16> = ports
+        .iter()
+        .copied()
+        .filter(|p| !asked.contains(p))
+        .collect();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    tracing::info!(
+        addresses = %routed.len(),
+        ports = ?asked,
+        "host discovery of routed ranges (connects to likely ports; --probe-all skips it)"
+    );
+    let addresses = u64::try_from(routed.len()).unwrap_or(u64::MAX);
+    probes.hand(Batch {
+        ports: Some(asked.clone()),
+        answered: Some(tx),
+        ..Batch::from(routed)
+    });
+    // The sender lives in the batch and its connects: the channel ends with the last of them.
+    let mut live: HashSet<IpAddr> = HashSet::new();
+    while let Some(ip) = rx.recv().await {
+        if live.insert(ip) && !rest.is_empty() {
+            probes.hand(Batch {
+                ports: Some(rest.clone()),
+                ..Batch::from(TargetSet::default().with_addresses([ip]))
+            });
+        }
+    }
+    tracing::info!(
+        asked = addresses,
+        answered = live.len(),
+        "host discovery of routed ranges done"
+    );
+    tally.add_hosts(addresses, live.len() as u64, &asked);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_routed_ranges_of_some_size_with_a_likely_port_are_discovered_first() {
+        let defaults = crate::config::DEFAULT_PORTS;
+        assert_eq!(discovery_ports(&defaults), [554, 80, 443, 8000, 8080]);
+        assert_eq!(discovery_ports(&[554, 8554]), [554]);
+        assert!(discovery_ports(&[8554]).is_empty());
+        assert!(applies(4096, &defaults, false));
+        assert!(!applies(4096, &defaults, true), "--probe-all");
+        assert!(!applies(8, &defaults, false), "a few named hosts");
+        assert!(!applies(4096, &[8554], false), "no likely port scanned");
+    }
+}
