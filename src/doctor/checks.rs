@@ -33,6 +33,7 @@ pub fn all(args: &DoctorArgs) -> Vec<Check> {
         container(),
         interfaces_check,
         multicast_route(&planned),
+        neighbour_table(),
         open_files(&file),
         ffprobe(&file),
         config_check,
@@ -241,6 +242,47 @@ fn multicast_route(planned: &[crate::net::interfaces::LocalNet]) -> Check {
                 .map(|n| format!("sudo ip route add 224.0.0.0/4 dev {n}"))
                 .collect::<Vec<_>>()
                 .join("; "),
+        )
+    }
+}
+
+/// The kernel's neighbour table against the largest attached subnet: a scan reaching more hosts
+/// of one than the table has room for finds it full ([`crate::net::neigh`]), and waits it out.
+fn neighbour_table() -> Check {
+    const NAME: &str = "neighbour_table";
+    let largest = crate::net::interfaces::list()
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|n| !n.loopback && n.mac.is_some())
+        .map(|n| (1u64 << (32 - u32::from(n.prefix.min(32)))).saturating_sub(2))
+        .max()
+        .unwrap_or(0);
+    let Some(limits) = crate::net::neigh::limits() else {
+        return Check::pass(
+            NAME,
+            format!(
+                "the neighbour table's limit cannot be read here (a network namespace hides it;                  the kernel's default is {} entries for all namespaces together)",
+                crate::net::neigh::KERNEL_DEFAULT_THRESH3
+            ),
+        );
+    };
+    let (room, entries) = (limits.room(), limits.entries);
+    let held = format!(
+        "gc_thresh3 {}, {entries} entries in use, room for {room}",
+        limits.thresh3
+    );
+    if largest > room {
+        Check::warn(
+            NAME,
+            format!(
+                "{held}: a scan of the largest attached subnet ({largest} addresses) may find it                  full and wait it out"
+            ),
+            format!("sudo {}", crate::net::neigh::sysctl_line(largest, entries)),
+        )
+    } else {
+        Check::pass(
+            NAME,
+            format!("{held}, enough for the largest attached subnet ({largest} addresses)"),
         )
     }
 }

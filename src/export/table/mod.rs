@@ -542,16 +542,33 @@ fn paragraph(out: &mut dyn Write, first: &str, text: &str, width: Option<u16>) -
     Ok(())
 }
 
+/// What a scan lost on its own side, in words (`None`: nothing, so an incomplete scan was
+/// interrupted).
+fn lost(report: &Report) -> Option<String> {
+    report
+        .coverage
+        .as_ref()
+        .filter(|c| !c.lost.is_empty())
+        .map(|c| c.lost.join("; "))
+}
+
 impl Exporter for TableExporter {
     fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let opts = self.0;
         if report.devices.is_empty() {
             let note = if report.complete {
-                ""
+                String::new()
             } else {
-                " (scan interrupted)"
+                match lost(report) {
+                    Some(why) => format!(" (incomplete: {why})"),
+                    None => " (scan interrupted)".to_string(),
+                }
             };
-            return writeln!(out, "No devices found{note}.");
+            writeln!(out, "No devices found{note}.")?;
+            if let Some(c) = &report.coverage {
+                paragraph(out, "", &format!("Coverage: {}.", c.line()), opts.width)?;
+            }
+            return Ok(());
         }
         let mut notes = Notes::default();
         let rows = if opts.detail {
@@ -583,12 +600,18 @@ impl Exporter for TableExporter {
                 ""
             },
             if report.complete {
-                ""
+                String::new()
             } else {
-                " (scan interrupted: partial results)"
+                match lost(report) {
+                    Some(why) => format!(" (incomplete: {why})"),
+                    None => " (scan interrupted: partial results)".to_string(),
+                }
             }
         );
         paragraph(out, "", &summary, opts.width)?;
+        if let Some(c) = &report.coverage {
+            paragraph(out, "", &format!("Coverage: {}.", c.line()), opts.width)?;
+        }
         if !dropped.is_empty() {
             let text = format!(
                 "Not shown at {} columns: {} (see {}).",
