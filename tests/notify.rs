@@ -42,6 +42,7 @@ fn scan(n: u32) -> ScanInfo {
         ports: vec![554],
         methods: vec!["port".into(), "arp".into()],
         version: "0.1.0".into(),
+        coverage: None,
     }
 }
 

@@ -201,5 +201,6 @@ pub fn info(round: u32) -> ScanInfo {
         ports: vec![80, 554, 8000, 8080, 8554],
         methods: vec!["arp".into(), "port".into(), "onvif".into()],
         version: env!("CARGO_PKG_VERSION").into(),
+        coverage: None,
     }
 }

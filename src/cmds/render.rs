@@ -594,6 +594,7 @@ mod tests {
                 ports: vec![8554],
                 methods: vec!["port".into()],
                 version: "0.1.0".into(),
+                coverage: None,
             },
             devices: 3,
             events: 0,

@@ -641,3 +641,44 @@ async fn find_hosts<M: ScanMessage>(
         macs,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The silent addresses are always asked once more; after that, again while a pass still
+    /// finds hosts, at half the rate when a retry found more than 1% of them, and never past
+    /// MAX_PASSES.
+    #[test]
+    fn passes_go_on_while_answers_arrive_and_back_off_on_loss() {
+        // A second pass always, at the budget.
+        assert_eq!(next_pass(1, 4096, 1000, 1000, 1500), Some(1500));
+        assert_eq!(next_pass(1, 4096, 0, 0, 1500), Some(1500), "even nobody");
+        // The second found nothing new: done.
+        assert_eq!(next_pass(2, 3096, 0, 1000, 1500), None);
+        // It found 5 of 1,000 (0.5%): on at the same rate.
+        assert_eq!(next_pass(2, 3096, 5, 1000, 1500), Some(1500));
+        // It found 300 of 1,000: the first pass lost 30%, back off.
+        assert_eq!(next_pass(2, 3096, 300, 1000, 1500), Some(750));
+        assert_eq!(next_pass(5, 100, 50, 100, 60), Some(MIN_RATE));
+        // Never past MAX_PASSES, nor with nothing sent.
+        assert_eq!(next_pass(MAX_PASSES, 100, 50, 100, 1500), None);
+        assert_eq!(next_pass(1, 0, 0, 0, 1500), None);
+        // Unpaced stays unpaced.
+        assert_eq!(next_pass(2, 100, 50, 100, 0), Some(0));
+    }
+
+    #[test]
+    fn the_wait_after_a_pass_follows_the_answers() {
+        assert_eq!(tail(None), NO_ANSWER_TAIL);
+        assert_eq!(tail(Some(Duration::from_millis(1))), MIN_TAIL);
+        assert_eq!(
+            tail(Some(Duration::from_millis(40))),
+            Duration::from_millis(160)
+        );
+        assert_eq!(tail(Some(Duration::from_secs(3))), MAX_TAIL);
+        // A /20 at the default budget: two passes of 2.7 s and their waits.
+        let d = expected_duration(4094, DEFAULT_RATE).as_secs_f64();
+        assert!((d - (2.0 * 4094.0 / 1500.0 + 0.5)).abs() < 1e-3, "{d}");
+    }
+}

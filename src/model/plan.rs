@@ -295,6 +295,8 @@ mod tests {
             concurrency: 256,
             per_host: 8,
             max_rate: 5000,
+            arp_rate: 1500,
+            host_discovery: Vec::new(),
             host_connections: 4,
             host_rate: 250,
             connect_timeout_ms: 1000,
@@ -317,7 +319,7 @@ mod tests {
             "camscan: plan: 256 addresses on eth0 (198.18.0.0/24), 3 ports, discovery arp, port; \
              skipped ssdp, mdns (no target on an attached network); 256 at once, at most 5000 a \
              second; per device 4 connections, 250 requests a second; about 2.0 s (up to 5.0 s if \
-             every port is filtered)"
+             every port is filtered); ARP at most 1500 requests a second"
         );
         assert_eq!(l[1], "camscan: warning: no-raw-sockets: x");
         let mut one = plan();
@@ -331,6 +333,7 @@ mod tests {
             "{}",
             one.lines()[0]
         );
+        one.discovery.remove(0);
         assert!(
             one.lines()[0].ends_with("about 2.0 s"),
             "{}",

@@ -66,11 +66,13 @@ pub fn resolved(ip: IpAddr) -> bool {
 }
 
 /// The `sysctl` line that makes room for `hosts` more entries above what the table holds now:
-/// gc_thresh3 at twice what is needed (rounded up to a power of two), gc_thresh2 half of it,
+/// gc_thresh3 at half as much again as is needed (rounded up to a power of two, at least twice the
+/// kernel's default), gc_thresh2 half of it,
 /// gc_thresh1 a quarter (the kernel's own proportions are 128 / 512 / 1024).
 pub fn sysctl_line(hosts: u64, entries: u64) -> String {
     let want = (hosts.saturating_add(entries))
-        .saturating_mul(2)
+        .saturating_mul(3)
+        .saturating_div(2)
         .max(KERNEL_DEFAULT_THRESH3 * 2)
         .next_power_of_two();
     format!(

@@ -1220,6 +1220,53 @@ mod tests {
         assert_eq!(d[1].addresses, [b, e]);
     }
 
+    /// A Wi-Fi extender's MAC-NAT or a proxy-ARP router answers ARP for every host behind it
+    /// with its own MAC: many addresses on one MAC are separate devices, the MAC named as the
+    /// box in front; a few on one MAC are one multi-homed box, unless they say they are not.
+    #[test]
+    fn a_mac_shared_by_many_addresses_merges_none_of_them() {
+        let mut r = Registry::default();
+        let ips: Vec<IpAddr> = (1..=40)
+            .map(|i| format!("198.19.0.{i}").parse().unwrap())
+            .collect();
+        for ip in &ips {
+            r.apply(host(*ip, "02:AA:00:00:00:01"));
+        }
+        // Two of them are one camera by its serial (on two addresses behind the extender).
+        for ip in &ips[..2] {
+            r.apply(announce(*ip, "DS-2CD2386G2", "DS-2CD2386G2-IU20230101AAWRJ12345"));
+        }
+        let d = r.devices();
+        assert_eq!(d.len(), 39, "40 hosts, two of them one camera");
+        assert_eq!(d[0].addresses, ips[..2]);
+        assert!(d.iter().all(|d| d.mac_shared));
+        let shared = r.shared_macs();
+        assert_eq!(shared.len(), 1);
+        assert_eq!(shared[0].mac, "02:aa:00:00:00:01");
+        assert_eq!(shared[0].addresses, 40);
+
+        // At the limit (SHARED_MAC_MIN addresses), still one box.
+        let mut r = Registry::default();
+        for ip in &ips[..SHARED_MAC_MIN as usize] {
+            r.apply(host(*ip, "02:aa:00:00:00:02"));
+        }
+        let d = r.devices();
+        assert_eq!(d.len(), 1);
+        assert!(!d[0].mac_shared);
+        assert!(r.shared_macs().is_empty());
+
+        // One MAC, two addresses, two serials: two boxes (MAC-NAT of two cameras).
+        let mut r = Registry::default();
+        for (ip, serial) in ips[..2]
+            .iter()
+            .zip(["DS-2CD2386G2-IU20230101AAWRJ00001", "DS-2CD2386G2-IU20230101AAWRJ00002"])
+        {
+            r.apply(host(*ip, "02:aa:00:00:00:03"));
+            r.apply(announce(*ip, "DS-2CD2386G2", serial));
+        }
+        assert_eq!(r.devices().len(), 2);
+    }
+
     #[test]
     fn a_mac_comes_before_a_serial() {
         let [a, b, c]: [IpAddr; 3] =

@@ -466,17 +466,19 @@ mod tests {
             ]
         );
         assert_eq!(p.discovery[0].note.as_deref(), Some("raw"));
-        // 762 connects, 256 at a time: 3 rounds of 1 s at worst, after raw ARP's 0.5 s; beside
-        // them the window, 1.5 s from the start (WS-Discovery's unicast Probes to the hosts ARP
-        // found need 0.9 s after the sweep: 1.4 s).
+        // 762 connects, 256 at a time: 3 rounds of 1 s at worst, after raw ARP's two passes over
+        // 254 addresses at 1,500 a second and their waits (0.839 s); beside them the window,
+        // 1.5 s from the start, and WS-Discovery's unicast Probes to the hosts ARP found, 0.9 s
+        // after the sweep: 1.739 s.
         assert_eq!(p.estimate.probes, 762);
+        let sweep = 2.0 * 254.0 / 1500.0 + 0.5;
         assert!(
-            (p.estimate.min_seconds - 1.5).abs() < 1e-9,
+            (p.estimate.min_seconds - (sweep + 0.9)).abs() < 1e-6,
             "{:?}",
             p.estimate
         );
         assert!(
-            (p.estimate.max_seconds - 3.5).abs() < 1e-9,
+            (p.estimate.max_seconds - (sweep + 3.0)).abs() < 1e-6,
             "{:?}",
             p.estimate
         );
@@ -567,15 +569,112 @@ mod tests {
         assert!(lo.warnings.is_empty(), "{:?}", lo.warnings);
     }
 
+    /// A routed /20 on the default ports is asked on the five likely ones first: when every
+    /// port is filtered (nobody answers), only those connects are made.
     #[test]
-    fn a_slash_16_is_large() {
+    fn a_routed_range_is_asked_on_likely_ports_first() {
         let p = make(
-            &["10.1.0.0/16"],
+            &["10.9.0.0/20"],
             &[Port],
-            &[80, 554, 8000, 8080, 8554],
+            &crate::config::DEFAULT_PORTS,
             probe(1024, 1000),
             Some(true),
         );
+        assert_eq!(p.host_discovery, [554, 80, 443, 8000, 8080]);
+        assert_eq!(p.estimate.probes, 4094 * 21);
+        // 4094 x 5 = 20470 connects, 1024 at a time: 20 rounds of 1 s.
+        assert!(
+            (p.estimate.max_seconds - 20.0).abs() < 1e-9,
+            "{:?}",
+            p.estimate
+        );
+        assert!(
+            p.lines()[0].contains("routed ranges asked on 554, 80, 443, 8000, 8080 first"),
+            "{}",
+            p.lines()[0]
+        );
+        // Loopback and a few named hosts are never discovered first.
+        let lo = make(
+            &["127.0.0.0/24"],
+            &[Port],
+            &crate::config::DEFAULT_PORTS,
+            probe(1024, 1000),
+            Some(true),
+        );
+        assert!(lo.host_discovery.is_empty());
+    }
+
+    /// An attached range wider than the neighbour table's room is warned about, with the line
+    /// that makes room; unknown limits (a namespace) assume the kernel's default.
+    #[test]
+    fn an_attached_range_wider_than_the_neighbour_table_is_warned_about() {
+        let locals = [net("eth0", "198.18.0.1", 20)];
+        let s = set(&["198.18.0.0/20"]);
+        let links = Links::of(&locals, &s);
+        let p = ProbeSettings {
+            connect_timeout: Duration::from_millis(1000),
+            concurrency: 1024,
+            per_host: 32,
+            retries: 4,
+            max_rate: 0,
+        };
+        let with = |neighbours| {
+            plan(&Inputs {
+                set: &s,
+                locals: &locals,
+                links: &links,
+                methods: &[Arp, Port],
+                ports: &[554],
+                probe: &p,
+                gates: Default::default(),
+                discovery_wait: Duration::from_millis(1500),
+                raw: Some(true),
+                host: Vec::new(),
+                v6_links: &[],
+                arp_rate: 1500,
+                probe_all: false,
+                neighbours,
+            })
+        };
+        let full = with(Some(crate::net::neigh::Limits {
+            thresh3: 1024,
+            entries: 24,
+        }));
+        let w = full
+            .warnings
+            .iter()
+            .find(|w| w.code == "neighbour-table")
+            .expect("warned");
+        assert!(w.message.contains("room for 1000 more entries"), "{}", w.message);
+        assert!(
+            w.message.contains(
+                "sudo sysctl -w net.ipv4.neigh.default.gc_thresh1=2048 \
+                 net.ipv4.neigh.default.gc_thresh2=4096 net.ipv4.neigh.default.gc_thresh3=8192"
+            ),
+            "{}",
+            w.message
+        );
+        let unknown = with(None);
+        assert!(unknown.warnings.iter().any(|w| w.code == "neighbour-table"
+            && w.message.contains("cannot be read here")));
+        let roomy = with(Some(crate::net::neigh::Limits {
+            thresh3: 32768,
+            entries: 2000,
+        }));
+        assert!(roomy.warnings.iter().all(|w| w.code != "neighbour-table"));
+    }
+
+    #[test]
+    fn a_slash_16_is_large() {
+        // Ports host discovery does not ask: every address gets all of them.
+        let p = make(
+            &["10.1.0.0/16"],
+            &[Port],
+            &[8554, 10554, 1935, 7447, 34567],
+            probe(1024, 1000),
+            Some(true),
+        );
+        assert!(p.host_discovery.is_empty());
         // 65534 x 5 = 327670 connects, 1024 at a time: 320 rounds of 1 s.
         assert!(
             (p.estimate.max_seconds - 320.0).abs() < 1e-9,

@@ -340,7 +340,7 @@ impl ReplicaBatch {
 }
 
 const SCAN_COLS: &str = "started_at, finished_at, complete, targets, ports, methods, version, \
-     devices, events, heartbeat";
+     devices, events, coverage, heartbeat";
 const DEVICE_COLS: &str = "key, mac, serial_key, uuid, ip, hostname, vendor, model, firmware, \
      serial, name, is_camera, methods, ports, first_seen, last_seen, state, state_since";
 const STREAM_COLS: &str = "url, protocol, port, status, auth, username, measured, first_seen, \

@@ -189,6 +189,14 @@ ALTER TABLE texts ADD COLUMN site TEXT NOT NULL DEFAULT camscan_site();
     };
 }
 
+/// Each scan's coverage record, the same step on both engines (SQLite's version 12,
+/// PostgreSQL's 9).
+pub(crate) const SCAN_COVERAGE_STEP: &str = r#"
+-- What the scan asked, heard and lost on its own side (the report's `coverage`, JSON); NULL for
+-- scans recorded before, and while a scan runs.
+ALTER TABLE scans ADD COLUMN coverage TEXT;
+"#;
+
 /// Sites, the same step on both engines (SQLite's version 5, PostgreSQL's 2).
 const SITES_STEP: &str = r#"
 -- Sites (the fleet): every scan, device and event carries the site it was seen at; identity is
@@ -370,6 +378,7 @@ CREATE TABLE device_reports (
     findings_step!("INTEGER PRIMARY KEY"),
     STREAMS_BY_SITE_STEP,
     SITE_IDENTITY_STEP,
+    SCAN_COVERAGE_STEP,
 ];
 
 /// The schema version this camscan writes.

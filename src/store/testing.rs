@@ -109,6 +109,7 @@ pub(crate) fn scan(n: u32, complete: bool) -> ScanInfo {
         ports: vec![80, 554],
         methods: vec!["port".into(), "arp".into()],
         version: "0.1.0".into(),
+        coverage: None,
     }
 }
 

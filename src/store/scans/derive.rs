@@ -699,6 +699,7 @@ mod tests {
             ports: vec![80, 554, 8000],
             methods: vec!["port".into(), "arp".into(), "onvif".into()],
             version: "0.1.0".into(),
+            coverage: None,
         }
     }
 

@@ -58,6 +58,10 @@ pub struct ScanInfo {
     pub methods: Vec<String>,
     /// camscan version.
     pub version: String,
+    /// What the scan asked, heard and lost ([`crate::model::coverage`]); absent for scans recorded
+    /// before it was kept, and while a scan runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<crate::model::coverage::Coverage>,
 }
 
 impl ScanInfo {
@@ -81,6 +85,7 @@ impl ScanInfo {
                 .map(|m| super::columns::method_name(*m).to_string())
                 .collect(),
             version: report.camscan_version.clone(),
+            coverage: report.coverage.clone(),
         }
     }
 }
@@ -310,6 +315,9 @@ fn scan_summary(r: &Row) -> db::Result<ScanSummary> {
             ports: split_ports(&r.get::<_, String>(5)?),
             methods: serde_json::from_str(&r.get::<_, String>(6)?).unwrap_or_default(),
             version: r.get(7)?,
+            coverage: r
+                .get::<_, Option<String>>(11)?
+                .and_then(|j| serde_json::from_str(&j).ok()),
         },
         devices: r.get::<_, i64>(8)? as usize,
         events: r.get::<_, i64>(9)? as usize,
@@ -318,7 +326,7 @@ fn scan_summary(r: &Row) -> db::Result<ScanSummary> {
 
 const SCANS: &str = "SELECT s.id, s.started_at, s.finished_at, s.complete, s.targets, s.ports,
         s.methods, s.version, s.devices,
-        s.events, s.site
+        s.events, s.site, s.coverage
     FROM scans s";
 
 /// Recorded scans (of `site`, or all), newest first.

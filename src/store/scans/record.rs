@@ -278,8 +278,8 @@ fn scan_row(tx: &Conn, scan: &ScanInfo, row: ScanRow, now: i64) -> db::Result<i6
     Ok(match row {
         ScanRow::New => tx.insert(
             "INSERT INTO scans (started_at, finished_at, complete, targets, ports, methods, version,
-                 site)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 site, coverage)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 millis(&scan.started_at),
                 now,
@@ -289,6 +289,7 @@ fn scan_row(tx: &Conn, scan: &ScanInfo, row: ScanRow, now: i64) -> db::Result<i6
                 serde_json::to_string(&scan.methods).unwrap_or_default(),
                 scan.version,
                 scan.site,
+                coverage(scan),
             ],
         )?,
         ScanRow::Part(id) => {
@@ -300,12 +301,20 @@ fn scan_row(tx: &Conn, scan: &ScanInfo, row: ScanRow, now: i64) -> db::Result<i6
         }
         ScanRow::Final(id) => {
             tx.execute(
-                "UPDATE scans SET finished_at = ?2, complete = ?3, heartbeat = NULL WHERE id = ?1",
-                params![id, now, scan.complete],
+                "UPDATE scans SET finished_at = ?2, complete = ?3, heartbeat = NULL,
+                     coverage = ?4 WHERE id = ?1",
+                params![id, now, scan.complete, coverage(scan)],
             )?;
             id
         }
     })
+}
+
+/// The scan's coverage record as the `coverage` column keeps it (JSON; NULL when unknown).
+fn coverage(scan: &ScanInfo) -> Option<String> {
+    scan.coverage
+        .as_ref()
+        .and_then(|c| serde_json::to_string(c).ok())
 }
 
 /// The scan's devices and events: this recording's (a new row), or all its parts' and end's.

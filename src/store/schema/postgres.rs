@@ -5,7 +5,10 @@ use std::path::PathBuf;
 
 use super::super::StoreError;
 use super::super::db::{Conn, PgTarget};
-use super::{REPLICA_CHECKS_STEP, SCAN_REQUESTS_STEP, SITES_STEP, STREAMS_BY_SITE_STEP, map_err};
+use super::{
+    REPLICA_CHECKS_STEP, SCAN_COVERAGE_STEP, SCAN_REQUESTS_STEP, SITES_STEP, STREAMS_BY_SITE_STEP,
+    map_err,
+};
 
 /// The PostgreSQL schema, one step per version, as [`MIGRATIONS`] is SQLite's: step `i` takes
 /// `camscan_schema.version` from `i` to `i + 1`. Never edit a released step; add one. Version 1 is
@@ -153,6 +156,8 @@ CREATE TABLE device_reports (
     STREAMS_BY_SITE_STEP,
     // 8: sites that prove who they are, as SQLite's version 11, and the site of a role.
     concat!(site_identity_step!(), pg_site_roles_step!()),
+    // 9: each scan's coverage record, as SQLite's version 12.
+    SCAN_COVERAGE_STEP,
 ];
 
 /// The PostgreSQL schema version this camscan writes.
