@@ -16,7 +16,63 @@ pub struct Report {
     /// inventory.
     #[serde(default)]
     pub plan: Option<Plan>,
+    /// What the scan asked, heard and lost; absent in reports rebuilt from the inventory.
+    #[serde(default)]
+    pub coverage: Option<Coverage>,
     pub devices: Vec<Device>,
+}
+
+/// The `coverage` object.
+#[derive(Debug, Deserialize)]
+pub struct Coverage {
+    #[serde(default)]
+    pub arp: Option<ArpCoverage>,
+    #[serde(default)]
+    pub host_discovery: Option<HostDiscoveryCoverage>,
+    pub probes: ProbeCoverage,
+    pub neighbour_overflows: u64,
+    #[serde(default)]
+    pub shared_macs: Vec<SharedMac>,
+    #[serde(default)]
+    pub lost: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ArpCoverage {
+    pub mode: String,
+    pub asked: u64,
+    pub answered: u64,
+    pub asked_again: u64,
+    pub found_on_retry: u64,
+    pub passes: u32,
+    pub rate: u32,
+    pub final_rate: u32,
+    pub given_up: u64,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct HostDiscoveryCoverage {
+    pub asked: u64,
+    pub answered: u64,
+    pub ports: Vec<u16>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ProbeCoverage {
+    pub connects: u64,
+    pub open: u64,
+    pub closed: u64,
+    pub timeouts: u64,
+    pub unreachable: u64,
+    pub retried: u64,
+    pub lost: u64,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SharedMac {
+    pub mac: String,
+    pub addresses: u64,
+    pub kind: String,
 }
 
 /// The `plan` object.
@@ -30,6 +86,10 @@ pub struct Plan {
     pub concurrency: u64,
     pub per_host: u64,
     pub max_rate: u64,
+    #[serde(default)]
+    pub arp_rate: u64,
+    #[serde(default)]
+    pub host_discovery: Vec<u16>,
     pub connect_timeout_ms: u64,
     pub retries: u32,
     pub estimate: Estimate,
@@ -97,6 +157,9 @@ pub struct Device {
     pub mac_vendor: Option<String>,
     /// The MAC is locally administered (randomised): no maker.
     pub mac_randomized: bool,
+    /// The MAC answered for many addresses (a bridge or proxy in front); absent when false.
+    #[serde(default)]
+    pub mac_shared: bool,
     /// What the device can do; absent when nothing was learned.
     #[serde(default)]
     pub capabilities: Option<Capabilities>,
