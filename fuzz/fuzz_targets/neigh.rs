@@ -15,4 +15,5 @@ fuzz_target!(|data: &[u8]| {
     for n in neigh::parse_ip_neigh(text) {
         assert_eq!(n.mac.len(), 17);
     }
+    let _ = neigh::parse_neigh_stat(text);
 });

@@ -292,3 +292,18 @@ for proto in sorted(os.listdir(V)):
             cp("vendor_answers", f"{V}/{proto}/{name}", f"{proto}_{name}")
 body = open(f"{V}/dvrip/besder_xm530_ipsearch_rsp.json", "rb").read()
 put("vendor_answers", "dvrip_framed", struct.pack("<BB2xIIBBHI", 0xFF, 1, 0, 0, 0, 0, 1531, len(body)) + body)
+
+# --- icmp: an Echo Reply as a ping socket hands it (no IPv4 header) and as a raw socket does
+# (behind a 20-byte header), the reply src/proto/icmp.rs's unit test builds.
+def icmp_checksum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s) & 0xFFFF
+reply = bytearray(b"\x00\x00\x00\x00\x12\x34\x00\x07camscan")
+reply[2:4] = struct.pack("!H", icmp_checksum(bytes(reply)))
+put("icmp", "reply", bytes(reply))
+put("icmp", "reply_with_ip_header",
+    bytes([0x45, 0, 0, 35, 0, 0, 0, 0, 64, 1, 0, 0, 198, 19, 0, 4, 198, 18, 0, 2]) + bytes(reply))

@@ -139,27 +139,59 @@ const SWEEP_TAIL: Duration = Duration::from_millis(200);
 /// MACs kept per address that answered ARP (the first is the device's; the others conflict).
 const MAX_MACS: usize = 4;
 
-/// What the next pass of a raw sweep does, from what the last one did (pure): `None` ends the
-/// sweep, else the next pass's rate. The silent addresses are always asked a second time (one
-/// lost frame must not hide a camera); after that, again while a pass still finds hosts, and at
-/// half the rate when what a retry found was more than 1% of the hosts (the segment or the hosts
-/// drop requests at this pace: nmap's retransmission backs off the same way).
-pub fn next_pass(pass: u32, sent: u64, new: u64, found: u64, rate: u32) -> Option<u32> {
+/// What the next pass of a raw sweep does, from what the passes so far did (pure): `None` ends
+/// the sweep, else the next pass's rate. The silent addresses are always asked a second time (one
+/// lost frame must not hide a camera). After that the sweep goes on while it expects a host to
+/// be still hidden among them ([`Loss::hidden`] at least a half), as nmap's retransmissions go on
+/// while probes are being dropped; at half the `budget` once the loss is above 1% (the segment or
+/// the hosts may drop requests at this pace), and never past [`MAX_PASSES`].
+pub fn next_pass(pass: u32, sent: u64, loss: &Loss, budget: u32) -> Option<u32> {
     if sent == 0 || pass >= MAX_PASSES {
         return None;
     }
     if pass == 1 {
-        return Some(rate);
+        return Some(budget);
     }
-    if new == 0 {
+    if loss.hidden(pass) < 0.5 {
         return None;
     }
-    let lossy = new.saturating_mul(100) > found.max(1);
-    Some(if lossy && rate > 0 {
-        (rate / 2).max(MIN_RATE)
+    Some(if loss.rate() > 0.01 && budget > 0 {
+        (budget / 2).max(MIN_RATE)
     } else {
-        rate
+        budget
     })
+}
+
+/// What a raw sweep learns of the segment's loss: the hosts that answered in all, and how many
+/// times one of them was asked in vain before it answered (a host first heard in pass 3 was
+/// missed twice).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Loss {
+    pub found: u64,
+    pub misses: u64,
+}
+
+impl Loss {
+    /// The share of requests to a live host that went unanswered (lost on the way there or
+    /// back): misses against misses and answers.
+    pub fn rate(&self) -> f64 {
+        if self.found == 0 {
+            0.0
+        } else {
+            self.misses as f64 / (self.misses + self.found) as f64
+        }
+    }
+
+    /// How many hosts are expected to be still hidden after `passes` passes: each host is missed
+    /// by a pass with the loss's probability, independently, so `found` hosts stand for
+    /// `found / (1 - p^passes)` in all.
+    pub fn hidden(&self, passes: u32) -> f64 {
+        let missed_all = self.rate().powi(passes as i32);
+        if missed_all >= 1.0 {
+            return f64::INFINITY;
+        }
+        self.found as f64 * missed_all / (1.0 - missed_all)
+    }
 }
 
 /// How long a pass waits for late answers: four times the slowest answer seen so far, within
@@ -219,7 +251,7 @@ pub async fn sweep_raw(
         ..Default::default()
     };
     let mut pass_rate = rate;
-    let mut pass = 0u32;
+    let (mut pass, mut misses) = (0u32, 0u64);
     loop {
         pass += 1;
         let before = heard.found.len() as u64;
@@ -264,6 +296,12 @@ pub async fn sweep_raw(
         }
         figures.passes = pass;
         figures.final_rate = pass_rate;
+        misses += new * u64::from(pass - 1);
+        let loss = Loss {
+            found: heard.found.len() as u64,
+            misses,
+        };
+        figures.loss_percent = (loss.rate() * 1000.0).round() / 10.0;
         tracing::debug!(
             pass,
             sent,
@@ -273,11 +311,12 @@ pub async fn sweep_raw(
             slowest_ms = heard.slowest.map(|d| d.as_millis() as u64),
             "raw ARP pass"
         );
-        match next_pass(pass, sent, new, heard.found.len() as u64, pass_rate) {
+        match next_pass(pass, sent, &loss, rate) {
             Some(r) => pass_rate = r,
             None => {
-                if pass >= MAX_PASSES && new > 0 {
+                if pass >= MAX_PASSES && loss.hidden(pass) >= 0.5 {
                     figures.given_up = sent - new;
+                    figures.hidden = (loss.hidden(pass) * 10.0).round() / 10.0;
                 }
                 break;
             }
@@ -368,13 +407,13 @@ pub(super) const STAGE: About = About {
 pub(super) fn start<M: ScanMessage>(scope: &mut Scope<M>) -> Vec<JoinHandle<()>> {
     let tally = scope.tally.clone();
     let routed = |set: TargetSet, scope: &Scope<M>| {
-        let (probes, ports, all, tally) = (
-            scope.probes.clone(),
-            scope.ports.clone(),
-            scope.probe_all,
-            tally.clone(),
-        );
-        tokio::spawn(async move { super::hosts::hand(set, probes, ports, all, &tally).await })
+        let (probes, tally) = (scope.probes.clone(), tally.clone());
+        let how = super::hosts::Discovery {
+            ports: scope.ports.clone(),
+            probe_all: scope.probe_all,
+            ping_rate: scope.max_rate,
+        };
+        tokio::spawn(async move { super::hosts::hand(set, probes, how, &tally).await })
     };
     if !scope.chose(DiscoveryMethod::Arp) {
         return vec![routed(scope.set.clone(), scope)];
@@ -646,26 +685,34 @@ async fn find_hosts<M: ScanMessage>(
 mod tests {
     use super::*;
 
-    /// The silent addresses are always asked once more; after that, again while a pass still
-    /// finds hosts, at half the rate when a retry found more than 1% of them, and never past
+    /// The silent addresses are always asked once more; after that, again while a host is
+    /// expected to be still hidden, at half the rate when the loss is above 1%, and never past
     /// MAX_PASSES.
     #[test]
-    fn passes_go_on_while_answers_arrive_and_back_off_on_loss() {
-        // A second pass always, at the budget.
-        assert_eq!(next_pass(1, 4096, 1000, 1000, 1500), Some(1500));
-        assert_eq!(next_pass(1, 4096, 0, 0, 1500), Some(1500), "even nobody");
-        // The second found nothing new: done.
-        assert_eq!(next_pass(2, 3096, 0, 1000, 1500), None);
-        // It found 5 of 1,000 (0.5%): on at the same rate.
-        assert_eq!(next_pass(2, 3096, 5, 1000, 1500), Some(1500));
-        // It found 300 of 1,000: the first pass lost 30%, back off.
-        assert_eq!(next_pass(2, 3096, 300, 1000, 1500), Some(750));
-        assert_eq!(next_pass(5, 100, 50, 100, 60), Some(MIN_RATE));
-        // Never past MAX_PASSES, nor with nothing sent.
-        assert_eq!(next_pass(MAX_PASSES, 100, 50, 100, 1500), None);
-        assert_eq!(next_pass(1, 0, 0, 0, 1500), None);
-        // Unpaced stays unpaced.
-        assert_eq!(next_pass(2, 100, 50, 100, 0), Some(0));
+    fn passes_go_on_while_hosts_may_hide_and_back_off_on_loss() {
+        let loss = |found, misses| Loss { found, misses };
+        // A second pass always, at the budget, even when nobody answered.
+        assert_eq!(next_pass(1, 4096, &loss(1000, 0), 1500), Some(1500));
+        assert_eq!(next_pass(1, 4096, &loss(0, 0), 1500), Some(1500));
+        // The second found nothing new: nothing is lost, done.
+        assert_eq!(next_pass(2, 3096, &loss(1000, 0), 1500), None);
+        // It found 5 of 1,000 (0.5% lost): 1000 x 0.005^2 = 0.025 hosts expected still hidden.
+        assert_eq!(next_pass(2, 3096, &loss(1000, 5), 1500), None);
+        // 300 more (23% of 1,300 requests unanswered): 55 expected hidden: on, at half the
+        // budget, and no lower however long it goes on.
+        assert!((loss(1000, 300).rate() - 300.0 / 1300.0).abs() < 1e-12);
+        assert_eq!(next_pass(2, 3096, &loss(1000, 300), 1500), Some(750));
+        assert_eq!(next_pass(4, 3096, &loss(1000, 400), 1500), Some(750));
+        assert_eq!(next_pass(MAX_PASSES, 100, &loss(1000, 300), 1500), None);
+        // 40 hosts, 24 missed once (the lab test's pattern): p = 24/64; 5 passes leave 0.3.
+        let l = loss(40, 24);
+        assert!(l.hidden(4) >= 0.5 && l.hidden(5) < 0.5, "{} {}", l.hidden(4), l.hidden(5));
+        assert_eq!(next_pass(4, 100, &l, 1500), Some(750));
+        assert_eq!(next_pass(5, 100, &l, 1500), None);
+        assert_eq!(next_pass(3, 100, &loss(100, 900), 60), Some(MIN_RATE));
+        // Nothing sent: done. Unpaced stays unpaced.
+        assert_eq!(next_pass(1, 0, &loss(0, 0), 1500), None);
+        assert_eq!(next_pass(2, 100, &loss(100, 50), 0), Some(0));
     }
 
     #[test]

@@ -5,8 +5,10 @@
 //! likely ports ([`DISCOVERY_PORTS`], those of the scan's ports); an address that answers any of
 //! them, open or refused (a host's own TCP says "closed" with a reset), is a host, and gets the
 //! rest of the scan's ports at once. nmap's host discovery does the same with its SYN to 443 and
-//! ACK to 80 (the nmap book, "Host Discovery"). A host that drops every one of those ports is
-//! missed: `--probe-all` gives every address the whole set, as nmap's `-Pn` does.
+//! ACK to 80 (the nmap book, "Host Discovery"). Beside the connects, every IPv4 address gets an
+//! ICMP Echo where the process may open an ICMP socket ([`crate::net::ping`]); an answer hands the
+//! address on as well. A host that drops every one of those ports and ping is missed:
+//! `--probe-all` gives every address the whole set, as nmap's `-Pn` does.
 //!
 //! Loopback and a routed part smaller than [`MIN_ADDRESSES`] (a few named hosts) go straight to
 //! the probes: there is nothing to save.
@@ -54,7 +56,12 @@ pub fn applies(routed: u128, ports: &[u16], probe_all: bool) -> bool {
 /// a routed range through host discovery first ([`applies`]), each address that answers handed
 /// with the rest of `ports` the moment it does. Returns when every address has been handed or
 /// found silent.
-pub async fn hand(set: TargetSet, probes: Probes, ports: Vec<u16>, probe_all: bool, tally: &Tally) {
+pub async fn hand(set: TargetSet, probes: Probes, how: Discovery, tally: &Tally) {
+    let Discovery {
+        ports,
+        probe_all,
+        ping_rate,
+    } = how;
     let (local, routed) = set.split(&loopback());
     if !local.is_empty() {
         probes.hand(local);
@@ -79,6 +86,36 @@ pub async fn hand(set: TargetSet, probes: Probes, ports: Vec<u16>, probe_all: bo
         "host discovery of routed ranges (connects to likely ports; --probe-all skips it)"
     );
     let addresses = u64::try_from(routed.len()).unwrap_or(u64::MAX);
+    // ICMP Echo beside the connects, into the same channel: the first answer of either hands
+    // the address on.
+    let v4: Vec<std::net::Ipv4Addr> = routed
+        .iter()
+        .filter_map(|ip| match ip {
+            IpAddr::V4(v4) => Some(v4),
+            IpAddr::V6(_) => None,
+        })
+        .collect();
+    let pinging = (!v4.is_empty()).then(|| {
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            let mut answered = 0u64;
+            let result = crate::net::ping::sweep(v4.into_iter(), ping_rate, &mut |ip| {
+                answered += 1;
+                let _ = tx.send(IpAddr::V4(ip));
+            })
+            .await;
+            match result {
+                Ok(_) => Some(answered),
+                Err(e) => {
+                    tracing::info!(
+                        "host discovery without ICMP echo (no ping or raw ICMP socket: {e}); \
+                         the likely ports only"
+                    );
+                    None
+                }
+            }
+        })
+    });
     probes.hand(Batch {
         ports: Some(asked.clone()),
         answered: Some(tx),
@@ -99,7 +136,22 @@ pub async fn hand(set: TargetSet, probes: Probes, ports: Vec<u16>, probe_all: bo
         answered = live.len(),
         "host discovery of routed ranges done"
     );
-    tally.add_hosts(addresses, live.len() as u64, &asked);
+    let icmp = match pinging {
+        Some(task) => task.await.ok().flatten(),
+        None => None,
+    };
+    tally.add_hosts(addresses, live.len() as u64, &asked, icmp);
+}
+
+/// How host discovery runs.
+#[derive(Debug, Clone)]
+pub struct Discovery {
+    /// The scan's ports.
+    pub ports: Vec<u16>,
+    /// `--probe-all`: none; every address gets every port.
+    pub probe_all: bool,
+    /// ICMP Echo requests a second (the scan's `--max-rate`; 0: no limit).
+    pub ping_rate: u32,
 }
 
 #[cfg(test)]

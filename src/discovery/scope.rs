@@ -256,6 +256,8 @@ pub struct Scope<M> {
     pub arp_rate: u32,
     /// `--probe-all`: every routed address gets the whole port set, without host discovery first.
     pub probe_all: bool,
+    /// The connect rate (`--max-rate`; 0: no limit): host discovery's ICMP Echo goes at it too.
+    pub max_rate: u32,
     /// What the stages asked and heard, for the report's coverage.
     pub tally: Arc<super::tally::Tally>,
     /// The scan's targets.

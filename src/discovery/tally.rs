@@ -15,6 +15,8 @@ pub struct Tally {
     hosts_asked: AtomicU64,
     hosts_answered: AtomicU64,
     host_ports: Mutex<Vec<u16>>,
+    /// Hosts that answered ICMP Echo; `None` while no ping sweep ran.
+    icmp: Mutex<Option<u64>>,
     /// Times a poke or a connect found the kernel's neighbour table full.
     pub neighbour_full: AtomicU64,
 }
@@ -36,13 +38,23 @@ impl Tally {
         total.passes = total.passes.max(sweep.passes);
         total.final_rate = total.final_rate.min(sweep.final_rate);
         total.given_up += sweep.given_up;
+        total.hidden += sweep.hidden;
+        total.loss_percent = total.loss_percent.max(sweep.loss_percent);
         if sweep.mode != total.mode {
             total.mode = sweep.mode.clone();
         }
     }
 
-    /// Host discovery asked `asked` addresses on `ports`; `answered` answered.
-    pub fn add_hosts(&self, asked: u64, answered: u64, ports: &[u16]) {
+    /// Host discovery asked `asked` addresses on `ports` (and by ICMP Echo, `icmp` of them
+    /// answering, when it could); `answered` answered either.
+    pub fn add_hosts(&self, asked: u64, answered: u64, ports: &[u16], icmp: Option<u64>) {
+        if let Some(n) = icmp {
+            *self
+                .icmp
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get_or_insert(0) += n;
+        }
         self.hosts_asked.fetch_add(asked, Ordering::Relaxed);
         self.hosts_answered.fetch_add(answered, Ordering::Relaxed);
         let mut p = self.host_ports.lock().unwrap_or_else(|e| e.into_inner());
@@ -60,6 +72,7 @@ impl Tally {
         (asked > 0).then(|| HostDiscoveryCoverage {
             asked,
             answered: self.hosts_answered.load(Ordering::Relaxed),
+            icmp_answered: *self.icmp.lock().unwrap_or_else(|e| e.into_inner()),
             ports: self
                 .host_ports
                 .lock()

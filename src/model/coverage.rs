@@ -47,9 +47,19 @@ pub struct ArpCoverage {
     /// Requests a second of the first pass (the broadcast budget) and of the last.
     pub rate: u32,
     pub final_rate: u32,
-    /// Addresses still silent when the sweep stopped although its last pass still found hosts
-    /// (given up on: they may be hosts whose answers were lost). 0 when the last pass found none.
+    /// The share of hosts the first pass did not hear, percent: the segment's loss at the budget.
+    #[serde(default)]
+    pub loss_percent: f64,
+    /// Addresses still silent when the sweep stopped after its last pass although hosts were
+    /// expected to be hidden among them (given up on); 0 when none was expected.
     pub given_up: u64,
+    /// How many hosts were expected to be still hidden among them (from the loss), when any.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub hidden: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 /// Host discovery of routed ranges.
@@ -61,6 +71,10 @@ pub struct HostDiscoveryCoverage {
     pub answered: u64,
     /// The ports asked.
     pub ports: Vec<u16>,
+    /// Addresses that answered ICMP Echo (asked of every IPv4 address beside the ports); absent
+    /// when no ICMP socket could be had (neither a ping socket nor a raw one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub icmp_answered: Option<u64>,
 }
 
 /// The connect probes' figures.
@@ -102,8 +116,12 @@ impl Coverage {
             && arp.given_up > 0
         {
             lost.push(format!(
-                "ARP: {} silent address(es) given up on while answers still arrived",
-                arp.given_up
+                "ARP: about {} host(s) may still hide among {} silent address(es) after {} passes \
+                 ({}% of requests or answers lost)",
+                arp.hidden.ceil(),
+                arp.given_up,
+                arp.passes,
+                arp.loss_percent
             ));
         }
         if self.probes.lost > 0 {
@@ -131,8 +149,13 @@ impl Coverage {
         }
         if let Some(h) = &self.host_discovery {
             parts.push(format!(
-                "host discovery {} asked, {} answered",
-                h.asked, h.answered
+                "host discovery {} asked, {} answered{}",
+                h.asked,
+                h.answered,
+                match h.icmp_answered {
+                    Some(n) => format!(" ({n} to ping)"),
+                    None => " (no ping: ports only)".to_string(),
+                }
             ));
         }
         let p = &self.probes;
@@ -171,7 +194,7 @@ mod tests {
         });
         c.judge();
         assert!(!c.whole());
-        assert!(c.lost[0].contains("3 silent"), "{:?}", c.lost);
+        assert!(c.lost[0].contains("among 3 silent"), "{:?}", c.lost);
         c.arp = None;
         c.probes.lost = 2;
         c.judge();

@@ -325,6 +325,7 @@ pub mod interfaces;
 pub mod ndp;
 pub mod neigh;
 pub mod pace;
+pub mod ping;
 pub mod packet;
 pub mod rdns;
 pub mod rtmp;

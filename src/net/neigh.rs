@@ -6,7 +6,7 @@
 //! a few seconds finds the table full. The SYN of a connect then never leaves (the kernel logs
 //! "neighbour table overflow" and the connect times out as if the port were filtered), and a
 //! datagram's send fails with ENOBUFS. The scan sees it by asking the table whether a host that
-//! answered ARP has an entry ([`resolved`]), waits, and asks again ([`crate::probe`]).
+//! answered ARP has an entry ([`entry`]), waits, and asks again ([`crate::probe`]).
 //!
 //! The limits live in the first network namespace only: inside any other `/proc/sys/net/ipv4/neigh/
 //! default` and `/proc/net/stat/arp_cache` are absent, though the kernel's table and its limit
@@ -14,7 +14,7 @@
 
 use std::net::IpAddr;
 
-use crate::proto::neigh::{NeighStat, parse_neigh_stat, parse_proc_net_arp};
+use crate::proto::neigh::{NeighStat, parse_neigh_stat};
 
 /// The kernel's default `gc_thresh3` (net/ipv4/arp.c).
 pub const KERNEL_DEFAULT_THRESH3: u64 = 1024;
@@ -52,16 +52,31 @@ pub fn stat() -> Option<NeighStat> {
     parse_neigh_stat(&std::fs::read_to_string("/proc/net/stat/arp_cache").ok()?)
 }
 
-/// Whether this namespace's table holds a complete entry for `ip` (an IPv6 address: always, its
-/// table is not this one's concern).
-pub fn resolved(ip: IpAddr) -> bool {
+/// What this namespace's table holds for one address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry {
+    /// A complete entry: a SYN to it went out.
+    Resolved,
+    /// An entry still resolving or failed: the kernel's ARP request or its answer was lost (the
+    /// host answered the sweep's).
+    Unresolved,
+    /// No entry at all: the kernel could not make one (the table was full).
+    Absent,
+}
+
+/// What this namespace's table holds for `ip` (an IPv6 address, or a table that cannot be read:
+/// [`Entry::Resolved`], the connect's answer stands).
+pub fn entry(ip: IpAddr) -> Entry {
     let IpAddr::V4(v4) = ip else {
-        return true;
+        return Entry::Resolved;
     };
     match std::fs::read_to_string("/proc/net/arp") {
-        Ok(table) => parse_proc_net_arp(&table).iter().any(|n| n.ip == v4),
-        // Nothing to tell by: take the connect's answer as it is.
-        Err(_) => true,
+        Ok(table) => match crate::proto::neigh::entry(&table, v4) {
+            Some(true) => Entry::Resolved,
+            Some(false) => Entry::Unresolved,
+            None => Entry::Absent,
+        },
+        Err(_) => Entry::Resolved,
     }
 }
 

@@ -20,6 +20,7 @@ use tokio::sync::{Semaphore, mpsc};
 use crate::discovery::Batch;
 use crate::discovery::ledger::Ledger;
 use crate::discovery::targets::TargetSet;
+use crate::net::neigh::Entry;
 use crate::net::{self, ConnectOutcome};
 
 /// Per-host stripes: enough that unrelated hosts rarely share one.
@@ -51,8 +52,8 @@ pub struct ProbeStats {
     /// Connects given up for a local reason after every retry (no socket, no buffer, a full
     /// neighbour table): neither closed nor filtered, unknown.
     pub lost: AtomicU64,
-    /// Connects to a host that answered ARP which timed out with no neighbour entry for it (the
-    /// SYN never left: the kernel's neighbour table was full), asked again.
+    /// Connects to a host that answered ARP which timed out with no neighbour entry at all for it
+    /// (the SYN never left: the kernel's neighbour table was full), asked again.
     pub neighbour_full: AtomicU64,
     /// Highest number of connects in flight at once (checks the pool bound).
     pub peak_in_flight: AtomicU64,
@@ -269,13 +270,18 @@ async fn probe_one(
                 return Answer::Closed;
             }
             ConnectOutcome::Timeout | ConnectOutcome::Unreachable(_)
-                if alive && !crate::net::neigh::resolved(addr.ip()) =>
+                if alive
+                    && let entry = crate::net::neigh::entry(addr.ip())
+                    && entry != Entry::Resolved =>
             {
-                // The host answered ARP, yet no neighbour entry holds its MAC: the SYN found the
-                // table full and never left. Not filtered: asked again once it has room.
-                stats.neighbour_full.fetch_add(1, Ordering::Relaxed);
+                // The host answered the sweep's ARP, yet no neighbour entry holds its MAC: the
+                // SYN never left. No entry at all: the table was full. An unresolved one: the
+                // kernel's own ARP exchange was lost. Neither is the port's answer: asked again.
+                if entry == Entry::Absent {
+                    stats.neighbour_full.fetch_add(1, Ordering::Relaxed);
+                }
                 if neighbour >= NEIGHBOUR_RETRIES {
-                    tracing::debug!(%addr, "neighbour table still full; connect given up");
+                    tracing::debug!(%addr, ?entry, "no neighbour entry after every retry; connect given up");
                     stats.lost.fetch_add(1, Ordering::Relaxed);
                     return Answer::Silent;
                 }

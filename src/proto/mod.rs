@@ -30,6 +30,7 @@ pub mod hanwha;
 pub mod hls;
 pub mod html;
 pub mod http;
+pub mod icmp;
 pub mod icmpv6;
 pub mod isapi_channels;
 pub mod mdns;

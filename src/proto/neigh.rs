@@ -42,6 +42,23 @@ pub fn parse_proc_net_arp(text: &str) -> Vec<Neighbour> {
         .collect()
 }
 
+/// Whether `/proc/net/arp`'s text holds an entry for `ip`: `Some(true)` complete (ATF_COM),
+/// `Some(false)` there but unresolved (INCOMPLETE, or FAILED after the kernel's probes), `None`
+/// absent.
+pub fn entry(text: &str, ip: Ipv4Addr) -> Option<bool> {
+    text.lines().skip(1).find_map(|line| {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        let [addr, _hw, flags, ..] = f.as_slice() else {
+            return None;
+        };
+        if addr.parse::<Ipv4Addr>().ok()? != ip {
+            return None;
+        }
+        let flags = u32::from_str_radix(flags.trim_start_matches("0x"), 16).unwrap_or(0);
+        Some(flags & ATF_COM != 0)
+    })
+}
+
 /// The IPv4 neighbour table's totals as `/proc/net/stat/arp_cache` prints them: a header line
 /// naming the columns, then one line of hexadecimal counters per CPU. `entries` is the table's
 /// (the same on every line), `table_fulls` is per CPU and summed. `None` when the header names
@@ -83,6 +100,18 @@ pub struct NeighStat {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_entry_complete_unresolved_or_absent() {
+        let text = "IP address       HW type     Flags       HW address            Mask     Device\n\
+198.19.0.4       0x1         0x2         44:19:b6:00:00:00     *        eth0\n\
+198.19.0.8       0x1         0x0         00:00:00:00:00:00     *        eth0\n";
+        let ip = |s: &str| s.parse::<Ipv4Addr>().unwrap();
+        assert_eq!(entry(text, ip("198.19.0.4")), Some(true));
+        assert_eq!(entry(text, ip("198.19.0.8")), Some(false));
+        assert_eq!(entry(text, ip("198.19.0.12")), None);
+        assert_eq!(entry("", ip("198.19.0.4")), None);
+    }
 
     /// As kernel 6.18 prints it, two CPUs (read on this project's build machine).
     #[test]

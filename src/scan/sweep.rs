@@ -60,6 +60,7 @@ pub async fn discover_and_probe(
         methods: s.methods,
         arp_rate: s.arp_rate,
         probe_all: s.probe_all,
+        max_rate: s.probe.max_rate,
         tally,
         hosts: Swept::ready(&s.set),
         set: s.set,

@@ -55,6 +55,8 @@ pub struct HostDiscoveryCoverage {
     pub asked: u64,
     pub answered: u64,
     pub ports: Vec<u16>,
+    #[serde(default)]
+    pub icmp_answered: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
