@@ -5,9 +5,10 @@
 //! likely ports ([`DISCOVERY_PORTS`], those of the scan's ports); an address that answers any of
 //! them, open or refused (a host's own TCP says "closed" with a reset), is a host, and gets the
 //! rest of the scan's ports at once. nmap's host discovery does the same with its SYN to 443 and
-//! ACK to 80 (the nmap book, "Host Discovery"). Beside the connects, every IPv4 address gets an
+//! ACK to 80 (the nmap book, "Host Discovery"). Before the connects, every IPv4 address gets an
 //! ICMP Echo where the process may open an ICMP socket ([`crate::net::ping`]); an answer hands the
-//! address on as well. A host that drops every one of those ports and ping is missed:
+//! address on at once, and the answers' round trips set the connects' deadline
+//! ([`discovery_timeout`]). A host that drops every one of those ports and ping is missed:
 //! `--probe-all` gives every address the whole set, as nmap's `-Pn` does.
 //!
 //! Loopback and a routed part smaller than [`MIN_ADDRESSES`] (a few named hosts) go straight to
@@ -61,6 +62,7 @@ pub async fn hand(set: TargetSet, probes: Probes, how: Discovery, tally: &Tally)
         ports,
         probe_all,
         ping_rate,
+        connect_timeout,
     } = how;
     let (local, routed) = set.split(&loopback());
     if !local.is_empty() {
@@ -95,30 +97,36 @@ pub async fn hand(set: TargetSet, probes: Probes, how: Discovery, tally: &Tally)
             IpAddr::V6(_) => None,
         })
         .collect();
-    let pinging = (!v4.is_empty()).then(|| {
+    // ICMP Echo first (a /20 is asked in half a second at the default rate): each address that
+    // answers is handed on at once, and the answers' round trips set the deadline of the
+    // connects that follow to the likely ports.
+    let (icmp, slowest) = if v4.is_empty() {
+        (None, None)
+    } else {
+        let mut answered = 0u64;
         let tx = tx.clone();
-        tokio::spawn(async move {
-            let mut answered = 0u64;
-            let result = crate::net::ping::sweep(v4.into_iter(), ping_rate, &mut |ip| {
-                answered += 1;
-                let _ = tx.send(IpAddr::V4(ip));
-            })
-            .await;
-            match result {
-                Ok(_) => Some(answered),
-                Err(e) => {
-                    tracing::info!(
-                        "host discovery without ICMP echo (no ping or raw ICMP socket: {e}); \
-                         the likely ports only"
-                    );
-                    None
-                }
-            }
+        match crate::net::ping::sweep(v4.into_iter(), ping_rate, &mut |ip| {
+            answered += 1;
+            let _ = tx.send(IpAddr::V4(ip));
         })
-    });
+        .await
+        {
+            Ok(swept) => (Some(answered), swept.slowest),
+            Err(e) => {
+                tracing::info!(
+                    "host discovery without ICMP echo (no ping or raw ICMP socket: {e}); the \
+                     likely ports only"
+                );
+                (None, None)
+            }
+        }
+    };
+    let timeout = slowest.map(|rtt| discovery_timeout(rtt, connect_timeout));
+    tracing::debug!(?slowest, ?timeout, "host discovery's connect deadline");
     probes.hand(Batch {
         ports: Some(asked.clone()),
         answered: Some(tx),
+        timeout,
         ..Batch::from(routed)
     });
     // The sender lives in the batch and its connects: the channel ends with the last of them.
@@ -136,10 +144,6 @@ pub async fn hand(set: TargetSet, probes: Probes, how: Discovery, tally: &Tally)
         answered = live.len(),
         "host discovery of routed ranges done"
     );
-    let icmp = match pinging {
-        Some(task) => task.await.ok().flatten(),
-        None => None,
-    };
     tally.add_hosts(addresses, live.len() as u64, &asked, icmp);
 }
 
@@ -152,6 +156,24 @@ pub struct Discovery {
     pub probe_all: bool,
     /// ICMP Echo requests a second (the scan's `--max-rate`; 0: no limit).
     pub ping_rate: u32,
+    /// The scan's connect deadline (`--connect-timeout`).
+    pub connect_timeout: std::time::Duration,
+}
+
+/// The least deadline of a discovery connect once pings have answered.
+pub const MIN_DISCOVERY_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(150);
+
+/// The deadline of host discovery's connects when the slowest ping answered in `rtt`: eight times
+/// it, at least [`MIN_DISCOVERY_TIMEOUT`], at most the scan's `connect_timeout`. A host answers a
+/// SYN about as fast as a ping, so an address silent that long holds nobody (nmap's timing
+/// engine sets its probe timeouts from the round trips it sees the same way: the nmap book,
+/// "Timing and Performance"). A host that drops pings and sits behind a much slower link than
+/// every host that answered is missed; `--probe-all` asks every address with the full deadline.
+pub fn discovery_timeout(
+    rtt: std::time::Duration,
+    connect_timeout: std::time::Duration,
+) -> std::time::Duration {
+    (rtt * 8).max(MIN_DISCOVERY_TIMEOUT).min(connect_timeout)
 }
 
 #[cfg(test)]
@@ -168,5 +190,14 @@ mod tests {
         assert!(!applies(4096, &defaults, true), "--probe-all");
         assert!(!applies(8, &defaults, false), "a few named hosts");
         assert!(!applies(4096, &[8554], false), "no likely port scanned");
+    }
+
+    #[test]
+    fn the_connects_wait_as_the_pings_took() {
+        let ms = std::time::Duration::from_millis;
+        assert_eq!(discovery_timeout(ms(1), ms(1000)), MIN_DISCOVERY_TIMEOUT);
+        assert_eq!(discovery_timeout(ms(40), ms(1000)), ms(320));
+        assert_eq!(discovery_timeout(ms(400), ms(1000)), ms(1000));
+        assert_eq!(discovery_timeout(ms(1), ms(100)), ms(100), "never above the scan's own");
     }
 }

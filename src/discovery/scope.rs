@@ -56,6 +56,9 @@ pub struct Batch {
     /// Told each address that answered a connect of this batch (open or refused): host discovery
     /// of routed ranges ([`super::hosts`]).
     pub answered: Option<mpsc::UnboundedSender<IpAddr>>,
+    /// The connect deadline of this batch (`None`: the scan's): host discovery's, from the
+    /// pings' round trips.
+    pub timeout: Option<Duration>,
 }
 
 impl From<TargetSet> for Batch {
@@ -65,6 +68,7 @@ impl From<TargetSet> for Batch {
             ports: None,
             alive: false,
             answered: None,
+            timeout: None,
         }
     }
 }

@@ -35,68 +35,102 @@ fn socket() -> std::io::Result<(tokio::net::UdpSocket, bool)> {
     ))
 }
 
+/// What a ping sweep did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// Addresses asked.
+    pub asked: u64,
+    /// The slowest answer's round trip (`None`: nobody answered).
+    pub slowest: Option<Duration>,
+}
+
 /// Ping each of `targets` at `rate` a second at most (0: no limit); `on_reply` hears each address
-/// the first time it answers. Returns how many were asked, or an error when no ICMP socket can be
-/// had (not allowed: host discovery then asks the ports only).
+/// the first time it answers. An error when no ICMP socket can be had (not allowed: host
+/// discovery then asks the ports only).
 pub async fn sweep(
     targets: impl Iterator<Item = Ipv4Addr>,
     rate: u32,
     on_reply: &mut (dyn FnMut(Ipv4Addr) + Send),
-) -> std::io::Result<u64> {
+) -> std::io::Result<Swept> {
     let (sock, raw) = socket()?;
-    let id = (super::random_u64() & 0xffff) as u16;
-    let mut heard = std::collections::HashSet::new();
+    let mut heard = Heard {
+        id: (super::random_u64() & 0xffff) as u16,
+        raw,
+        found: Default::default(),
+        asked_at: Default::default(),
+        slowest: None,
+    };
     let mut buf = [0u8; 1500];
     let started = tokio::time::Instant::now();
     let mut pace = super::pace::Pace::new(rate, Duration::ZERO);
     let mut asked = 0u64;
-    let mut read = |sock: &tokio::net::UdpSocket,
-                    buf: &mut [u8],
-                    heard: &mut std::collections::HashSet<Ipv4Addr>| {
-        // Whatever is queued now, without waiting.
-        while let Ok((n, from)) = sock.try_recv_from(buf) {
-            take(&buf[..n], from, raw, id, heard, on_reply);
-        }
-    };
     for ip in targets {
         if let Some(wait) = pace.take(started.elapsed()) {
             tokio::time::sleep(wait).await;
         }
-        let request = icmp::echo_request(id, (asked & 0xffff) as u16, b"camscan");
+        let request = icmp::echo_request(heard.id, (asked & 0xffff) as u16, b"camscan");
         // A send that fails (ENOBUFS, unreachable) is an address not asked: it stays silent and
         // its ports are still asked.
         if let Err(e) = sock.send_to(&request, SocketAddr::from((ip, 0))).await {
             tracing::debug!("ping {ip}: {e}");
         }
+        let now = tokio::time::Instant::now();
+        heard.asked_at.insert(ip, now);
         asked += 1;
-        read(&sock, &mut buf, &mut heard);
+        if asked.is_multiple_of(1024) {
+            heard
+                .asked_at
+                .retain(|_, at| now.duration_since(*at) < REPLY_WAIT);
+        }
+        // Whatever is queued now, without waiting.
+        while let Ok((n, from)) = sock.try_recv_from(&mut buf) {
+            heard.take(&buf[..n], from, on_reply);
+        }
     }
     let until = tokio::time::Instant::now() + REPLY_WAIT;
     while let Ok(Ok((n, from))) = tokio::time::timeout_at(until, sock.recv_from(&mut buf)).await {
-        take(&buf[..n], from, raw, id, &mut heard, on_reply);
+        heard.take(&buf[..n], from, on_reply);
     }
-    Ok(asked)
+    Ok(Swept {
+        asked,
+        slowest: heard.slowest,
+    })
 }
 
-/// One received packet: an Echo Reply with our identifier (a raw socket sees everyone's ICMP; a
-/// ping socket's kernel rewrites the identifier, so there any reply counts).
-fn take(
-    packet: &[u8],
-    from: SocketAddr,
-    raw: bool,
+/// What a sweep keeps while it runs: the addresses heard, when the recent ones were asked (pruned
+/// to [`REPLY_WAIT`]), the slowest round trip.
+struct Heard {
     id: u16,
-    heard: &mut std::collections::HashSet<Ipv4Addr>,
-    on_reply: &mut (dyn FnMut(Ipv4Addr) + Send),
-) {
-    let Some((got, _)) = icmp::parse_echo_reply(packet, raw) else {
-        return;
-    };
-    if raw && got != id {
-        return;
-    }
-    if let IpAddr::V4(ip) = from.ip()
-        && heard.insert(ip)
-    {
-        on_reply(ip);
+    raw: bool,
+    found: std::collections::HashSet<Ipv4Addr>,
+    asked_at: std::collections::HashMap<Ipv4Addr, tokio::time::Instant>,
+    slowest: Option<Duration>,
+}
+
+impl Heard {
+    /// One received packet: an Echo Reply with our identifier (a raw socket sees everyone's ICMP;
+    /// a ping socket's kernel rewrites the identifier, so there any reply counts).
+    fn take(
+        &mut self,
+        packet: &[u8],
+        from: SocketAddr,
+        on_reply: &mut (dyn FnMut(Ipv4Addr) + Send),
+    ) {
+        let Some((got, _)) = icmp::parse_echo_reply(packet, self.raw) else {
+            return;
+        };
+        if self.raw && got != self.id {
+            return;
+        }
+        let IpAddr::V4(ip) = from.ip() else {
+            return;
+        };
+        if let Some(at) = self.asked_at.get(&ip) {
+            let took = at.elapsed();
+            self.slowest = Some(self.slowest.map_or(took, |s| s.max(took)));
+        }
+        if self.found.insert(ip) {
+            on_reply(ip);
+        }
     }
 }

@@ -182,10 +182,11 @@ impl Prober {
                 let ledger = self.ledger.clone();
                 let answered = batch.answered.clone();
                 let alive = batch.alive;
+                let timeout = batch.timeout.unwrap_or(self.settings.connect_timeout);
                 tokio::spawn(async move {
                     let n = stats.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
                     stats.peak_in_flight.fetch_max(n, Ordering::Relaxed);
-                    let answer = probe_one(addr, &settings, &stats, alive).await;
+                    let answer = probe_one(addr, (&settings, timeout), &stats, alive).await;
                     stats.in_flight.fetch_sub(1, Ordering::Relaxed);
                     stats.done.fetch_add(1, Ordering::Relaxed);
                     stripes[s].add_permits(1);
@@ -252,13 +253,13 @@ const NEIGHBOUR_RETRIES: u32 = 4;
 /// on a timeout whose SYN found no neighbour entry to go out on.
 async fn probe_one(
     addr: SocketAddr,
-    settings: &ProbeSettings,
+    (settings, timeout): (&ProbeSettings, Duration),
     stats: &ProbeStats,
     alive: bool,
 ) -> Answer {
     let (mut attempt, mut neighbour) = (0, 0);
     loop {
-        match net::connect(addr, settings.connect_timeout).await {
+        match net::connect(addr, timeout).await {
             ConnectOutcome::Open(stream) => {
                 // Close with RST: a scan should not leave sockets in TIME_WAIT.
                 let _ = stream.set_zero_linger();
