@@ -35,6 +35,11 @@ CONFIG.json is a list of servers:
     B-frames (RTP timestamps then arrive out of order: presentation order != transmission order).
     A server entry with "shared": true serves every mount with shared media (one encoder per mount
     for all clients, factory.set_shared(True)), as most deployments do; see "Shared media" below.
+    A server entry's "backlog": N sets its listening socket's backlog (gst-rtsp-server's default
+    is 5; the kernel caps it at net.core.somaxconn). A server that many hosts share
+    (tests/lab/scale_lab.sh: one server on 0.0.0.0 playing 600 cameras) needs room for a scanner's
+    connects to all of them at once, else the SYNs beyond the backlog are dropped and each waits a
+    retransmission (1 s, then 2 s...).
     A mount's "aliases": [PATH, ...] serves the same launch line under more paths (a server that
     gives the main stream for a Dahua-style subtype=1, or a second name for one stream).
     A mount's "relay": "rtsp://CAMERA/PATH" (instead of "video"/"audio") re-streams an H.264
@@ -349,6 +354,8 @@ def build_server(entry):
     server = GstRtspServer.RTSPServer()
     server.set_address(address)
     server.set_service(str(port))
+    if entry.get("backlog"):
+        server.set_backlog(int(entry["backlog"]))
     auth_cfg = entry.get("auth")
     if auth_cfg:
         server.set_auth(make_auth(auth_cfg, label))
