@@ -46,68 +46,98 @@ pub const CHUNK: usize = 512;
 pub const DEFAULT_WAIT: Duration = Duration::from_millis(800);
 /// The discard port: a poke there asks for nothing.
 const POKE_PORT: u16 = 9;
+/// Pokes sent from one socket: 64 pokes of about 1 KiB of kernel memory each stay well under the
+/// default send buffer (net.core.wmem_default, 208 KiB), however long they wait for ARP.
+const POKES_PER_SOCKET: u64 = 64;
 
 /// Poke every address and return the neighbours that answered, sorted by address, with the
 /// sweep's figures. The pokes go out at `rate` a second at most (0: no limit); a poke refused
 /// with ENOBUFS found the kernel's neighbour table full (`full` counts each): it is sent again once
-/// the table has had time to drop its failed entries, never skipped.
+/// the table has had time to drop its failed entries, never skipped. When the table was found
+/// full, the addresses still silent are poked once more after the first round: their ARP
+/// exchange may have been lost to it (the kernel could not keep the answer, or, in a lab that
+/// plays its hosts on the same kernel, the host could not answer).
 pub async fn sweep(
-    targets: impl Iterator<Item = Ipv4Addr>,
+    targets: &TargetSet,
     wait: Duration,
     rate: u32,
     full: &std::sync::atomic::AtomicU64,
 ) -> std::io::Result<(Vec<Neighbour>, ArpCoverage)> {
-    let socket = UdpSocket::bind("0.0.0.0:0").await?;
-    let mut found = Vec::new();
-    let mut chunk: Vec<Ipv4Addr> = Vec::with_capacity(CHUNK);
-    let mut targets = targets.peekable();
-    let started = tokio::time::Instant::now();
-    let mut pace = crate::net::pace::Pace::with_burst(rate, rate / 50, Duration::ZERO);
-    let mut asked = 0u64;
-    while targets.peek().is_some() {
-        chunk.clear();
-        chunk.extend(targets.by_ref().take(CHUNK));
-        for ip in &chunk {
-            if let Some(w) = pace.take(started.elapsed()) {
-                tokio::time::sleep(w).await;
-            }
-            asked += 1;
-            for attempt in 0..=FULL_RETRIES {
-                // Errors (EHOSTUNREACH for an address the kernel already knows is dead) are
-                // answers too; ENOBUFS is the neighbour table, full: wait and poke again.
-                match socket
-                    .send_to(b"camscan", SocketAddr::from((*ip, POKE_PORT)))
-                    .await
-                {
-                    Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) && attempt < FULL_RETRIES => {
-                        full.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        tokio::time::sleep(FULL_PAUSE).await;
-                    }
-                    _ => break,
-                }
-            }
-        }
-        tokio::time::sleep(wait).await;
-        let wanted: HashSet<Ipv4Addr> = chunk.iter().copied().collect();
-        // A procfs read does not block.
-        let table = std::fs::read_to_string("/proc/net/arp")?;
-        found.extend(
-            parse_proc_net_arp(&table)
-                .into_iter()
-                .filter(|n| wanted.contains(&n.ip)),
-        );
-    }
-    found.sort_by_key(|n| n.ip);
-    found.dedup_by_key(|n| n.ip);
-    let figures = ArpCoverage {
+    use std::sync::atomic::Ordering;
+    let mut socket = UdpSocket::bind("0.0.0.0:0").await?;
+    let mut found: HashMap<Ipv4Addr, Neighbour> = HashMap::new();
+    let mut figures = ArpCoverage {
         mode: "unprivileged".into(),
-        asked,
-        answered: found.len() as u64,
-        passes: 1,
         rate,
         final_rate: rate,
         ..Default::default()
     };
+    let started = tokio::time::Instant::now();
+    let mut pace = crate::net::pace::Pace::with_burst(rate, rate / 50, Duration::ZERO);
+    for round in 1..=2u32 {
+        let full_before = full.load(Ordering::Relaxed);
+        let before = found.len();
+        let mut chunk: Vec<Ipv4Addr> = Vec::with_capacity(CHUNK);
+        let known: HashSet<Ipv4Addr> = found.keys().copied().collect();
+        let mut silent = v4(targets).filter(|ip| !known.contains(ip)).peekable();
+        let mut sent = 0u64;
+        while silent.peek().is_some() {
+            chunk.clear();
+            chunk.extend(silent.by_ref().take(CHUNK));
+            for ip in &chunk {
+                if let Some(w) = pace.take(started.elapsed()) {
+                    tokio::time::sleep(w).await;
+                }
+                sent += 1;
+                // Each poke to an unresolved address waits in the kernel's ARP queue until the
+                // address answers or fails (3 s), charged to the socket's send buffer: a socket
+                // whose buffer is full blocks the send for those seconds. A new socket every
+                // POKES_PER_SOCKET pokes never fills.
+                if sent.is_multiple_of(POKES_PER_SOCKET) {
+                    socket = UdpSocket::bind("0.0.0.0:0").await?;
+                }
+                for attempt in 0..=FULL_RETRIES {
+                    // Errors (EHOSTUNREACH for an address the kernel already knows is dead) are
+                    // answers too; ENOBUFS is the neighbour table, full: wait and poke again.
+                    match socket
+                        .send_to(b"camscan", SocketAddr::from((*ip, POKE_PORT)))
+                        .await
+                    {
+                        Err(e)
+                            if e.raw_os_error() == Some(libc::ENOBUFS)
+                                && attempt < FULL_RETRIES =>
+                        {
+                            full.fetch_add(1, Ordering::Relaxed);
+                            tokio::time::sleep(FULL_PAUSE).await;
+                        }
+                        _ => break,
+                    }
+                }
+            }
+            tokio::time::sleep(wait).await;
+            let wanted: HashSet<Ipv4Addr> = chunk.iter().copied().collect();
+            // A procfs read does not block.
+            let table = std::fs::read_to_string("/proc/net/arp")?;
+            for n in parse_proc_net_arp(&table) {
+                if wanted.contains(&n.ip) {
+                    found.entry(n.ip).or_insert(n);
+                }
+            }
+        }
+        figures.passes = round;
+        if round == 1 {
+            figures.asked = sent;
+        } else {
+            figures.asked_again = sent;
+            figures.found_on_retry = (found.len() - before) as u64;
+        }
+        if full.load(Ordering::Relaxed) == full_before || sent == 0 {
+            break;
+        }
+    }
+    let mut found: Vec<Neighbour> = found.into_values().collect();
+    found.sort_by_key(|n| n.ip);
+    figures.answered = found.len() as u64;
     Ok((found, figures))
 }
 
@@ -130,6 +160,9 @@ const MAX_TAIL: Duration = Duration::from_secs(1);
 /// times at most (the kernel drops failed entries older than 5 s once the table is full).
 const FULL_PAUSE: Duration = Duration::from_millis(500);
 const FULL_RETRIES: u32 = 12;
+/// How long a raw sweep waits before it asks again after the neighbour table was found full: the
+/// kernel frees only entries older than 5 s (net/core/neighbour.c, `neigh_forced_gc`).
+const NEIGHBOUR_DRAIN: Duration = Duration::from_millis(5500);
 /// How long the passive ARP listener goes on after the sweep at least (when `--discovery-wait` is
 /// shorter than the sweep and this).
 const LISTEN_AFTER_SWEEP: Duration = Duration::from_millis(1000);
@@ -233,7 +266,7 @@ struct Heard<'a> {
 pub async fn sweep_raw(
     link: &Link,
     targets: &TargetSet,
-    rate: u32,
+    (rate, full): (u32, &std::sync::atomic::AtomicU64),
     on_found: &mut (dyn FnMut(Ipv4Addr, [u8; 6]) + Send),
 ) -> std::io::Result<(Vec<Neighbour>, ArpCoverage)> {
     let socket = ArpSocket::open(&link.interface)?;
@@ -255,6 +288,7 @@ pub async fn sweep_raw(
     loop {
         pass += 1;
         let before = heard.found.len() as u64;
+        let full_before = full.load(std::sync::atomic::Ordering::Relaxed);
         let started = tokio::time::Instant::now();
         let mut pace =
             crate::net::pace::Pace::with_burst(pass_rate, pass_rate / 50, Duration::ZERO);
@@ -311,7 +345,28 @@ pub async fn sweep_raw(
             slowest_ms = heard.slowest.map(|d| d.as_millis() as u64),
             "raw ARP pass"
         );
-        match next_pass(pass, sent, &loss, rate) {
+        // The neighbour table was found full while this pass ran: the hosts' own answers may
+        // have been lost with it (a host that cannot keep the asker's entry does not answer;
+        // in a lab whose hosts share this kernel, every one). Ask the silent again once the
+        // kernel may free entries (older than 5 s), whatever the loss says.
+        let overflowed = full.load(std::sync::atomic::Ordering::Relaxed) > full_before;
+        let next = match next_pass(pass, sent, &loss, rate) {
+            None if overflowed && sent > 0 && pass < MAX_PASSES => Some(pass_rate),
+            other => other,
+        };
+        if next.is_some() && overflowed {
+            tracing::info!(
+                pass,
+                "the neighbour table was full during the ARP pass: the silent addresses are asked \
+                 again once it has room"
+            );
+            let until = tokio::time::Instant::now() + NEIGHBOUR_DRAIN;
+            drain(&socket, &mut buf, &mut heard, until, on_found).await;
+        }
+        if pass >= MAX_PASSES && overflowed {
+            figures.given_up = sent - new;
+        }
+        match next {
             Some(r) => pass_rate = r,
             None => {
                 if pass >= MAX_PASSES && loss.hidden(pass) >= 0.5 {
@@ -605,7 +660,14 @@ async fn find_hosts<M: ScanMessage>(
         if here.is_empty() {
             continue;
         }
-        match sweep_raw(link, &here, rate, &mut |ip, mac| hand(ip, Some(mac))).await {
+        match sweep_raw(
+            link,
+            &here,
+            (rate, &tally.neighbour_full),
+            &mut |ip, mac| hand(ip, Some(mac)),
+        )
+        .await
+        {
             Ok((found, figures)) => {
                 tracing::info!(
                     hosts = %here.len(),
@@ -632,7 +694,7 @@ async fn find_hosts<M: ScanMessage>(
             hosts = %inside.len(),
             "ARP: unprivileged mode (UDP poke, then the kernel neighbour table; root or CAP_NET_RAW allows raw ARP)"
         );
-        alive = match sweep(v4(&inside), DEFAULT_WAIT, rate, &tally.neighbour_full).await {
+        alive = match sweep(&inside, DEFAULT_WAIT, rate, &tally.neighbour_full).await {
             Ok((alive, figures)) => {
                 tally.add_arp(&figures);
                 alive

@@ -17,7 +17,9 @@ pub struct Tally {
     host_ports: Mutex<Vec<u16>>,
     /// Hosts that answered ICMP Echo; `None` while no ping sweep ran.
     icmp: Mutex<Option<u64>>,
-    /// Times a poke or a connect found the kernel's neighbour table full.
+    /// Times a poke or a connect found the kernel's neighbour table full (the unprivileged
+    /// sweep's pokes and the probes count here; the raw sweep reads it to know whether hosts may
+    /// have gone unheard).
     pub neighbour_full: AtomicU64,
 }
 

@@ -261,7 +261,8 @@ fn neighbour_table() -> Check {
         return Check::pass(
             NAME,
             format!(
-                "the neighbour table's limit cannot be read here (a network namespace hides it;                  the kernel's default is {} entries for all namespaces together)",
+                "the neighbour table's limit cannot be read here (a network namespace hides it; \
+                 the kernel's default is {} entries for all namespaces together)",
                 crate::net::neigh::KERNEL_DEFAULT_THRESH3
             ),
         );
@@ -275,7 +276,8 @@ fn neighbour_table() -> Check {
         Check::warn(
             NAME,
             format!(
-                "{held}: a scan of the largest attached subnet ({largest} addresses) may find it                  full and wait it out"
+                "{held}: a scan of the largest attached subnet ({largest} addresses) may find it \
+                 full and wait it out"
             ),
             format!("sudo {}", crate::net::neigh::sysctl_line(largest, entries)),
         )

@@ -114,6 +114,15 @@ impl Coverage {
         let mut lost = Vec::new();
         if let Some(arp) = &self.arp
             && arp.given_up > 0
+            && arp.hidden == 0.0
+        {
+            lost.push(format!(
+                "ARP: {} silent address(es) given up on after {} passes while the neighbour table \
+                 was still full",
+                arp.given_up, arp.passes
+            ));
+        } else if let Some(arp) = &self.arp
+            && arp.given_up > 0
         {
             lost.push(format!(
                 "ARP: about {} host(s) may still hide among {} silent address(es) after {} passes \
@@ -190,11 +199,20 @@ mod tests {
         assert!(c.whole());
         c.arp = Some(ArpCoverage {
             given_up: 3,
+            hidden: 1.2,
             ..Default::default()
         });
         c.judge();
         assert!(!c.whole());
-        assert!(c.lost[0].contains("among 3 silent"), "{:?}", c.lost);
+        assert!(c.lost[0].contains("about 2 host(s) may still hide among 3 silent"), "{:?}", c.lost);
+        // Given up while the neighbour table stayed full.
+        c.arp = Some(ArpCoverage {
+            given_up: 5,
+            passes: 6,
+            ..Default::default()
+        });
+        c.judge();
+        assert!(c.lost[0].contains("5 silent address(es) given up on after 6 passes"), "{:?}", c.lost);
         c.arp = None;
         c.probes.lost = 2;
         c.judge();

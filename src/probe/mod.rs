@@ -19,6 +19,7 @@ use tokio::sync::{Semaphore, mpsc};
 
 use crate::discovery::Batch;
 use crate::discovery::ledger::Ledger;
+use crate::discovery::tally::Tally;
 use crate::discovery::targets::TargetSet;
 use crate::net::neigh::Entry;
 use crate::net::{self, ConnectOutcome};
@@ -52,9 +53,6 @@ pub struct ProbeStats {
     /// Connects given up for a local reason after every retry (no socket, no buffer, a full
     /// neighbour table): neither closed nor filtered, unknown.
     pub lost: AtomicU64,
-    /// Connects to a host that answered ARP which timed out with no neighbour entry at all for it
-    /// (the SYN never left: the kernel's neighbour table was full), asked again.
-    pub neighbour_full: AtomicU64,
     /// Highest number of connects in flight at once (checks the pool bound).
     pub peak_in_flight: AtomicU64,
     /// Devices found so far (the collector's registry; not a probe figure, but the run's progress
@@ -101,6 +99,9 @@ pub struct Prober {
     open_tx: mpsc::Sender<ProbeNews>,
     /// Counts each address's connects down (`None`: nobody asks).
     ledger: Option<Arc<Ledger>>,
+    /// Where a connect that found the neighbour table full is counted (ARP's sweep reads it:
+    /// [`Tally::neighbour_full`]).
+    tally: Option<Arc<Tally>>,
     stats: Arc<ProbeStats>,
     pool: Arc<Semaphore>,
     stripes: Arc<Vec<Semaphore>>,
@@ -120,6 +121,7 @@ impl Prober {
             settings: settings.clone(),
             open_tx,
             ledger: None,
+            tally: None,
             stats,
             pool: Arc::new(Semaphore::new(settings.concurrency)),
             stripes: Arc::new(
@@ -136,6 +138,12 @@ impl Prober {
     /// and send [`ProbeNews::HostDone`] after an address's last one.
     pub fn with_ledger(mut self, ledger: Arc<Ledger>) -> Self {
         self.ledger = Some(ledger);
+        self
+    }
+
+    /// Count the connects that find the neighbour table full in `tally`.
+    pub fn with_tally(mut self, tally: Arc<Tally>) -> Self {
+        self.tally = Some(tally);
         self
     }
 
@@ -183,10 +191,13 @@ impl Prober {
                 let answered = batch.answered.clone();
                 let alive = batch.alive;
                 let timeout = batch.timeout.unwrap_or(self.settings.connect_timeout);
+                let tally = self.tally.clone();
                 tokio::spawn(async move {
                     let n = stats.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
                     stats.peak_in_flight.fetch_max(n, Ordering::Relaxed);
-                    let answer = probe_one(addr, (&settings, timeout), &stats, alive).await;
+                    let answer =
+                        probe_one(addr, (&settings, timeout), (&stats, tally.as_deref()), alive)
+                            .await;
                     stats.in_flight.fetch_sub(1, Ordering::Relaxed);
                     stats.done.fetch_add(1, Ordering::Relaxed);
                     stripes[s].add_permits(1);
@@ -254,7 +265,7 @@ const NEIGHBOUR_RETRIES: u32 = 4;
 async fn probe_one(
     addr: SocketAddr,
     (settings, timeout): (&ProbeSettings, Duration),
-    stats: &ProbeStats,
+    (stats, tally): (&ProbeStats, Option<&Tally>),
     alive: bool,
 ) -> Answer {
     let (mut attempt, mut neighbour) = (0, 0);
@@ -278,8 +289,10 @@ async fn probe_one(
                 // The host answered the sweep's ARP, yet no neighbour entry holds its MAC: the
                 // SYN never left. No entry at all: the table was full. An unresolved one: the
                 // kernel's own ARP exchange was lost. Neither is the port's answer: asked again.
-                if entry == Entry::Absent {
-                    stats.neighbour_full.fetch_add(1, Ordering::Relaxed);
+                if entry == Entry::Absent
+                    && let Some(t) = tally
+                {
+                    t.neighbour_full.fetch_add(1, Ordering::Relaxed);
                 }
                 if neighbour >= NEIGHBOUR_RETRIES {
                     tracing::debug!(%addr, ?entry, "no neighbour entry after every retry; connect given up");

@@ -275,7 +275,8 @@ fn neighbour_warning(i: &Inputs) -> Option<Warning> {
         )
     } else {
         format!(
-            "the kernel's neighbour table limit cannot be read here (a network namespace hides              it; the kernel's default is {room} entries for every namespace together)"
+            "the kernel's neighbour table limit cannot be read here (a network namespace hides \
+             it; the kernel's default is {room} entries for every namespace together)"
         )
     };
     let who = if i.raw == Some(true) {
@@ -286,7 +287,9 @@ fn neighbour_warning(i: &Inputs) -> Option<Warning> {
     Some(Warning::new(
         "neighbour-table",
         format!(
-            "{on_link} addresses on attached networks, and {table}: {who} find it full, and are              waited out and asked again (slow; counted in the report's coverage); `sudo {}`              makes room",
+            "{on_link} addresses on attached networks, and {table}: {who} find it full, and are \
+             waited out and asked again (slow; counted in the report's coverage); `sudo {}` \
+             makes room",
             crate::net::neigh::sysctl_line(on_link, entries)
         ),
     ))

@@ -292,7 +292,7 @@ fn coverage(
 ) -> crate::model::coverage::Coverage {
     use std::sync::atomic::Ordering;
     let get = ProbeStats::get;
-    let seen = get(&stats.neighbour_full) + tally.neighbour_full.load(Ordering::Relaxed);
+    let seen = tally.neighbour_full.load(Ordering::Relaxed);
     let mut c = crate::model::coverage::Coverage {
         arp: tally.arp(),
         host_discovery: tally.host_discovery(),

@@ -41,7 +41,9 @@ pub async fn discover_and_probe(
 ) {
     let (batch_tx, mut batch_rx) = mpsc::unbounded_channel::<Batch>();
     let probing = if s.methods.contains(&DiscoveryMethod::Port) {
-        let prober = probe::Prober::new(&s.probe, open_tx, stats).with_ledger(ledger.clone());
+        let prober = probe::Prober::new(&s.probe, open_tx, stats)
+            .with_ledger(ledger.clone())
+            .with_tally(tally.clone());
         let ports = s.ports.clone();
         Some(tokio::spawn(async move {
             while let Some(batch) = batch_rx.recv().await {
