@@ -64,7 +64,7 @@ pub async fn sweep(
     full: &std::sync::atomic::AtomicU64,
 ) -> std::io::Result<(Vec<Neighbour>, ArpCoverage)> {
     use std::sync::atomic::Ordering;
-    let mut socket = UdpSocket::bind("0.0.0.0:0").await?;
+    let mut socket = poke_socket().await?;
     let mut found: HashMap<Ipv4Addr, Neighbour> = HashMap::new();
     let mut figures = ArpCoverage {
         mode: "unprivileged".into(),
@@ -94,7 +94,7 @@ pub async fn sweep(
                 // whose buffer is full blocks the send for those seconds. A new socket every
                 // POKES_PER_SOCKET pokes never fills.
                 if sent.is_multiple_of(POKES_PER_SOCKET) {
-                    socket = UdpSocket::bind("0.0.0.0:0").await?;
+                    socket = poke_socket().await?;
                 }
                 for attempt in 0..=FULL_RETRIES {
                     // Errors (EHOSTUNREACH for an address the kernel already knows is dead) are
@@ -139,6 +139,13 @@ pub async fn sweep(
     found.sort_by_key(|n| n.ip);
     figures.answered = found.len() as u64;
     Ok((found, figures))
+}
+
+/// A socket for pokes whose sends say when the neighbour table is full (ENOBUFS).
+async fn poke_socket() -> std::io::Result<UdpSocket> {
+    let socket = UdpSocket::bind("0.0.0.0:0").await?;
+    crate::net::packet::report_full_table(&socket);
+    Ok(socket)
 }
 
 /// The broadcast budget's default, requests a second: about 1 Mbit/s on the wire (a request is
@@ -293,10 +300,12 @@ pub async fn sweep_raw(
         let mut pace =
             crate::net::pace::Pace::with_burst(pass_rate, pass_rate / 50, Duration::ZERO);
         let mut sent = 0u64;
+        let mut first_asked = None;
         for ip in v4(targets) {
             if heard.found.contains_key(&ip) || ip == link.ip {
                 continue;
             }
+            first_asked.get_or_insert(ip);
             if let Some(wait) = pace.take(started.elapsed()) {
                 // Answers are read while the budget holds the next request back.
                 let until = tokio::time::Instant::now() + wait;
@@ -349,6 +358,13 @@ pub async fn sweep_raw(
         // have been lost with it (a host that cannot keep the asker's entry does not answer;
         // in a lab whose hosts share this kernel, every one). Ask the silent again once the
         // kernel may free entries (older than 5 s), whatever the loss says.
+        // The probes count what they meet; the hosts' own losses show nowhere else, so the
+        // table is also asked directly, with one poke to an address of this pass still silent.
+        if let Some(silent) = first_asked.filter(|ip| !heard.found.contains_key(ip))
+            && crate::net::neigh::full_now(silent)
+        {
+            full.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         let overflowed = full.load(std::sync::atomic::Ordering::Relaxed) > full_before;
         let next = match next_pass(pass, sent, &loss, rate) {
             None if overflowed && sent > 0 && pass < MAX_PASSES => Some(pass_rate),

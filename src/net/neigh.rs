@@ -80,6 +80,22 @@ pub fn entry(ip: IpAddr) -> Entry {
     }
 }
 
+/// Whether the table is full now, asked by making an entry: one datagram to the discard port of
+/// `ip` (an on-link address nobody answered: the kernel makes an entry to resolve it, and sends one
+/// ARP request), refused with ENOBUFS when the table has no room. Works in every namespace, where
+/// the limit and the kernel's count cannot be read.
+pub fn full_now(ip: std::net::Ipv4Addr) -> bool {
+    let Ok(socket) = std::net::UdpSocket::bind("0.0.0.0:0") else {
+        return false;
+    };
+    let _ = socket.set_nonblocking(true);
+    super::packet::report_full_table(&socket);
+    matches!(
+        socket.send_to(b"camscan", (ip, 9)),
+        Err(e) if e.raw_os_error() == Some(libc::ENOBUFS)
+    )
+}
+
 /// The `sysctl` line that makes room for `hosts` more entries above what the table holds now:
 /// gc_thresh3 at half as much again as is needed (rounded up to a power of two, at least twice the
 /// kernel's default), gc_thresh2 half of it,

@@ -5,7 +5,8 @@
 //! caller falls back to the unprivileged sweep. This is the crate's only `unsafe`: the libc calls
 //! (`if_nametoindex`, `socket`, `bind`, `sendto`, `recv`) that std, tokio and socket2 do not offer
 //! for packet sockets (socket2 has no safe `sockaddr_ll` constructor), and tokio's registration of
-//! the descriptor. Hand-written rather than pnet because it needs no other packet types and adds no
+//! the descriptor; and one `setsockopt(IP_RECVERR)` on the ARP pokes' UDP sockets
+//! ([`report_full_table`]), which socket2 does not offer either. Hand-written rather than pnet because it needs no other packet types and adds no
 //! crate (`docs/design/crates.md`, "ARP: a packet socket, not pnet"). Each call's pointers come
 //! from live Rust values with their exact sizes, and the descriptor is owned by an `OwnedFd` from
 //! the moment it exists.
@@ -136,4 +137,24 @@ impl ArpSocket {
             }
         }
     }
+}
+
+/// Make a UDP socket's sends fail with ENOBUFS when the kernel's neighbour table has no room:
+/// without IP_RECVERR the kernel drops such a datagram and reports the send as done
+/// (net/ipv4/udp.c, `udp_send_skb`, counts ENOBUFS as a send-buffer error and returns 0). The
+/// unprivileged ARP sweep's pokes ([`crate::discovery::arp::sweep`]) and the raw sweep's question
+/// to the table ([`crate::net::neigh::full_now`]) need to see it.
+pub fn report_full_table(socket: &impl AsRawFd) {
+    let on: libc::c_int = 1;
+    // SAFETY: a descriptor the caller owns, a pointer to a live int and its exact size, as
+    // setsockopt(2) asks; the kernel only reads them.
+    let _ = unsafe {
+        libc::setsockopt(
+            socket.as_raw_fd(),
+            libc::IPPROTO_IP,
+            libc::IP_RECVERR,
+            (&on as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
 }

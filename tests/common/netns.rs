@@ -17,6 +17,17 @@ impl NsLab {
     /// `bash tests/lab/SCRIPT up PREFIX EXTRA...`; `what` names the test in the message when not
     /// root.
     pub fn up(what: &str, script: &'static str, prefix: &'static str, extra: &[&str]) -> NsLab {
+        NsLab::up_with(what, script, prefix, extra, &[])
+    }
+
+    /// [`NsLab::up`], with environment variables for the script.
+    pub fn up_with(
+        what: &str,
+        script: &'static str,
+        prefix: &'static str,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> NsLab {
         assert!(
             super::is_root(),
             "{what} needs root (ip netns): run scripts/test"
@@ -25,6 +36,7 @@ impl NsLab {
             .arg(super::root_dir().join("tests/lab").join(script))
             .args(["up", prefix])
             .args(extra)
+            .envs(env.iter().copied())
             .status()
             .unwrap()
             .success();

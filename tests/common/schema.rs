@@ -47,10 +47,13 @@ pub struct ArpCoverage {
     pub passes: u32,
     pub rate: u32,
     pub final_rate: u32,
+    pub loss_percent: f64,
     pub given_up: u64,
+    #[serde(default)]
+    pub hidden: f64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct HostDiscoveryCoverage {
     pub asked: u64,
     pub answered: u64,
