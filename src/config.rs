@@ -40,9 +40,8 @@ pub const DEFAULT_MAX_RATE: u32 = 10_000;
 /// The default on Docker Desktop (the plan's `docker-desktop` warning): its NAT relay wedges under
 /// connect bursts and then returns every port open or none.
 pub const DOCKER_DESKTOP_MAX_RATE: u32 = 500;
-/// Retries of a connect that failed for a local reason (ENOBUFS, EMFILE, EADDRNOTAVAIL), with
-/// exponential backoff from 50 ms (50, 100, 200, 400 ms): a scan that runs out of room waits for
-/// it rather than count the port closed.
+/// Retries of a connect that failed for a local reason (ENOBUFS, EMFILE...), backing off 50, 100,
+/// 200, 400 ms: a scan that runs out of room waits for it rather than count the port closed.
 pub const DEFAULT_RETRIES: u32 = 4;
 /// How long WS-Discovery, SSDP, SADP, DHIP and mDNS listen, from the scan's start (they all start
 /// with it): devices delay answers by up to MaxDelay (500 ms in WS-Discovery's defaults, after the

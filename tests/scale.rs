@@ -62,9 +62,18 @@ fn every_host_and_port(report: &Report, hosts: &[(String, String, bool)]) {
             .find(|d| &d.ip == ip)
             .unwrap_or_else(|| panic!("{ip} not found: {:?}", report.coverage));
         assert!(d.open_ports.contains(&80), "{ip}: {:?}", d.open_ports);
-        assert_eq!(d.open_ports.contains(&554), *camera, "{ip}: {:?}", d.open_ports);
+        assert_eq!(
+            d.open_ports.contains(&554),
+            *camera,
+            "{ip}: {:?}",
+            d.open_ports
+        );
     }
-    assert_eq!(report.devices.len(), hosts.len(), "no device beyond the lab's hosts");
+    assert_eq!(
+        report.devices.len(),
+        hosts.len(),
+        "no device beyond the lab's hosts"
+    );
 }
 
 /// `up PREFIX VARIANT N RANGE`, leaving the kernel's thresholds as they are.
@@ -172,7 +181,10 @@ fn arp_keeps_to_its_budget_and_asks_the_silent_again() {
     );
     assert!(arp.passes >= 3, "loss this high asks again: {arp:?}");
     assert!(arp.loss_percent > 1.0, "{arp:?}");
-    assert_eq!(arp.final_rate, 500, "backed off to half the budget: {arp:?}");
+    assert_eq!(
+        arp.final_rate, 500,
+        "backed off to half the budget: {arp:?}"
+    );
     assert!(r.complete, "{:?}", r.coverage);
 
     // On the wire: every request camscan sent, none beyond the budget. A bucket of 1000 a
@@ -193,7 +205,12 @@ fn arp_keeps_to_its_budget_and_asks_the_silent_again() {
     );
     let most_within = |window: f64| {
         (0..times.len())
-            .map(|i| times[i..].iter().take_while(|t| **t < times[i] + window).count())
+            .map(|i| {
+                times[i..]
+                    .iter()
+                    .take_while(|t| **t < times[i] + window)
+                    .count()
+            })
             .max()
             .unwrap_or(0)
     };
@@ -231,7 +248,10 @@ fn many_addresses_behind_one_mac_are_as_many_devices() {
     );
     let r = report(&out);
     every_host_and_port(&r, &hosts);
-    assert!(r.devices.iter().all(|d| d.mac_shared), "each device flagged");
+    assert!(
+        r.devices.iter().all(|d| d.mac_shared),
+        "each device flagged"
+    );
     let cov = r.coverage.as_ref().unwrap();
     assert_eq!(cov.shared_macs.len(), 1, "{cov:?}");
     assert_eq!(cov.shared_macs[0].mac, "02:19:ff:00:00:02");
@@ -268,8 +288,8 @@ fn many_addresses_behind_one_mac_are_as_many_devices() {
             .arg(&db),
         Duration::from_secs(30),
     );
-    let devices: Vec<serde_json::Value> = serde_json::from_str(&stdout(&out))
-        .unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    let devices: Vec<serde_json::Value> =
+        serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
     assert_eq!(devices.len(), 40, "{}", stdout(&out));
     assert!(
         devices
@@ -281,8 +301,8 @@ fn many_addresses_behind_one_mac_are_as_many_devices() {
         lab.camscan().args(["scans", "-f", "json", "--db"]).arg(&db),
         Duration::from_secs(30),
     );
-    let scans: Vec<serde_json::Value> = serde_json::from_str(&stdout(&out))
-        .unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    let scans: Vec<serde_json::Value> =
+        serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
     assert_eq!(
         scans[0]["coverage"]["shared_macs"][0]["addresses"], 40,
         "the scan record keeps its coverage: {scans:?}"

@@ -312,7 +312,14 @@ pub async fn sweep_raw(
                 drain(&socket, &mut buf, &mut heard, until, on_found).await;
             } else if sent % 64 == 63 {
                 // Unpaced: read what is queued now and then, so the receive buffer never fills.
-                drain(&socket, &mut buf, &mut heard, tokio::time::Instant::now(), on_found).await;
+                drain(
+                    &socket,
+                    &mut buf,
+                    &mut heard,
+                    tokio::time::Instant::now(),
+                    on_found,
+                )
+                .await;
             }
             socket
                 .broadcast(&arp::request(link.mac, link.ip, ip))
@@ -538,15 +545,8 @@ pub(super) fn start<M: ScanMessage>(scope: &mut Scope<M>) -> Vec<JoinHandle<()>>
     );
     let rate = scope.arp_rate;
     tasks.push(tokio::spawn(async move {
-        let (probed, alive, macs) = find_hosts(
-            &set,
-            &links,
-            &events,
-            &probes,
-            &identities,
-            (rate, &tally),
-        )
-        .await;
+        let (probed, alive, macs) =
+            find_hosts(&set, &links, &events, &probes, &identities, (rate, &tally)).await;
         // The sweep hands nothing more to the probes: their queue may close without it.
         drop(probes);
         done.send(Hosts { probed, alive });
@@ -785,7 +785,12 @@ mod tests {
         assert_eq!(next_pass(MAX_PASSES, 100, &loss(1000, 300), 1500), None);
         // 40 hosts, 24 missed once (the lab test's pattern): p = 24/64; 5 passes leave 0.3.
         let l = loss(40, 24);
-        assert!(l.hidden(4) >= 0.5 && l.hidden(5) < 0.5, "{} {}", l.hidden(4), l.hidden(5));
+        assert!(
+            l.hidden(4) >= 0.5 && l.hidden(5) < 0.5,
+            "{} {}",
+            l.hidden(4),
+            l.hidden(5)
+        );
         assert_eq!(next_pass(4, 100, &l, 1500), Some(750));
         assert_eq!(next_pass(5, 100, &l, 1500), None);
         assert_eq!(next_pass(3, 100, &loss(100, 900), 60), Some(MIN_RATE));

@@ -198,6 +198,10 @@ mod tests {
         assert_eq!(discovery_timeout(ms(1), ms(1000)), MIN_DISCOVERY_TIMEOUT);
         assert_eq!(discovery_timeout(ms(40), ms(1000)), ms(320));
         assert_eq!(discovery_timeout(ms(400), ms(1000)), ms(1000));
-        assert_eq!(discovery_timeout(ms(1), ms(100)), ms(100), "never above the scan's own");
+        assert_eq!(
+            discovery_timeout(ms(1), ms(100)),
+            ms(100),
+            "never above the scan's own"
+        );
     }
 }

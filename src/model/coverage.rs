@@ -204,7 +204,11 @@ mod tests {
         });
         c.judge();
         assert!(!c.whole());
-        assert!(c.lost[0].contains("about 2 host(s) may still hide among 3 silent"), "{:?}", c.lost);
+        assert!(
+            c.lost[0].contains("about 2 host(s) may still hide among 3 silent"),
+            "{:?}",
+            c.lost
+        );
         // Given up while the neighbour table stayed full.
         c.arp = Some(ArpCoverage {
             given_up: 5,
@@ -212,7 +216,11 @@ mod tests {
             ..Default::default()
         });
         c.judge();
-        assert!(c.lost[0].contains("5 silent address(es) given up on after 6 passes"), "{:?}", c.lost);
+        assert!(
+            c.lost[0].contains("5 silent address(es) given up on after 6 passes"),
+            "{:?}",
+            c.lost
+        );
         c.arp = None;
         c.probes.lost = 2;
         c.judge();
@@ -223,6 +231,9 @@ mod tests {
         c.probes.timeouts = 1000;
         c.neighbour_overflows = 5;
         c.judge();
-        assert!(c.whole(), "an overflow waited out and asked again loses nothing");
+        assert!(
+            c.whole(),
+            "an overflow waited out and asked again loses nothing"
+        );
     }
 }

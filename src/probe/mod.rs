@@ -195,9 +195,13 @@ impl Prober {
                 tokio::spawn(async move {
                     let n = stats.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
                     stats.peak_in_flight.fetch_max(n, Ordering::Relaxed);
-                    let answer =
-                        probe_one(addr, (&settings, timeout), (&stats, tally.as_deref()), alive)
-                            .await;
+                    let answer = probe_one(
+                        addr,
+                        (&settings, timeout),
+                        (&stats, tally.as_deref()),
+                        alive,
+                    )
+                    .await;
                     stats.in_flight.fetch_sub(1, Ordering::Relaxed);
                     stats.done.fetch_add(1, Ordering::Relaxed);
                     stripes[s].add_permits(1);

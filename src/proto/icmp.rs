@@ -83,7 +83,9 @@ mod tests {
         assert_eq!(parse_echo_reply(&reply, false), Some((0x1234, 7)));
         assert_eq!(parse_echo_reply(&r, false), None, "a request");
         // The same behind a 20-byte IPv4 header, and behind one with options (IHL 6).
-        let mut ip = vec![0x45, 0, 0, 0, 0, 0, 0, 0, 64, 1, 0, 0, 198, 19, 0, 4, 198, 18, 0, 2];
+        let mut ip = vec![
+            0x45, 0, 0, 0, 0, 0, 0, 0, 64, 1, 0, 0, 198, 19, 0, 4, 198, 18, 0, 2,
+        ];
         ip.extend_from_slice(&reply);
         assert_eq!(parse_echo_reply(&ip, true), Some((0x1234, 7)));
         let mut opts = vec![0x46; 1];

@@ -648,7 +648,11 @@ mod tests {
             .iter()
             .find(|w| w.code == "neighbour-table")
             .expect("warned");
-        assert!(w.message.contains("room for 1000 more entries"), "{}", w.message);
+        assert!(
+            w.message.contains("room for 1000 more entries"),
+            "{}",
+            w.message
+        );
         assert!(
             w.message.contains(
                 "sudo sysctl -w net.ipv4.neigh.default.gc_thresh1=2048 \
@@ -658,8 +662,12 @@ mod tests {
             w.message
         );
         let unknown = with(None);
-        assert!(unknown.warnings.iter().any(|w| w.code == "neighbour-table"
-            && w.message.contains("cannot be read here")));
+        assert!(
+            unknown
+                .warnings
+                .iter()
+                .any(|w| w.code == "neighbour-table" && w.message.contains("cannot be read here"))
+        );
         let roomy = with(Some(crate::net::neigh::Limits {
             thresh3: 32768,
             entries: 2000,
