@@ -18,24 +18,28 @@
 //!   analysis), `collect` (registry, finality, signals), `reverse_dns` and `output`; `scan::run`
 //!   wires them with bounded channels and decides the exit code.
 //! * [`discovery`]: where addresses and devices come from: the user's targets, ARP liveness (raw
-//!   frames as root, else the kernel neighbour table), ONVIF WS-Discovery, SSDP, the vendor protocols
+//!   frames as root, else the kernel neighbour table; paced by a broadcast budget, in passes while
+//!   hosts may hide), host discovery of routed ranges (ping and likely ports, `discovery::hosts`),
+//!   the counts behind the report's coverage (`discovery::tally`), ONVIF WS-Discovery, SSDP, the vendor protocols
 //!   (one engine, one registration each: SADP, DHIP, DVRIP, Ubiquiti, Hanwha, Vivotek, Sony, Bosch,
 //!   Foscam), mDNS / DNS-SD, and the camera-vendor OUI table, each method with its stage of a scan
 //!   (listed once in `discovery::STAGES`); and, for `watch`, the listener that hears devices
 //!   announce themselves (WS-Discovery Hello/Bye, SSDP NOTIFY).
-//! * [`probe`]: the bounded TCP connect pool, port-major and lazy.
+//! * [`probe`]: the bounded TCP connect pool, port-major and lazy; a connect to a host that answered
+//!   ARP whose SYN found no neighbour entry is asked again, never counted filtered.
 //! * [`detect`]: which protocol an open port speaks (bytes to send + a pure classifier).
 //! * [`analyze`]: RTSP path discovery, login within the per-host budget, channel walk, PLAY
 //!   verification (retina, every await under a deadline), the ONVIF device API, optional ffprobe
 //!   (a stream's credential reaches ffmpeg and ffprobe only on their stdin, `analyze::ffconcat`).
 //! * [`net`]: OS networking: fd limits, connect with errno classification, interfaces, multicast
-//!   sockets, the ARP packet socket (the crate's only `unsafe`), and the small hand-written RTSP,
+//!   sockets, the ARP packet socket (the crate's only `unsafe`), the kernel's neighbour table
+//!   (`net::neigh`), ICMP Echo (`net::ping`), and the small hand-written RTSP,
 //!   HTTP, RTMP and STUN clients the detectors and analysers share, and a camera's snapshot
 //!   client (`net::snapshot`).
 //! * [`proto`]: pure, never-panicking parsers of device bytes (RTSP/HTTP heads and bodies, auth
 //!   challenges, SDP with the repairs real cameras need and the media facts it carries (H.264
 //!   and H.265 parameter sets, MPEG-4 Visual VOL headers, AAC configs), a bounded XML walk, WS-Discovery, SOAP, SSDP and
-//!   UPnP descriptions, the vendor discovery answers, mDNS / DNS-SD messages, ARP, the neighbour table, ffprobe JSON, and for the stream
+//!   UPnP descriptions, the vendor discovery answers, mDNS / DNS-SD messages, ARP, ICMP Echo, the neighbour table, ffprobe JSON, and for the stream
 //!   detectors HLS playlists, fMP4 boxes, MPEG-TS (PMT, SPS, ADTS), DASH manifests, STUN, RTMP
 //!   handshake/AMF0/chunks, HTTP-FLV, WHEP replies, MJPEG multipart and JPEG headers), each with a
 //!   cargo-fuzz target in `fuzz/` (`scripts/fuzz`).
