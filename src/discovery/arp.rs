@@ -498,21 +498,29 @@ pub(super) fn start<M: ScanMessage>(scope: &mut Scope<M>) -> Vec<JoinHandle<()>>
         return vec![routed(scope.set.clone(), scope)];
     }
     // The passive listeners start before the sweep, so they hear it too, and listen for the
-    // discovery window from the scan's start (now), at least the sweep (its two passes at the
-    // broadcast budget, [`expected_duration`]) and a second after it, when a camera that answered it may still ask for its
-    // gateway. A scan that listens for nothing else (`--discovery arp,ports`, the fast mode) has
-    // no window: they listen through the sweep and a little after, so they do not hold its end.
+    // discovery window from the scan's start (now), through the sweep, and a second after it ends,
+    // when a camera that answered it may still ask for its gateway. A scan that listens for
+    // nothing else (`--discovery arp,ports`, the fast mode) has no window: they listen through
+    // the sweep and a little after, so they do not hold its end.
     let sight = super::misaddressed::Sight::of(scope);
-    let on_link = scope.set.split(&scope.links.on_link).0.len();
-    let sweep = expected_duration(u64::try_from(on_link).unwrap_or(u64::MAX), scope.arp_rate);
     let others_listen = scope
         .methods
         .iter()
         .any(|m| !matches!(m, DiscoveryMethod::Arp | DiscoveryMethod::Port));
-    let listen_for = if others_listen {
-        scope.wait.max(sweep + LISTEN_AFTER_SWEEP)
-    } else {
-        sweep + SWEEP_TAIL
+    let (done, hosts) = Swept::pending(&scope.set);
+    scope.hosts = hosts.clone();
+    let listen = super::misaddressed::Listen {
+        window: if others_listen {
+            scope.wait
+        } else {
+            Duration::ZERO
+        },
+        swept: hosts,
+        after: if others_listen {
+            LISTEN_AFTER_SWEEP
+        } else {
+            SWEEP_TAIL
+        },
     };
     let mut tasks: Vec<JoinHandle<()>> = scope
         .links
@@ -523,13 +531,11 @@ pub(super) fn start<M: ScanMessage>(scope: &mut Scope<M>) -> Vec<JoinHandle<()>>
             tokio::spawn(super::misaddressed::listen_arp(
                 link.clone(),
                 sight.clone(),
-                listen_for,
+                listen.clone(),
                 scope.events.clone(),
             ))
         })
         .collect();
-    let (done, hosts) = Swept::pending(&scope.set);
-    scope.hosts = hosts;
     // The targets on no attached network: host discovery first where they are routed, beside
     // the sweep.
     let off_link = scope.set.split(&scope.links.on_link).1;

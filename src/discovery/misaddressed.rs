@@ -304,12 +304,21 @@ impl Reaching {
     }
 }
 
-/// Listen on `link`'s raw ARP socket for `wait` and send an event for each new misaddressed
-/// sender (once per address and gateway). Does nothing without root or CAP_NET_RAW.
+/// How long the passive ARP listener listens: at least `window` from its start, through ARP's
+/// sweep (`swept`), and `after` past the sweep's end.
+#[derive(Debug, Clone)]
+pub struct Listen {
+    pub window: Duration,
+    pub swept: super::scope::Swept,
+    pub after: Duration,
+}
+
+/// Listen on `link`'s raw ARP socket for `listen`'s time and send an event for each new
+/// misaddressed sender (once per address and gateway). Does nothing without root or CAP_NET_RAW.
 pub async fn listen_arp<M: ScanMessage>(
     link: Link,
     sight: Sight,
-    wait: Duration,
+    listen: Listen,
     tx: mpsc::Sender<M>,
 ) {
     let socket = match crate::net::packet::ArpSocket::open(&link.interface) {
@@ -319,11 +328,26 @@ pub async fn listen_arp<M: ScanMessage>(
             return;
         }
     };
-    let deadline = tokio::time::Instant::now() + wait;
+    let started = tokio::time::Instant::now();
+    // Unknown until the sweep ends (it always does: its passes are bounded, and a sweep task
+    // that fails ends the wait too).
+    let mut deadline: Option<tokio::time::Instant> = None;
     let mut seen: Vec<(Ipv4Addr, Ipv4Addr)> = Vec::new();
     let mut buf = [0u8; 128];
     loop {
-        let n = match tokio::time::timeout_at(deadline, socket.recv(&mut buf)).await {
+        let received = match deadline {
+            Some(at) => tokio::time::timeout_at(at, socket.recv(&mut buf)).await,
+            None => tokio::select! {
+                r = socket.recv(&mut buf) => Ok(r),
+                _ = listen.swept.get() => {
+                    let end = (started + listen.window)
+                        .max(tokio::time::Instant::now() + listen.after);
+                    deadline = Some(end);
+                    continue;
+                }
+            },
+        };
+        let n = match received {
             Ok(Ok(n)) => n,
             Ok(Err(e)) => {
                 tracing::debug!("passive ARP receive: {e}");
