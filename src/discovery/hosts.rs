@@ -88,39 +88,10 @@ pub async fn hand(set: TargetSet, probes: Probes, how: Discovery, tally: &Tally)
         "host discovery of routed ranges (connects to likely ports; --probe-all skips it)"
     );
     let addresses = u64::try_from(routed.len()).unwrap_or(u64::MAX);
-    // ICMP Echo beside the connects, into the same channel: the first answer of either hands
-    // the address on.
-    let v4: Vec<std::net::Ipv4Addr> = routed
-        .iter()
-        .filter_map(|ip| match ip {
-            IpAddr::V4(v4) => Some(v4),
-            IpAddr::V6(_) => None,
-        })
-        .collect();
-    // ICMP Echo first (a /20 is asked in half a second at the default rate): each address that
-    // answers is handed on at once, and the answers' round trips set the deadline of the
-    // connects that follow to the likely ports.
-    let (icmp, slowest) = if v4.is_empty() {
-        (None, None)
-    } else {
-        let mut answered = 0u64;
-        let tx = tx.clone();
-        match crate::net::ping::sweep(v4.into_iter(), ping_rate, &mut |ip| {
-            answered += 1;
-            let _ = tx.send(IpAddr::V4(ip));
-        })
-        .await
-        {
-            Ok(swept) => (Some(answered), swept.slowest),
-            Err(e) => {
-                tracing::info!(
-                    "host discovery without ICMP echo (no ping or raw ICMP socket: {e}); the \
-                     likely ports only"
-                );
-                (None, None)
-            }
-        }
-    };
+    // ICMP Echo first (a /20 is asked in half a second at the default rate), walking the ranges
+    // lazily: each address that answers is handed on at once (through the channel the connects'
+    // answers use), and the answers' round trips set the deadline of the connects that follow.
+    let (icmp, slowest) = ping(&routed, ping_rate, &tx).await;
     let timeout = slowest.map(|rtt| discovery_timeout(rtt, connect_timeout));
     tracing::debug!(?slowest, ?timeout, "host discovery's connect deadline");
     probes.hand(Batch {
@@ -145,6 +116,38 @@ pub async fn hand(set: TargetSet, probes: Probes, how: Discovery, tally: &Tally)
         "host discovery of routed ranges done"
     );
     tally.add_hosts(addresses, live.len() as u64, &asked, icmp);
+}
+
+/// Ping the IPv4 addresses of `routed` (walked lazily), each answer sent to `tx`: how many
+/// answered (`None`: no ICMP socket) and the slowest round trip.
+async fn ping(
+    routed: &TargetSet,
+    rate: u32,
+    tx: &mpsc::UnboundedSender<IpAddr>,
+) -> (Option<u64>, Option<std::time::Duration>) {
+    let v4 = routed.iter().filter_map(|ip| match ip {
+        IpAddr::V4(v4) => Some(v4),
+        IpAddr::V6(_) => None,
+    });
+    if v4.clone().next().is_none() {
+        return (None, None);
+    }
+    let mut answered = 0u64;
+    match crate::net::ping::sweep(v4, rate, &mut |ip| {
+        answered += 1;
+        let _ = tx.send(IpAddr::V4(ip));
+    })
+    .await
+    {
+        Ok(swept) => (Some(answered), swept.slowest),
+        Err(e) => {
+            tracing::info!(
+                "host discovery without ICMP echo (no ping or raw ICMP socket: {e}); the \
+                 likely ports only"
+            );
+            (None, None)
+        }
+    }
 }
 
 /// How host discovery runs.
