@@ -674,6 +674,9 @@ async fn find_hosts<M: ScanMessage>(
     };
     let mut alive = Vec::new();
     let mut raw_ok = raw_links.len() == on_link.len();
+    // Counted once every link's raw sweep has worked (a failure falls back to the unprivileged
+    // sweep of all of them, which counts its own).
+    let mut raw_figures = Vec::new();
     for (net, link) in on_link.iter().zip(raw_links) {
         if !raw_ok {
             break;
@@ -701,7 +704,7 @@ async fn find_hosts<M: ScanMessage>(
                     rate = figures.final_rate,
                     "ARP: raw mode (AF_PACKET requests and replies)"
                 );
-                tally.add_arp(&figures);
+                raw_figures.push(figures);
                 alive.extend(found);
             }
             Err(e) => {
@@ -711,7 +714,11 @@ async fn find_hosts<M: ScanMessage>(
             }
         }
     }
-    if !raw_ok {
+    if raw_ok {
+        for figures in &raw_figures {
+            tally.add_arp(figures);
+        }
+    } else {
         tracing::info!(
             hosts = %inside.len(),
             "ARP: unprivileged mode (UDP poke, then the kernel neighbour table; root or CAP_NET_RAW allows raw ARP)"
