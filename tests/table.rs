@@ -392,7 +392,10 @@ fn the_compact_table_speaks_briefly_and_the_json_keeps_the_long_forms() {
     assert_eq!(row("127.0.11.13")[1], "80,8080");
     // The footer says what the scan asked and heard: 14 loopback addresses x 21 ports, none lost.
     let report = report();
-    let cov = report.coverage.as_ref().expect("the scan's coverage record");
+    let cov = report
+        .coverage
+        .as_ref()
+        .expect("the scan's coverage record");
     let open: usize = report.devices.iter().map(|d| d.open_ports.len()).sum();
     assert_eq!(cov.probes.connects, 14 * 21);
     assert_eq!(cov.probes.open as usize, open);
@@ -400,7 +403,6 @@ fn the_compact_table_speaks_briefly_and_the_json_keeps_the_long_forms() {
         "Coverage: 294 connects ({open} open, {} closed, 0 timed out, 0 retried, 0 lost).",
         294 - open
     );
-    eprintln!("{footer}");
     assert!(lines.iter().any(|l| l == &footer), "{footer} in {lines:?}");
     // The JSON report is what the scan wrote, byte for byte, read back and written again.
     let (_, _, json) = convert(None, &["-f", "json"]);
