@@ -35,6 +35,7 @@ use crate::discovery::targets::TargetSet;
 use crate::model::DiscoveryMethod;
 use crate::model::coverage::ArpCoverage;
 use crate::net::packet::ArpSocket;
+use crate::net::round_trips::RoundTrips;
 use crate::proto::arp;
 use crate::proto::neigh::{Neighbour, parse_proc_net_arp};
 use crate::registry::Event;
@@ -258,10 +259,8 @@ struct Heard<'a> {
     targets: &'a TargetSet,
     /// Each address's MACs in the order they answered: more than one is an address conflict.
     found: HashMap<Ipv4Addr, Vec<[u8; 6]>>,
-    /// When each recently asked address was asked (pruned to the last [`MAX_TAIL`]), to measure
-    /// how long answers take.
-    asked_at: HashMap<Ipv4Addr, tokio::time::Instant>,
-    slowest: Option<Duration>,
+    /// How long answers take (send times kept for [`MAX_TAIL`]).
+    trips: RoundTrips,
 }
 
 /// Raw ARP sweep of `targets` (all on `link`'s network), paced to `rate` requests a second (the
@@ -280,8 +279,7 @@ pub async fn sweep_raw(
     let mut heard = Heard {
         targets,
         found: HashMap::new(),
-        asked_at: HashMap::new(),
-        slowest: None,
+        trips: RoundTrips::new(MAX_TAIL),
     };
     let mut buf = [0u8; 128];
     let mut figures = ArpCoverage {
@@ -324,17 +322,11 @@ pub async fn sweep_raw(
             socket
                 .broadcast(&arp::request(link.mac, link.ip, ip))
                 .await?;
-            let now = tokio::time::Instant::now();
-            heard.asked_at.insert(ip, now);
+            heard.trips.asked(ip);
             sent += 1;
-            if sent.is_multiple_of(1024) {
-                heard
-                    .asked_at
-                    .retain(|_, at| now.duration_since(*at) < MAX_TAIL);
-            }
         }
         if sent > 0 {
-            let until = tokio::time::Instant::now() + tail(heard.slowest);
+            let until = tokio::time::Instant::now() + tail(heard.trips.slowest());
             drain(&socket, &mut buf, &mut heard, until, on_found).await;
         }
         let new = heard.found.len() as u64 - before;
@@ -358,7 +350,7 @@ pub async fn sweep_raw(
             new,
             answered = heard.found.len(),
             rate = pass_rate,
-            slowest_ms = heard.slowest.map(|d| d.as_millis() as u64),
+            slowest_ms = heard.trips.slowest().map(|d| d.as_millis() as u64),
             "raw ARP pass"
         );
         // The neighbour table was found full while this pass ran: the hosts' own answers may
@@ -443,10 +435,7 @@ async fn drain(
         if !heard.targets.contains(sender.ip.into()) {
             continue;
         }
-        if let Some(at) = heard.asked_at.get(&sender.ip) {
-            let took = at.elapsed();
-            heard.slowest = Some(heard.slowest.map_or(took, |s| s.max(took)));
-        }
+        heard.trips.answered(sender.ip);
         match heard.found.get_mut(&sender.ip) {
             None => {
                 heard.found.insert(sender.ip, vec![sender.mac]);

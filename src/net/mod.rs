@@ -328,6 +328,7 @@ pub mod pace;
 pub mod packet;
 pub mod ping;
 pub mod rdns;
+pub mod round_trips;
 pub mod rtmp;
 pub mod rtsp;
 pub mod snapshot;

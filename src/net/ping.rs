@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use socket2::{Domain, Protocol, Socket, Type};
 
+use super::round_trips::RoundTrips;
 use crate::proto::icmp;
 
 /// How long answers are awaited after the last request: a routed LAN's round trip is a few
@@ -57,8 +58,7 @@ pub async fn sweep(
         id: (super::random_u64() & 0xffff) as u16,
         raw,
         found: Default::default(),
-        asked_at: Default::default(),
-        slowest: None,
+        trips: RoundTrips::new(REPLY_WAIT),
     };
     let mut buf = [0u8; 1500];
     let started = tokio::time::Instant::now();
@@ -74,14 +74,8 @@ pub async fn sweep(
         if let Err(e) = sock.send_to(&request, SocketAddr::from((ip, 0))).await {
             tracing::debug!("ping {ip}: {e}");
         }
-        let now = tokio::time::Instant::now();
-        heard.asked_at.insert(ip, now);
+        heard.trips.asked(ip);
         asked += 1;
-        if asked.is_multiple_of(1024) {
-            heard
-                .asked_at
-                .retain(|_, at| now.duration_since(*at) < REPLY_WAIT);
-        }
         // Whatever is queued now, without waiting.
         while let Ok((n, from)) = sock.try_recv_from(&mut buf) {
             heard.take(&buf[..n], from, on_reply);
@@ -93,18 +87,17 @@ pub async fn sweep(
     }
     Ok(Swept {
         asked,
-        slowest: heard.slowest,
+        slowest: heard.trips.slowest(),
     })
 }
 
-/// What a sweep keeps while it runs: the addresses heard, when the recent ones were asked (pruned
-/// to [`REPLY_WAIT`]), the slowest round trip.
+/// What a sweep keeps while it runs: the addresses heard and how long answers take (send times
+/// kept for [`REPLY_WAIT`]).
 struct Heard {
     id: u16,
     raw: bool,
     found: std::collections::HashSet<Ipv4Addr>,
-    asked_at: std::collections::HashMap<Ipv4Addr, tokio::time::Instant>,
-    slowest: Option<Duration>,
+    trips: RoundTrips,
 }
 
 impl Heard {
@@ -125,10 +118,7 @@ impl Heard {
         let IpAddr::V4(ip) = from.ip() else {
             return;
         };
-        if let Some(at) = self.asked_at.get(&ip) {
-            let took = at.elapsed();
-            self.slowest = Some(self.slowest.map_or(took, |s| s.max(took)));
-        }
+        self.trips.answered(ip);
         if self.found.insert(ip) {
             on_reply(ip);
         }
