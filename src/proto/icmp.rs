@@ -15,14 +15,33 @@ pub const ECHO_REPLY: u8 = 0;
 
 /// An Echo with `id`, `seq` and `data`, its checksum computed.
 pub fn echo_request(id: u16, seq: u16, data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(8 + data.len());
-    out.extend_from_slice(&[ECHO_REQUEST, 0, 0, 0]);
-    out.extend_from_slice(&id.to_be_bytes());
-    out.extend_from_slice(&seq.to_be_bytes());
-    out.extend_from_slice(data);
+    let mut out = echo_message(ECHO_REQUEST, id, seq, data);
     let sum = checksum(&out);
     out[2..4].copy_from_slice(&sum.to_be_bytes());
     out
+}
+
+/// An Echo message of type `kind` (ICMP's or ICMPv6's: RFC 4443 §4 keeps RFC 792's layout) with
+/// its checksum left zero.
+pub(crate) fn echo_message(kind: u8, id: u16, seq: u16, data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(8 + data.len());
+    out.extend_from_slice(&[kind, 0, 0, 0]);
+    out.extend_from_slice(&id.to_be_bytes());
+    out.extend_from_slice(&seq.to_be_bytes());
+    out.extend_from_slice(data);
+    out
+}
+
+/// The identifier and sequence number of an Echo message of type `kind`, code 0; `None` for any
+/// other message or a short one.
+pub(crate) fn echo_fields(message: &[u8], kind: u8) -> Option<(u16, u16)> {
+    match message {
+        [k, 0, _, _, i0, i1, s0, s1, ..] if *k == kind => Some((
+            u16::from_be_bytes([*i0, *i1]),
+            u16::from_be_bytes([*s0, *s1]),
+        )),
+        _ => None,
+    }
 }
 
 /// The Internet checksum (RFC 1071): ones' complement of the ones' complement sum of 16-bit words.
@@ -58,13 +77,7 @@ pub fn parse_echo_reply(bytes: &[u8], with_ip: bool) -> Option<(u16, u16)> {
     } else {
         bytes
     };
-    match icmp {
-        [ECHO_REPLY, 0, _, _, i0, i1, s0, s1, ..] => Some((
-            u16::from_be_bytes([*i0, *i1]),
-            u16::from_be_bytes([*s0, *s1]),
-        )),
-        _ => None,
-    }
+    echo_fields(icmp, ECHO_REPLY)
 }
 
 #[cfg(test)]

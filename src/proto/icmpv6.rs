@@ -11,23 +11,12 @@ pub const ECHO_REPLY: u8 = 129;
 
 /// An Echo Request with `id`, `seq` and `data` (checksum left to the kernel).
 pub fn echo_request(id: u16, seq: u16, data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(8 + data.len());
-    out.extend_from_slice(&[ECHO_REQUEST, 0, 0, 0]);
-    out.extend_from_slice(&id.to_be_bytes());
-    out.extend_from_slice(&seq.to_be_bytes());
-    out.extend_from_slice(data);
-    out
+    super::icmp::echo_message(ECHO_REQUEST, id, seq, data)
 }
 
 /// An Echo Reply's identifier and sequence number; `None` for any other message.
 pub fn parse_echo_reply(bytes: &[u8]) -> Option<(u16, u16)> {
-    match bytes {
-        [ECHO_REPLY, 0, _, _, i0, i1, s0, s1, ..] => Some((
-            u16::from_be_bytes([*i0, *i1]),
-            u16::from_be_bytes([*s0, *s1]),
-        )),
-        _ => None,
-    }
+    super::icmp::echo_fields(bytes, ECHO_REPLY)
 }
 
 #[cfg(test)]
