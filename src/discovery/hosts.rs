@@ -38,6 +38,21 @@ fn loopback() -> [AddrRange; 2] {
     ]
 }
 
+/// `off_link` (targets on no attached network) split into its loopback part and its routed one.
+pub fn split_routed(off_link: &TargetSet) -> (TargetSet, TargetSet) {
+    off_link.split(&loopback())
+}
+
+/// The ports host discovery asks first on the routed part of `off_link`, for a scan of `ports`
+/// (empty: it does not run, every address gets every port).
+pub fn first_ports(off_link: &TargetSet, ports: &[u16], probe_all: bool) -> Vec<u16> {
+    if applies(split_routed(off_link).1.len(), ports, probe_all) {
+        discovery_ports(ports)
+    } else {
+        Vec::new()
+    }
+}
+
 /// The ports host discovery asks on a scan of `ports` (empty: none of the likely ones is scanned,
 /// so every address gets the whole set).
 pub fn discovery_ports(ports: &[u16]) -> Vec<u16> {
@@ -64,7 +79,7 @@ pub async fn hand(set: TargetSet, probes: Probes, how: Discovery, tally: &Tally)
         ping_rate,
         connect_timeout,
     } = how;
-    let (local, routed) = set.split(&loopback());
+    let (local, routed) = split_routed(&set);
     if !local.is_empty() {
         probes.hand(local);
     }

@@ -68,18 +68,13 @@ pub struct Inputs<'a> {
 
 /// The routed part of the targets and the ports its host discovery asks (empty: none runs).
 fn routed(i: &Inputs) -> (u64, Vec<u16>) {
+    use crate::discovery::hosts;
     let off_link = i.set.split(&i.links.on_link).1;
-    let loopback = [
-        AddrRange::ipv4_net(std::net::Ipv4Addr::new(127, 0, 0, 0), 8),
-        AddrRange::single(IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)),
-    ];
-    let routed = off_link.split(&loopback).1.len();
-    let ports = if crate::discovery::hosts::applies(routed, i.ports, i.probe_all) {
-        crate::discovery::hosts::discovery_ports(i.ports)
-    } else {
-        Vec::new()
-    };
-    (u64::try_from(routed).unwrap_or(u64::MAX), ports)
+    let routed = hosts::split_routed(&off_link).1.len();
+    (
+        u64::try_from(routed).unwrap_or(u64::MAX),
+        hosts::first_ports(&off_link, i.ports, i.probe_all),
+    )
 }
 
 /// The plan of `i`.
