@@ -154,7 +154,7 @@ async fn ping(
     })
     .await
     {
-        Ok(swept) => (Some(answered), swept.slowest),
+        Ok(slowest) => (Some(answered), slowest),
         Err(e) => {
             tracing::info!(
                 "host discovery without ICMP echo (no ping or raw ICMP socket: {e}); the \

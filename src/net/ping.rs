@@ -36,23 +36,15 @@ fn socket() -> std::io::Result<(tokio::net::UdpSocket, bool)> {
     ))
 }
 
-/// What a ping sweep did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Swept {
-    /// Addresses asked.
-    pub asked: u64,
-    /// The slowest answer's round trip (`None`: nobody answered).
-    pub slowest: Option<Duration>,
-}
-
 /// Ping each of `targets` at `rate` a second at most (0: no limit); `on_reply` hears each address
-/// the first time it answers. An error when no ICMP socket can be had (not allowed: host
-/// discovery then asks the ports only).
+/// the first time it answers. Returns the slowest answer's round trip (`None`: nobody answered),
+/// or an error when no ICMP socket can be had (not allowed: host discovery then asks the ports
+/// only).
 pub async fn sweep(
     targets: impl Iterator<Item = Ipv4Addr>,
     rate: u32,
     on_reply: &mut (dyn FnMut(Ipv4Addr) + Send),
-) -> std::io::Result<Swept> {
+) -> std::io::Result<Option<Duration>> {
     let (sock, raw) = socket()?;
     let mut heard = Heard {
         id: (super::random_u64() & 0xffff) as u16,
@@ -63,19 +55,19 @@ pub async fn sweep(
     let mut buf = [0u8; 1500];
     let started = tokio::time::Instant::now();
     let mut pace = super::pace::Pace::new(rate, Duration::ZERO);
-    let mut asked = 0u64;
+    let mut seq = 0u16;
     for ip in targets {
         if let Some(wait) = pace.take(started.elapsed()) {
             tokio::time::sleep(wait).await;
         }
-        let request = icmp::echo_request(heard.id, (asked & 0xffff) as u16, b"camscan");
+        let request = icmp::echo_request(heard.id, seq, b"camscan");
         // A send that fails (ENOBUFS, unreachable) is an address not asked: it stays silent and
         // its ports are still asked.
         if let Err(e) = sock.send_to(&request, SocketAddr::from((ip, 0))).await {
             tracing::debug!("ping {ip}: {e}");
         }
         heard.trips.asked(ip);
-        asked += 1;
+        seq = seq.wrapping_add(1);
         // Whatever is queued now, without waiting.
         while let Ok((n, from)) = sock.try_recv_from(&mut buf) {
             heard.take(&buf[..n], from, on_reply);
@@ -85,10 +77,7 @@ pub async fn sweep(
     while let Ok(Ok((n, from))) = tokio::time::timeout_at(until, sock.recv_from(&mut buf)).await {
         heard.take(&buf[..n], from, on_reply);
     }
-    Ok(Swept {
-        asked,
-        slowest: heard.trips.slowest(),
-    })
+    Ok(heard.trips.slowest())
 }
 
 /// What a sweep keeps while it runs: the addresses heard and how long answers take (send times
