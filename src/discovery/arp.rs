@@ -631,9 +631,10 @@ pub async fn ipv6_macs<M: ScanMessage>(set: &TargetSet, tx: &mpsc::Sender<M>) {
 
 /// ARP on the on-link part of the targets: raw frames on each interface when the process may open
 /// packet sockets, else the unprivileged poke. Returns the addresses to port-probe (off-link
-/// targets plus on-link hosts that answered) and the live on-link hosts. The addresses to probe also
-/// go to `probes` as soon as they are known: the off-link ones first, then each host as it answers
-/// (raw mode) or all of them after the sweep (unprivileged mode).
+/// targets plus on-link hosts that answered) and the live on-link hosts. The on-link hosts also go
+/// to `probes` as soon as they are known: each as it answers (raw mode) or all of them after the
+/// sweep (unprivileged mode); the off-link targets go beside the sweep, through host discovery
+/// ([`start`]).
 async fn find_hosts<M: ScanMessage>(
     set: &TargetSet,
     links: &Links,
