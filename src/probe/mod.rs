@@ -258,6 +258,19 @@ enum Answer {
     Silent,
 }
 
+/// Why a connect to a host that answered ARP may have gone unanswered for this machine's sake,
+/// not the port's: the neighbour table's entry for it when that is not resolved, or a resolved one
+/// while the table has been found full in this scan (`tally`); `None`: the timeout stands.
+fn silenced(addr: SocketAddr, tally: Option<&Tally>) -> Option<Entry> {
+    match crate::net::neigh::entry(addr.ip()) {
+        Entry::Resolved if tally.is_some_and(|t| t.neighbour_full.load(Ordering::Relaxed) > 0) => {
+            Some(Entry::Resolved)
+        }
+        Entry::Resolved => None,
+        other => Some(other),
+    }
+}
+
 /// Pause before a connect whose SYN found the neighbour table full is asked again, times the
 /// attempt: the kernel frees entries older than 5 s once the table is full.
 const NEIGHBOUR_PAUSE: Duration = Duration::from_millis(1000);
@@ -287,12 +300,14 @@ async fn probe_one(
             }
             ConnectOutcome::Timeout | ConnectOutcome::Unreachable(_)
                 if alive
-                    && let entry = crate::net::neigh::entry(addr.ip())
-                    && entry != Entry::Resolved =>
+                    && let Some(entry) = silenced(addr, tally)
+                    && (entry != Entry::Resolved || neighbour < NEIGHBOUR_RETRIES) =>
             {
-                // The host answered the sweep's ARP, yet no neighbour entry holds its MAC: the
-                // SYN never left. No entry at all: the table was full. An unresolved one: the
-                // kernel's own ARP exchange was lost. Neither is the port's answer: asked again.
+                // The host answered the sweep's ARP, yet the connect went unanswered. No
+                // neighbour entry at all: the SYN found the table full and never left. An
+                // unresolved one: the kernel's own ARP exchange was lost. A resolved one while the
+                // table has been full in this scan: the answer may have been lost to it on its way
+                // back. None is the port's answer: asked again once there may be room.
                 if entry == Entry::Absent
                     && let Some(t) = tally
                 {
