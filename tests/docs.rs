@@ -255,3 +255,31 @@ fn links_outside_code_only() {
     assert!(broken(&here, "CONTRIBUTING.md").is_none());
     assert!(broken(&here, "https://example.com/x").is_none());
 }
+
+/// The report's schemas shipped in docs/reference (the JSON Schema and the XSD) are what the
+/// model's types draw (`camscan::export::schema`); `CAMSCAN_BLESS=1` rewrites them.
+#[test]
+fn the_shipped_schemas_are_the_models() {
+    for (file, want) in [
+        (
+            "docs/reference/camscan.schema.json",
+            camscan::export::schema::json_schema_text(),
+        ),
+        (
+            "docs/reference/camscan.xsd",
+            camscan::export::schema::xsd_text(),
+        ),
+    ] {
+        let path = Path::new(ROOT).join(file);
+        if std::env::var_os("CAMSCAN_BLESS").is_some() {
+            std::fs::write(&path, &want).unwrap_or_else(|e| panic!("write {file}: {e}"));
+            continue;
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            have == want,
+            "{file} differs from the model's types: run `CAMSCAN_BLESS=1 cargo test --test docs` \
+             and commit the file"
+        );
+    }
+}

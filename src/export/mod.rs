@@ -23,8 +23,10 @@ mod m3u;
 mod mediamtx;
 mod names;
 mod ndjson;
+pub mod schema;
 mod table;
 mod xml;
+mod xsd;
 mod yaml;
 
 pub use format::{Format, FormatDef, formats_table, names};

@@ -21,7 +21,10 @@ use std::borrow::Cow;
 use std::io::{self, Write};
 
 use quick_xml::Writer;
+use quick_xml::escape::escape;
+use quick_xml::events::attributes::Attribute;
 use quick_xml::events::{BytesDecl, BytesText, Event};
+use quick_xml::name::QName;
 use serde_yaml::Value;
 
 use super::Exporter;
@@ -68,7 +71,14 @@ pub(crate) fn item_name(list: &str) -> &str {
         "xaddrs" => "xaddr",
         // Not `profile`: a stream's `video` has a `profile` (main, high...).
         "profiles" => "media_profile",
-        // `discovered_by`, `announced`: already read as one item each.
+        // The plan's and the coverage's lists.
+        "interfaces" => "interface",
+        "ranges" => "range",
+        "ports" => "port",
+        "warnings" => "warning",
+        "shared_macs" => "shared_mac",
+        // `discovered_by`, `announced`, `discovery`, `lost`: already read as one item each; the
+        // other lists of a device kept their names when XML output began, and keep them.
         other => other,
     }
 }
@@ -84,30 +94,104 @@ fn scalar_text(v: &Value) -> Option<Cow<'_, str>> {
     }
 }
 
-fn key(k: &Value) -> &str {
+fn key(k: &Value) -> Cow<'_, str> {
     match k {
-        Value::String(s) => s,
-        _ => "value",
+        Value::String(s) => Cow::Borrowed(s),
+        Value::Number(n) => Cow::Owned(n.to_string()),
+        Value::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
+        _ => Cow::Borrowed("value"),
     }
 }
 
-/// Write `value` as the element `name` (repeated for a list, nothing for null).
-fn element<W: Write>(w: &mut Writer<W>, name: &str, value: &Value) -> io::Result<()> {
+/// The fields written as attributes of their element rather than as child elements: the root's
+/// three scalars and a device's address.
+pub(crate) const ATTRIBUTES: &[(&str, &[&str])] = &[
+    (
+        "camscan",
+        &["schema_version", "camscan_version", "complete"],
+    ),
+    ("device", &["ip"]),
+];
+
+/// A JSON object whose keys are data (status codes, ports), not field names: written as one
+/// element per entry, `<item key="...">value</item>`, since a key such as `404` is no XML name.
+pub(crate) struct Dictionary {
+    /// The field holding the map.
+    pub field: &'static str,
+    /// Each entry's element.
+    pub item: &'static str,
+    /// The attribute carrying the entry's key.
+    pub key: &'static str,
+}
+
+/// Every map in the model (a unit test over the JSON Schema proves none is missing): `path_walk`'s
+/// `answers`, status code to count, as `<answers><status code="404">38</status></answers>`.
+pub(crate) const DICTIONARIES: &[Dictionary] = &[Dictionary {
+    field: "answers",
+    item: "status",
+    key: "code",
+}];
+
+/// An attribute's value, escaped by hand: quick-xml escapes markup, and a parser normalises a tab
+/// or line feed in an attribute to a space, so those are written as character references.
+fn attribute<'a>(name: &'a str, text: &str) -> Attribute<'a> {
+    let value = escape(xml_safe(text).as_ref())
+        .replace('\t', "&#9;")
+        .replace('\n', "&#10;");
+    Attribute {
+        key: QName(name),
+        value: Cow::Owned(value),
+    }
+}
+
+/// Write `value` as the element `name` with `attrs` (repeated for a list, nothing for null).
+fn element<W: Write>(
+    w: &mut Writer<W>,
+    name: &str,
+    attrs: Vec<Attribute<'_>>,
+    value: &Value,
+) -> io::Result<()> {
     match value {
         Value::Null => Ok(()),
-        Value::Tagged(t) => element(w, name, &t.value),
+        Value::Tagged(t) => element(w, name, attrs, &t.value),
         Value::Sequence(items) => {
             let item = item_name(name);
-            items.iter().try_for_each(|v| element(w, item, v))
+            items
+                .iter()
+                .try_for_each(|v| element(w, item, attrs.clone(), v))
         }
         Value::Mapping(m) => {
+            if let Some(d) = DICTIONARIES.iter().find(|d| d.field == name) {
+                w.create_element(name).write_inner_content(|w| {
+                    m.iter().try_for_each(|(k, v)| {
+                        element(w, d.item, vec![attribute(d.key, &key(k))], v)
+                    })
+                })?;
+                return Ok(());
+            }
+            let as_attrs: &[&str] = ATTRIBUTES
+                .iter()
+                .find(|(el, _)| *el == name)
+                .map_or(&[], |(_, fields)| fields);
+            let mut attrs = attrs;
+            for field in as_attrs {
+                if let Some(text) = m.get(*field).and_then(scalar_text) {
+                    attrs.push(attribute(field, &text));
+                }
+            }
             w.create_element(name)
-                .write_inner_content(|w| m.iter().try_for_each(|(k, v)| element(w, key(k), v)))?;
+                .with_attributes(attrs)
+                .write_inner_content(|w| {
+                    m.iter()
+                        .filter(|(k, _)| !as_attrs.contains(&key(k).as_ref()))
+                        .try_for_each(|(k, v)| element(w, &key(k), vec![], v))
+                })?;
             Ok(())
         }
         scalar => {
             if let Some(text) = scalar_text(scalar) {
                 w.create_element(name)
+                    .with_attributes(attrs)
                     .write_text_content(BytesText::new(&text))?;
             }
             Ok(())
@@ -119,44 +203,8 @@ impl Exporter for XmlExporter {
     fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let mut w = Writer::new_with_indent(&mut *out, b' ', 2);
         w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-        let schema = report.schema_version.to_string();
-        let version = xml_safe(&report.camscan_version);
-        w.create_element("camscan")
-            .with_attributes([
-                ("schema_version", schema.as_str()),
-                ("camscan_version", &version),
-                ("complete", if report.complete { "true" } else { "false" }),
-            ])
-            .write_inner_content(|w| {
-                for (name, text) in [
-                    ("started_at", &report.started_at),
-                    ("finished_at", &report.finished_at),
-                ] {
-                    w.create_element(name)
-                        .write_text_content(BytesText::new(&xml_safe(text)))?;
-                }
-                for t in &report.targets {
-                    w.create_element("target")
-                        .write_text_content(BytesText::new(&xml_safe(t)))?;
-                }
-                for d in &report.devices {
-                    let Value::Mapping(fields) =
-                        serde_yaml::to_value(d).map_err(io::Error::other)?
-                    else {
-                        return Err(io::Error::other("a device is not a mapping"));
-                    };
-                    let ip = d.ip.to_string();
-                    w.create_element("device")
-                        .with_attribute(("ip", ip.as_str()))
-                        .write_inner_content(|w| {
-                            fields
-                                .iter()
-                                .filter(|(k, _)| key(k) != "ip")
-                                .try_for_each(|(k, v)| element(w, key(k), v))
-                        })?;
-                }
-                Ok(())
-            })?;
+        let document = serde_yaml::to_value(report).map_err(io::Error::other)?;
+        element(&mut w, "camscan", vec![], &document)?;
         out.write_all(b"\n")
     }
 }
@@ -165,6 +213,9 @@ impl Exporter for XmlExporter {
 mod tests {
     use super::*;
     use crate::export::fixtures::report;
+    use crate::model::PathWalk;
+    use crate::model::coverage::Coverage;
+    use crate::model::plan::{Plan, Warning};
     use quick_xml::events::Event as XmlEvent;
     use quick_xml::reader::Reader;
 
@@ -385,5 +436,52 @@ mod tests {
         assert!(name.contains("\u{202E}\u{9b}\u{10FFFF}"), "{name}");
         assert!(name.contains("\\u{fffe}\\u{ffff}"), "{name}");
         assert_eq!(cam.one("service").text_of("server"), xml_safe(&nasty));
+    }
+
+    /// A map keyed by data (status codes) is one element per entry with the key in an attribute;
+    /// the plan and the coverage are there too, lists under singular names.
+    #[test]
+    fn maps_keyed_by_data_plan_and_coverage() {
+        let mut report = report();
+        let mut walk = PathWalk {
+            asked: 40,
+            ..PathWalk::default()
+        };
+        walk.answers.insert("404".into(), 38);
+        walk.answers.insert("a\n\"b\"<&>".into(), 2);
+        report.devices[0].services[0].path_walk = Some(Box::new(walk));
+        report.plan = Some(Plan {
+            ports: vec![80, 554],
+            warnings: vec![Warning::new("neighbour-table", "full")],
+            ..Plan::default()
+        });
+        report.coverage = Some(Coverage {
+            lost: vec!["2 connects".into()],
+            ..Coverage::default()
+        });
+        let text = render(&report);
+        assert!(!text.contains("<404>"), "{text}");
+        let root = parse(&text);
+        let walk = root.all("device")[0].one("service").one("path_walk");
+        let statuses = walk.one("answers").all("status");
+        assert_eq!(statuses.len(), 2);
+        assert_eq!(statuses[0].attr("code"), "404");
+        assert_eq!(statuses[0].text, "38");
+        assert_eq!(
+            statuses[1].attr("code"),
+            "a\n\"b\"<&>",
+            "tab and LF kept in an attribute"
+        );
+        let plan = root.one("plan");
+        let ports: Vec<&str> = plan.all("port").iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(ports, ["80", "554"]);
+        assert_eq!(plan.one("warning").text_of("code"), "neighbour-table");
+        assert_eq!(root.one("coverage").text_of("lost"), "2 connects");
+        // In the JSON document's order: the plan and the coverage before the devices.
+        let names: Vec<&str> = root.children.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            &names[..5],
+            ["started_at", "finished_at", "target", "plan", "coverage"]
+        );
     }
 }

@@ -150,12 +150,27 @@ fn pad(out: &mut String, indent: usize) {
     out.extend(std::iter::repeat_n(' ', indent));
 }
 
+/// The longest key written as `key: value`; YAML 1.2 allows 1024 characters with the `:` and the
+/// separation space after it.
+const IMPLICIT_KEY_MAX: usize = 1000;
+
 /// `key: value` lines at `indent`; nested mappings two spaces deeper, sequences at the key's own
 /// indentation (as libyaml, and so yaml_serde, writes them).
 fn mapping(out: &mut String, m: &Mapping, indent: usize) {
     for (k, v) in m {
         pad(out, indent);
-        scalar(out, k);
+        let mut key = String::new();
+        scalar(&mut key, k);
+        // YAML 1.2 (section 7.4.2) limits an implicit key to 1024 characters: a longer one (only
+        // a map keyed by device data could have one) is written as an explicit `? key`.
+        if key.chars().count() > IMPLICIT_KEY_MAX {
+            out.push_str("? ");
+            out.push_str(&key);
+            out.push('\n');
+            pad(out, indent);
+        } else {
+            out.push_str(&key);
+        }
         out.push(':');
         match v {
             Value::Sequence(items) if !items.is_empty() => {

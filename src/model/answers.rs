@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// An SNMP agent that answered `GetRequest sysDescr.0` (v2c) to a default community.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SnmpInfo {
     /// The communities it answered (`public`, `private`); never one a user gave.
     pub communities: Vec<String>,
@@ -14,7 +14,7 @@ pub struct SnmpInfo {
 }
 
 /// What a device announced over mDNS / DNS-SD (RFC 6762, RFC 6763).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MdnsInfo {
     /// The service instances it answered with, sorted by service type and instance.
     #[serde(default)]
@@ -26,7 +26,7 @@ pub struct MdnsInfo {
 }
 
 /// One DNS-SD service instance.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MdnsService {
     /// Service type: `_axis-video._tcp`, `_rtsp._tcp`, `_hap._tcp`, ...
     pub service: String,
@@ -45,7 +45,9 @@ pub struct MdnsService {
 }
 
 /// One name of a device and where camscan read it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct DeviceName {
     pub name: String,
     pub kind: NameKind,
@@ -55,7 +57,19 @@ pub struct DeviceName {
 }
 
 /// What kind of name: a host name (DNS, `.local`) or a label a person gave the device.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum NameKind {
     /// A DNS-style host name: `hostname`'s kind.
@@ -65,7 +79,7 @@ pub enum NameKind {
 }
 
 /// A vendor discovery protocol's description of a device, as the device sent it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Announcement {
     /// The protocol's discovery method name (`sadp`, `dhip`, `dvrip`, ...).
     pub protocol: String,
@@ -101,7 +115,7 @@ pub struct Announcement {
 }
 
 /// The root device of a UPnP description.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct UpnpInfo {
     pub device_type: Option<String>,
     pub friendly_name: Option<String>,
@@ -116,7 +130,7 @@ pub struct UpnpInfo {
 
 /// A WS-Discovery ProbeMatch, as the device sent it (scopes and XAddrs kept raw), and the media
 /// profiles its device API listed.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OnvifInfo {
     /// EndpointReference address, usually `urn:uuid:...`.
     pub endpoint: Option<String>,
@@ -143,7 +157,7 @@ pub struct OnvifInfo {
 }
 
 /// An announced XAddr whose host does not answer (see [`OnvifInfo::stale_xaddrs`]).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StaleXaddr {
     /// The XAddr as announced, e.g. `http://198.19.1.64/onvif/device_service`.
     pub address: String,
@@ -178,7 +192,7 @@ impl StaleXaddr {
 }
 
 /// One ONVIF media profile: its encoder settings and where to get its stream and snapshot.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct OnvifProfile {
     pub token: String,
     pub name: Option<String>,

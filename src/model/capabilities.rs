@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 pub const CAPABILITIES_VERSION: u32 = 1;
 
 /// A device's capability sheet. Empty (and left out of the JSON) when nothing was learned.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Capabilities {
     /// [`CAPABILITIES_VERSION`] when written.
     pub version: u32,
@@ -133,7 +133,7 @@ pub fn no_capabilities(c: &Capabilities) -> bool {
 /// Whether the device talks back: a DESCRIBE of a stream with
 /// `Require: www.onvif.org/ver20/backchannel` (ONVIF Streaming Specification, "Back channel
 /// connection").
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Talkback {
     pub supported: bool,
     /// The stream URL the DESCRIBE asked (never with credentials).
@@ -155,7 +155,7 @@ pub struct Talkback {
 }
 
 /// The ONVIF PTZ service's facts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, schemars::JsonSchema)]
 pub struct Ptz {
     /// PTZ nodes (`GetNodes`).
     pub nodes: u32,
@@ -185,14 +185,14 @@ pub struct Ptz {
 }
 
 /// Ready or not, with the reason either way.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, schemars::JsonSchema)]
 pub struct Readiness {
     pub ready: bool,
     pub reason: String,
 }
 
 /// The ONVIF event service's facts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, schemars::JsonSchema)]
 pub struct Events {
     /// `WSPullPointSupport` in the event service's capabilities.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -216,7 +216,7 @@ impl Events {
 }
 
 /// The ONVIF services a device lists and the profiles it claims.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, schemars::JsonSchema)]
 pub struct OnvifServices {
     /// ONVIF profiles claimed in the WS-Discovery scopes (`onvif://www.onvif.org/Profile/S`):
     /// `S`, `T`, `G`, `M`..., sorted.
@@ -235,7 +235,7 @@ impl OnvifServices {
 }
 
 /// The login schemes one service offered.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LoginSchemes {
     /// `rtsp://198.18.0.10:554`, `http://198.18.0.10:80`, `onvif http://198.18.0.10:80`.
     pub service: String,
@@ -273,7 +273,7 @@ pub fn login_rank(scheme: &str) -> u8 {
 }
 
 /// The streams to record and to detect on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, schemars::JsonSchema)]
 pub struct StreamRoles {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record: Option<StreamRole>,
@@ -282,14 +282,14 @@ pub struct StreamRoles {
 }
 
 /// One stream chosen for a role, and why.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct StreamRole {
     pub url: String,
     pub reason: String,
 }
 
 /// How a browser plays one stream.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Playback {
     pub url: String,
     /// `everywhere` (H.264 in MSE or WebRTC; MJPEG as an image), `some` (H.265: where the browser
@@ -301,7 +301,7 @@ pub struct Playback {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BrowserSupport {
     Everywhere,

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 /// What the scan asked and what it lost.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Coverage {
     /// The ARP sweep of the attached ranges (absent when ARP did not run).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -30,7 +30,7 @@ pub struct Coverage {
 }
 
 /// The ARP sweep's figures.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ArpCoverage {
     /// `raw` (requests on a packet socket) or `unprivileged` (the kernel's own, through a poke).
     pub mode: String,
@@ -63,7 +63,7 @@ fn is_zero(x: &f64) -> bool {
 }
 
 /// Host discovery of routed ranges.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct HostDiscoveryCoverage {
     /// Addresses asked (TCP connects to a few likely ports).
     pub asked: u64,
@@ -78,7 +78,7 @@ pub struct HostDiscoveryCoverage {
 }
 
 /// The connect probes' figures.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ProbeCoverage {
     pub connects: u64,
     pub open: u64,
@@ -94,7 +94,7 @@ pub struct ProbeCoverage {
 }
 
 /// A MAC that answered for many addresses.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SharedMac {
     pub mac: String,
     /// Addresses it answered for.

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 pub const ASSUMED_PREFIX: u8 = 24;
 
 /// A device heard on the wire whose address is outside every subnet attached to the interface.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Misaddressed {
     /// The address the device has (the answer's own, else the sender's).
     pub address: Ipv4Addr,
@@ -43,7 +43,7 @@ pub struct Misaddressed {
 }
 
 /// How to reach a misaddressed device without changing its settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Reach {
     /// Its IPv6 link-local address, when its answer gave one (reachable as `fe80::..%IFACE`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -31,7 +31,7 @@ pub use rank::{area, main_stream, maker_and_model, model_names_vendor, ranked, s
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// The whole result of one scan, as the exporters render it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Report {
     pub schema_version: u32,
     pub camscan_version: String,
@@ -66,7 +66,19 @@ impl Report {
 }
 
 /// How a device came to our attention.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum DiscoveryMethod {
     /// Answered ARP (on-link hosts), even with every port filtered.
@@ -123,7 +135,7 @@ impl DiscoveryMethod {
 }
 
 /// One box on the network, keyed by its IP address.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Device {
     pub ip: IpAddr,
     pub mac: Option<String>,
@@ -230,7 +242,7 @@ pub struct ServiceLogin {
 }
 
 /// A maker's documented factory credential that a device accepted.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DefaultLogin {
     /// The factory user name (the password is never kept).
     pub username: String,
@@ -288,7 +300,9 @@ impl Device {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Transport {
     Tcp,
@@ -296,7 +310,19 @@ pub enum Transport {
 }
 
 /// Application protocol spoken on a port.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
     Rtsp,
@@ -344,7 +370,9 @@ impl Protocol {
 }
 
 /// Authentication a service or stream asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum AuthScheme {
     /// Answered without credentials.
@@ -368,7 +396,7 @@ impl AuthScheme {
 }
 
 /// A protocol found on one port.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Service {
     pub port: u16,
     pub transport: Transport,
@@ -417,7 +445,7 @@ pub struct Service {
 }
 
 /// How an RTSP port's stream paths were looked for.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PathWalk {
     /// The maker whose documented paths were asked first; absent when no evidence named one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -453,7 +481,7 @@ pub struct PathWalk {
 }
 
 /// The certificate a TLS port showed (whether or not the handshake then succeeded).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Certificate {
     /// RFC 4514 text (`O=Maker,CN=camera`: the last name first).
     pub subject: String,
@@ -474,7 +502,7 @@ pub struct Certificate {
 }
 
 /// Outcome of trying to open one stream URL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StreamStatus {
     Ok,
@@ -502,7 +530,7 @@ impl StreamStatus {
 }
 
 /// A stream URL and what is known about its media. URLs never carry credentials.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Stream {
     pub url: String,
     pub protocol: Protocol,
@@ -535,7 +563,7 @@ pub struct Stream {
 }
 
 /// What the PLAY check measured.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Measured {
     /// `tcp` or `udp`.
     pub transport: String,
@@ -579,7 +607,7 @@ impl Stream {
 
 /// Video facts, lowercase codec names: `h264`, `h265`, `mjpeg`, `mpeg4`, `vp8`, `vp9`, `av1`, or the SDP
 /// encoding name lowercased for anything else.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct VideoInfo {
     pub codec: String,
     pub width: Option<u32>,
@@ -625,7 +653,7 @@ impl VideoInfo {
 
 /// Audio facts, lowercase codec names: `aac`, `pcmu`, `pcma`, `g722`, `g726`, `opus`, `l16`, or the SDP
 /// encoding name lowercased.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AudioInfo {
     pub codec: String,
     /// Hz.
@@ -634,7 +662,9 @@ pub struct AudioInfo {
 }
 
 /// Which stage of the pipeline a failure happened in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     Probe,
@@ -643,7 +673,7 @@ pub enum Stage {
 }
 
 /// A failure recorded on a device rather than aborting the scan.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Failure {
     pub stage: Stage,
     pub port: Option<u16>,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 /// (`crate::proto::isapi_channels`), Dahua CGIs (`crate::proto::dahua_remote`) and ONVIF media
 /// profiles per video source (`crate::analyze::onvif::channels`); `docs/design/protocols.md`,
 /// "Cameras behind an NVR".
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct NvrChannel {
     /// The NVR's channel number (`1` is Hikvision's stream `101`).
     pub channel: u32,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::DiscoveryMethod;
 
 /// What a scan will do, decided before anything is sent.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Plan {
     /// The attached interfaces whose subnet holds targets (ARP, multicast and the vendor searches
     /// go out on them).
@@ -56,7 +56,7 @@ pub struct Plan {
 }
 
 /// One interface a scan uses.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PlanInterface {
     pub name: String,
     pub address: String,
@@ -65,7 +65,7 @@ pub struct PlanInterface {
 }
 
 /// One range of addresses.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PlanRange {
     pub first: String,
     pub last: String,
@@ -75,7 +75,7 @@ pub struct PlanRange {
 }
 
 /// One discovery method of the scan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PlanMethod {
     pub method: DiscoveryMethod,
     pub runs: bool,
@@ -84,7 +84,7 @@ pub struct PlanMethod {
 }
 
 /// How long the scan should take, and how that was worked out.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Estimate {
     /// TCP connects the port probes make at most (addresses x ports).
     pub probes: u64,
@@ -99,7 +99,7 @@ pub struct Estimate {
 }
 
 /// Something the scan can see will go wrong or take long.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Warning {
     /// Stable (scripts key on it): `container-bridge`, `docker-desktop`, `wsl`, `no-raw-sockets`,
     /// `large-range`, `no-attached-interface`, `neighbour-table`.

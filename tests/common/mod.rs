@@ -52,6 +52,7 @@ pub mod http;
 pub mod netns;
 pub mod postgres;
 pub mod pty;
+pub mod reports;
 pub mod schema;
 
 use std::io::{BufRead, BufReader};
@@ -334,11 +335,13 @@ pub fn run(cmd: &mut Command, limit: Duration) -> Output {
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    Output {
+    let output = Output {
         status,
         stdout: out.join().unwrap_or_default(),
         stderr: err.join().unwrap_or_default(),
-    }
+    };
+    reports::keep(&output.stdout);
+    output
 }
 
 pub fn stdout(o: &Output) -> String {
