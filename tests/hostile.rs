@@ -167,6 +167,7 @@ fn scan(name: &str, target: &str, ports: &str, timeout: Duration, bound: Duratio
     };
     let took = started.elapsed();
     let stdout = String::from_utf8(out.join().unwrap()).expect("stdout is UTF-8");
+    common::reports::keep(stdout.as_bytes());
     let stderr = String::from_utf8_lossy(&err.join().unwrap()).into_owned();
     // GNU time writes "Command exited with non-zero status 1" before the number on exit code 1.
     let peak = if gnu_time {
