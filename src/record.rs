@@ -77,6 +77,27 @@ pub(crate) fn key_file(args: &DbArgs) -> Result<Option<PathBuf>, CommandError> {
     Ok(file.credential_key)
 }
 
+/// The token file's name, in the directory of the inventory file.
+pub const TOKEN_FILE: &str = "serve.token";
+
+/// `<directory of the store file>/serve.token`; for an inventory on a PostgreSQL server, in the
+/// directory of the default inventory file (`$XDG_STATE_HOME/camscan/`), which is this machine's.
+pub fn token_path(store_path: &Path) -> PathBuf {
+    if is_postgres_url(store_path) {
+        return match crate::config::default_db_path()
+            .as_deref()
+            .and_then(Path::parent)
+        {
+            Some(dir) => dir.join(TOKEN_FILE),
+            None => PathBuf::from(TOKEN_FILE),
+        };
+    }
+    match store_path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.join(TOKEN_FILE),
+        _ => PathBuf::from(TOKEN_FILE),
+    }
+}
+
 /// Whether `db` (as `--db` gave it) names a PostgreSQL server rather than a file.
 pub fn is_postgres_url(db: &Path) -> bool {
     db.to_str()

@@ -172,7 +172,9 @@ pub(super) fn human_bytes(n: u64) -> String {
 /// Events waiting in the outbox, per sink the store knows and per configured sink.
 pub(super) fn outbox(i: &Inspection, configured: &[String], watch: &WatchFile) -> Check {
     const NAME: &str = "outbox";
-    let cap = watch.outbox_cap.unwrap_or(crate::watch::DEFAULT_OUTBOX_CAP);
+    let cap = watch
+        .outbox_cap
+        .unwrap_or(crate::notify::DEFAULT_OUTBOX_CAP);
     let mut parts = Vec::new();
     let mut full = Vec::new();
     for s in &i.sinks {
@@ -303,7 +305,7 @@ pub(super) fn serve_token(db: Option<&Path>) -> Check {
     let Some(db) = db else {
         return Check::pass(NAME, "no inventory location, so no token file");
     };
-    let path = crate::serve::auth::token_path(db);
+    let path = crate::record::token_path(db);
     let shown = path.display();
     match std::fs::metadata(&path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Check::pass(

@@ -33,6 +33,10 @@ pub mod webhook;
 
 pub use sink::{Deliver, DoctorCheck, Secret, Sink, SinkDef, SinkSpec, sink_named};
 
+/// Events kept for a sink that is down, by default: at 200 cameras, days of ordinary events
+/// (`watch`'s `--outbox-cap`; `doctor` reads it too).
+pub const DEFAULT_OUTBOX_CAP: i64 = 10_000;
+
 /// Retry delays of a failing sink: from [`BACKOFF_MIN`] doubling to [`BACKOFF_MAX`], each with up
 /// to half again of random jitter (so sinks that fail together do not retry together).
 pub const BACKOFF_MIN: Duration = Duration::from_millis(500);

@@ -9,31 +9,13 @@ use std::fmt::Write as _;
 use std::fs::{self, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-/// The token file's name, in the directory of the inventory file.
-pub const TOKEN_FILE: &str = "serve.token";
-
-/// `<directory of the store file>/serve.token`; for an inventory on a PostgreSQL server, in the
-/// directory of the default inventory file (`$XDG_STATE_HOME/camscan/`), which is this machine's.
-pub fn token_path(store_path: &Path) -> PathBuf {
-    if crate::record::is_postgres_url(store_path) {
-        return match crate::config::default_db_path()
-            .as_deref()
-            .and_then(Path::parent)
-        {
-            Some(dir) => dir.join(TOKEN_FILE),
-            None => PathBuf::from(TOKEN_FILE),
-        };
-    }
-    match store_path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir.join(TOKEN_FILE),
-        _ => PathBuf::from(TOKEN_FILE),
-    }
-}
+// Where the token file lives is the inventory's business: `doctor` checks it without naming serve.
+pub use crate::record::{TOKEN_FILE, token_path};
 
 /// The token, as its SHA-256 digest (the text itself is not kept in memory longer than needed).
 #[derive(Clone)]

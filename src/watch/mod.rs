@@ -129,8 +129,7 @@ pub struct WatchConfig {
 
 /// Failed checks in a row before a stream is down, by default.
 pub const DEFAULT_DOWN_AFTER: u32 = 3;
-/// Events kept for a sink that is down, by default: at 200 cameras, days of ordinary events.
-pub const DEFAULT_OUTBOX_CAP: i64 = 10_000;
+pub use crate::notify::DEFAULT_OUTBOX_CAP;
 
 impl WatchConfig {
     /// From `camscan watch`'s flags over the config file's `watch:` section over the defaults.
