@@ -287,7 +287,7 @@ fn any_string_a_device_sends_keeps_every_format_valid() {
     let validator = jsonschema::validator_for(&schema).expect("the shipped schema compiles");
     let dir = tempfile::Builder::new()
         .prefix("camscan-formats")
-        .keep(std::env::var_os("CAMSCAN_FORMATS_KEEP").is_some())
+        .disable_cleanup(std::env::var_os("CAMSCAN_FORMATS_KEEP").is_some())
         .tempdir()
         .unwrap();
     let mut rng = Rng(seed | 1);
