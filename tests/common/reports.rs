@@ -39,6 +39,16 @@ fn stem() -> String {
     )
 }
 
+/// A scan's JSON document (not an audit's, a doctor's or an API answer): an object with the
+/// report's own fields at its top.
+fn is_scan_report(bytes: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(bytes).is_ok_and(|v| {
+        ["schema_version", "started_at", "targets", "devices"]
+            .iter()
+            .all(|k| v.get(k).is_some())
+    })
+}
+
 /// Keep `stdout` when it is a report (see the module doc).
 pub fn keep(stdout: &[u8]) {
     let Some(dir) = dir() else { return };
