@@ -56,7 +56,8 @@
 //!   keeps every name with its source, spells makers as the vendor registry does and sets
 //!   factory defaults aside as evidence.
 //! * [`export`]: table, JSON, CSV, XML, YAML, NDJSON and M3U renderers writing to a given writer,
-//!   and configuration for go2rtc, Frigate, MediaMTX and a Home Assistant paste sheet.
+//!   and configuration for go2rtc, Frigate, MediaMTX and a Home Assistant paste sheet; the
+//!   report's JSON Schema and XSD, drawn from the model's types (`export::schema`).
 //! * [`store`]: the inventory: every scan recorded in an SQLite file (or the fleet hub's
 //!   PostgreSQL database), devices under a stable identity, their states and the events derived
 //!   between scans; the key of its credential hashes in a file of its own (`store::cred_key`),
