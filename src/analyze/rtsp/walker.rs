@@ -496,3 +496,47 @@ pub(super) fn scheme_of(challenges: &[String]) -> AuthScheme {
         .collect();
     detect::head::best_scheme(&ch)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(head: &str) -> Reply {
+        let (head, _) = crate::proto::response::parse_head(head.as_bytes())
+            .unwrap()
+            .unwrap();
+        Reply {
+            head,
+            body: Vec::new(),
+        }
+    }
+
+    /// GStreamer's RTSP server with query-ignoring mount points (issue 54's camera) names the
+    /// path without the query in its answer to `...realmonitor?channel=1&subtype=0`.
+    #[test]
+    fn the_base_url_a_description_names() {
+        let r = reply(
+            "RTSP/1.0 200 OK\r\nCSeq: 3\r\nContent-Type: application/sdp\r\n\
+             Content-Base: rtsp://10.0.0.9:554/cam/realmonitor/\r\nContent-Length: 0\r\n\r\n",
+        );
+        assert_eq!(
+            content_base(&r).as_deref(),
+            Some("rtsp://10.0.0.9:554/cam/realmonitor/")
+        );
+        let r = reply("RTSP/1.0 200 OK\r\nCSeq: 3\r\nContent-Location: rtsp://h/x\r\n\r\n");
+        assert_eq!(content_base(&r).as_deref(), Some("rtsp://h/x"));
+        // Not one we put in a request line: another scheme, spaces; and not for other statuses.
+        for bad in ["http://h/x", "rtsp://h/a b", "rtsp:/"] {
+            let r = reply(&format!(
+                "RTSP/1.0 200 OK\r\nCSeq: 3\r\nContent-Base: {bad}\r\n\r\n"
+            ));
+            assert_eq!(content_base(&r), None, "{bad}");
+        }
+        let r = reply("RTSP/1.0 404 Not Found\r\nCSeq: 3\r\nContent-Base: rtsp://h/x/\r\n\r\n");
+        assert_eq!(content_base(&r), None);
+        assert_eq!(
+            content_base(&reply("RTSP/1.0 200 OK\r\nCSeq: 3\r\n\r\n")),
+            None
+        );
+    }
+}
