@@ -130,6 +130,15 @@ impl StreamHints {
         }
     }
 
+    /// Whether paths were announced for `addr` (not taken yet).
+    pub fn has(&self, addr: std::net::SocketAddr) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&addr)
+            .is_some_and(|p| !p.is_empty())
+    }
+
     /// The paths announced for `addr`, taken (a second call gets none).
     pub fn take(&self, addr: std::net::SocketAddr) -> Vec<String> {
         self.0
@@ -264,6 +273,17 @@ impl ScanContext {
             .get(&addr.ip())
             .and_then(|k| k.rtsp_paths.get(&addr.port()))
             .map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether `addr` served HTTP media last time and no RTSP stream (a media server's HTTP port
+    /// that also answers RTSP, as VLC's does): a rescan does not walk its RTSP paths.
+    pub fn known_as_http_media_only(&self, addr: std::net::SocketAddr) -> bool {
+        self.known.get(&addr.ip()).is_some_and(|k| {
+            k.http_paths
+                .get(&addr.port())
+                .is_some_and(|p| !p.is_empty())
+                && k.rtsp_paths.get(&addr.port()).is_none_or(Vec::is_empty)
+        })
     }
 
     /// The credential that worked on `ip` last time, when credentials may be sent to it.

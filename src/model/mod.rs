@@ -549,7 +549,8 @@ pub struct Stream {
     pub measured: Option<Measured>,
     /// This URL gives the same stream as the one named here (same description: parameter sets,
     /// size, rate), on a server that ignores the sub-stream selector or serves one stream under
-    /// two names. Its facts and PLAY check are the other's; it was not opened again.
+    /// two names. Its DESCRIBE answered in this scan; its facts, PLAY check and `verified` are the
+    /// other's: it was not opened or played itself (first scans and rescans alike).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub same_as: Option<String>,
     /// What camscan had to work around to describe this stream, e.g. `sdp_repaired: missing

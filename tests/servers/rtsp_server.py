@@ -46,6 +46,10 @@ CONFIG.json is a list of servers:
     camera, as an NVR does with the cameras on its PoE ports.
     A mount "path" may carry a query string (/cam/realmonitor?channel=1&subtype=0); it is matched
     exactly, query included (DESCRIBE only: see QueryMountPoints for the PLAY limit).
+    A server entry with "ignore_query": true is a camera whose server ignores the query string, as
+    the Dahua-path GStreamer camera of issue 54 does: a mount's path is matched without its query
+    (a mount at /cam/realmonitor?channel=1&subtype=0 also answers subtype=1, subtype=2, channel=7...,
+    each the same media), and SETUP/PLAY of such a URL work (IgnoreQueryMountPoints).
     Opus is always signalled as opus/48000/2 in SDP (RFC 7587), whatever is configured.
 
 Protocol with the test harness (stdout is line based, everything else goes to stderr)
@@ -58,6 +62,10 @@ Protocol with the test harness (stdout is line based, everything else goes to st
     * "PLAY <address>:<port> range=<Range header or none> described=<0|1>" is printed for each
       PLAY request: whether it asked for a range (this server takes one as a seek, and prepares
       the media again before it answers), and whether the same connection had sent a DESCRIBE.
+    * "MEDIA <address>:<port> <mount path>" is printed each time a media is made for a client
+      (GStreamer's "media-configure"): its pipeline built, so its encoder started. With shared
+      media that is once while any client holds it, and again after the last client left (the
+      media is unprepared then); a test counts encoder starts by it.
     * "AUTHFAIL <address>:<port>" is printed each time a request that carried an
       Authorization header is rejected because the credentials were wrong.
     * The process exits when its stdin reaches EOF, so the harness must give it a
@@ -340,6 +348,30 @@ class QueryMountPoints(GstRtspServer.RTSPMountPoints):
         return path + ("?" + query if query else "")
 
 
+class IgnoreQueryMountPoints(GstRtspServer.RTSPMountPoints):
+    """Mount points that ignore the query string (a mount's own query too): what a server that
+    takes no parameters from its URL does. What follows a "/" inside the query is kept as the
+    path's tail, since a client builds its SETUP and PLAY URLs by appending the control to the
+    Content-Base, which GStreamer makes of the request URL, query included
+    (rtsp://host/cam/realmonitor?channel=1&subtype=0/stream=0); the "/" that ends an aggregate
+    control URL goes too, as GStreamer's own path matching drops it for a plain path."""
+
+    def do_make_path(self, url):
+        path = (url.abspath or "/").rstrip("/") or "/"
+        _, slash, tail = (url.query or "").partition("/")
+        tail = tail.rstrip("/")
+        return path + ("/" + tail if slash and tail else "")
+
+
+class IgnoreQueryFactory(GstRtspServer.RTSPMediaFactory):
+    """A factory whose shared media is one for every query string (GStreamer keys its cache of
+    shared media by the URL, query included): the server that ignores the query serves one media,
+    one encoder, whatever query a client asks with."""
+
+    def do_gen_key(self, url):
+        return "%d%s" % (url.get_port()[1], url.abspath or "/")
+
+
 def on_stamp_media(_factory, media, video):
     """A new media of a stamped mount: start its frame thread, stop it when unprepared."""
     appsrc = media.get_element().get_by_name("stampsrc")
@@ -369,12 +401,15 @@ def build_server(entry):
             raise RuntimeError("cannot create UDP address pool for %s" % address)
     # Match mount paths with their query string, so Dahua-style paths such as
     # /cam/realmonitor?channel=1&subtype=0 are distinct mounts (the default ignores the query).
-    mounts = QueryMountPoints()
+    ignore_query = bool(entry.get("ignore_query"))
+    mounts = IgnoreQueryMountPoints() if ignore_query else QueryMountPoints()
     server.set_mount_points(mounts)
     for m in entry["mounts"]:
-        factory = GstRtspServer.RTSPMediaFactory()
+        factory = IgnoreQueryFactory() if ignore_query else GstRtspServer.RTSPMediaFactory()
         launch = mount_launch(m)
         factory.set_launch(launch)
+        factory.connect("media-configure", lambda _f, _m, path=m["path"]: emit(
+            "MEDIA %s %s" % (label, path)))
         video = m.get("video") or {}
         if video.get("stamp"):
             if int(video["width"]) < 8 * STAMP_BLOCKS or int(video["width"]) % STAMP_BLOCKS:
@@ -394,7 +429,7 @@ def build_server(entry):
                 "%s, media.factory.access=(boolean)true, "
                 "media.factory.construct=(boolean)true" % ROLE))
         for path in [m["path"]] + list(m.get("aliases") or []):
-            mounts.add_factory(path, factory)
+            mounts.add_factory(path.split("?", 1)[0] if ignore_query else path, factory)
             log("rtsp://%s%s -> %s" % (label, path, launch))
     server.connect("client-connected", lambda _s, client: on_client(client, label))
     source_id = server.attach(None)

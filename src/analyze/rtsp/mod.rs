@@ -84,6 +84,26 @@ pub async fn analyze(
     let ip = addr.ip();
     let mut service = detect::head::service(addr.port(), Protocol::Rtsp, &options.head);
     let mut failures = Vec::new();
+    // A port an earlier scan found serving HTTP media and no RTSP stream (VLC's HTTP port answers
+    // RTSP too, 404 to every path, 25-65 ms each): a rescan re-checks its HTTP media and does not
+    // walk the RTSP dictionary there again (`--fresh` does, or paths given with `--paths`).
+    if settings.known_as_http_media_only(addr)
+        && settings.rtsp_paths.is_empty()
+        && !settings.stream_hints.has(addr)
+    {
+        service.note = Some(
+            "RTSP paths not walked: the last scan found HTTP media on this port and no RTSP \
+             stream (--fresh walks them)"
+                .into(),
+        );
+        return RtspFindings {
+            service,
+            streams: Vec::new(),
+            failures,
+            talkback: None,
+            logins: None,
+        };
+    }
     let mut walkers = Walkers::new(client, settings, settings.sessions.cap());
 
     // 0. A device an earlier scan knew: its paths first ([`revisit`]); when all still serve
@@ -390,35 +410,41 @@ async fn analyse_found(
             _ => None,
         })
         .collect();
-    let mut done: Vec<(Stream, Vec<AnalyzeError>)> = futures::stream::iter(jobs)
-        .map(|job| async move {
-            match job {
-                Job::Done(stream) | Job::Alias { stream, .. } => (stream, Vec::new()),
-                Job::Reused(done) => done,
-                Job::Media {
-                    mut stream,
-                    plain_url,
-                    body,
-                    cred,
-                    holder,
-                } => {
-                    let notes = media_and_checks(
-                        &mut stream,
-                        addr,
-                        &plain_url,
-                        &body,
-                        cred.as_ref(),
-                        settings,
+    // Unordered (then put back in order), so that a job done at once (an alias, a stream that
+    // asks for a login) does not hold a place while an earlier stream still plays.
+    let mut done: Vec<(usize, (Stream, Vec<AnalyzeError>))> =
+        futures::stream::iter(jobs.into_iter().enumerate())
+            .map(|(i, job)| async move {
+                let analysed = match job {
+                    Job::Done(stream) | Job::Alias { stream, .. } => (stream, Vec::new()),
+                    Job::Reused(done) => done,
+                    Job::Media {
+                        mut stream,
+                        plain_url,
+                        body,
+                        cred,
                         holder,
-                    )
-                    .await;
-                    (stream, notes)
-                }
-            }
-        })
-        .buffered(settings.sessions.cap())
-        .collect()
-        .await;
+                    } => {
+                        let notes = media_and_checks(
+                            &mut stream,
+                            addr,
+                            &plain_url,
+                            &body,
+                            cred.as_ref(),
+                            settings,
+                            holder,
+                        )
+                        .await;
+                        (stream, notes)
+                    }
+                };
+                (i, analysed)
+            })
+            .buffer_unordered(settings.sessions.cap())
+            .collect()
+            .await;
+    done.sort_by_key(|(i, _)| *i);
+    let mut done: Vec<(Stream, Vec<AnalyzeError>)> = done.into_iter().map(|(_, d)| d).collect();
     for (i, of) in aliases {
         let original = done[of].0.clone();
         take_facts_of(&mut done[i].0, &original);

@@ -49,6 +49,7 @@ pub(super) async fn on_held(
     let Held {
         mut client,
         challenges,
+        base,
         played,
     } = *held;
     client.set_timeout(timeout);
@@ -63,7 +64,13 @@ pub(super) async fn on_held(
         return Played::Declined("no media in the description".into());
     };
     let m = &sd.media[index];
-    let control = control_url(url, m.control.as_deref());
+    // Controls are relative to the answer's base URL when it names one; the aggregate PLAY goes
+    // to that base then (as retina and ffmpeg send it), else to the URL described.
+    let aggregate = match base.as_deref() {
+        Some(b) if b.trim_end_matches('/') != url.trim_end_matches('/') => b,
+        _ => url,
+    };
+    let control = control_url(aggregate, m.control.as_deref());
     let mut headers = vec![(
         "Transport",
         "RTP/AVP/TCP;unicast;interleaved=0-1".to_string(),
@@ -91,11 +98,11 @@ pub(super) async fn on_held(
         .and_then(interleaved_channel)
         .unwrap_or(0);
     let mut headers = vec![("Session", session.clone())];
-    headers.extend(auth("PLAY", url).map(|a| ("Authorization", a)));
+    headers.extend(auth("PLAY", aggregate).map(|a| ("Authorization", a)));
     let patience = start_patience(timeout);
     let asked = Instant::now();
     let reply = client
-        .request_patient("PLAY", url, &as_refs(&headers), patience)
+        .request_patient("PLAY", aggregate, &as_refs(&headers), patience)
         .await;
     tracing::debug!(
         url,
@@ -155,7 +162,13 @@ pub(super) async fn on_held(
             status: None,
         }),
     };
-    teardown(&mut client, url, &session, auth("TEARDOWN", url)).await;
+    teardown(
+        &mut client,
+        aggregate,
+        &session,
+        auth("TEARDOWN", aggregate),
+    )
+    .await;
     Played::Done(result)
 }
 

@@ -12,6 +12,12 @@
 //! dictionary entry, and here no dictionary is asked; every path asked was reported by a scan
 //! that ran the baseline (a server answering anything was reported at `/` only).
 //!
+//! A known path whose description is the same as that of a stream opened before it (an alias, as
+//! the first scan tells them: [`super::analyse_found`]) is not opened: its DESCRIBE is its
+//! re-check, and it takes the facts and PLAY check of the stream it is an alias of. A server with
+//! shared media whose paths are aliases (a Dahua-path camera that ignores the query string) thus
+//! sees one PLAY, while the stream's media runs, and never starts its encoder again for an alias.
+//!
 //! What an unchanged verdict cannot see: a new stream path beside the known ones that is no
 //! further channel of a vendor scheme (a second mount added to a media server), and a channel
 //! filled into a gap below the highest known one. `--fresh` finds those.
@@ -103,11 +109,19 @@ pub(super) async fn revisit(
     let holder = walkers.first().hand_over();
     let (jobs, reuse) = recheck_jobs(asked, rest, cred.as_ref(), holder, scheme, addr, settings);
     use futures::StreamExt;
-    let checked: Vec<Checked> = futures::stream::iter(jobs)
-        .map(|job| recheck(job, addr, settings))
-        .buffered(settings.sessions.cap())
+    let opened = Opened::default();
+    // Unordered, so that an alias (a DESCRIBE, no session) done early makes room for the next
+    // path at once, while the stream it is an alias of still plays.
+    let mut checked: Vec<(usize, Checked)> = futures::stream::iter(jobs.into_iter().enumerate())
+        .map(|(i, job)| {
+            let opened = &opened;
+            async move { (i, recheck(job, addr, settings, opened).await) }
+        })
+        .buffer_unordered(settings.sessions.cap())
         .collect()
         .await;
+    checked.sort_by_key(|(i, _)| *i);
+    let checked = checked.into_iter().map(|(_, c)| c).collect();
     verdict(checked, reuse, cred, scheme, addr, settings).await
 }
 
@@ -266,7 +280,9 @@ async fn verdict(
     let mut streams = Vec::new();
     for c in checked {
         match c.verdict {
-            Ok((analysed, body)) => streams.push((c.path, c.plain_url, analysed, body)),
+            Ok((analysed, body)) => {
+                streams.push((c.path, c.plain_url, analysed, body, c.alias_of));
+            }
             Err(refused) => {
                 if refused {
                     // The credential that just worked is refused: a lockout, as in step 2.
@@ -277,14 +293,18 @@ async fn verdict(
         }
     }
     if changed {
-        for (_, plain_url, analysed, _) in streams {
-            reuse.0.insert(plain_url, Some(analysed));
+        // An alias not opened stays taken but not analysed: the full analysis makes it the alias
+        // of its stream, or opens it.
+        for (_, plain_url, analysed, _, alias_of) in streams {
+            if alias_of.is_none() {
+                reuse.0.insert(plain_url, Some(analysed));
+            }
         }
         return Revisit::Changed(reuse);
     }
     let streams: Vec<_> = streams
         .into_iter()
-        .map(|(path, _, analysed, body)| (path, analysed, body))
+        .map(|(path, _, analysed, body, alias_of)| (path, analysed, body, alias_of))
         .collect();
     tracing::info!(%addr, streams = streams.len(), "known paths all serve media: device unchanged");
     let outcome = match cred {
@@ -314,11 +334,42 @@ struct Checked {
     path: String,
     plain_url: String,
     verdict: Result<(Analysed, Vec<u8>), bool>,
+    /// Not opened: an alias of the stream at this path (its description is that stream's).
+    alias_of: Option<String>,
+}
+
+/// The streams a re-check opens, by description ([`description_key`]) and path: a known path
+/// described the same as one of them on the same channel is its alias and is not opened.
+#[derive(Default)]
+struct Opened(std::sync::Mutex<Vec<(String, String)>>);
+
+impl Opened {
+    /// The path of the stream opened already that `path`, described by `body`, is an alias of;
+    /// else `None`, and `path` is recorded as opened (the first of a description is the stream).
+    fn original_or_open(&self, path: &str, body: &[u8]) -> Option<String> {
+        let key = description_key(body)?;
+        let mut opened = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let original = opened
+            .iter()
+            .find(|(k, p)| *k == key && !paths::different_channels(p, path))
+            .map(|(_, p)| p.clone());
+        if original.is_none() {
+            opened.push((key, path.to_string()));
+        }
+        original
+    }
 }
 
 /// Open a known stream's media session; its verdict comes from the session, or, when the session
-/// ended before describing it without an RTSP status to go by, from one DESCRIBE of ours.
-async fn recheck(job: Recheck, addr: SocketAddr, settings: &ScanContext) -> Checked {
+/// ended before describing it without an RTSP status to go by, from one DESCRIBE of ours. A
+/// stream whose description is that of one `opened` already is its alias: not opened, its
+/// DESCRIBE is its verdict.
+async fn recheck(
+    job: Recheck,
+    addr: SocketAddr,
+    settings: &ScanContext,
+    opened: &Opened,
+) -> Checked {
     let Recheck {
         path,
         plain_url,
@@ -348,11 +399,24 @@ async fn recheck(job: Recheck, addr: SocketAddr, settings: &ScanContext) -> Chec
                     path,
                     plain_url,
                     verdict: Err(true),
+                    alias_of: None,
                 };
             }
             // Anything else: the session below asks, and its verdict is the re-check's.
             _ => {}
         }
+    }
+    if let Some(b) = body.as_deref()
+        && let Some(original) = opened.original_or_open(&path, b)
+    {
+        tracing::info!(url = %plain_url, %original, "same description as a known stream: an alias, not opened");
+        drop(holder); // the stream's own connection or session holds the media
+        return Checked {
+            path,
+            plain_url,
+            verdict: Ok(((stream, Vec::new()), body.unwrap_or_default())),
+            alias_of: Some(original),
+        };
     }
     let session = open_session(
         addr,
@@ -403,6 +467,7 @@ async fn recheck(job: Recheck, addr: SocketAddr, settings: &ScanContext) -> Chec
         path,
         plain_url,
         verdict,
+        alias_of: None,
     }
 }
 
@@ -429,11 +494,16 @@ async fn describe_held(
 
 /// Streams whose descriptions are the same as an earlier one's (an alias, as [`analyse_found`]
 /// tells them before opening them) take its facts and name it in `same_as`, as the first scan
-/// reported them. Here each was opened: an unchanged device's aliases cost a session each.
-fn mark_aliases(streams: Vec<(String, Analysed, Vec<u8>)>) -> Vec<Analysed> {
+/// reported them. `alias_of`: the path of the stream an alias not opened is the alias of (only an
+/// opened stream is one); the others were opened, and one whose description an earlier opened
+/// stream has (its session was under way when it was described) is that one's alias too.
+fn mark_aliases(streams: Vec<(String, Analysed, Vec<u8>, Option<String>)>) -> Vec<Analysed> {
     let mut seen: Vec<(String, &str, usize)> = Vec::new();
     let mut of = Vec::new();
-    for (i, (path, _, body)) in streams.iter().enumerate() {
+    for (i, (path, _, body, alias_of)) in streams.iter().enumerate() {
+        if alias_of.is_some() {
+            continue;
+        }
         let Some(key) = description_key(body) else {
             continue;
         };
@@ -445,7 +515,14 @@ fn mark_aliases(streams: Vec<(String, Analysed, Vec<u8>)>) -> Vec<Analysed> {
             None => seen.push((key, path, i)),
         }
     }
-    let mut out: Vec<Analysed> = streams.into_iter().map(|(_, a, _)| a).collect();
+    for (i, (_, _, _, alias_of)) in streams.iter().enumerate() {
+        if let Some(original) = alias_of
+            && let Some(at) = streams.iter().position(|(p, ..)| p == original)
+        {
+            of.push((i, at));
+        }
+    }
+    let mut out: Vec<Analysed> = streams.into_iter().map(|(_, a, ..)| a).collect();
     for (i, original) in of {
         let original = out[original].0.clone();
         take_facts_of(&mut out[i].0, &original);

@@ -68,6 +68,9 @@ pub(super) struct Walker {
     pub(super) challenge_gen: u64,
     /// The latest DESCRIBE's answer came to a request that carried the credential.
     pub(super) sent_credential: bool,
+    /// The `Content-Base` (else `Content-Location`) of the latest DESCRIBE's answer, which its
+    /// SDP's control URLs are relative to ([`content_base`]).
+    pub(super) base: Option<String>,
     /// DESCRIBE answers by status code (busy answers asked again left out), for the walk's
     /// account ([`crate::model::PathWalk::answers`]).
     pub(super) tally: std::collections::BTreeMap<u16, u32>,
@@ -89,6 +92,7 @@ impl Walker {
             conn_gen: 1,
             challenge_gen: 1,
             sent_credential: false,
+            base: None,
             tally: Default::default(),
         }
     }
@@ -294,6 +298,7 @@ impl Walker {
                 }
                 Ok(reply) => {
                     self.sent_credential = authorization.is_some();
+                    self.base = content_base(&reply);
                     if self.redirect.is_none() {
                         self.redirect = redirect_note(&target, &reply);
                     }
@@ -347,9 +352,29 @@ impl Walker {
         Some(Box::new(Held {
             client,
             challenges,
+            base: self.base.clone(),
             played: None,
         }))
     }
+}
+
+/// The URL a 200 answer's SDP control URLs are relative to, when the answer names one:
+/// `Content-Base`, else `Content-Location` (RFC 2326 §C.1.1; the request URL otherwise). A server
+/// that ignores the query string may name its path without it (GStreamer's does), and answers
+/// SETUP 404 on the request URL's. Only an `rtsp://` URL without spaces or control characters is
+/// taken (it goes into our request lines); anything else is as if none were named.
+pub(super) fn content_base(reply: &Reply) -> Option<String> {
+    if reply.head.status != 200 {
+        return None;
+    }
+    let value = reply
+        .head
+        .header("content-base")
+        .or_else(|| reply.head.header("content-location"))?
+        .trim();
+    let rtsp = value.len() > 7 && value[..7].eq_ignore_ascii_case("rtsp://");
+    let clean = !value.chars().any(|c| c.is_whitespace() || c.is_control());
+    (rtsp && clean && value.len() <= 1024).then(|| value.to_string())
 }
 
 /// The `Authorization` value of `method` on `uri` for `cred` against `challenges` (the strongest
@@ -386,6 +411,8 @@ pub(super) fn login_used(challenges: &[String]) -> Option<String> {
 pub(crate) struct Held {
     pub(super) client: RtspClient,
     pub(super) challenges: Vec<String>,
+    /// The description's base URL, when its answer named one ([`content_base`]).
+    pub(super) base: Option<String>,
     /// Dropped once the PLAY check on this connection has its PLAY answered (or will not send
     /// one): the walk that handed the connection over waits for it before its next DESCRIBEs
     /// (`find::log_in`).
@@ -468,4 +495,48 @@ pub(super) fn scheme_of(challenges: &[String]) -> AuthScheme {
         .flat_map(|v| crate::proto::auth::parse_challenges(v))
         .collect();
     detect::head::best_scheme(&ch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(head: &str) -> Reply {
+        let (head, _) = crate::proto::response::parse_head(head.as_bytes())
+            .unwrap()
+            .unwrap();
+        Reply {
+            head,
+            body: Vec::new(),
+        }
+    }
+
+    /// GStreamer's RTSP server with query-ignoring mount points (issue 54's camera) names the
+    /// path without the query in its answer to `...realmonitor?channel=1&subtype=0`.
+    #[test]
+    fn the_base_url_a_description_names() {
+        let r = reply(
+            "RTSP/1.0 200 OK\r\nCSeq: 3\r\nContent-Type: application/sdp\r\n\
+             Content-Base: rtsp://10.0.0.9:554/cam/realmonitor/\r\nContent-Length: 0\r\n\r\n",
+        );
+        assert_eq!(
+            content_base(&r).as_deref(),
+            Some("rtsp://10.0.0.9:554/cam/realmonitor/")
+        );
+        let r = reply("RTSP/1.0 200 OK\r\nCSeq: 3\r\nContent-Location: rtsp://h/x\r\n\r\n");
+        assert_eq!(content_base(&r).as_deref(), Some("rtsp://h/x"));
+        // Not one we put in a request line: another scheme, spaces; and not for other statuses.
+        for bad in ["http://h/x", "rtsp://h/a b", "rtsp:/"] {
+            let r = reply(&format!(
+                "RTSP/1.0 200 OK\r\nCSeq: 3\r\nContent-Base: {bad}\r\n\r\n"
+            ));
+            assert_eq!(content_base(&r), None, "{bad}");
+        }
+        let r = reply("RTSP/1.0 404 Not Found\r\nCSeq: 3\r\nContent-Base: rtsp://h/x/\r\n\r\n");
+        assert_eq!(content_base(&r), None);
+        assert_eq!(
+            content_base(&reply("RTSP/1.0 200 OK\r\nCSeq: 3\r\n\r\n")),
+            None
+        );
+    }
 }
