@@ -2,7 +2,7 @@
 //! the reply head as `proto::response` reads it, and whatever follows as the body.
 #![no_main]
 
-use camscan::proto::{backchannel, response};
+use camscan::proto::{backchannel, response, sdp_facts};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -13,10 +13,26 @@ fuzz_target!(|data: &[u8]| {
                 evidence, codec, ..
             } => {
                 assert!(!evidence.is_empty());
-                assert!(codec.len() <= 32);
+                // The device's encoding name as a short ASCII token (`sdp_facts::audio_codec`).
+                assert!(
+                    codec.len() <= sdp_facts::MAX_CODEC && codec.is_ascii(),
+                    "{codec:?}"
+                );
             }
-            backchannel::Verdict::No { evidence } => assert!(evidence.chars().count() <= 300),
-            backchannel::Verdict::Unknown { .. } => {}
+            // The device's reason phrase or `Unsupported` value is kept to 120 characters, after
+            // `551 ` or `Unsupported: `; an unknown answer's after `answered <status> `.
+            backchannel::Verdict::No { evidence } => {
+                assert!(
+                    evidence.chars().count() <= "Unsupported: ".len() + 120,
+                    "{evidence:?}"
+                );
+            }
+            backchannel::Verdict::Unknown { note } => {
+                assert!(
+                    note.chars().count() <= "answered 65535 ".len() + 120,
+                    "{note:?}"
+                );
+            }
         }
     }
 });

@@ -20,9 +20,16 @@ fuzz_target!(|data: &[u8]| {
     let sd = sdp::parse_for(data, "rtsp://192.0.2.1:554/live");
     assert!(sd.media.len() <= sdp::MAX_MEDIA);
     for m in &sd.media {
-        check_video(&sdp_facts::video(m));
+        let v = sdp_facts::video(m);
+        check_video(&v);
         let a = sdp_facts::audio(m);
-        assert!(a.codec.chars().count() <= 32);
+        // Codec names are short ASCII tokens, whatever the device named (`sdp_facts::MAX_CODEC`).
+        for codec in [&v.codec, &a.codec] {
+            assert!(
+                codec.len() <= sdp_facts::MAX_CODEC && codec.is_ascii(),
+                "{codec:?}"
+            );
+        }
     }
     let notes = sdp_facts::repair_notes(&sd, true);
     assert_eq!(notes.len(), sd.repairs.len());

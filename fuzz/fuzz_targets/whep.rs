@@ -8,7 +8,9 @@ use camscan::proto::whep::{self, PostReply};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    for name in whep::go2rtc_streams(data, 8) {
+    let names = whep::go2rtc_streams(data, 8);
+    assert!(names.len() <= 8);
+    for name in names {
         assert!(!name.is_empty() && name.len() <= 128);
         assert!(
             name.bytes()

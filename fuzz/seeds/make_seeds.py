@@ -106,6 +106,14 @@ m = re.search(r'const REPLY: &str = r#"(.*?)"#;', sadp_src, re.S)
 put("sadp", "probe_match.xml", m.group(1))
 put("sadp", "nvr_channels.xml", "<ProbeMatch><AnalogChannelNum>4</AnalogChannelNum><DigitalChannelNum>8</DigitalChannelNum><HttpPort>99999</HttpPort><MAC>nonsense</MAC><IPv4Address>not an ip</IPv4Address><Activated>FALSE</Activated></ProbeMatch>")
 
+# --- backchannel: the DESCRIBE answers of tests/fixtures/backchannel, and what the target found:
+# a sendonly section whose rtpmap names a codec of bytes that are not UTF-8 (a codec name once
+# longer than 32 bytes; proto::backchannel's a_long_codec_name_stays_short)
+for f in sorted(os.listdir(f"{F}/backchannel")):
+    if f.endswith(".rtsp"): cp("backchannel", f"{F}/backchannel/{f}")
+put("backchannel", "long-codec.rtsp", b"RTSP/1.0 200 OK\r\n\r\nm=audio 0 RTP/AVP 97\r\na=rtpmap:97 "
+    + b"\xff" * 40 + b"/8000\r\na=sendonly\r\n")
+
 # --- mdns (Avahi 0.8 answers captured in the namespace lab: tests/fixtures/mdns)
 for f in sorted(os.listdir(f"{F}/mdns")):
     cp("mdns", f"{F}/mdns/{f}")

@@ -26,7 +26,8 @@ pub enum Verdict {
     /// A sendonly audio section: the device takes audio from the client.
     Yes {
         /// Our audio codec name (`pcmu`, `pcma`, `aac`, `g726`...), from the section's rtpmap or
-        /// static payload type ([`sdp_facts::audio_codec`]).
+        /// static payload type ([`sdp_facts::audio_codec`]): at most [`sdp_facts::MAX_CODEC`]
+        /// ASCII characters, however long the name the device sent.
         codec: String,
         sample_rate: Option<u32>,
         channels: Option<u16>,
@@ -50,6 +51,9 @@ pub enum Verdict {
 /// - 200 with an audio section marked `a=sendonly`: yes, with that section's codec.
 /// - 200 with an SDP that has media but no sendonly audio: no (a server that ignored the tag).
 /// - anything else: unknown.
+///
+/// What the device wrote (a reason phrase, an `Unsupported` value) is kept to 120 characters,
+/// control characters dropped; the codec is a short ASCII token ([`sdp_facts::MAX_CODEC`]).
 pub fn classify(head: &ResponseHead, body: &[u8]) -> Verdict {
     match head.status {
         551 => {
@@ -235,6 +239,29 @@ a=sendonly\r\n";
         );
         assert!(
             matches!(&v, Verdict::Yes { codec, .. } if codec == "g726"),
+            "{v:?}"
+        );
+    }
+
+    /// Found by the `backchannel` fuzz target (`scripts/fuzz 8`, after about 30,000 runs): a
+    /// sendonly section whose rtpmap names a long codec of characters that are not ASCII gave a
+    /// codec of 32 characters but more than 32 bytes (here U+FFFD, three bytes each, for bytes
+    /// that are not UTF-8). The device's name is cut to the token a media subtype may be, at most
+    /// `sdp_facts::MAX_CODEC` bytes. The seed `fuzz/seeds/backchannel/long-codec.rtsp` holds it.
+    #[test]
+    fn a_long_codec_name_stays_short() {
+        let mut reply = b"RTSP/1.0 200 OK\r\n\r\nm=audio 0 RTP/AVP 97\r\na=rtpmap:97 ".to_vec();
+        reply.extend(std::iter::repeat_n(0xffu8, 40));
+        reply.extend_from_slice(b"/8000\r\na=sendonly\r\n");
+        assert!(matches!(answer(&reply), Verdict::Yes { codec, .. } if codec.is_empty()));
+        let long = format!(
+            "RTSP/1.0 200 OK\r\n\r\nm=audio 0 RTP/AVP 97\r\na=rtpmap:97 {}/8000\r\na=sendonly\r\n",
+            "OPUS-".repeat(20)
+        );
+        let v = answer(long.as_bytes());
+        assert!(
+            matches!(&v, Verdict::Yes { codec, sample_rate: Some(8000), .. }
+                if codec.len() == sdp_facts::MAX_CODEC && codec.starts_with("opus-opus-")),
             "{v:?}"
         );
     }

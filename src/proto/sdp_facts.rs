@@ -17,7 +17,11 @@ use crate::proto::sdp::{self, MediaDescription, SessionDescription};
 use crate::proto::{h26x, h265, mp4, mp4v};
 use base64::Engine;
 
-/// Our video codec names from SDP encoding names.
+/// Longest codec name kept from a device's encoding name, in bytes (ASCII characters).
+pub const MAX_CODEC: usize = 32;
+
+/// Our video codec names from SDP encoding names: ours for the ones we know, else the device's
+/// name lowercased ([`codec_token`]: at most [`MAX_CODEC`] ASCII characters).
 pub fn video_codec(encoding: &str) -> String {
     match encoding.to_ascii_lowercase().as_str() {
         "h264" => "h264".into(),
@@ -25,19 +29,32 @@ pub fn video_codec(encoding: &str) -> String {
         "jpeg" => "mjpeg".into(),
         "mp4v-es" => "mpeg4".into(),
         "mpv" => "mpeg2".into(),
-        other => other.chars().take(32).collect(),
+        other => codec_token(other),
     }
 }
 
-/// Our audio codec names from SDP encoding names.
+/// Our audio codec names from SDP encoding names: ours for the ones we know, else the device's
+/// name lowercased ([`codec_token`]: at most [`MAX_CODEC`] ASCII characters).
 pub fn audio_codec(encoding: &str) -> String {
     let e = encoding.to_ascii_lowercase();
     match e.as_str() {
         "mpeg4-generic" | "mp4a-latm" => "aac".into(),
         "mpa" => "mp3".into(),
         g if g.starts_with("g726") => "g726".into(),
-        other => other.chars().take(32).collect(),
+        other => codec_token(other),
     }
+}
+
+/// The encoding name a device sent, as the report's codec: its leading characters that a media
+/// subtype name may hold (RFC 4855 §3: the rtpmap's encoding name is the subtype's name; RFC 6838
+/// §4.2 restricted-name-chars: letters, digits and `!#$&-^_.+`), at most [`MAX_CODEC`]. What
+/// follows anything else is not part of a name (`G711 (u-law)` is `g711`), and the name stays one
+/// short ASCII token in every export, however long or strange the camera's line.
+fn codec_token(name: &str) -> String {
+    name.chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || "!#$&-^_.+".contains(*c))
+        .take(MAX_CODEC)
+        .collect()
 }
 
 /// Video facts of one media section. The parameter sets win over `a=x-dimensions` and
@@ -479,5 +496,23 @@ mod tests {
                 .collect();
             assert_eq!(repair_notes(&broken, false), changed, "{}", case.broken);
         }
+    }
+
+    /// A device's encoding name is our codec name only as far as it is a media subtype's name
+    /// (RFC 6838 §4.2), and at most `MAX_CODEC` bytes: what the `backchannel` and `sdp_facts`
+    /// fuzz targets assert of every audio and video codec.
+    #[test]
+    fn codec_names_from_devices_are_short_tokens() {
+        assert_eq!(audio_codec("G711 (u-law)"), "g711");
+        assert_eq!(audio_codec("X-Vendor.Speex+2"), "x-vendor.speex+2");
+        assert_eq!(video_codec("VP9"), "vp9");
+        assert_eq!(audio_codec(&"\u{fffd}".repeat(32)), "");
+        assert_eq!(video_codec(&"é".repeat(40)), "");
+        let long = "AV1X".repeat(20);
+        assert_eq!(video_codec(&long).len(), MAX_CODEC);
+        assert_eq!(audio_codec(&long), long[..MAX_CODEC].to_ascii_lowercase());
+        // Ours are unchanged.
+        assert_eq!(audio_codec("G726-32"), "g726");
+        assert_eq!(video_codec("JPEG"), "mjpeg");
     }
 }

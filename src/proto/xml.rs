@@ -15,7 +15,7 @@ use quick_xml::reader::Reader;
 pub const MAX_DEPTH: usize = 32;
 /// Most elements read from one document.
 pub const MAX_ELEMENTS: usize = 20_000;
-/// Most text kept per element.
+/// Most text kept per element, in characters (so at most four times as many bytes).
 pub const MAX_TEXT: usize = 8 * 1024;
 
 /// Why a walk ended before the end of the document.

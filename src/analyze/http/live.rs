@@ -3,13 +3,14 @@
 
 use super::manifest::apply_ts;
 use super::{
-    BURST_GAP, HttpSettings, MAX_FLV, MAX_TS, MJPEG_AGREE, MJPEG_MIN_WINDOW, MJPEG_PARTS,
-    MJPEG_SETTLED,
+    BURST_GAP, HttpSettings, MAX_FLV, MAX_TS, MJPEG_AGREE, MJPEG_HALVES, MJPEG_MAX_PARTS,
+    MJPEG_MAX_WINDOW, MJPEG_MIN_WINDOW, MJPEG_PARTS, MJPEG_SETTLED,
 };
 use crate::error::{AnalyzeError, NetError};
 use crate::model::{Measured, Protocol, Stream, VideoInfo};
 use crate::net::http::OpenGet;
 use crate::proto::{mjpeg, ts};
+use std::time::Duration;
 
 /// Read the start of an HTTP-FLV stream (at most [`MAX_FLV`], within the step timeout) until its
 /// `onMetaData` and codecs are known.
@@ -86,9 +87,8 @@ pub(super) async fn mjpeg_stream(
 ) -> Result<Stream, AnalyzeError> {
     let ctype = got.head.header("content-type").unwrap_or("").to_string();
     let started = tokio::time::Instant::now();
-    let deadline = started + s.window.max(MJPEG_MIN_WINDOW);
+    let window = s.window.max(MJPEG_MIN_WINDOW).as_secs_f64();
     let mut parts = mjpeg::Parts::new(&ctype);
-    let mut arrivals: Vec<tokio::time::Instant> = Vec::new();
     // Seconds since `started` of each part, for the rate.
     let mut secs: Vec<f64> = Vec::new();
     let mut size: Option<(u16, u16)> = None;
@@ -99,31 +99,26 @@ pub(super) async fn mjpeg_stream(
             .map_err(|_| AnalyzeError::Missing("multipart stream with no boundary".into()))?;
         // Keep memory flat: what the splitter took is not needed again.
         got.body.clear();
-        let before = arrivals.len();
         while let Some(part) = parts.next_part().map_err(AnalyzeError::malformed)? {
-            let now = tokio::time::Instant::now();
-            arrivals.push(now);
-            secs.push(now.duration_since(started).as_secs_f64());
+            secs.push(started.elapsed().as_secs_f64());
             bytes += part.body.len() as u64;
             if size.is_none() {
                 size = mjpeg::jpeg_dimensions(&part.body);
             }
         }
-        if steady_parts(&arrivals) >= MJPEG_PARTS {
-            break;
-        }
-        // The rate is looked at again only when a part came.
-        if arrivals.len() > before && rate_settled(&secs) {
-            break;
-        }
-        match got.read_more(deadline).await {
+        let until = match next_step(&secs, started.elapsed().as_secs_f64(), window) {
+            Step::Done => break,
+            Step::ReadUntil(until) => started + Duration::from_secs_f64(until),
+        };
+        match got.read_more(until).await {
             Ok(0) => break,
             Ok(_) => {}
-            Err(NetError::Timeout { .. }) => break,
+            // The next step looks at the time: the window goes on, or it is over.
+            Err(NetError::Timeout { .. }) => {}
             Err(e) => return Err(e.into()),
         }
     }
-    if arrivals.is_empty() {
+    if secs.is_empty() {
         return Err(AnalyzeError::Missing(format!(
             "no JPEG frame within {}",
             crate::error::fmt_duration(s.window.max(MJPEG_MIN_WINDOW))
@@ -142,7 +137,7 @@ pub(super) async fn mjpeg_stream(
     let duration = started.elapsed();
     stream.measured = Some(Measured {
         transport: "tcp".into(),
-        packets: arrivals.len() as u64,
+        packets: secs.len() as u64,
         bytes,
         fps,
         bitrate_kbps: (duration.as_secs_f64() > 0.0)
@@ -188,7 +183,7 @@ pub fn rate_settled(t: &[f64]) -> bool {
     if steady.len() < MJPEG_SETTLED + 1 {
         return false;
     }
-    let Some(period) = period(steady) else {
+    let Some(period) = theil_sen(steady) else {
         return false;
     };
     let mut offsets: Vec<f64> = steady
@@ -207,22 +202,71 @@ pub fn rate_settled(t: &[f64]) -> bool {
     span > 0.0 && 2.0 * off_line <= MJPEG_AGREE * span
 }
 
-/// Parts that arrived after the opening burst (see [`BURST_GAP`]).
-pub(super) fn steady_parts(arrivals: &[tokio::time::Instant]) -> usize {
-    let burst = arrivals
-        .windows(2)
-        .take_while(|w| w[1].duration_since(w[0]).as_secs_f64() < BURST_GAP)
-        .count();
-    arrivals.len().saturating_sub(burst + 1)
+/// What the MJPEG measurement does next.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Step {
+    /// The rate is known, or the longest window is over.
+    Done,
+    /// Read on until this many seconds after the measurement started.
+    ReadUntil(f64),
+}
+
+/// The MJPEG measurement's next step, from the parts' arrival seconds `t` at `elapsed` seconds
+/// into a `window` (the verify window, at least [`MJPEG_MIN_WINDOW`]):
+/// - done early when an even stream's rate is known ([`rate_settled`]);
+/// - at the end of the window (or after [`MJPEG_PARTS`] steady parts), done when the two halves
+///   of the steady parts give the same rate ([`halves_agree`]);
+/// - else read on, to [`MJPEG_MAX_WINDOW`] (or [`MJPEG_MAX_PARTS`] steady parts) at most.
+///
+/// A loaded machine (the server's or ours) stalls the stream, then sends or reads what piled up
+/// at once: 3 s of VLC's 5 fps stream held 8 parts in bunches whose rate read 7.4 fps. Reading
+/// on until both halves agree gives back the time a stall took.
+pub(super) fn next_step(t: &[f64], elapsed: f64, window: f64) -> Step {
+    if rate_settled(t) {
+        return Step::Done;
+    }
+    let counted = steady_parts(t);
+    let last = window.max(MJPEG_MAX_WINDOW.as_secs_f64());
+    if elapsed < window && counted < MJPEG_PARTS {
+        return Step::ReadUntil(window);
+    }
+    // No part in the whole window: nothing to wait for.
+    if t.is_empty() || halves_agree(t) || counted >= MJPEG_MAX_PARTS || elapsed >= last {
+        return Step::Done;
+    }
+    Step::ReadUntil(last)
+}
+
+/// Parts that arrived at `t` (seconds) after the opening burst (see [`BURST_GAP`]).
+pub(super) fn steady_parts(t: &[f64]) -> usize {
+    let burst = t.windows(2).take_while(|w| w[1] - w[0] < BURST_GAP).count();
+    t.len().saturating_sub(burst + 1)
+}
+
+/// Whether the first and the second half of the steady parts of `t` give the same period, within
+/// [`MJPEG_HALVES`] of the period of them all (eight steady parts at least). A stall and the
+/// bunch after it bend the rate of the half they fall in, seldom both halves alike.
+pub(super) fn halves_agree(t: &[f64]) -> bool {
+    let steady = steady(t);
+    let n = steady.len();
+    if n < 8 {
+        return false;
+    }
+    match (
+        period(&steady[..n / 2]),
+        period(&steady[n / 2..]),
+        period(steady),
+    ) {
+        (Some(a), Some(b), Some(all)) => (a - b).abs() <= MJPEG_HALVES * all,
+        _ => false,
+    }
 }
 
 /// The frame rate of parts that arrived at `t` (seconds), from the steady part of the window:
 /// the first part and the opening burst are cut off (they arrive when the connection opens: the
-/// leading parts closer together than half the median gap are a server flushing its buffer), then the period is the Theil-Sen slope of arrival time against
-/// part number: the median of `(t[j] - t[i]) / (j - i)` over every pair. A busy scanning machine
-/// reads late now and then, which makes one gap long and the next short; the median of pairwise
-/// slopes ignores such outliers where a first-to-last average or a mean gap does not. `None`
-/// with fewer than three steady parts.
+/// leading parts closer together than half the median gap are a server flushing its buffer),
+/// then the period is the slope of the lower line of the arrivals ([`period`]). `None` with
+/// fewer than three steady parts.
 pub fn steady_rate(t: &[f64]) -> Option<f64> {
     let steady = steady(t);
     if steady.len() < 3 {
@@ -231,9 +275,41 @@ pub fn steady_rate(t: &[f64]) -> Option<f64> {
     period(steady).map(|p| 1.0 / p)
 }
 
-/// The Theil-Sen slope of arrival time against part number (the median of pairwise slopes);
-/// `None` when it is not positive.
+/// The period of parts that arrived at `steady` (seconds): the slope of the line under every
+/// arrival that lies closest to them all, the linear program of Moon, Skelly and Towsley
+/// ("Estimation and removal of clock skew from network delay measurements", IEEE INFOCOM 1999,
+/// §IV-B): minimise the summed height of the points above the line. A part is never sent or read
+/// before its time, only late (a stalled server, a busy reader, a buffer flushed at once), so
+/// delays lift points off the line and leave it alone; a median of slopes (Theil-Sen, used before)
+/// is bent by bunches once they are a third of the window. The optimum is the edge of the lower
+/// convex hull of (part number, arrival) over the middle part number. `None` when the slope is
+/// not positive.
 fn period(steady: &[f64]) -> Option<f64> {
+    let mut hull: Vec<usize> = Vec::with_capacity(steady.len());
+    for i in 0..steady.len() {
+        while let [.., a, b] = hull[..] {
+            // `b` is not below the line from `a` to `i`: not on the lower hull.
+            if (steady[b] - steady[a]) * (i - b) as f64 >= (steady[i] - steady[b]) * (b - a) as f64
+            {
+                hull.pop();
+            } else {
+                break;
+            }
+        }
+        hull.push(i);
+    }
+    let middle = steady.len().saturating_sub(1) as f64 / 2.0;
+    let period = hull
+        .windows(2)
+        .find(|e| e[0] as f64 <= middle && middle <= e[1] as f64)
+        .map(|e| (steady[e[1]] - steady[e[0]]) / (e[1] - e[0]) as f64)?;
+    (period > 0.0).then_some(period)
+}
+
+/// The Theil-Sen slope of arrival time against part number (the median of pairwise slopes);
+/// `None` when it is not positive. The line [`rate_settled`] measures an even stream's parts
+/// against (both ways: there, every part is near it).
+fn theil_sen(steady: &[f64]) -> Option<f64> {
     let mut slopes: Vec<f64> = Vec::with_capacity(steady.len() * steady.len() / 2);
     for i in 0..steady.len() {
         for j in i + 1..steady.len() {
