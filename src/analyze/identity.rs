@@ -104,6 +104,10 @@ pub struct Clue {
     /// What the source said, as evidence (`Server: Dahua Rtsp Server`, `MAC 00:80:F0:12:34:56
     /// (Panasonic Communications Co., Ltd.)`); device text, sanitised when rendered.
     pub said: String,
+    /// Which words named the maker, where (`"Dahua" in the RTSP Server header "Dahua Rtsp
+    /// Server"`, `IEEE registry organisation "CANON INC."`); `None` for a web signature, whose
+    /// evidence is `said`.
+    pub named_by: Option<String>,
 }
 
 /// The maker a device's walk was ordered by, and the others named.
@@ -410,12 +414,20 @@ impl Drop for Expected {
 pub struct FingerprintClue {
     pub board: Identities,
     pub expected: Arc<Mutex<Option<Expected>>>,
+    /// The subject of the TLS certificate the port showed, if any: its words may name the maker.
+    pub certificate: Option<String>,
 }
 
 impl FingerprintClue {
-    /// The fingerprint's maker (if it names one a clue can be made of) on the board, and the
-    /// promise kept.
-    pub fn tell(&self, ip: std::net::IpAddr, fp: &crate::detect::fingerprint::Fingerprint) {
+    /// The fingerprint's maker (if it names one a clue can be made of) on the board, else the
+    /// maker the web server's own words name (`said`: its `Server` header, realm, page title,
+    /// with the certificate's subject added here), and the promise kept.
+    pub fn tell(
+        &self,
+        ip: std::net::IpAddr,
+        fp: &crate::detect::fingerprint::Fingerprint,
+        said: &[crate::knowledge::Said<'_>],
+    ) {
         use crate::detect::fingerprint::CLAIM_CONFIDENCE;
         if fp.confidence >= CLAIM_CONFIDENCE
             && let Some(maker) = fp.vendor
@@ -427,8 +439,21 @@ impl FingerprintClue {
                     maker,
                     model: fp.product.clone(),
                     said: format!("web fingerprint {}", fp.evidence.join("; ")),
+                    named_by: None,
                 },
             );
+        } else {
+            let mut texts = said.to_vec();
+            if let Some(subject) = &self.certificate {
+                texts.push(crate::knowledge::Said {
+                    what: "TLS certificate subject",
+                    text: subject,
+                    realm: false,
+                });
+            }
+            if let Some(c) = clue_from_words(crate::knowledge::get(), &texts) {
+                self.board.learn(ip, c);
+            }
         }
         if let Some(e) = self
             .expected
@@ -439,6 +464,23 @@ impl FingerprintClue {
             e.done();
         }
     }
+}
+
+/// The clue a web server's own words name ([`crate::knowledge::Knowledge::named_in`]), ranked as
+/// a web fingerprint.
+pub fn clue_from_words(
+    k: &'static Knowledge,
+    texts: &[crate::knowledge::Said<'_>],
+) -> Option<Clue> {
+    let named = k.named_in(texts)?;
+    let by = named.describe(texts);
+    Some(Clue {
+        source: ClueSource::HttpFingerprint,
+        maker: named.vendor,
+        model: None,
+        said: format!("web server's words: {by}"),
+        named_by: Some(by),
+    })
 }
 
 /// The clue a maker text names (an ONVIF `Manufacturer`, a UPnP `<manufacturer>`, a fingerprint's
@@ -459,6 +501,7 @@ pub fn clue_from_text(
             .filter(|m| !m.is_empty())
             .map(str::to_string),
         said: format!("{} {text:?}", source.label()),
+        named_by: Some(format!("the {} {text:?}", source.label())),
     })
 }
 
@@ -466,6 +509,12 @@ pub fn clue_from_text(
 pub fn clue_from_mac(k: &'static Knowledge, mac: &str) -> Option<Clue> {
     let m = k.mac_maker(mac);
     let vendor = m.vendor?;
+    let named_by = match m.organisation {
+        Some(o) if k.organisation_vendor(o) == Some(vendor) => {
+            format!("IEEE registry organisation {o:?}")
+        }
+        _ => format!("a MAC prefix listed as {}'s", vendor.display_name()),
+    };
     Some(Clue {
         source: ClueSource::Mac,
         maker: vendor,
@@ -474,27 +523,29 @@ pub fn clue_from_mac(k: &'static Knowledge, mac: &str) -> Option<Clue> {
             "MAC {mac} ({})",
             m.organisation.unwrap_or(vendor.display_name())
         ),
+        named_by: Some(named_by),
     })
 }
 
-/// The clue an RTSP `Server` header or realm names.
+/// The clue an RTSP `Server` header or realm names ([`crate::knowledge::Knowledge::named_in`]).
 pub fn clue_from_rtsp(
     k: &'static Knowledge,
     server: Option<&str>,
     realm: Option<&str>,
 ) -> Option<Clue> {
-    let vendor = k.vendor_named_in(server, realm)?;
-    let said = match (server, realm) {
-        (Some(s), _) if k.vendor_named_in(Some(s), None).is_some() => format!("Server: {s}"),
-        (_, Some(r)) => format!("realm {r:?}"),
-        (Some(s), None) => format!("Server: {s}"),
-        (None, None) => String::new(),
+    let texts = crate::knowledge::rtsp_texts(server, realm);
+    let named = k.named_in(&texts)?;
+    let said = if texts[named.index].realm {
+        format!("realm {:?}", texts[named.index].text)
+    } else {
+        format!("Server: {}", texts[named.index].text)
     };
     Some(Clue {
         source: ClueSource::RtspServer,
-        maker: vendor,
+        maker: named.vendor,
         model: None,
         said,
+        named_by: Some(named.describe(&texts)),
     })
 }
 
@@ -512,6 +563,7 @@ mod tests {
             maker: crate::knowledge::get().vendor(maker).unwrap(),
             model: None,
             said: String::new(),
+            named_by: None,
         }
     }
 
