@@ -418,15 +418,26 @@ pub struct FingerprintClue {
     pub certificate: Option<String>,
 }
 
+/// What a web server said of itself on its root page, whose words may name its maker.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WebWords<'a> {
+    /// The `Server` header.
+    pub server: Option<&'a str>,
+    /// The `WWW-Authenticate` header (its realm is read).
+    pub challenge: Option<&'a str>,
+    /// The page's `<title>`.
+    pub title: Option<&'a str>,
+}
+
 impl FingerprintClue {
     /// The fingerprint's maker (if it names one a clue can be made of) on the board, else the
-    /// maker the web server's own words name (`said`: its `Server` header, realm, page title,
-    /// with the certificate's subject added here), and the promise kept.
+    /// maker the web server's own words name (its `Server` header, realm, page title, and the
+    /// certificate's subject), and the promise kept.
     pub fn tell(
         &self,
         ip: std::net::IpAddr,
         fp: &crate::detect::fingerprint::Fingerprint,
-        said: &[crate::knowledge::Said<'_>],
+        words: WebWords<'_>,
     ) {
         use crate::detect::fingerprint::CLAIM_CONFIDENCE;
         if fp.confidence >= CLAIM_CONFIDENCE
@@ -443,14 +454,28 @@ impl FingerprintClue {
                 },
             );
         } else {
-            let mut texts = said.to_vec();
-            if let Some(subject) = &self.certificate {
-                texts.push(crate::knowledge::Said {
-                    what: "TLS certificate subject",
-                    text: subject,
-                    realm: false,
-                });
-            }
+            let realm = crate::proto::auth::parse_challenges(words.challenge.unwrap_or_default())
+                .into_iter()
+                .find_map(|ch| ch.realm);
+            let texts: Vec<crate::knowledge::Said> = [
+                ("HTTP Server header", words.server, false),
+                ("HTTP realm", realm.as_deref(), true),
+                ("web page title", words.title, false),
+                (
+                    "TLS certificate subject",
+                    self.certificate.as_deref(),
+                    false,
+                ),
+            ]
+            .into_iter()
+            .filter_map(|(what, text, realm)| {
+                Some(crate::knowledge::Said {
+                    what,
+                    text: text?,
+                    realm,
+                })
+            })
+            .collect();
             if let Some(c) = clue_from_words(crate::knowledge::get(), &texts) {
                 self.board.learn(ip, c);
             }
@@ -597,6 +622,65 @@ mod tests {
         let t = tokio::time::Instant::now();
         board.settled(ip(), 554, SETTLE).await;
         assert_eq!(t.elapsed(), SETTLE);
+    }
+
+    /// A web port no signature names a maker of: its own words may (issue 54): its `Server`
+    /// header, realm, page title or certificate subject; a signature's maker still wins.
+    #[test]
+    fn a_web_servers_own_words_name_the_maker() {
+        use crate::detect::fingerprint::{Fingerprint, Kind};
+        let k = crate::knowledge::get();
+        let told = |vendor: Option<&str>, words: WebWords, certificate: Option<&str>| {
+            let board = Identities::default();
+            let c = FingerprintClue {
+                board: board.clone(),
+                expected: Arc::new(Mutex::new(None)),
+                certificate: certificate.map(str::to_string),
+            };
+            let fp = Fingerprint {
+                vendor: vendor.and_then(|v| k.vendor(v)),
+                product: None,
+                kind: if vendor.is_some() {
+                    Kind::CameraUi
+                } else {
+                    Kind::Generic
+                },
+                confidence: if vendor.is_some() { 90 } else { 0 },
+                evidence: vec!["Server: test".into()],
+            };
+            c.tell(ip(), &fp, words);
+            board.clues(ip())
+        };
+        let title = WebWords {
+            title: Some("ABUS IP Camera"),
+            ..WebWords::default()
+        };
+        let clues = told(None, title, None);
+        assert_eq!(clues.len(), 1, "{clues:?}");
+        assert_eq!(clues[0].maker, "abus");
+        assert_eq!(clues[0].source, ClueSource::HttpFingerprint);
+        assert_eq!(
+            clues[0].named_by.as_deref(),
+            Some(r#""ABUS" in the web page title "ABUS IP Camera""#)
+        );
+        let cert = told(None, WebWords::default(), Some("CN=cam-7,O=Canon Inc."));
+        assert_eq!(cert[0].maker, "canon");
+        let realm = WebWords {
+            server: Some("lighttpd"),
+            challenge: Some(r#"Digest realm="IP Camera(C2183)", nonce="1""#),
+            title: Some("Login"),
+        };
+        assert_eq!(told(None, realm, None)[0].maker, "hikvision");
+        // A signature's maker wins over the words; words that name nobody make no clue.
+        let axis = told(Some("axis"), title, None);
+        assert_eq!(axis.len(), 1);
+        assert_eq!((axis[0].maker.as_str(), &axis[0].named_by), ("axis", &None));
+        let plain = WebWords {
+            server: Some("nginx"),
+            title: Some("Canonical Motion settings"),
+            ..WebWords::default()
+        };
+        assert!(told(None, plain, Some("CN=localhost")).is_empty());
     }
 
     #[tokio::test(start_paused = true)]

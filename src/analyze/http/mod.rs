@@ -412,29 +412,12 @@ async fn fingerprint(
         findings.webrtc_gateway = crate::analyze::webrtc::go2rtc_info(&api.body);
     }
     if let Some(c) = &s.clues {
-        // The web server's own words, for a maker no signature names.
-        let server = root.head.header("server");
-        let realm = crate::proto::auth::parse_challenges(
-            root.head.header("www-authenticate").unwrap_or_default(),
-        )
-        .into_iter()
-        .find_map(|ch| ch.realm);
-        let words = [
-            ("HTTP Server header", server, false),
-            ("HTTP realm", realm.as_deref(), true),
-            ("web page title", findings.title.as_deref(), false),
-        ];
-        let said: Vec<crate::knowledge::Said> = words
-            .into_iter()
-            .filter_map(|(what, text, realm)| {
-                Some(crate::knowledge::Said {
-                    what,
-                    text: text?,
-                    realm,
-                })
-            })
-            .collect();
-        c.tell(addr.ip(), &verdict, &said);
+        let words = crate::analyze::identity::WebWords {
+            server: root.head.header("server"),
+            challenge: root.head.header("www-authenticate"),
+            title: findings.title.as_deref(),
+        };
+        c.tell(addr.ip(), &verdict, words);
     }
     findings.fingerprint = Some(verdict);
     go2rtc
