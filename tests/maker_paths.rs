@@ -14,7 +14,11 @@
 //! * a Mobotix camera in a namespace lab (prefix `mpm`) whose MAC is in Mobotix AG's IEEE block
 //!   (00:03:C5): the MAC registry names the maker;
 //! * a server on loopback (127.0.4.4, no auth) serving an undocumented path only: no stream, and
-//!   the service's note says why.
+//!   the service's note says why;
+//! * five cameras on loopback (127.0.4.5-9, no auth) whose RTSP `Server` header names their maker
+//!   in plain words (`Server: ABUS`), each serving only its maker's documented main path, none of
+//!   which a walk asks first when nothing names the maker: the main path is among the first two
+//!   each camera is asked for (issue 54; `scripts/bench --zoo` runs every maker the same way).
 //!
 //! With the right password no login is refused (the servers count refused logins themselves). Needs
 //! root (port 554, port 80, ip netns) and GStreamer and the lab venv: `scripts/test`.
@@ -33,6 +37,15 @@ use serde_json::{Value, json};
 const AXIS: &str = "127.0.4.1";
 /// A server whose only path is in no maker's documentation.
 const UNKNOWN: &str = "127.0.4.4";
+
+/// Cameras whose `Server` header names their maker: (address, header, maker's name, main path).
+const NAMED: [(&str, &str, &str, &str); 5] = [
+    ("127.0.4.5", "ABUS", "ABUS", "/h264"),
+    ("127.0.4.6", "Sunell RTSP Server", "Sunell", "/snl/live/1/1"),
+    ("127.0.4.7", "Canon", "Canon", "/rtpstream/config1=r"),
+    ("127.0.4.8", "JVC/2.0", "JVC", "/PSIA/Streaming/channels/0"),
+    ("127.0.4.9", "EverFocus", "EverFocus", "/ch01/0"),
+];
 
 const USER: &str = "admin";
 const AXIS_PASSWORD: &str = "Axis:pw-41";
@@ -53,13 +66,19 @@ fn loopback() -> &'static Loopback {
             common::is_root(),
             "maker_paths needs root to bind ports 554 and 80: run scripts/test"
         );
-        let rtsp = common::rtsp_servers(&json!([
-            {"address": AXIS, "port": 554,
+        let mut servers = vec![
+            json!({"address": AXIS, "port": 554,
              "auth": {"method": "digest", "user": USER, "password": AXIS_PASSWORD}, "mounts": [
-                {"path": "/axis-media/media.amp", "video": h264(640, 360, 15), "audio": null}]},
-            {"address": UNKNOWN, "port": 554, "auth": null, "mounts": [
-                {"path": "/some/undocumented/path", "video": h264(320, 240, 10), "audio": null}]}
-        ]));
+                {"path": "/axis-media/media.amp", "video": h264(640, 360, 15), "audio": null}]}),
+            json!({"address": UNKNOWN, "port": 554, "auth": null, "mounts": [
+                {"path": "/some/undocumented/path", "video": h264(320, 240, 10), "audio": null}]}),
+        ];
+        for (address, header, _, main) in NAMED {
+            servers.push(json!({"address": address, "port": 554, "auth": null,
+                "server_header": header, "describes": true, "mounts": [
+                    {"path": main, "video": h264(320, 240, 10), "audio": null}]}));
+        }
+        let rtsp = common::rtsp_servers(&Value::Array(servers));
         let script = common::root_dir().join("tests/servers/axis_web.py");
         let web = common::start(
             "/usr/bin/python3",
@@ -307,6 +326,51 @@ fn no_stream_path_found_says_why() {
         detail.contains(&format!("{UNKNOWN}:554 {note}")),
         "{detail}"
     );
+}
+
+/// The paths `camera` was sent a DESCRIBE for, in the order it read them, but `/` and camscan's
+/// random baseline path.
+fn described(server: &Server, camera: &str) -> Vec<String> {
+    let prefix = format!("DESCRIBE {camera}:554 ");
+    server
+        .lines
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l.strip_prefix(&prefix))
+        .filter(|p| *p != "/" && !p.starts_with("/camscan-"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Issue 54: a maker named in plain words in the RTSP `Server` header (`Server: ABUS`) is
+/// evidence: its documented main path is among the first two each camera is asked for (the walk
+/// sends a few at once, on parallel connections), the stream is found there, and `path_walk` says
+/// which words named the maker.
+#[test]
+fn server_header_words_name_the_maker() {
+    let lab = loopback();
+    let (_out, report, raw) = scan_json(camscan().args(["scan", "127.0.4.5-9", "-p", "554"]));
+    let mut wrong = Vec::new();
+    for (address, header, maker, main) in NAMED {
+        let cam = report.device(address);
+        let s = cam.stream(&format!("rtsp://{address}:554{main}"));
+        assert_eq!(s.status, Status::Ok, "{s:?}");
+        let walk = &rtsp_service(&raw, address, 554)["path_walk"];
+        assert_walk(rtsp_service(&raw, address, 554), maker, "rtsp-server", main);
+        let named_by = walk["named_by"].as_str().unwrap_or_default();
+        assert!(
+            named_by.contains(&format!("RTSP Server header \"{header}\"")),
+            "{walk:#}"
+        );
+        let asked = described(&lab.rtsp, address);
+        if !asked.iter().take(2).any(|p| p == main) {
+            wrong.push(format!(
+                "{maker}: {main} not in the first two asked, {asked:?}"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 // ---- the namespace labs (cases 2 and 3) ---------------------------------------------------------

@@ -104,6 +104,10 @@ pub struct Clue {
     /// What the source said, as evidence (`Server: Dahua Rtsp Server`, `MAC 00:80:F0:12:34:56
     /// (Panasonic Communications Co., Ltd.)`); device text, sanitised when rendered.
     pub said: String,
+    /// Which words named the maker, where (`"Dahua" in the RTSP Server header "Dahua Rtsp
+    /// Server"`, `IEEE registry organisation "CANON INC."`); `None` for a web signature, whose
+    /// evidence is `said`.
+    pub named_by: Option<String>,
 }
 
 /// The maker a device's walk was ordered by, and the others named.
@@ -410,12 +414,31 @@ impl Drop for Expected {
 pub struct FingerprintClue {
     pub board: Identities,
     pub expected: Arc<Mutex<Option<Expected>>>,
+    /// The subject of the TLS certificate the port showed, if any: its words may name the maker.
+    pub certificate: Option<String>,
+}
+
+/// What a web server said of itself on its root page, whose words may name its maker.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WebWords<'a> {
+    /// The `Server` header.
+    pub server: Option<&'a str>,
+    /// The `WWW-Authenticate` header (its realm is read).
+    pub challenge: Option<&'a str>,
+    /// The page's `<title>`.
+    pub title: Option<&'a str>,
 }
 
 impl FingerprintClue {
-    /// The fingerprint's maker (if it names one a clue can be made of) on the board, and the
-    /// promise kept.
-    pub fn tell(&self, ip: std::net::IpAddr, fp: &crate::detect::fingerprint::Fingerprint) {
+    /// The fingerprint's maker (if it names one a clue can be made of) on the board, else the
+    /// maker the web server's own words name (its `Server` header, realm, page title, and the
+    /// certificate's subject), and the promise kept.
+    pub fn tell(
+        &self,
+        ip: std::net::IpAddr,
+        fp: &crate::detect::fingerprint::Fingerprint,
+        words: WebWords<'_>,
+    ) {
         use crate::detect::fingerprint::CLAIM_CONFIDENCE;
         if fp.confidence >= CLAIM_CONFIDENCE
             && let Some(maker) = fp.vendor
@@ -427,8 +450,35 @@ impl FingerprintClue {
                     maker,
                     model: fp.product.clone(),
                     said: format!("web fingerprint {}", fp.evidence.join("; ")),
+                    named_by: None,
                 },
             );
+        } else {
+            let realm = crate::proto::auth::parse_challenges(words.challenge.unwrap_or_default())
+                .into_iter()
+                .find_map(|ch| ch.realm);
+            let texts: Vec<crate::knowledge::Said> = [
+                ("HTTP Server header", words.server, false),
+                ("HTTP realm", realm.as_deref(), true),
+                ("web page title", words.title, false),
+                (
+                    "TLS certificate subject",
+                    self.certificate.as_deref(),
+                    false,
+                ),
+            ]
+            .into_iter()
+            .filter_map(|(what, text, realm)| {
+                Some(crate::knowledge::Said {
+                    what,
+                    text: text?,
+                    realm,
+                })
+            })
+            .collect();
+            if let Some(c) = clue_from_words(crate::knowledge::get(), &texts) {
+                self.board.learn(ip, c);
+            }
         }
         if let Some(e) = self
             .expected
@@ -439,6 +489,23 @@ impl FingerprintClue {
             e.done();
         }
     }
+}
+
+/// The clue a web server's own words name ([`crate::knowledge::Knowledge::named_in`]), ranked as
+/// a web fingerprint.
+pub fn clue_from_words(
+    k: &'static Knowledge,
+    texts: &[crate::knowledge::Said<'_>],
+) -> Option<Clue> {
+    let named = k.named_in(texts)?;
+    let by = named.describe(texts);
+    Some(Clue {
+        source: ClueSource::HttpFingerprint,
+        maker: named.vendor,
+        model: None,
+        said: format!("web server's words: {by}"),
+        named_by: Some(by),
+    })
 }
 
 /// The clue a maker text names (an ONVIF `Manufacturer`, a UPnP `<manufacturer>`, a fingerprint's
@@ -459,6 +526,7 @@ pub fn clue_from_text(
             .filter(|m| !m.is_empty())
             .map(str::to_string),
         said: format!("{} {text:?}", source.label()),
+        named_by: Some(format!("the {} {text:?}", source.label())),
     })
 }
 
@@ -466,6 +534,12 @@ pub fn clue_from_text(
 pub fn clue_from_mac(k: &'static Knowledge, mac: &str) -> Option<Clue> {
     let m = k.mac_maker(mac);
     let vendor = m.vendor?;
+    let named_by = match m.organisation {
+        Some(o) if k.organisation_vendor(o) == Some(vendor) => {
+            format!("IEEE registry organisation {o:?}")
+        }
+        _ => format!("a MAC prefix listed as {}'s", vendor.display_name()),
+    };
     Some(Clue {
         source: ClueSource::Mac,
         maker: vendor,
@@ -474,27 +548,29 @@ pub fn clue_from_mac(k: &'static Knowledge, mac: &str) -> Option<Clue> {
             "MAC {mac} ({})",
             m.organisation.unwrap_or(vendor.display_name())
         ),
+        named_by: Some(named_by),
     })
 }
 
-/// The clue an RTSP `Server` header or realm names.
+/// The clue an RTSP `Server` header or realm names ([`crate::knowledge::Knowledge::named_in`]).
 pub fn clue_from_rtsp(
     k: &'static Knowledge,
     server: Option<&str>,
     realm: Option<&str>,
 ) -> Option<Clue> {
-    let vendor = k.vendor_named_in(server, realm)?;
-    let said = match (server, realm) {
-        (Some(s), _) if k.vendor_named_in(Some(s), None).is_some() => format!("Server: {s}"),
-        (_, Some(r)) => format!("realm {r:?}"),
-        (Some(s), None) => format!("Server: {s}"),
-        (None, None) => String::new(),
+    let texts = crate::knowledge::rtsp_texts(server, realm);
+    let named = k.named_in(&texts)?;
+    let said = if texts[named.index].realm {
+        format!("realm {:?}", texts[named.index].text)
+    } else {
+        format!("Server: {}", texts[named.index].text)
     };
     Some(Clue {
         source: ClueSource::RtspServer,
-        maker: vendor,
+        maker: named.vendor,
         model: None,
         said,
+        named_by: Some(named.describe(&texts)),
     })
 }
 
@@ -512,6 +588,7 @@ mod tests {
             maker: crate::knowledge::get().vendor(maker).unwrap(),
             model: None,
             said: String::new(),
+            named_by: None,
         }
     }
 
@@ -545,6 +622,65 @@ mod tests {
         let t = tokio::time::Instant::now();
         board.settled(ip(), 554, SETTLE).await;
         assert_eq!(t.elapsed(), SETTLE);
+    }
+
+    /// A web port no signature names a maker of: its own words may (issue 54): its `Server`
+    /// header, realm, page title or certificate subject; a signature's maker still wins.
+    #[test]
+    fn a_web_servers_own_words_name_the_maker() {
+        use crate::detect::fingerprint::{Fingerprint, Kind};
+        let k = crate::knowledge::get();
+        let told = |vendor: Option<&str>, words: WebWords, certificate: Option<&str>| {
+            let board = Identities::default();
+            let c = FingerprintClue {
+                board: board.clone(),
+                expected: Arc::new(Mutex::new(None)),
+                certificate: certificate.map(str::to_string),
+            };
+            let fp = Fingerprint {
+                vendor: vendor.and_then(|v| k.vendor(v)),
+                product: None,
+                kind: if vendor.is_some() {
+                    Kind::CameraUi
+                } else {
+                    Kind::Generic
+                },
+                confidence: if vendor.is_some() { 90 } else { 0 },
+                evidence: vec!["Server: test".into()],
+            };
+            c.tell(ip(), &fp, words);
+            board.clues(ip())
+        };
+        let title = WebWords {
+            title: Some("ABUS IP Camera"),
+            ..WebWords::default()
+        };
+        let clues = told(None, title, None);
+        assert_eq!(clues.len(), 1, "{clues:?}");
+        assert_eq!(clues[0].maker, "abus");
+        assert_eq!(clues[0].source, ClueSource::HttpFingerprint);
+        assert_eq!(
+            clues[0].named_by.as_deref(),
+            Some(r#""ABUS" in the web page title "ABUS IP Camera""#)
+        );
+        let cert = told(None, WebWords::default(), Some("CN=cam-7,O=Canon Inc."));
+        assert_eq!(cert[0].maker, "canon");
+        let realm = WebWords {
+            server: Some("lighttpd"),
+            challenge: Some(r#"Digest realm="IP Camera(C2183)", nonce="1""#),
+            title: Some("Login"),
+        };
+        assert_eq!(told(None, realm, None)[0].maker, "hikvision");
+        // A signature's maker wins over the words; words that name nobody make no clue.
+        let axis = told(Some("axis"), title, None);
+        assert_eq!(axis.len(), 1);
+        assert_eq!((axis[0].maker.as_str(), &axis[0].named_by), ("axis", &None));
+        let plain = WebWords {
+            server: Some("nginx"),
+            title: Some("Canonical Motion settings"),
+            ..WebWords::default()
+        };
+        assert!(told(None, plain, Some("CN=localhost")).is_empty());
     }
 
     #[tokio::test(start_paused = true)]

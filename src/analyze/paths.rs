@@ -101,6 +101,26 @@ fn entries_of<'k>(k: &'k Knowledge, vendor: &str, model: Option<&str>) -> Vec<&'
     out
 }
 
+/// A maker's documented main path ([`main_path`]) and the port its entry documents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MainPath {
+    pub path: String,
+    /// The RTSP port the entry documents, when it is not 554.
+    pub port: Option<u16>,
+}
+
+/// `vendor`'s documented main path: the first path of its first entry (its general entries before
+/// those for some models), else its platform's; what a walk that names the maker asks first.
+pub fn main_path(k: &'static Knowledge, vendor: VendorId) -> Option<MainPath> {
+    std::iter::once(vendor)
+        .chain(k.platform_of(vendor))
+        .find_map(|m| entries_of(k, m.as_str(), None).first().copied())
+        .map(|e| MainPath {
+            path: slashed(&e.paths[0]),
+            port: e.port,
+        })
+}
+
 /// Each vendor with RTSP paths, most models first (its own `model_count` and its OEMs'); ties in
 /// file order.
 pub fn by_weight(k: &'static Knowledge) -> Vec<VendorId> {
@@ -393,6 +413,7 @@ mod tests {
                 maker,
                 model: None,
                 said: String::new(),
+                named_by: None,
             })
             .into_iter()
             .collect();
@@ -460,6 +481,7 @@ mod tests {
             maker: k.vendor(maker).unwrap(),
             model: model.map(str::to_string),
             said: String::new(),
+            named_by: None,
         }
     }
 
@@ -577,12 +599,9 @@ mod tests {
         let mut outside = Vec::new();
         for v in &k.vendors {
             let Some(id) = k.vendor(&v.id) else { continue };
-            let documented = std::iter::once(id).chain(k.platform_of(id)).find_map(|m| {
-                entries_of(k, m.as_str(), None)
-                    .first()
-                    .map(|e| e.paths[0].clone())
-            });
-            let Some(main) = documented else { continue };
+            let Some(main) = main_path(k, id).map(|m| m.path) else {
+                continue;
+            };
             makers += 1;
             let named = plan_in(
                 k,
@@ -616,6 +635,54 @@ mod tests {
         assert!(makers >= 115, "{makers}");
         assert!(pct(first_try) >= 90.0);
         assert!(pct(reached) >= 95.0);
+    }
+
+    /// The walk a device gets when `clue` is all that names its maker: its first two paths (the
+    /// root and the random baseline path are asked beside the walk, not in it).
+    fn first_two(k: &'static Knowledge, clue: Option<Clue>) -> Vec<String> {
+        let w = plan_in(k, &[], &decide(k, &Vec::from_iter(clue)));
+        w.first.into_iter().take(2).collect()
+    }
+
+    /// Issue 54: every maker with a documented main path has it among the first two paths asked
+    /// (a) when its RTSP `Server` header names it in plain words (`Server: ABUS`), and (b) when
+    /// all that names it is a MAC from a block of one of its IEEE registry organisations (each
+    /// organisation's, not only the first). `scripts/bench --zoo` measures the same on real
+    /// servers.
+    #[test]
+    fn a_makers_name_or_mac_block_puts_its_main_path_first() {
+        use crate::analyze::identity::{clue_from_mac, clue_from_rtsp};
+        let k = crate::knowledge::get();
+        let (mut makers, mut blocks, mut failed) = (0, 0, Vec::new());
+        for v in &k.vendors {
+            let Some(id) = k.vendor(&v.id) else { continue };
+            let Some(main) = main_path(k, id) else {
+                continue;
+            };
+            makers += 1;
+            let by_name = first_two(k, clue_from_rtsp(k, Some(id.display_name()), None));
+            if !by_name.contains(&main.path) {
+                failed.push(format!("Server: {} asks {by_name:?}", id.display_name()));
+            }
+            for o in &v.organisations {
+                let named = crate::knowledge::oui::macs_of(o)
+                    .into_iter()
+                    .map(|m| m.map(|b| format!("{b:02x}")).join(":"))
+                    .find(|mac| k.mac_maker(mac).vendor == Some(id));
+                let Some(mac) = named else {
+                    failed.push(format!("{}: no block of {o:?} names it", v.id));
+                    continue;
+                };
+                blocks += 1;
+                let by_mac = first_two(k, clue_from_mac(k, &mac));
+                if !by_mac.contains(&main.path) {
+                    failed.push(format!("{}: MAC {mac} ({o}) asks {by_mac:?}", v.id));
+                }
+            }
+        }
+        assert!(failed.is_empty(), "{}", failed.join("\n"));
+        assert!(makers >= 125, "{makers}");
+        assert!(blocks >= 80, "{blocks}");
     }
 
     #[test]

@@ -50,6 +50,7 @@ mod entry;
 pub mod firmware;
 pub mod listing;
 pub mod media;
+pub mod naming;
 pub mod oui;
 pub mod placeholders;
 pub mod signatures;
@@ -65,6 +66,7 @@ pub use advisories::{Advisory, DefaultCredential};
 use entry::Context;
 use entry::{Check, Entry};
 pub use media::{HttpFolder, HttpPath, Name, RtspPaths};
+pub use naming::{Named, Said};
 pub use placeholders::{Field, Placeholder};
 pub use signatures::{Kind, Match, Model, Probe, Signature};
 pub use vendors::{Oui, Vendor, VendorId};
@@ -339,27 +341,16 @@ impl Knowledge {
         self.vendors.iter().find(|v| v.id == id).map(VendorId::new)
     }
 
-    /// The vendor an RTSP `Server` header or auth realm names: the first vendor (in registry order)
-    /// one of whose aliases appears in either as whole words (`Dahua Rtsp Server` names Dahua;
-    /// `Avigilon` does not name TP-Link's `vigi`), or whose realm prefix starts the realm.
+    /// The vendor an RTSP `Server` header or auth realm names ([`Knowledge::named_in`]): an alias
+    /// in either as whole words or a realm prefix (`Dahua Rtsp Server` names Dahua), else the id
+    /// or name of a maker with RTSP paths (`ABUS`); `Avigilon` does not name TP-Link's `vigi`.
     pub fn vendor_named_in(
         &'static self,
         server: Option<&str>,
         realm: Option<&str>,
     ) -> Option<VendorId> {
-        let s = words(server.unwrap_or_default());
-        let r = words(realm.unwrap_or_default());
-        let realm_lower = realm.unwrap_or_default().to_ascii_lowercase();
-        let hit = self.vendors.iter().find(|v| {
-            v.aliases.iter().any(|a| {
-                let a = words(a);
-                has_run(&s, &a) || has_run(&r, &a)
-            }) || v
-                .realm_prefixes
-                .iter()
-                .any(|p| realm_lower.starts_with(&p.to_ascii_lowercase()))
-        })?;
-        self.vendor(&hit.id)
+        let texts = rtsp_texts(server, realm);
+        self.named_in(&texts).map(|n| n.vendor)
     }
 
     /// The platform (firmware family) `vendor`'s devices run, when the registry names one.
@@ -455,6 +446,30 @@ impl Knowledge {
         }
     }
 
+    /// A MAC that names `vendor` from the IEEE registry alone: one in the first block of the
+    /// first of its `organisations` whose blocks name it (a block listed for another vendor in
+    /// `ouis` does not), with the organisation as the registry spells it. For tests and the maker
+    /// zoo; reads the whole registry.
+    pub fn a_mac_of(&'static self, vendor: VendorId) -> Option<([u8; 6], &'static str)> {
+        let organisations = self
+            .vendors
+            .iter()
+            .filter(|v| v.id == vendor.as_str())
+            .flat_map(|v| &v.organisations);
+        for o in organisations {
+            for mac in oui::macs_of(o) {
+                let text = mac.map(|b| format!("{b:02x}")).join(":");
+                let m = self.mac_maker(&text);
+                if m.vendor == Some(vendor)
+                    && let Some(spelled) = m.organisation
+                {
+                    return Some((mac, spelled));
+                }
+            }
+        }
+        None
+    }
+
     /// The vendor that is this organisation of the IEEE registry (compared whole, in any case,
     /// with runs of spaces as one), if any.
     pub fn organisation_vendor(&'static self, organisation: &str) -> Option<VendorId> {
@@ -526,9 +541,24 @@ pub fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// `needle` (non-empty) appears in `hay` as a run of whole words.
-fn has_run(hay: &[String], needle: &[String]) -> bool {
-    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+/// An RTSP service's `Server` header and realm, as [`Knowledge::named_in`] reads them.
+pub fn rtsp_texts<'a>(server: Option<&'a str>, realm: Option<&'a str>) -> Vec<Said<'a>> {
+    let mut texts = Vec::new();
+    if let Some(text) = server {
+        texts.push(Said {
+            what: "RTSP Server header",
+            text,
+            realm: false,
+        });
+    }
+    if let Some(text) = realm {
+        texts.push(Said {
+            what: "RTSP realm",
+            text,
+            realm: true,
+        });
+    }
+    texts
 }
 
 /// An `ouis` entry's `aa:bb:cc` as bytes.

@@ -118,6 +118,51 @@ pub fn organisations() -> impl Iterator<Item = &'static str> {
         .lines()
 }
 
+/// One MAC in each block the registry assigns to `organisation` (compared whole, in any case,
+/// runs of spaces as one), MA-L blocks first, then MA-M, then MA-S and IAB: an address a device of
+/// that organisation may carry, for tests and the maker zoo (`examples/maker_zoo.rs`). Empty for a
+/// name the registry does not hold. Reads the whole table: not for a scan's hot path.
+pub fn macs_of(organisation: &str) -> Vec<[u8; 6]> {
+    let Some(t) = table() else {
+        return Vec::new();
+    };
+    let mut offsets = Vec::new();
+    let mut at = 0;
+    for name in t.names.split_inclusive(|b| *b == b'\n') {
+        let text = std::str::from_utf8(name).unwrap_or_default().trim_end();
+        if super::same_words(text, organisation) {
+            offsets.push(at);
+        }
+        at += name.len();
+    }
+    let mut macs = Vec::new();
+    for (records, key) in [(t.l, 3), (t.m, 4), (t.s, 5)] {
+        for record in records.chunks_exact(key + OFFSET) {
+            if !offsets.contains(&offset_of(record)) {
+                continue;
+            }
+            // The block's prefix, then host bits of our choosing (the low nibble of the key's last
+            // byte is free in MA-M and MA-S keys).
+            let mut mac = [0u8, 0, 0, 0x10, 0x20, 0x31];
+            mac[..key].copy_from_slice(&record[..key]);
+            if key > 3 {
+                mac[key - 1] |= 0x01;
+            }
+            if organisation_of(t, mac).is_some_and(|o| super::same_words(o, organisation)) {
+                macs.push(mac);
+            }
+        }
+    }
+    macs
+}
+
+/// [`organisation`] in `t`.
+fn organisation_of(t: &Table, mac: [u8; 6]) -> Option<&'static str> {
+    (!is_locally_administered(mac))
+        .then(|| t.organisation(mac))
+        .flatten()
+}
+
 static TABLE: OnceLock<Option<Table>> = OnceLock::new();
 
 fn table() -> Option<&'static Table> {

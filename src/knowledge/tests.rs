@@ -482,7 +482,22 @@ fn camera_makers_blocks_name_their_vendor() {
         ("00:13:e2:01:02:03", "GeoVision", "GeoVision Inc."),
         ("00:1f:54:01:02:03", "Lorex", "Lorex Technology Inc."),
         ("9c:8e:cd:01:02:03", "Amcrest", "Amcrest Technologies"),
-        ("d4:2d:c5:01:02:03", "Panasonic", "i-PRO Co., Ltd."),
+        ("d4:2d:c5:01:02:03", "i-PRO", "i-PRO Co., Ltd."),
+        ("84:ba:3b:01:02:03", "Canon", "CANON INC."),
+        ("00:17:9a:01:02:03", "D-Link", "D-Link Corporation"),
+        ("e0:da:dc:01:02:03", "JVC", "JVC KENWOOD Corporation"),
+        (
+            "70:76:f0:01:02:03",
+            "LevelOne",
+            "LevelOne Communications (India) Private Limited",
+        ),
+        (
+            "00:11:14:01:02:03",
+            "EverFocus",
+            "EverFocus Electronics Corp.",
+        ),
+        ("00:0a:13:01:02:03", "Honeywell", "Honeywell Video Systems"),
+        ("00:0f:c9:01:02:03", "ALLNET", "Allnet GmbH"),
         (
             "64:f2:fb:01:02:03",
             "EZVIZ",
@@ -496,9 +511,12 @@ fn camera_makers_blocks_name_their_vendor() {
         assert!(!m.randomized);
         assert_eq!(k.oui_vendor(mac), m.vendor);
     }
-    // Names that look like a camera maker's but are not.
+    // Names that look like a camera maker's but are not (data/vendors.yaml's
+    // excluded_organisations says why).
     for (mac, organisation) in [
         ("70:b3:d5:98:70:01", "AXIS CORPORATION"),
+        ("40:2c:76:10:00:01", "Shanghai Dahua Scale Factory"),
+        ("5c:a9:33:01:02:03", "Luma Home"),
         ("dc:a6:32:01:02:03", "Raspberry Pi Trading Ltd"),
     ] {
         let m = k.mac_maker(mac);
@@ -764,11 +782,13 @@ fn the_path_knowledge_is_whole() {
         assert!(!e.source.trim().is_empty(), "{} has no source", e.vendor);
         assert!(k.vendor(&e.vendor).is_some(), "{}", e.vendor);
     }
-    // Every spelling that names a maker names one maker only.
+    // Every spelling that names a maker names one maker only (an alias, id or name).
     let mut seen: Vec<(Vec<String>, &str)> = Vec::new();
     for v in &k.vendors {
         let mut names: Vec<Vec<String>> = v.aliases.iter().map(|a| super::words(a)).collect();
         names.push(super::words(&v.id));
+        names.push(super::words(&v.name));
+        names.sort();
         names.dedup();
         for n in names {
             if let Some((_, other)) = seen.iter().find(|(s, id)| *s == n && *id != v.id) {
@@ -789,12 +809,16 @@ fn the_path_knowledge_is_whole() {
 }
 
 /// Whole words: an alias inside a longer word names nobody (TP-Link's `vigi` is not in
-/// `Avigilon`).
+/// `Avigilon`, which names Avigilon by its own name).
 #[test]
 fn aliases_are_matched_as_whole_words() {
     let k = super::get();
     let tp = k.vendor("tp-link");
-    assert_eq!(k.vendor_named_in(Some("Avigilon RTSP"), None), None);
+    assert_eq!(
+        k.vendor_named_in(Some("Avigilon RTSP"), None),
+        k.vendor("avigilon")
+    );
+    assert_eq!(k.vendor_named_in(Some("Xvigilant RTSP"), None), None);
     assert_eq!(k.vendor_named_in(Some("VIGI C340"), None), tp);
     assert_eq!(k.vendor_named_in(Some("TP-LINK IPC/1.0"), None), tp);
     assert_eq!(k.vendor_named_in(None, Some("tapo camera")), tp);
@@ -807,4 +831,61 @@ fn aliases_are_matched_as_whole_words() {
         k.vendor("xmeye")
     );
     assert_eq!(k.vendor_named_in(Some("Hikvisionary"), None), None);
+}
+
+/// `needle` (non-empty) appears in `hay` as a run of whole words.
+fn has_run(hay: &[String], needle: &[String]) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Issue 54: every organisation of the IEEE registry whose name holds a maker's id, name or alias
+/// as whole words (for every maker with RTSP paths, its own or its platform's) is either mapped to
+/// it (`organisations`) or deliberately excluded with a reason (`excluded_organisations`: another
+/// company of the same name, a conglomerate's other arm); every exclusion excludes something.
+#[test]
+fn a_makers_registry_organisations_are_mapped_or_excluded() {
+    let k = embedded();
+    let registry: Vec<(&str, Vec<String>)> =
+        oui::organisations().map(|o| (o, super::words(o))).collect();
+    let mut unaccounted = Vec::new();
+    let mut makers = 0;
+    for v in &k.vendors {
+        let id = k.vendor(&v.id).unwrap();
+        if !k.has_rtsp_paths(id) {
+            continue;
+        }
+        makers += 1;
+        let names: Vec<Vec<String>> = [&v.id, &v.name]
+            .into_iter()
+            .chain(&v.aliases)
+            .map(|n| super::words(n))
+            .collect();
+        let excluded: Vec<Vec<String>> = v
+            .excluded_organisations
+            .keys()
+            .map(|r| super::words(r))
+            .collect();
+        let mut used = vec![false; excluded.len()];
+        for (o, words) in &registry {
+            if !names.iter().any(|n| has_run(words, n)) {
+                continue;
+            }
+            if v.organisations.iter().any(|m| same_words(m, o)) {
+                continue;
+            }
+            match excluded.iter().position(|r| has_run(words, r)) {
+                Some(i) => used[i] = true,
+                None => unaccounted.push(format!("{}: {o:?}", v.id)),
+            }
+        }
+        for (run, used) in v.excluded_organisations.keys().zip(used) {
+            assert!(used, "{}: excluded {run:?} excludes nothing", v.id);
+        }
+    }
+    assert!(
+        unaccounted.is_empty(),
+        "registry organisations naming a maker, neither in its organisations nor excluded:\n{}",
+        unaccounted.join("\n")
+    );
+    assert!(makers >= 125, "{makers}");
 }

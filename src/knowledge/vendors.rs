@@ -42,6 +42,10 @@ pub struct Vendor {
     /// Co., Ltd.`), spelled as the registry spells them; compared whole, in any case.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub organisations: Vec<String>,
+    /// Runs of words (any case) of registry organisations that name the vendor as whole words
+    /// but are deliberately not it (`Shanghai Dahua`: a scale factory), each with the reason.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub excluded_organisations: std::collections::BTreeMap<String, String>,
     /// The vendor documents a product's serial number as its MAC address (Axis), so a MAC is
     /// its serial when nothing else gave one.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -80,6 +84,10 @@ impl Check for Vendor {
             .chain(&self.organisations)
         {
             entry::required("an alias", a)?;
+        }
+        for (run, why) in &self.excluded_organisations {
+            entry::required("an excluded organisation", run)?;
+            entry::required("the reason it is excluded", why)?;
         }
         if let Some(p) = &self.platform {
             entry::vendor_id(p)?;

@@ -462,6 +462,10 @@ pub struct PathWalk {
     /// Communications Co., Ltd.)`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence: Option<String>,
+    /// Which words named the maker, and where (`"ABUS" in the RTSP Server header "ABUS"`,
+    /// `IEEE registry organisation "CANON INC."`); absent when a web signature named it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub named_by: Option<String>,
     /// Other makers the evidence named, whose paths were asked right after (`Hikvision (mac)`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub also: Vec<String>,

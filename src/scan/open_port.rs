@@ -225,6 +225,10 @@ async fn http_events(
         hs.clues = Some(crate::analyze::identity::FingerprintClue {
             board: ctx.identities.clone(),
             expected: std::sync::Arc::new(std::sync::Mutex::new(Some(expected))),
+            certificate: tls
+                .as_ref()
+                .and_then(|t| t.certificate.as_ref())
+                .map(|c| c.subject.clone()),
         });
     }
     // Boxed: the HTTP analysis is a large future (many paths, each with its media readers), and

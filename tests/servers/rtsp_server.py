@@ -35,6 +35,10 @@ CONFIG.json is a list of servers:
     B-frames (RTP timestamps then arrive out of order: presentation order != transmission order).
     A server entry with "shared": true serves every mount with shared media (one encoder per mount
     for all clients, factory.set_shared(True)), as most deployments do; see "Shared media" below.
+    A server entry's "server_header": TEXT sends `Server: TEXT` in every answer instead of
+    GStreamer's own `GStreamer RTSP server`, as cameras name themselves there (`Server: ABUS`).
+    A server entry with "describes": true prints the path of every DESCRIBE it is sent (see the
+    harness protocol below), so a test sees which paths were asked, in the order they came.
     A server entry's "backlog": N sets its listening socket's backlog (gst-rtsp-server's default
     is 5; the kernel caps it at net.core.somaxconn). A server that many hosts share
     (tests/lab/scale_lab.sh: one server on 0.0.0.0 playing 600 cameras) needs room for a scanner's
@@ -66,6 +70,9 @@ Protocol with the test harness (stdout is line based, everything else goes to st
       (GStreamer's "media-configure"): its pipeline built, so its encoder started. With shared
       media that is once while any client holds it, and again after the last client left (the
       media is unprepared then); a test counts encoder starts by it.
+    * "DESCRIBE <address>:<port> <path>" is printed for each DESCRIBE a server with "describes"
+      is sent, before it is looked up (a path it does not serve too; the query string kept, as
+      in /cam/realmonitor?channel=1&subtype=0), in the order the requests are read.
     * "AUTHFAIL <address>:<port>" is printed each time a request that carried an
       Authorization header is rejected because the credentials were wrong.
     * The process exits when its stdin reaches EOF, so the harness must give it a
@@ -110,6 +117,7 @@ import signal
 import sys
 import threading
 import time
+import warnings
 
 import gi
 
@@ -431,17 +439,28 @@ def build_server(entry):
         for path in [m["path"]] + list(m.get("aliases") or []):
             mounts.add_factory(path.split("?", 1)[0] if ignore_query else path, factory)
             log("rtsp://%s%s -> %s" % (label, path, launch))
-    server.connect("client-connected", lambda _s, client: on_client(client, label))
+    options = {"server_header": entry.get("server_header"), "describes": bool(entry.get("describes"))}
+    server.connect("client-connected", lambda _s, client: on_client(client, label, options))
     source_id = server.attach(None)
     if source_id == 0:
         raise RuntimeError("cannot listen on %s (address/port in use or not available?)" % label)
     return server
 
 
-def on_client(client, label):
+def on_client(client, label, options):
     """Say who connected; watch its DESCRIBE and PLAY requests (see the harness protocol)."""
     emit("CLIENT %s" % label)
     described = []
+
+    def on_pre_describe(_client, ctx):
+        uri = ctx.uri
+        path = (uri.abspath or "/") + ("?" + uri.query if uri.query else "")
+        emit("DESCRIBE %s %s" % (label, path))
+        return GstRtsp.RTSPStatusCode.OK
+
+    def on_send(_client, _ctx, message):
+        message.remove_header(GstRtsp.RTSPHeaderField.SERVER, -1)
+        message.add_header(GstRtsp.RTSPHeaderField.SERVER, options["server_header"])
 
     def on_describe(_client, _ctx):
         described.append(True)
@@ -452,6 +471,13 @@ def on_client(client, label):
         emit("PLAY %s range=%s described=%d" % (label, got, 1 if described else 0))
 
     client.connect("describe-request", on_describe)
+    if options["describes"]:
+        client.connect("pre-describe-request", on_pre_describe)
+    if options["server_header"]:
+        # PyGObject warns (once per message) that it cannot read the signal's context argument,
+        # which is not used here.
+        warnings.filterwarnings("ignore", message="g_value_get_object")
+        client.connect("send-message", on_send)
     client.connect("play-request", on_play)
 
 

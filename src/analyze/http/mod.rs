@@ -423,7 +423,12 @@ async fn fingerprint(
         findings.webrtc_gateway = crate::analyze::webrtc::go2rtc_info(&api.body);
     }
     if let Some(c) = &s.clues {
-        c.tell(addr.ip(), &verdict);
+        let words = crate::analyze::identity::WebWords {
+            server: root.head.header("server"),
+            challenge: root.head.header("www-authenticate"),
+            title: findings.title.as_deref(),
+        };
+        c.tell(addr.ip(), &verdict, words);
     }
     findings.fingerprint = Some(verdict);
     go2rtc

@@ -348,6 +348,7 @@ fn account(
         model: identity.model.clone(),
         by: by.map(|c| c.source.as_str().to_string()),
         evidence: by.map(|c| c.said.clone()),
+        named_by: by.and_then(|c| c.named_by.clone()),
         also: identity
             .others
             .iter()
@@ -628,9 +629,12 @@ async fn walk_unauthenticated(
         },
         Baseline::Login(scheme) => any_path_auth = Some(scheme),
         Baseline::Walk => {
-            let paths: Vec<String> = std::iter::once("/".to_string())
-                .chain(candidates.iter().cloned())
-                .collect();
+            // The walk's first path (the named maker's main stream) goes first, on the
+            // connection the baseline opened; `/` second, on the next one. With `/` first, the
+            // open connection asked `/` and then the walk's second path while the next one was
+            // still connecting, and the camera read its most likely path third (issue 54).
+            let mut paths: Vec<String> = candidates.to_vec();
+            paths.insert(paths.len().min(1), "/".to_string());
             let answers = walkers.describe_all(&paths, None).await;
             record(paths, answers, None, &mut found, failures);
         }
