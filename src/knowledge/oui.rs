@@ -366,6 +366,24 @@ mod tests {
     }
 
     #[test]
+    fn an_organisations_blocks_give_macs_it_owns() {
+        // One MA-L block, in any case and spacing.
+        let macs = macs_of("mobotix  ag");
+        assert_eq!(macs, [[0x00, 0x03, 0xc5, 0x10, 0x20, 0x31]]);
+        // MA-M and MA-S blocks: a MAC inside each, which the lookup gives back to the owner.
+        for (name, key) in [("IOG Products LLC", 4), ("2M Technology", 5)] {
+            let macs = macs_of(name);
+            assert!(!macs.is_empty(), "{name}");
+            for mac in macs {
+                assert_eq!(organisation(mac), Some(name), "{mac:02x?}");
+                assert_eq!(mac[key - 1] & 0x0f, 0x01, "{mac:02x?}");
+            }
+        }
+        assert!(macs_of("Nobody At All Ltd").is_empty());
+        assert!(macs_of("").is_empty());
+    }
+
+    #[test]
     fn mac_spellings() {
         let want = Some([0x44, 0x19, 0xb6, 0x00, 0x00, 0x11]);
         for text in [
