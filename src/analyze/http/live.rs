@@ -2,16 +2,38 @@
 //! map, SPS, ADTS) and MJPEG (parts, size, the measured frame rate), each within its window.
 
 use super::manifest::apply_ts;
-use super::{
-    BURST_GAP, HttpSettings, MAX_FLV, MAX_TS, MJPEG_AGREE, MJPEG_HALVES, MJPEG_MAX_PARTS,
-    MJPEG_MAX_WINDOW, MJPEG_MIN_WINDOW, MJPEG_PARTS, MJPEG_SETTLED,
-};
+use super::{HttpSettings, MAX_FLV, MAX_TS};
 use crate::error::{AnalyzeError, NetError};
 use crate::model::{Measured, Protocol, Stream, VideoInfo};
 use crate::net::http::OpenGet;
 use crate::proto::{mjpeg, ts};
 use std::time::Duration;
 
+/// MJPEG parts read after the opening burst to measure the frame rate (within the window), at
+/// most: an even stream stops sooner ([`MJPEG_SETTLED`]).
+pub(super) const MJPEG_PARTS: usize = 15;
+/// Steady intervals between MJPEG parts needed at least before the measurement may end before
+/// [`MJPEG_PARTS`] (when the rate's error bound is within [`MJPEG_AGREE`]: `live::rate_settled`).
+pub(super) const MJPEG_SETTLED: usize = 6;
+/// The error bound on the rate that ends the measurement early: 2% (the accuracy asked is 5%).
+pub(super) const MJPEG_AGREE: f64 = 0.02;
+/// How long a slow MJPEG stream is watched at least (the verify window when longer): 15 parts of a
+/// 5 fps camera. A busy machine (the server's or ours) sends and reads parts late and bunched; the
+/// rate's error falls fast with the number of parts, and 10 parts (2 s at 5 fps) have read 5.26.
+pub(super) const MJPEG_MIN_WINDOW: Duration = Duration::from_secs(3);
+/// How far apart the periods of the two halves of the steady MJPEG parts may be, as a share of the
+/// period of them all, for the rate to stand at the end of the window (`live::halves_agree`): 3%.
+/// VLC's 5 fps stream starved of CPU (a 250 ms cgroup period, 2% quota), replayed from 308 start
+/// points: 301 within 5% at 3%, 299 at 5%.
+pub(super) const MJPEG_HALVES: f64 = 0.03;
+/// How long an MJPEG stream whose halves disagree is watched at most (the verify window when
+/// longer): three windows of [`MJPEG_MIN_WINDOW`], time for a stall or two to pass.
+pub(super) const MJPEG_MAX_WINDOW: Duration = Duration::from_secs(9);
+/// MJPEG parts after the opening burst at which the measurement ends, agreeing halves or not.
+pub(super) const MJPEG_MAX_PARTS: usize = 45;
+/// Parts that arrive closer than this to the one before, at the start of a stream, are the
+/// server's buffer flushed at once (VLC sends what it holds back to back), not the camera's rate.
+const BURST_GAP: f64 = 0.015;
 /// Read the start of an HTTP-FLV stream (at most [`MAX_FLV`], within the step timeout) until its
 /// `onMetaData` and codecs are known.
 pub(super) async fn flv_stream(

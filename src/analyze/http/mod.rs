@@ -4,8 +4,8 @@
 //! cap.
 //!
 //! * MJPEG (`multipart/x-mixed-replace`): parts are read for up to the verify window (or
-//!   [`MJPEG_PARTS`] parts, fewer once the rate is known within [`MJPEG_AGREE`], more, to
-//!   [`MJPEG_MAX_WINDOW`], while the two halves of the window disagree) and the frame rate is
+//!   `live::MJPEG_PARTS` parts, fewer once the rate is known within `live::MJPEG_AGREE`, more, to
+//!   `live::MJPEG_MAX_WINDOW`, while the two halves of the window disagree) and the frame rate is
 //!   **measured** from their arrival times: MJPEG carries no timing, and ffprobe's default of 25 fps
 //!   is wrong for most cameras. Size from the JPEG header.
 //! * JPEG snapshot (`image/jpeg`): size from the JPEG header.
@@ -44,31 +44,6 @@ use manifest::{best_video, dash, head_bytes, hls_stream, lacks_video_facts, segm
 
 /// Most of a page, playlist or manifest read.
 pub const MAX_DOCUMENT: usize = 256 * 1024;
-/// MJPEG parts read after the opening burst to measure the frame rate (within the window), at
-/// most: an even stream stops sooner ([`MJPEG_SETTLED`]).
-pub const MJPEG_PARTS: usize = 15;
-/// Steady intervals between MJPEG parts needed at least before the measurement may end before
-/// [`MJPEG_PARTS`] (when the rate's error bound is within [`MJPEG_AGREE`]: `live::rate_settled`).
-pub const MJPEG_SETTLED: usize = 6;
-/// The error bound on the rate that ends the measurement early: 2% (the accuracy asked is 5%).
-pub const MJPEG_AGREE: f64 = 0.02;
-/// How long a slow MJPEG stream is watched at least (the verify window when longer): 15 parts of a
-/// 5 fps camera. A busy machine (the server's or ours) sends and reads parts late and bunched; the
-/// rate's error falls fast with the number of parts, and 10 parts (2 s at 5 fps) have read 5.26.
-pub const MJPEG_MIN_WINDOW: Duration = Duration::from_secs(3);
-/// How far apart the periods of the two halves of the steady MJPEG parts may be, as a share of the
-/// period of them all, for the rate to stand at the end of the window (`live::halves_agree`): 3%.
-/// VLC's 5 fps stream starved of CPU (a 250 ms cgroup period, 2% quota), replayed from 308 start
-/// points: 301 within 5% at 3%, 299 at 5%.
-pub const MJPEG_HALVES: f64 = 0.03;
-/// How long an MJPEG stream whose halves disagree is watched at most (the verify window when
-/// longer): three windows of [`MJPEG_MIN_WINDOW`], time for a stall or two to pass.
-pub const MJPEG_MAX_WINDOW: Duration = Duration::from_secs(9);
-/// MJPEG parts after the opening burst at which the measurement ends, agreeing halves or not.
-pub const MJPEG_MAX_PARTS: usize = 45;
-/// Parts that arrive closer than this to the one before, at the start of a stream, are the
-/// server's buffer flushed at once (VLC sends what it holds back to back), not the camera's rate.
-const BURST_GAP: f64 = 0.015;
 /// Paths tried at the same time on one port.
 const IN_PARALLEL: usize = 4;
 
