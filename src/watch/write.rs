@@ -220,15 +220,14 @@ pub(crate) fn steady(prev: Report, mut now: Report) -> Report {
 }
 
 /// The same service but for the account of its path walk (and the reason line it gives when no
-/// path served, which counts the paths asked).
+/// path served, which counts the paths asked, or that a rescan did not walk it).
 fn same_service(a: &crate::model::Service, b: &crate::model::Service) -> bool {
     let bare = |s: &crate::model::Service| {
         let mut s = s.clone();
         s.path_walk = None;
-        if s.note
-            .as_deref()
-            .is_some_and(|n| n.starts_with("no stream path found"))
-        {
+        if s.note.as_deref().is_some_and(|n| {
+            n.starts_with("no stream path found") || n == crate::analyze::rtsp::NOT_WALKED
+        }) {
             s.note = None;
         }
         s
@@ -352,6 +351,10 @@ mod tests {
         let prev = with_walk(42, "no stream path found: 42 paths asked");
         let now = with_walk(7, "no stream path found: 7 paths asked");
         assert_eq!(steady(prev.clone(), now), prev);
+        // A rescan that did not walk a port known for HTTP media tells the same port too.
+        let mut not_walked = with_walk(0, crate::analyze::rtsp::NOT_WALKED);
+        not_walked.devices[0].services[0].path_walk = None;
+        assert_eq!(steady(prev.clone(), not_walked), prev);
         // Another note is a change.
         let other = with_walk(42, "application live accepted connect, stream key unknown");
         assert_eq!(steady(prev, other.clone()), other);

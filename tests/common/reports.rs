@@ -56,10 +56,7 @@ pub fn keep(stdout: &[u8]) {
     let head = text.trim_start();
     let kind = if head.starts_with("<?xml") && head.contains("<camscan ") {
         "xml"
-    } else if head.starts_with('{')
-        && head.contains("\"schema_version\"")
-        && head.contains("\"devices\"")
-    {
+    } else if head.starts_with('{') && is_scan_report(stdout) {
         "json"
     } else {
         return;

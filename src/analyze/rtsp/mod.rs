@@ -72,6 +72,12 @@ struct Found {
     holder: Option<Box<walker::Held>>,
 }
 
+/// A rescan's note on an RTSP port that last served HTTP media and no RTSP stream (VLC's HTTP
+/// port answers RTSP too): the walk's account, like `path_walk`, which `watch --write` does not
+/// count as a change.
+pub const NOT_WALKED: &str = "RTSP paths not walked: the last scan found HTTP media on this port \
+                              and no RTSP stream (--fresh walks them)";
+
 /// Analyse an RTSP port whose `OPTIONS` reply is `options`, reusing the detection connection.
 pub async fn analyze(
     mut client: RtspClient,
@@ -91,11 +97,7 @@ pub async fn analyze(
         && settings.rtsp_paths.is_empty()
         && !settings.stream_hints.has(addr)
     {
-        service.note = Some(
-            "RTSP paths not walked: the last scan found HTTP media on this port and no RTSP \
-             stream (--fresh walks them)"
-                .into(),
-        );
+        service.note = Some(NOT_WALKED.into());
         return RtspFindings {
             service,
             streams: Vec::new(),
