@@ -147,10 +147,15 @@ fn simple_enum(out: &mut String, name: &str, values: &[String], def: &Value) {
     let _ = writeln!(out, "  <xs:simpleType name=\"{name}\">");
     documentation(out, "    ", def);
     out.push_str("    <xs:restriction base=\"xs:string\">\n");
-    for v in values {
-        let _ = writeln!(out, "      <xs:enumeration value=\"{v}\"/>");
-    }
+    enumerations(out, "      ", values);
     out.push_str("    </xs:restriction>\n  </xs:simpleType>\n");
+}
+
+/// One `<xs:enumeration>` line per value, at `indent`.
+fn enumerations(out: &mut String, indent: &str, values: &[String]) {
+    for v in values {
+        let _ = writeln!(out, "{indent}<xs:enumeration value=\"{v}\"/>");
+    }
 }
 
 /// A named complex type for the object schema `def`, written as the element `element`.
@@ -260,9 +265,7 @@ fn field_element(
         let _ = writeln!(out, "      <xs:element name=\"{element_name}\"{occurs}>");
         documentation(out, "        ", doc);
         out.push_str("        <xs:simpleType><xs:restriction base=\"xs:string\">\n");
-        for v in values {
-            let _ = writeln!(out, "          <xs:enumeration value=\"{v}\"/>");
-        }
+        enumerations(out, "          ", &values);
         out.push_str("        </xs:restriction></xs:simpleType>\n      </xs:element>\n");
         return;
     }
