@@ -133,7 +133,7 @@ ALTER TABLE scan_requests ADD COLUMN updated_at BIGINT;
 CREATE INDEX scan_requests_state ON scan_requests(site, state, id);
 "#;
 
-/// The fleet copies stream checks and per-scan snapshots too (store/replication.rs); the same step on
+/// The fleet copies stream checks and per-scan snapshots too (store/replication/mod.rs); the same step on
 /// both engines (SQLite's version 8, PostgreSQL's 5). It touches only `checks` and `sites`, so it
 /// stays right in whichever order it is run with later steps.
 const REPLICA_CHECKS_STEP: &str = r#"
