@@ -5,13 +5,14 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use serde::{Deserialize, Serialize};
 
+pub use crate::config::ColorChoice;
 pub use crate::discovery::DiscoveryMethod;
 pub use crate::export::Format;
 
 mod hub;
 mod serve;
+pub mod settings;
 
 pub use hub::*;
 pub use serve::ServeArgs;
@@ -730,31 +731,6 @@ pub struct FindArgs {
     /// Wins over --db, CAMSCAN_DB and the config file's `db:`.
     #[arg(long, env = "CAMSCAN_NO_DB")]
     pub no_db: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum ColorChoice {
-    #[default]
-    Auto,
-    Always,
-    Never,
-}
-
-/// Whether to colour output going to a stream that is (or is not) a terminal.
-/// `auto` honours NO_COLOR (when non-empty) and TERM=dumb.
-impl ColorChoice {
-    pub fn enabled(self, is_terminal: bool) -> bool {
-        match self {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                is_terminal
-                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                    && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -10,9 +10,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::cli::{ColorChoice, DiscoveryMethod, FindArgs, Format, ScanArgs};
-use crate::credentials::{self, Credential};
+use crate::credentials::Credential;
+pub use crate::discovery::DiscoveryMethod;
 use crate::error::Error;
+pub use crate::export::Format;
 
 /// Camera ports probed by default: RTSP (554, 8554, 10554, 5554), HTTP/ONVIF (80, 81, 88 Foscam, 443,
 /// 8000 Hikvision SDK/Reolink ONVIF, 8080, 8081, 8443, 2020 Tapo ONVIF), RTMP 1935, UniFi 7447, XMeye
@@ -214,7 +215,7 @@ pub enum ListOrString {
 }
 
 impl ListOrString {
-    fn items(&self) -> Vec<String> {
+    pub(crate) fn items(&self) -> Vec<String> {
         match self {
             ListOrString::Text(s) => s.split(',').map(|s| s.trim().to_string()).collect(),
             ListOrString::List(v) => v
@@ -335,7 +336,7 @@ impl FileConfig {
     }
 }
 
-fn read(path: &Path) -> Result<String, Error> {
+pub(crate) fn read(path: &Path) -> Result<String, Error> {
     std::fs::read_to_string(path).map_err(|source| Error::ReadFile {
         path: path.to_path_buf(),
         source,
@@ -350,350 +351,6 @@ impl ScanConfig {
             rate: self.host_rate,
         }
     }
-
-    /// Merge flags/env (`args`), the config file and the defaults; read targets files; validate values.
-    /// `color` is the global flag. `password` is the password for `--username` (from CAMSCAN_PASSWORD
-    /// or a prompt, which the caller handles).
-    pub fn resolve(
-        args: &ScanArgs,
-        file: &FileConfig,
-        color: Option<ColorChoice>,
-    ) -> Result<Self, Error> {
-        Self::resolve_with_password(args, file, color, None)
-    }
-
-    /// [`ScanConfig::resolve`] with the password for `--username` (from CAMSCAN_PASSWORD or a
-    /// prompt, which the caller handles). Each group of settings is one step below.
-    pub fn resolve_with_password(
-        args: &ScanArgs,
-        file: &FileConfig,
-        color: Option<ColorChoice>,
-        password: Option<&str>,
-    ) -> Result<Self, Error> {
-        let (out, args) = (&args.out, &args.find);
-        let d = ScanConfig::default();
-        let (targets, exclude) = targets(args, file)?;
-        let (ports, stun_ports) = ports(args, file, &d)?;
-        let times = Deadlines::resolve(args, file, &d)?;
-        let limits = Limits::resolve(args, file, &d)?;
-        let credentials = credentials(args, file, password)?;
-        let hints = hints(args, file)?;
-        let (verify_window, discovery_wait) = waits(args, file, &d)?;
-        let csv_delimiter = match out.csv_delimiter.as_ref().or(file.csv_delimiter.as_ref()) {
-            Some(s) => {
-                parse_csv_delimiter(s).map_err(|reason| invalid("csv_delimiter", s, reason))?
-            }
-            None => d.csv_delimiter,
-        };
-        Ok(ScanConfig {
-            targets,
-            exclude,
-            ports,
-            stun_ports,
-            detect_timeout: times.detect_timeout,
-            connect_timeout: times.connect_timeout,
-            timeout: times.timeout,
-            concurrency: limits.concurrency,
-            per_host: limits.per_host,
-            max_rate: limits.max_rate,
-            arp_rate: limits.arp_rate,
-            probe_all: args.probe_all || file.probe_all.unwrap_or(false),
-            sessions_per_device: limits.sessions_per_device,
-            host_connections: limits.host_connections,
-            host_rate: limits.host_rate,
-            retries: limits.retries,
-            format: out.format.or(file.format).unwrap_or(d.format),
-            csv_delimiter,
-            frigate_restream: out.frigate_restream || file.frigate_restream.unwrap_or(false),
-            backchannel: out.backchannel || file.backchannel.unwrap_or(false),
-            detail: d.detail,
-            output: out.output.clone().or_else(|| file.output.clone()),
-            width: out.width.or(file.width),
-            color: color.or(file.color).unwrap_or(d.color),
-            allow_large: args.allow_large || file.allow_large.unwrap_or(false),
-            allow_public: args.allow_public || file.allow_public.unwrap_or(false),
-            reach_misaddressed: args.reach_misaddressed,
-            credentials,
-            auth_budget: args
-                .auth_budget
-                .or(file.auth_budget)
-                .unwrap_or(d.auth_budget),
-            no_auth: args.no_auth || file.no_auth.unwrap_or(false),
-            show_credentials: args.show_credentials || file.show_credentials.unwrap_or(false),
-            hints,
-            signatures: signature_files(&args.signatures, file),
-            fresh: args.fresh || file.fresh.unwrap_or(false),
-            verify: !args.no_verify && file.verify.unwrap_or(true),
-            dns: !args.no_dns && file.dns.unwrap_or(true),
-            detect: !args.no_detect && file.detect.unwrap_or(true),
-            verify_window,
-            ffprobe: args.ffprobe.clone().or_else(|| file.ffprobe.clone()),
-            interface: args.interface.clone().or_else(|| file.interface.clone()),
-            discovery: if !args.discovery.is_empty() {
-                args.discovery.clone()
-            } else {
-                file.discovery.clone().unwrap_or(d.discovery)
-            },
-            discovery_wait,
-            db: if args.no_db {
-                None
-            } else {
-                db_path(args.db.as_deref(), file)
-            },
-            db_password_file: args.db_password_file.clone(),
-            credential_key: args
-                .credential_key
-                .clone()
-                .or_else(|| file.credential_key.clone()),
-            site: args
-                .site
-                .clone()
-                .or_else(|| file.site.clone())
-                .unwrap_or_else(default_site),
-            hub: None,
-        })
-        .and_then(|mut c: ScanConfig| {
-            c.hub = args
-                .hub
-                .clone()
-                .or_else(|| file.hub.clone())
-                .map(|at| HubConfig {
-                    at,
-                    password_file: args.hub_password_file.clone(),
-                    site: c.site.clone(),
-                });
-            if let (Some(_), Some(db)) = (&c.hub, &c.db)
-                && let Some((value, reason)) = crate::store::db::location::no_agent(db)
-            {
-                let (field, reason) = ("db", reason.into());
-                return Err(Error::InvalidValue {
-                    field,
-                    value,
-                    reason,
-                });
-            }
-            Ok(c)
-        })
-    }
-
-    /// The whole scan configuration of a command line: its `--config` file read (or none), merged
-    /// with the flags as [`ScanConfig::resolve_with_password`] does. Every command that scans
-    /// (`scan`, `watch` and its reload, `serve`'s scans) resolves it here; the file comes back
-    /// for the command's own section (`watch:`).
-    pub fn load(
-        args: &ScanArgs,
-        color: Option<ColorChoice>,
-        password: Option<&str>,
-    ) -> Result<(Self, FileConfig), Error> {
-        let file = args
-            .find
-            .config
-            .as_deref()
-            .map(FileConfig::load)
-            .transpose()?
-            .unwrap_or_default();
-        let cfg = Self::resolve_with_password(args, &file, color, password)?;
-        Ok((cfg, file))
-    }
-}
-
-/// The targets (flags, else the file; the targets file's lines added) and the exclusions, blank
-/// entries dropped.
-fn targets(args: &FindArgs, file: &FileConfig) -> Result<(Vec<String>, Vec<String>), Error> {
-    let mut targets = if !args.targets.is_empty() {
-        args.targets.clone()
-    } else {
-        file.targets.as_ref().map(|t| t.items()).unwrap_or_default()
-    };
-    if let Some(tf) = args.targets_file.as_ref().or(file.targets_file.as_ref()) {
-        targets.extend(crate::discovery::targets::parse_targets_file(&read(tf)?));
-    }
-    targets.retain(|t| !t.trim().is_empty());
-    let mut exclude = if !args.exclude.is_empty() {
-        args.exclude.clone()
-    } else {
-        file.exclude.as_ref().map(|t| t.items()).unwrap_or_default()
-    };
-    exclude.retain(|t| !t.trim().is_empty());
-    Ok((targets, exclude))
-}
-
-/// The TCP ports to probe (the STUN ports among them) and the STUN ports.
-fn ports(
-    args: &FindArgs,
-    file: &FileConfig,
-    d: &ScanConfig,
-) -> Result<(Vec<u16>, Vec<u16>), Error> {
-    let mut ports = match (&args.ports, &file.ports) {
-        (Some(p), _) => parse_ports(p)?,
-        (None, Some(p)) => parse_ports(&p.items().join(","))?,
-        (None, None) => d.ports.clone(),
-    };
-    let stun_ports = match (&args.stun_ports, &file.stun_ports) {
-        (Some(p), _) => parse_ports(p)?,
-        (None, Some(p)) if p.items().iter().all(|i| i.is_empty()) => Vec::new(),
-        (None, Some(p)) => parse_ports(&p.items().join(","))?,
-        (None, None) => d.stun_ports.clone(),
-    };
-    for p in &stun_ports {
-        if !ports.contains(p) {
-            ports.push(*p);
-        }
-    }
-    Ok((ports, stun_ports))
-}
-
-/// The scan's deadlines.
-struct Deadlines {
-    connect_timeout: Duration,
-    timeout: Duration,
-    /// At most `timeout`.
-    detect_timeout: Duration,
-}
-
-impl Deadlines {
-    fn resolve(args: &FindArgs, file: &FileConfig, d: &ScanConfig) -> Result<Deadlines, Error> {
-        let connect_timeout = duration_field(
-            "connect_timeout",
-            args.connect_timeout.as_deref(),
-            file.connect_timeout.as_ref(),
-        )?
-        .unwrap_or(d.connect_timeout);
-        let timeout = duration_field("timeout", args.timeout.as_deref(), file.timeout.as_ref())?
-            .unwrap_or(d.timeout);
-        let detect_timeout = duration_field(
-            "detect_timeout",
-            args.detect_timeout.as_deref(),
-            file.detect_timeout.as_ref(),
-        )?
-        .unwrap_or(d.detect_timeout)
-        .min(timeout);
-        Ok(Deadlines {
-            connect_timeout,
-            timeout,
-            detect_timeout,
-        })
-    }
-}
-
-/// How long a PLAY check watches media, and how long discovery listens.
-fn waits(
-    args: &FindArgs,
-    file: &FileConfig,
-    d: &ScanConfig,
-) -> Result<(Duration, Duration), Error> {
-    let verify_window = duration_field(
-        "verify_window",
-        args.verify_window.as_deref(),
-        file.verify_window.as_ref(),
-    )?
-    .unwrap_or(d.verify_window);
-    let discovery_wait = duration_field(
-        "discovery_wait",
-        args.discovery_wait.as_deref(),
-        file.discovery_wait.as_ref(),
-    )?
-    .unwrap_or(d.discovery_wait);
-    Ok((verify_window, discovery_wait))
-}
-
-/// How much the scan does at once, and how often it retries.
-struct Limits {
-    concurrency: Option<usize>,
-    per_host: usize,
-    max_rate: Option<u32>,
-    arp_rate: u32,
-    sessions_per_device: usize,
-    host_connections: usize,
-    host_rate: u32,
-    retries: u32,
-}
-
-impl Limits {
-    fn resolve(args: &FindArgs, file: &FileConfig, d: &ScanConfig) -> Result<Limits, Error> {
-        let concurrency = args.concurrency.or(file.concurrency);
-        if concurrency == Some(0) {
-            return Err(invalid("concurrency", "0", "must be at least 1"));
-        }
-        let per_host = args.per_host.or(file.per_host).unwrap_or(d.per_host);
-        if per_host == 0 {
-            return Err(invalid("per_host", "0", "must be at least 1"));
-        }
-        let sessions_per_device = args
-            .sessions_per_device
-            .or(file.sessions_per_device)
-            .unwrap_or(d.sessions_per_device);
-        if sessions_per_device == 0 {
-            return Err(invalid("sessions_per_device", "0", "must be at least 1"));
-        }
-        let retries = args.retries.or(file.retries).unwrap_or(d.retries);
-        if retries > 10 {
-            return Err(invalid("retries", &retries.to_string(), "at most 10"));
-        }
-        Ok(Limits {
-            concurrency,
-            per_host,
-            max_rate: args.max_rate.or(file.max_rate),
-            arp_rate: args.arp_rate.or(file.arp_rate).unwrap_or(d.arp_rate),
-            sessions_per_device,
-            host_connections: args
-                .host_connections
-                .or(file.host_connections)
-                .unwrap_or(d.host_connections),
-            host_rate: args.host_rate.or(file.host_rate).unwrap_or(d.host_rate),
-            retries,
-        })
-    }
-}
-
-/// The credentials to try, in order: the file's `credentials:` entries, the credentials file's,
-/// then `--username` with its password.
-fn credentials(
-    args: &FindArgs,
-    file: &FileConfig,
-    password: Option<&str>,
-) -> Result<Vec<Credential>, Error> {
-    let mut creds = Vec::new();
-    for (i, entry) in file.credentials.iter().flatten().enumerate() {
-        creds.push(
-            credentials::parse_entry(entry)
-                .map_err(|reason| invalid("credentials", &format!("entry {}", i + 1), &reason))?,
-        );
-    }
-    if let Some(path) = args.credentials.as_ref().or(file.credentials_file.as_ref()) {
-        creds.extend(
-            credentials::parse_file(&read(path)?).map_err(|e| Error::ConfigFile {
-                path: path.clone(),
-                message: e.to_string(),
-            })?,
-        );
-    }
-    if let Some(user) = &args.username {
-        let Some(password) = password else {
-            return Err(invalid(
-                "username",
-                user,
-                "no password: set CAMSCAN_PASSWORD or run on a terminal to be asked",
-            ));
-        };
-        creds.push(Credential::new(user.clone(), password));
-    }
-    Ok(creds)
-}
-
-/// The stream paths the user gave (`paths:` in the file, then the paths file's lines).
-fn hints(args: &FindArgs, file: &FileConfig) -> Result<crate::analyze::hints::Hints, Error> {
-    use crate::analyze::hints::Hints;
-    let listed = file.paths.clone().unwrap_or_default();
-    let mut hints = Hints::parse(listed.iter().map(String::as_str))
-        .map_err(|reason| invalid("paths", "config paths:", &reason))?;
-    if let Some(path) = args.paths.as_ref().or(file.paths_file.as_ref()) {
-        let text = read(path)?;
-        let more = Hints::parse(text.lines())
-            .map_err(|reason| invalid("paths", &path.display().to_string(), &reason))?;
-        hints.extend(more);
-    }
-    Ok(hints)
 }
 
 /// The inventory database: the flag's (or `CAMSCAN_DB`'s), else the config file's `db:`, else the
@@ -714,7 +371,7 @@ pub fn signature_files(flag: &[PathBuf], file: &FileConfig) -> Vec<PathBuf> {
     }
 }
 
-fn invalid(field: &'static str, value: &str, reason: &str) -> Error {
+pub(crate) fn invalid(field: &'static str, value: &str, reason: &str) -> Error {
     Error::InvalidValue {
         field,
         value: value.to_string(),
@@ -722,7 +379,7 @@ fn invalid(field: &'static str, value: &str, reason: &str) -> Error {
     }
 }
 
-fn duration_field(
+pub(crate) fn duration_field(
     field: &'static str,
     flag: Option<&str>,
     file: Option<&DurationValue>,
@@ -766,6 +423,34 @@ pub fn default_db_path() -> Option<PathBuf> {
     Some(base.join("camscan").join("inventory.db"))
 }
 
+/// `--color` and the file's `color:`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// Whether to colour output going to a stream that is (or is not) a terminal.
+/// `auto` honours NO_COLOR (when non-empty) and TERM=dumb.
+impl ColorChoice {
+    pub fn enabled(self, is_terminal: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                is_terminal
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+            }
+        }
+    }
+}
+
 /// The fleet's hub a site sends its inventory to (`--hub`; `crate::fleet` sends).
 #[derive(Debug, Clone, PartialEq)]
 pub struct HubConfig {
@@ -796,347 +481,4 @@ pub fn find_program(program: &str) -> Option<PathBuf> {
     std::env::split_paths(&path)
         .map(|d| d.join(program))
         .find(|p| p.is_file())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::cli::ScanOutputArgs;
-
-    #[test]
-    fn default_path_follows_xdg() {
-        // Read-only check of the rule on this process's environment.
-        let p = default_db_path();
-        match std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty()) {
-            Some(x) if Path::new(&x).is_absolute() => {
-                assert_eq!(p, Some(Path::new(&x).join("camscan/inventory.db")))
-            }
-            _ => {
-                if let Some(h) = std::env::var_os("HOME") {
-                    assert_eq!(
-                        p,
-                        Some(Path::new(&h).join(".local/state/camscan/inventory.db"))
-                    )
-                }
-            }
-        }
-    }
-
-    /// `--fresh` (or `fresh: true`) leaves the scan context without what earlier scans knew.
-    #[test]
-    fn fresh_ignores_what_was_known() {
-        let ip: std::net::IpAddr = "198.18.0.9".parse().unwrap();
-        let known =
-            || std::collections::HashMap::from([(ip, crate::analyze::context::Known::default())]);
-        let file = FileConfig::parse("fresh: true\n", Path::new("c.yaml")).unwrap();
-        let fresh = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
-        assert!(fresh.fresh);
-        let (ctx, _tx) = crate::scan::plan::context_with_known(&fresh, known());
-        assert!(ctx.known.is_empty());
-        let args = ScanArgs {
-            find: FindArgs {
-                fresh: true,
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        let flag = ScanConfig::resolve(&args, &FileConfig::default(), None).unwrap();
-        assert!(flag.fresh);
-        let usual = ScanConfig::default();
-        let (ctx, _tx) = crate::scan::plan::context_with_known(&usual, known());
-        assert_eq!(ctx.known.len(), 1);
-    }
-
-    #[test]
-    fn ports() {
-        assert_eq!(
-            parse_ports("554, 8554,8000-8002,554").unwrap(),
-            [554, 8554, 8000, 8001, 8002]
-        );
-        assert_eq!(parse_ports("1-65535").unwrap().len(), 65535);
-        for bad in ["", "0", "65536", "80-", "x", "90-80", "1:2"] {
-            let e = parse_ports(bad).unwrap_err().to_string();
-            assert!(e.starts_with("invalid port list"), "{bad}: {e}");
-        }
-    }
-
-    #[test]
-    fn csv_delimiters() {
-        for (given, want) in [
-            (",", b','),
-            (";", b';'),
-            ("|", b'|'),
-            ("\t", b'\t'),
-            ("\\t", b'\t'),
-            ("tab", b'\t'),
-            ("TAB", b'\t'),
-        ] {
-            assert_eq!(parse_csv_delimiter(given), Ok(want), "{given:?}");
-        }
-        for bad in [
-            "", ";;", "ab", "\"", "'", "\n", "\r", "a", "1", " ", "é", "\\n",
-        ] {
-            assert!(parse_csv_delimiter(bad).is_err(), "{bad:?}");
-        }
-        let file = FileConfig::parse("csv_delimiter: \";\"\n", Path::new("c.yaml")).unwrap();
-        let c = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
-        assert_eq!(c.csv_delimiter, b';');
-        let args = ScanArgs {
-            out: ScanOutputArgs {
-                csv_delimiter: Some("tab".into()),
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        assert_eq!(
-            ScanConfig::resolve(&args, &file, None)
-                .unwrap()
-                .csv_delimiter,
-            b'\t',
-            "flag over file"
-        );
-        let file = FileConfig::parse("csv_delimiter: \"::\"\n", Path::new("c.yaml")).unwrap();
-        let e = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap_err();
-        assert!(e.to_string().contains("csv_delimiter"), "{e}");
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("800ms"), Ok(Duration::from_millis(800)));
-        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
-        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
-        assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
-        assert!(parse_duration("fast").is_err());
-        assert!(parse_duration("-1s").is_err());
-    }
-
-    #[test]
-    fn precedence_flag_over_file_over_default() {
-        let file = FileConfig::parse(
-            "ports: [554, 8554]\ntimeout: 5s\nconnect_timeout: 0.5\nretries: 3\nformat: csv\n",
-            Path::new("x.yaml"),
-        )
-        .unwrap();
-        let args = ScanArgs {
-            find: FindArgs {
-                timeout: Some("2s".into()),
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        let c = ScanConfig::resolve(&args, &file, None).unwrap();
-        assert_eq!(c.ports, [554, 8554]); // file over default
-        assert_eq!(c.timeout, Duration::from_secs(2)); // flag over file
-        assert_eq!(c.connect_timeout, Duration::from_millis(500));
-        assert_eq!(c.retries, 3);
-        assert_eq!(c.format, Format::Csv);
-        assert_eq!(c.per_host, DEFAULT_PER_HOST); // default
-        let c = ScanConfig::resolve(&ScanArgs::default(), &FileConfig::default(), None).unwrap();
-        assert_eq!(c, ScanConfig::default());
-    }
-
-    #[test]
-    fn configuration_export_formats_and_frigate_restream() {
-        for (text, want) in [
-            ("go2rtc", Format::Go2rtc),
-            ("frigate", Format::Frigate),
-            ("mediamtx", Format::Mediamtx),
-            ("ha-sheet", Format::HaSheet),
-        ] {
-            let file =
-                FileConfig::parse(&format!("format: {text}\n"), Path::new("c.yaml")).unwrap();
-            let c = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
-            assert_eq!(c.format, want, "{text}");
-        }
-        let file = FileConfig::parse("frigate_restream: true\n", Path::new("c.yaml")).unwrap();
-        let c = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
-        assert!(c.frigate_restream);
-        let args = ScanArgs {
-            out: ScanOutputArgs {
-                frigate_restream: true,
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        let c = ScanConfig::resolve(&args, &FileConfig::default(), None).unwrap();
-        assert!(c.frigate_restream);
-    }
-
-    #[test]
-    fn bad_yaml_names_the_file_and_the_problem() {
-        let e = FileConfig::parse("prots: [554]\n", Path::new("cams.yaml")).unwrap_err();
-        let msg = e.to_string();
-        assert!(msg.contains("cams.yaml") && msg.contains("prots"), "{msg}");
-        let e = FileConfig::parse("ports: [554\n", Path::new("c.yaml")).unwrap_err();
-        assert!(e.to_string().starts_with("invalid config file c.yaml"));
-        let file = FileConfig::parse("timeout: soon\n", Path::new("c.yaml")).unwrap();
-        let e = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap_err();
-        assert!(e.to_string().contains("timeout"), "{e}");
-    }
-
-    #[test]
-    fn signature_files_from_the_flag_else_the_file() {
-        let file =
-            FileConfig::parse("signatures: [site.yaml, more.yaml]\n", Path::new("c.yaml")).unwrap();
-        let c = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
-        assert_eq!(
-            c.signatures,
-            [PathBuf::from("site.yaml"), PathBuf::from("more.yaml")]
-        );
-        let args = ScanArgs {
-            find: FindArgs {
-                signatures: vec!["test.yaml".into()],
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        let c = ScanConfig::resolve(&args, &file, None).unwrap();
-        assert_eq!(c.signatures, [PathBuf::from("test.yaml")], "flag over file");
-    }
-
-    #[test]
-    fn stun_ports_are_probed_over_tcp_too() {
-        let file =
-            FileConfig::parse("ports: [554, 3478]\nstun_ports: []\n", Path::new("c.yaml")).unwrap();
-        let c = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
-        assert!(c.stun_ports.is_empty());
-        assert_eq!(c.ports, [554, 3478]);
-        let args = ScanArgs {
-            find: FindArgs {
-                stun_ports: Some("3478,19302,5349-5350".into()),
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        let c = ScanConfig::resolve(&args, &file, None).unwrap();
-        assert_eq!(c.stun_ports, [3478, 19302, 5349, 5350]);
-        assert_eq!(c.ports, [554, 3478, 19302, 5349, 5350], "added once each");
-        let file = FileConfig::parse("stun_ports: \"19302\"\n", Path::new("c.yaml")).unwrap();
-        let c = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
-        assert_eq!(c.stun_ports, [19302]);
-        assert!(c.ports.ends_with(&[19302]));
-        let bad = ScanArgs {
-            find: FindArgs {
-                stun_ports: Some("0".into()),
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        assert!(ScanConfig::resolve(&bad, &FileConfig::default(), None).is_err());
-    }
-
-    #[test]
-    fn inventory_database_from_flag_env_file_or_default() {
-        let file = FileConfig::parse("db: /srv/site.db\n", Path::new("c.yaml")).unwrap();
-        let c = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
-        assert_eq!(
-            c.db,
-            Some(PathBuf::from("/srv/site.db")),
-            "file over default"
-        );
-        let args = ScanArgs {
-            find: FindArgs {
-                db: Some("/tmp/x.db".into()),
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        let c = ScanConfig::resolve(&args, &file, None).unwrap();
-        assert_eq!(c.db, Some(PathBuf::from("/tmp/x.db")), "flag over file");
-        let args = ScanArgs {
-            find: FindArgs {
-                db: Some("/tmp/x.db".into()),
-                no_db: true,
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        let c = ScanConfig::resolve(&args, &file, None).unwrap();
-        assert_eq!(c.db, None, "--no-db wins");
-        let c = ScanConfig::resolve(&ScanArgs::default(), &FileConfig::default(), None).unwrap();
-        assert_eq!(c.db, default_db_path());
-    }
-
-    #[test]
-    fn detect_timeout_never_exceeds_the_step_timeout() {
-        let file = FileConfig::default();
-        let args = ScanArgs {
-            find: FindArgs {
-                targets: vec!["127.0.0.1".into()],
-                timeout: Some("1s".into()),
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        let c = ScanConfig::resolve(&args, &file, None).unwrap();
-        assert_eq!(
-            c.detect_timeout,
-            Duration::from_secs(1),
-            "clamped to --timeout"
-        );
-        let args = ScanArgs {
-            find: FindArgs {
-                targets: vec!["127.0.0.1".into()],
-                detect_timeout: Some("500ms".into()),
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        let c = ScanConfig::resolve(&args, &file, None).unwrap();
-        assert_eq!(c.detect_timeout, Duration::from_millis(500));
-        assert_eq!(c.timeout, DEFAULT_TIMEOUT);
-    }
-
-    #[test]
-    fn example_config_matches_defaults() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.yaml");
-        let file = FileConfig::load(&path).unwrap();
-        let c = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
-        assert_eq!(c, ScanConfig::default());
-        // And it names every key the file format knows, so it documents them all.
-        let text = std::fs::read_to_string(&path).unwrap();
-        for key in [
-            "targets",
-            "targets_file",
-            "exclude",
-            "ports",
-            "stun_ports",
-            "connect_timeout",
-            "timeout",
-            "detect_timeout",
-            "concurrency",
-            "per_host",
-            "max_rate",
-            "arp_rate",
-            "probe_all",
-            "sessions_per_device",
-            "retries",
-            "format",
-            "csv_delimiter",
-            "frigate_restream",
-            "backchannel",
-            "output",
-            "color",
-            "allow_large",
-            "allow_public",
-            "credentials",
-            "auth_budget",
-            "signatures",
-            "fresh",
-            "verify",
-            "verify_window",
-            "dns",
-            "detect",
-            "interface",
-            "discovery",
-            "discovery_wait",
-            "db",
-            "watch",
-        ] {
-            assert!(
-                text.contains(&format!("\n{key}:")),
-                "config.example.yaml lacks {key}"
-            );
-        }
-    }
 }
