@@ -13,8 +13,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use crate::cli::DbArgs;
-use crate::config::{FileConfig, ScanConfig};
+use crate::config::{Inventory, InventoryAt, ScanConfig};
 use crate::error::Error;
 use crate::model::known::Known;
 use crate::model::{DiscoveryMethod, Report};
@@ -48,33 +47,18 @@ pub enum CommandError {
     Usage(String),
 }
 
-/// The inventory of a query command: `--db`/`CAMSCAN_DB`, else the config file's `db:`, else the
-/// default location. A query never creates the file.
-pub(crate) fn open_existing(args: &DbArgs) -> Result<Store, CommandError> {
-    let path = location(args)?;
-    if !is_postgres_url(&path) && !path.exists() {
-        return Err(CommandError::NoInventory { path });
+/// The inventory of a query command, which never creates the file.
+pub fn open_existing(inventory: &Inventory) -> Result<Store, CommandError> {
+    if let InventoryAt::File(path) = &inventory.at
+        && !path.exists()
+    {
+        return Err(CommandError::NoInventory { path: path.clone() });
     }
     open_db(
-        &path,
-        args.db_password_file.as_deref(),
-        key_file(args)?.as_deref(),
+        &inventory.at,
+        inventory.password_file.as_deref(),
+        inventory.credential_key.as_deref(),
     )
-}
-
-/// The credential key's file of `args`: `--credential-key`/`CAMSCAN_CREDENTIAL_KEY`, else the
-/// config file's `credential_key:`; `None`: the inventory's default place.
-pub(crate) fn key_file(args: &DbArgs) -> Result<Option<PathBuf>, CommandError> {
-    if let Some(k) = &args.credential_key {
-        return Ok(Some(k.clone()));
-    }
-    let file = args
-        .config
-        .as_deref()
-        .map(FileConfig::load)
-        .transpose()?
-        .unwrap_or_default();
-    Ok(file.credential_key)
 }
 
 /// The token file's name, in the directory of the inventory file.
@@ -82,8 +66,8 @@ pub const TOKEN_FILE: &str = "serve.token";
 
 /// `<directory of the store file>/serve.token`; for an inventory on a PostgreSQL server, in the
 /// directory of the default inventory file (`$XDG_STATE_HOME/camscan/`), which is this machine's.
-pub fn token_path(store_path: &Path) -> PathBuf {
-    if is_postgres_url(store_path) {
+pub fn token_path(store: &InventoryAt) -> PathBuf {
+    let InventoryAt::File(store_path) = store else {
         return match crate::config::default_db_path()
             .as_deref()
             .and_then(Path::parent)
@@ -91,17 +75,11 @@ pub fn token_path(store_path: &Path) -> PathBuf {
             Some(dir) => dir.join(TOKEN_FILE),
             None => PathBuf::from(TOKEN_FILE),
         };
-    }
+    };
     match store_path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.join(TOKEN_FILE),
         _ => PathBuf::from(TOKEN_FILE),
     }
-}
-
-/// Whether `db` (as `--db` gave it) names a PostgreSQL server rather than a file.
-pub fn is_postgres_url(db: &Path) -> bool {
-    db.to_str()
-        .is_some_and(crate::store::db::location::is_postgres_url)
 }
 
 /// Open the inventory `db` names: an SQLite file, or a `postgres://` URL with its password from
@@ -109,28 +87,21 @@ pub fn is_postgres_url(db: &Path) -> bool {
 /// asks; the key of its credential hashes in `key_file` (`--credential-key`), else its default
 /// place ([`crate::store::cred_key`]).
 pub fn open_db(
-    db: &Path,
+    db: &InventoryAt,
     password_file: Option<&Path>,
     key_file: Option<&Path>,
 ) -> Result<Store, CommandError> {
-    match pg_target(db, password_file)? {
-        Some(target) => Ok(Store::open_postgres_keyed(&target, key_file)?),
-        None => Ok(Store::open_keyed(db, key_file)?),
+    match db {
+        InventoryAt::Postgres(url) => Ok(Store::open_postgres_keyed(
+            &pg_target(url, password_file)?,
+            key_file,
+        )?),
+        InventoryAt::File(path) => Ok(Store::open_keyed(path, key_file)?),
     }
 }
 
-/// The PostgreSQL database `db` names, ready to connect to (password found, TLS made); `None`
-/// for a file.
-pub fn pg_target(
-    db: &Path,
-    password_file: Option<&Path>,
-) -> Result<Option<PgTarget>, CommandError> {
-    let Some(url) = db
-        .to_str()
-        .filter(|s| crate::store::db::location::is_postgres_url(s))
-    else {
-        return Ok(None);
-    };
+/// The PostgreSQL database `url` names, ready to connect to (password found, TLS made).
+pub fn pg_target(url: &str, password_file: Option<&Path>) -> Result<PgTarget, CommandError> {
     let env = |k: &str| std::env::var(k).ok();
     let bad = |detail: String| {
         CommandError::Usage(format!(
@@ -164,29 +135,17 @@ pub fn pg_target(
     target.tls =
         crate::net::tls::postgres_client(check, target.sslrootcert.as_deref(), home.as_deref())
             .map_err(bad)?;
-    Ok(Some(target))
-}
-
-/// Where the inventory of `args` is (the file may not exist): `--db`/`CAMSCAN_DB`, else the
-/// config file's `db:`, else the default location.
-pub(crate) fn location(args: &DbArgs) -> Result<PathBuf, CommandError> {
-    let file = args
-        .config
-        .as_deref()
-        .map(FileConfig::load)
-        .transpose()?
-        .unwrap_or_default();
-    crate::config::db_path(args.db.as_deref(), &file).ok_or(CommandError::NoLocation)
+    Ok(target)
 }
 
 /// `camscan scan`'s store, opened (created, migrated, checked) before anything is sent: a bad,
 /// locked or newer file stops the scan here. `None` with `--no-db`.
 pub fn open_for_scan(cfg: &ScanConfig) -> Result<Option<Store>, CommandError> {
     match &cfg.db {
-        Some(path) => Ok(Some(open_db(
-            path,
-            cfg.db_password_file.as_deref(),
-            cfg.credential_key.as_deref(),
+        Some(inventory) => Ok(Some(open_db(
+            &inventory.at,
+            inventory.password_file.as_deref(),
+            inventory.credential_key.as_deref(),
         )?)),
         None => Ok(None),
     }

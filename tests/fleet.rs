@@ -364,7 +364,12 @@ fn same_checks_and_diff(hub: &str, site_db: &Path, site: &str) {
     // The key file the camscan processes of the tests use (their XDG_CONFIG_HOME), not the
     // user's own.
     let key = common::root_dir().join("target/no-user-config/camscan/credential.key");
-    let mut there = camscan::record::open_db(Path::new(hub), None, Some(&key)).unwrap();
+    let mut there = camscan::record::open_db(
+        &camscan::config::InventoryAt::new(hub.into()),
+        None,
+        Some(&key),
+    )
+    .unwrap();
     let view = |c: &CheckRecord| {
         (
             c.at.clone(),

@@ -11,7 +11,8 @@ use std::path::Path;
 
 use crate::audit::thumbnail::{self, Pictures};
 use crate::audit::{AuditReport, Context, plan};
-use crate::cli::{AuditArgs, AuditFormat, Cli, DbArgs, ScanArgs, ScanOutputArgs};
+use crate::cli::{AuditArgs, AuditFormat, Cli, ScanArgs, ScanOutputArgs};
+use crate::config::Inventory;
 use crate::error::{Error, exit};
 use crate::record::CommandError;
 use crate::store::DeviceQuery;
@@ -70,14 +71,11 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
         ..Default::default()
     };
     let (report, source, code) = if args.from_db {
-        let db = DbArgs {
-            db: args.find.db.clone(),
-            db_password_file: args.find.db_password_file.clone(),
-            credential_key: args.find.credential_key.clone(),
-            site: Some(cfg.site.clone()),
-            config: args.find.config.clone(),
+        // The inventory the scan settings resolved (`--db`, the file's `db:`, the default).
+        let Some(db) = &cfg.db else {
+            return Err(CommandError::NoLocation);
         };
-        let report = from_inventory(&db, &cfg.site)?;
+        let report = from_inventory(db, &cfg.site)?;
         let code = if report.found_cameras() {
             exit::FOUND
         } else {
@@ -181,8 +179,8 @@ fn read_plan(path: &Path) -> Result<plan::Plan, CommandError> {
 
 /// The inventory's newest description of each device at `site`, with which credential opened
 /// which stream (as the scan's credential entries), for the rules that compare devices.
-fn from_inventory(db: &DbArgs, site: &str) -> Result<crate::model::Report, CommandError> {
-    let store = super::query::open(db)?;
+fn from_inventory(db: &Inventory, site: &str) -> Result<crate::model::Report, CommandError> {
+    let store = crate::record::open_existing(db)?;
     let q = DeviceQuery {
         site: Some(site.to_string()),
         ..DeviceQuery::default()

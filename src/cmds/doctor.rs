@@ -4,5 +4,7 @@ use crate::cli::{ColorChoice, DoctorArgs};
 use crate::record::CommandError;
 
 pub(super) fn run(args: &DoctorArgs, color: Option<ColorChoice>) -> Result<u8, CommandError> {
-    Ok(crate::doctor::run(args, color)?)
+    Ok(crate::doctor::run(&crate::cli::settings::doctor(
+        args, color,
+    ))?)
 }

@@ -4,7 +4,9 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use crate::cli::settings::config_file;
 use crate::cli::{HubArgs, HubCommand, HubDbArgs, RowsFormat};
+use crate::config::{Inventory, InventoryAt};
 use crate::error::exit;
 use crate::record::CommandError;
 use crate::store::Store;
@@ -132,24 +134,14 @@ fn check_name(name: &str) -> Result<(), CommandError> {
 /// The hub's inventory, opened with the owner's login (PostgreSQL only).
 fn open(args: &HubDbArgs) -> Result<Store, CommandError> {
     let target = crate::record::pg_target(&hub_url(args)?, args.db_password_file.as_deref())?;
-    match target {
-        Some(target) => Ok(Store::open_hub(&target)?),
-        None => Err(not_a_hub()),
-    }
+    Ok(Store::open_hub(&target)?)
 }
 
 /// The hub's URL: `--db`, else the config file's `db:`, as every inventory command reads them.
-fn hub_url(args: &HubDbArgs) -> Result<PathBuf, CommandError> {
-    let db = crate::record::location(&crate::cli::DbArgs {
-        db: args.db.clone(),
-        db_password_file: args.db_password_file.clone(),
-        config: args.config.clone(),
-        ..Default::default()
-    })?;
-    if crate::record::is_postgres_url(&db) {
-        Ok(db)
-    } else {
-        Err(not_a_hub())
+fn hub_url(args: &HubDbArgs) -> Result<String, CommandError> {
+    match Inventory::of_hub(args, &config_file(args.config.as_deref())?)?.at {
+        InventoryAt::Postgres(url) => Ok(url),
+        InventoryAt::File(_) => Err(not_a_hub()),
     }
 }
 
@@ -163,8 +155,7 @@ fn not_a_hub() -> CommandError {
 
 /// The agent's `--hub` URL: the owner's URL with the site's role as its user and no password.
 fn agent_url(args: &HubDbArgs, role: &str) -> Result<String, CommandError> {
-    let db = hub_url(args)?;
-    let text = db.to_string_lossy();
+    let text = hub_url(args)?;
     let mut url = url::Url::parse(&text)
         .map_err(|e| CommandError::Usage(format!("--db: not a URL ({e})")))?;
     let _ = url.set_password(None);

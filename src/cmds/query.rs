@@ -4,6 +4,8 @@
 use std::io::{self, Write};
 
 use crate::cli::DbArgs;
+use crate::cli::settings::config_file;
+use crate::config::Inventory;
 use crate::error::{Error, exit};
 use crate::model::when::parse_since;
 use crate::record::CommandError;
@@ -12,7 +14,8 @@ use crate::store::Store;
 /// The inventory of a query command: `--db`/`CAMSCAN_DB`, else the config file's `db:`, else the
 /// default location. A query never creates the file.
 pub(super) fn open(args: &DbArgs) -> Result<Store, CommandError> {
-    crate::record::open_existing(args)
+    let file = config_file(args.config.as_deref())?;
+    crate::record::open_existing(&Inventory::resolve(args, &file)?)
 }
 
 /// The exit code of a listing: 0 when something was listed, 1 when nothing was.

@@ -135,16 +135,10 @@ pub struct ScanConfig {
     pub discovery: Vec<DiscoveryMethod>,
     /// How long the multicast/broadcast discovery methods listen for answers.
     pub discovery_wait: Duration,
-    /// The inventory database the scan is recorded in (`--db`, `CAMSCAN_DB`, config `db:`, else
-    /// [`default_db_path`]); `None` with `--no-db` (or when there is no home
-    /// directory to hold the default): nothing is recorded. A `postgres://` URL names a
-    /// PostgreSQL database.
-    pub db: Option<PathBuf>,
-    /// `--db-password-file`: the PostgreSQL password's file.
-    pub db_password_file: Option<PathBuf>,
-    /// The credential key's file (`--credential-key`, `CAMSCAN_CREDENTIAL_KEY`, config
-    /// `credential_key:`); `None`: the inventory's default ([`crate::store::cred_key`]).
-    pub credential_key: Option<PathBuf>,
+    /// The inventory the scan is recorded in (`--db`, `CAMSCAN_DB`, config `db:`, else
+    /// [`default_db_path`]; `--db-password-file`, `--credential-key`); `None` with `--no-db` (or
+    /// when there is no home directory to hold the default): nothing is recorded.
+    pub db: Option<Inventory>,
     /// The site the scan is recorded at (`--site`, `CAMSCAN_SITE`, config `site:`, else the
     /// host name): identity, offline and events are per site.
     pub site: String,
@@ -197,9 +191,7 @@ impl Default for ScanConfig {
             interface: None,
             discovery: crate::discovery::defaults(),
             discovery_wait: DEFAULT_DISCOVERY_WAIT,
-            db: default_db_path(),
-            db_password_file: None,
-            credential_key: None,
+            db: default_db_path().map(Inventory::at),
             site: default_site(),
             hub: None,
         }
@@ -331,9 +323,20 @@ impl FileConfig {
     }
 
     pub fn load(path: &Path) -> Result<Self, Error> {
-        let text = read(path)?;
+        let text = read_config_file(path).map_err(|source| Error::ReadFile {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Self::parse(&text, path)
     }
+}
+
+/// The config file's text. Every read of it goes through here and is logged (debug, target
+/// `camscan::config`): a command reads it once and resolves all its settings from that read
+/// (a test counts the lines); `watch` reads it again on SIGHUP.
+pub fn read_config_file(path: &Path) -> std::io::Result<String> {
+    tracing::debug!(target: "camscan::config", path = %path.display(), "reading the config file");
+    std::fs::read_to_string(path)
 }
 
 pub(crate) fn read(path: &Path) -> Result<String, Error> {
@@ -423,6 +426,58 @@ pub fn default_db_path() -> Option<PathBuf> {
     Some(base.join("camscan").join("inventory.db"))
 }
 
+/// Where an inventory is, told apart once, when the settings are resolved: `--db` (env
+/// `CAMSCAN_DB`, the config file's `db:`) is a file path (SQLite) or a `postgres://` /
+/// `postgresql://` URL (a PostgreSQL server, the fleet's hub).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InventoryAt {
+    /// An SQLite file (it may not exist yet).
+    File(PathBuf),
+    /// A PostgreSQL database, as its URL.
+    Postgres(String),
+}
+
+impl InventoryAt {
+    /// `db` as `--db` gave it.
+    pub fn new(db: PathBuf) -> InventoryAt {
+        match db.to_str() {
+            Some(url) if crate::model::is_postgres_url(url) => InventoryAt::Postgres(url.into()),
+            _ => InventoryAt::File(db),
+        }
+    }
+
+    /// As `--db` gave it (a URL as given: [`crate::store::db::location`] redacts it for messages).
+    pub fn as_path(&self) -> &Path {
+        match self {
+            InventoryAt::File(p) => p,
+            InventoryAt::Postgres(url) => Path::new(url),
+        }
+    }
+}
+
+/// An inventory and its secrets' files, as a command opens it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inventory {
+    /// Where it is.
+    pub at: InventoryAt,
+    /// `--db-password-file`: the PostgreSQL password's file.
+    pub password_file: Option<PathBuf>,
+    /// The credential key's file (`--credential-key`, `CAMSCAN_CREDENTIAL_KEY`, config
+    /// `credential_key:`); `None`: the inventory's default ([`crate::store::cred_key`]).
+    pub credential_key: Option<PathBuf>,
+}
+
+impl Inventory {
+    /// The inventory `db` names, with its secrets in their default places.
+    pub fn at(db: PathBuf) -> Inventory {
+        Inventory {
+            at: InventoryAt::new(db),
+            password_file: None,
+            credential_key: None,
+        }
+    }
+}
+
 /// `--color` and the file's `color:`.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, Deserialize, Default,
@@ -455,7 +510,7 @@ impl ColorChoice {
 #[derive(Debug, Clone, PartialEq)]
 pub struct HubConfig {
     /// `--hub`: a `postgres://` URL (or a file, for a hub on this machine).
-    pub at: PathBuf,
+    pub at: InventoryAt,
     /// `--hub-password-file`.
     pub password_file: Option<PathBuf>,
     /// This site's name.

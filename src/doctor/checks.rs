@@ -9,11 +9,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::Check;
 use super::parse::{self, FdVerdict};
 use super::store::{credential_key, outbox, postgres_store, serve_token, store};
-use crate::cli::DoctorArgs;
-use crate::config::{FileConfig, WatchFile};
+use super::{Check, Settings};
+use crate::config::{FileConfig, InventoryAt, WatchFile};
+use crate::error::Error;
 use crate::notify::{DoctorCheck, SinkSpec};
 
 /// How long `ffprobe -version` may take: it prints a few lines and exits in milliseconds; a
@@ -25,8 +25,8 @@ const FFPROBE_DEADLINE: Duration = Duration::from_secs(5);
 const SINK_DEADLINE: Duration = crate::config::DEFAULT_TIMEOUT;
 
 /// Every check, in the order a user would fix things.
-pub fn all(args: &DoctorArgs) -> Vec<Check> {
-    let (config_check, file) = config(args.store.config.as_deref());
+pub fn all(args: &Settings) -> Vec<Check> {
+    let (config_check, file) = config(args.config.as_deref(), args.scan_values);
     let (interfaces_check, planned) = interfaces(&file);
     let mut out = vec![
         privileges(),
@@ -38,15 +38,14 @@ pub fn all(args: &DoctorArgs) -> Vec<Check> {
         ffprobe(&file),
         config_check,
     ];
-    let db = crate::config::db_path(args.store.db.as_deref(), &file);
+    let db = crate::config::db_path(args.db.as_deref(), &file).map(InventoryAt::new);
     let watch = file.watch.clone().unwrap_or_default();
     let mut sinks: Vec<String> = watch.notify.clone().unwrap_or_default();
     sinks.extend(args.notify.iter().cloned());
-    let (store_check, inspection) = match db.as_deref() {
-        Some(url) if crate::record::is_postgres_url(url) => {
-            postgres_store(url, args.store.db_password_file.as_deref())
-        }
-        other => store(other),
+    let (store_check, inspection) = match &db {
+        Some(InventoryAt::Postgres(url)) => postgres_store(url, args.db_password_file.as_deref()),
+        Some(InventoryAt::File(path)) => store(Some(path)),
+        None => store(None),
     };
     out.push(store_check);
     if let Some(i) = &inspection {
@@ -54,12 +53,11 @@ pub fn all(args: &DoctorArgs) -> Vec<Check> {
         out.push(super::store::stream_paths(i));
     }
     let key = args
-        .store
         .credential_key
         .clone()
         .or_else(|| file.credential_key.clone());
-    out.push(credential_key(db.as_deref(), key.as_deref()));
-    out.push(serve_token(db.as_deref()));
+    out.push(credential_key(db.as_ref(), key.as_deref()));
+    out.push(serve_token(db.as_ref()));
     out.extend(sinks.iter().map(|s| sink(s)));
     out
 }
@@ -417,7 +415,10 @@ fn run_with_deadline(
 /// The config file: it parses, every key is known (each unknown one named, with the key it
 /// probably meant), and its values are valid. Returns the file as far as it could be read (the
 /// unknown keys left out), for the other checks.
-fn config(path: Option<&Path>) -> (Check, FileConfig) {
+fn config(
+    path: Option<&Path>,
+    scan_values: fn(&FileConfig) -> Result<(), Error>,
+) -> (Check, FileConfig) {
     let Some(path) = path else {
         return (
             Check::pass(
@@ -476,7 +477,7 @@ fn config(path: Option<&Path>) -> (Check, FileConfig) {
             file,
         );
     }
-    let check = bad_values(&file, &shown.to_string())
+    let check = bad_values(&file, &shown.to_string(), scan_values)
         .unwrap_or_else(|| Check::pass(CONFIG, format!("{shown}: parses, every key known")));
     (check, file)
 }
@@ -490,7 +491,7 @@ const EVERY_KEY: &str = "config.example.yaml lists every key";
 /// is not YAML.
 fn read_yaml(path: &Path) -> Result<Option<serde_yaml::Value>, Check> {
     let shown = path.display();
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let text = crate::config::read_config_file(path).map_err(|e| {
         Check::fail(
             CONFIG,
             format!("{shown}: {e}"),
@@ -531,9 +532,12 @@ fn remove_unknown_keys(value: &mut serde_yaml::Value) -> Option<Vec<String>> {
 
 /// Values: what `camscan scan --config` would say about them (ports, durations, credentials),
 /// then the sinks of `watch.notify`. `None` when all are valid.
-fn bad_values(file: &FileConfig, shown: &str) -> Option<Check> {
-    if let Err(e) = crate::config::ScanConfig::resolve(&crate::cli::ScanArgs::default(), file, None)
-    {
+fn bad_values(
+    file: &FileConfig,
+    shown: &str,
+    scan_values: fn(&FileConfig) -> Result<(), Error>,
+) -> Option<Check> {
+    if let Err(e) = scan_values(file) {
         return Some(Check::fail(
             CONFIG,
             e.to_string(),
@@ -692,6 +696,11 @@ fn is_executable(p: &Path) -> bool {
 mod tests {
     use super::*;
     use crate::doctor::Status;
+
+    /// The config check with the scan's own resolution of the values, as the command hands it.
+    fn config(path: Option<&Path>) -> (Check, FileConfig) {
+        super::config(path, crate::cli::settings::scan_values)
+    }
 
     #[test]
     fn config_names_every_unknown_key() {

@@ -16,7 +16,7 @@ use std::io::{self, IsTerminal, Write};
 
 use serde::{Deserialize, Serialize};
 
-use crate::cli::{ColorChoice, DoctorArgs, DoctorFormat};
+use crate::config::{ColorChoice, FileConfig};
 use crate::error::{Error, exit};
 
 pub mod checks;
@@ -125,16 +125,40 @@ impl Report {
     }
 }
 
+/// `camscan doctor`'s settings, as the command resolved them. The config file is not read yet:
+/// doctor reads it itself, to judge it (`config` check) rather than fail on it.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `--config` (`CAMSCAN_CONFIG`).
+    pub config: Option<std::path::PathBuf>,
+    /// `--db` (`CAMSCAN_DB`); else the file's `db:`, else the default place.
+    pub db: Option<std::path::PathBuf>,
+    /// `--db-password-file`.
+    pub db_password_file: Option<std::path::PathBuf>,
+    /// `--credential-key`; else the file's `credential_key:`.
+    pub credential_key: Option<std::path::PathBuf>,
+    /// `--notify`: sinks to check besides the file's.
+    pub notify: Vec<String>,
+    /// `--format json`; else the table.
+    pub json: bool,
+    /// The global `--color`.
+    pub color: Option<ColorChoice>,
+    /// What `camscan scan --config` says of the file's values (ports, durations, credentials):
+    /// the scan's own resolution, handed down by the command.
+    pub scan_values: fn(&FileConfig) -> Result<(), Error>,
+}
+
 /// `camscan doctor`: run every check, print the report on stdout, return the exit code.
 #[allow(clippy::print_stdout)]
-pub fn run(args: &DoctorArgs, color: Option<ColorChoice>) -> Result<u8, Error> {
-    let report = Report::new(checks::all(args));
+pub fn run(settings: &Settings) -> Result<u8, Error> {
+    let report = Report::new(checks::all(settings));
     let mut out = io::stdout().lock();
-    let written = match args.format {
-        DoctorFormat::Json => serde_json::to_writer_pretty(&mut out, &report)
+    let color = settings.color;
+    let written = match settings.json {
+        true => serde_json::to_writer_pretty(&mut out, &report)
             .map_err(io::Error::from)
             .and_then(|()| writeln!(out)),
-        DoctorFormat::Table => {
+        false => {
             let tty = io::stdout().is_terminal();
             let colour = color.unwrap_or_default().enabled(tty);
             // On a terminal, wrapped to its width (as the scan's table is); else one line a row.

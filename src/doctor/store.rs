@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::Check;
 use super::parse;
-use crate::config::WatchFile;
+use crate::config::{InventoryAt, WatchFile};
 use crate::notify::SinkSpec;
 use crate::store::StoreError;
 use crate::store::inspect::{self, Inspection};
@@ -96,13 +96,12 @@ pub(super) fn store(path: Option<&Path>) -> (Check, Option<Inspection>) {
 
 /// The inventory on a PostgreSQL server: reachable, logged in, its schema.
 pub(super) fn postgres_store(
-    url: &Path,
+    url: &str,
     password_file: Option<&Path>,
 ) -> (Check, Option<Inspection>) {
     const NAME: &str = "store";
     let target = match crate::record::pg_target(url, password_file) {
-        Ok(Some(t)) => t,
-        Ok(None) => return store(Some(url)),
+        Ok(t) => t,
         Err(e) => return (Check::fail(NAME, e.to_string(), "fix --db"), None),
     };
     match inspect::inspect_postgres(&target) {
@@ -252,24 +251,22 @@ pub(super) fn stream_paths(i: &Inspection) -> Check {
 
 /// The key file of the inventory's credential hashes (`key`: `--credential-key` or the config
 /// file's; else the inventory's default place): there and mode 0600, or not made yet.
-pub(super) fn credential_key(db: Option<&Path>, key: Option<&Path>) -> Check {
+pub(super) fn credential_key(db: Option<&InventoryAt>, key: Option<&Path>) -> Check {
     const NAME: &str = "credential_key";
     let path = match (key, db) {
         (Some(k), _) => k.to_path_buf(),
-        (None, Some(db)) if crate::record::is_postgres_url(db) => {
-            match crate::store::cred_key::in_config_dir() {
-                Some(p) => p,
-                None => {
-                    return Check::warn(
-                        NAME,
-                        "no place for the PostgreSQL inventory's credential key (neither \
+        (None, Some(InventoryAt::Postgres(_))) => match crate::store::cred_key::in_config_dir() {
+            Some(p) => p,
+            None => {
+                return Check::warn(
+                    NAME,
+                    "no place for the PostgreSQL inventory's credential key (neither \
                          XDG_CONFIG_HOME nor HOME set)",
-                        "give --credential-key FILE",
-                    );
-                }
+                    "give --credential-key FILE",
+                );
             }
-        }
-        (None, Some(db)) => crate::store::cred_key::beside(db),
+        },
+        (None, Some(InventoryAt::File(db))) => crate::store::cred_key::beside(db),
         (None, None) => return Check::pass(NAME, "no inventory location, so no key file"),
     };
     let shown = path.display();
@@ -300,7 +297,7 @@ pub(super) fn credential_key(db: Option<&Path>, key: Option<&Path>) -> Check {
     }
 }
 
-pub(super) fn serve_token(db: Option<&Path>) -> Check {
+pub(super) fn serve_token(db: Option<&InventoryAt>) -> Check {
     const NAME: &str = "serve_token";
     let Some(db) = db else {
         return Check::pass(NAME, "no inventory location, so no token file");

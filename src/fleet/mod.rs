@@ -25,6 +25,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
 pub use crate::config::HubConfig;
+use crate::config::InventoryAt;
 use crate::config::ScanConfig;
 use crate::probe::ProbeStats;
 use crate::record::CommandError;
@@ -98,9 +99,12 @@ pub fn agent_name() -> String {
 
 /// Open the hub's inventory (migrating it).
 pub fn open_hub(hub: &HubConfig) -> Result<Store, CommandError> {
-    match crate::record::pg_target(&hub.at, hub.password_file.as_deref())? {
-        Some(target) => Ok(Store::open_hub(&target)?),
-        None => crate::record::open_db(&hub.at, hub.password_file.as_deref(), None),
+    match &hub.at {
+        InventoryAt::Postgres(url) => Ok(Store::open_hub(&crate::record::pg_target(
+            url,
+            hub.password_file.as_deref(),
+        )?)?),
+        InventoryAt::File(_) => crate::record::open_db(&hub.at, hub.password_file.as_deref(), None),
     }
 }
 
@@ -526,10 +530,8 @@ pub type OnRefused = Arc<dyn Fn(String) + Send + Sync>;
 
 /// The hub as logs name it (never a password).
 pub fn hub_display(hub: &HubConfig) -> String {
-    let s = hub.at.to_string_lossy();
-    if crate::store::db::location::is_postgres_url(&s) {
-        crate::store::db::location::redact_url(&s)
-    } else {
-        s.into_owned()
+    match &hub.at {
+        InventoryAt::Postgres(url) => crate::store::db::location::redact_url(url),
+        InventoryAt::File(path) => path.display().to_string(),
     }
 }

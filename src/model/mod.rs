@@ -696,3 +696,10 @@ pub fn is_real_serial(serial: &str) -> bool {
             .iter()
             .any(|p| serial.eq_ignore_ascii_case(p))
 }
+
+/// Whether `s` (an inventory's `--db`) names a PostgreSQL server (`postgres://` or
+/// `postgresql://`, any case) rather than an SQLite file.
+pub fn is_postgres_url(s: &str) -> bool {
+    let lower = s.get(..13).unwrap_or(s).to_ascii_lowercase();
+    lower.starts_with("postgres://") || lower.starts_with("postgresql://")
+}

@@ -658,6 +658,11 @@ mod tests {
         h
     }
 
+    /// The token file of the SQLite inventory at `db`.
+    fn token_path(db: &Path) -> std::path::PathBuf {
+        super::token_path(&crate::config::InventoryAt::new(db.into()))
+    }
+
     #[test]
     fn the_token_file_is_next_to_the_store() {
         assert_eq!(

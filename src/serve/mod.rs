@@ -48,7 +48,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::cli::ServeArgs;
+use crate::config::{Inventory, ScanConfig};
 use crate::error::exit;
 use crate::http_server::{self, Limits};
 use crate::record::CommandError;
@@ -103,20 +103,46 @@ pub const LIMITS: Limits = Limits {
     grace: Duration::from_secs(5),
 };
 
-/// The token of the server whose inventory `args` names (created, mode 0600, if there is none
-/// yet): what `camscan serve --print-token` prints.
-pub fn print_token(args: &ServeArgs) -> Result<String, CommandError> {
-    let store = crate::record::location(&args.store)?;
-    auth::token(&auth::token_path(&store)).map_err(CommandError::Usage)
+/// `camscan serve`'s settings, resolved once by the command from its flags, their `CAMSCAN_*`
+/// variables and the config file.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The inventory served (it must exist).
+    pub inventory: Inventory,
+    /// `--listen`.
+    pub listen: std::net::SocketAddr,
+    /// `--auth`: ask for the token even on loopback.
+    pub auth: bool,
+    /// `--tls-cert` and `--tls-key`.
+    pub tls_cert: Option<std::path::PathBuf>,
+    pub tls_key: Option<std::path::PathBuf>,
+    /// `--no-preview`.
+    pub no_preview: bool,
+    /// What API scans run with: the config file's scan settings (and `--credentials`, `--hub`),
+    /// recorded in the served inventory at its site. Its targets are the watcher's.
+    pub scan: ScanConfig,
+    /// The scheduled watcher to run in this process (`--every`, `--cron`, `--check-streams`, or
+    /// the file's `watch:` schedule).
+    pub watch: Option<crate::watch::WatchConfig>,
+    /// `--allow-targets`: else the attached private subnets.
+    pub allow_targets: Vec<String>,
+    /// `--scan-credentials NAME=FILE`, as given.
+    pub scan_credentials: Vec<String>,
+}
+
+/// The token of the server of `inventory` (created, mode 0600, if there is none yet): what
+/// `camscan serve --print-token` prints.
+pub fn print_token(inventory: &Inventory) -> Result<String, CommandError> {
+    auth::token(&auth::token_path(&inventory.at)).map_err(CommandError::Usage)
 }
 
 /// Run `camscan serve` until SIGINT (exit 130) or SIGTERM (exit 143).
-pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
+pub async fn run(args: &Settings) -> Result<u8, CommandError> {
     let usage = CommandError::Usage;
     // Everything that can refuse the start is checked before anything is opened or bound.
     let mut pre = Preflight::check(args)?;
-    let store = crate::record::open_existing(&args.store)?;
-    let mut scan_cfg = scan_config(args, &pre.store_path)?;
+    let store = crate::record::open_existing(&args.inventory)?;
+    let mut scan_cfg = scan_config(args)?;
     // The first start makes the token (so that a later one beyond loopback has it).
     let token = match pre.token.take() {
         Some(t) => t,
@@ -197,7 +223,6 @@ pub async fn run(args: &ServeArgs) -> Result<u8, CommandError> {
 /// What `serve` checks before it opens or binds anything: where the inventory and its token are,
 /// the TLS files, and whether the address may be served with the guard asked for.
 struct Preflight {
-    store_path: std::path::PathBuf,
     token_path: std::path::PathBuf,
     /// `None`: no token yet (the first start makes it).
     token: Option<String>,
@@ -206,10 +231,9 @@ struct Preflight {
 }
 
 impl Preflight {
-    fn check(args: &ServeArgs) -> Result<Preflight, CommandError> {
+    fn check(args: &Settings) -> Result<Preflight, CommandError> {
         let usage = CommandError::Usage;
-        let store_path = crate::record::location(&args.store)?;
-        let token_path = auth::token_path(&store_path);
+        let token_path = auth::token_path(&args.inventory.at);
         let token = auth::read_token(&token_path).map_err(usage)?;
         let tls = match (&args.tls_cert, &args.tls_key) {
             (Some(cert), Some(key)) => Some(tls::acceptor(cert, key).map_err(usage)?),
@@ -224,7 +248,6 @@ impl Preflight {
         )
         .map_err(usage)?;
         Ok(Preflight {
-            store_path,
             token_path,
             token,
             tls,
@@ -240,7 +263,7 @@ fn app_state(
     scan_cfg: ServeScans,
     store: SharedStore,
     stop_rx: &watch::Receiver<bool>,
-    args: &ServeArgs,
+    args: &Settings,
 ) -> Result<(AppState, String), CommandError> {
     let metrics = crate::metrics::Metrics::new();
     let sessions_per_device = scan_cfg.cfg.sessions_per_device;
@@ -377,54 +400,15 @@ struct ServeScans {
     hub: Option<crate::fleet::HubConfig>,
 }
 
-/// The scan settings of `--config` (as `camscan scan --config` reads them, without targets),
-/// recorded in the served store; `--allow-targets`, else the attached private subnets a scan
-/// without targets covers; the named credential files.
-fn scan_config(args: &ServeArgs, store: &std::path::Path) -> Result<ServeScans, CommandError> {
+/// API scans' settings (the config file's, without targets) and the watcher's (with them);
+/// `--allow-targets`, else the attached private subnets a scan without targets covers; the named
+/// credential files.
+fn scan_config(args: &Settings) -> Result<ServeScans, CommandError> {
     let usage = CommandError::Usage;
-    let scan_args = crate::cli::ScanArgs {
-        find: crate::cli::FindArgs {
-            config: args.store.config.clone(),
-            credentials: args.credentials.clone(),
-            hub: args.hub.clone(),
-            hub_password_file: args.hub_password_file.clone(),
-            ..crate::cli::FindArgs::default()
-        },
-        ..crate::cli::ScanArgs::default()
-    };
-    let (mut cfg, file) = crate::config::ScanConfig::load(&scan_args, None, None)?;
-    cfg.db = Some(store.to_path_buf());
-    cfg.db_password_file = args.store.db_password_file.clone();
-    if let Some(k) = &args.store.credential_key {
-        cfg.credential_key = Some(k.clone());
-    }
-    if let Some(site) = &args.store.site {
-        cfg.site = site.clone();
-        if let Some(h) = cfg.hub.as_mut() {
-            h.site = site.clone();
-        }
-    }
+    let mut cfg = args.scan.clone();
     // The fleet's agent runs beside the server (not inside its watcher), with API scans' rules.
     let hub = cfg.hub.take();
-    let watch_file = file.watch.clone().unwrap_or_default();
-    let watching = args.every.is_some()
-        || args.cron.is_some()
-        || args.check_streams.is_some()
-        || watch_file.every.is_some()
-        || watch_file.cron.is_some()
-        || watch_file.check_streams.is_some();
-    let watcher = if watching {
-        let wa = crate::cli::WatchArgs {
-            every: args.every.clone(),
-            cron: args.cron.clone(),
-            check_streams: args.check_streams.clone(),
-            ..crate::cli::WatchArgs::default()
-        };
-        let w = crate::watch::WatchConfig::resolve(&wa, &watch_file).map_err(usage)?;
-        Some((cfg.clone(), w))
-    } else {
-        None
-    };
+    let watcher = args.watch.clone().map(|w| (cfg.clone(), w));
     cfg.targets.clear();
     if !cfg.signatures.is_empty() {
         let k = crate::knowledge::load(&cfg.signatures, crate::knowledge::user_dir().as_deref())?;

@@ -25,7 +25,7 @@ pub(super) struct Rounds {
     pub cfg: ScanConfig,
     pub w: WatchConfig,
     /// The inventory's path, kept across reloads.
-    pub db: std::path::PathBuf,
+    pub db: crate::config::Inventory,
     pub store: SharedStore,
     pub metrics: Metrics,
     /// Held by each scan (and by the host's own scans).

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use crate::cli::{ColorChoice, FindArgs, ScanArgs};
 use crate::config::{
-    FileConfig, HubConfig, ScanConfig, db_path, default_site, duration_field, invalid,
-    parse_csv_delimiter, parse_ports, read, signature_files,
+    FileConfig, HubConfig, Inventory, InventoryAt, ScanConfig, db_path, default_site,
+    duration_field, invalid, parse_csv_delimiter, parse_ports, read, signature_files,
 };
 use crate::credentials::{self, Credential};
 use crate::error::Error;
@@ -103,13 +103,15 @@ impl ScanConfig {
             db: if args.no_db {
                 None
             } else {
-                db_path(args.db.as_deref(), file)
+                db_path(args.db.as_deref(), file).map(|db| Inventory {
+                    at: InventoryAt::new(db),
+                    password_file: args.db_password_file.clone(),
+                    credential_key: args
+                        .credential_key
+                        .clone()
+                        .or_else(|| file.credential_key.clone()),
+                })
             },
-            db_password_file: args.db_password_file.clone(),
-            credential_key: args
-                .credential_key
-                .clone()
-                .or_else(|| file.credential_key.clone()),
             site: args
                 .site
                 .clone()
@@ -123,12 +125,12 @@ impl ScanConfig {
                 .clone()
                 .or_else(|| file.hub.clone())
                 .map(|at| HubConfig {
-                    at,
+                    at: InventoryAt::new(at),
                     password_file: args.hub_password_file.clone(),
                     site: c.site.clone(),
                 });
             if let (Some(_), Some(db)) = (&c.hub, &c.db)
-                && let Some((value, reason)) = crate::store::db::location::no_agent(db)
+                && let Some((value, reason)) = crate::store::db::location::no_agent(db.at.as_path())
             {
                 let (field, reason) = ("db", reason.into());
                 return Err(Error::InvalidValue {
@@ -593,10 +595,12 @@ mod tests {
 
     #[test]
     fn inventory_database_from_flag_env_file_or_default() {
+        // The place as `--db` gave it (the type tells a file from a server).
+        let db = |c: &ScanConfig| c.db.as_ref().map(|i| i.at.as_path().to_path_buf());
         let file = FileConfig::parse("db: /srv/site.db\n", Path::new("c.yaml")).unwrap();
         let c = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
         assert_eq!(
-            c.db,
+            db(&c),
             Some(PathBuf::from("/srv/site.db")),
             "file over default"
         );
@@ -608,7 +612,7 @@ mod tests {
             ..Default::default()
         };
         let c = ScanConfig::resolve(&args, &file, None).unwrap();
-        assert_eq!(c.db, Some(PathBuf::from("/tmp/x.db")), "flag over file");
+        assert_eq!(db(&c), Some(PathBuf::from("/tmp/x.db")), "flag over file");
         let args = ScanArgs {
             find: FindArgs {
                 db: Some("/tmp/x.db".into()),
@@ -618,9 +622,9 @@ mod tests {
             ..Default::default()
         };
         let c = ScanConfig::resolve(&args, &file, None).unwrap();
-        assert_eq!(c.db, None, "--no-db wins");
+        assert_eq!(db(&c), None, "--no-db wins");
         let c = ScanConfig::resolve(&ScanArgs::default(), &FileConfig::default(), None).unwrap();
-        assert_eq!(c.db, default_db_path());
+        assert_eq!(db(&c), default_db_path());
     }
 
     #[test]

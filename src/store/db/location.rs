@@ -43,11 +43,7 @@ impl DbLocation {
     }
 }
 
-/// Whether `s` names a PostgreSQL server.
-pub fn is_postgres_url(s: &str) -> bool {
-    let lower = s.get(..13).unwrap_or(s).to_ascii_lowercase();
-    lower.starts_with("postgres://") || lower.starts_with("postgresql://")
-}
+pub use crate::model::is_postgres_url;
 
 /// libpq's `sslmode`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

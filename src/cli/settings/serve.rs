@@ -1,0 +1,69 @@
+//! `camscan serve`'s settings: the inventory served, the listener and its guard, what API scans
+//! run with (the config file's scan settings, as `camscan scan --config` reads them, recorded at
+//! the served inventory's site) and the watcher in this process; one read of the config file.
+
+use crate::cli::{FindArgs, ScanArgs, ServeArgs, WatchArgs};
+use crate::config::{Inventory, ScanConfig};
+use crate::record::CommandError;
+use crate::serve::Settings;
+use crate::watch::WatchConfig;
+
+use super::config_file;
+
+/// `camscan serve`'s settings.
+pub fn serve(args: &ServeArgs) -> Result<Settings, CommandError> {
+    let file = config_file(args.store.config.as_deref())?;
+    let inventory = Inventory::resolve(&args.store, &file)?;
+    // The scan's own flags that serve has, over the file: where scans are recorded (the served
+    // inventory, at its site), `--credentials` and the fleet's hub.
+    let scan_args = ScanArgs {
+        find: FindArgs {
+            credentials: args.credentials.clone(),
+            hub: args.hub.clone(),
+            hub_password_file: args.hub_password_file.clone(),
+            db: args.store.db.clone(),
+            db_password_file: args.store.db_password_file.clone(),
+            credential_key: args.store.credential_key.clone(),
+            site: args.store.site.clone(),
+            ..FindArgs::default()
+        },
+        ..ScanArgs::default()
+    };
+    let mut scan = ScanConfig::resolve(&scan_args, &file, None)?;
+    scan.db = Some(inventory.clone());
+    let watch_file = file.watch.clone().unwrap_or_default();
+    let watching = args.every.is_some()
+        || args.cron.is_some()
+        || args.check_streams.is_some()
+        || watch_file.every.is_some()
+        || watch_file.cron.is_some()
+        || watch_file.check_streams.is_some();
+    let watch = if watching {
+        let wa = WatchArgs {
+            every: args.every.clone(),
+            cron: args.cron.clone(),
+            check_streams: args.check_streams.clone(),
+            ..WatchArgs::default()
+        };
+        Some(WatchConfig::resolve(&wa, &watch_file).map_err(CommandError::Usage)?)
+    } else {
+        None
+    };
+    Ok(Settings {
+        inventory,
+        listen: args.listen,
+        auth: args.auth,
+        tls_cert: args.tls_cert.clone(),
+        tls_key: args.tls_key.clone(),
+        no_preview: args.no_preview,
+        scan,
+        watch,
+        allow_targets: args.allow_targets.clone(),
+        scan_credentials: args.scan_credentials.clone(),
+    })
+}
+
+/// The inventory whose server's token `camscan serve --print-token` prints.
+pub fn serve_inventory(args: &ServeArgs) -> Result<Inventory, CommandError> {
+    Inventory::resolve(&args.store, &config_file(args.store.config.as_deref())?)
+}
