@@ -147,6 +147,7 @@ pub mod probe;
 pub mod proto;
 pub mod record;
 pub mod registry;
+pub mod round;
 pub mod sanitize;
 pub mod scan;
 pub mod serve;
