@@ -77,13 +77,16 @@
 //! * [`watch`]: `camscan watch`: scans on a schedule (and for devices that announce themselves),
 //!   light checks of the known streams between scans (`watch::stream_check`, one check;
 //!   `watch::check_rounds`, their schedule; `watch::rounds`, the scan rounds), the sinks'
-//!   delivery tasks and the metrics endpoint, signals and reload. Above the scan: it uses
-//!   `scan::pipeline` and `record::record` as `camscan scan` does.
+//!   delivery tasks and the metrics endpoint, signals and reload. Above the scan: its rounds are
+//!   [`round`]'s recorded scans; inside `camscan serve` it runs embedded (`watch::run_embedded`),
+//!   and with `--hub` the fleet's agent runs beside its rounds, in their turn (`cmds::watch`
+//!   starts it).
 //! * [`serve`]: `camscan serve`: the inventory as a REST API under `/api/v1` (axum, through
 //!   [`http_server`]'s accept loop, which the metrics endpoint shares) and its events live as
 //!   Server-Sent Events; its security (login, CSRF, TLS, headers) in `serve::auth`, the token
 //!   file in `serve::token`.
-//!   Above the scan: it reads the store only.
+//!   Above the scan: it reads the store, and its API scans are [`round`]'s; the watcher inside
+//!   it and the fleet's agent beside it are plugged in by `cmds::serve` (`serve::Parts`).
 //! * [`preview`]: `camscan serve`'s live preview: one RTSP session per watched stream fanned out
 //!   to byte-capped viewer queues, fragmented MP4 for Media Source Extensions and WebRTC (WHEP)
 //!   through str0m, the camera's own H.264 never transcoded.
@@ -104,22 +107,77 @@
 //!   (`store::findings`) with their `finding_new`/`finding_resolved` events.
 //! * [`fleet`]: a site's agent (`watch --hub`, `serve --hub`, `scan --hub`): the site's own
 //!   inventory copied to a hub over a link that fails now and then (the store's `replication`),
-//!   and the scans the hub asks of the site claimed, held to the site's own rules and run. Above
-//!   the scan: it uses `scan`, `record` and the store; what a site's login may do at the hub is
+//!   and the scans the hub asks of the site claimed, held to the site's own rules and run in the
+//!   host's turn (`fleet::Executor`, built by `cmds::agent`). Above the scan: it uses `scan`,
+//!   `record` and the store, and names neither host; what a site's login may do at the hub is
 //!   enforced by PostgreSQL (the store's `site_admin`: a role per site, row-level security).
+//! * [`round`]: what the long-running parts share: one scan recorded with its figures
+//!   (`round::scan_round`: watch's rounds, serve's API scans, the scans a hub asks of a site), the
+//!   device gauges read back (`round::refresh_devices`), a host's turn handed to the task beside
+//!   it (`round::Turn`, `round::Beside`) and what serve shares with its watcher
+//!   (`round::Embedded`).
 //! * [`sanitize`]: makes device strings safe for terminals and spreadsheets.
 //! * [`timing`]: where a scan's time goes, per port phase and per device, on the `camscan::timing`
 //!   log target (`scripts/bench` prints the slowest devices from it).
 //!
-//! Dependencies point down: `cmds -> {watch, serve, doctor, audit, fleet} -> record -> scan -> config ->
-//! probe -> discovery -> analyze -> detect -> {net, proto} -> {model, error}`, with `knowledge` beside `model` (it uses only `error` and `sanitize`);
-//! `registry` and `export` use only `model`, `error` and `sanitize`; `store` only `model`.
-//! `scripts/module-cycles` (part of `scripts/test`) fails when two top-level modules, or two files
-//! of one folder, depend on each other, or when the bottom layers (`model`, `proto`, `error`,
-//! `registry`, `export`, `store`, `net`) reach above themselves, when the pipeline, the store or
-//! the sinks name what sits above the scan (`watch`, `serve`, `doctor`, `metrics`, `audit`,
-//! `fleet`), or when anything but `main` names `cmds`; `scripts/house-report` fails on a file over
-//! 800 lines of non-test code or a function over 150 lines.
+//! Dependencies point down, and the top is a tree: [`cmds`] composes `serve`, `watch`, `fleet`,
+//! `doctor` and `audit`, siblings none of which names another (serve's scheduled watcher, and the
+//! fleet's agent beside `watch --hub` or `serve --hub`, are plugged in by `cmds::serve`,
+//! `cmds::watch` and `cmds::agent`); what serve, watch and the agent share, a recorded scan and a
+//! host's turn, is [`round`], below them. `registry` and `export` use only `model`, `error` and
+//! `sanitize`; `store` only `model`. The map: each top-level module on its floor (the longest
+//! path down from it) with the modules it names, drawn from the code by
+//! `scripts/module-cycles --write-map`; `scripts/module-cycles` (part of `scripts/test`) fails when
+//! it is not the code's.
+//!
+//! ```text
+//! floor 12  cli_reference -> cli
+//!           cmds          -> analyze, audit, cli, config, doctor, error, export, fleet, knowledge,
+//!                            model, net, record, round, sanitize, scan, serve, store, watch
+//! floor 11  cli           -> analyze, audit, config, credentials, discovery, doctor, error,
+//!                            export, knowledge, metrics, model, notify, record, serve, store,
+//!                            watch
+//! floor 10  serve         -> analyze, config, credentials, error, export, http_server, knowledge,
+//!                            metrics, model, net, preview, probe, record, round, sanitize, scan,
+//!                            store
+//!           watch         -> analyze, config, credentials, discovery, error, export, metrics,
+//!                            model, net, notify, record, round, scan, store
+//! floor 9   doctor        -> config, error, net, notify, record, sanitize, store
+//!           fleet         -> config, probe, record, scan, store
+//!           round         -> config, metrics, record, scan, store
+//! floor 8   record        -> config, error, model, net, sanitize, scan, store
+//! floor 7   scan          -> analyze, config, credentials, detect, discovery, error, export,
+//!                            knowledge, model, net, probe, proto, registry, sanitize, timing
+//! floor 6   config        -> analyze, credentials, detect, discovery, error, export, model, net
+//!           probe         -> discovery, net
+//! floor 5   audit         -> analyze, credentials, detect, error, knowledge, model, net, proto,
+//!                            sanitize, store
+//!           discovery     -> analyze, error, knowledge, model, net, proto, registry
+//!           preview       -> analyze, credentials, error, model, net, store
+//! floor 4   analyze       -> credentials, detect, error, knowledge, model, net, proto, timing
+//!           metrics       -> http_server, notify, sanitize, store
+//! floor 3   detect        -> error, knowledge, model, net, proto
+//!           notify        -> error, model, net, sanitize, store
+//! floor 2   credentials   -> model, proto
+//!           knowledge     -> error, registry, sanitize
+//!           net           -> error, model, proto
+//! floor 1   error         -> model
+//!           export        -> model, sanitize
+//!           proto         -> model
+//!           registry      -> model
+//!           store         -> model
+//! floor 0   http_server   -> (none)
+//!           model         -> (none)
+//!           sanitize      -> (none)
+//!           timing        -> (none)
+//! ```
+//!
+//! `scripts/module-cycles` also fails when two top-level modules, or two files of one folder,
+//! depend on each other, when the bottom layers (`model`, `proto`, `error`, `registry`, `export`,
+//! `store`, `net`) reach above themselves, when the pipeline, the store or the sinks name what sits
+//! above the scan (`watch`, `serve`, `doctor`, `metrics`, `audit`, `fleet`, `round`), when one of
+//! the siblings names another, or when anything but `main` names `cmds`; `scripts/house-report`
+//! fails on a file over 800 lines of non-test code or a function over 150 lines.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
@@ -147,6 +205,7 @@ pub mod probe;
 pub mod proto;
 pub mod record;
 pub mod registry;
+pub mod round;
 pub mod sanitize;
 pub mod scan;
 pub mod serve;

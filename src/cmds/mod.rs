@@ -5,8 +5,10 @@
 //! ([`crate::config::ScanConfig::load`] for every command that scans), installs the knowledge
 //! files, builds the runtime and calls the pipeline ([`crate::scan`]), the inventory
 //! ([`crate::record`], [`crate::store`]) or a long-running part ([`crate::watch`],
-//! [`crate::serve`], [`crate::doctor`]). Nothing below names this module (`scripts/module-cycles`
-//! checks); `main` calls [`run`] and is the only place that exits.
+//! [`crate::serve`], [`crate::doctor`]). Those parts are siblings that name none of each other:
+//! what runs together is composed here (`serve`'s watcher and the fleet's agent beside `watch` or
+//! `serve`, in `serve.rs`, `watch.rs` and `agent.rs`). Nothing below names this module
+//! (`scripts/module-cycles` checks); `main` calls [`run`] and is the only place that exits.
 //!
 //! The arguments stay in [`crate::cli`]: the configuration resolves from them, and one file of
 //! clap definitions is the single source of `--help`, `camscan man` and the CLI reference.
@@ -18,6 +20,7 @@ use crate::cli::{Cli, Command};
 use crate::error::{Error, exit};
 use crate::record::CommandError;
 
+mod agent;
 mod audit;
 mod audit_record;
 mod completions;

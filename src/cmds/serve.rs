@@ -1,11 +1,14 @@
 //! `camscan serve`: the inventory over HTTP until SIGINT/SIGTERM; `--print-token` prints the
-//! server's token and exits.
+//! server's token and exits. With a schedule the watcher runs inside it, with `--hub` the fleet's
+//! agent beside it: this plugs both in ([`crate::serve::Parts`]).
 
 use std::io::Write as _;
 
 use crate::cli::{ServeArgs, settings};
 use crate::error::exit;
 use crate::record::CommandError;
+use crate::serve::{Parts, Watcher};
+use crate::watch::WatchConfig;
 
 pub(super) fn run(args: &ServeArgs) -> Result<u8, CommandError> {
     if args.print_token {
@@ -14,6 +17,25 @@ pub(super) fn run(args: &ServeArgs) -> Result<u8, CommandError> {
         let ok = writeln!(std::io::stdout().lock(), "{token}").is_ok();
         return Ok(if ok { exit::FOUND } else { exit::ERROR });
     }
-    let settings = settings::serve(args)?;
-    super::block_on(super::runtime()?, crate::serve::run(&settings))
+    let (settings, watch) = settings::serve(args)?;
+    super::block_on(
+        super::runtime()?,
+        crate::serve::run(&settings, parts(watch)),
+    )
+}
+
+/// The watcher and the fleet's agent, as serve runs them.
+fn parts(watch: Option<WatchConfig>) -> Parts {
+    Parts {
+        watcher: watch.map(watcher),
+        agent: super::agent::start,
+        // The agent's own bound on a requested scan's end, and its last push.
+        agent_wait: crate::fleet::STOP_WAIT * 2,
+    }
+}
+
+/// The watcher inside serve: `watch`'s own configuration, run embedded (no signals, no metrics
+/// endpoint of its own).
+fn watcher(w: WatchConfig) -> Watcher {
+    Box::new(move |cfg, host| Box::pin(crate::watch::run_embedded(cfg, w, host)))
 }

@@ -4,7 +4,8 @@
 use crate::cli::{Cli, Command, WatchArgs};
 use crate::config::ScanConfig;
 use crate::record::CommandError;
-use crate::watch::{Reload, WatchConfig};
+use crate::scan::rules::ScanRules;
+use crate::watch::{Reload, StartAgent, WatchConfig};
 
 pub(super) fn run(args: &WatchArgs, cli: &Cli) -> Result<u8, CommandError> {
     let color = cli.color;
@@ -29,5 +30,28 @@ pub(super) fn run(args: &WatchArgs, cli: &Cli) -> Result<u8, CommandError> {
         Command::Watch(a) => resolve(a),
         _ => Err("not watch".into()),
     });
-    super::block_on(runtime, crate::watch::run(cfg, w, reload))
+    // `--hub`: the fleet's agent beside the rounds, held to watch's own targets.
+    let hub_agent = cfg.hub.clone().map(|hub| {
+        let cfg = cfg.clone();
+        let start: StartAgent = Box::new(move |beside| {
+            let rules = agent_rules(&cfg)?;
+            Ok(super::agent::start(hub, rules, beside))
+        });
+        start
+    });
+    super::block_on(runtime, crate::watch::run(cfg, w, reload, hub_agent))
+}
+
+/// What the scans a hub queues for this site are held to: the watch's own targets
+/// (`scan::rules::own_ranges`) and credentials (`default`, `none`).
+fn agent_rules(cfg: &ScanConfig) -> Result<ScanRules, CommandError> {
+    let allow = crate::scan::rules::own_ranges(cfg)
+        .map_err(|e| CommandError::Usage(format!("watch --hub: {e}")))?;
+    ScanRules::new(
+        cfg.clone(),
+        &allow,
+        ("this site's agent", "watch's targets"),
+        Vec::new(),
+    )
+    .map_err(CommandError::Usage)
 }

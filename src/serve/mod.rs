@@ -25,8 +25,8 @@
 //! A camera's snapshot is fetched by the server ([`snapshot`]), never by the browser.
 //!
 //! With a schedule (`--every`, `--cron`, `--check-streams` or the config's `watch:`), the watcher
-//! runs in this process too ([`crate::watch::run_embedded`]), its scans taking turns with the
-//! API's.
+//! runs in this process too, its scans taking turns with the API's; with `--hub`, so does the
+//! fleet's agent. Serve names neither: the command layer plugs them in ([`Parts`]).
 
 pub mod api;
 pub mod auth;
@@ -48,10 +48,12 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::config::{Inventory, ScanConfig};
+use crate::config::{HubConfig, Inventory, ScanConfig};
 use crate::error::exit;
 use crate::http_server::{self, Limits};
 use crate::record::CommandError;
+use crate::round::{Beside, Embedded, Task};
+use crate::scan::rules::ScanRules;
 use crate::store::SharedStore;
 
 /// What the handlers share.
@@ -121,9 +123,6 @@ pub struct Settings {
     /// What API scans run with: the config file's scan settings (and `--credentials`, `--hub`),
     /// recorded in the served inventory at its site. Its targets are the watcher's.
     pub scan: ScanConfig,
-    /// The scheduled watcher to run in this process (`--every`, `--cron`, `--check-streams`, or
-    /// the file's `watch:` schedule).
-    pub watch: Option<crate::watch::WatchConfig>,
     /// `--allow-targets`: else the attached private subnets.
     pub allow_targets: Vec<String>,
     /// `--scan-credentials NAME=FILE`, as given.
@@ -136,13 +135,29 @@ pub fn print_token(inventory: &Inventory) -> Result<String, CommandError> {
     auth::token(&auth::token_path(&inventory.at)).map_err(CommandError::Usage)
 }
 
+/// What the command layer (`cmds::serve`) plugs into `camscan serve`: the parts that are
+/// commands of their own, which serve runs beside its API without naming them.
+pub struct Parts {
+    /// The scheduled watcher (`--every`, `--cron`, `--check-streams` or the config's `watch:`),
+    /// resolved by the command; `None`: no schedule.
+    pub watcher: Option<Watcher>,
+    /// The fleet's agent for `--hub`: held to the API's rules, with what serve shares with it.
+    pub agent: fn(HubConfig, ScanRules, Beside) -> Task,
+    /// How long a stopping server waits for its agent (its last push, a requested scan's end).
+    pub agent_wait: Duration,
+}
+
+/// A watcher resolved: started with its scan configuration (the config's targets) and what
+/// serve shares with it; ends when serve stops.
+pub type Watcher = Box<dyn FnOnce(ScanConfig, Embedded) -> Task<Result<u8, CommandError>> + Send>;
+
 /// Run `camscan serve` until SIGINT (exit 130) or SIGTERM (exit 143).
-pub async fn run(args: &Settings) -> Result<u8, CommandError> {
+pub async fn run(args: &Settings, parts: Parts) -> Result<u8, CommandError> {
     let usage = CommandError::Usage;
     // Everything that can refuse the start is checked before anything is opened or bound.
     let mut pre = Preflight::check(args)?;
     let store = crate::record::open_existing(&args.inventory)?;
-    let mut scan_cfg = scan_config(args)?;
+    let mut scan_cfg = scan_config(args, parts.watcher)?;
     // The first start makes the token (so that a later one beyond loopback has it).
     let token = match pre.token.take() {
         Some(t) => t,
@@ -168,17 +183,21 @@ pub async fn run(args: &Settings) -> Result<u8, CommandError> {
     let agent = match (hub, &hub_wake, &state.scans) {
         (Some(h), Some(wake), Some(scans)) => {
             let (slot, stop) = (hub_refused.clone(), stop_tx.clone());
-            let on_refused: crate::fleet::OnRefused = Arc::new(move |why| {
+            let refused: Arc<dyn Fn(String) + Send + Sync> = Arc::new(move |why| {
                 *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(why);
                 let _ = stop.send(true);
             });
-            Some(tokio::spawn(crate::fleet::run(
-                state.store.clone(),
+            let beside = Beside {
+                store: state.store.clone(),
+                wake: wake.clone(),
+                stop: agent_stop_rx.clone(),
+                turn: scans.turn(),
+                refused,
+            };
+            Some(tokio::spawn((parts.agent)(
                 h,
-                wake.clone(),
-                agent_stop_rx.clone(),
-                Some(scans.hub_executor()),
-                on_refused,
+                scans.rules().clone(),
+                beside,
             )))
         }
         _ => None,
@@ -207,7 +226,7 @@ pub async fn run(args: &Settings) -> Result<u8, CommandError> {
     let _ = agent_stop.send(true);
     if let Some(a) = agent {
         // The agent's last push (and a requested scan's end), bounded.
-        let _ = tokio::time::timeout(crate::fleet::STOP_WAIT * 2, a).await;
+        let _ = tokio::time::timeout(parts.agent_wait, a).await;
     }
     poller.abort();
     devices.abort();
@@ -302,13 +321,12 @@ fn app_state(
 fn spawn_watcher(
     state: &AppState,
     stop_rx: &watch::Receiver<bool>,
-    mut cfg: crate::config::ScanConfig,
-    w: crate::watch::WatchConfig,
+    cfg: ScanConfig,
+    watcher: Watcher,
     hub_wake: Option<Arc<tokio::sync::Notify>>,
 ) -> tokio::task::JoinHandle<()> {
     // The agent runs beside the server; the watcher wakes it after its rounds.
-    cfg.hub = None;
-    let embedded = crate::watch::Embedded {
+    let embedded = Embedded {
         hub_wake,
         store: state.store.clone(),
         metrics: state.metrics.clone(),
@@ -320,7 +338,7 @@ fn spawn_watcher(
             .unwrap_or_default(),
     };
     tokio::spawn(async move {
-        if let Err(e) = crate::watch::run_embedded(cfg, w, embedded).await {
+        if let Err(e) = watcher(cfg, embedded).await {
             tracing::error!("serve: the watcher stopped: {e}");
         }
     })
@@ -372,7 +390,7 @@ async fn device_metrics(state: AppState, mut stop: watch::Receiver<bool>) {
             _ = stop.wait_for(|s| *s) => return,
             _ = tick.tick() => {}
         }
-        crate::watch::refresh_devices(&state.store, &state.metrics).await;
+        crate::round::refresh_devices(&state.store, &state.metrics).await;
         release_memory();
     }
 }
@@ -393,22 +411,22 @@ pub fn release_memory() {
 struct ServeScans {
     cfg: crate::config::ScanConfig,
     /// The watcher to run in this process, with its scan configuration (the config's targets).
-    watcher: Option<(crate::config::ScanConfig, crate::watch::WatchConfig)>,
+    watcher: Option<(crate::config::ScanConfig, Watcher)>,
     allow: Vec<String>,
     named: Vec<(String, Vec<crate::credentials::Credential>)>,
     /// `--hub`: this site's agent.
-    hub: Option<crate::fleet::HubConfig>,
+    hub: Option<HubConfig>,
 }
 
 /// API scans' settings (the config file's, without targets) and the watcher's (with them);
 /// `--allow-targets`, else the attached private subnets a scan without targets covers; the named
 /// credential files.
-fn scan_config(args: &Settings) -> Result<ServeScans, CommandError> {
+fn scan_config(args: &Settings, watcher: Option<Watcher>) -> Result<ServeScans, CommandError> {
     let usage = CommandError::Usage;
     let mut cfg = args.scan.clone();
     // The fleet's agent runs beside the server (not inside its watcher), with API scans' rules.
     let hub = cfg.hub.take();
-    let watcher = args.watch.clone().map(|w| (cfg.clone(), w));
+    let watcher = watcher.map(|w| (cfg.clone(), w));
     cfg.targets.clear();
     if !cfg.signatures.is_empty() {
         let k = crate::knowledge::load(&cfg.signatures, crate::knowledge::user_dir().as_deref())?;

@@ -210,35 +210,19 @@ impl Scans {
             })
     }
 
-    /// How this server's fleet agent (`serve --hub`) runs the scans the hub queues for its site:
-    /// held to the API's rules (`--allow-targets`, the credential sets), one at a time with API
-    /// scans and the watcher's rounds.
-    pub fn hub_executor(self: &Arc<Self>) -> crate::fleet::Executor {
+    /// A scan the hub queues for this server's site (`serve --hub`: the fleet's agent runs it,
+    /// held to [`Scans::rules`]), one at a time with API scans and the watcher's rounds.
+    pub fn turn(self: &Arc<Self>) -> crate::round::Turn {
         let this = self.clone();
-        let run: crate::fleet::RunScan = Arc::new(move |cfg, stats| {
+        Arc::new(move |cfg, progress| {
             let this = this.clone();
             Box::pin(async move {
                 let held = this.gate.lock().await;
-                let r = crate::watch::scan_round(
-                    &cfg,
-                    &this.store,
-                    &this.metrics,
-                    crate::scan::Progress::Into(stats),
-                )
-                .await;
+                let r = crate::round::scan_round(&cfg, &this.store, &this.metrics, progress).await;
                 drop(held);
-                r.map(|r| crate::fleet::Ran {
-                    scan_id: r.scan_id,
-                    devices: r.devices,
-                    interrupted: r.interrupted,
-                })
-                .map_err(|e| e.to_string())
+                r
             })
-        });
-        crate::fleet::Executor {
-            rules: Arc::new(self.rules.clone()),
-            run,
-        }
+        })
     }
 
     /// Whether `req` is for another site than this server's (then it is queued at the hub).
@@ -316,7 +300,7 @@ impl Scans {
     async fn run(&self, id: u64, cfg: ScanConfig) {
         let stats = Arc::new(ProbeStats::default());
         let ports = cfg.ports.len().max(1) as u64;
-        let scan = crate::watch::scan_round(
+        let scan = crate::round::scan_round(
             &cfg,
             &self.store,
             &self.metrics,

@@ -1,16 +1,14 @@
-//! The fleet's agent inside `camscan watch --hub`: how it runs the scans the hub queues for this
-//! site (`crate::fleet`, which claims them and reports their progress and end).
+//! What `camscan watch --hub` gives the fleet's agent that runs beside its rounds (the command
+//! layer starts it): the scans the hub queues for this site take the rounds' turn, and a hub that
+//! refuses the site stops the watch.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio::sync::Notify;
 
-use super::scan_round;
-use crate::config::ScanConfig;
-use crate::fleet::Executor;
 use crate::metrics::Metrics;
-use crate::record::CommandError;
+use crate::round::{Turn, scan_round};
 use crate::store::SharedStore;
 
 /// What the watch shares with the scans the hub asks for.
@@ -25,19 +23,9 @@ pub(super) struct Host<'a> {
     pub wakes: &'a Arc<Vec<Arc<Notify>>>,
 }
 
-/// How this site's agent runs the scans the hub queues for it: held to the watch's own targets
-/// (`scan::rules::own_ranges`) and credentials (`default`, `none`),
-/// one at a time with the rounds (the gate, the checker told), the sinks woken after each.
-pub(super) fn executor(cfg: &ScanConfig, host: Host<'_>) -> Result<Executor, CommandError> {
-    let allow = crate::scan::rules::own_ranges(cfg)
-        .map_err(|e| CommandError::Usage(format!("watch --hub: {e}")))?;
-    let rules = crate::scan::rules::ScanRules::new(
-        cfg.clone(),
-        &allow,
-        ("this site's agent", "watch's targets"),
-        Vec::new(),
-    )
-    .map_err(CommandError::Usage)?;
+/// A scan the hub asked for, in the rounds' turn: one at a time with the rounds (the gate, the
+/// checker told), the sinks woken after it.
+pub(super) fn turn(host: Host<'_>) -> Turn {
     let (store, metrics, gate, scanning, wakes) = (
         host.store.clone(),
         host.metrics.clone(),
@@ -45,7 +33,7 @@ pub(super) fn executor(cfg: &ScanConfig, host: Host<'_>) -> Result<Executor, Com
         host.scanning.clone(),
         host.wakes.clone(),
     );
-    let run: crate::fleet::RunScan = Arc::new(move |cfg, stats| {
+    Arc::new(move |cfg, progress| {
         let (store, metrics, gate, scanning, wakes) = (
             store.clone(),
             metrics.clone(),
@@ -56,23 +44,14 @@ pub(super) fn executor(cfg: &ScanConfig, host: Host<'_>) -> Result<Executor, Com
         Box::pin(async move {
             scanning.store(true, Ordering::Relaxed);
             let held = gate.lock().await;
-            let r = scan_round(&cfg, &store, &metrics, crate::scan::Progress::Into(stats)).await;
+            let r = scan_round(&cfg, &store, &metrics, progress).await;
             drop(held);
             scanning.store(false, Ordering::Relaxed);
             for w in wakes.iter() {
                 w.notify_one();
             }
-            r.map(|r| crate::fleet::Ran {
-                scan_id: r.scan_id,
-                devices: r.devices,
-                interrupted: r.interrupted,
-            })
-            .map_err(|e| e.to_string())
+            r
         })
-    });
-    Ok(Executor {
-        rules: Arc::new(rules),
-        run,
     })
 }
 
@@ -85,7 +64,7 @@ pub(super) fn on_refused(
         tokio::sync::watch::Sender<bool>,
         Arc<Notify>,
     ),
-) -> crate::fleet::OnRefused {
+) -> Arc<dyn Fn(String) + Send + Sync> {
     let slot = slot.clone();
     Arc::new(move |why| {
         *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(why);

@@ -245,7 +245,7 @@ async fn check_device(
                     tracing::info!(kind = ?e.kind, stream = ?e.stream_url, "event");
                     metrics.event(e.kind);
                 }
-                super::refresh_devices(store, metrics).await;
+                crate::round::refresh_devices(store, metrics).await;
                 for w in wakes {
                     w.notify_one();
                 }

@@ -1,8 +1,11 @@
 //! `camscan watch`: complete scans on a schedule, light checks of the known streams between them,
 //! and every event the inventory derives sent to the `--notify` sinks, none lost.
 //!
-//! It sits above the scan pipeline and uses it as `camscan scan` does ([`crate::scan::pipeline`],
-//! then [`crate::record::record`]); it never reaches inside it. The pieces, each a task:
+//! It sits above the scan pipeline and uses it as `camscan scan` does, each round a
+//! [`crate::round::scan_round`] (the pipeline, then the recording); it never reaches inside it.
+//! It names neither `serve` (which runs it embedded, [`run_embedded`]) nor `fleet` (whose agent
+//! the command layer starts beside the rounds for `--hub`, [`StartAgent`]). The pieces, each a
+//! task:
 //!
 //! * the **scan loop** (here): a scan, its recording (events into the store's outbox), a wake-up
 //!   for every sink, then a wait for the next time of the schedule (`--every`, `--cron`), a
@@ -36,11 +39,11 @@ use tokio::sync::{Notify, watch};
 use crate::config::ScanConfig;
 use crate::discovery::listen::{Announcement, Listener};
 use crate::error::exit;
-use crate::metrics::{DeviceLabels, Metrics, MetricsServer};
+use crate::metrics::{Metrics, MetricsServer};
 use crate::model::sync::lock;
 use crate::notify::{self, Sink, SinkOptions, SinkSpec, SinkStats};
 use crate::record::CommandError;
-use crate::store::EventKind;
+use crate::round::{Beside, Embedded, Task, refresh_devices};
 use crate::store::SharedStore;
 
 /// When the scans run.
@@ -178,23 +181,19 @@ enum Stop {
 /// Reads the configuration again (SIGHUP).
 pub type Reload = Box<dyn Fn() -> Result<(ScanConfig, WatchConfig), String> + Send + Sync>;
 
-/// What a watcher running inside another command (`camscan serve`) shares with it: the open
-/// store, the metrics it serves, its stop, and the gate that lets one scan run at a time.
-#[derive(Clone)]
-pub struct Embedded {
-    pub store: SharedStore,
-    pub metrics: Metrics,
-    /// Turns true when the host command stops (it listens for the signals).
-    pub stop: watch::Receiver<bool>,
-    /// Held by each scan round (and by the host's own scans).
-    pub gate: Arc<tokio::sync::Mutex<()>>,
-    /// The host's fleet agent, woken with the sinks.
-    pub hub_wake: Option<Arc<Notify>>,
-}
+/// Starts the fleet's agent beside the rounds (`watch --hub`; the command layer gives it): with
+/// what the watch shares, the agent's task, or why it cannot run.
+pub type StartAgent = Box<dyn FnOnce(Beside) -> Result<Task, CommandError> + Send>;
 
-/// Run `camscan watch` until a signal (or `--rounds`); returns the exit code.
-pub async fn run(cfg: ScanConfig, w: WatchConfig, reload: Reload) -> Result<u8, CommandError> {
-    run_with(cfg, w, reload, None).await
+/// Run `camscan watch` until a signal (or `--rounds`); returns the exit code. `hub_agent`: the
+/// fleet's agent for `--hub`, run beside the rounds.
+pub async fn run(
+    cfg: ScanConfig,
+    w: WatchConfig,
+    reload: Reload,
+    hub_agent: Option<StartAgent>,
+) -> Result<u8, CommandError> {
+    run_with(cfg, w, reload, None, hub_agent).await
 }
 
 /// The watcher inside `camscan serve`: no signals, no metrics endpoint of its own (serve's
@@ -206,7 +205,7 @@ pub async fn run_embedded(
 ) -> Result<u8, CommandError> {
     let reload: Reload =
         Box::new(|| Err("configuration reload is not available under serve".into()));
-    run_with(cfg, w, reload, Some(embedded)).await
+    run_with(cfg, w, reload, Some(embedded), None).await
 }
 
 /// The watch: its store, metrics endpoint and sinks started, its stop (signals, or the host's
@@ -217,6 +216,7 @@ async fn run_with(
     mut w: WatchConfig,
     reload: Reload,
     embedded: Option<Embedded>,
+    hub_agent: Option<StartAgent>,
 ) -> Result<u8, CommandError> {
     let Some(db) = cfg.db.clone() else {
         return Err(CommandError::Usage(
@@ -247,7 +247,7 @@ async fn run_with(
     let writer =
         write::Writer::new(&w.write, w.write_then.as_deref()).map_err(CommandError::Usage)?;
     let mut tasks = tokio::task::JoinSet::new();
-    let hub_wake = cfg.hub.as_ref().map(|_| Arc::new(Notify::new()));
+    let hub_wake = hub_agent.as_ref().map(|_| Arc::new(Notify::new()));
     let host_agent = embedded.as_ref().and_then(|e| e.hub_wake.clone());
     let sinks = Sinks::start(
         &w,
@@ -282,7 +282,7 @@ async fn run_with(
     let hub_refused: Arc<Mutex<Option<String>>> = Arc::default();
     // The agent stops after the rounds, so that its last push carries their last round.
     let (agent_stop, agent_stop_rx) = watch::channel(false);
-    if let (Some(hub), Some(wake)) = (cfg.hub.clone(), hub_wake) {
+    if let (Some(start), Some(wake)) = (hub_agent, hub_wake) {
         // The fleet's agent: woken with the sinks, as new events are recorded; it runs the scans
         // the hub queues for this site with the rounds' gate.
         let host = agent::Host {
@@ -293,14 +293,13 @@ async fn run_with(
             wakes: &sinks.wakes,
         };
         let stops = (state.clone(), stop_tx.clone(), wake_loop.clone());
-        tasks.spawn(crate::fleet::run(
-            store.clone(),
-            hub,
+        tasks.spawn(start(Beside {
+            store: store.clone(),
             wake,
-            agent_stop_rx,
-            Some(agent::executor(&cfg, host)?),
-            agent::on_refused(&hub_refused, stops),
-        ));
+            stop: agent_stop_rx,
+            turn: agent::turn(host),
+            refused: agent::on_refused(&hub_refused, stops),
+        })?);
     }
     let (targets, announcements, listening) =
         listen_for_announcements(&cfg, &w, &stop_rx, &mut tasks).await?;
@@ -523,111 +522,6 @@ async fn shut_down(
         Stop::Signal(code) => code,
         _ => exit::FOUND,
     }
-}
-
-/// What one recorded scan gave.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Round {
-    /// A signal interrupted it (what it had found is recorded).
-    pub interrupted: bool,
-    pub scan_id: i64,
-    pub devices: u64,
-}
-
-/// One scan, recorded, its figures in `metrics`. Also what `camscan serve` runs for a scan asked
-/// over its API.
-pub(crate) async fn scan_round(
-    cfg: &ScanConfig,
-    store: &SharedStore,
-    metrics: &Metrics,
-    progress: crate::scan::Progress,
-) -> Result<Round, CommandError> {
-    let started = std::time::Instant::now();
-    let known = {
-        let (targets, creds, fresh) = (cfg.targets.clone(), cfg.credentials.clone(), cfg.fresh);
-        let site = cfg.site.clone();
-        if fresh {
-            HashMap::new()
-        } else {
-            store.run(move |s| s.known(&site, &targets, &creds)).await?
-        }
-    };
-    let plan = crate::scan::plan::ScanPlan::build(cfg).await?;
-    if let (Some(names), false) = (&plan.names, cfg.fresh) {
-        names.seed(store.run(|s| s.dns_answers()).await?);
-    }
-    let (ctx, announced) = crate::scan::plan::context_with_known(cfg, known);
-    let budget = ctx.auth.budget.clone();
-    // Devices are recorded as they become final: a long round killed keeps what it had found.
-    let live = {
-        let (store, cfg) = (store.clone(), cfg.clone());
-        tokio::task::spawn_blocking(move || crate::record::Live::begin(&store, &cfg))
-            .await
-            .map_err(|e| CommandError::Usage(format!("recording the scan: {e}")))??
-    };
-    let scanned =
-        crate::scan::pipeline(plan, (ctx, announced), progress, Some(live.on_final())).await;
-    let parts = tokio::task::spawn_blocking(move || live.end())
-        .await
-        .map_err(|e| CommandError::Usage(format!("recording the scan: {e}")))?;
-    let interrupted = matches!(scanned.outcome, crate::scan::Outcome::Interrupted(_));
-    let failed_logins = budget.total_failures().await;
-    let (complete, devices, probes) = (
-        scanned.report.complete,
-        scanned.report.devices.len() as u64,
-        scanned.probes,
-    );
-    let cfg2 = cfg.clone();
-    let recorded = store
-        .run(move |s| {
-            s.record_dns(&scanned.dns)?;
-            crate::record::record_with_events(s, &cfg2, &scanned.report, Some(parts))
-        })
-        .await?;
-    let kinds: Vec<EventKind> = recorded.events.iter().map(|e| e.kind).collect();
-    if let Some(s) = recorded.summary {
-        tracing::info!("{s}");
-    }
-    metrics.scan_finished(
-        started.elapsed().as_secs_f64(),
-        complete,
-        devices,
-        probes,
-        failed_logins,
-    );
-    for k in kinds {
-        metrics.event(k);
-    }
-    refresh_devices(store, metrics).await;
-    Ok(Round {
-        interrupted,
-        scan_id: recorded.scan_id,
-        devices,
-    })
-}
-
-/// Set every known device's `camscan_device_up` from the store, and forget those it no longer has.
-pub(crate) async fn refresh_devices(store: &SharedStore, metrics: &Metrics) {
-    let devices = store
-        .run(|s| s.devices(&crate::store::DeviceQuery::default()))
-        .await;
-    let Ok(devices) = devices else {
-        return;
-    };
-    let ids: std::collections::HashSet<i64> = devices.iter().map(|d| d.id).collect();
-    for d in &devices {
-        metrics.device(
-            &DeviceLabels {
-                id: d.id,
-                key: d.key.clone(),
-                ip: d.address.map(|a| a.to_string()).unwrap_or_default(),
-                vendor: d.vendor.clone().unwrap_or_default(),
-                model: d.model.clone().unwrap_or_default(),
-            },
-            d.state != crate::store::DeviceState::Offline,
-        );
-    }
-    metrics.retain_devices(&ids);
 }
 
 /// Copy each sink's figures into the metrics, every few seconds.

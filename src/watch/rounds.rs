@@ -9,15 +9,14 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{Notify, mpsc};
 
-use super::{
-    AnnouncedScans, PRUNE_EVERY, RETAIN, Reload, Stop, WatchConfig, check_rounds, scan_round, write,
-};
+use super::{AnnouncedScans, PRUNE_EVERY, RETAIN, Reload, Stop, WatchConfig, check_rounds, write};
 use crate::config::ScanConfig;
 use crate::discovery::listen::Announcement;
 use crate::discovery::targets::TargetSet;
 use crate::metrics::Metrics;
 use crate::model::sync::lock;
 use crate::record::CommandError;
+use crate::round::scan_round;
 use crate::store::SharedStore;
 
 /// What the rounds run with, and what a reload changes.

@@ -10,8 +10,8 @@ use crate::watch::WatchConfig;
 
 use super::config_file;
 
-/// `camscan serve`'s settings.
-pub fn serve(args: &ServeArgs) -> Result<Settings, CommandError> {
+/// `camscan serve`'s settings, and its watcher's (`None`: no schedule).
+pub fn serve(args: &ServeArgs) -> Result<(Settings, Option<WatchConfig>), CommandError> {
     let file = config_file(args.store.config.as_deref())?;
     let inventory = Inventory::resolve(&args.store, &file)?;
     // The scan's own flags that serve has, over the file: where scans are recorded (the served
@@ -49,7 +49,7 @@ pub fn serve(args: &ServeArgs) -> Result<Settings, CommandError> {
     } else {
         None
     };
-    Ok(Settings {
+    let settings = Settings {
         inventory,
         listen: args.listen,
         auth: args.auth,
@@ -57,10 +57,10 @@ pub fn serve(args: &ServeArgs) -> Result<Settings, CommandError> {
         tls_key: args.tls_key.clone(),
         no_preview: args.no_preview,
         scan,
-        watch,
         allow_targets: args.allow_targets.clone(),
         scan_credentials: args.scan_credentials.clone(),
-    })
+    };
+    Ok((settings, watch))
 }
 
 /// The inventory whose server's token `camscan serve --print-token` prints.

@@ -1,0 +1,163 @@
+//! One scan of a long-running camscan, recorded: what `watch`'s rounds, `serve`'s API scans and
+//! the scans a fleet hub asks of a site (`--hub`) all run ([`scan_round`]), the device gauges read
+//! back from the inventory ([`refresh_devices`]), and how a host hands its turn to a task that
+//! runs beside it ([`Turn`], [`Beside`]: the fleet's agent, started by the command layer).
+//!
+//! It sits above the scan and the recording ([`crate::scan::pipeline`], then
+//! [`crate::record`]) and below the long-running parts that share it (`watch`, `serve`, `fleet`),
+//! none of which names another; `cmds` composes them.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use tokio::sync::{Notify, watch};
+
+use crate::config::ScanConfig;
+use crate::metrics::{DeviceLabels, Metrics};
+use crate::record::CommandError;
+use crate::store::{EventKind, SharedStore};
+
+/// What one recorded scan gave.
+#[derive(Debug, Clone, Copy)]
+pub struct Round {
+    /// A signal interrupted it (what it had found is recorded).
+    pub interrupted: bool,
+    pub scan_id: i64,
+    pub devices: u64,
+}
+
+/// One scan, recorded, its figures in `metrics`: a round of `camscan watch`, a scan asked over
+/// `camscan serve`'s API, a scan a fleet hub asked of this site.
+pub async fn scan_round(
+    cfg: &ScanConfig,
+    store: &SharedStore,
+    metrics: &Metrics,
+    progress: crate::scan::Progress,
+) -> Result<Round, CommandError> {
+    let started = std::time::Instant::now();
+    let known = {
+        let (targets, creds, fresh) = (cfg.targets.clone(), cfg.credentials.clone(), cfg.fresh);
+        let site = cfg.site.clone();
+        if fresh {
+            HashMap::new()
+        } else {
+            store.run(move |s| s.known(&site, &targets, &creds)).await?
+        }
+    };
+    let plan = crate::scan::plan::ScanPlan::build(cfg).await?;
+    if let (Some(names), false) = (&plan.names, cfg.fresh) {
+        names.seed(store.run(|s| s.dns_answers()).await?);
+    }
+    let (ctx, announced) = crate::scan::plan::context_with_known(cfg, known);
+    let budget = ctx.auth.budget.clone();
+    // Devices are recorded as they become final: a long round killed keeps what it had found.
+    let live = {
+        let (store, cfg) = (store.clone(), cfg.clone());
+        tokio::task::spawn_blocking(move || crate::record::Live::begin(&store, &cfg))
+            .await
+            .map_err(|e| CommandError::Usage(format!("recording the scan: {e}")))??
+    };
+    let scanned =
+        crate::scan::pipeline(plan, (ctx, announced), progress, Some(live.on_final())).await;
+    let parts = tokio::task::spawn_blocking(move || live.end())
+        .await
+        .map_err(|e| CommandError::Usage(format!("recording the scan: {e}")))?;
+    let interrupted = matches!(scanned.outcome, crate::scan::Outcome::Interrupted(_));
+    let failed_logins = budget.total_failures().await;
+    let (complete, devices, probes) = (
+        scanned.report.complete,
+        scanned.report.devices.len() as u64,
+        scanned.probes,
+    );
+    let cfg2 = cfg.clone();
+    let recorded = store
+        .run(move |s| {
+            s.record_dns(&scanned.dns)?;
+            crate::record::record_with_events(s, &cfg2, &scanned.report, Some(parts))
+        })
+        .await?;
+    let kinds: Vec<EventKind> = recorded.events.iter().map(|e| e.kind).collect();
+    if let Some(s) = recorded.summary {
+        tracing::info!("{s}");
+    }
+    metrics.scan_finished(
+        started.elapsed().as_secs_f64(),
+        complete,
+        devices,
+        probes,
+        failed_logins,
+    );
+    for k in kinds {
+        metrics.event(k);
+    }
+    refresh_devices(store, metrics).await;
+    Ok(Round {
+        interrupted,
+        scan_id: recorded.scan_id,
+        devices,
+    })
+}
+
+/// Set every known device's `camscan_device_up` from the store, and forget those it no longer has.
+pub async fn refresh_devices(store: &SharedStore, metrics: &Metrics) {
+    let devices = store
+        .run(|s| s.devices(&crate::store::DeviceQuery::default()))
+        .await;
+    let Ok(devices) = devices else {
+        return;
+    };
+    let ids: std::collections::HashSet<i64> = devices.iter().map(|d| d.id).collect();
+    for d in &devices {
+        metrics.device(
+            &DeviceLabels {
+                id: d.id,
+                key: d.key.clone(),
+                ip: d.address.map(|a| a.to_string()).unwrap_or_default(),
+                vendor: d.vendor.clone().unwrap_or_default(),
+                model: d.model.clone().unwrap_or_default(),
+            },
+            d.state != crate::store::DeviceState::Offline,
+        );
+    }
+    metrics.retain_devices(&ids);
+}
+
+/// A recorded scan in a host's turn: one at a time with the host's own scans (its gate held),
+/// what the host does around it done (`watch` pauses its stream checker and wakes its sinks).
+pub type Turn = Arc<
+    dyn Fn(ScanConfig, crate::scan::Progress) -> Task<Result<Round, CommandError>> + Send + Sync,
+>;
+
+/// What a long-running host (`camscan watch`, `camscan serve`) gives the task that runs beside
+/// it for `--hub` (the fleet's agent, which the command layer starts).
+#[derive(Clone)]
+pub struct Beside {
+    pub store: SharedStore,
+    /// Rung when the host has recorded something new.
+    pub wake: Arc<Notify>,
+    /// Turns true when the host's own work is over (its last round recorded).
+    pub stop: watch::Receiver<bool>,
+    /// A scan in the host's turn.
+    pub turn: Turn,
+    /// Stops the host, the reason its error ([`CommandError::HubRefused`]).
+    pub refused: Arc<dyn Fn(String) + Send + Sync>,
+}
+
+/// What a watcher running inside another command (`camscan serve`) shares with it: the open
+/// store, the metrics it serves, its stop, and the gate that lets one scan run at a time.
+#[derive(Clone)]
+pub struct Embedded {
+    pub store: SharedStore,
+    pub metrics: Metrics,
+    /// Turns true when the host command stops (it listens for the signals).
+    pub stop: watch::Receiver<bool>,
+    /// Held by each scan round (and by the host's own scans).
+    pub gate: Arc<tokio::sync::Mutex<()>>,
+    /// The host's fleet agent, woken with the sinks.
+    pub hub_wake: Option<Arc<Notify>>,
+}
+
+/// A task started beside a host: the fleet's agent, a watcher inside `camscan serve`.
+pub type Task<T = ()> = Pin<Box<dyn Future<Output = T> + Send>>;
