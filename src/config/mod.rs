@@ -51,8 +51,6 @@ pub const DEFAULT_RETRIES: u32 = 4;
 /// waits 3 s, go2rtc 5 s, and LAN devices answer well within 1.5 s.
 pub const DEFAULT_DISCOVERY_WAIT: Duration = Duration::from_millis(1500);
 pub use crate::detect::DEFAULT_DETECT_TIMEOUT;
-/// RFC 4180's comma.
-pub const DEFAULT_CSV_DELIMITER: u8 = b',';
 
 /// Everything a scan needs, validated.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,12 +83,8 @@ pub struct ScanConfig {
     pub host_rate: u32,
     pub retries: u32,
     pub format: Format,
-    /// CSV field delimiter: one ASCII character.
-    pub csv_delimiter: u8,
-    /// Frigate export: through go2rtc's restream (`--frigate-restream`).
-    pub frigate_restream: bool,
-    /// go2rtc exports: let go2rtc take talk-back channels (`--backchannel`).
-    pub backchannel: bool,
+    /// The formats' own options (`--csv-delimiter`, `--frigate-restream`, ...).
+    pub format_options: crate::export::FormatValues,
     /// The table with one row per stream and every detail. Not a key of its own: `main` sets it
     /// from the global `-v` (which also raises the log level).
     pub detail: bool,
@@ -171,9 +165,7 @@ impl Default for ScanConfig {
             host_rate: crate::net::host_gate::DEFAULT_HOST_RATE,
             retries: DEFAULT_RETRIES,
             format: Format::Table,
-            csv_delimiter: DEFAULT_CSV_DELIMITER,
-            frigate_restream: false,
-            backchannel: false,
+            format_options: Default::default(),
             detail: false,
             output: None,
             width: None,
@@ -261,9 +253,6 @@ pub struct FileConfig {
     pub host_rate: Option<u32>,
     pub retries: Option<u32>,
     pub format: Option<Format>,
-    pub csv_delimiter: Option<String>,
-    pub frigate_restream: Option<bool>,
-    pub backchannel: Option<bool>,
     pub output: Option<PathBuf>,
     pub width: Option<u16>,
     pub color: Option<ColorChoice>,
@@ -298,6 +287,9 @@ pub struct FileConfig {
     pub hub: Option<PathBuf>,
     /// `camscan watch`'s settings (its flags override them).
     pub watch: Option<WatchFile>,
+    /// The formats' own options' keys, as given ([`format_options`]).
+    #[serde(skip)]
+    pub format_options: crate::export::FormatValues,
 }
 
 /// The `watch:` section of the config file: `camscan watch`'s flags, by the same names.
@@ -323,7 +315,7 @@ impl FileConfig {
         if text.trim().is_empty() {
             return Ok(FileConfig::default());
         }
-        serde_yaml::from_str(text).map_err(|e| Error::ConfigFile {
+        format_options::from_yaml(text).map_err(|e| Error::ConfigFile {
             path: path.to_path_buf(),
             message: e.to_string(),
         })
@@ -379,12 +371,6 @@ impl ScanConfig {
         let credentials = credentials(args, file, password)?;
         let hints = hints(args, file)?;
         let (verify_window, discovery_wait) = waits(args, file, &d)?;
-        let csv_delimiter = match out.csv_delimiter.as_ref().or(file.csv_delimiter.as_ref()) {
-            Some(s) => {
-                parse_csv_delimiter(s).map_err(|reason| invalid("csv_delimiter", s, reason))?
-            }
-            None => d.csv_delimiter,
-        };
         Ok(ScanConfig {
             targets,
             exclude,
@@ -403,9 +389,7 @@ impl ScanConfig {
             host_rate: limits.host_rate,
             retries: limits.retries,
             format: out.format.or(file.format).unwrap_or(d.format),
-            csv_delimiter,
-            frigate_restream: out.frigate_restream || file.frigate_restream.unwrap_or(false),
-            backchannel: out.backchannel || file.backchannel.unwrap_or(false),
+            format_options: out.format_options.resolve(&file.format_options, false)?,
             detail: d.detail,
             output: out.output.clone().or_else(|| file.output.clone()),
             width: out.width.or(file.width),
@@ -745,6 +729,7 @@ fn duration_field(
     Ok(Some(d))
 }
 
+pub mod format_options;
 mod parse;
 use parse::secs;
 pub use parse::{parse_csv_delimiter, parse_duration, parse_ports};
@@ -880,24 +865,42 @@ mod tests {
         }
         let file = FileConfig::parse("csv_delimiter: \";\"\n", Path::new("c.yaml")).unwrap();
         let c = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
-        assert_eq!(c.csv_delimiter, b';');
+        assert_eq!(csv_delimiter(&c), b';');
         let args = ScanArgs {
             out: ScanOutputArgs {
-                csv_delimiter: Some("tab".into()),
+                format_options: given("csv_delimiter", "tab"),
                 ..Default::default()
             },
             ..Default::default()
         };
         assert_eq!(
-            ScanConfig::resolve(&args, &file, None)
-                .unwrap()
-                .csv_delimiter,
+            csv_delimiter(&ScanConfig::resolve(&args, &file, None).unwrap()),
             b'\t',
             "flag over file"
         );
         let file = FileConfig::parse("csv_delimiter: \"::\"\n", Path::new("c.yaml")).unwrap();
         let e = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap_err();
         assert!(e.to_string().contains("csv_delimiter"), "{e}");
+    }
+
+    /// The CSV delimiter a configuration gives the CSV exporter.
+    fn csv_delimiter(c: &ScanConfig) -> u8 {
+        let option = crate::export::options::option_keyed("csv_delimiter").unwrap();
+        parse_csv_delimiter(c.format_options.value(option)).unwrap()
+    }
+
+    /// Whether a configuration turns `--frigate-restream` on.
+    fn frigate_restream(c: &ScanConfig) -> bool {
+        let option = crate::export::options::option_keyed("frigate_restream").unwrap();
+        c.format_options.on(option)
+    }
+
+    /// The flags of the format option `key` given as `value`.
+    fn given(key: &str, value: &str) -> crate::cli::FormatOptionArgs {
+        let mut values = crate::export::FormatValues::default();
+        let option = crate::export::options::option_keyed(key).unwrap();
+        values.set(option, value.into());
+        crate::cli::FormatOptionArgs(values)
     }
 
     #[test]
@@ -950,16 +953,16 @@ mod tests {
         }
         let file = FileConfig::parse("frigate_restream: true\n", Path::new("c.yaml")).unwrap();
         let c = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
-        assert!(c.frigate_restream);
+        assert!(frigate_restream(&c));
         let args = ScanArgs {
             out: ScanOutputArgs {
-                frigate_restream: true,
+                format_options: given("frigate_restream", "true"),
                 ..Default::default()
             },
             ..Default::default()
         };
         let c = ScanConfig::resolve(&args, &FileConfig::default(), None).unwrap();
-        assert!(c.frigate_restream);
+        assert!(frigate_restream(&c));
     }
 
     #[test]
