@@ -73,9 +73,9 @@ mod tests {
     use crate::cli::{Cli, Command as Sub};
     use clap::Parser;
 
-    /// The commands that write a format take every format option.
+    /// Every command that writes a format takes every format option.
     #[test]
-    fn scan_convert_and_watch_take_the_options() {
+    fn scan_convert_watch_and_serve_take_the_options() {
         let restream = options::option_keyed("frigate_restream").unwrap();
         let csv = options::option_keyed("csv_delimiter").unwrap();
         let given = |line: &[&str]| -> FormatValues {
@@ -86,10 +86,16 @@ mod tests {
                 Sub::Scan(a) => a.out.format_options.0,
                 Sub::Convert(a) => a.out.format_options.0,
                 Sub::Watch(a) => a.scan.out.format_options.0,
+                Sub::Serve(a) => a.format_options.0,
                 _ => unreachable!(),
             }
         };
-        for line in [&["scan"][..], &["convert", "r.json"], &["watch"]] {
+        for line in [
+            &["scan"][..],
+            &["convert", "r.json"],
+            &["watch"],
+            &["serve"],
+        ] {
             let v = given(line);
             assert!(v.on(restream), "{line:?}");
             assert_eq!(v.given(csv), Some(";"), "{line:?}");
