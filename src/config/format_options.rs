@@ -202,4 +202,19 @@ mod tests {
             "{e}"
         );
     }
+
+    /// config.example.yaml documents every format option's key (and parses to the defaults:
+    /// `example_config_matches_defaults`).
+    #[test]
+    fn the_example_names_every_format_option() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.yaml");
+        let text = std::fs::read_to_string(path).unwrap();
+        for o in crate::export::options::options() {
+            assert!(
+                text.contains(&format!("\n{}:", o.key)),
+                "config.example.yaml lacks {}",
+                o.key
+            );
+        }
+    }
 }
