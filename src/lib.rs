@@ -159,10 +159,10 @@
 //! floor 3   detect        -> error, knowledge, model, net, proto
 //!           notify        -> error, model, net, sanitize, store
 //! floor 2   credentials   -> model, proto
+//!           export        -> error, model, sanitize
 //!           knowledge     -> error, registry, sanitize
 //!           net           -> error, model, proto
 //! floor 1   error         -> model
-//!           export        -> model, sanitize
 //!           proto         -> model
 //!           registry      -> model
 //!           store         -> model

@@ -10,10 +10,12 @@ pub use crate::config::ColorChoice;
 pub use crate::discovery::DiscoveryMethod;
 pub use crate::export::Format;
 
+mod format_options;
 mod hub;
 mod serve;
 pub mod settings;
 
+pub use format_options::FormatOptionArgs;
 pub use hub::*;
 pub use serve::ServeArgs;
 
@@ -515,18 +517,8 @@ pub struct ScanOutputArgs {
     /// Output format [default: table].
     #[arg(short, long, value_enum, env = "CAMSCAN_FORMAT")]
     pub format: Option<Format>,
-    /// CSV field delimiter: one character such as `,` `;` `|`, or `tab` (also `\t`) [default: ,].
-    #[arg(long, value_name = "CHAR", env = "CAMSCAN_CSV_DELIMITER")]
-    pub csv_delimiter: Option<String>,
-    /// With --format frigate: a go2rtc section too, and camera inputs from go2rtc's restream
-    /// (rtsp://127.0.0.1:8554/NAME) instead of straight from each camera.
-    #[arg(long, env = "CAMSCAN_FRIGATE_RESTREAM")]
-    pub frigate_restream: bool,
-    /// With --format go2rtc (and frigate --frigate-restream): let go2rtc take the talk-back
-    /// channel of cameras that have one. Off by default: while go2rtc holds it, some doorbells
-    /// lose their call button and other clients their two-way audio (`#backchannel=0`).
-    #[arg(long, env = "CAMSCAN_BACKCHANNEL")]
-    pub backchannel: bool,
+    #[command(flatten)]
+    pub format_options: FormatOptionArgs,
     /// Write results to FILE (atomically) instead of stdout.
     #[arg(short, long, value_name = "FILE", env = "CAMSCAN_OUTPUT")]
     pub output: Option<PathBuf>,
@@ -787,8 +779,9 @@ mod tests {
             let Command::Scan(a) = cli.command else {
                 panic!("scan")
             };
+            let restream = crate::export::options::option_keyed("frigate_restream").unwrap();
             assert_eq!(
-                (a.out.format, a.out.frigate_restream),
+                (a.out.format, a.out.format_options.0.on(restream)),
                 (Some(want), true),
                 "{flag}"
             );

@@ -84,4 +84,6 @@ pub struct ServeArgs {
     /// The watcher checks every known stream this often between scans (`30s`).
     #[arg(long, value_name = "AGE")]
     pub check_streams: Option<String>,
+    #[command(flatten)]
+    pub format_options: FormatOptionArgs,
 }

@@ -6,7 +6,7 @@ use std::io::Read as _;
 use std::path::Path;
 
 use crate::cli::{Cli, ConvertArgs};
-use crate::config::{ScanConfig, parse_csv_delimiter};
+use crate::config::ScanConfig;
 use crate::error::Error;
 use crate::model::{Report, SCHEMA_VERSION};
 use crate::record::CommandError;
@@ -22,15 +22,7 @@ pub(super) fn run(args: &ConvertArgs, cli: &Cli) -> Result<u8, CommandError> {
     if let Some(f) = out.format {
         cfg.format = f;
     }
-    if let Some(d) = &out.csv_delimiter {
-        cfg.csv_delimiter = parse_csv_delimiter(d).map_err(|reason| Error::InvalidValue {
-            field: "--csv-delimiter",
-            value: d.clone(),
-            reason: reason.to_string(),
-        })?;
-    }
-    cfg.frigate_restream = out.frigate_restream;
-    cfg.backchannel = out.backchannel;
+    cfg.format_options = out.format_options.resolve(&Default::default(), true)?;
     cfg.output = out.output.clone();
     cfg.width = out.width;
     if let Some(c) = cli.color {

@@ -52,8 +52,6 @@ pub const DEFAULT_RETRIES: u32 = 4;
 /// waits 3 s, go2rtc 5 s, and LAN devices answer well within 1.5 s.
 pub const DEFAULT_DISCOVERY_WAIT: Duration = Duration::from_millis(1500);
 pub use crate::detect::DEFAULT_DETECT_TIMEOUT;
-/// RFC 4180's comma.
-pub const DEFAULT_CSV_DELIMITER: u8 = b',';
 
 /// Everything a scan needs, validated.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,12 +84,8 @@ pub struct ScanConfig {
     pub host_rate: u32,
     pub retries: u32,
     pub format: Format,
-    /// CSV field delimiter: one ASCII character.
-    pub csv_delimiter: u8,
-    /// Frigate export: through go2rtc's restream (`--frigate-restream`).
-    pub frigate_restream: bool,
-    /// go2rtc exports: let go2rtc take talk-back channels (`--backchannel`).
-    pub backchannel: bool,
+    /// The formats' own options (`--csv-delimiter`, `--frigate-restream`, ...).
+    pub format_options: crate::export::FormatValues,
     /// The table with one row per stream and every detail. Not a key of its own: `main` sets it
     /// from the global `-v` (which also raises the log level).
     pub detail: bool,
@@ -166,9 +160,7 @@ impl Default for ScanConfig {
             host_rate: crate::net::host_gate::DEFAULT_HOST_RATE,
             retries: DEFAULT_RETRIES,
             format: Format::Table,
-            csv_delimiter: DEFAULT_CSV_DELIMITER,
-            frigate_restream: false,
-            backchannel: false,
+            format_options: Default::default(),
             detail: false,
             output: None,
             width: None,
@@ -254,9 +246,6 @@ pub struct FileConfig {
     pub host_rate: Option<u32>,
     pub retries: Option<u32>,
     pub format: Option<Format>,
-    pub csv_delimiter: Option<String>,
-    pub frigate_restream: Option<bool>,
-    pub backchannel: Option<bool>,
     pub output: Option<PathBuf>,
     pub width: Option<u16>,
     pub color: Option<ColorChoice>,
@@ -291,6 +280,9 @@ pub struct FileConfig {
     pub hub: Option<PathBuf>,
     /// `camscan watch`'s settings (its flags override them).
     pub watch: Option<WatchFile>,
+    /// The formats' own options' keys, as given ([`format_options`]).
+    #[serde(skip)]
+    pub format_options: crate::export::FormatValues,
 }
 
 /// The `watch:` section of the config file: `camscan watch`'s flags, by the same names.
@@ -316,7 +308,7 @@ impl FileConfig {
         if text.trim().is_empty() {
             return Ok(FileConfig::default());
         }
-        serde_yaml::from_str(text).map_err(|e| Error::ConfigFile {
+        format_options::from_yaml(text).map_err(|e| Error::ConfigFile {
             path: path.to_path_buf(),
             message: e.to_string(),
         })
@@ -405,6 +397,7 @@ pub(crate) fn duration_field(
     Ok(Some(d))
 }
 
+pub mod format_options;
 mod parse;
 use parse::secs;
 pub use parse::{parse_csv_delimiter, parse_duration, parse_ports};

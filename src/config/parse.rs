@@ -31,26 +31,8 @@ pub fn parse_duration(s: &str) -> Result<Duration, &'static str> {
     secs(n * scale)
 }
 
-/// A CSV delimiter: one ASCII punctuation character (`,` `;` `|` `:` ...), or a tab given as itself,
-/// `\t` or `tab`. Quotes would clash with RFC 4180 quoting, line breaks with records, and letters
-/// or digits with the data.
-pub fn parse_csv_delimiter(s: &str) -> Result<u8, &'static str> {
-    let c = if s.eq_ignore_ascii_case("tab") || s == "\\t" {
-        '\t'
-    } else {
-        let mut chars = s.chars();
-        match (chars.next(), chars.next()) {
-            (Some(c), None) => c,
-            _ => return Err("expected one character such as , ; | or tab"),
-        }
-    };
-    match c {
-        '"' | '\'' => Err("a quote character cannot be the delimiter"),
-        '\t' => Ok(b'\t'),
-        c if c.is_ascii_punctuation() => Ok(c as u8),
-        _ => Err("expected one punctuation character such as , ; | or tab"),
-    }
-}
+/// A CSV delimiter (the CSV exporter's option reads it).
+pub use crate::export::parse_csv_delimiter;
 
 /// `554,8554,8000-8010`: ports in the order given, duplicates dropped.
 pub fn parse_ports(spec: &str) -> Result<Vec<u16>, Error> {

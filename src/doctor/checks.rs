@@ -515,7 +515,7 @@ fn read_yaml(path: &Path) -> Result<Option<serde_yaml::Value>, Check> {
 fn remove_unknown_keys(value: &mut serde_yaml::Value) -> Option<Vec<String>> {
     let top = value.as_mapping_mut()?;
     let mut unknown = Vec::new();
-    let known = parse::struct_fields::<FileConfig>();
+    let known = &crate::config::format_options::keys(parse::struct_fields::<FileConfig>());
     for key in parse::unknown_keys(top, known) {
         unknown.push(named(&key, "", known));
         top.remove(key.as_str());

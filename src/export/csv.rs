@@ -5,6 +5,7 @@
 
 use std::io::{self, Write};
 
+use super::options::{FormatOption, OptionKind};
 use super::{Exporter, fmt_num};
 use crate::model::{Device, Report, Stream};
 use crate::sanitize::spreadsheet;
@@ -12,6 +13,40 @@ use crate::sanitize::spreadsheet;
 pub struct CsvExporter {
     /// One ASCII character, validated by the configuration.
     pub delimiter: u8,
+}
+
+/// `--csv-delimiter` (config `csv_delimiter:`).
+pub(super) const DELIMITER_OPTION: FormatOption = FormatOption {
+    flag: "--csv-delimiter",
+    key: "csv_delimiter",
+    env: "CAMSCAN_CSV_DELIMITER",
+    help: "CSV field delimiter: one character such as `,` `;` `|`, or `tab` (also `\\t`) [default: ,]",
+    kind: OptionKind::Value {
+        value_name: "CHAR",
+        default: ",",
+        parse: |s| parse_csv_delimiter(s).map(|c| char::from(c).to_string()),
+    },
+};
+
+/// A CSV delimiter: one ASCII punctuation character (`,` `;` `|` `:` ...), or a tab given as itself,
+/// `\t` or `tab`. Quotes would clash with RFC 4180 quoting, line breaks with records, and letters
+/// or digits with the data.
+pub fn parse_csv_delimiter(s: &str) -> Result<u8, &'static str> {
+    let c = if s.eq_ignore_ascii_case("tab") || s == "\\t" {
+        '\t'
+    } else {
+        let mut chars = s.chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), None) => c,
+            _ => return Err("expected one character such as , ; | or tab"),
+        }
+    };
+    match c {
+        '"' | '\'' => Err("a quote character cannot be the delimiter"),
+        '\t' => Ok(b'\t'),
+        c if c.is_ascii_punctuation() => Ok(c as u8),
+        _ => Err("expected one punctuation character such as , ; | or tab"),
+    }
 }
 
 /// The columns, in order. The contract only grows: new columns go at the end.

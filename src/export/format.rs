@@ -38,6 +38,10 @@ pub struct FormatDef {
     pub audience: &'static str,
     /// What it holds, in docs/reference/formats.md's table (Markdown; links relative to that file).
     pub shape: &'static str,
+    /// Its own options ([`super::options`]): their flags, config keys and variables, which
+    /// `make` reads from [`ExportOptions::formats`]. An option several formats take
+    /// (`--backchannel`) is declared in one exporter's file and listed by each.
+    pub options: &'static [super::FormatOption],
     /// Its exporter, for output shown as `options` says.
     pub make: fn(ExportOptions) -> Box<dyn Exporter>,
 }

@@ -61,6 +61,7 @@ use serde_yaml::{Mapping, Value};
 use super::cameras::{self, Camera, Tool};
 use super::go2rtc::{password_comments, skipped_comment, source, streams};
 use super::names::Style;
+use super::options::{FormatOption, OptionKind};
 use super::{Exporter, config_header, one_line, yaml};
 use crate::model::{Protocol, Report, Stream};
 
@@ -72,6 +73,16 @@ pub struct FrigateExporter {
 }
 
 pub use crate::model::roles::DETECT_FPS;
+
+/// `--frigate-restream` (config `frigate_restream:`).
+pub(super) const RESTREAM_OPTION: FormatOption = FormatOption {
+    flag: "--frigate-restream",
+    key: "frigate_restream",
+    env: "CAMSCAN_FRIGATE_RESTREAM",
+    help: "With --format frigate: a go2rtc section too, and camera inputs from go2rtc's restream \
+           (rtsp://127.0.0.1:8554/NAME) instead of straight from each camera",
+    kind: OptionKind::Switch,
+};
 
 /// go2rtc's restream inside Frigate, on Frigate's own host (`restream.md`).
 const RESTREAM: &str = "rtsp://127.0.0.1:8554";

@@ -46,6 +46,7 @@ use serde_yaml::{Mapping, Value};
 
 use super::cameras::{self, Camera, Tool};
 use super::names::Style;
+use super::options::{FormatOption, OptionKind};
 use super::{Exporter, config_header, yaml};
 use crate::model::{Device, Protocol, Report, Stream};
 
@@ -53,6 +54,19 @@ pub struct Go2rtcExporter {
     /// Let go2rtc take the talk-back channel (`--backchannel`; see the module docs).
     pub backchannel: bool,
 }
+
+/// `--backchannel` (config `backchannel:`): go2rtc's sources, this export's and Frigate's
+/// restream ([`super::frigate`]).
+pub(super) const BACKCHANNEL_OPTION: FormatOption = FormatOption {
+    flag: "--backchannel",
+    key: "backchannel",
+    env: "CAMSCAN_BACKCHANNEL",
+    help: "With --format go2rtc (and frigate --frigate-restream): let go2rtc take the talk-back \
+           channel of cameras that have one. Off by default: while go2rtc holds it, some \
+           doorbells lose their call button and other clients their two-way audio \
+           (`#backchannel=0`)",
+    kind: OptionKind::Switch,
+};
 
 /// go2rtc's option that keeps its RTSP client off a camera's backchannel.
 const BACKCHANNEL_OFF: &str = "#backchannel=0";

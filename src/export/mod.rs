@@ -23,14 +23,17 @@ mod m3u;
 mod mediamtx;
 mod names;
 mod ndjson;
+pub mod options;
 pub mod schema;
 mod table;
 mod xml;
 mod xsd;
 mod yaml;
 
+pub use csv::parse_csv_delimiter;
 pub use format::{Format, FormatDef, formats_table, names};
 pub use ndjson::write_device as write_ndjson_device;
+pub use options::{FormatOption, FormatValues};
 
 use std::io::{self, Write};
 
@@ -38,7 +41,8 @@ use crate::model::{AudioInfo, Report, VideoInfo};
 
 /// Every output format, in the order `--help`, the API document and the web page list them: one
 /// entry per format, and everything else derives from it ([`FormatDef`] says what). Adding a
-/// format is its file here and its entry below.
+/// format is its file here and its entry below; adding an option of a format is its
+/// [`FormatOption`] in the format's file and its name in the format's `options` below.
 pub const FORMATS: &[FormatDef] = &[
     FormatDef {
         name: "table",
@@ -59,6 +63,7 @@ pub const FORMATS: &[FormatDef] = &[
                 priority and named, words never split, URLs whole or shortened with `…` in the \
                 middle, reasons as numbered notes under the table ([Reading the \
                 table](../guide/scanning.md#reading-the-table))",
+        options: &[],
         make: |options| Box::new(table::TableExporter(options)),
     },
     FormatDef {
@@ -70,6 +75,7 @@ pub const FORMATS: &[FormatDef] = &[
         stamped: false,
         audience: "programs",
         shape: "the versioned document below",
+        options: &[],
         make: |_| Box::new(json::JsonExporter),
     },
     FormatDef {
@@ -81,9 +87,11 @@ pub const FORMATS: &[FormatDef] = &[
         stamped: false,
         audience: "spreadsheets",
         shape: "one row per stream, see below",
+        options: &[csv::DELIMITER_OPTION],
         make: |options| {
             Box::new(csv::CsvExporter {
-                delimiter: options.csv_delimiter,
+                delimiter: parse_csv_delimiter(options.formats.value(&csv::DELIMITER_OPTION))
+                    .unwrap_or(b','),
             })
         },
     },
@@ -96,6 +104,7 @@ pub const FORMATS: &[FormatDef] = &[
         stamped: false,
         audience: "XML tooling",
         shape: "the JSON document as elements, see below",
+        options: &[],
         make: |_| Box::new(xml::XmlExporter),
     },
     FormatDef {
@@ -107,6 +116,7 @@ pub const FORMATS: &[FormatDef] = &[
         stamped: false,
         audience: "configuration and inventory files",
         shape: "the JSON document, see below",
+        options: &[],
         make: |_| Box::new(yaml::YamlExporter),
     },
     FormatDef {
@@ -118,6 +128,7 @@ pub const FORMATS: &[FormatDef] = &[
         stamped: false,
         audience: "pipelines (`jq`, log shippers)",
         shape: "one device per line, each as soon as it is final, see below",
+        options: &[],
         make: |_| Box::new(ndjson::NdjsonExporter),
     },
     FormatDef {
@@ -129,6 +140,7 @@ pub const FORMATS: &[FormatDef] = &[
         stamped: false,
         audience: "video players",
         shape: "the streams that opened, see below",
+        options: &[],
         make: |_| Box::new(m3u::M3uExporter),
     },
     FormatDef {
@@ -141,9 +153,10 @@ pub const FORMATS: &[FormatDef] = &[
         audience: "go2rtc",
         shape: "its `streams:` configuration, see [Exporting to go2rtc, Frigate, MediaMTX and \
                 Home Assistant](../guide/integrations.md)",
+        options: &[go2rtc::BACKCHANNEL_OPTION],
         make: |options| {
             Box::new(go2rtc::Go2rtcExporter {
-                backchannel: options.backchannel,
+                backchannel: options.formats.on(&go2rtc::BACKCHANNEL_OPTION),
             })
         },
     },
@@ -158,10 +171,11 @@ pub const FORMATS: &[FormatDef] = &[
         shape: "its `cameras:` configuration (with `--frigate-restream`, a `go2rtc:` section \
                 too), see [Exporting to go2rtc, Frigate, MediaMTX and Home \
                 Assistant](../guide/integrations.md)",
+        options: &[frigate::RESTREAM_OPTION, go2rtc::BACKCHANNEL_OPTION],
         make: |options| {
             Box::new(frigate::FrigateExporter {
-                restream: options.frigate_restream,
-                backchannel: options.backchannel,
+                restream: options.formats.on(&frigate::RESTREAM_OPTION),
+                backchannel: options.formats.on(&go2rtc::BACKCHANNEL_OPTION),
             })
         },
     },
@@ -175,6 +189,7 @@ pub const FORMATS: &[FormatDef] = &[
         audience: "MediaMTX",
         shape: "its `paths:` configuration, see [Exporting to go2rtc, Frigate, MediaMTX and \
                 Home Assistant](../guide/integrations.md)",
+        options: &[],
         make: |_| Box::new(mediamtx::MediamtxExporter),
     },
     FormatDef {
@@ -187,12 +202,14 @@ pub const FORMATS: &[FormatDef] = &[
         audience: "Home Assistant",
         shape: "what to paste into its Generic Camera and ONVIF setup, see [Exporting to \
                 go2rtc, Frigate, MediaMTX and Home Assistant](../guide/integrations.md)",
+        options: &[],
         make: |_| Box::new(ha_sheet::HaSheetExporter),
     },
 ];
 
-/// How the output will be shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How the output will be shown, and the formats' own options: no colour, natural width and the
+/// compact table by default, every format option at its default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExportOptions {
     /// Use ANSI colours (table only).
     pub color: bool,
@@ -200,28 +217,8 @@ pub struct ExportOptions {
     pub width: Option<u16>,
     /// Table only: one row per stream with every detail (`-v`) instead of one row per device.
     pub detail: bool,
-    /// CSV only: the field delimiter, one ASCII character (`,` by default).
-    pub csv_delimiter: u8,
-    /// Frigate only: a `go2rtc:` section too, and camera inputs from go2rtc's restream.
-    pub frigate_restream: bool,
-    /// go2rtc sources (the go2rtc export, Frigate's restream): let go2rtc take talk-back
-    /// channels instead of writing `#backchannel=0`.
-    pub backchannel: bool,
-}
-
-impl Default for ExportOptions {
-    /// No colour, natural width, the compact table, comma-separated CSV, Frigate inputs straight
-    /// from the cameras.
-    fn default() -> Self {
-        ExportOptions {
-            color: false,
-            width: None,
-            detail: false,
-            csv_delimiter: b',',
-            frigate_restream: false,
-            backchannel: false,
-        }
-    }
+    /// The values of the formats' own options ([`options`]), which each exporter's `make` reads.
+    pub formats: FormatValues,
 }
 
 /// Renders a whole report.

@@ -223,9 +223,7 @@ fn export_options(cfg: &ScanConfig, to_terminal: bool) -> ExportOptions {
             terminal,
         ),
         detail: cfg.detail,
-        csv_delimiter: cfg.csv_delimiter,
-        frigate_restream: cfg.frigate_restream,
-        backchannel: cfg.backchannel,
+        formats: cfg.format_options.clone(),
     }
 }
 

@@ -52,10 +52,14 @@ async fn render(state: AppState, name: &str, query: Option<&str>) -> Result<Resp
         .run(move |s| s.inventory_report(&q))
         .await
         .map_err(Problem::from)?;
+    let options = ExportOptions {
+        formats: state.format_options.clone(),
+        ..ExportOptions::default()
+    };
     // Rendering thousands of devices is CPU work: off the async workers.
     let body = tokio::task::spawn_blocking(move || {
         let mut out = Vec::new();
-        let written = exporter(format, ExportOptions::default()).write(&report, &mut out);
+        let written = exporter(format, options).write(&report, &mut out);
         drop(report);
         // The report of a large inventory is tens of megabytes in many small allocations:
         // hand what it freed back to the system, or an idle server keeps its peak.

@@ -70,6 +70,9 @@ pub struct AppState {
     pub metrics: crate::metrics::Metrics,
     /// The live preview (relays and WHEP sessions); `None` when it is off.
     pub live_preview: Option<Arc<live::Live>>,
+    /// The formats' own options `GET /api/v1/export/{format}` renders with (serve's flags, else
+    /// its config file's keys).
+    pub format_options: crate::export::FormatValues,
 }
 
 impl AppState {
@@ -81,6 +84,7 @@ impl AppState {
             scans: None,
             metrics: crate::metrics::Metrics::new(),
             live_preview: None,
+            format_options: Default::default(),
         }
     }
 
@@ -286,6 +290,7 @@ fn app_state(
 ) -> Result<(AppState, String), CommandError> {
     let metrics = crate::metrics::Metrics::new();
     let sessions_per_device = scan_cfg.cfg.sessions_per_device;
+    let format_options = scan_cfg.cfg.format_options.clone();
     let scans = scans::Scans::new(
         scan_cfg.cfg,
         &scan_cfg.allow,
@@ -298,6 +303,7 @@ fn app_state(
     let creds = scans.all_credentials();
     let mut state = AppState::new(store, stop_rx.clone()).with_scans(Arc::new(scans));
     state.metrics = metrics;
+    state.format_options = format_options;
     if !args.no_preview {
         // The relays hold their own per-device session slots: API scans count theirs per scan
         // (scan::plan), so a camera being scanned and watched live may see both.

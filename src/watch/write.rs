@@ -41,7 +41,7 @@ use std::time::Duration;
 
 use clap::ValueEnum;
 
-use crate::export::{ExportOptions, Format, exporter};
+use crate::export::{ExportOptions, Format, FormatValues, exporter};
 use crate::model::{Report, Stream};
 use crate::notify::exec::Exec;
 use crate::store::DeviceQuery;
@@ -78,16 +78,24 @@ impl std::str::FromStr for WriteSpec {
     }
 }
 
-/// The files a watcher keeps, the command run after a rewrite, and the document last rendered.
+/// The files a watcher keeps, the formats' options they are rendered with, the command run
+/// after a rewrite, and the document last rendered.
 pub struct Writer {
     specs: Vec<WriteSpec>,
+    options: ExportOptions,
     then: Option<Exec>,
     last: Option<Report>,
 }
 
 impl Writer {
     /// `None` when there is nothing to write; an error for a `--write-then` that cannot be split.
-    pub fn new(specs: &[WriteSpec], then: Option<&str>) -> Result<Option<Writer>, String> {
+    /// The files are rendered with `formats`, the watch's format options (`--frigate-restream`,
+    /// config `frigate_restream:`, ...).
+    pub fn new(
+        specs: &[WriteSpec],
+        then: Option<&str>,
+        formats: &FormatValues,
+    ) -> Result<Option<Writer>, String> {
         if specs.is_empty() {
             if then.is_some() {
                 return Err("--write-then: without --write there is nothing to follow".into());
@@ -99,6 +107,10 @@ impl Writer {
             .transpose()?;
         Ok(Some(Writer {
             specs: specs.to_vec(),
+            options: ExportOptions {
+                formats: formats.clone(),
+                ..ExportOptions::default()
+            },
             then,
             last: None,
         }))
@@ -120,12 +132,12 @@ impl Writer {
             Some(prev) => steady(prev, report),
             None => report,
         };
-        let specs = self.specs.clone();
+        let (specs, options) = (self.specs.clone(), self.options.clone());
         // Rendering and writing thousands of devices is blocking work: off the async workers.
         let job = tokio::task::spawn_blocking(move || {
             let written: Vec<PathBuf> = specs
                 .iter()
-                .filter_map(|spec| match render_and_write(spec, &report) {
+                .filter_map(|spec| match render_and_write(spec, &report, &options) {
                     Ok(true) => Some(spec.path.clone()),
                     Ok(false) => None,
                     Err(e) => {
@@ -158,9 +170,13 @@ impl Writer {
     }
 }
 
-fn render_and_write(spec: &WriteSpec, report: &Report) -> Result<bool, String> {
+fn render_and_write(
+    spec: &WriteSpec,
+    report: &Report,
+    options: &ExportOptions,
+) -> Result<bool, String> {
     let mut bytes = Vec::new();
-    exporter(spec.format, ExportOptions::default())
+    exporter(spec.format, options.clone())
         .write(report, &mut bytes)
         .map_err(|e| format!("rendering: {e}"))?;
     replace_if_changed(&spec.path, &bytes, spec.format.def().stamped).map_err(|e| e.to_string())
@@ -290,9 +306,20 @@ mod tests {
         for bad in ["go2rtc", "nope=x", "json="] {
             assert!(bad.parse::<WriteSpec>().is_err(), "{bad}");
         }
-        assert!(Writer::new(&[], Some("true")).is_err());
-        assert!(Writer::new(std::slice::from_ref(&s), Some("'x")).is_err());
-        assert!(Writer::new(&[], None).unwrap().is_none());
+        assert!(Writer::new(&[], Some("true"), &FormatValues::default()).is_err());
+        assert!(
+            Writer::new(
+                std::slice::from_ref(&s),
+                Some("'x"),
+                &FormatValues::default()
+            )
+            .is_err()
+        );
+        assert!(
+            Writer::new(&[], None, &FormatValues::default())
+                .unwrap()
+                .is_none()
+        );
     }
 
     fn report(at: &str, fps: f64, size: u32) -> Report {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use crate::cli::{ColorChoice, FindArgs, ScanArgs};
 use crate::config::{
     FileConfig, HubConfig, Inventory, InventoryAt, ScanConfig, db_path, default_site,
-    duration_field, invalid, parse_csv_delimiter, parse_ports, read, signature_files,
+    duration_field, invalid, parse_ports, read, signature_files,
 };
 use crate::credentials::{self, Credential};
 use crate::error::Error;
@@ -44,12 +44,6 @@ impl ScanConfig {
         let credentials = credentials(args, file, password)?;
         let hints = hints(args, file)?;
         let (verify_window, discovery_wait) = waits(args, file, &d)?;
-        let csv_delimiter = match out.csv_delimiter.as_ref().or(file.csv_delimiter.as_ref()) {
-            Some(s) => {
-                parse_csv_delimiter(s).map_err(|reason| invalid("csv_delimiter", s, reason))?
-            }
-            None => d.csv_delimiter,
-        };
         Ok(ScanConfig {
             targets,
             exclude,
@@ -68,9 +62,7 @@ impl ScanConfig {
             host_rate: limits.host_rate,
             retries: limits.retries,
             format: out.format.or(file.format).unwrap_or(d.format),
-            csv_delimiter,
-            frigate_restream: out.frigate_restream || file.frigate_restream.unwrap_or(false),
-            backchannel: out.backchannel || file.backchannel.unwrap_or(false),
+            format_options: out.format_options.resolve(&file.format_options, false)?,
             detail: d.detail,
             output: out.output.clone().or_else(|| file.output.clone()),
             width: out.width.or(file.width),
@@ -448,24 +440,42 @@ mod tests {
         }
         let file = FileConfig::parse("csv_delimiter: \";\"\n", Path::new("c.yaml")).unwrap();
         let c = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
-        assert_eq!(c.csv_delimiter, b';');
+        assert_eq!(csv_delimiter(&c), b';');
         let args = ScanArgs {
             out: ScanOutputArgs {
-                csv_delimiter: Some("tab".into()),
+                format_options: given("csv_delimiter", "tab"),
                 ..Default::default()
             },
             ..Default::default()
         };
         assert_eq!(
-            ScanConfig::resolve(&args, &file, None)
-                .unwrap()
-                .csv_delimiter,
+            csv_delimiter(&ScanConfig::resolve(&args, &file, None).unwrap()),
             b'\t',
             "flag over file"
         );
         let file = FileConfig::parse("csv_delimiter: \"::\"\n", Path::new("c.yaml")).unwrap();
         let e = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap_err();
         assert!(e.to_string().contains("csv_delimiter"), "{e}");
+    }
+
+    /// The CSV delimiter a configuration gives the CSV exporter.
+    fn csv_delimiter(c: &ScanConfig) -> u8 {
+        let option = crate::export::options::option_keyed("csv_delimiter").unwrap();
+        parse_csv_delimiter(c.format_options.value(option)).unwrap()
+    }
+
+    /// Whether a configuration turns `--frigate-restream` on.
+    fn frigate_restream(c: &ScanConfig) -> bool {
+        let option = crate::export::options::option_keyed("frigate_restream").unwrap();
+        c.format_options.on(option)
+    }
+
+    /// The flags of the format option `key` given as `value`.
+    fn given(key: &str, value: &str) -> crate::cli::FormatOptionArgs {
+        let mut values = crate::export::FormatValues::default();
+        let option = crate::export::options::option_keyed(key).unwrap();
+        values.set(option, value.into());
+        crate::cli::FormatOptionArgs(values)
     }
 
     #[test]
@@ -518,16 +528,16 @@ mod tests {
         }
         let file = FileConfig::parse("frigate_restream: true\n", Path::new("c.yaml")).unwrap();
         let c = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
-        assert!(c.frigate_restream);
+        assert!(frigate_restream(&c));
         let args = ScanArgs {
             out: ScanOutputArgs {
-                frigate_restream: true,
+                format_options: given("frigate_restream", "true"),
                 ..Default::default()
             },
             ..Default::default()
         };
         let c = ScanConfig::resolve(&args, &FileConfig::default(), None).unwrap();
-        assert!(c.frigate_restream);
+        assert!(frigate_restream(&c));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! run with (the config file's scan settings, as `camscan scan --config` reads them, recorded at
 //! the served inventory's site) and the watcher in this process; one read of the config file.
 
-use crate::cli::{FindArgs, ScanArgs, ServeArgs, WatchArgs};
+use crate::cli::{FindArgs, ScanArgs, ScanOutputArgs, ServeArgs, WatchArgs};
 use crate::config::{Inventory, ScanConfig};
 use crate::record::CommandError;
 use crate::serve::Settings;
@@ -27,7 +27,10 @@ pub fn serve(args: &ServeArgs) -> Result<(Settings, Option<WatchConfig>), Comman
             site: args.store.site.clone(),
             ..FindArgs::default()
         },
-        ..ScanArgs::default()
+        out: ScanOutputArgs {
+            format_options: args.format_options.clone(),
+            ..ScanOutputArgs::default()
+        },
     };
     let mut scan = ScanConfig::resolve(&scan_args, &file, None)?;
     scan.db = Some(inventory.clone());

@@ -482,7 +482,7 @@ fn device_label(d: &Device) -> String {
 /// is given whole as a note, referred to under it.
 fn draw(
     rows: &Rows,
-    opts: ExportOptions,
+    opts: &ExportOptions,
     notes: &mut Notes,
     whole_in_notes: Option<usize>,
 ) -> (Table, Vec<&'static str>, bool) {
@@ -554,7 +554,7 @@ fn lost(report: &Report) -> Option<String> {
 
 impl Exporter for TableExporter {
     fn write(&self, report: &Report, out: &mut dyn Write) -> io::Result<()> {
-        let opts = self.0;
+        let opts = &self.0;
         if report.devices.is_empty() {
             let note = if report.complete {
                 String::new()
