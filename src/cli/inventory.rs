@@ -1,0 +1,165 @@
+//! Where the inventory is (`DbArgs`, shared by the commands that read it) and the arguments of
+//! those commands: `devices`, `show`, `history`, `diff`, `scans`, `forget`, `prune`.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+/// Where the inventory is: shared by the inventory commands.
+#[derive(Debug, Args, Default, Clone)]
+pub struct DbArgs {
+    /// The inventory: an SQLite file, or a PostgreSQL database as a postgres:// URL (the fleet's
+    /// hub; no password in it: see --db-password-file) [default:
+    /// $XDG_STATE_HOME/camscan/inventory.db, else ~/.local/state/camscan/inventory.db; or the
+    /// config file's `db:`].
+    #[arg(long, value_name = "PATH|URL", env = "CAMSCAN_DB")]
+    pub db: Option<PathBuf>,
+    /// The PostgreSQL password, from the first line of this file (else PGPASSWORD, else
+    /// ~/.pgpass or the URL's passfile=, as libpq reads them).
+    #[arg(long, value_name = "FILE", env = "CAMSCAN_DB_PASSWORD_FILE")]
+    pub db_password_file: Option<PathBuf>,
+    /// The key of the credential hashes the inventory keeps (which credential opened a stream),
+    /// in this file, mode 0600, made on first use [default: beside an SQLite inventory, its name
+    /// with .key added; for PostgreSQL $XDG_CONFIG_HOME/camscan/credential.key, else
+    /// ~/.config/camscan/credential.key; or the config file's `credential_key:`]. Never in the
+    /// inventory itself.
+    #[arg(long, value_name = "FILE", env = "CAMSCAN_CREDENTIAL_KEY")]
+    pub credential_key: Option<PathBuf>,
+    /// Only this site's devices, scans and events (an inventory that holds several sites: the
+    /// fleet's hub); `serve` records its scans at it [default: every site; serve's scans: the
+    /// host name].
+    #[arg(long, value_name = "NAME", env = "CAMSCAN_SITE")]
+    pub site: Option<String>,
+    /// Read `db:` from this config file (--db and CAMSCAN_DB override it).
+    #[arg(long, value_name = "FILE", env = "CAMSCAN_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+/// How the inventory commands that list rows print them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum RowsFormat {
+    /// A table for people (device strings sanitised).
+    #[default]
+    Table,
+    /// One JSON array.
+    Json,
+    /// RFC 4180 CSV with a header row.
+    Csv,
+    /// One JSON object per line.
+    Ndjson,
+    /// One YAML sequence.
+    Yaml,
+}
+
+/// How `camscan show` and `camscan diff` print their one document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum DocFormat {
+    /// Text for people (device strings sanitised).
+    #[default]
+    Table,
+    /// One JSON object.
+    Json,
+    /// One YAML document.
+    Yaml,
+}
+
+/// A device's state, as `camscan devices --state` filters it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StateFilter {
+    Online,
+    Offline,
+    Unknown,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct DevicesArgs {
+    #[command(flatten)]
+    pub store: DbArgs,
+    /// Only devices in this state.
+    #[arg(long, value_enum)]
+    pub state: Option<StateFilter>,
+    /// Only devices seen within this age (`90s`, `30m`, `12h`, `7d`, `2w`) or since this date or
+    /// time (`2026-11-01`, `2026-11-01T08:00:00Z`).
+    #[arg(long, value_name = "AGE|DATE")]
+    pub since: Option<String>,
+    /// Only devices whose vendor contains this text (case-insensitive).
+    #[arg(long, value_name = "TEXT")]
+    pub vendor: Option<String>,
+    /// Only cameras: devices camscan found to be a camera, NVR or video server, or to serve a
+    /// stream (not the gateway, the printer, the STUN server).
+    #[arg(long)]
+    pub cameras: bool,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub format: RowsFormat,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    pub store: DbArgs,
+    /// The device: its id (`camscan devices`), an address it had, or its MAC.
+    #[arg(value_name = "DEVICE")]
+    pub device: String,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub format: DocFormat,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct HistoryArgs {
+    #[command(flatten)]
+    pub store: DbArgs,
+    /// Only this device's events (id, address or MAC).
+    #[arg(value_name = "DEVICE")]
+    pub device: Option<String>,
+    /// Only events within this age (`12h`, `7d`) or since this date or time.
+    #[arg(long, value_name = "AGE|DATE")]
+    pub since: Option<String>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub format: RowsFormat,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct DiffArgs {
+    #[command(flatten)]
+    pub store: DbArgs,
+    /// The older scan's id, as `camscan scans` lists it in this inventory (at a fleet's hub, the
+    /// hub's ids: `camscan scans --site NAME`) [default: the second-last complete scan].
+    #[arg(value_name = "SCAN_A")]
+    pub scan_a: Option<i64>,
+    /// The newer scan's id [default: the last complete scan].
+    #[arg(value_name = "SCAN_B")]
+    pub scan_b: Option<i64>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub format: DocFormat,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ScansArgs {
+    #[command(flatten)]
+    pub store: DbArgs,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub format: RowsFormat,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ForgetArgs {
+    #[command(flatten)]
+    pub store: DbArgs,
+    /// The device: id, address or MAC.
+    #[arg(value_name = "DEVICE")]
+    pub device: String,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct PruneArgs {
+    #[command(flatten)]
+    pub store: DbArgs,
+    /// Remove what is older than this age (`90d`, `12w`, `36h`).
+    #[arg(long, value_name = "AGE")]
+    pub older_than: String,
+}

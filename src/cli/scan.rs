@@ -1,0 +1,231 @@
+//! What to scan and how (`FindArgs`, shared by every command that scans) and how a report is
+//! written (`ScanOutputArgs`): `camscan scan` and `camscan convert`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::*;
+
+/// `camscan scan`: what to scan and how, and how to write the report.
+#[derive(Debug, Args, Default)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub find: FindArgs,
+    #[command(flatten)]
+    pub out: ScanOutputArgs,
+}
+
+/// How `camscan scan` (and `watch`'s first scan) writes its report.
+#[derive(Debug, Args, Default, Clone)]
+pub struct ScanOutputArgs {
+    /// Output format [default: table].
+    #[arg(short, long, value_enum, env = "CAMSCAN_FORMAT")]
+    pub format: Option<Format>,
+    #[command(flatten)]
+    pub format_options: FormatOptionArgs,
+    /// Write results to FILE (atomically) instead of stdout.
+    #[arg(short, long, value_name = "FILE", env = "CAMSCAN_OUTPUT")]
+    pub output: Option<PathBuf>,
+    /// The table's width in columns; 0: as wide as its cells need [default: $COLUMNS, else the
+    /// terminal's width, else 100].
+    #[arg(long, value_name = "COLUMNS", env = "CAMSCAN_WIDTH")]
+    pub width: Option<u16>,
+}
+
+/// `camscan convert`.
+#[derive(Debug, Args, Default)]
+pub struct ConvertArgs {
+    /// The JSON report (`camscan scan -f json -o FILE`), or `-` for stdin.
+    #[arg(value_name = "REPORT")]
+    pub report: PathBuf,
+    #[command(flatten)]
+    pub out: ScanOutputArgs,
+}
+
+/// What to scan and how: shared by every command that scans (`scan`, `watch`, `audit`, and
+/// `serve`'s scans); each command adds how it writes what it found.
+#[derive(Debug, Args, Default, Clone)]
+pub struct FindArgs {
+    /// Targets: CIDR (192.168.1.0/24), range (192.168.1.10-192.168.1.50 or 192.168.1.10-50), IP, or host name.
+    #[arg(env = "CAMSCAN_TARGETS", value_delimiter = ',')]
+    pub targets: Vec<String>,
+    /// Read more targets from FILE, one per line; `#` starts a comment.
+    #[arg(long, value_name = "FILE", env = "CAMSCAN_TARGETS_FILE")]
+    pub targets_file: Option<PathBuf>,
+    /// Skip these targets (same syntax as targets, comma-separated).
+    #[arg(
+        long,
+        value_name = "TARGETS",
+        value_delimiter = ',',
+        env = "CAMSCAN_EXCLUDE"
+    )]
+    pub exclude: Vec<String>,
+    /// TCP ports: list and ranges, e.g. 554,8554,8000-8010
+    /// [default: 554,8554,10554,5554,80,81,88,443,8000,8080,8081,8443,1935,7447,34567,37777,2020,3478,8088,1984,8889].
+    #[arg(short, long, value_name = "PORTS", env = "CAMSCAN_PORTS")]
+    pub ports: Option<String>,
+    /// More STUN/TURN ports (e.g. 3479,5349,19302): a STUN Binding is sent over UDP to each
+    /// host with an open TCP port, and tried first over TCP (they are added to --ports). 3478 is
+    /// always checked [default: none].
+    #[arg(long, value_name = "PORTS", env = "CAMSCAN_STUN_PORTS")]
+    pub stun_ports: Option<String>,
+    /// TCP connect timeout per probe, e.g. 800ms, 1s (a bare number is seconds) [default: 1s].
+    #[arg(long, value_name = "DURATION", env = "CAMSCAN_CONNECT_TIMEOUT")]
+    pub connect_timeout: Option<String>,
+    /// Timeout for each protocol step (one request and its reply) [default: 3s].
+    #[arg(long, value_name = "DURATION", env = "CAMSCAN_TIMEOUT")]
+    pub timeout: Option<String>,
+    /// How long an open port has to answer protocol detection's first probe; a silent port (a
+    /// tarpit) costs this. At most --timeout [default: 2s].
+    #[arg(long, value_name = "DURATION", env = "CAMSCAN_DETECT_TIMEOUT")]
+    pub detect_timeout: Option<String>,
+    /// Probes in flight at once [default: derived from the open-file limit, at most 1024].
+    #[arg(long, value_name = "N", env = "CAMSCAN_CONCURRENCY")]
+    pub concurrency: Option<usize>,
+    /// Probes in flight to one host at once [default: 32].
+    #[arg(long, value_name = "N", env = "CAMSCAN_PER_HOST")]
+    pub per_host: Option<usize>,
+    /// Connects a second at most, all hosts together, so a NAT relay or a small switch sees a
+    /// steady stream rather than a burst; 0: no limit [default: 10000, 500 on Docker Desktop].
+    #[arg(long, value_name = "N", env = "CAMSCAN_MAX_RATE")]
+    pub max_rate: Option<u32>,
+    /// ARP requests a second at most, the broadcast budget of the sweep of an attached range (about
+    /// 1 Mbit/s of broadcast at the default); passes over the silent addresses back off from it
+    /// when requests are lost; 0: no limit [default: 1500].
+    #[arg(long, value_name = "N", env = "CAMSCAN_ARP_RATE")]
+    pub arp_rate: Option<u32>,
+    /// RTSP sessions held on one device at a time, shared by media analysis, PLAY checks and
+    /// ffprobe (cheap cameras allow 2-4 and answer 453/503 beyond) [default: 2].
+    #[arg(long, value_name = "N", env = "CAMSCAN_SESSIONS_PER_DEVICE")]
+    pub sessions_per_device: Option<usize>,
+    /// Analysis connections (detection, HTTP, ONVIF, the RTSP path walk, RTMP) being opened or
+    /// waiting for an answer from one device at a time; 0: no limit [default: 4].
+    #[arg(long, value_name = "N", env = "CAMSCAN_HOST_CONNECTIONS")]
+    pub host_connections: Option<usize>,
+    /// Analysis requests a second to one device (a fifth of a second's go at once, the rest
+    /// evenly spaced); 0: no limit [default: 250].
+    #[arg(long, value_name = "N", env = "CAMSCAN_HOST_RATE")]
+    pub host_rate: Option<u32>,
+    /// Retries of a connect that failed for a transient local reason (no buffers, no ports, too many
+    /// open files), with exponential backoff; a connect still failing is counted lost, never
+    /// closed [default: 4].
+    #[arg(long, value_name = "N", env = "CAMSCAN_RETRIES")]
+    pub retries: Option<u32>,
+    /// Read settings from a YAML file (see config.example.yaml); flags and env override it.
+    #[arg(long, value_name = "FILE", env = "CAMSCAN_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Credentials to try on devices that ask: a file of `user:password` lines, or
+    /// `SCOPE user:password` to limit a line to an address, CIDR or range; `#` comments.
+    #[arg(long, value_name = "FILE", env = "CAMSCAN_CREDENTIALS")]
+    pub credentials: Option<PathBuf>,
+    /// A user name to try; the password comes from CAMSCAN_PASSWORD, or a prompt on the terminal.
+    #[arg(long, value_name = "NAME", env = "CAMSCAN_USERNAME")]
+    pub username: Option<String>,
+    /// Failed logins allowed per host, shared by every protocol [default: 3, below Hikvision's lock].
+    #[arg(long, value_name = "N", env = "CAMSCAN_AUTH_BUDGET")]
+    pub auth_budget: Option<u32>,
+    /// Never send credentials (non-intrusive mode).
+    #[arg(long, env = "CAMSCAN_NO_AUTH")]
+    pub no_auth: bool,
+    /// Put working credentials into stream URLs in the output (percent-encoded).
+    #[arg(long, env = "CAMSCAN_SHOW_CREDENTIALS")]
+    pub show_credentials: bool,
+    /// Ignore what earlier scans learnt (the inventory's known paths and credentials): analyse every
+    /// device from scratch, with the full dictionaries and channel walks.
+    #[arg(long, env = "CAMSCAN_FRESH")]
+    pub fresh: bool,
+    /// Skip the PLAY check that proves each stream delivers media and measures its fps and bitrate.
+    #[arg(long, env = "CAMSCAN_NO_VERIFY")]
+    pub no_verify: bool,
+    /// Never ask DNS for device names (no reverse lookups; as nmap's -n).
+    #[arg(short = 'n', long, env = "CAMSCAN_NO_DNS")]
+    pub no_dns: bool,
+    /// Only find open ports: no protocol detection or analysis (a plain connect scan; discovery
+    /// still runs).
+    #[arg(long, env = "CAMSCAN_NO_DETECT")]
+    pub no_detect: bool,
+    /// How long the PLAY check listens to each stream at most [default: 2s].
+    #[arg(long, value_name = "DURATION", env = "CAMSCAN_VERIFY_WINDOW")]
+    pub verify_window: Option<String>,
+    /// Also ask ffprobe (from PATH, or the given path) about each verified stream, to fill facts our
+    /// own analysis left empty. Off by default.
+    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "ffprobe", env = "CAMSCAN_FFPROBE")]
+    pub ffprobe: Option<PathBuf>,
+    /// Knowledge files (YAML: signatures, RTSP/HTTP paths, RTMP names, OUIs, vendors) read before
+    /// the built-in data, after which every *.yaml in ~/.config/camscan/knowledge.d/ is read too.
+    /// Repeatable, or comma-separated.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "CAMSCAN_SIGNATURES",
+        value_delimiter = ','
+    )]
+    pub signatures: Vec<PathBuf>,
+    /// Stream-name hints tried first on every protocol, one per line (`#` comments): `/path` (RTSP
+    /// and HTTP), `app/stream` (RTMP application and stream, and where servers publish it over
+    /// HTTP), or a bare stream name (key).
+    #[arg(long, value_name = "FILE", env = "CAMSCAN_PATHS")]
+    pub paths: Option<PathBuf>,
+    /// With no targets, scan only this interface's subnets.
+    #[arg(long, value_name = "NAME", env = "CAMSCAN_INTERFACE")]
+    pub interface: Option<String>,
+    /// How long WS-Discovery, SSDP, mDNS and the vendor protocols listen for answers (side by
+    /// side), counted from the scan's start. Their answer times are 0.5-1.2 s (SSDP's MX of 1 s,
+    /// WS-Discovery's 0.5 s hold-back after its rounds): shorter misses slow devices
+    /// [default: 1500ms].
+    #[arg(long, value_name = "DURATION", env = "CAMSCAN_DISCOVERY_WAIT")]
+    pub discovery_wait: Option<String>,
+    /// Discovery methods, comma-separated [default: all of them].
+    #[arg(long, value_enum, value_delimiter = ',', env = "CAMSCAN_DISCOVERY")]
+    pub discovery: Vec<DiscoveryMethod>,
+    /// Allow scanning more than 65 536 addresses (a /16), or an attached subnet larger than a /22.
+    #[arg(long, env = "CAMSCAN_ALLOW_LARGE")]
+    pub allow_large: bool,
+    /// Allow scanning publicly routable addresses.
+    #[arg(long, env = "CAMSCAN_ALLOW_PUBLIC")]
+    pub allow_public: bool,
+    /// Probe every address of a routed range on every port, without asking a few likely ports
+    /// first (host discovery misses a host that drops all of 554, 80, 443, 8000 and 8080).
+    #[arg(long, env = "CAMSCAN_PROBE_ALL")]
+    pub probe_all: bool,
+    /// Give this host a temporary address in each misaddressed camera's subnet (a camera heard on
+    /// the wire from another subnet) and scan it fully; the address is removed when the scan ends,
+    /// however it ends. Needs root or CAP_NET_ADMIN; the camera's settings are never changed.
+    #[arg(long, env = "CAMSCAN_REACH_MISADDRESSED")]
+    pub reach_misaddressed: bool,
+    /// Record the scan in this inventory: an SQLite file, or a PostgreSQL database as a
+    /// postgres:// URL [default: $XDG_STATE_HOME/camscan/inventory.db, else
+    /// ~/.local/state/camscan/inventory.db].
+    #[arg(long, value_name = "PATH|URL", env = "CAMSCAN_DB")]
+    pub db: Option<PathBuf>,
+    /// The PostgreSQL password, from the first line of this file (else PGPASSWORD, else
+    /// ~/.pgpass or the URL's passfile=, as libpq reads them).
+    #[arg(long, value_name = "FILE", env = "CAMSCAN_DB_PASSWORD_FILE")]
+    pub db_password_file: Option<PathBuf>,
+    /// The key of the credential hashes the inventory keeps (which credential opened a stream),
+    /// in this file, mode 0600, made on first use [default: beside an SQLite inventory, its name
+    /// with .key added; for PostgreSQL $XDG_CONFIG_HOME/camscan/credential.key, else
+    /// ~/.config/camscan/credential.key; or the config file's `credential_key:`]. Never in the
+    /// inventory itself.
+    #[arg(long, value_name = "FILE", env = "CAMSCAN_CREDENTIAL_KEY")]
+    pub credential_key: Option<PathBuf>,
+    /// The site this scan is recorded at: devices are told apart per site (192.168.1.10 at one
+    /// site is never the one at another) [default: the config file's `site:`, else this
+    /// machine's host name].
+    #[arg(long, value_name = "NAME", env = "CAMSCAN_SITE")]
+    pub site: Option<String>,
+    /// The fleet's hub: after each scan (and with watch, as events come), send this site's
+    /// scans, devices and events to this PostgreSQL inventory (postgres:// URL), which holds every
+    /// site's. This site's own inventory stays its truth: nothing waits on the hub, and what it
+    /// missed while away is sent when it is back.
+    #[arg(long, value_name = "URL", env = "CAMSCAN_HUB")]
+    pub hub: Option<PathBuf>,
+    /// The hub's password, from the first line of this file (else PGPASSWORD, else ~/.pgpass).
+    #[arg(long, value_name = "FILE", env = "CAMSCAN_HUB_PASSWORD_FILE")]
+    pub hub_password_file: Option<PathBuf>,
+    /// Record nothing: a scan that leaves no trace (no inventory file is opened or created).
+    /// Wins over --db, CAMSCAN_DB and the config file's `db:`.
+    #[arg(long, env = "CAMSCAN_NO_DB")]
+    pub no_db: bool,
+}

@@ -1,0 +1,66 @@
+//! The commands about camscan itself: `signatures`, `interfaces`, `completions`.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+#[derive(Debug, Args, Default)]
+pub struct SignaturesArgs {
+    /// Knowledge files, as `camscan scan --signatures` reads them (before the built-in data).
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "CAMSCAN_SIGNATURES",
+        value_delimiter = ','
+    )]
+    pub signatures: Vec<PathBuf>,
+    /// Read the `signatures:` list of this config file (--signatures overrides it).
+    #[arg(long, value_name = "FILE", env = "CAMSCAN_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Only this kind of entry [default: every kind].
+    #[arg(long, value_enum)]
+    pub kind: Option<crate::knowledge::listing::Section>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub format: ListFormat,
+}
+
+/// What `camscan signatures` can print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum ListFormat {
+    /// A summary and a table per kind, for people.
+    #[default]
+    Table,
+    /// One JSON object: the files read, and each kind's entries with the file they came from.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct InterfacesArgs {
+    /// Only this interface.
+    #[arg(long, value_name = "NAME", env = "CAMSCAN_INTERFACE")]
+    pub interface: Option<String>,
+    /// Plan subnets larger than a /22 too.
+    #[arg(long, env = "CAMSCAN_ALLOW_LARGE")]
+    pub allow_large: bool,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value = "table")]
+    pub format: InterfacesFormat,
+}
+
+/// What `camscan interfaces` can print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum InterfacesFormat {
+    /// A table for people.
+    #[default]
+    Table,
+    /// A JSON array, one object per interface subnet.
+    Json,
+}
