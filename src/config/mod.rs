@@ -1,18 +1,30 @@
-//! The validated scan configuration.
+//! The typed settings below the commands: a scan's validated configuration ([`ScanConfig`]) and
+//! its defaults here, the config file's shape (`file`), where the inventory is (`inventory`), the
+//! formats' own options in the file (`format_options`) and the values read from text (`parse`).
 //!
 //! Low-level inputs (flags, `CAMSCAN_*` env, which clap merges, and the YAML file) become one
-//! [`ScanConfig`] of checked, typed values, as ripgrep turns low-level args into high-level ones.
-//! Precedence: flags > env > YAML config file > defaults. `config.example.yaml` lists every key with its
-//! default; a test checks that it parses to exactly [`ScanConfig::default`].
+//! [`ScanConfig`] of checked, typed values, as ripgrep turns low-level args into high-level ones;
+//! the command line's side of that is `cli::settings`, and nothing here names the command line or
+//! the store. Precedence: flags > env > YAML config file > defaults. `config.example.yaml` lists
+//! every key with its default; a test checks that it parses to exactly [`ScanConfig::default`].
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Deserialize;
 
+mod file;
+pub mod format_options;
+mod inventory;
+mod parse;
+
+pub use file::*;
+pub use inventory::*;
+pub(crate) use parse::{duration_field, invalid};
+pub use parse::{parse_csv_delimiter, parse_duration, parse_ports};
+
 use crate::credentials::Credential;
 pub use crate::discovery::DiscoveryMethod;
-use crate::error::Error;
 pub use crate::export::Format;
 
 /// Camera ports probed by default: RTSP (554, 8554, 10554, 5554), HTTP/ONVIF (80, 81, 88 Foscam, 443,
@@ -190,283 +202,12 @@ impl Default for ScanConfig {
     }
 }
 
-/// A list given either as a YAML sequence or as one comma-separated string.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum ListOrString {
-    List(Vec<serde_yaml::Value>),
-    Text(String),
-}
-
-impl ListOrString {
-    pub(crate) fn items(&self) -> Vec<String> {
-        match self {
-            ListOrString::Text(s) => s.split(',').map(|s| s.trim().to_string()).collect(),
-            ListOrString::List(v) => v
-                .iter()
-                .map(|v| match v {
-                    serde_yaml::Value::String(s) => s.clone(),
-                    other => serde_yaml::to_string(other)
-                        .unwrap_or_default()
-                        .trim()
-                        .to_string(),
-                })
-                .collect(),
-        }
-    }
-}
-
-/// A duration as `800ms`, `1s`, `1.5s`, `2m`, or a bare number of seconds.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum DurationValue {
-    Seconds(f64),
-    Text(String),
-}
-
-/// The YAML config file. Every key optional; unknown keys are an error so typos are caught.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileConfig {
-    pub targets: Option<ListOrString>,
-    pub targets_file: Option<PathBuf>,
-    pub exclude: Option<ListOrString>,
-    pub ports: Option<ListOrString>,
-    pub stun_ports: Option<ListOrString>,
-    pub connect_timeout: Option<DurationValue>,
-    pub detect_timeout: Option<DurationValue>,
-    pub timeout: Option<DurationValue>,
-    pub concurrency: Option<usize>,
-    pub per_host: Option<usize>,
-    pub max_rate: Option<u32>,
-    pub arp_rate: Option<u32>,
-    pub probe_all: Option<bool>,
-    pub sessions_per_device: Option<usize>,
-    pub host_connections: Option<usize>,
-    pub host_rate: Option<u32>,
-    pub retries: Option<u32>,
-    pub format: Option<Format>,
-    pub output: Option<PathBuf>,
-    pub width: Option<u16>,
-    pub color: Option<ColorChoice>,
-    pub allow_large: Option<bool>,
-    pub allow_public: Option<bool>,
-    /// Credential entries, as in a credentials file (`user:password` or `SCOPE user:password`).
-    pub credentials: Option<Vec<String>>,
-    pub credentials_file: Option<PathBuf>,
-    pub auth_budget: Option<u32>,
-    pub no_auth: Option<bool>,
-    pub show_credentials: Option<bool>,
-    pub paths: Option<Vec<String>>,
-    pub paths_file: Option<PathBuf>,
-    /// Knowledge files, read before the built-in data.
-    pub signatures: Option<Vec<PathBuf>>,
-    pub fresh: Option<bool>,
-    pub verify: Option<bool>,
-    pub dns: Option<bool>,
-    pub detect: Option<bool>,
-    pub verify_window: Option<DurationValue>,
-    pub ffprobe: Option<PathBuf>,
-    pub interface: Option<String>,
-    pub discovery: Option<Vec<DiscoveryMethod>>,
-    pub discovery_wait: Option<DurationValue>,
-    /// The inventory database (`--db`); `null` for the default location.
-    pub db: Option<PathBuf>,
-    /// The credential key's file (`--credential-key`); `null` for the inventory's default.
-    pub credential_key: Option<PathBuf>,
-    /// The site scans are recorded at (`--site`); `null` for the host name.
-    pub site: Option<String>,
-    /// The fleet's hub (`--hub`).
-    pub hub: Option<PathBuf>,
-    /// `camscan watch`'s settings (its flags override them).
-    pub watch: Option<WatchFile>,
-    /// The formats' own options' keys, as given ([`format_options`]).
-    #[serde(skip)]
-    pub format_options: crate::export::FormatValues,
-}
-
-/// The `watch:` section of the config file: `camscan watch`'s flags, by the same names.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WatchFile {
-    pub every: Option<String>,
-    pub cron: Option<String>,
-    pub check_streams: Option<String>,
-    pub down_after: Option<u32>,
-    pub notify: Option<Vec<String>>,
-    pub webhook_secret_file: Option<PathBuf>,
-    pub ha_discovery: Option<bool>,
-    pub metrics: Option<String>,
-    pub listen: Option<bool>,
-    pub outbox_cap: Option<i64>,
-    pub write: Option<Vec<String>>,
-    pub write_then: Option<String>,
-}
-
-impl FileConfig {
-    pub fn parse(text: &str, path: &Path) -> Result<Self, Error> {
-        if text.trim().is_empty() {
-            return Ok(FileConfig::default());
-        }
-        format_options::from_yaml(text).map_err(|e| Error::ConfigFile {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })
-    }
-
-    pub fn load(path: &Path) -> Result<Self, Error> {
-        let text = read_config_file(path).map_err(|source| Error::ReadFile {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Self::parse(&text, path)
-    }
-}
-
-/// The config file's text. Every read of it goes through here and is logged (debug, target
-/// `camscan::config`): a command reads it once and resolves all its settings from that read
-/// (a test counts the lines); `watch` reads it again on SIGHUP.
-pub fn read_config_file(path: &Path) -> std::io::Result<String> {
-    tracing::debug!(target: "camscan::config", path = %path.display(), "reading the config file");
-    std::fs::read_to_string(path)
-}
-
-pub(crate) fn read(path: &Path) -> Result<String, Error> {
-    std::fs::read_to_string(path).map_err(|source| Error::ReadFile {
-        path: path.to_path_buf(),
-        source,
-    })
-}
-
 impl ScanConfig {
     /// The per-host gate of analysis traffic (`--host-connections`, `--host-rate`).
     pub fn host_gate(&self) -> crate::net::host_gate::GateSettings {
         crate::net::host_gate::GateSettings {
             connections: self.host_connections,
             rate: self.host_rate,
-        }
-    }
-}
-
-/// The inventory database: the flag's (or `CAMSCAN_DB`'s), else the config file's `db:`, else the
-/// default location ([`default_db_path`]; `None` without a home directory).
-pub fn db_path(flag: Option<&Path>, file: &FileConfig) -> Option<PathBuf> {
-    flag.map(Path::to_path_buf)
-        .or_else(|| file.db.clone())
-        .or_else(default_db_path)
-}
-
-/// Knowledge files: the flag's (or `CAMSCAN_SIGNATURES`'s), else the config file's, in order.
-/// Relative paths are relative to the working directory, as every path of the config file is.
-pub fn signature_files(flag: &[PathBuf], file: &FileConfig) -> Vec<PathBuf> {
-    if flag.is_empty() {
-        file.signatures.clone().unwrap_or_default()
-    } else {
-        flag.to_vec()
-    }
-}
-
-pub(crate) fn invalid(field: &'static str, value: &str, reason: &str) -> Error {
-    Error::InvalidValue {
-        field,
-        value: value.to_string(),
-        reason: reason.to_string(),
-    }
-}
-
-pub(crate) fn duration_field(
-    field: &'static str,
-    flag: Option<&str>,
-    file: Option<&DurationValue>,
-) -> Result<Option<Duration>, Error> {
-    let d = match (flag, file) {
-        (Some(s), _) => parse_duration(s),
-        (None, Some(DurationValue::Text(s))) => parse_duration(s),
-        (None, Some(DurationValue::Seconds(n))) => secs(*n),
-        (None, None) => return Ok(None),
-    };
-    let shown = flag.map(str::to_string).unwrap_or_else(|| match file {
-        Some(DurationValue::Text(s)) => s.clone(),
-        Some(DurationValue::Seconds(n)) => n.to_string(),
-        None => String::new(),
-    });
-    let d = d.map_err(|reason| invalid(field, &shown, reason))?;
-    if d.is_zero() || d > Duration::from_secs(3600) {
-        return Err(invalid(field, &shown, "must be more than 0 and at most 1h"));
-    }
-    Ok(Some(d))
-}
-
-pub mod format_options;
-mod parse;
-use parse::secs;
-pub use parse::{parse_csv_delimiter, parse_duration, parse_ports};
-
-/// The inventory's default place: `$XDG_STATE_HOME/camscan/inventory.db`, else
-/// `~/.local/state/camscan/inventory.db`: the XDG base directory specification's place for state
-/// that should persist between runs but is not worth backing up like user data (a history of
-/// what was seen). `None` without either variable.
-pub fn default_db_path() -> Option<PathBuf> {
-    let var = |name| {
-        std::env::var_os(name)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
-    // The specification: a relative value is invalid and ignored.
-    let base = var("XDG_STATE_HOME")
-        .filter(|p| p.is_absolute())
-        .or_else(|| var("HOME").map(|h| h.join(".local").join("state")))?;
-    Some(base.join("camscan").join("inventory.db"))
-}
-
-/// Where an inventory is, told apart once, when the settings are resolved: `--db` (env
-/// `CAMSCAN_DB`, the config file's `db:`) is a file path (SQLite) or a `postgres://` /
-/// `postgresql://` URL (a PostgreSQL server, the fleet's hub).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum InventoryAt {
-    /// An SQLite file (it may not exist yet).
-    File(PathBuf),
-    /// A PostgreSQL database, as its URL.
-    Postgres(String),
-}
-
-impl InventoryAt {
-    /// `db` as `--db` gave it.
-    pub fn new(db: PathBuf) -> InventoryAt {
-        match db.to_str() {
-            Some(url) if crate::model::is_postgres_url(url) => InventoryAt::Postgres(url.into()),
-            _ => InventoryAt::File(db),
-        }
-    }
-
-    /// As `--db` gave it (a URL as given: [`crate::store::db::location`] redacts it for messages).
-    pub fn as_path(&self) -> &Path {
-        match self {
-            InventoryAt::File(p) => p,
-            InventoryAt::Postgres(url) => Path::new(url),
-        }
-    }
-}
-
-/// An inventory and its secrets' files, as a command opens it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Inventory {
-    /// Where it is.
-    pub at: InventoryAt,
-    /// `--db-password-file`: the PostgreSQL password's file.
-    pub password_file: Option<PathBuf>,
-    /// The credential key's file (`--credential-key`, `CAMSCAN_CREDENTIAL_KEY`, config
-    /// `credential_key:`); `None`: the inventory's default ([`crate::store::cred_key`]).
-    pub credential_key: Option<PathBuf>,
-}
-
-impl Inventory {
-    /// The inventory `db` names, with its secrets in their default places.
-    pub fn at(db: PathBuf) -> Inventory {
-        Inventory {
-            at: InventoryAt::new(db),
-            password_file: None,
-            credential_key: None,
         }
     }
 }
@@ -497,17 +238,6 @@ impl ColorChoice {
             }
         }
     }
-}
-
-/// The fleet's hub a site sends its inventory to (`--hub`; `crate::fleet` sends).
-#[derive(Debug, Clone, PartialEq)]
-pub struct HubConfig {
-    /// `--hub`: a `postgres://` URL (or a file, for a hub on this machine).
-    pub at: InventoryAt,
-    /// `--hub-password-file`.
-    pub password_file: Option<PathBuf>,
-    /// This site's name.
-    pub site: String,
 }
 
 /// The site of a machine that names none: its host name (`localhost` when it has none).

@@ -1,8 +1,9 @@
-//! The command line's and config file's values read from text: durations, CSV delimiters, port
-//! lists.
+//! The command line's and config file's values read from text (durations, CSV delimiters, port
+//! lists) and the errors every setting reports a bad one with.
 
 use std::time::Duration;
 
+use super::DurationValue;
 use crate::error::Error;
 
 pub(super) fn secs(n: f64) -> Result<Duration, &'static str> {
@@ -72,4 +73,35 @@ pub fn parse_ports(spec: &str) -> Result<Vec<u16>, Error> {
         return Err(bad("no ports".into()));
     }
     Ok(out)
+}
+
+pub(crate) fn invalid(field: &'static str, value: &str, reason: &str) -> Error {
+    Error::InvalidValue {
+        field,
+        value: value.to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+pub(crate) fn duration_field(
+    field: &'static str,
+    flag: Option<&str>,
+    file: Option<&DurationValue>,
+) -> Result<Option<Duration>, Error> {
+    let d = match (flag, file) {
+        (Some(s), _) => parse_duration(s),
+        (None, Some(DurationValue::Text(s))) => parse_duration(s),
+        (None, Some(DurationValue::Seconds(n))) => secs(*n),
+        (None, None) => return Ok(None),
+    };
+    let shown = flag.map(str::to_string).unwrap_or_else(|| match file {
+        Some(DurationValue::Text(s)) => s.clone(),
+        Some(DurationValue::Seconds(n)) => n.to_string(),
+        None => String::new(),
+    });
+    let d = d.map_err(|reason| invalid(field, &shown, reason))?;
+    if d.is_zero() || d > Duration::from_secs(3600) {
+        return Err(invalid(field, &shown, "must be more than 0 and at most 1h"));
+    }
+    Ok(Some(d))
 }

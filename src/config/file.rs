@@ -1,0 +1,169 @@
+//! The YAML config file: its keys (every one optional; an unknown one is an error, so a typo is
+//! caught), read once by a command ([`read_config_file`]), and the file's values the settings
+//! share.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::format_options;
+use super::{ColorChoice, DiscoveryMethod, Format};
+use crate::error::Error;
+
+/// A list given either as a YAML sequence or as one comma-separated string.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum ListOrString {
+    List(Vec<serde_yaml::Value>),
+    Text(String),
+}
+
+impl ListOrString {
+    pub(crate) fn items(&self) -> Vec<String> {
+        match self {
+            ListOrString::Text(s) => s.split(',').map(|s| s.trim().to_string()).collect(),
+            ListOrString::List(v) => v
+                .iter()
+                .map(|v| match v {
+                    serde_yaml::Value::String(s) => s.clone(),
+                    other => serde_yaml::to_string(other)
+                        .unwrap_or_default()
+                        .trim()
+                        .to_string(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A duration as `800ms`, `1s`, `1.5s`, `2m`, or a bare number of seconds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum DurationValue {
+    Seconds(f64),
+    Text(String),
+}
+
+/// The YAML config file. Every key optional; unknown keys are an error so typos are caught.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub targets: Option<ListOrString>,
+    pub targets_file: Option<PathBuf>,
+    pub exclude: Option<ListOrString>,
+    pub ports: Option<ListOrString>,
+    pub stun_ports: Option<ListOrString>,
+    pub connect_timeout: Option<DurationValue>,
+    pub detect_timeout: Option<DurationValue>,
+    pub timeout: Option<DurationValue>,
+    pub concurrency: Option<usize>,
+    pub per_host: Option<usize>,
+    pub max_rate: Option<u32>,
+    pub arp_rate: Option<u32>,
+    pub probe_all: Option<bool>,
+    pub sessions_per_device: Option<usize>,
+    pub host_connections: Option<usize>,
+    pub host_rate: Option<u32>,
+    pub retries: Option<u32>,
+    pub format: Option<Format>,
+    pub output: Option<PathBuf>,
+    pub width: Option<u16>,
+    pub color: Option<ColorChoice>,
+    pub allow_large: Option<bool>,
+    pub allow_public: Option<bool>,
+    /// Credential entries, as in a credentials file (`user:password` or `SCOPE user:password`).
+    pub credentials: Option<Vec<String>>,
+    pub credentials_file: Option<PathBuf>,
+    pub auth_budget: Option<u32>,
+    pub no_auth: Option<bool>,
+    pub show_credentials: Option<bool>,
+    pub paths: Option<Vec<String>>,
+    pub paths_file: Option<PathBuf>,
+    /// Knowledge files, read before the built-in data.
+    pub signatures: Option<Vec<PathBuf>>,
+    pub fresh: Option<bool>,
+    pub verify: Option<bool>,
+    pub dns: Option<bool>,
+    pub detect: Option<bool>,
+    pub verify_window: Option<DurationValue>,
+    pub ffprobe: Option<PathBuf>,
+    pub interface: Option<String>,
+    pub discovery: Option<Vec<DiscoveryMethod>>,
+    pub discovery_wait: Option<DurationValue>,
+    /// The inventory database (`--db`); `null` for the default location.
+    pub db: Option<PathBuf>,
+    /// The credential key's file (`--credential-key`); `null` for the inventory's default.
+    pub credential_key: Option<PathBuf>,
+    /// The site scans are recorded at (`--site`); `null` for the host name.
+    pub site: Option<String>,
+    /// The fleet's hub (`--hub`).
+    pub hub: Option<PathBuf>,
+    /// `camscan watch`'s settings (its flags override them).
+    pub watch: Option<WatchFile>,
+    /// The formats' own options' keys, as given ([`format_options`]).
+    #[serde(skip)]
+    pub format_options: crate::export::FormatValues,
+}
+
+/// The `watch:` section of the config file: `camscan watch`'s flags, by the same names.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WatchFile {
+    pub every: Option<String>,
+    pub cron: Option<String>,
+    pub check_streams: Option<String>,
+    pub down_after: Option<u32>,
+    pub notify: Option<Vec<String>>,
+    pub webhook_secret_file: Option<PathBuf>,
+    pub ha_discovery: Option<bool>,
+    pub metrics: Option<String>,
+    pub listen: Option<bool>,
+    pub outbox_cap: Option<i64>,
+    pub write: Option<Vec<String>>,
+    pub write_then: Option<String>,
+}
+
+impl FileConfig {
+    pub fn parse(text: &str, path: &Path) -> Result<Self, Error> {
+        if text.trim().is_empty() {
+            return Ok(FileConfig::default());
+        }
+        format_options::from_yaml(text).map_err(|e| Error::ConfigFile {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+    }
+
+    pub fn load(path: &Path) -> Result<Self, Error> {
+        let text = read_config_file(path).map_err(|source| Error::ReadFile {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+}
+
+/// The config file's text. Every read of it goes through here and is logged (debug, target
+/// `camscan::config`): a command reads it once and resolves all its settings from that read
+/// (a test counts the lines); `watch` reads it again on SIGHUP.
+pub fn read_config_file(path: &Path) -> std::io::Result<String> {
+    tracing::debug!(target: "camscan::config", path = %path.display(), "reading the config file");
+    std::fs::read_to_string(path)
+}
+
+pub(crate) fn read(path: &Path) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|source| Error::ReadFile {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Knowledge files: the flag's (or `CAMSCAN_SIGNATURES`'s), else the config file's, in order.
+/// Relative paths are relative to the working directory, as every path of the config file is.
+pub fn signature_files(flag: &[PathBuf], file: &FileConfig) -> Vec<PathBuf> {
+    if flag.is_empty() {
+        file.signatures.clone().unwrap_or_default()
+    } else {
+        flag.to_vec()
+    }
+}

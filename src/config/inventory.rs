@@ -1,0 +1,94 @@
+//! Where the inventory is: `--db`, the file's `db:` or the default place, told apart once as an
+//! SQLite file or a PostgreSQL URL; and the fleet's hub a site sends to.
+
+use std::path::{Path, PathBuf};
+
+use super::FileConfig;
+
+/// The inventory database: the flag's (or `CAMSCAN_DB`'s), else the config file's `db:`, else the
+/// default location ([`default_db_path`]; `None` without a home directory).
+pub fn db_path(flag: Option<&Path>, file: &FileConfig) -> Option<PathBuf> {
+    flag.map(Path::to_path_buf)
+        .or_else(|| file.db.clone())
+        .or_else(default_db_path)
+}
+
+/// The inventory's default place: `$XDG_STATE_HOME/camscan/inventory.db`, else
+/// `~/.local/state/camscan/inventory.db`: the XDG base directory specification's place for state
+/// that should persist between runs but is not worth backing up like user data (a history of
+/// what was seen). `None` without either variable.
+pub fn default_db_path() -> Option<PathBuf> {
+    let var = |name| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    // The specification: a relative value is invalid and ignored.
+    let base = var("XDG_STATE_HOME")
+        .filter(|p| p.is_absolute())
+        .or_else(|| var("HOME").map(|h| h.join(".local").join("state")))?;
+    Some(base.join("camscan").join("inventory.db"))
+}
+
+/// Where an inventory is, told apart once, when the settings are resolved: `--db` (env
+/// `CAMSCAN_DB`, the config file's `db:`) is a file path (SQLite) or a `postgres://` /
+/// `postgresql://` URL (a PostgreSQL server, the fleet's hub).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InventoryAt {
+    /// An SQLite file (it may not exist yet).
+    File(PathBuf),
+    /// A PostgreSQL database, as its URL.
+    Postgres(String),
+}
+
+impl InventoryAt {
+    /// `db` as `--db` gave it.
+    pub fn new(db: PathBuf) -> InventoryAt {
+        match db.to_str() {
+            Some(url) if crate::model::is_postgres_url(url) => InventoryAt::Postgres(url.into()),
+            _ => InventoryAt::File(db),
+        }
+    }
+
+    /// As `--db` gave it (a URL as given: [`crate::store::db::location`] redacts it for messages).
+    pub fn as_path(&self) -> &Path {
+        match self {
+            InventoryAt::File(p) => p,
+            InventoryAt::Postgres(url) => Path::new(url),
+        }
+    }
+}
+
+/// An inventory and its secrets' files, as a command opens it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inventory {
+    /// Where it is.
+    pub at: InventoryAt,
+    /// `--db-password-file`: the PostgreSQL password's file.
+    pub password_file: Option<PathBuf>,
+    /// The credential key's file (`--credential-key`, `CAMSCAN_CREDENTIAL_KEY`, config
+    /// `credential_key:`); `None`: the inventory's default ([`crate::store::cred_key`]).
+    pub credential_key: Option<PathBuf>,
+}
+
+impl Inventory {
+    /// The inventory `db` names, with its secrets in their default places.
+    pub fn at(db: PathBuf) -> Inventory {
+        Inventory {
+            at: InventoryAt::new(db),
+            password_file: None,
+            credential_key: None,
+        }
+    }
+}
+
+/// The fleet's hub a site sends its inventory to (`--hub`; `crate::fleet` sends).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HubConfig {
+    /// `--hub`: a `postgres://` URL (or a file, for a hub on this machine).
+    pub at: InventoryAt,
+    /// `--hub-password-file`.
+    pub password_file: Option<PathBuf>,
+    /// This site's name.
+    pub site: String,
+}
