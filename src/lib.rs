@@ -5,13 +5,21 @@
 //!
 //! Data flows one way: targets -> probe -> detect -> analyze -> registry -> export.
 //!
-//! * [`cli`]: the clap front end; every flag also reads `CAMSCAN_*`. [`cli_reference`] renders
-//!   the same definitions as `docs/reference/cli.md` (a test keeps the file in step).
-//! * [`config`]: flags, env, YAML file and defaults merged into one validated [`config::ScanConfig`].
+//! * [`cli`]: the entrance: the clap front end, one file per command's arguments (every flag also
+//!   reads `CAMSCAN_*`; a format's own flags are made from the formats' registry), and
+//!   `cli::settings`, which turns a command's arguments and its config file (read once) into the
+//!   typed settings the command hands down. Only `cmds` and `cli` name its argument types.
+//!   [`cli_reference`] renders the same definitions as `docs/reference/cli.md` (a test keeps the
+//!   file in step).
+//! * [`config`]: the typed settings: a scan's validated [`config::ScanConfig`] and its defaults,
+//!   the config file's shape, where the inventory is (an SQLite file or a PostgreSQL URL, told
+//!   apart once: [`config::InventoryAt`]) and the values read from text. It names neither the
+//!   command line nor the store.
 //! * [`credentials`]: credentials to try, their scopes, and safe rendering into URLs.
 //! * [`cmds`]: the command layer, one module per subcommand (`cmds::scan`, `cmds::watch`,
-//!   `cmds::devices`, ...): each resolves its configuration, builds the runtime and calls the
-//!   layers below; `main` only parses, sets up logging and exits. Nothing below names it.
+//!   `cmds::devices`, ...): each resolves its settings once (`cli::settings`), builds the
+//!   runtime, plugs the long-running parts together and calls the layers below; `main` only
+//!   parses, sets up logging and exits. Nothing below names it.
 //! * [`scan`]: one scan as stages you can see, each a file with its inputs and outputs in its
 //!   signature: `plan` (targets, guards, interfaces, the shared analysis context), `sweep`
 //!   (the discovery stages and port probes), `dispatch`, `open_port` (one port's detection and
@@ -68,8 +76,8 @@
 //! * [`notify`]: `camscan watch`'s notification sinks (stdout, webhook, exec, MQTT with Home
 //!   Assistant discovery), each fed from the store's outbox at least once and in order, with
 //!   backoff.
-//! * [`record`]: a scan and the inventory file: which file, what it knows of the targets before
-//!   a scan, and recording the scan after (with its summary line); `scan`, `watch` and `serve`'s
+//! * [`record`]: a scan and the inventory: opening it where the settings say, what it knows of
+//!   the targets before a scan, and recording the scan after (with its summary line); `scan`, `watch` and `serve`'s
 //!   scans record here. [`CommandError`](record::CommandError) is how a command fails.
 //! * [`metrics`]: `camscan watch --metrics`: the watch's Prometheus series (devices, stream checks,
 //!   scans, events, sinks) and the `/metrics` endpoint serving them. Above the scan: nothing in the
