@@ -20,7 +20,7 @@ pub(super) fn run(args: &HubArgs) -> Result<u8, CommandError> {
         HubCommand::AddSite(a) => {
             check_name(&a.name)?;
             let role = a.role.clone().unwrap_or_else(|| role_for(&a.name));
-            let mut store = open(&a.hub)?;
+            let (mut store, hub) = open(&a.hub)?;
             let password = new_password()?;
             let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
             // Written beside the file first (a password the hub took but nobody kept would lock
@@ -31,7 +31,7 @@ pub(super) fn run(args: &HubArgs) -> Result<u8, CommandError> {
                 .add_site(&a.name, &role, &verifier)?
                 .map_err(CommandError::Usage)?;
             pending.keep()?;
-            let url = agent_url(&a.hub, &added.role)?;
+            let url = agent_url(&hub, &added.role)?;
             say(&format!(
                 "site {:?}: {} login role {}; its password is in {} (mode 0600). Give the agent \
                  --site {} --hub URL --hub-password-file FILE with the URL below.",
@@ -49,7 +49,7 @@ pub(super) fn run(args: &HubArgs) -> Result<u8, CommandError> {
             Ok(exit::FOUND)
         }
         HubCommand::RotateSite(a) => {
-            let mut store = open(&a.hub)?;
+            let (mut store, _) = open(&a.hub)?;
             let password = new_password()?;
             let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
             let accounts = store.site_accounts()?;
@@ -77,7 +77,7 @@ pub(super) fn run(args: &HubArgs) -> Result<u8, CommandError> {
             Ok(exit::FOUND)
         }
         HubCommand::ListSites(a) => {
-            let store = open(&a.hub)?;
+            let (store, _) = open(&a.hub)?;
             let list = store.site_accounts()?;
             write_stdout(|out| sites(&list, a.format, out))?;
             Ok(if list.is_empty() {
@@ -88,7 +88,7 @@ pub(super) fn run(args: &HubArgs) -> Result<u8, CommandError> {
         }
         HubCommand::ForgetSite(a) | HubCommand::RemoveSite(a) => {
             let remove = matches!(args.command, HubCommand::RemoveSite(_));
-            let mut store = open(&a.hub)?;
+            let (mut store, _) = open(&a.hub)?;
             let Some(f) = store.forget_site(&a.name, remove)? else {
                 say(&format!("the hub knows no site {:?}", a.name));
                 return Ok(exit::NOTHING);
@@ -131,10 +131,11 @@ fn check_name(name: &str) -> Result<(), CommandError> {
     Ok(())
 }
 
-/// The hub's inventory, opened with the owner's login (PostgreSQL only).
-fn open(args: &HubDbArgs) -> Result<Store, CommandError> {
-    let target = crate::record::pg_target(&hub_url(args)?, args.db_password_file.as_deref())?;
-    Ok(Store::open_hub(&target)?)
+/// The hub's inventory, opened with the owner's login (PostgreSQL only), and its URL.
+fn open(args: &HubDbArgs) -> Result<(Store, String), CommandError> {
+    let url = hub_url(args)?;
+    let target = crate::record::pg_target(&url, args.db_password_file.as_deref())?;
+    Ok((Store::open_hub(&target)?, url))
 }
 
 /// The hub's URL: `--db`, else the config file's `db:`, as every inventory command reads them.
@@ -154,10 +155,9 @@ fn not_a_hub() -> CommandError {
 }
 
 /// The agent's `--hub` URL: the owner's URL with the site's role as its user and no password.
-fn agent_url(args: &HubDbArgs, role: &str) -> Result<String, CommandError> {
-    let text = hub_url(args)?;
-    let mut url = url::Url::parse(&text)
-        .map_err(|e| CommandError::Usage(format!("--db: not a URL ({e})")))?;
+fn agent_url(hub: &str, role: &str) -> Result<String, CommandError> {
+    let mut url =
+        url::Url::parse(hub).map_err(|e| CommandError::Usage(format!("--db: not a URL ({e})")))?;
     let _ = url.set_password(None);
     let _ = url.set_username(role);
     let kept: Vec<(String, String)> = url

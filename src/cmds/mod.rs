@@ -1,8 +1,9 @@
 //! The command layer: one module per subcommand, each taking its parsed arguments
 //! ([`crate::cli`]) and returning the exit code, as moonfire-nvr's `cmds/<subcommand>`.
 //!
-//! A command module is a shell around the layers below it: it resolves the configuration
-//! ([`crate::config::ScanConfig::load`] for every command that scans), installs the knowledge
+//! A command module is a shell around the layers below it: it resolves its settings once
+//! ([`crate::cli::settings`]: the arguments and the config file, read once, into typed settings;
+//! [`crate::config::ScanConfig::load`] for every command that scans), installs the knowledge
 //! files, builds the runtime and calls the pipeline ([`crate::scan`]), the inventory
 //! ([`crate::record`], [`crate::store`]) or a long-running part ([`crate::watch`],
 //! [`crate::serve`], [`crate::doctor`]). Those parts are siblings that name none of each other:
@@ -10,8 +11,9 @@
 //! `serve`, in `serve.rs`, `watch.rs` and `agent.rs`). Nothing below names this module
 //! (`scripts/module-cycles` checks); `main` calls [`run`] and is the only place that exits.
 //!
-//! The arguments stay in [`crate::cli`]: the configuration resolves from them, and one file of
-//! clap definitions is the single source of `--help`, `camscan man` and the CLI reference.
+//! The arguments stay in [`crate::cli`], one file per command's: the settings resolve from them
+//! there, and the clap definitions are the single source of `--help`, `camscan man` and the CLI
+//! reference. Nothing below this module and `cli` names an argument type.
 
 use std::io::{self, Write};
 use std::process::ExitCode;
