@@ -118,3 +118,27 @@ fn serve_reads_its_config_file_once_for_the_inventory_scans_and_watcher() {
     // the watcher's (`watch: check_streams`) all came from that read.
     assert_eq!(reads(&log), 1, "{log}");
 }
+
+/// A site that sends to a hub keeps its own inventory in SQLite, whichever command runs its
+/// agent: `serve --hub` refuses a PostgreSQL `--db` at its start, as `scan --hub` does, before it
+/// connects to anything.
+#[test]
+fn serve_and_scan_refuse_a_hub_agent_on_postgresql() {
+    let db = "postgres://site@127.0.0.1:9/camscan";
+    let hub = "postgres://site@127.0.0.1:9/hub";
+    let port = free_port("127.0.0.1").to_string();
+    for args in [
+        &["serve", "--db", db, "--hub", hub, "--listen", "127.0.0.1:0"][..],
+        &["scan", "--db", db, "--hub", hub, "127.0.0.1", "-p", &port],
+    ] {
+        let out = run(logged().args(args), LIMIT);
+        let log = stderr(&out);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "camscan {}: {log}",
+            args.join(" ")
+        );
+        assert!(log.contains("keeps its own inventory in a file"), "{log}");
+    }
+}
