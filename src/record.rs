@@ -1,13 +1,13 @@
-//! A scan and the inventory file: which file (`--db`, the config file's `db:`, the default
-//! place), what it knows of the targets before a scan (paths and credentials that worked, trusted
-//! reverse DNS answers), and recording the scan after its results were written, with the summary
-//! of what changed since the last complete scan of the same targets. `camscan scan`, `watch` and
-//! `serve`'s scans all record here; the commands that read the inventory back are in
-//! [`crate::cmds`].
+//! A scan and the inventory: opening it where the settings say ([`crate::config::Inventory`]:
+//! an SQLite file or a PostgreSQL database, told apart when the command resolved its settings),
+//! what it knows of the targets before a scan (paths and credentials that worked, trusted reverse
+//! DNS answers), and recording the scan after its results were written, with the summary of what
+//! changed since the last complete scan of the same targets. `camscan scan`, `watch` and `serve`'s
+//! scans all record here; the commands that read the inventory back are in [`crate::cmds`].
 //!
-//! Everything about SQLite stays behind [`crate::store::Store`]; this module only chooses the
-//! file and turns a scan's configuration and report into store calls. [`CommandError`] is how
-//! a command that uses the inventory fails.
+//! Everything about SQLite and PostgreSQL stays behind [`crate::store::Store`]; this module only
+//! opens the inventory and turns a scan's configuration and report into store calls.
+//! [`CommandError`] is how a command that uses the inventory fails.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
