@@ -3,7 +3,7 @@
 //! ([`crate::export::options`]), not fields of [`FileConfig`].
 //!
 //! The file is read as before, by `FileConfig`'s derived reader with its unknown keys refused;
-//! in between sits a sieve ([`super::sieve`]) that takes the registered keys out of the top-level
+//! in between sits a sieve (`config::sieve`) that takes the registered keys out of the top-level
 //! mapping and hands every other key on. So an unknown key, or a value of the wrong type, is
 //! reported by the YAML reader with its place in the file, as for any other key.
 
