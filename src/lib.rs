@@ -156,7 +156,8 @@
 //! floor 8   record        -> config, error, model, net, sanitize, scan, store
 //! floor 7   scan          -> analyze, config, credentials, detect, discovery, error, export,
 //!                            knowledge, model, net, probe, proto, registry, sanitize, timing
-//! floor 6   config        -> analyze, credentials, detect, discovery, error, export, model, net
+//! floor 6   config        -> analyze, credentials, detect, discovery, error, export, model, net,
+//!                            notify
 //!           probe         -> discovery, net
 //! floor 5   audit         -> analyze, credentials, detect, error, knowledge, model, net, proto,
 //!                            sanitize, store

@@ -394,13 +394,15 @@ fn assert_in_order(got: &[Notice], expected: &[Notice], dups: usize) {
 }
 
 fn mqtt_sink() -> Sink {
+    let mut values = notify::SinkValues::default();
+    values.set(&notify::mqtt::HA_DISCOVERY_OPTION, "true");
     Sink::new(
         &format!("mqtt=mqtt://{BROKER}:{BROKER_PORT}/cams")
             .parse()
             .unwrap(),
         &notify::SinkOptions {
+            values,
             webhook_secret: None,
-            ha_discovery: true,
         },
     )
     .unwrap()

@@ -23,6 +23,7 @@ mod inventory;
 mod scan;
 mod serve;
 pub mod settings;
+mod sink_options;
 mod tools;
 mod watch;
 
@@ -33,6 +34,7 @@ pub use hub::*;
 pub use inventory::*;
 pub use scan::*;
 pub use serve::ServeArgs;
+pub use sink_options::SinkOptionArgs;
 pub use tools::*;
 pub use watch::*;
 

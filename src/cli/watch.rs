@@ -1,7 +1,5 @@
 //! `camscan watch`'s own arguments (the scan's are [`super::FindArgs`]).
 
-use std::path::PathBuf;
-
 use clap::Args;
 
 use super::*;
@@ -36,14 +34,10 @@ pub struct WatchArgs {
         help = format!("Where events go: {}. Repeatable", crate::notify::sink_list(true))
     )]
     pub notify: Vec<String>,
-    /// File holding the secret that signs webhook bodies (HMAC-SHA256, header
-    /// `X-Camscan-Signature: sha256=HEX`); or CAMSCAN_WEBHOOK_SECRET. Never on the command line.
-    #[arg(long, value_name = "FILE")]
-    pub webhook_secret_file: Option<PathBuf>,
-    /// With an mqtt= sink: publish Home Assistant MQTT discovery configs (retained), so cameras
-    /// appear in Home Assistant as connectivity sensors.
-    #[arg(long)]
-    pub ha_discovery: bool,
+    /// The sinks' own options (`--webhook-secret-file`, `--ha-discovery`), made from their
+    /// registration (`notify::options`).
+    #[command(flatten)]
+    pub sink_options: SinkOptionArgs,
     /// Serve Prometheus metrics at http://ADDR/metrics (`127.0.0.1:9750`; another address than
     /// loopback must be given explicitly).
     #[arg(long, value_name = "ADDR")]

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::format_options;
 use super::{ColorChoice, DiscoveryMethod, Format};
+use super::{format_options, sink_options};
 use crate::error::Error;
 
 /// A list given either as a YAML sequence or as one comma-separated string.
@@ -99,6 +99,7 @@ pub struct FileConfig {
     /// The fleet's hub (`--hub`).
     pub hub: Option<PathBuf>,
     /// `camscan watch`'s settings (its flags override them).
+    #[serde(default, deserialize_with = "sink_options::watch_section")]
     pub watch: Option<WatchFile>,
     /// The formats' own options' keys, as given ([`format_options`]).
     #[serde(skip)]
@@ -114,13 +115,14 @@ pub struct WatchFile {
     pub check_streams: Option<String>,
     pub down_after: Option<u32>,
     pub notify: Option<Vec<String>>,
-    pub webhook_secret_file: Option<PathBuf>,
-    pub ha_discovery: Option<bool>,
     pub metrics: Option<String>,
     pub listen: Option<bool>,
     pub outbox_cap: Option<i64>,
     pub write: Option<Vec<String>>,
     pub write_then: Option<String>,
+    /// The sinks' own options' keys, as given ([`sink_options`]).
+    #[serde(skip)]
+    pub sink_options: crate::notify::SinkValues,
 }
 
 impl FileConfig {

@@ -1,6 +1,7 @@
 //! The typed settings below the commands: a scan's validated configuration ([`ScanConfig`]) and
 //! its defaults here, the config file's shape (`file`), where the inventory is (`inventory`), the
-//! formats' own options in the file (`format_options`) and the values read from text (`parse`).
+//! formats' own options in the file (`format_options`), the sinks' (`sink_options`; both read
+//! through `sieve`) and the values read from text (`parse`).
 //!
 //! Low-level inputs (flags, `CAMSCAN_*` env, which clap merges, and the YAML file) become one
 //! [`ScanConfig`] of checked, typed values, as ripgrep turns low-level args into high-level ones;
@@ -17,6 +18,8 @@ mod file;
 pub mod format_options;
 mod inventory;
 mod parse;
+mod sieve;
+pub mod sink_options;
 
 pub use file::*;
 pub use inventory::*;

@@ -521,7 +521,7 @@ fn remove_unknown_keys(value: &mut serde_yaml::Value) -> Option<Vec<String>> {
         top.remove(key.as_str());
     }
     if let Some(watch) = top.get_mut("watch").and_then(|w| w.as_mapping_mut()) {
-        let known = parse::struct_fields::<WatchFile>();
+        let known = &crate::config::sink_options::keys(parse::struct_fields::<WatchFile>());
         for key in parse::unknown_keys(watch, known) {
             unknown.push(named(&key, "watch.", known));
             watch.remove(key.as_str());
@@ -725,6 +725,33 @@ mod tests {
         assert_eq!(
             file.watch.and_then(|w| w.notify),
             Some(vec!["stdout".to_string()])
+        );
+    }
+
+    /// The sinks' own options are `watch:` keys it knows (and suggests), read as a scan reads them.
+    #[test]
+    fn config_knows_the_sink_options_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.yaml");
+        let mut text = String::from("watch:\n");
+        for o in crate::notify::options::options() {
+            let value = if o.is_switch() { "true" } else { "x" };
+            text.push_str(&format!("  {}: {value}\n", o.key));
+        }
+        std::fs::write(&path, &text).unwrap();
+        let (c, file) = config(Some(&path));
+        assert_eq!(c.status, Status::Pass, "{}", c.detail);
+        let given = file.watch.unwrap().sink_options;
+        for o in crate::notify::options::options() {
+            assert!(given.given(o).is_some(), "{}", o.key);
+        }
+        std::fs::write(&path, "watch:\n  ha_discovry: true\n").unwrap();
+        let (c, _) = config(Some(&path));
+        assert!(
+            c.detail
+                .contains("`watch.ha_discovry` (did you mean `watch.ha_discovery`?)"),
+            "{}",
+            c.detail
         );
     }
 

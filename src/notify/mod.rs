@@ -10,8 +10,8 @@
 //!
 //! Sinks: `stdout` (NDJSON, the default), `webhook=URL` ([`webhook`]), `exec=COMMAND`
 //! ([`exec`]), `mqtt=mqtt://HOST[:PORT]/TOPIC` ([`mqtt`]), each registered once in [`SINKS`]
-//! (its form, help, value check, constructor, doctor check and where its value may hold a
-//! secret: [`SinkDef`]). Each is a small struct with one `deliver(&Notice)` ([`Deliver`]); nothing
+//! (its form, help, value check, own options, constructor, doctor check and where its value may
+//! hold a secret: [`SinkDef`]; its options: [`options`]). Each is a small struct with one `deliver(&Notice)` ([`Deliver`]); nothing
 //! here parses bytes from a device (a notice is the store's own JSON, and what a webhook, command
 //! or broker answers is only ever a status), so nothing here is fuzzed.
 
@@ -27,10 +27,12 @@ use crate::store::StoreError;
 
 pub mod exec;
 pub mod mqtt;
+pub mod options;
 mod sink;
 mod stdout;
 pub mod webhook;
 
+pub use options::{SinkOption, SinkOptionKind, SinkValues};
 pub use sink::{Deliver, DoctorCheck, Secret, Sink, SinkDef, SinkSpec, sink_named};
 
 /// Events kept for a sink that is down, by default: at 200 cameras, days of ordinary events
@@ -55,6 +57,7 @@ pub static SINKS: &[SinkDef] = &[
         syntax: "stdout",
         help: "NDJSON, the default",
         parse: |_| Ok(()),
+        options: &[],
         make: |_, _| Ok(Sink::of(stdout::Stdout)),
         doctor: DoctorCheck::Nothing("NDJSON on standard output"),
         secret: Secret::None,
@@ -69,6 +72,7 @@ pub static SINKS: &[SinkDef] = &[
             }
             Ok(())
         },
+        options: &[webhook::SECRET_FILE_OPTION],
         make: |url, options| {
             Ok(Sink::of(webhook::Webhook::new(
                 url,
@@ -83,6 +87,7 @@ pub static SINKS: &[SinkDef] = &[
         syntax: "exec=COMMAND",
         help: "run per event, its JSON on stdin",
         parse: |_| Ok(()),
+        options: &[],
         make: |command, _| Ok(Sink::of(exec::Exec::new(command, exec::TIMEOUT)?)),
         doctor: DoctorCheck::Program,
         secret: Secret::None,
@@ -97,10 +102,11 @@ pub static SINKS: &[SinkDef] = &[
             }
             Ok(())
         },
+        options: &[mqtt::HA_DISCOVERY_OPTION],
         make: |url, options| {
             Ok(Sink::of(mqtt::Mqtt::new(
                 url,
-                options.ha_discovery,
+                options.values.on(&mqtt::HA_DISCOVERY_OPTION),
                 mqtt::TIMEOUT,
             )?))
         },
@@ -152,14 +158,16 @@ fn or_list(items: &[&str]) -> String {
 #[error("{0}")]
 pub struct SinkError(pub String);
 
-/// What the sinks share beyond their specification: `--webhook-secret-file` (or
-/// CAMSCAN_WEBHOOK_SECRET) and `--ha-discovery`.
+/// What the sinks are made with beyond their specification: their own options' values
+/// ([`options`]: `--webhook-secret-file`, `--ha-discovery`), and the webhook secret read once
+/// from the first (or CAMSCAN_WEBHOOK_SECRET).
 #[derive(Clone, Default)]
 pub struct SinkOptions {
+    /// The sinks' own options, resolved (flag, else the config file's `watch:` key): each sink's
+    /// `make` reads its own.
+    pub values: SinkValues,
     /// Signs every webhook body (HMAC-SHA256, `X-Camscan-Signature`); `None`: unsigned.
     pub webhook_secret: Option<Vec<u8>>,
-    /// MQTT sinks also publish Home Assistant discovery configs.
-    pub ha_discovery: bool,
 }
 
 /// The name of the variable that may hold the webhook secret (never the command line: argv is
@@ -169,20 +177,30 @@ pub const WEBHOOK_SECRET_ENV: &str = "CAMSCAN_WEBHOOK_SECRET";
 impl std::fmt::Debug for SinkOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SinkOptions")
+            .field("values", &self.values)
             .field(
                 "webhook_secret",
                 &self.webhook_secret.as_ref().map(|_| "<redacted>"),
             )
-            .field("ha_discovery", &self.ha_discovery)
             .finish()
     }
 }
 
 impl SinkOptions {
+    /// The sinks' options `values`, and the webhook secret from the file of
+    /// `--webhook-secret-file` ([`webhook::SECRET_FILE_OPTION`]) or the variable
+    /// ([`SinkOptions::from_env_and_file`]).
+    pub fn new(values: SinkValues) -> Result<SinkOptions, String> {
+        let mut options =
+            SinkOptions::from_env_and_file(values.path(&webhook::SECRET_FILE_OPTION))?;
+        options.values = values;
+        Ok(options)
+    }
+
     /// The webhook secret from `file` (`--webhook-secret-file`) when given, else from
     /// [`WEBHOOK_SECRET_ENV`]; one final newline (`\n` or `\r\n`, as an editor or `echo` leaves)
-    /// is not part of it. An empty secret is an error, not "unsigned". `ha_discovery` is off: the
-    /// caller sets it from its flag.
+    /// is not part of it. An empty secret is an error, not "unsigned". No option values: the
+    /// caller sets them ([`SinkOptions::new`]).
     pub fn from_env_and_file(file: Option<&Path>) -> Result<SinkOptions, String> {
         let raw = match file {
             Some(path) => {
@@ -212,8 +230,8 @@ impl SinkOptions {
             }
         };
         Ok(SinkOptions {
+            values: SinkValues::default(),
             webhook_secret,
-            ha_discovery: false,
         })
     }
 }
@@ -492,7 +510,7 @@ mod tests {
             std::fs::write(&path, content).unwrap();
             let o = SinkOptions::from_env_and_file(Some(&path)).unwrap();
             assert_eq!(o.webhook_secret.as_deref(), Some(secret));
-            assert!(!o.ha_discovery);
+            assert!(!o.values.on(&mqtt::HA_DISCOVERY_OPTION));
             assert!(!format!("{o:?}").contains("s3cret"), "redacted in Debug");
         }
         std::fs::write(&path, "\n").unwrap();

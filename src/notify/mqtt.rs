@@ -48,6 +48,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::SinkError;
+use super::options::{SinkOption, SinkOptionKind};
 use crate::error::fmt_duration;
 use crate::store::{Notice, StreamState};
 
@@ -72,6 +73,16 @@ pub const DEFAULT_PORT: u16 = 1883;
 
 /// The topic prefix when the URL gives none.
 const DEFAULT_TOPIC: &str = "camscan";
+
+/// `--ha-discovery` (config `watch: ha_discovery:`): Home Assistant discovery on every MQTT sink.
+pub const HA_DISCOVERY_OPTION: SinkOption = SinkOption {
+    flag: "--ha-discovery",
+    key: "ha_discovery",
+    env: None,
+    help: "With an mqtt= sink: publish Home Assistant MQTT discovery configs (retained), so \
+           cameras appear in Home Assistant as connectivity sensors",
+    kind: SinkOptionKind::Switch,
+};
 
 /// Home Assistant's default discovery prefix.
 const HA_PREFIX: &str = "homeassistant";

@@ -5,10 +5,11 @@
 //! Everything that lists or tells sinks apart reads the registration, so a sink is one file and
 //! one entry: the parser and its errors, the help of `watch --notify` and `doctor --notify`,
 //! `camscan doctor`'s check and fix, how logs and metrics show a sink whose value may hold a
-//! secret, and the sink's construction.
+//! secret, the sink's own options (their flags and config keys) and the sink's construction.
 
 use futures::future::BoxFuture;
 
+use super::options::SinkOption;
 use super::{SINKS, SinkError, SinkOptions, or_list, sink_syntax};
 use crate::store::Notice;
 
@@ -21,6 +22,10 @@ pub struct SinkDef {
     pub help: &'static str,
     /// Whether `VALUE` is one (`Err` with why, naming the value); only for a form with a value.
     pub parse: fn(value: &str) -> Result<(), String>,
+    /// Its own options (`--ha-discovery`), each declared beside the sink ([`SinkOption`]):
+    /// `watch`'s flags and the config file's `watch:` keys are made from them, and `make` reads
+    /// their values from [`SinkOptions::values`].
+    pub options: &'static [SinkOption],
     /// The running sink for `VALUE` (empty for a form without one), each attempt with the sink's
     /// own deadline; connecting happens on first delivery.
     pub make: fn(value: &str, options: &SinkOptions) -> Result<Sink, String>,

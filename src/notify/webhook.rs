@@ -22,6 +22,7 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::SinkError;
+use super::options::{SinkOption, SinkOptionKind};
 use crate::error::fmt_duration;
 use crate::store::Notice;
 
@@ -32,6 +33,18 @@ pub const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The signature header.
 pub const SIGNATURE_HEADER: &str = "X-Camscan-Signature";
+
+/// `--webhook-secret-file` (config `watch: webhook_secret_file:`): the file whose secret signs
+/// every body; without it, [`super::WEBHOOK_SECRET_ENV`] ([`super::SinkOptions::new`] reads
+/// either, once).
+pub const SECRET_FILE_OPTION: SinkOption = SinkOption {
+    flag: "--webhook-secret-file",
+    key: "webhook_secret_file",
+    env: None,
+    help: "File holding the secret that signs webhook bodies (HMAC-SHA256, header \
+           `X-Camscan-Signature: sha256=HEX`); or CAMSCAN_WEBHOOK_SECRET. Never on the command line",
+    kind: SinkOptionKind::Value { value_name: "FILE" },
+};
 
 /// A webhook receiver.
 pub struct Webhook {

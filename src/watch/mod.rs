@@ -120,10 +120,8 @@ pub struct WatchConfig {
     pub listen: bool,
     /// Serve Prometheus metrics here.
     pub metrics: Option<std::net::SocketAddr>,
-    /// The file with the webhook signing secret (else `CAMSCAN_WEBHOOK_SECRET`).
-    pub webhook_secret_file: Option<std::path::PathBuf>,
-    /// Home Assistant MQTT discovery on the MQTT sinks.
-    pub ha_discovery: bool,
+    /// The sinks' own options (`--webhook-secret-file`, `--ha-discovery`; [`notify::options`]).
+    pub sink_options: notify::SinkValues,
     /// Exports kept up to date after each scan round (`--write FORMAT=FILE`).
     pub write: Vec<write::WriteSpec>,
     /// Run after a round that rewrote one of them.
@@ -400,9 +398,7 @@ impl Sinks {
         };
         let mut wakes = Vec::new();
         let mut stats: Vec<(String, Arc<Mutex<SinkStats>>)> = Vec::new();
-        let mut options = SinkOptions::from_env_and_file(w.webhook_secret_file.as_deref())
-            .map_err(CommandError::Usage)?;
-        options.ha_discovery = w.ha_discovery;
+        let options = SinkOptions::new(w.sink_options.clone()).map_err(CommandError::Usage)?;
         for spec in &specs {
             let sink = Sink::new(spec, &options).map_err(CommandError::Usage)?;
             let name = spec.name();

@@ -66,11 +66,7 @@ impl WatchConfig {
                 .or(file.metrics.as_deref())
                 .map(|m| crate::metrics::parse_bind(m).map_err(|e| format!("--metrics {m}: {e}")))
                 .transpose()?,
-            webhook_secret_file: a
-                .webhook_secret_file
-                .clone()
-                .or(file.webhook_secret_file.clone()),
-            ha_discovery: a.ha_discovery || file.ha_discovery.unwrap_or(false),
+            sink_options: a.sink_options.resolve(&file.sink_options),
             write: if a.write.is_empty() {
                 file.write.as_deref().unwrap_or_default()
             } else {
@@ -115,5 +111,74 @@ mod tests {
         assert_eq!(w.check_every, Some(Duration::from_secs(30)));
         assert_eq!(w.down_after, 5);
         assert_eq!(w.sinks, ["webhook=http://127.0.0.1:9/x".parse().unwrap()]);
+    }
+
+    /// `--webhook-secret-file` and `--ha-discovery` over the `watch:` section's keys reach the
+    /// sinks' options (the secret read from the file), for `watch` and `serve`'s watcher.
+    #[test]
+    fn the_sink_options_from_the_flags_else_the_watch_section_reach_the_sinks() {
+        use clap::Parser;
+
+        use crate::cli::{Cli, Command};
+        use crate::notify::{SinkOptions, mqtt, webhook};
+
+        let dir = tempfile::tempdir().unwrap();
+        let (from_file, from_flag) = (dir.path().join("file.secret"), dir.path().join("flag"));
+        std::fs::write(&from_file, "in the file\n").unwrap();
+        std::fs::write(&from_flag, "on the line\n").unwrap();
+        let config = dir.path().join("c.yaml");
+        std::fs::write(
+            &config,
+            format!(
+                "watch:\n  every: 1h\n  webhook_secret_file: {}\n  ha_discovery: true\n",
+                from_file.display()
+            ),
+        )
+        .unwrap();
+        let wf = crate::config::FileConfig::load(&config)
+            .unwrap()
+            .watch
+            .unwrap();
+        let options = |a: &WatchArgs| {
+            SinkOptions::new(WatchConfig::resolve(a, &wf).unwrap().sink_options).unwrap()
+        };
+        let o = options(&WatchArgs::default());
+        assert_eq!(o.webhook_secret.as_deref(), Some(&b"in the file"[..]));
+        assert!(o.values.on(&mqtt::HA_DISCOVERY_OPTION));
+        let argv = ["camscan", "watch", "--webhook-secret-file"];
+        let Command::Watch(a) =
+            Cli::try_parse_from(argv.iter().copied().chain([from_flag.to_str().unwrap()]))
+                .unwrap()
+                .command
+        else {
+            unreachable!()
+        };
+        let o = options(&a);
+        assert_eq!(o.webhook_secret.as_deref(), Some(&b"on the line"[..]));
+        assert_eq!(
+            o.values.path(&webhook::SECRET_FILE_OPTION),
+            Some(from_flag.as_path())
+        );
+        assert!(o.values.on(&mqtt::HA_DISCOVERY_OPTION), "the file's switch");
+        let w = WatchConfig::resolve(&WatchArgs::default(), &WatchFile::default()).unwrap();
+        assert_eq!(w.sink_options, Default::default(), "none given");
+
+        let db = dir.path().join("i.db");
+        let serve = Cli::try_parse_from([
+            "camscan",
+            "serve",
+            "--config",
+            config.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+        ])
+        .unwrap();
+        let Command::Serve(a) = serve.command else {
+            unreachable!()
+        };
+        let (_, watcher) = crate::cli::settings::serve(&a).unwrap();
+        let o = SinkOptions::new(watcher.unwrap().sink_options).unwrap();
+        assert_eq!(o.webhook_secret.as_deref(), Some(&b"in the file"[..]));
+        assert!(o.values.on(&mqtt::HA_DISCOVERY_OPTION));
     }
 }
