@@ -54,6 +54,11 @@ pub fn open_existing(inventory: &Inventory) -> Result<Store, CommandError> {
     {
         return Err(CommandError::NoInventory { path: path.clone() });
     }
+    open(inventory)
+}
+
+/// Open `inventory` (creating and migrating an SQLite file), with its password and key files.
+pub fn open(inventory: &Inventory) -> Result<Store, CommandError> {
     open_db(
         &inventory.at,
         inventory.password_file.as_deref(),
@@ -141,14 +146,7 @@ pub fn pg_target(url: &str, password_file: Option<&Path>) -> Result<PgTarget, Co
 /// `camscan scan`'s store, opened (created, migrated, checked) before anything is sent: a bad,
 /// locked or newer file stops the scan here. `None` with `--no-db`.
 pub fn open_for_scan(cfg: &ScanConfig) -> Result<Option<Store>, CommandError> {
-    match &cfg.db {
-        Some(inventory) => Ok(Some(open_db(
-            &inventory.at,
-            inventory.password_file.as_deref(),
-            inventory.credential_key.as_deref(),
-        )?)),
-        None => Ok(None),
-    }
+    cfg.db.as_ref().map(open).transpose()
 }
 
 /// What the inventory knows of the scan's targets (stream paths and the credential that worked),

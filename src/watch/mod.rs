@@ -223,11 +223,7 @@ async fn run_with(
     };
     let store = match &embedded {
         Some(e) => e.store.clone(),
-        None => SharedStore::new(crate::record::open_db(
-            &db.at,
-            db.password_file.as_deref(),
-            db.credential_key.as_deref(),
-        )?),
+        None => SharedStore::new(crate::record::open(&db)?),
     };
     // One scan at a time: the rounds', the hub's requested ones, and the host's (serve's).
     let gate = embedded

@@ -32,8 +32,8 @@ pub fn serve(args: &ServeArgs) -> Result<(Settings, Option<WatchConfig>), Comman
             ..ScanOutputArgs::default()
         },
     };
-    let mut scan = ScanConfig::resolve(&scan_args, &file, None)?;
-    scan.db = Some(inventory.clone());
+    // Its inventory is `inventory`: the same flags and file, resolved by the same rules.
+    let scan = ScanConfig::resolve(&scan_args, &file, None)?;
     let watch_file = file.watch.clone().unwrap_or_default();
     let watching = args.every.is_some()
         || args.cron.is_some()
