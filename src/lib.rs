@@ -212,6 +212,7 @@ pub mod notify;
 pub mod preview;
 pub mod probe;
 pub mod proto;
+pub mod push;
 pub mod record;
 pub mod registry;
 pub mod round;

@@ -20,6 +20,7 @@ mod doctor;
 mod format_options;
 mod hub;
 mod inventory;
+mod push;
 mod scan;
 mod serve;
 pub mod settings;
@@ -32,6 +33,7 @@ pub use doctor::*;
 pub use format_options::FormatOptionArgs;
 pub use hub::*;
 pub use inventory::*;
+pub use push::*;
 pub use scan::*;
 pub use serve::ServeArgs;
 pub use sink_options::SinkOptionArgs;
@@ -132,6 +134,12 @@ pub enum Command {
     /// site's rows; list the sites; give a site's login a new password; forget a site's rows (a
     /// new inventory may then take its name); remove a site and its login.
     Hub(HubArgs),
+    /// Push the inventory's cameras into a running Frigate, go2rtc or MediaMTX through its API:
+    /// plan (add, update, keep, or leave a person's entry alone), apply one camera at a time,
+    /// read back and verify. --dry-run prints the plan only. Nothing camscan did not write is
+    /// changed, and nothing is deleted without --prune. Exit 0 when all was taken and verified,
+    /// 1 when something was refused or did not verify, 2 when the tool cannot be reached.
+    Push(Box<PushArgs>),
 }
 
 /// The completion script for `shell`, generated from these definitions (so it cannot drift).

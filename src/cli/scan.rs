@@ -14,6 +14,25 @@ pub struct ScanArgs {
     pub find: FindArgs,
     #[command(flatten)]
     pub out: ScanOutputArgs,
+    #[command(flatten)]
+    pub push: ScanPushArgs,
+}
+
+/// `--push TOOL=URL` after each scan is recorded (`scan`, `watch`).
+#[derive(Debug, Args, Default, Clone)]
+pub struct ScanPushArgs {
+    /// After the scan is recorded, push the inventory's cameras into a running tool:
+    /// `frigate=URL`, `go2rtc=URL` or `mediamtx=URL` (as `camscan push` does; passwords from
+    /// --credentials). Repeatable.
+    #[arg(
+        long = "push",
+        value_name = "TOOL=URL",
+        env = "CAMSCAN_PUSH",
+        value_delimiter = ','
+    )]
+    pub targets: Vec<String>,
+    #[command(flatten)]
+    pub options: super::PushOptionArgs,
 }
 
 /// How `camscan scan` (and `watch`'s first scan) writes its report.

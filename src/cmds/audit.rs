@@ -48,6 +48,7 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
     let scan_args = ScanArgs {
         find: args.find.clone(),
         out: ScanOutputArgs::default(),
+        push: Default::default(),
     };
     let (mut cfg, _file) = super::scan::resolve(&scan_args, cli.color)?;
     // The administration ports: their servers speak first, so after the connect nothing is sent.

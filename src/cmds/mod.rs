@@ -37,6 +37,7 @@ mod interfaces;
 pub mod logging;
 mod man;
 mod prune;
+mod push;
 mod query;
 mod render;
 mod scan;
@@ -66,6 +67,7 @@ pub fn run(cli: &Cli) -> ExitCode {
         Command::Doctor(args) => doctor::run(args, cli.color),
         Command::Audit(args) => audit::run(args, cli),
         Command::Hub(args) => hub::run(args),
+        Command::Push(args) => push::run(args),
         Command::Man => man::run(),
     };
     match result {

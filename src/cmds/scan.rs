@@ -16,8 +16,50 @@ pub(super) fn run(args: &ScanArgs, cli: &Cli) -> Result<u8, CommandError> {
     let (mut cfg, _file) = resolve(args, cli.color)?;
     // -v also asks for the detailed table (one row per stream).
     cfg.detail = cli.verbose > 0;
+    let pushes = pushes(&args.push, &cfg)?;
     let runtime = knowledge_and_runtime(&cfg)?;
-    super::block_on(runtime, scan_and_record(cfg, cli.quiet))
+    super::block_on(runtime, async {
+        let code = scan_and_record(cfg.clone(), cli.quiet).await?;
+        if pushes.is_empty()
+            || code == crate::error::exit::SIGINT
+            || code == crate::error::exit::SIGTERM
+        {
+            return Ok(code);
+        }
+        let Some(inventory) = &cfg.db else {
+            return Err(CommandError::Usage(
+                "--push pushes from the inventory: drop --no-db".into(),
+            ));
+        };
+        let mut store = record::open_existing(inventory)?;
+        let pushed = super::push::after_scan(&mut store, &pushes).await;
+        Ok(if pushed {
+            code
+        } else {
+            crate::error::exit::ERROR
+        })
+    })
+}
+
+/// `--push TOOL=URL`'s settings, resolved with the scan's own (its credentials, its format
+/// options) before anything is sent.
+pub(super) fn pushes(
+    args: &crate::cli::ScanPushArgs,
+    cfg: &ScanConfig,
+) -> Result<Vec<crate::push::Settings>, CommandError> {
+    args.targets
+        .iter()
+        .map(|spec| {
+            let target = crate::push::Target::parse(spec).map_err(CommandError::Usage)?;
+            Ok(crate::cli::settings::push(
+                target,
+                &args.options,
+                cfg.credentials.clone(),
+                &cfg.format_options,
+                false,
+            )?)
+        })
+        .collect()
 }
 
 /// The scan configuration of `args` and its config file, with the password for `--username`:

@@ -19,7 +19,8 @@ pub(super) fn run(args: &WatchArgs, cli: &Cli) -> Result<u8, CommandError> {
     let resolve = move |args: &WatchArgs| -> Result<(ScanConfig, WatchConfig), String> {
         let (cfg, file) =
             ScanConfig::load(&args.scan, color, password.as_deref()).map_err(|e| e.to_string())?;
-        let w = WatchConfig::resolve(args, &file.watch.clone().unwrap_or_default())?;
+        let mut w = WatchConfig::resolve(args, &file.watch.clone().unwrap_or_default())?;
+        w.pushes = super::scan::pushes(&args.scan.push, &cfg).map_err(|e| e.to_string())?;
         Ok((cfg, w))
     };
     let (cfg, w) = resolve(args).map_err(CommandError::Usage)?;

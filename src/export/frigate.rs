@@ -130,12 +130,32 @@ fn input(path: String, args: Option<&str>, roles: &[&str]) -> Value {
 
 impl FrigateExporter {
     fn camera(&self, cam: &Camera<'_>) -> Value {
-        let name = cam.names.camera(Style::Underscore);
         let pass = reference(&cam.names.env_key());
+        self.camera_entry(
+            cam,
+            &cam.names.camera(Style::Underscore),
+            &cam.names.sub(Style::Underscore),
+            &pass,
+            &pass,
+        )
+    }
+
+    /// The camera's `cameras:` entry under `name` (its restream's sub stream `sub_name`), with
+    /// `pass_url` where a URL takes its password (a reference, or the password URL-encoded) and
+    /// `pass_raw` in `onvif.password`. What the export writes and `camscan push` sends.
+    pub(crate) fn camera_entry(
+        &self,
+        cam: &Camera<'_>,
+        name: &str,
+        sub_name: &str,
+        pass_url: &str,
+        pass_raw: &str,
+    ) -> Value {
+        let pass = pass_url;
         let sub = detect_sub(cam);
         let direct = |s: &Stream| {
             (
-                cameras::for_ffmpeg(&cameras::stream_url(s, Some(&pass))),
+                cameras::for_ffmpeg(&cameras::stream_url(s, Some(pass))),
                 input_args(s),
             )
         };
@@ -155,7 +175,7 @@ impl FrigateExporter {
                 inputs.push(input(main_path, main_args, &["record"]));
                 let (path, args) = if self.restream {
                     (
-                        format!("{RESTREAM}/{}", cam.names.sub(Style::Underscore)),
+                        format!("{RESTREAM}/{sub_name}"),
                         Some("preset-rtsp-restream"),
                     )
                 } else {
@@ -192,7 +212,7 @@ impl FrigateExporter {
         m.insert(key("ffmpeg"), Value::Mapping(ffmpeg));
         m.insert(key("detect"), Value::Mapping(detect));
         m.insert(key("record"), Value::Mapping(record));
-        if let Some(onvif) = onvif_block(cam, &pass) {
+        if let Some(onvif) = onvif_block(cam, pass_raw) {
             m.insert(key("onvif"), onvif);
         }
         Value::Mapping(m)
@@ -269,6 +289,19 @@ fn ptz_comments(cams: &[Camera<'_>]) -> String {
         text.push_str(&format!("# PTZ without autotracking: {n}\n"));
     }
     text
+}
+
+/// The camera's streams in Frigate's `go2rtc:` section (`--frigate-restream`) under `name` and
+/// `sub_name`, with `pass` where a URL takes its password: what `camscan push` sends beside the
+/// camera.
+pub(crate) fn restream_streams(
+    cam: &Camera<'_>,
+    name: &str,
+    sub_name: &str,
+    pass: &str,
+    backchannel: bool,
+) -> Vec<(String, Value)> {
+    super::go2rtc::camera_streams(cam, name, sub_name, pass, &restream_source, backchannel)
 }
 
 /// A stream's source in the `go2rtc:` section: as the go2rtc export writes it, but an MJPEG

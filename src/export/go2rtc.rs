@@ -181,30 +181,48 @@ pub(super) fn streams(
     let mut map = Mapping::new();
     for cam in cameras {
         let pass = password(&cam.names.env_key());
-        let guard = |s: String, take_it: bool| {
-            if backchannel_off(cam.device, &s, take_it) {
-                s + BACKCHANNEL_OFF
-            } else {
-                s
-            }
-        };
-        let mut list = vec![guard(source(cam.main, &pass), backchannel)];
-        let taken: Vec<&Stream> = [Some(cam.main), cam.sub].into_iter().flatten().collect();
-        list.extend(
-            onvif_source(cam.device, cam.main, &pass, &taken).map(|s| guard(s, backchannel)),
-        );
-        map.insert(
-            Value::String(cam.names.camera(Style::Underscore)),
-            sources_value(list),
-        );
-        if let Some(sub) = cam.sub {
-            map.insert(
-                Value::String(cam.names.sub(Style::Underscore)),
-                Value::String(guard(source(sub, &pass), false)),
-            );
+        let name = cam.names.camera(Style::Underscore);
+        let sub = cam.names.sub(Style::Underscore);
+        for (n, v) in camera_streams(cam, &name, &sub, &pass, source, backchannel) {
+            map.insert(Value::String(n), v);
         }
     }
     map
+}
+
+/// One camera's streams: its main stream (and its ONVIF source) under `name`, its sub stream
+/// under `sub_name`, with `pass` where a URL takes its password (see [`streams`]).
+pub(crate) fn camera_streams(
+    cam: &Camera<'_>,
+    name: &str,
+    sub_name: &str,
+    pass: &str,
+    source: &dyn Fn(&Stream, &str) -> String,
+    backchannel: bool,
+) -> Vec<(String, Value)> {
+    let guard = |s: String, take_it: bool| {
+        if backchannel_off(cam.device, &s, take_it) {
+            s + BACKCHANNEL_OFF
+        } else {
+            s
+        }
+    };
+    let mut list = vec![guard(source(cam.main, pass), backchannel)];
+    let taken: Vec<&Stream> = [Some(cam.main), cam.sub].into_iter().flatten().collect();
+    list.extend(onvif_source(cam.device, cam.main, pass, &taken).map(|s| guard(s, backchannel)));
+    let mut out = vec![(name.to_string(), sources_value(list))];
+    if let Some(sub) = cam.sub {
+        out.push((
+            sub_name.to_string(),
+            Value::String(guard(source(sub, pass), false)),
+        ));
+    }
+    out
+}
+
+/// The go2rtc source of a stream (see [`source`]), for `camscan push`.
+pub(crate) fn stream_source(s: &Stream, password: &str) -> String {
+    source(s, password)
 }
 
 /// Comment lines naming each password variable a configuration needs (`prefix` + key +

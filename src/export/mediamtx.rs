@@ -40,14 +40,20 @@ fn key(s: &str) -> Value {
 /// The path's settings; every key is a path setting MediaMTX knows (`internal/conf/path.go`:
 /// its loader refuses unknown keys, `internal/conf/jsonwrapper/unmarshal.go`).
 fn path(s: &Stream) -> Value {
+    path_with(s, None)
+}
+
+/// A path's settings with `password` (URL-encoded) in its source when given: what `camscan
+/// push` sends, the password known.
+pub(crate) fn path_with(s: &Stream, password: Option<&str>) -> Value {
     let mut m = Mapping::new();
     // No user name without a password: MediaMTX refuses `rtsp://admin@host/` with "username and
     // password must be both provided" (`internal/conf/path.go`) and then starts no path at all.
     // A camera that needs its password gets it from the MTX_PATHS_<NAME>_SOURCE override.
-    let url = if cameras::needs_password(s) {
-        cameras::safe_url(&s.url)
-    } else {
-        cameras::stream_url(s, None)
+    let url = match password {
+        Some(p) if cameras::needs_password(s) => cameras::stream_url(s, Some(p)),
+        _ if cameras::needs_password(s) => cameras::safe_url(&s.url),
+        _ => cameras::stream_url(s, None),
     };
     m.insert(key("source"), Value::String(url));
     m.insert(key("sourceOnDemand"), Value::Bool(true));

@@ -12,16 +12,16 @@
 //! the choice of cameras, main and sub streams and credentials ([`cameras`]) and the names
 //! ([`names`]); each file cites what its tool expects.
 
-mod cameras;
+pub(crate) mod cameras;
 mod csv;
 mod format;
-mod frigate;
-mod go2rtc;
+pub(crate) mod frigate;
+pub(crate) mod go2rtc;
 mod ha_sheet;
 mod json;
 mod m3u;
-mod mediamtx;
-mod names;
+pub(crate) mod mediamtx;
+pub(crate) mod names;
 mod ndjson;
 pub mod options;
 pub mod schema;

@@ -60,7 +60,7 @@ const SCAN_BUCKETS: [f64; 11] = [
 
 /// Every [`EventKind`], so `camscan_events_total` starts each at 0 (a counter that appears at 1
 /// hides its first increase from `rate()`/`increase()`).
-const EVENT_KINDS: [EventKind; 17] = [
+const EVENT_KINDS: [EventKind; 19] = [
     EventKind::DeviceNew,
     EventKind::DeviceOffline,
     EventKind::DeviceOnline,
@@ -78,6 +78,8 @@ const EVENT_KINDS: [EventKind; 17] = [
     EventKind::CapabilitiesChanged,
     EventKind::FindingNew,
     EventKind::FindingResolved,
+    EventKind::Pushed,
+    EventKind::PushFailed,
 ];
 
 /// Fails to compile when a kind is added to [`EventKind`] and not to [`EVENT_KINDS`].
@@ -100,7 +102,9 @@ fn event_kinds_complete(k: EventKind) {
         | EventKind::AuthChanged
         | EventKind::CapabilitiesChanged
         | EventKind::FindingNew
-        | EventKind::FindingResolved => {}
+        | EventKind::FindingResolved
+        | EventKind::Pushed
+        | EventKind::PushFailed => {}
     }
 }
 

@@ -62,6 +62,7 @@ mod identity;
 pub mod inspect;
 mod lookup;
 pub mod pgpass;
+mod pushes;
 mod replication;
 mod reports;
 pub mod requests;
@@ -87,6 +88,7 @@ pub use findings::{
     FindingsRecorded, NewFinding, RESOLVED_PER_DEVICE, SEVERITIES,
 };
 pub use identity::Identity;
+pub use pushes::{PushRecord, StoredDevice, StoredLogin};
 pub use replication::{HubCursor, Marks, ReplicaBatch};
 pub use requests::{ClaimedScan, QueueRefusal, RequestEnd, RequestState, ScanRequestRecord};
 pub(crate) use scans::derive::same_rate;

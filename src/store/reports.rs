@@ -104,6 +104,17 @@ pub(crate) fn devices(
     conn: &Conn,
     only: Option<&std::collections::HashSet<i64>>,
 ) -> super::db::Result<Vec<Device>> {
+    Ok(devices_with_ids(conn, only)?
+        .into_iter()
+        .map(|(_, d)| d)
+        .collect())
+}
+
+/// [`devices`] with each device's store id.
+pub(crate) fn devices_with_ids(
+    conn: &Conn,
+    only: Option<&std::collections::HashSet<i64>>,
+) -> super::db::Result<Vec<(i64, Device)>> {
     let mut stmt = conn.prepare("SELECT device_id, json FROM device_reports ORDER BY device_id")?;
     let rows = stmt.query_map(params![], |r| {
         Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
@@ -114,7 +125,7 @@ pub(crate) fn devices(
         if only.is_some_and(|o| !o.contains(&id)) {
             continue;
         }
-        out.extend(parse(id, &json));
+        out.extend(parse(id, &json).map(|d| (id, d)));
     }
     Ok(out)
 }

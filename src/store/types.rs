@@ -113,6 +113,10 @@ pub enum EventKind {
     FindingNew,
     /// An audit no longer found an open finding of a device it judged.
     FindingResolved,
+    /// `watch --push` added or updated the camera in a tool (Frigate, go2rtc, MediaMTX).
+    Pushed,
+    /// `watch --push`: the tool refused the camera, or did not hold it when read back.
+    PushFailed,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -180,6 +184,8 @@ impl EventKind {
         "capabilities_changed",
         "finding_new",
         "finding_resolved",
+        "pushed",
+        "push_failed",
     ];
 }
 

@@ -25,6 +25,7 @@
 
 mod agent;
 pub mod check_rounds;
+pub mod push;
 mod rounds;
 pub mod stream_check;
 pub mod write;
@@ -126,6 +127,8 @@ pub struct WatchConfig {
     pub write: Vec<write::WriteSpec>,
     /// Run after a round that rewrote one of them.
     pub write_then: Option<String>,
+    /// Tools kept up to date after each scan round (`--push TOOL=URL`; [`push`]).
+    pub pushes: Vec<crate::push::Settings>,
 }
 
 /// Failed checks in a row before a stream is down, by default.
@@ -297,6 +300,7 @@ async fn run_with(
     }
     let (targets, announcements, listening) =
         listen_for_announcements(&cfg, &w, &stop_rx, &mut tasks).await?;
+    let pushers = push::Pusher::all(&w.pushes);
     let mut rounds = rounds::Rounds {
         cfg,
         w,
@@ -307,6 +311,7 @@ async fn run_with(
         scanning,
         wakes: sinks.wakes.clone(),
         writer,
+        pushers,
         checker,
         targets,
         announced: AnnouncedScans::default(),

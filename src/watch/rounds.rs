@@ -34,6 +34,8 @@ pub(super) struct Rounds {
     /// The sinks' delivery tasks, woken after each scan.
     pub wakes: Arc<Vec<Arc<Notify>>>,
     pub writer: Option<write::Writer>,
+    /// `--push`'s tools, each with its retry state.
+    pub pushers: Vec<super::push::Pusher>,
     pub checker: Arc<Mutex<check_rounds::Settings>>,
     /// The scan's targets: an announcing device outside them is not scanned.
     pub targets: TargetSet,
@@ -162,10 +164,17 @@ impl Rounds {
         }
     }
 
-    /// `--write`'s exports, rendered again from the inventory.
+    /// `--write`'s exports, rendered again from the inventory, and `--push`'s tools kept right.
     async fn write_exports(&mut self) {
         if let Some(wr) = &mut self.writer {
             wr.round(&self.store).await;
+        }
+        let mut pushed = false;
+        for p in &mut self.pushers {
+            pushed |= p.round(&self.db).await;
+        }
+        if pushed {
+            self.wake_sinks();
         }
     }
 
@@ -189,6 +198,7 @@ impl Rounds {
                     Ok(wr) => self.writer = wr,
                     Err(e) => tracing::error!("the reloaded writes, keeping the old ones: {e}"),
                 }
+                self.pushers = super::push::Pusher::all(&nw.pushes);
                 self.w.schedule = nw.schedule;
                 self.w.rounds = nw.rounds;
             }

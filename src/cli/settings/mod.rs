@@ -5,11 +5,13 @@
 
 mod doctor;
 mod inventory;
+mod push;
 mod scan;
 mod serve;
 mod watch;
 
 pub use doctor::{doctor, scan_values};
+pub use push::{camera_logins, push};
 pub use serve::{serve, serve_inventory};
 
 use std::path::Path;

@@ -31,6 +31,7 @@ pub fn serve(args: &ServeArgs) -> Result<(Settings, Option<WatchConfig>), Comman
             format_options: args.format_options.clone(),
             ..ScanOutputArgs::default()
         },
+        push: Default::default(),
     };
     // Its inventory is `inventory`: the same flags and file, resolved by the same rules.
     let scan = ScanConfig::resolve(&scan_args, &file, None)?;

@@ -76,6 +76,7 @@ impl WatchConfig {
             .map(|s| s.parse().map_err(|e| format!("--write {e}")))
             .collect::<Result<_, String>>()?,
             write_then: a.write_then.clone().or(file.write_then.clone()),
+            pushes: Vec::new(),
         })
     }
 }

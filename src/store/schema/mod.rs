@@ -210,6 +210,37 @@ CREATE INDEX scans_site ON scans(site, id);
 CREATE INDEX events_site ON events(site, id);
 "#;
 
+/// `camscan push`'s ledger, the same on both engines but for the secret's type (`$blob`):
+/// SQLite's version 13, PostgreSQL's 10.
+macro_rules! pushes_step {
+    ($blob:literal) => {
+        concat!(
+            r#"
+-- camscan push (src/push, store/pushes.rs): what camscan wrote into another tool (Frigate,
+-- go2rtc, MediaMTX), so that a later push changes only what it wrote and leaves what a person
+-- wrote or edited alone. One row per entry camscan owns in one tool. No foreign key on the
+-- device: a forgotten device's entries stay owned (and `push --prune` may remove them).
+CREATE TABLE pushes (
+    tool       TEXT NOT NULL,       -- frigate, go2rtc, mediamtx
+    target     TEXT NOT NULL,       -- the tool's URL, without credentials
+    name       TEXT NOT NULL,       -- the entry's name in the tool
+    device_id  BIGINT NOT NULL,     -- devices.id of the camera
+    channel    BIGINT NOT NULL,     -- its channel (1 but on an NVR)
+    written    TEXT NOT NULL,       -- JSON of what camscan wrote, every password masked
+    hash       TEXT NOT NULL,       -- SHA-256 (hex) of the tool's read-back of it, passwords masked
+    secret     "#,
+            $blob,
+            r#",                  -- HMAC-SHA256(credential key, the passwords written); NULL: none
+    written_at BIGINT NOT NULL,     -- Unix ms
+    PRIMARY KEY (tool, target, name)
+);
+CREATE INDEX pushes_device ON pushes(device_id, channel);
+"#
+        )
+    };
+}
+pub(crate) use pushes_step;
+
 /// The schema, one step per version: step `i` takes `user_version` from `i` to `i + 1`. Never edit
 /// a released step; add one.
 pub(crate) const MIGRATIONS: &[&str] = &[
@@ -379,6 +410,7 @@ CREATE TABLE device_reports (
     STREAMS_BY_SITE_STEP,
     SITE_IDENTITY_STEP,
     SCAN_COVERAGE_STEP,
+    pushes_step!("BLOB"),
 ];
 
 /// The schema version this camscan writes.

@@ -158,6 +158,7 @@ CREATE TABLE device_reports (
     concat!(site_identity_step!(), pg_site_roles_step!()),
     // 9: each scan's coverage record, as SQLite's version 12.
     SCAN_COVERAGE_STEP,
+    super::pushes_step!("BYTEA"),
 ];
 
 /// The PostgreSQL schema version this camscan writes.

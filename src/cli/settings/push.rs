@@ -1,0 +1,127 @@
+//! A push's settings, resolved once: the target, the tool's login (a file or the
+//! `CAMSCAN_PUSH_*` variables, never argv), TLS, the camera logins and the format options
+//! (`--frigate-restream`, `--backchannel`) as every export reads them.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::cli::PushOptionArgs;
+use crate::config::FileConfig;
+use crate::error::Error;
+use crate::export::FormatValues;
+use crate::model::Credential;
+use crate::push::{Login, Settings, TIMEOUT, Target, Tls};
+
+fn setup(what: &str, path: &Path, e: impl std::fmt::Display) -> Error {
+    Error::InvalidValue {
+        field: "push",
+        value: path.display().to_string(),
+        reason: format!("{what}: {e}"),
+    }
+}
+
+/// The settings of a push to `target`, with the camera logins `credentials` and the formats'
+/// resolved options `formats`.
+pub fn push(
+    target: Target,
+    args: &PushOptionArgs,
+    credentials: Vec<Credential>,
+    formats: &FormatValues,
+    dry_run: bool,
+) -> Result<Settings, Error> {
+    let login = match &args.push_login_file {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| setup("the push login file", path, e))?;
+            let line = text.lines().next().unwrap_or("").trim_end_matches('\r');
+            let (user, password) = line.split_once(':').ok_or_else(|| {
+                setup(
+                    "the push login file",
+                    path,
+                    "its first line is not user:password",
+                )
+            })?;
+            Some(Login {
+                user: user.to_string(),
+                password: password.to_string(),
+            })
+        }
+        None => match (
+            std::env::var("CAMSCAN_PUSH_USER"),
+            std::env::var("CAMSCAN_PUSH_PASSWORD"),
+        ) {
+            (Ok(user), Ok(password)) if !user.is_empty() => Some(Login { user, password }),
+            _ => None,
+        },
+    };
+    let ca_pem = match &args.push_ca_file {
+        Some(path) => Some(std::fs::read(path).map_err(|e| setup("the CA file", path, e))?),
+        None => None,
+    };
+    if args.password_refs && target.tool == crate::push::ToolKind::Mediamtx {
+        return Err(Error::InvalidValue {
+            field: "password-refs",
+            value: "mediamtx".into(),
+            reason: "MediaMTX expands no variable in its configuration: push the passwords \
+                     (give --credentials)"
+                .into(),
+        });
+    }
+    let timeout = match args.push_timeout {
+        Some(s) if s.is_finite() && s > 0.0 && s <= 600.0 => Duration::from_secs_f64(s),
+        Some(s) => {
+            return Err(Error::InvalidValue {
+                field: "push-timeout",
+                value: s.to_string(),
+                reason: "give seconds, more than 0 and at most 600".into(),
+            });
+        }
+        None => TIMEOUT,
+    };
+    let restream = crate::export::options::option_keyed("frigate_restream");
+    let backchannel = crate::export::options::option_keyed("backchannel");
+    Ok(Settings {
+        target,
+        dry_run,
+        prune: args.prune,
+        password_refs: args.password_refs,
+        restream: restream.is_some_and(|o| formats.on(o)),
+        backchannel: backchannel.is_some_and(|o| formats.on(o)),
+        credentials,
+        login,
+        tls: Tls {
+            ca_pem,
+            insecure: args.push_insecure,
+        },
+        timeout,
+        credentials_file: None,
+    })
+}
+
+/// The camera logins of `push`: `--credentials` (else the config file's `credentials_file:`),
+/// then the config file's `credentials:` entries.
+pub fn camera_logins(given: Option<&Path>, file: &FileConfig) -> Result<Vec<Credential>, Error> {
+    let mut creds = Vec::new();
+    if let Some(path) = given.or(file.credentials_file.as_deref()) {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::ConfigFile {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        creds.extend(
+            crate::credentials::parse_file(&text).map_err(|e| Error::ConfigFile {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })?,
+        );
+    }
+    for (i, entry) in file.credentials.iter().flatten().enumerate() {
+        creds.push(crate::credentials::parse_entry(entry).map_err(|reason| {
+            Error::InvalidValue {
+                field: "credentials",
+                value: format!("entry {}", i + 1),
+                reason,
+            }
+        })?);
+    }
+    Ok(creds)
+}

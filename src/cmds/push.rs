@@ -1,0 +1,79 @@
+//! `camscan push TOOL URL`: the inventory's cameras into a running Frigate, go2rtc or MediaMTX
+//! ([`crate::push`]); and the push after `scan --push`. Exit 0 when everything sent was taken
+//! and verified, 1 when something was refused or did not verify, 2 when the tool could not be
+//! reached or the inventory not read.
+
+use crate::cli::settings::config_file;
+use crate::cli::{PushArgs, PushFormat};
+use crate::config::Inventory;
+use crate::error::exit;
+use crate::push::{Outcome, PushError, Settings, Target, render};
+use crate::record::CommandError;
+use crate::store::Store;
+
+use super::write_stdout;
+
+pub(super) fn run(args: &PushArgs) -> Result<u8, CommandError> {
+    let file = config_file(args.store.config.as_deref())?;
+    let target = Target::new(args.tool, &args.url).map_err(CommandError::Usage)?;
+    let creds = crate::cli::settings::camera_logins(args.credentials.as_deref(), &file)?;
+    let formats = args.format_options.resolve(&file.format_options, false)?;
+    let settings =
+        crate::cli::settings::push(target, &args.options, creds, &formats, args.dry_run)?;
+    let mut store = crate::record::open_existing(&Inventory::resolve(&args.store, &file)?)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(crate::error::Error::Runtime)?;
+    let outcome = runtime
+        .block_on(crate::push::run(&mut store, &settings))
+        .map_err(push_error)?;
+    let width = crate::scan::output::table_width(
+        args.width,
+        std::env::var("COLUMNS").ok().as_deref(),
+        terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| w.0),
+    )
+    .unwrap_or(u16::MAX);
+    write_stdout(|out| match args.format {
+        PushFormat::Table => render::table(&outcome, width, out),
+        PushFormat::Json => render::json(&outcome, out),
+    })?;
+    Ok(code(&outcome))
+}
+
+/// The exit code of a push that ran.
+pub(super) fn code(o: &Outcome) -> u8 {
+    if o.failed() {
+        exit::NOTHING
+    } else {
+        exit::FOUND
+    }
+}
+
+pub(super) fn push_error(e: PushError) -> CommandError {
+    match e {
+        PushError::Store(e) => CommandError::Record(e),
+        other => CommandError::Usage(other.to_string()),
+    }
+}
+
+/// `scan --push`: each target pushed after the scan was recorded, its table on stderr (stdout
+/// holds the scan's report). Returns whether every push went through.
+pub(super) async fn after_scan(store: &mut Store, pushes: &[Settings]) -> bool {
+    let mut all_ok = true;
+    for settings in pushes {
+        match crate::push::run(store, settings).await {
+            Ok(o) => {
+                let mut text = Vec::new();
+                let _ = render::table(&o, 100, &mut text);
+                let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), &text);
+                all_ok &= !o.failed();
+            }
+            Err(e) => {
+                tracing::error!("push: {e}");
+                all_ok = false;
+            }
+        }
+    }
+    all_ok
+}

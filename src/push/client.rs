@@ -1,0 +1,269 @@
+//! The HTTP client of a push: one tool's base URL, its login (Basic for go2rtc and MediaMTX,
+//! Frigate's `POST /api/login` and JWT cookie), TLS with a CA file or an explicit `--insecure`,
+//! and a deadline on every request that names the URL when it passes.
+//!
+//! reqwest (already camscan's webhook client, rustls with ring), built without its `json` and
+//! `query` features: bodies are serde_json text and queries are written with `url`.
+
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use serde_json::Value;
+
+use super::{Login, PushError, Tls};
+
+/// A client for one tool.
+pub struct Client {
+    http: reqwest::Client,
+    base: url::Url,
+    /// The base URL as messages show it (never with credentials).
+    pub shown: String,
+    basic: Option<Login>,
+    /// Frigate's session cookie, once logged in.
+    cookie: Option<String>,
+    timeout: Duration,
+}
+
+/// A tool's answer: its status and body.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+}
+
+impl Answer {
+    /// The body as JSON, or an error naming `what` and the URL.
+    pub fn json(&self, shown: &str, what: &str) -> Result<Value, PushError> {
+        serde_json::from_str(&self.body).map_err(|e| PushError::Malformed {
+            url: shown.to_string(),
+            detail: format!("{what}: not JSON ({e})"),
+        })
+    }
+
+    /// The tool's own words for a refusal: Frigate's `message`, MediaMTX's `error`, else the
+    /// body's first line (go2rtc answers text), at most 300 characters, made safe to print.
+    pub fn message(&self) -> String {
+        let from_json = serde_json::from_str::<Value>(&self.body)
+            .ok()
+            .and_then(|v| {
+                ["message", "error", "detail"].iter().find_map(|k| {
+                    v.get(*k)
+                        .map(|m| m.as_str().map_or(m.to_string(), str::to_string))
+                })
+            });
+        let text = from_json.unwrap_or_else(|| self.body.lines().next().unwrap_or("").to_string());
+        let mut text = crate::sanitize::terminal(text.trim()).into_owned();
+        if text.chars().count() > 300 {
+            text = text.chars().take(300).collect::<String>() + "…";
+        }
+        if text.is_empty() {
+            format!("HTTP {}", self.status)
+        } else {
+            format!("HTTP {}: {text}", self.status)
+        }
+    }
+
+    pub fn ok(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+impl Client {
+    /// A client for `base`; `basic` is sent as Basic auth on every request (go2rtc, MediaMTX).
+    pub fn new(
+        base: &url::Url,
+        basic: Option<Login>,
+        tls: &Tls,
+        timeout: Duration,
+    ) -> Result<Client, PushError> {
+        crate::net::tls::install_default_provider();
+        let shown = shown(base);
+        let mut builder = reqwest::Client::builder()
+            .user_agent(concat!("camscan/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(5)))
+            // A tool on this machine or the LAN: never through a proxy of the environment.
+            .no_proxy();
+        if let Some(pem) = &tls.ca_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| PushError::Setup(format!("the CA file for {shown}: {e}")))?;
+            for c in certs {
+                builder = builder.add_root_certificate(c);
+            }
+        }
+        if tls.insecure {
+            builder = builder.danger_accept_invalid_certs(true);
+        }
+        let http = builder
+            .build()
+            .map_err(|e| PushError::Setup(format!("{shown}: {e}")))?;
+        Ok(Client {
+            http,
+            base: base.clone(),
+            shown,
+            basic,
+            cookie: None,
+            timeout,
+        })
+    }
+
+    /// The URL of `path` (`/api/config`) with `query` pairs, under the base URL's own path.
+    pub fn url(&self, path: &str, query: &[(&str, &str)]) -> url::Url {
+        let mut u = self.base.clone();
+        let prefix = u.path().trim_end_matches('/').to_string();
+        u.set_path(&format!("{prefix}{path}"));
+        u.set_query(None);
+        if !query.is_empty() {
+            let mut q = u.query_pairs_mut();
+            for (k, v) in query {
+                q.append_pair(k, v);
+            }
+        }
+        u
+    }
+
+    /// Send one request; `body` as JSON. Every failure to get an answer names the URL.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        url: url::Url,
+        body: Option<&Value>,
+        headers: &[(&'static str, &str)],
+    ) -> Result<Answer, PushError> {
+        let shown_url = format!("{} {}", method, shown_path(&url));
+        let mut req = self.http.request(method, url);
+        let mut h = HeaderMap::new();
+        for (k, v) in headers {
+            if let Ok(v) = HeaderValue::from_str(v) {
+                h.insert(HeaderName::from_static(k), v);
+            }
+        }
+        if let Some(c) = &self.cookie {
+            if let Ok(v) = HeaderValue::from_str(c) {
+                h.insert(reqwest::header::COOKIE, v);
+            }
+        }
+        req = req.headers(h);
+        if let Some(l) = &self.basic {
+            req = req.basic_auth(&l.user, Some(&l.password));
+        }
+        if let Some(b) = body {
+            req = req
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(b.to_string());
+        }
+        let unreachable = |e: reqwest::Error| {
+            let detail = if e.is_timeout() {
+                format!("no answer within {} s", self.timeout.as_secs_f32())
+            } else if e.is_connect() {
+                format!("cannot connect ({})", root_cause(&e))
+            } else {
+                root_cause(&e)
+            };
+            PushError::Unreachable {
+                url: self.shown.clone(),
+                detail: format!("{shown_url}: {detail}"),
+            }
+        };
+        // The whole exchange, body included, within the deadline.
+        let exchange = async {
+            let resp = req.send().await.map_err(unreachable)?;
+            let status = resp.status().as_u16();
+            let cookie = resp
+                .headers()
+                .get_all(reqwest::header::SET_COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .map(|v| v.split(';').next().unwrap_or("").to_string())
+                .collect::<Vec<_>>();
+            let body = resp.text().await.map_err(unreachable)?;
+            Ok::<_, PushError>((Answer { status, body }, cookie))
+        };
+        let (answer, _) = tokio::time::timeout(self.timeout, exchange)
+            .await
+            .map_err(|_| PushError::Unreachable {
+                url: self.shown.clone(),
+                detail: format!(
+                    "{shown_url}: no answer within {} s",
+                    self.timeout.as_secs_f32()
+                ),
+            })??;
+        Ok(answer)
+    }
+
+    /// Frigate's login (`frigate/api/auth.py` `login`: `POST /api/login` with `{"user",
+    /// "password"}` answers with the JWT in a `Set-Cookie`, `frigate_token` by default); the
+    /// cookie goes with every later request.
+    pub async fn login_with_cookie(&mut self, login: &Login) -> Result<(), PushError> {
+        let url = self.url("/api/login", &[]);
+        let body = serde_json::json!({"user": login.user, "password": login.password});
+        let resp = self
+            .http
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_string());
+        let shown = self.shown.clone();
+        let timeout = self.timeout;
+        let exchange = async {
+            let resp = resp.send().await.map_err(|e| PushError::Unreachable {
+                url: shown.clone(),
+                detail: format!("POST /api/login: {}", root_cause(&e)),
+            })?;
+            let status = resp.status().as_u16();
+            let cookies: Vec<String> = resp
+                .headers()
+                .get_all(reqwest::header::SET_COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .map(|v| v.split(';').next().unwrap_or("").trim().to_string())
+                .filter(|c| c.contains('='))
+                .collect();
+            let body = resp.text().await.unwrap_or_default();
+            Ok::<_, PushError>((Answer { status, body }, cookies))
+        };
+        let (answer, cookies) = tokio::time::timeout(timeout, exchange)
+            .await
+            .map_err(|_| PushError::Unreachable {
+                url: self.shown.clone(),
+                detail: format!(
+                    "POST /api/login: no answer within {} s",
+                    timeout.as_secs_f32()
+                ),
+            })??;
+        if !answer.ok() || cookies.is_empty() {
+            return Err(PushError::Login {
+                url: self.shown.clone(),
+                detail: answer.message(),
+            });
+        }
+        self.cookie = Some(cookies.join("; "));
+        Ok(())
+    }
+}
+
+/// The innermost cause of a reqwest error (the OS's "Connection refused").
+fn root_cause(e: &reqwest::Error) -> String {
+    let mut source: &dyn std::error::Error = e;
+    while let Some(s) = source.source() {
+        source = s;
+    }
+    crate::sanitize::terminal(&source.to_string()).into_owned()
+}
+
+/// `url` as messages show it: scheme, host, port and path, never a userinfo or query.
+pub fn shown(url: &url::Url) -> String {
+    let mut s = format!("{}://", url.scheme());
+    if let Some(h) = url.host_str() {
+        s.push_str(h);
+    }
+    if let Some(p) = url.port() {
+        s.push_str(&format!(":{p}"));
+    }
+    s.push_str(url.path().trim_end_matches('/'));
+    s
+}
+
+fn shown_path(url: &url::Url) -> String {
+    url.path().to_string()
+}

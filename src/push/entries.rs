@@ -1,0 +1,315 @@
+//! The cameras a push would write, from the inventory: each as the tool's export writes it
+//! ([`crate::export`]'s per-camera builders, so `push` and `-f frigate` never disagree), its
+//! name, and its password.
+//!
+//! Passwords: the inventory keeps only a keyed hash of the login that opened a stream. The push
+//! finds the password among the entries of `--credentials FILE` (the file the scan used) whose
+//! hash matches, else in `CAMSCAN_<NAME>_PASSWORD` (the variable the exports name), else the
+//! camera is skipped with the reason, unless `--password-refs` writes the tool's own reference
+//! (`{FRIGATE_<NAME>_PASSWORD}`, go2rtc's `${CAMSCAN_<NAME>_PASSWORD}`) for the tool's
+//! environment to fill.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::plan::{Entry, Wanted};
+use super::{Settings, ToolKind};
+use crate::export::cameras::{self, Camera, Tool};
+use crate::export::names::Style;
+use crate::model::{Credential, Report, Stream, encode_userinfo};
+use crate::store::{Store, StoredDevice};
+
+/// One camera's password as a push writes it.
+#[derive(Debug, Clone)]
+pub enum Password {
+    /// The camera needs none.
+    None,
+    /// Known: the password itself (kept in memory only).
+    Known(String),
+    /// Written as the tool's reference to its environment (`--password-refs`).
+    Reference,
+    /// Needed, not known.
+    Unknown,
+}
+
+/// The cameras of the inventory for one tool, with what each would be written as.
+pub struct Cameras<'a> {
+    pub tool: ToolKind,
+    pub restream: bool,
+    pub backchannel: bool,
+    pub cams: Vec<Camera<'a>>,
+    pub ids: Vec<(i64, u32)>,
+    pub passwords: Vec<Password>,
+    pub wanted: Vec<Wanted>,
+}
+
+/// The inventory's devices as one report (for the exports' camera plan) and their store ids.
+pub fn report(devices: Vec<StoredDevice>) -> (Report, Vec<i64>) {
+    let ids = devices.iter().map(|d| d.id).collect();
+    let devices = devices.into_iter().map(|d| d.device).collect();
+    let now = jiff::Timestamp::now().to_string();
+    (
+        Report {
+            schema_version: crate::model::SCHEMA_VERSION,
+            camscan_version: env!("CARGO_PKG_VERSION").to_string(),
+            started_at: now.clone(),
+            finished_at: now,
+            complete: true,
+            targets: Vec::new(),
+            plan: None,
+            coverage: None,
+            devices,
+        },
+        ids,
+    )
+}
+
+impl<'a> Cameras<'a> {
+    /// The cameras of `report` (devices in the order of `ids`) the tool can take.
+    pub fn new(
+        report: &'a Report,
+        ids: &[i64],
+        settings: &Settings,
+        store: &Store,
+    ) -> Result<Cameras<'a>, super::PushError> {
+        let tool = settings.target.tool;
+        let plan = cameras::plan(
+            report,
+            match tool {
+                ToolKind::Frigate => Tool::Frigate,
+                ToolKind::Go2rtc => Tool::Go2rtc,
+                ToolKind::Mediamtx => Tool::Mediamtx,
+            },
+        );
+        let logins = store.stored_logins()?;
+        let style = style(tool);
+        let mut out = Cameras {
+            tool,
+            restream: settings.restream && tool == ToolKind::Frigate,
+            backchannel: settings.backchannel,
+            cams: Vec::new(),
+            ids: Vec::new(),
+            passwords: Vec::new(),
+            wanted: Vec::new(),
+        };
+        for cam in plan.cameras {
+            let Some(index) = report
+                .devices
+                .iter()
+                .position(|d| std::ptr::eq(d, cam.device))
+            else {
+                continue;
+            };
+            let id = ids[index];
+            let channel = cameras::channel(&cam.main.url);
+            let needs =
+                cameras::needs_password(cam.main) || cam.sub.is_some_and(cameras::needs_password);
+            let password = if !needs {
+                Password::None
+            } else if let Some(p) = find_password(store, &logins, id, &cam, &settings.credentials)
+                .or_else(|| env_password(&cam.names.env_key()))
+            {
+                Password::Known(p)
+            } else if settings.password_refs {
+                Password::Reference
+            } else {
+                Password::Unknown
+            };
+            let blocked = match password {
+                Password::Unknown => Some(format!(
+                    "its password is unknown: give --credentials FILE (the logins the scan used) \
+                     or set CAMSCAN_{}_PASSWORD{}",
+                    cam.names.env_key(),
+                    if tool == ToolKind::Mediamtx {
+                        ""
+                    } else {
+                        ", or write references with --password-refs"
+                    }
+                )),
+                _ => None,
+            };
+            let mut addresses: Vec<String> = std::iter::once(cam.device.ip)
+                .chain(cam.device.addresses.iter().copied())
+                .map(|ip| match ip {
+                    std::net::IpAddr::V4(a) => a.to_string(),
+                    std::net::IpAddr::V6(a) => format!("[{a}]"),
+                })
+                .collect();
+            addresses.extend(
+                [Some(cam.main), cam.sub]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|s| super::plan::url_host(&s.url)),
+            );
+            addresses.sort();
+            addresses.dedup();
+            out.wanted.push(Wanted {
+                device_id: id,
+                channel,
+                proposed: cam.names.camera(style),
+                addresses,
+                label: cameras::safe_url(&cam.main.url),
+                blocked,
+            });
+            out.ids.push((id, channel));
+            out.passwords.push(password);
+            out.cams.push(cam);
+        }
+        Ok(out)
+    }
+
+    /// Camera `i`'s entry under `name`.
+    pub fn entry(&self, i: usize, name: &str) -> Entry {
+        let cam = &self.cams[i];
+        let key = cam.names.env_key();
+        let (in_url, raw) = match &self.passwords[i] {
+            Password::Known(p) => (encode_userinfo(p), p.clone()),
+            Password::Reference => match self.tool {
+                ToolKind::Frigate => {
+                    let r = format!("{{FRIGATE_{key}_PASSWORD}}");
+                    (r.clone(), r)
+                }
+                _ => {
+                    let r = format!("${{CAMSCAN_{key}_PASSWORD}}");
+                    (r.clone(), r)
+                }
+            },
+            Password::None | Password::Unknown => (String::new(), String::new()),
+        };
+        let mut e = Entry::new();
+        match self.tool {
+            ToolKind::Frigate => {
+                let exporter = crate::export::frigate::FrigateExporter {
+                    restream: self.restream,
+                    backchannel: self.backchannel,
+                };
+                let sub_name = format!("{name}_sub");
+                let v = exporter.camera_entry(cam, name, &sub_name, &in_url, &raw);
+                e.insert(format!("cameras.{name}"), json(&v));
+                if self.restream {
+                    for (n, v) in crate::export::frigate::restream_streams(
+                        cam,
+                        name,
+                        &sub_name,
+                        &in_url,
+                        self.backchannel,
+                    ) {
+                        e.insert(format!("go2rtc.streams.{n}"), list(json(&v)));
+                    }
+                }
+            }
+            ToolKind::Go2rtc => {
+                for (n, v) in crate::export::go2rtc::camera_streams(
+                    cam,
+                    name,
+                    &format!("{name}_sub"),
+                    &in_url,
+                    &crate::export::go2rtc::stream_source,
+                    self.backchannel,
+                ) {
+                    e.insert(n, list(json(&v)));
+                }
+            }
+            ToolKind::Mediamtx => {
+                let pass = match &self.passwords[i] {
+                    Password::Known(_) => Some(in_url.as_str()),
+                    _ => None,
+                };
+                let path = |s: &Stream| json(&crate::export::mediamtx::path_with(s, pass));
+                e.insert(name.to_string(), path(cam.main));
+                if let Some(sub) = cam.sub {
+                    e.insert(format!("{name}sub"), path(sub));
+                }
+            }
+        }
+        e
+    }
+
+    /// The MAC of camera `i`'s password under the inventory's key (`None`: it writes none).
+    pub fn secret(&self, store: &Store, i: usize) -> Option<Vec<u8>> {
+        match &self.passwords[i] {
+            Password::Known(p) => {
+                let user = self.cams[i].main.username.as_deref().unwrap_or("");
+                Some(store.secret_mac(&format!("{user}:{p}")))
+            }
+            Password::Reference => Some(store.secret_mac("reference")),
+            Password::None | Password::Unknown => None,
+        }
+    }
+
+    /// The variables a tool needs set for the references written (`--password-refs`).
+    pub fn references(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .cams
+            .iter()
+            .zip(&self.passwords)
+            .filter(|(_, p)| matches!(p, Password::Reference))
+            .map(|(c, _)| match self.tool {
+                ToolKind::Frigate => format!("FRIGATE_{}_PASSWORD", c.names.env_key()),
+                _ => format!("CAMSCAN_{}_PASSWORD", c.names.env_key()),
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+/// How the tool's names are written (the exports' styles).
+fn style(tool: ToolKind) -> Style {
+    match tool {
+        ToolKind::Mediamtx => Style::Compact,
+        _ => Style::Underscore,
+    }
+}
+
+fn json(v: &serde_yaml::Value) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+/// One source or a list, as a list (how the tools read them back).
+fn list(v: Value) -> Value {
+    match v {
+        Value::String(_) => Value::Array(vec![v]),
+        other => other,
+    }
+}
+
+/// The password of `cam`'s main stream (else any of its device's streams with the same user)
+/// among `creds`, by the inventory's keyed hash of the login that opened it.
+fn find_password(
+    store: &Store,
+    logins: &[crate::store::StoredLogin],
+    device_id: i64,
+    cam: &Camera<'_>,
+    creds: &[Credential],
+) -> Option<String> {
+    let user = cam.main.username.as_deref()?;
+    let mut candidates: Vec<&crate::store::StoredLogin> = logins
+        .iter()
+        .filter(|l| l.device_id == device_id && l.username == user)
+        .collect();
+    // The main stream's own login first.
+    candidates.sort_by_key(|l| l.url != cam.main.url);
+    let ip = cam.device.ip;
+    candidates.iter().find_map(|l| {
+        creds
+            .iter()
+            .filter(|c| c.applies_to(ip))
+            .find(|c| store.login_matches(l, &c.username, &c.password))
+            .map(|c| c.password.clone())
+    })
+}
+
+/// `CAMSCAN_<KEY>_PASSWORD` from camscan's own environment (never its argv).
+fn env_password(key: &str) -> Option<String> {
+    std::env::var(format!("CAMSCAN_{key}_PASSWORD"))
+        .ok()
+        .filter(|p| !p.is_empty())
+}
+
+/// The map from a camera's (device, channel) to its index, for the watcher's events.
+pub fn index(c: &Cameras<'_>) -> BTreeMap<(i64, u32), usize> {
+    c.ids.iter().enumerate().map(|(i, k)| (*k, i)).collect()
+}

@@ -1,0 +1,438 @@
+//! `camscan push`: the cameras of the inventory written into a running Frigate, go2rtc or
+//! MediaMTX through its own API, in three visible steps (Terraform's plan / apply, Kubernetes'
+//! field ownership):
+//!
+//! 1. **plan** ([`plan`]): read the tool's running configuration and the ledger of what camscan
+//!    wrote there (the inventory's `pushes` table), and decide per camera: add, update (it moved,
+//!    its path or login changed), keep (already right), leave (a person's entry, or one a person
+//!    edited since), skip (a password camscan does not know). `--dry-run` stops here.
+//! 2. **apply** ([`tools::write`]): one request (or the tool's few) per camera, so that one
+//!    refusal blocks nothing else; the tool's own message is kept with the camera.
+//! 3. **verify**: read the tool again and check each camera sent is there as sent
+//!    ([`plan::first_difference`]); only then is the ledger row written, with the hash of the
+//!    tool's read-back ([`plan::readback_hash`]).
+//!
+//! Nothing is deleted unless `--prune` asks, and then only entries camscan wrote and nobody has
+//! changed since. Camera passwords never reach stdout, stderr, the logs, argv or the ledger
+//! ([`entries`]: found by the inventory's keyed hash among `--credentials`).
+
+pub mod client;
+pub mod entries;
+pub mod plan;
+pub mod render;
+pub mod tools;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::model::Credential;
+use crate::store::{PushRecord, Store, StoreError};
+use client::Client;
+use plan::{Action, Step};
+
+/// A request's deadline: an unreachable or stuck tool fails the push within this (15 s with the
+/// connect attempt's own 5 s cap: the issue's bound).
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The tools camscan pushes into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum ToolKind {
+    /// Frigate 0.17 (`PUT /api/config/set`).
+    Frigate,
+    /// go2rtc (`PUT /api/streams`).
+    Go2rtc,
+    /// MediaMTX (`/v3/config/paths/*`).
+    Mediamtx,
+}
+
+impl ToolKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            ToolKind::Frigate => "frigate",
+            ToolKind::Go2rtc => "go2rtc",
+            ToolKind::Mediamtx => "mediamtx",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ToolKind> {
+        [ToolKind::Frigate, ToolKind::Go2rtc, ToolKind::Mediamtx]
+            .into_iter()
+            .find(|t| t.name().eq_ignore_ascii_case(s))
+    }
+}
+
+/// Where to push: a tool and its URL (never with credentials).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub tool: ToolKind,
+    pub url: url::Url,
+}
+
+impl Target {
+    /// `tool` at `url`: http(s) only, and no login in the URL (it would be on argv, for `ps` to
+    /// show: the login goes in `--login-file` or the `CAMSCAN_PUSH_*` variables).
+    pub fn new(tool: ToolKind, url: &str) -> Result<Target, String> {
+        let u = url::Url::parse(url).map_err(|e| format!("{}: {url:?}: {e}", tool.name()))?;
+        if !matches!(u.scheme(), "http" | "https") {
+            return Err(format!(
+                "{}: {url:?}: not an http:// or https:// URL",
+                tool.name()
+            ));
+        }
+        if !u.username().is_empty() || u.password().is_some() {
+            return Err(format!(
+                "{}: the URL carries a login, which any user could read in the process list: \
+                 give it with --push-login-file FILE (user:password) or CAMSCAN_PUSH_USER and \
+                 CAMSCAN_PUSH_PASSWORD",
+                tool.name()
+            ));
+        }
+        if u.host_str().is_none() {
+            return Err(format!("{}: {url:?}: no host", tool.name()));
+        }
+        Ok(Target { tool, url: u })
+    }
+
+    /// `TOOL=URL` (`scan --push`, `watch --push`).
+    pub fn parse(spec: &str) -> Result<Target, String> {
+        let (tool, url) = spec
+            .split_once('=')
+            .ok_or_else(|| format!("{spec:?}: give TOOL=URL (frigate=http://frigate:5000)"))?;
+        let tool = ToolKind::parse(tool).ok_or_else(|| {
+            format!("{tool:?}: not a tool camscan pushes into (frigate, go2rtc, mediamtx)")
+        })?;
+        Target::new(tool, url)
+    }
+
+    /// The URL as the ledger and messages name it.
+    pub fn shown(&self) -> String {
+        client::shown(&self.url)
+    }
+}
+
+/// A login: the tool's own (`--push-login-file`), never a camera's.
+#[derive(Clone)]
+pub struct Login {
+    pub user: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for Login {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Login")
+            .field("user", &self.user)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+/// TLS towards the tool.
+#[derive(Debug, Clone, Default)]
+pub struct Tls {
+    /// PEM certificates to trust besides the system's (`--push-ca-file`).
+    pub ca_pem: Option<Vec<u8>>,
+    /// Accept any certificate (`--push-insecure`: Frigate's self-signed default on 8971).
+    pub insecure: bool,
+}
+
+/// A push's settings, resolved once at the entrance ([`crate::cli::settings`]).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub target: Target,
+    /// Plan only.
+    pub dry_run: bool,
+    /// Remove what camscan wrote for cameras no longer in the inventory.
+    pub prune: bool,
+    /// Write the tool's references to password variables instead of the passwords.
+    pub password_refs: bool,
+    /// Frigate: inputs from its go2rtc restream, and the go2rtc streams beside each camera.
+    pub restream: bool,
+    /// go2rtc (and Frigate's restream): let go2rtc take talk-back.
+    pub backchannel: bool,
+    /// The camera logins the scan used (`--credentials`), to find each camera's password.
+    pub credentials: Vec<Credential>,
+    /// The tool's own login.
+    pub login: Option<Login>,
+    pub tls: Tls,
+    pub timeout: Duration,
+    /// Where the settings file came from, for messages.
+    pub credentials_file: Option<PathBuf>,
+}
+
+/// Why a push could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum PushError {
+    #[error("{url}: unreachable: {detail}")]
+    Unreachable { url: String, detail: String },
+    #[error("{url}: login refused: {detail}")]
+    Login { url: String, detail: String },
+    #[error("{url}: refused: {detail}")]
+    Refused { url: String, detail: String },
+    #[error("{url}: {detail}")]
+    Malformed { url: String, detail: String },
+    #[error("{0}")]
+    Setup(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What happened to one step.
+#[derive(Debug, Clone, Serialize)]
+pub struct Result1 {
+    /// A request was sent for it.
+    pub sent: bool,
+    /// The tool accepted it (or, for a step that sends nothing, nothing was asked).
+    pub accepted: bool,
+    /// The tool's own message when it refused, or why the read-back differs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// The tool now holds the camera as camscan wants it (read back after the push); `None`
+    /// for entries that are not camscan's to check.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified: Option<bool>,
+}
+
+/// A push's plan and, unless a dry run, what each step did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub tool: ToolKind,
+    pub target: String,
+    pub dry_run: bool,
+    pub steps: Vec<Step>,
+    /// Per step, in order (empty on a dry run).
+    pub results: Vec<Result1>,
+    /// Variables the tool must have for the references written (`--password-refs`).
+    pub references: Vec<String>,
+    /// What the user must know about how the tool takes the change.
+    pub notes: Vec<String>,
+}
+
+impl Outcome {
+    /// Something was refused or did not verify.
+    pub fn failed(&self) -> bool {
+        self.results
+            .iter()
+            .any(|r| !r.accepted || r.verified == Some(false))
+    }
+
+    /// How many steps of each action.
+    pub fn count(&self, word: &str) -> usize {
+        self.steps
+            .iter()
+            .filter(|s| s.action.word() == word)
+            .count()
+    }
+}
+
+/// Plan, apply and verify one push of the inventory `store` into `settings.target`.
+pub async fn run(store: &mut Store, settings: &Settings) -> Result<Outcome, PushError> {
+    let target = &settings.target;
+    let tool = target.tool;
+    let shown = target.shown();
+    let devices = store.stored_devices()?;
+    let (report, ids) = entries::report(devices);
+    let cams = entries::Cameras::new(&report, &ids, settings, store)?;
+    let basic = match tool {
+        ToolKind::Frigate => None,
+        _ => settings.login.clone(),
+    };
+    let mut c = Client::new(&target.url, basic, &settings.tls, settings.timeout)?;
+    if let (ToolKind::Frigate, Some(login)) = (tool, &settings.login) {
+        c.login_with_cookie(login).await?;
+    }
+    tracing::info!("push: reading {} at {shown}", tool.name());
+    let running = tools::read(&c, tool).await?;
+    let ledger = store.pushes(tool.name(), &shown)?;
+    let items = tools::ToolItems {
+        tool,
+        restream: cams.restream,
+    };
+    let steps = {
+        let store = &*store;
+        let entry = |i: usize, name: &str| cams.entry(i, name);
+        let secret = |i: usize| cams.secret(store, i);
+        plan::plan(
+            &cams.wanted,
+            &ledger,
+            &running,
+            &items,
+            &entry,
+            &secret,
+            settings.prune,
+        )
+    };
+    let mut outcome = Outcome {
+        tool,
+        target: shown.clone(),
+        dry_run: settings.dry_run,
+        steps,
+        results: Vec::new(),
+        references: cams.references(),
+        notes: notes(tool),
+    };
+    if settings.dry_run {
+        return Ok(outcome);
+    }
+    let sending = outcome.steps.iter().filter(|s| s.action.sends()).count();
+    tracing::info!("push: applying {sending} change(s) to {shown}");
+    // Apply: each camera on its own, in plan order.
+    let mut sent: Vec<Option<tools::Sent>> = Vec::with_capacity(outcome.steps.len());
+    for step in &outcome.steps {
+        let r = match (&step.action, step.wanted) {
+            (Action::Add, Some(i)) => Some(
+                tools::write(&c, tool, &step.name, &cams.entry(i, &step.name), true, &[]).await?,
+            ),
+            (Action::Update(_), Some(i)) => {
+                let new = cams.entry(i, &step.name);
+                let gone = ledger
+                    .iter()
+                    .find(|r| r.name == step.name)
+                    .map(|r| gone_in_camera(tool, &step.name, &r.written, &new))
+                    .unwrap_or_default();
+                Some(tools::write(&c, tool, &step.name, &new, false, &gone).await?)
+            }
+            (Action::Remove, _) => {
+                let keys = ledger
+                    .iter()
+                    .find(|r| r.name == step.name)
+                    .map(|r| written_keys(&r.written, tool, &step.name))
+                    .unwrap_or_default();
+                Some(tools::remove(&c, tool, &step.name, &keys).await?)
+            }
+            _ => None,
+        };
+        if let Some(s) = &r {
+            if !s.ok {
+                tracing::warn!(
+                    "push: {} refused {}: {}",
+                    tool.name(),
+                    step.name,
+                    s.message.as_deref().unwrap_or("")
+                );
+            }
+        }
+        sent.push(r);
+    }
+    // Verify: the tool read again, and the ledger written from what it holds.
+    tracing::info!("push: verifying at {shown}");
+    let after = tools::read(&c, tool).await?;
+    let now = jiff::Timestamp::now().as_millisecond();
+    for (step, s) in outcome.steps.iter().zip(&sent) {
+        let result = match (&step.action, step.wanted, s) {
+            (Action::Add | Action::Update(_), Some(i), Some(s)) if s.ok => {
+                let e = cams.entry(i, &step.name);
+                let diff = plan::first_difference(&after, &e);
+                let written = plan::ledger_text(&e);
+                let masked: serde_json::Value = serde_json::from_str(&written).unwrap_or_default();
+                store.record_push(&PushRecord {
+                    tool: tool.name().into(),
+                    target: shown.clone(),
+                    name: step.name.clone(),
+                    device_id: cams.ids[i].0,
+                    channel: cams.ids[i].1,
+                    written,
+                    hash: plan::readback_hash(&after, &masked),
+                    secret: cams.secret(store, i),
+                    written_at: now,
+                })?;
+                Result1 {
+                    sent: true,
+                    accepted: true,
+                    verified: Some(diff.is_none()),
+                    message: diff.map(|d| format!("read back differently: {d}")),
+                }
+            }
+            (Action::Remove, _, Some(s)) if s.ok => {
+                let keys = ledger
+                    .iter()
+                    .find(|r| r.name == step.name)
+                    .map(|r| written_keys(&r.written, tool, &step.name))
+                    .unwrap_or_default();
+                let gone = keys.iter().all(|k| !after.contains_key(k));
+                if gone {
+                    store.forget_push(tool.name(), &shown, &step.name)?;
+                }
+                Result1 {
+                    sent: true,
+                    accepted: true,
+                    verified: Some(gone),
+                    message: (!gone).then(|| "still in the tool after removal".to_string()),
+                }
+            }
+            (_, _, Some(s)) => Result1 {
+                sent: true,
+                accepted: false,
+                verified: None,
+                message: s.message.clone(),
+            },
+            (Action::Keep, Some(i), None) => {
+                let diff = plan::first_difference(&after, &cams.entry(i, &step.name));
+                Result1 {
+                    sent: false,
+                    accepted: true,
+                    verified: Some(diff.is_none()),
+                    message: diff,
+                }
+            }
+            _ => Result1 {
+                sent: false,
+                accepted: true,
+                verified: None,
+                message: None,
+            },
+        };
+        outcome.results.push(result);
+    }
+    Ok(outcome)
+}
+
+/// The item keys a ledger row's `written` holds (`tool` and `name` for rows whose text is
+/// unreadable: the camera's usual keys).
+fn written_keys(written: &str, tool: ToolKind, name: &str) -> Vec<String> {
+    match serde_json::from_str::<serde_json::Value>(written) {
+        Ok(serde_json::Value::Object(m)) => m.keys().cloned().collect(),
+        _ => tools::ToolItems {
+            tool,
+            restream: false,
+        }
+        .keys_of(name),
+    }
+}
+
+/// The fields of Frigate's camera entry camscan wrote before and writes no more (an update
+/// deletes them); nothing for the other tools, whose entries are replaced whole.
+fn gone_in_camera(tool: ToolKind, name: &str, old: &str, new: &plan::Entry) -> Vec<String> {
+    if tool != ToolKind::Frigate {
+        return Vec::new();
+    }
+    let key = format!("cameras.{name}");
+    let old: serde_json::Value = serde_json::from_str(old).unwrap_or_default();
+    let new = plan::mask(new.get(&key).unwrap_or(&serde_json::Value::Null));
+    tools::gone_fields(&old[&key], &new)
+}
+
+/// How each tool takes what was pushed.
+fn notes(tool: ToolKind) -> Vec<String> {
+    match tool {
+        ToolKind::Frigate => vec![
+            "Frigate starts an added camera at once; an updated camera's new inputs take effect \
+             at Frigate's next restart (it has no live update for inputs)"
+                .into(),
+        ],
+        ToolKind::Go2rtc => vec!["go2rtc saves each stream into its own YAML file".into()],
+        ToolKind::Mediamtx => vec![
+            "MediaMTX keeps paths added by its API in memory only: after a restart, push again \
+             (camscan watch --push does)"
+                .into(),
+        ],
+    }
+}
+
+impl tools::ToolItems {
+    fn keys_of(&self, name: &str) -> Vec<String> {
+        plan::Items::keys(self, name)
+    }
+}

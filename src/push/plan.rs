@@ -1,0 +1,706 @@
+//! The plan of a push, as pure functions: which camera is added, updated, kept or left alone,
+//! decided from the inventory's cameras, the ledger of what camscan wrote ([`PushRecord`]) and
+//! what the tool holds now. No I/O; unit-tested without a tool.
+//!
+//! Ownership is by field, as Kubernetes' server-side apply owns fields: camscan owns the fields it
+//! wrote into an entry (`written`, passwords masked). The tool's read-back of exactly those fields
+//! is hashed ([`readback_hash`]); when the hash differs from the ledger's, a person changed what
+//! camscan wrote and the entry is a person's from then on: never touched again. Fields a person
+//! adds beside camscan's (zones, masks, a retention) are not camscan's and survive every update,
+//! since every tool here merges what it is sent (Frigate's `config_set` merges `config_data` key
+//! by key; go2rtc's and MediaMTX's entries hold only what camscan writes).
+//!
+//! Passwords never enter the ledger: URLs lose their userinfo and any `password` field is masked
+//! ([`mask`]) before anything is compared, stored or hashed; whether a password changed is told
+//! by a keyed MAC of it ([`crate::store::Store::secret_mac`]).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::store::PushRecord;
+
+/// One camera camscan would write, before a name is fixed.
+#[derive(Debug, Clone)]
+pub struct Wanted {
+    pub device_id: i64,
+    pub channel: u32,
+    /// The name the exports give it ([`crate::export::names`]).
+    pub proposed: String,
+    /// The device's addresses as a URL writes them (`198.18.0.12`, `[fd00::12]`): a tool entry
+    /// pulling from one of them is this camera.
+    pub addresses: Vec<String>,
+    /// What the plan shows of it: its main stream's URL, without credentials.
+    pub label: String,
+    /// Why it cannot be written (a password camscan does not know), if so.
+    pub blocked: Option<String>,
+}
+
+/// What the push does with one entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "action", content = "why")]
+pub enum Action {
+    /// A camera the tool does not have yet.
+    Add,
+    /// An entry camscan wrote that is no longer right: the reasons (moved, path, login).
+    Update(Vec<String>),
+    /// Already right: nothing sent.
+    Keep,
+    /// An entry that is a person's, or a camera already in the tool under a person's entry:
+    /// never touched.
+    Leave(String),
+    /// A camera camscan cannot write (its password is unknown).
+    Skip(String),
+    /// `--prune`: an entry camscan wrote for a camera no longer in the inventory, unchanged since.
+    Remove,
+}
+
+impl Action {
+    /// The word the table shows.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Action::Add => "add",
+            Action::Update(_) => "update",
+            Action::Keep => "keep",
+            Action::Leave(_) => "leave",
+            Action::Skip(_) => "skip",
+            Action::Remove => "remove",
+        }
+    }
+
+    /// Whether the push sends something for it.
+    pub fn sends(&self) -> bool {
+        matches!(self, Action::Add | Action::Update(_) | Action::Remove)
+    }
+}
+
+/// One line of the plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    /// The entry's name in the tool.
+    pub name: String,
+    #[serde(flatten)]
+    pub action: Action,
+    /// The camera (`device_id`, `channel`), for every step but a person's entry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<u32>,
+    /// Its main stream, without credentials.
+    pub stream: String,
+    /// The name the exports give it, when a person's entry holds that name and it gets another.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instead_of: Option<String>,
+    /// Index into the wanted cameras.
+    #[serde(skip)]
+    pub wanted: Option<usize>,
+}
+
+/// What the tool holds now, by item key (see [`super::tools::Tool::items`]), passwords as the
+/// tool shows them.
+pub type Running = BTreeMap<String, Value>;
+
+/// What one camera's entry is made of: item key to value (passwords in clear, in memory only).
+pub type Entry = BTreeMap<String, Value>;
+
+/// How a tool names the items of one camera's entry.
+pub trait Items {
+    /// The item keys an entry named `name` writes (`cameras.front_door` and, with Frigate's
+    /// restream, `go2rtc.streams.front_door` and `go2rtc.streams.front_door_sub`).
+    fn keys(&self, name: &str) -> Vec<String>;
+}
+
+/// Decide what to do with every camera of `wanted` and every entry of `ledger`.
+///
+/// `entry(i, name)` is what wanted camera `i` would be written as under `name`; `secret(i)` the
+/// MAC of the passwords it would carry.
+pub fn plan(
+    wanted: &[Wanted],
+    ledger: &[PushRecord],
+    running: &Running,
+    items: &dyn Items,
+    entry: &dyn Fn(usize, &str) -> Entry,
+    secret: &dyn Fn(usize) -> Option<Vec<u8>>,
+    prune: bool,
+) -> Vec<Step> {
+    let owned: BTreeSet<String> = ledger
+        .iter()
+        .flat_map(|r| written_keys(&r.written))
+        .collect();
+    let mut taken: BTreeSet<String> = running.keys().cloned().collect();
+    taken.extend(owned.iter().cloned());
+    // Item keys of entries a person wrote, with the addresses their URLs pull from.
+    let persons: Vec<(&String, BTreeSet<String>)> = running
+        .iter()
+        .filter(|(k, _)| !owned.contains(k.as_str()))
+        .map(|(k, v)| (k, hosts(v)))
+        .collect();
+    let mut steps = Vec::new();
+    let mut seen_records = BTreeSet::new();
+    for (i, w) in wanted.iter().enumerate() {
+        let step = |name: &str, action: Action| Step {
+            name: name.to_string(),
+            action,
+            device_id: Some(w.device_id),
+            channel: Some(w.channel),
+            stream: w.label.clone(),
+            instead_of: None,
+            wanted: Some(i),
+        };
+        if let Some(r) = ledger
+            .iter()
+            .find(|r| r.device_id == w.device_id && r.channel == w.channel)
+        {
+            seen_records.insert(r.name.clone());
+            let written: Value = serde_json::from_str(&r.written).unwrap_or(Value::Null);
+            let keys = written_keys(&r.written);
+            if !keys.iter().any(|k| running.contains_key(k)) {
+                steps.push(step(
+                    &r.name,
+                    Action::Leave("removed from the tool since camscan wrote it".into()),
+                ));
+                continue;
+            }
+            if readback_hash(running, &written) != r.hash {
+                steps.push(step(
+                    &r.name,
+                    Action::Leave(
+                        "edited in the tool since camscan wrote it: now a person's".into(),
+                    ),
+                ));
+                continue;
+            }
+            if let Some(why) = &w.blocked {
+                steps.push(step(&r.name, Action::Skip(why.clone())));
+                continue;
+            }
+            let new = mask_entry(&entry(i, &r.name));
+            let reasons = changes(&written, &new, r.secret.as_deref(), secret(i).as_deref());
+            let action = if reasons.is_empty() {
+                Action::Keep
+            } else {
+                Action::Update(reasons)
+            };
+            steps.push(step(&r.name, action));
+            continue;
+        }
+        // Not camscan's yet: a person's entry pulling from this camera keeps it.
+        if let Some((key, _)) = persons
+            .iter()
+            .find(|(_, hs)| w.addresses.iter().any(|a| hs.contains(a)))
+        {
+            steps.push(step(
+                &w.proposed,
+                Action::Leave(format!(
+                    "already in the tool as {key}, an entry camscan did not write"
+                )),
+            ));
+            continue;
+        }
+        let name = free_name(&w.proposed, &taken, items);
+        taken.extend(items.keys(&name));
+        let mut s = step(
+            &name,
+            match &w.blocked {
+                Some(why) => Action::Skip(why.clone()),
+                None => Action::Add,
+            },
+        );
+        if name != w.proposed {
+            s.instead_of = Some(w.proposed.clone());
+        }
+        steps.push(s);
+    }
+    for r in ledger {
+        if seen_records.contains(&r.name) {
+            continue;
+        }
+        let written: Value = serde_json::from_str(&r.written).unwrap_or(Value::Null);
+        let present = written_keys(&r.written)
+            .iter()
+            .any(|k| running.contains_key(k));
+        let action = if !present {
+            Action::Leave("removed from the tool; its camera is no longer in the inventory".into())
+        } else if readback_hash(running, &written) != r.hash {
+            Action::Leave("edited in the tool since camscan wrote it: now a person's".into())
+        } else if prune {
+            Action::Remove
+        } else {
+            Action::Leave(
+                "camscan wrote it for a camera no longer in the inventory: --prune removes it"
+                    .into(),
+            )
+        };
+        steps.push(Step {
+            name: r.name.clone(),
+            action,
+            device_id: Some(r.device_id),
+            channel: Some(r.channel),
+            stream: String::new(),
+            instead_of: None,
+            wanted: None,
+        });
+    }
+    steps
+}
+
+/// `proposed`, or the first of `proposed_2`, `proposed_3`... whose items are all free.
+fn free_name(proposed: &str, taken: &BTreeSet<String>, items: &dyn Items) -> String {
+    let free = |n: &str| items.keys(n).iter().all(|k| !taken.contains(k));
+    if free(proposed) {
+        return proposed.to_string();
+    }
+    // Bounded by the number of names taken: one of the first `taken.len() + 2` is free.
+    (2..taken.len() + 3)
+        .map(|n| format!("{proposed}_{n}"))
+        .find(|n| free(n))
+        .unwrap_or_else(|| format!("{proposed}_{}", taken.len() + 3))
+}
+
+/// The item keys of a ledger row's `written` object.
+fn written_keys(written: &str) -> Vec<String> {
+    match serde_json::from_str::<Value>(written) {
+        Ok(Value::Object(m)) => m.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Why the new entry differs from what camscan wrote: the addresses, the rest of what it
+/// writes, the login.
+fn changes(
+    old: &Value,
+    new: &Value,
+    old_secret: Option<&[u8]>,
+    new_secret: Option<&[u8]>,
+) -> Vec<String> {
+    let mut reasons = Vec::new();
+    let (before, after) = (hosts(old), hosts(new));
+    if before != after {
+        let list = |s: &BTreeSet<String>| s.iter().cloned().collect::<Vec<_>>().join(", ");
+        reasons.push(format!("moved: {} → {}", list(&before), list(&after)));
+    }
+    if strip_hosts(old) != strip_hosts(new) {
+        reasons.push("its streams or settings changed".into());
+    }
+    if old_secret != new_secret {
+        reasons.push("its login changed".into());
+    }
+    reasons
+}
+
+/// `v` with every URL's host replaced, to tell a move from other changes.
+fn strip_hosts(v: &Value) -> Value {
+    match v {
+        Value::String(s) => Value::String(match url_host(s) {
+            Some(h) => s.replacen(&h, "HOST", 1),
+            None => s.clone(),
+        }),
+        Value::Array(a) => Value::Array(a.iter().map(strip_hosts).collect()),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| {
+                    let v = if k == "host" {
+                        Value::Null
+                    } else {
+                        strip_hosts(v)
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// The host of a URL in `s` (`198.18.0.12`, `[fd00::12]`), if `s` holds one (also after a
+/// go2rtc source prefix such as `ffmpeg:`).
+pub fn url_host(s: &str) -> Option<String> {
+    let at = s.find("://")?;
+    let rest = &s[at + 3..];
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if host_port.starts_with('[') {
+        &host_port[..host_port.find(']').map_or(host_port.len(), |i| i + 1)]
+    } else {
+        host_port.split(':').next().unwrap_or("")
+    };
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+/// Every URL host in `v`, and the `host` fields (Frigate's `onvif.host`).
+fn hosts(v: &Value) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    fn walk(v: &Value, out: &mut BTreeSet<String>) {
+        match v {
+            Value::String(s) => out.extend(url_host(s)),
+            Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
+            Value::Object(m) => m.values().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    walk(v, &mut out);
+    out
+}
+
+/// `v` with every password out: URLs lose their userinfo, `password` fields read `*`.
+pub fn mask(v: &Value) -> Value {
+    match v {
+        Value::String(s) => Value::String(strip_userinfo(s)),
+        Value::Array(a) => Value::Array(a.iter().map(mask).collect()),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| {
+                    let v = if k == "password" && v.is_string() {
+                        Value::String("*".into())
+                    } else {
+                        mask(v)
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// An entry as one JSON object (item key -> value), passwords masked: what the ledger keeps.
+pub fn mask_entry(e: &Entry) -> Value {
+    Value::Object(e.iter().map(|(k, v)| (k.clone(), mask(v))).collect())
+}
+
+/// The ledger's text of an entry ([`mask_entry`], keys sorted).
+pub fn ledger_text(e: &Entry) -> String {
+    canonical(&mask_entry(e))
+}
+
+/// `s` without the userinfo of the URL in it (`rtsp://u:p@h/x` -> `rtsp://h/x`); a go2rtc
+/// source prefix (`ffmpeg:`) is kept.
+fn strip_userinfo(s: &str) -> String {
+    let Some(at) = s.find("://") else {
+        return s.to_string();
+    };
+    let rest = &s[at + 3..];
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..end].rfind('@') {
+        Some(i) => format!("{}{}", &s[..at + 3], &rest[i + 1..]),
+        None => s.to_string(),
+    }
+}
+
+/// `running` seen through `written`'s shape: for every field camscan wrote, what the tool holds
+/// there now (`null` where it holds nothing); lists are compared whole, element by element.
+pub fn project(running: &Value, written: &Value) -> Value {
+    match (written, running) {
+        (Value::Object(w), Value::Object(r)) => Value::Object(
+            w.iter()
+                .map(|(k, wv)| {
+                    (
+                        k.clone(),
+                        r.get(k).map_or(Value::Null, |rv| project(rv, wv)),
+                    )
+                })
+                .collect(),
+        ),
+        (Value::Array(w), Value::Array(r)) if w.len() == r.len() => {
+            Value::Array(w.iter().zip(r).map(|(wv, rv)| project(rv, wv)).collect())
+        }
+        (_, r) => r.clone(),
+    }
+}
+
+/// SHA-256 (hex) of what `running` holds in the fields of `written` (an object of item key ->
+/// value), passwords masked: what the ledger compares to tell a person's edit.
+pub fn readback_hash(running: &Running, written: &Value) -> String {
+    let Value::Object(w) = written else {
+        return String::new();
+    };
+    let seen: serde_json::Map<String, Value> = w
+        .iter()
+        .map(|(k, wv)| {
+            let now = running.get(k).map_or(Value::Null, |rv| project(rv, wv));
+            (k.clone(), mask(&now))
+        })
+        .collect();
+    let digest = Sha256::digest(canonical(&Value::Object(seen)).as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// JSON with every object's keys sorted: the same value always gives the same text.
+pub fn canonical(v: &Value) -> String {
+    fn sorted(v: &Value) -> Value {
+        match v {
+            Value::Object(m) => {
+                let mut keys: Vec<&String> = m.keys().collect();
+                keys.sort();
+                Value::Object(
+                    keys.into_iter()
+                        .map(|k| (k.clone(), sorted(&m[k])))
+                        .collect(),
+                )
+            }
+            Value::Array(a) => Value::Array(a.iter().map(sorted).collect()),
+            other => other.clone(),
+        }
+    }
+    sorted(v).to_string()
+}
+
+/// Where the projection of the tool's read-back differs from what was sent: the first field, or
+/// `None` when the tool holds exactly what camscan wrote (passwords aside).
+pub fn first_difference(running: &Running, entry: &Entry) -> Option<String> {
+    for (k, sent) in entry {
+        let sent = mask(sent);
+        let Some(now) = running.get(k) else {
+            return Some(format!("{k}: missing"));
+        };
+        let seen = mask(&project(now, &sent));
+        if let Some(path) = differs(&seen, &sent, k) {
+            return Some(path);
+        }
+    }
+    None
+}
+
+fn differs(a: &Value, b: &Value, path: &str) -> Option<String> {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => y.iter().find_map(|(k, yv)| {
+            differs(x.get(k).unwrap_or(&Value::Null), yv, &format!("{path}.{k}"))
+        }),
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (xv, yv))| differs(xv, yv, &format!("{path}.{i}"))),
+        _ if a == b => None,
+        // Numbers the tool read back as floats (5 as 5.0).
+        (Value::Number(x), Value::Number(y)) if x.as_f64() == y.as_f64() => None,
+        _ => Some(format!("{path}: sent {b}, the tool holds {a}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    struct Frigate;
+    impl Items for Frigate {
+        fn keys(&self, name: &str) -> Vec<String> {
+            vec![format!("cameras.{name}")]
+        }
+    }
+
+    fn wanted(id: i64, name: &str, ip: &str) -> Wanted {
+        Wanted {
+            device_id: id,
+            channel: 1,
+            proposed: name.into(),
+            addresses: vec![ip.into()],
+            label: format!("rtsp://{ip}/live"),
+            blocked: None,
+        }
+    }
+
+    fn camera(ip: &str) -> Value {
+        json!({"ffmpeg": {"inputs": [{"path": format!("rtsp://admin:secret@{ip}:554/live"),
+                                       "roles": ["detect", "record"]}]},
+               "detect": {"enabled": true, "width": 640, "height": 360, "fps": 5}})
+    }
+
+    fn entry_of(w: &[Wanted]) -> impl Fn(usize, &str) -> Entry + '_ {
+        move |i, name| {
+            let ip = w[i].addresses[0].clone();
+            BTreeMap::from([(format!("cameras.{name}"), camera(&ip))])
+        }
+    }
+
+    /// What the tool reads back after camscan wrote `e`: defaults added, passwords masked as
+    /// Frigate masks them.
+    fn readback(e: &Entry) -> Running {
+        e.iter()
+            .map(|(k, v)| {
+                let mut v = v.clone();
+                v["detect"]["stationary"] = json!({"interval": 50});
+                let p = v["ffmpeg"]["inputs"][0]["path"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                v["ffmpeg"]["inputs"][0]["path"] = json!(p.replace("admin:secret@", "*:*@"));
+                v["ffmpeg"]["inputs"][0]["input_args"] = json!("preset-rtsp-generic");
+                (k.clone(), v)
+            })
+            .collect()
+    }
+
+    fn record(name: &str, id: i64, e: &Entry, running: &Running) -> PushRecord {
+        let written: Value = serde_json::from_str(&ledger_text(e)).unwrap();
+        PushRecord {
+            tool: "frigate".into(),
+            target: "t".into(),
+            name: name.into(),
+            device_id: id,
+            channel: 1,
+            written: ledger_text(e),
+            hash: readback_hash(running, &written),
+            secret: Some(vec![1]),
+            written_at: 0,
+        }
+    }
+
+    #[test]
+    fn the_ledger_never_holds_a_password() {
+        let e = BTreeMap::from([(
+            "cameras.x".to_string(),
+            json!({"ffmpeg": {"inputs": [{"path": "rtsp://admin:s3cr3t@h/x"}]},
+                   "onvif": {"user": "admin", "password": "s3cr3t"}}),
+        )]);
+        let text = ledger_text(&e);
+        assert!(!text.contains("s3cr3t"), "{text}");
+        assert!(text.contains("rtsp://h/x"), "{text}");
+    }
+
+    #[test]
+    fn add_then_keep_then_move_is_one_update_under_the_same_name() {
+        let w = vec![wanted(1, "front", "198.18.0.12")];
+        let entry = entry_of(&w);
+        let secret = |_| Some(vec![1]);
+        let empty = Running::new();
+        let steps = plan(&w, &[], &empty, &Frigate, &entry, &secret, false);
+        assert_eq!(steps[0].action, Action::Add);
+        assert_eq!(steps[0].name, "front");
+        // Written: the tool reads it back with its defaults.
+        let e = entry(0, "front");
+        let running = readback(&e);
+        let ledger = [record("front", 1, &e, &running)];
+        let steps = plan(&w, &ledger, &running, &Frigate, &entry, &secret, false);
+        assert_eq!(steps[0].action, Action::Keep, "{steps:?}");
+        // The camera moved: the same name, one update saying so.
+        let moved = vec![wanted(1, "front_other_name", "198.18.0.15")];
+        let entry2 = entry_of(&moved);
+        let steps = plan(&moved, &ledger, &running, &Frigate, &entry2, &secret, false);
+        assert_eq!(steps.len(), 1);
+        assert_eq!(steps[0].name, "front");
+        match &steps[0].action {
+            Action::Update(why) => {
+                assert_eq!(why, &["moved: 198.18.0.12 → 198.18.0.15".to_string()])
+            }
+            other => panic!("{other:?}"),
+        }
+        // A new password alone is an update too.
+        let other = |_| Some(vec![2]);
+        let steps = plan(&w, &ledger, &running, &Frigate, &entry, &other, false);
+        assert_eq!(
+            steps[0].action,
+            Action::Update(vec!["its login changed".into()])
+        );
+    }
+
+    #[test]
+    fn a_persons_edit_makes_the_entry_theirs_and_their_additions_do_not() {
+        let w = vec![wanted(1, "front", "198.18.0.12")];
+        let entry = entry_of(&w);
+        let secret = |_| Some(vec![1]);
+        let e = entry(0, "front");
+        let mut running = readback(&e);
+        let ledger = [record("front", 1, &e, &running)];
+        // A zone added beside camscan's fields: still camscan's entry.
+        running.get_mut("cameras.front").unwrap()["zones"] = json!({"porch": {}});
+        let steps = plan(&w, &ledger, &running, &Frigate, &entry, &secret, false);
+        assert_eq!(steps[0].action, Action::Keep);
+        // The detect size camscan wrote, changed by a person: theirs now, even when moved.
+        running.get_mut("cameras.front").unwrap()["detect"]["width"] = json!(1280);
+        let moved = vec![wanted(1, "front", "198.18.0.15")];
+        let entry2 = entry_of(&moved);
+        let steps = plan(&moved, &ledger, &running, &Frigate, &entry2, &secret, false);
+        assert!(matches!(steps[0].action, Action::Leave(_)), "{steps:?}");
+    }
+
+    #[test]
+    fn a_name_a_person_holds_gives_the_new_camera_another_name() {
+        let w = vec![wanted(1, "front", "198.18.0.12")];
+        let entry = entry_of(&w);
+        let secret = |_| None;
+        let running = Running::from([
+            ("cameras.front".to_string(), camera("10.0.0.9")),
+            ("cameras.front_2".to_string(), camera("10.0.0.8")),
+        ]);
+        let steps = plan(&w, &[], &running, &Frigate, &entry, &secret, false);
+        assert_eq!(steps[0].action, Action::Add);
+        assert_eq!(steps[0].name, "front_3");
+        assert_eq!(steps[0].instead_of.as_deref(), Some("front"));
+        assert_eq!(
+            steps.len(),
+            1,
+            "the person's cameras get no step: {steps:?}"
+        );
+    }
+
+    #[test]
+    fn a_camera_a_person_already_added_is_left_alone() {
+        let w = vec![wanted(1, "front", "198.18.0.12")];
+        let entry = entry_of(&w);
+        let running = Running::from([("cameras.porch".to_string(), camera("198.18.0.12"))]);
+        let steps = plan(&w, &[], &running, &Frigate, &entry, &|_| None, false);
+        assert_eq!(
+            steps[0].action,
+            Action::Leave(
+                "already in the tool as cameras.porch, an entry camscan did not write".into()
+            )
+        );
+    }
+
+    #[test]
+    fn prune_removes_only_what_camscan_wrote_and_nobody_changed() {
+        let e = entry_of(&[wanted(1, "a", "198.18.0.12")])(0, "a");
+        let f = entry_of(&[wanted(2, "b", "198.18.0.13")])(0, "b");
+        let mut running = readback(&e);
+        running.extend(readback(&f));
+        let ledger = [record("a", 1, &e, &running), record("b", 2, &f, &running)];
+        running.get_mut("cameras.b").unwrap()["detect"]["fps"] = json!(10);
+        let none = |_: usize, _: &str| Entry::new();
+        let kept = plan(&[], &ledger, &running, &Frigate, &none, &|_| None, false);
+        assert!(
+            kept.iter().all(|s| matches!(s.action, Action::Leave(_))),
+            "{kept:?}"
+        );
+        let pruned = plan(&[], &ledger, &running, &Frigate, &none, &|_| None, true);
+        assert_eq!(pruned[0].action, Action::Remove);
+        assert!(matches!(pruned[1].action, Action::Leave(_)), "{pruned:?}");
+    }
+
+    #[test]
+    fn hosts_and_userinfo_of_urls() {
+        assert_eq!(
+            url_host("rtsp://u:p@198.18.0.1:554/x").as_deref(),
+            Some("198.18.0.1")
+        );
+        assert_eq!(
+            url_host("ffmpeg:http://[fd00::1]:80/a.m3u8").as_deref(),
+            Some("[fd00::1]")
+        );
+        assert_eq!(url_host("not a url"), None);
+        assert_eq!(
+            strip_userinfo("rtsp://u:p@h/x#backchannel=0"),
+            "rtsp://h/x#backchannel=0"
+        );
+        assert_eq!(strip_userinfo("rtsp://***@h/x"), "rtsp://h/x");
+        assert_eq!(strip_userinfo("rtsp://h/x?a=b@c"), "rtsp://h/x?a=b@c");
+    }
+
+    #[test]
+    fn the_first_difference_names_the_field() {
+        let e = BTreeMap::from([("cameras.x".to_string(), camera("198.18.0.1"))]);
+        let mut r = readback(&e);
+        assert_eq!(first_difference(&r, &e), None);
+        r.get_mut("cameras.x").unwrap()["detect"]["fps"] = json!(5.0);
+        assert_eq!(first_difference(&r, &e), None);
+        r.get_mut("cameras.x").unwrap()["detect"]["width"] = json!(1);
+        assert_eq!(
+            first_difference(&r, &e).as_deref(),
+            Some("cameras.x.detect.width: sent 640, the tool holds 1")
+        );
+    }
+}

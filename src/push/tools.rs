@@ -1,0 +1,413 @@
+//! Each tool's side of a push: how its running configuration is read into items
+//! ([`super::plan::Running`]), and the requests that add, update and remove one camera's entry.
+//! Each contract is cited from the tool's own source.
+//!
+//! * **Frigate 0.17** (blakeblackshear/frigate v0.17.2): `frigate/api/app.py` `config_set`
+//!   (`PUT /api/config/set`, JSON body `{requires_restart, update_topic, config_data}` per
+//!   `frigate/api/defs/request/app_body.py`). `config_data` is flattened to dotted keys
+//!   (`frigate/util/builtin.py` `flatten_config_data`) and each is set in the YAML file
+//!   (`update_yaml_file_bulk`, ruamel, comments kept): mappings merge key by key, a list is
+//!   replaced whole, `""` deletes the key. Frigate then validates the whole file and on failure
+//!   writes the old file back and answers 400. The query-string form is not used: a list index in
+//!   a dotted key (`cameras.x.ffmpeg.inputs.0.path=`) fails in `update_yaml` with a 500.
+//!   `update_topic: config/cameras/<name>/add` with `requires_restart: 0` starts a new camera at
+//!   once (`frigate/config/camera/updater.py` `CameraConfigUpdateEnum`); there is no topic for
+//!   a camera's inputs, so an update is saved with `requires_restart: 1` and takes effect at
+//!   Frigate's next restart (said in the plan). A removal sends the `remove` topic.
+//!   `GET /api/config` answers the parsed config with each input path masked
+//!   (`clean_camera_user_pass`, `://*:*@`); `X-Cache-Bypass: 1` skips the 5 s cache of Frigate's
+//!   nginx (`docker/main/rootfs/usr/local/nginx/conf/nginx.conf`). The wizard's own order
+//!   (`web/src/components/settings/CameraWizardDialog.tsx`): the camera with its topic, then its
+//!   `go2rtc.streams` with `requires_restart: 0`, then `PUT /api/go2rtc/streams/<name>?src=`
+//!   (Frigate forwards it to its go2rtc, which starts the stream).
+//! * **go2rtc** (AlexxIT/go2rtc `internal/streams/api.go` `apiStreams`): `PUT
+//!   /api/streams?name=N&src=URL[&src=URL2]` makes the stream and writes it into go2rtc's YAML
+//!   (`app.PatchConfig`); `GET /api/streams` lists every stream as `{"producers":[{"url":..}]}`
+//!   (a connected producer shows its connection, `url` among its fields; secrets masked by
+//!   `pkg/creds/secrets.go`, `://***@`); `DELETE /api/streams?src=N` deletes it from both.
+//! * **MediaMTX** (bluenviron/mediamtx `api/openapi.yaml`): `POST /v3/config/paths/add/{name}`,
+//!   `PATCH /v3/config/paths/patch/{name}`, `DELETE /v3/config/paths/delete/{name}`, and
+//!   `GET /v3/config/paths/list?page=&itemsPerPage=` (`{pageCount, items: [PathConf with name]}`).
+//!   Kept in RAM only: MediaMTX does not write its file, so a restart forgets what the API added
+//!   (said in the plan and the docs).
+
+use std::collections::BTreeMap;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use super::client::{Answer, Client};
+use super::plan::{Entry, Items, Running};
+use super::{PushError, ToolKind};
+
+/// Cache bypass header of Frigate's nginx.
+const BYPASS: (&str, &str) = ("x-cache-bypass", "1");
+
+/// MediaMTX's page size when listing paths (its maximum is not capped; 100 is the default).
+const MTX_PAGE: usize = 500;
+
+/// Pages read at most (500 paths each): a bound on a hostile or broken tool's answer.
+const MTX_MAX_PAGES: usize = 100;
+
+/// What a request did for one entry.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    /// The tool accepted every request.
+    pub ok: bool,
+    /// Its own words when it refused.
+    pub message: Option<String>,
+}
+
+impl Sent {
+    fn from(answers: &[Answer]) -> Sent {
+        match answers.iter().find(|a| !a.ok()) {
+            Some(a) => Sent {
+                ok: false,
+                message: Some(a.message()),
+            },
+            None => Sent {
+                ok: true,
+                message: None,
+            },
+        }
+    }
+}
+
+/// The item keys of one tool.
+pub struct ToolItems {
+    pub tool: ToolKind,
+    /// Frigate's restream: the camera's go2rtc streams are written beside it.
+    pub restream: bool,
+}
+
+impl Items for ToolItems {
+    fn keys(&self, name: &str) -> Vec<String> {
+        match self.tool {
+            ToolKind::Frigate if self.restream => vec![
+                format!("cameras.{name}"),
+                format!("go2rtc.streams.{name}"),
+                format!("go2rtc.streams.{name}_sub"),
+            ],
+            ToolKind::Frigate => vec![format!("cameras.{name}")],
+            ToolKind::Go2rtc => vec![name.to_string(), format!("{name}_sub")],
+            ToolKind::Mediamtx => vec![name.to_string(), format!("{name}sub")],
+        }
+    }
+}
+
+/// Read what the tool holds now.
+pub async fn read(c: &Client, tool: ToolKind) -> Result<Running, PushError> {
+    match tool {
+        ToolKind::Frigate => {
+            let a = c
+                .send(Method::GET, c.url("/api/config", &[]), None, &[BYPASS])
+                .await?;
+            let v = answer_json(c, &a, "GET /api/config")?;
+            Ok(frigate_items(&v))
+        }
+        ToolKind::Go2rtc => {
+            let a = c
+                .send(Method::GET, c.url("/api/streams", &[]), None, &[])
+                .await?;
+            let v = answer_json(c, &a, "GET /api/streams")?;
+            Ok(go2rtc_items(&v))
+        }
+        ToolKind::Mediamtx => {
+            let mut out = Running::new();
+            for page in 0..MTX_MAX_PAGES {
+                let a = c
+                    .send(
+                        Method::GET,
+                        c.url(
+                            "/v3/config/paths/list",
+                            &[
+                                ("page", &page.to_string()),
+                                ("itemsPerPage", &MTX_PAGE.to_string()),
+                            ],
+                        ),
+                        None,
+                        &[],
+                    )
+                    .await?;
+                let v = answer_json(c, &a, "GET /v3/config/paths/list")?;
+                for item in v["items"].as_array().into_iter().flatten() {
+                    if let Some(name) = item["name"].as_str() {
+                        let mut conf = item.clone();
+                        if let Some(m) = conf.as_object_mut() {
+                            m.remove("name");
+                        }
+                        out.insert(name.to_string(), conf);
+                    }
+                }
+                let pages = v["pageCount"].as_u64().unwrap_or(1) as usize;
+                if page + 1 >= pages {
+                    break;
+                }
+            }
+            Ok(out)
+        }
+    }
+}
+
+fn answer_json(c: &Client, a: &Answer, what: &str) -> Result<Value, PushError> {
+    if a.status == 401 || a.status == 403 {
+        return Err(PushError::Login {
+            url: c.shown.clone(),
+            detail: format!("{what}: {}", a.message()),
+        });
+    }
+    if !a.ok() {
+        return Err(PushError::Refused {
+            url: c.shown.clone(),
+            detail: format!("{what}: {}", a.message()),
+        });
+    }
+    a.json(&c.shown, what)
+}
+
+/// Frigate's cameras (`cameras.<name>`) and go2rtc streams (`go2rtc.streams.<name>`, each a
+/// list of sources).
+fn frigate_items(v: &Value) -> Running {
+    let mut out = Running::new();
+    for (name, cam) in v["cameras"].as_object().into_iter().flatten() {
+        out.insert(format!("cameras.{name}"), cam.clone());
+    }
+    for (name, s) in v["go2rtc"]["streams"].as_object().into_iter().flatten() {
+        out.insert(format!("go2rtc.streams.{name}"), sources(s));
+    }
+    out
+}
+
+/// go2rtc's streams, each as the list of its producers' URLs.
+fn go2rtc_items(v: &Value) -> Running {
+    let mut out = Running::new();
+    for (name, s) in v.as_object().into_iter().flatten() {
+        let urls: Vec<Value> = s["producers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p["url"].as_str().map(|u| Value::String(u.to_string())))
+            .collect();
+        out.insert(name.clone(), Value::Array(urls));
+    }
+    out
+}
+
+/// One source or a list of them, as a list.
+fn sources(v: &Value) -> Value {
+    match v {
+        Value::String(s) => Value::Array(vec![Value::String(s.clone())]),
+        Value::Array(_) => v.clone(),
+        _ => Value::Array(Vec::new()),
+    }
+}
+
+/// Write the entry `entry` of camera `name`: `add` a new one, else update the one camscan wrote
+/// (`gone`: the dotted fields camscan wrote before and no longer writes, deleted).
+pub async fn write(
+    c: &Client,
+    tool: ToolKind,
+    name: &str,
+    entry: &Entry,
+    add: bool,
+    gone: &[String],
+) -> Result<Sent, PushError> {
+    let mut answers = Vec::new();
+    match tool {
+        ToolKind::Frigate => {
+            let camera_key = format!("cameras.{name}");
+            let mut camera = entry.get(&camera_key).cloned().unwrap_or(Value::Null);
+            for path in gone {
+                set_dotted(&mut camera, path, Value::String(String::new()));
+            }
+            let body = if add {
+                json!({"requires_restart": 0, "update_topic": format!("config/cameras/{name}/add"),
+                       "config_data": {"cameras": {name: camera}}})
+            } else {
+                json!({"requires_restart": 1, "config_data": {"cameras": {name: camera}}})
+            };
+            answers.push(
+                c.send(Method::PUT, c.url("/api/config/set", &[]), Some(&body), &[])
+                    .await?,
+            );
+            let streams: BTreeMap<&str, &Value> = entry
+                .iter()
+                .filter_map(|(k, v)| k.strip_prefix("go2rtc.streams.").map(|n| (n, v)))
+                .collect();
+            if answers[0].ok() && !streams.is_empty() {
+                let body =
+                    json!({"requires_restart": 0, "config_data": {"go2rtc": {"streams": streams}}});
+                answers.push(
+                    c.send(Method::PUT, c.url("/api/config/set", &[]), Some(&body), &[])
+                        .await?,
+                );
+                for (n, v) in &streams {
+                    let srcs: Vec<(&str, &str)> = v
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .map(|s| ("src", s))
+                        .collect();
+                    if let Some(first) = srcs.first() {
+                        let url = c.url(&format!("/api/go2rtc/streams/{n}"), &[*first]);
+                        answers.push(c.send(Method::PUT, url, None, &[]).await?);
+                    }
+                }
+            }
+        }
+        ToolKind::Go2rtc => {
+            for (n, v) in entry {
+                let mut q: Vec<(&str, &str)> = vec![("name", n.as_str())];
+                q.extend(
+                    v.as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(Value::as_str)
+                        .map(|s| ("src", s)),
+                );
+                answers.push(
+                    c.send(Method::PUT, c.url("/api/streams", &q), None, &[])
+                        .await?,
+                );
+            }
+        }
+        ToolKind::Mediamtx => {
+            for (n, v) in entry {
+                let (method, path) = if add {
+                    (Method::POST, format!("/v3/config/paths/add/{n}"))
+                } else {
+                    (Method::PATCH, format!("/v3/config/paths/patch/{n}"))
+                };
+                answers.push(c.send(method, c.url(&path, &[]), Some(v), &[]).await?);
+            }
+        }
+    }
+    Ok(Sent::from(&answers))
+}
+
+/// Remove what camscan wrote under `keys` (`push --prune`).
+pub async fn remove(
+    c: &Client,
+    tool: ToolKind,
+    name: &str,
+    keys: &[String],
+) -> Result<Sent, PushError> {
+    let mut answers = Vec::new();
+    match tool {
+        ToolKind::Frigate => {
+            let mut data = serde_json::Map::new();
+            for k in keys {
+                set_dotted_map(&mut data, k, Value::String(String::new()));
+            }
+            let body = json!({"requires_restart": 0,
+                              "update_topic": format!("config/cameras/{name}/remove"),
+                              "config_data": data});
+            answers.push(
+                c.send(Method::PUT, c.url("/api/config/set", &[]), Some(&body), &[])
+                    .await?,
+            );
+        }
+        ToolKind::Go2rtc => {
+            for k in keys {
+                answers.push(
+                    c.send(
+                        Method::DELETE,
+                        c.url("/api/streams", &[("src", k)]),
+                        None,
+                        &[],
+                    )
+                    .await?,
+                );
+            }
+        }
+        ToolKind::Mediamtx => {
+            for k in keys {
+                let url = c.url(&format!("/v3/config/paths/delete/{k}"), &[]);
+                answers.push(c.send(Method::DELETE, url, None, &[]).await?);
+            }
+        }
+    }
+    Ok(Sent::from(&answers))
+}
+
+/// Set the dotted `path` (`onvif` or `ffmpeg.output_args`) inside `v` to `value`.
+fn set_dotted(v: &mut Value, path: &str, value: Value) {
+    if let Value::Object(m) = v {
+        set_dotted_map(m, path, value);
+    }
+}
+
+fn set_dotted_map(m: &mut serde_json::Map<String, Value>, path: &str, value: Value) {
+    match path.split_once('.') {
+        None => {
+            m.insert(path.to_string(), value);
+        }
+        Some((head, rest)) => {
+            let child = m
+                .entry(head.to_string())
+                .or_insert_with(|| Value::Object(serde_json::Map::new()));
+            if !child.is_object() {
+                *child = Value::Object(serde_json::Map::new());
+            }
+            set_dotted(child, rest, value);
+        }
+    }
+}
+
+/// The dotted fields of `old` (mappings only) that `new` no longer has: what an update deletes.
+pub fn gone_fields(old: &Value, new: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    fn walk(old: &Value, new: &Value, prefix: &str, out: &mut Vec<String>) {
+        let (Value::Object(o), Value::Object(n)) = (old, new) else {
+            return;
+        };
+        for (k, ov) in o {
+            let path = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}.{k}")
+            };
+            match n.get(k) {
+                None => out.push(path),
+                Some(nv) => walk(ov, nv, &path, out),
+            }
+        }
+    }
+    walk(old, new, "", &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_no_longer_written_are_deleted_by_name() {
+        let old = json!({"ffmpeg": {"inputs": [], "output_args": {"record": "x"}}, "onvif": {"host": "h"}});
+        let new = json!({"ffmpeg": {"inputs": []}});
+        assert_eq!(gone_fields(&old, &new), ["ffmpeg.output_args", "onvif"]);
+        let mut cam = new.clone();
+        for p in gone_fields(&old, &new) {
+            set_dotted(&mut cam, &p, Value::String(String::new()));
+        }
+        assert_eq!(
+            cam,
+            json!({"ffmpeg": {"inputs": [], "output_args": ""}, "onvif": ""})
+        );
+    }
+
+    #[test]
+    fn readbacks_become_items() {
+        let f = json!({"cameras": {"a": {"detect": {}}}, "go2rtc": {"streams": {"a": "rtsp://***@h/x", "b": ["x", "y"]}}});
+        let items = frigate_items(&f);
+        assert_eq!(items["go2rtc.streams.a"], json!(["rtsp://***@h/x"]));
+        assert_eq!(items["go2rtc.streams.b"], json!(["x", "y"]));
+        assert!(items.contains_key("cameras.a"));
+        let g = json!({"a": {"producers": [{"url": "rtsp://h/x"}, {"remote_addr": "1"}], "consumers": []}});
+        assert_eq!(go2rtc_items(&g)["a"], json!(["rtsp://h/x"]));
+        // Hostile shapes read as nothing, never a panic.
+        assert!(frigate_items(&json!([1, 2])).is_empty());
+        assert!(go2rtc_items(&json!("x")).is_empty());
+    }
+}
