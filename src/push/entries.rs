@@ -102,6 +102,9 @@ impl<'a> Cameras<'a> {
                 continue;
             };
             let id = ids[index];
+            if settings.only.as_ref().is_some_and(|o| !o.contains(&id)) {
+                continue;
+            }
             let channel = cameras::channel(&cam.main.url);
             let needs =
                 cameras::needs_password(cam.main) || cam.sub.is_some_and(cameras::needs_password);

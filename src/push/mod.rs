@@ -22,7 +22,6 @@ pub mod plan;
 pub mod render;
 pub mod tools;
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -158,8 +157,9 @@ pub struct Settings {
     pub login: Option<Login>,
     pub tls: Tls,
     pub timeout: Duration,
-    /// Where the settings file came from, for messages.
-    pub credentials_file: Option<PathBuf>,
+    /// Only these devices' cameras (`None`: every camera of the inventory): the page's "Add to
+    /// Frigate" for one camera or a selection. Entries of other devices get no step.
+    pub only: Option<std::collections::BTreeSet<i64>>,
 }
 
 /// Why a push could not run at all.
@@ -249,6 +249,13 @@ pub async fn run(store: &mut Store, settings: &Settings) -> Result<Outcome, Push
     let items = tools::ToolItems {
         tool,
         restream: cams.restream,
+    };
+    let ledger: Vec<PushRecord> = match &settings.only {
+        Some(only) => ledger
+            .into_iter()
+            .filter(|r| only.contains(&r.device_id))
+            .collect(),
+        None => ledger,
     };
     let steps = {
         let store = &*store;

@@ -94,7 +94,7 @@ pub fn push(
             insecure: args.push_insecure,
         },
         timeout,
-        credentials_file: None,
+        only: None,
     })
 }
 
