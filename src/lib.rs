@@ -66,6 +66,11 @@
 //! * [`export`]: table, JSON, CSV, XML, YAML, NDJSON and M3U renderers writing to a given writer,
 //!   and configuration for go2rtc, Frigate, MediaMTX and a Home Assistant paste sheet; the
 //!   report's JSON Schema and XSD, drawn from the model's types (`export::schema`).
+//! * [`push`]: `camscan push` (and `scan --push`, `watch --push`): the inventory's cameras
+//!   written into a running Frigate, go2rtc or MediaMTX through its API, as the exports write
+//!   them: a pure plan (`push::plan`: add, update, keep, leave a person's entry) from the tool's
+//!   read-back and the inventory's ledger of what camscan wrote (`store`'s `pushes`), one request
+//!   per camera (`push::tools`, each tool's contract cited), and a read-back that verifies it.
 //! * [`store`]: the inventory: every scan recorded in an SQLite file (or the fleet hub's
 //!   PostgreSQL database), devices under a stable identity, their states and the events derived
 //!   between scans; the key of its credential hashes in a file of its own (`store::cred_key`),
@@ -141,15 +146,15 @@
 //! ```text
 //! floor 12  cli_reference -> cli
 //!           cmds          -> analyze, audit, cli, config, doctor, error, export, fleet, knowledge,
-//!                            model, net, record, round, sanitize, scan, serve, store, watch
+//!                            model, net, push, record, round, sanitize, scan, serve, store, watch
 //! floor 11  cli           -> analyze, audit, config, credentials, discovery, doctor, error,
-//!                            export, knowledge, metrics, model, notify, record, serve, store,
-//!                            watch
+//!                            export, knowledge, metrics, model, notify, push, record, serve,
+//!                            store, watch
 //! floor 10  serve         -> analyze, config, credentials, error, export, http_server, knowledge,
 //!                            metrics, model, net, preview, probe, record, round, sanitize, scan,
 //!                            store
 //!           watch         -> analyze, config, credentials, discovery, error, export, metrics,
-//!                            model, net, notify, record, round, scan, store
+//!                            model, net, notify, push, record, round, scan, store
 //! floor 9   doctor        -> config, error, net, notify, record, sanitize, store
 //!           fleet         -> config, probe, record, scan, store
 //!           round         -> config, metrics, record, scan, store
@@ -167,6 +172,7 @@
 //!           metrics       -> http_server, notify, sanitize, store
 //! floor 3   detect        -> error, knowledge, model, net, proto
 //!           notify        -> error, model, net, sanitize, store
+//!           push          -> export, model, net, sanitize, store
 //! floor 2   credentials   -> model, proto
 //!           export        -> error, model, sanitize
 //!           knowledge     -> error, registry, sanitize

@@ -30,7 +30,7 @@ pub struct ScanPushArgs {
         env = "CAMSCAN_PUSH",
         value_delimiter = ','
     )]
-    pub targets: Vec<String>,
+    pub push: Vec<String>,
     #[command(flatten)]
     pub options: super::PushOptionArgs,
 }

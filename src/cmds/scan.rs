@@ -47,7 +47,7 @@ pub(super) fn pushes(
     args: &crate::cli::ScanPushArgs,
     cfg: &ScanConfig,
 ) -> Result<Vec<crate::push::Settings>, CommandError> {
-    args.targets
+    args.push
         .iter()
         .map(|spec| {
             let target = crate::push::Target::parse(spec).map_err(CommandError::Usage)?;

@@ -25,7 +25,7 @@ pub(crate) mod names;
 mod ndjson;
 pub mod options;
 pub mod schema;
-mod table;
+pub(crate) mod table;
 mod xml;
 mod xsd;
 mod yaml;

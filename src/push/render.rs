@@ -7,6 +7,7 @@ use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
 use super::Outcome;
 use super::plan::Action;
+use crate::export::table::fit;
 
 /// The table: one row per entry (name, action, stream, why / result), then notes and a summary.
 pub fn table(o: &Outcome, width: u16, out: &mut dyn Write) -> io::Result<()> {
@@ -21,6 +22,18 @@ pub fn table(o: &Outcome, width: u16, out: &mut dyn Write) -> io::Result<()> {
         "Camera stream",
         if done { "Result" } else { "Why" },
     ]);
+    // The stream column: a URL is never wrapped, only shortened in its middle (the whole one is
+    // in -f json), to what is left once the other columns have their room.
+    let name_w = o
+        .steps
+        .iter()
+        .map(|s| fit::width(&s.name))
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let stream_w = usize::from(width)
+        .saturating_sub(fit::overhead(4) + name_w + 6 + 28)
+        .max(24);
     for (i, s) in o.steps.iter().enumerate() {
         let why = match &s.action {
             Action::Update(r) => r.join("; "),
@@ -55,7 +68,7 @@ pub fn table(o: &Outcome, width: u16, out: &mut dyn Write) -> io::Result<()> {
         t.add_row(vec![
             crate::sanitize::terminal(&s.name).into_owned(),
             s.action.word().to_string(),
-            crate::sanitize::terminal(&s.stream).into_owned(),
+            fit::shorten_middle(&crate::sanitize::terminal(&s.stream), stream_w),
             crate::sanitize::terminal(&cell).into_owned(),
         ]);
     }

@@ -12,9 +12,11 @@
 //!   a dotted key (`cameras.x.ffmpeg.inputs.0.path=`) fails in `update_yaml` with a 500.
 //!   `update_topic: config/cameras/<name>/add` with `requires_restart: 0` starts a new camera at
 //!   once (`frigate/config/camera/updater.py` `CameraConfigUpdateEnum`); there is no topic for
-//!   a camera's inputs, so an update is saved with `requires_restart: 1` and takes effect at
-//!   Frigate's next restart (said in the plan). A removal sends the `remove` topic.
-//!   `GET /api/config` answers the parsed config with each input path masked
+//!   a camera's inputs, so an update is saved with `requires_restart: 0` (the API's running
+//!   config swapped, so that it reads back as written) and the camera's ffmpeg takes the new
+//!   inputs at Frigate's next restart (said in the plan). A removal sends the `remove` topic.
+//!   `GET /api/config` answers the running config (`request.app.frigate_config`, which a
+//!   change with `requires_restart: 1` does not touch) with each input path masked
 //!   (`clean_camera_user_pass`, `://*:*@`); `X-Cache-Bypass: 1` skips the 5 s cache of Frigate's
 //!   nginx (`docker/main/rootfs/usr/local/nginx/conf/nginx.conf`). The wizard's own order
 //!   (`web/src/components/settings/CameraWizardDialog.tsx`): the camera with its topic, then its
@@ -224,7 +226,11 @@ pub async fn write(
                 json!({"requires_restart": 0, "update_topic": format!("config/cameras/{name}/add"),
                        "config_data": {"cameras": {name: camera}}})
             } else {
-                json!({"requires_restart": 1, "config_data": {"cameras": {name: camera}}})
+                // `requires_restart: 0` swaps the API's running config (`config_set`: `if
+                // body.requires_restart == 0 or body.update_topic`), so `GET /api/config`
+                // reads back what was written; with 1 it would answer the old config until a
+                // restart, and the ledger would hash that.
+                json!({"requires_restart": 0, "config_data": {"cameras": {name: camera}}})
             };
             answers.push(
                 c.send(Method::PUT, c.url("/api/config/set", &[]), Some(&body), &[])

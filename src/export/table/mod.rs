@@ -11,7 +11,7 @@
 //! reach the terminal; colour only when [`ExportOptions::color`] says so.
 
 mod detail;
-mod fit;
+pub(crate) mod fit;
 pub(crate) use fit::paragraph as wrap;
 
 use std::io::{self, Write};

@@ -1,0 +1,592 @@
+//! `camscan push` into running tools, each played by a small server that follows the tool's own
+//! source contract (tests/servers/push/: Frigate 0.17's `PUT /api/config/set` with its
+//! validation, file restore and 5 s cache; go2rtc's `/api/streams` writing its YAML; MediaMTX's
+//! `/v3/config/paths/*` with Basic auth). The inventory is written with the store's own
+//! `record_scan` (cameras given as data: their addresses in 198.18.0.0/15 are never contacted)
+//! and, in `scan_push_puts_a_real_camera_into_frigate`, by a real scan of GStreamer's RTSP
+//! server.
+//!
+//! What is asserted: one push adds every camera the export names (with its detect size); a
+//! second push sends nothing and leaves the file byte for byte; a camera that moved (same MAC)
+//! is one update under the same name; a person's entries never change (a name collision gives
+//! the new camera another name, a person's camera of the same address is left alone, a person's
+//! edit of camscan's entry makes it theirs); a refusal is shown with its camera and the rest go
+//! on; an unreachable or silent tool fails within 15 s naming its URL; no camera password is on
+//! camscan's stdout or stderr.
+//!
+//! Addresses: 127.0.60.1-20 (the fake tools, the RTSP camera).
+
+#![allow(clippy::print_stderr)]
+
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use camscan::model::{
+    AuthScheme, Credential, Device, DiscoveryMethod, Protocol, Report, Stream, StreamStatus,
+    VideoInfo,
+};
+use camscan::store::{ScanInfo, Store};
+use serde_json::Value;
+
+const LIMIT: Duration = Duration::from_secs(60);
+const PASSWORD: &str = "s3cr3t-Pw";
+
+/// A camera with one verified RTSP main stream and a 640x360 sub stream (data only).
+fn camera(mac: &str, ip: &str, name: &str, login: bool) -> Device {
+    let mut d = Device::new(ip.parse().unwrap());
+    d.mac = Some(mac.into());
+    d.vendor = Some("Hikvision".into());
+    d.name = Some(name.into());
+    d.is_camera = true;
+    d.open_ports = vec![554];
+    d.discovered_by = vec![DiscoveryMethod::Arp, DiscoveryMethod::Port];
+    let stream = |channel: u32, w: u32, h: u32| {
+        let mut s = Stream::new(
+            format!("rtsp://{ip}:554/Streaming/Channels/10{channel}"),
+            Protocol::Rtsp,
+            554,
+        );
+        s.status = StreamStatus::Ok;
+        s.auth = if login {
+            AuthScheme::Digest
+        } else {
+            AuthScheme::None
+        };
+        s.username = login.then(|| "admin".to_string());
+        s.verified = true;
+        let mut v = VideoInfo::new("h264".into());
+        (v.width, v.height, v.fps) = (Some(w), Some(h), Some(25.0));
+        s.video = Some(v);
+        s
+    };
+    d.streams = vec![stream(1, 1920, 1080), stream(2, 640, 360)];
+    d
+}
+
+fn record(db: &Path, n: u32, devices: Vec<Device>) {
+    let mut store = Store::open(db).unwrap();
+    let scan = ScanInfo {
+        started_at: format!("2026-11-0{n}T00:00:00Z"),
+        finished_at: format!("2026-11-0{n}T00:01:00Z"),
+        complete: true,
+        site: String::new(),
+        targets: vec!["198.18.0.0/24".into()],
+        ports: vec![554],
+        methods: vec!["port".into()],
+        version: "0.1.0".into(),
+        coverage: None,
+    };
+    let report = Report {
+        schema_version: 1,
+        camscan_version: "0.1.0".into(),
+        started_at: scan.started_at.clone(),
+        finished_at: scan.finished_at.clone(),
+        complete: true,
+        targets: scan.targets.clone(),
+        plan: None,
+        coverage: None,
+        devices,
+    };
+    store
+        .record_scan(&scan, &report, &[Credential::new("admin", PASSWORD)])
+        .unwrap();
+}
+
+/// A fake tool: `tests/servers/push/<tool>.py` with `args`, READY within 30 s.
+fn fake(tool: &str, env: &[(&str, &str)], args: &[&str]) -> common::Server {
+    let script = common::root_dir().join(format!("tests/servers/push/{tool}.py"));
+    let python = common::lab_python();
+    let mut all: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    all.push(python);
+    all.push(script.to_string_lossy().into_owned());
+    all.extend(args.iter().map(|a| a.to_string()));
+    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+    common::start("/usr/bin/env", &refs, Duration::from_secs(30))
+}
+
+fn push(db: &Path, args: &[&str]) -> Output {
+    let creds = db.with_extension("creds");
+    std::fs::write(&creds, format!("admin:{PASSWORD}\n")).unwrap();
+    let o = common::run(
+        common::camscan_with_db(db)
+            .arg("push")
+            .args(args)
+            .arg("--credentials")
+            .arg(&creds),
+        LIMIT,
+    );
+    let (out, err) = (common::stdout(&o), common::stderr(&o));
+    eprintln!("camscan push {args:?}: {:?}\n{out}\n{err}", o.status.code());
+    assert!(
+        !out.contains(PASSWORD) && !err.contains(PASSWORD),
+        "a camera password on camscan's output"
+    );
+    o
+}
+
+fn yaml(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap();
+    let v: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+    serde_json::to_value(v).unwrap()
+}
+
+fn steps(o: &Output) -> Vec<(String, String)> {
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().to_string(),
+                s["action"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The requests a fake logged (its JSON lines), and how many changed something.
+fn writes(server: &common::Server) -> usize {
+    server
+        .lines
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| {
+            matches!(
+                v["method"].as_str(),
+                Some("PUT" | "POST" | "PATCH" | "DELETE")
+            )
+        })
+        .count()
+}
+
+const PERSONS_FRIGATE: &str = "\
+# My own Frigate configuration: camscan must keep this comment
+mqtt:
+  enabled: false
+cameras:
+  front:  # the old front camera, on another subnet
+    ffmpeg:
+      inputs:
+        - path: rtsp://10.1.1.9:554/live
+          roles:
+            - detect
+            - record
+    detect:
+      width: 1280
+      height: 720
+  garden:
+    ffmpeg:
+      inputs:
+        - path: rtsp://viewer:hunter2@198.18.0.14:554/stream1
+          roles:
+            - detect
+";
+
+fn persons(doc: &Value) -> (Value, Value) {
+    (
+        doc["cameras"]["front"].clone(),
+        doc["cameras"]["garden"].clone(),
+    )
+}
+
+#[test]
+fn frigate_push_adds_keeps_moves_and_leaves_a_persons_cameras() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inv.db");
+    let config = dir.path().join("config.yml");
+    std::fs::write(&config, PERSONS_FRIGATE).unwrap();
+    let ip = "127.0.60.1";
+    let port = common::free_port(ip).to_string();
+    let tool = fake(
+        "frigate",
+        &[],
+        &[
+            "--bind",
+            ip,
+            "--port",
+            &port,
+            "--config",
+            config.to_str().unwrap(),
+        ],
+    );
+    let url = format!("http://{ip}:{port}");
+    let front = || camera("02:00:00:00:00:12", "198.18.0.12", "Front", true);
+    let yard = camera("02:00:00:00:00:13", "198.18.0.13", "Yard", false);
+    let porch = camera("02:00:00:00:00:14", "198.18.0.14", "Porch", true);
+    record(&db, 1, vec![front(), yard.clone(), porch.clone()]);
+    let before = persons(&yaml(&config));
+
+    // The plan: Front's name is a person's, so it becomes front_2; Porch is already the
+    // person's "garden" (same address); nothing is sent.
+    let plan = push(&db, &["frigate", &url, "--dry-run", "-f", "json"]);
+    assert_eq!(plan.status.code(), Some(0));
+    assert_eq!(
+        steps(&plan),
+        [
+            ("front_2".to_string(), "add".to_string()),
+            ("yard".into(), "add".into()),
+            ("porch".into(), "leave".into())
+        ]
+    );
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), PERSONS_FRIGATE);
+    assert_eq!(writes(&tool), 0);
+
+    // Apply: both added with their detect size, verified; the person's cameras and comment kept.
+    let first = push(&db, &["frigate", &url]);
+    assert_eq!(first.status.code(), Some(0));
+    let out = common::stdout(&first);
+    assert!(
+        out.contains("2 added") && out.contains("verified 2/2"),
+        "{out}"
+    );
+    let doc = yaml(&config);
+    assert_eq!(persons(&doc), before);
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.contains("camscan must keep this comment"), "{text}");
+    let cam = &doc["cameras"]["front_2"];
+    assert_eq!(cam["detect"]["width"], 640);
+    assert_eq!(cam["detect"]["height"], 360);
+    let paths: Vec<&str> = cam["ffmpeg"]["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            format!("rtsp://admin:{PASSWORD}@198.18.0.12:554/Streaming/Channels/101"),
+            format!("rtsp://admin:{PASSWORD}@198.18.0.12:554/Streaming/Channels/102"),
+        ]
+    );
+    assert!(doc["cameras"]["yard"].is_object());
+    let written = writes(&tool);
+
+    // A second push: no change, nothing sent, the file byte for byte the same.
+    let again = push(&db, &["frigate", &url]);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(common::stdout(&again).contains("2 already right"));
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
+    assert_eq!(writes(&tool), written, "the second push sent something");
+
+    // Front moved (a new DHCP lease, the same MAC): one update under the same name.
+    let mut moved = camera("02:00:00:00:00:12", "198.18.0.15", "Front", true);
+    moved.name = Some("Front".into());
+    record(&db, 2, vec![moved, yard.clone(), porch.clone()]);
+    let update = push(&db, &["frigate", &url, "-f", "json"]);
+    assert_eq!(update.status.code(), Some(0));
+    let v: Value = serde_json::from_slice(&update.stdout).unwrap();
+    let changed: Vec<&Value> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["action"] != "keep" && s["action"] != "leave")
+        .collect();
+    assert_eq!(changed.len(), 1, "{v}");
+    assert_eq!(changed[0]["name"], "front_2");
+    assert_eq!(changed[0]["action"], "update");
+    assert_eq!(
+        changed[0]["why"][0], "moved: 198.18.0.12 → 198.18.0.15",
+        "{v}"
+    );
+    let doc = yaml(&config);
+    assert_eq!(persons(&doc), before);
+    assert!(
+        doc["cameras"]["front_2"]["ffmpeg"]["inputs"][0]["path"]
+            .as_str()
+            .unwrap()
+            .contains("@198.18.0.15:554/"),
+        "{doc}"
+    );
+
+    // A person edits camscan's camera in Frigate's UI (the same API): it is theirs from then on,
+    // and a later move of the camera leaves it alone.
+    let edit = r#"{"requires_restart": 0, "config_data": {"cameras": {"front_2": {"detect": {"width": 1280, "height": 720}}}}}"#;
+    let curl = std::process::Command::new("curl")
+        .args([
+            "-sS",
+            "-X",
+            "PUT",
+            "-H",
+            "Content-Type: application/json",
+            "--data",
+            edit,
+        ])
+        .arg(format!("{url}/api/config/set"))
+        .output()
+        .unwrap();
+    assert!(curl.status.success(), "{curl:?}");
+    let mut moved_again = camera("02:00:00:00:00:12", "198.18.0.16", "Front", true);
+    moved_again.name = Some("Front".into());
+    record(&db, 3, vec![moved_again, yard, porch]);
+    let left = push(&db, &["frigate", &url, "-f", "json"]);
+    assert_eq!(left.status.code(), Some(0));
+    let s = steps(&left);
+    assert!(
+        s.contains(&("front_2".to_string(), "leave".to_string())),
+        "{s:?}"
+    );
+    let doc = yaml(&config);
+    assert_eq!(doc["cameras"]["front_2"]["detect"]["width"], 1280);
+    assert!(
+        doc["cameras"]["front_2"]["ffmpeg"]["inputs"][0]["path"]
+            .as_str()
+            .unwrap()
+            .contains("@198.18.0.15:554/")
+    );
+}
+
+#[test]
+fn a_frigate_refusal_is_shown_with_its_camera_and_the_rest_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inv.db");
+    let config = dir.path().join("config.yml");
+    std::fs::write(&config, "mqtt:\n  enabled: false\ncameras: {}\n").unwrap();
+    let ip = "127.0.60.2";
+    let port = common::free_port(ip).to_string();
+    // Frigate's environment has Yard's password variable, not Front's.
+    let _tool = fake(
+        "frigate",
+        &[("FRIGATE_YARD_PASSWORD", "x")],
+        &[
+            "--bind",
+            ip,
+            "--port",
+            &port,
+            "--config",
+            config.to_str().unwrap(),
+        ],
+    );
+    let url = format!("http://{ip}:{port}");
+    record(
+        &db,
+        1,
+        vec![
+            camera("02:00:00:00:00:22", "198.18.0.22", "Front", true),
+            camera("02:00:00:00:00:23", "198.18.0.23", "Yard", true),
+        ],
+    );
+    let before = std::fs::read_to_string(&config).unwrap();
+    let o = push(&db, &["frigate", &url, "--password-refs"]);
+    assert_eq!(o.status.code(), Some(1), "a refusal exits 1");
+    let out = common::stdout(&o);
+    assert!(out.contains("refused: HTTP 400"), "{out}");
+    assert!(out.contains("FRIGATE_FRONT_PASSWORD"), "{out}");
+    let doc = yaml(&config);
+    assert!(doc["cameras"]["front"].is_null(), "{doc}");
+    assert!(doc["cameras"]["yard"].is_object(), "{doc}");
+    assert_ne!(std::fs::read_to_string(&config).unwrap(), before);
+}
+
+#[test]
+fn an_unreachable_or_silent_tool_fails_within_15_s_naming_its_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inv.db");
+    record(
+        &db,
+        1,
+        vec![camera("02:00:00:00:00:32", "198.18.0.32", "Front", false)],
+    );
+    // Nothing listens.
+    let ip = "127.0.60.3";
+    let closed = common::free_port(ip);
+    // Accepts, reads, never answers.
+    let silent = std::net::TcpListener::bind((ip, 0)).unwrap();
+    let silent_url = format!("http://{ip}:{}", silent.local_addr().unwrap().port());
+    let held = std::thread::spawn(move || {
+        let mut kept = Vec::new();
+        if let Ok((s, _)) = silent.accept() {
+            kept.push(s);
+            std::thread::sleep(Duration::from_secs(20));
+        }
+    });
+    for url in [format!("http://{ip}:{closed}"), silent_url] {
+        let t = Instant::now();
+        let o = push(&db, &["frigate", &url]);
+        let took = t.elapsed();
+        assert_eq!(o.status.code(), Some(2));
+        let err = common::stderr(&o);
+        assert!(err.contains(&url) && err.contains("unreachable"), "{err}");
+        assert!(took < Duration::from_secs(15), "{url}: {took:?}");
+    }
+    drop(held);
+}
+
+#[test]
+fn go2rtc_push_writes_its_yaml_and_a_second_push_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inv.db");
+    let config = dir.path().join("go2rtc.yaml");
+    let persons = "# my go2rtc\nstreams:\n  doorbell: rtsp://10.1.1.5/live  # mine\n";
+    std::fs::write(&config, persons).unwrap();
+    let ip = "127.0.60.4";
+    let port = common::free_port(ip).to_string();
+    let tool = fake(
+        "go2rtc",
+        &[],
+        &[
+            "--bind",
+            ip,
+            "--port",
+            &port,
+            "--config",
+            config.to_str().unwrap(),
+        ],
+    );
+    let url = format!("http://{ip}:{port}");
+    record(
+        &db,
+        1,
+        vec![camera("02:00:00:00:00:42", "198.18.0.42", "Front", true)],
+    );
+    let o = push(&db, &["go2rtc", &url]);
+    assert_eq!(o.status.code(), Some(0));
+    let doc = yaml(&config);
+    assert_eq!(doc["streams"]["doorbell"], "rtsp://10.1.1.5/live");
+    let main = serde_json::to_string(&doc["streams"]["front"]).unwrap();
+    assert!(
+        main.contains("198.18.0.42:554/Streaming/Channels/101"),
+        "{doc}"
+    );
+    assert!(
+        doc["streams"]["front_sub"]
+            .to_string()
+            .contains("Channels/102")
+    );
+    let text = std::fs::read_to_string(&config).unwrap();
+    let sent = writes(&tool);
+    let again = push(&db, &["go2rtc", &url]);
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(writes(&tool), sent);
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
+}
+
+#[test]
+fn mediamtx_push_logs_in_and_a_second_push_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inv.db");
+    let ip = "127.0.60.5";
+    let port = common::free_port(ip).to_string();
+    let pass = dir.path().join("api.pass");
+    std::fs::write(&pass, "apipass\n").unwrap();
+    let tool = fake(
+        "mediamtx",
+        &[],
+        &[
+            "--bind",
+            ip,
+            "--port",
+            &port,
+            "--user",
+            "api",
+            "--password-file",
+            pass.to_str().unwrap(),
+        ],
+    );
+    let url = format!("http://{ip}:{port}");
+    record(
+        &db,
+        1,
+        vec![camera("02:00:00:00:00:52", "198.18.0.52", "Front", true)],
+    );
+    // Without the login: MediaMTX's 401, named.
+    let refused = push(&db, &["mediamtx", &url]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(common::stderr(&refused).contains("login refused"));
+    let login = dir.path().join("login");
+    std::fs::write(&login, "api:apipass\n").unwrap();
+    let with = [
+        "mediamtx",
+        &url,
+        "--push-login-file",
+        login.to_str().unwrap(),
+    ];
+    let o = push(&db, &with);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        common::stdout(&o).contains("verified 2/2") || common::stdout(&o).contains("verified 1/1")
+    );
+    let sent = writes(&tool);
+    let again = push(&db, &with);
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(writes(&tool), sent);
+}
+
+/// A URL with a login in it is refused before anything is sent: argv is readable by every user.
+#[test]
+fn a_login_in_the_url_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inv.db");
+    record(&db, 1, vec![]);
+    let o = push(&db, &["go2rtc", "http://admin:pw@127.0.60.6:1984"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(common::stderr(&o).contains("process list"));
+}
+
+/// The whole road on a real camera: GStreamer's RTSP server asking for a Digest login, scanned
+/// with the site's credentials file and pushed into Frigate after the scan is recorded; the
+/// camera lands with the password that opened it and the size its PLAY check measured.
+#[test]
+fn scan_push_puts_a_real_camera_into_frigate() {
+    let cam_ip = "127.0.60.10";
+    let _camera = common::rtsp_servers(&serde_json::json!([
+        {"address": cam_ip, "port": 8554, "shared": true,
+         "auth": {"method": "digest", "user": "admin", "password": PASSWORD},
+         "mounts": [{"path": "/live",
+                     "video": {"codec": "h264", "width": 320, "height": 240, "fps": 10},
+                     "audio": null}]}
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inv.db");
+    let creds = dir.path().join("site.creds");
+    std::fs::write(&creds, format!("admin:wrong\nadmin:{PASSWORD}\n")).unwrap();
+    let config = dir.path().join("config.yml");
+    std::fs::write(&config, "mqtt:\n  enabled: false\ncameras: {}\n").unwrap();
+    let ip = "127.0.60.11";
+    let port = common::free_port(ip).to_string();
+    let _tool = fake(
+        "frigate",
+        &[],
+        &[
+            "--bind",
+            ip,
+            "--port",
+            &port,
+            "--config",
+            config.to_str().unwrap(),
+        ],
+    );
+    let o = common::run(
+        common::camscan_with_db(&db)
+            .args(["scan", cam_ip, "-p", "8554", "-f", "json"])
+            .arg("--credentials")
+            .arg(&creds)
+            .arg("--push")
+            .arg(format!("frigate=http://{ip}:{port}")),
+        LIMIT,
+    );
+    let (out, err) = (common::stdout(&o), common::stderr(&o));
+    eprintln!("{out}\n{err}");
+    assert!(!out.contains(PASSWORD) && !err.contains(PASSWORD));
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("1 added") && err.contains("verified 1/1"),
+        "{err}"
+    );
+    let doc = yaml(&config);
+    let cams = doc["cameras"].as_object().unwrap();
+    assert_eq!(cams.len(), 1, "{doc}");
+    let cam = cams.values().next().unwrap();
+    assert_eq!(cam["detect"]["width"], 320);
+    assert_eq!(cam["detect"]["height"], 240);
+    assert_eq!(
+        cam["ffmpeg"]["inputs"][0]["path"],
+        format!("rtsp://admin:{PASSWORD}@{cam_ip}:8554/live")
+    );
+}
