@@ -590,3 +590,46 @@ fn scan_push_puts_a_real_camera_into_frigate() {
         format!("rtsp://admin:{PASSWORD}@{cam_ip}:8554/live")
     );
 }
+
+/// `watch --push`: the first round adds the camera (one `pushed` event on the sinks), the rounds
+/// after it change nothing and send no event.
+#[test]
+fn watch_push_keeps_frigate_right_and_tells_the_sinks() {
+    let cam_ip = "127.0.60.12";
+    let _camera = common::watch_camera(cam_ip);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inv.db");
+    let config = dir.path().join("config.yml");
+    std::fs::write(&config, "mqtt:\n  enabled: false\ncameras: {}\n").unwrap();
+    let ip = "127.0.60.13";
+    let port = common::free_port(ip).to_string();
+    let tool = fake(
+        "frigate",
+        &[],
+        &["--bind", ip, "--port", &port, "--config", config.to_str().unwrap()],
+    );
+    let o = common::run(
+        common::camscan_with_db(&db)
+            .args(["watch", "--no-listen", cam_ip, "-p", "8554"])
+            .args(["--every", "1s", "--rounds", "3", "--notify", "stdout"])
+            .arg("--push")
+            .arg(format!("frigate=http://{ip}:{port}")),
+        LIMIT,
+    );
+    let (out, err) = (common::stdout(&o), common::stderr(&o));
+    eprintln!("{out}\n{err}");
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let pushed: Vec<Value> = out
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|e| e["kind"] == "pushed" || e["kind"] == "push_failed")
+        .collect();
+    assert_eq!(pushed.len(), 1, "{pushed:?}");
+    assert_eq!(pushed[0]["kind"], "pushed");
+    assert_eq!(pushed[0]["detail"]["tool"], "frigate");
+    assert_eq!(pushed[0]["detail"]["action"], "add");
+    let doc = yaml(&config);
+    assert_eq!(doc["cameras"].as_object().unwrap().len(), 1, "{doc}");
+    // Three rounds, one change: one PUT (the camera with its update topic).
+    assert_eq!(writes(&tool), 1);
+}
