@@ -606,7 +606,14 @@ fn watch_push_keeps_frigate_right_and_tells_the_sinks() {
     let tool = fake(
         "frigate",
         &[],
-        &["--bind", ip, "--port", &port, "--config", config.to_str().unwrap()],
+        &[
+            "--bind",
+            ip,
+            "--port",
+            &port,
+            "--config",
+            config.to_str().unwrap(),
+        ],
     );
     let o = common::run(
         common::camscan_with_db(&db)
@@ -632,4 +639,267 @@ fn watch_push_keeps_frigate_right_and_tells_the_sinks() {
     assert_eq!(doc["cameras"].as_object().unwrap().len(), 1, "{doc}");
     // Three rounds, one change: one PUT (the camera with its update topic).
     assert_eq!(writes(&tool), 1);
+}
+
+fn curl(args: &[&str]) -> (u16, String) {
+    let o = std::process::Command::new("curl")
+        .args(["-sS", "-k", "-o", "-", "-w", "\n%{http_code}"])
+        .args(args)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    let (body, code) = text.rsplit_once('\n').unwrap_or(("", "0"));
+    (code.trim().parse().unwrap_or(0), body.to_string())
+}
+
+/// The fake Frigate keeps the failure modes of Frigate's contract that camscan must live with:
+/// a config that fails validation is a 400 and the file is written back byte for byte; the
+/// query-string form with a list index is a 500; a write with an `Origin` and no CSRF token is a
+/// 401; `GET /api/config` is cached 5 s unless `X-Cache-Bypass`.
+#[test]
+fn the_fake_frigate_keeps_frigates_failure_modes() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.yml");
+    std::fs::write(&config, PERSONS_FRIGATE).unwrap();
+    let ip = "127.0.60.7";
+    let port = common::free_port(ip).to_string();
+    let _tool = fake(
+        "frigate",
+        &[],
+        &[
+            "--bind",
+            ip,
+            "--port",
+            &port,
+            "--config",
+            config.to_str().unwrap(),
+        ],
+    );
+    let set = format!("http://{ip}:{port}/api/config/set");
+    let get = format!("http://{ip}:{port}/api/config");
+    let json = [
+        "-X",
+        "PUT",
+        "-H",
+        "Content-Type: application/json",
+        "--data",
+    ];
+    // No detect role: refused, the file as it was.
+    let bad = r#"{"requires_restart": 0, "config_data": {"cameras": {"x": {"ffmpeg": {"inputs": [{"path": "rtsp://h/x", "roles": ["record"]}]}}}}}"#;
+    let (code, body) = curl(&[&json[..], &[bad, &set]].concat());
+    assert_eq!(code, 400, "{body}");
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), PERSONS_FRIGATE);
+    // The query form with a list index.
+    let q = format!("{set}?cameras.front.ffmpeg.inputs.0.path=rtsp://h/y");
+    let (code, _) = curl(&["-X", "PUT", &q]);
+    assert_eq!(code, 500);
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), PERSONS_FRIGATE);
+    // Origin without a CSRF token.
+    let ok =
+        r#"{"requires_restart": 0, "config_data": {"cameras": {"front": {"detect": {"fps": 5}}}}}"#;
+    let (code, body) =
+        curl(&[&json[..], &[ok, "-H", "Origin: http://evil.example", &set]].concat());
+    assert_eq!(code, 401, "{body}");
+    // The cache: a change within 5 s is not seen without the bypass.
+    let (_, before) = curl(&[&get]);
+    let (code, _) = curl(&[&json[..], &[ok, &set]].concat());
+    assert_eq!(code, 200);
+    let (_, cached) = curl(&[&get]);
+    assert_eq!(cached, before);
+    let (_, fresh) = curl(&["-H", "X-Cache-Bypass: 1", &get]);
+    let v: Value = serde_json::from_str(&fresh).unwrap();
+    assert_eq!(v["cameras"]["front"]["detect"]["fps"], 5);
+    assert_eq!(
+        v["cameras"]["garden"]["ffmpeg"]["inputs"][0]["path"],
+        "rtsp://*:*@198.18.0.14:554/stream1"
+    );
+    assert!(
+        std::fs::read_to_string(&config)
+            .unwrap()
+            .contains("camscan must keep this comment")
+    );
+}
+
+fn openssl(args: &[&str]) {
+    let o = std::process::Command::new("openssl")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "openssl {args:?}: {o:?}");
+}
+
+/// Frigate's authenticated port: TLS and `POST /api/login`. Its default certificate, made as
+/// Frigate makes it (`docker/main/rootfs/etc/s6-overlay/s6-rc.d/nginx/run`: self-signed,
+/// `CN=*`, no subject alternative name), is trusted only with `--push-insecure`; a certificate
+/// from the site's own CA with `--push-ca-file`. camscan logs in with `--push-login-file` and
+/// pushes with the session cookie; a wrong or missing login is exit 2.
+#[test]
+fn frigate_over_tls_with_its_login() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = |n: &str| dir.path().join(n).to_string_lossy().into_owned();
+    let db = dir.path().join("inv.db");
+    let config = dir.path().join("config.yml");
+    std::fs::write(&config, "mqtt:\n  enabled: false\ncameras: {}\n").unwrap();
+    let ip = "127.0.60.8";
+    // Frigate's own default certificate.
+    openssl(&[
+        "req",
+        "-new",
+        "-newkey",
+        "rsa:2048",
+        "-days",
+        "1",
+        "-nodes",
+        "-x509",
+        "-subj",
+        "/O=FRIGATE DEFAULT CERT/CN=*",
+        "-keyout",
+        &d("default.key"),
+        "-out",
+        &d("default.pem"),
+    ]);
+    // A site CA and a certificate it signed for the tool's address.
+    openssl(&[
+        "req",
+        "-new",
+        "-newkey",
+        "rsa:2048",
+        "-days",
+        "1",
+        "-nodes",
+        "-x509",
+        "-subj",
+        "/CN=site CA",
+        "-keyout",
+        &d("ca.key"),
+        "-out",
+        &d("ca.pem"),
+    ]);
+    openssl(&[
+        "req",
+        "-new",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=frigate",
+        "-keyout",
+        &d("leaf.key"),
+        "-out",
+        &d("leaf.csr"),
+    ]);
+    std::fs::write(
+        dir.path().join("leaf.ext"),
+        format!("subjectAltName=IP:{ip}\nbasicConstraints=CA:FALSE\n"),
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        &d("leaf.csr"),
+        "-CA",
+        &d("ca.pem"),
+        "-CAkey",
+        &d("ca.key"),
+        "-CAcreateserial",
+        "-days",
+        "1",
+        "-extfile",
+        &d("leaf.ext"),
+        "-out",
+        &d("leaf.pem"),
+    ]);
+    std::fs::write(dir.path().join("admin.pass"), "frigate-admin-pw\n").unwrap();
+    let start = |cert: &str, key: &str| {
+        let port = common::free_port(ip).to_string();
+        let tls = common::free_port(ip).to_string();
+        let server = fake(
+            "frigate",
+            &[],
+            &[
+                "--bind",
+                ip,
+                "--port",
+                &port,
+                "--config",
+                config.to_str().unwrap(),
+                "--tls-port",
+                &tls,
+                "--cert",
+                &d(cert),
+                "--key",
+                &d(key),
+                "--user",
+                "admin",
+                "--password-file",
+                &d("admin.pass"),
+            ],
+        );
+        (server, format!("https://{ip}:{tls}"))
+    };
+    record(
+        &db,
+        1,
+        vec![camera("02:00:00:00:00:82", "198.18.0.82", "Front", true)],
+    );
+    let login = d("login");
+    std::fs::write(&login, "admin:wrong\n").unwrap();
+    let (tool, url) = start("default.pem", "default.key");
+    // The self-signed default, not trusted; then trusted, a wrong login.
+    let o = push(&db, &["frigate", &url, "--push-login-file", &login]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        common::stderr(&o).contains("--push-insecure"),
+        "{}",
+        common::stderr(&o)
+    );
+    let o = push(
+        &db,
+        &[
+            "frigate",
+            &url,
+            "--push-login-file",
+            &login,
+            "--push-insecure",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        common::stderr(&o).contains("login refused"),
+        "{}",
+        common::stderr(&o)
+    );
+    // No login at all: the authenticated port's 401.
+    let o = push(&db, &["frigate", &url, "--push-insecure"]);
+    assert_eq!(o.status.code(), Some(2));
+    // The right login.
+    std::fs::write(&login, "admin:frigate-admin-pw\n").unwrap();
+    let o = push(
+        &db,
+        &[
+            "frigate",
+            &url,
+            "--push-login-file",
+            &login,
+            "--push-insecure",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert!(yaml(&config)["cameras"]["front"].is_object());
+    drop(tool);
+    // The site's CA: trusted with --push-ca-file; the push finds the camera already right.
+    let (_tool, url) = start("leaf.pem", "leaf.key");
+    let o = push(
+        &db,
+        &[
+            "frigate",
+            &url,
+            "--push-login-file",
+            &login,
+            "--push-ca-file",
+            &d("ca.pem"),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0));
 }

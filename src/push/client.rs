@@ -242,13 +242,24 @@ impl Client {
     }
 }
 
-/// The innermost cause of a reqwest error (the OS's "Connection refused").
+/// The innermost cause of a reqwest error (the OS's "Connection refused"), and what to do about
+/// a certificate refused.
 fn root_cause(e: &reqwest::Error) -> String {
     let mut source: &dyn std::error::Error = e;
     while let Some(s) = source.source() {
         source = s;
     }
-    crate::sanitize::terminal(&source.to_string()).into_owned()
+    let text = crate::sanitize::terminal(&source.to_string()).into_owned();
+    if text.contains("certificate") {
+        // Frigate's default (`docker/main/rootfs/etc/s6-overlay/s6-rc.d/nginx/run`) is
+        // self-signed with `CN=*` and no subject alternative name: no CA file makes it valid.
+        format!(
+            "{text}: a self-signed certificate (Frigate's default) needs --push-insecure; one \
+             from your own CA, --push-ca-file"
+        )
+    } else {
+        text
+    }
 }
 
 /// `url` as messages show it: scheme, host, port and path, never a userinfo or query.

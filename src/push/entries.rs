@@ -110,12 +110,12 @@ impl<'a> Cameras<'a> {
                 cameras::needs_password(cam.main) || cam.sub.is_some_and(cameras::needs_password);
             let password = if !needs {
                 Password::None
+            } else if settings.password_refs {
+                Password::Reference
             } else if let Some(p) = find_password(store, &logins, id, &cam, &settings.credentials)
                 .or_else(|| env_password(&cam.names.env_key()))
             {
                 Password::Known(p)
-            } else if settings.password_refs {
-                Password::Reference
             } else {
                 Password::Unknown
             };

@@ -3,7 +3,9 @@
 
 use std::io::{self, Write};
 
-use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
+use comfy_table::{
+    ColumnConstraint, ContentArrangement, Table, Width, presets::UTF8_FULL_CONDENSED,
+};
 
 use super::Outcome;
 use super::plan::Action;
@@ -34,6 +36,13 @@ pub fn table(o: &Outcome, width: u16, out: &mut dyn Write) -> io::Result<()> {
     let stream_w = usize::from(width)
         .saturating_sub(fit::overhead(4) + name_w + 6 + 28)
         .max(24);
+    let longest = o
+        .steps
+        .iter()
+        .map(|s| fit::width(&s.stream))
+        .max()
+        .unwrap_or(0);
+    let stream_col = longest.clamp(13, stream_w);
     for (i, s) in o.steps.iter().enumerate() {
         let why = match &s.action {
             Action::Update(r) => r.join("; "),
@@ -68,9 +77,14 @@ pub fn table(o: &Outcome, width: u16, out: &mut dyn Write) -> io::Result<()> {
         t.add_row(vec![
             crate::sanitize::terminal(&s.name).into_owned(),
             s.action.word().to_string(),
-            fit::shorten_middle(&crate::sanitize::terminal(&s.stream), stream_w),
+            fit::shorten_middle(&crate::sanitize::terminal(&s.stream), stream_col),
             crate::sanitize::terminal(&cell).into_owned(),
         ]);
+    }
+    if let Some(c) = t.column_mut(2) {
+        c.set_constraint(ColumnConstraint::Absolute(Width::Fixed(
+            u16::try_from(stream_col).unwrap_or(u16::MAX),
+        )));
     }
     if !o.steps.is_empty() {
         writeln!(out, "{t}")?;
@@ -89,20 +103,38 @@ pub fn table(o: &Outcome, width: u16, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "{}", summary(o))
 }
 
-/// `frigate http://h:5000: 3 to add, 1 to update, 5 kept, 2 left alone` (a dry run), or what
-/// was done and verified.
+/// `frigate http://h:5000: 3 to add, 1 to update, 5 already right, 2 left alone (dry run)`, or
+/// what was done: each change counted once it was taken, refusals apart, and how many of the
+/// cameras checked the tool holds as sent.
 pub fn summary(o: &Outcome) -> String {
-    let mut parts = Vec::new();
-    let verb = |word: &str, planned: &str, done: &str| {
-        let n = o.count(word);
-        (n > 0).then(|| format!("{n} {}", if o.dry_run { planned } else { done }))
+    let taken = |word: &str| {
+        o.steps
+            .iter()
+            .enumerate()
+            .filter(|(i, s)| {
+                s.action.word() == word
+                    && (o.dry_run || o.results.get(*i).is_none_or(|r| r.accepted))
+            })
+            .count()
     };
-    parts.extend(verb("add", "to add", "added"));
-    parts.extend(verb("update", "to update", "updated"));
-    parts.extend(verb("remove", "to remove", "removed"));
-    parts.extend(verb("keep", "already right", "already right"));
-    parts.extend(verb("leave", "left alone", "left alone"));
-    parts.extend(verb("skip", "skipped", "skipped"));
+    let mut parts = Vec::new();
+    for (word, planned, done) in [
+        ("add", "to add", "added"),
+        ("update", "to update", "updated"),
+        ("remove", "to remove", "removed"),
+        ("keep", "already right", "already right"),
+        ("leave", "left alone", "left alone"),
+        ("skip", "skipped", "skipped"),
+    ] {
+        let n = taken(word);
+        if n > 0 {
+            parts.push(format!("{n} {}", if o.dry_run { planned } else { done }));
+        }
+    }
+    let refused = o.results.iter().filter(|r| r.sent && !r.accepted).count();
+    if refused > 0 {
+        parts.push(format!("{refused} refused"));
+    }
     if parts.is_empty() {
         parts.push("no camera to push".into());
     }
@@ -110,13 +142,9 @@ pub fn summary(o: &Outcome) -> String {
     if o.dry_run {
         line.push_str(" (dry run: nothing sent)");
     } else {
-        let refused = o.results.iter().filter(|r| r.sent && !r.accepted).count();
-        let checked: Vec<_> = o.results.iter().filter_map(|r| r.verified).collect();
+        let checked: Vec<bool> = o.results.iter().filter_map(|r| r.verified).collect();
         let ok = checked.iter().filter(|v| **v).count();
-        line.push_str(&format!(
-            "; {refused} refused; verified {ok}/{}",
-            checked.len()
-        ));
+        line.push_str(&format!("; verified {ok}/{}", checked.len()));
     }
     line
 }
