@@ -30,7 +30,15 @@ fn run_push(camscan: &str, db: &std::path::Path, url: &str) -> (f64, f64, String
     use std::io::Read;
     let t = Instant::now();
     let mut child = Command::new(camscan)
-        .args(["push", "frigate", url, "--push-timeout", "120"])
+        .args([
+            "push",
+            "frigate",
+            url,
+            "--push-timeout",
+            "120",
+            "--credentials",
+        ])
+        .arg(db.with_extension("creds"))
         .env("CAMSCAN_DB", db)
         .env("CAMSCAN_LOG", "warn")
         .stdout(Stdio::piped())
@@ -61,6 +69,10 @@ fn run_push(camscan: &str, db: &std::path::Path, url: &str) -> (f64, f64, String
     (secs, peak_kib as f64 / 1024.0, summary)
 }
 
+fn login() -> Vec<camscan::model::Credential> {
+    vec![camscan::model::Credential::new("admin", "site-Pw1")]
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let camscan = args
@@ -74,9 +86,14 @@ fn main() {
     let db = dir.path().join("inv.db");
     let config = dir.path().join("config.yml");
     std::fs::write(&config, "mqtt:\n  enabled: false\ncameras: {}\n").unwrap();
+    // The site's login, as the scan's credentials file had it: its keyed hash is recorded with
+    // each stream, and the push finds the password in the same file.
+    std::fs::write(db.with_extension("creds"), "admin:site-Pw1\n").unwrap();
     {
         let mut store = Store::open(&db).expect("inventory");
-        store.record_scan(&info(0), &report(n, 0), &[]).unwrap();
+        store
+            .record_scan(&info(0), &report(n, 0), &login())
+            .unwrap();
     }
     let ip = "127.0.60.200";
     let port = std::net::TcpListener::bind((ip, 0))
@@ -118,7 +135,9 @@ fn main() {
     println!("  {s2}");
     {
         let mut store = Store::open(&db).expect("inventory");
-        store.record_scan(&info(1), &report(n, 1), &[]).unwrap();
+        store
+            .record_scan(&info(1), &report(n, 1), &login())
+            .unwrap();
     }
     let (t3, rss3, s3) = run_push(&camscan, &db, &url);
     println!(

@@ -465,6 +465,32 @@ fn go2rtc_push_writes_its_yaml_and_a_second_push_changes_nothing() {
     assert_eq!(again.status.code(), Some(0));
     assert_eq!(writes(&tool), sent);
     assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
+    // The camera forgotten: its streams stay until --prune, which removes only camscan's.
+    let forget = common::run(
+        common::camscan_with_db(&db).args(["forget", "198.18.0.42"]),
+        LIMIT,
+    );
+    assert_eq!(forget.status.code(), Some(0), "{}", common::stderr(&forget));
+    let kept = push(&db, &["go2rtc", &url, "-f", "json"]);
+    assert_eq!(kept.status.code(), Some(0));
+    assert_eq!(steps(&kept), [("front".to_string(), "leave".to_string())]);
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
+    let pruned = push(&db, &["go2rtc", &url, "--prune", "-f", "json"]);
+    assert_eq!(pruned.status.code(), Some(0));
+    assert_eq!(
+        steps(&pruned),
+        [("front".to_string(), "remove".to_string())]
+    );
+    let doc = yaml(&config);
+    assert_eq!(doc["streams"]["doorbell"], "rtsp://10.1.1.5/live");
+    assert!(
+        doc["streams"]["front"].is_null() && doc["streams"]["front_sub"].is_null(),
+        "{doc}"
+    );
+    assert!(std::fs::read_to_string(&config).unwrap().contains("# mine"));
+    // Nothing left of camscan's: a further prune has nothing to do.
+    let none = push(&db, &["go2rtc", &url, "--prune", "-f", "json"]);
+    assert!(steps(&none).is_empty());
 }
 
 #[test]
@@ -902,4 +928,58 @@ fn frigate_over_tls_with_its_login() {
         ],
     );
     assert_eq!(o.status.code(), Some(0));
+}
+
+/// A big push into Frigate goes in batches (Frigate rewrites and validates its whole file on
+/// every change), and a batch Frigate refuses is halved until the refused camera is alone: one
+/// camera refused, the 23 others added and verified, in a handful of requests, not 24.
+#[test]
+fn a_big_frigate_push_is_batched_and_a_refusal_stays_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inv.db");
+    let config = dir.path().join("config.yml");
+    std::fs::write(&config, "mqtt:\n  enabled: false\ncameras: {}\n").unwrap();
+    let ip = "127.0.60.9";
+    let port = common::free_port(ip).to_string();
+    let tool = fake(
+        "frigate",
+        &[],
+        &[
+            "--bind",
+            ip,
+            "--port",
+            &port,
+            "--config",
+            config.to_str().unwrap(),
+        ],
+    );
+    let mut cams: Vec<Device> = (0..23)
+        .map(|i| {
+            camera(
+                &format!("02:00:00:00:01:{i:02x}"),
+                &format!("198.18.1.{}", i + 10),
+                &format!("Cam {i}"),
+                false,
+            )
+        })
+        .collect();
+    // Its password a reference Frigate's environment cannot fill: Frigate refuses it.
+    cams.insert(
+        17,
+        camera("02:00:00:00:01:ff", "198.18.1.200", "Gate", true),
+    );
+    record(&db, 1, cams);
+    let o = push(
+        &db,
+        &["frigate", &format!("http://{ip}:{port}"), "--password-refs"],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let out = common::stdout(&o);
+    assert!(out.contains("23 added, 1 refused; verified 23/23"), "{out}");
+    assert!(out.contains("50 at a time"), "{out}");
+    let doc = yaml(&config);
+    assert_eq!(doc["cameras"].as_object().unwrap().len(), 23);
+    assert!(doc["cameras"]["gate"].is_null());
+    let requests = writes(&tool);
+    assert!(requests <= 12, "{requests} requests");
 }

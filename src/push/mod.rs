@@ -6,8 +6,10 @@
 //!    wrote there (the inventory's `pushes` table), and decide per camera: add, update (it moved,
 //!    its path or login changed), keep (already right), leave (a person's entry, or one a person
 //!    edited since), skip (a password camscan does not know). `--dry-run` stops here.
-//! 2. **apply** ([`tools::write`]): one request (or the tool's few) per camera, so that one
-//!    refusal blocks nothing else; the tool's own message is kept with the camera.
+//! 2. **apply** ([`tools::write_all`]): one request (or the tool's few) per camera, so that one
+//!    refusal blocks nothing else; the tool's own message is kept with the camera. Frigate,
+//!    which rewrites its whole file on every change, takes a large push in batches, a refused
+//!    batch split until its refusals are alone ([`tools::FRIGATE_LIVE_MAX`]).
 //! 3. **verify**: read the tool again and check each camera sent is there as sent
 //!    ([`plan::first_difference`]); only then is the ledger row written, with the hash of the
 //!    tool's read-back ([`plan::readback_hash`]).
@@ -285,43 +287,66 @@ pub async fn run(store: &mut Store, settings: &Settings) -> Result<Outcome, Push
     }
     let sending = outcome.steps.iter().filter(|s| s.action.sends()).count();
     tracing::info!("push: applying {sending} change(s) to {shown}");
-    // Apply: each camera on its own, in plan order.
-    let mut sent: Vec<Option<tools::Sent>> = Vec::with_capacity(outcome.steps.len());
-    for step in &outcome.steps {
-        let r = match (&step.action, step.wanted) {
-            (Action::Add, Some(i)) => Some(
-                tools::write(&c, tool, &step.name, &cams.entry(i, &step.name), true, &[]).await?,
-            ),
-            (Action::Update(_), Some(i)) => {
-                let new = cams.entry(i, &step.name);
-                let gone = ledger
-                    .iter()
-                    .find(|r| r.name == step.name)
-                    .map(|r| gone_in_camera(tool, &step.name, &r.written, &new))
-                    .unwrap_or_default();
-                Some(tools::write(&c, tool, &step.name, &new, false, &gone).await?)
-            }
-            (Action::Remove, _) => {
-                let keys = ledger
-                    .iter()
-                    .find(|r| r.name == step.name)
-                    .map(|r| written_keys(&r.written, tool, &step.name))
-                    .unwrap_or_default();
-                Some(tools::remove(&c, tool, &step.name, &keys).await?)
-            }
-            _ => None,
+    // Apply: each camera on its own (Frigate: in batches beyond a few, see `tools`).
+    let mut jobs = Vec::new();
+    let mut of_job = Vec::new();
+    for (k, step) in outcome.steps.iter().enumerate() {
+        let (add, i) = match (&step.action, step.wanted) {
+            (Action::Add, Some(i)) => (true, i),
+            (Action::Update(_), Some(i)) => (false, i),
+            _ => continue,
         };
-        if let Some(s) = &r {
-            if !s.ok {
-                tracing::warn!(
-                    "push: {} refused {}: {}",
-                    tool.name(),
-                    step.name,
-                    s.message.as_deref().unwrap_or("")
-                );
-            }
+        let entry = cams.entry(i, &step.name);
+        let gone = match ledger.iter().find(|r| r.name == step.name) {
+            Some(r) if !add => gone_in_camera(tool, &step.name, &r.written, &entry),
+            _ => Vec::new(),
+        };
+        jobs.push(tools::Job {
+            name: step.name.clone(),
+            entry,
+            add,
+            gone,
+        });
+        of_job.push(k);
+    }
+    if tool == ToolKind::Frigate
+        && jobs.len() > tools::FRIGATE_LIVE_MAX
+        && jobs.iter().any(|j| j.add)
+    {
+        outcome.notes.push(format!(
+            "{} cameras were sent {} at a time (Frigate rewrites and checks its whole file on \
+             every change): the added ones start at Frigate's next restart",
+            jobs.len(),
+            tools::FRIGATE_BATCH
+        ));
+    }
+    let mut sent: Vec<Option<tools::Sent>> = vec![None; outcome.steps.len()];
+    for (k, r) in of_job
+        .into_iter()
+        .zip(tools::write_all(&c, tool, &jobs).await?)
+    {
+        sent[k] = Some(r);
+    }
+    drop(jobs);
+    for (k, step) in outcome.steps.iter().enumerate() {
+        if step.action == Action::Remove {
+            let keys = ledger
+                .iter()
+                .find(|r| r.name == step.name)
+                .map(|r| written_keys(&r.written, tool, &step.name))
+                .unwrap_or_default();
+            sent[k] = Some(tools::remove(&c, tool, &step.name, &keys).await?);
         }
-        sent.push(r);
+    }
+    for (step, s) in outcome.steps.iter().zip(&sent) {
+        if let Some(s) = s.as_ref().filter(|s| !s.ok) {
+            tracing::warn!(
+                "push: {} refused {}: {}",
+                tool.name(),
+                step.name,
+                s.message.as_deref().unwrap_or("")
+            );
+        }
     }
     // Verify: the tool read again, and the ledger written from what it holds.
     tracing::info!("push: verifying at {shown}");

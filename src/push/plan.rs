@@ -376,18 +376,21 @@ pub fn ledger_text(e: &Entry) -> String {
     canonical(&mask_entry(e))
 }
 
-/// `s` without the userinfo of the URL in it (`rtsp://u:p@h/x` -> `rtsp://h/x`); a go2rtc
+/// `s` without the userinfo of every URL in it (`rtsp://u:p@h/x` -> `rtsp://h/x`); a go2rtc
 /// source prefix (`ffmpeg:`) is kept.
 fn strip_userinfo(s: &str) -> String {
-    let Some(at) = s.find("://") else {
-        return s.to_string();
-    };
-    let rest = &s[at + 3..];
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..end].rfind('@') {
-        Some(i) => format!("{}{}", &s[..at + 3], &rest[i + 1..]),
-        None => s.to_string(),
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find("://") {
+        out.push_str(&rest[..at + 3]);
+        rest = &rest[at + 3..];
+        let end = rest.find(['/', '?', '#', ' ']).unwrap_or(rest.len());
+        if let Some(i) = rest[..end].rfind('@') {
+            rest = &rest[i + 1..];
+        }
     }
+    out.push_str(rest);
+    out
 }
 
 /// `running` seen through `written`'s shape: for every field camscan wrote, what the tool holds

@@ -167,6 +167,20 @@ fn answer_json(c: &Client, a: &Answer, what: &str) -> Result<Value, PushError> {
     a.json(&c.shown, what)
 }
 
+/// What a tool's read-back document holds, as items (the fuzz target's entry point).
+pub fn items_of(tool: ToolKind, v: &Value) -> Running {
+    match tool {
+        ToolKind::Frigate => frigate_items(v),
+        ToolKind::Go2rtc => go2rtc_items(v),
+        ToolKind::Mediamtx => v["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|i| Some((i["name"].as_str()?.to_string(), i.clone())))
+            .collect(),
+    }
+}
+
 /// Frigate's cameras (`cameras.<name>`) and go2rtc streams (`go2rtc.streams.<name>`, each a
 /// list of sources).
 fn frigate_items(v: &Value) -> Running {
@@ -204,24 +218,128 @@ fn sources(v: &Value) -> Value {
     }
 }
 
-/// Write the entry `entry` of camera `name`: `add` a new one, else update the one camscan wrote
-/// (`gone`: the dotted fields camscan wrote before and no longer writes, deleted).
-pub async fn write(
-    c: &Client,
-    tool: ToolKind,
-    name: &str,
-    entry: &Entry,
-    add: bool,
-    gone: &[String],
-) -> Result<Sent, PushError> {
+/// One camera to write: its name, its entry, whether it is new, and the dotted fields of
+/// Frigate's camera camscan wrote before and no longer writes (deleted).
+pub struct Job {
+    pub name: String,
+    pub entry: Entry,
+    pub add: bool,
+    pub gone: Vec<String>,
+}
+
+/// A push of up to this many cameras into Frigate sends one request per camera, each new one
+/// started at once by its `update_topic`, as Frigate's own wizard does. Beyond it, cameras go
+/// [`FRIGATE_BATCH`] at a time: every `config_set` rewrites and validates Frigate's whole file
+/// (`update_yaml_file_bulk`, `FrigateConfig.parse`), so one request per camera costs the square
+/// of the site's size (measured on the fake Frigate, `scripts/bench --push`: 134 cameras one by
+/// one took 38.6 s, 0.29 s a request; 1 334 would take about an hour).
+pub const FRIGATE_LIVE_MAX: usize = 10;
+
+/// Cameras per Frigate request beyond [`FRIGATE_LIVE_MAX`]. A batch Frigate refuses is split in
+/// halves until the cameras it refuses are alone, so one refusal still blocks no other camera.
+pub const FRIGATE_BATCH: usize = 50;
+
+/// Write every job; one [`Sent`] per job, in order.
+pub async fn write_all(c: &Client, tool: ToolKind, jobs: &[Job]) -> Result<Vec<Sent>, PushError> {
+    if tool == ToolKind::Frigate && jobs.len() > FRIGATE_LIVE_MAX {
+        return frigate_batches(c, jobs).await;
+    }
+    let mut out = Vec::with_capacity(jobs.len());
+    for j in jobs {
+        out.push(write(c, tool, j).await?);
+    }
+    Ok(out)
+}
+
+/// Frigate, [`FRIGATE_BATCH`] cameras a request, a refused batch halved until its refusals are
+/// alone (see [`FRIGATE_LIVE_MAX`]).
+async fn frigate_batches(c: &Client, jobs: &[Job]) -> Result<Vec<Sent>, PushError> {
+    let mut out: Vec<Option<Sent>> = (0..jobs.len()).map(|_| None).collect();
+    let mut todo: Vec<std::ops::Range<usize>> = (0..jobs.len())
+        .step_by(FRIGATE_BATCH)
+        .map(|i| i..(i + FRIGATE_BATCH).min(jobs.len()))
+        .rev()
+        .collect();
+    // Bounded: each refused range of more than one camera becomes two smaller ones.
+    while let Some(r) = todo.pop() {
+        let mut cameras = serde_json::Map::new();
+        let mut streams: BTreeMap<&str, &Value> = BTreeMap::new();
+        for j in &jobs[r.clone()] {
+            cameras.insert(j.name.clone(), frigate_camera(j));
+            streams.extend(restream_items(&j.entry));
+        }
+        let mut data = json!({"cameras": cameras});
+        if !streams.is_empty() {
+            data["go2rtc"] = json!({"streams": streams});
+        }
+        let body = json!({"requires_restart": 0, "config_data": data});
+        let a = c
+            .send(Method::PUT, c.url("/api/config/set", &[]), Some(&body), &[])
+            .await?;
+        if a.ok() {
+            let mut answers = vec![a];
+            for (n, v) in &streams {
+                answers.extend(go2rtc_forward(c, n, v).await?);
+            }
+            let sent = Sent::from(&answers);
+            for slot in &mut out[r] {
+                *slot = Some(sent.clone());
+            }
+        } else if r.len() == 1 || a.status >= 500 {
+            // A refusal of one camera, or a failure of the whole request: said for each.
+            let sent = Sent::from(&[a]);
+            for slot in &mut out[r] {
+                *slot = Some(sent.clone());
+            }
+        } else {
+            let mid = r.start + r.len() / 2;
+            todo.push(mid..r.end);
+            todo.push(r.start..mid);
+        }
+    }
+    Ok(out
+        .into_iter()
+        .map(|s| s.unwrap_or(Sent::from(&[])))
+        .collect())
+}
+
+/// Frigate's camera of `job`, with the fields it no longer writes set to `""` (deleted).
+fn frigate_camera(job: &Job) -> Value {
+    let mut camera = job
+        .entry
+        .get(&format!("cameras.{}", job.name))
+        .cloned()
+        .unwrap_or(Value::Null);
+    for path in &job.gone {
+        set_dotted(&mut camera, path, Value::String(String::new()));
+    }
+    camera
+}
+
+/// The go2rtc streams of a Frigate entry (`--frigate-restream`), by name.
+fn restream_items(entry: &Entry) -> impl Iterator<Item = (&str, &Value)> {
+    entry
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("go2rtc.streams.").map(|n| (n, v)))
+}
+
+/// Frigate's `PUT /api/go2rtc/streams/{name}?src=` (its first source), which starts the stream in
+/// Frigate's go2rtc, as the wizard does after saving it.
+async fn go2rtc_forward(c: &Client, name: &str, v: &Value) -> Result<Option<Answer>, PushError> {
+    let Some(first) = v.as_array().and_then(|a| a.first()).and_then(Value::as_str) else {
+        return Ok(None);
+    };
+    let url = c.url(&format!("/api/go2rtc/streams/{name}"), &[("src", first)]);
+    Ok(Some(c.send(Method::PUT, url, None, &[]).await?))
+}
+
+/// Write one camera: its requests in the tool's order.
+pub async fn write(c: &Client, tool: ToolKind, job: &Job) -> Result<Sent, PushError> {
+    let (name, entry, add) = (job.name.as_str(), &job.entry, job.add);
     let mut answers = Vec::new();
     match tool {
         ToolKind::Frigate => {
-            let camera_key = format!("cameras.{name}");
-            let mut camera = entry.get(&camera_key).cloned().unwrap_or(Value::Null);
-            for path in gone {
-                set_dotted(&mut camera, path, Value::String(String::new()));
-            }
+            let camera = frigate_camera(job);
             let body = if add {
                 json!({"requires_restart": 0, "update_topic": format!("config/cameras/{name}/add"),
                        "config_data": {"cameras": {name: camera}}})
@@ -236,10 +354,7 @@ pub async fn write(
                 c.send(Method::PUT, c.url("/api/config/set", &[]), Some(&body), &[])
                     .await?,
             );
-            let streams: BTreeMap<&str, &Value> = entry
-                .iter()
-                .filter_map(|(k, v)| k.strip_prefix("go2rtc.streams.").map(|n| (n, v)))
-                .collect();
+            let streams: BTreeMap<&str, &Value> = restream_items(entry).collect();
             if answers[0].ok() && !streams.is_empty() {
                 let body =
                     json!({"requires_restart": 0, "config_data": {"go2rtc": {"streams": streams}}});
@@ -248,17 +363,7 @@ pub async fn write(
                         .await?,
                 );
                 for (n, v) in &streams {
-                    let srcs: Vec<(&str, &str)> = v
-                        .as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(Value::as_str)
-                        .map(|s| ("src", s))
-                        .collect();
-                    if let Some(first) = srcs.first() {
-                        let url = c.url(&format!("/api/go2rtc/streams/{n}"), &[*first]);
-                        answers.push(c.send(Method::PUT, url, None, &[]).await?);
-                    }
+                    answers.extend(go2rtc_forward(c, n, v).await?);
                 }
             }
         }
