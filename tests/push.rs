@@ -983,3 +983,67 @@ fn a_big_frigate_push_is_batched_and_a_refusal_stays_alone() {
     let requests = writes(&tool);
     assert!(requests <= 12, "{requests} requests");
 }
+
+/// `--frigate-restream`: each camera's go2rtc streams written beside it in Frigate's `go2rtc:`
+/// section and started through Frigate's `PUT /api/go2rtc/streams/{name}`, the inputs from the
+/// restream; on a slow Frigate (every answer 200 ms late); a second push changes nothing.
+#[test]
+fn frigate_restream_writes_the_go2rtc_streams_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inv.db");
+    let config = dir.path().join("config.yml");
+    std::fs::write(&config, "mqtt:\n  enabled: false\ncameras: {}\n").unwrap();
+    let ip = "127.0.60.14";
+    let port = common::free_port(ip).to_string();
+    let tool = fake(
+        "frigate",
+        &[],
+        &[
+            "--bind",
+            ip,
+            "--port",
+            &port,
+            "--config",
+            config.to_str().unwrap(),
+            "--delay-ms",
+            "200",
+        ],
+    );
+    let url = format!("http://{ip}:{port}");
+    record(
+        &db,
+        1,
+        vec![camera("02:00:00:00:00:92", "198.18.0.92", "Front", true)],
+    );
+    let o = push(&db, &["frigate", &url, "--frigate-restream"]);
+    assert_eq!(o.status.code(), Some(0));
+    let doc = yaml(&config);
+    let streams = &doc["go2rtc"]["streams"];
+    assert!(
+        streams["front"]
+            .to_string()
+            .contains("@198.18.0.92:554/Streaming/Channels/101"),
+        "{doc}"
+    );
+    assert!(
+        streams["front_sub"].to_string().contains("Channels/102"),
+        "{doc}"
+    );
+    let inputs = &doc["cameras"]["front"]["ffmpeg"]["inputs"];
+    assert_eq!(inputs[0]["path"], "rtsp://127.0.0.1:8554/front");
+    assert_eq!(inputs[1]["path"], "rtsp://127.0.0.1:8554/front_sub");
+    let state: Value = serde_json::from_str(&curl(&[&format!("{url}/_fake/state")]).1).unwrap();
+    assert!(
+        state["go2rtc"]["front"]
+            .as_str()
+            .unwrap()
+            .contains("198.18.0.92"),
+        "{state}"
+    );
+    let sent = writes(&tool);
+    let text = std::fs::read_to_string(&config).unwrap();
+    let again = push(&db, &["frigate", &url, "--frigate-restream"]);
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(writes(&tool), sent);
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
+}

@@ -229,35 +229,57 @@ impl Outcome {
     }
 }
 
+/// What the three steps of one push share.
+struct Push<'a> {
+    tool: ToolKind,
+    shown: String,
+    client: Client,
+    cams: entries::Cameras<'a>,
+    /// What camscan wrote there (only the devices asked for, with `Settings::only`).
+    ledger: Vec<PushRecord>,
+}
+
 /// Plan, apply and verify one push of the inventory `store` into `settings.target`.
 pub async fn run(store: &mut Store, settings: &Settings) -> Result<Outcome, PushError> {
+    let devices = store.stored_devices()?;
+    let (report, ids) = entries::report(devices);
+    let (p, mut outcome) = plan_push(store, settings, &report, &ids).await?;
+    if settings.dry_run {
+        return Ok(outcome);
+    }
+    let sent = apply(&p, &mut outcome).await?;
+    verify(store, &p, &mut outcome, &sent).await?;
+    Ok(outcome)
+}
+
+/// Step 1: read the tool and the ledger, and decide.
+async fn plan_push<'a>(
+    store: &mut Store,
+    settings: &Settings,
+    report: &'a crate::model::Report,
+    ids: &[i64],
+) -> Result<(Push<'a>, Outcome), PushError> {
     let target = &settings.target;
     let tool = target.tool;
     let shown = target.shown();
-    let devices = store.stored_devices()?;
-    let (report, ids) = entries::report(devices);
-    let cams = entries::Cameras::new(&report, &ids, settings, store)?;
+    let cams = entries::Cameras::new(report, ids, settings, store)?;
     let basic = match tool {
         ToolKind::Frigate => None,
         _ => settings.login.clone(),
     };
-    let mut c = Client::new(&target.url, basic, &settings.tls, settings.timeout)?;
+    let mut client = Client::new(&target.url, basic, &settings.tls, settings.timeout)?;
     if let (ToolKind::Frigate, Some(login)) = (tool, &settings.login) {
-        c.login_with_cookie(login).await?;
+        client.login_with_cookie(login).await?;
     }
     tracing::info!("push: reading {} at {shown}", tool.name());
-    let running = tools::read(&c, tool).await?;
-    let ledger = store.pushes(tool.name(), &shown)?;
+    let running = tools::read(&client, tool).await?;
+    let mut ledger = store.pushes(tool.name(), &shown)?;
+    if let Some(only) = &settings.only {
+        ledger.retain(|r| only.contains(&r.device_id));
+    }
     let items = tools::ToolItems {
         tool,
         restream: cams.restream,
-    };
-    let ledger: Vec<PushRecord> = match &settings.only {
-        Some(only) => ledger
-            .into_iter()
-            .filter(|r| only.contains(&r.device_id))
-            .collect(),
-        None => ledger,
     };
     let steps = {
         let store = &*store;
@@ -273,7 +295,7 @@ pub async fn run(store: &mut Store, settings: &Settings) -> Result<Outcome, Push
             settings.prune,
         )
     };
-    let mut outcome = Outcome {
+    let outcome = Outcome {
         tool,
         target: shown.clone(),
         dry_run: settings.dry_run,
@@ -282,12 +304,24 @@ pub async fn run(store: &mut Store, settings: &Settings) -> Result<Outcome, Push
         references: cams.references(),
         notes: notes(tool),
     };
-    if settings.dry_run {
-        return Ok(outcome);
-    }
+    Ok((
+        Push {
+            tool,
+            shown,
+            client,
+            cams,
+            ledger,
+        },
+        outcome,
+    ))
+}
+
+/// Step 2: send what the plan changes; what each step's requests did.
+async fn apply(p: &Push<'_>, outcome: &mut Outcome) -> Result<Vec<Option<tools::Sent>>, PushError> {
+    let (tool, c) = (p.tool, &p.client);
     let sending = outcome.steps.iter().filter(|s| s.action.sends()).count();
-    tracing::info!("push: applying {sending} change(s) to {shown}");
-    // Apply: each camera on its own (Frigate: in batches beyond a few, see `tools`).
+    tracing::info!("push: applying {sending} change(s) to {}", p.shown);
+    // Each camera on its own (Frigate: in batches beyond a few, see `tools`).
     let mut jobs = Vec::new();
     let mut of_job = Vec::new();
     for (k, step) in outcome.steps.iter().enumerate() {
@@ -296,8 +330,8 @@ pub async fn run(store: &mut Store, settings: &Settings) -> Result<Outcome, Push
             (Action::Update(_), Some(i)) => (false, i),
             _ => continue,
         };
-        let entry = cams.entry(i, &step.name);
-        let gone = match ledger.iter().find(|r| r.name == step.name) {
+        let entry = p.cams.entry(i, &step.name);
+        let gone = match p.ledger.iter().find(|r| r.name == step.name) {
             Some(r) if !add => gone_in_camera(tool, &step.name, &r.written, &entry),
             _ => Vec::new(),
         };
@@ -323,19 +357,19 @@ pub async fn run(store: &mut Store, settings: &Settings) -> Result<Outcome, Push
     let mut sent: Vec<Option<tools::Sent>> = vec![None; outcome.steps.len()];
     for (k, r) in of_job
         .into_iter()
-        .zip(tools::write_all(&c, tool, &jobs).await?)
+        .zip(tools::write_all(c, tool, &jobs).await?)
     {
         sent[k] = Some(r);
     }
-    drop(jobs);
     for (k, step) in outcome.steps.iter().enumerate() {
         if step.action == Action::Remove {
-            let keys = ledger
+            let keys = p
+                .ledger
                 .iter()
                 .find(|r| r.name == step.name)
                 .map(|r| written_keys(&r.written, tool, &step.name))
                 .unwrap_or_default();
-            sent[k] = Some(tools::remove(&c, tool, &step.name, &keys).await?);
+            sent[k] = Some(tools::remove(c, tool, &step.name, &keys).await?);
         }
     }
     for (step, s) in outcome.steps.iter().zip(&sent) {
@@ -348,11 +382,22 @@ pub async fn run(store: &mut Store, settings: &Settings) -> Result<Outcome, Push
             );
         }
     }
-    // Verify: the tool read again, and the ledger written from what it holds.
+    Ok(sent)
+}
+
+/// Step 3: read the tool again; each step's result, and the ledger written from what the tool
+/// holds.
+async fn verify(
+    store: &mut Store,
+    p: &Push<'_>,
+    outcome: &mut Outcome,
+    sent: &[Option<tools::Sent>],
+) -> Result<(), PushError> {
+    let (tool, shown, cams) = (p.tool, &p.shown, &p.cams);
     tracing::info!("push: verifying at {shown}");
-    let after = tools::read(&c, tool).await?;
+    let after = tools::read(&p.client, tool).await?;
     let now = jiff::Timestamp::now().as_millisecond();
-    for (step, s) in outcome.steps.iter().zip(&sent) {
+    for (step, s) in outcome.steps.iter().zip(sent) {
         let result = match (&step.action, step.wanted, s) {
             (Action::Add | Action::Update(_), Some(i), Some(s)) if s.ok => {
                 let e = cams.entry(i, &step.name);
@@ -378,7 +423,8 @@ pub async fn run(store: &mut Store, settings: &Settings) -> Result<Outcome, Push
                 }
             }
             (Action::Remove, _, Some(s)) if s.ok => {
-                let keys = ledger
+                let keys = p
+                    .ledger
                     .iter()
                     .find(|r| r.name == step.name)
                     .map(|r| written_keys(&r.written, tool, &step.name))
@@ -418,7 +464,7 @@ pub async fn run(store: &mut Store, settings: &Settings) -> Result<Outcome, Push
         };
         outcome.results.push(result);
     }
-    Ok(outcome)
+    Ok(())
 }
 
 /// The item keys a ledger row's `written` holds (`tool` and `name` for rows whose text is
