@@ -86,4 +86,16 @@ pub struct ServeArgs {
     pub check_streams: Option<String>,
     #[command(flatten)]
     pub format_options: FormatOptionArgs,
+    /// Offer the page's "Add to" buttons for a running tool: `frigate=URL`, `go2rtc=URL` or
+    /// `mediamtx=URL` (`camscan push`'s plan, apply and verify, for one camera or a selection;
+    /// passwords from --credentials). Repeatable.
+    #[arg(
+        long = "push",
+        value_name = "TOOL=URL",
+        env = "CAMSCAN_PUSH",
+        value_delimiter = ','
+    )]
+    pub push: Vec<String>,
+    #[command(flatten)]
+    pub push_options: super::PushOptionArgs,
 }

@@ -152,6 +152,11 @@ pub fn routes() -> Vec<(Route, MethodRouter<AppState>)> {
             delete("/api/v1/streams/{id}/whep/{session}", &[200, 400, 404, 422]),
             axum::routing::delete(super::live::whep_delete),
         ),
+        (r("/api/v1/push", &[200, 400]), get(super::push::targets)),
+        (
+            post("/api/v1/push/{tool}", &[200, 400, 403, 404, 415, 502]),
+            axum::routing::post(super::push::post),
+        ),
         (r("/api/v1/diff", &[200, 400, 404]), get(diff)),
         (r("/api/v1/sites", &[200, 400]), get(sites)),
         (r("/api/v1/openapi.json", &[200, 400]), get(openapi)),

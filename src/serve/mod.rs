@@ -34,6 +34,7 @@ pub mod export;
 pub mod live;
 pub mod params;
 pub mod problem;
+pub mod push;
 pub mod scans;
 pub mod snapshot;
 pub mod sse;
@@ -73,6 +74,9 @@ pub struct AppState {
     /// The formats' own options `GET /api/v1/export/{format}` renders with (serve's flags, else
     /// its config file's keys).
     pub format_options: crate::export::FormatValues,
+    /// The tools the page may push cameras into (`--push`), and the inventory each push opens
+    /// for itself (a push waits on the tool, never with the shared store's lock held).
+    pub pushes: Arc<push::Pushes>,
 }
 
 impl AppState {
@@ -85,6 +89,7 @@ impl AppState {
             metrics: crate::metrics::Metrics::new(),
             live_preview: None,
             format_options: Default::default(),
+            pushes: Arc::default(),
         }
     }
 
@@ -131,6 +136,8 @@ pub struct Settings {
     pub allow_targets: Vec<String>,
     /// `--scan-credentials NAME=FILE`, as given.
     pub scan_credentials: Vec<String>,
+    /// `--push TOOL=URL`: the tools the page may add cameras to.
+    pub pushes: Vec<crate::push::Settings>,
 }
 
 /// The token of the server of `inventory` (created, mode 0600, if there is none yet): what
@@ -304,6 +311,10 @@ fn app_state(
     let mut state = AppState::new(store, stop_rx.clone()).with_scans(Arc::new(scans));
     state.metrics = metrics;
     state.format_options = format_options;
+    state.pushes = Arc::new(push::Pushes {
+        targets: args.pushes.clone(),
+        inventory: Some(args.inventory.clone()),
+    });
     if !args.no_preview {
         // The relays hold their own per-device session slots: API scans count theirs per scan
         // (scan::plan), so a camera being scanned and watched live may see both.

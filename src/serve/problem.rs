@@ -53,10 +53,13 @@ pub enum Kind {
     NotPlayable,
     /// 500: the server could not set up a WebRTC session (no UDP socket, a WebRTC error).
     WebrtcFailed,
+    /// 502: a tool `camscan serve --push` names could not be reached, refused the login or
+    /// answered what a push cannot read.
+    ToolFailed,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 18] = [
+    pub const ALL: [Kind; 19] = [
         Kind::NotFound,
         Kind::InvalidParameter,
         Kind::MethodNotAllowed,
@@ -75,6 +78,7 @@ impl Kind {
         Kind::TooManyViewers,
         Kind::NotPlayable,
         Kind::WebrtcFailed,
+        Kind::ToolFailed,
     ];
 
     pub fn type_uri(self) -> &'static str {
@@ -97,6 +101,7 @@ impl Kind {
             Kind::TooManyViewers => "urn:camscan:problem:too-many-viewers",
             Kind::NotPlayable => "urn:camscan:problem:not-playable",
             Kind::WebrtcFailed => "urn:camscan:problem:webrtc-failed",
+            Kind::ToolFailed => "urn:camscan:problem:tool-failed",
         }
     }
 
@@ -120,6 +125,7 @@ impl Kind {
             Kind::TooManyViewers => "Too many viewers",
             Kind::NotPlayable => "The stream cannot be played live",
             Kind::WebrtcFailed => "WebRTC session failed",
+            Kind::ToolFailed => "The tool did not take the push",
         }
     }
 
@@ -142,6 +148,7 @@ impl Kind {
             Kind::TooManyViewers => StatusCode::SERVICE_UNAVAILABLE,
             Kind::NotPlayable => StatusCode::UNPROCESSABLE_ENTITY,
             Kind::WebrtcFailed => StatusCode::INTERNAL_SERVER_ERROR,
+            Kind::ToolFailed => StatusCode::BAD_GATEWAY,
         }
     }
 }

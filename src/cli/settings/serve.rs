@@ -53,6 +53,20 @@ pub fn serve(args: &ServeArgs) -> Result<(Settings, Option<WatchConfig>), Comman
     } else {
         None
     };
+    let pushes = args
+        .push
+        .iter()
+        .map(|spec| {
+            let target = crate::push::Target::parse(spec).map_err(CommandError::Usage)?;
+            Ok(super::push(
+                target,
+                &args.push_options,
+                scan.credentials.clone(),
+                &scan.format_options,
+                false,
+            )?)
+        })
+        .collect::<Result<Vec<_>, CommandError>>()?;
     let settings = Settings {
         inventory,
         listen: args.listen,
@@ -63,6 +77,7 @@ pub fn serve(args: &ServeArgs) -> Result<(Settings, Option<WatchConfig>), Comman
         scan,
         allow_targets: args.allow_targets.clone(),
         scan_credentials: args.scan_credentials.clone(),
+        pushes,
     };
     Ok((settings, watch))
 }

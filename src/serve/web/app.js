@@ -487,11 +487,17 @@
     }
     list.tbody = el("tbody");
     list.empty = el("div", { class: "empty", hidden: true });
+    // The rows shown (filter, state, cameras) are the selection the "Add to" buttons push.
+    await loadPushTargets();
+    if (seq !== viewSeq) return;
+    const pushBox = el("div", { id: "push", class: "push", hidden: true });
+    const shown = () => [...list.devices.values()].filter(matches).map((d) => d.id);
+    const pushing = pushButtons(pushBox, shown, (n) => `Add the shown to ${n}`);
     const panel = el("section", { class: "panel" },
-      el("div", { class: "toolbar" }, sitePick, search, seg, cams, list.count),
+      el("div", { class: "toolbar" }, sitePick, search, seg, cams, list.count, pushing.length ? el("span", { class: "push-actions" }, pushing) : null),
       el("table", { class: "grid devices" }, el("thead", null, list.head), list.tbody),
       list.empty);
-    clear(view).append(el("div", { class: "page-head" }, el("h1", null, list.site ? `Devices at ${list.site}` : "Devices")), panel);
+    clear(view).append(el("div", { class: "page-head" }, el("h1", null, list.site ? `Devices at ${list.site}` : "Devices")), pushBox, panel);
     try {
       const items = await all("/api/v1/devices");
       if (seq !== viewSeq) return;
@@ -953,10 +959,16 @@
     const findingsBody = el("div", { class: "body flush", id: "device-findings" }, found);
     current = { kind: "device", id: d.id, events, streamsBody, findingsBody, known: new Set(d.events.map((e) => e.id)) };
     const charts = el("div", { class: "body" }, streams.map((s, i) => checkCharts(s, checks[i])));
+    await loadPushTargets();
+    if (seq !== viewSeq) return;
+    const pushBox = el("div", { id: "push", class: "push", hidden: true });
+    const pushing = d.is_camera || streams.length ? pushButtons(pushBox, () => [d.id], (n) => `Add to ${n}`) : [];
     clear(view).append(
       el("div", { class: "crumbs" }, el("a", { href: "/" }, "Devices"), " / ", title),
       el("div", { class: "page-head" }, el("h1", { class: "device-title" }, title), stateBadge(d.state),
-        el("span", { class: "sub" }, rel(d.state_since, "for ")), el("span", { class: "sub mono" }, d.key)),
+        el("span", { class: "sub" }, rel(d.state_since, "for ")), el("span", { class: "sub mono" }, d.key),
+        pushing.length ? el("span", { class: "push-actions" }, pushing) : null),
+      pushBox,
       el("div", { class: "cols" },
         el("div", { class: "stack" },
           panel("Availability", "last 7 days", el("div", { class: "body" }, availability(avail))),
@@ -971,6 +983,134 @@
           panel("Identity", null, el("div", { class: "body" }, identity(d))),
           panel("Capabilities", "what it can do", el("div", { class: "body", id: "device-capabilities" }, capabilities(d.capabilities))))));
     ready("device");
+  }
+
+  // ---- Push into a running tool (camscan serve --push TOOL=URL) --------------------------------
+  //
+  // GET /api/v1/push lists the tools; POST /api/v1/push/{tool} with {devices, apply: false} is the
+  // plan (nothing sent to the tool), then with apply: true the change and each camera's result.
+  // Nothing is sent before the user presses Apply. Every string shown is set as text.
+
+  const TOOL_NAMES = { frigate: "Frigate", go2rtc: "go2rtc", mediamtx: "MediaMTX" };
+  let pushTargets = null;
+
+  async function loadPushTargets() {
+    if (pushTargets) return pushTargets;
+    try {
+      pushTargets = (await api("/api/v1/push")).targets || [];
+    } catch (_) {
+      pushTargets = [];
+    }
+    return pushTargets;
+  }
+
+  async function postPush(tool, devices, apply) {
+    const r = await fetch(`/api/v1/push/${encodeURIComponent(tool)}`, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ devices, apply }),
+    });
+    if (r.status === 401) {
+      location.assign("/login");
+      throw new ApiError(401, "sign in first");
+    }
+    let body = null;
+    try { body = await r.json(); } catch (_) { /* not JSON */ }
+    if (!r.ok) throw new ApiError(r.status, (body && (body.detail || body.title)) || `${r.status} ${r.statusText}`);
+    return body;
+  }
+
+  function pushWhy(step) {
+    if (Array.isArray(step.why)) return step.why.join("; ");
+    if (step.why) return step.why;
+    if (step.instead_of) return `${step.instead_of} is a person's entry: named ${step.name}`;
+    return "";
+  }
+
+  function pushResult(r) {
+    if (!r) return "";
+    if (r.sent && !r.accepted) return `refused: ${r.message || ""}`;
+    if (r.verified === true) return r.sent ? "done, verified" : "present, verified";
+    if (r.verified === false) return `not verified: ${r.message || "not in the tool"}`;
+    return "";
+  }
+
+  function pushTable(o) {
+    const done = o.results && o.results.length > 0;
+    return el("table", { class: "grid push-plan" },
+      el("thead", null, el("tr", null, el("th", null, "Name"), el("th", null, "Plan"), el("th", null, "Camera stream"),
+        el("th", null, done ? "Result" : "Why"))),
+      el("tbody", null, o.steps.map((s, i) => {
+        const r = done ? o.results[i] : null;
+        const text = done ? (pushResult(r) || pushWhy(s)) : pushWhy(s);
+        const bad = r && ((r.sent && !r.accepted) || r.verified === false);
+        return el("tr", { data: { action: s.action } },
+          el("td", { class: "mono" }, s.name),
+          el("td", null, el("span", { class: `badge push-${s.action}` }, s.action)),
+          el("td", { class: "mono wrap" }, s.stream || dash),
+          el("td", { class: bad ? "bad" : (r && r.verified ? "good" : null) }, text));
+      })));
+  }
+
+  function pushCounts(o) {
+    const n = {};
+    for (const s of o.steps) n[s.action] = (n[s.action] || 0) + 1;
+    const words = { add: "to add", update: "to update", keep: "already right", leave: "left alone", skip: "skipped", remove: "to remove" };
+    return Object.entries(n).map(([k, v]) => `${v} ${words[k] || k}`).join(", ") || "no camera to push";
+  }
+
+  /** The plan of pushing `devices` into `target`, shown in `box`, with an Apply button. */
+  async function showPush(box, target, devices) {
+    const name = TOOL_NAMES[target.tool] || target.tool;
+    clear(box).append(panel(`Add to ${name}`, target.url, el("div", { class: "body" }, el("p", { class: "muted" }, "Planning…"))));
+    box.hidden = false;
+    let plan;
+    try {
+      plan = await postPush(target.tool, devices, false);
+    } catch (err) {
+      clear(box).append(panel(`Add to ${name}`, target.url, el("div", { class: "body" }, el("div", { class: "notice error" }, err.message))));
+      return;
+    }
+    const sends = plan.steps.some((s) => s.action === "add" || s.action === "update" || s.action === "remove");
+    const apply = el("button", { type: "button", class: "btn primary", id: "push-apply", disabled: sends ? null : true }, "Apply");
+    const cancel = el("button", { type: "button", class: "btn" }, "Close");
+    const status = el("span", { class: "muted push-status" }, `Plan: ${pushCounts(plan)}. Nothing is sent before Apply.`);
+    const table = el("div", { class: "body flush" }, pushTable(plan));
+    const notes = el("div", { class: "body" },
+      (plan.references || []).length ? el("p", null, `Set in ${name}'s environment: ${plan.references.join(", ")}`) : null,
+      (plan.notes || []).map((n) => el("p", { class: "muted" }, n)));
+    cancel.addEventListener("click", () => { box.hidden = true; clear(box); });
+    apply.addEventListener("click", async () => {
+      apply.disabled = true;
+      status.textContent = "Applying…";
+      try {
+        const done = await postPush(target.tool, devices, true);
+        clear(table).append(pushTable(done));
+        const refused = done.results.filter((r) => r.sent && !r.accepted).length;
+        const checked = done.results.filter((r) => r.verified !== undefined && r.verified !== null);
+        const ok = checked.filter((r) => r.verified).length;
+        status.textContent = `Applied: ${refused} refused, verified ${ok} of ${checked.length}.`;
+        status.dataset.state = refused || ok < checked.length ? "failed" : "done";
+      } catch (err) {
+        status.textContent = `Not applied: ${err.message}`;
+        status.dataset.state = "failed";
+      }
+    });
+    clear(box).append(panel(`Add to ${name}`, target.url, el("div", { class: "toolbar" }, apply, cancel, status), table, notes));
+    box.scrollIntoView({ block: "nearest" });
+  }
+
+  /** One "Add to <tool>" button per configured tool, for `devices()` (ids, read at the click). */
+  function pushButtons(box, devices, label) {
+    return (pushTargets || []).map((t) => {
+      const b = el("button", { type: "button", class: "btn", data: { push: t.tool } }, label(TOOL_NAMES[t.tool] || t.tool));
+      b.addEventListener("click", () => {
+        const ids = devices();
+        if (ids.length) showPush(box, t, ids);
+      });
+      return b;
+    });
   }
 
   // ---- Live preview (/live/{stream_id}) -----------------------------------------------------

@@ -1,0 +1,136 @@
+//! `GET /api/v1/push` and `POST /api/v1/push/{tool}`: the page's "Add to Frigate" (and go2rtc,
+//! MediaMTX), for the tools `camscan serve --push TOOL=URL` names. The same plan, apply and
+//! verify as `camscan push` ([`crate::push`]), limited to the devices the page sends.
+//!
+//! `{"devices": [ids], "apply": false}` answers the plan and sends nothing to the tool;
+//! `"apply": true` applies it and answers each camera's result. The request is held to the
+//! server's rules as `POST /api/v1/scans` is (its token, same-origin only: [`super::auth`]); the
+//! tools, their logins and the camera passwords are the server's, never the client's. Each push
+//! opens the inventory for itself: it waits on the tool, never with the shared store's lock held.
+
+use std::collections::BTreeSet;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::params::json;
+use super::problem::{Kind, Problem};
+use crate::config::Inventory;
+use crate::push::{PushError, Settings, ToolKind};
+
+/// A request's deadline is the server's ([`super::api::REQUEST_LIMITS`], 10 s): each of a push's
+/// requests to the tool gets at most this, so that a stuck tool is said as such.
+const TOOL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// What `camscan serve --push` configured.
+#[derive(Debug, Default)]
+pub struct Pushes {
+    pub targets: Vec<Settings>,
+    /// The served inventory, opened anew by each push.
+    pub inventory: Option<Inventory>,
+}
+
+/// One tool the page may push into.
+#[derive(Debug, Serialize)]
+struct Target {
+    tool: ToolKind,
+    url: String,
+}
+
+/// `GET /api/v1/push`.
+pub async fn targets(State(state): State<AppState>) -> Response {
+    let list: Vec<Target> = state
+        .pushes
+        .targets
+        .iter()
+        .map(|s| Target {
+            tool: s.target.tool,
+            url: s.target.shown(),
+        })
+        .collect();
+    json(&serde_json::json!({ "targets": list })).into_response()
+}
+
+/// The body of `POST /api/v1/push/{tool}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PushRequest {
+    /// Device ids (`GET /api/v1/devices`); at least one.
+    devices: Vec<i64>,
+    /// Apply the plan (else only plan it).
+    #[serde(default)]
+    apply: bool,
+}
+
+/// `POST /api/v1/push/{tool}`.
+pub async fn post(
+    State(state): State<AppState>,
+    Path(tool): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    match run(&state, &tool, &headers, &body).await {
+        Ok(r) => r,
+        Err(p) => p.into_response(),
+    }
+}
+
+async fn run(
+    state: &AppState,
+    tool: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, Problem> {
+    let Some(settings) = ToolKind::parse(tool)
+        .and_then(|t| state.pushes.targets.iter().find(|s| s.target.tool == t))
+    else {
+        return Err(Problem::not_found(format!(
+            "no push target {:?} on this server (camscan serve --push TOOL=URL)",
+            crate::sanitize::terminal(tool)
+        )));
+    };
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return Err(Problem::new(
+            Kind::UnsupportedMediaType,
+            "send the push as JSON (Content-Type: application/json)",
+        ));
+    }
+    let req: PushRequest = serde_json::from_slice(body).map_err(|e| {
+        Problem::new(
+            Kind::InvalidBody,
+            format!(
+                "the body is not a push request ({}): {{\"devices\": [3, 7], \"apply\": false}}",
+                crate::sanitize::terminal(&e.to_string())
+            ),
+        )
+    })?;
+    if req.devices.is_empty() || req.devices.len() > 10_000 {
+        return Err(Problem::new(
+            Kind::InvalidBody,
+            "devices: give 1 to 10000 device ids",
+        ));
+    }
+    let Some(inventory) = state.pushes.inventory.clone() else {
+        return Err(Problem::new(Kind::Store, "no inventory to push from"));
+    };
+    let mut settings = settings.clone();
+    settings.only = Some(req.devices.iter().copied().collect::<BTreeSet<i64>>());
+    settings.dry_run = !req.apply;
+    settings.timeout = settings.timeout.min(TOOL_TIMEOUT);
+    let mut store = crate::record::open_existing(&inventory)
+        .map_err(|e| Problem::new(Kind::Store, e.to_string()))?;
+    match crate::push::run(&mut store, &settings).await {
+        Ok(outcome) => Ok(json(&outcome).into_response()),
+        Err(PushError::Store(e)) => Err(Problem::new(Kind::Store, e.to_string())),
+        Err(e) => Err(Problem::new(Kind::ToolFailed, e.to_string())),
+    }
+}

@@ -1,0 +1,101 @@
+// The page's "Add to Frigate" in a real browser (Debian's Chromium, headless, driven by
+// playwright-core), run by tests/push_page.rs, which owns the lab: an inventory of two cameras,
+// `camscan serve --push frigate=URL` over it, and the fake Frigate of tests/servers/push/.
+//
+// Environment: CAMSCAN_BASE (the server), CAMSCAN_SHOTS (screenshot directory), BROWSER_NODE,
+// CHROMIUM, CAMSCAN_DEVICE (the id of the camera named Front).
+//
+// What a user does: on Front's page, "Add to Frigate" shows the plan (front: add) and sends
+// nothing (STEP untouched: the runner checks Frigate's file and requests); Apply adds it and
+// shows "done, verified" (STEP added: the runner finds it in Frigate's file); then on the list,
+// filtered to Yard, "Add the shown to Frigate" plans Yard alone and applies it. Prints `PASS`;
+// any failed check throws.
+
+import { createRequire } from "node:module";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set`);
+  return v;
+};
+const BASE = env("CAMSCAN_BASE");
+const SHOTS = env("CAMSCAN_SHOTS");
+const DEVICE = env("CAMSCAN_DEVICE");
+const require = createRequire(join(env("BROWSER_NODE"), "package.json"));
+const { chromium } = require("playwright-core");
+
+setTimeout(() => {
+  console.error("push.mjs: no result within 120 s");
+  process.exit(3);
+}, 120_000).unref();
+
+function check(cond, what) {
+  if (!cond) throw new Error(`check failed: ${what}`);
+}
+
+const stdin = createInterface({ input: process.stdin });
+const lines = stdin[Symbol.asyncIterator]();
+async function step(what) {
+  console.log(`STEP ${what}`);
+  const { value } = await lines.next();
+  check(value === "GO", `the runner's answer to ${what}: ${value}`);
+}
+
+const rows = (page) => page.$$eval("#push table.push-plan tbody tr", (trs) =>
+  trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent.trim())));
+
+const profile = mkdtempSync(join(tmpdir(), "camscan-chromium-"));
+const ctx = await chromium.launchPersistentContext(profile, {
+  executablePath: env("CHROMIUM"),
+  headless: true,
+  args: ["--headless=new", "--no-sandbox", "--disable-gpu"],
+  viewport: { width: 1360, height: 900 },
+});
+try {
+  const page = ctx.pages()[0] || (await ctx.newPage());
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+
+  // One camera, from its page.
+  await page.goto(`${BASE}/devices/${DEVICE}`);
+  const add = page.locator('button[data-push="frigate"]');
+  await add.waitFor({ timeout: 15_000 });
+  check((await add.textContent()).trim() === "Add to Frigate", "the button's label");
+  await add.click();
+  await page.locator("#push table.push-plan").waitFor({ timeout: 15_000 });
+  let plan = await rows(page);
+  check(plan.length === 1 && plan[0][0] === "front" && plan[0][1] === "add", `the plan: ${JSON.stringify(plan)}`);
+  check((await page.textContent("#push .push-status")).includes("Nothing is sent before Apply"), "the plan says nothing is sent");
+  await page.screenshot({ path: join(SHOTS, "push-plan.png") });
+  await step("untouched");
+
+  await page.click("#push-apply");
+  await page.locator('#push .push-status[data-state]').waitFor({ timeout: 20_000 });
+  const status = await page.textContent("#push .push-status");
+  check(status.includes("0 refused, verified 1 of 1"), `the result: ${status}`);
+  plan = await rows(page);
+  check(plan[0][3] === "done, verified", `the row's result: ${JSON.stringify(plan)}`);
+  await page.screenshot({ path: join(SHOTS, "push.png") });
+  await step("added");
+
+  // A selection: the list filtered to Yard.
+  await page.goto(`${BASE}/`);
+  await page.locator("table.devices tbody tr").first().waitFor({ timeout: 15_000 });
+  await page.fill('input[type="search"]', "yard");
+  await page.click('button[data-push="frigate"]');
+  await page.locator("#push table.push-plan").waitFor({ timeout: 15_000 });
+  plan = await rows(page);
+  check(plan.length === 1 && plan[0][0] === "yard" && plan[0][1] === "add", `the list's plan: ${JSON.stringify(plan)}`);
+  await page.click("#push-apply");
+  await page.locator('#push .push-status[data-state="done"]').waitFor({ timeout: 20_000 });
+  check(errors.length === 0, `page errors: ${errors.join("; ")}`);
+  console.log("PASS");
+} finally {
+  await ctx.close();
+  rmSync(profile, { recursive: true, force: true });
+  stdin.close();
+}
