@@ -82,25 +82,35 @@ pub fn table(o: &Outcome, width: u16, out: &mut dyn Write) -> io::Result<()> {
         ]);
     }
     if let Some(c) = t.column_mut(2) {
+        // comfy-table's width of a column counts its padding, one space each side.
         c.set_constraint(ColumnConstraint::Absolute(Width::Fixed(
-            u16::try_from(stream_col).unwrap_or(u16::MAX),
+            u16::try_from(stream_col + 2).unwrap_or(u16::MAX),
         )));
     }
     if !o.steps.is_empty() {
         writeln!(out, "{t}")?;
     }
+    let w = usize::from(width);
+    let mut lines: Vec<String> = Vec::new();
     for n in &o.notes {
-        writeln!(out, "Note: {n}.")?;
+        lines.extend(fit::paragraph("Note: ", &format!("{n}."), w));
     }
     if !o.references.is_empty() {
-        writeln!(
-            out,
-            "Set in {}'s environment (each camera's password, URL-encoded): {}",
-            o.tool.name(),
-            o.references.join(", ")
-        )?;
+        lines.extend(fit::paragraph(
+            "",
+            &format!(
+                "Set in {}'s environment (each camera's password, URL-encoded): {}",
+                o.tool.name(),
+                o.references.join(", ")
+            ),
+            w,
+        ));
     }
-    writeln!(out, "{}", summary(o))
+    lines.extend(fit::paragraph("", &summary(o), w));
+    for l in lines {
+        writeln!(out, "{l}")?;
+    }
+    Ok(())
 }
 
 /// `frigate http://h:5000: 3 to add, 1 to update, 5 already right, 2 left alone (dry run)`, or

@@ -237,7 +237,7 @@ pub const FRIGATE_LIVE_MAX: usize = 10;
 
 /// Cameras per Frigate request beyond [`FRIGATE_LIVE_MAX`]. A batch Frigate refuses is split in
 /// halves until the cameras it refuses are alone, so one refusal still blocks no other camera.
-pub const FRIGATE_BATCH: usize = 50;
+pub const FRIGATE_BATCH: usize = 200;
 
 /// Write every job; one [`Sent`] per job, in order.
 pub async fn write_all(c: &Client, tool: ToolKind, jobs: &[Job]) -> Result<Vec<Sent>, PushError> {
