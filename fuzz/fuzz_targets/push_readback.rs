@@ -7,10 +7,10 @@
 //! read-back is stable; nothing panics on any document or byte string.
 #![no_main]
 
+use camscan::push::ToolKind;
 use camscan::push::client::Answer;
 use camscan::push::plan::{self, Entry};
 use camscan::push::tools::items_of;
-use camscan::push::ToolKind;
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
 
