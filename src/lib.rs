@@ -151,8 +151,8 @@
 //!                            export, knowledge, metrics, model, notify, push, record, serve,
 //!                            store, watch
 //! floor 10  serve         -> analyze, config, credentials, error, export, http_server, knowledge,
-//!                            metrics, model, net, preview, probe, record, round, sanitize, scan,
-//!                            store
+//!                            metrics, model, net, preview, probe, push, record, round, sanitize,
+//!                            scan, store
 //!           watch         -> analyze, config, credentials, discovery, error, export, metrics,
 //!                            model, net, notify, push, record, round, scan, store
 //! floor 9   doctor        -> config, error, net, notify, record, sanitize, store

@@ -9,8 +9,6 @@
 //! (`{FRIGATE_<NAME>_PASSWORD}`, go2rtc's `${CAMSCAN_<NAME>_PASSWORD}`) for the tool's
 //! environment to fill.
 
-use std::collections::BTreeMap;
-
 use serde_json::Value;
 
 use super::plan::{Entry, Wanted};
@@ -20,8 +18,8 @@ use crate::export::names::Style;
 use crate::model::{Credential, Report, Stream, encode_userinfo};
 use crate::store::{Store, StoredDevice};
 
-/// One camera's password as a push writes it.
-#[derive(Debug, Clone)]
+/// One camera's password as a push writes it (its `Debug` never shows the password).
+#[derive(Clone)]
 pub enum Password {
     /// The camera needs none.
     None,
@@ -31,6 +29,17 @@ pub enum Password {
     Reference,
     /// Needed, not known.
     Unknown,
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Password::None => "None",
+            Password::Known(_) => "Known(<redacted>)",
+            Password::Reference => "Reference",
+            Password::Unknown => "Unknown",
+        })
+    }
 }
 
 /// The cameras of the inventory for one tool, with what each would be written as.
@@ -310,9 +319,4 @@ fn env_password(key: &str) -> Option<String> {
     std::env::var(format!("CAMSCAN_{key}_PASSWORD"))
         .ok()
         .filter(|p| !p.is_empty())
-}
-
-/// The map from a camera's (device, channel) to its index, for the watcher's events.
-pub fn index(c: &Cameras<'_>) -> BTreeMap<(i64, u32), usize> {
-    c.ids.iter().enumerate().map(|(i, k)| (*k, i)).collect()
 }

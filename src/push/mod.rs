@@ -467,17 +467,18 @@ async fn verify(
     Ok(())
 }
 
-/// The item keys a ledger row's `written` holds (`tool` and `name` for rows whose text is
-/// unreadable: the camera's usual keys).
+/// The item keys a ledger row's `written` holds; for a text that does not read, the usual keys
+/// of an entry named `name`.
 fn written_keys(written: &str, tool: ToolKind, name: &str) -> Vec<String> {
-    match serde_json::from_str::<serde_json::Value>(written) {
-        Ok(serde_json::Value::Object(m)) => m.keys().cloned().collect(),
-        _ => tools::ToolItems {
+    let keys = plan::written_keys(written);
+    if keys.is_empty() {
+        let items = tools::ToolItems {
             tool,
             restream: false,
-        }
-        .keys_of(name),
+        };
+        return plan::Items::keys(&items, name);
     }
+    keys
 }
 
 /// The fields of Frigate's camera entry camscan wrote before and writes no more (an update
@@ -506,11 +507,5 @@ fn notes(tool: ToolKind) -> Vec<String> {
              (camscan watch --push does)"
                 .into(),
         ],
-    }
-}
-
-impl tools::ToolItems {
-    fn keys_of(&self, name: &str) -> Vec<String> {
-        plan::Items::keys(self, name)
     }
 }

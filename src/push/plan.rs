@@ -259,8 +259,8 @@ fn free_name(proposed: &str, taken: &BTreeSet<String>, items: &dyn Items) -> Str
         .unwrap_or_else(|| format!("{proposed}_{}", taken.len() + 3))
 }
 
-/// The item keys of a ledger row's `written` object.
-fn written_keys(written: &str) -> Vec<String> {
+/// The item keys of a ledger row's `written` object (none for a text that is not one).
+pub fn written_keys(written: &str) -> Vec<String> {
     match serde_json::from_str::<Value>(written) {
         Ok(Value::Object(m)) => m.keys().cloned().collect(),
         _ => Vec::new(),
