@@ -139,10 +139,12 @@ impl Client {
                 h.insert(HeaderName::from_static(k), v);
             }
         }
-        if let Some(c) = &self.cookie {
-            if let Ok(v) = HeaderValue::from_str(c) {
-                h.insert(reqwest::header::COOKIE, v);
-            }
+        if let Some(v) = self
+            .cookie
+            .as_deref()
+            .and_then(|c| HeaderValue::from_str(c).ok())
+        {
+            h.insert(reqwest::header::COOKIE, v);
         }
         req = req.headers(h);
         if let Some(l) = &self.basic {
@@ -170,17 +172,10 @@ impl Client {
         let exchange = async {
             let resp = req.send().await.map_err(unreachable)?;
             let status = resp.status().as_u16();
-            let cookie = resp
-                .headers()
-                .get_all(reqwest::header::SET_COOKIE)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .map(|v| v.split(';').next().unwrap_or("").to_string())
-                .collect::<Vec<_>>();
             let body = resp.text().await.map_err(unreachable)?;
-            Ok::<_, PushError>((Answer { status, body }, cookie))
+            Ok::<_, PushError>(Answer { status, body })
         };
-        let (answer, _) = tokio::time::timeout(self.timeout, exchange)
+        let answer = tokio::time::timeout(self.timeout, exchange)
             .await
             .map_err(|_| PushError::Unreachable {
                 url: self.shown.clone(),
