@@ -6,8 +6,9 @@
 //!
 //! The script plans one camera from its page (nothing sent: checked here, the file and the fake's
 //! request log), applies it (checked here: in Frigate's file, with its detect size), then pushes
-//! a selection from the filtered list. The API's refusals are checked too: an unknown tool is 404,
-//! a body that is not JSON 415, a cross-site POST 403. Screenshots land in `target/screenshots/`.
+//! two cameras ticked on the list (Front kept, Yard added). The API's refusals are checked too: an
+//! unknown tool is 404, a body that is not JSON 415, a cross-site POST 403. Screenshots land in
+//! `target/screenshots/`.
 //!
 //! A second test drives the API alone, with the token asked for (`--auth`): 401 without it, a
 //! dry run that sends nothing, an apply that adds, a second apply that is all `keep`, and 502
