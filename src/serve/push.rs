@@ -11,13 +11,13 @@
 use std::collections::BTreeSet;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
-use super::params::json;
+use super::params::{Params, json};
 use super::problem::{Kind, Problem};
 use crate::config::Inventory;
 use crate::push::{PushError, Settings, ToolKind};
@@ -41,8 +41,11 @@ struct Target {
     url: String,
 }
 
-/// `GET /api/v1/push`.
-pub async fn targets(State(state): State<AppState>) -> Response {
+/// `GET /api/v1/push`. It takes no query parameter (400 for one, as every route).
+pub async fn targets(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    if let Err(p) = Params::parse(query.as_deref(), &[]) {
+        return p.into_response();
+    }
     let list: Vec<Target> = state
         .pushes
         .targets
