@@ -139,10 +139,10 @@ impl Client {
                 h.insert(HeaderName::from_static(k), v);
             }
         }
-        if let Some(c) = &self.cookie {
-            if let Ok(v) = HeaderValue::from_str(c) {
-                h.insert(reqwest::header::COOKIE, v);
-            }
+        if let Some(c) = &self.cookie
+            && let Ok(v) = HeaderValue::from_str(c)
+        {
+            h.insert(reqwest::header::COOKIE, v);
         }
         req = req.headers(h);
         if let Some(l) = &self.basic {

@@ -431,7 +431,7 @@ async fn verify(
                     .unwrap_or_default();
                 let gone = keys.iter().all(|k| !after.contains_key(k));
                 if gone {
-                    store.forget_push(tool.name(), &shown, &step.name)?;
+                    store.forget_push(tool.name(), shown, &step.name)?;
                 }
                 Result1 {
                     sent: true,
