@@ -87,7 +87,7 @@ fn writes(tool: &common::Server) -> usize {
 const FIRST: &str = "mqtt:\n  enabled: false\ncameras: {}\n";
 
 /// An inventory of two cameras (Front, Yard; their password in `creds`) and the fake Frigate on
-/// `tool_ip`, whose file is `config`.
+/// `tool_ip` (with `extra` arguments), whose file is `config`.
 struct Lab {
     dir: tempfile::TempDir,
     db: PathBuf,
@@ -97,7 +97,7 @@ struct Lab {
     tool_url: String,
 }
 
-fn lab(tool_ip: &str) -> Lab {
+fn lab(tool_ip: &str, extra: &[&str]) -> Lab {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("inventory.db");
     let config = dir.path().join("config.yml");
@@ -137,19 +137,17 @@ fn lab(tool_ip: &str) -> Lab {
     }
     let port = free_port(tool_ip).to_string();
     let script = root_dir().join("tests/servers/push/frigate.py");
-    let tool = common::start(
-        &common::lab_python(),
-        &[
-            script.to_str().unwrap(),
-            "--bind",
-            tool_ip,
-            "--port",
-            &port,
-            "--config",
-            config.to_str().unwrap(),
-        ],
-        Duration::from_secs(30),
-    );
+    let mut args = vec![
+        script.to_str().unwrap(),
+        "--bind",
+        tool_ip,
+        "--port",
+        &port,
+        "--config",
+        config.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let tool = common::start(&common::lab_python(), &args, Duration::from_secs(30));
     Lab {
         dir,
         db,
@@ -170,7 +168,7 @@ fn the_page_adds_cameras_to_frigate() {
         creds,
         tool,
         tool_url,
-    } = lab(TOOL_IP);
+    } = lab(TOOL_IP, &[]);
     let first = FIRST;
     let addr = format!("{SERVE_IP}:{}", free_port(SERVE_IP));
     let push = format!("frigate={tool_url}");
@@ -303,7 +301,7 @@ fn the_page_adds_cameras_to_frigate() {
 /// that cannot be reached: 502 naming its URL.
 #[test]
 fn the_push_api_plans_applies_then_keeps() {
-    let lab = lab("127.0.61.18");
+    let lab = lab("127.0.61.18", &[]);
     // Nothing listens there: the port was free a moment ago and nobody binds it.
     let down = format!("http://127.0.61.17:{}", free_port("127.0.61.17"));
     let addr = format!("127.0.61.19:{}", free_port("127.0.61.19"));
@@ -428,4 +426,76 @@ fn the_push_api_plans_applies_then_keeps() {
         problem["detail"].as_str().unwrap().contains(&down),
         "{text}"
     );
+}
+
+/// An apply the server's 10 s deadline cuts short (503) still runs to its end in the server:
+/// both cameras land in Frigate *and* in the ledger, so that the next plan keeps them instead of
+/// taking them for a person's entries. Another apply meanwhile is 409. A slow Frigate: every
+/// answer 2.7 s late, 4 requests (read, two writes, read back) for two cameras.
+#[test]
+fn an_apply_past_the_deadline_still_records_what_it_wrote() {
+    let lab = lab("127.0.61.13", &["--delay-ms", "2700"]);
+    let addr = format!("127.0.61.14:{}", free_port("127.0.61.14"));
+    let frigate = format!("frigate={}", lab.tool_url);
+    let creds = lab.creds.to_str().unwrap();
+    let _serve = common::Serve::start(
+        &lab.db,
+        &addr,
+        &["--push", &frigate, "--credentials", creds],
+    );
+    let url = format!("http://{addr}/api/v1/push/frigate");
+    let post = move |apply: bool| {
+        let body = format!(r#"{{"devices": [1, 2], "apply": {apply}}}"#);
+        let (code, text) = curl(&[
+            "-X",
+            "POST",
+            "-H",
+            "Content-Type: application/json",
+            "--data",
+            &body,
+            &url,
+        ]);
+        let doc = serde_json::from_str::<Value>(&text).unwrap_or(Value::Null);
+        (code, doc, text)
+    };
+    let first = std::thread::spawn({
+        let post = post.clone();
+        move || post(true)
+    });
+    std::thread::sleep(Duration::from_secs(1));
+    let (code, problem, text) = post(true);
+    assert_eq!(code, 409, "{text}");
+    assert_eq!(
+        problem["type"], "urn:camscan:problem:push-running",
+        "{text}"
+    );
+    let (code, problem, text) = first.join().unwrap();
+    assert_eq!(code, 503, "{text}");
+    assert_eq!(problem["type"], "urn:camscan:problem:timeout", "{text}");
+
+    // The push goes on: a plan shows both kept once it has read back and written the ledger.
+    let until = Instant::now() + Duration::from_secs(40);
+    loop {
+        let (code, plan, text) = post(false);
+        assert_eq!(code, 200, "{text}");
+        let actions: Vec<&str> = plan["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["action"].as_str().unwrap())
+            .collect();
+        if actions == ["keep", "keep"] {
+            break;
+        }
+        assert!(
+            actions.iter().all(|a| *a == "add" || *a == "keep"),
+            "a camera camscan wrote taken for a person's: {text}"
+        );
+        assert!(Instant::now() < until, "never kept: {text}");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let doc: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(&lab.config).unwrap()).unwrap();
+    assert!(doc["cameras"]["front"].is_mapping(), "{doc:?}");
+    assert!(doc["cameras"]["yard"].is_mapping(), "{doc:?}");
 }

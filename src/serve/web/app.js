@@ -1142,7 +1142,10 @@
         status.textContent = `Applied: ${refused} refused, verified ${ok} of ${checked.length}.`;
         status.dataset.state = refused || ok < checked.length ? "failed" : "done";
       } catch (err) {
-        status.textContent = `Not applied: ${err.message}`;
+        // 503: the server's deadline passed first; the push goes on there to its end.
+        status.textContent = err.status === 503
+          ? `No answer in time: ${err.message}. The push goes on in the server; close and plan again to see what ${name} holds.`
+          : `Not applied: ${err.message}`;
         status.dataset.state = "failed";
       }
     });
