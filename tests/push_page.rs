@@ -6,8 +6,13 @@
 //!
 //! The script plans one camera from its page (nothing sent: checked here, the file and the fake's
 //! request log), applies it (checked here: in Frigate's file, with its detect size), then pushes
-//! a selection from the filtered list. The API's refusals are checked too: an unknown tool is 404,
-//! a body that is not JSON 415, a cross-site POST 403. Screenshots land in `target/screenshots/`.
+//! two cameras ticked on the list (Front kept, Yard added). The API's refusals are checked too: an
+//! unknown tool is 404, a body that is not JSON 415, a cross-site POST 403. Screenshots land in
+//! `target/screenshots/`.
+//!
+//! A second test drives the API alone, with the token asked for (`--auth`): 401 without it, a
+//! dry run that sends nothing, an apply that adds, a second apply that is all `keep`, and 502
+//! for a tool that cannot be reached. Addresses: 127.0.61.1-19.
 //!
 //! Needs `chromium` and playwright-core (scripts/test installs both); without them the browser
 //! part says so and passes, except in CI (`CI` set), where it fails.
@@ -17,6 +22,7 @@
 mod common;
 
 use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -77,15 +83,27 @@ fn writes(tool: &common::Server) -> usize {
         .count()
 }
 
-#[test]
-fn the_page_adds_cameras_to_frigate() {
+/// Frigate's file before any push: no camera.
+const FIRST: &str = "mqtt:\n  enabled: false\ncameras: {}\n";
+
+/// An inventory of two cameras (Front, Yard; their password in `creds`) and the fake Frigate on
+/// `tool_ip` (with `extra` arguments), whose file is `config`.
+struct Lab {
+    dir: tempfile::TempDir,
+    db: PathBuf,
+    config: PathBuf,
+    creds: PathBuf,
+    tool: common::Server,
+    tool_url: String,
+}
+
+fn lab(tool_ip: &str, extra: &[&str]) -> Lab {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("inventory.db");
     let config = dir.path().join("config.yml");
     let creds = dir.path().join("site.creds");
     std::fs::write(&creds, "root:axis-Pw 7\n").unwrap();
-    let first = "mqtt:\n  enabled: false\ncameras: {}\n";
-    std::fs::write(&config, first).unwrap();
+    std::fs::write(&config, FIRST).unwrap();
     {
         let mut store = Store::open(&db).unwrap();
         let scan = ScanInfo {
@@ -117,23 +135,43 @@ fn the_page_adds_cameras_to_frigate() {
             .record_scan(&scan, &report, &[Credential::new("root", "axis-Pw 7")])
             .unwrap();
     }
-    let port = free_port(TOOL_IP).to_string();
+    let port = free_port(tool_ip).to_string();
     let script = root_dir().join("tests/servers/push/frigate.py");
-    let tool = common::start(
-        &common::lab_python(),
-        &[
-            script.to_str().unwrap(),
-            "--bind",
-            TOOL_IP,
-            "--port",
-            &port,
-            "--config",
-            config.to_str().unwrap(),
-        ],
-        Duration::from_secs(30),
-    );
+    let mut args = vec![
+        script.to_str().unwrap(),
+        "--bind",
+        tool_ip,
+        "--port",
+        &port,
+        "--config",
+        config.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let tool = common::start(&common::lab_python(), &args, Duration::from_secs(30));
+    Lab {
+        dir,
+        db,
+        config,
+        creds,
+        tool,
+        tool_url: format!("http://{tool_ip}:{port}"),
+    }
+}
+
+#[test]
+fn the_page_adds_cameras_to_frigate() {
+    // `_dir` (not `_`): the temporary directory lives to the end of the test.
+    let Lab {
+        dir: _dir,
+        db,
+        config,
+        creds,
+        tool,
+        tool_url,
+    } = lab(TOOL_IP, &[]);
+    let first = FIRST;
     let addr = format!("{SERVE_IP}:{}", free_port(SERVE_IP));
-    let push = format!("frigate=http://{TOOL_IP}:{port}");
+    let push = format!("frigate={tool_url}");
     let _serve = common::Serve::start(
         &db,
         &addr,
@@ -255,4 +293,209 @@ fn the_page_adds_cameras_to_frigate() {
         serde_yaml::from_str(&std::fs::read_to_string(&config).unwrap()).unwrap();
     assert!(doc["cameras"]["yard"].is_mapping(), "{doc:?}");
     assert!(shots.join("push.png").exists());
+}
+
+/// The API alone, as a script uses it, on a server that asks for its token (`--auth`): the
+/// token's 401, an unknown tool's 404, a dry run that sends nothing, an apply that adds both
+/// cameras and reads them back, a second apply that is all `keep` and sends nothing, and a tool
+/// that cannot be reached: 502 naming its URL.
+#[test]
+fn the_push_api_plans_applies_then_keeps() {
+    let lab = lab("127.0.61.18", &[]);
+    // Nothing listens there: the port was free a moment ago and nobody binds it.
+    let down = format!("http://127.0.61.17:{}", free_port("127.0.61.17"));
+    let addr = format!("127.0.61.19:{}", free_port("127.0.61.19"));
+    let frigate = format!("frigate={}", lab.tool_url);
+    let go2rtc = format!("go2rtc={down}");
+    let _serve = common::Serve::start(
+        &lab.db,
+        &addr,
+        &[
+            "--auth",
+            "--push",
+            &frigate,
+            "--push",
+            &go2rtc,
+            "--credentials",
+            lab.creds.to_str().unwrap(),
+        ],
+    );
+    let base = format!("http://{addr}");
+    let token = std::fs::read_to_string(lab.dir.path().join("serve.token")).unwrap();
+    let bearer = format!("Authorization: Bearer {}", token.trim());
+    let get = |path: &str| curl(&["-H", &bearer, &format!("{base}{path}")]);
+    let post = |tool: &str, body: &str, auth: bool| {
+        let url = format!("{base}/api/v1/push/{tool}");
+        let mut args = vec!["-X", "POST", "-H", "Content-Type: application/json"];
+        if auth {
+            args.extend_from_slice(&["-H", &bearer]);
+        }
+        args.extend_from_slice(&["--data", body, &url]);
+        let (code, text) = curl(&args);
+        let doc = serde_json::from_str::<Value>(&text).unwrap_or(Value::Null);
+        (code, doc, text)
+    };
+
+    // Without the token: 401, as every route of a server that asks for it.
+    assert_eq!(curl(&[&format!("{base}/api/v1/push")]).0, 401);
+    let (code, problem, text) = post("frigate", r#"{"devices": [1]}"#, false);
+    assert_eq!(code, 401, "{text}");
+    assert_eq!(problem["status"], 401, "{text}");
+    assert_eq!(std::fs::read_to_string(&lab.config).unwrap(), FIRST);
+
+    let (code, text) = get("/api/v1/push");
+    assert_eq!(code, 200, "{text}");
+    let targets: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(targets["targets"][0]["tool"], "frigate");
+    assert_eq!(targets["targets"][0]["url"], lab.tool_url.as_str());
+    assert_eq!(targets["targets"][1]["tool"], "go2rtc");
+    let (code, text) = get("/api/v1/devices");
+    assert_eq!(code, 200, "{text}");
+    let devices: Value = serde_json::from_str(&text).unwrap();
+    let ids: Vec<i64> = devices["items"]
+        .as_array()
+        .expect("a page of devices")
+        .iter()
+        .map(|d| d["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 2, "{text}");
+    let body = |apply: bool| serde_json::json!({ "devices": ids, "apply": apply }).to_string();
+    let actions = |o: &Value| -> Vec<String> {
+        o["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["action"].as_str().unwrap().to_string())
+            .collect()
+    };
+
+    let (code, problem, text) = post("mediamtx", &body(false), true);
+    assert_eq!(code, 404, "{text}");
+    assert_eq!(problem["type"], "urn:camscan:problem:not-found", "{text}");
+    assert_eq!(post("frigate", r#"{"devices": []}"#, true).0, 400);
+
+    // The dry run: the plan, and nothing sent.
+    let (code, plan, text) = post("frigate", &body(false), true);
+    assert_eq!(code, 200, "{text}");
+    assert_eq!(plan["dry_run"], true, "{text}");
+    assert_eq!(actions(&plan), ["add", "add"], "{text}");
+    assert_eq!(plan["results"].as_array().map(Vec::len), Some(0), "{text}");
+    assert!(!text.contains("axis-Pw"), "a password in the plan: {text}");
+    assert_eq!(writes(&lab.tool), 0);
+    assert_eq!(std::fs::read_to_string(&lab.config).unwrap(), FIRST);
+
+    // Apply: both added, each read back.
+    let (code, done, text) = post("frigate", &body(true), true);
+    assert_eq!(code, 200, "{text}");
+    assert_eq!(done["dry_run"], false, "{text}");
+    assert_eq!(actions(&done), ["add", "add"], "{text}");
+    for r in done["results"].as_array().unwrap() {
+        assert_eq!(
+            (&r["sent"], &r["accepted"], &r["verified"]),
+            (&Value::Bool(true), &Value::Bool(true), &Value::Bool(true)),
+            "{text}"
+        );
+    }
+    let written = std::fs::read_to_string(&lab.config).unwrap();
+    let doc: serde_yaml::Value = serde_yaml::from_str(&written).unwrap();
+    assert!(doc["cameras"]["front"].is_mapping(), "{written}");
+    assert!(doc["cameras"]["yard"].is_mapping(), "{written}");
+    let sent = writes(&lab.tool);
+    assert!(sent > 0);
+
+    // Again: nothing to change, nothing sent.
+    let (code, again, text) = post("frigate", &body(true), true);
+    assert_eq!(code, 200, "{text}");
+    assert_eq!(actions(&again), ["keep", "keep"], "{text}");
+    let results = again["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2, "{text}");
+    assert!(
+        results
+            .iter()
+            .all(|r| r["sent"] == false && r["verified"] == true),
+        "{text}"
+    );
+    assert_eq!(writes(&lab.tool), sent);
+    assert_eq!(std::fs::read_to_string(&lab.config).unwrap(), written);
+
+    // A tool that cannot be reached: 502, its URL in the detail.
+    let (code, problem, text) = post("go2rtc", &body(false), true);
+    assert_eq!(code, 502, "{text}");
+    assert_eq!(problem["type"], "urn:camscan:problem:tool-failed", "{text}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains(&down),
+        "{text}"
+    );
+}
+
+/// An apply the server's 10 s deadline cuts short (503) still runs to its end in the server:
+/// both cameras land in Frigate *and* in the ledger, so that the next plan keeps them instead of
+/// taking them for a person's entries. Another apply meanwhile is 409. A slow Frigate: every
+/// answer 2.7 s late, 4 requests (read, two writes, read back) for two cameras.
+#[test]
+fn an_apply_past_the_deadline_still_records_what_it_wrote() {
+    let lab = lab("127.0.61.13", &["--delay-ms", "2700"]);
+    let addr = format!("127.0.61.14:{}", free_port("127.0.61.14"));
+    let frigate = format!("frigate={}", lab.tool_url);
+    let creds = lab.creds.to_str().unwrap();
+    let _serve = common::Serve::start(
+        &lab.db,
+        &addr,
+        &["--push", &frigate, "--credentials", creds],
+    );
+    let url = format!("http://{addr}/api/v1/push/frigate");
+    let post = move |apply: bool| {
+        let body = format!(r#"{{"devices": [1, 2], "apply": {apply}}}"#);
+        let (code, text) = curl(&[
+            "-X",
+            "POST",
+            "-H",
+            "Content-Type: application/json",
+            "--data",
+            &body,
+            &url,
+        ]);
+        let doc = serde_json::from_str::<Value>(&text).unwrap_or(Value::Null);
+        (code, doc, text)
+    };
+    let first = std::thread::spawn({
+        let post = post.clone();
+        move || post(true)
+    });
+    std::thread::sleep(Duration::from_secs(1));
+    let (code, problem, text) = post(true);
+    assert_eq!(code, 409, "{text}");
+    assert_eq!(
+        problem["type"], "urn:camscan:problem:push-running",
+        "{text}"
+    );
+    let (code, problem, text) = first.join().unwrap();
+    assert_eq!(code, 503, "{text}");
+    assert_eq!(problem["type"], "urn:camscan:problem:timeout", "{text}");
+
+    // The push goes on: a plan shows both kept once it has read back and written the ledger.
+    let until = Instant::now() + Duration::from_secs(40);
+    loop {
+        let (code, plan, text) = post(false);
+        assert_eq!(code, 200, "{text}");
+        let actions: Vec<&str> = plan["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["action"].as_str().unwrap())
+            .collect();
+        if actions == ["keep", "keep"] {
+            break;
+        }
+        assert!(
+            actions.iter().all(|a| *a == "add" || *a == "keep"),
+            "a camera camscan wrote taken for a person's: {text}"
+        );
+        assert!(Instant::now() < until, "never kept: {text}");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let doc: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(&lab.config).unwrap()).unwrap();
+    assert!(doc["cameras"]["front"].is_mapping(), "{doc:?}");
+    assert!(doc["cameras"]["yard"].is_mapping(), "{doc:?}");
 }

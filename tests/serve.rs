@@ -458,7 +458,7 @@ fn the_inventory_over_http() {
         }
     }
     assert!(paths.contains_key("/api/v1/devices/{id}"));
-    assert_eq!(paths.len(), 24, "{:?}", paths.keys().collect::<Vec<_>>());
+    assert_eq!(paths.len(), 26, "{:?}", paths.keys().collect::<Vec<_>>());
     let types: BTreeSet<&str> =
         doc["components"]["schemas"]["Problem"]["properties"]["type"]["enum"]
             .as_array()

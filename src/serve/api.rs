@@ -154,7 +154,7 @@ pub fn routes() -> Vec<(Route, MethodRouter<AppState>)> {
         ),
         (r("/api/v1/push", &[200, 400]), get(super::push::targets)),
         (
-            post("/api/v1/push/{tool}", &[200, 400, 403, 404, 415, 502]),
+            post("/api/v1/push/{tool}", &[200, 400, 403, 404, 409, 415, 502]),
             axum::routing::post(super::push::post),
         ),
         (r("/api/v1/diff", &[200, 400, 404]), get(diff)),

@@ -311,10 +311,10 @@ fn app_state(
     let mut state = AppState::new(store, stop_rx.clone()).with_scans(Arc::new(scans));
     state.metrics = metrics;
     state.format_options = format_options;
-    state.pushes = Arc::new(push::Pushes {
-        targets: args.pushes.clone(),
-        inventory: Some(args.inventory.clone()),
-    });
+    state.pushes = Arc::new(push::Pushes::new(
+        args.pushes.clone(),
+        args.inventory.clone(),
+    ));
     if !args.no_preview {
         // The relays hold their own per-device session slots: API scans count theirs per scan
         // (scan::plan), so a camera being scanned and watched live may see both.

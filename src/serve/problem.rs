@@ -56,10 +56,12 @@ pub enum Kind {
     /// 502: a tool `camscan serve --push` names could not be reached, refused the login or
     /// answered what a push cannot read.
     ToolFailed,
+    /// 409: a push is being applied already (one at a time: two would both plan the same add).
+    PushRunning,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 19] = [
+    pub const ALL: [Kind; 20] = [
         Kind::NotFound,
         Kind::InvalidParameter,
         Kind::MethodNotAllowed,
@@ -79,6 +81,7 @@ impl Kind {
         Kind::NotPlayable,
         Kind::WebrtcFailed,
         Kind::ToolFailed,
+        Kind::PushRunning,
     ];
 
     pub fn type_uri(self) -> &'static str {
@@ -102,6 +105,7 @@ impl Kind {
             Kind::NotPlayable => "urn:camscan:problem:not-playable",
             Kind::WebrtcFailed => "urn:camscan:problem:webrtc-failed",
             Kind::ToolFailed => "urn:camscan:problem:tool-failed",
+            Kind::PushRunning => "urn:camscan:problem:push-running",
         }
     }
 
@@ -126,6 +130,7 @@ impl Kind {
             Kind::NotPlayable => "The stream cannot be played live",
             Kind::WebrtcFailed => "WebRTC session failed",
             Kind::ToolFailed => "The tool did not take the push",
+            Kind::PushRunning => "A push is running",
         }
     }
 
@@ -149,6 +154,7 @@ impl Kind {
             Kind::NotPlayable => StatusCode::UNPROCESSABLE_ENTITY,
             Kind::WebrtcFailed => StatusCode::INTERNAL_SERVER_ERROR,
             Kind::ToolFailed => StatusCode::BAD_GATEWAY,
+            Kind::PushRunning => StatusCode::CONFLICT,
         }
     }
 }

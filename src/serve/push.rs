@@ -7,17 +7,25 @@
 //! server's rules as `POST /api/v1/scans` is (its token, same-origin only: [`super::auth`]); the
 //! tools, their logins and the camera passwords are the server's, never the client's. Each push
 //! opens the inventory for itself: it waits on the tool, never with the shared store's lock held.
+//!
+//! A push runs in a task of its own, to its end: the request's deadline
+//! ([`super::api::REQUEST_LIMITS`]) or a client that goes away drops the handler, and a push
+//! dropped between the tool's write and the read-back that records it in the ledger would leave
+//! cameras in the tool that camscan no longer knows it wrote (a person's entries from then on,
+//! never updated again: [`crate::push`]'s plan). One push is applied at a time (409 for
+//! another: two would both plan the same add); plans are never held up.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use super::AppState;
-use super::params::json;
+use super::params::{Params, json};
 use super::problem::{Kind, Problem};
 use crate::config::Inventory;
 use crate::push::{PushError, Settings, ToolKind};
@@ -32,6 +40,18 @@ pub struct Pushes {
     pub targets: Vec<Settings>,
     /// The served inventory, opened anew by each push.
     pub inventory: Option<Inventory>,
+    /// Held by the push being applied, until its ledger is written.
+    applying: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Pushes {
+    pub fn new(targets: Vec<Settings>, inventory: Inventory) -> Pushes {
+        Pushes {
+            targets,
+            inventory: Some(inventory),
+            applying: Arc::default(),
+        }
+    }
 }
 
 /// One tool the page may push into.
@@ -41,8 +61,11 @@ struct Target {
     url: String,
 }
 
-/// `GET /api/v1/push`.
-pub async fn targets(State(state): State<AppState>) -> Response {
+/// `GET /api/v1/push`. It takes no query parameter (400 for one, as every route).
+pub async fn targets(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    if let Err(p) = Params::parse(query.as_deref(), &[]) {
+        return p.into_response();
+    }
     let list: Vec<Target> = state
         .pushes
         .targets
@@ -126,11 +149,34 @@ async fn run(
     settings.only = Some(req.devices.iter().copied().collect::<BTreeSet<i64>>());
     settings.dry_run = !req.apply;
     settings.timeout = settings.timeout.min(TOOL_TIMEOUT);
+    let gate = if req.apply {
+        let held = Arc::clone(&state.pushes.applying).try_lock_owned();
+        Some(held.map_err(|_| {
+            Problem::new(
+                Kind::PushRunning,
+                "another push is being applied; plan again when it has finished",
+            )
+        })?)
+    } else {
+        None
+    };
     let mut store = crate::record::open_existing(&inventory)
         .map_err(|e| Problem::new(Kind::Store, e.to_string()))?;
-    match crate::push::run(&mut store, &settings).await {
-        Ok(outcome) => Ok(json(&outcome).into_response()),
-        Err(PushError::Store(e)) => Err(Problem::new(Kind::Store, e.to_string())),
-        Err(e) => Err(Problem::new(Kind::ToolFailed, e.to_string())),
+    let shown = settings.target.shown();
+    // Its own task, so that it reaches the read-back and the ledger whatever becomes of the
+    // request (the module's docs); the gate goes with it.
+    let push = tokio::spawn(async move {
+        let outcome = crate::push::run(&mut store, &settings).await;
+        drop(gate);
+        outcome
+    });
+    match push.await {
+        Ok(Ok(outcome)) => Ok(json(&outcome).into_response()),
+        Ok(Err(PushError::Store(e))) => Err(Problem::new(Kind::Store, e.to_string())),
+        Ok(Err(e)) => Err(Problem::new(Kind::ToolFailed, e.to_string())),
+        Err(e) => Err(Problem::new(
+            Kind::ToolFailed,
+            format!("{shown}: the push stopped before its end ({e})"),
+        )),
     }
 }

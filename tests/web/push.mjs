@@ -8,8 +8,9 @@
 // What a user does: on Front's page, "Add to Frigate" shows the plan (front: add) and sends
 // nothing (STEP untouched: the runner checks Frigate's file and requests); Apply adds it and
 // shows "done, verified" (STEP added: the runner finds it in Frigate's file); then on the list,
-// filtered to Yard, "Add the shown to Frigate" plans Yard alone and applies it. Prints `PASS`;
-// any failed check throws.
+// Yard and Front ticked (the header's box under a filter, a row's box), "Add 2 selected to
+// Frigate" plans Front kept and Yard added, and applies it. Prints `PASS`; any failed check
+// throws.
 
 import { createRequire } from "node:module";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -82,16 +83,28 @@ try {
   await page.screenshot({ path: join(SHOTS, "push.png") });
   await step("added");
 
-  // A selection: the list filtered to Yard.
+  // A selection on the list: the filter to Yard and the header's box (every shown row), then
+  // the filter cleared and Front ticked too: two selected, whatever the filter shows.
   await page.goto(`${BASE}/`);
   await page.locator("table.devices tbody tr").first().waitFor({ timeout: 15_000 });
+  const listButton = page.locator('button[data-push="frigate"]');
+  check((await listButton.textContent()).trim() === "Add the shown to Frigate", "the list's button without a selection");
   await page.fill('input[type="search"]', "yard");
-  await page.click('button[data-push="frigate"]');
+  await page.check('th.pick input[type="checkbox"]');
+  await page.fill('input[type="search"]', "");
+  await page.check('input[aria-label="Select Front"]');
+  check(await page.isChecked('input[aria-label="Select Yard"]'), "Yard stays selected when the filter is cleared");
+  check((await listButton.textContent()).trim() === "Add 2 selected to Frigate", `the list's button: ${await listButton.textContent()}`);
+  await listButton.click();
   await page.locator("#push table.push-plan").waitFor({ timeout: 15_000 });
-  plan = await rows(page);
-  check(plan.length === 1 && plan[0][0] === "yard" && plan[0][1] === "add", `the list's plan: ${JSON.stringify(plan)}`);
+  plan = Object.fromEntries((await rows(page)).map((r) => [r[0], r[1]]));
+  check(JSON.stringify(plan) === JSON.stringify({ front: "keep", yard: "add" }) || JSON.stringify(plan) === JSON.stringify({ yard: "add", front: "keep" }),
+    `the list's plan: ${JSON.stringify(plan)}`);
   await page.click("#push-apply");
   await page.locator('#push .push-status[data-state="done"]').waitFor({ timeout: 20_000 });
+  const listRows = await rows(page);
+  check(listRows.every((r) => r[3] === "done, verified" || r[3] === "present, verified"), `the list's results: ${JSON.stringify(listRows)}`);
+  await page.screenshot({ path: join(SHOTS, "push-list.png") });
   check(errors.length === 0, `page errors: ${errors.join("; ")}`);
   console.log("PASS");
 } finally {

@@ -312,6 +312,11 @@
     cameras: (() => { try { return localStorage.getItem("camscan.cameras") === "1"; } catch (_) { return false; } })(),
     sort: loadSort(),
     flash: new Map(), // device id -> time it changed
+    // With push targets (serve --push): a checkbox per row; the ids ticked, kept across filters.
+    selecting: false,
+    selected: new Set(),
+    pick: null, // the header's checkbox: every shown row
+    pushing: [], // the "Add to" buttons, relabelled as the selection changes
     tbody: null,
     count: null,
     empty: null,
@@ -393,6 +398,7 @@
     bar.firstChild.style.width = total ? `${Math.round((up / total) * 100)}%` : "0%";
     const flashed = list.flash.get(d.id);
     const row = el("tr", { class: flashed && Date.now() - flashed < 2500 ? "flash" : null, data: { id: d.id } },
+      list.selecting ? el("td", { class: "pick" }, pickBox(d)) : null,
       el("td", { class: "nowrap" }, stateBadge(d.state), el("div", { class: "sub" }, rel(d.state_since, "for "))),
       columns().includes(SITE_COLUMN) ? el("td", null, el("a", { href: `/sites/${encodeURIComponent(d.site)}` }, d.site)) : null,
       el("td", null, el("div", null, orDash(d.vendor)), d.model ? el("div", { class: "sub" }, d.model) : null),
@@ -403,6 +409,33 @@
       el("td", { class: "nowrap" }, rel(d.last_seen, "", " ago"), el("div", { class: "sub" }, when(d.last_seen))),
     );
     return row;
+  }
+
+  /** A row's checkbox: ticks the device for the "Add to" buttons. */
+  function pickBox(d) {
+    const box = el("input", { type: "checkbox", "aria-label": `Select ${displayName(d)}`, checked: list.selected.has(d.id) });
+    box.addEventListener("change", () => {
+      if (box.checked) list.selected.add(d.id);
+      else list.selected.delete(d.id);
+      showSelection();
+    });
+    return box;
+  }
+
+  /** The header's checkbox and the buttons' labels, after the selection or the rows changed. */
+  function showSelection() {
+    for (const id of [...list.selected]) if (!list.devices.has(id)) list.selected.delete(id);
+    if (list.pick) {
+      const shown = [...list.devices.values()].filter(matches);
+      const ticked = shown.filter((d) => list.selected.has(d.id)).length;
+      list.pick.checked = shown.length > 0 && ticked === shown.length;
+      list.pick.indeterminate = ticked > 0 && ticked < shown.length;
+    }
+    const n = list.selected.size;
+    for (const b of list.pushing) {
+      const name = TOOL_NAMES[b.dataset.push] || b.dataset.push;
+      b.textContent = n ? `Add ${n} selected to ${name}` : `Add the shown to ${name}`;
+    }
   }
 
   function renderRows() {
@@ -420,7 +453,8 @@
     list.count.textContent = `${rows.length} of ${here.length} devices \u00b7 ${list.site ? on : online} online`;
     list.empty.hidden = rows.length > 0;
     list.empty.textContent = list.devices.size ? "No device matches the filter." : "The inventory has no devices yet: run a scan.";
-    for (const th of list.head.querySelectorAll("th")) {
+    showSelection();
+    for (const th of list.head.querySelectorAll("th[data-key]")) {
       th.setAttribute("aria-sort", th.dataset.key === list.sort.key ? (list.sort.dir === 1 ? "ascending" : "descending") : "none");
     }
   }
@@ -475,7 +509,24 @@
       cams.append(b);
     }
     list.count = el("span", { class: "count" }, "");
+    // With push targets, the rows ticked (else the rows shown: filter, state, cameras) are what
+    // the "Add to" buttons push.
+    await loadPushTargets();
+    if (seq !== viewSeq) return;
+    list.selecting = pushTargets.length > 0;
     list.head = el("tr");
+    list.pick = null;
+    if (list.selecting) {
+      list.pick = el("input", { type: "checkbox", "aria-label": "Select the shown devices" });
+      list.pick.addEventListener("change", () => {
+        for (const d of [...list.devices.values()].filter(matches)) {
+          if (list.pick.checked) list.selected.add(d.id);
+          else list.selected.delete(d.id);
+        }
+        renderRows();
+      });
+      list.head.append(el("th", { class: "pick", scope: "col" }, list.pick));
+    }
     for (const c of columns()) {
       const th = el("th", { class: "sortable", data: { key: c.key }, scope: "col" }, c.label);
       th.addEventListener("click", () => {
@@ -487,12 +538,10 @@
     }
     list.tbody = el("tbody");
     list.empty = el("div", { class: "empty", hidden: true });
-    // The rows shown (filter, state, cameras) are the selection the "Add to" buttons push.
-    await loadPushTargets();
-    if (seq !== viewSeq) return;
     const pushBox = el("div", { id: "push", class: "push", hidden: true });
-    const shown = () => [...list.devices.values()].filter(matches).map((d) => d.id);
-    const pushing = pushButtons(pushBox, shown, (n) => `Add the shown to ${n}`);
+    const chosen = () => (list.selected.size ? [...list.selected] : [...list.devices.values()].filter(matches).map((d) => d.id));
+    const pushing = pushButtons(pushBox, chosen, (n) => `Add the shown to ${n}`);
+    list.pushing = pushing;
     const panel = el("section", { class: "panel" },
       el("div", { class: "toolbar" }, sitePick, search, seg, cams, list.count, pushing.length ? el("span", { class: "push-actions" }, pushing) : null),
       el("table", { class: "grid devices" }, el("thead", null, list.head), list.tbody),
@@ -1093,7 +1142,10 @@
         status.textContent = `Applied: ${refused} refused, verified ${ok} of ${checked.length}.`;
         status.dataset.state = refused || ok < checked.length ? "failed" : "done";
       } catch (err) {
-        status.textContent = `Not applied: ${err.message}`;
+        // 503: the server's deadline passed first; the push goes on there to its end.
+        status.textContent = err.status === 503
+          ? `No answer in time: ${err.message}. The push goes on in the server; close and plan again to see what ${name} holds.`
+          : `Not applied: ${err.message}`;
         status.dataset.state = "failed";
       }
     });
