@@ -1047,3 +1047,60 @@ fn frigate_restream_writes_the_go2rtc_streams_too() {
     assert_eq!(writes(&tool), sent);
     assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
 }
+
+/// A push killed (SIGKILL) after Frigate took the camera and before camscan read it back: the
+/// ledger held the write as pending, so the next push finds its own camera (keep), not a
+/// person's (leave), and sends nothing again.
+#[test]
+fn a_push_killed_mid_way_still_knows_what_it_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inv.db");
+    let config = dir.path().join("config.yml");
+    std::fs::write(&config, "mqtt:\n  enabled: false\ncameras: {}\n").unwrap();
+    let ip = "127.0.60.15";
+    let port = common::free_port(ip).to_string();
+    // Every answer 1.5 s late, after the change is made (as a loaded Frigate's would be).
+    let tool = fake(
+        "frigate",
+        &[],
+        &[
+            "--bind",
+            ip,
+            "--port",
+            &port,
+            "--config",
+            config.to_str().unwrap(),
+            "--delay-ms",
+            "1500",
+        ],
+    );
+    let url = format!("http://{ip}:{port}");
+    record(
+        &db,
+        1,
+        vec![camera("02:00:00:00:00:a2", "198.18.0.162", "Front", false)],
+    );
+    let mut child = common::camscan_with_db(&db)
+        .args(["push", "frigate", &url])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // The read answered at 1.5 s; the camera's PUT is made at once and answered at 3 s.
+    let end = Instant::now() + Duration::from_secs(10);
+    while writes(&tool) == 0 && !yaml(&config)["cameras"]["front"].is_object() {
+        assert!(Instant::now() < end, "the PUT never came");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(
+        yaml(&config)["cameras"]["front"].is_object(),
+        "Frigate took it"
+    );
+    let text = std::fs::read_to_string(&config).unwrap();
+    let again = push(&db, &["frigate", &url, "-f", "json"]);
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(steps(&again), [("front".to_string(), "keep".to_string())]);
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
+}

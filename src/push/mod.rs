@@ -247,7 +247,7 @@ pub async fn run(store: &mut Store, settings: &Settings) -> Result<Outcome, Push
     if settings.dry_run {
         return Ok(outcome);
     }
-    let sent = apply(&p, &mut outcome).await?;
+    let sent = apply(store, &p, &mut outcome).await?;
     verify(store, &p, &mut outcome, &sent).await?;
     Ok(outcome)
 }
@@ -277,6 +277,7 @@ async fn plan_push<'a>(
     if let Some(only) = &settings.only {
         ledger.retain(|r| only.contains(&r.device_id));
     }
+    let (ledger, reserved) = plan::settle(ledger, &running);
     let items = tools::ToolItems {
         tool,
         restream: cams.restream,
@@ -287,7 +288,7 @@ async fn plan_push<'a>(
         let secret = |i: usize| cams.secret(store, i);
         plan::plan(
             &cams.wanted,
-            &ledger,
+            (&ledger, &reserved),
             &running,
             &items,
             &entry,
@@ -317,7 +318,11 @@ async fn plan_push<'a>(
 }
 
 /// Step 2: send what the plan changes; what each step's requests did.
-async fn apply(p: &Push<'_>, outcome: &mut Outcome) -> Result<Vec<Option<tools::Sent>>, PushError> {
+async fn apply(
+    store: &mut Store,
+    p: &Push<'_>,
+    outcome: &mut Outcome,
+) -> Result<Vec<Option<tools::Sent>>, PushError> {
     let (tool, c) = (p.tool, &p.client);
     let sending = outcome.steps.iter().filter(|s| s.action.sends()).count();
     tracing::info!("push: applying {sending} change(s) to {}", p.shown);
@@ -353,6 +358,35 @@ async fn apply(p: &Push<'_>, outcome: &mut Outcome) -> Result<Vec<Option<tools::
             jobs.len(),
             tools::FRIGATE_BATCH
         ));
+    }
+    // What is about to be written, in the ledger before it is sent (`PushRecord::pending`).
+    let now = jiff::Timestamp::now().as_millisecond();
+    for (job, &k) in jobs.iter().zip(&of_job) {
+        let Some(i) = outcome.steps[k].wanted else {
+            continue;
+        };
+        let mut r = p
+            .ledger
+            .iter()
+            .find(|r| r.name == job.name)
+            .cloned()
+            .unwrap_or_else(|| PushRecord {
+                tool: tool.name().into(),
+                target: p.shown.clone(),
+                name: job.name.clone(),
+                device_id: p.cams.ids[i].0,
+                channel: p.cams.ids[i].1,
+                written: String::new(),
+                hash: String::new(),
+                secret: None,
+                written_at: now,
+                pending: None,
+            });
+        r.pending = Some(plan::ledger_text(&job.entry));
+        if r.written.is_empty() {
+            r.written = r.pending.clone().unwrap_or_default();
+        }
+        store.record_push(&r)?;
     }
     let mut sent: Vec<Option<tools::Sent>> = vec![None; outcome.steps.len()];
     for (k, r) in of_job
@@ -414,6 +448,7 @@ async fn verify(
                     hash: plan::readback_hash(&after, &masked),
                     secret: cams.secret(store, i),
                     written_at: now,
+                    pending: None,
                 })?;
                 Result1 {
                     sent: true,

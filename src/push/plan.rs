@@ -112,13 +112,55 @@ pub trait Items {
     fn keys(&self, name: &str) -> Vec<String>;
 }
 
-/// Decide what to do with every camera of `wanted` and every entry of `ledger`.
+/// Names camscan chose for cameras whose add it sent but never saw land (`pending` with no
+/// hash): proposed again, so that a push killed mid-way gives the camera the same name next time.
+pub type Reserved = std::collections::BTreeMap<(i64, u32), String>;
+
+/// The ledger as the tool now proves it: a row with a `pending` write whose fields the tool
+/// holds as they were sent becomes that write (its hash taken from the tool now); a pending
+/// update that did not land stays as it was written before; a pending add that did not land is
+/// no row at all (its name kept in [`Reserved`]). A push killed between its request and the
+/// read-back thus never turns camscan's own entry into "a person's".
+pub fn settle(ledger: Vec<PushRecord>, running: &Running) -> (Vec<PushRecord>, Reserved) {
+    let mut out = Vec::with_capacity(ledger.len());
+    let mut reserved = Reserved::new();
+    for mut r in ledger {
+        if let Some(p) = r.pending.take() {
+            let sent: Value = serde_json::from_str(&p).unwrap_or(Value::Null);
+            if landed(running, &sent) {
+                r.hash = readback_hash(running, &sent);
+                r.written = p;
+            } else if r.hash.is_empty() {
+                reserved.insert((r.device_id, r.channel), r.name);
+                continue;
+            }
+        }
+        out.push(r);
+    }
+    (out, reserved)
+}
+
+/// Whether the tool holds every item of `sent` (item key -> masked value) as it was sent.
+fn landed(running: &Running, sent: &Value) -> bool {
+    let Value::Object(items) = sent else {
+        return false;
+    };
+    !items.is_empty()
+        && items.iter().all(|(k, v)| {
+            running
+                .get(k)
+                .is_some_and(|now| differs(&mask(&project(now, v)), v, k).is_none())
+        })
+}
+
+/// Decide what to do with every camera of `wanted` and every entry of `ledger` (settled:
+/// [`settle`]); `reserved` names cameras whose add never landed.
 ///
 /// `entry(i, name)` is what wanted camera `i` would be written as under `name`; `secret(i)` the
 /// MAC of the passwords it would carry.
 pub fn plan(
     wanted: &[Wanted],
-    ledger: &[PushRecord],
+    (ledger, reserved): (&[PushRecord], &Reserved),
     running: &Running,
     items: &dyn Items,
     entry: &dyn Fn(usize, &str) -> Entry,
@@ -199,7 +241,10 @@ pub fn plan(
             ));
             continue;
         }
-        let name = free_name(&w.proposed, &taken, items);
+        let proposed = reserved
+            .get(&(w.device_id, w.channel))
+            .unwrap_or(&w.proposed);
+        let name = free_name(proposed, &taken, items);
         taken.extend(items.keys(&name));
         let mut s = step(
             &name,
@@ -208,8 +253,8 @@ pub fn plan(
                 None => Action::Add,
             },
         );
-        if name != w.proposed {
-            s.instead_of = Some(w.proposed.clone());
+        if name != *proposed {
+            s.instead_of = Some(proposed.clone());
         }
         steps.push(s);
     }
@@ -550,6 +595,7 @@ mod tests {
             hash: readback_hash(running, &written),
             secret: Some(vec![1]),
             written_at: 0,
+            pending: None,
         }
     }
 
@@ -571,19 +617,43 @@ mod tests {
         let entry = entry_of(&w);
         let secret = |_| Some(vec![1]);
         let empty = Running::new();
-        let steps = plan(&w, &[], &empty, &Frigate, &entry, &secret, false);
+        let steps = plan(
+            &w,
+            (&[], &Reserved::new()),
+            &empty,
+            &Frigate,
+            &entry,
+            &secret,
+            false,
+        );
         assert_eq!(steps[0].action, Action::Add);
         assert_eq!(steps[0].name, "front");
         // Written: the tool reads it back with its defaults.
         let e = entry(0, "front");
         let running = readback(&e);
         let ledger = [record("front", 1, &e, &running)];
-        let steps = plan(&w, &ledger, &running, &Frigate, &entry, &secret, false);
+        let steps = plan(
+            &w,
+            (&ledger, &Reserved::new()),
+            &running,
+            &Frigate,
+            &entry,
+            &secret,
+            false,
+        );
         assert_eq!(steps[0].action, Action::Keep, "{steps:?}");
         // The camera moved: the same name, one update saying so.
         let moved = vec![wanted(1, "front_other_name", "198.18.0.15")];
         let entry2 = entry_of(&moved);
-        let steps = plan(&moved, &ledger, &running, &Frigate, &entry2, &secret, false);
+        let steps = plan(
+            &moved,
+            (&ledger, &Reserved::new()),
+            &running,
+            &Frigate,
+            &entry2,
+            &secret,
+            false,
+        );
         assert_eq!(steps.len(), 1);
         assert_eq!(steps[0].name, "front");
         match &steps[0].action {
@@ -594,7 +664,15 @@ mod tests {
         }
         // A new password alone is an update too.
         let other = |_| Some(vec![2]);
-        let steps = plan(&w, &ledger, &running, &Frigate, &entry, &other, false);
+        let steps = plan(
+            &w,
+            (&ledger, &Reserved::new()),
+            &running,
+            &Frigate,
+            &entry,
+            &other,
+            false,
+        );
         assert_eq!(
             steps[0].action,
             Action::Update(vec!["its login changed".into()])
@@ -611,13 +689,29 @@ mod tests {
         let ledger = [record("front", 1, &e, &running)];
         // A zone added beside camscan's fields: still camscan's entry.
         running.get_mut("cameras.front").unwrap()["zones"] = json!({"porch": {}});
-        let steps = plan(&w, &ledger, &running, &Frigate, &entry, &secret, false);
+        let steps = plan(
+            &w,
+            (&ledger, &Reserved::new()),
+            &running,
+            &Frigate,
+            &entry,
+            &secret,
+            false,
+        );
         assert_eq!(steps[0].action, Action::Keep);
         // The detect size camscan wrote, changed by a person: theirs now, even when moved.
         running.get_mut("cameras.front").unwrap()["detect"]["width"] = json!(1280);
         let moved = vec![wanted(1, "front", "198.18.0.15")];
         let entry2 = entry_of(&moved);
-        let steps = plan(&moved, &ledger, &running, &Frigate, &entry2, &secret, false);
+        let steps = plan(
+            &moved,
+            (&ledger, &Reserved::new()),
+            &running,
+            &Frigate,
+            &entry2,
+            &secret,
+            false,
+        );
         assert!(matches!(steps[0].action, Action::Leave(_)), "{steps:?}");
     }
 
@@ -630,7 +724,15 @@ mod tests {
             ("cameras.front".to_string(), camera("10.0.0.9")),
             ("cameras.front_2".to_string(), camera("10.0.0.8")),
         ]);
-        let steps = plan(&w, &[], &running, &Frigate, &entry, &secret, false);
+        let steps = plan(
+            &w,
+            (&[], &Reserved::new()),
+            &running,
+            &Frigate,
+            &entry,
+            &secret,
+            false,
+        );
         assert_eq!(steps[0].action, Action::Add);
         assert_eq!(steps[0].name, "front_3");
         assert_eq!(steps[0].instead_of.as_deref(), Some("front"));
@@ -646,7 +748,15 @@ mod tests {
         let w = vec![wanted(1, "front", "198.18.0.12")];
         let entry = entry_of(&w);
         let running = Running::from([("cameras.porch".to_string(), camera("198.18.0.12"))]);
-        let steps = plan(&w, &[], &running, &Frigate, &entry, &|_| None, false);
+        let steps = plan(
+            &w,
+            (&[], &Reserved::new()),
+            &running,
+            &Frigate,
+            &entry,
+            &|_| None,
+            false,
+        );
         assert_eq!(
             steps[0].action,
             Action::Leave(
@@ -664,12 +774,28 @@ mod tests {
         let ledger = [record("a", 1, &e, &running), record("b", 2, &f, &running)];
         running.get_mut("cameras.b").unwrap()["detect"]["fps"] = json!(10);
         let none = |_: usize, _: &str| Entry::new();
-        let kept = plan(&[], &ledger, &running, &Frigate, &none, &|_| None, false);
+        let kept = plan(
+            &[],
+            (&ledger, &Reserved::new()),
+            &running,
+            &Frigate,
+            &none,
+            &|_| None,
+            false,
+        );
         assert!(
             kept.iter().all(|s| matches!(s.action, Action::Leave(_))),
             "{kept:?}"
         );
-        let pruned = plan(&[], &ledger, &running, &Frigate, &none, &|_| None, true);
+        let pruned = plan(
+            &[],
+            (&ledger, &Reserved::new()),
+            &running,
+            &Frigate,
+            &none,
+            &|_| None,
+            true,
+        );
         assert_eq!(pruned[0].action, Action::Remove);
         assert!(matches!(pruned[1].action, Action::Leave(_)), "{pruned:?}");
     }

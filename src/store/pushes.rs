@@ -30,6 +30,11 @@ pub struct PushRecord {
     pub secret: Option<Vec<u8>>,
     /// Unix milliseconds.
     pub written_at: i64,
+    /// What camscan is writing now (as `written`), recorded before the request is sent and
+    /// cleared once the tool's read-back is hashed: a push killed in between leaves the plan able
+    /// to tell its own write from a person's ([`crate::push::plan`]). An add not yet read back
+    /// has an empty `hash`.
+    pub pending: Option<String>,
 }
 
 /// A device the inventory describes, with its store id (what the ledger names).
@@ -60,11 +65,12 @@ impl Store {
         self.conn
             .execute(
                 "INSERT INTO pushes (tool, target, name, device_id, channel, written, hash, secret,
-                                     written_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                                     written_at, pending)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                  ON CONFLICT (tool, target, name) DO UPDATE SET device_id = excluded.device_id,
                      channel = excluded.channel, written = excluded.written, hash = excluded.hash,
-                     secret = excluded.secret, written_at = excluded.written_at",
+                     secret = excluded.secret, written_at = excluded.written_at,
+                     pending = excluded.pending",
                 params![
                     r.tool,
                     r.target,
@@ -74,7 +80,8 @@ impl Store {
                     r.written,
                     r.hash,
                     r.secret,
-                    r.written_at
+                    r.written_at,
+                    r.pending
                 ],
             )
             .map(|_| ())
@@ -170,7 +177,7 @@ impl Store {
 
 fn pushes(conn: &Conn, tool: &str, target: &str) -> super::db::Result<Vec<PushRecord>> {
     let rows = conn.query_all(
-        "SELECT name, device_id, channel, written, hash, secret, written_at FROM pushes
+        "SELECT name, device_id, channel, written, hash, secret, written_at, pending FROM pushes
           WHERE tool = ?1 AND target = ?2 ORDER BY name",
         params![tool, target],
     )?;
@@ -186,6 +193,7 @@ fn pushes(conn: &Conn, tool: &str, target: &str) -> super::db::Result<Vec<PushRe
             hash: r.get(4)?,
             secret: r.get(5)?,
             written_at: r.get(6)?,
+            pending: r.get(7)?,
         });
     }
     Ok(out)
@@ -214,6 +222,7 @@ mod tests {
             hash: "ab".into(),
             secret: Some(secret.clone()),
             written_at: 1000,
+            pending: Some("{}".into()),
         };
         store.record_push(&r).unwrap();
         r.hash = "cd".into();

@@ -232,6 +232,7 @@ CREATE TABLE pushes (
             $blob,
             r#",                  -- HMAC-SHA256(credential key, the passwords written); NULL: none
     written_at BIGINT NOT NULL,     -- Unix ms
+    pending    TEXT,                -- what is being written now (as `written`), until read back
     PRIMARY KEY (tool, target, name)
 );
 CREATE INDEX pushes_device ON pushes(device_id, channel);
