@@ -390,7 +390,10 @@ fn hosts(v: &Value) -> BTreeSet<String> {
     out
 }
 
-/// `v` with every password out: URLs lose their userinfo, `password` fields read `*`.
+/// `v` with every password out (URLs lose their userinfo, `password` fields read `*`), and
+/// `roles` lists in one order: Frigate rewrites a lone input's roles as `["record", "detect"]`
+/// whatever was sent (`frigate/config/camera/camera.py` `CameraConfig.__init__`, "add roles to the
+/// input if there is only one"), and their order means nothing.
 pub fn mask(v: &Value) -> Value {
     match v {
         Value::String(s) => Value::String(strip_userinfo(s)),
@@ -398,10 +401,14 @@ pub fn mask(v: &Value) -> Value {
         Value::Object(m) => Value::Object(
             m.iter()
                 .map(|(k, v)| {
-                    let v = if k == "password" && v.is_string() {
-                        Value::String("*".into())
-                    } else {
-                        mask(v)
+                    let v = match v {
+                        Value::String(_) if k == "password" => Value::String("*".into()),
+                        Value::Array(roles) if k == "roles" => {
+                            let mut roles: Vec<Value> = roles.iter().map(mask).collect();
+                            roles.sort_by_key(|r| r.to_string());
+                            Value::Array(roles)
+                        }
+                        _ => mask(v),
                     };
                     (k.clone(), v)
                 })
@@ -798,6 +805,20 @@ mod tests {
         );
         assert_eq!(pruned[0].action, Action::Remove);
         assert!(matches!(pruned[1].action, Action::Leave(_)), "{pruned:?}");
+    }
+
+    #[test]
+    fn frigates_own_order_of_a_lone_inputs_roles_is_no_edit() {
+        let e = BTreeMap::from([("cameras.x".to_string(), camera("198.18.0.1"))]);
+        let mut r = readback(&e);
+        r.get_mut("cameras.x").unwrap()["ffmpeg"]["inputs"][0]["roles"] =
+            json!(["record", "detect"]);
+        assert_eq!(first_difference(&r, &e), None);
+        let written: Value = serde_json::from_str(&ledger_text(&e)).unwrap();
+        assert_eq!(
+            readback_hash(&r, &written),
+            readback_hash(&readback(&e), &written)
+        );
     }
 
     #[test]
