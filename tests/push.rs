@@ -615,6 +615,14 @@ fn scan_push_puts_a_real_camera_into_frigate() {
         cam["ffmpeg"]["inputs"][0]["path"],
         format!("rtsp://admin:{PASSWORD}@{cam_ip}:8554/live")
     );
+    // Its one input's roles, which Frigate reads back in its own order, are still camscan's.
+    let again = push(
+        &db,
+        &["frigate", &format!("http://{ip}:{port}"), "-f", "json"],
+    );
+    assert_eq!(again.status.code(), Some(0));
+    let name = cams.keys().next().unwrap().clone();
+    assert_eq!(steps(&again), [(name, "keep".to_string())]);
 }
 
 /// `watch --push`: the first round adds the camera (one `pushed` event on the sinks), the rounds
@@ -710,15 +718,27 @@ fn the_fake_frigate_keeps_frigates_failure_modes() {
         "Content-Type: application/json",
         "--data",
     ];
-    // No detect role: refused, the file as it was.
-    let bad = r#"{"requires_restart": 0, "config_data": {"cameras": {"x": {"ffmpeg": {"inputs": [{"path": "rtsp://h/x", "roles": ["record"]}]}}}}}"#;
+    // Two inputs, no detect role (a lone input gets Frigate's own roles): refused, the file as
+    // it was.
+    let bad = r#"{"requires_restart": 0, "config_data": {"cameras": {"x": {"ffmpeg": {"inputs": [{"path": "rtsp://h/x", "roles": ["record"]}, {"path": "rtsp://h/y", "roles": ["audio"]}]}}}}}"#;
     let (code, body) = curl(&[&json[..], &[bad, &set]].concat());
     assert_eq!(code, 400, "{body}");
     assert_eq!(std::fs::read_to_string(&config).unwrap(), PERSONS_FRIGATE);
     // The query form with a list index.
+    // The query form with a list index (a JSON body all the same: FastAPI wants one, 422 else).
     let q = format!("{set}?cameras.front.ffmpeg.inputs.0.path=rtsp://h/y");
-    let (code, _) = curl(&["-X", "PUT", &q]);
+    let (code, _) = curl(&[
+        "-X",
+        "PUT",
+        "-H",
+        "Content-Type: application/json",
+        "--data",
+        "{}",
+        &q,
+    ]);
     assert_eq!(code, 500);
+    let (code, _) = curl(&["-X", "PUT", &q]);
+    assert_eq!(code, 422);
     assert_eq!(std::fs::read_to_string(&config).unwrap(), PERSONS_FRIGATE);
     // Origin without a CSRF token.
     let ok =

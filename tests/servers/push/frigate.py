@@ -30,8 +30,9 @@ v0.17.2, file by file:
   `://[a-zA-Z0-9_-]+:[\\S]+@` -> `://*:*@`, and `user=..&password=..`; a user name with other
   characters, `.` or `%`, is not masked: Frigate's own regex). Defaults are filled in for the
   fields camscan writes beside (input `global_args`, `hwaccel_args`, `input_args`; `detect`'s
-  `stationary`, `record`'s `retain`, the camera's `enabled`, `name`), as a model dump has more
-  fields than the file; not every Frigate default is filled.
+  `stationary`, `record`'s `expire_interval`, the camera's `enabled`, `name`), as a model dump has more
+  fields than the file; not every Frigate default is filled. A lone input's roles read back
+  `["record", "detect"]` whatever was written (`frigate/config/camera/camera.py` l.154-164).
 * Validation (`frigate/config/config.py`, `frigate/config/camera/*.py`, `frigate/config/base.py`
   `extra="forbid"`, `frigate/config/env.py`): `mqtt` required; camera names match
   `^[a-zA-Z0-9_-]+$` (`frigate/const.py` `REGEX_CAMERA_NAME`); unknown keys of a camera, its
@@ -157,6 +158,12 @@ def parse(text):
         extra(ff, FFMPEG_KEYS, f"cameras.{name}.ffmpeg")
         roles = []
         inputs = []
+        # CameraConfig.__init__ (frigate/config/camera/camera.py l.154-164): a lone input's roles
+        # become ["record", "detect"] (and "audio" when it had it), whatever was written.
+        lone = len(ff["inputs"]) == 1 and isinstance(ff["inputs"][0], dict)
+        if lone:
+            had_audio = "audio" in (ff["inputs"][0].get("roles") or [])
+            ff["inputs"][0]["roles"] = ["record", "detect"] + (["audio"] if had_audio else [])
         for i, inp in enumerate(ff["inputs"]):
             where = f"cameras.{name}.ffmpeg.inputs.{i}"
             if not isinstance(inp, dict) or "path" not in inp or "roles" not in inp:
@@ -191,7 +198,7 @@ def parse(text):
         c["ffmpeg"] = dict(ff, inputs=inputs)
         c["detect"] = dict({"enabled": False, "fps": 5, "width": None, "height": None,
                             "stationary": {"interval": 50, "threshold": 50}}, **detect)
-        c["record"] = dict({"enabled": False, "retain": {"days": 0, "mode": "all"}},
+        c["record"] = dict({"enabled": False, "expire_interval": 60},
                            **(cam.get("record") or {}))
         if onvif is not None:
             c["onvif"] = dict({"port": 8000, "tls_insecure": False}, **onvif)
@@ -369,8 +376,13 @@ def main():
                 return self.go2rtc(route.rsplit("/", 1)[1], query)
             if route != "/api/config/set":
                 return self.answer(404, {"detail": "Not Found"})
+            # FastAPI: `body: AppConfigSetBody` is a required JSON body, checked before the
+            # handler runs (422 without one), whether or not the query string carries the change.
+            if not raw:
+                return self.answer(422, {"detail": [{"type": "missing", "loc": ["body"],
+                                                     "msg": "Field required"}]})
             try:
-                body = json.loads(raw or b"{}")
+                body = json.loads(raw)
                 requires_restart = int(body.get("requires_restart", 1))
                 topic = body.get("update_topic")
                 data = body.get("config_data")

@@ -6,7 +6,7 @@ Debian, PyPI or npm; this server plays the contract a push relies on:
 * `internal/streams/api.go` `apiStreams`, every answer through `creds.SecretResponse`
   (`pkg/creds/secrets.go`: each URL's userinfo written `://***@`):
   - `GET /api/streams` (no `src`): every stream, `{"name": {"producers": [{"url": SOURCE}],
-    "consumers": []}}` (`internal/streams/stream.go` and `producer.go` `MarshalJSON`: a producer
+    "consumers": null}}` (a stream nobody watches has a nil slice, which Go encodes as null) (`internal/streams/stream.go` and `producer.go` `MarshalJSON`: a producer
     not connected is its `url`); `GET ?src=NAME`: that stream, 404 when there is none;
   - `PUT ?name=N&src=URL[&src=URL2]` (`name` defaults to `src`): `New` checks each source has a
     handler (`internal/streams/streams.go`: "streams: source not supported" is a 400), makes the
@@ -158,7 +158,7 @@ def main():
             return urllib.parse.parse_qs(query, keep_blank_values=True)
 
         def listing(self, names):
-            return {n: {"producers": [{"url": s} for s in streams[n]], "consumers": []}
+            return {n: {"producers": [{"url": s} for s in streams[n]], "consumers": None}
                     for n in names}
 
         def do_GET(self):
