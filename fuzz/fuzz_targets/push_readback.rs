@@ -31,6 +31,7 @@ fuzz_target!(|data: &[u8]| {
     let answer = Answer {
         status: 400,
         body: String::from_utf8_lossy(data).into_owned(),
+        cookies: Vec::new(),
     };
     let _ = answer.message();
     let Ok(doc) = serde_json::from_slice::<Value>(data) else {

@@ -29,6 +29,8 @@ pub struct Client {
 pub struct Answer {
     pub status: u16,
     pub body: String,
+    /// The `name=value` of each `Set-Cookie` (Frigate's login).
+    pub cookies: Vec<String>,
 }
 
 impl Answer {
@@ -172,8 +174,20 @@ impl Client {
         let exchange = async {
             let resp = req.send().await.map_err(unreachable)?;
             let status = resp.status().as_u16();
+            let cookies = resp
+                .headers()
+                .get_all(reqwest::header::SET_COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .map(|v| v.split(';').next().unwrap_or("").trim().to_string())
+                .filter(|c| c.contains('='))
+                .collect();
             let body = resp.text().await.map_err(unreachable)?;
-            Ok::<_, PushError>(Answer { status, body })
+            Ok::<_, PushError>(Answer {
+                status,
+                body,
+                cookies,
+            })
         };
         let answer = tokio::time::timeout(self.timeout, exchange)
             .await
@@ -191,48 +205,18 @@ impl Client {
     /// "password"}` answers with the JWT in a `Set-Cookie`, `frigate_token` by default); the
     /// cookie goes with every later request.
     pub async fn login_with_cookie(&mut self, login: &Login) -> Result<(), PushError> {
-        let url = self.url("/api/login", &[]);
         let body = serde_json::json!({"user": login.user, "password": login.password});
-        let resp = self
-            .http
-            .post(url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .body(body.to_string());
-        let shown = self.shown.clone();
-        let timeout = self.timeout;
-        let exchange = async {
-            let resp = resp.send().await.map_err(|e| PushError::Unreachable {
-                url: shown.clone(),
-                detail: format!("POST /api/login: {}", root_cause(&e)),
-            })?;
-            let status = resp.status().as_u16();
-            let cookies: Vec<String> = resp
-                .headers()
-                .get_all(reqwest::header::SET_COOKIE)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .map(|v| v.split(';').next().unwrap_or("").trim().to_string())
-                .filter(|c| c.contains('='))
-                .collect();
-            let body = resp.text().await.unwrap_or_default();
-            Ok::<_, PushError>((Answer { status, body }, cookies))
-        };
-        let (answer, cookies) = tokio::time::timeout(timeout, exchange)
-            .await
-            .map_err(|_| PushError::Unreachable {
-                url: self.shown.clone(),
-                detail: format!(
-                    "POST /api/login: no answer within {} s",
-                    timeout.as_secs_f32()
-                ),
-            })??;
-        if !answer.ok() || cookies.is_empty() {
+        let url = self.url("/api/login", &[]);
+        let answer = self
+            .send(reqwest::Method::POST, url, Some(&body), &[])
+            .await?;
+        if !answer.ok() || answer.cookies.is_empty() {
             return Err(PushError::Login {
                 url: self.shown.clone(),
                 detail: answer.message(),
             });
         }
-        self.cookie = Some(cookies.join("; "));
+        self.cookie = Some(answer.cookies.join("; "));
         Ok(())
     }
 }

@@ -13,6 +13,16 @@ pub const MAX_PAGE: usize = 1000;
 pub const DEFAULT_PAGE: usize = 100;
 
 /// `value` as JSON (`application/json`).
+/// Whether a request body is declared JSON (`Content-Type: application/json`, any parameters):
+/// what the routes that read a body (`POST /api/v1/scans`, `POST /api/v1/push/{tool}`) take.
+pub fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"))
+}
+
 pub fn json<T: Serialize>(value: &T) -> Response {
     match serde_json::to_vec(value) {
         Ok(body) => (

@@ -403,12 +403,7 @@ fn request(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<ScanReq
             "this server was started without a scan configuration",
         ));
     }
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
-    if !is_json {
+    if !super::params::is_json(headers) {
         return Err(refuse(
             Kind::UnsupportedMediaType,
             "send the scan as JSON (Content-Type: application/json)",
