@@ -63,6 +63,12 @@ pub enum Error {
     Resolve { host: String, reason: String },
     #[error("no targets: give CIDRs, ranges, addresses or host names, or --targets-file")]
     NoTargets,
+    /// Targets were given (an argument, the config file's `targets`, a targets file) and came out
+    /// empty: a blank variable or a generator that wrote nothing must not sweep the attached LAN.
+    #[error(
+        "the targets given ({given}) hold no address; give CIDRs, ranges, addresses or host names (with no target at all, camscan scans the attached subnets)"
+    )]
+    EmptyTargets { given: String },
     #[error(
         "no targets given and no attached private subnet to scan ({0}); see `camscan interfaces`"
     )]

@@ -173,6 +173,18 @@ pub fn dns_answers(
     }
 }
 
+/// The names the inventory gave devices' cameras at `cfg`'s site (nothing without a store; kept
+/// with `--fresh`, which forgets what was learnt of the devices, not what they are called).
+pub fn given_names(
+    store: Option<&Store>,
+    cfg: &ScanConfig,
+) -> Result<Vec<crate::model::known::GivenName>, CommandError> {
+    match store {
+        Some(store) => Ok(store.given_names(&cfg.site)?),
+        None => Ok(Vec::new()),
+    }
+}
+
 /// What `camscan scan` says at the end when it has a store and an earlier complete scan of the
 /// same targets: how many devices are new, gone and changed since that scan.
 #[derive(Debug, Clone, PartialEq)]

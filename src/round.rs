@@ -46,7 +46,11 @@ pub async fn scan_round(
             store.run(move |s| s.known(&site, &targets, &creds)).await?
         }
     };
-    let plan = crate::scan::plan::ScanPlan::build(cfg).await?;
+    let mut plan = crate::scan::plan::ScanPlan::build(cfg).await?;
+    plan.given_names = {
+        let site = cfg.site.clone();
+        store.run(move |s| s.given_names(&site)).await?
+    };
     if let (Some(names), false) = (&plan.names, cfg.fresh) {
         names.seed(store.run(|s| s.dns_answers()).await?);
     }

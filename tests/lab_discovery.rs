@@ -177,7 +177,7 @@ fn scan_without_targets_finds_the_lab_by_arp() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(
-        err.contains("scanning attached subnets 198.18.0.0/24"),
+        err.contains("no target given: scanning the attached subnets 198.18.0.0/24"),
         "{err}"
     );
     assert!(
@@ -186,6 +186,24 @@ fn scan_without_targets_finds_the_lab_by_arp() {
     );
     let report: Report = serde_json::from_str(&stdout(&out)).unwrap();
     assert_eq!(report.targets, ["198.18.0.0/24"]);
+    let plan = report.plan.as_ref().expect("the report's plan");
+    assert_eq!(plan.warnings[0].code, "no-targets", "{:?}", plan.warnings);
+
+    // Targets given that come out empty (a blank variable, a generator that wrote nothing) are an
+    // error, never the attached LAN. Run in the namespace: were it to scan, only the lab is there.
+    let comments = dir.path().join("only-comments.txt");
+    std::fs::write(&comments, "# generated: nothing today\n\n").unwrap();
+    for args in [
+        vec!["scan", ""],
+        vec!["scan", " "],
+        vec!["scan", "--targets-file", comments.to_str().unwrap()],
+    ] {
+        let out = run(lab.camscan().args(&args), Duration::from_secs(20));
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("hold no address"), "{args:?}: {err}");
+        assert!(stdout(&out).is_empty(), "{args:?}: nothing scanned");
+    }
     let ips: Vec<&str> = report.devices.iter().map(|d| d.ip.as_str()).collect();
     assert_eq!(
         ips,

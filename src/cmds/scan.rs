@@ -113,8 +113,11 @@ pub(super) async fn scan_recorded(
         ));
     }
     let store = record::open_for_scan(cfg)?;
-    let known = record::known(store.as_ref(), cfg)?;
-    let dns = record::dns_answers(store.as_ref(), cfg)?;
+    let memory = crate::scan::Memory {
+        known: record::known(store.as_ref(), cfg)?,
+        dns: record::dns_answers(store.as_ref(), cfg)?,
+        names: record::given_names(store.as_ref(), cfg)?,
+    };
     // Devices are recorded as they become final: a long scan killed keeps what it had found.
     let store = store.map(crate::store::SharedStore::new);
     let live = match &store {
@@ -123,9 +126,9 @@ pub(super) async fn scan_recorded(
     };
     let on_final = live.as_ref().map(record::Live::on_final);
     let scanned = if write {
-        crate::scan::run(cfg, !quiet, (known, dns), on_final).await
+        crate::scan::run(cfg, !quiet, memory, on_final).await
     } else {
-        crate::scan::find(cfg, !quiet, (known, dns), on_final).await
+        crate::scan::find(cfg, !quiet, memory, on_final).await
     };
     let parts = live.map(record::Live::end);
     let mut scanned = match scanned {

@@ -470,7 +470,7 @@ mod tests {
                 "garage_198_18_0_60",
                 "garage_198_18_0_61",
                 "entree_cafe",
-                "nvr_ch2",
+                "nvr_198_18_0_80_ch2",
             ]
         );
         assert_eq!(plan.skipped, ["198.18.0.30".parse::<IpAddr>().unwrap()]);

@@ -351,7 +351,7 @@ mod tests {
             ["ffmpeg:http://198.18.0.70:8080/hls/cam.m3u8"],
             "HLS through go2rtc's ffmpeg source"
         );
-        assert!(streams.get("nvr_ch2").is_some());
+        assert!(streams.get("nvr_198_18_0_80_ch2").is_some());
     }
 
     #[test]

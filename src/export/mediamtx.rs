@@ -155,8 +155,8 @@ mod tests {
                 "garage198018000060sub",
                 "garage198018000061",
                 "entreecafe",
-                "nvrch2",
-                "nvrch2sub",
+                "nvr198018000080ch2",
+                "nvr198018000080ch2sub",
             ]
         );
         assert_eq!(

@@ -1,12 +1,20 @@
 //! Names of cameras in the configuration exports (go2rtc streams, Frigate cameras, MediaMTX paths,
 //! the Home Assistant sheet), in one place so every export calls a camera the same way.
 //!
-//! A name is built from words: the device's name, else its model, else its vendor (letters and
-//! digits only, lowercased, common Latin accents folded: `Entrée` is `entree`), else `camera` and
-//! the device's address. Devices whose names would collide (two `Garage`s, two cameras of one
-//! model) all get their address as a suffix, so a device's name does not depend on the order of the
-//! report; `ch<N>` names channel N (N > 1) of a multi-channel device, and `sub` its sub stream.
-//! The same device gets the same name on every scan that finds the same set of camera names.
+//! A device's cameras are named once ([`settle`], at the end of every scan) and keep the name:
+//! the report carries it ([`Device::camera_name`]), the inventory keeps it, and the next scan
+//! gives it back to the same device (matched as the inventory matches devices: MAC, serial,
+//! endpoint, then address), wherever the device moved and whatever else appeared. In Frigate a
+//! renamed camera is a new camera whose recordings start again.
+//!
+//! A new name is made from the device itself, never from what else is on the network: its DNS
+//! name's first label (`hik-entrance.lab.test` is `hik_entrance`), else the name set on it, used
+//! alone; else its model, else its vendor, else `camera`, always followed by the device's tag, the
+//! last three bytes of its MAC (`hikvision_b60011`) or, with no MAC, its address. Words are
+//! letters and digits only, lowercased, common Latin accents folded (`Entrée` is `entree`). A
+//! new name another device has (here, or given to one the inventory knows) gets the tag too;
+//! a given name never changes. `ch<N>` names channel N (N > 1) of a multi-channel device, and
+//! `sub` its sub stream.
 //!
 //! Two styles, from what the tools accept:
 //! * [`Style::Underscore`] (`front_door`, `front_door_sub`): go2rtc stream names and Frigate camera
@@ -170,14 +178,70 @@ pub fn words(s: &str) -> Vec<String> {
     kept
 }
 
-/// The device's own words: name, else model, else vendor; empty when none has a letter or digit.
-fn own_words(d: &Device) -> Vec<String> {
-    [&d.name, &d.model, &d.vendor]
+/// Where a new name's words come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    /// The device's own: its DNS name's first label, else the name set on it. Unique on most
+    /// networks, so used alone unless another device has it too.
+    Own,
+    /// Its maker's: a model, a vendor, or `camera`. Every camera of the make shares it, so the
+    /// name always ends with the device's own tag (the end of its MAC, else its address):
+    /// a second camera of the make appearing never renames the first.
+    Maker,
+}
+
+/// The words a new name starts from: the DNS name's first label (`hik-entrance.lab.test`), else
+/// the device's own name, else its model, else its vendor, else `camera`.
+fn fresh_words(d: &Device) -> (Vec<String>, Source) {
+    let label = d
+        .hostname
+        .as_deref()
+        .and_then(|h| h.split('.').next())
+        .filter(|l| l.chars().any(|c| c.is_ascii_alphabetic()));
+    let own = [label, d.name.as_deref()]
+        .into_iter()
+        .flatten()
+        .map(words)
+        .find(|w| !w.is_empty());
+    if let Some(w) = own {
+        return (w, Source::Own);
+    }
+    let maker = [&d.model, &d.vendor]
         .into_iter()
         .flatten()
         .map(|s| words(s))
         .find(|w| !w.is_empty())
-        .unwrap_or_default()
+        .unwrap_or_else(|| vec!["camera".to_string()]);
+    (maker, Source::Maker)
+}
+
+/// A name the device already has ([`Device::camera_name`]) as words: runs of letters and digits,
+/// lowercased, not cut (it was given whole).
+fn given_words(name: &str) -> Vec<String> {
+    name.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect()
+}
+
+/// What is the device's own to tell it from others of its make: the last three bytes of its MAC
+/// (`b60011`), else its address (as words, or one compact word).
+fn tag(d: &Device, style: Style) -> Vec<String> {
+    let mac = d
+        .mac
+        .as_deref()
+        .filter(|_| !d.mac_shared)
+        .and_then(crate::model::identity::normalize_mac);
+    if let Some(mac) = mac {
+        let hex: String = mac.split(':').skip(3).collect();
+        if hex.len() == 6 {
+            return vec![hex];
+        }
+    }
+    match style {
+        Style::Underscore => address_words(d.ip),
+        Style::Compact => vec![address_compact(d.ip)],
+    }
 }
 
 /// The address as words: IPv4 octets (`198 18 0 10`), IPv6 groups.
@@ -206,87 +270,100 @@ pub struct Wanted<'a> {
     pub channels: Vec<(u32, bool)>,
 }
 
-/// Names for every camera of `wanted`, keyed by (device index in `wanted`, channel), unique in
-/// both styles among everything the export may write (cameras, sub streams, channels).
-pub fn assign(wanted: &[Wanted<'_>]) -> BTreeMap<(usize, u32), Names> {
-    let own: Vec<Vec<String>> = wanted.iter().map(|w| own_words(w.device)).collect();
-    // Which devices carry their address: those without words of their own from the start (the
-    // address is their name), then every device in a collision, until there is none.
-    let mut suffixed: Vec<bool> = own.iter().map(|w| w.is_empty()).collect();
-    let mut counter: Vec<Option<usize>> = vec![None; wanted.len()];
-    let base_of = |i: usize, suffixed: &[bool], counter: &[Option<usize>], style: Style| {
-        let ip = wanted[i].device.ip;
-        let mut words = if own[i].is_empty() {
-            vec!["camera".to_string()]
-        } else {
-            own[i].clone()
-        };
-        if suffixed[i] {
-            match style {
-                Style::Underscore => words.extend(address_words(ip)),
-                Style::Compact => words.push(address_compact(ip)),
-            }
+/// How one device's base words are made while names are settled.
+struct Base {
+    /// A name it was given (kept as it is), else the words of a new one and where they came from.
+    given: Option<Vec<String>>,
+    fresh: (Vec<String>, Source),
+    /// The device's tag is added (always for a maker's words; for its own after a clash).
+    tagged: bool,
+    /// A number, when even tagged names clash (a hand-made report, words that spell a tag).
+    counter: Option<usize>,
+}
+
+impl Base {
+    fn of(d: &Device) -> Base {
+        let given = d
+            .camera_name
+            .as_deref()
+            .map(given_words)
+            .filter(|w| !w.is_empty());
+        let fresh = fresh_words(d);
+        let tagged = fresh.1 == Source::Maker;
+        Base {
+            given,
+            fresh,
+            tagged,
+            counter: None,
         }
-        if let Some(n) = counter[i] {
+    }
+
+    fn words(&self, d: &Device, style: Style) -> Vec<String> {
+        let mut words = match &self.given {
+            Some(w) => w.clone(),
+            None => {
+                let mut w = self.fresh.0.clone();
+                if self.tagged {
+                    w.extend(tag(d, style));
+                }
+                w
+            }
+        };
+        if let Some(n) = self.counter {
             words.push(n.to_string());
         }
         words
-    };
-    // Bounded: each round suffixes at least one device or numbers one, and numbering settles it.
+    }
+}
+
+/// Names for every camera of `wanted`, keyed by (device index in `wanted`, channel), unique in
+/// both styles among everything the export may write (cameras, sub streams, channels). A
+/// device's given name ([`Device::camera_name`]) is kept; the others get new ones.
+pub fn assign(wanted: &[Wanted<'_>]) -> BTreeMap<(usize, u32), Names> {
+    assign_around(wanted, &BTreeSet::new())
+}
+
+/// [`assign`], new names also kept clear of `taken` (names given to devices not in `wanted`).
+fn assign_around(wanted: &[Wanted<'_>], taken: &BTreeSet<String>) -> BTreeMap<(usize, u32), Names> {
+    let mut bases: Vec<Base> = wanted.iter().map(|w| Base::of(w.device)).collect();
+    // Bounded: each round tags at least one device or numbers one, and numbering settles it.
     for _round in 0..=2 * wanted.len() + 1 {
-        let mut owners: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
-        // The device's own part names its password variable: one per device.
-        for i in 0..wanted.len() {
-            let key = base_of(i, &suffixed, &counter, Style::Underscore).join("_");
-            owners.entry(format!("env:{key}")).or_default().insert(i);
-        }
-        for style in [Style::Underscore, Style::Compact] {
-            for (i, w) in wanted.iter().enumerate() {
-                let base = base_of(i, &suffixed, &counter, style);
-                for &(channel, has_sub) in &w.channels {
-                    let n = Names {
-                        underscore: base.clone(),
-                        compact: base.clone(),
-                        channel,
-                    };
-                    let mut all = vec![n.camera(style)];
-                    if has_sub {
-                        all.push(n.sub(style));
-                    }
-                    for name in all {
-                        // The two styles are separate namespaces.
-                        let key = format!("{style:?}:{name}");
-                        owners.entry(key).or_default().insert(i);
-                    }
-                }
-            }
-        }
-        let clashing: BTreeSet<usize> = owners
-            .values()
-            .filter(|o| o.len() > 1)
-            .flatten()
-            .copied()
-            .collect();
+        let clashing = clashes(wanted, &bases, taken);
         if clashing.is_empty() {
             break;
         }
-        let fresh: Vec<usize> = clashing.iter().copied().filter(|&i| !suffixed[i]).collect();
+        // A new name that clashes gets its tag; a given one stays as it was given.
+        let fresh: Vec<usize> = clashing
+            .iter()
+            .copied()
+            .filter(|&i| bases[i].given.is_none() && !bases[i].tagged)
+            .collect();
         if !fresh.is_empty() {
             for i in fresh {
-                suffixed[i] = true;
+                bases[i].tagged = true;
             }
+            continue;
+        }
+        // Only tagged or given names clash: number the new ones in report order (deterministic);
+        // given names clash only with each other (a hand-made report): all but the first.
+        let new: Vec<usize> = clashing
+            .iter()
+            .copied()
+            .filter(|&i| bases[i].given.is_none())
+            .collect();
+        let numbered = if new.is_empty() {
+            clashing.into_iter().skip(1).collect()
         } else {
-            // Only names that already carry an address clash (words that spell another
-            // device's address): number them in report order, which is deterministic.
-            for (n, i) in clashing.into_iter().enumerate() {
-                counter[i] = Some(n + 2);
-            }
+            new
+        };
+        for (n, i) in numbered.into_iter().enumerate() {
+            bases[i].counter = Some(n + 2);
         }
     }
     let mut out = BTreeMap::new();
     for (i, w) in wanted.iter().enumerate() {
-        let underscore = base_of(i, &suffixed, &counter, Style::Underscore);
-        let compact = base_of(i, &suffixed, &counter, Style::Compact);
+        let underscore = bases[i].words(w.device, Style::Underscore);
+        let compact = bases[i].words(w.device, Style::Compact);
         for &(channel, _) in &w.channels {
             out.insert(
                 (i, channel),
@@ -299,6 +376,112 @@ pub fn assign(wanted: &[Wanted<'_>]) -> BTreeMap<(usize, u32), Names> {
         }
     }
     out
+}
+
+/// The devices whose names (in either style, their channels' and sub streams' included, or their
+/// password variable) another device or a `taken` name has.
+fn clashes(wanted: &[Wanted<'_>], bases: &[Base], taken: &BTreeSet<String>) -> BTreeSet<usize> {
+    const TAKEN: usize = usize::MAX;
+    let mut owners: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
+    for t in taken {
+        let w = given_words(t);
+        owners.entry(format!("env:{}", w.join("_"))).or_default().insert(TAKEN);
+        for style in [Style::Underscore, Style::Compact] {
+            let key = format!("{style:?}:{}", render(&w, style));
+            owners.entry(key).or_default().insert(TAKEN);
+        }
+    }
+    for (i, w) in wanted.iter().enumerate() {
+        // The device's own part names its password variable: one per device.
+        let key = bases[i].words(w.device, Style::Underscore).join("_");
+        owners.entry(format!("env:{key}")).or_default().insert(i);
+        for style in [Style::Underscore, Style::Compact] {
+            let base = bases[i].words(w.device, style);
+            for &(channel, has_sub) in &w.channels {
+                let n = Names {
+                    underscore: base.clone(),
+                    compact: base.clone(),
+                    channel,
+                };
+                let mut all = vec![n.camera(style)];
+                if has_sub {
+                    all.push(n.sub(style));
+                }
+                for name in all {
+                    // The two styles are separate namespaces.
+                    owners
+                        .entry(format!("{style:?}:{name}"))
+                        .or_default()
+                        .insert(i);
+                }
+            }
+        }
+    }
+    owners
+        .values()
+        .filter(|o| o.len() > 1)
+        .flatten()
+        .copied()
+        .filter(|&i| i != TAKEN)
+        .collect()
+}
+
+/// Give every camera device of a scan its name ([`Device::camera_name`]): the name the inventory
+/// gave it before (`given`, matched by the inventory's identity rules: MAC, serial, endpoint,
+/// then address), else a new one made from the device itself and kept clear of every name given
+/// to another device, here or not.
+pub fn settle(devices: &mut [Device], given: &[crate::model::known::GivenName]) {
+    use crate::model::identity::{Candidate, Identity, Index};
+    let candidates: Vec<Candidate> = given
+        .iter()
+        .map(|g| Candidate {
+            identity: g.identity.clone(),
+            ip: g.ip,
+            last_seen: g.last_seen,
+        })
+        .collect();
+    let mut index = Index::new(&candidates);
+    let ids: Vec<Identity> = devices.iter().map(Identity::of).collect();
+    // By key first, then by address, as the inventory records: a device that moved is not
+    // taken by whatever now answers at its old address.
+    let mut matched: Vec<Option<usize>> = ids.iter().map(|id| index.resolve_key(id)).collect();
+    for (i, d) in devices.iter().enumerate() {
+        if matched[i].is_none() {
+            matched[i] = index.resolve_address(&ids[i], d.ip);
+        }
+    }
+    let mut used = vec![false; given.len()];
+    for (d, m) in devices.iter_mut().zip(&matched) {
+        if let Some(g) = *m {
+            used[g] = true;
+            if d.camera_name.is_none() {
+                d.camera_name = Some(given[g].name.clone());
+            }
+        }
+    }
+    let taken: BTreeSet<String> = given
+        .iter()
+        .zip(&used)
+        .filter(|(_, u)| !**u)
+        .map(|(g, _)| g.name.clone())
+        .collect();
+    let named: Vec<usize> = (0..devices.len())
+        .filter(|&i| devices[i].is_camera || !devices[i].streams.is_empty())
+        .collect();
+    let wanted: Vec<Wanted<'_>> = named
+        .iter()
+        .map(|&i| Wanted {
+            device: &devices[i],
+            channels: vec![(1, false)],
+        })
+        .collect();
+    let names: Vec<String> = assign_around(&wanted, &taken)
+        .into_values()
+        .map(|n| n.underscore.join("_"))
+        .collect();
+    for (i, name) in named.into_iter().zip(names) {
+        devices[i].camera_name.get_or_insert(name);
+    }
 }
 
 #[cfg(test)]
@@ -350,7 +533,7 @@ mod tests {
     }
 
     #[test]
-    fn name_then_model_then_vendor_then_address() {
+    fn own_name_alone_a_makers_words_with_the_devices_tag() {
         let devices = [
             device(
                 "198.18.0.1",
@@ -377,14 +560,14 @@ mod tests {
                     "front_door_sub".into()
                 ),
                 (
-                    "ds_2cd2143g2_i".into(),
-                    "ds2cd2143g2i".into(),
-                    "ds_2cd2143g2_i_sub".into()
+                    "ds_2cd2143g2_i_198_18_0_2".into(),
+                    "ds2cd2143g2i198018000002".into(),
+                    "ds_2cd2143g2_i_198_18_0_2_sub".into()
                 ),
                 (
-                    "hikvision".into(),
-                    "hikvision".into(),
-                    "hikvision_sub".into()
+                    "hikvision_198_18_0_3".into(),
+                    "hikvision198018000003".into(),
+                    "hikvision_198_18_0_3_sub".into()
                 ),
                 (
                     "camera_198_18_0_4".into(),
@@ -490,7 +673,87 @@ mod tests {
         assert!(w.join("_").len() <= MAX_WORDS_LEN, "{w:?}");
         // A non-Latin name falls back to the model.
         let d = device("198.18.0.9", Some("Кухня"), Some("IPC-HDW"), None);
-        assert_eq!(names(&[d], &[(1, false)])[0].0, "ipc_hdw");
+        assert_eq!(names(&[d], &[(1, false)])[0].0, "ipc_hdw_198_18_0_9");
+    }
+
+    #[test]
+    fn dns_name_first_and_the_mac_tag_for_a_makers_words() {
+        let mut a = device("198.18.0.12", Some("IPC"), Some("DS-2CD2143G2-I"), None);
+        a.hostname = Some("hik-entrance.lab.test".into());
+        let mut b = device("198.18.0.13", None, Some("DS-2CD2143G2-I"), None);
+        b.mac = Some("44:19:B6:00:00:13".into());
+        let mut c = device("198.18.0.14", None, None, Some("Axis"));
+        c.hostname = Some("198-18-0-14".into());
+        let got = names(&[a, b, c], &[(1, false)]);
+        assert_eq!(got[0].0, "hik_entrance");
+        assert_eq!(got[1].0, "ds_2cd2143g2_i_000013");
+        assert_eq!(got[1].1, "ds2cd2143g2i000013");
+        assert_eq!(got[2].0, "axis_198_18_0_14", "a label without letters is no name");
+    }
+
+    fn given(name: &str, mac: Option<&str>, ip: &str) -> crate::model::known::GivenName {
+        crate::model::known::GivenName {
+            identity: crate::model::identity::Identity {
+                mac: mac.and_then(crate::model::identity::normalize_mac),
+                ..Default::default()
+            },
+            ip: Some(ip.parse().unwrap()),
+            last_seen: 1,
+            name: name.into(),
+        }
+    }
+
+    fn camera(ip: &str, mac: Option<&str>, vendor: &str) -> Device {
+        let mut d = device(ip, None, None, Some(vendor));
+        d.mac = mac.map(Into::into);
+        d.is_camera = true;
+        d
+    }
+
+    #[test]
+    fn a_name_is_fixed_once_given_whatever_appears_or_moves() {
+        // Scan 1: one Hikvision, named from itself.
+        let mut first = vec![camera("198.18.0.12", Some("44:19:b6:00:00:12"), "Hikvision")];
+        settle(&mut first, &[]);
+        let name = first[0].camera_name.clone().unwrap();
+        assert_eq!(name, "hikvision_000012");
+        // Scan 2: a second Hikvision appears, and the first moved to another address.
+        let mut second = vec![
+            camera("198.18.0.40", Some("44:19:b6:00:00:12"), "Hikvision"),
+            camera("198.18.0.13", Some("44:19:b6:00:00:13"), "Hikvision"),
+        ];
+        settle(&mut second, &[given(&name, Some("44:19:b6:00:00:12"), "198.18.0.12")]);
+        assert_eq!(second[0].camera_name.as_deref(), Some("hikvision_000012"));
+        assert_eq!(second[1].camera_name.as_deref(), Some("hikvision_000013"));
+        // A name given to a device that is not here today is not given to another.
+        let mut third = vec![{
+            let mut d = device("198.18.0.50", Some("Garage"), None, None);
+            d.is_camera = true;
+            d
+        }];
+        settle(&mut third, &[given("garage", Some("44:19:b6:00:00:99"), "198.18.0.9")]);
+        assert_eq!(third[0].camera_name.as_deref(), Some("garage_198_18_0_50"));
+        // A device without a camera or a stream gets no name.
+        let mut printer = vec![device("198.18.0.60", None, None, Some("HP"))];
+        settle(&mut printer, &[]);
+        assert_eq!(printer[0].camera_name, None);
+    }
+
+    #[test]
+    fn a_given_name_wins_over_a_new_one_that_clashes() {
+        let mut kept = device("198.18.0.1", Some("Hall"), None, None);
+        kept.camera_name = Some("hall".into());
+        let newcomer = device("198.18.0.2", Some("Hall"), None, None);
+        let got = names(&[kept, newcomer], &[(1, true)]);
+        assert_eq!(got[0].0, "hall");
+        assert_eq!(got[1].0, "hall_198_18_0_2");
+        // Two given names that clash (a hand-made report): the first keeps it.
+        let mut a = device("198.18.0.1", None, None, None);
+        a.camera_name = Some("porch".into());
+        let mut b = device("198.18.0.2", None, None, None);
+        b.camera_name = Some("porch".into());
+        let got = names(&[a, b], &[(1, false)]);
+        assert_eq!((got[0].0.as_str(), got[1].0.as_str()), ("porch", "porch_2"));
     }
 
     #[test]

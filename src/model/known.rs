@@ -1,5 +1,6 @@
 //! What the inventory keeps of earlier scans for the next one: per address, the paths and the
-//! credential that worked ([`Known`]), and reverse DNS answers with how long each is good for.
+//! credential that worked ([`Known`]), reverse DNS answers with how long each is good for, and
+//! the names the exports gave each device's cameras ([`GivenName`]).
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -28,3 +29,16 @@ pub const NEGATIVE_TTL: Duration = Duration::from_secs(600);
 /// One answer as the inventory keeps it: the address, its name (`None`: no name), when it was
 /// looked up.
 pub type DnsAnswer = (IpAddr, Option<String>, SystemTime);
+
+/// A name the inventory gave a device's cameras ([`crate::model::Device::camera_name`]), with
+/// what recognises the device on a later scan (the inventory's identity rules,
+/// [`crate::model::identity`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GivenName {
+    pub identity: crate::model::identity::Identity,
+    /// Where the device was last seen.
+    pub ip: Option<IpAddr>,
+    /// Unix ms.
+    pub last_seen: i64,
+    pub name: String,
+}

@@ -11,6 +11,7 @@ pub mod addr;
 pub mod answers;
 pub mod capabilities;
 pub mod coverage;
+pub mod identity;
 mod credential;
 pub mod known;
 pub mod misaddressed;
@@ -227,6 +228,14 @@ pub struct Device {
     /// so it merges no addresses and identifies nothing in the inventory. Omitted when false.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub mac_shared: bool,
+    /// The name the configuration exports (and `camscan push`) give this device's cameras, in
+    /// the `_` style (`hik_entrance`; channels and sub streams add `_ch2`, `_sub`). Fixed once
+    /// given: the inventory keeps it, and a later scan gives the same device the same name
+    /// wherever its address moves and whatever else appears. A new name comes from the device
+    /// itself (its DNS name, its own name, else its maker and the end of its MAC), never from
+    /// what else is on the network. Omitted for a device with no stream and no camera.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub camera_name: Option<String>,
 }
 
 /// A login the scan made on a service of the device (the password is never kept).
@@ -296,6 +305,7 @@ impl Device {
             misaddressed: None,
             nvr_channels: Vec::new(),
             mac_shared: false,
+            camera_name: None,
         }
     }
 }

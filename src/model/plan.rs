@@ -101,7 +101,7 @@ pub struct Estimate {
 /// Something the scan can see will go wrong or take long.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Warning {
-    /// Stable (scripts key on it): `container-bridge`, `docker-desktop`, `wsl`, `no-raw-sockets`,
+    /// Stable (scripts key on it): `no-targets` (none given: the attached subnets), `container-bridge`, `docker-desktop`, `wsl`, `no-raw-sockets`,
     /// `large-range`, `no-attached-interface`, `neighbour-table`.
     pub code: String,
     pub message: String,

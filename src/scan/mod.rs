@@ -66,7 +66,7 @@ const EVENT_CHANNEL: usize = 1024;
 pub async fn run(
     cfg: &ScanConfig,
     progress: bool,
-    known_dns: (HashMap<IpAddr, Known>, Vec<crate::net::rdns::DnsAnswer>),
+    memory: Memory,
     mut also: Option<OnFinal<'_>>,
 ) -> Result<Scanned, Error> {
     // The output path is checked before minutes of scanning; NDJSON opens its file now and is
@@ -91,7 +91,7 @@ pub async fn run(
             }
         }) as OnFinal<'_>),
     };
-    let scanned = find(cfg, progress, known_dns, on_final).await?;
+    let scanned = find(cfg, progress, memory, on_final).await?;
     match lines {
         Some(lines) => lines.finish(&scanned.report.devices)?,
         None => output::write_report(cfg, &scanned.report)?,
@@ -104,10 +104,11 @@ pub async fn run(
 pub async fn find(
     cfg: &ScanConfig,
     progress: bool,
-    (known, dns): (HashMap<IpAddr, Known>, Vec<crate::net::rdns::DnsAnswer>),
+    Memory { known, dns, names }: Memory,
     on_final: Option<OnFinal<'_>>,
 ) -> Result<Scanned, Error> {
-    let plan = ScanPlan::build(cfg).await?;
+    let mut plan = ScanPlan::build(cfg).await?;
+    plan.given_names = names;
     if progress {
         output::print_plan(&plan.summary);
     }
@@ -125,6 +126,16 @@ pub async fn find(
         on_final,
     )
     .await)
+}
+
+/// What the inventory remembers for a scan (all empty without one): per address the paths and
+/// login that worked (none with `--fresh`), the reverse DNS answers still trusted, and the names
+/// the exports gave each device's cameras (kept even with `--fresh`: a name is fixed once given).
+#[derive(Default)]
+pub struct Memory {
+    pub known: HashMap<IpAddr, Known>,
+    pub dns: Vec<crate::net::rdns::DnsAnswer>,
+    pub names: Vec<crate::model::known::GivenName>,
 }
 
 /// How a run shows its progress.
@@ -166,7 +177,7 @@ impl Scanned {
 /// a signal arrives, or `on_final` (given each device as it becomes final) says stop. What was
 /// found before a stop is in the report (`complete: false`).
 pub async fn pipeline(
-    plan: ScanPlan,
+    mut plan: ScanPlan,
     (ctx, announced): (ScanContext, tokio::sync::watch::Sender<bool>),
     progress: Progress,
     on_final: Option<OnFinal<'_>>,
@@ -185,6 +196,7 @@ pub async fn pipeline(
     let names = plan.names.clone();
     // The temporary addresses of `--reach-misaddressed` go when the pipeline ends, however it ends.
     let reach = plan.reach.clone();
+    let given_names = std::mem::take(&mut plan.given_names);
 
     let (open_tx, open_rx) = mpsc::channel::<ProbeNews>(OPEN_CHANNEL);
     let (ev_tx, mut ev_rx) = mpsc::channel::<Msg>(EVENT_CHANNEL);
@@ -249,7 +261,8 @@ pub async fn pipeline(
     if let Some(reach) = reach {
         reach.release().await;
     }
-    let devices = registry.devices();
+    let mut devices = registry.devices();
+    crate::export::names::settle(&mut devices, &given_names);
     let fulls = match (fulls_before, crate::net::neigh::stat()) {
         (Some(before), Some(after)) => after.table_fulls.saturating_sub(before),
         _ => 0,

@@ -49,6 +49,10 @@ pub struct ScanPlan {
     pub summary: crate::model::plan::Plan,
     /// `--reach-misaddressed`: the scan's temporary addresses; the pipeline removes them at its end.
     pub reach: Option<crate::discovery::reach::Reacher>,
+    /// The names the inventory gave devices' cameras (empty without one): set by the caller
+    /// before the pipeline runs, which gives each device found its name back
+    /// ([`crate::export::names::settle`]).
+    pub given_names: Vec<crate::model::known::GivenName>,
 }
 
 impl ScanPlan {
@@ -56,7 +60,8 @@ impl ScanPlan {
     pub async fn build(cfg: &ScanConfig) -> Result<Self, Error> {
         let started_at = jiff::Timestamp::now();
         let locals = crate::net::interfaces::list().map_err(Error::Interfaces)?;
-        let target_specs = if cfg.targets.is_empty() {
+        let attached = cfg.targets.is_empty();
+        let target_specs = if attached {
             attached_subnets(cfg, &locals)?
         } else {
             cfg.targets.clone()
@@ -87,7 +92,7 @@ impl ScanPlan {
             retries: cfg.retries,
             max_rate: max_rate(cfg.max_rate, &host_warnings),
         };
-        let summary = super::forecast::plan(&super::forecast::Inputs {
+        let mut summary = super::forecast::plan(&super::forecast::Inputs {
             set: &set,
             locals: &locals,
             links: &links,
@@ -103,6 +108,18 @@ impl ScanPlan {
             probe_all: cfg.probe_all,
             neighbours: crate::net::neigh::limits(),
         });
+        if attached {
+            summary.warnings.insert(
+                0,
+                crate::model::plan::Warning::new(
+                    "no-targets",
+                    format!(
+                        "no target given: scanning the attached subnets {}",
+                        target_specs.join(", ")
+                    ),
+                ),
+            );
+        }
         tracing::info!(
             addresses = %set.len(),
             ports = cfg.ports.len(),
@@ -128,6 +145,7 @@ impl ScanPlan {
             reach: cfg
                 .reach_misaddressed
                 .then(crate::discovery::reach::Reacher::default),
+            given_names: Vec::new(),
         })
     }
 }
@@ -209,10 +227,6 @@ fn attached_subnets(cfg: &ScanConfig, locals: &[LocalNet]) -> Result<Vec<String>
             why
         }));
     }
-    tracing::warn!(
-        "no targets given: scanning attached subnets {}",
-        specs.join(", ")
-    );
     Ok(specs)
 }
 

@@ -33,6 +33,54 @@ pub struct DeviceQuery {
     pub site: Option<String>,
 }
 
+fn given_names(conn: &Conn, site: &str) -> db::Result<Vec<crate::model::known::GivenName>> {
+    // The ledger of `camscan push` (channel 1 is the device's base name). A fleet site's role has
+    // no grant on it: then there is nothing to fall back on, which is no error.
+    let mut pushed: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
+    let ledger = conn.prepare(
+        "SELECT device_id, name FROM pushes WHERE channel = 1 AND tool IN ('frigate', 'go2rtc')
+         ORDER BY written_at DESC",
+    );
+    if let Ok(mut stmt) = ledger
+        && let Ok(rows) = stmt.query_map(params![], |r| Ok((r.get(0)?, r.get(1)?)))
+    {
+        for (id, name) in rows.flatten() {
+            pushed.insert(id, name);
+        }
+    }
+    let mut stmt = conn.prepare(
+        "SELECT id, mac, serial_key, vendor, uuid, ip, last_seen, camera_name FROM devices
+         WHERE site = ?1",
+    )?;
+    let rows = stmt.query_map(params![site], |r| {
+        let vendor: Option<String> = r.get(3)?;
+        Ok((
+            r.get::<_, i64>(0)?,
+            crate::model::known::GivenName {
+                identity: crate::model::identity::Identity {
+                    mac: r.get(1)?,
+                    serial: r.get(2)?,
+                    vendor: vendor.map(|v| v.to_ascii_lowercase()),
+                    uuid: r.get(4)?,
+                },
+                ip: r.get::<_, Option<String>>(5)?.and_then(|s| s.parse().ok()),
+                last_seen: r.get(6)?,
+                name: String::new(),
+            },
+            r.get::<_, Option<String>>(7)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, mut given, name) = row?;
+        if let Some(name) = name.or_else(|| pushed.remove(&id)) {
+            given.name = name;
+            out.push(given);
+        }
+    }
+    Ok(out)
+}
+
 /// One line of `camscan devices`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DeviceSummary {
@@ -131,6 +179,17 @@ pub struct DeviceAvailability {
 }
 
 impl Store {
+    /// The names the exports gave devices' cameras at `site`, each with what recognises its
+    /// device, for the next scan to give back ([`crate::model::Device::camera_name`]). A device
+    /// pushed into Frigate or go2rtc before the inventory kept names keeps the name it was
+    /// pushed under.
+    pub fn given_names(
+        &self,
+        site: &str,
+    ) -> Result<Vec<crate::model::known::GivenName>, StoreError> {
+        given_names(&self.conn, site).map_err(|e| self.err(e))
+    }
+
     /// Known devices, by address.
     pub fn devices(&self, q: &DeviceQuery) -> Result<Vec<DeviceSummary>, StoreError> {
         devices(&self.conn, q).map_err(|e| self.err(e))

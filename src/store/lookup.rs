@@ -7,7 +7,7 @@
 use std::net::IpAddr;
 
 use super::db::{self, Conn, OptionalExtension, params};
-use super::identity::normalize_mac;
+use crate::model::identity::normalize_mac;
 use super::{Store, StoreError};
 
 impl Store {

@@ -58,7 +58,6 @@ mod devices;
 mod dns;
 mod events;
 mod findings;
-mod identity;
 pub mod inspect;
 mod lookup;
 pub mod pgpass;
@@ -87,7 +86,7 @@ pub use findings::{
     FindingDevice, FindingKey, FindingQuery, FindingRecord, FindingState, FindingsAudit,
     FindingsRecorded, NewFinding, RESOLVED_PER_DEVICE, SEVERITIES,
 };
-pub use identity::Identity;
+pub use crate::model::identity::Identity;
 pub use pushes::{PushRecord, StoredDevice, StoredLogin};
 pub use replication::{HubCursor, Marks, ReplicaBatch};
 pub use requests::{ClaimedScan, QueueRefusal, RequestEnd, RequestState, ScanRequestRecord};

@@ -159,15 +159,27 @@ impl ScanConfig {
 /// The targets (flags, else the file; the targets file's lines added) and the exclusions, blank
 /// entries dropped.
 fn targets(args: &FindArgs, file: &FileConfig) -> Result<(Vec<String>, Vec<String>), Error> {
+    let mut given = Vec::new();
     let mut targets = if !args.targets.is_empty() {
+        given.push("the command line's targets");
         args.targets.clone()
+    } else if let Some(t) = file.targets.as_ref().filter(|t| !t.items().is_empty()) {
+        // `targets: []` is the file saying "none": the attached subnets, as with no key.
+        given.push("the config file's targets");
+        t.items()
     } else {
-        file.targets.as_ref().map(|t| t.items()).unwrap_or_default()
+        Vec::new()
     };
     if let Some(tf) = args.targets_file.as_ref().or(file.targets_file.as_ref()) {
+        given.push("the targets file");
         targets.extend(crate::discovery::targets::parse_targets_file(&read(tf)?));
     }
     targets.retain(|t| !t.trim().is_empty());
+    if targets.is_empty() && !given.is_empty() {
+        return Err(Error::EmptyTargets {
+            given: given.join(" and "),
+        });
+    }
     let mut exclude = if !args.exclude.is_empty() {
         args.exclude.clone()
     } else {

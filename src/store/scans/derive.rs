@@ -33,7 +33,7 @@ use serde_json::{Value, json};
 use super::ScanInfo;
 use crate::model::addr::{AddrRange, TargetSpec, parse_spec};
 use crate::model::{AuthScheme, Device, Stream, StreamStatus};
-use crate::store::identity::{Candidate, Identity, Index};
+use crate::model::identity::{Candidate, Identity, Index};
 use crate::store::{DeviceState, EventKind, StreamState};
 
 /// Frame-rate change that counts as `stream_changed` (the 5 %). A measured rate moves
@@ -721,7 +721,7 @@ mod tests {
         PriorDevice {
             id,
             identity: Identity {
-                mac: crate::store::identity::normalize_mac(mac),
+                mac: crate::model::identity::normalize_mac(mac),
                 ..Identity::default()
             },
             ip: Some(ip(addr)),

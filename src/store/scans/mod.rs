@@ -5,7 +5,7 @@
 //! * `record`: the report reduced to observations (URLs without credentials, stream keys that
 //!   survive an address change, keyed hashes of working credentials) and written in one
 //!   transaction with a compact per-scan snapshot; which stored device each observation is comes
-//!   from `store::identity` (pure: MAC first, then serial, ONVIF endpoint or UPnP UDN, then the
+//!   from `model::identity` (pure: MAC first, then serial, ONVIF endpoint or UPnP UDN, then the
 //!   address).
 //! * `derive` (pure): the events and new states a scan implies. A device goes `offline` only
 //!   after a complete scan that covered its last address, with a method that saw it last time,

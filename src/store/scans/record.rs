@@ -21,7 +21,7 @@ use crate::store::columns::{
     millis, parse_auth, parse_state, parse_status, percent_decode, rfc3339, split_ports,
     stream_key, stream_state_str,
 };
-use crate::store::identity::{Identity, merge_observations};
+use crate::model::identity::{Identity, merge_observations};
 use crate::store::{DeviceState, StoreEvent, StreamState};
 
 /// The credential that opened `s` on `ip`: from the URL when it carries one
@@ -546,6 +546,13 @@ fn write_device(
             p.id
         }
     };
+    if let Some(name) = &d.camera_name {
+        // Fixed once given: a scan sets it only where there is none.
+        tx.prepare_cached(
+            "UPDATE devices SET camera_name = ?2 WHERE id = ?1 AND camera_name IS NULL",
+        )?
+        .execute(params![id, name])?;
+    }
     let mut addrs = vec![d.ip];
     for a in &d.addresses {
         if !addrs.contains(a) {

@@ -197,6 +197,14 @@ pub(crate) const SCAN_COVERAGE_STEP: &str = r#"
 ALTER TABLE scans ADD COLUMN coverage TEXT;
 "#;
 
+/// The name the exports give a device's cameras, fixed once given (SQLite's version 14,
+/// PostgreSQL's 11).
+pub(crate) const CAMERA_NAME_STEP: &str = r#"
+-- The name the exports and `camscan push` give the device's cameras (export/names.rs): set
+-- when first given, never changed by a scan. NULL for devices with no camera or stream.
+ALTER TABLE devices ADD COLUMN camera_name TEXT;
+"#;
+
 /// Sites, the same step on both engines (SQLite's version 5, PostgreSQL's 2).
 const SITES_STEP: &str = r#"
 -- Sites (the fleet): every scan, device and event carries the site it was seen at; identity is
@@ -412,6 +420,7 @@ CREATE TABLE device_reports (
     SITE_IDENTITY_STEP,
     SCAN_COVERAGE_STEP,
     pushes_step!("BLOB"),
+    CAMERA_NAME_STEP,
 ];
 
 /// The schema version this camscan writes.

@@ -159,6 +159,8 @@ CREATE TABLE device_reports (
     // 9: each scan's coverage record, as SQLite's version 12.
     SCAN_COVERAGE_STEP,
     super::pushes_step!("BYTEA"),
+    // 11: the cameras' fixed names, as SQLite's version 14.
+    super::CAMERA_NAME_STEP,
 ];
 
 /// The PostgreSQL schema version this camscan writes.
