@@ -147,16 +147,16 @@ mod tests {
         assert_eq!(
             names,
             [
-                "camera198018000010",
+                "camera19818010",
                 "on",
                 "frontdoor",
                 "frontdoorsub",
-                "garage198018000060",
-                "garage198018000060sub",
-                "garage198018000061",
+                "garage19818060",
+                "garage19818060sub",
+                "garage19818061",
                 "entreecafe",
-                "nvr198018000080ch2",
-                "nvr198018000080ch2sub",
+                "nvr19818080ch2",
+                "nvr19818080ch2sub",
             ]
         );
         assert_eq!(

@@ -225,8 +225,10 @@ fn given_words(name: &str) -> Vec<String> {
 }
 
 /// What is the device's own to tell it from others of its make: the last three bytes of its MAC
-/// (`b60011`), else its address (as words, or one compact word).
-fn tag(d: &Device, style: Style) -> Vec<String> {
+/// (`b60011`), else its address as words (IPv4 octets, IPv6 groups). MediaMTX's style runs the
+/// words together (`camera12700121`); two addresses that run together alike are a clash, which
+/// numbers the later device.
+fn tag(d: &Device) -> Vec<String> {
     let mac = d
         .mac
         .as_deref()
@@ -238,26 +240,9 @@ fn tag(d: &Device, style: Style) -> Vec<String> {
             return vec![hex];
         }
     }
-    match style {
-        Style::Underscore => address_words(d.ip),
-        Style::Compact => vec![address_compact(d.ip)],
-    }
-}
-
-/// The address as words: IPv4 octets (`198 18 0 10`), IPv6 groups.
-fn address_words(ip: IpAddr) -> Vec<String> {
-    match ip {
+    match d.ip {
         IpAddr::V4(v4) => v4.octets().iter().map(u8::to_string).collect(),
         IpAddr::V6(v6) => v6.segments().iter().map(|s| format!("{s:x}")).collect(),
-    }
-}
-
-/// The address as one compact word that no other address shares: IPv4 octets zero-padded
-/// (`198018000010`, so `1.21.1.1` and `12.1.1.1` differ), IPv6 groups as four hex digits.
-fn address_compact(ip: IpAddr) -> String {
-    match ip {
-        IpAddr::V4(v4) => v4.octets().iter().map(|o| format!("{o:03}")).collect(),
-        IpAddr::V6(v6) => v6.segments().iter().map(|s| format!("{s:04x}")).collect(),
     }
 }
 
@@ -298,13 +283,13 @@ impl Base {
         }
     }
 
-    fn words(&self, d: &Device, style: Style) -> Vec<String> {
+    fn words(&self, d: &Device) -> Vec<String> {
         let mut words = match &self.given {
             Some(w) => w.clone(),
             None => {
                 let mut w = self.fresh.0.clone();
                 if self.tagged {
-                    w.extend(tag(d, style));
+                    w.extend(tag(d));
                 }
                 w
             }
@@ -362,8 +347,8 @@ fn assign_around(wanted: &[Wanted<'_>], taken: &BTreeSet<String>) -> BTreeMap<(u
     }
     let mut out = BTreeMap::new();
     for (i, w) in wanted.iter().enumerate() {
-        let underscore = bases[i].words(w.device, Style::Underscore);
-        let compact = bases[i].words(w.device, Style::Compact);
+        let underscore = bases[i].words(w.device);
+        let compact = bases[i].words(w.device);
         for &(channel, _) in &w.channels {
             out.insert(
                 (i, channel),
@@ -393,10 +378,10 @@ fn clashes(wanted: &[Wanted<'_>], bases: &[Base], taken: &BTreeSet<String>) -> B
     }
     for (i, w) in wanted.iter().enumerate() {
         // The device's own part names its password variable: one per device.
-        let key = bases[i].words(w.device, Style::Underscore).join("_");
+        let key = bases[i].words(w.device).join("_");
         owners.entry(format!("env:{key}")).or_default().insert(i);
         for style in [Style::Underscore, Style::Compact] {
-            let base = bases[i].words(w.device, style);
+            let base = bases[i].words(w.device);
             for &(channel, has_sub) in &w.channels {
                 let n = Names {
                     underscore: base.clone(),
@@ -561,17 +546,17 @@ mod tests {
                 ),
                 (
                     "ds_2cd2143g2_i_198_18_0_2".into(),
-                    "ds2cd2143g2i198018000002".into(),
+                    "ds2cd2143g2i1981802".into(),
                     "ds_2cd2143g2_i_198_18_0_2_sub".into()
                 ),
                 (
                     "hikvision_198_18_0_3".into(),
-                    "hikvision198018000003".into(),
+                    "hikvision1981803".into(),
                     "hikvision_198_18_0_3_sub".into()
                 ),
                 (
                     "camera_198_18_0_4".into(),
-                    "camera198018000004".into(),
+                    "camera1981804".into(),
                     "camera_198_18_0_4_sub".into()
                 ),
             ]
@@ -587,7 +572,7 @@ mod tests {
         assert_eq!(got[0].0, "garage_198_18_0_60");
         assert_eq!(got[1].0, "garage_198_18_0_61");
         assert_eq!(got[2].0, "porch", "a device without a clash keeps its name");
-        assert_eq!(got[0].1, "garage198018000060");
+        assert_eq!(got[0].1, "garage19818060");
         let reversed = names(&[c, b, a], &[(1, false)]);
         assert_eq!(
             reversed[2].0, "garage_198_18_0_60",
@@ -609,7 +594,7 @@ mod tests {
         let b = device("198.18.0.71", Some("FrontDoor"), None, None);
         let got = names(&[a, b], &[(1, false)]);
         assert_eq!(got[0].0, "front_door_198_18_0_70");
-        assert_eq!(got[1].1, "frontdoor198018000071");
+        assert_eq!(got[1].1, "frontdoor19818071");
     }
 
     #[test]
@@ -624,13 +609,13 @@ mod tests {
         assert_eq!(n(1), "camera_198_18_0_80");
         assert_eq!(n(2), "camera_198_18_0_80_ch2");
         assert_eq!(n(12), "camera_198_18_0_80_ch12");
-        assert_eq!(map[&(0, 2)].sub(Style::Compact), "camera198018000080ch2sub");
+        assert_eq!(map[&(0, 2)].sub(Style::Compact), "camera19818080ch2sub");
         assert_eq!(map[&(0, 12)].env_key(), "CAMERA_198_18_0_80");
         let v6 = device("fd00::1:2", Some("Hof"), None, None);
         let v6b = device("fd00::1:3", Some("hof"), None, None);
         let got = names(&[v6, v6b], &[(1, false)]);
         assert_eq!(got[0].0, "hof_fd00_0_0_0_0_0_1_2");
-        assert_eq!(got[0].1, "hoffd000000000000000000000000010002");
+        assert_eq!(got[0].1, "hoffd000000012");
     }
 
     #[test]
