@@ -7,7 +7,7 @@
 //! |---|---|---|
 //! | `TOPIC/<device-id>/<kind>` | the notice's JSON | no |
 //! | `TOPIC/<device-id>/state` | `online` / `offline` ([`Notice::device_online`]) | yes |
-//! | `TOPIC/<device-id>/stream/<hash>/state` | `up` / `down` ([`Notice::stream_state`]) | yes |
+//! | `TOPIC/<device-id>/stream/<hash>/state` | `up` / `down`: its server answers or not ([`Notice::stream_answers`]) | yes |
 //! | `TOPIC/<device-id>/finding/<hash>/state` | `open` / `resolved` ([`Notice::finding_open`]) | yes |
 //!
 //! A finding's `<hash>` is [`stream_hash`] of `<finding id>|<port>|<stream>`: its identity on the
@@ -50,7 +50,7 @@ use tokio::time::Instant;
 use super::SinkError;
 use super::options::{SinkOption, SinkOptionKind};
 use crate::error::fmt_duration;
-use crate::store::{Notice, StreamState};
+use crate::store::Notice;
 
 /// One delivery's deadline (connecting when needed, publishing, every PUBACK): 10 s. A broker on
 /// the LAN acknowledges in milliseconds (docs/design/crates.md, "MQTT: rumqttc": two retained
@@ -363,14 +363,10 @@ impl Mqtt {
                 retain: true,
             });
         }
-        if let (Some(state), Some(url)) = (notice.stream_state(), &notice.stream) {
+        if let (Some(answers), Some(url)) = (notice.stream_answers(), &notice.stream) {
             out.push(Message {
                 topic: stream_state_topic(&self.topic, d, url),
-                payload: match state {
-                    StreamState::Up => "up",
-                    StreamState::Down => "down",
-                }
-                .into(),
+                payload: if answers { "up" } else { "down" }.into(),
                 retain: true,
             });
         }

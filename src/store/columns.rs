@@ -155,7 +155,20 @@ pub(crate) fn device_state_str(s: DeviceState) -> &'static str {
 pub(crate) fn stream_state_str(s: StreamState) -> &'static str {
     match s {
         StreamState::Up => "up",
+        StreamState::Unverified => "unverified",
+        StreamState::Refused => "refused",
         StreamState::Down => "down",
+    }
+}
+
+/// A stored stream state; anything unknown (a newer camscan's) reads as `unverified`: answering,
+/// not known to play.
+pub(crate) fn parse_stream_state(s: &str) -> StreamState {
+    match s {
+        "up" => StreamState::Up,
+        "refused" => StreamState::Refused,
+        "down" => StreamState::Down,
+        _ => StreamState::Unverified,
     }
 }
 

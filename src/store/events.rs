@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::columns::rfc3339;
 use super::db::{self, Conn, OptionalExtension, Row, params};
-use super::{EventKind, Store, StoreError, StoreEvent, StreamState, lookup};
+use super::{EventKind, Store, StoreError, StoreEvent, lookup};
 
 /// Filters of [`Store::events`]; `None` = any.
 #[derive(Debug, Clone, Default)]
@@ -90,11 +90,12 @@ impl Notice {
         }
     }
 
-    /// The state this event leaves its stream in, when it says.
-    pub fn stream_state(&self) -> Option<StreamState> {
+    /// Whether this event leaves its stream's server answering for it, when it says (whether
+    /// the stream plays is its state, [`crate::store::StreamState`]).
+    pub fn stream_answers(&self) -> Option<bool> {
         match self.kind {
-            EventKind::StreamNew | EventKind::StreamUp => Some(StreamState::Up),
-            EventKind::StreamDown | EventKind::StreamGone => Some(StreamState::Down),
+            EventKind::StreamNew | EventKind::StreamUp => Some(true),
+            EventKind::StreamDown | EventKind::StreamGone => Some(false),
             _ => None,
         }
     }
@@ -429,7 +430,7 @@ mod tests {
             Some("rtsp://10.0.0.5:554/Streaming/Channels/101")
         );
         assert_eq!(n.detail["layer"], "port");
-        assert_eq!(n.stream_state(), Some(StreamState::Down));
+        assert_eq!(n.stream_answers(), Some(false));
         // Delivered up to the second: the rest stay, across a reopen.
         store.delivered("a", events[1].id).unwrap();
         assert_eq!(store.outbox_depth("a").unwrap(), 2);

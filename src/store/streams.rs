@@ -107,11 +107,7 @@ pub(super) fn stream_record(r: &Row) -> db::Result<StreamRecord> {
             .get::<_, Option<String>>(12)?
             .as_deref()
             .and_then(super::columns::parse_measured),
-        state: if r.get::<_, String>(7)? == "up" {
-            StreamState::Up
-        } else {
-            StreamState::Down
-        },
+        state: super::columns::parse_stream_state(&r.get::<_, String>(7)?),
         state_since: rfc3339(r.get(8)?),
         first_seen: rfc3339(r.get(9)?),
         last_seen: rfc3339(r.get(10)?),
@@ -133,10 +129,7 @@ pub(crate) fn streams(
            AND (?3 IS NULL OR s.id > ?3)
          ORDER BY s.id LIMIT ?4"
     ))?;
-    let state = state.map(|s| match s {
-        StreamState::Up => "up",
-        StreamState::Down => "down",
-    });
+    let state = state.map(super::columns::stream_state_str);
     stmt.query_map(params![device, state, after, limit as i64], |r| {
         Ok(StreamEntry {
             id: r.get(13)?,

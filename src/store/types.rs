@@ -130,8 +130,37 @@ pub enum DeviceState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StreamState {
+    /// It plays: media came from it (the scan's PLAY check, or a check of `watch`).
     Up,
+    /// Its server answers for it, and no media was received (not checked, `--no-verify`, or the
+    /// PLAY check got none): not known to play.
+    Unverified,
+    /// Its server answers and refuses camscan: a login is needed and none was given, every login
+    /// tried was refused, or the device locked it.
+    Refused,
+    /// Its server does not answer for it.
     Down,
+}
+
+impl StreamState {
+    /// Its server answers for it (every state but `down`): what `stream_up` and `stream_down`
+    /// events follow, so a stream whose PLAY check once got no media is no outage.
+    pub fn answers(self) -> bool {
+        self != StreamState::Down
+    }
+
+    /// The state of a stream of a scan, from its status and whether media came.
+    pub fn of(status: crate::model::StreamStatus, verified: bool) -> StreamState {
+        use crate::model::StreamStatus;
+        match status {
+            StreamStatus::Ok if verified => StreamState::Up,
+            StreamStatus::Ok => StreamState::Unverified,
+            StreamStatus::AuthRequired | StreamStatus::AuthFailed | StreamStatus::AuthLocked => {
+                StreamState::Refused
+            }
+            StreamStatus::NotFound | StreamStatus::Error => StreamState::Down,
+        }
+    }
 }
 
 /// `as_str` and `FromStr` in the serde spelling (`device_new`, `online`, `up`), for filters.
@@ -194,7 +223,7 @@ impl DeviceState {
 }
 
 impl StreamState {
-    pub const NAMES: &'static [&'static str] = &["up", "down"];
+    pub const NAMES: &'static [&'static str] = &["up", "unverified", "refused", "down"];
 }
 
 spelled!(EventKind);

@@ -43,6 +43,7 @@
 //! | politeness | 127.0.45.1-2 |
 //! | push | 127.0.60.1-20 |
 //! | push_page | 127.0.61.1-19 |
+//! | truth | 127.0.62.1-19 |
 //!
 //! A new file takes a block of its own (127.0.N.x for N from 4 up). Servers bound to port 0 and
 //! the namespace labs (each with its own prefix) need no entry.

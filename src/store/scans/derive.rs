@@ -212,15 +212,9 @@ pub(crate) fn capability_change(
     (!what.is_empty()).then(|| json!({"before": b, "after": a, "what": what}))
 }
 
-/// Whether a stream's server answered for it.
-pub(crate) fn stream_state(status: StreamStatus) -> StreamState {
-    match status {
-        StreamStatus::Ok
-        | StreamStatus::AuthRequired
-        | StreamStatus::AuthFailed
-        | StreamStatus::AuthLocked => StreamState::Up,
-        StreamStatus::NotFound | StreamStatus::Error => StreamState::Down,
-    }
+/// A scan's stream's state ([`StreamState::of`]).
+pub(crate) fn stream_state(s: &crate::model::Stream) -> StreamState {
+    StreamState::of(s.status, s.verified)
 }
 
 /// A stream as the store knew it.
@@ -583,7 +577,7 @@ fn listed_stream_events(
             continue;
         };
         let ps = &p.streams[si];
-        let changed_while_up = ps.state == StreamState::Up
+        let changed_while_up = ps.state.answers()
             && (ps.facts.change(&s.facts).is_some() || auth_change(ps, s).is_some());
         if !scan.complete && (s.state == StreamState::Down || changed_while_up) {
             // Cut short: not evidence of anything, and what it saw differ is left for the next
@@ -592,13 +586,13 @@ fn listed_stream_events(
             continue;
         }
         write_stream.push(true);
-        match (ps.state, s.state) {
-            (StreamState::Down, StreamState::Up) => ev.push(
+        match (ps.state.answers(), s.state.answers()) {
+            (false, true) => ev.push(
                 EventKind::StreamUp,
                 url,
                 json!({ "status": s.stream.status }),
             ),
-            (StreamState::Up, StreamState::Down) => ev.push(
+            (true, false) => ev.push(
                 EventKind::StreamDown,
                 url,
                 json!({ "status": s.stream.status }),
@@ -711,7 +705,7 @@ mod tests {
             port,
             status,
             auth: AuthScheme::None,
-            state: stream_state(status),
+            state: StreamState::of(status, true),
             facts: Facts::parse(facts),
             cred: None,
         }
@@ -787,7 +781,7 @@ mod tests {
                     skey: k.to_string(),
                     url: s.url.clone(),
                     facts: Facts::of(s),
-                    state: stream_state(s.status),
+                    state: stream_state(s),
                     cred: None,
                 })
                 .collect(),

@@ -358,7 +358,7 @@ pub(crate) fn known(
         .collect();
     let mut stmt = conn.prepare(
         "SELECT d.ip, s.url, s.protocol, s.cred FROM streams s JOIN devices d ON d.id = s.device_id
-         WHERE s.status = 'ok' AND s.state = 'up' AND d.state != 'offline' AND d.site = ?1
+         WHERE s.status = 'ok' AND s.state IN ('up', 'unverified') AND d.state != 'offline' AND d.site = ?1
          ORDER BY s.id",
     )?;
     let mut rows = stmt.query(params![site])?;

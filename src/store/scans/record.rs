@@ -19,10 +19,10 @@ use crate::store::EventKind;
 use crate::store::columns::{
     clean_url, compact_json, cred_hash, device_state_str, join_ports, measured_text, method_name,
     millis, parse_auth, parse_state, parse_status, percent_decode, rfc3339, split_ports,
-    stream_key, stream_state_str,
+    parse_stream_state, stream_key, stream_state_str,
 };
 use crate::model::identity::{Identity, merge_observations};
-use crate::store::{DeviceState, StoreEvent, StreamState};
+use crate::store::{DeviceState, StoreEvent};
 
 /// The credential that opened `s` on `ip`: from the URL when it carries one
 /// (`--show-credentials`), else the entry of `creds` the scan says opened it
@@ -85,7 +85,7 @@ pub(crate) fn observe<'a>(
                         skey,
                         url,
                         facts: Facts::of(s),
-                        state: stream_state(s.status),
+                        state: stream_state(s),
                         cred,
                     })
                 })
@@ -162,11 +162,7 @@ fn load_prior(tx: &Conn, site: &str) -> db::Result<(Vec<PriorDevice>, HashMap<i6
             port,
             status: parse_status(&r.get::<_, String>(4)?),
             auth: parse_auth(&r.get::<_, String>(5)?),
-            state: if r.get::<_, String>(6)? == "up" {
-                StreamState::Up
-            } else {
-                StreamState::Down
-            },
+            state: parse_stream_state(&r.get::<_, String>(6)?),
             facts: Facts::parse(r.get::<_, Option<String>>(7)?.as_deref().unwrap_or("")),
             cred: r.get(8)?,
         });
@@ -443,7 +439,7 @@ pub(crate) fn record(
         if state == DeviceState::Offline {
             tx.prepare_cached(
                 "UPDATE streams SET state = 'down', state_since = ?2
-                 WHERE device_id = ?1 AND state = 'up'",
+                 WHERE device_id = ?1 AND state <> 'down'",
             )?
             .execute(params![id, now])?;
         }

@@ -197,12 +197,18 @@ pub(crate) const SCAN_COVERAGE_STEP: &str = r#"
 ALTER TABLE scans ADD COLUMN coverage TEXT;
 "#;
 
-/// The name the exports give a device's cameras, fixed once given (SQLite's version 14,
-/// PostgreSQL's 11).
+/// The name the exports give a device's cameras, fixed once given, and a stream's `up` only
+/// when it plays (SQLite's version 14, PostgreSQL's 11).
 pub(crate) const CAMERA_NAME_STEP: &str = r#"
 -- The name the exports and `camscan push` give the device's cameras (export/names.rs): set
 -- when first given, never changed by a scan. NULL for devices with no camera or stream.
 ALTER TABLE devices ADD COLUMN camera_name TEXT;
+-- streams.state was `up` whenever the server answered; now `up` is "it played", and a stream
+-- that answered without playing is `refused` (a login needed or refused) or `unverified`.
+UPDATE streams SET state = 'refused'
+ WHERE state = 'up' AND status IN ('auth_required', 'auth_failed', 'auth_locked');
+UPDATE streams SET state = 'unverified'
+ WHERE state = 'up' AND status = 'ok' AND last_verified IS NULL;
 "#;
 
 /// Sites, the same step on both engines (SQLite's version 5, PostgreSQL's 2).
