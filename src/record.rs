@@ -233,6 +233,8 @@ pub fn record(
 /// is then recorded into the same row ([`record_with_events`]).
 pub struct Live {
     scan_id: i64,
+    /// [`ScanConfig::unrecorded_ports`].
+    unrecorded: Vec<u16>,
     tx: Option<std::sync::mpsc::Sender<crate::model::Device>>,
     thread: Option<std::thread::JoinHandle<Vec<crate::store::StoreEvent>>>,
 }
@@ -248,11 +250,7 @@ impl Live {
     /// Begin recording `cfg`'s scan in `store`.
     pub fn begin(store: &crate::store::SharedStore, cfg: &ScanConfig) -> Result<Live, StoreError> {
         let now = jiff::Timestamp::now().to_string();
-        let ports: &[u16] = if cfg.discovery.contains(&DiscoveryMethod::Port) {
-            &cfg.ports
-        } else {
-            &[]
-        };
+        let ports = recorded_ports(cfg);
         let mut info = ScanInfo::of_report(
             &Report {
                 schema_version: 0,
@@ -266,7 +264,7 @@ impl Live {
                 devices: Vec::new(),
             },
             &cfg.site,
-            ports,
+            &ports,
             &cfg.discovery,
         );
         let scan_id = store.lock().begin_scan(&info)?;
@@ -324,6 +322,7 @@ impl Live {
             })?;
         Ok(Live {
             scan_id,
+            unrecorded: cfg.unrecorded_ports.clone(),
             tx: Some(tx),
             thread: Some(thread),
         })
@@ -332,9 +331,10 @@ impl Live {
     /// The pipeline's `on_final`: each final device to the recorder (never waits).
     pub fn on_final(&self) -> crate::scan::collect::OnFinal<'static> {
         let tx = self.tx.clone();
+        let unrecorded = self.unrecorded.clone();
         Box::new(move |d: &crate::model::Device| {
             if let Some(tx) = &tx {
-                let _ = tx.send(d.clone());
+                let _ = tx.send(for_inventory(d, &unrecorded));
             }
             std::ops::ControlFlow::Continue(())
         })
@@ -378,14 +378,26 @@ pub fn record_with_events(
     report: &Report,
     live: Option<Recorded>,
 ) -> Result<RecordedScan, StoreError> {
-    let same = |s: &ScanSummary| s.scan.complete && same_targets(&s.scan.targets, &report.targets);
-    let earlier = store.scans(Some(&cfg.site))?.into_iter().find(same);
-    let ports: &[u16] = if cfg.discovery.contains(&DiscoveryMethod::Port) {
-        &cfg.ports
+    let stripped;
+    let report = if cfg.unrecorded_ports.is_empty() {
+        report
     } else {
-        &[]
+        stripped = Report {
+            devices: report
+                .devices
+                .iter()
+                .map(|d| for_inventory(d, &cfg.unrecorded_ports))
+                .collect(),
+            ..report.clone()
+        };
+        &stripped
     };
-    let info = ScanInfo::of_report(report, &cfg.site, ports, &cfg.discovery);
+    let same = |s: &ScanSummary| {
+        s.scan.complete && crate::store::same_targets(&s.scan.targets, &report.targets)
+    };
+    let earlier = store.scans(Some(&cfg.site))?.into_iter().find(same);
+    let ports = recorded_ports(cfg);
+    let info = ScanInfo::of_report(report, &cfg.site, &ports, &cfg.discovery);
     let recorded = match live {
         Some(parts) => {
             let mut end = store.record_end(parts.scan_id, &info, report, &cfg.credentials)?;
@@ -418,6 +430,28 @@ pub fn record_with_events(
     })
 }
 
+/// The ports a scan records as asked: its ports but audit's own ([`ScanConfig::unrecorded_ports`]);
+/// none when no port was probed.
+fn recorded_ports(cfg: &ScanConfig) -> Vec<u16> {
+    if !cfg.discovery.contains(&DiscoveryMethod::Port) {
+        return Vec::new();
+    }
+    let mut ports = cfg.ports.clone();
+    ports.retain(|p| !cfg.unrecorded_ports.contains(p));
+    ports
+}
+
+/// `d` as the inventory records it: without what was found on `unrecorded` ports.
+fn for_inventory(d: &crate::model::Device, unrecorded: &[u16]) -> crate::model::Device {
+    let mut d = d.clone();
+    if !unrecorded.is_empty() {
+        d.open_ports.retain(|p| !unrecorded.contains(p));
+        d.services.retain(|s| !unrecorded.contains(&s.port));
+        d.streams.retain(|s| !unrecorded.contains(&s.port));
+    }
+    d
+}
+
 /// `2026-11-23T02:50:01.123Z` as `2026-11-23 02:50:01Z`: second precision for tables and the
 /// summary line.
 pub fn short_time(rfc3339: &str) -> String {
@@ -427,16 +461,6 @@ pub fn short_time(rfc3339: &str) -> String {
     }
 }
 
-/// Two target lists cover the same specifications, whatever their order.
-fn same_targets(a: &[String], b: &[String]) -> bool {
-    let norm = |v: &[String]| {
-        let mut v: Vec<String> = v.iter().map(|s| s.trim().to_ascii_lowercase()).collect();
-        v.sort();
-        v.dedup();
-        v
-    };
-    norm(a) == norm(b)
-}
 
 #[cfg(test)]
 mod tests {

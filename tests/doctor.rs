@@ -292,8 +292,13 @@ fn the_table_names_each_check_and_its_fix() {
     let token = dir.path().join("serve.token");
     std::fs::write(&token, "x\n").unwrap();
     std::fs::set_permissions(&token, std::fs::Permissions::from_mode(0o640)).unwrap();
+    // Unbounded (`--width 0`): the fix's command on one line, to be read whole.
     let out = run(
-        camscan().arg("doctor").arg("--db").arg(&db),
+        camscan()
+            .arg("doctor")
+            .arg("--db")
+            .arg(&db)
+            .args(["--width", "0"]),
         Duration::from_secs(30),
     );
     assert_eq!(out.status.code(), Some(1));

@@ -118,3 +118,132 @@ fn up_only_when_it_plays() {
     let refused = common::http::get(&serve.addr, "/api/v1/streams?state=refused").json();
     assert_eq!(refused["items"].as_array().map(Vec::len), Some(1), "{refused}");
 }
+
+/// The widest line of `text`, in characters (the tables' rules and borders are one column each).
+fn widest(text: &str) -> usize {
+    text.lines().map(|l| l.chars().count()).max().unwrap_or(0)
+}
+
+/// Every table command fits the width: `$COLUMNS` in a pipe, 100 in a pipe without it, and
+/// `--width`, leaving out the least important columns and naming them; `--width 0` is unbounded.
+#[test]
+fn every_table_fits_the_terminals_width() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("site.db");
+    let _a = camera("127.0.62.3", false);
+    let _b = camera("127.0.62.4", true);
+    for _ in 0..2 {
+        let out = run(
+            camscan_with_db(&db).args(["scan", "127.0.62.3-4", "-p", "8554", "-f", "json"]),
+            LIMIT,
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+    let dbs = db.to_str().unwrap();
+    let commands: [&[&str]; 6] = [
+        &["devices"],
+        &["history"],
+        &["scans"],
+        &["show", "127.0.62.4"],
+        &["audit", "--from-db"],
+        &["doctor", "--db", dbs],
+    ];
+    let text = |args: &[&str], columns: Option<&str>| {
+        let mut cmd = camscan_with_db(&db);
+        cmd.args(args);
+        if let Some(c) = columns {
+            cmd.env("COLUMNS", c);
+        }
+        let out = run(&mut cmd, LIMIT);
+        assert!(
+            out.status.code().is_some_and(|c| c <= 4),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        stdout(&out)
+    };
+    for args in commands {
+        let natural = text(&[args, &["--width", "0"]].concat(), None);
+        assert!(!natural.is_empty(), "{args:?}");
+        let piped = text(args, None);
+        assert!(widest(&piped) <= 100, "{args:?} in a pipe:\n{piped}");
+        let narrow = text(args, Some("72"));
+        assert!(widest(&narrow) <= 72, "{args:?} at COLUMNS=72:\n{narrow}");
+        let given = text(&[args, &["--width", "64"]].concat(), Some("200"));
+        assert!(widest(&given) <= 64, "{args:?} --width 64:\n{given}");
+    }
+    // A column left out is named.
+    let narrow = text(&["devices", "--width", "60"], None);
+    assert!(narrow.contains("Not shown at 60 columns:"), "{narrow}");
+    assert!(widest(&text(&["devices", "--width", "0"], None)) > 100);
+}
+
+/// `diff` compares a scan with the last one of the same targets: a scan of part of the site in
+/// between shows nothing as removed or added; scans of other targets compared by id say so.
+#[test]
+fn diff_compares_scans_of_the_same_targets() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("site.db");
+    let _a = camera("127.0.62.5", false);
+    let _b = camera("127.0.62.6", false);
+    for targets in ["127.0.62.5-6", "127.0.62.5", "127.0.62.5-6"] {
+        let out = run(
+            camscan_with_db(&db).args(["scan", targets, "-p", "8554", "-f", "json"]),
+            LIMIT,
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+    let out = run(camscan_with_db(&db).arg("diff"), LIMIT);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(text.starts_with("-scan 1 "), "{text}");
+    assert!(text.contains("no change"), "{text}");
+    let out = run(camscan_with_db(&db).args(["diff", "2", "3"]), LIMIT);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+    assert!(text.contains("of different targets"), "{text}");
+}
+
+/// The audit asks ports the usual scans do not (FTP, SSH, Telnet): what it finds there is judged,
+/// never recorded as a change of the inventory (a `port_opened 23` would alert `diff` and
+/// `watch`).
+#[test]
+fn an_audits_own_ports_are_no_change_in_the_inventory() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("site.db");
+    let _cam = camera("127.0.62.7", false);
+    // BusyBox's telnetd on the camera's address, port 23; a login that never succeeds.
+    let _telnet = common::start_silent(
+        "busybox",
+        &["telnetd", "-F", "-b", "127.0.62.7:23", "-l", "/bin/false"],
+        ("127.0.62.7", 23),
+    );
+    let out = run(
+        camscan_with_db(&db).args(["scan", "127.0.62.7", "-p", "8554", "-f", "json"]),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = run(
+        camscan_with_db(&db).args(["audit", "127.0.62.7", "-p", "8554", "-f", "json"]),
+        LIMIT,
+    );
+    let audit: Value = serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| {
+        panic!("{e}: {}", stderr(&out));
+    });
+    let judged = audit["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["id"] == "cleartext-admin-service" && f["port"] == 23);
+    assert!(judged, "the audit judged port 23: {audit}");
+    let history = json_of(&db, &["history"]);
+    let kinds: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert!(!kinds.contains(&"port_opened"), "{history}");
+    let shown = json_of(&db, &["show", "127.0.62.7"]);
+    assert_eq!(shown["open_ports"], json!([8554]), "{shown}");
+}

@@ -5,7 +5,7 @@
 
 use std::io::{self, Write};
 
-use comfy_table::{ContentArrangement, Table};
+use crate::export::table::fit::{Column, Text};
 
 use super::plan::{Commissioning, PlanResult};
 use super::{AuditReport, DeviceRef, Finding, Severity};
@@ -17,12 +17,36 @@ pub const CSV_HEADER: [&str; 15] = [
     "stream", "title", "evidence", "fix", "source",
 ];
 
-fn new_table(header: &[&str]) -> Table {
-    let mut t = Table::new();
-    t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
-    t.set_content_arrangement(ContentArrangement::Disabled);
-    t.set_header(header.to_vec());
-    t
+const fn col(header: &'static str, priority: u8, soft_min: usize) -> Column {
+    Column {
+        header,
+        priority,
+        soft_min,
+    }
+}
+
+/// `rows` under `columns` fitted to `width` (the scan's table's rules), and the columns left out.
+fn fitted(
+    columns: &'static [Column],
+    rows: Vec<Vec<Text>>,
+    width: Option<u16>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let (table, dropped) = crate::export::table::fitted(columns, rows, width);
+    writeln!(out, "{table}")?;
+    if let Some(line) = crate::export::table::left_out(width, &dropped, "-f json or -f html") {
+        wrapped(out, "", &line, width)?;
+    }
+    Ok(())
+}
+
+/// A line of text wrapped at words to `width`, continued under the end of `first`.
+fn wrapped(out: &mut dyn Write, first: &str, text: &str, width: Option<u16>) -> io::Result<()> {
+    let w = width.map_or(usize::MAX / 4, usize::from);
+    for line in crate::export::wrap(first, text, w) {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
 }
 
 fn device_cell(d: &DeviceRef) -> String {
@@ -45,15 +69,14 @@ fn where_cell(f: &Finding) -> String {
 
 /// The table: a summary line, the findings grouped by severity with each id's fix once, then
 /// commissioning.
-pub fn table(r: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
+pub fn table(r: &AuditReport, width: Option<u16>, out: &mut dyn Write) -> io::Result<()> {
     let s = &r.summary;
     let site = r
         .site
         .as_deref()
         .map(|s| format!(" at site {}", terminal(s)))
         .unwrap_or_default();
-    writeln!(
-        out,
+    let head = format!(
         "Audit of {} device{} ({} camera{}, {} verified){site}: {} critical, {} high, {} medium, \
          {} low, {} info",
         s.devices,
@@ -66,23 +89,32 @@ pub fn table(r: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
         s.medium,
         s.low,
         s.info
-    )?;
+    );
+    wrapped(out, "", &head, width)?;
     for level in Severity::DESCENDING {
         let group: Vec<&Finding> = r.findings.iter().filter(|f| f.severity == level).collect();
         if group.is_empty() {
             continue;
         }
         writeln!(out, "\n{} ({})", level.as_str().to_uppercase(), group.len())?;
-        let mut t = new_table(&["Finding", "Device", "Where", "Evidence"]);
-        for f in &group {
-            t.add_row(vec![
-                f.id.as_str().to_string(),
-                device_cell(&f.device),
-                where_cell(f),
-                terminal(&f.evidence).into_owned(),
-            ]);
-        }
-        writeln!(out, "{t}")?;
+        const COLUMNS: &[Column] = &[
+            col("Finding", 0, 12),
+            col("Device", 1, 16),
+            col("Where", 1, 20),
+            col("Evidence", 0, 30),
+        ];
+        let rows = group
+            .iter()
+            .map(|f| {
+                vec![
+                    Text::words(f.id.as_str()),
+                    Text::words(device_cell(&f.device)),
+                    Text::whole(where_cell(f)),
+                    Text::words(terminal(&f.evidence)),
+                ]
+            })
+            .collect();
+        fitted(COLUMNS, rows, width, out)?;
     }
     let mut ids: Vec<_> = r.findings.iter().map(|f| f.id).collect();
     ids.sort();
@@ -91,31 +123,35 @@ pub fn table(r: &AuditReport, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "\nHow to fix")?;
         for id in ids {
             let t = super::rules::texts(id);
-            writeln!(out, "  {}: {} {}", id.as_str(), t.title, fix_line(t.fix))?;
-            writeln!(out, "    source: {}", t.source)?;
+            let first = format!("  {}: ", id.as_str());
+            wrapped(out, &first, &format!("{} {}", t.title, fix_line(t.fix)), width)?;
+            wrapped(out, "    source: ", t.source, width)?;
         }
     }
     let partial = partial_coverage(r);
     if !partial.is_empty() {
-        writeln!(
+        writeln!(out)?;
+        wrapped(
             out,
-            "\nAdvisory coverage is partial: no firmware-advisory finding does not mean not \
-             affected"
+            "",
+            "Advisory coverage is partial: no firmware-advisory finding does not mean not \
+             affected",
+            width,
         )?;
         for p in &partial {
-            writeln!(
-                out,
-                "  {} ({}): {} leaves out {}",
+            let text = format!(
+                "{} ({}): {} leaves out {}",
                 terminal(&p.maker),
                 p.addresses.join(", "),
                 p.advisory,
                 p.left_out
-            )?;
-            writeln!(out, "    source: {}", p.source)?;
+            );
+            wrapped(out, "  ", &text, width)?;
+            wrapped(out, "    source: ", &p.source, width)?;
         }
     }
     if let Some(c) = &r.commissioning {
-        commissioning_table(c, out)?;
+        commissioning_table(c, width, out)?;
     }
     Ok(())
 }
@@ -188,7 +224,11 @@ fn differences(p: &PlanResult) -> String {
         .join("; ")
 }
 
-fn commissioning_table(c: &Commissioning, out: &mut dyn Write) -> io::Result<()> {
+fn commissioning_table(
+    c: &Commissioning,
+    width: Option<u16>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     writeln!(
         out,
         "\nCommissioning: {} planned, {} ok, {} mismatch, {} missing, {} unexpected",
@@ -198,36 +238,43 @@ fn commissioning_table(c: &Commissioning, out: &mut dyn Write) -> io::Result<()>
         c.missing,
         c.unexpected.len()
     )?;
-    let mut t = new_table(&["Planned", "Address", "MAC", "Result", "Differences"]);
+    const COLUMNS: &[Column] = &[
+        col("Planned", 0, 12),
+        col("Address", 0, 15),
+        col("MAC", 2, 17),
+        col("Result", 0, 10),
+        col("Differences", 0, 24),
+    ];
+    let mut rows: Vec<Vec<Text>> = Vec::new();
     for p in &c.cameras {
-        t.add_row(vec![
-            planned_name(p),
-            p.planned
-                .address
-                .map(|a| a.to_string())
-                .or_else(|| p.found.as_ref().map(|f| f.address.to_string()))
-                .unwrap_or_default(),
-            p.planned.mac.clone().unwrap_or_default(),
-            p.state.as_str().to_string(),
-            differences(p),
+        rows.push(vec![
+            Text::words(planned_name(p)),
+            Text::whole(
+                p.planned
+                    .address
+                    .map(|a| a.to_string())
+                    .or_else(|| p.found.as_ref().map(|f| f.address.to_string()))
+                    .unwrap_or_default(),
+            ),
+            Text::whole(p.planned.mac.clone().unwrap_or_default()),
+            Text::words(p.state.as_str()),
+            Text::words(differences(p)),
         ]);
     }
     for u in &c.unexpected {
-        t.add_row(vec![
-            String::new(),
-            u.address.to_string(),
-            u.mac
-                .as_deref()
-                .map(terminal)
-                .unwrap_or_default()
-                .into_owned(),
-            "unexpected".into(),
-            crate::model::maker_and_model(u.vendor.as_deref(), u.model.as_deref())
-                .map(|w| format!("not in the plan: {}", terminal(&w)))
-                .unwrap_or_else(|| "not in the plan".into()),
+        rows.push(vec![
+            Text::words(""),
+            Text::whole(u.address.to_string()),
+            Text::whole(u.mac.as_deref().map(terminal).unwrap_or_default()),
+            Text::words("unexpected"),
+            Text::words(
+                crate::model::maker_and_model(u.vendor.as_deref(), u.model.as_deref())
+                    .map(|w| format!("not in the plan: {}", terminal(&w)))
+                    .unwrap_or_else(|| "not in the plan".into()),
+            ),
         ]);
     }
-    writeln!(out, "{t}")
+    fitted(COLUMNS, rows, width, out)
 }
 
 /// The JSON document.
@@ -377,7 +424,7 @@ mod tests {
             r.findings
         );
         let mut out = Vec::new();
-        table(&r, &mut out).unwrap();
+        table(&r, None, &mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert!(
             text.contains(
@@ -406,7 +453,7 @@ mod tests {
         let r = audit(vec![device("198.18.0.7", "Dahua", "IPC-HDW3849H-AS-PV")]);
         assert!(r.coverage.is_empty());
         let mut out = Vec::new();
-        table(&r, &mut out).unwrap();
+        table(&r, None, &mut out).unwrap();
         assert!(!String::from_utf8(out).unwrap().contains("coverage"));
     }
 }

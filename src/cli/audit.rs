@@ -25,6 +25,10 @@ pub struct AuditArgs {
     /// Write the result to FILE (atomically) instead of stdout.
     #[arg(short, long, value_name = "FILE", env = "CAMSCAN_OUTPUT")]
     pub output: Option<PathBuf>,
+    /// The table's width in columns; 0: as wide as its cells need [default: $COLUMNS, else the
+    /// terminal's width, else 100].
+    #[arg(long, value_name = "COLUMNS", env = "CAMSCAN_WIDTH")]
+    pub width: Option<u16>,
     /// Exit 4 when a finding at or above this severity exists (for CI).
     #[arg(long, value_enum, value_name = "SEVERITY", env = "CAMSCAN_FAIL_ON")]
     pub fail_on: Option<crate::audit::Severity>,

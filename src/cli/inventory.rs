@@ -92,6 +92,10 @@ pub struct DevicesArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value = "table")]
     pub format: RowsFormat,
+    /// The table's width in columns; 0: as wide as its cells need [default: $COLUMNS, else the
+    /// terminal's width, else 100].
+    #[arg(long, value_name = "COLUMNS", env = "CAMSCAN_WIDTH")]
+    pub width: Option<u16>,
 }
 
 #[derive(Debug, Args, Default)]
@@ -104,6 +108,10 @@ pub struct ShowArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value = "table")]
     pub format: DocFormat,
+    /// The table's width in columns; 0: as wide as its cells need [default: $COLUMNS, else the
+    /// terminal's width, else 100].
+    #[arg(long, value_name = "COLUMNS", env = "CAMSCAN_WIDTH")]
+    pub width: Option<u16>,
 }
 
 #[derive(Debug, Args, Default)]
@@ -119,6 +127,10 @@ pub struct HistoryArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value = "table")]
     pub format: RowsFormat,
+    /// The table's width in columns; 0: as wide as its cells need [default: $COLUMNS, else the
+    /// terminal's width, else 100].
+    #[arg(long, value_name = "COLUMNS", env = "CAMSCAN_WIDTH")]
+    pub width: Option<u16>,
 }
 
 #[derive(Debug, Args, Default)]
@@ -144,6 +156,10 @@ pub struct ScansArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value = "table")]
     pub format: RowsFormat,
+    /// The table's width in columns; 0: as wide as its cells need [default: $COLUMNS, else the
+    /// terminal's width, else 100].
+    #[arg(long, value_name = "COLUMNS", env = "CAMSCAN_WIDTH")]
+    pub width: Option<u16>,
 }
 
 #[derive(Debug, Args, Default)]

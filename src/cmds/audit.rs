@@ -52,9 +52,11 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
     };
     let (mut cfg, _file) = super::scan::resolve(&scan_args, cli.color)?;
     // The administration ports: their servers speak first, so after the connect nothing is sent.
+    // They are not the user's: asked and judged, kept out of the inventory (no `port_opened`).
     for port in crate::audit::AUDIT_PORTS {
         if !cfg.ports.contains(&port) {
             cfg.ports.push(port);
+            cfg.unrecorded_ports.push(port);
         }
     }
     if let Some(path) = &args.output {
@@ -134,7 +136,7 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
     let audit = AuditReport::new(report, source, &ctx, commissioning);
     write(
         &audit,
-        format,
+        (format, super::render::stdout_width(args.width)),
         pics.as_ref().map_err(String::as_str),
         args.output.as_deref(),
     )?;
@@ -242,12 +244,12 @@ async fn pictures(
 
 fn write(
     audit: &AuditReport,
-    format: AuditFormat,
+    (format, width): (AuditFormat, Option<u16>),
     pictures: Result<&Pictures, &str>,
     output: Option<&Path>,
 ) -> Result<(), CommandError> {
     let fill = |out: &mut dyn std::io::Write| match format {
-        AuditFormat::Table => crate::audit::render::table(audit, out),
+        AuditFormat::Table => crate::audit::render::table(audit, width, out),
         AuditFormat::Json => crate::audit::render::json(audit, out),
         AuditFormat::Csv => crate::audit::render::csv(audit, b',', out),
         AuditFormat::Html => crate::audit::report::html(audit, pictures, out),

@@ -25,6 +25,6 @@ pub(super) fn run(args: &DevicesArgs) -> Result<u8, CommandError> {
         site: args.store.site.clone(),
     };
     let list = store.devices(&q)?;
-    write_stdout(|out| render::devices(&list, args.format, out))?;
+    write_stdout(|out| render::devices(&list, args.format, render::stdout_width(args.width), out))?;
     Ok(some(!list.is_empty()))
 }

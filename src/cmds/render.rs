@@ -10,6 +10,7 @@ use comfy_table::{ContentArrangement, Table};
 use serde::Serialize;
 
 use crate::cli::{DocFormat, RowsFormat};
+use crate::export::table::fit::{Column, Text};
 use crate::export::{audio_summary, video_summary};
 use crate::record::short_time;
 use crate::sanitize::{spreadsheet, terminal};
@@ -30,6 +31,56 @@ fn opt(s: &Option<String>) -> String {
     s.as_deref()
         .map(|s| terminal(s).into_owned())
         .unwrap_or_default()
+}
+
+/// How wide a table on stdout may be: `--width` (0: no limit), else `$COLUMNS`, else the
+/// terminal's width, else 100 (a pipe, a file), as `camscan scan`'s table.
+pub(super) fn stdout_width(given: Option<u16>) -> Option<u16> {
+    crate::scan::output::table_width(
+        given,
+        std::env::var("COLUMNS").ok().as_deref(),
+        terminal_size::terminal_size_of(io::stdout()).map(|(w, _)| w.0),
+    )
+}
+
+/// A column of a fitted table: its header, how soon it is left out (0: never) and the width
+/// under which its words are not squeezed.
+const fn col(header: &'static str, priority: u8, soft_min: usize) -> Column {
+    Column {
+        header,
+        priority,
+        soft_min,
+    }
+}
+
+/// `rows` under `columns`, fitted to `width` ([`crate::export::table::fitted`]), and a line naming
+/// the columns left out.
+pub(super) fn write_fitted(
+    columns: &'static [Column],
+    rows: Vec<Vec<Text>>,
+    width: Option<u16>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let (table, dropped) = crate::export::table::fitted(columns, rows, width);
+    writeln!(out, "{table}")?;
+    if let Some(line) = crate::export::table::left_out(width, &dropped, "-f json") {
+        write_wrapped(out, "", &line, width)?;
+    }
+    Ok(())
+}
+
+/// `text` wrapped to `width` (whole without one), its lines after the first under `first`'s end.
+pub(super) fn write_wrapped(
+    out: &mut dyn Write,
+    first: &str,
+    text: &str,
+    width: Option<u16>,
+) -> io::Result<()> {
+    let w = width.map_or(usize::MAX / 4, usize::from);
+    for line in crate::export::wrap(first, text, w) {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
 }
 
 pub(super) fn new_table(header: &[&str]) -> Table {
@@ -113,40 +164,48 @@ const DEVICE_COLUMNS: [&str; 12] = [
 ];
 
 /// `camscan devices`.
-pub fn devices(list: &[DeviceSummary], format: RowsFormat, out: &mut dyn Write) -> io::Result<()> {
+pub fn devices(
+    list: &[DeviceSummary],
+    format: RowsFormat,
+    width: Option<u16>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         RowsFormat::Table => {
             if list.is_empty() {
                 return writeln!(out, "No devices in the inventory match.");
             }
-            let mut t = new_table(&[
-                "ID",
-                "State",
-                "Since",
-                "Address",
-                "MAC",
-                "Vendor / model",
-                "Name",
-                "Streams up",
-                "First seen",
-                "Last seen",
-            ]);
-            for d in list {
-                t.add_row(vec![
-                    d.id.to_string(),
-                    label(&d.state),
-                    short_time(&d.state_since),
-                    d.address.map(|a| a.to_string()).unwrap_or_default(),
-                    opt(&d.mac),
-                    vendor_model(&d.vendor, &d.model),
-                    // The label, else the host name (the address has its own column).
-                    opt(&d.name.clone().or_else(|| d.hostname.clone())),
-                    format!("{}/{}", d.streams_up, d.streams_total),
-                    short_time(&d.first_seen),
-                    short_time(&d.last_seen),
-                ]);
-            }
-            writeln!(out, "{t}")?;
+            const COLUMNS: &[Column] = &[
+                col("ID", 0, 3),
+                col("State", 0, 7),
+                col("Since", 3, 10),
+                col("Address", 0, 15),
+                col("MAC", 2, 17),
+                col("Vendor / model", 1, 14),
+                col("Name", 1, 12),
+                col("Streams up", 0, 7),
+                col("First seen", 5, 10),
+                col("Last seen", 4, 10),
+            ];
+            let rows = list
+                .iter()
+                .map(|d| {
+                    vec![
+                        Text::words(d.id.to_string()),
+                        Text::words(label(&d.state)),
+                        Text::words(short_time(&d.state_since)),
+                        Text::whole(d.address.map(|a| a.to_string()).unwrap_or_default()),
+                        Text::whole(opt(&d.mac)),
+                        Text::words(vendor_model(&d.vendor, &d.model)),
+                        // The label, else the host name (the address has its own column).
+                        Text::words(opt(&d.name.clone().or_else(|| d.hostname.clone()))),
+                        Text::words(format!("{}/{}", d.streams_up, d.streams_total)),
+                        Text::words(short_time(&d.first_seen)),
+                        Text::words(short_time(&d.last_seen)),
+                    ]
+                })
+                .collect();
+            write_fitted(COLUMNS, rows, width, out)?;
             let online = list.iter().filter(|d| label(&d.state) == "online").count();
             writeln!(out, "{} device(s), {online} online", list.len())
         }
@@ -233,6 +292,7 @@ pub fn events(
     list: &[StoreEvent],
     devices: &[DeviceSummary],
     format: RowsFormat,
+    width: Option<u16>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let address: HashMap<i64, String> = devices
@@ -261,11 +321,24 @@ pub fn events(
             if list.is_empty() {
                 return writeln!(out, "No events.");
             }
-            let mut t = new_table(&["When", "Event", "Device", "Address", "Stream", "Detail"]);
-            for e in list {
-                t.add_row(row(e, false));
-            }
-            writeln!(out, "{t}")
+            const COLUMNS: &[Column] = &[
+                col("When", 0, 10),
+                col("Event", 0, 12),
+                col("Device", 2, 3),
+                col("Address", 1, 15),
+                col("Stream", 1, 20),
+                col("Detail", 0, 24),
+            ];
+            let rows = list
+                .iter()
+                .map(|e| {
+                    let mut cells: Vec<Text> = row(e, false).into_iter().map(Text::words).collect();
+                    cells[3].whole = true;
+                    cells[4].whole = true;
+                    cells
+                })
+                .collect();
+            write_fitted(COLUMNS, rows, width, out)
         }
         RowsFormat::Csv => {
             let rows: Vec<Vec<String>> = list
@@ -299,7 +372,12 @@ pub fn events(
 }
 
 /// `camscan scans`.
-pub fn scans(list: &[ScanSummary], format: RowsFormat, out: &mut dyn Write) -> io::Result<()> {
+pub fn scans(
+    list: &[ScanSummary],
+    format: RowsFormat,
+    width: Option<u16>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let row = |s: &ScanSummary, full: bool| {
         let time = |t: &str| if full { t.to_string() } else { short_time(t) };
         vec![
@@ -322,13 +400,21 @@ pub fn scans(list: &[ScanSummary], format: RowsFormat, out: &mut dyn Write) -> i
             if list.is_empty() {
                 return writeln!(out, "No scans recorded.");
             }
-            let mut t = new_table(&[
-                "ID", "Started", "Finished", "Outcome", "Targets", "Devices", "Events", "camscan",
-            ]);
-            for s in list {
-                t.add_row(row(s, false));
-            }
-            writeln!(out, "{t}")
+            const COLUMNS: &[Column] = &[
+                col("ID", 0, 3),
+                col("Started", 0, 10),
+                col("Finished", 3, 10),
+                col("Outcome", 0, 8),
+                col("Targets", 1, 18),
+                col("Devices", 0, 7),
+                col("Events", 2, 6),
+                col("camscan", 4, 7),
+            ];
+            let rows = list
+                .iter()
+                .map(|s| row(s, false).into_iter().map(Text::words).collect())
+                .collect();
+            write_fitted(COLUMNS, rows, width, out)
         }
         RowsFormat::Csv => {
             let rows: Vec<Vec<String>> = list
@@ -362,11 +448,33 @@ pub fn scans(list: &[ScanSummary], format: RowsFormat, out: &mut dyn Write) -> i
     }
 }
 
-/// `camscan show`: one device as text, or the store's document.
-pub fn device(d: &DeviceDetail, format: DocFormat, out: &mut dyn Write) -> io::Result<()> {
+/// `camscan show`: one device as text, each line wrapped at words to `width` (continued under its
+/// own indent), or the store's document.
+pub fn device(
+    d: &DeviceDetail,
+    format: DocFormat,
+    width: Option<u16>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     if format != DocFormat::Table {
         return write_doc(d, format, out);
     }
+    let mut text = Vec::new();
+    device_text(d, &mut text)?;
+    for line in String::from_utf8_lossy(&text).lines() {
+        // Lines that fit keep their spacing (the fields' alignment); longer ones are wrapped.
+        if width.is_none_or(|w| crate::export::table::fit::width(line) <= usize::from(w)) {
+            writeln!(out, "{line}")?;
+            continue;
+        }
+        let body = line.trim_start();
+        let indent = &line[..line.len() - body.len()];
+        write_wrapped(out, indent, body, width)?;
+    }
+    Ok(())
+}
+
+fn device_text(d: &DeviceDetail, out: &mut dyn Write) -> io::Result<()> {
     let s = &d.summary;
     writeln!(
         out,
@@ -549,6 +657,14 @@ pub fn diff(d: &Diff, format: DocFormat, out: &mut dyn Write) -> io::Result<()> 
     }
     writeln!(out, "{}", scan_line('-', &d.a))?;
     writeln!(out, "{}", scan_line('+', &d.b))?;
+    if !crate::store::same_targets(&d.a.scan.targets, &d.b.scan.targets) {
+        // Asked for by id: said, since a device outside one scan's targets was never looked for.
+        writeln!(
+            out,
+            "note: these scans are of different targets: a device only one of them could see \
+             shows as added or removed"
+        )?;
+    }
     let mut added: Vec<&DiffDevice> = d.added.iter().collect();
     added.sort_by_key(|x| x.address);
     let mut removed: Vec<&DiffDevice> = d.removed.iter().collect();
@@ -746,7 +862,7 @@ mod tests {
             hostname: None,
             is_camera: true,
         };
-        let table = text(|out| devices(std::slice::from_ref(&d), RowsFormat::Table, out));
+        let table = text(|out| devices(std::slice::from_ref(&d), RowsFormat::Table, None, out));
         assert!(
             !table.contains('\x1b') && !table.contains('\x07'),
             "{table}"
@@ -760,9 +876,9 @@ mod tests {
             "{table}"
         );
         assert!(table.ends_with("1 device(s), 1 online\n"), "{table}");
-        let csv = text(|out| devices(std::slice::from_ref(&d), RowsFormat::Csv, out));
+        let csv = text(|out| devices(std::slice::from_ref(&d), RowsFormat::Csv, None, out));
         assert!(csv.contains(",\"'=HYPERLINK(\"\"x\"\")\","), "{csv}");
-        let ndjson = text(|out| devices(&[d.clone(), d], RowsFormat::Ndjson, out));
+        let ndjson = text(|out| devices(&[d.clone(), d], RowsFormat::Ndjson, None, out));
         assert_eq!(ndjson.lines().count(), 2);
         let row: serde_json::Value = serde_json::from_str(ndjson.lines().next().unwrap()).unwrap();
         assert_eq!(row["state"], "online");

@@ -9,6 +9,6 @@ use super::{render, write_stdout};
 pub(super) fn run(args: &ScansArgs) -> Result<u8, CommandError> {
     let store = open(&args.store)?;
     let list = store.scans(args.store.site.as_deref())?;
-    write_stdout(|out| render::scans(&list, args.format, out))?;
+    write_stdout(|out| render::scans(&list, args.format, render::stdout_width(args.width), out))?;
     Ok(some(!list.is_empty()))
 }

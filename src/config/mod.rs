@@ -74,6 +74,10 @@ pub struct ScanConfig {
     pub targets: Vec<String>,
     pub exclude: Vec<String>,
     pub ports: Vec<u16>,
+    /// Ports among `ports` asked only for `camscan audit`'s own questions (Telnet, SSH, SNMP's
+    /// neighbours): probed and judged, never recorded in the inventory, where a port the
+    /// usual scans do not ask would read as `port_opened` (a change that is none).
+    pub unrecorded_ports: Vec<u16>,
     /// `--stun-ports`: STUN Binding first over TCP and, to every host with an open TCP port, over
     /// UDP. Also in `ports` (probed over TCP).
     pub stun_ports: Vec<u16>,
@@ -161,6 +165,7 @@ impl Default for ScanConfig {
             targets: Vec::new(),
             exclude: Vec::new(),
             ports: DEFAULT_PORTS.to_vec(),
+            unrecorded_ports: Vec::new(),
             stun_ports: Vec::new(),
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             detect_timeout: DEFAULT_DETECT_TIMEOUT,

@@ -143,6 +143,8 @@ pub struct Settings {
     pub json: bool,
     /// The global `--color`.
     pub color: Option<ColorChoice>,
+    /// The table's width (`--width`, `$COLUMNS`, the terminal's, else 100); `None`: unbounded.
+    pub width: Option<u16>,
     /// What `camscan scan --config` says of the file's values (ports, durations, credentials):
     /// the scan's own resolution, handed down by the command.
     pub scan_values: fn(&FileConfig) -> Result<(), Error>,
@@ -161,14 +163,7 @@ pub fn run(settings: &Settings) -> Result<u8, Error> {
         false => {
             let tty = io::stdout().is_terminal();
             let colour = color.unwrap_or_default().enabled(tty);
-            // On a terminal, wrapped to its width (as the scan's table is); else one line a row.
-            let width = if tty {
-                // A terminal that reports no useful size (0 under `script`) gets no wrapping.
-                comfy_table::Table::new().width().filter(|w| *w >= 60)
-            } else {
-                None
-            };
-            write_table(&report, colour, width, &mut out)
+            write_table(&report, colour, settings.width, &mut out)
         }
     };
     match written {

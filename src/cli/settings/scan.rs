@@ -48,6 +48,7 @@ impl ScanConfig {
             targets,
             exclude,
             ports,
+            unrecorded_ports: Vec::new(),
             stun_ports,
             detect_timeout: times.detect_timeout,
             connect_timeout: times.connect_timeout,

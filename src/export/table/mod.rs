@@ -532,6 +532,41 @@ fn draw(
     (t, dropped, any_shortened)
 }
 
+/// A plain table (no colour) of `cells` under `columns`, fitted to `width` as the scan's table is
+/// ([`fit`]: the least important columns left out first, words wrapped, URLs whole or shortened
+/// in the middle): what the inventory's, the audit's and the doctor's tables draw. Returns the
+/// table and the headers of the columns left out.
+pub fn fitted(
+    columns: &'static [Column],
+    cells: Vec<Vec<Text>>,
+    width: Option<u16>,
+) -> (String, Vec<&'static str>) {
+    let colors = vec![Vec::new(); cells.len()];
+    let rows = Rows {
+        columns,
+        cells,
+        colors,
+    };
+    let opts = ExportOptions {
+        width,
+        ..ExportOptions::default()
+    };
+    let (table, dropped, _) = draw(&rows, &opts, &mut Notes::default(), None);
+    (table.to_string(), dropped)
+}
+
+/// The line under a fitted table that names the columns left out (`None`: none was), and where
+/// to read them (`see`: `-f json`).
+pub fn left_out(width: Option<u16>, dropped: &[&str], see: &str) -> Option<String> {
+    (!dropped.is_empty()).then(|| {
+        format!(
+            "Not shown at {} columns: {} (see {see}, or a wider --width).",
+            width.unwrap_or_default(),
+            dropped.join(", ")
+        )
+    })
+}
+
 /// Write `text` wrapped to the width (whole when there is none), each line after the first
 /// indented under `first`.
 fn paragraph(out: &mut dyn Write, first: &str, text: &str, width: Option<u16>) -> io::Result<()> {

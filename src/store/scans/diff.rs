@@ -73,7 +73,12 @@ impl Store {
     ) -> Result<Diff, StoreError> {
         let (a, b) = diff_pair(&self.conn, a, b, site)
             .map_err(|e| self.err(e))?
-            .ok_or_else(|| self.not_found("fewer than two complete scans to compare"))?;
+            .ok_or_else(|| {
+                self.not_found(
+                    "no two complete scans of the same targets to compare (give two scan ids, \
+                     from `camscan scans`)",
+                )
+            })?;
         let summary = |id| {
             super::scan(&self.conn, id)
                 .map_err(|e| self.err(e))?
@@ -94,35 +99,62 @@ impl Store {
     }
 }
 
-/// The two scans `diff` compares by default ([`Store::diff`]).
-/// Both scans are of one site: `site`'s, else the site of the scan given or of the newest.
+/// Two target lists cover the same specifications, whatever their order and case.
+pub fn same_targets(a: &[String], b: &[String]) -> bool {
+    let norm = |v: &[String]| {
+        let mut v: Vec<String> = v.iter().map(|s| s.trim().to_ascii_lowercase()).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    norm(a) == norm(b)
+}
+
+/// The newest complete scan of the same site and the same targets as scan `id`, before it
+/// (`before`) or after it: what `diff` compares a scan with, since a scan of other targets would
+/// show every device outside them as removed.
+fn same_targets_scan(conn: &Conn, id: i64, before: bool) -> db::Result<Option<i64>> {
+    let targets = |text: String| serde_json::from_str::<Vec<String>>(&text).unwrap_or_default();
+    let Some(own) = conn
+        .query_row("SELECT targets FROM scans WHERE id = ?1", [id], |r| {
+            r.get::<_, String>(0)
+        })
+        .optional()?
+        .map(targets)
+    else {
+        return Ok(None);
+    };
+    let sql = if before {
+        "SELECT id, targets FROM scans WHERE complete <> 0 AND id < ?1
+           AND site = (SELECT site FROM scans WHERE id = ?1) ORDER BY id DESC"
+    } else {
+        "SELECT id, targets FROM scans WHERE complete <> 0 AND id > ?1
+           AND site = (SELECT site FROM scans WHERE id = ?1) ORDER BY id DESC"
+    };
+    let mut stmt = conn.prepare(sql)?;
+    let mut rows = stmt.query([id])?;
+    while let Some(r) = rows.next()? {
+        if same_targets(&targets(r.get(1)?), &own) {
+            return Ok(Some(r.get(0)?));
+        }
+    }
+    Ok(None)
+}
+
+/// The two scans `diff` compares by default ([`Store::diff`]): the one not given is the newest
+/// complete scan of the same targets as the other. Both scans are of one site: `site`'s, else
+/// the site of the scan given or of the newest.
 pub(crate) fn diff_pair(
     conn: &Conn,
     a: Option<i64>,
     b: Option<i64>,
     site: Option<&str>,
 ) -> db::Result<Option<(i64, i64)>> {
-    let complete_before = |id: i64| {
-        conn.query_row(
-            "SELECT id FROM scans WHERE complete <> 0 AND id < ?1
-               AND site = (SELECT site FROM scans WHERE id = ?1) ORDER BY id DESC LIMIT 1",
-            [id],
-            |r| r.get::<_, i64>(0),
-        )
-        .optional()
-    };
+    let complete_before = |id: i64| same_targets_scan(conn, id, true);
     Ok(match (a, b) {
         (Some(a), Some(b)) => Some((a, b)),
         (None, Some(b)) => complete_before(b)?.map(|a| (a, b)),
-        (Some(a), None) => conn
-            .query_row(
-                "SELECT id FROM scans WHERE complete <> 0 AND id > ?1
-                   AND site = (SELECT site FROM scans WHERE id = ?1) ORDER BY id DESC LIMIT 1",
-                [a],
-                |r| r.get::<_, i64>(0),
-            )
-            .optional()?
-            .map(|b| (a, b)),
+        (Some(a), None) => same_targets_scan(conn, a, false)?.map(|b| (a, b)),
         (None, None) => {
             let last = conn
                 .query_row(
