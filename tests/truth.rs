@@ -246,4 +246,27 @@ fn an_audits_own_ports_are_no_change_in_the_inventory() {
     assert!(!kinds.contains(&"port_opened"), "{history}");
     let shown = json_of(&db, &["show", "127.0.62.7"]);
     assert_eq!(shown["open_ports"], json!([8554]), "{shown}");
+
+    // Judged from the inventory, the audit names what it could not check, and why.
+    let out = run(
+        camscan_with_db(&db).args(["audit", "--from-db", "-f", "json"]),
+        LIMIT,
+    );
+    let from_db: common::schema::Audit = serde_json::from_str(&stdout(&out))
+        .unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    assert_eq!(from_db.source, "inventory");
+    let unchecked: Vec<&str> = from_db
+        .not_checked
+        .iter()
+        .flat_map(|n| n.checks.iter().map(String::as_str))
+        .collect();
+    for id in ["credential-reuse", "cleartext-admin-service", "snmp-default-community"] {
+        assert!(unchecked.contains(&id), "{id}: {unchecked:?}");
+    }
+    assert!(from_db.not_checked.iter().all(|n| !n.why.is_empty()));
+    let table = stdout(&run(
+        camscan_with_db(&db).args(["audit", "--from-db"]),
+        LIMIT,
+    ));
+    assert!(table.contains("Not checked"), "{table}");
 }

@@ -268,8 +268,59 @@ pub struct AuditReport {
     /// that leave lines out, which and what ([`known::coverage`]). Empty when complete.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub coverage: Vec<Coverage>,
+    /// The checks this audit could not make, each with why (`--from-db`: what the inventory
+    /// does not keep). Empty when every check was made.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_checked: Vec<NotChecked>,
     /// The devices judged (the scan's report, or the inventory's newest descriptions).
     pub report: Report,
+}
+
+/// A check an audit could not make, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotChecked {
+    /// The finding ids the check gives (`credential-reuse`).
+    pub checks: Vec<String>,
+    pub why: String,
+}
+
+/// What `audit --from-db` cannot judge from the inventory, which keeps each device's newest
+/// description and no more: the logins a scan made, and the answers of the audit's own
+/// questions (administration ports, SNMP, legacy TLS) unless that description came from an
+/// audit that scanned.
+pub fn not_from_inventory() -> Vec<NotChecked> {
+    let ports: Vec<String> = AUDIT_PORTS.iter().map(u16::to_string).collect();
+    vec![
+        NotChecked {
+            checks: vec![FindingId::CredentialReuse.as_str().into()],
+            why: "judged for streams only: the inventory keeps a keyed hash of each stream's \
+                  login, never the logins a scan made to web admin pages and the ONVIF API"
+                .into(),
+        },
+        NotChecked {
+            checks: vec![FindingId::CleartextAdminService.as_str().into()],
+            why: format!(
+                "FTP, SSH and Telnet (ports {}) are asked by an audit that scans and never \
+                 recorded; judged only where the site's own scans asked those ports",
+                ports.join(", ")
+            ),
+        },
+        NotChecked {
+            checks: vec![FindingId::DefaultCredential.as_str().into()],
+            why: "the makers' factory credentials are tried only by an audit that scans with \
+                  --check-defaults; judged only where the newest description came from one"
+                .into(),
+        },
+        NotChecked {
+            checks: vec![
+                FindingId::SnmpDefaultCommunity.as_str().into(),
+                FindingId::TlsWeakProtocol.as_str().into(),
+            ],
+            why: "SNMP's default communities and TLS 1.1 and older are asked only by an audit \
+                  that scans: judged only for devices whose newest description came from one"
+                .into(),
+        },
+    ]
 }
 
 /// Counts at a glance.
@@ -323,6 +374,11 @@ impl AuditReport {
             findings,
             commissioning,
             coverage,
+            not_checked: if source == "inventory" {
+                not_from_inventory()
+            } else {
+                Vec::new()
+            },
             report,
         }
     }

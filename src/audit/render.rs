@@ -150,6 +150,18 @@ pub fn table(r: &AuditReport, width: Option<u16>, out: &mut dyn Write) -> io::Re
             wrapped(out, "    source: ", &p.source, width)?;
         }
     }
+    if !r.not_checked.is_empty() {
+        writeln!(out)?;
+        wrapped(
+            out,
+            "",
+            "Not checked: judged from the inventory, which does not keep everything a scan sees",
+            width,
+        )?;
+        for n in &r.not_checked {
+            wrapped(out, &format!("  {}: ", n.checks.join(", ")), &n.why, width)?;
+        }
+    }
     if let Some(c) = &r.commissioning {
         commissioning_table(c, width, out)?;
     }

@@ -153,6 +153,21 @@ pub fn html(
         }
         h.push_str("</ul>\n");
     }
+    if !r.not_checked.is_empty() {
+        h.push_str(
+            "<h2 id=\"not-checked\">Not checked</h2>\n<p>Judged from the inventory, which does \
+             not keep everything a scan sees.</p>\n<ul class=\"coverage\">\n",
+        );
+        for n in &r.not_checked {
+            let _ = writeln!(
+                h,
+                "<li><b>{}</b>: {}</li>",
+                escape(&n.checks.join(", ")),
+                escape(&n.why)
+            );
+        }
+        h.push_str("</ul>\n");
+    }
 
     let cameras: Vec<&Device> = r.report.devices.iter().filter(|d| is_camera(d)).collect();
     let _ = writeln!(h, "<h2 id=\"cameras\">Cameras ({})</h2>", cameras.len());

@@ -510,7 +510,15 @@ pub struct Audit {
     pub summary: AuditSummary,
     pub findings: Vec<Finding>,
     pub commissioning: Option<Commissioning>,
+    #[serde(default)]
+    pub not_checked: Vec<NotChecked>,
     pub report: Report,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NotChecked {
+    pub checks: Vec<String>,
+    pub why: String,
 }
 
 #[derive(Debug, Deserialize)]
