@@ -44,6 +44,9 @@ pub enum Error {
     },
     #[error("invalid config file {}: {message}", path.display())]
     ConfigFile { path: PathBuf, message: String },
+    /// `--credentials FILE` (or the config file's `credentials_file:`): the message names the line.
+    #[error("invalid credentials file {}: {message}", path.display())]
+    CredentialsFile { path: PathBuf, message: String },
     /// `camscan convert`'s input: not a JSON report this camscan reads.
     #[error("{} is not a camscan JSON report it can read: {message}", path.display())]
     Report { path: PathBuf, message: String },

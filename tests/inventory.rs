@@ -199,6 +199,13 @@ fn interrupted_scan(db: &Path, targets: &str, final_ips: &[&str]) -> Output {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
     assert!(!stderr(&out).contains("Since scan"), "{}", stderr(&out));
+    // The warning counts what is written: every line, those before the signal and after.
+    let written = seen.len() + rx.iter().count();
+    assert!(
+        stderr(&out).contains(&format!("writing the {written} device(s) found so far")),
+        "{written} written: {}",
+        stderr(&out)
+    );
     out
 }
 

@@ -240,6 +240,8 @@ fn the_debian_package_installs_scans_unprivileged_serves_and_purges() {
     for f in [
         "./usr/bin/camscan",
         "./usr/share/man/man1/camscan.1.gz",
+        "./usr/share/man/man1/camscan-scan.1.gz",
+        "./usr/share/man/man1/camscan-audit.1.gz",
         "./usr/share/bash-completion/completions/camscan",
         "./usr/share/zsh/vendor-completions/_camscan",
         "./usr/share/fish/vendor_completions.d/camscan.fish",

@@ -270,3 +270,45 @@ fn an_audits_own_ports_are_no_change_in_the_inventory() {
     ));
     assert!(table.contains("Not checked"), "{table}");
 }
+
+/// `serve` says where its page is, and every address it prints answers.
+#[test]
+fn serve_announces_addresses_that_answer() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("site.db");
+    let out = run(
+        camscan_with_db(&db).args(["scan", "127.0.62.11", "-p", "8554", "-f", "json"]),
+        LIMIT,
+    );
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{}", stderr(&out));
+    let addr = format!("127.0.62.12:{}", common::free_port("127.0.62.12"));
+    let mut child = common::Proc(
+        camscan_with_db(&db)
+            .args(["serve", "--listen", &addr])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut first = String::new();
+    std::io::BufReader::new(child.0.stderr.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let urls: Vec<&str> = first
+        .split_whitespace()
+        .map(|w| w.trim_end_matches([',', ';', ')']))
+        .filter(|w| w.starts_with("http://"))
+        .collect();
+    assert!(urls.contains(&format!("http://{addr}/").as_str()), "{first}");
+    for url in urls {
+        let path = url.strip_prefix(&format!("http://{addr}")).unwrap();
+        let path = if path.is_empty() { "/" } else { path };
+        let answer = common::http::get(&addr, path);
+        assert!(
+            (200..400).contains(&answer.status),
+            "{url} answered {}: {first}",
+            answer.status
+        );
+    }
+}

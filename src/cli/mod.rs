@@ -80,8 +80,10 @@ pub enum Command {
     Convert(Box<ConvertArgs>),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
     Completions(CompletionsArgs),
-    /// Print the manual page (roff) on stdout: `camscan man | man -l -`.
-    Man,
+    /// Print the manual (roff) on stdout: `camscan man | man -l -`; or, with --dir, write its
+    /// pages (camscan.1 and one camscan-COMMAND.1 per command, which camscan.1 refers to) into
+    /// a directory of the manual: `camscan man --dir /usr/local/share/man/man1`.
+    Man(ManArgs),
     /// List the knowledge a scan uses (vendors, HTTP signatures and probes, RTSP/HTTP paths, RTMP
     /// names, OUIs) and where each entry comes from: built in, or a user's knowledge file. Sends
     /// nothing.
@@ -151,15 +153,40 @@ pub fn completions(shell: clap_complete::Shell, out: &mut dyn std::io::Write) {
 /// The manual page (roff): the top-level page with each subcommand's page after it, every flag
 /// with its help, environment variable and default.
 pub fn man_page(out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    use clap::CommandFactory;
-    let cmd = Cli::command();
-    clap_mangen::Man::new(cmd.clone()).render(out)?;
-    for sub in cmd.get_subcommands() {
-        let name = format!("camscan-{}", sub.get_name());
-        let page = sub.clone().display_name(name.clone()).bin_name(name);
-        clap_mangen::Man::new(page).render(out)?;
+    for (_, page) in man_pages()? {
+        out.write_all(&page)?;
     }
     Ok(())
+}
+
+/// `camscan man`'s arguments.
+#[derive(Debug, clap::Args, Default)]
+pub struct ManArgs {
+    /// Write each page as its own file in DIR (`camscan.1`, `camscan-scan.1`, ...), the pages
+    /// `camscan.1` refers to, instead of the whole manual on stdout.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<std::path::PathBuf>,
+}
+
+/// The manual's pages, each with its file name: `camscan.1`, then `camscan-COMMAND.1` for each
+/// command (the pages `camscan.1`'s SUBCOMMANDS refer to).
+pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    // Built, so the `help` command camscan.1 lists is there too.
+    cmd.build();
+    let mut pages = Vec::new();
+    let mut page = Vec::new();
+    clap_mangen::Man::new(cmd.clone()).render(&mut page)?;
+    pages.push(("camscan.1".to_string(), page));
+    for sub in cmd.get_subcommands() {
+        let name = format!("camscan-{}", sub.get_name());
+        let mut page = Vec::new();
+        let command = sub.clone().display_name(name.clone()).bin_name(name.clone());
+        clap_mangen::Man::new(command).render(&mut page)?;
+        pages.push((format!("{name}.1"), page));
+    }
+    Ok(pages)
 }
 
 #[cfg(test)]

@@ -68,7 +68,7 @@ pub fn run(cli: &Cli) -> ExitCode {
         Command::Audit(args) => audit::run(args, cli),
         Command::Hub(args) => hub::run(args),
         Command::Push(args) => push::run(args),
-        Command::Man => man::run(),
+        Command::Man(args) => man::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

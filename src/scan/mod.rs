@@ -240,12 +240,6 @@ pub async fn pipeline(
         output::end_progress(bar, task).await;
     }
     if outcome != Outcome::Complete {
-        if let Outcome::Interrupted(_) = outcome {
-            tracing::warn!(
-                "interrupted: writing the {} device(s) found so far",
-                registry.len()
-            );
-        }
         discovery.abort();
         dispatcher.abort();
         if let Some(naming) = &naming {
@@ -263,6 +257,13 @@ pub async fn pipeline(
     }
     let mut devices = registry.devices();
     crate::export::names::settle(&mut devices, &given_names);
+    if let Outcome::Interrupted(_) = outcome {
+        // The report's count: what is written, not what the registry held before merging.
+        tracing::warn!(
+            "interrupted: writing the {} device(s) found so far",
+            devices.len()
+        );
+    }
     let fulls = match (fulls_before, crate::net::neigh::stat()) {
         (Some(before), Some(after)) => after.table_fulls.saturating_sub(before),
         _ => 0,

@@ -375,8 +375,8 @@ fn announce(pre: &Preflight, inventory: &std::path::Path, base: &str, allowed: &
     let mut err = std::io::stderr().lock();
     let _ = writeln!(
         err,
-        "camscan serve: the inventory {} at {base}/api/v1/ (OpenAPI: \
-         /api/v1/openapi.json){guarded}",
+        "camscan serve: the inventory {} at {base}/ (the page; the API's paths, under \
+         /api/v1, described at {base}/api/v1/openapi.json){guarded}",
         inventory.display()
     );
     let _ = writeln!(

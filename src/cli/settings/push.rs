@@ -103,12 +103,12 @@ pub fn push(
 pub fn camera_logins(given: Option<&Path>, file: &FileConfig) -> Result<Vec<Credential>, Error> {
     let mut creds = Vec::new();
     if let Some(path) = given.or(file.credentials_file.as_deref()) {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::ConfigFile {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::ReadFile {
             path: path.to_path_buf(),
-            message: e.to_string(),
+            source,
         })?;
         creds.extend(
-            crate::credentials::parse_file(&text).map_err(|e| Error::ConfigFile {
+            crate::credentials::parse_file(&text).map_err(|e| Error::CredentialsFile {
                 path: path.to_path_buf(),
                 message: e.to_string(),
             })?,

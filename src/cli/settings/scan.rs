@@ -334,7 +334,7 @@ fn credentials(
     }
     if let Some(path) = args.credentials.as_ref().or(file.credentials_file.as_ref()) {
         creds.extend(
-            credentials::parse_file(&read(path)?).map_err(|e| Error::ConfigFile {
+            credentials::parse_file(&read(path)?).map_err(|e| Error::CredentialsFile {
                 path: path.clone(),
                 message: e.to_string(),
             })?,
