@@ -461,7 +461,6 @@ pub fn short_time(rfc3339: &str) -> String {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -469,11 +468,11 @@ mod tests {
     #[test]
     fn same_targets_ignores_order_case_and_repeats() {
         let v = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert!(same_targets(
+        assert!(crate::store::same_targets(
             &v(&["127.0.0.131-139", "NVR.lan"]),
             &v(&["nvr.lan", "127.0.0.131-139", "nvr.lan"])
         ));
-        assert!(!same_targets(
+        assert!(!crate::store::same_targets(
             &v(&["127.0.0.131-139"]),
             &v(&["127.0.0.131-138"])
         ));

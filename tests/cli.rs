@@ -89,7 +89,12 @@ fn bad_input_gets_one_clear_line_and_exit_2() {
     let creds = dir.path().join("creds.txt");
     std::fs::write(&creds, "admin:good\nno colon here\n").unwrap();
     assert_usage_error(
-        &["scan", "--credentials", creds.to_str().unwrap(), "127.0.0.1"],
+        &[
+            "scan",
+            "--credentials",
+            creds.to_str().unwrap(),
+            "127.0.0.1",
+        ],
         "invalid credentials file",
     );
     let typo = dir.path().join("typo.yaml");
@@ -768,10 +773,7 @@ fn completions_and_man_page_cover_every_subcommand_and_flag() {
     // Every page camscan.1 refers to (`camscan\-scan(1)`) is written by `man --dir`, as the
     // package installs them: none is referred to that is not there.
     let dir = tempfile::tempdir().unwrap();
-    let out = run(
-        camscan().args(["man", "--dir"]).arg(dir.path()),
-        LIMIT,
-    );
+    let out = run(camscan().args(["man", "--dir"]).arg(dir.path()), LIMIT);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let main = std::fs::read_to_string(dir.path().join("camscan.1")).unwrap();
     let referred: Vec<String> = main
@@ -779,7 +781,10 @@ fn completions_and_man_page_cover_every_subcommand_and_flag() {
         .filter_map(|l| l.strip_suffix("(1)"))
         .map(|l| l.replace("\\-", "-"))
         .collect();
-    assert!(referred.len() > subcommands.len(), "every command and help: {referred:?}");
+    assert!(
+        referred.len() > subcommands.len(),
+        "every command and help: {referred:?}"
+    );
     for page in referred {
         assert!(
             dir.path().join(format!("{page}.1")).exists(),

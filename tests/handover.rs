@@ -87,7 +87,8 @@ fn audit(report: &std::path::Path, creds: &std::path::Path, path: Option<&str>) 
         "html",
         "-o",
         report.to_str().unwrap(),
-        "-v",
+        "--log",
+        "info",
     ]);
     if let Some(p) = path {
         c.env("PATH", p);

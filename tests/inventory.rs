@@ -234,7 +234,7 @@ fn the_inventory_follows_a_changing_lab() {
 
     // 1. The first scan: three new cameras; nothing to compare with, so no summary line, and
     // nothing known to try first.
-    let out = scan_with(&db, &["-v"]);
+    let out = scan_with(&db, &["--log", "info"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
         !stderr(&out).contains("known paths all serve media"),
@@ -276,7 +276,7 @@ fn the_inventory_follows_a_changing_lab() {
 
     // 3. The next scan sees exactly that, and says so in one line at the end. It tried first
     // what worked last time (the store's known paths): the unchanged 131 needed nothing else.
-    let out = scan_with(&db, &["-v"]);
+    let out = scan_with(&db, &["--log", "info"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
         stderr(&out).lines().any(

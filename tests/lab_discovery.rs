@@ -171,7 +171,7 @@ fn scan_without_targets_finds_the_lab_by_arp() {
     assert_eq!(planned, ["eth0"]);
 
     let out = run(
-        lab.camscan().args(["scan", "-f", "json", "-v"]),
+        lab.camscan().args(["scan", "-f", "json", "--log", "info"]),
         Duration::from_secs(60),
     );
     let err = stderr(&out);
@@ -251,7 +251,8 @@ fn scan_without_targets_finds_the_lab_by_arp() {
             "scan",
             "-f",
             "json",
-            "-v",
+            "--log",
+            "info",
             "--discovery",
             "arp,ports",
             "--no-verify",
@@ -809,7 +810,8 @@ fn sadp_and_dhip_name_devices_and_feed_the_channel_walk() {
             "198.18.0.0/24",
             "-f",
             "json",
-            "-v",
+            "--log",
+            "info",
             "--no-verify",
             "--discovery",
             "arp,sadp,dhip,ports",
@@ -1008,7 +1010,8 @@ fn captured_vendor_replies_name_devices() {
             "198.18.0.0/24",
             "-f",
             "json",
-            "-v",
+            "--log",
+            "info",
             "--no-verify",
             "--discovery",
             "arp,dvrip,ubiquiti,hanwha,vivotek,sony,bosch,foscam",
@@ -1131,8 +1134,17 @@ fn mdns_names_devices_and_leads_to_announced_streams() {
 
     let scan = |extra: &[&str]| {
         let mut cmd = lab.camscan();
-        cmd.args(["scan", "198.18.0.0/24", "-f", "json", "-v", "--ports", "80"])
-            .args(extra);
+        cmd.args([
+            "scan",
+            "198.18.0.0/24",
+            "-f",
+            "json",
+            "--log",
+            "info",
+            "--ports",
+            "80",
+        ])
+        .args(extra);
         let out = run(&mut cmd, Duration::from_secs(60));
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(0), "{err}");
@@ -1560,7 +1572,16 @@ fn reverse_dns_names_every_device_with_one_lookup_each_and_the_inventory_caches_
     let scan = |extra: &[&str]| {
         let out = run(
             lab.camscan_recording()
-                .args(["scan", "198.18.0.0/24", "-p", "80", "--db", db_arg, "-v"])
+                .args([
+                    "scan",
+                    "198.18.0.0/24",
+                    "-p",
+                    "80",
+                    "--db",
+                    db_arg,
+                    "--log",
+                    "info",
+                ])
                 .args(extra),
             Duration::from_secs(60),
         );

@@ -88,7 +88,10 @@ fn a_second_camera_of_the_same_maker_renames_nothing() {
 
     let (cameras, given) = scan(&lab, &db);
     let want: BTreeSet<String> = ["hikvision_000011", "porch"].map(String::from).into();
-    assert_eq!(cameras, want, "the maker's words with the MAC's end; the DNS name");
+    assert_eq!(
+        cameras, want,
+        "the maker's words with the MAC's end; the DNS name"
+    );
     assert_eq!(
         given,
         [
@@ -98,7 +101,10 @@ fn a_second_camera_of_the_same_maker_renames_nothing() {
     );
 
     // A second Hikvision opens on h3.
-    lab.ip("h3", &["link", "set", "eth0", "address", "44:19:b6:00:00:13"]);
+    lab.ip(
+        "h3",
+        &["link", "set", "eth0", "address", "44:19:b6:00:00:13"],
+    );
     rtsp(&mut lab, dir.path(), "h3", "198.18.0.13");
     let (cameras, given) = scan(&lab, &db);
     let want: BTreeSet<String> = ["hikvision_000011", "hikvision_000013", "porch"]

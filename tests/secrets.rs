@@ -173,7 +173,8 @@ fn the_inventorys_credential_key_is_a_file_of_its_own() {
                 creds.to_str().unwrap(),
                 "-f",
                 "json",
-                "-v",
+                "--log",
+                "info",
             ]),
             Duration::from_secs(60),
         );

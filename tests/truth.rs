@@ -116,7 +116,11 @@ fn up_only_when_it_plays() {
         ]
     );
     let refused = common::http::get(&serve.addr, "/api/v1/streams?state=refused").json();
-    assert_eq!(refused["items"].as_array().map(Vec::len), Some(1), "{refused}");
+    assert_eq!(
+        refused["items"].as_array().map(Vec::len),
+        Some(1),
+        "{refused}"
+    );
 }
 
 /// The widest line of `text`, in characters (the tables' rules and borders are one column each).
@@ -252,15 +256,19 @@ fn an_audits_own_ports_are_no_change_in_the_inventory() {
         camscan_with_db(&db).args(["audit", "--from-db", "-f", "json"]),
         LIMIT,
     );
-    let from_db: common::schema::Audit = serde_json::from_str(&stdout(&out))
-        .unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    let from_db: common::schema::Audit =
+        serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
     assert_eq!(from_db.source, "inventory");
     let unchecked: Vec<&str> = from_db
         .not_checked
         .iter()
         .flat_map(|n| n.checks.iter().map(String::as_str))
         .collect();
-    for id in ["credential-reuse", "cleartext-admin-service", "snmp-default-community"] {
+    for id in [
+        "credential-reuse",
+        "cleartext-admin-service",
+        "snmp-default-community",
+    ] {
         assert!(unchecked.contains(&id), "{id}: {unchecked:?}");
     }
     assert!(from_db.not_checked.iter().all(|n| !n.why.is_empty()));
@@ -281,7 +289,11 @@ fn serve_announces_addresses_that_answer() {
         camscan_with_db(&db).args(["scan", "127.0.62.11", "-p", "8554", "-f", "json"]),
         LIMIT,
     );
-    assert!(out.status.code().is_some_and(|c| c <= 1), "{}", stderr(&out));
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        stderr(&out)
+    );
     let addr = format!("127.0.62.12:{}", common::free_port("127.0.62.12"));
     let mut child = common::Proc(
         camscan_with_db(&db)
@@ -300,7 +312,10 @@ fn serve_announces_addresses_that_answer() {
         .map(|w| w.trim_end_matches([',', ';', ')']))
         .filter(|w| w.starts_with("http://"))
         .collect();
-    assert!(urls.contains(&format!("http://{addr}/").as_str()), "{first}");
+    assert!(
+        urls.contains(&format!("http://{addr}/").as_str()),
+        "{first}"
+    );
     for url in urls {
         let path = url.strip_prefix(&format!("http://{addr}")).unwrap();
         let path = if path.is_empty() { "/" } else { path };
@@ -311,4 +326,33 @@ fn serve_announces_addresses_that_answer() {
             answer.status
         );
     }
+}
+
+/// `-v` is detail in the results, never logs; logs are `--log`'s; `-q` and `-v` go together.
+#[test]
+fn verbose_is_detail_and_logs_are_asked_with_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("site.db");
+    let _cam = camera("127.0.62.14", false);
+    let scan = |extra: &[&str]| {
+        let out = run(
+            camscan_with_db(&db)
+                .args(["scan", "127.0.62.14", "-p", "8554"])
+                .args(extra),
+            LIMIT,
+        );
+        assert_eq!(out.status.code(), Some(0), "{extra:?}: {}", stderr(&out));
+        (stdout(&out), stderr(&out))
+    };
+    let (table, err) = scan(&["-v"]);
+    assert!(!err.contains(" INFO "), "-v logs nothing more: {err}");
+    assert!(
+        table.contains("Measured") || table.contains("Service"),
+        "-v: the detailed table: {table}"
+    );
+    let (_, err) = scan(&["--log", "info", "-f", "json"]);
+    assert!(err.contains(" INFO "), "--log info: {err}");
+    let (table, err) = scan(&["-v", "-q"]);
+    assert!(err.is_empty(), "-q: {err}");
+    assert!(table.contains("127.0.62.14"), "{table}");
 }

@@ -124,7 +124,12 @@ pub fn table(r: &AuditReport, width: Option<u16>, out: &mut dyn Write) -> io::Re
         for id in ids {
             let t = super::rules::texts(id);
             let first = format!("  {}: ", id.as_str());
-            wrapped(out, &first, &format!("{} {}", t.title, fix_line(t.fix)), width)?;
+            wrapped(
+                out,
+                &first,
+                &format!("{} {}", t.title, fix_line(t.fix)),
+                width,
+            )?;
             wrapped(out, "    source: ", t.source, width)?;
         }
     }

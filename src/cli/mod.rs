@@ -49,16 +49,21 @@ pub use watch::*;
     propagate_version = true
 )]
 pub struct Cli {
-    /// More log detail on stderr (-v info, -vv debug, -vvv trace). RUST_LOG or CAMSCAN_LOG override.
+    /// More detail in what is printed: the scan's table with one row per stream and every fact
+    /// (codec, server, login, what the PLAY check measured, every error). Logs are --log's.
     #[arg(short, long, action = clap::ArgAction::Count, global = true, env = "CAMSCAN_VERBOSE")]
     pub verbose: u8,
-    /// Only errors on stderr.
+    /// Logs on stderr: a level (error, warn, info, debug, trace) or a filter
+    /// (`camscan=debug,retina=warn`) [default: warn; RUST_LOG is read too].
+    #[arg(long, value_name = "LEVEL|FILTER", global = true, env = "CAMSCAN_LOG")]
+    pub log: Option<String>,
+    /// Only errors on stderr: no plan, progress, summary or warnings.
     #[arg(
         short,
         long,
         global = true,
         env = "CAMSCAN_QUIET",
-        conflicts_with = "verbose"
+        conflicts_with = "log"
     )]
     pub quiet: bool,
     /// When to use colours in the table and logs [default: auto; NO_COLOR and TERM=dumb turn auto off].
@@ -182,7 +187,10 @@ pub fn man_pages() -> std::io::Result<Vec<(String, Vec<u8>)>> {
     for sub in cmd.get_subcommands() {
         let name = format!("camscan-{}", sub.get_name());
         let mut page = Vec::new();
-        let command = sub.clone().display_name(name.clone()).bin_name(name.clone());
+        let command = sub
+            .clone()
+            .display_name(name.clone())
+            .bin_name(name.clone());
         clap_mangen::Man::new(command).render(&mut page)?;
         pages.push((format!("{name}.1"), page));
     }

@@ -31,6 +31,14 @@ pub(super) fn run(args: &HistoryArgs) -> Result<u8, CommandError> {
         site: args.store.site.clone(),
         ..DeviceQuery::default()
     })?;
-    write_stdout(|out| render::events(&events, &devices, args.format, render::stdout_width(args.width), out))?;
+    write_stdout(|out| {
+        render::events(
+            &events,
+            &devices,
+            args.format,
+            render::stdout_width(args.width),
+            out,
+        )
+    })?;
     Ok(some(!events.is_empty()))
 }

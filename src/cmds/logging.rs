@@ -1,6 +1,7 @@
-//! Logging: to stderr only (stdout holds results), at the level -v/-q or `CAMSCAN_LOG` asks for,
-//! in colour when stderr is a terminal (or `--color` says so) - decided before the config file is
-//! read.
+//! Logging: to stderr only (stdout holds results), at the level `--log` (or `CAMSCAN_LOG`,
+//! `RUST_LOG`) asks for, warnings by default, errors only with `-q`; in colour when stderr is a
+//! terminal (or `--color` says so) - decided before the config file is read. `-v` is detail in
+//! the results, never logs.
 
 use std::io::IsTerminal;
 
@@ -10,43 +11,50 @@ use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::cli::{Cli, ColorChoice};
 
-/// Logs go to stderr only. `CAMSCAN_LOG` (or `RUST_LOG`) takes a filter such as `debug` or
-/// `camscan=debug,retina=warn`; otherwise -v/-q pick the level (warnings by default).
+/// Logs go to stderr only. `--log` (`CAMSCAN_LOG`, else `RUST_LOG`) takes a level or a filter
+/// such as `camscan=debug,retina=warn`; otherwise warnings, and errors only with `-q`.
 pub fn init(cli: &Cli) {
-    let level = if cli.quiet {
+    let asked = cli
+        .log
+        .clone()
+        .or_else(|| std::env::var("RUST_LOG").ok())
+        .filter(|v| !v.trim().is_empty());
+    let quiet = if cli.quiet {
         LevelFilter::ERROR
     } else {
-        match cli.verbose {
-            0 => LevelFilter::WARN,
-            1 => LevelFilter::INFO,
-            2 => LevelFilter::DEBUG,
-            _ => LevelFilter::TRACE,
-        }
+        LevelFilter::WARN
     };
-    let from_env = ["CAMSCAN_LOG", "RUST_LOG"]
-        .iter()
-        .filter_map(|k| std::env::var(k).ok())
-        .find(|v| !v.trim().is_empty());
-    let filter = match from_env.as_deref().map(str::parse::<Targets>) {
+    let filter = match asked.as_deref().map(str::parse::<Targets>) {
         Some(Ok(t)) => t,
         _ => Targets::new()
-            .with_default(level)
-            // retina logs a warning for every odd camera; show it only when asked for detail.
-            .with_target(
-                "retina",
-                if cli.verbose > 1 {
-                    level
-                } else {
-                    LevelFilter::ERROR
-                },
-            ),
+            .with_default(quiet)
+            // retina logs a warning for every odd camera; shown only when a filter asks for it.
+            .with_target("retina", LevelFilter::ERROR),
     };
+    // A bare level asks for camscan's detail, not retina's warning on every odd camera.
+    let filter = match asked.as_deref().map(str::trim) {
+        Some(level) if level.parse::<LevelFilter>().is_ok() && !level.contains('=') => {
+            let level: LevelFilter = level.parse().unwrap_or(LevelFilter::WARN);
+            let retina = if level >= LevelFilter::DEBUG {
+                level
+            } else {
+                LevelFilter::ERROR
+            };
+            Targets::new()
+                .with_default(level)
+                .with_target("retina", retina)
+        }
+        _ => filter,
+    };
+    let detail = filter
+        .default_level()
+        .is_some_and(|l| l >= LevelFilter::DEBUG);
     let _ = tracing_subscriber::registry()
         .with(
             tracing_subscriber::fmt::layer()
                 .with_writer(|| Stderr)
                 .with_ansi(log_color(cli.color))
-                .with_target(cli.verbose > 1),
+                .with_target(detail),
         )
         .with(filter)
         .try_init();

@@ -13,6 +13,8 @@ pub(super) fn run(args: &ShowArgs) -> Result<u8, CommandError> {
         unknown_device(&args.device);
         return Ok(exit::NOTHING);
     };
-    write_stdout(|out| render::device(&detail, args.format, render::stdout_width(args.width), out))?;
+    write_stdout(|out| {
+        render::device(&detail, args.format, render::stdout_width(args.width), out)
+    })?;
     Ok(exit::FOUND)
 }

@@ -370,7 +370,10 @@ fn clashes(wanted: &[Wanted<'_>], bases: &[Base], taken: &BTreeSet<String>) -> B
     let mut owners: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
     for t in taken {
         let w = given_words(t);
-        owners.entry(format!("env:{}", w.join("_"))).or_default().insert(TAKEN);
+        owners
+            .entry(format!("env:{}", w.join("_")))
+            .or_default()
+            .insert(TAKEN);
         for style in [Style::Underscore, Style::Compact] {
             let key = format!("{style:?}:{}", render(&w, style));
             owners.entry(key).or_default().insert(TAKEN);
@@ -673,7 +676,10 @@ mod tests {
         assert_eq!(got[0].0, "hik_entrance");
         assert_eq!(got[1].0, "ds_2cd2143g2_i_000013");
         assert_eq!(got[1].1, "ds2cd2143g2i000013");
-        assert_eq!(got[2].0, "axis_198_18_0_14", "a label without letters is no name");
+        assert_eq!(
+            got[2].0, "axis_198_18_0_14",
+            "a label without letters is no name"
+        );
     }
 
     fn given(name: &str, mac: Option<&str>, ip: &str) -> crate::model::known::GivenName {
@@ -698,7 +704,11 @@ mod tests {
     #[test]
     fn a_name_is_fixed_once_given_whatever_appears_or_moves() {
         // Scan 1: one Hikvision, named from itself.
-        let mut first = vec![camera("198.18.0.12", Some("44:19:b6:00:00:12"), "Hikvision")];
+        let mut first = vec![camera(
+            "198.18.0.12",
+            Some("44:19:b6:00:00:12"),
+            "Hikvision",
+        )];
         settle(&mut first, &[]);
         let name = first[0].camera_name.clone().unwrap();
         assert_eq!(name, "hikvision_000012");
@@ -707,7 +717,10 @@ mod tests {
             camera("198.18.0.40", Some("44:19:b6:00:00:12"), "Hikvision"),
             camera("198.18.0.13", Some("44:19:b6:00:00:13"), "Hikvision"),
         ];
-        settle(&mut second, &[given(&name, Some("44:19:b6:00:00:12"), "198.18.0.12")]);
+        settle(
+            &mut second,
+            &[given(&name, Some("44:19:b6:00:00:12"), "198.18.0.12")],
+        );
         assert_eq!(second[0].camera_name.as_deref(), Some("hikvision_000012"));
         assert_eq!(second[1].camera_name.as_deref(), Some("hikvision_000013"));
         // A name given to a device that is not here today is not given to another.
@@ -716,7 +729,10 @@ mod tests {
             d.is_camera = true;
             d
         }];
-        settle(&mut third, &[given("garage", Some("44:19:b6:00:00:99"), "198.18.0.9")]);
+        settle(
+            &mut third,
+            &[given("garage", Some("44:19:b6:00:00:99"), "198.18.0.9")],
+        );
         assert_eq!(third[0].camera_name.as_deref(), Some("garage_198_18_0_50"));
         // A device without a camera or a stream gets no name.
         let mut printer = vec![device("198.18.0.60", None, None, Some("HP"))];

@@ -156,7 +156,45 @@ pub async fn end_progress(bar: indicatif::ProgressBar, task: tokio::task::JoinHa
     bar.finish_and_clear();
 }
 
-/// A progress bar over probes on stderr, refreshed by a task; hidden when stderr is not a terminal.
+/// The stage a scan's progress is in, as its bar names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// No port probe handed out yet: discovery (ARP, the multicast and vendor searches, host
+    /// discovery) is finding the hosts.
+    Discovering,
+    /// Port probes under way.
+    Probing,
+    /// Every probe answered: the open ports' analyses (paths, logins, PLAY checks) run on.
+    Analysing,
+}
+
+impl Stage {
+    /// From the probe counters: how many were handed out and how many are done.
+    pub fn of(total: u64, done: u64) -> Stage {
+        if total == 0 {
+            Stage::Discovering
+        } else if done < total {
+            Stage::Probing
+        } else {
+            Stage::Analysing
+        }
+    }
+
+    /// The bar's template for the stage: a bar only while probing (never a full bar at `0/0`,
+    /// nor one that sits full through the analysis).
+    fn template(self) -> &'static str {
+        match self {
+            Stage::Discovering => "{spinner} discovering hosts: {msg} ({elapsed})",
+            Stage::Probing => {
+                "{spinner} probing ports [{bar:30}] {pos}/{len} connects, {msg} ({elapsed})"
+            }
+            Stage::Analysing => "{spinner} analysing what answered: {msg} ({elapsed})",
+        }
+    }
+}
+
+/// A progress bar on stderr that names the stage the scan is in ([`Stage`]), refreshed by a
+/// task; hidden when stderr is not a terminal.
 pub fn progress_bar(
     stats: Arc<ProbeStats>,
 ) -> (indicatif::ProgressBar, tokio::task::JoinHandle<()>) {
@@ -164,24 +202,34 @@ pub fn progress_bar(
         None,
         indicatif::ProgressDrawTarget::stderr_with_hz(10),
     );
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(
-            "{spinner} probing [{bar:30}] {pos}/{len} probes, {msg} ({elapsed})",
-        )
-        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-        .progress_chars("=> "),
-    );
+    let style = |stage: Stage| {
+        indicatif::ProgressStyle::with_template(stage.template())
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> ")
+    };
+    bar.set_style(style(Stage::Discovering));
     if let Ok(mut b) = BAR.lock() {
         *b = Some(bar.clone());
     }
     let b = bar.clone();
     let task = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_millis(100));
+        let mut shown = Stage::Discovering;
         loop {
             tick.tick().await;
-            b.set_length(ProbeStats::get(&stats.total));
-            b.set_position(ProbeStats::get(&stats.done));
-            b.set_message(format!("{} open", ProbeStats::get(&stats.open)));
+            let (total, done) = (ProbeStats::get(&stats.total), ProbeStats::get(&stats.done));
+            let stage = Stage::of(total, done);
+            if stage != shown {
+                b.set_style(style(stage));
+                shown = stage;
+            }
+            b.set_length(total);
+            b.set_position(done);
+            b.set_message(format!(
+                "{} device(s), {} open port(s)",
+                ProbeStats::get(&stats.devices),
+                ProbeStats::get(&stats.open)
+            ));
         }
     });
     (bar, task)
@@ -361,6 +409,22 @@ impl Drop for AtomicFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_bar_names_its_stage() {
+        assert_eq!(Stage::of(0, 0), Stage::Discovering, "no full bar at 0/0");
+        assert_eq!(Stage::of(441, 12), Stage::Probing);
+        assert_eq!(
+            Stage::of(441, 441),
+            Stage::Analysing,
+            "not a full bar through the analysis"
+        );
+        for stage in [Stage::Discovering, Stage::Probing, Stage::Analysing] {
+            assert!(indicatif::ProgressStyle::with_template(stage.template()).is_ok());
+        }
+        assert!(!Stage::Discovering.template().contains("{bar"));
+        assert!(!Stage::Analysing.template().contains("{bar"));
+    }
 
     #[test]
     fn atomic_write_leaves_no_temp_on_failure() {

@@ -7,8 +7,8 @@
 use std::net::IpAddr;
 
 use super::db::{self, Conn, OptionalExtension, params};
-use crate::model::identity::normalize_mac;
 use super::{Store, StoreError};
+use crate::model::identity::normalize_mac;
 
 impl Store {
     /// The id of the device `key` (an id, address or MAC) names at `site`, if known.

@@ -75,6 +75,7 @@ mod streams;
 pub(crate) mod testing;
 mod types;
 
+pub use crate::model::identity::Identity;
 pub use checks::{CHECKS_PER_STREAM, CheckLayer, CheckRecord, CheckResult, CheckTarget};
 pub use db::{DbError, DbLocation, PgTarget};
 pub use devices::{
@@ -86,7 +87,6 @@ pub use findings::{
     FindingDevice, FindingKey, FindingQuery, FindingRecord, FindingState, FindingsAudit,
     FindingsRecorded, NewFinding, RESOLVED_PER_DEVICE, SEVERITIES,
 };
-pub use crate::model::identity::Identity;
 pub use pushes::{PushRecord, StoredDevice, StoredLogin};
 pub use replication::{HubCursor, Marks, ReplicaBatch};
 pub use requests::{ClaimedScan, QueueRefusal, RequestEnd, RequestState, ScanRequestRecord};

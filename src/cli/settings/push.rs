@@ -107,12 +107,12 @@ pub fn camera_logins(given: Option<&Path>, file: &FileConfig) -> Result<Vec<Cred
             path: path.to_path_buf(),
             source,
         })?;
-        creds.extend(
-            crate::credentials::parse_file(&text).map_err(|e| Error::CredentialsFile {
+        creds.extend(crate::credentials::parse_file(&text).map_err(|e| {
+            Error::CredentialsFile {
                 path: path.to_path_buf(),
                 message: e.to_string(),
-            })?,
-        );
+            }
+        })?);
     }
     for (i, entry) in file.credentials.iter().flatten().enumerate() {
         creds.push(crate::credentials::parse_entry(entry).map_err(|reason| {

@@ -333,12 +333,12 @@ fn credentials(
         );
     }
     if let Some(path) = args.credentials.as_ref().or(file.credentials_file.as_ref()) {
-        creds.extend(
-            credentials::parse_file(&read(path)?).map_err(|e| Error::CredentialsFile {
+        creds.extend(credentials::parse_file(&read(path)?).map_err(|e| {
+            Error::CredentialsFile {
                 path: path.clone(),
                 message: e.to_string(),
-            })?,
-        );
+            }
+        })?);
     }
     if let Some(user) = &args.username {
         let Some(password) = password else {

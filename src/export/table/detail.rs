@@ -95,9 +95,10 @@ const DETAILED: &[Column] = &[
         priority: 2,
         soft_min: 8,
     },
+    // Never left out: the compact table's footer sends its reader here for it.
     Column {
         header: "Video",
-        priority: 1,
+        priority: 0,
         soft_min: 20,
     },
     Column {

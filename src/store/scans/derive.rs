@@ -32,8 +32,8 @@ use serde_json::{Value, json};
 
 use super::ScanInfo;
 use crate::model::addr::{AddrRange, TargetSpec, parse_spec};
-use crate::model::{AuthScheme, Device, Stream, StreamStatus};
 use crate::model::identity::{Candidate, Identity, Index};
+use crate::model::{AuthScheme, Device, Stream, StreamStatus};
 use crate::store::{DeviceState, EventKind, StreamState};
 
 /// Frame-rate change that counts as `stream_changed` (the 5 %). A measured rate moves

@@ -14,14 +14,14 @@ use super::derive::{
 };
 use super::{Recorded, ScanInfo};
 use crate::model::Credential;
+use crate::model::identity::{Identity, merge_observations};
 use crate::model::{Device, Report, Stream, StreamStatus};
 use crate::store::EventKind;
 use crate::store::columns::{
     clean_url, compact_json, cred_hash, device_state_str, join_ports, measured_text, method_name,
-    millis, parse_auth, parse_state, parse_status, percent_decode, rfc3339, split_ports,
-    parse_stream_state, stream_key, stream_state_str,
+    millis, parse_auth, parse_state, parse_status, parse_stream_state, percent_decode, rfc3339,
+    split_ports, stream_key, stream_state_str,
 };
-use crate::model::identity::{Identity, merge_observations};
 use crate::store::{DeviceState, StoreEvent};
 
 /// The credential that opened `s` on `ip`: from the URL when it carries one
