@@ -319,6 +319,42 @@ fn a_camera_on_another_subnet_is_found_and_explained() {
     assert_eq!(detail["misaddressed"]["gateway"], "198.19.1.1");
     // Only listening: the scanner has no other address than its own.
     assert_eq!(scanner_addresses(&lab), ["198.18.0.1/24"]);
+
+    // A scan of one empty address reports and records what is at that address: nothing, not
+    // the camera discovery heard on the segment.
+    let one = dir.path().join("one.db");
+    let out = common::run(
+        camscan(&lab)
+            .env_remove("CAMSCAN_NO_DB")
+            .env("CAMSCAN_DB", &one)
+            .args([
+                "scan",
+                "198.18.0.50",
+                "-f",
+                "json",
+                "-p",
+                "80",
+                "--no-verify",
+                "--discovery",
+                "arp,sadp,ports",
+                "--discovery-wait",
+                "2s",
+            ]),
+        Duration::from_secs(60),
+    );
+    let err = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "nothing found: {err}");
+    let report: Report = serde_json::from_str(&common::stdout(&out)).unwrap();
+    assert!(
+        report.devices.is_empty(),
+        "{:?}",
+        report.devices.iter().map(|d| &d.ip).collect::<Vec<_>>()
+    );
+    let devices = common::run(
+        common::camscan_with_db(&one).args(["devices", "-f", "json"]),
+        Duration::from_secs(20),
+    );
+    assert_eq!(common::stdout(&devices).trim(), "[]", "nothing recorded");
 }
 
 /// GStreamer's RTSP server on the camera's own address, one H.264 stream where Hikvision puts it.

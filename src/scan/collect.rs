@@ -21,6 +21,8 @@ use crate::registry::{Event, Registry};
 /// (written as they become final) and the timing log (a line per final device).
 pub struct Collector<'a> {
     on_final: Option<OnFinal<'a>>,
+    /// Which devices the scan reports ([`Scope`]); all when `None`.
+    scope: Option<Arc<Scope>>,
     pub finality: Finality,
     /// The consumer of final devices said stop.
     stop: bool,
@@ -176,11 +178,60 @@ impl Collector<'_> {
             }
             if let Some(on_final) = self.on_final.as_mut()
                 && let Some(device) = registry.render(&group)
+                && self.scope.as_ref().is_none_or(|s| s.keeps(&device))
                 && on_final(&device).is_break()
             {
                 self.stop = true;
             }
         }
+    }
+}
+
+/// Which devices a scan reports and records: those with an address among its targets, and a
+/// device heard on the wire with an address outside every attached subnet (misaddressed) when
+/// the targets cover the whole subnet of the interface it was heard on. A scan of one address
+/// reports what is at that address, not what discovery happened to hear on the segment.
+#[derive(Debug, Clone)]
+pub struct Scope {
+    set: crate::discovery::targets::TargetSet,
+    /// Interfaces whose whole attached subnet is among the targets.
+    whole: Vec<String>,
+}
+
+impl Scope {
+    pub fn of(
+        set: &crate::discovery::targets::TargetSet,
+        plan: &crate::model::plan::Plan,
+    ) -> Scope {
+        let whole = plan
+            .interfaces
+            .iter()
+            .filter(|i| {
+                let Ok(net) = i.subnet.parse::<ipnetwork::Ipv4Network>() else {
+                    return false;
+                };
+                let range = crate::model::addr::AddrRange::ipv4_net(net.network(), net.prefix());
+                // The network and broadcast addresses are never targets of a CIDR.
+                let hosts = range
+                    .size()
+                    .saturating_sub(if net.prefix() < 31 { 2 } else { 0 });
+                set.split(&[range]).0.len() >= hosts
+            })
+            .map(|i| i.name.clone())
+            .collect();
+        Scope {
+            set: set.clone(),
+            whole,
+        }
+    }
+
+    pub fn keeps(&self, d: &Device) -> bool {
+        std::iter::once(&d.ip)
+            .chain(&d.addresses)
+            .any(|a| self.set.contains(*a))
+            || d.misaddressed
+                .as_ref()
+                .is_some_and(|m| self.whole.contains(&m.interface))
     }
 }
 
@@ -382,6 +433,7 @@ impl<'a> Collector<'a> {
     pub fn new(on_final: Option<OnFinal<'a>>) -> Self {
         Collector {
             on_final,
+            scope: None,
             stop: false,
             finality: Finality::default(),
             timings: crate::timing::enabled().then(Timings::default),
@@ -389,6 +441,11 @@ impl<'a> Collector<'a> {
             stats: None,
             identities: None,
         }
+    }
+
+    /// Hand `on_final` only the devices `scope` keeps.
+    pub fn keep_only(&mut self, scope: Arc<Scope>) {
+        self.scope = Some(scope);
     }
 
     /// Name in each device's timing line what it received through `gates`.

@@ -197,6 +197,7 @@ pub async fn pipeline(
     // The temporary addresses of `--reach-misaddressed` go when the pipeline ends, however it ends.
     let reach = plan.reach.clone();
     let given_names = std::mem::take(&mut plan.given_names);
+    let scope = Arc::new(collect::Scope::of(&plan.set, &plan.summary));
 
     let (open_tx, open_rx) = mpsc::channel::<ProbeNews>(OPEN_CHANNEL);
     let (ev_tx, mut ev_rx) = mpsc::channel::<Msg>(EVENT_CHANNEL);
@@ -223,6 +224,7 @@ pub async fn pipeline(
         open_tx,
     ));
     let mut collector = Collector::new(on_final);
+    collector.keep_only(scope.clone());
     collector.finality.watch_probes(ledger, v6_targets);
     collector.count_devices(stats.clone());
     collector.tell_identities(ctx.identities.clone());
@@ -256,6 +258,7 @@ pub async fn pipeline(
         reach.release().await;
     }
     let mut devices = registry.devices();
+    devices.retain(|d| scope.keeps(d));
     crate::export::names::settle(&mut devices, &given_names);
     if let Outcome::Interrupted(_) = outcome {
         // The report's count: what is written, not what the registry held before merging.
