@@ -164,8 +164,8 @@
 //! floor 6   config        -> analyze, credentials, detect, discovery, error, export, model, net,
 //!                            notify
 //!           probe         -> discovery, net
-//! floor 5   audit         -> analyze, credentials, detect, error, knowledge, model, net, proto,
-//!                            sanitize, store
+//! floor 5   audit         -> analyze, credentials, detect, error, export, knowledge, model, net,
+//!                            proto, sanitize, store
 //!           discovery     -> analyze, error, knowledge, model, net, proto, registry
 //!           preview       -> analyze, credentials, error, model, net, store
 //! floor 4   analyze       -> credentials, detect, error, knowledge, model, net, proto, timing

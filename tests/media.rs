@@ -100,7 +100,7 @@ fn rtmp_stream_found_described_and_playable() {
 fn hls_dash_and_snapshot_found_from_the_page_and_playable() {
     let (report, _) = scan();
     let d = report.device("127.0.0.52");
-    let hls = d.stream("http://127.0.0.52:80/hls/cam.m3u8");
+    let hls = d.stream("http://127.0.0.52/hls/cam.m3u8");
     assert_eq!(hls.protocol, "hls");
     // The master playlist's best variant (640x360 of 640x360 and 320x180).
     let (codec, w, h, _) = video(hls);
@@ -122,7 +122,7 @@ fn hls_dash_and_snapshot_found_from_the_page_and_playable() {
 
     // A media playlist names nothing: its first TS segment's PMT gives the codecs, the SPS the
     // size, profile and frame rate.
-    let media = d.stream("http://127.0.0.52:80/hls/cam_360p.m3u8");
+    let media = d.stream("http://127.0.0.52/hls/cam_360p.m3u8");
     assert_eq!(video(media), ("h264", Some(640), Some(360), Some(15.0)));
     assert_eq!(
         media.video.as_ref().unwrap().profile.as_deref(),
@@ -137,7 +137,7 @@ fn hls_dash_and_snapshot_found_from_the_page_and_playable() {
     assert_eq!(ffprobe_video(&media.url), ("h264".into(), 640, 360));
     assert!(media.verified);
 
-    let dash = d.stream("http://127.0.0.52:80/dash/cam.mpd");
+    let dash = d.stream("http://127.0.0.52/dash/cam.mpd");
     assert_eq!(dash.protocol, "dash");
     // The newest segment ffmpeg's SegmentTimeline lists was fetched and is an fMP4 fragment.
     assert!(dash.verified, "{dash:?}");
@@ -145,7 +145,7 @@ fn hls_dash_and_snapshot_found_from_the_page_and_playable() {
     let (codec, _, _) = ffprobe_video(&dash.url);
     assert_eq!(codec, "h264");
 
-    let jpeg = d.stream("http://127.0.0.52:80/snapshot.jpg");
+    let jpeg = d.stream("http://127.0.0.52/snapshot.jpg");
     assert_eq!(jpeg.protocol, "jpeg");
     assert_eq!(video(jpeg), ("jpeg", Some(320), Some(240), None));
 }
@@ -156,7 +156,7 @@ fn hls_dash_and_snapshot_found_from_the_page_and_playable() {
 fn fmp4_hls_described_from_its_init_segment() {
     let (report, _) = scan();
     let d = report.device("127.0.0.52");
-    let s = d.stream("http://127.0.0.52:80/hls/cam_hevc.m3u8");
+    let s = d.stream("http://127.0.0.52/hls/cam_hevc.m3u8");
     assert_eq!(s.protocol, "hls");
     assert_eq!(video(s), ("h265", Some(320), Some(240), Some(10.0)));
     let v = s.video.as_ref().unwrap();

@@ -193,9 +193,22 @@ impl HttpSettings {
     }
 }
 
+/// A stream's URL on `addr`: the scheme's default port left out (`http://h/a.mpd`, not
+/// `http://h:80/a.mpd`), as every URL parser writes it back, so the report, the inventory and the
+/// exports name one stream by one URL.
 fn http_url(addr: SocketAddr, path: &str, tls: bool) -> String {
     let scheme = if tls { "https" } else { "http" };
-    format!("{scheme}://{}{path}", crate::net::zone::authority(addr))
+    let authority = crate::net::zone::authority(addr);
+    let default = if tls { 443 } else { 80 };
+    let authority = if addr.port() == default {
+        authority
+            .strip_suffix(&format!(":{default}"))
+            .unwrap_or(&authority)
+            .to_string()
+    } else {
+        authority
+    };
+    format!("{scheme}://{authority}{path}")
 }
 
 /// The path of `link` (relative or absolute) when it is on `addr`; `None` for other hosts.

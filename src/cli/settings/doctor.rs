@@ -16,7 +16,7 @@ pub fn doctor(args: &DoctorArgs, color: Option<ColorChoice>) -> Settings {
         notify: args.notify.clone(),
         json: args.format == DoctorFormat::Json,
         color,
-        width: crate::scan::output::table_width(
+        width: crate::export::table_width(
             args.width,
             std::env::var("COLUMNS").ok().as_deref(),
             terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| w.0),
