@@ -210,9 +210,30 @@ impl AnalyzeError {
         crate::model::Failure {
             stage,
             port,
-            message: self.to_string(),
+            message: failure_text(&self.to_string()),
         }
     }
+}
+
+/// The longest failure message kept, in characters (a device's bytes quoted in it are cut).
+pub const FAILURE_TEXT_MAX: usize = 300;
+
+/// A failure's message as a report keeps it: on one line, a device's control bytes written as
+/// escapes (`\u{1b}`), never raw, and at most [`FAILURE_TEXT_MAX`] characters.
+pub fn failure_text(message: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in one_line(&message).chars().enumerate() {
+        if i == FAILURE_TEXT_MAX {
+            out.push('…');
+            break;
+        }
+        if c.is_control() || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}') {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// A library error's text on one line: retina puts connection and packet details on extra lines
@@ -241,6 +262,18 @@ pub fn fmt_duration(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn failure_text_never_carries_raw_device_bytes() {
+        let raw = "unexpected answer: \u{1b}[2J\u{0}\u{7}ok\r\nnext\u{202e}";
+        let t = failure_text(raw);
+        assert!(!t.chars().any(|c| c.is_control()), "{t:?}");
+        assert!(t.contains("\\u{1b}[2J"), "{t:?}");
+        assert!(t.contains("ok; next"), "{t:?}");
+        assert!(!t.contains('\u{202e}'), "{t:?}");
+        let long = "x".repeat(1000);
+        assert_eq!(failure_text(&long).chars().count(), FAILURE_TEXT_MAX + 1);
+    }
 
     #[test]
     fn durations_read_naturally() {

@@ -463,8 +463,6 @@ pub fn short_time(rfc3339: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn same_targets_ignores_order_case_and_repeats() {
         let v = |s: &[&str]| s.iter().map(|s| s.to_string()).collect::<Vec<_>>();

@@ -303,7 +303,13 @@ impl Registry {
             Event::Name { ip, name } => {
                 add_name(self.device(ip), &name.name, name.kind, &name.source);
             }
-            Event::Failure { ip, failure } => self.device(ip).errors.push(failure),
+            Event::Failure { ip, failure } => {
+                // One failure once: the same answer met on several paths is one error.
+                let errors = &mut self.device(ip).errors;
+                if !errors.contains(&failure) {
+                    errors.push(failure);
+                }
+            }
             Event::Misaddressed {
                 ip,
                 method,
@@ -751,14 +757,17 @@ mod tests {
             ip: b,
             service: service(8554, Protocol::Rtsp),
         });
-        r.apply(Event::Failure {
-            ip: a,
-            failure: Failure {
-                stage: Stage::Analyze,
-                port: Some(80),
-                message: "x".into(),
-            },
-        });
+        for _ in 0..3 {
+            // The same failure met three times (the ONVIF service asked on three paths) is one.
+            r.apply(Event::Failure {
+                ip: a,
+                failure: Failure {
+                    stage: Stage::Analyze,
+                    port: Some(80),
+                    message: "x".into(),
+                },
+            });
+        }
         r.apply(Event::Stream {
             ip: b,
             stream: Box::new(Stream::new(
