@@ -172,6 +172,14 @@ impl Registry {
         self.device_and_trust(ip).0
     }
 
+    /// A failure on `ip`'s device, once: the same answer met on several paths is one error.
+    fn failure(&mut self, ip: IpAddr, failure: crate::model::Failure) {
+        let errors = &mut self.device(ip).errors;
+        if !errors.contains(&failure) {
+            errors.push(failure);
+        }
+    }
+
     /// Merge one piece of evidence into its device: each identity field from its most trustworthy
     /// source (`Source`), names with their sources, streams and services by their keys.
     pub fn apply(&mut self, event: Event) {
@@ -303,13 +311,7 @@ impl Registry {
             Event::Name { ip, name } => {
                 add_name(self.device(ip), &name.name, name.kind, &name.source);
             }
-            Event::Failure { ip, failure } => {
-                // One failure once: the same answer met on several paths is one error.
-                let errors = &mut self.device(ip).errors;
-                if !errors.contains(&failure) {
-                    errors.push(failure);
-                }
-            }
+            Event::Failure { ip, failure } => self.failure(ip, failure),
             Event::Misaddressed {
                 ip,
                 method,
