@@ -215,25 +215,30 @@ impl AnalyzeError {
     }
 }
 
-/// The longest failure message kept, in characters (a device's bytes quoted in it are cut).
-pub const FAILURE_TEXT_MAX: usize = 300;
+/// The longest failure message kept, in characters: a device's bytes quoted in the middle of a
+/// longer one are cut there (`…`), keeping its start (what failed) and its end (what camscan did).
+pub const FAILURE_TEXT_MAX: usize = 400;
 
 /// A failure's message as a report keeps it: on one line, a device's control bytes written as
 /// escapes (`\u{1b}`), never raw, and at most [`FAILURE_TEXT_MAX`] characters.
 pub fn failure_text(message: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in one_line(&message).chars().enumerate() {
-        if i == FAILURE_TEXT_MAX {
-            out.push('…');
-            break;
-        }
+    let mut chars: Vec<char> = Vec::new();
+    for c in one_line(&message).chars() {
         if c.is_control() || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}') {
-            out.extend(c.escape_default());
+            chars.extend(c.escape_default());
         } else {
-            out.push(c);
+            chars.push(c);
         }
     }
-    out
+    if chars.len() > FAILURE_TEXT_MAX {
+        let tail = FAILURE_TEXT_MAX * 2 / 5;
+        let head = FAILURE_TEXT_MAX - tail - 1;
+        let end = chars.split_off(chars.len() - tail);
+        chars.truncate(head);
+        chars.push('…');
+        chars.extend(end);
+    }
+    chars.into_iter().collect()
 }
 
 /// A library error's text on one line: retina puts connection and packet details on extra lines
@@ -271,8 +276,13 @@ mod tests {
         assert!(t.contains("\\u{1b}[2J"), "{t:?}");
         assert!(t.contains("ok; next"), "{t:?}");
         assert!(!t.contains('\u{202e}'), "{t:?}");
-        let long = "x".repeat(1000);
-        assert_eq!(failure_text(&long).chars().count(), FAILURE_TEXT_MAX + 1);
+        let long = format!("DESCRIBE failed: {}; facts from SDP only", "x".repeat(1000));
+        let t = failure_text(&long);
+        assert_eq!(t.chars().count(), FAILURE_TEXT_MAX);
+        assert!(
+            t.starts_with("DESCRIBE failed") && t.ends_with("facts from SDP only"),
+            "{t}"
+        );
     }
 
     #[test]

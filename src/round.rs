@@ -112,6 +112,9 @@ pub async fn refresh_devices(store: &SharedStore, metrics: &Metrics) {
     let Ok(devices) = devices else {
         return;
     };
+    if let Ok(counts) = store.run(|s| s.stream_counts()).await {
+        metrics.streams(&counts);
+    }
     let ids: std::collections::HashSet<i64> = devices.iter().map(|d| d.id).collect();
     for d in &devices {
         metrics.device(

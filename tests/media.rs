@@ -202,7 +202,7 @@ fn chunked_live_streams_through_a_proxy_are_described() {
         ("/live/livestream.flv", "flv"),
         ("/live/livestream.ts", "ts"),
     ] {
-        let s = d.stream(&format!("http://127.0.0.52:80{path}"));
+        let s = d.stream(&format!("http://127.0.0.52{path}"));
         assert_eq!(s.protocol, protocol);
         assert!(s.verified, "{path}");
         let (codec, w, h, fps) = video(s);

@@ -252,6 +252,15 @@ fn check(cols: u16, detail: bool) {
             after.contains(&format!("Not shown at {cols} columns: {names} (see")),
             "{names}:\n{screen}"
         );
+        // Sent to -v for the video: -v at this width shows it.
+        if !detail && names.contains("Video") && after.contains("(see -v") {
+            let (v_lines, _, _) = convert(Some(u16::try_from(cols).unwrap()), &["-v"]);
+            let headers = parse(&v_lines).headers;
+            assert!(
+                headers.iter().any(|h| h == "Video"),
+                "the footer sends to -v, whose table at {cols} columns has no Video: {headers:?}"
+            );
+        }
     }
 
     // Cells: the same words as at full width, or a URL shortened in the middle when there was
@@ -476,7 +485,7 @@ fn the_progress_bar_never_lands_in_the_table_or_the_logs() {
         let mut cmd = common::camscan();
         cmd.args(["scan", TARGETS]);
         if verbose {
-            cmd.arg("-v");
+            cmd.args(["-v", "--log", "info"]);
         }
         let r = pty::run(&mut cmd, cols, 50, Duration::from_secs(120));
         let (lines, wraps) = pty::screen(&r.raw, usize::from(cols));

@@ -657,7 +657,7 @@ pub fn diff(d: &Diff, format: DocFormat, out: &mut dyn Write) -> io::Result<()> 
     }
     writeln!(out, "{}", scan_line('-', &d.a))?;
     writeln!(out, "{}", scan_line('+', &d.b))?;
-    if !crate::store::same_targets(&d.a.scan.targets, &d.b.scan.targets) {
+    if !d.same_targets {
         // Asked for by id: said, since a device outside one scan's targets was never looked for.
         writeln!(
             out,
@@ -738,6 +738,7 @@ mod tests {
     #[test]
     fn a_diff_of_nothing_says_so() {
         let d = Diff {
+            same_targets: true,
             a: scan(3, "2026-11-23T02:50:01.5Z"),
             b: scan(5, "2026-11-23T02:52:00Z"),
             added: vec![],
@@ -751,6 +752,7 @@ mod tests {
     #[test]
     fn diff_reads_as_ndiff() {
         let d = Diff {
+            same_targets: true,
             a: scan(3, "2026-11-23T02:50:01.5Z"),
             b: scan(5, "2026-11-23T02:52:00Z"),
             added: vec![device(4, "127.0.0.134", Some("Hik\x1b[2Jvision"))],

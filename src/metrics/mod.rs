@@ -188,6 +188,11 @@ struct CompleteSet {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(super) struct StateSet {
+    state: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct KindSet {
     kind: String,
 }
@@ -219,6 +224,7 @@ struct Inner {
     probes: Counter,
     failed_logins: Counter,
     devices: Gauge,
+    streams: Family<StateSet, Gauge>,
     events: Family<KindSet, Counter>,
     outbox_depth: Family<SinkSet, Gauge>,
     delivered: Family<SinkSet, Counter>,
@@ -261,7 +267,11 @@ impl Metrics {
             probes,
             failed_logins,
             devices,
+            streams,
         } = ScanSeries::register(&mut r);
+        for state in crate::store::StreamState::NAMES {
+            let _ = streams.get_or_create(&StateSet { state });
+        }
         let EventSeries {
             events,
             outbox_depth,
@@ -292,6 +302,7 @@ impl Metrics {
                 probes,
                 failed_logins,
                 devices,
+                streams,
                 events,
                 outbox_depth,
                 delivered,
@@ -375,6 +386,22 @@ impl Metrics {
             &i.stream_first_packet,
             result.first_packet_ms.map(|ms| ms as f64 / 1000.0),
         );
+    }
+
+    /// The inventory's streams in each state (`up`: it played; `unverified`, `refused`, `down`):
+    /// `camscan_streams{state}`.
+    pub fn streams(&self, counts: &[(crate::store::StreamState, u64)]) {
+        for state in crate::store::StreamState::NAMES {
+            let n = counts
+                .iter()
+                .filter(|(s, _)| s.as_str() == *state)
+                .map(|(_, n)| *n)
+                .sum::<u64>();
+            self.inner
+                .streams
+                .get_or_create(&StateSet { state })
+                .set(i64::try_from(n).unwrap_or(i64::MAX));
+        }
     }
 
     /// A scan finished after `seconds`: its duration, whether it ran to the end, the devices it

@@ -88,6 +88,7 @@ pub(super) struct ScanSeries {
     pub(super) probes: Counter,
     pub(super) failed_logins: Counter,
     pub(super) devices: Gauge,
+    pub(super) streams: Family<super::StateSet, Gauge>,
 }
 
 impl ScanSeries {
@@ -134,6 +135,14 @@ impl ScanSeries {
                 "Devices the last scan found",
                 None,
                 Gauge::default(),
+            ),
+            streams: registered(
+                r,
+                "camscan_streams",
+                "The inventory's streams by state: up (it played), unverified (its server \
+                 answers, no media received), refused (a login needed or refused), down",
+                None,
+                Family::default(),
             ),
         }
     }

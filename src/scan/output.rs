@@ -184,11 +184,9 @@ impl Stage {
     /// nor one that sits full through the analysis).
     fn template(self) -> &'static str {
         match self {
-            Stage::Discovering => "{spinner} discovering hosts: {msg} ({elapsed})",
-            Stage::Probing => {
-                "{spinner} probing ports [{bar:30}] {pos}/{len} connects, {msg} ({elapsed})"
-            }
-            Stage::Analysing => "{spinner} analysing what answered: {msg} ({elapsed})",
+            Stage::Discovering => "{spinner} discovering hosts, {msg} ({elapsed})",
+            Stage::Probing => "{spinner} probing [{bar:20}] {pos}/{len}, {msg} ({elapsed})",
+            Stage::Analysing => "{spinner} analysing, {msg} ({elapsed})",
         }
     }
 }
@@ -226,7 +224,7 @@ pub fn progress_bar(
             b.set_length(total);
             b.set_position(done);
             b.set_message(format!(
-                "{} device(s), {} open port(s)",
+                "{} devices, {} open",
                 ProbeStats::get(&stats.devices),
                 ProbeStats::get(&stats.open)
             ));

@@ -54,6 +54,24 @@ pub struct StreamEntry {
 }
 
 impl Store {
+    /// How many streams the inventory holds in each state (`camscan_streams{state}`).
+    pub fn stream_counts(&self) -> Result<Vec<(StreamState, u64)>, StoreError> {
+        let counts = || -> db::Result<Vec<(StreamState, u64)>> {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT state, COUNT(*) FROM streams GROUP BY state")?;
+            let rows = stmt.query_map(params![], |r| {
+                Ok((
+                    super::columns::parse_stream_state(&r.get::<_, String>(0)?),
+                    r.get::<_, i64>(1)?,
+                ))
+            })?;
+            rows.map(|r| r.map(|(s, n)| (s, u64::try_from(n).unwrap_or(0))))
+                .collect()
+        };
+        counts().map_err(|e| self.err(e))
+    }
+
     /// Up to `limit` streams with their ids and their devices', by id: of `device` (any when
     /// `None`), in `state` (any when `None`), with an id above `after`.
     pub fn streams(

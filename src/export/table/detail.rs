@@ -95,10 +95,9 @@ const DETAILED: &[Column] = &[
         priority: 2,
         soft_min: 8,
     },
-    // Never left out: the compact table's footer sends its reader here for it.
     Column {
         header: "Video",
-        priority: 0,
+        priority: 1,
         soft_min: 20,
     },
     Column {

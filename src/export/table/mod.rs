@@ -567,6 +567,21 @@ pub fn left_out(width: Option<u16>, dropped: &[&str], see: &str) -> Option<Strin
     })
 }
 
+/// Whether `-v`'s table at the same width shows what the compact one left out (`dropped`): its
+/// rows and device cells carry the ports, identity and streams, and its Video column the video,
+/// unless that width leaves it out too (then the footer does not send the reader there).
+fn detail_shows(report: &Report, dropped: &[&str], width: Option<u16>) -> bool {
+    if !dropped.contains(&"Video") {
+        return true;
+    }
+    let rows = detail::detailed(report, &mut Notes::default());
+    let layout = fit::fit(rows.columns, &rows.cells, width.map(usize::from));
+    !layout
+        .dropped
+        .iter()
+        .any(|&i| rows.columns[i].header == "Video")
+}
+
 /// Write `text` wrapped to the width (whole when there is none), each line after the first
 /// indented under `first`.
 fn paragraph(out: &mut dyn Write, first: &str, text: &str, width: Option<u16>) -> io::Result<()> {
@@ -652,7 +667,7 @@ impl Exporter for TableExporter {
                 "Not shown at {} columns: {} (see {}).",
                 opts.width.unwrap_or_default(),
                 dropped.join(", "),
-                if opts.detail {
+                if opts.detail || !detail_shows(report, &dropped, opts.width) {
                     "-f json, or a wider --width"
                 } else {
                     "-v or -f json"

@@ -19,6 +19,9 @@ use crate::store::{Store, StoreError};
 pub struct Diff {
     pub a: ScanSummary,
     pub b: ScanSummary,
+    /// The two scans are of the same targets; `false`: a device only one of them could see shows
+    /// as added or removed.
+    pub same_targets: bool,
     pub added: Vec<DiffDevice>,
     pub removed: Vec<DiffDevice>,
     pub changed: Vec<DeviceChanges>,
@@ -73,12 +76,7 @@ impl Store {
     ) -> Result<Diff, StoreError> {
         let (a, b) = diff_pair(&self.conn, a, b, site)
             .map_err(|e| self.err(e))?
-            .ok_or_else(|| {
-                self.not_found(
-                    "no two complete scans of the same targets to compare (give two scan ids, \
-                     from `camscan scans`)",
-                )
-            })?;
+            .ok_or_else(|| self.not_found("fewer than two complete scans to compare"))?;
         let summary = |id| {
             super::scan(&self.conn, id)
                 .map_err(|e| self.err(e))?
@@ -90,6 +88,7 @@ impl Store {
         let keys = device_keys(&self.conn).map_err(|e| self.err(e))?;
         let (added, removed, changed) = diff_snapshots(&snap_a, &snap_b, &keys);
         Ok(Diff {
+            same_targets: same_targets(&sa.scan.targets, &sb.scan.targets),
             a: sa,
             b: sb,
             added,
@@ -112,7 +111,8 @@ pub fn same_targets(a: &[String], b: &[String]) -> bool {
 
 /// The newest complete scan of the same site and the same targets as scan `id`, before it
 /// (`before`) or after it: what `diff` compares a scan with, since a scan of other targets would
-/// show every device outside them as removed.
+/// show every device outside them as removed. With none of the same targets, the newest
+/// complete one of the site (the diff then says their targets differ).
 fn same_targets_scan(conn: &Conn, id: i64, before: bool) -> db::Result<Option<i64>> {
     let targets = |text: String| serde_json::from_str::<Vec<String>>(&text).unwrap_or_default();
     let Some(own) = conn
@@ -133,12 +133,15 @@ fn same_targets_scan(conn: &Conn, id: i64, before: bool) -> db::Result<Option<i6
     };
     let mut stmt = conn.prepare(sql)?;
     let mut rows = stmt.query([id])?;
+    let mut newest = None;
     while let Some(r) = rows.next()? {
+        let other: i64 = r.get(0)?;
         if same_targets(&targets(r.get(1)?), &own) {
-            return Ok(Some(r.get(0)?));
+            return Ok(Some(other));
         }
+        newest.get_or_insert(other);
     }
-    Ok(None)
+    Ok(newest)
 }
 
 /// The two scans `diff` compares by default ([`Store::diff`]): the one not given is the newest
