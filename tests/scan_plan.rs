@@ -5,10 +5,10 @@
 //!    methods (ARP and ONVIF skipped: no target on an attached network) on stderr and in JSON, the
 //!    plan printed before the scan, and the scan within the estimate's worst case.
 //! 2. The namespace lab of `tests/lab/lab.sh`: the scanner's eth0 is one end of a veth pair on a
-//!    bridge, as a container's on Docker's bridge network. With a container marker given through
-//!    `CAMSCAN_CONTAINER_MARKERS` (the lab is no container; the marker stands for `/.dockerenv`)
-//!    the plan warns `container-bridge`, and `camscan doctor` says the same; without the marker it
-//!    does not. As uid nobody without capabilities the plan says ARP runs unprivileged and warns
+//!    plain bridge where ARP and multicast reach every host. With a container marker given through
+//!    `CAMSCAN_CONTAINER_MARKERS` (the marker stands for `/.dockerenv`) the plan warns nothing, and
+//!    `camscan doctor` passes: a veth is no Docker bridge network (only Docker's address pools
+//!    say that, unit-tested); without the marker neither warns. As uid nobody without capabilities the plan says ARP runs unprivileged and warns
 //!    `no-raw-sockets`. Addresses: 198.18.0.0/24 inside the lab only.
 //!
 //! Needs root (ip netns, setpriv): `scripts/test`.
@@ -162,12 +162,15 @@ const SCAN: [&str; 12] = [
 ];
 
 #[test]
-fn a_bridge_network_in_a_container_is_warned_about() {
+fn a_veth_in_a_container_where_multicast_works_is_no_bridge_warning() {
     let lab = NsLab::up("scan_plan", "lab.sh", PREFIX, &[]);
     let scanner = lab.ns("scan");
     let dir = tempfile::tempdir().unwrap();
     let marker = marker(&dir);
 
+    // Issue 61: a container marker and a veth on a plain bridge (the lab, where ARP and multicast
+    // reach every host) is no Docker bridge network: only an address from Docker's pools says
+    // that (unit-tested in src/net/host.rs: the lab may use no other addresses).
     let out = run(
         camscan_in(&scanner)
             .args(SCAN)
@@ -176,17 +179,8 @@ fn a_bridge_network_in_a_container_is_warned_about() {
     );
     let err = stderr(&out);
     let plan = plan_of(&out);
-    assert_eq!(codes(&plan), ["container-bridge"], "{err}");
-    let why = format!(
-        "camscan runs in a container ({marker}) on a bridge network (eth0 198.18.0.0/24: one end \
-         of a veth pair)"
-    );
-    assert!(plan.warnings[0].message.starts_with(&why), "{err}");
-    assert!(
-        err.lines()
-            .any(|l| l.starts_with("camscan: warning: container-bridge: ") && l.contains(&why)),
-        "{err}"
-    );
+    assert!(codes(&plan).is_empty(), "{err}");
+    assert!(!err.contains("container-bridge"), "{err}");
     // The rest of the plan, as the lab is: eth0 attached, raw ARP (root), ONVIF's multicast.
     assert_eq!(plan.interfaces.len(), 1, "{:?}", plan.interfaces);
     let eth0 = &plan.interfaces[0];
@@ -222,14 +216,7 @@ fn a_bridge_network_in_a_container_is_warned_about() {
         .iter()
         .find(|c| c["name"] == "container")
         .unwrap_or_else(|| panic!("{doctor:#}"));
-    assert_eq!(check["status"], "warn", "{check:#}");
-    assert!(
-        check["detail"]
-            .as_str()
-            .unwrap()
-            .contains(&format!("container-bridge: {why}")),
-        "{check:#}"
-    );
+    assert_eq!(check["status"], "pass", "{check:#}");
 
     // No marker: the same veth is a namespace of one's own, not a container: no warning.
     let out = run(

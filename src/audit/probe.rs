@@ -52,8 +52,19 @@ pub async fn snmp(report: &mut Report, wait: Duration) {
             continue;
         }
         if let Some(d) = report.devices.get_mut(i) {
+            let sys_descr = answers.iter().find_map(|(_, s)| s.clone());
+            // sysDescr names the model a device's other answers left out (`AXIS P1375 Network
+            // Camera`): the identity says it too.
+            if d.model.is_none()
+                && let (Some(vendor), Some(text)) = (d.vendor.as_deref(), sys_descr.as_deref())
+                && let Some(model) = crate::model::model_named_in(vendor, text)
+            {
+                d.evidence
+                    .push(format!("SNMP sysDescr names the model {model}"));
+                d.model = Some(model);
+            }
             d.snmp = Some(SnmpInfo {
-                sys_descr: answers.iter().find_map(|(_, s)| s.clone()),
+                sys_descr,
                 communities: answers.into_iter().map(|(c, _)| c).collect(),
             });
         }

@@ -695,6 +695,30 @@ pub struct Failure {
     pub message: String,
 }
 
+/// The model a device's own words name after its maker's name: `P1375` in an FTP greeting or
+/// SNMP sysDescr `AXIS P1375 Network Camera 10.12.x`, for a device whose vendor is `Axis`. The
+/// word after the maker's first word, when it has a letter and a digit (a model number, not
+/// `Network` or a version alone). `None` when the text does not name the maker.
+pub fn model_named_in(vendor: &str, text: &str) -> Option<String> {
+    let maker = vendor.split_whitespace().next()?.to_ascii_lowercase();
+    if maker.len() < 2 {
+        return None;
+    }
+    let words: Vec<&str> = text
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '"'))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let at = words.iter().position(|w| w.to_ascii_lowercase() == maker)?;
+    let model = words.get(at + 1)?.trim_end_matches(['.', ':']);
+    let modelish = model.chars().any(|c| c.is_ascii_digit())
+        && model.chars().any(|c| c.is_ascii_alphabetic())
+        && model.len() <= 32
+        && model
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/'));
+    modelish.then(|| model.to_string())
+}
+
 /// Placeholder serials (`0`, `123456`, `xxxxxxxx`) must not merge unrelated boxes.
 pub fn is_real_serial(serial: &str) -> bool {
     let mut distinct: Vec<char> = serial.chars().collect();
@@ -712,4 +736,38 @@ pub fn is_real_serial(serial: &str) -> bool {
 pub fn is_postgres_url(s: &str) -> bool {
     let lower = s.get(..13).unwrap_or(s).to_ascii_lowercase();
     lower.starts_with("postgres://") || lower.starts_with("postgresql://")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_greeting_or_sys_descr_names_the_model_after_the_maker() {
+        let m = |v, t| model_named_in(v, t);
+        assert_eq!(
+            m(
+                "Axis",
+                "220 AXIS P1375 Network Camera 10.12.114 (2022) ready."
+            )
+            .as_deref(),
+            Some("P1375")
+        );
+        assert_eq!(
+            m("Axis", "AXIS P1375 Network Camera").as_deref(),
+            Some("P1375")
+        );
+        assert_eq!(
+            m("Hikvision", "Hikvision DS-2CD2143G2-I login:").as_deref(),
+            Some("DS-2CD2143G2-I")
+        );
+        assert_eq!(m("Axis", "AXIS Network Camera"), None, "no model number");
+        assert_eq!(
+            m("Axis", "Linux 5.10 armv7l"),
+            None,
+            "the maker is not named"
+        );
+        assert_eq!(m("Axis", "AXIS 10.12"), None, "a version, no letter");
+        assert_eq!(m("", "AXIS P1375"), None);
+    }
 }

@@ -616,6 +616,29 @@ fn mac_maker(d: &mut Device, lookup: Option<MacLookup>) {
 }
 
 /// Sort a device's lists, decide `is_camera` and name the MAC's maker.
+/// A device whose maker is known and model is not: the model an administration service's greeting
+/// names after the maker (an Axis FTP server's `220 AXIS P1375 Network Camera 10.12.x ready`).
+fn model_from_greetings(d: &mut Device) {
+    let (Some(vendor), None) = (d.vendor.as_deref(), d.model.as_deref()) else {
+        return;
+    };
+    let found = d
+        .services
+        .iter()
+        .filter(|s| matches!(s.protocol, Protocol::Telnet | Protocol::Ftp))
+        .find_map(|s| {
+            Some((
+                s.port,
+                crate::model::model_named_in(vendor, s.server.as_deref()?)?,
+            ))
+        });
+    if let Some((port, model)) = found {
+        d.evidence
+            .push(format!("port {port}: its greeting names the model {model}"));
+        d.model = Some(model);
+    }
+}
+
 fn finish(
     mut d: Device,
     lookup: Option<MacLookup>,
@@ -634,6 +657,7 @@ fn finish(
     }
     d.open_ports.sort_unstable();
     d.discovered_by.sort();
+    model_from_greetings(&mut d);
     d.services
         .sort_by_key(|s| (s.port, s.protocol, s.transport));
     d.streams
