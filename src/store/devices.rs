@@ -44,8 +44,9 @@ fn given_names(conn: &Conn, site: &str) -> db::Result<Vec<crate::model::known::G
     if let Ok(mut stmt) = ledger
         && let Ok(rows) = stmt.query_map(params![], |r| Ok((r.get(0)?, r.get(1)?)))
     {
+        // Newest first: a device's newest name wins.
         for (id, name) in rows.flatten() {
-            pushed.insert(id, name);
+            pushed.entry(id).or_insert(name);
         }
     }
     let mut stmt = conn.prepare(
