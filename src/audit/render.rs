@@ -6,6 +6,7 @@
 use std::io::{self, Write};
 
 use crate::export::table::fit::{Column, Text};
+use crate::export::table::{col, write_wrapped as wrapped};
 
 use super::plan::{Commissioning, PlanResult};
 use super::{AuditReport, DeviceRef, Finding, Severity};
@@ -17,14 +18,6 @@ pub const CSV_HEADER: [&str; 15] = [
     "stream", "title", "evidence", "fix", "source",
 ];
 
-const fn col(header: &'static str, priority: u8, soft_min: usize) -> Column {
-    Column {
-        header,
-        priority,
-        soft_min,
-    }
-}
-
 /// `rows` under `columns` fitted to `width` (the scan's table's rules), and the columns left out.
 fn fitted(
     columns: &'static [Column],
@@ -32,21 +25,7 @@ fn fitted(
     width: Option<u16>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let (table, dropped) = crate::export::table::fitted(columns, rows, width);
-    writeln!(out, "{table}")?;
-    if let Some(line) = crate::export::table::left_out(width, &dropped, "-f json or -f html") {
-        wrapped(out, "", &line, width)?;
-    }
-    Ok(())
-}
-
-/// A line of text wrapped at words to `width`, continued under the end of `first`.
-fn wrapped(out: &mut dyn Write, first: &str, text: &str, width: Option<u16>) -> io::Result<()> {
-    let w = width.map_or(usize::MAX / 4, usize::from);
-    for line in crate::export::wrap(first, text, w) {
-        writeln!(out, "{line}")?;
-    }
-    Ok(())
+    crate::export::table::write_fitted(columns, rows, (width, "-f json or -f html"), out)
 }
 
 fn device_cell(d: &DeviceRef) -> String {

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::cli::{DocFormat, RowsFormat};
 use crate::export::table::fit::{Column, Text};
+use crate::export::table::{col, write_wrapped};
 use crate::export::{audio_summary, video_summary};
 use crate::record::short_time;
 use crate::sanitize::{spreadsheet, terminal};
@@ -43,44 +44,14 @@ pub(super) fn stdout_width(given: Option<u16>) -> Option<u16> {
     )
 }
 
-/// A column of a fitted table: its header, how soon it is left out (0: never) and the width
-/// under which its words are not squeezed.
-const fn col(header: &'static str, priority: u8, soft_min: usize) -> Column {
-    Column {
-        header,
-        priority,
-        soft_min,
-    }
-}
-
-/// `rows` under `columns`, fitted to `width` ([`crate::export::table::fitted`]), and a line naming
-/// the columns left out.
+/// `rows` under `columns` fitted to `width`, and the line naming the columns left out.
 pub(super) fn write_fitted(
     columns: &'static [Column],
     rows: Vec<Vec<Text>>,
     width: Option<u16>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let (table, dropped) = crate::export::table::fitted(columns, rows, width);
-    writeln!(out, "{table}")?;
-    if let Some(line) = crate::export::table::left_out(width, &dropped, "-f json") {
-        write_wrapped(out, "", &line, width)?;
-    }
-    Ok(())
-}
-
-/// `text` wrapped to `width` (whole without one), its lines after the first under `first`'s end.
-pub(super) fn write_wrapped(
-    out: &mut dyn Write,
-    first: &str,
-    text: &str,
-    width: Option<u16>,
-) -> io::Result<()> {
-    let w = width.map_or(usize::MAX / 4, usize::from);
-    for line in crate::export::wrap(first, text, w) {
-        writeln!(out, "{line}")?;
-    }
-    Ok(())
+    crate::export::table::write_fitted(columns, rows, (width, "-f json"), out)
 }
 
 pub(super) fn new_table(header: &[&str]) -> Table {

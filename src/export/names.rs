@@ -419,7 +419,7 @@ fn clashes(wanted: &[Wanted<'_>], bases: &[Base], taken: &BTreeSet<String>) -> B
 /// then address), else a new one made from the device itself and kept clear of every name given
 /// to another device, here or not.
 pub fn settle(devices: &mut [Device], given: &[crate::model::known::GivenName]) {
-    use crate::model::identity::{Candidate, Identity, Index};
+    use crate::model::identity::{Candidate, Identity, resolve_all};
     let candidates: Vec<Candidate> = given
         .iter()
         .map(|g| Candidate {
@@ -428,16 +428,9 @@ pub fn settle(devices: &mut [Device], given: &[crate::model::known::GivenName]) 
             last_seen: g.last_seen,
         })
         .collect();
-    let mut index = Index::new(&candidates);
     let ids: Vec<Identity> = devices.iter().map(Identity::of).collect();
-    // By key first, then by address, as the inventory records: a device that moved is not
-    // taken by whatever now answers at its old address.
-    let mut matched: Vec<Option<usize>> = ids.iter().map(|id| index.resolve_key(id)).collect();
-    for (i, d) in devices.iter().enumerate() {
-        if matched[i].is_none() {
-            matched[i] = index.resolve_address(&ids[i], d.ip);
-        }
-    }
+    let observed: Vec<(&Identity, IpAddr)> = ids.iter().zip(devices.iter().map(|d| d.ip)).collect();
+    let matched = resolve_all(&candidates, &observed);
     let mut used = vec![false; given.len()];
     for (d, m) in devices.iter_mut().zip(&matched) {
         if let Some(g) = *m {

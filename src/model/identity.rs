@@ -242,6 +242,25 @@ impl<'a> Index<'a> {
     }
 }
 
+/// Which of `candidates` each observation (its identity and address) is: every observation by
+/// key first, then the rest by address, so a device that moved is not taken by whatever now
+/// answers at its old address (rules in the module doc).
+pub fn resolve_all(
+    candidates: &[Candidate],
+    observed: &[(&Identity, IpAddr)],
+) -> Vec<Option<usize>> {
+    let mut index = Index::new(candidates);
+    let by_key: Vec<Option<usize>> = observed
+        .iter()
+        .map(|(id, _)| index.resolve_key(id))
+        .collect();
+    observed
+        .iter()
+        .zip(by_key)
+        .map(|((id, ip), k)| k.or_else(|| index.resolve_address(id, *ip)))
+        .collect()
+}
+
 /// Merge devices of one report that share a key (the registry already does; a report from an
 /// older camscan or a hand-made one may not): the first keeps its fields, gains the other's
 /// addresses, ports, services and streams. Returns the merged list in report order.

@@ -567,6 +567,47 @@ pub fn left_out(width: Option<u16>, dropped: &[&str], see: &str) -> Option<Strin
     })
 }
 
+/// A column of a [`fitted`] table: its header, how soon it is left out (0: never) and the width
+/// under which its words are not squeezed.
+pub const fn col(header: &'static str, priority: u8, soft_min: usize) -> Column {
+    Column {
+        header,
+        priority,
+        soft_min,
+    }
+}
+
+/// `rows` under `columns`, fitted to `width` ([`fitted`]), then the line naming the columns left
+/// out and where to read them (`see`).
+pub fn write_fitted(
+    columns: &'static [Column],
+    rows: Vec<Vec<Text>>,
+    (width, see): (Option<u16>, &str),
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let (table, dropped) = fitted(columns, rows, width);
+    writeln!(out, "{table}")?;
+    if let Some(line) = left_out(width, &dropped, see) {
+        write_wrapped(out, "", &line, width)?;
+    }
+    Ok(())
+}
+
+/// `text` wrapped at words to `width` (whole without one), its lines after the first under the
+/// end of `first`.
+pub fn write_wrapped(
+    out: &mut dyn Write,
+    first: &str,
+    text: &str,
+    width: Option<u16>,
+) -> io::Result<()> {
+    let w = width.map_or(usize::MAX / 4, usize::from);
+    for line in fit::paragraph(first, text, w) {
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
+}
+
 /// Whether `-v`'s table at the same width shows what the compact one left out (`dropped`): its
 /// rows and device cells carry the ports, identity and streams, and its Video column the video,
 /// unless that width leaves it out too (then the footer does not send the reader there).

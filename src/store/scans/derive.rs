@@ -32,7 +32,7 @@ use serde_json::{Value, json};
 
 use super::ScanInfo;
 use crate::model::addr::{AddrRange, TargetSpec, parse_spec};
-use crate::model::identity::{Candidate, Identity, Index};
+use crate::model::identity::{Candidate, Identity, resolve_all};
 use crate::model::{AuthScheme, Device, Stream, StreamStatus};
 use crate::store::{DeviceState, EventKind, StreamState};
 
@@ -371,20 +371,15 @@ pub(crate) fn plan(prior: &[PriorDevice], scan: &ScanInfo, obs: &[Observed<'_>])
             last_seen: p.last_seen,
         })
         .collect();
-    let mut index = Index::new(&candidates);
     let mut plan = Plan {
         seen: Vec::with_capacity(obs.len()),
         unseen: Vec::new(),
         events: Vec::new(),
     };
     let mut matched = vec![false; prior.len()];
-    // Keys first for every observation, then addresses (identity module doc).
-    let by_key: Vec<Option<usize>> = obs.iter().map(|o| index.resolve_key(&o.identity)).collect();
-    let found: Vec<Option<usize>> = obs
-        .iter()
-        .zip(by_key)
-        .map(|(o, k)| k.or_else(|| index.resolve_address(&o.identity, o.device.ip)))
-        .collect();
+    let observed: Vec<(&Identity, std::net::IpAddr)> =
+        obs.iter().map(|o| (&o.identity, o.device.ip)).collect();
+    let found = resolve_all(&candidates, &observed);
     for (oi, o) in obs.iter().enumerate() {
         match found[oi] {
             None => {
