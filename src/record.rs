@@ -57,6 +57,21 @@ pub fn open_existing(inventory: &Inventory) -> Result<Store, CommandError> {
     open(inventory)
 }
 
+/// [`open_existing`] for a command that reads ([`Store::open_reading`]): a `watch` writing the
+/// inventory never makes it wait or fail.
+pub fn open_existing_reading(inventory: &Inventory) -> Result<Store, CommandError> {
+    match &inventory.at {
+        InventoryAt::File(path) if !path.exists() => {
+            Err(CommandError::NoInventory { path: path.clone() })
+        }
+        InventoryAt::File(path) => Ok(Store::open_reading(
+            path,
+            inventory.credential_key.as_deref(),
+        )?),
+        InventoryAt::Postgres(_) => open(inventory),
+    }
+}
+
 /// Open `inventory` (creating and migrating an SQLite file), with its password and key files.
 pub fn open(inventory: &Inventory) -> Result<Store, CommandError> {
     open_db(

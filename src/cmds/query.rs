@@ -15,7 +15,7 @@ use crate::store::Store;
 /// default location. A query never creates the file.
 pub(super) fn open(args: &DbArgs) -> Result<Store, CommandError> {
     let file = config_file(args.config.as_deref())?;
-    crate::record::open_existing(&Inventory::resolve(args, &file)?)
+    crate::record::open_existing_reading(&Inventory::resolve(args, &file)?)
 }
 
 /// The exit code of a listing: 0 when something was listed, 1 when nothing was.

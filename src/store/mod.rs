@@ -133,7 +133,22 @@ impl Store {
     /// [`Store::open`] with the credential key in `key_file` (`--credential-key`) rather than
     /// beside the inventory.
     pub fn open_keyed(path: &Path, key_file: Option<&Path>) -> Result<Store, StoreError> {
-        let conn = schema::open(path)?;
+        Store::open_file(path, key_file, true)
+    }
+
+    /// [`Store::open_keyed`] for a command that reads: an inventory at the current schema is
+    /// opened without taking the write lock, so a `watch` writing it never makes a query wait or
+    /// fail; a write the command makes later waits for its turn as every write does.
+    pub fn open_reading(path: &Path, key_file: Option<&Path>) -> Result<Store, StoreError> {
+        Store::open_file(path, key_file, false)
+    }
+
+    fn open_file(
+        path: &Path,
+        key_file: Option<&Path>,
+        lock_now: bool,
+    ) -> Result<Store, StoreError> {
+        let conn = schema::open_as(path, lock_now)?;
         let key_file = key_file
             .map(Path::to_path_buf)
             .unwrap_or_else(|| cred_key::beside(path));

@@ -597,8 +597,11 @@ pub(crate) fn check_header(header: &[u8], len: u64) -> Result<(), HeaderProblem>
     Ok(())
 }
 
-/// Open, configure and migrate the database at `path`.
-pub(crate) fn open(path: &Path) -> Result<Connection, StoreError> {
+/// Open, configure and migrate the database at `path`. With `lock_now` the write lock is taken
+/// once, so that a process holding it is an error now, before a scan, not after it; without it,
+/// a database already at the current schema is opened without the lock (a query command beside
+/// a `watch` writing it reads through WAL and never waits).
+pub(crate) fn open_as(path: &Path, lock_now: bool) -> Result<Connection, StoreError> {
     check_file(path)?;
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let mut conn = Connection::open_with_flags(path, flags).map_err(|e| map_sqlite(path, e))?;
@@ -623,6 +626,9 @@ pub(crate) fn open(path: &Path) -> Result<Connection, StoreError> {
     }
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
         .map_err(|e| map_sqlite(path, e))?;
+    if !lock_now && found == current_version() {
+        return Ok(conn);
+    }
     // Take the write lock once now: another process holding it is an error before the scan, not
     // after it.
     let tx = conn
@@ -887,6 +893,26 @@ mod tests {
         assert!(matches!(e, StoreError::Locked { .. }), "{e:?}");
         other.execute_batch("ROLLBACK").unwrap();
         assert!(s.scans(None).unwrap().is_empty(), "nothing half-written");
+    }
+
+    #[test]
+    fn a_reader_opens_while_another_process_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inventory.db");
+        drop(Store::open(&path).unwrap());
+        let other = rusqlite::Connection::open(&path).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        // A query beside a `watch` recording a scan: it reads what was committed, at once.
+        let t = std::time::Instant::now();
+        let reader = Store::open_reading(&path, None).unwrap();
+        assert!(reader.scans(None).unwrap().is_empty());
+        assert!(t.elapsed() < BUSY_TIMEOUT);
+        // A scan still learns before it starts that it could not record.
+        assert!(matches!(
+            Store::open(&path).err().unwrap(),
+            StoreError::Locked { .. }
+        ));
+        other.execute_batch("ROLLBACK").unwrap();
     }
 
     #[test]
