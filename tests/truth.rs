@@ -354,5 +354,8 @@ fn verbose_is_detail_and_logs_are_asked_with_log() {
     assert!(err.contains(" INFO "), "--log info: {err}");
     let (table, err) = scan(&["-v", "-q"]);
     assert!(err.is_empty(), "-q: {err}");
+    // `-q` with a log filter (the benches' CAMSCAN_LOG): the filter's logs, nothing else.
+    let (_, err) = scan(&["-q", "--log", "info", "-f", "json"]);
+    assert!(err.contains(" INFO "), "-q --log info: {err}");
     assert!(table.contains("127.0.62.14"), "{table}");
 }

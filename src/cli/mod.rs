@@ -57,14 +57,8 @@ pub struct Cli {
     /// (`camscan=debug,retina=warn`) [default: warn; RUST_LOG is read too].
     #[arg(long, value_name = "LEVEL|FILTER", global = true, env = "CAMSCAN_LOG")]
     pub log: Option<String>,
-    /// Only errors on stderr: no plan, progress, summary or warnings.
-    #[arg(
-        short,
-        long,
-        global = true,
-        env = "CAMSCAN_QUIET",
-        conflicts_with = "log"
-    )]
+    /// Only errors on stderr: no plan, progress, summary or warnings (logs only as --log asks).
+    #[arg(short, long, global = true, env = "CAMSCAN_QUIET")]
     pub quiet: bool,
     /// When to use colours in the table and logs [default: auto; NO_COLOR and TERM=dumb turn auto off].
     #[arg(long, value_enum, global = true, env = "CAMSCAN_COLOR")]
