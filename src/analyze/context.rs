@@ -92,6 +92,9 @@ pub struct VerifySettings {
     pub window: Duration,
     /// Run this ffprobe on streams to fill what our analysis left empty (`--ffprobe`).
     pub ffprobe: Option<std::path::PathBuf>,
+    /// The scan's media budget (`--media-rate`): every PLAY check and MJPEG read waits for room
+    /// in it. The plan's ([`crate::scan::plan::ScanPlan::media`]); no limit outside a scan.
+    pub media: Arc<crate::net::media_budget::MediaBudget>,
 }
 
 /// Stream URLs taken for analysis: a stream found both on its RTSP port and through ONVIF is
@@ -246,6 +249,7 @@ impl ScanContext {
                 enabled: true,
                 window: DEFAULT_VERIFY_WINDOW,
                 ffprobe: None,
+                media: Default::default(),
             },
             hints: Default::default(),
             rtsp_paths: Default::default(),

@@ -21,6 +21,7 @@ use retina::client::{
 use crate::credentials::Credential;
 use crate::error::{fmt_duration, one_line};
 use crate::model::Measured;
+use crate::net::media_budget::{ASSUMED_RATE, MediaBudget, Pull};
 use crate::net::rtsp::{Busy, USER_AGENT, is_busy, start_patience};
 
 /// Distinct frames (RTP timestamps) after which the measurement is good enough to stop early.
@@ -239,6 +240,8 @@ pub struct Check<'a> {
     pub play: bool,
     /// The device's session group: retina records the TEARDOWN of dropped sessions there.
     pub group: Option<Arc<SessionGroup>>,
+    /// The scan's media budget: the PLAY waits for room in it.
+    pub media: &'a MediaBudget,
 }
 
 /// One retina session on a stream: DESCRIBE, handing the described session to `described` (for its
@@ -378,6 +381,8 @@ async fn once(
     );
     let is_video = st.media() == "video";
     let transport_name = transport.to_string();
+    // Room in the media budget before the SETUP: a check that waits holds no session open.
+    let pull = check.media.admit(ASSUMED_RATE).await;
     step(
         "SETUP",
         url,
@@ -387,7 +392,7 @@ async fn once(
     .await?;
     let patience = start_patience(timeout);
     let mut playing = step("PLAY", url, patience, session.play(PlayOptions::default())).await?;
-    let mut reading = Reading::new(stats, patience, check.window);
+    let mut reading = Reading::new(stats, patience, check.window, pull);
     receive(&mut playing, index, &mut reading, url).await?;
     drop(playing); // TEARDOWN (retina's Auto policy), tracked in the device's session group
     let Some(start) = reading.start else {
@@ -451,21 +456,29 @@ fn stream_to_measure(session: &Session<Described>, url: &str) -> Result<usize, S
 /// A PLAY check's reading of one stream: the first packet within the start patience, then
 /// packets for up to the window after it, until [`RtpStats::enough`]. Shared by the retina
 /// session here and the PLAY on the connection that found the stream (`analyze::rtsp::play`).
-pub(crate) struct Reading {
+pub(crate) struct Reading<'b> {
     pub(crate) stats: RtpStats,
     /// When the first packet came.
     pub(crate) start: Option<Instant>,
     deadline: tokio::time::Instant,
     window: Duration,
+    /// The check's share of the scan's media budget, told of every byte.
+    pull: Pull<'b>,
 }
 
-impl Reading {
-    pub(crate) fn new(stats: RtpStats, patience: Duration, window: Duration) -> Self {
+impl<'b> Reading<'b> {
+    pub(crate) fn new(
+        stats: RtpStats,
+        patience: Duration,
+        window: Duration,
+        pull: Pull<'b>,
+    ) -> Self {
         Reading {
             stats,
             start: None,
             deadline: tokio::time::Instant::now() + patience,
             window,
+            pull,
         }
     }
 
@@ -482,6 +495,7 @@ impl Reading {
             self.deadline = tokio::time::Instant::now() + self.window;
         }
         self.stats.push(timestamp, payload);
+        self.pull.pulled(payload.len() as u64);
         self.stats.enough()
     }
 }
@@ -492,7 +506,7 @@ impl Reading {
 async fn receive(
     playing: &mut Session<Playing>,
     index: usize,
-    reading: &mut Reading,
+    reading: &mut Reading<'_>,
     url: &str,
 ) -> Result<(), Step> {
     // The first packet may take a while: an encoder with look-ahead (x264 without zerolatency, as

@@ -126,6 +126,11 @@ pub struct FindArgs {
     /// evenly spaced); 0: no limit [default: 250].
     #[arg(long, value_name = "N", env = "CAMSCAN_HOST_RATE")]
     pub host_rate: Option<u32>,
+    /// Media every PLAY check and MJPEG read together may pull, Mbit/s: a check starts when the
+    /// streams being checked leave room for its own; 0: no limit [default: a tenth of the
+    /// slowest link the scan uses, of a gigabit when no link says its speed].
+    #[arg(long, value_name = "MBIT", env = "CAMSCAN_MEDIA_RATE")]
+    pub media_rate: Option<u32>,
     /// Retries of a connect that failed for a transient local reason (no buffers, no ports, too many
     /// open files), with exponential backoff; a connect still failing is counted lost, never
     /// closed [default: 4].

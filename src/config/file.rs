@@ -64,6 +64,7 @@ pub struct FileConfig {
     pub sessions_per_device: Option<usize>,
     pub host_connections: Option<usize>,
     pub host_rate: Option<u32>,
+    pub media_rate: Option<u32>,
     pub retries: Option<u32>,
     pub format: Option<Format>,
     pub output: Option<PathBuf>,

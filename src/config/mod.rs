@@ -101,6 +101,9 @@ pub struct ScanConfig {
     pub host_connections: usize,
     /// Analysis requests a second to one device (`--host-rate`, 0: no limit).
     pub host_rate: u32,
+    /// `--media-rate`: Mbit/s every PLAY check together may pull (0: no limit); `None`: the
+    /// default share of the link, decided with the scan plan.
+    pub media_rate: Option<u32>,
     pub retries: u32,
     pub format: Format,
     /// The formats' own options (`--csv-delimiter`, `--frigate-restream`, ...).
@@ -178,6 +181,7 @@ impl Default for ScanConfig {
             sessions_per_device: crate::analyze::sessions::DEFAULT_SESSIONS_PER_DEVICE,
             host_connections: crate::net::host_gate::DEFAULT_HOST_CONNECTIONS,
             host_rate: crate::net::host_gate::DEFAULT_HOST_RATE,
+            media_rate: None,
             retries: DEFAULT_RETRIES,
             format: Format::Table,
             format_options: Default::default(),

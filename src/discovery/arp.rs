@@ -161,7 +161,7 @@ pub const MAX_PASSES: u32 = 6;
 const MIN_RATE: u32 = 50;
 /// How long a pass waits for late answers when nobody has answered yet (no delay to measure).
 const NO_ANSWER_TAIL: Duration = Duration::from_millis(250);
-/// Bounds of the wait after a pass: four times the slowest answer seen, within these.
+/// Bounds of the wait after a pass ([`tail`]).
 const MIN_TAIL: Duration = Duration::from_millis(60);
 const MAX_TAIL: Duration = Duration::from_secs(1);
 /// A poke refused because the neighbour table is full is sent again after this pause, this many
@@ -235,12 +235,13 @@ impl Loss {
     }
 }
 
-/// How long a pass waits for late answers: four times the slowest answer seen so far, within
-/// [`MIN_TAIL`, `MAX_TAIL`]; [`NO_ANSWER_TAIL`] while nobody has answered.
-pub fn tail(slowest: Option<Duration>) -> Duration {
-    match slowest {
+/// How long a pass waits for late answers: as long as an answer takes (the mean round trip of
+/// the answers so far and four deviations, [`RoundTrips::wait`]), within [`MIN_TAIL`,
+/// `MAX_TAIL`]; [`NO_ANSWER_TAIL`] while nobody has answered.
+pub fn tail(wait: Option<Duration>) -> Duration {
+    match wait {
         None => NO_ANSWER_TAIL,
-        Some(d) => (d * 4).clamp(MIN_TAIL, MAX_TAIL),
+        Some(d) => d.clamp(MIN_TAIL, MAX_TAIL),
     }
 }
 
@@ -326,7 +327,7 @@ pub async fn sweep_raw(
             sent += 1;
         }
         if sent > 0 {
-            let until = tokio::time::Instant::now() + tail(heard.trips.slowest());
+            let until = tokio::time::Instant::now() + tail(heard.trips.wait());
             drain(&socket, &mut buf, &mut heard, until, on_found).await;
         }
         let new = heard.found.len() as u64 - before;
@@ -351,6 +352,7 @@ pub async fn sweep_raw(
             answered = heard.found.len(),
             rate = pass_rate,
             slowest_ms = heard.trips.slowest().map(|d| d.as_millis() as u64),
+            wait_ms = heard.trips.wait().map(|d| d.as_millis() as u64),
             "raw ARP pass"
         );
         // The neighbour table was found full while this pass ran: the hosts' own answers may
@@ -807,7 +809,7 @@ mod tests {
         assert_eq!(tail(None), NO_ANSWER_TAIL);
         assert_eq!(tail(Some(Duration::from_millis(1))), MIN_TAIL);
         assert_eq!(
-            tail(Some(Duration::from_millis(40))),
+            tail(Some(Duration::from_millis(160))),
             Duration::from_millis(160)
         );
         assert_eq!(tail(Some(Duration::from_secs(3))), MAX_TAIL);

@@ -106,9 +106,9 @@ pub async fn hand(set: TargetSet, probes: Probes, how: Discovery, tally: &Tally)
     // ICMP Echo first (a /20 is asked in half a second at the default rate), walking the ranges
     // lazily: each address that answers is handed on at once (through the channel the connects'
     // answers use), and the answers' round trips set the deadline of the connects that follow.
-    let (icmp, slowest) = ping(&routed, ping_rate, &tx).await;
-    let timeout = slowest.map(|rtt| discovery_timeout(rtt, connect_timeout));
-    tracing::debug!(?slowest, ?timeout, "host discovery's connect deadline");
+    let (icmp, wait) = ping(&routed, ping_rate, &tx).await;
+    let timeout = wait.map(|rtt| discovery_timeout(rtt, connect_timeout));
+    tracing::debug!(?wait, ?timeout, "host discovery's connect deadline");
     probes.hand(Batch {
         ports: Some(asked.clone()),
         answered: Some(tx),
@@ -134,7 +134,7 @@ pub async fn hand(set: TargetSet, probes: Probes, how: Discovery, tally: &Tally)
 }
 
 /// Ping the IPv4 addresses of `routed` (walked lazily), each answer sent to `tx`: how many
-/// answered (`None`: no ICMP socket) and the slowest round trip.
+/// answered (`None`: no ICMP socket) and how long an answer takes ([`crate::net::ping::sweep`]).
 async fn ping(
     routed: &TargetSet,
     rate: u32,
@@ -154,7 +154,7 @@ async fn ping(
     })
     .await
     {
-        Ok(slowest) => (Some(answered), slowest),
+        Ok(wait) => (Some(answered), wait),
         Err(e) => {
             tracing::info!(
                 "host discovery without ICMP echo (no ping or raw ICMP socket: {e}); the \
@@ -181,17 +181,20 @@ pub struct Discovery {
 /// The least deadline of a discovery connect once pings have answered.
 pub const MIN_DISCOVERY_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(150);
 
-/// The deadline of host discovery's connects when the slowest ping answered in `rtt`: eight times
-/// it, at least [`MIN_DISCOVERY_TIMEOUT`], at most the scan's `connect_timeout`. A host answers a
-/// SYN about as fast as a ping, so an address silent that long holds nobody (nmap's timing
-/// engine sets its probe timeouts from the round trips it sees the same way: the nmap book,
-/// "Timing and Performance"). A host that drops pings and sits behind a much slower link than
-/// every host that answered is missed; `--probe-all` asks every address with the full deadline.
+/// The deadline of host discovery's connects when pings take `wait` to answer (their mean round
+/// trip and four deviations, [`crate::net::round_trips::Estimate::wait`]; never the single
+/// slowest answer, which on a router resolving its neighbours cold is one host's ARP, not the
+/// network's): at least [`MIN_DISCOVERY_TIMEOUT`], at most the scan's `connect_timeout`. A host
+/// answers a SYN about as fast as a ping, so an address silent that long holds nobody (nmap's
+/// timing engine sets its probe timeouts from the round trips it sees the same way: the nmap
+/// book, "Timing and Performance"). A host that drops pings and sits behind a much slower link
+/// than the hosts that answered is missed; `--probe-all` asks every address with the full
+/// deadline.
 pub fn discovery_timeout(
-    rtt: std::time::Duration,
+    wait: std::time::Duration,
     connect_timeout: std::time::Duration,
 ) -> std::time::Duration {
-    (rtt * 8).max(MIN_DISCOVERY_TIMEOUT).min(connect_timeout)
+    wait.max(MIN_DISCOVERY_TIMEOUT).min(connect_timeout)
 }
 
 #[cfg(test)]
@@ -214,8 +217,8 @@ mod tests {
     fn the_connects_wait_as_the_pings_took() {
         let ms = std::time::Duration::from_millis;
         assert_eq!(discovery_timeout(ms(1), ms(1000)), MIN_DISCOVERY_TIMEOUT);
-        assert_eq!(discovery_timeout(ms(40), ms(1000)), ms(320));
-        assert_eq!(discovery_timeout(ms(400), ms(1000)), ms(1000));
+        assert_eq!(discovery_timeout(ms(320), ms(1000)), ms(320));
+        assert_eq!(discovery_timeout(ms(1400), ms(1000)), ms(1000));
         assert_eq!(
             discovery_timeout(ms(1), ms(100)),
             ms(100),

@@ -24,6 +24,10 @@ pub struct Coverage {
     /// proxy-ARP router): their addresses are separate devices.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shared_macs: Vec<SharedMac>,
+    /// The media the PLAY checks and MJPEG reads pulled, against the scan's media budget
+    /// (`--media-rate`; absent in reports of older versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media: Option<MediaCoverage>,
     /// Why the scan is not complete, one short reason each (empty when it is).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lost: Vec<String>,
@@ -75,6 +79,22 @@ pub struct HostDiscoveryCoverage {
     /// when no ICMP socket could be had (neither a ping socket nor a raw one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub icmp_answered: Option<u64>,
+}
+
+/// What the media checks pulled.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct MediaCoverage {
+    /// The budget: kbit/s all checks together may pull (0: no limit).
+    pub budget_kbps: u64,
+    /// Checks run (RTSP PLAY checks and MJPEG reads).
+    pub checks: u64,
+    /// Media bytes they pulled in all (each check's own are its stream's `measured.bytes`).
+    pub bytes: u64,
+    /// Checks that waited for room in the budget before they started, and for how long in all.
+    pub waited: u64,
+    pub waited_ms: u64,
+    /// The most the checks running at one time were counted to pull, kbit/s.
+    pub peak_kbps: u64,
 }
 
 /// The connect probes' figures.

@@ -46,6 +46,10 @@ pub struct Plan {
     /// Analysis requests a second to one device (`--host-rate`); 0: no limit.
     #[serde(default)]
     pub host_rate: u64,
+    /// Media every PLAY check and MJPEG read together may pull, kbit/s (`--media-rate`, else a
+    /// tenth of the slowest link); 0: no limit.
+    #[serde(default)]
+    pub media_rate_kbps: u64,
     /// The TCP connect deadline, milliseconds.
     pub connect_timeout_ms: u64,
     /// Extra connects to a port whose connect timed out.
@@ -174,8 +178,12 @@ impl Plan {
             0 => format!("any {what}"),
             n => format!("{n} {what}"),
         };
+        let media = match self.media_rate_kbps {
+            0 => "PLAY checks unpaced".to_string(),
+            k => format!("PLAY checks {} in all", kbps_text(k)),
+        };
         line.push_str(&format!(
-            "; {} at once{rate}; per device {}, {}; {}",
+            "; {} at once{rate}; per device {}, {}; {media}; {}",
             self.concurrency,
             limit(self.host_connections, "connections"),
             limit(self.host_rate, "requests a second"),
@@ -233,6 +241,23 @@ impl Estimate {
             format!("{lo} (up to {hi} if every port is filtered)")
         }
     }
+}
+
+/// A rate for people: `800 kbit/s`, `100 Mbit/s`, `1.5 Gbit/s`.
+pub fn kbps_text(kbps: u64) -> String {
+    if kbps < 1000 {
+        format!("{kbps} kbit/s")
+    } else if kbps < 1_000_000 {
+        format!("{} Mbit/s", trim(kbps as f64 / 1000.0))
+    } else {
+        format!("{} Gbit/s", trim(kbps as f64 / 1_000_000.0))
+    }
+}
+
+/// One decimal, none when it is zero.
+fn trim(x: f64) -> String {
+    let s = format!("{x:.1}");
+    s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
 }
 
 /// Seconds for people: `0.4 s`, `12 s`, `7 min`, `2.5 h`.
@@ -299,6 +324,7 @@ mod tests {
             host_discovery: Vec::new(),
             host_connections: 4,
             host_rate: 250,
+            media_rate_kbps: 100_000,
             connect_timeout_ms: 1000,
             retries: 0,
             estimate: Estimate {
@@ -318,7 +344,7 @@ mod tests {
             l[0],
             "camscan: plan: 256 addresses on eth0 (198.18.0.0/24), 3 ports, discovery arp, port; \
              skipped ssdp, mdns (no target on an attached network); 256 at once, at most 5000 a \
-             second; per device 4 connections, 250 requests a second; about 2.0 s (up to 5.0 s if \
+             second; per device 4 connections, 250 requests a second; PLAY checks 100 Mbit/s in all; about 2.0 s (up to 5.0 s if \
              every port is filtered); ARP at most 1500 requests a second"
         );
         assert_eq!(l[1], "camscan: warning: no-raw-sockets: x");

@@ -322,6 +322,7 @@ pub mod host;
 pub mod host_gate;
 pub mod http;
 pub mod interfaces;
+pub mod media_budget;
 pub mod ndp;
 pub mod neigh;
 pub mod pace;

@@ -37,7 +37,8 @@ fn socket() -> std::io::Result<(tokio::net::UdpSocket, bool)> {
 }
 
 /// Ping each of `targets` at `rate` a second at most (0: no limit); `on_reply` hears each address
-/// the first time it answers. Returns the slowest answer's round trip (`None`: nobody answered),
+/// the first time it answers. Returns how long an answer takes ([`RoundTrips::wait`]: the mean
+/// round trip and four deviations; `None`: nobody answered),
 /// or an error when no ICMP socket can be had (not allowed: host discovery then asks the ports
 /// only).
 pub async fn sweep(
@@ -77,7 +78,14 @@ pub async fn sweep(
     while let Ok(Ok((n, from))) = tokio::time::timeout_at(until, sock.recv_from(&mut buf)).await {
         heard.take(&buf[..n], from, on_reply);
     }
-    Ok(heard.trips.slowest())
+    tracing::debug!(
+        answers = heard.trips.estimate().map_or(0, |e| e.samples()),
+        mean = ?heard.trips.estimate().map(|e| e.mean()),
+        slowest = ?heard.trips.slowest(),
+        wait = ?heard.trips.wait(),
+        "ping round trips"
+    );
+    Ok(heard.trips.wait())
 }
 
 /// What a sweep keeps while it runs: the addresses heard and how long answers take (send times

@@ -159,6 +159,8 @@ pub fn plan(i: &Inputs) -> Plan {
         max_rate: u64::from(i.probe.max_rate),
         host_connections: i.gates.connections as u64,
         host_rate: u64::from(i.gates.rate),
+        // Set by the plan from the interfaces above (`scan::plan::media_rate`).
+        media_rate_kbps: 0,
         arp_rate: u64::from(i.arp_rate),
         host_discovery,
         connect_timeout_ms: u64::try_from(i.probe.connect_timeout.as_millis()).unwrap_or(u64::MAX),

@@ -178,11 +178,13 @@ impl Scanned {
 /// found before a stop is in the report (`complete: false`).
 pub async fn pipeline(
     mut plan: ScanPlan,
-    (ctx, announced): (ScanContext, tokio::sync::watch::Sender<bool>),
+    (mut ctx, announced): (ScanContext, tokio::sync::watch::Sender<bool>),
     progress: Progress,
     on_final: Option<OnFinal<'_>>,
 ) -> Scanned {
     let started = Instant::now();
+    ctx.verify.media = plan.media.clone();
+    let media = plan.media.clone();
     crate::timing::start();
     let started_at = plan.started_at;
     let target_specs = plan.target_specs.clone();
@@ -271,7 +273,8 @@ pub async fn pipeline(
         (Some(before), Some(after)) => after.table_fulls.saturating_sub(before),
         _ => 0,
     };
-    let coverage = coverage(&stats, &tally, fulls, registry.shared_macs());
+    let mut coverage = coverage(&stats, &tally, fulls, registry.shared_macs());
+    coverage.media = Some(media_coverage(media.figures()));
     if !coverage.whole() {
         for why in &coverage.lost {
             tracing::warn!("incomplete: {why}");
@@ -295,6 +298,19 @@ pub async fn pipeline(
         probes: ProbeStats::get(&stats.done),
         dns: names.map(|r| r.answers()).unwrap_or_default(),
         auth,
+    }
+}
+
+/// The report's figures of the media budget.
+fn media_coverage(f: crate::net::media_budget::Figures) -> crate::model::coverage::MediaCoverage {
+    let kbps = |bytes_a_second: u64| bytes_a_second * 8 / 1000;
+    crate::model::coverage::MediaCoverage {
+        budget_kbps: kbps(f.rate),
+        checks: f.checks,
+        bytes: f.bytes,
+        waited: f.waited,
+        waited_ms: f.waited_ms,
+        peak_kbps: kbps(f.peak),
     }
 }
 
@@ -324,6 +340,7 @@ fn coverage(
         },
         neighbour_overflows: seen.max(neighbour_fulls),
         shared_macs,
+        media: None,
         lost: Vec::new(),
     };
     c.judge();

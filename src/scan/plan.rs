@@ -49,6 +49,9 @@ pub struct ScanPlan {
     pub summary: crate::model::plan::Plan,
     /// `--reach-misaddressed`: the scan's temporary addresses; the pipeline removes them at its end.
     pub reach: Option<crate::discovery::reach::Reacher>,
+    /// The media budget of the scan's PLAY checks (`--media-rate`, else a share of the slowest
+    /// link the plan uses: [`crate::net::media_budget::default_rate`]).
+    pub media: Arc<crate::net::media_budget::MediaBudget>,
     /// The names the inventory gave devices' cameras (empty without one): set by the caller
     /// before the pipeline runs, which gives each device found its name back
     /// ([`crate::export::names::settle`]).
@@ -108,6 +111,8 @@ impl ScanPlan {
             probe_all: cfg.probe_all,
             neighbours: crate::net::neigh::limits(),
         });
+        let media_rate = media_rate(cfg.media_rate, &summary.interfaces);
+        summary.media_rate_kbps = media_rate * 8 / 1000;
         if attached {
             summary.warnings.insert(
                 0,
@@ -145,8 +150,25 @@ impl ScanPlan {
             reach: cfg
                 .reach_misaddressed
                 .then(crate::discovery::reach::Reacher::default),
+            media: Arc::new(crate::net::media_budget::MediaBudget::new(media_rate)),
             given_names: Vec::new(),
         })
+    }
+}
+
+/// The media budget in bytes a second: `--media-rate` (Mbit/s; 0: no limit), else the default
+/// share of the slowest of the plan's interfaces that says its speed.
+fn media_rate(asked: Option<u32>, interfaces: &[crate::model::plan::PlanInterface]) -> u64 {
+    use crate::net::media_budget::{default_rate, link_speed};
+    match asked {
+        Some(mbit) => u64::from(mbit) * 1_000_000 / 8,
+        None => {
+            let speeds: Vec<u64> = interfaces
+                .iter()
+                .filter_map(|i| link_speed(&i.name))
+                .collect();
+            default_rate(&speeds)
+        }
     }
 }
 
@@ -188,6 +210,8 @@ pub fn context_with_known(
             enabled: cfg.verify,
             window: cfg.verify_window,
             ffprobe: cfg.ffprobe.clone(),
+            // The plan's budget replaces it when the pipeline starts (it needs the links).
+            media: Default::default(),
         },
         hints: Arc::new(cfg.hints.clone()),
         rtsp_paths: Arc::new(cfg.hints.rtsp_paths()),

@@ -104,6 +104,8 @@ fn rate(mut r: CheckResult, known: Option<f64>) -> CheckResult {
 
 async fn rtsp(target: &CheckTarget, d: CheckDeadlines, group: &Arc<SessionGroup>) -> CheckResult {
     let cred: Option<&Credential> = target.credential.as_ref();
+    // A watch round's checks are paced by its schedule, not by a scan's media budget.
+    let unlimited = crate::net::media_budget::MediaBudget::default();
     let check = Check {
         url: &target.url,
         cred,
@@ -111,6 +113,7 @@ async fn rtsp(target: &CheckTarget, d: CheckDeadlines, group: &Arc<SessionGroup>
         window: WINDOW,
         play: true,
         group: Some(group.clone()),
+        media: &unlimited,
     };
     let mut described = false;
     let started = Instant::now();

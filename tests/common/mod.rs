@@ -44,6 +44,7 @@
 //! | push | 127.0.60.1-20 |
 //! | push_page | 127.0.61.1-19 |
 //! | truth | 127.0.62.1-19 |
+//! | media_budget | 127.0.63.1-4 |
 //!
 //! A new file takes a block of its own (127.0.N.x for N from 4 up). Servers bound to port 0 and
 //! the namespace labs (each with its own prefix) need no entry.

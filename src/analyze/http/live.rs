@@ -108,6 +108,9 @@ pub(super) async fn mjpeg_stream(
     s: &HttpSettings,
 ) -> Result<Stream, AnalyzeError> {
     let ctype = got.head.header("content-type").unwrap_or("").to_string();
+    // Room in the scan's media budget first (the server's sending waits on TCP meanwhile).
+    let mut pull = s.media.admit(crate::net::media_budget::ASSUMED_RATE).await;
+    pull.pulled(got.body.len() as u64);
     let started = tokio::time::Instant::now();
     let window = s.window.max(MJPEG_MIN_WINDOW).as_secs_f64();
     let mut parts = mjpeg::Parts::new(&ctype);
@@ -134,7 +137,7 @@ pub(super) async fn mjpeg_stream(
         };
         match got.read_more(until).await {
             Ok(0) => break,
-            Ok(_) => {}
+            Ok(n) => pull.pulled(n as u64),
             // The next step looks at the time: the window goes on, or it is over.
             Err(NetError::Timeout { .. }) => {}
             Err(e) => return Err(e.into()),

@@ -160,6 +160,8 @@ pub struct HttpSettings {
     /// Where the fingerprint's maker goes as soon as it is known: the RTSP walk of the same
     /// address waits for it ([`crate::analyze::identity`]). Set for a scan's HTTP ports.
     pub clues: Option<crate::analyze::identity::FingerprintClue>,
+    /// The scan's media budget: an MJPEG read waits for room in it.
+    pub media: std::sync::Arc<crate::net::media_budget::MediaBudget>,
 }
 
 impl HttpSettings {
@@ -176,6 +178,7 @@ impl HttpSettings {
             auth: Some(ctx.auth.clone()),
             login: None,
             clues: None,
+            media: ctx.verify.media.clone(),
         }
     }
 
@@ -1249,6 +1252,7 @@ mod tests {
             auth: None,
             login: None,
             clues: None,
+            media: Default::default(),
         };
         let ts = probe_path(addr, "/live/livestream.ts", &s)
             .await
@@ -1302,6 +1306,7 @@ mod tests {
             auth: None,
             login: None,
             clues: None,
+            media: Default::default(),
         };
         let got = fetch(addr, "/ISAPI/System/deviceInfo", &s)
             .await
@@ -1348,6 +1353,7 @@ mod tests {
             auth: None,
             login: None,
             clues: None,
+            media: Default::default(),
         };
         let url = format!("http://{addr}/hls/live.m3u8");
         for (map, wanted) in [

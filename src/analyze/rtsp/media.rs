@@ -139,6 +139,7 @@ pub(super) async fn open_session(
             cred,
             settings.timeout,
             settings.verify.window,
+            &settings.verify.media,
         );
         match crate::timing::phase("play", played).await {
             super::play::Played::Done(result) => {
@@ -165,6 +166,7 @@ pub(super) async fn open_session(
         window: settings.verify.window,
         play: settings.verify.enabled,
         group: Some(slot.group()),
+        media: &settings.verify.media,
     };
     let mut sdp = None;
     let mut on_described = |session: &Session<retina::client::Described>| {

@@ -21,6 +21,7 @@ use crate::analyze::verify::{self, KeyframeRule, RtpStats};
 use crate::credentials::Credential;
 use crate::error::fmt_duration;
 use crate::model::Measured;
+use crate::net::media_budget::{ASSUMED_RATE, MediaBudget};
 use crate::net::rtsp::{Interleaved, start_patience};
 use crate::proto::{rtp, sdp};
 
@@ -45,6 +46,7 @@ pub(super) async fn on_held(
     cred: Option<&Credential>,
     timeout: Duration,
     window: Duration,
+    media: &MediaBudget,
 ) -> Played {
     let Held {
         mut client,
@@ -64,6 +66,8 @@ pub(super) async fn on_held(
         return Played::Declined("no media in the description".into());
     };
     let m = &sd.media[index];
+    // Room in the media budget before the SETUP: a check that waits holds no session set up.
+    let pull = media.admit(ASSUMED_RATE).await;
     // Controls are relative to the answer's base URL when it names one; the aggregate PLAY goes
     // to that base then (as retina and ffmpeg send it), else to the URL described.
     let aggregate = match base.as_deref() {
@@ -124,7 +128,7 @@ pub(super) async fn on_held(
     );
     let is_video = m.kind == "video";
     let mut timestamps = rtp::Extender::default();
-    let mut reading = verify::Reading::new(stats, patience, window);
+    let mut reading = verify::Reading::new(stats, patience, window, pull);
     let mut broken = None;
     loop {
         let item = match tokio::time::timeout_at(reading.deadline(), client.next_item()).await {

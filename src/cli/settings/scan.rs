@@ -61,6 +61,7 @@ impl ScanConfig {
             sessions_per_device: limits.sessions_per_device,
             host_connections: limits.host_connections,
             host_rate: limits.host_rate,
+            media_rate: limits.media_rate,
             retries: limits.retries,
             format: out.format.or(file.format).unwrap_or(d.format),
             format_options: out.format_options.resolve(&file.format_options, false)?,
@@ -278,6 +279,7 @@ struct Limits {
     sessions_per_device: usize,
     host_connections: usize,
     host_rate: u32,
+    media_rate: Option<u32>,
     retries: u32,
 }
 
@@ -313,6 +315,7 @@ impl Limits {
                 .or(file.host_connections)
                 .unwrap_or(d.host_connections),
             host_rate: args.host_rate.or(file.host_rate).unwrap_or(d.host_rate),
+            media_rate: args.media_rate.or(file.media_rate).or(d.media_rate),
             retries,
         })
     }

@@ -1,0 +1,257 @@
+//! The media budget: how much media every PLAY check of a scan together may pull at once
+//! (`--media-rate`). What a site feels of a scan's verification is the media pulled at the same
+//! time, not how many checks run: sixty-four 8 Mbit/s main streams are half a gigabit. So a check
+//! is admitted when the rates of the checks already pulling leave room for its own (the stream's
+//! rate once it is measured, [`ASSUMED_RATE`] until then), and it gives its share back the moment
+//! it has what it reports. A check is always admitted when none is running, so a budget below one
+//! stream's rate verifies one stream at a time instead of none.
+//!
+//! The default ([`default_rate`]) is a tenth of the slowest link the scan goes out on
+//! (`/sys/class/net/IF/speed`, Documentation/ABI/testing/sysfs-class-net), or of a gigabit when
+//! no link says its speed (loopback, most virtual ones).
+//!
+//! Pure bookkeeping under a mutex plus a [`tokio::sync::Notify`]: nothing here touches the network.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use tokio::sync::Notify;
+
+/// What a check is assumed to pull before its stream's own rate is known: 4 Mbit/s, a 1080p main
+/// stream at the bit rates cameras ship with (an assumption, not a measurement: a check corrects
+/// it as soon as its media arrives).
+pub const ASSUMED_RATE: u64 = 4_000_000 / 8;
+/// The share of the link a scan's PLAY checks may pull by default.
+pub const DEFAULT_SHARE: f64 = 0.10;
+/// The link speed assumed when no interface of the scan says its own (Mbit/s).
+pub const ASSUMED_LINK_MBIT: u64 = 1000;
+/// How often a running check brings its share up to date with what it has pulled.
+const REASSESS: Duration = Duration::from_millis(250);
+
+/// The default media budget, bytes a second: [`DEFAULT_SHARE`] of the slowest of `links_mbit`
+/// (the speeds of the scan's interfaces that say one), else of [`ASSUMED_LINK_MBIT`].
+pub fn default_rate(links_mbit: &[u64]) -> u64 {
+    let link = links_mbit
+        .iter()
+        .copied()
+        .filter(|&s| s > 0)
+        .min()
+        .unwrap_or(ASSUMED_LINK_MBIT);
+    ((link as f64 * 1_000_000.0 / 8.0) * DEFAULT_SHARE) as u64
+}
+
+/// The speed of interface `name` in Mbit/s, when the kernel knows it (`-1` and errors: no).
+pub fn link_speed(name: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/sys/class/net/{name}/speed")).ok()?;
+    text.trim()
+        .parse::<i64>()
+        .ok()
+        .and_then(|s| u64::try_from(s).ok())
+        .filter(|&s| s > 0)
+}
+
+/// What the PLAY checks of a scan pulled, for the report's coverage.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Figures {
+    /// The budget, bytes a second (0: no limit).
+    pub rate: u64,
+    /// Checks admitted.
+    pub checks: u64,
+    /// Media bytes they pulled.
+    pub bytes: u64,
+    /// Checks that waited for room before they started, and how long in all.
+    pub waited: u64,
+    pub waited_ms: u64,
+    /// The most any checks together were counted to pull at one time, bytes a second.
+    pub peak: u64,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    /// The rates of the running checks, summed.
+    reserved: u64,
+    running: u64,
+    figures: Figures,
+}
+
+/// The budget of one scan.
+#[derive(Debug)]
+pub struct MediaBudget {
+    rate: u64,
+    state: Mutex<State>,
+    freed: Notify,
+}
+
+impl Default for MediaBudget {
+    /// No limit.
+    fn default() -> Self {
+        MediaBudget::new(0)
+    }
+}
+
+impl MediaBudget {
+    /// A budget of `rate` bytes a second (0: no limit).
+    pub fn new(rate: u64) -> MediaBudget {
+        MediaBudget {
+            rate,
+            state: Mutex::new(State::default()),
+            freed: Notify::new(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Wait for room for a check assumed to pull `expect` bytes a second (at most the whole
+    /// budget), then count it in. Waits only while other checks are running: each ends within its
+    /// own window, so the wait does too.
+    pub async fn admit(&self, expect: u64) -> Pull<'_> {
+        let expect = if self.rate == 0 {
+            expect
+        } else {
+            expect.clamp(1, self.rate)
+        };
+        let asked = Instant::now();
+        loop {
+            let freed = self.freed.notified();
+            tokio::pin!(freed);
+            // Registered before the look, so a release between the look and the wait wakes it.
+            freed.as_mut().enable();
+            {
+                let mut st = self.lock();
+                if self.rate == 0 || st.running == 0 || st.reserved + expect <= self.rate {
+                    st.reserved += expect;
+                    st.running += 1;
+                    st.figures.checks += 1;
+                    st.figures.peak = st.figures.peak.max(st.reserved);
+                    let waited = asked.elapsed();
+                    if waited >= Duration::from_millis(1) {
+                        st.figures.waited += 1;
+                        st.figures.waited_ms += waited.as_millis() as u64;
+                    }
+                    return Pull {
+                        budget: self,
+                        reserved: expect,
+                        bytes: 0,
+                        started: Instant::now(),
+                        reassessed: Instant::now(),
+                    };
+                }
+            }
+            freed.await;
+        }
+    }
+
+    /// What the checks pulled so far.
+    pub fn figures(&self) -> Figures {
+        Figures {
+            rate: self.rate,
+            ..self.lock().figures
+        }
+    }
+}
+
+/// One admitted check: count its bytes with [`Pull::pulled`]; dropping it gives its share back.
+#[derive(Debug)]
+pub struct Pull<'a> {
+    budget: &'a MediaBudget,
+    reserved: u64,
+    bytes: u64,
+    started: Instant,
+    reassessed: Instant,
+}
+
+impl Pull<'_> {
+    /// `n` more bytes arrived. Every [`REASSESS`], the check's share becomes the rate it is
+    /// pulling at (a stream slower than assumed makes room for others at once; a faster one
+    /// holds back the next admissions).
+    pub fn pulled(&mut self, n: u64) {
+        self.bytes += n;
+        if self.reassessed.elapsed() < REASSESS {
+            return;
+        }
+        self.reassessed = Instant::now();
+        let secs = self.started.elapsed().as_secs_f64();
+        let rate = ((self.bytes as f64 / secs) as u64).max(1);
+        let mut st = self.budget.lock();
+        st.reserved = st.reserved - self.reserved + rate;
+        st.figures.peak = st.figures.peak.max(st.reserved);
+        let lower = rate < self.reserved;
+        self.reserved = rate;
+        drop(st);
+        if lower {
+            self.budget.freed.notify_waiters();
+        }
+    }
+
+    /// Bytes this check pulled.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+}
+
+impl Drop for Pull<'_> {
+    fn drop(&mut self) {
+        let mut st = self.budget.lock();
+        st.reserved = st.reserved.saturating_sub(self.reserved);
+        st.running = st.running.saturating_sub(1);
+        st.figures.bytes += self.bytes;
+        drop(st);
+        self.budget.freed.notify_waiters();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_is_a_tenth_of_the_slowest_link() {
+        // 100 Mbit/s and a gigabit: a tenth of 100 Mbit/s, 1.25 MB/s.
+        assert_eq!(default_rate(&[1000, 100]), 1_250_000);
+        assert_eq!(default_rate(&[]), 12_500_000, "a gigabit assumed");
+        assert_eq!(default_rate(&[0]), 12_500_000);
+    }
+
+    /// Two checks assumed at 4 Mbit/s leave no room for a third in a 1.2 MB/s budget; a check
+    /// whose stream is slower than assumed makes room as soon as it knows.
+    #[tokio::test(start_paused = true)]
+    async fn checks_wait_for_room_and_a_slow_stream_makes_it() {
+        let budget = MediaBudget::new(1_200_000);
+        let a = budget.admit(ASSUMED_RATE).await;
+        let mut b = budget.admit(ASSUMED_RATE).await;
+        let third = budget.admit(ASSUMED_RATE);
+        tokio::pin!(third);
+        assert!(
+            tokio::time::timeout(Duration::from_millis(50), third.as_mut())
+                .await
+                .is_err(),
+            "no room for a third"
+        );
+        // `b` turns out to pull 100 kB/s (std's clock: the share follows real elapsed time).
+        std::thread::sleep(REASSESS + Duration::from_millis(10));
+        b.pulled(30_000);
+        assert!(b.reserved < 200_000, "{}", b.reserved);
+        let c = tokio::time::timeout(Duration::from_millis(50), third.as_mut())
+            .await
+            .expect("room made by the slow stream");
+        drop((a, b, c));
+        let f = budget.figures();
+        assert_eq!((f.checks, f.bytes, f.waited), (3, 30_000, 1));
+        assert!(f.peak > 1_000_000 && f.peak <= 1_200_000, "{}", f.peak);
+        assert_eq!(budget.lock().reserved, 0, "every share given back");
+    }
+
+    #[tokio::test]
+    async fn one_check_is_always_admitted_and_no_limit_never_waits() {
+        let tight = MediaBudget::new(10);
+        let one = tight.admit(ASSUMED_RATE).await;
+        assert_eq!(one.reserved, 10, "at most the whole budget");
+        let open = MediaBudget::new(0);
+        let pulls: Vec<_> =
+            futures::future::join_all((0..100).map(|_| open.admit(ASSUMED_RATE))).await;
+        assert_eq!(pulls.len(), 100);
+        assert_eq!(open.figures().waited, 0);
+    }
+}
