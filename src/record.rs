@@ -200,6 +200,18 @@ pub fn given_names(
     }
 }
 
+/// The devices the inventory last saw misaddressed at `cfg`'s site (nothing without a store):
+/// the scan asks for each directly on the segment it was heard on.
+pub fn misaddressed_known(
+    store: Option<&Store>,
+    cfg: &ScanConfig,
+) -> Result<Vec<crate::model::known::KnownMisaddressed>, CommandError> {
+    match store {
+        Some(store) => Ok(store.misaddressed_known(&cfg.site)?),
+        None => Ok(Vec::new()),
+    }
+}
+
 /// What `camscan scan` says at the end when it has a store and an earlier complete scan of the
 /// same targets: how many devices are new, gone and changed since that scan.
 #[derive(Debug, Clone, PartialEq)]

@@ -51,6 +51,10 @@ pub async fn scan_round(
         let site = cfg.site.clone();
         store.run(move |s| s.given_names(&site)).await?
     };
+    plan.misaddressed_known = {
+        let site = cfg.site.clone();
+        store.run(move |s| s.misaddressed_known(&site)).await?
+    };
     if let (Some(names), false) = (&plan.names, cfg.fresh) {
         names.seed(store.run(|s| s.dns_answers()).await?);
     }

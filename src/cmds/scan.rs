@@ -117,6 +117,7 @@ pub(super) async fn scan_recorded(
         known: record::known(store.as_ref(), cfg)?,
         dns: record::dns_answers(store.as_ref(), cfg)?,
         names: record::given_names(store.as_ref(), cfg)?,
+        misaddressed: record::misaddressed_known(store.as_ref(), cfg)?,
     };
     // Devices are recorded as they become final: a long scan killed keeps what it had found.
     let store = store.map(crate::store::SharedStore::new);

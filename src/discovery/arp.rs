@@ -519,10 +519,16 @@ pub(super) fn start<M: ScanMessage>(scope: &mut Scope<M>) -> Vec<JoinHandle<()>>
         .iter()
         .filter(|link| sight.asks_on(&link.interface))
         .map(|link| {
+            let ask: Vec<Ipv4Addr> = scope
+                .misaddressed_known
+                .iter()
+                .filter(|k| k.interface == link.interface)
+                .map(|k| k.ip)
+                .collect();
             tokio::spawn(super::misaddressed::listen_arp(
                 link.clone(),
                 sight.clone(),
-                listen.clone(),
+                (listen.clone(), ask, scope.arp_rate),
                 scope.events.clone(),
             ))
         })

@@ -315,10 +315,17 @@ pub struct Listen {
 
 /// Listen on `link`'s raw ARP socket for `listen`'s time and send an event for each new
 /// misaddressed sender (once per address and gateway). Does nothing without root or CAP_NET_RAW.
+///
+/// `ask`: addresses of devices last seen misaddressed on this segment (the inventory's), asked for
+/// directly, so a scan need not wait for such a device to speak (a camera asks for its gateway
+/// only every few seconds): an ARP probe for each (RFC 5227 §2.1.1: sender address 0.0.0.0, so
+/// the device answers whatever subnet it is on, and nobody's cache learns anything) as the
+/// listener starts and again when the sweep ends, paced at `arp_rate` (the broadcast budget;
+/// 0: no limit). The answer, from an address of no attached subnet, is a sighting like any other.
 pub async fn listen_arp<M: ScanMessage>(
     link: Link,
     sight: Sight,
-    listen: Listen,
+    (listen, ask, arp_rate): (Listen, Vec<Ipv4Addr>, u32),
     tx: mpsc::Sender<M>,
 ) {
     let socket = match crate::net::packet::ArpSocket::open(&link.interface) {
@@ -329,6 +336,7 @@ pub async fn listen_arp<M: ScanMessage>(
         }
     };
     let started = tokio::time::Instant::now();
+    ask_for(&socket, &link, &ask, arp_rate).await;
     // Unknown until the sweep ends (it always does: its passes are bounded, and a sweep task
     // that fails ends the wait too).
     let mut deadline: Option<tokio::time::Instant> = None;
@@ -343,6 +351,8 @@ pub async fn listen_arp<M: ScanMessage>(
                     let end = (started + listen.window)
                         .max(tokio::time::Instant::now() + listen.after);
                     deadline = Some(end);
+                    // Once more: one lost frame must not hide the device.
+                    ask_for(&socket, &link, &ask, arp_rate).await;
                     continue;
                 }
             },
@@ -373,6 +383,31 @@ pub async fn listen_arp<M: ScanMessage>(
             if !sight.send(ev, &tx).await {
                 return;
             }
+        }
+    }
+}
+
+/// An ARP probe (sender address 0.0.0.0) for each of `ask` on `link`, at most `arp_rate` a
+/// second. A send that fails is logged: the device is then only heard if it speaks.
+async fn ask_for(
+    socket: &crate::net::packet::ArpSocket,
+    link: &Link,
+    ask: &[Ipv4Addr],
+    arp_rate: u32,
+) {
+    let started = tokio::time::Instant::now();
+    let mut pace = crate::net::pace::Pace::new(arp_rate, Duration::ZERO);
+    for &ip in ask {
+        if let Some(wait) = pace.take(started.elapsed()) {
+            tokio::time::sleep(wait).await;
+        }
+        let probe = arp::request(link.mac, Ipv4Addr::UNSPECIFIED, ip);
+        match tokio::time::timeout(Duration::from_secs(1), socket.broadcast(&probe)).await {
+            Ok(Ok(())) => {
+                tracing::debug!(%ip, interface = %link.interface, "ARP probe for a device last seen misaddressed here")
+            }
+            Ok(Err(e)) => tracing::debug!(%ip, "ARP probe: {e}"),
+            Err(_) => tracing::debug!(%ip, "ARP probe: the socket took no frame within 1 s"),
         }
     }
 }

@@ -287,6 +287,9 @@ pub struct Scope<M> {
     /// `--reach-misaddressed`: the scan's temporary addresses (`None`: misaddressed devices are
     /// only reported).
     pub reach: Option<super::reach::Reacher>,
+    /// The devices the inventory last saw misaddressed: each segment's listener asks for those
+    /// heard on it.
+    pub misaddressed_known: Vec<crate::model::known::KnownMisaddressed>,
 }
 
 impl<M> Scope<M> {

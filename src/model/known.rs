@@ -42,3 +42,12 @@ pub struct GivenName {
     pub last_seen: i64,
     pub name: String,
 }
+
+/// A device the inventory last saw misaddressed (heard on `interface`'s segment at an address of
+/// no attached subnet): the next scan asks for it directly, with an ARP probe on that segment
+/// ([`crate::discovery::misaddressed::listen_arp`]), instead of waiting for it to speak.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownMisaddressed {
+    pub ip: std::net::Ipv4Addr,
+    pub interface: String,
+}

@@ -104,11 +104,17 @@ pub async fn run(
 pub async fn find(
     cfg: &ScanConfig,
     progress: bool,
-    Memory { known, dns, names }: Memory,
+    Memory {
+        known,
+        dns,
+        names,
+        misaddressed,
+    }: Memory,
     on_final: Option<OnFinal<'_>>,
 ) -> Result<Scanned, Error> {
     let mut plan = ScanPlan::build(cfg).await?;
     plan.given_names = names;
+    plan.misaddressed_known = misaddressed;
     if progress {
         output::print_plan(&plan.summary);
     }
@@ -136,6 +142,8 @@ pub struct Memory {
     pub known: HashMap<IpAddr, Known>,
     pub dns: Vec<crate::net::rdns::DnsAnswer>,
     pub names: Vec<crate::model::known::GivenName>,
+    /// The devices last seen misaddressed: asked for directly.
+    pub misaddressed: Vec<crate::model::known::KnownMisaddressed>,
 }
 
 /// How a run shows its progress.

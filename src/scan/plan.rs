@@ -56,6 +56,9 @@ pub struct ScanPlan {
     /// before the pipeline runs, which gives each device found its name back
     /// ([`crate::export::names::settle`]).
     pub given_names: Vec<crate::model::known::GivenName>,
+    /// The devices the inventory last saw misaddressed (empty without one): set by the caller
+    /// before the pipeline runs; ARP's listener on each segment asks for those heard there.
+    pub misaddressed_known: Vec<crate::model::known::KnownMisaddressed>,
 }
 
 impl ScanPlan {
@@ -152,6 +155,7 @@ impl ScanPlan {
                 .then(crate::discovery::reach::Reacher::default),
             media: Arc::new(crate::net::media_budget::MediaBudget::new(media_rate)),
             given_names: Vec::new(),
+            misaddressed_known: Vec::new(),
         })
     }
 }

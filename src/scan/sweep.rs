@@ -75,6 +75,7 @@ pub async fn discover_and_probe(
         events: ev_tx.clone(),
         probes,
         reach: s.reach,
+        misaddressed_known: s.misaddressed_known,
     };
     // Every stage at the scan's start, side by side: each spawns its tasks and returns at once
     // (ARP first: its sweep tells the others through `scope.hosts` whom it found).

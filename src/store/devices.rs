@@ -33,6 +33,37 @@ pub struct DeviceQuery {
     pub site: Option<String>,
 }
 
+/// [`Store::misaddressed_known`]: the stored descriptions that name a `misaddressed` sighting
+/// (a text search first, then the JSON read).
+fn misaddressed_known(
+    conn: &Conn,
+    site: &str,
+) -> db::Result<Vec<crate::model::known::KnownMisaddressed>> {
+    let mut stmt = conn.prepare(
+        "SELECT r.json FROM device_reports r JOIN devices d ON d.id = r.device_id
+         WHERE d.site = ?1 AND r.json LIKE '%\"misaddressed\"%'",
+    )?;
+    let rows = stmt.query_map(params![site], |r| r.get::<_, String>(0))?;
+    let mut out = Vec::new();
+    for json in rows {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&json?) else {
+            continue;
+        };
+        let Ok(m) = serde_json::from_value::<crate::model::Misaddressed>(v["misaddressed"].clone())
+        else {
+            continue;
+        };
+        let known = crate::model::known::KnownMisaddressed {
+            ip: m.address,
+            interface: m.interface,
+        };
+        if !out.contains(&known) {
+            out.push(known);
+        }
+    }
+    Ok(out)
+}
+
 fn given_names(conn: &Conn, site: &str) -> db::Result<Vec<crate::model::known::GivenName>> {
     // The ledger of `camscan push` (channel 1 is the device's base name). A fleet site's role has
     // no grant on it: then there is nothing to fall back on, which is no error.
@@ -189,6 +220,15 @@ impl Store {
         site: &str,
     ) -> Result<Vec<crate::model::known::GivenName>, StoreError> {
         given_names(&self.conn, site).map_err(|e| self.err(e))
+    }
+
+    /// The devices of `site` whose newest description says they were misaddressed, with the
+    /// interface they were heard on: the next scan asks for them directly.
+    pub fn misaddressed_known(
+        &self,
+        site: &str,
+    ) -> Result<Vec<crate::model::known::KnownMisaddressed>, StoreError> {
+        misaddressed_known(&self.conn, site).map_err(|e| self.err(e))
     }
 
     /// Known devices, by address.
