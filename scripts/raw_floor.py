@@ -1,21 +1,33 @@
 #!/usr/bin/env python3
 """The raw-client floor of each device of scripts/bench's lab: how soon a client that already knows
-every stream of a device (its paths and its login) has all of them answered. camscan has to find
-the paths; this client does not, so no scanner can be final on a device before its floor.
+every stream of a device (its paths and its login) has from each what camscan reports of it.
+camscan has to find the paths; this client does not, so no scanner can be final on a device before
+its floor.
 
     raw_floor.py USER PASSWORD URL...
 
 For each host, every URL of it is asked at once, one connection each (a server that answers one
-request at a time then shows it): RTSP gets a DESCRIBE (with Basic, or Digest after the 401 that
-names it; RFC 2326 / RFC 7826 and RFC 7616), HTTP a GET whose status line and headers are read
-(an MJPEG or HLS answer starts at once; its body is not waited for), RTMP a TCP connect and the
-C0/C1 -> S0/S1 handshake (RTMP 1.0 section 5.2). Prints one line per host, slowest first:
+request at a time then shows it), and each is done when it has what a PLAY check reports:
 
-    HOST FLOOR_MS (URL: MS, ...)
+- RTSP: DESCRIBE (Basic, or Digest after the 401 that names it; RFC 2326 / RFC 7826, RFC 7616),
+  SETUP of the video track (else the first) over TCP, interleaved, PLAY, then RTP until a keyframe
+  has come (H.264 IDR, RFC 6184; H.265 IRAP, RFC 7798; any JPEG frame) and the frame rate is known
+  by camscan's rule (analyze::verify::RtpStats: six frame intervals within 2% of each other, or
+  26 frames), then the connection is closed;
+- HTTP: a GET; an MJPEG answer (multipart) is read until eight part boundaries have come (camscan's
+  rule, analyze::http::live, is the rate's error bound within 2% over at least six steady
+  intervals after the server's opening burst: at least as many parts, so this is a lower bound);
+  an HLS playlist is followed to its first media segment, whose answer head ends it; any other
+  answer ends at its head;
+- RTMP: a TCP connect and the C0/C1 -> S0/S1 handshake (RTMP 1.0 section 5.2).
 
-where each URL's figure is from the moment the first request to that host was sent to its answer
-(connect included). Standard library only; every socket has a 10 s deadline. Lab use only: the
-bench runs it inside the lab's scanner namespace.
+Prints one line per host, slowest first:
+
+    HOST FLOOR_MS (URL: MS STATUS, ...)
+
+where each URL's figure is from the moment the first request to that host was sent to the end
+above (connect included). Standard library only; every socket has a 10 s deadline. Lab use only:
+the bench runs it inside the lab's scanner namespace.
 """
 
 import base64
@@ -26,7 +38,7 @@ import socket
 import sys
 import threading
 import time
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 DEADLINE = 10.0
 
@@ -45,6 +57,15 @@ def read_head(sock):
     return head.decode("latin-1"), rest
 
 
+def header(head, name):
+    return next((line.split(":", 1)[1].strip() for line in head.split("\r\n")
+                 if line.lower().startswith(name.lower() + ":")), None)
+
+
+def status_of(head):
+    return head.split(" ", 2)[1] if head.count(" ") >= 1 else "?"
+
+
 def digest(user, password, method, uri, challenge):
     realm = re.search(r'realm="([^"]*)"', challenge)
     nonce = re.search(r'nonce="([^"]*)"', challenge)
@@ -57,37 +78,173 @@ def digest(user, password, method, uri, challenge):
             f'uri="{uri}", response="{response}"')
 
 
+def request(sock, method, url, cseq, auth, extra=""):
+    """One RTSP request: its status, head, body, and what came after the body."""
+    sock.sendall((f"{method} {url} RTSP/1.0\r\nCSeq: {cseq}\r\n{extra}"
+                  + (f"Authorization: {auth}\r\n" if auth else "") + "\r\n").encode())
+    head, rest = read_head(sock)
+    length = int((header(head, "Content-Length") or "0").strip() or 0)
+    while len(rest) < length:
+        chunk = sock.recv(4096)
+        if not chunk:
+            break
+        rest += chunk
+    return status_of(head), head, rest[:length], rest[length:]
+
+
+def is_keyframe(codec, payload):
+    if not payload:
+        return False
+    if codec == "jpeg":
+        return True
+    if codec == "h264":
+        t = payload[0] & 0x1F
+        if t == 5:
+            return True
+        if t == 28 and len(payload) > 1:
+            return bool(payload[1] & 0x80) and payload[1] & 0x1F == 5
+        if t == 24:
+            i = 1
+            while i + 2 < len(payload):
+                n = int.from_bytes(payload[i:i + 2], "big")
+                if payload[i + 2] & 0x1F == 5:
+                    return True
+                i += 2 + n
+        return False
+    if codec == "h265":
+        t = (payload[0] >> 1) & 0x3F
+        if 16 <= t <= 21:
+            return True
+        if t == 49 and len(payload) > 2:
+            return bool(payload[2] & 0x80) and 16 <= (payload[2] & 0x3F) <= 21
+        return False
+    return False
+
+
+def rate_known(stamps):
+    """camscan's rule: six frame intervals within 2% of each other, or 26 frames."""
+    ts = sorted(set(stamps))
+    if len(ts) >= 26:
+        return True
+    steps = [b - a for a, b in zip(ts, ts[1:])]
+    if len(steps) < 6:
+        return False
+    return max(steps) - min(steps) <= min(steps) * 0.02
+
+
 def describe(url, user, password):
+    """RTSP: DESCRIBE, SETUP, PLAY, then media until a keyframe and a known rate."""
     u = urlsplit(url)
     sock = socket.create_connection((u.hostname, u.port or 554), timeout=DEADLINE)
     sock.settimeout(DEADLINE)
-    auth = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+    basic = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+    accept = "Accept: application/sdp\r\n"
     try:
-        for cseq in (1, 2):
-            req = (f"DESCRIBE {url} RTSP/1.0\r\nCSeq: {cseq}\r\nAccept: application/sdp\r\n"
-                   f"Authorization: {auth}\r\n\r\n")
-            sock.sendall(req.encode())
-            head, _ = read_head(sock)
-            status = head.split(" ", 2)[1] if head.count(" ") >= 1 else "?"
-            if status != "401":
-                return status
+        challenge = None
+        status, head, body, _ = request(sock, "DESCRIBE", url, 1, basic, accept)
+        if status == "401":
             challenge = next((line.split(":", 1)[1].strip() for line in head.split("\r\n")
-                              if line.lower().startswith("www-authenticate:") and "digest" in line.lower()), "")
-            auth = digest(user, password, "DESCRIBE", url, challenge) or auth
-        return "401"
+                              if line.lower().startswith("www-authenticate:")
+                              and "digest" in line.lower()), "")
+            auth = digest(user, password, "DESCRIBE", url, challenge) or basic
+            status, head, body, _ = request(sock, "DESCRIBE", url, 2, auth, accept)
+        if status != "200":
+            return "DESCRIBE " + status
+
+        def auth_for(method, uri):
+            return (digest(user, password, method, uri, challenge) if challenge else None) or basic
+
+        base = header(head, "Content-Base") or url
+        media = body.decode("latin-1").split("\nm=")[1:]
+        track_sdp = next((m for m in media if m.startswith("video")), media[0] if media else "")
+        control = re.search(r"a=control:(\S+)", track_sdp)
+        codec = re.search(r"a=rtpmap:\d+ ([A-Za-z0-9]+)/", track_sdp)
+        codec = codec.group(1).lower() if codec else "?"
+        track = control.group(1) if control else ""
+        if not track.startswith("rtsp://"):
+            track = base.rstrip("/") + "/" + track if track and track != "*" else base
+        status, head, _, _ = request(sock, "SETUP", track, 3, auth_for("SETUP", track),
+                                     "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n")
+        if status != "200":
+            return "SETUP " + status
+        session = (header(head, "Session") or "").split(";")[0]
+        status, _, _, buf = request(sock, "PLAY", base, 4, auth_for("PLAY", base),
+                                    f"Session: {session}\r\n")
+        if status != "200":
+            return "PLAY " + status
+        key, stamps = False, []
+        while not (key and rate_known(stamps)):
+            while len(buf) < 4 or (buf[0:1] == b"$" and len(buf) < 4 + int.from_bytes(buf[2:4], "big")):
+                chunk = sock.recv(65536)
+                if not chunk:
+                    return "ended before a keyframe and a rate"
+                buf += chunk
+            if buf[0:1] != b"$":
+                # An RTSP message between frames: skip its head.
+                _, sep, after = buf.partition(b"\r\n\r\n")
+                if not sep:
+                    buf += sock.recv(65536)
+                    continue
+                buf = after
+                continue
+            channel, n = buf[1], int.from_bytes(buf[2:4], "big")
+            packet, buf = buf[4:4 + n], buf[4 + n:]
+            if channel != 0 or len(packet) < 12:
+                continue
+            offset = 12 + 4 * (packet[0] & 0x0F)
+            if packet[0] & 0x10 and len(packet) >= offset + 4:
+                offset += 4 + 4 * int.from_bytes(packet[offset + 2:offset + 4], "big")
+            stamps.append(int.from_bytes(packet[4:8], "big"))
+            key = key or is_keyframe(codec, packet[offset:])
+        return "keyframe, rate"
     finally:
         sock.close()
 
 
-def get(url, user, password):
-    u = urlsplit(url)
+def http_get(u, path):
     sock = socket.create_connection((u.hostname, u.port or 80), timeout=DEADLINE)
     sock.settimeout(DEADLINE)
+    sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {u.netloc}\r\nConnection: close\r\n\r\n".encode())
+    head, rest = read_head(sock)
+    return sock, head, rest
+
+
+def get(url, user, password):
+    """HTTP: the answer's head; MJPEG until eight parts; HLS to its first segment's head."""
+    u = urlsplit(url)
     path = u.path + ("?" + u.query if u.query else "")
+    sock, head, rest = http_get(u, path)
     try:
-        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: {u.netloc}\r\nConnection: close\r\n\r\n".encode())
-        head, _ = read_head(sock)
-        return head.split(" ", 2)[1] if head.count(" ") >= 1 else "?"
+        status = status_of(head)
+        ctype = (header(head, "Content-Type") or "").lower()
+        if status == "200" and "multipart" in ctype:
+            boundary = re.search(r'boundary="?([^";]+)', header(head, "Content-Type"))
+            mark = ("--" + boundary.group(1).lstrip("-")).encode() if boundary else b"--"
+            parts, buf = rest.count(mark), rest[-len(mark):]
+            while parts < 8:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    return f"{status} MJPEG ended after {parts} parts"
+                buf += chunk
+                parts += buf.count(mark)
+                buf = buf[-len(mark):]
+            return status + " MJPEG 8 parts"
+        if status == "200" and ("mpegurl" in ctype or path.endswith(".m3u8")):
+            body = rest
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                body += chunk
+            uri = next((x.strip() for x in body.decode("latin-1").splitlines()
+                        if x.strip() and not x.startswith("#")), None)
+            if uri is None:
+                return status + " HLS without a segment"
+            seg = urlsplit(urljoin(url, uri))
+            s2, h2, _ = http_get(seg, seg.path + ("?" + seg.query if seg.query else ""))
+            s2.close()
+            return status + " HLS segment " + status_of(h2)
+        return status
     finally:
         sock.close()
 
@@ -124,7 +281,7 @@ def main():
         fn = {"rtsp": describe, "http": get, "rtmp": rtmp}.get(scheme)
         try:
             status = fn(url, user, password) if fn else "unsupported"
-        except OSError as e:
+        except (OSError, ValueError, IndexError) as e:
             status = f"error {e}"
         took = (time.monotonic() - start) * 1000
         with lock:

@@ -621,7 +621,8 @@ fn change_lines(out: &mut dyn Write, c: &Change) -> io::Result<()> {
 
 /// `camscan diff`: as nmap's ndiff prints its text, a `-` line for what only the older scan had,
 /// `+` for what only the newer has, a space for context. Devices added, then removed, then
-/// changed, each in address order.
+/// changed, each in address order; then the devices the newer scan could not have seen, one `?`
+/// line each with why (no change: `no change` is still said when there is nothing else).
 pub fn diff(d: &Diff, format: DocFormat, out: &mut dyn Write) -> io::Result<()> {
     if format != DocFormat::Table {
         return write_doc(d, format, out);
@@ -660,6 +661,21 @@ pub fn diff(d: &Diff, format: DocFormat, out: &mut dyn Write) -> io::Result<()> 
         for ch in &c.changes {
             change_lines(out, ch)?;
         }
+    }
+    let mut not_seen: Vec<_> = d.not_seen.iter().collect();
+    not_seen.sort_by_key(|n| n.device.address);
+    if !not_seen.is_empty() {
+        writeln!(out)?;
+    }
+    for n in not_seen {
+        let d = &n.device;
+        let head = device_head(
+            &d.address,
+            d.device_id,
+            &d.key,
+            &vendor_model(&d.vendor, &d.model),
+        );
+        writeln!(out, "?{head} not seen: {}", terminal(&n.why))?;
     }
     Ok(())
 }
@@ -715,9 +731,19 @@ mod tests {
             added: vec![],
             removed: vec![],
             changed: vec![],
+            not_seen: vec![crate::store::NotSeen {
+                device: device(6, "198.19.1.64", Some("Hikvision")),
+                why: "198.19.1.64 is outside scan 5's targets".into(),
+            }],
         };
         let got = text(|out| diff(&d, DocFormat::Table, out));
-        assert!(got.ends_with("\n\nno change\n"), "{got}");
+        assert!(
+            got.ends_with(
+                "\n\nno change\n\n?198.19.1.64 (device 6, ip:198.19.1.64) Hikvision: not seen: \
+                 198.19.1.64 is outside scan 5's targets\n"
+            ),
+            "{got}"
+        );
     }
 
     #[test]
@@ -745,6 +771,7 @@ mod tests {
                     },
                 ],
             }],
+            not_seen: vec![],
         };
         let got = text(|out| diff(&d, DocFormat::Table, out));
         assert_eq!(

@@ -519,12 +519,7 @@ pub(super) fn start<M: ScanMessage>(scope: &mut Scope<M>) -> Vec<JoinHandle<()>>
         .iter()
         .filter(|link| sight.asks_on(&link.interface))
         .map(|link| {
-            let ask: Vec<Ipv4Addr> = scope
-                .misaddressed_known
-                .iter()
-                .filter(|k| k.interface == link.interface)
-                .map(|k| k.ip)
-                .collect();
+            let ask = sight.asks(&link.interface, &scope.misaddressed_known);
             tokio::spawn(super::misaddressed::listen_arp(
                 link.clone(),
                 sight.clone(),

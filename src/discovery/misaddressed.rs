@@ -30,6 +30,19 @@ use crate::model::{Announcement, DiscoveryMethod};
 use crate::proto::{arp, wsd};
 use crate::registry::Event;
 
+/// Addresses cameras hold out of the box when no DHCP server answers them, asked for on every
+/// attached segment (an ARP probe each, within the broadcast budget) when they are outside its
+/// subnets: a camera just unpacked answers at once instead of when it next speaks. Each cites the
+/// maker's own document; makers whose default address their own material here does not state are
+/// left out (Hikvision's 192.168.1.64 and Dahua's 192.168.1.108 are widely repeated, but not in a
+/// document of theirs this project has read).
+pub const FACTORY_ADDRESSES: [(Ipv4Addr, &str); 1] = [(
+    // Axis VAPIX "Network settings": parameter Network.IPAddress, default value 192.168.0.90
+    // (https://developer.axis.com/vapix/network-video/network-settings).
+    Ipv4Addr::new(192, 168, 0, 90),
+    "axis",
+)];
+
 /// Sightings kept per listener: a flood of invented senders is not worth more memory.
 const MAX_SIGHTINGS: usize = 1024;
 
@@ -133,6 +146,26 @@ impl Sight {
             &self.attached(interface),
             method.name(),
         )
+    }
+
+    /// What the ARP listener on `interface` asks for directly: the devices last seen misaddressed
+    /// there (`known`), then the makers' [`FACTORY_ADDRESSES`] outside every attached subnet.
+    pub fn asks(
+        &self,
+        interface: &str,
+        known: &[crate::model::known::KnownMisaddressed],
+    ) -> Vec<Ipv4Addr> {
+        let mut ask: Vec<Ipv4Addr> = known
+            .iter()
+            .filter(|k| k.interface == interface && self.outside_all(k.ip))
+            .map(|k| k.ip)
+            .collect();
+        for (ip, _maker) in FACTORY_ADDRESSES {
+            if self.outside_all(ip) && !ask.contains(&ip) {
+                ask.push(ip);
+            }
+        }
+        ask
     }
 
     /// Whether a datagram from `ip` would be judged misaddressed (the vendor stage keeps such
@@ -486,6 +519,45 @@ mod tests {
             Some(Event::Misaddressed { sighting, .. }) => *sighting,
             other => panic!("{other:?}"),
         }
+    }
+
+    /// The listener on eth0 asks for what was last seen misaddressed there (not elsewhere, not
+    /// what is now inside an attached subnet), then for the factory addresses outside them; a
+    /// segment that holds a factory address asks nobody for it.
+    #[test]
+    fn what_the_listener_asks_for() {
+        use crate::model::known::KnownMisaddressed;
+        let known = |ip: [u8; 4], interface: &str| KnownMisaddressed {
+            ip: Ipv4Addr::from(ip),
+            interface: interface.into(),
+        };
+        let known = [
+            known([198, 19, 1, 64], "eth0"),
+            known([198, 19, 2, 64], "eth1"),
+            known([198, 18, 0, 20], "eth0"),
+            known([192, 168, 0, 90], "eth0"),
+        ];
+        assert_eq!(
+            sight().asks("eth0", &known),
+            [
+                Ipv4Addr::new(198, 19, 1, 64),
+                Ipv4Addr::new(192, 168, 0, 90)
+            ]
+        );
+        let home = Sight {
+            subnets: vec![Subnet {
+                interface: "eth0".into(),
+                ip: Ipv4Addr::new(192, 168, 0, 10),
+                prefix: 24,
+            }],
+            asked: vec!["eth0".into()],
+            reaching: None,
+        };
+        assert!(
+            home.asks("eth0", &[]).is_empty(),
+            "192.168.0.90 is a target there"
+        );
+        assert_eq!(sight().asks("eth0", &[]), [Ipv4Addr::new(192, 168, 0, 90)]);
     }
 
     #[test]

@@ -91,7 +91,7 @@ pub use pushes::{PushRecord, StoredDevice, StoredLogin};
 pub use replication::{HubCursor, Marks, ReplicaBatch};
 pub use requests::{ClaimedScan, QueueRefusal, RequestEnd, RequestState, ScanRequestRecord};
 pub(crate) use scans::derive::same_rate;
-pub use scans::diff::{Change, DeviceChanges, Diff, DiffDevice, same_targets};
+pub use scans::diff::{Change, DeviceChanges, Diff, DiffDevice, NotSeen, same_targets};
 pub(crate) use scans::record::working_credential;
 pub use scans::{Pruned, Recorded, ScanInfo, ScanSummary};
 pub use shared::SharedStore;

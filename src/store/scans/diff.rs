@@ -23,12 +23,26 @@ pub struct Diff {
     /// as added or removed.
     pub same_targets: bool,
     pub added: Vec<DiffDevice>,
+    /// Devices the older scan saw that the newer one would have seen and did not.
     pub removed: Vec<DiffDevice>,
     pub changed: Vec<DeviceChanges>,
+    /// Devices the older scan saw that the newer one could not have seen (an address outside
+    /// its targets, none of their open ports probed, an interrupted scan), each with why: not
+    /// gone, so not a difference ([`Diff::is_empty`] leaves them out), as the inventory leaves
+    /// such a device's state alone.
+    pub not_seen: Vec<NotSeen>,
+}
+
+/// A device the newer scan could not have seen, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NotSeen {
+    #[serde(flatten)]
+    pub device: DiffDevice,
+    pub why: String,
 }
 
 impl Diff {
-    /// Nothing added, removed or changed.
+    /// Nothing added, removed or changed (devices the newer scan could not see are no change).
     pub fn is_empty(&self) -> bool {
         self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
     }
@@ -86,7 +100,8 @@ impl Store {
         let snap_a = snapshot(&self.conn, a).map_err(|e| self.err(e))?;
         let snap_b = snapshot(&self.conn, b).map_err(|e| self.err(e))?;
         let keys = device_keys(&self.conn).map_err(|e| self.err(e))?;
-        let (added, removed, changed) = diff_snapshots(&snap_a, &snap_b, &keys);
+        let (added, gone, changed) = diff_snapshots(&snap_a, &snap_b, &keys);
+        let (removed, not_seen) = judge_unseen(gone, &sb);
         Ok(Diff {
             same_targets: same_targets(&sa.scan.targets, &sb.scan.targets),
             a: sa,
@@ -94,8 +109,35 @@ impl Store {
             added,
             removed,
             changed,
+            not_seen,
         })
     }
+}
+
+/// Split the devices scan `b` did not see into those it would have seen (removed) and those it
+/// could not have (not seen, with why): the inventory's own rule for marking a device offline
+/// ([`super::derive`], "What a scan may judge").
+fn judge_unseen(gone: Vec<DiffDevice>, b: &ScanSummary) -> (Vec<DiffDevice>, Vec<NotSeen>) {
+    let ranges = super::derive::covered_ranges(&b.scan.targets);
+    let ports = b.scan.methods.iter().any(|m| m == "port");
+    let probed_one = |open: &[u16]| ports && open.iter().any(|p| b.scan.ports.contains(p));
+    let (mut removed, mut not_seen) = (Vec::new(), Vec::new());
+    for d in gone {
+        let why = if !b.scan.complete {
+            Some(format!("scan {} was interrupted", b.id))
+        } else if !ranges.iter().any(|r| r.contains_ip(d.address)) {
+            Some(format!("{} is outside scan {}'s targets", d.address, b.id))
+        } else if !d.ports.is_empty() && !probed_one(&d.ports) {
+            Some(format!("scan {} probed none of its open ports", b.id))
+        } else {
+            None
+        };
+        match why {
+            Some(why) => not_seen.push(NotSeen { device: d, why }),
+            None => removed.push(d),
+        }
+    }
+    (removed, not_seen)
 }
 
 /// Two target lists cover the same specifications, whatever their order and case.
@@ -400,6 +442,65 @@ pub(crate) fn device_keys(conn: &Conn) -> db::Result<HashMap<i64, String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::testing::{Engine, TestDb, both_engines, camera, report, scan};
+
+    both_engines!(a_device_the_scan_could_not_see_is_not_seen_not_removed,);
+
+    /// A camera heard misaddressed (outside the scan's targets, no port of its own) and a camera
+    /// at a target address: the next scan of the same targets without either says the first is
+    /// not seen (outside its targets: never asked, so not gone), the second removed. The
+    /// inventory names the first as one to ask for directly.
+    fn a_device_the_scan_could_not_see_is_not_seen_not_removed(engine: Engine) {
+        let db = TestDb::new(engine);
+        let mut s = db.open();
+        let mut heard = camera("aa:bb:cc:00:00:09", "10.9.1.64", 1920);
+        heard.open_ports.clear();
+        heard.streams.clear();
+        heard.discovered_by = vec![crate::model::DiscoveryMethod::Arp];
+        heard.misaddressed = Some(crate::model::Misaddressed {
+            address: "10.9.1.64".parse().unwrap(),
+            mask: "255.255.255.0".into(),
+            prefix: 24,
+            mask_assumed: false,
+            gateway: Some("10.9.1.1".parse().unwrap()),
+            interface: "eth0".into(),
+            seen_by: vec!["arp".into()],
+            reach: crate::model::misaddressed::Reach {
+                ipv6_link_local: None,
+                temporary_address: "10.9.1.253".parse().unwrap(),
+                ip_addr_add: "ip addr add 10.9.1.253/24 dev eth0".into(),
+                ip_addr_del: "ip addr del 10.9.1.253/24 dev eth0".into(),
+            },
+            reached: false,
+        });
+        let kept = camera("aa:bb:cc:00:00:01", "10.0.0.5", 1920);
+        let gone = camera("aa:bb:cc:00:00:02", "10.0.0.6", 1920);
+        s.record_scan(
+            &scan(1, true),
+            &report(vec![heard, kept.clone(), gone]),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(
+            s.misaddressed_known("lab").unwrap(),
+            [crate::model::known::KnownMisaddressed {
+                ip: "10.9.1.64".parse().unwrap(),
+                interface: "eth0".into(),
+            }]
+        );
+        s.record_scan(&scan(2, true), &report(vec![kept]), &[])
+            .unwrap();
+        let d = s.diff(None, None, None).unwrap();
+        let removed: Vec<String> = d.removed.iter().map(|x| x.address.to_string()).collect();
+        assert_eq!(removed, ["10.0.0.6"]);
+        assert_eq!(d.not_seen.len(), 1, "{:?}", d.not_seen);
+        assert_eq!(d.not_seen[0].device.address.to_string(), "10.9.1.64");
+        assert!(
+            d.not_seen[0].why.contains("outside scan"),
+            "{}",
+            d.not_seen[0].why
+        );
+    }
 
     fn snap(ip: &str, fw: &str, ports: &[u16], streams: &[(&str, &str)]) -> Snap {
         Snap {
