@@ -70,7 +70,8 @@ fn loopback_scan_prints_its_plan_first() {
         format!(
             "camscan: plan: 3 addresses 127.0.44.1-127.0.44.3, 2 ports, discovery port; skipped \
              arp, onvif (no target on an attached network); {} at once, at most 10000 a second; \
-             per device 4 connections, 250 requests a second; under 0.1 s (up to 0.5 s if every port is filtered)",
+             per device 4 connections, 250 requests a second; PLAY checks 100 Mbit/s in all; \
+             under 0.1 s (up to 0.5 s if every port is filtered)",
             plan.concurrency
         ),
         "{err}"
