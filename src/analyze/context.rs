@@ -52,6 +52,9 @@ pub struct ScanContext {
     /// Stream paths devices announced for one of their ports (mDNS `_rtsp._tcp` TXT `path`), which
     /// that port's RTSP analysis tries first.
     pub stream_hints: StreamHints,
+    /// Ports found serving live media over HTTP: their RTSP walk asks no more than its first
+    /// round when it has found nothing.
+    pub http_live: LivePorts,
     /// RTSP sessions camscan may hold on one device at a time (`--sessions-per-device`), shared by
     /// media analysis, the PLAY check and ffprobe across every port and path of the scan.
     pub sessions: Arc<DeviceSessions>,
@@ -109,6 +112,31 @@ impl Claims {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .insert(claim_key(url))
+    }
+}
+
+/// Ports whose HTTP side was found serving live media (MJPEG, HTTP-FLV, HTTP-TS) in this scan. A
+/// port that answers RTSP too (VLC's HTTP output answers every RTSP path 404) walks the rest of
+/// the RTSP dictionary only while this says nothing of it: its first round still asks, so a
+/// server with both kinds of streams is found. Clones share the set.
+#[derive(Debug, Clone, Default)]
+pub struct LivePorts(Arc<Mutex<HashSet<std::net::SocketAddr>>>);
+
+impl LivePorts {
+    /// `addr` serves live media over HTTP.
+    pub fn mark(&self, addr: std::net::SocketAddr) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(addr);
+    }
+
+    /// Whether `addr` was found serving live media over HTTP.
+    pub fn has(&self, addr: std::net::SocketAddr) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&addr)
     }
 }
 
@@ -257,6 +285,7 @@ impl ScanContext {
             claimed: Default::default(),
             announcements: Announcements::finished(),
             stream_hints: Default::default(),
+            http_live: Default::default(),
             sessions: Default::default(),
             gates: Default::default(),
             known: Default::default(),

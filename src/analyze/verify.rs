@@ -21,7 +21,7 @@ use retina::client::{
 use crate::credentials::Credential;
 use crate::error::{fmt_duration, one_line};
 use crate::model::Measured;
-use crate::net::media_budget::{ASSUMED_RATE, MediaBudget, Pull};
+use crate::net::media_budget::{MediaBudget, Pull};
 use crate::net::rtsp::{Busy, USER_AGENT, is_busy, start_patience};
 
 /// Distinct frames (RTP timestamps) after which the measurement is good enough to stop early.
@@ -382,7 +382,7 @@ async fn once(
     let is_video = st.media() == "video";
     let transport_name = transport.to_string();
     // Room in the media budget before the SETUP: a check that waits holds no session open.
-    let pull = check.media.admit(ASSUMED_RATE).await;
+    let pull = check.media.admit().await;
     step(
         "SETUP",
         url,

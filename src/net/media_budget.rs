@@ -1,10 +1,11 @@
 //! The media budget: how much media every PLAY check of a scan together may pull at once
 //! (`--media-rate`). What a site feels of a scan's verification is the media pulled at the same
 //! time, not how many checks run: sixty-four 8 Mbit/s main streams are half a gigabit. So a check
-//! is admitted when the rates of the checks already pulling leave room for its own (the stream's
-//! rate once it is measured, [`ASSUMED_RATE`] until then), and it gives its share back the moment
-//! it has what it reports. A check is always admitted when none is running, so a budget below one
-//! stream's rate verifies one stream at a time instead of none.
+//! is admitted when the rates of the checks already pulling leave room for its own, and it gives
+//! its share back the moment it has what it reports. A check's own rate is measured from its first
+//! byte; before that it is assumed to pull what the checks that ended so far pulled on average
+//! (the site's streams), [`ASSUMED_RATE`] before any ended. A check is always admitted when none is
+//! running, so a budget below one stream's rate verifies one stream at a time instead of none.
 //!
 //! The default ([`default_rate`]) is a tenth of the slowest link the scan goes out on
 //! (`/sys/class/net/IF/speed`, Documentation/ABI/testing/sysfs-class-net), or of a gigabit when
@@ -27,6 +28,10 @@ pub const DEFAULT_SHARE: f64 = 0.10;
 pub const ASSUMED_LINK_MBIT: u64 = 1000;
 /// How often a running check brings its share up to date with what it has pulled.
 const REASSESS: Duration = Duration::from_millis(250);
+/// The least a check is assumed to pull (a learned average never goes below it): 64 kbit/s.
+const MIN_ASSUMED: u64 = 64_000 / 8;
+/// Checks shorter than this (first to last byte) teach nothing of the site's rates.
+const MIN_MEASURED: Duration = Duration::from_millis(50);
 
 /// The default media budget, bytes a second: [`DEFAULT_SHARE`] of the slowest of `links_mbit`
 /// (the speeds of the scan's interfaces that say one), else of [`ASSUMED_LINK_MBIT`].
@@ -55,7 +60,8 @@ pub fn link_speed(name: &str) -> Option<u64> {
 pub struct Figures {
     /// The budget, bytes a second (0: no limit).
     pub rate: u64,
-    /// Checks admitted.
+    /// Checks that pulled media (a check declined before its first byte, then tried another way,
+    /// counts once).
     pub checks: u64,
     /// Media bytes they pulled.
     pub bytes: u64,
@@ -71,7 +77,21 @@ struct State {
     /// The rates of the running checks, summed.
     reserved: u64,
     running: u64,
+    /// Bytes and seconds (first to last byte) of the checks that ended, for the assumption.
+    ended_bytes: u64,
+    ended_secs: f64,
     figures: Figures,
+}
+
+impl State {
+    /// What a check is assumed to pull before its own bytes say: the average of the checks that
+    /// ended, else [`ASSUMED_RATE`].
+    fn assumed(&self) -> u64 {
+        if self.ended_secs < MIN_MEASURED.as_secs_f64() {
+            return ASSUMED_RATE;
+        }
+        ((self.ended_bytes as f64 / self.ended_secs) as u64).max(MIN_ASSUMED)
+    }
 }
 
 /// The budget of one scan.
@@ -103,15 +123,10 @@ impl MediaBudget {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Wait for room for a check assumed to pull `expect` bytes a second (at most the whole
+    /// Wait for room for one more check (assumed to pull [`State::assumed`], at most the whole
     /// budget), then count it in. Waits only while other checks are running: each ends within its
     /// own window, so the wait does too.
-    pub async fn admit(&self, expect: u64) -> Pull<'_> {
-        let expect = if self.rate == 0 {
-            expect
-        } else {
-            expect.clamp(1, self.rate)
-        };
+    pub async fn admit(&self) -> Pull<'_> {
         let asked = Instant::now();
         loop {
             let freed = self.freed.notified();
@@ -120,10 +135,13 @@ impl MediaBudget {
             freed.as_mut().enable();
             {
                 let mut st = self.lock();
+                let expect = match self.rate {
+                    0 => st.assumed(),
+                    rate => st.assumed().clamp(1, rate),
+                };
                 if self.rate == 0 || st.running == 0 || st.reserved + expect <= self.rate {
                     st.reserved += expect;
                     st.running += 1;
-                    st.figures.checks += 1;
                     st.figures.peak = st.figures.peak.max(st.reserved);
                     let waited = asked.elapsed();
                     if waited >= Duration::from_millis(1) {
@@ -134,8 +152,8 @@ impl MediaBudget {
                         budget: self,
                         reserved: expect,
                         bytes: 0,
-                        started: Instant::now(),
-                        reassessed: Instant::now(),
+                        first_byte: None,
+                        last_byte: None,
                     };
                 }
             }
@@ -158,21 +176,30 @@ pub struct Pull<'a> {
     budget: &'a MediaBudget,
     reserved: u64,
     bytes: u64,
-    started: Instant,
-    reassessed: Instant,
+    /// When the first byte came, and when the share was last brought up to date: the rate is
+    /// measured from the first byte (an encoder's start before it is no rate of the stream).
+    first_byte: Option<(Instant, Instant)>,
+    /// When the last byte came.
+    last_byte: Option<Instant>,
 }
 
 impl Pull<'_> {
-    /// `n` more bytes arrived. Every [`REASSESS`], the check's share becomes the rate it is
-    /// pulling at (a stream slower than assumed makes room for others at once; a faster one
-    /// holds back the next admissions).
+    /// `n` more bytes arrived. Every [`REASSESS`] from the first byte on, the check's share
+    /// becomes the rate it is pulling at since that byte (a stream slower than assumed makes room
+    /// for others at once; a faster one holds back the next admissions).
     pub fn pulled(&mut self, n: u64) {
         self.bytes += n;
-        if self.reassessed.elapsed() < REASSESS {
+        let now = Instant::now();
+        self.last_byte = Some(now);
+        let Some((first, reassessed)) = &mut self.first_byte else {
+            self.first_byte = Some((now, now));
+            return;
+        };
+        if now.duration_since(*reassessed) < REASSESS {
             return;
         }
-        self.reassessed = Instant::now();
-        let secs = self.started.elapsed().as_secs_f64();
+        *reassessed = now;
+        let secs = now.duration_since(*first).as_secs_f64();
         let rate = ((self.bytes as f64 / secs) as u64).max(1);
         let mut st = self.budget.lock();
         st.reserved = st.reserved - self.reserved + rate;
@@ -197,6 +224,16 @@ impl Drop for Pull<'_> {
         st.reserved = st.reserved.saturating_sub(self.reserved);
         st.running = st.running.saturating_sub(1);
         st.figures.bytes += self.bytes;
+        if self.bytes > 0 {
+            st.figures.checks += 1;
+        }
+        if let (Some((first, _)), Some(last)) = (self.first_byte, self.last_byte) {
+            let took = last.duration_since(first);
+            if took >= MIN_MEASURED {
+                st.ended_bytes += self.bytes;
+                st.ended_secs += took.as_secs_f64();
+            }
+        }
         drop(st);
         self.budget.freed.notify_waiters();
     }
@@ -219,9 +256,9 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn checks_wait_for_room_and_a_slow_stream_makes_it() {
         let budget = MediaBudget::new(1_200_000);
-        let a = budget.admit(ASSUMED_RATE).await;
-        let mut b = budget.admit(ASSUMED_RATE).await;
-        let third = budget.admit(ASSUMED_RATE);
+        let a = budget.admit().await;
+        let mut b = budget.admit().await;
+        let third = budget.admit();
         tokio::pin!(third);
         assert!(
             tokio::time::timeout(Duration::from_millis(50), third.as_mut())
@@ -229,28 +266,57 @@ mod tests {
                 .is_err(),
             "no room for a third"
         );
-        // `b` turns out to pull 100 kB/s (std's clock: the share follows real elapsed time).
+        // `b` turns out to pull about 100 kB/s from its first byte on (std's clock: the share
+        // follows real elapsed time).
+        b.pulled(1_000);
         std::thread::sleep(REASSESS + Duration::from_millis(10));
-        b.pulled(30_000);
+        b.pulled(29_000);
         assert!(b.reserved < 200_000, "{}", b.reserved);
         let c = tokio::time::timeout(Duration::from_millis(50), third.as_mut())
             .await
             .expect("room made by the slow stream");
         drop((a, b, c));
         let f = budget.figures();
-        assert_eq!((f.checks, f.bytes, f.waited), (3, 30_000, 1));
+        assert_eq!(
+            (f.checks, f.bytes, f.waited),
+            (1, 30_000, 1),
+            "only `b` pulled media"
+        );
         assert!(f.peak > 1_000_000 && f.peak <= 1_200_000, "{}", f.peak);
         assert_eq!(budget.lock().reserved, 0, "every share given back");
+    }
+
+    /// Issue 62's lab: streams of 60 kbit/s under a 20 Mbit/s budget. The first checks are
+    /// assumed at 4 Mbit/s (five at once); once one has ended, the next are assumed at what it
+    /// pulled, and hundreds fit.
+    #[tokio::test]
+    async fn the_assumption_learns_the_sites_streams() {
+        let budget = MediaBudget::new(20_000_000 / 8);
+        assert_eq!(budget.lock().assumed(), ASSUMED_RATE);
+        {
+            let mut one = budget.admit().await;
+            one.pulled(1_000);
+            std::thread::sleep(Duration::from_millis(100));
+            one.pulled(500); // 1,500 bytes in 0.1 s: 15 kB/s, 120 kbit/s
+        }
+        let learned = budget.lock().assumed();
+        assert!((12_000..=16_000).contains(&learned), "{learned}");
+        let many: Vec<_> = futures::future::join_all((0..150).map(|_| budget.admit())).await;
+        assert_eq!(many.len(), 150);
+        assert_eq!(
+            budget.figures().waited,
+            0,
+            "150 x 120 kbit/s fit in 20 Mbit/s"
+        );
     }
 
     #[tokio::test]
     async fn one_check_is_always_admitted_and_no_limit_never_waits() {
         let tight = MediaBudget::new(10);
-        let one = tight.admit(ASSUMED_RATE).await;
+        let one = tight.admit().await;
         assert_eq!(one.reserved, 10, "at most the whole budget");
         let open = MediaBudget::new(0);
-        let pulls: Vec<_> =
-            futures::future::join_all((0..100).map(|_| open.admit(ASSUMED_RATE))).await;
+        let pulls: Vec<_> = futures::future::join_all((0..100).map(|_| open.admit())).await;
         assert_eq!(pulls.len(), 100);
         assert_eq!(open.figures().waited, 0);
     }

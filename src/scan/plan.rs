@@ -223,6 +223,7 @@ pub fn context_with_known(
         claimed: Default::default(),
         announcements,
         stream_hints: Default::default(),
+        http_live: Default::default(),
         sessions: Arc::new(DeviceSessions::new(cfg.sessions_per_device)),
         gates: Arc::new(crate::net::host_gate::HostGates::new(cfg.host_gate())),
         known: Arc::new(known),

@@ -651,6 +651,7 @@ mod tests {
             login: None,
             clues: None,
             media: Default::default(),
+            live: Default::default(),
         };
         let root = |s: HttpSettings| async move {
             let got = open_get(addr, "/", false, s.connect_timeout, s.timeout)

@@ -162,6 +162,9 @@ pub struct HttpSettings {
     pub clues: Option<crate::analyze::identity::FingerprintClue>,
     /// The scan's media budget: an MJPEG read waits for room in it.
     pub media: std::sync::Arc<crate::net::media_budget::MediaBudget>,
+    /// Where a port found serving live media is told at once (the RTSP walk of the same port
+    /// reads it).
+    pub live: crate::analyze::context::LivePorts,
 }
 
 impl HttpSettings {
@@ -179,6 +182,7 @@ impl HttpSettings {
             login: None,
             clues: None,
             media: ctx.verify.media.clone(),
+            live: ctx.http_live.clone(),
         }
     }
 
@@ -718,6 +722,13 @@ async fn probe_path(
         .header("content-type")
         .unwrap_or("")
         .to_ascii_lowercase();
+    if ctype.starts_with("multipart/")
+        || ctype.starts_with("video/x-flv")
+        || got.body.starts_with(b"FLV\x01")
+        || ctype.starts_with("video/mp2t")
+    {
+        s.live.mark(addr);
+    }
     if ctype.starts_with("multipart/") {
         return mjpeg_stream(&mut got, url, addr.port(), s)
             .await
@@ -1253,6 +1264,7 @@ mod tests {
             login: None,
             clues: None,
             media: Default::default(),
+            live: Default::default(),
         };
         let ts = probe_path(addr, "/live/livestream.ts", &s)
             .await
@@ -1307,6 +1319,7 @@ mod tests {
             login: None,
             clues: None,
             media: Default::default(),
+            live: Default::default(),
         };
         let got = fetch(addr, "/ISAPI/System/deviceInfo", &s)
             .await
@@ -1354,6 +1367,7 @@ mod tests {
             login: None,
             clues: None,
             media: Default::default(),
+            live: Default::default(),
         };
         let url = format!("http://{addr}/hls/live.m3u8");
         for (map, wanted) in [

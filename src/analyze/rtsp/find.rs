@@ -92,7 +92,7 @@ pub(super) async fn find_paths(
             &mut asked,
             cred.as_ref(),
             failures,
-            (&early, scheme),
+            (&early, scheme, &settings.http_live),
         )
         .await;
     }
@@ -389,14 +389,17 @@ async fn walk_on(
     asked: &mut Vec<String>,
     cred: Option<&Credential>,
     failures: &mut Vec<AnalyzeError>,
-    (early, scheme): (
+    (early, scheme, live): (
         &tokio::sync::mpsc::UnboundedSender<(Found, AuthScheme)>,
         AuthScheme,
+        &crate::analyze::context::LivePorts,
     ),
 ) {
     // Where the next batch of the rest starts.
     let mut at = 0;
+    let addr = walkers.first().addr;
     loop {
+        let live_over_http = live.has(addr);
         hand_early(found, served_early, early, scheme, true).await;
         // Paths that are streams (served, or asking for a login of their own).
         let served: Vec<String> = found
@@ -435,6 +438,16 @@ async fn walk_on(
                     asked = at,
                     paths = rest.len(),
                     "RTSP: the rest of the dictionary's time is up"
+                );
+                return;
+            }
+            // The port's HTTP side serves its live media (VLC's HTTP output, which answers
+            // every RTSP path 404): the first round was asked, the rest is not worth its time.
+            if live_over_http {
+                tracing::debug!(
+                    asked = at,
+                    paths = rest.len(),
+                    "RTSP: the port serves live media over HTTP; the rest of the dictionary is not asked"
                 );
                 return;
             }

@@ -21,7 +21,7 @@ use crate::analyze::verify::{self, KeyframeRule, RtpStats};
 use crate::credentials::Credential;
 use crate::error::fmt_duration;
 use crate::model::Measured;
-use crate::net::media_budget::{ASSUMED_RATE, MediaBudget};
+use crate::net::media_budget::MediaBudget;
 use crate::net::rtsp::{Interleaved, start_patience};
 use crate::proto::{rtp, sdp};
 
@@ -67,7 +67,7 @@ pub(super) async fn on_held(
     };
     let m = &sd.media[index];
     // Room in the media budget before the SETUP: a check that waits holds no session set up.
-    let pull = media.admit(ASSUMED_RATE).await;
+    let pull = media.admit().await;
     // Controls are relative to the answer's base URL when it names one; the aggregate PLAY goes
     // to that base then (as retina and ffmpeg send it), else to the URL described.
     let aggregate = match base.as_deref() {
