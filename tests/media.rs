@@ -233,6 +233,25 @@ fn mjpeg_frame_rate_is_measured_not_assumed() {
     );
     assert!(s.measured.as_ref().unwrap().packets >= 3);
     assert_eq!(ffprobe_video(&s.url), ("mjpeg".into(), 320, 240));
+    // VLC's HTTP port answers RTSP too, 404 to every path: once its HTTP side serves live media,
+    // the RTSP walk asks its first round (45 paths and the random one) and not the rest.
+    let (_, raw) = scan();
+    let walk = raw["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["ip"] == "127.0.0.53")
+        .and_then(|d| {
+            d["services"]
+                .as_array()?
+                .iter()
+                .find(|s| s["port"] == 8080 && s["protocol"] == "rtsp")
+        })
+        .map(|s| s["path_walk"].clone());
+    if let Some(walk) = walk {
+        let asked = walk["asked"].as_u64().unwrap();
+        assert!(asked <= 46, "{walk:#}");
+    }
 }
 
 #[test]

@@ -34,6 +34,34 @@ pub(super) const MJPEG_MAX_PARTS: usize = 45;
 /// Parts that arrive closer than this to the one before, at the start of a stream, are the
 /// server's buffer flushed at once (VLC sends what it holds back to back), not the camera's rate.
 const BURST_GAP: f64 = 0.015;
+/// A live media answer (MJPEG, HTTP-FLV, HTTP-TS) to the GET of `path` on `addr`, read as its
+/// kind is; `None` for any other answer. The port is marked live at once ([`HttpSettings::live`]):
+/// its RTSP walk, if it answers RTSP too, need not go on past its first round.
+pub(super) async fn stream(
+    got: &mut OpenGet,
+    ctype: &str,
+    (addr, path, url): (std::net::SocketAddr, &str, &str),
+    s: &HttpSettings,
+) -> Option<Result<Stream, AnalyzeError>> {
+    let what = if ctype.starts_with("multipart/") {
+        "MJPEG"
+    } else if ctype.starts_with("video/x-flv") || got.body.starts_with(b"FLV\x01") {
+        "HTTP-FLV"
+    } else if ctype.starts_with("video/mp2t") {
+        "HTTP-TS"
+    } else {
+        return None;
+    };
+    s.live.mark(addr);
+    let (url, port) = (url.to_string(), addr.port());
+    let read = match what {
+        "MJPEG" => mjpeg_stream(got, url, port, s).await,
+        "HTTP-FLV" => flv_stream(got, url, port, s).await,
+        _ => ts_stream(got, url, port, s).await,
+    };
+    Some(read.map_err(|e| e.within(format!("{what} {path}"))))
+}
+
 /// Read the start of an HTTP-FLV stream (at most [`MAX_FLV`], within the step timeout) until its
 /// `onMetaData` and codecs are known.
 pub(super) async fn flv_stream(

@@ -39,7 +39,7 @@ pub mod login;
 mod manifest;
 pub mod nvr;
 
-use live::{flv_stream, mjpeg_stream, ts_described, ts_stream};
+use live::ts_described;
 use manifest::{best_video, dash, head_bytes, hls_stream, lacks_video_facts, segment_facts};
 
 /// Most of a page, playlist or manifest read.
@@ -722,30 +722,8 @@ async fn probe_path(
         .header("content-type")
         .unwrap_or("")
         .to_ascii_lowercase();
-    if ctype.starts_with("multipart/")
-        || ctype.starts_with("video/x-flv")
-        || got.body.starts_with(b"FLV\x01")
-        || ctype.starts_with("video/mp2t")
-    {
-        s.live.mark(addr);
-    }
-    if ctype.starts_with("multipart/") {
-        return mjpeg_stream(&mut got, url, addr.port(), s)
-            .await
-            .map(Some)
-            .map_err(|e| e.within(format!("MJPEG {path}")));
-    }
-    if ctype.starts_with("video/x-flv") || got.body.starts_with(b"FLV\x01") {
-        return flv_stream(&mut got, url, addr.port(), s)
-            .await
-            .map(Some)
-            .map_err(|e| e.within(format!("HTTP-FLV {path}")));
-    }
-    if ctype.starts_with("video/mp2t") {
-        return ts_stream(&mut got, url, addr.port(), s)
-            .await
-            .map(Some)
-            .map_err(|e| e.within(format!("HTTP-TS {path}")));
+    if let Some(live) = live::stream(&mut got, &ctype, (addr, path, &url), s).await {
+        return live.map(Some);
     }
     if got.read_up_to(MAX_DOCUMENT, deadline).await.is_err() {
         return Ok(None);
