@@ -202,7 +202,7 @@ impl Pull<'_> {
         let secs = now.duration_since(*first).as_secs_f64();
         let rate = ((self.bytes as f64 / secs) as u64).max(1);
         let mut st = self.budget.lock();
-        st.reserved = st.reserved - self.reserved + rate;
+        st.reserved = st.reserved.saturating_sub(self.reserved) + rate;
         st.figures.peak = st.figures.peak.max(st.reserved);
         let lower = rate < self.reserved;
         self.reserved = rate;
