@@ -24,12 +24,7 @@ use common::schema::Report;
 /// such host).
 fn lab(prefix: &'static str, camera: &str, gateway: &str) -> NsLab {
     let lab = NsLab::up("misaddressed", "lab.sh", prefix, &[]);
-    lab.ip("h1", &["addr", "flush", "dev", "eth0"]);
-    lab.ip(
-        "h1",
-        &["addr", "add", &format!("{camera}/24"), "dev", "eth0"],
-    );
-    lab.ip("h1", &["route", "add", "default", "via", gateway]);
+    lab.misaddress("h1", camera, gateway);
     lab
 }
 

@@ -56,12 +56,7 @@ fn has_camera(r: &Report) -> bool {
 #[test]
 fn a_known_misaddressed_camera_is_found_by_every_scan() {
     let lab = NsLab::up("misaddressed_known", "lab.sh", "csmk", &[]);
-    lab.ip("h1", &["addr", "flush", "dev", "eth0"]);
-    lab.ip(
-        "h1",
-        &["addr", "add", &format!("{CAMERA}/24"), "dev", "eth0"],
-    );
-    lab.ip("h1", &["route", "add", "default", "via", "198.19.1.1"]);
+    lab.misaddress("h1", CAMERA, "198.19.1.1");
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("inventory.db");
 

@@ -36,12 +36,11 @@ use crate::registry::Event;
 /// maker's own document; makers whose default address their own material here does not state are
 /// left out (Hikvision's 192.168.1.64 and Dahua's 192.168.1.108 are widely repeated, but not in a
 /// document of theirs this project has read).
-pub const FACTORY_ADDRESSES: [(Ipv4Addr, &str); 1] = [(
-    // Axis VAPIX "Network settings": parameter Network.IPAddress, default value 192.168.0.90
+pub const FACTORY_ADDRESSES: [Ipv4Addr; 1] = [
+    // Axis: VAPIX "Network settings", parameter Network.IPAddress, default value 192.168.0.90
     // (https://developer.axis.com/vapix/network-video/network-settings).
     Ipv4Addr::new(192, 168, 0, 90),
-    "axis",
-)];
+];
 
 /// Sightings kept per listener: a flood of invented senders is not worth more memory.
 const MAX_SIGHTINGS: usize = 1024;
@@ -160,7 +159,7 @@ impl Sight {
             .filter(|k| k.interface == interface && self.outside_all(k.ip))
             .map(|k| k.ip)
             .collect();
-        for (ip, _maker) in FACTORY_ADDRESSES {
+        for ip in FACTORY_ADDRESSES {
             if self.outside_all(ip) && !ask.contains(&ip) {
                 ask.push(ip);
             }
@@ -437,7 +436,7 @@ async fn ask_for(
         let probe = arp::request(link.mac, Ipv4Addr::UNSPECIFIED, ip);
         match tokio::time::timeout(Duration::from_secs(1), socket.broadcast(&probe)).await {
             Ok(Ok(())) => {
-                tracing::debug!(%ip, interface = %link.interface, "ARP probe for a device last seen misaddressed here")
+                tracing::debug!(%ip, interface = %link.interface, "ARP probe for a device that may sit on another subnet")
             }
             Ok(Err(e)) => tracing::debug!(%ip, "ARP probe: {e}"),
             Err(_) => tracing::debug!(%ip, "ARP probe: the socket took no frame within 1 s"),

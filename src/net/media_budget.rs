@@ -211,11 +211,6 @@ impl Pull<'_> {
             self.budget.freed.notify_waiters();
         }
     }
-
-    /// Bytes this check pulled.
-    pub fn bytes(&self) -> u64 {
-        self.bytes
-    }
 }
 
 impl Drop for Pull<'_> {

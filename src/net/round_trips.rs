@@ -55,7 +55,7 @@ impl Estimate {
     }
 
     /// The standard deviation of the round trips.
-    pub fn deviation(&self) -> f64 {
+    fn deviation(&self) -> f64 {
         (self.m2 / self.samples as f64).max(0.0).sqrt()
     }
 

@@ -53,6 +53,17 @@ impl NsLab {
         format!("{}-{node}", self.prefix)
     }
 
+    /// Move lab node `node` to `address`/24 with its default route via `gateway` (a host that
+    /// need not exist): a camera on another subnet of the same bridge, misaddressed.
+    pub fn misaddress(&self, node: &str, address: &str, gateway: &str) {
+        self.ip(node, &["addr", "flush", "dev", "eth0"]);
+        self.ip(
+            node,
+            &["addr", "add", &format!("{address}/24"), "dev", "eth0"],
+        );
+        self.ip(node, &["route", "add", "default", "via", gateway]);
+    }
+
     /// `ip -n PREFIX-NODE ARGS...`, which must succeed.
     pub fn ip(&self, node: &str, args: &[&str]) {
         let ns = self.ns(node);
