@@ -8,8 +8,10 @@
 //! * [`cli`]: the entrance: the clap front end, one file per command's arguments (every flag also
 //!   reads `CAMSCAN_*`; a format's own flags are made from the formats' registry), and
 //!   `cli::settings`, which turns a command's arguments and its config file (read once) into the
-//!   typed settings the command hands down. Only `cmds` and `cli` name its argument types.
-//!   [`cli_reference`] renders the same definitions as `docs/reference/cli.md` (a test keeps the
+//!   typed settings the command hands down. Only `cmds` and `cli` name its argument types, and
+//!   only they and `main` name clap: the value lists of choices declared below (formats,
+//!   discovery methods) are made from their [`model::choice::Choice`] (`cli/choices.rs`).
+//!   `cli::reference` renders the same definitions as `docs/reference/cli.md` (a test keeps the
 //!   file in step).
 //! * [`config`]: the typed settings: a scan's validated [`config::ScanConfig`] and its defaults,
 //!   the config file's shape, where the inventory is (an SQLite file or a PostgreSQL URL, told
@@ -144,47 +146,45 @@
 //! it is not the code's.
 //!
 //! ```text
-//! floor 12  cli_reference -> cli
-//!           cmds          -> analyze, audit, cli, config, doctor, error, export, fleet, knowledge,
-//!                            model, net, push, record, round, sanitize, scan, serve, store, watch
-//! floor 11  cli           -> analyze, audit, config, credentials, discovery, doctor, error,
-//!                            export, knowledge, metrics, model, notify, push, record, serve,
-//!                            store, watch
-//! floor 10  serve         -> analyze, config, credentials, error, export, http_server, knowledge,
-//!                            metrics, model, net, preview, probe, push, record, round, sanitize,
-//!                            scan, store
-//!           watch         -> analyze, config, credentials, discovery, error, export, metrics,
-//!                            model, net, notify, push, record, round, scan, store
-//! floor 9   doctor        -> config, error, net, notify, record, sanitize, store
-//!           fleet         -> config, probe, record, scan, store
-//!           round         -> config, metrics, record, scan, store
-//! floor 8   record        -> config, error, model, net, sanitize, scan, store
-//! floor 7   scan          -> analyze, config, credentials, detect, discovery, error, export,
-//!                            knowledge, model, net, probe, proto, registry, sanitize, timing
-//! floor 6   config        -> analyze, credentials, detect, discovery, error, export, model, net,
-//!                            notify
-//!           probe         -> discovery, net
-//! floor 5   audit         -> analyze, credentials, detect, error, export, knowledge, model, net,
-//!                            proto, sanitize, store
-//!           discovery     -> analyze, error, knowledge, model, net, proto, registry
-//!           preview       -> analyze, credentials, error, model, net, store
-//! floor 4   analyze       -> credentials, detect, error, knowledge, model, net, proto, timing
-//!           metrics       -> http_server, notify, sanitize, store
-//! floor 3   detect        -> error, knowledge, model, net, proto
-//!           notify        -> error, model, net, sanitize, store
-//!           push          -> export, model, net, sanitize, store
-//! floor 2   credentials   -> model, proto
-//!           export        -> error, model, sanitize
-//!           knowledge     -> error, registry, sanitize
-//!           net           -> error, model, proto
-//! floor 1   error         -> model
-//!           proto         -> model
-//!           registry      -> model
-//!           store         -> model
-//! floor 0   http_server   -> (none)
-//!           model         -> (none)
-//!           sanitize      -> (none)
-//!           timing        -> (none)
+//! floor 12  cmds        -> analyze, audit, cli, config, doctor, error, export, fleet, knowledge,
+//!                          model, net, push, record, round, sanitize, scan, serve, store, watch
+//! floor 11  cli         -> analyze, audit, config, credentials, discovery, doctor, error, export,
+//!                          knowledge, metrics, model, notify, push, record, serve, store, watch
+//! floor 10  serve       -> analyze, config, credentials, error, export, http_server, knowledge,
+//!                          metrics, model, net, preview, probe, push, record, round, sanitize,
+//!                          scan, store
+//!           watch       -> analyze, config, credentials, discovery, error, export, metrics, model,
+//!                          net, notify, push, record, round, scan, store
+//! floor 9   doctor      -> config, error, net, notify, record, sanitize, store
+//!           fleet       -> config, probe, record, scan, store
+//!           round       -> config, metrics, record, scan, store
+//! floor 8   record      -> config, error, model, net, sanitize, scan, store
+//! floor 7   scan        -> analyze, config, credentials, detect, discovery, error, export,
+//!                          knowledge, model, net, probe, proto, registry, sanitize, timing
+//! floor 6   config      -> analyze, credentials, detect, discovery, error, export, model, net,
+//!                          notify
+//!           probe       -> discovery, net
+//! floor 5   audit       -> analyze, credentials, detect, error, export, knowledge, model, net,
+//!                          proto, sanitize, store
+//!           discovery   -> analyze, error, knowledge, model, net, proto, registry
+//!           preview     -> analyze, credentials, error, model, net, store
+//! floor 4   analyze     -> credentials, detect, error, knowledge, model, net, proto, timing
+//!           metrics     -> http_server, notify, sanitize, store
+//! floor 3   detect      -> error, knowledge, model, net, proto
+//!           notify      -> error, model, net, sanitize, store
+//!           push        -> export, model, net, sanitize, store
+//! floor 2   credentials -> model, proto
+//!           export      -> error, model, sanitize
+//!           knowledge   -> error, model, registry, sanitize
+//!           net         -> error, model, proto
+//! floor 1   error       -> model
+//!           proto       -> model
+//!           registry    -> model
+//!           store       -> model
+//! floor 0   http_server -> (none)
+//!           model       -> (none)
+//!           sanitize    -> (none)
+//!           timing      -> (none)
 //! ```
 //!
 //! `scripts/module-cycles` also fails when two top-level modules, or two files of one folder,
@@ -199,7 +199,6 @@
 pub mod analyze;
 pub mod audit;
 pub mod cli;
-pub mod cli_reference;
 pub mod cmds;
 pub mod config;
 pub mod credentials;

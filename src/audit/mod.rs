@@ -29,19 +29,7 @@ pub const AUDIT_PORTS: [u16; 3] = [21, 22, 23];
 pub const AUDIT_SCHEMA_VERSION: u32 = 1;
 
 /// How bad a finding is; ordered, so `--fail-on high` means high or critical.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -62,6 +50,15 @@ impl Severity {
         }
     }
 
+    /// Lowest first, as `--min-severity` lists them.
+    pub const ASCENDING: [Severity; 5] = [
+        Severity::Info,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
     /// Highest first, as reports list them.
     pub const DESCENDING: [Severity; 5] = [
         Severity::Critical,
@@ -70,6 +67,16 @@ impl Severity {
         Severity::Low,
         Severity::Info,
     ];
+}
+
+impl crate::model::choice::Choice for Severity {
+    fn choices() -> &'static [Self] {
+        &Severity::ASCENDING
+    }
+
+    fn choice(self) -> &'static str {
+        self.as_str()
+    }
 }
 
 /// A finding's stable id. The serialised names are a contract: add ids, never rename them.

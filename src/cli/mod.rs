@@ -16,11 +16,13 @@ pub use crate::discovery::DiscoveryMethod;
 pub use crate::export::Format;
 
 mod audit;
+mod choices;
 mod doctor;
 mod format_options;
 mod hub;
 mod inventory;
 mod push;
+pub mod reference;
 mod scan;
 mod serve;
 pub mod settings;

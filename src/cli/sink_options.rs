@@ -100,4 +100,38 @@ mod tests {
             assert!(Cli::try_parse_from(argv).is_ok(), "watch lacks {}", o.flag);
         }
     }
+
+    /// `--help` of `watch` and `doctor` name every sink form, and `watch`'s says what each does
+    /// (the documents that list them are held in `notify`).
+    #[test]
+    fn every_help_text_gives_the_sink_forms() {
+        use clap::CommandFactory;
+        let cli = Cli::command();
+        for sub in ["watch", "doctor"] {
+            let arg = cli
+                .find_subcommand(sub)
+                .and_then(|c| c.get_arguments().find(|a| a.get_id() == "notify"))
+                .unwrap_or_else(|| panic!("{sub} has --notify"));
+            let help = arg
+                .get_long_help()
+                .or(arg.get_help())
+                .map(|h| h.to_string())
+                .unwrap_or_default()
+                .replace('\n', " ");
+            for d in crate::notify::SINKS {
+                assert!(
+                    help.contains(&format!("`{}`", d.syntax)),
+                    "{sub} --notify help lacks {}: {help}",
+                    d.syntax
+                );
+                if sub == "watch" {
+                    assert!(
+                        help.contains(d.help),
+                        "{sub} --notify help lacks {}",
+                        d.help
+                    );
+                }
+            }
+        }
+    }
 }

@@ -32,9 +32,6 @@ pub use links::Links;
 pub use scope::{About, Batch, Probes, ScanMessage, Scope};
 pub use stage::{STAGES, Stage, learn};
 
-use clap::ValueEnum;
-use clap::builder::PossibleValue;
-
 pub use crate::model::DiscoveryMethod;
 
 /// The `--discovery` choices, in the order `--help` lists them: one enum with the report's
@@ -101,16 +98,19 @@ fn help(m: DiscoveryMethod) -> &'static str {
 
 /// `--discovery` takes the report's names, but `ports` for [`DiscoveryMethod::Port`] (the
 /// choice runs the probes; a device found so is reported with `port`).
-impl ValueEnum for DiscoveryMethod {
-    fn value_variants<'a>() -> &'a [Self] {
+impl crate::model::choice::Choice for DiscoveryMethod {
+    fn choices() -> &'static [Self] {
         &CHOICES
     }
 
-    fn to_possible_value(&self) -> Option<PossibleValue> {
-        let name = match self {
+    fn choice(self) -> &'static str {
+        match self {
             DiscoveryMethod::Port => "ports",
             m => m.name(),
-        };
-        Some(PossibleValue::new(name).help(help(*self)))
+        }
+    }
+
+    fn choice_help(self) -> Option<&'static str> {
+        Some(help(self))
     }
 }

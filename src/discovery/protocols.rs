@@ -203,9 +203,8 @@ pub fn by_method(method: DiscoveryMethod) -> Option<&'static VendorProtocol> {
 
 #[cfg(test)]
 mod tests {
-    use clap::ValueEnum;
-
     use super::*;
+    use crate::model::choice::Choice;
 
     #[test]
     fn every_registration_is_whole_and_distinct() {
@@ -218,7 +217,7 @@ mod tests {
             );
             assert_eq!(
                 p.method.name(),
-                p.method.to_possible_value().unwrap().get_name(),
+                p.method.choice(),
                 "the --discovery value and the report name agree"
             );
             assert!(!(p.query)("T").is_empty(), "{} sends something", p.name);

@@ -80,15 +80,14 @@ pub fn learn(board: &Identities, ev: &Event) {
 
 #[cfg(test)]
 mod tests {
-    use clap::ValueEnum;
-
     use super::*;
     use crate::model::DiscoveryMethod;
+    use crate::model::choice::Choice;
 
     /// Every `--discovery` choice but `ports` runs exactly one stage, and every stage serves one.
     #[test]
     fn every_method_has_one_stage() {
-        for m in DiscoveryMethod::value_variants() {
+        for m in DiscoveryMethod::choices() {
             let serving: Vec<&str> = STAGES
                 .iter()
                 .filter(|s| (s.about().serves)(*m))
@@ -99,7 +98,7 @@ mod tests {
         }
         for s in STAGES {
             assert!(
-                DiscoveryMethod::value_variants()
+                DiscoveryMethod::choices()
                     .iter()
                     .any(|m| (s.about().serves)(*m)),
                 "{} serves a method",

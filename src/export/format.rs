@@ -2,19 +2,18 @@
 //! [`super::FORMATS`]) and the handle that names one ([`Format`]).
 //!
 //! Everything that lists or tells formats apart reads the registration, so a format is one file
-//! and one entry: `-f`'s values and their `--help` lines (a hand-written [`ValueEnum`], as
-//! `--discovery`'s), the config file's `format:` and `watch --write`'s FORMAT (serde and
-//! [`ValueEnum::from_str`] by name), the API's media type and file name, the web page's download
+//! and one entry: `-f`'s values and their `--help` lines (its [`Choice`], as `--discovery`'s),
+//! the config file's `format:` and `watch --write`'s FORMAT (serde and [`Choice::from_choice`] by
+//! name), the API's media type and file name, the web page's download
 //! buttons (filled in when the page is served), which exports `watch --write` compares without
 //! their dated header, and the table of docs/reference/formats.md ([`formats_table`], held to the
 //! file by `tests/docs.rs`).
 
-use clap::ValueEnum;
-use clap::builder::PossibleValue;
 use serde::de::{self, Deserializer, EnumAccess, Unexpected, VariantAccess, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::{ExportOptions, Exporter, FORMATS};
+use crate::model::choice::Choice;
 
 /// One output format: everything camscan needs to offer it, in one place.
 pub struct FormatDef {
@@ -162,13 +161,17 @@ impl std::fmt::Debug for Format {
 }
 
 /// `-f`'s values, each with its `--help` line.
-impl ValueEnum for Format {
-    fn value_variants<'a>() -> &'a [Self] {
+impl Choice for Format {
+    fn choices() -> &'static [Self] {
         &ALL
     }
 
-    fn to_possible_value(&self) -> Option<PossibleValue> {
-        Some(PossibleValue::new(self.name()).help(self.def().help))
+    fn choice(self) -> &'static str {
+        self.name()
+    }
+
+    fn choice_help(self) -> Option<&'static str> {
+        Some(self.def().help)
     }
 }
 
@@ -306,17 +309,13 @@ mod tests {
     /// it means.
     #[test]
     fn the_command_line_and_serde_take_every_name() {
-        for (f, def) in Format::value_variants().iter().zip(FORMATS) {
-            let v = f.to_possible_value().unwrap();
-            assert_eq!(v.get_name(), def.name);
+        for (f, def) in Format::choices().iter().zip(FORMATS) {
+            assert_eq!(f.choice(), def.name);
+            assert_eq!(f.choice_help(), Some(def.help));
+            assert_eq!(Format::from_choice(def.name, false), Some(*f));
             assert_eq!(
-                v.get_help().map(|h| h.to_string()).as_deref(),
-                Some(def.help)
-            );
-            assert_eq!(Format::from_str(def.name, false), Ok(*f));
-            assert_eq!(
-                Format::from_str(&def.name.to_uppercase(), true),
-                Ok(*f),
+                Format::from_choice(&def.name.to_uppercase(), true),
+                Some(*f),
                 "ignoring case"
             );
             let yaml = serde_yaml::to_string(f).unwrap();
@@ -350,7 +349,7 @@ mod tests {
             e.starts_with("unknown variant `nope`, expected one of `table`, `json`, "),
             "{e}"
         );
-        assert!(Format::from_str("nope", true).is_err());
+        assert!(Format::from_choice("nope", true).is_none());
     }
 
     /// The table of formats has a row per registration, in order.

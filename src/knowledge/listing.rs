@@ -9,32 +9,31 @@ use super::{Knowledge, Origin};
 use crate::sanitize;
 
 /// The kinds of knowledge, named as their top-level keys in the files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
-    #[value(name = "vendors")]
     Vendors,
-    #[value(name = "probes")]
     Probes,
-    #[value(name = "signatures")]
     Signatures,
-    #[value(name = "rtsp_paths")]
     RtspPaths,
-    #[value(name = "http_paths")]
     HttpPaths,
-    #[value(name = "http_folders")]
     HttpFolders,
-    #[value(name = "http_server_paths")]
     HttpServerPaths,
-    #[value(name = "rtmp_apps")]
     RtmpApps,
-    #[value(name = "rtmp_streams")]
     RtmpStreams,
-    #[value(name = "ouis")]
     Ouis,
-    #[value(name = "placeholders")]
     Placeholders,
-    #[value(name = "advisories")]
     Advisories,
+}
+
+/// `camscan signatures --section` names them as the files' keys.
+impl crate::model::choice::Choice for Section {
+    fn choices() -> &'static [Self] {
+        &Section::ALL
+    }
+
+    fn choice(self) -> &'static str {
+        self.key()
+    }
 }
 
 impl Section {

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 pub mod addr;
 pub mod answers;
 pub mod capabilities;
+pub mod choice;
 pub mod coverage;
 mod credential;
 pub mod identity;

@@ -38,7 +38,7 @@ use plan::{Action, Step};
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The tools camscan pushes into.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ToolKind {
     /// Frigate 0.17 (`PUT /api/config/set`).
@@ -59,9 +59,25 @@ impl ToolKind {
     }
 
     pub fn parse(s: &str) -> Option<ToolKind> {
-        [ToolKind::Frigate, ToolKind::Go2rtc, ToolKind::Mediamtx]
-            .into_iter()
-            .find(|t| t.name().eq_ignore_ascii_case(s))
+        <ToolKind as crate::model::choice::Choice>::from_choice(s, true)
+    }
+}
+
+impl crate::model::choice::Choice for ToolKind {
+    fn choices() -> &'static [Self] {
+        &[ToolKind::Frigate, ToolKind::Go2rtc, ToolKind::Mediamtx]
+    }
+
+    fn choice(self) -> &'static str {
+        self.name()
+    }
+
+    fn choice_help(self) -> Option<&'static str> {
+        Some(match self {
+            ToolKind::Frigate => "Frigate 0.17 (`PUT /api/config/set`)",
+            ToolKind::Go2rtc => "go2rtc (`PUT /api/streams`)",
+            ToolKind::Mediamtx => "MediaMTX (`/v3/config/paths/*`)",
+        })
     }
 }
 

@@ -519,11 +519,10 @@ mod tests {
     /// offer each, so a new exporter cannot go stale in either.
     #[test]
     fn the_api_document_and_the_page_offer_every_output_format() {
-        use clap::ValueEnum;
-        let formats: Vec<String> = crate::export::Format::value_variants()
-            .iter()
-            .filter_map(|f| f.to_possible_value())
-            .map(|v| v.get_name().to_string())
+        use crate::model::choice::Choice;
+        let formats: Vec<String> = crate::export::Format::choice_names()
+            .into_iter()
+            .map(String::from)
             .collect();
         let doc: serde_json::Value = serde_json::from_str(OPENAPI).unwrap();
         let listed: Vec<String> = doc["paths"]["/api/v1/export/{format}"]["parameters"]

@@ -10,12 +10,12 @@
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use clap::ValueEnum;
 
 use super::AppState;
 use super::params::Params;
 use super::problem::{Kind, Problem};
 use crate::export::{ExportOptions, Format, exporter, names};
+use crate::model::choice::Choice;
 use crate::store::{DeviceQuery, DeviceState};
 
 /// `GET /api/v1/export/{format}?state=`.
@@ -32,7 +32,7 @@ pub async fn export(
 
 async fn render(state: AppState, name: &str, query: Option<&str>) -> Result<Response, Problem> {
     let p = Params::parse(query, &["state"])?;
-    let Ok(format) = Format::from_str(name, false) else {
+    let Some(format) = Format::from_choice(name, false) else {
         return Err(Problem::not_found(format!(
             "no export format {:?} (one of {})",
             crate::sanitize::terminal(name),
@@ -94,7 +94,7 @@ mod tests {
     #[test]
     fn every_format_has_a_media_type_and_a_name() {
         let names = names();
-        assert_eq!(names.len(), Format::value_variants().len());
+        assert_eq!(names.len(), Format::choices().len());
         let want = [
             ("table", "text/plain; charset=utf-8", "txt"),
             ("json", "application/json", "json"),
@@ -110,10 +110,10 @@ mod tests {
         ];
         for (name, media, ext) in want {
             assert!(names.contains(&name), "{name}");
-            let def = Format::from_str(name, false).unwrap().def();
+            let def = Format::from_choice(name, false).unwrap().def();
             assert_eq!((def.media_type, def.extension), (media, ext), "{name}");
         }
-        for f in Format::value_variants() {
+        for f in Format::choices() {
             let def = f.def();
             assert!(def.media_type.contains('/') && !def.extension.is_empty());
             assert!(

@@ -39,9 +39,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use clap::ValueEnum;
-
 use crate::export::{ExportOptions, Format, FormatValues, exporter};
+use crate::model::choice::Choice;
 use crate::model::{Report, Stream};
 use crate::notify::exec::Exec;
 use crate::store::DeviceQuery;
@@ -66,8 +65,8 @@ impl std::str::FromStr for WriteSpec {
         let Some((name, path)) = s.split_once('=') else {
             return Err(format!("{s}: FORMAT=FILE (FORMAT one of {})", names()));
         };
-        let format = Format::from_str(name.trim(), true)
-            .map_err(|_| format!("{s}: no format {name:?} (one of {})", names()))?;
+        let format = Format::from_choice(name.trim(), true)
+            .ok_or_else(|| format!("{s}: no format {name:?} (one of {})", names()))?;
         if path.is_empty() {
             return Err(format!("{s}: no FILE after ="));
         }

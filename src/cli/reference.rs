@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use clap::{Arg, ArgAction, Command, CommandFactory};
 
-use crate::cli::Cli;
+use super::Cli;
 
 /// The whole command line: the global options, then each subcommand with its usage and every
 /// argument (flags, value names, defaults, possible values, `CAMSCAN_*` variables).

@@ -1,0 +1,69 @@
+//! clap's value lists for the choices declared below the entrance ([`Choice`]): the names, order
+//! and help lines stay with their types, and this file is all clap knows of them.
+
+use clap::ValueEnum;
+use clap::builder::PossibleValue;
+
+use crate::model::choice::Choice;
+
+/// `impl ValueEnum` for each type, read from its [`Choice`].
+macro_rules! from_choice {
+    ($($t:ty),* $(,)?) => {$(
+        impl ValueEnum for $t {
+            fn value_variants<'a>() -> &'a [Self] {
+                <$t as Choice>::choices()
+            }
+
+            fn to_possible_value(&self) -> Option<PossibleValue> {
+                let value = PossibleValue::new(Choice::choice(*self));
+                Some(match Choice::choice_help(*self) {
+                    Some(help) => value.help(help),
+                    None => value,
+                })
+            }
+        }
+    )*};
+}
+
+from_choice!(
+    crate::export::Format,
+    crate::discovery::DiscoveryMethod,
+    crate::config::ColorChoice,
+    crate::audit::Severity,
+    crate::push::ToolKind,
+    crate::knowledge::listing::Section,
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn same<T: ValueEnum + Choice + std::fmt::Debug>() {
+        assert_eq!(T::value_variants(), T::choices());
+        for v in T::choices() {
+            let p = v.to_possible_value().unwrap();
+            assert_eq!(p.get_name(), v.choice());
+            assert_eq!(
+                p.get_help().map(|h| h.to_string()).as_deref(),
+                v.choice_help()
+            );
+            assert_eq!(T::from_str(v.choice(), false).ok(), Some(*v));
+            assert_eq!(
+                T::from_str(&v.choice().to_uppercase(), true).ok(),
+                Some(*v),
+                "{v:?}: case ignored"
+            );
+        }
+    }
+
+    /// Every value list clap offers is its type's own: names, order, help lines.
+    #[test]
+    fn clap_offers_each_choice_as_declared() {
+        same::<crate::export::Format>();
+        same::<crate::discovery::DiscoveryMethod>();
+        same::<crate::config::ColorChoice>();
+        same::<crate::audit::Severity>();
+        same::<crate::push::ToolKind>();
+        same::<crate::knowledge::listing::Section>();
+    }
+}
