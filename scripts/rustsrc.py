@@ -7,6 +7,7 @@ keeping every newline, so that braces and `#[cfg(test)]` are only ever found in 
 `mod testing;` line, a test-only function), wherever it stands in the file, and keeps the rest:
 the checks see all of a file's code, not only what comes before its first `#[cfg(test)]`.
 """
+import os
 import re
 
 
@@ -138,3 +139,19 @@ def without_tests(text):
         kept_text.pop()
         numbers.pop()
     return kept_code, kept_text, numbers
+
+
+def test_only_files(src):
+    """Files whose module their parent declares under `#[cfg(test)]` (fixtures): test code."""
+    out = set()
+    decl = re.compile(r"#\[cfg\(test\)\]\s*(?:pub(?:\([a-z]+\))?\s+)?mod\s+([a-z_0-9]+)\s*;")
+    for dirpath, _, files in os.walk(src):
+        for name in files:
+            if not name.endswith(".rs"):
+                continue
+            text = open(os.path.join(dirpath, name), encoding="utf-8").read()
+            here = dirpath if name in ("mod.rs", "lib.rs", "main.rs") else os.path.join(dirpath, name[:-3])
+            for m in decl.finditer(text):
+                for cand in (os.path.join(here, m.group(1) + ".rs"), os.path.join(here, m.group(1), "mod.rs")):
+                    out.add(os.path.normpath(cand))
+    return out

@@ -149,13 +149,14 @@
 //! floor 12  cmds        -> analyze, audit, cli, config, doctor, error, export, fleet, knowledge,
 //!                          model, net, push, record, round, sanitize, scan, serve, store, watch
 //! floor 11  cli         -> analyze, audit, config, credentials, discovery, doctor, error, export,
-//!                          knowledge, metrics, model, notify, push, record, serve, store, watch
+//!                          knowledge, metrics, model, net, notify, push, record, serve, store,
+//!                          watch
 //! floor 10  serve       -> analyze, config, credentials, error, export, http_server, knowledge,
 //!                          metrics, model, net, preview, probe, push, record, round, sanitize,
 //!                          scan, store
 //!           watch       -> analyze, config, credentials, discovery, error, export, metrics, model,
 //!                          net, notify, push, record, round, scan, store
-//! floor 9   doctor      -> config, error, net, notify, record, sanitize, store
+//! floor 9   doctor      -> config, error, model, net, notify, record, sanitize, store
 //!           fleet       -> config, probe, record, scan, store
 //!           round       -> config, metrics, record, scan, store
 //! floor 8   record      -> config, error, model, net, sanitize, scan, store

@@ -3,12 +3,10 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use camscan::cli::Cli;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse(); // usage errors: clap prints them and exits 2
+    let cli = Cli::from_process();
     camscan::cmds::logging::init(&cli);
     camscan::cmds::run(&cli)
 }

@@ -9,6 +9,7 @@
 //! opens the inventory and turns a scan's configuration and report into store calls.
 //! [`CommandError`] is how a command that uses the inventory fails.
 
+use crate::model::environment::Environment;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -78,6 +79,7 @@ pub fn open(inventory: &Inventory) -> Result<Store, CommandError> {
         &inventory.at,
         inventory.password_file.as_deref(),
         inventory.credential_key.as_deref(),
+        &inventory.env,
     )
 }
 
@@ -86,9 +88,9 @@ pub const TOKEN_FILE: &str = "serve.token";
 
 /// `<directory of the store file>/serve.token`; for an inventory on a PostgreSQL server, in the
 /// directory of the default inventory file (`$XDG_STATE_HOME/camscan/`), which is this machine's.
-pub fn token_path(store: &InventoryAt) -> PathBuf {
-    let InventoryAt::File(store_path) = store else {
-        return match crate::config::default_db_path()
+pub fn token_path(store: &Inventory) -> PathBuf {
+    let InventoryAt::File(store_path) = &store.at else {
+        return match crate::config::default_db_path(&store.env)
             .as_deref()
             .and_then(Path::parent)
         {
@@ -110,10 +112,11 @@ pub fn open_db(
     db: &InventoryAt,
     password_file: Option<&Path>,
     key_file: Option<&Path>,
+    env: &Environment,
 ) -> Result<Store, CommandError> {
     match db {
         InventoryAt::Postgres(url) => Ok(Store::open_postgres_keyed(
-            &pg_target(url, password_file)?,
+            &pg_target(url, password_file, env)?,
             key_file,
         )?),
         InventoryAt::File(path) => Ok(Store::open_keyed(path, key_file)?),
@@ -121,8 +124,12 @@ pub fn open_db(
 }
 
 /// The PostgreSQL database `url` names, ready to connect to (password found, TLS made).
-pub fn pg_target(url: &str, password_file: Option<&Path>) -> Result<PgTarget, CommandError> {
-    let env = |k: &str| std::env::var(k).ok();
+pub fn pg_target(
+    url: &str,
+    password_file: Option<&Path>,
+    environment: &Environment,
+) -> Result<PgTarget, CommandError> {
+    let env = |k: &str| environment.var(k).map(str::to_string);
     let bad = |detail: String| {
         CommandError::Usage(format!(
             "--db {}: {detail}",
@@ -137,7 +144,7 @@ pub fn pg_target(url: &str, password_file: Option<&Path>) -> Result<PgTarget, Co
              process list: use --db-password-file, PGPASSWORD or ~/.pgpass"
         );
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let home = environment.home();
     if let Some(warning) = target
         .resolve_password(password_file, &env, home.as_deref())
         .map_err(bad)?

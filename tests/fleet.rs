@@ -368,6 +368,7 @@ fn same_checks_and_diff(hub: &str, site_db: &Path, site: &str) {
         &camscan::config::InventoryAt::new(hub.into()),
         None,
         Some(&key),
+        &camscan::model::environment::Environment::from_vars(std::env::vars_os()),
     )
     .unwrap();
     let view = |c: &CheckRecord| {

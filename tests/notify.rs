@@ -727,7 +727,7 @@ async fn webhook_retries_with_backoff_until_accepted_and_signs_every_attempt() {
     let dir = tempfile::tempdir().unwrap();
     let secret = secret_file(dir.path());
     let (server, url) = receiver("127.0.0.162", &secret, "flaky:3");
-    let options = notify::SinkOptions::from_env_and_file(Some(&secret)).unwrap();
+    let options = notify::SinkOptions::from_env_and_file(Some(&secret), None).unwrap();
     assert_eq!(
         options.webhook_secret.as_deref(),
         Some(&b"correct horse battery staple"[..])

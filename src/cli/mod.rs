@@ -67,6 +67,28 @@ pub struct Cli {
     pub color: Option<ColorChoice>,
     #[command(subcommand)]
     pub command: Command,
+    /// The process environment, taken once with the arguments ([`Cli::from_process`]).
+    #[arg(skip)]
+    pub env: crate::model::environment::Environment,
+}
+
+impl Cli {
+    /// The command line and environment of this process: the one place camscan reads either
+    /// (clap reads the `CAMSCAN_*` variables of the flags here too). Usage errors: clap prints
+    /// them and exits 2.
+    pub fn from_process() -> Cli {
+        let mut cli = <Cli as Parser>::parse();
+        cli.env = crate::model::environment::Environment::from_vars(std::env::vars_os());
+        cli
+    }
+
+    /// What every command's settings read beside its own arguments.
+    pub fn process(&self) -> crate::config::Process {
+        crate::config::Process {
+            color: self.color,
+            env: self.env.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,7 +8,7 @@ use clap::Args;
 use super::*;
 
 /// `camscan scan`: what to scan and how, and how to write the report.
-#[derive(Debug, Args, Default)]
+#[derive(Debug, Clone, Args, Default)]
 pub struct ScanArgs {
     #[command(flatten)]
     pub find: FindArgs,

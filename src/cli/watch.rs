@@ -4,7 +4,7 @@ use clap::Args;
 
 use super::*;
 
-#[derive(Debug, Args, Default)]
+#[derive(Debug, Clone, Args, Default)]
 pub struct WatchArgs {
     #[command(flatten)]
     pub scan: ScanArgs,

@@ -30,8 +30,9 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
             "--from-db reads the inventory: drop --no-db".into(),
         ));
     }
+    let ffmpeg = find_ffmpeg(args.ffmpeg.as_deref(), &cli.env);
     if let Some(named) = &args.ffmpeg
-        && find_ffmpeg(Some(named)).is_none()
+        && ffmpeg.is_none()
     {
         return Err(CommandError::Usage(format!(
             "--ffmpeg {}: no such program (install Debian's ffmpeg, or drop --ffmpeg to use the \
@@ -50,7 +51,7 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
         out: ScanOutputArgs::default(),
         push: Default::default(),
     };
-    let (mut cfg, _file) = super::scan::resolve(&scan_args, cli.color)?;
+    let (mut cfg, _file) = super::scan::resolve(&scan_args, &cli.process())?;
     // The administration ports: their servers speak first, so after the connect nothing is sent.
     // They are not the user's: asked and judged, kept out of the inventory (no `port_opened`).
     for port in crate::audit::AUDIT_PORTS {
@@ -107,7 +108,7 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
             } else if !scanned.report.complete {
                 Err("the scan was interrupted".to_string())
             } else {
-                Ok(pictures(&scanned.report, &cfg.credentials, args.ffmpeg.as_deref()).await)
+                Ok(pictures(&scanned.report, &cfg.credentials, ffmpeg.clone()).await)
             };
             Ok::<_, CommandError>((scanned, got))
         })?;
@@ -136,7 +137,7 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
     let audit = AuditReport::new(report, source, &ctx, commissioning);
     write(
         &audit,
-        (format, super::render::stdout_width(args.width)),
+        (format, super::render::stdout_width(args.width, &cli.env)),
         pics.as_ref().map_err(String::as_str),
         args.output.as_deref(),
     )?;
@@ -204,9 +205,12 @@ fn from_inventory(db: &Inventory, site: &str) -> Result<crate::model::Report, Co
 
 /// ffmpeg as `--ffmpeg` names it (a path, or a name looked up in PATH), else `ffmpeg` from PATH
 /// when it is installed.
-fn find_ffmpeg(flag: Option<&Path>) -> Option<std::path::PathBuf> {
+fn find_ffmpeg(
+    flag: Option<&Path>,
+    env: &crate::model::environment::Environment,
+) -> Option<std::path::PathBuf> {
     let name = flag.map_or_else(|| "ffmpeg".into(), |p| p.to_string_lossy().into_owned());
-    crate::config::find_program(&name)
+    crate::config::find_program(&name, env)
 }
 
 /// A picture of each camera of `report` for the handover report (a line on stderr first: it
@@ -214,9 +218,8 @@ fn find_ffmpeg(flag: Option<&Path>) -> Option<std::path::PathBuf> {
 async fn pictures(
     report: &crate::model::Report,
     credentials: &[crate::model::Credential],
-    ffmpeg: Option<&Path>,
+    ffmpeg: Option<std::path::PathBuf>,
 ) -> Pictures {
-    let ffmpeg = find_ffmpeg(ffmpeg);
     let cameras = report
         .devices
         .iter()

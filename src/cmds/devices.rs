@@ -1,14 +1,15 @@
 //! `camscan devices`: the devices the inventory knows, filtered by state, age, vendor or cameras only.
 
 use crate::cli::{DevicesArgs, StateFilter};
+use crate::model::environment::Environment;
 use crate::record::CommandError;
 use crate::store::{DeviceQuery, DeviceState};
 
 use super::query::{open, since, some};
 use super::{render, write_stdout};
 
-pub(super) fn run(args: &DevicesArgs) -> Result<u8, CommandError> {
-    let store = open(&args.store)?;
+pub(super) fn run(args: &DevicesArgs, env: &Environment) -> Result<u8, CommandError> {
+    let store = open(&args.store, env)?;
     let q = DeviceQuery {
         state: args.state.map(|s| match s {
             StateFilter::Online => DeviceState::Online,
@@ -25,6 +26,13 @@ pub(super) fn run(args: &DevicesArgs) -> Result<u8, CommandError> {
         site: args.store.site.clone(),
     };
     let list = store.devices(&q)?;
-    write_stdout(|out| render::devices(&list, args.format, render::stdout_width(args.width), out))?;
+    write_stdout(|out| {
+        render::devices(
+            &list,
+            args.format,
+            render::stdout_width(args.width, env),
+            out,
+        )
+    })?;
     Ok(some(!list.is_empty()))
 }

@@ -1,13 +1,14 @@
 //! `camscan diff [A] [B]`: what changed between two recorded scans (the last two by default).
 
 use crate::cli::DiffArgs;
+use crate::model::environment::Environment;
 use crate::record::CommandError;
 
 use super::query::open;
 use super::{render, write_stdout};
 
-pub(super) fn run(args: &DiffArgs) -> Result<u8, CommandError> {
-    let store = open(&args.store)?;
+pub(super) fn run(args: &DiffArgs, env: &Environment) -> Result<u8, CommandError> {
+    let store = open(&args.store, env)?;
     let diff = store.diff(args.scan_a, args.scan_b, args.store.site.as_deref())?;
     write_stdout(|out| render::diff(&diff, args.format, out))?;
     Ok(if diff.is_empty() { 0 } else { 1 })

@@ -2,14 +2,15 @@
 
 use crate::cli::HistoryArgs;
 use crate::error::exit;
+use crate::model::environment::Environment;
 use crate::record::CommandError;
 use crate::store::{DeviceQuery, EventQuery};
 
 use super::query::{open, since, some, unknown_device};
 use super::{render, write_stdout};
 
-pub(super) fn run(args: &HistoryArgs) -> Result<u8, CommandError> {
-    let store = open(&args.store)?;
+pub(super) fn run(args: &HistoryArgs, env: &Environment) -> Result<u8, CommandError> {
+    let store = open(&args.store, env)?;
     if let Some(d) = &args.device
         && store.device(d, args.store.site.as_deref())?.is_none()
     {
@@ -36,7 +37,7 @@ pub(super) fn run(args: &HistoryArgs) -> Result<u8, CommandError> {
             &events,
             &devices,
             args.format,
-            render::stdout_width(args.width),
+            render::stdout_width(args.width, env),
             out,
         )
     })?;

@@ -8,6 +8,7 @@ use crate::cli::settings::config_file;
 use crate::cli::{HubArgs, HubCommand, HubDbArgs, RowsFormat};
 use crate::config::{Inventory, InventoryAt};
 use crate::error::exit;
+use crate::model::environment::Environment;
 use crate::record::CommandError;
 use crate::store::Store;
 use crate::store::site_admin::{SiteAccount, SiteForgotten, role_for};
@@ -15,12 +16,12 @@ use crate::store::site_admin::{SiteAccount, SiteForgotten, role_for};
 use super::render::new_table;
 use super::write_stdout;
 
-pub(super) fn run(args: &HubArgs) -> Result<u8, CommandError> {
+pub(super) fn run(args: &HubArgs, env: &Environment) -> Result<u8, CommandError> {
     match &args.command {
         HubCommand::AddSite(a) => {
             check_name(&a.name)?;
             let role = a.role.clone().unwrap_or_else(|| role_for(&a.name));
-            let (mut store, hub) = open(&a.hub)?;
+            let (mut store, hub) = open(&a.hub, env)?;
             let password = new_password()?;
             let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
             // Written beside the file first (a password the hub took but nobody kept would lock
@@ -49,7 +50,7 @@ pub(super) fn run(args: &HubArgs) -> Result<u8, CommandError> {
             Ok(exit::FOUND)
         }
         HubCommand::RotateSite(a) => {
-            let (mut store, _) = open(&a.hub)?;
+            let (mut store, _) = open(&a.hub, env)?;
             let password = new_password()?;
             let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
             let accounts = store.site_accounts()?;
@@ -77,7 +78,7 @@ pub(super) fn run(args: &HubArgs) -> Result<u8, CommandError> {
             Ok(exit::FOUND)
         }
         HubCommand::ListSites(a) => {
-            let (store, _) = open(&a.hub)?;
+            let (store, _) = open(&a.hub, env)?;
             let list = store.site_accounts()?;
             write_stdout(|out| sites(&list, a.format, out))?;
             Ok(if list.is_empty() {
@@ -88,7 +89,7 @@ pub(super) fn run(args: &HubArgs) -> Result<u8, CommandError> {
         }
         HubCommand::ForgetSite(a) | HubCommand::RemoveSite(a) => {
             let remove = matches!(args.command, HubCommand::RemoveSite(_));
-            let (mut store, _) = open(&a.hub)?;
+            let (mut store, _) = open(&a.hub, env)?;
             let Some(f) = store.forget_site(&a.name, remove)? else {
                 say(&format!("the hub knows no site {:?}", a.name));
                 return Ok(exit::NOTHING);
@@ -132,15 +133,15 @@ fn check_name(name: &str) -> Result<(), CommandError> {
 }
 
 /// The hub's inventory, opened with the owner's login (PostgreSQL only), and its URL.
-fn open(args: &HubDbArgs) -> Result<(Store, String), CommandError> {
-    let url = hub_url(args)?;
-    let target = crate::record::pg_target(&url, args.db_password_file.as_deref())?;
+fn open(args: &HubDbArgs, env: &Environment) -> Result<(Store, String), CommandError> {
+    let url = hub_url(args, env)?;
+    let target = crate::record::pg_target(&url, args.db_password_file.as_deref(), env)?;
     Ok((Store::open_hub(&target)?, url))
 }
 
 /// The hub's URL: `--db`, else the config file's `db:`, as every inventory command reads them.
-fn hub_url(args: &HubDbArgs) -> Result<String, CommandError> {
-    match Inventory::of_hub(args, &config_file(args.config.as_deref())?)?.at {
+fn hub_url(args: &HubDbArgs, env: &Environment) -> Result<String, CommandError> {
+    match Inventory::of_hub(args, &config_file(args.config.as_deref())?, env)?.at {
         InventoryAt::Postgres(url) => Ok(url),
         InventoryAt::File(_) => Err(not_a_hub()),
     }

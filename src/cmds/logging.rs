@@ -17,7 +17,7 @@ pub fn init(cli: &Cli) {
     let asked = cli
         .log
         .clone()
-        .or_else(|| std::env::var("RUST_LOG").ok())
+        .or_else(|| cli.env.var("RUST_LOG").map(str::to_string))
         .filter(|v| !v.trim().is_empty());
     let quiet = if cli.quiet {
         LevelFilter::ERROR
@@ -53,7 +53,7 @@ pub fn init(cli: &Cli) {
         .with(
             tracing_subscriber::fmt::layer()
                 .with_writer(|| Stderr)
-                .with_ansi(log_color(cli.color))
+                .with_ansi(log_color(cli.color, &cli.env))
                 .with_target(detail),
         )
         .with(filter)
@@ -78,8 +78,9 @@ impl std::io::Write for Stderr {
 }
 
 /// Whether logs are in colour: `--color`, else whether stderr is a terminal.
-fn log_color(choice: Option<ColorChoice>) -> bool {
+fn log_color(choice: Option<ColorChoice>, env: &crate::model::environment::Environment) -> bool {
     choice
         .unwrap_or_default()
+        .in_env(env)
         .enabled(std::io::stderr().is_terminal())
 }

@@ -3,13 +3,14 @@
 
 use crate::cli::PruneArgs;
 use crate::error::exit;
+use crate::model::environment::Environment;
 use crate::model::when::parse_age;
 use crate::record::CommandError;
 
 use super::query::{invalid, open};
 use super::write_stdout;
 
-pub(super) fn run(args: &PruneArgs) -> Result<u8, CommandError> {
+pub(super) fn run(args: &PruneArgs, env: &Environment) -> Result<u8, CommandError> {
     if let Some(site) = &args.store.site {
         return Err(CommandError::Usage(format!(
             "prune works on every site of the inventory at once (its ages are the same for all); \
@@ -18,7 +19,7 @@ pub(super) fn run(args: &PruneArgs) -> Result<u8, CommandError> {
     }
     let age = parse_age(&args.older_than)
         .map_err(|reason| invalid("older_than", &args.older_than, reason))?;
-    let mut store = open(&args.store)?;
+    let mut store = open(&args.store, env)?;
     let p = store.prune(age)?;
     write_stdout(|out| {
         writeln!(

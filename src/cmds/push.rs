@@ -7,20 +7,21 @@ use crate::cli::settings::config_file;
 use crate::cli::{PushArgs, PushFormat};
 use crate::config::Inventory;
 use crate::error::exit;
+use crate::model::environment::Environment;
 use crate::push::{Outcome, PushError, Settings, Target, render};
 use crate::record::CommandError;
 use crate::store::Store;
 
 use super::write_stdout;
 
-pub(super) fn run(args: &PushArgs) -> Result<u8, CommandError> {
+pub(super) fn run(args: &PushArgs, env: &Environment) -> Result<u8, CommandError> {
     let file = config_file(args.store.config.as_deref())?;
     let target = Target::new(args.tool, &args.url).map_err(CommandError::Usage)?;
     let creds = crate::cli::settings::camera_logins(args.credentials.as_deref(), &file)?;
     let formats = args.format_options.resolve(&file.format_options, false)?;
     let settings =
-        crate::cli::settings::push(target, &args.options, creds, &formats, args.dry_run)?;
-    let mut store = crate::record::open_existing(&Inventory::resolve(&args.store, &file)?)?;
+        crate::cli::settings::push(target, &args.options, creds, &formats, args.dry_run, env)?;
+    let mut store = crate::record::open_existing(&Inventory::resolve(&args.store, &file, env)?)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -29,8 +30,7 @@ pub(super) fn run(args: &PushArgs) -> Result<u8, CommandError> {
         .block_on(crate::push::run(&mut store, &settings))
         .map_err(push_error)?;
     let width = crate::scan::output::table_width(
-        args.width,
-        std::env::var("COLUMNS").ok().as_deref(),
+        args.width.or(env.columns()),
         terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| w.0),
     )
     .unwrap_or(u16::MAX);

@@ -36,10 +36,12 @@ fn opt(s: &Option<String>) -> String {
 
 /// How wide a table on stdout may be: `--width` (0: no limit), else `$COLUMNS`, else the
 /// terminal's width, else 100 (a pipe, a file), as `camscan scan`'s table.
-pub(super) fn stdout_width(given: Option<u16>) -> Option<u16> {
+pub(super) fn stdout_width(
+    given: Option<u16>,
+    env: &crate::model::environment::Environment,
+) -> Option<u16> {
     crate::scan::output::table_width(
-        given,
-        std::env::var("COLUMNS").ok().as_deref(),
+        given.or(env.columns()),
         terminal_size::terminal_size_of(io::stdout()).map(|(w, _)| w.0),
     )
 }

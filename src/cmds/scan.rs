@@ -6,17 +6,17 @@
 
 use std::io::Write as _;
 
-use crate::cli::{Cli, ColorChoice, ScanArgs};
+use crate::cli::{Cli, ScanArgs};
 use crate::config::{FileConfig, ScanConfig};
 use crate::error::Error;
 use crate::knowledge;
 use crate::record::{self, CommandError, Summary};
 
 pub(super) fn run(args: &ScanArgs, cli: &Cli) -> Result<u8, CommandError> {
-    let (mut cfg, _file) = resolve(args, cli.color)?;
+    let (mut cfg, _file) = resolve(args, &cli.process())?;
     // -v also asks for the detailed table (one row per stream).
     cfg.detail = cli.verbose > 0;
-    let pushes = pushes(&args.push, &cfg)?;
+    let pushes = pushes(&args.push, &cfg, &cli.env)?;
     let runtime = knowledge_and_runtime(&cfg)?;
     super::block_on(runtime, async {
         let code = scan_and_record(cfg.clone(), cli.quiet).await?;
@@ -46,6 +46,7 @@ pub(super) fn run(args: &ScanArgs, cli: &Cli) -> Result<u8, CommandError> {
 pub(super) fn pushes(
     args: &crate::cli::ScanPushArgs,
     cfg: &ScanConfig,
+    env: &crate::model::environment::Environment,
 ) -> Result<Vec<crate::push::Settings>, CommandError> {
     args.push
         .iter()
@@ -57,6 +58,7 @@ pub(super) fn pushes(
                 cfg.credentials.clone(),
                 &cfg.format_options,
                 false,
+                env,
             )?)
         })
         .collect()
@@ -66,10 +68,10 @@ pub(super) fn pushes(
 /// as `camscan scan` resolves it.
 pub(super) fn resolve(
     args: &ScanArgs,
-    color: Option<ColorChoice>,
+    process: &crate::config::Process,
 ) -> Result<(ScanConfig, FileConfig), Error> {
-    let password = args.find.username.as_deref().and_then(password_for);
-    ScanConfig::load(args, color, password.as_deref())
+    let password = crate::cli::settings::password_for(args, &process.env);
+    ScanConfig::load(args, process, password.as_deref())
 }
 
 /// The worker stack of a runtime that runs scans: a port's analysis is one deep future
@@ -80,7 +82,7 @@ pub(super) const SCAN_STACK: usize = 8 * 1024 * 1024;
 /// Install the user's knowledge files (a bad one stops the command here, before anything is
 /// sent) and build the runtime a scan runs on.
 pub(super) fn knowledge_and_runtime(cfg: &ScanConfig) -> Result<tokio::runtime::Runtime, Error> {
-    let k = knowledge::load(&cfg.signatures, knowledge::user_dir().as_deref())?;
+    let k = knowledge::load(&cfg.signatures, cfg.knowledge_dir.as_deref())?;
     // The first and only install of this process, so it is never refused.
     knowledge::install(k);
     tokio::runtime::Builder::new_multi_thread()
@@ -201,16 +203,4 @@ fn send_to_hub(
 /// The summary line on stderr (stdout holds the results): one line, nothing to say = nothing.
 fn print_summary(summary: &Summary) {
     let _ = writeln!(std::io::stderr().lock(), "{summary}");
-}
-
-/// The password for `--username`: CAMSCAN_PASSWORD, else a prompt when stdin is a terminal
-/// (never argv).
-pub(super) fn password_for(user: &str) -> Option<String> {
-    if let Ok(p) = std::env::var("CAMSCAN_PASSWORD") {
-        return Some(p);
-    }
-    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
-        return rpassword::prompt_password(format!("camscan: password for {user}: ")).ok();
-    }
-    None
 }

@@ -1,14 +1,22 @@
 //! `camscan scans`: the recorded scans.
 
 use crate::cli::ScansArgs;
+use crate::model::environment::Environment;
 use crate::record::CommandError;
 
 use super::query::{open, some};
 use super::{render, write_stdout};
 
-pub(super) fn run(args: &ScansArgs) -> Result<u8, CommandError> {
-    let store = open(&args.store)?;
+pub(super) fn run(args: &ScansArgs, env: &Environment) -> Result<u8, CommandError> {
+    let store = open(&args.store, env)?;
     let list = store.scans(args.store.site.as_deref())?;
-    write_stdout(|out| render::scans(&list, args.format, render::stdout_width(args.width), out))?;
+    write_stdout(|out| {
+        render::scans(
+            &list,
+            args.format,
+            render::stdout_width(args.width, env),
+            out,
+        )
+    })?;
     Ok(some(!list.is_empty()))
 }

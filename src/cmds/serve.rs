@@ -10,14 +10,14 @@ use crate::record::CommandError;
 use crate::serve::{Parts, Watcher};
 use crate::watch::WatchConfig;
 
-pub(super) fn run(args: &ServeArgs) -> Result<u8, CommandError> {
+pub(super) fn run(args: &ServeArgs, process: &crate::config::Process) -> Result<u8, CommandError> {
     if args.print_token {
-        let token = crate::serve::print_token(&settings::serve_inventory(args)?)?;
+        let token = crate::serve::print_token(&settings::serve_inventory(args, process)?)?;
         // A closed stdout is not an error worth more than the exit code.
         let ok = writeln!(std::io::stdout().lock(), "{token}").is_ok();
         return Ok(if ok { exit::FOUND } else { exit::ERROR });
     }
-    let (settings, watch) = settings::serve(args)?;
+    let (settings, watch) = settings::serve(args, process)?;
     super::block_on(
         super::runtime()?,
         crate::serve::run(&settings, parts(watch)),

@@ -2,19 +2,25 @@
 
 use crate::cli::ShowArgs;
 use crate::error::exit;
+use crate::model::environment::Environment;
 use crate::record::CommandError;
 
 use super::query::{open, unknown_device};
 use super::{render, write_stdout};
 
-pub(super) fn run(args: &ShowArgs) -> Result<u8, CommandError> {
-    let store = open(&args.store)?;
+pub(super) fn run(args: &ShowArgs, env: &Environment) -> Result<u8, CommandError> {
+    let store = open(&args.store, env)?;
     let Some(detail) = store.device(&args.device, args.store.site.as_deref())? else {
         unknown_device(&args.device);
         return Ok(exit::NOTHING);
     };
     write_stdout(|out| {
-        render::device(&detail, args.format, render::stdout_width(args.width), out)
+        render::device(
+            &detail,
+            args.format,
+            render::stdout_width(args.width, env),
+            out,
+        )
     })?;
     Ok(exit::FOUND)
 }

@@ -2,20 +2,15 @@
 //! entry comes from.
 
 use crate::cli::{ListFormat, SignaturesArgs};
-use crate::config::FileConfig;
 use crate::error::{Error, exit};
 use crate::knowledge;
+use crate::model::environment::Environment;
 use crate::record::CommandError;
 
-pub(super) fn run(args: &SignaturesArgs) -> Result<u8, CommandError> {
-    let file = args
-        .config
-        .as_deref()
-        .map(FileConfig::load)
-        .transpose()?
-        .unwrap_or_default();
+pub(super) fn run(args: &SignaturesArgs, env: &Environment) -> Result<u8, CommandError> {
+    let file = crate::cli::settings::config_file(args.config.as_deref())?;
     let files = crate::config::signature_files(&args.signatures, &file);
-    let k = knowledge::load(&files, knowledge::user_dir().as_deref())?;
+    let k = knowledge::load(&files, knowledge::user_dir(env).as_deref())?;
     let mut out = std::io::stdout().lock();
     let written = match args.format {
         ListFormat::Table => knowledge::listing::write_table(&k, args.kind, &mut out),

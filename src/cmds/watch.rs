@@ -1,36 +1,31 @@
 //! `camscan watch`: the scan configuration as `camscan scan` resolves it, and watch's own
 //! (the flags and the config file's `watch:` section); SIGHUP resolves both again.
 
-use crate::cli::{Cli, Command, WatchArgs};
+use crate::cli::{Cli, WatchArgs};
 use crate::config::ScanConfig;
 use crate::record::CommandError;
 use crate::scan::rules::ScanRules;
 use crate::watch::{Reload, StartAgent, WatchConfig};
 
 pub(super) fn run(args: &WatchArgs, cli: &Cli) -> Result<u8, CommandError> {
-    let color = cli.color;
+    let process = cli.process();
     // Asked once: a reload reads the files again, never the terminal.
-    let password = args
-        .scan
-        .find
-        .username
-        .as_deref()
-        .and_then(super::scan::password_for);
+    let password = crate::cli::settings::password_for(&args.scan, &process.env);
     let resolve = move |args: &WatchArgs| -> Result<(ScanConfig, WatchConfig), String> {
-        let (cfg, file) =
-            ScanConfig::load(&args.scan, color, password.as_deref()).map_err(|e| e.to_string())?;
-        let mut w = WatchConfig::resolve(args, &file.watch.clone().unwrap_or_default())?;
-        w.pushes = super::scan::pushes(&args.scan.push, &cfg).map_err(|e| e.to_string())?;
+        let (cfg, file) = ScanConfig::load(&args.scan, &process, password.as_deref())
+            .map_err(|e| e.to_string())?;
+        let mut w =
+            WatchConfig::resolve(args, &file.watch.clone().unwrap_or_default(), &process.env)?;
+        w.pushes =
+            super::scan::pushes(&args.scan.push, &cfg, &process.env).map_err(|e| e.to_string())?;
         Ok((cfg, w))
     };
     let (cfg, w) = resolve(args).map_err(CommandError::Usage)?;
     let runtime = super::scan::knowledge_and_runtime(&cfg)?;
-    // SIGHUP: the same arguments resolved again (the configuration file re-read).
-    let reload_args = <Cli as clap::Parser>::parse();
-    let reload: Reload = Box::new(move || match &reload_args.command {
-        Command::Watch(a) => resolve(a),
-        _ => Err("not watch".into()),
-    });
+    // SIGHUP: the same arguments resolved again, the configuration file re-read (the command
+    // line and the environment are the process's: what was read at the door).
+    let reload_args = args.clone();
+    let reload: Reload = Box::new(move || resolve(&reload_args));
     // `--hub`: the fleet's agent beside the rounds, held to watch's own targets.
     let hub_agent = cfg.hub.clone().map(|hub| {
         let cfg = cfg.clone();

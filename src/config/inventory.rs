@@ -4,30 +4,22 @@
 use std::path::{Path, PathBuf};
 
 use super::FileConfig;
+use crate::model::environment::Environment;
 
 /// The inventory database: the flag's (or `CAMSCAN_DB`'s), else the config file's `db:`, else the
 /// default location ([`default_db_path`]; `None` without a home directory).
-pub fn db_path(flag: Option<&Path>, file: &FileConfig) -> Option<PathBuf> {
+pub fn db_path(flag: Option<&Path>, file: &FileConfig, env: &Environment) -> Option<PathBuf> {
     flag.map(Path::to_path_buf)
         .or_else(|| file.db.clone())
-        .or_else(default_db_path)
+        .or_else(|| default_db_path(env))
 }
 
 /// The inventory's default place: `$XDG_STATE_HOME/camscan/inventory.db`, else
 /// `~/.local/state/camscan/inventory.db`: the XDG base directory specification's place for state
 /// that should persist between runs but is not worth backing up like user data (a history of
 /// what was seen). `None` without either variable.
-pub fn default_db_path() -> Option<PathBuf> {
-    let var = |name| {
-        std::env::var_os(name)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
-    // The specification: a relative value is invalid and ignored.
-    let base = var("XDG_STATE_HOME")
-        .filter(|p| p.is_absolute())
-        .or_else(|| var("HOME").map(|h| h.join(".local").join("state")))?;
-    Some(base.join("camscan").join("inventory.db"))
+pub fn default_db_path(env: &Environment) -> Option<PathBuf> {
+    env.state_dir().map(|d| d.join("inventory.db"))
 }
 
 /// Where an inventory is, told apart once, when the settings are resolved: `--db` (env
@@ -67,17 +59,23 @@ pub struct Inventory {
     /// `--db-password-file`: the PostgreSQL password's file.
     pub password_file: Option<PathBuf>,
     /// The credential key's file (`--credential-key`, `CAMSCAN_CREDENTIAL_KEY`, config
-    /// `credential_key:`); `None`: the inventory's default ([`crate::store::cred_key`]).
+    /// `credential_key:`, else for a PostgreSQL inventory the configuration directory's, as the
+    /// entrance resolves it, `cli::settings`); `None`: beside an SQLite file
+    /// ([`crate::store::cred_key`]), or no place for a PostgreSQL inventory's.
     pub credential_key: Option<PathBuf>,
+    /// The environment its connection reads: a PostgreSQL URL's `PG*` variables and
+    /// `~/.pgpass`, the state directory of serve's token beside a server's inventory.
+    pub env: Environment,
 }
 
 impl Inventory {
-    /// The inventory `db` names, with its secrets in their default places.
+    /// The inventory `db` names, with its secrets in their default places and no environment.
     pub fn at(db: PathBuf) -> Inventory {
         Inventory {
             at: InventoryAt::new(db),
             password_file: None,
             credential_key: None,
+            env: Environment::default(),
         }
     }
 }
@@ -91,4 +89,6 @@ pub struct HubConfig {
     pub password_file: Option<PathBuf>,
     /// This site's name.
     pub site: String,
+    /// The environment its connection reads (`PG*`, `~/.pgpass`).
+    pub env: Environment,
 }

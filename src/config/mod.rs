@@ -133,6 +133,12 @@ pub struct ScanConfig {
     /// Knowledge files read before the built-in data (`--signatures`, else config `signatures:`);
     /// `main` loads them, with the knowledge directory's, before the scan ([`crate::knowledge`]).
     pub signatures: Vec<PathBuf>,
+    /// The user's knowledge directory, read after `signatures` (`$XDG_CONFIG_HOME/camscan/
+    /// knowledge.d`, [`crate::knowledge::user_dir`]); `None`: none.
+    pub knowledge_dir: Option<PathBuf>,
+    /// The container markers `CAMSCAN_CONTAINER_MARKERS` gives in place of the usual ones
+    /// ([`crate::net::host::HostFacts::gather`]); `None`: the usual.
+    pub container_markers: Option<Vec<String>>,
     /// Ignore what earlier scans learnt (`--fresh`): the analysers start with nothing known.
     pub fresh: bool,
     /// PLAY each stream to prove it and measure it.
@@ -198,6 +204,8 @@ impl Default for ScanConfig {
             show_credentials: false,
             hints: Default::default(),
             signatures: Vec::new(),
+            knowledge_dir: None,
+            container_markers: None,
             fresh: false,
             verify: true,
             dns: true,
@@ -207,7 +215,7 @@ impl Default for ScanConfig {
             interface: None,
             discovery: crate::discovery::defaults(),
             discovery_wait: DEFAULT_DISCOVERY_WAIT,
-            db: default_db_path().map(Inventory::at),
+            db: None,
             site: default_site(),
             hub: None,
         }
@@ -222,6 +230,14 @@ impl ScanConfig {
             rate: self.host_rate,
         }
     }
+}
+
+/// What every command's settings read beside its own arguments and the config file: the global
+/// `--color` and the process environment, both taken at the entrance (`Cli::process`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Process {
+    pub color: Option<ColorChoice>,
+    pub env: crate::model::environment::Environment,
 }
 
 /// `--color` and the file's `color:`.
@@ -248,18 +264,23 @@ impl crate::model::choice::Choice for ColorChoice {
     }
 }
 
-/// Whether to colour output going to a stream that is (or is not) a terminal.
-/// `auto` honours NO_COLOR (when non-empty) and TERM=dumb.
 impl ColorChoice {
+    /// The choice the environment leaves: `auto` is `never` where NO_COLOR (non-empty) or
+    /// TERM=dumb forbid colour. The entrance resolves `--color` so, once.
+    pub fn in_env(self, env: &crate::model::environment::Environment) -> ColorChoice {
+        match self {
+            ColorChoice::Auto if !env.colour_allowed() => ColorChoice::Never,
+            c => c,
+        }
+    }
+
+    /// Whether to colour output going to a stream that is (or is not) a terminal (a choice
+    /// resolved by [`ColorChoice::in_env`]).
     pub fn enabled(self, is_terminal: bool) -> bool {
         match self {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                is_terminal
-                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                    && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
-            }
+            ColorChoice::Auto => is_terminal,
         }
     }
 }
@@ -273,14 +294,17 @@ pub fn default_site() -> String {
         .unwrap_or_else(|| "localhost".to_string())
 }
 
-/// `program` as a path (it has a `/`), else the first match in PATH.
-pub fn find_program(program: &str) -> Option<PathBuf> {
+/// `program` as a path (it has a `/`), else the first match in `env`'s PATH.
+pub fn find_program(
+    program: &str,
+    env: &crate::model::environment::Environment,
+) -> Option<PathBuf> {
     if program.contains('/') {
         let p = PathBuf::from(program);
         return p.is_file().then_some(p);
     }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
+    let path = env.var_os("PATH")?;
+    std::env::split_paths(path)
         .map(|d| d.join(program))
         .find(|p| p.is_file())
 }

@@ -30,7 +30,7 @@ pub fn all(args: &Settings) -> Vec<Check> {
     let (interfaces_check, planned) = interfaces(&file);
     let mut out = vec![
         privileges(),
-        container(),
+        container(&args.env),
         interfaces_check,
         multicast_route(&planned),
         neighbour_table(),
@@ -38,12 +38,13 @@ pub fn all(args: &Settings) -> Vec<Check> {
         ffprobe(&file),
         config_check,
     ];
-    let db = crate::config::db_path(args.db.as_deref(), &file).map(InventoryAt::new);
+    let inventory = (args.inventory)(&file);
+    let db = inventory.as_ref().map(|i| i.at.clone());
     let watch = file.watch.clone().unwrap_or_default();
     let mut sinks: Vec<String> = watch.notify.clone().unwrap_or_default();
     sinks.extend(args.notify.iter().cloned());
     let (store_check, inspection) = match &db {
-        Some(InventoryAt::Postgres(url)) => postgres_store(url, args.db_password_file.as_deref()),
+        Some(InventoryAt::Postgres(url)) => postgres_store(url, inventory.as_ref()),
         Some(InventoryAt::File(path)) => store(Some(path)),
         None => store(None),
     };
@@ -52,13 +53,9 @@ pub fn all(args: &Settings) -> Vec<Check> {
         out.push(outbox(i, &sinks, &watch));
         out.push(super::store::stream_paths(i));
     }
-    let key = args
-        .credential_key
-        .clone()
-        .or_else(|| file.credential_key.clone());
-    out.push(credential_key(db.as_ref(), key.as_deref()));
-    out.push(serve_token(db.as_ref()));
-    out.extend(sinks.iter().map(|s| sink(s)));
+    out.push(credential_key(inventory.as_ref()));
+    out.push(serve_token(inventory.as_ref()));
+    out.extend(sinks.iter().map(|s| sink(s, &args.env)));
     out
 }
 
@@ -103,10 +100,13 @@ fn privileges() -> Check {
 
 /// Where camscan runs, as the scan plan judges it ([`crate::net::host::warnings`]: a container on a
 /// bridge network, Docker Desktop, WSL 2). Reads local files only.
-fn container() -> Check {
+fn container(env: &crate::model::environment::Environment) -> Check {
     const NAME: &str = "container";
     let locals = crate::net::interfaces::list().unwrap_or_default();
-    let facts = crate::net::host::HostFacts::gather(&locals);
+    let markers = env
+        .var(crate::net::host::MARKERS_ENV)
+        .map(crate::net::host::markers_from);
+    let facts = crate::net::host::HostFacts::gather(&locals, markers.as_deref());
     let warnings = crate::net::host::warnings(&facts, &locals);
     if warnings.is_empty() {
         return Check::pass(
@@ -572,7 +572,7 @@ fn named(key: &str, prefix: &str, known: &[&str]) -> String {
 /// One configured sink, as its registration says (`notify::SINKS`' `doctor`): reachable
 /// (webhook, mqtt: a TCP connect to the configured host), a program that exists (exec), or
 /// nothing to check (stdout).
-fn sink(spec: &str) -> Check {
+fn sink(spec: &str, env: &crate::model::environment::Environment) -> Check {
     let parsed = match spec.parse::<SinkSpec>() {
         Ok(s) => s,
         Err(e) => {
@@ -583,7 +583,7 @@ fn sink(spec: &str) -> Check {
     match parsed.def().doctor {
         DoctorCheck::Nothing(what) => Check::pass(SINK, format!("{shown}: {what}")),
         DoctorCheck::Connect { default_port } => sink_connect(&shown, parsed.value(), default_port),
-        DoctorCheck::Program => sink_program(&shown, parsed.value()),
+        DoctorCheck::Program => sink_program(&shown, parsed.value(), env),
     }
 }
 
@@ -624,7 +624,7 @@ fn sink_connect(shown: &str, url: &str, default_port: Option<u16>) -> Check {
 }
 
 /// A sink's command runnable: its program found and executable.
-fn sink_program(shown: &str, command: &str) -> Check {
+fn sink_program(shown: &str, command: &str, env: &crate::model::environment::Environment) -> Check {
     let program = match shell_words::split(command) {
         Ok(argv) if !argv.is_empty() => argv[0].clone(),
         Ok(_) => {
@@ -634,7 +634,7 @@ fn sink_program(shown: &str, command: &str) -> Check {
             return Check::fail(SINK, format!("{shown}: {e}"), "balance the quotes");
         }
     };
-    match crate::config::find_program(&program) {
+    match crate::config::find_program(&program, env) {
         Some(p) if is_executable(&p) => {
             Check::pass(SINK, format!("{shown}: {} is executable", p.display()))
         }
@@ -777,6 +777,8 @@ mod tests {
 
     #[test]
     fn exec_sinks_need_a_program() {
+        let env = crate::model::environment::Environment::from_vars([("PATH", "/usr/bin:/bin")]);
+        let sink = |s: &str| sink(s, &env);
         assert_eq!(sink("exec=sh -c 'true'").status, Status::Pass);
         let c = sink("exec=/nonexistent/camscan-hook --x");
         assert_eq!(c.status, Status::Fail);

@@ -125,18 +125,20 @@ impl Report {
     }
 }
 
+/// The entrance's rule for where the inventory is, given the config file doctor read.
+pub type FindInventory = Box<dyn Fn(&FileConfig) -> Option<crate::config::Inventory>>;
+
 /// `camscan doctor`'s settings, as the command resolved them. The config file is not read yet:
 /// doctor reads it itself, to judge it (`config` check) rather than fail on it.
-#[derive(Debug, Clone)]
 pub struct Settings {
     /// `--config` (`CAMSCAN_CONFIG`).
     pub config: Option<std::path::PathBuf>,
-    /// `--db` (`CAMSCAN_DB`); else the file's `db:`, else the default place.
-    pub db: Option<std::path::PathBuf>,
-    /// `--db-password-file`.
-    pub db_password_file: Option<std::path::PathBuf>,
-    /// `--credential-key`; else the file's `credential_key:`.
-    pub credential_key: Option<std::path::PathBuf>,
+    /// The inventory as the commands find it with the config file doctor read (`--db`, else
+    /// the file's `db:`, else the default place; its password and key files): the entrance's
+    /// resolution, handed down. `None`: no place for one.
+    pub inventory: FindInventory,
+    /// The process environment (`PATH` for the sinks' programs, the container markers).
+    pub env: crate::model::environment::Environment,
     /// `--notify`: sinks to check besides the file's.
     pub notify: Vec<String>,
     /// `--format json`; else the table.

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::Check;
 use super::parse;
-use crate::config::{InventoryAt, WatchFile};
+use crate::config::{Inventory, InventoryAt, WatchFile};
 use crate::notify::SinkSpec;
 use crate::store::StoreError;
 use crate::store::inspect::{self, Inspection};
@@ -97,10 +97,13 @@ pub(super) fn store(path: Option<&Path>) -> (Check, Option<Inspection>) {
 /// The inventory on a PostgreSQL server: reachable, logged in, its schema.
 pub(super) fn postgres_store(
     url: &str,
-    password_file: Option<&Path>,
+    inventory: Option<&Inventory>,
 ) -> (Check, Option<Inspection>) {
     const NAME: &str = "store";
-    let target = match crate::record::pg_target(url, password_file) {
+    let default = crate::model::environment::Environment::default();
+    let (password_file, env) =
+        inventory.map_or((None, &default), |i| (i.password_file.as_deref(), &i.env));
+    let target = match crate::record::pg_target(url, password_file, env) {
         Ok(t) => t,
         Err(e) => return (Check::fail(NAME, e.to_string(), "fix --db"), None),
     };
@@ -251,23 +254,22 @@ pub(super) fn stream_paths(i: &Inspection) -> Check {
 
 /// The key file of the inventory's credential hashes (`key`: `--credential-key` or the config
 /// file's; else the inventory's default place): there and mode 0600, or not made yet.
-pub(super) fn credential_key(db: Option<&InventoryAt>, key: Option<&Path>) -> Check {
+pub(super) fn credential_key(inventory: Option<&Inventory>) -> Check {
     const NAME: &str = "credential_key";
-    let path = match (key, db) {
-        (Some(k), _) => k.to_path_buf(),
-        (None, Some(InventoryAt::Postgres(_))) => match crate::store::cred_key::in_config_dir() {
-            Some(p) => p,
-            None => {
-                return Check::warn(
-                    NAME,
-                    "no place for the PostgreSQL inventory's credential key (neither \
-                         XDG_CONFIG_HOME nor HOME set)",
-                    "give --credential-key FILE",
-                );
-            }
-        },
-        (None, Some(InventoryAt::File(db))) => crate::store::cred_key::beside(db),
-        (None, None) => return Check::pass(NAME, "no inventory location, so no key file"),
+    let Some(inventory) = inventory else {
+        return Check::pass(NAME, "no inventory location, so no key file");
+    };
+    let path = match (&inventory.credential_key, &inventory.at) {
+        (Some(k), _) => k.clone(),
+        (None, InventoryAt::Postgres(_)) => {
+            return Check::warn(
+                NAME,
+                "no place for the PostgreSQL inventory's credential key (neither \
+                     XDG_CONFIG_HOME nor HOME set)",
+                "give --credential-key FILE",
+            );
+        }
+        (None, InventoryAt::File(db)) => crate::store::cred_key::beside(db),
     };
     let shown = path.display();
     match crate::store::cred_key::state(&path) {
@@ -297,7 +299,7 @@ pub(super) fn credential_key(db: Option<&InventoryAt>, key: Option<&Path>) -> Ch
     }
 }
 
-pub(super) fn serve_token(db: Option<&InventoryAt>) -> Check {
+pub(super) fn serve_token(db: Option<&Inventory>) -> Check {
     const NAME: &str = "serve_token";
     let Some(db) = db else {
         return Check::pass(NAME, "no inventory location, so no token file");

@@ -224,19 +224,10 @@ pub struct ExportOptions {
 /// The table's width when it is not a terminal's and nothing says otherwise.
 pub const DEFAULT_WIDTH: u16 = 100;
 
-/// How wide the table may be: `--width` (0: no limit), else `$COLUMNS` (shells set it without
-/// exporting it, so in the environment it was put there to be read), else the width of the
-/// terminal stdout is, else [`DEFAULT_WIDTH`] (a file, a pipe).
-pub fn table_width(
-    given: Option<u16>,
-    columns: Option<&str>,
-    terminal: Option<u16>,
-) -> Option<u16> {
-    let given = given.or_else(|| {
-        columns
-            .and_then(|c| c.trim().parse::<u16>().ok())
-            .filter(|c| *c > 0)
-    });
+/// How wide the table may be: `given` (`--width`, 0: no limit, else `$COLUMNS` as the entrance
+/// read it: shells set it without exporting it, so in the environment it was put there to be
+/// read), else the width of the terminal stdout is, else [`DEFAULT_WIDTH`] (a file, a pipe).
+pub fn table_width(given: Option<u16>, terminal: Option<u16>) -> Option<u16> {
     match given {
         Some(0) => None,
         Some(w) => Some(w),

@@ -103,8 +103,11 @@ pub fn open_hub(hub: &HubConfig) -> Result<Store, CommandError> {
         InventoryAt::Postgres(url) => Ok(Store::open_hub(&crate::record::pg_target(
             url,
             hub.password_file.as_deref(),
+            &hub.env,
         )?)?),
-        InventoryAt::File(_) => crate::record::open_db(&hub.at, hub.password_file.as_deref(), None),
+        InventoryAt::File(_) => {
+            crate::record::open_db(&hub.at, hub.password_file.as_deref(), None, &hub.env)
+        }
     }
 }
 

@@ -623,16 +623,8 @@ pub fn display_name(id: &str) -> String {
 
 /// The user's knowledge directory: `$XDG_CONFIG_HOME/camscan/knowledge.d`, else
 /// `$HOME/.config/camscan/knowledge.d`; `None` when neither variable is set.
-pub fn user_dir() -> Option<PathBuf> {
-    let base = std::env::var_os("XDG_CONFIG_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME")
-                .filter(|v| !v.is_empty())
-                .map(|h| PathBuf::from(h).join(".config"))
-        })?;
-    Some(base.join("camscan").join("knowledge.d"))
+pub fn user_dir(env: &crate::model::environment::Environment) -> Option<PathBuf> {
+    env.config_dir().map(|d| d.join("knowledge.d"))
 }
 
 /// The `*.yaml` files of `dir`, by name; none when it does not exist.

@@ -13,6 +13,7 @@ pub mod capabilities;
 pub mod choice;
 pub mod coverage;
 mod credential;
+pub mod environment;
 pub mod identity;
 pub mod known;
 pub mod misaddressed;

@@ -68,6 +68,15 @@ pub fn bridge_pool(ip: Ipv4Addr) -> Option<(&'static str, bool)> {
     }
 }
 
+/// The marker files [`MARKERS_ENV`]'s value names (`:`-separated paths), which replace the
+/// usual ones (`gather`'s `given`).
+pub fn markers_from(list: &str) -> Vec<String> {
+    list.split(':')
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 /// What the local files say, read once by [`HostFacts::gather`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HostFacts {
@@ -87,17 +96,11 @@ pub struct HostFacts {
 impl HostFacts {
     /// Read the files the verdicts need: the container markers, `/proc/1/cgroup`, `/proc/version`,
     /// `/proc/self/status`, and `iflink`/`ifindex` of each interface in `locals`. Reads only.
-    pub fn gather(locals: &[LocalNet]) -> HostFacts {
+    pub fn gather(locals: &[LocalNet], given: Option<&[String]>) -> HostFacts {
         let read = |p: &str| std::fs::read_to_string(p).ok();
-        let (markers, cgroup) = match std::env::var(MARKERS_ENV) {
-            Ok(list) => (
-                list.split(':')
-                    .filter(|p| !p.is_empty())
-                    .map(str::to_string)
-                    .collect::<Vec<_>>(),
-                None,
-            ),
-            Err(_) => (
+        let (markers, cgroup) = match given {
+            Some(list) => (list.to_vec(), None),
+            None => (
                 MARKERS.iter().map(|m| m.to_string()).collect(),
                 read("/proc/1/cgroup"),
             ),

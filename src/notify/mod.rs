@@ -189,19 +189,22 @@ impl std::fmt::Debug for SinkOptions {
 impl SinkOptions {
     /// The sinks' options `values`, and the webhook secret from the file of
     /// `--webhook-secret-file` ([`webhook::SECRET_FILE_OPTION`]) or the variable
-    /// ([`SinkOptions::from_env_and_file`]).
-    pub fn new(values: SinkValues) -> Result<SinkOptions, String> {
+    /// ([`SinkOptions::from_env_and_file`]; `from_env`: its value, as the entrance read it).
+    pub fn new(values: SinkValues, from_env: Option<&[u8]>) -> Result<SinkOptions, String> {
         let mut options =
-            SinkOptions::from_env_and_file(values.path(&webhook::SECRET_FILE_OPTION))?;
+            SinkOptions::from_env_and_file(values.path(&webhook::SECRET_FILE_OPTION), from_env)?;
         options.values = values;
         Ok(options)
     }
 
     /// The webhook secret from `file` (`--webhook-secret-file`) when given, else from
-    /// [`WEBHOOK_SECRET_ENV`]; one final newline (`\n` or `\r\n`, as an editor or `echo` leaves)
+    /// [`WEBHOOK_SECRET_ENV`]'s value `from_env`; one final newline (`\n` or `\r\n`, as an editor or `echo` leaves)
     /// is not part of it. An empty secret is an error, not "unsigned". No option values: the
     /// caller sets them ([`SinkOptions::new`]).
-    pub fn from_env_and_file(file: Option<&Path>) -> Result<SinkOptions, String> {
+    pub fn from_env_and_file(
+        file: Option<&Path>,
+        from_env: Option<&[u8]>,
+    ) -> Result<SinkOptions, String> {
         let raw = match file {
             Some(path) => {
                 let bytes = std::fs::read(path)
@@ -209,10 +212,7 @@ impl SinkOptions {
                 secret_file_permissions(path);
                 Some((bytes, format!("--webhook-secret-file {}", path.display())))
             }
-            None => std::env::var_os(WEBHOOK_SECRET_ENV).map(|v| {
-                use std::os::unix::ffi::OsStrExt;
-                (v.as_bytes().to_vec(), WEBHOOK_SECRET_ENV.to_string())
-            }),
+            None => from_env.map(|v| (v.to_vec(), WEBHOOK_SECRET_ENV.to_string())),
         };
         let webhook_secret = match raw {
             None => None,
@@ -508,15 +508,15 @@ mod tests {
             (b" spaced \n", b" spaced "),
         ] {
             std::fs::write(&path, content).unwrap();
-            let o = SinkOptions::from_env_and_file(Some(&path)).unwrap();
+            let o = SinkOptions::from_env_and_file(Some(&path), None).unwrap();
             assert_eq!(o.webhook_secret.as_deref(), Some(secret));
             assert!(!o.values.on(&mqtt::HA_DISCOVERY_OPTION));
             assert!(!format!("{o:?}").contains("s3cret"), "redacted in Debug");
         }
         std::fs::write(&path, "\n").unwrap();
-        let e = SinkOptions::from_env_and_file(Some(&path)).unwrap_err();
+        let e = SinkOptions::from_env_and_file(Some(&path), None).unwrap_err();
         assert!(e.contains("empty"), "{e}");
-        let e = SinkOptions::from_env_and_file(Some(&dir.path().join("none"))).unwrap_err();
+        let e = SinkOptions::from_env_and_file(Some(&dir.path().join("none")), None).unwrap_err();
         assert!(e.starts_with("--webhook-secret-file "), "{e}");
     }
 

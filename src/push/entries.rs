@@ -122,7 +122,7 @@ impl<'a> Cameras<'a> {
             } else if settings.password_refs {
                 Password::Reference
             } else if let Some(p) = find_password(store, &logins, id, &cam, &settings.credentials)
-                .or_else(|| env_password(&cam.names.env_key()))
+                .or_else(|| settings.env_passwords.get(&cam.names.env_key()).cloned())
             {
                 Password::Known(p)
             } else {
@@ -312,11 +312,4 @@ fn find_password(
             .find(|c| store.login_matches(l, &c.username, &c.password))
             .map(|c| c.password.clone())
     })
-}
-
-/// `CAMSCAN_<KEY>_PASSWORD` from camscan's own environment (never its argv).
-fn env_password(key: &str) -> Option<String> {
-    std::env::var(format!("CAMSCAN_{key}_PASSWORD"))
-        .ok()
-        .filter(|p| !p.is_empty())
 }

@@ -171,6 +171,9 @@ pub struct Settings {
     pub backchannel: bool,
     /// The camera logins the scan used (`--credentials`), to find each camera's password.
     pub credentials: Vec<Credential>,
+    /// The passwords camscan's own environment gives (`CAMSCAN_<KEY>_PASSWORD`, never its
+    /// argv), by KEY: a camera's when no login of `credentials` opens it.
+    pub env_passwords: std::collections::BTreeMap<String, String>,
     /// The tool's own login.
     pub login: Option<Login>,
     pub tls: Tls,

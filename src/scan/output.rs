@@ -242,11 +242,7 @@ fn export_options(cfg: &ScanConfig, to_terminal: bool) -> ExportOptions {
         .map(|(w, _)| w.0);
     ExportOptions {
         color: cfg.format == Format::Table && cfg.color.enabled(to_terminal),
-        width: table_width(
-            cfg.width,
-            std::env::var("COLUMNS").ok().as_deref(),
-            terminal,
-        ),
+        width: table_width(cfg.width, terminal),
         detail: cfg.detail,
         formats: cfg.format_options.clone(),
     }

@@ -89,7 +89,7 @@ impl ScanPlan {
         }
         let links = Links::of(&locals, &set);
         let concurrency = concurrency(cfg.concurrency);
-        let host = HostFacts::gather(&locals);
+        let host = HostFacts::gather(&locals, cfg.container_markers.as_deref());
         let host_warnings = crate::net::host::warnings(&host, &locals);
         let probe = ProbeSettings {
             connect_timeout: cfg.connect_timeout,

@@ -143,7 +143,7 @@ pub struct Settings {
 /// The token of the server of `inventory` (created, mode 0600, if there is none yet): what
 /// `camscan serve --print-token` prints.
 pub fn print_token(inventory: &Inventory) -> Result<String, CommandError> {
-    auth::token(&auth::token_path(&inventory.at)).map_err(CommandError::Usage)
+    auth::token(&auth::token_path(inventory)).map_err(CommandError::Usage)
 }
 
 /// What the command layer (`cmds::serve`) plugs into `camscan serve`: the parts that are
@@ -263,7 +263,7 @@ struct Preflight {
 impl Preflight {
     fn check(args: &Settings) -> Result<Preflight, CommandError> {
         let usage = CommandError::Usage;
-        let token_path = auth::token_path(&args.inventory.at);
+        let token_path = auth::token_path(&args.inventory);
         let token = auth::read_token(&token_path).map_err(usage)?;
         let tls = match (&args.tls_cert, &args.tls_key) {
             (Some(cert), Some(key)) => Some(tls::acceptor(cert, key).map_err(usage)?),
@@ -446,7 +446,7 @@ fn scan_config(args: &Settings, watcher: Option<Watcher>) -> Result<ServeScans, 
     let watcher = watcher.map(|w| (cfg.clone(), w));
     cfg.targets.clear();
     if !cfg.signatures.is_empty() {
-        let k = crate::knowledge::load(&cfg.signatures, crate::knowledge::user_dir().as_deref())?;
+        let k = crate::knowledge::load(&cfg.signatures, cfg.knowledge_dir.as_deref())?;
         crate::knowledge::install(k);
     }
     let allow = if args.allow_targets.is_empty() {

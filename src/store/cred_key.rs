@@ -49,16 +49,8 @@ pub fn beside(db: &Path) -> PathBuf {
 
 /// The key file of a PostgreSQL inventory: `$XDG_CONFIG_HOME/camscan/credential.key`, else
 /// `$HOME/.config/camscan/credential.key`; `None` without either variable.
-pub fn in_config_dir() -> Option<PathBuf> {
-    let var = |name| {
-        std::env::var_os(name)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
-    let base = var("XDG_CONFIG_HOME")
-        .filter(|p| p.is_absolute())
-        .or_else(|| var("HOME").map(|h| h.join(".config")))?;
-    Some(base.join("camscan").join("credential.key"))
+pub fn in_config_dir(env: &crate::model::environment::Environment) -> Option<PathBuf> {
+    env.config_dir().map(|d| d.join("credential.key"))
 }
 
 /// What is wrong with a key file.

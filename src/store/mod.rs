@@ -185,10 +185,8 @@ impl Store {
         key_file: Option<&Path>,
     ) -> Result<Store, StoreError> {
         let path = PathBuf::from(target.display());
-        let key_file = match key_file
-            .map(Path::to_path_buf)
-            .or_else(cred_key::in_config_dir)
-        {
+        // Its default place is the entrance's to resolve (`Inventory::new`): none here means none.
+        let key_file = match key_file.map(Path::to_path_buf) {
             Some(k) => k,
             None => {
                 return Err(StoreError::NoKeyPlace { path });

@@ -123,6 +123,9 @@ pub struct WatchConfig {
     pub metrics: Option<std::net::SocketAddr>,
     /// The sinks' own options (`--webhook-secret-file`, `--ha-discovery`; [`notify::options`]).
     pub sink_options: notify::SinkValues,
+    /// [`notify::WEBHOOK_SECRET_ENV`]'s value, as the entrance read it: the webhook secret when
+    /// no `--webhook-secret-file` is given.
+    pub webhook_secret_env: Option<Vec<u8>>,
     /// Exports kept up to date after each scan round (`--write FORMAT=FILE`).
     pub write: Vec<write::WriteSpec>,
     /// Run after a round that rewrote one of them.
@@ -399,7 +402,8 @@ impl Sinks {
         };
         let mut wakes = Vec::new();
         let mut stats: Vec<(String, Arc<Mutex<SinkStats>>)> = Vec::new();
-        let options = SinkOptions::new(w.sink_options.clone()).map_err(CommandError::Usage)?;
+        let options = SinkOptions::new(w.sink_options.clone(), w.webhook_secret_env.as_deref())
+            .map_err(CommandError::Usage)?;
         for spec in &specs {
             let sink = Sink::new(spec, &options).map_err(CommandError::Usage)?;
             let name = spec.name();

@@ -1,24 +1,36 @@
 //! `camscan doctor`'s settings: its flags, handed down as [`crate::doctor::Settings`] with the
 //! scan's own resolution of a config file's values (doctor reads and judges the file itself).
 
-use crate::cli::{ColorChoice, DoctorArgs, DoctorFormat, ScanArgs};
-use crate::config::{FileConfig, ScanConfig};
+use crate::cli::{DoctorArgs, DoctorFormat, ScanArgs};
+use crate::config::{FileConfig, Inventory, Process, ScanConfig, db_path};
 use crate::doctor::Settings;
 use crate::error::Error;
 
 /// `camscan doctor`'s settings.
-pub fn doctor(args: &DoctorArgs, color: Option<ColorChoice>) -> Settings {
+pub fn doctor(args: &DoctorArgs, process: &Process) -> Settings {
+    let store = args.store.clone();
+    let env = process.env.clone();
     Settings {
         config: args.store.config.clone(),
-        db: args.store.db.clone(),
-        db_password_file: args.store.db_password_file.clone(),
-        credential_key: args.store.credential_key.clone(),
+        inventory: Box::new(move |file| {
+            let db = db_path(store.db.as_deref(), file, &env)?;
+            let key = store
+                .credential_key
+                .clone()
+                .or_else(|| file.credential_key.clone());
+            Some(Inventory::new(
+                db,
+                store.db_password_file.clone(),
+                key,
+                &env,
+            ))
+        }),
+        env: process.env.clone(),
         notify: args.notify.clone(),
         json: args.format == DoctorFormat::Json,
-        color,
+        color: process.color.map(|c| c.in_env(&process.env)),
         width: crate::export::table_width(
-            args.width,
-            std::env::var("COLUMNS").ok().as_deref(),
+            args.width.or(process.env.columns()),
             terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| w.0),
         ),
         scan_values,
@@ -27,5 +39,5 @@ pub fn doctor(args: &DoctorArgs, color: Option<ColorChoice>) -> Settings {
 
 /// What `camscan scan --config FILE` (no flags) says of the file's values.
 pub fn scan_values(file: &FileConfig) -> Result<(), Error> {
-    ScanConfig::resolve(&ScanArgs::default(), file, None).map(drop)
+    ScanConfig::resolve(&ScanArgs::default(), file, &Process::default()).map(drop)
 }

@@ -4,30 +4,55 @@
 //! URL) here, once.
 
 use crate::cli::{DbArgs, HubDbArgs};
+use std::path::PathBuf;
+
 use crate::config::{FileConfig, Inventory, InventoryAt, db_path};
+use crate::model::environment::Environment;
 use crate::record::CommandError;
 
 impl Inventory {
+    /// The inventory `db` names, with its secrets in their default places in `env` (a PostgreSQL
+    /// inventory's key in the configuration directory, [`crate::store::cred_key::in_config_dir`]).
+    pub fn new(
+        db: PathBuf,
+        password_file: Option<PathBuf>,
+        credential_key: Option<PathBuf>,
+        env: &Environment,
+    ) -> Inventory {
+        let mut inventory = Inventory::at(db);
+        inventory.password_file = password_file;
+        inventory.credential_key = credential_key.or_else(|| match inventory.at {
+            InventoryAt::Postgres(_) => crate::store::cred_key::in_config_dir(env),
+            InventoryAt::File(_) => None,
+        });
+        inventory.env = env.clone();
+        inventory
+    }
+
     /// An inventory command's inventory (the file may not exist yet).
-    pub fn resolve(args: &DbArgs, file: &FileConfig) -> Result<Inventory, CommandError> {
-        let db = db_path(args.db.as_deref(), file).ok_or(CommandError::NoLocation)?;
-        Ok(Inventory {
-            at: InventoryAt::new(db),
-            password_file: args.db_password_file.clone(),
-            credential_key: args
-                .credential_key
+    pub fn resolve(
+        args: &DbArgs,
+        file: &FileConfig,
+        env: &Environment,
+    ) -> Result<Inventory, CommandError> {
+        let db = db_path(args.db.as_deref(), file, env).ok_or(CommandError::NoLocation)?;
+        Ok(Inventory::new(
+            db,
+            args.db_password_file.clone(),
+            args.credential_key
                 .clone()
                 .or_else(|| file.credential_key.clone()),
-        })
+            env,
+        ))
     }
 
     /// `camscan hub`'s: the hub's database, as every inventory command finds it.
-    pub fn of_hub(args: &HubDbArgs, file: &FileConfig) -> Result<Inventory, CommandError> {
-        let db = db_path(args.db.as_deref(), file).ok_or(CommandError::NoLocation)?;
-        Ok(Inventory {
-            at: InventoryAt::new(db),
-            password_file: args.db_password_file.clone(),
-            credential_key: None,
-        })
+    pub fn of_hub(
+        args: &HubDbArgs,
+        file: &FileConfig,
+        env: &Environment,
+    ) -> Result<Inventory, CommandError> {
+        let db = db_path(args.db.as_deref(), file, env).ok_or(CommandError::NoLocation)?;
+        Ok(Inventory::new(db, args.db_password_file.clone(), None, env))
     }
 }

@@ -12,6 +12,7 @@ mod watch;
 
 pub use doctor::{doctor, scan_values};
 pub use push::{camera_logins, push};
+pub use scan::password_for;
 pub use serve::{serve, serve_inventory};
 
 use std::path::Path;

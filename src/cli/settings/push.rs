@@ -10,6 +10,7 @@ use crate::config::FileConfig;
 use crate::error::Error;
 use crate::export::FormatValues;
 use crate::model::Credential;
+use crate::model::environment::Environment;
 use crate::push::{Login, Settings, TIMEOUT, Target, Tls};
 
 fn setup(what: &str, path: &Path, e: impl std::fmt::Display) -> Error {
@@ -28,6 +29,7 @@ pub fn push(
     credentials: Vec<Credential>,
     formats: &FormatValues,
     dry_run: bool,
+    env: &Environment,
 ) -> Result<Settings, Error> {
     let login = match &args.push_login_file {
         Some(path) => {
@@ -88,6 +90,7 @@ pub fn push(
         restream: restream.is_some_and(|o| formats.on(o)),
         backchannel: backchannel.is_some_and(|o| formats.on(o)),
         credentials,
+        env_passwords: env_passwords(env),
         login,
         tls: Tls {
             ca_pem,
@@ -96,6 +99,17 @@ pub fn push(
         timeout,
         only: None,
     })
+}
+
+/// `CAMSCAN_<KEY>_PASSWORD` of camscan's own environment (never its argv), by KEY; empty ones
+/// left out.
+fn env_passwords(env: &Environment) -> std::collections::BTreeMap<String, String> {
+    env.vars()
+        .filter_map(|(name, value)| {
+            let key = name.strip_prefix("CAMSCAN_")?.strip_suffix("_PASSWORD")?;
+            (!key.is_empty() && !value.is_empty()).then(|| (key.to_string(), value.to_string()))
+        })
+        .collect()
 }
 
 /// The camera logins of `push`: `--credentials` (else the config file's `credentials_file:`),

@@ -7,24 +7,33 @@
 
 use std::time::Duration;
 
-use crate::cli::{ColorChoice, FindArgs, ScanArgs};
+use crate::cli::{FindArgs, ScanArgs};
 use crate::config::{
-    FileConfig, HubConfig, Inventory, InventoryAt, ScanConfig, db_path, default_site,
+    FileConfig, HubConfig, Inventory, InventoryAt, Process, ScanConfig, db_path, default_site,
     duration_field, invalid, parse_ports, read, signature_files,
 };
 use crate::credentials::{self, Credential};
 use crate::error::Error;
+use crate::model::environment::Environment;
+
+/// The password for `--username`: CAMSCAN_PASSWORD, else a prompt when stdin is a terminal
+/// (never argv); `None` without `--username`.
+pub fn password_for(args: &ScanArgs, env: &Environment) -> Option<String> {
+    let user = args.find.username.as_deref()?;
+    if let Some(p) = env.var("CAMSCAN_PASSWORD") {
+        return Some(p.to_string());
+    }
+    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        return rpassword::prompt_password(format!("camscan: password for {user}: ")).ok();
+    }
+    None
+}
 
 impl ScanConfig {
     /// Merge flags/env (`args`), the config file and the defaults; read targets files; validate values.
-    /// `color` is the global flag. `password` is the password for `--username` (from CAMSCAN_PASSWORD
-    /// or a prompt, which the caller handles).
-    pub fn resolve(
-        args: &ScanArgs,
-        file: &FileConfig,
-        color: Option<ColorChoice>,
-    ) -> Result<Self, Error> {
-        Self::resolve_with_password(args, file, color, None)
+    /// `process`: the global `--color` and the environment.
+    pub fn resolve(args: &ScanArgs, file: &FileConfig, process: &Process) -> Result<Self, Error> {
+        Self::resolve_with_password(args, file, process, None)
     }
 
     /// [`ScanConfig::resolve`] with the password for `--username` (from CAMSCAN_PASSWORD or a
@@ -32,9 +41,10 @@ impl ScanConfig {
     pub fn resolve_with_password(
         args: &ScanArgs,
         file: &FileConfig,
-        color: Option<ColorChoice>,
+        process: &Process,
         password: Option<&str>,
     ) -> Result<Self, Error> {
+        let env = &process.env;
         let (out, args) = (&args.out, &args.find);
         let d = ScanConfig::default();
         let (targets, exclude) = targets(args, file)?;
@@ -67,8 +77,8 @@ impl ScanConfig {
             format_options: out.format_options.resolve(&file.format_options, false)?,
             detail: d.detail,
             output: out.output.clone().or_else(|| file.output.clone()),
-            width: out.width.or(file.width),
-            color: color.or(file.color).unwrap_or(d.color),
+            width: out.width.or(file.width).or(env.columns()),
+            color: (process.color.or(file.color).unwrap_or(d.color)).in_env(env),
             allow_large: args.allow_large || file.allow_large.unwrap_or(false),
             allow_public: args.allow_public || file.allow_public.unwrap_or(false),
             reach_misaddressed: args.reach_misaddressed,
@@ -81,6 +91,10 @@ impl ScanConfig {
             show_credentials: args.show_credentials || file.show_credentials.unwrap_or(false),
             hints,
             signatures: signature_files(&args.signatures, file),
+            knowledge_dir: crate::knowledge::user_dir(env),
+            container_markers: env
+                .var(crate::net::host::MARKERS_ENV)
+                .map(crate::net::host::markers_from),
             fresh: args.fresh || file.fresh.unwrap_or(false),
             verify: !args.no_verify && file.verify.unwrap_or(true),
             dns: !args.no_dns && file.dns.unwrap_or(true),
@@ -97,13 +111,15 @@ impl ScanConfig {
             db: if args.no_db {
                 None
             } else {
-                db_path(args.db.as_deref(), file).map(|db| Inventory {
-                    at: InventoryAt::new(db),
-                    password_file: args.db_password_file.clone(),
-                    credential_key: args
-                        .credential_key
-                        .clone()
-                        .or_else(|| file.credential_key.clone()),
+                db_path(args.db.as_deref(), file, env).map(|db| {
+                    Inventory::new(
+                        db,
+                        args.db_password_file.clone(),
+                        args.credential_key
+                            .clone()
+                            .or_else(|| file.credential_key.clone()),
+                        env,
+                    )
                 })
             },
             site: args
@@ -122,6 +138,7 @@ impl ScanConfig {
                     at: InventoryAt::new(at),
                     password_file: args.hub_password_file.clone(),
                     site: c.site.clone(),
+                    env: env.clone(),
                 });
             if let (Some(_), Some(db)) = (&c.hub, &c.db)
                 && let Some((value, reason)) = crate::store::db::location::no_agent(db.at.as_path())
@@ -143,7 +160,7 @@ impl ScanConfig {
     /// for the command's own section (`watch:`).
     pub fn load(
         args: &ScanArgs,
-        color: Option<ColorChoice>,
+        process: &Process,
         password: Option<&str>,
     ) -> Result<(Self, FileConfig), Error> {
         let file = args
@@ -153,7 +170,7 @@ impl ScanConfig {
             .map(FileConfig::load)
             .transpose()?
             .unwrap_or_default();
-        let cfg = Self::resolve_with_password(args, &file, color, password)?;
+        let cfg = Self::resolve_with_password(args, &file, process, password)?;
         Ok((cfg, file))
     }
 }
@@ -381,21 +398,17 @@ mod tests {
 
     #[test]
     fn default_path_follows_xdg() {
-        // Read-only check of the rule on this process's environment.
-        let p = default_db_path();
-        match std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty()) {
-            Some(x) if Path::new(&x).is_absolute() => {
-                assert_eq!(p, Some(Path::new(&x).join("camscan/inventory.db")))
-            }
-            _ => {
-                if let Some(h) = std::env::var_os("HOME") {
-                    assert_eq!(
-                        p,
-                        Some(Path::new(&h).join(".local/state/camscan/inventory.db"))
-                    )
-                }
-            }
-        }
+        use crate::model::environment::Environment;
+        let env = |vars: &[(&str, &str)]| Environment::from_vars(vars.iter().copied());
+        assert_eq!(
+            default_db_path(&env(&[("XDG_STATE_HOME", "/state"), ("HOME", "/home/u")])),
+            Some(PathBuf::from("/state/camscan/inventory.db"))
+        );
+        assert_eq!(
+            default_db_path(&env(&[("HOME", "/home/u")])),
+            Some(PathBuf::from("/home/u/.local/state/camscan/inventory.db"))
+        );
+        assert_eq!(default_db_path(&env(&[])), None);
     }
 
     /// `--fresh` (or `fresh: true`) leaves the scan context without what earlier scans knew.
@@ -405,7 +418,7 @@ mod tests {
         let known =
             || std::collections::HashMap::from([(ip, crate::analyze::context::Known::default())]);
         let file = FileConfig::parse("fresh: true\n", Path::new("c.yaml")).unwrap();
-        let fresh = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
+        let fresh = ScanConfig::resolve(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert!(fresh.fresh);
         let (ctx, _tx) = crate::scan::plan::context_with_known(&fresh, known());
         assert!(ctx.known.is_empty());
@@ -416,7 +429,7 @@ mod tests {
             },
             ..Default::default()
         };
-        let flag = ScanConfig::resolve(&args, &FileConfig::default(), None).unwrap();
+        let flag = ScanConfig::resolve(&args, &FileConfig::default(), &Process::default()).unwrap();
         assert!(flag.fresh);
         let usual = ScanConfig::default();
         let (ctx, _tx) = crate::scan::plan::context_with_known(&usual, known());
@@ -455,7 +468,7 @@ mod tests {
             assert!(parse_csv_delimiter(bad).is_err(), "{bad:?}");
         }
         let file = FileConfig::parse("csv_delimiter: \";\"\n", Path::new("c.yaml")).unwrap();
-        let c = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
+        let c = ScanConfig::resolve(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert_eq!(csv_delimiter(&c), b';');
         let args = ScanArgs {
             out: ScanOutputArgs {
@@ -465,12 +478,12 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            csv_delimiter(&ScanConfig::resolve(&args, &file, None).unwrap()),
+            csv_delimiter(&ScanConfig::resolve(&args, &file, &Process::default()).unwrap()),
             b'\t',
             "flag over file"
         );
         let file = FileConfig::parse("csv_delimiter: \"::\"\n", Path::new("c.yaml")).unwrap();
-        let e = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap_err();
+        let e = ScanConfig::resolve(&ScanArgs::default(), &file, &Process::default()).unwrap_err();
         assert!(e.to_string().contains("csv_delimiter"), "{e}");
     }
 
@@ -518,14 +531,19 @@ mod tests {
             },
             ..Default::default()
         };
-        let c = ScanConfig::resolve(&args, &file, None).unwrap();
+        let c = ScanConfig::resolve(&args, &file, &Process::default()).unwrap();
         assert_eq!(c.ports, [554, 8554]); // file over default
         assert_eq!(c.timeout, Duration::from_secs(2)); // flag over file
         assert_eq!(c.connect_timeout, Duration::from_millis(500));
         assert_eq!(c.retries, 3);
         assert_eq!(c.format, Format::Csv);
         assert_eq!(c.per_host, DEFAULT_PER_HOST); // default
-        let c = ScanConfig::resolve(&ScanArgs::default(), &FileConfig::default(), None).unwrap();
+        let c = ScanConfig::resolve(
+            &ScanArgs::default(),
+            &FileConfig::default(),
+            &Process::default(),
+        )
+        .unwrap();
         assert_eq!(c, ScanConfig::default());
     }
 
@@ -539,11 +557,11 @@ mod tests {
         ] {
             let file =
                 FileConfig::parse(&format!("format: {text}\n"), Path::new("c.yaml")).unwrap();
-            let c = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
+            let c = ScanConfig::resolve(&ScanArgs::default(), &file, &Process::default()).unwrap();
             assert_eq!(c.format, want, "{text}");
         }
         let file = FileConfig::parse("frigate_restream: true\n", Path::new("c.yaml")).unwrap();
-        let c = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
+        let c = ScanConfig::resolve(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert!(frigate_restream(&c));
         let args = ScanArgs {
             out: ScanOutputArgs {
@@ -552,7 +570,7 @@ mod tests {
             },
             ..Default::default()
         };
-        let c = ScanConfig::resolve(&args, &FileConfig::default(), None).unwrap();
+        let c = ScanConfig::resolve(&args, &FileConfig::default(), &Process::default()).unwrap();
         assert!(frigate_restream(&c));
     }
 
@@ -564,7 +582,7 @@ mod tests {
         let e = FileConfig::parse("ports: [554\n", Path::new("c.yaml")).unwrap_err();
         assert!(e.to_string().starts_with("invalid config file c.yaml"));
         let file = FileConfig::parse("timeout: soon\n", Path::new("c.yaml")).unwrap();
-        let e = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap_err();
+        let e = ScanConfig::resolve(&ScanArgs::default(), &file, &Process::default()).unwrap_err();
         assert!(e.to_string().contains("timeout"), "{e}");
     }
 
@@ -572,7 +590,7 @@ mod tests {
     fn signature_files_from_the_flag_else_the_file() {
         let file =
             FileConfig::parse("signatures: [site.yaml, more.yaml]\n", Path::new("c.yaml")).unwrap();
-        let c = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
+        let c = ScanConfig::resolve(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert_eq!(
             c.signatures,
             [PathBuf::from("site.yaml"), PathBuf::from("more.yaml")]
@@ -584,7 +602,7 @@ mod tests {
             },
             ..Default::default()
         };
-        let c = ScanConfig::resolve(&args, &file, None).unwrap();
+        let c = ScanConfig::resolve(&args, &file, &Process::default()).unwrap();
         assert_eq!(c.signatures, [PathBuf::from("test.yaml")], "flag over file");
     }
 
@@ -592,7 +610,7 @@ mod tests {
     fn stun_ports_are_probed_over_tcp_too() {
         let file =
             FileConfig::parse("ports: [554, 3478]\nstun_ports: []\n", Path::new("c.yaml")).unwrap();
-        let c = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
+        let c = ScanConfig::resolve(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert!(c.stun_ports.is_empty());
         assert_eq!(c.ports, [554, 3478]);
         let args = ScanArgs {
@@ -602,11 +620,11 @@ mod tests {
             },
             ..Default::default()
         };
-        let c = ScanConfig::resolve(&args, &file, None).unwrap();
+        let c = ScanConfig::resolve(&args, &file, &Process::default()).unwrap();
         assert_eq!(c.stun_ports, [3478, 19302, 5349, 5350]);
         assert_eq!(c.ports, [554, 3478, 19302, 5349, 5350], "added once each");
         let file = FileConfig::parse("stun_ports: \"19302\"\n", Path::new("c.yaml")).unwrap();
-        let c = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
+        let c = ScanConfig::resolve(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert_eq!(c.stun_ports, [19302]);
         assert!(c.ports.ends_with(&[19302]));
         let bad = ScanArgs {
@@ -616,7 +634,7 @@ mod tests {
             },
             ..Default::default()
         };
-        assert!(ScanConfig::resolve(&bad, &FileConfig::default(), None).is_err());
+        assert!(ScanConfig::resolve(&bad, &FileConfig::default(), &Process::default()).is_err());
     }
 
     #[test]
@@ -624,7 +642,7 @@ mod tests {
         // The place as `--db` gave it (the type tells a file from a server).
         let db = |c: &ScanConfig| c.db.as_ref().map(|i| i.at.as_path().to_path_buf());
         let file = FileConfig::parse("db: /srv/site.db\n", Path::new("c.yaml")).unwrap();
-        let c = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
+        let c = ScanConfig::resolve(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert_eq!(
             db(&c),
             Some(PathBuf::from("/srv/site.db")),
@@ -637,7 +655,7 @@ mod tests {
             },
             ..Default::default()
         };
-        let c = ScanConfig::resolve(&args, &file, None).unwrap();
+        let c = ScanConfig::resolve(&args, &file, &Process::default()).unwrap();
         assert_eq!(db(&c), Some(PathBuf::from("/tmp/x.db")), "flag over file");
         let args = ScanArgs {
             find: FindArgs {
@@ -647,10 +665,25 @@ mod tests {
             },
             ..Default::default()
         };
-        let c = ScanConfig::resolve(&args, &file, None).unwrap();
+        let c = ScanConfig::resolve(&args, &file, &Process::default()).unwrap();
         assert_eq!(db(&c), None, "--no-db wins");
-        let c = ScanConfig::resolve(&ScanArgs::default(), &FileConfig::default(), None).unwrap();
-        assert_eq!(db(&c), default_db_path());
+        let process = Process {
+            env: crate::model::environment::Environment::from_vars([("HOME", "/home/u")]),
+            ..Process::default()
+        };
+        let c =
+            ScanConfig::resolve(&ScanArgs::default(), &FileConfig::default(), &process).unwrap();
+        assert_eq!(
+            db(&c),
+            Some(PathBuf::from("/home/u/.local/state/camscan/inventory.db"))
+        );
+        let c = ScanConfig::resolve(
+            &ScanArgs::default(),
+            &FileConfig::default(),
+            &Process::default(),
+        )
+        .unwrap();
+        assert_eq!(db(&c), None, "no home: no default place");
     }
 
     #[test]
@@ -664,7 +697,7 @@ mod tests {
             },
             ..Default::default()
         };
-        let c = ScanConfig::resolve(&args, &file, None).unwrap();
+        let c = ScanConfig::resolve(&args, &file, &Process::default()).unwrap();
         assert_eq!(
             c.detect_timeout,
             Duration::from_secs(1),
@@ -678,7 +711,7 @@ mod tests {
             },
             ..Default::default()
         };
-        let c = ScanConfig::resolve(&args, &file, None).unwrap();
+        let c = ScanConfig::resolve(&args, &file, &Process::default()).unwrap();
         assert_eq!(c.detect_timeout, Duration::from_millis(500));
         assert_eq!(c.timeout, DEFAULT_TIMEOUT);
     }
@@ -687,7 +720,7 @@ mod tests {
     fn example_config_matches_defaults() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.yaml");
         let file = FileConfig::load(&path).unwrap();
-        let c = ScanConfig::resolve(&ScanArgs::default(), &file, None).unwrap();
+        let c = ScanConfig::resolve(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert_eq!(c, ScanConfig::default());
         // And it names every key the file format knows, so it documents them all.
         let text = std::fs::read_to_string(&path).unwrap();

@@ -3,7 +3,7 @@
 //! the served inventory's site) and the watcher in this process; one read of the config file.
 
 use crate::cli::{FindArgs, ScanArgs, ScanOutputArgs, ServeArgs, WatchArgs};
-use crate::config::{Inventory, ScanConfig};
+use crate::config::{Inventory, Process, ScanConfig};
 use crate::record::CommandError;
 use crate::serve::Settings;
 use crate::watch::WatchConfig;
@@ -11,9 +11,12 @@ use crate::watch::WatchConfig;
 use super::config_file;
 
 /// `camscan serve`'s settings, and its watcher's (`None`: no schedule).
-pub fn serve(args: &ServeArgs) -> Result<(Settings, Option<WatchConfig>), CommandError> {
+pub fn serve(
+    args: &ServeArgs,
+    process: &Process,
+) -> Result<(Settings, Option<WatchConfig>), CommandError> {
     let file = config_file(args.store.config.as_deref())?;
-    let inventory = Inventory::resolve(&args.store, &file)?;
+    let inventory = Inventory::resolve(&args.store, &file, &process.env)?;
     // The scan's own flags that serve has, over the file: where scans are recorded (the served
     // inventory, at its site), `--credentials` and the fleet's hub.
     let scan_args = ScanArgs {
@@ -34,7 +37,7 @@ pub fn serve(args: &ServeArgs) -> Result<(Settings, Option<WatchConfig>), Comman
         push: Default::default(),
     };
     // Its inventory is `inventory`: the same flags and file, resolved by the same rules.
-    let scan = ScanConfig::resolve(&scan_args, &file, None)?;
+    let scan = ScanConfig::resolve(&scan_args, &file, process)?;
     let watch_file = file.watch.clone().unwrap_or_default();
     let watching = args.every.is_some()
         || args.cron.is_some()
@@ -49,7 +52,7 @@ pub fn serve(args: &ServeArgs) -> Result<(Settings, Option<WatchConfig>), Comman
             check_streams: args.check_streams.clone(),
             ..WatchArgs::default()
         };
-        Some(WatchConfig::resolve(&wa, &watch_file).map_err(CommandError::Usage)?)
+        Some(WatchConfig::resolve(&wa, &watch_file, &process.env).map_err(CommandError::Usage)?)
     } else {
         None
     };
@@ -64,6 +67,7 @@ pub fn serve(args: &ServeArgs) -> Result<(Settings, Option<WatchConfig>), Comman
                 scan.credentials.clone(),
                 &scan.format_options,
                 false,
+                &process.env,
             )?)
         })
         .collect::<Result<Vec<_>, CommandError>>()?;
@@ -83,6 +87,10 @@ pub fn serve(args: &ServeArgs) -> Result<(Settings, Option<WatchConfig>), Comman
 }
 
 /// The inventory whose server's token `camscan serve --print-token` prints.
-pub fn serve_inventory(args: &ServeArgs) -> Result<Inventory, CommandError> {
-    Inventory::resolve(&args.store, &config_file(args.store.config.as_deref())?)
+pub fn serve_inventory(args: &ServeArgs, process: &Process) -> Result<Inventory, CommandError> {
+    Inventory::resolve(
+        &args.store,
+        &config_file(args.store.config.as_deref())?,
+        &process.env,
+    )
 }

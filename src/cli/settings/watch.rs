@@ -8,7 +8,11 @@ use crate::watch::{DEFAULT_DOWN_AFTER, DEFAULT_OUTBOX_CAP, Schedule, WatchConfig
 
 impl WatchConfig {
     /// From `camscan watch`'s flags over the config file's `watch:` section over the defaults.
-    pub fn resolve(a: &WatchArgs, file: &WatchFile) -> Result<WatchConfig, String> {
+    pub fn resolve(
+        a: &WatchArgs,
+        file: &WatchFile,
+        env: &crate::model::environment::Environment,
+    ) -> Result<WatchConfig, String> {
         let check_streams = a.check_streams.as_deref().or(file.check_streams.as_deref());
         let check_every = check_streams
             .map(|s| {
@@ -67,6 +71,10 @@ impl WatchConfig {
                 .map(|m| crate::metrics::parse_bind(m).map_err(|e| format!("--metrics {m}: {e}")))
                 .transpose()?,
             sink_options: a.sink_options.resolve(&file.sink_options),
+            webhook_secret_env: env.var_os(crate::notify::WEBHOOK_SECRET_ENV).map(|v| {
+                use std::os::unix::ffi::OsStrExt;
+                v.as_bytes().to_vec()
+            }),
             write: if a.write.is_empty() {
                 file.write.as_deref().unwrap_or_default()
             } else {
@@ -93,7 +101,7 @@ mod tests {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.yaml");
         let file = crate::config::FileConfig::load(&path).unwrap();
         let wf = file.watch.unwrap();
-        let w = WatchConfig::resolve(&WatchArgs::default(), &wf).unwrap();
+        let w = WatchConfig::resolve(&WatchArgs::default(), &wf, &Default::default()).unwrap();
         assert!(matches!(w.schedule, Schedule::Every(d) if d == DEFAULT_EVERY));
         assert_eq!(w.check_every, None);
         assert_eq!(w.down_after, DEFAULT_DOWN_AFTER);
@@ -107,7 +115,7 @@ mod tests {
             notify: vec!["webhook=http://127.0.0.1:9/x".into()],
             ..Default::default()
         };
-        let w = WatchConfig::resolve(&args, &wf).unwrap();
+        let w = WatchConfig::resolve(&args, &wf, &Default::default()).unwrap();
         assert!(matches!(w.schedule, Schedule::Cron(_)));
         assert_eq!(w.check_every, Some(Duration::from_secs(30)));
         assert_eq!(w.down_after, 5);
@@ -141,7 +149,13 @@ mod tests {
             .watch
             .unwrap();
         let options = |a: &WatchArgs| {
-            SinkOptions::new(WatchConfig::resolve(a, &wf).unwrap().sink_options).unwrap()
+            SinkOptions::new(
+                WatchConfig::resolve(a, &wf, &Default::default())
+                    .unwrap()
+                    .sink_options,
+                None,
+            )
+            .unwrap()
         };
         let o = options(&WatchArgs::default());
         assert_eq!(o.webhook_secret.as_deref(), Some(&b"in the file"[..]));
@@ -161,7 +175,12 @@ mod tests {
             Some(from_flag.as_path())
         );
         assert!(o.values.on(&mqtt::HA_DISCOVERY_OPTION), "the file's switch");
-        let w = WatchConfig::resolve(&WatchArgs::default(), &WatchFile::default()).unwrap();
+        let w = WatchConfig::resolve(
+            &WatchArgs::default(),
+            &WatchFile::default(),
+            &Default::default(),
+        )
+        .unwrap();
         assert_eq!(w.sink_options, Default::default(), "none given");
 
         let db = dir.path().join("i.db");
@@ -177,8 +196,8 @@ mod tests {
         let Command::Serve(a) = serve.command else {
             unreachable!()
         };
-        let (_, watcher) = crate::cli::settings::serve(&a).unwrap();
-        let o = SinkOptions::new(watcher.unwrap().sink_options).unwrap();
+        let (_, watcher) = crate::cli::settings::serve(&a, &Default::default()).unwrap();
+        let o = SinkOptions::new(watcher.unwrap().sink_options, None).unwrap();
         assert_eq!(o.webhook_secret.as_deref(), Some(&b"in the file"[..]));
         assert!(o.values.on(&mqtt::HA_DISCOVERY_OPTION));
     }
