@@ -146,25 +146,25 @@
 //! it is not the code's.
 //!
 //! ```text
-//! floor 12  cmds        -> analyze, audit, cli, config, doctor, error, export, fleet, knowledge,
+//! floor 13  cmds        -> analyze, audit, cli, config, doctor, error, export, fleet, knowledge,
 //!                          model, net, push, record, round, sanitize, scan, serve, store, watch
-//! floor 11  cli         -> analyze, audit, config, credentials, discovery, doctor, error, export,
+//! floor 12  cli         -> analyze, audit, config, credentials, discovery, doctor, error, export,
 //!                          knowledge, metrics, model, net, notify, push, record, serve, store,
 //!                          watch
-//! floor 10  serve       -> analyze, config, credentials, error, export, http_server, knowledge,
+//! floor 11  serve       -> analyze, config, credentials, error, export, http_server, knowledge,
 //!                          metrics, model, net, preview, probe, push, record, round, sanitize,
 //!                          scan, store
 //!           watch       -> analyze, config, credentials, discovery, error, export, metrics, model,
 //!                          net, notify, push, record, round, scan, store
-//! floor 9   doctor      -> config, error, model, net, notify, record, sanitize, store
+//! floor 10  doctor      -> config, error, model, net, notify, probe, record, sanitize, store
 //!           fleet       -> config, probe, record, scan, store
 //!           round       -> config, metrics, record, scan, store
-//! floor 8   record      -> config, error, model, net, sanitize, scan, store
-//! floor 7   scan        -> analyze, config, credentials, detect, discovery, error, export,
+//! floor 9   record      -> config, error, model, net, sanitize, scan, store
+//! floor 8   scan        -> analyze, config, credentials, detect, discovery, error, export,
 //!                          knowledge, model, net, probe, proto, registry, sanitize, timing
-//! floor 6   config      -> analyze, credentials, detect, discovery, error, export, model, net,
-//!                          notify
-//!           probe       -> discovery, net
+//! floor 7   config      -> analyze, credentials, detect, discovery, error, export, model, net,
+//!                          notify, probe
+//! floor 6   probe       -> discovery, model, net
 //! floor 5   audit       -> analyze, credentials, detect, error, export, knowledge, model, net,
 //!                          proto, sanitize, store
 //!           discovery   -> analyze, error, knowledge, model, net, proto, registry

@@ -37,6 +37,9 @@ pub struct ScanContext {
     pub timeout: Duration,
     /// Deadline of protocol detection's first answers (≤ `timeout`).
     pub detect_timeout: Duration,
+    /// The declared scan settings, as resolved ([`crate::model::setting`]): a stage or an
+    /// analyser reads its own where it uses it (`ctx.settings.get(&SESSIONS_PER_DEVICE)`).
+    pub settings: Arc<crate::model::setting::Settings>,
     pub auth: AuthSettings,
     pub verify: VerifySettings,
     /// The user's hints (`--paths`) for every protocol.
@@ -267,6 +270,7 @@ impl ScanContext {
             connect_timeout,
             timeout,
             detect_timeout: timeout.min(crate::detect::DEFAULT_DETECT_TIMEOUT),
+            settings: Default::default(),
             auth: AuthSettings {
                 credentials: Arc::new(Vec::new()),
                 budget: Arc::new(AuthBudget::new(DEFAULT_AUTH_BUDGET)),

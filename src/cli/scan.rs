@@ -99,43 +99,10 @@ pub struct FindArgs {
     /// tarpit) costs this. At most --timeout [default: 2s].
     #[arg(long, value_name = "DURATION", env = "CAMSCAN_DETECT_TIMEOUT")]
     pub detect_timeout: Option<String>,
-    /// Probes in flight at once [default: derived from the open-file limit, at most 1024].
-    #[arg(long, value_name = "N", env = "CAMSCAN_CONCURRENCY")]
-    pub concurrency: Option<usize>,
-    /// Probes in flight to one host at once [default: 32].
-    #[arg(long, value_name = "N", env = "CAMSCAN_PER_HOST")]
-    pub per_host: Option<usize>,
-    /// Connects a second at most, all hosts together, so a NAT relay or a small switch sees a
-    /// steady stream rather than a burst; 0: no limit [default: 10000, 500 on Docker Desktop].
-    #[arg(long, value_name = "N", env = "CAMSCAN_MAX_RATE")]
-    pub max_rate: Option<u32>,
-    /// ARP requests a second at most, the broadcast budget of the sweep of an attached range (about
-    /// 1 Mbit/s of broadcast at the default); passes over the silent addresses back off from it
-    /// when requests are lost; 0: no limit [default: 1500].
-    #[arg(long, value_name = "N", env = "CAMSCAN_ARP_RATE")]
-    pub arp_rate: Option<u32>,
-    /// RTSP sessions held on one device at a time, shared by media analysis, PLAY checks and
-    /// ffprobe (cheap cameras allow 2-4 and answer 453/503 beyond) [default: 2].
-    #[arg(long, value_name = "N", env = "CAMSCAN_SESSIONS_PER_DEVICE")]
-    pub sessions_per_device: Option<usize>,
-    /// Analysis connections (detection, HTTP, ONVIF, the RTSP path walk, RTMP) being opened or
-    /// waiting for an answer from one device at a time; 0: no limit [default: 4].
-    #[arg(long, value_name = "N", env = "CAMSCAN_HOST_CONNECTIONS")]
-    pub host_connections: Option<usize>,
-    /// Analysis requests a second to one device (a fifth of a second's go at once, the rest
-    /// evenly spaced); 0: no limit [default: 250].
-    #[arg(long, value_name = "N", env = "CAMSCAN_HOST_RATE")]
-    pub host_rate: Option<u32>,
-    /// Media every PLAY check and MJPEG read together may pull, Mbit/s: a check starts when the
-    /// streams being checked leave room for its own; 0: no limit [default: a tenth of the
-    /// slowest link the scan uses, of a gigabit when no link says its speed].
-    #[arg(long, value_name = "MBIT", env = "CAMSCAN_MEDIA_RATE")]
-    pub media_rate: Option<u32>,
-    /// Retries of a connect that failed for a transient local reason (no buffers, no ports, too many
-    /// open files), with exponential backoff; a connect still failing is counted lost, never
-    /// closed [default: 4].
-    #[arg(long, value_name = "N", env = "CAMSCAN_RETRIES")]
-    pub retries: Option<u32>,
+    /// The declared scan settings (`--concurrency`, `--arp-rate`, ...:
+    /// [`crate::config::settings::SCAN`]), each with its variable.
+    #[command(flatten)]
+    pub settings: crate::cli::ScanSettingArgs,
     /// Read settings from a YAML file (see config.example.yaml); flags and env override it.
     #[arg(long, value_name = "FILE", env = "CAMSCAN_CONFIG")]
     pub config: Option<PathBuf>,

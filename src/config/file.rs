@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::sink_options;
 use super::{ColorChoice, DiscoveryMethod, Format};
-use super::{format_options, sink_options};
 use crate::error::Error;
 
 /// A list given either as a YAML sequence or as one comma-separated string.
@@ -56,16 +56,7 @@ pub struct FileConfig {
     pub connect_timeout: Option<DurationValue>,
     pub detect_timeout: Option<DurationValue>,
     pub timeout: Option<DurationValue>,
-    pub concurrency: Option<usize>,
-    pub per_host: Option<usize>,
-    pub max_rate: Option<u32>,
-    pub arp_rate: Option<u32>,
     pub probe_all: Option<bool>,
-    pub sessions_per_device: Option<usize>,
-    pub host_connections: Option<usize>,
-    pub host_rate: Option<u32>,
-    pub media_rate: Option<u32>,
-    pub retries: Option<u32>,
     pub format: Option<Format>,
     pub output: Option<PathBuf>,
     pub width: Option<u16>,
@@ -102,9 +93,13 @@ pub struct FileConfig {
     /// `camscan watch`'s settings (its flags override them).
     #[serde(default, deserialize_with = "sink_options::watch_section")]
     pub watch: Option<WatchFile>,
-    /// The formats' own options' keys, as given ([`format_options`]).
+    /// The formats' own options' keys, as given ([`super::format_options`]).
     #[serde(skip)]
     pub format_options: crate::export::FormatValues,
+    /// The scan settings' values, as text, by key ([`super::settings::SCAN`]; each read by its
+    /// setting's parser when the settings are resolved).
+    #[serde(skip)]
+    pub settings: std::collections::BTreeMap<String, String>,
 }
 
 /// The `watch:` section of the config file: `camscan watch`'s flags, by the same names.
@@ -131,7 +126,7 @@ impl FileConfig {
         if text.trim().is_empty() {
             return Ok(FileConfig::default());
         }
-        format_options::from_yaml(text).map_err(|e| Error::ConfigFile {
+        super::settings::from_yaml(text).map_err(|e| Error::ConfigFile {
             path: path.to_path_buf(),
             message: e.to_string(),
         })

@@ -1,29 +1,12 @@
 //! The formats' own options in the config file: top-level keys (`csv_delimiter:`,
 //! `frigate_restream:`, `backchannel:`) that their registration names
-//! ([`crate::export::options`]), not fields of [`FileConfig`].
+//! ([`crate::export::options`]), not fields of [`super::FileConfig`].
 //!
 //! The file is read as before, by `FileConfig`'s derived reader with its unknown keys refused;
-//! in between sits a sieve (`config::sieve`) that takes the registered keys out of the top-level
-//! mapping and hands every other key on. So an unknown key, or a value of the wrong type, is
+//! in between sits a sieve (`config::sieve`, [`super::settings::from_yaml`]) that takes the
+//! registered keys (and the scan settings') out of the top-level mapping and hands every other
+//! key on. So an unknown key, or a value of the wrong type, is
 //! reported by the YAML reader with its place in the file, as for any other key.
-
-use serde::Deserialize;
-
-use super::FileConfig;
-use super::sieve::{Registry, Sieve};
-use crate::export::options::option_keyed;
-use crate::export::{FormatOption, FormatValues};
-
-/// The config file `text` (not empty) read, its format options among it.
-pub(super) fn from_yaml(text: &str) -> Result<FileConfig, serde_yaml::Error> {
-    let mut taken = FormatValues::default();
-    let mut file = FileConfig::deserialize(Sieve {
-        inner: serde_yaml::Deserializer::from_str(text),
-        taken: &mut taken,
-    })?;
-    file.format_options = taken;
-    Ok(file)
-}
 
 /// The config file's keys: `FileConfig`'s fields (`fields`) and the format options'.
 pub fn keys(fields: &[&'static str]) -> Vec<&'static str> {
@@ -32,27 +15,12 @@ pub fn keys(fields: &[&'static str]) -> Vec<&'static str> {
     keys
 }
 
-impl Registry for FormatValues {
-    type Option = &'static FormatOption;
-
-    fn keyed(key: &str) -> Option<Self::Option> {
-        option_keyed(key)
-    }
-
-    fn is_switch(option: Self::Option) -> bool {
-        option.is_switch()
-    }
-
-    fn take(&mut self, option: Self::Option, value: String) {
-        self.set(option, value);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::path::Path;
 
-    use super::*;
+    use crate::config::FileConfig;
+    use crate::export::options::option_keyed;
 
     #[test]
     fn the_options_keys_are_read_and_others_refused_as_before() {

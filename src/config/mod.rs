@@ -18,6 +18,7 @@ mod file;
 pub mod format_options;
 mod inventory;
 mod parse;
+pub mod settings;
 mod sieve;
 pub mod sink_options;
 
@@ -44,10 +45,7 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// 3 s per request/reply, between Cameradar's 2 s and go2rtc's 5 s.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
 pub use crate::net::MAX_DEFAULT_CONCURRENCY;
-/// Probes in flight to one host: more than the default port list, so a host that drops every SYN
-/// (a firewall) costs one connect timeout rather than one per wave. A SYN and an RST are no load for
-/// a camera; the analysis stages, which do load it, have their own limits.
-pub const DEFAULT_PER_HOST: usize = 32;
+pub use crate::probe::{DEFAULT_PER_HOST, DEFAULT_RETRIES};
 /// Connects a second at most, all hosts together, when neither `--max-rate` nor the file says:
 /// ZMap's default send rate (10,000 packets a second, zmap(1) `--rate`). A /24 of 21 ports (5,334
 /// connects) then takes about half a second; on an attached subnet only the hosts that answer ARP
@@ -56,9 +54,6 @@ pub const DEFAULT_MAX_RATE: u32 = 10_000;
 /// The default on Docker Desktop (the plan's `docker-desktop` warning): its NAT relay wedges under
 /// connect bursts and then returns every port open or none.
 pub const DOCKER_DESKTOP_MAX_RATE: u32 = 500;
-/// Retries of a connect that failed for a local reason (ENOBUFS, EMFILE...), backing off 50, 100,
-/// 200, 400 ms: a scan that runs out of room waits for it rather than count the port closed.
-pub const DEFAULT_RETRIES: u32 = 4;
 /// How long WS-Discovery, SSDP, SADP, DHIP and mDNS listen, from the scan's start (they all start
 /// with it): devices delay answers by up to MaxDelay (500 ms in WS-Discovery's defaults, after the
 /// round at 300 ms; an SSDP device within MX seconds of the M-SEARCH, 1 s here, UPnP Device
@@ -85,26 +80,11 @@ pub struct ScanConfig {
     /// Deadline of protocol detection's first answers (at most `timeout`).
     pub detect_timeout: Duration,
     pub timeout: Duration,
-    /// `None`: derive from the open-file limit at start.
-    pub concurrency: Option<usize>,
-    pub per_host: usize,
-    /// `--max-rate`: connects a second, all hosts together (0: no limit); `None`: the default
-    /// ([`DEFAULT_MAX_RATE`], or [`DOCKER_DESKTOP_MAX_RATE`] there), decided with the scan plan.
-    pub max_rate: Option<u32>,
-    /// `--arp-rate`: ARP requests a second, the sweep's broadcast budget (0: no limit).
-    pub arp_rate: u32,
+    /// The declared scan settings ([`settings::SCAN`]), resolved: read where they are used,
+    /// `cfg.settings.get(&crate::discovery::arp::ARP_RATE)`.
+    pub settings: crate::model::setting::Settings,
     /// `--probe-all`: every routed address gets every port (no host discovery first).
     pub probe_all: bool,
-    /// RTSP sessions held on one device at a time (`--sessions-per-device`).
-    pub sessions_per_device: usize,
-    /// Analysis connections to one device at a time (`--host-connections`, 0: no limit).
-    pub host_connections: usize,
-    /// Analysis requests a second to one device (`--host-rate`, 0: no limit).
-    pub host_rate: u32,
-    /// `--media-rate`: Mbit/s every PLAY check together may pull (0: no limit); `None`: the
-    /// default share of the link, decided with the scan plan.
-    pub media_rate: Option<u32>,
-    pub retries: u32,
     pub format: Format,
     /// The formats' own options (`--csv-delimiter`, `--frigate-restream`, ...).
     pub format_options: crate::export::FormatValues,
@@ -179,16 +159,8 @@ impl Default for ScanConfig {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             detect_timeout: DEFAULT_DETECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
-            concurrency: None,
-            per_host: DEFAULT_PER_HOST,
-            max_rate: None,
-            arp_rate: crate::discovery::arp::DEFAULT_RATE,
+            settings: settings::defaults(),
             probe_all: false,
-            sessions_per_device: crate::analyze::sessions::DEFAULT_SESSIONS_PER_DEVICE,
-            host_connections: crate::net::host_gate::DEFAULT_HOST_CONNECTIONS,
-            host_rate: crate::net::host_gate::DEFAULT_HOST_RATE,
-            media_rate: None,
-            retries: DEFAULT_RETRIES,
             format: Format::Table,
             format_options: Default::default(),
             detail: false,
@@ -226,8 +198,8 @@ impl ScanConfig {
     /// The per-host gate of analysis traffic (`--host-connections`, `--host-rate`).
     pub fn host_gate(&self) -> crate::net::host_gate::GateSettings {
         crate::net::host_gate::GateSettings {
-            connections: self.host_connections,
-            rate: self.host_rate,
+            connections: self.settings.get(&crate::net::host_gate::HOST_CONNECTIONS),
+            rate: self.settings.get(&crate::net::host_gate::HOST_RATE),
         }
     }
 }

@@ -20,6 +20,11 @@ pub(super) trait Registry {
     fn keyed(key: &str) -> Option<Self::Option>;
     /// Whether `option` is a switch (read as `bool`), else a value (read as text).
     fn is_switch(option: Self::Option) -> bool;
+    /// Whether `option` is read from any scalar (a number, a text, a boolean) as its text: a
+    /// declared setting, whose own parser reads the text.
+    fn is_scalar(_option: Self::Option) -> bool {
+        false
+    }
     /// `option` given as `value` (a switch: `true` or `false`).
     fn take(&mut self, option: Self::Option, value: String);
 }
@@ -128,7 +133,9 @@ impl<'de, A: MapAccess<'de>, R: Registry> MapAccess<'de> for SieveMap<'_, A, R> 
                 Some(Key::Field(field)) => return Ok(Some(field)),
                 Some(Key::Option(option)) => option,
             };
-            let value = if R::is_switch(option) {
+            let value = if R::is_scalar(option) {
+                self.map.next_value::<Option<Scalar>>()?.map(|s| s.0)
+            } else if R::is_switch(option) {
                 self.map
                     .next_value::<Option<bool>>()?
                     .map(|b| b.to_string())
@@ -143,6 +150,45 @@ impl<'de, A: MapAccess<'de>, R: Registry> MapAccess<'de> for SieveMap<'_, A, R> 
 
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, A::Error> {
         self.map.next_value_seed(seed)
+    }
+}
+
+/// Any YAML scalar (a text, a number, a boolean), as its text.
+struct Scalar(String);
+
+impl<'de> de::Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Scalar, D::Error> {
+        d.deserialize_any(ScalarVisitor)
+    }
+}
+
+struct ScalarVisitor;
+
+impl Visitor<'_> for ScalarVisitor {
+    type Value = Scalar;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a number or a text")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
+        Ok(Scalar(v.to_string()))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+        Ok(Scalar(v.to_string()))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+        Ok(Scalar(v.to_string()))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
+        Ok(Scalar(v.to_string()))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar, E> {
+        Ok(Scalar(v.to_string()))
     }
 }
 

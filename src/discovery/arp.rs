@@ -34,6 +34,7 @@ use crate::analyze::identity::Identities;
 use crate::discovery::targets::TargetSet;
 use crate::model::DiscoveryMethod;
 use crate::model::coverage::ArpCoverage;
+use crate::model::setting::Setting;
 use crate::net::packet::ArpSocket;
 use crate::net::round_trips::RoundTrips;
 use crate::proto::arp;
@@ -154,6 +155,19 @@ async fn poke_socket() -> std::io::Result<UdpSocket> {
 /// 100 Mbit/s segment. arp-scan's default is 256 kbit/s (about 380 a second); at that pace a /16
 /// takes three minutes a pass, at this one 44 s. `--arp-rate` raises or lowers it.
 pub const DEFAULT_RATE: u32 = 1_500;
+
+/// `--arp-rate`: the sweep's broadcast budget, ARP requests a second (0: no limit).
+pub static ARP_RATE: Setting<u32> = Setting {
+    key: "arp_rate",
+    flag: "--arp-rate",
+    env: "CAMSCAN_ARP_RATE",
+    value_name: "N",
+    help: "ARP requests a second at most, the broadcast budget of the sweep of an attached range \
+           (about 1 Mbit/s of broadcast at the default); passes over the silent addresses back \
+           off from it when requests are lost; 0: no limit [default: 1500]",
+    default: DEFAULT_RATE,
+    parse: |t| crate::model::setting::count(t, 0),
+};
 /// Passes at most, the first included ([`next_pass`]): with 40% of requests lost, six passes
 /// leave a host hidden with a chance of 0.4%.
 pub const MAX_PASSES: u32 = 6;
@@ -523,7 +537,7 @@ pub(super) fn start<M: ScanMessage>(scope: &mut Scope<M>) -> Vec<JoinHandle<()>>
             tokio::spawn(super::misaddressed::listen_arp(
                 link.clone(),
                 sight.clone(),
-                (listen.clone(), ask, scope.arp_rate),
+                (listen.clone(), ask, scope.ctx.settings.get(&ARP_RATE)),
                 scope.events.clone(),
             ))
         })
@@ -541,7 +555,7 @@ pub(super) fn start<M: ScanMessage>(scope: &mut Scope<M>) -> Vec<JoinHandle<()>>
         scope.probes.clone(),
         scope.ctx.identities.clone(),
     );
-    let rate = scope.arp_rate;
+    let rate = scope.ctx.settings.get(&ARP_RATE);
     tasks.push(tokio::spawn(async move {
         let (probed, alive, macs) =
             find_hosts(&set, &links, &events, &probes, &identities, (rate, &tally)).await;

@@ -352,12 +352,12 @@ pub struct Listen {
 /// directly, so a scan need not wait for such a device to speak (a camera asks for its gateway
 /// only every few seconds): an ARP probe for each (RFC 5227 §2.1.1: sender address 0.0.0.0, so
 /// the device answers whatever subnet it is on, and nobody's cache learns anything) as the
-/// listener starts and again when the sweep ends, paced at `arp_rate` (the broadcast budget;
+/// listener starts and again when the sweep ends, paced at `rate` (the broadcast budget,
 /// 0: no limit). The answer, from an address of no attached subnet, is a sighting like any other.
 pub async fn listen_arp<M: ScanMessage>(
     link: Link,
     sight: Sight,
-    (listen, ask, arp_rate): (Listen, Vec<Ipv4Addr>, u32),
+    (listen, ask, rate): (Listen, Vec<Ipv4Addr>, u32),
     tx: mpsc::Sender<M>,
 ) {
     let socket = match crate::net::packet::ArpSocket::open(&link.interface) {
@@ -368,7 +368,7 @@ pub async fn listen_arp<M: ScanMessage>(
         }
     };
     let started = tokio::time::Instant::now();
-    ask_for(&socket, &link, &ask, arp_rate).await;
+    ask_for(&socket, &link, &ask, rate).await;
     // Unknown until the sweep ends (it always does: its passes are bounded, and a sweep task
     // that fails ends the wait too).
     let mut deadline: Option<tokio::time::Instant> = None;
@@ -384,7 +384,7 @@ pub async fn listen_arp<M: ScanMessage>(
                         .max(tokio::time::Instant::now() + listen.after);
                     deadline = Some(end);
                     // Once more: one lost frame must not hide the device.
-                    ask_for(&socket, &link, &ask, arp_rate).await;
+                    ask_for(&socket, &link, &ask, rate).await;
                     continue;
                 }
             },
@@ -419,16 +419,11 @@ pub async fn listen_arp<M: ScanMessage>(
     }
 }
 
-/// An ARP probe (sender address 0.0.0.0) for each of `ask` on `link`, at most `arp_rate` a
+/// An ARP probe (sender address 0.0.0.0) for each of `ask` on `link`, at most `rate` a
 /// second. A send that fails is logged: the device is then only heard if it speaks.
-async fn ask_for(
-    socket: &crate::net::packet::ArpSocket,
-    link: &Link,
-    ask: &[Ipv4Addr],
-    arp_rate: u32,
-) {
+async fn ask_for(socket: &crate::net::packet::ArpSocket, link: &Link, ask: &[Ipv4Addr], rate: u32) {
     let started = tokio::time::Instant::now();
-    let mut pace = crate::net::pace::Pace::new(arp_rate, Duration::ZERO);
+    let mut pace = crate::net::pace::Pace::new(rate, Duration::ZERO);
     for &ip in ask {
         if let Some(wait) = pace.take(started.elapsed()) {
             tokio::time::sleep(wait).await;

@@ -256,8 +256,6 @@ pub async fn hosts_or_datagram<F: std::future::Future<Output = Vec<Ipv4Addr>>>(
 pub struct Scope<M> {
     /// The `--discovery` choices.
     pub methods: Vec<DiscoveryMethod>,
-    /// ARP's broadcast budget, requests a second (`--arp-rate`; 0: no limit).
-    pub arp_rate: u32,
     /// `--probe-all`: every routed address gets the whole port set, without host discovery first.
     pub probe_all: bool,
     /// The connect rate (`--max-rate`; 0: no limit): host discovery's ICMP Echo goes at it too.

@@ -307,7 +307,12 @@ fn open_files(file: &FileConfig) -> Check {
             "raise the hard limit to {n} or more (`ulimit -Hn {n}` as root, or LimitNOFILE={n} in a systemd unit)"
         )
     };
-    match parse::fd_verdict(hard, file.concurrency) {
+    let concurrency = file
+        .settings
+        .get(crate::probe::CONCURRENCY.key)
+        .and_then(|t| (crate::probe::CONCURRENCY.parse)(t).ok())
+        .flatten();
+    match parse::fd_verdict(hard, concurrency) {
         FdVerdict::Enough { concurrency } => Check::pass(
             NAME,
             format!("{limits}: a scan runs {concurrency} probes at once"),
@@ -515,7 +520,7 @@ fn read_yaml(path: &Path) -> Result<Option<serde_yaml::Value>, Check> {
 fn remove_unknown_keys(value: &mut serde_yaml::Value) -> Option<Vec<String>> {
     let top = value.as_mapping_mut()?;
     let mut unknown = Vec::new();
-    let known = &crate::config::format_options::keys(parse::struct_fields::<FileConfig>());
+    let known = &crate::config::settings::keys(parse::struct_fields::<FileConfig>());
     for key in parse::unknown_keys(top, known) {
         unknown.push(named(&key, "", known));
         top.remove(key.as_str());

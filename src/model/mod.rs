@@ -21,6 +21,7 @@ pub mod nvr;
 pub mod plan;
 mod rank;
 pub mod roles;
+pub mod setting;
 pub mod sync;
 pub mod when;
 pub use answers::*;

@@ -42,6 +42,8 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::pace::Pace;
 
+use crate::model::setting::Setting;
+
 /// Default cap on analysis exchanges in flight to one device (`--host-connections`): 4, the
 /// most a normal scan of a camera had in flight (measured: GStreamer's RTSP server with two
 /// streams and CPython's web server behind a login on one address, `docs/design/performance.md`,
@@ -59,6 +61,30 @@ pub const DEFAULT_HOST_CONNECTIONS: usize = 4;
 /// (`docs/design/performance.md`, "Politeness"). So the default sits above every lab device and
 /// stops only a runaway: no second holds more than 300.
 pub const DEFAULT_HOST_RATE: u32 = 250;
+
+/// `--host-connections`: analysis connections to one device at a time (0: no limit).
+pub static HOST_CONNECTIONS: Setting<usize> = Setting {
+    key: "host_connections",
+    flag: "--host-connections",
+    env: "CAMSCAN_HOST_CONNECTIONS",
+    value_name: "N",
+    help: "Analysis connections (detection, HTTP, ONVIF, the RTSP path walk, RTMP) being opened \
+           or waiting for an answer from one device at a time; 0: no limit [default: 4]",
+    default: DEFAULT_HOST_CONNECTIONS,
+    parse: |t| crate::model::setting::count(t, 0),
+};
+
+/// `--host-rate`: analysis requests a second to one device (0: no limit).
+pub static HOST_RATE: Setting<u32> = Setting {
+    key: "host_rate",
+    flag: "--host-rate",
+    env: "CAMSCAN_HOST_RATE",
+    value_name: "N",
+    help: "Analysis requests a second to one device (a fifth of a second's go at once, the rest \
+           evenly spaced); 0: no limit [default: 250]",
+    default: DEFAULT_HOST_RATE,
+    parse: |t| crate::model::setting::count(t, 0),
+};
 
 /// The per-host bucket holds this fraction of a second of requests (1/5: at the default 250 a
 /// second, 50 go at once, then one each 4 ms; at 5 a second, one).

@@ -21,6 +21,7 @@ use crate::discovery::Batch;
 use crate::discovery::ledger::Ledger;
 use crate::discovery::tally::Tally;
 use crate::discovery::targets::TargetSet;
+use crate::model::setting::Setting;
 use crate::net::neigh::Entry;
 use crate::net::{self, ConnectOutcome};
 
@@ -28,6 +29,68 @@ use crate::net::{self, ConnectOutcome};
 const HOST_STRIPES: usize = 4096;
 /// First backoff after a transient error; doubles per retry.
 const BACKOFF_BASE: Duration = Duration::from_millis(50);
+
+/// `--concurrency`: probes in flight at once (`None`: from the open-file limit,
+/// [`crate::net::default_concurrency`]).
+pub static CONCURRENCY: Setting<Option<usize>> = Setting {
+    key: "concurrency",
+    flag: "--concurrency",
+    env: "CAMSCAN_CONCURRENCY",
+    value_name: "N",
+    help: "Probes in flight at once [default: derived from the open-file limit, at most 1024]",
+    default: None,
+    parse: |t| crate::model::setting::count(t, 1).map(Some),
+};
+
+/// Probes in flight to one host: more than the default port list, so a host that drops every SYN
+/// (a firewall) costs one connect timeout rather than one per wave. A SYN and an RST are no load for
+/// a camera; the analysis stages, which do load it, have their own limits.
+pub const DEFAULT_PER_HOST: usize = 32;
+
+/// Retries of a connect that failed for a local reason (ENOBUFS, EMFILE...), backing off 50, 100,
+/// 200, 400 ms: a scan that runs out of room waits for it rather than count the port closed.
+pub const DEFAULT_RETRIES: u32 = 4;
+
+/// `--per-host`: probes in flight to one host at once.
+pub static PER_HOST: Setting<usize> = Setting {
+    key: "per_host",
+    flag: "--per-host",
+    env: "CAMSCAN_PER_HOST",
+    value_name: "N",
+    help: "Probes in flight to one host at once [default: 32]",
+    default: DEFAULT_PER_HOST,
+    parse: |t| crate::model::setting::count(t, 1),
+};
+
+/// `--max-rate`: connects a second, all hosts together (0: no limit; `None`: the plan's
+/// default, lower on Docker Desktop).
+pub static MAX_RATE: Setting<Option<u32>> = Setting {
+    key: "max_rate",
+    flag: "--max-rate",
+    env: "CAMSCAN_MAX_RATE",
+    value_name: "N",
+    help: "Connects a second at most, all hosts together, so a NAT relay or a small switch sees \
+           a steady stream rather than a burst; 0: no limit [default: 10000, 500 on Docker \
+           Desktop]",
+    default: None,
+    parse: |t| crate::model::setting::count(t, 0).map(Some),
+};
+
+/// `--retries`: retries of a connect that failed for a local reason (at most 10).
+pub static RETRIES: Setting<u32> = Setting {
+    key: "retries",
+    flag: "--retries",
+    env: "CAMSCAN_RETRIES",
+    value_name: "N",
+    help: "Retries of a connect that failed for a transient local reason (no buffers, no ports, \
+           too many open files), with exponential backoff; a connect still failing is counted \
+           lost, never closed [default: 4]",
+    default: DEFAULT_RETRIES,
+    parse: |t| match crate::model::setting::count(t, 0)? {
+        n if n > 10 => Err("at most 10".into()),
+        n => Ok(n),
+    },
+};
 
 #[derive(Debug, Clone)]
 pub struct ProbeSettings {

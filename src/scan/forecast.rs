@@ -19,7 +19,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use crate::discovery::arp::{CHUNK, DEFAULT_WAIT, expected_duration};
+use crate::discovery::arp::{ARP_RATE, CHUNK, DEFAULT_WAIT, expected_duration};
 use crate::discovery::targets::{AddrRange, TargetSet};
 use crate::discovery::{DiscoveryMethod, Links};
 use crate::model::addr::from_u128;
@@ -58,8 +58,8 @@ pub struct Inputs<'a> {
     /// The interfaces (indexes) of the scan's zoned IPv6 link-local targets: WS-Discovery and
     /// mDNS go out on them over IPv6 ([`crate::discovery::wsd::v6_links`]).
     pub v6_links: &'a [u32],
-    /// ARP's broadcast budget, requests a second (0: no limit).
-    pub arp_rate: u32,
+    /// The declared scan settings (ARP's broadcast budget).
+    pub settings: &'a crate::model::setting::Settings,
     /// `--probe-all`: no host discovery of routed ranges.
     pub probe_all: bool,
     /// The kernel's neighbour table where it can be read ([`crate::net::neigh::limits`]).
@@ -161,7 +161,7 @@ pub fn plan(i: &Inputs) -> Plan {
         host_rate: u64::from(i.gates.rate),
         // Set by the plan from the interfaces above (`scan::plan::media_rate`).
         media_rate_kbps: 0,
-        arp_rate: u64::from(i.arp_rate),
+        arp_rate: u64::from(i.settings.get(&ARP_RATE)),
         host_discovery,
         connect_timeout_ms: u64::try_from(i.probe.connect_timeout.as_millis()).unwrap_or(u64::MAX),
         retries: i.probe.retries,
@@ -200,7 +200,7 @@ fn estimate(i: &Inputs, addresses: u64, discovery: &[PlanMethod]) -> Estimate {
     let arp = if !runs(DiscoveryMethod::Arp) {
         0.0
     } else if i.raw == Some(true) {
-        expected_duration(on_link, i.arp_rate).as_secs_f64()
+        expected_duration(on_link, i.settings.get(&ARP_RATE)).as_secs_f64()
     } else {
         on_link.div_ceil(CHUNK as u64) as f64 * DEFAULT_WAIT.as_secs_f64()
     };
@@ -424,7 +424,7 @@ mod tests {
             raw,
             host: Vec::new(),
             v6_links,
-            arp_rate: crate::discovery::arp::DEFAULT_RATE,
+            settings: &Default::default(),
             probe_all: false,
             neighbours: None,
         })
@@ -631,7 +631,7 @@ mod tests {
                 raw: Some(true),
                 host: Vec::new(),
                 v6_links: &[],
-                arp_rate: 1500,
+                settings: &Default::default(),
                 probe_all: false,
                 neighbours,
             })

@@ -35,8 +35,6 @@ pub struct ScanPlan {
     pub methods: Vec<DiscoveryMethod>,
     /// How long the multicast/broadcast methods listen.
     pub discovery_wait: Duration,
-    /// ARP's broadcast budget, requests a second (`--arp-rate`).
-    pub arp_rate: u32,
     /// `--probe-all`: no host discovery of routed ranges.
     pub probe_all: bool,
     pub links: Links,
@@ -88,15 +86,15 @@ impl ScanPlan {
             });
         }
         let links = Links::of(&locals, &set);
-        let concurrency = concurrency(cfg.concurrency);
+        let concurrency = concurrency(cfg.settings.get(&crate::probe::CONCURRENCY));
         let host = HostFacts::gather(&locals, cfg.container_markers.as_deref());
         let host_warnings = crate::net::host::warnings(&host, &locals);
         let probe = ProbeSettings {
             connect_timeout: cfg.connect_timeout,
             concurrency,
-            per_host: cfg.per_host,
-            retries: cfg.retries,
-            max_rate: max_rate(cfg.max_rate, &host_warnings),
+            per_host: cfg.settings.get(&crate::probe::PER_HOST),
+            retries: cfg.settings.get(&crate::probe::RETRIES),
+            max_rate: max_rate(cfg.settings.get(&crate::probe::MAX_RATE), &host_warnings),
         };
         let mut summary = super::forecast::plan(&super::forecast::Inputs {
             set: &set,
@@ -110,11 +108,14 @@ impl ScanPlan {
             raw: crate::net::host::raw_sockets(host.status.as_deref()),
             host: host_warnings,
             v6_links: &crate::discovery::wsd::v6_links(&set),
-            arp_rate: cfg.arp_rate,
+            settings: &cfg.settings,
             probe_all: cfg.probe_all,
             neighbours: crate::net::neigh::limits(),
         });
-        let media_rate = media_rate(cfg.media_rate, &summary.interfaces);
+        let media_rate = media_rate(
+            cfg.settings.get(&crate::net::media_budget::MEDIA_RATE),
+            &summary.interfaces,
+        );
         summary.media_rate_kbps = media_rate * 8 / 1000;
         if attached {
             summary.warnings.insert(
@@ -142,7 +143,6 @@ impl ScanPlan {
             ports: cfg.ports.clone(),
             methods: cfg.discovery.clone(),
             discovery_wait: cfg.discovery_wait,
-            arp_rate: cfg.arp_rate,
             probe_all: cfg.probe_all,
             links,
             detect: cfg.detect,
@@ -204,6 +204,7 @@ pub fn context_with_known(
         connect_timeout: cfg.connect_timeout,
         timeout: cfg.timeout,
         detect_timeout: cfg.detect_timeout,
+        settings: Arc::new(cfg.settings.clone()),
         auth: AuthSettings {
             credentials: Arc::new(cfg.credentials.clone()),
             budget: Arc::new(AuthBudget::new(cfg.auth_budget)),
@@ -224,7 +225,10 @@ pub fn context_with_known(
         announcements,
         stream_hints: Default::default(),
         http_live: Default::default(),
-        sessions: Arc::new(DeviceSessions::new(cfg.sessions_per_device)),
+        sessions: Arc::new(DeviceSessions::new(
+            cfg.settings
+                .get(&crate::analyze::sessions::SESSIONS_PER_DEVICE),
+        )),
         gates: Arc::new(crate::net::host_gate::HostGates::new(cfg.host_gate())),
         known: Arc::new(known),
         identities: Default::default(),

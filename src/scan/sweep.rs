@@ -60,7 +60,6 @@ pub async fn discover_and_probe(
         Probes::new(probing.is_some().then_some(batch_tx)).with_ledger(ledger, s.ports.len());
     let mut scope = Scope {
         methods: s.methods,
-        arp_rate: s.arp_rate,
         probe_all: s.probe_all,
         max_rate: s.probe.max_rate,
         tally,

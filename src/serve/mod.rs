@@ -296,7 +296,10 @@ fn app_state(
     args: &Settings,
 ) -> Result<(AppState, String), CommandError> {
     let metrics = crate::metrics::Metrics::new();
-    let sessions_per_device = scan_cfg.cfg.sessions_per_device;
+    let sessions_per_device = scan_cfg
+        .cfg
+        .settings
+        .get(&crate::analyze::sessions::SESSIONS_PER_DEVICE);
     let format_options = scan_cfg.cfg.format_options.clone();
     let scans = scans::Scans::new(
         scan_cfg.cfg,

@@ -1,0 +1,271 @@
+//! One declaration per setting: a [`Setting`] says everything camscan needs to take a value from
+//! a user (its config-file key, flag and `CAMSCAN_*` variable, its `--help` line, its default and
+//! its one parser), and stands beside the code that uses it (`discovery::arp::ARP_RATE`). A
+//! list of them (`config::settings::SCAN`) is what the entrance makes clap's arguments and the
+//! config file's keys from, and what `camscan doctor` knows; the values resolved from a command
+//! line and a file travel as one [`Settings`], read where they are used with
+//! `settings.get(&ARP_RATE)`.
+//!
+//! So adding a setting is its declaration, its line in the list and the code that reads it.
+
+use std::any::Any;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+/// One setting whose values are `T`.
+pub struct Setting<T: 'static> {
+    /// Its key in the config file (`arp_rate`), and the name its values go by.
+    pub key: &'static str,
+    /// Its flag, as typed (`--arp-rate`).
+    pub flag: &'static str,
+    /// The environment variable that sets it (`CAMSCAN_ARP_RATE`).
+    pub env: &'static str,
+    /// The flag's value in `--help` (`N`).
+    pub value_name: &'static str,
+    /// Its `--help` text (clap style: no final period; it says the default).
+    pub help: &'static str,
+    /// Its value when none is given.
+    pub default: T,
+    /// The value a text spells (a flag's, a variable's, a config-file scalar's), or why it is
+    /// refused; pure.
+    pub parse: fn(&str) -> Result<T, String>,
+}
+
+/// A resolved value, of the type its setting declares.
+type Value = Arc<dyn Any + Send + Sync>;
+
+/// What the lists and the entrance need of a setting, whatever its type.
+pub trait Declared: Sync + 'static {
+    fn key(&self) -> &'static str;
+    fn flag(&self) -> &'static str;
+    fn env(&self) -> &'static str;
+    fn value_name(&self) -> &'static str;
+    fn help(&self) -> &'static str;
+    /// The value `text` spells ([`Setting::parse`]).
+    fn read(&self, text: &str) -> Result<Given, String>;
+    /// Its default value.
+    fn default_value(&self) -> Given;
+    /// Whether two values of it are the same.
+    fn same(&self, a: &Given, b: &Given) -> bool;
+    /// A value of it, for logs and test failures.
+    fn show(&self, v: &Given, f: &mut fmt::Formatter<'_>) -> fmt::Result;
+}
+
+/// A value of one setting, as a flag, a variable or the config file gave it (or its default).
+#[derive(Clone)]
+pub struct Given(Value);
+
+impl fmt::Debug for Given {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Given(..)")
+    }
+}
+
+impl<T: Clone + PartialEq + fmt::Debug + Send + Sync + 'static> Declared for Setting<T> {
+    fn key(&self) -> &'static str {
+        self.key
+    }
+
+    fn flag(&self) -> &'static str {
+        self.flag
+    }
+
+    fn env(&self) -> &'static str {
+        self.env
+    }
+
+    fn value_name(&self) -> &'static str {
+        self.value_name
+    }
+
+    fn help(&self) -> &'static str {
+        self.help
+    }
+
+    fn read(&self, text: &str) -> Result<Given, String> {
+        (self.parse)(text).map(|v| Given(Arc::new(v)))
+    }
+
+    fn default_value(&self) -> Given {
+        Given(Arc::new(self.default.clone()))
+    }
+
+    fn same(&self, a: &Given, b: &Given) -> bool {
+        a.0.downcast_ref::<T>() == b.0.downcast_ref::<T>()
+    }
+
+    fn show(&self, v: &Given, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match v.0.downcast_ref::<T>() {
+            Some(v) => write!(f, "{v:?}"),
+            None => f.write_str("?"),
+        }
+    }
+}
+
+/// Values of declared settings, by key: what was given (a command line's, a config file's), or
+/// resolved ([`Settings::resolve`]: every setting of a list, its default where none was given).
+#[derive(Clone, Default)]
+pub struct Settings(BTreeMap<&'static str, (&'static dyn Declared, Given)>);
+
+impl Settings {
+    /// `setting`'s value: the one given or resolved, else its default.
+    pub fn get<T: Clone + Send + Sync + 'static>(&self, setting: &'static Setting<T>) -> T {
+        self.0
+            .get(setting.key)
+            .and_then(|(_, v)| v.0.downcast_ref::<T>())
+            .cloned()
+            .unwrap_or_else(|| setting.default.clone())
+    }
+
+    /// `setting` given as `value`.
+    pub fn set<T: Clone + PartialEq + fmt::Debug + Send + Sync + 'static>(
+        &mut self,
+        setting: &'static Setting<T>,
+        value: T,
+    ) {
+        self.0
+            .insert(setting.key, (setting, Given(Arc::new(value))));
+    }
+
+    /// `setting` given as `value`, whatever its type (the entrance, which reads text).
+    pub fn put(&mut self, setting: &'static dyn Declared, value: Given) {
+        self.0.insert(setting.key(), (setting, value));
+    }
+
+    /// Whether a value was given for the setting keyed `key`.
+    pub fn has(&self, key: &str) -> bool {
+        self.0.contains_key(key)
+    }
+
+    /// Every setting of `list`: its value in `given` (a flag's or its variable's), else the one
+    /// `file` spells (the config file's, by key), else its default. A value of `file` its
+    /// setting's parser refuses is the error: `(key, value, why)`.
+    pub fn resolve(
+        list: &[&'static dyn Declared],
+        given: &Settings,
+        file: &BTreeMap<String, String>,
+    ) -> Result<Settings, (&'static str, String, String)> {
+        let mut out = Settings::default();
+        for d in list {
+            let v = match (given.0.get(d.key()), file.get(d.key())) {
+                (Some((_, v)), _) => v.clone(),
+                (None, Some(text)) => d.read(text).map_err(|why| (d.key(), text.clone(), why))?,
+                (None, None) => d.default_value(),
+            };
+            out.put(*d, v);
+        }
+        Ok(out)
+    }
+}
+
+impl PartialEq for Settings {
+    fn eq(&self, other: &Settings) -> bool {
+        self.0.len() == other.0.len()
+            && self
+                .0
+                .iter()
+                .zip(&other.0)
+                .all(|((ka, (d, a)), (kb, (_, b)))| ka == kb && d.same(a, b))
+    }
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Shown<'a>(&'static dyn Declared, &'a Given);
+        impl fmt::Debug for Shown<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.show(self.1, f)
+            }
+        }
+        f.debug_map()
+            .entries(self.0.iter().map(|(k, (d, v))| (k, Shown(*d, v))))
+            .finish()
+    }
+}
+
+/// A whole number from `min` up (`--arp-rate 0`: no limit is the setting's to say): the parser
+/// of most counts and rates.
+pub fn count<T: std::str::FromStr + PartialOrd + fmt::Display>(
+    text: &str,
+    min: T,
+) -> Result<T, String> {
+    let n: T = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{:?} is not a whole number", text.trim()))?;
+    if n < min {
+        return Err(format!("must be at least {min}"));
+    }
+    Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static RATE: Setting<u32> = Setting {
+        key: "rate",
+        flag: "--rate",
+        env: "CAMSCAN_RATE",
+        value_name: "N",
+        help: "A rate [default: 7]",
+        default: 7,
+        parse: |t| count(t, 1),
+    };
+
+    static NAME: Setting<Option<String>> = Setting {
+        key: "name",
+        flag: "--name",
+        env: "CAMSCAN_NAME",
+        value_name: "NAME",
+        help: "A name",
+        default: None,
+        parse: |t| Ok(Some(t.to_string())),
+    };
+
+    #[test]
+    fn a_value_is_the_flags_else_the_files_else_the_default() {
+        let list: [&'static dyn Declared; 2] = [&RATE, &NAME];
+        let mut flags = Settings::default();
+        flags.put(&RATE, RATE.read("5").unwrap());
+        let file: BTreeMap<String, String> =
+            [("rate".into(), "3".into()), ("name".into(), "site".into())].into();
+        let s = Settings::resolve(&list, &flags, &file).unwrap();
+        assert_eq!(s.get(&RATE), 5);
+        assert_eq!(s.get(&NAME), Some("site".to_string()));
+        let none = BTreeMap::new();
+        let s = Settings::resolve(&list, &Settings::default(), &none).unwrap();
+        assert_eq!((s.get(&RATE), s.get(&NAME)), (7, None));
+        let bad: BTreeMap<String, String> = [("rate".into(), "0".into())].into();
+        let (key, value, why) = Settings::resolve(&list, &Settings::default(), &bad).unwrap_err();
+        assert_eq!((key, value.as_str()), ("rate", "0"));
+        assert!(why.contains("at least 1"), "{why}");
+        assert!(s.has("rate"), "resolved: every setting of the list");
+        assert_eq!(Settings::default().get(&RATE), 7, "unresolved: the default");
+    }
+
+    #[test]
+    fn values_compare_and_show_by_their_type() {
+        let mut a = Settings::default();
+        a.set(&RATE, 3);
+        let mut b = Settings::default();
+        b.put(&RATE, RATE.read(" 3 ").unwrap());
+        assert_eq!(a, b);
+        b.set(&RATE, 4);
+        assert_ne!(a, b);
+        assert_eq!(format!("{b:?}"), "{\"rate\": 4}");
+    }
+
+    #[test]
+    fn counts_refuse_what_is_not_one() {
+        assert_eq!(count::<u32>("12", 0), Ok(12));
+        assert!(count::<u32>("0", 1).unwrap_err().contains("at least 1"));
+        assert!(count::<u32>("-3", 0).is_err());
+        assert!(
+            count::<usize>("many", 0)
+                .unwrap_err()
+                .contains("not a whole number")
+        );
+    }
+}
