@@ -14,6 +14,7 @@ pub mod fmp4;
 mod fmp4_boxes;
 pub mod queue;
 pub mod relay;
+mod relay_frames;
 mod relay_viewers;
 pub mod rtp;
 #[cfg(feature = "webrtc")]

@@ -14,26 +14,27 @@
 //! stream until the server restarts or the store says another one works.
 //!
 //! The viewers' side (the [`Viewer`] handle, its [`Status`], the fan-out to the queues) is in
-//! `relay_viewers.rs` beside this file.
+//! `relay_viewers.rs` beside this file, and what a session's frames become for them (parameters,
+//! RTP packets, access units, the measured frame rate) in `relay_frames.rs`.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures::StreamExt;
 use retina::client::{
     Demuxed, Described, PlayOptions, Session, SessionOptions, SetupOptions, TcpTransportOptions,
 };
-use retina::codec::{CodecItem, FrameFormat, ParametersRef};
+use retina::codec::{CodecItem, FrameFormat};
 use tokio::sync::watch;
 
+use super::Unit;
 use super::queue::Queue;
+use super::relay_frames::Frames;
 pub use super::relay_viewers::{LINGER, Status, Viewer, ViewerKind};
 use super::relay_viewers::{Lease, Shared};
-use super::rtp::Packetizer;
-use super::{AudioFrame, AudioParams, Params, Unit, VideoFrame, VideoParams};
 use crate::analyze::sessions::DeviceSessions;
 use crate::analyze::verify::{Step, step};
 use crate::credentials::Credential;
@@ -55,9 +56,6 @@ const BACKOFF: [Duration; 3] = [
     Duration::from_millis(500),
     Duration::from_secs(1),
 ];
-/// Frames after a keyframe without reordering before the stream is said to have no B-frames
-/// (x264 and camera encoders put B-frames in every mini-GOP of at most 16 frames).
-const B_FRAME_WINDOW: u32 = 16;
 
 /// Caps of the preview.
 #[derive(Debug, Clone)]
@@ -635,166 +633,5 @@ fn audio_name(encoding: &str) -> String {
         "pcmu" => "G.711 µ-law (PCMU)".into(),
         "pcma" => "G.711 A-law (PCMA)".into(),
         other => other.to_string(),
-    }
-}
-
-/// The relay's state between frames of one session.
-struct Frames {
-    payload_type: u8,
-    audio_note: Option<String>,
-    params: Option<Arc<Params>>,
-    packetizer: Packetizer,
-    frames: u64,
-    /// Frames after a keyframe seen in order (across keyframes: a camera that gets a keyframe
-    /// request from each new client of a shared media may never go 16 frames without one).
-    in_order: u32,
-    /// The highest PTS since the last keyframe (a lower one is a B-frame).
-    max_pts: i64,
-    /// PTS of the last frames (the measured frame rate).
-    recent: std::collections::VecDeque<i64>,
-    clock_rate: u32,
-}
-
-impl Frames {
-    fn new(payload_type: u8, audio_note: Option<String>) -> Self {
-        Frames {
-            payload_type,
-            audio_note,
-            params: None,
-            packetizer: Packetizer::new(payload_type),
-            frames: 0,
-            in_order: 0,
-            max_pts: i64::MIN,
-            recent: Default::default(),
-            clock_rate: 90_000,
-        }
-    }
-
-    /// The stream's parameters, as retina has them now, to every viewer.
-    fn params(
-        &mut self,
-        demuxed: &retina::client::Demuxed,
-        video: usize,
-        audio: Option<usize>,
-        shared: &Shared,
-    ) {
-        let streams = demuxed.streams();
-        let v = match streams[video].parameters() {
-            Some(ParametersRef::Video(v)) => {
-                let (width, height) = v.pixel_dimensions();
-                Some(VideoParams {
-                    codec: "h264".into(),
-                    rfc6381: v.rfc6381_codec().to_string(),
-                    extra_data: v.extra_data().to_vec(),
-                    width,
-                    height,
-                    clock_rate: streams[video].clock_rate_hz(),
-                    payload_type: self.payload_type,
-                })
-            }
-            _ => None,
-        };
-        let a = audio.and_then(|i| match streams[i].parameters() {
-            Some(ParametersRef::Audio(a)) => Some(AudioParams {
-                codec: "aac".into(),
-                rfc6381: a.rfc6381_codec()?.to_string(),
-                extra_data: a.extra_data().to_vec(),
-                sample_rate: a.clock_rate(),
-                channels: a.channels().get(),
-                frame_length: a.frame_length().map_or(1024, |n| n.get()),
-            }),
-            _ => None,
-        });
-        if let Some(v) = &v {
-            self.clock_rate = v.clock_rate.max(1);
-        }
-        let p = Arc::new(Params {
-            video: v,
-            audio: a,
-            audio_note: self.audio_note.clone(),
-        });
-        self.params = Some(p.clone());
-        shared.status.send_modify(|s| s.params = Some(p.clone()));
-        shared.push(None, &Unit::Params(p));
-    }
-
-    fn video(&mut self, f: retina::codec::VideoFrame, shared: &Shared) {
-        let pts = f.timestamp().elapsed();
-        let keyframe = f.is_random_access_point();
-        self.frames += 1;
-        let mut b_frames = None;
-        if keyframe {
-            self.max_pts = pts;
-        } else if self.max_pts != i64::MIN {
-            if pts < self.max_pts {
-                b_frames = Some(true);
-            } else {
-                self.in_order = self.in_order.saturating_add(1);
-                if self.in_order >= B_FRAME_WINDOW {
-                    b_frames = Some(false);
-                }
-            }
-            self.max_pts = self.max_pts.max(pts);
-        }
-        self.recent.push_back(pts);
-        if self.recent.len() > 50 {
-            self.recent.pop_front();
-        }
-        if b_frames.is_some() || self.frames % 25 == 1 {
-            let fps = self.fps();
-            shared.status.send_if_modified(|s| {
-                let before = (s.state, s.b_frames, s.fps);
-                s.state = "live";
-                s.error = None;
-                // Once seen, B-frames stay known for the session.
-                if s.b_frames != Some(true) && b_frames.is_some() {
-                    s.b_frames = b_frames;
-                }
-                if fps.is_some() {
-                    s.fps = fps;
-                }
-                before != (s.state, s.b_frames, s.fps)
-            });
-        }
-        let data = bytes::Bytes::from(f.into_data());
-        if shared.wants(ViewerKind::Rtp) {
-            for p in self.packetizer.packetize(pts as u32, keyframe, &data) {
-                shared.push(Some(ViewerKind::Rtp), &Unit::Rtp(Arc::new(p)));
-            }
-        }
-        shared.push(
-            Some(ViewerKind::Frames),
-            &Unit::Video(Arc::new(VideoFrame {
-                pts,
-                keyframe,
-                data,
-                received: Instant::now(),
-            })),
-        );
-    }
-
-    fn audio(&mut self, f: retina::codec::AudioFrame, shared: &Shared) {
-        let pts = f.timestamp().elapsed();
-        let data = bytes::Bytes::copy_from_slice(f.data());
-        shared.push(
-            Some(ViewerKind::Frames),
-            &Unit::Audio(Arc::new(AudioFrame { pts, data })),
-        );
-    }
-
-    /// Frames per second from the RTP timestamps of the last frames (B-frames reorder them, so
-    /// the span is max - min).
-    fn fps(&self) -> Option<f64> {
-        // Distinct times: a camera that repeats a frame's timestamp (a slice or parameter sets
-        // sent as units of their own) has not made two pictures.
-        let mut times: Vec<i64> = self.recent.iter().copied().collect();
-        times.sort_unstable();
-        times.dedup();
-        let n = times.len();
-        if n < 5 {
-            return None;
-        }
-        let (min, max) = (times[0], times[n - 1]);
-        (max > min).then(|| (n - 1) as f64 * f64::from(self.clock_rate) / (max - min) as f64)
     }
 }
