@@ -23,6 +23,8 @@ pub mod webrtc;
 #[cfg(not(feature = "webrtc"))]
 #[path = "webrtc_off.rs"]
 pub mod webrtc;
+#[cfg(feature = "webrtc")]
+mod webrtc_rebase;
 
 use std::sync::Arc;
 use std::time::Instant;

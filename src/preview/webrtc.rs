@@ -11,7 +11,7 @@
 //! `docs/design/crates.md`, "WebRTC in headless Chromium"), so the page uses Media Source
 //! Extensions for those.
 //!
-//! Per viewer the packets are re-based ([`Rebase`]): our own SSRC (str0m's), sequence numbers
+//! Per viewer the packets are re-based (`Rebase`, in `webrtc_rebase.rs` beside this file): our own SSRC (str0m's), sequence numbers
 //! that start at a random point and never jump back, timestamps offset from the camera's. A viewer
 //! starts at the first packet of a keyframe after it connects (the live edge: what came during
 //! the handshake is dropped, not sent late in a burst); after the camera reconnects (a new RTSP session with
@@ -36,10 +36,8 @@ use str0m::{Candidate, Event, IceConnectionState, Input, Output, Rtc, RtcConfig}
 use tokio::net::UdpSocket;
 use tokio::sync::watch;
 
-use super::{RtpPacket, Unit, Viewer, ViewerKind};
-
-/// H.264's RTP clock (RFC 6184 §8.2.1: "a 90 kHz clock rate MUST be used").
-const CLOCK_RATE: u64 = 90_000;
+use super::webrtc_rebase::Rebase;
+use super::{Unit, Viewer, ViewerKind};
 
 /// Largest offer accepted. Chromium's offers are 3-6 KB (all its codecs, extensions and
 /// candidates); 64 KiB leaves room for any real player and stops a client feeding the SDP
@@ -53,11 +51,6 @@ const RECV_BUFFER: usize = 2048;
 /// Outgoing packets str0m keeps per session to answer the browser's NACKs (str0m's default is
 /// 1000). 512 packets are about a second of a 4 Mbit/s stream, at most ~0.7 MB per viewer.
 const SEND_BUFFER_PACKETS: usize = 512;
-
-/// A jump in the camera's sequence numbers larger than this is a discontinuity (not packet loss):
-/// the viewer waits for the next keyframe. RFC 3550 Appendix A.1 uses 3000 ("MAX_DROPOUT") for
-/// its own checks; a preview can afford to be stricter.
-const MAX_SEQ_GAP: i32 = 1000;
 
 /// Caps and deadlines of the WHEP gateway.
 #[derive(Debug, Clone)]
@@ -312,13 +305,6 @@ fn session_id() -> Result<String, WhepError> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|e| WhepError::Internal(format!("random: {e}")))?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-fn random_u32() -> u32 {
-    let mut b = [0u8; 4];
-    // A failed getrandom only makes the start predictable, which RTP tolerates.
-    let _ = getrandom::fill(&mut b);
-    u32::from_le_bytes(b)
 }
 
 /// Accepts `offer` into a new RTP-mode [`Rtc`] whose one host candidate is `local`: the `Rtc`, the
@@ -664,132 +650,11 @@ struct Media {
     dropped: u64,
 }
 
-/// One viewer's re-basing of the camera's RTP: the camera's sequence numbers and timestamps in,
-/// one continuous outgoing stream's out. Pure (no I/O), so its rules are tested on their own.
-#[derive(Debug)]
-struct Rebase {
-    /// Waiting for a packet that starts a keyframe; everything else is dropped meanwhile.
-    waiting: bool,
-    /// The camera's stream (re)started (new parameters, a reconnect): timestamps re-based too.
-    restarted: bool,
-    /// The last camera sequence number forwarded, extended (no wrap).
-    last_in: Option<i64>,
-    /// Outgoing extended sequence number = camera's extended + `seq_offset`.
-    seq_offset: i64,
-    /// Highest outgoing extended sequence number so far.
-    max_out: Option<u64>,
-    /// The outgoing sequence number of this run's first packet (its keyframe).
-    run_start: u64,
-    /// Outgoing timestamp = camera's + `ts_offset` (mod 2^32).
-    ts_offset: u32,
-    /// The last outgoing timestamp and when it went.
-    last_ts: Option<(u32, Instant)>,
-    /// Random starts (RFC 3550 §5.1: sequence number and timestamp start at random values).
-    seq_start: u64,
-    ts_start: u32,
-}
-
-impl Rebase {
-    fn new() -> Rebase {
-        // Below 2^15, so the first wrap is at least 32768 packets away and the SRTP rollover
-        // counter starts at 0 as the receiver assumes (RFC 3711 §3.3.1).
-        let seq_start = u64::from(random_u32() & 0x7fff);
-        Rebase {
-            waiting: true,
-            restarted: true,
-            last_in: None,
-            seq_offset: 0,
-            max_out: None,
-            run_start: seq_start,
-            ts_offset: 0,
-            last_ts: None,
-            seq_start,
-            ts_start: random_u32(),
-        }
-    }
-
-    /// The camera's session restarted or changed parameters: wait for its next keyframe.
-    fn restart(&mut self) {
-        self.waiting = true;
-        self.restarted = true;
-        self.last_in = None;
-    }
-
-    /// The outgoing (extended sequence number, timestamp) for `p`, or `None` to drop it.
-    /// `cut`: the viewer's queue skipped packets before this one (it was cut back to a keyframe).
-    fn map(&mut self, p: &RtpPacket, cut: bool, now: Instant) -> Option<(u64, u32)> {
-        let ext = match self.last_in {
-            Some(last) if !self.waiting && !cut => {
-                let delta = i32::from(p.sequence.wrapping_sub(last as u16) as i16);
-                if delta == 0 {
-                    // A duplicate.
-                    return None;
-                }
-                if delta.abs() > MAX_SEQ_GAP {
-                    // A jump no loss explains: start again at this or the next keyframe.
-                    self.waiting = true;
-                    None
-                } else {
-                    Some(last + i64::from(delta))
-                }
-            }
-            _ => None,
-        };
-        let ext = match ext {
-            Some(e) => e,
-            None => {
-                if !p.keyframe_start {
-                    self.waiting = true;
-                    return None;
-                }
-                self.resync(p, now)
-            }
-        };
-        let out = ext + self.seq_offset;
-        if out < self.run_start as i64 {
-            // Reordered from before this run's keyframe: its number was used by the last run.
-            return None;
-        }
-        let out = out as u64;
-        self.last_in = Some(ext.max(self.last_in.unwrap_or(ext)));
-        self.max_out = Some(self.max_out.map_or(out, |m| m.max(out)));
-        let ts = p.timestamp.wrapping_add(self.ts_offset);
-        self.last_ts = Some((ts, now));
-        Some((out, ts))
-    }
-
-    /// Starts a run at keyframe packet `p`: its sequence number follows the highest sent so far
-    /// (or the random start); after a camera restart its timestamp follows the last one sent by
-    /// the wall-clock time since (or the random start). Returns `p`'s extended camera sequence.
-    fn resync(&mut self, p: &RtpPacket, now: Instant) -> i64 {
-        let ext = i64::from(p.sequence);
-        let next_out = self.max_out.map_or(self.seq_start, |m| m + 1);
-        self.seq_offset = next_out as i64 - ext;
-        self.run_start = next_out;
-        if self.restarted {
-            let target = match self.last_ts {
-                Some((ts, at)) => {
-                    let gap = now.saturating_duration_since(at);
-                    let ticks = (gap.as_micros() as u64).saturating_mul(CLOCK_RATE) / 1_000_000;
-                    // At least one tick: the new picture comes after the last one.
-                    ts.wrapping_add(ticks.max(1) as u32)
-                }
-                None => self.ts_start,
-            };
-            self.ts_offset = target.wrapping_sub(p.timestamp);
-            self.restarted = false;
-        }
-        self.waiting = false;
-        self.last_in = None;
-        ext
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::preview::Params;
     use crate::preview::queue::Queue;
+    use crate::preview::{Params, RtpPacket};
     use bytes::Bytes;
     use str0m::change::{SdpAnswer, SdpPendingOffer};
     use str0m::media::Direction;
