@@ -40,6 +40,7 @@ mod channels;
 mod find;
 pub mod keyframe;
 mod media;
+mod opening;
 mod play;
 mod revisit;
 mod walker;
