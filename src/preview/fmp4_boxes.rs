@@ -8,6 +8,11 @@
 
 use super::{AudioParams, VideoParams};
 
+/// Track id of the video track (the contract with the WebSocket handler and the page).
+pub const VIDEO_TRACK: u32 = 1;
+/// Track id of the audio track.
+pub const AUDIO_TRACK: u32 = 2;
+
 /// Largest codec configuration (avcC or AudioSpecificConfig) accepted. Real avcC records are
 /// tens of bytes (a few hundred with many PPS); 64 KiB is the most 14496-15's 16-bit
 /// parameter-set lengths could describe for one SPS and one PPS.

@@ -12,6 +12,7 @@
 
 pub mod fmp4;
 mod fmp4_boxes;
+mod fmp4_init;
 pub mod queue;
 pub mod relay;
 mod relay_frames;
