@@ -193,7 +193,7 @@
 //! `store`, `net`) reach above themselves, when the pipeline, the store or the sinks name what sits
 //! above the scan (`watch`, `serve`, `doctor`, `metrics`, `audit`, `fleet`, `round`), when one of
 //! the siblings names another, or when anything but `main` names `cmds`; `scripts/house-report`
-//! fails on a file over 800 lines of non-test code or a function over 150 lines.
+//! fails on a file over 700 lines of non-test code or a function over 150 lines.
 
 #![deny(clippy::print_stdout, clippy::print_stderr)]
 
