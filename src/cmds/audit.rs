@@ -18,48 +18,10 @@ use crate::record::CommandError;
 use crate::store::DeviceQuery;
 
 pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
-    if args.from_db && (!args.find.targets.is_empty() || args.find.targets_file.is_some()) {
-        return Err(CommandError::Usage(
-            "--from-db judges the inventory at the site as it is; drop the targets (or drop \
-             --from-db to scan them)"
-                .into(),
-        ));
-    }
-    if args.from_db && args.find.no_db {
-        return Err(CommandError::Usage(
-            "--from-db reads the inventory: drop --no-db".into(),
-        ));
-    }
     let ffmpeg = find_ffmpeg(args.ffmpeg.as_deref(), &cli.env);
-    if let Some(named) = &args.ffmpeg
-        && ffmpeg.is_none()
-    {
-        return Err(CommandError::Usage(format!(
-            "--ffmpeg {}: no such program (install Debian's ffmpeg, or drop --ffmpeg to use the \
-             one in PATH)",
-            named.display()
-        )));
-    }
-    if args.from_db && args.check_defaults {
-        return Err(CommandError::Usage(
-            "--from-db sends nothing: drop --check-defaults (or drop --from-db to scan)".into(),
-        ));
-    }
+    refuse_conflicts(args, ffmpeg.as_deref())?;
     let plan = args.expect.as_deref().map(read_plan).transpose()?;
-    let scan_args = ScanArgs {
-        find: args.find.clone(),
-        out: ScanOutputArgs::default(),
-        push: Default::default(),
-    };
-    let (mut cfg, _file) = super::scan::resolve(&scan_args, &cli.process())?;
-    // The administration ports: their servers speak first, so after the connect nothing is sent.
-    // They are not the user's: asked and judged, kept out of the inventory (no `port_opened`).
-    for port in crate::audit::AUDIT_PORTS {
-        if !cfg.ports.contains(&port) {
-            cfg.ports.push(port);
-            cfg.unrecorded_ports.push(port);
-        }
-    }
+    let cfg = scan_config(args, cli)?;
     if let Some(path) = &args.output {
         crate::scan::output::check_writable(path)?;
     }
@@ -141,9 +103,77 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
         pics.as_ref().map_err(String::as_str),
         args.output.as_deref(),
     )?;
-    // Into the inventory (unless --no-db), with their events, once the result is written.
-    if let Some(mut store) = crate::record::open_for_scan(&cfg)? {
-        let r = super::audit_record::record(&mut store, &cfg.site, &audit, &coverage)
+    record_findings(&cfg, &audit, &coverage)?;
+    let failed = args.fail_on.is_some_and(|level| audit.fails_at(level));
+    // An interrupted scan keeps its code: what it judged is incomplete.
+    Ok(if failed && !matches!(code, exit::SIGINT | exit::SIGTERM) {
+        exit::FINDINGS
+    } else {
+        code
+    })
+}
+
+/// The flags that do not go together, refused before anything is read or sent; `ffmpeg`: the
+/// program `--ffmpeg` named, found.
+fn refuse_conflicts(args: &AuditArgs, ffmpeg: Option<&Path>) -> Result<(), CommandError> {
+    if args.from_db && (!args.find.targets.is_empty() || args.find.targets_file.is_some()) {
+        return Err(CommandError::Usage(
+            "--from-db judges the inventory at the site as it is; drop the targets (or drop \
+             --from-db to scan them)"
+                .into(),
+        ));
+    }
+    if args.from_db && args.find.no_db {
+        return Err(CommandError::Usage(
+            "--from-db reads the inventory: drop --no-db".into(),
+        ));
+    }
+    if let Some(named) = &args.ffmpeg
+        && ffmpeg.is_none()
+    {
+        return Err(CommandError::Usage(format!(
+            "--ffmpeg {}: no such program (install Debian's ffmpeg, or drop --ffmpeg to use the \
+             one in PATH)",
+            named.display()
+        )));
+    }
+    if args.from_db && args.check_defaults {
+        return Err(CommandError::Usage(
+            "--from-db sends nothing: drop --check-defaults (or drop --from-db to scan)".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The scan settings of an audit: the scan's own resolution of its flags and config file, with
+/// the administration ports added. Their servers speak first, so after the connect nothing is
+/// sent; they are not the user's: asked and judged, kept out of the inventory (no
+/// `port_opened`).
+fn scan_config(args: &AuditArgs, cli: &Cli) -> Result<crate::config::ScanConfig, CommandError> {
+    let scan_args = ScanArgs {
+        find: args.find.clone(),
+        out: ScanOutputArgs::default(),
+        push: Default::default(),
+    };
+    let (mut cfg, _file) = super::scan::resolve(&scan_args, &cli.process())?;
+    for port in crate::audit::AUDIT_PORTS {
+        if !cfg.ports.contains(&port) {
+            cfg.ports.push(port);
+            cfg.unrecorded_ports.push(port);
+        }
+    }
+    Ok(cfg)
+}
+
+/// The findings into the inventory (unless --no-db), with their events, once the result is
+/// written.
+fn record_findings(
+    cfg: &crate::config::ScanConfig,
+    audit: &AuditReport,
+    coverage: &crate::audit::resolve::Coverage,
+) -> Result<(), CommandError> {
+    if let Some(mut store) = crate::record::open_for_scan(cfg)? {
+        let r = super::audit_record::record(&mut store, &cfg.site, audit, coverage)
             .map_err(CommandError::Record)?;
         tracing::info!(
             new = r.new,
@@ -153,13 +183,7 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
             "findings recorded in the inventory"
         );
     }
-    let failed = args.fail_on.is_some_and(|level| audit.fails_at(level));
-    // An interrupted scan keeps its code: what it judged is incomplete.
-    Ok(if failed && !matches!(code, exit::SIGINT | exit::SIGTERM) {
-        exit::FINDINGS
-    } else {
-        code
-    })
+    Ok(())
 }
 
 /// The plan of `--expect`, its unread columns said on stderr.
