@@ -97,22 +97,7 @@ impl Section {
                 vec!["Id", "Name", "Matched by", "From"],
                 k.vendors
                     .iter()
-                    .map(|v| {
-                        let mut by = Vec::new();
-                        if !v.aliases.is_empty() {
-                            by.push(format!("aliases: {}", v.aliases.join(", ")));
-                        }
-                        if !v.realm_prefixes.is_empty() {
-                            by.push(format!("realm starts: {}", v.realm_prefixes.join(", ")));
-                        }
-                        if !v.upnp_manufacturers.is_empty() {
-                            by.push(format!("UPnP maker: {}", v.upnp_manufacturers.join(", ")));
-                        }
-                        if !v.organisations.is_empty() {
-                            by.push(format!("MAC registry: {}", v.organisations.join("; ")));
-                        }
-                        vec![v.id.clone(), v.name.clone(), by.join("\n"), from(v.from)]
-                    })
+                    .map(|v| vec![v.id.clone(), v.name.clone(), matched_by(v), from(v.from)])
                     .collect(),
             ),
             Section::Probes => (
@@ -192,17 +177,7 @@ impl Section {
                 vec!["Text", "Fields", "From"],
                 k.placeholders
                     .iter()
-                    .map(|p| {
-                        let fields: Vec<&str> = p
-                            .fields
-                            .iter()
-                            .map(|f| match f {
-                                super::Field::Name => "name",
-                                super::Field::Vendor => "vendor",
-                            })
-                            .collect();
-                        vec![p.text.clone(), fields.join(", "), from(p.from)]
-                    })
+                    .map(|p| vec![p.text.clone(), fields_of(&p.fields), from(p.from)])
                     .collect(),
             ),
             Section::Advisories => (
@@ -215,12 +190,14 @@ impl Section {
                             .iter()
                             .map(|l| format!("{}: {}", l.series, l.describe()))
                             .collect();
+                        let kev = if a.kev { "yes" } else { "" };
+                        let (id, vendor) = (a.id.clone(), a.vendor.clone());
                         vec![
-                            a.id.clone(),
-                            a.vendor.clone(),
+                            id,
+                            vendor,
                             lines.join("\n"),
                             a.fixed.clone(),
-                            if a.kev { "yes" } else { "" }.to_string(),
+                            kev.into(),
                             from(a.from),
                         ]
                     })
@@ -377,4 +354,34 @@ pub fn write_json(k: &Knowledge, only: Option<Section>, out: &mut dyn Write) -> 
     }
     serde_json::to_writer_pretty(&mut *out, &Value::Object(doc))?;
     writeln!(out)
+}
+/// What matches a vendor besides its name: its aliases, realm prefixes, UPnP makers and MAC
+/// registry organisations, a line each.
+fn matched_by(v: &super::Vendor) -> String {
+    let mut by = Vec::new();
+    if !v.aliases.is_empty() {
+        by.push(format!("aliases: {}", v.aliases.join(", ")));
+    }
+    if !v.realm_prefixes.is_empty() {
+        by.push(format!("realm starts: {}", v.realm_prefixes.join(", ")));
+    }
+    if !v.upnp_manufacturers.is_empty() {
+        by.push(format!("UPnP maker: {}", v.upnp_manufacturers.join(", ")));
+    }
+    if !v.organisations.is_empty() {
+        by.push(format!("MAC registry: {}", v.organisations.join("; ")));
+    }
+    by.join("\n")
+}
+
+/// A placeholder's fields, as the files name them.
+fn fields_of(fields: &[super::Field]) -> String {
+    let names: Vec<&str> = fields
+        .iter()
+        .map(|f| match f {
+            super::Field::Name => "name",
+            super::Field::Vendor => "vendor",
+        })
+        .collect();
+    names.join(", ")
 }
