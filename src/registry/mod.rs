@@ -186,7 +186,6 @@ impl Registry {
     /// source (`Source`), names with their sources, streams and services by their keys.
     pub fn apply(&mut self, event: Event) {
         *self.shared.get_mut().unwrap_or_else(|e| e.into_inner()) = None;
-        let rules = self.rules;
         match event {
             Event::PortOpen { ip, port } => {
                 let d = self.device(ip);
@@ -200,29 +199,14 @@ impl Registry {
                 method,
                 mac,
                 vendor,
-            } => {
-                let (d, t) = self.device_and_trust(ip);
-                // A MAC seen on the wire beats one a device claims.
-                if mac.is_some() {
-                    d.mac = mac;
-                }
-                fill_vendor(d, &mut t.vendor, vendor, Source::Oui, rules);
-                seen_by(d, method);
-            }
+            } => self.host(ip, method, mac, vendor),
             Event::Identity {
                 ip,
                 vendor,
                 model,
                 firmware,
                 serial,
-            } => {
-                let (d, t) = self.device_and_trust(ip);
-                let s = Source::DeviceApi;
-                fill_vendor(d, &mut t.vendor, vendor, s, rules);
-                fill(&mut d.model, &mut t.model, model, s);
-                fill(&mut d.firmware, &mut t.firmware, firmware, s);
-                fill_serial(&mut d.serial, &mut t.serial, serial, s);
-            }
+            } => self.identity(ip, (vendor, model, firmware, serial)),
             Event::Upnp {
                 ip,
                 info,
@@ -261,15 +245,7 @@ impl Registry {
                 self.device(ip).capabilities.merge(*capabilities);
             }
             Event::NvrChannels { ip, channels } => set_nvr_channels(self.device(ip), channels),
-            Event::Login { ip, login } => {
-                let d = self.device(ip);
-                if !d.logins.contains(&login) {
-                    d.logins.push(login);
-                    d.logins.sort_by(|a, b| {
-                        (&a.service, &a.what, &a.username).cmp(&(&b.service, &b.what, &b.username))
-                    });
-                }
-            }
+            Event::Login { ip, login } => self.login(ip, login),
             Event::Fingerprint {
                 ip,
                 port,
@@ -300,16 +276,7 @@ impl Registry {
                 mac,
                 model,
                 is_camera,
-            } => {
-                let (d, t) = self.device_and_trust(ip);
-                fill(&mut d.model, &mut t.model, model, Source::Mdns);
-                if d.mac.is_none() {
-                    d.mac = mac;
-                }
-                d.is_camera |= is_camera;
-                seen_by(d, DiscoveryMethod::Mdns);
-                merge_mdns(d.mdns.get_or_insert_with(MdnsInfo::default), *info);
-            }
+            } => self.mdns(ip, *info, (mac, model), is_camera),
             Event::Name { ip, name } => {
                 add_name(self.device(ip), &name.name, name.kind, &name.source);
             }
@@ -319,18 +286,96 @@ impl Registry {
                 method,
                 sighting,
                 mac,
-            } => {
-                let d = self.device(ip);
-                match &mut d.misaddressed {
-                    Some(m) => m.merge(*sighting),
-                    None => d.misaddressed = Some(*sighting),
-                }
-                if mac.is_some() && (d.mac.is_none() || method == DiscoveryMethod::Arp) {
-                    d.mac = mac;
-                }
-                seen_by(d, method);
-            }
+            } => self.misaddressed(ip, method, *sighting, mac),
         }
+    }
+
+    /// A host that answered (ARP, a ping, a discovery protocol): its MAC, the maker its prefix
+    /// names (the least trusted source).
+    fn host(
+        &mut self,
+        ip: IpAddr,
+        method: DiscoveryMethod,
+        mac: Option<String>,
+        vendor: Option<String>,
+    ) {
+        let rules = self.rules;
+        let (d, t) = self.device_and_trust(ip);
+        // A MAC seen on the wire beats one a device claims.
+        if mac.is_some() {
+            d.mac = mac;
+        }
+        fill_vendor(d, &mut t.vendor, vendor, Source::Oui, rules);
+        seen_by(d, method);
+    }
+
+    /// What a device API said of the device: vendor, model, firmware and serial.
+    fn identity(
+        &mut self,
+        ip: IpAddr,
+        said: (
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        ),
+    ) {
+        let (vendor, model, firmware, serial) = said;
+        let rules = self.rules;
+        let (d, t) = self.device_and_trust(ip);
+        let s = Source::DeviceApi;
+        fill_vendor(d, &mut t.vendor, vendor, s, rules);
+        fill(&mut d.model, &mut t.model, model, s);
+        fill(&mut d.firmware, &mut t.firmware, firmware, s);
+        fill_serial(&mut d.serial, &mut t.serial, serial, s);
+    }
+
+    /// A login that worked (or was refused), once, in a stable order.
+    fn login(&mut self, ip: IpAddr, login: crate::model::ServiceLogin) {
+        let d = self.device(ip);
+        if !d.logins.contains(&login) {
+            d.logins.push(login);
+            d.logins.sort_by(|a, b| {
+                (&a.service, &a.what, &a.username).cmp(&(&b.service, &b.what, &b.username))
+            });
+        }
+    }
+
+    /// An mDNS answer: its facts, the MAC and model it names.
+    fn mdns(
+        &mut self,
+        ip: IpAddr,
+        info: MdnsInfo,
+        (mac, model): (Option<String>, Option<String>),
+        is_camera: bool,
+    ) {
+        let (d, t) = self.device_and_trust(ip);
+        fill(&mut d.model, &mut t.model, model, Source::Mdns);
+        if d.mac.is_none() {
+            d.mac = mac;
+        }
+        d.is_camera |= is_camera;
+        seen_by(d, DiscoveryMethod::Mdns);
+        merge_mdns(d.mdns.get_or_insert_with(MdnsInfo::default), info);
+    }
+
+    /// A device heard with an address outside every attached subnet.
+    fn misaddressed(
+        &mut self,
+        ip: IpAddr,
+        method: DiscoveryMethod,
+        sighting: crate::model::Misaddressed,
+        mac: Option<String>,
+    ) {
+        let d = self.device(ip);
+        match &mut d.misaddressed {
+            Some(m) => m.merge(sighting),
+            None => d.misaddressed = Some(sighting),
+        }
+        if mac.is_some() && (d.mac.is_none() || method == DiscoveryMethod::Arp) {
+            d.mac = mac;
+        }
+        seen_by(d, method);
     }
 
     /// An SSDP answer and its UPnP description.
