@@ -4,7 +4,7 @@
 //! (the found paths' sub streams, or the rest of the dictionary, a batch at a time); the walk's
 //! account and, when no path served, the reason; then the channel walk.
 
-use super::opening::{Baseline, Planned, order_rest, plan_walk};
+use super::opening::{Baseline, order_rest, plan_walk};
 use super::*;
 
 /// Steps 1-3 of [`analyze`], for a device not known or changed: the stream paths found, how the
@@ -18,46 +18,34 @@ pub(super) async fn find_paths(
 ) -> (Vec<Found>, AuthOutcome, Vec<(ChannelScheme, u32)>) {
     let addr = walkers.first().addr;
     let ip = addr.ip();
-    let Planned {
-        first,
-        baseline,
-        baseline_sent,
-        realm,
-        identity,
-        walk,
-    } = plan_walk(walkers, service, settings, failures).await;
+    let plan = plan_walk(walkers, service, settings, failures).await;
+    let (first, identity, walk, realm) = (plan.first, plan.identity, plan.walk, plan.realm);
     let candidates = walk.first.clone();
 
     // The walk without credentials.
     let (mut found, any_path_auth) =
-        walk_unauthenticated(walkers, baseline, &candidates, failures).await;
+        walk_unauthenticated(walkers, plan.baseline, &candidates, failures).await;
     if let Some(scheme) = any_path_auth {
         service.auth = scheme;
     }
-    for scheme in walkers.offered() {
-        if !service.offered.contains(&scheme) {
-            service.offered.push(scheme);
-        }
-    }
+    note_offered(service, walkers);
     // 2. Authentication, within the host's budget, and the re-test of paths behind the login.
     // `served`: the streams handed to analysis at once (not in `found`): the login's, then the
     // walk's.
     let mut served = Handed::default();
+    let (asks, handed) = (any_path_auth.is_some(), (early.clone(), &mut served));
     let mut outcome = log_in(
         walkers,
         &mut found,
         &candidates,
-        any_path_auth.is_some(),
+        asks,
         ip,
         settings,
         failures,
-        (early.clone(), &mut served),
+        handed,
     )
     .await;
-    let cred = match &outcome {
-        AuthOutcome::Succeeded(c, _) => Some(c.clone()),
-        _ => None,
-    };
+    let cred = credential_of(&outcome);
     let walking_on = match &outcome {
         AuthOutcome::Locked | AuthOutcome::Failed { .. } => false,
         AuthOutcome::NotTried => any_path_auth.is_none(),
@@ -79,17 +67,11 @@ pub(super) async fn find_paths(
         .chain(candidates.iter().cloned())
         .collect();
     if walking_on {
-        // A named maker's walk may go on longer than a device nothing named.
-        let time = if latest.by.is_some() {
-            paths::REST_TIME_NAMED
-        } else {
-            paths::REST_TIME
-        };
         let scheme = login_scheme(&outcome, service.auth);
         walk_on(
             walkers,
             &mut found,
-            (&mut served, &rest, tokio::time::Instant::now() + time),
+            (&mut served, &rest, rest_deadline(latest.by.is_some())),
             &mut asked,
             cred.as_ref(),
             failures,
@@ -99,11 +81,8 @@ pub(super) async fn find_paths(
     }
     // Paths after the first round that ask for a login of their own (the first round's asked
     // none): logged in now, within the same budget, and asked again with the credential.
-    if matches!(outcome, AuthOutcome::NotTried)
-        && found
-            .iter()
-            .any(|f| matches!(f.answer, Answer::Auth { .. } | Answer::Forbidden))
-    {
+    if matches!(outcome, AuthOutcome::NotTried) && found.iter().any(asks_login) {
+        let again = (early.clone(), &mut served);
         outcome = log_in(
             walkers,
             &mut found,
@@ -112,27 +91,21 @@ pub(super) async fn find_paths(
             ip,
             settings,
             failures,
-            (early.clone(), &mut served),
+            again,
         )
         .await;
     }
-    let cred = match &outcome {
-        AuthOutcome::Succeeded(c, _) => Some(c.clone()),
-        _ => None,
-    };
+    let cred = credential_of(&outcome);
     // DESCRIBEs sent: the random baseline path and the paths asked.
-    let sent = asked.len() + usize::from(baseline_sent);
+    let sent = asked.len() + usize::from(plan.baseline_sent);
     // The maker whose paths went first: a later clue's only when it ordered the rest that was
     // walked.
     let reordered = (latest.makers != identity.makers && nothing_served && walking_on)
         .then_some(rest.as_slice());
     let any_stream = !served.paths.is_empty()
-        || found.iter().any(|f| {
-            matches!(
-                f.answer,
-                Answer::Media(_) | Answer::Auth { .. } | Answer::Forbidden
-            )
-        });
+        || found
+            .iter()
+            .any(|f| matches!(f.answer, Answer::Media(_)) || asks_login(f));
     let login = outcome_summary(&outcome, any_path_auth.is_some(), settings, ip);
     tell_walk(
         service,
@@ -155,6 +128,39 @@ pub(super) async fn find_paths(
     let scheme = login_scheme(&outcome, service.auth);
     hand_early(&mut found, &mut served, &early, scheme, false).await;
     (found, outcome, resume)
+}
+
+/// The schemes the service offered in its challenges, on the service once each.
+fn note_offered(service: &mut Service, walkers: &Walkers) {
+    for scheme in walkers.offered() {
+        if !service.offered.contains(&scheme) {
+            service.offered.push(scheme);
+        }
+    }
+}
+
+/// When the rest of the walk stops: a named maker's walk may go on longer than a device
+/// nothing named.
+fn rest_deadline(named: bool) -> tokio::time::Instant {
+    let time = if named {
+        paths::REST_TIME_NAMED
+    } else {
+        paths::REST_TIME
+    };
+    tokio::time::Instant::now() + time
+}
+
+/// The credential that logged in, if one did.
+fn credential_of(outcome: &AuthOutcome) -> Option<Credential> {
+    match outcome {
+        AuthOutcome::Succeeded(c, _) => Some(c.clone()),
+        _ => None,
+    }
+}
+
+/// A path that answered with a login to make (or refused without one).
+fn asks_login(f: &Found) -> bool {
+    matches!(f.answer, Answer::Auth { .. } | Answer::Forbidden)
 }
 
 /// The scheme of the streams the walk hands to analysis at once: the login's, or the service's
