@@ -44,14 +44,7 @@ pub async fn send_over(
     connect_timeout: Duration,
     timeout: Duration,
 ) -> Result<Reply, NetError> {
-    let Request {
-        method,
-        host,
-        path,
-        content_type,
-        body,
-        authorization,
-    } = *req;
+    let (method, path) = (req.method, req.path);
     let what = format!("HTTP{} {method} {path}", if tls { "S" } else { "" });
     // One request on a connection of its own: a slot and a token of the device's gate.
     let _slot = crate::net::host_gate::open(addr.ip()).await;
@@ -64,26 +57,7 @@ pub async fn send_over(
     } else {
         Box::new(crate::net::connect_stream(addr, connect_timeout).await?)
     };
-    let mut req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {USER_AGENT}\r\nConnection: close\r\n"
-    );
-    if !body.is_empty() || method == "POST" {
-        // WHEP answers are only taken as SDP.
-        if content_type == "application/sdp" {
-            req.push_str("Accept: application/sdp\r\n");
-        }
-        req.push_str(&format!(
-            "Content-Type: {content_type}\r\nContent-Length: {}\r\n",
-            body.len()
-        ));
-    }
-    if let Some(a) = authorization {
-        req.push_str("Authorization: ");
-        req.push_str(a);
-        req.push_str("\r\n");
-    }
-    req.push_str("\r\n");
-    req.push_str(body);
+    let req = request_text(req);
     let exchange = async {
         stream.write_all(req.as_bytes()).await?;
         let mut buf = Vec::new();
@@ -157,6 +131,39 @@ pub async fn send_over(
         raw[..n].to_vec()
     };
     Ok(Reply { head, body })
+}
+
+/// The bytes of `req` on the wire: one request, the connection closed after it.
+fn request_text(req: &Request<'_>) -> String {
+    let Request {
+        method,
+        host,
+        path,
+        content_type,
+        body,
+        authorization,
+    } = *req;
+    let mut text = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {USER_AGENT}\r\nConnection: close\r\n"
+    );
+    if !body.is_empty() || method == "POST" {
+        // WHEP answers are only taken as SDP.
+        if content_type == "application/sdp" {
+            text.push_str("Accept: application/sdp\r\n");
+        }
+        text.push_str(&format!(
+            "Content-Type: {content_type}\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    if let Some(a) = authorization {
+        text.push_str("Authorization: ");
+        text.push_str(a);
+        text.push_str("\r\n");
+    }
+    text.push_str("\r\n");
+    text.push_str(body);
+    text
 }
 
 /// The `Authorization` answering a 401's `WWW-Authenticate` values (its first 8 challenges:
