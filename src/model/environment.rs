@@ -7,10 +7,20 @@ use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::path::PathBuf;
 
-/// The variables of one process, as they were when it started.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The variables of one process, as they were when it started. Its `Debug` names the
+/// variables and never shows a value: the environment holds secrets (`CAMSCAN_PASSWORD`,
+/// `PGPASSWORD`), and the settings that carry it are logged and shown in test failures.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Environment {
     vars: BTreeMap<OsString, OsString>,
+}
+
+impl std::fmt::Debug for Environment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set()
+            .entries(self.vars.keys().map(|k| k.to_string_lossy()))
+            .finish()
+    }
 }
 
 impl Environment {
@@ -118,6 +128,20 @@ mod tests {
         assert_eq!(e.config_dir(), Some(PathBuf::from("/c/camscan")));
         assert_eq!(env(&[("HOME", "")]).state_dir(), None);
         assert_eq!(Environment::default().config_dir(), None);
+    }
+
+    #[test]
+    fn debug_names_the_variables_and_shows_no_value() {
+        let e = env(&[("PGPASSWORD", "hunter2"), ("HOME", "/home/u")]);
+        let shown = format!("{e:?}");
+        assert!(
+            shown.contains("PGPASSWORD") && shown.contains("HOME"),
+            "{shown}"
+        );
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("/home/u"),
+            "{shown}"
+        );
     }
 
     #[test]

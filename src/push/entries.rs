@@ -122,7 +122,7 @@ impl<'a> Cameras<'a> {
             } else if settings.password_refs {
                 Password::Reference
             } else if let Some(p) = find_password(store, &logins, id, &cam, &settings.credentials)
-                .or_else(|| settings.env_passwords.get(&cam.names.env_key()).cloned())
+                .or_else(|| settings.env_passwords.0.get(&cam.names.env_key()).cloned())
             {
                 Password::Known(p)
             } else {

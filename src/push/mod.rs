@@ -173,7 +173,7 @@ pub struct Settings {
     pub credentials: Vec<Credential>,
     /// The passwords camscan's own environment gives (`CAMSCAN_<KEY>_PASSWORD`, never its
     /// argv), by KEY: a camera's when no login of `credentials` opens it.
-    pub env_passwords: std::collections::BTreeMap<String, String>,
+    pub env_passwords: EnvPasswords,
     /// The tool's own login.
     pub login: Option<Login>,
     pub tls: Tls,
@@ -181,6 +181,16 @@ pub struct Settings {
     /// Only these devices' cameras (`None`: every camera of the inventory): the page's "Add to
     /// Frigate" for one camera or a selection. Entries of other devices get no step.
     pub only: Option<std::collections::BTreeSet<i64>>,
+}
+
+/// Passwords by KEY; `Debug` names the keys only.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct EnvPasswords(pub std::collections::BTreeMap<String, String>);
+
+impl std::fmt::Debug for EnvPasswords {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
 }
 
 /// Why a push could not run at all.

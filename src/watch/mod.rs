@@ -106,6 +106,16 @@ impl Schedule {
     }
 }
 
+/// A secret's bytes; `Debug` never shows them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretBytes(pub Vec<u8>);
+
+impl std::fmt::Debug for SecretBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
 /// What `camscan watch` does besides the scan configuration.
 #[derive(Debug, Clone)]
 pub struct WatchConfig {
@@ -124,8 +134,8 @@ pub struct WatchConfig {
     /// The sinks' own options (`--webhook-secret-file`, `--ha-discovery`; [`notify::options`]).
     pub sink_options: notify::SinkValues,
     /// [`notify::WEBHOOK_SECRET_ENV`]'s value, as the entrance read it: the webhook secret when
-    /// no `--webhook-secret-file` is given.
-    pub webhook_secret_env: Option<Vec<u8>>,
+    /// no `--webhook-secret-file` is given (`Debug` shows only whether there is one).
+    pub webhook_secret_env: Option<SecretBytes>,
     /// Exports kept up to date after each scan round (`--write FORMAT=FILE`).
     pub write: Vec<write::WriteSpec>,
     /// Run after a round that rewrote one of them.
@@ -402,8 +412,11 @@ impl Sinks {
         };
         let mut wakes = Vec::new();
         let mut stats: Vec<(String, Arc<Mutex<SinkStats>>)> = Vec::new();
-        let options = SinkOptions::new(w.sink_options.clone(), w.webhook_secret_env.as_deref())
-            .map_err(CommandError::Usage)?;
+        let options = SinkOptions::new(
+            w.sink_options.clone(),
+            w.webhook_secret_env.as_ref().map(|s| s.0.as_slice()),
+        )
+        .map_err(CommandError::Usage)?;
         for spec in &specs {
             let sink = Sink::new(spec, &options).map_err(CommandError::Usage)?;
             let name = spec.name();

@@ -103,13 +103,15 @@ pub fn push(
 
 /// `CAMSCAN_<KEY>_PASSWORD` of camscan's own environment (never its argv), by KEY; empty ones
 /// left out.
-fn env_passwords(env: &Environment) -> std::collections::BTreeMap<String, String> {
-    env.vars()
+fn env_passwords(env: &Environment) -> crate::push::EnvPasswords {
+    let by_key = env
+        .vars()
         .filter_map(|(name, value)| {
             let key = name.strip_prefix("CAMSCAN_")?.strip_suffix("_PASSWORD")?;
             (!key.is_empty() && !value.is_empty()).then(|| (key.to_string(), value.to_string()))
         })
-        .collect()
+        .collect();
+    crate::push::EnvPasswords(by_key)
 }
 
 /// The camera logins of `push`: `--credentials` (else the config file's `credentials_file:`),

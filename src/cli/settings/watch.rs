@@ -73,7 +73,7 @@ impl WatchConfig {
             sink_options: a.sink_options.resolve(&file.sink_options),
             webhook_secret_env: env.var_os(crate::notify::WEBHOOK_SECRET_ENV).map(|v| {
                 use std::os::unix::ffi::OsStrExt;
-                v.as_bytes().to_vec()
+                crate::watch::SecretBytes(v.as_bytes().to_vec())
             }),
             write: if a.write.is_empty() {
                 file.write.as_deref().unwrap_or_default()
