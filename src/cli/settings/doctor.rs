@@ -2,7 +2,7 @@
 //! scan's own resolution of a config file's values (doctor reads and judges the file itself).
 
 use crate::cli::{DoctorArgs, DoctorFormat, ScanArgs};
-use crate::config::{FileConfig, Inventory, Process, ScanConfig, db_path};
+use crate::config::{FileConfig, Inventory, Process, ScanConfig};
 use crate::doctor::Settings;
 use crate::error::Error;
 
@@ -13,17 +13,12 @@ pub fn doctor(args: &DoctorArgs, process: &Process) -> Settings {
     Settings {
         config: args.store.config.clone(),
         inventory: Box::new(move |file| {
-            let db = db_path(store.db.as_deref(), file, &env)?;
-            let key = store
-                .credential_key
-                .clone()
-                .or_else(|| file.credential_key.clone());
-            Some(Inventory::new(
-                db,
-                store.db_password_file.clone(),
-                key,
-                &env,
-            ))
+            let given = (
+                store.db.as_deref(),
+                store.db_password_file.as_ref(),
+                store.credential_key.as_ref(),
+            );
+            Inventory::find(given, file, &env)
         }),
         env: process.env.clone(),
         notify: args.notify.clone(),

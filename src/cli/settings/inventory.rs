@@ -4,7 +4,7 @@
 //! URL) here, once.
 
 use crate::cli::{DbArgs, HubDbArgs};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::config::{FileConfig, Inventory, InventoryAt, db_path};
 use crate::model::environment::Environment;
@@ -29,21 +29,31 @@ impl Inventory {
         inventory
     }
 
+    /// The inventory `--db` names (else the file's `db:`, else the default place), its password
+    /// file and its key (`--credential-key`, else the file's): every command finds it so.
+    /// `None`: no place for one.
+    pub fn find(
+        (db, password_file, key): (Option<&Path>, Option<&PathBuf>, Option<&PathBuf>),
+        file: &FileConfig,
+        env: &Environment,
+    ) -> Option<Inventory> {
+        let db = db_path(db, file, env)?;
+        let key = key.or(file.credential_key.as_ref()).cloned();
+        Some(Inventory::new(db, password_file.cloned(), key, env))
+    }
+
     /// An inventory command's inventory (the file may not exist yet).
     pub fn resolve(
         args: &DbArgs,
         file: &FileConfig,
         env: &Environment,
     ) -> Result<Inventory, CommandError> {
-        let db = db_path(args.db.as_deref(), file, env).ok_or(CommandError::NoLocation)?;
-        Ok(Inventory::new(
-            db,
-            args.db_password_file.clone(),
-            args.credential_key
-                .clone()
-                .or_else(|| file.credential_key.clone()),
-            env,
-        ))
+        let given = (
+            args.db.as_deref(),
+            args.db_password_file.as_ref(),
+            args.credential_key.as_ref(),
+        );
+        Inventory::find(given, file, env).ok_or(CommandError::NoLocation)
     }
 
     /// `camscan hub`'s: the hub's database, as every inventory command finds it.

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use crate::cli::{FindArgs, ScanArgs};
 use crate::config::{
-    FileConfig, HubConfig, Inventory, InventoryAt, Process, ScanConfig, db_path, default_site,
+    FileConfig, HubConfig, Inventory, InventoryAt, Process, ScanConfig, default_site,
     duration_field, invalid, parse_ports, read, signature_files,
 };
 use crate::credentials::{self, Credential};
@@ -108,16 +108,12 @@ impl ScanConfig {
             db: if args.no_db {
                 None
             } else {
-                db_path(args.db.as_deref(), file, env).map(|db| {
-                    Inventory::new(
-                        db,
-                        args.db_password_file.clone(),
-                        args.credential_key
-                            .clone()
-                            .or_else(|| file.credential_key.clone()),
-                        env,
-                    )
-                })
+                let given = (
+                    args.db.as_deref(),
+                    args.db_password_file.as_ref(),
+                    args.credential_key.as_ref(),
+                );
+                Inventory::find(given, file, env)
             },
             site: args
                 .site
