@@ -114,6 +114,9 @@ pub enum Interleaved {
     },
 }
 
+/// How many timed-out requests a connection remembers, to drop their late replies.
+const MAX_UNANSWERED: usize = 8;
+
 /// One RTSP connection.
 pub struct RtspClient {
     stream: TcpStream,
@@ -122,6 +125,10 @@ pub struct RtspClient {
     /// Bytes read past the end of the previous reply.
     buf: Vec<u8>,
     timeout: Duration,
+    /// The CSeqs of requests whose deadline passed (the last [`MAX_UNANSWERED`]): their replies
+    /// may still come, and must not be read as a later request's ([`read_reply`](Self::read_reply)
+    /// drops them by CSeq).
+    unanswered: Vec<u32>,
 }
 
 impl RtspClient {
@@ -137,6 +144,7 @@ impl RtspClient {
             cseq: 0,
             buf: Vec::new(),
             timeout,
+            unanswered: Vec::new(),
         }
     }
 
@@ -273,6 +281,7 @@ impl RtspClient {
         };
         match tokio::time::timeout(patience, first).await {
             Err(_) => {
+                self.timed_out();
                 return Err(NetError::Timeout {
                     addr,
                     what,
@@ -284,11 +293,14 @@ impl RtspClient {
         }
         match tokio::time::timeout(saved, self.read_reply(&what, Body::Whole)).await {
             Ok(r) => r,
-            Err(_) => Err(NetError::Timeout {
-                addr,
-                what,
-                timeout: saved,
-            }),
+            Err(_) => {
+                self.timed_out();
+                Err(NetError::Timeout {
+                    addr,
+                    what,
+                    timeout: saved,
+                })
+            }
         }
     }
 
@@ -310,11 +322,14 @@ impl RtspClient {
         let _slot = crate::net::host_gate::open(addr.ip()).await;
         match tokio::time::timeout(timeout, self.exchange(req, &what, body)).await {
             Ok(r) => r,
-            Err(_) => Err(NetError::Timeout {
-                addr,
-                what,
-                timeout,
-            }),
+            Err(_) => {
+                self.timed_out();
+                Err(NetError::Timeout {
+                    addr,
+                    what,
+                    timeout,
+                })
+            }
         }
     }
 
@@ -329,10 +344,54 @@ impl RtspClient {
     }
 
     /// Read one reply (head, then as much body as `body` says) from what arrived and arrives.
+    /// A late reply to an earlier request that timed out (its CSeq below this request's) is read
+    /// whole and dropped, so it is never taken for this request's answer.
     async fn read_reply(&mut self, what: &str, body: Body) -> Result<Reply, NetError> {
-        let (head, head_len) = loop {
+        loop {
+            let (head, head_len) = self.read_head(what).await?;
+            if !self.is_late(&head) {
+                return self.read_body(head, head_len, what, body).await;
+            }
+            tracing::debug!(addr = %self.addr, what, "RTSP: dropped a late reply to an earlier request");
+            self.read_body(head, head_len, what, Body::Whole).await?;
+        }
+    }
+
+    /// The request just sent ran out of time: its answer may still come.
+    fn timed_out(&mut self) {
+        if self.unanswered.len() == MAX_UNANSWERED {
+            self.unanswered.remove(0);
+        }
+        self.unanswered.push(self.cseq);
+    }
+
+    /// Whether `head` answers an earlier request whose deadline passed, not the one just sent
+    /// (taking it off the list). A reply without a CSeq, or with one never sent, is this request's.
+    fn is_late(&mut self, head: &ResponseHead) -> bool {
+        let Some(cseq) = head
+            .header("CSeq")
+            .and_then(|v| v.trim().parse::<u32>().ok())
+        else {
+            return false;
+        };
+        match self
+            .unanswered
+            .iter()
+            .position(|&c| c == cseq && c != self.cseq)
+        {
+            Some(i) => {
+                self.unanswered.remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// A reply's head, read from what arrived and arrives.
+    async fn read_head(&mut self, what: &str) -> Result<(ResponseHead, usize), NetError> {
+        loop {
             match response::parse_head(&self.buf) {
-                Ok(Some(done)) => break done,
+                Ok(Some(done)) => return Ok(done),
                 Ok(None) => {}
                 Err(ResponseError::TooLong) => {
                     return Err(NetError::TooLarge {
@@ -350,7 +409,17 @@ impl RtspClient {
                 }
             }
             self.fill(what).await?;
-        };
+        }
+    }
+
+    /// The body of the reply whose head was just read (as much as `body` says).
+    async fn read_body(
+        &mut self,
+        head: ResponseHead,
+        head_len: usize,
+        what: &str,
+        body: Body,
+    ) -> Result<Reply, NetError> {
         // Requests read replies only before PLAY (a playing connection is read with `next_item`),
         // so no interleaved frame comes before the reply.
         let body_len = head.content_length().unwrap_or(0);
@@ -494,6 +563,45 @@ mod tests {
         assert!(matches!(e, NetError::Timeout { .. }), "{e}");
         assert!(e.to_string().contains("RTSP OPTIONS"), "{e}");
         assert!(e.to_string().contains("2s"), "{e}");
+    }
+
+    /// A DESCRIBE answered after its deadline (a source that starts slowly): its late 200 arrives
+    /// just before the next request's 404 and must not be read as that request's answer.
+    #[tokio::test(start_paused = true)]
+    async fn a_late_reply_is_not_taken_for_the_next_requests() {
+        let l = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+        let addr = l.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut s, _) = l.accept().await.unwrap();
+            let mut buf = [0u8; 2048];
+            let _ = s.read(&mut buf).await; // DESCRIBE /slow (CSeq 1)
+            let _ = s.read(&mut buf).await; // DESCRIBE /other (CSeq 2), after 1's deadline
+            s.write_all(b"RTSP/1.0 200 OK\r\nCSeq: 1\r\nContent-Length: 5\r\n\r\nv=0\r\n")
+                .await
+                .unwrap();
+            s.write_all(b"RTSP/1.0 404 Not Found\r\nCSeq: 2\r\n\r\n")
+                .await
+                .unwrap();
+            let _ = s.read(&mut buf).await; // OPTIONS (CSeq 3), a server that echoes no CSeq
+            s.write_all(b"RTSP/1.0 200 OK\r\n\r\n").await.unwrap();
+            tokio::time::sleep(Duration::from_secs(30)).await;
+        });
+        let mut c = RtspClient::connect(addr, Duration::from_secs(1), Duration::from_secs(2))
+            .await
+            .unwrap();
+        let e = c.request("DESCRIBE", &url(addr, "/slow"), &[]).await;
+        assert!(matches!(e, Err(NetError::Timeout { .. })), "{e:?}");
+        let r = c
+            .request("DESCRIBE", &url(addr, "/other"), &[])
+            .await
+            .unwrap();
+        assert_eq!(
+            r.head.status, 404,
+            "the late 200 of /slow was read as /other's"
+        );
+        assert_eq!(r.head.header("CSeq"), Some("2"));
+        let r = c.request("OPTIONS", &url(addr, "/"), &[]).await.unwrap();
+        assert_eq!(r.head.status, 200);
     }
 
     #[tokio::test]
