@@ -80,19 +80,36 @@ pub(super) async fn onvif_device(
         failure: e.failure(Stage::Analyze, None),
     };
     events.extend(f.failures.into_iter().map(fail));
-    let uri_of = |list: &[(String, String)], token: &str| {
-        list.iter()
-            .find(|(t, _)| t == token)
-            .map(|(_, u)| u.clone())
-    };
     // An NVR's or encoder's channels: its profiles name more than one video source.
     let channels = crate::analyze::onvif::channels::from_profiles(&f.profiles, &f.stream_uris);
     if !channels.is_empty() {
         tracing::info!(%ip, channels = channels.len(), "ONVIF profiles name one video source per channel");
         events.push(Event::NvrChannels { ip, channels });
     }
-    let profiles = f
-        .profiles
+    events.push(Event::OnvifProfiles {
+        ip,
+        profiles: profiles(&f),
+        clock_offset_s: f.clock_offset,
+        unauthenticated: f.unauthenticated,
+    });
+    if let Some(capabilities) = capabilities(f.services, f.ptz, f.events) {
+        events.push(Event::Capabilities {
+            ip,
+            capabilities: Box::new(capabilities),
+        });
+    }
+    events.extend(streams_named(ip, f.stream_uris, ctx).await);
+    events
+}
+
+/// The device's media profiles as the report keeps them, each with its stream and snapshot URI.
+fn profiles(f: &crate::analyze::onvif::OnvifFindings) -> Vec<crate::model::OnvifProfile> {
+    let uri_of = |list: &[(String, String)], token: &str| {
+        list.iter()
+            .find(|(t, _)| t == token)
+            .map(|(_, u)| u.clone())
+    };
+    f.profiles
         .iter()
         .map(|p| crate::model::OnvifProfile {
             token: p.token.clone(),
@@ -105,22 +122,23 @@ pub(super) async fn onvif_device(
             stream_uri: uri_of(&f.stream_uris, &p.token),
             snapshot_uri: uri_of(&f.snapshot_uris, &p.token),
         })
-        .collect();
-    events.push(Event::OnvifProfiles {
+        .collect()
+}
+
+/// Each stream the profiles name (`(token, uri)`) that no RTSP port's analysis took, described
+/// within the device's session cap: its `Event::Stream`, and a failure for each it could not.
+async fn streams_named(
+    ip: std::net::IpAddr,
+    stream_uris: Vec<(String, String)>,
+    ctx: &ScanContext,
+) -> Vec<Event> {
+    let fail = |e: AnalyzeError| Event::Failure {
         ip,
-        profiles,
-        clock_offset_s: f.clock_offset,
-        unauthenticated: f.unauthenticated,
-    });
-    if let Some(capabilities) = capabilities(f.services, f.ptz, f.events) {
-        events.push(Event::Capabilities {
-            ip,
-            capabilities: Box::new(capabilities),
-        });
-    }
-    // Each stream not already taken by its RTSP port's analysis, within the device's session cap.
+        failure: e.failure(Stage::Analyze, None),
+    };
+    let mut events = Vec::new();
     let mut targets = Vec::new();
-    for (_token, uri) in f.stream_uris {
+    for (_token, uri) in stream_uris {
         let Some((addr, path)) = crate::analyze::onvif::rtsp_target(&uri) else {
             events.push(fail(AnalyzeError::NotFollowed(format!(
                 "ONVIF stream URI {uri} is not rtsp://"

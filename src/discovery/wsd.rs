@@ -191,27 +191,7 @@ pub async fn discover(
     mut on_found: impl FnMut(Found),
 ) -> usize {
     let variants = variants(crate::net::random_u64());
-    let mut sockets = Vec::new();
-    for local in interfaces {
-        match crate::net::multicast_socket(*local) {
-            Ok(s) => sockets.push(s),
-            Err(e) => tracing::warn!(%local, "WS-Discovery: cannot open a socket: {e}"),
-        }
-    }
-    let v4_sockets = sockets.len();
-    let mut v6_indexes = Vec::new();
-    for index in v6_links {
-        match multicast_socket_v6(*index) {
-            Ok(s) => {
-                sockets.push(s);
-                v6_indexes.push(*index);
-            }
-            Err(e) => tracing::warn!(
-                interface = crate::net::zone::name_of(*index).unwrap_or_default(),
-                "WS-Discovery over IPv6: cannot open a socket: {e}"
-            ),
-        }
-    }
+    let (mut sockets, v4_sockets, v6_indexes) = open_sockets(interfaces, v6_links);
     let multicast_sockets = sockets.len();
     // The unicast Probes leave from the first IPv4 multicast socket, or from one of their own
     // (opened when the hosts are known, [`arm_unicast`]).
@@ -287,32 +267,70 @@ pub async fn discover(
         // A link-local sender's zone is the interface its answer came in on (its scope id).
         crate::net::zone::remember_from(from);
         let reply = wsd::parse(&String::from_utf8_lossy(&buf[..n]));
-        let variant = match reply.relates_to.as_deref() {
-            Some(r) => match variants.iter().find(|v| v.id == r) {
-                Some(v) => Some(v),
-                None => continue, // an answer to someone else's probe
-            },
-            None => None,
-        };
-        if answered.insert(from.ip()) {
-            tracing::debug!(
-                %from,
-                probe = variant.map(Variant::describe).unwrap_or_else(|| "unknown".into()),
-                "WS-Discovery: first answer"
-            );
-        }
-        for m in reply.matches {
-            let key = (from.ip(), m.endpoint.clone());
-            if !found.contains(&key) && found.len() < MAX_FOUND {
-                found.push(key);
-                on_found(Found {
-                    sender: from.ip(),
-                    probe_match: m,
-                });
+        if let Some(matches) = ours(reply, from, &variants, &mut answered) {
+            for m in matches {
+                let key = (from.ip(), m.endpoint.clone());
+                if !found.contains(&key) && found.len() < MAX_FOUND {
+                    found.push(key);
+                    on_found(Found {
+                        sender: from.ip(),
+                        probe_match: m,
+                    });
+                }
             }
         }
     }
     found.len()
+}
+
+/// A multicast socket on each IPv4 address of `interfaces`, then on each IPv6 link of
+/// `v6_links` (a socket that cannot be opened is logged and left out): the sockets, how many of
+/// them are IPv4 (the first), and the link of each IPv6 one.
+fn open_sockets(interfaces: &[Ipv4Addr], v6_links: &[u32]) -> (Vec<UdpSocket>, usize, Vec<u32>) {
+    let mut sockets = Vec::new();
+    for local in interfaces {
+        match crate::net::multicast_socket(*local) {
+            Ok(s) => sockets.push(s),
+            Err(e) => tracing::warn!(%local, "WS-Discovery: cannot open a socket: {e}"),
+        }
+    }
+    let v4_sockets = sockets.len();
+    let mut v6_indexes = Vec::new();
+    for index in v6_links {
+        match multicast_socket_v6(*index) {
+            Ok(s) => {
+                sockets.push(s);
+                v6_indexes.push(*index);
+            }
+            Err(e) => tracing::warn!(
+                interface = crate::net::zone::name_of(*index).unwrap_or_default(),
+                "WS-Discovery over IPv6: cannot open a socket: {e}"
+            ),
+        }
+    }
+    (sockets, v4_sockets, v6_indexes)
+}
+
+/// The matches of `reply` from `from` when it answers one of our Probes (`variants`) or names
+/// none; `None` for an answer to someone else's. Its sender is marked in `answered`.
+fn ours(
+    reply: wsd::ProbeReply,
+    from: std::net::SocketAddr,
+    variants: &[Variant],
+    answered: &mut std::collections::HashSet<IpAddr>,
+) -> Option<Vec<ProbeMatch>> {
+    let variant = match reply.relates_to.as_deref() {
+        Some(r) => Some(variants.iter().find(|v| v.id == r)?),
+        None => None,
+    };
+    if answered.insert(from.ip()) {
+        tracing::debug!(
+            %from,
+            probe = variant.map(Variant::describe).unwrap_or_else(|| "unknown".into()),
+            "WS-Discovery: first answer"
+        );
+    }
+    Some(reply.matches)
 }
 
 /// Put the unicast rounds for `named` (found `now` into a window of `wait`) in `plan` after its

@@ -403,8 +403,21 @@ pub async fn run(
             }
         }
     }
-    // Stopping: a requested scan ends (the host's stop interrupts it) or is given up.
-    if let Some(a) = asked.take() {
+    stopping(&local, &hub, conn, asked, ended, down_since.is_some(), &refused).await;
+}
+
+/// The agent stops: a requested scan ends (the host's stop interrupts it) or is given up, and
+/// what the last round recorded goes to the hub when it is there (or a scan's end must be told).
+async fn stopping(
+    local: &SharedStore,
+    hub: &HubConfig,
+    conn: Option<Store>,
+    asked: Option<Asked>,
+    mut ended: Option<(i64, RequestEnd)>,
+    hub_down: bool,
+    refused: &OnRefused,
+) {
+    if let Some(a) = asked {
         let id = a.id;
         let mut task = a.task;
         let end = match tokio::time::timeout(STOP_WAIT, &mut task).await {
@@ -416,25 +429,24 @@ pub async fn run(
         };
         ended = Some((id, end));
     }
-    // What the last round recorded goes now, when the hub is there.
-    if down_since.is_none() || ended.is_some() {
+    if !hub_down || ended.is_some() {
         let work = HubWork {
             finish: ended,
             ..HubWork::default()
         };
-        match attempt(&local, &hub, conn.take(), work).await {
+        match attempt(local, hub, conn, work).await {
             Ok((_, p, _)) if p.batches > 0 => tracing::info!(
-                hub = %hub_display(&hub),
+                hub = %hub_display(hub),
                 events = p.events,
                 "sent to the hub before stopping"
             ),
             Ok(_) => {}
             Err(Failure::Refused(why)) => {
-                tracing::error!(hub = %hub_display(&hub), site = %hub.site, "the hub refused this site: {why}");
+                tracing::error!(hub = %hub_display(hub), site = %hub.site, "the hub refused this site: {why}");
                 refused(why);
             }
             Err(Failure::Other(e)) => tracing::warn!(
-                hub = %hub_display(&hub),
+                hub = %hub_display(hub),
                 "not sent to the hub before stopping ({e}); the next agent run sends it"
             ),
         }

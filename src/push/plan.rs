@@ -196,35 +196,9 @@ pub fn plan(
             .find(|r| r.device_id == w.device_id && r.channel == w.channel)
         {
             seen_records.insert(r.name.clone());
-            let written: Value = serde_json::from_str(&r.written).unwrap_or(Value::Null);
-            let keys = written_keys(&r.written);
-            if !keys.iter().any(|k| running.contains_key(k)) {
-                steps.push(step(
-                    &r.name,
-                    Action::Leave("removed from the tool since camscan wrote it".into()),
-                ));
-                continue;
-            }
-            if readback_hash(running, &written) != r.hash {
-                steps.push(step(
-                    &r.name,
-                    Action::Leave(
-                        "edited in the tool since camscan wrote it: now a person's".into(),
-                    ),
-                ));
-                continue;
-            }
-            if let Some(why) = &w.blocked {
-                steps.push(step(&r.name, Action::Skip(why.clone())));
-                continue;
-            }
-            let new = mask_entry(&entry(i, &r.name));
-            let reasons = changes(&written, &new, r.secret.as_deref(), secret(i).as_deref());
-            let action = if reasons.is_empty() {
-                Action::Keep
-            } else {
-                Action::Update(reasons)
-            };
+            let action = recorded_action(r, w, running, || {
+                (mask_entry(&entry(i, &r.name)), secret(i))
+            });
             steps.push(step(&r.name, action));
             continue;
         }
@@ -259,36 +233,69 @@ pub fn plan(
         steps.push(s);
     }
     for r in ledger {
-        if seen_records.contains(&r.name) {
-            continue;
+        if !seen_records.contains(&r.name) {
+            steps.push(orphan_step(r, running, prune));
         }
-        let written: Value = serde_json::from_str(&r.written).unwrap_or(Value::Null);
-        let present = written_keys(&r.written)
-            .iter()
-            .any(|k| running.contains_key(k));
-        let action = if !present {
-            Action::Leave("removed from the tool; its camera is no longer in the inventory".into())
-        } else if readback_hash(running, &written) != r.hash {
-            Action::Leave("edited in the tool since camscan wrote it: now a person's".into())
-        } else if prune {
-            Action::Remove
-        } else {
-            Action::Leave(
-                "camscan wrote it for a camera no longer in the inventory: --prune removes it"
-                    .into(),
-            )
-        };
-        steps.push(Step {
-            name: r.name.clone(),
-            action,
-            device_id: Some(r.device_id),
-            channel: Some(r.channel),
-            stream: String::new(),
-            instead_of: None,
-            wanted: None,
-        });
     }
     steps
+}
+
+/// What becomes of the entry camscan wrote (`r`) for a camera still wanted (`w`): left when it
+/// is gone from the tool or a person edited it, skipped when the camera is blocked, else kept or
+/// updated as `new()` (the entry it would be now, masked, and its passwords' MAC) differs.
+fn recorded_action(
+    r: &PushRecord,
+    w: &Wanted,
+    running: &Running,
+    new: impl FnOnce() -> (Value, Option<Vec<u8>>),
+) -> Action {
+    let written: Value = serde_json::from_str(&r.written).unwrap_or(Value::Null);
+    let keys = written_keys(&r.written);
+    if !keys.iter().any(|k| running.contains_key(k)) {
+        return Action::Leave("removed from the tool since camscan wrote it".into());
+    }
+    if readback_hash(running, &written) != r.hash {
+        return Action::Leave("edited in the tool since camscan wrote it: now a person's".into());
+    }
+    if let Some(why) = &w.blocked {
+        return Action::Skip(why.clone());
+    }
+    let (new, secret) = new();
+    let reasons = changes(&written, &new, r.secret.as_deref(), secret.as_deref());
+    if reasons.is_empty() {
+        Action::Keep
+    } else {
+        Action::Update(reasons)
+    }
+}
+
+/// The step for an entry camscan wrote whose camera is no longer wanted: removed under
+/// `prune` when untouched, else left with why.
+fn orphan_step(r: &PushRecord, running: &Running, prune: bool) -> Step {
+    let written: Value = serde_json::from_str(&r.written).unwrap_or(Value::Null);
+    let present = written_keys(&r.written)
+        .iter()
+        .any(|k| running.contains_key(k));
+    let action = if !present {
+        Action::Leave("removed from the tool; its camera is no longer in the inventory".into())
+    } else if readback_hash(running, &written) != r.hash {
+        Action::Leave("edited in the tool since camscan wrote it: now a person's".into())
+    } else if prune {
+        Action::Remove
+    } else {
+        Action::Leave(
+            "camscan wrote it for a camera no longer in the inventory: --prune removes it".into(),
+        )
+    };
+    Step {
+        name: r.name.clone(),
+        action,
+        device_id: Some(r.device_id),
+        channel: Some(r.channel),
+        stream: String::new(),
+        instead_of: None,
+        wanted: None,
+    }
 }
 
 /// `proposed`, or the first of `proposed_2`, `proposed_3`... whose items are all free.

@@ -57,6 +57,49 @@ struct Timings {
     gates: Option<Arc<crate::net::host_gate::HostGates>>,
 }
 
+impl Timings {
+    /// The timing line of a device just final (its addresses `group`); its ports and evidence
+    /// are taken out, as a final device's ports get no more timings.
+    fn log_final(&mut self, group: &[IpAddr]) {
+        let t = self;
+        // Taken out: a final device's ports get no more timings.
+        let taken: Vec<_> = group.iter().filter_map(|ip| t.ports.remove(ip)).collect();
+        let ports: Vec<_> = taken.iter().flatten().collect();
+        let analysed_ms = ports.iter().map(|p| p.end_ms).max().unwrap_or(0);
+        // The last of its own evidence: analyses, name, probes (what it waited for after
+        // that was the discovery stages, or other addresses of the run).
+        let evidence_ms = group
+            .iter()
+            .filter_map(|ip| t.evidence_ms.remove(ip))
+            .max()
+            .unwrap_or(0)
+            .max(analysed_ms);
+        let received = t.gates.as_ref().map_or_else(Default::default, |g| {
+            group.iter().map(|ip| g.count(*ip)).fold(
+                crate::net::host_gate::HostCount::default(),
+                crate::net::host_gate::HostCount::merge,
+            )
+        });
+        tracing::debug!(
+            target: crate::timing::TARGET,
+            ip = %group[0],
+            addresses = group.len(),
+            final_ms = crate::timing::now_ms(),
+            analysed_ms,
+            evidence_ms,
+            discovery_done_ms = t.discovery_done_ms.unwrap_or(0),
+            stages_closed_ms = t.stages_closed_ms.unwrap_or(0),
+            dispatched_ms = t.dispatched_ms.unwrap_or(0),
+            requests = received.requests,
+            peak_per_s = received.peak_per_s,
+            peak_connections = received.peak_connections,
+            "timing: device {}: {}",
+            group[0],
+            crate::timing::device_breakdown(ports)
+        );
+    }
+}
+
 impl Collector<'_> {
     /// Apply one message: events to the registry, progress to [`Finality`]; then write the devices
     /// that became final to the NDJSON stream and log their timing.
@@ -140,41 +183,7 @@ impl Collector<'_> {
         }
         for group in self.finality.take_final(registry) {
             if let Some(t) = self.timings.as_mut() {
-                // Taken out: a final device's ports get no more timings.
-                let taken: Vec<_> = group.iter().filter_map(|ip| t.ports.remove(ip)).collect();
-                let ports: Vec<_> = taken.iter().flatten().collect();
-                let analysed_ms = ports.iter().map(|p| p.end_ms).max().unwrap_or(0);
-                // The last of its own evidence: analyses, name, probes (what it waited for after
-                // that was the discovery stages, or other addresses of the run).
-                let evidence_ms = group
-                    .iter()
-                    .filter_map(|ip| t.evidence_ms.remove(ip))
-                    .max()
-                    .unwrap_or(0)
-                    .max(analysed_ms);
-                let received = t.gates.as_ref().map_or_else(Default::default, |g| {
-                    group.iter().map(|ip| g.count(*ip)).fold(
-                        crate::net::host_gate::HostCount::default(),
-                        crate::net::host_gate::HostCount::merge,
-                    )
-                });
-                tracing::debug!(
-                    target: crate::timing::TARGET,
-                    ip = %group[0],
-                    addresses = group.len(),
-                    final_ms = crate::timing::now_ms(),
-                    analysed_ms,
-                    evidence_ms,
-                    discovery_done_ms = t.discovery_done_ms.unwrap_or(0),
-                    stages_closed_ms = t.stages_closed_ms.unwrap_or(0),
-                    dispatched_ms = t.dispatched_ms.unwrap_or(0),
-                    requests = received.requests,
-                    peak_per_s = received.peak_per_s,
-                    peak_connections = received.peak_connections,
-                    "timing: device {}: {}",
-                    group[0],
-                    crate::timing::device_breakdown(ports)
-                );
+                t.log_final(&group);
             }
             if let Some(on_final) = self.on_final.as_mut()
                 && let Some(device) = registry.render(&group)

@@ -252,10 +252,8 @@ pub async fn pipeline(
         output::end_progress(bar, task).await;
     }
     if outcome != Outcome::Complete {
-        discovery.abort();
-        dispatcher.abort();
-        if let Some(naming) = &naming {
-            naming.abort();
+        for task in [&discovery, &dispatcher].into_iter().chain(naming.as_ref()) {
+            task.abort();
         }
         // Take what is already queued: it was found before the signal.
         while let Ok(msg) = ev_rx.try_recv() {
@@ -277,17 +275,7 @@ pub async fn pipeline(
             devices.len()
         );
     }
-    let fulls = match (fulls_before, crate::net::neigh::stat()) {
-        (Some(before), Some(after)) => after.table_fulls.saturating_sub(before),
-        _ => 0,
-    };
-    let mut coverage = coverage(&stats, &tally, fulls, registry.shared_macs());
-    coverage.media = Some(media_coverage(media.figures()));
-    if !coverage.whole() {
-        for why in &coverage.lost {
-            tracing::warn!("incomplete: {why}");
-        }
-    }
+    let coverage = scan_coverage(&stats, &tally, fulls_before, &registry, &media);
     let report = Report {
         schema_version: SCHEMA_VERSION,
         camscan_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -307,6 +295,29 @@ pub async fn pipeline(
         dns: names.map(|r| r.answers()).unwrap_or_default(),
         auth,
     }
+}
+
+/// The report's coverage of the scan (what was sent, answered and lost, the media pulled), each
+/// loss logged. `fulls_before`: the neighbour table's count of times it was full at the start.
+fn scan_coverage(
+    stats: &ProbeStats,
+    tally: &crate::discovery::tally::Tally,
+    fulls_before: Option<u64>,
+    registry: &Registry,
+    media: &crate::net::media_budget::MediaBudget,
+) -> crate::model::coverage::Coverage {
+    let fulls = match (fulls_before, crate::net::neigh::stat()) {
+        (Some(before), Some(after)) => after.table_fulls.saturating_sub(before),
+        _ => 0,
+    };
+    let mut coverage = coverage(stats, tally, fulls, registry.shared_macs());
+    coverage.media = Some(media_coverage(media.figures()));
+    if !coverage.whole() {
+        for why in &coverage.lost {
+            tracing::warn!("incomplete: {why}");
+        }
+    }
+    coverage
 }
 
 /// The report's figures of the media budget.

@@ -45,101 +45,113 @@ pub async fn analyze_port(
         Ok(Some(Detection::Http { reply, tls })) => {
             crate::timing::phase("http", http_events(addr, &reply, tls, ctx, expected)).await
         }
-        Ok(Some(Detection::Stun { response })) => {
-            let service =
-                |transport, r: &crate::proto::stun::StunResponse| stun_service(addr, transport, r);
-            let mut events = vec![service(crate::model::Transport::Tcp, &response)];
-            // STUN servers listen on UDP too, where WebRTC clients use them.
-            let udp = crate::analyze::webrtc::binding_udp(addr, ctx.timeout);
-            match crate::timing::phase("stun", udp).await {
-                Ok(r) => events.push(service(crate::model::Transport::Udp, &r)),
-                Err(e) => events.push(Event::Failure {
-                    ip,
-                    failure: Failure {
-                        stage: Stage::Analyze,
-                        port: Some(port),
-                        message: e.to_string(),
-                    },
-                }),
-            }
-            events
-        }
+        Ok(Some(Detection::Stun { response })) => stun_events(addr, &response, ctx).await,
         Ok(Some(Detection::Greeting(g))) => vec![greeting_service(ip, port, g)],
-        Ok(Some(Detection::Rtmp)) => {
-            let f = crate::timing::phase(
-                "rtmp",
-                crate::analyze::rtmp::analyze(addr, ctx.connect_timeout, ctx.timeout, &ctx.hints),
-            )
-            .await;
-            let mut service = crate::model::Service {
-                port,
-                transport: crate::model::Transport::Tcp,
-                protocol: Protocol::Rtmp,
-                server: None,
-                auth: crate::model::AuthScheme::None,
-                realm: None,
-                methods: Vec::new(),
-                title: None,
-                product: None,
-                tls: None,
-                note: f.note,
-                offered: Vec::new(),
-                certificate: None,
-                tls_legacy: None,
-                path_walk: None,
-            };
-            if f.streams.is_empty() {
-                service.auth = crate::model::AuthScheme::Unknown;
-            }
-            let mut events = vec![Event::Service { ip, service }];
-            events.extend(found_events(ip, port, f.streams, f.failures));
-            events
-        }
+        Ok(Some(Detection::Rtmp)) => rtmp_events(addr, ctx).await,
         Ok(Some(Detection::Rtsp { client, options })) => {
-            // Some servers answer RTSP and HTTP on one port (VLC's HTTP output answers OPTIONS in
-            // RTSP): the port is asked in HTTP too, side by side with the RTSP analysis (not after
-            // it: VLC's RTSP walk alone takes 1.4 s). An RTSP server's own RTSP-over-HTTP tunnel is
-            // no web service: GStreamer's answers a plain `GET` with `503` (no length, connection
-            // left open), so a 503 ends that side at once; and what the HTTP side says is kept only
-            // when it found a stream (the port is then a web server too).
-            let rtsp_side = crate::timing::phase("rtsp", rtsp::analyze(client, &options, ctx));
-            let http_side = async {
-                let reply = crate::net::rtsp::http_get(addr, "/", ctx.connect_timeout, ctx.timeout)
-                    .await
-                    .ok()
-                    .filter(|r| {
-                        r.head.protocol == crate::proto::response::HeadProtocol::Http
-                            && r.head.status != 503
-                    })?;
-                let http =
-                    crate::timing::phase("http", http_events(addr, &reply, None, ctx, None)).await;
-                if http.iter().any(|e| matches!(e, Event::Stream { .. })) {
-                    Some(http)
-                } else {
-                    tracing::debug!(%addr, status = reply.head.status, "RTSP port's HTTP side serves no stream");
-                    None
-                }
-            };
-            let (f, http) = tokio::join!(rtsp_side, http_side);
-            let mut events = vec![Event::Service {
-                ip,
-                service: f.service,
-            }];
-            events.extend(f.logins.map(|l| logins_event(ip, l)));
-            events.extend(found_events(ip, port, f.streams, f.failures));
-            if let Some(talkback) = f.talkback {
-                events.push(Event::Capabilities {
-                    ip,
-                    capabilities: Box::new(crate::model::Capabilities {
-                        talkback: Some(talkback),
-                        ..Default::default()
-                    }),
-                });
-            }
-            events.extend(http.into_iter().flatten());
-            events
+            rtsp_events(addr, client, &options, ctx).await
         }
     }
+}
+
+/// A STUN server found on a TCP port: its service there and on UDP, where WebRTC clients use it.
+async fn stun_events(
+    addr: std::net::SocketAddr,
+    response: &crate::proto::stun::StunResponse,
+    ctx: &ScanContext,
+) -> Vec<Event> {
+    let (ip, port) = (addr.ip(), addr.port());
+    let service =
+        |transport, r: &crate::proto::stun::StunResponse| stun_service(addr, transport, r);
+    let mut events = vec![service(crate::model::Transport::Tcp, response)];
+    // STUN servers listen on UDP too, where WebRTC clients use them.
+    let udp = crate::analyze::webrtc::binding_udp(addr, ctx.timeout);
+    match crate::timing::phase("stun", udp).await {
+        Ok(r) => events.push(service(crate::model::Transport::Udp, &r)),
+        Err(e) => events.push(Event::Failure {
+            ip,
+            failure: Failure {
+                stage: Stage::Analyze,
+                port: Some(port),
+                message: e.to_string(),
+            },
+        }),
+    }
+    events
+}
+
+/// An RTMP server: its service and the streams the walk of its applications found.
+async fn rtmp_events(addr: std::net::SocketAddr, ctx: &ScanContext) -> Vec<Event> {
+    let (ip, port) = (addr.ip(), addr.port());
+    let f = crate::timing::phase(
+        "rtmp",
+        crate::analyze::rtmp::analyze(addr, ctx.connect_timeout, ctx.timeout, &ctx.hints),
+    )
+    .await;
+    let mut service = crate::model::Service {
+        auth: crate::model::AuthScheme::None,
+        note: f.note,
+        ..bare_service(port, Protocol::Rtmp)
+    };
+    if f.streams.is_empty() {
+        service.auth = crate::model::AuthScheme::Unknown;
+    }
+    let mut events = vec![Event::Service { ip, service }];
+    events.extend(found_events(ip, port, f.streams, f.failures));
+    events
+}
+
+/// An RTSP server: its service, logins, streams and talk-back, and its HTTP side's streams.
+async fn rtsp_events(
+    addr: std::net::SocketAddr,
+    client: crate::net::rtsp::RtspClient,
+    options: &crate::net::rtsp::Reply,
+    ctx: &ScanContext,
+) -> Vec<Event> {
+    let (ip, port) = (addr.ip(), addr.port());
+    // Some servers answer RTSP and HTTP on one port (VLC's HTTP output answers OPTIONS in
+    // RTSP): the port is asked in HTTP too, side by side with the RTSP analysis (not after
+    // it: VLC's RTSP walk alone takes 1.4 s). An RTSP server's own RTSP-over-HTTP tunnel is
+    // no web service: GStreamer's answers a plain `GET` with `503` (no length, connection
+    // left open), so a 503 ends that side at once; and what the HTTP side says is kept only
+    // when it found a stream (the port is then a web server too).
+    let rtsp_side = crate::timing::phase("rtsp", rtsp::analyze(client, options, ctx));
+    let http_side = async {
+        let reply = crate::net::rtsp::http_get(addr, "/", ctx.connect_timeout, ctx.timeout)
+            .await
+            .ok()
+            .filter(|r| {
+                r.head.protocol == crate::proto::response::HeadProtocol::Http
+                    && r.head.status != 503
+            })?;
+        let http =
+            crate::timing::phase("http", http_events(addr, &reply, None, ctx, None)).await;
+        if http.iter().any(|e| matches!(e, Event::Stream { .. })) {
+            Some(http)
+        } else {
+            tracing::debug!(%addr, status = reply.head.status, "RTSP port's HTTP side serves no stream");
+            None
+        }
+    };
+    let (f, http) = tokio::join!(rtsp_side, http_side);
+    let mut events = vec![Event::Service {
+        ip,
+        service: f.service,
+    }];
+    events.extend(f.logins.map(|l| logins_event(ip, l)));
+    events.extend(found_events(ip, port, f.streams, f.failures));
+    if let Some(talkback) = f.talkback {
+        events.push(Event::Capabilities {
+            ip,
+            capabilities: Box::new(crate::model::Capabilities {
+                talkback: Some(talkback),
+                ..Default::default()
+            }),
+        });
+    }
+    events.extend(http.into_iter().flatten());
+    events
+}
 }
 
 /// A port whose detection failed: the failure, and for a TLS port that showed its certificate

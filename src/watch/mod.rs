@@ -237,21 +237,17 @@ async fn run_with(
             "camscan watch needs the inventory (it is where events wait for their sinks): drop --no-db".into(),
         ));
     };
-    let store = match &embedded {
-        Some(e) => e.store.clone(),
-        None => SharedStore::new(crate::record::open(&db)?),
+    // The gate: one scan at a time (the rounds', the hub's requested ones, and the host's).
+    let (store, gate, metrics) = match &embedded {
+        Some(e) => (e.store.clone(), e.gate.clone(), e.metrics.clone()),
+        None => (
+            SharedStore::new(crate::record::open(&db)?),
+            Default::default(),
+            Default::default(),
+        ),
     };
-    // One scan at a time: the rounds', the hub's requested ones, and the host's (serve's).
-    let gate = embedded
-        .as_ref()
-        .map(|e| e.gate.clone())
-        .unwrap_or_default();
     let (stop_tx, stop_rx) = watch::channel(false);
     let state = Arc::new(Mutex::new(Stop::Running));
-    let metrics = embedded
-        .as_ref()
-        .map(|e| e.metrics.clone())
-        .unwrap_or_default();
     let server = metrics_server(&mut w, embedded.is_some()).await?;
     // Flags that do not go together stop the watch before anything starts.
     let writer = write::Writer::new(&w.write, w.write_then.as_deref(), &cfg.format_options)

@@ -108,42 +108,14 @@ pub async fn analyze(
         };
     }
     let mut walkers = Walkers::new(client, settings, settings.sessions.cap());
-
-    // 0. A device an earlier scan knew: its paths first ([`revisit`]); when all still serve
-    // media, they are analysed and steps 1-3 are skipped.
-    let known = settings.known_rtsp_paths(addr);
-    let revisited = if known.is_empty() {
-        Revisit::Changed(Reuse::default())
-    } else {
-        revisit(&mut walkers, known, addr, settings).await
-    };
-    let (checked, found, outcome, resume, mut reuse, early) = match revisited {
-        Revisit::Unchanged { streams, outcome } => (
-            streams,
-            Vec::new(),
-            outcome,
-            Vec::new(),
-            Reuse::default(),
-            Vec::new(),
-        ),
-        Revisit::Changed(mut reuse) => {
-            // Each stream the walk finds (the login's first) is analysed (described,
-            // PLAY-checked) at once, beside the rest of the walk; what it leaves in `found`
-            // (aliases, paths behind a login) is analysed after it.
-            let (early_tx, early_rx) =
-                tokio::sync::mpsc::unbounded_channel::<(Found, AuthScheme)>();
-            let walk = find_paths(
-                &mut walkers,
-                &mut service,
-                settings,
-                &mut failures,
-                early_tx,
-            );
-            let early = analyse_early(early_rx, &mut reuse, addr, settings);
-            let ((found, outcome, resume), early) = tokio::join!(walk, early);
-            (Vec::new(), found, outcome, resume, reuse, early)
-        }
-    };
+    let Walked {
+        checked,
+        found,
+        outcome,
+        resume,
+        mut reuse,
+        early,
+    } = walk(&mut walkers, &mut service, settings, &mut failures).await;
     if let AuthOutcome::Succeeded(_, scheme) = &outcome {
         service.auth = *scheme;
     }
@@ -206,15 +178,7 @@ pub async fn analyze(
         failures.extend(notes);
         streams.push(stream);
     }
-
-    if streams
-        .iter()
-        .any(|s| s.status == StreamStatus::Ok && s.username.is_none())
-    {
-        service.auth = AuthScheme::None;
-    } else if let Some(s) = streams.iter().find(|s| s.auth != AuthScheme::None) {
-        service.auth = s.auth;
-    }
+    settle_auth(&mut service, &streams);
     // 5. Talk-back: one more DESCRIBE of the main stream, with the credential that opened it.
     let talkback = backchannel::talkback(addr, &streams, settings, &mut failures).await;
     RtspFindings {
@@ -223,6 +187,77 @@ pub async fn analyze(
         failures,
         talkback,
         logins,
+    }
+}
+
+/// What steps 0-3 leave for the media step.
+struct Walked {
+    /// Streams a revisit analysed whole (the walk was skipped).
+    checked: Vec<revisit::Analysed>,
+    /// Paths found and not yet analysed (aliases, paths behind a login).
+    found: Vec<Found>,
+    outcome: AuthOutcome,
+    /// Channel walks waiting for the device's announcement.
+    resume: Vec<(ChannelScheme, u32)>,
+    reuse: Reuse,
+    /// Streams analysed while the walk went on.
+    early: Vec<(Option<String>, String, revisit::Analysed)>,
+}
+
+/// Steps 0-3. 0: a device an earlier scan knew is asked its paths first ([`revisit`]); when all
+/// still serve media, they are analysed and the rest is skipped. Else the walk ([`find_paths`]):
+/// each stream it finds (the login's first) is analysed (described, PLAY-checked) at once,
+/// beside the rest of the walk; what it leaves in `found` is analysed after it.
+async fn walk(
+    walkers: &mut Walkers,
+    service: &mut Service,
+    settings: &ScanContext,
+    failures: &mut Vec<AnalyzeError>,
+) -> Walked {
+    let addr = walkers.first().addr;
+    let known = settings.known_rtsp_paths(addr);
+    let revisited = if known.is_empty() {
+        Revisit::Changed(Reuse::default())
+    } else {
+        revisit(walkers, known, addr, settings).await
+    };
+    match revisited {
+        Revisit::Unchanged { streams, outcome } => Walked {
+            checked: streams,
+            found: Vec::new(),
+            outcome,
+            resume: Vec::new(),
+            reuse: Reuse::default(),
+            early: Vec::new(),
+        },
+        Revisit::Changed(mut reuse) => {
+            let (early_tx, early_rx) =
+                tokio::sync::mpsc::unbounded_channel::<(Found, AuthScheme)>();
+            let walk = find_paths(walkers, service, settings, failures, early_tx);
+            let early = analyse_early(early_rx, &mut reuse, addr, settings);
+            let ((found, outcome, resume), early) = tokio::join!(walk, early);
+            Walked {
+                checked: Vec::new(),
+                found,
+                outcome,
+                resume,
+                reuse,
+                early,
+            }
+        }
+    }
+}
+
+/// The port's scheme as its streams show it: none when one opened without a login, else the
+/// first login's.
+fn settle_auth(service: &mut Service, streams: &[Stream]) {
+    if streams
+        .iter()
+        .any(|s| s.status == StreamStatus::Ok && s.username.is_none())
+    {
+        service.auth = AuthScheme::None;
+    } else if let Some(s) = streams.iter().find(|s| s.auth != AuthScheme::None) {
+        service.auth = s.auth;
     }
 }
 
@@ -334,6 +369,69 @@ async fn analyse_found(
     settings: &ScanContext,
     analysed: Vec<(Option<String>, String, revisit::Analysed)>,
 ) -> Vec<(Stream, Vec<AnalyzeError>)> {
+    let jobs = jobs_of(found, reuse, addr, auth, outcome, settings, analysed);
+    use futures::StreamExt;
+    let aliases: Vec<(usize, usize)> = jobs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, j)| match j {
+            Job::Alias { of, .. } => Some((i, *of)),
+            _ => None,
+        })
+        .collect();
+    // Unordered (then put back in order), so that a job done at once (an alias, a stream that
+    // asks for a login) does not hold a place while an earlier stream still plays.
+    let mut done: Vec<(usize, (Stream, Vec<AnalyzeError>))> =
+        futures::stream::iter(jobs.into_iter().enumerate())
+            .map(|(i, job)| async move {
+                let analysed = match job {
+                    Job::Done(stream) | Job::Alias { stream, .. } => (stream, Vec::new()),
+                    Job::Reused(done) => done,
+                    Job::Media {
+                        mut stream,
+                        plain_url,
+                        body,
+                        cred,
+                        holder,
+                    } => {
+                        let notes = media_and_checks(
+                            &mut stream,
+                            addr,
+                            &plain_url,
+                            &body,
+                            cred.as_ref(),
+                            settings,
+                            holder,
+                        )
+                        .await;
+                        (stream, notes)
+                    }
+                };
+                (i, analysed)
+            })
+            .buffer_unordered(settings.sessions.cap())
+            .collect()
+            .await;
+    done.sort_by_key(|(i, _)| *i);
+    let mut done: Vec<(Stream, Vec<AnalyzeError>)> = done.into_iter().map(|(_, d)| d).collect();
+    for (i, of) in aliases {
+        let original = done[of].0.clone();
+        take_facts_of(&mut done[i].0, &original);
+    }
+    done
+}
+
+/// What becomes of each stream: analysed already (`analysed`, reused from a re-check), an alias
+/// of an earlier one, one to describe and PLAY-check, or done as it is (behind a login).
+fn jobs_of(
+    found: Vec<Found>,
+    reuse: &mut Reuse,
+    addr: SocketAddr,
+    auth: AuthScheme,
+    outcome: &AuthOutcome,
+    settings: &ScanContext,
+    analysed: Vec<(Option<String>, String, revisit::Analysed)>,
+) -> Vec<Job> {
     let mut jobs = Vec::new();
     // (description, path, job index) of each stream to open, to find aliases.
     let mut seen: Vec<(String, String, usize)> = Vec::new();
@@ -404,56 +502,9 @@ async fn analyse_found(
             Answer::Missing => continue,
         }
     }
-    use futures::StreamExt;
-    let aliases: Vec<(usize, usize)> = jobs
-        .iter()
-        .enumerate()
-        .filter_map(|(i, j)| match j {
-            Job::Alias { of, .. } => Some((i, *of)),
-            _ => None,
-        })
-        .collect();
-    // Unordered (then put back in order), so that a job done at once (an alias, a stream that
-    // asks for a login) does not hold a place while an earlier stream still plays.
-    let mut done: Vec<(usize, (Stream, Vec<AnalyzeError>))> =
-        futures::stream::iter(jobs.into_iter().enumerate())
-            .map(|(i, job)| async move {
-                let analysed = match job {
-                    Job::Done(stream) | Job::Alias { stream, .. } => (stream, Vec::new()),
-                    Job::Reused(done) => done,
-                    Job::Media {
-                        mut stream,
-                        plain_url,
-                        body,
-                        cred,
-                        holder,
-                    } => {
-                        let notes = media_and_checks(
-                            &mut stream,
-                            addr,
-                            &plain_url,
-                            &body,
-                            cred.as_ref(),
-                            settings,
-                            holder,
-                        )
-                        .await;
-                        (stream, notes)
-                    }
-                };
-                (i, analysed)
-            })
-            .buffer_unordered(settings.sessions.cap())
-            .collect()
-            .await;
-    done.sort_by_key(|(i, _)| *i);
-    let mut done: Vec<(Stream, Vec<AnalyzeError>)> = done.into_iter().map(|(_, d)| d).collect();
-    for (i, of) in aliases {
-        let original = done[of].0.clone();
-        take_facts_of(&mut done[i].0, &original);
-    }
-    done
+    jobs
 }
+
 
 /// A stream at `plain_url` (our DESCRIBE's or a known one), as the report shows it: with the
 /// credential's user, and the credential in the URL when asked to show it.

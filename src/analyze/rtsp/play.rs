@@ -22,7 +22,7 @@ use crate::credentials::Credential;
 use crate::error::fmt_duration;
 use crate::model::Measured;
 use crate::net::media_budget::MediaBudget;
-use crate::net::rtsp::{Interleaved, start_patience};
+use crate::net::rtsp::{Interleaved, RtspClient, start_patience};
 use crate::proto::{rtp, sdp};
 
 /// Longest wait for the TEARDOWN's answer before the connection is closed anyway.
@@ -75,32 +75,10 @@ pub(super) async fn on_held(
         _ => url,
     };
     let control = control_url(aggregate, m.control.as_deref());
-    let mut headers = vec![(
-        "Transport",
-        "RTP/AVP/TCP;unicast;interleaved=0-1".to_string(),
-    )];
-    headers.extend(auth("SETUP", &control).map(|a| ("Authorization", a)));
-    let reply = match client.request("SETUP", &control, &as_refs(&headers)).await {
-        Ok(r) => r,
-        Err(e) => return Played::Declined(format!("SETUP: {e}")),
+    let (session, channel) = match setup(&mut client, &control, auth("SETUP", &control)).await {
+        Ok(set_up) => set_up,
+        Err(declined) => return declined,
     };
-    if reply.head.status != 200 {
-        return Played::Declined(format!("SETUP answered {}", reply.head.status));
-    }
-    let Some(session) = reply
-        .head
-        .header("session")
-        .and_then(|s| s.split(';').next())
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-    else {
-        return Played::Declined("SETUP answered without a session".into());
-    };
-    let channel = reply
-        .head
-        .header("transport")
-        .and_then(interleaved_channel)
-        .unwrap_or(0);
     let mut headers = vec![("Session", session.clone())];
     headers.extend(auth("PLAY", aggregate).map(|a| ("Authorization", a)));
     let patience = start_patience(timeout);
@@ -127,28 +105,8 @@ pub(super) async fn on_held(
         m.clock().unwrap_or(90_000),
     );
     let is_video = m.kind == "video";
-    let mut timestamps = rtp::Extender::default();
     let mut reading = verify::Reading::new(stats, patience, window, pull);
-    let mut broken = None;
-    loop {
-        let item = match tokio::time::timeout_at(reading.deadline(), client.next_item()).await {
-            Err(_) => break,
-            Ok(Err(e)) => {
-                broken = Some(e.to_string());
-                break;
-            }
-            Ok(Ok(item)) => item,
-        };
-        let Interleaved::Frame { channel: c, data } = item else {
-            continue;
-        };
-        let Some(p) = rtp::packet(&data).filter(|_| c == channel) else {
-            continue;
-        };
-        if reading.packet(url, timestamps.extend(p.timestamp), p.payload) {
-            break;
-        }
-    }
+    let broken = read_media(&mut client, &mut reading, channel, url).await;
     let result = match (reading.start, broken) {
         (Some(start), _) => Ok(verify::measured(
             start,
@@ -174,6 +132,74 @@ pub(super) async fn on_held(
     )
     .await;
     Played::Done(result)
+}
+
+/// SETUP `control` over the connection (interleaved TCP): the session and the RTP channel, or
+/// why the check is declined.
+async fn setup(
+    client: &mut RtspClient,
+    control: &str,
+    authorization: Option<String>,
+) -> Result<(String, u8), Played> {
+    let mut headers = vec![(
+        "Transport",
+        "RTP/AVP/TCP;unicast;interleaved=0-1".to_string(),
+    )];
+    headers.extend(authorization.map(|a| ("Authorization", a)));
+    let reply = match client.request("SETUP", control, &as_refs(&headers)).await {
+        Ok(r) => r,
+        Err(e) => return Err(Played::Declined(format!("SETUP: {e}"))),
+    };
+    if reply.head.status != 200 {
+        return Err(Played::Declined(format!(
+            "SETUP answered {}",
+            reply.head.status
+        )));
+    }
+    let Some(session) = reply
+        .head
+        .header("session")
+        .and_then(|s| s.split(';').next())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+    else {
+        return Err(Played::Declined(
+            "SETUP answered without a session".into(),
+        ));
+    };
+    let channel = reply
+        .head
+        .header("transport")
+        .and_then(interleaved_channel)
+        .unwrap_or(0);
+    Ok((session, channel))
+}
+
+/// Feed `reading` the RTP packets of `channel` until its deadline or its window is full; what
+/// broke the connection, if something did.
+async fn read_media(
+    client: &mut RtspClient,
+    reading: &mut verify::Reading<'_>,
+    channel: u8,
+    url: &str,
+) -> Option<String> {
+    let mut timestamps = rtp::Extender::default();
+    loop {
+        let item = match tokio::time::timeout_at(reading.deadline(), client.next_item()).await {
+            Err(_) => return None,
+            Ok(Err(e)) => return Some(e.to_string()),
+            Ok(Ok(item)) => item,
+        };
+        let Interleaved::Frame { channel: c, data } = item else {
+            continue;
+        };
+        let Some(p) = rtp::packet(&data).filter(|_| c == channel) else {
+            continue;
+        };
+        if reading.packet(url, timestamps.extend(p.timestamp), p.payload) {
+            return None;
+        }
+    }
 }
 
 /// TEARDOWN the session and wait (at most [`TEARDOWN_WAIT`]) for its answer among the frames

@@ -344,6 +344,18 @@ async fn find_hosts<M: ScanMessage>(
         .iter()
         .map(|n| (n.device.clone(), n.mac.clone()))
         .collect();
+    send_hosts(tx, alive).await;
+    // Port probes go only to on-link hosts that answered ARP.
+    (
+        outside.with_addresses(live.iter().map(|ip| IpAddr::V4(*ip))),
+        live,
+        macs,
+    )
+}
+
+/// Each host that answered ARP as an `Event::Host` (its MAC and the MAC's camera maker), and an
+/// `Event::ArpConflict` when more than one MAC answered for its address.
+async fn send_hosts<M: ScanMessage>(tx: &mpsc::Sender<M>, alive: Vec<crate::proto::neigh::Neighbour>) {
     for n in alive {
         let vendor = super::camera_macs::vendor(&n.mac).map(str::to_string);
         let conflict = (!n.also.is_empty()).then(|| Event::ArpConflict {
@@ -357,20 +369,14 @@ async fn find_hosts<M: ScanMessage>(
             vendor,
         };
         if tx.send(ev.into()).await.is_err() {
-            break;
+            return;
         }
         if let Some(c) = conflict
             && tx.send(c.into()).await.is_err()
         {
-            break;
+            return;
         }
     }
-    // Port probes go only to on-link hosts that answered ARP.
-    (
-        outside.with_addresses(live.iter().map(|ip| IpAddr::V4(*ip))),
-        live,
-        macs,
-    )
 }
 
 #[cfg(test)]

@@ -119,14 +119,6 @@ pub(super) fn detailed(report: &Report, notes: &mut Notes) -> Rows {
     let mut rows = Rows::new(DETAILED);
     for d in &report.devices {
         let service_of = |port: u16| service_cell(d, port);
-        let realm_of = |port: u16| {
-            d.services
-                .iter()
-                .find(|s| s.port == port)
-                .and_then(|s| s.realm.as_deref())
-                .map(|r| format!("\nrealm {}", terminal(r)))
-                .unwrap_or_default()
-        };
         // A misaddressed device's note, referred to under its label (on every table row kind).
         let misaddressed = super::misaddressed_note(d, notes);
         // The whole label on the device's first row, its address on the others.
@@ -148,77 +140,14 @@ pub(super) fn detailed(report: &Report, notes: &mut Notes) -> Rows {
             }
         };
         if d.streams.is_empty() {
-            let services = d
-                .services
-                .iter()
-                .map(|s| service_of(s.port))
-                .collect::<Vec<_>>()
-                .join("\n");
-            let auth = d
-                .services
-                .iter()
-                .find(|s| s.auth.as_str() != "none")
-                .map(|s| format!("{}{}", s.auth.as_str(), realm_of(s.port)))
-                .unwrap_or_default();
-            rows.push(
-                vec![
-                    label(),
-                    Text::words(join_ports(&d.open_ports)),
-                    Text::words(services),
-                    Text::words(no_stream(d, notes)),
-                    Text::default(),
-                    Text::words(auth),
-                    Text::default(),
-                    Text::default(),
-                    Text::default(),
-                ],
-                Vec::new(),
-            );
+            let mut row = vec![label()];
+            row.extend(no_stream_cells(d, notes));
+            rows.push(row, Vec::new());
         }
         for s in &d.streams {
-            let mut url = terminal(&s.url).into_owned();
-            if let Some(user) = &s.username {
-                url.push_str(&format!("\nuser {}", terminal(user)));
-            }
-            if let Some(original) = &s.same_as {
-                url.push_str(&format!("\nsame as {}", terminal(original)));
-            }
-            let mut status = if s.verified {
-                format!("{}\nverified", s.status.as_str())
-            } else {
-                s.status.as_str().to_string()
-            };
-            // Which stream records and which detects (capabilities.roles).
-            let roles = d.capabilities.roles_of(&s.url);
-            if !roles.is_empty() {
-                status.push('\n');
-                status.push_str(&roles.join(", "));
-            }
-            let mut video = video_detail(s);
-            if let Some(p) = d.capabilities.playback_of(&s.url)
-                && p.browsers != crate::model::capabilities::BrowserSupport::Everywhere
-            {
-                video.push_str(&format!("\nbrowsers: {}", p.browsers.as_str()));
-            }
-            rows.push(
-                vec![
-                    label(),
-                    Text::words(s.port.to_string()),
-                    Text::words(service_of(s.port)),
-                    Text::whole(url),
-                    Text::words(status),
-                    Text::words(format!("{}{}", s.auth.as_str(), realm_of(s.port))),
-                    Text::words(video),
-                    Text::words(
-                        s.audio
-                            .as_ref()
-                            .map(|a| terminal(&audio_summary(a)).into_owned())
-                            .unwrap_or_default(),
-                    ),
-                    Text::words(measured(s)),
-                ],
-                vec![(4, status_color(s.status))],
-            );
+            let mut row = vec![label()];
+            row.extend(stream_cells(d, s));
+            rows.push(row, vec![(4, status_color(s.status))]);
         }
         // A service with a note and no stream of its own, on a device that has streams elsewhere.
         if !d.streams.is_empty() {
@@ -250,6 +179,88 @@ pub(super) fn detailed(report: &Report, notes: &mut Notes) -> Rows {
         }
     }
     rows
+}
+
+/// ` realm R` on a line of its own when the service on `port` named a realm.
+fn realm_line(d: &crate::model::Device, port: u16) -> String {
+    d.services
+        .iter()
+        .find(|s| s.port == port)
+        .and_then(|s| s.realm.as_deref())
+        .map(|r| format!("\nrealm {}", terminal(r)))
+        .unwrap_or_default()
+}
+
+/// The cells after its label of a device with no stream: its ports and services, why no stream
+/// (its notes), and the first login its services asked for.
+fn no_stream_cells(d: &crate::model::Device, notes: &mut Notes) -> Vec<Text> {
+    let services = d
+        .services
+        .iter()
+        .map(|s| service_cell(d, s.port))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let auth = d
+        .services
+        .iter()
+        .find(|s| s.auth.as_str() != "none")
+        .map(|s| format!("{}{}", s.auth.as_str(), realm_line(d, s.port)))
+        .unwrap_or_default();
+    vec![
+        Text::words(join_ports(&d.open_ports)),
+        Text::words(services),
+        Text::words(no_stream(d, notes)),
+        Text::default(),
+        Text::words(auth),
+        Text::default(),
+        Text::default(),
+        Text::default(),
+    ]
+}
+
+/// A stream's cells after its label: port, service, URL (with its user and the stream it is the
+/// same as), status (verified, its roles), login, video (and the browsers that play it), audio,
+/// what the PLAY check measured.
+fn stream_cells(d: &crate::model::Device, s: &crate::model::Stream) -> Vec<Text> {
+    let mut url = terminal(&s.url).into_owned();
+    if let Some(user) = &s.username {
+        url.push_str(&format!("\nuser {}", terminal(user)));
+    }
+    if let Some(original) = &s.same_as {
+        url.push_str(&format!("\nsame as {}", terminal(original)));
+    }
+    let mut status = if s.verified {
+        format!("{}\nverified", s.status.as_str())
+    } else {
+        s.status.as_str().to_string()
+    };
+    // Which stream records and which detects (capabilities.roles).
+    let roles = d.capabilities.roles_of(&s.url);
+    if !roles.is_empty() {
+        status.push('\n');
+        status.push_str(&roles.join(", "));
+    }
+    let mut video = video_detail(s);
+    if let Some(p) = d.capabilities.playback_of(&s.url)
+        && p.browsers != crate::model::capabilities::BrowserSupport::Everywhere
+    {
+        video.push_str(&format!("\nbrowsers: {}", p.browsers.as_str()));
+    }
+    vec![
+        Text::words(s.port.to_string()),
+        Text::words(service_cell(d, s.port)),
+        Text::whole(url),
+        Text::words(status),
+        Text::words(format!("{}{}", s.auth.as_str(), realm_line(d, s.port))),
+        Text::words(video),
+        Text::words(
+            s.audio
+                .as_ref()
+                .map(|a| terminal(&audio_summary(a)).into_owned())
+                .unwrap_or_default(),
+        ),
+        Text::words(measured(s)),
+    ]
 }
 
 /// The service cell of `port`: its protocol, server, and which maker's paths the walk asked first.

@@ -374,6 +374,92 @@ fn excluded(cols: &str) -> String {
         .join(", ")
 }
 
+/// Up to `max` events after `after`, stopping at the first whose scan comes after `last_scan`
+/// (it waits for its scan); each one's device is added to `devices`.
+fn events_after(
+    conn: &Conn,
+    site: &str,
+    after: i64,
+    max: usize,
+    last_scan: i64,
+    devices: &mut Vec<i64>,
+) -> super::db::Result<Vec<Copied>> {
+    // Events whose scan is at the hub after this batch; one of a later scan waits for it.
+    let rows = conn
+        .prepare(&format!(
+            "SELECT id, scan_id, device_id, {EVENT_COLS} FROM events
+             WHERE site = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
+        ))?
+        .query_map(params![site, after, max as i64], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, Option<i64>>(1)?,
+                r.get::<_, i64>(2)?,
+                values(r, 3, count(EVENT_COLS))?,
+            ))
+        })?
+        .collect::<super::db::Result<Vec<_>>>()?;
+    let mut events = Vec::with_capacity(rows.len());
+    for (id, scan_id, device_id, mut vals) in rows {
+        if scan_id.is_some_and(|s| s > last_scan) {
+            break;
+        }
+        vals.push(scan_id.map_or(Value::Null, Value::Int));
+        vals.push(Value::Int(device_id));
+        events.push(Copied {
+            origin: id,
+            values: vals,
+        });
+        if !devices.contains(&device_id) {
+            devices.push(device_id);
+        }
+    }
+    Ok(events)
+}
+
+/// Up to `max` checks after `after` of the site's devices, each one's device added to `devices`.
+fn checks_after(
+    conn: &Conn,
+    site: &str,
+    after: i64,
+    max: usize,
+    devices: &mut Vec<i64>,
+) -> super::db::Result<Vec<Copied>> {
+    let checks = conn
+        .prepare(&format!(
+            "SELECT c.id, c.stream_id, s.device_id, {} FROM checks c
+               JOIN streams s ON s.id = c.stream_id JOIN devices d ON d.id = s.device_id
+             WHERE d.site = ?1 AND c.id > ?2 ORDER BY c.id LIMIT ?3",
+            CHECK_COLS
+                .split(',')
+                .map(|c| format!("c.{}", c.trim()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))?
+        .query_map(params![site, after, max as i64], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+                values(r, 3, count(CHECK_COLS))?,
+            ))
+        })?
+        .collect::<super::db::Result<Vec<_>>>()?;
+    Ok(checks
+        .into_iter()
+        .map(|(id, stream, device, mut vals)| {
+            if !devices.contains(&device) {
+                devices.push(device);
+            }
+            vals.push(Value::Int(stream));
+            Copied {
+                origin: id,
+                values: vals,
+            }
+        })
+        .collect())
+}
+
 /// The site's side: the next batch after `cursor`, at most `max_events` events and the scans they
 /// need (scans come first, an event never before its scan), and at most `max_events` stream
 /// checks. A running scan (its heartbeat newer than `record::STALE_MS` before `now`, and not
@@ -415,70 +501,9 @@ pub(crate) fn batch(
         }
     }
     let last_scan = scans.last().map_or(cursor.last_scan, |s| s.origin);
-    // Events whose scan is at the hub after this batch; one of a later scan waits for it.
-    let rows = conn
-        .prepare(&format!(
-            "SELECT id, scan_id, device_id, {EVENT_COLS} FROM events
-             WHERE site = ?1 AND id > ?2 ORDER BY id LIMIT ?3"
-        ))?
-        .query_map(params![site, cursor.last_event, max_events as i64], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, Option<i64>>(1)?,
-                r.get::<_, i64>(2)?,
-                values(r, 3, count(EVENT_COLS))?,
-            ))
-        })?
-        .collect::<super::db::Result<Vec<_>>>()?;
-    let mut events = Vec::with_capacity(rows.len());
     let mut devices: Vec<i64> = Vec::new();
-    for (id, scan_id, device_id, mut vals) in rows {
-        if scan_id.is_some_and(|s| s > last_scan) {
-            break;
-        }
-        vals.push(scan_id.map_or(Value::Null, Value::Int));
-        vals.push(Value::Int(device_id));
-        events.push(Copied {
-            origin: id,
-            values: vals,
-        });
-        if !devices.contains(&device_id) {
-            devices.push(device_id);
-        }
-    }
-    let checks = conn
-        .prepare(&format!(
-            "SELECT c.id, c.stream_id, s.device_id, {} FROM checks c
-               JOIN streams s ON s.id = c.stream_id JOIN devices d ON d.id = s.device_id
-             WHERE d.site = ?1 AND c.id > ?2 ORDER BY c.id LIMIT ?3",
-            CHECK_COLS
-                .split(',')
-                .map(|c| format!("c.{}", c.trim()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ))?
-        .query_map(params![site, cursor.last_check, max_events as i64], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
-                values(r, 3, count(CHECK_COLS))?,
-            ))
-        })?
-        .collect::<super::db::Result<Vec<_>>>()?;
-    let checks = checks
-        .into_iter()
-        .map(|(id, stream, device, mut vals)| {
-            if !devices.contains(&device) {
-                devices.push(device);
-            }
-            vals.push(Value::Int(stream));
-            Copied {
-                origin: id,
-                values: vals,
-            }
-        })
-        .collect();
+    let events = events_after(conn, site, cursor.last_event, max_events, last_scan, &mut devices)?;
+    let checks = checks_after(conn, site, cursor.last_check, max_events, &mut devices)?;
     let mut snapshots = Vec::new();
     let mut facts = std::collections::HashMap::new();
     for s in scans.iter().filter(|s| !running.contains(&s.origin)) {
