@@ -486,15 +486,6 @@ fn for_inventory(d: &crate::model::Device, unrecorded: &[u16]) -> crate::model::
     d
 }
 
-/// `2026-11-23T02:50:01.123Z` as `2026-11-23 02:50:01Z`: second precision for tables and the
-/// summary line.
-pub fn short_time(rfc3339: &str) -> String {
-    match rfc3339.parse::<jiff::Timestamp>() {
-        Ok(t) => t.strftime("%Y-%m-%d %H:%M:%SZ").to_string(),
-        Err(_) => crate::sanitize::terminal(rfc3339).into_owned(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #[test]

@@ -32,6 +32,9 @@ from_choice!(
     crate::audit::Severity,
     crate::push::ToolKind,
     crate::knowledge::listing::Section,
+    crate::export::inventory::RowsFormat,
+    crate::export::inventory::DocFormat,
+    crate::export::interfaces::InterfacesFormat,
 );
 
 #[cfg(test)]
@@ -65,5 +68,8 @@ mod tests {
         same::<crate::audit::Severity>();
         same::<crate::push::ToolKind>();
         same::<crate::knowledge::listing::Section>();
+        same::<crate::export::inventory::RowsFormat>();
+        same::<crate::export::inventory::DocFormat>();
+        same::<crate::export::interfaces::InterfacesFormat>();
     }
 }

@@ -35,33 +35,7 @@ pub struct DbArgs {
     pub config: Option<PathBuf>,
 }
 
-/// How the inventory commands that list rows print them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum RowsFormat {
-    /// A table for people (device strings sanitised).
-    #[default]
-    Table,
-    /// One JSON array.
-    Json,
-    /// RFC 4180 CSV with a header row.
-    Csv,
-    /// One JSON object per line.
-    Ndjson,
-    /// One YAML sequence.
-    Yaml,
-}
-
-/// How `camscan show` and `camscan diff` print their one document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum DocFormat {
-    /// Text for people (device strings sanitised).
-    #[default]
-    Table,
-    /// One JSON object.
-    Json,
-    /// One YAML document.
-    Yaml,
-}
+pub use crate::export::inventory::{DocFormat, RowsFormat};
 
 /// A device's state, as `camscan devices --state` filters it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -55,12 +55,4 @@ pub struct InterfacesArgs {
     pub format: InterfacesFormat,
 }
 
-/// What `camscan interfaces` can print.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum InterfacesFormat {
-    /// A table for people.
-    #[default]
-    Table,
-    /// A JSON array, one object per interface subnet.
-    Json,
-}
+pub use crate::export::interfaces::InterfacesFormat;

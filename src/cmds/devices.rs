@@ -6,7 +6,7 @@ use crate::record::CommandError;
 use crate::store::{DeviceQuery, DeviceState};
 
 use super::query::{open, since, some};
-use super::{render, write_stdout};
+use super::write_stdout;
 
 pub(super) fn run(args: &DevicesArgs, env: &Environment) -> Result<u8, CommandError> {
     let store = open(&args.store, env)?;
@@ -27,10 +27,10 @@ pub(super) fn run(args: &DevicesArgs, env: &Environment) -> Result<u8, CommandEr
     };
     let list = store.devices(&q)?;
     write_stdout(|out| {
-        render::devices(
+        crate::export::inventory::devices(
             &list,
             args.format,
-            render::stdout_width(args.width, env),
+            super::stdout_width(args.width, env),
             out,
         )
     })?;

@@ -5,11 +5,11 @@ use crate::model::environment::Environment;
 use crate::record::CommandError;
 
 use super::query::open;
-use super::{render, write_stdout};
+use super::write_stdout;
 
 pub(super) fn run(args: &DiffArgs, env: &Environment) -> Result<u8, CommandError> {
     let store = open(&args.store, env)?;
     let diff = store.diff(args.scan_a, args.scan_b, args.store.site.as_deref())?;
-    write_stdout(|out| render::diff(&diff, args.format, out))?;
+    write_stdout(|out| crate::export::inventory::diff(&diff, args.format, out))?;
     Ok(if diff.is_empty() { 0 } else { 1 })
 }

@@ -7,7 +7,7 @@ use crate::record::CommandError;
 use crate::store::{DeviceQuery, EventQuery};
 
 use super::query::{open, since, some, unknown_device};
-use super::{render, write_stdout};
+use super::write_stdout;
 
 pub(super) fn run(args: &HistoryArgs, env: &Environment) -> Result<u8, CommandError> {
     let store = open(&args.store, env)?;
@@ -33,11 +33,11 @@ pub(super) fn run(args: &HistoryArgs, env: &Environment) -> Result<u8, CommandEr
         ..DeviceQuery::default()
     })?;
     write_stdout(|out| {
-        render::events(
+        crate::export::inventory::events(
             &events,
             &devices,
             args.format,
-            render::stdout_width(args.width, env),
+            super::stdout_width(args.width, env),
             out,
         )
     })?;

@@ -5,15 +5,15 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::cli::settings::config_file;
-use crate::cli::{HubArgs, HubCommand, HubDbArgs, RowsFormat};
+use crate::cli::{HubArgs, HubCommand, HubDbArgs};
 use crate::config::{Inventory, InventoryAt};
 use crate::error::exit;
 use crate::model::environment::Environment;
 use crate::record::CommandError;
 use crate::store::Store;
-use crate::store::site_admin::{SiteAccount, SiteForgotten, role_for};
+use crate::store::site_admin::{SiteForgotten, role_for};
 
-use super::render::new_table;
+use crate::export::inventory::new_table;
 use super::write_stdout;
 
 pub(super) fn run(args: &HubArgs, env: &Environment) -> Result<u8, CommandError> {
@@ -80,7 +80,7 @@ pub(super) fn run(args: &HubArgs, env: &Environment) -> Result<u8, CommandError>
         HubCommand::ListSites(a) => {
             let (store, _) = open(&a.hub, env)?;
             let list = store.site_accounts()?;
-            write_stdout(|out| sites(&list, a.format, out))?;
+            write_stdout(|out| crate::export::inventory::sites(&list, a.format, out))?;
             Ok(if list.is_empty() {
                 exit::NOTHING
             } else {
@@ -245,52 +245,3 @@ fn say(line: &str) {
     eprintln!("camscan: {line}");
 }
 
-fn sites(
-    list: &[SiteAccount],
-    format: RowsFormat,
-    out: &mut dyn std::io::Write,
-) -> std::io::Result<()> {
-    match format {
-        RowsFormat::Table | RowsFormat::Csv => {
-            let header = [
-                "Site",
-                "Login role",
-                "Inventory",
-                "Bound",
-                "Last contact",
-                "Event",
-                "Scan",
-                "Check",
-            ];
-            let row = |s: &SiteAccount| {
-                vec![
-                    crate::sanitize::terminal(&s.name).into_owned(),
-                    s.role.clone().unwrap_or_else(|| "-".into()),
-                    s.inventory_id.clone().unwrap_or_else(|| "-".into()),
-                    s.bound_at.clone().unwrap_or_else(|| "-".into()),
-                    s.last_contact.clone().unwrap_or_else(|| "-".into()),
-                    s.last_event.to_string(),
-                    s.last_scan.to_string(),
-                    s.last_check.to_string(),
-                ]
-            };
-            if format == RowsFormat::Csv {
-                let mut w = csv::Writer::from_writer(out);
-                w.write_record(header)?;
-                for s in list {
-                    w.write_record(row(s))?;
-                }
-                return w.flush();
-            }
-            if list.is_empty() {
-                return writeln!(out, "No sites at this hub.");
-            }
-            let mut t = new_table(&header);
-            for s in list {
-                t.add_row(row(s));
-            }
-            writeln!(out, "{t}")
-        }
-        other => super::render::write_list(list, other, out),
-    }
-}

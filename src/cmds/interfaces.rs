@@ -1,9 +1,9 @@
 //! `camscan interfaces`: the interfaces and the scan plan (which subnets a scan without targets
 //! covers, and why not the others). Sends nothing.
 
-use std::io::{self, Write};
+use std::io;
 
-use crate::cli::{InterfacesArgs, InterfacesFormat};
+use crate::cli::InterfacesArgs;
 use crate::error::{Error, exit};
 use crate::record::CommandError;
 
@@ -13,26 +13,7 @@ pub(super) fn run(args: &InterfacesArgs) -> Result<u8, CommandError> {
     let nets = crate::net::interfaces::list().map_err(Error::Interfaces)?;
     let plan = crate::net::interfaces::plan(nets, args.interface.as_deref(), args.allow_large);
     let mut out = io::stdout().lock();
-    let written = if args.format == InterfacesFormat::Json {
-        serde_json::to_writer_pretty(&mut out, &plan)
-            .map_err(io::Error::from)
-            .and_then(|_| writeln!(out))
-    } else {
-        let mut t = comfy_table::Table::new();
-        t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
-        t.set_header(["Interface", "Address", "Subnet", "MAC", "Scan", "Why not"]);
-        for n in &plan {
-            t.add_row(vec![
-                n.interface.clone(),
-                format!("{}/{}", n.ip, n.prefix),
-                n.cidr(),
-                n.mac.clone().unwrap_or_default(),
-                if n.scan { "yes".into() } else { "no".into() },
-                n.reason.clone().unwrap_or_default(),
-            ]);
-        }
-        writeln!(out, "{t}")
-    };
+    let written = crate::export::interfaces::write(&plan, args.format, &mut out);
     match written {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(exit::FOUND),
         Err(source) => Err(Error::WriteOutput {

@@ -39,7 +39,6 @@ mod man;
 mod prune;
 mod push;
 mod query;
-mod render;
 mod scan;
 mod scans;
 mod serve;
@@ -116,4 +115,16 @@ fn block_on<T>(runtime: tokio::runtime::Runtime, future: impl Future<Output = T>
     let result = runtime.block_on(future);
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     result
+}
+
+/// How wide a table on stdout may be: `--width` (0: no limit), else `$COLUMNS`, else the
+/// terminal's width, else 100 (a pipe, a file), as `camscan scan`'s table.
+fn stdout_width(
+    given: Option<u16>,
+    env: &crate::model::environment::Environment,
+) -> Option<u16> {
+    crate::scan::output::table_width(
+        given.or(env.columns()),
+        terminal_size::terminal_size_of(io::stdout()).map(|(w, _)| w.0),
+    )
 }

@@ -5,16 +5,16 @@ use crate::model::environment::Environment;
 use crate::record::CommandError;
 
 use super::query::{open, some};
-use super::{render, write_stdout};
+use super::write_stdout;
 
 pub(super) fn run(args: &ScansArgs, env: &Environment) -> Result<u8, CommandError> {
     let store = open(&args.store, env)?;
     let list = store.scans(args.store.site.as_deref())?;
     write_stdout(|out| {
-        render::scans(
+        crate::export::inventory::scans(
             &list,
             args.format,
-            render::stdout_width(args.width, env),
+            super::stdout_width(args.width, env),
             out,
         )
     })?;

@@ -6,7 +6,7 @@ use crate::model::environment::Environment;
 use crate::record::CommandError;
 
 use super::query::{open, unknown_device};
-use super::{render, write_stdout};
+use super::write_stdout;
 
 pub(super) fn run(args: &ShowArgs, env: &Environment) -> Result<u8, CommandError> {
     let store = open(&args.store, env)?;
@@ -15,10 +15,10 @@ pub(super) fn run(args: &ShowArgs, env: &Environment) -> Result<u8, CommandError
         return Ok(exit::NOTHING);
     };
     write_stdout(|out| {
-        render::device(
+        crate::export::inventory::device(
             &detail,
             args.format,
-            render::stdout_width(args.width, env),
+            super::stdout_width(args.width, env),
             out,
         )
     })?;

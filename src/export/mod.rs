@@ -18,6 +18,8 @@ mod format;
 pub(crate) mod frigate;
 pub(crate) mod go2rtc;
 mod ha_sheet;
+pub mod interfaces;
+pub mod inventory;
 mod json;
 mod m3u;
 pub(crate) mod mediamtx;

@@ -35,6 +35,72 @@ pub trait Choice: Copy + Eq + Sized + 'static {
     }
 }
 
+/// Declare a [`Choice`] enum once: its values in `--help`'s order, each with its name and, as its
+/// doc comment, its help line (its final period dropped, as clap drops it); the first is the
+/// default. A kind of document declares its formats
+/// with it, beside its renderer:
+///
+/// ```
+/// camscan::choices! {
+///     /// How a list is printed.
+///     pub enum ListFormat {
+///         /// A table for people.
+///         Table = "table",
+///         /// One JSON array.
+///         Json = "json",
+///     }
+/// }
+/// use camscan::model::choice::Choice;
+/// assert_eq!(ListFormat::default(), ListFormat::Table);
+/// assert_eq!(ListFormat::from_choice("json", false), Some(ListFormat::Json));
+/// assert_eq!(ListFormat::Json.choice_help(), Some("One JSON array"));
+/// ```
+#[macro_export]
+macro_rules! choices {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $(#[doc = $first_help:literal])*
+            $first:ident = $first_name:literal,
+            $(
+                $(#[doc = $help:literal])*
+                $variant:ident = $variant_name:literal
+            ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+        $vis enum $name {
+            $(#[doc = $first_help])*
+            #[default]
+            $first,
+            $($(#[doc = $help])* $variant,)*
+        }
+
+        impl $crate::model::choice::Choice for $name {
+            fn choices() -> &'static [Self] {
+                &[$name::$first, $($name::$variant),*]
+            }
+
+            fn choice(self) -> &'static str {
+                match self {
+                    $name::$first => $first_name,
+                    $($name::$variant => $variant_name,)*
+                }
+            }
+
+            fn choice_help(self) -> Option<&'static str> {
+                let help: &'static str = match self {
+                    $name::$first => concat!($($first_help),*),
+                    $($name::$variant => concat!($($help),*),)*
+                };
+                let help = help.trim_ascii();
+                Some(help.strip_suffix('.').unwrap_or(help)).filter(|h| !h.is_empty())
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

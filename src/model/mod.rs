@@ -16,6 +16,7 @@ mod credential;
 pub mod environment;
 pub mod identity;
 pub mod known;
+pub mod local_net;
 pub mod misaddressed;
 pub mod nvr;
 pub mod plan;
