@@ -159,7 +159,7 @@
 //! floor 10  doctor      -> config, error, model, net, notify, probe, record, sanitize, store
 //!           fleet       -> config, probe, record, scan, store
 //!           round       -> config, metrics, record, scan, store
-//! floor 9   record      -> config, error, model, net, sanitize, scan, store
+//! floor 9   record      -> config, error, export, model, net, scan, store
 //! floor 8   scan        -> analyze, config, credentials, detect, discovery, error, export,
 //!                          knowledge, model, net, probe, proto, registry, sanitize, timing
 //! floor 7   config      -> analyze, credentials, detect, discovery, error, export, model, net,
@@ -175,7 +175,7 @@
 //!           notify      -> error, model, net, sanitize, store
 //!           push        -> export, model, net, sanitize, store
 //! floor 2   credentials -> model, proto
-//!           export      -> error, model, sanitize
+//!           export      -> error, model, sanitize, store
 //!           knowledge   -> error, model, registry, sanitize
 //!           net         -> error, model, proto
 //! floor 1   error       -> model

@@ -237,7 +237,7 @@ impl std::fmt::Display for Summary {
             f,
             "Since scan {} ({}) of the same targets: {} new, {} gone, {} changed device(s) (camscan diff {} {})",
             self.since.id,
-            short_time(&self.since.scan.started_at),
+            crate::export::inventory::short_time(&self.since.scan.started_at),
             self.new,
             self.gone,
             self.changed,

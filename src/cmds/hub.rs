@@ -13,7 +13,6 @@ use crate::record::CommandError;
 use crate::store::Store;
 use crate::store::site_admin::{SiteForgotten, role_for};
 
-use crate::export::inventory::new_table;
 use super::write_stdout;
 
 pub(super) fn run(args: &HubArgs, env: &Environment) -> Result<u8, CommandError> {
@@ -244,4 +243,3 @@ fn write_password(path: &Path, password: &str) -> Result<Pending, CommandError> 
 fn say(line: &str) {
     eprintln!("camscan: {line}");
 }
-

@@ -119,10 +119,7 @@ fn block_on<T>(runtime: tokio::runtime::Runtime, future: impl Future<Output = T>
 
 /// How wide a table on stdout may be: `--width` (0: no limit), else `$COLUMNS`, else the
 /// terminal's width, else 100 (a pipe, a file), as `camscan scan`'s table.
-fn stdout_width(
-    given: Option<u16>,
-    env: &crate::model::environment::Environment,
-) -> Option<u16> {
+fn stdout_width(given: Option<u16>, env: &crate::model::environment::Environment) -> Option<u16> {
     crate::scan::output::table_width(
         given.or(env.columns()),
         terminal_size::terminal_size_of(io::stdout()).map(|(w, _)| w.0),

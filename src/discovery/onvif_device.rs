@@ -45,6 +45,7 @@ pub(super) async fn onvif_device(
     }
     expected.done();
     let logins = f.logins();
+    let profiles = profiles(&f);
     let mut events = Vec::new();
     if let Some(info) = f.info {
         events.push(Event::Identity {
@@ -88,7 +89,7 @@ pub(super) async fn onvif_device(
     }
     events.push(Event::OnvifProfiles {
         ip,
-        profiles: profiles(&f),
+        profiles,
         clock_offset_s: f.clock_offset,
         unauthenticated: f.unauthenticated,
     });

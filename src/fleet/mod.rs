@@ -403,7 +403,16 @@ pub async fn run(
             }
         }
     }
-    stopping(&local, &hub, conn, asked, ended, down_since.is_some(), &refused).await;
+    stopping(
+        &local,
+        &hub,
+        conn,
+        asked,
+        ended,
+        down_since.is_some(),
+        &refused,
+    )
+    .await;
 }
 
 /// The agent stops: a requested scan ends (the host's stop interrupts it) or is given up, and

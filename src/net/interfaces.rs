@@ -4,8 +4,6 @@
 //! interface unless `--allow-large`; `camscan interfaces` shows the plan without sending anything.
 //! Listing is OS work (if-addrs, /sys); the plan is a pure function, tested on fixtures.
 
-use std::net::Ipv4Addr;
-
 /// Largest attached subnet scanned without `--allow-large`: a /22 (1022 hosts).
 pub const MAX_AUTO_PREFIX: u8 = 22;
 

@@ -124,8 +124,7 @@ async fn rtsp_events(
                 r.head.protocol == crate::proto::response::HeadProtocol::Http
                     && r.head.status != 503
             })?;
-        let http =
-            crate::timing::phase("http", http_events(addr, &reply, None, ctx, None)).await;
+        let http = crate::timing::phase("http", http_events(addr, &reply, None, ctx, None)).await;
         if http.iter().any(|e| matches!(e, Event::Stream { .. })) {
             Some(http)
         } else {
@@ -151,7 +150,6 @@ async fn rtsp_events(
     }
     events.extend(http.into_iter().flatten());
     events
-}
 }
 
 /// A port whose detection failed: the failure, and for a TLS port that showed its certificate

@@ -505,7 +505,6 @@ fn jobs_of(
     jobs
 }
 
-
 /// A stream at `plain_url` (our DESCRIBE's or a known one), as the report shows it: with the
 /// credential's user, and the credential in the URL when asked to show it.
 fn new_stream(

@@ -163,9 +163,7 @@ async fn setup(
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
     else {
-        return Err(Played::Declined(
-            "SETUP answered without a session".into(),
-        ));
+        return Err(Played::Declined("SETUP answered without a session".into()));
     };
     let channel = reply
         .head

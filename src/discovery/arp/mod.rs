@@ -355,7 +355,10 @@ async fn find_hosts<M: ScanMessage>(
 
 /// Each host that answered ARP as an `Event::Host` (its MAC and the MAC's camera maker), and an
 /// `Event::ArpConflict` when more than one MAC answered for its address.
-async fn send_hosts<M: ScanMessage>(tx: &mpsc::Sender<M>, alive: Vec<crate::proto::neigh::Neighbour>) {
+async fn send_hosts<M: ScanMessage>(
+    tx: &mpsc::Sender<M>,
+    alive: Vec<crate::proto::neigh::Neighbour>,
+) {
     for n in alive {
         let vendor = super::camera_macs::vendor(&n.mac).map(str::to_string);
         let conflict = (!n.also.is_empty()).then(|| Event::ArpConflict {

@@ -2,6 +2,7 @@
 
 use std::io::{self, Write};
 
+use super::lists::event_detail;
 use super::{DocFormat, label, opt, short_time, vendor_model, write_doc};
 use crate::export::table::write_wrapped;
 use crate::export::{audio_summary, video_summary};
@@ -269,11 +270,10 @@ pub fn diff(d: &Diff, format: DocFormat, out: &mut dyn Write) -> io::Result<()> 
     Ok(())
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{DeviceChanges, DeviceState, ScanInfo};
+    use crate::store::{DeviceChanges, ScanInfo};
 
     fn scan(id: i64, at: &str) -> ScanSummary {
         ScanSummary {

@@ -4,11 +4,10 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 
 use super::{
-    RowsFormat, label, new_table, opt, short_time, vendor_model, write_csv, write_fitted,
-    write_list,
+    RowsFormat, label, opt, short_time, vendor_model, write_csv, write_fitted, write_list,
 };
-use crate::export::table::fit::{Column, Text};
 use crate::export::table::col;
+use crate::export::table::fit::{Column, Text};
 use crate::sanitize::terminal;
 use crate::store::{DeviceSummary, ScanSummary, StoreEvent};
 
@@ -100,7 +99,7 @@ pub fn devices(
 }
 
 /// An event's detail in one line: `before -> after` when it has both, else its JSON.
-fn event_detail(e: &StoreEvent) -> String {
+pub(super) fn event_detail(e: &StoreEvent) -> String {
     let d = &e.detail;
     if matches!(
         e.kind,
@@ -312,7 +311,6 @@ pub fn scans(
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -409,4 +407,3 @@ mod tests {
         assert_eq!(row["state"], "online");
     }
 }
-

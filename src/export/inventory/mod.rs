@@ -119,7 +119,11 @@ pub(crate) fn write_list<T: Serialize>(
     }
 }
 
-pub(super) fn write_doc<T: Serialize>(doc: &T, format: DocFormat, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn write_doc<T: Serialize>(
+    doc: &T,
+    format: DocFormat,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         DocFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, doc).map_err(io::Error::from)?;
@@ -133,7 +137,11 @@ pub(super) fn write_doc<T: Serialize>(doc: &T, format: DocFormat, out: &mut dyn 
     }
 }
 
-pub(super) fn write_csv(header: &[&str], rows: &[Vec<String>], out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn write_csv(
+    header: &[&str],
+    rows: &[Vec<String>],
+    out: &mut dyn Write,
+) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(header)?;
     for row in rows {

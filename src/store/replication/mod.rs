@@ -502,7 +502,14 @@ pub(crate) fn batch(
     }
     let last_scan = scans.last().map_or(cursor.last_scan, |s| s.origin);
     let mut devices: Vec<i64> = Vec::new();
-    let events = events_after(conn, site, cursor.last_event, max_events, last_scan, &mut devices)?;
+    let events = events_after(
+        conn,
+        site,
+        cursor.last_event,
+        max_events,
+        last_scan,
+        &mut devices,
+    )?;
     let checks = checks_after(conn, site, cursor.last_check, max_events, &mut devices)?;
     let mut snapshots = Vec::new();
     let mut facts = std::collections::HashMap::new();
