@@ -48,17 +48,4 @@ pub struct AuditArgs {
     pub check_defaults: bool,
 }
 
-/// What `camscan audit` can write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum AuditFormat {
-    /// A table for people, grouped by severity, with each finding's fix and source.
-    #[default]
-    Table,
-    /// The versioned audit document: summary, findings, commissioning and the devices judged.
-    Json,
-    /// A row per finding, then a row per planned camera (`kind` tells them apart).
-    Csv,
-    /// The handover report: one self-contained HTML file (a picture of each camera, its
-    /// streams, findings and fixes, the commissioning result) that prints to a clean PDF.
-    Html,
-}
+pub use crate::audit::render::AuditFormat;

@@ -35,6 +35,10 @@ from_choice!(
     crate::export::inventory::RowsFormat,
     crate::export::inventory::DocFormat,
     crate::export::interfaces::InterfacesFormat,
+    crate::audit::render::AuditFormat,
+    crate::push::render::PushFormat,
+    crate::knowledge::listing::ListFormat,
+    crate::doctor::DoctorFormat,
 );
 
 #[cfg(test)]
@@ -71,5 +75,9 @@ mod tests {
         same::<crate::export::inventory::RowsFormat>();
         same::<crate::export::inventory::DocFormat>();
         same::<crate::export::interfaces::InterfacesFormat>();
+        same::<crate::audit::render::AuditFormat>();
+        same::<crate::push::render::PushFormat>();
+        same::<crate::knowledge::listing::ListFormat>();
+        same::<crate::doctor::DoctorFormat>();
     }
 }

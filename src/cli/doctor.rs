@@ -29,12 +29,4 @@ pub struct DoctorArgs {
     pub width: Option<u16>,
 }
 
-/// What `camscan doctor` can print.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum DoctorFormat {
-    /// A table for people, the status coloured on a terminal.
-    #[default]
-    Table,
-    /// `{"checks": [{"name", "status", "detail", "fix"}], "summary": {"pass", "warn", "fail", "ok"}}`.
-    Json,
-}
+pub use crate::doctor::DoctorFormat;

@@ -36,15 +36,7 @@ pub struct PushOptionArgs {
     pub push_timeout: Option<f64>,
 }
 
-/// How `camscan push` prints its plan and results.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum PushFormat {
-    /// A table for people, then a summary line.
-    #[default]
-    Table,
-    /// One JSON document: the plan's steps and each one's result.
-    Json,
-}
+pub use crate::push::render::PushFormat;
 
 /// `camscan push TOOL URL`.
 #[derive(Debug, Args)]

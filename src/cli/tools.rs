@@ -25,15 +25,7 @@ pub struct SignaturesArgs {
     pub format: ListFormat,
 }
 
-/// What `camscan signatures` can print.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
-pub enum ListFormat {
-    /// A summary and a table per kind, for people.
-    #[default]
-    Table,
-    /// One JSON object: the files read, and each kind's entries with the file they came from.
-    Json,
-}
+pub use crate::knowledge::listing::ListFormat;
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {

@@ -275,12 +275,8 @@ fn write(
     pictures: Result<&Pictures, &str>,
     output: Option<&Path>,
 ) -> Result<(), CommandError> {
-    let fill = |out: &mut dyn std::io::Write| match format {
-        AuditFormat::Table => crate::audit::render::table(audit, width, out),
-        AuditFormat::Json => crate::audit::render::json(audit, out),
-        AuditFormat::Csv => crate::audit::render::csv(audit, b',', out),
-        AuditFormat::Html => crate::audit::report::html(audit, pictures, out),
-    };
+    let fill =
+        |out: &mut dyn std::io::Write| crate::audit::render::write(audit, (format, width), pictures, out);
     match output {
         Some(path) => crate::scan::output::write_atomically(path, fill).map_err(|source| {
             Error::WriteOutput {

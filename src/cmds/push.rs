@@ -4,7 +4,7 @@
 //! reached or the inventory not read.
 
 use crate::cli::settings::config_file;
-use crate::cli::{PushArgs, PushFormat};
+use crate::cli::PushArgs;
 use crate::config::Inventory;
 use crate::error::exit;
 use crate::model::environment::Environment;
@@ -29,15 +29,8 @@ pub(super) fn run(args: &PushArgs, env: &Environment) -> Result<u8, CommandError
     let outcome = runtime
         .block_on(crate::push::run(&mut store, &settings))
         .map_err(push_error)?;
-    let width = crate::scan::output::table_width(
-        args.width.or(env.columns()),
-        terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| w.0),
-    )
-    .unwrap_or(u16::MAX);
-    write_stdout(|out| match args.format {
-        PushFormat::Table => render::table(&outcome, width, out),
-        PushFormat::Json => render::json(&outcome, out),
-    })?;
+    let width = super::stdout_width(args.width, env).unwrap_or(u16::MAX);
+    write_stdout(|out| render::write(&outcome, args.format, width, out))?;
     Ok(code(&outcome))
 }
 

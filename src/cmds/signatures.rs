@@ -1,7 +1,7 @@
 //! `camscan signatures`: the knowledge set a scan with the same files would use, and where each
 //! entry comes from.
 
-use crate::cli::{ListFormat, SignaturesArgs};
+use crate::cli::SignaturesArgs;
 use crate::error::{Error, exit};
 use crate::knowledge;
 use crate::model::environment::Environment;
@@ -12,10 +12,7 @@ pub(super) fn run(args: &SignaturesArgs, env: &Environment) -> Result<u8, Comman
     let files = crate::config::signature_files(&args.signatures, &file);
     let k = knowledge::load(&files, knowledge::user_dir(env).as_deref())?;
     let mut out = std::io::stdout().lock();
-    let written = match args.format {
-        ListFormat::Table => knowledge::listing::write_table(&k, args.kind, &mut out),
-        ListFormat::Json => knowledge::listing::write_json(&k, args.kind, &mut out),
-    };
+    let written = knowledge::listing::write(&k, args.kind, args.format, &mut out);
     match written {
         Ok(()) => Ok(exit::FOUND),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::FOUND),

@@ -97,6 +97,16 @@ pub struct Summary {
     pub ok: bool,
 }
 
+crate::choices! {
+    /// What `camscan doctor` can print.
+    pub enum DoctorFormat {
+        /// A table for people, the status coloured on a terminal.
+        Table = "table",
+        /// `{"checks": [{"name", "status", "detail", "fix"}], "summary": {"pass", "warn", "fail", "ok"}}`.
+        Json = "json",
+    }
+}
+
 /// The whole report: `-f json` prints exactly this.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
@@ -141,8 +151,8 @@ pub struct Settings {
     pub env: crate::model::environment::Environment,
     /// `--notify`: sinks to check besides the file's.
     pub notify: Vec<String>,
-    /// `--format json`; else the table.
-    pub json: bool,
+    /// `--format`.
+    pub format: DoctorFormat,
     /// The global `--color`.
     pub color: Option<ColorChoice>,
     /// The table's width (`--width`, `$COLUMNS`, the terminal's, else 100); `None`: unbounded.
@@ -158,11 +168,11 @@ pub fn run(settings: &Settings) -> Result<u8, Error> {
     let report = Report::new(checks::all(settings));
     let mut out = io::stdout().lock();
     let color = settings.color;
-    let written = match settings.json {
-        true => serde_json::to_writer_pretty(&mut out, &report)
+    let written = match settings.format {
+        DoctorFormat::Json => serde_json::to_writer_pretty(&mut out, &report)
             .map_err(io::Error::from)
             .and_then(|()| writeln!(out)),
-        false => {
+        DoctorFormat::Table => {
             let tty = io::stdout().is_terminal();
             let colour = color.unwrap_or_default().enabled(tty);
             write_table(&report, colour, settings.width, &mut out)

@@ -280,6 +280,29 @@ fn table_of(header: &[&str], rows: Vec<Vec<String>>) -> comfy_table::Table {
     t
 }
 
+crate::choices! {
+    /// What `camscan signatures` can print.
+    pub enum ListFormat {
+        /// A summary and a table per kind, for people.
+        Table = "table",
+        /// One JSON object: the files read, and each kind's entries with the file they came from.
+        Json = "json",
+    }
+}
+
+/// The knowledge (its section `only`, else all) as `format` says.
+pub fn write(
+    k: &Knowledge,
+    only: Option<Section>,
+    format: ListFormat,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    match format {
+        ListFormat::Table => write_table(k, only, out),
+        ListFormat::Json => write_json(k, only, out),
+    }
+}
+
 /// The summary (entries per kind and file), then a table per kind (`only`: that kind alone).
 pub fn write_table(k: &Knowledge, only: Option<Section>, out: &mut dyn Write) -> io::Result<()> {
     let summary: Vec<Vec<String>> = sections(only)

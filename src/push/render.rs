@@ -11,6 +11,24 @@ use super::Outcome;
 use super::plan::Action;
 use crate::export::table::fit;
 
+crate::choices! {
+    /// How `camscan push` prints its plan and results.
+    pub enum PushFormat {
+        /// A table for people, then a summary line.
+        Table = "table",
+        /// One JSON document: the plan's steps and each one's result.
+        Json = "json",
+    }
+}
+
+/// The plan and results as `format` says, the table fitted to `width`.
+pub fn write(o: &Outcome, format: PushFormat, width: u16, out: &mut dyn Write) -> io::Result<()> {
+    match format {
+        PushFormat::Table => table(o, width, out),
+        PushFormat::Json => json(o, out),
+    }
+}
+
 /// The table: one row per entry (name, action, stream, why / result), then notes and a summary.
 pub fn table(o: &Outcome, width: u16, out: &mut dyn Write) -> io::Result<()> {
     let mut t = Table::new();

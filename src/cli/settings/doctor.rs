@@ -1,7 +1,7 @@
 //! `camscan doctor`'s settings: its flags, handed down as [`crate::doctor::Settings`] with the
 //! scan's own resolution of a config file's values (doctor reads and judges the file itself).
 
-use crate::cli::{DoctorArgs, DoctorFormat, ScanArgs};
+use crate::cli::{DoctorArgs, ScanArgs};
 use crate::config::{FileConfig, Inventory, Process, ScanConfig};
 use crate::doctor::Settings;
 use crate::error::Error;
@@ -22,7 +22,7 @@ pub fn doctor(args: &DoctorArgs, process: &Process) -> Settings {
         }),
         env: process.env.clone(),
         notify: args.notify.clone(),
-        json: args.format == DoctorFormat::Json,
+        format: args.format,
         color: process.color.map(|c| c.in_env(&process.env)),
         width: crate::export::table_width(
             args.width.or(process.env.columns()),
