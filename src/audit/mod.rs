@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Device, Report};
 
+pub mod formats;
 pub mod known;
 pub mod plan;
 pub mod probe;

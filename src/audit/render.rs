@@ -46,37 +46,6 @@ fn where_cell(f: &Finding) -> String {
     }
 }
 
-crate::choices! {
-    /// What `camscan audit` can write.
-    pub enum AuditFormat {
-        /// A table for people, grouped by severity, with each finding's fix and source.
-        Table = "table",
-        /// The versioned audit document: summary, findings, commissioning and the devices judged.
-        Json = "json",
-        /// A row per finding, then a row per planned camera (`kind` tells them apart).
-        Csv = "csv",
-        /// The handover report: one self-contained HTML file (a picture of each camera, its
-        /// streams, findings and fixes, the commissioning result) that prints to a clean PDF.
-        Html = "html",
-    }
-}
-
-/// The audit as `format` says: the table fitted to `width`, the handover report with the
-/// `pictures` taken (or why none were).
-pub fn write(
-    r: &AuditReport,
-    (format, width): (AuditFormat, Option<u16>),
-    pictures: Result<&super::report::Pictures, &str>,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    match format {
-        AuditFormat::Table => table(r, width, out),
-        AuditFormat::Json => json(r, out),
-        AuditFormat::Csv => csv(r, b',', out),
-        AuditFormat::Html => super::report::html(r, pictures, out),
-    }
-}
-
 /// The table: a summary line, the findings grouped by severity with each id's fix once, then
 /// commissioning.
 pub fn table(r: &AuditReport, width: Option<u16>, out: &mut dyn Write) -> io::Result<()> {

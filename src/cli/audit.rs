@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 
 use super::*;
 
@@ -48,4 +48,4 @@ pub struct AuditArgs {
     pub check_defaults: bool,
 }
 
-pub use crate::audit::render::AuditFormat;
+pub use crate::audit::formats::AuditFormat;

@@ -35,7 +35,7 @@ from_choice!(
     crate::export::inventory::RowsFormat,
     crate::export::inventory::DocFormat,
     crate::export::interfaces::InterfacesFormat,
-    crate::audit::render::AuditFormat,
+    crate::audit::formats::AuditFormat,
     crate::push::render::PushFormat,
     crate::knowledge::listing::ListFormat,
     crate::doctor::DoctorFormat,
@@ -75,7 +75,7 @@ mod tests {
         same::<crate::export::inventory::RowsFormat>();
         same::<crate::export::inventory::DocFormat>();
         same::<crate::export::interfaces::InterfacesFormat>();
-        same::<crate::audit::render::AuditFormat>();
+        same::<crate::audit::formats::AuditFormat>();
         same::<crate::push::render::PushFormat>();
         same::<crate::knowledge::listing::ListFormat>();
         same::<crate::doctor::DoctorFormat>();

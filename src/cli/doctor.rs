@@ -1,6 +1,6 @@
 //! `camscan doctor`'s arguments.
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 
 use super::*;
 

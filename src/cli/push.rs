@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 
 use super::{DbArgs, FormatOptionArgs};
 pub use crate::push::ToolKind;

@@ -275,8 +275,9 @@ fn write(
     pictures: Result<&Pictures, &str>,
     output: Option<&Path>,
 ) -> Result<(), CommandError> {
-    let fill =
-        |out: &mut dyn std::io::Write| crate::audit::render::write(audit, (format, width), pictures, out);
+    let fill = |out: &mut dyn std::io::Write| {
+        crate::audit::formats::write(audit, (format, width), pictures, out)
+    };
     match output {
         Some(path) => crate::scan::output::write_atomically(path, fill).map_err(|source| {
             Error::WriteOutput {

@@ -3,8 +3,8 @@
 //! and verified, 1 when something was refused or did not verify, 2 when the tool could not be
 //! reached or the inventory not read.
 
-use crate::cli::settings::config_file;
 use crate::cli::PushArgs;
+use crate::cli::settings::config_file;
 use crate::config::Inventory;
 use crate::error::exit;
 use crate::model::environment::Environment;

@@ -25,17 +25,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
 use std::time::Duration;
 
 use tokio::net::UdpSocket;
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 
-use super::onvif_device::onvif_device;
-use super::scope::{About, ScanMessage, Scope, Swept, Woke, hosts_or_datagram};
-use super::targets::TargetSet;
-use crate::analyze::context::ScanContext;
-use crate::analyze::identity::{ClueSource, Identities};
-use crate::model::DiscoveryMethod;
+use super::scope::{Woke, hosts_or_datagram};
 use crate::proto::wsd::{self, Layout, ProbeKind, ProbeMatch};
-use crate::registry::Event;
 
 pub const MULTICAST: SocketAddrV4 = SocketAddrV4::new(Ipv4Addr::new(239, 255, 255, 250), 3702);
 pub const PORT: u16 = 3702;
@@ -439,8 +431,8 @@ async fn send_step(
 /// The WS-Discovery stage.
 mod stage;
 
-pub(super) use stage::{STAGE, start};
 pub use stage::v6_links;
+pub(super) use stage::{STAGE, start};
 
 #[cfg(test)]
 mod tests {

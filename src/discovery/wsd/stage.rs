@@ -3,25 +3,24 @@
 //! ([`crate::discovery::onvif_device`]) the moment its answer is read, its stale XAddrs checked,
 //! its events sent.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
-use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::super::onvif_device::onvif_device;
-use super::super::scope::{About, ScanMessage, Scope, Swept, Woke, hosts_or_datagram};
+use super::super::scope::{About, ScanMessage, Scope, Swept};
 use super::super::targets::TargetSet;
 use crate::analyze::context::ScanContext;
 use crate::analyze::identity::{ClueSource, Identities};
 use crate::model::DiscoveryMethod;
-use crate::proto::wsd::{self, Layout, ProbeKind, ProbeMatch};
+use crate::proto::wsd::{self};
 use crate::registry::Event;
 
 use super::{Found, discover};
 
-pub(super) const STAGE: About = About {
+pub(in crate::discovery) const STAGE: About = About {
     name: "WS-Discovery",
     serves: |m| m == DiscoveryMethod::Onvif,
     announces_channels: false,
@@ -30,16 +29,16 @@ pub(super) const STAGE: About = About {
 
 /// WS-Discovery, when the scan chose it: one task, which ends when the window has closed and the
 /// device API of every device that answered has been asked.
-pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
+pub(in crate::discovery) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
     if !scope.chose(DiscoveryMethod::Onvif) {
         return Vec::new();
     }
     let mut tasks = Vec::new();
     if !scope.links.multicast.is_empty() {
         // Hellos from devices outside the attached subnets (misaddressed cameras), for the window.
-        tasks.push(tokio::spawn(super::misaddressed::listen_hello(
+        tasks.push(tokio::spawn(super::super::misaddressed::listen_hello(
             scope.links.multicast.clone(),
-            super::misaddressed::Sight::of(scope),
+            super::super::misaddressed::Sight::of(scope),
             scope.window(),
             scope.events.clone(),
         )));
