@@ -407,7 +407,9 @@ async fn apply(
                 channel: p.cams.ids[i].1,
                 written: String::new(),
                 hash: String::new(),
-                secret: None,
+                // An add's row exists only once its write landed (`plan::settle`), and then it
+                // carries these passwords: a plan read meanwhile keeps it, not "its login changed".
+                secret: p.cams.secret(store, i),
                 written_at: now,
                 pending: None,
             });
