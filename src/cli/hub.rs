@@ -45,9 +45,8 @@ pub struct HubDbArgs {
     /// The owner's password, from the first line of this file (else PGPASSWORD, else ~/.pgpass).
     #[arg(long, value_name = "FILE", env = "CAMSCAN_DB_PASSWORD_FILE")]
     pub db_password_file: Option<PathBuf>,
-    /// Read `db:` from this config file (--db and CAMSCAN_DB override it).
-    #[arg(long, value_name = "FILE", env = "CAMSCAN_CONFIG")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub config: crate::cli::ConfigFile,
 }
 
 #[derive(Debug, Args)]

@@ -5,13 +5,14 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-/// Where the inventory is: shared by the inventory commands.
+/// Where the inventory is, how it is opened and which site: declared once, flattened by every
+/// command that reads or records it (`scan`, `watch`, `audit`, `serve`, `push`, `doctor` and the
+/// inventory commands).
 #[derive(Debug, Args, Default, Clone)]
 pub struct DbArgs {
     /// The inventory: an SQLite file, or a PostgreSQL database as a postgres:// URL (the fleet's
-    /// hub; no password in it: see --db-password-file) [default:
-    /// $XDG_STATE_HOME/camscan/inventory.db, else ~/.local/state/camscan/inventory.db; or the
-    /// config file's `db:`].
+    /// hub; no password in it: see --db-password-file) [default: the config file's `db:`, else
+    /// $XDG_STATE_HOME/camscan/inventory.db, else ~/.local/state/camscan/inventory.db].
     #[arg(long, value_name = "PATH|URL", env = "CAMSCAN_DB")]
     pub db: Option<PathBuf>,
     /// The PostgreSQL password, from the first line of this file (else PGPASSWORD, else
@@ -19,20 +20,34 @@ pub struct DbArgs {
     #[arg(long, value_name = "FILE", env = "CAMSCAN_DB_PASSWORD_FILE")]
     pub db_password_file: Option<PathBuf>,
     /// The key of the credential hashes the inventory keeps (which credential opened a stream),
-    /// in this file, mode 0600, made on first use [default: beside an SQLite inventory, its name
-    /// with .key added; for PostgreSQL $XDG_CONFIG_HOME/camscan/credential.key, else
-    /// ~/.config/camscan/credential.key; or the config file's `credential_key:`]. Never in the
-    /// inventory itself.
+    /// in this file, mode 0600, made on first use [default: the config file's `credential_key:`,
+    /// else beside an SQLite inventory, its name with .key added; for PostgreSQL
+    /// $XDG_CONFIG_HOME/camscan/credential.key, else ~/.config/camscan/credential.key]. Never in
+    /// the inventory itself.
     #[arg(long, value_name = "FILE", env = "CAMSCAN_CREDENTIAL_KEY")]
     pub credential_key: Option<PathBuf>,
-    /// Only this site's devices, scans and events (an inventory that holds several sites: the
-    /// fleet's hub); `serve` records its scans at it [default: every site; serve's scans: the
-    /// host name].
+    /// The site: a scan is recorded at it, and devices are told apart per site (192.168.1.10 at
+    /// one site is never the one at another); the inventory commands show only its devices,
+    /// scans and events [default: a scan's, the config file's `site:`, else this machine's host
+    /// name; the inventory commands, every site].
     #[arg(long, value_name = "NAME", env = "CAMSCAN_SITE")]
     pub site: Option<String>,
-    /// Read `db:` from this config file (--db and CAMSCAN_DB override it).
-    #[arg(long, value_name = "FILE", env = "CAMSCAN_CONFIG")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub config: ConfigFile,
+}
+
+/// The config file: declared once, flattened by every command that reads one.
+#[derive(Debug, Args, Default, Clone)]
+pub struct ConfigFile {
+    /// Read settings from this YAML file (see config.example.yaml): each flag and its variable
+    /// overrides the file's key.
+    #[arg(
+        id = "config",
+        long = "config",
+        value_name = "FILE",
+        env = "CAMSCAN_CONFIG"
+    )]
+    pub path: Option<PathBuf>,
 }
 
 pub use crate::export::inventory::{DocFormat, RowsFormat};

@@ -103,9 +103,6 @@ pub struct FindArgs {
     /// [`crate::config::settings::SCAN`]), each with its variable.
     #[command(flatten)]
     pub settings: crate::cli::ScanSettingArgs,
-    /// Read settings from a YAML file (see config.example.yaml); flags and env override it.
-    #[arg(long, value_name = "FILE", env = "CAMSCAN_CONFIG")]
-    pub config: Option<PathBuf>,
     /// Credentials to try on devices that ask: a file of `user:password` lines, or
     /// `SCOPE user:password` to limit a line to an address, CIDR or range; `#` comments.
     #[arg(long, value_name = "FILE", env = "CAMSCAN_CREDENTIALS")]
@@ -185,27 +182,9 @@ pub struct FindArgs {
     /// however it ends. Needs root or CAP_NET_ADMIN; the camera's settings are never changed.
     #[arg(long, env = "CAMSCAN_REACH_MISADDRESSED")]
     pub reach_misaddressed: bool,
-    /// Record the scan in this inventory: an SQLite file, or a PostgreSQL database as a
-    /// postgres:// URL [default: $XDG_STATE_HOME/camscan/inventory.db, else
-    /// ~/.local/state/camscan/inventory.db].
-    #[arg(long, value_name = "PATH|URL", env = "CAMSCAN_DB")]
-    pub db: Option<PathBuf>,
-    /// The PostgreSQL password, from the first line of this file (else PGPASSWORD, else
-    /// ~/.pgpass or the URL's passfile=, as libpq reads them).
-    #[arg(long, value_name = "FILE", env = "CAMSCAN_DB_PASSWORD_FILE")]
-    pub db_password_file: Option<PathBuf>,
-    /// The key of the credential hashes the inventory keeps (which credential opened a stream),
-    /// in this file, mode 0600, made on first use [default: beside an SQLite inventory, its name
-    /// with .key added; for PostgreSQL $XDG_CONFIG_HOME/camscan/credential.key, else
-    /// ~/.config/camscan/credential.key; or the config file's `credential_key:`]. Never in the
-    /// inventory itself.
-    #[arg(long, value_name = "FILE", env = "CAMSCAN_CREDENTIAL_KEY")]
-    pub credential_key: Option<PathBuf>,
-    /// The site this scan is recorded at: devices are told apart per site (192.168.1.10 at one
-    /// site is never the one at another) [default: the config file's `site:`, else this
-    /// machine's host name].
-    #[arg(long, value_name = "NAME", env = "CAMSCAN_SITE")]
-    pub site: Option<String>,
+    /// Where the scan is recorded, and the config file.
+    #[command(flatten)]
+    pub store: crate::cli::DbArgs,
     /// The fleet's hub: after each scan (and with watch, as events come), send this site's
     /// scans, devices and events to this PostgreSQL inventory (postgres:// URL), which holds every
     /// site's. This site's own inventory stays its truth: nothing waits on the hub, and what it

@@ -14,9 +14,8 @@ pub struct SignaturesArgs {
         value_delimiter = ','
     )]
     pub signatures: Vec<PathBuf>,
-    /// Read the `signatures:` list of this config file (--signatures overrides it).
-    #[arg(long, value_name = "FILE", env = "CAMSCAN_CONFIG")]
-    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub config: crate::cli::ConfigFile,
     /// Only this kind of entry [default: every kind].
     #[arg(long, value_enum)]
     pub kind: Option<crate::knowledge::listing::Section>,

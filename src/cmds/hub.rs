@@ -140,7 +140,7 @@ fn open(args: &HubDbArgs, env: &Environment) -> Result<(Store, String), CommandE
 
 /// The hub's URL: `--db`, else the config file's `db:`, as every inventory command reads them.
 fn hub_url(args: &HubDbArgs, env: &Environment) -> Result<String, CommandError> {
-    match Inventory::of_hub(args, &config_file(args.config.as_deref())?, env)?.at {
+    match Inventory::of_hub(args, &config_file(args.config.path.as_deref())?, env)?.at {
         InventoryAt::Postgres(url) => Ok(url),
         InventoryAt::File(_) => Err(not_a_hub()),
     }

@@ -15,7 +15,7 @@ use crate::store::Store;
 use super::write_stdout;
 
 pub(super) fn run(args: &PushArgs, env: &Environment) -> Result<u8, CommandError> {
-    let file = config_file(args.store.config.as_deref())?;
+    let file = config_file(args.store.config.path.as_deref())?;
     let target = Target::new(args.tool, &args.url).map_err(CommandError::Usage)?;
     let creds = crate::cli::settings::camera_logins(args.credentials.as_deref(), &file)?;
     let formats = args.format_options.resolve(&file.format_options, false)?;

@@ -36,6 +36,14 @@ pub struct Links {
     /// Every attached subnet (not loopback, with a MAC), each with its interface's name: a device
     /// heard outside all of its interface's is misaddressed ([`crate::model::misaddressed`]).
     pub subnets: Vec<Subnet>,
+    /// The targets on an attached network (`on_link`): ARP's sweep asks them, and only those
+    /// that answer are probed.
+    pub attached: TargetSet,
+    /// The targets on no attached network (loopback and routed): probed beside the sweep.
+    pub off_link: TargetSet,
+    /// The routed part of `off_link` (not loopback): host discovery asks it first
+    /// ([`super::hosts`]).
+    pub routed: TargetSet,
 }
 
 /// One address of an attached interface and its prefix length.
@@ -44,6 +52,26 @@ pub struct Subnet {
     pub interface: String,
     pub ip: Ipv4Addr,
     pub prefix: u8,
+    /// Whether its network holds targets of the scan.
+    pub targets: bool,
+}
+
+impl Subnet {
+    /// Its network as a range of addresses.
+    pub fn range(&self) -> targets::AddrRange {
+        let host_bits = u32::MAX.checked_shr(u32::from(self.prefix)).unwrap_or(0);
+        targets::AddrRange::ipv4_net(Ipv4Addr::from(u32::from(self.ip) & !host_bits), self.prefix)
+    }
+
+    /// `198.18.0.0/24`.
+    pub fn cidr(&self) -> String {
+        let host_bits = u32::MAX.checked_shr(u32::from(self.prefix)).unwrap_or(0);
+        format!(
+            "{}/{}",
+            Ipv4Addr::from(u32::from(self.ip) & !host_bits),
+            self.prefix
+        )
+    }
 }
 
 impl Links {
@@ -58,10 +86,14 @@ impl Links {
             .iter()
             .map(|n| targets::AddrRange::ipv4_net(n.network(), n.prefix))
             .collect();
+        let holds_targets: Vec<bool> = on_link
+            .iter()
+            .map(|net| !set.split(std::slice::from_ref(net)).0.is_empty())
+            .collect();
         let vendor: Vec<Interface> = attached
             .iter()
-            .zip(&on_link)
-            .filter(|(_, net)| !set.split(&[**net]).0.is_empty())
+            .zip(&holds_targets)
+            .filter(|(_, holds)| **holds)
             .map(|(n, _)| Interface {
                 local: n.ip,
                 broadcast: broadcast(n.ip, n.prefix),
@@ -80,18 +112,25 @@ impl Links {
             .collect();
         let subnets = attached
             .iter()
-            .map(|n| Subnet {
+            .zip(&holds_targets)
+            .map(|(n, holds)| Subnet {
                 interface: n.interface.clone(),
                 ip: n.ip,
                 prefix: n.prefix,
+                targets: *holds,
             })
             .collect();
+        let (attached, off_link) = set.split(&on_link);
+        let routed = super::hosts::split_routed(&off_link).1;
         Links {
             on_link,
             arp,
             multicast,
             vendor,
             subnets,
+            attached,
+            off_link,
+            routed,
         }
     }
 }

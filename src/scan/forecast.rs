@@ -20,11 +20,10 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::discovery::arp::{ARP_RATE, CHUNK, DEFAULT_WAIT, expected_duration};
-use crate::discovery::targets::{AddrRange, TargetSet};
+use crate::discovery::targets::TargetSet;
 use crate::discovery::{DiscoveryMethod, Links};
 use crate::model::addr::from_u128;
 use crate::model::plan::{Estimate, Plan, PlanInterface, PlanMethod, PlanRange, Warning};
-use crate::net::interfaces::LocalNet;
 use crate::probe::ProbeSettings;
 
 /// The most connects a second the port probes make when every port answers at once: the cost of
@@ -43,7 +42,6 @@ const NOT_ATTACHED: &str = "no target on an attached network";
 /// What the plan is made of.
 pub struct Inputs<'a> {
     pub set: &'a TargetSet,
-    pub locals: &'a [LocalNet],
     pub links: &'a Links,
     pub methods: &'a [DiscoveryMethod],
     pub ports: &'a [u16],
@@ -69,25 +67,19 @@ pub struct Inputs<'a> {
 /// The routed part of the targets and the ports its host discovery asks (empty: none runs).
 fn routed(i: &Inputs) -> (u64, Vec<u16>) {
     use crate::discovery::hosts;
-    let off_link = i.set.split(&i.links.on_link).1;
-    let routed = hosts::split_routed(&off_link).1.len();
     (
-        u64::try_from(routed).unwrap_or(u64::MAX),
-        hosts::first_ports(&off_link, i.ports, i.probe_all),
+        u64::try_from(i.links.routed.len()).unwrap_or(u64::MAX),
+        hosts::first_ports(&i.links.off_link, i.ports, i.probe_all),
     )
 }
 
 /// The plan of `i`.
 pub fn plan(i: &Inputs) -> Plan {
-    let attached: Vec<&LocalNet> = i
-        .locals
+    let interfaces: Vec<PlanInterface> = i
+        .links
+        .subnets
         .iter()
-        .filter(|n| !n.loopback && n.mac.is_some())
-        .collect();
-    let net_of = |n: &LocalNet| AddrRange::ipv4_net(n.network(), n.prefix);
-    let interfaces: Vec<PlanInterface> = attached
-        .iter()
-        .filter(|n| !i.set.split(&[net_of(n)]).0.is_empty())
+        .filter(|n| n.targets)
         .map(|n| PlanInterface {
             name: n.interface.clone(),
             address: n.ip.to_string(),
@@ -102,13 +94,15 @@ pub fn plan(i: &Inputs) -> Plan {
             first: from_u128(r.v6, r.start).to_string(),
             last: from_u128(r.v6, r.end).to_string(),
             addresses: u64::try_from(r.size()).unwrap_or(u64::MAX),
-            interface: attached
+            interface: i
+                .links
+                .subnets
                 .iter()
-                .find(|n| net_of(n).covers(r))
+                .find(|n| n.range().covers(r))
                 .map(|n| n.interface.clone()),
         })
         .collect();
-    let on_link = !i.set.split(&i.links.on_link).0.is_empty();
+    let on_link = !i.links.attached.is_empty();
     let multicast = !i.links.multicast.is_empty();
     let mut methods: Vec<DiscoveryMethod> = i.methods.to_vec();
     methods.sort();
@@ -196,7 +190,7 @@ fn estimate(i: &Inputs, addresses: u64, discovery: &[PlanMethod]) -> Estimate {
         r => f64::from(r).min(FASTEST_CONNECTS),
     };
     let fast = probes as f64 / rate;
-    let on_link: u64 = u64::try_from(i.set.split(&i.links.on_link).0.len()).unwrap_or(u64::MAX);
+    let on_link: u64 = u64::try_from(i.links.attached.len()).unwrap_or(u64::MAX);
     let arp = if !runs(DiscoveryMethod::Arp) {
         0.0
     } else if i.raw == Some(true) {
@@ -256,7 +250,7 @@ fn estimate(i: &Inputs, addresses: u64, discovery: &[PlanMethod]) -> Estimate {
 /// find it full. The scan waits such connects out and asks again (the coverage record counts
 /// them), which is slow; the warning gives the `sysctl` line that makes room.
 fn neighbour_warning(i: &Inputs) -> Option<Warning> {
-    let on_link = u64::try_from(i.set.split(&i.links.on_link).0.len()).unwrap_or(u64::MAX);
+    let on_link = u64::try_from(i.links.attached.len()).unwrap_or(u64::MAX);
     let (room, known) = match i.neighbours {
         Some(l) => (l.room(), true),
         None => (crate::net::neigh::KERNEL_DEFAULT_THRESH3, false),
@@ -356,6 +350,7 @@ mod tests {
 
     use super::*;
     use crate::discovery::targets::{TargetSpec, parse_spec};
+    use crate::net::interfaces::LocalNet;
 
     fn set(specs: &[&str]) -> TargetSet {
         let ranges = specs
@@ -414,7 +409,6 @@ mod tests {
         let links = Links::of(&locals, &s);
         plan(&Inputs {
             set: &s,
-            locals: &locals,
             links: &links,
             methods,
             ports,
@@ -621,7 +615,6 @@ mod tests {
         let with = |neighbours| {
             plan(&Inputs {
                 set: &s,
-                locals: &locals,
                 links: &links,
                 methods: &[Arp, Port],
                 ports: &[554],

@@ -104,14 +104,15 @@ pub async fn run(
 pub async fn find(
     cfg: &ScanConfig,
     progress: bool,
-    Memory {
+    memory: Memory,
+    on_final: Option<OnFinal<'_>>,
+) -> Result<Scanned, Error> {
+    let Memory {
         known,
         dns,
         names,
         misaddressed,
-    }: Memory,
-    on_final: Option<OnFinal<'_>>,
-) -> Result<Scanned, Error> {
+    } = memory;
     let mut plan = ScanPlan::build(cfg).await?;
     plan.given_names = names;
     plan.misaddressed_known = misaddressed;

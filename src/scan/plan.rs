@@ -98,7 +98,6 @@ impl ScanPlan {
         };
         let mut summary = super::forecast::plan(&super::forecast::Inputs {
             set: &set,
-            locals: &locals,
             links: &links,
             methods: &cfg.discovery,
             ports: &cfg.ports,

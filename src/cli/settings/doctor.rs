@@ -11,7 +11,7 @@ pub fn doctor(args: &DoctorArgs, process: &Process) -> Settings {
     let store = args.store.clone();
     let env = process.env.clone();
     Settings {
-        config: args.store.config.clone(),
+        config: args.store.config.path.clone(),
         inventory: Box::new(move |file| {
             let given = (
                 store.db.as_deref(),

@@ -109,13 +109,14 @@ impl ScanConfig {
                 None
             } else {
                 let given = (
-                    args.db.as_deref(),
-                    args.db_password_file.as_ref(),
-                    args.credential_key.as_ref(),
+                    args.store.db.as_deref(),
+                    args.store.db_password_file.as_ref(),
+                    args.store.credential_key.as_ref(),
                 );
                 Inventory::find(given, file, env)
             },
             site: args
+                .store
                 .site
                 .clone()
                 .or_else(|| file.site.clone())
@@ -158,7 +159,9 @@ impl ScanConfig {
     ) -> Result<(Self, FileConfig), Error> {
         let file = args
             .find
+            .store
             .config
+            .path
             .as_deref()
             .map(FileConfig::load)
             .transpose()?
@@ -592,7 +595,10 @@ mod tests {
         );
         let args = ScanArgs {
             find: FindArgs {
-                db: Some("/tmp/x.db".into()),
+                store: crate::cli::DbArgs {
+                    db: Some("/tmp/x.db".into()),
+                    ..Default::default()
+                },
                 ..Default::default()
             },
             ..Default::default()
@@ -601,7 +607,10 @@ mod tests {
         assert_eq!(db(&c), Some(PathBuf::from("/tmp/x.db")), "flag over file");
         let args = ScanArgs {
             find: FindArgs {
-                db: Some("/tmp/x.db".into()),
+                store: crate::cli::DbArgs {
+                    db: Some("/tmp/x.db".into()),
+                    ..Default::default()
+                },
                 no_db: true,
                 ..Default::default()
             },

@@ -15,7 +15,7 @@ pub fn serve(
     args: &ServeArgs,
     process: &Process,
 ) -> Result<(Settings, Option<WatchConfig>), CommandError> {
-    let file = config_file(args.store.config.as_deref())?;
+    let file = config_file(args.store.config.path.as_deref())?;
     let inventory = Inventory::resolve(&args.store, &file, &process.env)?;
     // The scan's own flags that serve has, over the file: where scans are recorded (the served
     // inventory, at its site), `--credentials` and the fleet's hub.
@@ -24,10 +24,7 @@ pub fn serve(
             credentials: args.credentials.clone(),
             hub: args.hub.clone(),
             hub_password_file: args.hub_password_file.clone(),
-            db: args.store.db.clone(),
-            db_password_file: args.store.db_password_file.clone(),
-            credential_key: args.store.credential_key.clone(),
-            site: args.store.site.clone(),
+            store: args.store.clone(),
             ..FindArgs::default()
         },
         out: ScanOutputArgs {
@@ -90,7 +87,7 @@ pub fn serve(
 pub fn serve_inventory(args: &ServeArgs, process: &Process) -> Result<Inventory, CommandError> {
     Inventory::resolve(
         &args.store,
-        &config_file(args.store.config.as_deref())?,
+        &config_file(args.store.config.path.as_deref())?,
         &process.env,
     )
 }

@@ -137,9 +137,8 @@ pub(super) fn start<M: ScanMessage>(scope: &mut Scope<M>) -> Vec<JoinHandle<()>>
         .collect();
     // The targets on no attached network: host discovery first where they are routed, beside
     // the sweep.
-    let off_link = scope.set.split(&scope.links.on_link).1;
-    if !off_link.is_empty() {
-        tasks.push(routed(off_link, scope));
+    if !scope.links.off_link.is_empty() {
+        tasks.push(routed(scope.links.off_link.clone(), scope));
     }
     let (set, links, events, probes, identities) = (
         scope.set.clone(),
@@ -255,7 +254,7 @@ async fn find_hosts<M: ScanMessage>(
 ) -> (TargetSet, Vec<Ipv4Addr>, Vec<(String, String)>) {
     let (on_link, raw_links) = (&links.on_link, &links.arp);
     // The targets off every attached network went to the probes beside the sweep ([`start`]).
-    let (inside, outside) = set.split(on_link);
+    let (inside, outside) = (&links.attached, &links.off_link);
     if inside.is_empty() {
         return (set.clone(), Vec::new(), Vec::new());
     }
@@ -323,7 +322,7 @@ async fn find_hosts<M: ScanMessage>(
             hosts = %inside.len(),
             "ARP: unprivileged mode (UDP poke, then the kernel neighbour table; root or CAP_NET_RAW allows raw ARP)"
         );
-        alive = match sweep(&inside, DEFAULT_WAIT, rate, &tally.neighbour_full).await {
+        alive = match sweep(inside, DEFAULT_WAIT, rate, &tally.neighbour_full).await {
             Ok((alive, figures)) => {
                 tally.add_arp(&figures);
                 alive
