@@ -22,7 +22,6 @@ use tokio::sync::mpsc;
 use super::scope::{Batch, Probes};
 use super::tally::Tally;
 use super::targets::TargetSet;
-use crate::model::addr::AddrRange;
 
 /// The likely ports, in the order asked: RTSP, HTTP, HTTPS, then a camera maker's SDK port and
 /// the common other web port. Only those among the scan's ports are asked.
@@ -30,23 +29,14 @@ pub const DISCOVERY_PORTS: [u16; 5] = [554, 80, 443, 8000, 8080];
 /// Routed parts smaller than this get the whole port set at once.
 pub const MIN_ADDRESSES: u128 = 16;
 
-/// Loopback, IPv4 and IPv6: never routed.
-fn loopback() -> [AddrRange; 2] {
-    [
-        AddrRange::ipv4_net(std::net::Ipv4Addr::new(127, 0, 0, 0), 8),
-        AddrRange::single(IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)),
-    ]
-}
-
-/// `off_link` (targets on no attached network) split into its loopback part and its routed one.
-pub fn split_routed(off_link: &TargetSet) -> (TargetSet, TargetSet) {
-    off_link.split(&loopback())
-}
-
 /// The ports host discovery asks first on the routed part of `off_link`, for a scan of `ports`
 /// (empty: it does not run, every address gets every port).
 pub fn first_ports(off_link: &TargetSet, ports: &[u16], probe_all: bool) -> Vec<u16> {
-    if applies(split_routed(off_link).1.len(), ports, probe_all) {
+    if applies(
+        super::links::split_routed(off_link).1.len(),
+        ports,
+        probe_all,
+    ) {
         discovery_ports(ports)
     } else {
         Vec::new()
@@ -79,7 +69,7 @@ pub async fn hand(set: TargetSet, probes: Probes, how: Discovery, tally: &Tally)
         ping_rate,
         connect_timeout,
     } = how;
-    let (local, routed) = split_routed(&set);
+    let (local, routed) = super::links::split_routed(&set);
     if !local.is_empty() {
         probes.hand(local);
     }

@@ -121,7 +121,7 @@ impl Links {
             })
             .collect();
         let (attached, off_link) = set.split(&on_link);
-        let routed = super::hosts::split_routed(&off_link).1;
+        let routed = split_routed(&off_link).1;
         Links {
             on_link,
             arp,
@@ -133,6 +133,19 @@ impl Links {
             routed,
         }
     }
+}
+
+/// Loopback, IPv4 and IPv6: never routed.
+fn loopback() -> [targets::AddrRange; 2] {
+    [
+        targets::AddrRange::ipv4_net(Ipv4Addr::new(127, 0, 0, 0), 8),
+        targets::AddrRange::single(std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)),
+    ]
+}
+
+/// `off_link` (targets on no attached network) split into its loopback part and its routed one.
+pub fn split_routed(off_link: &TargetSet) -> (TargetSet, TargetSet) {
+    off_link.split(&loopback())
 }
 
 /// The broadcast address of `ip`'s /`prefix` network.
