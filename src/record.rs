@@ -171,52 +171,42 @@ pub fn open_for_scan(cfg: &ScanConfig) -> Result<Option<Store>, CommandError> {
     cfg.db.as_ref().map(open).transpose()
 }
 
-/// What the inventory knows of the scan's targets (stream paths and the credential that worked),
-/// for the analysers to try first: nothing without a store or with `--fresh`.
-pub fn known(
-    store: Option<&Store>,
-    cfg: &ScanConfig,
-) -> Result<HashMap<IpAddr, Known>, CommandError> {
-    match store {
-        Some(store) if !cfg.fresh => Ok(store.known(&cfg.site, &cfg.targets, &cfg.credentials)?),
-        _ => Ok(HashMap::new()),
-    }
+/// What the inventory tells a scan before it starts (nothing without a store): what earlier scans
+/// learnt per address and the reverse DNS answers it still trusts (neither with `--fresh`, no
+/// DNS with `--no-dns`), the names it gave devices' cameras at the site, and the devices it last
+/// saw misaddressed there (the scan asks for each on the segment it was heard on). Every recorded scan (`camscan scan`, `audit`, and the rounds of `watch`,
+/// `serve` and the fleet) reads it here.
+pub fn memory(store: Option<&Store>, cfg: &ScanConfig) -> Result<crate::scan::Memory, StoreError> {
+    let Some(store) = store else {
+        return Ok(crate::scan::Memory::default());
+    };
+    Ok(crate::scan::Memory {
+        // `--fresh` forgets what was learnt of the devices, not what they are called.
+        known: if cfg.fresh {
+            HashMap::new()
+        } else {
+            store.known(&cfg.site, &cfg.targets, &cfg.credentials)?
+        },
+        dns: if !cfg.fresh && cfg.dns {
+            store.dns_answers()?
+        } else {
+            Vec::new()
+        },
+        names: store.given_names(&cfg.site)?,
+        misaddressed: store.misaddressed_known(&cfg.site)?,
+    })
 }
 
-/// The reverse DNS answers the inventory still trusts (nothing without a store, with `--fresh` or
-/// `--no-dns`), to seed the scan's resolver.
-pub fn dns_answers(
-    store: Option<&Store>,
+/// The end of a recorded scan: the DNS answers it looked up, then the scan, its devices and the
+/// events they make (`parts`: what [`Live`] recorded as devices became final).
+pub fn finish(
+    store: &mut Store,
     cfg: &ScanConfig,
-) -> Result<Vec<crate::model::known::DnsAnswer>, CommandError> {
-    match store {
-        Some(store) if !cfg.fresh && cfg.dns => Ok(store.dns_answers()?),
-        _ => Ok(Vec::new()),
-    }
-}
-
-/// The names the inventory gave devices' cameras at `cfg`'s site (nothing without a store; kept
-/// with `--fresh`, which forgets what was learnt of the devices, not what they are called).
-pub fn given_names(
-    store: Option<&Store>,
-    cfg: &ScanConfig,
-) -> Result<Vec<crate::model::known::GivenName>, CommandError> {
-    match store {
-        Some(store) => Ok(store.given_names(&cfg.site)?),
-        None => Ok(Vec::new()),
-    }
-}
-
-/// The devices the inventory last saw misaddressed at `cfg`'s site (nothing without a store):
-/// the scan asks for each directly on the segment it was heard on.
-pub fn misaddressed_known(
-    store: Option<&Store>,
-    cfg: &ScanConfig,
-) -> Result<Vec<crate::model::known::KnownMisaddressed>, CommandError> {
-    match store {
-        Some(store) => Ok(store.misaddressed_known(&cfg.site)?),
-        None => Ok(Vec::new()),
-    }
+    scanned: &crate::scan::Scanned,
+    parts: Option<Recorded>,
+) -> Result<RecordedScan, StoreError> {
+    store.record_dns(&scanned.dns)?;
+    record_with_events(store, cfg, &scanned.report, parts)
 }
 
 /// What `camscan scan` says at the end when it has a store and an earlier complete scan of the

@@ -7,7 +7,6 @@
 //! [`crate::record`]) and below the long-running parts that share it (`watch`, `serve`, `fleet`),
 //! none of which names another; `cmds` composes them.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -37,29 +36,12 @@ pub async fn scan_round(
     progress: crate::scan::Progress,
 ) -> Result<Round, CommandError> {
     let started = std::time::Instant::now();
-    let known = {
-        let (targets, creds, fresh) = (cfg.targets.clone(), cfg.credentials.clone(), cfg.fresh);
-        let site = cfg.site.clone();
-        if fresh {
-            HashMap::new()
-        } else {
-            store.run(move |s| s.known(&site, &targets, &creds)).await?
-        }
+    let memory = {
+        let cfg = cfg.clone();
+        store
+            .run(move |s| crate::record::memory(Some(s), &cfg))
+            .await?
     };
-    let mut plan = crate::scan::plan::ScanPlan::build(cfg).await?;
-    plan.given_names = {
-        let site = cfg.site.clone();
-        store.run(move |s| s.given_names(&site)).await?
-    };
-    plan.misaddressed_known = {
-        let site = cfg.site.clone();
-        store.run(move |s| s.misaddressed_known(&site)).await?
-    };
-    if let (Some(names), false) = (&plan.names, cfg.fresh) {
-        names.seed(store.run(|s| s.dns_answers()).await?);
-    }
-    let (ctx, announced) = crate::scan::plan::context_with_known(cfg, known);
-    let budget = ctx.auth.budget.clone();
     // Devices are recorded as they become final: a long round killed keeps what it had found.
     let live = {
         let (store, cfg) = (store.clone(), cfg.clone());
@@ -67,13 +49,21 @@ pub async fn scan_round(
             .await
             .map_err(|e| CommandError::Usage(format!("recording the scan: {e}")))??
     };
-    let scanned =
-        crate::scan::pipeline(plan, (ctx, announced), progress, Some(live.on_final())).await;
+    let scanned = crate::scan::find(cfg, progress, memory, Some(live.on_final())).await;
     let parts = tokio::task::spawn_blocking(move || live.end())
         .await
         .map_err(|e| CommandError::Usage(format!("recording the scan: {e}")))?;
+    let scanned = match scanned {
+        Ok(s) => s,
+        Err(e) => {
+            // A scan that never ran leaves no row behind.
+            let id = parts.scan_id;
+            let _ = store.run(move |s| s.abandon_scan(id)).await;
+            return Err(e.into());
+        }
+    };
     let interrupted = matches!(scanned.outcome, crate::scan::Outcome::Interrupted(_));
-    let failed_logins = budget.total_failures().await;
+    let failed_logins = scanned.auth.budget.total_failures().await;
     let (complete, devices, probes) = (
         scanned.report.complete,
         scanned.report.devices.len() as u64,
@@ -81,10 +71,7 @@ pub async fn scan_round(
     );
     let cfg2 = cfg.clone();
     let recorded = store
-        .run(move |s| {
-            s.record_dns(&scanned.dns)?;
-            crate::record::record_with_events(s, &cfg2, &scanned.report, Some(parts))
-        })
+        .run(move |s| crate::record::finish(s, &cfg2, &scanned, Some(parts)))
         .await?;
     let kinds: Vec<EventKind> = recorded.events.iter().map(|e| e.kind).collect();
     if let Some(s) = recorded.summary {

@@ -115,12 +115,7 @@ pub(super) async fn scan_recorded(
         ));
     }
     let store = record::open_for_scan(cfg)?;
-    let memory = crate::scan::Memory {
-        known: record::known(store.as_ref(), cfg)?,
-        dns: record::dns_answers(store.as_ref(), cfg)?,
-        names: record::given_names(store.as_ref(), cfg)?,
-        misaddressed: record::misaddressed_known(store.as_ref(), cfg)?,
-    };
+    let memory = record::memory(store.as_ref(), cfg).map_err(CommandError::Record)?;
     // Devices are recorded as they become final: a long scan killed keeps what it had found.
     let store = store.map(crate::store::SharedStore::new);
     let live = match &store {
@@ -131,7 +126,12 @@ pub(super) async fn scan_recorded(
     let scanned = if write {
         crate::scan::run(cfg, !quiet, memory, on_final).await
     } else {
-        crate::scan::find(cfg, !quiet, memory, on_final).await
+        let progress = if quiet {
+            crate::scan::Progress::Quiet
+        } else {
+            crate::scan::Progress::Bar
+        };
+        crate::scan::find(cfg, progress, memory, on_final).await
     };
     let parts = live.map(record::Live::end);
     let mut scanned = match scanned {
@@ -147,10 +147,7 @@ pub(super) async fn scan_recorded(
     enrich(&mut scanned.report, &scanned.auth).await;
     if let Some(store) = &store {
         let mut store = store.lock();
-        store
-            .record_dns(&scanned.dns)
-            .map_err(CommandError::Record)?;
-        let summary = record::record_with_events(&mut store, cfg, &scanned.report, parts)
+        let summary = record::finish(&mut store, cfg, &scanned, parts)
             .map_err(CommandError::Record)?
             .summary;
         if let (Some(summary), false) = (summary, quiet) {

@@ -91,6 +91,11 @@ pub async fn run(
             }
         }) as OnFinal<'_>),
     };
+    let progress = if progress {
+        Progress::Bar
+    } else {
+        Progress::Quiet
+    };
     let scanned = find(cfg, progress, memory, on_final).await?;
     match lines {
         Some(lines) => lines.finish(&scanned.report.devices)?,
@@ -99,11 +104,12 @@ pub async fn run(
     Ok(scanned)
 }
 
-/// The scan of `cfg` without its output (what `camscan audit` judges): plan, pipeline, report;
-/// `on_final` sees each device as it becomes final.
+/// The scan of `cfg` without its output (what `camscan audit` judges, and the rounds of the
+/// long-running hosts record): plan, pipeline, report; `on_final` sees each device as it becomes
+/// final. With a progress bar, the plan is printed first.
 pub async fn find(
     cfg: &ScanConfig,
-    progress: bool,
+    progress: Progress,
     memory: Memory,
     on_final: Option<OnFinal<'_>>,
 ) -> Result<Scanned, Error> {
@@ -116,7 +122,7 @@ pub async fn find(
     let mut plan = ScanPlan::build(cfg).await?;
     plan.given_names = names;
     plan.misaddressed_known = misaddressed;
-    if progress {
+    if matches!(progress, Progress::Bar) {
         output::print_plan(&plan.summary);
     }
     if let Some(names) = &plan.names {
@@ -125,11 +131,7 @@ pub async fn find(
     Ok(pipeline(
         plan,
         plan::context_with_known(cfg, known),
-        if progress {
-            Progress::Bar
-        } else {
-            Progress::Quiet
-        },
+        progress,
         on_final,
     )
     .await)
