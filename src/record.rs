@@ -11,12 +11,10 @@
 
 use crate::model::environment::Environment;
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use crate::config::{Inventory, InventoryAt, ScanConfig};
 use crate::error::Error;
-use crate::model::known::Known;
 use crate::model::{DiscoveryMethod, Report};
 use crate::store::{PgTarget, Recorded, ScanInfo, ScanSummary, Store, StoreError};
 
