@@ -26,7 +26,7 @@ const SINK_DEADLINE: Duration = crate::config::DEFAULT_TIMEOUT;
 
 /// Every check, in the order a user would fix things.
 pub fn all(args: &Settings) -> Vec<Check> {
-    let (config_check, file) = config(args.config.as_deref(), args.scan_values);
+    let (config_check, file) = config(args.config.as_ref(), args.scan_values);
     let (interfaces_check, planned) = interfaces(&file);
     let mut out = vec![
         privileges(),
@@ -421,10 +421,10 @@ fn run_with_deadline(
 /// probably meant), and its values are valid. Returns the file as far as it could be read (the
 /// unknown keys left out), for the other checks.
 fn config(
-    path: Option<&Path>,
+    given: Option<&super::ConfigText>,
     scan_values: fn(&FileConfig) -> Result<(), Error>,
 ) -> (Check, FileConfig) {
-    let Some(path) = path else {
+    let Some((path, text)) = given else {
         return (
             Check::pass(
                 CONFIG,
@@ -434,7 +434,7 @@ fn config(
         );
     };
     let shown = path.display();
-    let mut value = match read_yaml(path) {
+    let mut value = match read_yaml(path, text.as_deref()) {
         Ok(Some(v)) => v,
         Ok(None) => {
             return (
@@ -494,9 +494,9 @@ const EVERY_KEY: &str = "config.example.yaml lists every key";
 
 /// The config file as YAML: `None` when it is empty; a failed check when it cannot be read or
 /// is not YAML.
-fn read_yaml(path: &Path) -> Result<Option<serde_yaml::Value>, Check> {
+fn read_yaml(path: &Path, text: Result<&str, &String>) -> Result<Option<serde_yaml::Value>, Check> {
     let shown = path.display();
-    let text = crate::config::read_config_file(path).map_err(|e| {
+    let text = text.map_err(|e| {
         Check::fail(
             CONFIG,
             format!("{shown}: {e}"),
@@ -704,7 +704,11 @@ mod tests {
 
     /// The config check with the scan's own resolution of the values, as the command hands it.
     fn config(path: Option<&Path>) -> (Check, FileConfig) {
-        super::config(path, crate::cli::settings::scan_values)
+        let given = path.map(|p| {
+            let text = std::fs::read_to_string(p).map_err(|e| e.to_string());
+            (p.to_path_buf(), text)
+        });
+        super::config(given.as_ref(), crate::cli::settings::scan_values)
     }
 
     #[test]

@@ -138,11 +138,15 @@ impl Report {
 /// The entrance's rule for where the inventory is, given the config file doctor read.
 pub type FindInventory = Box<dyn Fn(&FileConfig) -> Option<crate::config::Inventory>>;
 
+/// The config file given, and its text (or the error reading it).
+pub type ConfigText = (std::path::PathBuf, Result<String, String>);
+
 /// `camscan doctor`'s settings, as the command resolved them. The config file is not read yet:
 /// doctor reads it itself, to judge it (`config` check) rather than fail on it.
 pub struct Settings {
-    /// `--config` (`CAMSCAN_CONFIG`).
-    pub config: Option<std::path::PathBuf>,
+    /// `--config` (`CAMSCAN_CONFIG`) and its text as the entrance read it (or why it could not):
+    /// doctor judges the file, it does not read it.
+    pub config: Option<ConfigText>,
     /// The inventory as the commands find it with the config file doctor read (`--db`, else
     /// the file's `db:`, else the default place; its password and key files): the entrance's
     /// resolution, handed down. `None`: no place for one.

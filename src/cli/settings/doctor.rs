@@ -1,5 +1,5 @@
 //! `camscan doctor`'s settings: its flags, handed down as [`crate::doctor::Settings`] with the
-//! scan's own resolution of a config file's values (doctor reads and judges the file itself).
+//! scan's own resolution of a config file's values (the file read here, judged by doctor).
 
 use crate::cli::{DoctorArgs, ScanArgs};
 use crate::config::{FileConfig, Inventory, Process, ScanConfig};
@@ -11,7 +11,10 @@ pub fn doctor(args: &DoctorArgs, process: &Process) -> Settings {
     let store = args.store.clone();
     let env = process.env.clone();
     Settings {
-        config: args.store.config.path.clone(),
+        config: args.store.config.path.clone().map(|path| {
+            let text = crate::config::read_config_file(&path).map_err(|e| e.to_string());
+            (path, text)
+        }),
         inventory: Box::new(move |file| {
             let given = (
                 store.db.as_deref(),
