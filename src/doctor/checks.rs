@@ -506,7 +506,7 @@ fn read_yaml(path: &Path, text: Result<&str, &String>) -> Result<Option<serde_ya
     if text.trim().is_empty() {
         return Ok(None);
     }
-    serde_yaml::from_str(&text).map(Some).map_err(|e| {
+    serde_yaml::from_str(text).map(Some).map_err(|e| {
         Check::fail(
             CONFIG,
             format!("{shown}: not YAML: {e}"),
