@@ -357,22 +357,6 @@ impl RtspClient {
         }
     }
 
-    /// The reply to the request just sent, when its deadline passed and the reply comes within
-    /// `grace` after all (a source that starts on DESCRIBE, on a busy machine). `None` when no
-    /// request of this connection is waiting, or nothing comes.
-    pub async fn late_reply(&mut self, grace: Duration) -> Option<Reply> {
-        if self.unanswered.last() != Some(&self.cseq) {
-            return None;
-        }
-        let what = format!("RTSP reply {} after its deadline", self.cseq);
-        let reply = tokio::time::timeout(grace, self.read_reply(&what, Body::Whole))
-            .await
-            .ok()?
-            .ok()?;
-        self.unanswered.pop();
-        Some(reply)
-    }
-
     /// The request just sent ran out of time: its answer may still come.
     fn timed_out(&mut self) {
         if self.unanswered.len() == MAX_UNANSWERED {
@@ -618,41 +602,6 @@ mod tests {
         assert_eq!(r.head.header("CSeq"), Some("2"));
         let r = c.request("OPTIONS", &url(addr, "/"), &[]).await.unwrap();
         assert_eq!(r.head.status, 200);
-    }
-
-    /// A DESCRIBE whose answer comes after its deadline but within the grace: taken as its own.
-    #[tokio::test(start_paused = true)]
-    async fn a_late_reply_within_the_grace_is_the_requests() {
-        let l = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
-        let addr = l.local_addr().unwrap();
-        tokio::spawn(async move {
-            let (mut s, _) = l.accept().await.unwrap();
-            let mut buf = [0u8; 2048];
-            let _ = s.read(&mut buf).await;
-            tokio::time::sleep(Duration::from_secs(3)).await;
-            s.write_all(b"RTSP/1.0 200 OK\r\nCSeq: 1\r\nContent-Length: 5\r\n\r\nv=0\r\n")
-                .await
-                .unwrap();
-            tokio::time::sleep(Duration::from_secs(30)).await;
-        });
-        let mut c = RtspClient::connect(addr, Duration::from_secs(1), Duration::from_secs(2))
-            .await
-            .unwrap();
-        assert!(
-            c.late_reply(Duration::from_secs(5)).await.is_none(),
-            "nothing waits yet"
-        );
-        let e = c.request("DESCRIBE", &url(addr, "/slow"), &[]).await;
-        assert!(matches!(e, Err(NetError::Timeout { .. })), "{e:?}");
-        let r = c
-            .late_reply(Duration::from_secs(5))
-            .await
-            .expect("the late 200");
-        assert_eq!((r.head.status, r.body.as_slice()), (200, &b"v=0\r\n"[..]));
-        assert!(
-            c.late_reply(Duration::from_secs(1)).await.is_none(),
-            "taken once"
-        );
     }
 
     #[tokio::test]

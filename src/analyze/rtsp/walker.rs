@@ -272,17 +272,12 @@ impl Walker {
                 headers.push(("Authorization", a));
             }
             let asked = std::time::Instant::now();
-            let mut reply = client
-                .request_patient("DESCRIBE", &target, &headers, start_patience(self.timeout))
+            // A source that starts on DESCRIBE can take the whole start patience on a busy
+            // machine: the walk gives it one step more before it gives up on the port.
+            let patience = start_patience(self.timeout) + self.timeout;
+            let reply = client
+                .request_patient("DESCRIBE", &target, &headers, patience)
                 .await;
-            // A source that starts on DESCRIBE can answer past the patience on a busy machine:
-            // one step more for that answer, which is this path's (by its CSeq), not the next's.
-            if let Err(NetError::Timeout { .. }) = reply
-                && let Some(late) = client.late_reply(self.timeout).await
-            {
-                tracing::debug!(url = %target, "DESCRIBE answered after its deadline");
-                reply = Ok(late);
-            }
             tracing::debug!(
                 url = %target,
                 status = reply.as_ref().ok().map(|r| r.head.status),
