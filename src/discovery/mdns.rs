@@ -25,7 +25,6 @@ use std::collections::{BTreeMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -57,26 +56,10 @@ pub async fn discover(
     accept: impl Fn(IpAddr) -> bool,
     mut on_answer: impl FnMut(IpAddr, Services),
 ) {
-    let mut sockets: Vec<UdpSocket> = Vec::new();
-    for local in interfaces {
-        match crate::net::multicast_socket(*local) {
-            Ok(s) => sockets.push(s),
-            Err(e) => tracing::warn!(%local, "mDNS: cannot open a socket: {e}"),
-        }
-    }
-    let v4_senders = sockets.len();
     // IPv6: the same query to [ff02::fb]:5353 on each link of the scan's zoned targets (RFC 6762
-    // §3: FF02::FB), from a socket of its own per interface.
-    let mut v6_indexes = Vec::new();
-    for index in v6_links {
-        match multicast_socket_v6(*index) {
-            Ok(s) => {
-                sockets.push(s);
-                v6_indexes.push(*index);
-            }
-            Err(e) => tracing::warn!("mDNS over IPv6: cannot open a socket: {e}"),
-        }
-    }
+    // §3: FF02::FB), from a socket of its own per interface, hop limit 255 (RFC 6762 §11).
+    let (mut sockets, v4_senders, v6_indexes) =
+        crate::net::multicast_senders(interfaces, v6_links, 255, "mDNS");
     if sockets.is_empty() {
         return;
     }
@@ -215,27 +198,6 @@ pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
             scope.events.clone(),
         ),
     ))]
-}
-
-/// A UDP socket that multicasts on interface `index` (IPV6_MULTICAST_IF, hop limit 255 as RFC
-/// 6762 §11 has mDNS packets sent) and reads the unicast answers to its one-shot query.
-fn multicast_socket_v6(index: u32) -> std::io::Result<UdpSocket> {
-    use socket2::{Domain, Protocol, Socket, Type};
-    let s = Socket::new(Domain::IPV6, Type::DGRAM, Some(Protocol::UDP))?;
-    s.set_only_v6(true)?;
-    s.set_multicast_if_v6(index)?;
-    s.set_multicast_hops_v6(255)?;
-    s.set_nonblocking(true)?;
-    s.bind(
-        &SocketAddr::V6(std::net::SocketAddrV6::new(
-            std::net::Ipv6Addr::UNSPECIFIED,
-            0,
-            0,
-            index,
-        ))
-        .into(),
-    )?;
-    UdpSocket::from_std(s.into())
 }
 
 /// The MAC a TXT record names on the identity board.

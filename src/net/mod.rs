@@ -149,6 +149,53 @@ pub fn multicast_socket(local: std::net::Ipv4Addr) -> io::Result<tokio::net::Udp
     tokio::net::UdpSocket::from_std(s.into())
 }
 
+/// A multicast sender on the IPv6 link `index` (the interface, as a zone), its hop limit `hops`.
+pub fn multicast_socket_v6(index: u32, hops: u32) -> io::Result<tokio::net::UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let s = Socket::new(Domain::IPV6, Type::DGRAM, Some(Protocol::UDP))?;
+    s.set_only_v6(true)?;
+    s.set_multicast_if_v6(index)?;
+    s.set_multicast_hops_v6(hops)?;
+    s.set_nonblocking(true)?;
+    let any = std::net::SocketAddrV6::new(std::net::Ipv6Addr::UNSPECIFIED, 0, 0, index);
+    s.bind(&SocketAddr::V6(any).into())?;
+    tokio::net::UdpSocket::from_std(s.into())
+}
+
+/// The senders of a multicast query: one on each IPv4 address of `interfaces`, then one on each
+/// IPv6 link of `v6_links` (hop limit `hops_v6`). A socket that cannot be opened is logged (`what`
+/// names the protocol) and left out. Returns the sockets, how many of them are IPv4 (the first),
+/// and the link of each IPv6 one.
+pub fn multicast_senders(
+    interfaces: &[std::net::Ipv4Addr],
+    v6_links: &[u32],
+    hops_v6: u32,
+    what: &str,
+) -> (Vec<tokio::net::UdpSocket>, usize, Vec<u32>) {
+    let mut sockets = Vec::new();
+    for local in interfaces {
+        match multicast_socket(*local) {
+            Ok(s) => sockets.push(s),
+            Err(e) => tracing::warn!(%local, "{what}: cannot open a socket: {e}"),
+        }
+    }
+    let v4 = sockets.len();
+    let mut v6_indexes = Vec::new();
+    for index in v6_links {
+        match multicast_socket_v6(*index, hops_v6) {
+            Ok(s) => {
+                sockets.push(s);
+                v6_indexes.push(*index);
+            }
+            Err(e) => tracing::warn!(
+                interface = zone::name_of(*index).unwrap_or_default(),
+                "{what} over IPv6: cannot open a socket: {e}"
+            ),
+        }
+    }
+    (sockets, v4, v6_indexes)
+}
+
 /// How a connect attempt ended.
 #[derive(Debug)]
 pub enum ConnectOutcome {

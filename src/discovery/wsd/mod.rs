@@ -183,7 +183,9 @@ pub async fn discover(
     mut on_found: impl FnMut(Found),
 ) -> usize {
     let variants = variants(crate::net::random_u64());
-    let (mut sockets, v4_sockets, v6_indexes) = open_sockets(interfaces, v6_links);
+    // Link-local scope: a hop limit of 1, as the IPv4 sockets' TTL.
+    let (mut sockets, v4_sockets, v6_indexes) =
+        crate::net::multicast_senders(interfaces, v6_links, 1, "WS-Discovery");
     let multicast_sockets = sockets.len();
     // The unicast Probes leave from the first IPv4 multicast socket, or from one of their own
     // (opened when the hosts are known, [`arm_unicast`]).
@@ -275,34 +277,6 @@ pub async fn discover(
     found.len()
 }
 
-/// A multicast socket on each IPv4 address of `interfaces`, then on each IPv6 link of
-/// `v6_links` (a socket that cannot be opened is logged and left out): the sockets, how many of
-/// them are IPv4 (the first), and the link of each IPv6 one.
-fn open_sockets(interfaces: &[Ipv4Addr], v6_links: &[u32]) -> (Vec<UdpSocket>, usize, Vec<u32>) {
-    let mut sockets = Vec::new();
-    for local in interfaces {
-        match crate::net::multicast_socket(*local) {
-            Ok(s) => sockets.push(s),
-            Err(e) => tracing::warn!(%local, "WS-Discovery: cannot open a socket: {e}"),
-        }
-    }
-    let v4_sockets = sockets.len();
-    let mut v6_indexes = Vec::new();
-    for index in v6_links {
-        match multicast_socket_v6(*index) {
-            Ok(s) => {
-                sockets.push(s);
-                v6_indexes.push(*index);
-            }
-            Err(e) => tracing::warn!(
-                interface = crate::net::zone::name_of(*index).unwrap_or_default(),
-                "WS-Discovery over IPv6: cannot open a socket: {e}"
-            ),
-        }
-    }
-    (sockets, v4_sockets, v6_indexes)
-}
-
 /// The matches of `reply` from `from` when it answers one of our Probes (`variants`) or names
 /// none; `None` for an answer to someone else's. Its sender is marked in `answered`.
 fn ours(
@@ -363,22 +337,6 @@ fn arm_unicast(
     );
     plan[next..].sort_by_key(|(at, _)| *at);
     Some(left)
-}
-
-/// A UDP socket that multicasts on interface `index` (IPV6_MULTICAST_IF, hop limit 1) and reads
-/// the unicast answers: bound to `[::]:0` with the interface as its scope id, so the answers to a
-/// link-local source come back to it.
-fn multicast_socket_v6(index: u32) -> std::io::Result<UdpSocket> {
-    use socket2::{Domain, Protocol, Socket, Type};
-    let s = Socket::new(Domain::IPV6, Type::DGRAM, Some(Protocol::UDP))?;
-    s.set_only_v6(true)?;
-    s.set_multicast_if_v6(index)?;
-    s.set_multicast_hops_v6(1)?;
-    s.set_nonblocking(true)?;
-    s.bind(
-        &std::net::SocketAddr::V6(SocketAddrV6::new(Ipv6Addr::UNSPECIFIED, 0, 0, index)).into(),
-    )?;
-    UdpSocket::from_std(s.into())
 }
 
 /// Send one step of the schedule. A send that fails is dropped (a full socket buffer, a host
