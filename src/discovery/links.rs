@@ -57,20 +57,20 @@ pub struct Subnet {
 }
 
 impl Subnet {
+    /// Its network's first address.
+    fn network(&self) -> Ipv4Addr {
+        let host_bits = u32::MAX.checked_shr(u32::from(self.prefix)).unwrap_or(0);
+        Ipv4Addr::from(u32::from(self.ip) & !host_bits)
+    }
+
     /// Its network as a range of addresses.
     pub fn range(&self) -> targets::AddrRange {
-        let host_bits = u32::MAX.checked_shr(u32::from(self.prefix)).unwrap_or(0);
-        targets::AddrRange::ipv4_net(Ipv4Addr::from(u32::from(self.ip) & !host_bits), self.prefix)
+        targets::AddrRange::ipv4_net(self.network(), self.prefix)
     }
 
     /// `198.18.0.0/24`.
     pub fn cidr(&self) -> String {
-        let host_bits = u32::MAX.checked_shr(u32::from(self.prefix)).unwrap_or(0);
-        format!(
-            "{}/{}",
-            Ipv4Addr::from(u32::from(self.ip) & !host_bits),
-            self.prefix
-        )
+        format!("{}/{}", self.network(), self.prefix)
     }
 }
 
