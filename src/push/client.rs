@@ -70,6 +70,63 @@ impl Answer {
     }
 }
 
+/// One request to a tool: its method, its path under the base URL (`/api/config`), query pairs,
+/// a JSON body and extra headers. Every request of a push is one of these, sent by
+/// [`Client::send`] (or read by [`Client::read_json`]).
+#[derive(Debug)]
+pub struct Request<'a> {
+    method: reqwest::Method,
+    path: String,
+    query: Vec<(&'a str, String)>,
+    body: Option<Value>,
+    headers: &'a [(&'static str, &'a str)],
+}
+
+impl<'a> Request<'a> {
+    pub fn new(method: reqwest::Method, path: impl Into<String>) -> Request<'a> {
+        Request {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+            headers: &[],
+        }
+    }
+
+    pub fn get(path: impl Into<String>) -> Request<'a> {
+        Request::new(reqwest::Method::GET, path)
+    }
+
+    pub fn put(path: impl Into<String>) -> Request<'a> {
+        Request::new(reqwest::Method::PUT, path)
+    }
+
+    pub fn post(path: impl Into<String>, body: Value) -> Request<'a> {
+        Request::new(reqwest::Method::POST, path).body(body)
+    }
+
+    pub fn delete(path: impl Into<String>) -> Request<'a> {
+        Request::new(reqwest::Method::DELETE, path)
+    }
+
+    /// The JSON body.
+    pub fn body(mut self, body: Value) -> Request<'a> {
+        self.body = Some(body);
+        self
+    }
+
+    /// A query pair, after those given before.
+    pub fn query(mut self, key: &'a str, value: impl Into<String>) -> Request<'a> {
+        self.query.push((key, value.into()));
+        self
+    }
+
+    pub fn headers(mut self, headers: &'a [(&'static str, &'a str)]) -> Request<'a> {
+        self.headers = headers;
+        self
+    }
+}
+
 impl Client {
     /// A client for `base`; `basic` is sent as Basic auth on every request (go2rtc, MediaMTX).
     pub fn new(
@@ -111,7 +168,7 @@ impl Client {
     }
 
     /// The URL of `path` (`/api/config`) with `query` pairs, under the base URL's own path.
-    pub fn url(&self, path: &str, query: &[(&str, &str)]) -> url::Url {
+    fn url(&self, path: &str, query: &[(&str, String)]) -> url::Url {
         let mut u = self.base.clone();
         let prefix = u.path().trim_end_matches('/').to_string();
         u.set_path(&format!("{prefix}{path}"));
@@ -125,18 +182,33 @@ impl Client {
         u
     }
 
-    /// Send one request; `body` as JSON. Every failure to get an answer names the URL.
-    pub async fn send(
-        &self,
-        method: reqwest::Method,
-        url: url::Url,
-        body: Option<&Value>,
-        headers: &[(&'static str, &str)],
-    ) -> Result<Answer, PushError> {
-        let shown_url = format!("{} {}", method, shown_path(&url));
-        let mut req = self.http.request(method, url);
+    /// Read one document: `req`'s answer as JSON. A refusal is an error in the tool's own words
+    /// (a login refused is [`PushError::Login`]), as is a body that is not JSON.
+    pub async fn read_json(&self, req: Request<'_>) -> Result<Value, PushError> {
+        let what = format!("{} {}", req.method, req.path);
+        let a = self.send(req).await?;
+        if a.status == 401 || a.status == 403 {
+            return Err(PushError::Login {
+                url: self.shown.clone(),
+                detail: format!("{what}: {}", a.message()),
+            });
+        }
+        if !a.ok() {
+            return Err(PushError::Refused {
+                url: self.shown.clone(),
+                detail: format!("{what}: {}", a.message()),
+            });
+        }
+        a.json(&self.shown, &what)
+    }
+
+    /// Send one request. Every failure to get an answer names the URL.
+    pub async fn send(&self, req: Request<'_>) -> Result<Answer, PushError> {
+        let url = self.url(&req.path, &req.query);
+        let shown_url = format!("{} {}", req.method, shown_path(&url));
+        let mut builder = self.http.request(req.method, url);
         let mut h = HeaderMap::new();
-        for (k, v) in headers {
+        for (k, v) in req.headers {
             if let Ok(v) = HeaderValue::from_str(v) {
                 h.insert(HeaderName::from_static(k), v);
             }
@@ -148,12 +220,12 @@ impl Client {
         {
             h.insert(reqwest::header::COOKIE, v);
         }
-        req = req.headers(h);
+        builder = builder.headers(h);
         if let Some(l) = &self.basic {
-            req = req.basic_auth(&l.user, Some(&l.password));
+            builder = builder.basic_auth(&l.user, Some(&l.password));
         }
-        if let Some(b) = body {
-            req = req
+        if let Some(b) = req.body {
+            builder = builder
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(b.to_string());
         }
@@ -172,7 +244,7 @@ impl Client {
         };
         // The whole exchange, body included, within the deadline.
         let exchange = async {
-            let resp = req.send().await.map_err(unreachable)?;
+            let resp = builder.send().await.map_err(unreachable)?;
             let status = resp.status().as_u16();
             let cookies = resp
                 .headers()
@@ -206,10 +278,7 @@ impl Client {
     /// cookie goes with every later request.
     pub async fn login_with_cookie(&mut self, login: &Login) -> Result<(), PushError> {
         let body = serde_json::json!({"user": login.user, "password": login.password});
-        let url = self.url("/api/login", &[]);
-        let answer = self
-            .send(reqwest::Method::POST, url, Some(&body), &[])
-            .await?;
+        let answer = self.send(Request::post("/api/login", body)).await?;
         if !answer.ok() || answer.cookies.is_empty() {
             return Err(PushError::Login {
                 url: self.shown.clone(),

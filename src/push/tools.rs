@@ -38,7 +38,7 @@ use std::collections::BTreeMap;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::client::{Answer, Client};
+use super::client::{Answer, Client, Request};
 use super::plan::{Entry, Items, Running};
 use super::{PushError, ToolKind};
 
@@ -97,74 +97,33 @@ impl Items for ToolItems {
     }
 }
 
-/// Read what the tool holds now.
+/// Read what the tool holds now: page by page, as MediaMTX lists its paths (at most
+/// [`MTX_MAX_PAGES`]); Frigate and go2rtc answer in one.
 pub async fn read(c: &Client, tool: ToolKind) -> Result<Running, PushError> {
-    match tool {
-        ToolKind::Frigate => {
-            let a = c
-                .send(Method::GET, c.url("/api/config", &[]), None, &[BYPASS])
-                .await?;
-            let v = answer_json(c, &a, "GET /api/config")?;
-            Ok(frigate_items(&v))
-        }
-        ToolKind::Go2rtc => {
-            let a = c
-                .send(Method::GET, c.url("/api/streams", &[]), None, &[])
-                .await?;
-            let v = answer_json(c, &a, "GET /api/streams")?;
-            Ok(go2rtc_items(&v))
-        }
-        ToolKind::Mediamtx => {
-            let mut out = Running::new();
-            for page in 0..MTX_MAX_PAGES {
-                let a = c
-                    .send(
-                        Method::GET,
-                        c.url(
-                            "/v3/config/paths/list",
-                            &[
-                                ("page", &page.to_string()),
-                                ("itemsPerPage", &MTX_PAGE.to_string()),
-                            ],
-                        ),
-                        None,
-                        &[],
-                    )
-                    .await?;
-                let v = answer_json(c, &a, "GET /v3/config/paths/list")?;
-                for item in v["items"].as_array().into_iter().flatten() {
-                    if let Some(name) = item["name"].as_str() {
-                        let mut conf = item.clone();
-                        if let Some(m) = conf.as_object_mut() {
-                            m.remove("name");
-                        }
-                        out.insert(name.to_string(), conf);
-                    }
-                }
-                let pages = v["pageCount"].as_u64().unwrap_or(1) as usize;
-                if page + 1 >= pages {
-                    break;
-                }
-            }
-            Ok(out)
+    let mut out = Running::new();
+    for page in 0..MTX_MAX_PAGES {
+        let v = c.read_json(read_request(tool, page)).await?;
+        out.extend(items_of(tool, &v));
+        let pages = match tool {
+            ToolKind::Mediamtx => v["pageCount"].as_u64().unwrap_or(1) as usize,
+            ToolKind::Frigate | ToolKind::Go2rtc => 1,
+        };
+        if page + 1 >= pages {
+            break;
         }
     }
+    Ok(out)
 }
 
-fn answer_json(c: &Client, a: &Answer, what: &str) -> Result<Value, PushError> {
-    if a.status == 401 || a.status == 403 {
-        return Err(PushError::Login {
-            url: c.shown.clone(),
-            detail: format!("{what}: {}", a.message()),
-        });
+/// The request that reads page `page` of what `tool` holds.
+fn read_request(tool: ToolKind, page: usize) -> Request<'static> {
+    match tool {
+        ToolKind::Frigate => Request::get("/api/config").headers(&[BYPASS]),
+        ToolKind::Go2rtc => Request::get("/api/streams"),
+        ToolKind::Mediamtx => Request::get("/v3/config/paths/list")
+            .query("page", page.to_string())
+            .query("itemsPerPage", MTX_PAGE.to_string()),
     }
-    if !a.ok() {
-        return Err(PushError::Refused {
-            url: c.shown.clone(),
-            detail: format!("{what}: {}", a.message()),
-        });
-    }
-    a.json(&c.shown, what)
 }
 
 /// What a tool's read-back document holds, as items (the fuzz target's entry point).
@@ -172,13 +131,23 @@ pub fn items_of(tool: ToolKind, v: &Value) -> Running {
     match tool {
         ToolKind::Frigate => frigate_items(v),
         ToolKind::Go2rtc => go2rtc_items(v),
-        ToolKind::Mediamtx => v["items"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|i| Some((i["name"].as_str()?.to_string(), i.clone())))
-            .collect(),
+        ToolKind::Mediamtx => mediamtx_items(v),
     }
+}
+
+/// One page of MediaMTX's paths (`items`), each by its name and without it.
+fn mediamtx_items(v: &Value) -> Running {
+    let mut out = Running::new();
+    for item in v["items"].as_array().into_iter().flatten() {
+        if let Some(name) = item["name"].as_str() {
+            let mut conf = item.clone();
+            if let Some(m) = conf.as_object_mut() {
+                m.remove("name");
+            }
+            out.insert(name.to_string(), conf);
+        }
+    }
+    out
 }
 
 /// Frigate's cameras (`cameras.<name>`) and go2rtc streams (`go2rtc.streams.<name>`, each a
@@ -273,9 +242,7 @@ async fn frigate_batches(c: &Client, jobs: &[Job]) -> Result<Vec<Sent>, PushErro
             data["go2rtc"] = json!({"streams": streams});
         }
         let body = json!({"requires_restart": 0, "config_data": data});
-        let a = c
-            .send(Method::PUT, c.url("/api/config/set", &[]), Some(&body), &[])
-            .await?;
+        let a = c.send(Request::put("/api/config/set").body(body)).await?;
         if a.ok() {
             let mut answers = vec![a];
             for (n, v) in &streams {
@@ -329,8 +296,8 @@ async fn go2rtc_forward(c: &Client, name: &str, v: &Value) -> Result<Option<Answ
     let Some(first) = v.as_array().and_then(|a| a.first()).and_then(Value::as_str) else {
         return Ok(None);
     };
-    let url = c.url(&format!("/api/go2rtc/streams/{name}"), &[("src", first)]);
-    Ok(Some(c.send(Method::PUT, url, None, &[]).await?))
+    let forward = Request::put(format!("/api/go2rtc/streams/{name}")).query("src", first);
+    Ok(Some(c.send(forward).await?))
 }
 
 /// Write one camera: its requests in the tool's order.
@@ -350,18 +317,12 @@ pub async fn write(c: &Client, tool: ToolKind, job: &Job) -> Result<Sent, PushEr
                 // restart, and the ledger would hash that.
                 json!({"requires_restart": 0, "config_data": {"cameras": {name: camera}}})
             };
-            answers.push(
-                c.send(Method::PUT, c.url("/api/config/set", &[]), Some(&body), &[])
-                    .await?,
-            );
+            answers.push(c.send(Request::put("/api/config/set").body(body)).await?);
             let streams: BTreeMap<&str, &Value> = restream_items(entry).collect();
             if answers[0].ok() && !streams.is_empty() {
                 let body =
                     json!({"requires_restart": 0, "config_data": {"go2rtc": {"streams": streams}}});
-                answers.push(
-                    c.send(Method::PUT, c.url("/api/config/set", &[]), Some(&body), &[])
-                        .await?,
-                );
+                answers.push(c.send(Request::put("/api/config/set").body(body)).await?);
                 for (n, v) in &streams {
                     answers.extend(go2rtc_forward(c, n, v).await?);
                 }
@@ -369,18 +330,11 @@ pub async fn write(c: &Client, tool: ToolKind, job: &Job) -> Result<Sent, PushEr
         }
         ToolKind::Go2rtc => {
             for (n, v) in entry {
-                let mut q: Vec<(&str, &str)> = vec![("name", n.as_str())];
-                q.extend(
-                    v.as_array()
-                        .into_iter()
-                        .flatten()
-                        .filter_map(Value::as_str)
-                        .map(|s| ("src", s)),
-                );
-                answers.push(
-                    c.send(Method::PUT, c.url("/api/streams", &q), None, &[])
-                        .await?,
-                );
+                let sources = v.as_array().into_iter().flatten().filter_map(Value::as_str);
+                let put = sources.fold(Request::put("/api/streams").query("name", n), |r, src| {
+                    r.query("src", src)
+                });
+                answers.push(c.send(put).await?);
             }
         }
         ToolKind::Mediamtx => {
@@ -390,7 +344,7 @@ pub async fn write(c: &Client, tool: ToolKind, job: &Job) -> Result<Sent, PushEr
                 } else {
                     (Method::PATCH, format!("/v3/config/paths/patch/{n}"))
                 };
-                answers.push(c.send(method, c.url(&path, &[]), Some(v), &[]).await?);
+                answers.push(c.send(Request::new(method, path).body(v.clone())).await?);
             }
         }
     }
@@ -414,28 +368,20 @@ pub async fn remove(
             let body = json!({"requires_restart": 0,
                               "update_topic": format!("config/cameras/{name}/remove"),
                               "config_data": data});
-            answers.push(
-                c.send(Method::PUT, c.url("/api/config/set", &[]), Some(&body), &[])
-                    .await?,
-            );
+            answers.push(c.send(Request::put("/api/config/set").body(body)).await?);
         }
         ToolKind::Go2rtc => {
             for k in keys {
                 answers.push(
-                    c.send(
-                        Method::DELETE,
-                        c.url("/api/streams", &[("src", k)]),
-                        None,
-                        &[],
-                    )
-                    .await?,
+                    c.send(Request::delete("/api/streams").query("src", k))
+                        .await?,
                 );
             }
         }
         ToolKind::Mediamtx => {
             for k in keys {
-                let url = c.url(&format!("/v3/config/paths/delete/{k}"), &[]);
-                answers.push(c.send(Method::DELETE, url, None, &[]).await?);
+                let delete = Request::delete(format!("/v3/config/paths/delete/{k}"));
+                answers.push(c.send(delete).await?);
             }
         }
     }
