@@ -16,6 +16,18 @@ use crate::credentials::Credential;
 /// Failed attempts allowed per host by default: below Hikvision's 5-for-users lock.
 pub const DEFAULT_AUTH_BUDGET: u32 = 3;
 
+/// `--auth-budget`: failed logins a host is allowed, shared by every protocol.
+pub static AUTH_BUDGET: crate::model::setting::Setting<u32> = crate::model::setting::Setting {
+    key: "auth_budget",
+    flag: "--auth-budget",
+    env: "CAMSCAN_AUTH_BUDGET",
+    value_name: "N",
+    help: "Failed logins allowed per host, shared by every protocol [default: 3, below \
+           Hikvision's lock]",
+    default: DEFAULT_AUTH_BUDGET,
+    parse: |t| crate::model::setting::count(t, 0),
+};
+
 #[derive(Debug, Default)]
 struct HostState {
     failures: u32,

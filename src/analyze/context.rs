@@ -29,6 +29,18 @@ pub const MAX_ANNOUNCE_WAIT: Duration = Duration::from_secs(10);
 /// Default PLAY window: enough for a keyframe and 25 frames at 15 fps and a typical 1-2 s GOP.
 pub const DEFAULT_VERIFY_WINDOW: Duration = Duration::from_secs(2);
 
+/// `--verify-window`: how long a PLAY check watches a stream at most.
+pub static VERIFY_WINDOW: crate::model::setting::Setting<Duration> =
+    crate::model::setting::Setting {
+        key: "verify_window",
+        flag: "--verify-window",
+        env: "CAMSCAN_VERIFY_WINDOW",
+        value_name: "DURATION",
+        help: "How long the PLAY check listens to each stream at most [default: 2s]",
+        default: DEFAULT_VERIFY_WINDOW,
+        parse: crate::model::setting::duration,
+    };
+
 /// Everything the analysers of one scan read and share. Clones share the state.
 #[derive(Debug, Clone)]
 pub struct ScanContext {

@@ -89,16 +89,6 @@ pub struct FindArgs {
     /// always checked [default: none].
     #[arg(long, value_name = "PORTS", env = "CAMSCAN_STUN_PORTS")]
     pub stun_ports: Option<String>,
-    /// TCP connect timeout per probe, e.g. 800ms, 1s (a bare number is seconds) [default: 1s].
-    #[arg(long, value_name = "DURATION", env = "CAMSCAN_CONNECT_TIMEOUT")]
-    pub connect_timeout: Option<String>,
-    /// Timeout for each protocol step (one request and its reply) [default: 3s].
-    #[arg(long, value_name = "DURATION", env = "CAMSCAN_TIMEOUT")]
-    pub timeout: Option<String>,
-    /// How long an open port has to answer protocol detection's first probe; a silent port (a
-    /// tarpit) costs this. At most --timeout [default: 2s].
-    #[arg(long, value_name = "DURATION", env = "CAMSCAN_DETECT_TIMEOUT")]
-    pub detect_timeout: Option<String>,
     /// The declared scan settings (`--concurrency`, `--arp-rate`, ...:
     /// [`crate::config::settings::SCAN`]), each with its variable.
     #[command(flatten)]
@@ -110,9 +100,6 @@ pub struct FindArgs {
     /// A user name to try; the password comes from CAMSCAN_PASSWORD, or a prompt on the terminal.
     #[arg(long, value_name = "NAME", env = "CAMSCAN_USERNAME")]
     pub username: Option<String>,
-    /// Failed logins allowed per host, shared by every protocol [default: 3, below Hikvision's lock].
-    #[arg(long, value_name = "N", env = "CAMSCAN_AUTH_BUDGET")]
-    pub auth_budget: Option<u32>,
     /// Never send credentials (non-intrusive mode).
     #[arg(long, env = "CAMSCAN_NO_AUTH")]
     pub no_auth: bool,
@@ -133,9 +120,6 @@ pub struct FindArgs {
     /// still runs).
     #[arg(long, env = "CAMSCAN_NO_DETECT")]
     pub no_detect: bool,
-    /// How long the PLAY check listens to each stream at most [default: 2s].
-    #[arg(long, value_name = "DURATION", env = "CAMSCAN_VERIFY_WINDOW")]
-    pub verify_window: Option<String>,
     /// Also ask ffprobe (from PATH, or the given path) about each verified stream, to fill facts our
     /// own analysis left empty. Off by default.
     #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "ffprobe", env = "CAMSCAN_FFPROBE")]
@@ -158,12 +142,6 @@ pub struct FindArgs {
     /// With no targets, scan only this interface's subnets.
     #[arg(long, value_name = "NAME", env = "CAMSCAN_INTERFACE")]
     pub interface: Option<String>,
-    /// How long WS-Discovery, SSDP, mDNS and the vendor protocols listen for answers (side by
-    /// side), counted from the scan's start. Their answer times are 0.5-1.2 s (SSDP's MX of 1 s,
-    /// WS-Discovery's 0.5 s hold-back after its rounds): shorter misses slow devices
-    /// [default: 1500ms].
-    #[arg(long, value_name = "DURATION", env = "CAMSCAN_DISCOVERY_WAIT")]
-    pub discovery_wait: Option<String>,
     /// Discovery methods, comma-separated [default: all of them].
     #[arg(long, value_enum, value_delimiter = ',', env = "CAMSCAN_DISCOVERY")]
     pub discovery: Vec<DiscoveryMethod>,

@@ -52,13 +52,15 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
         let runtime = super::scan::knowledge_and_runtime(&cfg)?;
         // Audit's own questions, unless the scan was interrupted (the user wants out).
         let check_defaults = args.check_defaults;
+        let connect = cfg.settings.get(&crate::net::CONNECT_TIMEOUT);
+        let step = cfg.settings.get(&crate::net::TIMEOUT);
         let ask = async |r: &mut crate::model::Report, auth: &_| {
             use crate::audit::probe;
             if r.complete {
-                probe::snmp(r, probe::SNMP_WAIT.min(cfg.timeout)).await;
-                probe::tls_legacy(r, cfg.connect_timeout, cfg.timeout).await;
+                probe::snmp(r, probe::SNMP_WAIT.min(step)).await;
+                probe::tls_legacy(r, connect, step).await;
                 if check_defaults {
-                    probe::default_credentials(r, auth, cfg.connect_timeout, cfg.timeout).await;
+                    probe::default_credentials(r, auth, connect, step).await;
                 }
             }
         };

@@ -36,14 +36,6 @@ impl ListOrString {
     }
 }
 
-/// A duration as `800ms`, `1s`, `1.5s`, `2m`, or a bare number of seconds.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum DurationValue {
-    Seconds(f64),
-    Text(String),
-}
-
 /// The YAML config file. Every key optional; unknown keys are an error so typos are caught.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -53,9 +45,6 @@ pub struct FileConfig {
     pub exclude: Option<ListOrString>,
     pub ports: Option<ListOrString>,
     pub stun_ports: Option<ListOrString>,
-    pub connect_timeout: Option<DurationValue>,
-    pub detect_timeout: Option<DurationValue>,
-    pub timeout: Option<DurationValue>,
     pub probe_all: Option<bool>,
     pub format: Option<Format>,
     pub output: Option<PathBuf>,
@@ -66,7 +55,6 @@ pub struct FileConfig {
     /// Credential entries, as in a credentials file (`user:password` or `SCOPE user:password`).
     pub credentials: Option<Vec<String>>,
     pub credentials_file: Option<PathBuf>,
-    pub auth_budget: Option<u32>,
     pub no_auth: Option<bool>,
     pub show_credentials: Option<bool>,
     pub paths: Option<Vec<String>>,
@@ -77,11 +65,9 @@ pub struct FileConfig {
     pub verify: Option<bool>,
     pub dns: Option<bool>,
     pub detect: Option<bool>,
-    pub verify_window: Option<DurationValue>,
     pub ffprobe: Option<PathBuf>,
     pub interface: Option<String>,
     pub discovery: Option<Vec<DiscoveryMethod>>,
-    pub discovery_wait: Option<DurationValue>,
     /// The inventory database (`--db`); `null` for the default location.
     pub db: Option<PathBuf>,
     /// The credential key's file (`--credential-key`); `null` for the inventory's default.

@@ -10,7 +10,6 @@
 //! every key with its default; a test checks that it parses to exactly [`ScanConfig::default`].
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -24,7 +23,7 @@ pub mod sink_options;
 
 pub use file::*;
 pub use inventory::*;
-pub(crate) use parse::{duration_field, invalid};
+pub(crate) use parse::invalid;
 pub use parse::{parse_csv_delimiter, parse_duration, parse_ports};
 
 use crate::credentials::Credential;
@@ -40,11 +39,8 @@ pub const DEFAULT_PORTS: [u16; 21] = [
     554, 8554, 10554, 5554, 80, 81, 88, 443, 8000, 8080, 8081, 8443, 1935, 7447, 34567, 37777,
     2020, 3478, 8088, 1984, 8889,
 ];
-/// 1 s: a LAN host answers a SYN in well under 10 ms; Strix's 100 ms misses slow Wi-Fi cameras.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
-/// 3 s per request/reply, between Cameradar's 2 s and go2rtc's 5 s.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
 pub use crate::net::MAX_DEFAULT_CONCURRENCY;
+pub use crate::net::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 pub use crate::probe::{DEFAULT_PER_HOST, DEFAULT_RETRIES};
 /// Connects a second at most, all hosts together, when neither `--max-rate` nor the file says:
 /// ZMap's default send rate (10,000 packets a second, zmap(1) `--rate`). A /24 of 21 ports (5,334
@@ -54,14 +50,8 @@ pub const DEFAULT_MAX_RATE: u32 = 10_000;
 /// The default on Docker Desktop (the plan's `docker-desktop` warning): its NAT relay wedges under
 /// connect bursts and then returns every port open or none.
 pub const DOCKER_DESKTOP_MAX_RATE: u32 = 500;
-/// How long WS-Discovery, SSDP, SADP, DHIP and mDNS listen, from the scan's start (they all start
-/// with it): devices delay answers by up to MaxDelay (500 ms in WS-Discovery's defaults, after the
-/// round at 300 ms; an SSDP device within MX seconds of the M-SEARCH, 1 s here, UPnP Device
-/// Architecture 1.1 §1.3.3; mDNS responders by 20-120 ms, RFC 6762 §6, up to 500 ms for a truncated
-/// query; the vendor protocols' captured replies come within milliseconds); python-ws-discovery
-/// waits 3 s, go2rtc 5 s, and LAN devices answer well within 1.5 s.
-pub const DEFAULT_DISCOVERY_WAIT: Duration = Duration::from_millis(1500);
 pub use crate::detect::DEFAULT_DETECT_TIMEOUT;
+pub use crate::discovery::DEFAULT_DISCOVERY_WAIT;
 
 /// Everything a scan needs, validated.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,11 +66,8 @@ pub struct ScanConfig {
     /// `--stun-ports`: STUN Binding first over TCP and, to every host with an open TCP port, over
     /// UDP. Also in `ports` (probed over TCP).
     pub stun_ports: Vec<u16>,
-    pub connect_timeout: Duration,
-    /// Deadline of protocol detection's first answers (at most `timeout`).
-    pub detect_timeout: Duration,
-    pub timeout: Duration,
-    /// The declared scan settings ([`settings::SCAN`]), resolved: read where they are used,
+    /// The declared scan settings ([`settings::SCAN`]: the deadlines, the pacing, the login
+    /// budget, the waits), resolved: read where they are used,
     /// `cfg.settings.get(&crate::discovery::arp::ARP_RATE)`.
     pub settings: crate::model::setting::Settings,
     /// `--probe-all`: every routed address gets every port (no host discovery first).
@@ -103,8 +90,6 @@ pub struct ScanConfig {
     pub reach_misaddressed: bool,
     /// Credentials in the order to try them (config list, then file, then username/password).
     pub credentials: Vec<Credential>,
-    /// Failed logins allowed per host.
-    pub auth_budget: u32,
     pub no_auth: bool,
     pub show_credentials: bool,
     /// The user's stream-name hints (`--paths`, config `paths:` then `paths_file:`), tried before
@@ -128,15 +113,12 @@ pub struct ScanConfig {
     /// Detect and analyse what speaks on each open port (`--no-detect`: open ports only, like a
     /// plain connect scan).
     pub detect: bool,
-    pub verify_window: Duration,
     /// ffprobe to enrich streams with; `None` = off.
     pub ffprobe: Option<PathBuf>,
     /// With no targets: only this interface's subnets.
     pub interface: Option<String>,
     /// Discovery methods to run.
     pub discovery: Vec<DiscoveryMethod>,
-    /// How long the multicast/broadcast discovery methods listen for answers.
-    pub discovery_wait: Duration,
     /// The inventory the scan is recorded in (`--db`, `CAMSCAN_DB`, config `db:`, else
     /// [`default_db_path`]; `--db-password-file`, `--credential-key`); `None` with `--no-db` (or
     /// when there is no home directory to hold the default): nothing is recorded.
@@ -156,9 +138,6 @@ impl Default for ScanConfig {
             ports: DEFAULT_PORTS.to_vec(),
             unrecorded_ports: Vec::new(),
             stun_ports: Vec::new(),
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            detect_timeout: DEFAULT_DETECT_TIMEOUT,
-            timeout: DEFAULT_TIMEOUT,
             settings: settings::defaults(),
             probe_all: false,
             format: Format::Table,
@@ -171,7 +150,6 @@ impl Default for ScanConfig {
             allow_public: false,
             reach_misaddressed: false,
             credentials: Vec::new(),
-            auth_budget: crate::analyze::budget::DEFAULT_AUTH_BUDGET,
             no_auth: false,
             show_credentials: false,
             hints: Default::default(),
@@ -182,11 +160,9 @@ impl Default for ScanConfig {
             verify: true,
             dns: true,
             detect: true,
-            verify_window: crate::analyze::context::DEFAULT_VERIFY_WINDOW,
             ffprobe: None,
             interface: None,
             discovery: crate::discovery::defaults(),
-            discovery_wait: DEFAULT_DISCOVERY_WAIT,
             db: None,
             site: default_site(),
             hub: None,

@@ -1,36 +1,9 @@
 //! The command line's and config file's values read from text (durations, CSV delimiters, port
 //! lists) and the errors every setting reports a bad one with.
 
-use std::time::Duration;
-
-use super::DurationValue;
 use crate::error::Error;
 
-pub(super) fn secs(n: f64) -> Result<Duration, &'static str> {
-    Duration::try_from_secs_f64(n).map_err(|_| "not a valid number of seconds")
-}
-
-/// `800ms`, `1s`, `1.5s`, `2m`, or a bare number of seconds (as nmap and curl read one).
-pub fn parse_duration(s: &str) -> Result<Duration, &'static str> {
-    let s = s.trim();
-    let (num, scale) = if let Some(n) = s.strip_suffix("ms") {
-        (n, 0.001)
-    } else if let Some(n) = s.strip_suffix('s') {
-        (n, 1.0)
-    } else if let Some(n) = s.strip_suffix('m') {
-        (n, 60.0)
-    } else {
-        (s, 1.0)
-    };
-    let n: f64 = num
-        .trim()
-        .parse()
-        .map_err(|_| "expected a duration such as 800ms, 1s, 1.5s or 2m")?;
-    if !n.is_finite() || n < 0.0 {
-        return Err("expected a positive duration");
-    }
-    secs(n * scale)
-}
+pub use crate::model::setting::parse_duration;
 
 /// A CSV delimiter (the CSV exporter's option reads it).
 pub use crate::export::parse_csv_delimiter;
@@ -81,27 +54,4 @@ pub(crate) fn invalid(field: &'static str, value: &str, reason: &str) -> Error {
         value: value.to_string(),
         reason: reason.to_string(),
     }
-}
-
-pub(crate) fn duration_field(
-    field: &'static str,
-    flag: Option<&str>,
-    file: Option<&DurationValue>,
-) -> Result<Option<Duration>, Error> {
-    let d = match (flag, file) {
-        (Some(s), _) => parse_duration(s),
-        (None, Some(DurationValue::Text(s))) => parse_duration(s),
-        (None, Some(DurationValue::Seconds(n))) => secs(*n),
-        (None, None) => return Ok(None),
-    };
-    let shown = flag.map(str::to_string).unwrap_or_else(|| match file {
-        Some(DurationValue::Text(s)) => s.clone(),
-        Some(DurationValue::Seconds(n)) => n.to_string(),
-        None => String::new(),
-    });
-    let d = d.map_err(|reason| invalid(field, &shown, reason))?;
-    if d.is_zero() || d > Duration::from_secs(3600) {
-        return Err(invalid(field, &shown, "must be more than 0 and at most 1h"));
-    }
-    Ok(Some(d))
 }

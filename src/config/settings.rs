@@ -17,6 +17,9 @@ use crate::model::setting::{Declared, Settings};
 
 /// Every setting of the commands that scan, in `--help`'s order.
 pub static SCAN: &[&dyn Declared] = &[
+    &crate::net::CONNECT_TIMEOUT,
+    &crate::net::TIMEOUT,
+    &crate::detect::DETECT_TIMEOUT,
     &crate::probe::CONCURRENCY,
     &crate::probe::PER_HOST,
     &crate::probe::MAX_RATE,
@@ -26,6 +29,9 @@ pub static SCAN: &[&dyn Declared] = &[
     &crate::net::host_gate::HOST_RATE,
     &crate::net::media_budget::MEDIA_RATE,
     &crate::probe::RETRIES,
+    &crate::analyze::budget::AUTH_BUDGET,
+    &crate::analyze::context::VERIFY_WINDOW,
+    &crate::discovery::DISCOVERY_WAIT,
 ];
 
 /// The scan setting whose config-file key is `key`.
@@ -35,7 +41,7 @@ pub fn scan_setting(key: &str) -> Option<&'static dyn Declared> {
 
 /// Every scan setting at its default.
 pub fn defaults() -> Settings {
-    Settings::resolve(SCAN, &Settings::default(), &BTreeMap::new())
+    Settings::resolve(SCAN, &BTreeMap::new(), &BTreeMap::new())
         .unwrap_or_else(|_| Settings::default())
 }
 
@@ -131,11 +137,11 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("unknown field `arp_rat`"), "{e}");
-        let s = Settings::resolve(SCAN, &Settings::default(), &file.settings).unwrap();
+        let s = Settings::resolve(SCAN, &BTreeMap::new(), &file.settings).unwrap();
         assert_eq!(s.get(&crate::discovery::arp::ARP_RATE), 300);
         assert_eq!(s.get(&crate::net::media_budget::MEDIA_RATE), Some(20));
         let bad: BTreeMap<String, String> = [("per_host".to_string(), "0".to_string())].into();
-        let (key, value, why) = Settings::resolve(SCAN, &Settings::default(), &bad).unwrap_err();
+        let (key, value, why) = Settings::resolve(SCAN, &BTreeMap::new(), &bad).unwrap_err();
         assert_eq!((key, value.as_str()), ("per_host", "0"));
         assert!(why.contains("at least 1"), "{why}");
     }

@@ -49,6 +49,27 @@ pub const RTMP_PORT: u16 = 1935;
 /// (a tarpit) costs this, not the longer `--timeout` that analysis requests get. Never more than
 /// `--timeout`.
 pub const DEFAULT_DETECT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// `--detect-timeout`: how long an open port has to answer detection's first probe. Read with
+/// [`detect_timeout`], which keeps it within `--timeout`.
+pub static DETECT_TIMEOUT: crate::model::setting::Setting<Duration> =
+    crate::model::setting::Setting {
+        key: "detect_timeout",
+        flag: "--detect-timeout",
+        env: "CAMSCAN_DETECT_TIMEOUT",
+        value_name: "DURATION",
+        help: "How long an open port has to answer protocol detection's first probe; a silent \
+               port (a tarpit) costs this. At most --timeout [default: 2s]",
+        default: DEFAULT_DETECT_TIMEOUT,
+        parse: crate::model::setting::duration,
+    };
+
+/// The detection deadline of `settings`: `--detect-timeout`, never more than `--timeout`.
+pub fn detect_timeout(settings: &crate::model::setting::Settings) -> Duration {
+    settings
+        .get(&DETECT_TIMEOUT)
+        .min(settings.get(&crate::net::TIMEOUT))
+}
 /// Ports where HTTPS is tried first: 443, 8443 (camera and NVR web UIs), 7443 (UniFi Protect).
 pub const TLS_PORTS: &[u16] = &[443, 8443, 7443];
 

@@ -9,6 +9,10 @@
 //! events it sends and how they merge. [`STAGES`] lists the stages once ([`stage`]); what each is
 //! given is a [`Scope`] ([`scope`]); the scan's sweep runs the list beside the port probes.
 
+use std::time::Duration;
+
+use crate::model::setting::{Setting, duration};
+
 pub mod arp;
 pub mod camera_macs;
 pub mod hosts;
@@ -33,6 +37,28 @@ pub use scope::{About, Batch, Probes, ScanMessage, Scope};
 pub use stage::{STAGES, Stage, learn};
 
 pub use crate::model::DiscoveryMethod;
+
+/// How long WS-Discovery, SSDP, SADP, DHIP and mDNS listen, from the scan's start (they all start
+/// with it): devices delay answers by up to MaxDelay (500 ms in WS-Discovery's defaults, after the
+/// round at 300 ms; an SSDP device within MX seconds of the M-SEARCH, 1 s here, UPnP Device
+/// Architecture 1.1 §1.3.3; mDNS responders by 20-120 ms, RFC 6762 §6, up to 500 ms for a truncated
+/// query; the vendor protocols' captured replies come within milliseconds); python-ws-discovery
+/// waits 3 s, go2rtc 5 s, and LAN devices answer well within 1.5 s.
+pub const DEFAULT_DISCOVERY_WAIT: Duration = Duration::from_millis(1500);
+
+/// `--discovery-wait`: how long the discovery protocols listen.
+pub static DISCOVERY_WAIT: Setting<Duration> = Setting {
+    key: "discovery_wait",
+    flag: "--discovery-wait",
+    env: "CAMSCAN_DISCOVERY_WAIT",
+    value_name: "DURATION",
+    help: "How long WS-Discovery, SSDP, mDNS and the vendor protocols listen for answers (side \
+           by side), counted from the scan's start. Their answer times are 0.5-1.2 s (SSDP's MX \
+           of 1 s, WS-Discovery's 0.5 s hold-back after its rounds): shorter misses slow devices \
+           [default: 1500ms]",
+    default: DEFAULT_DISCOVERY_WAIT,
+    parse: duration,
+};
 
 /// The `--discovery` choices, in the order `--help` lists them: one enum with the report's
 /// names ([`DiscoveryMethod`]), spelled `ports` on the command line for the TCP port probes.

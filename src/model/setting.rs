@@ -138,20 +138,19 @@ impl Settings {
         self.0.contains_key(key)
     }
 
-    /// Every setting of `list`: its value in `given` (a flag's or its variable's), else the one
-    /// `file` spells (the config file's, by key), else its default. A value of `file` its
-    /// setting's parser refuses is the error: `(key, value, why)`.
+    /// Every setting of `list`: the value `given` spells (a flag's or its variable's, by key),
+    /// else the one `file` spells (the config file's), else its default. Both are read by the
+    /// setting's one parser; a value it refuses is the error: `(key, value, why)`.
     pub fn resolve(
         list: &[&'static dyn Declared],
-        given: &Settings,
+        given: &BTreeMap<String, String>,
         file: &BTreeMap<String, String>,
     ) -> Result<Settings, (&'static str, String, String)> {
         let mut out = Settings::default();
         for d in list {
-            let v = match (given.0.get(d.key()), file.get(d.key())) {
-                (Some((_, v)), _) => v.clone(),
-                (None, Some(text)) => d.read(text).map_err(|why| (d.key(), text.clone(), why))?,
-                (None, None) => d.default_value(),
+            let v = match given.get(d.key()).or_else(|| file.get(d.key())) {
+                Some(text) => d.read(text).map_err(|why| (d.key(), text.clone(), why))?,
+                None => d.default_value(),
             };
             out.put(*d, v);
         }
@@ -200,6 +199,38 @@ pub fn count<T: std::str::FromStr + PartialOrd + fmt::Display>(
     Ok(n)
 }
 
+/// `800ms`, `1s`, `1.5s`, `2m`, or a bare number of seconds (as nmap and curl read one).
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, &'static str> {
+    let s = s.trim();
+    let (num, scale) = if let Some(n) = s.strip_suffix("ms") {
+        (n, 0.001)
+    } else if let Some(n) = s.strip_suffix('s') {
+        (n, 1.0)
+    } else if let Some(n) = s.strip_suffix('m') {
+        (n, 60.0)
+    } else {
+        (s, 1.0)
+    };
+    let n: f64 = num
+        .trim()
+        .parse()
+        .map_err(|_| "expected a duration such as 800ms, 1s, 1.5s or 2m")?;
+    if !n.is_finite() || n < 0.0 {
+        return Err("expected a positive duration");
+    }
+    std::time::Duration::try_from_secs_f64(n * scale).map_err(|_| "not a valid number of seconds")
+}
+
+/// A deadline or a wait ([`parse_duration`]): more than 0 and at most an hour, the parser of
+/// every duration setting.
+pub fn duration(text: &str) -> Result<std::time::Duration, String> {
+    let d = parse_duration(text)?;
+    if d.is_zero() || d > std::time::Duration::from_secs(3600) {
+        return Err("must be more than 0 and at most 1h".into());
+    }
+    Ok(d)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,18 +258,17 @@ mod tests {
     #[test]
     fn a_value_is_the_flags_else_the_files_else_the_default() {
         let list: [&'static dyn Declared; 2] = [&RATE, &NAME];
-        let mut flags = Settings::default();
-        flags.put(&RATE, RATE.read("5").unwrap());
+        let flags: BTreeMap<String, String> = [("rate".into(), "5".into())].into();
         let file: BTreeMap<String, String> =
             [("rate".into(), "3".into()), ("name".into(), "site".into())].into();
         let s = Settings::resolve(&list, &flags, &file).unwrap();
         assert_eq!(s.get(&RATE), 5);
         assert_eq!(s.get(&NAME), Some("site".to_string()));
         let none = BTreeMap::new();
-        let s = Settings::resolve(&list, &Settings::default(), &none).unwrap();
+        let s = Settings::resolve(&list, &none, &none).unwrap();
         assert_eq!((s.get(&RATE), s.get(&NAME)), (7, None));
         let bad: BTreeMap<String, String> = [("rate".into(), "0".into())].into();
-        let (key, value, why) = Settings::resolve(&list, &Settings::default(), &bad).unwrap_err();
+        let (key, value, why) = Settings::resolve(&list, &none, &bad).unwrap_err();
         assert_eq!((key, value.as_str()), ("rate", "0"));
         assert!(why.contains("at least 1"), "{why}");
         assert!(s.has("rate"), "resolved: every setting of the list");

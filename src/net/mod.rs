@@ -9,6 +9,36 @@ use std::time::Duration;
 
 use tokio::net::{TcpSocket, TcpStream};
 
+use crate::model::setting::{Setting, duration};
+
+/// 1 s: a LAN host answers a SYN in well under 10 ms; Strix's 100 ms misses slow Wi-Fi cameras.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+/// 3 s per request/reply, between Cameradar's 2 s and go2rtc's 5 s.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// `--connect-timeout`: how long every TCP connect of a scan waits.
+pub static CONNECT_TIMEOUT: Setting<Duration> = Setting {
+    key: "connect_timeout",
+    flag: "--connect-timeout",
+    env: "CAMSCAN_CONNECT_TIMEOUT",
+    value_name: "DURATION",
+    help: "TCP connect timeout per probe, e.g. 800ms, 1s (a bare number is seconds) \
+           [default: 1s]",
+    default: DEFAULT_CONNECT_TIMEOUT,
+    parse: duration,
+};
+
+/// `--timeout`: how long every protocol step of a scan (a request and its reply) waits.
+pub static TIMEOUT: Setting<Duration> = Setting {
+    key: "timeout",
+    flag: "--timeout",
+    env: "CAMSCAN_TIMEOUT",
+    value_name: "DURATION",
+    help: "Timeout for each protocol step (one request and its reply) [default: 3s]",
+    default: DEFAULT_TIMEOUT,
+    parse: duration,
+};
+
 /// Upper bound on the derived default concurrency: beyond this a LAN's ARP tables overflow
 /// (gc_thresh3 is 1024 by default) before the scan gets faster.
 pub const MAX_DEFAULT_CONCURRENCY: usize = 1024;

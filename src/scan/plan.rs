@@ -90,7 +90,7 @@ impl ScanPlan {
         let host = HostFacts::gather(&locals, cfg.container_markers.as_deref());
         let host_warnings = crate::net::host::warnings(&host, &locals);
         let probe = ProbeSettings {
-            connect_timeout: cfg.connect_timeout,
+            connect_timeout: cfg.settings.get(&crate::net::CONNECT_TIMEOUT),
             concurrency,
             per_host: cfg.settings.get(&crate::probe::PER_HOST),
             retries: cfg.settings.get(&crate::probe::RETRIES),
@@ -103,7 +103,7 @@ impl ScanPlan {
             ports: &cfg.ports,
             probe: &probe,
             gates: cfg.host_gate(),
-            discovery_wait: cfg.discovery_wait,
+            discovery_wait: cfg.settings.get(&crate::discovery::DISCOVERY_WAIT),
             raw: crate::net::host::raw_sockets(host.status.as_deref()),
             host: host_warnings,
             v6_links: &crate::discovery::wsd::v6_links(&set),
@@ -141,7 +141,7 @@ impl ScanPlan {
             probe,
             ports: cfg.ports.clone(),
             methods: cfg.discovery.clone(),
-            discovery_wait: cfg.discovery_wait,
+            discovery_wait: cfg.settings.get(&crate::discovery::DISCOVERY_WAIT),
             probe_all: cfg.probe_all,
             links,
             detect: cfg.detect,
@@ -200,19 +200,21 @@ pub fn context_with_known(
     let known = if cfg.fresh { HashMap::new() } else { known };
     let (announcements, announced) = Announcements::new();
     let ctx = ScanContext {
-        connect_timeout: cfg.connect_timeout,
-        timeout: cfg.timeout,
-        detect_timeout: cfg.detect_timeout,
+        connect_timeout: cfg.settings.get(&crate::net::CONNECT_TIMEOUT),
+        timeout: cfg.settings.get(&crate::net::TIMEOUT),
+        detect_timeout: crate::detect::detect_timeout(&cfg.settings),
         settings: Arc::new(cfg.settings.clone()),
         auth: AuthSettings {
             credentials: Arc::new(cfg.credentials.clone()),
-            budget: Arc::new(AuthBudget::new(cfg.auth_budget)),
+            budget: Arc::new(AuthBudget::new(
+                cfg.settings.get(&crate::analyze::budget::AUTH_BUDGET),
+            )),
             enabled: !cfg.no_auth,
             show_credentials: cfg.show_credentials,
         },
         verify: VerifySettings {
             enabled: cfg.verify,
-            window: cfg.verify_window,
+            window: cfg.settings.get(&crate::analyze::context::VERIFY_WINDOW),
             ffprobe: cfg.ffprobe.clone(),
             // The plan's budget replaces it when the pipeline starts (it needs the links).
             media: Default::default(),

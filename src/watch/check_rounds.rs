@@ -50,8 +50,8 @@ impl Settings {
             credentials: cfg.credentials.clone(),
             site: cfg.site.clone(),
             deadlines: CheckDeadlines {
-                connect: cfg.connect_timeout,
-                step: cfg.timeout,
+                connect: cfg.settings.get(&crate::net::CONNECT_TIMEOUT),
+                step: cfg.settings.get(&crate::net::TIMEOUT),
             },
         }
     }

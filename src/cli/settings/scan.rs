@@ -5,12 +5,10 @@
 //! defaults. The typed settings and the file's shape are [`crate::config`]'s; only this layer
 //! reads the command line.
 
-use std::time::Duration;
-
 use crate::cli::{FindArgs, ScanArgs};
 use crate::config::{
-    FileConfig, HubConfig, Inventory, InventoryAt, Process, ScanConfig, default_site,
-    duration_field, invalid, parse_ports, read, signature_files,
+    FileConfig, HubConfig, Inventory, InventoryAt, Process, ScanConfig, default_site, invalid,
+    parse_ports, read, signature_files,
 };
 use crate::credentials::{self, Credential};
 use crate::error::Error;
@@ -49,7 +47,6 @@ impl ScanConfig {
         let d = ScanConfig::default();
         let (targets, exclude) = targets(args, file)?;
         let (ports, stun_ports) = ports(args, file, &d)?;
-        let times = Deadlines::resolve(args, file, &d)?;
         let settings = crate::model::setting::Settings::resolve(
             crate::config::settings::SCAN,
             &args.settings.0,
@@ -58,16 +55,12 @@ impl ScanConfig {
         .map_err(|(key, value, why)| invalid(key, &value, &why))?;
         let credentials = credentials(args, file, password)?;
         let hints = hints(args, file)?;
-        let (verify_window, discovery_wait) = waits(args, file, &d)?;
         Ok(ScanConfig {
             targets,
             exclude,
             ports,
             unrecorded_ports: Vec::new(),
             stun_ports,
-            detect_timeout: times.detect_timeout,
-            connect_timeout: times.connect_timeout,
-            timeout: times.timeout,
             settings,
             probe_all: args.probe_all || file.probe_all.unwrap_or(false),
             format: out.format.or(file.format).unwrap_or(d.format),
@@ -80,10 +73,6 @@ impl ScanConfig {
             allow_public: args.allow_public || file.allow_public.unwrap_or(false),
             reach_misaddressed: args.reach_misaddressed,
             credentials,
-            auth_budget: args
-                .auth_budget
-                .or(file.auth_budget)
-                .unwrap_or(d.auth_budget),
             no_auth: args.no_auth || file.no_auth.unwrap_or(false),
             show_credentials: args.show_credentials || file.show_credentials.unwrap_or(false),
             hints,
@@ -96,7 +85,6 @@ impl ScanConfig {
             verify: !args.no_verify && file.verify.unwrap_or(true),
             dns: !args.no_dns && file.dns.unwrap_or(true),
             detect: !args.no_detect && file.detect.unwrap_or(true),
-            verify_window,
             ffprobe: args.ffprobe.clone().or_else(|| file.ffprobe.clone()),
             interface: args.interface.clone().or_else(|| file.interface.clone()),
             discovery: if !args.discovery.is_empty() {
@@ -104,7 +92,6 @@ impl ScanConfig {
             } else {
                 file.discovery.clone().unwrap_or(d.discovery)
             },
-            discovery_wait,
             db: if args.no_db {
                 None
             } else {
@@ -229,60 +216,6 @@ fn ports(
     Ok((ports, stun_ports))
 }
 
-/// The scan's deadlines.
-struct Deadlines {
-    connect_timeout: Duration,
-    timeout: Duration,
-    /// At most `timeout`.
-    detect_timeout: Duration,
-}
-
-impl Deadlines {
-    fn resolve(args: &FindArgs, file: &FileConfig, d: &ScanConfig) -> Result<Deadlines, Error> {
-        let connect_timeout = duration_field(
-            "connect_timeout",
-            args.connect_timeout.as_deref(),
-            file.connect_timeout.as_ref(),
-        )?
-        .unwrap_or(d.connect_timeout);
-        let timeout = duration_field("timeout", args.timeout.as_deref(), file.timeout.as_ref())?
-            .unwrap_or(d.timeout);
-        let detect_timeout = duration_field(
-            "detect_timeout",
-            args.detect_timeout.as_deref(),
-            file.detect_timeout.as_ref(),
-        )?
-        .unwrap_or(d.detect_timeout)
-        .min(timeout);
-        Ok(Deadlines {
-            connect_timeout,
-            timeout,
-            detect_timeout,
-        })
-    }
-}
-
-/// How long a PLAY check watches media, and how long discovery listens.
-fn waits(
-    args: &FindArgs,
-    file: &FileConfig,
-    d: &ScanConfig,
-) -> Result<(Duration, Duration), Error> {
-    let verify_window = duration_field(
-        "verify_window",
-        args.verify_window.as_deref(),
-        file.verify_window.as_ref(),
-    )?
-    .unwrap_or(d.verify_window);
-    let discovery_wait = duration_field(
-        "discovery_wait",
-        args.discovery_wait.as_deref(),
-        file.discovery_wait.as_ref(),
-    )?
-    .unwrap_or(d.discovery_wait);
-    Ok((verify_window, discovery_wait))
-}
-
 /// The credentials to try, in order: the file's `credentials:` entries, the credentials file's,
 /// then `--username` with its password.
 fn credentials(
@@ -336,6 +269,7 @@ fn hints(args: &FindArgs, file: &FileConfig) -> Result<crate::analyze::hints::Hi
 #[cfg(test)]
 mod tests {
     use std::path::{Path, PathBuf};
+    use std::time::Duration;
 
     use super::*;
     use crate::cli::ScanOutputArgs;
@@ -471,15 +405,18 @@ mod tests {
         .unwrap();
         let args = ScanArgs {
             find: FindArgs {
-                timeout: Some("2s".into()),
+                settings: flag(&crate::net::TIMEOUT, "2s"),
                 ..Default::default()
             },
             ..Default::default()
         };
         let c = ScanConfig::resolve(&args, &file, &Process::default()).unwrap();
         assert_eq!(c.ports, [554, 8554]); // file over default
-        assert_eq!(c.timeout, Duration::from_secs(2)); // flag over file
-        assert_eq!(c.connect_timeout, Duration::from_millis(500));
+        assert_eq!(c.settings.get(&crate::net::TIMEOUT), Duration::from_secs(2)); // flag over file
+        assert_eq!(
+            c.settings.get(&crate::net::CONNECT_TIMEOUT),
+            Duration::from_millis(500)
+        );
         assert_eq!(c.settings.get(&crate::probe::RETRIES), 3);
         assert_eq!(c.format, Format::Csv);
         assert_eq!(c.settings.get(&crate::probe::PER_HOST), DEFAULT_PER_HOST); // default
@@ -637,34 +574,45 @@ mod tests {
         assert_eq!(db(&c), None, "no home: no default place");
     }
 
+    /// `setting` given on the command line as `text`.
+    fn flag(
+        setting: &'static dyn crate::model::setting::Declared,
+        text: &str,
+    ) -> crate::cli::ScanSettingArgs {
+        crate::cli::ScanSettingArgs([(setting.key().to_string(), text.to_string())].into())
+    }
+
     #[test]
     fn detect_timeout_never_exceeds_the_step_timeout() {
         let file = FileConfig::default();
         let args = ScanArgs {
             find: FindArgs {
                 targets: vec!["127.0.0.1".into()],
-                timeout: Some("1s".into()),
+                settings: flag(&crate::net::TIMEOUT, "1s"),
                 ..Default::default()
             },
             ..Default::default()
         };
         let c = ScanConfig::resolve(&args, &file, &Process::default()).unwrap();
         assert_eq!(
-            c.detect_timeout,
+            crate::detect::detect_timeout(&c.settings),
             Duration::from_secs(1),
             "clamped to --timeout"
         );
         let args = ScanArgs {
             find: FindArgs {
                 targets: vec!["127.0.0.1".into()],
-                detect_timeout: Some("500ms".into()),
+                settings: flag(&crate::detect::DETECT_TIMEOUT, "500ms"),
                 ..Default::default()
             },
             ..Default::default()
         };
         let c = ScanConfig::resolve(&args, &file, &Process::default()).unwrap();
-        assert_eq!(c.detect_timeout, Duration::from_millis(500));
-        assert_eq!(c.timeout, DEFAULT_TIMEOUT);
+        assert_eq!(
+            crate::detect::detect_timeout(&c.settings),
+            Duration::from_millis(500)
+        );
+        assert_eq!(c.settings.get(&crate::net::TIMEOUT), DEFAULT_TIMEOUT);
     }
 
     #[test]
