@@ -2,7 +2,8 @@
 //! when it is final, for `scripts/bench` and for anyone asking why a scan took as long as it did.
 //!
 //! Times are milliseconds since the scan started ([`start`]). A port's analysis is timed inside
-//! [`port`], which sets up a task-local list that [`phase`] adds to: `detect`, then the protocol's
+//! [`port`], which sets up a task-local list that each phase adds to when it ends (a phase is a
+//! value, [`begin`] to its drop, held beside the work it times): `detect`, then the protocol's
 //! analysis (`rtsp`, `http`, `rtmp`, `stun`), and inside RTSP the per-stream `slot` (waiting for
 //! one of the device's session slots), `play` (the stream's retina session: DESCRIBE for its facts,
 //! then the PLAY check; `facts` with `--no-verify`, DESCRIBE only) and `ffprobe`. A phase run several times (three
@@ -12,7 +13,7 @@
 //!
 //! Everything is logged at debug level on the [`TARGET`] target, to stderr like every log:
 //! `CAMSCAN_LOG=warn,camscan::timing=debug camscan scan ...`. Outside [`port`] (a library caller
-//! such as `examples/describe`) [`phase`] only runs its future.
+//! such as `examples/describe`) a phase records nothing.
 
 use std::cell::RefCell;
 use std::fmt::Write as _;
@@ -141,13 +142,28 @@ impl PortTiming {
     }
 }
 
-/// Run `fut`, recording its window as phase `name` of the port being analysed (if any).
-pub async fn phase<F: Future>(name: &'static str, fut: F) -> F::Output {
-    let start = now_ms();
-    let out = fut.await;
-    let end = now_ms();
-    let _ = PHASES.try_with(|p| record(&mut p.borrow_mut(), name, start, end));
-    out
+/// A phase of the port being analysed, from [`begin`] until it is dropped: the work it times
+/// runs beside it, in the same task, and never passes through here.
+#[must_use = "a phase lasts until it is dropped"]
+pub struct Running {
+    name: &'static str,
+    start: u64,
+}
+
+/// Phase `name` of the port being analysed (if any) begins now, and ends when the value returned
+/// is dropped (at the end of the block that holds it, or when the work is cancelled).
+pub fn begin(name: &'static str) -> Running {
+    Running {
+        name,
+        start: now_ms(),
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let end = now_ms();
+        let _ = PHASES.try_with(|p| record(&mut p.borrow_mut(), self.name, self.start, end));
+    }
 }
 
 /// Run one port's analysis `fut`, collecting the phases it records.
@@ -182,13 +198,12 @@ mod tests {
     #[tokio::test]
     async fn phases_of_a_port_are_windows_with_counts_and_paths_is_derived() {
         let ((), t) = port(554, async {
-            phase("detect", async {}).await;
-            phase("rtsp", async {
-                phase("facts", async {}).await;
-                phase("play", async {}).await;
-                phase("play", async {}).await;
-            })
-            .await;
+            drop(begin("detect"));
+            let rtsp = begin("rtsp");
+            drop(begin("facts"));
+            drop(begin("play"));
+            drop(begin("play"));
+            drop(rtsp);
         })
         .await;
         let names: Vec<_> = t.phases.iter().map(|p| (p.name, p.count)).collect();
@@ -231,7 +246,9 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_phase_outside_a_port_only_runs_its_future() {
-        assert_eq!(phase("play", async { 7 }).await, 7);
+    async fn a_phase_outside_a_port_is_not_recorded() {
+        drop(begin("play"));
+        let ((), t) = port(80, async {}).await;
+        assert!(t.phases.is_empty(), "{:?}", t.phases);
     }
 }

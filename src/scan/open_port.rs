@@ -21,11 +21,10 @@ pub async fn analyze_port(
     let ip = addr.ip();
     let port = addr.port();
     let stun_first = port == crate::analyze::webrtc::STUN_PORT || ctx.stun_ports.contains(&port);
-    let detected = crate::timing::phase(
-        "detect",
-        detect::detect(addr, ctx.connect_timeout, ctx.detect_timeout, stun_first),
-    )
-    .await;
+    let detected = {
+        let _detect = crate::timing::begin("detect");
+        detect::detect(addr, ctx.connect_timeout, ctx.detect_timeout, stun_first).await
+    };
     let expected = match &detected {
         Ok(Some(Detection::Http { .. })) => {
             expected.web();
@@ -43,7 +42,8 @@ pub async fn analyze_port(
             vec![]
         }
         Ok(Some(Detection::Http { reply, tls })) => {
-            crate::timing::phase("http", http_events(addr, &reply, tls, ctx, expected)).await
+            let _http = crate::timing::begin("http");
+            http_events(addr, &reply, tls, ctx, expected).await
         }
         Ok(Some(Detection::Stun { response })) => stun_events(addr, &response, ctx).await,
         Ok(Some(Detection::Greeting(g))) => vec![greeting_service(ip, port, g)],
@@ -65,8 +65,8 @@ async fn stun_events(
         |transport, r: &crate::proto::stun::StunResponse| stun_service(addr, transport, r);
     let mut events = vec![service(crate::model::Transport::Tcp, response)];
     // STUN servers listen on UDP too, where WebRTC clients use them.
-    let udp = crate::analyze::webrtc::binding_udp(addr, ctx.timeout);
-    match crate::timing::phase("stun", udp).await {
+    let _stun = crate::timing::begin("stun");
+    match crate::analyze::webrtc::binding_udp(addr, ctx.timeout).await {
         Ok(r) => events.push(service(crate::model::Transport::Udp, &r)),
         Err(e) => events.push(Event::Failure {
             ip,
@@ -83,11 +83,10 @@ async fn stun_events(
 /// An RTMP server: its service and the streams the walk of its applications found.
 async fn rtmp_events(addr: std::net::SocketAddr, ctx: &ScanContext) -> Vec<Event> {
     let (ip, port) = (addr.ip(), addr.port());
-    let f = crate::timing::phase(
-        "rtmp",
-        crate::analyze::rtmp::analyze(addr, ctx.connect_timeout, ctx.timeout, &ctx.hints),
-    )
-    .await;
+    let f = {
+        let _rtmp = crate::timing::begin("rtmp");
+        crate::analyze::rtmp::analyze(addr, ctx.connect_timeout, ctx.timeout, &ctx.hints).await
+    };
     let mut service = crate::model::Service {
         auth: crate::model::AuthScheme::None,
         note: f.note,
@@ -115,7 +114,10 @@ async fn rtsp_events(
     // no web service: GStreamer's answers a plain `GET` with `503` (no length, connection
     // left open), so a 503 ends that side at once; and what the HTTP side says is kept only
     // when it found a stream (the port is then a web server too).
-    let rtsp_side = crate::timing::phase("rtsp", rtsp::analyze(client, options, ctx));
+    let rtsp_side = async {
+        let _rtsp = crate::timing::begin("rtsp");
+        rtsp::analyze(client, options, ctx).await
+    };
     let http_side = async {
         let reply = crate::net::rtsp::http_get(addr, "/", ctx.connect_timeout, ctx.timeout)
             .await
@@ -124,7 +126,10 @@ async fn rtsp_events(
                 r.head.protocol == crate::proto::response::HeadProtocol::Http
                     && r.head.status != 503
             })?;
-        let http = crate::timing::phase("http", http_events(addr, &reply, None, ctx, None)).await;
+        let http = {
+            let _http = crate::timing::begin("http");
+            http_events(addr, &reply, None, ctx, None).await
+        };
         if http.iter().any(|e| matches!(e, Event::Stream { .. })) {
             Some(http)
         } else {

@@ -122,7 +122,10 @@ pub(super) async fn open_session(
         }
         None => (None, None),
     };
-    let slot = crate::timing::phase("slot", settings.sessions.acquire(addr.ip())).await;
+    let slot = {
+        let _slot = crate::timing::begin("slot");
+        settings.sessions.acquire(addr.ip()).await
+    };
     // The PLAY check on the connection that found the stream, when there is one (see
     // [`super::play`]); the retina session below when it declines.
     let mut holder = holder;
@@ -141,7 +144,11 @@ pub(super) async fn open_session(
             settings.verify.window,
             &settings.verify.media,
         );
-        match crate::timing::phase("play", played).await {
+        let played = {
+            let _play = crate::timing::begin("play");
+            played.await
+        };
+        match played {
             super::play::Played::Done(result) => {
                 slot.release().await;
                 return Sessioned {
@@ -182,7 +189,10 @@ pub(super) async fn open_session(
     } else {
         "facts"
     };
-    let result = crate::timing::phase(phase, verify::session(&check, &mut on_described)).await;
+    let result = {
+        let _phase = crate::timing::begin(phase);
+        verify::session(&check, &mut on_described).await
+    };
     drop(holder);
     slot.release().await;
     Sessioned {
@@ -230,9 +240,14 @@ pub(super) async fn finish(
         && (stream.verified || stream.video.is_none())
     {
         let ip = addr.ip();
-        let slot = crate::timing::phase("slot", settings.sessions.acquire(ip)).await;
-        let probe = crate::analyze::ffprobe::probe(ffprobe, plain_url, cred, settings.timeout);
-        let probed = crate::timing::phase("ffprobe", probe).await;
+        let slot = {
+            let _slot = crate::timing::begin("slot");
+            settings.sessions.acquire(ip).await
+        };
+        let probed = {
+            let _ffprobe = crate::timing::begin("ffprobe");
+            crate::analyze::ffprobe::probe(ffprobe, plain_url, cred, settings.timeout).await
+        };
         slot.release().await;
         match probed {
             Ok(p) => {
