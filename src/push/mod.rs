@@ -29,7 +29,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::model::Credential;
-use crate::store::{PushRecord, Store, StoreError};
+use crate::store::{Pending, PushRecord, Store, StoreError};
 use client::Client;
 use plan::{Action, Step};
 
@@ -407,16 +407,22 @@ async fn apply(
                 channel: p.cams.ids[i].1,
                 written: String::new(),
                 hash: String::new(),
-                // An add's row exists only once its write landed (`plan::settle`), and then it
-                // carries these passwords: a plan read meanwhile keeps it, not "its login changed".
-                secret: p.cams.secret(store, i),
+                secret: None,
                 written_at: now,
                 pending: None,
             });
-        r.pending = Some(plan::ledger_text(&job.entry));
+        // The passwords go with the pending write: a plan read before its record (the page, a
+        // push killed meanwhile) takes them with the write once the tool holds it, so the
+        // login it sent is not proposed again as "its login changed".
+        let pending = Pending {
+            written: plan::ledger_text(&job.entry),
+            secret: p.cams.secret(store, i),
+        };
         if r.written.is_empty() {
-            r.written = r.pending.clone().unwrap_or_default();
+            r.written = pending.written.clone();
+            r.secret = pending.secret.clone();
         }
+        r.pending = Some(pending);
         store.record_push(&r)?;
     }
     let mut sent: Vec<Option<tools::Sent>> = vec![None; outcome.steps.len()];

@@ -117,7 +117,8 @@ pub trait Items {
 pub type Reserved = std::collections::BTreeMap<(i64, u32), String>;
 
 /// The ledger as the tool now proves it: a row with a `pending` write whose fields the tool
-/// holds as they were sent becomes that write (its hash taken from the tool now); a pending
+/// holds as they were sent becomes that write, with the passwords' MAC it carried (its hash
+/// taken from the tool now); a pending
 /// update that did not land stays as it was written before; a pending add that did not land is
 /// no row at all (its name kept in [`Reserved`]). A push killed between its request and the
 /// read-back thus never turns camscan's own entry into "a person's".
@@ -126,10 +127,11 @@ pub fn settle(ledger: Vec<PushRecord>, running: &Running) -> (Vec<PushRecord>, R
     let mut reserved = Reserved::new();
     for mut r in ledger {
         if let Some(p) = r.pending.take() {
-            let sent: Value = serde_json::from_str(&p).unwrap_or(Value::Null);
+            let sent: Value = serde_json::from_str(&p.written).unwrap_or(Value::Null);
             if landed(running, &sent) {
                 r.hash = readback_hash(running, &sent);
-                r.written = p;
+                r.written = p.written;
+                r.secret = p.secret;
             } else if r.hash.is_empty() {
                 reserved.insert((r.device_id, r.channel), r.name);
                 continue;
@@ -685,6 +687,53 @@ mod tests {
             &Frigate,
             &entry,
             &other,
+            false,
+        );
+        assert_eq!(
+            steps[0].action,
+            Action::Update(vec!["its login changed".into()])
+        );
+    }
+
+    /// An update with a new password, killed after its request and before its record: the next
+    /// plan sees the tool holding it and takes its passwords' MAC with it (nothing to do); an
+    /// update that did not land keeps the old MAC, so the new password is still proposed.
+    #[test]
+    fn a_killed_update_that_landed_keeps_the_login_it_sent() {
+        let w = vec![wanted(1, "front", "198.18.0.12")];
+        let entry = entry_of(&w);
+        let e = entry(0, "front");
+        let running = readback(&e);
+        let mut r = record("front", 1, &e, &running);
+        r.pending = Some(crate::store::Pending {
+            written: ledger_text(&e),
+            secret: Some(vec![2]),
+        });
+        let new_password = |_| Some(vec![2]);
+        let (ledger, reserved) = settle(vec![r.clone()], &running);
+        assert!(reserved.is_empty());
+        assert_eq!(ledger[0].secret, Some(vec![2]), "the pending write's MAC");
+        assert_eq!(ledger[0].pending, None);
+        let steps = plan(
+            &w,
+            (&ledger, &Reserved::new()),
+            &running,
+            &Frigate,
+            &entry,
+            &new_password,
+            false,
+        );
+        assert_eq!(steps[0].action, Action::Keep, "{steps:?}");
+        // Not landed: the tool holds nothing of it; the row stays as written, old MAC and all.
+        let (ledger, _) = settle(vec![r], &Running::new());
+        assert_eq!(ledger[0].secret, Some(vec![1]));
+        let steps = plan(
+            &w,
+            (&ledger, &Reserved::new()),
+            &running,
+            &Frigate,
+            &entry,
+            &new_password,
             false,
         );
         assert_eq!(

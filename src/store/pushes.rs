@@ -30,11 +30,21 @@ pub struct PushRecord {
     pub secret: Option<Vec<u8>>,
     /// Unix milliseconds.
     pub written_at: i64,
-    /// What camscan is writing now (as `written`), recorded before the request is sent and
-    /// cleared once the tool's read-back is hashed: a push killed in between leaves the plan able
-    /// to tell its own write from a person's ([`crate::push::plan`]). An add not yet read back
-    /// has an empty `hash`.
-    pub pending: Option<String>,
+    /// What camscan is writing now, recorded before the request is sent and cleared once the
+    /// tool's read-back is hashed: a push killed in between leaves the plan able to tell its own
+    /// write from a person's ([`crate::push::plan`]). An add not yet read back has an empty
+    /// `hash`.
+    pub pending: Option<Pending>,
+}
+
+/// A write sent and not yet read back: what it writes and the passwords it carries, which become
+/// the row's `written` and `secret` once the tool is seen holding it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    /// As [`PushRecord::written`].
+    pub written: String,
+    /// As [`PushRecord::secret`].
+    pub secret: Option<Vec<u8>>,
 }
 
 /// A device the inventory describes, with its store id (what the ledger names).
@@ -65,12 +75,12 @@ impl Store {
         self.conn
             .execute(
                 "INSERT INTO pushes (tool, target, name, device_id, channel, written, hash, secret,
-                                     written_at, pending)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                                     written_at, pending, pending_secret)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
                  ON CONFLICT (tool, target, name) DO UPDATE SET device_id = excluded.device_id,
                      channel = excluded.channel, written = excluded.written, hash = excluded.hash,
                      secret = excluded.secret, written_at = excluded.written_at,
-                     pending = excluded.pending",
+                     pending = excluded.pending, pending_secret = excluded.pending_secret",
                 params![
                     r.tool,
                     r.target,
@@ -81,7 +91,8 @@ impl Store {
                     r.hash,
                     r.secret,
                     r.written_at,
-                    r.pending
+                    r.pending.as_ref().map(|p| p.written.clone()),
+                    r.pending.as_ref().and_then(|p| p.secret.clone())
                 ],
             )
             .map(|_| ())
@@ -177,12 +188,20 @@ impl Store {
 
 fn pushes(conn: &Conn, tool: &str, target: &str) -> super::db::Result<Vec<PushRecord>> {
     let rows = conn.query_all(
-        "SELECT name, device_id, channel, written, hash, secret, written_at, pending FROM pushes
-          WHERE tool = ?1 AND target = ?2 ORDER BY name",
+        "SELECT name, device_id, channel, written, hash, secret, written_at, pending,
+                pending_secret
+           FROM pushes WHERE tool = ?1 AND target = ?2 ORDER BY name",
         params![tool, target],
     )?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
+        let pending = match r.get::<_, Option<String>>(7)? {
+            Some(written) => Some(Pending {
+                written,
+                secret: r.get(8)?,
+            }),
+            None => None,
+        };
         out.push(PushRecord {
             tool: tool.to_string(),
             target: target.to_string(),
@@ -193,7 +212,7 @@ fn pushes(conn: &Conn, tool: &str, target: &str) -> super::db::Result<Vec<PushRe
             hash: r.get(4)?,
             secret: r.get(5)?,
             written_at: r.get(6)?,
-            pending: r.get(7)?,
+            pending,
         });
     }
     Ok(out)
@@ -222,7 +241,10 @@ mod tests {
             hash: "ab".into(),
             secret: Some(secret.clone()),
             written_at: 1000,
-            pending: Some("{}".into()),
+            pending: Some(Pending {
+                written: "{}".into(),
+                secret: Some(store.secret_mac("hunter3")),
+            }),
         };
         store.record_push(&r).unwrap();
         r.hash = "cd".into();

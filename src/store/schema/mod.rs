@@ -256,6 +256,23 @@ CREATE INDEX pushes_device ON pushes(device_id, channel);
 }
 pub(crate) use pushes_step;
 
+/// The passwords' MAC of a push's pending write (SQLite's version 15, PostgreSQL's 12), the same
+/// but for its type (`$blob`).
+macro_rules! push_pending_secret_step {
+    ($blob:literal) => {
+        concat!(
+            r#"
+-- HMAC of the passwords a pending write carries (as `secret`), taken with it once it is read
+-- back: an update killed between its request and its record keeps the login it sent.
+ALTER TABLE pushes ADD COLUMN pending_secret "#,
+            $blob,
+            r#";
+"#
+        )
+    };
+}
+pub(crate) use push_pending_secret_step;
+
 /// The schema, one step per version: step `i` takes `user_version` from `i` to `i + 1`. Never edit
 /// a released step; add one.
 pub(crate) const MIGRATIONS: &[&str] = &[
@@ -427,6 +444,7 @@ CREATE TABLE device_reports (
     SCAN_COVERAGE_STEP,
     pushes_step!("BLOB"),
     CAMERA_NAME_STEP,
+    push_pending_secret_step!("BLOB"),
 ];
 
 /// The schema version this camscan writes.

@@ -161,6 +161,8 @@ CREATE TABLE device_reports (
     super::pushes_step!("BYTEA"),
     // 11: the cameras' fixed names, as SQLite's version 14.
     super::CAMERA_NAME_STEP,
+    // 12: a pending push's passwords' MAC, as SQLite's version 15.
+    super::push_pending_secret_step!("BYTEA"),
 ];
 
 /// The PostgreSQL schema version this camscan writes.
