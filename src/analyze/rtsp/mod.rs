@@ -129,15 +129,13 @@ pub async fn analyze(
     // the device's session cap (`--sessions-per-device`, shared with every other port and path of
     // the device): one slow stream does not hold up the others, and a camera that allows few
     // sessions never sees more than the cap from us.
-    let first = analyse_found(
-        found,
-        &mut reuse,
+    let how = Analysis {
         addr,
-        service.auth,
-        &outcome,
+        auth: service.auth,
+        outcome: &outcome,
         settings,
-        early,
-    );
+    };
+    let first = analyse_found(found, &mut reuse, early, how);
     let rest = async {
         let mut more = Vec::new();
         let mut notes = Vec::new();
@@ -157,16 +155,7 @@ pub async fn analyze(
         }
         notes.extend(walkers.take_redirect().map(AnalyzeError::NotFollowed));
         drop(walkers);
-        let analysed = analyse_found(
-            more,
-            &mut Reuse::default(),
-            addr,
-            service.auth,
-            &outcome,
-            settings,
-            Vec::new(),
-        )
-        .await;
+        let analysed = analyse_found(more, &mut Reuse::default(), Vec::new(), how).await;
         (analysed, notes)
     };
     let (mut analysed, (more, notes)) = tokio::join!(first, rest);
@@ -324,16 +313,13 @@ async fn analyse_early(
                             _ => None,
                         };
                         let path = f.path.clone();
-                        let analysed = analyse_found(
-                            vec![f],
-                            &mut mine,
+                        let how = Analysis {
                             addr,
-                            scheme,
-                            &AuthOutcome::NotTried,
+                            auth: scheme,
+                            outcome: &AuthOutcome::NotTried,
                             settings,
-                            Vec::new(),
-                        )
-                        .await;
+                        };
+                        let analysed = analyse_found(vec![f], &mut mine, Vec::new(), how).await;
                         let analysed: Vec<_> = analysed
                             .into_iter()
                             .map(|a| (key.clone(), path.clone(), a))
@@ -352,10 +338,20 @@ async fn analyse_early(
         .collect()
 }
 
+/// How a port's found paths are analysed, the same for every batch the walk hands on: the
+/// port, the scheme its login answered, how the login went, and the scan's context.
+#[derive(Clone, Copy)]
+struct Analysis<'a> {
+    addr: SocketAddr,
+    auth: AuthScheme,
+    outcome: &'a AuthOutcome,
+    settings: &'a ScanContext,
+}
+
 /// Describe and PLAY-check the streams `found` names (those not yet taken by another path of
 /// this scan), as many at a time as the device's session cap allows, after the streams
-/// `analysed` already (reported first; their descriptions find aliases too). `auth`: the port's
-/// scheme, which a stream opened with a credential was asked in. A stream whose description
+/// `analysed` already (reported first; their descriptions find aliases too), as `how` says (its
+/// `auth`: the port's scheme, which a stream opened with a credential was asked in). A stream whose description
 /// is the same as an earlier one's of this port (an alias: a server that ignores the sub-stream
 /// selector or serves one stream under two names) is reported with `same_as` and the facts and
 /// PLAY check of the first, not opened again. A stream a re-check analysed already (`reuse`) is
@@ -363,13 +359,11 @@ async fn analyse_early(
 async fn analyse_found(
     found: Vec<Found>,
     reuse: &mut Reuse,
-    addr: SocketAddr,
-    auth: AuthScheme,
-    outcome: &AuthOutcome,
-    settings: &ScanContext,
     analysed: Vec<(Option<String>, String, revisit::Analysed)>,
+    how: Analysis<'_>,
 ) -> Vec<(Stream, Vec<AnalyzeError>)> {
-    let jobs = jobs_of(found, reuse, addr, auth, outcome, settings, analysed);
+    let jobs = jobs_of(found, reuse, analysed, how);
+    let Analysis { addr, settings, .. } = how;
     use futures::StreamExt;
     let aliases: Vec<(usize, usize)> = jobs
         .iter()
@@ -426,12 +420,15 @@ async fn analyse_found(
 fn jobs_of(
     found: Vec<Found>,
     reuse: &mut Reuse,
-    addr: SocketAddr,
-    auth: AuthScheme,
-    outcome: &AuthOutcome,
-    settings: &ScanContext,
     analysed: Vec<(Option<String>, String, revisit::Analysed)>,
+    how: Analysis<'_>,
 ) -> Vec<Job> {
+    let Analysis {
+        addr,
+        auth,
+        outcome,
+        settings,
+    } = how;
     let mut jobs = Vec::new();
     // (description, path, job index) of each stream to open, to find aliases.
     let mut seen: Vec<(String, String, usize)> = Vec::new();
