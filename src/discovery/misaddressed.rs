@@ -244,11 +244,10 @@ impl Sight {
             let host = x.split("//").nth(1)?.split('/').next()?;
             misaddressed::link_local(host.strip_prefix('[')?.split(']').next()?)
         });
-        let scopes = wsd::scope_info(&hello.scopes);
-        let is_camera = hello
-            .types
-            .iter()
-            .any(|t| t.to_ascii_lowercase().ends_with("networkvideotransmitter"));
+        let said = crate::discovery::wsd::Found {
+            sender: from,
+            probe_match: hello.into_match(),
+        };
         Some([
             Event::Misaddressed {
                 ip: from,
@@ -256,25 +255,7 @@ impl Sight {
                 sighting: Box::new(m),
                 mac: None,
             },
-            Event::Onvif {
-                ip: from,
-                name: scopes.name,
-                model: scopes.hardware,
-                vendor: scopes.manufacturer,
-                mac: scopes.mac,
-                is_camera,
-                info: Box::new(crate::model::OnvifInfo {
-                    endpoint: hello.endpoint,
-                    xaddrs: hello
-                        .xaddrs
-                        .iter()
-                        .map(|x| wsd::fix_xaddr(x, from))
-                        .collect(),
-                    types: hello.types,
-                    scopes: hello.scopes,
-                    ..crate::model::OnvifInfo::default()
-                }),
-            },
+            crate::discovery::wsd::onvif_event(said, Vec::new(), None),
         ])
     }
 }

@@ -231,6 +231,18 @@ pub struct Announcement {
     pub metadata_version: Option<u32>,
 }
 
+impl Announcement {
+    /// What the announcement says of the device, as a Probe's answer says it.
+    pub fn into_match(self) -> ProbeMatch {
+        ProbeMatch {
+            endpoint: self.endpoint,
+            types: self.types,
+            scopes: self.scopes,
+            xaddrs: self.xaddrs,
+        }
+    }
+}
+
 /// Read a `Hello` or `Bye` (SOAP 1.2 over UDP). The kind comes from the `Body` element; an `Action`
 /// header, when present, must name the same message in the 2005/04 or the 2009/01 namespace. `None`
 /// for anything else (a Probe, ProbeMatches, a Resolve, junk), so our own multicast Probes and other

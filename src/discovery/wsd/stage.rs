@@ -256,9 +256,14 @@ async fn check_xaddrs(
     (stale, usable.or(moved))
 }
 
-/// The registry event for one WS-Discovery answer.
+/// The registry event for one WS-Discovery answer (a Probe's, or a Hello's:
+/// [`crate::proto::wsd::Announcement::into_match`]), with the XAddrs that did not answer.
 /// Link-local XAddrs get the zone the answer came in on (`zone`).
-fn onvif_event(f: Found, stale_xaddrs: Vec<crate::model::StaleXaddr>, zone: Option<&str>) -> Event {
+pub(crate) fn onvif_event(
+    f: Found,
+    stale_xaddrs: Vec<crate::model::StaleXaddr>,
+    zone: Option<&str>,
+) -> Event {
     let m = f.probe_match;
     let scopes = wsd::scope_info(&m.scopes);
     let is_camera = m
