@@ -11,7 +11,7 @@ use std::path::Path;
 
 use crate::audit::thumbnail::{self, Pictures};
 use crate::audit::{AuditReport, Context, plan};
-use crate::cli::{AuditArgs, AuditFormat, Cli, ScanArgs, ScanOutputArgs};
+use crate::cli::{AuditArgs, AuditFormat, Cli};
 use crate::config::Inventory;
 use crate::error::{Error, exit};
 use crate::record::CommandError;
@@ -21,7 +21,7 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
     let ffmpeg = find_ffmpeg(args.ffmpeg.as_deref(), &cli.env);
     refuse_conflicts(args, ffmpeg.as_deref())?;
     let plan = args.expect.as_deref().map(read_plan).transpose()?;
-    let cfg = scan_config(args, cli)?;
+    let cfg = crate::cli::settings::audit(args, cli)?;
     if let Some(path) = &args.output {
         crate::scan::output::check_writable(path)?;
     }
@@ -145,26 +145,6 @@ fn refuse_conflicts(args: &AuditArgs, ffmpeg: Option<&Path>) -> Result<(), Comma
         ));
     }
     Ok(())
-}
-
-/// The scan settings of an audit: the scan's own resolution of its flags and config file, with
-/// the administration ports added. Their servers speak first, so after the connect nothing is
-/// sent; they are not the user's: asked and judged, kept out of the inventory (no
-/// `port_opened`).
-fn scan_config(args: &AuditArgs, cli: &Cli) -> Result<crate::config::ScanConfig, CommandError> {
-    let scan_args = ScanArgs {
-        find: args.find.clone(),
-        out: ScanOutputArgs::default(),
-        push: Default::default(),
-    };
-    let (mut cfg, _file) = super::scan::resolve(&scan_args, &cli.process())?;
-    for port in crate::audit::AUDIT_PORTS {
-        if !cfg.ports.contains(&port) {
-            cfg.ports.push(port);
-            cfg.unrecorded_ports.push(port);
-        }
-    }
-    Ok(cfg)
 }
 
 /// The findings into the inventory (unless --no-db), with their events, once the result is

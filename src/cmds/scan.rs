@@ -7,16 +7,13 @@
 use std::io::Write as _;
 
 use crate::cli::{Cli, ScanArgs};
-use crate::config::{FileConfig, ScanConfig};
+use crate::config::ScanConfig;
 use crate::error::Error;
 use crate::knowledge;
 use crate::record::{self, CommandError, Summary};
 
 pub(super) fn run(args: &ScanArgs, cli: &Cli) -> Result<u8, CommandError> {
-    let (mut cfg, _file) = resolve(args, &cli.process())?;
-    // -v also asks for the detailed table (one row per stream).
-    cfg.detail = cli.verbose > 0;
-    let pushes = pushes(&args.push, &cfg, &cli.env)?;
+    let crate::cli::settings::ScanCommand { cfg, pushes } = crate::cli::settings::scan(args, cli)?;
     let runtime = knowledge_and_runtime(&cfg)?;
     super::block_on(runtime, async {
         let code = scan_and_record(cfg.clone(), cli.quiet).await?;
@@ -39,39 +36,6 @@ pub(super) fn run(args: &ScanArgs, cli: &Cli) -> Result<u8, CommandError> {
             crate::error::exit::ERROR
         })
     })
-}
-
-/// `--push TOOL=URL`'s settings, resolved with the scan's own (its credentials, its format
-/// options) before anything is sent.
-pub(super) fn pushes(
-    args: &crate::cli::ScanPushArgs,
-    cfg: &ScanConfig,
-    env: &crate::model::environment::Environment,
-) -> Result<Vec<crate::push::Settings>, CommandError> {
-    args.push
-        .iter()
-        .map(|spec| {
-            let target = crate::push::Target::parse(spec).map_err(CommandError::Usage)?;
-            Ok(crate::cli::settings::push(
-                target,
-                &args.options,
-                cfg.credentials.clone(),
-                &cfg.format_options,
-                false,
-                env,
-            )?)
-        })
-        .collect()
-}
-
-/// The scan configuration of `args` and its config file, with the password for `--username`:
-/// as `camscan scan` resolves it.
-pub(super) fn resolve(
-    args: &ScanArgs,
-    process: &crate::config::Process,
-) -> Result<(ScanConfig, FileConfig), Error> {
-    let password = crate::cli::settings::password_for(args, &process.env);
-    ScanConfig::load(args, process, password.as_deref())
 }
 
 /// The worker stack of a runtime that runs scans: a port's analysis is one deep future

@@ -12,13 +12,7 @@ pub(super) fn run(args: &WatchArgs, cli: &Cli) -> Result<u8, CommandError> {
     // Asked once: a reload reads the files again, never the terminal.
     let password = crate::cli::settings::password_for(&args.scan, &process.env);
     let resolve = move |args: &WatchArgs| -> Result<(ScanConfig, WatchConfig), String> {
-        let (cfg, file) = ScanConfig::load(&args.scan, &process, password.as_deref())
-            .map_err(|e| e.to_string())?;
-        let mut w =
-            WatchConfig::resolve(args, &file.watch.clone().unwrap_or_default(), &process.env)?;
-        w.pushes =
-            super::scan::pushes(&args.scan.push, &cfg, &process.env).map_err(|e| e.to_string())?;
-        Ok((cfg, w))
+        crate::cli::settings::watch(args, &process, password.as_deref())
     };
     let (cfg, w) = resolve(args).map_err(CommandError::Usage)?;
     let runtime = super::scan::knowledge_and_runtime(&cfg)?;

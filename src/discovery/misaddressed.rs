@@ -244,10 +244,6 @@ impl Sight {
             let host = x.split("//").nth(1)?.split('/').next()?;
             misaddressed::link_local(host.strip_prefix('[')?.split(']').next()?)
         });
-        let said = crate::discovery::wsd::Found {
-            sender: from,
-            probe_match: hello.into_match(),
-        };
         Some([
             Event::Misaddressed {
                 ip: from,
@@ -255,7 +251,7 @@ impl Sight {
                 sighting: Box::new(m),
                 mac: None,
             },
-            crate::discovery::wsd::onvif_event(said, Vec::new(), None),
+            super::onvif_device::onvif_event(from, hello.into_match(), Vec::new(), None),
         ])
     }
 }

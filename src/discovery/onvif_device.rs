@@ -10,12 +10,14 @@
 //! `onvif`) when the profiles name more than one video source (an NVR or encoder:
 //! [`crate::analyze::onvif::channels`]), an `Event::Stream` for each stream URI no RTSP analysis
 //! took, and `Event::Failure`s. The maker it names goes on the identity board here, as soon as it
-//! is known.
+//! is known. Before all that, the answer itself (a Probe's, or a misaddressed device's Hello)
+//! becomes one `Event::Onvif` ([`onvif_event`]).
 
 use crate::analyze::context::ScanContext;
 use crate::analyze::rtsp;
 use crate::error::AnalyzeError;
 use crate::model::Stage;
+use crate::proto::wsd;
 use crate::registry::Event;
 
 /// Ask an ONVIF device who it is and analyse the streams it names.
@@ -188,4 +190,46 @@ fn capabilities(
         ..Default::default()
     };
     (!c.is_empty()).then_some(c)
+}
+
+/// The registry event for one WS-Discovery answer (a Probe's, or a Hello's:
+/// [`crate::proto::wsd::Announcement::into_match`]), with the XAddrs that did not answer.
+/// Link-local XAddrs get the zone the answer came in on (`zone`).
+pub(crate) fn onvif_event(
+    sender: std::net::IpAddr,
+    m: wsd::ProbeMatch,
+    stale_xaddrs: Vec<crate::model::StaleXaddr>,
+    zone: Option<&str>,
+) -> Event {
+    let scopes = wsd::scope_info(&m.scopes);
+    let is_camera = m
+        .types
+        .iter()
+        .any(|t| t.to_ascii_lowercase().ends_with("networkvideotransmitter"));
+    Event::Onvif {
+        ip: sender,
+        name: scopes.name,
+        model: scopes.hardware,
+        vendor: scopes.manufacturer,
+        mac: scopes.mac,
+        is_camera,
+        info: Box::new(crate::model::OnvifInfo {
+            endpoint: m.endpoint,
+            xaddrs: m
+                .xaddrs
+                .iter()
+                .map(|x| {
+                    let x = wsd::fix_xaddr(x, sender);
+                    match zone {
+                        Some(z) => wsd::zone_xaddr(&x, z),
+                        None => x,
+                    }
+                })
+                .collect(),
+            types: m.types,
+            scopes: m.scopes,
+            stale_xaddrs,
+            ..crate::model::OnvifInfo::default()
+        }),
+    }
 }

@@ -12,8 +12,9 @@ mod watch;
 
 pub use doctor::{doctor, scan_values};
 pub use push::{camera_logins, push};
-pub use scan::password_for;
+pub use scan::{ScanCommand, audit, password_for, scan};
 pub use serve::{serve, serve_inventory};
+pub use watch::watch;
 
 use std::path::Path;
 

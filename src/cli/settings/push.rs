@@ -21,6 +21,30 @@ fn setup(what: &str, path: &Path, e: impl std::fmt::Display) -> Error {
     }
 }
 
+/// `--push TOOL=URL`'s settings of a command that scans (`scan`, `watch`), resolved with the
+/// scan's own (its credentials, its format options) before anything is sent.
+pub fn scan_pushes(
+    args: &crate::cli::ScanPushArgs,
+    cfg: &crate::config::ScanConfig,
+    env: &Environment,
+) -> Result<Vec<Settings>, crate::record::CommandError> {
+    use crate::record::CommandError;
+    args.push
+        .iter()
+        .map(|spec| {
+            let target = Target::parse(spec).map_err(CommandError::Usage)?;
+            Ok(push(
+                target,
+                &args.options,
+                cfg.credentials.clone(),
+                &cfg.format_options,
+                false,
+                env,
+            )?)
+        })
+        .collect()
+}
+
 /// The settings of a push to `target`, with the camera logins `credentials` and the formats'
 /// resolved options `formats`.
 pub fn push(
@@ -49,10 +73,13 @@ pub fn push(
             })
         }
         None => match (
-            std::env::var("CAMSCAN_PUSH_USER"),
-            std::env::var("CAMSCAN_PUSH_PASSWORD"),
+            env.var("CAMSCAN_PUSH_USER"),
+            env.var("CAMSCAN_PUSH_PASSWORD"),
         ) {
-            (Ok(user), Ok(password)) if !user.is_empty() => Some(Login { user, password }),
+            (Some(user), Some(password)) if !user.is_empty() => Some(Login {
+                user: user.to_string(),
+                password: password.to_string(),
+            }),
             _ => None,
         },
     };

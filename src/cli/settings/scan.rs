@@ -13,6 +13,7 @@ use crate::config::{
 use crate::credentials::{self, Credential};
 use crate::error::Error;
 use crate::model::environment::Environment;
+use crate::record::CommandError;
 
 /// The password for `--username`: CAMSCAN_PASSWORD, else a prompt when stdin is a terminal
 /// (never argv); `None` without `--username`.
@@ -25,6 +26,47 @@ pub fn password_for(args: &ScanArgs, env: &Environment) -> Option<String> {
         return rpassword::prompt_password(format!("camscan: password for {user}: ")).ok();
     }
     None
+}
+
+/// `camscan scan`'s settings, resolved once at the door: the scan's configuration (its config
+/// file read, the password for `--username` asked, `-v`'s detailed table) and the pushes that
+/// `--push` makes after it.
+pub struct ScanCommand {
+    pub cfg: ScanConfig,
+    pub pushes: Vec<crate::push::Settings>,
+}
+
+/// [`ScanCommand`] of `args` under the global flags of `cli`.
+pub fn scan(args: &ScanArgs, cli: &crate::cli::Cli) -> Result<ScanCommand, CommandError> {
+    let process = cli.process();
+    let password = password_for(args, &process.env);
+    let (mut cfg, _file) = ScanConfig::load(args, &process, password.as_deref())?;
+    // -v also asks for the detailed table (one row per stream).
+    cfg.detail = cli.verbose > 0;
+    let pushes = super::push::scan_pushes(&args.push, &cfg, &process.env)?;
+    Ok(ScanCommand { cfg, pushes })
+}
+
+/// The scan configuration of `camscan audit`: the scan's own resolution of its flags and config
+/// file, with the administration ports added. Their servers speak first, so after the connect
+/// nothing is sent; they are not the user's: asked and judged, kept out of the inventory (no
+/// `port_opened`).
+pub fn audit(args: &crate::cli::AuditArgs, cli: &crate::cli::Cli) -> Result<ScanConfig, Error> {
+    let scan_args = ScanArgs {
+        find: args.find.clone(),
+        out: crate::cli::ScanOutputArgs::default(),
+        push: Default::default(),
+    };
+    let process = cli.process();
+    let password = password_for(&scan_args, &process.env);
+    let (mut cfg, _file) = ScanConfig::load(&scan_args, &process, password.as_deref())?;
+    for port in crate::audit::AUDIT_PORTS {
+        if !cfg.ports.contains(&port) {
+            cfg.ports.push(port);
+            cfg.unrecorded_ports.push(port);
+        }
+    }
+    Ok(cfg)
 }
 
 impl ScanConfig {

@@ -6,6 +6,23 @@ use crate::config::WatchFile;
 use crate::notify::SinkSpec;
 use crate::watch::{DEFAULT_DOWN_AFTER, DEFAULT_OUTBOX_CAP, Schedule, WatchConfig};
 
+/// `camscan watch`'s settings: the scan's configuration as `camscan scan` resolves it (with the
+/// password asked once, `password`), and watch's own from its flags and the config file's
+/// `watch:` section, with its pushes. What SIGHUP resolves again: the config file re-read, the
+/// command line and the environment the process's (what was read at the door).
+pub fn watch(
+    args: &WatchArgs,
+    process: &crate::config::Process,
+    password: Option<&str>,
+) -> Result<(crate::config::ScanConfig, WatchConfig), String> {
+    let (cfg, file) = crate::config::ScanConfig::load(&args.scan, process, password)
+        .map_err(|e| e.to_string())?;
+    let mut w = WatchConfig::resolve(args, &file.watch.clone().unwrap_or_default(), &process.env)?;
+    w.pushes =
+        super::push::scan_pushes(&args.scan.push, &cfg, &process.env).map_err(|e| e.to_string())?;
+    Ok((cfg, w))
+}
+
 impl WatchConfig {
     /// From `camscan watch`'s flags over the config file's `watch:` section over the defaults.
     pub fn resolve(

@@ -389,7 +389,6 @@ async fn send_step(
 /// The WS-Discovery stage.
 mod stage;
 
-pub(crate) use stage::onvif_event;
 pub use stage::v6_links;
 pub(super) use stage::{STAGE, start};
 

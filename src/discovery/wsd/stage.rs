@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::super::onvif_device::onvif_device;
+use super::super::onvif_device::{onvif_device, onvif_event};
 use super::super::scope::{About, ScanMessage, Scope, Swept};
 use super::super::targets::TargetSet;
 use crate::analyze::context::ScanContext;
@@ -18,7 +18,7 @@ use crate::model::DiscoveryMethod;
 use crate::proto::wsd::{self};
 use crate::registry::Event;
 
-use super::{Found, discover};
+use super::discover;
 
 pub(in crate::discovery) const STAGE: About = About {
     name: "WS-Discovery",
@@ -145,7 +145,7 @@ async fn ask_and_follow<M: ScanMessage>(
                 // The ONVIF profiles the scopes claim, on the capability sheet.
                 let claimed = crate::proto::onvif_caps::profiles_from_scopes(&f.probe_match.scopes);
                 if tx
-                    .send(onvif_event(f, stale, zone.as_deref()).into())
+                    .send(onvif_event(f.sender, f.probe_match, stale, zone.as_deref()).into())
                     .await
                     .is_err()
                 {
@@ -254,46 +254,4 @@ async fn check_xaddrs(
         });
     }
     (stale, usable.or(moved))
-}
-
-/// The registry event for one WS-Discovery answer (a Probe's, or a Hello's:
-/// [`crate::proto::wsd::Announcement::into_match`]), with the XAddrs that did not answer.
-/// Link-local XAddrs get the zone the answer came in on (`zone`).
-pub(crate) fn onvif_event(
-    f: Found,
-    stale_xaddrs: Vec<crate::model::StaleXaddr>,
-    zone: Option<&str>,
-) -> Event {
-    let m = f.probe_match;
-    let scopes = wsd::scope_info(&m.scopes);
-    let is_camera = m
-        .types
-        .iter()
-        .any(|t| t.to_ascii_lowercase().ends_with("networkvideotransmitter"));
-    Event::Onvif {
-        ip: f.sender,
-        name: scopes.name,
-        model: scopes.hardware,
-        vendor: scopes.manufacturer,
-        mac: scopes.mac,
-        is_camera,
-        info: Box::new(crate::model::OnvifInfo {
-            endpoint: m.endpoint,
-            xaddrs: m
-                .xaddrs
-                .iter()
-                .map(|x| {
-                    let x = wsd::fix_xaddr(x, f.sender);
-                    match zone {
-                        Some(z) => wsd::zone_xaddr(&x, z),
-                        None => x,
-                    }
-                })
-                .collect(),
-            types: m.types,
-            scopes: m.scopes,
-            stale_xaddrs,
-            ..crate::model::OnvifInfo::default()
-        }),
-    }
 }
