@@ -25,10 +25,8 @@ pub struct AuditArgs {
     /// Write the result to FILE (atomically) instead of stdout.
     #[arg(short, long, value_name = "FILE", env = "CAMSCAN_OUTPUT")]
     pub output: Option<PathBuf>,
-    /// The table's width in columns; 0: as wide as its cells need [default: $COLUMNS, else the
-    /// terminal's width, else 100].
-    #[arg(long, value_name = "COLUMNS", env = "CAMSCAN_WIDTH")]
-    pub width: Option<u16>,
+    #[command(flatten)]
+    pub table: crate::cli::TableWidth,
     /// Exit 4 when a finding at or above this severity exists (for CI).
     #[arg(long, value_enum, value_name = "SEVERITY", env = "CAMSCAN_FAIL_ON")]
     pub fail_on: Option<crate::audit::Severity>,

@@ -23,10 +23,8 @@ pub struct DoctorArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value = "table")]
     pub format: DoctorFormat,
-    /// The table's width in columns; 0: as wide as its cells need [default: $COLUMNS, else the
-    /// terminal's width, else 100].
-    #[arg(long, value_name = "COLUMNS", env = "CAMSCAN_WIDTH")]
-    pub width: Option<u16>,
+    #[command(flatten)]
+    pub table: crate::cli::TableWidth,
 }
 
 pub use crate::doctor::DoctorFormat;

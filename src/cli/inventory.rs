@@ -36,6 +36,16 @@ pub struct DbArgs {
     pub config: ConfigFile,
 }
 
+/// `--width`: declared once, flattened by every command that draws a table (`scan`, `audit`,
+/// `doctor`, `push` and the inventory's lists and documents).
+#[derive(Debug, Args, Default, Clone, Copy)]
+pub struct TableWidth {
+    /// The table's width in columns; 0: as wide as its cells need [default: $COLUMNS, else the
+    /// terminal's width, else 100].
+    #[arg(long, value_name = "COLUMNS", env = "CAMSCAN_WIDTH")]
+    pub width: Option<u16>,
+}
+
 /// The config file: declared once, flattened by every command that reads one.
 #[derive(Debug, Args, Default, Clone)]
 pub struct ConfigFile {
@@ -81,10 +91,8 @@ pub struct DevicesArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value = "table")]
     pub format: RowsFormat,
-    /// The table's width in columns; 0: as wide as its cells need [default: $COLUMNS, else the
-    /// terminal's width, else 100].
-    #[arg(long, value_name = "COLUMNS", env = "CAMSCAN_WIDTH")]
-    pub width: Option<u16>,
+    #[command(flatten)]
+    pub table: crate::cli::TableWidth,
 }
 
 #[derive(Debug, Args, Default)]
@@ -97,10 +105,8 @@ pub struct ShowArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value = "table")]
     pub format: DocFormat,
-    /// The table's width in columns; 0: as wide as its cells need [default: $COLUMNS, else the
-    /// terminal's width, else 100].
-    #[arg(long, value_name = "COLUMNS", env = "CAMSCAN_WIDTH")]
-    pub width: Option<u16>,
+    #[command(flatten)]
+    pub table: crate::cli::TableWidth,
 }
 
 #[derive(Debug, Args, Default)]
@@ -116,10 +122,8 @@ pub struct HistoryArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value = "table")]
     pub format: RowsFormat,
-    /// The table's width in columns; 0: as wide as its cells need [default: $COLUMNS, else the
-    /// terminal's width, else 100].
-    #[arg(long, value_name = "COLUMNS", env = "CAMSCAN_WIDTH")]
-    pub width: Option<u16>,
+    #[command(flatten)]
+    pub table: crate::cli::TableWidth,
 }
 
 #[derive(Debug, Args, Default)]
@@ -145,10 +149,8 @@ pub struct ScansArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value = "table")]
     pub format: RowsFormat,
-    /// The table's width in columns; 0: as wide as its cells need [default: $COLUMNS, else the
-    /// terminal's width, else 100].
-    #[arg(long, value_name = "COLUMNS", env = "CAMSCAN_WIDTH")]
-    pub width: Option<u16>,
+    #[command(flatten)]
+    pub table: crate::cli::TableWidth,
 }
 
 #[derive(Debug, Args, Default)]

@@ -63,9 +63,8 @@ pub struct PushArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t)]
     pub format: PushFormat,
-    /// The table's width in columns [default: $COLUMNS, else the terminal's, else 100].
-    #[arg(long, value_name = "COLUMNS", env = "CAMSCAN_WIDTH")]
-    pub width: Option<u16>,
+    #[command(flatten)]
+    pub table: crate::cli::TableWidth,
     #[command(flatten)]
     pub format_options: FormatOptionArgs,
 }

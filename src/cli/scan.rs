@@ -46,10 +46,8 @@ pub struct ScanOutputArgs {
     /// Write results to FILE (atomically) instead of stdout.
     #[arg(short, long, value_name = "FILE", env = "CAMSCAN_OUTPUT")]
     pub output: Option<PathBuf>,
-    /// The table's width in columns; 0: as wide as its cells need [default: $COLUMNS, else the
-    /// terminal's width, else 100].
-    #[arg(long, value_name = "COLUMNS", env = "CAMSCAN_WIDTH")]
-    pub width: Option<u16>,
+    #[command(flatten)]
+    pub table: crate::cli::TableWidth,
 }
 
 /// `camscan convert`.

@@ -101,7 +101,7 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
     let audit = AuditReport::new(report, source, &ctx, commissioning);
     write(
         &audit,
-        (format, super::stdout_width(args.width, &cli.env)),
+        (format, super::stdout_width(args.table.width, &cli.env)),
         pics.as_ref().map_err(String::as_str),
         args.output.as_deref(),
     )?;

@@ -30,7 +30,7 @@ pub(super) fn run(args: &DevicesArgs, env: &Environment) -> Result<u8, CommandEr
         crate::export::inventory::devices(
             &list,
             args.format,
-            super::stdout_width(args.width, env),
+            super::stdout_width(args.table.width, env),
             out,
         )
     })?;

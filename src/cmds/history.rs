@@ -37,7 +37,7 @@ pub(super) fn run(args: &HistoryArgs, env: &Environment) -> Result<u8, CommandEr
             &events,
             &devices,
             args.format,
-            super::stdout_width(args.width, env),
+            super::stdout_width(args.table.width, env),
             out,
         )
     })?;

@@ -14,7 +14,7 @@ pub(super) fn run(args: &ScansArgs, env: &Environment) -> Result<u8, CommandErro
         crate::export::inventory::scans(
             &list,
             args.format,
-            super::stdout_width(args.width, env),
+            super::stdout_width(args.table.width, env),
             out,
         )
     })?;

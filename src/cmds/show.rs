@@ -18,7 +18,7 @@ pub(super) fn run(args: &ShowArgs, env: &Environment) -> Result<u8, CommandError
         crate::export::inventory::device(
             &detail,
             args.format,
-            super::stdout_width(args.width, env),
+            super::stdout_width(args.table.width, env),
             out,
         )
     })?;

@@ -109,7 +109,7 @@ impl ScanConfig {
             format_options: out.format_options.resolve(&file.format_options, false)?,
             detail: d.detail,
             output: out.output.clone().or_else(|| file.output.clone()),
-            width: out.width.or(file.width).or(env.columns()),
+            width: out.table.width.or(file.width).or(env.columns()),
             color: (process.color.or(file.color).unwrap_or(d.color)).in_env(env),
             allow_large: args.allow_large || file.allow_large.unwrap_or(false),
             allow_public: args.allow_public || file.allow_public.unwrap_or(false),
