@@ -156,10 +156,11 @@
 //!                          scan, store
 //!           watch       -> analyze, config, credentials, discovery, error, export, metrics, model,
 //!                          net, notify, push, record, round, scan, store
-//! floor 10  doctor      -> config, error, model, net, notify, probe, record, sanitize, store
+//! floor 10  doctor      -> config, discovery, error, model, net, notify, probe, record, sanitize,
+//!                          store
 //!           fleet       -> config, probe, record, scan, store
 //!           round       -> config, metrics, record, scan, store
-//! floor 9   record      -> config, error, export, model, net, scan, store
+//! floor 9   record      -> analyze, config, error, export, model, net, scan, store
 //! floor 8   scan        -> analyze, config, credentials, detect, discovery, error, export,
 //!                          knowledge, model, net, probe, proto, registry, sanitize, timing
 //! floor 7   config      -> analyze, credentials, detect, discovery, error, export, model, net,

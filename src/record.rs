@@ -180,12 +180,12 @@ pub fn memory(store: Option<&Store>, cfg: &ScanConfig) -> Result<crate::scan::Me
     };
     Ok(crate::scan::Memory {
         // `--fresh` forgets what was learnt of the devices, not what they are called.
-        known: if cfg.fresh {
+        known: if cfg.settings.get(&crate::analyze::context::FRESH) {
             HashMap::new()
         } else {
             store.known(&cfg.site, &cfg.targets, &cfg.credentials)?
         },
-        dns: if !cfg.fresh && cfg.dns {
+        dns: if !cfg.settings.get(&crate::analyze::context::FRESH) && cfg.dns {
             store.dns_answers()?
         } else {
             Vec::new()

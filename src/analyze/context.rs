@@ -87,6 +87,42 @@ pub struct ScanContext {
 
 pub use crate::model::known::Known;
 
+/// `--fresh`: the scan starts with nothing an earlier scan learnt (the analysers' [`Known`] left
+/// empty, `record::memory`).
+pub static FRESH: crate::model::setting::Setting<bool> = crate::model::setting::Setting {
+    key: "fresh",
+    flag: "--fresh",
+    env: "CAMSCAN_FRESH",
+    value_name: crate::model::setting::SWITCH,
+    help: "Ignore what earlier scans learnt (the inventory's known paths and credentials): analyse \
+           every device from scratch, with the full dictionaries and channel walks",
+    default: false,
+    parse: crate::model::setting::switch,
+};
+
+/// `--no-auth`: [`AuthSettings::enabled`] off.
+pub static NO_AUTH: crate::model::setting::Setting<bool> = crate::model::setting::Setting {
+    key: "no_auth",
+    flag: "--no-auth",
+    env: "CAMSCAN_NO_AUTH",
+    value_name: crate::model::setting::SWITCH,
+    help: "Never send credentials (non-intrusive mode)",
+    default: false,
+    parse: crate::model::setting::switch,
+};
+
+/// `--show-credentials`: [`AuthSettings::show_credentials`].
+pub static SHOW_CREDENTIALS: crate::model::setting::Setting<bool> =
+    crate::model::setting::Setting {
+        key: "show_credentials",
+        flag: "--show-credentials",
+        env: "CAMSCAN_SHOW_CREDENTIALS",
+        value_name: crate::model::setting::SWITCH,
+        help: "Put working credentials into stream URLs in the output (percent-encoded)",
+        default: false,
+        parse: crate::model::setting::switch,
+    };
+
 /// Logging in.
 #[derive(Debug, Clone)]
 pub struct AuthSettings {

@@ -98,16 +98,6 @@ pub struct FindArgs {
     /// A user name to try; the password comes from CAMSCAN_PASSWORD, or a prompt on the terminal.
     #[arg(long, value_name = "NAME", env = "CAMSCAN_USERNAME")]
     pub username: Option<String>,
-    /// Never send credentials (non-intrusive mode).
-    #[arg(long, env = "CAMSCAN_NO_AUTH")]
-    pub no_auth: bool,
-    /// Put working credentials into stream URLs in the output (percent-encoded).
-    #[arg(long, env = "CAMSCAN_SHOW_CREDENTIALS")]
-    pub show_credentials: bool,
-    /// Ignore what earlier scans learnt (the inventory's known paths and credentials): analyse every
-    /// device from scratch, with the full dictionaries and channel walks.
-    #[arg(long, env = "CAMSCAN_FRESH")]
-    pub fresh: bool,
     /// Skip the PLAY check that proves each stream delivers media and measures its fps and bitrate.
     #[arg(long, env = "CAMSCAN_NO_VERIFY")]
     pub no_verify: bool,
@@ -143,16 +133,6 @@ pub struct FindArgs {
     /// Discovery methods, comma-separated [default: all of them].
     #[arg(long, value_enum, value_delimiter = ',', env = "CAMSCAN_DISCOVERY")]
     pub discovery: Vec<DiscoveryMethod>,
-    /// Allow scanning more than 65 536 addresses (a /16), or an attached subnet larger than a /22.
-    #[arg(long, env = "CAMSCAN_ALLOW_LARGE")]
-    pub allow_large: bool,
-    /// Allow scanning publicly routable addresses.
-    #[arg(long, env = "CAMSCAN_ALLOW_PUBLIC")]
-    pub allow_public: bool,
-    /// Probe every address of a routed range on every port, without asking a few likely ports
-    /// first (host discovery misses a host that drops all of 554, 80, 443, 8000 and 8080).
-    #[arg(long, env = "CAMSCAN_PROBE_ALL")]
-    pub probe_all: bool,
     /// Give this host a temporary address in each misaddressed camera's subnet (a camera heard on
     /// the wire from another subnet) and scan it fully; the address is removed when the scan ends,
     /// however it ends. Needs root or CAP_NET_ADMIN; the camera's settings are never changed.

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use clap::{Arg, ArgMatches, Args, Command, FromArgMatches};
+use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
 
 use crate::model::setting::Declared;
 
@@ -19,20 +19,33 @@ pub struct ScanSettingArgs(pub BTreeMap<String, String>);
 fn augment(cmd: Command, list: &[&'static dyn Declared]) -> Command {
     list.iter().fold(cmd, |cmd, d| {
         let d: &'static dyn Declared = *d;
-        cmd.arg(
-            Arg::new(d.key())
-                .long(d.flag().trim_start_matches('-'))
-                .env(d.env())
-                .value_name(d.value_name())
-                .help(d.help()),
-        )
+        let arg = Arg::new(d.key())
+            .long(d.flag().trim_start_matches('-'))
+            .env(d.env())
+            .help(d.help());
+        cmd.arg(if is_switch(d) {
+            // A switch's variable is read as clap reads one (`false`, `0`, `no`, `off`, empty:
+            // off).
+            arg.action(ArgAction::SetTrue)
+        } else {
+            arg.value_name(d.value_name())
+        })
     })
+}
+
+pub(super) fn is_switch(d: &dyn Declared) -> bool {
+    d.value_name() == crate::model::setting::SWITCH
 }
 
 /// What `m` was given of the settings of `list`.
 fn given(m: &ArgMatches, list: &[&'static dyn Declared], into: &mut BTreeMap<String, String>) {
     for d in list {
-        if let Ok(Some(v)) = m.try_get_one::<String>(d.key()) {
+        if is_switch(*d) {
+            // Given on (the flag, or its variable): on, whatever the file says; else the file's.
+            if let Ok(Some(true)) = m.try_get_one::<bool>(d.key()) {
+                into.insert(d.key().to_string(), "true".into());
+            }
+        } else if let Ok(Some(v)) = m.try_get_one::<String>(d.key()) {
             into.insert(d.key().to_string(), v.clone());
         }
     }
@@ -65,6 +78,7 @@ impl Args for ScanSettingArgs {
 mod tests {
     use clap::Parser;
 
+    use super::is_switch;
     use crate::cli::{Cli, Command as Sub};
 
     /// Every scan setting is a flag of `scan` (and its variable), its text kept for the setting's
@@ -72,14 +86,18 @@ mod tests {
     #[test]
     fn every_scan_setting_is_a_flag_read_by_its_parser() {
         for d in crate::config::settings::SCAN {
-            let cli = Cli::try_parse_from(["camscan", "scan", d.flag(), "7"])
-                .unwrap_or_else(|e| panic!("{}: {e}", d.flag()));
+            let (argv, want) = if is_switch(*d) {
+                (vec!["camscan", "scan", d.flag()], "true")
+            } else {
+                (vec!["camscan", "scan", d.flag(), "7"], "7")
+            };
+            let cli = Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{}: {e}", d.flag()));
             let Sub::Scan(args) = cli.command else {
                 unreachable!()
             };
             assert_eq!(
                 args.find.settings.0.get(d.key()).map(String::as_str),
-                Some("7"),
+                Some(want),
                 "{} given",
                 d.flag()
             );

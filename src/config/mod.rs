@@ -67,11 +67,9 @@ pub struct ScanConfig {
     /// UDP. Also in `ports` (probed over TCP).
     pub stun_ports: Vec<u16>,
     /// The declared scan settings ([`settings::SCAN`]: the deadlines, the pacing, the login
-    /// budget, the waits), resolved: read where they are used,
+    /// budget, the waits, the switches), resolved: read where they are used,
     /// `cfg.settings.get(&crate::discovery::arp::ARP_RATE)`.
     pub settings: crate::model::setting::Settings,
-    /// `--probe-all`: every routed address gets every port (no host discovery first).
-    pub probe_all: bool,
     pub format: Format,
     /// The formats' own options (`--csv-delimiter`, `--frigate-restream`, ...).
     pub format_options: crate::export::FormatValues,
@@ -83,15 +81,11 @@ pub struct ScanConfig {
     /// the terminal's, else 100.
     pub width: Option<u16>,
     pub color: ColorChoice,
-    pub allow_large: bool,
-    pub allow_public: bool,
     /// `--reach-misaddressed`: add a temporary address in each misaddressed device's subnet for
     /// the scan and scan the device through it.
     pub reach_misaddressed: bool,
     /// Credentials in the order to try them (config list, then file, then username/password).
     pub credentials: Vec<Credential>,
-    pub no_auth: bool,
-    pub show_credentials: bool,
     /// The user's stream-name hints (`--paths`, config `paths:` then `paths_file:`), tried before
     /// the built-in dictionaries on RTSP, HTTP and RTMP ports.
     pub hints: crate::analyze::hints::Hints,
@@ -104,8 +98,6 @@ pub struct ScanConfig {
     /// The container markers `CAMSCAN_CONTAINER_MARKERS` gives in place of the usual ones
     /// ([`crate::net::host::HostFacts::gather`]); `None`: the usual.
     pub container_markers: Option<Vec<String>>,
-    /// Ignore what earlier scans learnt (`--fresh`): the analysers start with nothing known.
-    pub fresh: bool,
     /// PLAY each stream to prove it and measure it.
     pub verify: bool,
     /// Look each device's name up in DNS (reverse lookup; `--no-dns` / `dns: false` turn it off).
@@ -139,24 +131,18 @@ impl Default for ScanConfig {
             unrecorded_ports: Vec::new(),
             stun_ports: Vec::new(),
             settings: settings::defaults(),
-            probe_all: false,
             format: Format::Table,
             format_options: Default::default(),
             detail: false,
             output: None,
             width: None,
             color: ColorChoice::Auto,
-            allow_large: false,
-            allow_public: false,
             reach_misaddressed: false,
             credentials: Vec::new(),
-            no_auth: false,
-            show_credentials: false,
             hints: Default::default(),
             signatures: Vec::new(),
             knowledge_dir: None,
             container_markers: None,
-            fresh: false,
             verify: true,
             dns: true,
             detect: true,

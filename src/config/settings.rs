@@ -32,6 +32,12 @@ pub static SCAN: &[&dyn Declared] = &[
     &crate::analyze::budget::AUTH_BUDGET,
     &crate::analyze::context::VERIFY_WINDOW,
     &crate::discovery::DISCOVERY_WAIT,
+    &crate::analyze::context::NO_AUTH,
+    &crate::analyze::context::SHOW_CREDENTIALS,
+    &crate::analyze::context::FRESH,
+    &crate::discovery::hosts::PROBE_ALL,
+    &crate::discovery::targets::ALLOW_LARGE,
+    &crate::discovery::targets::ALLOW_PUBLIC,
 ];
 
 /// The scan setting whose config-file key is `key`.

@@ -23,6 +23,18 @@ use super::scope::{Batch, Probes};
 use super::tally::Tally;
 use super::targets::TargetSet;
 
+/// `--probe-all`: no host discovery first ([`first_ports`]).
+pub static PROBE_ALL: crate::model::setting::Setting<bool> = crate::model::setting::Setting {
+    key: "probe_all",
+    flag: "--probe-all",
+    env: "CAMSCAN_PROBE_ALL",
+    value_name: crate::model::setting::SWITCH,
+    help: "Probe every address of a routed range on every port, without asking a few likely ports \
+           first (host discovery misses a host that drops all of 554, 80, 443, 8000 and 8080)",
+    default: false,
+    parse: crate::model::setting::switch,
+};
+
 /// The likely ports, in the order asked: RTSP, HTTP, HTTPS, then a camera maker's SDK port and
 /// the common other web port. Only those among the scan's ports are asked.
 pub const DISCOVERY_PORTS: [u16; 5] = [554, 80, 443, 8000, 8080];

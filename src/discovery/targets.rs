@@ -12,6 +12,30 @@ use crate::error::Error;
 /// Most addresses scanned without `--allow-large`: a /16.
 pub const LARGE_LIMIT: u128 = 1 << 16;
 
+/// `--allow-large`: past the size checks of a scan's plan ([`LARGE_LIMIT`], an
+/// attached subnet larger than a /22).
+pub static ALLOW_LARGE: crate::model::setting::Setting<bool> = crate::model::setting::Setting {
+    key: "allow_large",
+    flag: "--allow-large",
+    env: "CAMSCAN_ALLOW_LARGE",
+    value_name: crate::model::setting::SWITCH,
+    help: "Allow scanning more than 65 536 addresses (a /16), or an attached subnet larger than a /22",
+    default: false,
+    parse: crate::model::setting::switch,
+};
+
+/// `--allow-public`: past the plan's check for public addresses
+/// ([`TargetSet::first_public`]).
+pub static ALLOW_PUBLIC: crate::model::setting::Setting<bool> = crate::model::setting::Setting {
+    key: "allow_public",
+    flag: "--allow-public",
+    env: "CAMSCAN_ALLOW_PUBLIC",
+    value_name: crate::model::setting::SWITCH,
+    help: "Allow scanning publicly routable addresses",
+    default: false,
+    parse: crate::model::setting::switch,
+};
+
 pub use crate::model::addr::{AddrRange, TargetSpec};
 use crate::model::addr::{from_u128, to_u128};
 

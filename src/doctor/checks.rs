@@ -150,7 +150,7 @@ fn interfaces(file: &FileConfig) -> (Check, Vec<crate::net::interfaces::LocalNet
     let plan = crate::net::interfaces::plan(
         nets,
         file.interface.as_deref(),
-        file.allow_large.unwrap_or(false),
+        crate::discovery::targets::ALLOW_LARGE.in_file(&file.settings),
     );
     let scanned: Vec<String> = plan
         .iter()

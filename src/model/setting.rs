@@ -21,7 +21,8 @@ pub struct Setting<T: 'static> {
     pub flag: &'static str,
     /// The environment variable that sets it (`CAMSCAN_ARP_RATE`).
     pub env: &'static str,
-    /// The flag's value in `--help` (`N`).
+    /// The flag's value in `--help` (`N`); [`SWITCH`] for a switch, whose flag takes no value
+    /// and turns it on (a variable or the file gives `true` or `false`).
     pub value_name: &'static str,
     /// Its `--help` text (clap style: no final period; it says the default).
     pub help: &'static str,
@@ -34,6 +35,16 @@ pub struct Setting<T: 'static> {
 
 /// A resolved value, of the type its setting declares.
 type Value = Arc<dyn Any + Send + Sync>;
+
+impl<T: Clone> Setting<T> {
+    /// The value the config file's settings (`file`, by key) give it, else its default (a value
+    /// its parser refuses too: resolution reports that one).
+    pub fn in_file(&self, file: &BTreeMap<String, String>) -> T {
+        file.get(self.key)
+            .and_then(|t| (self.parse)(t).ok())
+            .unwrap_or_else(|| self.default.clone())
+    }
+}
 
 /// What the lists and the entrance need of a setting, whatever its type.
 pub trait Declared: Sync + 'static {
@@ -180,6 +191,19 @@ impl fmt::Debug for Settings {
         f.debug_map()
             .entries(self.0.iter().map(|(k, (d, v))| (k, Shown(*d, v))))
             .finish()
+    }
+}
+
+/// The value name of a switch: its flag takes no value ([`Setting::value_name`]).
+pub const SWITCH: &str = "";
+
+/// `true` or `false`: the parser of every switch (the config file's YAML booleans, a variable's
+/// text, `true` from the flag itself).
+pub fn switch(text: &str) -> Result<bool, String> {
+    match text.trim() {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        t => Err(format!("{t:?} is neither true nor false")),
     }
 }
 

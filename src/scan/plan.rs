@@ -74,13 +74,16 @@ impl ScanPlan {
         if set.is_empty() {
             return Err(Error::NoTargets);
         }
-        if set.len() > LARGE_LIMIT && !cfg.allow_large {
+        if set.len() > LARGE_LIMIT && !cfg.settings.get(&targets::ALLOW_LARGE) {
             return Err(Error::TooLarge {
                 count: set.len(),
                 limit: LARGE_LIMIT,
             });
         }
-        if let Some(ip) = set.first_public().filter(|_| !cfg.allow_public) {
+        if let Some(ip) = set
+            .first_public()
+            .filter(|_| !cfg.settings.get(&targets::ALLOW_PUBLIC))
+        {
             return Err(Error::PublicTarget {
                 target: ip.to_string(),
             });
@@ -108,7 +111,7 @@ impl ScanPlan {
             host: host_warnings,
             v6_links: &crate::discovery::wsd::v6_links(&set),
             settings: &cfg.settings,
-            probe_all: cfg.probe_all,
+            probe_all: cfg.settings.get(&crate::discovery::hosts::PROBE_ALL),
             neighbours: crate::net::neigh::limits(),
         });
         let media_rate = media_rate(
@@ -142,7 +145,7 @@ impl ScanPlan {
             ports: cfg.ports.clone(),
             methods: cfg.discovery.clone(),
             discovery_wait: cfg.settings.get(&crate::discovery::DISCOVERY_WAIT),
-            probe_all: cfg.probe_all,
+            probe_all: cfg.settings.get(&crate::discovery::hosts::PROBE_ALL),
             links,
             detect: cfg.detect,
             names: cfg
@@ -197,7 +200,11 @@ pub fn context_with_known(
     cfg: &ScanConfig,
     known: HashMap<IpAddr, Known>,
 ) -> (ScanContext, tokio::sync::watch::Sender<bool>) {
-    let known = if cfg.fresh { HashMap::new() } else { known };
+    let known = if cfg.settings.get(&crate::analyze::context::FRESH) {
+        HashMap::new()
+    } else {
+        known
+    };
     let (announcements, announced) = Announcements::new();
     let ctx = ScanContext {
         connect_timeout: cfg.settings.get(&crate::net::CONNECT_TIMEOUT),
@@ -209,8 +216,8 @@ pub fn context_with_known(
             budget: Arc::new(AuthBudget::new(
                 cfg.settings.get(&crate::analyze::budget::AUTH_BUDGET),
             )),
-            enabled: !cfg.no_auth,
-            show_credentials: cfg.show_credentials,
+            enabled: !cfg.settings.get(&crate::analyze::context::NO_AUTH),
+            show_credentials: cfg.settings.get(&crate::analyze::context::SHOW_CREDENTIALS),
         },
         verify: VerifySettings {
             enabled: cfg.verify,
@@ -239,8 +246,11 @@ pub fn context_with_known(
 
 /// No targets: the attached private subnets (`camscan interfaces` shows this plan).
 fn attached_subnets(cfg: &ScanConfig, locals: &[LocalNet]) -> Result<Vec<String>, Error> {
-    let plan =
-        crate::net::interfaces::plan(locals.to_vec(), cfg.interface.as_deref(), cfg.allow_large);
+    let plan = crate::net::interfaces::plan(
+        locals.to_vec(),
+        cfg.interface.as_deref(),
+        cfg.settings.get(&targets::ALLOW_LARGE),
+    );
     let specs: Vec<String> = plan.iter().filter(|n| n.scan).map(|n| n.cidr()).collect();
     if specs.is_empty() {
         let why = plan

@@ -146,7 +146,8 @@ impl ScanRules {
         let mut cfg = self.base.clone();
         cfg.targets = targets.iter().map(|t| t.trim().to_string()).collect();
         // The allow list is the operator's decision: public ranges in it may be scanned.
-        cfg.allow_public = true;
+        cfg.settings
+            .set(&crate::discovery::targets::ALLOW_PUBLIC, true);
         if let Some(p) = ports {
             cfg.ports = parse_ports(p)?;
         }

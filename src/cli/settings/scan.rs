@@ -104,26 +104,20 @@ impl ScanConfig {
             unrecorded_ports: Vec::new(),
             stun_ports,
             settings,
-            probe_all: args.probe_all || file.probe_all.unwrap_or(false),
             format: out.format.or(file.format).unwrap_or(d.format),
             format_options: out.format_options.resolve(&file.format_options, false)?,
             detail: d.detail,
             output: out.output.clone().or_else(|| file.output.clone()),
             width: out.table.width.or(file.width).or(env.columns()),
             color: (process.color.or(file.color).unwrap_or(d.color)).in_env(env),
-            allow_large: args.allow_large || file.allow_large.unwrap_or(false),
-            allow_public: args.allow_public || file.allow_public.unwrap_or(false),
             reach_misaddressed: args.reach_misaddressed,
             credentials,
-            no_auth: args.no_auth || file.no_auth.unwrap_or(false),
-            show_credentials: args.show_credentials || file.show_credentials.unwrap_or(false),
             hints,
             signatures: signature_files(&args.signatures, file),
             knowledge_dir: crate::knowledge::user_dir(env),
             container_markers: env
                 .var(crate::net::host::MARKERS_ENV)
                 .map(crate::net::host::markers_from),
-            fresh: args.fresh || file.fresh.unwrap_or(false),
             verify: !args.no_verify && file.verify.unwrap_or(true),
             dns: !args.no_dns && file.dns.unwrap_or(true),
             detect: !args.no_detect && file.detect.unwrap_or(true),
@@ -340,18 +334,18 @@ mod tests {
             || std::collections::HashMap::from([(ip, crate::analyze::context::Known::default())]);
         let file = FileConfig::parse("fresh: true\n", Path::new("c.yaml")).unwrap();
         let fresh = ScanConfig::resolve(&ScanArgs::default(), &file, &Process::default()).unwrap();
-        assert!(fresh.fresh);
+        assert!(fresh.settings.get(&crate::analyze::context::FRESH));
         let (ctx, _tx) = crate::scan::plan::context_with_known(&fresh, known());
         assert!(ctx.known.is_empty());
         let args = ScanArgs {
             find: FindArgs {
-                fresh: true,
+                settings: flag(&crate::analyze::context::FRESH, "true"),
                 ..Default::default()
             },
             ..Default::default()
         };
         let flag = ScanConfig::resolve(&args, &FileConfig::default(), &Process::default()).unwrap();
-        assert!(flag.fresh);
+        assert!(flag.settings.get(&crate::analyze::context::FRESH));
         let usual = ScanConfig::default();
         let (ctx, _tx) = crate::scan::plan::context_with_known(&usual, known());
         assert_eq!(ctx.known.len(), 1);
