@@ -599,6 +599,25 @@ mod tests {
             .collect()
     }
 
+    /// The plan into Frigate of `w`, with the `ledger` settled, nothing reserved and no prune.
+    fn frigate_plan(
+        w: &[Wanted],
+        ledger: &[PushRecord],
+        running: &Running,
+        entry: &dyn Fn(usize, &str) -> Entry,
+        secret: &dyn Fn(usize) -> Option<Vec<u8>>,
+    ) -> Vec<Step> {
+        plan(
+            w,
+            (ledger, &Reserved::new()),
+            running,
+            &Frigate,
+            entry,
+            secret,
+            false,
+        )
+    }
+
     fn record(name: &str, id: i64, e: &Entry, running: &Running) -> PushRecord {
         let written: Value = serde_json::from_str(&ledger_text(e)).unwrap();
         PushRecord {
@@ -633,43 +652,19 @@ mod tests {
         let entry = entry_of(&w);
         let secret = |_| Some(vec![1]);
         let empty = Running::new();
-        let steps = plan(
-            &w,
-            (&[], &Reserved::new()),
-            &empty,
-            &Frigate,
-            &entry,
-            &secret,
-            false,
-        );
+        let steps = frigate_plan(&w, &[], &empty, &entry, &secret);
         assert_eq!(steps[0].action, Action::Add);
         assert_eq!(steps[0].name, "front");
         // Written: the tool reads it back with its defaults.
         let e = entry(0, "front");
         let running = readback(&e);
         let ledger = [record("front", 1, &e, &running)];
-        let steps = plan(
-            &w,
-            (&ledger, &Reserved::new()),
-            &running,
-            &Frigate,
-            &entry,
-            &secret,
-            false,
-        );
+        let steps = frigate_plan(&w, &ledger, &running, &entry, &secret);
         assert_eq!(steps[0].action, Action::Keep, "{steps:?}");
         // The camera moved: the same name, one update saying so.
         let moved = vec![wanted(1, "front_other_name", "198.18.0.15")];
         let entry2 = entry_of(&moved);
-        let steps = plan(
-            &moved,
-            (&ledger, &Reserved::new()),
-            &running,
-            &Frigate,
-            &entry2,
-            &secret,
-            false,
-        );
+        let steps = frigate_plan(&moved, &ledger, &running, &entry2, &secret);
         assert_eq!(steps.len(), 1);
         assert_eq!(steps[0].name, "front");
         match &steps[0].action {
@@ -680,15 +675,7 @@ mod tests {
         }
         // A new password alone is an update too.
         let other = |_| Some(vec![2]);
-        let steps = plan(
-            &w,
-            (&ledger, &Reserved::new()),
-            &running,
-            &Frigate,
-            &entry,
-            &other,
-            false,
-        );
+        let steps = frigate_plan(&w, &ledger, &running, &entry, &other);
         assert_eq!(
             steps[0].action,
             Action::Update(vec!["its login changed".into()])
@@ -714,28 +701,12 @@ mod tests {
         assert!(reserved.is_empty());
         assert_eq!(ledger[0].secret, Some(vec![2]), "the pending write's MAC");
         assert_eq!(ledger[0].pending, None);
-        let steps = plan(
-            &w,
-            (&ledger, &Reserved::new()),
-            &running,
-            &Frigate,
-            &entry,
-            &new_password,
-            false,
-        );
+        let steps = frigate_plan(&w, &ledger, &running, &entry, &new_password);
         assert_eq!(steps[0].action, Action::Keep, "{steps:?}");
         // Not landed: the tool holds nothing of it; the row stays as written, old MAC and all.
         let (ledger, _) = settle(vec![r], &Running::new());
         assert_eq!(ledger[0].secret, Some(vec![1]));
-        let steps = plan(
-            &w,
-            (&ledger, &Reserved::new()),
-            &running,
-            &Frigate,
-            &entry,
-            &new_password,
-            false,
-        );
+        let steps = frigate_plan(&w, &ledger, &running, &entry, &new_password);
         assert_eq!(
             steps[0].action,
             Action::Update(vec!["its login changed".into()])
@@ -752,29 +723,13 @@ mod tests {
         let ledger = [record("front", 1, &e, &running)];
         // A zone added beside camscan's fields: still camscan's entry.
         running.get_mut("cameras.front").unwrap()["zones"] = json!({"porch": {}});
-        let steps = plan(
-            &w,
-            (&ledger, &Reserved::new()),
-            &running,
-            &Frigate,
-            &entry,
-            &secret,
-            false,
-        );
+        let steps = frigate_plan(&w, &ledger, &running, &entry, &secret);
         assert_eq!(steps[0].action, Action::Keep);
         // The detect size camscan wrote, changed by a person: theirs now, even when moved.
         running.get_mut("cameras.front").unwrap()["detect"]["width"] = json!(1280);
         let moved = vec![wanted(1, "front", "198.18.0.15")];
         let entry2 = entry_of(&moved);
-        let steps = plan(
-            &moved,
-            (&ledger, &Reserved::new()),
-            &running,
-            &Frigate,
-            &entry2,
-            &secret,
-            false,
-        );
+        let steps = frigate_plan(&moved, &ledger, &running, &entry2, &secret);
         assert!(matches!(steps[0].action, Action::Leave(_)), "{steps:?}");
     }
 
@@ -787,15 +742,7 @@ mod tests {
             ("cameras.front".to_string(), camera("10.0.0.9")),
             ("cameras.front_2".to_string(), camera("10.0.0.8")),
         ]);
-        let steps = plan(
-            &w,
-            (&[], &Reserved::new()),
-            &running,
-            &Frigate,
-            &entry,
-            &secret,
-            false,
-        );
+        let steps = frigate_plan(&w, &[], &running, &entry, &secret);
         assert_eq!(steps[0].action, Action::Add);
         assert_eq!(steps[0].name, "front_3");
         assert_eq!(steps[0].instead_of.as_deref(), Some("front"));
@@ -811,15 +758,7 @@ mod tests {
         let w = vec![wanted(1, "front", "198.18.0.12")];
         let entry = entry_of(&w);
         let running = Running::from([("cameras.porch".to_string(), camera("198.18.0.12"))]);
-        let steps = plan(
-            &w,
-            (&[], &Reserved::new()),
-            &running,
-            &Frigate,
-            &entry,
-            &|_| None,
-            false,
-        );
+        let steps = frigate_plan(&w, &[], &running, &entry, &|_| None);
         assert_eq!(
             steps[0].action,
             Action::Leave(
@@ -837,15 +776,7 @@ mod tests {
         let ledger = [record("a", 1, &e, &running), record("b", 2, &f, &running)];
         running.get_mut("cameras.b").unwrap()["detect"]["fps"] = json!(10);
         let none = |_: usize, _: &str| Entry::new();
-        let kept = plan(
-            &[],
-            (&ledger, &Reserved::new()),
-            &running,
-            &Frigate,
-            &none,
-            &|_| None,
-            false,
-        );
+        let kept = frigate_plan(&[], &ledger, &running, &none, &|_| None);
         assert!(
             kept.iter().all(|s| matches!(s.action, Action::Leave(_))),
             "{kept:?}"
