@@ -24,7 +24,7 @@ pub mod sink_options;
 pub use file::*;
 pub use inventory::*;
 pub(crate) use parse::invalid;
-pub use parse::{parse_csv_delimiter, parse_duration, parse_ports};
+pub use parse::{parse_csv_delimiter, parse_ports};
 
 use crate::credentials::Credential;
 pub use crate::discovery::DiscoveryMethod;
@@ -40,7 +40,6 @@ pub const DEFAULT_PORTS: [u16; 21] = [
     2020, 3478, 8088, 1984, 8889,
 ];
 pub use crate::net::MAX_DEFAULT_CONCURRENCY;
-pub use crate::net::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 pub use crate::probe::{DEFAULT_PER_HOST, DEFAULT_RETRIES};
 /// Connects a second at most, all hosts together, when neither `--max-rate` nor the file says:
 /// ZMap's default send rate (10,000 packets a second, zmap(1) `--rate`). A /24 of 21 ports (5,334
@@ -50,8 +49,6 @@ pub const DEFAULT_MAX_RATE: u32 = 10_000;
 /// The default on Docker Desktop (the plan's `docker-desktop` warning): its NAT relay wedges under
 /// connect bursts and then returns every port open or none.
 pub const DOCKER_DESKTOP_MAX_RATE: u32 = 500;
-pub use crate::detect::DEFAULT_DETECT_TIMEOUT;
-pub use crate::discovery::DEFAULT_DISCOVERY_WAIT;
 
 /// Everything a scan needs, validated.
 #[derive(Debug, Clone, PartialEq)]

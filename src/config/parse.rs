@@ -1,9 +1,8 @@
-//! The command line's and config file's values read from text (durations, CSV delimiters, port
-//! lists) and the errors every setting reports a bad one with.
+//! The command line's and config file's values read from text (CSV delimiters, port lists; the
+//! declared settings' parsers are theirs, [`crate::model::setting`]) and the errors every setting
+//! reports a bad one with.
 
 use crate::error::Error;
-
-pub use crate::model::setting::parse_duration;
 
 /// A CSV delimiter (the CSV exporter's option reads it).
 pub use crate::export::parse_csv_delimiter;

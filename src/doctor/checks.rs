@@ -20,9 +20,9 @@ use crate::notify::{DoctorCheck, SinkSpec};
 /// wrapper script waiting on something else must not hold doctor up.
 const FFPROBE_DEADLINE: Duration = Duration::from_secs(5);
 /// Name resolution and TCP connect of a sink: the deadline of one protocol step of a scan
-/// ([`crate::config::DEFAULT_TIMEOUT`], 3 s); a receiver on the LAN or loopback accepts within
+/// ([`crate::net::DEFAULT_TIMEOUT`], 3 s); a receiver on the LAN or loopback accepts within
 /// milliseconds.
-const SINK_DEADLINE: Duration = crate::config::DEFAULT_TIMEOUT;
+const SINK_DEADLINE: Duration = crate::net::DEFAULT_TIMEOUT;
 
 /// Every check, in the order a user would fix things.
 pub fn all(args: &Settings) -> Vec<Check> {

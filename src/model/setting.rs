@@ -300,6 +300,23 @@ mod tests {
     }
 
     #[test]
+    fn durations_and_switches() {
+        use std::time::Duration;
+        assert_eq!(parse_duration("800ms"), Ok(Duration::from_millis(800)));
+        assert_eq!(parse_duration("1.5s"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert_eq!(parse_duration("1m"), Ok(Duration::from_secs(60)));
+        assert!(parse_duration("fast").is_err());
+        assert!(parse_duration("-1s").is_err());
+        assert_eq!(duration("0.5"), Ok(Duration::from_millis(500)));
+        for bad in ["0", "0s", "61m", "fast"] {
+            assert!(duration(bad).is_err(), "{bad}");
+        }
+        assert_eq!((switch("true"), switch(" false")), (Ok(true), Ok(false)));
+        assert!(switch("yes").is_err());
+    }
+
+    #[test]
     fn values_compare_and_show_by_their_type() {
         let mut a = Settings::default();
         a.set(&RATE, 3);
