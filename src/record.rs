@@ -185,7 +185,9 @@ pub fn memory(store: Option<&Store>, cfg: &ScanConfig) -> Result<crate::scan::Me
         } else {
             store.known(&cfg.site, &cfg.targets, &cfg.credentials)?
         },
-        dns: if !cfg.settings.get(&crate::analyze::context::FRESH) && cfg.dns {
+        dns: if !cfg.settings.get(&crate::analyze::context::FRESH)
+            && cfg.settings.get(&crate::net::rdns::DNS)
+        {
             store.dns_answers()?
         } else {
             Vec::new()

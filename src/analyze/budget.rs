@@ -20,6 +20,7 @@ pub const DEFAULT_AUTH_BUDGET: u32 = 3;
 pub static AUTH_BUDGET: crate::model::setting::Setting<u32> = crate::model::setting::Setting {
     key: "auth_budget",
     flag: "--auth-budget",
+    short: None,
     env: "CAMSCAN_AUTH_BUDGET",
     value_name: "N",
     help: "Failed logins allowed per host, shared by every protocol [default: 3, below \

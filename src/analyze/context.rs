@@ -34,12 +34,27 @@ pub static VERIFY_WINDOW: crate::model::setting::Setting<Duration> =
     crate::model::setting::Setting {
         key: "verify_window",
         flag: "--verify-window",
+        short: None,
         env: "CAMSCAN_VERIFY_WINDOW",
         value_name: "DURATION",
         help: "How long the PLAY check listens to each stream at most [default: 2s]",
         default: DEFAULT_VERIFY_WINDOW,
         parse: crate::model::setting::duration,
     };
+
+/// `verify`: PLAY each stream to prove it delivers media and measure it (`--no-verify`,
+/// `verify: false`: not).
+pub static VERIFY: crate::model::setting::Setting<bool> = crate::model::setting::Setting {
+    key: "verify",
+    flag: "--no-verify",
+    short: None,
+    env: "CAMSCAN_NO_VERIFY",
+    value_name: crate::model::setting::SWITCH_OFF,
+    help: "Skip the PLAY check that proves each stream delivers media and measures its fps and \
+           bitrate",
+    default: true,
+    parse: crate::model::setting::switch,
+};
 
 /// Everything the analysers of one scan read and share. Clones share the state.
 #[derive(Debug, Clone)]
@@ -92,6 +107,7 @@ pub use crate::model::known::Known;
 pub static FRESH: crate::model::setting::Setting<bool> = crate::model::setting::Setting {
     key: "fresh",
     flag: "--fresh",
+    short: None,
     env: "CAMSCAN_FRESH",
     value_name: crate::model::setting::SWITCH,
     help: "Ignore what earlier scans learnt (the inventory's known paths and credentials): analyse \
@@ -104,6 +120,7 @@ pub static FRESH: crate::model::setting::Setting<bool> = crate::model::setting::
 pub static NO_AUTH: crate::model::setting::Setting<bool> = crate::model::setting::Setting {
     key: "no_auth",
     flag: "--no-auth",
+    short: None,
     env: "CAMSCAN_NO_AUTH",
     value_name: crate::model::setting::SWITCH,
     help: "Never send credentials (non-intrusive mode)",
@@ -116,6 +133,7 @@ pub static SHOW_CREDENTIALS: crate::model::setting::Setting<bool> =
     crate::model::setting::Setting {
         key: "show_credentials",
         flag: "--show-credentials",
+        short: None,
         env: "CAMSCAN_SHOW_CREDENTIALS",
         value_name: crate::model::setting::SWITCH,
         help: "Put working credentials into stream URLs in the output (percent-encoded)",

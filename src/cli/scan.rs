@@ -98,16 +98,6 @@ pub struct FindArgs {
     /// A user name to try; the password comes from CAMSCAN_PASSWORD, or a prompt on the terminal.
     #[arg(long, value_name = "NAME", env = "CAMSCAN_USERNAME")]
     pub username: Option<String>,
-    /// Skip the PLAY check that proves each stream delivers media and measures its fps and bitrate.
-    #[arg(long, env = "CAMSCAN_NO_VERIFY")]
-    pub no_verify: bool,
-    /// Never ask DNS for device names (no reverse lookups; as nmap's -n).
-    #[arg(short = 'n', long, env = "CAMSCAN_NO_DNS")]
-    pub no_dns: bool,
-    /// Only find open ports: no protocol detection or analysis (a plain connect scan; discovery
-    /// still runs).
-    #[arg(long, env = "CAMSCAN_NO_DETECT")]
-    pub no_detect: bool,
     /// Also ask ffprobe (from PATH, or the given path) about each verified stream, to fill facts our
     /// own analysis left empty. Off by default.
     #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "ffprobe", env = "CAMSCAN_FFPROBE")]
@@ -127,17 +117,9 @@ pub struct FindArgs {
     /// HTTP), or a bare stream name (key).
     #[arg(long, value_name = "FILE", env = "CAMSCAN_PATHS")]
     pub paths: Option<PathBuf>,
-    /// With no targets, scan only this interface's subnets.
-    #[arg(long, value_name = "NAME", env = "CAMSCAN_INTERFACE")]
-    pub interface: Option<String>,
     /// Discovery methods, comma-separated [default: all of them].
     #[arg(long, value_enum, value_delimiter = ',', env = "CAMSCAN_DISCOVERY")]
     pub discovery: Vec<DiscoveryMethod>,
-    /// Give this host a temporary address in each misaddressed camera's subnet (a camera heard on
-    /// the wire from another subnet) and scan it fully; the address is removed when the scan ends,
-    /// however it ends. Needs root or CAP_NET_ADMIN; the camera's settings are never changed.
-    #[arg(long, env = "CAMSCAN_REACH_MISADDRESSED")]
-    pub reach_misaddressed: bool,
     /// Where the scan is recorded, and the config file.
     #[command(flatten)]
     pub store: crate::cli::DbArgs,

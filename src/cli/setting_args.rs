@@ -19,11 +19,14 @@ pub struct ScanSettingArgs(pub BTreeMap<String, String>);
 fn augment(cmd: Command, list: &[&'static dyn Declared]) -> Command {
     list.iter().fold(cmd, |cmd, d| {
         let d: &'static dyn Declared = *d;
-        let arg = Arg::new(d.key())
+        let mut arg = Arg::new(d.key())
             .long(d.flag().trim_start_matches('-'))
             .env(d.env())
             .help(d.help());
-        cmd.arg(if is_switch(d) {
+        if let Some(c) = d.short() {
+            arg = arg.short(c);
+        }
+        cmd.arg(if is_switch(d) || turned_off(d) {
             // A switch's variable is read as clap reads one (`false`, `0`, `no`, `off`, empty:
             // off).
             arg.action(ArgAction::SetTrue)
@@ -37,13 +40,20 @@ pub(super) fn is_switch(d: &dyn Declared) -> bool {
     d.value_name() == crate::model::setting::SWITCH
 }
 
+/// A switch whose flag turns it off (`--no-verify`).
+pub(super) fn turned_off(d: &dyn Declared) -> bool {
+    d.value_name() == crate::model::setting::SWITCH_OFF
+}
+
 /// What `m` was given of the settings of `list`.
 fn given(m: &ArgMatches, list: &[&'static dyn Declared], into: &mut BTreeMap<String, String>) {
     for d in list {
-        if is_switch(*d) {
-            // Given on (the flag, or its variable): on, whatever the file says; else the file's.
+        if is_switch(*d) || turned_off(*d) {
+            // The flag (or its variable) given: on (off for `--no-...`), whatever the file says;
+            // else the file's.
             if let Ok(Some(true)) = m.try_get_one::<bool>(d.key()) {
-                into.insert(d.key().to_string(), "true".into());
+                let value = if turned_off(*d) { "false" } else { "true" };
+                into.insert(d.key().to_string(), value.into());
             }
         } else if let Ok(Some(v)) = m.try_get_one::<String>(d.key()) {
             into.insert(d.key().to_string(), v.clone());
@@ -78,7 +88,7 @@ impl Args for ScanSettingArgs {
 mod tests {
     use clap::Parser;
 
-    use super::is_switch;
+    use super::{is_switch, turned_off};
     use crate::cli::{Cli, Command as Sub};
 
     /// Every scan setting is a flag of `scan` (and its variable), its text kept for the setting's
@@ -88,6 +98,8 @@ mod tests {
         for d in crate::config::settings::SCAN {
             let (argv, want) = if is_switch(*d) {
                 (vec!["camscan", "scan", d.flag()], "true")
+            } else if turned_off(*d) {
+                (vec!["camscan", "scan", d.flag()], "false")
             } else {
                 (vec!["camscan", "scan", d.flag(), "7"], "7")
             };
@@ -99,6 +111,30 @@ mod tests {
                 args.find.settings.0.get(d.key()).map(String::as_str),
                 Some(want),
                 "{} given",
+                d.flag()
+            );
+        }
+        for d in crate::config::settings::SCAN {
+            let Some(c) = d.short() else { continue };
+            let short = format!("-{c}");
+            let value: &[&str] = if is_switch(*d) || turned_off(*d) {
+                &[]
+            } else {
+                &["7"]
+            };
+            let argv = |flag| [vec!["camscan", "scan", flag], value.to_vec()].concat();
+            let cli = Cli::try_parse_from(argv(short.as_str())).unwrap();
+            let Sub::Scan(args) = cli.command else {
+                unreachable!()
+            };
+            let long = Cli::try_parse_from(argv(d.flag())).unwrap();
+            let Sub::Scan(long) = long.command else {
+                unreachable!()
+            };
+            assert_eq!(
+                args.find.settings,
+                long.find.settings,
+                "{short} is {}",
                 d.flag()
             );
         }

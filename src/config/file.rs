@@ -56,11 +56,7 @@ pub struct FileConfig {
     pub paths_file: Option<PathBuf>,
     /// Knowledge files, read before the built-in data.
     pub signatures: Option<Vec<PathBuf>>,
-    pub verify: Option<bool>,
-    pub dns: Option<bool>,
-    pub detect: Option<bool>,
     pub ffprobe: Option<PathBuf>,
-    pub interface: Option<String>,
     pub discovery: Option<Vec<DiscoveryMethod>>,
     /// The inventory database (`--db`); `null` for the default location.
     pub db: Option<PathBuf>,

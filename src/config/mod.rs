@@ -78,9 +78,6 @@ pub struct ScanConfig {
     /// the terminal's, else 100.
     pub width: Option<u16>,
     pub color: ColorChoice,
-    /// `--reach-misaddressed`: add a temporary address in each misaddressed device's subnet for
-    /// the scan and scan the device through it.
-    pub reach_misaddressed: bool,
     /// Credentials in the order to try them (config list, then file, then username/password).
     pub credentials: Vec<Credential>,
     /// The user's stream-name hints (`--paths`, config `paths:` then `paths_file:`), tried before
@@ -95,17 +92,8 @@ pub struct ScanConfig {
     /// The container markers `CAMSCAN_CONTAINER_MARKERS` gives in place of the usual ones
     /// ([`crate::net::host::HostFacts::gather`]); `None`: the usual.
     pub container_markers: Option<Vec<String>>,
-    /// PLAY each stream to prove it and measure it.
-    pub verify: bool,
-    /// Look each device's name up in DNS (reverse lookup; `--no-dns` / `dns: false` turn it off).
-    pub dns: bool,
-    /// Detect and analyse what speaks on each open port (`--no-detect`: open ports only, like a
-    /// plain connect scan).
-    pub detect: bool,
     /// ffprobe to enrich streams with; `None` = off.
     pub ffprobe: Option<PathBuf>,
-    /// With no targets: only this interface's subnets.
-    pub interface: Option<String>,
     /// Discovery methods to run.
     pub discovery: Vec<DiscoveryMethod>,
     /// The inventory the scan is recorded in (`--db`, `CAMSCAN_DB`, config `db:`, else
@@ -134,17 +122,12 @@ impl Default for ScanConfig {
             output: None,
             width: None,
             color: ColorChoice::Auto,
-            reach_misaddressed: false,
             credentials: Vec::new(),
             hints: Default::default(),
             signatures: Vec::new(),
             knowledge_dir: None,
             container_markers: None,
-            verify: true,
-            dns: true,
-            detect: true,
             ffprobe: None,
-            interface: None,
             discovery: crate::discovery::defaults(),
             db: None,
             site: default_site(),

@@ -32,6 +32,11 @@ pub static SCAN: &[&dyn Declared] = &[
     &crate::analyze::budget::AUTH_BUDGET,
     &crate::analyze::context::VERIFY_WINDOW,
     &crate::discovery::DISCOVERY_WAIT,
+    &crate::analyze::context::VERIFY,
+    &crate::net::rdns::DNS,
+    &crate::detect::DETECT,
+    &crate::net::interfaces::INTERFACE,
+    &crate::discovery::reach::REACH_MISADDRESSED,
     &crate::analyze::context::NO_AUTH,
     &crate::analyze::context::SHOW_CREDENTIALS,
     &crate::analyze::context::FRESH,
@@ -156,8 +161,11 @@ mod tests {
     #[test]
     fn every_setting_is_spelled_from_its_key() {
         for d in SCAN {
-            assert_eq!(d.flag(), format!("--{}", d.key().replace('_', "-")));
-            assert_eq!(d.env(), format!("CAMSCAN_{}", d.key().to_uppercase()));
+            // A switch its flag turns off is spelled `--no-` and its key.
+            let off = d.value_name() == crate::model::setting::SWITCH_OFF;
+            let name = format!("{}{}", if off { "no_" } else { "" }, d.key());
+            assert_eq!(d.flag(), format!("--{}", name.replace('_', "-")));
+            assert_eq!(d.env(), format!("CAMSCAN_{}", name.to_uppercase()));
             assert!(!d.help().ends_with('.'), "{}: clap style", d.key());
         }
         let mut keys: Vec<&str> = SCAN.iter().map(|d| d.key()).collect();

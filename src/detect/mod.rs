@@ -56,6 +56,7 @@ pub static DETECT_TIMEOUT: crate::model::setting::Setting<Duration> =
     crate::model::setting::Setting {
         key: "detect_timeout",
         flag: "--detect-timeout",
+        short: None,
         env: "CAMSCAN_DETECT_TIMEOUT",
         value_name: "DURATION",
         help: "How long an open port has to answer protocol detection's first probe; a silent \
@@ -63,6 +64,20 @@ pub static DETECT_TIMEOUT: crate::model::setting::Setting<Duration> =
         default: DEFAULT_DETECT_TIMEOUT,
         parse: crate::model::setting::duration,
     };
+
+/// `detect`: detect and analyse what speaks on each open port (`--no-detect`, `detect: false`:
+/// open ports only, as a plain connect scan finds them; discovery still runs).
+pub static DETECT: crate::model::setting::Setting<bool> = crate::model::setting::Setting {
+    key: "detect",
+    flag: "--no-detect",
+    short: None,
+    env: "CAMSCAN_NO_DETECT",
+    value_name: crate::model::setting::SWITCH_OFF,
+    help: "Only find open ports: no protocol detection or analysis (a plain connect scan; \
+           discovery still runs)",
+    default: true,
+    parse: crate::model::setting::switch,
+};
 
 /// The detection deadline of `settings`: `--detect-timeout`, never more than `--timeout`.
 pub fn detect_timeout(settings: &crate::model::setting::Settings) -> Duration {

@@ -27,6 +27,7 @@ use super::targets::TargetSet;
 pub static PROBE_ALL: crate::model::setting::Setting<bool> = crate::model::setting::Setting {
     key: "probe_all",
     flag: "--probe-all",
+    short: None,
     env: "CAMSCAN_PROBE_ALL",
     value_name: crate::model::setting::SWITCH,
     help: "Probe every address of a routed range on every port, without asking a few likely ports \

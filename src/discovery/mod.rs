@@ -50,6 +50,7 @@ pub const DEFAULT_DISCOVERY_WAIT: Duration = Duration::from_millis(1500);
 pub static DISCOVERY_WAIT: Setting<Duration> = Setting {
     key: "discovery_wait",
     flag: "--discovery-wait",
+    short: None,
     env: "CAMSCAN_DISCOVERY_WAIT",
     value_name: "DURATION",
     help: "How long WS-Discovery, SSDP, mDNS and the vendor protocols listen for answers (side \

@@ -17,6 +17,7 @@ pub const LARGE_LIMIT: u128 = 1 << 16;
 pub static ALLOW_LARGE: crate::model::setting::Setting<bool> = crate::model::setting::Setting {
     key: "allow_large",
     flag: "--allow-large",
+    short: None,
     env: "CAMSCAN_ALLOW_LARGE",
     value_name: crate::model::setting::SWITCH,
     help: "Allow scanning more than 65 536 addresses (a /16), or an attached subnet larger than a /22",
@@ -29,6 +30,7 @@ pub static ALLOW_LARGE: crate::model::setting::Setting<bool> = crate::model::set
 pub static ALLOW_PUBLIC: crate::model::setting::Setting<bool> = crate::model::setting::Setting {
     key: "allow_public",
     flag: "--allow-public",
+    short: None,
     env: "CAMSCAN_ALLOW_PUBLIC",
     value_name: crate::model::setting::SWITCH,
     help: "Allow scanning publicly routable addresses",

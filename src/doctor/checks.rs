@@ -133,6 +133,7 @@ fn container(env: &crate::model::environment::Environment) -> Check {
 
 /// The subnets a scan without targets covers, as `camscan interfaces` plans them. Lists only.
 fn interfaces(file: &FileConfig) -> (Check, Vec<crate::net::interfaces::LocalNet>) {
+    use crate::{discovery::targets::ALLOW_LARGE, net::interfaces::INTERFACE};
     const NAME: &str = "interfaces";
     let nets = match crate::net::interfaces::list() {
         Ok(n) => n,
@@ -147,11 +148,9 @@ fn interfaces(file: &FileConfig) -> (Check, Vec<crate::net::interfaces::LocalNet
             );
         }
     };
-    let plan = crate::net::interfaces::plan(
-        nets,
-        file.interface.as_deref(),
-        crate::discovery::targets::ALLOW_LARGE.in_file(&file.settings),
-    );
+    let only = INTERFACE.in_file(&file.settings);
+    let plan =
+        crate::net::interfaces::plan(nets, only.as_deref(), ALLOW_LARGE.in_file(&file.settings));
     let scanned: Vec<String> = plan
         .iter()
         .filter(|n| n.scan)

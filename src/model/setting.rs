@@ -19,10 +19,13 @@ pub struct Setting<T: 'static> {
     pub key: &'static str,
     /// Its flag, as typed (`--arp-rate`).
     pub flag: &'static str,
+    /// Its one-letter flag, if it has one (`-n`, `--no-dns`).
+    pub short: Option<char>,
     /// The environment variable that sets it (`CAMSCAN_ARP_RATE`).
     pub env: &'static str,
     /// The flag's value in `--help` (`N`); [`SWITCH`] for a switch, whose flag takes no value
-    /// and turns it on (a variable or the file gives `true` or `false`).
+    /// and turns it on (a variable or the file gives `true` or `false`), [`SWITCH_OFF`] for one
+    /// whose flag turns it off.
     pub value_name: &'static str,
     /// Its `--help` text (clap style: no final period; it says the default).
     pub help: &'static str,
@@ -50,6 +53,7 @@ impl<T: Clone> Setting<T> {
 pub trait Declared: Sync + 'static {
     fn key(&self) -> &'static str;
     fn flag(&self) -> &'static str;
+    fn short(&self) -> Option<char>;
     fn env(&self) -> &'static str;
     fn value_name(&self) -> &'static str;
     fn help(&self) -> &'static str;
@@ -80,6 +84,10 @@ impl<T: Clone + PartialEq + fmt::Debug + Send + Sync + 'static> Declared for Set
 
     fn flag(&self) -> &'static str {
         self.flag
+    }
+
+    fn short(&self) -> Option<char> {
+        self.short
     }
 
     fn env(&self) -> &'static str {
@@ -194,11 +202,16 @@ impl fmt::Debug for Settings {
     }
 }
 
-/// The value name of a switch: its flag takes no value ([`Setting::value_name`]).
+/// The value name of a switch: its flag takes no value and turns it on
+/// ([`Setting::value_name`]).
 pub const SWITCH: &str = "";
 
+/// The value name of a switch whose flag turns it off: `--no-verify` for the key `verify`, on by
+/// default, as the config file says `verify: false`.
+pub const SWITCH_OFF: &str = "off";
+
 /// `true` or `false`: the parser of every switch (the config file's YAML booleans, a variable's
-/// text, `true` from the flag itself).
+/// text, `true` from the flag itself, `false` from a [`SWITCH_OFF`]'s).
 pub fn switch(text: &str) -> Result<bool, String> {
     match text.trim() {
         "true" => Ok(true),
@@ -262,6 +275,7 @@ mod tests {
     static RATE: Setting<u32> = Setting {
         key: "rate",
         flag: "--rate",
+        short: None,
         env: "CAMSCAN_RATE",
         value_name: "N",
         help: "A rate [default: 7]",
@@ -272,6 +286,7 @@ mod tests {
     static NAME: Setting<Option<String>> = Setting {
         key: "name",
         flag: "--name",
+        short: None,
         env: "CAMSCAN_NAME",
         value_name: "NAME",
         help: "A name",

@@ -66,6 +66,7 @@ pub const DEFAULT_HOST_RATE: u32 = 250;
 pub static HOST_CONNECTIONS: Setting<usize> = Setting {
     key: "host_connections",
     flag: "--host-connections",
+    short: None,
     env: "CAMSCAN_HOST_CONNECTIONS",
     value_name: "N",
     help: "Analysis connections (detection, HTTP, ONVIF, the RTSP path walk, RTMP) being opened \
@@ -78,6 +79,7 @@ pub static HOST_CONNECTIONS: Setting<usize> = Setting {
 pub static HOST_RATE: Setting<u32> = Setting {
     key: "host_rate",
     flag: "--host-rate",
+    short: None,
     env: "CAMSCAN_HOST_RATE",
     value_name: "N",
     help: "Analysis requests a second to one device (a fifth of a second's go at once, the rest \

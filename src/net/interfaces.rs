@@ -36,6 +36,22 @@ pub fn list() -> std::io::Result<Vec<LocalNet>> {
     Ok(out)
 }
 
+/// `--interface`: with no targets, scan only this interface's subnets.
+pub static INTERFACE: crate::model::setting::Setting<Option<String>> =
+    crate::model::setting::Setting {
+        key: "interface",
+        flag: "--interface",
+        short: None,
+        env: "CAMSCAN_INTERFACE",
+        value_name: "NAME",
+        help: "With no targets, scan only this interface's subnets",
+        default: None,
+        parse: |t| match t.trim() {
+            "" => Err("names no interface".into()),
+            name => Ok(Some(name.to_string())),
+        },
+    };
+
 /// Decide which subnets a target-less scan covers: private (RFC 1918, CGN, benchmarking) subnets of
 /// non-loopback interfaces, at most a /22 unless `allow_large`, only `only` when given.
 pub fn plan(mut nets: Vec<LocalNet>, only: Option<&str>, allow_large: bool) -> Vec<LocalNet> {

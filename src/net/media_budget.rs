@@ -39,6 +39,7 @@ pub static MEDIA_RATE: crate::model::setting::Setting<Option<u32>> =
     crate::model::setting::Setting {
         key: "media_rate",
         flag: "--media-rate",
+        short: None,
         env: "CAMSCAN_MEDIA_RATE",
         value_name: "MBIT",
         help: "Media every PLAY check and MJPEG read together may pull, Mbit/s: a check starts \

@@ -20,6 +20,7 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(3);
 pub static CONNECT_TIMEOUT: Setting<Duration> = Setting {
     key: "connect_timeout",
     flag: "--connect-timeout",
+    short: None,
     env: "CAMSCAN_CONNECT_TIMEOUT",
     value_name: "DURATION",
     help: "TCP connect timeout per probe, e.g. 800ms, 1s (a bare number is seconds) \
@@ -32,6 +33,7 @@ pub static CONNECT_TIMEOUT: Setting<Duration> = Setting {
 pub static TIMEOUT: Setting<Duration> = Setting {
     key: "timeout",
     flag: "--timeout",
+    short: None,
     env: "CAMSCAN_TIMEOUT",
     value_name: "DURATION",
     help: "Timeout for each protocol step (one request and its reply) [default: 3s]",

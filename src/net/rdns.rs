@@ -28,6 +28,19 @@ pub use crate::model::known::{DnsAnswer, NEGATIVE_TTL, POSITIVE_TTL};
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// `dns`: look each device's name up in DNS (`-n`/`--no-dns`, `dns: false`: never, as nmap's
+/// `-n`).
+pub static DNS: crate::model::setting::Setting<bool> = crate::model::setting::Setting {
+    key: "dns",
+    flag: "--no-dns",
+    short: Some('n'),
+    env: "CAMSCAN_NO_DNS",
+    value_name: crate::model::setting::SWITCH_OFF,
+    help: "Never ask DNS for device names (no reverse lookups; as nmap's -n)",
+    default: true,
+    parse: crate::model::setting::switch,
+};
+
 /// Lookups (threads) at once.
 pub const MAX_LOOKUPS: usize = 16;
 

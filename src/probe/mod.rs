@@ -35,6 +35,7 @@ const BACKOFF_BASE: Duration = Duration::from_millis(50);
 pub static CONCURRENCY: Setting<Option<usize>> = Setting {
     key: "concurrency",
     flag: "--concurrency",
+    short: None,
     env: "CAMSCAN_CONCURRENCY",
     value_name: "N",
     help: "Probes in flight at once [default: derived from the open-file limit, at most 1024]",
@@ -55,6 +56,7 @@ pub const DEFAULT_RETRIES: u32 = 4;
 pub static PER_HOST: Setting<usize> = Setting {
     key: "per_host",
     flag: "--per-host",
+    short: None,
     env: "CAMSCAN_PER_HOST",
     value_name: "N",
     help: "Probes in flight to one host at once [default: 32]",
@@ -67,6 +69,7 @@ pub static PER_HOST: Setting<usize> = Setting {
 pub static MAX_RATE: Setting<Option<u32>> = Setting {
     key: "max_rate",
     flag: "--max-rate",
+    short: None,
     env: "CAMSCAN_MAX_RATE",
     value_name: "N",
     help: "Connects a second at most, all hosts together, so a NAT relay or a small switch sees \
@@ -80,6 +83,7 @@ pub static MAX_RATE: Setting<Option<u32>> = Setting {
 pub static RETRIES: Setting<u32> = Setting {
     key: "retries",
     flag: "--retries",
+    short: None,
     env: "CAMSCAN_RETRIES",
     value_name: "N",
     help: "Retries of a connect that failed for a transient local reason (no buffers, no ports, \

@@ -147,13 +147,15 @@ impl ScanPlan {
             discovery_wait: cfg.settings.get(&crate::discovery::DISCOVERY_WAIT),
             probe_all: cfg.settings.get(&crate::discovery::hosts::PROBE_ALL),
             links,
-            detect: cfg.detect,
+            detect: cfg.settings.get(&crate::detect::DETECT),
             names: cfg
-                .dns
+                .settings
+                .get(&crate::net::rdns::DNS)
                 .then(|| Arc::new(crate::net::rdns::Resolver::default())),
             summary,
             reach: cfg
-                .reach_misaddressed
+                .settings
+                .get(&crate::discovery::reach::REACH_MISADDRESSED)
                 .then(crate::discovery::reach::Reacher::default),
             media: Arc::new(crate::net::media_budget::MediaBudget::new(media_rate)),
             given_names: Vec::new(),
@@ -220,7 +222,7 @@ pub fn context_with_known(
             show_credentials: cfg.settings.get(&crate::analyze::context::SHOW_CREDENTIALS),
         },
         verify: VerifySettings {
-            enabled: cfg.verify,
+            enabled: cfg.settings.get(&crate::analyze::context::VERIFY),
             window: cfg.settings.get(&crate::analyze::context::VERIFY_WINDOW),
             ffprobe: cfg.ffprobe.clone(),
             // The plan's budget replaces it when the pipeline starts (it needs the links).
@@ -248,7 +250,9 @@ pub fn context_with_known(
 fn attached_subnets(cfg: &ScanConfig, locals: &[LocalNet]) -> Result<Vec<String>, Error> {
     let plan = crate::net::interfaces::plan(
         locals.to_vec(),
-        cfg.interface.as_deref(),
+        cfg.settings
+            .get(&crate::net::interfaces::INTERFACE)
+            .as_deref(),
         cfg.settings.get(&targets::ALLOW_LARGE),
     );
     let specs: Vec<String> = plan.iter().filter(|n| n.scan).map(|n| n.cidr()).collect();

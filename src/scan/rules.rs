@@ -226,13 +226,17 @@ pub fn own_ranges(cfg: &ScanConfig) -> Result<Vec<String>, String> {
 pub fn attached(cfg: &ScanConfig) -> Result<Vec<String>, String> {
     let locals =
         crate::net::interfaces::list().map_err(|e| format!("listing the interfaces: {e}"))?;
-    Ok(
-        crate::net::interfaces::plan(locals, cfg.interface.as_deref(), false)
-            .iter()
-            .filter(|n| n.scan)
-            .map(|n| n.cidr())
-            .collect(),
+    Ok(crate::net::interfaces::plan(
+        locals,
+        cfg.settings
+            .get(&crate::net::interfaces::INTERFACE)
+            .as_deref(),
+        false,
     )
+    .iter()
+    .filter(|n| n.scan)
+    .map(|n| n.cidr())
+    .collect())
 }
 
 /// Whether a request is well formed (its targets and ports), before it is queued for a runner

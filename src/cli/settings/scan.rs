@@ -110,7 +110,6 @@ impl ScanConfig {
             output: out.output.clone().or_else(|| file.output.clone()),
             width: out.table.width.or(file.width).or(env.columns()),
             color: (process.color.or(file.color).unwrap_or(d.color)).in_env(env),
-            reach_misaddressed: args.reach_misaddressed,
             credentials,
             hints,
             signatures: signature_files(&args.signatures, file),
@@ -118,11 +117,7 @@ impl ScanConfig {
             container_markers: env
                 .var(crate::net::host::MARKERS_ENV)
                 .map(crate::net::host::markers_from),
-            verify: !args.no_verify && file.verify.unwrap_or(true),
-            dns: !args.no_dns && file.dns.unwrap_or(true),
-            detect: !args.no_detect && file.detect.unwrap_or(true),
             ffprobe: args.ffprobe.clone().or_else(|| file.ffprobe.clone()),
-            interface: args.interface.clone().or_else(|| file.interface.clone()),
             discovery: if !args.discovery.is_empty() {
                 args.discovery.clone()
             } else {
@@ -349,6 +344,32 @@ mod tests {
         let usual = ScanConfig::default();
         let (ctx, _tx) = crate::scan::plan::context_with_known(&usual, known());
         assert_eq!(ctx.known.len(), 1);
+    }
+
+    /// A switch its flag turns off (`--no-verify`, `-n`): on by default, off by the file's
+    /// `verify: false` or by the flag, which wins over the file's `true`.
+    #[test]
+    fn switches_turned_off_by_their_flag() {
+        use crate::analyze::context::VERIFY;
+        use crate::net::rdns::DNS;
+        use clap::Parser;
+        let resolve = |argv: &[&str], yaml: &str| {
+            let cli = crate::cli::Cli::try_parse_from(argv).unwrap();
+            let crate::cli::Command::Scan(args) = cli.command else {
+                unreachable!()
+            };
+            let file = FileConfig::parse(yaml, Path::new("c.yaml")).unwrap();
+            ScanConfig::resolve(&args, &file, &Process::default())
+        };
+        let on = resolve(&["camscan", "scan"], "").unwrap();
+        assert!(on.settings.get(&VERIFY) && on.settings.get(&DNS));
+        let file_off = resolve(&["camscan", "scan"], "verify: false\ndns: false\n").unwrap();
+        assert!(!file_off.settings.get(&VERIFY) && !file_off.settings.get(&DNS));
+        let flag_off =
+            resolve(&["camscan", "scan", "--no-verify", "-n"], "verify: true\n").unwrap();
+        assert!(!flag_off.settings.get(&VERIFY) && !flag_off.settings.get(&DNS));
+        let err = resolve(&["camscan", "scan", "--interface", " "], "").unwrap_err();
+        assert!(err.to_string().contains("interface"), "{err}");
     }
 
     #[test]

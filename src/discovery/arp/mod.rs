@@ -52,6 +52,7 @@ pub const DEFAULT_RATE: u32 = 1_500;
 pub static ARP_RATE: Setting<u32> = Setting {
     key: "arp_rate",
     flag: "--arp-rate",
+    short: None,
     env: "CAMSCAN_ARP_RATE",
     value_name: "N",
     help: "ARP requests a second at most, the broadcast budget of the sweep of an attached range \
