@@ -224,6 +224,38 @@ fn the_formats_table_is_what_the_exporters_register() {
     );
 }
 
+/// The table of the scan settings in `docs/reference/configuration.md`, between its markers, is
+/// what their declarations say (`camscan::config::settings::SCAN`); `CAMSCAN_BLESS=1` rewrites
+/// it.
+#[test]
+fn the_settings_table_is_what_the_declarations_say() {
+    const BEGIN: &str = "<!-- settings: generated from src/config/settings.rs SCAN \
+                         (CAMSCAN_BLESS=1 cargo test --test docs) -->\n\n";
+    const END: &str = "\n<!-- end of settings -->";
+    let path = Path::new(ROOT).join("docs/reference/configuration.md");
+    let have = std::fs::read_to_string(&path).expect("read docs/reference/configuration.md");
+    let start = have
+        .find(BEGIN)
+        .expect("configuration.md has its BEGIN marker")
+        + BEGIN.len();
+    let end = start
+        + have[start..]
+            .find(END)
+            .expect("configuration.md has its END marker");
+    let want = camscan::config::settings::table();
+    if std::env::var_os("CAMSCAN_BLESS").is_some() {
+        let text = format!("{}{want}{}", &have[..start], &have[end..]);
+        std::fs::write(&path, text).expect("write docs/reference/configuration.md");
+        return;
+    }
+    assert_eq!(
+        &have[start..end],
+        want,
+        "docs/reference/configuration.md's settings differ from config::settings::SCAN: run \
+         `CAMSCAN_BLESS=1 cargo test --test docs` and commit the file"
+    );
+}
+
 #[test]
 fn slugs_follow_github() {
     assert_eq!(slug("The inventory (store)"), "the-inventory-store");

@@ -56,6 +56,29 @@ pub fn defaults() -> Settings {
         .unwrap_or_else(|_| Settings::default())
 }
 
+/// The reference's table of the scan settings (`docs/reference/configuration.md`, checked by
+/// `tests/docs.rs`): each setting's flag, variable, config-file key and `--help` line, from its
+/// declaration.
+pub fn table() -> String {
+    use crate::model::setting::{SWITCH, SWITCH_OFF};
+    let mut out = String::from("| Flag | Env | In the file | Meaning |\n|---|---|---|---|\n");
+    for d in SCAN {
+        let short = d.short().map(|c| format!("-{c}, ")).unwrap_or_default();
+        let (flag, key) = match d.value_name() {
+            SWITCH => (d.flag().to_string(), format!("{}: true", d.key())),
+            SWITCH_OFF => (d.flag().to_string(), format!("{}: false", d.key())),
+            v => (format!("{} {v}", d.flag()), d.key().to_string()),
+        };
+        // A `|` inside a cell would end it.
+        let help = d.help().replace('|', "\\|");
+        out.push_str(&format!(
+            "| `{short}{flag}` | `{}` | `{key}` | {help} |\n",
+            d.env()
+        ));
+    }
+    out
+}
+
 /// The config file's top-level keys: `FileConfig`'s fields (`fields`), the format options' and
 /// the scan settings'.
 pub fn keys(fields: &[&'static str]) -> Vec<&'static str> {
