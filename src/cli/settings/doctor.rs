@@ -1,8 +1,9 @@
 //! `camscan doctor`'s settings: its flags, handed down as [`crate::doctor::Settings`] with the
 //! scan's own resolution of a config file's values (the file read here, judged by doctor).
 
+use super::scan::resolve_scan_config;
 use crate::cli::{DoctorArgs, ScanArgs};
-use crate::config::{FileConfig, Inventory, Process, ScanConfig};
+use crate::config::{FileConfig, Inventory, Process};
 use crate::doctor::Settings;
 use crate::error::Error;
 
@@ -37,5 +38,5 @@ pub fn doctor(args: &DoctorArgs, process: &Process) -> Settings {
 
 /// What `camscan scan --config FILE` (no flags) says of the file's values.
 pub fn scan_values(file: &FileConfig) -> Result<(), Error> {
-    ScanConfig::resolve(&ScanArgs::default(), file, &Process::default()).map(drop)
+    resolve_scan_config(&ScanArgs::default(), file, &Process::default()).map(drop)
 }

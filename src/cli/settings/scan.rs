@@ -3,7 +3,8 @@
 //! once by the command, and the defaults, resolved into one validated [`ScanConfig`], as ripgrep
 //! turns low-level arguments into high-level ones. Precedence: flags > env > YAML config file >
 //! defaults. The typed settings and the file's shape are [`crate::config`]'s; only this layer
-//! reads the command line.
+//! reads the command line, so the resolution is the door's functions ([`load_scan_config`],
+//! [`resolve_scan_config`]), not methods of the type it makes.
 
 use crate::cli::{FindArgs, ScanArgs};
 use crate::config::{
@@ -40,7 +41,7 @@ pub struct ScanCommand {
 pub fn scan(args: &ScanArgs, cli: &crate::cli::Cli) -> Result<ScanCommand, CommandError> {
     let process = cli.process();
     let password = password_for(args, &process.env);
-    let (mut cfg, _file) = ScanConfig::load(args, &process, password.as_deref())?;
+    let (mut cfg, _file) = load_scan_config(args, &process, password.as_deref())?;
     // -v also asks for the detailed table (one row per stream).
     cfg.detail = cli.verbose > 0;
     let pushes = super::push::scan_pushes(&args.push, &cfg, &process.env)?;
@@ -59,7 +60,7 @@ pub fn audit(args: &crate::cli::AuditArgs, cli: &crate::cli::Cli) -> Result<Scan
     };
     let process = cli.process();
     let password = password_for(&scan_args, &process.env);
-    let (mut cfg, _file) = ScanConfig::load(&scan_args, &process, password.as_deref())?;
+    let (mut cfg, _file) = load_scan_config(&scan_args, &process, password.as_deref())?;
     for port in crate::audit::AUDIT_PORTS {
         if !cfg.ports.contains(&port) {
             cfg.ports.push(port);
@@ -69,124 +70,126 @@ pub fn audit(args: &crate::cli::AuditArgs, cli: &crate::cli::Cli) -> Result<Scan
     Ok(cfg)
 }
 
-impl ScanConfig {
-    /// Merge flags/env (`args`), the config file and the defaults; read targets files; validate values.
-    /// `process`: the global `--color` and the environment.
-    pub fn resolve(args: &ScanArgs, file: &FileConfig, process: &Process) -> Result<Self, Error> {
-        Self::resolve_with_password(args, file, process, None)
-    }
+/// Merge flags/env (`args`), the config file and the defaults; read targets files; validate values.
+/// `process`: the global `--color` and the environment.
+pub fn resolve_scan_config(
+    args: &ScanArgs,
+    file: &FileConfig,
+    process: &Process,
+) -> Result<ScanConfig, Error> {
+    resolve_scan_config_with_password(args, file, process, None)
+}
 
-    /// [`ScanConfig::resolve`] with the password for `--username` (from CAMSCAN_PASSWORD or a
-    /// prompt, which the caller handles). Each group of settings is one step below.
-    pub fn resolve_with_password(
-        args: &ScanArgs,
-        file: &FileConfig,
-        process: &Process,
-        password: Option<&str>,
-    ) -> Result<Self, Error> {
-        let env = &process.env;
-        let (out, args) = (&args.out, &args.find);
-        let d = ScanConfig::default();
-        let (targets, exclude) = targets(args, file)?;
-        let (ports, stun_ports) = ports(args, file, &d)?;
-        let settings = crate::model::setting::Settings::resolve(
-            crate::config::settings::SCAN,
-            &args.settings.0,
-            &file.settings,
-        )
-        .map_err(|(key, value, why)| invalid(key, &value, &why))?;
-        let credentials = credentials(args, file, password)?;
-        let hints = hints(args, file)?;
-        Ok(ScanConfig {
-            targets,
-            exclude,
-            ports,
-            unrecorded_ports: Vec::new(),
-            stun_ports,
-            settings,
-            format: out.format.or(file.format).unwrap_or(d.format),
-            format_options: out.format_options.resolve(&file.format_options, false)?,
-            detail: d.detail,
-            output: out.output.clone().or_else(|| file.output.clone()),
-            width: out.table.width.or(file.width).or(env.columns()),
-            color: (process.color.or(file.color).unwrap_or(d.color)).in_env(env),
-            credentials,
-            hints,
-            signatures: signature_files(&args.signatures, file),
-            knowledge_dir: crate::knowledge::user_dir(env),
-            container_markers: env
-                .var(crate::net::host::MARKERS_ENV)
-                .map(crate::net::host::markers_from),
-            ffprobe: args.ffprobe.clone().or_else(|| file.ffprobe.clone()),
-            discovery: if !args.discovery.is_empty() {
-                args.discovery.clone()
-            } else {
-                file.discovery.clone().unwrap_or(d.discovery)
-            },
-            db: if args.no_db {
-                None
-            } else {
-                let given = (
-                    args.store.db.as_deref(),
-                    args.store.db_password_file.as_ref(),
-                    args.store.credential_key.as_ref(),
-                );
-                Inventory::find(given, file, env)
-            },
-            site: args
-                .store
-                .site
-                .clone()
-                .or_else(|| file.site.clone())
-                .unwrap_or_else(default_site),
-            hub: None,
-        })
-        .and_then(|mut c: ScanConfig| {
-            c.hub = args
-                .hub
-                .clone()
-                .or_else(|| file.hub.clone())
-                .map(|at| HubConfig {
-                    at: InventoryAt::new(at),
-                    password_file: args.hub_password_file.clone(),
-                    site: c.site.clone(),
-                    env: env.clone(),
-                });
-            if let (Some(_), Some(db)) = (&c.hub, &c.db)
-                && let Some((value, reason)) = crate::store::db::location::no_agent(db.at.as_path())
-            {
-                let (field, reason) = ("db", reason.into());
-                return Err(Error::InvalidValue {
-                    field,
-                    value,
-                    reason,
-                });
-            }
-            Ok(c)
-        })
-    }
-
-    /// The whole scan configuration of a command line: its `--config` file read (or none), merged
-    /// with the flags as [`ScanConfig::resolve_with_password`] does. Every command that scans
-    /// (`scan`, `watch` and its reload, `serve`'s scans) resolves it here; the file comes back
-    /// for the command's own section (`watch:`).
-    pub fn load(
-        args: &ScanArgs,
-        process: &Process,
-        password: Option<&str>,
-    ) -> Result<(Self, FileConfig), Error> {
-        let file = args
-            .find
+/// [`resolve_scan_config`] with the password for `--username` (from CAMSCAN_PASSWORD or a
+/// prompt, which the caller handles). Each group of settings is one step below.
+pub fn resolve_scan_config_with_password(
+    args: &ScanArgs,
+    file: &FileConfig,
+    process: &Process,
+    password: Option<&str>,
+) -> Result<ScanConfig, Error> {
+    let env = &process.env;
+    let (out, args) = (&args.out, &args.find);
+    let d = ScanConfig::default();
+    let (targets, exclude) = targets(args, file)?;
+    let (ports, stun_ports) = ports(args, file, &d)?;
+    let settings = crate::model::setting::Settings::resolve(
+        crate::config::settings::SCAN,
+        &args.settings.0,
+        &file.settings,
+    )
+    .map_err(|(key, value, why)| invalid(key, &value, &why))?;
+    let credentials = credentials(args, file, password)?;
+    let hints = hints(args, file)?;
+    Ok(ScanConfig {
+        targets,
+        exclude,
+        ports,
+        unrecorded_ports: Vec::new(),
+        stun_ports,
+        settings,
+        format: out.format.or(file.format).unwrap_or(d.format),
+        format_options: out.format_options.resolve(&file.format_options, false)?,
+        detail: d.detail,
+        output: out.output.clone().or_else(|| file.output.clone()),
+        width: out.table.width.or(file.width).or(env.columns()),
+        color: (process.color.or(file.color).unwrap_or(d.color)).in_env(env),
+        credentials,
+        hints,
+        signatures: signature_files(&args.signatures, file),
+        knowledge_dir: crate::knowledge::user_dir(env),
+        container_markers: env
+            .var(crate::net::host::MARKERS_ENV)
+            .map(crate::net::host::markers_from),
+        ffprobe: args.ffprobe.clone().or_else(|| file.ffprobe.clone()),
+        discovery: if !args.discovery.is_empty() {
+            args.discovery.clone()
+        } else {
+            file.discovery.clone().unwrap_or(d.discovery)
+        },
+        db: if args.no_db {
+            None
+        } else {
+            let given = (
+                args.store.db.as_deref(),
+                args.store.db_password_file.as_ref(),
+                args.store.credential_key.as_ref(),
+            );
+            Inventory::find(given, file, env)
+        },
+        site: args
             .store
-            .config
-            .path
-            .as_deref()
-            .map(FileConfig::load)
-            .transpose()?
-            .unwrap_or_default();
-        let cfg = Self::resolve_with_password(args, &file, process, password)?;
-        Ok((cfg, file))
-    }
+            .site
+            .clone()
+            .or_else(|| file.site.clone())
+            .unwrap_or_else(default_site),
+        hub: None,
+    })
+    .and_then(|mut c: ScanConfig| {
+        c.hub = args
+            .hub
+            .clone()
+            .or_else(|| file.hub.clone())
+            .map(|at| HubConfig {
+                at: InventoryAt::new(at),
+                password_file: args.hub_password_file.clone(),
+                site: c.site.clone(),
+                env: env.clone(),
+            });
+        if let (Some(_), Some(db)) = (&c.hub, &c.db)
+            && let Some((value, reason)) = crate::store::db::location::no_agent(db.at.as_path())
+        {
+            let (field, reason) = ("db", reason.into());
+            return Err(Error::InvalidValue {
+                field,
+                value,
+                reason,
+            });
+        }
+        Ok(c)
+    })
+}
+
+/// The whole scan configuration of a command line: its `--config` file read (or none), merged
+/// with the flags as [`resolve_scan_config_with_password`] does. Every command that scans
+/// (`scan`, `watch` and its reload, `serve`'s scans) resolves it here; the file comes back
+/// for the command's own section (`watch:`).
+pub fn load_scan_config(
+    args: &ScanArgs,
+    process: &Process,
+    password: Option<&str>,
+) -> Result<(ScanConfig, FileConfig), Error> {
+    let file = args
+        .find
+        .store
+        .config
+        .path
+        .as_deref()
+        .map(FileConfig::load)
+        .transpose()?
+        .unwrap_or_default();
+    let cfg = resolve_scan_config_with_password(args, &file, process, password)?;
+    Ok((cfg, file))
 }
 
 /// The targets (flags, else the file; the targets file's lines added) and the exclusions, blank
@@ -328,7 +331,7 @@ mod tests {
         let known =
             || std::collections::HashMap::from([(ip, crate::analyze::context::Known::default())]);
         let file = FileConfig::parse("fresh: true\n", Path::new("c.yaml")).unwrap();
-        let fresh = ScanConfig::resolve(&ScanArgs::default(), &file, &Process::default()).unwrap();
+        let fresh = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert!(fresh.settings.get(&crate::analyze::context::FRESH));
         let (ctx, _tx) = crate::scan::plan::context_with_known(&fresh, known());
         assert!(ctx.known.is_empty());
@@ -339,7 +342,7 @@ mod tests {
             },
             ..Default::default()
         };
-        let flag = ScanConfig::resolve(&args, &FileConfig::default(), &Process::default()).unwrap();
+        let flag = resolve_scan_config(&args, &FileConfig::default(), &Process::default()).unwrap();
         assert!(flag.settings.get(&crate::analyze::context::FRESH));
         let usual = ScanConfig::default();
         let (ctx, _tx) = crate::scan::plan::context_with_known(&usual, known());
@@ -359,7 +362,7 @@ mod tests {
                 unreachable!()
             };
             let file = FileConfig::parse(yaml, Path::new("c.yaml")).unwrap();
-            ScanConfig::resolve(&args, &file, &Process::default())
+            resolve_scan_config(&args, &file, &Process::default())
         };
         let on = resolve(&["camscan", "scan"], "").unwrap();
         assert!(on.settings.get(&VERIFY) && on.settings.get(&DNS));
@@ -404,7 +407,7 @@ mod tests {
             assert!(parse_csv_delimiter(bad).is_err(), "{bad:?}");
         }
         let file = FileConfig::parse("csv_delimiter: \";\"\n", Path::new("c.yaml")).unwrap();
-        let c = ScanConfig::resolve(&ScanArgs::default(), &file, &Process::default()).unwrap();
+        let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert_eq!(csv_delimiter(&c), b';');
         let args = ScanArgs {
             out: ScanOutputArgs {
@@ -414,12 +417,12 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            csv_delimiter(&ScanConfig::resolve(&args, &file, &Process::default()).unwrap()),
+            csv_delimiter(&resolve_scan_config(&args, &file, &Process::default()).unwrap()),
             b'\t',
             "flag over file"
         );
         let file = FileConfig::parse("csv_delimiter: \"::\"\n", Path::new("c.yaml")).unwrap();
-        let e = ScanConfig::resolve(&ScanArgs::default(), &file, &Process::default()).unwrap_err();
+        let e = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap_err();
         assert!(e.to_string().contains("csv_delimiter"), "{e}");
     }
 
@@ -457,7 +460,7 @@ mod tests {
             },
             ..Default::default()
         };
-        let c = ScanConfig::resolve(&args, &file, &Process::default()).unwrap();
+        let c = resolve_scan_config(&args, &file, &Process::default()).unwrap();
         assert_eq!(c.ports, [554, 8554]); // file over default
         assert_eq!(c.settings.get(&crate::net::TIMEOUT), Duration::from_secs(2)); // flag over file
         assert_eq!(
@@ -467,7 +470,7 @@ mod tests {
         assert_eq!(c.settings.get(&crate::probe::RETRIES), 3);
         assert_eq!(c.format, Format::Csv);
         assert_eq!(c.settings.get(&crate::probe::PER_HOST), DEFAULT_PER_HOST); // default
-        let c = ScanConfig::resolve(
+        let c = resolve_scan_config(
             &ScanArgs::default(),
             &FileConfig::default(),
             &Process::default(),
@@ -486,11 +489,11 @@ mod tests {
         ] {
             let file =
                 FileConfig::parse(&format!("format: {text}\n"), Path::new("c.yaml")).unwrap();
-            let c = ScanConfig::resolve(&ScanArgs::default(), &file, &Process::default()).unwrap();
+            let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
             assert_eq!(c.format, want, "{text}");
         }
         let file = FileConfig::parse("frigate_restream: true\n", Path::new("c.yaml")).unwrap();
-        let c = ScanConfig::resolve(&ScanArgs::default(), &file, &Process::default()).unwrap();
+        let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert!(frigate_restream(&c));
         let args = ScanArgs {
             out: ScanOutputArgs {
@@ -499,7 +502,7 @@ mod tests {
             },
             ..Default::default()
         };
-        let c = ScanConfig::resolve(&args, &FileConfig::default(), &Process::default()).unwrap();
+        let c = resolve_scan_config(&args, &FileConfig::default(), &Process::default()).unwrap();
         assert!(frigate_restream(&c));
     }
 
@@ -511,7 +514,7 @@ mod tests {
         let e = FileConfig::parse("ports: [554\n", Path::new("c.yaml")).unwrap_err();
         assert!(e.to_string().starts_with("invalid config file c.yaml"));
         let file = FileConfig::parse("timeout: soon\n", Path::new("c.yaml")).unwrap();
-        let e = ScanConfig::resolve(&ScanArgs::default(), &file, &Process::default()).unwrap_err();
+        let e = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap_err();
         assert!(e.to_string().contains("timeout"), "{e}");
     }
 
@@ -519,7 +522,7 @@ mod tests {
     fn signature_files_from_the_flag_else_the_file() {
         let file =
             FileConfig::parse("signatures: [site.yaml, more.yaml]\n", Path::new("c.yaml")).unwrap();
-        let c = ScanConfig::resolve(&ScanArgs::default(), &file, &Process::default()).unwrap();
+        let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert_eq!(
             c.signatures,
             [PathBuf::from("site.yaml"), PathBuf::from("more.yaml")]
@@ -531,7 +534,7 @@ mod tests {
             },
             ..Default::default()
         };
-        let c = ScanConfig::resolve(&args, &file, &Process::default()).unwrap();
+        let c = resolve_scan_config(&args, &file, &Process::default()).unwrap();
         assert_eq!(c.signatures, [PathBuf::from("test.yaml")], "flag over file");
     }
 
@@ -539,7 +542,7 @@ mod tests {
     fn stun_ports_are_probed_over_tcp_too() {
         let file =
             FileConfig::parse("ports: [554, 3478]\nstun_ports: []\n", Path::new("c.yaml")).unwrap();
-        let c = ScanConfig::resolve(&ScanArgs::default(), &file, &Process::default()).unwrap();
+        let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert!(c.stun_ports.is_empty());
         assert_eq!(c.ports, [554, 3478]);
         let args = ScanArgs {
@@ -549,11 +552,11 @@ mod tests {
             },
             ..Default::default()
         };
-        let c = ScanConfig::resolve(&args, &file, &Process::default()).unwrap();
+        let c = resolve_scan_config(&args, &file, &Process::default()).unwrap();
         assert_eq!(c.stun_ports, [3478, 19302, 5349, 5350]);
         assert_eq!(c.ports, [554, 3478, 19302, 5349, 5350], "added once each");
         let file = FileConfig::parse("stun_ports: \"19302\"\n", Path::new("c.yaml")).unwrap();
-        let c = ScanConfig::resolve(&ScanArgs::default(), &file, &Process::default()).unwrap();
+        let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert_eq!(c.stun_ports, [19302]);
         assert!(c.ports.ends_with(&[19302]));
         let bad = ScanArgs {
@@ -563,7 +566,7 @@ mod tests {
             },
             ..Default::default()
         };
-        assert!(ScanConfig::resolve(&bad, &FileConfig::default(), &Process::default()).is_err());
+        assert!(resolve_scan_config(&bad, &FileConfig::default(), &Process::default()).is_err());
     }
 
     #[test]
@@ -571,7 +574,7 @@ mod tests {
         // The place as `--db` gave it (the type tells a file from a server).
         let db = |c: &ScanConfig| c.db.as_ref().map(|i| i.at.as_path().to_path_buf());
         let file = FileConfig::parse("db: /srv/site.db\n", Path::new("c.yaml")).unwrap();
-        let c = ScanConfig::resolve(&ScanArgs::default(), &file, &Process::default()).unwrap();
+        let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert_eq!(
             db(&c),
             Some(PathBuf::from("/srv/site.db")),
@@ -587,7 +590,7 @@ mod tests {
             },
             ..Default::default()
         };
-        let c = ScanConfig::resolve(&args, &file, &Process::default()).unwrap();
+        let c = resolve_scan_config(&args, &file, &Process::default()).unwrap();
         assert_eq!(db(&c), Some(PathBuf::from("/tmp/x.db")), "flag over file");
         let args = ScanArgs {
             find: FindArgs {
@@ -600,19 +603,19 @@ mod tests {
             },
             ..Default::default()
         };
-        let c = ScanConfig::resolve(&args, &file, &Process::default()).unwrap();
+        let c = resolve_scan_config(&args, &file, &Process::default()).unwrap();
         assert_eq!(db(&c), None, "--no-db wins");
         let process = Process {
             env: crate::model::environment::Environment::from_vars([("HOME", "/home/u")]),
             ..Process::default()
         };
         let c =
-            ScanConfig::resolve(&ScanArgs::default(), &FileConfig::default(), &process).unwrap();
+            resolve_scan_config(&ScanArgs::default(), &FileConfig::default(), &process).unwrap();
         assert_eq!(
             db(&c),
             Some(PathBuf::from("/home/u/.local/state/camscan/inventory.db"))
         );
-        let c = ScanConfig::resolve(
+        let c = resolve_scan_config(
             &ScanArgs::default(),
             &FileConfig::default(),
             &Process::default(),
@@ -640,7 +643,7 @@ mod tests {
             },
             ..Default::default()
         };
-        let c = ScanConfig::resolve(&args, &file, &Process::default()).unwrap();
+        let c = resolve_scan_config(&args, &file, &Process::default()).unwrap();
         assert_eq!(
             crate::detect::detect_timeout(&c.settings),
             Duration::from_secs(1),
@@ -654,7 +657,7 @@ mod tests {
             },
             ..Default::default()
         };
-        let c = ScanConfig::resolve(&args, &file, &Process::default()).unwrap();
+        let c = resolve_scan_config(&args, &file, &Process::default()).unwrap();
         assert_eq!(
             crate::detect::detect_timeout(&c.settings),
             Duration::from_millis(500)
@@ -669,7 +672,7 @@ mod tests {
     fn example_config_matches_defaults() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.yaml");
         let file = FileConfig::load(&path).unwrap();
-        let c = ScanConfig::resolve(&ScanArgs::default(), &file, &Process::default()).unwrap();
+        let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert_eq!(c, ScanConfig::default());
         // And it names every key the file format knows, so it documents them all.
         let text = std::fs::read_to_string(&path).unwrap();

@@ -3,12 +3,13 @@
 //! the served inventory's site) and the watcher in this process; one read of the config file.
 
 use crate::cli::{FindArgs, ScanArgs, ScanOutputArgs, ServeArgs, WatchArgs};
-use crate::config::{Inventory, Process, ScanConfig};
+use crate::config::{Inventory, Process};
 use crate::record::CommandError;
 use crate::serve::Settings;
 use crate::watch::WatchConfig;
 
 use super::config_file;
+use super::scan::resolve_scan_config;
 
 /// `camscan serve`'s settings, and its watcher's (`None`: no schedule).
 pub fn serve(
@@ -34,7 +35,7 @@ pub fn serve(
         push: Default::default(),
     };
     // Its inventory is `inventory`: the same flags and file, resolved by the same rules.
-    let scan = ScanConfig::resolve(&scan_args, &file, process)?;
+    let scan = resolve_scan_config(&scan_args, &file, process)?;
     let watch_file = file.watch.clone().unwrap_or_default();
     let watching = args.every.is_some()
         || args.cron.is_some()

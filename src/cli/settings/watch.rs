@@ -15,8 +15,8 @@ pub fn watch(
     process: &crate::config::Process,
     password: Option<&str>,
 ) -> Result<(crate::config::ScanConfig, WatchConfig), String> {
-    let (cfg, file) = crate::config::ScanConfig::load(&args.scan, process, password)
-        .map_err(|e| e.to_string())?;
+    let (cfg, file) =
+        super::scan::load_scan_config(&args.scan, process, password).map_err(|e| e.to_string())?;
     let mut w = WatchConfig::resolve(args, &file.watch.clone().unwrap_or_default(), &process.env)?;
     w.pushes =
         super::push::scan_pushes(&args.scan.push, &cfg, &process.env).map_err(|e| e.to_string())?;
