@@ -42,14 +42,11 @@ pub const DISCOVERY_PORTS: [u16; 5] = [554, 80, 443, 8000, 8080];
 /// Routed parts smaller than this get the whole port set at once.
 pub const MIN_ADDRESSES: u128 = 16;
 
-/// The ports host discovery asks first on the routed part of `off_link`, for a scan of `ports`
-/// (empty: it does not run, every address gets every port).
-pub fn first_ports(off_link: &TargetSet, ports: &[u16], probe_all: bool) -> Vec<u16> {
-    if applies(
-        super::links::split_routed(off_link).1.len(),
-        ports,
-        probe_all,
-    ) {
+/// The ports host discovery asks first on `routed`, the routed part of the targets
+/// ([`super::links::Links::routed`]), for a scan of `ports` (empty: it does not run, every
+/// address gets every port).
+pub fn first_ports(routed: &TargetSet, ports: &[u16], probe_all: bool) -> Vec<u16> {
+    if applies(routed.len(), ports, probe_all) {
         discovery_ports(ports)
     } else {
         Vec::new()

@@ -69,7 +69,7 @@ fn routed(i: &Inputs) -> (u64, Vec<u16>) {
     use crate::discovery::hosts;
     (
         u64::try_from(i.links.routed.len()).unwrap_or(u64::MAX),
-        hosts::first_ports(&i.links.off_link, i.ports, i.probe_all),
+        hosts::first_ports(&i.links.routed, i.ports, i.probe_all),
     )
 }
 
