@@ -43,7 +43,7 @@ fn bad_input_gets_one_clear_line_and_exit_2() {
     );
     assert_usage_error(
         &["scan", "-p", "80,70000", "127.0.0.1"],
-        "invalid port list",
+        "invalid value \"80,70000\" for ports",
     );
     assert_usage_error(
         &["scan", "-p", "90-80", "127.0.0.1"],

@@ -14,6 +14,24 @@ use crate::proto::stun::StunResponse;
 /// The STUN/TURN port (RFC 5389 §18.4).
 pub const STUN_PORT: u16 = 3478;
 
+/// `--stun-ports`: more STUN/TURN ports, asked over UDP of every host with an open TCP port and
+/// over TCP first (the resolution adds them to the probed ports).
+pub static STUN_PORTS: crate::model::setting::Setting<Vec<u16>> = crate::model::setting::Setting {
+    key: "stun_ports",
+    flag: "--stun-ports",
+    short: None,
+    env: "CAMSCAN_STUN_PORTS",
+    value_name: "PORTS",
+    help: "More STUN/TURN ports (e.g. 3479,5349,19302): a STUN Binding is sent over UDP to each \
+           host with an open TCP port, and tried first over TCP (they are added to --ports). 3478 \
+           is always checked [default: none]",
+    default: Vec::new(),
+    parse: |t| match t.trim() {
+        "" => Ok(Vec::new()),
+        t => crate::model::setting::ports(t),
+    },
+};
+
 /// WHEP endpoints asked with `OPTIONS` on every HTTP port (beside `.../whep` links on its root page
 /// and go2rtc's streams). Kept short: each is one request.
 pub const WHEP_PATHS: &[&str] = &[

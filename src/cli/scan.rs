@@ -78,15 +78,6 @@ pub struct FindArgs {
         env = "CAMSCAN_EXCLUDE"
     )]
     pub exclude: Vec<String>,
-    /// TCP ports: list and ranges, e.g. 554,8554,8000-8010
-    /// [default: 554,8554,10554,5554,80,81,88,443,8000,8080,8081,8443,1935,7447,34567,37777,2020,3478,8088,1984,8889].
-    #[arg(short, long, value_name = "PORTS", env = "CAMSCAN_PORTS")]
-    pub ports: Option<String>,
-    /// More STUN/TURN ports (e.g. 3479,5349,19302): a STUN Binding is sent over UDP to each
-    /// host with an open TCP port, and tried first over TCP (they are added to --ports). 3478 is
-    /// always checked [default: none].
-    #[arg(long, value_name = "PORTS", env = "CAMSCAN_STUN_PORTS")]
-    pub stun_ports: Option<String>,
     /// The declared scan settings (`--concurrency`, `--arp-rate`, ...:
     /// [`crate::config::settings::SCAN`]), each with its variable.
     #[command(flatten)]

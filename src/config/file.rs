@@ -43,8 +43,6 @@ pub struct FileConfig {
     pub targets: Option<ListOrString>,
     pub targets_file: Option<PathBuf>,
     pub exclude: Option<ListOrString>,
-    pub ports: Option<ListOrString>,
-    pub stun_ports: Option<ListOrString>,
     pub format: Option<Format>,
     pub output: Option<PathBuf>,
     pub width: Option<u16>,

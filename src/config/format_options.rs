@@ -35,7 +35,7 @@ mod tests {
         assert_eq!(file.format_options.given(csv), Some(";"));
         assert!(file.format_options.on(restream));
         assert_eq!(file.format_options.given(backchannel), None);
-        assert!(file.ports.is_some());
+        assert!(file.settings.contains_key("ports"));
         let e = FileConfig::parse("frigate_restream: yes please\n", Path::new("c.yaml"))
             .unwrap_err()
             .to_string();

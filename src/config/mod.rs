@@ -39,6 +39,21 @@ pub const DEFAULT_PORTS: [u16; 21] = [
     554, 8554, 10554, 5554, 80, 81, 88, 443, 8000, 8080, 8081, 8443, 1935, 7447, 34567, 37777,
     2020, 3478, 8088, 1984, 8889,
 ];
+
+/// `--ports`: the TCP ports probed, before the STUN ports and an audit's are added
+/// ([`ScanConfig::ports`] is the whole list).
+pub static PORTS: crate::model::setting::Setting<std::borrow::Cow<'static, [u16]>> =
+    crate::model::setting::Setting {
+        key: "ports",
+        flag: "--ports",
+        short: Some('p'),
+        env: "CAMSCAN_PORTS",
+        value_name: "PORTS",
+        help: "TCP ports: list and ranges, e.g. 554,8554,8000-8010 [default: 554,8554,10554,5554,\
+               80,81,88,443,8000,8080,8081,8443,1935,7447,34567,37777,2020,3478,8088,1984,8889]",
+        default: std::borrow::Cow::Borrowed(&DEFAULT_PORTS),
+        parse: |t| crate::model::setting::ports(t).map(std::borrow::Cow::Owned),
+    };
 pub use crate::net::MAX_DEFAULT_CONCURRENCY;
 pub use crate::probe::{DEFAULT_PER_HOST, DEFAULT_RETRIES};
 /// Connects a second at most, all hosts together, when neither `--max-rate` nor the file says:
@@ -60,9 +75,6 @@ pub struct ScanConfig {
     /// neighbours): probed and judged, never recorded in the inventory, where a port the
     /// usual scans do not ask would read as `port_opened` (a change that is none).
     pub unrecorded_ports: Vec<u16>,
-    /// `--stun-ports`: STUN Binding first over TCP and, to every host with an open TCP port, over
-    /// UDP. Also in `ports` (probed over TCP).
-    pub stun_ports: Vec<u16>,
     /// The declared scan settings ([`settings::SCAN`]: the deadlines, the pacing, the login
     /// budget, the waits, the switches), resolved: read where they are used,
     /// `cfg.settings.get(&crate::discovery::arp::ARP_RATE)`.
@@ -114,7 +126,6 @@ impl Default for ScanConfig {
             exclude: Vec::new(),
             ports: DEFAULT_PORTS.to_vec(),
             unrecorded_ports: Vec::new(),
-            stun_ports: Vec::new(),
             settings: settings::defaults(),
             format: Format::Table,
             format_options: Default::default(),

@@ -17,6 +17,8 @@ use crate::model::setting::{Declared, Settings};
 
 /// Every setting of the commands that scan, in `--help`'s order.
 pub static SCAN: &[&dyn Declared] = &[
+    &super::PORTS,
+    &crate::analyze::webrtc::STUN_PORTS,
     &crate::net::CONNECT_TIMEOUT,
     &crate::net::TIMEOUT,
     &crate::detect::DETECT_TIMEOUT,

@@ -153,7 +153,8 @@ impl<'de, A: MapAccess<'de>, R: Registry> MapAccess<'de> for SieveMap<'_, A, R> 
     }
 }
 
-/// Any YAML scalar (a text, a number, a boolean), as its text.
+/// Any YAML scalar (a text, a number, a boolean), as its text, or a list of them, as the comma-
+/// separated text a flag gives.
 struct Scalar(String);
 
 impl<'de> de::Deserialize<'de> for Scalar {
@@ -164,11 +165,20 @@ impl<'de> de::Deserialize<'de> for Scalar {
 
 struct ScalarVisitor;
 
-impl Visitor<'_> for ScalarVisitor {
+impl<'de> Visitor<'de> for ScalarVisitor {
     type Value = Scalar;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a number or a text")
+        f.write_str("a number, a text or a list of them")
+    }
+
+    /// A list (`ports: [554, 8554]`), as the comma-separated text a flag gives.
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Scalar(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Scalar(items.join(",")))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {

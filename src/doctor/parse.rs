@@ -373,7 +373,9 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_named_with_a_suggestion() {
-        let known = struct_fields::<crate::config::FileConfig>();
+        // The file's fields and the keys of the declared settings and format options, as doctor
+        // knows them.
+        let known = &crate::config::settings::keys(struct_fields::<crate::config::FileConfig>());
         assert!(
             known.contains(&"ports") && known.contains(&"watch"),
             "{known:?}"

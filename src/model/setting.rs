@@ -236,6 +236,40 @@ pub fn count<T: std::str::FromStr + PartialOrd + fmt::Display>(
     Ok(n)
 }
 
+/// `554,8554,8000-8010`: TCP ports in the order given, duplicates dropped; at least one.
+pub fn ports(spec: &str) -> Result<Vec<u16>, String> {
+    let one = |p: &str| match p.trim().parse::<u16>() {
+        Ok(0) | Err(_) => Err(format!("{:?} is not a port number 1-65535", p.trim())),
+        Ok(n) => Ok(n),
+    };
+    let mut seen = vec![false; 65536];
+    let mut out = Vec::new();
+    for item in spec.split(',').map(str::trim) {
+        if item.is_empty() {
+            continue;
+        }
+        let (a, b) = match item.split_once('-') {
+            Some((a, b)) => (one(a)?, one(b)?),
+            None => {
+                let p = one(item)?;
+                (p, p)
+            }
+        };
+        if b < a {
+            return Err(format!("range {item:?} ends before it starts"));
+        }
+        for p in a..=b {
+            if !std::mem::replace(&mut seen[p as usize], true) {
+                out.push(p);
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err("no ports".into());
+    }
+    Ok(out)
+}
+
 /// `800ms`, `1s`, `1.5s`, `2m`, or a bare number of seconds (as nmap and curl read one).
 pub fn parse_duration(s: &str) -> Result<std::time::Duration, &'static str> {
     let s = s.trim();
@@ -341,6 +375,23 @@ mod tests {
         b.set(&RATE, 4);
         assert_ne!(a, b);
         assert_eq!(format!("{b:?}"), "{\"rate\": 4}");
+    }
+
+    #[test]
+    fn port_lists() {
+        assert_eq!(
+            ports("554, 8554,8000-8002,554"),
+            Ok(vec![554, 8554, 8000, 8001, 8002])
+        );
+        assert_eq!(ports("1-65535").map(|p| p.len()), Ok(65535));
+        for bad in ["", "0", "65536", "80-", "x", "90-80", "1:2"] {
+            assert!(ports(bad).is_err(), "{bad}");
+        }
+        assert!(
+            ports("90-80")
+                .unwrap_err()
+                .contains("ends before it starts")
+        );
     }
 
     #[test]

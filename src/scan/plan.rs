@@ -230,7 +230,7 @@ pub fn context_with_known(
         },
         hints: Arc::new(cfg.hints.clone()),
         rtsp_paths: Arc::new(cfg.hints.rtsp_paths()),
-        stun_ports: cfg.stun_ports.clone(),
+        stun_ports: cfg.settings.get(&crate::analyze::webrtc::STUN_PORTS),
         claimed: Default::default(),
         announcements,
         stream_hints: Default::default(),

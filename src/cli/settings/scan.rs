@@ -9,7 +9,7 @@
 use crate::cli::{FindArgs, ScanArgs};
 use crate::config::{
     FileConfig, HubConfig, Inventory, InventoryAt, Process, ScanConfig, default_site, invalid,
-    parse_ports, read, signature_files,
+    read, signature_files,
 };
 use crate::credentials::{self, Credential};
 use crate::error::Error;
@@ -92,13 +92,13 @@ pub fn resolve_scan_config_with_password(
     let (out, args) = (&args.out, &args.find);
     let d = ScanConfig::default();
     let (targets, exclude) = targets(args, file)?;
-    let (ports, stun_ports) = ports(args, file, &d)?;
     let settings = crate::model::setting::Settings::resolve(
         crate::config::settings::SCAN,
         &args.settings.0,
         &file.settings,
     )
     .map_err(|(key, value, why)| invalid(key, &value, &why))?;
+    let ports = ports(&settings);
     let credentials = credentials(args, file, password)?;
     let hints = hints(args, file)?;
     Ok(ScanConfig {
@@ -106,7 +106,6 @@ pub fn resolve_scan_config_with_password(
         exclude,
         ports,
         unrecorded_ports: Vec::new(),
-        stun_ports,
         settings,
         format: out.format.or(file.format).unwrap_or(d.format),
         format_options: out.format_options.resolve(&file.format_options, false)?,
@@ -225,29 +224,15 @@ fn targets(args: &FindArgs, file: &FileConfig) -> Result<(Vec<String>, Vec<Strin
     Ok((targets, exclude))
 }
 
-/// The TCP ports to probe (the STUN ports among them) and the STUN ports.
-fn ports(
-    args: &FindArgs,
-    file: &FileConfig,
-    d: &ScanConfig,
-) -> Result<(Vec<u16>, Vec<u16>), Error> {
-    let mut ports = match (&args.ports, &file.ports) {
-        (Some(p), _) => parse_ports(p)?,
-        (None, Some(p)) => parse_ports(&p.items().join(","))?,
-        (None, None) => d.ports.clone(),
-    };
-    let stun_ports = match (&args.stun_ports, &file.stun_ports) {
-        (Some(p), _) => parse_ports(p)?,
-        (None, Some(p)) if p.items().iter().all(|i| i.is_empty()) => Vec::new(),
-        (None, Some(p)) => parse_ports(&p.items().join(","))?,
-        (None, None) => d.stun_ports.clone(),
-    };
-    for p in &stun_ports {
-        if !ports.contains(p) {
-            ports.push(*p);
+/// The TCP ports to probe: `--ports`, the STUN ports added once each.
+fn ports(settings: &crate::model::setting::Settings) -> Vec<u16> {
+    let mut ports = settings.get(&crate::config::PORTS).into_owned();
+    for p in settings.get(&crate::analyze::webrtc::STUN_PORTS) {
+        if !ports.contains(&p) {
+            ports.push(p);
         }
     }
-    Ok((ports, stun_ports))
+    ports
 }
 
 /// The credentials to try, in order: the file's `credentials:` entries, the credentials file's,
@@ -373,19 +358,6 @@ mod tests {
         assert!(!flag_off.settings.get(&VERIFY) && !flag_off.settings.get(&DNS));
         let err = resolve(&["camscan", "scan", "--interface", " "], "").unwrap_err();
         assert!(err.to_string().contains("interface"), "{err}");
-    }
-
-    #[test]
-    fn ports() {
-        assert_eq!(
-            parse_ports("554, 8554,8000-8002,554").unwrap(),
-            [554, 8554, 8000, 8001, 8002]
-        );
-        assert_eq!(parse_ports("1-65535").unwrap().len(), 65535);
-        for bad in ["", "0", "65536", "80-", "x", "90-80", "1:2"] {
-            let e = parse_ports(bad).unwrap_err().to_string();
-            assert!(e.starts_with("invalid port list"), "{bad}: {e}");
-        }
     }
 
     #[test]
@@ -543,25 +515,26 @@ mod tests {
         let file =
             FileConfig::parse("ports: [554, 3478]\nstun_ports: []\n", Path::new("c.yaml")).unwrap();
         let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
-        assert!(c.stun_ports.is_empty());
+        let stun = |c: &ScanConfig| c.settings.get(&crate::analyze::webrtc::STUN_PORTS);
+        assert!(stun(&c).is_empty());
         assert_eq!(c.ports, [554, 3478]);
         let args = ScanArgs {
             find: FindArgs {
-                stun_ports: Some("3478,19302,5349-5350".into()),
+                settings: flag(&crate::analyze::webrtc::STUN_PORTS, "3478,19302,5349-5350"),
                 ..Default::default()
             },
             ..Default::default()
         };
         let c = resolve_scan_config(&args, &file, &Process::default()).unwrap();
-        assert_eq!(c.stun_ports, [3478, 19302, 5349, 5350]);
+        assert_eq!(stun(&c), [3478, 19302, 5349, 5350]);
         assert_eq!(c.ports, [554, 3478, 19302, 5349, 5350], "added once each");
         let file = FileConfig::parse("stun_ports: \"19302\"\n", Path::new("c.yaml")).unwrap();
         let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
-        assert_eq!(c.stun_ports, [19302]);
+        assert_eq!(stun(&c), [19302]);
         assert!(c.ports.ends_with(&[19302]));
         let bad = ScanArgs {
             find: FindArgs {
-                stun_ports: Some("0".into()),
+                settings: flag(&crate::analyze::webrtc::STUN_PORTS, "0"),
                 ..Default::default()
             },
             ..Default::default()
