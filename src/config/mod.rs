@@ -70,6 +70,8 @@ pub const DOCKER_DESKTOP_MAX_RATE: u32 = 500;
 pub struct ScanConfig {
     pub targets: Vec<String>,
     pub exclude: Vec<String>,
+    /// The TCP ports probed: `--ports` ([`PORTS`]) with the STUN ports added, and an audit's or
+    /// an API scan's own.
     pub ports: Vec<u16>,
     /// Ports among `ports` asked only for `camscan audit`'s own questions (Telnet, SSH, SNMP's
     /// neighbours): probed and judged, never recorded in the inventory, where a port the
