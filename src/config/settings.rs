@@ -183,6 +183,17 @@ mod tests {
     }
 
     /// Every setting is declared once: distinct keys, flags and variables, spelled from the key.
+    /// `--ports`' help names the list a scan probes by default.
+    #[test]
+    fn the_ports_help_names_the_default_ports() {
+        let list: Vec<String> = crate::config::DEFAULT_PORTS
+            .iter()
+            .map(u16::to_string)
+            .collect();
+        let want = format!("[default: {}]", list.join(","));
+        assert!(crate::config::PORTS.help.ends_with(&want), "{want}");
+    }
+
     #[test]
     fn every_setting_is_spelled_from_its_key() {
         for d in SCAN {
