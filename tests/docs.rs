@@ -196,63 +196,58 @@ fn the_cli_reference_is_what_the_binary_defines() {
     }
 }
 
-/// The table of output formats in `docs/reference/formats.md`, between its markers, is what the
-/// formats' registrations render (`camscan::export::FORMATS`); `CAMSCAN_BLESS=1` rewrites it.
-#[test]
-fn the_formats_table_is_what_the_exporters_register() {
-    const BEGIN: &str = "<!-- formats: generated from src/export/mod.rs FORMATS \
-                         (CAMSCAN_BLESS=1 cargo test --test docs) -->\n\n";
-    const END: &str = "\n<!-- end of formats -->";
-    let path = Path::new(ROOT).join("docs/reference/formats.md");
-    let have = std::fs::read_to_string(&path).expect("read docs/reference/formats.md");
-    let start = have.find(BEGIN).expect("formats.md has its BEGIN marker") + BEGIN.len();
+/// The generated block of `doc` (a path from the root) between the markers of `name` (`<!--
+/// NAME: generated from SOURCE ... -->` and `<!-- end of NAME -->`) is `want`, what `source`
+/// renders; `CAMSCAN_BLESS=1` rewrites it.
+fn generated_block(doc: &str, name: &str, source: &str, want: &str) {
+    let path = Path::new(ROOT).join(doc);
+    let have = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {doc}: {e}"));
+    let begin = format!(
+        "<!-- {name}: generated from {source} (CAMSCAN_BLESS=1 cargo test --test docs) -->\n\n"
+    );
+    let end_marker = format!("\n<!-- end of {name} -->");
+    let start = have
+        .find(&begin)
+        .unwrap_or_else(|| panic!("{doc} has no marker {begin:?}"))
+        + begin.len();
     let end = start
         + have[start..]
-            .find(END)
-            .expect("formats.md has its END marker");
-    let want = camscan::export::formats_table();
+            .find(&end_marker)
+            .unwrap_or_else(|| panic!("{doc} has no marker {end_marker:?}"));
     if std::env::var_os("CAMSCAN_BLESS").is_some() {
         let text = format!("{}{want}{}", &have[..start], &have[end..]);
-        std::fs::write(&path, text).expect("write docs/reference/formats.md");
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("write {doc}: {e}"));
         return;
     }
     assert_eq!(
         &have[start..end],
         want,
-        "docs/reference/formats.md's table differs from export::FORMATS: run \
-         `CAMSCAN_BLESS=1 cargo test --test docs` and commit the file"
+        "{doc}'s {name} differ from {source}: run `CAMSCAN_BLESS=1 cargo test --test docs` and \
+         commit the file"
     );
 }
 
-/// The table of the scan settings in `docs/reference/configuration.md`, between its markers, is
-/// what their declarations say (`camscan::config::settings::SCAN`); `CAMSCAN_BLESS=1` rewrites
-/// it.
+/// The table of output formats in `docs/reference/formats.md` is what the formats'
+/// registrations render (`camscan::export::FORMATS`).
+#[test]
+fn the_formats_table_is_what_the_exporters_register() {
+    generated_block(
+        "docs/reference/formats.md",
+        "formats",
+        "src/export/mod.rs FORMATS",
+        &camscan::export::formats_table(),
+    );
+}
+
+/// The table of the scan settings in `docs/reference/configuration.md` is what their
+/// declarations say (`camscan::config::settings::SCAN`).
 #[test]
 fn the_settings_table_is_what_the_declarations_say() {
-    const BEGIN: &str = "<!-- settings: generated from src/config/settings.rs SCAN \
-                         (CAMSCAN_BLESS=1 cargo test --test docs) -->\n\n";
-    const END: &str = "\n<!-- end of settings -->";
-    let path = Path::new(ROOT).join("docs/reference/configuration.md");
-    let have = std::fs::read_to_string(&path).expect("read docs/reference/configuration.md");
-    let start = have
-        .find(BEGIN)
-        .expect("configuration.md has its BEGIN marker")
-        + BEGIN.len();
-    let end = start
-        + have[start..]
-            .find(END)
-            .expect("configuration.md has its END marker");
-    let want = camscan::config::settings::table();
-    if std::env::var_os("CAMSCAN_BLESS").is_some() {
-        let text = format!("{}{want}{}", &have[..start], &have[end..]);
-        std::fs::write(&path, text).expect("write docs/reference/configuration.md");
-        return;
-    }
-    assert_eq!(
-        &have[start..end],
-        want,
-        "docs/reference/configuration.md's settings differ from config::settings::SCAN: run \
-         `CAMSCAN_BLESS=1 cargo test --test docs` and commit the file"
+    generated_block(
+        "docs/reference/configuration.md",
+        "settings",
+        "src/config/settings.rs SCAN",
+        &camscan::config::settings::table(),
     );
 }
 
