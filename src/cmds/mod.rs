@@ -3,7 +3,7 @@
 //!
 //! A command module is a shell around the layers below it: it resolves its settings once
 //! ([`crate::cli::settings`]: the arguments and the config file, read once, into typed settings;
-//! [`crate::cli::settings::scan::load_scan_config`] for every command that scans), installs the knowledge
+//! `cli::settings::scan::load_scan_config` for every command that scans), installs the knowledge
 //! files, builds the runtime and calls the pipeline ([`crate::scan`]), the inventory
 //! ([`crate::record`], [`crate::store`]) or a long-running part ([`crate::watch`],
 //! [`crate::serve`], [`crate::doctor`]). Those parts are siblings that name none of each other:

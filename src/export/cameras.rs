@@ -1,6 +1,6 @@
 //! What the configuration exports (go2rtc, Frigate, MediaMTX, the Home Assistant sheet) share:
 //! which streams a camera has, which is its main and which its sub stream, its name
-//! ([`super::names`]), and how a URL is written into another tool's configuration.
+//! ([`super::names`](mod@super::names)), and how a URL is written into another tool's configuration.
 //!
 //! A stream is exported when it opened (`status: ok`: described, and verified unless `--no-verify`),
 //! is not an alias of another (`same_as`), and carries video; still images (`jpeg`) and WHEP

@@ -16,7 +16,7 @@
 //! * `frigate/config/camera/ffmpeg.py` `apple_compatibility`: "Set tag on HEVC (H.265) recording
 //!   stream to improve compatibility with Apple players"; set where the record stream is H.265.
 //! * Camera names match `^[a-zA-Z0-9_-]+$` (`frigate/const.py` `REGEX_CAMERA_NAME`); see
-//!   [`super::names`]. `friendly_name` (`frigate/config/camera/camera.py`) carries the device's own
+//!   [`super::names`](mod@super::names). `friendly_name` (`frigate/config/camera/camera.py`) carries the device's own
 //!   name for the UI.
 //! * `docs/docs/configuration/cameras.md`: each camera lists `ffmpeg.inputs`, each with a `path`
 //!   and `roles`; "Each role can only be assigned to one input per camera", and

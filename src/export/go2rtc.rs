@@ -38,7 +38,7 @@
 //!   stream's source keeps it (go2rtc plays talk-back to it) and the sub stream's is still off, so
 //!   one session holds it. A camera camscan found without talk-back gets nothing.
 //!
-//! Streams are named by [`super::names`] (`Style::Underscore`).
+//! Streams are named by [`super::names`](mod@super::names) (`Style::Underscore`).
 
 use std::io::{self, Write};
 

@@ -11,7 +11,7 @@
 //!   also accepts `yes`, `internal/conf/yamlwrapper/unmarshal.go`). User names and passwords with
 //!   special characters must be URL-encoded (the same page).
 //! * Path names: `^[0-9a-zA-Z_\-/\.]+$` (`internal/conf/path.go` `rePathName`), and not `all` or
-//!   `all_others`, which match every path (`internal/conf/conf.go`); see [`super::names`] for why
+//!   `all_others`, which match every path (`internal/conf/conf.go`); see [`super::names`](mod@super::names) for why
 //!   these are lowercase letters and digits only.
 //! * Passwords: MediaMTX does not expand environment variables inside `mediamtx.yml`
 //!   (`internal/conf/conf.go` `loadFromFile` reads, optionally decrypts, and parses the file as it

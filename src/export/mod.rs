@@ -10,7 +10,7 @@
 //! The configuration exports write what the video tools users run next read: go2rtc's `streams:`,
 //! Frigate's `cameras:`, MediaMTX's `paths:`, and a paste sheet for Home Assistant's UI. They share
 //! the choice of cameras, main and sub streams and credentials ([`cameras`]) and the names
-//! ([`names`]); each file cites what its tool expects.
+//! ([`names`](mod@names)); each file cites what its tool expects.
 
 pub(crate) mod cameras;
 mod csv;

@@ -27,7 +27,7 @@ use crate::store::PushRecord;
 pub struct Wanted {
     pub device_id: i64,
     pub channel: u32,
-    /// The name the exports give it ([`crate::export::names`]).
+    /// The name the exports give it ([`crate::export::names()`]).
     pub proposed: String,
     /// The device's addresses as a URL writes them (`198.18.0.12`, `[fd00::12]`): a tool entry
     /// pulling from one of them is this camera.
@@ -98,7 +98,7 @@ pub struct Step {
     pub wanted: Option<usize>,
 }
 
-/// What the tool holds now, by item key (see [`super::tools::Tool::items`]), passwords as the
+/// What the tool holds now, by item key (see [`super::tools::items_of`]), passwords as the
 /// tool shows them.
 pub type Running = BTreeMap<String, Value>;
 

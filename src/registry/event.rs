@@ -110,7 +110,7 @@ pub enum Event {
         is_camera: bool,
     },
     /// A name of the device (reverse DNS, an mDNS instance or `.local` host name, ...), with its
-    /// source; the best of each kind becomes `name` / `hostname` (see [`name_rank`]).
+    /// source; the best of each kind becomes `name` / `hostname` (see [`super::names::name_rank`]).
     Name {
         ip: IpAddr,
         name: DeviceName,

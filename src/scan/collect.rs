@@ -28,7 +28,7 @@ pub struct Collector<'a> {
     stop: bool,
     /// Only when the `camscan::timing` log is on.
     timings: Option<Timings>,
-    /// Addresses to look up in DNS ([`super::names`]), until discovery is done.
+    /// Addresses to look up in DNS ([`Namer`]), until discovery is done.
     names: Option<Namer>,
     /// Where the number of devices found so far is kept (the run's progress).
     stats: Option<Arc<ProbeStats>>,

@@ -394,7 +394,7 @@ impl HttpFindings {
 }
 
 /// WHEP endpoints of the port: `.../whep` links of its root page, go2rtc's streams (from
-/// `/api/streams`, when the port is go2rtc) and the guessed [`webrtc::WHEP_PATHS`].
+/// `/api/streams`, when the port is go2rtc) and the guessed [`crate::analyze::webrtc::WHEP_PATHS`].
 async fn whep_endpoints(
     addr: SocketAddr,
     links: Vec<String>,

@@ -11,7 +11,7 @@
 //!
 //! Each channel's stream goes through the NVR: `rtsp://NVR:554/Streaming/Channels/{ch}01` (main)
 //! and `{ch}02` (sub): Hikvision's RTSP URL rule, channel number times 100 plus the stream number
-//! (Hikvision, *ISAPI Developer Guide*, "Streaming/channels/<ID>": "ID = channel number × 100 +
+//! (Hikvision, *ISAPI Developer Guide*, "`Streaming/channels/<ID>`": "ID = channel number × 100 +
 //! stream type", 1 main, 2 sub; the same numbers in Hikvision's "RTSP URL" support note). The
 //! camera itself is never asked: it sits on the NVR's private (PoE) subnet.
 //!

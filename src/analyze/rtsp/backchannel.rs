@@ -7,7 +7,7 @@
 //! attempt): a Digest challenge is fetched on the new connection first (a request without
 //! credentials, as the walk does; GStreamer binds its nonce to the connection), and a refusal of
 //! that proven credential marks the host locked, as the re-check does
-//! ([`super::revisit`]). A host the budget has marked locked is not asked.
+//! ([`super::revisit`](mod@super::revisit)). A host the budget has marked locked is not asked.
 
 use std::net::SocketAddr;
 

@@ -105,7 +105,7 @@ pub(super) struct Sessioned {
 /// One retina session on a stream, within the device's session cap: DESCRIBE (the media facts),
 /// then the PLAY check when asked. `body` is the SDP our DESCRIBE got, whose facts are the base
 /// (all there is when retina rejects it); `None` when the session's DESCRIBE is the first look at
-/// the stream (a known stream re-checked, [`super::revisit`]). `holder` is released once the
+/// the stream (a known stream re-checked, [`super::revisit`](mod@super::revisit)). `holder` is released once the
 /// session has described the stream.
 pub(super) async fn open_session(
     addr: SocketAddr,

@@ -15,7 +15,7 @@
 //! server that ignores the channel number would make a channel walk run to the cap, hence the
 //! impossible-channel check before walking.
 //!
-//! [`analyze`] runs four steps: [`walk_unauthenticated`], [`log_in`], the channel walk
+//! [`analyze`] runs four steps: `find::walk_unauthenticated`, `find::log_in`, the channel walk
 //! ([`channels`]) and the media facts and PLAY check of each stream found ([`media`]); [`walker`]
 //! holds the connections the DESCRIBEs go on.
 
@@ -193,7 +193,7 @@ struct Walked {
     early: Vec<(Option<String>, String, revisit::Analysed)>,
 }
 
-/// Steps 0-3. 0: a device an earlier scan knew is asked its paths first ([`revisit`]); when all
+/// Steps 0-3. 0: a device an earlier scan knew is asked its paths first ([`revisit`](mod@revisit)); when all
 /// still serve media, they are analysed and the rest is skipped. Else the walk ([`find_paths`]):
 /// each stream it finds (the login's first) is analysed (described, PLAY-checked) at once,
 /// beside the rest of the walk; what it leaves in `found` is analysed after it.

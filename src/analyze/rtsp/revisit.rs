@@ -492,7 +492,7 @@ async fn describe_held(
     (answer, w.sent_credential, held)
 }
 
-/// Streams whose descriptions are the same as an earlier one's (an alias, as [`analyse_found`]
+/// Streams whose descriptions are the same as an earlier one's (an alias, as [`super::analyse_found`]
 /// tells them before opening them) take its facts and name it in `same_as`, as the first scan
 /// reported them. `alias_of`: the path of the stream an alias not opened is the alias of (only an
 /// opened stream is one); the others were opened, and one whose description an earlier opened

@@ -103,7 +103,7 @@ impl Walker {
 /// that once for two paths, and a slow link costs its round trip once per pair of paths.
 pub(super) struct Walkers {
     pub(super) list: Vec<Walker>,
-    /// Found streams' connections still to be left holding them (see [`Job::Media`]).
+    /// Found streams' connections still to be left holding them (see [`super::Job::Media`]).
     pub(super) holds: AtomicUsize,
 }
 

@@ -1,5 +1,5 @@
 //! `camscan watch`'s own settings: its flags over the config file's `watch:` section over the
-//! defaults ([`WatchConfig`]; the scan's settings are [`super::scan`]'s).
+//! defaults ([`WatchConfig`]; the scan's settings are [`super::scan()`]'s).
 
 use crate::cli::WatchArgs;
 use crate::config::WatchFile;

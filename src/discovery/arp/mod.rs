@@ -2,7 +2,7 @@
 //! stage of a scan (`STAGE`, `start`), the first of them: the hosts it finds are the on-link
 //! hosts the port probes and the other stages ask.
 //!
-//! [`sweep`] is the unprivileged method, which needs neither root nor CAP_NET_RAW: one UDP
+//! [`sweep`](mod@sweep) is the unprivileged method, which needs neither root nor CAP_NET_RAW: one UDP
 //! datagram to port 9 (discard) of each address makes the kernel resolve it by ARP; after a short
 //! wait the kernel's neighbour table (`/proc/net/arp`) lists every host that answered, even one
 //! whose ports are all filtered. Hosts are poked in chunks of [`CHUNK`] so the neighbour table

@@ -56,7 +56,7 @@ pub(in crate::discovery) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinH
 
 /// The interfaces (indexes) of the scan's IPv6 link targets: the zones of its link-local
 /// addresses (`fe80::22%eth0`, and the neighbours a zoned prefix `fe80::/64%eth0` stood for,
-/// [`super::targets`]). The Probe goes to `[ff02::c]:3702` on each; an answer counts when its
+/// [`crate::discovery::targets`]). The Probe goes to `[ff02::c]:3702` on each; an answer counts when its
 /// sender is a target.
 pub fn v6_links(set: &TargetSet) -> Vec<u32> {
     // Neighbours next to each other merge into one range (`fe80::21-fe80::22`); a zone is only

@@ -10,7 +10,7 @@ use super::{
     map_err,
 };
 
-/// The PostgreSQL schema, one step per version, as [`MIGRATIONS`] is SQLite's: step `i` takes
+/// The PostgreSQL schema, one step per version, as [`super::MIGRATIONS`] is SQLite's: step `i` takes
 /// `camscan_schema.version` from `i` to `i + 1`. Never edit a released step; add one. Version 1 is
 /// SQLite's version 4 in PostgreSQL's types: `BIGINT` for every integer and flag (the SQL
 /// compares flags with `<> 0`), `DOUBLE PRECISION`, `TEXT`, `BYTEA`; ids from identity columns.
