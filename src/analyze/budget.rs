@@ -21,6 +21,7 @@ pub static AUTH_BUDGET: crate::model::setting::Setting<u32> = crate::model::sett
     key: "auth_budget",
     flag: "--auth-budget",
     short: None,
+    repeat: false,
     env: "CAMSCAN_AUTH_BUDGET",
     value_name: "N",
     help: "Failed logins allowed per host, shared by every protocol [default: 3, below \

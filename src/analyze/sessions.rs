@@ -28,6 +28,7 @@ pub static SESSIONS_PER_DEVICE: crate::model::setting::Setting<usize> =
         key: "sessions_per_device",
         flag: "--sessions-per-device",
         short: None,
+        repeat: false,
         env: "CAMSCAN_SESSIONS_PER_DEVICE",
         value_name: "N",
         help: "RTSP sessions held on one device at a time, shared by media analysis, PLAY checks \

@@ -20,6 +20,7 @@ pub static STUN_PORTS: crate::model::setting::Setting<Vec<u16>> = crate::model::
     key: "stun_ports",
     flag: "--stun-ports",
     short: None,
+    repeat: false,
     env: "CAMSCAN_STUN_PORTS",
     value_name: "PORTS",
     help: "More STUN/TURN ports (e.g. 3479,5349,19302): a STUN Binding is sent over UDP to each \

@@ -257,7 +257,10 @@ mod tests {
             panic!("scan")
         };
         assert_eq!(a.find.targets, ["10.0.0.0/24", "10.0.1.5"]);
-        assert_eq!(a.find.exclude, ["10.0.0.1", "10.0.0.2"]);
+        assert_eq!(
+            a.find.settings.0.get("exclude").map(String::as_str),
+            Some("10.0.0.1,10.0.0.2")
+        );
         assert_eq!(
             a.find.settings.0.get("ports").map(String::as_str),
             Some("554,8000-8002")

@@ -70,14 +70,6 @@ pub struct FindArgs {
     /// Read more targets from FILE, one per line; `#` starts a comment.
     #[arg(long, value_name = "FILE", env = "CAMSCAN_TARGETS_FILE")]
     pub targets_file: Option<PathBuf>,
-    /// Skip these targets (same syntax as targets, comma-separated).
-    #[arg(
-        long,
-        value_name = "TARGETS",
-        value_delimiter = ',',
-        env = "CAMSCAN_EXCLUDE"
-    )]
-    pub exclude: Vec<String>,
     /// The declared scan settings (`--concurrency`, `--arp-rate`, ...:
     /// [`crate::config::settings::SCAN`]), each with its variable.
     #[command(flatten)]

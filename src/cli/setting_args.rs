@@ -30,6 +30,8 @@ fn augment(cmd: Command, list: &[&'static dyn Declared]) -> Command {
             // A switch's variable is read as clap reads one (`false`, `0`, `no`, `off`, empty:
             // off).
             arg.action(ArgAction::SetTrue)
+        } else if d.repeat() {
+            arg.value_name(d.value_name()).action(ArgAction::Append)
         } else {
             arg.value_name(d.value_name())
         })
@@ -54,6 +56,14 @@ fn given(m: &ArgMatches, list: &[&'static dyn Declared], into: &mut BTreeMap<Str
             if let Ok(Some(true)) = m.try_get_one::<bool>(d.key()) {
                 let value = if turned_off(*d) { "false" } else { "true" };
                 into.insert(d.key().to_string(), value.into());
+            }
+        } else if d.repeat() {
+            // Each time the flag is given, joined as the variable and the file's list are.
+            if let Ok(Some(v)) = m.try_get_many::<String>(d.key()) {
+                into.insert(
+                    d.key().to_string(),
+                    v.cloned().collect::<Vec<_>>().join(","),
+                );
             }
         } else if let Ok(Some(v)) = m.try_get_one::<String>(d.key()) {
             into.insert(d.key().to_string(), v.clone());

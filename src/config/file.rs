@@ -42,7 +42,6 @@ impl ListOrString {
 pub struct FileConfig {
     pub targets: Option<ListOrString>,
     pub targets_file: Option<PathBuf>,
-    pub exclude: Option<ListOrString>,
     pub format: Option<Format>,
     pub output: Option<PathBuf>,
     pub width: Option<u16>,

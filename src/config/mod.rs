@@ -47,6 +47,7 @@ pub static PORTS: crate::model::setting::Setting<std::borrow::Cow<'static, [u16]
         key: "ports",
         flag: "--ports",
         short: Some('p'),
+        repeat: false,
         env: "CAMSCAN_PORTS",
         value_name: "PORTS",
         help: "TCP ports: list and ranges, e.g. 554,8554,8000-8010 [default: 554,8554,10554,5554,\
@@ -69,7 +70,6 @@ pub const DOCKER_DESKTOP_MAX_RATE: u32 = 500;
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScanConfig {
     pub targets: Vec<String>,
-    pub exclude: Vec<String>,
     /// The TCP ports probed: `--ports` ([`PORTS`]) with the STUN ports added, and an audit's or
     /// an API scan's own.
     pub ports: Vec<u16>,
@@ -125,7 +125,6 @@ impl Default for ScanConfig {
     fn default() -> Self {
         ScanConfig {
             targets: Vec::new(),
-            exclude: Vec::new(),
             ports: DEFAULT_PORTS.to_vec(),
             unrecorded_ports: Vec::new(),
             settings: settings::defaults(),

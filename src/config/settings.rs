@@ -17,6 +17,7 @@ use crate::model::setting::{Declared, Settings};
 
 /// Every setting of the commands that scan, in `--help`'s order.
 pub static SCAN: &[&dyn Declared] = &[
+    &crate::discovery::targets::EXCLUDE,
     &super::PORTS,
     &crate::analyze::webrtc::STUN_PORTS,
     &crate::net::CONNECT_TIMEOUT,

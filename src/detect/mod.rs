@@ -57,6 +57,7 @@ pub static DETECT_TIMEOUT: crate::model::setting::Setting<Duration> =
         key: "detect_timeout",
         flag: "--detect-timeout",
         short: None,
+        repeat: false,
         env: "CAMSCAN_DETECT_TIMEOUT",
         value_name: "DURATION",
         help: "How long an open port has to answer protocol detection's first probe; a silent \
@@ -71,6 +72,7 @@ pub static DETECT: crate::model::setting::Setting<bool> = crate::model::setting:
     key: "detect",
     flag: "--no-detect",
     short: None,
+    repeat: false,
     env: "CAMSCAN_NO_DETECT",
     value_name: crate::model::setting::SWITCH_OFF,
     help: "Only find open ports: no protocol detection or analysis (a plain connect scan; \

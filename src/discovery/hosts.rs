@@ -28,6 +28,7 @@ pub static PROBE_ALL: crate::model::setting::Setting<bool> = crate::model::setti
     key: "probe_all",
     flag: "--probe-all",
     short: None,
+    repeat: false,
     env: "CAMSCAN_PROBE_ALL",
     value_name: crate::model::setting::SWITCH,
     help: "Probe every address of a routed range on every port, without asking a few likely ports \

@@ -51,6 +51,7 @@ pub static DISCOVERY_WAIT: Setting<Duration> = Setting {
     key: "discovery_wait",
     flag: "--discovery-wait",
     short: None,
+    repeat: false,
     env: "CAMSCAN_DISCOVERY_WAIT",
     value_name: "DURATION",
     help: "How long WS-Discovery, SSDP, mDNS and the vendor protocols listen for answers (side \

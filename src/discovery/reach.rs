@@ -36,6 +36,7 @@ pub static REACH_MISADDRESSED: crate::model::setting::Setting<bool> =
         key: "reach_misaddressed",
         flag: "--reach-misaddressed",
         short: None,
+        repeat: false,
         env: "CAMSCAN_REACH_MISADDRESSED",
         value_name: crate::model::setting::SWITCH,
         help: "Give this host a temporary address in each misaddressed camera's subnet (a camera \

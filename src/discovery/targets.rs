@@ -12,12 +12,33 @@ use crate::error::Error;
 /// Most addresses scanned without `--allow-large`: a /16.
 pub const LARGE_LIMIT: u128 = 1 << 16;
 
+/// `--exclude`: targets left out of a scan, in the targets' own spellings (each parsed with
+/// them when the plan builds the target set, [`build`]).
+pub static EXCLUDE: crate::model::setting::Setting<Vec<String>> = crate::model::setting::Setting {
+    key: "exclude",
+    flag: "--exclude",
+    short: None,
+    repeat: true,
+    env: "CAMSCAN_EXCLUDE",
+    value_name: "TARGETS",
+    help: "Skip these targets (same syntax as targets, comma-separated)",
+    default: Vec::new(),
+    parse: |t| {
+        Ok(t.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+            .collect())
+    },
+};
+
 /// `--allow-large`: past the size checks of a scan's plan ([`LARGE_LIMIT`], an
 /// attached subnet larger than a /22).
 pub static ALLOW_LARGE: crate::model::setting::Setting<bool> = crate::model::setting::Setting {
     key: "allow_large",
     flag: "--allow-large",
     short: None,
+    repeat: false,
     env: "CAMSCAN_ALLOW_LARGE",
     value_name: crate::model::setting::SWITCH,
     help: "Allow scanning more than 65 536 addresses (a /16), or an attached subnet larger than a /22",
@@ -31,6 +52,7 @@ pub static ALLOW_PUBLIC: crate::model::setting::Setting<bool> = crate::model::se
     key: "allow_public",
     flag: "--allow-public",
     short: None,
+    repeat: false,
     env: "CAMSCAN_ALLOW_PUBLIC",
     value_name: crate::model::setting::SWITCH,
     help: "Allow scanning publicly routable addresses",

@@ -21,6 +21,9 @@ pub struct Setting<T: 'static> {
     pub flag: &'static str,
     /// Its one-letter flag, if it has one (`-n`, `--no-dns`).
     pub short: Option<char>,
+    /// A list whose flag may be given more than once (`--exclude A --exclude B`): the values
+    /// are joined with commas, as the variable and a config-file list are, for its parser.
+    pub repeat: bool,
     /// The environment variable that sets it (`CAMSCAN_ARP_RATE`).
     pub env: &'static str,
     /// The flag's value in `--help` (`N`); [`SWITCH`] for a switch, whose flag takes no value
@@ -54,6 +57,7 @@ pub trait Declared: Sync + 'static {
     fn key(&self) -> &'static str;
     fn flag(&self) -> &'static str;
     fn short(&self) -> Option<char>;
+    fn repeat(&self) -> bool;
     fn env(&self) -> &'static str;
     fn value_name(&self) -> &'static str;
     fn help(&self) -> &'static str;
@@ -88,6 +92,9 @@ impl<T: Clone + PartialEq + fmt::Debug + Send + Sync + 'static> Declared for Set
 
     fn short(&self) -> Option<char> {
         self.short
+    }
+    fn repeat(&self) -> bool {
+        self.repeat
     }
 
     fn env(&self) -> &'static str {
@@ -310,6 +317,7 @@ mod tests {
         key: "rate",
         flag: "--rate",
         short: None,
+        repeat: false,
         env: "CAMSCAN_RATE",
         value_name: "N",
         help: "A rate [default: 7]",
@@ -321,6 +329,7 @@ mod tests {
         key: "name",
         flag: "--name",
         short: None,
+        repeat: false,
         env: "CAMSCAN_NAME",
         value_name: "NAME",
         help: "A name",

@@ -67,6 +67,7 @@ pub static HOST_CONNECTIONS: Setting<usize> = Setting {
     key: "host_connections",
     flag: "--host-connections",
     short: None,
+    repeat: false,
     env: "CAMSCAN_HOST_CONNECTIONS",
     value_name: "N",
     help: "Analysis connections (detection, HTTP, ONVIF, the RTSP path walk, RTMP) being opened \
@@ -80,6 +81,7 @@ pub static HOST_RATE: Setting<u32> = Setting {
     key: "host_rate",
     flag: "--host-rate",
     short: None,
+    repeat: false,
     env: "CAMSCAN_HOST_RATE",
     value_name: "N",
     help: "Analysis requests a second to one device (a fifth of a second's go at once, the rest \

@@ -42,6 +42,7 @@ pub static INTERFACE: crate::model::setting::Setting<Option<String>> =
         key: "interface",
         flag: "--interface",
         short: None,
+        repeat: false,
         env: "CAMSCAN_INTERFACE",
         value_name: "NAME",
         help: "With no targets, scan only this interface's subnets",

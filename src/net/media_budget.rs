@@ -40,6 +40,7 @@ pub static MEDIA_RATE: crate::model::setting::Setting<Option<u32>> =
         key: "media_rate",
         flag: "--media-rate",
         short: None,
+        repeat: false,
         env: "CAMSCAN_MEDIA_RATE",
         value_name: "MBIT",
         help: "Media every PLAY check and MJPEG read together may pull, Mbit/s: a check starts \

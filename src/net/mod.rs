@@ -21,6 +21,7 @@ pub static CONNECT_TIMEOUT: Setting<Duration> = Setting {
     key: "connect_timeout",
     flag: "--connect-timeout",
     short: None,
+    repeat: false,
     env: "CAMSCAN_CONNECT_TIMEOUT",
     value_name: "DURATION",
     help: "TCP connect timeout per probe, e.g. 800ms, 1s (a bare number is seconds) \
@@ -34,6 +35,7 @@ pub static TIMEOUT: Setting<Duration> = Setting {
     key: "timeout",
     flag: "--timeout",
     short: None,
+    repeat: false,
     env: "CAMSCAN_TIMEOUT",
     value_name: "DURATION",
     help: "Timeout for each protocol step (one request and its reply) [default: 3s]",

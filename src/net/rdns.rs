@@ -34,6 +34,7 @@ pub static DNS: crate::model::setting::Setting<bool> = crate::model::setting::Se
     key: "dns",
     flag: "--no-dns",
     short: Some('n'),
+    repeat: false,
     env: "CAMSCAN_NO_DNS",
     value_name: crate::model::setting::SWITCH_OFF,
     help: "Never ask DNS for device names (no reverse lookups; as nmap's -n)",

@@ -36,6 +36,7 @@ pub static CONCURRENCY: Setting<Option<usize>> = Setting {
     key: "concurrency",
     flag: "--concurrency",
     short: None,
+    repeat: false,
     env: "CAMSCAN_CONCURRENCY",
     value_name: "N",
     help: "Probes in flight at once [default: derived from the open-file limit, at most 1024]",
@@ -57,6 +58,7 @@ pub static PER_HOST: Setting<usize> = Setting {
     key: "per_host",
     flag: "--per-host",
     short: None,
+    repeat: false,
     env: "CAMSCAN_PER_HOST",
     value_name: "N",
     help: "Probes in flight to one host at once [default: 32]",
@@ -70,6 +72,7 @@ pub static MAX_RATE: Setting<Option<u32>> = Setting {
     key: "max_rate",
     flag: "--max-rate",
     short: None,
+    repeat: false,
     env: "CAMSCAN_MAX_RATE",
     value_name: "N",
     help: "Connects a second at most, all hosts together, so a NAT relay or a small switch sees \
@@ -84,6 +87,7 @@ pub static RETRIES: Setting<u32> = Setting {
     key: "retries",
     flag: "--retries",
     short: None,
+    repeat: false,
     env: "CAMSCAN_RETRIES",
     value_name: "N",
     help: "Retries of a connect that failed for a transient local reason (no buffers, no ports, \

@@ -70,7 +70,8 @@ impl ScanPlan {
         } else {
             cfg.targets.clone()
         };
-        let set = targets::build(&target_specs, &cfg.exclude, RESOLVE_TIMEOUT).await?;
+        let exclude = cfg.settings.get(&targets::EXCLUDE);
+        let set = targets::build(&target_specs, &exclude, RESOLVE_TIMEOUT).await?;
         if set.is_empty() {
             return Err(Error::NoTargets);
         }

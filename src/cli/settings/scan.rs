@@ -91,7 +91,7 @@ pub fn resolve_scan_config_with_password(
     let env = &process.env;
     let (out, args) = (&args.out, &args.find);
     let d = ScanConfig::default();
-    let (targets, exclude) = targets(args, file)?;
+    let targets = targets(args, file)?;
     let settings = crate::model::setting::Settings::resolve(
         crate::config::settings::SCAN,
         &args.settings.0,
@@ -103,7 +103,6 @@ pub fn resolve_scan_config_with_password(
     let hints = hints(args, file)?;
     Ok(ScanConfig {
         targets,
-        exclude,
         ports,
         unrecorded_ports: Vec::new(),
         settings,
@@ -191,9 +190,8 @@ pub fn load_scan_config(
     Ok((cfg, file))
 }
 
-/// The targets (flags, else the file; the targets file's lines added) and the exclusions, blank
-/// entries dropped.
-fn targets(args: &FindArgs, file: &FileConfig) -> Result<(Vec<String>, Vec<String>), Error> {
+/// The targets (flags, else the file; the targets file's lines added), blank entries dropped.
+fn targets(args: &FindArgs, file: &FileConfig) -> Result<Vec<String>, Error> {
     let mut given = Vec::new();
     let mut targets = if !args.targets.is_empty() {
         given.push("the command line's targets");
@@ -215,13 +213,7 @@ fn targets(args: &FindArgs, file: &FileConfig) -> Result<(Vec<String>, Vec<Strin
             given: given.join(" and "),
         });
     }
-    let mut exclude = if !args.exclude.is_empty() {
-        args.exclude.clone()
-    } else {
-        file.exclude.as_ref().map(|t| t.items()).unwrap_or_default()
-    };
-    exclude.retain(|t| !t.trim().is_empty());
-    Ok((targets, exclude))
+    Ok(targets)
 }
 
 /// The TCP ports to probe: `--ports`, the STUN ports added once each.
@@ -358,6 +350,48 @@ mod tests {
         assert!(!flag_off.settings.get(&VERIFY) && !flag_off.settings.get(&DNS));
         let err = resolve(&["camscan", "scan", "--interface", " "], "").unwrap_err();
         assert!(err.to_string().contains("interface"), "{err}");
+    }
+
+    /// A list whose flag repeats (`--exclude`): each flag's values and the comma-separated ones
+    /// together, blanks dropped; the file's list or text when no flag is given.
+    #[test]
+    fn a_repeated_list_flag_gives_all_its_values() {
+        use crate::discovery::targets::EXCLUDE;
+        use clap::Parser;
+        let resolve = |argv: &[&str], yaml: &str| {
+            let cli = crate::cli::Cli::try_parse_from(argv).unwrap();
+            let crate::cli::Command::Scan(args) = cli.command else {
+                unreachable!()
+            };
+            let file = FileConfig::parse(yaml, Path::new("c.yaml")).unwrap();
+            resolve_scan_config(&args, &file, &Process::default())
+                .unwrap()
+                .settings
+                .get(&EXCLUDE)
+        };
+        let argv = [
+            "camscan",
+            "scan",
+            "--exclude",
+            "10.0.0.1",
+            "--exclude",
+            "10.0.0.2, ,10.0.0.3",
+        ];
+        assert_eq!(
+            resolve(&argv, "exclude: [10.9.9.9]\n"),
+            ["10.0.0.1", "10.0.0.2", "10.0.0.3"],
+            "the flags, over the file"
+        );
+        let want = ["10.9.9.9", "10.9.9.10"];
+        assert_eq!(
+            resolve(&["camscan", "scan"], "exclude: [10.9.9.9, 10.9.9.10]\n"),
+            want
+        );
+        assert_eq!(
+            resolve(&["camscan", "scan"], "exclude: 10.9.9.9, 10.9.9.10\n"),
+            want
+        );
+        assert!(resolve(&["camscan", "scan"], "").is_empty());
     }
 
     #[test]

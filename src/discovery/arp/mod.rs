@@ -53,6 +53,7 @@ pub static ARP_RATE: Setting<u32> = Setting {
     key: "arp_rate",
     flag: "--arp-rate",
     short: None,
+    repeat: false,
     env: "CAMSCAN_ARP_RATE",
     value_name: "N",
     help: "ARP requests a second at most, the broadcast budget of the sweep of an attached range \
