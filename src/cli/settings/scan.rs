@@ -326,21 +326,24 @@ mod tests {
         assert_eq!(ctx.known.len(), 1);
     }
 
+    /// The scan configuration of the command line `argv` with the config file `yaml`.
+    fn resolve_argv(argv: &[&str], yaml: &str) -> Result<ScanConfig, Error> {
+        use clap::Parser;
+        let cli = crate::cli::Cli::try_parse_from(argv).unwrap();
+        let crate::cli::Command::Scan(args) = cli.command else {
+            unreachable!()
+        };
+        let file = FileConfig::parse(yaml, Path::new("c.yaml")).unwrap();
+        resolve_scan_config(&args, &file, &Process::default())
+    }
+
     /// A switch its flag turns off (`--no-verify`, `-n`): on by default, off by the file's
     /// `verify: false` or by the flag, which wins over the file's `true`.
     #[test]
     fn switches_turned_off_by_their_flag() {
         use crate::analyze::context::VERIFY;
         use crate::net::rdns::DNS;
-        use clap::Parser;
-        let resolve = |argv: &[&str], yaml: &str| {
-            let cli = crate::cli::Cli::try_parse_from(argv).unwrap();
-            let crate::cli::Command::Scan(args) = cli.command else {
-                unreachable!()
-            };
-            let file = FileConfig::parse(yaml, Path::new("c.yaml")).unwrap();
-            resolve_scan_config(&args, &file, &Process::default())
-        };
+        let resolve = resolve_argv;
         let on = resolve(&["camscan", "scan"], "").unwrap();
         assert!(on.settings.get(&VERIFY) && on.settings.get(&DNS));
         let file_off = resolve(&["camscan", "scan"], "verify: false\ndns: false\n").unwrap();
@@ -357,18 +360,8 @@ mod tests {
     #[test]
     fn a_repeated_list_flag_gives_all_its_values() {
         use crate::discovery::targets::EXCLUDE;
-        use clap::Parser;
-        let resolve = |argv: &[&str], yaml: &str| {
-            let cli = crate::cli::Cli::try_parse_from(argv).unwrap();
-            let crate::cli::Command::Scan(args) = cli.command else {
-                unreachable!()
-            };
-            let file = FileConfig::parse(yaml, Path::new("c.yaml")).unwrap();
-            resolve_scan_config(&args, &file, &Process::default())
-                .unwrap()
-                .settings
-                .get(&EXCLUDE)
-        };
+        let resolve =
+            |argv: &[&str], yaml: &str| resolve_argv(argv, yaml).unwrap().settings.get(&EXCLUDE);
         let argv = [
             "camscan",
             "scan",
