@@ -343,15 +343,14 @@ mod tests {
     fn switches_turned_off_by_their_flag() {
         use crate::analyze::context::VERIFY;
         use crate::net::rdns::DNS;
-        let resolve = resolve_argv;
-        let on = resolve(&["camscan", "scan"], "").unwrap();
+        let on = resolve_argv(&["camscan", "scan"], "").unwrap();
         assert!(on.settings.get(&VERIFY) && on.settings.get(&DNS));
-        let file_off = resolve(&["camscan", "scan"], "verify: false\ndns: false\n").unwrap();
+        let file_off = resolve_argv(&["camscan", "scan"], "verify: false\ndns: false\n").unwrap();
         assert!(!file_off.settings.get(&VERIFY) && !file_off.settings.get(&DNS));
         let flag_off =
-            resolve(&["camscan", "scan", "--no-verify", "-n"], "verify: true\n").unwrap();
+            resolve_argv(&["camscan", "scan", "--no-verify", "-n"], "verify: true\n").unwrap();
         assert!(!flag_off.settings.get(&VERIFY) && !flag_off.settings.get(&DNS));
-        let err = resolve(&["camscan", "scan", "--interface", " "], "").unwrap_err();
+        let err = resolve_argv(&["camscan", "scan", "--interface", " "], "").unwrap_err();
         assert!(err.to_string().contains("interface"), "{err}");
     }
 
