@@ -163,6 +163,15 @@ pub struct ForgetArgs {
 }
 
 #[derive(Debug, Args, Default)]
+pub struct BackupArgs {
+    #[command(flatten)]
+    pub store: DbArgs,
+    /// Where to write the copy: a path where there is no file yet (mode 0600).
+    #[arg(value_name = "FILE")]
+    pub dest: std::path::PathBuf,
+}
+
+#[derive(Debug, Args, Default)]
 pub struct PruneArgs {
     #[command(flatten)]
     pub store: DbArgs,

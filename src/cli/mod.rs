@@ -134,6 +134,11 @@ pub enum Command {
     /// Remove scans, events, offline devices and resolved audit findings older than a given age,
     /// to keep the file bounded.
     Prune(PruneArgs),
+    /// Copy the inventory (an SQLite file) to a new file while it is in use: SQLite's own
+    /// VACUUM INTO, one consistent moment of it beside a running watch or serve, never half a
+    /// write (a plain cp of a database being written may be). The copy is checked by SQLite and
+    /// made 0600; an existing file is never overwritten; the credential key is not copied.
+    Backup(BackupArgs),
     /// Scan on a schedule, check known streams between scans, and send the inventory's events
     /// (device new/offline/online, stream down/up, ...) to stdout as NDJSON, webhooks, commands
     /// or MQTT, none lost. Runs until SIGINT/SIGTERM (exit 130/143); SIGHUP reloads --config.

@@ -23,7 +23,7 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
     let plan = args.expect.as_deref().map(read_plan).transpose()?;
     let cfg = crate::cli::settings::audit(args, cli)?;
     if let Some(path) = &args.output {
-        crate::scan::output::check_writable(path)?;
+        crate::scan::output::check_writable(path, cfg.db.as_ref().and_then(|i| i.file()))?;
     }
     let format = args.format.unwrap_or_default();
     // The handover report's pictures, or why there are none.

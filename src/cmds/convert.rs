@@ -28,7 +28,7 @@ pub(super) fn run(args: &ConvertArgs, cli: &Cli) -> Result<u8, CommandError> {
     cfg.color = cli.color.unwrap_or(cfg.color).in_env(&cli.env);
     cfg.detail = cli.verbose > 0;
     if let Some(path) = &cfg.output {
-        output::check_writable(path)?;
+        output::check_writable(path, None)?;
     }
     output::write_report(&cfg, &report)?;
     Ok(0)

@@ -25,6 +25,7 @@ use crate::record::CommandError;
 mod agent;
 mod audit;
 mod audit_record;
+mod backup;
 mod completions;
 mod convert;
 mod devices;
@@ -61,6 +62,7 @@ pub fn run(cli: &Cli) -> ExitCode {
         Command::Scans(args) => scans::run(args, &cli.env),
         Command::Forget(args) => forget::run(args, &cli.env),
         Command::Prune(args) => prune::run(args, &cli.env),
+        Command::Backup(args) => backup::run(args, &cli.env),
         Command::Watch(args) => watch::run(args, cli),
         Command::Serve(args) => serve::run(args, &cli.process()),
         Command::Doctor(args) => doctor::run(args, &cli.process()),

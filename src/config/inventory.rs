@@ -69,6 +69,14 @@ pub struct Inventory {
 }
 
 impl Inventory {
+    /// The SQLite file, when the inventory is one.
+    pub fn file(&self) -> Option<&Path> {
+        match &self.at {
+            InventoryAt::File(p) => Some(p),
+            InventoryAt::Postgres(_) => None,
+        }
+    }
+
     /// The inventory `db` names, with its secrets in their default places and no environment.
     pub fn at(db: PathBuf) -> Inventory {
         Inventory {

@@ -49,6 +49,8 @@ pub fn all(args: &Settings) -> Vec<Check> {
         None => store(None),
     };
     out.push(store_check);
+    let file = inventory.as_ref().and_then(|i| i.file());
+    out.extend(file.map(super::store::store_filesystem));
     if let Some(i) = &inspection {
         out.push(outbox(i, &sinks, &watch));
         out.push(super::store::stream_paths(i));

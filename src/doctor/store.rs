@@ -94,6 +94,38 @@ pub(super) fn store(path: Option<&Path>) -> (Check, Option<Inspection>) {
     }
 }
 
+/// The filesystem the inventory file is on: a warning on a network filesystem, where SQLite's
+/// locks may not hold and WAL's shared memory cannot be shared ([`crate::model::mounts`]).
+pub(super) fn store_filesystem(path: &Path) -> Check {
+    const NAME: &str = "store_filesystem";
+    let Some(mount) = crate::store::mount_of(path) else {
+        return Check::pass(
+            NAME,
+            format!("{}: its filesystem is not listed", path.display()),
+        );
+    };
+    let facts = format!(
+        "{} is on {} ({} mounted at {})",
+        path.display(),
+        mount.fstype,
+        mount.source,
+        mount.point.display()
+    );
+    if mount.is_network() {
+        Check::warn(
+            NAME,
+            format!(
+                "{facts}, a network filesystem: SQLite's locks may not hold there and WAL cannot \
+                 share its index between hosts, so two camscans may damage the inventory"
+            ),
+            "keep the inventory on a local disk (--db /var/lib/camscan/inventory.db), or use a \
+             PostgreSQL inventory (--db postgres://...) for many hosts",
+        )
+    } else {
+        Check::pass(NAME, format!("{facts}, a local filesystem"))
+    }
+}
+
 /// The inventory on a PostgreSQL server: reachable, logged in, its schema.
 pub(super) fn postgres_store(
     url: &str,

@@ -18,6 +18,7 @@ pub mod identity;
 pub mod known;
 pub mod local_net;
 pub mod misaddressed;
+pub mod mounts;
 pub mod nvr;
 pub mod plan;
 mod rank;

@@ -72,7 +72,7 @@ pub async fn run(
     // The output path is checked before minutes of scanning; NDJSON opens its file now and is
     // written device by device as each becomes final.
     if let Some(path) = &cfg.output {
-        output::check_writable(path)?;
+        output::check_writable(path, cfg.db.as_ref().and_then(|i| i.file()))?;
     }
     let mut lines = match cfg.format {
         Format::Ndjson => Some(NdjsonStream::open(cfg.output.as_deref())?),

@@ -256,7 +256,20 @@ fn parent_dir(path: &Path) -> &Path {
     }
 }
 
-pub fn check_writable(path: &Path) -> Result<(), Error> {
+/// Whether a report may be written at `path`: its directory is there, and it is neither the
+/// inventory this command uses (`inventory`: its `--db` file, or its `-wal`, `-shm` or
+/// `-journal`) nor any other SQLite database. A report replaces its file (a new file renamed
+/// over it): over an inventory, a `watch` or `serve` holding it would go on writing a file
+/// nobody can open again, and everything it wrote after would be lost.
+///
+/// The inventory is recognised by device and inode (a `stat`, which opens nothing: this process
+/// may hold a connection on it, and a plain open and close would drop that connection's locks);
+/// only a file that is not it is opened, for its first 16 bytes.
+pub fn check_writable(path: &Path, inventory: Option<&Path>) -> Result<(), Error> {
+    let refuse = |why: String| Error::WriteOutput {
+        path: path.to_path_buf(),
+        source: io::Error::new(io::ErrorKind::AlreadyExists, why),
+    };
     let dir = parent_dir(path);
     if !dir.is_dir() {
         return Err(Error::WriteOutput {
@@ -264,7 +277,53 @@ pub fn check_writable(path: &Path) -> Result<(), Error> {
             source: io::Error::new(io::ErrorKind::NotFound, "directory does not exist"),
         });
     }
+    if let Some(db) = inventory {
+        if same_file(path, db) {
+            return Err(refuse(
+                "is the inventory (--db): a report written there would replace it; choose another -o"
+                    .into(),
+            ));
+        }
+        for end in ["-wal", "-shm", "-journal"] {
+            let mut beside = db.as_os_str().to_owned();
+            beside.push(end);
+            if path == Path::new(&beside) || same_file(path, Path::new(&beside)) {
+                return Err(refuse(format!(
+                    "is the inventory's {} file: choose another -o",
+                    &end[1..]
+                )));
+            }
+        }
+    }
+    if is_sqlite_database(path) {
+        return Err(refuse(
+            "is an SQLite database (an inventory?): a report is never written over one; choose another -o"
+                .into(),
+        ));
+    }
     Ok(())
+}
+
+/// Whether `a` and `b` are one file (device and inode; `false` when either is not there).
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+/// Whether `path` is a regular file beginning with SQLite's 16-byte header string
+/// (sqlite.org/fileformat.html §1.3).
+fn is_sqlite_database(path: &Path) -> bool {
+    use std::io::Read as _;
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
+    let mut head = [0u8; 16];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|_| &head == b"SQLite format 3\0")
 }
 
 /// Write the report to `-o FILE` atomically (temp file in the same directory, then rename) or to stdout.

@@ -3,8 +3,6 @@
 //! size on disk and the events each sink still has to take. Nothing is created, migrated or
 //! locked for writing, so a doctor run beside a running `watch` or `serve` disturbs neither.
 
-use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags};
@@ -13,7 +11,7 @@ use super::db::{OptionalExtension, params};
 use serde::Serialize;
 
 use super::StoreError;
-use super::schema::{self, HeaderProblem};
+use super::schema;
 
 /// Lines of `PRAGMA integrity_check` kept: the first few say what is wrong, and SQLite can list
 /// thousands on a badly damaged file.
@@ -69,29 +67,20 @@ pub fn inspect(path: &Path) -> Result<Inspection, StoreError> {
         path: path.to_path_buf(),
         source,
     };
-    let mut file = File::open(path).map_err(io)?;
-    let meta = file.metadata().map_err(io)?;
+    let meta = std::fs::metadata(path).map_err(io)?;
     if meta.is_dir() {
         return Err(io(std::io::Error::new(
             std::io::ErrorKind::IsADirectory,
             "is a directory",
         )));
     }
-    let mut header = Vec::with_capacity(100);
-    (&mut file).take(100).read_to_end(&mut header).map_err(io)?;
-    schema::check_header(&header, meta.len()).map_err(|p| match p {
-        HeaderProblem::NotSqlite => StoreError::NotSqlite {
-            path: path.to_path_buf(),
-        },
-        HeaderProblem::Truncated(detail) => StoreError::Corrupt {
-            path: path.to_path_buf(),
-            detail,
-        },
-    })?;
     let wal = wal_path(path);
     let size = meta.len() + std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    // Through the one way into the file (`schema::connect`): its header checked first, unless
+    // this process already holds a connection on it (then a plain open and close would drop
+    // that connection's locks).
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).map_err(|e| schema::map_sqlite(path, e))?;
+    let (_held, conn) = schema::connect(path, flags, schema::Missing::Fail)?;
     conn.busy_timeout(schema::BUSY_TIMEOUT)
         .map_err(|e| schema::map_sqlite(path, e))?;
     let err = |e| schema::map_sqlite(path, e);

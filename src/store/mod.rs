@@ -50,6 +50,7 @@ use std::path::{Path, PathBuf};
 
 use db::Conn;
 
+mod backup;
 mod checks;
 mod columns;
 pub mod cred_key;
@@ -76,6 +77,7 @@ pub(crate) mod testing;
 mod types;
 
 pub use crate::model::identity::Identity;
+pub use backup::Backup;
 pub use checks::{CHECKS_PER_STREAM, CheckLayer, CheckRecord, CheckResult, CheckTarget};
 pub use db::{DbError, DbLocation, PgTarget};
 pub use devices::{
@@ -94,6 +96,7 @@ pub(crate) use scans::derive::same_rate;
 pub use scans::diff::{Change, DeviceChanges, Diff, DiffDevice, NotSeen, same_targets};
 pub(crate) use scans::record::working_credential;
 pub use scans::{Pruned, Recorded, ScanInfo, ScanSummary};
+pub use schema::mount_of;
 pub use shared::SharedStore;
 pub use sites::SiteSummary;
 pub use streams::{StreamEntry, StreamRecord};
@@ -111,6 +114,9 @@ pub struct Store {
     /// The scans this store began and has not ended, each holding its lock file
     /// (`scans::lock`: SQLite only).
     scan_locks: std::collections::HashMap<i64, std::fs::File>,
+    /// This process's hold on the inventory file (`schema::connect`): after `conn`, so that it
+    /// is let go only once the connection is closed. `None` on PostgreSQL.
+    _held: Option<schema::Held>,
 }
 
 impl std::fmt::Debug for Store {
@@ -148,7 +154,7 @@ impl Store {
         key_file: Option<&Path>,
         lock_now: bool,
     ) -> Result<Store, StoreError> {
-        let conn = schema::open_as(path, lock_now)?;
+        let (held, conn) = schema::open_as(path, lock_now)?;
         let key_file = key_file
             .map(Path::to_path_buf)
             .unwrap_or_else(|| cred_key::beside(path));
@@ -158,6 +164,7 @@ impl Store {
             key: Vec::new(),
             key_file,
             scan_locks: Default::default(),
+            _held: Some(held),
         };
         store.key = store.cred_key()?;
         Ok(store)
@@ -199,6 +206,7 @@ impl Store {
             key: Vec::new(),
             key_file,
             scan_locks: Default::default(),
+            _held: None,
         };
         store.key = store.cred_key()?;
         Ok(store)
@@ -216,6 +224,7 @@ impl Store {
             key: Vec::new(),
             key_file: PathBuf::new(),
             scan_locks: Default::default(),
+            _held: None,
         })
     }
 

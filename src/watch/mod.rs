@@ -250,8 +250,7 @@ async fn run_with(
     let state = Arc::new(Mutex::new(Stop::Running));
     let server = metrics_server(&mut w, embedded.is_some()).await?;
     // Flags that do not go together stop the watch before anything starts.
-    let writer = write::Writer::new(&w.write, w.write_then.as_deref(), &cfg.format_options)
-        .map_err(CommandError::Usage)?;
+    let writer = write::Writer::of(&w, &cfg.format_options, &db).map_err(CommandError::Usage)?;
     let mut tasks = tokio::task::JoinSet::new();
     let hub_wake = hub_agent.as_ref().map(|_| Arc::new(Notify::new()));
     let host_agent = embedded.as_ref().and_then(|e| e.hub_wake.clone());

@@ -190,11 +190,7 @@ impl Rounds {
                 *lock(&self.checker) = check_rounds::Settings::of(&c, &nw);
                 self.cfg = c;
                 self.cfg.db = Some(self.db.clone());
-                match write::Writer::new(
-                    &nw.write,
-                    nw.write_then.as_deref(),
-                    &self.cfg.format_options,
-                ) {
+                match write::Writer::of(&nw, &self.cfg.format_options, &self.db) {
                     Ok(wr) => self.writer = wr,
                     Err(e) => tracing::error!("the reloaded writes, keeping the old ones: {e}"),
                 }

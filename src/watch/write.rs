@@ -87,14 +87,29 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// `None` when there is nothing to write; an error for a `--write-then` that cannot be split.
-    /// The files are rendered with `formats`, the watch's format options (`--frigate-restream`,
-    /// config `frigate_restream:`, ...).
+    /// [`Writer::new`] for the watch `w` recording into `db`.
+    pub fn of(
+        w: &super::WatchConfig,
+        formats: &FormatValues,
+        db: &crate::config::Inventory,
+    ) -> Result<Option<Writer>, String> {
+        Writer::new(&w.write, w.write_then.as_deref(), formats, db.file())
+    }
+
+    /// `None` when there is nothing to write; an error for a `--write-then` that cannot be split,
+    /// or a file that is the inventory (`db`) or another SQLite database
+    /// ([`crate::scan::output::check_writable`]). The files are rendered with `formats`, the
+    /// watch's format options (`--frigate-restream`, config `frigate_restream:`, ...).
     pub fn new(
         specs: &[WriteSpec],
         then: Option<&str>,
         formats: &FormatValues,
+        db: Option<&std::path::Path>,
     ) -> Result<Option<Writer>, String> {
+        for spec in specs {
+            crate::scan::output::check_writable(&spec.path, db)
+                .map_err(|e| format!("--write: {e}"))?;
+        }
         if specs.is_empty() {
             if then.is_some() {
                 return Err("--write-then: without --write there is nothing to follow".into());
@@ -305,17 +320,18 @@ mod tests {
         for bad in ["go2rtc", "nope=x", "json="] {
             assert!(bad.parse::<WriteSpec>().is_err(), "{bad}");
         }
-        assert!(Writer::new(&[], Some("true"), &FormatValues::default()).is_err());
+        assert!(Writer::new(&[], Some("true"), &FormatValues::default(), None).is_err());
         assert!(
             Writer::new(
                 std::slice::from_ref(&s),
                 Some("'x"),
-                &FormatValues::default()
+                &FormatValues::default(),
+                None
             )
             .is_err()
         );
         assert!(
-            Writer::new(&[], None, &FormatValues::default())
+            Writer::new(&[], None, &FormatValues::default(), None)
                 .unwrap()
                 .is_none()
         );

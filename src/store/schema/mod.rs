@@ -3,9 +3,6 @@
 //! migrations (`PRAGMA user_version` and a list of SQL steps, each run once, in order, in one
 //! transaction).
 
-use std::fs::OpenOptions;
-use std::io::Read;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::time::Duration;
 
@@ -18,9 +15,6 @@ use super::db::DbError;
 /// recording a 10 000-device scan takes about a second (benches/store.rs), so two seconds lets a
 /// concurrent camscan finish its write without making a stuck lock feel like a hang.
 pub(crate) const BUSY_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// The first 16 bytes of every SQLite 3 database file (sqlite.org/fileformat.html §1.3).
-const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
 /// The fleet's step, the same on both engines but for `scan_requests`' key (`$id`): BIGINT is an
 /// integer to SQLite as to PostgreSQL.
@@ -521,108 +515,13 @@ pub(crate) fn map_sqlite(path: &Path, e: rusqlite::Error) -> StoreError {
     }
 }
 
-fn io(path: &Path, source: std::io::Error) -> StoreError {
-    StoreError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
-/// Check what is at `path` before SQLite touches it: nothing (create it, 0600, with its parent
-/// directories), an empty file (a new database), or an SQLite file whose header is intact and
-/// whose length covers the pages the header counts (a truncated copy fails here, not mid-write).
-fn check_file(path: &Path) -> Result<(), StoreError> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
-    }
-    let mut file = match OpenOptions::new().read(true).open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            // A map of a network: readable by its owner only.
-            OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(path)
-                .map_err(|e| io(path, e))?;
-            return Ok(());
-        }
-        Err(e) => return Err(io(path, e)),
-    };
-    let meta = file.metadata().map_err(|e| io(path, e))?;
-    if meta.is_dir() {
-        return Err(io(
-            path,
-            std::io::Error::new(std::io::ErrorKind::IsADirectory, "is a directory"),
-        ));
-    }
-    let mut header = [0u8; 100];
-    let mut got = 0;
-    while got < header.len() {
-        match file.read(&mut header[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) => return Err(io(path, e)),
-        }
-    }
-    check_header(&header[..got], meta.len()).map_err(|problem| match problem {
-        HeaderProblem::NotSqlite => StoreError::NotSqlite {
-            path: path.to_path_buf(),
-        },
-        HeaderProblem::Truncated(detail) => StoreError::Corrupt {
-            path: path.to_path_buf(),
-            detail,
-        },
-    })
-}
-
-#[derive(Debug, PartialEq)]
-pub(crate) enum HeaderProblem {
-    NotSqlite,
-    Truncated(String),
-}
-
-/// Judge a database file from its first (up to) 100 bytes and its length (sqlite.org/fileformat.html
-/// §1.3: page size at offset 16, change counter at 24, page count at 28, valid when the
-/// "version-valid-for" number at 92 equals the change counter).
-pub(crate) fn check_header(header: &[u8], len: u64) -> Result<(), HeaderProblem> {
-    if header.is_empty() {
-        return Ok(());
-    }
-    if header.len() < 100 || &header[..16] != SQLITE_MAGIC {
-        return Err(
-            if header.starts_with(&SQLITE_MAGIC[..header.len().min(16)]) {
-                HeaderProblem::Truncated(format!("only {len} bytes"))
-            } else {
-                HeaderProblem::NotSqlite
-            },
-        );
-    }
-    let be32 = |at: usize| {
-        u32::from_be_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]])
-    };
-    let page_size = match u16::from_be_bytes([header[16], header[17]]) {
-        1 => 65536u64,
-        n => u64::from(n),
-    };
-    let valid = be32(92) == be32(24);
-    let pages = u64::from(be32(28));
-    if valid && pages > 0 && len < pages * page_size {
-        return Err(HeaderProblem::Truncated(format!(
-            "truncated: {len} bytes, its header counts {pages} pages of {page_size}"
-        )));
-    }
-    Ok(())
-}
-
 /// Open, configure and migrate the database at `path`. With `lock_now` the write lock is taken
 /// once, so that a process holding it is an error now, before a scan, not after it; without it,
 /// a database already at the current schema is opened without the lock (a query command beside
 /// a `watch` writing it reads through WAL and never waits).
-pub(crate) fn open_as(path: &Path, lock_now: bool) -> Result<Connection, StoreError> {
-    check_file(path)?;
+pub(crate) fn open_as(path: &Path, lock_now: bool) -> Result<(Held, Connection), StoreError> {
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let mut conn = Connection::open_with_flags(path, flags).map_err(|e| map_sqlite(path, e))?;
+    let (held, mut conn) = file::connect(path, flags, file::Missing::Create)?;
     conn.busy_timeout(BUSY_TIMEOUT)
         .map_err(|e| map_sqlite(path, e))?;
     // Reading the schema version is the first read: a damaged or foreign file fails here.
@@ -642,10 +541,18 @@ pub(crate) fn open_as(path: &Path, lock_now: bool) -> Result<Connection, StoreEr
     if !mode.eq_ignore_ascii_case("wal") {
         tracing::debug!(path = %path.display(), mode, "inventory: WAL not available");
     }
+    // synchronous = NORMAL, in WAL mode (sqlite.org/pragma.html#pragma_synchronous, wal.html
+    // "Performance Considerations"): a commit is in the WAL before the call returns, so a kill -9
+    // or a crash of camscan loses no transaction and never damages the file; only a power cut
+    // or a crash of the operating system may roll back the last transactions since the WAL was
+    // last synced (at each checkpoint), leaving an older, consistent inventory. What those carried
+    // is found again by the next scan, and an outbox cursor rolls back with its events, so a sink
+    // may be told twice, never told nothing. FULL would sync the WAL on every commit: a watch
+    // records each device as it becomes final, and a thousand fsyncs a round is what NORMAL saves.
     conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
         .map_err(|e| map_sqlite(path, e))?;
     if !lock_now && found == current_version() {
-        return Ok(conn);
+        return Ok((held, conn));
     }
     // Take the write lock once now: another process holding it is an error before the scan, not
     // after it.
@@ -661,10 +568,15 @@ pub(crate) fn open_as(path: &Path, lock_now: bool) -> Result<Connection, StoreEr
             .map_err(|e| map_sqlite(path, e))?;
     }
     tx.commit().map_err(|e| map_sqlite(path, e))?;
-    Ok(conn)
+    Ok((held, conn))
 }
 
+mod file;
 mod postgres;
+#[cfg(test)]
+pub(crate) use file::locks_held;
+pub use file::mount_of;
+pub(crate) use file::{Held, Missing, connect};
 pub(crate) use postgres::{open_postgres, pg_current_version};
 
 #[cfg(test)]
@@ -675,39 +587,6 @@ mod tests {
     use crate::store::db::params;
     use crate::store::testing::{camera, report, scan};
     use crate::store::{DeviceQuery, Store};
-
-    fn header(page_size: u16, pages: u32, valid: bool) -> Vec<u8> {
-        let mut h = vec![0u8; 100];
-        h[..16].copy_from_slice(SQLITE_MAGIC);
-        h[16..18].copy_from_slice(&page_size.to_be_bytes());
-        h[24..28].copy_from_slice(&7u32.to_be_bytes());
-        h[28..32].copy_from_slice(&pages.to_be_bytes());
-        h[92..96].copy_from_slice(&(if valid { 7u32 } else { 6 }).to_be_bytes());
-        h
-    }
-
-    #[test]
-    fn header_checks() {
-        assert_eq!(check_header(b"", 0), Ok(()));
-        assert_eq!(check_header(&header(4096, 3, true), 3 * 4096), Ok(()));
-        assert_eq!(check_header(&header(4096, 3, true), 5 * 4096), Ok(()));
-        assert!(matches!(
-            check_header(&header(4096, 3, true), 4096),
-            Err(HeaderProblem::Truncated(_))
-        ));
-        // An out-of-date page count (older writers) says nothing.
-        assert_eq!(check_header(&header(4096, 3, false), 4096), Ok(()));
-        // Page size 1 means 65536.
-        assert!(check_header(&header(1, 2, true), 100_000).is_err());
-        assert_eq!(
-            check_header(b"hello world, this is text", 25),
-            Err(HeaderProblem::NotSqlite)
-        );
-        assert!(matches!(
-            check_header(b"SQLite for", 10),
-            Err(HeaderProblem::Truncated(_))
-        ));
-    }
 
     #[test]
     fn a_new_file_is_private_and_reopens() {
