@@ -347,4 +347,69 @@ mod held_tests {
         assert!(matches!(e, StoreError::NotSqlite { .. }), "{e}");
         assert!(!held(&path));
     }
+
+    /// A child camscan starts (a notify command, ffprobe) is `exec`ed at once and inherits no
+    /// descriptor of the inventory: SQLite opens its files close-on-exec, so no second process
+    /// ever holds (or closes) the file behind camscan's back.
+    #[test]
+    fn a_child_process_holds_no_descriptor_of_the_inventory() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("inventory.db");
+        let mut live = Store::open(&path).unwrap();
+        live.record_scan(
+            &scan(1, true),
+            &report(vec![camera("aa:bb:cc:00:00:02", "10.0.0.6", 1920)]),
+            &[],
+        )
+        .unwrap();
+        let out = std::process::Command::new("ls")
+            .args(["-l", "/proc/self/fd/"])
+            .output()
+            .unwrap();
+        let fds = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success() && fds.contains("/proc/"), "{fds}");
+        assert!(!fds.contains("inventory.db"), "{fds}");
+    }
+
+    /// The door is the only one: no code of camscan's outside it opens an SQLite connection
+    /// (`backup.rs` opens its own finished copy, never the inventory), and none picks another
+    /// VFS, the exclusive locking mode or `immutable`, each of which would give one process two
+    /// ways of locking one file. The test-only part of each file (after its first
+    /// `#[cfg(test)]`) is left out.
+    #[test]
+    fn only_this_door_opens_an_inventory() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = vec![src];
+        let mut offenders = Vec::new();
+        while let Some(p) = files.pop() {
+            if p.is_dir() {
+                files.extend(std::fs::read_dir(&p).unwrap().map(|e| e.unwrap().path()));
+                continue;
+            }
+            if p.extension().is_none_or(|e| e != "rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&p).unwrap();
+            let code = text.split("#[cfg(test)]").next().unwrap_or("");
+            let name = p.to_string_lossy().into_owned();
+            let door = name.ends_with("store/schema/file.rs") || name.ends_with("store/backup.rs");
+            for pat in ["Connection::open", "open_with_flags"] {
+                if code.contains(pat) && !door {
+                    offenders.push(format!("{name}: {pat}"));
+                }
+            }
+            for pat in [
+                "locking_mode",
+                "immutable=",
+                "vfs=",
+                "unix-dotfile",
+                "unix-excl",
+            ] {
+                if code.contains(pat) {
+                    offenders.push(format!("{name}: {pat}"));
+                }
+            }
+        }
+        assert!(offenders.is_empty(), "{offenders:#?}");
+    }
 }
