@@ -2,7 +2,8 @@
 //!
 //! Sources (merged in this order, first tried first): the config file's `credentials:` list, the
 //! `--credentials FILE` / `CAMSCAN_CREDENTIALS` file, then `CAMSCAN_USERNAME` + `CAMSCAN_PASSWORD`
-//! (or `--username` with the password from the env or a prompt). A file line is `user:password`, or
+//! (or `--username` with the password from the env or a prompt); then the scoped lines are moved
+//! before the unscoped ones, the narrowest scope first ([`narrowest_first`]). A file line is `user:password`, or
 //! `SCOPE user:password` where SCOPE is an address, CIDR or range that limits the line to those hosts;
 //! `#` starts a comment. Passwords never reach logs, errors or output: `Debug` redacts them, and URLs
 //! carry them only on `--show-credentials`, percent-encoded.
@@ -73,6 +74,14 @@ pub fn parse_file(text: &str) -> Result<Vec<Credential>, LineError> {
 
 pub use crate::model::encode_userinfo;
 
+/// `creds` in the order a host tries them: lines scoped to fewer addresses first (one address,
+/// then a /24, ...), lines with no scope last, each group in the order given. A login written for
+/// one camera is tried before the site's shared lines, whatever the file's order: a camera's
+/// failed-login allowance (`--auth-budget`, 3) is never spent on the shared lines first.
+pub fn narrowest_first(creds: &mut [Credential]) {
+    creds.sort_by_key(|c| c.scope.map_or(u128::MAX, |s| s.size()));
+}
+
 /// Put credentials into an `rtsp://host...` URL (for `--show-credentials`).
 pub fn url_with_credentials(url: &str, c: &Credential) -> String {
     match url.split_once("://") {
@@ -108,6 +117,17 @@ pub fn split_userinfo(url: &str) -> (String, Option<Credential>) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_line_for_one_host_is_tried_before_the_shared_ones() {
+        let mut c = parse_file(
+            "admin:a\nadmin:b\n198.18.0.0/24 site:c\nadmin:d\n198.18.0.34 admin:right\n",
+        )
+        .unwrap();
+        narrowest_first(&mut c);
+        let order: Vec<&str> = c.iter().map(|c| c.password.as_str()).collect();
+        assert_eq!(order, ["right", "c", "a", "b", "d"]);
+    }
+
     #[test]
     fn userinfo_comes_out_of_a_url() {
         let (url, c) = split_userinfo("rtsp://admin:p%40ss%20w@10.0.0.5:554/live?a=1");

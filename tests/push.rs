@@ -1124,3 +1124,61 @@ fn a_push_killed_mid_way_still_knows_what_it_wrote() {
     assert_eq!(steps(&again), [("front".to_string(), "keep".to_string())]);
     assert_eq!(std::fs::read_to_string(&config).unwrap(), text);
 }
+
+/// Issue 73: `--prune` never removes a camera that is still there. After a rescan whose login
+/// was refused (a scan without `--credentials`), the camera is still in the inventory: its entry
+/// is left as written and the plan says why. Only once the inventory no longer holds the device
+/// (`camscan forget`; `camscan prune` after the retention) does `--prune` remove it.
+#[test]
+fn prune_never_removes_a_camera_still_in_the_inventory() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inv.db");
+    let config = dir.path().join("config.yml");
+    std::fs::write(&config, "mqtt:\n  enabled: false\ncameras: {}\n").unwrap();
+    let ip = "127.0.60.21";
+    let port = common::free_port(ip).to_string();
+    let _tool = fake(
+        "frigate",
+        &[],
+        &[
+            "--bind",
+            ip,
+            "--port",
+            &port,
+            "--config",
+            config.to_str().unwrap(),
+        ],
+    );
+    let url = format!("http://{ip}:{port}");
+    let gate = || camera("02:00:00:00:00:31", "198.18.0.31", "Gate", true);
+    record(&db, 1, vec![gate()]);
+    let first = push(&db, &["frigate", &url]);
+    assert_eq!(first.status.code(), Some(0));
+    assert_eq!(yaml(&config)["cameras"].as_object().unwrap().len(), 1);
+
+    // The next scan had no credentials: every stream refused.
+    let mut refused = gate();
+    for s in &mut refused.streams {
+        s.status = StreamStatus::AuthRequired;
+        s.verified = false;
+        s.video = None;
+    }
+    record(&db, 2, vec![refused]);
+    let o = push(&db, &["frigate", &url, "--prune", "-f", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    assert_eq!(steps(&o), [("gate".to_string(), "leave".to_string())]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let why = v["steps"][0]["why"].to_string();
+    assert!(why.contains("still in the inventory"), "{why}");
+    assert_eq!(yaml(&config)["cameras"].as_object().unwrap().len(), 1);
+
+    // The device leaves the inventory: now --prune removes what camscan wrote.
+    let forget = common::run(
+        common::camscan_with_db(&db).args(["forget", "02:00:00:00:00:31"]),
+        LIMIT,
+    );
+    assert_eq!(forget.status.code(), Some(0), "{}", common::stderr(&forget));
+    let o = push(&db, &["frigate", &url, "--prune", "-f", "json"]);
+    assert_eq!(steps(&o), [("gate".to_string(), "remove".to_string())]);
+    assert_eq!(yaml(&config)["cameras"].as_object().unwrap().len(), 0);
+}

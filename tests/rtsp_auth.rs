@@ -1,4 +1,4 @@
-//! RTSP in depth on real GStreamer servers (loopback, 127.0.0.31-34): stream paths found at their true
+//! RTSP in depth on real GStreamer servers (loopback, 127.0.0.31-40): stream paths found at their true
 //! vendor paths behind Digest and Basic auth, a two-channel Hikvision-style device walked to its
 //! second channel, Dahua-style query paths, PLAY verification with measured fps, a stream whose SDP and
 //! SPS lie about its frame rate, the failed-login budget counted by the server itself, and a fake of
@@ -187,6 +187,59 @@ fn wrong_credentials_stop_at_the_budget() {
         3,
         "never more failed logins than the budget"
     );
+}
+
+/// Issue 73: a line scoped to the host is tried before the site's shared lines, whatever the
+/// file's order, so the camera's failed-login allowance is never spent on them first. The same
+/// five wrong shared lines as above come first in the file; the camera's own line last.
+#[test]
+fn a_line_for_this_host_is_tried_before_the_shared_ones() {
+    // A server of its own: the other tests' failed logins on the lab's servers stay out of the
+    // count.
+    const HOST: &str = "127.0.0.40";
+    let server = common::rtsp_servers(&json!([
+        {"address": HOST, "port": 8554,
+         "auth": {"method": "basic", "user": "viewer", "password": "pa ss"}, "mounts": [
+            {"path": "/cam/realmonitor?channel=1&subtype=0",
+             "video": {"codec": "h264", "width": 320, "height": 240, "fps": 10}, "audio": null}]}
+    ]));
+    let creds = creds_file(&format!(
+        "viewer:w1\nviewer:w2\nviewer:w3\nviewer:w4\nviewer:w5\n{HOST} viewer:pa ss\n"
+    ));
+    let out = run(
+        camscan()
+            .args([
+                "scan",
+                HOST,
+                "-p",
+                "8554",
+                "--no-verify",
+                "-f",
+                "json",
+                "--credentials",
+            ])
+            .arg(creds.path()),
+        Duration::from_secs(120),
+    );
+    let report: Report = serde_json::from_str(&stdout(&out))
+        .unwrap_or_else(|e| panic!("{e}; stderr: {}", stderr(&out)));
+    let d = report.device(HOST);
+    assert!(
+        d.streams
+            .iter()
+            .any(|s| s.status != Status::AuthFailed && s.url.contains("/cam/realmonitor")),
+        "{:?}",
+        d.streams
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let failed = server
+        .lines
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|l| l.starts_with("AUTHFAIL"))
+        .count();
+    assert_eq!(failed, 0, "no shared line was tried first");
 }
 
 #[test]

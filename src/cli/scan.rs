@@ -75,7 +75,8 @@ pub struct FindArgs {
     #[command(flatten)]
     pub settings: crate::cli::ScanSettingArgs,
     /// Credentials to try on devices that ask: a file of `user:password` lines, or
-    /// `SCOPE user:password` to limit a line to an address, CIDR or range; `#` comments.
+    /// `SCOPE user:password` to limit a line to an address, CIDR or range (tried on those hosts
+    /// before the unscoped lines, the narrowest first); `#` comments.
     #[arg(long, value_name = "FILE", env = "CAMSCAN_CREDENTIALS")]
     pub credentials: Option<PathBuf>,
     /// A user name to try; the password comes from CAMSCAN_PASSWORD, or a prompt on the terminal.

@@ -15,7 +15,8 @@
 //!    tool's read-back ([`plan::readback_hash`]).
 //!
 //! Nothing is deleted unless `--prune` asks, and then only entries camscan wrote and nobody has
-//! changed since. Camera passwords never reach stdout, stderr, the logs, argv or the ledger
+//! changed since, for devices the inventory no longer holds ([`plan::Leaving`]: a camera whose
+//! last scan could not open it is still there). Camera passwords never reach stdout, stderr, the logs, argv or the ledger
 //! ([`entries`]: found by the inventory's keyed hash among `--credentials`).
 
 pub mod client;
@@ -315,6 +316,7 @@ async fn plan_push<'a>(
         let store = &*store;
         let entry = |i: usize, name: &str| cams.entry(i, name);
         let secret = |i: usize| cams.secret(store, i);
+        let in_inventory = |id: i64| ids.contains(&id);
         plan::plan(
             &cams.wanted,
             (&ledger, &reserved),
@@ -322,7 +324,10 @@ async fn plan_push<'a>(
             &items,
             &entry,
             &secret,
-            settings.prune,
+            plan::Leaving {
+                prune: settings.prune,
+                in_inventory: &in_inventory,
+            },
         )
     };
     let outcome = Outcome {

@@ -155,6 +155,19 @@ fn landed(running: &Running, sent: &Value) -> bool {
         })
 }
 
+/// What may leave a tool: with `--prune`, an entry camscan wrote and nobody changed, for a device
+/// the inventory no longer holds (`camscan prune` removed it after the retention the user set, or
+/// `camscan forget`). A device still in the inventory keeps its entry whatever its last scan could
+/// open: a scan without the credentials (its stream `refused`) or a camera rebooting (`down`) is
+/// no reason to delete it from the tool.
+#[derive(Clone, Copy)]
+pub struct Leaving<'a> {
+    /// `--prune`.
+    pub prune: bool,
+    /// Whether the inventory holds the device of this id.
+    pub in_inventory: &'a dyn Fn(i64) -> bool,
+}
+
 /// Decide what to do with every camera of `wanted` and every entry of `ledger` (settled:
 /// [`settle`]); `reserved` names cameras whose add never landed.
 ///
@@ -167,7 +180,7 @@ pub fn plan(
     items: &dyn Items,
     entry: &dyn Fn(usize, &str) -> Entry,
     secret: &dyn Fn(usize) -> Option<Vec<u8>>,
-    prune: bool,
+    leaving: Leaving<'_>,
 ) -> Vec<Step> {
     let owned: BTreeSet<String> = ledger
         .iter()
@@ -236,7 +249,7 @@ pub fn plan(
     }
     for r in ledger {
         if !seen_records.contains(&r.name) {
-            steps.push(orphan_step(r, running, prune));
+            steps.push(orphan_step(r, running, leaving));
         }
     }
     steps
@@ -272,8 +285,9 @@ fn recorded_action(
 }
 
 /// The step for an entry camscan wrote whose camera is no longer wanted: removed under
-/// `prune` when untouched, else left with why.
-fn orphan_step(r: &PushRecord, running: &Running, prune: bool) -> Step {
+/// `--prune` when untouched and its device is gone from the inventory ([`Leaving`]), else left
+/// with why.
+fn orphan_step(r: &PushRecord, running: &Running, leaving: Leaving<'_>) -> Step {
     let written: Value = serde_json::from_str(&r.written).unwrap_or(Value::Null);
     let present = written_keys(&r.written)
         .iter()
@@ -282,7 +296,14 @@ fn orphan_step(r: &PushRecord, running: &Running, prune: bool) -> Step {
         Action::Leave("removed from the tool; its camera is no longer in the inventory".into())
     } else if readback_hash(running, &written) != r.hash {
         Action::Leave("edited in the tool since camscan wrote it: now a person's".into())
-    } else if prune {
+    } else if (leaving.in_inventory)(r.device_id) {
+        Action::Leave(
+            "its camera is still in the inventory, but its last scan opened no stream of it \
+             (refused, down or not checked): left as written; an entry leaves the tool only once \
+             its device leaves the inventory (camscan prune, forget)"
+                .into(),
+        )
+    } else if leaving.prune {
         Action::Remove
     } else {
         Action::Leave(
@@ -614,7 +635,10 @@ mod tests {
             &Frigate,
             entry,
             secret,
-            false,
+            Leaving {
+                prune: false,
+                in_inventory: &|_| false,
+            },
         )
     }
 
@@ -781,17 +805,30 @@ mod tests {
             kept.iter().all(|s| matches!(s.action, Action::Leave(_))),
             "{kept:?}"
         );
-        let pruned = plan(
-            &[],
-            (&ledger, &Reserved::new()),
-            &running,
-            &Frigate,
-            &none,
-            &|_| None,
-            true,
-        );
-        assert_eq!(pruned[0].action, Action::Remove);
-        assert!(matches!(pruned[1].action, Action::Leave(_)), "{pruned:?}");
+        let pruned = |in_inventory: &dyn Fn(i64) -> bool| {
+            plan(
+                &[],
+                (&ledger, &Reserved::new()),
+                &running,
+                &Frigate,
+                &none,
+                &|_| None,
+                Leaving {
+                    prune: true,
+                    in_inventory,
+                },
+            )
+        };
+        let gone = pruned(&|_| false);
+        assert_eq!(gone[0].action, Action::Remove);
+        assert!(matches!(gone[1].action, Action::Leave(_)), "{gone:?}");
+        // Issue 73: a camera still in the inventory whose stream the last scan could not open
+        // (a rescan without --credentials, a reboot) is never removed, and the plan says why.
+        let still_there = pruned(&|id| id == 1);
+        match &still_there[0].action {
+            Action::Leave(why) => assert!(why.contains("still in the inventory"), "{why}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

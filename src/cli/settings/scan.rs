@@ -228,7 +228,8 @@ fn ports(settings: &crate::model::setting::Settings) -> Vec<u16> {
 }
 
 /// The credentials to try, in order: the file's `credentials:` entries, the credentials file's,
-/// then `--username` with its password.
+/// then `--username` with its password; lines scoped to fewer addresses before the others
+/// ([`credentials::narrowest_first`]).
 fn credentials(
     args: &FindArgs,
     file: &FileConfig,
@@ -259,6 +260,7 @@ fn credentials(
         };
         creds.push(Credential::new(user.clone(), password));
     }
+    credentials::narrowest_first(&mut creds);
     Ok(creds)
 }
 
