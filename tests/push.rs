@@ -1182,3 +1182,80 @@ fn prune_never_removes_a_camera_still_in_the_inventory() {
     assert_eq!(steps(&o), [("gate".to_string(), "remove".to_string())]);
     assert_eq!(yaml(&config)["cameras"].as_object().unwrap().len(), 0);
 }
+
+/// Issue 73: errors a user can act on, and one device pushed from the command line. A URL
+/// without its scheme says to write it whole; go2rtc's push aimed at Frigate's API says where
+/// go2rtc's API usually is; `--device` pushes that camera only, and an unknown one is refused
+/// before anything is sent. A push that changes nothing prints no restart note.
+#[test]
+fn push_errors_say_what_to_do_and_one_device_can_be_pushed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inv.db");
+    let config = dir.path().join("config.yml");
+    std::fs::write(&config, "mqtt:\n  enabled: false\ncameras: {}\n").unwrap();
+    let ip = "127.0.60.22";
+    let port = common::free_port(ip).to_string();
+    let tool = fake(
+        "frigate",
+        &[],
+        &[
+            "--bind",
+            ip,
+            "--port",
+            &port,
+            "--config",
+            config.to_str().unwrap(),
+        ],
+    );
+    let url = format!("http://{ip}:{port}");
+    record(
+        &db,
+        1,
+        vec![
+            camera("02:00:00:00:00:41", "198.18.0.41", "Gate", true),
+            camera("02:00:00:00:00:42", "198.18.0.42", "Yard", true),
+        ],
+    );
+    let bare = push(&db, &["frigate", &format!("{ip}:{port}")]);
+    assert_eq!(bare.status.code(), Some(2));
+    assert!(
+        common::stderr(&bare).contains("with http:// or https://"),
+        "{}",
+        common::stderr(&bare)
+    );
+    let wrong = push(&db, &["go2rtc", &url]);
+    assert_eq!(wrong.status.code(), Some(2));
+    let err = common::stderr(&wrong);
+    assert!(
+        err.contains("is this go2rtc's API?") && err.contains(":1984"),
+        "{err}"
+    );
+    let unknown = push(&db, &["frigate", &url, "--device", "198.18.0.99"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(common::stderr(&unknown).contains("no such device"));
+    assert_eq!(writes(&tool), 0);
+
+    let one = push(
+        &db,
+        &[
+            "frigate",
+            &url,
+            "--device",
+            "02:00:00:00:00:42",
+            "-f",
+            "json",
+        ],
+    );
+    assert_eq!(one.status.code(), Some(0), "{}", common::stderr(&one));
+    assert_eq!(steps(&one), [("yard".to_string(), "add".to_string())]);
+    let doc = yaml(&config);
+    assert_eq!(doc["cameras"].as_object().unwrap().len(), 1, "{doc}");
+    // Nothing to change: no note about Frigate's restart.
+    let again = push(&db, &["frigate", &url, "--device", "02:00:00:00:00:42"]);
+    assert_eq!(again.status.code(), Some(0));
+    assert!(
+        !common::stdout(&again).contains("restart"),
+        "{}",
+        common::stdout(&again)
+    );
+}

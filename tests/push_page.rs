@@ -208,6 +208,19 @@ fn the_page_adds_cameras_to_frigate() {
         404
     );
     assert_eq!(post("frigate", &["-H", "Content-Type: text/plain"]).0, 415);
+    // Issue 73: a device the inventory does not hold is 404, not an empty plan.
+    let url = format!("{base}/api/v1/push/frigate");
+    let (code, body) = curl(&[
+        "-X",
+        "POST",
+        "-H",
+        "Content-Type: application/json",
+        "--data",
+        r#"{"devices": [999], "apply": false}"#,
+        &url,
+    ]);
+    assert_eq!(code, 404, "{body}");
+    assert!(body.contains("no device 999"), "{body}");
     let evil = post(
         "frigate",
         &[

@@ -57,6 +57,10 @@ pub struct PushArgs {
     /// CAMSCAN_<NAME>_PASSWORD variables too].
     #[arg(long, value_name = "FILE", env = "CAMSCAN_CREDENTIALS")]
     pub credentials: Option<PathBuf>,
+    /// Push only this device (an id from `camscan devices`, an address it had, or its MAC);
+    /// repeat for more [default: every camera of the inventory].
+    #[arg(long, value_name = "DEVICE")]
+    pub device: Vec<String>,
     /// Print the plan and change nothing.
     #[arg(long)]
     pub dry_run: bool,

@@ -19,9 +19,23 @@ pub(super) fn run(args: &PushArgs, env: &Environment) -> Result<u8, CommandError
     let target = Target::new(args.tool, &args.url).map_err(CommandError::Usage)?;
     let creds = crate::cli::settings::camera_logins(args.credentials.as_deref(), &file)?;
     let formats = args.format_options.resolve(&file.format_options, false)?;
-    let settings =
+    let mut settings =
         crate::cli::settings::push(target, &args.options, creds, &formats, args.dry_run, env)?;
     let mut store = crate::record::open_existing(&Inventory::resolve(&args.store, &file, env)?)?;
+    if !args.device.is_empty() {
+        let mut only = std::collections::BTreeSet::new();
+        for key in &args.device {
+            let id = store.device_id(key, args.store.site.as_deref())?;
+            only.insert(id.ok_or_else(|| {
+                CommandError::Usage(format!(
+                    "--device {:?}: no such device in the inventory (give an id from `camscan \
+                     devices`, an address or a MAC)",
+                    crate::sanitize::terminal(key)
+                ))
+            })?);
+        }
+        settings.only = Some(only);
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -294,10 +294,23 @@ impl Client {
 /// a certificate refused.
 fn root_cause(e: &reqwest::Error) -> String {
     let mut source: &dyn std::error::Error = e;
-    while let Some(s) = source.source() {
-        source = s;
+    let mut tls_garbage = false;
+    loop {
+        // TLS's first record was not TLS: a plain-HTTP port asked with https://.
+        if let Some(rustls::Error::InvalidMessage(_)) = source.downcast_ref::<rustls::Error>() {
+            tls_garbage = true;
+        }
+        match source.source() {
+            Some(s) => source = s,
+            None => break,
+        }
     }
     let text = crate::sanitize::terminal(&source.to_string()).into_owned();
+    if tls_garbage {
+        return format!(
+            "{text}: the server does not speak TLS on this port; is it plain HTTP (http://)?"
+        );
+    }
     if text.contains("certificate") {
         // Frigate's default (`docker/main/rootfs/etc/s6-overlay/s6-rc.d/nginx/run`) is
         // self-signed with `CN=*` and no subject alternative name: no CA file makes it valid.

@@ -93,7 +93,13 @@ impl Target {
     /// `tool` at `url`: http(s) only, and no login in the URL (it would be on argv, for `ps` to
     /// show: the login goes in `--login-file` or the `CAMSCAN_PUSH_*` variables).
     pub fn new(tool: ToolKind, url: &str) -> Result<Target, String> {
-        let u = url::Url::parse(url).map_err(|e| format!("{}: {url:?}: {e}", tool.name()))?;
+        let u = url::Url::parse(url).map_err(|e| match e {
+            url::ParseError::RelativeUrlWithoutBase => format!(
+                "{}: {url:?}: give the whole URL, with http:// or https:// (http://{url})",
+                tool.name()
+            ),
+            e => format!("{}: {url:?}: {e}", tool.name()),
+        })?;
         if !matches!(u.scheme(), "http" | "https") {
             return Err(format!(
                 "{}: {url:?}: not an http:// or https:// URL",
@@ -334,10 +340,10 @@ async fn plan_push<'a>(
         tool,
         target: shown.clone(),
         dry_run: settings.dry_run,
+        notes: notes(tool, &steps),
         steps,
         results: Vec::new(),
         references: cams.references(),
-        notes: notes(tool),
     };
     Ok((
         Push {
@@ -570,8 +576,15 @@ fn gone_in_camera(tool: ToolKind, name: &str, old: &str, new: &plan::Entry) -> V
     tools::gone_fields(&old[&key], &new)
 }
 
-/// How each tool takes what was pushed.
-fn notes(tool: ToolKind) -> Vec<String> {
+/// How each tool takes what was pushed, when the plan writes something (nothing to say of a
+/// push that changes nothing).
+fn notes(tool: ToolKind, steps: &[plan::Step]) -> Vec<String> {
+    if !steps
+        .iter()
+        .any(|s| matches!(s.action, Action::Add | Action::Update(_)))
+    {
+        return Vec::new();
+    }
     match tool {
         ToolKind::Frigate => vec![
             "Frigate starts an added camera at once; an updated camera's new inputs take effect \

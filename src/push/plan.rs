@@ -50,11 +50,17 @@ pub enum Action {
     Keep,
     /// An entry that is a person's, or a camera already in the tool under a person's entry:
     /// never touched.
-    Leave(String),
+    Leave(#[serde(serialize_with = "one_reason")] String),
     /// A camera camscan cannot write (its password is unknown).
-    Skip(String),
+    Skip(#[serde(serialize_with = "one_reason")] String),
     /// `--prune`: an entry camscan wrote for a camera no longer in the inventory, unchanged since.
     Remove,
+}
+
+/// A leave's or skip's reason as `why` holds every reason: a list (an update's has several).
+fn one_reason<S: serde::Serializer>(why: &str, s: S) -> Result<S::Ok, S::Error> {
+    use serde::Serialize as _;
+    [why].serialize(s)
 }
 
 impl Action {
@@ -272,10 +278,17 @@ fn recorded_action(
     if readback_hash(running, &written) != r.hash {
         return Action::Leave("edited in the tool since camscan wrote it: now a person's".into());
     }
-    if let Some(why) = &w.blocked {
-        return Action::Skip(why.clone());
-    }
     let (new, secret) = new();
+    if let Some(why) = &w.blocked {
+        // Its password is unknown to this push (no --credentials): an entry that is right but
+        // for what cannot be known is kept, not skipped.
+        let same = changes(&written, &new, r.secret.as_deref(), r.secret.as_deref());
+        return if same.is_empty() {
+            Action::Keep
+        } else {
+            Action::Skip(why.clone())
+        };
+    }
     let reasons = changes(&written, &new, r.secret.as_deref(), secret.as_deref());
     if reasons.is_empty() {
         Action::Keep
@@ -351,7 +364,14 @@ fn changes(
     new_secret: Option<&[u8]>,
 ) -> Vec<String> {
     let mut reasons = Vec::new();
-    let (before, after) = (hosts(old), hosts(new));
+    // The cameras' own addresses: a restream through the tool's own go2rtc (`127.0.0.1`,
+    // `--frigate-restream`) is no move.
+    let cameras = |v: &Value| {
+        let mut h = hosts(v);
+        h.retain(|h| !matches!(h.as_str(), "127.0.0.1" | "localhost" | "[::1]"));
+        h
+    };
+    let (before, after) = (cameras(old), cameras(new));
     if before != after {
         let list = |s: &BTreeSet<String>| s.iter().cloned().collect::<Vec<_>>().join(", ");
         reasons.push(format!("moved: {} → {}", list(&before), list(&after)));
@@ -704,6 +724,46 @@ mod tests {
             steps[0].action,
             Action::Update(vec!["its login changed".into()])
         );
+    }
+
+    /// Issue 73: a push without --credentials (the password unknown) keeps an entry that is
+    /// right but for the password it cannot know, and skips only one that would change.
+    #[test]
+    fn an_unknown_password_keeps_an_entry_that_is_right() {
+        let mut w = vec![wanted(1, "front", "198.18.0.12")];
+        let entry = entry_of(&w);
+        let e = entry(0, "front");
+        let running = readback(&e);
+        let ledger = [record("front", 1, &e, &running)];
+        w[0].blocked = Some("its password is unknown".into());
+        let steps = frigate_plan(&w, &ledger, &running, &entry, &|_| None);
+        assert_eq!(steps[0].action, Action::Keep, "{steps:?}");
+        let mut moved = vec![wanted(1, "front", "198.18.0.15")];
+        moved[0].blocked = w[0].blocked.clone();
+        let entry2 = entry_of(&moved);
+        let steps = frigate_plan(&moved, &ledger, &running, &entry2, &|_| None);
+        assert!(matches!(steps[0].action, Action::Skip(_)), "{steps:?}");
+    }
+
+    /// Issue 73: an input through the tool's own go2rtc (`--frigate-restream`,
+    /// rtsp://127.0.0.1:8554/NAME) is no move of the camera; `why` is a list in every step.
+    #[test]
+    fn a_restream_is_no_move_and_why_is_always_a_list() {
+        let old = json!({"ffmpeg": {"inputs": [{"path": "rtsp://198.18.0.12:554/live"}]}});
+        let new = json!({"ffmpeg": {"inputs": [{"path": "rtsp://127.0.0.1:8554/front"},
+                                               {"path": "rtsp://198.18.0.12:554/live"}]}});
+        assert_eq!(
+            changes(&old, &new, None, None),
+            ["its streams or settings changed".to_string()]
+        );
+        for a in [
+            Action::Leave("a".into()),
+            Action::Skip("b".into()),
+            Action::Update(vec!["c".into()]),
+        ] {
+            let v = serde_json::to_value(&a).unwrap();
+            assert!(v["why"].is_array(), "{v}");
+        }
     }
 
     /// An update with a new password, killed after its request and before its record: the next

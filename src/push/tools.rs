@@ -102,7 +102,10 @@ impl Items for ToolItems {
 pub async fn read(c: &Client, tool: ToolKind) -> Result<Running, PushError> {
     let mut out = Running::new();
     for page in 0..MTX_MAX_PAGES {
-        let v = c.read_json(read_request(tool, page)).await?;
+        let v = c
+            .read_json(read_request(tool, page))
+            .await
+            .map_err(|e| is_it(tool, e))?;
         out.extend(items_of(tool, &v));
         let pages = match tool {
             ToolKind::Mediamtx => v["pageCount"].as_u64().unwrap_or(1) as usize,
@@ -113,6 +116,34 @@ pub async fn read(c: &Client, tool: ToolKind) -> Result<Running, PushError> {
         }
     }
     Ok(out)
+}
+
+/// A read of the tool refused or answered with something not JSON: most often the URL is
+/// another tool's (go2rtc's push aimed at Frigate: "HTTP 404: Camera not found"), so say where
+/// the tool's API usually is.
+fn is_it(tool: ToolKind, e: PushError) -> PushError {
+    let usual = match tool {
+        ToolKind::Frigate => "http://HOST:5000 (https://HOST:8971 with its login)",
+        ToolKind::Go2rtc => "http://HOST:1984",
+        ToolKind::Mediamtx => "http://HOST:9997 (its API: api: yes in mediamtx.yml)",
+    };
+    let hint = |detail: String| {
+        format!(
+            "{detail}; is this {}'s API? It is usually at {usual}",
+            tool.name()
+        )
+    };
+    match e {
+        PushError::Refused { url, detail } => PushError::Refused {
+            url,
+            detail: hint(detail),
+        },
+        PushError::Malformed { url, detail } => PushError::Malformed {
+            url,
+            detail: hint(detail),
+        },
+        other => other,
+    }
 }
 
 /// The request that reads page `page` of what `tool` holds.
