@@ -4,8 +4,12 @@
 //! definitions render (`CAMSCAN_BLESS=1 cargo test --test docs` rewrites it). No network:
 //! absolute `http(s)` links are not fetched.
 
+mod common;
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+
+use common::samples::generated_block;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -196,37 +200,6 @@ fn the_cli_reference_is_what_the_binary_defines() {
     }
 }
 
-/// The generated block of `doc` (a path from the root) between the markers of `name` (`<!--
-/// NAME: generated from SOURCE ... -->` and `<!-- end of NAME -->`) is `want`, what `source`
-/// renders; `CAMSCAN_BLESS=1` rewrites it.
-fn generated_block(doc: &str, name: &str, source: &str, want: &str) {
-    let path = Path::new(ROOT).join(doc);
-    let have = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {doc}: {e}"));
-    let begin = format!(
-        "<!-- {name}: generated from {source} (CAMSCAN_BLESS=1 cargo test --test docs) -->\n\n"
-    );
-    let end_marker = format!("\n<!-- end of {name} -->");
-    let start = have
-        .find(&begin)
-        .unwrap_or_else(|| panic!("{doc} has no marker {begin:?}"))
-        + begin.len();
-    let end = start
-        + have[start..]
-            .find(&end_marker)
-            .unwrap_or_else(|| panic!("{doc} has no marker {end_marker:?}"));
-    if std::env::var_os("CAMSCAN_BLESS").is_some() {
-        let text = format!("{}{want}{}", &have[..start], &have[end..]);
-        std::fs::write(&path, text).unwrap_or_else(|e| panic!("write {doc}: {e}"));
-        return;
-    }
-    assert_eq!(
-        &have[start..end],
-        want,
-        "{doc}'s {name} differ from {source}: run `CAMSCAN_BLESS=1 cargo test --test docs` and \
-         commit the file"
-    );
-}
-
 /// The table of output formats in `docs/reference/formats.md` is what the formats'
 /// registrations render (`camscan::export::FORMATS`).
 #[test]
@@ -235,7 +208,7 @@ fn the_formats_table_is_what_the_exporters_register() {
         "docs/reference/formats.md",
         "formats",
         "src/export/mod.rs FORMATS",
-        &camscan::export::formats_table(),
+        &format!("\n{}\n", camscan::export::formats_table()),
     );
 }
 
@@ -247,7 +220,7 @@ fn the_settings_table_is_what_the_declarations_say() {
         "docs/reference/configuration.md",
         "settings",
         "src/config/settings.rs SCAN",
-        &camscan::config::settings::table(),
+        &format!("\n{}\n", camscan::config::settings::table()),
     );
 }
 
@@ -309,4 +282,20 @@ fn the_shipped_schemas_are_the_models() {
              and commit the file"
         );
     }
+}
+
+#[test]
+fn what_varies_is_found_narrowly() {
+    use common::samples::{Varies, masked};
+    let both = [Varies::TIMESTAMP, Varies::DEVICE_ID];
+    assert_eq!(
+        masked(
+            "{\"at\":\"2026-11-27T21:40:01.002Z\",\"id\":2026} (2026-11-27 21:40:01Z) (device 12, ip:1)",
+            &both
+        ),
+        "{\"at\":\"<timestamp>\",\"id\":2026} (<timestamp>) (device <device id>, ip:1)"
+    );
+    // Only those forms: a date alone, a version, a number elsewhere are compared as they are.
+    let plain = "2026-11-27 v1.2 device 3 (device x) 2026-11-27T21:40:01";
+    assert_eq!(masked(plain, &both), plain);
 }
