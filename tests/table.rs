@@ -205,11 +205,6 @@ fn check(cols: u16, detail: bool) {
     let v: &[&str] = if detail { &["-v"] } else { &[] };
     let (lines, wraps, raw) = convert(Some(cols), v);
     let screen = lines.join("\n");
-    // CAMSCAN_TABLE_RENDERINGS=DIR keeps each screen (`80.txt`, `80-v.txt`) for the docs' examples.
-    if let Some(dir) = std::env::var_os("CAMSCAN_TABLE_RENDERINGS") {
-        let name = format!("{cols}{}.txt", if detail { "-v" } else { "" });
-        std::fs::write(PathBuf::from(dir).join(name), format!("{screen}\n")).unwrap();
-    }
     let cols = usize::from(cols);
     assert_eq!(wraps, 0, "a line wider than {cols} columns:\n{screen}");
     for l in &lines {
@@ -526,6 +521,33 @@ fn the_progress_bar_never_lands_in_the_table_or_the_logs() {
         assert_eq!(devices.len(), 14, "{screen}");
         if verbose {
             assert!(screen.contains(" INFO "), "-v logs: {screen}");
+        }
+    }
+}
+
+/// The samples of the table in README.md and docs/guide/scanning.md are this lab's scan as camscan
+/// prints it at 80 and 120 columns (`--width`, so no terminal is needed; no colour in a pipe):
+/// `CAMSCAN_BLESS=1 cargo test --test table` writes them again.
+#[test]
+fn the_docs_samples_are_this_labs_scan_at_80_and_120_columns() {
+    lab();
+    for (cols, block) in [("80", "scan-80"), ("120", "scan-120")] {
+        let out = run(
+            common::camscan().args(["scan", TARGETS, "--width", cols]),
+            Duration::from_secs(120),
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let printed = stdout(&out);
+        assert!(!printed.contains('\x1b'), "no colour in a pipe: {printed}");
+        for doc in ["README.md", "docs/guide/scanning.md"] {
+            common::samples::console_sample(
+                doc,
+                block,
+                "tests/table.rs, a scan of its lab",
+                &format!("camscan scan {TARGETS} --width {cols}"),
+                &printed,
+                &[],
+            );
         }
     }
 }
