@@ -94,7 +94,7 @@ fn compare(doc: &str, name: &str, source: &str, want: &str, varies: &[Varies]) {
             .position(|(a, b)| a != b)
             .unwrap_or(block.lines().count().min(want.lines().count()));
         panic!(
-            "{doc}'s {name} differs from what {source} made, from its line {}:\n  doc: {:?}\n  run: \
+            "{doc}'s {name} is not what the run made ({source}), from its line {}:\n  doc: {:?}\n  run: \
              {:?}\nthe whole run:\n{want}\nrun `{}` and commit the file",
             line + 1,
             block.lines().nth(line).unwrap_or(""),
