@@ -70,13 +70,16 @@ impl Watch {
             }
             let left = until.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {
-                Ok((line, v)) => {
-                    self.printed.push(line);
-                    self.seen.push(v);
-                }
+                Ok(line) => self.keep(line),
                 Err(_) => panic!("no {kind} for {ip} within {limit:?}; got {:#?}", self.seen),
             }
         }
+    }
+
+    /// A line watch printed, as printed and as read.
+    fn keep(&mut self, (line, v): (String, Value)) {
+        self.printed.push(line);
+        self.seen.push(v);
     }
 
     fn kinds_of(&self, ip: &str) -> Vec<String> {
@@ -262,8 +265,8 @@ fn events_left_in_the_outbox_are_delivered_by_the_next_run() {
     // And a third run has nothing more for it.
     let mut w = Watch::start(&db, &["127.0.0.184", "-p", "8554", "--rounds", "1"]);
     let _ = w.child.wait();
-    while let Ok(v) = w.lines.recv_timeout(Duration::from_millis(500)) {
-        w.seen.push(v);
+    while let Ok(line) = w.lines.recv_timeout(Duration::from_millis(500)) {
+        w.keep(line);
     }
     assert!(w.kinds_of("127.0.0.183").is_empty(), "{:#?}", w.seen);
 }
@@ -443,8 +446,8 @@ fn a_changed_password_is_one_auth_changed_and_one_failed_login() {
         .filter(|l| l.starts_with("AUTHFAIL"))
         .count();
     assert_eq!(fails, 1, "one failed login");
-    while let Ok(v) = w.lines.recv_timeout(Duration::from_millis(200)) {
-        w.seen.push(v);
+    while let Ok(line) = w.lines.recv_timeout(Duration::from_millis(200)) {
+        w.keep(line);
     }
     assert_eq!(
         w.kinds_of("127.0.0.189"),
