@@ -4,8 +4,12 @@
 //! definitions render (`CAMSCAN_BLESS=1 cargo test --test docs` rewrites it). No network:
 //! absolute `http(s)` links are not fetched.
 
+mod common;
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+
+use common::samples::generated_block;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -196,37 +200,6 @@ fn the_cli_reference_is_what_the_binary_defines() {
     }
 }
 
-/// The generated block of `doc` (a path from the root) between the markers of `name` (`<!--
-/// NAME: generated from SOURCE ... -->` and `<!-- end of NAME -->`) is `want`, what `source`
-/// renders; `CAMSCAN_BLESS=1` rewrites it.
-fn generated_block(doc: &str, name: &str, source: &str, want: &str) {
-    let path = Path::new(ROOT).join(doc);
-    let have = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {doc}: {e}"));
-    let begin = format!(
-        "<!-- {name}: generated from {source} (CAMSCAN_BLESS=1 cargo test --test docs) -->\n\n"
-    );
-    let end_marker = format!("\n<!-- end of {name} -->");
-    let start = have
-        .find(&begin)
-        .unwrap_or_else(|| panic!("{doc} has no marker {begin:?}"))
-        + begin.len();
-    let end = start
-        + have[start..]
-            .find(&end_marker)
-            .unwrap_or_else(|| panic!("{doc} has no marker {end_marker:?}"));
-    if std::env::var_os("CAMSCAN_BLESS").is_some() {
-        let text = format!("{}{want}{}", &have[..start], &have[end..]);
-        std::fs::write(&path, text).unwrap_or_else(|e| panic!("write {doc}: {e}"));
-        return;
-    }
-    assert_eq!(
-        &have[start..end],
-        want,
-        "{doc}'s {name} differ from {source}: run `CAMSCAN_BLESS=1 cargo test --test docs` and \
-         commit the file"
-    );
-}
-
 /// The table of output formats in `docs/reference/formats.md` is what the formats'
 /// registrations render (`camscan::export::FORMATS`).
 #[test]
@@ -235,7 +208,7 @@ fn the_formats_table_is_what_the_exporters_register() {
         "docs/reference/formats.md",
         "formats",
         "src/export/mod.rs FORMATS",
-        &camscan::export::formats_table(),
+        &format!("\n{}\n", camscan::export::formats_table()),
     );
 }
 
@@ -247,7 +220,7 @@ fn the_settings_table_is_what_the_declarations_say() {
         "docs/reference/configuration.md",
         "settings",
         "src/config/settings.rs SCAN",
-        &camscan::config::settings::table(),
+        &format!("\n{}\n", camscan::config::settings::table()),
     );
 }
 
@@ -309,4 +282,116 @@ fn the_shipped_schemas_are_the_models() {
              and commit the file"
         );
     }
+}
+
+/// The marker that says why a ` ```console ` block is not a real run's: on the line before it,
+/// with the reason after the colon.
+const ILLUSTRATIVE: &str = "<!-- sample: illustrative, not generated: ";
+
+/// Every ` ```console ` block of the README and `docs/` is either what a test's real run printed,
+/// between the markers of `common::samples` naming a test file that exists and makes that block,
+/// or says on the line before it why it is not (`<!-- sample: illustrative, not generated:
+/// REASON -->`, which other samples, of a format's document, carry too). `scripts/bless-docs`
+/// runs every test a marker names with `CAMSCAN_BLESS=1`.
+#[test]
+fn every_console_sample_is_a_real_run_or_says_why_not() {
+    let mut wrong = Vec::new();
+    let mut generated = 0;
+    for doc in documents() {
+        if ["CONTRIBUTING.md", "CHANGELOG.md"]
+            .iter()
+            .any(|f| doc.ends_with(f))
+        {
+            continue;
+        }
+        let text = std::fs::read_to_string(&doc).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let name = doc.strip_prefix(ROOT).unwrap().display().to_string();
+        for (i, line) in lines.iter().enumerate() {
+            if line.trim_start().starts_with(ILLUSTRATIVE)
+                && !lines
+                    .get(i + 1)
+                    .is_some_and(|l| l.trim_start().starts_with("```"))
+            {
+                wrong.push(format!(
+                    "{name}:{}: a sample marker with no block after it",
+                    i + 1
+                ));
+            }
+            if line.trim_start() != "```console" {
+                continue;
+            }
+            let before = if i == 0 { "" } else { lines[i - 1].trim() };
+            if let Some(reason) = before.strip_prefix(ILLUSTRATIVE) {
+                if reason.trim_end_matches("-->").trim().is_empty() {
+                    wrong.push(format!(
+                        "{name}:{}: an illustrative sample with no reason",
+                        i + 1
+                    ));
+                }
+                continue;
+            }
+            match sample_marker(before) {
+                Some((block, test)) => {
+                    let file = Path::new(ROOT).join(format!("tests/{test}.rs"));
+                    let source = std::fs::read_to_string(&file).unwrap_or_default();
+                    if !source.contains(&format!("\"{block}\"")) {
+                        wrong.push(format!(
+                            "{name}:{}: tests/{test}.rs makes no {block}",
+                            i + 1
+                        ));
+                    }
+                    let end = format!("```\n<!-- end of {block} -->");
+                    if !text.contains(&end) {
+                        wrong.push(format!("{name}:{}: no {end:?} after the block", i + 1));
+                    }
+                    generated += 1;
+                }
+                None => wrong.push(format!(
+                    "{name}:{}: a console sample neither generated by a test nor marked \
+                     `{ILLUSTRATIVE}REASON -->`",
+                    i + 1
+                )),
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert!(generated >= 5, "{generated} generated samples");
+}
+
+/// The block's name and the test binary of a generated block's begin marker
+/// (`<!-- NAME: generated from SOURCE (CAMSCAN_BLESS=1 cargo test --test TEST) -->`).
+fn sample_marker(line: &str) -> Option<(&str, &str)> {
+    let rest = line.strip_prefix("<!-- ")?.strip_suffix(") -->")?;
+    let (block, rest) = rest.split_once(": generated from ")?;
+    let (_, test) = rest.rsplit_once(" (CAMSCAN_BLESS=1 cargo test --test ")?;
+    Some((block, test))
+}
+
+#[test]
+fn sample_markers_are_read_as_written() {
+    assert_eq!(
+        sample_marker(
+            "<!-- scan-80: generated from tests/table.rs's scan (CAMSCAN_BLESS=1 cargo test --test \
+             table) -->"
+        ),
+        Some(("scan-80", "table"))
+    );
+    assert_eq!(sample_marker("<!-- scan-80 -->"), None);
+}
+
+#[test]
+fn what_varies_is_found_narrowly() {
+    use common::samples::{Varies, masked};
+    let both = [Varies::TIMESTAMP, Varies::DEVICE_ID];
+    assert_eq!(
+        masked(
+            "{\"at\":\"2026-11-27T21:40:01.002Z\",\"id\":2026} (2026-11-27 21:40:01Z) (device 12, ip:1)",
+            &both
+        ),
+        "{\"at\":\"<timestamp>\",\"id\":2026} (<timestamp>) (device <device id>, ip:1)"
+    );
+    // Only those forms: a date alone, a version, a number elsewhere are compared as they are.
+    let plain = "2026-11-27 v1.2 device 3 (device x) 2026-11-27T21:40:01";
+    assert_eq!(masked(plain, &both), plain);
 }

@@ -16,6 +16,7 @@ use std::path::Path;
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::samples::Varies;
 use common::{Server, camscan_with_db, run, stderr, stdout};
 use serde_json::{Value, json};
 
@@ -366,6 +367,15 @@ fn the_inventory_follows_a_changing_lab() {
             &format!("+  stream {u133}: ok h264 640x360 15 -"),
         ],
         "{diff_text}"
+    );
+    // docs/guide/inventory.md's sample of `camscan diff` is this one.
+    common::samples::console_sample(
+        "docs/guide/inventory.md",
+        "diff",
+        "tests/inventory.rs, its lab after a site's changes",
+        "camscan diff",
+        &diff_text,
+        &[Varies::TIMESTAMP, Varies::DEVICE_ID],
     );
     let diff = json_of(&db, &["diff", &a.to_string(), &b.to_string()], 1);
     assert_eq!(diff["added"][0]["address"], "127.0.0.134");

@@ -108,7 +108,7 @@ fn fake(tool: &str, env: &[(&str, &str)], args: &[&str]) -> common::Server {
 }
 
 fn push(db: &Path, args: &[&str]) -> Output {
-    let creds = db.with_extension("creds");
+    let creds = db.with_file_name("site.creds");
     std::fs::write(&creds, format!("admin:{PASSWORD}\n")).unwrap();
     let o = common::run(
         common::camscan_with_db(db)
@@ -202,7 +202,8 @@ fn frigate_push_adds_keeps_moves_and_leaves_a_persons_cameras() {
     let config = dir.path().join("config.yml");
     std::fs::write(&config, PERSONS_FRIGATE).unwrap();
     let ip = "127.0.60.1";
-    let port = common::free_port(ip).to_string();
+    // Frigate's own port, fixed: README.md's sample of a push is this test's.
+    let port = "5000".to_string();
     let tool = fake(
         "frigate",
         &[],
@@ -244,6 +245,14 @@ fn frigate_push_adds_keeps_moves_and_leaves_a_persons_cameras() {
     assert!(
         out.contains("2 added") && out.contains("verified 2/2"),
         "{out}"
+    );
+    common::samples::console_sample(
+        "README.md",
+        "push-frigate",
+        "tests/push.rs, its first push into the fake Frigate",
+        &format!("camscan push frigate {url} --credentials site.creds"),
+        &out,
+        &[],
     );
     let doc = yaml(&config);
     assert_eq!(persons(&doc), before);

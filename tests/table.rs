@@ -131,6 +131,15 @@ fn lab() -> &'static Lab {
     })
 }
 
+/// Held by each test while it scans the lab again: one scan at a time, as the lab's own was
+/// (two at once share the servers, the one x264 encoder of .1's shared media first, and a scan
+/// slowed by the other is not the lab's table).
+static SCANNING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn scanning() -> std::sync::MutexGuard<'static, ()> {
+    SCANNING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn report() -> Report {
     serde_json::from_str(&common::read(&lab().json)).unwrap()
 }
@@ -205,11 +214,6 @@ fn check(cols: u16, detail: bool) {
     let v: &[&str] = if detail { &["-v"] } else { &[] };
     let (lines, wraps, raw) = convert(Some(cols), v);
     let screen = lines.join("\n");
-    // CAMSCAN_TABLE_RENDERINGS=DIR keeps each screen (`80.txt`, `80-v.txt`) for the docs' examples.
-    if let Some(dir) = std::env::var_os("CAMSCAN_TABLE_RENDERINGS") {
-        let name = format!("{cols}{}.txt", if detail { "-v" } else { "" });
-        std::fs::write(PathBuf::from(dir).join(name), format!("{screen}\n")).unwrap();
-    }
     let cols = usize::from(cols);
     assert_eq!(wraps, 0, "a line wider than {cols} columns:\n{screen}");
     for l in &lines {
@@ -482,6 +486,7 @@ fn the_width_comes_from_the_flag_the_environment_or_100() {
 fn the_progress_bar_never_lands_in_the_table_or_the_logs() {
     lab();
     for (cols, verbose) in [(80u16, false), (120, true)] {
+        let _one = scanning();
         let mut cmd = common::camscan();
         cmd.args(["scan", TARGETS]);
         if verbose {
@@ -526,6 +531,43 @@ fn the_progress_bar_never_lands_in_the_table_or_the_logs() {
         assert_eq!(devices.len(), 14, "{screen}");
         if verbose {
             assert!(screen.contains(" INFO "), "-v logs: {screen}");
+        }
+    }
+}
+
+/// The samples of the table in README.md (80 columns) and docs/guide/scanning.md (80 and 120) are
+/// this lab's scan as camscan prints it at that width (`--width`, so no terminal is needed; no
+/// colour in a pipe): `CAMSCAN_BLESS=1 cargo test --test table` writes them again.
+#[test]
+fn the_docs_samples_are_this_labs_scan_at_80_and_120_columns() {
+    lab();
+    let both: &[&str] = &["README.md", "docs/guide/scanning.md"];
+    for (cols, block, docs) in [("80", "scan-80", both), ("120", "scan-120", &both[1..])] {
+        let out = {
+            let _one = scanning();
+            run(
+                common::camscan().args(["scan", TARGETS, "--width", cols]),
+                Duration::from_secs(120),
+            )
+        };
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let printed = stdout(&out);
+        assert!(!printed.contains('\x1b'), "no colour in a pipe: {printed}");
+        // A scan that failed on a device is no sample of the lab (nor blessed as one).
+        assert!(
+            printed.contains(" 0 error(s)"),
+            "an error in the lab's scan:\n{printed}{}",
+            stderr(&out)
+        );
+        for doc in docs {
+            common::samples::console_sample(
+                doc,
+                block,
+                "tests/table.rs, a scan of its lab",
+                &format!("camscan scan {TARGETS} --width {cols}"),
+                &printed,
+                &[],
+            );
         }
     }
 }

@@ -20,8 +20,10 @@ use serde_json::{Value, json};
 /// A running `camscan watch` whose stdout lines arrive on a channel.
 struct Watch {
     child: Child,
-    lines: mpsc::Receiver<Value>,
+    lines: mpsc::Receiver<(String, Value)>,
     seen: Vec<Value>,
+    /// The lines as printed, in order.
+    printed: Vec<String>,
 }
 
 impl Watch {
@@ -42,7 +44,7 @@ impl Watch {
             for line in BufReader::new(out).lines().map_while(Result::ok) {
                 let v: Value = serde_json::from_str(&line)
                     .unwrap_or_else(|e| panic!("not a JSON line: {line}: {e}"));
-                if tx.send(v).is_err() {
+                if tx.send((line, v)).is_err() {
                     return;
                 }
             }
@@ -51,6 +53,7 @@ impl Watch {
             child,
             lines: rx,
             seen: Vec::new(),
+            printed: Vec::new(),
         }
     }
 
@@ -67,10 +70,16 @@ impl Watch {
             }
             let left = until.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {
-                Ok(v) => self.seen.push(v),
+                Ok(line) => self.keep(line),
                 Err(_) => panic!("no {kind} for {ip} within {limit:?}; got {:#?}", self.seen),
             }
         }
+    }
+
+    /// A line watch printed, as printed and as read.
+    fn keep(&mut self, (line, v): (String, Value)) {
+        self.printed.push(line);
+        self.seen.push(v);
     }
 
     fn kinds_of(&self, ip: &str) -> Vec<String> {
@@ -124,22 +133,20 @@ fn a_stopped_camera_goes_down_and_up_and_a_new_one_is_found() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("watch.db");
     let cam = common::watch_camera("127.0.0.181");
-    let mut w = Watch::start(
-        &db,
-        &[
-            "127.0.0.181-127.0.0.182",
-            "-p",
-            "8554",
-            "--every",
-            "20s",
-            "--check-streams",
-            "1s",
-            "--down-after",
-            "2",
-            "--metrics",
-            METRICS,
-        ],
-    );
+    let args = [
+        "127.0.0.181-127.0.0.182",
+        "-p",
+        "8554",
+        "--every",
+        "20s",
+        "--check-streams",
+        "1s",
+        "--down-after",
+        "2",
+        "--metrics",
+        METRICS,
+    ];
+    let mut w = Watch::start(&db, &args);
     let new = w.expect("device_new", "127.0.0.181", Duration::from_secs(60));
     assert_eq!(new["schema"], 1);
     assert!(new["id"].as_i64().unwrap() > 0);
@@ -154,6 +161,15 @@ fn a_stopped_camera_goes_down_and_up_and_a_new_one_is_found() {
     assert_eq!(down["detail"]["layer"], "port", "{down:#}");
     assert!(down["scan_id"].is_null());
     eprintln!("stream_down {took:?} after the server stopped");
+    // docs/guide/watch.md's sample: what watch printed up to the stream_down.
+    common::samples::console_sample(
+        "docs/guide/watch.md",
+        "watch-stream-down",
+        "tests/watch.rs, a camera's server stopped",
+        &format!("camscan watch --no-listen {}", args.join(" ")),
+        &(w.printed.join("\n") + "\n"),
+        &[common::samples::Varies::TIMESTAMP],
+    );
     // The metrics say so too (the exposition follows the check that made the event).
     let m = metrics();
     assert!(
@@ -249,8 +265,8 @@ fn events_left_in_the_outbox_are_delivered_by_the_next_run() {
     // And a third run has nothing more for it.
     let mut w = Watch::start(&db, &["127.0.0.184", "-p", "8554", "--rounds", "1"]);
     let _ = w.child.wait();
-    while let Ok(v) = w.lines.recv_timeout(Duration::from_millis(500)) {
-        w.seen.push(v);
+    while let Ok(line) = w.lines.recv_timeout(Duration::from_millis(500)) {
+        w.keep(line);
     }
     assert!(w.kinds_of("127.0.0.183").is_empty(), "{:#?}", w.seen);
 }
@@ -430,8 +446,8 @@ fn a_changed_password_is_one_auth_changed_and_one_failed_login() {
         .filter(|l| l.starts_with("AUTHFAIL"))
         .count();
     assert_eq!(fails, 1, "one failed login");
-    while let Ok(v) = w.lines.recv_timeout(Duration::from_millis(200)) {
-        w.seen.push(v);
+    while let Ok(line) = w.lines.recv_timeout(Duration::from_millis(200)) {
+        w.keep(line);
     }
     assert_eq!(
         w.kinds_of("127.0.0.189"),

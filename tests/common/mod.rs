@@ -57,6 +57,7 @@ pub mod netns;
 pub mod postgres;
 pub mod pty;
 pub mod reports;
+pub mod samples;
 pub mod schema;
 
 use std::io::{BufRead, BufReader};
