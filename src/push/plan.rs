@@ -730,12 +730,13 @@ mod tests {
     /// right but for the password it cannot know, and skips only one that would change.
     #[test]
     fn an_unknown_password_keeps_an_entry_that_is_right() {
-        let mut w = vec![wanted(1, "front", "198.18.0.12")];
-        let entry = entry_of(&w);
-        let e = entry(0, "front");
+        let w = vec![wanted(1, "front", "198.18.0.12")];
+        let e = entry_of(&w)(0, "front");
         let running = readback(&e);
         let ledger = [record("front", 1, &e, &running)];
+        let mut w = w.clone();
         w[0].blocked = Some("its password is unknown".into());
+        let entry = entry_of(&w);
         let steps = frigate_plan(&w, &ledger, &running, &entry, &|_| None);
         assert_eq!(steps[0].action, Action::Keep, "{steps:?}");
         let mut moved = vec![wanted(1, "front", "198.18.0.15")];
