@@ -515,7 +515,7 @@ fn write_device(
                      serial = COALESCE(?11, serial), name = COALESCE(?12, name),
                      is_camera = CASE WHEN ?13 <> 0 THEN 1 ELSE is_camera END, methods = ?14, ports = ?15,
                      services = COALESCE(?16, services),
-                     last_seen = ?17,
+                     last_seen = CASE WHEN last_seen > ?17 THEN last_seen ELSE ?17 END,
                      state_since = CASE WHEN state = 'online' THEN state_since ELSE ?17 END,
                      state = 'online'
                  WHERE id = ?1",
@@ -558,7 +558,9 @@ fn write_device(
     for a in addrs {
         tx.prepare_cached(
             "INSERT INTO addresses (device_id, ip, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3)
-             ON CONFLICT (device_id, ip) DO UPDATE SET last_seen = excluded.last_seen",
+             ON CONFLICT (device_id, ip) DO UPDATE SET last_seen = CASE
+                 WHEN addresses.last_seen > excluded.last_seen THEN addresses.last_seen
+                 ELSE excluded.last_seen END",
         )?
         .execute(params![id, a.to_string(), now])?;
     }
@@ -617,7 +619,8 @@ fn write_stream(
              cred = CASE WHEN ?5 IN ('ok', 'auth_failed', 'auth_locked') THEN ?8 ELSE cred END,
              facts = COALESCE(?9, facts), media = COALESCE(?10, media),
              measured = COALESCE(?11, measured),
-             last_seen = ?12, last_verified = COALESCE(?13, last_verified),
+             last_seen = CASE WHEN last_seen > ?12 THEN last_seen ELSE ?12 END,
+             last_verified = COALESCE(?13, last_verified),
              state_since = CASE WHEN state = ?14 THEN state_since ELSE ?12 END,
              state = ?14, fails = 0, held = NULL
          WHERE id = ?15",
