@@ -70,7 +70,7 @@ pub const FORMATS: &[FormatDef] = &[
     },
     FormatDef {
         name: "json",
-        help: "The versioned JSON document (schema_version 1) for programs",
+        help: "The versioned JSON document (schema_version 2) for programs",
         media_type: "application/json",
         extension: "json",
         button: Some("JSON"),

@@ -153,8 +153,8 @@ impl StreamState {
     pub fn of(status: crate::model::StreamStatus, verified: bool) -> StreamState {
         use crate::model::StreamStatus;
         match status {
-            StreamStatus::Ok if verified => StreamState::Up,
-            StreamStatus::Ok => StreamState::Unverified,
+            StreamStatus::Ok | StreamStatus::Unverified if verified => StreamState::Up,
+            StreamStatus::Ok | StreamStatus::Unverified => StreamState::Unverified,
             StreamStatus::AuthRequired | StreamStatus::AuthFailed | StreamStatus::AuthLocked => {
                 StreamState::Refused
             }

@@ -135,3 +135,10 @@ pub(super) fn misaddressed_note(d: &Device, notes: &mut Notes) -> String {
         .map(|m| notes.refer(format!("misaddressed: {}", terminal(&m.line()))))
         .unwrap_or_default()
 }
+
+/// `[n]` after an `unverified` stream's status, its note saying why it is not known to play
+/// (`unverified: RTSP PLAY rtsp://…: no media packet within 5s`); `None` for any other status.
+pub(super) fn unverified_note(d: &Device, s: &Stream, notes: &mut Notes) -> Option<String> {
+    let why = s.unverified_reason(&d.errors)?;
+    Some(notes.refer(format!("unverified: {}", terminal(&why))))
+}

@@ -15,12 +15,12 @@ use super::derive::{
 use super::{Recorded, ScanInfo};
 use crate::model::Credential;
 use crate::model::identity::{Identity, merge_observations};
-use crate::model::{Device, Report, Stream, StreamStatus};
+use crate::model::{Device, Report, Stream};
 use crate::store::EventKind;
 use crate::store::columns::{
     clean_url, compact_json, cred_hash, device_state_str, join_ports, measured_text, method_name,
     millis, parse_auth, parse_state, parse_status, parse_stream_state, percent_decode, rfc3339,
-    split_ports, stream_key, stream_state_str,
+    split_ports, status_column, stream_key, stream_state_str,
 };
 use crate::store::{DeviceState, StoreEvent};
 
@@ -33,7 +33,7 @@ pub(crate) fn working_credential(
     ip: IpAddr,
     creds: &[Credential],
 ) -> Option<(String, String)> {
-    if s.status != StreamStatus::Ok {
+    if !s.status.answers() {
         return None;
     }
     if let Ok(u) = url::Url::parse(&s.url)
@@ -399,7 +399,7 @@ pub(crate) fn record(
                 Some(sid) if !write => sid,
                 _ => write_stream(tx, now, id, s, prior_id, fid, &mut texts)?,
             };
-            snap.push(format!("{sid} {} {fid}", s.stream.status.as_str()));
+            snap.push(format!("{sid} {} {fid}", status_column(s.stream.status)));
         }
         if let Some(p) = prior {
             for u in &seen.unlisted {
@@ -593,7 +593,7 @@ fn write_stream(
             s.url,
             st.protocol.as_str(),
             st.port,
-            st.status.as_str(),
+            status_column(st.status),
             st.auth.as_str(),
             st.username,
             s.cred,
@@ -630,7 +630,7 @@ fn write_stream(
         s.url,
         st.protocol.as_str(),
         st.port,
-        st.status.as_str(),
+        status_column(st.status),
         st.auth.as_str(),
         st.username,
         s.cred,
@@ -696,6 +696,7 @@ fn write_events(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::StreamStatus;
     use crate::model::{Measured, Protocol};
     use crate::store::columns::{CRED_HASH_LEN, parse_measured, url_path};
 
