@@ -272,8 +272,9 @@ fn compact(report: &Report, notes: &mut Notes) -> Rows {
     let mut rows = Rows::new(COMPACT);
     for d in &report.devices {
         let mut address = d.ip.to_string();
-        if d.addresses.len() > 1 {
-            address.push_str(&format!(" +{}", d.addresses.len() - 1));
+        if let Some(more) = more_addresses_note(d, notes) {
+            address.push(' ');
+            address.push_str(&more);
         }
         let (main, status, video, color) = match d.main_stream() {
             Some(s) => {
@@ -684,6 +685,31 @@ mod tests {
         r.devices[0].errors.clear();
         assert!(
             text(&r, false).contains("[1] unverified: answered, not played: no PLAY check ran")
+        );
+    }
+
+    /// `+1` after an address is explained under the table: which other addresses the device has,
+    /// and where all of them are shown.
+    #[test]
+    fn more_addresses_are_explained_in_a_note() {
+        let mut r = report();
+        r.devices.retain(|d| d.addresses.len() > 1);
+        r.devices[0].addresses.push("fe80::1".parse().unwrap());
+        let mut out = Vec::new();
+        TableExporter(ExportOptions {
+            width: Some(160),
+            ..ExportOptions::default()
+        })
+        .write(&r, &mut out)
+        .unwrap();
+        let t = String::from_utf8(out).unwrap();
+        assert!(t.contains("198.18.0.40 +2 [1]"), "{t}");
+        assert!(
+            t.contains(
+                "[1] +2: 2 more addresses of this device: 198.18.0.41, fe80::1; all in -v and -f \
+                 json"
+            ),
+            "{t}"
         );
     }
 
