@@ -457,7 +457,40 @@ mod tests {
         prune_keeps_the_file_bounded,
         a_camera_that_lost_ptz_after_a_firmware_change_is_news,
         last_seen_never_comes_before_first_seen,
+        a_refused_stream_is_refused_again_when_its_device_is_back,
     );
+
+    /// A camera whose stream asks for a login goes offline (its streams `down` with it), then a
+    /// scan of other ports finds it again and leaves the stream alone: `show` says `refused`
+    /// as its last scan found, never "down (auth_required)" (issue 72).
+    fn a_refused_stream_is_refused_again_when_its_device_is_back(engine: Engine) {
+        let db = TestDb::new(engine);
+        let mut s = db.open();
+        let mac = "aa:bb:cc:00:00:51";
+        let mut cam = camera(mac, "10.0.0.51", 640);
+        cam.streams[0].status = StreamStatus::AuthRequired;
+        cam.streams[0].verified = false;
+        cam.streams[0].username = None;
+        s.record_scan(&scan(1, true), &report(vec![cam.clone()]), &[])
+            .unwrap();
+        let state = |s: &crate::store::Store| {
+            let d = s.device(&format!("mac:{mac}"), None).unwrap().unwrap();
+            (d.summary.state, d.streams[0].state)
+        };
+        assert_eq!(state(&s), (DeviceState::Online, StreamState::Refused));
+        s.record_scan(&scan(2, true), &report(vec![]), &[]).unwrap();
+        assert_eq!(state(&s), (DeviceState::Offline, StreamState::Down));
+        // Back, seen on its web port only: 554 was not asked, its stream is left as it was.
+        let mut web = camera(mac, "10.0.0.51", 640);
+        web.open_ports = vec![80];
+        web.streams.clear();
+        let only_80 = ScanInfo {
+            ports: vec![80],
+            ..scan(3, true)
+        };
+        s.record_scan(&only_80, &report(vec![web]), &[]).unwrap();
+        assert_eq!(state(&s), (DeviceState::Online, StreamState::Refused));
+    }
 
     /// A device a running scan records in a part (stamped when the part is written, after the
     /// devices gathered for it), then in the scan's end, whose finish time came a millisecond
