@@ -399,7 +399,7 @@ pub(crate) fn record(
                 Some(sid) if !write => sid,
                 _ => write_stream(tx, now, id, s, prior_id, fid, &mut texts)?,
             };
-            snap.push(format!("{sid} {} {fid}", status_column(s.stream.status)));
+            snap.push(format!("{sid} {} {fid}", s.stream.status.as_str()));
         }
         if let Some(p) = prior {
             for u in &seen.unlisted {
