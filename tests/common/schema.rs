@@ -418,6 +418,13 @@ pub enum Status {
     Error,
 }
 
+impl Status {
+    /// Its server answered and let camscan in: `ok` (it played) or `unverified` (no media).
+    pub fn answers(self) -> bool {
+        matches!(self, Status::Ok | Status::Unverified)
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub struct Stream {
     pub url: String,
