@@ -147,8 +147,8 @@ impl Stream {
     /// Why an `unverified` stream is not known to play, in words (`None` for any other status):
     /// the PLAY check's own failure among its device's `errors` (`RTSP PLAY rtsp://…: no media
     /// packet within 5s`), else that it is the same stream as another that was not played, that
-    /// the PLAY check measured no media, or that no check ran (`--no-verify`, or a stream kind
-    /// camscan does not play).
+    /// the PLAY check measured no media, that it is a WHEP endpoint (its offer answered, no media
+    /// taken), or that no check ran (`--no-verify`, or a stream kind camscan does not play).
     pub fn unverified_reason(&self, errors: &[Failure]) -> Option<String> {
         if self.status != StreamStatus::Unverified {
             return None;
@@ -163,6 +163,11 @@ impl Stream {
         Some(match (&self.same_as, &self.measured) {
             (Some(original), _) => format!("the same stream as {original}, which did not play"),
             (None, Some(m)) => format!("answered PLAY, no media in {} ms", m.duration_ms),
+            (None, None) if self.protocol == Protocol::Webrtc => {
+                "a WHEP endpoint: it answered camscan's offer, whose media camscan does not \
+                 receive"
+                    .into()
+            }
             (None, None) => {
                 "answered, not played: no PLAY check ran (--no-verify, or a kind of stream \
                  camscan does not play)"
@@ -309,6 +314,17 @@ mod tests {
         assert_eq!(
             s.unverified_reason(&[other]).as_deref(),
             Some("answered PLAY, no media in 3000 ms")
+        );
+        let mut whep = Stream::new(
+            "http://198.18.0.5:8889/cam/whep".into(),
+            Protocol::Webrtc,
+            8889,
+        );
+        whep.status = StreamStatus::Unverified;
+        assert!(
+            whep.unverified_reason(&[])
+                .unwrap()
+                .contains("WHEP endpoint")
         );
         s.same_as = Some("rtsp://198.18.0.5:554/main".into());
         assert!(s.unverified_reason(&[]).unwrap().contains("same stream as"));
