@@ -363,7 +363,7 @@ fn every_format_renders_the_same_scan() {
     let xml = scan("xml");
     assert!(
         xml.starts_with(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<camscan schema_version=\"1\""
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<camscan schema_version=\"2\""
         ),
         "{xml}"
     );

@@ -70,7 +70,11 @@ fn a_user_rtsp_path_finds_a_camera_the_dictionary_misses() {
         Some(empty.path()),
         &["--signatures", file.to_str().unwrap(), "--no-verify"],
     );
-    assert_eq!(report.device("127.0.3.1").stream(url).status, Status::Ok);
+    // Found and opened; --no-verify: not played, so `unverified`.
+    assert_eq!(
+        report.device("127.0.3.1").stream(url).status,
+        Status::Unverified
+    );
 }
 
 /// A web server no built-in signature names (CPython's http.server with a plain page) is a camera

@@ -75,7 +75,7 @@ fn json_inventory_of_the_loopback_lab() {
         common::stderr(&out)
     );
     let report: Report = serde_json::from_str(&text).expect("stdout is the JSON document");
-    assert_eq!(report.schema_version, 1);
+    assert_eq!(report.schema_version, 2);
     assert_eq!(report.camscan_version, env!("CARGO_PKG_VERSION"));
     assert!(report.complete);
     assert_eq!(report.targets, ["127.0.0.0/28"]);

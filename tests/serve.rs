@@ -788,7 +788,7 @@ fn a_scan_asked_over_the_api() {
         Some("attachment; filename=\"camscan-inventory.json\"")
     );
     let doc = doc.json();
-    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["schema_version"], 2);
     let cam = doc["devices"]
         .as_array()
         .unwrap()

@@ -359,3 +359,99 @@ fn verbose_is_detail_and_logs_are_asked_with_log() {
     assert!(err.contains(" INFO "), "-q --log info: {err}");
     assert!(table.contains("127.0.62.14"), "{table}");
 }
+
+/// A camera that answers DESCRIBE, SETUP and PLAY and never sends media
+/// (`tests/servers/hostile.py` `noplay`) is `unverified`, never `ok`, in every output of the
+/// scan (issue 72: the table said `ok`, -v "ok record, detect", the JSON `status: ok, verified:
+/// false`), with the PLAY check's failure as the reason; `show` and the API say the same. A
+/// version 1 report of it (`ok`, not verified) read back by `convert` says `unverified`.
+#[test]
+fn a_stream_that_never_sends_media_is_unverified_everywhere() {
+    let script = common::root_dir().join("tests/servers/hostile.py");
+    let _noplay = common::start(
+        "/usr/bin/python3",
+        &[script.to_str().unwrap(), "noplay@127.0.62.15:8554"],
+        Duration::from_secs(30),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("site.db");
+    let url = "rtsp://127.0.62.15:8554/Streaming/Channels/101";
+    let scan = |format: &str, extra: &[&str]| {
+        let out = run(
+            camscan_with_db(&db)
+                .args([
+                    "scan",
+                    "127.0.62.15",
+                    "-p",
+                    "8554",
+                    "--width",
+                    "200",
+                    "-f",
+                    format,
+                ])
+                .args(["--timeout", "1s"])
+                .args(extra),
+            LIMIT,
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let report: Value = serde_json::from_str(&scan("json", &[])).unwrap();
+    assert_eq!(report["schema_version"], 2);
+    let stream = &report["devices"][0]["streams"][0];
+    assert_eq!(stream["url"], url, "{report}");
+    assert_eq!(
+        (&stream["status"], &stream["verified"]),
+        (&json!("unverified"), &json!(false)),
+        "{report}"
+    );
+    let errors = report["devices"][0]["errors"].to_string();
+    assert!(errors.contains("no media packet"), "{errors}");
+
+    let table = scan("table", &[]);
+    let row = table.lines().find(|l| l.contains(url)).unwrap();
+    assert!(
+        row.contains("unverified [1]") && !row.contains(" ok "),
+        "{table}"
+    );
+    assert!(table.contains("[1] unverified: RTSP PLAY"), "{table}");
+    assert!(table.contains("no media packet"), "{table}");
+    let detail = scan("table", &["-v"]);
+    assert!(!detail.contains(" ok "), "{detail}");
+    assert!(detail.contains("unverified [1]"), "{detail}");
+    let csv = scan("csv", &[]);
+    assert!(
+        csv.contains(&format!("{url},rtsp,8554,unverified,")),
+        "{csv}"
+    );
+    let xml = scan("xml", &[]);
+    assert!(xml.contains("<status>unverified</status>"), "{xml}");
+    let yaml = scan("yaml", &[]);
+    assert!(yaml.contains("status: unverified"), "{yaml}");
+    let ndjson = scan("ndjson", &[]);
+    assert!(ndjson.contains("\"status\":\"unverified\""), "{ndjson}");
+    let m3u = scan("m3u", &[]);
+    assert!(m3u.contains("(unverified)"), "{m3u}");
+    // --no-verify: not checked, and the note says so.
+    let unchecked = scan("table", &["--no-verify"]);
+    assert!(unchecked.contains("no PLAY check ran"), "{unchecked}");
+
+    let shown = json_of(&db, &["show", "127.0.62.15"]);
+    assert_eq!(shown["streams"][0]["state"], "unverified", "{shown}");
+    assert_eq!(shown["streams"][0]["status"], "unverified", "{shown}");
+
+    // The same report as schema version 1 wrote it, read back.
+    let mut v1 = report.clone();
+    v1["schema_version"] = json!(1);
+    v1["devices"][0]["streams"][0]["status"] = json!("ok");
+    let path = dir.path().join("v1.json");
+    std::fs::write(&path, v1.to_string()).unwrap();
+    let out = run(
+        camscan_with_db(&db).args(["convert", path.to_str().unwrap(), "-f", "json"]),
+        LIMIT,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let back: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(back["devices"][0]["streams"][0]["status"], "unverified");
+    assert_eq!(back["schema_version"], 2);
+}

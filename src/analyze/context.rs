@@ -424,11 +424,11 @@ pub fn known_from_report(
     report: &crate::model::Report,
     creds: &[Credential],
 ) -> HashMap<IpAddr, Known> {
-    use crate::model::{Protocol, StreamStatus};
+    use crate::model::Protocol;
     let mut map: HashMap<IpAddr, Known> = HashMap::new();
     for device in &report.devices {
         for stream in &device.streams {
-            if stream.status != StreamStatus::Ok {
+            if !stream.status.answers() {
                 continue;
             }
             let Ok(u) = url::Url::parse(&stream.url) else {

@@ -177,7 +177,7 @@ pub async fn default_credentials(
     // The scan's own credentials that are factory defaults, where they opened a stream.
     for d in &mut report.devices {
         let mut found = Vec::new();
-        for s in d.streams.iter().filter(|s| s.status == StreamStatus::Ok) {
+        for s in d.streams.iter().filter(|s| s.status.answers()) {
             let Some(c) = s.credential_entry.and_then(|i| auth.credentials.get(i)) else {
                 continue;
             };
@@ -287,7 +287,7 @@ async fn try_device(
             path.push_str(q);
         }
         match crate::analyze::rtsp::describe_stream(addr, &path, &ctx).await {
-            Ok((opened, _)) if opened.status == StreamStatus::Ok => {
+            Ok((opened, _)) if opened.status.answers() => {
                 // Opened by one of ours (not by a credential of the scan's that the host had
                 // proven good, which the login path tries alone).
                 if let Some(def) = opened.credential_entry.and_then(|i| tries.get(i)) {

@@ -46,7 +46,7 @@ td.url, .mono { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-s
   color: #fff; background: var(--c, var(--info)); white-space: nowrap; }
 .critical { --c: var(--critical); } .high { --c: var(--high); } .medium { --c: var(--medium); }
 .low { --c: var(--low); } .info { --c: var(--info); } .ok { --c: var(--ok); }
-.state-ok { color: var(--ok); font-weight: 600; } .state-bad { color: var(--high); font-weight: 600; }
+.state-ok { color: var(--ok); font-weight: 600; } .state-bad { color: var(--high); font-weight: 600; } .state-unverified { color: var(--medium); font-weight: 600; }
 article.device { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 14px;
   margin: 0 0 14px; display: grid; grid-template-columns: 330px 1fr; gap: 16px; }
 article.device.nocam { grid-template-columns: 1fr; }
@@ -506,7 +506,7 @@ fn device_streams(h: &mut String, d: &Device) {
                     .as_ref()
                     .map(|a| escape(&a.codec.to_uppercase()))
                     .unwrap_or_else(|| "—".into()),
-                stream_state(s)
+                stream_state(d, s)
             );
         }
         h.push_str("</tbody></table>\n");
@@ -591,9 +591,11 @@ fn video(s: &Stream) -> String {
     out
 }
 
-fn stream_state(s: &Stream) -> String {
+/// A stream's state cell: `ok` played (as whom), `unverified` with why it is not known to play,
+/// else the refusal or failure in words.
+fn stream_state(d: &Device, s: &Stream) -> String {
     match s.status {
-        StreamStatus::Ok if s.verified => {
+        StreamStatus::Ok => {
             let user = s
                 .username
                 .as_deref()
@@ -601,7 +603,10 @@ fn stream_state(s: &Stream) -> String {
                 .unwrap_or_else(|| " (no login)".into());
             format!("<span class=\"state-ok\">verified playing</span>{user}")
         }
-        StreamStatus::Ok => "opens; not played".into(),
+        StreamStatus::Unverified => format!(
+            "<span class=\"state-unverified\">unverified</span>: {}",
+            escape(&s.unverified_reason(&d.errors).unwrap_or_default())
+        ),
         other => format!(
             "<span class=\"state-bad\">{}</span>",
             other.as_str().replace('_', " ")

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::{Context, DeviceRef, Finding, FindingId, Severity};
-use crate::model::{AuthScheme, Device, DiscoveryMethod, Protocol, Service, Stream, StreamStatus};
+use crate::model::{AuthScheme, Device, DiscoveryMethod, Protocol, Service, Stream};
 
 /// The ONVIF operations the Core Specification's PRE_AUTH access class lets anyone call
 /// ("Access classes for service requests"): answering them without credentials is by design.
@@ -147,7 +147,7 @@ pub fn stream_unauthenticated(d: &Device, ctx: &Context) -> Vec<Finding> {
     d.streams
         .iter()
         .filter(|s| {
-            s.status == StreamStatus::Ok
+            s.status.answers()
                 && s.username.is_none()
                 && s.auth == AuthScheme::None
                 && s.same_as.is_none()
@@ -264,7 +264,7 @@ pub fn basic_auth_cleartext(d: &Device, ctx: &Context) -> Vec<Finding> {
     for s in &d.streams {
         if s.auth != AuthScheme::Basic
             || s.username.is_none()
-            || s.status != StreamStatus::Ok
+            || !s.status.answers()
             || s.url.starts_with("https:")
             || s.url.starts_with("rtsps:")
             || tls_port(s.port)
@@ -634,7 +634,7 @@ pub fn credential_reuse(devices: &[Device], ctx: &Context) -> Vec<Finding> {
         let mut opened: Vec<(usize, String)> =
             d.streams
                 .iter()
-                .filter(|s| s.status == StreamStatus::Ok)
+                .filter(|s| s.status.answers())
                 .filter_map(|s| Some((s.credential_entry?, format!("{} (stream)", origin(s)))))
                 .chain(d.logins.iter().filter_map(|l| {
                     Some((l.credential_entry?, format!("{} ({})", l.service, l.what)))
@@ -688,6 +688,7 @@ fn origin(s: &Stream) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::StreamStatus;
     use crate::model::{Announcement, OnvifInfo, Transport, VideoInfo};
 
     fn device(ip: &str) -> Device {

@@ -29,7 +29,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::analyze::ffconcat;
 use crate::analyze::rtsp::keyframe::{self as rtsp_keyframe, KeyframeError};
-use crate::model::{Credential, Device, Protocol, Stream, StreamStatus};
+use crate::model::{Credential, Device, Protocol, Stream};
 use crate::net::{http, snapshot};
 use crate::proto::mjpeg;
 
@@ -100,7 +100,7 @@ pub fn sources(d: &Device) -> Vec<Source<'_>> {
     if snapshot::target(d).is_ok() {
         out.push(Source::Snapshot);
     }
-    let open = |s: &&Stream| s.status == StreamStatus::Ok && s.same_as.is_none();
+    let open = |s: &&Stream| s.status.answers() && s.same_as.is_none();
     out.extend(
         d.streams
             .iter()
@@ -497,6 +497,7 @@ fn redact(line: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::StreamStatus;
     use crate::model::{OnvifInfo, OnvifProfile, VideoInfo};
 
     fn stream(url: &str, protocol: Protocol, verified: bool, size: Option<(u32, u32)>) -> Stream {

@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::cli::{Cli, ConvertArgs};
 use crate::config::ScanConfig;
 use crate::error::Error;
-use crate::model::{Report, SCHEMA_VERSION};
+use crate::model::{READS_SCHEMA_VERSIONS, Report, SCHEMA_VERSION};
 use crate::record::CommandError;
 use crate::scan::output;
 
@@ -52,7 +52,8 @@ fn read(path: &Path) -> Result<Report, Error> {
     })
 }
 
-/// A JSON report of this schema version; why not otherwise.
+/// A JSON report of a schema version this camscan reads, settled to this version's meaning (a
+/// version 1 report's `ok` stream that sent no media is `unverified`); why not otherwise.
 fn parse(text: &[u8]) -> Result<Report, String> {
     let value: serde_json::Value =
         serde_json::from_slice(text).map_err(|e| format!("not JSON ({e})"))?;
@@ -60,10 +61,12 @@ fn parse(text: &[u8]) -> Result<Report, String> {
         .get("schema_version")
         .and_then(serde_json::Value::as_u64)
     {
-        Some(v) if v == u64::from(SCHEMA_VERSION) => {}
+        Some(v) if READS_SCHEMA_VERSIONS.iter().any(|r| u64::from(*r) == v) => {}
         Some(v) => {
+            let reads: Vec<String> = READS_SCHEMA_VERSIONS.iter().map(u32::to_string).collect();
             return Err(format!(
-                "schema_version {v}, and this camscan reads {SCHEMA_VERSION}"
+                "schema_version {v}, and this camscan reads {} (up to {SCHEMA_VERSION})",
+                reads.join(" and ")
             ));
         }
         None => {
@@ -74,7 +77,9 @@ fn parse(text: &[u8]) -> Result<Report, String> {
             );
         }
     }
-    serde_json::from_value(value).map_err(|e| e.to_string())
+    let mut report: Report = serde_json::from_value(value).map_err(|e| e.to_string())?;
+    report.settle_streams();
+    Ok(report)
 }
 
 #[cfg(test)]
@@ -88,16 +93,42 @@ mod tests {
         assert_eq!(parse(&text).unwrap(), report);
         assert!(parse(b"{").unwrap_err().starts_with("not JSON"));
         assert!(parse(b"[]").unwrap_err().contains("no schema_version"));
-        let newer = String::from_utf8(text).unwrap().replacen(
-            "\"schema_version\":1",
-            "\"schema_version\":2",
-            1,
-        );
+        let this = format!("\"schema_version\":{SCHEMA_VERSION}");
+        let newer = String::from_utf8(text)
+            .unwrap()
+            .replacen(&this, "\"schema_version\":99", 1);
         assert!(
             parse(newer.as_bytes())
                 .unwrap_err()
-                .contains("schema_version 2")
+                .contains("schema_version 99")
         );
         assert!(parse(br#"{"schema_version":1}"#).is_err(), "fields missing");
+    }
+
+    /// Schema version 1 said `ok` for a stream that answered and sent no media (issue 72): read
+    /// back, it is `unverified`, and a stream that played stays `ok`; the report is then this
+    /// version's.
+    #[test]
+    fn a_version_1_report_reads_its_unplayed_ok_streams_as_unverified() {
+        use crate::model::StreamStatus;
+        let report = crate::export::fixtures::report();
+        let mut v1 = serde_json::to_value(&report).unwrap();
+        v1["schema_version"] = 1.into();
+        let streams = v1["devices"][0]["streams"].as_array_mut().unwrap();
+        assert!(
+            streams.len() >= 2,
+            "the fixture's first device has two streams"
+        );
+        streams[0]["status"] = "ok".into();
+        streams[0]["verified"] = true.into();
+        streams[1]["status"] = "ok".into();
+        streams[1]["verified"] = false.into();
+        let back = parse(&serde_json::to_vec(&v1).unwrap()).unwrap();
+        assert_eq!(back.schema_version, SCHEMA_VERSION);
+        let got: Vec<_> = back.devices[0].streams[..2]
+            .iter()
+            .map(|s| s.status)
+            .collect();
+        assert_eq!(got, [StreamStatus::Ok, StreamStatus::Unverified]);
     }
 }

@@ -32,10 +32,11 @@ pub(super) fn run(args: &HistoryArgs, env: &Environment) -> Result<u8, CommandEr
         site: args.store.site.clone(),
         ..DeviceQuery::default()
     })?;
+    let then = store.event_addresses(&events)?;
     write_stdout(|out| {
         crate::export::inventory::events(
             &events,
-            &devices,
+            (&devices, &then),
             args.format,
             super::stdout_width(args.table.width, env),
             out,

@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use super::names::{self, Names, Wanted};
-use crate::model::{Device, OnvifProfile, Protocol, Report, Stream, StreamStatus};
+use crate::model::{Device, OnvifProfile, Protocol, Report, Stream};
 
 /// The tools with a configuration export, for what each can pull.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -317,7 +317,7 @@ pub fn snapshot(d: &Device, main: &Stream) -> Option<String> {
         .or_else(|| {
             d.streams
                 .iter()
-                .find(|s| s.protocol == Protocol::Jpeg && s.status == StreamStatus::Ok)
+                .find(|s| s.protocol == Protocol::Jpeg && s.status.answers())
                 .map(|s| s.url.clone())
         })
         .map(|u| safe_url(u.trim()))

@@ -280,10 +280,11 @@ mod tests {
             .from_reader(out.as_slice());
         assert_eq!(r.headers().unwrap().len(), HEADER.len());
         let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
-        // Fixture: 3 streams on the camera (one an alias), 1 row for the web server, 1 for the
-        // hostile device, 1 stream on the odd device.
-        assert_eq!(rows.len(), 6);
+        // Fixture: 4 streams on the camera (one an alias, one unverified), 1 row for the web
+        // server, 1 for the hostile device, 1 stream on the odd device.
         let col = |name: &str| HEADER.iter().position(|h| *h == name).unwrap();
+        assert_eq!(rows.len(), 7);
+        assert_eq!(&rows[3][col("status")], "unverified");
         assert_eq!(
             &rows[2][col("same_as")],
             "rtsp://198.18.0.10:554/Streaming/Channels/101",

@@ -1,5 +1,6 @@
-//! A fixed report for exporter snapshots: fixed timestamps, a camera with an open and a protected
-//! stream, a plain web server, a hostile device whose strings try formula and escape injection, and
+//! A fixed report for exporter snapshots: fixed timestamps, a camera with a stream that played, a
+//! protected one, and one that answered PLAY and sent no media (`unverified`, its failure among
+//! the device's errors), a plain web server, a hostile device whose strings try formula and escape injection, and
 //! an "odd" device whose strings a YAML 1.1 reader would misread (`on`, `0012`, `1e3`, `12:30`) or
 //! XML must escape, with every nested object (ONVIF, UPnP, SADP) filled in.
 //!
@@ -110,7 +111,29 @@ pub fn report() -> Report {
                 notes: Vec::new(),
                 credential_entry: None,
             },
+            // It answered DESCRIBE and PLAY and sent no media (issue 72): not `ok`. Its
+            // description named no video, so the configuration exports leave it out.
+            Stream {
+                status: StreamStatus::Unverified,
+                audio: Some(AudioInfo {
+                    codec: "pcmu".into(),
+                    sample_rate: Some(8000),
+                    channels: Some(1),
+                }),
+                ..Stream::new(
+                    "rtsp://198.18.0.10:554/Streaming/Channels/104".into(),
+                    Protocol::Rtsp,
+                    554,
+                )
+            },
         ],
+        errors: vec![Failure {
+            stage: Stage::Analyze,
+            port: Some(554),
+            message: "RTSP PLAY rtsp://198.18.0.10:554/Streaming/Channels/104: no media packet \
+                      within 5s"
+                .into(),
+        }],
         ..Device::new("198.18.0.10".parse().unwrap())
     };
     let web = Device {
@@ -410,6 +433,7 @@ fn rtsp_service(port: u16, auth: AuthScheme) -> Service {
 fn verified(url: &str, protocol: Protocol, port: u16, v: Option<VideoInfo>) -> Stream {
     let fps = v.as_ref().and_then(|v| v.fps).unwrap_or(25.0);
     Stream {
+        status: StreamStatus::Ok,
         verified: true,
         video: v,
         measured: measured("tcp", fps),

@@ -57,6 +57,10 @@ fn describe(s: &Stream) -> String {
     } else if udp {
         parts.push("RTSP over UDP only".into());
     }
+    // It answered and sent camscan no media: not known to play (`ok` is a stream that played).
+    if s.status == crate::model::StreamStatus::Unverified {
+        parts.push("unverified: it sent no media in the scan".into());
+    }
     parts.join(", ")
 }
 

@@ -1,5 +1,6 @@
 //! M3U playlist (extended M3U, as VLC, mpv and ffplay read it) of every stream that opened
-//! (`status: ok`), for `vlc inventory.m3u`. WHEP endpoints (`webrtc`) are left out: a player opens
+//! (`status: ok`, which played, and `unverified`, which answered and sent no media: its title
+//! says `unverified`), for `vlc inventory.m3u`. WHEP endpoints (`webrtc`) are left out: a player opens
 //! them with an HTTP POST of its own offer, not from a playlist. Each entry is `#EXTINF:-1,<title>` and the URL; the title
 //! is the device's name (else its address), the video codec and the frame size.
 //!
@@ -12,7 +13,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::{Exporter, hidden, one_line as clean};
-use crate::model::{Device, Protocol, Report, Stream, StreamStatus};
+use crate::model::{Device, Protocol, Report, Stream};
 
 pub struct M3uExporter;
 
@@ -31,6 +32,9 @@ fn title(d: &Device, s: &Stream) -> String {
         }
     } else if let Some(a) = &s.audio {
         parts.push(clean(&a.codec));
+    }
+    if s.status == crate::model::StreamStatus::Unverified {
+        parts.push("(unverified)".into());
     }
     parts.retain(|p| !p.is_empty());
     parts.join(" ")
@@ -57,7 +61,7 @@ fn url_line(url: &str) -> Cow<'_, str> {
 /// Whether a player can open the stream's URL from a playlist.
 fn playable(s: &Stream) -> bool {
     // An alias (`same_as`) is the same stream under another URL: listed once.
-    s.status == StreamStatus::Ok && s.protocol != Protocol::Webrtc && s.same_as.is_none()
+    s.status.answers() && s.protocol != Protocol::Webrtc && s.same_as.is_none()
 }
 
 impl Exporter for M3uExporter {
@@ -100,7 +104,7 @@ mod tests {
             .devices
             .iter()
             .flat_map(|d| &d.streams)
-            .filter(|s| s.status == StreamStatus::Ok && s.protocol != Protocol::Webrtc)
+            .filter(|s| s.status.answers() && s.protocol != Protocol::Webrtc)
             .filter(|s| s.same_as.is_none())
             .map(|s| s.url.as_str())
             .collect();
@@ -133,8 +137,13 @@ mod tests {
             "#EXTINF:-1,Cam #EXTINF:-1,evil rtsp://evil/ [2J x h264 1280x720"
         );
         assert_eq!(lines[2], "rtsp://198.18.0.10/a%20b%0A#EXT");
-        // Two lines per playable stream, after the header.
-        assert_eq!(lines.len(), 1 + 2 * 2, "{text}");
+        // Two lines per playable stream, after the header (the camera's unverified one too, its
+        // title saying so).
+        assert_eq!(
+            lines[3],
+            "#EXTINF:-1,Cam #EXTINF:-1,evil rtsp://evil/ [2J x pcmu (unverified)"
+        );
+        assert_eq!(lines.len(), 1 + 2 * 3, "{text}");
     }
 
     #[test]

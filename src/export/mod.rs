@@ -48,8 +48,9 @@ use crate::model::{AudioInfo, Report, VideoInfo};
 pub const FORMATS: &[FormatDef] = &[
     FormatDef {
         name: "table",
-        help: "A table for people: one row per device, one row per stream with every detail under \
-               -v (colours per --color)",
+        help: "A table for people: one row per device (+N after its address: its other \
+               addresses, named in a note under the table), one row per stream with every detail \
+               under -v (colours per --color)",
         media_type: "text/plain; charset=utf-8",
         extension: "txt",
         button: None,
@@ -70,7 +71,7 @@ pub const FORMATS: &[FormatDef] = &[
     },
     FormatDef {
         name: "json",
-        help: "The versioned JSON document (schema_version 1) for programs",
+        help: "The versioned JSON document (schema_version 2) for programs",
         media_type: "application/json",
         extension: "json",
         button: Some("JSON"),

@@ -19,7 +19,10 @@ pub fn json_schema() -> Value {
     if let Some(root) = schema.as_object_mut() {
         root.insert(
             "title".into(),
-            Value::String("camscan report, schema_version 1".into()),
+            Value::String(format!(
+                "camscan report, schema_version {}",
+                crate::model::SCHEMA_VERSION
+            )),
         );
     }
     schema

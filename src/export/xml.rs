@@ -2,7 +2,7 @@
 //! Structure (docs/reference/formats.md, "XML output"):
 //!
 //! ```xml
-//! <camscan schema_version="1" camscan_version="0.1.0" complete="true">
+//! <camscan schema_version="2" camscan_version="0.1.0" complete="true">
 //!   <started_at>..</started_at> <finished_at>..</finished_at> <target>..</target>...
 //!   <device ip="192.168.1.20"> one child element per JSON field of the device </device>...
 //! </camscan>
@@ -360,7 +360,10 @@ mod tests {
         let report = report();
         let root = parse(&render(&report));
         assert_eq!(root.name, "camscan");
-        assert_eq!(root.attr("schema_version"), "1");
+        assert_eq!(
+            root.attr("schema_version"),
+            crate::model::SCHEMA_VERSION.to_string()
+        );
         assert_eq!(root.attr("complete"), "true");
         assert_eq!(root.attr("camscan_version"), "0.0.0-test");
         assert_eq!(root.text_of("started_at"), "2026-01-01T00:00:00Z");
@@ -379,7 +382,8 @@ mod tests {
         assert_eq!(ports, ["80", "554"]);
         assert!(cam.all("mac").is_empty(), "null is no element");
         let streams = cam.all("stream");
-        assert_eq!(streams.len(), 3);
+        assert_eq!(streams.len(), 4);
+        assert_eq!(streams[3].text_of("status"), "unverified");
         assert_eq!(
             streams[0].text_of("url"),
             "rtsp://198.18.0.10:554/Streaming/Channels/101"

@@ -18,13 +18,14 @@ use super::xml::{ATTRIBUTES, DICTIONARIES, item_name};
 pub fn xsd(schema: &Value) -> String {
     let defs = schema["$defs"].as_object().expect("the schema has $defs");
     let mut out = String::new();
-    out.push_str(
+    out.push_str(&format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
          <xs:schema xmlns:xs=\"http://www.w3.org/2001/XMLSchema\">\n  \
-         <xs:annotation><xs:documentation>camscan's XML report (camscan -f xml), schema_version 1, \
+         <xs:annotation><xs:documentation>camscan's XML report (camscan -f xml), schema_version {}, \
          drawn from the model's types (docs/reference/formats.md, XML output). Validate a report \
          with: xmllint --noout --schema camscan.xsd report.xml</xs:documentation></xs:annotation>\n",
-    );
+        crate::model::SCHEMA_VERSION
+    ));
     out.push_str("  <xs:element name=\"camscan\" type=\"Report\"/>\n");
     complex_type(&mut out, "Report", "camscan", schema);
     for (name, def) in defs {

@@ -36,7 +36,13 @@ pub use rank::{area, main_stream, maker_and_model, model_names_vendor, ranked, s
 pub use stream::*;
 
 /// Version of the JSON/CSV output schema. Bump it when a field changes meaning or disappears.
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: a stream's `status` is `ok` only when it played (`verified`); one that answered and sent no
+/// media is `unverified` (1 said `ok` for both).
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The older schema versions this camscan reads back (`camscan convert`), each settled to this
+/// one's meaning ([`Report::settle_streams`]).
+pub const READS_SCHEMA_VERSIONS: &[u32] = &[1, SCHEMA_VERSION];
 
 /// The whole result of one scan, as the exporters render it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -65,6 +71,16 @@ pub struct Report {
 }
 
 impl Report {
+    /// Settle every stream's status by whether it played ([`Stream::settle`]): a report of schema
+    /// version 1 said `ok` for a stream that answered and sent no media, which is `unverified` now.
+    /// The report is then one of this version.
+    pub fn settle_streams(&mut self) {
+        for d in &mut self.devices {
+            d.streams.iter_mut().for_each(Stream::settle);
+        }
+        self.schema_version = SCHEMA_VERSION;
+    }
+
     /// A device is interesting when it is (or serves) a camera.
     pub fn found_cameras(&self) -> bool {
         self.devices

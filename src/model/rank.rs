@@ -1,7 +1,7 @@
 //! Which of a device's streams is its main stream, and how a maker and model read together: one
 //! rule for the table, the exports, the inventory and the web page. Pure functions of the model.
 
-use super::{Device, Protocol, Stream, StreamStatus};
+use super::{Device, Protocol, Stream};
 
 /// The picture size: measured from the media when the PLAY check read it, else described.
 pub fn size(s: &Stream) -> Option<(u32, u32)> {
@@ -63,7 +63,7 @@ pub fn stream_rank(s: &Stream) -> (bool, u8, std::cmp::Reverse<u64>, u8, bool) {
         (k, _) => k + 1,
     };
     (
-        s.status != StreamStatus::Ok,
+        !s.status.answers(),
         tier,
         std::cmp::Reverse(area(s)),
         preference(s.protocol),
@@ -120,6 +120,7 @@ pub fn model_names_vendor(vendor: &str, model: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::StreamStatus;
     use crate::model::{Measured, VideoInfo};
 
     fn stream(url: &str, protocol: Protocol, size: Option<(u32, u32)>, verified: bool) -> Stream {

@@ -18,7 +18,7 @@
 //! transcoding, which is what `via` names.
 
 use super::capabilities::{BrowserSupport, Playback, StreamRole, StreamRoles};
-use super::{Protocol, Stream, StreamStatus, area, ranked, size};
+use super::{Protocol, Stream, area, ranked, size};
 
 /// Frigate's recommended detection rate, frames per second (see the module docs).
 pub const DETECT_FPS: u64 = 5;
@@ -26,7 +26,7 @@ pub const DETECT_FPS: u64 = 5;
 /// A stream a recorder or detector could take: it opened, is not an alias of another, carries
 /// video, and is not a still image, a WebRTC signalling endpoint or a web page.
 pub fn exportable(s: &Stream) -> bool {
-    s.status == StreamStatus::Ok
+    s.status.answers()
         && s.same_as.is_none()
         && s.video.is_some()
         && !matches!(
@@ -195,7 +195,7 @@ pub fn derive(d: &mut super::Device) {
 /// How a browser plays `s` (see the module docs); `None` for a stream that did not open or is an
 /// alias of another.
 pub fn playback(s: &Stream) -> Option<Playback> {
-    if s.status != StreamStatus::Ok || s.same_as.is_some() {
+    if !s.status.answers() || s.same_as.is_some() {
         return None;
     }
     let codec = s
@@ -267,6 +267,7 @@ pub fn playback(s: &Stream) -> Option<Playback> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::StreamStatus;
     use crate::model::{Measured, VideoInfo};
 
     fn stream(url: &str, codec: &str, size: (u32, u32), fps: Option<f64>) -> Stream {

@@ -6,11 +6,19 @@ use serde::{Deserialize, Serialize};
 
 use super::*;
 
-/// Outcome of trying to open one stream URL.
+/// Outcome of trying to open one stream URL. `ok` means it played: media was received from it
+/// (`verified` is then `true`); a stream whose server answered and sent no media is
+/// `unverified`. Schema version 1 wrote `ok` for both; a version 1 report read back (`camscan
+/// convert`) is settled by its `verified`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StreamStatus {
+    /// It played: its server answered and media was received from it (`verified` is `true`).
     Ok,
+    /// Its server answered for it (DESCRIBE, PLAY, a GET) and no media was received: not known to
+    /// play (the PLAY check got none within its window, or did not run: `--no-verify`, a stream
+    /// kind it does not check).
+    Unverified,
     /// Asks for credentials and none were tried (none given, or `--no-auth`).
     AuthRequired,
     /// Every credential tried was refused (within the lockout budget).
@@ -25,11 +33,31 @@ impl StreamStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             StreamStatus::Ok => "ok",
+            StreamStatus::Unverified => "unverified",
             StreamStatus::AuthRequired => "auth_required",
             StreamStatus::AuthFailed => "auth_failed",
             StreamStatus::AuthLocked => "auth_locked",
             StreamStatus::NotFound => "not_found",
             StreamStatus::Error => "error",
+        }
+    }
+
+    /// Its server answered for it and let camscan in: `ok` or `unverified`. What "it opened"
+    /// means everywhere (a stream to export, to rank first, to check again), whether or not
+    /// media came.
+    pub fn answers(self) -> bool {
+        matches!(self, StreamStatus::Ok | StreamStatus::Unverified)
+    }
+
+    /// The status of a stream that answered, by whether media came from it: `ok` when it did,
+    /// `unverified` when not; any other status as it is. The one rule that keeps `ok` meaning
+    /// "played" (the registry when a scan ends, a report of schema version 1 read back, the
+    /// inventory's rows).
+    pub fn settled(self, verified: bool) -> StreamStatus {
+        match self {
+            StreamStatus::Ok | StreamStatus::Unverified if verified => StreamStatus::Ok,
+            StreamStatus::Ok | StreamStatus::Unverified => StreamStatus::Unverified,
+            other => other,
         }
     }
 }
@@ -91,14 +119,15 @@ pub struct Measured {
 }
 
 impl Stream {
-    /// A stream that opened without credentials and has not been analysed yet.
+    /// A stream that opened without credentials and has not been analysed yet: `unverified`
+    /// until media comes from it ([`Stream::settle`]).
     pub fn new(url: String, protocol: Protocol, port: u16) -> Self {
         Stream {
             url,
             protocol,
             port,
             auth: AuthScheme::None,
-            status: StreamStatus::Ok,
+            status: StreamStatus::Unverified,
             username: None,
             verified: false,
             video: None,
@@ -108,6 +137,57 @@ impl Stream {
             notes: Vec::new(),
             credential_entry: None,
         }
+    }
+
+    /// Settle its status by `verified` ([`StreamStatus::settled`]): `ok` only when it played.
+    pub fn settle(&mut self) {
+        self.status = self.status.settled(self.verified);
+    }
+
+    /// Why an `unverified` stream is not known to play, in words (`None` for any other status):
+    /// the PLAY check's own failure among its device's `errors` (`RTSP PLAY rtsp://…: no media
+    /// packet within 5s`), else that it is the same stream as another that was not played, that
+    /// the PLAY check measured no media, that it is a WHEP endpoint (its offer answered, no media
+    /// taken), or that no check ran (`--no-verify`, or a stream kind camscan does not play).
+    pub fn unverified_reason(&self, errors: &[Failure]) -> Option<String> {
+        if self.status != StreamStatus::Unverified {
+            return None;
+        }
+        let plain = plain_url(&self.url);
+        if let Some(f) = errors.iter().find(|f| {
+            f.port.is_none_or(|p| p == self.port)
+                && (f.message.contains(&self.url) || f.message.contains(&plain))
+        }) {
+            return Some(f.message.clone());
+        }
+        Some(match (&self.same_as, &self.measured) {
+            (Some(original), _) => format!("the same stream as {original}, which did not play"),
+            (None, Some(m)) => format!("answered PLAY, no media in {} ms", m.duration_ms),
+            (None, None) if self.protocol == Protocol::Webrtc => {
+                "a WHEP endpoint: it answered camscan's offer, whose media camscan does not \
+                 receive"
+                    .into()
+            }
+            (None, None) => {
+                "answered, not played: no PLAY check ran (--no-verify, or a kind of stream \
+                 camscan does not play)"
+                    .into()
+            }
+        })
+    }
+}
+
+/// `url` without its user and password (what a failure's message names).
+fn plain_url(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            match rest[..end].rfind('@') {
+                Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+                None => url.to_string(),
+            }
+        }
+        None => url.to_string(),
     }
 }
 
@@ -165,4 +245,91 @@ pub struct AudioInfo {
     /// Hz.
     pub sample_rate: Option<u32>,
     pub channels: Option<u16>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `ok` is a stream that played; one that answered and sent no media is `unverified`,
+    /// whichever of the two it was called; a refusal or a failure stays what it is.
+    #[test]
+    fn ok_only_when_media_came() {
+        use StreamStatus::*;
+        for s in [Ok, Unverified] {
+            assert_eq!(s.settled(true), Ok);
+            assert_eq!(s.settled(false), Unverified);
+            assert!(s.answers());
+        }
+        for s in [AuthRequired, AuthFailed, AuthLocked, NotFound, Error] {
+            assert_eq!(s.settled(true), s);
+            assert_eq!(s.settled(false), s);
+            assert!(!s.answers());
+        }
+        let mut s = Stream::new("rtsp://198.18.0.5/live".into(), Protocol::Rtsp, 554);
+        assert_eq!(s.status, Unverified, "answered, nothing played yet");
+        s.verified = true;
+        s.settle();
+        assert_eq!(s.status, Ok);
+    }
+
+    /// Why a stream is unverified: the PLAY check's failure for its URL (credentials or not),
+    /// else what is known of it; nothing for a stream that played.
+    #[test]
+    fn an_unverified_stream_says_why() {
+        let mut s = Stream::new("rtsp://198.18.0.5:554/live".into(), Protocol::Rtsp, 554);
+        let failure = |message: &str, port| Failure {
+            stage: Stage::Analyze,
+            port: Some(port),
+            message: message.into(),
+        };
+        let play = "RTSP PLAY rtsp://198.18.0.5:554/live: no media packet within 5s";
+        let other = failure("RTSP DESCRIBE rtsp://198.18.0.5:554/other: 404", 554);
+        assert_eq!(
+            s.unverified_reason(&[other.clone(), failure(play, 554)]),
+            Some(play.into())
+        );
+        assert!(
+            s.unverified_reason(&[failure(play, 8554)])
+                .unwrap()
+                .contains("no PLAY check ran"),
+            "another port's failure is not its own"
+        );
+        s.url = "rtsp://admin:secret@198.18.0.5:554/live".into();
+        assert_eq!(
+            s.unverified_reason(&[failure(play, 554)]),
+            Some(play.into())
+        );
+        s.measured = Some(Measured {
+            transport: "tcp".into(),
+            packets: 0,
+            bytes: 0,
+            fps: None,
+            bitrate_kbps: None,
+            keyframe: false,
+            duration_ms: 3000,
+            width: None,
+            height: None,
+        });
+        assert_eq!(
+            s.unverified_reason(&[other]).as_deref(),
+            Some("answered PLAY, no media in 3000 ms")
+        );
+        let mut whep = Stream::new(
+            "http://198.18.0.5:8889/cam/whep".into(),
+            Protocol::Webrtc,
+            8889,
+        );
+        whep.status = StreamStatus::Unverified;
+        assert!(
+            whep.unverified_reason(&[])
+                .unwrap()
+                .contains("WHEP endpoint")
+        );
+        s.same_as = Some("rtsp://198.18.0.5:554/main".into());
+        assert!(s.unverified_reason(&[]).unwrap().contains("same stream as"));
+        s.verified = true;
+        s.settle();
+        assert_eq!(s.unverified_reason(&[]), None);
+    }
 }

@@ -67,6 +67,9 @@ pub(super) fn finish(
         .sort_by_key(|s| (s.port, s.protocol, s.transport));
     d.streams
         .sort_by(|a, b| (a.port, &a.url).cmp(&(b.port, &b.url)));
+    // `ok` only for a stream that played: whatever analysed it (a PLAY check, a segment fetched,
+    // `--no-verify`), its status is settled here by `verified`, once.
+    d.streams.iter_mut().for_each(crate::model::Stream::settle);
     d.errors
         .sort_by(|a, b| (a.stage, a.port, &a.message).cmp(&(b.stage, b.port, &b.message)));
     if let Some(rules) = rules {
@@ -115,7 +118,7 @@ pub(super) fn mark_played_channels(d: &mut crate::model::Device) {
     let played: Vec<_> = d
         .streams
         .iter()
-        .filter(|s| s.status == crate::model::StreamStatus::Ok)
+        .filter(|s| s.status.answers())
         .filter_map(|s| key(&s.url))
         .collect();
     for ch in &mut d.nvr_channels {

@@ -172,6 +172,19 @@ pub(crate) fn parse_stream_state(s: &str) -> StreamState {
     }
 }
 
+/// The inventory's `status` column of a stream: how opening it went, `ok` for a stream that
+/// answered whether or not it played (the report's `ok` and `unverified`). Whether media came
+/// is the row's `state` (`up`, `unverified`) and `last_verified`, so the column keeps the words
+/// (and the queries on them) of the rows written before report schema version 2.
+pub(crate) fn status_column(s: StreamStatus) -> &'static str {
+    match s {
+        StreamStatus::Unverified => StreamStatus::Ok.as_str(),
+        other => other.as_str(),
+    }
+}
+
+/// A stream's status from the inventory's `status` column ([`status_column`]): `ok` as it is,
+/// for the caller to settle by whether it played.
 pub(crate) fn parse_status(s: &str) -> StreamStatus {
     serde_json::from_value(serde_json::Value::String(s.to_string())).unwrap_or(StreamStatus::Error)
 }

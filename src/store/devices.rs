@@ -275,6 +275,9 @@ impl Store {
         };
         // Main stream first, the others in the same order (stable).
         let mut streams = d.streams;
+        for s in &mut streams {
+            s.state = s.state.shown(s.status, d.summary.state);
+        }
         let ranked: Vec<crate::model::Stream> =
             streams.iter().map(StreamRecord::as_model).collect();
         let main_stream = crate::model::main_stream(&ranked).map(|s| s.url.clone());

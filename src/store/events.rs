@@ -130,6 +130,26 @@ impl Store {
         list(&self.conn, device, q).map_err(|e| self.err(e))
     }
 
+    /// The address each of `events`' devices had at the event, by event id (`camscan history`
+    /// shows it, not the device's address today): the one the event names (`device_new`,
+    /// `device_online`, `device_offline`: its `address`; `address_changed`: its `after`), else
+    /// the one its scan saw the device at, else the one the inventory knew the device at then.
+    /// An event with none of these is left out (its device's address is all there is).
+    pub fn event_addresses(
+        &self,
+        events: &[StoreEvent],
+    ) -> Result<std::collections::HashMap<i64, String>, StoreError> {
+        let mut out = std::collections::HashMap::new();
+        for e in events {
+            let found = match named_address(e) {
+                Some(a) => Some(a),
+                None => address_then(&self.conn, e).map_err(|err| self.err(err))?,
+            };
+            out.extend(found.map(|a| (e.id, a)));
+        }
+        Ok(out)
+    }
+
     /// Events as [`Store::events`] filters them, but newest id first and only those with an id
     /// below `before`: pages a cursor (the last id of the previous page) continues exactly.
     pub fn events_before(
@@ -207,6 +227,52 @@ fn event_row(r: &Row) -> db::Result<StoreEvent> {
         detail: serde_json::from_str(&r.get::<_, String>(6)?).unwrap_or_default(),
         site: r.get(7)?,
     })
+}
+
+/// The address an event names in its detail: `address` (a device found, back or gone),
+/// `after` (its address changed).
+pub(crate) fn named_address(e: &StoreEvent) -> Option<String> {
+    let field = match e.kind {
+        EventKind::DeviceNew | EventKind::DeviceOnline | EventKind::DeviceOffline => "address",
+        EventKind::AddressChanged => "after",
+        _ => return None,
+    };
+    e.detail
+        .get(field)
+        .and_then(serde_json::Value::as_str)
+        .filter(|a| a.parse::<std::net::IpAddr>().is_ok())
+        .map(str::to_string)
+}
+
+/// The address the event's scan saw its device at (the scan's `seen` line begins with it), else
+/// the one of the device's addresses it had at the event's time (the newest such, when two
+/// overlap).
+fn address_then(conn: &Conn, e: &StoreEvent) -> db::Result<Option<String>> {
+    if let Some(scan) = e.scan_id {
+        let seen: Option<String> = conn
+            .query_row(
+                "SELECT t.text FROM scan_devices sd JOIN texts t ON t.id = sd.seen
+                 WHERE sd.scan_id = ?1 AND sd.device_id = ?2",
+                params![scan, e.device_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(ip) = seen
+            .as_deref()
+            .and_then(|s| s.split('|').next())
+            .filter(|a| a.parse::<std::net::IpAddr>().is_ok())
+        {
+            return Ok(Some(ip.to_string()));
+        }
+    }
+    let at = super::columns::millis(&e.at);
+    conn.query_row(
+        "SELECT ip FROM addresses WHERE device_id = ?1 AND first_seen <= ?2 AND last_seen >= ?2
+         ORDER BY first_seen DESC LIMIT 1",
+        params![e.device_id, at],
+        |r| r.get(0),
+    )
+    .optional()
 }
 
 /// Events matching `q` (the device already resolved to `device`), newest first.
@@ -400,7 +466,45 @@ mod tests {
     use crate::store::CheckLayer;
     use crate::store::testing::{Engine, both_engines, check, stream_of, two_cameras};
 
-    both_engines!(the_outbox_gives_each_sink_its_events_in_order_from_where_it_joined);
+    both_engines!(
+        the_outbox_gives_each_sink_its_events_in_order_from_where_it_joined,
+        each_event_has_the_address_its_device_had_then,
+    );
+
+    /// A camera found at .5, a port opened there, then moved to .9: `history` shows each event
+    /// with the address of its time (issue 72: every row said .9, today's).
+    fn each_event_has_the_address_its_device_had_then(engine: Engine) {
+        use crate::store::testing::{TestDb, camera, report, scan};
+        let db = TestDb::new(engine);
+        let mut s = db.open();
+        let mac = "aa:bb:cc:00:00:41";
+        let at = |ip: &str, ports: &[u16]| {
+            let mut c = camera(mac, ip, 640);
+            c.open_ports = ports.to_vec();
+            report(vec![c])
+        };
+        s.record_scan(&scan(1, true), &at("10.0.0.5", &[554]), &[])
+            .unwrap();
+        s.record_scan(&scan(2, true), &at("10.0.0.5", &[80, 554]), &[])
+            .unwrap();
+        s.record_scan(&scan(3, true), &at("10.0.0.9", &[80, 554]), &[])
+            .unwrap();
+        let events = s.events(&EventQuery::default()).unwrap();
+        let then = s.event_addresses(&events).unwrap();
+        let got: Vec<(EventKind, &str)> = events
+            .iter()
+            .rev()
+            .map(|e| (e.kind, then.get(&e.id).map_or("-", String::as_str)))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (EventKind::DeviceNew, "10.0.0.5"),
+                (EventKind::PortOpened, "10.0.0.5"),
+                (EventKind::AddressChanged, "10.0.0.9"),
+            ]
+        );
+    }
 
     fn the_outbox_gives_each_sink_its_events_in_order_from_where_it_joined(engine: Engine) {
         let (_d, mut store) = two_cameras(engine);

@@ -131,10 +131,14 @@ pub(crate) fn devices_with_ids(
 }
 
 /// A row written by another camscan version may not parse: it is skipped (and logged), never an
-/// error for the whole export.
+/// error for the whole export. A row written before report schema version 2 says `ok` for a
+/// stream that sent no media: its streams are settled ([`crate::model::Stream::settle`]).
 fn parse(id: i64, json: &str) -> Option<Device> {
-    match serde_json::from_str(json) {
-        Ok(d) => Some(d),
+    match serde_json::from_str::<Device>(json) {
+        Ok(mut d) => {
+            d.streams.iter_mut().for_each(crate::model::Stream::settle);
+            Some(d)
+        }
         Err(e) => {
             tracing::warn!(device = id, "its stored description does not parse: {e}");
             None

@@ -112,7 +112,10 @@ pub(super) fn stream_record(r: &Row) -> db::Result<StreamRecord> {
         protocol: serde_json::from_value(serde_json::Value::String(r.get(1)?))
             .unwrap_or(Protocol::Rtsp),
         port: r.get(2)?,
-        status: parse_status(&r.get::<_, String>(3)?),
+        // `ok` in the column is `ok` only for a stream that plays (its state `up`).
+        status: parse_status(&r.get::<_, String>(3)?).settled(
+            super::columns::parse_stream_state(&r.get::<_, String>(7)?) == StreamState::Up,
+        ),
         auth: parse_auth(&r.get::<_, String>(4)?),
         username: r.get(5)?,
         video: serde_json::from_value(media["video"].clone())

@@ -131,6 +131,7 @@ pub(crate) fn camera(mac: &str, ip: &str, width: u32) -> Device {
     s.username = Some("admin".into());
     s.auth = AuthScheme::Digest;
     s.verified = true;
+    s.settle();
     let mut v = VideoInfo::new("h264".into());
     v.width = Some(width);
     v.height = Some(width * 9 / 16);

@@ -149,12 +149,26 @@ impl StreamState {
         self != StreamState::Down
     }
 
+    /// The state the inventory's readers give a stored stream (`show`, its JSON): the stored
+    /// one, except a stream taken `down` with its device (gone offline) whose last scan found
+    /// it refusing camscan: no check looks at such a stream between scans (checks play the
+    /// streams that opened), so once its device is online again it is what that scan found,
+    /// `refused` ([`StreamState::of`]; `show` said "down (auth_required)").
+    pub fn shown(self, status: crate::model::StreamStatus, device: DeviceState) -> StreamState {
+        let refused = StreamState::of(status, false) == StreamState::Refused;
+        if self == StreamState::Down && refused && device == DeviceState::Online {
+            StreamState::Refused
+        } else {
+            self
+        }
+    }
+
     /// The state of a stream of a scan, from its status and whether media came.
     pub fn of(status: crate::model::StreamStatus, verified: bool) -> StreamState {
         use crate::model::StreamStatus;
         match status {
-            StreamStatus::Ok if verified => StreamState::Up,
-            StreamStatus::Ok => StreamState::Unverified,
+            StreamStatus::Ok | StreamStatus::Unverified if verified => StreamState::Up,
+            StreamStatus::Ok | StreamStatus::Unverified => StreamState::Unverified,
             StreamStatus::AuthRequired | StreamStatus::AuthFailed | StreamStatus::AuthLocked => {
                 StreamState::Refused
             }
@@ -249,6 +263,35 @@ mod tests {
                 .contains("online, offline")
         );
         assert_eq!(StreamState::Down.to_string(), "down");
+        // A refused stream taken down with its device is refused again once the device is back.
+        use crate::model::StreamStatus;
+        let back = |stored: StreamState, status, device| stored.shown(status, device);
+        assert_eq!(
+            back(
+                StreamState::Down,
+                StreamStatus::AuthRequired,
+                DeviceState::Online
+            ),
+            StreamState::Refused
+        );
+        assert_eq!(
+            back(
+                StreamState::Down,
+                StreamStatus::AuthFailed,
+                DeviceState::Offline
+            ),
+            StreamState::Down,
+            "its device is still away"
+        );
+        assert_eq!(
+            back(StreamState::Down, StreamStatus::Ok, DeviceState::Online),
+            StreamState::Down,
+            "a checked stream that stopped playing stays down"
+        );
+        assert_eq!(
+            back(StreamState::Up, StreamStatus::Ok, DeviceState::Online),
+            StreamState::Up
+        );
         for n in EventKind::NAMES {
             assert_eq!(n.parse::<EventKind>().unwrap().as_str(), *n);
         }

@@ -1,4 +1,4 @@
-//! The JSON output contract (docs/reference/json-schema.md, schema_version 1), written out independently of the
+//! The JSON output contract (docs/reference/json-schema.md, schema_version 2), written out independently of the
 //! library's own types: if a field the docs promise is renamed or retyped, parsing here fails.
 //! Extra fields are allowed (the contract only grows).
 
@@ -407,12 +407,22 @@ pub enum Auth {
 #[derive(Debug, Deserialize, PartialEq, Eq, Clone, Copy)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
+    /// It played: media came (`verified` is true).
     Ok,
+    /// It answered and sent no media (schema version 2; version 1 said `ok`).
+    Unverified,
     AuthRequired,
     AuthFailed,
     AuthLocked,
     NotFound,
     Error,
+}
+
+impl Status {
+    /// Its server answered and let camscan in: `ok` (it played) or `unverified` (no media).
+    pub fn answers(self) -> bool {
+        matches!(self, Status::Ok | Status::Unverified)
+    }
 }
 
 #[derive(Debug, Deserialize)]

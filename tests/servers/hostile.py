@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Hostile peers for camscan's robustness tests (tests/hostile.rs, tests/lab_hostile.rs): one process,
+"""Hostile peers for camscan's robustness tests (tests/hostile.rs, tests/lab_hostile.rs, tests/truth.rs): one process,
 standard library only, each behaviour on its own address and ports.
 
 Usage: hostile.py SPEC...     SPEC = BEHAVIOUR@ADDRESS:PORT[,PORT...]
@@ -30,6 +30,10 @@ Behaviours (TCP unless said otherwise):
               that never holds one (JPEG-looking parts, 8 KiB every 50 ms); / a plain page; the rest 404
   redirect    RTSP: every request answered 301/302 with a Location on the same server, a new path each
               time
+  noplay      RTSP: a camera that answers and never sends media (issue 72): OPTIONS, DESCRIBE of
+              /Streaming/Channels/101 (an H.264 SDP; other paths 404), SETUP (interleaved over TCP)
+              and PLAY all 200, then not one RTP packet; later requests (GET_PARAMETER, TEARDOWN)
+              200
   ssdp        UDP 1900 joined to 239.255.255.250 on ADDRESS: answers M-SEARCH with
               LOCATION http://ADDRESS:PORT/description.xml, and PORT is a tarpit (namespace lab only)
   ssdpaway    like ssdp, but LOCATION names PORT on another host, 198.18.0.99 (never contacted)
@@ -283,6 +287,39 @@ def h_bigsdp(conn, ctx):
                          b"Public: OPTIONS, DESCRIBE\r\n\r\n" % cseq(head).encode())
 
 
+NOPLAY_PATH = "/Streaming/Channels/101"
+NOPLAY_SDP = ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=No media\r\nt=0 0\r\nc=IN IP4 0.0.0.0\r\n"
+              "m=video 0 RTP/AVP 96\r\na=rtpmap:96 H264/90000\r\n"
+              "a=fmtp:96 packetization-mode=1;profile-level-id=4d401f;"
+              "sprop-parameter-sets=Z01AH9oBQBbsBagICAoAAAMAAgAAAwBlHjBlQA==,aO88gA==\r\n"
+              "a=control:trackID=0\r\n").encode()
+
+
+def h_noplay(conn, ctx):
+    rest = b""
+    while True:
+        head, rest = read_request(conn, rest)
+        if head is None:
+            return
+        method, target, proto = request_line(head)
+        if proto != "RTSP":
+            return
+        ok = b"RTSP/1.0 200 OK\r\nCSeq: %s\r\nServer: NoPlay/1.0\r\n" % cseq(head).encode()
+        session = b"Session: 4242;timeout=60\r\n"
+        if method == "OPTIONS":
+            conn.sendall(ok + b"Public: OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN, GET_PARAMETER\r\n\r\n")
+        elif method == "DESCRIBE" and path_of(target).split("?")[0] != NOPLAY_PATH:
+            conn.sendall(b"RTSP/1.0 404 Not Found\r\nCSeq: %s\r\n\r\n" % cseq(head).encode())
+        elif method == "DESCRIBE":
+            base = target if target.endswith("/") else target + "/"
+            conn.sendall(ok + b"Content-Type: application/sdp\r\nContent-Base: %s\r\n"
+                         b"Content-Length: %d\r\n\r\n" % (base.encode(), len(NOPLAY_SDP)) + NOPLAY_SDP)
+        elif method == "SETUP":
+            conn.sendall(ok + session + b"Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n\r\n")
+        else:  # PLAY, GET_PARAMETER, TEARDOWN...: answered; media never comes
+            conn.sendall(ok + session + b"\r\n")
+
+
 def h_noboundary(conn, ctx):
     head, _ = read_request(conn)
     if head is None:
@@ -338,6 +375,7 @@ HANDLERS = {
     "bigsdp": h_bigsdp,
     "noboundary": h_noboundary,
     "redirect": h_redirect,
+    "noplay": h_noplay,
 }
 
 

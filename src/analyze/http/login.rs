@@ -416,7 +416,7 @@ pub async fn settle(addr: SocketAddr, findings: &mut HttpFindings, s: &HttpSetti
     let values: Vec<&str> = login.challenges.iter().map(String::as_str).collect();
     findings.login_scheme = crate::net::http::strongest_client(&values).map(|(_, name)| name);
     for stream in &mut findings.streams {
-        if stream.protocol == Protocol::Webrtc || stream.status != StreamStatus::Ok {
+        if stream.protocol == Protocol::Webrtc || !stream.status.answers() {
             continue;
         }
         stream.username = Some(login.cred.username.clone());

@@ -317,7 +317,7 @@ async fn ask_known(
             .await;
     let unchanged = results
         .iter()
-        .all(|r| matches!(r, Ok(Some(stream)) if stream.status == crate::model::StreamStatus::Ok));
+        .all(|r| matches!(r, Ok(Some(stream)) if stream.status.answers()));
     tracing::debug!(%addr, unchanged, "known HTTP media paths asked again");
     findings.take(results);
     unchanged

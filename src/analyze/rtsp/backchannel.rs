@@ -16,7 +16,7 @@ use crate::analyze::context::ScanContext;
 use crate::credentials::Credential;
 use crate::error::{AnalyzeError, NetError};
 use crate::model::capabilities::Talkback;
-use crate::model::{Stream, StreamStatus, main_stream};
+use crate::model::{Stream, main_stream};
 use crate::net::rtsp::{Busy, Reply, RtspClient, is_busy, retry_after, start_patience};
 use crate::proto::backchannel::{REQUIRE_TAG, Verdict, classify};
 
@@ -45,7 +45,7 @@ async fn check(
     streams: &[Stream],
     settings: &ScanContext,
 ) -> Option<Result<Talkback, AnalyzeError>> {
-    let main = main_stream(streams.iter().filter(|s| s.status == StreamStatus::Ok))?;
+    let main = main_stream(streams.iter().filter(|s| s.status.answers()))?;
     let url = plain_url(&main.url);
     let cred = match (&main.username, main.credential_entry) {
         (Some(user), Some(i)) => settings
@@ -195,6 +195,7 @@ fn plain_url(shown: &str) -> String {
 mod tests {
     use super::*;
     use crate::model::Protocol;
+    use crate::model::StreamStatus;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;

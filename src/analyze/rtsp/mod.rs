@@ -242,7 +242,7 @@ async fn walk(
 fn settle_auth(service: &mut Service, streams: &[Stream]) {
     if streams
         .iter()
-        .any(|s| s.status == StreamStatus::Ok && s.username.is_none())
+        .any(|s| s.status.answers() && s.username.is_none())
     {
         service.auth = AuthScheme::None;
     } else if let Some(s) = streams.iter().find(|s| s.auth != AuthScheme::None) {

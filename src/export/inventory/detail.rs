@@ -6,8 +6,11 @@ use super::lists::event_detail;
 use super::{DocFormat, label, opt, short_time, vendor_model, write_doc};
 use crate::export::table::write_wrapped;
 use crate::export::{audio_summary, video_summary};
+use crate::model::StreamStatus;
 use crate::sanitize::terminal;
-use crate::store::{Change, DeviceDetail, Diff, DiffDevice, ScanSummary};
+use crate::store::{
+    Change, DeviceDetail, DeviceState, Diff, DiffDevice, ScanSummary, StreamRecord, StreamState,
+};
 
 /// `camscan show`: one device as text, each line wrapped at words to `width` (continued under its
 /// own indent), or the store's document.
@@ -118,7 +121,7 @@ fn device_text(d: &DeviceDetail, out: &mut dyn Write) -> io::Result<()> {
                 label(&st.state),
                 terminal(&st.url),
                 facts.join(", "),
-                label(&st.status),
+                stream_reason(st, d.summary.state),
                 short_time(&st.state_since)
             )?;
         }
@@ -146,6 +149,29 @@ fn device_text(d: &DeviceDetail, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Why a stored stream is in its state, in words (`show`'s parenthesis after it): what its last
+/// scan found, and for a stream that is `down`, why.
+fn stream_reason(st: &StreamRecord, device: DeviceState) -> String {
+    let found = match st.status {
+        StreamStatus::Ok | StreamStatus::Unverified if st.state == StreamState::Up => "it plays",
+        StreamStatus::Ok | StreamStatus::Unverified => "it answers, no media received",
+        StreamStatus::AuthRequired => "a login is needed and none was tried",
+        StreamStatus::AuthFailed => "every login tried was refused",
+        StreamStatus::AuthLocked => "the device locked camscan out",
+        StreamStatus::NotFound => "its server says there is no such stream",
+        StreamStatus::Error => "it did not open (the scan's errors say why)",
+    };
+    match st.state {
+        StreamState::Down if device == DeviceState::Offline => {
+            format!("its device is offline; before, {found}")
+        }
+        StreamState::Down if st.status.answers() => {
+            "it stopped answering: checks failed, or its port closed".into()
+        }
+        _ => found.into(),
+    }
 }
 
 fn scan_line(sign: char, s: &ScanSummary) -> String {
@@ -310,6 +336,52 @@ mod tests {
         let mut out = Vec::new();
         f(&mut out).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    /// `show` says why a stream is in its state in words: a refusal as what was refused, a
+    /// stream down with its offline device as that (issue 72: "down … (auth_required)").
+    #[test]
+    fn a_streams_state_is_said_in_words() {
+        let record = |state, status| StreamRecord {
+            url: "rtsp://198.18.0.5:554/live".into(),
+            protocol: crate::model::Protocol::Rtsp,
+            port: 554,
+            status,
+            auth: crate::model::AuthScheme::Digest,
+            username: None,
+            video: None,
+            audio: None,
+            measured: None,
+            state,
+            state_since: "2026-01-01T00:00:00Z".into(),
+            first_seen: "2026-01-01T00:00:00Z".into(),
+            last_seen: "2026-01-01T00:00:00Z".into(),
+            last_verified: None,
+        };
+        let online = DeviceState::Online;
+        let say = |state, status, device| stream_reason(&record(state, status), device);
+        assert_eq!(
+            say(StreamState::Refused, StreamStatus::AuthRequired, online),
+            "a login is needed and none was tried"
+        );
+        assert_eq!(
+            say(StreamState::Refused, StreamStatus::AuthFailed, online),
+            "every login tried was refused"
+        );
+        assert_eq!(
+            say(
+                StreamState::Down,
+                StreamStatus::AuthFailed,
+                DeviceState::Offline
+            ),
+            "its device is offline; before, every login tried was refused"
+        );
+        assert_eq!(
+            say(StreamState::Unverified, StreamStatus::Unverified, online),
+            "it answers, no media received"
+        );
+        assert_eq!(say(StreamState::Up, StreamStatus::Ok, online), "it plays");
+        assert!(say(StreamState::Down, StreamStatus::Unverified, online).starts_with("it stopped"));
     }
 
     #[test]

@@ -150,18 +150,25 @@ fn value_text(v: &serde_json::Value) -> String {
     }
 }
 
-/// `camscan history`: `devices` names each event's device by its current address.
+/// `camscan history`: each event with the address its device had then (`then`, by event id:
+/// [`crate::store::Store::event_addresses`]), else its device's current one (`devices`).
 pub fn events(
     list: &[StoreEvent],
-    devices: &[DeviceSummary],
+    (devices, then): (&[DeviceSummary], &HashMap<i64, String>),
     format: RowsFormat,
     width: Option<u16>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let address: HashMap<i64, String> = devices
+    let current: HashMap<i64, String> = devices
         .iter()
         .filter_map(|d| d.address.map(|a| (d.id, a.to_string())))
         .collect();
+    let address = |e: &StoreEvent| {
+        then.get(&e.id)
+            .or_else(|| current.get(&e.device_id))
+            .cloned()
+            .unwrap_or_default()
+    };
     let row = |e: &StoreEvent, full_time: bool| {
         vec![
             if full_time {
@@ -171,7 +178,7 @@ pub fn events(
             },
             label(&e.kind),
             e.device_id.to_string(),
-            address.get(&e.device_id).cloned().unwrap_or_default(),
+            address(e),
             e.stream_url
                 .as_deref()
                 .map(|u| terminal(u).into_owned())

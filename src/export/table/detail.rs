@@ -146,7 +146,7 @@ pub(super) fn detailed(report: &Report, notes: &mut Notes) -> Rows {
         }
         for s in &d.streams {
             let mut row = vec![label()];
-            row.extend(stream_cells(d, s));
+            row.extend(stream_cells(d, s, notes));
             rows.push(row, vec![(4, status_color(s.status))]);
         }
         // A service with a note and no stream of its own, on a device that has streams elsewhere.
@@ -221,7 +221,11 @@ fn no_stream_cells(d: &crate::model::Device, notes: &mut Notes) -> Vec<Text> {
 /// A stream's cells after its label: port, service, URL (with its user and the stream it is the
 /// same as), status (verified, its roles), login, video (and the browsers that play it), audio,
 /// what the PLAY check measured.
-fn stream_cells(d: &crate::model::Device, s: &crate::model::Stream) -> Vec<Text> {
+fn stream_cells(
+    d: &crate::model::Device,
+    s: &crate::model::Stream,
+    notes: &mut Notes,
+) -> Vec<Text> {
     let mut url = terminal(&s.url).into_owned();
     if let Some(user) = &s.username {
         url.push_str(&format!("\nuser {}", terminal(user)));
@@ -229,15 +233,19 @@ fn stream_cells(d: &crate::model::Device, s: &crate::model::Stream) -> Vec<Text>
     if let Some(original) = &s.same_as {
         url.push_str(&format!("\nsame as {}", terminal(original)));
     }
-    let mut status = if s.verified {
-        format!("{}\nverified", s.status.as_str())
-    } else {
-        s.status.as_str().to_string()
-    };
-    // Which stream records and which detects (capabilities.roles).
+    // `ok` (it played) or `unverified [n]` (it answered, no media: the note says why), then the
+    // roles the exports would give it, labelled so they do not read as more of its status.
+    let mut status = s.status.as_str().to_string();
+    if s.verified {
+        status.push_str("\nverified");
+    }
+    if let Some(n) = unverified_note(d, s, notes) {
+        status.push(' ');
+        status.push_str(&n);
+    }
     let roles = d.capabilities.roles_of(&s.url);
     if !roles.is_empty() {
-        status.push('\n');
+        status.push_str("\nroles: ");
         status.push_str(&roles.join(", "));
     }
     let mut video = video_detail(s);

@@ -33,16 +33,19 @@ pub struct TableExporter(pub ExportOptions);
 fn status_color(s: StreamStatus) -> Color {
     match s {
         StreamStatus::Ok => Color::Green,
+        StreamStatus::Unverified => Color::Cyan,
         StreamStatus::AuthRequired | StreamStatus::AuthFailed => Color::Yellow,
         StreamStatus::AuthLocked => Color::Magenta,
         StreamStatus::NotFound | StreamStatus::Error => Color::Red,
     }
 }
 
-/// The one-word status of the compact table (`-v` and the machine formats say `auth_required`).
+/// The one-word status of the compact table (`-v` and the machine formats say `auth_required`):
+/// `ok` only for a stream that played; `unverified` for one that answered and sent no media.
 fn short_status(s: StreamStatus) -> &'static str {
     match s {
         StreamStatus::Ok => "ok",
+        StreamStatus::Unverified => "unverified",
         StreamStatus::AuthRequired => "auth",
         StreamStatus::AuthFailed => "refused",
         StreamStatus::AuthLocked => "locked",
@@ -269,12 +272,14 @@ fn compact(report: &Report, notes: &mut Notes) -> Rows {
     let mut rows = Rows::new(COMPACT);
     for d in &report.devices {
         let mut address = d.ip.to_string();
-        if d.addresses.len() > 1 {
-            address.push_str(&format!(" +{}", d.addresses.len() - 1));
+        if let Some(more) = more_addresses_note(d, notes) {
+            address.push(' ');
+            address.push_str(&more);
         }
         let (main, status, video, color) = match d.main_stream() {
             Some(s) => {
                 let mut status = vec![short_status(s.status).to_string()];
+                status.extend(unverified_note(d, s, notes));
                 status.extend(side_notes(d, notes));
                 (
                     Text::whole(terminal(&s.url)),
@@ -296,12 +301,11 @@ fn compact(report: &Report, notes: &mut Notes) -> Rows {
         let streams = match d.streams.len() {
             0 => String::new(),
             n => {
-                let ok = d
-                    .streams
-                    .iter()
-                    .filter(|s| s.status == StreamStatus::Ok)
-                    .count();
-                format!("{n} ({ok} ok)")
+                let count = |status| d.streams.iter().filter(|s| s.status == status).count();
+                match count(StreamStatus::Unverified) {
+                    0 => format!("{n} ({} ok)", count(StreamStatus::Ok)),
+                    u => format!("{n} ({} ok, {u} unverified)", count(StreamStatus::Ok)),
+                }
             }
         };
         rows.push(
@@ -648,6 +652,67 @@ mod tests {
         insta::assert_snapshot!(text);
     }
 
+    /// A stream that answered PLAY and sent no media is `unverified` with its reason as a note,
+    /// never `ok` (issue 72), in the compact table and in `-v`; the stream count says how many
+    /// played.
+    #[test]
+    fn a_stream_that_never_played_is_unverified_with_its_reason() {
+        let mut r = report();
+        let cam = &mut r.devices[0];
+        cam.streams.retain(|s| s.status == StreamStatus::Unverified);
+        let text = |r: &Report, detail: bool| {
+            let mut out = Vec::new();
+            TableExporter(ExportOptions {
+                detail,
+                width: Some(200),
+                ..ExportOptions::default()
+            })
+            .write(r, &mut out)
+            .unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let why = "[1] unverified: RTSP PLAY rtsp://198.18.0.10:554/Streaming/Channels/104: no \
+                   media packet within 5s";
+        for detail in [false, true] {
+            let t = text(&r, detail);
+            let row = t.lines().find(|l| l.contains("Channels/104")).unwrap();
+            assert!(row.contains("unverified [1]"), "{t}");
+            assert!(!row.contains(" ok "), "{t}");
+            assert!(t.contains(why), "{t}");
+        }
+        assert!(text(&r, false).contains("1 (0 ok, 1 unverified)"));
+        // Not checked at all: the note says so.
+        r.devices[0].errors.clear();
+        assert!(
+            text(&r, false).contains("[1] unverified: answered, not played: no PLAY check ran")
+        );
+    }
+
+    /// `+1` after an address is explained under the table: which other addresses the device has,
+    /// and where all of them are shown.
+    #[test]
+    fn more_addresses_are_explained_in_a_note() {
+        let mut r = report();
+        r.devices.retain(|d| d.addresses.len() > 1);
+        r.devices[0].addresses.push("fe80::1".parse().unwrap());
+        let mut out = Vec::new();
+        TableExporter(ExportOptions {
+            width: Some(160),
+            ..ExportOptions::default()
+        })
+        .write(&r, &mut out)
+        .unwrap();
+        let t = String::from_utf8(out).unwrap();
+        assert!(t.contains("198.18.0.40 +2 [1]"), "{t}");
+        assert!(
+            t.contains(
+                "[1] +2: 2 more addresses of this device: 198.18.0.41, fe80::1; all in -v and -f \
+                 json"
+            ),
+            "{t}"
+        );
+    }
+
     #[test]
     fn snapshot_detail() {
         let text = render(false, true);
@@ -661,6 +726,10 @@ mod tests {
     #[test]
     fn service_notes_are_numbered_and_printed_once() {
         let mut r = report();
+        // Without the camera's unverified stream, whose note would come first.
+        r.devices[0]
+            .streams
+            .retain(|s| s.status != StreamStatus::Unverified);
         let d = r.devices.iter_mut().find(|d| d.streams.is_empty()).unwrap();
         let mut rtmp = d.services[0].clone();
         rtmp.port = 1935;

@@ -135,3 +135,31 @@ pub(super) fn misaddressed_note(d: &Device, notes: &mut Notes) -> String {
         .map(|m| notes.refer(format!("misaddressed: {}", terminal(&m.line()))))
         .unwrap_or_default()
 }
+
+/// `+1 [n]` after a device's address when it has more (an IPv6 link-local address beside its
+/// IPv4 one, a second interface), its note saying which: `+1: 1 more address of this device:
+/// fe80::…; all in -v and -f json`. `None` for a device with one address.
+pub(super) fn more_addresses_note(d: &Device, notes: &mut Notes) -> Option<String> {
+    let more: Vec<String> = d
+        .addresses
+        .iter()
+        .filter(|a| **a != d.ip)
+        .map(ToString::to_string)
+        .collect();
+    let n = more.len();
+    (n > 0).then(|| {
+        let what = if n == 1 { "address" } else { "addresses" };
+        let text = format!(
+            "+{n}: {n} more {what} of this device: {}; all in -v and -f json",
+            more.join(", ")
+        );
+        format!("+{n} {}", notes.refer(text))
+    })
+}
+
+/// `[n]` after an `unverified` stream's status, its note saying why it is not known to play
+/// (`unverified: RTSP PLAY rtsp://…: no media packet within 5s`); `None` for any other status.
+pub(super) fn unverified_note(d: &Device, s: &Stream, notes: &mut Notes) -> Option<String> {
+    let why = s.unverified_reason(&d.errors)?;
+    Some(notes.refer(format!("unverified: {}", terminal(&why))))
+}

@@ -742,7 +742,9 @@
           el("div", { class: "sub" }, `port ${s.port}`)),
         el("td", { class: "nowrap" }, el("div", null, String(s.status).replace(/_/g, " ")),
           el("div", { class: "sub" }, s.last_verified ? rel(s.last_verified, "verified ", " ago") : "not verified")),
-        el("td", { class: "nowrap" }, s.status === "ok"
+        // A stream that answered may be watched, whether or not the scan received media from it
+        // (`unverified`); `ok` is one that played.
+        el("td", { class: "nowrap" }, s.status === "ok" || s.status === "unverified"
           ? el("a", { class: "btn small", href: `/live/${s.id}`, title: "Watch it live" }, "Live")
           : null)));
     }

@@ -651,7 +651,7 @@ fn auth_change(before: &PriorStream, now: &ObsStream<'_>) -> Option<&'static str
         now.stream.status,
         StreamStatus::AuthRequired | StreamStatus::AuthFailed | StreamStatus::AuthLocked
     );
-    let was_open = before.status == StreamStatus::Ok;
+    let was_open = before.status.answers();
     if was_open && before.auth == AuthScheme::None && before.cred.is_none() && asks {
         return Some("asks for credentials now");
     }
@@ -659,7 +659,7 @@ fn auth_change(before: &PriorStream, now: &ObsStream<'_>) -> Option<&'static str
         return Some("the credential that worked stopped working");
     }
     if was_open
-        && now.stream.status == StreamStatus::Ok
+        && now.stream.status.answers()
         && before.cred.is_some()
         && now.cred.is_some()
         && before.cred != now.cred

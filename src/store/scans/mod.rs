@@ -456,7 +456,80 @@ mod tests {
         an_address_only_device_gains_its_mac_and_an_interrupted_scan_keeps_states,
         prune_keeps_the_file_bounded,
         a_camera_that_lost_ptz_after_a_firmware_change_is_news,
+        last_seen_never_comes_before_first_seen,
+        a_refused_stream_is_refused_again_when_its_device_is_back,
     );
+
+    /// A camera whose stream asks for a login goes offline (its streams `down` with it), then a
+    /// scan of other ports finds it again and leaves the stream alone: `show` says `refused`
+    /// as its last scan found, never "down (auth_required)" (issue 72).
+    fn a_refused_stream_is_refused_again_when_its_device_is_back(engine: Engine) {
+        let db = TestDb::new(engine);
+        let mut s = db.open();
+        let mac = "aa:bb:cc:00:00:51";
+        let mut cam = camera(mac, "10.0.0.51", 640);
+        cam.streams[0].status = StreamStatus::AuthRequired;
+        cam.streams[0].verified = false;
+        cam.streams[0].username = None;
+        s.record_scan(&scan(1, true), &report(vec![cam.clone()]), &[])
+            .unwrap();
+        let state = |s: &crate::store::Store| {
+            let d = s.device(&format!("mac:{mac}"), None).unwrap().unwrap();
+            (d.summary.state, d.streams[0].state)
+        };
+        assert_eq!(state(&s), (DeviceState::Online, StreamState::Refused));
+        s.record_scan(&scan(2, true), &report(vec![]), &[]).unwrap();
+        assert_eq!(state(&s), (DeviceState::Offline, StreamState::Down));
+        // Back, seen on its web port only: 554 was not asked, its stream is left as it was.
+        let mut web = camera(mac, "10.0.0.51", 640);
+        web.open_ports = vec![80];
+        web.streams.clear();
+        let only_80 = ScanInfo {
+            ports: vec![80],
+            ..scan(3, true)
+        };
+        s.record_scan(&only_80, &report(vec![web]), &[]).unwrap();
+        assert_eq!(state(&s), (DeviceState::Online, StreamState::Refused));
+    }
+
+    /// A device a running scan records in a part (stamped when the part is written, after the
+    /// devices gathered for it), then in the scan's end, whose finish time came a millisecond
+    /// before: its `last_seen` (and its address's and stream's) is never before its `first_seen`
+    /// (`devices -f json` showed a device seen once last seen 1 ms before it was first seen).
+    fn last_seen_never_comes_before_first_seen(engine: Engine) {
+        use crate::store::columns::rfc3339;
+        let db = TestDb::new(engine);
+        let mut s = db.open();
+        let t: i64 = 1_790_000_000_000;
+        let at = |finished: i64, complete| ScanInfo {
+            started_at: rfc3339(t - 5_000),
+            finished_at: rfc3339(finished),
+            ..scan(1, complete)
+        };
+        let cam = camera("aa:bb:cc:00:00:31", "10.0.0.31", 640);
+        let id = s.begin_scan(&at(t - 5_000, false)).unwrap();
+        s.record_part(id, &at(t + 1, false), &report(vec![cam.clone()]), &[])
+            .unwrap();
+        s.record_end(id, &at(t, true), &report(vec![cam]), &[])
+            .unwrap();
+        let d = s.device("mac:aa:bb:cc:00:00:31", None).unwrap().unwrap();
+        let ms = |rfc: &str| rfc.parse::<jiff::Timestamp>().unwrap().as_millisecond();
+        let (first, last) = (ms(&d.summary.first_seen), ms(&d.summary.last_seen));
+        assert!(last >= first, "device: first {first}, last {last}");
+        assert_eq!(first, t + 1, "first seen when the part was recorded");
+        for a in &d.addresses {
+            assert!(ms(&a.last_seen) >= ms(&a.first_seen), "{a:?}");
+        }
+        for st in &d.streams {
+            assert!(ms(&st.last_seen) >= ms(&st.first_seen), "{st:?}");
+        }
+        // A later scan moves it on.
+        let later = camera("aa:bb:cc:00:00:31", "10.0.0.31", 640);
+        s.record_scan(&at(t + 60_000, true), &report(vec![later]), &[])
+            .unwrap();
+        let d = s.device("mac:aa:bb:cc:00:00:31", None).unwrap().unwrap();
+        assert_eq!(ms(&d.summary.last_seen), t + 60_000);
+    }
 
     /// What a device can do is kept with its description; a complete scan that finds PTZ gone
     /// (the ONVIF services listed both times) is one `capabilities_changed`, an interrupted one

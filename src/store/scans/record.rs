@@ -15,12 +15,12 @@ use super::derive::{
 use super::{Recorded, ScanInfo};
 use crate::model::Credential;
 use crate::model::identity::{Identity, merge_observations};
-use crate::model::{Device, Report, Stream, StreamStatus};
+use crate::model::{Device, Report, Stream};
 use crate::store::EventKind;
 use crate::store::columns::{
     clean_url, compact_json, cred_hash, device_state_str, join_ports, measured_text, method_name,
     millis, parse_auth, parse_state, parse_status, parse_stream_state, percent_decode, rfc3339,
-    split_ports, stream_key, stream_state_str,
+    split_ports, status_column, stream_key, stream_state_str,
 };
 use crate::store::{DeviceState, StoreEvent};
 
@@ -33,7 +33,7 @@ pub(crate) fn working_credential(
     ip: IpAddr,
     creds: &[Credential],
 ) -> Option<(String, String)> {
-    if s.status != StreamStatus::Ok {
+    if !s.status.answers() {
         return None;
     }
     if let Ok(u) = url::Url::parse(&s.url)
@@ -515,7 +515,7 @@ fn write_device(
                      serial = COALESCE(?11, serial), name = COALESCE(?12, name),
                      is_camera = CASE WHEN ?13 <> 0 THEN 1 ELSE is_camera END, methods = ?14, ports = ?15,
                      services = COALESCE(?16, services),
-                     last_seen = ?17,
+                     last_seen = CASE WHEN last_seen > ?17 THEN last_seen ELSE ?17 END,
                      state_since = CASE WHEN state = 'online' THEN state_since ELSE ?17 END,
                      state = 'online'
                  WHERE id = ?1",
@@ -558,7 +558,9 @@ fn write_device(
     for a in addrs {
         tx.prepare_cached(
             "INSERT INTO addresses (device_id, ip, first_seen, last_seen) VALUES (?1, ?2, ?3, ?3)
-             ON CONFLICT (device_id, ip) DO UPDATE SET last_seen = excluded.last_seen",
+             ON CONFLICT (device_id, ip) DO UPDATE SET last_seen = CASE
+                 WHEN addresses.last_seen > excluded.last_seen THEN addresses.last_seen
+                 ELSE excluded.last_seen END",
         )?
         .execute(params![id, a.to_string(), now])?;
     }
@@ -591,7 +593,7 @@ fn write_stream(
             s.url,
             st.protocol.as_str(),
             st.port,
-            st.status.as_str(),
+            status_column(st.status),
             st.auth.as_str(),
             st.username,
             s.cred,
@@ -617,7 +619,8 @@ fn write_stream(
              cred = CASE WHEN ?5 IN ('ok', 'auth_failed', 'auth_locked') THEN ?8 ELSE cred END,
              facts = COALESCE(?9, facts), media = COALESCE(?10, media),
              measured = COALESCE(?11, measured),
-             last_seen = ?12, last_verified = COALESCE(?13, last_verified),
+             last_seen = CASE WHEN last_seen > ?12 THEN last_seen ELSE ?12 END,
+             last_verified = COALESCE(?13, last_verified),
              state_since = CASE WHEN state = ?14 THEN state_since ELSE ?12 END,
              state = ?14, fails = 0, held = NULL
          WHERE id = ?15",
@@ -627,7 +630,7 @@ fn write_stream(
         s.url,
         st.protocol.as_str(),
         st.port,
-        st.status.as_str(),
+        status_column(st.status),
         st.auth.as_str(),
         st.username,
         s.cred,
@@ -693,6 +696,7 @@ fn write_events(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::StreamStatus;
     use crate::model::{Measured, Protocol};
     use crate::store::columns::{CRED_HASH_LEN, parse_measured, url_path};
 
