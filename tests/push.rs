@@ -1268,3 +1268,47 @@ fn push_errors_say_what_to_do_and_one_device_can_be_pushed() {
         common::stdout(&again)
     );
 }
+
+/// Issue 73: a camera whose stream answered but never played is not pushed by default (a tool
+/// given it probes it on every change: Frigate 30 s); the plan says why, and
+/// `--push-unverified` pushes it anyway.
+#[test]
+fn a_stream_that_never_played_is_not_pushed_unless_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inv.db");
+    let config = dir.path().join("config.yml");
+    std::fs::write(&config, "mqtt:\n  enabled: false\ncameras: {}\n").unwrap();
+    let ip = "127.0.60.23";
+    let port = common::free_port(ip).to_string();
+    let tool = fake(
+        "frigate",
+        &[],
+        &[
+            "--bind",
+            ip,
+            "--port",
+            &port,
+            "--config",
+            config.to_str().unwrap(),
+        ],
+    );
+    let url = format!("http://{ip}:{port}");
+    let mut silent = camera("02:00:00:00:00:51", "198.18.0.51", "Silent", true);
+    for s in &mut silent.streams {
+        s.status = StreamStatus::Unverified;
+        s.verified = false;
+    }
+    record(&db, 1, vec![silent]);
+    let o = push(&db, &["frigate", &url, "-f", "json"]);
+    assert_eq!(steps(&o), [("silent".to_string(), "skip".to_string())]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let why = v["steps"][0]["why"].to_string();
+    assert!(
+        why.contains("never played") && why.contains("--push-unverified"),
+        "{why}"
+    );
+    assert_eq!(writes(&tool), 0);
+    let o = push(&db, &["frigate", &url, "--push-unverified", "-f", "json"]);
+    assert_eq!(steps(&o), [("silent".to_string(), "add".to_string())]);
+    assert_eq!(yaml(&config)["cameras"].as_object().unwrap().len(), 1);
+}

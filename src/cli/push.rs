@@ -31,6 +31,12 @@ pub struct PushOptionArgs {
     /// nobody has changed since). Without it nothing is ever deleted.
     #[arg(long)]
     pub prune: bool,
+    /// Also push cameras whose main stream answered but never played (status `unverified`).
+    /// Without it a camera goes into a tool only once camscan received its media: a tool given a
+    /// stream that does not play probes it again and again (Frigate: 30 s on every change of
+    /// its configuration), and the plan says why each such camera is left out.
+    #[arg(long, env = "CAMSCAN_PUSH_UNVERIFIED")]
+    pub push_unverified: bool,
     /// Seconds each request to the tool may take [default: 10].
     #[arg(long, value_name = "SECONDS", env = "CAMSCAN_PUSH_TIMEOUT")]
     pub push_timeout: Option<f64>,

@@ -15,7 +15,7 @@ use super::plan::{Entry, Wanted};
 use super::{Settings, ToolKind};
 use crate::export::cameras::{self, Camera, Tool};
 use crate::export::names::Style;
-use crate::model::{Credential, Report, Stream, encode_userinfo};
+use crate::model::{Credential, Report, Stream, StreamStatus, encode_userinfo};
 use crate::store::{Store, StoredDevice};
 
 /// One camera's password as a push writes it (its `Debug` never shows the password).
@@ -129,6 +129,13 @@ impl<'a> Cameras<'a> {
                 Password::Unknown
             };
             let blocked = match password {
+                _ if cam.main.status != StreamStatus::Ok && !settings.unverified => Some(format!(
+                    "its stream never played ({}): pushed once camscan has received its media, \
+                     or now with --push-unverified",
+                    cam.main
+                        .unverified_reason(&cam.device.errors)
+                        .unwrap_or_else(|| cam.main.status.as_str().to_string())
+                )),
                 Password::Unknown => Some(format!(
                     "its password is unknown: give --credentials FILE (the logins the scan used) \
                      or set CAMSCAN_{}_PASSWORD{}",

@@ -170,6 +170,9 @@ pub struct Settings {
     pub dry_run: bool,
     /// Remove what camscan wrote for cameras no longer in the inventory.
     pub prune: bool,
+    /// Also push cameras whose main stream answered but never played (`--push-unverified`):
+    /// by default a camera goes into a tool only once camscan has received its media.
+    pub unverified: bool,
     /// Write the tool's references to password variables instead of the passwords.
     pub password_refs: bool,
     /// Frigate: inputs from its go2rtc restream, and the go2rtc streams beside each camera.

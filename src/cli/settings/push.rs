@@ -113,6 +113,7 @@ pub fn push(
         target,
         dry_run,
         prune: args.prune,
+        unverified: args.push_unverified,
         password_refs: args.password_refs,
         restream: restream.is_some_and(|o| formats.on(o)),
         backchannel: backchannel.is_some_and(|o| formats.on(o)),
