@@ -276,7 +276,7 @@ fn recorded_action(
         return Action::Leave("removed from the tool since camscan wrote it".into());
     }
     if readback_hash(running, &written) != r.hash {
-        return Action::Leave("edited in the tool since camscan wrote it: now a person's".into());
+        return Action::Leave(edited(&written, running, w));
     }
     let (new, secret) = new();
     if let Some(why) = &w.blocked {
@@ -294,6 +294,33 @@ fn recorded_action(
         Action::Keep
     } else {
         Action::Update(reasons)
+    }
+}
+
+/// Why an entry camscan wrote and a person edited since is left alone: the field they changed,
+/// and, when the camera has moved since, that the tool still pulls its old address and how to
+/// hand the entry back (issue 73: a person's edit stopped a camera following its moves, and the
+/// plan said only "now a person's").
+fn edited(written: &Value, running: &Running, w: &Wanted) -> String {
+    let sent: Entry = match written {
+        Value::Object(m) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        _ => Entry::new(),
+    };
+    let field = first_difference(running, &sent).unwrap_or_else(|| "a field".into());
+    let old = hosts(written);
+    let now: BTreeSet<String> = w.addresses.iter().cloned().collect();
+    let back = "delete the entry in the tool and push again to hand it back to camscan";
+    if !old.is_empty() && old.is_disjoint(&now) {
+        let list = |s: &BTreeSet<String>| s.iter().cloned().collect::<Vec<_>>().join(", ");
+        format!(
+            "moved: {} → {}, but the entry was edited in the tool since camscan wrote it ({field}), \
+             so it is a person's and still pulls {}: set the new address there, or {back}",
+            list(&old),
+            list(&now),
+            list(&old)
+        )
+    } else {
+        format!("edited in the tool since camscan wrote it ({field}): now a person's; {back}")
     }
 }
 
@@ -815,7 +842,21 @@ mod tests {
         let moved = vec![wanted(1, "front", "198.18.0.15")];
         let entry2 = entry_of(&moved);
         let steps = frigate_plan(&moved, &ledger, &running, &entry2, &secret);
-        assert!(matches!(steps[0].action, Action::Leave(_)), "{steps:?}");
+        // Issue 73: the plan says it moved, which field the person changed, that the tool still
+        // pulls the old address, and how to hand the entry back.
+        match &steps[0].action {
+            Action::Leave(why) => {
+                for words in [
+                    "moved: 198.18.0.12 → 198.18.0.15",
+                    "detect.width",
+                    "still pulls 198.18.0.12",
+                    "hand it back",
+                ] {
+                    assert!(why.contains(words), "{words}: {why}");
+                }
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
