@@ -1164,6 +1164,16 @@ fn prune_never_removes_a_camera_still_in_the_inventory() {
     let first = push(&db, &["frigate", &url]);
     assert_eq!(first.status.code(), Some(0));
     assert_eq!(yaml(&config)["cameras"].as_object().unwrap().len(), 1);
+    // `show` says where camscan pushed it, and under which name.
+    let shown = common::run(
+        common::camscan_with_db(&db).args(["show", "02:00:00:00:00:31"]),
+        LIMIT,
+    );
+    let text = common::stdout(&shown);
+    assert!(
+        text.contains("Pushed:") && text.contains(&format!("frigate {url} as gate")),
+        "{text}"
+    );
 
     // The next scan had no credentials: every stream refused.
     let mut refused = gate();

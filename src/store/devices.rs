@@ -174,6 +174,10 @@ pub struct DeviceDetail {
     /// (its address, mask, gateway and how to reach it); absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub misaddressed: Option<crate::model::Misaddressed>,
+    /// The entries camscan pushed for it into Frigate, go2rtc or MediaMTX, with their names
+    /// there; empty when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pushed: Vec<super::PushedAs>,
     /// The newest scan's `nvr_channels`: the cameras an NVR lists behind it; empty otherwise.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub nvr_channels: Vec<crate::model::NvrChannel>,
@@ -302,6 +306,7 @@ impl Store {
             capabilities,
             misaddressed,
             nvr_channels,
+            pushed: super::pushes::pushed_as(&self.conn, id).map_err(|e| self.err(e))?,
         }))
     }
 

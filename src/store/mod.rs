@@ -89,7 +89,7 @@ pub use findings::{
     FindingDevice, FindingKey, FindingQuery, FindingRecord, FindingState, FindingsAudit,
     FindingsRecorded, NewFinding, RESOLVED_PER_DEVICE, SEVERITIES,
 };
-pub use pushes::{Pending, PushRecord, StoredDevice, StoredLogin};
+pub use pushes::{Pending, PushRecord, PushedAs, StoredDevice, StoredLogin};
 pub use replication::{HubCursor, Marks, ReplicaBatch};
 pub use requests::{ClaimedScan, QueueRefusal, RequestEnd, RequestState, ScanRequestRecord};
 pub(crate) use scans::derive::same_rate;

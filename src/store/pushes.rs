@@ -64,6 +64,40 @@ pub struct StoredLogin {
     pub hash: Vec<u8>,
 }
 
+/// One entry camscan wrote for a device: where, and under which name (`show`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PushedAs {
+    pub tool: String,
+    /// The tool's URL, without credentials.
+    pub target: String,
+    /// The entry's name in the tool.
+    pub name: String,
+    /// RFC 3339 UTC time camscan last wrote it.
+    pub written_at: String,
+}
+
+/// The entries camscan wrote for device `id`, by tool, target and name.
+pub(super) fn pushed_as(conn: &Conn, id: i64) -> super::db::Result<Vec<PushedAs>> {
+    let rows = conn.query_all(
+        "SELECT tool, target, name, written_at FROM pushes WHERE device_id = ?1
+          ORDER BY tool, target, name",
+        params![id],
+    )?;
+    let mut out = Vec::new();
+    for r in rows {
+        let at: i64 = r.get(3)?;
+        out.push(PushedAs {
+            tool: r.get(0)?,
+            target: r.get(1)?,
+            name: r.get(2)?,
+            written_at: jiff::Timestamp::from_millisecond(at)
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+        });
+    }
+    Ok(out)
+}
+
 impl Store {
     /// The entries camscan wrote into `tool` at `target`, by name.
     pub fn pushes(&self, tool: &str, target: &str) -> Result<Vec<PushRecord>, StoreError> {

@@ -126,6 +126,7 @@ fn device_text(d: &DeviceDetail, out: &mut dyn Write) -> io::Result<()> {
             )?;
         }
     }
+    pushed_lines(d, out)?;
     if !d.events.is_empty() {
         writeln!(out, "  Events (newest first):")?;
         for e in &d.events {
@@ -147,6 +148,24 @@ fn device_text(d: &DeviceDetail, out: &mut dyn Write) -> io::Result<()> {
                 label(&e.kind)
             )?;
         }
+    }
+    Ok(())
+}
+
+/// Where camscan pushed the device, and under which name (`Pushed:`; nothing when nowhere).
+fn pushed_lines(d: &DeviceDetail, out: &mut dyn Write) -> io::Result<()> {
+    if !d.pushed.is_empty() {
+        writeln!(out, "  Pushed:")?;
+    }
+    for p in &d.pushed {
+        writeln!(
+            out,
+            "    {} {} as {} (written {})",
+            p.tool,
+            terminal(&p.target),
+            terminal(&p.name),
+            short_time(&p.written_at)
+        )?;
     }
     Ok(())
 }
