@@ -294,10 +294,11 @@ class Role:
 
     def kill(self):
         self.sample()
+        # Before the signal: a request the kill refuses is never older than its kill.
+        self.killed_at.append(time.monotonic())
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
         self.kills += 1
-        self.killed_at.append(time.monotonic())
 
     def stop(self):
         if self.proc and self.proc.poll() is None:
@@ -399,6 +400,7 @@ class Soak:
         secret = os.path.join(self.tmp, "webhook.secret")
         with open(secret, "w") as f:
             f.write(secrets.token_hex(16) + "\n")
+        os.chmod(secret, 0o600)
         self.hook_log = os.path.join(self.tmp, "receiver.jsonl")
         self.receiver = subprocess.Popen(
             self.ns(["/usr/bin/python3", os.path.join(ROOT, "tests/servers/webhook_receiver.py"),
@@ -430,6 +432,8 @@ class Soak:
         time.sleep(2)
         self.roles["serve"].start()
         self.roles["agent"].start()
+
+    def start_reader(self):
         self.read_log = os.path.join(self.tmp, "reader.jsonl")
         self.reader = subprocess.Popen(
             self.ns(["/usr/bin/python3", os.path.abspath(__file__), "reader", "--port",
@@ -497,16 +501,18 @@ class Soak:
 
     # -- the run ----------------------------------------------------------------------------
 
-    def wait_first_round(self):
+    def wait_rounds(self):
+        """Two complete rounds: every host known, and a diff to serve (/api/v1/diff answers 404
+        until there are two complete scans to compare)."""
         deadline = time.time() + 600
         while time.time() < deadline:
             try:
-                if inv_query(self.db, "SELECT count(*) FROM scans WHERE complete = 1")[0][0]:
+                if inv_query(self.db, "SELECT count(*) FROM scans WHERE complete = 1")[0][0] >= 2:
                     return
             except sqlite3.Error:
                 pass
             time.sleep(1)
-        raise SystemExit("soak: no complete round in 10 minutes")
+        raise SystemExit("soak: not two complete rounds in 10 minutes")
 
     def drained(self):
         """True when the sinks' cursors and the hub hold every event of INV."""
@@ -519,9 +525,10 @@ class Soak:
     def soak(self):
         a = self.args
         t_first = time.monotonic()
-        self.wait_first_round()
-        log("first complete round after %.0f s; soaking %.1f min" % (time.monotonic() - t_first,
-                                                                     a.minutes))
+        self.wait_rounds()
+        log("two complete rounds after %.0f s; soaking %.1f min" % (time.monotonic() - t_first,
+                                                                    a.minutes))
+        self.start_reader()
         self.t0 = time.monotonic()
         end = self.t0 + a.minutes * 60
         threads = [threading.Thread(target=self.killer, args=(end,), daemon=True),
@@ -552,11 +559,13 @@ class Soak:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not self.drained():
             time.sleep(1)
-        for name in ("agent", "serve"):
-            self.exits[name] = self.roles[name].stop()
+        # The reader before serve: a request refused by a server stopping on purpose is none of
+        # serve's failures.
         self.reader.stdin.close()
         self.reader.wait(STOP_WAIT)
         self.reader = None
+        for name in ("agent", "serve"):
+            self.exits[name] = self.roles[name].stop()
 
     # -- the checks -------------------------------------------------------------------------
 
