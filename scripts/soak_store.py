@@ -4,7 +4,10 @@
 Builds:
   * the scale lab (tests/lab/scale_lab.sh up PREFIX attached HOSTS; default 1,000 hosts, 600 of
     them GStreamer RTSP cameras, every host nginx on 80, spread over 198.19.0.0/20, each its own
-    MAC). camscan runs only inside its scanner namespace PREFIX-scan (`ip netns exec`);
+    MAC). camscan runs only inside its scanner namespace PREFIX-scan (`ip netns exec`). Its one
+    GStreamer RTSP server for the 600 cameras is watched every SAMPLE seconds: when it has ended
+    by itself (GStreamer's RTSP server aborts now and then under this load, see
+    Lab.restart_rtsp) it is started again, and the time and its last error are printed;
   * churn: an nftables set in the hosts' namespace (an `inet` table dropping IP to its addresses
     and an `arp` table dropping ARP requests for them), so that CHURN hosts (default 20, 2% of a
     thousand) chosen at random are silent for a round, then back while another CHURN go: every
@@ -262,6 +265,32 @@ table arp soak {
             with open(self.journal, "a") as f:
                 f.write("%.3f %s\n" % (time.monotonic(), " ".join(addrs)))
 
+    def rtsp_up(self):
+        out = subprocess.run(["ip", "netns", "exec", self.hosts_ns, "ss", "-Hltn", "sport", "=",
+                              ":554"], capture_output=True, text=True).stdout
+        return bool(out.strip())
+
+    def restart_rtsp(self):
+        """Start the lab's GStreamer RTSP server again, as scale_lab.sh's `up` does (its stdin
+        held by `sleep infinity`; `down` ends both). GStreamer's RTSP server (1.22, Debian 12)
+        aborts now and then under a scan of 600 cameras with shared media:
+        `gst_rtsp_stream_transport_backlog_push: assertion failed: (queue_duration >= 0)`.
+        Returns the last line of its log (why it ended)."""
+        run_dir = "/run/camscan-scale-%s" % self.prefix
+        with open(os.path.join(run_dir, "rtsp.log"), errors="replace") as f:
+            why = ([l.strip() for l in f if "ERROR" in l or "assertion" in l] or ["?"])[-1]
+        subprocess.Popen(
+            ["ip", "netns", "exec", self.hosts_ns, "setsid", "sh", "-c",
+             "sleep infinity | exec /usr/bin/python3 '%s' '%s'"
+             % (os.path.join(ROOT, "tests/servers/rtsp_server.py"),
+                os.path.join(run_dir, "rtsp.json"))],
+            stdin=subprocess.DEVNULL, stdout=open(os.path.join(run_dir, "rtsp.out"), "a"),
+            stderr=open(os.path.join(run_dir, "rtsp.log"), "a"))
+        deadline = time.time() + 60
+        while time.time() < deadline and not self.rtsp_up():
+            time.sleep(0.5)
+        return why
+
     def teardown(self):
         subprocess.run(["bash", LAB, "down", self.prefix], capture_output=True)
 
@@ -382,6 +411,7 @@ class Soak:
         self.lag = []  # seconds, each sample
         self.stop_kills = threading.Event()
         self.stop_sampling = threading.Event()
+        self.rtsp_restarts = []  # (seconds into the soak, why): the lab's, not camscan's
 
     def ns(self, cmd):
         return ["ip", "netns", "exec", self.lab.ns] + cmd
@@ -484,6 +514,12 @@ class Soak:
                         log("%s exited by itself (%s); started again" % (role.name, code))
                         role.start()
             self.lag.append(self.hub_lag())
+            if not self.lab.rtsp_up():
+                t = time.monotonic()
+                why = self.lab.restart_rtsp()
+                self.rtsp_restarts.append((t - self.t0, why))
+                log("the lab's RTSP server was gone at %.0f s (%s); started again" % (t - self.t0,
+                                                                                      why))
 
     def hub_lag(self):
         """Seconds since the oldest event of INV the hub lacks was recorded (0: none)."""
@@ -702,6 +738,9 @@ class Soak:
               "max (%d)" % (scans[0], scans[1], statistics.median(durs) if durs else 0,
                             max(durs, default=0), len(durs)))
         print("  churn: %d hosts silenced at a time, every %.0f s" % (a.churn, a.churn_every))
+        print("  the lab's RTSP server (GStreamer) ended by itself %d times, started again: %s"
+              % (len(self.rtsp_restarts), "; ".join("at %.0f s: %s" % r
+                                                    for r in self.rtsp_restarts) or "-"))
         print("  events in INV: %d (%s); recorded twice: %d; device states out of turn: %d"
               % (len(ids), ", ".join("%s %d" % kv for kv in sorted(kinds.items())), len(twice),
                  len(state_errors)))
