@@ -1322,3 +1322,71 @@ fn a_stream_that_never_played_is_not_pushed_unless_asked() {
     assert_eq!(steps(&o), [("silent".to_string(), "add".to_string())]);
     assert_eq!(yaml(&config)["cameras"].as_object().unwrap().len(), 1);
 }
+
+/// Issue 73: an ONVIF PTZ camera without a login, pushed into Frigate. Frigate's `config_set`
+/// reads `""` as "delete this key" and answers 500 when the key is not there; camscan sent
+/// `onvif.user: ""` and `onvif.password: ""` (what Frigate's docs ask of a file) and was refused.
+/// Through the API it now leaves them out; the fake Frigate keeps Frigate's refusal.
+#[test]
+fn an_onvif_camera_without_a_login_is_taken_by_frigate() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inv.db");
+    let config = dir.path().join("config.yml");
+    std::fs::write(&config, "mqtt:\n  enabled: false\ncameras: {}\n").unwrap();
+    let ip = "127.0.60.24";
+    let port = common::free_port(ip).to_string();
+    let _tool = fake(
+        "frigate",
+        &[],
+        &[
+            "--bind",
+            ip,
+            "--port",
+            &port,
+            "--config",
+            config.to_str().unwrap(),
+        ],
+    );
+    let url = format!("http://{ip}:{port}");
+    let mut ptz = camera("02:00:00:00:00:61", "198.18.0.61", "Dome", false);
+    ptz.onvif = Some(
+        serde_json::from_value(serde_json::json!({
+            "endpoint": null, "types": [], "scopes": [],
+            "xaddrs": ["http://198.18.0.61/onvif/device_service"],
+            "profiles": [{"token": "p1", "name": null, "encoding": "H264", "width": 1920,
+                          "height": 1080, "fps": 25.0, "service": "media",
+                          "stream_uri": null, "snapshot_uri": null}]
+        }))
+        .unwrap(),
+    );
+    ptz.capabilities.ptz = Some(camscan::model::capabilities::Ptz {
+        nodes: 1,
+        relative: true,
+        ..Default::default()
+    });
+    record(&db, 1, vec![ptz]);
+    let o = push(&db, &["frigate", &url, "-f", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    assert_eq!(steps(&o), [("dome".to_string(), "add".to_string())]);
+    let doc = yaml(&config);
+    let onvif = &doc["cameras"]["dome"]["onvif"];
+    assert_eq!(onvif["host"], "198.18.0.61", "{doc}");
+    assert!(
+        onvif.get("user").is_none() && onvif.get("password").is_none(),
+        "{doc}"
+    );
+    // Frigate's own refusal of "" on a key that is not there, kept by the fake.
+    let (code, _) = curl(&[
+        "-X",
+        "PUT",
+        "-H",
+        "Content-Type: application/json",
+        "--data",
+        r#"{"requires_restart": 0, "config_data": {"cameras": {"dome": {"onvif": {"user": ""}}}}}"#,
+        &format!("{url}/api/config/set"),
+    ]);
+    assert_eq!(code, 500);
+    // A second push sends nothing.
+    let again = push(&db, &["frigate", &url, "-f", "json"]);
+    assert_eq!(steps(&again), [("dome".to_string(), "keep".to_string())]);
+}

@@ -205,7 +205,7 @@ impl<'a> Cameras<'a> {
                 };
                 let sub_name = format!("{name}_sub");
                 let v = exporter.camera_entry(cam, name, &sub_name, &in_url, &raw);
-                e.insert(format!("cameras.{name}"), json(&v));
+                e.insert(format!("cameras.{name}"), without_empty_text(json(&v)));
                 if self.restream {
                     for (n, v) in crate::export::frigate::restream_streams(
                         cam,
@@ -319,4 +319,22 @@ fn find_password(
             .find(|c| store.login_matches(l, &c.username, &c.password))
             .map(|c| c.password.clone())
     })
+}
+
+/// `v` without its empty strings. Frigate's `config_set` reads `""` as "delete this key"
+/// (`frigate/util/builtin.py` `update_yaml`), and deleting a key that is not there raises the
+/// KeyError it answers with 500 "Error updating config" (`frigate/api/app.py`): the `onvif:`
+/// block of a camera without a login (`user: ""`, as Frigate's docs ask of a file) was refused.
+/// Through the API a key left out is a key not set, which is what `""` means in a file.
+fn without_empty_text(v: Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .filter(|(_, v)| v.as_str() != Some(""))
+                .map(|(k, v)| (k, without_empty_text(v)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.into_iter().map(without_empty_text).collect()),
+        other => other,
+    }
 }
