@@ -29,6 +29,9 @@ pub struct Pusher {
     failures: u32,
     /// Not before this.
     next_try: Option<Instant>,
+    /// Entries already told to the sinks as moved but a person's ([`stranded`]): each is told
+    /// once, not every round.
+    told: std::collections::BTreeSet<String>,
 }
 
 impl Pusher {
@@ -39,6 +42,7 @@ impl Pusher {
                 settings: s.clone(),
                 failures: 0,
                 next_try: None,
+                told: Default::default(),
             })
             .collect()
     }
@@ -64,7 +68,12 @@ impl Pusher {
                 }
                 self.failures = 0;
                 self.next_try = None;
-                let events = events(&o);
+                let mut events = events(&o);
+                for (device, name, detail) in stranded(&o) {
+                    if self.told.insert(name) {
+                        events.push((EventKind::PushFailed, device, detail));
+                    }
+                }
                 let any = !events.is_empty();
                 for (kind, device, detail) in events {
                     if let Err(e) = store.record_push_event(kind, device, &detail) {
@@ -136,9 +145,75 @@ fn events(o: &Outcome) -> Vec<(EventKind, i64, serde_json::Value)> {
     out
 }
 
+/// The entries a person edited whose camera has moved since: the tool still pulls the old
+/// address and camscan may not follow (`push::plan`'s "moved: ..., but the entry was edited").
+/// Each is a `push_failed` event with the plan's reason, so a watch says it instead of
+/// silently leaving the tool on the old address.
+fn stranded(o: &Outcome) -> Vec<(i64, String, serde_json::Value)> {
+    o.steps
+        .iter()
+        .filter_map(|step| match (&step.action, step.device_id) {
+            (Action::Leave(why), Some(device)) if why.starts_with("moved:") => Some((
+                device,
+                step.name.clone(),
+                json!({
+                    "tool": o.tool.name(),
+                    "target": o.target,
+                    "name": step.name,
+                    "action": "leave",
+                    "why": [why],
+                    "error": why,
+                }),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 73: a camera a person's edit keeps on its old address is told once.
+    #[test]
+    fn a_moved_camera_a_person_edited_is_told() {
+        use crate::push::plan::Step;
+        let step = |name: &str, action: Action| Step {
+            name: name.into(),
+            action,
+            device_id: Some(3),
+            channel: Some(1),
+            stream: String::new(),
+            instead_of: None,
+            wanted: Some(0),
+        };
+        let o = Outcome {
+            tool: crate::push::ToolKind::Frigate,
+            target: "http://f:5000".into(),
+            dry_run: false,
+            steps: vec![
+                step(
+                    "front",
+                    Action::Leave("moved: a → b, but the entry was edited".into()),
+                ),
+                step(
+                    "yard",
+                    Action::Leave("edited in the tool since camscan wrote it".into()),
+                ),
+                step("gate", Action::Keep),
+            ],
+            results: Vec::new(),
+            references: Vec::new(),
+            notes: Vec::new(),
+        };
+        let told = stranded(&o);
+        assert_eq!(told.len(), 1);
+        assert_eq!(told[0].1, "front");
+        assert_eq!(
+            told[0].2["why"][0],
+            "moved: a → b, but the entry was edited"
+        );
+    }
 
     #[test]
     fn backoff_doubles_to_a_ceiling() {
