@@ -85,26 +85,6 @@ fn a_person_reads_and_writes(db: &Path, pid: u32, n: usize) {
     assert!(locks_of(pid, db) >= 1, "round {n}: the lock went");
 }
 
-fn frigate(ip: &str, config: &Path) -> (common::Server, String) {
-    std::fs::write(config, "mqtt:\n  enabled: false\ncameras: {}\n").unwrap();
-    let port = common::free_port(ip).to_string();
-    let script = common::root_dir().join("tests/servers/push/frigate.py");
-    let server = common::start(
-        &common::lab_python(),
-        &[
-            script.to_str().unwrap(),
-            "--bind",
-            ip,
-            "--port",
-            &port,
-            "--config",
-            config.to_str().unwrap(),
-        ],
-        Duration::from_secs(30),
-    );
-    (server, format!("http://{ip}:{port}"))
-}
-
 /// A camscan in the background, its stderr in a file; killed by its PID when dropped.
 struct Background {
     child: Child,
@@ -162,7 +142,7 @@ fn watch_push_keeps_its_lock_beside_a_sqlite3_shell() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("inventory.db");
     let config = dir.path().join("frigate.yml");
-    let (_tool, url) = frigate("127.0.62.2", &config);
+    let (_tool, url) = common::empty_frigate("127.0.62.2", &config);
     const ROUNDS: usize = 10;
     let mut watch = Background::spawn(
         common::camscan_with_db(&db)
@@ -237,7 +217,7 @@ fn serve_push_keeps_its_lock_beside_a_sqlite3_shell() {
     );
     assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
     let config = dir.path().join("frigate.yml");
-    let (tool, url) = frigate("127.0.62.6", &config);
+    let (tool, url) = common::empty_frigate("127.0.62.6", &config);
     let addr = format!("127.0.62.7:{}", common::free_port("127.0.62.7"));
     let serve = common::Serve::start(&db, &addr, &["--push", &format!("frigate={url}")]);
     let pid = serve.child.id();

@@ -97,14 +97,7 @@ fn record(db: &Path, n: u32, devices: Vec<Device>) {
 
 /// A fake tool: `tests/servers/push/<tool>.py` with `args`, READY within 30 s.
 fn fake(tool: &str, env: &[(&str, &str)], args: &[&str]) -> common::Server {
-    let script = common::root_dir().join(format!("tests/servers/push/{tool}.py"));
-    let python = common::lab_python();
-    let mut all: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    all.push(python);
-    all.push(script.to_string_lossy().into_owned());
-    all.extend(args.iter().map(|a| a.to_string()));
-    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
-    common::start("/usr/bin/env", &refs, Duration::from_secs(30))
+    common::push_fake(tool, env, args)
 }
 
 fn push(db: &Path, args: &[&str]) -> Output {
@@ -1143,22 +1136,7 @@ fn prune_never_removes_a_camera_still_in_the_inventory() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("inv.db");
     let config = dir.path().join("config.yml");
-    std::fs::write(&config, "mqtt:\n  enabled: false\ncameras: {}\n").unwrap();
-    let ip = "127.0.60.21";
-    let port = common::free_port(ip).to_string();
-    let _tool = fake(
-        "frigate",
-        &[],
-        &[
-            "--bind",
-            ip,
-            "--port",
-            &port,
-            "--config",
-            config.to_str().unwrap(),
-        ],
-    );
-    let url = format!("http://{ip}:{port}");
+    let (_tool, url) = common::empty_frigate("127.0.60.21", &config);
     let gate = || camera("02:00:00:00:00:31", "198.18.0.31", "Gate", true);
     record(&db, 1, vec![gate()]);
     let first = push(&db, &["frigate", &url]);
@@ -1211,22 +1189,7 @@ fn push_errors_say_what_to_do_and_one_device_can_be_pushed() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("inv.db");
     let config = dir.path().join("config.yml");
-    std::fs::write(&config, "mqtt:\n  enabled: false\ncameras: {}\n").unwrap();
-    let ip = "127.0.60.22";
-    let port = common::free_port(ip).to_string();
-    let tool = fake(
-        "frigate",
-        &[],
-        &[
-            "--bind",
-            ip,
-            "--port",
-            &port,
-            "--config",
-            config.to_str().unwrap(),
-        ],
-    );
-    let url = format!("http://{ip}:{port}");
+    let (tool, url) = common::empty_frigate("127.0.60.22", &config);
     record(
         &db,
         1,
@@ -1235,7 +1198,7 @@ fn push_errors_say_what_to_do_and_one_device_can_be_pushed() {
             camera("02:00:00:00:00:42", "198.18.0.42", "Yard", true),
         ],
     );
-    let bare = push(&db, &["frigate", &format!("{ip}:{port}")]);
+    let bare = push(&db, &["frigate", url.trim_start_matches("http://")]);
     assert_eq!(bare.status.code(), Some(2));
     assert!(
         common::stderr(&bare).contains("with http:// or https://"),
@@ -1287,22 +1250,7 @@ fn a_stream_that_never_played_is_not_pushed_unless_asked() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("inv.db");
     let config = dir.path().join("config.yml");
-    std::fs::write(&config, "mqtt:\n  enabled: false\ncameras: {}\n").unwrap();
-    let ip = "127.0.60.23";
-    let port = common::free_port(ip).to_string();
-    let tool = fake(
-        "frigate",
-        &[],
-        &[
-            "--bind",
-            ip,
-            "--port",
-            &port,
-            "--config",
-            config.to_str().unwrap(),
-        ],
-    );
-    let url = format!("http://{ip}:{port}");
+    let (tool, url) = common::empty_frigate("127.0.60.23", &config);
     let mut silent = camera("02:00:00:00:00:51", "198.18.0.51", "Silent", true);
     for s in &mut silent.streams {
         s.status = StreamStatus::Unverified;
@@ -1332,22 +1280,7 @@ fn an_onvif_camera_without_a_login_is_taken_by_frigate() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("inv.db");
     let config = dir.path().join("config.yml");
-    std::fs::write(&config, "mqtt:\n  enabled: false\ncameras: {}\n").unwrap();
-    let ip = "127.0.60.24";
-    let port = common::free_port(ip).to_string();
-    let _tool = fake(
-        "frigate",
-        &[],
-        &[
-            "--bind",
-            ip,
-            "--port",
-            &port,
-            "--config",
-            config.to_str().unwrap(),
-        ],
-    );
-    let url = format!("http://{ip}:{port}");
+    let (_tool, url) = common::empty_frigate("127.0.60.24", &config);
     let mut ptz = camera("02:00:00:00:00:61", "198.18.0.61", "Dome", false);
     ptz.onvif = Some(
         serde_json::from_value(serde_json::json!({

@@ -70,14 +70,7 @@ fn scan(args: &[&str]) -> (std::process::Output, Report) {
 }
 
 fn auth_failures(host: &str) -> usize {
-    lab()
-        .rtsp
-        .lines
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|l| l.starts_with(&format!("AUTHFAIL {host}:")))
-        .count()
+    lab().rtsp.lines_starting(&format!("AUTHFAIL {host}:"))
 }
 
 #[test]
@@ -206,23 +199,15 @@ fn a_line_for_this_host_is_tried_before_the_shared_ones() {
     let creds = creds_file(&format!(
         "viewer:w1\nviewer:w2\nviewer:w3\nviewer:w4\nviewer:w5\n{HOST} viewer:pa ss\n"
     ));
-    let out = run(
-        camscan()
-            .args([
-                "scan",
-                HOST,
-                "-p",
-                "8554",
-                "--no-verify",
-                "-f",
-                "json",
-                "--credentials",
-            ])
-            .arg(creds.path()),
-        Duration::from_secs(120),
-    );
-    let report: Report = serde_json::from_str(&stdout(&out))
-        .unwrap_or_else(|e| panic!("{e}; stderr: {}", stderr(&out)));
+    let (_out, report) = scan(&[
+        "scan",
+        HOST,
+        "-p",
+        "8554",
+        "--no-verify",
+        "--credentials",
+        creds.path().to_str().unwrap(),
+    ]);
     let d = report.device(HOST);
     assert!(
         d.streams
@@ -232,14 +217,11 @@ fn a_line_for_this_host_is_tried_before_the_shared_ones() {
         d.streams
     );
     std::thread::sleep(Duration::from_millis(300));
-    let failed = server
-        .lines
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|l| l.starts_with("AUTHFAIL"))
-        .count();
-    assert_eq!(failed, 0, "no shared line was tried first");
+    assert_eq!(
+        server.lines_starting("AUTHFAIL"),
+        0,
+        "no shared line was tried first"
+    );
 }
 
 #[test]

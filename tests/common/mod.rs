@@ -138,6 +138,44 @@ pub fn media_lab(args: &[&str], wait: Duration) -> Server {
     start("/usr/bin/python3", &all, wait)
 }
 
+/// A fake tool of `tests/servers/push/<tool>.py` (Frigate, go2rtc, MediaMTX played by their
+/// source contracts) with `env` and `args`, READY within 30 s.
+pub fn push_fake(tool: &str, env: &[(&str, &str)], args: &[&str]) -> Server {
+    let script = root_dir().join(format!("tests/servers/push/{tool}.py"));
+    let mut all: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    all.push(lab_python());
+    all.push(script.to_string_lossy().into_owned());
+    all.extend(args.iter().map(|a| a.to_string()));
+    let refs: Vec<&str> = all.iter().map(String::as_str).collect();
+    start("/usr/bin/env", &refs, Duration::from_secs(30))
+}
+
+/// The fake Frigate on `ip` (a free port) over `config`, written first as a configuration
+/// without cameras; the server and its URL.
+pub fn empty_frigate(ip: &str, config: &Path) -> (Server, String) {
+    std::fs::write(config, "mqtt:\n  enabled: false\ncameras: {}\n").unwrap();
+    let port = free_port(ip).to_string();
+    let config = config.to_str().expect("a UTF-8 path");
+    let server = push_fake(
+        "frigate",
+        &[],
+        &["--bind", ip, "--port", &port, "--config", config],
+    );
+    (server, format!("http://{ip}:{port}"))
+}
+
+impl Server {
+    /// How many of the lines the server printed begin with `prefix` (`AUTHFAIL`).
+    pub fn lines_starting(&self, prefix: &str) -> usize {
+        self.lines
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.starts_with(prefix))
+            .count()
+    }
+}
+
 pub fn start(program: &str, args: &[&str], wait: Duration) -> Server {
     let mut child = Command::new(program)
         .args(args)
