@@ -40,6 +40,21 @@ impl Credential {
     }
 }
 
+/// `url` without the `user:password@` of its authority, taken apart as text (a URL the url crate
+/// refuses too: what a failure's message or an old row may hold); anything else as it is.
+pub fn without_userinfo(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            match rest[..end].rfind('@') {
+                Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+                None => url.to_string(),
+            }
+        }
+        None => url.to_string(),
+    }
+}
+
 /// The inverse of [`encode_userinfo`] (and of any percent-encoding): `%XX` decoded, an invalid
 /// escape kept as written, bytes that are not UTF-8 replaced.
 pub fn percent_decode(s: &str) -> String {

@@ -29,7 +29,7 @@ pub mod sync;
 pub mod when;
 pub use answers::*;
 pub use capabilities::Capabilities;
-pub use credential::{Credential, encode_userinfo, percent_decode};
+pub use credential::{Credential, encode_userinfo, percent_decode, without_userinfo};
 pub use misaddressed::Misaddressed;
 pub use nvr::NvrChannel;
 pub use rank::{area, main_stream, maker_and_model, model_names_vendor, ranked, size, stream_rank};

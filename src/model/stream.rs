@@ -153,7 +153,7 @@ impl Stream {
         if self.status != StreamStatus::Unverified {
             return None;
         }
-        let plain = plain_url(&self.url);
+        let plain = without_userinfo(&self.url);
         if let Some(f) = errors.iter().find(|f| {
             f.port.is_none_or(|p| p == self.port)
                 && (f.message.contains(&self.url) || f.message.contains(&plain))
@@ -174,20 +174,6 @@ impl Stream {
                     .into()
             }
         })
-    }
-}
-
-/// `url` without its user and password (what a failure's message names).
-fn plain_url(url: &str) -> String {
-    match url.split_once("://") {
-        Some((scheme, rest)) => {
-            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-            match rest[..end].rfind('@') {
-                Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
-                None => url.to_string(),
-            }
-        }
-        None => url.to_string(),
     }
 }
 

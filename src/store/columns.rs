@@ -37,16 +37,7 @@ pub(crate) fn method_name(m: DiscoveryMethod) -> &'static str {
 pub(crate) fn clean_url(url: &str) -> String {
     let Ok(mut u) = url::Url::parse(url) else {
         // Not a URL the url crate takes apart: drop what stands before an '@' in the authority.
-        return match url.split_once("://") {
-            Some((scheme, rest)) => {
-                let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-                match rest[..end].rfind('@') {
-                    Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
-                    None => url.to_string(),
-                }
-            }
-            None => url.to_string(),
-        };
+        return crate::model::without_userinfo(url);
     };
     let _ = u.set_username("");
     let _ = u.set_password(None);
