@@ -102,6 +102,10 @@ pub struct Step {
     /// Index into the wanted cameras.
     #[serde(skip)]
     pub wanted: Option<usize>,
+    /// A person's entry whose camera has moved since: the tool still pulls its old address and
+    /// camscan may not follow (`watch --push` tells the sinks once).
+    #[serde(skip)]
+    pub stranded: bool,
 }
 
 /// What the tool holds now, by item key (see [`super::tools::items_of`]), passwords as the
@@ -211,16 +215,20 @@ pub fn plan(
             stream: w.label.clone(),
             instead_of: None,
             wanted: Some(i),
+            stranded: false,
         };
         if let Some(r) = ledger
             .iter()
             .find(|r| r.device_id == w.device_id && r.channel == w.channel)
         {
             seen_records.insert(r.name.clone());
-            let action = recorded_action(r, w, running, || {
+            let (action, stranded) = recorded_action(r, w, running, || {
                 (mask_entry(&entry(i, &r.name)), secret(i))
             });
-            steps.push(step(&r.name, action));
+            steps.push(Step {
+                stranded,
+                ..step(&r.name, action)
+            });
             continue;
         }
         // Not camscan's yet: a person's entry pulling from this camera keeps it.
@@ -263,33 +271,49 @@ pub fn plan(
 
 /// What becomes of the entry camscan wrote (`r`) for a camera still wanted (`w`): left when it
 /// is gone from the tool or a person edited it, skipped when the camera is blocked, else kept or
-/// updated as `new()` (the entry it would be now, masked, and its passwords' MAC) differs.
+/// updated as `new()` (the entry it would be now, masked, and its passwords' MAC) differs; and
+/// whether it is stranded ([`Step::stranded`]).
 fn recorded_action(
     r: &PushRecord,
     w: &Wanted,
     running: &Running,
     new: impl FnOnce() -> (Value, Option<Vec<u8>>),
-) -> Action {
+) -> (Action, bool) {
     let written: Value = serde_json::from_str(&r.written).unwrap_or(Value::Null);
     let keys = written_keys(&r.written);
     if !keys.iter().any(|k| running.contains_key(k)) {
-        return Action::Leave("removed from the tool since camscan wrote it".into());
+        return (
+            Action::Leave("removed from the tool since camscan wrote it".into()),
+            false,
+        );
     }
     if readback_hash(running, &written) != r.hash {
-        return Action::Leave(edited(&written, running, w));
+        let (why, moved) = edited(&written, running, w);
+        return (Action::Leave(why), moved);
     }
+    (current_action(r, w, &written, new), false)
+}
+
+/// What becomes of an entry camscan wrote that nobody changed: kept, updated, or skipped when
+/// the camera is blocked and the entry would change.
+fn current_action(
+    r: &PushRecord,
+    w: &Wanted,
+    written: &Value,
+    new: impl FnOnce() -> (Value, Option<Vec<u8>>),
+) -> Action {
     let (new, secret) = new();
     if let Some(why) = &w.blocked {
         // Its password is unknown to this push (no --credentials): an entry that is right but
         // for what cannot be known is kept, not skipped.
-        let same = changes(&written, &new, r.secret.as_deref(), r.secret.as_deref());
+        let same = changes(written, &new, r.secret.as_deref(), r.secret.as_deref());
         return if same.is_empty() {
             Action::Keep
         } else {
             Action::Skip(why.clone())
         };
     }
-    let reasons = changes(&written, &new, r.secret.as_deref(), secret.as_deref());
+    let reasons = changes(written, &new, r.secret.as_deref(), secret.as_deref());
     if reasons.is_empty() {
         Action::Keep
     } else {
@@ -300,28 +324,43 @@ fn recorded_action(
 /// Why an entry camscan wrote and a person edited since is left alone: the field they changed,
 /// and, when the camera has moved since, that the tool still pulls its old address and how to
 /// hand the entry back (issue 73: a person's edit stopped a camera following its moves, and the
-/// plan said only "now a person's").
-fn edited(written: &Value, running: &Running, w: &Wanted) -> String {
+/// plan said only "now a person's"); and whether it has moved.
+fn edited(written: &Value, running: &Running, w: &Wanted) -> (String, bool) {
     let sent: Entry = match written {
         Value::Object(m) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
         _ => Entry::new(),
     };
     let field = first_difference(running, &sent).unwrap_or_else(|| "a field".into());
-    let old = hosts(written);
+    let old = camera_hosts(written);
     let now: BTreeSet<String> = w.addresses.iter().cloned().collect();
     let back = "delete the entry in the tool and push again to hand it back to camscan";
     if !old.is_empty() && old.is_disjoint(&now) {
-        let list = |s: &BTreeSet<String>| s.iter().cloned().collect::<Vec<_>>().join(", ");
-        format!(
+        let why = format!(
             "moved: {} → {}, but the entry was edited in the tool since camscan wrote it ({field}), \
              so it is a person's and still pulls {}: set the new address there, or {back}",
-            list(&old),
-            list(&now),
-            list(&old)
-        )
+            listed(&old),
+            listed(&now),
+            listed(&old)
+        );
+        (why, true)
     } else {
-        format!("edited in the tool since camscan wrote it ({field}): now a person's; {back}")
+        let why =
+            format!("edited in the tool since camscan wrote it ({field}): now a person's; {back}");
+        (why, false)
     }
+}
+
+/// Addresses as the plan lists them: `a, b`.
+fn listed(s: &BTreeSet<String>) -> String {
+    s.iter().cloned().collect::<Vec<_>>().join(", ")
+}
+
+/// The cameras' own addresses among the URLs of `v`: a restream through the tool's own go2rtc
+/// (`127.0.0.1`, `--frigate-restream`) is no address of the camera.
+fn camera_hosts(v: &Value) -> BTreeSet<String> {
+    let mut h = hosts(v);
+    h.retain(|h| !matches!(h.as_str(), "127.0.0.1" | "localhost" | "[::1]"));
+    h
 }
 
 /// The step for an entry camscan wrote whose camera is no longer wanted: removed under
@@ -358,6 +397,7 @@ fn orphan_step(r: &PushRecord, running: &Running, leaving: Leaving<'_>) -> Step 
         stream: String::new(),
         instead_of: None,
         wanted: None,
+        stranded: false,
     }
 }
 
@@ -391,17 +431,9 @@ fn changes(
     new_secret: Option<&[u8]>,
 ) -> Vec<String> {
     let mut reasons = Vec::new();
-    // The cameras' own addresses: a restream through the tool's own go2rtc (`127.0.0.1`,
-    // `--frigate-restream`) is no move.
-    let cameras = |v: &Value| {
-        let mut h = hosts(v);
-        h.retain(|h| !matches!(h.as_str(), "127.0.0.1" | "localhost" | "[::1]"));
-        h
-    };
-    let (before, after) = (cameras(old), cameras(new));
+    let (before, after) = (camera_hosts(old), camera_hosts(new));
     if before != after {
-        let list = |s: &BTreeSet<String>| s.iter().cloned().collect::<Vec<_>>().join(", ");
-        reasons.push(format!("moved: {} → {}", list(&before), list(&after)));
+        reasons.push(format!("moved: {} → {}", listed(&before), listed(&after)));
     }
     if strip_hosts(old) != strip_hosts(new) {
         reasons.push("its streams or settings changed".into());
@@ -846,6 +878,7 @@ mod tests {
         // pulls the old address, and how to hand the entry back.
         match &steps[0].action {
             Action::Leave(why) => {
+                assert!(steps[0].stranded, "{steps:?}");
                 for words in [
                     "moved: 198.18.0.12 → 198.18.0.15",
                     "detect.width",

@@ -145,15 +145,15 @@ fn events(o: &Outcome) -> Vec<(EventKind, i64, serde_json::Value)> {
     out
 }
 
-/// The entries a person edited whose camera has moved since: the tool still pulls the old
-/// address and camscan may not follow (`push::plan`'s "moved: ..., but the entry was edited").
-/// Each is a `push_failed` event with the plan's reason, so a watch says it instead of
-/// silently leaving the tool on the old address.
+/// The entries a person edited whose camera has moved since ([`crate::push::plan::Step::stranded`]):
+/// the tool still pulls the old address and camscan may not follow. Each is a `push_failed`
+/// event with the plan's reason, so a watch says it instead of silently leaving the tool on the
+/// old address.
 fn stranded(o: &Outcome) -> Vec<(i64, String, serde_json::Value)> {
     o.steps
         .iter()
         .filter_map(|step| match (&step.action, step.device_id) {
-            (Action::Leave(why), Some(device)) if why.starts_with("moved:") => Some((
+            (Action::Leave(why), Some(device)) if step.stranded => Some((
                 device,
                 step.name.clone(),
                 json!({
@@ -178,7 +178,7 @@ mod tests {
     #[test]
     fn a_moved_camera_a_person_edited_is_told() {
         use crate::push::plan::Step;
-        let step = |name: &str, action: Action| Step {
+        let step = |name: &str, action: Action, stranded: bool| Step {
             name: name.into(),
             action,
             device_id: Some(3),
@@ -186,6 +186,7 @@ mod tests {
             stream: String::new(),
             instead_of: None,
             wanted: Some(0),
+            stranded,
         };
         let o = Outcome {
             tool: crate::push::ToolKind::Frigate,
@@ -195,12 +196,14 @@ mod tests {
                 step(
                     "front",
                     Action::Leave("moved: a → b, but the entry was edited".into()),
+                    true,
                 ),
                 step(
                     "yard",
                     Action::Leave("edited in the tool since camscan wrote it".into()),
+                    false,
                 ),
-                step("gate", Action::Keep),
+                step("gate", Action::Keep, false),
             ],
             results: Vec::new(),
             references: Vec::new(),
