@@ -216,6 +216,9 @@ pub enum PushError {
     Malformed { url: String, detail: String },
     #[error("{0}")]
     Setup(String),
+    /// Devices asked for (`Settings::only`) that the inventory does not hold.
+    #[error("no device {} in the inventory", .0.iter().map(i64::to_string).collect::<Vec<_>>().join(", "))]
+    UnknownDevices(Vec<i64>),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -282,6 +285,13 @@ struct Push<'a> {
 pub async fn run(store: &mut Store, settings: &Settings) -> Result<Outcome, PushError> {
     let devices = store.stored_devices()?;
     let (report, ids) = entries::report(devices);
+    if let Some(only) = &settings.only {
+        let held: std::collections::BTreeSet<i64> = ids.iter().copied().collect();
+        let missing: Vec<i64> = only.difference(&held).copied().collect();
+        if !missing.is_empty() {
+            return Err(PushError::UnknownDevices(missing));
+        }
+    }
     let (p, mut outcome) = plan_push(store, settings, &report, &ids).await?;
     if settings.dry_run {
         return Ok(outcome);

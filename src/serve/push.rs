@@ -157,17 +157,6 @@ async fn run(
     };
     let mut store = crate::record::open_existing(&inventory)
         .map_err(|e| Problem::new(Kind::Store, e.to_string()))?;
-    for id in &req.devices {
-        let known = store
-            .device_id(&id.to_string(), None)
-            .map_err(|e| Problem::new(Kind::Store, e.to_string()))?;
-        if known != Some(*id) {
-            return Err(Problem::new(
-                Kind::NotFound,
-                format!("no device {id} in the inventory (GET /api/v1/devices lists them)"),
-            ));
-        }
-    }
     let shown = settings.target.shown();
     // Its own task, so that it reaches the read-back and the ledger whatever becomes of the
     // request (the module's docs); the gate goes with it.
@@ -179,6 +168,10 @@ async fn run(
     match push.await {
         Ok(Ok(outcome)) => Ok(json(&outcome).into_response()),
         Ok(Err(PushError::Store(e))) => Err(Problem::new(Kind::Store, e.to_string())),
+        Ok(Err(e @ PushError::UnknownDevices(_))) => Err(Problem::new(
+            Kind::NotFound,
+            format!("{e} (GET /api/v1/devices lists them)"),
+        )),
         Ok(Err(e)) => Err(Problem::new(Kind::ToolFailed, e.to_string())),
         Err(e) => Err(Problem::new(
             Kind::ToolFailed,
