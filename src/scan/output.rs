@@ -136,10 +136,12 @@ pub fn print_plan(plan: &crate::model::plan::Plan) {
 }
 
 /// Run `write` (a log line to stderr) with the progress bar, if one is drawn, taken off its line
-/// and drawn again after: a log never lands in the middle of the bar's line.
+/// and drawn again after: a log never lands in the middle of the bar's line. The register is
+/// held for the whole write, so a bar cannot be registered and drawn while a log that found none
+/// is still being written (that log then moved the bar's first frame up, left on the screen).
 pub fn around_progress<R>(write: impl FnOnce() -> R) -> R {
-    let bar = BAR.lock().ok().and_then(|b| b.clone());
-    match bar {
+    let held = crate::model::sync::lock(&BAR);
+    match held.as_ref() {
         Some(bar) => bar.suspend(write),
         None => write(),
     }
@@ -150,9 +152,7 @@ pub fn around_progress<R>(write: impl FnOnce() -> R) -> R {
 pub async fn end_progress(bar: indicatif::ProgressBar, task: tokio::task::JoinHandle<()>) {
     task.abort();
     let _ = task.await;
-    if let Ok(mut b) = BAR.lock() {
-        *b = None;
-    }
+    *crate::model::sync::lock(&BAR) = None;
     bar.finish_and_clear();
 }
 
@@ -205,10 +205,9 @@ pub fn progress_bar(
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
             .progress_chars("=> ")
     };
+    // Registered before anything can draw it (after every log being written now).
+    *crate::model::sync::lock(&BAR) = Some(bar.clone());
     bar.set_style(style(Stage::Discovering));
-    if let Ok(mut b) = BAR.lock() {
-        *b = Some(bar.clone());
-    }
     let b = bar.clone();
     let task = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_millis(100));
