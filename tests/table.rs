@@ -566,7 +566,7 @@ fn the_docs_samples_are_this_labs_scan_at_80_and_120_columns() {
                 "tests/table.rs, a scan of its lab",
                 &format!("camscan scan {TARGETS} --width {cols}"),
                 &printed,
-                &[],
+                &[common::samples::Varies::MEASURED_FPS],
             );
         }
     }

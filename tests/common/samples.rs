@@ -127,6 +127,33 @@ impl Varies {
         what: "device id",
         find: device_ids,
     };
+    /// A frame rate measured from the frames received (`4.8fps` where the server sends 5: the
+    /// MJPEG reader counts what arrived in its window), with the cell's padding after it.
+    pub const MEASURED_FPS: Varies = Varies {
+        what: "measured fps",
+        find: measured_fps,
+    };
+}
+
+fn measured_fps(text: &str) -> Vec<Range<usize>> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    for (at, _) in text.match_indices("fps") {
+        let mut start = at;
+        while start > 0 && (b[start - 1].is_ascii_digit() || b[start - 1] == b'.') {
+            start -= 1;
+        }
+        let number = start < at && start > 0 && b[start - 1] == b' ';
+        if !number {
+            continue;
+        }
+        let mut end = at + 3;
+        while b.get(end) == Some(&b' ') {
+            end += 1;
+        }
+        out.push(start..end);
+    }
+    out
 }
 
 fn timestamps(text: &str) -> Vec<Range<usize>> {
