@@ -1,4 +1,4 @@
-//! What a running tool answers a push (`push::tools::items_of`: Frigate's `GET /api/config`,
+//! What a running tool answers a push (`push::tools::items_of`, every tool: Frigate's `GET /api/config`,
 //! go2rtc's `GET /api/streams`, MediaMTX's path list) and what the plan does with it: the
 //! projection onto what camscan wrote, the masking of passwords, the hash, the hosts of URLs, and
 //! a refusal's message.
@@ -7,7 +7,6 @@
 //! read-back is stable; nothing panics on any document or byte string.
 #![no_main]
 
-use camscan::push::ToolKind;
 use camscan::push::client::Answer;
 use camscan::push::plan::{self, Entry};
 use camscan::push::tools::items_of;
@@ -43,7 +42,7 @@ fuzz_target!(|data: &[u8]| {
         "front": ["rtsp://h/x"],
         "frontsub": {"source": "rtsp://h/y", "sourceOnDemand": true}
     });
-    for tool in [ToolKind::Frigate, ToolKind::Go2rtc, ToolKind::Mediamtx] {
+    for &tool in camscan::push::tools::TOOLS {
         let running = items_of(tool, &doc);
         let h1 = plan::readback_hash(&running, &written);
         assert_eq!(h1, plan::readback_hash(&running, &written));

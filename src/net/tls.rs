@@ -94,6 +94,38 @@ fn accepting(seen: Option<Seen>) -> Option<Arc<ClientConfig>> {
     Some(Arc::new(config))
 }
 
+/// A TLS client for a tool camscan pushes into (Home Assistant's websocket): any certificate
+/// when `insecure`; else the certificates of `ca_pem` when given, else the system's.
+pub fn tool_client(ca_pem: Option<&[u8]>, insecure: bool) -> Result<Arc<ClientConfig>, String> {
+    use rustls::pki_types::pem::PemObject;
+    if insecure {
+        return config().ok_or_else(|| "no TLS client".to_string());
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    match ca_pem {
+        Some(pem) => {
+            for cert in CertificateDer::pem_slice_iter(pem) {
+                let cert = cert.map_err(|e| format!("the CA file: {e}"))?;
+                roots
+                    .add(cert)
+                    .map_err(|e| format!("the CA file: {e}"))?;
+            }
+        }
+        None => {
+            for cert in rustls_native_certs::load_native_certs().certs {
+                let _ = roots.add(cert);
+            }
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
 /// What the certificate a handshake was shown says.
 fn certificate(seen: &Seen) -> Option<Box<crate::model::Certificate>> {
     let der = seen.lock().ok()?.take()?;

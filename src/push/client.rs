@@ -10,6 +10,7 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 
+use super::tools::LoginWay;
 use super::{Login, PushError, Tls};
 
 /// A client for one tool.
@@ -18,10 +19,20 @@ pub struct Client {
     base: url::Url,
     /// The base URL as messages show it (never with credentials).
     pub shown: String,
-    basic: Option<Login>,
+    /// Sent with every request: Basic (go2rtc, MediaMTX) or a bearer token (Home Assistant).
+    auth: Auth,
+    /// TLS towards the tool, for a connection reqwest does not make (the websocket).
+    tls: Tls,
     /// Frigate's session cookie, once logged in.
     cookie: Option<String>,
     timeout: Duration,
+}
+
+/// What goes with every request.
+enum Auth {
+    None,
+    Basic(Login),
+    Bearer(String),
 }
 
 /// A tool's answer: its status and body.
@@ -128,10 +139,13 @@ impl<'a> Request<'a> {
 }
 
 impl Client {
-    /// A client for `base`; `basic` is sent as Basic auth on every request (go2rtc, MediaMTX).
+    /// A client for `base`; `login` is sent on every request as `way` says (Basic for go2rtc and
+    /// MediaMTX, a bearer token for Home Assistant; Frigate's is a login request of its own,
+    /// [`Client::login_with_cookie`]).
     pub fn new(
         base: &url::Url,
-        basic: Option<Login>,
+        way: LoginWay,
+        login: &Option<Login>,
         tls: &Tls,
         timeout: Duration,
     ) -> Result<Client, PushError> {
@@ -161,8 +175,13 @@ impl Client {
             http,
             base: base.clone(),
             shown,
-            basic,
+            auth: match (way, login) {
+                (LoginWay::Basic, Some(l)) => Auth::Basic(l.clone()),
+                (LoginWay::Token, Some(l)) => Auth::Bearer(l.password.clone()),
+                _ => Auth::None,
+            },
             cookie: None,
+            tls: tls.clone(),
             timeout,
         })
     }
@@ -221,8 +240,10 @@ impl Client {
             h.insert(reqwest::header::COOKIE, v);
         }
         builder = builder.headers(h);
-        if let Some(l) = &self.basic {
-            builder = builder.basic_auth(&l.user, Some(&l.password));
+        match &self.auth {
+            Auth::Basic(l) => builder = builder.basic_auth(&l.user, Some(&l.password)),
+            Auth::Bearer(token) => builder = builder.bearer_auth(token),
+            Auth::None => {}
         }
         if let Some(b) = req.body {
             builder = builder
@@ -288,6 +309,104 @@ impl Client {
         self.cookie = Some(answer.cookies.join("; "));
         Ok(())
     }
+}
+
+impl Client {
+    /// One command over the tool's websocket API (Home Assistant's `/api/websocket`: `auth` with
+    /// the token, then the command as id 1); its `result`, or the tool's refusal in words. The
+    /// whole exchange within the request deadline.
+    pub async fn websocket(&self, mut command: Value) -> Result<Value, String> {
+        let mut url = self.url("/api/websocket", &[]);
+        let tls = url.scheme() == "https";
+        let _ = url.set_scheme(if tls { "wss" } else { "ws" });
+        let token = match &self.auth {
+            Auth::Bearer(t) => t.clone(),
+            _ => String::new(),
+        };
+        command["id"] = Value::from(1);
+        let exchange = async {
+            let host = url.host_str().unwrap_or("").trim_matches(['[', ']']).to_string();
+            let port = url.port_or_known_default().unwrap_or(80);
+            let tcp = tokio::net::TcpStream::connect((host.as_str(), port))
+                .await
+                .map_err(|e| format!("cannot connect ({e})"))?;
+            if tls {
+                let config = crate::net::tls::tool_client(self.tls.ca_pem.as_deref(), self.tls.insecure)?;
+                let name = rustls::pki_types::ServerName::try_from(host.clone())
+                    .map_err(|e| format!("{host}: {e}"))?;
+                let stream = tokio_rustls::TlsConnector::from(config)
+                    .connect(name, tcp)
+                    .await
+                    .map_err(|e| format!("TLS: {e}"))?;
+                ws_exchange(url.as_str(), stream, &token, &command).await
+            } else {
+                ws_exchange(url.as_str(), tcp, &token, &command).await
+            }
+        };
+        tokio::time::timeout(self.timeout, exchange)
+            .await
+            .map_err(|_| {
+                format!(
+                    "{}/api/websocket: no answer within {} s",
+                    self.shown,
+                    self.timeout.as_secs_f32()
+                )
+            })?
+    }
+}
+
+/// Home Assistant's websocket exchange on `stream`: `auth_required`, `auth`, `auth_ok`, then
+/// `command` and its `result` (other messages skipped, at most a bounded number).
+async fn ws_exchange<S>(url: &str, stream: S, token: &str, command: &Value) -> Result<Value, String>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let (mut ws, _) = tokio_tungstenite::client_async(url, stream)
+        .await
+        .map_err(|e| format!("websocket: {e}"))?;
+    let auth = serde_json::json!({"type": "auth", "access_token": token});
+    ws.send(Message::text(auth.to_string()))
+        .await
+        .map_err(|e| format!("websocket: {e}"))?;
+    let mut sent = false;
+    for _ in 0..32 {
+        let Some(msg) = ws.next().await else {
+            return Err("websocket closed".into());
+        };
+        let msg = msg.map_err(|e| format!("websocket: {e}"))?;
+        let Message::Text(text) = msg else {
+            continue;
+        };
+        let v: Value = serde_json::from_str(text.as_str()).unwrap_or(Value::Null);
+        match v["type"].as_str() {
+            Some("auth_invalid") => {
+                return Err(format!(
+                    "login refused: {}",
+                    crate::sanitize::terminal(v["message"].as_str().unwrap_or(""))
+                ));
+            }
+            Some("auth_ok") if !sent => {
+                ws.send(Message::text(command.to_string()))
+                    .await
+                    .map_err(|e| format!("websocket: {e}"))?;
+                sent = true;
+            }
+            Some("result") if v["id"] == 1 => {
+                let _ = ws.close(None).await;
+                if v["success"] == true {
+                    return Ok(v["result"].clone());
+                }
+                return Err(crate::sanitize::terminal(
+                    v["error"]["message"].as_str().unwrap_or("refused"),
+                )
+                .into_owned());
+            }
+            _ => {}
+        }
+    }
+    Err("websocket: no result".into())
 }
 
 /// The innermost cause of a reqwest error (the OS's "Connection refused"), and what to do about

@@ -12,10 +12,10 @@
 use serde_json::Value;
 
 use super::plan::{Entry, Wanted};
-use super::{Settings, ToolKind};
-use crate::export::cameras::{self, Camera, Tool};
-use crate::export::names::Style;
-use crate::model::{Credential, Report, Stream, StreamStatus, encode_userinfo};
+use super::tools::EntryInput;
+use super::{Options, Settings, ToolKind};
+use crate::export::cameras::{self, Camera};
+use crate::model::{Credential, Report, StreamStatus, encode_userinfo};
 use crate::store::{Store, StoredDevice};
 
 /// One camera's password as a push writes it (its `Debug` never shows the password).
@@ -45,8 +45,7 @@ impl std::fmt::Debug for Password {
 /// The cameras of the inventory for one tool, with what each would be written as.
 pub struct Cameras<'a> {
     pub tool: ToolKind,
-    pub restream: bool,
-    pub backchannel: bool,
+    pub options: Options,
     pub cams: Vec<Camera<'a>>,
     pub ids: Vec<(i64, u32)>,
     pub passwords: Vec<Password>,
@@ -83,20 +82,12 @@ impl<'a> Cameras<'a> {
         store: &Store,
     ) -> Result<Cameras<'a>, super::PushError> {
         let tool = settings.target.tool;
-        let plan = cameras::plan(
-            report,
-            match tool {
-                ToolKind::Frigate => Tool::Frigate,
-                ToolKind::Go2rtc => Tool::Go2rtc,
-                ToolKind::Mediamtx => Tool::Mediamtx,
-            },
-        );
+        let plan = cameras::plan(report, tool.streams());
         let logins = store.stored_logins()?;
-        let style = style(tool);
+        let style = tool.style();
         let mut out = Cameras {
             tool,
-            restream: settings.restream && tool == ToolKind::Frigate,
-            backchannel: settings.backchannel,
+            options: settings.options,
             cams: Vec::new(),
             ids: Vec::new(),
             passwords: Vec::new(),
@@ -119,7 +110,7 @@ impl<'a> Cameras<'a> {
                 cameras::needs_password(cam.main) || cam.sub.is_some_and(cameras::needs_password);
             let password = if !needs {
                 Password::None
-            } else if settings.password_refs {
+            } else if settings.password_refs && tool.reference("").is_some() {
                 Password::Reference
             } else if let Some(p) = find_password(store, &logins, id, &cam, &settings.credentials)
                 .or_else(|| settings.env_passwords.0.get(&cam.names.env_key()).cloned())
@@ -140,7 +131,7 @@ impl<'a> Cameras<'a> {
                     "its password is unknown: give --credentials FILE (the logins the scan used) \
                      or set CAMSCAN_{}_PASSWORD{}",
                     cam.names.env_key(),
-                    if tool == ToolKind::Mediamtx {
+                    if tool.reference("").is_none() {
                         ""
                     } else {
                         ", or write references with --password-refs"
@@ -178,71 +169,30 @@ impl<'a> Cameras<'a> {
         Ok(out)
     }
 
-    /// Camera `i`'s entry under `name`.
-    pub fn entry(&self, i: usize, name: &str) -> Entry {
+    /// Camera `i`'s entry under `name`; `written` is what camscan wrote for it before (the
+    /// ledger's).
+    pub fn entry(&self, i: usize, name: &str, written: Option<&Value>) -> Entry {
         let cam = &self.cams[i];
-        let key = cam.names.env_key();
         let (in_url, raw) = match &self.passwords[i] {
             Password::Known(p) => (encode_userinfo(p), p.clone()),
-            Password::Reference => match self.tool {
-                ToolKind::Frigate => {
-                    let r = format!("{{FRIGATE_{key}_PASSWORD}}");
-                    (r.clone(), r)
-                }
-                _ => {
-                    let r = format!("${{CAMSCAN_{key}_PASSWORD}}");
-                    (r.clone(), r)
-                }
-            },
+            Password::Reference => {
+                let (_, r) = self
+                    .tool
+                    .reference(&cam.names.env_key())
+                    .unwrap_or_default();
+                (r.clone(), r)
+            }
             Password::None | Password::Unknown => (String::new(), String::new()),
         };
-        let mut e = Entry::new();
-        match self.tool {
-            ToolKind::Frigate => {
-                let exporter = crate::export::frigate::FrigateExporter {
-                    restream: self.restream,
-                    backchannel: self.backchannel,
-                };
-                let sub_name = format!("{name}_sub");
-                let v = exporter.camera_entry(cam, name, &sub_name, &in_url, &raw);
-                e.insert(format!("cameras.{name}"), without_empty_text(json(&v)));
-                if self.restream {
-                    for (n, v) in crate::export::frigate::restream_streams(
-                        cam,
-                        name,
-                        &sub_name,
-                        &in_url,
-                        self.backchannel,
-                    ) {
-                        e.insert(format!("go2rtc.streams.{n}"), list(json(&v)));
-                    }
-                }
-            }
-            ToolKind::Go2rtc => {
-                for (n, v) in crate::export::go2rtc::camera_streams(
-                    cam,
-                    name,
-                    &format!("{name}_sub"),
-                    &in_url,
-                    &crate::export::go2rtc::stream_source,
-                    self.backchannel,
-                ) {
-                    e.insert(n, list(json(&v)));
-                }
-            }
-            ToolKind::Mediamtx => {
-                let pass = match &self.passwords[i] {
-                    Password::Known(_) => Some(in_url.as_str()),
-                    _ => None,
-                };
-                let path = |s: &Stream| json(&crate::export::mediamtx::path_with(s, pass));
-                e.insert(name.to_string(), path(cam.main));
-                if let Some(sub) = cam.sub {
-                    e.insert(format!("{name}sub"), path(sub));
-                }
-            }
-        }
-        e
+        self.tool.entry(&EntryInput {
+            cam,
+            name,
+            password: &self.passwords[i],
+            in_url: &in_url,
+            raw: &raw,
+            options: self.options,
+            written,
+        })
     }
 
     /// The MAC of camera `i`'s password under the inventory's key (`None`: it writes none).
@@ -264,34 +214,12 @@ impl<'a> Cameras<'a> {
             .iter()
             .zip(&self.passwords)
             .filter(|(_, p)| matches!(p, Password::Reference))
-            .map(|(c, _)| match self.tool {
-                ToolKind::Frigate => format!("FRIGATE_{}_PASSWORD", c.names.env_key()),
-                _ => format!("CAMSCAN_{}_PASSWORD", c.names.env_key()),
-            })
+            .filter_map(|(c, _)| self.tool.reference(&c.names.env_key()))
+            .map(|(var, _)| var)
             .collect();
         out.sort();
         out.dedup();
         out
-    }
-}
-
-/// How the tool's names are written (the exports' styles).
-fn style(tool: ToolKind) -> Style {
-    match tool {
-        ToolKind::Mediamtx => Style::Compact,
-        _ => Style::Underscore,
-    }
-}
-
-fn json(v: &serde_yaml::Value) -> Value {
-    serde_json::to_value(v).unwrap_or(Value::Null)
-}
-
-/// One source or a list, as a list (how the tools read them back).
-fn list(v: Value) -> Value {
-    match v {
-        Value::String(_) => Value::Array(vec![v]),
-        other => other,
     }
 }
 
@@ -319,22 +247,4 @@ fn find_password(
             .find(|c| store.login_matches(l, &c.username, &c.password))
             .map(|c| c.password.clone())
     })
-}
-
-/// `v` without its empty strings. Frigate's `config_set` reads `""` as "delete this key"
-/// (`frigate/util/builtin.py` `update_yaml`), and deleting a key that is not there raises the
-/// KeyError it answers with 500 "Error updating config" (`frigate/api/app.py`): the `onvif:`
-/// block of a camera without a login (`user: ""`, as Frigate's docs ask of a file) was refused.
-/// Through the API a key left out is a key not set, which is what `""` means in a file.
-fn without_empty_text(v: Value) -> Value {
-    match v {
-        Value::Object(m) => Value::Object(
-            m.into_iter()
-                .filter(|(_, v)| v.as_str() != Some(""))
-                .map(|(k, v)| (k, without_empty_text(v)))
-                .collect(),
-        ),
-        Value::Array(a) => Value::Array(a.into_iter().map(without_empty_text).collect()),
-        other => other,
-    }
 }

@@ -1,15 +1,15 @@
-//! `camscan push`: the cameras of the inventory written into a running Frigate, go2rtc or
-//! MediaMTX through its own API, in three visible steps (Terraform's plan / apply, Kubernetes'
+//! `camscan push`: the cameras of the inventory written into a running tool (Frigate, go2rtc,
+//! MediaMTX, Home Assistant: [`tools::TOOLS`], each one file) through its own API, in three visible steps (Terraform's plan / apply, Kubernetes'
 //! field ownership):
 //!
 //! 1. **plan** ([`plan`]): read the tool's running configuration and the ledger of what camscan
 //!    wrote there (the inventory's `pushes` table), and decide per camera: add, update (it moved,
 //!    its path or login changed), keep (already right), leave (a person's entry, or one a person
 //!    edited since), skip (a password camscan does not know). `--dry-run` stops here.
-//! 2. **apply** ([`tools::write_all`]): one request (or the tool's few) per camera, so that one
-//!    refusal blocks nothing else; the tool's own message is kept with the camera. Frigate,
-//!    which rewrites its whole file on every change, takes a large push in batches, a refused
-//!    batch split until its refusals are alone ([`tools::FRIGATE_LIVE_MAX`]).
+//! 2. **apply** ([`tools::PushTool::write_all`]): one request (or the tool's few) per camera, so
+//!    that one refusal blocks nothing else; the tool's own message is kept with the camera.
+//!    Frigate, which rewrites its whole file on every change, takes a large push in batches, a
+//!    refused batch split until its refusals are alone.
 //! 3. **verify**: read the tool again and check each camera sent is there as sent
 //!    ([`plan::first_difference`]); only then is the ledger row written, with the hash of the
 //!    tool's read-back ([`plan::readback_hash`]).
@@ -38,48 +38,16 @@ use plan::{Action, Step};
 /// connect attempt's own 5 s cap: the issue's bound).
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The tools camscan pushes into.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ToolKind {
-    /// Frigate 0.17 (`PUT /api/config/set`).
-    Frigate,
-    /// go2rtc (`PUT /api/streams`).
-    Go2rtc,
-    /// MediaMTX (`/v3/config/paths/*`).
-    Mediamtx,
-}
+pub use tools::ToolKind;
 
-impl ToolKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            ToolKind::Frigate => "frigate",
-            ToolKind::Go2rtc => "go2rtc",
-            ToolKind::Mediamtx => "mediamtx",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ToolKind> {
-        <ToolKind as crate::model::choice::Choice>::from_choice(s, true)
-    }
-}
-
-impl crate::model::choice::Choice for ToolKind {
-    fn choices() -> &'static [Self] {
-        &[ToolKind::Frigate, ToolKind::Go2rtc, ToolKind::Mediamtx]
-    }
-
-    fn choice(self) -> &'static str {
-        self.name()
-    }
-
-    fn choice_help(self) -> Option<&'static str> {
-        Some(match self {
-            ToolKind::Frigate => "Frigate 0.17 (`PUT /api/config/set`)",
-            ToolKind::Go2rtc => "go2rtc (`PUT /api/streams`)",
-            ToolKind::Mediamtx => "MediaMTX (`/v3/config/paths/*`)",
-        })
-    }
+/// What a push writes beside each camera, as the exports' options say (`--frigate-restream`,
+/// `--backchannel`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Frigate: inputs from its go2rtc restream, and the go2rtc streams beside each camera.
+    pub restream: bool,
+    /// go2rtc (and Frigate's restream): let go2rtc take talk-back.
+    pub backchannel: bool,
 }
 
 /// Where to push: a tool and its URL (never with credentials).
@@ -126,7 +94,10 @@ impl Target {
             .split_once('=')
             .ok_or_else(|| format!("{spec:?}: give TOOL=URL (frigate=http://frigate:5000)"))?;
         let tool = ToolKind::parse(tool).ok_or_else(|| {
-            format!("{tool:?}: not a tool camscan pushes into (frigate, go2rtc, mediamtx)")
+            format!(
+                "{tool:?}: not a tool camscan pushes into ({})",
+                <ToolKind as crate::model::choice::Choice>::choice_names().join(", ")
+            )
         })?;
         Target::new(tool, url)
     }
@@ -175,10 +146,8 @@ pub struct Settings {
     pub unverified: bool,
     /// Write the tool's references to password variables instead of the passwords.
     pub password_refs: bool,
-    /// Frigate: inputs from its go2rtc restream, and the go2rtc streams beside each camera.
-    pub restream: bool,
-    /// go2rtc (and Frigate's restream): let go2rtc take talk-back.
-    pub backchannel: bool,
+    /// What is written beside each camera (Frigate's restream, go2rtc's talk-back).
+    pub options: Options,
     /// The camera logins the scan used (`--credentials`), to find each camera's password.
     pub credentials: Vec<Credential>,
     /// The passwords camscan's own environment gives (`CAMSCAN_<KEY>_PASSWORD`, never its
@@ -279,6 +248,36 @@ struct Push<'a> {
     cams: entries::Cameras<'a>,
     /// What camscan wrote there (only the devices asked for, with `Settings::only`).
     ledger: Vec<PushRecord>,
+    /// What the tool held when the plan was made.
+    running: plan::Running,
+}
+
+impl Push<'_> {
+    /// Camera `i`'s entry under `name`, with what camscan wrote for it before.
+    fn entry(&self, i: usize, name: &str) -> plan::Entry {
+        let written = written_for(&self.ledger, self.cams.ids[i]);
+        self.cams.entry(i, name, written.as_ref())
+    }
+}
+
+/// What camscan wrote for the camera `id` (device, channel) before: its ledger row's entry.
+fn written_for(ledger: &[PushRecord], id: (i64, u32)) -> Option<serde_json::Value> {
+    ledger
+        .iter()
+        .find(|r| (r.device_id, r.channel) == id)
+        .and_then(|r| serde_json::from_str(&r.written).ok())
+}
+
+/// The item keys of one tool's entries.
+struct ToolItems {
+    tool: ToolKind,
+    options: Options,
+}
+
+impl plan::Items for ToolItems {
+    fn keys(&self, name: &str) -> Vec<String> {
+        self.tool.keys(name, self.options)
+    }
 }
 
 /// Plan, apply and verify one push of the inventory `store` into `settings.target`.
@@ -312,28 +311,26 @@ async fn plan_push<'a>(
     let tool = target.tool;
     let shown = target.shown();
     let cams = entries::Cameras::new(report, ids, settings, store)?;
-    let basic = match tool {
-        ToolKind::Frigate => None,
-        _ => settings.login.clone(),
-    };
-    let mut client = Client::new(&target.url, basic, &settings.tls, settings.timeout)?;
-    if let (ToolKind::Frigate, Some(login)) = (tool, &settings.login) {
+    let mut client = Client::new(&target.url, tool.login_way(), &settings.login, &settings.tls, settings.timeout)?;
+    if let (tools::LoginWay::Cookie, Some(login)) = (tool.login_way(), &settings.login) {
         client.login_with_cookie(login).await?;
     }
     tracing::info!("push: reading {} at {shown}", tool.name());
-    let running = tools::read(&client, tool).await?;
+    let running = tool.read(&client).await?;
     let mut ledger = store.pushes(tool.name(), &shown)?;
     if let Some(only) = &settings.only {
         ledger.retain(|r| only.contains(&r.device_id));
     }
     let (ledger, reserved) = plan::settle(ledger, &running);
-    let items = tools::ToolItems {
+    let items = ToolItems {
         tool,
-        restream: cams.restream,
+        options: cams.options,
     };
     let steps = {
         let store = &*store;
-        let entry = |i: usize, name: &str| cams.entry(i, name);
+        let entry = |i: usize, name: &str| {
+            cams.entry(i, name, written_for(&ledger, cams.ids[i]).as_ref())
+        };
         let secret = |i: usize| cams.secret(store, i);
         let in_inventory = |id: i64| ids.contains(&id);
         plan::plan(
@@ -353,7 +350,7 @@ async fn plan_push<'a>(
         tool,
         target: shown.clone(),
         dry_run: settings.dry_run,
-        notes: notes(tool, &steps),
+        notes: Vec::new(),
         steps,
         results: Vec::new(),
         references: cams.references(),
@@ -365,6 +362,7 @@ async fn plan_push<'a>(
             client,
             cams,
             ledger,
+            running,
         },
         outcome,
     ))
@@ -388,29 +386,27 @@ async fn apply(
             (Action::Update(_), Some(i)) => (false, i),
             _ => continue,
         };
-        let entry = p.cams.entry(i, &step.name);
+        let entry = p.entry(i, &step.name);
         let gone = match p.ledger.iter().find(|r| r.name == step.name) {
-            Some(r) if !add => gone_in_camera(tool, &step.name, &r.written, &entry),
+            Some(r) if !add => {
+                let old: serde_json::Value = serde_json::from_str(&r.written).unwrap_or_default();
+                tool.gone(&step.name, &old, &entry)
+            }
             _ => Vec::new(),
         };
+        let running = held(&p.running, &tool.keys(&step.name, p.cams.options));
         jobs.push(tools::Job {
             name: step.name.clone(),
             entry,
             add,
             gone,
+            running,
         });
         of_job.push(k);
     }
-    if tool == ToolKind::Frigate
-        && jobs.len() > tools::FRIGATE_LIVE_MAX
-        && jobs.iter().any(|j| j.add)
-    {
-        outcome.notes.push(format!(
-            "{} cameras were sent {} at a time (Frigate rewrites and checks its whole file on \
-             every change): the added ones start at Frigate's next restart",
-            jobs.len(),
-            tools::FRIGATE_BATCH
-        ));
+    if !jobs.is_empty() {
+        let adds = jobs.iter().filter(|j| j.add).count();
+        outcome.notes = tool.notes(jobs.len(), adds);
     }
     // What is about to be written, in the ledger before it is sent (`PushRecord::pending`).
     let now = jiff::Timestamp::now().as_millisecond();
@@ -450,10 +446,7 @@ async fn apply(
         store.record_push(&r)?;
     }
     let mut sent: Vec<Option<tools::Sent>> = vec![None; outcome.steps.len()];
-    for (k, r) in of_job
-        .into_iter()
-        .zip(tools::write_all(c, tool, &jobs).await?)
-    {
+    for (k, r) in of_job.into_iter().zip(tool.write_all(c, &jobs).await?) {
         sent[k] = Some(r);
     }
     for (k, step) in outcome.steps.iter().enumerate() {
@@ -464,7 +457,8 @@ async fn apply(
                 .find(|r| r.name == step.name)
                 .map(|r| written_keys(&r.written, tool, &step.name))
                 .unwrap_or_default();
-            sent[k] = Some(tools::remove(c, tool, &step.name, &keys).await?);
+            let running = held(&p.running, &keys);
+            sent[k] = Some(tool.remove(c, &step.name, &keys, &running).await?);
         }
     }
     for (step, s) in outcome.steps.iter().zip(&sent) {
@@ -490,13 +484,18 @@ async fn verify(
 ) -> Result<(), PushError> {
     let (tool, shown, cams) = (p.tool, &p.shown, &p.cams);
     tracing::info!("push: verifying at {shown}");
-    let after = tools::read(&p.client, tool).await?;
+    let after = tool.read(&p.client).await?;
     let now = jiff::Timestamp::now().as_millisecond();
     for (step, s) in outcome.steps.iter().zip(sent) {
         let result = match (&step.action, step.wanted, s) {
             (Action::Add | Action::Update(_), Some(i), Some(s)) if s.ok => {
-                let e = cams.entry(i, &step.name);
-                let diff = plan::first_difference(&after, &e);
+                let e = s
+                    .instead
+                    .clone()
+                    .unwrap_or_else(|| p.entry(i, &step.name));
+                let diff = plan::first_difference(&after, &e)
+                    .map(|d| format!("read back differently: {d}"))
+                    .or_else(|| tool.health(&held(&after, &written_keys_of(&e))));
                 let written = plan::ledger_text(&e);
                 let masked: serde_json::Value = serde_json::from_str(&written).unwrap_or_default();
                 store.record_push(&PushRecord {
@@ -515,7 +514,7 @@ async fn verify(
                     sent: true,
                     accepted: true,
                     verified: Some(diff.is_none()),
-                    message: diff.map(|d| format!("read back differently: {d}")),
+                    message: diff.or(s.message.clone()),
                 }
             }
             (Action::Remove, _, Some(s)) if s.ok => {
@@ -543,7 +542,9 @@ async fn verify(
                 message: s.message.clone(),
             },
             (Action::Keep, Some(i), None) => {
-                let diff = plan::first_difference(&after, &cams.entry(i, &step.name));
+                let e = p.entry(i, &step.name);
+                let diff = plan::first_difference(&after, &e)
+                    .or_else(|| tool.health(&held(&after, &written_keys_of(&e))));
                 Result1 {
                     sent: false,
                     accepted: true,
@@ -568,47 +569,19 @@ async fn verify(
 fn written_keys(written: &str, tool: ToolKind, name: &str) -> Vec<String> {
     let keys = plan::written_keys(written);
     if keys.is_empty() {
-        let items = tools::ToolItems {
-            tool,
-            restream: false,
-        };
-        return plan::Items::keys(&items, name);
+        return tool.keys(name, Options::default());
     }
     keys
 }
 
-/// The fields of Frigate's camera entry camscan wrote before and writes no more (an update
-/// deletes them); nothing for the other tools, whose entries are replaced whole.
-fn gone_in_camera(tool: ToolKind, name: &str, old: &str, new: &plan::Entry) -> Vec<String> {
-    if tool != ToolKind::Frigate {
-        return Vec::new();
-    }
-    let key = format!("cameras.{name}");
-    let old: serde_json::Value = serde_json::from_str(old).unwrap_or_default();
-    let new = plan::mask(new.get(&key).unwrap_or(&serde_json::Value::Null));
-    tools::gone_fields(&old[&key], &new)
+/// The item keys of an entry.
+fn written_keys_of(e: &plan::Entry) -> Vec<String> {
+    e.keys().cloned().collect()
 }
 
-/// How each tool takes what was pushed, when the plan writes something (nothing to say of a
-/// push that changes nothing).
-fn notes(tool: ToolKind, steps: &[plan::Step]) -> Vec<String> {
-    if !steps
-        .iter()
-        .any(|s| matches!(s.action, Action::Add | Action::Update(_)))
-    {
-        return Vec::new();
-    }
-    match tool {
-        ToolKind::Frigate => vec![
-            "Frigate starts an added camera at once; an updated camera's new inputs take effect \
-             at Frigate's next restart (it has no live update for inputs)"
-                .into(),
-        ],
-        ToolKind::Go2rtc => vec!["go2rtc saves each stream into its own YAML file".into()],
-        ToolKind::Mediamtx => vec![
-            "MediaMTX keeps paths added by its API in memory only: after a restart, push again \
-             (camscan watch --push does)"
-                .into(),
-        ],
-    }
+/// What `running` holds under `keys`.
+fn held(running: &plan::Running, keys: &[String]) -> plan::Running {
+    keys.iter()
+        .filter_map(|k| running.get(k).map(|v| (k.clone(), v.clone())))
+        .collect()
 }

@@ -555,16 +555,20 @@ fn strip_userinfo(s: &str) -> String {
 }
 
 /// `running` seen through `written`'s shape: for every field camscan wrote, what the tool holds
-/// there now (`null` where it holds nothing); lists are compared whole, element by element.
+/// there now (`null` where it holds nothing); lists are compared whole, element by element. A
+/// field whose name begins with `_` is camscan's note beside the entry (Home Assistant's `_why`,
+/// `_login`), never sent as a field: taken as held as written.
 pub fn project(running: &Value, written: &Value) -> Value {
     match (written, running) {
         (Value::Object(w), Value::Object(r)) => Value::Object(
             w.iter()
                 .map(|(k, wv)| {
-                    (
-                        k.clone(),
-                        r.get(k).map_or(Value::Null, |rv| project(rv, wv)),
-                    )
+                    let now = if k.starts_with('_') {
+                        wv.clone()
+                    } else {
+                        r.get(k).map_or(Value::Null, |rv| project(rv, wv))
+                    };
+                    (k.clone(), now)
                 })
                 .collect(),
         ),

@@ -189,7 +189,7 @@ mod tests {
             stranded,
         };
         let o = Outcome {
-            tool: crate::push::ToolKind::Frigate,
+            tool: crate::push::ToolKind::parse("frigate").unwrap(),
             target: "http://f:5000".into(),
             dry_run: false,
             steps: vec![

@@ -55,23 +55,46 @@ pub fn push(
     dry_run: bool,
     env: &Environment,
 ) -> Result<Settings, Error> {
+    let token = target.tool.login_way() == crate::push::tools::LoginWay::Token;
     let login = match &args.push_login_file {
         Some(path) => {
             let text =
                 std::fs::read_to_string(path).map_err(|e| setup("the push login file", path, e))?;
             let line = text.lines().next().unwrap_or("").trim_end_matches('\r');
-            let (user, password) = line.split_once(':').ok_or_else(|| {
-                setup(
-                    "the push login file",
-                    path,
-                    "its first line is not user:password",
-                )
-            })?;
-            Some(Login {
-                user: user.to_string(),
-                password: password.to_string(),
-            })
+            if token {
+                // Home Assistant: a long-lived access token, the line itself.
+                if line.trim().is_empty() {
+                    return Err(setup(
+                        "the push login file",
+                        path,
+                        "its first line is empty: put the tool's access token there",
+                    ));
+                }
+                Some(Login {
+                    user: String::new(),
+                    password: line.trim().to_string(),
+                })
+            } else {
+                let (user, password) = line.split_once(':').ok_or_else(|| {
+                    setup(
+                        "the push login file",
+                        path,
+                        "its first line is not user:password",
+                    )
+                })?;
+                Some(Login {
+                    user: user.to_string(),
+                    password: password.to_string(),
+                })
+            }
         }
+        None if token => env
+            .var("CAMSCAN_PUSH_TOKEN")
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| Login {
+                user: String::new(),
+                password: t.trim().to_string(),
+            }),
         None => match (
             env.var("CAMSCAN_PUSH_USER"),
             env.var("CAMSCAN_PUSH_PASSWORD"),
@@ -87,13 +110,15 @@ pub fn push(
         Some(path) => Some(std::fs::read(path).map_err(|e| setup("the CA file", path, e))?),
         None => None,
     };
-    if args.password_refs && target.tool == crate::push::ToolKind::Mediamtx {
+    if args.password_refs && target.tool.reference("").is_none() {
         return Err(Error::InvalidValue {
             field: "password-refs",
-            value: "mediamtx".into(),
-            reason: "MediaMTX expands no variable in its configuration: push the passwords \
-                     (give --credentials)"
-                .into(),
+            value: target.tool.name().into(),
+            reason: format!(
+                "{} expands no variable in its configuration: push the passwords (give \
+                 --credentials)",
+                target.tool.title()
+            ),
         });
     }
     let timeout = match args.push_timeout {
@@ -115,8 +140,10 @@ pub fn push(
         prune: args.prune,
         unverified: args.push_unverified,
         password_refs: args.password_refs,
-        restream: restream.is_some_and(|o| formats.on(o)),
-        backchannel: backchannel.is_some_and(|o| formats.on(o)),
+        options: crate::push::Options {
+            restream: restream.is_some_and(|o| formats.on(o)),
+            backchannel: backchannel.is_some_and(|o| formats.on(o)),
+        },
         credentials,
         env_passwords: env_passwords(env),
         login,

@@ -1,0 +1,299 @@
+//! The tools camscan pushes into, each one unit: a file implementing [`PushTool`] (how its
+//! running configuration is read into items, how one camera's entry is made, and the requests that
+//! add, update and remove it, each contract cited from the tool's own source) and one line of
+//! [`TOOLS`]. The plan ([`super::plan`]), the ledger and the three steps of a push
+//! ([`super::run`]) know nothing of any one tool. CONTRIBUTING.md has the recipe for a new one.
+
+mod frigate;
+mod go2rtc;
+mod homeassistant;
+mod mediamtx;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use serde_json::Value;
+
+use super::client::{Answer, Client};
+use super::entries::Password;
+use super::plan::{Entry, Running};
+use super::{Options, PushError};
+use crate::export::cameras::{Camera, Tool};
+use crate::export::names::Style;
+
+/// Every tool, in the order `--help` lists them: one line each.
+pub static TOOLS: &[ToolKind] = &[
+    ToolKind(&frigate::Frigate),
+    ToolKind(&go2rtc::Go2rtc),
+    ToolKind(&mediamtx::Mediamtx),
+    ToolKind(&homeassistant::HomeAssistant),
+];
+
+/// A tool's future (the trait is used as `dyn`, so its async methods are boxed).
+pub type Fut<'a, T> = Pin<Box<dyn Future<Output = Result<T, PushError>> + Send + 'a>>;
+
+/// How camscan logs in to a tool with the login it is given (`--push-login-file`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginWay {
+    /// HTTP Basic on every request, `user:password` (go2rtc, MediaMTX).
+    Basic,
+    /// A login request whose cookie goes with every later request (Frigate's `POST /api/login`).
+    Cookie,
+    /// A bearer token on every request, the file's first line or `CAMSCAN_PUSH_TOKEN` (Home
+    /// Assistant's long-lived access token).
+    Token,
+}
+
+/// What one camera's entry is made from.
+pub struct EntryInput<'c, 'a> {
+    pub cam: &'c Camera<'a>,
+    /// The entry's name in the tool.
+    pub name: &'c str,
+    pub password: &'c Password,
+    /// The password as a URL's userinfo writes it (encoded), or the tool's reference; empty when
+    /// it carries none.
+    pub in_url: &'c str,
+    /// The password as a field holds it, or the tool's reference; empty when none.
+    pub raw: &'c str,
+    pub options: Options,
+    /// What camscan wrote for this camera before (the ledger's, passwords masked): Home
+    /// Assistant keeps a camera its ONVIF integration refused on the generic camera.
+    pub written: Option<&'c Value>,
+}
+
+/// One camera to write: its name, its entry, whether it is new, and the fields camscan wrote
+/// before and no longer writes ([`PushTool::gone`]).
+pub struct Job {
+    pub name: String,
+    pub entry: Entry,
+    pub add: bool,
+    pub gone: Vec<String>,
+    /// What the tool holds under the entry's items now (for an update: Home Assistant's entry id).
+    pub running: Running,
+}
+
+/// What a request did for one entry.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    /// The tool accepted every request.
+    pub ok: bool,
+    /// Its own words when it refused, or what the user must know of how it was taken.
+    pub message: Option<String>,
+    /// The entry as the tool took it, when not as planned (Home Assistant: a camera its ONVIF
+    /// flow refused, added through the generic camera instead).
+    pub instead: Option<Entry>,
+}
+
+impl Sent {
+    pub fn from(answers: &[Answer]) -> Sent {
+        match answers.iter().find(|a| !a.ok()) {
+            Some(a) => Sent::refused(a.message()),
+            None => Sent {
+                ok: true,
+                message: None,
+                instead: None,
+            },
+        }
+    }
+
+    pub fn refused(message: String) -> Sent {
+        Sent {
+            ok: false,
+            message: Some(message),
+            instead: None,
+        }
+    }
+}
+
+/// One tool camscan pushes into.
+pub trait PushTool: Sync {
+    /// Its name on the command line, in the ledger and the API (`frigate`).
+    fn name(&self) -> &'static str;
+
+    /// Its name as people write it (`Frigate`, `Home Assistant`).
+    fn title(&self) -> &'static str;
+
+    /// Its line in `--help`.
+    fn help(&self) -> &'static str;
+
+    /// Where its API usually is, for the messages of a push aimed elsewhere.
+    fn usual_url(&self) -> &'static str;
+
+    /// How its login is sent.
+    fn login_way(&self) -> LoginWay {
+        LoginWay::Basic
+    }
+
+    /// Which of a camera's streams it can take (the exports' camera plan).
+    fn streams(&self) -> Tool;
+
+    /// How its entries are named.
+    fn style(&self) -> Style {
+        Style::Underscore
+    }
+
+    /// The variable and the reference text for a password written as a reference to the tool's
+    /// environment (`--password-refs`) for the camera whose variable key is `key`; `None`: the
+    /// tool expands none.
+    fn reference(&self, key: &str) -> Option<(String, String)>;
+
+    /// The item keys an entry named `name` writes (`cameras.front_door` and, with Frigate's
+    /// restream, `go2rtc.streams.front_door`).
+    fn keys(&self, name: &str, options: Options) -> Vec<String>;
+
+    /// One camera's entry: item key to value (passwords in clear, in memory only).
+    fn entry(&self, input: &EntryInput<'_, '_>) -> Entry;
+
+    /// The items of what the tool answered a read with (a pure parser: the fuzz target's entry).
+    fn items(&self, doc: &Value) -> Running;
+
+    /// What the tool holds now, as items.
+    fn read<'a>(&'a self, c: &'a Client) -> Fut<'a, Running>;
+
+    /// Write every job; one [`Sent`] per job, in order.
+    fn write_all<'a>(&'a self, c: &'a Client, jobs: &'a [Job]) -> Fut<'a, Vec<Sent>>;
+
+    /// Remove what camscan wrote under `keys` (`push --prune`); `running` is what the tool holds
+    /// under them.
+    fn remove<'a>(
+        &'a self,
+        c: &'a Client,
+        name: &'a str,
+        keys: &'a [String],
+        running: &'a Running,
+    ) -> Fut<'a, Sent>;
+
+    /// The fields of the entry camscan wrote before (`old`, masked) and writes no more (an update
+    /// deletes them); nothing for a tool whose entries are replaced whole.
+    fn gone(&self, _name: &str, _old: &Value, _new: &Entry) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// What the user must know of how the tool takes a push that writes `jobs` (`adds` of them
+    /// new): said only when something is written.
+    fn notes(&self, jobs: usize, adds: usize) -> Vec<String>;
+
+    /// Why a camera the tool holds as camscan wrote it still does not work there (Home
+    /// Assistant: its entity unavailable), from what the tool holds under its items.
+    fn health(&self, _items: &Running) -> Option<String> {
+        None
+    }
+}
+
+/// A tool, as the command line, the API and the ledger name it.
+#[derive(Clone, Copy)]
+pub struct ToolKind(pub &'static dyn PushTool);
+
+impl ToolKind {
+    pub fn name(self) -> &'static str {
+        self.0.name()
+    }
+
+    pub fn parse(s: &str) -> Option<ToolKind> {
+        <ToolKind as crate::model::choice::Choice>::from_choice(s, true)
+    }
+}
+
+impl std::ops::Deref for ToolKind {
+    type Target = dyn PushTool;
+
+    fn deref(&self) -> &(dyn PushTool + 'static) {
+        self.0
+    }
+}
+
+impl PartialEq for ToolKind {
+    fn eq(&self, other: &ToolKind) -> bool {
+        self.name() == other.name()
+    }
+}
+
+impl Eq for ToolKind {}
+
+impl std::fmt::Debug for ToolKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl serde::Serialize for ToolKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl crate::model::choice::Choice for ToolKind {
+    fn choices() -> &'static [Self] {
+        TOOLS
+    }
+
+    fn choice(self) -> &'static str {
+        self.name()
+    }
+
+    fn choice_help(self) -> Option<&'static str> {
+        Some(self.0.help())
+    }
+}
+
+/// What `tool`'s read-back document holds, as items (the fuzz target's entry point).
+pub fn items_of(tool: ToolKind, doc: &Value) -> Running {
+    tool.items(doc)
+}
+
+/// A read of the tool refused or answered with something not JSON: most often the URL is
+/// another tool's (go2rtc's push aimed at Frigate: "HTTP 404: Camera not found"), so say where
+/// the tool's API usually is.
+pub fn is_it(tool: &dyn PushTool, e: PushError) -> PushError {
+    let hint = |detail: String| {
+        format!(
+            "{detail}; is this {}'s API? It is usually at {}",
+            tool.title(),
+            tool.usual_url()
+        )
+    };
+    match e {
+        PushError::Refused { url, detail } => PushError::Refused {
+            url,
+            detail: hint(detail),
+        },
+        PushError::Malformed { url, detail } => PushError::Malformed {
+            url,
+            detail: hint(detail),
+        },
+        other => other,
+    }
+}
+
+/// The exports' YAML value as JSON.
+pub fn json(v: &serde_yaml::Value) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+/// One source or a list, as a list (how go2rtc and Frigate's go2rtc read them back).
+pub fn list(v: Value) -> Value {
+    match v {
+        Value::String(_) => Value::Array(vec![v]),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::choice::Choice;
+
+    /// Every tool is one line of the list, its name unique and its own.
+    #[test]
+    fn each_tool_is_named_once() {
+        let names = ToolKind::choice_names();
+        let mut unique = names.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "{names:?}");
+        for t in TOOLS {
+            assert_eq!(ToolKind::parse(t.name()), Some(*t));
+            assert!(!t.usual_url().is_empty() && !t.title().is_empty());
+        }
+    }
+}
