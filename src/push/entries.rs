@@ -183,7 +183,8 @@ impl<'a> Cameras<'a> {
         let cam = &self.cams[i];
         let key = cam.names.env_key();
         let (in_url, raw) = match &self.passwords[i] {
-            Password::Known(p) => (encode_userinfo(p), p.clone()),
+            // The raw password goes into Frigate's `onvif.password` only, an `EnvString`.
+            Password::Known(p) => (encode_userinfo(p), crate::export::frigate::env_literal(p)),
             Password::Reference => match self.tool {
                 ToolKind::Frigate => {
                     let r = format!("{{FRIGATE_{key}_PASSWORD}}");
@@ -235,7 +236,7 @@ impl<'a> Cameras<'a> {
                     Password::Known(_) => Some(in_url.as_str()),
                     _ => None,
                 };
-                let path = |s: &Stream| json(&crate::export::mediamtx::path_with(s, pass));
+                let path = |s: &Stream| json(&crate::export::mediamtx::push_path(s, pass));
                 e.insert(name.to_string(), path(cam.main));
                 if let Some(sub) = cam.sub {
                     e.insert(format!("{name}sub"), path(sub));
