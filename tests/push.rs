@@ -67,6 +67,11 @@ fn camera(mac: &str, ip: &str, name: &str, login: bool) -> Device {
 }
 
 fn record(db: &Path, n: u32, devices: Vec<Device>) {
+    record_as(db, n, devices, PASSWORD);
+}
+
+/// [`record`], the cameras opened with `admin:password`.
+fn record_as(db: &Path, n: u32, devices: Vec<Device>, password: &str) {
     let mut store = Store::open(db).unwrap();
     let scan = ScanInfo {
         started_at: format!("2026-11-0{n}T00:00:00Z"),
@@ -91,7 +96,7 @@ fn record(db: &Path, n: u32, devices: Vec<Device>) {
         devices,
     };
     store
-        .record_scan(&scan, &report, &[Credential::new("admin", PASSWORD)])
+        .record_scan(&scan, &report, &[Credential::new("admin", password)])
         .unwrap();
 }
 
@@ -101,8 +106,13 @@ fn fake(tool: &str, env: &[(&str, &str)], args: &[&str]) -> common::Server {
 }
 
 fn push(db: &Path, args: &[&str]) -> Output {
+    push_as(db, args, PASSWORD)
+}
+
+/// [`push`] with `--credentials` holding `admin:password`.
+fn push_as(db: &Path, args: &[&str], password: &str) -> Output {
     let creds = db.with_file_name("site.creds");
-    std::fs::write(&creds, format!("admin:{PASSWORD}\n")).unwrap();
+    std::fs::write(&creds, format!("admin:{password}\n")).unwrap();
     let o = common::run(
         common::camscan_with_db(db)
             .arg("push")
@@ -114,7 +124,7 @@ fn push(db: &Path, args: &[&str]) -> Output {
     let (out, err) = (common::stdout(&o), common::stderr(&o));
     eprintln!("camscan push {args:?}: {:?}\n{out}\n{err}", o.status.code());
     assert!(
-        !out.contains(PASSWORD) && !err.contains(PASSWORD),
+        !out.contains(password) && !err.contains(password),
         "a camera password on camscan's output"
     );
     o
@@ -1322,4 +1332,304 @@ fn an_onvif_camera_without_a_login_is_taken_by_frigate() {
     // A second push sends nothing.
     let again = push(&db, &["frigate", &url, "-f", "json"]);
     assert_eq!(steps(&again), [("dome".to_string(), "keep".to_string())]);
+}
+
+/// The password of the first URL in `text` (its userinfo percent-decoded), as a tool's URL parser
+/// reads it.
+fn url_password(text: &str) -> String {
+    let url = text
+        .split('"')
+        .find(|s| s.contains("://"))
+        .unwrap_or(text)
+        .trim_start_matches("ffmpeg:");
+    let u = url::Url::parse(url).unwrap_or_else(|e| panic!("{url}: {e}"));
+    camscan::model::percent_decode(u.password().unwrap_or(""))
+}
+
+/// A PTZ camera (ONVIF device service answered, one profile) with a login.
+fn ptz_camera(mac: &str, ip: &str, name: &str) -> Device {
+    let mut d = camera(mac, ip, name, true);
+    d.onvif = Some(
+        serde_json::from_value(serde_json::json!({
+            "endpoint": null, "types": [], "scopes": [],
+            "xaddrs": [format!("http://{ip}/onvif/device_service")],
+            "profiles": [{"token": "p1", "name": null, "encoding": "H264", "width": 1920,
+                          "height": 1080, "fps": 25.0, "service": "media",
+                          "stream_uri": null, "snapshot_uri": null}]
+        }))
+        .unwrap(),
+    );
+    d.capabilities.ptz = Some(camscan::model::capabilities::Ptz {
+        nodes: 1,
+        relative: true,
+        ..Default::default()
+    });
+    d
+}
+
+/// A password with every character special to a URL, to YAML or to Python's `str.format`
+/// reaches each tool as the camera's own: in Frigate's input path (percent-encoded) and its
+/// `onvif.password`, an `EnvString` that Frigate formats with `str.format` (braces doubled: a
+/// `{x}` sent as it is was a KeyError, and Frigate refused the camera with 400), in go2rtc's
+/// YAML through its query-string `src`, and in MediaMTX's JSON `source`. A second push keeps.
+#[test]
+fn a_password_with_url_yaml_and_format_characters_reaches_each_tool_whole() {
+    const ODD: &str = "p@ss: w/r#d%?&\"{x}+y'}{";
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inv.db");
+    record_as(
+        &db,
+        1,
+        vec![ptz_camera("02:00:00:00:00:63", "198.18.0.63", "Dome")],
+        ODD,
+    );
+    // Frigate.
+    let config = dir.path().join("config.yml");
+    let (_frigate, url) = common::empty_frigate("127.0.60.25", &config);
+    let o = push_as(&db, &["frigate", &url, "-f", "json"], ODD);
+    assert_eq!(o.status.code(), Some(0), "{}", common::stdout(&o));
+    assert_eq!(steps(&o), [("dome".to_string(), "add".to_string())]);
+    let doc = yaml(&config);
+    let cam = &doc["cameras"]["dome"];
+    for input in cam["ffmpeg"]["inputs"].as_array().unwrap() {
+        assert_eq!(url_password(input["path"].as_str().unwrap()), ODD, "{doc}");
+    }
+    assert_eq!(cam["onvif"]["user"], "admin", "{doc}");
+    // What Frigate's str.format makes of it is the password.
+    assert_eq!(
+        cam["onvif"]["password"],
+        ODD.replace('{', "{{").replace('}', "}}"),
+        "{doc}"
+    );
+    let again = push_as(&db, &["frigate", &url, "-f", "json"], ODD);
+    assert_eq!(steps(&again), [("dome".to_string(), "keep".to_string())]);
+
+    // go2rtc.
+    let g2config = dir.path().join("go2rtc.yaml");
+    std::fs::write(&g2config, "streams:\n").unwrap();
+    let ip = "127.0.60.26";
+    let port = common::free_port(ip).to_string();
+    let _go2rtc = fake(
+        "go2rtc",
+        &[],
+        &[
+            "--bind",
+            ip,
+            "--port",
+            &port,
+            "--config",
+            g2config.to_str().unwrap(),
+        ],
+    );
+    let url = format!("http://{ip}:{port}");
+    let o = push_as(&db, &["go2rtc", &url, "-f", "json"], ODD);
+    assert_eq!(o.status.code(), Some(0), "{}", common::stdout(&o));
+    let doc = yaml(&g2config);
+    for name in ["dome", "dome_sub"] {
+        let sources = doc["streams"][name]
+            .as_array()
+            .unwrap_or_else(|| panic!("{doc}"));
+        for src in sources {
+            let src = src.as_str().unwrap();
+            assert_eq!(url_password(src), ODD, "{src}");
+        }
+    }
+    let again = push_as(&db, &["go2rtc", &url, "-f", "json"], ODD);
+    assert!(
+        steps(&again).iter().all(|(_, a)| a == "keep"),
+        "{:?}",
+        steps(&again)
+    );
+
+    // MediaMTX.
+    let ip = "127.0.60.27";
+    let port = common::free_port(ip).to_string();
+    let _mediamtx = fake("mediamtx", &[], &["--bind", ip, "--port", &port]);
+    let url = format!("http://{ip}:{port}");
+    let o = push_as(&db, &["mediamtx", &url, "-f", "json"], ODD);
+    assert_eq!(o.status.code(), Some(0), "{}", common::stdout(&o));
+    let (_, body) = curl(&[&format!("{url}/v3/config/paths/list")]);
+    let list: Value = serde_json::from_str(&body).unwrap();
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{list}");
+    for item in items {
+        assert_eq!(
+            url_password(item["source"].as_str().unwrap()),
+            ODD,
+            "{item}"
+        );
+    }
+    let again = push_as(&db, &["mediamtx", &url, "-f", "json"], ODD);
+    assert!(
+        steps(&again).iter().all(|(_, a)| a == "keep"),
+        "{:?}",
+        steps(&again)
+    );
+}
+
+/// MediaMTX's path patch keeps every field it is not given (`copyStructFields` skips a nil
+/// pointer: `null` and a field left out both mean "as it was", never the default). A camera
+/// first pushed with `rtspTransport: udp` (its PLAY check needed UDP) and updated when its
+/// stream's transport is no longer known (moved, pushed with --push-unverified) must not keep
+/// `udp`: camscan sends the default, `automatic`, and the path reads back so.
+#[test]
+fn a_mediamtx_update_sets_the_transport_camscan_means() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inv.db");
+    let ip = "127.0.60.28";
+    let port = common::free_port(ip).to_string();
+    let _tool = fake("mediamtx", &[], &["--bind", ip, "--port", &port]);
+    let url = format!("http://{ip}:{port}");
+    let mut cam = camera("02:00:00:00:00:64", "198.18.0.64", "Yard", true);
+    for s in &mut cam.streams {
+        s.measured = Some(
+            serde_json::from_value(serde_json::json!({
+                "transport": "udp", "packets": 100, "bytes": 100000, "fps": 25.0,
+                "bitrate_kbps": 800.0, "keyframe": true, "duration_ms": 2000
+            }))
+            .unwrap(),
+        );
+    }
+    record(&db, 1, vec![cam]);
+    let o = push(&db, &["mediamtx", &url, "-f", "json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let read = || -> Value {
+        let (_, body) = curl(&[&format!("{url}/v3/config/paths/list")]);
+        serde_json::from_str(&body).unwrap()
+    };
+    let list = read();
+    assert_eq!(list["items"][0]["rtspTransport"], "udp", "{list}");
+    // The camera moved; its new stream was not measured.
+    record(
+        &db,
+        2,
+        vec![camera("02:00:00:00:00:64", "198.18.0.65", "Yard", true)],
+    );
+    let o = push(&db, &["mediamtx", &url, "-f", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", common::stdout(&o));
+    assert!(
+        steps(&o).iter().all(|(_, a)| a == "update"),
+        "{:?}",
+        steps(&o)
+    );
+    let list = read();
+    for item in list["items"].as_array().unwrap() {
+        assert!(
+            item["source"].as_str().unwrap().contains("198.18.0.65"),
+            "{item}"
+        );
+        assert_eq!(item["rtspTransport"], "automatic", "{item}");
+    }
+    // And a second push keeps.
+    let again = push(&db, &["mediamtx", &url, "-f", "json"]);
+    assert!(
+        steps(&again).iter().all(|(_, a)| a == "keep"),
+        "{:?}",
+        steps(&again)
+    );
+}
+
+/// The fake go2rtc and MediaMTX keep their tools' rules on the values a push could send: go2rtc
+/// answers 400 and keeps its file when the spliced YAML does not parse (a person's compact list
+/// under the key is left behind by the splice), and refuses insecure or spaced sources; MediaMTX's
+/// patch keeps a field given `null` or left out, an add takes `null` as the default, and a bad
+/// transport, a user name without a password, and `sourceOnDemand` on a publisher are 400s.
+#[test]
+fn the_fake_go2rtc_and_mediamtx_keep_their_tools_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("go2rtc.yaml");
+    let persons = "streams:\n  cam:\n  - rtsp://10.1.1.5/a\n  - rtsp://10.1.1.5/b\n";
+    std::fs::write(&config, persons).unwrap();
+    let ip = "127.0.60.29";
+    let port = common::free_port(ip).to_string();
+    let _go2rtc = fake(
+        "go2rtc",
+        &[],
+        &[
+            "--bind",
+            ip,
+            "--port",
+            &port,
+            "--config",
+            config.to_str().unwrap(),
+        ],
+    );
+    let api = format!("http://{ip}:{port}/api/streams");
+    let put = |query: &str| curl(&["-X", "PUT", &format!("{api}?{query}")]).0;
+    assert_eq!(put("name=cam&src=rtsp://10.1.1.6/x"), 400);
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), persons);
+    assert_eq!(put("name=x&src=exec:ffmpeg"), 400);
+    assert_eq!(put("name=x&src=rtsp://10.1.1.6/a%20b"), 400);
+    assert_eq!(put("name=new&src=rtsp://10.1.1.6/x"), 200);
+    assert_eq!(yaml(&config)["streams"]["new"][0], "rtsp://10.1.1.6/x");
+
+    let ip = "127.0.60.30";
+    let port = common::free_port(ip).to_string();
+    let _mediamtx = fake("mediamtx", &[], &["--bind", ip, "--port", &port]);
+    let base = format!("http://{ip}:{port}/v3/config/paths");
+    let send = |method: &str, path: &str, body: &str| {
+        curl(&[
+            "-X",
+            method,
+            "-H",
+            "Content-Type: application/json",
+            "--data",
+            body,
+            &format!("{base}/{path}"),
+        ])
+        .0
+    };
+    let get = |name: &str| -> Value {
+        serde_json::from_str(&curl(&[&format!("{base}/get/{name}")]).1).unwrap()
+    };
+    let src = r#""source": "rtsp://10.1.1.6/x", "sourceOnDemand": true"#;
+    assert_eq!(
+        send(
+            "POST",
+            "add/a",
+            &format!(r#"{{{src}, "rtspTransport": "udp"}}"#)
+        ),
+        200
+    );
+    assert_eq!(send("PATCH", "patch/a", r#"{"rtspTransport": null}"#), 200);
+    assert_eq!(get("a")["rtspTransport"], "udp");
+    assert_eq!(
+        send("PATCH", "patch/a", r#"{"source": "rtsp://10.1.1.7/x"}"#),
+        200
+    );
+    assert_eq!(get("a")["rtspTransport"], "udp");
+    assert_eq!(
+        send("PATCH", "patch/a", r#"{"rtspTransport": "automatic"}"#),
+        200
+    );
+    assert_eq!(get("a")["rtspTransport"], "automatic");
+    assert_eq!(
+        send(
+            "POST",
+            "add/b",
+            &format!(r#"{{{src}, "rtspTransport": null}}"#)
+        ),
+        200
+    );
+    assert_eq!(get("b")["rtspTransport"], "automatic");
+    assert_eq!(
+        send(
+            "POST",
+            "add/c",
+            &format!(r#"{{{src}, "rtspTransport": "x"}}"#)
+        ),
+        400
+    );
+    let no_pass = r#"{"source": "rtsp://admin@10.1.1.6/x", "sourceOnDemand": true}"#;
+    assert_eq!(send("POST", "add/c", no_pass), 400);
+    assert_eq!(send("POST", "add/c", r#"{"sourceOnDemand": true}"#), 400);
+    assert_eq!(
+        send(
+            "PATCH",
+            "patch/a",
+            r#"{"source": "rtsp://admin@10.1.1.6/x"}"#
+        ),
+        400
+    );
+    assert_eq!(get("a")["source"], "rtsp://10.1.1.7/x");
 }

@@ -245,7 +245,7 @@ fn onvif_block(cam: &Camera<'_>, pass: &str) -> Option<Value> {
         ))
     });
     let (user, password) = match (&cam.main.username, shown) {
-        (_, Some(shown)) => shown,
+        (_, Some((u, p))) => (u, env_literal(&p)),
         (Some(user), None) if cameras::needs_password(cam.main) => {
             (one_line(user), pass.to_string())
         }
@@ -259,6 +259,17 @@ fn onvif_block(cam: &Camera<'_>, pass: &str) -> Option<Value> {
         m.insert(key("autotracking"), Value::Mapping(a));
     }
     Some(Value::Mapping(m))
+}
+
+/// `s` as an `EnvString` of Frigate's reads it back: `onvif.host`, `user` and `password` go
+/// through Python's `str.format(**FRIGATE_ENV_VARS)` when the config is validated
+/// (`frigate/config/env.py` l.18-22 `validate_env_string`, at v0.17.2, commit 3d4dd3ac;
+/// `frigate/config/camera/onvif.py` l.75-78), so a password with `{x}` in it is a KeyError and a
+/// lone `{` a ValueError: Frigate refuses the whole file (`config_set`, 400 "Error parsing
+/// config"). Braces doubled are the literal braces. Not for a `{FRIGATE_*}` reference, and not
+/// needed in URLs, whose userinfo is percent-encoded (`{` as `%7B`).
+pub(crate) fn env_literal(s: &str) -> String {
+    s.replace('{', "{{").replace('}', "}}")
 }
 
 /// What the header says of PTZ cameras: which have an `onvif:` block, which are ready for

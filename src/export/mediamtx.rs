@@ -63,6 +63,24 @@ pub(crate) fn path_with(s: &Stream, password: Option<&str>) -> Value {
     Value::Mapping(m)
 }
 
+/// A path's settings as `camscan push` sends them: [`path_with`], with every field camscan owns
+/// spelled out, its default included. MediaMTX's `PATCH /v3/config/paths/patch/{name}` merges
+/// field by field: a field left out (or `null`) keeps the value the path had
+/// (`internal/conf/conf.go` l.91-116 `copyStructFields` skips a nil pointer; l.1163-1171
+/// `PatchPath`; `internal/conf/optional_path.go` l.12-40 makes every field a pointer with
+/// `omitempty`; at commit 3e09466c), so an update that leaves `rtspTransport` out, meaning
+/// MediaMTX's default, would keep the `udp` an earlier push set. `automatic` is that default
+/// (`internal/conf/rtsp_transport.go` `MarshalJSON`: a nil protocol reads `automatic`).
+pub(crate) fn push_path(s: &Stream, password: Option<&str>) -> Value {
+    let mut v = path_with(s, password);
+    if let Value::Mapping(m) = &mut v
+        && !m.contains_key("rtspTransport")
+    {
+        m.insert(key("rtspTransport"), key("automatic"));
+    }
+    v
+}
+
 /// `MTX_PATHS_<NAME>_SOURCE="<url with the password reference>"` for a stream that needs a
 /// password. `$` in the URL is encoded, so the shell expands nothing but the reference.
 fn override_line(name: &str, s: &Stream, env_key: &str) -> String {

@@ -40,8 +40,13 @@ v0.17.2, file by file:
   `roles` from detect/record/audio, each role on one input only, a `detect` role required
   (`ffmpeg.py` `validate_roles`: "Each input role may only be used once.", "The detect role is
   required."); `detect` width and height are integers; input paths and `onvif.user`/`password`
-  are `EnvString`s, `str.format` over the server's `FRIGATE_*` environment: a missing variable
-  is a KeyError and the config fails.
+  and `onvif.host`/`user`/`password` are `EnvString`s, `str.format` over the server's
+  `FRIGATE_*` environment (`frigate/config/env.py` l.18-22): a missing variable is a KeyError,
+  a lone brace a ValueError, and the config fails; `{{` reads back as `{`.
+* Values through `config_set` (`frigate/util/builtin.py` l.193-275): `""` deletes the key;
+  `null` is written as a null (`key:`), `0` and `false` as themselves (`0 == ""` is false in
+  Python); a list, of scalars or of mappings, replaces the old list whole; an empty mapping in
+  `config_data` vanishes in `flatten_config_data` (nothing is set); a mapping merges key by key.
 * nginx in front (`docker/main/rootfs/usr/local/nginx/conf/nginx.conf`, `location /api/`):
   answers 200 to a GET are cached 5 s per URL (`proxy_cache_valid 200 5s`) and served from the
   cache unless the request has `X-Cache-Bypass` (`proxy_cache_bypass $http_x_cache_bypass`),
@@ -189,8 +194,9 @@ def parse(text):
         onvif = cam.get("onvif")
         if onvif is not None:
             extra(onvif, ONVIF_KEYS, f"cameras.{name}.onvif")
-            for k in ("user", "password"):
-                if onvif.get(k):
+            # onvif.py l.75-78: host, user and password are EnvStrings (None skipped).
+            for k in ("host", "user", "password"):
+                if onvif.get(k) is not None:
                     onvif[k] = env_string(onvif[k], f"cameras.{name}.onvif.{k}")
         c = copy.deepcopy(cam)
         c["name"] = name

@@ -8,10 +8,14 @@ Debian, PyPI or npm; this server plays the contract a push relies on:
   - `GET /api/streams` (no `src`): every stream, `{"name": {"producers": [{"url": SOURCE}],
     "consumers": null}}` (a stream nobody watches has a nil slice, which Go encodes as null) (`internal/streams/stream.go` and `producer.go` `MarshalJSON`: a producer
     not connected is its `url`); `GET ?src=NAME`: that stream, 404 when there is none;
-  - `PUT ?name=N&src=URL[&src=URL2]` (`name` defaults to `src`): `New` checks each source has a
-    handler (`internal/streams/streams.go`: "streams: source not supported" is a 400), makes the
-    stream, then `app.PatchConfig(["streams", name], srcs)` writes it into the YAML file
-    (`internal/app/config.go`; "config file disabled" without one);
+  - `PUT ?name=N&src=URL[&src=URL2]` (`name` defaults to `src`; an empty or missing first
+    `src` lists the streams and changes nothing, api.go l.19-23): `New` checks each source has a
+    handler (`internal/streams/streams.go`: "streams: source not supported" is a 400) and passes
+    `Validate` (`handlers.go` l.123-134: `echo:`, `exec:`, `expr:` "source from insecure
+    producer", whitespace "source with spaces may be insecure"), makes the stream, then
+    `app.PatchConfig(["streams", name], srcs)` writes it into the YAML file, always as a list
+    (`internal/app/config.go`; "config file disabled" without one; a splice that does not parse
+    again is a 400 and the file is kept, `pkg/yaml/yaml.go` l.26-38);
   - `DELETE ?src=NAME`: the stream deleted, and `PatchConfig` with nil removes its key;
   - `PATCH ?name=N&src=URL`: the running stream changed, the file not.
 * `pkg/yaml/yaml.go` `Patch`: a textual splice, not a re-dump: the key's own lines (the key and
@@ -55,6 +59,23 @@ def secret(text):
 def has_producer(src):
     scheme = src.split(":", 1)[0].lower() if ":" in src else ""
     return scheme in SCHEMES
+
+
+INSECURE = {"echo", "exec", "expr"}
+
+
+def source_error(src):
+    """streams.New / Patch on one source (`internal/streams/streams.go` l.53-62,
+    `handlers.go` l.34-48 HasProducer and l.123-134 Validate): a scheme without a handler, a
+    scheme marked insecure (`echo`, `exec`, `expr`: `MarkInsecure` in their modules), any
+    whitespace."""
+    if not has_producer(src):
+        return "streams: source not supported"
+    if src.split(":", 1)[0] in INSECURE:
+        return "streams: source from insecure producer"
+    if re.search(r"\s", src):
+        return "streams: source with spaces may be insecure"
+    return None
 
 
 def encode(name, value):
@@ -134,6 +155,23 @@ def main():
     for name, v in (doc.get("streams") or {}).items():
         streams[str(name)] = [v] if isinstance(v, str) else list(v or [])
 
+    def write(name, value):
+        """app.PatchConfig: the file spliced, then parsed whole; a splice that does not parse
+        (a person's compact list `- x` under the key at the key's own indent is left behind,
+        nodeBounds keeping only deeper lines) is an error and the file stays as it was
+        (`pkg/yaml/yaml.go` l.26-38, `internal/app/config.go` l.24-41)."""
+        with open(args.config) as f:
+            text = f.read()
+        out = patch(text, name, value)
+        try:
+            parsed = YAML(typ="safe").load(out)
+        except Exception as e:  # noqa: BLE001 - any YAML error is yaml.v3's error here
+            raise ValueError(f"yaml: {e}".splitlines()[0]) from e
+        if parsed is not None and not isinstance(parsed, dict):
+            raise ValueError("yaml: can't patch")
+        with open(args.config, "w") as f:
+            f.write(out)
+
     class Go2rtc(common.Handler):
         delay = args.delay_ms / 1000
 
@@ -187,16 +225,15 @@ def main():
                     return self.answer(200, secret(json.dumps(self.listing(sorted(streams)))))
             name = q.get("name", [""])[0] or srcs[0]
             for s in srcs:
-                if not has_producer(s):
-                    return self.answer(400, "streams: source not supported\n",
-                                       content_type="text/plain")
+                bad = source_error(s)
+                if bad:
+                    return self.answer(400, f"{bad}\n", content_type="text/plain")
             with lock:
+                # New() makes the running stream before PatchConfig writes the file: a write
+                # that fails still answers 400 with the stream changed (api.go l.55-62).
                 streams[name] = list(srcs)
                 try:
-                    with open(args.config) as f:
-                        text = f.read()
-                    with open(args.config, "w") as f:
-                        f.write(patch(text, name, list(srcs)))
+                    write(name, list(srcs))
                 except (OSError, ValueError) as e:
                     return self.answer(400, f"{e}\n", content_type="text/plain")
             self.answer(200, "", content_type="text/plain")
@@ -210,9 +247,9 @@ def main():
             src = q.get("src", [""])[0]
             if not name:
                 return self.answer(400, "\n", content_type="text/plain")
-            if not has_producer(src):
-                return self.answer(400, "streams: source not supported\n",
-                                   content_type="text/plain")
+            bad = source_error(src)
+            if bad:
+                return self.answer(400, f"{bad}\n", content_type="text/plain")
             with lock:
                 streams[name] = [src]
             self.answer(200, "", content_type="text/plain")
@@ -228,10 +265,7 @@ def main():
             with lock:
                 streams.pop(src, None)
                 try:
-                    with open(args.config) as f:
-                        text = f.read()
-                    with open(args.config, "w") as f:
-                        f.write(patch(text, src, None))
+                    write(src, None)
                 except (OSError, ValueError) as e:
                     return self.answer(400, f"{e}\n", content_type="text/plain")
             self.answer(200, "", content_type="text/plain")

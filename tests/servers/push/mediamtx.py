@@ -11,14 +11,22 @@ releases, not in Debian, PyPI or npm; this server plays the contract a push reli
   - `POST /v3/config/paths/add/{name}`: the body decoded strictly (`jsonwrapper.Decode`: an
     unknown field is a 400), then `Conf.AddPath` (`internal/conf/conf.go`): 400 "path already
     exists" for a name taken; the new configuration validated;
-  - `PATCH /v3/config/paths/patch/{name}`: the fields given merged; 404 "path not found"
-    (`conf.ErrPathNotFound`) for a name that is not there;
+  - `PATCH /v3/config/paths/patch/{name}`: the fields given merged; a field left out or `null`
+    keeps its old value, never the default (`internal/conf/conf.go` l.91-116
+    `copyStructFields`, l.1163-1171 `PatchPath`; `optional_path.go` makes every field a pointer);
+    404 "path not found" (`conf.ErrPathNotFound`) for a name that is not there;
+  - add and patch: `null` for a field is no value (the default on add); `rtspTransport` one of
+    udp, multicast, tcp, automatic (`rtsp_transport.go`: "invalid transport 'x'"); the merged
+    path validated as a whole (`internal/core/core.go` l.1323-1351), every refusal a 400;
   - `DELETE /v3/config/paths/delete/{name}`: 404 likewise;
   - every success `{"status": "ok"}`, every error `{"status": "error", "error": TEXT}`
     (`api.go` `writeOK`, `writeError`).
 * Validation (`internal/conf/path.go`): names match `^[0-9a-zA-Z_\\-/\\.]+$`, no leading or
-  trailing slash, no `.` or `..` segment ("invalid path name"); a source URL with a user name and
-  no password is "username and password must be both provided".
+  trailing slash, no `.` or `..` segment ("invalid path name"); a source of a scheme MediaMTX
+  does not pull is "invalid source: 'x'"; a source URL without a host is "'x' is not a valid
+  URL", one with a user name and no password (or a password and no user name) is "username and
+  password must be both provided" (`validateURL`, l.83-106, on the URL as Go's `net/url` decodes
+  it); `sourceOnDemand` with `source: publisher` is refused (l.796-799).
 * Defaults on read (`Path.setDefaults`): `source: publisher`, `sourceOnDemand: false`,
   `sourceOnDemandStartTimeout: 10s`, `sourceOnDemandCloseAfter: 10s`, `rtspTransport:
   automatic`, `record: false`, `overridePublisher: true`, `maxReaders: 0` (the ones next to what
@@ -77,15 +85,50 @@ def name_error(name):
     return None
 
 
-def check(conf):
+TRANSPORTS = {"udp", "multicast", "tcp", "automatic"}
+SCHEMES = ("rtsp://", "rtsps://", "rtsp+http://", "rtsps+http://", "rtsp+ws://", "rtsps+ws://",
+           "rtmp://", "rtmps://", "http://", "https://", "udp://", "udp+mpegts://",
+           "unix+mpegts://", "udp+rtp://", "unix+rtp://", "srt://", "moqt://", "whep://",
+           "wheps://")
+
+
+def decode(conf):
+    """jsonwrapper.Decode into conf.OptionalPath: unknown fields refused, `null` a nil pointer
+    (`internal/conf/jsonwrapper/unmarshal.go` l.49-54), which is no value at all: dropped here,
+    so an add takes the default and a patch keeps the old value."""
     for k in conf:
         if k not in KNOWN:
-            return f'json: unknown field "{k}"'
-    src = conf.get("source", "")
-    if isinstance(src, str) and "://" in src:
+            return None, f'json: unknown field "{k}"'
+    conf = {k: v for k, v in conf.items() if v is not None}
+    t = conf.get("rtspTransport")
+    if t is not None and t not in TRANSPORTS:
+        # internal/conf/rtsp_transport.go UnmarshalJSON
+        return None, f"invalid transport '{t}'" if isinstance(t, str) else \
+            "json: cannot unmarshal into string"
+    for k in ("sourceOnDemand", "record", "overridePublisher"):
+        if k in conf and not isinstance(conf[k], bool):
+            return None, f"json: cannot unmarshal {type(conf[k]).__name__} into bool"
+    return conf, None
+
+
+def check(conf):
+    """Path.validate (`internal/conf/path.go` l.436-805) on the parts a push writes."""
+    src = conf.get("source", DEFAULTS["source"])
+    if not isinstance(src, str):
+        return "json: cannot unmarshal into string"
+    if src != "publisher" and not src.startswith(SCHEMES) and src not in (
+            "redirect", "rpiCamera"):
+        return f"invalid source: '{src}'"
+    if "://" in src:
+        # validateURL (l.83-106): a scheme and a host; user and password both or neither.
         u = urllib.parse.urlsplit(src)
-        if u.username is not None and not u.password:
+        if not u.scheme or not u.hostname:
+            return f"'{src}' is not a valid URL"
+        if (u.username or "") != "" and not u.password or \
+                (u.username or "") == "" and u.password:
             return "username and password must be both provided"
+    if conf.get("sourceOnDemand") and src == "publisher":
+        return "'sourceOnDemand' is useless when source is 'publisher'"
     return None
 
 
@@ -137,7 +180,7 @@ def main():
             if not isinstance(conf, dict):
                 self.err(400, "json: cannot unmarshal into conf.OptionalPath")
                 return None
-            bad = check(conf)
+            conf, bad = decode(conf)
             if bad:
                 self.err(400, bad)
                 return None
@@ -184,6 +227,9 @@ def main():
             with lock:
                 if name in paths:
                     return self.err(400, "path already exists")
+                bad = check(conf)
+                if bad:
+                    return self.err(400, bad)
                 paths[name] = conf
             self.answer(200, {"status": "ok"})
 
