@@ -29,6 +29,7 @@ use super::{EntryInput, Fut, Job, LoginWay, PushTool, Sent, is_it, list};
 use crate::export::cameras::Tool;
 use crate::push::{Options, PushError};
 use crate::push::client::{Answer, Client, Request};
+use crate::push::entries::Password;
 use crate::push::plan::{Entry, Running};
 
 /// Cache bypass header of Frigate's nginx.
@@ -86,7 +87,13 @@ impl PushTool for Frigate {
         };
         let name = i.name;
         let sub_name = format!("{name}_sub");
-        let v = exporter.camera_entry(i.cam, name, &sub_name, i.in_url, i.raw);
+        // The raw password goes into Frigate's `onvif.password` only, an `EnvString` (its braces
+        // doubled: `crate::export::frigate::env_literal`).
+        let raw = match i.password {
+            Password::Known(p) => crate::export::frigate::env_literal(p),
+            _ => i.raw.to_string(),
+        };
+        let v = exporter.camera_entry(i.cam, name, &sub_name, i.in_url, &raw);
         let mut e = Entry::new();
         e.insert(
             format!("cameras.{name}"),

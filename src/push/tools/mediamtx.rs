@@ -65,7 +65,7 @@ impl PushTool for Mediamtx {
             Password::Known(_) => Some(i.in_url),
             _ => None,
         };
-        let path = |s: &Stream| super::json(&crate::export::mediamtx::path_with(s, pass));
+        let path = |s: &Stream| super::json(&crate::export::mediamtx::push_path(s, pass));
         let mut e = Entry::new();
         e.insert(i.name.to_string(), path(i.cam.main));
         if let Some(sub) = i.cam.sub {

@@ -164,7 +164,9 @@ pub trait PushTool: Sync {
     ) -> Fut<'a, Sent>;
 
     /// The fields of the entry camscan wrote before (`old`, masked) and writes no more (an update
-    /// deletes them); nothing for a tool whose entries are replaced whole.
+    /// deletes them); nothing for a tool that is sent every field of camscan's each time (go2rtc
+    /// replaces a stream whole; camscan sends MediaMTX each field it writes, since a patch keeps
+    /// what it is not sent).
     fn gone(&self, _name: &str, _old: &Value, _new: &Entry) -> Vec<String> {
         Vec::new()
     }
