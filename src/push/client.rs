@@ -91,6 +91,9 @@ pub struct Request<'a> {
     query: Vec<(&'a str, String)>,
     body: Option<Value>,
     headers: &'a [(&'static str, &'a str)],
+    /// A longer deadline than the client's, for a request the tool is known to take long over
+    /// (Home Assistant's generic camera flow opens the stream: 30 s before it says "timeout").
+    deadline: Option<Duration>,
 }
 
 impl<'a> Request<'a> {
@@ -101,7 +104,14 @@ impl<'a> Request<'a> {
             query: Vec::new(),
             body: None,
             headers: &[],
+            deadline: None,
         }
+    }
+
+    /// At least `d` for this request (never less than the client's deadline).
+    pub fn deadline(mut self, d: Duration) -> Request<'a> {
+        self.deadline = Some(d);
+        self
     }
 
     pub fn get(path: impl Into<String>) -> Request<'a> {
@@ -225,7 +235,8 @@ impl Client {
     pub async fn send(&self, req: Request<'_>) -> Result<Answer, PushError> {
         let url = self.url(&req.path, &req.query);
         let shown_url = format!("{} {}", req.method, shown_path(&url));
-        let mut builder = self.http.request(req.method, url);
+        let deadline = req.deadline.unwrap_or(self.timeout).max(self.timeout);
+        let mut builder = self.http.request(req.method, url).timeout(deadline);
         let mut h = HeaderMap::new();
         for (k, v) in req.headers {
             if let Ok(v) = HeaderValue::from_str(v) {
@@ -252,7 +263,7 @@ impl Client {
         }
         let unreachable = |e: reqwest::Error| {
             let detail = if e.is_timeout() {
-                format!("no answer within {} s", self.timeout.as_secs_f32())
+                format!("no answer within {} s", deadline.as_secs_f32())
             } else if e.is_connect() {
                 format!("cannot connect ({})", root_cause(&e))
             } else {
@@ -282,13 +293,13 @@ impl Client {
                 cookies,
             })
         };
-        let answer = tokio::time::timeout(self.timeout, exchange)
+        let answer = tokio::time::timeout(deadline, exchange)
             .await
             .map_err(|_| PushError::Unreachable {
                 url: self.shown.clone(),
                 detail: format!(
                     "{shown_url}: no answer within {} s",
-                    self.timeout.as_secs_f32()
+                    deadline.as_secs_f32()
                 ),
             })??;
         Ok(answer)

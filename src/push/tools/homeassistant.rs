@@ -52,6 +52,11 @@ const DOMAINS: &[&str] = &["onvif", "generic", "mjpeg"];
 /// it plays, 30 s when not), and a site's worth at once would load the machine it runs on.
 const FLOWS_AT_ONCE: usize = 4;
 
+/// A flow step's deadline: Home Assistant opens the camera's stream in the generic camera's step
+/// and answers "timeout" after 30 s (`components/stream/const.py` `SOURCE_TIMEOUT`); a still
+/// image 10 s (`components/generic/const.py` `GET_IMAGE_TIMEOUT`).
+const STEP_DEADLINE: std::time::Duration = std::time::Duration::from_secs(45);
+
 /// Camera entities with their config entry, state and device (one template: the REST API has no
 /// entity registry route).
 const CAMERAS_TEMPLATE: &str = r#"{%- set ns = namespace(rows=[]) -%}
@@ -299,8 +304,15 @@ fn generic(i: &EntryInput<'_, '_>, login: Option<(String, String)>, why: Option<
         let udp = main.measured.as_ref().is_some_and(|m| m.transport == "udp");
         v["rtsp_transport"] = json!(if udp { "udp" } else { "tcp" });
     }
-    if let Some(still) = cameras::snapshot(i.cam.device, main) {
-        v["still_image_url"] = json!(still);
+    // A still Home Assistant refused before is left out again (`add_generic`).
+    let refused = i
+        .written
+        .and_then(|w| w.get(i.name))
+        .is_some_and(|b| b["_still_refused"] == true);
+    match cameras::snapshot(i.cam.device, main) {
+        Some(_) if refused => v["_still_refused"] = json!(true),
+        Some(still) => v["still_image_url"] = json!(still),
+        None => {}
     }
     if let Some((user, pass)) = login {
         v["authentication"] = json!(match main.auth {
@@ -557,7 +569,7 @@ impl<'c> Flow<'c> {
         let path = format!("{}/{}", self.base, seg(id));
         let a = self
             .c
-            .send(Request::post(path, data))
+            .send(Request::post(path, data).deadline(STEP_DEADLINE))
             .await
             .map_err(|e| e.to_string())?;
         let step = Step::of(&a)?;
@@ -587,14 +599,13 @@ async fn write(c: &Client, ws: &Ws<'_>, job: &Job) -> Result<Sent, PushError> {
         ("onvif", false) => onvif_flow(c, &job.name, value, job)
             .await
             .map(|_| Sent::from(&[])),
+        ("generic", true) => add_generic(c, ws, &job.name, value).await,
         (domain, true) => add_with_flow(c, ws, &job.name, domain, value)
             .await
             .map(|_| Sent::from(&[])),
         (_, false) => match held.and_then(|h| h["_entry_id"].as_str()) {
             Some(id) if held.is_some_and(|h| h["integration"] == value["integration"]) => {
-                update_options(c, id, &job.name, value)
-                    .await
-                    .map(|_| Sent::from(&[]))
+                update_options(c, id, value).await.map(|_| Sent::from(&[]))
             }
             // Another integration than camscan wrote (ONVIF to generic): the entry replaced.
             Some(id) => {
@@ -726,14 +737,46 @@ async fn add_generic_instead(
         ));
     }
     value["_why"] = json!(why);
-    add_with_flow(c, ws, &job.name, "generic", &value).await?;
+    let sent = add_generic(c, ws, &job.name, &value).await?;
+    let taken = sent
+        .instead
+        .as_ref()
+        .and_then(|e| e.get(&job.name))
+        .cloned()
+        .unwrap_or(value);
     let mut instead = Entry::new();
-    instead.insert(job.name.clone(), value);
+    instead.insert(job.name.clone(), taken);
     Ok(Sent {
         ok: true,
         message: Some(format!("through the generic camera: {why}")),
         instead: Some(instead),
     })
+}
+
+/// A camera through the generic camera: with its still image, else (Home Assistant could not
+/// load it: a snapshot behind another login, an MJPEG stream as a still) without, said.
+async fn add_generic(c: &Client, ws: &Ws<'_>, name: &str, value: &Value) -> Result<Sent, String> {
+    match add_with_flow(c, ws, name, "generic", value).await {
+        Ok(_) => Ok(Sent::from(&[])),
+        Err(e) if e.contains("still_image_url") && value.get("still_image_url").is_some() => {
+            let mut v = value.clone();
+            if let Some(m) = v.as_object_mut() {
+                m.remove("still_image_url");
+            }
+            v["_still_refused"] = json!(true);
+            add_with_flow(c, ws, name, "generic", &v).await?;
+            let mut instead = Entry::new();
+            instead.insert(name.to_string(), v);
+            Ok(Sent {
+                ok: true,
+                message: Some(format!(
+                    "without its still image, which Home Assistant could not load ({e})"
+                )),
+                instead: Some(instead),
+            })
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// The ONVIF flow for `value` (a new entry, or the update of the camera's own: Home Assistant
@@ -802,12 +845,7 @@ async fn onvif_flow(
 
 /// A generic or MJPEG entry updated through its options flow (the whole options, the login
 /// again).
-async fn update_options(
-    c: &Client,
-    entry_id: &str,
-    name: &str,
-    value: &Value,
-) -> Result<(), String> {
+async fn update_options(c: &Client, entry_id: &str, value: &Value) -> Result<(), String> {
     let (mut flow, first) = Flow::start(c, true, entry_id).await?;
     let r = async {
         let mut step = first;
@@ -822,8 +860,9 @@ async fn update_options(
                 }
                 ("form", _) => {
                     let mut data = data.clone();
-                    if value["integration"] == "mjpeg" {
-                        data["name"] = json!(name);
+                    if value["integration"] == "generic" {
+                        // Required by the options flow's form only (`build_schema`).
+                        data["limit_refetch_to_url_change"] = json!(false);
                     }
                     step = flow.next(data).await?;
                 }
