@@ -45,6 +45,7 @@
 //! | push_page | 127.0.61.1-19 |
 //! | truth | 127.0.62.1-19 |
 //! | media_budget | 127.0.63.1-4 |
+//! | homeassistant | its own namespaces' loopback (`common::homeassistant`) |
 //!
 //! A new file takes a block of its own (127.0.N.x for N from 4 up). Servers bound to port 0 and
 //! the namespace labs (each with its own prefix) need no entry.
@@ -52,6 +53,7 @@
 #![allow(dead_code)]
 
 pub mod drawn;
+pub mod homeassistant;
 pub mod http;
 pub mod netns;
 pub mod postgres;
@@ -69,7 +71,7 @@ use std::time::{Duration, Instant};
 /// A server process that lives as long as this handle (or the test process).
 pub struct Server {
     pub child: Child,
-    _stdin: ChildStdin,
+    _stdin: Option<ChildStdin>,
     /// Lines the server printed on stdout after READY (e.g. `AUTHFAIL 127.0.0.13:8554`).
     pub lines: Arc<Mutex<Vec<String>>>,
 }
@@ -165,6 +167,21 @@ pub fn empty_frigate(ip: &str, config: &Path) -> (Server, String) {
 }
 
 impl Server {
+    /// Close the server's stdin (the harness's "stop") and wait up to `limit` for it to exit on
+    /// its own (a launcher that stops what it started first); killed after that.
+    pub fn stop(&mut self, limit: Duration) {
+        self._stdin.take();
+        let until = Instant::now() + limit;
+        while Instant::now() < until {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// How many of the lines the server printed begin with `prefix` (`AUTHFAIL`).
     pub fn lines_starting(&self, prefix: &str) -> usize {
         self.lines
@@ -218,7 +235,7 @@ pub fn start(program: &str, args: &[&str], wait: Duration) -> Server {
     }
     Server {
         child,
-        _stdin: stdin,
+        _stdin: Some(stdin),
         lines,
     }
 }
