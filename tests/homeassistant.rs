@@ -2,6 +2,8 @@
 //! by `scripts/test`), run by `common::homeassistant` in a network namespace that has only its
 //! loopback, with the cameras it opens beside it. Needs root (`ip netns`).
 
+#![allow(clippy::print_stderr)]
+
 mod common;
 
 use common::homeassistant::HomeAssistant;
@@ -73,4 +75,411 @@ fn a_camera_in_the_namespace_goes_through_the_generic_flow() {
     let (status, state) = ha.api("GET", "/api/states/camera.127_0_0_11", None);
     assert_eq!(status, 200, "{state}");
     assert_eq!(state["state"], "idle", "{state}");
+}
+
+// ---- camscan push homeassistant ------------------------------------------------------------
+
+use std::path::Path;
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use camscan::model::{
+    AuthScheme, Credential, Device, DiscoveryMethod, OnvifInfo, OnvifProfile, Protocol, Report,
+    Stream, StreamStatus, VideoInfo,
+};
+use camscan::store::{ScanInfo, Store};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "s3cret";
+
+/// A stream that played, as a scan records it.
+fn played(url: &str, protocol: Protocol, port: u16, login: bool) -> Stream {
+    let mut s = Stream::new(url.to_string(), protocol, port);
+    s.status = StreamStatus::Ok;
+    s.verified = true;
+    s.auth = if login {
+        AuthScheme::Digest
+    } else {
+        AuthScheme::None
+    };
+    s.username = login.then(|| "admin".to_string());
+    let codec = if protocol == Protocol::Mjpeg {
+        "mjpeg"
+    } else {
+        "h264"
+    };
+    let mut v = VideoInfo::new(codec.into());
+    (v.width, v.height, v.fps) = (Some(320), Some(240), Some(10.0));
+    s.video = Some(v);
+    s
+}
+
+fn device(ip: &str, mac: &str, name: &str, streams: Vec<Stream>) -> Device {
+    let mut d = Device::new(ip.parse().unwrap());
+    d.mac = Some(mac.into());
+    d.name = Some(name.into());
+    d.is_camera = true;
+    d.open_ports = streams.iter().map(|s| s.port).collect();
+    d.discovered_by = vec![DiscoveryMethod::Arp, DiscoveryMethod::Port];
+    d.streams = streams;
+    d
+}
+
+/// An ipycam ONVIF camera as a scan records it: its device service on port 8000, one H.264
+/// profile whose stream GStreamer serves on 8554.
+fn onvif_camera(ip: &str, mac: &str, name: &str) -> Device {
+    let url = format!("rtsp://{ip}:8554/video_main");
+    let mut d = device(ip, mac, name, vec![played(&url, Protocol::Rtsp, 8554, false)]);
+    d.open_ports.push(8000);
+    d.onvif = Some(OnvifInfo {
+        xaddrs: vec![format!("http://{ip}:8000/onvif/device_service")],
+        profiles: vec![OnvifProfile {
+            token: "Profile_Main".into(),
+            encoding: Some("H264".into()),
+            stream_uri: Some(url),
+            ..OnvifProfile::default()
+        }],
+        ..OnvifInfo::default()
+    });
+    d
+}
+
+/// The inventory: the cameras of `devices`, as one scan recorded them.
+fn record(db: &Path, n: u32, devices: Vec<Device>) {
+    let mut store = Store::open(db).unwrap();
+    let scan = ScanInfo {
+        started_at: format!("2026-11-0{n}T00:00:00Z"),
+        finished_at: format!("2026-11-0{n}T00:01:00Z"),
+        complete: true,
+        site: String::new(),
+        targets: vec!["127.0.0.0/24".into()],
+        ports: vec![554, 8000, 8080, 8554],
+        methods: vec!["port".into()],
+        version: "0.1.0".into(),
+        coverage: None,
+    };
+    let report = Report {
+        schema_version: 2,
+        camscan_version: "0.1.0".into(),
+        started_at: scan.started_at.clone(),
+        finished_at: scan.finished_at.clone(),
+        complete: true,
+        targets: scan.targets.clone(),
+        plan: None,
+        coverage: None,
+        devices,
+    };
+    store
+        .record_scan(&scan, &report, &[Credential::new("admin", PASSWORD)])
+        .unwrap();
+}
+
+/// `camscan push homeassistant URL -f json` inside Home Assistant's namespace, the token from a
+/// file; the camera passwords and the token are never on its output.
+fn push(ha: &HomeAssistant, db: &Path, url: &str, extra: &[&str]) -> (Output, Value) {
+    let creds = db.with_file_name("site.creds");
+    std::fs::write(&creds, format!("admin:{PASSWORD}\n")).unwrap();
+    let o = common::run(
+        common::camscan_in(&ha.ns)
+            .env_remove("CAMSCAN_NO_DB")
+            .env("CAMSCAN_DB", db)
+            .args(["push", "homeassistant", url, "-f", "json", "--push-login-file"])
+            .arg(&ha.token_path)
+            .arg("--credentials")
+            .arg(&creds)
+            .args(extra),
+        Duration::from_secs(240),
+    );
+    let (out, err) = (common::stdout(&o), common::stderr(&o));
+    eprintln!("camscan push homeassistant: {:?}\n{out}\n{err}", o.status.code());
+    let token = ha.token();
+    for text in [&out, &err] {
+        assert!(!text.contains(PASSWORD), "a camera password on camscan's output");
+        assert!(!text.contains(&token), "the token on camscan's output");
+    }
+    (o, serde_json::from_str(&out).unwrap_or(Value::Null))
+}
+
+/// Each step's name and action, and whether it verified.
+fn steps(v: &Value) -> Vec<(String, String, Option<bool>)> {
+    let results = v["results"].as_array().cloned().unwrap_or_default();
+    v["steps"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, s)| {
+            (
+                s["name"].as_str().unwrap_or("").to_string(),
+                s["action"].as_str().unwrap_or("").to_string(),
+                results.get(i).and_then(|r| r["verified"].as_bool()),
+            )
+        })
+        .collect()
+}
+
+/// Home Assistant's entries of the camera integrations: title -> (domain, entry id, state).
+fn entries(ha: &HomeAssistant) -> std::collections::BTreeMap<String, (String, String, String)> {
+    let (status, list) = ha.api("GET", "/api/config/config_entries/entry", None);
+    assert_eq!(status, 200, "{list}");
+    list.as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| ["generic", "mjpeg", "onvif"].contains(&e["domain"].as_str().unwrap()))
+        .map(|e| {
+            let s = |k: &str| e[k].as_str().unwrap_or("").to_string();
+            (s("title"), (s("domain"), s("entry_id"), s("state")))
+        })
+        .collect()
+}
+
+/// What a generic or MJPEG entry points at: its options flow's form, the flow then deleted.
+fn options(ha: &HomeAssistant, entry_id: &str) -> Value {
+    let flows = "/api/config/config_entries/options/flow";
+    let (status, form) = ha.api("POST", flows, Some(&json!({"handler": entry_id})));
+    assert_eq!(status, 200, "{form}");
+    let flow = form["flow_id"].as_str().unwrap();
+    ha.api("DELETE", &format!("{flows}/{flow}"), None);
+    let mut out = serde_json::Map::new();
+    for f in form["data_schema"].as_array().unwrap() {
+        let v = f["description"]["suggested_value"].clone();
+        let v = if v.is_null() { f["default"].clone() } else { v };
+        out.insert(f["name"].as_str().unwrap().to_string(), v);
+    }
+    Value::Object(out)
+}
+
+/// The push's targets against the real Home Assistant: an RTSP camera without a login and one
+/// with Digest (its still image refused: left out) through the generic camera, an MJPEG camera
+/// through the MJPEG integration, an ONVIF camera through the ONVIF integration, and a second
+/// ONVIF camera reporting the first one's MAC through the generic camera, the reason said (Home
+/// Assistant's ONVIF flow would have rewritten the first camera's entry). Every entry loaded and
+/// named as camscan names it; a person's entry untouched; a second push changes nothing; a camera
+/// that moves is an update of its own entry; an unreachable Home Assistant fails within 15 s.
+#[test]
+fn push_puts_each_camera_through_its_integrations_flow() {
+    let mut ha = HomeAssistant::start("push_puts_each_camera_through_its_integrations_flow");
+    let mount = |path: &str| {
+        json!({"path": path, "video": {"codec": "h264", "width": 320, "height": 240, "fps": 10},
+               "audio": null})
+    };
+    let digest = json!({"method": "digest", "user": "admin", "password": PASSWORD});
+    ha.rtsp_cameras(&json!([
+        {"address": "127.0.0.11", "port": 8554, "shared": true, "auth": null, "mounts": [mount("/live")]},
+        {"address": "127.0.0.15", "port": 8554, "shared": true, "auth": null, "mounts": [mount("/live")]},
+        {"address": "127.0.0.12", "port": 8554, "shared": true, "auth": digest,
+         "mounts": [mount("/Streaming/Channels/101")]},
+        {"address": "127.0.0.13", "port": 8554, "shared": true, "auth": null, "mounts": [mount("/live")]},
+        {"address": "127.0.0.33", "port": 8554, "shared": true, "auth": null, "mounts": [mount("/video_main")]},
+        {"address": "127.0.0.34", "port": 8554, "shared": true, "auth": null, "mounts": [mount("/video_main")]}
+    ]));
+    ha.mjpeg_camera("127.0.0.21", 8080, None);
+    ha.ipycam("127.0.0.33", 8000, None, Some("02:00:5e:10:00:33"));
+    // A second camera of the same firmware reporting the first one's MAC (home-assistant/core
+    // #70056): its own, on the wire, is ...:34.
+    ha.ipycam("127.0.0.34", 8000, None, Some("02:00:5e:10:00:33"));
+
+    // A person's camera, added in Home Assistant by hand.
+    let flows = "/api/config/config_entries/flow";
+    let (_, form) = ha.api("POST", flows, Some(&json!({"handler": "generic"})));
+    let step = format!("{flows}/{}", form["flow_id"].as_str().unwrap());
+    let (_, confirm) = ha.api(
+        "POST",
+        &step,
+        Some(&json!({"stream_source": "rtsp://127.0.0.13:8554/live", "framerate": 2,
+                     "verify_ssl": false})),
+    );
+    assert_eq!(confirm["step_id"], "user_confirm", "{confirm}\n{}", ha.log_tail(30));
+    ha.api("POST", &step, Some(&json!({"confirmed_ok": true})));
+    let person = entries(&ha)["127_0_0_13"].clone();
+    let person_options = options(&ha, &person.1);
+
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inventory.db");
+    let mut digest_cam = device(
+        "127.0.0.12",
+        "02:00:5e:10:00:12",
+        "drive",
+        vec![played(
+            "rtsp://127.0.0.12:8554/Streaming/Channels/101",
+            Protocol::Rtsp,
+            8554,
+            true,
+        )],
+    );
+    // A snapshot URL the scan saw answer, which Home Assistant cannot load.
+    let mut snap = Stream::new(
+        "http://127.0.0.12:8080/snapshot.jpg".into(),
+        Protocol::Jpeg,
+        8080,
+    );
+    snap.status = StreamStatus::Ok;
+    digest_cam.streams.push(snap);
+    let mjpeg = device(
+        "127.0.0.21",
+        "02:00:5e:10:00:21",
+        "porch",
+        vec![played(
+            "http://127.0.0.21:8080/mjpg/video.mjpg",
+            Protocol::Mjpeg,
+            8080,
+            false,
+        )],
+    );
+    let lab = |front_ip: &str| {
+        vec![
+            device(
+                front_ip,
+                "02:00:5e:10:00:11",
+                "front",
+                vec![played(
+                    &format!("rtsp://{front_ip}:8554/live"),
+                    Protocol::Rtsp,
+                    8554,
+                    false,
+                )],
+            ),
+            digest_cam.clone(),
+            mjpeg.clone(),
+            onvif_camera("127.0.0.33", "02:00:5e:10:00:33", "yard"),
+            onvif_camera("127.0.0.34", "02:00:5e:10:00:34", "gate"),
+        ]
+    };
+    record(&db, 1, lab("127.0.0.11"));
+
+    // First push: every camera added through its integration's flow, and verified.
+    let (o, first) = push(&ha, &db, &ha.url, &[]);
+    assert_eq!(o.status.code(), Some(0), "{first}\n{}", ha.log_tail(40));
+    let s = steps(&first);
+    assert_eq!(s.len(), 5, "{first}");
+    for (name, action, verified) in &s {
+        assert_eq!(action, "add", "{name}: {first}");
+        assert_eq!(*verified, Some(true), "{name}: {first}\n{}", ha.log_tail(40));
+    }
+    let names: Vec<&str> = s.iter().map(|(n, _, _)| n.as_str()).collect();
+    let by_ip = |ip: &str| -> String {
+        let i = first["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|st| st["stream"].as_str().unwrap_or("").contains(ip))
+            .unwrap_or_else(|| panic!("no step for {ip}: {first}"));
+        names[i].to_string()
+    };
+    let got = entries(&ha);
+    let domain = |ip: &str| got[&by_ip(ip)].0.clone();
+    assert_eq!(domain("127.0.0.11"), "generic", "{got:?}");
+    assert_eq!(domain("127.0.0.12"), "generic", "{got:?}");
+    assert_eq!(domain("127.0.0.21"), "mjpeg", "{got:?}");
+    assert_eq!(domain("127.0.0.33"), "onvif", "{got:?}");
+    assert_eq!(domain("127.0.0.34"), "generic", "{got:?}");
+    for (title, (_, _, state)) in &got {
+        assert_eq!(state, "loaded", "{title}: {got:?}\n{}", ha.log_tail(40));
+    }
+    // The camera reporting another's identity: through the generic camera, and why.
+    let gate = first["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|st| st["stream"].as_str().unwrap_or("").contains("127.0.0.34"))
+        .unwrap();
+    let why = first["results"][gate]["message"].as_str().unwrap_or("");
+    assert!(
+        why.contains("02:00:5e:10:00:33") && why.contains("not its own MAC"),
+        "{why}"
+    );
+    // The ONVIF camera's entry still points at its own camera (nothing rewrote it): its device
+    // is the one at .33.
+    let (status, url) = ha.request(
+        "POST",
+        "/api/template",
+        Some(&json!({"template": format!(
+            "{{{{ device_attr(device_id('camera.{}_mainstream'), 'configuration_url') }}}}",
+            by_ip("127.0.0.33"))})),
+        Some(&ha.token()),
+    );
+    assert_eq!((status, url.trim()), (200, "http://127.0.0.33:8000"), "{got:?}");
+    // The Digest camera: its login in the entry, its refused still left out, said.
+    let drive = options(&ha, &got[&by_ip("127.0.0.12")].1);
+    assert_eq!(drive["username"], "admin", "{drive}");
+    assert_eq!(drive["stream_source"], "rtsp://127.0.0.12:8554/Streaming/Channels/101");
+    assert_eq!(drive["still_image_url"], "", "{drive}");
+    // The person's entry is as they made it.
+    assert_eq!(got["127_0_0_13"], person);
+    assert_eq!(options(&ha, &person.1), person_options);
+
+    // Second push: nothing sent, nothing changed.
+    let (o, second) = push(&ha, &db, &ha.url, &[]);
+    assert_eq!(o.status.code(), Some(0), "{second}");
+    for (name, action, verified) in steps(&second) {
+        assert_eq!(action, "keep", "{name}: {second}");
+        assert_eq!(verified, Some(true), "{name}: {second}");
+    }
+    assert!(
+        second["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["sent"] == false),
+        "{second}"
+    );
+    assert_eq!(entries(&ha), got);
+
+    // The camera without a login moves (same MAC): an update of its own entry.
+    record(&db, 2, lab("127.0.0.15"));
+    let (o, third) = push(&ha, &db, &ha.url, &[]);
+    assert_eq!(o.status.code(), Some(0), "{third}\n{}", ha.log_tail(40));
+    let front = by_ip("127.0.0.11");
+    let moved: Vec<_> = steps(&third)
+        .into_iter()
+        .filter(|(_, a, _)| a != "keep")
+        .collect();
+    assert_eq!(moved, [(front.clone(), "update".to_string(), Some(true))], "{third}");
+    let after = entries(&ha);
+    assert_eq!(after[&front].1, got[&front].1, "the same entry, updated");
+    assert_eq!(
+        options(&ha, &after[&front].1)["stream_source"],
+        "rtsp://127.0.0.15:8554/live"
+    );
+    assert_eq!(after.len(), got.len(), "{after:?}");
+
+    // A camera that left the inventory: its entry stays without --prune, and goes with it.
+    let gate = by_ip("127.0.0.34");
+    let forget = common::run(
+        common::camscan_with_db(&db).args(["forget", "127.0.0.34"]),
+        Duration::from_secs(30),
+    );
+    assert!(forget.status.success(), "{}", common::stderr(&forget));
+    let (_, kept) = push(&ha, &db, &ha.url, &[]);
+    assert!(entries(&ha).contains_key(&gate), "{kept}");
+    let (o, pruned) = push(&ha, &db, &ha.url, &["--prune"]);
+    assert_eq!(o.status.code(), Some(0), "{pruned}");
+    let removed: Vec<_> = steps(&pruned)
+        .into_iter()
+        .filter(|(_, a, _)| a == "remove")
+        .collect();
+    assert_eq!(removed, [(gate.clone(), "remove".to_string(), Some(true))], "{pruned}");
+    let now = entries(&ha);
+    assert!(!now.contains_key(&gate) && now.contains_key("127_0_0_13"), "{now:?}");
+
+    // A token Home Assistant does not know: refused, said so.
+    let wrong = dir.path().join("wrong.token");
+    std::fs::write(&wrong, "not-a-token\n").unwrap();
+    let o = common::run(
+        common::camscan_in(&ha.ns)
+            .env_remove("CAMSCAN_NO_DB")
+            .env("CAMSCAN_DB", &db)
+            .args(["push", "homeassistant", &ha.url, "--push-login-file"])
+            .arg(&wrong),
+        Duration::from_secs(60),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(common::stderr(&o).contains("login refused"), "{}", common::stderr(&o));
+
+    // Nothing listening: exit 2 within 15 s, the URL named.
+    let started = Instant::now();
+    let (o, _) = push(&ha, &db, "http://127.0.0.1:9", &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(started.elapsed() < Duration::from_secs(15));
+    assert!(common::stderr(&o).contains("127.0.0.1:9"), "{}", common::stderr(&o));
 }

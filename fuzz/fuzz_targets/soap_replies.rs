@@ -13,6 +13,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = soap::system_date_time_utc(&xml);
     let _ = soap::device_information(&xml);
+    let _ = soap::first_enabled_mac(&xml);
     let _ = soap::media_xaddr(&xml);
     assert!(soap::services(&xml).len() <= soap::MAX_SERVICES);
     let profiles = soap::profiles(&xml);

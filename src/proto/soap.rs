@@ -80,6 +80,7 @@ pub fn envelope(security: Option<&str>, body: &str) -> String {
 
 pub const GET_SYSTEM_DATE_AND_TIME: &str = "<tds:GetSystemDateAndTime/>";
 pub const GET_DEVICE_INFORMATION: &str = "<tds:GetDeviceInformation/>";
+pub const GET_NETWORK_INTERFACES: &str = "<tds:GetNetworkInterfaces/>";
 pub const GET_CAPABILITIES: &str =
     "<tds:GetCapabilities><tds:Category>All</tds:Category></tds:GetCapabilities>";
 pub const GET_PROFILES: &str = "<trt:GetProfiles/>";
@@ -315,6 +316,32 @@ pub fn device_information(xml: &str) -> Option<DeviceInformation> {
     (info != DeviceInformation::default()).then_some(info)
 }
 
+/// GetNetworkInterfaces: the MAC (`Info/HwAddress`) of the first interface whose `Enabled` is
+/// true, as Home Assistant's ONVIF integration takes it for a camera's identity
+/// (`components/onvif/config_flow.py` `async_setup_profiles`).
+pub fn first_enabled_mac(xml: &str) -> Option<String> {
+    let mut out: Option<String> = None;
+    let (mut enabled, mut hw) = (false, None::<String>);
+    walk(xml, |n| match n {
+        Node::Start(p) if p.last().is_some_and(|l| l == "NetworkInterfaces") => {
+            enabled = false;
+            hw = None;
+        }
+        Node::End(p, text) if p.iter().any(|x| x == "NetworkInterfaces") => {
+            match p.last().map(String::as_str) {
+                Some("Enabled") if p.len() >= 2 && p[p.len() - 2] == "NetworkInterfaces" => {
+                    enabled = matches!(text.trim(), "true" | "1");
+                }
+                Some("HwAddress") => hw = Some(clip(text.trim())),
+                Some("NetworkInterfaces") if out.is_none() && enabled => out = hw.take(),
+                _ => {}
+            }
+        }
+        _ => {}
+    });
+    out.filter(|m| !m.is_empty())
+}
+
 /// The Media service address from GetCapabilities (`Capabilities/Media/XAddr`).
 pub fn media_xaddr(xml: &str) -> Option<String> {
     let mut found = None;
@@ -450,6 +477,22 @@ pub fn media_uri(xml: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Home Assistant's identity of an ONVIF camera: the first enabled interface's MAC (ONVIF
+    /// Core's GetNetworkInterfacesResponse shape), never a disabled one's.
+    #[test]
+    fn the_first_enabled_interfaces_mac() {
+        let xml = r#"<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:tds="http://www.onvif.org/ver10/device/wsdl" xmlns:tt="http://www.onvif.org/ver10/schema"><s:Body><tds:GetNetworkInterfacesResponse>
+<tds:NetworkInterfaces token="eth1"><tt:Enabled>false</tt:Enabled><tt:Info><tt:Name>eth1</tt:Name><tt:HwAddress>00:11:22:33:44:01</tt:HwAddress></tt:Info></tds:NetworkInterfaces>
+<tds:NetworkInterfaces token="eth0"><tt:Enabled>true</tt:Enabled><tt:Info><tt:Name>eth0</tt:Name><tt:HwAddress>00:11:22:33:44:00</tt:HwAddress><tt:MTU>1500</tt:MTU></tt:Info><tt:IPv4><tt:Enabled>true</tt:Enabled></tt:IPv4></tds:NetworkInterfaces>
+</tds:GetNetworkInterfacesResponse></s:Body></s:Envelope>"#;
+        assert_eq!(first_enabled_mac(xml).as_deref(), Some("00:11:22:33:44:00"));
+        assert_eq!(first_enabled_mac("<a>"), None);
+        assert_eq!(
+            first_enabled_mac("<NetworkInterfaces><Enabled>true</Enabled></NetworkInterfaces>"),
+            None
+        );
+    }
 
     #[test]
     fn password_digest_matches_the_onvif_formula() {

@@ -446,7 +446,7 @@ async fn apply(
         store.record_push(&r)?;
     }
     let mut sent: Vec<Option<tools::Sent>> = vec![None; outcome.steps.len()];
-    for (k, r) in of_job.into_iter().zip(tool.write_all(c, &jobs).await?) {
+    for (k, r) in of_job.into_iter().zip(tool.write_all(c, &jobs, &p.running).await?) {
         sent[k] = Some(r);
     }
     for (k, step) in outcome.steps.iter().enumerate() {

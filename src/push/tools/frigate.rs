@@ -127,7 +127,12 @@ impl PushTool for Frigate {
         })
     }
 
-    fn write_all<'a>(&'a self, c: &'a Client, jobs: &'a [Job]) -> Fut<'a, Vec<Sent>> {
+    fn write_all<'a>(
+        &'a self,
+        c: &'a Client,
+        jobs: &'a [Job],
+        _running: &'a Running,
+    ) -> Fut<'a, Vec<Sent>> {
         Box::pin(async move {
             if jobs.len() > FRIGATE_LIVE_MAX {
                 return frigate_batches(c, jobs).await;

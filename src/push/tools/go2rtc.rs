@@ -75,7 +75,12 @@ impl PushTool for Go2rtc {
         })
     }
 
-    fn write_all<'a>(&'a self, c: &'a Client, jobs: &'a [Job]) -> Fut<'a, Vec<Sent>> {
+    fn write_all<'a>(
+        &'a self,
+        c: &'a Client,
+        jobs: &'a [Job],
+        _running: &'a Running,
+    ) -> Fut<'a, Vec<Sent>> {
         Box::pin(async move {
             let mut out = Vec::with_capacity(jobs.len());
             for j in jobs {

@@ -119,9 +119,20 @@ impl PushTool for HomeAssistant {
         })
     }
 
-    fn write_all<'a>(&'a self, c: &'a Client, jobs: &'a [Job]) -> Fut<'a, Vec<Sent>> {
+    fn write_all<'a>(
+        &'a self,
+        c: &'a Client,
+        jobs: &'a [Job],
+        running: &'a Running,
+    ) -> Fut<'a, Vec<Sent>> {
         Box::pin(async move {
             let ws = Ws::new(c);
+            // The identities Home Assistant's ONVIF entries are keyed by, and whose.
+            let mut identities: BTreeMap<String, String> = running
+                .iter()
+                .filter(|(_, v)| v["integration"] == "onvif")
+                .filter_map(|(k, v)| Some((v["identity"].as_str()?.to_string(), k.clone())))
+                .collect();
             // ONVIF adds one after another (a shared identity found on one turns the next to the
             // generic camera); the rest side by side within a bound.
             let mut out: Vec<Option<Sent>> = (0..jobs.len()).map(|_| None).collect();
@@ -129,7 +140,16 @@ impl PushTool for HomeAssistant {
                 jobs[k].add && integration(&jobs[k].entry, &jobs[k].name) == "onvif"
             });
             for k in onvif {
-                out[k] = Some(write(c, &ws, &jobs[k]).await?);
+                let job = &jobs[k];
+                let sent = match add_onvif(c, &ws, job, &job.entry[&job.name], &identities).await {
+                    Ok(sent) => sent,
+                    Err(e) => Sent::refused(e),
+                };
+                if sent.ok && sent.instead.is_none() {
+                    let own = job.entry[&job.name]["identity"].as_str().unwrap_or("");
+                    identities.insert(own.to_string(), job.name.clone());
+                }
+                out[k] = Some(sent);
             }
             let results: Vec<(usize, Result<Sent, PushError>)> =
                 futures::stream::iter(rest.into_iter().map(|k| {
@@ -326,6 +346,57 @@ fn generic(i: &EntryInput<'_, '_>, login: Option<(String, String)>, why: Option<
         v["_why"] = json!(why);
     }
     v
+}
+
+/// The identity a camera's ONVIF device service at `device` (`http://host:port`) reports, asked
+/// as Home Assistant asks it (`components/onvif/config_flow.py` `async_setup_profiles`): the first
+/// enabled interface's MAC; the serial number when GetNetworkInterfaces faults "not implemented";
+/// any other fault or no answer is what Home Assistant would refuse the camera for.
+async fn reported_identity(device: &str, user: &str, password: &str) -> Result<String, String> {
+    use crate::proto::soap;
+    let url = format!("{}/onvif/device_service", device.trim_end_matches('/'));
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .no_proxy()
+        .build()
+        .map_err(|e| e.to_string())?;
+    let ask = |body: &'static str| {
+        let security = (!user.is_empty()).then(|| {
+            let mut nonce = [0u8; 16];
+            let _ = getrandom::fill(&mut nonce);
+            let created = jiff::Timestamp::now()
+                .strftime("%Y-%m-%dT%H:%M:%SZ")
+                .to_string();
+            soap::username_token(soap::TokenKind::Digest, user, password, &nonce, &created)
+        });
+        let envelope = soap::envelope(security.as_deref(), body);
+        let req = http
+            .post(&url)
+            .header("content-type", "application/soap+xml; charset=utf-8")
+            .body(envelope);
+        async move {
+            let resp = req.send().await.map_err(|e| e.to_string())?;
+            let text = resp.text().await.map_err(|e| e.to_string())?;
+            Ok::<String, String>(text)
+        }
+    };
+    let xml = ask(soap::GET_NETWORK_INTERFACES).await?;
+    if let Some(f) = soap::fault(&xml) {
+        let reason = f.reason.clone().unwrap_or_default();
+        if f.is_not_authorized() {
+            return Err(format!("its login was refused: {reason}"));
+        }
+        if !reason.contains("not implemented") {
+            return Err(format!("GetNetworkInterfaces: {reason}"));
+        }
+    } else if let Some(mac) = soap::first_enabled_mac(&xml) {
+        return Ok(normal_mac(&mac));
+    }
+    let xml = ask(soap::GET_DEVICE_INFORMATION).await?;
+    soap::device_information(&xml)
+        .and_then(|i| i.serial)
+        .map(|s| normal_mac(&s))
+        .ok_or_else(|| "it reports neither a MAC nor a serial number".into())
 }
 
 /// `aa:bb:cc:dd:ee:ff`, as a MAC compares.
@@ -595,7 +666,7 @@ async fn write(c: &Client, ws: &Ws<'_>, job: &Job) -> Result<Sent, PushError> {
     };
     let held = job.running.get(&job.name);
     let r = match (value["integration"].as_str().unwrap_or(""), job.add) {
-        ("onvif", true) => add_onvif(c, ws, job, value).await,
+        ("onvif", true) => add_onvif(c, ws, job, value, &BTreeMap::new()).await,
         ("onvif", false) => onvif_flow(c, &job.name, value, job)
             .await
             .map(|_| Sent::from(&[])),
@@ -690,9 +761,45 @@ async fn add_with_flow(
     Ok(id)
 }
 
-/// An ONVIF camera added: the ONVIF flow; when Home Assistant keys it by an identity that is not
-/// the camera's own MAC, that entry taken out and the camera added through the generic camera.
-async fn add_onvif(c: &Client, ws: &Ws<'_>, job: &Job, value: &Value) -> Result<Sent, String> {
+/// An ONVIF camera added: first the identity it reports asked as Home Assistant will ask it; a
+/// camera that would be refused, or that reports another's identity, or one Home Assistant's
+/// ONVIF entries already hold (`identities`: the flow would rewrite that entry), goes through the
+/// generic camera instead, the reason said. Then the ONVIF flow, and the identity it keyed the
+/// entry by checked again.
+async fn add_onvif(
+    c: &Client,
+    ws: &Ws<'_>,
+    job: &Job,
+    value: &Value,
+    identities: &BTreeMap<String, String>,
+) -> Result<Sent, String> {
+    let own = value["identity"].as_str().unwrap_or("");
+    let login = &value["_login"];
+    let reported = reported_identity(
+        value["device"].as_str().unwrap_or(""),
+        login["username"].as_str().unwrap_or(""),
+        login["password"].as_str().unwrap_or(""),
+    )
+    .await;
+    let why = match reported {
+        Err(e) => Some(format!(
+            "Home Assistant's ONVIF integration would refuse it ({e})"
+        )),
+        Ok(r) if r != own => Some(format!(
+            "it reports the identity {r} over ONVIF, not its own MAC {own}; Home Assistant keys \
+             ONVIF entries by it, and a second camera reporting it would overwrite the first \
+             (home-assistant/core #70056)"
+        )),
+        Ok(r) => identities.get(&r).map(|holder| {
+            format!(
+                "Home Assistant's ONVIF entry {holder} already holds its identity {r}: its ONVIF \
+                 flow would rewrite that entry"
+            )
+        }),
+    };
+    if let Some(why) = why {
+        return add_generic_instead(c, ws, job, why).await;
+    }
     let (id, title) = match onvif_flow(c, &job.name, value, job).await {
         Ok(v) => v,
         Err(e) => {
@@ -701,7 +808,6 @@ async fn add_onvif(c: &Client, ws: &Ws<'_>, job: &Job, value: &Value) -> Result<
         }
     };
     let reported = title.rsplit_once(" - ").map(|(_, m)| normal_mac(m));
-    let own = value["identity"].as_str().unwrap_or("");
     if reported.as_deref() != Some(own) {
         let path = format!("/api/config/config_entries/entry/{}", seg(&id));
         let a = c

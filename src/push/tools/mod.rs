@@ -150,8 +150,14 @@ pub trait PushTool: Sync {
     /// What the tool holds now, as items.
     fn read<'a>(&'a self, c: &'a Client) -> Fut<'a, Running>;
 
-    /// Write every job; one [`Sent`] per job, in order.
-    fn write_all<'a>(&'a self, c: &'a Client, jobs: &'a [Job]) -> Fut<'a, Vec<Sent>>;
+    /// Write every job; one [`Sent`] per job, in order. `running` is what the tool held when the
+    /// plan was made.
+    fn write_all<'a>(
+        &'a self,
+        c: &'a Client,
+        jobs: &'a [Job],
+        running: &'a Running,
+    ) -> Fut<'a, Vec<Sent>>;
 
     /// Remove what camscan wrote under `keys` (`push --prune`); `running` is what the tool holds
     /// under them.
