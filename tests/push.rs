@@ -279,6 +279,16 @@ fn frigate_push_adds_keeps_moves_and_leaves_a_persons_cameras() {
     );
     assert!(doc["cameras"]["yard"].is_object());
     let written = writes(&tool);
+    // `camscan devices` names each camera as it was pushed (issue 73: it did not).
+    let listed = common::run(
+        common::camscan_with_db(&db).args(["devices", "-f", "csv"]),
+        LIMIT,
+    );
+    let listed = common::stdout(&listed);
+    assert!(
+        listed.contains("frigate:front_2") && listed.contains("frigate:yard"),
+        "{listed}"
+    );
 
     // A second push: no change, nothing sent, the file byte for byte the same.
     let again = push(&db, &["frigate", &url]);

@@ -27,18 +27,85 @@ impl FormatOptionArgs {
     }
 }
 
-impl Args for FormatOptionArgs {
-    fn augment_args(mut cmd: Command) -> Command {
-        for o in options::options() {
-            let arg = Arg::new(o.key).long(o.long()).env(o.env).help(o.help);
-            cmd = cmd.arg(match &o.kind {
-                OptionKind::Switch => arg.action(ArgAction::SetTrue),
-                OptionKind::Value { value_name, .. } => {
-                    arg.action(ArgAction::Set).value_name(*value_name)
-                }
-            });
+/// The options `help` gives a line (the option's line for `--help`), as clap arguments.
+fn augment(
+    mut cmd: Command,
+    help: fn(&options::FormatOption) -> Option<&'static str>,
+) -> Command {
+    for o in options::options() {
+        let Some(help) = help(o) else {
+            continue;
+        };
+        let arg = Arg::new(o.key).long(o.long()).env(o.env).help(help);
+        cmd = cmd.arg(match &o.kind {
+            OptionKind::Switch => arg.action(ArgAction::SetTrue),
+            OptionKind::Value { value_name, .. } => {
+                arg.action(ArgAction::Set).value_name(*value_name)
+            }
+        });
+    }
+    cmd
+}
+
+/// The values of the options `taken` picks, from clap's matches.
+fn values(
+    m: &ArgMatches,
+    into: &mut FormatValues,
+    taken: fn(&options::FormatOption) -> Option<&'static str>,
+) {
+    for o in options::options().iter().filter(|o| taken(o).is_some()) {
+        if o.is_switch() {
+            if m.get_flag(o.key) {
+                into.set(o, "true".into());
+            }
+        } else if let Some(v) = m.get_one::<String>(o.key) {
+            into.set(o, v.clone());
         }
-        cmd
+    }
+}
+
+/// The format options a push reads (`--frigate-restream`, `--backchannel`: what it writes
+/// beside each camera), with push's own help lines; no other format's option.
+#[derive(Debug, Clone, Default)]
+pub struct PushFormatOptionArgs(pub FormatValues);
+
+impl PushFormatOptionArgs {
+    /// As [`FormatOptionArgs::resolve`].
+    pub fn resolve(
+        &self,
+        file: &FormatValues,
+        by_flag: bool,
+    ) -> Result<FormatValues, crate::error::Error> {
+        options::resolve(&self.0, file, by_flag)
+    }
+}
+
+impl Args for PushFormatOptionArgs {
+    fn augment_args(cmd: Command) -> Command {
+        augment(cmd, |o| o.pushed)
+    }
+
+    fn augment_args_for_update(cmd: Command) -> Command {
+        Self::augment_args(cmd)
+    }
+}
+
+impl FromArgMatches for PushFormatOptionArgs {
+    fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
+        let mut args = PushFormatOptionArgs::default();
+        args.update_from_arg_matches(m)?;
+        Ok(args)
+    }
+
+    fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
+        values(m, &mut self.0, |o| o.pushed);
+        Ok(())
+    }
+}
+
+impl Args for FormatOptionArgs {
+    fn augment_args(cmd: Command) -> Command {
+        augment(cmd, |o| Some(o.help))
     }
 
     fn augment_args_for_update(cmd: Command) -> Command {
@@ -54,15 +121,7 @@ impl FromArgMatches for FormatOptionArgs {
     }
 
     fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
-        for o in options::options() {
-            if o.is_switch() {
-                if m.get_flag(o.key) {
-                    self.0.set(o, "true".into());
-                }
-            } else if let Some(v) = m.get_one::<String>(o.key) {
-                self.0.set(o, v.clone());
-            }
-        }
+        values(m, &mut self.0, |o| Some(o.help));
         Ok(())
     }
 }
@@ -100,5 +159,26 @@ mod tests {
             assert!(v.on(restream), "{line:?}");
             assert_eq!(v.given(csv), Some(";"), "{line:?}");
         }
+    }
+
+    /// `push` takes the options a push reads (issue 73: its --help listed `--csv-delimiter` and
+    /// "with --format ..." lines), and refuses the others.
+    #[test]
+    fn push_takes_only_what_a_push_writes() {
+        let restream = options::option_keyed("frigate_restream").unwrap();
+        let argv = ["camscan", "push", "frigate", "http://f:5000", "--frigate-restream"];
+        let Sub::Push(a) = Cli::try_parse_from(argv).unwrap().command else {
+            unreachable!()
+        };
+        assert!(a.format_options.0.on(restream));
+        let csv = ["camscan", "push", "go2rtc", "http://g:1984", "--csv-delimiter", ";"];
+        assert!(Cli::try_parse_from(csv).is_err());
+        let help = <crate::cli::Cli as clap::CommandFactory>::command()
+            .find_subcommand_mut("push")
+            .unwrap()
+            .render_long_help()
+            .to_string();
+        assert!(!help.contains("--csv-delimiter") && !help.contains("With --format"), "{help}");
+        assert!(help.contains("--backchannel"), "{help}");
     }
 }

@@ -5,15 +5,17 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{DbArgs, FormatOptionArgs};
+use super::DbArgs;
+use super::format_options::PushFormatOptionArgs;
 pub use crate::push::ToolKind;
 
 /// How a push reaches and writes into a tool (shared by `push`, `scan --push`, `watch --push`).
 #[derive(Debug, Args, Default, Clone)]
 pub struct PushOptionArgs {
-    /// The tool's own login, from the first line of this file (`user:password`): Frigate's login
-    /// (port 8971), go2rtc's or MediaMTX's Basic auth [default: CAMSCAN_PUSH_USER and
-    /// CAMSCAN_PUSH_PASSWORD, else none]. Never on the command line.
+    /// The tool's own login, from the first line of this file: `user:password` for Frigate's
+    /// login (port 8971) and go2rtc's or MediaMTX's Basic auth; Home Assistant's long-lived
+    /// access token [default: CAMSCAN_PUSH_USER and CAMSCAN_PUSH_PASSWORD, Home Assistant's
+    /// CAMSCAN_PUSH_TOKEN, else none]. Never on the command line.
     #[arg(long, value_name = "FILE", env = "CAMSCAN_PUSH_LOGIN_FILE")]
     pub push_login_file: Option<PathBuf>,
     /// Trust the certificates in this PEM file for an https:// tool (Frigate's own CA).
@@ -47,11 +49,11 @@ pub use crate::push::render::PushFormat;
 /// `camscan push TOOL URL`.
 #[derive(Debug, Args)]
 pub struct PushArgs {
-    /// The tool: frigate, go2rtc or mediamtx.
+    /// The tool.
     #[arg(value_enum)]
     pub tool: ToolKind,
     /// Its API's URL: Frigate http://HOST:5000 (or https://HOST:8971 with a login), go2rtc
-    /// http://HOST:1984, MediaMTX http://HOST:9997.
+    /// http://HOST:1984, MediaMTX http://HOST:9997, Home Assistant http://HOST:8123.
     #[arg(value_name = "URL")]
     pub url: String,
     #[command(flatten)]
@@ -76,5 +78,5 @@ pub struct PushArgs {
     #[command(flatten)]
     pub table: crate::cli::TableWidth,
     #[command(flatten)]
-    pub format_options: FormatOptionArgs,
+    pub format_options: PushFormatOptionArgs,
 }

@@ -21,6 +21,7 @@ pub(super) const DELIMITER_OPTION: FormatOption = FormatOption {
     key: "csv_delimiter",
     env: "CAMSCAN_CSV_DELIMITER",
     help: "CSV field delimiter: one character such as `,` `;` `|`, or `tab` (also `\\t`) [default: ,]",
+    pushed: None,
     kind: OptionKind::Value {
         value_name: "CHAR",
         default: ",",

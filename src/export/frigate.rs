@@ -81,6 +81,10 @@ pub(super) const RESTREAM_OPTION: FormatOption = FormatOption {
     env: "CAMSCAN_FRIGATE_RESTREAM",
     help: "With --format frigate: a go2rtc section too, and camera inputs from go2rtc's restream \
            (rtsp://127.0.0.1:8554/NAME) instead of straight from each camera",
+    pushed: Some(
+        "Frigate: each camera's go2rtc streams written beside it, and its inputs from Frigate's \
+         go2rtc restream (rtsp://127.0.0.1:8554/NAME) instead of straight from the camera",
+    ),
     kind: OptionKind::Switch,
 };
 

@@ -65,6 +65,11 @@ pub(super) const BACKCHANNEL_OPTION: FormatOption = FormatOption {
            channel of cameras that have one. Off by default: while go2rtc holds it, some \
            doorbells lose their call button and other clients their two-way audio \
            (`#backchannel=0`)",
+    pushed: Some(
+        "go2rtc (and Frigate with --frigate-restream): let go2rtc take the talk-back channel of \
+         cameras that have one. Off by default (`#backchannel=0`): while go2rtc holds it, some \
+         doorbells lose their call button",
+    ),
     kind: OptionKind::Switch,
 };
 

@@ -25,6 +25,9 @@ pub struct FormatOption {
     pub env: &'static str,
     /// Its line in `--help` (clap style: no final period).
     pub help: &'static str,
+    /// Its line in `camscan push --help`, for an option a push reads (what it writes beside each
+    /// camera); `None`: push does not take it.
+    pub pushed: Option<&'static str>,
     /// A switch, or a value with its parser.
     pub kind: OptionKind,
 }

@@ -58,6 +58,8 @@ impl Pushes {
 #[derive(Debug, Serialize)]
 struct Target {
     tool: ToolKind,
+    /// Its name as people write it (the page's "Add to Home Assistant").
+    title: &'static str,
     url: String,
 }
 
@@ -72,6 +74,7 @@ pub async fn targets(State(state): State<AppState>, RawQuery(query): RawQuery) -
         .iter()
         .map(|s| Target {
             tool: s.target.tool,
+            title: s.target.tool.title(),
             url: s.target.shown(),
         })
         .collect();

@@ -137,6 +137,10 @@ pub struct DeviceSummary {
     pub hostname: Option<String>,
     /// A camera, NVR or video server (or any device serving a stream).
     pub is_camera: bool,
+    /// The names camscan pushed its cameras under, each `tool:name` (`frigate:front_door`), in
+    /// order; omitted when none (`camscan push`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pushed: Vec<String>,
 }
 
 /// An address a device had, and when.
@@ -237,7 +241,8 @@ impl Store {
 
     /// Known devices, by address.
     pub fn devices(&self, q: &DeviceQuery) -> Result<Vec<DeviceSummary>, StoreError> {
-        devices(&self.conn, q).map_err(|e| self.err(e))
+        let list = devices(&self.conn, q).map_err(|e| self.err(e))?;
+        Ok(with_pushed(&self.conn, list))
     }
 
     /// Up to `limit` devices matching `q`, by id, with an id above `after`; `text` is a
@@ -390,7 +395,36 @@ fn summary(r: &Row) -> db::Result<DeviceSummary> {
         hostname: r.get(13)?,
         is_camera: r.get(14)?,
         site: r.get(15)?,
+        pushed: Vec::new(),
     })
+}
+
+/// `list` with each device's pushed names (`tool:name`, the push ledger's). A fleet hub's site
+/// role has no grant on the ledger: then the names are left out, which is no error.
+fn with_pushed(conn: &Conn, mut list: Vec<DeviceSummary>) -> Vec<DeviceSummary> {
+    let Ok(mut stmt) =
+        conn.prepare("SELECT device_id, tool, name FROM pushes ORDER BY tool, name")
+    else {
+        return list;
+    };
+    let mut names: std::collections::HashMap<i64, Vec<String>> = Default::default();
+    if let Ok(rows) = stmt.query_map(params![], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+    }) {
+        for (id, tool, name) in rows.flatten() {
+            let v = names.entry(id).or_default();
+            let n = format!("{tool}:{name}");
+            if !v.contains(&n) {
+                v.push(n);
+            }
+        }
+    }
+    for d in &mut list {
+        if let Some(v) = names.remove(&d.id) {
+            d.pushed = v;
+        }
+    }
+    list
 }
 
 pub(crate) fn devices(conn: &Conn, q: &DeviceQuery) -> db::Result<Vec<DeviceSummary>> {

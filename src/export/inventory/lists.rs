@@ -11,7 +11,7 @@ use crate::export::table::fit::{Column, Text};
 use crate::sanitize::terminal;
 use crate::store::{DeviceSummary, ScanSummary, StoreEvent};
 
-const DEVICE_COLUMNS: [&str; 12] = [
+const DEVICE_COLUMNS: [&str; 13] = [
     "id",
     "state",
     "state_since",
@@ -24,6 +24,7 @@ const DEVICE_COLUMNS: [&str; 12] = [
     "streams_total",
     "first_seen",
     "last_seen",
+    "pushed",
 ];
 
 /// `camscan devices`.
@@ -49,6 +50,7 @@ pub fn devices(
                 col("Streams up", 0, 7),
                 col("First seen", 5, 10),
                 col("Last seen", 4, 10),
+                col("Pushed as", 6, 12),
             ];
             let rows = list
                 .iter()
@@ -65,6 +67,7 @@ pub fn devices(
                         Text::words(format!("{}/{}", d.streams_up, d.streams_total)),
                         Text::words(short_time(&d.first_seen)),
                         Text::words(short_time(&d.last_seen)),
+                        Text::words(terminal(&d.pushed.join(" ")).into_owned()),
                     ]
                 })
                 .collect();
@@ -89,6 +92,7 @@ pub fn devices(
                         d.streams_total.to_string(),
                         d.first_seen.clone(),
                         d.last_seen.clone(),
+                        d.pushed.join(" "),
                     ]
                 })
                 .collect();
@@ -391,8 +395,10 @@ mod tests {
             streams_total: 2,
             hostname: None,
             is_camera: true,
+            pushed: vec!["frigate:=cmd\x1b[2J".into()],
         };
         let table = text(|out| devices(std::slice::from_ref(&d), RowsFormat::Table, None, out));
+        assert!(!table.contains('\x1b'), "{table}");
         assert!(
             !table.contains('\x1b') && !table.contains('\x07'),
             "{table}"
@@ -408,9 +414,11 @@ mod tests {
         assert!(table.ends_with("1 device(s), 1 online\n"), "{table}");
         let csv = text(|out| devices(std::slice::from_ref(&d), RowsFormat::Csv, None, out));
         assert!(csv.contains(",\"'=HYPERLINK(\"\"x\"\")\","), "{csv}");
+        assert!(csv.lines().next().unwrap().ends_with(",pushed"), "{csv}");
         let ndjson = text(|out| devices(&[d.clone(), d], RowsFormat::Ndjson, None, out));
         assert_eq!(ndjson.lines().count(), 2);
         let row: serde_json::Value = serde_json::from_str(ndjson.lines().next().unwrap()).unwrap();
         assert_eq!(row["state"], "online");
+        assert_eq!(row["pushed"][0], "frigate:=cmd\u{1b}[2J");
     }
 }

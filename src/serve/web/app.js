@@ -1042,7 +1042,7 @@
   // plan (nothing sent to the tool), then with apply: true the change and each camera's result.
   // Nothing is sent before the user presses Apply. Every string shown is set as text.
 
-  const TOOL_NAMES = { frigate: "Frigate", go2rtc: "go2rtc", mediamtx: "MediaMTX" };
+  const TOOL_NAMES = { frigate: "Frigate", go2rtc: "go2rtc", mediamtx: "MediaMTX", homeassistant: "Home Assistant" };
   let pushTargets = null;
 
   async function loadPushTargets() {
