@@ -177,13 +177,24 @@ fn record(db: &Path, n: u32, devices: Vec<Device>) {
 /// `camscan push homeassistant URL -f json` inside Home Assistant's namespace, the token from a
 /// file; the camera passwords and the token are never on its output.
 fn push(ha: &HomeAssistant, db: &Path, url: &str, extra: &[&str]) -> (Output, Value) {
+    push_as(ha, db, url, "json", extra)
+}
+
+/// [`push`], printed as `format` says.
+fn push_as(
+    ha: &HomeAssistant,
+    db: &Path,
+    url: &str,
+    format: &str,
+    extra: &[&str],
+) -> (Output, Value) {
     let creds = db.with_file_name("site.creds");
     std::fs::write(&creds, format!("admin:{PASSWORD}\n")).unwrap();
     let o = common::run(
         common::camscan_in(&ha.ns)
             .env_remove("CAMSCAN_NO_DB")
             .env("CAMSCAN_DB", db)
-            .args(["push", "homeassistant", url, "-f", "json", "--push-login-file"])
+            .args(["push", "homeassistant", url, "-f", format, "--push-login-file"])
             .arg(&ha.token_path)
             .arg("--credentials")
             .arg(&creds)
@@ -347,15 +358,29 @@ fn push_puts_each_camera_through_its_integrations_flow() {
     };
     record(&db, 1, lab("127.0.0.11"));
 
-    // First push: every camera added through its integration's flow, and verified.
-    let (o, first) = push(&ha, &db, &ha.url, &[]);
-    assert_eq!(o.status.code(), Some(0), "{first}\n{}", ha.log_tail(40));
+    // First push, as people read it: every camera added through its integration's flow, and
+    // verified (the integrations guide's sample).
+    let (o, _) = push_as(&ha, &db, &ha.url, "table", &["--width", "100"]);
+    let table = common::stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{table}\n{}", ha.log_tail(40));
+    assert!(
+        table.contains("5 added") && table.contains("verified 5/5"),
+        "{table}"
+    );
+    common::samples::console_sample(
+        "docs/guide/integrations.md",
+        "push-homeassistant",
+        "tests/homeassistant.rs, its first push into the real Home Assistant",
+        "camscan push homeassistant http://127.0.0.1:8123 --push-login-file ha.token \
+         --credentials site.creds",
+        &table,
+        &[],
+    );
+    // The plan as programs read it: the same five, kept now.
+    let (o, first) = push(&ha, &db, &ha.url, &["--dry-run"]);
+    assert_eq!(o.status.code(), Some(0), "{first}");
     let s = steps(&first);
     assert_eq!(s.len(), 5, "{first}");
-    for (name, action, verified) in &s {
-        assert_eq!(action, "add", "{name}: {first}");
-        assert_eq!(*verified, Some(true), "{name}: {first}\n{}", ha.log_tail(40));
-    }
     let names: Vec<&str> = s.iter().map(|(n, _, _)| n.as_str()).collect();
     let by_ip = |ip: &str| -> String {
         let i = first["steps"]
@@ -377,16 +402,15 @@ fn push_puts_each_camera_through_its_integrations_flow() {
         assert_eq!(state, "loaded", "{title}: {got:?}\n{}", ha.log_tail(40));
     }
     // The camera reporting another's identity: through the generic camera, and why.
-    let gate = first["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .position(|st| st["stream"].as_str().unwrap_or("").contains("127.0.0.34"))
-        .unwrap();
-    let why = first["results"][gate]["message"].as_str().unwrap_or("");
+    // The table's cells as one text (its wrapped lines joined, its rules out).
+    let flat = table
+        .replace(['│', '┆'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     assert!(
-        why.contains("02:00:5e:10:00:33") && why.contains("not its own MAC"),
-        "{why}"
+        flat.contains("02:00:5e:10:00:33") && flat.contains("not its own MAC"),
+        "{table}"
     );
     // The ONVIF camera's entry still points at its own camera (nothing rewrote it): its device
     // is the one at .33.
@@ -400,6 +424,7 @@ fn push_puts_each_camera_through_its_integrations_flow() {
     );
     assert_eq!((status, url.trim()), (200, "http://127.0.0.33:8000"), "{got:?}");
     // The Digest camera: its login in the entry, its refused still left out, said.
+    assert!(flat.contains("without its still image"), "{table}");
     let drive = options(&ha, &got[&by_ip("127.0.0.12")].1);
     assert_eq!(drive["username"], "admin", "{drive}");
     assert_eq!(drive["stream_source"], "rtsp://127.0.0.12:8554/Streaming/Channels/101");

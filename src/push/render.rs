@@ -76,8 +76,15 @@ pub fn table(o: &Outcome, width: u16, out: &mut dyn Write) -> io::Result<()> {
                 format!("refused: {}", r.message.as_deref().unwrap_or(""))
             }
             Some(r) if r.verified == Some(true) && r.sent => {
+                // How the tool took it, when not as planned (Home Assistant: through the generic
+                // camera, and why).
+                let how = r
+                    .message
+                    .as_deref()
+                    .map(|m| format!(" {m}"))
+                    .unwrap_or_default();
                 format!(
-                    "{}done, verified",
+                    "{}done{how}, verified",
                     if why.is_empty() {
                         String::new()
                     } else {
