@@ -174,7 +174,7 @@
 //!           metrics     -> http_server, notify, sanitize, store
 //! floor 3   detect      -> error, knowledge, model, net, proto
 //!           notify      -> error, model, net, sanitize, store
-//!           push        -> export, model, net, sanitize, store
+//!           push        -> export, model, net, proto, sanitize, store
 //! floor 2   credentials -> model, proto
 //!           export      -> error, model, sanitize, store
 //!           knowledge   -> error, model, registry, sanitize

@@ -129,7 +129,12 @@ fn device(ip: &str, mac: &str, name: &str, streams: Vec<Stream>) -> Device {
 /// profile whose stream GStreamer serves on 8554.
 fn onvif_camera(ip: &str, mac: &str, name: &str) -> Device {
     let url = format!("rtsp://{ip}:8554/video_main");
-    let mut d = device(ip, mac, name, vec![played(&url, Protocol::Rtsp, 8554, false)]);
+    let mut d = device(
+        ip,
+        mac,
+        name,
+        vec![played(&url, Protocol::Rtsp, 8554, false)],
+    );
     d.open_ports.push(8000);
     d.onvif = Some(OnvifInfo {
         xaddrs: vec![format!("http://{ip}:8000/onvif/device_service")],
@@ -194,7 +199,14 @@ fn push_as(
         common::camscan_in(&ha.ns)
             .env_remove("CAMSCAN_NO_DB")
             .env("CAMSCAN_DB", db)
-            .args(["push", "homeassistant", url, "-f", format, "--push-login-file"])
+            .args([
+                "push",
+                "homeassistant",
+                url,
+                "-f",
+                format,
+                "--push-login-file",
+            ])
             .arg(&ha.token_path)
             .arg("--credentials")
             .arg(&creds)
@@ -202,10 +214,16 @@ fn push_as(
         Duration::from_secs(240),
     );
     let (out, err) = (common::stdout(&o), common::stderr(&o));
-    eprintln!("camscan push homeassistant: {:?}\n{out}\n{err}", o.status.code());
+    eprintln!(
+        "camscan push homeassistant: {:?}\n{out}\n{err}",
+        o.status.code()
+    );
     let token = ha.token();
     for text in [&out, &err] {
-        assert!(!text.contains(PASSWORD), "a camera password on camscan's output");
+        assert!(
+            !text.contains(PASSWORD),
+            "a camera password on camscan's output"
+        );
         assert!(!text.contains(&token), "the token on camscan's output");
     }
     (o, serde_json::from_str(&out).unwrap_or(Value::Null))
@@ -297,10 +315,17 @@ fn push_puts_each_camera_through_its_integrations_flow() {
     let (_, confirm) = ha.api(
         "POST",
         &step,
-        Some(&json!({"stream_source": "rtsp://127.0.0.13:8554/live", "framerate": 2,
-                     "verify_ssl": false})),
+        Some(
+            &json!({"stream_source": "rtsp://127.0.0.13:8554/live", "framerate": 2,
+                     "verify_ssl": false}),
+        ),
     );
-    assert_eq!(confirm["step_id"], "user_confirm", "{confirm}\n{}", ha.log_tail(30));
+    assert_eq!(
+        confirm["step_id"],
+        "user_confirm",
+        "{confirm}\n{}",
+        ha.log_tail(30)
+    );
     ha.api("POST", &step, Some(&json!({"confirmed_ok": true})));
     let person = entries(&ha)["127_0_0_13"].clone();
     let person_options = options(&ha, &person.1);
@@ -422,12 +447,19 @@ fn push_puts_each_camera_through_its_integrations_flow() {
             by_ip("127.0.0.33"))})),
         Some(&ha.token()),
     );
-    assert_eq!((status, url.trim()), (200, "http://127.0.0.33:8000"), "{got:?}");
+    assert_eq!(
+        (status, url.trim()),
+        (200, "http://127.0.0.33:8000"),
+        "{got:?}"
+    );
     // The Digest camera: its login in the entry, its refused still left out, said.
     assert!(flat.contains("without its still image"), "{table}");
     let drive = options(&ha, &got[&by_ip("127.0.0.12")].1);
     assert_eq!(drive["username"], "admin", "{drive}");
-    assert_eq!(drive["stream_source"], "rtsp://127.0.0.12:8554/Streaming/Channels/101");
+    assert_eq!(
+        drive["stream_source"],
+        "rtsp://127.0.0.12:8554/Streaming/Channels/101"
+    );
     assert_eq!(drive["still_image_url"], "", "{drive}");
     // The person's entry is as they made it.
     assert_eq!(got["127_0_0_13"], person);
@@ -459,7 +491,11 @@ fn push_puts_each_camera_through_its_integrations_flow() {
         .into_iter()
         .filter(|(_, a, _)| a != "keep")
         .collect();
-    assert_eq!(moved, [(front.clone(), "update".to_string(), Some(true))], "{third}");
+    assert_eq!(
+        moved,
+        [(front.clone(), "update".to_string(), Some(true))],
+        "{third}"
+    );
     let after = entries(&ha);
     assert_eq!(after[&front].1, got[&front].1, "the same entry, updated");
     assert_eq!(
@@ -483,9 +519,16 @@ fn push_puts_each_camera_through_its_integrations_flow() {
         .into_iter()
         .filter(|(_, a, _)| a == "remove")
         .collect();
-    assert_eq!(removed, [(gate.clone(), "remove".to_string(), Some(true))], "{pruned}");
+    assert_eq!(
+        removed,
+        [(gate.clone(), "remove".to_string(), Some(true))],
+        "{pruned}"
+    );
     let now = entries(&ha);
-    assert!(!now.contains_key(&gate) && now.contains_key("127_0_0_13"), "{now:?}");
+    assert!(
+        !now.contains_key(&gate) && now.contains_key("127_0_0_13"),
+        "{now:?}"
+    );
 
     // A token Home Assistant does not know: refused, said so.
     let wrong = dir.path().join("wrong.token");
@@ -499,12 +542,20 @@ fn push_puts_each_camera_through_its_integrations_flow() {
         Duration::from_secs(60),
     );
     assert_eq!(o.status.code(), Some(2));
-    assert!(common::stderr(&o).contains("login refused"), "{}", common::stderr(&o));
+    assert!(
+        common::stderr(&o).contains("login refused"),
+        "{}",
+        common::stderr(&o)
+    );
 
     // Nothing listening: exit 2 within 15 s, the URL named.
     let started = Instant::now();
     let (o, _) = push(&ha, &db, "http://127.0.0.1:9", &[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(started.elapsed() < Duration::from_secs(15));
-    assert!(common::stderr(&o).contains("127.0.0.1:9"), "{}", common::stderr(&o));
+    assert!(
+        common::stderr(&o).contains("127.0.0.1:9"),
+        "{}",
+        common::stderr(&o)
+    );
 }

@@ -28,10 +28,7 @@ impl FormatOptionArgs {
 }
 
 /// The options `help` gives a line (the option's line for `--help`), as clap arguments.
-fn augment(
-    mut cmd: Command,
-    help: fn(&options::FormatOption) -> Option<&'static str>,
-) -> Command {
+fn augment(mut cmd: Command, help: fn(&options::FormatOption) -> Option<&'static str>) -> Command {
     for o in options::options() {
         let Some(help) = help(o) else {
             continue;
@@ -166,19 +163,35 @@ mod tests {
     #[test]
     fn push_takes_only_what_a_push_writes() {
         let restream = options::option_keyed("frigate_restream").unwrap();
-        let argv = ["camscan", "push", "frigate", "http://f:5000", "--frigate-restream"];
+        let argv = [
+            "camscan",
+            "push",
+            "frigate",
+            "http://f:5000",
+            "--frigate-restream",
+        ];
         let Sub::Push(a) = Cli::try_parse_from(argv).unwrap().command else {
             unreachable!()
         };
         assert!(a.format_options.0.on(restream));
-        let csv = ["camscan", "push", "go2rtc", "http://g:1984", "--csv-delimiter", ";"];
+        let csv = [
+            "camscan",
+            "push",
+            "go2rtc",
+            "http://g:1984",
+            "--csv-delimiter",
+            ";",
+        ];
         assert!(Cli::try_parse_from(csv).is_err());
         let help = <crate::cli::Cli as clap::CommandFactory>::command()
             .find_subcommand_mut("push")
             .unwrap()
             .render_long_help()
             .to_string();
-        assert!(!help.contains("--csv-delimiter") && !help.contains("With --format"), "{help}");
+        assert!(
+            !help.contains("--csv-delimiter") && !help.contains("With --format"),
+            "{help}"
+        );
         assert!(help.contains("--backchannel"), "{help}");
     }
 }

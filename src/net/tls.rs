@@ -106,9 +106,7 @@ pub fn tool_client(ca_pem: Option<&[u8]>, insecure: bool) -> Result<Arc<ClientCo
         Some(pem) => {
             for cert in CertificateDer::pem_slice_iter(pem) {
                 let cert = cert.map_err(|e| format!("the CA file: {e}"))?;
-                roots
-                    .add(cert)
-                    .map_err(|e| format!("the CA file: {e}"))?;
+                roots.add(cert).map_err(|e| format!("the CA file: {e}"))?;
             }
         }
         None => {

@@ -10,7 +10,6 @@ use std::time::Duration;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 
-use super::tools::LoginWay;
 use super::{Login, PushError, Tls};
 
 /// A client for one tool.
@@ -26,6 +25,18 @@ pub struct Client {
     /// Frigate's session cookie, once logged in.
     cookie: Option<String>,
     timeout: Duration,
+}
+
+/// How camscan logs in to a tool with the login it is given (`--push-login-file`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginWay {
+    /// HTTP Basic on every request, `user:password` (go2rtc, MediaMTX).
+    Basic,
+    /// A login request whose cookie goes with every later request (Frigate's `POST /api/login`).
+    Cookie,
+    /// A bearer token on every request, the file's first line or `CAMSCAN_PUSH_TOKEN` (Home
+    /// Assistant's long-lived access token).
+    Token,
 }
 
 /// What goes with every request.
@@ -297,10 +308,7 @@ impl Client {
             .await
             .map_err(|_| PushError::Unreachable {
                 url: self.shown.clone(),
-                detail: format!(
-                    "{shown_url}: no answer within {} s",
-                    deadline.as_secs_f32()
-                ),
+                detail: format!("{shown_url}: no answer within {} s", deadline.as_secs_f32()),
             })??;
         Ok(answer)
     }
@@ -336,13 +344,18 @@ impl Client {
         };
         command["id"] = Value::from(1);
         let exchange = async {
-            let host = url.host_str().unwrap_or("").trim_matches(['[', ']']).to_string();
+            let host = url
+                .host_str()
+                .unwrap_or("")
+                .trim_matches(['[', ']'])
+                .to_string();
             let port = url.port_or_known_default().unwrap_or(80);
             let tcp = tokio::net::TcpStream::connect((host.as_str(), port))
                 .await
                 .map_err(|e| format!("cannot connect ({e})"))?;
             if tls {
-                let config = crate::net::tls::tool_client(self.tls.ca_pem.as_deref(), self.tls.insecure)?;
+                let config =
+                    crate::net::tls::tool_client(self.tls.ca_pem.as_deref(), self.tls.insecure)?;
                 let name = rustls::pki_types::ServerName::try_from(host.clone())
                     .map_err(|e| format!("{host}: {e}"))?;
                 let stream = tokio_rustls::TlsConnector::from(config)

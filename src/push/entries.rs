@@ -13,34 +13,11 @@ use serde_json::Value;
 
 use super::plan::{Entry, Wanted};
 use super::tools::EntryInput;
+pub use super::tools::Password;
 use super::{Options, Settings, ToolKind};
 use crate::export::cameras::{self, Camera};
 use crate::model::{Credential, Report, StreamStatus, encode_userinfo};
 use crate::store::{Store, StoredDevice};
-
-/// One camera's password as a push writes it (its `Debug` never shows the password).
-#[derive(Clone)]
-pub enum Password {
-    /// The camera needs none.
-    None,
-    /// Known: the password itself (kept in memory only).
-    Known(String),
-    /// Written as the tool's reference to its environment (`--password-refs`).
-    Reference,
-    /// Needed, not known.
-    Unknown,
-}
-
-impl std::fmt::Debug for Password {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Password::None => "None",
-            Password::Known(_) => "Known(<redacted>)",
-            Password::Reference => "Reference",
-            Password::Unknown => "Unknown",
-        })
-    }
-}
 
 /// The cameras of the inventory for one tool, with what each would be written as.
 pub struct Cameras<'a> {

@@ -311,7 +311,13 @@ async fn plan_push<'a>(
     let tool = target.tool;
     let shown = target.shown();
     let cams = entries::Cameras::new(report, ids, settings, store)?;
-    let mut client = Client::new(&target.url, tool.login_way(), &settings.login, &settings.tls, settings.timeout)?;
+    let mut client = Client::new(
+        &target.url,
+        tool.login_way(),
+        &settings.login,
+        &settings.tls,
+        settings.timeout,
+    )?;
     if let (tools::LoginWay::Cookie, Some(login)) = (tool.login_way(), &settings.login) {
         client.login_with_cookie(login).await?;
     }
@@ -328,9 +334,8 @@ async fn plan_push<'a>(
     };
     let steps = {
         let store = &*store;
-        let entry = |i: usize, name: &str| {
-            cams.entry(i, name, written_for(&ledger, cams.ids[i]).as_ref())
-        };
+        let entry =
+            |i: usize, name: &str| cams.entry(i, name, written_for(&ledger, cams.ids[i]).as_ref());
         let secret = |i: usize| cams.secret(store, i);
         let in_inventory = |id: i64| ids.contains(&id);
         plan::plan(
@@ -446,7 +451,10 @@ async fn apply(
         store.record_push(&r)?;
     }
     let mut sent: Vec<Option<tools::Sent>> = vec![None; outcome.steps.len()];
-    for (k, r) in of_job.into_iter().zip(tool.write_all(c, &jobs, &p.running).await?) {
+    for (k, r) in of_job
+        .into_iter()
+        .zip(tool.write_all(c, &jobs, &p.running).await?)
+    {
         sent[k] = Some(r);
     }
     for (k, step) in outcome.steps.iter().enumerate() {
@@ -489,10 +497,7 @@ async fn verify(
     for (step, s) in outcome.steps.iter().zip(sent) {
         let result = match (&step.action, step.wanted, s) {
             (Action::Add | Action::Update(_), Some(i), Some(s)) if s.ok => {
-                let e = s
-                    .instead
-                    .clone()
-                    .unwrap_or_else(|| p.entry(i, &step.name));
+                let e = s.instead.clone().unwrap_or_else(|| p.entry(i, &step.name));
                 let diff = plan::first_difference(&after, &e)
                     .map(|d| format!("read back differently: {d}"))
                     .or_else(|| tool.health(&held(&after, &written_keys_of(&e))));

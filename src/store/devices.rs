@@ -402,14 +402,17 @@ fn summary(r: &Row) -> db::Result<DeviceSummary> {
 /// `list` with each device's pushed names (`tool:name`, the push ledger's). A fleet hub's site
 /// role has no grant on the ledger: then the names are left out, which is no error.
 fn with_pushed(conn: &Conn, mut list: Vec<DeviceSummary>) -> Vec<DeviceSummary> {
-    let Ok(mut stmt) =
-        conn.prepare("SELECT device_id, tool, name FROM pushes ORDER BY tool, name")
+    let Ok(mut stmt) = conn.prepare("SELECT device_id, tool, name FROM pushes ORDER BY tool, name")
     else {
         return list;
     };
     let mut names: std::collections::HashMap<i64, Vec<String>> = Default::default();
     if let Ok(rows) = stmt.query_map(params![], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+        ))
     }) {
         for (id, tool, name) in rows.flatten() {
             let v = names.entry(id).or_default();

@@ -25,12 +25,12 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use super::Password;
 use super::{EntryInput, Fut, Job, LoginWay, PushTool, Sent, is_it, list};
 use crate::export::cameras::Tool;
-use crate::push::{Options, PushError};
 use crate::push::client::{Answer, Client, Request};
-use crate::push::entries::Password;
 use crate::push::plan::{Entry, Running};
+use crate::push::{Options, PushError};
 
 /// Cache bypass header of Frigate's nginx.
 const BYPASS: (&str, &str) = ("x-cache-bypass", "1");
@@ -322,8 +322,7 @@ async fn write(c: &Client, job: &Job) -> Result<Sent, PushError> {
     answers.push(c.send(Request::put("/api/config/set").body(body)).await?);
     let streams: BTreeMap<&str, &Value> = restream_items(entry).collect();
     if answers[0].ok() && !streams.is_empty() {
-        let body =
-            json!({"requires_restart": 0, "config_data": {"go2rtc": {"streams": streams}}});
+        let body = json!({"requires_restart": 0, "config_data": {"go2rtc": {"streams": streams}}});
         answers.push(c.send(Request::put("/api/config/set").body(body)).await?);
         for (n, v) in &streams {
             answers.extend(go2rtc_forward(c, n, v).await?);

@@ -138,7 +138,6 @@ pub fn go2rtc_items(v: &Value) -> Running {
     out
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

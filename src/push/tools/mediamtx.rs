@@ -9,13 +9,13 @@
 use reqwest::Method;
 use serde_json::Value;
 
+use super::Password;
 use super::{EntryInput, Fut, Job, PushTool, Sent, is_it};
 use crate::export::cameras::Tool;
 use crate::export::names::Style;
 use crate::model::Stream;
 use crate::push::Options;
 use crate::push::client::{Client, Request};
-use crate::push::entries::Password;
 use crate::push::plan::{Entry, Running};
 
 /// MediaMTX's page size when listing paths (its maximum is not capped; 100 is the default).
@@ -161,4 +161,3 @@ pub fn mediamtx_items(v: &Value) -> Running {
     }
     out
 }
-

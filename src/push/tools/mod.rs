@@ -14,8 +14,8 @@ use std::pin::Pin;
 
 use serde_json::Value;
 
+pub use super::client::LoginWay;
 use super::client::{Answer, Client};
-use super::entries::Password;
 use super::plan::{Entry, Running};
 use super::{Options, PushError};
 use crate::export::cameras::{Camera, Tool};
@@ -32,16 +32,28 @@ pub static TOOLS: &[ToolKind] = &[
 /// A tool's future (the trait is used as `dyn`, so its async methods are boxed).
 pub type Fut<'a, T> = Pin<Box<dyn Future<Output = Result<T, PushError>> + Send + 'a>>;
 
-/// How camscan logs in to a tool with the login it is given (`--push-login-file`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LoginWay {
-    /// HTTP Basic on every request, `user:password` (go2rtc, MediaMTX).
-    Basic,
-    /// A login request whose cookie goes with every later request (Frigate's `POST /api/login`).
-    Cookie,
-    /// A bearer token on every request, the file's first line or `CAMSCAN_PUSH_TOKEN` (Home
-    /// Assistant's long-lived access token).
-    Token,
+/// One camera's password as a push writes it (its `Debug` never shows the password).
+#[derive(Clone)]
+pub enum Password {
+    /// The camera needs none.
+    None,
+    /// Known: the password itself (kept in memory only).
+    Known(String),
+    /// Written as the tool's reference to its environment (`--password-refs`).
+    Reference,
+    /// Needed, not known.
+    Unknown,
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Password::None => "None",
+            Password::Known(_) => "Known(<redacted>)",
+            Password::Reference => "Reference",
+            Password::Unknown => "Unknown",
+        })
+    }
 }
 
 /// What one camera's entry is made from.

@@ -1,0 +1,533 @@
+//! Home Assistant's config and options flows, step by step, for each camera of a push.
+
+use std::collections::BTreeMap;
+
+use futures::StreamExt;
+use serde_json::{Value, json};
+
+use super::entry::{integration, normal_mac};
+use super::identity::reported_identity;
+use super::read::seg;
+use crate::push::PushError;
+use crate::push::client::{Answer, Client, Request};
+use crate::push::plan::{Entry, Running};
+use crate::push::tools::{Job, Sent};
+
+/// Flows run side by side at most: Home Assistant opens each camera's stream in a flow (3 s when
+/// it plays, 30 s when not), and a site's worth at once would load the machine it runs on.
+const FLOWS_AT_ONCE: usize = 4;
+
+/// A flow step's deadline: Home Assistant opens the camera's stream in the generic camera's step
+/// and answers "timeout" after 30 s (`components/stream/const.py` `SOURCE_TIMEOUT`); a still
+/// image 10 s (`components/generic/const.py` `GET_IMAGE_TIMEOUT`).
+const STEP_DEADLINE: std::time::Duration = std::time::Duration::from_secs(45);
+
+/// Every job written: ONVIF adds one after another, the rest side by side within a bound.
+pub(super) async fn write_all(
+    c: &Client,
+    jobs: &[Job],
+    running: &Running,
+) -> Result<Vec<Sent>, PushError> {
+    let ws = Ws::new(c);
+    // The identities Home Assistant's ONVIF entries are keyed by, and whose.
+    let mut identities: BTreeMap<String, String> = running
+        .iter()
+        .filter(|(_, v)| v["integration"] == "onvif")
+        .filter_map(|(k, v)| Some((v["identity"].as_str()?.to_string(), k.clone())))
+        .collect();
+    // ONVIF adds one after another (a shared identity found on one turns the next to the
+    // generic camera); the rest side by side within a bound.
+    let mut out: Vec<Option<Sent>> = (0..jobs.len()).map(|_| None).collect();
+    let (onvif, rest): (Vec<usize>, Vec<usize>) = (0..jobs.len())
+        .partition(|&k| jobs[k].add && integration(&jobs[k].entry, &jobs[k].name) == "onvif");
+    for k in onvif {
+        let job = &jobs[k];
+        let sent = match add_onvif(c, &ws, job, &job.entry[&job.name], &identities).await {
+            Ok(sent) => sent,
+            Err(e) => Sent::refused(e),
+        };
+        if sent.ok && sent.instead.is_none() {
+            let own = job.entry[&job.name]["identity"].as_str().unwrap_or("");
+            identities.insert(own.to_string(), job.name.clone());
+        }
+        out[k] = Some(sent);
+    }
+    let results: Vec<(usize, Result<Sent, PushError>)> =
+        futures::stream::iter(rest.into_iter().map(|k| {
+            let ws = &ws;
+            async move { (k, write(c, ws, &jobs[k]).await) }
+        }))
+        .buffer_unordered(FLOWS_AT_ONCE)
+        .collect()
+        .await;
+    for (k, r) in results {
+        out[k] = Some(r?);
+    }
+    Ok(out
+        .into_iter()
+        .map(|s| s.unwrap_or_else(|| Sent::refused("not sent".into())))
+        .collect())
+}
+
+/// The fields of `v` a flow's form takes (camscan's own markers out).
+fn form_fields(v: &Value) -> Value {
+    let mut v = v.clone();
+    if let Some(m) = v.as_object_mut() {
+        m.retain(|k, _| !k.starts_with('_') && k != "integration");
+    }
+    v
+}
+
+/// What a flow step answered.
+struct Step {
+    kind: String,
+    flow_id: Option<String>,
+    step_id: String,
+    /// The errors of a form shown again, with the integration's own detail.
+    errors: Option<String>,
+    /// The entry created.
+    entry: Option<Value>,
+    /// An abort's reason.
+    reason: Option<String>,
+}
+
+impl Step {
+    fn of(a: &Answer) -> Result<Step, String> {
+        if !a.ok() {
+            return Err(a.message());
+        }
+        let v: Value = serde_json::from_str(&a.body).map_err(|e| format!("not JSON ({e})"))?;
+        let errors = v["errors"].as_object().filter(|m| !m.is_empty()).map(|m| {
+            let detail = v["description_placeholders"]["error"].as_str();
+            let mut s = m
+                .iter()
+                .map(|(k, e)| format!("{k}: {}", e.as_str().unwrap_or("?")))
+                .collect::<Vec<_>>()
+                .join(", ");
+            if let Some(d) = detail {
+                s.push_str(&format!(" ({})", crate::sanitize::terminal(d)));
+            }
+            s
+        });
+        Ok(Step {
+            kind: v["type"].as_str().unwrap_or("").to_string(),
+            flow_id: v["flow_id"].as_str().map(str::to_string),
+            step_id: v["step_id"].as_str().unwrap_or("").to_string(),
+            errors,
+            entry: v.get("result").cloned().filter(|r| r.is_object()),
+            reason: v["reason"].as_str().map(str::to_string),
+        })
+    }
+}
+
+/// A config or options flow in progress.
+struct Flow<'c> {
+    c: &'c Client,
+    base: &'static str,
+    id: Option<String>,
+}
+
+impl<'c> Flow<'c> {
+    /// Start a flow of `handler` (a domain, or an entry id for an options flow).
+    async fn start(
+        c: &'c Client,
+        options: bool,
+        handler: &str,
+    ) -> Result<(Flow<'c>, Step), String> {
+        let base = if options {
+            "/api/config/config_entries/options/flow"
+        } else {
+            "/api/config/config_entries/flow"
+        };
+        let a = c
+            .send(Request::post(base, json!({"handler": handler})))
+            .await
+            .map_err(|e| e.to_string())?;
+        let step = Step::of(&a)?;
+        Ok((
+            Flow {
+                c,
+                base,
+                id: step.flow_id.clone(),
+            },
+            step,
+        ))
+    }
+
+    async fn next(&mut self, data: Value) -> Result<Step, String> {
+        let Some(id) = &self.id else {
+            return Err("the flow has ended".into());
+        };
+        let path = format!("{}/{}", self.base, seg(id));
+        let a = self
+            .c
+            .send(Request::post(path, data).deadline(STEP_DEADLINE))
+            .await
+            .map_err(|e| e.to_string())?;
+        let step = Step::of(&a)?;
+        if step.kind != "form" {
+            self.id = None;
+        }
+        Ok(step)
+    }
+
+    /// Delete a flow given up on (no entry is left half made).
+    async fn abandon(&mut self) {
+        if let Some(id) = self.id.take() {
+            let path = format!("{}/{}", self.base, seg(&id));
+            let _ = self.c.send(Request::delete(path)).await;
+        }
+    }
+}
+
+/// Write one camera: a flow, the entry renamed to camscan's name.
+async fn write(c: &Client, ws: &Ws<'_>, job: &Job) -> Result<Sent, PushError> {
+    let Some(value) = job.entry.get(&job.name) else {
+        return Ok(Sent::refused("no entry".into()));
+    };
+    let held = job.running.get(&job.name);
+    let r = match (value["integration"].as_str().unwrap_or(""), job.add) {
+        ("onvif", true) => add_onvif(c, ws, job, value, &BTreeMap::new()).await,
+        ("onvif", false) => onvif_flow(c, &job.name, value, job)
+            .await
+            .map(|_| Sent::from(&[])),
+        ("generic", true) => add_generic(c, ws, &job.name, value).await,
+        (domain, true) => add_with_flow(c, ws, &job.name, domain, value)
+            .await
+            .map(|_| Sent::from(&[])),
+        (_, false) => match held.and_then(|h| h["_entry_id"].as_str()) {
+            Some(id) if held.is_some_and(|h| h["integration"] == value["integration"]) => {
+                update_options(c, id, value).await.map(|_| Sent::from(&[]))
+            }
+            // Another integration than camscan wrote (ONVIF to generic): the entry replaced.
+            Some(id) => {
+                let path = format!("/api/config/config_entries/entry/{}", seg(id));
+                let a = c.send(Request::delete(path)).await?;
+                if !a.ok() {
+                    return Ok(Sent::from(&[a]));
+                }
+                let domain = value["integration"].as_str().unwrap_or("generic");
+                add_with_flow(c, ws, &job.name, domain, value)
+                    .await
+                    .map(|_| Sent::from(&[]))
+            }
+            None => Err("not in Home Assistant any more".into()),
+        },
+    };
+    Ok(match r {
+        Ok(mut sent) => {
+            if sent.message.is_none() {
+                sent.message = value["_why"]
+                    .as_str()
+                    .map(|w| format!("through the generic camera: {w}"));
+            }
+            sent
+        }
+        Err(e) => Sent::refused(e),
+    })
+}
+
+/// A config flow of `domain` for `value`, to its entry (renamed to `name`); its id.
+async fn add_with_flow(
+    c: &Client,
+    ws: &Ws<'_>,
+    name: &str,
+    domain: &str,
+    value: &Value,
+) -> Result<String, String> {
+    let (mut flow, first) = Flow::start(c, false, domain).await?;
+    let r = async {
+        let mut step = first;
+        let mut data = form_fields(value);
+        if domain == "mjpeg" {
+            data["name"] = json!(name);
+        }
+        // Bounded: user, then user_confirm.
+        for _ in 0..3 {
+            match (step.kind.as_str(), step.step_id.as_str()) {
+                ("form", "user_confirm") => {
+                    step = flow.next(json!({"confirmed_ok": true})).await?;
+                }
+                ("form", _) if step.errors.is_some() => {
+                    return Err(step.errors.unwrap_or_default());
+                }
+                ("form", _) => step = flow.next(data.clone()).await?,
+                ("create_entry", _) => break,
+                ("abort", _) => {
+                    return Err(format!(
+                        "Home Assistant aborted: {}",
+                        step.reason.unwrap_or_default()
+                    ));
+                }
+                (other, _) => return Err(format!("unexpected flow step {other:?}")),
+            }
+        }
+        let id = step
+            .entry
+            .as_ref()
+            .and_then(|e| e["entry_id"].as_str())
+            .ok_or_else(|| "the flow created no entry".to_string())?
+            .to_string();
+        Ok(id)
+    }
+    .await;
+    let id = match r {
+        Ok(id) => id,
+        Err(e) => {
+            flow.abandon().await;
+            return Err(e);
+        }
+    };
+    ws.rename(&id, name).await?;
+    Ok(id)
+}
+
+/// An ONVIF camera added: first the identity it reports asked as Home Assistant will ask it; a
+/// camera that would be refused, or that reports another's identity, or one Home Assistant's
+/// ONVIF entries already hold (`identities`: the flow would rewrite that entry), goes through the
+/// generic camera instead, the reason said. Then the ONVIF flow, and the identity it keyed the
+/// entry by checked again.
+async fn add_onvif(
+    c: &Client,
+    ws: &Ws<'_>,
+    job: &Job,
+    value: &Value,
+    identities: &BTreeMap<String, String>,
+) -> Result<Sent, String> {
+    let own = value["identity"].as_str().unwrap_or("");
+    let login = &value["_login"];
+    let reported = reported_identity(
+        value["device"].as_str().unwrap_or(""),
+        login["username"].as_str().unwrap_or(""),
+        login["password"].as_str().unwrap_or(""),
+    )
+    .await;
+    let why = match reported {
+        Err(e) => Some(format!(
+            "Home Assistant's ONVIF integration would refuse it ({e})"
+        )),
+        Ok(r) if r != own => Some(format!(
+            "it reports the identity {r} over ONVIF, not its own MAC {own}; Home Assistant keys \
+             ONVIF entries by it, and a second camera reporting it would overwrite the first \
+             (home-assistant/core #70056)"
+        )),
+        Ok(r) => identities.get(&r).map(|holder| {
+            format!(
+                "Home Assistant's ONVIF entry {holder} already holds its identity {r}: its ONVIF \
+                 flow would rewrite that entry"
+            )
+        }),
+    };
+    if let Some(why) = why {
+        return add_generic_instead(c, ws, job, why).await;
+    }
+    let (id, title) = match onvif_flow(c, &job.name, value, job).await {
+        Ok(v) => v,
+        Err(e) => {
+            let why = format!("Home Assistant's ONVIF integration refused it ({e})");
+            return add_generic_instead(c, ws, job, why).await;
+        }
+    };
+    let reported = title.rsplit_once(" - ").map(|(_, m)| normal_mac(m));
+    if reported.as_deref() != Some(own) {
+        let path = format!("/api/config/config_entries/entry/{}", seg(&id));
+        let a = c
+            .send(Request::delete(path))
+            .await
+            .map_err(|e| e.to_string())?;
+        if !a.ok() {
+            return Err(a.message());
+        }
+        let why = format!(
+            "it reports the identity {} over ONVIF, not its own MAC {own}; Home Assistant keys \
+             ONVIF entries by it, and another camera reporting it would overwrite this one \
+             (home-assistant/core #70056)",
+            reported.unwrap_or_default()
+        );
+        return add_generic_instead(c, ws, job, why).await;
+    }
+    ws.rename(&id, &job.name).await?;
+    Ok(Sent::from(&[]))
+}
+
+/// The camera of `job` through the generic camera; the entry it is now.
+async fn add_generic_instead(
+    c: &Client,
+    ws: &Ws<'_>,
+    job: &Job,
+    why: String,
+) -> Result<Sent, String> {
+    let mut value = job.entry[&job.name]["_generic"].clone();
+    if !value.is_object() {
+        return Err(format!(
+            "{why}, and camscan has no stream of it for the generic camera"
+        ));
+    }
+    value["_why"] = json!(why);
+    let sent = add_generic(c, ws, &job.name, &value).await?;
+    let taken = sent
+        .instead
+        .as_ref()
+        .and_then(|e| e.get(&job.name))
+        .cloned()
+        .unwrap_or(value);
+    let mut instead = Entry::new();
+    instead.insert(job.name.clone(), taken);
+    Ok(Sent {
+        ok: true,
+        message: Some(format!("through the generic camera: {why}")),
+        instead: Some(instead),
+    })
+}
+
+/// A camera through the generic camera: with its still image, else (Home Assistant could not
+/// load it: a snapshot behind another login, an MJPEG stream as a still) without, said.
+async fn add_generic(c: &Client, ws: &Ws<'_>, name: &str, value: &Value) -> Result<Sent, String> {
+    match add_with_flow(c, ws, name, "generic", value).await {
+        Ok(_) => Ok(Sent::from(&[])),
+        Err(e) if e.contains("still_image_url") && value.get("still_image_url").is_some() => {
+            let mut v = value.clone();
+            if let Some(m) = v.as_object_mut() {
+                m.remove("still_image_url");
+            }
+            v["_still_refused"] = json!(true);
+            add_with_flow(c, ws, name, "generic", &v).await?;
+            let mut instead = Entry::new();
+            instead.insert(name.to_string(), v);
+            Ok(Sent {
+                ok: true,
+                message: Some(format!(
+                    "without its still image, which Home Assistant could not load ({e})"
+                )),
+                instead: Some(instead),
+            })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The ONVIF flow for `value` (a new entry, or the update of the camera's own: Home Assistant
+/// rewrites an entry of the same identity); the entry's id and title.
+async fn onvif_flow(
+    c: &Client,
+    name: &str,
+    value: &Value,
+    job: &Job,
+) -> Result<(String, String), String> {
+    let device = value["device"].as_str().unwrap_or("");
+    let u = url::Url::parse(device).map_err(|e| format!("{device:?}: {e}"))?;
+    let host = u
+        .host_str()
+        .unwrap_or("")
+        .trim_matches(['[', ']'])
+        .to_string();
+    let port = u.port_or_known_default().unwrap_or(80);
+    let login = &value["_login"];
+    let (user, pass) = (
+        login["username"].as_str().unwrap_or(""),
+        login["password"].as_str().unwrap_or(""),
+    );
+    let (mut flow, first) = Flow::start(c, false, "onvif").await?;
+    let r = async {
+        let mut step = first;
+        for _ in 0..3 {
+            match (step.kind.as_str(), step.step_id.as_str()) {
+                ("form", _) if step.errors.is_some() => {
+                    return Err(step.errors.unwrap_or_default());
+                }
+                ("form", "user") => step = flow.next(json!({"auto": false})).await?,
+                ("form", "configure") => {
+                    step = flow
+                        .next(json!({"name": name, "host": host, "port": port,
+                                     "username": user, "password": pass}))
+                        .await?;
+                }
+                ("create_entry", _) => {
+                    let e = step.entry.unwrap_or_default();
+                    return Ok((
+                        e["entry_id"].as_str().unwrap_or("").to_string(),
+                        e["title"].as_str().unwrap_or("").to_string(),
+                    ));
+                }
+                // An update: the entry of this identity rewritten (its id unchanged).
+                ("abort", _)
+                    if !job.add && step.reason.as_deref() == Some("already_configured") =>
+                {
+                    let id = job
+                        .running
+                        .get(name)
+                        .and_then(|h| h["_entry_id"].as_str())
+                        .unwrap_or("")
+                        .to_string();
+                    return Ok((id, String::new()));
+                }
+                ("abort", _) => {
+                    return Err(format!("aborted: {}", step.reason.unwrap_or_default()));
+                }
+                (other, s) => return Err(format!("unexpected flow step {other:?} {s:?}")),
+            }
+        }
+        Err("the flow did not end".into())
+    }
+    .await;
+    if r.is_err() {
+        flow.abandon().await;
+    }
+    r
+}
+
+/// A generic or MJPEG entry updated through its options flow (the whole options, the login
+/// again).
+async fn update_options(c: &Client, entry_id: &str, value: &Value) -> Result<(), String> {
+    let (mut flow, first) = Flow::start(c, true, entry_id).await?;
+    let r = async {
+        let mut step = first;
+        let data = form_fields(value);
+        for _ in 0..3 {
+            match (step.kind.as_str(), step.step_id.as_str()) {
+                ("form", "user_confirm") => {
+                    step = flow.next(json!({"confirmed_ok": true})).await?;
+                }
+                ("form", _) if step.errors.is_some() => {
+                    return Err(step.errors.unwrap_or_default());
+                }
+                ("form", _) => {
+                    let mut data = data.clone();
+                    if value["integration"] == "generic" {
+                        // Required by the options flow's form only (`build_schema`).
+                        data["limit_refetch_to_url_change"] = json!(false);
+                    }
+                    step = flow.next(data).await?;
+                }
+                ("create_entry", _) => return Ok(()),
+                ("abort", _) => {
+                    return Err(format!("aborted: {}", step.reason.unwrap_or_default()));
+                }
+                (other, _) => return Err(format!("unexpected flow step {other:?}")),
+            }
+        }
+        Err("the flow did not end".into())
+    }
+    .await;
+    if r.is_err() {
+        flow.abandon().await;
+    }
+    r
+}
+
+/// Home Assistant's websocket API, for what its REST API has no route for (renaming an entry).
+struct Ws<'c> {
+    c: &'c Client,
+}
+
+impl<'c> Ws<'c> {
+    fn new(c: &'c Client) -> Ws<'c> {
+        Ws { c }
+    }
+
+    /// Give entry `id` the title `name` (`config_entries/update`).
+    async fn rename(&self, id: &str, name: &str) -> Result<(), String> {
+        let cmd = json!({"type": "config_entries/update", "entry_id": id, "title": name});
+        self.c.websocket(cmd).await.map(|_| ())
+    }
+}
