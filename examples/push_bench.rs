@@ -9,6 +9,13 @@
 //! scripts/bench --push [CAMERAS]
 //! target/release/examples/push_bench CAMSCAN_BINARY PYTHON [CAMERAS]
 //! ```
+//!
+//! With `--homeassistant-scan DB CAMERAS ROUND [SERVERS_JSON]` it only writes: scan ROUND of
+//! the loopback site `scripts/push_ha_bench.py` (`scripts/bench --push-homeassistant`) pushes into
+//! a real Home Assistant, recorded into the inventory DB, the site's login beside it (DB with the
+//! extension `creds`), and with SERVERS_JSON the `tests/servers/rtsp_server.py` configuration that
+//! serves every camera of every round (see [`ha_site`]).
+//!
 //! A benchmark, not a test: nothing here fails a build.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a benchmark program talks to its user
@@ -73,8 +80,174 @@ fn login() -> Vec<camscan::model::Credential> {
     vec![camscan::model::Credential::new("admin", "site-Pw1")]
 }
 
+/// The site of the Home Assistant bench: CAMERAS GStreamer cameras on the loopback of Home
+/// Assistant's namespace, each at its own address (camera `i`: 127.0.2b.(10 + i % 200) with
+/// b = i / 200, so 127.0.0.10-209 for the first 200; Home Assistant is on 127.0.0.1), RTSP on 554
+/// behind Digest (admin / the site's password), a main stream /Streaming/Channels/101 (H.264
+/// main 640x360 25 fps, a keyframe every 2 s) and a sub stream /102 (320x180 10 fps), as a
+/// Hikvision-style camera serves them. In each later scan 5 % of the cameras (i % 20 == 1) have
+/// moved to 127.0.(2b + 1).(10 + i % 200), same MAC. Each camera is recorded as a scan records a
+/// camera whose main stream played: what the server serves, measured over TCP.
+mod ha_site {
+    use std::net::Ipv4Addr;
+
+    use camscan::model::{
+        AuthScheme, Device, DiscoveryMethod, Measured, Protocol, Report, Stream, StreamStatus,
+        VideoInfo,
+    };
+    use camscan::store::ScanInfo;
+    use serde_json::{Value, json};
+
+    pub const PASSWORD: &str = "site-Pw1";
+    /// (path, width, height, fps) of each stream, the main one first.
+    const STREAMS: [(&str, u32, u32, u32); 2] = [
+        ("/Streaming/Channels/101", 640, 360, 25),
+        ("/Streaming/Channels/102", 320, 180, 10),
+    ];
+
+    pub fn moved(i: u32, round: u32) -> bool {
+        round > 0 && i % 20 == 1
+    }
+
+    pub fn address(i: u32, moved: bool) -> Ipv4Addr {
+        let b = i / 200;
+        assert!(b < 127, "at most 25 400 cameras");
+        Ipv4Addr::new(
+            127,
+            0,
+            (2 * b + u32::from(moved)) as u8,
+            (10 + i % 200) as u8,
+        )
+    }
+
+    fn device(i: u32, round: u32) -> Device {
+        let addr = address(i, moved(i, round));
+        let mut d = Device::new(addr.into());
+        d.mac = Some(format!("02:1a:2b:00:{:02x}:{:02x}", i >> 8, i & 0xff));
+        d.vendor = Some("Hikvision".into());
+        d.model = Some("DS-2CD2143G2-I".into());
+        d.name = Some(format!("cam-{i:03}"));
+        d.is_camera = true;
+        d.discovered_by = vec![DiscoveryMethod::Arp, DiscoveryMethod::Port];
+        d.open_ports = vec![554];
+        d.streams = STREAMS
+            .iter()
+            .map(|&(path, w, h, fps)| {
+                let mut s = Stream::new(format!("rtsp://{addr}:554{path}"), Protocol::Rtsp, 554);
+                s.status = StreamStatus::Ok;
+                s.verified = true;
+                s.auth = AuthScheme::Digest;
+                s.username = Some("admin".into());
+                let mut v = VideoInfo::new("h264".into());
+                (v.width, v.height, v.fps) = (Some(w), Some(h), Some(f64::from(fps)));
+                v.profile = Some("main".into());
+                s.video = Some(v);
+                s.measured = Some(Measured {
+                    transport: "tcp".into(),
+                    packets: 300,
+                    bytes: 250_000,
+                    fps: Some(f64::from(fps)),
+                    bitrate_kbps: Some(1000.0),
+                    keyframe: true,
+                    duration_ms: 2000,
+                    width: None,
+                    height: None,
+                });
+                s
+            })
+            .collect();
+        d
+    }
+
+    pub fn scan(n: u32, round: u32) -> (ScanInfo, Report) {
+        let info = ScanInfo {
+            started_at: format!("2026-01-{:02}T03:00:00Z", round + 1),
+            finished_at: format!("2026-01-{:02}T03:05:00Z", round + 1),
+            complete: true,
+            site: "bench".into(),
+            targets: vec!["127.0.0.0/16".into()],
+            ports: vec![554],
+            methods: vec!["arp".into(), "port".into()],
+            version: env!("CARGO_PKG_VERSION").into(),
+            coverage: None,
+        };
+        let report = Report {
+            schema_version: camscan::model::SCHEMA_VERSION,
+            camscan_version: env!("CARGO_PKG_VERSION").into(),
+            started_at: info.started_at.clone(),
+            finished_at: info.finished_at.clone(),
+            complete: true,
+            targets: info.targets.clone(),
+            plan: None,
+            coverage: None,
+            devices: (0..n).map(|i| device(i, round)).collect(),
+        };
+        (info, report)
+    }
+
+    /// rtsp_server.py's configuration: one server per address any round uses (shared media, as
+    /// deployed cameras serve it: one encoder per stream, started by its first client; x264 with
+    /// 2 B-frames and look-ahead, as scripts/soak_watch.py's cameras: a client's first packet
+    /// comes about 1.5 s after its PLAY).
+    pub fn servers(n: u32) -> Value {
+        let mounts: Vec<Value> = STREAMS
+            .iter()
+            .map(|&(path, w, h, fps)| {
+                json!({"path": path, "video": {"codec": "h264", "profile": "main", "width": w,
+                       "height": h, "fps": fps, "gop": 2, "bframes": 2}, "audio": null})
+            })
+            .collect();
+        let mut out = Vec::new();
+        for i in 0..n {
+            for m in [false, true] {
+                if m && !moved(i, 1) {
+                    continue;
+                }
+                out.push(json!({"address": address(i, m).to_string(), "port": 554,
+                    "shared": true, "backlog": 64,
+                    "auth": {"method": "digest", "user": "admin", "password": PASSWORD},
+                    "mounts": mounts}));
+            }
+        }
+        Value::Array(out)
+    }
+}
+
+/// `--homeassistant-scan DB CAMERAS ROUND [SERVERS_JSON]`.
+fn homeassistant_scan(mut args: impl Iterator<Item = String>) {
+    let usage = "usage: push_bench --homeassistant-scan DB CAMERAS ROUND [SERVERS_JSON]";
+    let db = std::path::PathBuf::from(args.next().expect(usage));
+    let n: u32 = args.next().and_then(|a| a.parse().ok()).expect(usage);
+    let round: u32 = args.next().and_then(|a| a.parse().ok()).expect(usage);
+    std::fs::write(
+        db.with_extension("creds"),
+        format!("admin:{}\n", ha_site::PASSWORD),
+    )
+    .unwrap();
+    let (info, report) = ha_site::scan(n, round);
+    let mut store = Store::open(&db).expect("inventory");
+    store
+        .record_scan(
+            &info,
+            &report,
+            &[camscan::model::Credential::new("admin", ha_site::PASSWORD)],
+        )
+        .unwrap();
+    if let Some(path) = args.next() {
+        std::fs::write(
+            path,
+            serde_json::to_vec_pretty(&ha_site::servers(n)).unwrap(),
+        )
+        .unwrap();
+    }
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
+    if std::env::args().nth(1).as_deref() == Some("--homeassistant-scan") {
+        homeassistant_scan(args.skip(1));
+        return;
+    }
     let camscan = args
         .next()
         .expect("usage: push_bench CAMSCAN PYTHON [CAMERAS]");
