@@ -300,13 +300,16 @@ fn push_puts_each_camera_through_its_integrations_flow() {
          "mounts": [mount("/Streaming/Channels/101")]},
         {"address": "127.0.0.13", "port": 8554, "shared": true, "auth": null, "mounts": [mount("/live")]},
         {"address": "127.0.0.33", "port": 8554, "shared": true, "auth": null, "mounts": [mount("/video_main")]},
-        {"address": "127.0.0.34", "port": 8554, "shared": true, "auth": null, "mounts": [mount("/video_main")]}
+        {"address": "127.0.0.34", "port": 8554, "shared": true, "auth": null, "mounts": [mount("/video_main")]},
+        {"address": "127.0.0.35", "port": 8554, "shared": true, "auth": null, "mounts": [mount("/video_main")]}
     ]));
     ha.mjpeg_camera("127.0.0.21", 8080, None);
     ha.ipycam("127.0.0.33", 8000, None, Some("02:00:5e:10:00:33"));
     // A second camera of the same firmware reporting the first one's MAC (home-assistant/core
     // #70056): its own, on the wire, is ...:34.
     ha.ipycam("127.0.0.34", 8000, None, Some("02:00:5e:10:00:33"));
+    // A camera in another subnet: camscan knows no MAC of it, and its identity is its own.
+    ha.ipycam("127.0.0.35", 8000, None, Some("02:00:5e:10:00:35"));
 
     // A person's camera, added in Home Assistant by hand.
     let flows = "/api/config/config_entries/flow";
@@ -362,6 +365,9 @@ fn push_puts_each_camera_through_its_integrations_flow() {
             false,
         )],
     );
+    let mut routed = onvif_camera("127.0.0.35", "", "shed");
+    routed.mac = None;
+    routed.discovered_by = vec![DiscoveryMethod::Port];
     let lab = |front_ip: &str| {
         vec![
             device(
@@ -379,6 +385,7 @@ fn push_puts_each_camera_through_its_integrations_flow() {
             mjpeg.clone(),
             onvif_camera("127.0.0.33", "02:00:5e:10:00:33", "yard"),
             onvif_camera("127.0.0.34", "02:00:5e:10:00:34", "gate"),
+            routed.clone(),
         ]
     };
     record(&db, 1, lab("127.0.0.11"));
@@ -389,7 +396,7 @@ fn push_puts_each_camera_through_its_integrations_flow() {
     let table = common::stdout(&o);
     assert_eq!(o.status.code(), Some(0), "{table}\n{}", ha.log_tail(40));
     assert!(
-        table.contains("5 added") && table.contains("verified 5/5"),
+        table.contains("6 added") && table.contains("verified 6/6"),
         "{table}"
     );
     common::samples::console_sample(
@@ -401,11 +408,11 @@ fn push_puts_each_camera_through_its_integrations_flow() {
         &table,
         &[],
     );
-    // The plan as programs read it: the same five, kept now.
+    // The plan as programs read it: the same six, kept now.
     let (o, first) = push(&ha, &db, &ha.url, &["--dry-run"]);
     assert_eq!(o.status.code(), Some(0), "{first}");
     let s = steps(&first);
-    assert_eq!(s.len(), 5, "{first}");
+    assert_eq!(s.len(), 6, "{first}");
     let names: Vec<&str> = s.iter().map(|(n, _, _)| n.as_str()).collect();
     let by_ip = |ip: &str| -> String {
         let i = first["steps"]
@@ -423,6 +430,7 @@ fn push_puts_each_camera_through_its_integrations_flow() {
     assert_eq!(domain("127.0.0.21"), "mjpeg", "{got:?}");
     assert_eq!(domain("127.0.0.33"), "onvif", "{got:?}");
     assert_eq!(domain("127.0.0.34"), "generic", "{got:?}");
+    assert_eq!(domain("127.0.0.35"), "onvif", "{got:?}");
     for (title, (_, _, state)) in &got {
         assert_eq!(state, "loaded", "{title}: {got:?}\n{}", ha.log_tail(40));
     }

@@ -51,13 +51,18 @@ pub(super) fn camera_entry(i: &EntryInput<'_, '_>) -> Value {
         return generic(i, login, Some(why));
     }
     let (user, pass) = login.clone().unwrap_or_default();
-    json!({
+    let mut v = json!({
         "integration": "onvif",
         "device": format!("http://{}:{}", s.host, s.port),
-        "identity": cam.device.mac.as_deref().map(normal_mac).unwrap_or_default(),
         "_login": {"username": user, "password": pass},
         "_generic": generic(i, login, None),
-    })
+    });
+    // The identity Home Assistant must key it by: its own MAC, when camscan knows it (ARP; not a
+    // routed camera's, nor a MAC many addresses answered for).
+    if let Some(mac) = cam.device.mac.as_deref().filter(|_| !cam.device.mac_shared) {
+        v["identity"] = json!(normal_mac(mac));
+    }
+    v
 }
 
 /// Why a camera is not added through the ONVIF integration (`None`: it is).
@@ -73,13 +78,6 @@ fn onvif_refusal(i: &EntryInput<'_, '_>) -> Option<String> {
             "its ONVIF service is at {}, where Home Assistant does not look",
             s.path
         ));
-    }
-    if d.mac.is_none() || d.mac_shared {
-        return Some(
-            "camscan does not know its own MAC (a routed camera), so it cannot tell whether the \
-             identity it reports over ONVIF is its own"
-                .into(),
-        );
     }
     if matches!(i.password, Password::Unknown | Password::Reference) {
         return Some("its ONVIF login is unknown".into());

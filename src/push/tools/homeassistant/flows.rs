@@ -42,14 +42,10 @@ pub(super) async fn write_all(
         .partition(|&k| jobs[k].add && integration(&jobs[k].entry, &jobs[k].name) == "onvif");
     for k in onvif {
         let job = &jobs[k];
-        let sent = match add_onvif(c, &ws, job, &job.entry[&job.name], &identities).await {
+        let sent = match add_onvif(c, &ws, job, &job.entry[&job.name], &mut identities).await {
             Ok(sent) => sent,
             Err(e) => Sent::refused(e),
         };
-        if sent.ok && sent.instead.is_none() {
-            let own = job.entry[&job.name]["identity"].as_str().unwrap_or("");
-            identities.insert(own.to_string(), job.name.clone());
-        }
         out[k] = Some(sent);
     }
     let results: Vec<(usize, Result<Sent, PushError>)> =
@@ -187,7 +183,8 @@ async fn write(c: &Client, ws: &Ws<'_>, job: &Job) -> Result<Sent, PushError> {
     };
     let held = job.running.get(&job.name);
     let r = match (value["integration"].as_str().unwrap_or(""), job.add) {
-        ("onvif", true) => add_onvif(c, ws, job, value, &BTreeMap::new()).await,
+        // ONVIF adds go one after another, in `write_all`, each knowing the identities before it.
+        ("onvif", true) => Err("an ONVIF add outside its turn".into()),
         ("onvif", false) => onvif_flow(c, &job.name, value, job)
             .await
             .map(|_| Sent::from(&[])),
@@ -283,16 +280,17 @@ async fn add_with_flow(
 }
 
 /// An ONVIF camera added: first the identity it reports asked as Home Assistant will ask it; a
-/// camera that would be refused, or that reports another's identity, or one Home Assistant's
-/// ONVIF entries already hold (`identities`: the flow would rewrite that entry), goes through the
-/// generic camera instead, the reason said. Then the ONVIF flow, and the identity it keyed the
-/// entry by checked again.
+/// camera that would be refused, that reports a MAC other than its own (when camscan knows its
+/// own), or whose identity one of Home Assistant's ONVIF entries already holds (`identities`:
+/// the flow would rewrite that entry, this push's earlier adds included) goes through the generic
+/// camera instead, the reason said. Then the ONVIF flow, and the identity it keyed the entry by
+/// checked again.
 async fn add_onvif(
     c: &Client,
     ws: &Ws<'_>,
     job: &Job,
     value: &Value,
-    identities: &BTreeMap<String, String>,
+    identities: &mut BTreeMap<String, String>,
 ) -> Result<Sent, String> {
     let own = value["identity"].as_str().unwrap_or("");
     let login = &value["_login"];
@@ -302,16 +300,16 @@ async fn add_onvif(
         login["password"].as_str().unwrap_or(""),
     )
     .await;
-    let why = match reported {
+    let why = match &reported {
         Err(e) => Some(format!(
             "Home Assistant's ONVIF integration would refuse it ({e})"
         )),
-        Ok(r) if r != own => Some(format!(
+        Ok(r) if !own.is_empty() && r != own => Some(format!(
             "it reports the identity {r} over ONVIF, not its own MAC {own}; Home Assistant keys \
              ONVIF entries by it, and a second camera reporting it would overwrite the first \
              (home-assistant/core #70056)"
         )),
-        Ok(r) => identities.get(&r).map(|holder| {
+        Ok(r) => identities.get(r).map(|holder| {
             format!(
                 "Home Assistant's ONVIF entry {holder} already holds its identity {r}: its ONVIF \
                  flow would rewrite that entry"
@@ -321,6 +319,8 @@ async fn add_onvif(
     if let Some(why) = why {
         return add_generic_instead(c, ws, job, why).await;
     }
+    let asked = reported.unwrap_or_default();
+    let expected = if own.is_empty() { asked.as_str() } else { own };
     let (id, title) = match onvif_flow(c, &job.name, value, job).await {
         Ok(v) => v,
         Err(e) => {
@@ -328,8 +328,8 @@ async fn add_onvif(
             return add_generic_instead(c, ws, job, why).await;
         }
     };
-    let reported = title.rsplit_once(" - ").map(|(_, m)| normal_mac(m));
-    if reported.as_deref() != Some(own) {
+    let keyed = title.rsplit_once(" - ").map(|(_, m)| normal_mac(m));
+    if keyed.as_deref() != Some(expected) {
         let path = format!("/api/config/config_entries/entry/{}", seg(&id));
         let a = c
             .send(Request::delete(path))
@@ -339,13 +339,13 @@ async fn add_onvif(
             return Err(a.message());
         }
         let why = format!(
-            "it reports the identity {} over ONVIF, not its own MAC {own}; Home Assistant keys \
-             ONVIF entries by it, and another camera reporting it would overwrite this one \
-             (home-assistant/core #70056)",
-            reported.unwrap_or_default()
+            "Home Assistant keyed its ONVIF entry by {}, not {expected}; another camera reporting \
+             that would overwrite this one (home-assistant/core #70056)",
+            keyed.unwrap_or_default()
         );
         return add_generic_instead(c, ws, job, why).await;
     }
+    identities.insert(expected.to_string(), job.name.clone());
     ws.rename(&id, &job.name).await?;
     Ok(Sent::from(&[]))
 }
