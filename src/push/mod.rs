@@ -1,5 +1,6 @@
 //! `camscan push`: the cameras of the inventory written into a running tool (Frigate, go2rtc,
-//! MediaMTX, Home Assistant: [`tools::TOOLS`], each one file) through its own API, in three visible steps (Terraform's plan / apply, Kubernetes'
+//! MediaMTX, Home Assistant: [`tools::TOOLS`], each one unit) through its own API, in three
+//! visible steps (Terraform's plan / apply, Kubernetes'
 //! field ownership):
 //!
 //! 1. **plan** ([`plan`]): read the tool's running configuration and the ledger of what camscan
