@@ -84,10 +84,9 @@ use std::process::Output;
 use std::time::{Duration, Instant};
 
 use camscan::model::{
-    AuthScheme, Credential, Device, DiscoveryMethod, OnvifInfo, OnvifProfile, Protocol, Report,
-    Stream, StreamStatus, VideoInfo,
+    AuthScheme, Credential, Device, DiscoveryMethod, OnvifInfo, OnvifProfile, Protocol, Stream,
+    StreamStatus, VideoInfo,
 };
-use camscan::store::{ScanInfo, Store};
 use serde_json::{Value, json};
 
 const PASSWORD: &str = "s3cret";
@@ -151,32 +150,8 @@ fn onvif_camera(ip: &str, mac: &str, name: &str) -> Device {
 
 /// The inventory: the cameras of `devices`, as one scan recorded them.
 fn record(db: &Path, n: u32, devices: Vec<Device>) {
-    let mut store = Store::open(db).unwrap();
-    let scan = ScanInfo {
-        started_at: format!("2026-11-0{n}T00:00:00Z"),
-        finished_at: format!("2026-11-0{n}T00:01:00Z"),
-        complete: true,
-        site: String::new(),
-        targets: vec!["127.0.0.0/24".into()],
-        ports: vec![554, 8000, 8080, 8554],
-        methods: vec!["port".into()],
-        version: "0.1.0".into(),
-        coverage: None,
-    };
-    let report = Report {
-        schema_version: 2,
-        camscan_version: "0.1.0".into(),
-        started_at: scan.started_at.clone(),
-        finished_at: scan.finished_at.clone(),
-        complete: true,
-        targets: scan.targets.clone(),
-        plan: None,
-        coverage: None,
-        devices,
-    };
-    store
-        .record_scan(&scan, &report, &[Credential::new("admin", PASSWORD)])
-        .unwrap();
+    let login = Credential::new("admin", PASSWORD);
+    common::inventory::record(db, n, "127.0.0.0/24", devices, &login);
 }
 
 /// `camscan push homeassistant URL -f json` inside Home Assistant's namespace, the token from a

@@ -25,10 +25,8 @@ use std::process::Output;
 use std::time::{Duration, Instant};
 
 use camscan::model::{
-    AuthScheme, Credential, Device, DiscoveryMethod, Protocol, Report, Stream, StreamStatus,
-    VideoInfo,
+    AuthScheme, Credential, Device, DiscoveryMethod, Protocol, Stream, StreamStatus, VideoInfo,
 };
-use camscan::store::{ScanInfo, Store};
 use serde_json::Value;
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -72,32 +70,13 @@ fn record(db: &Path, n: u32, devices: Vec<Device>) {
 
 /// [`record`], the cameras opened with `admin:password`.
 fn record_as(db: &Path, n: u32, devices: Vec<Device>, password: &str) {
-    let mut store = Store::open(db).unwrap();
-    let scan = ScanInfo {
-        started_at: format!("2026-11-0{n}T00:00:00Z"),
-        finished_at: format!("2026-11-0{n}T00:01:00Z"),
-        complete: true,
-        site: String::new(),
-        targets: vec!["198.18.0.0/24".into()],
-        ports: vec![554],
-        methods: vec!["port".into()],
-        version: "0.1.0".into(),
-        coverage: None,
-    };
-    let report = Report {
-        schema_version: 1,
-        camscan_version: "0.1.0".into(),
-        started_at: scan.started_at.clone(),
-        finished_at: scan.finished_at.clone(),
-        complete: true,
-        targets: scan.targets.clone(),
-        plan: None,
-        coverage: None,
+    common::inventory::record(
+        db,
+        n,
+        "198.18.0.0/24",
         devices,
-    };
-    store
-        .record_scan(&scan, &report, &[Credential::new("admin", password)])
-        .unwrap();
+        &Credential::new("admin", password),
+    );
 }
 
 /// A fake tool: `tests/servers/push/<tool>.py` with `args`, READY within 30 s.

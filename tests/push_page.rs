@@ -28,10 +28,8 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use camscan::model::{
-    AuthScheme, Credential, Device, DiscoveryMethod, Protocol, Report, Stream, StreamStatus,
-    VideoInfo,
+    AuthScheme, Credential, Device, DiscoveryMethod, Protocol, Stream, StreamStatus, VideoInfo,
 };
-use camscan::store::{ScanInfo, Store};
 use common::{CHROMIUM, Proc, browser, free_port, root_dir};
 use serde_json::Value;
 
@@ -115,37 +113,12 @@ fn lab_of(tool_ip: &str, extra: &[&str], cameras: &[(&str, &str, &str)]) -> Lab 
     let creds = dir.path().join("site.creds");
     std::fs::write(&creds, "root:axis-Pw 7\n").unwrap();
     std::fs::write(&config, FIRST).unwrap();
-    {
-        let mut store = Store::open(&db).unwrap();
-        let scan = ScanInfo {
-            started_at: "2026-11-01T00:00:00Z".into(),
-            finished_at: "2026-11-01T00:01:00Z".into(),
-            complete: true,
-            site: String::new(),
-            targets: vec!["127.0.61.0/24".into()],
-            ports: vec![554],
-            methods: vec!["port".into()],
-            version: "0.1.0".into(),
-            coverage: None,
-        };
-        let report = Report {
-            schema_version: 1,
-            camscan_version: "0.1.0".into(),
-            started_at: scan.started_at.clone(),
-            finished_at: scan.finished_at.clone(),
-            complete: true,
-            targets: scan.targets.clone(),
-            plan: None,
-            coverage: None,
-            devices: cameras
-                .iter()
-                .map(|(mac, ip, name)| camera(mac, ip, name))
-                .collect(),
-        };
-        store
-            .record_scan(&scan, &report, &[Credential::new("root", "axis-Pw 7")])
-            .unwrap();
-    }
+    let devices = cameras
+        .iter()
+        .map(|(mac, ip, name)| camera(mac, ip, name))
+        .collect();
+    let login = Credential::new("root", "axis-Pw 7");
+    common::inventory::record(&db, 1, "127.0.61.0/24", devices, &login);
     let port = free_port(tool_ip).to_string();
     let script = root_dir().join("tests/servers/push/frigate.py");
     let mut args = vec![

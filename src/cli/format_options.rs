@@ -77,51 +77,36 @@ impl PushFormatOptionArgs {
     }
 }
 
-impl Args for PushFormatOptionArgs {
-    fn augment_args(cmd: Command) -> Command {
-        augment(cmd, |o| o.pushed)
-    }
+/// clap's `Args` for a set of format options: those `$help` gives a line, with that line.
+macro_rules! option_args {
+    ($t:ty, $help:expr) => {
+        impl Args for $t {
+            fn augment_args(cmd: Command) -> Command {
+                augment(cmd, $help)
+            }
 
-    fn augment_args_for_update(cmd: Command) -> Command {
-        Self::augment_args(cmd)
-    }
+            fn augment_args_for_update(cmd: Command) -> Command {
+                Self::augment_args(cmd)
+            }
+        }
+
+        impl FromArgMatches for $t {
+            fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
+                let mut args = <$t>::default();
+                args.update_from_arg_matches(m)?;
+                Ok(args)
+            }
+
+            fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
+                values(m, &mut self.0, $help);
+                Ok(())
+            }
+        }
+    };
 }
 
-impl FromArgMatches for PushFormatOptionArgs {
-    fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
-        let mut args = PushFormatOptionArgs::default();
-        args.update_from_arg_matches(m)?;
-        Ok(args)
-    }
-
-    fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
-        values(m, &mut self.0, |o| o.pushed);
-        Ok(())
-    }
-}
-
-impl Args for FormatOptionArgs {
-    fn augment_args(cmd: Command) -> Command {
-        augment(cmd, |o| Some(o.help))
-    }
-
-    fn augment_args_for_update(cmd: Command) -> Command {
-        Self::augment_args(cmd)
-    }
-}
-
-impl FromArgMatches for FormatOptionArgs {
-    fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
-        let mut args = FormatOptionArgs::default();
-        args.update_from_arg_matches(m)?;
-        Ok(args)
-    }
-
-    fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
-        values(m, &mut self.0, |o| Some(o.help));
-        Ok(())
-    }
-}
+option_args!(FormatOptionArgs, |o| Some(o.help));
+option_args!(PushFormatOptionArgs, |o| o.pushed);
 
 #[cfg(test)]
 mod tests {

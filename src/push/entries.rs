@@ -87,7 +87,7 @@ impl<'a> Cameras<'a> {
                 cameras::needs_password(cam.main) || cam.sub.is_some_and(cameras::needs_password);
             let password = if !needs {
                 Password::None
-            } else if settings.password_refs && tool.reference("").is_some() {
+            } else if settings.password_refs && tool.expands_references() {
                 Password::Reference
             } else if let Some(p) = find_password(store, &logins, id, &cam, &settings.credentials)
                 .or_else(|| settings.env_passwords.0.get(&cam.names.env_key()).cloned())
@@ -108,7 +108,7 @@ impl<'a> Cameras<'a> {
                     "its password is unknown: give --credentials FILE (the logins the scan used) \
                      or set CAMSCAN_{}_PASSWORD{}",
                     cam.names.env_key(),
-                    if tool.reference("").is_none() {
+                    if !tool.expands_references() {
                         ""
                     } else {
                         ", or write references with --password-refs"

@@ -55,6 +55,7 @@
 pub mod drawn;
 pub mod homeassistant;
 pub mod http;
+pub mod inventory;
 pub mod netns;
 pub mod postgres;
 pub mod pty;

@@ -110,7 +110,7 @@ pub fn push(
         Some(path) => Some(std::fs::read(path).map_err(|e| setup("the CA file", path, e))?),
         None => None,
     };
-    if args.password_refs && target.tool.reference("").is_none() {
+    if args.password_refs && !target.tool.expands_references() {
         return Err(Error::InvalidValue {
             field: "password-refs",
             value: target.tool.name().into(),

@@ -149,6 +149,11 @@ pub trait PushTool: Sync {
     /// tool expands none.
     fn reference(&self, key: &str) -> Option<(String, String)>;
 
+    /// Whether it expands password references at all (`--password-refs`).
+    fn expands_references(&self) -> bool {
+        self.reference("KEY").is_some()
+    }
+
     /// The item keys an entry named `name` writes (`cameras.front_door` and, with Frigate's
     /// restream, `go2rtc.streams.front_door`).
     fn keys(&self, name: &str, options: Options) -> Vec<String>;

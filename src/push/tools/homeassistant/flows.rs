@@ -28,7 +28,6 @@ pub(super) async fn write_all(
     jobs: &[Job],
     running: &Running,
 ) -> Result<Vec<Sent>, PushError> {
-    let ws = Ws::new(c);
     // The identities Home Assistant's ONVIF entries are keyed by, and whose.
     let mut identities: BTreeMap<String, String> = running
         .iter()
@@ -42,20 +41,19 @@ pub(super) async fn write_all(
         .partition(|&k| jobs[k].add && integration(&jobs[k].entry, &jobs[k].name) == "onvif");
     for k in onvif {
         let job = &jobs[k];
-        let sent = match add_onvif(c, &ws, job, &job.entry[&job.name], &mut identities).await {
+        let sent = match add_onvif(c, job, &job.entry[&job.name], &mut identities).await {
             Ok(sent) => sent,
             Err(e) => Sent::refused(e),
         };
         out[k] = Some(sent);
     }
-    let results: Vec<(usize, Result<Sent, PushError>)> =
-        futures::stream::iter(rest.into_iter().map(|k| {
-            let ws = &ws;
-            async move { (k, write(c, ws, &jobs[k]).await) }
-        }))
-        .buffer_unordered(FLOWS_AT_ONCE)
-        .collect()
-        .await;
+    let results: Vec<(usize, Result<Sent, PushError>)> = futures::stream::iter(
+        rest.into_iter()
+            .map(|k| async move { (k, write(c, &jobs[k]).await) }),
+    )
+    .buffer_unordered(FLOWS_AT_ONCE)
+    .collect()
+    .await;
     for (k, r) in results {
         out[k] = Some(r?);
     }
@@ -176,8 +174,37 @@ impl<'c> Flow<'c> {
     }
 }
 
+/// Run a config flow (an options flow when `options`) of `handler` to its end: each form
+/// answered with `answer(its step id)`, a form shown again with errors a refusal in the
+/// integration's words (its `errors`, its detail). Its last step: an entry created, or an abort.
+/// A flow that ends any other way is deleted, so none is left half made. At most four steps.
+async fn run_flow(
+    c: &Client,
+    options: bool,
+    handler: &str,
+    answer: impl Fn(&str) -> Value,
+) -> Result<Step, String> {
+    let (mut flow, mut step) = Flow::start(c, options, handler).await?;
+    let r = async {
+        for _ in 0..4 {
+            match step.kind.as_str() {
+                "form" if step.errors.is_some() => return Err(step.errors.unwrap_or_default()),
+                "form" => step = flow.next(answer(&step.step_id)).await?,
+                "create_entry" | "abort" => return Ok(step),
+                other => return Err(format!("unexpected flow step {other:?}")),
+            }
+        }
+        Err("the flow did not end".into())
+    }
+    .await;
+    if r.is_err() {
+        flow.abandon().await;
+    }
+    r
+}
+
 /// Write one camera: a flow, the entry renamed to camscan's name.
-async fn write(c: &Client, ws: &Ws<'_>, job: &Job) -> Result<Sent, PushError> {
+async fn write(c: &Client, job: &Job) -> Result<Sent, PushError> {
     let Some(value) = job.entry.get(&job.name) else {
         return Ok(Sent::refused("no entry".into()));
     };
@@ -188,8 +215,8 @@ async fn write(c: &Client, ws: &Ws<'_>, job: &Job) -> Result<Sent, PushError> {
         ("onvif", false) => onvif_flow(c, &job.name, value, job)
             .await
             .map(|_| Sent::from(&[])),
-        ("generic", true) => add_generic(c, ws, &job.name, value).await,
-        (domain, true) => add_with_flow(c, ws, &job.name, domain, value)
+        ("generic", true) => add_generic(c, &job.name, value).await,
+        (domain, true) => add_with_flow(c, &job.name, domain, value)
             .await
             .map(|_| Sent::from(&[])),
         (_, false) => match held.and_then(|h| h["_entry_id"].as_str()) {
@@ -204,7 +231,7 @@ async fn write(c: &Client, ws: &Ws<'_>, job: &Job) -> Result<Sent, PushError> {
                     return Ok(Sent::from(&[a]));
                 }
                 let domain = value["integration"].as_str().unwrap_or("generic");
-                add_with_flow(c, ws, &job.name, domain, value)
+                add_with_flow(c, &job.name, domain, value)
                     .await
                     .map(|_| Sent::from(&[]))
             }
@@ -227,55 +254,32 @@ async fn write(c: &Client, ws: &Ws<'_>, job: &Job) -> Result<Sent, PushError> {
 /// A config flow of `domain` for `value`, to its entry (renamed to `name`); its id.
 async fn add_with_flow(
     c: &Client,
-    ws: &Ws<'_>,
     name: &str,
     domain: &str,
     value: &Value,
 ) -> Result<String, String> {
-    let (mut flow, first) = Flow::start(c, false, domain).await?;
-    let r = async {
-        let mut step = first;
-        let mut data = form_fields(value);
-        if domain == "mjpeg" {
-            data["name"] = json!(name);
-        }
-        // Bounded: user, then user_confirm.
-        for _ in 0..3 {
-            match (step.kind.as_str(), step.step_id.as_str()) {
-                ("form", "user_confirm") => {
-                    step = flow.next(json!({"confirmed_ok": true})).await?;
-                }
-                ("form", _) if step.errors.is_some() => {
-                    return Err(step.errors.unwrap_or_default());
-                }
-                ("form", _) => step = flow.next(data.clone()).await?,
-                ("create_entry", _) => break,
-                ("abort", _) => {
-                    return Err(format!(
-                        "Home Assistant aborted: {}",
-                        step.reason.unwrap_or_default()
-                    ));
-                }
-                (other, _) => return Err(format!("unexpected flow step {other:?}")),
-            }
-        }
-        let id = step
-            .entry
-            .as_ref()
-            .and_then(|e| e["entry_id"].as_str())
-            .ok_or_else(|| "the flow created no entry".to_string())?
-            .to_string();
-        Ok(id)
+    let mut data = form_fields(value);
+    if domain == "mjpeg" {
+        data["name"] = json!(name);
     }
-    .await;
-    let id = match r {
-        Ok(id) => id,
-        Err(e) => {
-            flow.abandon().await;
-            return Err(e);
-        }
-    };
-    ws.rename(&id, name).await?;
+    let end = run_flow(c, false, domain, |step| match step {
+        "user_confirm" => json!({"confirmed_ok": true}),
+        _ => data.clone(),
+    })
+    .await?;
+    if end.kind == "abort" {
+        return Err(format!(
+            "Home Assistant aborted: {}",
+            end.reason.unwrap_or_default()
+        ));
+    }
+    let id = end
+        .entry
+        .as_ref()
+        .and_then(|e| e["entry_id"].as_str())
+        .ok_or_else(|| "the flow created no entry".to_string())?
+        .to_string();
+    rename(c, &id, name).await?;
     Ok(id)
 }
 
@@ -287,7 +291,6 @@ async fn add_with_flow(
 /// checked again.
 async fn add_onvif(
     c: &Client,
-    ws: &Ws<'_>,
     job: &Job,
     value: &Value,
     identities: &mut BTreeMap<String, String>,
@@ -317,7 +320,7 @@ async fn add_onvif(
         }),
     };
     if let Some(why) = why {
-        return add_generic_instead(c, ws, job, why).await;
+        return add_generic_instead(c, job, why).await;
     }
     let asked = reported.unwrap_or_default();
     let expected = if own.is_empty() { asked.as_str() } else { own };
@@ -325,7 +328,7 @@ async fn add_onvif(
         Ok(v) => v,
         Err(e) => {
             let why = format!("Home Assistant's ONVIF integration refused it ({e})");
-            return add_generic_instead(c, ws, job, why).await;
+            return add_generic_instead(c, job, why).await;
         }
     };
     let keyed = title.rsplit_once(" - ").map(|(_, m)| normal_mac(m));
@@ -343,20 +346,15 @@ async fn add_onvif(
              that would overwrite this one (home-assistant/core #70056)",
             keyed.unwrap_or_default()
         );
-        return add_generic_instead(c, ws, job, why).await;
+        return add_generic_instead(c, job, why).await;
     }
     identities.insert(expected.to_string(), job.name.clone());
-    ws.rename(&id, &job.name).await?;
+    rename(c, &id, &job.name).await?;
     Ok(Sent::from(&[]))
 }
 
 /// The camera of `job` through the generic camera; the entry it is now.
-async fn add_generic_instead(
-    c: &Client,
-    ws: &Ws<'_>,
-    job: &Job,
-    why: String,
-) -> Result<Sent, String> {
+async fn add_generic_instead(c: &Client, job: &Job, why: String) -> Result<Sent, String> {
     let mut value = job.entry[&job.name]["_generic"].clone();
     if !value.is_object() {
         return Err(format!(
@@ -364,7 +362,7 @@ async fn add_generic_instead(
         ));
     }
     value["_why"] = json!(why);
-    let sent = add_generic(c, ws, &job.name, &value).await?;
+    let sent = add_generic(c, &job.name, &value).await?;
     let taken = sent
         .instead
         .as_ref()
@@ -382,8 +380,8 @@ async fn add_generic_instead(
 
 /// A camera through the generic camera: with its still image, else (Home Assistant could not
 /// load it: a snapshot behind another login, an MJPEG stream as a still) without, said.
-async fn add_generic(c: &Client, ws: &Ws<'_>, name: &str, value: &Value) -> Result<Sent, String> {
-    match add_with_flow(c, ws, name, "generic", value).await {
+async fn add_generic(c: &Client, name: &str, value: &Value) -> Result<Sent, String> {
+    match add_with_flow(c, name, "generic", value).await {
         Ok(_) => Ok(Sent::from(&[])),
         Err(e) if e.contains("still_image_url") && value.get("still_image_url").is_some() => {
             let mut v = value.clone();
@@ -391,7 +389,7 @@ async fn add_generic(c: &Client, ws: &Ws<'_>, name: &str, value: &Value) -> Resu
                 m.remove("still_image_url");
             }
             v["_still_refused"] = json!(true);
-            add_with_flow(c, ws, name, "generic", &v).await?;
+            add_with_flow(c, name, "generic", &v).await?;
             let mut instead = Entry::new();
             instead.insert(name.to_string(), v);
             Ok(Sent {
@@ -427,107 +425,57 @@ async fn onvif_flow(
         login["username"].as_str().unwrap_or(""),
         login["password"].as_str().unwrap_or(""),
     );
-    let (mut flow, first) = Flow::start(c, false, "onvif").await?;
-    let r = async {
-        let mut step = first;
-        for _ in 0..3 {
-            match (step.kind.as_str(), step.step_id.as_str()) {
-                ("form", _) if step.errors.is_some() => {
-                    return Err(step.errors.unwrap_or_default());
-                }
-                ("form", "user") => step = flow.next(json!({"auto": false})).await?,
-                ("form", "configure") => {
-                    step = flow
-                        .next(json!({"name": name, "host": host, "port": port,
-                                     "username": user, "password": pass}))
-                        .await?;
-                }
-                ("create_entry", _) => {
-                    let e = step.entry.unwrap_or_default();
-                    return Ok((
-                        e["entry_id"].as_str().unwrap_or("").to_string(),
-                        e["title"].as_str().unwrap_or("").to_string(),
-                    ));
-                }
-                // An update: the entry of this identity rewritten (its id unchanged).
-                ("abort", _)
-                    if !job.add && step.reason.as_deref() == Some("already_configured") =>
-                {
-                    let id = job
-                        .running
-                        .get(name)
-                        .and_then(|h| h["_entry_id"].as_str())
-                        .unwrap_or("")
-                        .to_string();
-                    return Ok((id, String::new()));
-                }
-                ("abort", _) => {
-                    return Err(format!("aborted: {}", step.reason.unwrap_or_default()));
-                }
-                (other, s) => return Err(format!("unexpected flow step {other:?} {s:?}")),
-            }
+    let end = run_flow(c, false, "onvif", |step| match step {
+        "user" => json!({"auto": false}),
+        _ => json!({"name": name, "host": host, "port": port, "username": user,
+                    "password": pass}),
+    })
+    .await?;
+    match (end.kind.as_str(), end.reason.as_deref()) {
+        ("create_entry", _) => {
+            let e = end.entry.unwrap_or_default();
+            Ok((
+                e["entry_id"].as_str().unwrap_or("").to_string(),
+                e["title"].as_str().unwrap_or("").to_string(),
+            ))
         }
-        Err("the flow did not end".into())
+        // An update: the entry of this identity rewritten (its id unchanged).
+        ("abort", Some("already_configured")) if !job.add => {
+            let id = job
+                .running
+                .get(name)
+                .and_then(|h| h["_entry_id"].as_str())
+                .unwrap_or("")
+                .to_string();
+            Ok((id, String::new()))
+        }
+        _ => Err(format!("aborted: {}", end.reason.unwrap_or_default())),
     }
-    .await;
-    if r.is_err() {
-        flow.abandon().await;
-    }
-    r
 }
 
 /// A generic or MJPEG entry updated through its options flow (the whole options, the login
 /// again).
 async fn update_options(c: &Client, entry_id: &str, value: &Value) -> Result<(), String> {
-    let (mut flow, first) = Flow::start(c, true, entry_id).await?;
-    let r = async {
-        let mut step = first;
-        let data = form_fields(value);
-        for _ in 0..3 {
-            match (step.kind.as_str(), step.step_id.as_str()) {
-                ("form", "user_confirm") => {
-                    step = flow.next(json!({"confirmed_ok": true})).await?;
-                }
-                ("form", _) if step.errors.is_some() => {
-                    return Err(step.errors.unwrap_or_default());
-                }
-                ("form", _) => {
-                    let mut data = data.clone();
-                    if value["integration"] == "generic" {
-                        // Required by the options flow's form only (`build_schema`).
-                        data["limit_refetch_to_url_change"] = json!(false);
-                    }
-                    step = flow.next(data).await?;
-                }
-                ("create_entry", _) => return Ok(()),
-                ("abort", _) => {
-                    return Err(format!("aborted: {}", step.reason.unwrap_or_default()));
-                }
-                (other, _) => return Err(format!("unexpected flow step {other:?}")),
-            }
-        }
-        Err("the flow did not end".into())
+    let mut data = form_fields(value);
+    if value["integration"] == "generic" {
+        // Required by the options flow's form only (`build_schema`).
+        data["limit_refetch_to_url_change"] = json!(false);
     }
-    .await;
-    if r.is_err() {
-        flow.abandon().await;
+    let end = run_flow(c, true, entry_id, |step| match step {
+        "user_confirm" => json!({"confirmed_ok": true}),
+        _ => data.clone(),
+    })
+    .await?;
+    if end.kind == "create_entry" {
+        Ok(())
+    } else {
+        Err(format!("aborted: {}", end.reason.unwrap_or_default()))
     }
-    r
 }
 
-/// Home Assistant's websocket API, for what its REST API has no route for (renaming an entry).
-struct Ws<'c> {
-    c: &'c Client,
-}
-
-impl<'c> Ws<'c> {
-    fn new(c: &'c Client) -> Ws<'c> {
-        Ws { c }
-    }
-
-    /// Give entry `id` the title `name` (`config_entries/update`).
-    async fn rename(&self, id: &str, name: &str) -> Result<(), String> {
-        let cmd = json!({"type": "config_entries/update", "entry_id": id, "title": name});
-        self.c.websocket(cmd).await.map(|_| ())
-    }
+/// Give entry `id` the title `name`: Home Assistant's websocket command `config_entries/update`
+/// (its REST API has no route for it).
+async fn rename(c: &Client, id: &str, name: &str) -> Result<(), String> {
+    let cmd = json!({"type": "config_entries/update", "entry_id": id, "title": name});
+    c.websocket(cmd).await.map(|_| ())
 }
