@@ -1325,6 +1325,12 @@ fn an_onvif_camera_without_a_login_is_taken_by_frigate() {
 
 /// The password of the first URL in `text` (its userinfo percent-decoded), as a tool's URL parser
 /// reads it.
+/// Every step of the push's JSON plan is `action`.
+fn all_steps(o: &Output, action: &str) {
+    let s = steps(o);
+    assert!(s.iter().all(|(_, a)| a == action), "{s:?}");
+}
+
 fn url_password(text: &str) -> String {
     let url = text
         .split('"')
@@ -1424,11 +1430,7 @@ fn a_password_with_url_yaml_and_format_characters_reaches_each_tool_whole() {
         }
     }
     let again = push_as(&db, &["go2rtc", &url, "-f", "json"], ODD);
-    assert!(
-        steps(&again).iter().all(|(_, a)| a == "keep"),
-        "{:?}",
-        steps(&again)
-    );
+    all_steps(&again, "keep");
 
     // MediaMTX.
     let ip = "127.0.60.27";
@@ -1449,11 +1451,7 @@ fn a_password_with_url_yaml_and_format_characters_reaches_each_tool_whole() {
         );
     }
     let again = push_as(&db, &["mediamtx", &url, "-f", "json"], ODD);
-    assert!(
-        steps(&again).iter().all(|(_, a)| a == "keep"),
-        "{:?}",
-        steps(&again)
-    );
+    all_steps(&again, "keep");
 }
 
 /// MediaMTX's path patch keeps every field it is not given (`copyStructFields` skips a nil
@@ -1496,11 +1494,7 @@ fn a_mediamtx_update_sets_the_transport_camscan_means() {
     );
     let o = push(&db, &["mediamtx", &url, "-f", "json"]);
     assert_eq!(o.status.code(), Some(0), "{}", common::stdout(&o));
-    assert!(
-        steps(&o).iter().all(|(_, a)| a == "update"),
-        "{:?}",
-        steps(&o)
-    );
+    all_steps(&o, "update");
     let list = read();
     for item in list["items"].as_array().unwrap() {
         assert!(
@@ -1511,11 +1505,7 @@ fn a_mediamtx_update_sets_the_transport_camscan_means() {
     }
     // And a second push keeps.
     let again = push(&db, &["mediamtx", &url, "-f", "json"]);
-    assert!(
-        steps(&again).iter().all(|(_, a)| a == "keep"),
-        "{:?}",
-        steps(&again)
-    );
+    all_steps(&again, "keep");
 }
 
 /// The fake go2rtc and MediaMTX keep their tools' rules on the values a push could send: go2rtc
