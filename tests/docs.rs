@@ -256,6 +256,37 @@ fn links_outside_code_only() {
     assert!(broken(&here, "https://example.com/x").is_none());
 }
 
+/// `scripts/house-report` measures every function, including one whose signature holds an array
+/// type (`[u8; 6]` once read as a declaration without a body, so a 141-line function went
+/// unreported), and still skips a trait's bodiless declaration.
+#[test]
+fn the_house_report_measures_every_function() {
+    let tree = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tree.path().join("src")).unwrap();
+    std::fs::write(tree.path().join("README.md"), "# x\n").unwrap();
+    let body = "    let _ = 1;\n".repeat(130);
+    let source = format!(
+        "pub trait T {{\n    fn declared(&self, mac: [u8; 6]);\n}}\n\n\
+         pub async fn with_array(\n    on_found: &mut dyn FnMut([u8; 6]),\n) -> [u8; 6] {{\n\
+         {body}    [0; 6]\n}}\n\nfn short(x: [u8; 2]) -> u8 {{\n    x[0]\n}}\n"
+    );
+    std::fs::write(tree.path().join("src/lib.rs"), source).unwrap();
+    let out = std::process::Command::new("python3")
+        .arg(Path::new(ROOT).join("scripts/house-report"))
+        .arg("--root")
+        .arg(tree.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("functions over 120 lines: 1"), "{text}");
+    assert!(text.contains("135  src/lib.rs:5 with_array"), "{text}");
+    assert!(
+        !text.contains("declared") && !text.contains("short"),
+        "{text}"
+    );
+}
+
 /// The report's schemas shipped in docs/reference (the JSON Schema and the XSD) are what the
 /// model's types draw (`camscan::export::schema`); `CAMSCAN_BLESS=1` rewrites them.
 #[test]

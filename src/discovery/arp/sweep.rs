@@ -260,37 +260,8 @@ pub async fn sweep_raw(
         pass += 1;
         let before = heard.found.len() as u64;
         let full_before = full.load(std::sync::atomic::Ordering::Relaxed);
-        let started = tokio::time::Instant::now();
-        let mut pace =
-            crate::net::pace::Pace::with_burst(pass_rate, pass_rate / 50, Duration::ZERO);
-        let mut sent = 0u64;
-        let mut first_asked = None;
-        for ip in v4(targets) {
-            if heard.found.contains_key(&ip) || ip == link.ip {
-                continue;
-            }
-            first_asked.get_or_insert(ip);
-            if let Some(wait) = pace.take(started.elapsed()) {
-                // Answers are read while the budget holds the next request back.
-                let until = tokio::time::Instant::now() + wait;
-                drain(&socket, &mut buf, &mut heard, until, on_found).await;
-            } else if sent % 64 == 63 {
-                // Unpaced: read what is queued now and then, so the receive buffer never fills.
-                drain(
-                    &socket,
-                    &mut buf,
-                    &mut heard,
-                    tokio::time::Instant::now(),
-                    on_found,
-                )
-                .await;
-            }
-            socket
-                .broadcast(&arp::request(link.mac, link.ip, ip))
-                .await?;
-            heard.trips.asked(ip);
-            sent += 1;
-        }
+        let (sent, first_asked) =
+            ask_silent(link, &socket, &mut buf, &mut heard, pass_rate, on_found).await?;
         if sent > 0 {
             let until = tokio::time::Instant::now() + tail(heard.trips.wait());
             drain(&socket, &mut buf, &mut heard, until, on_found).await;
@@ -360,8 +331,51 @@ pub async fn sweep_raw(
         }
     }
     figures.answered = heard.found.len() as u64;
-    let mut out: Vec<Neighbour> = heard
-        .found
+    Ok((neighbours(heard.found, link), figures))
+}
+
+/// One pass: ask every target still silent, paced to `rate` requests a second (0: unpaced),
+/// reading answers while the budget holds the next request back. How many were asked, and the
+/// first of them.
+async fn ask_silent(
+    link: &Link,
+    socket: &ArpSocket,
+    buf: &mut [u8],
+    heard: &mut Heard<'_>,
+    rate: u32,
+    on_found: &mut (dyn FnMut(Ipv4Addr, [u8; 6]) + Send),
+) -> std::io::Result<(u64, Option<Ipv4Addr>)> {
+    let started = tokio::time::Instant::now();
+    let mut pace = crate::net::pace::Pace::with_burst(rate, rate / 50, Duration::ZERO);
+    let mut sent = 0u64;
+    let mut first_asked = None;
+    let targets = heard.targets;
+    for ip in v4(targets) {
+        if heard.found.contains_key(&ip) || ip == link.ip {
+            continue;
+        }
+        first_asked.get_or_insert(ip);
+        if let Some(wait) = pace.take(started.elapsed()) {
+            // Answers are read while the budget holds the next request back.
+            let until = tokio::time::Instant::now() + wait;
+            drain(socket, buf, heard, until, on_found).await;
+        } else if sent % 64 == 63 {
+            // Unpaced: read what is queued now and then, so the receive buffer never fills.
+            drain(socket, buf, heard, tokio::time::Instant::now(), on_found).await;
+        }
+        socket
+            .broadcast(&arp::request(link.mac, link.ip, ip))
+            .await?;
+        heard.trips.asked(ip);
+        sent += 1;
+    }
+    Ok((sent, first_asked))
+}
+
+/// The sweep's answers as neighbours of `link`, by address: each address's first MAC, the others
+/// that answered for it beside it.
+fn neighbours(found: HashMap<Ipv4Addr, Vec<[u8; 6]>>, link: &Link) -> Vec<Neighbour> {
+    let mut out: Vec<Neighbour> = found
         .into_iter()
         .filter_map(|(ip, macs)| {
             let (first, also) = macs.split_first()?;
@@ -374,7 +388,7 @@ pub async fn sweep_raw(
         })
         .collect();
     out.sort_by_key(|n| n.ip);
-    Ok((out, figures))
+    out
 }
 
 /// Read answers until `until` (what is queued already when it has passed), keeping senders that
