@@ -278,10 +278,10 @@ up() {
     if [ "$ARP_RATE" != 0 ]; then
       # The router's ARP resolutions, ARP_RATE a second (the header): 42-byte frames, so the
       # class's rate is ARP_RATE x 336 bits; its burst one MTU (a few dozen frames at once).
-      ip netns exec "$P-rt" tc qdisc add dev lan root handle 1: htb default 20 r2q 1000
+      ip netns exec "$P-rt" tc qdisc add dev lan root handle 1: htb default 20
       ip netns exec "$P-rt" tc class add dev lan parent 1: classid 1:10 htb \
-        rate "$((ARP_RATE * 336))bit" ceil "$((ARP_RATE * 336))bit" burst 1600 cburst 1600
-      ip netns exec "$P-rt" tc class add dev lan parent 1: classid 1:20 htb rate 10gbit
+        rate "$((ARP_RATE * 336))bit" ceil "$((ARP_RATE * 336))bit" burst 1600 cburst 1600 quantum 1514
+      ip netns exec "$P-rt" tc class add dev lan parent 1: classid 1:20 htb rate 10gbit quantum 1514
       ip netns exec "$P-rt" tc qdisc add dev lan parent 1:10 handle 10: pfifo limit 100000
       ip netns exec "$P-rt" tc filter add dev lan parent 1: protocol arp prio 1 u32 match u32 0 0 classid 1:10
     fi
