@@ -107,13 +107,31 @@ pub async fn hand(set: TargetSet, probes: Probes, how: Discovery, tally: &Tally)
     // ICMP Echo first (a /20 is asked in half a second at the default rate), walking the ranges
     // lazily: each address that answers is handed on at once (through the channel the connects'
     // answers use), and the answers' round trips set the deadline of the connects that follow.
-    let (icmp, wait) = ping(&routed, ping_rate, &tx).await;
+    let (icmp, answers) = ping(&routed, ping_rate, &tx).await;
+    let wait = answers.silent_wait();
     let timeout = wait.map(|rtt| discovery_timeout(rtt, connect_timeout));
-    tracing::debug!(?wait, ?timeout, "host discovery's connect deadline");
+    // A host that answered waits as its own answer says, never less than a silent address.
+    let hosts: std::collections::HashMap<IpAddr, std::time::Duration> = answers
+        .hosts
+        .iter()
+        .map(|(ip, own)| {
+            let own = host_timeout(*own, timeout.unwrap_or(connect_timeout), connect_timeout);
+            (IpAddr::V4(*ip), own)
+        })
+        .collect();
+    tracing::debug!(
+        ?wait,
+        ?timeout,
+        first_wait = ?answers.first.map(|e| e.wait()),
+        later = answers.later.map_or(0, |e| e.samples()),
+        slowest_host = ?hosts.values().max(),
+        "host discovery's connect deadline (silent addresses; each host that answered its own)"
+    );
     probes.hand(Batch {
         ports: Some(asked.clone()),
         answered: Some(tx),
         timeout,
+        host_timeouts: (!hosts.is_empty()).then(|| std::sync::Arc::new(hosts)),
         ..Batch::from(routed)
     });
     // The sender lives in the batch and its connects: the channel ends with the last of them.
@@ -135,18 +153,18 @@ pub async fn hand(set: TargetSet, probes: Probes, how: Discovery, tally: &Tally)
 }
 
 /// Ping the IPv4 addresses of `routed` (walked lazily), each answer sent to `tx`: how many
-/// answered (`None`: no ICMP socket) and how long an answer takes ([`crate::net::ping::sweep`]).
+/// answered (`None`: no ICMP socket) and their round trips ([`crate::net::ping::sweep`]).
 async fn ping(
     routed: &TargetSet,
     rate: u32,
     tx: &mpsc::UnboundedSender<IpAddr>,
-) -> (Option<u64>, Option<std::time::Duration>) {
+) -> (Option<u64>, crate::net::ping::Answers) {
     let v4 = routed.iter().filter_map(|ip| match ip {
         IpAddr::V4(v4) => Some(v4),
         IpAddr::V6(_) => None,
     });
     if v4.clone().next().is_none() {
-        return (None, None);
+        return (None, Default::default());
     }
     let mut answered = 0u64;
     match crate::net::ping::sweep(v4, rate, &mut |ip| {
@@ -155,13 +173,13 @@ async fn ping(
     })
     .await
     {
-        Ok(wait) => (Some(answered), wait),
+        Ok(answers) => (Some(answered), answers),
         Err(e) => {
             tracing::info!(
                 "host discovery without ICMP echo (no ping or raw ICMP socket: {e}); the \
                  likely ports only"
             );
-            (None, None)
+            (None, Default::default())
         }
     }
 }
@@ -182,10 +200,11 @@ pub struct Discovery {
 /// The least deadline of a discovery connect once pings have answered.
 pub const MIN_DISCOVERY_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(150);
 
-/// The deadline of host discovery's connects when pings take `wait` to answer (their mean round
-/// trip and four deviations, [`crate::net::round_trips::Estimate::wait`]; never the single
-/// slowest answer, which on a router resolving its neighbours cold is one host's ARP, not the
-/// network's): at least [`MIN_DISCOVERY_TIMEOUT`], at most the scan's `connect_timeout`. A host
+/// The deadline of host discovery's connects to an address that did not answer a ping, when the
+/// path takes `wait` ([`crate::net::round_trips::path_wait`]: the mean round trip and four
+/// deviations of the hosts asked a second time, not of first answers, which behind a router
+/// resolving its neighbours cold include its ARP; never the single slowest answer): at least
+/// [`MIN_DISCOVERY_TIMEOUT`], at most the scan's `connect_timeout`. A host
 /// answers a SYN about as fast as a ping, so an address silent that long holds nobody (nmap's
 /// timing engine sets its probe timeouts from the round trips it sees the same way: the nmap
 /// book, "Timing and Performance"). A host that drops pings and sits behind a much slower link
@@ -196,6 +215,20 @@ pub fn discovery_timeout(
     connect_timeout: std::time::Duration,
 ) -> std::time::Duration {
     wait.max(MIN_DISCOVERY_TIMEOUT).min(connect_timeout)
+}
+
+/// The deadline of host discovery's connects to a host whose ping answered in `own`: its own
+/// ([`crate::net::round_trips::host_wait`]), at least `silent` (the deadline of an address that
+/// did not answer, [`discovery_timeout`]), at most the scan's `connect_timeout`. A host behind a
+/// slow link keeps the longer wait its answer asks for, whatever the others' say.
+pub fn host_timeout(
+    own: std::time::Duration,
+    silent: std::time::Duration,
+    connect_timeout: std::time::Duration,
+) -> std::time::Duration {
+    crate::net::round_trips::host_wait(own)
+        .max(silent)
+        .min(connect_timeout)
 }
 
 #[cfg(test)]
@@ -224,6 +257,19 @@ mod tests {
             discovery_timeout(ms(1), ms(100)),
             ms(100),
             "never above the scan's own"
+        );
+    }
+
+    #[test]
+    fn a_host_that_answered_slowly_keeps_its_own_longer_deadline() {
+        let ms = std::time::Duration::from_millis;
+        let silent = MIN_DISCOVERY_TIMEOUT;
+        assert_eq!(host_timeout(ms(1), silent, ms(1000)), silent, "a fast host");
+        assert_eq!(host_timeout(ms(200), silent, ms(1000)), ms(600));
+        assert_eq!(
+            host_timeout(ms(500), silent, ms(1000)),
+            ms(1000),
+            "the scan's"
         );
     }
 }

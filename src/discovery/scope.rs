@@ -5,6 +5,7 @@
 //! `ssdp.rs`, `mdns.rs`, `vendor.rs`) can name them while the list names those files: the
 //! dependencies between the files of `discovery/` only point one way.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -59,6 +60,19 @@ pub struct Batch {
     /// The connect deadline of this batch (`None`: the scan's): host discovery's, from the
     /// pings' round trips.
     pub timeout: Option<Duration>,
+    /// The connect deadlines of some of its addresses, in place of `timeout`: host discovery's
+    /// for the hosts that answered a ping, each from its own answer.
+    pub host_timeouts: Option<Arc<HashMap<IpAddr, Duration>>>,
+}
+
+impl Batch {
+    /// The connect deadline of `ip` in this batch (`None`: the scan's).
+    pub fn timeout_for(&self, ip: &IpAddr) -> Option<Duration> {
+        self.host_timeouts
+            .as_ref()
+            .and_then(|t| t.get(ip).copied())
+            .or(self.timeout)
+    }
 }
 
 impl From<TargetSet> for Batch {
@@ -69,6 +83,7 @@ impl From<TargetSet> for Batch {
             alive: false,
             answered: None,
             timeout: None,
+            host_timeouts: None,
         }
     }
 }

@@ -103,18 +103,17 @@ impl RoundTrips {
         }
     }
 
-    /// `ip` answered now.
-    pub fn answered(&mut self, ip: Ipv4Addr) {
+    /// `ip` answered now: the round trip it measured (`None`: not asked, or asked too long ago).
+    pub fn answered(&mut self, ip: Ipv4Addr) -> Option<Duration> {
         // Only the first answer to a send measures it: a second reply (a duplicate, a host
         // answering twice) would measure the time since that first one.
-        if let Some(at) = self.asked_at.remove(&ip) {
-            let took = at.elapsed();
-            self.slowest = Some(self.slowest.map_or(took, |s| s.max(took)));
-            match &mut self.estimate {
-                Some(e) => e.add(took),
-                None => self.estimate = Some(Estimate::first(took)),
-            }
+        let took = self.asked_at.remove(&ip)?.elapsed();
+        self.slowest = Some(self.slowest.map_or(took, |s| s.max(took)));
+        match &mut self.estimate {
+            Some(e) => e.add(took),
+            None => self.estimate = Some(Estimate::first(took)),
         }
+        Some(took)
     }
 
     /// The estimate of the round trips measured (`None`: none yet).
@@ -131,6 +130,37 @@ impl RoundTrips {
     pub fn slowest(&self) -> Option<Duration> {
         self.slowest
     }
+}
+
+/// Answers to a sweep's second look (hosts that answered, asked once more) needed before they
+/// alone set the wait for silent addresses ([`path_wait`]).
+pub const MIN_LATER: u64 = 8;
+
+/// How long to wait for an address that has not answered yet, from the round trips of a sweep:
+/// `first`, each host's first answer, and `later`, the answers of hosts asked again once they had
+/// answered. A first answer behind a router includes the router's resolution of the host (ARP):
+/// under a sweep that asks a thousand new hosts at once the router resolves them one after
+/// another and the later ones wait hundreds of milliseconds behind the others (issue 74: 452 ms
+/// where a quiet router answered in 0.3-1.6 ms). That wait is the router's, once per host, not the
+/// path's: an address that holds nobody is never resolved (a firewall drops its packets first),
+/// and a host already found is resolved by then. A host asked again travels the path alone, so
+/// with [`MIN_LATER`] of those the wait is theirs ([`Estimate::wait`]); with fewer (a handful of
+/// hosts, which a router resolves at once) the first answers'. nmap keeps the two apart likewise:
+/// a timeout per host from its own probes, and the group's from every host's (nmap's timing.cc,
+/// `adjust_timeouts2`; the nmap book, "Timing and Performance"). `None`: nothing answered.
+pub fn path_wait(first: Option<Estimate>, later: Option<Estimate>) -> Option<Duration> {
+    match later {
+        Some(l) if l.samples() >= MIN_LATER => Some(l.wait()),
+        _ => first.map(|f| f.wait()),
+    }
+}
+
+/// How long to wait for a host that answered once in `own`: RFC 6298 section 2.2's timeout
+/// after a first measurement R (SRTT = R, RTTVAR = R / 2, RTO = SRTT + 4 x RTTVAR = 3R), without
+/// its one-second floor. A host behind a slow link keeps a deadline from its own answer, however
+/// fast the others are.
+pub fn host_wait(own: Duration) -> Duration {
+    own.saturating_mul(3)
 }
 
 #[cfg(test)]
@@ -188,5 +218,66 @@ mod tests {
             e.add(if i % 2 == 0 { ms(300) } else { ms(1) });
         }
         assert!(e.wait() > ms(300), "{:?}", e.wait());
+    }
+    /// The estimate of `samples` round trips in milliseconds.
+    fn of(samples: impl IntoIterator<Item = f64>) -> Option<Estimate> {
+        let mut e: Option<Estimate> = None;
+        for ms in samples {
+            let d = Duration::from_secs_f64(ms / 1000.0);
+            match &mut e {
+                Some(e) => e.add(d),
+                None => e = Some(Estimate::first(d)),
+            }
+        }
+        e
+    }
+
+    /// Issue 74's cold router: a thousand first answers queued behind the router's resolutions
+    /// (1 ms of path, 0-260 ms of waiting, evenly spread as a queue drained at a constant rate
+    /// spreads them), then the hosts asked again answering in about a millisecond. The old rule
+    /// (every first answer's mean and four deviations) waits 400 ms or more for each silent
+    /// address; the path's own round trips say a few milliseconds.
+    #[test]
+    fn a_burst_of_slow_first_answers_does_not_set_the_silent_wait() {
+        let first = of((0..1000).map(|i| 1.0 + 260.0 * i as f64 / 999.0));
+        let later = of((0..64).map(|i| 0.8 + (i % 5) as f64 * 0.1));
+        let old = first.map(|f| f.wait()).unwrap();
+        assert!(old > Duration::from_millis(400), "the old rule: {old:?}");
+        let new = path_wait(first, later).unwrap();
+        assert!(new < Duration::from_millis(5), "{new:?}");
+    }
+
+    /// A slow path (every answer, first and later, about 300 ms: a satellite link) keeps a wait
+    /// beyond its round trip: the later answers describe it as they describe a fast one.
+    #[test]
+    fn a_slow_path_keeps_a_wait_beyond_its_round_trip() {
+        let first = of((0..200).map(|i| 300.0 + (i % 20) as f64));
+        let later = of((0..64).map(|i| 300.0 + (i % 20) as f64));
+        let w = path_wait(first, later).unwrap();
+        assert!(w > Duration::from_millis(319), "{w:?}");
+    }
+
+    /// Too few hosts asked again (or none answered the second look): the first answers set it, as
+    /// before; nothing answered at all: nothing to say.
+    #[test]
+    fn few_later_answers_leave_the_first_answers_wait() {
+        let first = of([10.0, 30.0, 50.0]);
+        let later = of([1.0, 1.0]);
+        assert_eq!(path_wait(first, later), first.map(|f| f.wait()));
+        assert_eq!(path_wait(first, None), first.map(|f| f.wait()));
+        assert_eq!(path_wait(None, None), None);
+        let enough = of((0..MIN_LATER).map(|_| 2.0));
+        let w = path_wait(first, enough).unwrap();
+        assert!(
+            w.abs_diff(Duration::from_millis(2)) < Duration::from_micros(1),
+            "{w:?}"
+        );
+    }
+
+    #[test]
+    fn a_host_waits_three_times_its_own_answer() {
+        let ms = Duration::from_millis;
+        assert_eq!(host_wait(ms(100)), ms(300));
+        assert_eq!(host_wait(Duration::MAX), Duration::MAX, "no overflow");
     }
 }

@@ -261,7 +261,9 @@ impl Prober {
                 let ledger = self.ledger.clone();
                 let answered = batch.answered.clone();
                 let alive = batch.alive;
-                let timeout = batch.timeout.unwrap_or(self.settings.connect_timeout);
+                let timeout = batch
+                    .timeout_for(&ip)
+                    .unwrap_or(self.settings.connect_timeout);
                 let tally = self.tally.clone();
                 tokio::spawn(async move {
                     let n = stats.in_flight.fetch_add(1, Ordering::Relaxed) + 1;
