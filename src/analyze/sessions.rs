@@ -243,8 +243,8 @@ impl SessionSlot {
     }
 
     /// Hold the slot while `meanwhile` runs (a checked session kept playing) until another session
-    /// of the device waits for a slot, the device's analysis has settled
-    /// ([`DeviceSessions::settle`]), or [`LINGER_MAX`] has passed. `meanwhile` never ending
+    /// of the device waits for a slot, the device answered busy ([`DeviceSessions::hurry`]), its
+    /// analysis has settled ([`DeviceSessions::settle`]), or [`LINGER_MAX`] has passed. `meanwhile` never ending
     /// first is the caller's (it drains the session's media); if it does, the linger ends too.
     pub async fn linger(
         &self,
