@@ -3,9 +3,10 @@
 //! is torn down gets `503`; x264/x265 with their default look-ahead and B-frames, so the first frame
 //! comes seconds after DESCRIBE and PLAY and RTP timestamps arrive out of order; a sub-stream path
 //! that serves the main stream), and a loopback camera that allows two sessions and answers 453/503
-//! beyond (tests/servers/session_limit.py: the one fake here, for the cap), and a camera whose
-//! server ignores the query string (its Dahua-style sub-stream paths are aliases of the main one).
-//! Needs GStreamer: `scripts/test` installs it. Addresses 127.0.0.111-114.
+//! beyond (tests/servers/session_limit.py: the one fake here, for the cap and a PLAY answered 503),
+//! and a camera whose server ignores the query string (its Dahua-style sub-stream paths are aliases
+//! of the main one).
+//! Needs GStreamer: `scripts/test` installs it. Addresses 127.0.0.111-115.
 
 mod common;
 
@@ -475,4 +476,59 @@ fn session_cap_holds_on_a_camera_that_allows_two() {
     let (peak, refused) = scan_fake(&["--sessions-per-device", "4"]);
     assert_eq!(peak, 2);
     assert!(refused > 0, "the camera refused sessions beyond its limit");
+}
+
+/// A PLAY answered 503 (GStreamer while it tears down the shared media another client just left,
+/// gst-rtsp-server rtsp-client.c `handle_play_request`) is sent again at once on the session
+/// already set up: no second SETUP, no new session (which on GStreamer is a second DESCRIBE, a
+/// second encoder start). Before: the check on the connection that found the stream was declined,
+/// and a retina session of its own described, set up and played the stream again.
+#[test]
+fn a_busy_play_is_asked_again_on_the_same_session() {
+    let _one = one_at_a_time();
+    let fake = common::start(
+        "/usr/bin/python3",
+        &[
+            &common::root_dir()
+                .join("tests/servers/session_limit.py")
+                .to_string_lossy(),
+            "127.0.0.115",
+            "8554",
+            "2",
+            "1",
+            "1",
+        ],
+        Duration::from_secs(30),
+    );
+    let r = scan("127.0.0.115", &[]);
+    let streams = &r.devices[0].streams;
+    assert!(
+        streams.iter().all(|s| s.verified),
+        "{streams:#?} {:#?}",
+        r.devices[0].errors
+    );
+    let lines = fake.lines.lock().unwrap().clone();
+    let busy = lines
+        .iter()
+        .position(|l| l.starts_with("PLAY ") && l.contains(" 503 "))
+        .unwrap_or_else(|| panic!("no PLAY answered 503: {lines:#?}"));
+    let fields = |l: &str| -> (String, u64) {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        (f[1].to_string(), f[3].parse().unwrap())
+    };
+    let (session, at) = fields(&lines[busy]);
+    let next = lines[busy + 1..]
+        .iter()
+        .find(|l| l.starts_with("PLAY ") || l.starts_with("SETUP "))
+        .unwrap_or_else(|| panic!("nothing after the 503: {lines:#?}"));
+    assert!(
+        next.starts_with(&format!("PLAY {session} 200 ")),
+        "the next request after the 503 is a PLAY on the same session: {lines:#?}"
+    );
+    let (_, again) = fields(next);
+    assert!(
+        again - at <= 250,
+        "PLAY asked again {} ms after the 503: {lines:#?}",
+        again - at
+    );
 }

@@ -5,7 +5,7 @@ Cheap cameras and NVRs allow 2-4 RTSP sessions; beyond that they answer SETUP wi
 `453 Not Enough Bandwidth` and DESCRIBE with `503 Service Unavailable` (Dahua also does this while
 its connection limit is full, rroller/dahua#603). This fake does exactly that, counting sessions:
 
-    session_limit.py ADDRESS PORT LIMIT CHANNELS
+    session_limit.py ADDRESS PORT LIMIT CHANNELS [BUSY_PLAYS]
 
 serves Hikvision-style paths /Streaming/Channels/<ch>01 and <ch>02 for ch = 1..CHANNELS (every
 other path 404), allows LIMIT sessions at once (a session lives from SETUP until TEARDOWN or its
@@ -13,8 +13,15 @@ connection closes), and streams H.264-shaped RTP over the RTSP connection (inter
 §10.12) at 25 fps after PLAY: an IDR slice every 25 frames, non-IDR slices between, timestamps
 3600 ticks apart at 90 kHz. Standard library only.
 
-Prints READY once listening, then `SESSIONS N` every time the number of live sessions changes and
-`REFUSED METHOD` for every 453/503 it answers. Exits when stdin reaches EOF.
+With BUSY_PLAYS (default 0), the first BUSY_PLAYS PLAY requests it is sent are answered
+`503 Service Unavailable` on a session set up and kept, as GStreamer's server answers a PLAY while
+the shared media another client just left is being torn down (gst-rtsp-server rtsp-client.c,
+handle_play_request: unsuspend_failed, or setup_play_mode's seek_failed); a PLAY sent again on that
+session is served.
+
+Prints READY once listening, then `SESSIONS N` every time the number of live sessions changes,
+`REFUSED METHOD` for every 453/503 it answers, `SETUP <session>` for every session it sets up and
+`PLAY <session> <status> <monotonic ms>` for every PLAY. Exits when stdin reaches EOF.
 """
 
 import os
@@ -47,7 +54,7 @@ def sdp(address):
             "a=control:trackID=0\r\n" % address).encode()
 
 
-def serve(conn, address, limit, paths):
+def serve(conn, address, limit, paths, busy_plays):
     buf = b""
     session = None  # our session id once SETUP succeeded
     playing = threading.Event()
@@ -115,9 +122,20 @@ def serve(conn, address, limit, paths):
                 if session is None:
                     session = "%08x" % random.randrange(1 << 32)
                     change(+1)
+                    emit("SETUP %s" % session)
                 send((reply % ("200 OK", cseq) + "Session: %s;timeout=60\r\n"
                       "Transport: RTP/AVP/TCP;unicast;interleaved=0-1\r\n\r\n" % session).encode())
             elif method == "PLAY":
+                with LOCK:
+                    busy = busy_plays[0] > 0
+                    busy_plays[0] -= busy
+                now = int(time.monotonic() * 1000)
+                if busy:
+                    emit("PLAY %s 503 %d" % (session, now))
+                    emit("REFUSED PLAY")
+                    send((reply % ("503 Service Unavailable", cseq) + "\r\n").encode())
+                    continue
+                emit("PLAY %s 200 %d" % (session, now))
                 send((reply % ("200 OK", cseq) + "Session: %s\r\n\r\n" % session).encode())
                 playing.set()
             elif method == "TEARDOWN":
@@ -140,10 +158,11 @@ def serve(conn, address, limit, paths):
 
 
 def main(argv):
-    if len(argv) != 5:
-        sys.stderr.write("usage: %s ADDRESS PORT LIMIT CHANNELS\n" % argv[0])
+    if len(argv) not in (5, 6):
+        sys.stderr.write("usage: %s ADDRESS PORT LIMIT CHANNELS [BUSY_PLAYS]\n" % argv[0])
         return 2
     address, port, limit, channels = argv[1], int(argv[2]), int(argv[3]), int(argv[4])
+    busy_plays = [int(argv[5]) if len(argv) == 6 else 0]
     paths = {"/Streaming/Channels/%d%02d" % (ch, s) for ch in range(1, channels + 1) for s in (1, 2)}
     lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -153,7 +172,7 @@ def main(argv):
     def accept():
         while True:
             conn, _ = lsock.accept()
-            threading.Thread(target=serve, args=(conn, address, limit, paths), daemon=True).start()
+            threading.Thread(target=serve, args=(conn, address, limit, paths, busy_plays), daemon=True).start()
 
     threading.Thread(target=accept, daemon=True).start()
     emit("READY")

@@ -155,6 +155,7 @@ async fn describe(
         };
         tracing::debug!(url, status = reply.head.status, "talk-back DESCRIBE");
         if is_busy(reply.head.status) {
+            settings.sessions.hurry(addr.ip());
             if busy.wait(retry_after(&reply.head)).await {
                 continue;
             }

@@ -149,8 +149,14 @@ pub(super) async fn open_session(
             played.await
         };
         match played {
-            super::play::Played::Done(result) => {
-                slot.release().await;
+            super::play::Played::Done(result, closing) => {
+                // The result is the device's now; the session lingers and is torn down, and
+                // its slot given back after, in a task of its own (see `play::Closing`).
+                let lingering = slot.lingering();
+                tokio::spawn(async move {
+                    closing.close(&slot, lingering).await;
+                    slot.release().await;
+                });
                 return Sessioned {
                     video,
                     audio,
@@ -194,7 +200,8 @@ pub(super) async fn open_session(
         verify::session(&check, &mut on_described).await
     };
     drop(holder);
-    slot.release().await;
+    // retina's TEARDOWN of the dropped session runs on; the slot waits for it, the result not.
+    tokio::spawn(slot.release());
     Sessioned {
         video,
         audio,

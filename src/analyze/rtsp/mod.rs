@@ -170,6 +170,8 @@ pub async fn analyze(
     settle_auth(&mut service, &streams);
     // 5. Talk-back: one more DESCRIBE of the main stream, with the credential that opened it.
     let talkback = backchannel::talkback(addr, &streams, settings, &mut failures).await;
+    // No more requests to this port: the sessions its checks left lingering end now.
+    settings.sessions.settle(addr.ip()).await;
     RtspFindings {
         service,
         streams,

@@ -10,19 +10,26 @@
 //! later). A live stream needs no range (RFC 2326 §10.5: a PLAY without one plays from the current
 //! position), so this PLAY sends none.
 //!
-//! Anything unusual before the media flows (no session, an answer other than 200, `461` for TCP,
-//! a busy server, bytes that are neither frames nor RTSP) declines, and the caller runs the retina
-//! session as before: it knows UDP, waits out busy answers and reads stranger servers.
+//! A busy answer to the PLAY (503, 453) is asked again on the session already set up, the first
+//! time at once ([`play`]): a new session would describe the stream again. Anything else unusual
+//! before the media flows (no session, an answer other than 200, `461` for TCP, a server still
+//! busy after one step deadline, bytes that are neither frames nor RTSP) declines, and the caller
+//! runs the retina session as before: it knows UDP, waits out busy answers and reads stranger
+//! servers.
 
 use std::time::{Duration, Instant};
 
 use super::walker::{Held, authorize};
+use crate::analyze::sessions::{Lingering, SessionSlot};
 use crate::analyze::verify::{self, KeyframeRule, RtpStats};
 use crate::credentials::Credential;
+use crate::error::NetError;
 use crate::error::fmt_duration;
 use crate::model::Measured;
 use crate::net::media_budget::MediaBudget;
-use crate::net::rtsp::{Interleaved, RtspClient, start_patience};
+use crate::net::rtsp::{
+    Busy, Interleaved, Reply, RtspClient, is_busy, retry_after, start_patience,
+};
 use crate::proto::{rtp, sdp};
 
 /// Longest wait for the TEARDOWN's answer before the connection is closed anyway.
@@ -30,15 +37,16 @@ const TEARDOWN_WAIT: Duration = Duration::from_secs(1);
 
 /// How the check on the held connection ended.
 pub(super) enum Played {
-    /// The media came (or PLAY was answered and nothing came): the check's result.
-    Done(Result<Measured, verify::Failed>),
+    /// The media came (or PLAY was answered and nothing came): the check's result, and the
+    /// session, still set up, for the caller to end ([`Closing::close`]).
+    Done(Result<Measured, verify::Failed>, Closing),
     /// Not tried to the end, for this reason: the retina session is the check.
     Declined(String),
 }
 
 /// SETUP and PLAY `url` on `held` (whose DESCRIBE answered `body`), measure for at most `window`
-/// after the first packet, then TEARDOWN. `timeout`: each request's deadline (the first packet
-/// gets the start patience).
+/// after the first packet; the session is left set up ([`Played::Done`]). `timeout`: each
+/// request's deadline (the first packet gets the start patience).
 pub(super) async fn on_held(
     held: Box<Held>,
     url: &str,
@@ -82,16 +90,15 @@ pub(super) async fn on_held(
     let mut headers = vec![("Session", session.clone())];
     headers.extend(auth("PLAY", aggregate).map(|a| ("Authorization", a)));
     let patience = start_patience(timeout);
-    let asked = Instant::now();
-    let reply = client
-        .request_patient("PLAY", aggregate, &as_refs(&headers), patience)
-        .await;
-    tracing::debug!(
+    let reply = play(
+        &mut client,
         url,
-        ms = asked.elapsed().as_millis() as u64,
-        status = reply.as_ref().ok().map(|r| r.head.status),
-        "PLAY on the connection that found the stream"
-    );
+        aggregate,
+        &as_refs(&headers),
+        patience,
+        timeout,
+    )
+    .await;
     // The walk may ask its next paths now: this PLAY is answered.
     drop(played);
     match reply {
@@ -124,14 +131,67 @@ pub(super) async fn on_held(
             status: None,
         }),
     };
-    teardown(
-        &mut client,
-        aggregate,
-        &session,
-        auth("TEARDOWN", aggregate),
-    )
-    .await;
-    Played::Done(result)
+    let closing = Closing {
+        client,
+        url: aggregate.to_string(),
+        authorization: auth("TEARDOWN", aggregate),
+        session,
+    };
+    Played::Done(result, closing)
+}
+
+/// PLAY the session set up on `client` (`headers`: its `Session`, its login). A busy answer (503,
+/// 453) is asked again on that same session, the first time at once, then after the busy backoff
+/// (or the server's `Retry-After`), all within one step deadline (`timeout`): GStreamer answers a
+/// PLAY 503 when the shared media's state is in flux (gst-rtsp-server `rtsp-client.c`,
+/// `handle_play_request`: its `unsuspend_failed` and `setup_play_mode`'s `seek_failed`, the media
+/// another client just left being torn down), and RFC 2326 §10.5 lets a client send PLAY again on
+/// a session it set up. Declining instead meant a retina session: a new DESCRIBE and a ranged PLAY,
+/// each a start of a look-ahead encoder (about 2 s), after the backoff's pause. The last answer
+/// is returned, busy or not.
+async fn play(
+    client: &mut RtspClient,
+    url: &str,
+    aggregate: &str,
+    headers: &[(&'static str, &str)],
+    patience: Duration,
+    timeout: Duration,
+) -> Result<Reply, NetError> {
+    // The deadline runs from the first busy answer (the first PLAY may take the start patience).
+    let mut busy: Option<Busy> = None;
+    loop {
+        let asked = Instant::now();
+        let reply = client
+            .request_patient("PLAY", aggregate, headers, patience)
+            .await;
+        let status = reply.as_ref().ok().map(|r| r.head.status);
+        tracing::debug!(
+            url,
+            ms = asked.elapsed().as_millis() as u64,
+            status,
+            "PLAY on the connection that found the stream"
+        );
+        let r = match reply {
+            Ok(r) if is_busy(r.head.status) => r,
+            other => return other,
+        };
+        let again = match (&mut busy, retry_after(&r.head)) {
+            (None, None) => {
+                busy = Some(Busy::new(timeout));
+                true
+            }
+            (waited, after) => {
+                waited
+                    .get_or_insert_with(|| Busy::new(timeout))
+                    .wait(after)
+                    .await
+            }
+        };
+        if !again {
+            return Ok(r);
+        }
+        tracing::debug!(url, status, "PLAY busy; asking again on the same session");
+    }
 }
 
 /// SETUP `control` over the connection (interleaved TCP): the session and the RTP channel, or
@@ -200,35 +260,53 @@ async fn read_media(
     }
 }
 
-/// TEARDOWN the session and wait (at most [`TEARDOWN_WAIT`]) for its answer among the frames
-/// still coming: a server with shared media answers the next session 503 while it is still
-/// tearing this one down.
-async fn teardown(
-    client: &mut crate::net::rtsp::RtspClient,
-    url: &str,
-    session: &str,
+/// A checked session, still set up: [`Closing::close`] ends it. The check's result does not wait
+/// for that. A server with shared media answers the TEARDOWN of its last client only once the
+/// media is torn down, and GStreamer's answers no other request meanwhile (0.8-1.2 s with a
+/// look-ahead x264 on the bench lab), so the session lingers while the device's analysis may still
+/// send requests (the talk-back DESCRIBE), holding its slot ([`SessionSlot::linger`]); the slot is
+/// given back once the TEARDOWN is answered: the server answers the next session 503 while it is
+/// still tearing this one down.
+pub(super) struct Closing {
+    client: RtspClient,
+    url: String,
+    session: String,
     authorization: Option<String>,
-) {
-    let mut headers = vec![("Session", session)];
-    if let Some(a) = authorization.as_deref() {
-        headers.push(("Authorization", a));
-    }
-    let Ok(cseq) = client.send_request("TEARDOWN", url, &headers).await else {
-        return;
-    };
-    let answered = async {
-        loop {
-            match client.next_item().await {
-                Ok(Interleaved::Message {
-                    status: Some(_),
-                    cseq: Some(c),
-                }) if c == cseq => return,
-                Ok(_) => {}
-                Err(_) => return,
-            }
+}
+
+impl Closing {
+    /// Linger (reading and dropping what the session still sends), then TEARDOWN and wait (at
+    /// most [`TEARDOWN_WAIT`]) for the answer among the frames still coming; the connection
+    /// closes when this ends.
+    pub(super) async fn close(mut self, slot: &SessionSlot, lingering: Lingering) {
+        let client = &mut self.client;
+        slot.linger(&lingering, async {
+            while client.next_item().await.is_ok() {}
+        })
+        .await;
+        let mut headers = vec![("Session", self.session.as_str())];
+        if let Some(a) = self.authorization.as_deref() {
+            headers.push(("Authorization", a));
         }
-    };
-    let _ = tokio::time::timeout(TEARDOWN_WAIT, answered).await;
+        let sent = client.send_request("TEARDOWN", &self.url, &headers).await;
+        drop(lingering);
+        let Ok(cseq) = sent else {
+            return;
+        };
+        let answered = async {
+            loop {
+                match client.next_item().await {
+                    Ok(Interleaved::Message {
+                        status: Some(_),
+                        cseq: Some(c),
+                    }) if c == cseq => return,
+                    Ok(_) => {}
+                    Err(_) => return,
+                }
+            }
+        };
+        let _ = tokio::time::timeout(TEARDOWN_WAIT, answered).await;
+    }
 }
 
 fn as_refs<'a>(headers: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {

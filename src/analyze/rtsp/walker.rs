@@ -74,6 +74,9 @@ pub(super) struct Walker {
     /// DESCRIBE answers by status code (busy answers asked again left out), for the walk's
     /// account ([`crate::model::PathWalk::answers`]).
     pub(super) tally: std::collections::BTreeMap<u16, u32>,
+    /// The device's sessions: a busy answer ends those of ours that linger after their checks
+    /// (a camera that counts them refuses our DESCRIBE while they hold its few).
+    pub(super) sessions: std::sync::Arc<crate::analyze::sessions::DeviceSessions>,
 }
 
 impl Walker {
@@ -94,6 +97,7 @@ impl Walker {
             sent_credential: false,
             base: None,
             tally: Default::default(),
+            sessions: settings.sessions.clone(),
         }
     }
 }
@@ -289,6 +293,7 @@ impl Walker {
                     // Busy (session limit, or a shared stream being torn down): not an answer
                     // about the path. Asked again after the pause, within the step's deadline.
                     tracing::debug!(url = %target, status = reply.head.status, "busy; asking again");
+                    self.sessions.hurry(self.addr.ip());
                     if !busy.wait(retry_after(&reply.head)).await {
                         return Err(NetError::Busy {
                             addr: self.addr,
