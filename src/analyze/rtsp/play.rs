@@ -39,7 +39,7 @@ const TEARDOWN_WAIT: Duration = Duration::from_secs(1);
 pub(super) enum Played {
     /// The media came (or PLAY was answered and nothing came): the check's result, and the
     /// session, still set up, for the caller to end ([`Closing::close`]).
-    Done(Result<Measured, verify::Failed>, Closing),
+    Done(Result<Measured, verify::Failed>, Box<Closing>),
     /// Not tried to the end, for this reason: the retina session is the check.
     Declined(String),
 }
@@ -137,7 +137,7 @@ pub(super) async fn on_held(
         authorization: auth("TEARDOWN", aggregate),
         session,
     };
-    Played::Done(result, closing)
+    Played::Done(result, Box::new(closing))
 }
 
 /// PLAY the session set up on `client` (`headers`: its `Session`, its login). A busy answer (503,
