@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# scripts/build_bench.sh (run as `scripts/bench --build [--profile P] [--warm] [-- CARGO-ARGS...]`):
-# a newcomer's first build, measured. Clones this repository's HEAD (what is committed, nothing of
-# the work tree) into a temporary directory and builds it there with
+# scripts/build_bench.sh (run as `scripts/bench --build [--profile P] [--warm] [--rev REV]
+# [-- CARGO-ARGS...]`): a newcomer's first build, measured. Clones this repository's HEAD, or REV
+# (what is committed, nothing of the work tree: --rev for a before/after with the same method),
+# into a temporary directory and builds it there with
 #   cargo build --profile P --locked --timings [CARGO-ARGS...]        (P: release unless given)
 # from an empty target directory and an empty CARGO_HOME, so the figure includes downloading the
 # crates, as a fresh clone's first build does (--warm: the user's CARGO_HOME instead, crates
@@ -13,13 +14,14 @@
 # No network but the crate registry; no root.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PROFILE=release WARM=0 EXTRA=()
+PROFILE=release WARM=0 REV=HEAD EXTRA=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --profile) PROFILE=${2:?--profile P}; shift 2 ;;
     --warm) WARM=1; shift ;;
+    --rev) REV=${2:?--rev REV}; shift 2 ;;
     --) shift; EXTRA=("$@"); break ;;
-    *) echo "usage: scripts/bench --build [--profile P] [--warm] [-- CARGO-ARGS...]" >&2; exit 2 ;;
+    *) echo "usage: scripts/bench --build [--profile P] [--warm] [--rev REV] [-- CARGO-ARGS...]" >&2; exit 2 ;;
   esac
 done
 exec 9>/tmp/camscan-bench.lock
@@ -27,6 +29,7 @@ flock 9
 WORK=$(mktemp -d /tmp/camscan-build-XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 git clone --quiet --no-hardlinks "$PWD" "$WORK/src"
+git -C "$WORK/src" checkout --quiet "$(git rev-parse --verify "$REV^{commit}")"
 git -C "$WORK/src" log -1 --format='commit %h %s' | cut -c1-100
 if [ "$WARM" = 0 ]; then export CARGO_HOME=$WORK/cargo-home; fi
 export CARGO_TARGET_DIR=$WORK/target
