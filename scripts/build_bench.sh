@@ -55,7 +55,7 @@ import glob, json, re, sys
 page = sorted(glob.glob(sys.argv[1] + "/cargo-timing-*.html"))[-1]
 units = json.loads(re.search(r"const UNIT_DATA = (\[.*?\]);", open(page).read(), re.S).group(1))
 total = sum(u["duration"] for u in units)
-print(f"{len(units)} units, {total:.0f} s summed over units (each unit's wall time, two at a time)")
+print(f"{len(units)} units, {total:.0f} s summed over units (each its own wall time; two build at once on two cores)")
 for u in sorted(units, key=lambda u: -u["duration"])[:12]:
     kind = " (build script run)" if u.get("mode") == "run-custom-build" else ""
     print(f"  {u['duration']:6.1f} s  {u['name']} {u['version']}{kind}")
