@@ -174,6 +174,15 @@ impl<'c> Flow<'c> {
     }
 }
 
+/// The answers of a generic or MJPEG flow: `data` to its form, `confirmed_ok` to the
+/// `user_confirm` step that follows a stream test.
+fn form_then_confirm(data: Value) -> impl Fn(&str) -> Value {
+    move |step| match step {
+        "user_confirm" => json!({"confirmed_ok": true}),
+        _ => data.clone(),
+    }
+}
+
 /// Run a config flow (an options flow when `options`) of `handler` to its end: each form
 /// answered with `answer(its step id)`, a form shown again with errors a refusal in the
 /// integration's words (its `errors`, its detail). Its last step: an entry created, or an abort.
@@ -262,11 +271,7 @@ async fn add_with_flow(
     if domain == "mjpeg" {
         data["name"] = json!(name);
     }
-    let end = run_flow(c, false, domain, |step| match step {
-        "user_confirm" => json!({"confirmed_ok": true}),
-        _ => data.clone(),
-    })
-    .await?;
+    let end = run_flow(c, false, domain, form_then_confirm(data)).await?;
     if end.kind == "abort" {
         return Err(format!(
             "Home Assistant aborted: {}",
@@ -461,11 +466,7 @@ async fn update_options(c: &Client, entry_id: &str, value: &Value) -> Result<(),
         // Required by the options flow's form only (`build_schema`).
         data["limit_refetch_to_url_change"] = json!(false);
     }
-    let end = run_flow(c, true, entry_id, |step| match step {
-        "user_confirm" => json!({"confirmed_ok": true}),
-        _ => data.clone(),
-    })
-    .await?;
+    let end = run_flow(c, true, entry_id, form_then_confirm(data)).await?;
     if end.kind == "create_entry" {
         Ok(())
     } else {
