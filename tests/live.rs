@@ -160,7 +160,12 @@ impl Lab {
             .unwrap()
             .iter()
             .find(|s| s["url"] == want.as_str())
-            .unwrap_or_else(|| panic!("{want} not in the inventory: {streams}"))["id"]
+            .unwrap_or_else(|| {
+                panic!(
+                    "{want} not in the inventory: {streams}\nscan: {}",
+                    stderr(&out)
+                )
+            })["id"]
             .as_i64()
             .unwrap();
         Lab {
