@@ -5,8 +5,9 @@
 //! that serves the main stream), and a loopback camera that allows two sessions and answers 453/503
 //! beyond (tests/servers/session_limit.py: the one fake here, for the cap and a PLAY answered 503),
 //! and a camera whose server ignores the query string (its Dahua-style sub-stream paths are aliases
-//! of the main one).
-//! Needs GStreamer: `scripts/test` installs it. Addresses 127.0.0.111-115.
+//! of the main one), and a source slower to start than camscan's patience (x264 with its deepest
+//! look-ahead).
+//! Needs GStreamer: `scripts/test` installs it. Addresses 127.0.0.111-116.
 
 mod common;
 
@@ -531,4 +532,45 @@ fn a_busy_play_is_asked_again_on_the_same_session() {
         "PLAY asked again {} ms after the 503: {lines:#?}",
         again - at
     );
+}
+
+/// 127.0.0.116: a source that takes longer to start than camscan's start patience: x264 with a
+/// 250-frame look-ahead at 25 fps (and a 10 s GOP: x264 looks no further ahead than the next
+/// keyframe), so its media is prepared (and the DESCRIBE that starts it
+/// answered; GStreamer answers no client meanwhile) 10 s after the DESCRIBE at the earliest. At
+/// `--timeout 2s` the patience is 8 s (three timeouts, then one more): the DESCRIBE is asked once
+/// more on the same connection, whose answer comes once the media is prepared. The encoder starts
+/// once: a new connection would have dropped the media being prepared and started it again. A
+/// loaded machine's look-ahead encoder does the same at its default depth (the table lab's 1080p
+/// camera in CI: more than 12 s).
+#[test]
+fn a_source_slower_to_start_than_the_patience_is_asked_once_more() {
+    let _one = one_at_a_time();
+    let slow = common::rtsp_servers(&json!([
+        {"address": "127.0.0.116", "port": 8554, "shared": true, "auth": null, "describes": true,
+         "mounts": [
+            {"path": "/live/slow",
+             "video": {"codec": "h264", "width": 160, "height": 120, "fps": 25,
+                       "profile": "main", "lookahead": 250, "gop": 10}, "audio": null}]}
+    ]));
+    let paths = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(paths.path(), "/live/slow\n").unwrap();
+    let out = run(
+        camscan()
+            .args(["scan", "127.0.0.116", "-p", "8554", "-f", "json"])
+            .args(["--timeout", "2s", "--log", "camscan=debug", "--paths"])
+            .arg(paths.path()),
+        Duration::from_secs(120),
+    );
+    let log = stderr(&out);
+    let r: Report =
+        serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}; stderr: {log}"));
+    let s = stream(&r, "rtsp://127.0.0.116:8554/live/slow");
+    assert!(s.verified, "{s:#?}\n{log}");
+    assert!(
+        log.contains("no answer within the start patience; asking once more"),
+        "the source started within the patience (nothing tested): {log}"
+    );
+    let media = server_lines(&slow, "MEDIA ");
+    assert_eq!(media.len(), 1, "the encoder started once: {media:?}\n{log}");
 }

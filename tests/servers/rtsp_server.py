@@ -33,6 +33,12 @@ CONFIG.json is a list of servers:
     "bframes": N (h264/h265) encodes as GStreamer servers and NVR re-streamers usually run x264/x265:
     without tune=zerolatency, so with look-ahead (the first packet comes ~1.5 s after PLAY) and N
     B-frames (RTP timestamps then arrive out of order: presentation order != transmission order).
+    "lookahead": N (h264) also encodes without tune=zerolatency, with x264's rate-control
+    look-ahead N frames deep (rc-lookahead, at most 250, and no further than the next keyframe:
+    give a "gop" of N/fps seconds or more): the first frame leaves the encoder N
+    frames after the source's first, so a media's preparation (and the answer to the DESCRIBE that
+    starts it; GStreamer answers no client meanwhile) takes N/fps seconds at least, as an
+    on-demand source's start does (MediaMTX waits up to 10 s for one before it answers).
     A server entry with "shared": true serves every mount with shared media (one encoder per mount
     for all clients, factory.set_shared(True)), as most deployments do; see "Shared media" below.
     A server entry's "server_header": TEXT sends `Server: TEXT` in every answer instead of
@@ -250,6 +256,8 @@ def video_launch(v):
         # With "bframes": x264's defaults (look-ahead on) plus N B-frames; a B-frame needs
         # main or high profile.
         tune = ("bframes=%d" % int(bframes)) if bframes else "tune=zerolatency"
+        if v.get("lookahead") is not None:
+            tune = ("bframes=%d " % int(bframes or 0)) + ("rc-lookahead=%d" % int(v["lookahead"]))
         enc = ("x264enc %s bitrate=1000 key-int-max=%d ! "
                "video/x-h264,profile=%s ! rtph264pay name=pay0 pt=96 config-interval=1"
                % (tune, keyint, v.get("profile") or "main"))

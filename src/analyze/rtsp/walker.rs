@@ -253,6 +253,7 @@ impl Walker {
         let target = url(self.addr, path);
         let mut retried = false;
         let mut rechallenged = false;
+        let mut restarted = false;
         let mut busy = Busy::new(self.timeout);
         loop {
             if self.client.is_none() {
@@ -331,6 +332,28 @@ impl Walker {
                 Err(NetError::Closed { .. } | NetError::Io { .. }) if !retried => {
                     retried = true;
                     self.client = None; // some cameras close after each reply: try a fresh connection
+                }
+                Err(NetError::Timeout {
+                    addr,
+                    what,
+                    timeout,
+                }) if timeout >= patience => {
+                    if restarted {
+                        // The error names the whole wait, both askings.
+                        return Err(NetError::Timeout {
+                            addr,
+                            what,
+                            timeout: timeout + patience,
+                        });
+                    }
+                    // Not one byte within the start patience, from a server that answered RTSP
+                    // (detection did): a source starting on DESCRIBE on a loaded machine (a
+                    // look-ahead encoder's first frames; GStreamer answers no one meanwhile).
+                    // Asked once more on the same connection: a new one would start the source
+                    // again (GStreamer drops a media whose client left while it was preparing),
+                    // and the first answer, when it comes, is passed over by its CSeq.
+                    restarted = true;
+                    tracing::debug!(url = %target, "no answer within the start patience; asking once more");
                 }
                 Err(e) => return Err(e),
             }
