@@ -4,10 +4,13 @@ every stream of a device (its paths and its login) has from each what camscan re
 camscan has to find the paths; this client does not, so no scanner can be final on a device before
 its floor.
 
-    raw_floor.py USER PASSWORD URL...
+    raw_floor.py [--sessions N] USER PASSWORD URL...
 
 For each host, every URL of it is asked at once, one connection each (a server that answers one
-request at a time then shows it), and each is done when it has what a PLAY check reports:
+request at a time then shows it); with --sessions N, at most N of a host's URLs at a time, the next
+as soon as one is done, in the order given (the lockout-safe cap a scanner keeps: camscan's
+--sessions-per-device, 2, so a device's floor at two sessions is --sessions 2). Each is done when
+it has what a PLAY check reports:
 
 - RTSP: DESCRIBE (Basic, or Digest after the 401 that names it; RFC 2326 / RFC 7826, RFC 7616),
   SETUP of the video track (else the first) over TCP, interleaved, PLAY, then RTP until a keyframe
@@ -267,9 +270,13 @@ def rtmp(url, user, password):
 
 
 def main():
-    if len(sys.argv) < 4:
+    args = sys.argv[1:]
+    sessions = None
+    if args[:1] == ["--sessions"] and len(args) > 1 and args[1].isdigit() and int(args[1]) > 0:
+        sessions, args = int(args[1]), args[2:]
+    if len(args) < 3:
         sys.exit(__doc__)
-    user, password, urls = sys.argv[1], sys.argv[2], sys.argv[3:]
+    user, password, urls = args[0], args[1], args[2:]
     by_host = {}
     for url in urls:
         by_host.setdefault(urlsplit(url).hostname, []).append(url)
@@ -287,11 +294,21 @@ def main():
         with lock:
             results.setdefault(host, []).append((url, took, status))
 
+    def worker(host, queue, start):
+        """One session of `host`: its next URL in the order given until none is left."""
+        while True:
+            with lock:
+                if not queue:
+                    return
+                url = queue.pop(0)
+            ask(host, url, start)
+
     threads = []
     for host, host_urls in by_host.items():
         start = time.monotonic()
-        for url in host_urls:
-            t = threading.Thread(target=ask, args=(host, url, start))
+        queue = list(host_urls)
+        for _ in range(min(sessions or len(queue), len(queue))):
+            t = threading.Thread(target=worker, args=(host, queue, start))
             t.start()
             threads.append(t)
     for t in threads:
