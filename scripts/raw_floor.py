@@ -17,9 +17,10 @@ it has what a PLAY check reports:
   has come (H.264 IDR, RFC 6184; H.265 IRAP, RFC 7798; any JPEG frame) and the frame rate is known
   by camscan's rule (analyze::verify::RtpStats: six frame intervals within 2% of each other, or
   26 frames), then the connection is closed;
-- HTTP: a GET; an MJPEG answer (multipart) is read until eight part boundaries have come (camscan's
-  rule, analyze::http::live, is the rate's error bound within 2% over at least six steady
-  intervals after the server's opening burst: at least as many parts, so this is a lower bound);
+- HTTP: a GET; an MJPEG answer (multipart) is read until its rate is known by camscan's rule
+  (analyze::http::live::rate_settled, the same arithmetic: the rate's error bound within 2% over
+  at least six steady intervals after the server's opening burst; a part counts when the next
+  boundary comes, as camscan's splitter has it whole then);
   an HLS playlist is followed to its first media segment, whose answer head ends it; any other
   answer ends at its head;
 - RTMP: a TCP connect and the C0/C1 -> S0/S1 handshake (RTMP 1.0 section 5.2).
@@ -212,8 +213,47 @@ def http_get(u, path):
     return sock, head, rest
 
 
+# camscan's MJPEG rule (src/analyze/http/live.rs): parts read after the opening burst at most, the
+# steady intervals needed at least, and the error bound on the rate that ends the measurement.
+MJPEG_PARTS, MJPEG_SETTLED, MJPEG_AGREE = 15, 6, 0.02
+
+
+def steady(t):
+    """camscan's live::steady: the arrivals from the source's cadence on (the first part and the
+    opening burst, leading gaps under half the median gap, cut off)."""
+    if len(t) < 3:
+        return []
+    gaps = sorted(b - a for a, b in zip(t, t[1:]))
+    median_gap = gaps[len(gaps) // 2]
+    burst = 0
+    for a, b in zip(t, t[1:]):
+        if b - a >= median_gap / 2.0:
+            break
+        burst += 1
+    return t[burst + 1:]
+
+
+def rate_settled(t):
+    """camscan's live::rate_settled: six steady intervals at least, every steady part within e
+    seconds of the Theil-Sen line through them, and 2e within 2 % of their span."""
+    st = steady(t)
+    if len(st) < MJPEG_SETTLED + 1:
+        return False
+    slopes = sorted((st[j] - st[i]) / (j - i) for i in range(len(st)) for j in range(i + 1, len(st)))
+    n = len(slopes)
+    period = slopes[n // 2] if n % 2 else (slopes[n // 2 - 1] + slopes[n // 2]) / 2.0
+    if period <= 0:
+        return False
+    offsets = sorted(x - period * i for i, x in enumerate(st))
+    start = offsets[len(offsets) // 2]
+    off_line = max(abs(x - start - period * i) for i, x in enumerate(st))
+    span = st[-1] - st[0]
+    return span > 0 and 2.0 * off_line <= MJPEG_AGREE * span
+
+
 def get(url, user, password):
-    """HTTP: the answer's head; MJPEG until eight parts; HLS to its first segment's head."""
+    """HTTP: the answer's head; MJPEG until its rate is known by camscan's rule; HLS to its first
+    segment's head."""
     u = urlsplit(url)
     path = u.path + ("?" + u.query if u.query else "")
     sock, head, rest = http_get(u, path)
@@ -223,15 +263,21 @@ def get(url, user, password):
         if status == "200" and "multipart" in ctype:
             boundary = re.search(r'boundary="?([^";]+)', header(head, "Content-Type"))
             mark = ("--" + boundary.group(1).lstrip("-")).encode() if boundary else b"--"
-            parts, buf = rest.count(mark), rest[-len(mark):]
-            while parts < 8:
+            # A part is whole when the next boundary comes: its arrival is that boundary's.
+            started = time.monotonic()
+            marks = [0.0] * rest.count(mark)
+            buf = rest[-len(mark):]
+            while not rate_settled(marks[1:]):
+                if len(marks) > 1 + MJPEG_PARTS + 8:
+                    return f"{status} MJPEG rate unsettled after {len(marks) - 1} parts"
                 chunk = sock.recv(65536)
                 if not chunk:
-                    return f"{status} MJPEG ended after {parts} parts"
+                    return f"{status} MJPEG ended after {max(len(marks) - 1, 0)} parts"
                 buf += chunk
-                parts += buf.count(mark)
+                now = time.monotonic() - started
+                marks += [now] * buf.count(mark)
                 buf = buf[-len(mark):]
-            return status + " MJPEG 8 parts"
+            return f"{status} MJPEG rate settled after {len(marks) - 1} parts"
         if status == "200" and ("mpegurl" in ctype or path.endswith(".m3u8")):
             body = rest
             while True:
