@@ -4,7 +4,7 @@ every stream of a device (its paths and its login) has from each what camscan re
 camscan has to find the paths; this client does not, so no scanner can be final on a device before
 its floor.
 
-    raw_floor.py [--sessions N] USER PASSWORD URL...
+    raw_floor.py [--sessions N] [--site] USER PASSWORD URL...
 
 For each host, every URL of it is asked at once, one connection each (a server that answers one
 request at a time then shows it); with --sessions N, at most N of a host's URLs at a time, the next
@@ -28,6 +28,12 @@ it has what a PLAY check reports:
 Prints one line per host, slowest first:
 
     HOST FLOOR_MS (URL: MS STATUS, ...)
+
+then, with --site, one more line for the whole run: every host started at once (a site's floor,
+a raw client PLAY-checking every camera as fast as the servers allow; the open-file limit is
+raised to its hard limit for that):
+
+    SITE WALL_MS STREAMS_DONE/STREAMS HOSTS
 
 where each URL's figure is from the moment the first request to that host was sent to the end
 above (connect included). Standard library only; every socket has a 10 s deadline. Lab use only:
@@ -317,9 +323,19 @@ def rtmp(url, user, password):
 
 def main():
     args = sys.argv[1:]
-    sessions = None
-    if args[:1] == ["--sessions"] and len(args) > 1 and args[1].isdigit() and int(args[1]) > 0:
-        sessions, args = int(args[1]), args[2:]
+    sessions, site = None, False
+    while args[:1] in (["--sessions"], ["--site"]):
+        if args[0] == "--site":
+            site, args = True, args[1:]
+        elif len(args) > 1 and args[1].isdigit() and int(args[1]) > 0:
+            sessions, args = int(args[1]), args[2:]
+        else:
+            sys.exit(__doc__)
+    if site:
+        import resource
+        _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    began = time.monotonic()
     if len(args) < 3:
         sys.exit(__doc__)
     user, password, urls = args[0], args[1], args[2:]
@@ -363,6 +379,16 @@ def main():
     for floor, host, rs in rows:
         parts = ", ".join(f"{url}: {took:.0f} ms {status}" for url, took, status in sorted(rs))
         print(f"{host} {floor:.0f} ({parts})")
+    if site:
+        done = sum(1 for rs in results.values() for _, _, status in rs if played(status))
+        print(f"SITE {(time.monotonic() - began) * 1000:.0f} {done}/{len(urls)} {len(by_host)}")
+
+
+def played(status):
+    """Whether a URL's status says it has what a PLAY check reports (a keyframe and the rate; an
+    MJPEG rate; an HLS segment's answer; an RTMP handshake's S1)."""
+    return status in ("keyframe, rate", "S1") or status.startswith(
+        ("200 MJPEG rate settled", "200 HLS segment 200"))
 
 
 if __name__ == "__main__":
