@@ -92,14 +92,35 @@ def request(sock, method, url, cseq, auth, extra=""):
     """One RTSP request: its status, head, body, and what came after the body."""
     sock.sendall((f"{method} {url} RTSP/1.0\r\nCSeq: {cseq}\r\n{extra}"
                   + (f"Authorization: {auth}\r\n" if auth else "") + "\r\n").encode())
-    head, rest = read_head(sock)
+    head, rest, frames = read_reply_head(sock)
     length = int((header(head, "Content-Length") or "0").strip() or 0)
     while len(rest) < length:
         chunk = sock.recv(4096)
         if not chunk:
             break
         rest += chunk
-    return status_of(head), head, rest[:length], rest[length:]
+    return status_of(head), head, rest[:length], frames + rest[length:]
+
+
+def read_reply_head(sock):
+    """An RTSP reply's head and what came after it, passing over the interleaved frames ($, channel,
+    length; RFC 2326 section 10.12) a server may send before it (GStreamer's shared media can send
+    a PLAY's first RTP before the PLAY's answer): those are returned apart, in order, as media."""
+    data, frames = b"", b""
+    while True:
+        while data[:1] == b"$" and len(data) >= 4 and len(data) >= 4 + int.from_bytes(data[2:4], "big"):
+            n = 4 + int.from_bytes(data[2:4], "big")
+            frames, data = frames + data[:n], data[n:]
+        if data[:1] not in (b"", b"$") and b"\r\n\r\n" in data:
+            break
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+        if len(data) > 1 << 20:
+            break
+    head, _, rest = data.partition(b"\r\n\r\n")
+    return head.decode("latin-1"), rest, frames
 
 
 def is_keyframe(codec, payload):
