@@ -60,7 +60,8 @@
 //!   factory credentials (`knowledge::advisories`), and the makers' firmware versions compared
 //!   without guessing (`knowledge::firmware`). One process-wide set, installed by `main`.
 //! * [`model`]: plain serde data, the JSON contract, and the pure types every layer shares (address
-//!   sets, credentials, what the inventory keeps for the next scan, one poison-tolerant lock).
+//!   sets, credentials, what the inventory keeps for the next scan, one poison-tolerant lock, and
+//!   `model::table`, the one writer of the tables people read).
 //! * [`registry`]: merges evidence into devices (one per box: by MAC, endpoint or serial), keeping
 //!   each identity field from its most trustworthy source, in deterministic order; its `names`
 //!   keeps every name with its source, spells makers as the vendor registry does and sets

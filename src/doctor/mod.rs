@@ -200,30 +200,19 @@ pub fn write_table(
     width: Option<u16>,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    use comfy_table::{Cell, Color, ContentArrangement, Table};
-    let mut t = Table::new();
-    t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
-    t.force_no_tty();
-    if color {
-        t.enforce_styling();
+    use crate::model::table::{Cell, Color, Table};
+    let mut t = Table::new(["Check", "Status", "Detail", "Fix"]);
+    t.color(color);
+    if let Some(w) = width {
+        t.wrap_to(w);
     }
-    match width {
-        Some(w) => {
-            t.set_content_arrangement(ContentArrangement::Dynamic);
-            t.set_width(w);
-        }
-        None => {
-            t.set_content_arrangement(ContentArrangement::Disabled);
-        }
-    }
-    t.set_header(["Check", "Status", "Detail", "Fix"]);
     for c in &report.checks {
         let colour = match c.status {
             Status::Pass => Color::Green,
             Status::Warn => Color::Yellow,
             Status::Fail => Color::Red,
         };
-        t.add_row(vec![
+        t.row([
             Cell::new(&c.name),
             Cell::new(c.status.as_str()).fg(colour),
             Cell::new(crate::sanitize::terminal(&c.detail)),

@@ -31,7 +31,7 @@ pub fn write(plan: &[LocalNet], format: InterfacesFormat, out: &mut dyn Write) -
                 "Why not",
             ]);
             for n in plan {
-                t.add_row(vec![
+                t.row([
                     n.interface.clone(),
                     format!("{}/{}", n.ip, n.prefix),
                     n.cidr(),

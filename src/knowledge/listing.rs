@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Knowledge, Origin};
+use crate::model::table::Table;
 use crate::sanitize;
 
 /// The kinds of knowledge, named as their top-level keys in the files.
@@ -260,22 +261,16 @@ fn counts(k: &Knowledge, s: Section) -> Vec<(usize, usize)> {
     out
 }
 
-fn table_of(header: &[&str], rows: Vec<Vec<String>>) -> comfy_table::Table {
-    let mut t = comfy_table::Table::new();
-    t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
-    t.set_header(header.to_vec());
+fn table_of(header: &[&str], rows: Vec<Vec<String>>) -> Table {
+    let mut t = Table::new(header.iter().copied());
     for row in rows {
         // User files may hold anything: keep escape sequences away from the terminal.
-        t.add_row(
-            row.iter()
-                .map(|c| {
-                    c.split('\n')
-                        .map(|l| sanitize::terminal(l).into_owned())
-                        .collect::<Vec<_>>()
-                        .join("\n")
-                })
-                .collect::<Vec<_>>(),
-        );
+        t.row(row.iter().map(|c| {
+            c.split('\n')
+                .map(|l| sanitize::terminal(l).into_owned())
+                .collect::<Vec<_>>()
+                .join("\n")
+        }));
     }
     t
 }

@@ -42,8 +42,8 @@
 //! unchanged. Every set lives for the rest of the process (`&'static`), so entries are borrowed
 //! as `&'static str` without copies.
 //!
-//! Depends only on `error` (and serde/comfy-table for the `camscan signatures` listing): `detect`,
-//! `analyze`, `discovery` and `proto` use it, downward.
+//! Depends only on `error` (and serde, and `model::table` for the `camscan signatures` listing):
+//! `detect`, `analyze`, `discovery` and `proto` use it, downward.
 
 pub mod advisories;
 mod entry;

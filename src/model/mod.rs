@@ -26,6 +26,7 @@ pub mod roles;
 pub mod setting;
 mod stream;
 pub mod sync;
+pub mod table;
 pub mod when;
 pub use answers::*;
 pub use capabilities::Capabilities;

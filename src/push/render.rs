@@ -3,13 +3,10 @@
 
 use std::io::{self, Write};
 
-use comfy_table::{
-    ColumnConstraint, ContentArrangement, Table, Width, presets::UTF8_FULL_CONDENSED,
-};
-
 use super::Outcome;
 use super::plan::Action;
 use crate::export::table::fit;
+use crate::model::table::Table;
 
 crate::choices! {
     /// How `camscan push` prints its plan and results.
@@ -31,17 +28,14 @@ pub fn write(o: &Outcome, format: PushFormat, width: u16, out: &mut dyn Write) -
 
 /// The table: one row per entry (name, action, stream, why / result), then notes and a summary.
 pub fn table(o: &Outcome, width: u16, out: &mut dyn Write) -> io::Result<()> {
-    let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_width(width);
     let done = !o.results.is_empty();
-    t.set_header(vec![
+    let mut t = Table::new([
         "Name",
         "Plan",
         "Camera stream",
         if done { "Result" } else { "Why" },
     ]);
+    t.wrap_to(width);
     // The stream column: a URL is never wrapped, only shortened in its middle (the whole one is
     // in -f json), to what is left once the other columns have their room.
     let name_w = o
@@ -99,19 +93,14 @@ pub fn table(o: &Outcome, width: u16, out: &mut dyn Write) -> io::Result<()> {
             ),
             _ => why,
         };
-        t.add_row(vec![
+        t.row([
             crate::sanitize::terminal(&s.name).into_owned(),
             s.action.word().to_string(),
             fit::shorten_middle(&crate::sanitize::terminal(&s.stream), stream_col),
             crate::sanitize::terminal(&cell).into_owned(),
         ]);
     }
-    if let Some(c) = t.column_mut(2) {
-        // comfy-table's width of a column counts its padding, one space each side.
-        c.set_constraint(ColumnConstraint::Absolute(Width::Fixed(
-            u16::try_from(stream_col + 2).unwrap_or(u16::MAX),
-        )));
-    }
+    t.fixed_column(2, stream_col);
     if !o.steps.is_empty() {
         writeln!(out, "{t}")?;
     }

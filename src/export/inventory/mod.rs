@@ -9,10 +9,10 @@
 
 use std::io::{self, Write};
 
-use comfy_table::{ContentArrangement, Table};
 use serde::Serialize;
 
 use crate::export::table::fit::{Column, Text};
+use crate::model::table::Table;
 use crate::sanitize::{spreadsheet, terminal};
 use crate::store::site_admin::SiteAccount;
 
@@ -84,13 +84,9 @@ pub(crate) fn write_fitted(
     crate::export::table::write_fitted(columns, rows, (width, "-f json"), out)
 }
 
+/// A table under `header`, never wrapped (whatever the terminal's width).
 pub(crate) fn new_table(header: &[&str]) -> Table {
-    let mut t = Table::new();
-    t.load_style(comfy_table::presets::UTF8_FULL_CONDENSED);
-    // Tables never depend on the terminal: no wrapping, whatever the width.
-    t.set_content_arrangement(ContentArrangement::Disabled);
-    t.set_header(header.to_vec());
-    t
+    Table::new(header.iter().copied())
 }
 
 /// The machine formats of a list; `Table` and `Csv` are the caller's.
@@ -187,7 +183,7 @@ pub fn sites(list: &[SiteAccount], format: RowsFormat, out: &mut dyn Write) -> i
         RowsFormat::Table => {
             let mut t = new_table(&HEADER);
             for s in list {
-                t.add_row(row(s));
+                t.row(row(s));
             }
             writeln!(out, "{t}")
         }

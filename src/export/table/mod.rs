@@ -18,10 +18,8 @@ pub(crate) use fit::paragraph as wrap;
 use notes::*;
 use std::io::{self, Write};
 
-use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{Cell, Color, ContentArrangement, Table};
-
 use super::{ExportOptions, Exporter, audio_summary, fmt_num, short_organisation, video_summary};
+use crate::model::table::{Cell, Color, Table};
 use crate::model::{
     AuthScheme, Device, Protocol, Report, Service, Stream, StreamStatus, VideoInfo,
 };
@@ -366,18 +364,12 @@ fn draw(
 ) -> (Table, Vec<&'static str>, bool) {
     let limit = opts.width.map(usize::from);
     let layout = fit::fit(rows.columns, &rows.cells, limit);
-    let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED);
-    t.force_no_tty();
-    if opts.color {
-        t.enforce_styling();
-    }
     // Widths are ours: the table draws each cell's lines as they are.
-    t.set_content_arrangement(ContentArrangement::Disabled);
-    t.set_header(layout.shown.iter().zip(&layout.widths).map(|(&i, &w)| {
+    let mut t = Table::new(layout.shown.iter().zip(&layout.widths).map(|(&i, &w)| {
         let (lines, _) = fit::lines(&Text::words(rows.columns[i].header), w);
-        Cell::new(lines.join("\n"))
+        lines.join("\n")
     }));
+    t.color(opts.color);
     let mut any_shortened = false;
     for (cells, colors) in rows.cells.iter().zip(&rows.colors) {
         let mut drawn = Vec::new();
@@ -400,7 +392,7 @@ fn draw(
             }
             drawn.push(cell);
         }
-        t.add_row(drawn);
+        t.row(drawn);
     }
     let dropped = layout
         .dropped
