@@ -85,8 +85,10 @@
 //!   Assistant discovery), each fed from the store's outbox at least once and in order, with
 //!   backoff.
 //! * [`record`]: a scan and the inventory: opening it where the settings say, what it knows of
-//!   the targets before a scan, and recording the scan after (with its summary line); `scan`, `watch` and `serve`'s
-//!   scans record here. [`CommandError`](record::CommandError) is how a command fails.
+//!   the targets before a scan, and recording the scan after (with its summary line). A recorded
+//!   scan's steps run in one order, written once (`record::scan`), which `scan`, `audit` and the
+//!   rounds of `watch`, `serve` and the fleet's agent all run.
+//!   [`CommandError`](record::CommandError) is how a command fails.
 //! * [`metrics`]: `camscan watch --metrics`: the watch's Prometheus series (devices, stream checks,
 //!   scans, events, sinks) and the `/metrics` endpoint serving them. Above the scan: nothing in the
 //!   pipeline, the store or the sinks names it (`scripts/module-cycles` checks).
@@ -127,10 +129,10 @@
 //!   host's turn (`fleet::Executor`, built by `cmds::agent`). Above the scan: it uses `scan`,
 //!   `record` and the store, and names neither host; what a site's login may do at the hub is
 //!   enforced by PostgreSQL (the store's `site_admin`: a role per site, row-level security).
-//! * [`round`]: what the long-running parts share: one scan recorded with its figures
-//!   (`round::scan_round`: watch's rounds, serve's API scans, the scans a hub asks of a site), the
-//!   device gauges read back (`round::refresh_devices`), a host's turn handed to the task beside
-//!   it (`round::Turn`, `round::Beside`) and what serve shares with its watcher
+//! * [`round`]: what the long-running parts share: one scan recorded (`record::scan`) with its
+//!   figures (`round::scan_round`: watch's rounds, serve's API scans, the scans a hub asks of a
+//!   site), the device gauges read back (`round::refresh_devices`), a host's turn handed to the
+//!   task beside it (`round::Turn`, `round::Beside`) and what serve shares with its watcher
 //!   (`round::Embedded`).
 //! * [`sanitize`]: makes device strings safe for terminals and spreadsheets.
 //! * [`timing`]: where a scan's time goes, per port phase and per device, on the `camscan::timing`

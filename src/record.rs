@@ -2,8 +2,11 @@
 //! an SQLite file or a PostgreSQL database, told apart when the command resolved its settings),
 //! what it knows of the targets before a scan (paths and credentials that worked, trusted reverse
 //! DNS answers), and recording the scan after its results were written, with the summary of what
-//! changed since the last complete scan of the same targets. `camscan scan`, `watch` and `serve`'s
-//! scans all record here; the commands that read the inventory back are in [`crate::cmds`].
+//! changed since the last complete scan of the same targets. A recorded scan's steps run in one
+//! order, written once ([`scan`]): `camscan scan` and `audit` (`cmds::scan`), and `watch`'s
+//! rounds, `serve`'s API scans and the scans a fleet hub asks of a site
+//! ([`crate::round::scan_round`]) all record through it; the commands that read the inventory
+//! back are in [`crate::cmds`].
 //!
 //! Everything about SQLite and PostgreSQL stays behind [`crate::store::Store`]; this module only
 //! opens the inventory and turns a scan's configuration and report into store calls.
@@ -172,9 +175,10 @@ pub fn open_for_scan(cfg: &ScanConfig) -> Result<Option<Store>, CommandError> {
 /// What the inventory tells a scan before it starts (nothing without a store): what earlier scans
 /// learnt per address and the reverse DNS answers it still trusts (neither with `--fresh`, no
 /// DNS with `--no-dns`), the names it gave devices' cameras at the site, and the devices it last
-/// saw misaddressed there (the scan asks for each on the segment it was heard on). Every recorded scan (`camscan scan`, `audit`, and the rounds of `watch`,
-/// `serve` and the fleet) reads it here.
-pub fn memory(store: Option<&Store>, cfg: &ScanConfig) -> Result<crate::scan::Memory, StoreError> {
+/// saw misaddressed there (the scan asks for each on the segment it was heard on). Every
+/// recorded scan ([`scan`]: `camscan scan`, `audit`, and the rounds of `watch`, `serve` and the
+/// fleet) reads it here.
+fn memory(store: Option<&Store>, cfg: &ScanConfig) -> Result<crate::scan::Memory, StoreError> {
     let Some(store) = store else {
         return Ok(crate::scan::Memory::default());
     };
@@ -197,9 +201,90 @@ pub fn memory(store: Option<&Store>, cfg: &ScanConfig) -> Result<crate::scan::Me
     })
 }
 
+/// What a recorded scan does with its report.
+pub enum Output {
+    /// Write it as `camscan scan` does (stdout or `-o`; NDJSON device by device), before it is
+    /// recorded: a failure to record comes after the results. A bar on stderr when `progress`.
+    Write { progress: bool },
+    /// Only return it (`camscan audit` judges it and writes its own; a long-running host reads
+    /// its figures), with this progress.
+    Return(crate::scan::Progress),
+}
+
+/// One recorded scan, its steps in their one order: what the inventory knows of the targets
+/// ([`memory`]), the scan's row begun and its devices recorded as they become final ([`Live`]),
+/// the scan ([`Output`]: its report written or returned), its row abandoned when it never ran,
+/// `enrich` (what the caller adds to the report before it is recorded: audit's own questions),
+/// then its end recorded with its events and what changed since the last complete scan of the
+/// same targets ([`finish`]). `store` is the inventory the caller opened and keeps (a
+/// long-running camscan holds its own, and its locks, across rounds); `None` (`--no-db`) only
+/// scans. Returns the scan and, with a store, what recording it gave. An inventory that fails is
+/// [`CommandError::Store`]; every call on it runs off the async workers.
+pub async fn scan(
+    cfg: &ScanConfig,
+    store: Option<&crate::store::SharedStore>,
+    output: Output,
+    enrich: impl AsyncFnOnce(&mut Report, &crate::analyze::context::AuthSettings),
+) -> Result<(crate::scan::Scanned, Option<RecordedScan>), CommandError> {
+    let joined =
+        |e: tokio::task::JoinError| CommandError::Usage(format!("recording the scan: {e}"));
+    let memory = match store {
+        Some(store) => {
+            let cfg = cfg.clone();
+            store.run(move |s| memory(Some(s), &cfg)).await?
+        }
+        None => memory(None, cfg)?,
+    };
+    // Devices are recorded as they become final: a long scan killed keeps what it had found.
+    let live = match store {
+        Some(store) => {
+            let (store, cfg) = (store.clone(), cfg.clone());
+            Some(
+                tokio::task::spawn_blocking(move || Live::begin(&store, &cfg))
+                    .await
+                    .map_err(joined)??,
+            )
+        }
+        None => None,
+    };
+    let on_final = live.as_ref().map(Live::on_final);
+    let scanned = match output {
+        Output::Write { progress } => crate::scan::run(cfg, progress, memory, on_final).await,
+        Output::Return(progress) => crate::scan::find(cfg, progress, memory, on_final).await,
+    };
+    let parts = match live {
+        Some(live) => Some(
+            tokio::task::spawn_blocking(move || live.end())
+                .await
+                .map_err(joined)?,
+        ),
+        None => None,
+    };
+    let mut scanned = match scanned {
+        Ok(s) => s,
+        Err(e) => {
+            // A scan that never ran leaves no row behind.
+            if let (Some(store), Some(p)) = (store, &parts) {
+                let id = p.scan_id;
+                let _ = store.run(move |s| s.abandon_scan(id)).await;
+            }
+            return Err(e.into());
+        }
+    };
+    enrich(&mut scanned.report, &scanned.auth).await;
+    let Some(store) = store else {
+        return Ok((scanned, None));
+    };
+    let cfg = cfg.clone();
+    let (recorded, scanned) = store
+        .run(move |s| Ok((finish(s, &cfg, &scanned, parts)?, scanned)))
+        .await?;
+    Ok((scanned, Some(recorded)))
+}
+
 /// The end of a recorded scan: the DNS answers it looked up, then the scan, its devices and the
 /// events they make (`parts`: what [`Live`] recorded as devices became final).
-pub fn finish(
+fn finish(
     store: &mut Store,
     cfg: &ScanConfig,
     scanned: &crate::scan::Scanned,
@@ -255,7 +340,7 @@ pub fn record(
 /// batched, a quiet one's recorded at once) and beats the scan's heartbeat every
 /// [`Live::BEAT`] between parts. [`Live::end`] returns what the parts recorded; the scan's end
 /// is then recorded into the same row ([`record_with_events`]).
-pub struct Live {
+struct Live {
     scan_id: i64,
     /// [`ScanConfig::unrecorded_ports`].
     unrecorded: Vec<u16>,

@@ -3,9 +3,9 @@
 //! back from the inventory ([`refresh_devices`]), and how a host hands its turn to a task that
 //! runs beside it ([`Turn`], [`Beside`]: the fleet's agent, started by the command layer).
 //!
-//! It sits above the scan and the recording ([`crate::scan::pipeline`], then
-//! [`crate::record`]) and below the long-running parts that share it (`watch`, `serve`, `fleet`),
-//! none of which names another; `cmds` composes them.
+//! It sits above the recorded scan ([`crate::record::scan`]: the scan's steps in their one
+//! order, which `camscan scan` and `audit` run too) and below the long-running parts that share
+//! it (`watch`, `serve`, `fleet`), none of which names another; `cmds` composes them.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -16,7 +16,7 @@ use tokio::sync::{Notify, watch};
 use crate::config::ScanConfig;
 use crate::metrics::{DeviceLabels, Metrics};
 use crate::record::CommandError;
-use crate::store::{EventKind, SharedStore};
+use crate::store::SharedStore;
 
 /// What one recorded scan gave.
 #[derive(Debug, Clone, Copy)]
@@ -28,7 +28,8 @@ pub struct Round {
 }
 
 /// One scan, recorded, its figures in `metrics`: a round of `camscan watch`, a scan asked over
-/// `camscan serve`'s API, a scan a fleet hub asked of this site.
+/// `camscan serve`'s API, a scan a fleet hub asked of this site. The steps and their order are
+/// [`crate::record::scan`]'s; a round adds its figures and the summary in the log.
 pub async fn scan_round(
     cfg: &ScanConfig,
     store: &SharedStore,
@@ -36,31 +37,14 @@ pub async fn scan_round(
     progress: crate::scan::Progress,
 ) -> Result<Round, CommandError> {
     let started = std::time::Instant::now();
-    let memory = {
-        let cfg = cfg.clone();
-        store
-            .run(move |s| crate::record::memory(Some(s), &cfg))
-            .await?
-    };
-    // Devices are recorded as they become final: a long round killed keeps what it had found.
-    let live = {
-        let (store, cfg) = (store.clone(), cfg.clone());
-        tokio::task::spawn_blocking(move || crate::record::Live::begin(&store, &cfg))
-            .await
-            .map_err(|e| CommandError::Usage(format!("recording the scan: {e}")))??
-    };
-    let scanned = crate::scan::find(cfg, progress, memory, Some(live.on_final())).await;
-    let parts = tokio::task::spawn_blocking(move || live.end())
-        .await
-        .map_err(|e| CommandError::Usage(format!("recording the scan: {e}")))?;
-    let scanned = match scanned {
-        Ok(s) => s,
-        Err(e) => {
-            // A scan that never ran leaves no row behind.
-            let id = parts.scan_id;
-            let _ = store.run(move |s| s.abandon_scan(id)).await;
-            return Err(e.into());
-        }
+    let output = crate::record::Output::Return(progress);
+    let (scanned, recorded) =
+        crate::record::scan(cfg, Some(store), output, async |_, _| {}).await?;
+    let Some(recorded) = recorded else {
+        // Never: a scan given a store is recorded in it.
+        return Err(CommandError::Usage(
+            "the round's scan was not recorded".into(),
+        ));
     };
     let interrupted = matches!(scanned.outcome, crate::scan::Outcome::Interrupted(_));
     let failed_logins = scanned.auth.budget.total_failures().await;
@@ -69,12 +53,9 @@ pub async fn scan_round(
         scanned.report.devices.len() as u64,
         scanned.probes,
     );
-    let cfg2 = cfg.clone();
-    let recorded = store
-        .run(move |s| crate::record::finish(s, &cfg2, &scanned, Some(parts)))
-        .await?;
-    let kinds: Vec<EventKind> = recorded.events.iter().map(|e| e.kind).collect();
-    if let Some(s) = recorded.summary {
+    // The report is recorded: let it go before the inventory's devices are read back.
+    drop(scanned);
+    if let Some(s) = &recorded.summary {
         tracing::info!("{s}");
     }
     metrics.scan_finished(
@@ -84,8 +65,8 @@ pub async fn scan_round(
         probes,
         failed_logins,
     );
-    for k in kinds {
-        metrics.event(k);
+    for e in &recorded.events {
+        metrics.event(e.kind);
     }
     refresh_devices(store, metrics).await;
     Ok(Round {

@@ -66,7 +66,9 @@ async fn scan_and_record(cfg: ScanConfig, quiet: bool) -> Result<u8, CommandErro
 
 /// [`scan_and_record`]'s scan, its report written (`write`, as `camscan scan` does) or only
 /// returned (`camscan audit` judges it and writes its own); `enrich` adds to the report what
-/// the caller asks of the devices found before it is recorded (audit's SNMP question).
+/// the caller asks of the devices found before it is recorded (audit's SNMP question). The
+/// steps and their order are [`record::scan`]'s; this command's own are around it: the inventory
+/// opened before anything is sent, the summary said on stderr, the hub sent what it lacks.
 pub(super) async fn scan_recorded(
     cfg: &ScanConfig,
     quiet: bool,
@@ -78,50 +80,34 @@ pub(super) async fn scan_recorded(
             "--hub sends this site's inventory to the hub: drop --no-db".into(),
         ));
     }
-    let store = record::open_for_scan(cfg)?;
-    let memory = record::memory(store.as_ref(), cfg).map_err(CommandError::Record)?;
-    // Devices are recorded as they become final: a long scan killed keeps what it had found.
-    let store = store.map(crate::store::SharedStore::new);
-    let live = match &store {
-        Some(s) => Some(record::Live::begin(s, cfg).map_err(CommandError::Record)?),
-        None => None,
+    let store = record::open_for_scan(cfg)?.map(crate::store::SharedStore::new);
+    let output = match (write, quiet) {
+        (true, _) => record::Output::Write { progress: !quiet },
+        (false, true) => record::Output::Return(crate::scan::Progress::Quiet),
+        (false, false) => record::Output::Return(crate::scan::Progress::Bar),
     };
-    let on_final = live.as_ref().map(record::Live::on_final);
-    let scanned = if write {
-        crate::scan::run(cfg, !quiet, memory, on_final).await
-    } else {
-        let progress = if quiet {
-            crate::scan::Progress::Quiet
-        } else {
-            crate::scan::Progress::Bar
-        };
-        crate::scan::find(cfg, progress, memory, on_final).await
-    };
-    let parts = live.map(record::Live::end);
-    let mut scanned = match scanned {
-        Ok(s) => s,
-        Err(e) => {
-            // A scan that never ran leaves no row behind.
-            if let (Some(store), Some(p)) = (&store, &parts) {
-                let _ = store.lock().abandon_scan(p.scan_id);
-            }
-            return Err(e.into());
-        }
-    };
-    enrich(&mut scanned.report, &scanned.auth).await;
-    if let Some(store) = &store {
-        let mut store = store.lock();
-        let summary = record::finish(&mut store, cfg, &scanned, parts)
-            .map_err(CommandError::Record)?
-            .summary;
-        if let (Some(summary), false) = (summary, quiet) {
+    let (scanned, recorded) = record::scan(cfg, store.as_ref(), output, enrich)
+        .await
+        .map_err(not_recorded)?;
+    if let (Some(store), Some(recorded)) = (&store, recorded) {
+        if let (Some(summary), false) = (recorded.summary, quiet) {
             print_summary(&summary);
         }
         if let Some(hub) = &cfg.hub {
-            send_to_hub(&store, hub)?;
+            send_to_hub(&store.lock(), hub)?;
         }
     }
     Ok(scanned)
+}
+
+/// An inventory that fails around this command's scan (reading what it knows, beginning the
+/// scan's row, recording its end) is said as one whose results were written but not recorded
+/// ([`CommandError::Record`]); the scan's own errors are left as they are.
+fn not_recorded(e: CommandError) -> CommandError {
+    match e {
+        CommandError::Store(e) => CommandError::Record(e),
+        e => e,
+    }
 }
 
 /// `scan --hub`: send what the hub lacks of this site (this scan, and anything an earlier run
