@@ -547,7 +547,7 @@ fn a_busy_play_is_asked_again_on_the_same_session() {
 fn a_source_slower_to_start_than_the_patience_is_asked_once_more() {
     let _one = one_at_a_time();
     let slow = common::rtsp_servers(&json!([
-        {"address": "127.0.0.116", "port": 8554, "shared": true, "auth": null, "describes": true,
+        {"address": "127.0.0.116", "port": 8554, "shared": true, "auth": null,
          "mounts": [
             {"path": "/live/slow",
              "video": {"codec": "h264", "width": 160, "height": 120, "fps": 25,
