@@ -253,7 +253,6 @@ impl Walker {
         let target = url(self.addr, path);
         let mut retried = false;
         let mut rechallenged = false;
-        let mut restarted = false;
         let mut busy = Busy::new(self.timeout);
         loop {
             if self.client.is_none() {
@@ -278,8 +277,12 @@ impl Walker {
             }
             let asked = std::time::Instant::now();
             // A source that starts on DESCRIBE can take the whole start patience on a busy
-            // machine: the walk gives it one step more before it gives up on the port.
-            let patience = start_patience(self.timeout) + self.timeout;
+            // machine, and a look-ahead encoder on a loaded one twice that (GStreamer answers no
+            // client while it prepares a media: the table lab's 1080p x264 took more than 12 s in
+            // CI). The walk waits twice the start patience and a step before it gives up on the
+            // port, on this connection: a new one would make GStreamer drop the media it is
+            // preparing and start it again.
+            let patience = (start_patience(self.timeout) + self.timeout) * 2;
             let reply = client
                 .request_patient("DESCRIBE", &target, &headers, patience)
                 .await;
@@ -332,28 +335,6 @@ impl Walker {
                 Err(NetError::Closed { .. } | NetError::Io { .. }) if !retried => {
                     retried = true;
                     self.client = None; // some cameras close after each reply: try a fresh connection
-                }
-                Err(NetError::Timeout {
-                    addr,
-                    what,
-                    timeout,
-                }) if timeout >= patience => {
-                    if restarted {
-                        // The error names the whole wait, both askings.
-                        return Err(NetError::Timeout {
-                            addr,
-                            what,
-                            timeout: timeout + patience,
-                        });
-                    }
-                    // Not one byte within the start patience, from a server that answered RTSP
-                    // (detection did): a source starting on DESCRIBE on a loaded machine (a
-                    // look-ahead encoder's first frames; GStreamer answers no one meanwhile).
-                    // Asked once more on the same connection: a new one would start the source
-                    // again (GStreamer drops a media whose client left while it was preparing),
-                    // and the first answer, when it comes, is passed over by its CSeq.
-                    restarted = true;
-                    tracing::debug!(url = %target, "no answer within the start patience; asking once more");
                 }
                 Err(e) => return Err(e),
             }
