@@ -12,7 +12,6 @@
 //! ([`super::round_trips::path_wait`]).
 
 use std::collections::{HashMap, VecDeque};
-
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 

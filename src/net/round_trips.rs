@@ -46,6 +46,14 @@ impl Estimate {
         self.m2 += delta * (r - self.mean);
     }
 
+    /// `r` taken into `slot`'s estimate, which it starts when there is none yet.
+    pub fn include(slot: &mut Option<Estimate>, r: Duration) {
+        match slot {
+            Some(e) => e.add(r),
+            None => *slot = Some(Estimate::first(r)),
+        }
+    }
+
     /// How long to wait for an answer: the mean round trip and four deviations, RFC 6298's
     /// SRTT + 4 x RTTVAR taken over every answer instead of smoothed in arrival order (where an
     /// outlier that arrives last would set the wait beyond itself); without its one-second floor,
@@ -109,10 +117,7 @@ impl RoundTrips {
         // answering twice) would measure the time since that first one.
         let took = self.asked_at.remove(&ip)?.elapsed();
         self.slowest = Some(self.slowest.map_or(took, |s| s.max(took)));
-        match &mut self.estimate {
-            Some(e) => e.add(took),
-            None => self.estimate = Some(Estimate::first(took)),
-        }
+        Estimate::include(&mut self.estimate, took);
         Some(took)
     }
 
@@ -219,15 +224,12 @@ mod tests {
         }
         assert!(e.wait() > ms(300), "{:?}", e.wait());
     }
+
     /// The estimate of `samples` round trips in milliseconds.
     fn of(samples: impl IntoIterator<Item = f64>) -> Option<Estimate> {
-        let mut e: Option<Estimate> = None;
+        let mut e = None;
         for ms in samples {
-            let d = Duration::from_secs_f64(ms / 1000.0);
-            match &mut e {
-                Some(e) => e.add(d),
-                None => e = Some(Estimate::first(d)),
-            }
+            Estimate::include(&mut e, Duration::from_secs_f64(ms / 1000.0));
         }
         e
     }
