@@ -53,7 +53,7 @@ use crate::config::{HubConfig, Inventory, ScanConfig};
 use crate::error::exit;
 use crate::http_server::{self, Limits};
 use crate::record::CommandError;
-use crate::round::{Beside, Embedded, Task};
+use crate::record::round::{Beside, Embedded, Task};
 use crate::scan::rules::ScanRules;
 use crate::store::SharedStore;
 
@@ -410,7 +410,7 @@ async fn device_metrics(state: AppState, mut stop: watch::Receiver<bool>) {
             _ = stop.wait_for(|s| *s) => return,
             _ = tick.tick() => {}
         }
-        crate::round::refresh_devices(&state.store, &state.metrics).await;
+        crate::record::round::refresh_devices(&state.store, &state.metrics).await;
         release_memory();
     }
 }

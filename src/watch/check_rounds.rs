@@ -245,7 +245,7 @@ async fn check_device(
                     tracing::info!(kind = ?e.kind, stream = ?e.stream_url, "event");
                     metrics.event(e.kind);
                 }
-                crate::round::refresh_devices(store, metrics).await;
+                crate::record::round::refresh_devices(store, metrics).await;
                 for w in wakes {
                     w.notify_one();
                 }

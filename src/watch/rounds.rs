@@ -16,7 +16,7 @@ use crate::discovery::targets::TargetSet;
 use crate::metrics::Metrics;
 use crate::model::sync::lock;
 use crate::record::CommandError;
-use crate::round::scan_round;
+use crate::record::round::scan_round;
 use crate::store::SharedStore;
 
 /// What the rounds run with, and what a reload changes.
