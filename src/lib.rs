@@ -13,17 +13,19 @@
 //!   discovery methods) are made from their [`model::choice::Choice`] (`cli/choices.rs`).
 //!   `cli::reference` renders the same definitions as `docs/reference/cli.md` (a test keeps the
 //!   file in step).
-//! * [`config`]: the typed settings: a scan's validated [`config::ScanConfig`] and its defaults,
-//!   the config file's shape, where the inventory is (an SQLite file or a PostgreSQL URL, told
-//!   apart once: [`config::InventoryAt`]) and the values read from text. It names neither the
-//!   command line nor the store.
+//! * [`config`]: the config file's shape ([`config::FileConfig`]: its keys, and the keys the
+//!   registrations name, the formats', the sinks' and the scan settings', taken out by a sieve),
+//!   read from a text. It reads no file (the entrance does, `cli::settings::file`) and names
+//!   neither the command line nor the store.
 //! * [`credentials`]: credentials to try, their scopes, and safe rendering into URLs.
 //! * [`cmds`]: the command layer, one module per subcommand (`cmds::scan`, `cmds::watch`,
 //!   `cmds::devices`, ...): each resolves its settings once (`cli::settings`), builds the
 //!   runtime, plugs the long-running parts together and calls the layers below; `main` only
 //!   parses, sets up logging and exits. Nothing below names it.
 //! * [`scan`]: one scan as stages you can see, each a file with its inputs and outputs in its
-//!   signature: `plan` (targets, guards, interfaces, the shared analysis context), `sweep`
+//!   signature: `config` (its validated configuration, [`scan::ScanConfig`], the plan's input),
+//!   `settings` (its declared settings listed once, `SCAN`), `plan` (targets, guards,
+//!   interfaces, the shared analysis context), `sweep`
 //!   (the discovery stages and port probes), `dispatch`, `open_port` (one port's detection and
 //!   analysis), `collect` (registry, finality, signals), `reverse_dns` and `output`; `scan::run`
 //!   wires them with bounded channels and decides the exit code.
@@ -77,7 +79,8 @@
 //! * [`store`]: the inventory: every scan recorded in an SQLite file (or the fleet hub's
 //!   PostgreSQL database), devices under a stable identity, their states and the events derived
 //!   between scans; the key of its credential hashes in a file of its own (`store::cred_key`),
-//!   never in the database. By topic: `store/mod.rs` is the handle and the map, and each topic
+//!   never in the database; where an inventory is (an SQLite file or a PostgreSQL URL, told
+//!   apart once: [`store::InventoryAt`]). By topic: `store/mod.rs` is the handle and the map, and each topic
 //!   (devices, streams, scans, events, checks, findings, sites, requests, replication) holds its
 //!   methods, types, SQL for both engines and tests. It uses only the model; the long-running
 //!   parts share it through one handle, `store::SharedStore`.
@@ -148,24 +151,22 @@
 //! it is not the code's.
 //!
 //! ```text
-//! floor 12  cmds        -> analyze, audit, cli, config, doctor, error, export, fleet, knowledge,
-//!                          model, net, push, record, sanitize, scan, serve, store, watch
-//! floor 11  cli         -> analyze, audit, config, credentials, discovery, doctor, error, export,
-//!                          knowledge, metrics, model, net, notify, push, record, serve, store,
-//!                          watch
-//! floor 10  doctor      -> config, discovery, error, model, net, notify, probe, record, sanitize,
+//! floor 11  cmds        -> analyze, audit, cli, doctor, error, export, fleet, knowledge, model,
+//!                          net, push, record, sanitize, scan, serve, store, watch
+//! floor 10  cli         -> analyze, audit, config, credentials, discovery, doctor, error, export,
+//!                          knowledge, metrics, model, net, notify, probe, push, record, scan,
+//!                          serve, store, watch
+//! floor 9   doctor      -> config, discovery, error, model, net, notify, probe, record, sanitize,
 //!                          store
-//!           fleet       -> config, probe, record, scan, store
-//!           serve       -> analyze, config, credentials, error, export, http_server, knowledge,
-//!                          metrics, model, net, preview, probe, push, record, sanitize, scan,
-//!                          store
-//!           watch       -> analyze, config, credentials, discovery, error, export, metrics, model,
-//!                          net, notify, push, record, scan, store
-//! floor 9   record      -> analyze, config, error, export, metrics, model, net, scan, store
-//! floor 8   scan        -> analyze, config, credentials, detect, discovery, error, export,
-//!                          knowledge, model, net, probe, proto, registry, sanitize, timing
-//! floor 7   config      -> analyze, credentials, detect, discovery, error, export, model, net,
-//!                          notify, probe
+//!           fleet       -> probe, record, scan, store
+//!           serve       -> analyze, credentials, error, export, http_server, knowledge, metrics,
+//!                          model, net, preview, probe, push, record, sanitize, scan, store
+//!           watch       -> analyze, credentials, discovery, error, export, metrics, model, net,
+//!                          notify, push, record, scan, store
+//! floor 8   config      -> error, export, model, notify, scan
+//!           record      -> analyze, error, export, metrics, model, net, scan, store
+//! floor 7   scan        -> analyze, credentials, detect, discovery, error, export, knowledge,
+//!                          model, net, probe, proto, registry, sanitize, store, timing
 //! floor 6   probe       -> discovery, model, net
 //! floor 5   audit       -> analyze, credentials, detect, error, export, knowledge, model, net,
 //!                          proto, sanitize, store

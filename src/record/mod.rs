@@ -1,4 +1,4 @@
-//! A scan and the inventory: opening it where the settings say ([`crate::config::Inventory`]:
+//! A scan and the inventory: opening it where the settings say ([`crate::store::Inventory`]:
 //! an SQLite file or a PostgreSQL database, told apart when the command resolved its settings),
 //! what it knows of the targets before a scan (paths and credentials that worked, trusted reverse
 //! DNS answers), and recording the scan after its results were written, with the summary of what
@@ -19,9 +19,10 @@ use crate::model::environment::Environment;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::config::{Inventory, InventoryAt, ScanConfig};
 use crate::error::Error;
 use crate::model::{DiscoveryMethod, Report};
+use crate::scan::ScanConfig;
+use crate::store::{Inventory, InventoryAt};
 use crate::store::{PgTarget, Recorded, ScanInfo, ScanSummary, Store, StoreError};
 
 /// Why an inventory command (or the recording of a scan) failed. One line each; exit code 2.
@@ -94,7 +95,7 @@ pub const TOKEN_FILE: &str = "serve.token";
 /// directory of the default inventory file (`$XDG_STATE_HOME/camscan/`), which is this machine's.
 pub fn token_path(store: &Inventory) -> PathBuf {
     let InventoryAt::File(store_path) = &store.at else {
-        return match crate::config::default_db_path(&store.env)
+        return match crate::store::default_db_path(&store.env)
             .as_deref()
             .and_then(Path::parent)
         {

@@ -14,8 +14,8 @@ use std::sync::Arc;
 use tokio::sync::{Notify, watch};
 
 use super::CommandError;
-use crate::config::ScanConfig;
 use crate::metrics::{DeviceLabels, Metrics};
+use crate::scan::ScanConfig;
 use crate::store::SharedStore;
 
 /// What one recorded scan gave.

@@ -32,11 +32,11 @@ use tokio::sync::watch;
 use super::AppState;
 use super::params::{Params, json};
 use super::problem::{Kind, Problem};
-use crate::config::ScanConfig;
 use crate::credentials::Credential;
 use crate::metrics::Metrics;
 use crate::model::sync::lock;
 use crate::probe::ProbeStats;
+use crate::scan::ScanConfig;
 use crate::scan::rules::{Refusal, ScanRules};
 use crate::store::{QueueRefusal, SharedStore};
 

@@ -22,9 +22,9 @@ use tokio::sync::{Notify, watch};
 
 use super::WatchConfig;
 use super::stream_check::{self, CheckDeadlines};
-use crate::config::ScanConfig;
 use crate::credentials::Credential;
 use crate::metrics::{Metrics, StreamLabels};
+use crate::scan::ScanConfig;
 use crate::store::SharedStore;
 use crate::store::{CheckLayer, CheckTarget, EventKind};
 

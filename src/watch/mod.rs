@@ -37,7 +37,6 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, watch};
 
-use crate::config::ScanConfig;
 use crate::discovery::listen::{Announcement, Listener};
 use crate::error::exit;
 use crate::metrics::{Metrics, MetricsServer};
@@ -45,6 +44,7 @@ use crate::model::sync::lock;
 use crate::notify::{self, Sink, SinkOptions, SinkSpec, SinkStats};
 use crate::record::CommandError;
 use crate::record::round::{Beside, Embedded, Task, refresh_devices};
+use crate::scan::ScanConfig;
 use crate::store::SharedStore;
 
 /// When the scans run.
