@@ -13,17 +13,19 @@
 //!   discovery methods) are made from their [`model::choice::Choice`] (`cli/choices.rs`).
 //!   `cli::reference` renders the same definitions as `docs/reference/cli.md` (a test keeps the
 //!   file in step).
-//! * [`config`]: the typed settings: a scan's validated [`config::ScanConfig`] and its defaults,
-//!   the config file's shape, where the inventory is (an SQLite file or a PostgreSQL URL, told
-//!   apart once: [`config::InventoryAt`]) and the values read from text. It names neither the
-//!   command line nor the store.
+//! * [`config`]: the config file's shape ([`config::FileConfig`]: its keys, and the keys the
+//!   registrations name, the formats', the sinks' and the scan settings', taken out by a sieve),
+//!   read from a text. It reads no file (the entrance does, `cli::settings::file`) and names
+//!   neither the command line nor the store.
 //! * [`credentials`]: credentials to try, their scopes, and safe rendering into URLs.
 //! * [`cmds`]: the command layer, one module per subcommand (`cmds::scan`, `cmds::watch`,
 //!   `cmds::devices`, ...): each resolves its settings once (`cli::settings`), builds the
 //!   runtime, plugs the long-running parts together and calls the layers below; `main` only
 //!   parses, sets up logging and exits. Nothing below names it.
 //! * [`scan`]: one scan as stages you can see, each a file with its inputs and outputs in its
-//!   signature: `plan` (targets, guards, interfaces, the shared analysis context), `sweep`
+//!   signature: `config` (its validated configuration, [`scan::ScanConfig`], the plan's input),
+//!   `settings` (its declared settings listed once, `SCAN`), `plan` (targets, guards,
+//!   interfaces, the shared analysis context), `sweep`
 //!   (the discovery stages and port probes), `dispatch`, `open_port` (one port's detection and
 //!   analysis), `collect` (registry, finality, signals), `reverse_dns` and `output`; `scan::run`
 //!   wires them with bounded channels and decides the exit code.
@@ -77,7 +79,8 @@
 //! * [`store`]: the inventory: every scan recorded in an SQLite file (or the fleet hub's
 //!   PostgreSQL database), devices under a stable identity, their states and the events derived
 //!   between scans; the key of its credential hashes in a file of its own (`store::cred_key`),
-//!   never in the database. By topic: `store/mod.rs` is the handle and the map, and each topic
+//!   never in the database; where an inventory is (an SQLite file or a PostgreSQL URL, told
+//!   apart once: [`store::InventoryAt`]). By topic: `store/mod.rs` is the handle and the map, and each topic
 //!   (devices, streams, scans, events, checks, findings, sites, requests, replication) holds its
 //!   methods, types, SQL for both engines and tests. It uses only the model; the long-running
 //!   parts share it through one handle, `store::SharedStore`.
@@ -87,8 +90,12 @@
 //! * [`record`]: a scan and the inventory: opening it where the settings say, what it knows of
 //!   the targets before a scan, and recording the scan after (with its summary line). A recorded
 //!   scan's steps run in one order, written once (`record::scan`), which `scan`, `audit` and the
-//!   rounds of `watch`, `serve` and the fleet's agent all run.
-//!   [`CommandError`](record::CommandError) is how a command fails.
+//!   rounds of `watch`, `serve` and the fleet's agent all run (`record::round::scan_round`: the
+//!   recorded scan with its figures). What the long-running parts share is here too
+//!   (`record::round`): the device gauges read back (`round::refresh_devices`), a host's turn
+//!   handed to the task beside it (`round::Turn`, `round::Beside`) and what serve shares with its
+//!   watcher (`round::Embedded`). [`CommandError`](record::CommandError) is how a command fails.
+//!   Above the scan: the pipeline, the store and the sinks never name it.
 //! * [`metrics`]: `camscan watch --metrics`: the watch's Prometheus series (devices, stream checks,
 //!   scans, events, sinks) and the `/metrics` endpoint serving them. Above the scan: nothing in the
 //!   pipeline, the store or the sinks names it (`scripts/module-cycles` checks).
@@ -96,14 +103,14 @@
 //!   light checks of the known streams between scans (`watch::stream_check`, one check;
 //!   `watch::check_rounds`, their schedule; `watch::rounds`, the scan rounds), the sinks'
 //!   delivery tasks and the metrics endpoint, signals and reload. Above the scan: its rounds are
-//!   [`round`]'s recorded scans; inside `camscan serve` it runs embedded (`watch::run_embedded`),
+//!   [`record::round`]'s recorded scans; inside `camscan serve` it runs embedded (`watch::run_embedded`),
 //!   and with `--hub` the fleet's agent runs beside its rounds, in their turn (`cmds::watch`
 //!   starts it).
 //! * [`serve`]: `camscan serve`: the inventory as a REST API under `/api/v1` (axum, through
 //!   [`http_server`]'s accept loop, which the metrics endpoint shares) and its events live as
 //!   Server-Sent Events; its security (login, CSRF, TLS, headers) in `serve::auth`, the token
 //!   file in `serve::token`.
-//!   Above the scan: it reads the store, and its API scans are [`round`]'s; the watcher inside
+//!   Above the scan: it reads the store, and its API scans are [`record::round`]'s; the watcher inside
 //!   it and the fleet's agent beside it are plugged in by `cmds::serve` (`serve::Parts`).
 //! * [`preview`]: `camscan serve`'s live preview: one RTSP session per watched stream fanned out
 //!   to byte-capped viewer queues, fragmented MP4 for Media Source Extensions and WebRTC (WHEP)
@@ -129,11 +136,6 @@
 //!   host's turn (`fleet::Executor`, built by `cmds::agent`). Above the scan: it uses `scan`,
 //!   `record` and the store, and names neither host; what a site's login may do at the hub is
 //!   enforced by PostgreSQL (the store's `site_admin`: a role per site, row-level security).
-//! * [`round`]: what the long-running parts share: one scan recorded (`record::scan`) with its
-//!   figures (`round::scan_round`: watch's rounds, serve's API scans, the scans a hub asks of a
-//!   site), the device gauges read back (`round::refresh_devices`), a host's turn handed to the
-//!   task beside it (`round::Turn`, `round::Beside`) and what serve shares with its watcher
-//!   (`round::Embedded`).
 //! * [`sanitize`]: makes device strings safe for terminals and spreadsheets.
 //! * [`timing`]: where a scan's time goes, per port phase and per device, on the `camscan::timing`
 //!   log target (`scripts/bench` prints the slowest devices from it).
@@ -142,32 +144,29 @@
 //! `doctor` and `audit`, siblings none of which names another (serve's scheduled watcher, and the
 //! fleet's agent beside `watch --hub` or `serve --hub`, are plugged in by `cmds::serve`,
 //! `cmds::watch` and `cmds::agent`); what serve, watch and the agent share, a recorded scan and a
-//! host's turn, is [`round`], below them. `registry` and `export` use only `model`, `error` and
+//! host's turn, is [`record::round`], below them. `registry` and `export` use only `model`, `error` and
 //! `sanitize`; `store` only `model`. The map: each top-level module on its floor (the longest
 //! path down from it) with the modules it names, drawn from the code by
 //! `scripts/module-cycles --write-map`; `scripts/module-cycles` (part of `scripts/test`) fails when
 //! it is not the code's.
 //!
 //! ```text
-//! floor 13  cmds        -> analyze, audit, cli, config, doctor, error, export, fleet, knowledge,
-//!                          model, net, push, record, round, sanitize, scan, serve, store, watch
-//! floor 12  cli         -> analyze, audit, config, credentials, discovery, doctor, error, export,
-//!                          knowledge, metrics, model, net, notify, push, record, serve, store,
-//!                          watch
-//! floor 11  serve       -> analyze, config, credentials, error, export, http_server, knowledge,
-//!                          metrics, model, net, preview, probe, push, record, round, sanitize,
-//!                          scan, store
-//!           watch       -> analyze, config, credentials, discovery, error, export, metrics, model,
-//!                          net, notify, push, record, round, scan, store
-//! floor 10  doctor      -> config, discovery, error, model, net, notify, probe, record, sanitize,
+//! floor 11  cmds        -> analyze, audit, cli, doctor, error, export, fleet, knowledge, model,
+//!                          net, push, record, sanitize, scan, serve, store, watch
+//! floor 10  cli         -> analyze, audit, config, credentials, discovery, doctor, error, export,
+//!                          knowledge, metrics, model, net, notify, probe, push, record, scan,
+//!                          serve, store, watch
+//! floor 9   doctor      -> config, discovery, error, model, net, notify, probe, record, sanitize,
 //!                          store
-//!           fleet       -> config, probe, record, scan, store
-//!           round       -> config, metrics, record, scan, store
-//! floor 9   record      -> analyze, config, error, export, model, net, scan, store
-//! floor 8   scan        -> analyze, config, credentials, detect, discovery, error, export,
-//!                          knowledge, model, net, probe, proto, registry, sanitize, timing
-//! floor 7   config      -> analyze, credentials, detect, discovery, error, export, model, net,
-//!                          notify, probe
+//!           fleet       -> probe, record, scan, store
+//!           serve       -> analyze, credentials, error, export, http_server, knowledge, metrics,
+//!                          model, net, preview, probe, push, record, sanitize, scan, store
+//!           watch       -> analyze, credentials, discovery, error, export, metrics, model, net,
+//!                          notify, push, record, scan, store
+//! floor 8   config      -> error, export, model, notify, scan
+//!           record      -> analyze, error, export, metrics, model, net, scan, store
+//! floor 7   scan        -> analyze, credentials, detect, discovery, error, export, knowledge,
+//!                          model, net, probe, proto, registry, sanitize, store, timing
 //! floor 6   probe       -> discovery, model, net
 //! floor 5   audit       -> analyze, credentials, detect, error, export, knowledge, model, net,
 //!                          proto, sanitize, store
@@ -195,7 +194,7 @@
 //! `scripts/module-cycles` also fails when two top-level modules, or two files of one folder,
 //! depend on each other, when the bottom layers (`model`, `proto`, `error`, `registry`, `export`,
 //! `store`, `net`) reach above themselves, when the pipeline, the store or the sinks name what sits
-//! above the scan (`watch`, `serve`, `doctor`, `metrics`, `audit`, `fleet`, `round`), when one of
+//! above the scan (`watch`, `serve`, `doctor`, `metrics`, `audit`, `fleet`, `record`), when one of
 //! the siblings names another, or when anything but `main` names `cmds`; `scripts/house-report`
 //! fails on a file over 700 lines of non-test code or a function over 150 lines.
 
@@ -225,7 +224,6 @@ pub mod proto;
 pub mod push;
 pub mod record;
 pub mod registry;
-pub mod round;
 pub mod sanitize;
 pub mod scan;
 pub mod serve;

@@ -23,10 +23,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use camscan::analyze::context::{Known, known_from_report};
-use camscan::config::ScanConfig;
 use camscan::credentials::Credential;
 use camscan::discovery::DiscoveryMethod;
 use camscan::model::{Report, StreamStatus};
+use camscan::scan::ScanConfig;
 use camscan::scan::plan::{self, ScanPlan};
 use serde_json::json;
 

@@ -213,14 +213,14 @@ fn the_formats_table_is_what_the_exporters_register() {
 }
 
 /// The table of the scan settings in `docs/reference/configuration.md` is what their
-/// declarations say (`camscan::config::settings::SCAN`).
+/// declarations say (`camscan::scan::settings::SCAN`).
 #[test]
 fn the_settings_table_is_what_the_declarations_say() {
     generated_block(
         "docs/reference/configuration.md",
         "settings",
-        "src/config/settings.rs SCAN",
-        &format!("\n{}\n", camscan::config::settings::table()),
+        "src/scan/settings.rs SCAN",
+        &format!("\n{}\n", camscan::scan::settings::table()),
     );
 }
 

@@ -365,7 +365,7 @@ fn same_checks_and_diff(hub: &str, site_db: &Path, site: &str) {
     // user's own.
     let key = common::root_dir().join("target/no-user-config/camscan/credential.key");
     let mut there = camscan::record::open_db(
-        &camscan::config::InventoryAt::new(hub.into()),
+        &camscan::store::InventoryAt::new(hub.into()),
         None,
         Some(&key),
         &camscan::model::environment::Environment::from_vars(std::env::vars_os()),

@@ -28,7 +28,7 @@ macro_rules! from_choice {
 from_choice!(
     crate::export::Format,
     crate::discovery::DiscoveryMethod,
-    crate::config::ColorChoice,
+    crate::model::environment::ColorChoice,
     crate::audit::Severity,
     crate::push::ToolKind,
     crate::knowledge::listing::Section,
@@ -68,7 +68,7 @@ mod tests {
     fn clap_offers_each_choice_as_declared() {
         same::<crate::export::Format>();
         same::<crate::discovery::DiscoveryMethod>();
-        same::<crate::config::ColorChoice>();
+        same::<crate::model::environment::ColorChoice>();
         same::<crate::audit::Severity>();
         same::<crate::push::ToolKind>();
         same::<crate::knowledge::listing::Section>();

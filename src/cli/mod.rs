@@ -1,6 +1,6 @@
 //! The entrance: the command line (clap derive) and its resolution into settings. Flags are as
 //! the user types them; every one also reads a `CAMSCAN_*` environment variable. Values left unset
-//! here fall back to the YAML config file and then to the defaults in [`crate::config`], which is
+//! here fall back to the YAML config file and then to the defaults in [`crate::scan::config`], which is
 //! why scan options are `Option`s: the help states each default.
 //!
 //! One file per command's arguments (`scan` holds what every command that scans shares,
@@ -11,9 +11,9 @@
 
 use clap::{Parser, Subcommand};
 
-pub use crate::config::ColorChoice;
 pub use crate::discovery::DiscoveryMethod;
 pub use crate::export::Format;
+pub use crate::model::environment::ColorChoice;
 
 mod audit;
 mod choices;
@@ -85,8 +85,8 @@ impl Cli {
     }
 
     /// What every command's settings read beside its own arguments.
-    pub fn process(&self) -> crate::config::Process {
-        crate::config::Process {
+    pub fn process(&self) -> crate::cli::settings::Process {
+        crate::cli::settings::Process {
             color: self.color,
             env: self.env.clone(),
         }

@@ -71,7 +71,7 @@ pub struct FindArgs {
     #[arg(long, value_name = "FILE", env = "CAMSCAN_TARGETS_FILE")]
     pub targets_file: Option<PathBuf>,
     /// The declared scan settings (`--concurrency`, `--arp-rate`, ...:
-    /// [`crate::config::settings::SCAN`]), each with its variable.
+    /// [`crate::scan::settings::SCAN`]), each with its variable.
     #[command(flatten)]
     pub settings: crate::cli::ScanSettingArgs,
     /// Credentials to try on devices that ask: a file of `user:password` lines, or

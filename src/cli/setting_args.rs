@@ -11,7 +11,7 @@ use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
 use crate::model::setting::Declared;
 
 /// The scan settings given on the command line or in their variables, as text by key
-/// ([`crate::config::settings::SCAN`]); flattened into every command that scans.
+/// ([`crate::scan::settings::SCAN`]); flattened into every command that scans.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ScanSettingArgs(pub BTreeMap<String, String>);
 
@@ -79,18 +79,18 @@ impl FromArgMatches for ScanSettingArgs {
     }
 
     fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
-        given(m, crate::config::settings::SCAN, &mut self.0);
+        given(m, crate::scan::settings::SCAN, &mut self.0);
         Ok(())
     }
 }
 
 impl Args for ScanSettingArgs {
     fn augment_args(cmd: Command) -> Command {
-        augment(cmd, crate::config::settings::SCAN)
+        augment(cmd, crate::scan::settings::SCAN)
     }
 
     fn augment_args_for_update(cmd: Command) -> Command {
-        augment(cmd, crate::config::settings::SCAN)
+        augment(cmd, crate::scan::settings::SCAN)
     }
 }
 
@@ -105,7 +105,7 @@ mod tests {
     /// own parser.
     #[test]
     fn every_scan_setting_is_a_flag_read_by_its_parser() {
-        for d in crate::config::settings::SCAN {
+        for d in crate::scan::settings::SCAN {
             let (argv, want) = if is_switch(*d) {
                 (vec!["camscan", "scan", d.flag()], "true")
             } else if turned_off(*d) {
@@ -124,7 +124,7 @@ mod tests {
                 d.flag()
             );
         }
-        for d in crate::config::settings::SCAN {
+        for d in crate::scan::settings::SCAN {
             let Some(c) = d.short() else { continue };
             let short = format!("-{c}");
             let value: &[&str] = if is_switch(*d) || turned_off(*d) {

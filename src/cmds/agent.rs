@@ -5,10 +5,10 @@
 
 use std::sync::Arc;
 
-use crate::config::HubConfig;
 use crate::fleet::{Executor, Ran, RunScan};
-use crate::round::{Beside, Task, Turn};
+use crate::record::round::{Beside, Task, Turn};
 use crate::scan::rules::ScanRules;
+use crate::store::HubConfig;
 
 /// The agent's task: this site's inventory pushed to `hub`, the scans it queues for the site
 /// held to `rules` and run in the host's turn.

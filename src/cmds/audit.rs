@@ -12,10 +12,10 @@ use std::path::Path;
 use crate::audit::thumbnail::{self, Pictures};
 use crate::audit::{AuditReport, Context, plan};
 use crate::cli::{AuditArgs, AuditFormat, Cli};
-use crate::config::Inventory;
 use crate::error::{Error, exit};
 use crate::record::CommandError;
 use crate::store::DeviceQuery;
+use crate::store::Inventory;
 
 pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
     let ffmpeg = find_ffmpeg(args.ffmpeg.as_deref(), &cli.env);
@@ -150,7 +150,7 @@ fn refuse_conflicts(args: &AuditArgs, ffmpeg: Option<&Path>) -> Result<(), Comma
 /// The findings into the inventory (unless --no-db), with their events, once the result is
 /// written.
 fn record_findings(
-    cfg: &crate::config::ScanConfig,
+    cfg: &crate::scan::ScanConfig,
     audit: &AuditReport,
     coverage: &crate::audit::resolve::Coverage,
 ) -> Result<(), CommandError> {
@@ -216,7 +216,7 @@ fn find_ffmpeg(
     env: &crate::model::environment::Environment,
 ) -> Option<std::path::PathBuf> {
     let name = flag.map_or_else(|| "ffmpeg".into(), |p| p.to_string_lossy().into_owned());
-    crate::config::find_program(&name, env)
+    env.find_program(&name)
 }
 
 /// A picture of each camera of `report` for the handover report (a line on stderr first: it

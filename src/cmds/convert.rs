@@ -6,10 +6,10 @@ use std::io::Read as _;
 use std::path::Path;
 
 use crate::cli::{Cli, ConvertArgs};
-use crate::config::ScanConfig;
 use crate::error::Error;
 use crate::model::{READS_SCHEMA_VERSIONS, Report, SCHEMA_VERSION};
 use crate::record::CommandError;
+use crate::scan::ScanConfig;
 use crate::scan::output;
 
 /// The most of a report read (a /16 of cameras is a few hundred MiB of JSON at most).

@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::settings::config_file;
 use crate::cli::{HubArgs, HubCommand, HubDbArgs};
-use crate::config::{Inventory, InventoryAt};
 use crate::error::exit;
 use crate::model::environment::Environment;
 use crate::record::CommandError;
 use crate::store::Store;
 use crate::store::site_admin::{SiteForgotten, role_for};
+use crate::store::{Inventory, InventoryAt};
 
 use super::write_stdout;
 

@@ -5,11 +5,11 @@
 
 use crate::cli::PushArgs;
 use crate::cli::settings::config_file;
-use crate::config::Inventory;
 use crate::error::exit;
 use crate::model::environment::Environment;
 use crate::push::{Outcome, PushError, Settings, Target, render};
 use crate::record::CommandError;
+use crate::store::Inventory;
 use crate::store::Store;
 
 use super::write_stdout;

@@ -5,11 +5,11 @@ use std::io::{self, Write};
 
 use crate::cli::DbArgs;
 use crate::cli::settings::config_file;
-use crate::config::Inventory;
 use crate::error::{Error, exit};
 use crate::model::environment::Environment;
 use crate::model::when::parse_since;
 use crate::record::CommandError;
+use crate::store::Inventory;
 use crate::store::Store;
 
 /// The inventory of a query command: `--db`/`CAMSCAN_DB`, else the config file's `db:`, else the

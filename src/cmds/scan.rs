@@ -7,10 +7,10 @@
 use std::io::Write as _;
 
 use crate::cli::{Cli, ScanArgs};
-use crate::config::ScanConfig;
 use crate::error::Error;
 use crate::knowledge;
 use crate::record::{self, CommandError, Summary};
+use crate::scan::ScanConfig;
 
 pub(super) fn run(args: &ScanArgs, cli: &Cli) -> Result<u8, CommandError> {
     let crate::cli::settings::ScanCommand { cfg, pushes } = crate::cli::settings::scan(args, cli)?;

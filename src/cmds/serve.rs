@@ -10,7 +10,10 @@ use crate::record::CommandError;
 use crate::serve::{Parts, Watcher};
 use crate::watch::WatchConfig;
 
-pub(super) fn run(args: &ServeArgs, process: &crate::config::Process) -> Result<u8, CommandError> {
+pub(super) fn run(
+    args: &ServeArgs,
+    process: &crate::cli::settings::Process,
+) -> Result<u8, CommandError> {
     if args.print_token {
         let token = crate::serve::print_token(&settings::serve_inventory(args, process)?)?;
         // A closed stdout is not an error worth more than the exit code.

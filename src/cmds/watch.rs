@@ -2,8 +2,8 @@
 //! (the flags and the config file's `watch:` section); SIGHUP resolves both again.
 
 use crate::cli::{Cli, WatchArgs};
-use crate::config::ScanConfig;
 use crate::record::CommandError;
+use crate::scan::ScanConfig;
 use crate::scan::rules::ScanRules;
 use crate::watch::{Reload, StartAgent, WatchConfig};
 

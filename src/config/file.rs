@@ -1,14 +1,16 @@
-//! The YAML config file: its keys (every one optional; an unknown one is an error, so a typo is
-//! caught), read once by a command ([`read_config_file`]), and the file's values the settings
-//! share.
+//! The YAML config file's shape: its keys (every one optional; an unknown one is an error, so a
+//! typo is caught) and how its text is read into them. The entrance reads the file, once per
+//! command (`cli::settings::read_config_file`).
 
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 use super::sink_options;
-use super::{ColorChoice, DiscoveryMethod, Format};
 use crate::error::Error;
+use crate::export::Format;
+use crate::model::DiscoveryMethod;
+use crate::model::environment::ColorChoice;
 
 /// A list given either as a YAML sequence or as one comma-separated string.
 #[derive(Debug, Clone, Deserialize)]
@@ -69,7 +71,7 @@ pub struct FileConfig {
     /// The formats' own options' keys, as given ([`super::format_options`]).
     #[serde(skip)]
     pub format_options: crate::export::FormatValues,
-    /// The scan settings' values, as text, by key ([`super::settings::SCAN`]; each read by its
+    /// The scan settings' values, as text, by key ([`crate::scan::settings::SCAN`]; each read by its
     /// setting's parser when the settings are resolved).
     #[serde(skip)]
     pub settings: std::collections::BTreeMap<String, String>,
@@ -99,42 +101,9 @@ impl FileConfig {
         if text.trim().is_empty() {
             return Ok(FileConfig::default());
         }
-        super::settings::from_yaml(text).map_err(|e| Error::ConfigFile {
+        super::top_level::from_yaml(text).map_err(|e| Error::ConfigFile {
             path: path.to_path_buf(),
             message: e.to_string(),
         })
-    }
-
-    pub fn load(path: &Path) -> Result<Self, Error> {
-        let text = read_config_file(path).map_err(|source| Error::ReadFile {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Self::parse(&text, path)
-    }
-}
-
-/// The config file's text. Every read of it goes through here and is logged (debug, target
-/// `camscan::config`): a command reads it once and resolves all its settings from that read
-/// (a test counts the lines); `watch` reads it again on SIGHUP.
-pub fn read_config_file(path: &Path) -> std::io::Result<String> {
-    tracing::debug!(target: "camscan::config", path = %path.display(), "reading the config file");
-    std::fs::read_to_string(path)
-}
-
-pub(crate) fn read(path: &Path) -> Result<String, Error> {
-    std::fs::read_to_string(path).map_err(|source| Error::ReadFile {
-        path: path.to_path_buf(),
-        source,
-    })
-}
-
-/// Knowledge files: the flag's (or `CAMSCAN_SIGNATURES`'s), else the config file's, in order.
-/// Relative paths are relative to the working directory, as every path of the config file is.
-pub fn signature_files(flag: &[PathBuf], file: &FileConfig) -> Vec<PathBuf> {
-    if flag.is_empty() {
-        file.signatures.clone().unwrap_or_default()
-    } else {
-        flag.to_vec()
     }
 }

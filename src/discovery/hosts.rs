@@ -237,7 +237,7 @@ mod tests {
 
     #[test]
     fn only_routed_ranges_of_some_size_with_a_likely_port_are_discovered_first() {
-        let defaults = crate::config::DEFAULT_PORTS;
+        let defaults = crate::probe::DEFAULT_PORTS;
         assert_eq!(discovery_ports(&defaults), [554, 80, 443, 8000, 8080]);
         assert_eq!(discovery_ports(&[554, 8554]), [554]);
         assert!(discovery_ports(&[8554]).is_empty());

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use super::parse::{self, FdVerdict};
 use super::store::{credential_key, outbox, postgres_store, serve_token, store};
 use super::{Check, Settings};
-use crate::config::{FileConfig, InventoryAt, WatchFile};
+use crate::config::{FileConfig, WatchFile};
 use crate::error::Error;
 use crate::notify::{DoctorCheck, SinkSpec};
 
@@ -44,8 +44,8 @@ pub fn all(args: &Settings) -> Vec<Check> {
     let mut sinks: Vec<String> = watch.notify.clone().unwrap_or_default();
     sinks.extend(args.notify.iter().cloned());
     let (store_check, inspection) = match &db {
-        Some(InventoryAt::Postgres(url)) => postgres_store(url, inventory.as_ref()),
-        Some(InventoryAt::File(path)) => store(Some(path)),
+        Some(crate::store::InventoryAt::Postgres(url)) => postgres_store(url, inventory.as_ref()),
+        Some(crate::store::InventoryAt::File(path)) => store(Some(path)),
         None => store(None),
     };
     out.push(store_check);
@@ -521,7 +521,7 @@ fn read_yaml(path: &Path, text: Result<&str, &String>) -> Result<Option<serde_ya
 fn remove_unknown_keys(value: &mut serde_yaml::Value) -> Option<Vec<String>> {
     let top = value.as_mapping_mut()?;
     let mut unknown = Vec::new();
-    let known = &crate::config::settings::keys(parse::struct_fields::<FileConfig>());
+    let known = &crate::config::keys(parse::struct_fields::<FileConfig>());
     for key in parse::unknown_keys(top, known) {
         unknown.push(named(&key, "", known));
         top.remove(key.as_str());
@@ -640,7 +640,7 @@ fn sink_program(shown: &str, command: &str, env: &crate::model::environment::Env
             return Check::fail(SINK, format!("{shown}: {e}"), "balance the quotes");
         }
     };
-    match crate::config::find_program(&program, env) {
+    match env.find_program(&program) {
         Some(p) if is_executable(&p) => {
             Check::pass(SINK, format!("{shown}: {} is executable", p.display()))
         }

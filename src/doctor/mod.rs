@@ -16,8 +16,9 @@ use std::io::{self, IsTerminal, Write};
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{ColorChoice, FileConfig};
+use crate::config::FileConfig;
 use crate::error::{Error, exit};
+use crate::model::environment::ColorChoice;
 
 pub mod checks;
 pub mod parse;
@@ -136,7 +137,7 @@ impl Report {
 }
 
 /// The entrance's rule for where the inventory is, given the config file doctor read.
-pub type FindInventory = Box<dyn Fn(&FileConfig) -> Option<crate::config::Inventory>>;
+pub type FindInventory = Box<dyn Fn(&FileConfig) -> Option<crate::store::Inventory>>;
 
 /// The config file given, and its text (or the error reading it).
 pub type ConfigText = (std::path::PathBuf, Result<String, String>);

@@ -375,7 +375,7 @@ mod tests {
     fn unknown_keys_are_named_with_a_suggestion() {
         // The file's fields and the keys of the declared settings and format options, as doctor
         // knows them.
-        let known = &crate::config::settings::keys(struct_fields::<crate::config::FileConfig>());
+        let known = &crate::config::keys(struct_fields::<crate::config::FileConfig>());
         assert!(
             known.contains(&"ports") && known.contains(&"watch"),
             "{known:?}"

@@ -7,10 +7,11 @@ use std::path::Path;
 
 use super::Check;
 use super::parse;
-use crate::config::{Inventory, InventoryAt, WatchFile};
+use crate::config::WatchFile;
 use crate::notify::SinkSpec;
 use crate::store::StoreError;
 use crate::store::inspect::{self, Inspection};
+use crate::store::{Inventory, InventoryAt};
 
 /// The store, read-only: path, schema version, integrity, size. A missing store is a warning
 /// (the first scan makes it).

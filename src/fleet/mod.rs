@@ -24,12 +24,12 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, watch};
 
-pub use crate::config::HubConfig;
-use crate::config::InventoryAt;
-use crate::config::ScanConfig;
 use crate::probe::ProbeStats;
 use crate::record::CommandError;
+use crate::scan::ScanConfig;
 use crate::scan::rules::ScanRules;
+pub use crate::store::HubConfig;
+use crate::store::InventoryAt;
 use crate::store::{
     ClaimedScan, HubCursor, Marks, ReplicaBatch, RequestEnd, SharedStore, Store, StoreError,
 };
@@ -93,7 +93,7 @@ pub fn agent_name() -> String {
     format!(
         "camscan {} on {}",
         env!("CARGO_PKG_VERSION"),
-        crate::config::default_site()
+        crate::scan::config::default_site()
     )
 }
 

@@ -1,7 +1,8 @@
 //! The process environment, as camscan reads it: taken once at the entrance
 //! (`cli::environment`, the one place that asks the operating system) and handed down, so that
 //! every rule that reads a variable (the XDG base directories, `NO_COLOR`, `COLUMNS`, `PG*`) is
-//! applied once, here, and a test gives any environment it likes.
+//! applied once, here, and a test gives any environment it likes. The colour choice
+//! ([`ColorChoice`], `--color`) is here too, beside the rule that reads `NO_COLOR`.
 
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
@@ -101,6 +102,63 @@ impl Environment {
     pub fn colour_allowed(&self) -> bool {
         self.var_os("NO_COLOR").is_none_or(|v| v.is_empty())
             && self.var_os("TERM").is_none_or(|t| t != "dumb")
+    }
+
+    /// `program` as a path (it has a `/`), else the first match in this environment's PATH.
+    pub fn find_program(&self, program: &str) -> Option<PathBuf> {
+        if program.contains('/') {
+            let p = PathBuf::from(program);
+            return p.is_file().then_some(p);
+        }
+        let path = self.var_os("PATH")?;
+        std::env::split_paths(path)
+            .map(|d| d.join(program))
+            .find(|p| p.is_file())
+    }
+}
+
+/// `--color` and the file's `color:`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl crate::model::choice::Choice for ColorChoice {
+    fn choices() -> &'static [Self] {
+        &[ColorChoice::Auto, ColorChoice::Always, ColorChoice::Never]
+    }
+
+    fn choice(self) -> &'static str {
+        match self {
+            ColorChoice::Auto => "auto",
+            ColorChoice::Always => "always",
+            ColorChoice::Never => "never",
+        }
+    }
+}
+
+impl ColorChoice {
+    /// The choice the environment leaves: `auto` is `never` where NO_COLOR (non-empty) or
+    /// TERM=dumb forbid colour. The entrance resolves `--color` so, once.
+    pub fn in_env(self, env: &Environment) -> ColorChoice {
+        match self {
+            ColorChoice::Auto if !env.colour_allowed() => ColorChoice::Never,
+            c => c,
+        }
+    }
+
+    /// Whether to colour output going to a stream that is (or is not) a terminal (a choice
+    /// resolved by [`ColorChoice::in_env`]).
+    pub fn enabled(self, is_terminal: bool) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => is_terminal,
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! One declaration per setting: a [`Setting`] says everything camscan needs to take a value from
 //! a user (its config-file key, flag and `CAMSCAN_*` variable, its `--help` line, its default and
 //! its one parser), and stands beside the code that uses it (`discovery::arp::ARP_RATE`). A
-//! list of them (`config::settings::SCAN`) is what the entrance makes clap's arguments and the
+//! list of them (`scan::settings::SCAN`) is what the entrance makes clap's arguments and the
 //! config file's keys from, and what `camscan doctor` knows; the values resolved from a command
 //! line and a file travel as one [`Settings`], read where they are used with
 //! `settings.get(&ARP_RATE)`.

@@ -30,6 +30,30 @@ const HOST_STRIPES: usize = 4096;
 /// First backoff after a transient error; doubles per retry.
 const BACKOFF_BASE: Duration = Duration::from_millis(50);
 
+/// Camera ports probed by default: RTSP (554, 8554, 10554, 5554), HTTP/ONVIF (80, 81, 88 Foscam, 443,
+/// 8000 Hikvision SDK/Reolink ONVIF, 8080, 8081, 8443, 2020 Tapo ONVIF), RTMP 1935, UniFi 7447, XMeye
+/// 34567, Dahua 37777 (`docs/design/protocols.md`, "The port set"; 8443 beside 443 for HTTPS web
+/// UIs), and WebRTC: STUN/TURN 3478 (RFC 5389), Janus' HTTP API 8088, go2rtc's API and WHEP 1984,
+/// MediaMTX's WebRTC/WHEP listener 8889.
+pub const DEFAULT_PORTS: [u16; 21] = [
+    554, 8554, 10554, 5554, 80, 81, 88, 443, 8000, 8080, 8081, 8443, 1935, 7447, 34567, 37777,
+    2020, 3478, 8088, 1984, 8889,
+];
+
+/// `--ports`: the TCP ports probed, before the STUN ports and an audit's are added
+/// ([`crate::scan::ScanConfig::ports`] is the whole list).
+pub static PORTS: Setting<std::borrow::Cow<'static, [u16]>> = Setting {
+    key: "ports",
+    flag: "--ports",
+    short: Some('p'),
+    repeat: false,
+    env: "CAMSCAN_PORTS",
+    value_name: "PORTS",
+    help: "TCP ports: list and ranges, e.g. 554,8554,8000-8010 [default: 554,8554,10554,5554,\
+               80,81,88,443,8000,8080,8081,8443,1935,7447,34567,37777,2020,3478,8088,1984,8889]",
+    default: std::borrow::Cow::Borrowed(&DEFAULT_PORTS),
+    parse: |t| crate::model::setting::ports(t).map(std::borrow::Cow::Owned),
+};
 /// `--concurrency`: probes in flight at once (`None`: from the open-file limit,
 /// [`crate::net::default_concurrency`]).
 pub static CONCURRENCY: Setting<Option<usize>> = Setting {

@@ -570,7 +570,7 @@ mod tests {
         let p = make(
             &["10.9.0.0/20"],
             &[Port],
-            &crate::config::DEFAULT_PORTS,
+            &crate::probe::DEFAULT_PORTS,
             probe(1024, 1000),
             Some(true),
         );
@@ -591,7 +591,7 @@ mod tests {
         let lo = make(
             &["127.0.0.0/24"],
             &[Port],
-            &crate::config::DEFAULT_PORTS,
+            &crate::probe::DEFAULT_PORTS,
             probe(1024, 1000),
             Some(true),
         );

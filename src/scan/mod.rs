@@ -25,6 +25,7 @@
 //! and SIGTERM stop the scan, and whatever was found is still written (`"complete": false`).
 
 pub mod collect;
+pub mod config;
 pub mod dispatch;
 pub mod forecast;
 pub mod open_port;
@@ -32,6 +33,7 @@ pub mod output;
 pub mod plan;
 pub mod reverse_dns;
 pub mod rules;
+pub mod settings;
 pub mod sweep;
 
 use std::collections::HashMap;
@@ -42,7 +44,6 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 
 use crate::analyze::context::{Known, ScanContext};
-use crate::config::ScanConfig;
 use crate::error::{Error, exit};
 use crate::export::Format;
 use crate::model::{Device, Report, SCHEMA_VERSION};
@@ -50,6 +51,7 @@ use crate::probe::{ProbeNews, ProbeStats};
 use crate::registry::{Event, Registry};
 use collect::Collector;
 pub use collect::{OnFinal, Outcome};
+pub use config::ScanConfig;
 use output::NdjsonStream;
 use plan::ScanPlan;
 

@@ -9,11 +9,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::ScanConfig;
 use crate::error::Error;
 use crate::export::{self, ExportOptions, Format};
 use crate::model::Report;
 use crate::probe::ProbeStats;
+use crate::scan::ScanConfig;
 
 /// NDJSON written during the scan: each device once, as soon as it is final, to stdout (flushed
 /// after every line, for pipelines) or to the temporary file that becomes `-o FILE` at the end.

@@ -12,13 +12,13 @@ use std::time::Duration;
 use crate::analyze::budget::AuthBudget;
 use crate::analyze::context::{Announcements, AuthSettings, Known, ScanContext, VerifySettings};
 use crate::analyze::sessions::DeviceSessions;
-use crate::config::ScanConfig;
 use crate::discovery::targets::{self, LARGE_LIMIT};
 use crate::discovery::{DiscoveryMethod, Links};
 use crate::error::Error;
 use crate::net::host::HostFacts;
 use crate::net::interfaces::LocalNet;
 use crate::probe::ProbeSettings;
+use crate::scan::ScanConfig;
 
 /// Timeout for host-name resolution; DNS has its own retries, so this only guards a hung resolver.
 pub const RESOLVE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -181,13 +181,22 @@ fn media_rate(asked: Option<u32>, interfaces: &[crate::model::plan::PlanInterfac
     }
 }
 
+/// Connects a second at most, all hosts together, when neither `--max-rate` nor the file says:
+/// ZMap's default send rate (10,000 packets a second, zmap(1) `--rate`). A /24 of 21 ports (5,334
+/// connects) then takes about half a second; on an attached subnet only the hosts that answer ARP
+/// are probed, so a LAN scan rarely meets it.
+pub const DEFAULT_MAX_RATE: u32 = 10_000;
+/// The default on Docker Desktop (the plan's `docker-desktop` warning): its NAT relay wedges under
+/// connect bursts and then returns every port open or none.
+pub const DOCKER_DESKTOP_MAX_RATE: u32 = 500;
+
 /// The global connect rate: the one asked for, else the default, lower on Docker Desktop (the
 /// plan's `docker-desktop` warning).
 fn max_rate(asked: Option<u32>, host: &[crate::model::plan::Warning]) -> u32 {
     asked.unwrap_or(if host.iter().any(|w| w.code == "docker-desktop") {
-        crate::config::DOCKER_DESKTOP_MAX_RATE
+        DOCKER_DESKTOP_MAX_RATE
     } else {
-        crate::config::DEFAULT_MAX_RATE
+        DEFAULT_MAX_RATE
     })
 }
 

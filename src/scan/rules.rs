@@ -8,7 +8,7 @@
 //! * credentials are chosen by name from the runner's configured sets; none is ever sent by the
 //!   asker or back to it.
 
-use crate::config::ScanConfig;
+use super::ScanConfig;
 use crate::credentials::Credential;
 use crate::discovery::targets::{AddrRange, TargetSpec, parse_spec};
 
@@ -199,7 +199,12 @@ fn parse_targets(targets: &[String]) -> Result<Vec<AddrRange>, Refusal> {
 }
 
 fn parse_ports(p: &str) -> Result<Vec<u16>, Refusal> {
-    crate::config::parse_ports(p).map_err(|e| {
+    crate::model::setting::ports(p).map_err(|reason| {
+        // The error a scan's `--ports` gets (`Error::InvalidPorts`).
+        let e = crate::error::Error::InvalidPorts {
+            spec: p.to_string(),
+            reason,
+        };
         Refusal::Invalid(format!(
             "ports: {}",
             crate::sanitize::terminal(&e.to_string())

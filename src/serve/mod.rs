@@ -49,13 +49,14 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use crate::config::{HubConfig, Inventory, ScanConfig};
 use crate::error::exit;
 use crate::http_server::{self, Limits};
 use crate::record::CommandError;
-use crate::round::{Beside, Embedded, Task};
+use crate::record::round::{Beside, Embedded, Task};
+use crate::scan::ScanConfig;
 use crate::scan::rules::ScanRules;
 use crate::store::SharedStore;
+use crate::store::{HubConfig, Inventory};
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -410,7 +411,7 @@ async fn device_metrics(state: AppState, mut stop: watch::Receiver<bool>) {
             _ = stop.wait_for(|s| *s) => return,
             _ = tick.tick() => {}
         }
-        crate::round::refresh_devices(&state.store, &state.metrics).await;
+        crate::record::round::refresh_devices(&state.store, &state.metrics).await;
         release_memory();
     }
 }
@@ -429,9 +430,9 @@ pub fn release_memory() {
 
 /// What API scans run with.
 struct ServeScans {
-    cfg: crate::config::ScanConfig,
+    cfg: crate::scan::ScanConfig,
     /// The watcher to run in this process, with its scan configuration (the config's targets).
-    watcher: Option<(crate::config::ScanConfig, Watcher)>,
+    watcher: Option<(crate::scan::ScanConfig, Watcher)>,
     allow: Vec<String>,
     named: Vec<(String, Vec<crate::credentials::Credential>)>,
     /// `--hub`: this site's agent.

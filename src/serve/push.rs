@@ -27,8 +27,8 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::params::{Params, json};
 use super::problem::{Kind, Problem};
-use crate::config::Inventory;
 use crate::push::{PushError, Settings, ToolKind};
+use crate::store::Inventory;
 
 /// A request's deadline is the server's ([`super::api::REQUEST_LIMITS`], 10 s): each of a push's
 /// requests to the tool gets at most this, so that a stuck tool is said as such.

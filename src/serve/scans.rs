@@ -32,11 +32,11 @@ use tokio::sync::watch;
 use super::AppState;
 use super::params::{Params, json};
 use super::problem::{Kind, Problem};
-use crate::config::ScanConfig;
 use crate::credentials::Credential;
 use crate::metrics::Metrics;
 use crate::model::sync::lock;
 use crate::probe::ProbeStats;
+use crate::scan::ScanConfig;
 use crate::scan::rules::{Refusal, ScanRules};
 use crate::store::{QueueRefusal, SharedStore};
 
@@ -212,13 +212,15 @@ impl Scans {
 
     /// A scan the hub queues for this server's site (`serve --hub`: the fleet's agent runs it,
     /// held to [`Scans::rules`]), one at a time with API scans and the watcher's rounds.
-    pub fn turn(self: &Arc<Self>) -> crate::round::Turn {
+    pub fn turn(self: &Arc<Self>) -> crate::record::round::Turn {
         let this = self.clone();
         Arc::new(move |cfg, progress| {
             let this = this.clone();
             Box::pin(async move {
                 let held = this.gate.lock().await;
-                let r = crate::round::scan_round(&cfg, &this.store, &this.metrics, progress).await;
+                let r =
+                    crate::record::round::scan_round(&cfg, &this.store, &this.metrics, progress)
+                        .await;
                 drop(held);
                 r
             })
@@ -300,7 +302,7 @@ impl Scans {
     async fn run(&self, id: u64, cfg: ScanConfig) {
         let stats = Arc::new(ProbeStats::default());
         let ports = cfg.ports.len().max(1) as u64;
-        let scan = crate::round::scan_round(
+        let scan = crate::record::round::scan_round(
             &cfg,
             &self.store,
             &self.metrics,

@@ -60,6 +60,7 @@ mod dns;
 mod events;
 mod findings;
 pub mod inspect;
+mod inventory;
 mod lookup;
 pub mod pgpass;
 mod pushes;
@@ -89,6 +90,7 @@ pub use findings::{
     FindingDevice, FindingKey, FindingQuery, FindingRecord, FindingState, FindingsAudit,
     FindingsRecorded, NewFinding, RESOLVED_PER_DEVICE, SEVERITIES,
 };
+pub use inventory::{HubConfig, Inventory, InventoryAt, default_db_path};
 pub use pushes::{Pending, PushRecord, PushedAs, StoredDevice, StoredLogin};
 pub use replication::{HubCursor, Marks, ReplicaBatch};
 pub use requests::{ClaimedScan, QueueRefusal, RequestEnd, RequestState, ScanRequestRecord};

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::Notify;
 
 use crate::metrics::Metrics;
-use crate::round::{Turn, scan_round};
+use crate::record::round::{Turn, scan_round};
 use crate::store::SharedStore;
 
 /// What the watch shares with the scans the hub asks for.

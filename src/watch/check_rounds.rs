@@ -22,9 +22,9 @@ use tokio::sync::{Notify, watch};
 
 use super::WatchConfig;
 use super::stream_check::{self, CheckDeadlines};
-use crate::config::ScanConfig;
 use crate::credentials::Credential;
 use crate::metrics::{Metrics, StreamLabels};
+use crate::scan::ScanConfig;
 use crate::store::SharedStore;
 use crate::store::{CheckLayer, CheckTarget, EventKind};
 
@@ -245,7 +245,7 @@ async fn check_device(
                     tracing::info!(kind = ?e.kind, stream = ?e.stream_url, "event");
                     metrics.event(e.kind);
                 }
-                crate::round::refresh_devices(store, metrics).await;
+                crate::record::round::refresh_devices(store, metrics).await;
                 for w in wakes {
                     w.notify_one();
                 }

@@ -2,7 +2,7 @@
 //! and every event the inventory derives sent to the `--notify` sinks, none lost.
 //!
 //! It sits above the scan pipeline and uses it as `camscan scan` does, each round a
-//! [`crate::round::scan_round`] (the pipeline, then the recording); it never reaches inside it.
+//! [`crate::record::round::scan_round`] (the pipeline, then the recording); it never reaches inside it.
 //! It names neither `serve` (which runs it embedded, [`run_embedded`]) nor `fleet` (whose agent
 //! the command layer starts beside the rounds for `--hub`, [`StartAgent`]). The pieces, each a
 //! task:
@@ -37,14 +37,14 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, watch};
 
-use crate::config::ScanConfig;
 use crate::discovery::listen::{Announcement, Listener};
 use crate::error::exit;
 use crate::metrics::{Metrics, MetricsServer};
 use crate::model::sync::lock;
 use crate::notify::{self, Sink, SinkOptions, SinkSpec, SinkStats};
 use crate::record::CommandError;
-use crate::round::{Beside, Embedded, Task, refresh_devices};
+use crate::record::round::{Beside, Embedded, Task, refresh_devices};
+use crate::scan::ScanConfig;
 use crate::store::SharedStore;
 
 /// When the scans run.

@@ -12,10 +12,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::config::Inventory;
 use crate::push::plan::Action;
 use crate::push::{Outcome, PushError, Settings};
 use crate::store::EventKind;
+use crate::store::Inventory;
 
 /// The first wait after a tool did not answer.
 const BACKOFF_FIRST: Duration = Duration::from_secs(30);

@@ -10,13 +10,13 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{Notify, mpsc};
 
 use super::{AnnouncedScans, PRUNE_EVERY, RETAIN, Reload, Stop, WatchConfig, check_rounds, write};
-use crate::config::ScanConfig;
 use crate::discovery::listen::Announcement;
 use crate::discovery::targets::TargetSet;
 use crate::metrics::Metrics;
 use crate::model::sync::lock;
 use crate::record::CommandError;
-use crate::round::scan_round;
+use crate::record::round::scan_round;
+use crate::scan::ScanConfig;
 use crate::store::SharedStore;
 
 /// What the rounds run with, and what a reload changes.
@@ -24,7 +24,7 @@ pub(super) struct Rounds {
     pub cfg: ScanConfig,
     pub w: WatchConfig,
     /// The inventory's path, kept across reloads.
-    pub db: crate::config::Inventory,
+    pub db: crate::store::Inventory,
     pub store: SharedStore,
     pub metrics: Metrics,
     /// Held by each scan (and by the host's own scans).

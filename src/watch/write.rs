@@ -91,7 +91,7 @@ impl Writer {
     pub fn of(
         w: &super::WatchConfig,
         formats: &FormatValues,
-        db: &crate::config::Inventory,
+        db: &crate::store::Inventory,
     ) -> Result<Option<Writer>, String> {
         Writer::new(&w.write, w.write_then.as_deref(), formats, db.file())
     }

@@ -1,11 +1,13 @@
 //! `camscan doctor`'s settings: its flags, handed down as [`crate::doctor::Settings`] with the
 //! scan's own resolution of a config file's values (the file read here, judged by doctor).
 
+use super::Process;
 use super::scan::resolve_scan_config;
 use crate::cli::{DoctorArgs, ScanArgs};
-use crate::config::{FileConfig, Inventory, Process};
+use crate::config::FileConfig;
 use crate::doctor::Settings;
 use crate::error::Error;
+use crate::store::Inventory;
 
 /// `camscan doctor`'s settings.
 pub fn doctor(args: &DoctorArgs, process: &Process) -> Settings {
@@ -13,7 +15,7 @@ pub fn doctor(args: &DoctorArgs, process: &Process) -> Settings {
     let env = process.env.clone();
     Settings {
         config: args.store.config.path.clone().map(|path| {
-            let text = crate::config::read_config_file(&path).map_err(|e| e.to_string());
+            let text = super::read_config_file(&path).map_err(|e| e.to_string());
             (path, text)
         }),
         inventory: Box::new(move |file| {

@@ -6,9 +6,11 @@
 use crate::cli::{DbArgs, HubDbArgs};
 use std::path::{Path, PathBuf};
 
-use crate::config::{FileConfig, Inventory, InventoryAt, db_path};
+use super::file::db_path;
+use crate::config::FileConfig;
 use crate::model::environment::Environment;
 use crate::record::CommandError;
+use crate::store::{Inventory, InventoryAt};
 
 impl Inventory {
     /// The inventory `db` names, with its secrets in their default places in `env` (a PostgreSQL

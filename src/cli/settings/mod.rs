@@ -1,9 +1,10 @@
 //! Settings resolved once: each command turns its clap arguments, their `CAMSCAN_*` variables and
-//! the config file (read once per process, [`crate::config::FileConfig::load`]) into the typed
-//! settings it hands down ([`crate::config::ScanConfig`], [`crate::watch::WatchConfig`], the
+//! the config file (read once per process, [`file::load`]) into the typed
+//! settings it hands down ([`crate::scan::ScanConfig`], [`crate::watch::WatchConfig`], the
 //! inventory's place). Nothing below the commands names an argument type of [`crate::cli`].
 
 mod doctor;
+pub mod file;
 mod inventory;
 mod push;
 mod scan;
@@ -16,13 +17,23 @@ pub use scan::{ScanCommand, audit, password_for, scan};
 pub use serve::{serve, serve_inventory};
 pub use watch::watch;
 
-use std::path::Path;
+pub use file::{config_file, read_config_file, signature_files};
 
-use crate::config::FileConfig;
-use crate::error::Error;
+use crate::model::environment::ColorChoice;
 
-/// The config file `--config` names, read (no file: every key unset). A command calls this once
-/// and resolves all its settings from what it returns.
-pub fn config_file(path: Option<&Path>) -> Result<FileConfig, Error> {
-    Ok(path.map(FileConfig::load).transpose()?.unwrap_or_default())
+/// What every command's settings read beside its own arguments and the config file: the global
+/// `--color` and the process environment, both taken at the entrance (`Cli::process`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Process {
+    pub color: Option<ColorChoice>,
+    pub env: crate::model::environment::Environment,
+}
+
+/// The error every setting reports a bad value with.
+pub(crate) fn invalid(field: &'static str, value: &str, reason: &str) -> crate::error::Error {
+    crate::error::Error::InvalidValue {
+        field,
+        value: value.to_string(),
+        reason: reason.to_string(),
+    }
 }

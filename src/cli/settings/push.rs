@@ -25,7 +25,7 @@ fn setup(what: &str, path: &Path, e: impl std::fmt::Display) -> Error {
 /// scan's own (its credentials, its format options) before anything is sent.
 pub fn scan_pushes(
     args: &crate::cli::ScanPushArgs,
-    cfg: &crate::config::ScanConfig,
+    cfg: &crate::scan::ScanConfig,
     env: &Environment,
 ) -> Result<Vec<Settings>, crate::record::CommandError> {
     use crate::record::CommandError;

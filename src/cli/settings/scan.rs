@@ -2,19 +2,22 @@
 //! flags and their `CAMSCAN_*` variables ([`ScanArgs`], which clap merges), the config file read
 //! once by the command, and the defaults, resolved into one validated [`ScanConfig`], as ripgrep
 //! turns low-level arguments into high-level ones. Precedence: flags > env > YAML config file >
-//! defaults. The typed settings and the file's shape are [`crate::config`]'s; only this layer
+//! defaults. The typed settings are [`crate::scan::config`]'s, the file's shape
+//! [`crate::config`]'s; only this layer
 //! reads the command line, so the resolution is the door's functions ([`load_scan_config`],
 //! [`resolve_scan_config`]), not methods of the type it makes.
 
+use super::file::{read, signature_files};
+use super::{Process, invalid};
 use crate::cli::{FindArgs, ScanArgs};
-use crate::config::{
-    FileConfig, HubConfig, Inventory, InventoryAt, Process, ScanConfig, default_site, invalid,
-    read, signature_files,
-};
+use crate::config::FileConfig;
 use crate::credentials::{self, Credential};
 use crate::error::Error;
 use crate::model::environment::Environment;
 use crate::record::CommandError;
+use crate::scan::ScanConfig;
+use crate::scan::config::default_site;
+use crate::store::{HubConfig, Inventory, InventoryAt};
 
 /// The password for `--username`: CAMSCAN_PASSWORD, else a prompt when stdin is a terminal
 /// (never argv); `None` without `--username`.
@@ -93,7 +96,7 @@ pub fn resolve_scan_config_with_password(
     let d = ScanConfig::default();
     let targets = targets(args, file)?;
     let settings = crate::model::setting::Settings::resolve(
-        crate::config::settings::SCAN,
+        crate::scan::settings::SCAN,
         &args.settings.0,
         &file.settings,
     )
@@ -183,7 +186,7 @@ pub fn load_scan_config(
         .config
         .path
         .as_deref()
-        .map(FileConfig::load)
+        .map(super::file::load)
         .transpose()?
         .unwrap_or_default();
     let cfg = resolve_scan_config_with_password(args, &file, process, password)?;
@@ -218,7 +221,7 @@ fn targets(args: &FindArgs, file: &FileConfig) -> Result<Vec<String>, Error> {
 
 /// The TCP ports to probe: `--ports`, the STUN ports added once each.
 fn ports(settings: &crate::model::setting::Settings) -> Vec<u16> {
-    let mut ports = settings.get(&crate::config::PORTS).into_owned();
+    let mut ports = settings.get(&crate::probe::PORTS).into_owned();
     for p in settings.get(&crate::analyze::webrtc::STUN_PORTS) {
         if !ports.contains(&p) {
             ports.push(p);
@@ -287,6 +290,9 @@ mod tests {
     use super::*;
     use crate::cli::ScanOutputArgs;
     use crate::config::*;
+    use crate::export::{Format, parse_csv_delimiter};
+    use crate::probe::DEFAULT_PER_HOST;
+    use crate::store::default_db_path;
 
     #[test]
     fn default_path_follows_xdg() {
@@ -672,7 +678,7 @@ mod tests {
     #[test]
     fn example_config_matches_defaults() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.yaml");
-        let file = FileConfig::load(&path).unwrap();
+        let file = super::super::file::load(&path).unwrap();
         let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert_eq!(c, ScanConfig::default());
         // And it names every key the file format knows, so it documents them all.
@@ -710,7 +716,7 @@ mod tests {
             "watch",
         ]
         .into_iter()
-        .chain(crate::config::settings::SCAN.iter().map(|d| d.key()))
+        .chain(crate::scan::settings::SCAN.iter().map(|d| d.key()))
         {
             // A key whose default is decided when the scan is planned (media_rate) is shown
             // commented out, so the file still parses to the defaults.

@@ -2,10 +2,11 @@
 //! run with (the config file's scan settings, as `camscan scan --config` reads them, recorded at
 //! the served inventory's site) and the watcher in this process; one read of the config file.
 
+use super::Process;
 use crate::cli::{FindArgs, ScanArgs, ScanOutputArgs, ServeArgs, WatchArgs};
-use crate::config::{Inventory, Process};
 use crate::record::CommandError;
 use crate::serve::Settings;
+use crate::store::Inventory;
 use crate::watch::WatchConfig;
 
 use super::config_file;

@@ -12,9 +12,9 @@ use crate::watch::{DEFAULT_DOWN_AFTER, DEFAULT_OUTBOX_CAP, Schedule, WatchConfig
 /// command line and the environment the process's (what was read at the door).
 pub fn watch(
     args: &WatchArgs,
-    process: &crate::config::Process,
+    process: &crate::cli::settings::Process,
     password: Option<&str>,
-) -> Result<(crate::config::ScanConfig, WatchConfig), String> {
+) -> Result<(crate::scan::ScanConfig, WatchConfig), String> {
     let (cfg, file) =
         super::scan::load_scan_config(&args.scan, process, password).map_err(|e| e.to_string())?;
     let mut w = WatchConfig::resolve(args, &file.watch.clone().unwrap_or_default(), &process.env)?;
@@ -116,7 +116,7 @@ mod tests {
     #[test]
     fn the_example_config_gives_the_defaults_and_flags_override_it() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.yaml");
-        let file = crate::config::FileConfig::load(&path).unwrap();
+        let file = crate::cli::settings::file::load(&path).unwrap();
         let wf = file.watch.unwrap();
         let w = WatchConfig::resolve(&WatchArgs::default(), &wf, &Default::default()).unwrap();
         assert!(matches!(w.schedule, Schedule::Every(d) if d == DEFAULT_EVERY));
@@ -161,7 +161,7 @@ mod tests {
             ),
         )
         .unwrap();
-        let wf = crate::config::FileConfig::load(&config)
+        let wf = crate::cli::settings::file::load(&config)
             .unwrap()
             .watch
             .unwrap();

@@ -1,18 +1,11 @@
-//! Where the inventory is: `--db`, the file's `db:` or the default place, told apart once as an
-//! SQLite file or a PostgreSQL URL; and the fleet's hub a site sends to.
+//! Where an inventory is: `--db`, the file's `db:` or the default place (the entrance resolves
+//! which, `cli::settings`), told apart once as an SQLite file or a PostgreSQL URL, with its
+//! secrets' files; and the fleet's hub a site sends to. Locations only: the store opens them
+//! (`crate::record::open`).
 
 use std::path::{Path, PathBuf};
 
-use super::FileConfig;
 use crate::model::environment::Environment;
-
-/// The inventory database: the flag's (or `CAMSCAN_DB`'s), else the config file's `db:`, else the
-/// default location ([`default_db_path`]; `None` without a home directory).
-pub fn db_path(flag: Option<&Path>, file: &FileConfig, env: &Environment) -> Option<PathBuf> {
-    flag.map(Path::to_path_buf)
-        .or_else(|| file.db.clone())
-        .or_else(|| default_db_path(env))
-}
 
 /// The inventory's default place: `$XDG_STATE_HOME/camscan/inventory.db`, else
 /// `~/.local/state/camscan/inventory.db`: the XDG base directory specification's place for state

@@ -3,9 +3,9 @@
 //! back from the inventory ([`refresh_devices`]), and how a host hands its turn to a task that
 //! runs beside it ([`Turn`], [`Beside`]: the fleet's agent, started by the command layer).
 //!
-//! It sits above the recorded scan ([`crate::record::scan`]: the scan's steps in their one
-//! order, which `camscan scan` and `audit` run too) and below the long-running parts that share
-//! it (`watch`, `serve`, `fleet`), none of which names another; `cmds` composes them.
+//! A round is the recorded scan ([`super::scan`]: the scan's steps in their one order, which
+//! `camscan scan` and `audit` run too) with its figures; it sits below the long-running parts that
+//! share it (`watch`, `serve`, `fleet`), none of which names another; `cmds` composes them.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -13,9 +13,9 @@ use std::sync::Arc;
 
 use tokio::sync::{Notify, watch};
 
-use crate::config::ScanConfig;
+use super::CommandError;
 use crate::metrics::{DeviceLabels, Metrics};
-use crate::record::CommandError;
+use crate::scan::ScanConfig;
 use crate::store::SharedStore;
 
 /// What one recorded scan gave.
@@ -29,7 +29,7 @@ pub struct Round {
 
 /// One scan, recorded, its figures in `metrics`: a round of `camscan watch`, a scan asked over
 /// `camscan serve`'s API, a scan a fleet hub asked of this site. The steps and their order are
-/// [`crate::record::scan`]'s; a round adds its figures and the summary in the log.
+/// [`super::scan`]'s; a round adds its figures and the summary in the log.
 pub async fn scan_round(
     cfg: &ScanConfig,
     store: &SharedStore,
@@ -37,15 +37,8 @@ pub async fn scan_round(
     progress: crate::scan::Progress,
 ) -> Result<Round, CommandError> {
     let started = std::time::Instant::now();
-    let output = crate::record::Output::Return(progress);
-    let (scanned, recorded) =
-        crate::record::scan(cfg, Some(store), output, async |_, _| {}).await?;
-    let Some(recorded) = recorded else {
-        // Never: a scan given a store is recorded in it.
-        return Err(CommandError::Usage(
-            "the round's scan was not recorded".into(),
-        ));
-    };
+    let output = super::Output::Return(progress);
+    let (scanned, recorded) = super::scan_recorded(cfg, store, output).await?;
     let interrupted = matches!(scanned.outcome, crate::scan::Outcome::Interrupted(_));
     let failed_logins = scanned.auth.budget.total_failures().await;
     let (complete, devices, probes) = (

@@ -1,24 +1,28 @@
-//! A scan and the inventory: opening it where the settings say ([`crate::config::Inventory`]:
+//! A scan and the inventory: opening it where the settings say ([`crate::store::Inventory`]:
 //! an SQLite file or a PostgreSQL database, told apart when the command resolved its settings),
 //! what it knows of the targets before a scan (paths and credentials that worked, trusted reverse
 //! DNS answers), and recording the scan after its results were written, with the summary of what
 //! changed since the last complete scan of the same targets. A recorded scan's steps run in one
 //! order, written once ([`scan`]): `camscan scan` and `audit` (`cmds::scan`), and `watch`'s
-//! rounds, `serve`'s API scans and the scans a fleet hub asks of a site
-//! ([`crate::round::scan_round`]) all record through it; the commands that read the inventory
-//! back are in [`crate::cmds`].
+//! rounds, `serve`'s API scans and the scans a fleet hub asks of a site ([`round::scan_round`],
+//! which adds the round's figures) all record through it; the commands that read the inventory
+//! back are in [`crate::cmds`]. What the long-running parts share besides (a host's turn handed
+//! to the task beside it, what serve shares with its watcher) is [`round`]'s too.
 //!
 //! Everything about SQLite and PostgreSQL stays behind [`crate::store::Store`]; this module only
 //! opens the inventory and turns a scan's configuration and report into store calls.
 //! [`CommandError`] is how a command that uses the inventory fails.
 
+pub mod round;
+
 use crate::model::environment::Environment;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::config::{Inventory, InventoryAt, ScanConfig};
 use crate::error::Error;
 use crate::model::{DiscoveryMethod, Report};
+use crate::scan::ScanConfig;
+use crate::store::{Inventory, InventoryAt};
 use crate::store::{PgTarget, Recorded, ScanInfo, ScanSummary, Store, StoreError};
 
 /// Why an inventory command (or the recording of a scan) failed. One line each; exit code 2.
@@ -91,7 +95,7 @@ pub const TOKEN_FILE: &str = "serve.token";
 /// directory of the default inventory file (`$XDG_STATE_HOME/camscan/`), which is this machine's.
 pub fn token_path(store: &Inventory) -> PathBuf {
     let InventoryAt::File(store_path) = &store.at else {
-        return match crate::config::default_db_path(&store.env)
+        return match crate::store::default_db_path(&store.env)
             .as_deref()
             .and_then(Path::parent)
         {
@@ -219,15 +223,43 @@ pub enum Output {
 /// same targets ([`finish`]). `store` is the inventory the caller opened and keeps (a
 /// long-running camscan holds its own, and its locks, across rounds); `None` (`--no-db`) only
 /// scans. Returns the scan and, with a store, what recording it gave. An inventory that fails is
-/// [`CommandError::Store`]; every call on it runs off the async workers.
+/// [`CommandError::Store`]; every call on it runs off the async workers. A long-running host's
+/// round ([`round::scan_round`]) is this with a store.
 pub async fn scan(
     cfg: &ScanConfig,
     store: Option<&crate::store::SharedStore>,
     output: Output,
     enrich: impl AsyncFnOnce(&mut Report, &crate::analyze::context::AuthSettings),
 ) -> Result<(crate::scan::Scanned, Option<RecordedScan>), CommandError> {
-    let joined =
-        |e: tokio::task::JoinError| CommandError::Usage(format!("recording the scan: {e}"));
+    let (scanned, parts) = run(cfg, store, output, enrich).await?;
+    match store {
+        Some(store) => {
+            let (recorded, scanned) = end(cfg, store, scanned, parts).await?;
+            Ok((scanned, Some(recorded)))
+        }
+        None => Ok((scanned, None)),
+    }
+}
+
+/// [`scan`] with a store, its recording always given: what a long-running host's rounds run.
+pub(crate) async fn scan_recorded(
+    cfg: &ScanConfig,
+    store: &crate::store::SharedStore,
+    output: Output,
+) -> Result<(crate::scan::Scanned, RecordedScan), CommandError> {
+    let (scanned, parts) = run(cfg, Some(store), output, async |_, _| {}).await?;
+    let (recorded, scanned) = end(cfg, store, scanned, parts).await?;
+    Ok((scanned, recorded))
+}
+
+/// [`scan`]'s steps up to its end: the scan run, its devices recorded as they became final
+/// (`Some` with a store), enriched.
+async fn run(
+    cfg: &ScanConfig,
+    store: Option<&crate::store::SharedStore>,
+    output: Output,
+    enrich: impl AsyncFnOnce(&mut Report, &crate::analyze::context::AuthSettings),
+) -> Result<(crate::scan::Scanned, Option<Recorded>), CommandError> {
     let memory = match store {
         Some(store) => {
             let cfg = cfg.clone();
@@ -272,14 +304,25 @@ pub async fn scan(
         }
     };
     enrich(&mut scanned.report, &scanned.auth).await;
-    let Some(store) = store else {
-        return Ok((scanned, None));
-    };
+    Ok((scanned, parts))
+}
+
+/// A recording task that did not finish.
+fn joined(e: tokio::task::JoinError) -> CommandError {
+    CommandError::Usage(format!("recording the scan: {e}"))
+}
+
+/// [`scan`]'s last step with a store: its end recorded ([`finish`]), off the async workers.
+async fn end(
+    cfg: &ScanConfig,
+    store: &crate::store::SharedStore,
+    scanned: crate::scan::Scanned,
+    parts: Option<Recorded>,
+) -> Result<(RecordedScan, crate::scan::Scanned), CommandError> {
     let cfg = cfg.clone();
-    let (recorded, scanned) = store
+    Ok(store
         .run(move |s| Ok((finish(s, &cfg, &scanned, parts)?, scanned)))
-        .await?;
-    Ok((scanned, Some(recorded)))
+        .await?)
 }
 
 /// The end of a recorded scan: the DNS answers it looked up, then the scan, its devices and the
@@ -320,17 +363,6 @@ impl std::fmt::Display for Summary {
             self.scan_id,
         )
     }
-}
-
-/// Record a finished (or interrupted) scan whose report was already written. Returns what
-/// changed since the last complete scan of the same targets, when there was one and this scan is
-/// complete (an interrupted scan derives nothing, so it says nothing).
-pub fn record(
-    store: &mut Store,
-    cfg: &ScanConfig,
-    report: &Report,
-) -> Result<Option<Summary>, StoreError> {
-    record_with_events(store, cfg, report, None).map(|r| r.summary)
 }
 
 /// A scan that records its devices as they become final, so that a long scan killed (or a

@@ -1,0 +1,58 @@
+//! The config file read at the door: once per command ([`read_config_file`], logged), and the
+//! values the commands' settings take from it beside their flags (the knowledge files, the
+//! inventory's place, the files it names). Its shape is [`crate::config`]'s.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::FileConfig;
+use crate::error::Error;
+use crate::model::environment::Environment;
+
+/// The config file `--config` names, read (no file: every key unset). A command calls this once
+/// and resolves all its settings from what it returns.
+pub fn config_file(path: Option<&Path>) -> Result<FileConfig, Error> {
+    Ok(path.map(load).transpose()?.unwrap_or_default())
+}
+
+/// The config file at `path`, read and parsed.
+pub fn load(path: &Path) -> Result<FileConfig, Error> {
+    let text = read_config_file(path).map_err(|source| Error::ReadFile {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    FileConfig::parse(&text, path)
+}
+
+/// The config file's text. Every read of it goes through here and is logged (debug, target
+/// `camscan::config`): a command reads it once and resolves all its settings from that read
+/// (a test counts the lines); `watch` reads it again on SIGHUP.
+pub fn read_config_file(path: &Path) -> std::io::Result<String> {
+    tracing::debug!(target: "camscan::config", path = %path.display(), "reading the config file");
+    std::fs::read_to_string(path)
+}
+
+/// A file the settings name (targets, credentials, paths), read.
+pub(crate) fn read(path: &Path) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|source| Error::ReadFile {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Knowledge files: the flag's (or `CAMSCAN_SIGNATURES`'s), else the config file's, in order.
+/// Relative paths are relative to the working directory, as every path of the config file is.
+pub fn signature_files(flag: &[PathBuf], file: &FileConfig) -> Vec<PathBuf> {
+    if flag.is_empty() {
+        file.signatures.clone().unwrap_or_default()
+    } else {
+        flag.to_vec()
+    }
+}
+
+/// The inventory database: the flag's (or `CAMSCAN_DB`'s), else the config file's `db:`, else the
+/// default location ([`crate::store::default_db_path`]; `None` without a home directory).
+pub fn db_path(flag: Option<&Path>, file: &FileConfig, env: &Environment) -> Option<PathBuf> {
+    flag.map(Path::to_path_buf)
+        .or_else(|| file.db.clone())
+        .or_else(|| crate::store::default_db_path(env))
+}
