@@ -11,7 +11,7 @@ use crate::serve::{Parts, Watcher};
 use crate::watch::WatchConfig;
 
 pub(super) fn run(args: &ServeArgs, process: &crate::config::Process) -> Result<u8, CommandError> {
-    if args.print_token {
+    if args.settings.values()?.get(&crate::serve::PRINT_TOKEN) {
         let token = crate::serve::print_token(&settings::serve_inventory(args, process)?)?;
         // A closed stdout is not an error worth more than the exit code.
         let ok = writeln!(std::io::stdout().lock(), "{token}").is_ok();

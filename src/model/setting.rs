@@ -243,6 +243,31 @@ pub fn count<T: std::str::FromStr + PartialOrd + fmt::Display>(
     Ok(n)
 }
 
+/// A file's path: the parser of a setting whose value is a file, none by default
+/// (`Setting<Option<PathBuf>>`, `--tls-cert FILE`); an empty one is refused, as clap refuses one.
+pub fn path(text: &str) -> Result<Option<std::path::PathBuf>, String> {
+    if text.is_empty() {
+        return Err("is empty: give a file".into());
+    }
+    Ok(Some(text.into()))
+}
+
+/// Some text, as given: the parser of an optional value whose user reads it later (`--cron
+/// EXPR`), none by default (`Setting<Option<String>>`).
+pub fn text(text: &str) -> Result<Option<String>, String> {
+    Ok(Some(text.to_string()))
+}
+
+/// A comma-separated list, each item as given (`a,b`: as clap's value delimiter splits one);
+/// the parser of a repeatable flag ([`Setting::repeat`]), whose values the entrance joins with
+/// commas. Empty: none.
+pub fn list(text: &str) -> Result<Vec<String>, String> {
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(text.split(',').map(str::to_string).collect())
+}
+
 /// `554,8554,8000-8010`: TCP ports in the order given, duplicates dropped; at least one.
 pub fn ports(spec: &str) -> Result<Vec<u16>, String> {
     let one = |p: &str| match p.trim().parse::<u16>() {
