@@ -237,7 +237,7 @@ mod tests {
         use clap::CommandFactory;
 
         use crate::model::setting::Declared;
-        let lists: [(&[&str], &[&'static dyn Declared]); 6] = [
+        let lists: [(&[&str], &[&'static dyn Declared]); 10] = [
             (&["serve"], crate::serve::SETTINGS),
             (&["serve"], crate::push::settings::OPTIONS),
             (
@@ -247,6 +247,16 @@ mod tests {
             (&["scan"], crate::push::settings::AFTER_SCAN),
             (&["interfaces"], crate::net::interfaces::LISTING),
             (&["signatures"], crate::knowledge::listing::LISTING),
+            (&["watch"], crate::watch::settings::SETTINGS),
+            (&["audit"], crate::audit::settings::SETTINGS),
+            (
+                &["hub", "remove-site", "lab"],
+                crate::store::site_admin::HUB_DB,
+            ),
+            (
+                &["hub", "add-site", "lab", "--password-file", "p"],
+                crate::store::site_admin::ADD_SITE,
+            ),
         ];
         for (sub, list) in lists {
             for d in list {
@@ -265,14 +275,19 @@ mod tests {
                 let m = Cli::command()
                     .try_get_matches_from(&argv)
                     .unwrap_or_else(|e| panic!("{argv:?}: {e}"));
-                let (_, m) = m.subcommand().unwrap();
+                // The innermost command's (`hub add-site`'s).
+                let mut m = &m;
+                let mut command = &Cli::command();
+                while let Some((name, inner)) = m.subcommand() {
+                    m = inner;
+                    command = command.find_subcommand(name).unwrap();
+                }
                 let mut got = Default::default();
                 super::given(m, list, &mut got);
                 assert_eq!(got.get(d.key()).map(String::as_str), Some(want), "{argv:?}");
-                let command = Cli::command();
                 let arg = command
-                    .find_subcommand(sub[0])
-                    .and_then(|c| c.get_arguments().find(|a| a.get_id() == d.key()))
+                    .get_arguments()
+                    .find(|a| a.get_id() == d.key())
                     .unwrap();
                 let env = arg.get_env().map(|e| e.to_string_lossy().into_owned());
                 assert_eq!(env.unwrap_or_default(), d.env(), "{}", d.flag());

@@ -268,6 +268,25 @@ pub fn list(text: &str) -> Result<Vec<String>, String> {
     Ok(text.split(',').map(str::to_string).collect())
 }
 
+/// `NAME=VALUE` items of a repeatable flag (`--write go2rtc=/etc/go2rtc.yaml`), which the
+/// entrance joined with commas, split again: a piece without `=` belongs to the item before it
+/// (`site=/etc/a,b.creds`), as a file's name may hold a comma. Each item's own form is checked
+/// where it is read.
+pub fn pairs(text: &str) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::new();
+    for piece in text.split(',') {
+        match out.last_mut() {
+            Some(last) if !piece.contains('=') => {
+                last.push(',');
+                last.push_str(piece);
+            }
+            _ => out.push(piece.to_string()),
+        }
+    }
+    out.retain(|s| !s.is_empty());
+    Ok(out)
+}
+
 /// `554,8554,8000-8010`: TCP ports in the order given, duplicates dropped; at least one.
 pub fn ports(spec: &str) -> Result<Vec<u16>, String> {
     let one = |p: &str| match p.trim().parse::<u16>() {
@@ -409,6 +428,23 @@ mod tests {
         b.set(&RATE, 4);
         assert_ne!(a, b);
         assert_eq!(format!("{b:?}"), "{\"rate\": 4}");
+    }
+
+    #[test]
+    fn pairs_keep_a_comma_in_a_value() {
+        assert_eq!(
+            pairs("site=/etc/a,b.creds,lab=/x"),
+            Ok(vec![
+                "site=/etc/a,b.creds".to_string(),
+                "lab=/x".to_string()
+            ])
+        );
+        assert_eq!(
+            pairs("bad"),
+            Ok(vec!["bad".to_string()]),
+            "refused where read"
+        );
+        assert_eq!(pairs(""), Ok(vec![]));
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::path::PathBuf;
 
-use crate::model::setting::{Declared, SWITCH, Setting, list, path, switch, text};
+use crate::model::setting::{Declared, SWITCH, Setting, list, pairs, path, switch, text};
 
 /// Every setting of `camscan serve` but the inventory's, the formats' and the push's, in
 /// `--help`'s order.
@@ -132,25 +132,8 @@ pub static SCAN_CREDENTIALS: Setting<Vec<String>> = Setting {
     help: "A credentials file an API scan may choose by NAME (`site=/etc/camscan/site.creds`); \
            repeatable. The config's own credentials are `default`; `none` sends none",
     default: Vec::new(),
-    parse: |t| Ok(name_file_pairs(t)),
+    parse: pairs,
 };
-
-/// `NAME=FILE` specs the entrance joined with commas, split again: a piece without `=` belongs
-/// to the file before it (`site=/etc/a,b.creds`), as a file's name may hold a comma.
-fn name_file_pairs(text: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for piece in text.split(',') {
-        match out.last_mut() {
-            Some(last) if !piece.contains('=') => {
-                last.push(',');
-                last.push_str(piece);
-            }
-            _ => out.push(piece.to_string()),
-        }
-    }
-    out.retain(|s| !s.is_empty());
-    out
-}
 
 /// `--credentials`: the logins the server opens cameras with (the preview, snapshots, API
 /// scans' `default` set), over the config file's.
@@ -271,16 +254,6 @@ pub static PUSH: Setting<Vec<String>> = Setting {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn name_file_pairs_keep_a_comma_in_a_file_name() {
-        assert_eq!(
-            name_file_pairs("site=/etc/a,b.creds,lab=/x"),
-            ["site=/etc/a,b.creds", "lab=/x"]
-        );
-        assert_eq!(name_file_pairs("bad"), ["bad"], "refused where it is read");
-        assert!(name_file_pairs("").is_empty());
-    }
 
     /// Every serve setting is spelled from its key (`auth`'s variable is `CAMSCAN_SERVE_AUTH`:
     /// `CAMSCAN_AUTH` would not say whose) and its default's value is the one its help names.

@@ -59,10 +59,20 @@ pub fn serve(
         || watch_file.cron.is_some()
         || watch_file.check_streams.is_some();
     let watch = if watching {
+        // Serve's three over the file's `watch:`, as watch's own flags would be.
+        use crate::watch::settings as watch;
+        let texts = [
+            (watch::EVERY.key, every),
+            (watch::CRON.key, cron),
+            (watch::CHECK_STREAMS.key, check_streams),
+        ];
         let wa = WatchArgs {
-            every,
-            cron,
-            check_streams,
+            settings: crate::cli::SettingArgs::new(
+                texts
+                    .into_iter()
+                    .filter_map(|(k, v)| Some((k.to_string(), v?)))
+                    .collect(),
+            ),
             ..WatchArgs::default()
         };
         Some(WatchConfig::resolve(&wa, &watch_file, &process.env).map_err(CommandError::Usage)?)
