@@ -20,6 +20,7 @@ pub mod render;
 pub mod report;
 pub mod resolve;
 pub mod rules;
+pub mod settings;
 pub mod texts;
 pub mod thumbnail;
 

@@ -35,16 +35,28 @@ pub enum HubCommand {
     RemoveSite(HubSiteArgs),
 }
 
+/// The hub's database's settings ([`crate::store::site_admin::HUB_DB`]).
+pub struct HubDb;
+
+impl SettingList for HubDb {
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
+        crate::store::site_admin::HUB_DB;
+}
+
+/// `hub add-site`'s settings ([`crate::store::site_admin::ADD_SITE`]).
+pub struct AddSite;
+
+impl SettingList for AddSite {
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
+        crate::store::site_admin::ADD_SITE;
+}
+
 /// The hub's database, with its owner's login.
 #[derive(Debug, Args, Default, Clone)]
 pub struct HubDbArgs {
-    /// The hub: a postgres:// URL with its owner's login (no password in it: see
-    /// --db-password-file) [default: the config file's `db:`].
-    #[arg(long, value_name = "URL", env = "CAMSCAN_DB")]
-    pub db: Option<PathBuf>,
-    /// The owner's password, from the first line of this file (else PGPASSWORD, else ~/.pgpass).
-    #[arg(long, value_name = "FILE", env = "CAMSCAN_DB_PASSWORD_FILE")]
-    pub db_password_file: Option<PathBuf>,
+    /// `--db`, `--db-password-file`.
+    #[command(flatten)]
+    pub settings: SettingArgs<HubDb>,
     #[command(flatten)]
     pub config: crate::cli::ConfigFile,
 }
@@ -59,9 +71,9 @@ pub struct HubAddSiteArgs {
     /// Write the login's password here (made with mode 0600; its first line is the password).
     #[arg(long, value_name = "PATH")]
     pub password_file: PathBuf,
-    /// The login role's name [default: camscan_site_ and the site's name].
-    #[arg(long, value_name = "ROLE")]
-    pub role: Option<String>,
+    /// `--role`.
+    #[command(flatten)]
+    pub settings: SettingArgs<AddSite>,
 }
 
 #[derive(Debug, Args)]

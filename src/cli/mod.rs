@@ -39,7 +39,7 @@ pub use inventory::*;
 pub use push::*;
 pub use scan::*;
 pub use serve::ServeArgs;
-pub use setting_args::ScanSettingArgs;
+pub use setting_args::{ScanSettingArgs, SettingArgs, SettingList};
 pub use sink_options::SinkOptionArgs;
 pub use tools::*;
 pub use watch::*;

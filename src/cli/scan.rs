@@ -21,16 +21,9 @@ pub struct ScanArgs {
 /// `--push TOOL=URL` after each scan is recorded (`scan`, `watch`).
 #[derive(Debug, Args, Default, Clone)]
 pub struct ScanPushArgs {
-    /// After the scan is recorded, push the inventory's cameras into a running tool:
-    /// `frigate=URL`, `go2rtc=URL` or `mediamtx=URL` (as `camscan push` does; passwords from
-    /// --credentials). Repeatable.
-    #[arg(
-        long = "push",
-        value_name = "TOOL=URL",
-        env = "CAMSCAN_PUSH",
-        value_delimiter = ','
-    )]
-    pub push: Vec<String>,
+    /// `--push TOOL=URL`.
+    #[command(flatten)]
+    pub push: super::SettingArgs<super::AfterScan>,
     #[command(flatten)]
     pub options: super::PushOptionArgs,
 }

@@ -2,18 +2,90 @@
 //! becomes a flag with its `CAMSCAN_*` variable, value name and help line, and what was given
 //! comes back as text by key, read by the setting's own parser when the settings are resolved,
 //! as the config file's values are (one parser, one error for both: exit 2, one line naming
-//! the setting). The flags are the declarations', not written here.
+//! the setting). The flags are the declarations', not written here: this is the one adapter,
+//! [`SettingArgs`] over any list ([`SettingList`]), flattened into each command's arguments.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
 
 use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
 
-use crate::model::setting::Declared;
+use crate::model::setting::{Declared, Settings};
 
-/// The scan settings given on the command line or in their variables, as text by key
-/// ([`crate::scan::settings::SCAN`]); flattened into every command that scans.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ScanSettingArgs(pub BTreeMap<String, String>);
+/// A list of declared settings a command takes as flags: a marker type per list (`Scan`:
+/// [`crate::scan::settings::SCAN`]).
+pub trait SettingList: 'static {
+    /// The settings, in `--help`'s order.
+    const LIST: &'static [&'static dyn Declared];
+}
+
+/// The settings of the list `L` given on the command line or in their variables, as text by
+/// key: `#[command(flatten)]` it into a command's arguments.
+pub struct SettingArgs<L>(pub BTreeMap<String, String>, PhantomData<fn() -> L>);
+
+impl<L: SettingList> SettingArgs<L> {
+    /// These values given (a test's command line).
+    pub fn new(given: BTreeMap<String, String>) -> Self {
+        SettingArgs(given, PhantomData)
+    }
+
+    /// Every setting of the list: the value given here, else the one `file` spells (the config
+    /// file's, by key), else its default; a value its parser refuses is a usage error naming its
+    /// key.
+    pub fn resolve(
+        &self,
+        file: &BTreeMap<String, String>,
+    ) -> Result<Settings, crate::error::Error> {
+        Settings::resolve(L::LIST, &self.0, file).map_err(|(field, value, reason)| {
+            crate::error::Error::InvalidValue {
+                field,
+                value,
+                reason,
+            }
+        })
+    }
+
+    /// [`SettingArgs::resolve`] with no config file (a list the file does not hold).
+    pub fn values(&self) -> Result<Settings, crate::error::Error> {
+        self.resolve(&BTreeMap::new())
+    }
+}
+
+impl<L> Default for SettingArgs<L> {
+    fn default() -> Self {
+        SettingArgs(BTreeMap::new(), PhantomData)
+    }
+}
+
+impl<L> Clone for SettingArgs<L> {
+    fn clone(&self) -> Self {
+        SettingArgs(self.0.clone(), PhantomData)
+    }
+}
+
+impl<L> PartialEq for SettingArgs<L> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl<L> fmt::Debug for SettingArgs<L> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("SettingArgs").field(&self.0).finish()
+    }
+}
+
+/// The scan settings ([`crate::scan::settings::SCAN`]); flattened into every command that
+/// scans.
+pub struct Scan;
+
+impl SettingList for Scan {
+    const LIST: &'static [&'static dyn Declared] = crate::scan::settings::SCAN;
+}
+
+/// The scan settings given on the command line or in their variables.
+pub type ScanSettingArgs = SettingArgs<Scan>;
 
 /// `cmd` with a flag for each setting of `list`.
 fn augment(cmd: Command, list: &[&'static dyn Declared]) -> Command {
@@ -21,8 +93,11 @@ fn augment(cmd: Command, list: &[&'static dyn Declared]) -> Command {
         let d: &'static dyn Declared = *d;
         let mut arg = Arg::new(d.key())
             .long(d.flag().trim_start_matches('-'))
-            .env(d.env())
             .help(d.help());
+        // No variable: a flag that only the command line gives (`--print-token`).
+        if !d.env().is_empty() {
+            arg = arg.env(d.env());
+        }
         if let Some(c) = d.short() {
             arg = arg.short(c);
         }
@@ -71,26 +146,26 @@ fn given(m: &ArgMatches, list: &[&'static dyn Declared], into: &mut BTreeMap<Str
     }
 }
 
-impl FromArgMatches for ScanSettingArgs {
+impl<L: SettingList> FromArgMatches for SettingArgs<L> {
     fn from_arg_matches(m: &ArgMatches) -> Result<Self, clap::Error> {
-        let mut s = ScanSettingArgs::default();
+        let mut s = SettingArgs::default();
         s.update_from_arg_matches(m)?;
         Ok(s)
     }
 
     fn update_from_arg_matches(&mut self, m: &ArgMatches) -> Result<(), clap::Error> {
-        given(m, crate::scan::settings::SCAN, &mut self.0);
+        given(m, L::LIST, &mut self.0);
         Ok(())
     }
 }
 
-impl Args for ScanSettingArgs {
+impl<L: SettingList> Args for SettingArgs<L> {
     fn augment_args(cmd: Command) -> Command {
-        augment(cmd, crate::scan::settings::SCAN)
+        augment(cmd, L::LIST)
     }
 
     fn augment_args_for_update(cmd: Command) -> Command {
-        augment(cmd, crate::scan::settings::SCAN)
+        augment(cmd, L::LIST)
     }
 }
 
@@ -153,5 +228,70 @@ mod tests {
             unreachable!()
         };
         assert_eq!(args.find.settings.0, Default::default(), "none given");
+    }
+
+    /// Every list the adapter serves is its command's flags, each read back as given (a
+    /// repeated flag's values joined with commas), and a setting with no variable has none.
+    #[test]
+    fn every_list_is_its_commands_flags() {
+        use clap::CommandFactory;
+
+        use crate::model::setting::Declared;
+        let lists: [(&[&str], &[&'static dyn Declared]); 10] = [
+            (&["serve"], crate::serve::SETTINGS),
+            (&["serve"], crate::push::settings::OPTIONS),
+            (
+                &["push", "go2rtc", "http://127.0.0.1:1984"],
+                crate::push::settings::SETTINGS,
+            ),
+            (&["scan"], crate::push::settings::AFTER_SCAN),
+            (&["interfaces"], crate::net::interfaces::LISTING),
+            (&["signatures"], crate::knowledge::listing::LISTING),
+            (&["watch"], crate::watch::settings::SETTINGS),
+            (&["audit"], crate::audit::settings::SETTINGS),
+            (
+                &["hub", "remove-site", "lab"],
+                crate::store::site_admin::HUB_DB,
+            ),
+            (
+                &["hub", "add-site", "lab", "--password-file", "p"],
+                crate::store::site_admin::ADD_SITE,
+            ),
+        ];
+        for (sub, list) in lists {
+            for d in list {
+                let mut argv = vec!["camscan"];
+                argv.extend(sub);
+                argv.push(d.flag());
+                let want = if is_switch(*d) {
+                    "true"
+                } else if d.repeat() {
+                    argv.extend(["a", d.flag(), "b"]);
+                    "a,b"
+                } else {
+                    argv.push("7");
+                    "7"
+                };
+                let m = Cli::command()
+                    .try_get_matches_from(&argv)
+                    .unwrap_or_else(|e| panic!("{argv:?}: {e}"));
+                // The innermost command's (`hub add-site`'s).
+                let mut m = &m;
+                let mut command = &Cli::command();
+                while let Some((name, inner)) = m.subcommand() {
+                    m = inner;
+                    command = command.find_subcommand(name).unwrap();
+                }
+                let mut got = Default::default();
+                super::given(m, list, &mut got);
+                assert_eq!(got.get(d.key()).map(String::as_str), Some(want), "{argv:?}");
+                let arg = command
+                    .get_arguments()
+                    .find(|a| a.get_id() == d.key())
+                    .unwrap();
+                let env = arg.get_env().map(|e| e.to_string_lossy().into_owned());
+                assert_eq!(env.unwrap_or_default(), d.env(), "{}", d.flag());
+            }
+        }
     }
 }

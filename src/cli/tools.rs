@@ -1,19 +1,29 @@
 //! The commands about camscan itself: `signatures`, `interfaces`, `completions`.
 
-use std::path::PathBuf;
-
 use clap::Args;
+
+use super::{SettingArgs, SettingList};
+use crate::model::setting::Declared;
+
+/// `camscan signatures`' settings ([`crate::knowledge::listing::LISTING`]).
+pub struct Listing;
+
+impl SettingList for Listing {
+    const LIST: &'static [&'static dyn Declared] = crate::knowledge::listing::LISTING;
+}
+
+/// `camscan interfaces`' settings ([`crate::net::interfaces::LISTING`]).
+pub struct Interfaces;
+
+impl SettingList for Interfaces {
+    const LIST: &'static [&'static dyn Declared] = crate::net::interfaces::LISTING;
+}
 
 #[derive(Debug, Args, Default)]
 pub struct SignaturesArgs {
-    /// Knowledge files, as `camscan scan --signatures` reads them (before the built-in data).
-    #[arg(
-        long,
-        value_name = "FILE",
-        env = "CAMSCAN_SIGNATURES",
-        value_delimiter = ','
-    )]
-    pub signatures: Vec<PathBuf>,
+    /// `--signatures`.
+    #[command(flatten)]
+    pub settings: SettingArgs<Listing>,
     #[command(flatten)]
     pub config: crate::cli::ConfigFile,
     /// Only this kind of entry [default: every kind].
@@ -35,12 +45,9 @@ pub struct CompletionsArgs {
 
 #[derive(Debug, Args, Default)]
 pub struct InterfacesArgs {
-    /// Only this interface.
-    #[arg(long, value_name = "NAME", env = "CAMSCAN_INTERFACE")]
-    pub interface: Option<String>,
-    /// Plan subnets larger than a /22 too.
-    #[arg(long, env = "CAMSCAN_ALLOW_LARGE")]
-    pub allow_large: bool,
+    /// `--interface`, `--allow-large`.
+    #[command(flatten)]
+    pub settings: SettingArgs<Interfaces>,
     /// Output format.
     #[arg(short, long, value_enum, default_value = "table")]
     pub format: InterfacesFormat,

@@ -9,6 +9,7 @@
 
 use std::path::Path;
 
+use crate::audit::settings as set;
 use crate::audit::thumbnail::{self, Pictures};
 use crate::audit::{AuditReport, Context, plan};
 use crate::cli::{AuditArgs, AuditFormat, Cli};
@@ -18,16 +19,25 @@ use crate::store::DeviceQuery;
 use crate::store::Inventory;
 
 pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
-    let ffmpeg = find_ffmpeg(args.ffmpeg.as_deref(), &cli.env);
-    refuse_conflicts(args, ffmpeg.as_deref())?;
-    let plan = args.expect.as_deref().map(read_plan).transpose()?;
+    let own = args.settings.values()?;
+    let named_ffmpeg = own.get(&set::FFMPEG);
+    let ffmpeg = find_ffmpeg(named_ffmpeg.as_deref(), &cli.env);
+    refuse_conflicts(args, &own, ffmpeg.as_deref())?;
+    let plan = own
+        .get(&set::EXPECT)
+        .as_deref()
+        .map(read_plan)
+        .transpose()?;
     let cfg = crate::cli::settings::audit(args, cli)?;
-    if let Some(path) = &args.output {
+    let output = own.get(&set::OUTPUT);
+    let (from_db, check_defaults) = (own.get(&set::FROM_DB), own.get(&set::CHECK_DEFAULTS));
+    let no_thumbnails = own.get(&set::NO_THUMBNAILS);
+    if let Some(path) = &output {
         crate::scan::output::check_writable(path, cfg.db.as_ref().and_then(|i| i.file()))?;
     }
     let format = args.format.unwrap_or_default();
     // The handover report's pictures, or why there are none.
-    let mut pics: Result<Pictures, String> = Err(if args.no_thumbnails {
+    let mut pics: Result<Pictures, String> = Err(if no_thumbnails {
         "--no-thumbnails".into()
     } else {
         "--from-db judges the inventory without sending anything".into()
@@ -36,7 +46,7 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
         complete: true,
         ..Default::default()
     };
-    let (report, source, code) = if args.from_db {
+    let (report, source, code) = if from_db {
         // The inventory the scan settings resolved (`--db`, the file's `db:`, the default).
         let Some(db) = &cfg.db else {
             return Err(CommandError::NoLocation);
@@ -51,7 +61,6 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
     } else {
         let runtime = super::scan::knowledge_and_runtime(&cfg)?;
         // Audit's own questions, unless the scan was interrupted (the user wants out).
-        let check_defaults = args.check_defaults;
         let connect = cfg.settings.get(&crate::net::CONNECT_TIMEOUT);
         let step = cfg.settings.get(&crate::net::TIMEOUT);
         let ask = async |r: &mut crate::model::Report, auth: &_| {
@@ -64,7 +73,7 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
                 }
             }
         };
-        let pictures_wanted = format == AuditFormat::Html && !args.no_thumbnails;
+        let pictures_wanted = format == AuditFormat::Html && !no_thumbnails;
         let (scanned, got) = super::block_on(runtime, async {
             let scanned = super::scan::scan_recorded(&cfg, cli.quiet, false, ask).await?;
             let got = if !pictures_wanted {
@@ -82,7 +91,7 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
         coverage = crate::audit::resolve::Coverage {
             complete,
             asked: complete,
-            defaults: complete && args.check_defaults,
+            defaults: complete && check_defaults,
             ports: cfg
                 .discovery
                 .contains(&crate::model::DiscoveryMethod::Port)
@@ -103,7 +112,7 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
         &audit,
         (format, super::stdout_width(args.table.width, &cli.env)),
         pics.as_ref().map_err(String::as_str),
-        args.output.as_deref(),
+        output.as_deref(),
     )?;
     record_findings(&cfg, &audit, &coverage)?;
     let failed = args.fail_on.is_some_and(|level| audit.fails_at(level));
@@ -117,20 +126,25 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
 
 /// The flags that do not go together, refused before anything is read or sent; `ffmpeg`: the
 /// program `--ffmpeg` named, found.
-fn refuse_conflicts(args: &AuditArgs, ffmpeg: Option<&Path>) -> Result<(), CommandError> {
-    if args.from_db && (!args.find.targets.is_empty() || args.find.targets_file.is_some()) {
+fn refuse_conflicts(
+    args: &AuditArgs,
+    own: &crate::model::setting::Settings,
+    ffmpeg: Option<&Path>,
+) -> Result<(), CommandError> {
+    let from_db = own.get(&set::FROM_DB);
+    if from_db && (!args.find.targets.is_empty() || args.find.targets_file.is_some()) {
         return Err(CommandError::Usage(
             "--from-db judges the inventory at the site as it is; drop the targets (or drop \
              --from-db to scan them)"
                 .into(),
         ));
     }
-    if args.from_db && args.find.no_db {
+    if from_db && args.find.no_db {
         return Err(CommandError::Usage(
             "--from-db reads the inventory: drop --no-db".into(),
         ));
     }
-    if let Some(named) = &args.ffmpeg
+    if let Some(named) = &own.get(&set::FFMPEG)
         && ffmpeg.is_none()
     {
         return Err(CommandError::Usage(format!(
@@ -139,7 +153,7 @@ fn refuse_conflicts(args: &AuditArgs, ffmpeg: Option<&Path>) -> Result<(), Comma
             named.display()
         )));
     }
-    if args.from_db && args.check_defaults {
+    if from_db && own.get(&set::CHECK_DEFAULTS) {
         return Err(CommandError::Usage(
             "--from-db sends nothing: drop --check-defaults (or drop --from-db to scan)".into(),
         ));

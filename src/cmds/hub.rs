@@ -19,7 +19,8 @@ pub(super) fn run(args: &HubArgs, env: &Environment) -> Result<u8, CommandError>
     match &args.command {
         HubCommand::AddSite(a) => {
             check_name(&a.name)?;
-            let role = a.role.clone().unwrap_or_else(|| role_for(&a.name));
+            let role = a.settings.values()?.get(&crate::store::site_admin::ROLE);
+            let role = role.unwrap_or_else(|| role_for(&a.name));
             let (mut store, hub) = open(&a.hub, env)?;
             let password = new_password()?;
             let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
@@ -134,7 +135,11 @@ fn check_name(name: &str) -> Result<(), CommandError> {
 /// The hub's inventory, opened with the owner's login (PostgreSQL only), and its URL.
 fn open(args: &HubDbArgs, env: &Environment) -> Result<(Store, String), CommandError> {
     let url = hub_url(args, env)?;
-    let target = crate::record::pg_target(&url, args.db_password_file.as_deref(), env)?;
+    let password_file = args
+        .settings
+        .values()?
+        .get(&crate::store::site_admin::DB_PASSWORD_FILE);
+    let target = crate::record::pg_target(&url, password_file.as_deref(), env)?;
     Ok((Store::open_hub(&target)?, url))
 }
 

@@ -10,8 +10,11 @@ use crate::record::CommandError;
 /// `camscan interfaces`: print the interfaces and the scan plan. Sends nothing.
 #[allow(clippy::print_stdout)]
 pub(super) fn run(args: &InterfacesArgs) -> Result<u8, CommandError> {
+    use crate::net::interfaces::{LIST_LARGE, LIST_ONLY};
+    let given = args.settings.values()?;
     let nets = crate::net::interfaces::list().map_err(Error::Interfaces)?;
-    let plan = crate::net::interfaces::plan(nets, args.interface.as_deref(), args.allow_large);
+    let only = given.get(&LIST_ONLY);
+    let plan = crate::net::interfaces::plan(nets, only.as_deref(), given.get(&LIST_LARGE));
     let mut out = io::stdout().lock();
     let written = crate::export::interfaces::write(&plan, args.format, &mut out);
     match written {

@@ -17,14 +17,18 @@ use super::write_stdout;
 pub(super) fn run(args: &PushArgs, env: &Environment) -> Result<u8, CommandError> {
     let file = config_file(args.store.config.path.as_deref())?;
     let target = Target::new(args.tool, &args.url).map_err(CommandError::Usage)?;
-    let creds = crate::cli::settings::camera_logins(args.credentials.as_deref(), &file)?;
+    let own = args.settings.values()?;
+    let given = own.get(&crate::push::settings::CREDENTIALS);
+    let creds = crate::cli::settings::camera_logins(given.as_deref(), &file)?;
     let formats = args.format_options.resolve(&file.format_options, false)?;
+    let dry_run = own.get(&crate::push::settings::DRY_RUN);
     let mut settings =
-        crate::cli::settings::push(target, &args.options, creds, &formats, args.dry_run, env)?;
+        crate::cli::settings::push(target, &args.options, creds, &formats, dry_run, env)?;
     let mut store = crate::record::open_existing(&Inventory::resolve(&args.store, &file, env)?)?;
-    if !args.device.is_empty() {
+    let devices = own.get(&crate::push::settings::DEVICE);
+    if !devices.is_empty() {
         let mut only = std::collections::BTreeSet::new();
-        for key in &args.device {
+        for key in &devices {
             let id = store.device_id(key, args.store.site.as_deref())?;
             only.insert(id.ok_or_else(|| {
                 CommandError::Usage(format!(

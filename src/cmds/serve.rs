@@ -14,7 +14,7 @@ pub(super) fn run(
     args: &ServeArgs,
     process: &crate::cli::settings::Process,
 ) -> Result<u8, CommandError> {
-    if args.print_token {
+    if args.settings.values()?.get(&crate::serve::PRINT_TOKEN) {
         let token = crate::serve::print_token(&settings::serve_inventory(args, process)?)?;
         // A closed stdout is not an error worth more than the exit code.
         let ok = writeln!(std::io::stdout().lock(), "{token}").is_ok();

@@ -9,7 +9,8 @@ use crate::record::CommandError;
 
 pub(super) fn run(args: &SignaturesArgs, env: &Environment) -> Result<u8, CommandError> {
     let file = crate::cli::settings::config_file(args.config.path.as_deref())?;
-    let files = crate::cli::settings::signature_files(&args.signatures, &file);
+    let given = args.settings.values()?.get(&knowledge::listing::SIGNATURES);
+    let files = crate::cli::settings::signature_files(&given, &file);
     let k = knowledge::load(&files, knowledge::user_dir(env).as_deref())?;
     let mut out = std::io::stdout().lock();
     let written = knowledge::listing::write(&k, args.kind, args.format, &mut out);

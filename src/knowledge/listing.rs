@@ -9,6 +9,33 @@ use super::{Knowledge, Origin};
 use crate::model::table::Table;
 use crate::sanitize;
 
+/// `camscan signatures`' settings, in `--help`'s order (its `--kind` and `-f` are choices).
+pub static LISTING: &[&dyn crate::model::setting::Declared] = &[&SIGNATURES];
+
+/// `signatures --signatures`: the knowledge files listed, as a scan reads them.
+pub static SIGNATURES: crate::model::setting::Setting<Vec<std::path::PathBuf>> =
+    crate::model::setting::Setting {
+        key: "signatures",
+        flag: "--signatures",
+        short: None,
+        repeat: true,
+        env: "CAMSCAN_SIGNATURES",
+        value_name: "FILE",
+        help: "Knowledge files, as `camscan scan --signatures` reads them (before the built-in \
+               data)",
+        default: Vec::new(),
+        parse: files,
+    };
+
+/// Comma-separated files (`a.yaml,b.yaml`), none empty; empty: none.
+fn files(text: &str) -> Result<Vec<std::path::PathBuf>, String> {
+    let names = crate::model::setting::list(text)?;
+    if names.iter().any(String::is_empty) {
+        return Err("names an empty file".into());
+    }
+    Ok(names.into_iter().map(Into::into).collect())
+}
+
 /// The kinds of knowledge, named as their top-level keys in the files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {

@@ -243,6 +243,50 @@ pub fn count<T: std::str::FromStr + PartialOrd + fmt::Display>(
     Ok(n)
 }
 
+/// A file's path: the parser of a setting whose value is a file, none by default
+/// (`Setting<Option<PathBuf>>`, `--tls-cert FILE`); an empty one is refused, as clap refuses one.
+pub fn path(text: &str) -> Result<Option<std::path::PathBuf>, String> {
+    if text.is_empty() {
+        return Err("is empty: give a file".into());
+    }
+    Ok(Some(text.into()))
+}
+
+/// Some text, as given: the parser of an optional value whose user reads it later (`--cron
+/// EXPR`), none by default (`Setting<Option<String>>`).
+pub fn text(text: &str) -> Result<Option<String>, String> {
+    Ok(Some(text.to_string()))
+}
+
+/// A comma-separated list, each item as given (`a,b`: as clap's value delimiter splits one);
+/// the parser of a repeatable flag ([`Setting::repeat`]), whose values the entrance joins with
+/// commas. Empty: none.
+pub fn list(text: &str) -> Result<Vec<String>, String> {
+    if text.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(text.split(',').map(str::to_string).collect())
+}
+
+/// `NAME=VALUE` items of a repeatable flag (`--write go2rtc=/etc/go2rtc.yaml`), which the
+/// entrance joined with commas, split again: a piece without `=` belongs to the item before it
+/// (`site=/etc/a,b.creds`), as a file's name may hold a comma. Each item's own form is checked
+/// where it is read.
+pub fn pairs(text: &str) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::new();
+    for piece in text.split(',') {
+        match out.last_mut() {
+            Some(last) if !piece.contains('=') => {
+                last.push(',');
+                last.push_str(piece);
+            }
+            _ => out.push(piece.to_string()),
+        }
+    }
+    out.retain(|s| !s.is_empty());
+    Ok(out)
+}
+
 /// `554,8554,8000-8010`: TCP ports in the order given, duplicates dropped; at least one.
 pub fn ports(spec: &str) -> Result<Vec<u16>, String> {
     let one = |p: &str| match p.trim().parse::<u16>() {
@@ -384,6 +428,23 @@ mod tests {
         b.set(&RATE, 4);
         assert_ne!(a, b);
         assert_eq!(format!("{b:?}"), "{\"rate\": 4}");
+    }
+
+    #[test]
+    fn pairs_keep_a_comma_in_a_value() {
+        assert_eq!(
+            pairs("site=/etc/a,b.creds,lab=/x"),
+            Ok(vec![
+                "site=/etc/a,b.creds".to_string(),
+                "lab=/x".to_string()
+            ])
+        );
+        assert_eq!(
+            pairs("bad"),
+            Ok(vec!["bad".to_string()]),
+            "refused where read"
+        );
+        assert_eq!(pairs(""), Ok(vec![]));
     }
 
     #[test]

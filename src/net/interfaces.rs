@@ -47,11 +47,47 @@ pub static INTERFACE: crate::model::setting::Setting<Option<String>> =
         value_name: "NAME",
         help: "With no targets, scan only this interface's subnets",
         default: None,
-        parse: |t| match t.trim() {
-            "" => Err("names no interface".into()),
-            name => Ok(Some(name.to_string())),
-        },
+        parse: interface_name,
     };
+
+/// `camscan interfaces`' settings, in `--help`'s order: which interfaces it lists and how it
+/// plans them (as [`plan`] reads them).
+pub static LISTING: &[&dyn crate::model::setting::Declared] = &[&LIST_ONLY, &LIST_LARGE];
+
+/// `interfaces --interface`: only this interface.
+pub static LIST_ONLY: crate::model::setting::Setting<Option<String>> =
+    crate::model::setting::Setting {
+        key: "interface",
+        flag: "--interface",
+        short: None,
+        repeat: false,
+        env: "CAMSCAN_INTERFACE",
+        value_name: "NAME",
+        help: "Only this interface",
+        default: None,
+        parse: interface_name,
+    };
+
+/// `interfaces --allow-large`: plan larger subnets too.
+pub static LIST_LARGE: crate::model::setting::Setting<bool> = crate::model::setting::Setting {
+    key: "allow_large",
+    flag: "--allow-large",
+    short: None,
+    repeat: false,
+    env: "CAMSCAN_ALLOW_LARGE",
+    value_name: crate::model::setting::SWITCH,
+    help: "Plan subnets larger than a /22 too",
+    default: false,
+    parse: crate::model::setting::switch,
+};
+
+/// An interface's name, not empty.
+fn interface_name(t: &str) -> Result<Option<String>, String> {
+    match t.trim() {
+        "" => Err("names no interface".into()),
+        name => Ok(Some(name.to_string())),
+    }
+}
 
 /// Decide which subnets a target-less scan covers: private (RFC 1918, CGN, benchmarking) subnets of
 /// non-loopback interfaces, at most a /22 unless `allow_large`, only `only` when given.

@@ -24,6 +24,7 @@ pub mod client;
 pub mod entries;
 pub mod plan;
 pub mod render;
+pub mod settings;
 pub mod tools;
 
 use std::time::Duration;

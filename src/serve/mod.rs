@@ -36,11 +36,17 @@ pub mod params;
 pub mod problem;
 pub mod push;
 pub mod scans;
+pub mod settings;
 pub mod snapshot;
 pub mod sse;
 pub mod tls;
 pub mod token;
 pub mod web;
+
+pub use settings::{
+    ALLOW_TARGETS, AUTH, CHECK_STREAMS, CREDENTIALS, CRON, EVERY, HUB, HUB_PASSWORD_FILE, LISTEN,
+    NO_PREVIEW, PRINT_TOKEN, PUSH, SCAN_CREDENTIALS, SETTINGS, TLS_CERT, TLS_KEY,
+};
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

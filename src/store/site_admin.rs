@@ -124,6 +124,57 @@ pub(crate) fn ensure_isolation(tx: &Conn) -> super::db::Result<()> {
     Ok(())
 }
 
+/// `camscan hub`'s settings of the hub's database, with its owner's login (every `hub`
+/// command), in `--help`'s order; the config file's `--config` beside them.
+pub static HUB_DB: &[&dyn crate::model::setting::Declared] = &[&DB, &DB_PASSWORD_FILE];
+
+/// `hub add-site`'s settings besides the hub's and `--password-file` (a required flag, which a
+/// declaration does not say yet).
+pub static ADD_SITE: &[&dyn crate::model::setting::Declared] = &[&ROLE];
+
+/// `hub --db`: the hub, a postgres:// URL with its owner's login.
+pub static DB: crate::model::setting::Setting<Option<std::path::PathBuf>> =
+    crate::model::setting::Setting {
+        key: "db",
+        flag: "--db",
+        short: None,
+        repeat: false,
+        env: "CAMSCAN_DB",
+        value_name: "URL",
+        help: "The hub: a postgres:// URL with its owner's login (no password in it: see \
+               --db-password-file) [default: the config file's `db:`]",
+        default: None,
+        parse: crate::model::setting::path,
+    };
+
+/// `hub --db-password-file`: the owner's password.
+pub static DB_PASSWORD_FILE: crate::model::setting::Setting<Option<std::path::PathBuf>> =
+    crate::model::setting::Setting {
+        key: "db_password_file",
+        flag: "--db-password-file",
+        short: None,
+        repeat: false,
+        env: "CAMSCAN_DB_PASSWORD_FILE",
+        value_name: "FILE",
+        help: "The owner's password, from the first line of this file (else PGPASSWORD, else \
+               ~/.pgpass)",
+        default: None,
+        parse: crate::model::setting::path,
+    };
+
+/// `hub add-site --role`: the login role's name ([`role_for`] by default). No variable.
+pub static ROLE: crate::model::setting::Setting<Option<String>> = crate::model::setting::Setting {
+    key: "role",
+    flag: "--role",
+    short: None,
+    repeat: false,
+    env: "",
+    value_name: "ROLE",
+    help: "The login role's name [default: camscan_site_ and the site's name]",
+    default: None,
+    parse: crate::model::setting::text,
+};
+
 /// The login role's name for `site` when none is given: `camscan_site_` and the name in
 /// lowercase letters, digits and `_`; a hash of the name is added when that changed it, so two
 /// names never share a role (63 bytes at most, PostgreSQL's limit).

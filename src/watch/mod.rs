@@ -27,6 +27,7 @@ mod agent;
 pub mod check_rounds;
 pub mod push;
 mod rounds;
+pub mod settings;
 pub mod stream_check;
 pub mod write;
 

@@ -64,7 +64,9 @@ impl Inventory {
         file: &FileConfig,
         env: &Environment,
     ) -> Result<Inventory, CommandError> {
-        let db = db_path(args.db.as_deref(), file, env).ok_or(CommandError::NoLocation)?;
-        Ok(Inventory::new(db, args.db_password_file.clone(), None, env))
+        use crate::store::site_admin::{DB, DB_PASSWORD_FILE};
+        let given = args.settings.values()?;
+        let db = db_path(given.get(&DB).as_deref(), file, env).ok_or(CommandError::NoLocation)?;
+        Ok(Inventory::new(db, given.get(&DB_PASSWORD_FILE), None, env))
     }
 }

@@ -3,7 +3,6 @@
 //! (`--frigate-restream`, `--backchannel`) as every export reads them.
 
 use std::path::Path;
-use std::time::Duration;
 
 use crate::cli::PushOptionArgs;
 use crate::config::FileConfig;
@@ -11,7 +10,7 @@ use crate::error::Error;
 use crate::export::FormatValues;
 use crate::model::Credential;
 use crate::model::environment::Environment;
-use crate::push::{Login, Settings, TIMEOUT, Target, Tls};
+use crate::push::{Login, Settings, Target, Tls};
 
 fn setup(what: &str, path: &Path, e: impl std::fmt::Display) -> Error {
     Error::InvalidValue {
@@ -30,6 +29,8 @@ pub fn scan_pushes(
 ) -> Result<Vec<Settings>, crate::record::CommandError> {
     use crate::record::CommandError;
     args.push
+        .values()?
+        .get(&crate::push::settings::SCAN_PUSH)
         .iter()
         .map(|spec| {
             let target = Target::parse(spec).map_err(CommandError::Usage)?;
@@ -55,8 +56,10 @@ pub fn push(
     dry_run: bool,
     env: &Environment,
 ) -> Result<Settings, Error> {
+    use crate::push::settings as set;
+    let given = args.values()?;
     let token = target.tool.login_way() == crate::push::tools::LoginWay::Token;
-    let login = match &args.push_login_file {
+    let login = match &given.get(&set::LOGIN_FILE) {
         Some(path) => {
             let text =
                 std::fs::read_to_string(path).map_err(|e| setup("the push login file", path, e))?;
@@ -106,11 +109,12 @@ pub fn push(
             _ => None,
         },
     };
-    let ca_pem = match &args.push_ca_file {
+    let ca_pem = match &given.get(&set::CA_FILE) {
         Some(path) => Some(std::fs::read(path).map_err(|e| setup("the CA file", path, e))?),
         None => None,
     };
-    if args.password_refs && !target.tool.expands_references() {
+    let password_refs = given.get(&set::PASSWORD_REFS);
+    if password_refs && !target.tool.expands_references() {
         return Err(Error::InvalidValue {
             field: "password-refs",
             value: target.tool.name().into(),
@@ -121,25 +125,14 @@ pub fn push(
             ),
         });
     }
-    let timeout = match args.push_timeout {
-        Some(s) if s.is_finite() && s > 0.0 && s <= 600.0 => Duration::from_secs_f64(s),
-        Some(s) => {
-            return Err(Error::InvalidValue {
-                field: "push-timeout",
-                value: s.to_string(),
-                reason: "give seconds, more than 0 and at most 600".into(),
-            });
-        }
-        None => TIMEOUT,
-    };
     let restream = crate::export::options::option_keyed("frigate_restream");
     let backchannel = crate::export::options::option_keyed("backchannel");
     Ok(Settings {
         target,
         dry_run,
-        prune: args.prune,
-        unverified: args.push_unverified,
-        password_refs: args.password_refs,
+        prune: given.get(&set::PRUNE),
+        unverified: given.get(&set::UNVERIFIED),
+        password_refs,
         options: crate::push::Options {
             restream: restream.is_some_and(|o| formats.on(o)),
             backchannel: backchannel.is_some_and(|o| formats.on(o)),
@@ -149,9 +142,9 @@ pub fn push(
         login,
         tls: Tls {
             ca_pem,
-            insecure: args.push_insecure,
+            insecure: given.get(&set::INSECURE),
         },
-        timeout,
+        timeout: given.get(&set::TIMEOUT),
         only: None,
     })
 }

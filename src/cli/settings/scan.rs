@@ -636,7 +636,7 @@ mod tests {
         setting: &'static dyn crate::model::setting::Declared,
         text: &str,
     ) -> crate::cli::ScanSettingArgs {
-        crate::cli::ScanSettingArgs([(setting.key().to_string(), text.to_string())].into())
+        crate::cli::ScanSettingArgs::new([(setting.key().to_string(), text.to_string())].into())
     }
 
     #[test]

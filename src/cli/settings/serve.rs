@@ -5,7 +5,7 @@
 use super::Process;
 use crate::cli::{FindArgs, ScanArgs, ScanOutputArgs, ServeArgs, WatchArgs};
 use crate::record::CommandError;
-use crate::serve::Settings;
+use crate::serve::{self, Settings};
 use crate::store::Inventory;
 use crate::watch::WatchConfig;
 
@@ -19,13 +19,27 @@ pub fn serve(
 ) -> Result<(Settings, Option<WatchConfig>), CommandError> {
     let file = config_file(args.store.config.path.as_deref())?;
     let inventory = Inventory::resolve(&args.store, &file, &process.env)?;
+    let given = args.settings.values()?;
+    let (every, cron) = (given.get(&serve::EVERY), given.get(&serve::CRON));
+    let (tls_cert, tls_key) = (given.get(&serve::TLS_CERT), given.get(&serve::TLS_KEY));
+    // What a declaration cannot say yet (CONTRIBUTING, "A setting"): which flags go together.
+    if every.is_some() && cron.is_some() {
+        return Err(CommandError::Usage(
+            "the argument '--every <AGE>' cannot be used with '--cron <EXPR>'".into(),
+        ));
+    }
+    if tls_cert.is_some() != tls_key.is_some() {
+        return Err(CommandError::Usage(
+            "--tls-cert and --tls-key go together: give both, or neither".into(),
+        ));
+    }
     // The scan's own flags that serve has, over the file: where scans are recorded (the served
     // inventory, at its site), `--credentials` and the fleet's hub.
     let scan_args = ScanArgs {
         find: FindArgs {
-            credentials: args.credentials.clone(),
-            hub: args.hub.clone(),
-            hub_password_file: args.hub_password_file.clone(),
+            credentials: given.get(&serve::CREDENTIALS),
+            hub: given.get(&serve::HUB),
+            hub_password_file: given.get(&serve::HUB_PASSWORD_FILE),
             store: args.store.clone(),
             ..FindArgs::default()
         },
@@ -38,25 +52,36 @@ pub fn serve(
     // Its inventory is `inventory`: the same flags and file, resolved by the same rules.
     let scan = resolve_scan_config(&scan_args, &file, process)?;
     let watch_file = file.watch.clone().unwrap_or_default();
-    let watching = args.every.is_some()
-        || args.cron.is_some()
-        || args.check_streams.is_some()
+    let check_streams = given.get(&serve::CHECK_STREAMS);
+    let watching = every.is_some()
+        || cron.is_some()
+        || check_streams.is_some()
         || watch_file.every.is_some()
         || watch_file.cron.is_some()
         || watch_file.check_streams.is_some();
     let watch = if watching {
+        // Serve's three over the file's `watch:`, as watch's own flags would be.
+        use crate::watch::settings as watch;
+        let texts = [
+            (watch::EVERY.key, every),
+            (watch::CRON.key, cron),
+            (watch::CHECK_STREAMS.key, check_streams),
+        ];
         let wa = WatchArgs {
-            every: args.every.clone(),
-            cron: args.cron.clone(),
-            check_streams: args.check_streams.clone(),
+            settings: crate::cli::SettingArgs::new(
+                texts
+                    .into_iter()
+                    .filter_map(|(k, v)| Some((k.to_string(), v?)))
+                    .collect(),
+            ),
             ..WatchArgs::default()
         };
         Some(WatchConfig::resolve(&wa, &watch_file, &process.env).map_err(CommandError::Usage)?)
     } else {
         None
     };
-    let pushes = args
-        .push
+    let pushes = given
+        .get(&serve::PUSH)
         .iter()
         .map(|spec| {
             let target = crate::push::Target::parse(spec).map_err(CommandError::Usage)?;
@@ -72,14 +97,14 @@ pub fn serve(
         .collect::<Result<Vec<_>, CommandError>>()?;
     let settings = Settings {
         inventory,
-        listen: args.listen,
-        auth: args.auth,
-        tls_cert: args.tls_cert.clone(),
-        tls_key: args.tls_key.clone(),
-        no_preview: args.no_preview,
+        listen: given.get(&serve::LISTEN),
+        auth: given.get(&serve::AUTH),
+        tls_cert,
+        tls_key,
+        no_preview: given.get(&serve::NO_PREVIEW),
         scan,
-        allow_targets: args.allow_targets.clone(),
-        scan_credentials: args.scan_credentials.clone(),
+        allow_targets: given.get(&serve::ALLOW_TARGETS),
+        scan_credentials: given.get(&serve::SCAN_CREDENTIALS),
         pushes,
     };
     Ok((settings, watch))
@@ -92,4 +117,59 @@ pub fn serve_inventory(args: &ServeArgs, process: &Process) -> Result<Inventory,
         &config_file(args.store.config.path.as_deref())?,
         &process.env,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use crate::cli::{Cli, Command};
+    use crate::record::CommandError;
+
+    fn resolved(argv: &[&str]) -> Result<crate::serve::Settings, CommandError> {
+        let db = ["camscan", "serve", "--db", "/nonexistent/camscan-test.db"];
+        let cli = Cli::try_parse_from(db.iter().chain(argv)).unwrap();
+        let Command::Serve(args) = cli.command else {
+            unreachable!()
+        };
+        super::serve(&args, &Default::default()).map(|(s, _)| s)
+    }
+
+    /// What clap checked before serve's flags were declared settings, its resolution checks:
+    /// `--every` not with `--cron`, `--tls-cert` and `--tls-key` together; both usage errors.
+    #[test]
+    fn flags_that_go_together_are_checked_when_resolved() {
+        for argv in [
+            &["--every", "1m", "--cron", "* * * * *"][..],
+            &["--tls-cert", "c.pem"],
+            &["--tls-key", "k.pem"],
+        ] {
+            match resolved(argv) {
+                Err(CommandError::Usage(why)) => assert!(why.contains("--"), "{why}"),
+                other => panic!("{argv:?}: {:?}", other.map(|_| ())),
+            }
+        }
+        let s = resolved(&[
+            "--tls-cert",
+            "c.pem",
+            "--tls-key",
+            "k.pem",
+            "--listen",
+            "[::1]:9",
+        ])
+        .unwrap();
+        assert_eq!(s.tls_key.as_deref(), Some(std::path::Path::new("k.pem")));
+        assert_eq!(s.listen, "[::1]:9".parse().unwrap());
+        let s = resolved(&["--scan-credentials", "a=/x,y", "--scan-credentials", "b=/z"]).unwrap();
+        assert_eq!(
+            s.scan_credentials,
+            ["a=/x,y", "b=/z"],
+            "repeated, a comma kept"
+        );
+        assert_eq!(resolved(&[]).unwrap().listen, crate::serve::LISTEN.default);
+        match resolved(&["--listen", "localhost"]) {
+            Err(CommandError::Run(e)) => assert!(e.to_string().contains("listen"), "{e}"),
+            other => panic!("{:?}", other.map(|_| ())),
+        }
+    }
 }

@@ -30,7 +30,10 @@ impl WatchConfig {
         file: &WatchFile,
         env: &crate::model::environment::Environment,
     ) -> Result<WatchConfig, String> {
-        let check_streams = a.check_streams.as_deref().or(file.check_streams.as_deref());
+        use crate::watch::settings as set;
+        let given = a.settings.values().map_err(|e| e.to_string())?;
+        let flag_streams = given.get(&set::CHECK_STREAMS);
+        let check_streams = flag_streams.as_deref().or(file.check_streams.as_deref());
         let check_every = check_streams
             .map(|s| {
                 crate::model::when::parse_age(s)
@@ -53,36 +56,38 @@ impl WatchConfig {
             .iter()
             .map(|s| s.parse::<SinkSpec>().map_err(|e| format!("--notify {e}")))
             .collect::<Result<Vec<_>, _>>()?;
-        let down_after = a
-            .down_after
+        let down_after = given
+            .get(&set::DOWN_AFTER)
             .or(file.down_after)
             .unwrap_or(DEFAULT_DOWN_AFTER);
         if down_after == 0 {
             return Err("--down-after: at least 1".into());
         }
-        let outbox_cap = a
-            .outbox_cap
+        let outbox_cap = given
+            .get(&set::OUTBOX_CAP)
             .or(file.outbox_cap)
             .unwrap_or(DEFAULT_OUTBOX_CAP);
         if outbox_cap < 1 {
             return Err("--outbox-cap: at least 1".into());
         }
         // The flags' schedule, else the file's (one of them gives both: that is an error).
-        let (every, cron) = if a.every.is_some() || a.cron.is_some() {
-            (a.every.as_deref(), a.cron.as_deref())
+        let (flag_every, flag_cron) = (given.get(&set::EVERY), given.get(&set::CRON));
+        let (every, cron) = if flag_every.is_some() || flag_cron.is_some() {
+            (flag_every.as_deref(), flag_cron.as_deref())
         } else {
             (file.every.as_deref(), file.cron.as_deref())
         };
+        let flag_write = given.get(&set::WRITE);
         Ok(WatchConfig {
             schedule: Schedule::parse(every, cron)?,
             check_every,
             down_after,
             sinks,
             outbox_cap,
-            rounds: a.rounds,
-            listen: !a.no_listen && file.listen.unwrap_or(true),
-            metrics: a
-                .metrics
+            rounds: given.get(&set::ROUNDS),
+            listen: !given.get(&set::NO_LISTEN) && file.listen.unwrap_or(true),
+            metrics: given
+                .get(&set::METRICS)
                 .as_deref()
                 .or(file.metrics.as_deref())
                 .map(|m| crate::metrics::parse_bind(m).map_err(|e| format!("--metrics {m}: {e}")))
@@ -92,15 +97,15 @@ impl WatchConfig {
                 use std::os::unix::ffi::OsStrExt;
                 crate::watch::SecretBytes(v.as_bytes().to_vec())
             }),
-            write: if a.write.is_empty() {
+            write: if flag_write.is_empty() {
                 file.write.as_deref().unwrap_or_default()
             } else {
-                &a.write[..]
+                &flag_write[..]
             }
             .iter()
             .map(|s| s.parse().map_err(|e| format!("--write {e}")))
             .collect::<Result<_, String>>()?,
-            write_then: a.write_then.clone().or(file.write_then.clone()),
+            write_then: given.get(&set::WRITE_THEN).or(file.write_then.clone()),
             pushes: Vec::new(),
         })
     }
@@ -126,9 +131,14 @@ mod tests {
         assert_eq!(w.outbox_cap, DEFAULT_OUTBOX_CAP);
         assert!(w.listen);
         let args = WatchArgs {
-            cron: Some("0 * * * *".into()),
-            check_streams: Some("30s".into()),
-            down_after: Some(5),
+            settings: crate::cli::SettingArgs::new(
+                [
+                    ("cron".into(), "0 * * * *".into()),
+                    ("check_streams".into(), "30s".into()),
+                    ("down_after".into(), "5".into()),
+                ]
+                .into(),
+            ),
             notify: vec!["webhook=http://127.0.0.1:9/x".into()],
             ..Default::default()
         };
@@ -217,5 +227,43 @@ mod tests {
         let o = SinkOptions::new(watcher.unwrap().sink_options, None).unwrap();
         assert_eq!(o.webhook_secret.as_deref(), Some(&b"in the file"[..]));
         assert!(o.values.on(&mqtt::HA_DISCOVERY_OPTION));
+    }
+
+    /// watch's declared flags reach its configuration: a schedule given twice is refused, a
+    /// repeated `--write` keeps a comma in its file's name, `--down-after 0` is refused as the
+    /// file's is.
+    #[test]
+    fn watchs_flags_are_resolved_over_the_file() {
+        use clap::Parser;
+
+        use crate::cli::{Cli, Command};
+        let resolved = |argv: &[&str]| {
+            let cli = Cli::try_parse_from(["camscan", "watch"].iter().chain(argv)).unwrap();
+            let Command::Watch(a) = cli.command else {
+                unreachable!()
+            };
+            WatchConfig::resolve(&a, &WatchFile::default(), &Default::default())
+        };
+        let e = resolved(&["--every", "1m", "--cron", "* * * * *"]).unwrap_err();
+        assert!(e.contains("give one"), "{e}");
+        let argv = [
+            "--write",
+            "json=/x/a,b.json",
+            "--write",
+            "csv=/x/c.csv",
+            "--rounds",
+            "2",
+        ];
+        let w = resolved(&argv).unwrap();
+        let files: Vec<_> = w
+            .write
+            .iter()
+            .map(|s| s.path.display().to_string())
+            .collect();
+        assert_eq!(files, ["/x/a,b.json", "/x/c.csv"]);
+        assert_eq!(w.rounds, Some(2));
+        let e = resolved(&["--down-after", "0"]).unwrap_err();
+        assert!(e.contains("--down-after: at least 1"), "{e}");
+        assert!(!resolved(&["--no-listen"]).unwrap().listen);
     }
 }

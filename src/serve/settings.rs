@@ -1,0 +1,275 @@
+//! `camscan serve`'s own settings, declared once ([`crate::model::setting::Setting`]) and listed
+//! in [`SETTINGS`], which the entrance makes serve's flags from (`cli::setting_args`). None is a
+//! config-file key: the file's keys serve reads are the scan's, the inventory's and `watch:`.
+//! What they set is [`super::Settings`] (resolved by `cli::settings::serve`).
+
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::path::PathBuf;
+
+use crate::model::setting::{Declared, SWITCH, Setting, list, pairs, path, switch, text};
+
+/// Every setting of `camscan serve` but the inventory's, the formats' and the push's, in
+/// `--help`'s order.
+pub static SETTINGS: &[&dyn Declared] = &[
+    &LISTEN,
+    &AUTH,
+    &PRINT_TOKEN,
+    &TLS_CERT,
+    &TLS_KEY,
+    &ALLOW_TARGETS,
+    &SCAN_CREDENTIALS,
+    &CREDENTIALS,
+    &NO_PREVIEW,
+    &HUB,
+    &HUB_PASSWORD_FILE,
+    &EVERY,
+    &CRON,
+    &CHECK_STREAMS,
+    &PUSH,
+];
+
+/// Where the server listens when `--listen` is not given.
+pub const DEFAULT_LISTEN: SocketAddr =
+    SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::new(127, 0, 0, 1), 8750));
+
+/// `--listen`: the server's address ([`super::auth`] asks for the token beyond loopback).
+pub static LISTEN: Setting<SocketAddr> = Setting {
+    key: "listen",
+    flag: "--listen",
+    short: None,
+    repeat: false,
+    env: "CAMSCAN_LISTEN",
+    value_name: "ADDR",
+    help: "Address and port to listen on. On loopback (127.0.0.0/8, ::1) no token is asked for \
+           unless --auth is given; any other address always asks for it, and needs the token \
+           file to exist already (--print-token makes it) [default: 127.0.0.1:8750]",
+    default: DEFAULT_LISTEN,
+    parse: |t| {
+        t.parse()
+            .map_err(|e| format!("{e}: give an address and port such as 127.0.0.1:8750"))
+    },
+};
+
+/// `--auth`: the token asked for on loopback too ([`super::auth`]).
+pub static AUTH: Setting<bool> = Setting {
+    key: "auth",
+    flag: "--auth",
+    short: None,
+    repeat: false,
+    env: "CAMSCAN_SERVE_AUTH",
+    value_name: SWITCH,
+    help: "Ask for the token on a loopback address too (`Authorization: Bearer TOKEN`, or the \
+           login form at /login)",
+    default: false,
+    parse: switch,
+};
+
+/// `--print-token`: print the token and exit ([`super::print_token`]). No variable.
+pub static PRINT_TOKEN: Setting<bool> = Setting {
+    key: "print_token",
+    flag: "--print-token",
+    short: None,
+    repeat: false,
+    env: "",
+    value_name: SWITCH,
+    help: "Print the server's token on stdout and exit (it is made, mode 0600, in serve.token \
+           next to the inventory file if there is none yet)",
+    default: false,
+    parse: switch,
+};
+
+/// `--tls-cert`: HTTPS ([`super::tls`]); needs [`TLS_KEY`] (`cli::settings::serve` checks).
+pub static TLS_CERT: Setting<Option<PathBuf>> = Setting {
+    key: "tls_cert",
+    flag: "--tls-cert",
+    short: None,
+    repeat: false,
+    env: "CAMSCAN_TLS_CERT",
+    value_name: "FILE",
+    help: "Serve HTTPS with this certificate chain (PEM); needs --tls-key",
+    default: None,
+    parse: path,
+};
+
+/// `--tls-key`: the key of [`TLS_CERT`], which it needs.
+pub static TLS_KEY: Setting<Option<PathBuf>> = Setting {
+    key: "tls_key",
+    flag: "--tls-key",
+    short: None,
+    repeat: false,
+    env: "CAMSCAN_TLS_KEY",
+    value_name: "FILE",
+    help: "The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1)",
+    default: None,
+    parse: path,
+};
+
+/// `--allow-targets`: what API scans may scan ([`super::scans`]); empty: the attached subnets.
+pub static ALLOW_TARGETS: Setting<Vec<String>> = Setting {
+    key: "allow_targets",
+    flag: "--allow-targets",
+    short: None,
+    repeat: true,
+    env: "CAMSCAN_ALLOW_TARGETS",
+    value_name: "TARGETS",
+    help: "What `POST /api/v1/scans` may scan (addresses, CIDRs, ranges; comma-separated); \
+           anything else is refused (403) [default: the attached private subnets a scan without \
+           targets covers]. A scan's other settings (ports, timeouts, credentials) come from \
+           --config",
+    default: Vec::new(),
+    parse: list,
+};
+
+/// `--scan-credentials NAME=FILE`: the credential sets an API scan may choose
+/// ([`super::scans`] reads each). No variable.
+pub static SCAN_CREDENTIALS: Setting<Vec<String>> = Setting {
+    key: "scan_credentials",
+    flag: "--scan-credentials",
+    short: None,
+    repeat: true,
+    env: "",
+    value_name: "NAME=FILE",
+    help: "A credentials file an API scan may choose by NAME (`site=/etc/camscan/site.creds`); \
+           repeatable. The config's own credentials are `default`; `none` sends none",
+    default: Vec::new(),
+    parse: pairs,
+};
+
+/// `--credentials`: the logins the server opens cameras with (the preview, snapshots, API
+/// scans' `default` set), over the config file's.
+pub static CREDENTIALS: Setting<Option<PathBuf>> = Setting {
+    key: "credentials",
+    flag: "--credentials",
+    short: None,
+    repeat: false,
+    env: "CAMSCAN_CREDENTIALS",
+    value_name: "FILE",
+    help: "The credentials file (`user:password` lines) the server opens cameras with: the live \
+           preview, snapshots and API scans' `default` set (instead of the config's credentials)",
+    default: None,
+    parse: path,
+};
+
+/// `--no-preview`: no live preview ([`super::live`]). No variable.
+pub static NO_PREVIEW: Setting<bool> = Setting {
+    key: "no_preview",
+    flag: "--no-preview",
+    short: None,
+    repeat: false,
+    env: "",
+    value_name: SWITCH,
+    help: "No live preview: the page shows no Live buttons and the preview, live and WHEP routes \
+           answer 422",
+    default: false,
+    parse: switch,
+};
+
+/// `--hub`: the fleet's hub this server's agent sends to.
+pub static HUB: Setting<Option<PathBuf>> = Setting {
+    key: "hub",
+    flag: "--hub",
+    short: None,
+    repeat: false,
+    env: "CAMSCAN_HUB",
+    value_name: "URL",
+    help: "The fleet's hub: send this site's scans, devices and events to this PostgreSQL \
+           inventory (postgres:// URL) as they are recorded, and run the scans the hub queues \
+           for this site (held to --allow-targets and the credential sets)",
+    default: None,
+    parse: path,
+};
+
+/// `--hub-password-file`: the hub's password.
+pub static HUB_PASSWORD_FILE: Setting<Option<PathBuf>> = Setting {
+    key: "hub_password_file",
+    flag: "--hub-password-file",
+    short: None,
+    repeat: false,
+    env: "CAMSCAN_HUB_PASSWORD_FILE",
+    value_name: "FILE",
+    help: "The hub's password, from the first line of this file (else PGPASSWORD, else \
+           ~/.pgpass)",
+    default: None,
+    parse: path,
+};
+
+/// `--every`: the watcher in this process, its schedule (read as `watch --every` reads it);
+/// not with [`CRON`] (`cli::settings::serve` checks). No variable.
+pub static EVERY: Setting<Option<String>> = Setting {
+    key: "every",
+    flag: "--every",
+    short: None,
+    repeat: false,
+    env: "",
+    value_name: "AGE",
+    help: "Also run the watcher in this process: a complete scan of the config's `targets:` \
+           (else the attached subnets) this often (`15m`); the rest of `camscan watch`'s settings \
+           come from the config's `watch:` section, which alone also starts it when it sets \
+           `every`, `cron` or `check_streams`",
+    default: None,
+    parse: text,
+};
+
+/// `--cron`: the watcher's schedule as a cron expression instead. No variable.
+pub static CRON: Setting<Option<String>> = Setting {
+    key: "cron",
+    flag: "--cron",
+    short: None,
+    repeat: false,
+    env: "",
+    value_name: "EXPR",
+    help: "The watcher's scans on a cron schedule instead (as `camscan watch --cron`)",
+    default: None,
+    parse: text,
+};
+
+/// `--check-streams`: the watcher's stream checks between scans. No variable.
+pub static CHECK_STREAMS: Setting<Option<String>> = Setting {
+    key: "check_streams",
+    flag: "--check-streams",
+    short: None,
+    repeat: false,
+    env: "",
+    value_name: "AGE",
+    help: "The watcher checks every known stream this often between scans (`30s`)",
+    default: None,
+    parse: text,
+};
+
+/// `--push TOOL=URL`: the tools the page's "Add to" buttons push into ([`super::push`]).
+pub static PUSH: Setting<Vec<String>> = Setting {
+    key: "push",
+    flag: "--push",
+    short: None,
+    repeat: true,
+    env: "CAMSCAN_PUSH",
+    value_name: "TOOL=URL",
+    help: "Offer the page's \"Add to\" buttons for a running tool: `frigate=URL`, `go2rtc=URL` or \
+           `mediamtx=URL` (`camscan push`'s plan, apply and verify, for one camera or a \
+           selection; passwords from --credentials). Repeatable",
+    default: Vec::new(),
+    parse: list,
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every serve setting is spelled from its key (`auth`'s variable is `CAMSCAN_SERVE_AUTH`:
+    /// `CAMSCAN_AUTH` would not say whose) and its default's value is the one its help names.
+    #[test]
+    fn every_serve_setting_is_spelled_from_its_key() {
+        for d in SETTINGS {
+            assert_eq!(d.flag(), format!("--{}", d.key().replace('_', "-")));
+            let env = format!("CAMSCAN_{}", d.key().to_uppercase());
+            assert!(
+                [env.as_str(), "", "CAMSCAN_SERVE_AUTH"].contains(&d.env()),
+                "{}",
+                d.key()
+            );
+            assert!(!d.help().ends_with('.'), "{}: clap style", d.key());
+        }
+        assert_eq!((LISTEN.parse)("127.0.0.1:8750"), Ok(LISTEN.default));
+        assert!((LISTEN.parse)("localhost").is_err());
+    }
+}

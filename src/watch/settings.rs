@@ -1,0 +1,188 @@
+//! `camscan watch`'s own settings, declared once ([`crate::model::setting::Setting`]) and listed
+//! in [`SETTINGS`], which the entrance makes watch's flags from (`cli::setting_args`). Each is
+//! an `Option` (a list: empty) whose `None` lets the config file's `watch:` section speak, then
+//! the default its help names (`cli::settings::watch` resolves them into [`super::WatchConfig`]).
+//! `--notify` and the sinks' options are declared with the sinks (`notify`).
+
+use crate::model::setting::{Declared, SWITCH, Setting, count, pairs, switch, text};
+
+/// Every setting of `camscan watch` but the scan's, the push's and the sinks', in `--help`'s
+/// order.
+pub static SETTINGS: &[&dyn Declared] = &[
+    &EVERY,
+    &CRON,
+    &CHECK_STREAMS,
+    &DOWN_AFTER,
+    &METRICS,
+    &NO_LISTEN,
+    &OUTBOX_CAP,
+    &ROUNDS,
+    &WRITE,
+    &WRITE_THEN,
+];
+
+/// `--every`: a complete scan this often ([`super::Schedule`]).
+pub static EVERY: Setting<Option<String>> = Setting {
+    key: "every",
+    flag: "--every",
+    short: None,
+    repeat: false,
+    env: "CAMSCAN_EVERY",
+    value_name: "AGE",
+    help: "Run a complete scan this often (`15m`, `1h`, `1d`) [default: 15m]",
+    default: None,
+    parse: text,
+};
+
+/// `--cron`: the scans on a cron schedule instead ([`super::Schedule`]; not with [`EVERY`]).
+pub static CRON: Setting<Option<String>> = Setting {
+    key: "cron",
+    flag: "--cron",
+    short: None,
+    repeat: false,
+    env: "CAMSCAN_CRON",
+    value_name: "EXPR",
+    help: "Run scans on a cron schedule instead (`*/15 * * * *`; 5 fields, or 6 with seconds \
+           first; local time)",
+    default: None,
+    parse: text,
+};
+
+/// `--check-streams`: the stream checks between scans ([`super::stream_check`]).
+pub static CHECK_STREAMS: Setting<Option<String>> = Setting {
+    key: "check_streams",
+    flag: "--check-streams",
+    short: None,
+    repeat: false,
+    env: "CAMSCAN_CHECK_STREAMS",
+    value_name: "AGE",
+    help: "Check every known stream this often between scans (`30s`); off when not given",
+    default: None,
+    parse: text,
+};
+
+/// `--down-after`: failed checks before a stream is down ([`super::DEFAULT_DOWN_AFTER`]). No
+/// variable.
+pub static DOWN_AFTER: Setting<Option<u32>> = Setting {
+    key: "down_after",
+    flag: "--down-after",
+    short: None,
+    repeat: false,
+    env: "",
+    value_name: "N",
+    help: "Failed checks in a row before a stream is down (a success brings it up) [default: 3]",
+    default: None,
+    // 0 is refused where the file's value is too, with the same words.
+    parse: |t| count(t, 0).map(Some),
+};
+
+/// `--metrics`: the Prometheus endpoint ([`crate::metrics`]). No variable.
+pub static METRICS: Setting<Option<String>> = Setting {
+    key: "metrics",
+    flag: "--metrics",
+    short: None,
+    repeat: false,
+    env: "",
+    value_name: "ADDR",
+    help: "Serve Prometheus metrics at http://ADDR/metrics (`127.0.0.1:9750`; another address \
+           than loopback must be given explicitly)",
+    default: None,
+    parse: text,
+};
+
+/// `--no-listen`: no announcements heard between scans. No variable.
+pub static NO_LISTEN: Setting<bool> = Setting {
+    key: "no_listen",
+    flag: "--no-listen",
+    short: None,
+    repeat: false,
+    env: "",
+    value_name: SWITCH,
+    help: "Do not listen for WS-Discovery Hello/Bye and SSDP NOTIFY announcements between scans",
+    default: false,
+    parse: switch,
+};
+
+/// `--outbox-cap`: events kept for a sink that is down ([`super::DEFAULT_OUTBOX_CAP`]). No
+/// variable.
+pub static OUTBOX_CAP: Setting<Option<i64>> = Setting {
+    key: "outbox_cap",
+    flag: "--outbox-cap",
+    short: None,
+    repeat: false,
+    env: "",
+    value_name: "N",
+    help: "Events kept for a sink that is down; past this, its oldest are dropped (and logged) \
+           [default: 10000]",
+    default: None,
+    // Below 1 is refused where the file's value is too, with the same words.
+    parse: |t| {
+        t.trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| format!("{:?} is not a whole number", t.trim()))
+    },
+};
+
+/// `--rounds`: stop after this many scans. No variable.
+pub static ROUNDS: Setting<Option<u32>> = Setting {
+    key: "rounds",
+    flag: "--rounds",
+    short: None,
+    repeat: false,
+    env: "",
+    value_name: "N",
+    help: "Stop after this many scans (one-off runs, tests); run until a signal when not given",
+    default: None,
+    parse: |t| count(t, 0).map(Some),
+};
+
+/// `--write FORMAT=FILE`: exports kept up to date ([`super::write`]). No variable.
+pub static WRITE: Setting<Vec<String>> = Setting {
+    key: "write",
+    flag: "--write",
+    short: None,
+    repeat: true,
+    env: "",
+    value_name: "FORMAT=FILE",
+    help: "Keep an export up to date: after each scan, render FORMAT (any -f format: go2rtc, \
+           frigate, mediamtx, json...) from the inventory and replace FILE atomically when, and \
+           only when, its content changed. Repeatable",
+    default: Vec::new(),
+    parse: pairs,
+};
+
+/// `--write-then`: the command run after a rewrite ([`super::write`]).
+pub static WRITE_THEN: Setting<Option<String>> = Setting {
+    key: "write_then",
+    flag: "--write-then",
+    short: None,
+    repeat: false,
+    env: "CAMSCAN_WRITE_THEN",
+    value_name: "COMMAND",
+    help: "Run this command after a scan that rewrote a --write file (reload Frigate, go2rtc or \
+           MediaMTX); split as a shell quotes, run without a shell, the files in CAMSCAN_WRITTEN",
+    default: None,
+    parse: text,
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_watch_setting_is_spelled_from_its_key() {
+        for d in SETTINGS {
+            assert_eq!(d.flag(), format!("--{}", d.key().replace('_', "-")));
+            let env = format!("CAMSCAN_{}", d.key().to_uppercase());
+            assert!([env.as_str(), ""].contains(&d.env()), "{}", d.key());
+            assert!(!d.help().ends_with('.'), "{}: clap style", d.key());
+        }
+        assert_eq!(
+            (OUTBOX_CAP.parse)("-1"),
+            Ok(Some(-1)),
+            "refused when resolved"
+        );
+        assert!((ROUNDS.parse)("x").is_err());
+    }
+}
