@@ -3,14 +3,14 @@
 //! once by the command, and the defaults, resolved into one validated [`ScanConfig`], as ripgrep
 //! turns low-level arguments into high-level ones. Precedence: flags > env > YAML config file >
 //! defaults. The typed settings are [`crate::scan::config`]'s, the file's shape
-//! [`crate::config`]'s; only this layer
+//! [`crate::cli::config`]'s; only this layer
 //! reads the command line, so the resolution is the door's functions ([`load_scan_config`],
 //! [`resolve_scan_config`]), not methods of the type it makes.
 
 use super::file::{read, signature_files};
 use super::{Process, invalid};
+use crate::cli::config::FileConfig;
 use crate::cli::{FindArgs, ScanArgs};
-use crate::config::FileConfig;
 use crate::credentials::{self, Credential};
 use crate::error::Error;
 use crate::model::environment::Environment;
@@ -289,7 +289,7 @@ mod tests {
 
     use super::*;
     use crate::cli::ScanOutputArgs;
-    use crate::config::*;
+    use crate::cli::config::*;
     use crate::export::{Format, parse_csv_delimiter};
     use crate::probe::DEFAULT_PER_HOST;
     use crate::store::default_db_path;
