@@ -318,8 +318,7 @@ mod tests {
         let file = FileConfig::parse("fresh: true\n", Path::new("c.yaml")).unwrap();
         let fresh = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert!(fresh.settings.get(&crate::analyze::context::FRESH));
-        let (ctx, _tx) = crate::scan::plan::context_with_known(&fresh, known());
-        assert!(ctx.known.is_empty());
+        assert!(crate::scan::plan::remembered(&fresh, known()).is_empty());
         let args = ScanArgs {
             find: FindArgs {
                 settings: flag(&crate::analyze::context::FRESH, "true"),
@@ -330,8 +329,7 @@ mod tests {
         let flag = resolve_scan_config(&args, &FileConfig::default(), &Process::default()).unwrap();
         assert!(flag.settings.get(&crate::analyze::context::FRESH));
         let usual = ScanConfig::default();
-        let (ctx, _tx) = crate::scan::plan::context_with_known(&usual, known());
-        assert_eq!(ctx.known.len(), 1);
+        assert_eq!(crate::scan::plan::remembered(&usual, known()).len(), 1);
     }
 
     /// The scan configuration of the command line `argv` with the config file `yaml`.
