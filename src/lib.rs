@@ -12,11 +12,11 @@
 //!   only they and `main` name clap: the value lists of choices declared below (formats,
 //!   discovery methods) are made from their [`model::choice::Choice`] (`cli/choices.rs`).
 //!   `cli::reference` renders the same definitions as `docs/reference/cli.md` (a test keeps the
-//!   file in step).
-//! * [`config`]: the config file's shape ([`config::FileConfig`]: its keys, and the keys the
-//!   registrations name, the formats', the sinks' and the scan settings', taken out by a sieve),
-//!   read from a text. It reads no file (the entrance does, `cli::settings::file`) and names
-//!   neither the command line nor the store.
+//!   file in step). The config file is the entrance's too: its shape in `cli::config` (its keys,
+//!   and the keys the registrations name, the formats', the sinks' and the scan settings', taken
+//!   out by a sieve), read once per command by `cli::settings::file`; doctor judges its text with
+//!   the entrance's reader handed down (`doctor::FileReader`). There is no module of settings:
+//!   each is declared beside its use, and a scan's configuration is [`scan::ScanConfig`].
 //! * [`credentials`]: credentials to try, their scopes, and safe rendering into URLs.
 //! * [`cmds`]: the command layer, one module per subcommand (`cmds::scan`, `cmds::watch`,
 //!   `cmds::devices`, ...): each resolves its settings once (`cli::settings`), builds the
@@ -153,18 +153,16 @@
 //! ```text
 //! floor 11  cmds        -> analyze, audit, cli, doctor, error, export, fleet, knowledge, model,
 //!                          net, push, record, sanitize, scan, serve, store, watch
-//! floor 10  cli         -> analyze, audit, config, credentials, discovery, doctor, error, export,
+//! floor 10  cli         -> analyze, audit, credentials, discovery, doctor, error, export,
 //!                          knowledge, metrics, model, net, notify, probe, push, record, scan,
 //!                          serve, store, watch
-//! floor 9   doctor      -> config, discovery, error, model, net, notify, probe, record, sanitize,
-//!                          store
+//! floor 9   doctor      -> discovery, error, model, net, notify, probe, record, sanitize, store
 //!           fleet       -> probe, record, scan, store
 //!           serve       -> analyze, credentials, error, export, http_server, knowledge, metrics,
 //!                          model, net, preview, probe, push, record, sanitize, scan, store
 //!           watch       -> analyze, credentials, discovery, error, export, metrics, model, net,
 //!                          notify, push, record, scan, store
-//! floor 8   config      -> error, export, model, notify, scan
-//!           record      -> analyze, error, export, metrics, model, net, scan, store
+//! floor 8   record      -> analyze, error, export, metrics, model, net, scan, store
 //! floor 7   scan        -> analyze, credentials, detect, discovery, error, export, knowledge,
 //!                          model, net, probe, proto, registry, sanitize, store, timing
 //! floor 6   probe       -> discovery, model, net
@@ -204,7 +202,6 @@ pub mod analyze;
 pub mod audit;
 pub mod cli;
 pub mod cmds;
-pub mod config;
 pub mod credentials;
 pub mod detect;
 pub mod discovery;

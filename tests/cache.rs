@@ -27,7 +27,7 @@ use camscan::credentials::Credential;
 use camscan::discovery::DiscoveryMethod;
 use camscan::model::{Report, StreamStatus};
 use camscan::scan::ScanConfig;
-use camscan::scan::plan::{self, ScanPlan};
+use camscan::scan::plan::ScanPlan;
 use serde_json::json;
 
 /// The NVR as first scanned (and unchanged), and the device addresses of the scenarios.
@@ -308,13 +308,9 @@ fn scan(
     rt.block_on(async move {
         let started = Instant::now();
         let plan = ScanPlan::build(&cfg).await.unwrap();
-        let scanned = camscan::scan::pipeline(
-            plan,
-            plan::context_with_known(&cfg, known),
-            camscan::scan::Progress::Quiet,
-            None,
-        )
-        .await;
+        let ctx = plan.context(&cfg, known);
+        let scanned =
+            camscan::scan::pipeline(plan, ctx, camscan::scan::Progress::Quiet, None).await;
         (scanned.report, started.elapsed())
     })
 }

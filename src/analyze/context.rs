@@ -170,7 +170,8 @@ pub struct VerifySettings {
     /// Run this ffprobe on streams to fill what our analysis left empty (`--ffprobe`).
     pub ffprobe: Option<std::path::PathBuf>,
     /// The scan's media budget (`--media-rate`): every PLAY check and MJPEG read waits for room
-    /// in it. The plan's ([`crate::scan::plan::ScanPlan::media`]); no limit outside a scan.
+    /// in it. Made by the plan at its rate ([`crate::scan::plan::ScanPlan::context`]); no limit
+    /// outside a scan.
     pub media: Arc<crate::net::media_budget::MediaBudget>,
 }
 

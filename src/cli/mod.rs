@@ -17,6 +17,7 @@ pub use crate::model::environment::ColorChoice;
 
 mod audit;
 mod choices;
+pub mod config;
 mod doctor;
 mod format_options;
 mod hub;

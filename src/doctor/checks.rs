@@ -11,9 +11,7 @@ use std::time::{Duration, Instant};
 
 use super::parse::{self, FdVerdict};
 use super::store::{credential_key, outbox, postgres_store, serve_token, store};
-use super::{Check, Settings};
-use crate::config::{FileConfig, WatchFile};
-use crate::error::Error;
+use super::{Check, FileRead, FileReader, Settings};
 use crate::notify::{DoctorCheck, SinkSpec};
 
 /// How long `ffprobe -version` may take: it prints a few lines and exits in milliseconds; a
@@ -26,7 +24,7 @@ const SINK_DEADLINE: Duration = crate::net::DEFAULT_TIMEOUT;
 
 /// Every check, in the order a user would fix things.
 pub fn all(args: &Settings) -> Vec<Check> {
-    let (config_check, file) = config(args.config.as_ref(), args.scan_values);
+    let (config_check, file) = config(args.config.as_ref(), &args.file);
     let (interfaces_check, planned) = interfaces(&file);
     let mut out = vec![
         privileges(),
@@ -38,10 +36,9 @@ pub fn all(args: &Settings) -> Vec<Check> {
         ffprobe(&file),
         config_check,
     ];
-    let inventory = (args.inventory)(&file);
+    let inventory = file.inventory;
     let db = inventory.as_ref().map(|i| i.at.clone());
-    let watch = file.watch.clone().unwrap_or_default();
-    let mut sinks: Vec<String> = watch.notify.clone().unwrap_or_default();
+    let mut sinks: Vec<String> = file.notify.clone().unwrap_or_default();
     sinks.extend(args.notify.iter().cloned());
     let (store_check, inspection) = match &db {
         Some(crate::store::InventoryAt::Postgres(url)) => postgres_store(url, inventory.as_ref()),
@@ -49,10 +46,10 @@ pub fn all(args: &Settings) -> Vec<Check> {
         None => store(None),
     };
     out.push(store_check);
-    let file = inventory.as_ref().and_then(|i| i.file());
-    out.extend(file.map(super::store::store_filesystem));
+    let sqlite = inventory.as_ref().and_then(|i| i.file());
+    out.extend(sqlite.map(super::store::store_filesystem));
     if let Some(i) = &inspection {
-        out.push(outbox(i, &sinks, &watch));
+        out.push(outbox(i, &sinks, file.outbox_cap));
         out.push(super::store::stream_paths(i));
     }
     out.push(credential_key(inventory.as_ref()));
@@ -134,7 +131,7 @@ fn container(env: &crate::model::environment::Environment) -> Check {
 }
 
 /// The subnets a scan without targets covers, as `camscan interfaces` plans them. Lists only.
-fn interfaces(file: &FileConfig) -> (Check, Vec<crate::net::interfaces::LocalNet>) {
+fn interfaces(file: &FileRead) -> (Check, Vec<crate::net::interfaces::LocalNet>) {
     use crate::{discovery::targets::ALLOW_LARGE, net::interfaces::INTERFACE};
     const NAME: &str = "interfaces";
     let nets = match crate::net::interfaces::list() {
@@ -290,7 +287,7 @@ fn neighbour_table() -> Check {
 
 /// RLIMIT_NOFILE against the probe pool: a scan raises its soft limit to the hard one and sizes
 /// the pool from it (`net::default_concurrency`).
-fn open_files(file: &FileConfig) -> Check {
+fn open_files(file: &FileRead) -> Check {
     const NAME: &str = "open_files";
     let (soft, hard) = match rlimit::getrlimit(rlimit::Resource::NOFILE) {
         Ok(l) => l,
@@ -343,7 +340,7 @@ fn open_files(file: &FileConfig) -> Check {
 
 /// `ffprobe -version` under a deadline: the config's `ffprobe:` path, else `ffprobe` from PATH.
 /// Missing is a warning (it is optional, off by default) unless the config turns it on.
-fn ffprobe(file: &FileConfig) -> Check {
+fn ffprobe(file: &FileRead) -> Check {
     const NAME: &str = "ffprobe";
     let configured = file.ffprobe.is_some();
     let program = file
@@ -421,17 +418,16 @@ fn run_with_deadline(
 /// The config file: it parses, every key is known (each unknown one named, with the key it
 /// probably meant), and its values are valid. Returns the file as far as it could be read (the
 /// unknown keys left out), for the other checks.
-fn config(
-    given: Option<&super::ConfigText>,
-    scan_values: fn(&FileConfig) -> Result<(), Error>,
-) -> (Check, FileConfig) {
+fn config(given: Option<&super::ConfigText>, reader: &FileReader) -> (Check, FileRead) {
+    // Every key unset: what the other checks go on when the file cannot be read.
+    let defaults = || (reader.read)(None).unwrap_or_default();
     let Some((path, text)) = given else {
         return (
             Check::pass(
                 CONFIG,
                 "no config file given (--config, CAMSCAN_CONFIG): defaults",
             ),
-            FileConfig::default(),
+            defaults(),
         );
     };
     let shown = path.display();
@@ -440,12 +436,12 @@ fn config(
         Ok(None) => {
             return (
                 Check::pass(CONFIG, format!("{shown}: empty (defaults)")),
-                FileConfig::default(),
+                defaults(),
             );
         }
-        Err(check) => return (check, FileConfig::default()),
+        Err(check) => return (check, defaults()),
     };
-    let unknown = match remove_unknown_keys(&mut value) {
+    let unknown = match remove_unknown_keys(&mut value, reader) {
         Some(unknown) => unknown,
         None => {
             return (
@@ -454,18 +450,18 @@ fn config(
                     format!("{shown}: not a mapping of keys to values"),
                     EVERY_KEY,
                 ),
-                FileConfig::default(),
+                defaults(),
             );
         }
     };
-    // The rest read as a scan reads it (`FileConfig::parse`), so doctor and scan agree.
+    // The rest read as a scan reads it (the entrance's reader), so doctor and scan agree.
     let rest = serde_yaml::to_string(&value).unwrap_or_default();
-    let file = match FileConfig::parse(&rest, path) {
+    let file = match (reader.read)(Some((&rest, path))) {
         Ok(f) => f,
         Err(e) => {
             return (
                 Check::fail(CONFIG, e.to_string(), format!("correct it ({EVERY_KEY})")),
-                FileConfig::default(),
+                defaults(),
             );
         }
     };
@@ -483,7 +479,7 @@ fn config(
             file,
         );
     }
-    let check = bad_values(&file, &shown.to_string(), scan_values)
+    let check = bad_values(&file, &shown.to_string())
         .unwrap_or_else(|| Check::pass(CONFIG, format!("{shown}: parses, every key known")));
     (check, file)
 }
@@ -518,16 +514,16 @@ fn read_yaml(path: &Path, text: Result<&str, &String>) -> Result<Option<serde_ya
 
 /// Take the keys a scan does not know out of the file (top level and `watch:`), each named with
 /// the key it probably meant. `None` when the file is not a mapping.
-fn remove_unknown_keys(value: &mut serde_yaml::Value) -> Option<Vec<String>> {
+fn remove_unknown_keys(value: &mut serde_yaml::Value, reader: &FileReader) -> Option<Vec<String>> {
     let top = value.as_mapping_mut()?;
     let mut unknown = Vec::new();
-    let known = &crate::config::keys(parse::struct_fields::<FileConfig>());
+    let known = &reader.keys;
     for key in parse::unknown_keys(top, known) {
         unknown.push(named(&key, "", known));
         top.remove(key.as_str());
     }
     if let Some(watch) = top.get_mut("watch").and_then(|w| w.as_mapping_mut()) {
-        let known = &crate::config::sink_options::keys(parse::struct_fields::<WatchFile>());
+        let known = &reader.watch_keys;
         for key in parse::unknown_keys(watch, known) {
             unknown.push(named(&key, "watch.", known));
             watch.remove(key.as_str());
@@ -538,12 +534,8 @@ fn remove_unknown_keys(value: &mut serde_yaml::Value) -> Option<Vec<String>> {
 
 /// Values: what `camscan scan --config` would say about them (ports, durations, credentials),
 /// then the sinks of `watch.notify`. `None` when all are valid.
-fn bad_values(
-    file: &FileConfig,
-    shown: &str,
-    scan_values: fn(&FileConfig) -> Result<(), Error>,
-) -> Option<Check> {
-    if let Err(e) = scan_values(file) {
+fn bad_values(file: &FileRead, shown: &str) -> Option<Check> {
+    if let Some(e) = &file.scan_values {
         return Some(Check::fail(
             CONFIG,
             e.to_string(),
@@ -551,9 +543,8 @@ fn bad_values(
         ));
     }
     let bad_sinks: Vec<String> = file
-        .watch
+        .notify
         .as_ref()
-        .and_then(|w| w.notify.as_ref())
         .into_iter()
         .flatten()
         .filter_map(|s| s.parse::<SinkSpec>().err())
@@ -703,13 +694,15 @@ mod tests {
     use super::*;
     use crate::doctor::Status;
 
-    /// The config check with the scan's own resolution of the values, as the command hands it.
-    fn config(path: Option<&Path>) -> (Check, FileConfig) {
+    /// The config check with the entrance's reader (the scan's own resolution of the values),
+    /// as the command hands it.
+    fn config(path: Option<&Path>) -> (Check, FileRead) {
         let given = path.map(|p| {
             let text = std::fs::read_to_string(p).map_err(|e| e.to_string());
             (p.to_path_buf(), text)
         });
-        super::config(given.as_ref(), crate::cli::settings::scan_values)
+        let reader = crate::cli::settings::file_reader(|_| None);
+        super::config(given.as_ref(), &reader)
     }
 
     #[test]
@@ -732,10 +725,7 @@ mod tests {
         );
         // What is known still counts for the other checks.
         assert!(file.settings.contains_key("ports"));
-        assert_eq!(
-            file.watch.and_then(|w| w.notify),
-            Some(vec!["stdout".to_string()])
-        );
+        assert_eq!(file.notify, Some(vec!["stdout".to_string()]));
     }
 
     /// The sinks' own options are `watch:` keys it knows (and suggests), read as a scan reads them.
@@ -749,12 +739,8 @@ mod tests {
             text.push_str(&format!("  {}: {value}\n", o.key));
         }
         std::fs::write(&path, &text).unwrap();
-        let (c, file) = config(Some(&path));
+        let (c, _) = config(Some(&path));
         assert_eq!(c.status, Status::Pass, "{}", c.detail);
-        let given = file.watch.unwrap().sink_options;
-        for o in crate::notify::options::options() {
-            assert!(given.given(o).is_some(), "{}", o.key);
-        }
         std::fs::write(&path, "watch:\n  ha_discovry: true\n").unwrap();
         let (c, _) = config(Some(&path));
         assert!(

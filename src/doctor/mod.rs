@@ -16,7 +16,6 @@ use std::io::{self, IsTerminal, Write};
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::FileConfig;
 use crate::error::{Error, exit};
 use crate::model::environment::ColorChoice;
 
@@ -136,8 +135,39 @@ impl Report {
     }
 }
 
-/// The entrance's rule for where the inventory is, given the config file doctor read.
-pub type FindInventory = Box<dyn Fn(&FileConfig) -> Option<crate::store::Inventory>>;
+/// How the entrance reads a config file, handed down: the keys it knows and what a text says, as
+/// a scan reads it. Doctor judges the file; the file's shape and the settings it resolves into
+/// are the entrance's (`cli::config`, `cli::settings`).
+pub struct FileReader {
+    /// The keys the file's top level knows (its fields, the formats' options, the scan
+    /// settings'), and its `watch:` section's (the sinks' options among them).
+    pub keys: Vec<&'static str>,
+    pub watch_keys: Vec<&'static str>,
+    /// The file's text (`None`: no file, every key unset) read as a scan reads it, at its path.
+    pub read: ReadFile,
+}
+
+/// The entrance's reader of a config file's text ([`FileReader::read`]).
+pub type ReadFile = Box<dyn Fn(Option<(&str, &std::path::Path)>) -> Result<FileRead, Error>>;
+
+/// What doctor asks of a config file, read by the entrance.
+#[derive(Debug, Default)]
+pub struct FileRead {
+    /// The scan settings' values, as text, by key (`concurrency`, `interface`, `allow_large`).
+    pub settings: std::collections::BTreeMap<String, String>,
+    /// `ffprobe:`.
+    pub ffprobe: Option<std::path::PathBuf>,
+    /// `watch.notify:`.
+    pub notify: Option<Vec<String>>,
+    /// `watch.outbox_cap:`.
+    pub outbox_cap: Option<i64>,
+    /// What `camscan scan --config` says of the file's values (ports, durations, credentials),
+    /// the scan's own resolution; `None`: valid.
+    pub scan_values: Option<Error>,
+    /// The inventory as the commands find it with this file (`--db`, else the file's `db:`, else
+    /// the default place; its password and key files). `None`: no place for one.
+    pub inventory: Option<crate::store::Inventory>,
+}
 
 /// The config file given, and its text (or the error reading it).
 pub type ConfigText = (std::path::PathBuf, Result<String, String>);
@@ -148,10 +178,8 @@ pub struct Settings {
     /// `--config` (`CAMSCAN_CONFIG`) and its text as the entrance read it (or why it could not):
     /// doctor judges the file, it does not read it.
     pub config: Option<ConfigText>,
-    /// The inventory as the commands find it with the config file doctor read (`--db`, else
-    /// the file's `db:`, else the default place; its password and key files): the entrance's
-    /// resolution, handed down. `None`: no place for one.
-    pub inventory: FindInventory,
+    /// How the entrance reads the file (and finds the inventory with it).
+    pub file: FileReader,
     /// The process environment (`PATH` for the sinks' programs, the container markers).
     pub env: crate::model::environment::Environment,
     /// `--notify`: sinks to check besides the file's.
@@ -162,9 +190,6 @@ pub struct Settings {
     pub color: Option<ColorChoice>,
     /// The table's width (`--width`, `$COLUMNS`, the terminal's, else 100); `None`: unbounded.
     pub width: Option<u16>,
-    /// What `camscan scan --config` says of the file's values (ports, durations, credentials):
-    /// the scan's own resolution, handed down by the command.
-    pub scan_values: fn(&FileConfig) -> Result<(), Error>,
 }
 
 /// `camscan doctor`: run every check, print the report on stdout, return the exit code.

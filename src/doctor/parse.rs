@@ -177,43 +177,6 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-/// The field names a serde `Deserialize` struct accepts: what its derive hands to
-/// `deserialize_struct`, caught by a deserializer that reads nothing else. So the list of
-/// config keys is the struct itself and cannot drift from what a scan accepts.
-pub fn struct_fields<'de, T: serde::Deserialize<'de>>() -> &'static [&'static str] {
-    use serde::de::{self, Visitor};
-
-    struct Catch<'a>(&'a mut &'static [&'static str]);
-
-    impl<'de> de::Deserializer<'de> for Catch<'_> {
-        type Error = de::value::Error;
-
-        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
-            Err(de::Error::custom("not a struct"))
-        }
-
-        fn deserialize_struct<V: Visitor<'de>>(
-            self,
-            _: &'static str,
-            fields: &'static [&'static str],
-            _: V,
-        ) -> Result<V::Value, Self::Error> {
-            *self.0 = fields;
-            Err(de::Error::custom("fields caught"))
-        }
-
-        serde::forward_to_deserialize_any! {
-            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-            option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
-            ignored_any
-        }
-    }
-
-    let mut fields: &'static [&'static str] = &[];
-    let _ = T::deserialize(Catch(&mut fields));
-    fields
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -375,12 +338,12 @@ mod tests {
     fn unknown_keys_are_named_with_a_suggestion() {
         // The file's fields and the keys of the declared settings and format options, as doctor
         // knows them.
-        let known = &crate::config::keys(struct_fields::<crate::config::FileConfig>());
+        let known = &crate::cli::config::keys();
         assert!(
             known.contains(&"ports") && known.contains(&"watch"),
             "{known:?}"
         );
-        let watch = struct_fields::<crate::config::WatchFile>();
+        let watch = crate::cli::config::watch_keys();
         assert!(watch.contains(&"notify"), "{watch:?}");
         let doc: serde_yaml::Mapping =
             serde_yaml::from_str("prots: 554\nports: 80\ncolour: never\nwatch: {}\n").unwrap();

@@ -7,7 +7,6 @@ use std::path::Path;
 
 use super::Check;
 use super::parse;
-use crate::config::WatchFile;
 use crate::notify::SinkSpec;
 use crate::store::StoreError;
 use crate::store::inspect::{self, Inspection};
@@ -205,11 +204,9 @@ pub(super) fn human_bytes(n: u64) -> String {
 }
 
 /// Events waiting in the outbox, per sink the store knows and per configured sink.
-pub(super) fn outbox(i: &Inspection, configured: &[String], watch: &WatchFile) -> Check {
+pub(super) fn outbox(i: &Inspection, configured: &[String], cap: Option<i64>) -> Check {
     const NAME: &str = "outbox";
-    let cap = watch
-        .outbox_cap
-        .unwrap_or(crate::notify::DEFAULT_OUTBOX_CAP);
+    let cap = cap.unwrap_or(crate::notify::DEFAULT_OUTBOX_CAP);
     let mut parts = Vec::new();
     let mut full = Vec::new();
     for s in &i.sinks {

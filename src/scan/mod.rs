@@ -130,13 +130,8 @@ pub async fn find(
     if let Some(names) = &plan.names {
         names.seed(dns);
     }
-    Ok(pipeline(
-        plan,
-        plan::context_with_known(cfg, known),
-        progress,
-        on_final,
-    )
-    .await)
+    let ctx = plan.context(cfg, known);
+    Ok(pipeline(plan, ctx, progress, on_final).await)
 }
 
 /// What the inventory remembers for a scan (all empty without one): per address the paths and
@@ -191,13 +186,12 @@ impl Scanned {
 /// found before a stop is in the report (`complete: false`).
 pub async fn pipeline(
     mut plan: ScanPlan,
-    (mut ctx, announced): (ScanContext, tokio::sync::watch::Sender<bool>),
+    (ctx, announced): (ScanContext, tokio::sync::watch::Sender<bool>),
     progress: Progress,
     on_final: Option<OnFinal<'_>>,
 ) -> Scanned {
     let started = Instant::now();
-    ctx.verify.media = plan.media.clone();
-    let media = plan.media.clone();
+    let media = ctx.verify.media.clone();
     crate::timing::start();
     let started_at = plan.started_at;
     let target_specs = plan.target_specs.clone();

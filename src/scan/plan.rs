@@ -47,9 +47,10 @@ pub struct ScanPlan {
     pub summary: crate::model::plan::Plan,
     /// `--reach-misaddressed`: the scan's temporary addresses; the pipeline removes them at its end.
     pub reach: Option<crate::discovery::reach::Reacher>,
-    /// The media budget of the scan's PLAY checks (`--media-rate`, else a share of the slowest
-    /// link the plan uses: [`crate::net::media_budget::default_rate`]).
-    pub media: Arc<crate::net::media_budget::MediaBudget>,
+    /// The media budget of the scan's PLAY checks, in bytes a second (`--media-rate`, else a
+    /// share of the slowest link the plan uses: [`crate::net::media_budget::default_rate`]; 0: no
+    /// limit): the context's budget ([`ScanPlan::context`]).
+    pub media_rate: u64,
     /// The names the inventory gave devices' cameras (empty without one): set by the caller
     /// before the pipeline runs, which gives each device found its name back
     /// ([`crate::export::names::settle`]).
@@ -158,7 +159,7 @@ impl ScanPlan {
                 .settings
                 .get(&crate::discovery::reach::REACH_MISADDRESSED)
                 .then(crate::discovery::reach::Reacher::default),
-            media: Arc::new(crate::net::media_budget::MediaBudget::new(media_rate)),
+            media_rate,
             given_names: Vec::new(),
             misaddressed_known: Vec::new(),
         })
@@ -200,25 +201,40 @@ fn max_rate(asked: Option<u32>, host: &[crate::model::plan::Warning]) -> u32 {
     })
 }
 
-/// The context the analysers of this scan share, and the sender that tells it when the
-/// channel-announcing discovery (SADP, DHIP) has finished. Nothing is known from earlier scans.
-pub fn context(cfg: &ScanConfig) -> (ScanContext, tokio::sync::watch::Sender<bool>) {
-    context_with_known(cfg, HashMap::new())
+impl ScanPlan {
+    /// The context the analysers of this scan share, made by the plan from the configuration it
+    /// was built from (its media budget the plan's rate), and the sender that tells it when the
+    /// channel-announcing discovery (SADP, DHIP) has finished. `known`: what earlier scans learnt
+    /// about each address (the store's `Store::known`), which the analysers try first
+    /// ([`remembered`]).
+    pub fn context(
+        &self,
+        cfg: &ScanConfig,
+        known: HashMap<IpAddr, Known>,
+    ) -> (ScanContext, tokio::sync::watch::Sender<bool>) {
+        let (announcements, announced) = Announcements::new();
+        let ctx = context(cfg, remembered(cfg, known), self.media_rate, announcements);
+        (ctx, announced)
+    }
 }
 
-/// [`context`], with what earlier scans learnt about each address (the store's
-/// `Store::known`), which the analysers try first; `--fresh` (`cfg.fresh`) drops it.
-pub fn context_with_known(
-    cfg: &ScanConfig,
-    known: HashMap<IpAddr, Known>,
-) -> (ScanContext, tokio::sync::watch::Sender<bool>) {
-    let known = if cfg.settings.get(&crate::analyze::context::FRESH) {
+/// What earlier scans learnt, as a scan uses it: nothing with `--fresh`.
+pub fn remembered(cfg: &ScanConfig, known: HashMap<IpAddr, Known>) -> HashMap<IpAddr, Known> {
+    if cfg.settings.get(&crate::analyze::context::FRESH) {
         HashMap::new()
     } else {
         known
-    };
-    let (announcements, announced) = Announcements::new();
-    let ctx = ScanContext {
+    }
+}
+
+/// [`ScanPlan::context`]'s context.
+fn context(
+    cfg: &ScanConfig,
+    known: HashMap<IpAddr, Known>,
+    media_rate: u64,
+    announcements: Announcements,
+) -> ScanContext {
+    ScanContext {
         connect_timeout: cfg.settings.get(&crate::net::CONNECT_TIMEOUT),
         timeout: cfg.settings.get(&crate::net::TIMEOUT),
         detect_timeout: crate::detect::detect_timeout(&cfg.settings),
@@ -235,8 +251,7 @@ pub fn context_with_known(
             enabled: cfg.settings.get(&crate::analyze::context::VERIFY),
             window: cfg.settings.get(&crate::analyze::context::VERIFY_WINDOW),
             ffprobe: cfg.ffprobe.clone(),
-            // The plan's budget replaces it when the pipeline starts (it needs the links).
-            media: Default::default(),
+            media: Arc::new(crate::net::media_budget::MediaBudget::new(media_rate)),
         },
         hints: Arc::new(cfg.hints.clone()),
         rtsp_paths: Arc::new(cfg.hints.rtsp_paths()),
@@ -252,8 +267,7 @@ pub fn context_with_known(
         gates: Arc::new(crate::net::host_gate::HostGates::new(cfg.host_gate())),
         known: Arc::new(known),
         identities: Default::default(),
-    };
-    (ctx, announced)
+    }
 }
 
 /// No targets: the attached private subnets (`camscan interfaces` shows this plan).

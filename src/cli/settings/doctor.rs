@@ -1,11 +1,14 @@
 //! `camscan doctor`'s settings: its flags, handed down as [`crate::doctor::Settings`] with the
-//! scan's own resolution of a config file's values (the file read here, judged by doctor).
+//! config file's text (read here) and the entrance's reader of it (its keys, the scan's own
+//! resolution of its values, the inventory it names): doctor judges the file, the entrance reads it.
+
+use std::path::Path;
 
 use super::Process;
 use super::scan::resolve_scan_config;
+use crate::cli::config::FileConfig;
 use crate::cli::{DoctorArgs, ScanArgs};
-use crate::config::FileConfig;
-use crate::doctor::Settings;
+use crate::doctor::{FileRead, FileReader, Settings};
 use crate::error::Error;
 use crate::store::Inventory;
 
@@ -13,19 +16,20 @@ use crate::store::Inventory;
 pub fn doctor(args: &DoctorArgs, process: &Process) -> Settings {
     let store = args.store.clone();
     let env = process.env.clone();
+    let inventory = move |file: &FileConfig| {
+        let given = (
+            store.db.as_deref(),
+            store.db_password_file.as_ref(),
+            store.credential_key.as_ref(),
+        );
+        Inventory::find(given, file, &env)
+    };
     Settings {
         config: args.store.config.path.clone().map(|path| {
             let text = super::read_config_file(&path).map_err(|e| e.to_string());
             (path, text)
         }),
-        inventory: Box::new(move |file| {
-            let given = (
-                store.db.as_deref(),
-                store.db_password_file.as_ref(),
-                store.credential_key.as_ref(),
-            );
-            Inventory::find(given, file, &env)
-        }),
+        file: file_reader(inventory),
         env: process.env.clone(),
         notify: args.notify.clone(),
         format: args.format,
@@ -34,11 +38,34 @@ pub fn doctor(args: &DoctorArgs, process: &Process) -> Settings {
             args.table.width.or(process.env.columns()),
             terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| w.0),
         ),
-        scan_values,
+    }
+}
+
+/// How a scan reads the config file, for doctor: the keys it knows, and a text read into what
+/// doctor asks of it, with the inventory `inventory` finds with it.
+pub fn file_reader(inventory: impl Fn(&FileConfig) -> Option<Inventory> + 'static) -> FileReader {
+    FileReader {
+        keys: crate::cli::config::keys(),
+        watch_keys: crate::cli::config::watch_keys(),
+        read: Box::new(move |text: Option<(&str, &Path)>| {
+            let file = match text {
+                Some((text, path)) => FileConfig::parse(text, path)?,
+                None => FileConfig::default(),
+            };
+            let watch = file.watch.clone().unwrap_or_default();
+            Ok(FileRead {
+                scan_values: scan_values(&file).err(),
+                inventory: inventory(&file),
+                settings: file.settings,
+                ffprobe: file.ffprobe,
+                notify: watch.notify,
+                outbox_cap: watch.outbox_cap,
+            })
+        }),
     }
 }
 
 /// What `camscan scan --config FILE` (no flags) says of the file's values.
-pub fn scan_values(file: &FileConfig) -> Result<(), Error> {
+fn scan_values(file: &FileConfig) -> Result<(), Error> {
     resolve_scan_config(&ScanArgs::default(), file, &Process::default()).map(drop)
 }

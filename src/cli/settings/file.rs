@@ -1,10 +1,10 @@
 //! The config file read at the door: once per command ([`read_config_file`], logged), and the
 //! values the commands' settings take from it beside their flags (the knowledge files, the
-//! inventory's place, the files it names). Its shape is [`crate::config`]'s.
+//! inventory's place, the files it names). Its shape is [`crate::cli::config`]'s.
 
 use std::path::{Path, PathBuf};
 
-use crate::config::FileConfig;
+use crate::cli::config::FileConfig;
 use crate::error::Error;
 use crate::model::environment::Environment;
 

@@ -7,7 +7,7 @@ use crate::cli::{DbArgs, HubDbArgs};
 use std::path::{Path, PathBuf};
 
 use super::file::db_path;
-use crate::config::FileConfig;
+use crate::cli::config::FileConfig;
 use crate::model::environment::Environment;
 use crate::record::CommandError;
 use crate::store::{Inventory, InventoryAt};

@@ -11,7 +11,7 @@ mod scan;
 mod serve;
 mod watch;
 
-pub use doctor::{doctor, scan_values};
+pub use doctor::{doctor, file_reader};
 pub use push::{camera_logins, push};
 pub use scan::{ScanCommand, audit, password_for, scan};
 pub use serve::{serve, serve_inventory};

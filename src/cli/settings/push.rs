@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::cli::PushOptionArgs;
-use crate::config::FileConfig;
+use crate::cli::config::FileConfig;
 use crate::error::Error;
 use crate::export::FormatValues;
 use crate::model::Credential;

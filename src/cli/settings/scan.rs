@@ -3,14 +3,14 @@
 //! once by the command, and the defaults, resolved into one validated [`ScanConfig`], as ripgrep
 //! turns low-level arguments into high-level ones. Precedence: flags > env > YAML config file >
 //! defaults. The typed settings are [`crate::scan::config`]'s, the file's shape
-//! [`crate::config`]'s; only this layer
+//! [`crate::cli::config`]'s; only this layer
 //! reads the command line, so the resolution is the door's functions ([`load_scan_config`],
 //! [`resolve_scan_config`]), not methods of the type it makes.
 
 use super::file::{read, signature_files};
 use super::{Process, invalid};
+use crate::cli::config::FileConfig;
 use crate::cli::{FindArgs, ScanArgs};
-use crate::config::FileConfig;
 use crate::credentials::{self, Credential};
 use crate::error::Error;
 use crate::model::environment::Environment;
@@ -289,7 +289,7 @@ mod tests {
 
     use super::*;
     use crate::cli::ScanOutputArgs;
-    use crate::config::*;
+    use crate::cli::config::*;
     use crate::export::{Format, parse_csv_delimiter};
     use crate::probe::DEFAULT_PER_HOST;
     use crate::store::default_db_path;
@@ -318,8 +318,7 @@ mod tests {
         let file = FileConfig::parse("fresh: true\n", Path::new("c.yaml")).unwrap();
         let fresh = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert!(fresh.settings.get(&crate::analyze::context::FRESH));
-        let (ctx, _tx) = crate::scan::plan::context_with_known(&fresh, known());
-        assert!(ctx.known.is_empty());
+        assert!(crate::scan::plan::remembered(&fresh, known()).is_empty());
         let args = ScanArgs {
             find: FindArgs {
                 settings: flag(&crate::analyze::context::FRESH, "true"),
@@ -330,8 +329,7 @@ mod tests {
         let flag = resolve_scan_config(&args, &FileConfig::default(), &Process::default()).unwrap();
         assert!(flag.settings.get(&crate::analyze::context::FRESH));
         let usual = ScanConfig::default();
-        let (ctx, _tx) = crate::scan::plan::context_with_known(&usual, known());
-        assert_eq!(ctx.known.len(), 1);
+        assert_eq!(crate::scan::plan::remembered(&usual, known()).len(), 1);
     }
 
     /// The scan configuration of the command line `argv` with the config file `yaml`.

@@ -2,7 +2,7 @@
 //! defaults ([`WatchConfig`]; the scan's settings are [`super::scan()`]'s).
 
 use crate::cli::WatchArgs;
-use crate::config::WatchFile;
+use crate::cli::config::WatchFile;
 use crate::notify::SinkSpec;
 use crate::watch::{DEFAULT_DOWN_AFTER, DEFAULT_OUTBOX_CAP, Schedule, WatchConfig};
 

@@ -3,7 +3,7 @@
 //! ([`crate::export::options`]), not fields of [`super::FileConfig`].
 //!
 //! The file is read as before, by `FileConfig`'s derived reader with its unknown keys refused;
-//! in between sits a sieve (`config::sieve`, [`super::settings::from_yaml`]) that takes the
+//! in between sits a sieve (`sieve`, `top_level`) that takes the
 //! registered keys (and the scan settings') out of the top-level mapping and hands every other
 //! key on. So an unknown key, or a value of the wrong type, is
 //! reported by the YAML reader with its place in the file, as for any other key.
@@ -19,7 +19,7 @@ pub fn keys(fields: &[&'static str]) -> Vec<&'static str> {
 mod tests {
     use std::path::Path;
 
-    use crate::config::FileConfig;
+    use crate::cli::config::FileConfig;
     use crate::export::options::option_keyed;
 
     #[test]

@@ -3,7 +3,7 @@
 //! ([`crate::notify::options`]), not fields of [`WatchFile`].
 //!
 //! The section is read as before, by `WatchFile`'s derived reader with its unknown keys refused;
-//! in between sits a sieve (`config::sieve`) that takes the registered keys out of the section
+//! in between sits a sieve (`sieve`) that takes the registered keys out of the section
 //! and hands every other key on, so every error still says where it is in the file.
 
 use serde::{Deserialize, Deserializer};
@@ -56,7 +56,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::config::FileConfig;
+    use crate::cli::config::FileConfig;
 
     #[test]
     fn the_sink_options_keys_are_read_and_others_refused_as_before() {

@@ -1,0 +1,67 @@
+//! The config file's shape: its keys ([`FileConfig`], its `watch:` section [`WatchFile`]) and how
+//! its text is read into them ([`FileConfig::parse`]): the file's own fields, then the keys that
+//! registrations name, taken out of a mapping by a sieve (`sieve`): the formats' options
+//! (`format_options`) and the scan settings at its top level (`top_level`), the sinks' options in
+//! its `watch:` section (`sink_options`). Precedence, applied by the entrance that reads the file
+//! (`cli::settings`): flags > env > the file > defaults.
+//!
+//! Nothing here reads a file or the environment: the entrance reads the config file once
+//! (`cli::settings::file`) and resolves every setting from it; doctor judges the text the
+//! entrance read, with the keys listed here ([`keys`], [`watch_keys`]) and the entrance's reader
+//! handed down (`doctor::FileReader`). Only the entrance names this module.
+
+mod file;
+pub mod format_options;
+mod sieve;
+pub mod sink_options;
+mod top_level;
+
+pub use file::*;
+
+/// The keys the file's top level knows: [`FileConfig`]'s fields, the formats' options and the
+/// scan settings'.
+pub fn keys() -> Vec<&'static str> {
+    top_level::keys(struct_fields::<FileConfig>())
+}
+
+/// The keys of the file's `watch:` section: [`WatchFile`]'s fields and the sinks' options.
+pub fn watch_keys() -> Vec<&'static str> {
+    sink_options::keys(struct_fields::<WatchFile>())
+}
+
+/// The field names a serde `Deserialize` struct accepts: what its derive hands to
+/// `deserialize_struct`, caught by a deserializer that reads nothing else. So the list of
+/// config keys is the struct itself and cannot drift from what a scan accepts.
+fn struct_fields<'de, T: serde::Deserialize<'de>>() -> &'static [&'static str] {
+    use serde::de::{self, Visitor};
+
+    struct Catch<'a>(&'a mut &'static [&'static str]);
+
+    impl<'de> de::Deserializer<'de> for Catch<'_> {
+        type Error = de::value::Error;
+
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(de::Error::custom("not a struct"))
+        }
+
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            *self.0 = fields;
+            Err(de::Error::custom("fields caught"))
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+            option unit unit_struct newtype_struct seq tuple tuple_struct map enum identifier
+            ignored_any
+        }
+    }
+
+    let mut fields: &'static [&'static str] = &[];
+    let _ = T::deserialize(Catch(&mut fields));
+    fields
+}
