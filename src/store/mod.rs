@@ -68,6 +68,7 @@ mod reports;
 pub mod requests;
 mod scans;
 mod schema;
+pub mod settings;
 mod shared;
 pub mod site_admin;
 mod sites;

@@ -8,10 +8,10 @@ use crate::doctor::Settings;
 use crate::error::Error;
 
 /// `camscan doctor`'s settings.
-pub fn doctor(args: &DoctorArgs, process: &Process) -> Settings {
-    let store = args.store.clone();
+pub fn doctor(args: &DoctorArgs, process: &Process) -> Result<Settings, Error> {
+    let store = args.store.given()?;
     let env = process.env.clone();
-    Settings {
+    Ok(Settings {
         config: args.store.config.path.clone().map(|path| {
             let text = crate::config::read_config_file(&path).map_err(|e| e.to_string());
             (path, text)
@@ -33,7 +33,7 @@ pub fn doctor(args: &DoctorArgs, process: &Process) -> Settings {
             terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| w.0),
         ),
         scan_values,
-    }
+    })
 }
 
 /// What `camscan scan --config FILE` (no flags) says of the file's values.
