@@ -5,35 +5,52 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-/// Where the inventory is, how it is opened and which site: declared once, flattened by every
-/// command that reads or records it (`scan`, `watch`, `audit`, `serve`, `push`, `doctor` and the
-/// inventory commands).
+/// The inventory's settings ([`crate::store::settings::INVENTORY`]).
+pub struct InventorySettings;
+
+impl super::SettingList for InventorySettings {
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
+        crate::store::settings::INVENTORY;
+}
+
+/// Where the inventory is, how it is opened and which site: declared once
+/// ([`crate::store::settings`]), flattened by every command that reads or records it (`scan`,
+/// `watch`, `audit`, `serve`, `push`, `doctor` and the inventory commands).
 #[derive(Debug, Args, Default, Clone)]
 pub struct DbArgs {
-    /// The inventory: an SQLite file, or a PostgreSQL database as a postgres:// URL (the fleet's
-    /// hub; no password in it: see --db-password-file) [default: the config file's `db:`, else
-    /// $XDG_STATE_HOME/camscan/inventory.db, else ~/.local/state/camscan/inventory.db].
-    #[arg(long, value_name = "PATH|URL", env = "CAMSCAN_DB")]
-    pub db: Option<PathBuf>,
-    /// The PostgreSQL password, from the first line of this file (else PGPASSWORD, else
-    /// ~/.pgpass or the URL's passfile=, as libpq reads them).
-    #[arg(long, value_name = "FILE", env = "CAMSCAN_DB_PASSWORD_FILE")]
-    pub db_password_file: Option<PathBuf>,
-    /// The key of the credential hashes the inventory keeps (which credential opened a stream),
-    /// in this file, mode 0600, made on first use [default: the config file's `credential_key:`,
-    /// else beside an SQLite inventory, its name with .key added; for PostgreSQL
-    /// $XDG_CONFIG_HOME/camscan/credential.key, else ~/.config/camscan/credential.key]. Never in
-    /// the inventory itself.
-    #[arg(long, value_name = "FILE", env = "CAMSCAN_CREDENTIAL_KEY")]
-    pub credential_key: Option<PathBuf>,
-    /// The site: a scan is recorded at it, and devices are told apart per site (192.168.1.10 at
-    /// one site is never the one at another); the inventory commands show only its devices,
-    /// scans and events [default: a scan's, the config file's `site:`, else this machine's host
-    /// name; the inventory commands, every site].
-    #[arg(long, value_name = "NAME", env = "CAMSCAN_SITE")]
-    pub site: Option<String>,
+    /// `--db`, `--db-password-file`, `--credential-key`, `--site`.
+    #[command(flatten)]
+    pub settings: super::SettingArgs<InventorySettings>,
     #[command(flatten)]
     pub config: ConfigFile,
+}
+
+/// The inventory's settings as given (a flag or its variable), each read by its parser.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GivenInventory {
+    pub db: Option<PathBuf>,
+    pub db_password_file: Option<PathBuf>,
+    pub credential_key: Option<PathBuf>,
+    pub site: Option<String>,
+}
+
+impl DbArgs {
+    /// What was given of the inventory's settings; a value its parser refuses is the error.
+    pub fn given(&self) -> Result<GivenInventory, crate::error::Error> {
+        use crate::store::settings::{CREDENTIAL_KEY, DB, DB_PASSWORD_FILE, SITE};
+        let v = self.settings.values()?;
+        Ok(GivenInventory {
+            db: v.get(&DB),
+            db_password_file: v.get(&DB_PASSWORD_FILE),
+            credential_key: v.get(&CREDENTIAL_KEY),
+            site: v.get(&SITE),
+        })
+    }
+
+    /// `--site`, given.
+    pub fn site(&self) -> Result<Option<String>, crate::error::Error> {
+        Ok(self.given()?.site)
+    }
 }
 
 /// `--width`: declared once, flattened by every command that draws a table (`scan`, `audit`,

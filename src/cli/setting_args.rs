@@ -237,7 +237,7 @@ mod tests {
         use clap::CommandFactory;
 
         use crate::model::setting::Declared;
-        let lists: [(&[&str], &[&'static dyn Declared]); 10] = [
+        let lists: [(&[&str], &[&'static dyn Declared]); 12] = [
             (&["serve"], crate::serve::SETTINGS),
             (&["serve"], crate::push::settings::OPTIONS),
             (
@@ -249,6 +249,8 @@ mod tests {
             (&["signatures"], crate::knowledge::listing::LISTING),
             (&["watch"], crate::watch::settings::SETTINGS),
             (&["audit"], crate::audit::settings::SETTINGS),
+            (&["devices"], crate::store::settings::INVENTORY),
+            (&["scan"], crate::store::settings::INVENTORY),
             (
                 &["hub", "remove-site", "lab"],
                 crate::store::site_admin::HUB_DB,

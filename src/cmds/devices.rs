@@ -23,7 +23,7 @@ pub(super) fn run(args: &DevicesArgs, env: &Environment) -> Result<u8, CommandEr
             .transpose()?,
         vendor: args.vendor.clone(),
         cameras: args.cameras,
-        site: args.store.site.clone(),
+        site: args.store.site()?,
     };
     let list = store.devices(&q)?;
     write_stdout(|out| {

@@ -7,5 +7,5 @@ use crate::record::CommandError;
 pub(super) fn run(args: &DoctorArgs, process: &Process) -> Result<u8, CommandError> {
     Ok(crate::doctor::run(&crate::cli::settings::doctor(
         args, process,
-    ))?)
+    )?)?)
 }

@@ -10,7 +10,7 @@ use super::write_stdout;
 
 pub(super) fn run(args: &ForgetArgs, env: &Environment) -> Result<u8, CommandError> {
     let mut store = open(&args.store, env)?;
-    let n = store.forget(&args.device, args.store.site.as_deref())?;
+    let n = store.forget(&args.device, args.store.site()?.as_deref())?;
     if n == 0 {
         unknown_device(&args.device);
         return Ok(exit::NOTHING);

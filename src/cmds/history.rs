@@ -12,7 +12,7 @@ use super::write_stdout;
 pub(super) fn run(args: &HistoryArgs, env: &Environment) -> Result<u8, CommandError> {
     let store = open(&args.store, env)?;
     if let Some(d) = &args.device
-        && store.device(d, args.store.site.as_deref())?.is_none()
+        && store.device(d, args.store.site()?.as_deref())?.is_none()
     {
         unknown_device(d);
         return Ok(exit::NOTHING);
@@ -24,12 +24,12 @@ pub(super) fn run(args: &HistoryArgs, env: &Environment) -> Result<u8, CommandEr
             .as_deref()
             .map(|s| since("since", s))
             .transpose()?,
-        site: args.store.site.clone(),
+        site: args.store.site()?,
         ..Default::default()
     };
     let events = store.events(&q)?;
     let devices = store.devices(&DeviceQuery {
-        site: args.store.site.clone(),
+        site: args.store.site()?,
         ..DeviceQuery::default()
     })?;
     let then = store.event_addresses(&events)?;

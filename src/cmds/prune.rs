@@ -11,7 +11,7 @@ use super::query::{invalid, open};
 use super::write_stdout;
 
 pub(super) fn run(args: &PruneArgs, env: &Environment) -> Result<u8, CommandError> {
-    if let Some(site) = &args.store.site {
+    if let Some(site) = &args.store.site()? {
         return Err(CommandError::Usage(format!(
             "prune works on every site of the inventory at once (its ages are the same for all); \
              drop --site {site}"

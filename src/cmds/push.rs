@@ -26,10 +26,11 @@ pub(super) fn run(args: &PushArgs, env: &Environment) -> Result<u8, CommandError
         crate::cli::settings::push(target, &args.options, creds, &formats, dry_run, env)?;
     let mut store = crate::record::open_existing(&Inventory::resolve(&args.store, &file, env)?)?;
     let devices = own.get(&crate::push::settings::DEVICE);
+    let site = args.store.site()?;
     if !devices.is_empty() {
         let mut only = std::collections::BTreeSet::new();
         for key in &devices {
-            let id = store.device_id(key, args.store.site.as_deref())?;
+            let id = store.device_id(key, site.as_deref())?;
             only.insert(id.ok_or_else(|| {
                 CommandError::Usage(format!(
                     "--device {:?}: no such device in the inventory (give an id from `camscan \

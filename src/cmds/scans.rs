@@ -9,7 +9,7 @@ use super::write_stdout;
 
 pub(super) fn run(args: &ScansArgs, env: &Environment) -> Result<u8, CommandError> {
     let store = open(&args.store, env)?;
-    let list = store.scans(args.store.site.as_deref())?;
+    let list = store.scans(args.store.site()?.as_deref())?;
     write_stdout(|out| {
         crate::export::inventory::scans(
             &list,

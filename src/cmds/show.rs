@@ -10,7 +10,7 @@ use super::write_stdout;
 
 pub(super) fn run(args: &ShowArgs, env: &Environment) -> Result<u8, CommandError> {
     let store = open(&args.store, env)?;
-    let Some(detail) = store.device(&args.device, args.store.site.as_deref())? else {
+    let Some(detail) = store.device(&args.device, args.store.site()?.as_deref())? else {
         unknown_device(&args.device);
         return Ok(exit::NOTHING);
     };

@@ -69,6 +69,7 @@ mod reports;
 pub mod requests;
 mod scans;
 mod schema;
+pub mod settings;
 mod shared;
 pub mod site_admin;
 mod sites;

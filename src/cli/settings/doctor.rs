@@ -13,8 +13,8 @@ use crate::error::Error;
 use crate::store::Inventory;
 
 /// `camscan doctor`'s settings.
-pub fn doctor(args: &DoctorArgs, process: &Process) -> Settings {
-    let store = args.store.clone();
+pub fn doctor(args: &DoctorArgs, process: &Process) -> Result<Settings, Error> {
+    let store = args.store.given()?;
     let env = process.env.clone();
     let inventory = move |file: &FileConfig| {
         let given = (
@@ -24,7 +24,7 @@ pub fn doctor(args: &DoctorArgs, process: &Process) -> Settings {
         );
         Inventory::find(given, file, &env)
     };
-    Settings {
+    Ok(Settings {
         config: args.store.config.path.clone().map(|path| {
             let text = super::read_config_file(&path).map_err(|e| e.to_string());
             (path, text)
@@ -38,7 +38,7 @@ pub fn doctor(args: &DoctorArgs, process: &Process) -> Settings {
             args.table.width.or(process.env.columns()),
             terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| w.0),
         ),
-    }
+    })
 }
 
 /// How a scan reads the config file, for doctor: the keys it knows, and a text read into what

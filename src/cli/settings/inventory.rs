@@ -50,10 +50,11 @@ impl Inventory {
         file: &FileConfig,
         env: &Environment,
     ) -> Result<Inventory, CommandError> {
+        let g = args.given()?;
         let given = (
-            args.db.as_deref(),
-            args.db_password_file.as_ref(),
-            args.credential_key.as_ref(),
+            g.db.as_deref(),
+            g.db_password_file.as_ref(),
+            g.credential_key.as_ref(),
         );
         Inventory::find(given, file, env).ok_or(CommandError::NoLocation)
     }

@@ -94,6 +94,7 @@ pub fn resolve_scan_config_with_password(
     let env = &process.env;
     let (out, args) = (&args.out, &args.find);
     let d = ScanConfig::default();
+    let store = args.store.given()?;
     let targets = targets(args, file)?;
     let settings = crate::model::setting::Settings::resolve(
         crate::scan::settings::SCAN,
@@ -132,14 +133,13 @@ pub fn resolve_scan_config_with_password(
             None
         } else {
             let given = (
-                args.store.db.as_deref(),
-                args.store.db_password_file.as_ref(),
-                args.store.credential_key.as_ref(),
+                store.db.as_deref(),
+                store.db_password_file.as_ref(),
+                store.credential_key.as_ref(),
             );
             Inventory::find(given, file, env)
         },
-        site: args
-            .store
+        site: store
             .site
             .clone()
             .or_else(|| file.site.clone())
@@ -588,7 +588,9 @@ mod tests {
         let args = ScanArgs {
             find: FindArgs {
                 store: crate::cli::DbArgs {
-                    db: Some("/tmp/x.db".into()),
+                    settings: crate::cli::SettingArgs::new(
+                        [("db".to_string(), "/tmp/x.db".to_string())].into(),
+                    ),
                     ..Default::default()
                 },
                 ..Default::default()
@@ -600,7 +602,9 @@ mod tests {
         let args = ScanArgs {
             find: FindArgs {
                 store: crate::cli::DbArgs {
-                    db: Some("/tmp/x.db".into()),
+                    settings: crate::cli::SettingArgs::new(
+                        [("db".to_string(), "/tmp/x.db".to_string())].into(),
+                    ),
                     ..Default::default()
                 },
                 no_db: true,

@@ -1,0 +1,90 @@
+//! Where the inventory is, how it is opened and which site: the settings every command that
+//! reads or records an inventory takes (`scan`, `watch`, `audit`, `serve`, `push`, `doctor` and
+//! the inventory commands), declared once ([`crate::model::setting::Setting`]) and listed in
+//! [`INVENTORY`], which the entrance makes their flags from (`cli::setting_args`). Each is an
+//! `Option` whose `None` lets the config file's key (`db:`, `credential_key:`, `site:`) speak,
+//! then the default its help names (`cli::settings` resolves them).
+
+use std::path::PathBuf;
+
+use crate::model::setting::{Declared, Setting, path, text};
+
+/// The inventory's settings, in `--help`'s order (`--config` follows them).
+pub static INVENTORY: &[&dyn Declared] = &[&DB, &DB_PASSWORD_FILE, &CREDENTIAL_KEY, &SITE];
+
+/// `--db`: the inventory, an SQLite file or a postgres:// URL.
+pub static DB: Setting<Option<PathBuf>> = Setting {
+    key: "db",
+    flag: "--db",
+    short: None,
+    repeat: false,
+    env: "CAMSCAN_DB",
+    value_name: "PATH|URL",
+    help: "The inventory: an SQLite file, or a PostgreSQL database as a postgres:// URL (the \
+           fleet's hub; no password in it: see --db-password-file) [default: the config file's \
+           `db:`, else $XDG_STATE_HOME/camscan/inventory.db, else \
+           ~/.local/state/camscan/inventory.db]",
+    default: None,
+    parse: path,
+};
+
+/// `--db-password-file`: a PostgreSQL inventory's password ([`super::pgpass`]).
+pub static DB_PASSWORD_FILE: Setting<Option<PathBuf>> = Setting {
+    key: "db_password_file",
+    flag: "--db-password-file",
+    short: None,
+    repeat: false,
+    env: "CAMSCAN_DB_PASSWORD_FILE",
+    value_name: "FILE",
+    help: "The PostgreSQL password, from the first line of this file (else PGPASSWORD, else \
+           ~/.pgpass or the URL's passfile=, as libpq reads them)",
+    default: None,
+    parse: path,
+};
+
+/// `--credential-key`: the key of the credential hashes ([`super::cred_key`]).
+pub static CREDENTIAL_KEY: Setting<Option<PathBuf>> = Setting {
+    key: "credential_key",
+    flag: "--credential-key",
+    short: None,
+    repeat: false,
+    env: "CAMSCAN_CREDENTIAL_KEY",
+    value_name: "FILE",
+    help: "The key of the credential hashes the inventory keeps (which credential opened a \
+           stream), in this file, mode 0600, made on first use [default: the config file's \
+           `credential_key:`, else beside an SQLite inventory, its name with .key added; for \
+           PostgreSQL $XDG_CONFIG_HOME/camscan/credential.key, else \
+           ~/.config/camscan/credential.key]. Never in the inventory itself",
+    default: None,
+    parse: path,
+};
+
+/// `--site`: the site a scan is recorded at, and the inventory commands show.
+pub static SITE: Setting<Option<String>> = Setting {
+    key: "site",
+    flag: "--site",
+    short: None,
+    repeat: false,
+    env: "CAMSCAN_SITE",
+    value_name: "NAME",
+    help: "The site: a scan is recorded at it, and devices are told apart per site \
+           (192.168.1.10 at one site is never the one at another); the inventory commands show \
+           only its devices, scans and events [default: a scan's, the config file's `site:`, \
+           else this machine's host name; the inventory commands, every site]",
+    default: None,
+    parse: text,
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_inventory_setting_is_spelled_from_its_key() {
+        for d in INVENTORY {
+            assert_eq!(d.flag(), format!("--{}", d.key().replace('_', "-")));
+            assert_eq!(d.env(), format!("CAMSCAN_{}", d.key().to_uppercase()));
+            assert!(!d.help().ends_with('.'), "{}: clap style", d.key());
+        }
+    }
+}
