@@ -510,9 +510,12 @@ pub struct RecordedScan {
     pub events: Vec<crate::store::StoreEvent>,
 }
 
-/// [`record`], with the events the scan derived (for `camscan watch`'s metrics). `live`: the
-/// scan recorded its devices as they became final ([`Live`]): its end goes into that scan's row,
-/// and its events are those of the parts and of the end.
+/// Record a finished (or interrupted) scan whose report was already written, with what changed
+/// since the last complete scan of the same targets (when there was one and this scan is
+/// complete: an interrupted scan derives nothing, so it says nothing) and the events the scan
+/// derived (for `camscan watch`'s metrics). `live`: the scan recorded its devices as they became
+/// final ([`Live`]): its end goes into that scan's row, and its events are those of the parts and
+/// of the end.
 pub fn record_with_events(
     store: &mut Store,
     cfg: &ScanConfig,
