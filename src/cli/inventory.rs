@@ -53,14 +53,43 @@ impl DbArgs {
     }
 }
 
-/// `--width`: declared once, flattened by every command that draws a table (`scan`, `audit`,
-/// `doctor`, `push` and the inventory's lists and documents).
-#[derive(Debug, Args, Default, Clone, Copy)]
+/// [`crate::model::table::WIDTH`] alone.
+pub struct Width;
+
+impl super::SettingList for Width {
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
+        crate::model::table::WIDTH_LIST;
+}
+
+/// `--width` ([`crate::model::table::WIDTH`]): flattened by every command that draws a table
+/// (`scan`, `audit`, `doctor`, `push` and the inventory's lists and documents).
+#[derive(Debug, Args, Default, Clone)]
 pub struct TableWidth {
-    /// The table's width in columns; 0: as wide as its cells need [default: $COLUMNS, else the
-    /// terminal's width, else 100].
-    #[arg(long, value_name = "COLUMNS", env = "CAMSCAN_WIDTH")]
-    pub width: Option<u16>,
+    #[command(flatten)]
+    pub settings: super::SettingArgs<Width>,
+}
+
+impl TableWidth {
+    /// `--width`, given.
+    pub fn width(&self) -> Result<Option<u16>, crate::error::Error> {
+        Ok(self.settings.values()?.get(&crate::model::table::WIDTH))
+    }
+}
+
+/// `camscan devices`' filters ([`crate::store::settings::DEVICES`]).
+pub struct DevicesFilters;
+
+impl super::SettingList for DevicesFilters {
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
+        crate::store::settings::DEVICES;
+}
+
+/// `camscan history`'s filter ([`crate::store::settings::HISTORY`]).
+pub struct HistoryFilters;
+
+impl super::SettingList for HistoryFilters {
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
+        crate::store::settings::HISTORY;
 }
 
 /// The config file: declared once, flattened by every command that reads one.
@@ -94,17 +123,9 @@ pub struct DevicesArgs {
     /// Only devices in this state.
     #[arg(long, value_enum)]
     pub state: Option<StateFilter>,
-    /// Only devices seen within this age (`90s`, `30m`, `12h`, `7d`, `2w`) or since this date or
-    /// time (`2026-11-01`, `2026-11-01T08:00:00Z`).
-    #[arg(long, value_name = "AGE|DATE")]
-    pub since: Option<String>,
-    /// Only devices whose vendor contains this text (case-insensitive).
-    #[arg(long, value_name = "TEXT")]
-    pub vendor: Option<String>,
-    /// Only cameras: devices camscan found to be a camera, NVR or video server, or to serve a
-    /// stream (not the gateway, the printer, the STUN server).
-    #[arg(long)]
-    pub cameras: bool,
+    /// `--since`, `--vendor`, `--cameras`.
+    #[command(flatten)]
+    pub filters: super::SettingArgs<DevicesFilters>,
     /// Output format.
     #[arg(short, long, value_enum, default_value = "table")]
     pub format: RowsFormat,
@@ -133,9 +154,9 @@ pub struct HistoryArgs {
     /// Only this device's events (id, address or MAC).
     #[arg(value_name = "DEVICE")]
     pub device: Option<String>,
-    /// Only events within this age (`12h`, `7d`) or since this date or time.
-    #[arg(long, value_name = "AGE|DATE")]
-    pub since: Option<String>,
+    /// `--since`.
+    #[command(flatten)]
+    pub filters: super::SettingArgs<HistoryFilters>,
     /// Output format.
     #[arg(short, long, value_enum, default_value = "table")]
     pub format: RowsFormat,

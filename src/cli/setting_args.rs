@@ -237,7 +237,7 @@ mod tests {
         use clap::CommandFactory;
 
         use crate::model::setting::Declared;
-        let lists: [(&[&str], &[&'static dyn Declared]); 12] = [
+        let lists: [(&[&str], &[&'static dyn Declared]); 15] = [
             (&["serve"], crate::serve::SETTINGS),
             (&["serve"], crate::push::settings::OPTIONS),
             (
@@ -251,6 +251,9 @@ mod tests {
             (&["audit"], crate::audit::settings::SETTINGS),
             (&["devices"], crate::store::settings::INVENTORY),
             (&["scan"], crate::store::settings::INVENTORY),
+            (&["devices"], crate::store::settings::DEVICES),
+            (&["history"], crate::store::settings::HISTORY),
+            (&["scans"], crate::model::table::WIDTH_LIST),
             (
                 &["hub", "remove-site", "lab"],
                 crate::store::site_admin::HUB_DB,

@@ -110,7 +110,7 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
     let audit = AuditReport::new(report, source, &ctx, commissioning);
     write(
         &audit,
-        (format, super::stdout_width(args.table.width, &cli.env)),
+        (format, super::stdout_width(args.table.width()?, &cli.env)),
         pics.as_ref().map_err(String::as_str),
         output.as_deref(),
     )?;

@@ -24,7 +24,7 @@ pub(super) fn run(args: &ConvertArgs, cli: &Cli) -> Result<u8, CommandError> {
     }
     cfg.format_options = out.format_options.resolve(&Default::default(), true)?;
     cfg.output = out.output.clone();
-    cfg.width = out.table.width.or(cli.env.columns());
+    cfg.width = out.table.width()?.or(cli.env.columns());
     cfg.color = cli.color.unwrap_or(cfg.color).in_env(&cli.env);
     cfg.detail = cli.verbose > 0;
     if let Some(path) = &cfg.output {

@@ -9,6 +9,10 @@ use super::query::{open, since, some};
 use super::write_stdout;
 
 pub(super) fn run(args: &DevicesArgs, env: &Environment) -> Result<u8, CommandError> {
+    // Every value read before anything is opened.
+    let width = super::stdout_width(args.table.width()?, env);
+    use crate::store::settings as set;
+    let filters = args.filters.values()?;
     let store = open(&args.store, env)?;
     let q = DeviceQuery {
         state: args.state.map(|s| match s {
@@ -16,23 +20,16 @@ pub(super) fn run(args: &DevicesArgs, env: &Environment) -> Result<u8, CommandEr
             StateFilter::Offline => DeviceState::Offline,
             StateFilter::Unknown => DeviceState::Unknown,
         }),
-        since: args
-            .since
+        since: filters
+            .get(&set::DEVICES_SINCE)
             .as_deref()
             .map(|s| since("since", s))
             .transpose()?,
-        vendor: args.vendor.clone(),
-        cameras: args.cameras,
+        vendor: filters.get(&set::VENDOR),
+        cameras: filters.get(&set::CAMERAS),
         site: args.store.site()?,
     };
     let list = store.devices(&q)?;
-    write_stdout(|out| {
-        crate::export::inventory::devices(
-            &list,
-            args.format,
-            super::stdout_width(args.table.width, env),
-            out,
-        )
-    })?;
+    write_stdout(|out| crate::export::inventory::devices(&list, args.format, width, out))?;
     Ok(some(!list.is_empty()))
 }

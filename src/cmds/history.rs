@@ -10,6 +10,8 @@ use super::query::{open, since, some, unknown_device};
 use super::write_stdout;
 
 pub(super) fn run(args: &HistoryArgs, env: &Environment) -> Result<u8, CommandError> {
+    // Every value read before anything is opened.
+    let width = super::stdout_width(args.table.width()?, env);
     let store = open(&args.store, env)?;
     if let Some(d) = &args.device
         && store.device(d, args.store.site()?.as_deref())?.is_none()
@@ -20,7 +22,9 @@ pub(super) fn run(args: &HistoryArgs, env: &Environment) -> Result<u8, CommandEr
     let q = EventQuery {
         device: args.device.clone(),
         since: args
-            .since
+            .filters
+            .values()?
+            .get(&crate::store::settings::HISTORY_SINCE)
             .as_deref()
             .map(|s| since("since", s))
             .transpose()?,
@@ -34,13 +38,7 @@ pub(super) fn run(args: &HistoryArgs, env: &Environment) -> Result<u8, CommandEr
     })?;
     let then = store.event_addresses(&events)?;
     write_stdout(|out| {
-        crate::export::inventory::events(
-            &events,
-            (&devices, &then),
-            args.format,
-            super::stdout_width(args.table.width, env),
-            out,
-        )
+        crate::export::inventory::events(&events, (&devices, &then), args.format, width, out)
     })?;
     Ok(some(!events.is_empty()))
 }

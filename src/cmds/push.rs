@@ -48,7 +48,7 @@ pub(super) fn run(args: &PushArgs, env: &Environment) -> Result<u8, CommandError
     let outcome = runtime
         .block_on(crate::push::run(&mut store, &settings))
         .map_err(push_error)?;
-    let width = super::stdout_width(args.table.width, env).unwrap_or(u16::MAX);
+    let width = super::stdout_width(args.table.width()?, env).unwrap_or(u16::MAX);
     write_stdout(|out| render::write(&outcome, args.format, width, out))?;
     Ok(code(&outcome))
 }

@@ -9,18 +9,13 @@ use super::query::{open, unknown_device};
 use super::write_stdout;
 
 pub(super) fn run(args: &ShowArgs, env: &Environment) -> Result<u8, CommandError> {
+    // Every value read before anything is opened.
+    let width = super::stdout_width(args.table.width()?, env);
     let store = open(&args.store, env)?;
     let Some(detail) = store.device(&args.device, args.store.site()?.as_deref())? else {
         unknown_device(&args.device);
         return Ok(exit::NOTHING);
     };
-    write_stdout(|out| {
-        crate::export::inventory::device(
-            &detail,
-            args.format,
-            super::stdout_width(args.table.width, env),
-            out,
-        )
-    })?;
+    write_stdout(|out| crate::export::inventory::device(&detail, args.format, width, out))?;
     Ok(exit::FOUND)
 }

@@ -11,6 +11,25 @@
 //! `export::table::fit`) or a number of display columns comfy-table wraps the words to
 //! ([`Table::wrap_to`]). Cells are drawn as given: the callers sanitise device strings.
 
+/// `--width`: the table's width, declared once for every command that draws one (`scan`,
+/// `audit`, `doctor`, `push` and the inventory's lists and documents); `None`: `$COLUMNS`, else
+/// the terminal's, else 100 (the commands say which).
+pub static WIDTH: crate::model::setting::Setting<Option<u16>> = crate::model::setting::Setting {
+    key: "width",
+    flag: "--width",
+    short: None,
+    repeat: false,
+    env: "CAMSCAN_WIDTH",
+    value_name: "COLUMNS",
+    help: "The table's width in columns; 0: as wide as its cells need [default: $COLUMNS, else \
+           the terminal's width, else 100]",
+    default: None,
+    parse: |t| crate::model::setting::count(t, 0).map(Some),
+};
+
+/// The list of [`WIDTH`] alone, which the entrance flattens into each command that draws a table.
+pub static WIDTH_LIST: &[&dyn crate::model::setting::Declared] = &[&WIDTH];
+
 use std::borrow::Cow;
 use std::fmt;
 

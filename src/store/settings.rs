@@ -75,15 +75,77 @@ pub static SITE: Setting<Option<String>> = Setting {
     parse: text,
 };
 
+/// `camscan devices`' filters besides `--state` (a choice), in `--help`'s order; none has a
+/// variable ([`super::DeviceQuery`]).
+pub static DEVICES: &[&dyn Declared] = &[&DEVICES_SINCE, &VENDOR, &CAMERAS];
+
+/// `camscan history`'s filter ([`super::EventQuery`]).
+pub static HISTORY: &[&dyn Declared] = &[&HISTORY_SINCE];
+
+/// `devices --since`: seen within an age or since a date (read where it is used).
+pub static DEVICES_SINCE: Setting<Option<String>> = Setting {
+    key: "since",
+    flag: "--since",
+    short: None,
+    repeat: false,
+    env: "",
+    value_name: "AGE|DATE",
+    help: "Only devices seen within this age (`90s`, `30m`, `12h`, `7d`, `2w`) or since this \
+           date or time (`2026-11-01`, `2026-11-01T08:00:00Z`)",
+    default: None,
+    parse: text,
+};
+
+/// `devices --vendor`: a vendor's text.
+pub static VENDOR: Setting<Option<String>> = Setting {
+    key: "vendor",
+    flag: "--vendor",
+    short: None,
+    repeat: false,
+    env: "",
+    value_name: "TEXT",
+    help: "Only devices whose vendor contains this text (case-insensitive)",
+    default: None,
+    parse: text,
+};
+
+/// `devices --cameras`: cameras only.
+pub static CAMERAS: Setting<bool> = Setting {
+    key: "cameras",
+    flag: "--cameras",
+    short: None,
+    repeat: false,
+    env: "",
+    value_name: crate::model::setting::SWITCH,
+    help: "Only cameras: devices camscan found to be a camera, NVR or video server, or to serve \
+           a stream (not the gateway, the printer, the STUN server)",
+    default: false,
+    parse: crate::model::setting::switch,
+};
+
+/// `history --since`: events within an age or since a date (read where it is used).
+pub static HISTORY_SINCE: Setting<Option<String>> = Setting {
+    key: "since",
+    flag: "--since",
+    short: None,
+    repeat: false,
+    env: "",
+    value_name: "AGE|DATE",
+    help: "Only events within this age (`12h`, `7d`) or since this date or time",
+    default: None,
+    parse: text,
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn every_inventory_setting_is_spelled_from_its_key() {
-        for d in INVENTORY {
+        for d in INVENTORY.iter().chain(DEVICES).chain(HISTORY) {
             assert_eq!(d.flag(), format!("--{}", d.key().replace('_', "-")));
-            assert_eq!(d.env(), format!("CAMSCAN_{}", d.key().to_uppercase()));
+            let env = format!("CAMSCAN_{}", d.key().to_uppercase());
+            assert!([env.as_str(), ""].contains(&d.env()), "{}", d.key());
             assert!(!d.help().ends_with('.'), "{}: clap style", d.key());
         }
     }

@@ -35,7 +35,7 @@ pub fn doctor(args: &DoctorArgs, process: &Process) -> Result<Settings, Error> {
         format: args.format,
         color: process.color.map(|c| c.in_env(&process.env)),
         width: crate::export::table_width(
-            args.table.width.or(process.env.columns()),
+            args.table.width()?.or(process.env.columns()),
             terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| w.0),
         ),
     })

@@ -114,7 +114,7 @@ pub fn resolve_scan_config_with_password(
         format_options: out.format_options.resolve(&file.format_options, false)?,
         detail: d.detail,
         output: out.output.clone().or_else(|| file.output.clone()),
-        width: out.table.width.or(file.width).or(env.columns()),
+        width: out.table.width()?.or(file.width).or(env.columns()),
         color: (process.color.or(file.color).unwrap_or(d.color)).in_env(env),
         credentials,
         hints,
