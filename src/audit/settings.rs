@@ -111,10 +111,6 @@ mod tests {
 
     #[test]
     fn every_audit_setting_is_spelled_from_its_key() {
-        for d in SETTINGS {
-            assert_eq!(d.flag(), format!("--{}", d.key().replace('_', "-")));
-            assert_eq!(d.env(), format!("CAMSCAN_{}", d.key().to_uppercase()));
-            assert!(!d.help().ends_with('.'), "{}: clap style", d.key());
-        }
+        crate::model::setting::assert_spelled_from_keys(SETTINGS, &[]);
     }
 }

@@ -172,12 +172,7 @@ mod tests {
 
     #[test]
     fn every_watch_setting_is_spelled_from_its_key() {
-        for d in SETTINGS {
-            assert_eq!(d.flag(), format!("--{}", d.key().replace('_', "-")));
-            let env = format!("CAMSCAN_{}", d.key().to_uppercase());
-            assert!([env.as_str(), ""].contains(&d.env()), "{}", d.key());
-            assert!(!d.help().ends_with('.'), "{}: clap style", d.key());
-        }
+        crate::model::setting::assert_spelled_from_keys(SETTINGS, &[""]);
         assert_eq!(
             (OUTBOX_CAP.parse)("-1"),
             Ok(Some(-1)),
