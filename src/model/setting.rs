@@ -353,6 +353,26 @@ pub fn duration(text: &str) -> Result<std::time::Duration, String> {
     Ok(d)
 }
 
+/// For the lists' tests: each setting's flag is its key with dashes, its variable
+/// `CAMSCAN_<KEY>` or one of `also` (`""`: none), and its help clap style (no final period).
+#[cfg(test)]
+pub(crate) fn assert_spelled_from_keys<'a>(
+    list: impl IntoIterator<Item = &'a &'static dyn Declared>,
+    also: &[&str],
+) {
+    for d in list {
+        assert_eq!(d.flag(), format!("--{}", d.key().replace('_', "-")));
+        let env = format!("CAMSCAN_{}", d.key().to_uppercase());
+        assert!(
+            d.env() == env || also.contains(&d.env()),
+            "{}: {}",
+            d.key(),
+            d.env()
+        );
+        assert!(!d.help().ends_with('.'), "{}: clap style", d.key());
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -474,25 +494,5 @@ mod tests {
                 .unwrap_err()
                 .contains("not a whole number")
         );
-    }
-}
-
-/// For the lists' tests: each setting's flag is its key with dashes, its variable
-/// `CAMSCAN_<KEY>` or one of `also` (`""`: none), and its help clap style (no final period).
-#[cfg(test)]
-pub(crate) fn assert_spelled_from_keys<'a>(
-    list: impl IntoIterator<Item = &'a &'static dyn Declared>,
-    also: &[&str],
-) {
-    for d in list {
-        assert_eq!(d.flag(), format!("--{}", d.key().replace('_', "-")));
-        let env = format!("CAMSCAN_{}", d.key().to_uppercase());
-        assert!(
-            d.env() == env || also.contains(&d.env()),
-            "{}: {}",
-            d.key(),
-            d.env()
-        );
-        assert!(!d.help().ends_with('.'), "{}: clap style", d.key());
     }
 }
