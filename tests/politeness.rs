@@ -137,12 +137,19 @@ fn host_rate_holds_what_a_camera_receives_in_any_second() {
         "the gate counted {peak}, the server saw {burst}"
     );
 
-    // At 5 a second: one each 200 ms. One more than the rate within a second is a wake-up that
-    // came late while the next was on time; never the burst.
+    // At 5 a second: one each 200 ms, and never 6 within one second as camscan let them go (a
+    // task woken late waits for room rather than going beside the next one on time). The relay
+    // notes each when its own thread reads it, which a busy machine may delay into the next
+    // request's second: one more there is the relay's, never the burst.
     let (out, err) = scan("5");
     let at = std::mem::take(&mut *seen.lock().unwrap());
     let received = at.len();
     let busiest = busiest_second(at);
+    let (_, sent_peak) = counted(&err);
+    assert!(
+        sent_peak <= 5,
+        "camscan let {sent_peak} go within one second at --host-rate 5: {err}"
+    );
     assert!(
         busiest <= 6,
         "{busiest} requests within one second at --host-rate 5: {err}"
@@ -163,8 +170,7 @@ fn host_rate_holds_what_a_camera_receives_in_any_second() {
     // The timing log says what the device received, as the server counted it (give or take
     // retina's TEARDOWN, which the gate does not count, and a request on a connection the server
     // had closed).
-    let (requests, peak) = counted(&err);
-    assert!(peak <= 6, "peak_per_s={peak}");
+    let (requests, _) = counted(&err);
     assert!(
         (requests as usize).abs_diff(received) <= 2,
         "the gate counted {requests}, the server saw {received}"

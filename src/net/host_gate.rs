@@ -5,10 +5,11 @@
 //! Per target address it holds (a) a cap on the analysis exchanges in flight at once
 //! (`--host-connections`: a connection being opened, a request waiting for its answer) and (b) a
 //! token bucket of requests a second (`--host-rate`, holding a fifth of a second's requests, at
-//! least one: a burst beyond that is spaced evenly, see [`super::pace`]; so no second holds more
-//! than 1.2 times the rate), and it counts what the device received: the requests sent, the most sent within
-//! any one second and the most exchanges in flight at once (the scan's timing log prints them per
-//! device, `requests=N peak_per_s=M peak_connections=K`).
+//! least one: a burst beyond that is spaced evenly, see [`super::pace`]) under a cap of the rate
+//! within any one second, counted when each request is let through (a task woken late would
+//! otherwise go beside the next one on time), and it counts what the device received: the
+//! requests sent, the most sent within any one second and the most exchanges in flight at once
+//! (the scan's timing log prints them per device, `requests=N peak_per_s=M peak_connections=K`).
 //!
 //! The scan's context ([`crate::analyze::context::ScanContext`]) carries one [`HostGates`] for the
 //! whole scan, like the login budget and the session slots; `scan::dispatch` runs each open port's
@@ -59,7 +60,7 @@ pub const DEFAULT_HOST_CONNECTIONS: usize = 4;
 /// with a bucket of one, 50 a second took the lab's full inventory from 3.9 s to 5.0 s, 200 a
 /// second (5 ms a request) made the first round of a one-request-at-a-time camera 0.2 s longer
 /// (`docs/design/performance.md`, "Politeness"). So the default sits above every lab device and
-/// stops only a runaway: no second holds more than 300.
+/// stops only a runaway: no second holds more than 250.
 pub const DEFAULT_HOST_RATE: u32 = 250;
 
 /// `--host-connections`: analysis connections to one device at a time (0: no limit).
@@ -84,8 +85,8 @@ pub static HOST_RATE: Setting<u32> = Setting {
     repeat: false,
     env: "CAMSCAN_HOST_RATE",
     value_name: "N",
-    help: "Analysis requests a second to one device (a fifth of a second's go at once, the rest \
-           evenly spaced); 0: no limit [default: 250]",
+    help: "Analysis requests a second to one device, never more within any one second (a fifth \
+           of a second's go at once, the rest evenly spaced); 0: no limit [default: 250]",
     default: DEFAULT_HOST_RATE,
     parse: |t| crate::model::setting::count(t, 0),
 };
@@ -149,6 +150,33 @@ pub struct Counter {
 impl Counter {
     /// One request at `now` (a clock going back counts as the latest instant seen).
     pub fn record(&mut self, now: Duration) {
+        let now = self.forget_before(now);
+        self.window.push_back(now);
+        self.requests += 1;
+        self.peak = self
+            .peak
+            .max(u32::try_from(self.window.len()).unwrap_or(u32::MAX));
+    }
+
+    /// How long from `now` until one more request keeps the last second at `cap` requests or fewer
+    /// (`None`: at once). The bucket spaces requests by when they were let through, but a task woken
+    /// late goes beside the next one woken on time; this holds the second to `cap` as the device
+    /// receives it.
+    pub fn room(&mut self, now: Duration, cap: u32) -> Option<Duration> {
+        let now = self.forget_before(now);
+        let cap = usize::try_from(cap).unwrap_or(usize::MAX).max(1);
+        let held = self.window.len();
+        if held < cap {
+            return None;
+        }
+        // The request at `held - cap` (and every one before it) has to leave the second first.
+        let leaves = self.window[held - cap] + Duration::from_secs(1);
+        Some(leaves.saturating_sub(now).max(Duration::from_millis(1)))
+    }
+
+    /// Drop the instants more than a second before `now` (a clock going back counts as the latest
+    /// instant seen); the instant counted as now.
+    fn forget_before(&mut self, now: Duration) -> Duration {
         let now = self.window.back().map_or(now, |last| now.max(*last));
         while self
             .window
@@ -157,11 +185,7 @@ impl Counter {
         {
             self.window.pop_front();
         }
-        self.window.push_back(now);
-        self.requests += 1;
-        self.peak = self
-            .peak
-            .max(u32::try_from(self.window.len()).unwrap_or(u32::MAX));
+        now
     }
 
     pub fn count(&self) -> HostCount {
@@ -295,15 +319,34 @@ impl HostGates {
         }
     }
 
-    /// Wait for `ip`'s next request token, then count the request.
+    /// Wait for `ip`'s next request token and for room in its last second, then count the request.
     pub async fn request(&self, ip: IpAddr) {
         let host = self.host(ip);
         let wait = lock(&host.state).pace.take(self.now());
         if let Some(wait) = wait {
             tokio::time::sleep(wait).await;
         }
-        let now = self.now();
-        lock(&host.state).counter.record(now);
+        if self.settings.rate == 0 {
+            lock(&host.state).counter.record(self.now());
+            return;
+        }
+        // Each wait ends when an instant leaves the window, so this ends within `rate` turns; the
+        // bound only keeps a clock that stands still from holding the request forever.
+        for _ in 0..=self.settings.rate {
+            let now = self.now();
+            let wait = {
+                let mut s = lock(&host.state);
+                match s.counter.room(now, self.settings.rate) {
+                    None => {
+                        s.counter.record(now);
+                        return;
+                    }
+                    Some(wait) => wait,
+                }
+            };
+            tokio::time::sleep(wait).await;
+        }
+        lock(&host.state).counter.record(self.now());
     }
 
     /// What `ip` received so far.
@@ -481,7 +524,7 @@ mod tests {
     }
 
     /// At 250 a second the bucket holds 50: a walk's first 50 requests go at once, the rest one
-    /// each 4 ms, so no second holds more than 300.
+    /// each 4 ms until the second holds 250; then each waits for one of that second to leave.
     #[tokio::test(start_paused = true)]
     async fn a_fifth_of_a_second_goes_at_once_then_the_rate() {
         let g = HostGates::new(GateSettings {
@@ -495,10 +538,70 @@ mod tests {
             &at[..51]
         );
         assert_eq!(at[50], ms(4));
-        assert_eq!(at[399], ms(4 * 350));
+        assert_eq!(at[249], ms(800));
+        // The 251st would make 251 within 804 ms: it waits for the first 50 to leave, at 1 s.
+        assert_eq!(at[250], ms(1000));
         let c = g.count(IP);
         assert_eq!(c.requests, 400);
-        assert!(c.peak_per_s <= 300, "{c:?}");
+        assert_eq!(c.peak_per_s, 250, "{c:?}");
+        assert!(at.windows(251).all(|w| w[250] - w[0] >= ms(1000)));
+    }
+
+    /// A task woken late goes beside the next one woken on time; the cap holds that second to the
+    /// rate anyway (as the device receives it, not as the bucket let them through).
+    #[tokio::test(start_paused = true)]
+    async fn a_late_wake_up_never_crowds_a_second() {
+        let g = Arc::new(HostGates::new(GateSettings {
+            connections: 0,
+            rate: 5,
+        }));
+        let t0 = tokio::time::Instant::now();
+        // The first goes at once; A's token is for 200 ms...
+        g.request(IP).await;
+        let a_wait = g.host(IP).state.lock().unwrap().pace.take(g.now());
+        assert_eq!(a_wait, Some(ms(200)));
+        // ...five more take theirs now, for 400, 600, 800, 1,000 and 1,200 ms...
+        let tasks: Vec<_> = (0..5)
+            .map(|_| {
+                let g = g.clone();
+                tokio::spawn(async move {
+                    g.request(IP).await;
+                    t0.elapsed()
+                })
+            })
+            .collect();
+        // ...and A's task comes back at 350 ms (a busy machine), going as the gate would.
+        tokio::time::sleep(ms(350)).await;
+        {
+            let now = g.now();
+            let host = g.host(IP);
+            let mut s = host.state.lock().unwrap();
+            assert_eq!(s.counter.room(now, 5), None);
+            s.counter.record(now);
+        }
+        let mut at = Vec::new();
+        for t in tasks {
+            at.push(t.await.unwrap());
+        }
+        at.sort();
+        // 350, 400, 600, 800, 1,000 and 1,200 would be six within one second: the last waits for
+        // A's to leave, at 1,350 ms.
+        assert_eq!(at, [ms(400), ms(600), ms(800), ms(1000), ms(1350)]);
+        assert_eq!(g.count(IP).peak_per_s, 5);
+        assert_eq!(g.count(IP).requests, 7);
+        // The counter's own arithmetic, by the clock given.
+        let mut c = Counter::default();
+        for t in [0, 200, 400, 600, 950] {
+            assert_eq!(c.room(ms(t), 5), None);
+            c.record(ms(t));
+        }
+        assert_eq!(c.room(ms(960), 5), Some(ms(40)));
+        assert_eq!(c.room(ms(1000), 5), None);
+        // A second of its own at one a second; a cap of 0 counts as 1.
+        let mut c = Counter::default();
+        c.record(ms(10));
+        assert_eq!(c.room(ms(500), 1), Some(ms(510)));
+        assert_eq!(c.room(ms(500), 0), Some(ms(510)));
     }
 
     /// Concurrent requests from many tasks are spaced as well.
@@ -523,14 +626,17 @@ mod tests {
             at.push(t.await.unwrap());
         }
         at.sort();
-        // A burst of two (a fifth of a second at 10), then one each 100 ms.
+        // A burst of two (a fifth of a second at 10), then one each 100 ms, the tenth at 800 ms;
+        // the eleventh waits for the first second to end.
         assert_eq!(&at[..3], &[ms(0), ms(0), ms(100)]);
-        assert_eq!(at.last(), Some(&ms(1800)));
+        assert_eq!(at[9], ms(800));
+        assert_eq!(at[10], ms(1000));
         assert_eq!(
             g.count(IP).peak_per_s,
-            11,
-            "the burst and 9 more within the first second"
+            10,
+            "the burst and 8 more within the first second, never 11"
         );
+        assert!(at.windows(11).all(|w| w[10] - w[0] >= ms(1000)), "{at:?}");
     }
 
     #[tokio::test(start_paused = true)]

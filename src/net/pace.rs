@@ -4,8 +4,7 @@
 //! (Docker Desktop's, a home router's connection table) or a small switch sees a steady stream,
 //! not 1,024 SYNs in the same millisecond. The per-host request rate of analysis (`--host-rate`,
 //! [`super::host_gate`]) holds a fifth of a second's requests ([`Pace::with_burst`]): beyond that
-//! its requests are spaced evenly, so a device never sees more than 1.2 times the rate within any
-//! one second.
+//! its requests are spaced evenly (and the gate caps any one second at the rate).
 
 use std::time::Duration;
 
