@@ -27,6 +27,7 @@ pub static AUTH_BUDGET: crate::model::setting::Setting<u32> = crate::model::sett
     help: "Failed logins allowed per host, shared by every protocol [default: 3, below \
            Hikvision's lock]",
     default: DEFAULT_AUTH_BUDGET,
+    choices: None,
     parse: |t| crate::model::setting::count(t, 0),
 };
 

@@ -40,6 +40,7 @@ pub static VERIFY_WINDOW: crate::model::setting::Setting<Duration> =
         value_name: "DURATION",
         help: "How long the PLAY check listens to each stream at most [default: 2s]",
         default: DEFAULT_VERIFY_WINDOW,
+        choices: None,
         parse: crate::model::setting::duration,
     };
 
@@ -55,6 +56,7 @@ pub static VERIFY: crate::model::setting::Setting<bool> = crate::model::setting:
     help: "Skip the PLAY check that proves each stream delivers media and measures its fps and \
            bitrate",
     default: true,
+    choices: None,
     parse: crate::model::setting::switch,
 };
 
@@ -116,6 +118,7 @@ pub static FRESH: crate::model::setting::Setting<bool> = crate::model::setting::
     help: "Ignore what earlier scans learnt (the inventory's known paths and credentials): analyse \
            every device from scratch, with the full dictionaries and channel walks",
     default: false,
+    choices: None,
     parse: crate::model::setting::switch,
 };
 
@@ -129,6 +132,7 @@ pub static NO_AUTH: crate::model::setting::Setting<bool> = crate::model::setting
     value_name: crate::model::setting::SWITCH,
     help: "Never send credentials (non-intrusive mode)",
     default: false,
+    choices: None,
     parse: crate::model::setting::switch,
 };
 
@@ -143,6 +147,7 @@ pub static SHOW_CREDENTIALS: crate::model::setting::Setting<bool> =
         value_name: crate::model::setting::SWITCH,
         help: "Put working credentials into stream URLs in the output (percent-encoded)",
         default: false,
+        choices: None,
         parse: crate::model::setting::switch,
     };
 

@@ -43,6 +43,7 @@ pub static SESSIONS_PER_DEVICE: crate::model::setting::Setting<usize> =
         help: "RTSP sessions held on one device at a time, shared by media analysis, PLAY checks \
                and ffprobe (cheap cameras allow 2-4 and answer 453/503 beyond) [default: 2]",
         default: DEFAULT_SESSIONS_PER_DEVICE,
+        choices: None,
         parse: |t| crate::model::setting::count(t, 1),
     };
 

@@ -27,6 +27,7 @@ pub static STUN_PORTS: crate::model::setting::Setting<Vec<u16>> = crate::model::
            host with an open TCP port, and tried first over TCP (they are added to --ports). 3478 \
            is always checked [default: none]",
     default: Vec::new(),
+    choices: None,
     parse: |t| match t.trim() {
         "" => Ok(Vec::new()),
         t => crate::model::setting::ports(t),

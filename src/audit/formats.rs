@@ -7,6 +7,8 @@ use std::io::{self, Write};
 use super::AuditReport;
 use super::thumbnail::Pictures;
 use super::{render, report};
+use crate::model::choice::format_setting;
+use crate::model::setting::Setting;
 
 crate::choices! {
     /// What `camscan audit` can write.
@@ -22,6 +24,12 @@ crate::choices! {
         Html = "html",
     }
 }
+
+/// `camscan audit -f`.
+pub static FORMAT: Setting<AuditFormat> = Setting {
+    env: "CAMSCAN_AUDIT_FORMAT",
+    ..format_setting(AuditFormat::Table)
+};
 
 /// The audit as `format` says: the table fitted to `width`, the handover report with the
 /// `pictures` taken (or why none were).

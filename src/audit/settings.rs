@@ -1,14 +1,13 @@
 //! `camscan audit`'s own settings, declared once ([`crate::model::setting::Setting`]) and listed
 //! in [`SETTINGS`], which the entrance makes audit's flags from (`cli::setting_args`); the
-//! scan's are the scan's. None is a config-file key. `-f` and `--fail-on` are choices, which a
-//! declaration does not say yet (CONTRIBUTING).
+//! scan's are the scan's. None is a config-file key. `-f` is declared beside the formats
+//! ([`super::formats::FORMAT`]).
 
 use std::path::PathBuf;
 
 use crate::model::setting::{Declared, SWITCH, Setting, path, switch};
 
-/// Every setting of `camscan audit` but the scan's, its choices and `--width`, in `--help`'s
-/// order.
+/// Every setting of `camscan audit` but the scan's and `--width`, in `--help`'s order.
 pub static SETTINGS: &[&dyn Declared] = &[
     &FROM_DB,
     &EXPECT,
@@ -16,7 +15,23 @@ pub static SETTINGS: &[&dyn Declared] = &[
     &FFMPEG,
     &NO_THUMBNAILS,
     &CHECK_DEFAULTS,
+    &super::formats::FORMAT,
+    &FAIL_ON,
 ];
+
+/// `--fail-on`: exit 4 when a finding this severe or more exists.
+pub static FAIL_ON: Setting<Option<super::Severity>> = Setting {
+    key: "fail_on",
+    flag: "--fail-on",
+    short: None,
+    repeat: false,
+    env: "CAMSCAN_FAIL_ON",
+    value_name: "SEVERITY",
+    help: "Exit 4 when a finding at or above this severity exists (for CI)",
+    default: None,
+    choices: Some(crate::model::choice::named::<super::Severity>),
+    parse: crate::model::choice::some::<super::Severity>,
+};
 
 /// `--from-db`: the inventory judged, nothing sent.
 pub static FROM_DB: Setting<bool> = Setting {
@@ -29,6 +44,7 @@ pub static FROM_DB: Setting<bool> = Setting {
     help: "Judge the inventory's newest description of each device at the site (--site, else \
            this machine's) instead of scanning: nothing is sent",
     default: false,
+    choices: None,
     parse: switch,
 };
 
@@ -44,6 +60,7 @@ pub static EXPECT: Setting<Option<PathBuf>> = Setting {
            name,address,mac,resolution,fps,codec (address or mac on every row), as a \
            spreadsheet exports it",
     default: None,
+    choices: None,
     parse: path,
 };
 
@@ -57,6 +74,7 @@ pub static OUTPUT: Setting<Option<PathBuf>> = Setting {
     value_name: "FILE",
     help: "Write the result to FILE (atomically) instead of stdout",
     default: None,
+    choices: None,
     parse: path,
 };
 
@@ -72,6 +90,7 @@ pub static FFMPEG: Setting<Option<PathBuf>> = Setting {
            ffmpeg from PATH when installed; without it, cameras with no snapshot or MJPEG stream \
            have no picture]",
     default: None,
+    choices: None,
     parse: path,
 };
 
@@ -85,6 +104,7 @@ pub static NO_THUMBNAILS: Setting<bool> = Setting {
     value_name: SWITCH,
     help: "The handover report without pictures (no snapshot, frame or keyframe is fetched)",
     default: false,
+    choices: None,
     parse: switch,
 };
 
@@ -102,6 +122,7 @@ pub static CHECK_DEFAULTS: Setting<bool> = Setting {
            (--auth-budget), never once it is spent, never with --no-auth [default: off: none is \
            ever sent]",
     default: false,
+    choices: None,
     parse: switch,
 };
 
@@ -111,6 +132,7 @@ mod tests {
 
     #[test]
     fn every_audit_setting_is_spelled_from_its_key() {
-        crate::model::setting::assert_spelled_from_keys(SETTINGS, &[]);
+        // `-f`'s variable is audit's own (`CAMSCAN_FORMAT` is the scan report's).
+        crate::model::setting::assert_spelled_from_keys(SETTINGS, &["CAMSCAN_AUDIT_FORMAT"]);
     }
 }

@@ -17,17 +17,10 @@ impl SettingList for Audit {
 pub struct AuditArgs {
     #[command(flatten)]
     pub find: FindArgs,
-    /// `--from-db`, `--expect`, `-o`, `--ffmpeg`, `--no-thumbnails`, `--check-defaults`.
+    /// `--from-db`, `--expect`, `-o`, `--ffmpeg`, `--no-thumbnails`, `--check-defaults`, `-f`,
+    /// `--fail-on`.
     #[command(flatten)]
     pub settings: SettingArgs<Audit>,
-    /// Output format [default: table].
-    #[arg(short, long, value_enum, env = "CAMSCAN_AUDIT_FORMAT")]
-    pub format: Option<AuditFormat>,
     #[command(flatten)]
     pub table: crate::cli::TableWidth,
-    /// Exit 4 when a finding at or above this severity exists (for CI).
-    #[arg(long, value_enum, value_name = "SEVERITY", env = "CAMSCAN_FAIL_ON")]
-    pub fail_on: Option<crate::audit::Severity>,
 }
-
-pub use crate::audit::formats::AuditFormat;

@@ -29,16 +29,7 @@ from_choice!(
     crate::export::Format,
     crate::discovery::DiscoveryMethod,
     crate::model::environment::ColorChoice,
-    crate::audit::Severity,
     crate::push::ToolKind,
-    crate::knowledge::listing::Section,
-    crate::export::inventory::RowsFormat,
-    crate::export::inventory::DocFormat,
-    crate::export::interfaces::InterfacesFormat,
-    crate::audit::formats::AuditFormat,
-    crate::push::render::PushFormat,
-    crate::knowledge::listing::ListFormat,
-    crate::doctor::DoctorFormat,
 );
 
 #[cfg(test)]
@@ -69,15 +60,6 @@ mod tests {
         same::<crate::export::Format>();
         same::<crate::discovery::DiscoveryMethod>();
         same::<crate::model::environment::ColorChoice>();
-        same::<crate::audit::Severity>();
         same::<crate::push::ToolKind>();
-        same::<crate::knowledge::listing::Section>();
-        same::<crate::export::inventory::RowsFormat>();
-        same::<crate::export::inventory::DocFormat>();
-        same::<crate::export::interfaces::InterfacesFormat>();
-        same::<crate::audit::formats::AuditFormat>();
-        same::<crate::push::render::PushFormat>();
-        same::<crate::knowledge::listing::ListFormat>();
-        same::<crate::doctor::DoctorFormat>();
     }
 }

@@ -20,11 +20,16 @@ pub struct DoctorArgs {
         )
     )]
     pub notify: Vec<String>,
-    /// Output format.
-    #[arg(short, long, value_enum, default_value = "table")]
-    pub format: DoctorFormat,
+    /// `-f`.
+    #[command(flatten)]
+    pub format: SettingArgs<DoctorFormats>,
     #[command(flatten)]
     pub table: crate::cli::TableWidth,
 }
 
-pub use crate::doctor::DoctorFormat;
+/// `camscan doctor -f` ([`crate::doctor::FORMATS`]).
+pub struct DoctorFormats;
+
+impl SettingList for DoctorFormats {
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] = crate::doctor::FORMATS;
+}

@@ -99,7 +99,7 @@ pub struct HubSiteArgs {
 pub struct HubListArgs {
     #[command(flatten)]
     pub hub: HubDbArgs,
-    /// Output format.
-    #[arg(short, long, value_enum, default_value = "table")]
-    pub format: RowsFormat,
+    /// `-f`.
+    #[command(flatten)]
+    pub format: SettingArgs<crate::cli::inventory::Rows>,
 }

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 
 /// The inventory's settings ([`crate::store::settings::INVENTORY`]).
 pub struct InventorySettings;
@@ -106,29 +106,32 @@ pub struct ConfigFile {
     pub path: Option<PathBuf>,
 }
 
-pub use crate::export::inventory::{DocFormat, RowsFormat};
+/// `-f` of the inventory's lists ([`crate::export::inventory::ROWS`]).
+pub struct Rows;
 
-/// A device's state, as `camscan devices --state` filters it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum StateFilter {
-    Online,
-    Offline,
-    Unknown,
+impl super::SettingList for Rows {
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
+        crate::export::inventory::ROWS;
+}
+
+/// `-f` of `show` and `diff` ([`crate::export::inventory::DOC`]).
+pub struct Doc;
+
+impl super::SettingList for Doc {
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
+        crate::export::inventory::DOC;
 }
 
 #[derive(Debug, Args, Default)]
 pub struct DevicesArgs {
     #[command(flatten)]
     pub store: DbArgs,
-    /// Only devices in this state.
-    #[arg(long, value_enum)]
-    pub state: Option<StateFilter>,
-    /// `--since`, `--vendor`, `--cameras`.
+    /// `--state`, `--since`, `--vendor`, `--cameras`.
     #[command(flatten)]
     pub filters: super::SettingArgs<DevicesFilters>,
-    /// Output format.
-    #[arg(short, long, value_enum, default_value = "table")]
-    pub format: RowsFormat,
+    /// `-f`.
+    #[command(flatten)]
+    pub format: super::SettingArgs<Rows>,
     #[command(flatten)]
     pub table: crate::cli::TableWidth,
 }
@@ -140,9 +143,9 @@ pub struct ShowArgs {
     /// The device: its id (`camscan devices`), an address it had, or its MAC.
     #[arg(value_name = "DEVICE")]
     pub device: String,
-    /// Output format.
-    #[arg(short, long, value_enum, default_value = "table")]
-    pub format: DocFormat,
+    /// `-f`.
+    #[command(flatten)]
+    pub format: super::SettingArgs<Doc>,
     #[command(flatten)]
     pub table: crate::cli::TableWidth,
 }
@@ -157,9 +160,9 @@ pub struct HistoryArgs {
     /// `--since`.
     #[command(flatten)]
     pub filters: super::SettingArgs<HistoryFilters>,
-    /// Output format.
-    #[arg(short, long, value_enum, default_value = "table")]
-    pub format: RowsFormat,
+    /// `-f`.
+    #[command(flatten)]
+    pub format: super::SettingArgs<Rows>,
     #[command(flatten)]
     pub table: crate::cli::TableWidth,
 }
@@ -175,18 +178,18 @@ pub struct DiffArgs {
     /// The newer scan's id [default: the last complete scan].
     #[arg(value_name = "SCAN_B")]
     pub scan_b: Option<i64>,
-    /// Output format.
-    #[arg(short, long, value_enum, default_value = "table")]
-    pub format: DocFormat,
+    /// `-f`.
+    #[command(flatten)]
+    pub format: super::SettingArgs<Doc>,
 }
 
 #[derive(Debug, Args, Default)]
 pub struct ScansArgs {
     #[command(flatten)]
     pub store: DbArgs,
-    /// Output format.
-    #[arg(short, long, value_enum, default_value = "table")]
-    pub format: RowsFormat,
+    /// `-f`.
+    #[command(flatten)]
+    pub format: super::SettingArgs<Rows>,
     #[command(flatten)]
     pub table: crate::cli::TableWidth,
 }

@@ -33,8 +33,6 @@ impl SettingList for AfterScan {
     const LIST: &'static [&'static dyn Declared] = crate::push::settings::AFTER_SCAN;
 }
 
-pub use crate::push::render::PushFormat;
-
 /// `camscan push TOOL URL`.
 #[derive(Debug, Args)]
 pub struct PushArgs {
@@ -49,12 +47,9 @@ pub struct PushArgs {
     pub store: DbArgs,
     #[command(flatten)]
     pub options: PushOptionArgs,
-    /// `--credentials`, `--device`, `--dry-run`.
+    /// `--credentials`, `--device`, `--dry-run`, `-f`.
     #[command(flatten)]
     pub settings: SettingArgs<Push>,
-    /// Output format.
-    #[arg(short, long, value_enum, default_value_t)]
-    pub format: PushFormat,
     #[command(flatten)]
     pub table: crate::cli::TableWidth,
     #[command(flatten)]

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 
+use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
 
 use crate::model::setting::{Declared, Settings};
@@ -100,6 +101,19 @@ fn augment(cmd: Command, list: &[&'static dyn Declared]) -> Command {
         }
         if let Some(c) = d.short() {
             arg = arg.short(c);
+        }
+        let choices = d.choices();
+        if !choices.is_empty() {
+            // A closed set: `--help` lists it, clap refuses any other name (each of a list's).
+            arg = arg.value_parser(PossibleValuesParser::new(choices.into_iter().map(
+                |(name, help)| match help {
+                    Some(help) => PossibleValue::new(name).help(help),
+                    None => PossibleValue::new(name),
+                },
+            )));
+            if d.repeat() {
+                arg = arg.value_delimiter(',');
+            }
         }
         cmd.arg(if is_switch(d) || turned_off(d) {
             // A switch's variable is read as clap reads one (`false`, `0`, `no`, `off`, empty:
@@ -237,7 +251,13 @@ mod tests {
         use clap::CommandFactory;
 
         use crate::model::setting::Declared;
-        let lists: [(&[&str], &[&'static dyn Declared]); 15] = [
+        let lists: [(&[&str], &[&'static dyn Declared]); 21] = [
+            (&["devices"], crate::export::inventory::ROWS),
+            (&["history"], crate::export::inventory::ROWS),
+            (&["scans"], crate::export::inventory::ROWS),
+            (&["hub", "list-sites"], crate::export::inventory::ROWS),
+            (&["diff"], crate::export::inventory::DOC),
+            (&["doctor"], crate::doctor::FORMATS),
             (&["serve"], crate::serve::SETTINGS),
             (&["serve"], crate::push::settings::OPTIONS),
             (
@@ -268,8 +288,20 @@ mod tests {
                 let mut argv = vec!["camscan"];
                 argv.extend(sub);
                 argv.push(d.flag());
+                let choices = d.choices();
                 let want = if is_switch(*d) {
                     "true"
+                } else if let Some((last, _)) = choices.last() {
+                    // A closed set's last name (the first is the default); anything else is
+                    // refused.
+                    let mut wrong = argv.clone();
+                    wrong.push("7");
+                    assert!(
+                        Cli::command().try_get_matches_from(&wrong).is_err(),
+                        "{wrong:?}"
+                    );
+                    argv.push(last);
+                    last
                 } else if d.repeat() {
                     argv.extend(["a", d.flag(), "b"]);
                     "a,b"

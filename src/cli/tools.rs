@@ -21,20 +21,12 @@ impl SettingList for Interfaces {
 
 #[derive(Debug, Args, Default)]
 pub struct SignaturesArgs {
-    /// `--signatures`.
+    /// `--signatures`, `--kind`, `-f`.
     #[command(flatten)]
     pub settings: SettingArgs<Listing>,
     #[command(flatten)]
     pub config: crate::cli::ConfigFile,
-    /// Only this kind of entry [default: every kind].
-    #[arg(long, value_enum)]
-    pub kind: Option<crate::knowledge::listing::Section>,
-    /// Output format.
-    #[arg(short, long, value_enum, default_value = "table")]
-    pub format: ListFormat,
 }
-
-pub use crate::knowledge::listing::ListFormat;
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
@@ -48,9 +40,14 @@ pub struct InterfacesArgs {
     /// `--interface`, `--allow-large`.
     #[command(flatten)]
     pub settings: SettingArgs<Interfaces>,
-    /// Output format.
-    #[arg(short, long, value_enum, default_value = "table")]
-    pub format: InterfacesFormat,
+    /// `-f`.
+    #[command(flatten)]
+    pub format: SettingArgs<InterfacesFormats>,
 }
 
-pub use crate::export::interfaces::InterfacesFormat;
+/// `camscan interfaces -f` ([`crate::export::interfaces::FORMATS`]).
+pub struct InterfacesFormats;
+
+impl SettingList for InterfacesFormats {
+    const LIST: &'static [&'static dyn Declared] = crate::export::interfaces::FORMATS;
+}

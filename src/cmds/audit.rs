@@ -9,10 +9,11 @@
 
 use std::path::Path;
 
+use crate::audit::formats::AuditFormat;
 use crate::audit::settings as set;
 use crate::audit::thumbnail::{self, Pictures};
 use crate::audit::{AuditReport, Context, plan};
-use crate::cli::{AuditArgs, AuditFormat, Cli};
+use crate::cli::{AuditArgs, Cli};
 use crate::error::{Error, exit};
 use crate::record::CommandError;
 use crate::store::DeviceQuery;
@@ -35,7 +36,7 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
     if let Some(path) = &output {
         crate::scan::output::check_writable(path, cfg.db.as_ref().and_then(|i| i.file()))?;
     }
-    let format = args.format.unwrap_or_default();
+    let format = own.get(&crate::audit::formats::FORMAT);
     // The handover report's pictures, or why there are none.
     let mut pics: Result<Pictures, String> = Err(if no_thumbnails {
         "--no-thumbnails".into()
@@ -115,7 +116,9 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
         output.as_deref(),
     )?;
     record_findings(&cfg, &audit, &coverage)?;
-    let failed = args.fail_on.is_some_and(|level| audit.fails_at(level));
+    let failed = own
+        .get(&set::FAIL_ON)
+        .is_some_and(|level| audit.fails_at(level));
     // An interrupted scan keeps its code: what it judged is incomplete.
     Ok(if failed && !matches!(code, exit::SIGINT | exit::SIGTERM) {
         exit::FINDINGS

@@ -1,9 +1,9 @@
 //! `camscan devices`: the devices the inventory knows, filtered by state, age, vendor or cameras only.
 
-use crate::cli::{DevicesArgs, StateFilter};
+use crate::cli::DevicesArgs;
 use crate::model::environment::Environment;
 use crate::record::CommandError;
-use crate::store::{DeviceQuery, DeviceState};
+use crate::store::DeviceQuery;
 
 use super::query::{open, since, some};
 use super::write_stdout;
@@ -13,13 +13,13 @@ pub(super) fn run(args: &DevicesArgs, env: &Environment) -> Result<u8, CommandEr
     let width = super::stdout_width(args.table.width()?, env);
     use crate::store::settings as set;
     let filters = args.filters.values()?;
+    let format = args
+        .format
+        .values()?
+        .get(&crate::export::inventory::ROWS_FORMAT);
     let store = open(&args.store, env)?;
     let q = DeviceQuery {
-        state: args.state.map(|s| match s {
-            StateFilter::Online => DeviceState::Online,
-            StateFilter::Offline => DeviceState::Offline,
-            StateFilter::Unknown => DeviceState::Unknown,
-        }),
+        state: filters.get(&set::STATE),
         since: filters
             .get(&set::DEVICES_SINCE)
             .as_deref()
@@ -30,6 +30,6 @@ pub(super) fn run(args: &DevicesArgs, env: &Environment) -> Result<u8, CommandEr
         site: args.store.site()?,
     };
     let list = store.devices(&q)?;
-    write_stdout(|out| crate::export::inventory::devices(&list, args.format, width, out))?;
+    write_stdout(|out| crate::export::inventory::devices(&list, format, width, out))?;
     Ok(some(!list.is_empty()))
 }

@@ -12,11 +12,15 @@ use crate::record::CommandError;
 pub(super) fn run(args: &InterfacesArgs) -> Result<u8, CommandError> {
     use crate::net::interfaces::{LIST_LARGE, LIST_ONLY};
     let given = args.settings.values()?;
+    let format = args
+        .format
+        .values()?
+        .get(&crate::export::interfaces::INTERFACES_FORMAT);
     let nets = crate::net::interfaces::list().map_err(Error::Interfaces)?;
     let only = given.get(&LIST_ONLY);
     let plan = crate::net::interfaces::plan(nets, only.as_deref(), given.get(&LIST_LARGE));
     let mut out = io::stdout().lock();
-    let written = crate::export::interfaces::write(&plan, args.format, &mut out);
+    let written = crate::export::interfaces::write(&plan, format, &mut out);
     match written {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(exit::FOUND),
         Err(source) => Err(Error::WriteOutput {

@@ -49,7 +49,7 @@ pub(super) fn run(args: &PushArgs, env: &Environment) -> Result<u8, CommandError
         .block_on(crate::push::run(&mut store, &settings))
         .map_err(push_error)?;
     let width = super::stdout_width(args.table.width()?, env).unwrap_or(u16::MAX);
-    write_stdout(|out| render::write(&outcome, args.format, width, out))?;
+    write_stdout(|out| render::write(&outcome, own.get(&render::FORMAT), width, out))?;
     Ok(code(&outcome))
 }
 

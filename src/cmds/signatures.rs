@@ -9,11 +9,16 @@ use crate::record::CommandError;
 
 pub(super) fn run(args: &SignaturesArgs, env: &Environment) -> Result<u8, CommandError> {
     let file = crate::cli::settings::config_file(args.config.path.as_deref())?;
-    let given = args.settings.values()?.get(&knowledge::listing::SIGNATURES);
+    let own = args.settings.values()?;
+    let given = own.get(&knowledge::listing::SIGNATURES);
+    let (kind, format) = (
+        own.get(&knowledge::listing::KIND),
+        own.get(&knowledge::listing::FORMAT),
+    );
     let files = crate::cli::settings::signature_files(&given, &file);
     let k = knowledge::load(&files, knowledge::user_dir(env).as_deref())?;
     let mut out = std::io::stdout().lock();
-    let written = knowledge::listing::write(&k, args.kind, args.format, &mut out);
+    let written = knowledge::listing::write(&k, kind, format, &mut out);
     match written {
         Ok(()) => Ok(exit::FOUND),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(exit::FOUND),

@@ -63,6 +63,7 @@ pub static DETECT_TIMEOUT: crate::model::setting::Setting<Duration> =
         help: "How long an open port has to answer protocol detection's first probe; a silent \
                port (a tarpit) costs this. At most --timeout [default: 2s]",
         default: DEFAULT_DETECT_TIMEOUT,
+        choices: None,
         parse: crate::model::setting::duration,
     };
 
@@ -78,6 +79,7 @@ pub static DETECT: crate::model::setting::Setting<bool> = crate::model::setting:
     help: "Only find open ports: no protocol detection or analysis (a plain connect scan; \
            discovery still runs)",
     default: true,
+    choices: None,
     parse: crate::model::setting::switch,
 };
 

@@ -34,6 +34,7 @@ pub static PROBE_ALL: crate::model::setting::Setting<bool> = crate::model::setti
     help: "Probe every address of a routed range on every port, without asking a few likely ports \
            first (host discovery misses a host that drops all of 554, 80, 443, 8000 and 8080)",
     default: false,
+    choices: None,
     parse: crate::model::setting::switch,
 };
 

@@ -59,6 +59,7 @@ pub static DISCOVERY_WAIT: Setting<Duration> = Setting {
            of 1 s, WS-Discovery's 0.5 s hold-back after its rounds): shorter misses slow devices \
            [default: 1500ms]",
     default: DEFAULT_DISCOVERY_WAIT,
+    choices: None,
     parse: duration,
 };
 

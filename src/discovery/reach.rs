@@ -44,6 +44,7 @@ pub static REACH_MISADDRESSED: crate::model::setting::Setting<bool> =
                when the scan ends, however it ends. Needs root or CAP_NET_ADMIN; the camera's \
                settings are never changed",
         default: false,
+        choices: None,
         parse: crate::model::setting::switch,
     };
 

@@ -23,6 +23,7 @@ pub static EXCLUDE: crate::model::setting::Setting<Vec<String>> = crate::model::
     value_name: "TARGETS",
     help: "Skip these targets (same syntax as targets, comma-separated)",
     default: Vec::new(),
+    choices: None,
     parse: |t| {
         Ok(t.split(',')
             .map(str::trim)
@@ -43,6 +44,7 @@ pub static ALLOW_LARGE: crate::model::setting::Setting<bool> = crate::model::set
     value_name: crate::model::setting::SWITCH,
     help: "Allow scanning more than 65 536 addresses (a /16), or an attached subnet larger than a /22",
     default: false,
+    choices: None,
     parse: crate::model::setting::switch,
 };
 
@@ -57,6 +59,7 @@ pub static ALLOW_PUBLIC: crate::model::setting::Setting<bool> = crate::model::se
     value_name: crate::model::setting::SWITCH,
     help: "Allow scanning publicly routable addresses",
     default: false,
+    choices: None,
     parse: crate::model::setting::switch,
 };
 

@@ -107,6 +107,13 @@ crate::choices! {
     }
 }
 
+/// `camscan doctor -f`.
+pub static FORMAT: crate::model::setting::Setting<DoctorFormat> =
+    crate::model::choice::format_setting(DoctorFormat::Table);
+
+/// [`FORMAT`], the command's list.
+pub static FORMATS: &[&dyn crate::model::setting::Declared] = &[&FORMAT];
+
 /// The whole report: `-f json` prints exactly this.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {

@@ -2,7 +2,9 @@
 
 use std::io::{self, Write};
 
+use crate::model::choice::format_setting;
 use crate::model::local_net::LocalNet;
+use crate::model::setting::{Declared, Setting};
 
 crate::choices! {
     /// What `camscan interfaces` can print.
@@ -13,6 +15,12 @@ crate::choices! {
         Json = "json",
     }
 }
+
+/// `camscan interfaces -f`.
+pub static INTERFACES_FORMAT: Setting<InterfacesFormat> = format_setting(InterfacesFormat::Table);
+
+/// [`INTERFACES_FORMAT`], the command's list (beside `net::interfaces::LISTING`).
+pub static FORMATS: &[&dyn Declared] = &[&INTERFACES_FORMAT];
 
 /// The plan as `format` says.
 pub fn write(plan: &[LocalNet], format: InterfacesFormat, out: &mut dyn Write) -> io::Result<()> {

@@ -9,8 +9,26 @@ use super::{Knowledge, Origin};
 use crate::model::table::Table;
 use crate::sanitize;
 
-/// `camscan signatures`' settings, in `--help`'s order (its `--kind` and `-f` are choices).
-pub static LISTING: &[&dyn crate::model::setting::Declared] = &[&SIGNATURES];
+/// `camscan signatures`' settings, in `--help`'s order.
+pub static LISTING: &[&dyn crate::model::setting::Declared] = &[&SIGNATURES, &KIND, &FORMAT];
+
+/// `signatures --kind`: one kind of entry listed.
+pub static KIND: crate::model::setting::Setting<Option<Section>> = crate::model::setting::Setting {
+    key: "kind",
+    flag: "--kind",
+    short: None,
+    repeat: false,
+    env: "",
+    value_name: "KIND",
+    help: "Only this kind of entry [default: every kind]",
+    default: None,
+    choices: Some(crate::model::choice::named::<Section>),
+    parse: crate::model::choice::some::<Section>,
+};
+
+/// `signatures -f`.
+pub static FORMAT: crate::model::setting::Setting<ListFormat> =
+    crate::model::choice::format_setting(ListFormat::Table);
 
 /// `signatures --signatures`: the knowledge files listed, as a scan reads them.
 pub static SIGNATURES: crate::model::setting::Setting<Vec<std::path::PathBuf>> =
@@ -24,6 +42,7 @@ pub static SIGNATURES: crate::model::setting::Setting<Vec<std::path::PathBuf>> =
         help: "Knowledge files, as `camscan scan --signatures` reads them (before the built-in \
                data)",
         default: Vec::new(),
+        choices: None,
         parse: files,
     };
 

@@ -35,6 +35,55 @@ pub trait Choice: Copy + Eq + Sized + 'static {
     }
 }
 
+/// `C`'s names and help lines, in order: a setting's [`crate::model::setting::Setting::choices`].
+pub fn named<C: Choice>() -> Vec<crate::model::setting::Named> {
+    C::choices()
+        .iter()
+        .map(|c| (c.choice(), c.choice_help()))
+        .collect()
+}
+
+/// The value of `C` named `text` (exactly): the parser of a setting whose value is one of them.
+pub fn one<C: Choice>(text: &str) -> Result<C, String> {
+    C::from_choice(text.trim(), false)
+        .ok_or_else(|| format!("{text:?} is not one of {}", C::choice_names().join(", ")))
+}
+
+/// [`one`], for a setting that is none of them by default.
+pub fn some<C: Choice>(text: &str) -> Result<Option<C>, String> {
+    one(text).map(Some)
+}
+
+/// Comma-separated values of `C` (`arp,ports`; empty: none), duplicates dropped.
+pub fn many<C: Choice>(text: &str) -> Result<Vec<C>, String> {
+    let mut out: Vec<C> = Vec::new();
+    for item in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        let c = one(item)?;
+        if !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
+/// `-f`/`--format` of a command whose document has the formats `C`, the first its default (no
+/// variable: a struct update adds one): each kind of document declares its setting with this,
+/// beside its formats (`export::inventory::ROWS_FORMAT`).
+pub const fn format_setting<C: Choice>(default: C) -> crate::model::setting::Setting<C> {
+    crate::model::setting::Setting {
+        key: "format",
+        flag: "--format",
+        short: Some('f'),
+        repeat: false,
+        env: "",
+        value_name: "FORMAT",
+        help: "Output format [default: table]",
+        default,
+        choices: Some(named::<C>),
+        parse: one::<C>,
+    }
+}
+
 /// Declare a [`Choice`] enum once: its values in `--help`'s order, each with its name and, as its
 /// doc comment, its help line (its final period dropped, as clap drops it); the first is the
 /// default. A kind of document declares its formats
@@ -121,6 +170,23 @@ mod tests {
                 Two::Other => "other-one",
             }
         }
+    }
+
+    #[test]
+    fn a_settings_parsers_read_the_names() {
+        assert_eq!(one::<Two>("other-one"), Ok(Two::Other));
+        assert_eq!(
+            one::<Two>("three"),
+            Err(r#""three" is not one of one, other-one"#.to_string())
+        );
+        assert_eq!(some::<Two>("one"), Ok(Some(Two::One)));
+        assert_eq!(many::<Two>(""), Ok(vec![]));
+        assert_eq!(
+            many::<Two>("other-one, one,other-one"),
+            Ok(vec![Two::Other, Two::One])
+        );
+        assert!(many::<Two>("one,two").is_err());
+        assert_eq!(named::<Two>(), [("one", None), ("other-one", None)]);
     }
 
     #[test]

@@ -34,10 +34,17 @@ pub struct Setting<T: 'static> {
     pub help: &'static str,
     /// Its value when none is given.
     pub default: T,
+    /// The names it takes when they are a closed set (`--format`'s formats: a
+    /// [`crate::model::choice::Choice`] type's, `Some(choice::named::<Format>)`), which `--help`
+    /// lists and the command line refuses any other of; `None`: any text its parser reads.
+    pub choices: Option<fn() -> Vec<Named>>,
     /// The value a text spells (a flag's, a variable's, a config-file scalar's), or why it is
     /// refused; pure.
     pub parse: fn(&str) -> Result<T, String>,
 }
+
+/// One name of a closed set, and its `--help` line (`None`: the name says it).
+pub type Named = (&'static str, Option<&'static str>);
 
 /// A resolved value, of the type its setting declares.
 type Value = Arc<dyn Any + Send + Sync>;
@@ -61,6 +68,8 @@ pub trait Declared: Sync + 'static {
     fn env(&self) -> &'static str;
     fn value_name(&self) -> &'static str;
     fn help(&self) -> &'static str;
+    /// The names it takes, when they are a closed set ([`Setting::choices`]); empty: any text.
+    fn choices(&self) -> Vec<Named>;
     /// The value `text` spells ([`Setting::parse`]).
     fn read(&self, text: &str) -> Result<Given, String>;
     /// Its default value.
@@ -107,6 +116,10 @@ impl<T: Clone + PartialEq + fmt::Debug + Send + Sync + 'static> Declared for Set
 
     fn help(&self) -> &'static str {
         self.help
+    }
+
+    fn choices(&self) -> Vec<Named> {
+        self.choices.map(|named| named()).unwrap_or_default()
     }
 
     fn read(&self, text: &str) -> Result<Given, String> {
@@ -386,6 +399,7 @@ mod tests {
         value_name: "N",
         help: "A rate [default: 7]",
         default: 7,
+        choices: None,
         parse: |t| count(t, 1),
     };
 
@@ -398,6 +412,7 @@ mod tests {
         value_name: "NAME",
         help: "A name",
         default: None,
+        choices: None,
         parse: |t| Ok(Some(t.to_string())),
     };
 

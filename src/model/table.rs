@@ -24,6 +24,7 @@ pub static WIDTH: crate::model::setting::Setting<Option<u16>> = crate::model::se
     help: "The table's width in columns; 0: as wide as its cells need [default: $COLUMNS, else \
            the terminal's width, else 100]",
     default: None,
+    choices: None,
     parse: |t| crate::model::setting::count(t, 0).map(Some),
 };
 

@@ -74,6 +74,7 @@ pub static HOST_CONNECTIONS: Setting<usize> = Setting {
     help: "Analysis connections (detection, HTTP, ONVIF, the RTSP path walk, RTMP) being opened \
            or waiting for an answer from one device at a time; 0: no limit [default: 4]",
     default: DEFAULT_HOST_CONNECTIONS,
+    choices: None,
     parse: |t| crate::model::setting::count(t, 0),
 };
 
@@ -88,6 +89,7 @@ pub static HOST_RATE: Setting<u32> = Setting {
     help: "Analysis requests a second to one device, never more within any one second (a fifth \
            of a second's go at once, the rest evenly spaced); 0: no limit [default: 250]",
     default: DEFAULT_HOST_RATE,
+    choices: None,
     parse: |t| crate::model::setting::count(t, 0),
 };
 

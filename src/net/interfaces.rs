@@ -47,6 +47,7 @@ pub static INTERFACE: crate::model::setting::Setting<Option<String>> =
         value_name: "NAME",
         help: "With no targets, scan only this interface's subnets",
         default: None,
+        choices: None,
         parse: interface_name,
     };
 
@@ -65,6 +66,7 @@ pub static LIST_ONLY: crate::model::setting::Setting<Option<String>> =
         value_name: "NAME",
         help: "Only this interface",
         default: None,
+        choices: None,
         parse: interface_name,
     };
 
@@ -78,6 +80,7 @@ pub static LIST_LARGE: crate::model::setting::Setting<bool> = crate::model::sett
     value_name: crate::model::setting::SWITCH,
     help: "Plan subnets larger than a /22 too",
     default: false,
+    choices: None,
     parse: crate::model::setting::switch,
 };
 

@@ -47,6 +47,7 @@ pub static MEDIA_RATE: crate::model::setting::Setting<Option<u32>> =
                when the streams being checked leave room for its own; 0: no limit [default: a \
                tenth of the slowest link the scan uses, of a gigabit when no link says its speed]",
         default: None,
+        choices: None,
         parse: |t| crate::model::setting::count(t, 0).map(Some),
     };
 

@@ -27,6 +27,7 @@ pub static CONNECT_TIMEOUT: Setting<Duration> = Setting {
     help: "TCP connect timeout per probe, e.g. 800ms, 1s (a bare number is seconds) \
            [default: 1s]",
     default: DEFAULT_CONNECT_TIMEOUT,
+    choices: None,
     parse: duration,
 };
 
@@ -40,6 +41,7 @@ pub static TIMEOUT: Setting<Duration> = Setting {
     value_name: "DURATION",
     help: "Timeout for each protocol step (one request and its reply) [default: 3s]",
     default: DEFAULT_TIMEOUT,
+    choices: None,
     parse: duration,
 };
 

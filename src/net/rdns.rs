@@ -39,6 +39,7 @@ pub static DNS: crate::model::setting::Setting<bool> = crate::model::setting::Se
     value_name: crate::model::setting::SWITCH_OFF,
     help: "Never ask DNS for device names (no reverse lookups; as nmap's -n)",
     default: true,
+    choices: None,
     parse: crate::model::setting::switch,
 };
 

@@ -52,6 +52,7 @@ pub static PORTS: Setting<std::borrow::Cow<'static, [u16]>> = Setting {
     help: "TCP ports: list and ranges, e.g. 554,8554,8000-8010 [default: 554,8554,10554,5554,\
                80,81,88,443,8000,8080,8081,8443,1935,7447,34567,37777,2020,3478,8088,1984,8889]",
     default: std::borrow::Cow::Borrowed(&DEFAULT_PORTS),
+    choices: None,
     parse: |t| crate::model::setting::ports(t).map(std::borrow::Cow::Owned),
 };
 /// `--concurrency`: probes in flight at once (`None`: from the open-file limit,
@@ -65,6 +66,7 @@ pub static CONCURRENCY: Setting<Option<usize>> = Setting {
     value_name: "N",
     help: "Probes in flight at once [default: derived from the open-file limit, at most 1024]",
     default: None,
+    choices: None,
     parse: |t| crate::model::setting::count(t, 1).map(Some),
 };
 
@@ -87,6 +89,7 @@ pub static PER_HOST: Setting<usize> = Setting {
     value_name: "N",
     help: "Probes in flight to one host at once [default: 32]",
     default: DEFAULT_PER_HOST,
+    choices: None,
     parse: |t| crate::model::setting::count(t, 1),
 };
 
@@ -103,6 +106,7 @@ pub static MAX_RATE: Setting<Option<u32>> = Setting {
            a steady stream rather than a burst; 0: no limit [default: 10000, 500 on Docker \
            Desktop]",
     default: None,
+    choices: None,
     parse: |t| crate::model::setting::count(t, 0).map(Some),
 };
 
@@ -118,6 +122,7 @@ pub static RETRIES: Setting<u32> = Setting {
            too many open files), with exponential backoff; a connect still failing is counted \
            lost, never closed [default: 4]",
     default: DEFAULT_RETRIES,
+    choices: None,
     parse: |t| match crate::model::setting::count(t, 0)? {
         n if n > 10 => Err("at most 10".into()),
         n => Ok(n),

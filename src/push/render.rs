@@ -18,6 +18,10 @@ crate::choices! {
     }
 }
 
+/// `camscan push -f`.
+pub static FORMAT: crate::model::setting::Setting<PushFormat> =
+    crate::model::choice::format_setting(PushFormat::Table);
+
 /// The plan and results as `format` says, the table fitted to `width`.
 pub fn write(o: &Outcome, format: PushFormat, width: u16, out: &mut dyn Write) -> io::Result<()> {
     match format {

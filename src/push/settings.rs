@@ -21,7 +21,7 @@ pub static OPTIONS: &[&dyn Declared] = &[
 ];
 
 /// `camscan push`'s own settings (beside [`OPTIONS`] and the inventory's), in `--help`'s order.
-pub static SETTINGS: &[&dyn Declared] = &[&CREDENTIALS, &DEVICE, &DRY_RUN];
+pub static SETTINGS: &[&dyn Declared] = &[&CREDENTIALS, &DEVICE, &DRY_RUN, &super::render::FORMAT];
 
 /// `--push` of the commands that scan (`scan`, `watch`), before [`OPTIONS`].
 pub static AFTER_SCAN: &[&dyn Declared] = &[&SCAN_PUSH];
@@ -39,6 +39,7 @@ pub static LOGIN_FILE: Setting<Option<PathBuf>> = Setting {
            access token [default: CAMSCAN_PUSH_USER and CAMSCAN_PUSH_PASSWORD, Home Assistant's \
            CAMSCAN_PUSH_TOKEN, else none]. Never on the command line",
     default: None,
+    choices: None,
     parse: path,
 };
 
@@ -52,6 +53,7 @@ pub static CA_FILE: Setting<Option<PathBuf>> = Setting {
     value_name: "FILE",
     help: "Trust the certificates in this PEM file for an https:// tool (Frigate's own CA)",
     default: None,
+    choices: None,
     parse: path,
 };
 
@@ -65,6 +67,7 @@ pub static INSECURE: Setting<bool> = Setting {
     value_name: SWITCH,
     help: "Accept any certificate of an https:// tool (Frigate's self-signed default on 8971)",
     default: false,
+    choices: None,
     parse: switch,
 };
 
@@ -81,6 +84,7 @@ pub static PASSWORD_REFS: Setting<bool> = Setting {
            ({FRIGATE_<NAME>_PASSWORD}, go2rtc's ${CAMSCAN_<NAME>_PASSWORD}) instead of the \
            password; the plan names the variables to set. Not for MediaMTX, which expands none",
     default: false,
+    choices: None,
     parse: switch,
 };
 
@@ -96,6 +100,7 @@ pub static PRUNE: Setting<bool> = Setting {
     help: "Also remove the entries camscan wrote for cameras no longer in the inventory (only \
            those nobody has changed since). Without it nothing is ever deleted",
     default: false,
+    choices: None,
     parse: switch,
 };
 
@@ -112,6 +117,7 @@ pub static UNVERIFIED: Setting<bool> = Setting {
            given a stream that does not play probes it again and again (Frigate: 30 s on every \
            change of its configuration), and the plan says why each such camera is left out",
     default: false,
+    choices: None,
     parse: switch,
 };
 
@@ -125,6 +131,7 @@ pub static TIMEOUT: Setting<Duration> = Setting {
     value_name: "SECONDS",
     help: "Seconds each request to the tool may take [default: 10]",
     default: super::TIMEOUT,
+    choices: None,
     parse: seconds,
 };
 
@@ -149,6 +156,7 @@ pub static CREDENTIALS: Setting<Option<PathBuf>> = Setting {
            the entry whose keyed hash the inventory kept [default: the config file's \
            credentials_file; CAMSCAN_<NAME>_PASSWORD variables too]",
     default: None,
+    choices: None,
     parse: path,
 };
 
@@ -163,6 +171,7 @@ pub static DEVICE: Setting<Vec<String>> = Setting {
     help: "Push only this device (an id from `camscan devices`, an address it had, or its MAC); \
            repeat for more [default: every camera of the inventory]",
     default: Vec::new(),
+    choices: None,
     parse: list,
 };
 
@@ -176,6 +185,7 @@ pub static DRY_RUN: Setting<bool> = Setting {
     value_name: SWITCH,
     help: "Print the plan and change nothing",
     default: false,
+    choices: None,
     parse: switch,
 };
 
@@ -191,6 +201,7 @@ pub static SCAN_PUSH: Setting<Vec<String>> = Setting {
            `frigate=URL`, `go2rtc=URL` or `mediamtx=URL` (as `camscan push` does; passwords from \
            --credentials). Repeatable",
     default: Vec::new(),
+    choices: None,
     parse: list,
 };
 

@@ -44,6 +44,7 @@ pub static LISTEN: Setting<SocketAddr> = Setting {
            unless --auth is given; any other address always asks for it, and needs the token \
            file to exist already (--print-token makes it) [default: 127.0.0.1:8750]",
     default: DEFAULT_LISTEN,
+    choices: None,
     parse: |t| {
         t.parse()
             .map_err(|e| format!("{e}: give an address and port such as 127.0.0.1:8750"))
@@ -61,6 +62,7 @@ pub static AUTH: Setting<bool> = Setting {
     help: "Ask for the token on a loopback address too (`Authorization: Bearer TOKEN`, or the \
            login form at /login)",
     default: false,
+    choices: None,
     parse: switch,
 };
 
@@ -75,6 +77,7 @@ pub static PRINT_TOKEN: Setting<bool> = Setting {
     help: "Print the server's token on stdout and exit (it is made, mode 0600, in serve.token \
            next to the inventory file if there is none yet)",
     default: false,
+    choices: None,
     parse: switch,
 };
 
@@ -88,6 +91,7 @@ pub static TLS_CERT: Setting<Option<PathBuf>> = Setting {
     value_name: "FILE",
     help: "Serve HTTPS with this certificate chain (PEM); needs --tls-key",
     default: None,
+    choices: None,
     parse: path,
 };
 
@@ -101,6 +105,7 @@ pub static TLS_KEY: Setting<Option<PathBuf>> = Setting {
     value_name: "FILE",
     help: "The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1)",
     default: None,
+    choices: None,
     parse: path,
 };
 
@@ -117,6 +122,7 @@ pub static ALLOW_TARGETS: Setting<Vec<String>> = Setting {
            targets covers]. A scan's other settings (ports, timeouts, credentials) come from \
            --config",
     default: Vec::new(),
+    choices: None,
     parse: list,
 };
 
@@ -132,6 +138,7 @@ pub static SCAN_CREDENTIALS: Setting<Vec<String>> = Setting {
     help: "A credentials file an API scan may choose by NAME (`site=/etc/camscan/site.creds`); \
            repeatable. The config's own credentials are `default`; `none` sends none",
     default: Vec::new(),
+    choices: None,
     parse: pairs,
 };
 
@@ -147,6 +154,7 @@ pub static CREDENTIALS: Setting<Option<PathBuf>> = Setting {
     help: "The credentials file (`user:password` lines) the server opens cameras with: the live \
            preview, snapshots and API scans' `default` set (instead of the config's credentials)",
     default: None,
+    choices: None,
     parse: path,
 };
 
@@ -161,6 +169,7 @@ pub static NO_PREVIEW: Setting<bool> = Setting {
     help: "No live preview: the page shows no Live buttons and the preview, live and WHEP routes \
            answer 422",
     default: false,
+    choices: None,
     parse: switch,
 };
 
@@ -176,6 +185,7 @@ pub static HUB: Setting<Option<PathBuf>> = Setting {
            inventory (postgres:// URL) as they are recorded, and run the scans the hub queues \
            for this site (held to --allow-targets and the credential sets)",
     default: None,
+    choices: None,
     parse: path,
 };
 
@@ -190,6 +200,7 @@ pub static HUB_PASSWORD_FILE: Setting<Option<PathBuf>> = Setting {
     help: "The hub's password, from the first line of this file (else PGPASSWORD, else \
            ~/.pgpass)",
     default: None,
+    choices: None,
     parse: path,
 };
 
@@ -207,6 +218,7 @@ pub static EVERY: Setting<Option<String>> = Setting {
            come from the config's `watch:` section, which alone also starts it when it sets \
            `every`, `cron` or `check_streams`",
     default: None,
+    choices: None,
     parse: text,
 };
 
@@ -220,6 +232,7 @@ pub static CRON: Setting<Option<String>> = Setting {
     value_name: "EXPR",
     help: "The watcher's scans on a cron schedule instead (as `camscan watch --cron`)",
     default: None,
+    choices: None,
     parse: text,
 };
 
@@ -233,6 +246,7 @@ pub static CHECK_STREAMS: Setting<Option<String>> = Setting {
     value_name: "AGE",
     help: "The watcher checks every known stream this often between scans (`30s`)",
     default: None,
+    choices: None,
     parse: text,
 };
 
@@ -248,6 +262,7 @@ pub static PUSH: Setting<Vec<String>> = Setting {
            `mediamtx=URL` (`camscan push`'s plan, apply and verify, for one camera or a \
            selection; passwords from --credentials). Repeatable",
     default: Vec::new(),
+    choices: None,
     parse: list,
 };
 

@@ -25,6 +25,7 @@ pub static DB: Setting<Option<PathBuf>> = Setting {
            `db:`, else $XDG_STATE_HOME/camscan/inventory.db, else \
            ~/.local/state/camscan/inventory.db]",
     default: None,
+    choices: None,
     parse: path,
 };
 
@@ -39,6 +40,7 @@ pub static DB_PASSWORD_FILE: Setting<Option<PathBuf>> = Setting {
     help: "The PostgreSQL password, from the first line of this file (else PGPASSWORD, else \
            ~/.pgpass or the URL's passfile=, as libpq reads them)",
     default: None,
+    choices: None,
     parse: path,
 };
 
@@ -56,6 +58,7 @@ pub static CREDENTIAL_KEY: Setting<Option<PathBuf>> = Setting {
            PostgreSQL $XDG_CONFIG_HOME/camscan/credential.key, else \
            ~/.config/camscan/credential.key]. Never in the inventory itself",
     default: None,
+    choices: None,
     parse: path,
 };
 
@@ -72,12 +75,27 @@ pub static SITE: Setting<Option<String>> = Setting {
            only its devices, scans and events [default: a scan's, the config file's `site:`, \
            else this machine's host name; the inventory commands, every site]",
     default: None,
+    choices: None,
     parse: text,
 };
 
 /// `camscan devices`' filters besides `--state` (a choice), in `--help`'s order; none has a
 /// variable ([`super::DeviceQuery`]).
-pub static DEVICES: &[&dyn Declared] = &[&DEVICES_SINCE, &VENDOR, &CAMERAS];
+pub static DEVICES: &[&dyn Declared] = &[&STATE, &DEVICES_SINCE, &VENDOR, &CAMERAS];
+
+/// `devices --state`: only devices in this state.
+pub static STATE: Setting<Option<super::DeviceState>> = Setting {
+    key: "state",
+    flag: "--state",
+    short: None,
+    repeat: false,
+    env: "",
+    value_name: "STATE",
+    help: "Only devices in this state",
+    default: None,
+    choices: Some(crate::model::choice::named::<super::DeviceState>),
+    parse: crate::model::choice::some::<super::DeviceState>,
+};
 
 /// `camscan history`'s filter ([`super::EventQuery`]).
 pub static HISTORY: &[&dyn Declared] = &[&HISTORY_SINCE];
@@ -93,6 +111,7 @@ pub static DEVICES_SINCE: Setting<Option<String>> = Setting {
     help: "Only devices seen within this age (`90s`, `30m`, `12h`, `7d`, `2w`) or since this \
            date or time (`2026-11-01`, `2026-11-01T08:00:00Z`)",
     default: None,
+    choices: None,
     parse: text,
 };
 
@@ -106,6 +125,7 @@ pub static VENDOR: Setting<Option<String>> = Setting {
     value_name: "TEXT",
     help: "Only devices whose vendor contains this text (case-insensitive)",
     default: None,
+    choices: None,
     parse: text,
 };
 
@@ -120,6 +140,7 @@ pub static CAMERAS: Setting<bool> = Setting {
     help: "Only cameras: devices camscan found to be a camera, NVR or video server, or to serve \
            a stream (not the gateway, the printer, the STUN server)",
     default: false,
+    choices: None,
     parse: crate::model::setting::switch,
 };
 
@@ -133,6 +154,7 @@ pub static HISTORY_SINCE: Setting<Option<String>> = Setting {
     value_name: "AGE|DATE",
     help: "Only events within this age (`12h`, `7d`) or since this date or time",
     default: None,
+    choices: None,
     parse: text,
 };
 

@@ -144,6 +144,7 @@ pub static DB: crate::model::setting::Setting<Option<std::path::PathBuf>> =
         help: "The hub: a postgres:// URL with its owner's login (no password in it: see \
                --db-password-file) [default: the config file's `db:`]",
         default: None,
+        choices: None,
         parse: crate::model::setting::path,
     };
 
@@ -159,6 +160,7 @@ pub static DB_PASSWORD_FILE: crate::model::setting::Setting<Option<std::path::Pa
         help: "The owner's password, from the first line of this file (else PGPASSWORD, else \
                ~/.pgpass)",
         default: None,
+        choices: None,
         parse: crate::model::setting::path,
     };
 
@@ -172,6 +174,7 @@ pub static ROLE: crate::model::setting::Setting<Option<String>> = crate::model::
     value_name: "ROLE",
     help: "The login role's name [default: camscan_site_ and the site's name]",
     default: None,
+    choices: None,
     parse: crate::model::setting::text,
 };
 

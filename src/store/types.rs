@@ -127,6 +127,25 @@ pub enum DeviceState {
     Unknown,
 }
 
+/// `devices --state`'s names: serde's.
+impl crate::model::choice::Choice for DeviceState {
+    fn choices() -> &'static [Self] {
+        &[
+            DeviceState::Online,
+            DeviceState::Offline,
+            DeviceState::Unknown,
+        ]
+    }
+
+    fn choice(self) -> &'static str {
+        match self {
+            DeviceState::Online => "online",
+            DeviceState::Offline => "offline",
+            DeviceState::Unknown => "unknown",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StreamState {

@@ -31,6 +31,7 @@ pub static EVERY: Setting<Option<String>> = Setting {
     value_name: "AGE",
     help: "Run a complete scan this often (`15m`, `1h`, `1d`) [default: 15m]",
     default: None,
+    choices: None,
     parse: text,
 };
 
@@ -45,6 +46,7 @@ pub static CRON: Setting<Option<String>> = Setting {
     help: "Run scans on a cron schedule instead (`*/15 * * * *`; 5 fields, or 6 with seconds \
            first; local time)",
     default: None,
+    choices: None,
     parse: text,
 };
 
@@ -58,6 +60,7 @@ pub static CHECK_STREAMS: Setting<Option<String>> = Setting {
     value_name: "AGE",
     help: "Check every known stream this often between scans (`30s`); off when not given",
     default: None,
+    choices: None,
     parse: text,
 };
 
@@ -73,6 +76,7 @@ pub static DOWN_AFTER: Setting<Option<u32>> = Setting {
     help: "Failed checks in a row before a stream is down (a success brings it up) [default: 3]",
     default: None,
     // 0 is refused where the file's value is too, with the same words.
+    choices: None,
     parse: |t| count(t, 0).map(Some),
 };
 
@@ -87,6 +91,7 @@ pub static METRICS: Setting<Option<String>> = Setting {
     help: "Serve Prometheus metrics at http://ADDR/metrics (`127.0.0.1:9750`; another address \
            than loopback must be given explicitly)",
     default: None,
+    choices: None,
     parse: text,
 };
 
@@ -100,6 +105,7 @@ pub static NO_LISTEN: Setting<bool> = Setting {
     value_name: SWITCH,
     help: "Do not listen for WS-Discovery Hello/Bye and SSDP NOTIFY announcements between scans",
     default: false,
+    choices: None,
     parse: switch,
 };
 
@@ -116,6 +122,7 @@ pub static OUTBOX_CAP: Setting<Option<i64>> = Setting {
            [default: 10000]",
     default: None,
     // Below 1 is refused where the file's value is too, with the same words.
+    choices: None,
     parse: |t| {
         t.trim()
             .parse()
@@ -134,6 +141,7 @@ pub static ROUNDS: Setting<Option<u32>> = Setting {
     value_name: "N",
     help: "Stop after this many scans (one-off runs, tests); run until a signal when not given",
     default: None,
+    choices: None,
     parse: |t| count(t, 0).map(Some),
 };
 
@@ -149,6 +157,7 @@ pub static WRITE: Setting<Vec<String>> = Setting {
            frigate, mediamtx, json...) from the inventory and replace FILE atomically when, and \
            only when, its content changed. Repeatable",
     default: Vec::new(),
+    choices: None,
     parse: pairs,
 };
 
@@ -163,6 +172,7 @@ pub static WRITE_THEN: Setting<Option<String>> = Setting {
     help: "Run this command after a scan that rewrote a --write file (reload Frigate, go2rtc or \
            MediaMTX); split as a shell quotes, run without a shell, the files in CAMSCAN_WRITTEN",
     default: None,
+    choices: None,
     parse: text,
 };
 

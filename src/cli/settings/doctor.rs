@@ -32,7 +32,7 @@ pub fn doctor(args: &DoctorArgs, process: &Process) -> Result<Settings, Error> {
         file: file_reader(inventory),
         env: process.env.clone(),
         notify: args.notify.clone(),
-        format: args.format,
+        format: args.format.values()?.get(&crate::doctor::FORMAT),
         color: process.color.map(|c| c.in_env(&process.env)),
         width: crate::export::table_width(
             args.table.width()?.or(process.env.columns()),

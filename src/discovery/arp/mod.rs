@@ -60,6 +60,7 @@ pub static ARP_RATE: Setting<u32> = Setting {
            (about 1 Mbit/s of broadcast at the default); passes over the silent addresses back \
            off from it when requests are lost; 0: no limit [default: 1500]",
     default: DEFAULT_RATE,
+    choices: None,
     parse: |t| crate::model::setting::count(t, 0),
 };
 /// How long the passive ARP listener goes on after the sweep at least (when `--discovery-wait` is

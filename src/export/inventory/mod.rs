@@ -12,6 +12,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::export::table::fit::{Column, Text};
+use crate::model::choice::format_setting;
+use crate::model::setting::{Declared, Setting};
 use crate::model::table::Table;
 use crate::sanitize::{spreadsheet, terminal};
 use crate::store::site_admin::SiteAccount;
@@ -49,6 +51,18 @@ crate::choices! {
         Yaml = "yaml",
     }
 }
+
+/// `-f` of the inventory's lists (`devices`, `history`, `scans`, `hub list-sites`).
+pub static ROWS_FORMAT: Setting<RowsFormat> = format_setting(RowsFormat::Table);
+
+/// [`ROWS_FORMAT`], a command's list.
+pub static ROWS: &[&dyn Declared] = &[&ROWS_FORMAT];
+
+/// `-f` of `show` and `diff`.
+pub static DOC_FORMAT: Setting<DocFormat> = format_setting(DocFormat::Table);
+
+/// [`DOC_FORMAT`], a command's list.
+pub static DOC: &[&dyn Declared] = &[&DOC_FORMAT];
 
 /// `2026-11-23T02:50:01.123Z` as `2026-11-23 02:50:01Z`: second precision for tables; what does
 /// not parse, sanitised.
