@@ -283,9 +283,12 @@ mod tests {
             let Command::Scan(a) = cli.command else {
                 panic!("scan")
             };
-            let restream = crate::export::options::option_keyed("frigate_restream").unwrap();
+            let restream = a.out.format_options.values().unwrap();
             assert_eq!(
-                (a.out.format, a.out.format_options.0.on(restream)),
+                (
+                    a.out.format,
+                    restream.get(&crate::export::frigate::RESTREAM)
+                ),
                 (Some(want), true),
                 "{flag}"
             );

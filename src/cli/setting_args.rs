@@ -19,6 +19,9 @@ use crate::model::setting::{Declared, Settings};
 pub trait SettingList: 'static {
     /// The settings, in `--help`'s order.
     const LIST: &'static [&'static dyn Declared];
+    /// This command's own `--help` line for some of them, by key (push's for the format options
+    /// it reads: what it writes, not what an export does); the others say their declaration's.
+    const HELP: &'static [(&'static str, &'static str)] = &[];
 }
 
 /// The settings of the list `L` given on the command line or in their variables, as text by
@@ -88,13 +91,21 @@ impl SettingList for Scan {
 /// The scan settings given on the command line or in their variables.
 pub type ScanSettingArgs = SettingArgs<Scan>;
 
-/// `cmd` with a flag for each setting of `list`.
-fn augment(cmd: Command, list: &[&'static dyn Declared]) -> Command {
+/// `cmd` with a flag for each setting of `list`, its help line `help`'s else its own.
+fn augment(
+    cmd: Command,
+    list: &[&'static dyn Declared],
+    help: &'static [(&'static str, &'static str)],
+) -> Command {
     list.iter().fold(cmd, |cmd, d| {
         let d: &'static dyn Declared = *d;
+        let line = help
+            .iter()
+            .find(|(key, _)| *key == d.key())
+            .map_or(d.help(), |(_, line)| *line);
         let mut arg = Arg::new(d.key())
             .long(d.flag().trim_start_matches('-'))
-            .help(d.help());
+            .help(line);
         // No variable: a flag that only the command line gives (`--print-token`).
         if !d.env().is_empty() {
             arg = arg.env(d.env());
@@ -175,11 +186,11 @@ impl<L: SettingList> FromArgMatches for SettingArgs<L> {
 
 impl<L: SettingList> Args for SettingArgs<L> {
     fn augment_args(cmd: Command) -> Command {
-        augment(cmd, L::LIST)
+        augment(cmd, L::LIST, L::HELP)
     }
 
     fn augment_args_for_update(cmd: Command) -> Command {
-        augment(cmd, L::LIST)
+        augment(cmd, L::LIST, L::HELP)
     }
 }
 

@@ -22,7 +22,7 @@ pub(super) fn run(args: &ConvertArgs, cli: &Cli) -> Result<u8, CommandError> {
     if let Some(f) = out.format {
         cfg.format = f;
     }
-    cfg.format_options = out.format_options.resolve(&Default::default(), true)?;
+    cfg.format_options = out.format_options.values()?;
     cfg.output = out.output.clone();
     cfg.width = out.table.width()?.or(cli.env.columns());
     cfg.color = cli.color.unwrap_or(cfg.color).in_env(&cli.env);

@@ -20,7 +20,7 @@ pub(super) fn run(args: &PushArgs, env: &Environment) -> Result<u8, CommandError
     let own = args.settings.values()?;
     let given = own.get(&crate::push::settings::CREDENTIALS);
     let creds = crate::cli::settings::camera_logins(given.as_deref(), &file)?;
-    let formats = args.format_options.resolve(&file.format_options, false)?;
+    let formats = args.format_options.resolve(&file.settings)?;
     let dry_run = own.get(&crate::push::settings::DRY_RUN);
     let mut settings =
         crate::cli::settings::push(target, &args.options, creds, &formats, dry_run, env)?;

@@ -5,8 +5,8 @@
 
 use std::io::{self, Write};
 
-use super::options::{FormatOption, OptionKind};
 use super::{Exporter, fmt_num};
+use crate::model::setting::Setting;
 use crate::model::{Device, Report, Stream};
 use crate::sanitize::spreadsheet;
 
@@ -16,17 +16,17 @@ pub struct CsvExporter {
 }
 
 /// `--csv-delimiter` (config `csv_delimiter:`).
-pub(super) const DELIMITER_OPTION: FormatOption = FormatOption {
-    flag: "--csv-delimiter",
+pub static DELIMITER: Setting<u8> = Setting {
     key: "csv_delimiter",
+    flag: "--csv-delimiter",
+    short: None,
+    repeat: false,
     env: "CAMSCAN_CSV_DELIMITER",
+    value_name: "CHAR",
     help: "CSV field delimiter: one character such as `,` `;` `|`, or `tab` (also `\\t`) [default: ,]",
-    pushed: None,
-    kind: OptionKind::Value {
-        value_name: "CHAR",
-        default: ",",
-        parse: |s| parse_csv_delimiter(s).map(|c| char::from(c).to_string()),
-    },
+    default: b',',
+    choices: None,
+    parse: |s| parse_csv_delimiter(s).map_err(str::to_string),
 };
 
 /// A CSV delimiter: one ASCII punctuation character (`,` `;` `|` `:` ...), or a tab given as itself,

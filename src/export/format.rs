@@ -40,7 +40,7 @@ pub struct FormatDef {
     /// Its own options ([`super::options`]): their flags, config keys and variables, which
     /// `make` reads from [`ExportOptions::formats`]. An option several formats take
     /// (`--backchannel`) is declared in one exporter's file and listed by each.
-    pub options: &'static [super::FormatOption],
+    pub options: &'static [&'static dyn crate::model::setting::Declared],
     /// Its exporter, for output shown as `options` says.
     pub make: fn(ExportOptions) -> Box<dyn Exporter>,
 }

@@ -61,8 +61,8 @@ use serde_yaml::{Mapping, Value};
 use super::cameras::{self, Camera, Tool};
 use super::go2rtc::{password_comments, skipped_comment, source, streams};
 use super::names::Style;
-use super::options::{FormatOption, OptionKind};
 use super::{Exporter, config_header, one_line, yaml};
+use crate::model::setting::{SWITCH, Setting, switch};
 use crate::model::{Protocol, Report, Stream};
 
 pub struct FrigateExporter {
@@ -74,22 +74,24 @@ pub struct FrigateExporter {
 
 pub use crate::model::roles::DETECT_FPS;
 
-/// `--frigate-restream` (config `frigate_restream:`).
-pub(super) const RESTREAM_OPTION: FormatOption = FormatOption {
-    flag: "--frigate-restream",
+/// `--frigate-restream` (config `frigate_restream:`); push's help line is push's
+/// (`push::settings::FORMAT_OPTIONS`).
+pub static RESTREAM: Setting<bool> = Setting {
     key: "frigate_restream",
+    flag: "--frigate-restream",
+    short: None,
+    repeat: false,
     env: "CAMSCAN_FRIGATE_RESTREAM",
+    value_name: SWITCH,
     help: "With --format frigate: a go2rtc section too, and camera inputs from go2rtc's restream \
            (rtsp://127.0.0.1:8554/NAME) instead of straight from each camera",
-    pushed: Some(
-        "Frigate: each camera's go2rtc streams written beside it, and its inputs from Frigate's \
-         go2rtc restream (rtsp://127.0.0.1:8554/NAME) instead of straight from the camera",
-    ),
-    kind: OptionKind::Switch,
+    default: false,
+    choices: None,
+    parse: switch,
 };
 
 /// go2rtc's restream inside Frigate, on Frigate's own host (`restream.md`).
-const RESTREAM: &str = "rtsp://127.0.0.1:8554";
+const RESTREAM_URL: &str = "rtsp://127.0.0.1:8554";
 
 /// Frigate's reference to a device's password variable.
 fn reference(env_key: &str) -> String {
@@ -164,7 +166,10 @@ impl FrigateExporter {
             )
         };
         let (main_path, main_args) = if self.restream {
-            (format!("{RESTREAM}/{name}"), Some("preset-rtsp-restream"))
+            (
+                format!("{RESTREAM_URL}/{name}"),
+                Some("preset-rtsp-restream"),
+            )
         } else {
             direct(cam.main)
         };
@@ -179,7 +184,7 @@ impl FrigateExporter {
                 inputs.push(input(main_path, main_args, &["record"]));
                 let (path, args) = if self.restream {
                     (
-                        format!("{RESTREAM}/{sub_name}"),
+                        format!("{RESTREAM_URL}/{sub_name}"),
                         Some("preset-rtsp-restream"),
                     )
                 } else {

@@ -46,8 +46,8 @@ use serde_yaml::{Mapping, Value};
 
 use super::cameras::{self, Camera, Tool};
 use super::names::Style;
-use super::options::{FormatOption, OptionKind};
 use super::{Exporter, config_header, yaml};
+use crate::model::setting::{SWITCH, Setting, switch};
 use crate::model::{Device, Protocol, Report, Stream};
 
 pub struct Go2rtcExporter {
@@ -57,20 +57,21 @@ pub struct Go2rtcExporter {
 
 /// `--backchannel` (config `backchannel:`): go2rtc's sources, this export's and Frigate's
 /// restream ([`super::frigate`]).
-pub(super) const BACKCHANNEL_OPTION: FormatOption = FormatOption {
-    flag: "--backchannel",
+/// Push's help line is push's (`push::settings::FORMAT_OPTIONS`).
+pub static BACKCHANNEL: Setting<bool> = Setting {
     key: "backchannel",
+    flag: "--backchannel",
+    short: None,
+    repeat: false,
     env: "CAMSCAN_BACKCHANNEL",
+    value_name: SWITCH,
     help: "With --format go2rtc (and frigate --frigate-restream): let go2rtc take the talk-back \
            channel of cameras that have one. Off by default: while go2rtc holds it, some \
            doorbells lose their call button and other clients their two-way audio \
            (`#backchannel=0`)",
-    pushed: Some(
-        "go2rtc (and Frigate with --frigate-restream): let go2rtc take the talk-back channel of \
-         cameras that have one. Off by default (`#backchannel=0`): while go2rtc holds it, some \
-         doorbells lose their call button",
-    ),
-    kind: OptionKind::Switch,
+    default: false,
+    choices: None,
+    parse: switch,
 };
 
 /// go2rtc's option that keeps its RTSP client off a camera's backchannel.

@@ -13,7 +13,7 @@
 //! ([`names`](mod@names)); each file cites what its tool expects.
 
 pub(crate) mod cameras;
-mod csv;
+pub(crate) mod csv;
 mod format;
 pub(crate) mod frigate;
 pub(crate) mod go2rtc;
@@ -35,7 +35,6 @@ mod yaml;
 pub use csv::parse_csv_delimiter;
 pub use format::{Format, FormatDef, formats_table, names};
 pub use ndjson::write_device as write_ndjson_device;
-pub use options::{FormatOption, FormatValues};
 
 use std::io::{self, Write};
 
@@ -43,8 +42,9 @@ use crate::model::{AudioInfo, Report, VideoInfo};
 
 /// Every output format, in the order `--help`, the API document and the web page list them: one
 /// entry per format, and everything else derives from it ([`FormatDef`] says what). Adding a
-/// format is its file here and its entry below; adding an option of a format is its
-/// [`FormatOption`] in the format's file and its name in the format's `options` below.
+/// format is its file here and its entry below; adding an option of a format is its `Setting`
+/// in the format's file, its name in the format's `options` below and its line in
+/// [`options::OPTIONS`].
 pub const FORMATS: &[FormatDef] = &[
     FormatDef {
         name: "table",
@@ -90,11 +90,10 @@ pub const FORMATS: &[FormatDef] = &[
         stamped: false,
         audience: "spreadsheets",
         shape: "one row per stream, see below",
-        options: &[csv::DELIMITER_OPTION],
+        options: &[&csv::DELIMITER],
         make: |options| {
             Box::new(csv::CsvExporter {
-                delimiter: parse_csv_delimiter(options.formats.value(&csv::DELIMITER_OPTION))
-                    .unwrap_or(b','),
+                delimiter: options.formats.get(&csv::DELIMITER),
             })
         },
     },
@@ -156,10 +155,10 @@ pub const FORMATS: &[FormatDef] = &[
         audience: "go2rtc",
         shape: "its `streams:` configuration, see [Exporting to go2rtc, Frigate, MediaMTX and \
                 Home Assistant](../guide/integrations.md)",
-        options: &[go2rtc::BACKCHANNEL_OPTION],
+        options: &[&go2rtc::BACKCHANNEL],
         make: |options| {
             Box::new(go2rtc::Go2rtcExporter {
-                backchannel: options.formats.on(&go2rtc::BACKCHANNEL_OPTION),
+                backchannel: options.formats.get(&go2rtc::BACKCHANNEL),
             })
         },
     },
@@ -174,11 +173,11 @@ pub const FORMATS: &[FormatDef] = &[
         shape: "its `cameras:` configuration (with `--frigate-restream`, a `go2rtc:` section \
                 too), see [Exporting to go2rtc, Frigate, MediaMTX and Home \
                 Assistant](../guide/integrations.md)",
-        options: &[frigate::RESTREAM_OPTION, go2rtc::BACKCHANNEL_OPTION],
+        options: &[&frigate::RESTREAM, &go2rtc::BACKCHANNEL],
         make: |options| {
             Box::new(frigate::FrigateExporter {
-                restream: options.formats.on(&frigate::RESTREAM_OPTION),
-                backchannel: options.formats.on(&go2rtc::BACKCHANNEL_OPTION),
+                restream: options.formats.get(&frigate::RESTREAM),
+                backchannel: options.formats.get(&go2rtc::BACKCHANNEL),
             })
         },
     },
@@ -212,7 +211,7 @@ pub const FORMATS: &[FormatDef] = &[
 
 /// How the output will be shown, and the formats' own options: no colour, natural width and the
 /// compact table by default, every format option at its default.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExportOptions {
     /// Use ANSI colours (table only).
     pub color: bool,
@@ -221,7 +220,7 @@ pub struct ExportOptions {
     /// Table only: one row per stream with every detail (`-v`) instead of one row per device.
     pub detail: bool,
     /// The values of the formats' own options ([`options`]), which each exporter's `make` reads.
-    pub formats: FormatValues,
+    pub formats: crate::model::setting::Settings,
 }
 
 /// The table's width when it is not a terminal's and nothing says otherwise.

@@ -30,7 +30,7 @@ pub struct ScanConfig {
     pub settings: crate::model::setting::Settings,
     pub format: Format,
     /// The formats' own options (`--csv-delimiter`, `--frigate-restream`, ...).
-    pub format_options: crate::export::FormatValues,
+    pub format_options: crate::model::setting::Settings,
     /// The table with one row per stream and every detail. Not a key of its own: `main` sets it
     /// from the global `-v` (which also raises the log level).
     pub detail: bool,
@@ -76,7 +76,7 @@ impl Default for ScanConfig {
             unrecorded_ports: Vec::new(),
             settings: super::settings::defaults(),
             format: Format::Table,
-            format_options: Default::default(),
+            format_options: crate::export::options::defaults(),
             detail: false,
             output: None,
             width: None,

@@ -80,7 +80,7 @@ pub struct AppState {
     pub live_preview: Option<Arc<live::Live>>,
     /// The formats' own options `GET /api/v1/export/{format}` renders with (serve's flags, else
     /// its config file's keys).
-    pub format_options: crate::export::FormatValues,
+    pub format_options: crate::model::setting::Settings,
     /// The tools the page may push cameras into (`--push`), and the inventory each push opens
     /// for itself (a push waits on the tool, never with the shared store's lock held).
     pub pushes: Arc<push::Pushes>,

@@ -39,8 +39,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::export::{ExportOptions, Format, FormatValues, exporter};
+use crate::export::{ExportOptions, Format, exporter};
 use crate::model::choice::Choice;
+use crate::model::setting::Settings;
 use crate::model::{Report, Stream};
 use crate::notify::exec::Exec;
 use crate::store::DeviceQuery;
@@ -90,7 +91,7 @@ impl Writer {
     /// [`Writer::new`] for the watch `w` recording into `db`.
     pub fn of(
         w: &super::WatchConfig,
-        formats: &FormatValues,
+        formats: &Settings,
         db: &crate::store::Inventory,
     ) -> Result<Option<Writer>, String> {
         Writer::new(&w.write, w.write_then.as_deref(), formats, db.file())
@@ -103,7 +104,7 @@ impl Writer {
     pub fn new(
         specs: &[WriteSpec],
         then: Option<&str>,
-        formats: &FormatValues,
+        formats: &Settings,
         db: Option<&std::path::Path>,
     ) -> Result<Option<Writer>, String> {
         for spec in specs {
@@ -320,18 +321,18 @@ mod tests {
         for bad in ["go2rtc", "nope=x", "json="] {
             assert!(bad.parse::<WriteSpec>().is_err(), "{bad}");
         }
-        assert!(Writer::new(&[], Some("true"), &FormatValues::default(), None).is_err());
+        assert!(Writer::new(&[], Some("true"), &Settings::default(), None).is_err());
         assert!(
             Writer::new(
                 std::slice::from_ref(&s),
                 Some("'x"),
-                &FormatValues::default(),
+                &Settings::default(),
                 None
             )
             .is_err()
         );
         assert!(
-            Writer::new(&[], None, &FormatValues::default(), None)
+            Writer::new(&[], None, &Settings::default(), None)
                 .unwrap()
                 .is_none()
         );

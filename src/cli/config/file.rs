@@ -68,11 +68,9 @@ pub struct FileConfig {
     /// `camscan watch`'s settings (its flags override them).
     #[serde(default, deserialize_with = "sink_options::watch_section")]
     pub watch: Option<WatchFile>,
-    /// The formats' own options' keys, as given ([`super::format_options`]).
-    #[serde(skip)]
-    pub format_options: crate::export::FormatValues,
-    /// The scan settings' values, as text, by key ([`crate::scan::settings::SCAN`]; each read by its
-    /// setting's parser when the settings are resolved).
+    /// The declared settings' values at the top level, as text, by key: the scan's
+    /// ([`crate::scan::settings::SCAN`]) and the formats' options
+    /// ([`crate::export::options::OPTIONS`]), each read by its setting's parser when resolved.
     #[serde(skip)]
     pub settings: std::collections::BTreeMap<String, String>,
 }

@@ -1,7 +1,7 @@
 //! Registered keys among a mapping's own: a deserializer that reads as the YAML reader it wraps
 //! does, with the keys a registration names taken out of the mapping (a switch read as `bool`, a
 //! value as text, `null` as not given) and every other key handed on to the derived reader.
-//! The formats' options at the file's top level ([`super::format_options`]) and the sinks' in
+//! The declared settings at the file's top level (`top_level`) and the sinks' options in
 //! its `watch:` section ([`super::sink_options`]) are read so.
 //!
 //! So the derived reader keeps refusing unknown keys, and an unknown key, or a registered key's

@@ -1,6 +1,8 @@
-//! The config file's top level: `FileConfig`'s own fields, the formats' options
-//! ([`super::format_options`]) and the scan settings ([`crate::scan::settings::SCAN`]), the last
-//! two taken out of the mapping by the sieve ([`super::sieve`]) before the derived reader sees it.
+//! The config file's top level: `FileConfig`'s own fields, and the declared settings it holds:
+//! the formats' options ([`crate::export::options::OPTIONS`]) and the scan settings
+//! ([`crate::scan::settings::SCAN`]), taken out of the mapping by the sieve ([`super::sieve`])
+//! before the derived reader sees it, as text by key for their parsers (a switch as a YAML
+//! boolean, so a wrong one is the reader's error with its place).
 
 use std::collections::BTreeMap;
 
@@ -8,15 +10,19 @@ use serde::Deserialize;
 
 use super::FileConfig;
 use super::sieve::{Registry, Sieve};
-use crate::export::{FormatOption, FormatValues};
 use crate::model::setting::Declared;
 use crate::scan::settings::{SCAN, scan_setting};
 
 /// The config file's top-level keys: `FileConfig`'s fields (`fields`), the format options' and
 /// the scan settings'.
 pub fn keys(fields: &[&'static str]) -> Vec<&'static str> {
-    let mut keys = super::format_options::keys(fields);
-    keys.extend(SCAN.iter().map(|d| d.key()));
+    let mut keys = fields.to_vec();
+    keys.extend(
+        crate::export::options::OPTIONS
+            .iter()
+            .chain(SCAN)
+            .map(|d| d.key()),
+    );
     keys
 }
 
@@ -27,7 +33,6 @@ pub(super) fn from_yaml(text: &str) -> Result<FileConfig, serde_yaml::Error> {
         inner: serde_yaml::Deserializer::from_str(text),
         taken: &mut taken,
     })?;
-    file.format_options = taken.formats;
     file.settings = taken.settings;
     Ok(file)
 }
@@ -35,41 +40,28 @@ pub(super) fn from_yaml(text: &str) -> Result<FileConfig, serde_yaml::Error> {
 /// What the file's top level holds besides `FileConfig`'s fields.
 #[derive(Default)]
 struct TopLevel {
-    formats: FormatValues,
     /// The scan settings' values, as text (each read by its setting's parser when resolved).
     settings: BTreeMap<String, String>,
 }
 
-#[derive(Clone, Copy)]
-enum Keyed {
-    Format(&'static FormatOption),
-    Setting(&'static dyn Declared),
-}
-
 impl Registry for TopLevel {
-    type Option = Keyed;
+    type Option = &'static dyn Declared;
 
-    fn keyed(key: &str) -> Option<Keyed> {
-        crate::export::options::option_keyed(key)
-            .map(Keyed::Format)
-            .or_else(|| scan_setting(key).map(Keyed::Setting))
+    fn keyed(key: &str) -> Option<&'static dyn Declared> {
+        crate::export::options::option_keyed(key).or_else(|| scan_setting(key))
     }
 
-    fn is_switch(option: Keyed) -> bool {
-        matches!(option, Keyed::Format(o) if o.is_switch())
+    /// A switch is a YAML boolean, so a wrong one is the reader's error, with its place.
+    fn is_switch(option: &'static dyn Declared) -> bool {
+        crate::cli::setting_args::is_switch(option) || crate::cli::setting_args::turned_off(option)
     }
 
-    fn is_scalar(option: Keyed) -> bool {
-        matches!(option, Keyed::Setting(_))
+    fn is_scalar(option: &'static dyn Declared) -> bool {
+        !Self::is_switch(option)
     }
 
-    fn take(&mut self, option: Keyed, value: String) {
-        match option {
-            Keyed::Format(o) => self.formats.set(o, value),
-            Keyed::Setting(d) => {
-                self.settings.insert(d.key().to_string(), value);
-            }
-        }
+    fn take(&mut self, option: &'static dyn Declared, value: String) {
+        self.settings.insert(option.key().to_string(), value);
     }
 }
 
@@ -112,5 +104,45 @@ mod tests {
         let (key, value, why) = Settings::resolve(SCAN, &BTreeMap::new(), &bad).unwrap_err();
         assert_eq!((key, value.as_str()), ("per_host", "0"));
         assert!(why.contains("at least 1"), "{why}");
+    }
+
+    #[test]
+    fn the_options_keys_are_read_and_others_refused_as_before() {
+        let file = FileConfig::parse(
+            "ports: [554]\ncsv_delimiter: \";\"\nfrigate_restream: true\nbackchannel: null\n",
+            Path::new("c.yaml"),
+        )
+        .unwrap();
+        let given = |key: &str| file.settings.get(key).map(String::as_str);
+        assert_eq!(given("csv_delimiter"), Some(";"));
+        assert_eq!(given("frigate_restream"), Some("true"));
+        assert_eq!(given("backchannel"), None, "null: not given");
+        assert!(file.settings.contains_key("ports"));
+        let e = FileConfig::parse("frigate_restream: yes please\n", Path::new("c.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("c.yaml") && e.contains("line 1"), "{e}");
+        let e = FileConfig::parse("ports: [554]\nprots: 1\n", Path::new("c.yaml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("unknown field `prots`") && e.contains("line 2"),
+            "{e}"
+        );
+    }
+
+    /// config.example.yaml documents every format option's key (and parses to the defaults:
+    /// `example_config_matches_defaults`).
+    #[test]
+    fn the_example_names_every_format_option() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.yaml");
+        let text = std::fs::read_to_string(path).unwrap();
+        for o in crate::export::options::OPTIONS {
+            assert!(
+                text.contains(&format!("\n{}:", o.key())),
+                "config.example.yaml lacks {}",
+                o.key()
+            );
+        }
     }
 }

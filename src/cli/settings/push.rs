@@ -7,7 +7,7 @@ use std::path::Path;
 use crate::cli::PushOptionArgs;
 use crate::cli::config::FileConfig;
 use crate::error::Error;
-use crate::export::FormatValues;
+
 use crate::model::Credential;
 use crate::model::environment::Environment;
 use crate::push::{Login, Settings, Target, Tls};
@@ -52,7 +52,7 @@ pub fn push(
     target: Target,
     args: &PushOptionArgs,
     credentials: Vec<Credential>,
-    formats: &FormatValues,
+    formats: &crate::model::setting::Settings,
     dry_run: bool,
     env: &Environment,
 ) -> Result<Settings, Error> {
@@ -125,8 +125,6 @@ pub fn push(
             ),
         });
     }
-    let restream = crate::export::options::option_keyed("frigate_restream");
-    let backchannel = crate::export::options::option_keyed("backchannel");
     Ok(Settings {
         target,
         dry_run,
@@ -134,8 +132,8 @@ pub fn push(
         unverified: given.get(&set::UNVERIFIED),
         password_refs,
         options: crate::push::Options {
-            restream: restream.is_some_and(|o| formats.on(o)),
-            backchannel: backchannel.is_some_and(|o| formats.on(o)),
+            restream: formats.get(&crate::export::frigate::RESTREAM),
+            backchannel: formats.get(&crate::export::go2rtc::BACKCHANNEL),
         },
         credentials,
         env_passwords: env_passwords(env),

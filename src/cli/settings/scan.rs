@@ -111,7 +111,7 @@ pub fn resolve_scan_config_with_password(
         unrecorded_ports: Vec::new(),
         settings,
         format: out.format.or(file.format).unwrap_or(d.format),
-        format_options: out.format_options.resolve(&file.format_options, false)?,
+        format_options: out.format_options.resolve(&file.settings)?,
         detail: d.detail,
         output: out.output.clone().or_else(|| file.output.clone()),
         width: out.table.width()?.or(file.width).or(env.columns()),
@@ -432,22 +432,17 @@ mod tests {
 
     /// The CSV delimiter a configuration gives the CSV exporter.
     fn csv_delimiter(c: &ScanConfig) -> u8 {
-        let option = crate::export::options::option_keyed("csv_delimiter").unwrap();
-        parse_csv_delimiter(c.format_options.value(option)).unwrap()
+        c.format_options.get(&crate::export::csv::DELIMITER)
     }
 
     /// Whether a configuration turns `--frigate-restream` on.
     fn frigate_restream(c: &ScanConfig) -> bool {
-        let option = crate::export::options::option_keyed("frigate_restream").unwrap();
-        c.format_options.on(option)
+        c.format_options.get(&crate::export::frigate::RESTREAM)
     }
 
     /// The flags of the format option `key` given as `value`.
     fn given(key: &str, value: &str) -> crate::cli::FormatOptionArgs {
-        let mut values = crate::export::FormatValues::default();
-        let option = crate::export::options::option_keyed(key).unwrap();
-        values.set(option, value.into());
-        crate::cli::FormatOptionArgs(values)
+        crate::cli::FormatOptionArgs::new([(key.to_string(), value.to_string())].into())
     }
 
     #[test]
