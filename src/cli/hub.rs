@@ -1,8 +1,6 @@
 //! `camscan hub`'s arguments: the fleet hub's site administration (add, list, rotate, forget and
 //! remove sites).
 
-use std::path::PathBuf;
-
 use clap::{Args, Subcommand};
 
 use super::*;
@@ -49,6 +47,18 @@ pub struct AddSite;
 impl SettingList for AddSite {
     const LIST: &'static [&'static dyn crate::model::setting::Declared] =
         crate::store::site_admin::ADD_SITE;
+    const REQUIRED: &'static [&'static str] = &["password_file"];
+}
+
+/// `hub rotate-site`'s settings ([`crate::store::site_admin::ROTATE_SITE`]).
+pub struct RotateSite;
+
+impl SettingList for RotateSite {
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
+        crate::store::site_admin::ROTATE_SITE;
+    const HELP: &'static [(&'static str, &'static str)] =
+        &[("password_file", "Write the new password here (mode 0600)")];
+    const REQUIRED: &'static [&'static str] = &["password_file"];
 }
 
 /// The hub's database, with its owner's login.
@@ -68,10 +78,7 @@ pub struct HubAddSiteArgs {
     /// The site's name, as its agent's --site gives it.
     #[arg(value_name = "NAME")]
     pub name: String,
-    /// Write the login's password here (made with mode 0600; its first line is the password).
-    #[arg(long, value_name = "PATH")]
-    pub password_file: PathBuf,
-    /// `--role`.
+    /// `--password-file`, `--role`.
     #[command(flatten)]
     pub settings: SettingArgs<AddSite>,
 }
@@ -82,9 +89,9 @@ pub struct HubRotateArgs {
     pub hub: HubDbArgs,
     #[arg(value_name = "NAME")]
     pub name: String,
-    /// Write the new password here (mode 0600).
-    #[arg(long, value_name = "PATH")]
-    pub password_file: PathBuf,
+    /// `--password-file`.
+    #[command(flatten)]
+    pub settings: SettingArgs<RotateSite>,
 }
 
 #[derive(Debug, Args)]

@@ -84,6 +84,15 @@ impl super::SettingList for DevicesFilters {
         crate::store::settings::DEVICES;
 }
 
+/// `camscan prune`'s age ([`crate::store::settings::PRUNE`]).
+pub struct Prune;
+
+impl super::SettingList for Prune {
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
+        crate::store::settings::PRUNE;
+    const REQUIRED: &'static [&'static str] = &["older_than"];
+}
+
 /// `camscan history`'s filter ([`crate::store::settings::HISTORY`]).
 pub struct HistoryFilters;
 
@@ -92,18 +101,27 @@ impl super::SettingList for HistoryFilters {
         crate::store::settings::HISTORY;
 }
 
+/// `--config` ([`crate::cli::settings::CONFIG`]).
+pub struct Config;
+
+impl super::SettingList for Config {
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] =
+        &[&crate::cli::settings::CONFIG];
+}
+
 /// The config file: declared once, flattened by every command that reads one.
 #[derive(Debug, Args, Default, Clone)]
 pub struct ConfigFile {
-    /// Read settings from this YAML file (see config.example.yaml): each flag and its variable
-    /// overrides the file's key.
-    #[arg(
-        id = "config",
-        long = "config",
-        value_name = "FILE",
-        env = "CAMSCAN_CONFIG"
-    )]
-    pub path: Option<PathBuf>,
+    /// `--config`.
+    #[command(flatten)]
+    pub settings: super::SettingArgs<Config>,
+}
+
+impl ConfigFile {
+    /// The config file given (`--config` or `CAMSCAN_CONFIG`).
+    pub fn path(&self) -> Result<Option<PathBuf>, crate::error::Error> {
+        Ok(self.settings.values()?.get(&crate::cli::settings::CONFIG))
+    }
 }
 
 /// `-f` of the inventory's lists ([`crate::export::inventory::ROWS`]).
@@ -216,7 +234,7 @@ pub struct BackupArgs {
 pub struct PruneArgs {
     #[command(flatten)]
     pub store: DbArgs,
-    /// Remove what is older than this age (`90d`, `12w`, `36h`).
-    #[arg(long, value_name = "AGE")]
-    pub older_than: String,
+    /// `--older-than`.
+    #[command(flatten)]
+    pub settings: super::SettingArgs<Prune>,
 }

@@ -22,6 +22,31 @@ pub trait SettingList: 'static {
     /// This command's own `--help` line for some of them, by key (push's for the format options
     /// it reads: what it writes, not what an export does); the others say their declaration's.
     const HELP: &'static [(&'static str, &'static str)] = &[];
+    /// The keys of the settings this command cannot go without (`hub add-site
+    /// --password-file`): clap refuses the command line without them, as for a required flag.
+    const REQUIRED: &'static [&'static str] = &[];
+    /// What a flag given without a value stands for, by key (`--ffprobe` alone: `ffprobe`, found
+    /// on PATH): its value may then be left out.
+    const BARE: &'static [(&'static str, &'static str)] = &[];
+}
+
+/// How a list's command takes its settings beyond what each declaration says
+/// ([`SettingList::HELP`], [`SettingList::REQUIRED`], [`SettingList::BARE`]).
+#[derive(Clone, Copy)]
+struct Taken {
+    help: &'static [(&'static str, &'static str)],
+    required: &'static [&'static str],
+    bare: &'static [(&'static str, &'static str)],
+}
+
+impl Taken {
+    fn of<L: SettingList>() -> Taken {
+        Taken {
+            help: L::HELP,
+            required: L::REQUIRED,
+            bare: L::BARE,
+        }
+    }
 }
 
 /// The settings of the list `L` given on the command line or in their variables, as text by
@@ -91,21 +116,22 @@ impl SettingList for Scan {
 /// The scan settings given on the command line or in their variables.
 pub type ScanSettingArgs = SettingArgs<Scan>;
 
-/// `cmd` with a flag for each setting of `list`, its help line `help`'s else its own.
-fn augment(
-    cmd: Command,
-    list: &[&'static dyn Declared],
-    help: &'static [(&'static str, &'static str)],
-) -> Command {
+/// `cmd` with a flag for each setting of `list`, as `taken` says this command takes it.
+fn augment(cmd: Command, list: &[&'static dyn Declared], taken: Taken) -> Command {
     list.iter().fold(cmd, |cmd, d| {
         let d: &'static dyn Declared = *d;
-        let line = help
+        let line = taken
+            .help
             .iter()
             .find(|(key, _)| *key == d.key())
             .map_or(d.help(), |(_, line)| *line);
         let mut arg = Arg::new(d.key())
             .long(d.flag().trim_start_matches('-'))
-            .help(line);
+            .help(line)
+            .required(taken.required.contains(&d.key()));
+        if let Some((_, bare)) = taken.bare.iter().find(|(key, _)| *key == d.key()) {
+            arg = arg.num_args(0..=1).default_missing_value(*bare);
+        }
         // No variable: a flag that only the command line gives (`--print-token`).
         if !d.env().is_empty() {
             arg = arg.env(d.env());
@@ -186,11 +212,11 @@ impl<L: SettingList> FromArgMatches for SettingArgs<L> {
 
 impl<L: SettingList> Args for SettingArgs<L> {
     fn augment_args(cmd: Command) -> Command {
-        augment(cmd, L::LIST, L::HELP)
+        augment(cmd, L::LIST, Taken::of::<L>())
     }
 
     fn augment_args_for_update(cmd: Command) -> Command {
-        augment(cmd, L::LIST, L::HELP)
+        augment(cmd, L::LIST, Taken::of::<L>())
     }
 }
 
@@ -262,7 +288,7 @@ mod tests {
         use clap::CommandFactory;
 
         use crate::model::setting::Declared;
-        let lists: [(&[&str], &[&'static dyn Declared]); 21] = [
+        let lists: [(&[&str], &[&'static dyn Declared]); 24] = [
             (&["devices"], crate::export::inventory::ROWS),
             (&["history"], crate::export::inventory::ROWS),
             (&["scans"], crate::export::inventory::ROWS),
@@ -290,14 +316,28 @@ mod tests {
                 crate::store::site_admin::HUB_DB,
             ),
             (
-                &["hub", "add-site", "lab", "--password-file", "p"],
+                &["hub", "add-site", "lab"],
                 crate::store::site_admin::ADD_SITE,
             ),
+            (
+                &["hub", "rotate-site", "lab"],
+                crate::store::site_admin::ROTATE_SITE,
+            ),
+            (&["prune"], crate::store::settings::PRUNE),
+            (&["devices"], &[&crate::cli::settings::CONFIG]),
         ];
+        // A required flag, given beside the one under test (`hub add-site --role` needs
+        // `--password-file`).
+        let required = [("add-site", "--password-file")];
         for (sub, list) in lists {
             for d in list {
                 let mut argv = vec!["camscan"];
                 argv.extend(sub);
+                for (command, flag) in required {
+                    if sub.contains(&command) && d.flag() != flag {
+                        argv.extend([flag, "p"]);
+                    }
+                }
                 argv.push(d.flag());
                 let choices = d.choices();
                 let want = if is_switch(*d) {
@@ -341,5 +381,33 @@ mod tests {
                 assert_eq!(env.unwrap_or_default(), d.env(), "{}", d.flag());
             }
         }
+    }
+
+    /// A list's required setting is required by clap (`hub rotate-site --password-file`,
+    /// `prune --older-than`), and its help line is the command's own where the list says one.
+    #[test]
+    fn a_list_says_what_its_command_requires() {
+        use clap::CommandFactory;
+        for argv in [
+            &["camscan", "prune"][..],
+            &["camscan", "hub", "rotate-site", "lab"],
+            &["camscan", "hub", "add-site", "lab", "--role", "r"],
+        ] {
+            let e = Cli::command().try_get_matches_from(argv).unwrap_err();
+            assert_eq!(
+                e.kind(),
+                clap::error::ErrorKind::MissingRequiredArgument,
+                "{argv:?}"
+            );
+        }
+        let mut cmd = Cli::command();
+        let rotate = cmd
+            .find_subcommand_mut("hub")
+            .unwrap()
+            .find_subcommand_mut("rotate-site")
+            .unwrap()
+            .render_long_help()
+            .to_string();
+        assert!(rotate.contains("Write the new password here"), "{rotate}");
     }
 }

@@ -19,7 +19,9 @@ pub(super) fn run(args: &HubArgs, env: &Environment) -> Result<u8, CommandError>
     match &args.command {
         HubCommand::AddSite(a) => {
             check_name(&a.name)?;
-            let role = a.settings.values()?.get(&crate::store::site_admin::ROLE);
+            let own = a.settings.values()?;
+            let password_file = required_path(own.get(&crate::store::site_admin::PASSWORD_FILE))?;
+            let role = own.get(&crate::store::site_admin::ROLE);
             let role = role.unwrap_or_else(|| role_for(&a.name));
             let (mut store, hub) = open(&a.hub, env)?;
             let password = new_password()?;
@@ -27,7 +29,7 @@ pub(super) fn run(args: &HubArgs, env: &Environment) -> Result<u8, CommandError>
             // Written beside the file first (a password the hub took but nobody kept would lock
             // the agent out), put in its place once the hub took it (a refusal leaves the file
             // there as it was).
-            let pending = write_password(&a.password_file, &password)?;
+            let pending = write_password(&password_file, &password)?;
             let added = store
                 .add_site(&a.name, &role, &verifier)?
                 .map_err(CommandError::Usage)?;
@@ -43,13 +45,18 @@ pub(super) fn run(args: &HubArgs, env: &Environment) -> Result<u8, CommandError>
                     "new password for the"
                 },
                 added.role,
-                a.password_file.display(),
+                password_file.display(),
                 a.name
             ));
             write_stdout(|out| writeln!(out, "{url}"))?;
             Ok(exit::FOUND)
         }
         HubCommand::RotateSite(a) => {
+            let password_file = required_path(
+                a.settings
+                    .values()?
+                    .get(&crate::store::site_admin::PASSWORD_FILE),
+            )?;
             let (mut store, _) = open(&a.hub, env)?;
             let password = new_password()?;
             let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
@@ -64,7 +71,7 @@ pub(super) fn run(args: &HubArgs, env: &Environment) -> Result<u8, CommandError>
                     a.name, a.name
                 )));
             }
-            let pending = write_password(&a.password_file, &password)?;
+            let pending = write_password(&password_file, &password)?;
             let role = store
                 .rotate_site(&a.name, &verifier)?
                 .map_err(CommandError::Usage)?;
@@ -73,7 +80,7 @@ pub(super) fn run(args: &HubArgs, env: &Environment) -> Result<u8, CommandError>
                 "site {:?}: new password for {role} in {} (mode 0600); the old one no longer \
                  logs in",
                 a.name,
-                a.password_file.display()
+                password_file.display()
             ));
             Ok(exit::FOUND)
         }
@@ -136,6 +143,11 @@ fn check_name(name: &str) -> Result<(), CommandError> {
     Ok(())
 }
 
+/// `--password-file`, which clap requires (a library caller's arguments may still lack it).
+fn required_path(given: Option<std::path::PathBuf>) -> Result<std::path::PathBuf, CommandError> {
+    given.ok_or_else(|| CommandError::Usage("--password-file is required".into()))
+}
+
 /// The hub's inventory, opened with the owner's login (PostgreSQL only), and its URL.
 fn open(args: &HubDbArgs, env: &Environment) -> Result<(Store, String), CommandError> {
     let url = hub_url(args, env)?;
@@ -149,7 +161,7 @@ fn open(args: &HubDbArgs, env: &Environment) -> Result<(Store, String), CommandE
 
 /// The hub's URL: `--db`, else the config file's `db:`, as every inventory command reads them.
 fn hub_url(args: &HubDbArgs, env: &Environment) -> Result<String, CommandError> {
-    match Inventory::of_hub(args, &config_file(args.config.path.as_deref())?, env)?.at {
+    match Inventory::of_hub(args, &config_file(args.config.path()?.as_deref())?, env)?.at {
         InventoryAt::Postgres(url) => Ok(url),
         InventoryAt::File(_) => Err(not_a_hub()),
     }

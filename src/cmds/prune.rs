@@ -17,8 +17,13 @@ pub(super) fn run(args: &PruneArgs, env: &Environment) -> Result<u8, CommandErro
              drop --site {site}"
         )));
     }
-    let age = parse_age(&args.older_than)
-        .map_err(|reason| invalid("older_than", &args.older_than, reason))?;
+    let older_than = args
+        .settings
+        .values()?
+        .get(&crate::store::settings::OLDER_THAN)
+        .ok_or_else(|| CommandError::Usage("--older-than is required".into()))?;
+    let age =
+        parse_age(&older_than).map_err(|reason| invalid("older_than", &older_than, reason))?;
     let mut store = open(&args.store, env)?;
     let p = store.prune(age)?;
     write_stdout(|out| {
@@ -26,7 +31,7 @@ pub(super) fn run(args: &PruneArgs, env: &Environment) -> Result<u8, CommandErro
             out,
             "Removed {} scan(s), {} event(s), {} address record(s), {} device(s) and {} resolved \
              finding(s) older than {}.",
-            p.scans, p.events, p.addresses, p.devices, p.findings, args.older_than
+            p.scans, p.events, p.addresses, p.devices, p.findings, older_than
         )
     })?;
     Ok(exit::FOUND)

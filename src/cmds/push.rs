@@ -15,7 +15,7 @@ use crate::store::Store;
 use super::write_stdout;
 
 pub(super) fn run(args: &PushArgs, env: &Environment) -> Result<u8, CommandError> {
-    let file = config_file(args.store.config.path.as_deref())?;
+    let file = config_file(args.store.config.path()?.as_deref())?;
     let target = Target::new(args.tool, &args.url).map_err(CommandError::Usage)?;
     let own = args.settings.values()?;
     let given = own.get(&crate::push::settings::CREDENTIALS);

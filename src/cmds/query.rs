@@ -15,7 +15,7 @@ use crate::store::Store;
 /// The inventory of a query command: `--db`/`CAMSCAN_DB`, else the config file's `db:`, else the
 /// default location. A query never creates the file.
 pub(super) fn open(args: &DbArgs, env: &Environment) -> Result<Store, CommandError> {
-    let file = config_file(args.config.path.as_deref())?;
+    let file = config_file(args.config.path()?.as_deref())?;
     crate::record::open_existing_reading(&Inventory::resolve(args, &file, env)?)
 }
 

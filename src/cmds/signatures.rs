@@ -8,7 +8,7 @@ use crate::model::environment::Environment;
 use crate::record::CommandError;
 
 pub(super) fn run(args: &SignaturesArgs, env: &Environment) -> Result<u8, CommandError> {
-    let file = crate::cli::settings::config_file(args.config.path.as_deref())?;
+    let file = crate::cli::settings::config_file(args.config.path()?.as_deref())?;
     let own = args.settings.values()?;
     let given = own.get(&knowledge::listing::SIGNATURES);
     let (kind, format) = (

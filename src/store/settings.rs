@@ -97,6 +97,24 @@ pub static STATE: Setting<Option<super::DeviceState>> = Setting {
     parse: crate::model::choice::some::<super::DeviceState>,
 };
 
+/// `camscan prune`'s age.
+pub static PRUNE: &[&dyn Declared] = &[&OLDER_THAN];
+
+/// `prune --older-than`: what is older than this age goes (read where it is used); the command
+/// requires it.
+pub static OLDER_THAN: Setting<Option<String>> = Setting {
+    key: "older_than",
+    flag: "--older-than",
+    short: None,
+    repeat: false,
+    env: "",
+    value_name: "AGE",
+    help: "Remove what is older than this age (`90d`, `12w`, `36h`)",
+    default: None,
+    choices: None,
+    parse: text,
+};
+
 /// `camscan history`'s filter ([`super::EventQuery`]).
 pub static HISTORY: &[&dyn Declared] = &[&HISTORY_SINCE];
 

@@ -130,7 +130,27 @@ pub static HUB_DB: &[&dyn crate::model::setting::Declared] = &[&DB, &DB_PASSWORD
 
 /// `hub add-site`'s settings besides the hub's and `--password-file` (a required flag, which a
 /// declaration does not say yet).
-pub static ADD_SITE: &[&dyn crate::model::setting::Declared] = &[&ROLE];
+pub static ADD_SITE: &[&dyn crate::model::setting::Declared] = &[&PASSWORD_FILE, &ROLE];
+
+/// `hub rotate-site`'s settings.
+pub static ROTATE_SITE: &[&dyn crate::model::setting::Declared] = &[&PASSWORD_FILE];
+
+/// `hub add-site --password-file` (and `rotate-site`'s, which says "the new password"): where the
+/// login's password is written; the command requires it.
+pub static PASSWORD_FILE: crate::model::setting::Setting<Option<std::path::PathBuf>> =
+    crate::model::setting::Setting {
+        key: "password_file",
+        flag: "--password-file",
+        short: None,
+        repeat: false,
+        env: "",
+        value_name: "PATH",
+        help: "Write the login's password here (made with mode 0600; its first line is the \
+               password)",
+        default: None,
+        choices: None,
+        parse: crate::model::setting::path,
+    };
 
 /// `hub --db`: the hub, a postgres:// URL with its owner's login.
 pub static DB: crate::model::setting::Setting<Option<std::path::PathBuf>> =

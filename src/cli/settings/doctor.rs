@@ -25,7 +25,7 @@ pub fn doctor(args: &DoctorArgs, process: &Process) -> Result<Settings, Error> {
         Inventory::find(given, file, &env)
     };
     Ok(Settings {
-        config: args.store.config.path.clone().map(|path| {
+        config: args.store.config.path()?.map(|path| {
             let text = super::read_config_file(&path).map_err(|e| e.to_string());
             (path, text)
         }),

@@ -8,6 +8,22 @@ use crate::cli::config::FileConfig;
 use crate::error::Error;
 use crate::model::environment::Environment;
 
+/// `--config`: the config file, read before the settings it holds (so no key of its own).
+pub static CONFIG: crate::model::setting::Setting<Option<PathBuf>> =
+    crate::model::setting::Setting {
+        key: "config",
+        flag: "--config",
+        short: None,
+        repeat: false,
+        env: "CAMSCAN_CONFIG",
+        value_name: "FILE",
+        help: "Read settings from this YAML file (see config.example.yaml): each flag and its \
+               variable overrides the file's key",
+        default: None,
+        choices: None,
+        parse: crate::model::setting::path,
+    };
+
 /// The config file `--config` names, read (no file: every key unset). A command calls this once
 /// and resolves all its settings from what it returns.
 pub fn config_file(path: Option<&Path>) -> Result<FileConfig, Error> {

@@ -184,7 +184,7 @@ pub fn load_scan_config(
         .find
         .store
         .config
-        .path
+        .path()?
         .as_deref()
         .map(super::file::load)
         .transpose()?

@@ -17,7 +17,7 @@ pub fn serve(
     args: &ServeArgs,
     process: &Process,
 ) -> Result<(Settings, Option<WatchConfig>), CommandError> {
-    let file = config_file(args.store.config.path.as_deref())?;
+    let file = config_file(args.store.config.path()?.as_deref())?;
     let inventory = Inventory::resolve(&args.store, &file, &process.env)?;
     let given = args.settings.values()?;
     let (every, cron) = (given.get(&serve::EVERY), given.get(&serve::CRON));
@@ -114,7 +114,7 @@ pub fn serve(
 pub fn serve_inventory(args: &ServeArgs, process: &Process) -> Result<Inventory, CommandError> {
     Inventory::resolve(
         &args.store,
-        &config_file(args.store.config.path.as_deref())?,
+        &config_file(args.store.config.path()?.as_deref())?,
         &process.env,
     )
 }
