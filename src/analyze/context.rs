@@ -73,9 +73,6 @@ pub struct ScanContext {
     pub hints: Arc<Hints>,
     /// Their RTSP projection: paths tried before the dictionary.
     pub rtsp_paths: Arc<Vec<String>>,
-    /// `--stun-ports`: ports where a STUN Binding goes first over TCP, and over UDP to every host
-    /// with an open TCP port (3478 is always tried over TCP, and over UDP once TCP answered).
-    pub stun_ports: Vec<u16>,
     /// Stream URLs already taken for analysis in this scan.
     pub claimed: Claims,
     pub announcements: Announcements,
@@ -345,7 +342,6 @@ impl ScanContext {
             },
             hints: Default::default(),
             rtsp_paths: Default::default(),
-            stun_ports: Vec::new(),
             claimed: Default::default(),
             announcements: Announcements::finished(),
             stream_hints: Default::default(),

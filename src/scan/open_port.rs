@@ -5,6 +5,7 @@ use std::net::IpAddr;
 
 use crate::analyze::context::ScanContext;
 use crate::analyze::rtsp;
+use crate::analyze::webrtc::STUN_PORTS;
 use crate::detect::{self, Detection};
 use crate::error::AnalyzeError;
 use crate::model::{Failure, Protocol, Stage};
@@ -21,7 +22,8 @@ pub async fn analyze_port(
 ) -> Vec<Event> {
     let ip = addr.ip();
     let port = addr.port();
-    let stun_first = port == crate::analyze::webrtc::STUN_PORT || ctx.stun_ports.contains(&port);
+    let stun_first =
+        port == crate::analyze::webrtc::STUN_PORT || ctx.settings.get(&STUN_PORTS).contains(&port);
     let detected = {
         let _detect = crate::timing::begin("detect");
         detect::detect(
@@ -380,7 +382,8 @@ fn stun_service(
 /// once. Silence and ICMP port-unreachable are the normal "nothing there"; anything else that
 /// fails is recorded.
 pub async fn udp_stun_events(ip: IpAddr, ctx: &ScanContext) -> Vec<Event> {
-    let asks = ctx.stun_ports.iter().map(|&port| async move {
+    let ports = ctx.settings.get(&STUN_PORTS);
+    let asks = ports.iter().map(|&port| async move {
         let addr = std::net::SocketAddr::new(ip, port);
         match crate::analyze::webrtc::binding_udp(addr, ctx.settings.get(&TIMEOUT)).await {
             Ok(r) => Some(stun_service(addr, crate::model::Transport::Udp, &r)),

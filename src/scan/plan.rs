@@ -248,7 +248,6 @@ fn context(
         },
         hints: Arc::new(cfg.hints.clone()),
         rtsp_paths: Arc::new(cfg.hints.rtsp_paths()),
-        stun_ports: cfg.settings.get(&crate::analyze::webrtc::STUN_PORTS),
         claimed: Default::default(),
         announcements,
         stream_hints: Default::default(),
