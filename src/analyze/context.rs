@@ -1,8 +1,10 @@
 //! The scan context: what every analyser of a scan reads and shares, built once per scan from the
 //! configuration (`scan::plan`) and cloned cheaply into each port's task.
 //!
-//! It holds the scan-wide settings (deadlines, credentials and the login budget, the PLAY check,
-//! the user's hints) and the state analysers of different ports and protocols share (which stream
+//! It holds the scan's resolved settings (deadlines, `--no-auth`, the PLAY check...: each read by
+//! its declaration, `ctx.settings.get(&crate::net::TIMEOUT)`, the context keeps no copy), what is no
+//! setting of its own (the credentials and the login budget, the media budget, ffprobe, the user's
+//! hints) and the state analysers of different ports and protocols share (which stream
 //! URLs are taken, the channel counts SADP/DHIP announced, the per-device RTSP session slots).
 //! Each analyser derives its own settings from it ([`super::http::HttpSettings::for_port`],
 //! [`super::onvif::OnvifSettings::for_scan`]), so it sees only what it needs and the context
@@ -63,13 +65,9 @@ pub static VERIFY: crate::model::setting::Setting<bool> = crate::model::setting:
 /// Everything the analysers of one scan read and share. Clones share the state.
 #[derive(Debug, Clone)]
 pub struct ScanContext {
-    pub connect_timeout: Duration,
-    /// Deadline of each protocol step (a request and its answer).
-    pub timeout: Duration,
-    /// Deadline of protocol detection's first answers (≤ `timeout`).
-    pub detect_timeout: Duration,
     /// The declared scan settings, as resolved ([`crate::model::setting`]): a stage or an
-    /// analyser reads its own where it uses it (`ctx.settings.get(&SESSIONS_PER_DEVICE)`).
+    /// analyser reads its own where it uses it, and only so (`ctx.settings.get(&crate::net::TIMEOUT)`,
+    /// `ctx.settings.get(&SESSIONS_PER_DEVICE)`); the context keeps no copy of one.
     pub settings: Arc<crate::model::setting::Settings>,
     pub auth: AuthSettings,
     pub verify: VerifySettings,
@@ -77,9 +75,6 @@ pub struct ScanContext {
     pub hints: Arc<Hints>,
     /// Their RTSP projection: paths tried before the dictionary.
     pub rtsp_paths: Arc<Vec<String>>,
-    /// `--stun-ports`: ports where a STUN Binding goes first over TCP, and over UDP to every host
-    /// with an open TCP port (3478 is always tried over TCP, and over UDP once TCP answered).
-    pub stun_ports: Vec<u16>,
     /// Stream URLs already taken for analysis in this scan.
     pub claimed: Claims,
     pub announcements: Announcements,
@@ -122,7 +117,7 @@ pub static FRESH: crate::model::setting::Setting<bool> = crate::model::setting::
     parse: crate::model::setting::switch,
 };
 
-/// `--no-auth`: [`AuthSettings::enabled`] off.
+/// `--no-auth`: never send credentials (non-intrusive mode).
 pub static NO_AUTH: crate::model::setting::Setting<bool> = crate::model::setting::Setting {
     key: "no_auth",
     flag: "--no-auth",
@@ -136,7 +131,7 @@ pub static NO_AUTH: crate::model::setting::Setting<bool> = crate::model::setting
     parse: crate::model::setting::switch,
 };
 
-/// `--show-credentials`: [`AuthSettings::show_credentials`].
+/// `--show-credentials`: put working credentials into the stream URLs reported.
 pub static SHOW_CREDENTIALS: crate::model::setting::Setting<bool> =
     crate::model::setting::Setting {
         key: "show_credentials",
@@ -151,27 +146,20 @@ pub static SHOW_CREDENTIALS: crate::model::setting::Setting<bool> =
         parse: crate::model::setting::switch,
     };
 
-/// Logging in.
+/// Logging in: whom to try and how often. Whether to log in at all ([`NO_AUTH`]) and whether to
+/// show what worked ([`SHOW_CREDENTIALS`]) are settings, read from [`ScanContext::settings`].
 #[derive(Debug, Clone)]
 pub struct AuthSettings {
     /// Credentials in the order to try them.
     pub credentials: Arc<Vec<Credential>>,
     /// Failed-login budget shared by every protocol, per host.
     pub budget: Arc<AuthBudget>,
-    /// `false` with `--no-auth`: never send credentials.
-    pub enabled: bool,
-    /// Put working credentials into stream URLs (`--show-credentials`).
-    pub show_credentials: bool,
 }
 
-/// Proving that media flows.
+/// Proving that media flows: with what, and within which budget. Whether to ([`VERIFY`]) and for
+/// how long ([`VERIFY_WINDOW`]) are settings, read from [`ScanContext::settings`].
 #[derive(Debug, Clone)]
 pub struct VerifySettings {
-    /// PLAY each stream found (read an HLS/DASH media segment) to prove media flows and measure
-    /// it (`--no-verify` turns it off).
-    pub enabled: bool,
-    /// How long a PLAY check (or an MJPEG read) listens at most.
-    pub window: Duration,
     /// Run this ffprobe on streams to fill what our analysis left empty (`--ffprobe`).
     pub ffprobe: Option<std::path::PathBuf>,
     /// The scan's media budget (`--media-rate`): every PLAY check and MJPEG read waits for room
@@ -342,27 +330,23 @@ impl Announcements {
 impl ScanContext {
     /// A context with no credentials (and a budget of its own), whose announcing discovery has
     /// finished: what a single analyser's tests and examples use.
+    /// Every other setting is its default; [`ScanContext::with`] gives one another value.
     pub fn anonymous(connect_timeout: Duration, timeout: Duration) -> Self {
+        let mut settings = crate::model::setting::Settings::default();
+        settings.set(&crate::net::CONNECT_TIMEOUT, connect_timeout);
+        settings.set(&crate::net::TIMEOUT, timeout);
         ScanContext {
-            connect_timeout,
-            timeout,
-            detect_timeout: timeout.min(crate::detect::DEFAULT_DETECT_TIMEOUT),
-            settings: Default::default(),
+            settings: Arc::new(settings),
             auth: AuthSettings {
                 credentials: Arc::new(Vec::new()),
                 budget: Arc::new(AuthBudget::new(DEFAULT_AUTH_BUDGET)),
-                enabled: true,
-                show_credentials: false,
             },
             verify: VerifySettings {
-                enabled: true,
-                window: DEFAULT_VERIFY_WINDOW,
                 ffprobe: None,
                 media: Default::default(),
             },
             hints: Default::default(),
             rtsp_paths: Default::default(),
-            stun_ports: Vec::new(),
             claimed: Default::default(),
             announcements: Announcements::finished(),
             stream_hints: Default::default(),
@@ -372,6 +356,24 @@ impl ScanContext {
             known: Default::default(),
             identities: Default::default(),
         }
+    }
+
+    /// This context with `setting` given as `value` (its clones made before keep theirs): what
+    /// tests, examples and library callers change of [`ScanContext::anonymous`]'s defaults.
+    pub fn with<T: Clone + PartialEq + std::fmt::Debug + Send + Sync + 'static>(
+        mut self,
+        setting: &'static crate::model::setting::Setting<T>,
+        value: T,
+    ) -> Self {
+        Arc::make_mut(&mut self.settings).set(setting, value);
+        self
+    }
+
+    /// Deadline of protocol detection's first answers: `--detect-timeout`, but never longer than
+    /// `--timeout` ([`crate::detect::detect_timeout`]). Derived from two settings, so not a
+    /// setting of its own.
+    pub fn detect_timeout(&self) -> Duration {
+        crate::detect::detect_timeout(&self.settings)
     }
 
     /// This context with what an earlier scan learnt (the store's map; leave it out for
@@ -405,7 +407,7 @@ impl ScanContext {
         self.known
             .get(&ip)
             .and_then(|k| k.credential.as_ref())
-            .filter(|c| self.auth.enabled && c.applies_to(ip))
+            .filter(|c| !self.settings.get(&NO_AUTH) && c.applies_to(ip))
     }
 
     /// The position of `cred` in the credentials list (for [`crate::model::Stream::credential_entry`]).
@@ -663,7 +665,7 @@ mod tests {
         );
         assert_eq!(k.credential, Some(Credential::new("admin", "secret")));
         // The context hands them out per port, and the credential only when auth is on.
-        let mut ctx = ScanContext::anonymous(Duration::from_secs(1), Duration::from_secs(1))
+        let ctx = ScanContext::anonymous(Duration::from_secs(1), Duration::from_secs(1))
             .with_known(known);
         assert_eq!(ctx.known_rtsp_paths((ip, 554).into()).len(), 2);
         assert!(ctx.known_rtsp_paths((ip, 8554).into()).is_empty());
@@ -677,8 +679,36 @@ mod tests {
                 .is_empty()
         );
         assert!(ctx.known_credential(ip).is_some());
-        ctx.auth.enabled = false;
+        let ctx = ctx.with(&NO_AUTH, true);
         assert!(ctx.known_credential(ip).is_none(), "--no-auth sends none");
+    }
+
+    /// The context keeps no copy of a setting: what `anonymous` and `with` give is what the
+    /// settings say, and detection's deadline is `--detect-timeout` within `--timeout`.
+    #[test]
+    fn settings_are_read_from_the_settings() {
+        use crate::net::{CONNECT_TIMEOUT, TIMEOUT};
+        let ms = Duration::from_millis;
+        let ctx = ScanContext::anonymous(ms(700), ms(5000));
+        assert_eq!(ctx.settings.get(&CONNECT_TIMEOUT), ms(700));
+        assert_eq!(ctx.settings.get(&TIMEOUT), ms(5000));
+        assert_eq!(ctx.detect_timeout(), crate::detect::DEFAULT_DETECT_TIMEOUT);
+        assert!(ctx.settings.get(&VERIFY) && !ctx.settings.get(&NO_AUTH));
+        assert!(!ctx.settings.get(&SHOW_CREDENTIALS));
+        assert_eq!(ctx.settings.get(&VERIFY_WINDOW), DEFAULT_VERIFY_WINDOW);
+        let short = ScanContext::anonymous(ms(700), ms(500));
+        assert_eq!(short.detect_timeout(), ms(500), "never past --timeout");
+        let clone = ctx.clone();
+        let ctx = ctx
+            .with(&crate::detect::DETECT_TIMEOUT, ms(4000))
+            .with(&NO_AUTH, true);
+        assert_eq!(ctx.detect_timeout(), ms(4000));
+        assert!(ctx.settings.get(&NO_AUTH));
+        assert!(
+            !clone.settings.get(&NO_AUTH),
+            "an earlier clone keeps its own"
+        );
+        assert_eq!(ctx.with(&TIMEOUT, ms(3000)).detect_timeout(), ms(3000));
     }
 
     #[test]

@@ -160,20 +160,21 @@ fn makers_of(all: &[crate::knowledge::DefaultCredential], user: &str, password: 
 /// ([`crate::analyze::rtsp::describe_stream`]) and its failed-login budget (`auth.budget`, as the
 /// scan left it): a credential a host refused is never sent to it again (one try per credential
 /// per device), none is sent once the budget is spent or the device locked us out, and none with
-/// `--no-auth`. A credential of the scan's own list that is a factory default and opened a stream
+/// `--no-auth` (in `settings`, with the scan's deadlines). A credential of the scan's own list that is a factory default and opened a stream
 /// is recognised without sending anything. Each default that opens a stream is recorded on the
 /// device ([`crate::model::DefaultLogin`]: the user, never the password).
 pub async fn default_credentials(
     report: &mut Report,
     auth: &crate::analyze::context::AuthSettings,
-    connect_timeout: Duration,
-    timeout: Duration,
+    settings: &crate::model::setting::Settings,
 ) {
     use futures::StreamExt;
     let all = &crate::knowledge::get().default_credentials;
-    if !auth.enabled || all.is_empty() {
+    if settings.get(&crate::analyze::context::NO_AUTH) || all.is_empty() {
         return;
     }
+    let connect_timeout = settings.get(&crate::net::CONNECT_TIMEOUT);
+    let timeout = settings.get(&crate::net::TIMEOUT);
     // The scan's own credentials that are factory defaults, where they opened a stream.
     for d in &mut report.devices {
         let mut found = Vec::new();
@@ -261,14 +262,13 @@ async fn try_device(
         .iter()
         .map(|t| crate::credentials::Credential::new(t.username.clone(), t.password.clone()))
         .collect();
-    let mut ctx = ScanContext::anonymous(connect_timeout, timeout);
+    // Credentials may be sent (`default_credentials` returned early with `--no-auth`); no PLAY.
+    let mut ctx = ScanContext::anonymous(connect_timeout, timeout)
+        .with(&crate::analyze::context::VERIFY, false);
     ctx.auth = AuthSettings {
         credentials: std::sync::Arc::new(creds),
         budget: auth.budget.clone(),
-        enabled: auth.enabled,
-        show_credentials: false,
     };
-    ctx.verify.enabled = false;
     let mut out = Vec::new();
     for s in locked {
         let Ok(u) = url::Url::parse(&s.url) else {
@@ -333,20 +333,22 @@ mod tests {
             coverage: None,
             devices: vec![d],
         };
-        let mut auth = AuthSettings {
+        let auth = AuthSettings {
             credentials: std::sync::Arc::new(vec![
                 crate::credentials::Credential::new("root", "site-own"),
                 crate::credentials::Credential::new("admin", "12345"),
             ]),
             budget: std::sync::Arc::new(AuthBudget::new(3)),
-            enabled: false,
-            show_credentials: false,
         };
         let t = Duration::from_millis(100);
-        default_credentials(&mut report, &auth, t, t).await;
+        let mut settings = crate::model::setting::Settings::default();
+        settings.set(&crate::net::CONNECT_TIMEOUT, t);
+        settings.set(&crate::net::TIMEOUT, t);
+        settings.set(&crate::analyze::context::NO_AUTH, true);
+        default_credentials(&mut report, &auth, &settings).await;
         assert!(report.devices[0].default_logins.is_empty(), "--no-auth");
-        auth.enabled = true;
-        default_credentials(&mut report, &auth, t, t).await;
+        settings.set(&crate::analyze::context::NO_AUTH, false);
+        default_credentials(&mut report, &auth, &settings).await;
         let l = &report.devices[0].default_logins;
         assert_eq!(l.len(), 1);
         assert_eq!(

@@ -70,7 +70,7 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
                 probe::snmp(r, probe::SNMP_WAIT.min(step)).await;
                 probe::tls_legacy(r, connect, step).await;
                 if check_defaults {
-                    probe::default_credentials(r, auth, connect, step).await;
+                    probe::default_credentials(r, auth, &cfg.settings).await;
                 }
             }
         };

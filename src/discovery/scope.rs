@@ -284,8 +284,6 @@ pub struct Scope<M> {
     pub links: Links,
     /// The scan's ports (a host found only by mDNS is probed on them).
     pub ports: Vec<u16>,
-    /// The TCP connect deadline (`--connect-timeout`).
-    pub connect_timeout: Duration,
     /// How long the multicast and broadcast methods listen (`--discovery-wait`), counted from
     /// `started`: see [`Scope::window`].
     pub wait: Duration,

@@ -186,7 +186,10 @@ pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
         ask_and_describe(
             scope.links.multicast.clone(),
             scope.hosts.clone(),
-            (scope.connect_timeout, scope.ctx.timeout),
+            (
+                scope.ctx.settings.get(&crate::net::CONNECT_TIMEOUT),
+                scope.ctx.settings.get(&crate::net::TIMEOUT),
+            ),
             scope.window(),
             scope.events.clone(),
         ),

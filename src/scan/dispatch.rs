@@ -64,7 +64,11 @@ pub async fn dispatch(
         };
         let tx = ev_tx.clone();
         let ctx = ctx.clone();
-        let udp_stun = !ctx.stun_ports.is_empty() && stun_hosts.insert(ip);
+        let udp_stun = !ctx
+            .settings
+            .get(&crate::analyze::webrtc::STUN_PORTS)
+            .is_empty()
+            && stun_hosts.insert(ip);
         tokio::spawn(async move {
             let udp = async {
                 if udp_stun {

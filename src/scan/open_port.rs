@@ -5,9 +5,11 @@ use std::net::IpAddr;
 
 use crate::analyze::context::ScanContext;
 use crate::analyze::rtsp;
+use crate::analyze::webrtc::STUN_PORTS;
 use crate::detect::{self, Detection};
 use crate::error::AnalyzeError;
 use crate::model::{Failure, Protocol, Stage};
+use crate::net::{CONNECT_TIMEOUT, TIMEOUT};
 use crate::registry::Event;
 
 /// Everything one open port yields.
@@ -20,10 +22,17 @@ pub async fn analyze_port(
 ) -> Vec<Event> {
     let ip = addr.ip();
     let port = addr.port();
-    let stun_first = port == crate::analyze::webrtc::STUN_PORT || ctx.stun_ports.contains(&port);
+    let stun_first =
+        port == crate::analyze::webrtc::STUN_PORT || ctx.settings.get(&STUN_PORTS).contains(&port);
     let detected = {
         let _detect = crate::timing::begin("detect");
-        detect::detect(addr, ctx.connect_timeout, ctx.detect_timeout, stun_first).await
+        detect::detect(
+            addr,
+            ctx.settings.get(&CONNECT_TIMEOUT),
+            ctx.detect_timeout(),
+            stun_first,
+        )
+        .await
     };
     let expected = match &detected {
         Ok(Some(Detection::Http { .. })) => {
@@ -66,7 +75,7 @@ async fn stun_events(
     let mut events = vec![service(crate::model::Transport::Tcp, response)];
     // STUN servers listen on UDP too, where WebRTC clients use them.
     let _stun = crate::timing::begin("stun");
-    match crate::analyze::webrtc::binding_udp(addr, ctx.timeout).await {
+    match crate::analyze::webrtc::binding_udp(addr, ctx.settings.get(&TIMEOUT)).await {
         Ok(r) => events.push(service(crate::model::Transport::Udp, &r)),
         Err(e) => events.push(Event::Failure {
             ip,
@@ -85,7 +94,13 @@ async fn rtmp_events(addr: std::net::SocketAddr, ctx: &ScanContext) -> Vec<Event
     let (ip, port) = (addr.ip(), addr.port());
     let f = {
         let _rtmp = crate::timing::begin("rtmp");
-        crate::analyze::rtmp::analyze(addr, ctx.connect_timeout, ctx.timeout, &ctx.hints).await
+        crate::analyze::rtmp::analyze(
+            addr,
+            ctx.settings.get(&CONNECT_TIMEOUT),
+            ctx.settings.get(&TIMEOUT),
+            &ctx.hints,
+        )
+        .await
     };
     let mut service = crate::model::Service {
         auth: crate::model::AuthScheme::None,
@@ -119,13 +134,17 @@ async fn rtsp_events(
         rtsp::analyze(client, options, ctx).await
     };
     let http_side = async {
-        let reply = crate::net::rtsp::http_get(addr, "/", ctx.connect_timeout, ctx.timeout)
-            .await
-            .ok()
-            .filter(|r| {
-                r.head.protocol == crate::proto::response::HeadProtocol::Http
-                    && r.head.status != 503
-            })?;
+        let reply = crate::net::rtsp::http_get(
+            addr,
+            "/",
+            ctx.settings.get(&CONNECT_TIMEOUT),
+            ctx.settings.get(&TIMEOUT),
+        )
+        .await
+        .ok()
+        .filter(|r| {
+            r.head.protocol == crate::proto::response::HeadProtocol::Http && r.head.status != 503
+        })?;
         let http = {
             let _http = crate::timing::begin("http");
             http_events(addr, &reply, None, ctx, None).await
@@ -363,9 +382,10 @@ fn stun_service(
 /// once. Silence and ICMP port-unreachable are the normal "nothing there"; anything else that
 /// fails is recorded.
 pub async fn udp_stun_events(ip: IpAddr, ctx: &ScanContext) -> Vec<Event> {
-    let asks = ctx.stun_ports.iter().map(|&port| async move {
+    let ports = ctx.settings.get(&STUN_PORTS);
+    let asks = ports.iter().map(|&port| async move {
         let addr = std::net::SocketAddr::new(ip, port);
-        match crate::analyze::webrtc::binding_udp(addr, ctx.timeout).await {
+        match crate::analyze::webrtc::binding_udp(addr, ctx.settings.get(&TIMEOUT)).await {
             Ok(r) => Some(stun_service(addr, crate::model::Transport::Udp, &r)),
             Err(
                 crate::error::NetError::Timeout { .. } | crate::error::NetError::Connect { .. },

@@ -235,27 +235,19 @@ fn context(
     announcements: Announcements,
 ) -> ScanContext {
     ScanContext {
-        connect_timeout: cfg.settings.get(&crate::net::CONNECT_TIMEOUT),
-        timeout: cfg.settings.get(&crate::net::TIMEOUT),
-        detect_timeout: crate::detect::detect_timeout(&cfg.settings),
         settings: Arc::new(cfg.settings.clone()),
         auth: AuthSettings {
             credentials: Arc::new(cfg.credentials.clone()),
             budget: Arc::new(AuthBudget::new(
                 cfg.settings.get(&crate::analyze::budget::AUTH_BUDGET),
             )),
-            enabled: !cfg.settings.get(&crate::analyze::context::NO_AUTH),
-            show_credentials: cfg.settings.get(&crate::analyze::context::SHOW_CREDENTIALS),
         },
         verify: VerifySettings {
-            enabled: cfg.settings.get(&crate::analyze::context::VERIFY),
-            window: cfg.settings.get(&crate::analyze::context::VERIFY_WINDOW),
             ffprobe: cfg.ffprobe.clone(),
             media: Arc::new(crate::net::media_budget::MediaBudget::new(media_rate)),
         },
         hints: Arc::new(cfg.hints.clone()),
         rtsp_paths: Arc::new(cfg.hints.rtsp_paths()),
-        stun_ports: cfg.settings.get(&crate::analyze::webrtc::STUN_PORTS),
         claimed: Default::default(),
         announcements,
         stream_hints: Default::default(),

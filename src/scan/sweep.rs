@@ -67,7 +67,6 @@ pub async fn discover_and_probe(
         set: s.set,
         links: s.links,
         ports: s.ports,
-        connect_timeout: s.probe.connect_timeout,
         wait: s.discovery_wait,
         started: tokio::time::Instant::now(),
         ctx,

@@ -262,7 +262,7 @@ async fn log_in_at(
     let Some(auth) = &s.auth else {
         return Err(Refusal::NoCredentials);
     };
-    if !auth.enabled {
+    if !s.use_auth {
         return Err(Refusal::Disabled);
     }
     let ip = addr.ip();
@@ -349,7 +349,7 @@ async fn log_in_at(
             cred,
             scheme,
             challenges,
-            show: auth.show_credentials,
+            show: s.show_credentials,
             refused: AtomicUsize::new(0),
         });
     }
@@ -645,9 +645,9 @@ mod tests {
             auth: Some(crate::analyze::context::AuthSettings {
                 credentials: Arc::new(vec![Credential::new("admin", password)]),
                 budget: Arc::new(crate::analyze::budget::AuthBudget::new(3)),
-                enabled: true,
-                show_credentials: false,
             }),
+            use_auth: true,
+            show_credentials: false,
             login: None,
             clues: None,
             media: Default::default(),

@@ -106,6 +106,10 @@ pub struct HttpSettings {
     /// The scan's credentials and login budget, tried when every path asks for a login
     /// ([`login`]); `None` sends none.
     pub auth: Option<AuthSettings>,
+    /// `false` with `--no-auth` ([`crate::analyze::context::NO_AUTH`]): no credential is sent.
+    pub use_auth: bool,
+    /// Put the working credential into the stream URLs reported (`--show-credentials`).
+    pub show_credentials: bool,
     /// The credential that opened a login wall, sent with every request ([`login::open`]).
     pub login: Option<std::sync::Arc<login::Login>>,
     /// Where the fingerprint's maker goes as soon as it is known: the RTSP walk of the same
@@ -121,15 +125,18 @@ pub struct HttpSettings {
 impl HttpSettings {
     /// What the analysis of an HTTP port (HTTPS when `tls`) needs in the scan `ctx`.
     pub fn for_scan(ctx: &ScanContext, tls: bool) -> HttpSettings {
+        use crate::analyze::context::{NO_AUTH, SHOW_CREDENTIALS, VERIFY, VERIFY_WINDOW};
         HttpSettings {
-            connect_timeout: ctx.connect_timeout,
-            timeout: ctx.timeout,
-            window: ctx.verify.window,
+            connect_timeout: ctx.settings.get(&crate::net::CONNECT_TIMEOUT),
+            timeout: ctx.settings.get(&crate::net::TIMEOUT),
+            window: ctx.settings.get(&VERIFY_WINDOW),
             tls,
             hint_paths: Arc::new(ctx.hints.http_paths()),
-            verify: ctx.verify.enabled,
+            verify: ctx.settings.get(&VERIFY),
             known_paths: Default::default(),
             auth: Some(ctx.auth.clone()),
+            use_auth: !ctx.settings.get(&NO_AUTH),
+            show_credentials: ctx.settings.get(&SHOW_CREDENTIALS),
             login: None,
             clues: None,
             media: ctx.verify.media.clone(),
@@ -1046,6 +1053,8 @@ mod tests {
             known_paths: Default::default(),
             verify: true,
             auth: None,
+            use_auth: true,
+            show_credentials: false,
             login: None,
             clues: None,
             media: Default::default(),
@@ -1101,6 +1110,8 @@ mod tests {
             known_paths: Default::default(),
             verify: true,
             auth: None,
+            use_auth: true,
+            show_credentials: false,
             login: None,
             clues: None,
             media: Default::default(),
@@ -1149,6 +1160,8 @@ mod tests {
             known_paths: Default::default(),
             verify: true,
             auth: None,
+            use_auth: true,
+            show_credentials: false,
             login: None,
             clues: None,
             media: Default::default(),

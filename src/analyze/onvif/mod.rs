@@ -43,11 +43,11 @@ impl OnvifSettings {
     /// What the ONVIF device API calls of the scan `ctx` need.
     pub fn for_scan(ctx: &ScanContext) -> OnvifSettings {
         OnvifSettings {
-            connect_timeout: ctx.connect_timeout,
-            timeout: ctx.timeout,
+            connect_timeout: ctx.settings.get(&crate::net::CONNECT_TIMEOUT),
+            timeout: ctx.settings.get(&crate::net::TIMEOUT),
             credentials: ctx.auth.credentials.clone(),
             budget: ctx.auth.budget.clone(),
-            use_auth: ctx.auth.enabled,
+            use_auth: !ctx.settings.get(&crate::analyze::context::NO_AUTH),
         }
     }
 }

@@ -125,11 +125,13 @@ async fn describe(
     cred: Option<&Credential>,
     settings: &ScanContext,
 ) -> Result<(Reply, bool), NetError> {
-    let mut client = RtspClient::connect(addr, settings.connect_timeout, settings.timeout).await?;
+    let connect_timeout = settings.settings.get(&crate::net::CONNECT_TIMEOUT);
+    let timeout = settings.settings.get(&crate::net::TIMEOUT);
+    let mut client = RtspClient::connect(addr, connect_timeout, timeout).await?;
     // A server that builds the media on DESCRIBE (GStreamer builds a backchannel media afresh: it
     // is never shared, rtsp-onvif-media-factory.c) answers late but is not dead.
-    let patience = start_patience(settings.timeout);
-    let mut busy = Busy::new(settings.timeout);
+    let patience = start_patience(timeout);
+    let mut busy = Busy::new(timeout);
     let mut authorization: Option<String> = None;
     let mut reconnected = false;
     loop {
@@ -147,8 +149,7 @@ async fn describe(
             Err(NetError::Closed { .. } | NetError::Io { .. }) if !reconnected => {
                 reconnected = true;
                 authorization = None;
-                client =
-                    RtspClient::connect(addr, settings.connect_timeout, settings.timeout).await?;
+                client = RtspClient::connect(addr, connect_timeout, timeout).await?;
                 continue;
             }
             Err(e) => return Err(e),

@@ -211,7 +211,7 @@ fn outcome_summary(
         AuthOutcome::Locked => paths::Login::Locked,
         AuthOutcome::NotTried if !any_path_auth => paths::Login::NotAsked,
         AuthOutcome::NotTried
-            if !settings.auth.enabled
+            if settings.settings.get(&NO_AUTH)
                 || !settings.auth.credentials.iter().any(|c| c.applies_to(ip)) =>
         {
             paths::Login::NoCredential
@@ -530,7 +530,7 @@ async fn log_in(
         .filter(|c| c.applies_to(ip))
         .collect();
     let mut outcome = AuthOutcome::NotTried;
-    if needs_auth && settings.auth.enabled && !creds.is_empty() {
+    if needs_auth && !settings.settings.get(&NO_AUTH) && !creds.is_empty() {
         let mut session = settings.auth.budget.session(ip).await;
         let probe = found
             .iter()

@@ -1,7 +1,7 @@
 //! What a found stream is: one retina session per stream for its media facts (SDP, parameter sets)
 //! and the PLAY check, the lenient SDP reading beside it, and the aliases of one stream.
 
-use crate::analyze::context::ScanContext;
+use crate::analyze::context::{ScanContext, VERIFY, VERIFY_WINDOW};
 use crate::analyze::verify;
 use crate::analyze::verify::Check;
 use crate::credentials::Credential;
@@ -115,6 +115,9 @@ pub(super) async fn open_session(
     settings: &ScanContext,
     holder: Option<Box<super::walker::Held>>,
 ) -> Sessioned {
+    let play = settings.settings.get(&VERIFY);
+    let window = settings.settings.get(&VERIFY_WINDOW);
+    let timeout = settings.settings.get(&crate::net::TIMEOUT);
     let (mut video, mut audio) = match body {
         Some(b) => {
             let (v, a, _) = facts_of_sdp(b, plain_url);
@@ -131,7 +134,7 @@ pub(super) async fn open_session(
     let mut holder = holder;
     // (Taken only for a PLAY check: without one, the holder keeps the media prepared until the
     // retina session below has described it.)
-    if settings.verify.enabled
+    if play
         && let Some(b) = body
         && let Some(held) = holder.take()
     {
@@ -140,8 +143,8 @@ pub(super) async fn open_session(
             plain_url,
             b,
             cred,
-            settings.timeout,
-            settings.verify.window,
+            timeout,
+            window,
             &settings.verify.media,
         );
         let played = {
@@ -175,9 +178,9 @@ pub(super) async fn open_session(
     let check = Check {
         url: plain_url,
         cred,
-        timeout: settings.timeout,
-        window: settings.verify.window,
-        play: settings.verify.enabled,
+        timeout,
+        window,
+        play,
         group: Some(slot.group()),
         media: &settings.verify.media,
     };
@@ -190,11 +193,7 @@ pub(super) async fn open_session(
         sdp = Some(session.sdp().to_vec());
         retina_facts(session, &mut video, &mut audio);
     };
-    let phase = if settings.verify.enabled {
-        "play"
-    } else {
-        "facts"
-    };
+    let phase = if play { "play" } else { "facts" };
     let result = {
         let _phase = crate::timing::begin(phase);
         verify::session(&check, &mut on_described).await
@@ -253,7 +252,13 @@ pub(super) async fn finish(
         };
         let probed = {
             let _ffprobe = crate::timing::begin("ffprobe");
-            crate::analyze::ffprobe::probe(ffprobe, plain_url, cred, settings.timeout).await
+            crate::analyze::ffprobe::probe(
+                ffprobe,
+                plain_url,
+                cred,
+                settings.settings.get(&crate::net::TIMEOUT),
+            )
+            .await
         };
         slot.release().await;
         match probed {

@@ -28,6 +28,7 @@ use std::net::SocketAddr;
 use walker::{Answer, AuthOutcome, Walker, Walkers, scheme_of, try_credentials};
 
 pub use super::context::{DEFAULT_VERIFY_WINDOW, ScanContext};
+use super::context::{NO_AUTH, SHOW_CREDENTIALS};
 use super::identity;
 use super::paths::{self, ChannelScheme};
 use crate::credentials::{Credential, url_with_credentials};
@@ -86,7 +87,7 @@ pub async fn analyze(
     settings: &ScanContext,
 ) -> RtspFindings {
     // Detection asked under its shorter deadline; analysis requests get the full one.
-    client.set_timeout(settings.timeout);
+    client.set_timeout(settings.settings.get(&crate::net::TIMEOUT));
     let addr = client.addr();
     let ip = addr.ip();
     let mut service = detect::head::service(addr.port(), Protocol::Rtsp, &options.head);
@@ -512,7 +513,7 @@ fn new_stream(
     cred: Option<&Credential>,
     settings: &ScanContext,
 ) -> Stream {
-    let shown_url = match (cred, settings.auth.show_credentials) {
+    let shown_url = match (cred, settings.settings.get(&SHOW_CREDENTIALS)) {
         (Some(c), true) => url_with_credentials(plain_url, c),
         _ => plain_url.to_string(),
     };
@@ -572,7 +573,7 @@ pub async fn describe_stream(
     let mut walker = Walker::new(None, addr, settings);
     let mut answer = walker.describe(path, None).await?;
     let mut cred = None;
-    if matches!(answer, Answer::Auth { .. }) && settings.auth.enabled {
+    if matches!(answer, Answer::Auth { .. }) && !settings.settings.get(&NO_AUTH) {
         let creds: Vec<&Credential> = settings
             .auth
             .credentials
@@ -684,8 +685,7 @@ mod tests {
             .request("OPTIONS", &url(addr, "/"), &[])
             .await
             .unwrap();
-        let mut settings = ScanContext::anonymous(ct, t);
-        settings.verify.enabled = false;
+        let settings = ScanContext::anonymous(ct, t).with(&crate::analyze::context::VERIFY, false);
         let f = analyze(client, &options, &settings).await;
         assert!(f.streams.is_empty());
         assert_eq!(f.failures.len(), 1, "{:?}", f.failures);

@@ -88,8 +88,8 @@ impl Walker {
         Walker {
             client,
             addr,
-            connect_timeout: settings.connect_timeout,
-            timeout: settings.timeout,
+            connect_timeout: settings.settings.get(&crate::net::CONNECT_TIMEOUT),
+            timeout: settings.settings.get(&crate::net::TIMEOUT),
             challenges: Vec::new(),
             redirect: None,
             conn_gen: 1,

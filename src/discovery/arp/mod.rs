@@ -91,7 +91,7 @@ pub(super) fn start<M: ScanMessage>(scope: &mut Scope<M>) -> Vec<JoinHandle<()>>
             ports: scope.ports.clone(),
             probe_all: scope.probe_all,
             ping_rate: scope.max_rate,
-            connect_timeout: scope.connect_timeout,
+            connect_timeout: scope.ctx.settings.get(&crate::net::CONNECT_TIMEOUT),
         };
         tokio::spawn(async move { super::hosts::hand(set, probes, how, &tally).await })
     };

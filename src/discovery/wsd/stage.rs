@@ -137,7 +137,8 @@ async fn ask_and_follow<M: ScanMessage>(
                     .iter()
                     .map(|x| wsd::fix_xaddr(x, ip))
                     .collect();
-                let (stale, xaddr) = check_xaddrs(ip, &xaddrs, ctx.connect_timeout).await;
+                let (stale, xaddr) =
+                    check_xaddrs(ip, &xaddrs, ctx.settings.get(&crate::net::CONNECT_TIMEOUT)).await;
                 let zone = crate::net::zone::zone_name(ip);
                 for s in &stale {
                     tracing::warn!("WS-Discovery: {}", s.describe());
