@@ -12,6 +12,22 @@ use std::fmt;
 
 use crate::model::addr::{TargetSpec, parse_spec};
 
+/// `--credentials FILE` (config `credentials_file:`, beside the file's own `credentials:`
+/// entries): the credentials file.
+pub static CREDENTIALS_FILE: crate::model::setting::Setting<Option<std::path::PathBuf>> =
+    crate::model::setting::Setting {
+        key: "credentials_file",
+        flag: "--credentials",
+        short: None,
+        repeat: false,
+        env: "CAMSCAN_CREDENTIALS",
+        value_name: "FILE",
+        help: "Credentials to try on devices that ask: a file of `user:password` lines, or `SCOPE user:password` to limit a line to an address, CIDR or range (tried on those hosts before the unscoped lines, the narrowest first); `#` comments",
+        default: None,
+        choices: None,
+        parse: crate::model::setting::path,
+    };
+
 pub use crate::model::Credential;
 
 /// A line of a credentials file that could not be read. Never includes the password.

@@ -19,6 +19,22 @@ use crate::error::fmt_duration;
 use crate::model::{AudioInfo, Stream, VideoInfo};
 use crate::proto::ffprobe::{Probed, parse};
 
+/// `--ffprobe [PATH]` (config `ffprobe:`): the ffprobe asked, none by default; the flag alone
+/// is `ffprobe`, found on PATH (`cli::Scan`'s `BARE`).
+pub static FFPROBE: crate::model::setting::Setting<Option<std::path::PathBuf>> =
+    crate::model::setting::Setting {
+        key: "ffprobe",
+        flag: "--ffprobe",
+        short: None,
+        repeat: false,
+        env: "CAMSCAN_FFPROBE",
+        value_name: "PATH",
+        help: "Also ask ffprobe (from PATH, or the given path) about each verified stream, to fill facts our own analysis left empty. Off by default",
+        default: None,
+        choices: None,
+        parse: crate::model::setting::path,
+    };
+
 /// Run ffprobe on `url` and parse what it says.
 pub async fn probe(
     ffprobe: &Path,

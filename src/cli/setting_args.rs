@@ -111,6 +111,7 @@ pub struct Scan;
 
 impl SettingList for Scan {
     const LIST: &'static [&'static dyn Declared] = crate::scan::settings::SCAN;
+    const BARE: &'static [(&'static str, &'static str)] = &[("ffprobe", "ffprobe")];
 }
 
 /// The scan settings given on the command line or in their variables.
@@ -232,10 +233,13 @@ mod tests {
     #[test]
     fn every_scan_setting_is_a_flag_read_by_its_parser() {
         for d in crate::scan::settings::SCAN {
+            let choices = d.choices();
             let (argv, want) = if is_switch(*d) {
                 (vec!["camscan", "scan", d.flag()], "true")
             } else if turned_off(*d) {
                 (vec!["camscan", "scan", d.flag()], "false")
+            } else if let Some((last, _)) = choices.last() {
+                (vec!["camscan", "scan", d.flag(), last], *last)
             } else {
                 (vec!["camscan", "scan", d.flag(), "7"], "7")
             };
@@ -409,5 +413,20 @@ mod tests {
             .render_long_help()
             .to_string();
         assert!(rotate.contains("Write the new password here"), "{rotate}");
+        // A bare `--ffprobe` is `ffprobe` (found on PATH); a value after it is the value.
+        for (argv, want) in [
+            (&["camscan", "scan", "--ffprobe"][..], "ffprobe"),
+            (&["camscan", "scan", "--ffprobe", "/opt/ff"], "/opt/ff"),
+        ] {
+            let Sub::Scan(a) = Cli::try_parse_from(argv).unwrap().command else {
+                unreachable!()
+            };
+            let got = a.find.settings.values().unwrap();
+            assert_eq!(
+                got.get(&crate::analyze::ffprobe::FFPROBE),
+                Some(want.into()),
+                "{argv:?}"
+            );
+        }
     }
 }

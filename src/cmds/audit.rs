@@ -135,7 +135,8 @@ fn refuse_conflicts(
     ffmpeg: Option<&Path>,
 ) -> Result<(), CommandError> {
     let from_db = own.get(&set::FROM_DB);
-    if from_db && (!args.find.targets.is_empty() || args.find.targets_file.is_some()) {
+    let targets_file = args.find.settings.0.contains_key("targets_file");
+    if from_db && (!args.find.targets.is_empty() || targets_file) {
         return Err(CommandError::Usage(
             "--from-db judges the inventory at the site as it is; drop the targets (or drop \
              --from-db to scan them)"

@@ -38,6 +38,22 @@ pub use stage::{STAGES, Stage, learn};
 
 pub use crate::model::DiscoveryMethod;
 
+/// `--discovery` (config `discovery:`): the methods run, all of them by default ([`defaults`];
+/// the file's `discovery: []` runs none).
+pub static DISCOVERY: crate::model::setting::Setting<std::borrow::Cow<'static, [DiscoveryMethod]>> =
+    crate::model::setting::Setting {
+        key: "discovery",
+        flag: "--discovery",
+        short: None,
+        repeat: true,
+        env: "CAMSCAN_DISCOVERY",
+        value_name: "DISCOVERY",
+        help: "Discovery methods, comma-separated [default: all of them]",
+        default: std::borrow::Cow::Borrowed(&CHOICES),
+        choices: Some(crate::model::choice::named::<DiscoveryMethod>),
+        parse: |t| crate::model::choice::many::<DiscoveryMethod>(t).map(std::borrow::Cow::Owned),
+    };
+
 /// How long WS-Discovery, SSDP, SADP, DHIP and mDNS listen, from the scan's start (they all start
 /// with it): devices delay answers by up to MaxDelay (500 ms in WS-Discovery's defaults, after the
 /// round at 300 ms; an SSDP device within MX seconds of the M-SEARCH, 1 s here, UPnP Device

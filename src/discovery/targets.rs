@@ -35,6 +35,21 @@ pub static EXCLUDE: crate::model::setting::Setting<Vec<String>> = crate::model::
 
 /// `--allow-large`: past the size checks of a scan's plan ([`LARGE_LIMIT`], an
 /// attached subnet larger than a /22).
+/// `--targets-file`: more targets, read from a file (config `targets_file:`).
+pub static TARGETS_FILE: crate::model::setting::Setting<Option<std::path::PathBuf>> =
+    crate::model::setting::Setting {
+        key: "targets_file",
+        flag: "--targets-file",
+        short: None,
+        repeat: false,
+        env: "CAMSCAN_TARGETS_FILE",
+        value_name: "FILE",
+        help: "Read more targets from FILE, one per line; `#` starts a comment",
+        default: None,
+        choices: None,
+        parse: crate::model::setting::path,
+    };
+
 pub static ALLOW_LARGE: crate::model::setting::Setting<bool> = crate::model::setting::Setting {
     key: "allow_large",
     flag: "--allow-large",

@@ -12,6 +12,7 @@ use crate::model::setting::{Declared, Settings};
 
 /// Every setting of the commands that scan, in `--help`'s order.
 pub static SCAN: &[&dyn Declared] = &[
+    &crate::discovery::targets::TARGETS_FILE,
     &crate::discovery::targets::EXCLUDE,
     &crate::probe::PORTS,
     &crate::analyze::webrtc::STUN_PORTS,
@@ -41,6 +42,11 @@ pub static SCAN: &[&dyn Declared] = &[
     &crate::discovery::hosts::PROBE_ALL,
     &crate::discovery::targets::ALLOW_LARGE,
     &crate::discovery::targets::ALLOW_PUBLIC,
+    &crate::credentials::CREDENTIALS_FILE,
+    &crate::analyze::hints::PATHS_FILE,
+    &crate::analyze::ffprobe::FFPROBE,
+    &crate::discovery::DISCOVERY,
+    &crate::store::settings::HUB,
 ];
 
 /// The scan setting whose config-file key is `key`.
@@ -95,10 +101,17 @@ mod tests {
 
     #[test]
     fn every_setting_is_spelled_from_its_key() {
+        // The files whose config keys say `_file` beside the file's own lists (`credentials:`,
+        // `paths:`), their flags older than the keys.
+        let renamed = [("credentials_file", "credentials"), ("paths_file", "paths")];
         for d in SCAN {
             // A switch its flag turns off is spelled `--no-` and its key.
             let off = d.value_name() == crate::model::setting::SWITCH_OFF;
-            let name = format!("{}{}", if off { "no_" } else { "" }, d.key());
+            let key = renamed
+                .iter()
+                .find(|(key, _)| *key == d.key())
+                .map_or(d.key(), |(_, flag)| *flag);
+            let name = format!("{}{}", if off { "no_" } else { "" }, key);
             assert_eq!(d.flag(), format!("--{}", name.replace('_', "-")));
             assert_eq!(d.env(), format!("CAMSCAN_{}", name.to_uppercase()));
             assert!(!d.help().ends_with('.'), "{}: clap style", d.key());

@@ -97,6 +97,20 @@ pub static STATE: Setting<Option<super::DeviceState>> = Setting {
     parse: crate::model::choice::some::<super::DeviceState>,
 };
 
+/// `--hub` (config `hub:`): the fleet's hub this site sends its inventory to.
+pub static HUB: crate::model::setting::Setting<Option<PathBuf>> = crate::model::setting::Setting {
+    key: "hub",
+    flag: "--hub",
+    short: None,
+    repeat: false,
+    env: "CAMSCAN_HUB",
+    value_name: "URL",
+    help: "The fleet's hub: after each scan (and with watch, as events come), send this site's scans, devices and events to this PostgreSQL inventory (postgres:// URL), which holds every site's. This site's own inventory stays its truth: nothing waits on the hub, and what it missed while away is sent when it is back",
+    default: None,
+    choices: None,
+    parse: path,
+};
+
 /// `camscan prune`'s age.
 pub static PRUNE: &[&dyn Declared] = &[&OLDER_THAN];
 

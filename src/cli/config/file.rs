@@ -9,7 +9,6 @@ use serde::Deserialize;
 use super::sink_options;
 use crate::error::Error;
 use crate::export::Format;
-use crate::model::DiscoveryMethod;
 use crate::model::environment::ColorChoice;
 
 /// A list given either as a YAML sequence or as one comma-separated string.
@@ -43,28 +42,21 @@ impl ListOrString {
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     pub targets: Option<ListOrString>,
-    pub targets_file: Option<PathBuf>,
     pub format: Option<Format>,
     pub output: Option<PathBuf>,
     pub width: Option<u16>,
     pub color: Option<ColorChoice>,
     /// Credential entries, as in a credentials file (`user:password` or `SCOPE user:password`).
     pub credentials: Option<Vec<String>>,
-    pub credentials_file: Option<PathBuf>,
     pub paths: Option<Vec<String>>,
-    pub paths_file: Option<PathBuf>,
     /// Knowledge files, read before the built-in data.
     pub signatures: Option<Vec<PathBuf>>,
-    pub ffprobe: Option<PathBuf>,
-    pub discovery: Option<Vec<DiscoveryMethod>>,
     /// The inventory database (`--db`); `null` for the default location.
     pub db: Option<PathBuf>,
     /// The credential key's file (`--credential-key`); `null` for the inventory's default.
     pub credential_key: Option<PathBuf>,
     /// The site scans are recorded at (`--site`); `null` for the host name.
     pub site: Option<String>,
-    /// The fleet's hub (`--hub`).
-    pub hub: Option<PathBuf>,
     /// `camscan watch`'s settings (its flags override them).
     #[serde(default, deserialize_with = "sink_options::watch_section")]
     pub watch: Option<WatchFile>,

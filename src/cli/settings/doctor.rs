@@ -56,8 +56,8 @@ pub fn file_reader(inventory: impl Fn(&FileConfig) -> Option<Inventory> + 'stati
             Ok(FileRead {
                 scan_values: scan_values(&file).err(),
                 inventory: inventory(&file),
+                ffprobe: crate::analyze::ffprobe::FFPROBE.in_file(&file.settings),
                 settings: file.settings,
-                ffprobe: file.ffprobe,
                 notify: watch.notify,
                 outbox_cap: watch.outbox_cap,
             })

@@ -164,7 +164,8 @@ fn env_passwords(env: &Environment) -> crate::push::EnvPasswords {
 /// then the config file's `credentials:` entries.
 pub fn camera_logins(given: Option<&Path>, file: &FileConfig) -> Result<Vec<Credential>, Error> {
     let mut creds = Vec::new();
-    if let Some(path) = given.or(file.credentials_file.as_deref()) {
+    let in_file = crate::credentials::CREDENTIALS_FILE.in_file(&file.settings);
+    if let Some(path) = given.or(in_file.as_deref()) {
         let text = std::fs::read_to_string(path).map_err(|source| Error::ReadFile {
             path: path.to_path_buf(),
             source,

@@ -95,16 +95,21 @@ pub fn resolve_scan_config_with_password(
     let (out, args) = (&args.out, &args.find);
     let d = ScanConfig::default();
     let store = args.store.given()?;
-    let targets = targets(args, file)?;
     let settings = crate::model::setting::Settings::resolve(
         crate::scan::settings::SCAN,
         &args.settings.0,
         &file.settings,
     )
     .map_err(|(key, value, why)| invalid(key, &value, &why))?;
+    let targets = targets(args, file, &settings)?;
     let ports = ports(&settings);
-    let credentials = credentials(args, file, password)?;
-    let hints = hints(args, file)?;
+    let credentials = credentials(args, file, &settings, password)?;
+    let hints = hints(file, &settings)?;
+    let discovery = settings.get(&crate::discovery::DISCOVERY).into_owned();
+    let (ffprobe, hub) = (
+        settings.get(&crate::analyze::ffprobe::FFPROBE),
+        settings.get(&crate::store::settings::HUB),
+    );
     Ok(ScanConfig {
         targets,
         ports,
@@ -123,12 +128,8 @@ pub fn resolve_scan_config_with_password(
         container_markers: env
             .var(crate::net::host::MARKERS_ENV)
             .map(crate::net::host::markers_from),
-        ffprobe: args.ffprobe.clone().or_else(|| file.ffprobe.clone()),
-        discovery: if !args.discovery.is_empty() {
-            args.discovery.clone()
-        } else {
-            file.discovery.clone().unwrap_or(d.discovery)
-        },
+        ffprobe,
+        discovery,
         db: if args.no_db {
             None
         } else {
@@ -147,16 +148,12 @@ pub fn resolve_scan_config_with_password(
         hub: None,
     })
     .and_then(|mut c: ScanConfig| {
-        c.hub = args
-            .hub
-            .clone()
-            .or_else(|| file.hub.clone())
-            .map(|at| HubConfig {
-                at: InventoryAt::new(at),
-                password_file: args.hub_password_file.clone(),
-                site: c.site.clone(),
-                env: env.clone(),
-            });
+        c.hub = hub.map(|at| HubConfig {
+            at: InventoryAt::new(at),
+            password_file: args.hub_password_file.clone(),
+            site: c.site.clone(),
+            env: env.clone(),
+        });
         if let (Some(_), Some(db)) = (&c.hub, &c.db)
             && let Some((value, reason)) = crate::store::db::location::no_agent(db.at.as_path())
         {
@@ -194,7 +191,11 @@ pub fn load_scan_config(
 }
 
 /// The targets (flags, else the file; the targets file's lines added), blank entries dropped.
-fn targets(args: &FindArgs, file: &FileConfig) -> Result<Vec<String>, Error> {
+fn targets(
+    args: &FindArgs,
+    file: &FileConfig,
+    settings: &crate::model::setting::Settings,
+) -> Result<Vec<String>, Error> {
     let mut given = Vec::new();
     let mut targets = if !args.targets.is_empty() {
         given.push("the command line's targets");
@@ -206,9 +207,9 @@ fn targets(args: &FindArgs, file: &FileConfig) -> Result<Vec<String>, Error> {
     } else {
         Vec::new()
     };
-    if let Some(tf) = args.targets_file.as_ref().or(file.targets_file.as_ref()) {
+    if let Some(tf) = settings.get(&crate::discovery::targets::TARGETS_FILE) {
         given.push("the targets file");
-        targets.extend(crate::discovery::targets::parse_targets_file(&read(tf)?));
+        targets.extend(crate::discovery::targets::parse_targets_file(&read(&tf)?));
     }
     targets.retain(|t| !t.trim().is_empty());
     if targets.is_empty() && !given.is_empty() {
@@ -236,6 +237,7 @@ fn ports(settings: &crate::model::setting::Settings) -> Vec<u16> {
 fn credentials(
     args: &FindArgs,
     file: &FileConfig,
+    settings: &crate::model::setting::Settings,
     password: Option<&str>,
 ) -> Result<Vec<Credential>, Error> {
     let mut creds = Vec::new();
@@ -245,8 +247,8 @@ fn credentials(
                 .map_err(|reason| invalid("credentials", &format!("entry {}", i + 1), &reason))?,
         );
     }
-    if let Some(path) = args.credentials.as_ref().or(file.credentials_file.as_ref()) {
-        creds.extend(credentials::parse_file(&read(path)?).map_err(|e| {
+    if let Some(path) = settings.get(&credentials::CREDENTIALS_FILE) {
+        creds.extend(credentials::parse_file(&read(&path)?).map_err(|e| {
             Error::CredentialsFile {
                 path: path.clone(),
                 message: e.to_string(),
@@ -268,13 +270,16 @@ fn credentials(
 }
 
 /// The stream paths the user gave (`paths:` in the file, then the paths file's lines).
-fn hints(args: &FindArgs, file: &FileConfig) -> Result<crate::analyze::hints::Hints, Error> {
+fn hints(
+    file: &FileConfig,
+    settings: &crate::model::setting::Settings,
+) -> Result<crate::analyze::hints::Hints, Error> {
     use crate::analyze::hints::Hints;
     let listed = file.paths.clone().unwrap_or_default();
     let mut hints = Hints::parse(listed.iter().map(String::as_str))
         .map_err(|reason| invalid("paths", "config paths:", &reason))?;
-    if let Some(path) = args.paths.as_ref().or(file.paths_file.as_ref()) {
-        let text = read(path)?;
+    if let Some(path) = settings.get(&crate::analyze::hints::PATHS_FILE) {
+        let text = read(&path)?;
         let more = Hints::parse(text.lines())
             .map_err(|reason| invalid("paths", &path.display().to_string(), &reason))?;
         hints.extend(more);

@@ -35,10 +35,18 @@ pub fn serve(
     }
     // The scan's own flags that serve has, over the file: where scans are recorded (the served
     // inventory, at its site), `--credentials` and the fleet's hub.
+    let mut scan_given = std::collections::BTreeMap::new();
+    for (key, path) in [
+        ("credentials_file", given.get(&serve::CREDENTIALS)),
+        ("hub", given.get(&serve::HUB)),
+    ] {
+        if let Some(path) = path {
+            scan_given.insert(key.to_string(), path.to_string_lossy().into_owned());
+        }
+    }
     let scan_args = ScanArgs {
         find: FindArgs {
-            credentials: given.get(&serve::CREDENTIALS),
-            hub: given.get(&serve::HUB),
+            settings: crate::cli::ScanSettingArgs::new(scan_given),
             hub_password_file: given.get(&serve::HUB_PASSWORD_FILE),
             store: args.store.clone(),
             ..FindArgs::default()
