@@ -176,7 +176,7 @@
 //!           notify      -> error, model, net, sanitize, store
 //!           push        -> export, model, net, proto, sanitize, store
 //! floor 2   credentials -> model, proto
-//!           export      -> error, model, sanitize, store
+//!           export      -> model, sanitize, store
 //!           knowledge   -> error, model, registry, sanitize
 //!           net         -> error, model, proto
 //! floor 1   error       -> model
