@@ -40,7 +40,7 @@ pub use inventory::*;
 pub use push::*;
 pub use scan::*;
 pub use serve::ServeArgs;
-pub use setting_args::{ScanSettingArgs, SettingArgs, SettingList};
+pub use setting_args::{Find, ReportOutput, ScanSettingArgs, SettingArgs, SettingList};
 pub use sink_options::SinkOptionArgs;
 pub use tools::*;
 pub use watch::*;
@@ -193,11 +193,33 @@ pub fn man_page(out: &mut dyn std::io::Write) -> std::io::Result<()> {
 /// `camscan man`'s arguments.
 #[derive(Debug, clap::Args, Default)]
 pub struct ManArgs {
-    /// Write each page as its own file in DIR (`camscan.1`, `camscan-scan.1`, ...), the pages
-    /// `camscan.1` refers to, instead of the whole manual on stdout.
-    #[arg(long, value_name = "DIR")]
-    pub dir: Option<std::path::PathBuf>,
+    /// `--dir`.
+    #[command(flatten)]
+    pub settings: SettingArgs<Man>,
 }
+
+/// `camscan man`'s settings.
+pub struct Man;
+
+impl SettingList for Man {
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] = &[&MAN_DIR];
+}
+
+/// `man --dir`: the manual's pages written there, one file each.
+pub static MAN_DIR: crate::model::setting::Setting<Option<std::path::PathBuf>> =
+    crate::model::setting::Setting {
+        key: "dir",
+        flag: "--dir",
+        short: None,
+        repeat: false,
+        env: "",
+        value_name: "DIR",
+        help: "Write each page as its own file in DIR (`camscan.1`, `camscan-scan.1`, ...), the \
+               pages `camscan.1` refers to, instead of the whole manual on stdout",
+        default: None,
+        choices: None,
+        parse: crate::model::setting::path,
+    };
 
 /// The manual's pages, each with its file name: `camscan.1`, then `camscan-COMMAND.1` for each
 /// command (the pages `camscan.1`'s SUBCOMMANDS refer to).

@@ -31,14 +31,11 @@ pub struct ScanPushArgs {
 /// How `camscan scan` (and `watch`'s first scan) writes its report.
 #[derive(Debug, Args, Default, Clone)]
 pub struct ScanOutputArgs {
-    /// Output format [default: table].
-    #[arg(short, long, value_enum, env = "CAMSCAN_FORMAT")]
-    pub format: Option<Format>,
+    /// `-f`, `-o` ([`crate::scan::output::SETTINGS`]).
+    #[command(flatten)]
+    pub settings: super::SettingArgs<super::ReportOutput>,
     #[command(flatten)]
     pub format_options: FormatOptionArgs,
-    /// Write results to FILE (atomically) instead of stdout.
-    #[arg(short, long, value_name = "FILE", env = "CAMSCAN_OUTPUT")]
-    pub output: Option<PathBuf>,
     #[command(flatten)]
     pub table: crate::cli::TableWidth,
 }
@@ -64,27 +61,11 @@ pub struct FindArgs {
     /// [`crate::scan::settings::SCAN`]), each with its variable.
     #[command(flatten)]
     pub settings: crate::cli::ScanSettingArgs,
-    /// A user name to try; the password comes from CAMSCAN_PASSWORD, or a prompt on the terminal.
-    #[arg(long, value_name = "NAME", env = "CAMSCAN_USERNAME")]
-    pub username: Option<String>,
-    /// Knowledge files (YAML: signatures, RTSP/HTTP paths, RTMP names, OUIs, vendors) read before
-    /// the built-in data, after which every *.yaml in ~/.config/camscan/knowledge.d/ is read too.
-    /// Repeatable, or comma-separated.
-    #[arg(
-        long,
-        value_name = "FILE",
-        env = "CAMSCAN_SIGNATURES",
-        value_delimiter = ','
-    )]
-    pub signatures: Vec<PathBuf>,
+    /// `--username`, `--signatures`, `--hub-password-file`, `--no-db`
+    /// ([`crate::scan::settings::FIND`]).
+    #[command(flatten)]
+    pub own: crate::cli::SettingArgs<crate::cli::Find>,
     /// Where the scan is recorded, and the config file.
     #[command(flatten)]
     pub store: crate::cli::DbArgs,
-    /// The hub's password, from the first line of this file (else PGPASSWORD, else ~/.pgpass).
-    #[arg(long, value_name = "FILE", env = "CAMSCAN_HUB_PASSWORD_FILE")]
-    pub hub_password_file: Option<PathBuf>,
-    /// Record nothing: a scan that leaves no trace (no inventory file is opened or created).
-    /// Wins over --db, CAMSCAN_DB and the config file's `db:`.
-    #[arg(long, env = "CAMSCAN_NO_DB")]
-    pub no_db: bool,
 }

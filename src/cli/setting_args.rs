@@ -117,6 +117,23 @@ impl SettingList for Scan {
 /// The scan settings given on the command line or in their variables.
 pub type ScanSettingArgs = SettingArgs<Scan>;
 
+/// How a scan's report is written ([`crate::scan::output::SETTINGS`]).
+pub struct ReportOutput;
+
+impl SettingList for ReportOutput {
+    const LIST: &'static [&'static dyn Declared] = crate::scan::output::SETTINGS;
+}
+
+/// The settings of the commands that scan which the config file does not hold
+/// ([`crate::scan::settings::FIND`]).
+pub struct Find;
+
+impl SettingList for Find {
+    const LIST: &'static [&'static dyn Declared] = crate::scan::settings::FIND;
+    const HELP: &'static [(&'static str, &'static str)] =
+        &[("signatures", crate::scan::settings::SIGNATURES_HELP)];
+}
+
 /// `cmd` with a flag for each setting of `list`, as `taken` says this command takes it.
 fn augment(cmd: Command, list: &[&'static dyn Declared], taken: Taken) -> Command {
     list.iter().fold(cmd, |cmd, d| {

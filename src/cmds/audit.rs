@@ -143,7 +143,7 @@ fn refuse_conflicts(
                 .into(),
         ));
     }
-    if from_db && args.find.no_db {
+    if from_db && args.find.own.values()?.get(&crate::store::settings::NO_DB) {
         return Err(CommandError::Usage(
             "--from-db reads the inventory: drop --no-db".into(),
         ));

@@ -19,11 +19,10 @@ pub(super) fn run(args: &ConvertArgs, cli: &Cli) -> Result<u8, CommandError> {
     let report = read(&args.report)?;
     let out = &args.out;
     let mut cfg = ScanConfig::default();
-    if let Some(f) = out.format {
-        cfg.format = f;
-    }
+    let given = out.settings.values()?;
+    cfg.format = given.get(&output::FORMAT);
     cfg.format_options = out.format_options.values()?;
-    cfg.output = out.output.clone();
+    cfg.output = given.get(&output::OUTPUT);
     cfg.width = out.table.width()?.or(cli.env.columns());
     cfg.color = cli.color.unwrap_or(cfg.color).in_env(&cli.env);
     cfg.detail = cli.verbose > 0;

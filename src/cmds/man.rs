@@ -5,7 +5,7 @@ use crate::error::Error;
 use crate::record::CommandError;
 
 pub(super) fn run(args: &crate::cli::ManArgs) -> Result<u8, CommandError> {
-    if let Some(dir) = &args.dir {
+    if let Some(dir) = &args.settings.values()?.get(&crate::cli::MAN_DIR) {
         let pages = crate::cli::man_pages().map_err(|source| Error::WriteOutput {
             path: dir.clone(),
             source,

@@ -49,6 +49,22 @@ pub static SCAN: &[&dyn Declared] = &[
     &crate::store::settings::HUB,
 ];
 
+/// The settings of the commands that scan that only the command line (and its variables) gives,
+/// not the config file: `--username` (whose password is asked at once), `--signatures` (the
+/// file's `signatures:` is a list of its own), the hub's password file and `--no-db`.
+pub static FIND: &[&dyn Declared] = &[
+    &crate::credentials::USERNAME,
+    &crate::knowledge::listing::SIGNATURES,
+    &crate::store::settings::HUB_PASSWORD_FILE,
+    &crate::store::settings::NO_DB,
+];
+
+/// `--signatures`' help line in the commands that scan ([`FIND`]; `camscan signatures` says its
+/// own).
+pub const SIGNATURES_HELP: &str = "Knowledge files (YAML: signatures, RTSP/HTTP paths, RTMP \
+    names, OUIs, vendors) read before the built-in data, after which every *.yaml in \
+    ~/.config/camscan/knowledge.d/ is read too. Repeatable, or comma-separated";
+
 /// The scan setting whose config-file key is `key`.
 pub fn scan_setting(key: &str) -> Option<&'static dyn Declared> {
     SCAN.iter().copied().find(|d| d.key() == key)

@@ -189,20 +189,8 @@ pub static HUB: Setting<Option<PathBuf>> = Setting {
     parse: path,
 };
 
-/// `--hub-password-file`: the hub's password.
-pub static HUB_PASSWORD_FILE: Setting<Option<PathBuf>> = Setting {
-    key: "hub_password_file",
-    flag: "--hub-password-file",
-    short: None,
-    repeat: false,
-    env: "CAMSCAN_HUB_PASSWORD_FILE",
-    value_name: "FILE",
-    help: "The hub's password, from the first line of this file (else PGPASSWORD, else \
-           ~/.pgpass)",
-    default: None,
-    choices: None,
-    parse: path,
-};
+/// `--hub-password-file`: the scan's ([`crate::store::settings::HUB_PASSWORD_FILE`]).
+pub use crate::store::settings::HUB_PASSWORD_FILE;
 
 /// `--every`: the watcher in this process, its schedule (read as `watch --every` reads it);
 /// not with [`CRON`] (`cli::settings::serve` checks). No variable.

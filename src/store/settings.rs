@@ -111,6 +111,37 @@ pub static HUB: crate::model::setting::Setting<Option<PathBuf>> = crate::model::
     parse: path,
 };
 
+/// `--hub-password-file`: the hub's password (the command line's only, `scan::settings::FIND`;
+/// `serve` says it as this too).
+pub static HUB_PASSWORD_FILE: Setting<Option<PathBuf>> = Setting {
+    key: "hub_password_file",
+    flag: "--hub-password-file",
+    short: None,
+    repeat: false,
+    env: "CAMSCAN_HUB_PASSWORD_FILE",
+    value_name: "FILE",
+    help: "The hub's password, from the first line of this file (else PGPASSWORD, else \
+           ~/.pgpass)",
+    default: None,
+    choices: None,
+    parse: path,
+};
+
+/// `--no-db`: record nothing (the command line's only, `scan::settings::FIND`).
+pub static NO_DB: Setting<bool> = Setting {
+    key: "no_db",
+    flag: "--no-db",
+    short: None,
+    repeat: false,
+    env: "CAMSCAN_NO_DB",
+    value_name: crate::model::setting::SWITCH,
+    help: "Record nothing: a scan that leaves no trace (no inventory file is opened or created). \
+           Wins over --db, CAMSCAN_DB and the config file's `db:`",
+    default: false,
+    choices: None,
+    parse: crate::model::setting::switch,
+};
+
 /// `camscan prune`'s age.
 pub static PRUNE: &[&dyn Declared] = &[&OLDER_THAN];
 

@@ -42,8 +42,6 @@ impl ListOrString {
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     pub targets: Option<ListOrString>,
-    pub format: Option<Format>,
-    pub output: Option<PathBuf>,
     pub width: Option<u16>,
     pub color: Option<ColorChoice>,
     /// Credential entries, as in a credentials file (`user:password` or `SCOPE user:password`).

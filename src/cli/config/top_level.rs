@@ -21,6 +21,7 @@ pub fn keys(fields: &[&'static str]) -> Vec<&'static str> {
         crate::export::options::OPTIONS
             .iter()
             .chain(SCAN)
+            .chain(crate::scan::output::SETTINGS)
             .map(|d| d.key()),
     );
     keys
@@ -48,7 +49,14 @@ impl Registry for TopLevel {
     type Option = &'static dyn Declared;
 
     fn keyed(key: &str) -> Option<&'static dyn Declared> {
-        crate::export::options::option_keyed(key).or_else(|| scan_setting(key))
+        crate::export::options::option_keyed(key)
+            .or_else(|| scan_setting(key))
+            .or_else(|| {
+                crate::scan::output::SETTINGS
+                    .iter()
+                    .copied()
+                    .find(|d| d.key() == key)
+            })
     }
 
     /// A switch is a YAML boolean, so a wrong one is the reader's error, with its place.

@@ -22,7 +22,12 @@ use crate::store::{HubConfig, Inventory, InventoryAt};
 /// The password for `--username`: CAMSCAN_PASSWORD, else a prompt when stdin is a terminal
 /// (never argv); `None` without `--username`.
 pub fn password_for(args: &ScanArgs, env: &Environment) -> Option<String> {
-    let user = args.find.username.as_deref()?;
+    let user = args
+        .find
+        .own
+        .values()
+        .ok()?
+        .get(&crate::credentials::USERNAME)?;
     if let Some(p) = env.var("CAMSCAN_PASSWORD") {
         return Some(p.to_string());
     }
@@ -103,7 +108,14 @@ pub fn resolve_scan_config_with_password(
     .map_err(|(key, value, why)| invalid(key, &value, &why))?;
     let targets = targets(args, file, &settings)?;
     let ports = ports(&settings);
-    let credentials = credentials(args, file, &settings, password)?;
+    let own = args.own.values()?;
+    let report = out.settings.resolve(&file.settings)?;
+    let credentials = credentials(
+        file,
+        &settings,
+        own.get(&credentials::USERNAME).as_deref(),
+        password,
+    )?;
     let hints = hints(file, &settings)?;
     let discovery = settings.get(&crate::discovery::DISCOVERY).into_owned();
     let (ffprobe, hub) = (
@@ -115,22 +127,22 @@ pub fn resolve_scan_config_with_password(
         ports,
         unrecorded_ports: Vec::new(),
         settings,
-        format: out.format.or(file.format).unwrap_or(d.format),
+        format: report.get(&crate::scan::output::FORMAT),
         format_options: out.format_options.resolve(&file.settings)?,
         detail: d.detail,
-        output: out.output.clone().or_else(|| file.output.clone()),
+        output: report.get(&crate::scan::output::OUTPUT),
         width: out.table.width()?.or(file.width).or(env.columns()),
         color: (process.color.or(file.color).unwrap_or(d.color)).in_env(env),
         credentials,
         hints,
-        signatures: signature_files(&args.signatures, file),
+        signatures: signature_files(&own.get(&crate::knowledge::listing::SIGNATURES), file),
         knowledge_dir: crate::knowledge::user_dir(env),
         container_markers: env
             .var(crate::net::host::MARKERS_ENV)
             .map(crate::net::host::markers_from),
         ffprobe,
         discovery,
-        db: if args.no_db {
+        db: if own.get(&crate::store::settings::NO_DB) {
             None
         } else {
             let given = (
@@ -150,7 +162,7 @@ pub fn resolve_scan_config_with_password(
     .and_then(|mut c: ScanConfig| {
         c.hub = hub.map(|at| HubConfig {
             at: InventoryAt::new(at),
-            password_file: args.hub_password_file.clone(),
+            password_file: own.get(&crate::store::settings::HUB_PASSWORD_FILE),
             site: c.site.clone(),
             env: env.clone(),
         });
@@ -235,9 +247,9 @@ fn ports(settings: &crate::model::setting::Settings) -> Vec<u16> {
 /// then `--username` with its password; lines scoped to fewer addresses before the others
 /// ([`credentials::narrowest_first`]).
 fn credentials(
-    args: &FindArgs,
     file: &FileConfig,
     settings: &crate::model::setting::Settings,
+    username: Option<&str>,
     password: Option<&str>,
 ) -> Result<Vec<Credential>, Error> {
     let mut creds = Vec::new();
@@ -255,7 +267,7 @@ fn credentials(
             }
         })?);
     }
-    if let Some(user) = &args.username {
+    if let Some(user) = username {
         let Some(password) = password else {
             return Err(invalid(
                 "username",
@@ -263,7 +275,7 @@ fn credentials(
                 "no password: set CAMSCAN_PASSWORD or run on a terminal to be asked",
             ));
         };
-        creds.push(Credential::new(user.clone(), password));
+        creds.push(Credential::new(user.to_string(), password));
     }
     credentials::narrowest_first(&mut creds);
     Ok(creds)

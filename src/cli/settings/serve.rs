@@ -44,10 +44,15 @@ pub fn serve(
             scan_given.insert(key.to_string(), path.to_string_lossy().into_owned());
         }
     }
+    let own: std::collections::BTreeMap<String, String> = given
+        .get(&serve::HUB_PASSWORD_FILE)
+        .map(|p| ("hub_password_file".into(), p.to_string_lossy().into_owned()))
+        .into_iter()
+        .collect();
     let scan_args = ScanArgs {
         find: FindArgs {
             settings: crate::cli::ScanSettingArgs::new(scan_given),
-            hub_password_file: given.get(&serve::HUB_PASSWORD_FILE),
+            own: crate::cli::SettingArgs::new(own),
             store: args.store.clone(),
             ..FindArgs::default()
         },
