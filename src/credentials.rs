@@ -14,18 +14,19 @@ use crate::model::addr::{TargetSpec, parse_spec};
 
 /// `--username`: a user to try, its password from CAMSCAN_PASSWORD or a prompt (never argv); the
 /// command line's only (`scan::settings::FIND`).
-pub static USERNAME: crate::model::setting::Setting<Option<String>> = crate::model::setting::Setting {
-    key: "username",
-    flag: "--username",
-    short: None,
-    repeat: false,
-    env: "CAMSCAN_USERNAME",
-    value_name: "NAME",
-    help: "A user name to try; the password comes from CAMSCAN_PASSWORD, or a prompt on the terminal",
-    default: None,
-    choices: None,
-    parse: crate::model::setting::text,
-};
+pub static USERNAME: crate::model::setting::Setting<Option<String>> =
+    crate::model::setting::Setting {
+        key: "username",
+        flag: "--username",
+        short: None,
+        repeat: false,
+        env: "CAMSCAN_USERNAME",
+        value_name: "NAME",
+        help: "A user name to try; the password comes from CAMSCAN_PASSWORD, or a prompt on the terminal",
+        default: None,
+        choices: None,
+        parse: crate::model::setting::text,
+    };
 
 /// `--credentials FILE` (config `credentials_file:`, beside the file's own `credentials:`
 /// entries): the credentials file.

@@ -293,7 +293,8 @@ mod tests {
             a.find.settings.0.get("ports").map(String::as_str),
             Some("554,8000-8002")
         );
-        assert_eq!(a.out.format, Some(Format::Json));
+        let report = a.out.settings.values().unwrap();
+        assert_eq!(report.get(&crate::scan::output::FORMAT), Format::Json);
         for (flag, want) in [
             ("go2rtc", Format::Go2rtc),
             ("frigate", Format::Frigate),
@@ -306,12 +307,13 @@ mod tests {
                 panic!("scan")
             };
             let restream = a.out.format_options.values().unwrap();
+            let report = a.out.settings.values().unwrap();
             assert_eq!(
                 (
-                    a.out.format,
+                    report.get(&crate::scan::output::FORMAT),
                     restream.get(&crate::export::frigate::RESTREAM)
                 ),
-                (Some(want), true),
+                (want, true),
                 "{flag}"
             );
         }

@@ -309,7 +309,11 @@ mod tests {
         use clap::CommandFactory;
 
         use crate::model::setting::Declared;
-        let lists: [(&[&str], &[&'static dyn Declared]); 24] = [
+        let lists: [(&[&str], &[&'static dyn Declared]); 28] = [
+            (&["scan"], crate::scan::settings::FIND),
+            (&["watch"], crate::scan::settings::FIND),
+            (&["convert", "r.json"], crate::scan::output::SETTINGS),
+            (&["man"], &[&crate::cli::MAN_DIR]),
             (&["devices"], crate::export::inventory::ROWS),
             (&["history"], crate::export::inventory::ROWS),
             (&["scans"], crate::export::inventory::ROWS),

@@ -8,7 +8,6 @@ use serde::Deserialize;
 
 use super::sink_options;
 use crate::error::Error;
-use crate::export::Format;
 use crate::model::environment::ColorChoice;
 
 /// A list given either as a YAML sequence or as one comma-separated string.

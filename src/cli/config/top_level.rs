@@ -1,6 +1,6 @@
 //! The config file's top level: `FileConfig`'s own fields, and the declared settings it holds:
-//! the formats' options ([`crate::export::options::OPTIONS`]) and the scan settings
-//! ([`crate::scan::settings::SCAN`]), taken out of the mapping by the sieve ([`super::sieve`])
+//! the formats' options ([`crate::export::options::OPTIONS`]), the scan settings
+//! ([`crate::scan::settings::SCAN`]) and the report's (`scan::output::SETTINGS`), taken out of the mapping by the sieve ([`super::sieve`])
 //! before the derived reader sees it, as text by key for their parsers (a switch as a YAML
 //! boolean, so a wrong one is the reader's error with its place).
 

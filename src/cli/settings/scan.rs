@@ -545,7 +545,9 @@ mod tests {
         );
         let args = ScanArgs {
             find: FindArgs {
-                signatures: vec!["test.yaml".into()],
+                own: crate::cli::SettingArgs::new(
+                    [("signatures".to_string(), "test.yaml".to_string())].into(),
+                ),
                 ..Default::default()
             },
             ..Default::default()
@@ -619,7 +621,9 @@ mod tests {
                     ),
                     ..Default::default()
                 },
-                no_db: true,
+                own: crate::cli::SettingArgs::new(
+                    [("no_db".to_string(), "true".to_string())].into(),
+                ),
                 ..Default::default()
             },
             ..Default::default()
