@@ -54,20 +54,9 @@ pub use watch::*;
     propagate_version = true
 )]
 pub struct Cli {
-    /// More detail in what is printed: the scan's table with one row per stream and every fact
-    /// (codec, server, login, what the PLAY check measured, every error). Logs are --log's.
-    #[arg(short, long, action = clap::ArgAction::Count, global = true, env = "CAMSCAN_VERBOSE")]
-    pub verbose: u8,
-    /// Logs on stderr: a level (error, warn, info, debug, trace) or a filter
-    /// (`camscan=debug,retina=warn`) [default: warn; RUST_LOG is read too].
-    #[arg(long, value_name = "LEVEL|FILTER", global = true, env = "CAMSCAN_LOG")]
-    pub log: Option<String>,
-    /// Only errors on stderr: no plan, progress, summary or warnings (logs only as --log asks).
-    #[arg(short, long, global = true, env = "CAMSCAN_QUIET")]
-    pub quiet: bool,
-    /// When to use colours in the table and logs [default: auto; NO_COLOR and TERM=dumb turn auto off].
-    #[arg(long, value_enum, global = true, env = "CAMSCAN_COLOR")]
-    pub color: Option<ColorChoice>,
+    /// `-v`, `--log`, `-q`, `--color` ([`GLOBAL`]), given before or after the command.
+    #[command(flatten)]
+    pub global: SettingArgs<Global>,
     #[command(subcommand)]
     pub command: Command,
     /// The process environment, taken once with the arguments ([`Cli::from_process`]).
@@ -88,11 +77,109 @@ impl Cli {
     /// What every command's settings read beside its own arguments.
     pub fn process(&self) -> crate::cli::settings::Process {
         crate::cli::settings::Process {
-            color: self.color,
+            color: self.color(),
             env: self.env.clone(),
         }
     }
+
+    /// The global options, as given (clap checked each: a value refused never gets here).
+    fn globals(&self) -> crate::model::setting::Settings {
+        self.global.values().unwrap_or_default()
+    }
+
+    /// `-v`'s count.
+    pub fn verbose(&self) -> u8 {
+        self.globals().get(&VERBOSE)
+    }
+
+    /// `--log`.
+    pub fn log(&self) -> Option<String> {
+        self.globals().get(&LOG)
+    }
+
+    /// `-q`.
+    pub fn quiet(&self) -> bool {
+        self.globals().get(&QUIET)
+    }
+
+    /// `--color`, given.
+    pub fn color(&self) -> Option<ColorChoice> {
+        self.globals().get(&COLOR)
+    }
 }
+
+/// The options of every command, given before or after it.
+pub struct Global;
+
+impl SettingList for Global {
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] = GLOBAL;
+    const GLOBAL: bool = true;
+}
+
+/// The global options, in `--help`'s order.
+pub static GLOBAL: &[&dyn crate::model::setting::Declared] = &[&VERBOSE, &LOG, &QUIET, &COLOR];
+
+/// `-v`: more detail in what is printed, once per `v`.
+pub static VERBOSE: crate::model::setting::Setting<u8> = crate::model::setting::Setting {
+    key: "verbose",
+    flag: "--verbose",
+    short: Some('v'),
+    repeat: false,
+    env: "CAMSCAN_VERBOSE",
+    value_name: crate::model::setting::COUNT,
+    help: "More detail in what is printed: the scan's table with one row per stream and every \
+           fact (codec, server, login, what the PLAY check measured, every error). Logs are \
+           --log's",
+    default: 0,
+    choices: None,
+    parse: |t| crate::model::setting::count(t, 0),
+};
+
+/// `--log`: what is logged on stderr (`cmds::logging`).
+pub static LOG: crate::model::setting::Setting<Option<String>> = crate::model::setting::Setting {
+    key: "log",
+    flag: "--log",
+    short: None,
+    repeat: false,
+    env: "CAMSCAN_LOG",
+    value_name: "LEVEL|FILTER",
+    help: "Logs on stderr: a level (error, warn, info, debug, trace) or a filter \
+           (`camscan=debug,retina=warn`) [default: warn; RUST_LOG is read too]",
+    default: None,
+    choices: None,
+    parse: crate::model::setting::text,
+};
+
+/// `-q`: only errors on stderr.
+pub static QUIET: crate::model::setting::Setting<bool> = crate::model::setting::Setting {
+    key: "quiet",
+    flag: "--quiet",
+    short: Some('q'),
+    repeat: false,
+    env: "CAMSCAN_QUIET",
+    value_name: crate::model::setting::SWITCH,
+    help: "Only errors on stderr: no plan, progress, summary or warnings (logs only as --log \
+           asks)",
+    default: false,
+    choices: None,
+    parse: crate::model::setting::switch,
+};
+
+/// `--color`: when to use colours (the config file's `color:` is the scan's, below the flag).
+pub static COLOR: crate::model::setting::Setting<Option<ColorChoice>> =
+    crate::model::setting::Setting {
+        key: "color",
+        flag: "--color",
+        short: None,
+        repeat: false,
+        env: "CAMSCAN_COLOR",
+        value_name: "COLOR",
+        help: "When to use colours in the table and logs [default: auto; NO_COLOR and TERM=dumb \
+               turn auto off]",
+        default: None,
+        choices: Some(crate::model::choice::named::<ColorChoice>),
+        parse: crate::model::choice::some::<ColorChoice>,
+    };
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -280,7 +367,15 @@ mod tests {
             "10.0.0.1,10.0.0.2",
         ])
         .unwrap();
-        assert_eq!(cli.verbose, 2);
+        assert_eq!(cli.verbose(), 2);
+        // The global options after the command, too; a colour not among the choices refused.
+        let after =
+            Cli::try_parse_from(["camscan", "devices", "-q", "--color", "never", "-vvv"]).unwrap();
+        assert_eq!(
+            (after.quiet(), after.color(), after.verbose(), after.log()),
+            (true, Some(ColorChoice::Never), 3, None)
+        );
+        assert!(Cli::try_parse_from(["camscan", "--color", "pink", "devices"]).is_err());
         let Command::Scan(a) = cli.command else {
             panic!("scan")
         };

@@ -28,6 +28,8 @@ pub trait SettingList: 'static {
     /// What a flag given without a value stands for, by key (`--ffprobe` alone: `ffprobe`, found
     /// on PATH): its value may then be left out.
     const BARE: &'static [(&'static str, &'static str)] = &[];
+    /// Whether its flags are every command's, given before or after the command (`-v`).
+    const GLOBAL: bool = false;
 }
 
 /// How a list's command takes its settings beyond what each declaration says
@@ -37,6 +39,7 @@ struct Taken {
     help: &'static [(&'static str, &'static str)],
     required: &'static [&'static str],
     bare: &'static [(&'static str, &'static str)],
+    global: bool,
 }
 
 impl Taken {
@@ -45,6 +48,7 @@ impl Taken {
             help: L::HELP,
             required: L::REQUIRED,
             bare: L::BARE,
+            global: L::GLOBAL,
         }
     }
 }
@@ -146,7 +150,8 @@ fn augment(cmd: Command, list: &[&'static dyn Declared], taken: Taken) -> Comman
         let mut arg = Arg::new(d.key())
             .long(d.flag().trim_start_matches('-'))
             .help(line)
-            .required(taken.required.contains(&d.key()));
+            .required(taken.required.contains(&d.key()))
+            .global(taken.global);
         if let Some((_, bare)) = taken.bare.iter().find(|(key, _)| *key == d.key()) {
             arg = arg.num_args(0..=1).default_missing_value(*bare);
         }
@@ -170,7 +175,9 @@ fn augment(cmd: Command, list: &[&'static dyn Declared], taken: Taken) -> Comman
                 arg = arg.value_delimiter(',');
             }
         }
-        cmd.arg(if is_switch(d) || turned_off(d) {
+        cmd.arg(if d.value_name() == crate::model::setting::COUNT {
+            arg.action(ArgAction::Count)
+        } else if is_switch(d) || turned_off(d) {
             // A switch's variable is read as clap reads one (`false`, `0`, `no`, `off`, empty:
             // off).
             arg.action(ArgAction::SetTrue)
@@ -200,6 +207,12 @@ fn given(m: &ArgMatches, list: &[&'static dyn Declared], into: &mut BTreeMap<Str
             if let Ok(Some(true)) = m.try_get_one::<bool>(d.key()) {
                 let value = if turned_off(*d) { "false" } else { "true" };
                 into.insert(d.key().to_string(), value.into());
+            }
+        } else if d.value_name() == crate::model::setting::COUNT {
+            if let Ok(Some(n)) = m.try_get_one::<u8>(d.key())
+                && *n > 0
+            {
+                into.insert(d.key().to_string(), n.to_string());
             }
         } else if d.repeat() {
             // Each time the flag is given, joined as the variable and the file's list are.

@@ -76,7 +76,7 @@ pub(super) fn run(args: &AuditArgs, cli: &Cli) -> Result<u8, CommandError> {
         };
         let pictures_wanted = format == AuditFormat::Html && !no_thumbnails;
         let (scanned, got) = super::block_on(runtime, async {
-            let scanned = super::scan::scan_recorded(&cfg, cli.quiet, false, ask).await?;
+            let scanned = super::scan::scan_recorded(&cfg, cli.quiet(), false, ask).await?;
             let got = if !pictures_wanted {
                 Err("--no-thumbnails".to_string())
             } else if !scanned.report.complete {

@@ -24,8 +24,8 @@ pub(super) fn run(args: &ConvertArgs, cli: &Cli) -> Result<u8, CommandError> {
     cfg.format_options = out.format_options.values()?;
     cfg.output = given.get(&output::OUTPUT);
     cfg.width = out.table.width()?.or(cli.env.columns());
-    cfg.color = cli.color.unwrap_or(cfg.color).in_env(&cli.env);
-    cfg.detail = cli.verbose > 0;
+    cfg.color = cli.color().unwrap_or(cfg.color).in_env(&cli.env);
+    cfg.detail = cli.verbose() > 0;
     if let Some(path) = &cfg.output {
         output::check_writable(path, None)?;
     }

@@ -15,11 +15,10 @@ use crate::cli::{Cli, ColorChoice};
 /// such as `camscan=debug,retina=warn`; otherwise warnings, and errors only with `-q`.
 pub fn init(cli: &Cli) {
     let asked = cli
-        .log
-        .clone()
+        .log()
         .or_else(|| cli.env.var("RUST_LOG").map(str::to_string))
         .filter(|v| !v.trim().is_empty());
-    let quiet = if cli.quiet {
+    let quiet = if cli.quiet() {
         LevelFilter::ERROR
     } else {
         LevelFilter::WARN
@@ -53,7 +52,7 @@ pub fn init(cli: &Cli) {
         .with(
             tracing_subscriber::fmt::layer()
                 .with_writer(|| Stderr)
-                .with_ansi(log_color(cli.color, &cli.env))
+                .with_ansi(log_color(cli.color(), &cli.env))
                 .with_target(detail),
         )
         .with(filter)

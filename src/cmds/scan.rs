@@ -16,7 +16,7 @@ pub(super) fn run(args: &ScanArgs, cli: &Cli) -> Result<u8, CommandError> {
     let crate::cli::settings::ScanCommand { cfg, pushes } = crate::cli::settings::scan(args, cli)?;
     let runtime = knowledge_and_runtime(&cfg)?;
     super::block_on(runtime, async {
-        let code = scan_and_record(cfg.clone(), cli.quiet).await?;
+        let code = scan_and_record(cfg.clone(), cli.quiet()).await?;
         if pushes.is_empty()
             || code == crate::error::exit::SIGINT
             || code == crate::error::exit::SIGTERM

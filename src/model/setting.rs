@@ -226,6 +226,10 @@ impl fmt::Debug for Settings {
 /// ([`Setting::value_name`]).
 pub const SWITCH: &str = "";
 
+/// The value name of a count: its flag takes no value and counts how often it is given (`-vv`:
+/// 2); its variable or the file gives the number.
+pub const COUNT: &str = "+";
+
 /// The value name of a switch whose flag turns it off: `--no-verify` for the key `verify`, on by
 /// default, as the config file says `verify: false`.
 pub const SWITCH_OFF: &str = "off";

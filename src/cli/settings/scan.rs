@@ -51,7 +51,7 @@ pub fn scan(args: &ScanArgs, cli: &crate::cli::Cli) -> Result<ScanCommand, Comma
     let password = password_for(args, &process.env);
     let (mut cfg, _file) = load_scan_config(args, &process, password.as_deref())?;
     // -v also asks for the detailed table (one row per stream).
-    cfg.detail = cli.verbose > 0;
+    cfg.detail = cli.verbose() > 0;
     let pushes = super::push::scan_pushes(&args.push, &cfg, &process.env)?;
     Ok(ScanCommand { cfg, pushes })
 }
