@@ -33,7 +33,8 @@ pub trait SettingList: 'static {
 }
 
 /// How a list's command takes its settings beyond what each declaration says
-/// ([`SettingList::HELP`], [`SettingList::REQUIRED`], [`SettingList::BARE`]).
+/// ([`SettingList::HELP`], [`SettingList::REQUIRED`], [`SettingList::BARE`],
+/// [`SettingList::GLOBAL`]).
 #[derive(Clone, Copy)]
 struct Taken {
     help: &'static [(&'static str, &'static str)],
