@@ -11,7 +11,7 @@ use crate::model::setting::{Declared, SWITCH, Setting, path, switch};
 pub static SETTINGS: &[&dyn Declared] = &[
     &FROM_DB,
     &EXPECT,
-    &OUTPUT,
+    &crate::export::OUTPUT,
     &FFMPEG,
     &NO_THUMBNAILS,
     &CHECK_DEFAULTS,
@@ -59,20 +59,6 @@ pub static EXPECT: Setting<Option<PathBuf>> = Setting {
     help: "Compare with a plan: a CSV whose header names some of \
            name,address,mac,resolution,fps,codec (address or mac on every row), as a \
            spreadsheet exports it",
-    default: None,
-    choices: None,
-    parse: path,
-};
-
-/// `-o`, `--output`: where the result is written ([`super::render`]).
-pub static OUTPUT: Setting<Option<PathBuf>> = Setting {
-    key: "output",
-    flag: "--output",
-    short: Some('o'),
-    repeat: false,
-    env: "CAMSCAN_OUTPUT",
-    value_name: "FILE",
-    help: "Write the result to FILE (atomically) instead of stdout",
     default: None,
     choices: None,
     parse: path,

@@ -22,7 +22,7 @@ pub(super) fn run(args: &ConvertArgs, cli: &Cli) -> Result<u8, CommandError> {
     let given = out.settings.values()?;
     cfg.format = given.get(&output::FORMAT);
     cfg.format_options = out.format_options.values()?;
-    cfg.output = given.get(&output::OUTPUT);
+    cfg.output = given.get(&crate::export::OUTPUT);
     cfg.width = out.table.width()?.or(cli.env.columns());
     cfg.color = cli.color().unwrap_or(cfg.color).in_env(&cli.env);
     cfg.detail = cli.verbose() > 0;

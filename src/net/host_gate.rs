@@ -446,6 +446,24 @@ mod tests {
         at
     }
 
+    /// `n` tasks each asking for a request to [`IP`] at once; each says when it was let through
+    /// (from `t0`).
+    fn spawn_requests(
+        g: &Arc<HostGates>,
+        n: usize,
+        t0: tokio::time::Instant,
+    ) -> Vec<tokio::task::JoinHandle<Duration>> {
+        (0..n)
+            .map(|_| {
+                let g = g.clone();
+                tokio::spawn(async move {
+                    g.request(IP).await;
+                    t0.elapsed()
+                })
+            })
+            .collect()
+    }
+
     #[test]
     fn the_counter_keeps_the_busiest_second() {
         let mut c = Counter::default();
@@ -563,15 +581,7 @@ mod tests {
         let a_wait = g.host(IP).state.lock().unwrap().pace.take(g.now());
         assert_eq!(a_wait, Some(ms(200)));
         // ...five more take theirs now, for 400, 600, 800, 1,000 and 1,200 ms...
-        let tasks: Vec<_> = (0..5)
-            .map(|_| {
-                let g = g.clone();
-                tokio::spawn(async move {
-                    g.request(IP).await;
-                    t0.elapsed()
-                })
-            })
-            .collect();
+        let tasks = spawn_requests(&g, 5, t0);
         // ...and A's task comes back at 350 ms (a busy machine), going as the gate would.
         tokio::time::sleep(ms(350)).await;
         {
@@ -614,15 +624,7 @@ mod tests {
             rate: 10,
         }));
         let t0 = tokio::time::Instant::now();
-        let tasks: Vec<_> = (0..20)
-            .map(|_| {
-                let g = g.clone();
-                tokio::spawn(async move {
-                    g.request(IP).await;
-                    t0.elapsed()
-                })
-            })
-            .collect();
+        let tasks = spawn_requests(&g, 20, t0);
         let mut at = Vec::new();
         for t in tasks {
             at.push(t.await.unwrap());

@@ -15,26 +15,12 @@ use crate::model::setting::{Declared, Setting};
 
 /// How a scan's report is written (`scan`, `convert`, `watch`'s first scan): `-f` and `-o`, also
 /// the config file's top-level `format:` and `output:`.
-pub static SETTINGS: &[&dyn Declared] = &[&FORMAT, &OUTPUT];
+pub static SETTINGS: &[&dyn Declared] = &[&FORMAT, &export::OUTPUT];
 
 /// `-f`: the report's format ([`export::FORMATS`]).
 pub static FORMAT: Setting<Format> = Setting {
     env: "CAMSCAN_FORMAT",
     ..crate::model::choice::format_setting(Format::Table)
-};
-
-/// `-o FILE`: the report written there, atomically, instead of on stdout.
-pub static OUTPUT: Setting<Option<PathBuf>> = Setting {
-    key: "output",
-    flag: "--output",
-    short: Some('o'),
-    repeat: false,
-    env: "CAMSCAN_OUTPUT",
-    value_name: "FILE",
-    help: "Write results to FILE (atomically) instead of stdout",
-    default: None,
-    choices: None,
-    parse: crate::model::setting::path,
 };
 use crate::model::Report;
 use crate::probe::ProbeStats;

@@ -130,7 +130,7 @@ pub fn resolve_scan_config_with_password(
         format: report.get(&crate::scan::output::FORMAT),
         format_options: out.format_options.resolve(&file.settings)?,
         detail: d.detail,
-        output: report.get(&crate::scan::output::OUTPUT),
+        output: report.get(&crate::export::OUTPUT),
         width: out.table.width()?.or(file.width).or(env.columns()),
         color: (process.color.or(file.color).unwrap_or(d.color)).in_env(env),
         credentials,

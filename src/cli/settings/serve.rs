@@ -35,24 +35,19 @@ pub fn serve(
     }
     // The scan's own flags that serve has, over the file: where scans are recorded (the served
     // inventory, at its site), `--credentials` and the fleet's hub.
-    let mut scan_given = std::collections::BTreeMap::new();
-    for (key, path) in [
-        ("credentials_file", given.get(&serve::CREDENTIALS)),
-        ("hub", given.get(&serve::HUB)),
-    ] {
-        if let Some(path) = path {
-            scan_given.insert(key.to_string(), path.to_string_lossy().into_owned());
-        }
-    }
-    let own: std::collections::BTreeMap<String, String> = given
-        .get(&serve::HUB_PASSWORD_FILE)
-        .map(|p| ("hub_password_file".into(), p.to_string_lossy().into_owned()))
-        .into_iter()
-        .collect();
+    // Serve's text for each, as given, under the scan's key: one parser reads it, as for `scan`.
+    let text = |serve_key: &str, scan_key: &str| {
+        args.settings
+            .0
+            .get(serve_key)
+            .map(|v| (scan_key.to_string(), v.clone()))
+    };
+    let scan_given = [text("credentials", "credentials_file"), text("hub", "hub")];
+    let own = [text("hub_password_file", "hub_password_file")];
     let scan_args = ScanArgs {
         find: FindArgs {
-            settings: crate::cli::ScanSettingArgs::new(scan_given),
-            own: crate::cli::SettingArgs::new(own),
+            settings: crate::cli::ScanSettingArgs::new(scan_given.into_iter().flatten().collect()),
+            own: crate::cli::SettingArgs::new(own.into_iter().flatten().collect()),
             store: args.store.clone(),
             ..FindArgs::default()
         },
