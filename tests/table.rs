@@ -550,7 +550,10 @@ fn the_docs_samples_are_this_labs_scan_at_80_and_120_columns() {
             run(
                 common::camscan()
                     .args(["scan", TARGETS, "--width", cols])
-                    .env("CAMSCAN_LOG", "warn,camscan::analyze::rtsp=debug"),
+                    .env(
+                        "CAMSCAN_LOG",
+                        "warn,camscan::analyze::rtsp=debug,camscan::registry=debug",
+                    ),
                 Duration::from_secs(120),
             )
         };
@@ -577,9 +580,12 @@ fn the_docs_samples_are_this_labs_scan_at_80_and_120_columns() {
                     .filter(|d| d["errors"].as_array().is_some_and(|e| !e.is_empty()))
                     .map(|d| json!({"ip": d["ip"], "errors": d["errors"]}))
                     .collect();
+            // The failures first: CI keeps only the head and the tail of a long message.
+            let log = stderr(&out);
+            let failures: Vec<&str> = log.lines().filter(|l| l.contains(" failure ")).collect();
             panic!(
-                "an error in the lab's scan:\n{printed}{}\nthe errors of a second scan: {errors:#?}",
-                stderr(&out)
+                "an error in the lab's scan: its failures {failures:#?}\n\
+                 the errors of a second scan: {errors:#?}\n{printed}{log}"
             );
         }
         for doc in docs {

@@ -178,6 +178,7 @@ impl Registry {
     fn failure(&mut self, ip: IpAddr, failure: crate::model::Failure) {
         let errors = &mut self.device(ip).errors;
         if !errors.contains(&failure) {
+            tracing::debug!(%ip, stage = ?failure.stage, port = ?failure.port, message = %failure.message, "failure");
             errors.push(failure);
         }
     }
