@@ -624,8 +624,9 @@ fn targets_file_with_comments_and_excludes() {
 /// with a warning, and the scan still finds what is there instead of failing with EMFILE.
 #[test]
 fn tiny_fd_limit_bounds_the_pool() {
-    let port = free_port("127.0.0.1");
-    let _web = common::http_server("127.0.0.5", port);
+    // A /24 of its own: other tests' servers, on 127.0.0.x at any port, run beside it.
+    let port = free_port("127.0.70.5");
+    let _web = common::http_server("127.0.70.5", port);
     let out = run(
         std::process::Command::new("prlimit")
             .args(["--nofile=200:200", "--"])
@@ -633,7 +634,7 @@ fn tiny_fd_limit_bounds_the_pool() {
             .env("CAMSCAN_NO_DB", "true")
             .args([
                 "scan",
-                "127.0.0.0/24",
+                "127.0.70.0/24",
                 "-p",
                 &port.to_string(),
                 "--concurrency",
@@ -647,7 +648,7 @@ fn tiny_fd_limit_bounds_the_pool() {
     let err = stderr(&out);
     assert!(err.contains("open-file limit (200)"), "{err}");
     let report: Report = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(report.device("127.0.0.5").services[0].protocol, "http");
+    assert_eq!(report.device("127.0.70.5").services[0].protocol, "http");
     assert_eq!(report.devices.len(), 1);
 }
 
