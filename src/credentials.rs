@@ -19,7 +19,7 @@ pub static USERNAME: crate::model::setting::Setting<Option<String>> =
         key: "username",
         flag: "--username",
         short: None,
-        repeat: false,
+        repeat: Repeat::Once,
         env: "CAMSCAN_USERNAME",
         value_name: "NAME",
         help: "A user name to try; the password comes from CAMSCAN_PASSWORD, or a prompt on the terminal",
@@ -35,7 +35,7 @@ pub static CREDENTIALS_FILE: crate::model::setting::Setting<Option<std::path::Pa
         key: "credentials_file",
         flag: "--credentials",
         short: None,
-        repeat: false,
+        repeat: Repeat::Once,
         env: "CAMSCAN_CREDENTIALS",
         value_name: "FILE",
         help: "Credentials to try on devices that ask: a file of `user:password` lines, or `SCOPE user:password` to limit a line to an address, CIDR or range (tried on those hosts before the unscoped lines, the narrowest first); `#` comments",
@@ -105,6 +105,7 @@ pub fn parse_file(text: &str) -> Result<Vec<Credential>, LineError> {
 }
 
 pub use crate::model::encode_userinfo;
+use crate::model::setting::Repeat;
 
 /// `creds` in the order a host tries them: lines scoped to fewer addresses first (one address,
 /// then a /24, ...), lines with no scope last, each group in the order given. A login written for

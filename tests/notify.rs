@@ -394,8 +394,8 @@ fn assert_in_order(got: &[Notice], expected: &[Notice], dups: usize) {
 }
 
 fn mqtt_sink() -> Sink {
-    let mut values = notify::SinkValues::default();
-    values.set(&notify::mqtt::HA_DISCOVERY_OPTION, "true");
+    let mut values = camscan::model::setting::Settings::default();
+    values.set(&notify::mqtt::HA_DISCOVERY, true);
     Sink::new(
         &format!("mqtt=mqtt://{BROKER}:{BROKER_PORT}/cams")
             .parse()

@@ -12,6 +12,7 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 use crate::credentials::Credential;
+use crate::model::setting::Repeat;
 
 /// Failed attempts allowed per host by default: below Hikvision's 5-for-users lock.
 pub const DEFAULT_AUTH_BUDGET: u32 = 3;
@@ -21,7 +22,7 @@ pub static AUTH_BUDGET: crate::model::setting::Setting<u32> = crate::model::sett
     key: "auth_budget",
     flag: "--auth-budget",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_AUTH_BUDGET",
     value_name: "N",
     help: "Failed logins allowed per host, shared by every protocol [default: 3, below \

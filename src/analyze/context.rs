@@ -37,7 +37,7 @@ pub static VERIFY_WINDOW: crate::model::setting::Setting<Duration> =
         key: "verify_window",
         flag: "--verify-window",
         short: None,
-        repeat: false,
+        repeat: Repeat::Once,
         env: "CAMSCAN_VERIFY_WINDOW",
         value_name: "DURATION",
         help: "How long the PLAY check listens to each stream at most [default: 2s]",
@@ -52,7 +52,7 @@ pub static VERIFY: crate::model::setting::Setting<bool> = crate::model::setting:
     key: "verify",
     flag: "--no-verify",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_NO_VERIFY",
     value_name: crate::model::setting::SWITCH_OFF,
     help: "Skip the PLAY check that proves each stream delivers media and measures its fps and \
@@ -100,6 +100,7 @@ pub struct ScanContext {
 }
 
 pub use crate::model::known::Known;
+use crate::model::setting::Repeat;
 
 /// `--fresh`: the scan starts with nothing an earlier scan learnt (the analysers' [`Known`] left
 /// empty, `record::memory`).
@@ -107,7 +108,7 @@ pub static FRESH: crate::model::setting::Setting<bool> = crate::model::setting::
     key: "fresh",
     flag: "--fresh",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_FRESH",
     value_name: crate::model::setting::SWITCH,
     help: "Ignore what earlier scans learnt (the inventory's known paths and credentials): analyse \
@@ -122,7 +123,7 @@ pub static NO_AUTH: crate::model::setting::Setting<bool> = crate::model::setting
     key: "no_auth",
     flag: "--no-auth",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_NO_AUTH",
     value_name: crate::model::setting::SWITCH,
     help: "Never send credentials (non-intrusive mode)",
@@ -137,7 +138,7 @@ pub static SHOW_CREDENTIALS: crate::model::setting::Setting<bool> =
         key: "show_credentials",
         flag: "--show-credentials",
         short: None,
-        repeat: false,
+        repeat: Repeat::Once,
         env: "CAMSCAN_SHOW_CREDENTIALS",
         value_name: crate::model::setting::SWITCH,
         help: "Put working credentials into stream URLs in the output (percent-encoded)",

@@ -16,6 +16,7 @@ use super::ffconcat;
 use crate::credentials::Credential;
 use crate::error::AnalyzeError;
 use crate::error::fmt_duration;
+use crate::model::setting::Repeat;
 use crate::model::{AudioInfo, Stream, VideoInfo};
 use crate::proto::ffprobe::{Probed, parse};
 
@@ -26,7 +27,7 @@ pub static FFPROBE: crate::model::setting::Setting<Option<std::path::PathBuf>> =
         key: "ffprobe",
         flag: "--ffprobe",
         short: None,
-        repeat: false,
+        repeat: Repeat::Once,
         env: "CAMSCAN_FFPROBE",
         value_name: "PATH",
         help: "Also ask ffprobe (from PATH, or the given path) about each verified stream, to fill facts our own analysis left empty. Off by default",

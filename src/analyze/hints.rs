@@ -16,13 +16,15 @@
 //!
 //! Pure: no I/O.
 
+use crate::model::setting::Repeat;
+
 /// `--paths FILE` (config `paths_file:`, beside the file's own `paths:` list): the hints file.
 pub static PATHS_FILE: crate::model::setting::Setting<Option<std::path::PathBuf>> =
     crate::model::setting::Setting {
         key: "paths_file",
         flag: "--paths",
         short: None,
-        repeat: false,
+        repeat: Repeat::Once,
         env: "CAMSCAN_PATHS",
         value_name: "FILE",
         help: "Stream-name hints tried first on every protocol, one per line (`#` comments): `/path` (RTSP and HTTP), `app/stream` (RTMP application and stream, and where servers publish it over HTTP), or a bare stream name (key)",

@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::model::setting::Repeat;
 use retina::client::SessionGroup;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 
@@ -37,7 +38,7 @@ pub static SESSIONS_PER_DEVICE: crate::model::setting::Setting<usize> =
         key: "sessions_per_device",
         flag: "--sessions-per-device",
         short: None,
-        repeat: false,
+        repeat: Repeat::Once,
         env: "CAMSCAN_SESSIONS_PER_DEVICE",
         value_name: "N",
         help: "RTSP sessions held on one device at a time, shared by media analysis, PLAY checks \

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::error::{AnalyzeError, NetError};
+use crate::model::setting::Repeat;
 pub use crate::net::stun::{binding_tcp, binding_udp};
 use crate::proto::stun::StunResponse;
 
@@ -20,7 +21,7 @@ pub static STUN_PORTS: crate::model::setting::Setting<Vec<u16>> = crate::model::
     key: "stun_ports",
     flag: "--stun-ports",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_STUN_PORTS",
     value_name: "PORTS",
     help: "More STUN/TURN ports (e.g. 3479,5349,19302): a STUN Binding is sent over UDP to each \

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use crate::model::setting::{Declared, SWITCH, Setting, path, switch};
+use crate::model::setting::{Declared, Repeat, SWITCH, Setting, path, switch};
 
 /// Every setting of `camscan audit` but the scan's and `--width`, in `--help`'s order.
 pub static SETTINGS: &[&dyn Declared] = &[
@@ -24,7 +24,7 @@ pub static FAIL_ON: Setting<Option<super::Severity>> = Setting {
     key: "fail_on",
     flag: "--fail-on",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_FAIL_ON",
     value_name: "SEVERITY",
     help: "Exit 4 when a finding at or above this severity exists (for CI)",
@@ -38,7 +38,7 @@ pub static FROM_DB: Setting<bool> = Setting {
     key: "from_db",
     flag: "--from-db",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_FROM_DB",
     value_name: SWITCH,
     help: "Judge the inventory's newest description of each device at the site (--site, else \
@@ -53,7 +53,7 @@ pub static EXPECT: Setting<Option<PathBuf>> = Setting {
     key: "expect",
     flag: "--expect",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_EXPECT",
     value_name: "FILE",
     help: "Compare with a plan: a CSV whose header names some of \
@@ -69,7 +69,7 @@ pub static FFMPEG: Setting<Option<PathBuf>> = Setting {
     key: "ffmpeg",
     flag: "--ffmpeg",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_FFMPEG",
     value_name: "PATH",
     help: "The handover report's video decoder: ffmpeg at this path (or name in PATH) [default: \
@@ -85,7 +85,7 @@ pub static NO_THUMBNAILS: Setting<bool> = Setting {
     key: "no_thumbnails",
     flag: "--no-thumbnails",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_NO_THUMBNAILS",
     value_name: SWITCH,
     help: "The handover report without pictures (no snapshot, frame or keyframe is fetched)",
@@ -99,7 +99,7 @@ pub static CHECK_DEFAULTS: Setting<bool> = Setting {
     key: "check_defaults",
     flag: "--check-defaults",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_CHECK_DEFAULTS",
     value_name: SWITCH,
     help: "Try the makers' documented factory credentials (data/default_credentials.yaml) on \

@@ -8,18 +8,9 @@ use super::*;
 pub struct DoctorArgs {
     #[command(flatten)]
     pub store: DbArgs,
-    // Help: "Sinks to check besides the config file's `watch: notify:` (as `camscan watch
-    // --notify`: `stdout`, `webhook=URL`, ...). Repeatable", the forms from `notify::SINKS`.
-    #[arg(
-        long,
-        value_name = "SINK",
-        help = format!(
-            "Sinks to check besides the config file's `watch: notify:` (as `camscan watch \
-             --notify`: {}). Repeatable",
-            crate::notify::sink_list(false)
-        )
-    )]
-    pub notify: Vec<String>,
+    /// `--notify`: sinks to check besides the file's ([`DoctorNotify`]).
+    #[command(flatten)]
+    pub notify: SettingArgs<DoctorNotify>,
     /// `-f`.
     #[command(flatten)]
     pub format: SettingArgs<DoctorFormats>,
@@ -32,4 +23,13 @@ pub struct DoctorFormats;
 
 impl SettingList for DoctorFormats {
     const LIST: &'static [&'static dyn crate::model::setting::Declared] = crate::doctor::FORMATS;
+}
+
+/// `camscan doctor --notify`: watch's setting, with doctor's own help line
+/// ([`crate::doctor::NOTIFY_HELP`]).
+pub struct DoctorNotify;
+
+impl SettingList for DoctorNotify {
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] = &[&crate::notify::NOTIFY];
+    const HELP: &'static [(&'static str, &'static str)] = &[("notify", crate::doctor::NOTIFY_HELP)];
 }

@@ -28,10 +28,10 @@ mod scan;
 mod serve;
 mod setting_args;
 pub mod settings;
-mod sink_options;
 mod tools;
 mod watch;
 
+use crate::model::setting::Repeat;
 pub use audit::*;
 pub use doctor::*;
 pub use format_options::FormatOptionArgs;
@@ -41,7 +41,6 @@ pub use push::*;
 pub use scan::*;
 pub use serve::ServeArgs;
 pub use setting_args::{Find, ReportOutput, ScanSettingArgs, SettingArgs, SettingList};
-pub use sink_options::SinkOptionArgs;
 pub use tools::*;
 pub use watch::*;
 
@@ -124,7 +123,7 @@ pub static VERBOSE: crate::model::setting::Setting<u8> = crate::model::setting::
     key: "verbose",
     flag: "--verbose",
     short: Some('v'),
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_VERBOSE",
     value_name: crate::model::setting::COUNT,
     help: "More detail in what is printed: the scan's table with one row per stream and every \
@@ -140,7 +139,7 @@ pub static LOG: crate::model::setting::Setting<Option<String>> = crate::model::s
     key: "log",
     flag: "--log",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_LOG",
     value_name: "LEVEL|FILTER",
     help: "Logs on stderr: a level (error, warn, info, debug, trace) or a filter \
@@ -155,7 +154,7 @@ pub static QUIET: crate::model::setting::Setting<bool> = crate::model::setting::
     key: "quiet",
     flag: "--quiet",
     short: Some('q'),
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_QUIET",
     value_name: crate::model::setting::SWITCH,
     help: "Only errors on stderr: no plan, progress, summary or warnings (logs only as --log \
@@ -171,7 +170,7 @@ pub static COLOR: crate::model::setting::Setting<Option<ColorChoice>> =
         key: "color",
         flag: "--color",
         short: None,
-        repeat: false,
+        repeat: Repeat::Once,
         env: "CAMSCAN_COLOR",
         value_name: "COLOR",
         help: "When to use colours in the table and logs [default: auto; NO_COLOR and TERM=dumb \
@@ -298,7 +297,7 @@ pub static MAN_DIR: crate::model::setting::Setting<Option<std::path::PathBuf>> =
         key: "dir",
         flag: "--dir",
         short: None,
-        repeat: false,
+        repeat: Repeat::Once,
         env: "",
         value_name: "DIR",
         help: "Write each page as its own file in DIR (`camscan.1`, `camscan-scan.1`, ...), the \

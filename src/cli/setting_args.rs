@@ -12,7 +12,7 @@ use std::marker::PhantomData;
 use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches};
 
-use crate::model::setting::{Declared, Settings};
+use crate::model::setting::{Declared, Repeat, Settings};
 
 /// A list of declared settings a command takes as flags: a marker type per list (`Scan`:
 /// [`crate::scan::settings::SCAN`]).
@@ -172,7 +172,7 @@ fn augment(cmd: Command, list: &[&'static dyn Declared], taken: Taken) -> Comman
                     None => PossibleValue::new(name),
                 },
             )));
-            if d.repeat() {
+            if d.repeat() == Repeat::Commas {
                 arg = arg.value_delimiter(',');
             }
         }
@@ -182,7 +182,7 @@ fn augment(cmd: Command, list: &[&'static dyn Declared], taken: Taken) -> Comman
             // A switch's variable is read as clap reads one (`false`, `0`, `no`, `off`, empty:
             // off).
             arg.action(ArgAction::SetTrue)
-        } else if d.repeat() {
+        } else if d.repeat() != Repeat::Once {
             arg.value_name(d.value_name()).action(ArgAction::Append)
         } else {
             arg.value_name(d.value_name())
@@ -215,12 +215,12 @@ fn given(m: &ArgMatches, list: &[&'static dyn Declared], into: &mut BTreeMap<Str
             {
                 into.insert(d.key().to_string(), n.to_string());
             }
-        } else if d.repeat() {
+        } else if let Some(joiner) = d.repeat().joiner() {
             // Each time the flag is given, joined as the variable and the file's list are.
             if let Ok(Some(v)) = m.try_get_many::<String>(d.key()) {
                 into.insert(
                     d.key().to_string(),
-                    v.cloned().collect::<Vec<_>>().join(","),
+                    v.cloned().collect::<Vec<_>>().join(joiner),
                 );
             }
         } else if let Ok(Some(v)) = m.try_get_one::<String>(d.key()) {
@@ -256,7 +256,7 @@ impl<L: SettingList> Args for SettingArgs<L> {
 mod tests {
     use clap::Parser;
 
-    use super::{is_switch, turned_off};
+    use super::{Repeat, is_switch, turned_off};
     use crate::cli::{Cli, Command as Sub};
 
     /// Every scan setting is a flag of `scan` (and its variable), its text kept for the setting's
@@ -317,13 +317,14 @@ mod tests {
     }
 
     /// Every list the adapter serves is its command's flags, each read back as given (a
-    /// repeated flag's values joined with commas), and a setting with no variable has none.
+    /// repeated flag's values joined as its declaration says), and a setting with no variable
+    /// has none.
     #[test]
     fn every_list_is_its_commands_flags() {
         use clap::CommandFactory;
 
         use crate::model::setting::Declared;
-        let lists: [(&[&str], &[&'static dyn Declared]); 28] = [
+        let lists: [(&[&str], &[&'static dyn Declared]); 30] = [
             (&["scan"], crate::scan::settings::FIND),
             (&["watch"], crate::scan::settings::FIND),
             (&["convert", "r.json"], crate::scan::output::SETTINGS),
@@ -344,6 +345,8 @@ mod tests {
             (&["interfaces"], crate::net::interfaces::LISTING),
             (&["signatures"], crate::knowledge::listing::LISTING),
             (&["watch"], crate::watch::settings::SETTINGS),
+            (&["watch"], crate::notify::SETTINGS),
+            (&["doctor"], &[&crate::notify::NOTIFY]),
             (&["audit"], crate::audit::settings::SETTINGS),
             (&["devices"], crate::store::settings::INVENTORY),
             (&["scan"], crate::store::settings::INVENTORY),
@@ -381,6 +384,8 @@ mod tests {
                 let choices = d.choices();
                 let want = if is_switch(*d) {
                     "true"
+                } else if turned_off(*d) {
+                    "false"
                 } else if let Some((last, _)) = choices.last() {
                     // A closed set's last name (the first is the default); anything else is
                     // refused.
@@ -392,9 +397,12 @@ mod tests {
                     );
                     argv.push(last);
                     last
-                } else if d.repeat() {
+                } else if d.repeat() == Repeat::Commas {
                     argv.extend(["a", d.flag(), "b"]);
                     "a,b"
+                } else if d.repeat() == Repeat::Lines {
+                    argv.extend(["a,b", d.flag(), "c"]);
+                    "a,b\nc"
                 } else {
                     argv.push("7");
                     "7"

@@ -12,6 +12,13 @@ impl SettingList for Watch {
         crate::watch::settings::SETTINGS;
 }
 
+/// Where watch's events go, and the sinks' own options ([`crate::notify::SETTINGS`]).
+pub struct Sinks;
+
+impl SettingList for Sinks {
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] = crate::notify::SETTINGS;
+}
+
 #[derive(Debug, Clone, Args, Default)]
 pub struct WatchArgs {
     #[command(flatten)]
@@ -19,16 +26,8 @@ pub struct WatchArgs {
     /// `--every` ... `--write-then` ([`crate::watch::settings::SETTINGS`]).
     #[command(flatten)]
     pub settings: SettingArgs<Watch>,
-    // Help: "Where events go: `stdout` (NDJSON, the default), `webhook=URL` (...), ...
-    // Repeatable", each sink's form and help line from `notify::SINKS`.
-    #[arg(
-        long,
-        value_name = "SINK",
-        help = format!("Where events go: {}. Repeatable", crate::notify::sink_list(true))
-    )]
-    pub notify: Vec<String>,
-    /// The sinks' own options (`--webhook-secret-file`, `--ha-discovery`), made from their
-    /// registration (`notify::options`).
+    /// `--notify` and the sinks' own options (`--webhook-secret-file`, `--ha-discovery`):
+    /// [`crate::notify::SETTINGS`], their list made from the sinks' registrations.
     #[command(flatten)]
-    pub sink_options: SinkOptionArgs,
+    pub sinks: SettingArgs<Sinks>,
 }

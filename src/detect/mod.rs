@@ -14,6 +14,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use crate::error::NetError;
+use crate::model::setting::Repeat;
 use crate::net::rtsp::{Reply, RtspClient, http_get, url};
 use crate::proto::response::HeadProtocol;
 
@@ -57,7 +58,7 @@ pub static DETECT_TIMEOUT: crate::model::setting::Setting<Duration> =
         key: "detect_timeout",
         flag: "--detect-timeout",
         short: None,
-        repeat: false,
+        repeat: Repeat::Once,
         env: "CAMSCAN_DETECT_TIMEOUT",
         value_name: "DURATION",
         help: "How long an open port has to answer protocol detection's first probe; a silent \
@@ -73,7 +74,7 @@ pub static DETECT: crate::model::setting::Setting<bool> = crate::model::setting:
     key: "detect",
     flag: "--no-detect",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_NO_DETECT",
     value_name: crate::model::setting::SWITCH_OFF,
     help: "Only find open ports: no protocol detection or analysis (a plain connect scan; \

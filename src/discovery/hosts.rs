@@ -22,13 +22,14 @@ use tokio::sync::mpsc;
 use super::scope::{Batch, Probes};
 use super::tally::Tally;
 use super::targets::TargetSet;
+use crate::model::setting::Repeat;
 
 /// `--probe-all`: no host discovery first ([`first_ports`]).
 pub static PROBE_ALL: crate::model::setting::Setting<bool> = crate::model::setting::Setting {
     key: "probe_all",
     flag: "--probe-all",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_PROBE_ALL",
     value_name: crate::model::setting::SWITCH,
     help: "Probe every address of a routed range on every port, without asking a few likely ports \

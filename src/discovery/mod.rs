@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use crate::model::setting::{Setting, duration};
+use crate::model::setting::{Repeat, Setting, duration};
 
 pub mod arp;
 pub mod camera_macs;
@@ -45,7 +45,7 @@ pub static DISCOVERY: crate::model::setting::Setting<std::borrow::Cow<'static, [
         key: "discovery",
         flag: "--discovery",
         short: None,
-        repeat: true,
+        repeat: Repeat::Commas,
         env: "CAMSCAN_DISCOVERY",
         value_name: "DISCOVERY",
         help: "Discovery methods, comma-separated [default: all of them]",
@@ -67,7 +67,7 @@ pub static DISCOVERY_WAIT: Setting<Duration> = Setting {
     key: "discovery_wait",
     flag: "--discovery-wait",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_DISCOVERY_WAIT",
     value_name: "DURATION",
     help: "How long WS-Discovery, SSDP, mDNS and the vendor protocols listen for answers (side \

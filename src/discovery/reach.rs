@@ -36,7 +36,7 @@ pub static REACH_MISADDRESSED: crate::model::setting::Setting<bool> =
         key: "reach_misaddressed",
         flag: "--reach-misaddressed",
         short: None,
-        repeat: false,
+        repeat: Repeat::Once,
         env: "CAMSCAN_REACH_MISADDRESSED",
         value_name: crate::model::setting::SWITCH,
         help: "Give this host a temporary address in each misaddressed camera's subnet (a camera \
@@ -50,6 +50,7 @@ pub static REACH_MISADDRESSED: crate::model::setting::Setting<bool> =
 
 use crate::model::Misaddressed;
 use crate::model::misaddressed::inside;
+use crate::model::setting::Repeat;
 
 /// Deadline of one `ip addr add`.
 const IP_TIMEOUT: Duration = Duration::from_secs(5);

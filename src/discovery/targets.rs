@@ -18,7 +18,7 @@ pub static EXCLUDE: crate::model::setting::Setting<Vec<String>> = crate::model::
     key: "exclude",
     flag: "--exclude",
     short: None,
-    repeat: true,
+    repeat: Repeat::Commas,
     env: "CAMSCAN_EXCLUDE",
     value_name: "TARGETS",
     help: "Skip these targets (same syntax as targets, comma-separated)",
@@ -41,7 +41,7 @@ pub static TARGETS_FILE: crate::model::setting::Setting<Option<std::path::PathBu
         key: "targets_file",
         flag: "--targets-file",
         short: None,
-        repeat: false,
+        repeat: Repeat::Once,
         env: "CAMSCAN_TARGETS_FILE",
         value_name: "FILE",
         help: "Read more targets from FILE, one per line; `#` starts a comment",
@@ -54,7 +54,7 @@ pub static ALLOW_LARGE: crate::model::setting::Setting<bool> = crate::model::set
     key: "allow_large",
     flag: "--allow-large",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_ALLOW_LARGE",
     value_name: crate::model::setting::SWITCH,
     help: "Allow scanning more than 65 536 addresses (a /16), or an attached subnet larger than a /22",
@@ -69,7 +69,7 @@ pub static ALLOW_PUBLIC: crate::model::setting::Setting<bool> = crate::model::se
     key: "allow_public",
     flag: "--allow-public",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_ALLOW_PUBLIC",
     value_name: crate::model::setting::SWITCH,
     help: "Allow scanning publicly routable addresses",
@@ -80,6 +80,7 @@ pub static ALLOW_PUBLIC: crate::model::setting::Setting<bool> = crate::model::se
 
 pub use crate::model::addr::{AddrRange, TargetSpec};
 use crate::model::addr::{from_u128, to_u128};
+use crate::model::setting::Repeat;
 
 /// Parse `192.168.1.0/24`, `192.168.1.10-192.168.1.50`, `192.168.1.10-50`, `10.0.0.7`, `::1` or a
 /// host name ([`crate::model::addr::parse_spec`]), its reason as the error the CLI prints.

@@ -38,7 +38,7 @@ pub fn all(args: &Settings) -> Vec<Check> {
     ];
     let inventory = file.inventory;
     let db = inventory.as_ref().map(|i| i.at.clone());
-    let mut sinks: Vec<String> = file.notify.clone().unwrap_or_default();
+    let mut sinks: Vec<String> = file.notify.clone();
     sinks.extend(args.notify.iter().cloned());
     let (store_check, inspection) = match &db {
         Some(crate::store::InventoryAt::Postgres(url)) => postgres_store(url, inventory.as_ref()),
@@ -544,9 +544,7 @@ fn bad_values(file: &FileRead, shown: &str) -> Option<Check> {
     }
     let bad_sinks: Vec<String> = file
         .notify
-        .as_ref()
-        .into_iter()
-        .flatten()
+        .iter()
         .filter_map(|s| s.parse::<SinkSpec>().err())
         .collect();
     (!bad_sinks.is_empty()).then(|| {
@@ -725,7 +723,7 @@ mod tests {
         );
         // What is known still counts for the other checks.
         assert!(file.settings.contains_key("ports"));
-        assert_eq!(file.notify, Some(vec!["stdout".to_string()]));
+        assert_eq!(file.notify, ["stdout"]);
     }
 
     /// The sinks' own options are `watch:` keys it knows (and suggests), read as a scan reads them.
@@ -734,9 +732,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.yaml");
         let mut text = String::from("watch:\n");
-        for o in crate::notify::options::options() {
-            let value = if o.is_switch() { "true" } else { "x" };
-            text.push_str(&format!("  {}: {value}\n", o.key));
+        for o in crate::notify::options::sink_options() {
+            let value = if o.value_name().is_empty() {
+                "true"
+            } else {
+                "x"
+            };
+            text.push_str(&format!("  {}: {value}\n", o.key()));
         }
         std::fs::write(&path, &text).unwrap();
         let (c, _) = config(Some(&path));

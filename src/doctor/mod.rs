@@ -114,6 +114,12 @@ pub static FORMAT: crate::model::setting::Setting<DoctorFormat> =
 /// [`FORMAT`], the command's list.
 pub static FORMATS: &[&dyn crate::model::setting::Declared] = &[&FORMAT];
 
+/// `camscan doctor --notify`'s help line (the setting is watch's, [`crate::notify::NOTIFY`]): the
+/// sinks' forms as their registrations spell them (a test holds it to them).
+pub const NOTIFY_HELP: &str = "Sinks to check besides the config file's `watch: notify:` (as \
+                               `camscan watch --notify`: `stdout`, `webhook=URL`, \
+                               `exec=COMMAND`, `mqtt=mqtt://HOST[:PORT]/TOPIC`). Repeatable";
+
 /// The whole report: `-f json` prints exactly this.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
@@ -164,10 +170,10 @@ pub struct FileRead {
     pub settings: std::collections::BTreeMap<String, String>,
     /// `ffprobe:`.
     pub ffprobe: Option<std::path::PathBuf>,
-    /// `watch.notify:`.
-    pub notify: Option<Vec<String>>,
-    /// `watch.outbox_cap:`.
-    pub outbox_cap: Option<i64>,
+    /// `watch.notify:` (empty: none).
+    pub notify: Vec<String>,
+    /// `watch.outbox_cap:`, else its default.
+    pub outbox_cap: i64,
     /// What `camscan scan --config` says of the file's values (ports, durations, credentials),
     /// the scan's own resolution; `None`: valid.
     pub scan_values: Option<Error>,
@@ -264,6 +270,19 @@ pub fn write_table(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `--notify`'s help names every sink's form, as the registrations spell them.
+    #[test]
+    fn the_notify_help_names_every_sink() {
+        assert_eq!(
+            super::NOTIFY_HELP,
+            format!(
+                "Sinks to check besides the config file's `watch: notify:` (as `camscan watch \
+                 --notify`: {}). Repeatable",
+                crate::notify::sink_list(false)
+            )
+        );
+    }
 
     fn report() -> Report {
         Report::new(vec![

@@ -204,9 +204,8 @@ pub(super) fn human_bytes(n: u64) -> String {
 }
 
 /// Events waiting in the outbox, per sink the store knows and per configured sink.
-pub(super) fn outbox(i: &Inspection, configured: &[String], cap: Option<i64>) -> Check {
+pub(super) fn outbox(i: &Inspection, configured: &[String], cap: i64) -> Check {
     const NAME: &str = "outbox";
-    let cap = cap.unwrap_or(crate::notify::DEFAULT_OUTBOX_CAP);
     let mut parts = Vec::new();
     let mut full = Vec::new();
     for s in &i.sinks {

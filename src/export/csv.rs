@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 
 use super::{Exporter, fmt_num};
-use crate::model::setting::Setting;
+use crate::model::setting::{Repeat, Setting};
 use crate::model::{Device, Report, Stream};
 use crate::sanitize::spreadsheet;
 
@@ -20,7 +20,7 @@ pub static DELIMITER: Setting<u8> = Setting {
     key: "csv_delimiter",
     flag: "--csv-delimiter",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_CSV_DELIMITER",
     value_name: "CHAR",
     help: "CSV field delimiter: one character such as `,` `;` `|`, or `tab` (also `\\t`) [default: ,]",

@@ -62,7 +62,7 @@ use super::cameras::{self, Camera, Tool};
 use super::go2rtc::{password_comments, skipped_comment, source, streams};
 use super::names::Style;
 use super::{Exporter, config_header, one_line, yaml};
-use crate::model::setting::{SWITCH, Setting, switch};
+use crate::model::setting::{Repeat, SWITCH, Setting, switch};
 use crate::model::{Protocol, Report, Stream};
 
 pub struct FrigateExporter {
@@ -80,7 +80,7 @@ pub static RESTREAM: Setting<bool> = Setting {
     key: "frigate_restream",
     flag: "--frigate-restream",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_FRIGATE_RESTREAM",
     value_name: SWITCH,
     help: "With --format frigate: a go2rtc section too, and camera inputs from go2rtc's restream \

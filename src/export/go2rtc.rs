@@ -47,7 +47,7 @@ use serde_yaml::{Mapping, Value};
 use super::cameras::{self, Camera, Tool};
 use super::names::Style;
 use super::{Exporter, config_header, yaml};
-use crate::model::setting::{SWITCH, Setting, switch};
+use crate::model::setting::{Repeat, SWITCH, Setting, switch};
 use crate::model::{Device, Protocol, Report, Stream};
 
 pub struct Go2rtcExporter {
@@ -62,7 +62,7 @@ pub static BACKCHANNEL: Setting<bool> = Setting {
     key: "backchannel",
     flag: "--backchannel",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_BACKCHANNEL",
     value_name: SWITCH,
     help: "With --format go2rtc (and frigate --frigate-restream): let go2rtc take the talk-back \

@@ -38,6 +38,7 @@ pub use ndjson::write_device as write_ndjson_device;
 
 use std::io::{self, Write};
 
+use crate::model::setting::Repeat;
 use crate::model::{AudioInfo, Report, VideoInfo};
 
 /// Every output format, in the order `--help`, the API document and the web page list them: one
@@ -230,7 +231,7 @@ pub static OUTPUT: crate::model::setting::Setting<Option<std::path::PathBuf>> =
         key: "output",
         flag: "--output",
         short: Some('o'),
-        repeat: false,
+        repeat: Repeat::Once,
         env: "CAMSCAN_OUTPUT",
         value_name: "FILE",
         help: "Write results to FILE (atomically) instead of stdout",

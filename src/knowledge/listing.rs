@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::{Knowledge, Origin};
+use crate::model::setting::Repeat;
 use crate::model::table::Table;
 use crate::sanitize;
 
@@ -17,7 +18,7 @@ pub static KIND: crate::model::setting::Setting<Option<Section>> = crate::model:
     key: "kind",
     flag: "--kind",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "",
     value_name: "KIND",
     help: "Only this kind of entry [default: every kind]",
@@ -36,7 +37,7 @@ pub static SIGNATURES: crate::model::setting::Setting<Vec<std::path::PathBuf>> =
         key: "signatures",
         flag: "--signatures",
         short: None,
-        repeat: true,
+        repeat: Repeat::Commas,
         env: "CAMSCAN_SIGNATURES",
         value_name: "FILE",
         help: "Knowledge files, as `camscan scan --signatures` reads them (before the built-in \

@@ -5,6 +5,8 @@
 //! `{format}`, `watch --write`'s FORMAT) goes through [`Choice::from_choice`], so no layer below
 //! the entrance names clap.
 
+use crate::model::setting::Repeat;
+
 /// A type whose values a user names.
 pub trait Choice: Copy + Eq + Sized + 'static {
     /// Every value, in the order `--help` lists them.
@@ -74,7 +76,7 @@ pub const fn format_setting<C: Choice>(default: C) -> crate::model::setting::Set
         key: "format",
         flag: "--format",
         short: Some('f'),
-        repeat: false,
+        repeat: Repeat::Once,
         env: "",
         value_name: "FORMAT",
         help: "Output format [default: table]",

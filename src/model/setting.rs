@@ -21,9 +21,9 @@ pub struct Setting<T: 'static> {
     pub flag: &'static str,
     /// Its one-letter flag, if it has one (`-n`, `--no-dns`).
     pub short: Option<char>,
-    /// A list whose flag may be given more than once (`--exclude A --exclude B`): the values
-    /// are joined with commas, as the variable and a config-file list are, for its parser.
-    pub repeat: bool,
+    /// Whether its flag may be given more than once (`--exclude A --exclude B`), and how the
+    /// values are joined for its parser ([`Repeat`]).
+    pub repeat: Repeat,
     /// The environment variable that sets it (`CAMSCAN_ARP_RATE`).
     pub env: &'static str,
     /// The flag's value in `--help` (`N`); [`SWITCH`] for a switch, whose flag takes no value
@@ -41,6 +41,30 @@ pub struct Setting<T: 'static> {
     /// The value a text spells (a flag's, a variable's, a config-file scalar's), or why it is
     /// refused; pure.
     pub parse: fn(&str) -> Result<T, String>,
+}
+
+/// How often a setting's flag may be given, and how its values reach its one parser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Repeat {
+    /// Once: a later one replaces an earlier.
+    Once,
+    /// A list (`--exclude A --exclude B`): joined with commas, as its variable and a config-file
+    /// list are.
+    Commas,
+    /// A list whose items may hold commas (`--notify webhook=https://h/a,b`): joined with line
+    /// breaks, as a config-file list is; its parser is [`lines`].
+    Lines,
+}
+
+impl Repeat {
+    /// What joins its values: `None` for a setting given once.
+    pub fn joiner(self) -> Option<&'static str> {
+        match self {
+            Repeat::Once => None,
+            Repeat::Commas => Some(","),
+            Repeat::Lines => Some("\n"),
+        }
+    }
 }
 
 /// One name of a closed set, and its `--help` line (`None`: the name says it).
@@ -64,7 +88,7 @@ pub trait Declared: Sync + 'static {
     fn key(&self) -> &'static str;
     fn flag(&self) -> &'static str;
     fn short(&self) -> Option<char>;
-    fn repeat(&self) -> bool;
+    fn repeat(&self) -> Repeat;
     fn env(&self) -> &'static str;
     fn value_name(&self) -> &'static str;
     fn help(&self) -> &'static str;
@@ -102,7 +126,7 @@ impl<T: Clone + PartialEq + fmt::Debug + Send + Sync + 'static> Declared for Set
     fn short(&self) -> Option<char> {
         self.short
     }
-    fn repeat(&self) -> bool {
+    fn repeat(&self) -> Repeat {
         self.repeat
     }
 
@@ -285,6 +309,16 @@ pub fn list(text: &str) -> Result<Vec<String>, String> {
     Ok(text.split(',').map(str::to_string).collect())
 }
 
+/// A list whose items may hold commas ([`Repeat::Lines`]): one item a line, blank lines left
+/// out.
+pub fn lines(text: &str) -> Result<Vec<String>, String> {
+    Ok(text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(str::to_string)
+        .collect())
+}
+
 /// `NAME=VALUE` items of a repeatable flag (`--write go2rtc=/etc/go2rtc.yaml`), which the
 /// entrance joined with commas, split again: a piece without `=` belongs to the item before it
 /// (`site=/etc/a,b.creds`), as a file's name may hold a comma. Each item's own form is checked
@@ -370,7 +404,8 @@ pub fn duration(text: &str) -> Result<std::time::Duration, String> {
     Ok(d)
 }
 
-/// For the lists' tests: each setting's flag is its key with dashes, its variable
+/// For the lists' tests: each setting's flag is its key with dashes (`--no-` before it for a
+/// [`SWITCH_OFF`]), its variable
 /// `CAMSCAN_<KEY>` or one of `also` (`""`: none), and its help clap style (no final period).
 #[cfg(test)]
 pub(crate) fn assert_spelled_from_keys<'a>(
@@ -378,7 +413,12 @@ pub(crate) fn assert_spelled_from_keys<'a>(
     also: &[&str],
 ) {
     for d in list {
-        assert_eq!(d.flag(), format!("--{}", d.key().replace('_', "-")));
+        let no = if d.value_name() == SWITCH_OFF {
+            "no-"
+        } else {
+            ""
+        };
+        assert_eq!(d.flag(), format!("--{no}{}", d.key().replace('_', "-")));
         let env = format!("CAMSCAN_{}", d.key().to_uppercase());
         assert!(
             d.env() == env || also.contains(&d.env()),
@@ -398,7 +438,7 @@ mod tests {
         key: "rate",
         flag: "--rate",
         short: None,
-        repeat: false,
+        repeat: Repeat::Once,
         env: "CAMSCAN_RATE",
         value_name: "N",
         help: "A rate [default: 7]",
@@ -411,7 +451,7 @@ mod tests {
         key: "name",
         flag: "--name",
         short: None,
-        repeat: false,
+        repeat: Repeat::Once,
         env: "CAMSCAN_NAME",
         value_name: "NAME",
         help: "A name",

@@ -18,7 +18,7 @@ pub static WIDTH: crate::model::setting::Setting<Option<u16>> = crate::model::se
     key: "width",
     flag: "--width",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_WIDTH",
     value_name: "COLUMNS",
     help: "The table's width in columns; 0: as wide as its cells need [default: $COLUMNS, else \
@@ -34,6 +34,7 @@ pub static WIDTH_LIST: &[&dyn crate::model::setting::Declared] = &[&WIDTH];
 use std::borrow::Cow;
 use std::fmt;
 
+use crate::model::setting::Repeat;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ColumnConstraint, ContentArrangement, Width};
 

@@ -43,7 +43,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::pace::Pace;
 
-use crate::model::setting::Setting;
+use crate::model::setting::{Repeat, Setting};
 
 /// Default cap on analysis exchanges in flight to one device (`--host-connections`): 4, the
 /// most a normal scan of a camera had in flight (measured: GStreamer's RTSP server with two
@@ -68,7 +68,7 @@ pub static HOST_CONNECTIONS: Setting<usize> = Setting {
     key: "host_connections",
     flag: "--host-connections",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_HOST_CONNECTIONS",
     value_name: "N",
     help: "Analysis connections (detection, HTTP, ONVIF, the RTSP path walk, RTMP) being opened \
@@ -83,7 +83,7 @@ pub static HOST_RATE: Setting<u32> = Setting {
     key: "host_rate",
     flag: "--host-rate",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_HOST_RATE",
     value_name: "N",
     help: "Analysis requests a second to one device, never more within any one second (a fifth \

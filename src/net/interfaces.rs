@@ -8,6 +8,7 @@
 pub const MAX_AUTO_PREFIX: u8 = 22;
 
 pub use crate::model::local_net::LocalNet;
+use crate::model::setting::Repeat;
 
 /// Every IPv4 address of every interface that is up.
 pub fn list() -> std::io::Result<Vec<LocalNet>> {
@@ -42,7 +43,7 @@ pub static INTERFACE: crate::model::setting::Setting<Option<String>> =
         key: "interface",
         flag: "--interface",
         short: None,
-        repeat: false,
+        repeat: Repeat::Once,
         env: "CAMSCAN_INTERFACE",
         value_name: "NAME",
         help: "With no targets, scan only this interface's subnets",
@@ -61,7 +62,7 @@ pub static LIST_ONLY: crate::model::setting::Setting<Option<String>> =
         key: "interface",
         flag: "--interface",
         short: None,
-        repeat: false,
+        repeat: Repeat::Once,
         env: "CAMSCAN_INTERFACE",
         value_name: "NAME",
         help: "Only this interface",
@@ -75,7 +76,7 @@ pub static LIST_LARGE: crate::model::setting::Setting<bool> = crate::model::sett
     key: "allow_large",
     flag: "--allow-large",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_ALLOW_LARGE",
     value_name: crate::model::setting::SWITCH,
     help: "Plan subnets larger than a /22 too",

@@ -16,6 +16,7 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::model::setting::Repeat;
 use tokio::sync::Notify;
 
 /// What a check is assumed to pull before its stream's own rate is known: 4 Mbit/s, a 1080p main
@@ -40,7 +41,7 @@ pub static MEDIA_RATE: crate::model::setting::Setting<Option<u32>> =
         key: "media_rate",
         flag: "--media-rate",
         short: None,
-        repeat: false,
+        repeat: Repeat::Once,
         env: "CAMSCAN_MEDIA_RATE",
         value_name: "MBIT",
         help: "Media every PLAY check and MJPEG read together may pull, Mbit/s: a check starts \

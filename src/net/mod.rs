@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use tokio::net::{TcpSocket, TcpStream};
 
-use crate::model::setting::{Setting, duration};
+use crate::model::setting::{Repeat, Setting, duration};
 
 /// 1 s: a LAN host answers a SYN in well under 10 ms; Strix's 100 ms misses slow Wi-Fi cameras.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
@@ -21,7 +21,7 @@ pub static CONNECT_TIMEOUT: Setting<Duration> = Setting {
     key: "connect_timeout",
     flag: "--connect-timeout",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_CONNECT_TIMEOUT",
     value_name: "DURATION",
     help: "TCP connect timeout per probe, e.g. 800ms, 1s (a bare number is seconds) \
@@ -36,7 +36,7 @@ pub static TIMEOUT: Setting<Duration> = Setting {
     key: "timeout",
     flag: "--timeout",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_TIMEOUT",
     value_name: "DURATION",
     help: "Timeout for each protocol step (one request and its reply) [default: 3s]",

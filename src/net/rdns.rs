@@ -25,6 +25,7 @@ use crate::model::sync::lock;
 /// How long a lookup may take before the scan goes on without it: the system resolver's own
 /// timeout is 5 s per try (resolv.conf(5)); a LAN DNS server answers in milliseconds.
 pub use crate::model::known::{DnsAnswer, NEGATIVE_TTL, POSITIVE_TTL};
+use crate::model::setting::Repeat;
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -34,7 +35,7 @@ pub static DNS: crate::model::setting::Setting<bool> = crate::model::setting::Se
     key: "dns",
     flag: "--no-dns",
     short: Some('n'),
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_NO_DNS",
     value_name: crate::model::setting::SWITCH_OFF,
     help: "Never ask DNS for device names (no reverse lookups; as nmap's -n)",

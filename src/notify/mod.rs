@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, watch};
 
+use crate::model::setting::Settings;
 use crate::model::sync::lock;
 use crate::store::SharedStore;
 use crate::store::StoreError;
@@ -32,7 +33,7 @@ mod sink;
 mod stdout;
 pub mod webhook;
 
-pub use options::{SinkOption, SinkOptionKind, SinkValues};
+pub use options::{NOTIFY, SETTINGS};
 pub use sink::{Deliver, DoctorCheck, Secret, Sink, SinkDef, SinkSpec, sink_named};
 
 /// Events kept for a sink that is down, by default: at 200 cameras, days of ordinary events
@@ -72,7 +73,7 @@ pub static SINKS: &[SinkDef] = &[
             }
             Ok(())
         },
-        options: &[webhook::SECRET_FILE_OPTION],
+        options: &[&webhook::SECRET_FILE],
         make: |url, options| {
             Ok(Sink::of(webhook::Webhook::new(
                 url,
@@ -102,11 +103,11 @@ pub static SINKS: &[SinkDef] = &[
             }
             Ok(())
         },
-        options: &[mqtt::HA_DISCOVERY_OPTION],
+        options: &[&mqtt::HA_DISCOVERY],
         make: |url, options| {
             Ok(Sink::of(mqtt::Mqtt::new(
                 url,
-                options.values.on(&mqtt::HA_DISCOVERY_OPTION),
+                options.values.get(&mqtt::HA_DISCOVERY),
                 mqtt::TIMEOUT,
             )?))
         },
@@ -165,7 +166,7 @@ pub struct SinkError(pub String);
 pub struct SinkOptions {
     /// The sinks' own options, resolved (flag, else the config file's `watch:` key): each sink's
     /// `make` reads its own.
-    pub values: SinkValues,
+    pub values: Settings,
     /// Signs every webhook body (HMAC-SHA256, `X-Camscan-Signature`); `None`: unsigned.
     pub webhook_secret: Option<Vec<u8>>,
 }
@@ -188,11 +189,11 @@ impl std::fmt::Debug for SinkOptions {
 
 impl SinkOptions {
     /// The sinks' options `values`, and the webhook secret from the file of
-    /// `--webhook-secret-file` ([`webhook::SECRET_FILE_OPTION`]) or the variable
+    /// `--webhook-secret-file` ([`webhook::SECRET_FILE`]) or the variable
     /// ([`SinkOptions::from_env_and_file`]; `from_env`: its value, as the entrance read it).
-    pub fn new(values: SinkValues, from_env: Option<&[u8]>) -> Result<SinkOptions, String> {
+    pub fn new(values: Settings, from_env: Option<&[u8]>) -> Result<SinkOptions, String> {
         let mut options =
-            SinkOptions::from_env_and_file(values.path(&webhook::SECRET_FILE_OPTION), from_env)?;
+            SinkOptions::from_env_and_file(values.get(&webhook::SECRET_FILE).as_deref(), from_env)?;
         options.values = values;
         Ok(options)
     }
@@ -230,7 +231,7 @@ impl SinkOptions {
             }
         };
         Ok(SinkOptions {
-            values: SinkValues::default(),
+            values: Settings::default(),
             webhook_secret,
         })
     }
@@ -510,7 +511,7 @@ mod tests {
             std::fs::write(&path, content).unwrap();
             let o = SinkOptions::from_env_and_file(Some(&path), None).unwrap();
             assert_eq!(o.webhook_secret.as_deref(), Some(secret));
-            assert!(!o.values.on(&mqtt::HA_DISCOVERY_OPTION));
+            assert!(!o.values.get(&mqtt::HA_DISCOVERY));
             assert!(!format!("{o:?}").contains("s3cret"), "redacted in Debug");
         }
         std::fs::write(&path, "\n").unwrap();
@@ -554,7 +555,7 @@ mod tests {
 
     /// The prose documents that list the sink forms name every one: `config.example.yaml`'s
     /// `watch:` comment and docs/guide/watch.md (its options table and a row of its
-    /// "Notifications" table per sink). `--help`'s are held in `cli/sink_options.rs`.
+    /// "Notifications" table per sink). `--help`'s is `NOTIFY`'s (`options`' test).
     #[test]
     fn every_document_gives_the_sink_forms() {
         let example = include_str!("../../config.example.yaml");

@@ -48,8 +48,8 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::SinkError;
-use super::options::{SinkOption, SinkOptionKind};
 use crate::error::fmt_duration;
+use crate::model::setting::{Repeat, SWITCH, Setting, switch};
 use crate::store::Notice;
 
 /// One delivery's deadline (connecting when needed, publishing, every PUBACK): 10 s. A broker on
@@ -75,13 +75,18 @@ pub const DEFAULT_PORT: u16 = 1883;
 const DEFAULT_TOPIC: &str = "camscan";
 
 /// `--ha-discovery` (config `watch: ha_discovery:`): Home Assistant discovery on every MQTT sink.
-pub const HA_DISCOVERY_OPTION: SinkOption = SinkOption {
-    flag: "--ha-discovery",
+pub static HA_DISCOVERY: Setting<bool> = Setting {
     key: "ha_discovery",
-    env: None,
+    flag: "--ha-discovery",
+    short: None,
+    repeat: Repeat::Once,
+    env: "",
+    value_name: SWITCH,
     help: "With an mqtt= sink: publish Home Assistant MQTT discovery configs (retained), so \
            cameras appear in Home Assistant as connectivity sensors",
-    kind: SinkOptionKind::Switch,
+    default: false,
+    choices: None,
+    parse: switch,
 };
 
 /// Home Assistant's default discovery prefix.

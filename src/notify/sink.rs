@@ -9,7 +9,6 @@
 
 use futures::future::BoxFuture;
 
-use super::options::SinkOption;
 use super::{SINKS, SinkError, SinkOptions, or_list, sink_syntax};
 use crate::store::Notice;
 
@@ -22,10 +21,10 @@ pub struct SinkDef {
     pub help: &'static str,
     /// Whether `VALUE` is one (`Err` with why, naming the value); only for a form with a value.
     pub parse: fn(value: &str) -> Result<(), String>,
-    /// Its own options (`--ha-discovery`), each declared beside the sink ([`SinkOption`]):
-    /// `watch`'s flags and the config file's `watch:` keys are made from them, and `make` reads
+    /// Its own options (`--ha-discovery`), each a setting declared beside the sink and listed in
+    /// [`super::SETTINGS`] (`watch`'s flags and the config file's `watch:` keys); `make` reads
     /// their values from [`SinkOptions::values`].
-    pub options: &'static [SinkOption],
+    pub options: &'static [&'static dyn crate::model::setting::Declared],
     /// The running sink for `VALUE` (empty for a form without one), each attempt with the sink's
     /// own deadline; connecting happens on first delivery.
     pub make: fn(value: &str, options: &SinkOptions) -> Result<Sink, String>,

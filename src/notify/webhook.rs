@@ -15,6 +15,7 @@
 //! the verifier wired by hand for the same result; if camscan grows an axum server, reqwest
 //! shares its hyper.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -22,8 +23,8 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use super::SinkError;
-use super::options::{SinkOption, SinkOptionKind};
 use crate::error::fmt_duration;
+use crate::model::setting::{Repeat, Setting, path};
 use crate::store::Notice;
 
 /// One POST's deadline, from connecting to the end of the answer: 10 s, GitHub's own limit for a
@@ -37,13 +38,18 @@ pub const SIGNATURE_HEADER: &str = "X-Camscan-Signature";
 /// `--webhook-secret-file` (config `watch: webhook_secret_file:`): the file whose secret signs
 /// every body; without it, [`super::WEBHOOK_SECRET_ENV`] ([`super::SinkOptions::new`] reads
 /// either, once).
-pub const SECRET_FILE_OPTION: SinkOption = SinkOption {
-    flag: "--webhook-secret-file",
+pub static SECRET_FILE: Setting<Option<PathBuf>> = Setting {
     key: "webhook_secret_file",
-    env: None,
+    flag: "--webhook-secret-file",
+    short: None,
+    repeat: Repeat::Once,
+    env: "",
+    value_name: "FILE",
     help: "File holding the secret that signs webhook bodies (HMAC-SHA256, header \
            `X-Camscan-Signature: sha256=HEX`); or CAMSCAN_WEBHOOK_SECRET. Never on the command line",
-    kind: SinkOptionKind::Value { value_name: "FILE" },
+    default: None,
+    choices: None,
+    parse: path,
 };
 
 /// A webhook receiver.

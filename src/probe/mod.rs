@@ -21,7 +21,7 @@ use crate::discovery::Batch;
 use crate::discovery::ledger::Ledger;
 use crate::discovery::tally::Tally;
 use crate::discovery::targets::TargetSet;
-use crate::model::setting::Setting;
+use crate::model::setting::{Repeat, Setting};
 use crate::net::neigh::Entry;
 use crate::net::{self, ConnectOutcome};
 
@@ -46,7 +46,7 @@ pub static PORTS: Setting<std::borrow::Cow<'static, [u16]>> = Setting {
     key: "ports",
     flag: "--ports",
     short: Some('p'),
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_PORTS",
     value_name: "PORTS",
     help: "TCP ports: list and ranges, e.g. 554,8554,8000-8010 [default: 554,8554,10554,5554,\
@@ -61,7 +61,7 @@ pub static CONCURRENCY: Setting<Option<usize>> = Setting {
     key: "concurrency",
     flag: "--concurrency",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_CONCURRENCY",
     value_name: "N",
     help: "Probes in flight at once [default: derived from the open-file limit, at most 1024]",
@@ -84,7 +84,7 @@ pub static PER_HOST: Setting<usize> = Setting {
     key: "per_host",
     flag: "--per-host",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_PER_HOST",
     value_name: "N",
     help: "Probes in flight to one host at once [default: 32]",
@@ -99,7 +99,7 @@ pub static MAX_RATE: Setting<Option<u32>> = Setting {
     key: "max_rate",
     flag: "--max-rate",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_MAX_RATE",
     value_name: "N",
     help: "Connects a second at most, all hosts together, so a NAT relay or a small switch sees \
@@ -115,7 +115,7 @@ pub static RETRIES: Setting<u32> = Setting {
     key: "retries",
     flag: "--retries",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_RETRIES",
     value_name: "N",
     help: "Retries of a connect that failed for a transient local reason (no buffers, no ports, \

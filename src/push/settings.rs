@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::model::setting::{Declared, SWITCH, Setting, list, path, switch};
+use crate::model::setting::{Declared, Repeat, SWITCH, Setting, list, path, switch};
 
 /// How a push reaches and writes into a tool, in `--help`'s order.
 pub static OPTIONS: &[&dyn Declared] = &[
@@ -53,7 +53,7 @@ pub static LOGIN_FILE: Setting<Option<PathBuf>> = Setting {
     key: "push_login_file",
     flag: "--push-login-file",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_PUSH_LOGIN_FILE",
     value_name: "FILE",
     help: "The tool's own login, from the first line of this file: `user:password` for Frigate's \
@@ -70,7 +70,7 @@ pub static CA_FILE: Setting<Option<PathBuf>> = Setting {
     key: "push_ca_file",
     flag: "--push-ca-file",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_PUSH_CA_FILE",
     value_name: "FILE",
     help: "Trust the certificates in this PEM file for an https:// tool (Frigate's own CA)",
@@ -84,7 +84,7 @@ pub static INSECURE: Setting<bool> = Setting {
     key: "push_insecure",
     flag: "--push-insecure",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_PUSH_INSECURE",
     value_name: SWITCH,
     help: "Accept any certificate of an https:// tool (Frigate's self-signed default on 8971)",
@@ -99,7 +99,7 @@ pub static PASSWORD_REFS: Setting<bool> = Setting {
     key: "password_refs",
     flag: "--password-refs",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_PASSWORD_REFS",
     value_name: SWITCH,
     help: "Write each camera's password as the tool's reference to its environment \
@@ -116,7 +116,7 @@ pub static PRUNE: Setting<bool> = Setting {
     key: "prune",
     flag: "--prune",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "",
     value_name: SWITCH,
     help: "Also remove the entries camscan wrote for cameras no longer in the inventory (only \
@@ -131,7 +131,7 @@ pub static UNVERIFIED: Setting<bool> = Setting {
     key: "push_unverified",
     flag: "--push-unverified",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_PUSH_UNVERIFIED",
     value_name: SWITCH,
     help: "Also push cameras whose main stream answered but never played (status `unverified`). \
@@ -148,7 +148,7 @@ pub static TIMEOUT: Setting<Duration> = Setting {
     key: "push_timeout",
     flag: "--push-timeout",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_PUSH_TIMEOUT",
     value_name: "SECONDS",
     help: "Seconds each request to the tool may take [default: 10]",
@@ -171,7 +171,7 @@ pub static CREDENTIALS: Setting<Option<PathBuf>> = Setting {
     key: "credentials",
     flag: "--credentials",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_CREDENTIALS",
     value_name: "FILE",
     help: "The camera logins the scan used (its --credentials file): each camera's password is \
@@ -187,7 +187,7 @@ pub static DEVICE: Setting<Vec<String>> = Setting {
     key: "device",
     flag: "--device",
     short: None,
-    repeat: true,
+    repeat: Repeat::Commas,
     env: "",
     value_name: "DEVICE",
     help: "Push only this device (an id from `camscan devices`, an address it had, or its MAC); \
@@ -202,7 +202,7 @@ pub static DRY_RUN: Setting<bool> = Setting {
     key: "dry_run",
     flag: "--dry-run",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "",
     value_name: SWITCH,
     help: "Print the plan and change nothing",
@@ -216,7 +216,7 @@ pub static SCAN_PUSH: Setting<Vec<String>> = Setting {
     key: "push",
     flag: "--push",
     short: None,
-    repeat: true,
+    repeat: Repeat::Commas,
     env: "CAMSCAN_PUSH",
     value_name: "TOOL=URL",
     help: "After the scan is recorded, push the inventory's cameras into a running tool: \

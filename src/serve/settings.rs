@@ -6,7 +6,7 @@
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::path::PathBuf;
 
-use crate::model::setting::{Declared, SWITCH, Setting, list, pairs, path, switch, text};
+use crate::model::setting::{Declared, Repeat, SWITCH, Setting, list, pairs, path, switch, text};
 
 /// Every setting of `camscan serve` but the inventory's, the formats' and the push's, in
 /// `--help`'s order.
@@ -37,7 +37,7 @@ pub static LISTEN: Setting<SocketAddr> = Setting {
     key: "listen",
     flag: "--listen",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_LISTEN",
     value_name: "ADDR",
     help: "Address and port to listen on. On loopback (127.0.0.0/8, ::1) no token is asked for \
@@ -56,7 +56,7 @@ pub static AUTH: Setting<bool> = Setting {
     key: "auth",
     flag: "--auth",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_SERVE_AUTH",
     value_name: SWITCH,
     help: "Ask for the token on a loopback address too (`Authorization: Bearer TOKEN`, or the \
@@ -71,7 +71,7 @@ pub static PRINT_TOKEN: Setting<bool> = Setting {
     key: "print_token",
     flag: "--print-token",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "",
     value_name: SWITCH,
     help: "Print the server's token on stdout and exit (it is made, mode 0600, in serve.token \
@@ -86,7 +86,7 @@ pub static TLS_CERT: Setting<Option<PathBuf>> = Setting {
     key: "tls_cert",
     flag: "--tls-cert",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_TLS_CERT",
     value_name: "FILE",
     help: "Serve HTTPS with this certificate chain (PEM); needs --tls-key",
@@ -100,7 +100,7 @@ pub static TLS_KEY: Setting<Option<PathBuf>> = Setting {
     key: "tls_key",
     flag: "--tls-key",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_TLS_KEY",
     value_name: "FILE",
     help: "The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1)",
@@ -114,7 +114,7 @@ pub static ALLOW_TARGETS: Setting<Vec<String>> = Setting {
     key: "allow_targets",
     flag: "--allow-targets",
     short: None,
-    repeat: true,
+    repeat: Repeat::Commas,
     env: "CAMSCAN_ALLOW_TARGETS",
     value_name: "TARGETS",
     help: "What `POST /api/v1/scans` may scan (addresses, CIDRs, ranges; comma-separated); \
@@ -132,7 +132,7 @@ pub static SCAN_CREDENTIALS: Setting<Vec<String>> = Setting {
     key: "scan_credentials",
     flag: "--scan-credentials",
     short: None,
-    repeat: true,
+    repeat: Repeat::Commas,
     env: "",
     value_name: "NAME=FILE",
     help: "A credentials file an API scan may choose by NAME (`site=/etc/camscan/site.creds`); \
@@ -148,7 +148,7 @@ pub static CREDENTIALS: Setting<Option<PathBuf>> = Setting {
     key: "credentials",
     flag: "--credentials",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_CREDENTIALS",
     value_name: "FILE",
     help: "The credentials file (`user:password` lines) the server opens cameras with: the live \
@@ -163,7 +163,7 @@ pub static NO_PREVIEW: Setting<bool> = Setting {
     key: "no_preview",
     flag: "--no-preview",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "",
     value_name: SWITCH,
     help: "No live preview: the page shows no Live buttons and the preview, live and WHEP routes \
@@ -178,7 +178,7 @@ pub static HUB: Setting<Option<PathBuf>> = Setting {
     key: "hub",
     flag: "--hub",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_HUB",
     value_name: "URL",
     help: "The fleet's hub: send this site's scans, devices and events to this PostgreSQL \
@@ -198,7 +198,7 @@ pub static EVERY: Setting<Option<String>> = Setting {
     key: "every",
     flag: "--every",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "",
     value_name: "AGE",
     help: "Also run the watcher in this process: a complete scan of the config's `targets:` \
@@ -215,7 +215,7 @@ pub static CRON: Setting<Option<String>> = Setting {
     key: "cron",
     flag: "--cron",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "",
     value_name: "EXPR",
     help: "The watcher's scans on a cron schedule instead (as `camscan watch --cron`)",
@@ -229,7 +229,7 @@ pub static CHECK_STREAMS: Setting<Option<String>> = Setting {
     key: "check_streams",
     flag: "--check-streams",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "",
     value_name: "AGE",
     help: "The watcher checks every known stream this often between scans (`30s`)",
@@ -243,7 +243,7 @@ pub static PUSH: Setting<Vec<String>> = Setting {
     key: "push",
     flag: "--push",
     short: None,
-    repeat: true,
+    repeat: Repeat::Commas,
     env: "CAMSCAN_PUSH",
     value_name: "TOOL=URL",
     help: "Offer the page's \"Add to\" buttons for a running tool: `frigate=URL`, `go2rtc=URL` or \

@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 
-use crate::model::setting::{Declared, Setting, path, text};
+use crate::model::setting::{Declared, Repeat, Setting, path, text};
 
 /// The inventory's settings, in `--help`'s order (`--config` follows them).
 pub static INVENTORY: &[&dyn Declared] = &[&DB, &DB_PASSWORD_FILE, &CREDENTIAL_KEY, &SITE];
@@ -17,7 +17,7 @@ pub static DB: Setting<Option<PathBuf>> = Setting {
     key: "db",
     flag: "--db",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_DB",
     value_name: "PATH|URL",
     help: "The inventory: an SQLite file, or a PostgreSQL database as a postgres:// URL (the \
@@ -34,7 +34,7 @@ pub static DB_PASSWORD_FILE: Setting<Option<PathBuf>> = Setting {
     key: "db_password_file",
     flag: "--db-password-file",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_DB_PASSWORD_FILE",
     value_name: "FILE",
     help: "The PostgreSQL password, from the first line of this file (else PGPASSWORD, else \
@@ -49,7 +49,7 @@ pub static CREDENTIAL_KEY: Setting<Option<PathBuf>> = Setting {
     key: "credential_key",
     flag: "--credential-key",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_CREDENTIAL_KEY",
     value_name: "FILE",
     help: "The key of the credential hashes the inventory keeps (which credential opened a \
@@ -67,7 +67,7 @@ pub static SITE: Setting<Option<String>> = Setting {
     key: "site",
     flag: "--site",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_SITE",
     value_name: "NAME",
     help: "The site: a scan is recorded at it, and devices are told apart per site \
@@ -88,7 +88,7 @@ pub static STATE: Setting<Option<super::DeviceState>> = Setting {
     key: "state",
     flag: "--state",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "",
     value_name: "STATE",
     help: "Only devices in this state",
@@ -102,7 +102,7 @@ pub static HUB: crate::model::setting::Setting<Option<PathBuf>> = crate::model::
     key: "hub",
     flag: "--hub",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_HUB",
     value_name: "URL",
     help: "The fleet's hub: after each scan (and with watch, as events come), send this site's scans, devices and events to this PostgreSQL inventory (postgres:// URL), which holds every site's. This site's own inventory stays its truth: nothing waits on the hub, and what it missed while away is sent when it is back",
@@ -117,7 +117,7 @@ pub static HUB_PASSWORD_FILE: Setting<Option<PathBuf>> = Setting {
     key: "hub_password_file",
     flag: "--hub-password-file",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_HUB_PASSWORD_FILE",
     value_name: "FILE",
     help: "The hub's password, from the first line of this file (else PGPASSWORD, else \
@@ -132,7 +132,7 @@ pub static NO_DB: Setting<bool> = Setting {
     key: "no_db",
     flag: "--no-db",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_NO_DB",
     value_name: crate::model::setting::SWITCH,
     help: "Record nothing: a scan that leaves no trace (no inventory file is opened or created). \
@@ -151,7 +151,7 @@ pub static OLDER_THAN: Setting<Option<String>> = Setting {
     key: "older_than",
     flag: "--older-than",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "",
     value_name: "AGE",
     help: "Remove what is older than this age (`90d`, `12w`, `36h`)",
@@ -168,7 +168,7 @@ pub static DEVICES_SINCE: Setting<Option<String>> = Setting {
     key: "since",
     flag: "--since",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "",
     value_name: "AGE|DATE",
     help: "Only devices seen within this age (`90s`, `30m`, `12h`, `7d`, `2w`) or since this \
@@ -183,7 +183,7 @@ pub static VENDOR: Setting<Option<String>> = Setting {
     key: "vendor",
     flag: "--vendor",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "",
     value_name: "TEXT",
     help: "Only devices whose vendor contains this text (case-insensitive)",
@@ -197,7 +197,7 @@ pub static CAMERAS: Setting<bool> = Setting {
     key: "cameras",
     flag: "--cameras",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "",
     value_name: crate::model::setting::SWITCH,
     help: "Only cameras: devices camscan found to be a camera, NVR or video server, or to serve \
@@ -212,7 +212,7 @@ pub static HISTORY_SINCE: Setting<Option<String>> = Setting {
     key: "since",
     flag: "--since",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "",
     value_name: "AGE|DATE",
     help: "Only events within this age (`12h`, `7d`) or since this date or time",

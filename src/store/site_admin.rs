@@ -13,6 +13,7 @@
 
 use super::db::{Conn, Engine, OptionalExtension, params};
 use super::{Store, StoreError};
+use crate::model::setting::Repeat;
 
 /// The group role of every site's login role.
 pub const GROUP: &str = "camscan_sites";
@@ -142,7 +143,7 @@ pub static PASSWORD_FILE: crate::model::setting::Setting<Option<std::path::PathB
         key: "password_file",
         flag: "--password-file",
         short: None,
-        repeat: false,
+        repeat: Repeat::Once,
         env: "",
         value_name: "PATH",
         help: "Write the login's password here (made with mode 0600; its first line is the \
@@ -158,7 +159,7 @@ pub static DB: crate::model::setting::Setting<Option<std::path::PathBuf>> =
         key: "db",
         flag: "--db",
         short: None,
-        repeat: false,
+        repeat: Repeat::Once,
         env: "CAMSCAN_DB",
         value_name: "URL",
         help: "The hub: a postgres:// URL with its owner's login (no password in it: see \
@@ -174,7 +175,7 @@ pub static DB_PASSWORD_FILE: crate::model::setting::Setting<Option<std::path::Pa
         key: "db_password_file",
         flag: "--db-password-file",
         short: None,
-        repeat: false,
+        repeat: Repeat::Once,
         env: "CAMSCAN_DB_PASSWORD_FILE",
         value_name: "FILE",
         help: "The owner's password, from the first line of this file (else PGPASSWORD, else \
@@ -189,7 +190,7 @@ pub static ROLE: crate::model::setting::Setting<Option<String>> = crate::model::
     key: "role",
     flag: "--role",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "",
     value_name: "ROLE",
     help: "The login role's name [default: camscan_site_ and the site's name]",

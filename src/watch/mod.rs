@@ -132,8 +132,9 @@ pub struct WatchConfig {
     pub listen: bool,
     /// Serve Prometheus metrics here.
     pub metrics: Option<std::net::SocketAddr>,
-    /// The sinks' own options (`--webhook-secret-file`, `--ha-discovery`; [`notify::options`]).
-    pub sink_options: notify::SinkValues,
+    /// `--notify` and the sinks' own options (`--webhook-secret-file`, `--ha-discovery`;
+    /// [`notify::SETTINGS`]), resolved.
+    pub sink_options: crate::model::setting::Settings,
     /// [`notify::WEBHOOK_SECRET_ENV`]'s value, as the entrance read it: the webhook secret when
     /// no `--webhook-secret-file` is given (`Debug` shows only whether there is one).
     pub webhook_secret_env: Option<SecretBytes>,

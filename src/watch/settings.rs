@@ -1,10 +1,10 @@
 //! `camscan watch`'s own settings, declared once ([`crate::model::setting::Setting`]) and listed
 //! in [`SETTINGS`], which the entrance makes watch's flags from (`cli::setting_args`). Each is
-//! an `Option` (a list: empty) whose `None` lets the config file's `watch:` section speak, then
-//! the default its help names (`cli::settings::watch` resolves them into [`super::WatchConfig`]).
+//! resolved as every setting is: its flag, else the config file's `watch:` key ([`SECTION`]),
+//! else its default (`cli::settings::watch` makes them a [`super::WatchConfig`]).
 //! `--notify` and the sinks' options are declared with the sinks (`notify`).
 
-use crate::model::setting::{Declared, SWITCH, Setting, count, pairs, switch, text};
+use crate::model::setting::{Declared, Repeat, SWITCH_OFF, Setting, count, pairs, switch, text};
 
 /// Every setting of `camscan watch` but the scan's, the push's and the sinks', in `--help`'s
 /// order.
@@ -14,9 +14,23 @@ pub static SETTINGS: &[&dyn Declared] = &[
     &CHECK_STREAMS,
     &DOWN_AFTER,
     &METRICS,
-    &NO_LISTEN,
+    &LISTEN,
     &OUTBOX_CAP,
     &ROUNDS,
+    &WRITE,
+    &WRITE_THEN,
+];
+
+/// The keys of the config file's `watch:` section: watch's settings but `--rounds` (a one-off
+/// run's), with the sinks' ([`crate::notify::SETTINGS`]), which `serve`'s watcher reads too.
+pub static SECTION: &[&dyn Declared] = &[
+    &EVERY,
+    &CRON,
+    &CHECK_STREAMS,
+    &DOWN_AFTER,
+    &METRICS,
+    &LISTEN,
+    &OUTBOX_CAP,
     &WRITE,
     &WRITE_THEN,
 ];
@@ -26,7 +40,7 @@ pub static EVERY: Setting<Option<String>> = Setting {
     key: "every",
     flag: "--every",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_EVERY",
     value_name: "AGE",
     help: "Run a complete scan this often (`15m`, `1h`, `1d`) [default: 15m]",
@@ -40,7 +54,7 @@ pub static CRON: Setting<Option<String>> = Setting {
     key: "cron",
     flag: "--cron",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_CRON",
     value_name: "EXPR",
     help: "Run scans on a cron schedule instead (`*/15 * * * *`; 5 fields, or 6 with seconds \
@@ -55,7 +69,7 @@ pub static CHECK_STREAMS: Setting<Option<String>> = Setting {
     key: "check_streams",
     flag: "--check-streams",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_CHECK_STREAMS",
     value_name: "AGE",
     help: "Check every known stream this often between scans (`30s`); off when not given",
@@ -66,18 +80,17 @@ pub static CHECK_STREAMS: Setting<Option<String>> = Setting {
 
 /// `--down-after`: failed checks before a stream is down ([`super::DEFAULT_DOWN_AFTER`]). No
 /// variable.
-pub static DOWN_AFTER: Setting<Option<u32>> = Setting {
+pub static DOWN_AFTER: Setting<u32> = Setting {
     key: "down_after",
     flag: "--down-after",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "",
     value_name: "N",
     help: "Failed checks in a row before a stream is down (a success brings it up) [default: 3]",
-    default: None,
-    // 0 is refused where the file's value is too, with the same words.
+    default: super::DEFAULT_DOWN_AFTER,
     choices: None,
-    parse: |t| count(t, 0).map(Some),
+    parse: |t| count(t, 1),
 };
 
 /// `--metrics`: the Prometheus endpoint ([`crate::metrics`]). No variable.
@@ -85,7 +98,7 @@ pub static METRICS: Setting<Option<String>> = Setting {
     key: "metrics",
     flag: "--metrics",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "",
     value_name: "ADDR",
     help: "Serve Prometheus metrics at http://ADDR/metrics (`127.0.0.1:9750`; another address \
@@ -95,40 +108,35 @@ pub static METRICS: Setting<Option<String>> = Setting {
     parse: text,
 };
 
-/// `--no-listen`: no announcements heard between scans. No variable.
-pub static NO_LISTEN: Setting<bool> = Setting {
-    key: "no_listen",
+/// `--no-listen` (config `watch: listen: false`): no announcements heard between scans. No
+/// variable.
+pub static LISTEN: Setting<bool> = Setting {
+    key: "listen",
     flag: "--no-listen",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "",
-    value_name: SWITCH,
+    value_name: SWITCH_OFF,
     help: "Do not listen for WS-Discovery Hello/Bye and SSDP NOTIFY announcements between scans",
-    default: false,
+    default: true,
     choices: None,
     parse: switch,
 };
 
 /// `--outbox-cap`: events kept for a sink that is down ([`super::DEFAULT_OUTBOX_CAP`]). No
 /// variable.
-pub static OUTBOX_CAP: Setting<Option<i64>> = Setting {
+pub static OUTBOX_CAP: Setting<i64> = Setting {
     key: "outbox_cap",
     flag: "--outbox-cap",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "",
     value_name: "N",
     help: "Events kept for a sink that is down; past this, its oldest are dropped (and logged) \
            [default: 10000]",
-    default: None,
-    // Below 1 is refused where the file's value is too, with the same words.
+    default: super::DEFAULT_OUTBOX_CAP,
     choices: None,
-    parse: |t| {
-        t.trim()
-            .parse()
-            .map(Some)
-            .map_err(|_| format!("{:?} is not a whole number", t.trim()))
-    },
+    parse: |t| count(t, 1),
 };
 
 /// `--rounds`: stop after this many scans. No variable.
@@ -136,7 +144,7 @@ pub static ROUNDS: Setting<Option<u32>> = Setting {
     key: "rounds",
     flag: "--rounds",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "",
     value_name: "N",
     help: "Stop after this many scans (one-off runs, tests); run until a signal when not given",
@@ -150,7 +158,7 @@ pub static WRITE: Setting<Vec<String>> = Setting {
     key: "write",
     flag: "--write",
     short: None,
-    repeat: true,
+    repeat: Repeat::Commas,
     env: "",
     value_name: "FORMAT=FILE",
     help: "Keep an export up to date: after each scan, render FORMAT (any -f format: go2rtc, \
@@ -166,7 +174,7 @@ pub static WRITE_THEN: Setting<Option<String>> = Setting {
     key: "write_then",
     flag: "--write-then",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_WRITE_THEN",
     value_name: "COMMAND",
     help: "Run this command after a scan that rewrote a --write file (reload Frigate, go2rtc or \
@@ -183,11 +191,16 @@ mod tests {
     #[test]
     fn every_watch_setting_is_spelled_from_its_key() {
         crate::model::setting::assert_spelled_from_keys(SETTINGS, &[""]);
-        assert_eq!(
-            (OUTBOX_CAP.parse)("-1"),
-            Ok(Some(-1)),
-            "refused when resolved"
-        );
+        assert!((OUTBOX_CAP.parse)("0").is_err() && (DOWN_AFTER.parse)("0").is_err());
         assert!((ROUNDS.parse)("x").is_err());
+    }
+
+    /// The file's section is every flag's setting but `--rounds`, in the same order.
+    #[test]
+    fn the_section_is_the_flags_but_rounds() {
+        let keys = |l: &[&dyn Declared]| l.iter().map(|d| d.key()).collect::<Vec<_>>();
+        let mut flags = keys(SETTINGS);
+        flags.retain(|k| *k != ROUNDS.key);
+        assert_eq!(keys(SECTION), flags);
     }
 }

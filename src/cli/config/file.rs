@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::sink_options;
+use super::watch_section;
 use crate::error::Error;
 use crate::model::environment::ColorChoice;
 
@@ -54,33 +54,15 @@ pub struct FileConfig {
     pub credential_key: Option<PathBuf>,
     /// The site scans are recorded at (`--site`); `null` for the host name.
     pub site: Option<String>,
-    /// `camscan watch`'s settings (its flags override them).
-    #[serde(default, deserialize_with = "sink_options::watch_section")]
-    pub watch: Option<WatchFile>,
+    /// `camscan watch`'s settings, as text by key (its `watch:` section: [`watch_section`]);
+    /// its flags override them.
+    #[serde(default, deserialize_with = "watch_section::read")]
+    pub watch: std::collections::BTreeMap<String, String>,
     /// The declared settings' values at the top level, as text, by key: the scan's
     /// ([`crate::scan::settings::SCAN`]) and the formats' options
     /// ([`crate::export::options::OPTIONS`]), each read by its setting's parser when resolved.
     #[serde(skip)]
     pub settings: std::collections::BTreeMap<String, String>,
-}
-
-/// The `watch:` section of the config file: `camscan watch`'s flags, by the same names.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WatchFile {
-    pub every: Option<String>,
-    pub cron: Option<String>,
-    pub check_streams: Option<String>,
-    pub down_after: Option<u32>,
-    pub notify: Option<Vec<String>>,
-    pub metrics: Option<String>,
-    pub listen: Option<bool>,
-    pub outbox_cap: Option<i64>,
-    pub write: Option<Vec<String>>,
-    pub write_then: Option<String>,
-    /// The sinks' own options' keys, as given ([`sink_options`]).
-    #[serde(skip)]
-    pub sink_options: crate::notify::SinkValues,
 }
 
 impl FileConfig {

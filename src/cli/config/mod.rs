@@ -1,8 +1,8 @@
-//! The config file's shape: its keys ([`FileConfig`], its `watch:` section [`WatchFile`]) and how
+//! The config file's shape: its keys ([`FileConfig`], its `watch:` section's settings) and how
 //! its text is read into them ([`FileConfig::parse`]): the file's own fields, then the keys that
 //! registrations name, taken out of a mapping by a sieve (`sieve`): the declared settings at its
-//! top level, the formats' options and the scan's (`top_level`), the sinks' options in
-//! its `watch:` section (`sink_options`). Precedence, applied by the entrance that reads the file
+//! top level, the formats' options and the scan's (`top_level`), watch's and the sinks' in its
+//! `watch:` section (`watch_section`). Precedence, applied by the entrance that reads the file
 //! (`cli::settings`): flags > env > the file > defaults.
 //!
 //! Nothing here reads a file or the environment: the entrance reads the config file once
@@ -12,8 +12,8 @@
 
 mod file;
 mod sieve;
-pub mod sink_options;
 mod top_level;
+mod watch_section;
 
 pub use file::*;
 
@@ -23,9 +23,9 @@ pub fn keys() -> Vec<&'static str> {
     top_level::keys(struct_fields::<FileConfig>())
 }
 
-/// The keys of the file's `watch:` section: [`WatchFile`]'s fields and the sinks' options.
+/// The keys of the file's `watch:` section: watch's settings and the sinks'.
 pub fn watch_keys() -> Vec<&'static str> {
-    sink_options::keys(struct_fields::<WatchFile>())
+    watch_section::keys()
 }
 
 /// The field names a serde `Deserialize` struct accepts: what its derive hands to

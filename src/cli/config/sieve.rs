@@ -1,8 +1,8 @@
 //! Registered keys among a mapping's own: a deserializer that reads as the YAML reader it wraps
 //! does, with the keys a registration names taken out of the mapping (a switch read as `bool`, a
 //! value as text, `null` as not given) and every other key handed on to the derived reader.
-//! The declared settings at the file's top level (`top_level`) and the sinks' options in
-//! its `watch:` section ([`super::sink_options`]) are read so.
+//! The declared settings at the file's top level (`top_level`) and in its `watch:` section
+//! ([`super::watch_section`]) are read so.
 //!
 //! So the derived reader keeps refusing unknown keys, and an unknown key, or a registered key's
 //! value of the wrong type, is reported by the YAML reader with its place in the file, as for any
@@ -24,6 +24,11 @@ pub(super) trait Registry {
     /// declared setting, whose own parser reads the text.
     fn is_scalar(_option: Self::Option) -> bool {
         false
+    }
+    /// What joins the items of a list given for `option` (`ports: [554, 8554]`), as its flag's
+    /// values are joined.
+    fn joiner(_option: Self::Option) -> &'static str {
+        ","
     }
     /// `option` given as `value` (a switch: `true` or `false`).
     fn take(&mut self, option: Self::Option, value: String);
@@ -134,7 +139,9 @@ impl<'de, A: MapAccess<'de>, R: Registry> MapAccess<'de> for SieveMap<'_, A, R> 
                 Some(Key::Option(option)) => option,
             };
             let value = if R::is_scalar(option) {
-                self.map.next_value::<Option<Scalar>>()?.map(|s| s.0)
+                self.map
+                    .next_value::<Option<Scalar>>()?
+                    .map(|s| s.0.join(R::joiner(option)))
             } else if R::is_switch(option) {
                 self.map
                     .next_value::<Option<bool>>()?
@@ -153,9 +160,9 @@ impl<'de, A: MapAccess<'de>, R: Registry> MapAccess<'de> for SieveMap<'_, A, R> 
     }
 }
 
-/// Any YAML scalar (a text, a number, a boolean), as its text, or a list of them, as the comma-
-/// separated text a flag gives.
-struct Scalar(String);
+/// Any YAML scalar (a text, a number, a boolean), as its text, or a list of them, each item's
+/// text (joined as a flag's values are, by the registry's joiner).
+struct Scalar(Vec<String>);
 
 impl<'de> de::Deserialize<'de> for Scalar {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Scalar, D::Error> {
@@ -165,6 +172,12 @@ impl<'de> de::Deserialize<'de> for Scalar {
 
 struct ScalarVisitor;
 
+impl ScalarVisitor {
+    fn one<E: de::Error>(text: String) -> Result<Scalar, E> {
+        Ok(Scalar(vec![text]))
+    }
+}
+
 impl<'de> Visitor<'de> for ScalarVisitor {
     type Value = Scalar;
 
@@ -172,33 +185,33 @@ impl<'de> Visitor<'de> for ScalarVisitor {
         f.write_str("a number, a text or a list of them")
     }
 
-    /// A list (`ports: [554, 8554]`), as the comma-separated text a flag gives.
+    /// A list (`ports: [554, 8554]`), each item's text.
     fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Scalar, A::Error> {
         let mut items = Vec::new();
         while let Some(Scalar(item)) = seq.next_element()? {
-            items.push(item);
+            items.extend(item);
         }
-        Ok(Scalar(items.join(",")))
+        Ok(Scalar(items))
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
-        Ok(Scalar(v.to_string()))
+        Self::one(v.to_string())
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
-        Ok(Scalar(v.to_string()))
+        Self::one(v.to_string())
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
-        Ok(Scalar(v.to_string()))
+        Self::one(v.to_string())
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
-        Ok(Scalar(v.to_string()))
+        Self::one(v.to_string())
     }
 
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar, E> {
-        Ok(Scalar(v.to_string()))
+        Self::one(v.to_string())
     }
 }
 

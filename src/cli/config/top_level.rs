@@ -68,6 +68,10 @@ impl Registry for TopLevel {
         !Self::is_switch(option)
     }
 
+    fn joiner(option: &'static dyn Declared) -> &'static str {
+        option.repeat().joiner().unwrap_or(",")
+    }
+
     fn take(&mut self, option: &'static dyn Declared, value: String) {
         self.settings.insert(option.key().to_string(), value);
     }

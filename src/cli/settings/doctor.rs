@@ -31,7 +31,7 @@ pub fn doctor(args: &DoctorArgs, process: &Process) -> Result<Settings, Error> {
         }),
         file: file_reader(inventory),
         env: process.env.clone(),
-        notify: args.notify.clone(),
+        notify: args.notify.values()?.get(&crate::notify::NOTIFY),
         format: args.format.values()?.get(&crate::doctor::FORMAT),
         color: process.color.map(|c| c.in_env(&process.env)),
         width: crate::export::table_width(
@@ -52,14 +52,18 @@ pub fn file_reader(inventory: impl Fn(&FileConfig) -> Option<Inventory> + 'stati
                 Some((text, path)) => FileConfig::parse(text, path)?,
                 None => FileConfig::default(),
             };
-            let watch = file.watch.clone().unwrap_or_default();
+            // The `watch:` section's values, each its default where not given.
+            let sinks =
+                crate::cli::SettingArgs::<crate::cli::Sinks>::default().resolve(&file.watch)?;
+            let watch =
+                crate::cli::SettingArgs::<crate::cli::Watch>::default().resolve(&file.watch)?;
             Ok(FileRead {
                 scan_values: scan_values(&file).err(),
                 inventory: inventory(&file),
                 ffprobe: crate::analyze::ffprobe::FFPROBE.in_file(&file.settings),
                 settings: file.settings,
-                notify: watch.notify,
-                outbox_cap: watch.outbox_cap,
+                notify: sinks.get(&crate::notify::NOTIFY),
+                outbox_cap: watch.get(&crate::watch::settings::OUTBOX_CAP),
             })
         }),
     }

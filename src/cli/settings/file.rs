@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::cli::config::FileConfig;
 use crate::error::Error;
 use crate::model::environment::Environment;
+use crate::model::setting::Repeat;
 
 /// `--config`: the config file, read before the settings it holds (so no key of its own).
 pub static CONFIG: crate::model::setting::Setting<Option<PathBuf>> =
@@ -14,7 +15,7 @@ pub static CONFIG: crate::model::setting::Setting<Option<PathBuf>> =
         key: "config",
         flag: "--config",
         short: None,
-        repeat: false,
+        repeat: Repeat::Once,
         env: "CAMSCAN_CONFIG",
         value_name: "FILE",
         help: "Read settings from this YAML file (see config.example.yaml): each flag and its \

@@ -59,14 +59,15 @@ pub fn serve(
     };
     // Its inventory is `inventory`: the same flags and file, resolved by the same rules.
     let scan = resolve_scan_config(&scan_args, &file, process)?;
-    let watch_file = file.watch.clone().unwrap_or_default();
     let check_streams = given.get(&serve::CHECK_STREAMS);
+    let in_file =
+        |s: &crate::model::setting::Setting<Option<String>>| file.watch.contains_key(s.key);
     let watching = every.is_some()
         || cron.is_some()
         || check_streams.is_some()
-        || watch_file.every.is_some()
-        || watch_file.cron.is_some()
-        || watch_file.check_streams.is_some();
+        || in_file(&crate::watch::settings::EVERY)
+        || in_file(&crate::watch::settings::CRON)
+        || in_file(&crate::watch::settings::CHECK_STREAMS);
     let watch = if watching {
         // Serve's three over the file's `watch:`, as watch's own flags would be.
         use crate::watch::settings as watch;
@@ -84,7 +85,7 @@ pub fn serve(
             ),
             ..WatchArgs::default()
         };
-        Some(WatchConfig::resolve(&wa, &watch_file, &process.env).map_err(CommandError::Usage)?)
+        Some(WatchConfig::resolve(&wa, &file.watch, &process.env).map_err(CommandError::Usage)?)
     } else {
         None
     };

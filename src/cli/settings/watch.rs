@@ -1,10 +1,11 @@
 //! `camscan watch`'s own settings: its flags over the config file's `watch:` section over the
 //! defaults ([`WatchConfig`]; the scan's settings are [`super::scan()`]'s).
 
+use std::collections::BTreeMap;
+
 use crate::cli::WatchArgs;
-use crate::cli::config::WatchFile;
 use crate::notify::SinkSpec;
-use crate::watch::{DEFAULT_DOWN_AFTER, DEFAULT_OUTBOX_CAP, Schedule, WatchConfig};
+use crate::watch::{Schedule, WatchConfig};
 
 /// `camscan watch`'s settings: the scan's configuration as `camscan scan` resolves it (with the
 /// password asked once, `password`), and watch's own from its flags and the config file's
@@ -17,26 +18,29 @@ pub fn watch(
 ) -> Result<(crate::scan::ScanConfig, WatchConfig), String> {
     let (cfg, file) =
         super::scan::load_scan_config(&args.scan, process, password).map_err(|e| e.to_string())?;
-    let mut w = WatchConfig::resolve(args, &file.watch.clone().unwrap_or_default(), &process.env)?;
+    let mut w = WatchConfig::resolve(args, &file.watch, &process.env)?;
     w.pushes =
         super::push::scan_pushes(&args.scan.push, &cfg, &process.env).map_err(|e| e.to_string())?;
     Ok((cfg, w))
 }
 
 impl WatchConfig {
-    /// From `camscan watch`'s flags over the config file's `watch:` section over the defaults.
+    /// From `camscan watch`'s flags over the config file's `watch:` section (`file`, text by
+    /// key) over the defaults, every setting as [`crate::model::setting::Settings::resolve`]
+    /// resolves it; but the schedule, which is the flags' when they give one (`--cron` over the
+    /// file's `every:` is no conflict).
     pub fn resolve(
         a: &WatchArgs,
-        file: &WatchFile,
+        file: &BTreeMap<String, String>,
         env: &crate::model::environment::Environment,
     ) -> Result<WatchConfig, String> {
         use crate::watch::settings as set;
-        let given = a.settings.values().map_err(|e| e.to_string())?;
-        let flag_streams = given.get(&set::CHECK_STREAMS);
-        let check_streams = flag_streams.as_deref().or(file.check_streams.as_deref());
-        let check_every = check_streams
+        let values = a.settings.resolve(file).map_err(|e| e.to_string())?;
+        let sink_options = a.sinks.resolve(file).map_err(|e| e.to_string())?;
+        let check_every = values
+            .get(&set::CHECK_STREAMS)
             .map(|s| {
-                crate::model::when::parse_age(s)
+                crate::model::when::parse_age(&s)
                     .map_err(|e| format!("--check-streams {s}: {e}"))
                     .and_then(|d| {
                         if d.is_zero() {
@@ -47,65 +51,42 @@ impl WatchConfig {
                     })
             })
             .transpose()?;
-        let notify = if a.notify.is_empty() {
-            file.notify.clone().unwrap_or_default()
-        } else {
-            a.notify.clone()
-        };
-        let sinks = notify
+        let sinks = sink_options
+            .get(&crate::notify::NOTIFY)
             .iter()
             .map(|s| s.parse::<SinkSpec>().map_err(|e| format!("--notify {e}")))
             .collect::<Result<Vec<_>, _>>()?;
-        let down_after = given
-            .get(&set::DOWN_AFTER)
-            .or(file.down_after)
-            .unwrap_or(DEFAULT_DOWN_AFTER);
-        if down_after == 0 {
-            return Err("--down-after: at least 1".into());
-        }
-        let outbox_cap = given
-            .get(&set::OUTBOX_CAP)
-            .or(file.outbox_cap)
-            .unwrap_or(DEFAULT_OUTBOX_CAP);
-        if outbox_cap < 1 {
-            return Err("--outbox-cap: at least 1".into());
-        }
         // The flags' schedule, else the file's (one of them gives both: that is an error).
-        let (flag_every, flag_cron) = (given.get(&set::EVERY), given.get(&set::CRON));
-        let (every, cron) = if flag_every.is_some() || flag_cron.is_some() {
-            (flag_every.as_deref(), flag_cron.as_deref())
+        let schedule_given = |key: &str| a.settings.0.contains_key(key);
+        let (every, cron) = if schedule_given(set::EVERY.key) || schedule_given(set::CRON.key) {
+            let flags = a.settings.values().map_err(|e| e.to_string())?;
+            (flags.get(&set::EVERY), flags.get(&set::CRON))
         } else {
-            (file.every.as_deref(), file.cron.as_deref())
+            (values.get(&set::EVERY), values.get(&set::CRON))
         };
-        let flag_write = given.get(&set::WRITE);
         Ok(WatchConfig {
-            schedule: Schedule::parse(every, cron)?,
+            schedule: Schedule::parse(every.as_deref(), cron.as_deref())?,
             check_every,
-            down_after,
+            down_after: values.get(&set::DOWN_AFTER),
             sinks,
-            outbox_cap,
-            rounds: given.get(&set::ROUNDS),
-            listen: !given.get(&set::NO_LISTEN) && file.listen.unwrap_or(true),
-            metrics: given
+            outbox_cap: values.get(&set::OUTBOX_CAP),
+            rounds: values.get(&set::ROUNDS),
+            listen: values.get(&set::LISTEN),
+            metrics: values
                 .get(&set::METRICS)
-                .as_deref()
-                .or(file.metrics.as_deref())
-                .map(|m| crate::metrics::parse_bind(m).map_err(|e| format!("--metrics {m}: {e}")))
+                .map(|m| crate::metrics::parse_bind(&m).map_err(|e| format!("--metrics {m}: {e}")))
                 .transpose()?,
-            sink_options: a.sink_options.resolve(&file.sink_options),
+            sink_options,
             webhook_secret_env: env.var_os(crate::notify::WEBHOOK_SECRET_ENV).map(|v| {
                 use std::os::unix::ffi::OsStrExt;
                 crate::watch::SecretBytes(v.as_bytes().to_vec())
             }),
-            write: if flag_write.is_empty() {
-                file.write.as_deref().unwrap_or_default()
-            } else {
-                &flag_write[..]
-            }
-            .iter()
-            .map(|s| s.parse().map_err(|e| format!("--write {e}")))
-            .collect::<Result<_, String>>()?,
-            write_then: given.get(&set::WRITE_THEN).or(file.write_then.clone()),
+            write: values
+                .get(&set::WRITE)
+                .iter()
+                .map(|s| s.parse().map_err(|e| format!("--write {e}")))
+                .collect::<Result<_, String>>()?,
+            write_then: values.get(&set::WRITE_THEN),
             pushes: Vec::new(),
         })
     }
@@ -122,13 +103,13 @@ mod tests {
     fn the_example_config_gives_the_defaults_and_flags_override_it() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.yaml");
         let file = crate::cli::settings::file::load(&path).unwrap();
-        let wf = file.watch.unwrap();
+        let wf = file.watch;
         let w = WatchConfig::resolve(&WatchArgs::default(), &wf, &Default::default()).unwrap();
         assert!(matches!(w.schedule, Schedule::Every(d) if d == DEFAULT_EVERY));
         assert_eq!(w.check_every, None);
-        assert_eq!(w.down_after, DEFAULT_DOWN_AFTER);
+        assert_eq!(w.down_after, crate::watch::DEFAULT_DOWN_AFTER);
         assert_eq!(w.sinks, [SinkSpec::default()]);
-        assert_eq!(w.outbox_cap, DEFAULT_OUTBOX_CAP);
+        assert_eq!(w.outbox_cap, crate::watch::DEFAULT_OUTBOX_CAP);
         assert!(w.listen);
         let args = WatchArgs {
             settings: crate::cli::SettingArgs::new(
@@ -139,7 +120,9 @@ mod tests {
                 ]
                 .into(),
             ),
-            notify: vec!["webhook=http://127.0.0.1:9/x".into()],
+            sinks: crate::cli::SettingArgs::new(
+                [("notify".into(), "webhook=http://127.0.0.1:9/x".into())].into(),
+            ),
             ..Default::default()
         };
         let w = WatchConfig::resolve(&args, &wf, &Default::default()).unwrap();
@@ -171,10 +154,7 @@ mod tests {
             ),
         )
         .unwrap();
-        let wf = crate::cli::settings::file::load(&config)
-            .unwrap()
-            .watch
-            .unwrap();
+        let wf = crate::cli::settings::file::load(&config).unwrap().watch;
         let options = |a: &WatchArgs| {
             SinkOptions::new(
                 WatchConfig::resolve(a, &wf, &Default::default())
@@ -186,7 +166,7 @@ mod tests {
         };
         let o = options(&WatchArgs::default());
         assert_eq!(o.webhook_secret.as_deref(), Some(&b"in the file"[..]));
-        assert!(o.values.on(&mqtt::HA_DISCOVERY_OPTION));
+        assert!(o.values.get(&mqtt::HA_DISCOVERY));
         let argv = ["camscan", "watch", "--webhook-secret-file"];
         let Command::Watch(a) =
             Cli::try_parse_from(argv.iter().copied().chain([from_flag.to_str().unwrap()]))
@@ -198,17 +178,15 @@ mod tests {
         let o = options(&a);
         assert_eq!(o.webhook_secret.as_deref(), Some(&b"on the line"[..]));
         assert_eq!(
-            o.values.path(&webhook::SECRET_FILE_OPTION),
+            o.values.get(&webhook::SECRET_FILE).as_deref(),
             Some(from_flag.as_path())
         );
-        assert!(o.values.on(&mqtt::HA_DISCOVERY_OPTION), "the file's switch");
-        let w = WatchConfig::resolve(
-            &WatchArgs::default(),
-            &WatchFile::default(),
-            &Default::default(),
-        )
-        .unwrap();
-        assert_eq!(w.sink_options, Default::default(), "none given");
+        assert!(o.values.get(&mqtt::HA_DISCOVERY), "the file's switch");
+        let w = WatchConfig::resolve(&WatchArgs::default(), &BTreeMap::new(), &Default::default())
+            .unwrap();
+        let o = w.sink_options;
+        assert_eq!(o.get(&webhook::SECRET_FILE), None, "none given");
+        assert!(!o.get(&mqtt::HA_DISCOVERY) && o.get(&crate::notify::NOTIFY).is_empty());
 
         let db = dir.path().join("i.db");
         let serve = Cli::try_parse_from([
@@ -226,7 +204,7 @@ mod tests {
         let (_, watcher) = crate::cli::settings::serve(&a, &Default::default()).unwrap();
         let o = SinkOptions::new(watcher.unwrap().sink_options, None).unwrap();
         assert_eq!(o.webhook_secret.as_deref(), Some(&b"in the file"[..]));
-        assert!(o.values.on(&mqtt::HA_DISCOVERY_OPTION));
+        assert!(o.values.get(&mqtt::HA_DISCOVERY));
     }
 
     /// watch's declared flags reach its configuration: a schedule given twice is refused, a
@@ -242,7 +220,7 @@ mod tests {
             let Command::Watch(a) = cli.command else {
                 unreachable!()
             };
-            WatchConfig::resolve(&a, &WatchFile::default(), &Default::default())
+            WatchConfig::resolve(&a, &BTreeMap::new(), &Default::default())
         };
         let e = resolved(&["--every", "1m", "--cron", "* * * * *"]).unwrap_err();
         assert!(e.contains("give one"), "{e}");
@@ -263,7 +241,16 @@ mod tests {
         assert_eq!(files, ["/x/a,b.json", "/x/c.csv"]);
         assert_eq!(w.rounds, Some(2));
         let e = resolved(&["--down-after", "0"]).unwrap_err();
-        assert!(e.contains("--down-after: at least 1"), "{e}");
+        assert!(e.contains("for down_after: must be at least 1"), "{e}");
         assert!(!resolved(&["--no-listen"]).unwrap().listen);
+        let w = resolved(&["--notify", "webhook=http://h/a?x=1,2", "--notify", "stdout"]);
+        assert_eq!(
+            w.unwrap().sinks,
+            [
+                "webhook=http://h/a?x=1,2".parse().unwrap(),
+                SinkSpec::default()
+            ],
+            "a comma in a sink's value"
+        );
     }
 }

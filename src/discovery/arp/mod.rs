@@ -32,7 +32,7 @@ use super::tally::Tally;
 use crate::analyze::identity::Identities;
 use crate::discovery::targets::TargetSet;
 use crate::model::DiscoveryMethod;
-use crate::model::setting::Setting;
+use crate::model::setting::{Repeat, Setting};
 use crate::proto::arp;
 use crate::registry::Event;
 
@@ -53,7 +53,7 @@ pub static ARP_RATE: Setting<u32> = Setting {
     key: "arp_rate",
     flag: "--arp-rate",
     short: None,
-    repeat: false,
+    repeat: Repeat::Once,
     env: "CAMSCAN_ARP_RATE",
     value_name: "N",
     help: "ARP requests a second at most, the broadcast budget of the sweep of an attached range \
