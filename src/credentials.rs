@@ -11,6 +11,7 @@
 use std::fmt;
 
 use crate::model::addr::{TargetSpec, parse_spec};
+use crate::model::setting::Repeat;
 
 /// `--username`: a user to try, its password from CAMSCAN_PASSWORD or a prompt (never argv); the
 /// command line's only (`scan::settings::FIND`).
@@ -105,7 +106,6 @@ pub fn parse_file(text: &str) -> Result<Vec<Credential>, LineError> {
 }
 
 pub use crate::model::encode_userinfo;
-use crate::model::setting::Repeat;
 
 /// `creds` in the order a host tries them: lines scoped to fewer addresses first (one address,
 /// then a /24, ...), lines with no scope last, each group in the order given. A login written for

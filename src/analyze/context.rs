@@ -23,6 +23,7 @@ use super::budget::{AuthBudget, DEFAULT_AUTH_BUDGET};
 use super::hints::Hints;
 use super::sessions::DeviceSessions;
 use crate::credentials::Credential;
+use crate::model::setting::Repeat;
 use crate::net::host_gate::HostGates;
 
 /// Longest a channel walk waits at a gap for SADP/DHIP to announce the device's channel count.
@@ -100,7 +101,6 @@ pub struct ScanContext {
 }
 
 pub use crate::model::known::Known;
-use crate::model::setting::Repeat;
 
 /// `--fresh`: the scan starts with nothing an earlier scan learnt (the analysers' [`Known`] left
 /// empty, `record::memory`).

@@ -22,9 +22,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::model::setting::Repeat;
 use retina::client::SessionGroup;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
+
+use crate::model::setting::Repeat;
 
 /// Default cap: 2. Cameras serve a limited number of clients at once, and a Dahua whose limit is
 /// full refuses everyone, with a 401 as if the password were wrong (`docs/design/protocols.md`,

@@ -15,6 +15,8 @@ pub use crate::discovery::DiscoveryMethod;
 pub use crate::export::Format;
 pub use crate::model::environment::ColorChoice;
 
+use crate::model::setting::Repeat;
+
 mod audit;
 mod choices;
 pub mod config;
@@ -31,7 +33,6 @@ pub mod settings;
 mod tools;
 mod watch;
 
-use crate::model::setting::Repeat;
 pub use audit::*;
 pub use doctor::*;
 pub use format_options::FormatOptionArgs;

@@ -22,6 +22,7 @@ use tokio::sync::mpsc;
 use super::scope::{Batch, Probes};
 use super::tally::Tally;
 use super::targets::TargetSet;
+
 use crate::model::setting::Repeat;
 
 /// `--probe-all`: no host discovery first ([`first_ports`]).

@@ -29,6 +29,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::model::setting::Repeat;
+
 /// `--reach-misaddressed`: reach each misaddressed device through a temporary address of this
 /// host's in its subnet.
 pub static REACH_MISADDRESSED: crate::model::setting::Setting<bool> =
@@ -50,7 +52,6 @@ pub static REACH_MISADDRESSED: crate::model::setting::Setting<bool> =
 
 use crate::model::Misaddressed;
 use crate::model::misaddressed::inside;
-use crate::model::setting::Repeat;
 
 /// Deadline of one `ip addr add`.
 const IP_TIMEOUT: Duration = Duration::from_secs(5);

@@ -8,6 +8,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::error::Error;
+use crate::model::setting::Repeat;
 
 /// Most addresses scanned without `--allow-large`: a /16.
 pub const LARGE_LIMIT: u128 = 1 << 16;
@@ -80,7 +81,6 @@ pub static ALLOW_PUBLIC: crate::model::setting::Setting<bool> = crate::model::se
 
 pub use crate::model::addr::{AddrRange, TargetSpec};
 use crate::model::addr::{from_u128, to_u128};
-use crate::model::setting::Repeat;
 
 /// Parse `192.168.1.0/24`, `192.168.1.10-192.168.1.50`, `192.168.1.10-50`, `10.0.0.7`, `::1` or a
 /// host name ([`crate::model::addr::parse_spec`]), its reason as the error the CLI prints.

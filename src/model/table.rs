@@ -34,9 +34,10 @@ pub static WIDTH_LIST: &[&dyn crate::model::setting::Declared] = &[&WIDTH];
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::model::setting::Repeat;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{ColumnConstraint, ContentArrangement, Width};
+
+use crate::model::setting::Repeat;
 
 /// The colours a cell may have (its text's), drawn only when the table is [`Table::color`]ed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,6 +8,7 @@
 pub const MAX_AUTO_PREFIX: u8 = 22;
 
 pub use crate::model::local_net::LocalNet;
+
 use crate::model::setting::Repeat;
 
 /// Every IPv4 address of every interface that is up.

@@ -16,8 +16,9 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::model::setting::Repeat;
 use tokio::sync::Notify;
+
+use crate::model::setting::Repeat;
 
 /// What a check is assumed to pull before its stream's own rate is known: 4 Mbit/s, a 1080p main
 /// stream at the bit rates cameras ship with (an assumption, not a measurement: a check corrects

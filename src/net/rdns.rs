@@ -20,12 +20,12 @@ use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::{OnceCell, Semaphore};
 
+use crate::model::setting::Repeat;
 use crate::model::sync::lock;
 
 /// How long a lookup may take before the scan goes on without it: the system resolver's own
 /// timeout is 5 s per try (resolv.conf(5)); a LAN DNS server answers in milliseconds.
 pub use crate::model::known::{DnsAnswer, NEGATIVE_TTL, POSITIVE_TTL};
-use crate::model::setting::Repeat;
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(2);
 

@@ -13,6 +13,7 @@
 
 use super::db::{Conn, Engine, OptionalExtension, params};
 use super::{Store, StoreError};
+
 use crate::model::setting::Repeat;
 
 /// The group role of every site's login role.
