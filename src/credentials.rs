@@ -45,6 +45,23 @@ pub static CREDENTIALS_FILE: crate::model::setting::Setting<Option<std::path::Pa
         parse: crate::model::setting::path,
     };
 
+/// The config file's `credentials:`: entries as a credentials file's lines (`user:password`,
+/// `SCOPE user:password`), tried before the file's. No flag, no variable: the file's only
+/// ([`crate::scan::settings::FILE`]); an entry may hold a comma ([`Repeat::Lines`]). Each is read
+/// by [`parse_entry`] where used, so an error names the entry's number, never its password.
+pub static ENTRIES: crate::model::setting::Setting<Vec<String>> = crate::model::setting::Setting {
+    key: "credentials",
+    flag: "",
+    short: None,
+    repeat: Repeat::Lines,
+    env: "",
+    value_name: "ENTRY",
+    help: "Credentials to try, as lines of a credentials file, before the credentials file's",
+    default: Vec::new(),
+    choices: None,
+    parse: crate::model::setting::lines,
+};
+
 pub use crate::model::Credential;
 
 /// A line of a credentials file that could not be read. Never includes the password.

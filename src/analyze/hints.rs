@@ -33,6 +33,22 @@ pub static PATHS_FILE: crate::model::setting::Setting<Option<std::path::PathBuf>
         parse: crate::model::setting::path,
     };
 
+/// The config file's `paths:`: stream-name hints as the hints file's lines, before its. No
+/// flag, no variable: the file's only ([`crate::scan::settings::FILE`]); a hint may hold a comma
+/// ([`Repeat::Lines`]).
+pub static ENTRIES: crate::model::setting::Setting<Vec<String>> = crate::model::setting::Setting {
+    key: "paths",
+    flag: "",
+    short: None,
+    repeat: Repeat::Lines,
+    env: "",
+    value_name: "HINT",
+    help: "Stream-name hints, as lines of a paths file, before the paths file's",
+    default: Vec::new(),
+    choices: None,
+    parse: crate::model::setting::lines,
+};
+
 /// One line of the hints file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Hint {

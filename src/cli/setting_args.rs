@@ -380,6 +380,7 @@ mod tests {
                         argv.extend([flag, "p"]);
                     }
                 }
+                assert!(!d.flag().is_empty(), "{}: a flag to give", d.key());
                 argv.push(d.flag());
                 let choices = d.choices();
                 let want = if is_switch(*d) {

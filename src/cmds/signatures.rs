@@ -9,14 +9,13 @@ use crate::record::CommandError;
 
 pub(super) fn run(args: &SignaturesArgs, env: &Environment) -> Result<u8, CommandError> {
     let file = crate::cli::settings::config_file(args.config.path()?.as_deref())?;
-    let own = args.settings.values()?;
+    let own = args.settings.resolve(&file.settings)?;
     let given = own.get(&knowledge::listing::SIGNATURES);
     let (kind, format) = (
         own.get(&knowledge::listing::KIND),
         own.get(&knowledge::listing::FORMAT),
     );
-    let files = crate::cli::settings::signature_files(&given, &file);
-    let k = knowledge::load(&files, knowledge::user_dir(env).as_deref())?;
+    let k = knowledge::load(&given, knowledge::user_dir(env).as_deref())?;
     let mut out = std::io::stdout().lock();
     let written = knowledge::listing::write(&k, kind, format, &mut out);
     match written {

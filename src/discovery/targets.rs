@@ -34,8 +34,29 @@ pub static EXCLUDE: crate::model::setting::Setting<Vec<String>> = crate::model::
     },
 };
 
-/// `--allow-large`: past the size checks of a scan's plan ([`LARGE_LIMIT`], an
-/// attached subnet larger than a /22).
+/// The config file's `targets:` (a list, or one comma-separated text): the targets when the
+/// command line gives none (its positional targets are not a setting). No flag, no variable: the
+/// file's only ([`crate::scan::settings::FILE`]).
+pub static TARGETS: crate::model::setting::Setting<Vec<String>> = crate::model::setting::Setting {
+    key: "targets",
+    flag: "",
+    short: None,
+    repeat: Repeat::Commas,
+    env: "",
+    value_name: "TARGET",
+    help: "What to scan when the command line names nothing: addresses, CIDRs, ranges or host \
+           names [default: the attached subnets]",
+    default: Vec::new(),
+    choices: None,
+    parse: |t| {
+        Ok(t.split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .collect())
+    },
+};
+
 /// `--targets-file`: more targets, read from a file (config `targets_file:`).
 pub static TARGETS_FILE: crate::model::setting::Setting<Option<std::path::PathBuf>> =
     crate::model::setting::Setting {
@@ -51,6 +72,8 @@ pub static TARGETS_FILE: crate::model::setting::Setting<Option<std::path::PathBu
         parse: crate::model::setting::path,
     };
 
+/// `--allow-large`: past the size checks of a scan's plan ([`LARGE_LIMIT`], an
+/// attached subnet larger than a /22).
 pub static ALLOW_LARGE: crate::model::setting::Setting<bool> = crate::model::setting::Setting {
     key: "allow_large",
     flag: "--allow-large",

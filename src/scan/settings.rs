@@ -49,9 +49,9 @@ pub static SCAN: &[&dyn Declared] = &[
     &crate::store::settings::HUB,
 ];
 
-/// The settings of the commands that scan that only the command line (and its variables) gives,
-/// not the config file: `--username` (whose password is asked at once), `--signatures` (the
-/// file's `signatures:` is a list of its own), the hub's password file and `--no-db`.
+/// The settings of the commands that scan beside [`SCAN`]: `--username` (whose password is
+/// asked at once; the command line's only), `--signatures` (the file's `signatures:` too,
+/// [`FILE`]), the hub's password file and `--no-db` (the command line's only).
 pub static FIND: &[&dyn Declared] = &[
     &crate::credentials::USERNAME,
     &crate::knowledge::listing::SIGNATURES,
@@ -59,16 +59,27 @@ pub static FIND: &[&dyn Declared] = &[
     &crate::store::settings::NO_DB,
 ];
 
+/// The config file's top-level keys besides [`SCAN`]'s, the report's and the formats' options:
+/// the file's own lists (`targets:`, `credentials:`, `paths:`; no flag), and the settings whose
+/// flags other lists give (`--signatures` in [`FIND`], the inventory's `--db`, `--credential-key`
+/// and `--site`, `--width`): each flag over the file's key as its list resolves it
+/// (`resolve(&file.settings)`). `--color` is the entrance's (`cli::GLOBAL`).
+pub static FILE: &[&dyn Declared] = &[
+    &crate::discovery::targets::TARGETS,
+    &crate::credentials::ENTRIES,
+    &crate::analyze::hints::ENTRIES,
+    &crate::knowledge::listing::SIGNATURES,
+    &crate::store::settings::DB,
+    &crate::store::settings::CREDENTIAL_KEY,
+    &crate::store::settings::SITE,
+    &crate::model::table::WIDTH,
+];
+
 /// `--signatures`' help line in the commands that scan ([`FIND`]; `camscan signatures` says its
 /// own).
 pub const SIGNATURES_HELP: &str = "Knowledge files (YAML: signatures, RTSP/HTTP paths, RTMP \
     names, OUIs, vendors) read before the built-in data, after which every *.yaml in \
     ~/.config/camscan/knowledge.d/ is read too. Repeatable, or comma-separated";
-
-/// The scan setting whose config-file key is `key`.
-pub fn scan_setting(key: &str) -> Option<&'static dyn Declared> {
-    SCAN.iter().copied().find(|d| d.key() == key)
-}
 
 /// Every scan setting at its default.
 pub fn defaults() -> Settings {

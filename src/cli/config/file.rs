@@ -1,74 +1,67 @@
-//! The YAML config file's shape: its keys (every one optional; an unknown one is an error, so a
-//! typo is caught) and how its text is read into them. The entrance reads the file, once per
-//! command (`cli::settings::read_config_file`).
+//! The YAML config file's values: every key a declared setting's, as text by key, read by its
+//! setting's parser when the command resolves it (its flag over it); the `watch:` section's the
+//! same, for watch's settings and the sinks'. An unknown key is an error, with its place, so a
+//! typo is caught. The entrance reads the file, once per command
+//! (`cli::settings::read_config_file`).
 
-use std::path::{Path, PathBuf};
+use std::collections::BTreeMap;
+use std::path::Path;
 
 use serde::Deserialize;
 
 use super::watch_section;
 use crate::error::Error;
-use crate::model::environment::ColorChoice;
+use crate::model::setting::Setting;
 
-/// A list given either as a YAML sequence or as one comma-separated string.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum ListOrString {
-    List(Vec<serde_yaml::Value>),
-    Text(String),
+/// The config file's values, as text by key (`Debug` shows the keys only: `credentials:` holds
+/// passwords).
+#[derive(Clone, Default)]
+pub struct FileValues {
+    /// The top level's: the scan's settings ([`crate::scan::settings::SCAN`] and
+    /// [`crate::scan::settings::FILE`]), the report's, the formats' options and `color`.
+    pub settings: BTreeMap<String, String>,
+    /// The `watch:` section's: `camscan watch`'s settings and the sinks' ([`watch_section`]).
+    pub watch: BTreeMap<String, String>,
 }
 
-impl ListOrString {
-    pub(crate) fn items(&self) -> Vec<String> {
-        match self {
-            ListOrString::Text(s) => s.split(',').map(|s| s.trim().to_string()).collect(),
-            ListOrString::List(v) => v
-                .iter()
-                .map(|v| match v {
-                    serde_yaml::Value::String(s) => s.clone(),
-                    other => serde_yaml::to_string(other)
-                        .unwrap_or_default()
-                        .trim()
-                        .to_string(),
-                })
-                .collect(),
-        }
+/// The file's shape as its reader sees it once the sieve has taken the settings' keys out of the
+/// top level: the `watch:` section, and no other key.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct Shape {
+    #[serde(default, deserialize_with = "watch_section::read")]
+    pub(super) watch: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for FileValues {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileValues")
+            .field("settings", &self.settings.keys().collect::<Vec<_>>())
+            .field("watch", &self.watch.keys().collect::<Vec<_>>())
+            .finish()
     }
 }
 
-/// The YAML config file. Every key optional; unknown keys are an error so typos are caught.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileConfig {
-    pub targets: Option<ListOrString>,
-    pub width: Option<u16>,
-    pub color: Option<ColorChoice>,
-    /// Credential entries, as in a credentials file (`user:password` or `SCOPE user:password`).
-    pub credentials: Option<Vec<String>>,
-    pub paths: Option<Vec<String>>,
-    /// Knowledge files, read before the built-in data.
-    pub signatures: Option<Vec<PathBuf>>,
-    /// The inventory database (`--db`); `null` for the default location.
-    pub db: Option<PathBuf>,
-    /// The credential key's file (`--credential-key`); `null` for the inventory's default.
-    pub credential_key: Option<PathBuf>,
-    /// The site scans are recorded at (`--site`); `null` for the host name.
-    pub site: Option<String>,
-    /// `camscan watch`'s settings, as text by key (its `watch:` section: [`watch_section`]);
-    /// its flags override them.
-    #[serde(default, deserialize_with = "watch_section::read")]
-    pub watch: std::collections::BTreeMap<String, String>,
-    /// The declared settings' values at the top level, as text, by key: the scan's
-    /// ([`crate::scan::settings::SCAN`]) and the formats' options
-    /// ([`crate::export::options::OPTIONS`]), each read by its setting's parser when resolved.
-    #[serde(skip)]
-    pub settings: std::collections::BTreeMap<String, String>,
-}
+impl FileValues {
+    /// `setting`'s value at the file's top level, else its default; a value its parser refuses
+    /// is the error naming its key.
+    pub fn get<T: Clone + PartialEq + std::fmt::Debug + Send + Sync + 'static>(
+        &self,
+        setting: &'static Setting<T>,
+    ) -> Result<T, Error> {
+        match self.settings.get(setting.key) {
+            None => Ok(setting.default.clone()),
+            Some(text) => (setting.parse)(text).map_err(|reason| Error::InvalidValue {
+                field: setting.key,
+                value: text.clone(),
+                reason,
+            }),
+        }
+    }
 
-impl FileConfig {
     pub fn parse(text: &str, path: &Path) -> Result<Self, Error> {
         if text.trim().is_empty() {
-            return Ok(FileConfig::default());
+            return Ok(FileValues::default());
         }
         super::top_level::from_yaml(text).map_err(|e| Error::ConfigFile {
             path: path.to_path_buf(),

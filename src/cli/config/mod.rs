@@ -1,6 +1,6 @@
-//! The config file's shape: its keys ([`FileConfig`], its `watch:` section's settings) and how
-//! its text is read into them ([`FileConfig::parse`]): the file's own fields, then the keys that
-//! registrations name, taken out of a mapping by a sieve (`sieve`): the declared settings at its
+//! The config file's shape: its keys (declared settings', by key, and its `watch:` section's)
+//! and how its text is read into them ([`FileValues::parse`]): the keys that registrations
+//! name, taken out of a mapping by a sieve (`sieve`): the declared settings at its
 //! top level, the formats' options and the scan's (`top_level`), watch's and the sinks' in its
 //! `watch:` section (`watch_section`). Precedence, applied by the entrance that reads the file
 //! (`cli::settings`): flags > env > the file > defaults.
@@ -17,10 +17,9 @@ mod watch_section;
 
 pub use file::*;
 
-/// The keys the file's top level knows: [`FileConfig`]'s fields, the formats' options and the
-/// scan settings'.
+/// The keys the file's top level knows: `watch` and the settings'.
 pub fn keys() -> Vec<&'static str> {
-    top_level::keys(struct_fields::<FileConfig>())
+    top_level::keys(struct_fields::<file::Shape>())
 }
 
 /// The keys of the file's `watch:` section: watch's settings and the sinks'.

@@ -1,44 +1,52 @@
-//! The config file's top level: `FileConfig`'s own fields, and the declared settings it holds:
-//! the formats' options ([`crate::export::options::OPTIONS`]), the scan settings
-//! ([`crate::scan::settings::SCAN`]) and the report's (`scan::output::SETTINGS`), taken out of the mapping by the sieve ([`super::sieve`])
-//! before the derived reader sees it, as text by key for their parsers (a switch as a YAML
-//! boolean, so a wrong one is the reader's error with its place).
+//! The config file's top level: its `watch:` section, and the declared settings it holds (the
+//! formats' options, [`crate::export::options::OPTIONS`]; the scan's,
+//! [`crate::scan::settings::SCAN`] and [`crate::scan::settings::FILE`]; the report's,
+//! `scan::output::SETTINGS`; `--color`), taken out of the mapping by the sieve
+//! ([`super::sieve`]) before the derived reader sees it, as text by key for their parsers (a
+//! switch as a YAML boolean, so a wrong one is the reader's error with its place).
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::FileConfig;
 use super::sieve::{Registry, Sieve};
+use super::{FileValues, Shape};
 use crate::model::setting::Declared;
-use crate::scan::settings::{SCAN, scan_setting};
+use crate::scan::settings::SCAN;
 
-/// The config file's top-level keys: `FileConfig`'s fields (`fields`), the format options' and
-/// the scan settings'.
+/// The config file's top-level keys: the shape's own (`watch`, `fields`) and the settings'.
 pub fn keys(fields: &[&'static str]) -> Vec<&'static str> {
     let mut keys = fields.to_vec();
-    keys.extend(
-        crate::export::options::OPTIONS
-            .iter()
-            .chain(SCAN)
-            .chain(crate::scan::output::SETTINGS)
-            .map(|d| d.key()),
-    );
+    keys.extend(settings().map(|d| d.key()));
     keys
 }
 
-/// The config file `text` (not empty) read, its format options and scan settings among it.
-pub(super) fn from_yaml(text: &str) -> Result<FileConfig, serde_yaml::Error> {
+/// The settings the top level holds: the formats' options, the scan's, the report's, the file's
+/// own and those of other lists ([`crate::scan::settings::FILE`]), and `--color`.
+fn settings() -> impl Iterator<Item = &'static dyn Declared> {
+    crate::export::options::OPTIONS
+        .iter()
+        .chain(SCAN)
+        .chain(crate::scan::output::SETTINGS)
+        .chain(crate::scan::settings::FILE)
+        .copied()
+        .chain([&crate::cli::COLOR as &'static dyn Declared])
+}
+
+/// The config file `text` (not empty) read: the settings' values as text by key.
+pub(super) fn from_yaml(text: &str) -> Result<FileValues, serde_yaml::Error> {
     let mut taken = TopLevel::default();
-    let mut file = FileConfig::deserialize(Sieve {
+    let shape = Shape::deserialize(Sieve {
         inner: serde_yaml::Deserializer::from_str(text),
         taken: &mut taken,
     })?;
-    file.settings = taken.settings;
-    Ok(file)
+    Ok(FileValues {
+        settings: taken.settings,
+        watch: shape.watch,
+    })
 }
 
-/// What the file's top level holds besides `FileConfig`'s fields.
+/// What the file's top level holds besides its `watch:` section.
 #[derive(Default)]
 struct TopLevel {
     /// The scan settings' values, as text (each read by its setting's parser when resolved).
@@ -49,14 +57,7 @@ impl Registry for TopLevel {
     type Option = &'static dyn Declared;
 
     fn keyed(key: &str) -> Option<&'static dyn Declared> {
-        crate::export::options::option_keyed(key)
-            .or_else(|| scan_setting(key))
-            .or_else(|| {
-                crate::scan::output::SETTINGS
-                    .iter()
-                    .copied()
-                    .find(|d| d.key() == key)
-            })
+        settings().find(|d| d.key() == key)
     }
 
     /// A switch is a YAML boolean, so a wrong one is the reader's error, with its place.
@@ -88,7 +89,7 @@ mod tests {
     /// with its place, and a setting's bad value is its parser's error when resolved.
     #[test]
     fn the_settings_keys_are_read_from_the_top_level() {
-        let file = FileConfig::parse(
+        let file = FileValues::parse(
             "arp_rate: 300\nmedia_rate: \"20\"\nconcurrency: null\n",
             Path::new("c.yaml"),
         )
@@ -105,7 +106,7 @@ mod tests {
             !file.settings.contains_key("concurrency"),
             "null: not given"
         );
-        let e = FileConfig::parse("arp_rat: 300\n", Path::new("c.yaml"))
+        let e = FileValues::parse("arp_rat: 300\n", Path::new("c.yaml"))
             .unwrap_err()
             .to_string();
         assert!(e.contains("unknown field `arp_rat`"), "{e}");
@@ -120,7 +121,7 @@ mod tests {
 
     #[test]
     fn the_options_keys_are_read_and_others_refused_as_before() {
-        let file = FileConfig::parse(
+        let file = FileValues::parse(
             "ports: [554]\ncsv_delimiter: \";\"\nfrigate_restream: true\nbackchannel: null\n",
             Path::new("c.yaml"),
         )
@@ -130,17 +131,70 @@ mod tests {
         assert_eq!(given("frigate_restream"), Some("true"));
         assert_eq!(given("backchannel"), None, "null: not given");
         assert!(file.settings.contains_key("ports"));
-        let e = FileConfig::parse("frigate_restream: yes please\n", Path::new("c.yaml"))
+        let e = FileValues::parse("frigate_restream: yes please\n", Path::new("c.yaml"))
             .unwrap_err()
             .to_string();
         assert!(e.contains("c.yaml") && e.contains("line 1"), "{e}");
-        let e = FileConfig::parse("ports: [554]\nprots: 1\n", Path::new("c.yaml"))
+        let e = FileValues::parse("ports: [554]\nprots: 1\n", Path::new("c.yaml"))
             .unwrap_err()
             .to_string();
         assert!(
             e.contains("unknown field `prots`") && e.contains("line 2"),
             "{e}"
         );
+    }
+
+    /// The file's own lists and the keys other lists' flags give are settings too: a list or one
+    /// text, a credential or a path with a comma in it kept whole, and each value read by its
+    /// setting's parser when asked for, a bad one the error naming its key.
+    #[test]
+    fn the_files_own_keys_are_settings() {
+        use crate::model::table::WIDTH;
+        use crate::store::settings::{DB, SITE};
+        let file = FileValues::parse(
+            "targets: 198.18.0.0/24, 198.18.1.7\ncredentials: [\"admin:a,b\", \"198.18.0.9 root:x\"]\n\
+             paths: [\"/cam?ch=1,2\"]\nsignatures: [a.yaml, b.yaml]\ndb: /srv/i.db\nsite: lab\n\
+             width: 120\ncolor: never\n",
+            Path::new("c.yaml"),
+        )
+        .unwrap();
+        let get = |s| file.get(s).unwrap();
+        assert_eq!(
+            get(&crate::discovery::targets::TARGETS),
+            ["198.18.0.0/24", "198.18.1.7"]
+        );
+        assert_eq!(
+            get(&crate::credentials::ENTRIES),
+            ["admin:a,b", "198.18.0.9 root:x"]
+        );
+        assert_eq!(get(&crate::analyze::hints::ENTRIES), ["/cam?ch=1,2"]);
+        assert_eq!(
+            file.get(&crate::knowledge::listing::SIGNATURES).unwrap(),
+            [std::path::PathBuf::from("a.yaml"), "b.yaml".into()]
+        );
+        assert_eq!(
+            file.get(&DB).unwrap(),
+            Some(std::path::PathBuf::from("/srv/i.db"))
+        );
+        assert_eq!(file.get(&SITE).unwrap().as_deref(), Some("lab"));
+        assert_eq!(file.get(&WIDTH).unwrap(), Some(120));
+        assert_eq!(
+            file.get(&crate::cli::COLOR).unwrap(),
+            Some(crate::model::environment::ColorChoice::Never)
+        );
+        let list = FileValues::parse("targets: [198.18.0.1, 198.18.0.2]\n", Path::new("c.yaml"));
+        assert_eq!(
+            list.unwrap()
+                .get(&crate::discovery::targets::TARGETS)
+                .unwrap(),
+            ["198.18.0.1", "198.18.0.2"]
+        );
+        let bad = FileValues::parse("color: pink\nwidth: -1\n", Path::new("c.yaml")).unwrap();
+        let e = bad.get(&crate::cli::COLOR).unwrap_err().to_string();
+        assert!(e.contains("\"pink\" for color"), "{e}");
+        assert!(bad.get(&WIDTH).is_err());
+        let none = FileValues::default();
+        assert_eq!(none.get(&DB).unwrap(), None, "not given: the default");
     }
 
     /// config.example.yaml documents every format option's key (and parses to the defaults:

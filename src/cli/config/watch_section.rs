@@ -33,7 +33,7 @@ struct NoOtherKey {}
 #[derive(Default)]
 struct Section(BTreeMap<String, String>);
 
-/// The `watch:` section (`FileConfig::watch`'s reader): its settings' values as text by key;
+/// The `watch:` section (`FileValues::watch`'s reader): its settings' values as text by key;
 /// none given (or no section): empty.
 pub(super) fn read<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
     let mut taken = Section::default();
@@ -72,14 +72,14 @@ impl Registry for Section {
 mod tests {
     use std::path::Path;
 
-    use crate::cli::config::FileConfig;
+    use crate::cli::config::FileValues;
 
     /// The section's keys are read as text for their parsers: a switch as a boolean, a sink's
     /// list kept apart by line (a URL may hold a comma); an unknown key, a wrong boolean and a
     /// section key at the top level are refused with their place.
     #[test]
     fn the_sections_keys_are_read_and_others_refused() {
-        let file = FileConfig::parse(
+        let file = FileValues::parse(
             "ports: [554]\nwatch:\n  every: 1h\n  down_after: 5\n  webhook_secret_file: \
              /etc/hook.secret\n  ha_discovery: true\n  listen: false\n  notify: \
              [stdout, \"webhook=http://h/a?x=1,2\"]\n  write: [go2rtc=/a, frigate=/b]\n",
@@ -94,17 +94,17 @@ mod tests {
         assert_eq!(w("listen"), Some("false"));
         assert_eq!(w("notify"), Some("stdout\nwebhook=http://h/a?x=1,2"));
         assert_eq!(w("write"), Some("go2rtc=/a,frigate=/b"));
-        let file = FileConfig::parse("watch:\n  ha_discovery: null\n", Path::new("c.yaml"));
+        let file = FileValues::parse("watch:\n  ha_discovery: null\n", Path::new("c.yaml"));
         assert!(file.unwrap().watch.is_empty());
         for none in ["watch:\n", "watch: null\n", "ports: [554]\n"] {
-            let file = FileConfig::parse(none, Path::new("c.yaml")).unwrap();
+            let file = FileValues::parse(none, Path::new("c.yaml")).unwrap();
             assert!(file.watch.is_empty(), "{none:?}");
         }
-        let e = FileConfig::parse("watch:\n  ha_discovery: yes please\n", Path::new("c.yaml"))
+        let e = FileValues::parse("watch:\n  ha_discovery: yes please\n", Path::new("c.yaml"))
             .unwrap_err()
             .to_string();
         assert!(e.contains("c.yaml") && e.contains("line 2"), "{e}");
-        let e = FileConfig::parse(
+        let e = FileValues::parse(
             "watch:\n  every: 1h\n  ha_discovry: true\n",
             Path::new("c.yaml"),
         )
@@ -114,7 +114,7 @@ mod tests {
             e.contains("unknown field `ha_discovry`") && e.contains("line 3"),
             "{e}"
         );
-        let e = FileConfig::parse("ha_discovery: true\n", Path::new("c.yaml"))
+        let e = FileValues::parse("ha_discovery: true\n", Path::new("c.yaml"))
             .unwrap_err()
             .to_string();
         assert!(

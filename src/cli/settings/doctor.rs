@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::Process;
 use super::scan::resolve_scan_config;
-use crate::cli::config::FileConfig;
+use crate::cli::config::FileValues;
 use crate::cli::{DoctorArgs, ScanArgs};
 use crate::doctor::{FileRead, FileReader, Settings};
 use crate::error::Error;
@@ -16,7 +16,7 @@ use crate::store::Inventory;
 pub fn doctor(args: &DoctorArgs, process: &Process) -> Result<Settings, Error> {
     let store = args.store.given()?;
     let env = process.env.clone();
-    let inventory = move |file: &FileConfig| {
+    let inventory = move |file: &FileValues| {
         let given = (
             store.db.as_deref(),
             store.db_password_file.as_ref(),
@@ -43,14 +43,16 @@ pub fn doctor(args: &DoctorArgs, process: &Process) -> Result<Settings, Error> {
 
 /// How a scan reads the config file, for doctor: the keys it knows, and a text read into what
 /// doctor asks of it, with the inventory `inventory` finds with it.
-pub fn file_reader(inventory: impl Fn(&FileConfig) -> Option<Inventory> + 'static) -> FileReader {
+pub fn file_reader(
+    inventory: impl Fn(&FileValues) -> Result<Option<Inventory>, Error> + 'static,
+) -> FileReader {
     FileReader {
         keys: crate::cli::config::keys(),
         watch_keys: crate::cli::config::watch_keys(),
         read: Box::new(move |text: Option<(&str, &Path)>| {
             let file = match text {
-                Some((text, path)) => FileConfig::parse(text, path)?,
-                None => FileConfig::default(),
+                Some((text, path)) => FileValues::parse(text, path)?,
+                None => FileValues::default(),
             };
             // The `watch:` section's values, each its default where not given.
             let sinks =
@@ -59,7 +61,7 @@ pub fn file_reader(inventory: impl Fn(&FileConfig) -> Option<Inventory> + 'stati
                 crate::cli::SettingArgs::<crate::cli::Watch>::default().resolve(&file.watch)?;
             Ok(FileRead {
                 scan_values: scan_values(&file).err(),
-                inventory: inventory(&file),
+                inventory: inventory(&file)?,
                 ffprobe: crate::analyze::ffprobe::FFPROBE.in_file(&file.settings),
                 settings: file.settings,
                 notify: sinks.get(&crate::notify::NOTIFY),
@@ -70,6 +72,6 @@ pub fn file_reader(inventory: impl Fn(&FileConfig) -> Option<Inventory> + 'stati
 }
 
 /// What `camscan scan --config FILE` (no flags) says of the file's values.
-fn scan_values(file: &FileConfig) -> Result<(), Error> {
+fn scan_values(file: &FileValues) -> Result<(), Error> {
     resolve_scan_config(&ScanArgs::default(), file, &Process::default()).map(drop)
 }

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cli::config::FileConfig;
+use crate::cli::config::FileValues;
 use crate::error::Error;
 use crate::model::environment::Environment;
 use crate::model::setting::Repeat;
@@ -27,17 +27,17 @@ pub static CONFIG: crate::model::setting::Setting<Option<PathBuf>> =
 
 /// The config file `--config` names, read (no file: every key unset). A command calls this once
 /// and resolves all its settings from what it returns.
-pub fn config_file(path: Option<&Path>) -> Result<FileConfig, Error> {
+pub fn config_file(path: Option<&Path>) -> Result<FileValues, Error> {
     Ok(path.map(load).transpose()?.unwrap_or_default())
 }
 
 /// The config file at `path`, read and parsed.
-pub fn load(path: &Path) -> Result<FileConfig, Error> {
+pub fn load(path: &Path) -> Result<FileValues, Error> {
     let text = read_config_file(path).map_err(|source| Error::ReadFile {
         path: path.to_path_buf(),
         source,
     })?;
-    FileConfig::parse(&text, path)
+    FileValues::parse(&text, path)
 }
 
 /// The config file's text. Every read of it goes through here and is logged (debug, target
@@ -56,20 +56,17 @@ pub(crate) fn read(path: &Path) -> Result<String, Error> {
     })
 }
 
-/// Knowledge files: the flag's (or `CAMSCAN_SIGNATURES`'s), else the config file's, in order.
-/// Relative paths are relative to the working directory, as every path of the config file is.
-pub fn signature_files(flag: &[PathBuf], file: &FileConfig) -> Vec<PathBuf> {
-    if flag.is_empty() {
-        file.signatures.clone().unwrap_or_default()
-    } else {
-        flag.to_vec()
-    }
-}
-
 /// The inventory database: the flag's (or `CAMSCAN_DB`'s), else the config file's `db:`, else the
 /// default location ([`crate::store::default_db_path`]; `None` without a home directory).
-pub fn db_path(flag: Option<&Path>, file: &FileConfig, env: &Environment) -> Option<PathBuf> {
-    flag.map(Path::to_path_buf)
-        .or_else(|| file.db.clone())
-        .or_else(|| crate::store::default_db_path(env))
+pub fn db_path(
+    flag: Option<&Path>,
+    file: &FileValues,
+    env: &Environment,
+) -> Result<Option<PathBuf>, Error> {
+    Ok(match flag {
+        Some(flag) => Some(flag.to_path_buf()),
+        None => file
+            .get(&crate::store::settings::DB)?
+            .or_else(|| crate::store::default_db_path(env)),
+    })
 }

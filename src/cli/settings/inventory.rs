@@ -7,7 +7,8 @@ use crate::cli::{DbArgs, HubDbArgs};
 use std::path::{Path, PathBuf};
 
 use super::file::db_path;
-use crate::cli::config::FileConfig;
+use crate::cli::config::FileValues;
+use crate::error::Error;
 use crate::model::environment::Environment;
 use crate::record::CommandError;
 use crate::store::{Inventory, InventoryAt};
@@ -33,21 +34,26 @@ impl Inventory {
 
     /// The inventory `--db` names (else the file's `db:`, else the default place), its password
     /// file and its key (`--credential-key`, else the file's): every command finds it so.
-    /// `None`: no place for one.
+    /// `None`: no place for one. A value of the file's the setting refuses is the error.
     pub fn find(
         (db, password_file, key): (Option<&Path>, Option<&PathBuf>, Option<&PathBuf>),
-        file: &FileConfig,
+        file: &FileValues,
         env: &Environment,
-    ) -> Option<Inventory> {
-        let db = db_path(db, file, env)?;
-        let key = key.or(file.credential_key.as_ref()).cloned();
-        Some(Inventory::new(db, password_file.cloned(), key, env))
+    ) -> Result<Option<Inventory>, Error> {
+        let Some(db) = db_path(db, file, env)? else {
+            return Ok(None);
+        };
+        let key = match key {
+            Some(key) => Some(key.clone()),
+            None => file.get(&crate::store::settings::CREDENTIAL_KEY)?,
+        };
+        Ok(Some(Inventory::new(db, password_file.cloned(), key, env)))
     }
 
     /// An inventory command's inventory (the file may not exist yet).
     pub fn resolve(
         args: &DbArgs,
-        file: &FileConfig,
+        file: &FileValues,
         env: &Environment,
     ) -> Result<Inventory, CommandError> {
         let g = args.given()?;
@@ -56,18 +62,18 @@ impl Inventory {
             g.db_password_file.as_ref(),
             g.credential_key.as_ref(),
         );
-        Inventory::find(given, file, env).ok_or(CommandError::NoLocation)
+        Inventory::find(given, file, env)?.ok_or(CommandError::NoLocation)
     }
 
     /// `camscan hub`'s: the hub's database, as every inventory command finds it.
     pub fn of_hub(
         args: &HubDbArgs,
-        file: &FileConfig,
+        file: &FileValues,
         env: &Environment,
     ) -> Result<Inventory, CommandError> {
         use crate::store::site_admin::{DB, DB_PASSWORD_FILE};
         let given = args.settings.values()?;
-        let db = db_path(given.get(&DB).as_deref(), file, env).ok_or(CommandError::NoLocation)?;
+        let db = db_path(given.get(&DB).as_deref(), file, env)?.ok_or(CommandError::NoLocation)?;
         Ok(Inventory::new(db, given.get(&DB_PASSWORD_FILE), None, env))
     }
 }

@@ -17,7 +17,7 @@ pub use scan::{ScanCommand, audit, password_for, scan};
 pub use serve::{serve, serve_inventory};
 pub use watch::watch;
 
-pub use file::{CONFIG, config_file, read_config_file, signature_files};
+pub use file::{CONFIG, config_file, read_config_file};
 
 use crate::model::environment::ColorChoice;
 

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::cli::PushOptionArgs;
-use crate::cli::config::FileConfig;
+use crate::cli::config::FileValues;
 use crate::error::Error;
 
 use crate::model::Credential;
@@ -162,7 +162,7 @@ fn env_passwords(env: &Environment) -> crate::push::EnvPasswords {
 
 /// The camera logins of `push`: `--credentials` (else the config file's `credentials_file:`),
 /// then the config file's `credentials:` entries.
-pub fn camera_logins(given: Option<&Path>, file: &FileConfig) -> Result<Vec<Credential>, Error> {
+pub fn camera_logins(given: Option<&Path>, file: &FileValues) -> Result<Vec<Credential>, Error> {
     let mut creds = Vec::new();
     let in_file = crate::credentials::CREDENTIALS_FILE.in_file(&file.settings);
     if let Some(path) = given.or(in_file.as_deref()) {
@@ -177,7 +177,7 @@ pub fn camera_logins(given: Option<&Path>, file: &FileConfig) -> Result<Vec<Cred
             }
         })?);
     }
-    for (i, entry) in file.credentials.iter().flatten().enumerate() {
+    for (i, entry) in file.get(&crate::credentials::ENTRIES)?.iter().enumerate() {
         creds.push(crate::credentials::parse_entry(entry).map_err(|reason| {
             Error::InvalidValue {
                 field: "credentials",

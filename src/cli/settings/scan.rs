@@ -7,9 +7,9 @@
 //! reads the command line, so the resolution is the door's functions ([`load_scan_config`],
 //! [`resolve_scan_config`]), not methods of the type it makes.
 
-use super::file::{read, signature_files};
+use super::file::read;
 use super::{Process, invalid};
-use crate::cli::config::FileConfig;
+use crate::cli::config::FileValues;
 use crate::cli::{FindArgs, ScanArgs};
 use crate::credentials::{self, Credential};
 use crate::error::Error;
@@ -82,7 +82,7 @@ pub fn audit(args: &crate::cli::AuditArgs, cli: &crate::cli::Cli) -> Result<Scan
 /// `process`: the global `--color` and the environment.
 pub fn resolve_scan_config(
     args: &ScanArgs,
-    file: &FileConfig,
+    file: &FileValues,
     process: &Process,
 ) -> Result<ScanConfig, Error> {
     resolve_scan_config_with_password(args, file, process, None)
@@ -92,7 +92,7 @@ pub fn resolve_scan_config(
 /// prompt, which the caller handles). Each group of settings is one step below.
 pub fn resolve_scan_config_with_password(
     args: &ScanArgs,
-    file: &FileConfig,
+    file: &FileValues,
     process: &Process,
     password: Option<&str>,
 ) -> Result<ScanConfig, Error> {
@@ -108,7 +108,7 @@ pub fn resolve_scan_config_with_password(
     .map_err(|(key, value, why)| invalid(key, &value, &why))?;
     let targets = targets(args, file, &settings)?;
     let ports = ports(&settings);
-    let own = args.own.values()?;
+    let own = args.own.resolve(&file.settings)?;
     let report = out.settings.resolve(&file.settings)?;
     let credentials = credentials(
         file,
@@ -131,11 +131,20 @@ pub fn resolve_scan_config_with_password(
         format_options: out.format_options.resolve(&file.settings)?,
         detail: d.detail,
         output: report.get(&crate::export::OUTPUT),
-        width: out.table.width()?.or(file.width).or(env.columns()),
-        color: (process.color.or(file.color).unwrap_or(d.color)).in_env(env),
+        width: out
+            .table
+            .settings
+            .resolve(&file.settings)?
+            .get(&crate::model::table::WIDTH)
+            .or(env.columns()),
+        color: (process
+            .color
+            .or(file.get(&crate::cli::COLOR)?)
+            .unwrap_or(d.color))
+        .in_env(env),
         credentials,
         hints,
-        signatures: signature_files(&own.get(&crate::knowledge::listing::SIGNATURES), file),
+        signatures: own.get(&crate::knowledge::listing::SIGNATURES),
         knowledge_dir: crate::knowledge::user_dir(env),
         container_markers: env
             .var(crate::net::host::MARKERS_ENV)
@@ -150,13 +159,14 @@ pub fn resolve_scan_config_with_password(
                 store.db_password_file.as_ref(),
                 store.credential_key.as_ref(),
             );
-            Inventory::find(given, file, env)
+            Inventory::find(given, file, env)?
         },
-        site: store
-            .site
-            .clone()
-            .or_else(|| file.site.clone())
-            .unwrap_or_else(default_site),
+        site: match store.site.clone() {
+            Some(site) => site,
+            None => file
+                .get(&crate::store::settings::SITE)?
+                .unwrap_or_else(default_site),
+        },
         hub: None,
     })
     .and_then(|mut c: ScanConfig| {
@@ -188,7 +198,7 @@ pub fn load_scan_config(
     args: &ScanArgs,
     process: &Process,
     password: Option<&str>,
-) -> Result<(ScanConfig, FileConfig), Error> {
+) -> Result<(ScanConfig, FileValues), Error> {
     let file = args
         .find
         .store
@@ -205,17 +215,19 @@ pub fn load_scan_config(
 /// The targets (flags, else the file; the targets file's lines added), blank entries dropped.
 fn targets(
     args: &FindArgs,
-    file: &FileConfig,
+    file: &FileValues,
     settings: &crate::model::setting::Settings,
 ) -> Result<Vec<String>, Error> {
     let mut given = Vec::new();
     let mut targets = if !args.targets.is_empty() {
         given.push("the command line's targets");
         args.targets.clone()
-    } else if let Some(t) = file.targets.as_ref().filter(|t| !t.items().is_empty()) {
+    } else if let t = file.get(&crate::discovery::targets::TARGETS)?
+        && !t.is_empty()
+    {
         // `targets: []` is the file saying "none": the attached subnets, as with no key.
         given.push("the config file's targets");
-        t.items()
+        t
     } else {
         Vec::new()
     };
@@ -247,13 +259,13 @@ fn ports(settings: &crate::model::setting::Settings) -> Vec<u16> {
 /// then `--username` with its password; lines scoped to fewer addresses before the others
 /// ([`credentials::narrowest_first`]).
 fn credentials(
-    file: &FileConfig,
+    file: &FileValues,
     settings: &crate::model::setting::Settings,
     username: Option<&str>,
     password: Option<&str>,
 ) -> Result<Vec<Credential>, Error> {
     let mut creds = Vec::new();
-    for (i, entry) in file.credentials.iter().flatten().enumerate() {
+    for (i, entry) in file.get(&credentials::ENTRIES)?.iter().enumerate() {
         creds.push(
             credentials::parse_entry(entry)
                 .map_err(|reason| invalid("credentials", &format!("entry {}", i + 1), &reason))?,
@@ -283,11 +295,11 @@ fn credentials(
 
 /// The stream paths the user gave (`paths:` in the file, then the paths file's lines).
 fn hints(
-    file: &FileConfig,
+    file: &FileValues,
     settings: &crate::model::setting::Settings,
 ) -> Result<crate::analyze::hints::Hints, Error> {
     use crate::analyze::hints::Hints;
-    let listed = file.paths.clone().unwrap_or_default();
+    let listed = file.get(&crate::analyze::hints::ENTRIES)?;
     let mut hints = Hints::parse(listed.iter().map(String::as_str))
         .map_err(|reason| invalid("paths", "config paths:", &reason))?;
     if let Some(path) = settings.get(&crate::analyze::hints::PATHS_FILE) {
@@ -332,7 +344,7 @@ mod tests {
         let ip: std::net::IpAddr = "198.18.0.9".parse().unwrap();
         let known =
             || std::collections::HashMap::from([(ip, crate::analyze::context::Known::default())]);
-        let file = FileConfig::parse("fresh: true\n", Path::new("c.yaml")).unwrap();
+        let file = FileValues::parse("fresh: true\n", Path::new("c.yaml")).unwrap();
         let fresh = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert!(fresh.settings.get(&crate::analyze::context::FRESH));
         assert!(crate::scan::plan::remembered(&fresh, known()).is_empty());
@@ -343,7 +355,7 @@ mod tests {
             },
             ..Default::default()
         };
-        let flag = resolve_scan_config(&args, &FileConfig::default(), &Process::default()).unwrap();
+        let flag = resolve_scan_config(&args, &FileValues::default(), &Process::default()).unwrap();
         assert!(flag.settings.get(&crate::analyze::context::FRESH));
         let usual = ScanConfig::default();
         assert_eq!(crate::scan::plan::remembered(&usual, known()).len(), 1);
@@ -356,7 +368,7 @@ mod tests {
         let crate::cli::Command::Scan(args) = cli.command else {
             unreachable!()
         };
-        let file = FileConfig::parse(yaml, Path::new("c.yaml")).unwrap();
+        let file = FileValues::parse(yaml, Path::new("c.yaml")).unwrap();
         resolve_scan_config(&args, &file, &Process::default())
     }
 
@@ -427,7 +439,7 @@ mod tests {
         ] {
             assert!(parse_csv_delimiter(bad).is_err(), "{bad:?}");
         }
-        let file = FileConfig::parse("csv_delimiter: \";\"\n", Path::new("c.yaml")).unwrap();
+        let file = FileValues::parse("csv_delimiter: \";\"\n", Path::new("c.yaml")).unwrap();
         let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert_eq!(csv_delimiter(&c), b';');
         let args = ScanArgs {
@@ -442,7 +454,7 @@ mod tests {
             b'\t',
             "flag over file"
         );
-        let file = FileConfig::parse("csv_delimiter: \"::\"\n", Path::new("c.yaml")).unwrap();
+        let file = FileValues::parse("csv_delimiter: \"::\"\n", Path::new("c.yaml")).unwrap();
         let e = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap_err();
         assert!(e.to_string().contains("csv_delimiter"), "{e}");
     }
@@ -464,7 +476,7 @@ mod tests {
 
     #[test]
     fn precedence_flag_over_file_over_default() {
-        let file = FileConfig::parse(
+        let file = FileValues::parse(
             "ports: [554, 8554]\ntimeout: 5s\nconnect_timeout: 0.5\nretries: 3\nformat: csv\n",
             Path::new("x.yaml"),
         )
@@ -488,7 +500,7 @@ mod tests {
         assert_eq!(c.settings.get(&crate::probe::PER_HOST), DEFAULT_PER_HOST); // default
         let c = resolve_scan_config(
             &ScanArgs::default(),
-            &FileConfig::default(),
+            &FileValues::default(),
             &Process::default(),
         )
         .unwrap();
@@ -504,11 +516,11 @@ mod tests {
             ("ha-sheet", Format::HaSheet),
         ] {
             let file =
-                FileConfig::parse(&format!("format: {text}\n"), Path::new("c.yaml")).unwrap();
+                FileValues::parse(&format!("format: {text}\n"), Path::new("c.yaml")).unwrap();
             let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
             assert_eq!(c.format, want, "{text}");
         }
-        let file = FileConfig::parse("frigate_restream: true\n", Path::new("c.yaml")).unwrap();
+        let file = FileValues::parse("frigate_restream: true\n", Path::new("c.yaml")).unwrap();
         let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert!(frigate_restream(&c));
         let args = ScanArgs {
@@ -518,18 +530,18 @@ mod tests {
             },
             ..Default::default()
         };
-        let c = resolve_scan_config(&args, &FileConfig::default(), &Process::default()).unwrap();
+        let c = resolve_scan_config(&args, &FileValues::default(), &Process::default()).unwrap();
         assert!(frigate_restream(&c));
     }
 
     #[test]
     fn bad_yaml_names_the_file_and_the_problem() {
-        let e = FileConfig::parse("prots: [554]\n", Path::new("cams.yaml")).unwrap_err();
+        let e = FileValues::parse("prots: [554]\n", Path::new("cams.yaml")).unwrap_err();
         let msg = e.to_string();
         assert!(msg.contains("cams.yaml") && msg.contains("prots"), "{msg}");
-        let e = FileConfig::parse("ports: [554\n", Path::new("c.yaml")).unwrap_err();
+        let e = FileValues::parse("ports: [554\n", Path::new("c.yaml")).unwrap_err();
         assert!(e.to_string().starts_with("invalid config file c.yaml"));
-        let file = FileConfig::parse("timeout: soon\n", Path::new("c.yaml")).unwrap();
+        let file = FileValues::parse("timeout: soon\n", Path::new("c.yaml")).unwrap();
         let e = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap_err();
         assert!(e.to_string().contains("timeout"), "{e}");
     }
@@ -537,7 +549,7 @@ mod tests {
     #[test]
     fn signature_files_from_the_flag_else_the_file() {
         let file =
-            FileConfig::parse("signatures: [site.yaml, more.yaml]\n", Path::new("c.yaml")).unwrap();
+            FileValues::parse("signatures: [site.yaml, more.yaml]\n", Path::new("c.yaml")).unwrap();
         let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert_eq!(
             c.signatures,
@@ -559,7 +571,7 @@ mod tests {
     #[test]
     fn stun_ports_are_probed_over_tcp_too() {
         let file =
-            FileConfig::parse("ports: [554, 3478]\nstun_ports: []\n", Path::new("c.yaml")).unwrap();
+            FileValues::parse("ports: [554, 3478]\nstun_ports: []\n", Path::new("c.yaml")).unwrap();
         let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         let stun = |c: &ScanConfig| c.settings.get(&crate::analyze::webrtc::STUN_PORTS);
         assert!(stun(&c).is_empty());
@@ -574,7 +586,7 @@ mod tests {
         let c = resolve_scan_config(&args, &file, &Process::default()).unwrap();
         assert_eq!(stun(&c), [3478, 19302, 5349, 5350]);
         assert_eq!(c.ports, [554, 3478, 19302, 5349, 5350], "added once each");
-        let file = FileConfig::parse("stun_ports: \"19302\"\n", Path::new("c.yaml")).unwrap();
+        let file = FileValues::parse("stun_ports: \"19302\"\n", Path::new("c.yaml")).unwrap();
         let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert_eq!(stun(&c), [19302]);
         assert!(c.ports.ends_with(&[19302]));
@@ -585,14 +597,14 @@ mod tests {
             },
             ..Default::default()
         };
-        assert!(resolve_scan_config(&bad, &FileConfig::default(), &Process::default()).is_err());
+        assert!(resolve_scan_config(&bad, &FileValues::default(), &Process::default()).is_err());
     }
 
     #[test]
     fn inventory_database_from_flag_env_file_or_default() {
         // The place as `--db` gave it (the type tells a file from a server).
         let db = |c: &ScanConfig| c.db.as_ref().map(|i| i.at.as_path().to_path_buf());
-        let file = FileConfig::parse("db: /srv/site.db\n", Path::new("c.yaml")).unwrap();
+        let file = FileValues::parse("db: /srv/site.db\n", Path::new("c.yaml")).unwrap();
         let c = resolve_scan_config(&ScanArgs::default(), &file, &Process::default()).unwrap();
         assert_eq!(
             db(&c),
@@ -635,14 +647,14 @@ mod tests {
             ..Process::default()
         };
         let c =
-            resolve_scan_config(&ScanArgs::default(), &FileConfig::default(), &process).unwrap();
+            resolve_scan_config(&ScanArgs::default(), &FileValues::default(), &process).unwrap();
         assert_eq!(
             db(&c),
             Some(PathBuf::from("/home/u/.local/state/camscan/inventory.db"))
         );
         let c = resolve_scan_config(
             &ScanArgs::default(),
-            &FileConfig::default(),
+            &FileValues::default(),
             &Process::default(),
         )
         .unwrap();
@@ -659,7 +671,7 @@ mod tests {
 
     #[test]
     fn detect_timeout_never_exceeds_the_step_timeout() {
-        let file = FileConfig::default();
+        let file = FileValues::default();
         let args = ScanArgs {
             find: FindArgs {
                 targets: vec!["127.0.0.1".into()],
