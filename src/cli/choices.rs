@@ -1,5 +1,6 @@
-//! clap's value lists for the choices declared below the entrance ([`Choice`]): the names, order
-//! and help lines stay with their types, and this file is all clap knows of them.
+//! clap's value list for the one choice a positional argument takes (`camscan push TOOL`): the
+//! names, order and help lines stay with its type ([`Choice`]). A setting's choices reach clap
+//! through the adapter (`Setting::choices`).
 
 use clap::ValueEnum;
 use clap::builder::PossibleValue;
@@ -25,12 +26,7 @@ macro_rules! from_choice {
     )*};
 }
 
-from_choice!(
-    crate::export::Format,
-    crate::discovery::DiscoveryMethod,
-    crate::model::environment::ColorChoice,
-    crate::push::ToolKind,
-);
+from_choice!(crate::push::ToolKind);
 
 #[cfg(test)]
 mod tests {
@@ -57,9 +53,6 @@ mod tests {
     /// Every value list clap offers is its type's own: names, order, help lines.
     #[test]
     fn clap_offers_each_choice_as_declared() {
-        same::<crate::export::Format>();
-        same::<crate::discovery::DiscoveryMethod>();
-        same::<crate::model::environment::ColorChoice>();
         same::<crate::push::ToolKind>();
     }
 }
