@@ -10,6 +10,8 @@ pub struct Serve;
 
 impl SettingList for Serve {
     const LIST: &'static [&'static dyn crate::model::setting::Declared] = crate::serve::SETTINGS;
+    const HELP: &'static [(&'static str, &'static str)] =
+        &[("credentials_file", crate::serve::CREDENTIALS_HELP)];
 }
 
 #[derive(Debug, Args)]

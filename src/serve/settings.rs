@@ -18,7 +18,7 @@ pub static SETTINGS: &[&dyn Declared] = &[
     &TLS_KEY,
     &ALLOW_TARGETS,
     &SCAN_CREDENTIALS,
-    &CREDENTIALS,
+    &crate::credentials::CREDENTIALS_FILE,
     &NO_PREVIEW,
     &HUB,
     &HUB_PASSWORD_FILE,
@@ -142,21 +142,12 @@ pub static SCAN_CREDENTIALS: Setting<Vec<String>> = Setting {
     parse: pairs,
 };
 
-/// `--credentials`: the logins the server opens cameras with (the preview, snapshots, API
-/// scans' `default` set), over the config file's.
-pub static CREDENTIALS: Setting<Option<PathBuf>> = Setting {
-    key: "credentials",
-    flag: "--credentials",
-    short: None,
-    repeat: Repeat::Once,
-    env: "CAMSCAN_CREDENTIALS",
-    value_name: "FILE",
-    help: "The credentials file (`user:password` lines) the server opens cameras with: the live \
-           preview, snapshots and API scans' `default` set (instead of the config's credentials)",
-    default: None,
-    choices: None,
-    parse: path,
-};
+/// `--credentials` ([`crate::credentials::CREDENTIALS_FILE`], the scan's setting, by its key
+/// `credentials_file`) in serve's `--help`: the logins the server opens cameras with (the
+/// preview, snapshots, API scans' `default` set), over the config file's.
+pub const CREDENTIALS_HELP: &str = "The credentials file (`user:password` lines) the server opens \
+    cameras with: the live preview, snapshots and API scans' `default` set (instead of the \
+    config's credentials)";
 
 /// `--no-preview`: no live preview ([`super::live`]). No variable.
 pub static NO_PREVIEW: Setting<bool> = Setting {
@@ -262,7 +253,9 @@ mod tests {
     /// `CAMSCAN_AUTH` would not say whose) and its default's value is the one its help names.
     #[test]
     fn every_serve_setting_is_spelled_from_its_key() {
-        crate::model::setting::assert_spelled_from_keys(SETTINGS, &["", "CAMSCAN_SERVE_AUTH"]);
+        // `--credentials` is the scan's setting, spelled as the scan spells it.
+        let own = SETTINGS.iter().filter(|d| d.key() != "credentials_file");
+        crate::model::setting::assert_spelled_from_keys(own, &["", "CAMSCAN_SERVE_AUTH"]);
         assert_eq!((LISTEN.parse)("127.0.0.1:8750"), Ok(LISTEN.default));
         assert!((LISTEN.parse)("localhost").is_err());
     }

@@ -42,7 +42,10 @@ pub fn serve(
             .get(serve_key)
             .map(|v| (scan_key.to_string(), v.clone()))
     };
-    let scan_given = [text("credentials", "credentials_file"), text("hub", "hub")];
+    let scan_given = [
+        text("credentials_file", "credentials_file"),
+        text("hub", "hub"),
+    ];
     let own = [text("hub_password_file", "hub_password_file")];
     let scan_args = ScanArgs {
         find: FindArgs {
