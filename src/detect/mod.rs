@@ -62,7 +62,8 @@ pub static DETECT_TIMEOUT: crate::model::setting::Setting<Duration> =
         env: "CAMSCAN_DETECT_TIMEOUT",
         value_name: "DURATION",
         help: "How long an open port has to answer protocol detection's first probe; a silent \
-               port (a tarpit) costs this. At most --timeout [default: 2s]",
+               port (a tarpit) costs this, three times this (at most 10s) on RTSP's ports 554, \
+               8554, 10554 and 5554. At most --timeout [default: 2s]",
         default: DEFAULT_DETECT_TIMEOUT,
         choices: None,
         parse: crate::model::setting::duration,
@@ -90,6 +91,15 @@ pub fn detect_timeout(settings: &crate::model::setting::Settings) -> Duration {
         .get(&DETECT_TIMEOUT)
         .min(settings.get(&crate::net::TIMEOUT))
 }
+/// RTSP's own ports (the default list's: 554, registered, and the 8554, 10554 and 5554 servers and
+/// cameras use): a peer there that accepted the connection but has not answered OPTIONS yet is
+/// given the patience a media server needs ([`crate::net::rtsp::start_patience`]) before it is
+/// called silent. GStreamer answers no client while it prepares or tears down a media (a shared
+/// 1080p x264 stream letting go of its last client on a loaded machine kept OPTIONS unanswered
+/// past the 2 s deadline, and past 3 s, held to a quarter of a CPU). A tarpit on these ports costs
+/// that patience.
+pub const RTSP_PORTS: &[u16] = &[554, 8554, 10554, 5554];
+
 /// Ports where HTTPS is tried first: 443, 8443 (camera and NVR web UIs), 7443 (UniFi Protect).
 pub const TLS_PORTS: &[u16] = &[443, 8443, 7443];
 
@@ -148,7 +158,15 @@ pub async fn detect(
     // What the port said to OPTIONS when it was no RTSP or HTTP status line: if nothing below
     // recognises the port either, this is its story (garbage, or a protocol we do not speak).
     let mut malformed = None;
-    let options = match client.request("OPTIONS", &url(addr, "/"), &[]).await {
+    let asked = if RTSP_PORTS.contains(&addr.port()) {
+        let patience = crate::net::rtsp::start_patience(timeout);
+        client
+            .request_patient("OPTIONS", &url(addr, "/"), &[], patience)
+            .await
+    } else {
+        client.request("OPTIONS", &url(addr, "/"), &[]).await
+    };
+    let options = match asked {
         Ok(r) if r.head.protocol == HeadProtocol::Rtsp => {
             return Ok(Some(Detection::Rtsp { client, options: r }));
         }
