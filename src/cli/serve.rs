@@ -10,8 +10,10 @@ pub struct Serve;
 
 impl SettingList for Serve {
     const LIST: &'static [&'static dyn crate::model::setting::Declared] = crate::serve::SETTINGS;
-    const HELP: &'static [(&'static str, &'static str)] =
-        &[("credentials_file", crate::serve::CREDENTIALS_HELP)];
+    const HELP: &'static [(&'static str, &'static str)] = &[
+        ("credentials_file", crate::serve::CREDENTIALS_HELP),
+        ("hub", crate::serve::HUB_HELP),
+    ];
 }
 
 #[derive(Debug, Args)]

@@ -20,7 +20,7 @@ pub static SETTINGS: &[&dyn Declared] = &[
     &SCAN_CREDENTIALS,
     &crate::credentials::CREDENTIALS_FILE,
     &NO_PREVIEW,
-    &HUB,
+    &crate::store::settings::HUB,
     &HUB_PASSWORD_FILE,
     &EVERY,
     &CRON,
@@ -164,21 +164,11 @@ pub static NO_PREVIEW: Setting<bool> = Setting {
     parse: switch,
 };
 
-/// `--hub`: the fleet's hub this server's agent sends to.
-pub static HUB: Setting<Option<PathBuf>> = Setting {
-    key: "hub",
-    flag: "--hub",
-    short: None,
-    repeat: Repeat::Once,
-    env: "CAMSCAN_HUB",
-    value_name: "URL",
-    help: "The fleet's hub: send this site's scans, devices and events to this PostgreSQL \
-           inventory (postgres:// URL) as they are recorded, and run the scans the hub queues \
-           for this site (held to --allow-targets and the credential sets)",
-    default: None,
-    choices: None,
-    parse: path,
-};
+/// `--hub` ([`crate::store::settings::HUB`], the scan's setting) in serve's `--help`: the fleet's
+/// hub this server's agent sends to and takes queued scans from.
+pub const HUB_HELP: &str = "The fleet's hub: send this site's scans, devices and events to this \
+    PostgreSQL inventory (postgres:// URL) as they are recorded, and run the scans the hub queues \
+    for this site (held to --allow-targets and the credential sets)";
 
 /// `--hub-password-file`: the scan's ([`crate::store::settings::HUB_PASSWORD_FILE`]).
 pub use crate::store::settings::HUB_PASSWORD_FILE;
