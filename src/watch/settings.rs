@@ -7,7 +7,7 @@
 use crate::model::setting::{Declared, Repeat, SWITCH_OFF, Setting, count, pairs, switch, text};
 
 /// Every setting of `camscan watch` but the scan's, the push's and the sinks', in `--help`'s
-/// order.
+/// order: the config file's `watch:` keys ([`SECTION`]), then `--rounds`, the command line's only.
 pub static SETTINGS: &[&dyn Declared] = &[
     &EVERY,
     &CRON,
@@ -16,24 +16,18 @@ pub static SETTINGS: &[&dyn Declared] = &[
     &METRICS,
     &LISTEN,
     &OUTBOX_CAP,
-    &ROUNDS,
     &WRITE,
     &WRITE_THEN,
+    &ROUNDS,
 ];
 
-/// The keys of the config file's `watch:` section: watch's settings but `--rounds` (a one-off
-/// run's), with the sinks' ([`crate::notify::SETTINGS`]), which `serve`'s watcher reads too.
-pub static SECTION: &[&dyn Declared] = &[
-    &EVERY,
-    &CRON,
-    &CHECK_STREAMS,
-    &DOWN_AFTER,
-    &METRICS,
-    &LISTEN,
-    &OUTBOX_CAP,
-    &WRITE,
-    &WRITE_THEN,
-];
+/// The keys of the config file's `watch:` section: [`SETTINGS`] but its last, `--rounds` (a
+/// one-off run's), with the sinks' ([`crate::notify::SETTINGS`]), which `serve`'s watcher reads
+/// too.
+pub static SECTION: &[&dyn Declared] = match SETTINGS.split_last() {
+    Some((_rounds, section)) => section,
+    None => &[],
+};
 
 /// `--every`: a complete scan this often ([`super::Schedule`]).
 pub static EVERY: Setting<Option<String>> = Setting {
