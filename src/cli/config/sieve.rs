@@ -1,6 +1,7 @@
-//! Registered keys among a mapping's own: a deserializer that reads as the YAML reader it wraps
-//! does, with the keys a registration names taken out of the mapping (a switch read as `bool`, a
-//! value as text, `null` as not given) and every other key handed on to the derived reader.
+//! Declared settings' keys among a mapping's own: a deserializer that reads as the YAML reader it
+//! wraps does, with the keys of the settings it is given taken out of the mapping (a switch read
+//! as `bool`, a value as text, `null` as not given) and every other key handed on to the derived
+//! reader.
 //! The declared settings at the file's top level (`top_level`) and in its `watch:` section
 //! ([`super::watch_section`]) are read so.
 //!
@@ -8,40 +9,40 @@
 //! value of the wrong type, is reported by the YAML reader with its place in the file, as for any
 //! other key.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, MapAccess, Visitor};
 
-/// The values of registered options, by key, as a sieve takes them.
-pub(super) trait Registry {
-    /// One registered option.
-    type Option: Copy;
-    /// The option whose key is `key`.
-    fn keyed(key: &str) -> Option<Self::Option>;
-    /// Whether `option` is a switch (read as `bool`), else a value (read as text).
-    fn is_switch(option: Self::Option) -> bool;
-    /// Whether `option` is read from any scalar (a number, a text, a boolean) as its text: a
-    /// declared setting, whose own parser reads the text.
-    fn is_scalar(_option: Self::Option) -> bool {
-        false
+use crate::cli::setting_args::{is_switch, turned_off};
+use crate::model::setting::Declared;
+
+/// What a sieve takes: the values of the declared settings `keyed` names, as text by key (a
+/// switch `true` or `false`; a list's items joined as its flag's values are).
+pub(super) struct Taken {
+    /// The declared setting whose key is `key`, if the mapping holds it.
+    pub keyed: fn(&str) -> Option<&'static dyn Declared>,
+    pub values: BTreeMap<String, String>,
+}
+
+impl Taken {
+    /// Nothing taken yet of the settings `keyed` names.
+    pub fn of(keyed: fn(&str) -> Option<&'static dyn Declared>) -> Taken {
+        Taken {
+            keyed,
+            values: BTreeMap::new(),
+        }
     }
-    /// What joins the items of a list given for `option` (`ports: [554, 8554]`), as its flag's
-    /// values are joined.
-    fn joiner(_option: Self::Option) -> &'static str {
-        ","
-    }
-    /// `option` given as `value` (a switch: `true` or `false`).
-    fn take(&mut self, option: Self::Option, value: String);
 }
 
 /// A deserializer that reads as `inner` does, the registered keys of its mapping (or of the
 /// mapping an `Option` holds) put in `taken`.
-pub(super) struct Sieve<'a, D, R> {
+pub(super) struct Sieve<'a, D> {
     pub inner: D,
-    pub taken: &'a mut R,
+    pub taken: &'a mut Taken,
 }
 
-impl<'de, D: Deserializer<'de>, R: Registry> Deserializer<'de> for Sieve<'_, D, R> {
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for Sieve<'_, D> {
     type Error = D::Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
@@ -79,12 +80,12 @@ impl<'de, D: Deserializer<'de>, R: Registry> Deserializer<'de> for Sieve<'_, D, 
 
 /// `visitor`, given the mapping through [`SieveMap`] (and what an `Option` holds through a
 /// [`Sieve`]).
-struct SieveVisitor<'a, V, R> {
+struct SieveVisitor<'a, V> {
     visitor: V,
-    taken: &'a mut R,
+    taken: &'a mut Taken,
 }
 
-impl<'de, V: Visitor<'de>, R: Registry> Visitor<'de> for SieveVisitor<'_, V, R> {
+impl<'de, V: Visitor<'de>> Visitor<'de> for SieveVisitor<'_, V> {
     type Value = V::Value;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -115,12 +116,12 @@ impl<'de, V: Visitor<'de>, R: Registry> Visitor<'de> for SieveVisitor<'_, V, R> 
 }
 
 /// A mapping without the registered keys, which go to `taken`.
-struct SieveMap<'a, A, R> {
+struct SieveMap<'a, A> {
     map: A,
-    taken: &'a mut R,
+    taken: &'a mut Taken,
 }
 
-impl<'de, A: MapAccess<'de>, R: Registry> MapAccess<'de> for SieveMap<'_, A, R> {
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for SieveMap<'_, A> {
     type Error = A::Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(
@@ -129,28 +130,29 @@ impl<'de, A: MapAccess<'de>, R: Registry> MapAccess<'de> for SieveMap<'_, A, R> 
     ) -> Result<Option<K::Value>, A::Error> {
         let mut seed = Some(seed);
         loop {
-            let key = self.map.next_key_seed(KeySeed::<K, R> {
+            let key = self.map.next_key_seed(KeySeed {
                 seed: &mut seed,
-                registry: std::marker::PhantomData,
+                keyed: self.taken.keyed,
             })?;
-            let option = match key {
+            let setting = match key {
                 None => return Ok(None),
                 Some(Key::Field(field)) => return Ok(Some(field)),
-                Some(Key::Option(option)) => option,
+                Some(Key::Setting(setting)) => setting,
             };
-            let value = if R::is_scalar(option) {
-                self.map
-                    .next_value::<Option<Scalar>>()?
-                    .map(|s| s.0.join(R::joiner(option)))
-            } else if R::is_switch(option) {
+            // A switch is a YAML boolean, so a wrong one is the reader's error, with its place;
+            // anything else any scalar or a list of them, read by the setting's parser later.
+            let value = if is_switch(setting) || turned_off(setting) {
                 self.map
                     .next_value::<Option<bool>>()?
                     .map(|b| b.to_string())
             } else {
-                self.map.next_value::<Option<String>>()?
+                let joiner = setting.repeat().joiner().unwrap_or(",");
+                self.map
+                    .next_value::<Option<Scalar>>()?
+                    .map(|s| s.0.join(joiner))
             };
             if let Some(v) = value {
-                self.taken.take(option, v);
+                self.taken.values.insert(setting.key().to_string(), v);
             }
         }
     }
@@ -161,7 +163,7 @@ impl<'de, A: MapAccess<'de>, R: Registry> MapAccess<'de> for SieveMap<'_, A, R> 
 }
 
 /// Any YAML scalar (a text, a number, a boolean), as its text, or a list of them, each item's
-/// text (joined as a flag's values are, by the registry's joiner).
+/// text (joined as a flag's values are, by the setting's [`crate::model::setting::Repeat`]).
 struct Scalar(Vec<String>);
 
 impl<'de> de::Deserialize<'de> for Scalar {
@@ -215,37 +217,37 @@ impl<'de> Visitor<'de> for ScalarVisitor {
     }
 }
 
-/// A key of the mapping: a registered option's, or one the derived reader takes.
-enum Key<O, F> {
-    Option(O),
+/// A key of the mapping: a declared setting's, or one the derived reader takes.
+enum Key<F> {
+    Setting(&'static dyn Declared),
     Field(F),
 }
 
-/// Reads a key, and hands it to `seed` (the derived reader's) unless it is an option's: inside
+/// Reads a key, and hands it to `seed` (the derived reader's) unless it is a setting's: inside
 /// the YAML reader, so that an unknown key's error says where it is.
-struct KeySeed<'a, K, R> {
+struct KeySeed<'a, K> {
     seed: &'a mut Option<K>,
-    registry: std::marker::PhantomData<R>,
+    keyed: fn(&str) -> Option<&'static dyn Declared>,
 }
 
-impl<'de, K: DeserializeSeed<'de>, R: Registry> DeserializeSeed<'de> for KeySeed<'_, K, R> {
-    type Value = Key<R::Option, K::Value>;
+impl<'de, K: DeserializeSeed<'de>> DeserializeSeed<'de> for KeySeed<'_, K> {
+    type Value = Key<K::Value>;
 
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_identifier(self)
     }
 }
 
-impl<'de, K: DeserializeSeed<'de>, R: Registry> Visitor<'de> for KeySeed<'_, K, R> {
-    type Value = Key<R::Option, K::Value>;
+impl<'de, K: DeserializeSeed<'de>> Visitor<'de> for KeySeed<'_, K> {
+    type Value = Key<K::Value>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a key")
     }
 
     fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
-        if let Some(option) = R::keyed(key) {
-            return Ok(Key::Option(option));
+        if let Some(setting) = (self.keyed)(key) {
+            return Ok(Key::Setting(setting));
         }
         match self.seed.take() {
             Some(seed) => seed.deserialize(key.into_deserializer()).map(Key::Field),

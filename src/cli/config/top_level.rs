@@ -5,11 +5,9 @@
 //! ([`super::sieve`]) before the derived reader sees it, as text by key for their parsers (a
 //! switch as a YAML boolean, so a wrong one is the reader's error with its place).
 
-use std::collections::BTreeMap;
-
 use serde::Deserialize;
 
-use super::sieve::{Registry, Sieve};
+use super::sieve::{Sieve, Taken};
 use super::{FileValues, Shape};
 use crate::model::setting::Declared;
 use crate::scan::settings::SCAN;
@@ -35,51 +33,20 @@ fn settings() -> impl Iterator<Item = &'static dyn Declared> {
 
 /// The config file `text` (not empty) read: the settings' values as text by key.
 pub(super) fn from_yaml(text: &str) -> Result<FileValues, serde_yaml::Error> {
-    let mut taken = TopLevel::default();
+    let mut taken = Taken::of(|key| settings().find(|d| d.key() == key));
     let shape = Shape::deserialize(Sieve {
         inner: serde_yaml::Deserializer::from_str(text),
         taken: &mut taken,
     })?;
     Ok(FileValues {
-        settings: taken.settings,
+        settings: taken.values,
         watch: shape.watch,
     })
 }
 
-/// What the file's top level holds besides its `watch:` section.
-#[derive(Default)]
-struct TopLevel {
-    /// The scan settings' values, as text (each read by its setting's parser when resolved).
-    settings: BTreeMap<String, String>,
-}
-
-impl Registry for TopLevel {
-    type Option = &'static dyn Declared;
-
-    fn keyed(key: &str) -> Option<&'static dyn Declared> {
-        settings().find(|d| d.key() == key)
-    }
-
-    /// A switch is a YAML boolean, so a wrong one is the reader's error, with its place.
-    fn is_switch(option: &'static dyn Declared) -> bool {
-        crate::cli::setting_args::is_switch(option) || crate::cli::setting_args::turned_off(option)
-    }
-
-    fn is_scalar(option: &'static dyn Declared) -> bool {
-        !Self::is_switch(option)
-    }
-
-    fn joiner(option: &'static dyn Declared) -> &'static str {
-        option.repeat().joiner().unwrap_or(",")
-    }
-
-    fn take(&mut self, option: &'static dyn Declared, value: String) {
-        self.settings.insert(option.key().to_string(), value);
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
     use std::path::Path;
 
     use super::*;

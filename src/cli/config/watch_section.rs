@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer};
 
-use super::sieve::{Registry, Sieve};
+use super::sieve::{Sieve, Taken};
 use crate::model::setting::Declared;
 
 /// The section's settings: watch's own, then the sinks'.
@@ -29,43 +29,15 @@ pub fn keys() -> Vec<&'static str> {
 #[serde(deny_unknown_fields)]
 struct NoOtherKey {}
 
-/// The section's values, as text by key.
-#[derive(Default)]
-struct Section(BTreeMap<String, String>);
-
 /// The `watch:` section (`FileValues::watch`'s reader): its settings' values as text by key;
 /// none given (or no section): empty.
 pub(super) fn read<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
-    let mut taken = Section::default();
+    let mut taken = Taken::of(|key| settings().find(|d| d.key() == key));
     Option::<NoOtherKey>::deserialize(Sieve {
         inner: d,
         taken: &mut taken,
     })?;
-    Ok(taken.0)
-}
-
-impl Registry for Section {
-    type Option = &'static dyn Declared;
-
-    fn keyed(key: &str) -> Option<Self::Option> {
-        settings().find(|d| d.key() == key)
-    }
-
-    fn is_switch(option: Self::Option) -> bool {
-        crate::cli::setting_args::is_switch(option) || crate::cli::setting_args::turned_off(option)
-    }
-
-    fn is_scalar(option: Self::Option) -> bool {
-        !Self::is_switch(option)
-    }
-
-    fn joiner(option: Self::Option) -> &'static str {
-        option.repeat().joiner().unwrap_or(",")
-    }
-
-    fn take(&mut self, option: Self::Option, value: String) {
-        self.0.insert(option.key().to_string(), value);
-    }
+    Ok(taken.values)
 }
 
 #[cfg(test)]
