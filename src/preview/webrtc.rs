@@ -189,6 +189,11 @@ impl Gateway {
         }
     }
 
+    /// Whether offers are answered at all (always, in this build).
+    pub fn ready(&self) -> Result<(), WhepError> {
+        Ok(())
+    }
+
     /// Answers a WHEP offer: a session sending `viewer`'s RTP to the offering peer from a UDP
     /// socket on `local_ip` (the address the HTTP request arrived on). Returns the session's id
     /// (random, URL-safe) and the SDP answer. The session runs until [`Gateway::end`], an ICE or

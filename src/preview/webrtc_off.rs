@@ -1,4 +1,4 @@
-//! The WHEP gateway of a camscan built without the `webrtc` feature (the fuzz workspace's build):
+//! The WHEP gateway of a camscan built without the `webrtc` feature (the quick build's default):
 //! the same interface as the real one (`webrtc.rs`), every offer refused, so `serve` and the page
 //! fall back to the MSE preview. The page is never offered WebRTC by such a build (`serve::live`
 //! leaves `webrtc` out of a stream's modes).
@@ -40,6 +40,11 @@ pub struct Gateway;
 impl Gateway {
     pub fn new(_limits: GatewayLimits) -> Gateway {
         Gateway
+    }
+
+    /// Never: this build refuses every offer, before a camera session is opened for it.
+    pub fn ready(&self) -> Result<(), WhepError> {
+        Err(WhepError::NotBuilt)
     }
 
     /// Refuses every offer.

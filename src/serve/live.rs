@@ -571,6 +571,7 @@ async fn whep_offer(
             "a WHEP offer is Content-Type: application/sdp",
         ));
     }
+    live.gateway.ready()?;
     let offer = std::str::from_utf8(body)
         .map_err(|_| Problem::new(Kind::InvalidBody, "the SDP offer is not UTF-8 text"))?;
     let local = local.ok_or_else(|| {

@@ -401,6 +401,13 @@ fn announce(pre: &Preflight, inventory: &std::path::Path, base: &str, allowed: &
     if let Some(warning) = &pre.bind.warning {
         let _ = writeln!(err, "{warning}");
     }
+    if !cfg!(feature = "webrtc") {
+        let _ = writeln!(
+            err,
+            "camscan serve: built without the `webrtc` feature: the live preview plays over MSE \
+             only (cargo build --release --features webrtc, or the Debian package, has WebRTC)"
+        );
+    }
 }
 
 /// How often `/metrics`' device gauges are read again from the store (which other processes
