@@ -25,13 +25,7 @@ pub static EXCLUDE: crate::model::setting::Setting<Vec<String>> = crate::model::
     help: "Skip these targets (same syntax as targets, comma-separated)",
     default: Vec::new(),
     choices: None,
-    parse: |t| {
-        Ok(t.split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-            .collect())
-    },
+    parse: target_list,
 };
 
 /// The config file's `targets:` (a list, or one comma-separated text): the targets when the
@@ -48,14 +42,19 @@ pub static TARGETS: crate::model::setting::Setting<Vec<String>> = crate::model::
            names [default: the attached subnets]",
     default: Vec::new(),
     choices: None,
-    parse: |t| {
-        Ok(t.split(',')
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(str::to_string)
-            .collect())
-    },
+    parse: target_list,
 };
+
+/// Targets as `--exclude` and the file's `targets:` give them: comma-separated, each trimmed,
+/// empty pieces left out.
+fn target_list(text: &str) -> Result<Vec<String>, String> {
+    Ok(text
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect())
+}
 
 /// `--targets-file`: more targets, read from a file (config `targets_file:`).
 pub static TARGETS_FILE: crate::model::setting::Setting<Option<std::path::PathBuf>> =
