@@ -227,7 +227,8 @@ pub async fn run(args: &Settings, parts: Parts) -> Result<u8, CommandError> {
     let code = Arc::new(Mutex::new(None));
     let signals = tokio::spawn(signals.wait(stop_tx, code.clone()));
     let scheme = if pre.tls.is_some() { "https" } else { "http" };
-    announce(&pre, &path, &format!("{scheme}://{local}"), &allowed);
+    let base = format!("{scheme}://{local}");
+    announce(&pre, &path, &base, (&allowed, preview.is_some()));
     let guard = auth::Guard::new(
         pre.bind.auth.then(|| auth::Token::new(&token)),
         pre.tls.is_some(),
@@ -371,9 +372,14 @@ fn spawn_watcher(
     })
 }
 
-/// On stderr (stdout is for results): where the API is, how it is guarded, and what API scans
-/// may cover.
-fn announce(pre: &Preflight, inventory: &std::path::Path, base: &str, allowed: &str) {
+/// On stderr (stdout is for results): where the API is, how it is guarded, what API scans may
+/// cover, and (`previewing`) that a build without WebRTC previews over MSE only.
+fn announce(
+    pre: &Preflight,
+    inventory: &std::path::Path,
+    base: &str,
+    (allowed, previewing): (&str, bool),
+) {
     let guarded = if pre.bind.auth {
         format!(
             "; the token in {} is asked for (bearer or /login)",
@@ -401,7 +407,7 @@ fn announce(pre: &Preflight, inventory: &std::path::Path, base: &str, allowed: &
     if let Some(warning) = &pre.bind.warning {
         let _ = writeln!(err, "{warning}");
     }
-    if !cfg!(feature = "webrtc") {
+    if previewing && !cfg!(feature = "webrtc") {
         let _ = writeln!(
             err,
             "camscan serve: built without the `webrtc` feature: the live preview plays over MSE \
