@@ -542,3 +542,249 @@ fn push_puts_each_camera_through_its_integrations_flow() {
         common::stderr(&o)
     );
 }
+
+// ---- a pushed camera's whole life (issue 82) -----------------------------------------------
+
+/// The configuration URL of the device behind an ONVIF entry's camera entity `entity`.
+fn configuration_url(ha: &HomeAssistant, entity: &str) -> String {
+    let (status, url) = ha.request(
+        "POST",
+        "/api/template",
+        Some(&json!({"template": format!(
+            "{{{{ device_attr(device_id('{entity}'), 'configuration_url') }}}}")})),
+        Some(&ha.token()),
+    );
+    assert_eq!(status, 200, "{url}");
+    url.trim().to_string()
+}
+
+/// The one step named `name` of a push's JSON: its action, its `why` and `note`, and whether it
+/// verified.
+fn step_of(v: &Value, name: &str) -> (String, String, Option<bool>) {
+    let steps = v["steps"].as_array().cloned().unwrap_or_default();
+    let i = steps
+        .iter()
+        .position(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("no step {name}: {v}"));
+    let s = &steps[i];
+    (
+        s["action"].as_str().unwrap_or("").to_string(),
+        format!("{} {}", s["why"], s["note"]),
+        v["results"][i]["verified"].as_bool(),
+    )
+}
+
+/// Issue 82, against the real Home Assistant: what integrators live through after the first
+/// push. A camera replaced (the dead one forgotten, its id the newest) is a new entry, the old
+/// one left as it was and said; an ONVIF camera moved twice is followed both times, verified
+/// (Home Assistant reloads the entry after its flow answered: the read-back waits for it); a
+/// person's rename leaves the entry camscan's (the title theirs, the stream updated on a move);
+/// an entry deleted in Home Assistant is added anew; a DASH camera goes in through the generic
+/// camera (Home Assistant's stream opens the MPD).
+#[test]
+fn a_pushed_cameras_whole_life_in_home_assistant() {
+    let mut ha = HomeAssistant::start("a_pushed_cameras_whole_life_in_home_assistant");
+    let mount = |path: &str| {
+        json!({"path": path, "video": {"codec": "h264", "width": 320, "height": 240, "fps": 10},
+               "audio": null})
+    };
+    let cams: Vec<Value> = ["127.0.0.11", "127.0.0.15", "127.0.0.16", "127.0.0.17"]
+        .iter()
+        .map(|a| {
+            json!({"address": a, "port": 8554, "shared": true, "auth": null,
+                        "mounts": [mount("/live")]})
+        })
+        .chain(["127.0.0.33", "127.0.0.36", "127.0.0.37"].iter().map(|a| {
+            json!({"address": a, "port": 8554, "shared": true, "auth": null,
+                   "mounts": [mount("/video_main")]})
+        }))
+        .collect();
+    ha.rtsp_cameras(&Value::Array(cams));
+    // One ONVIF camera (its MAC ...:33 wherever it is), at three addresses in turn.
+    for a in ["127.0.0.33", "127.0.0.36", "127.0.0.37"] {
+        ha.ipycam(a, 8000, None, Some("02:00:5e:10:00:33"));
+    }
+    ha.media_lab("dash");
+
+    let rtsp = |ip: &str, mac: &str, name: &str| {
+        let url = format!("rtsp://{ip}:8554/live");
+        device(
+            ip,
+            mac,
+            name,
+            vec![played(&url, Protocol::Rtsp, 8554, false)],
+        )
+    };
+    let mut dash = device(
+        "127.0.0.52",
+        "02:00:5e:10:00:52",
+        "lobby",
+        vec![played(
+            "http://127.0.0.52/dash/cam.mpd",
+            Protocol::Dash,
+            80,
+            false,
+        )],
+    );
+    dash.streams[0].video.as_mut().unwrap().width = Some(640);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inventory.db");
+    // The porch camera last: its id is the newest, the one SQLite gave again once forgotten.
+    let site = |front: &str, yard: &str, porch: Option<Device>| {
+        let mut v = vec![
+            rtsp(front, "02:00:5e:10:00:11", "front"),
+            onvif_camera(yard, "02:00:5e:10:00:33", "yard"),
+            dash.clone(),
+        ];
+        v.extend(porch);
+        v
+    };
+    record(
+        &db,
+        1,
+        site(
+            "127.0.0.11",
+            "127.0.0.33",
+            Some(rtsp("127.0.0.16", "02:00:5e:10:00:16", "porch")),
+        ),
+    );
+    let (o, first) = push(&ha, &db, &ha.url, &[]);
+    assert_eq!(o.status.code(), Some(0), "{first}\n{}", ha.log_tail(40));
+    for name in ["front", "yard", "lobby", "porch"] {
+        assert_eq!(
+            step_of(&first, name),
+            ("add".into(), "null null".into(), Some(true)),
+            "{first}"
+        );
+    }
+    let got = entries(&ha);
+    // DASH: the generic camera holds the MPD, its entry loaded.
+    assert_eq!(got["lobby"].0, "generic", "{got:?}");
+    assert_eq!(
+        options(&ha, &got["lobby"].1)["stream_source"],
+        "http://127.0.0.52/dash/cam.mpd"
+    );
+
+    // The porch camera dies and is forgotten; its replacement (another MAC, another address)
+    // is a new camera: a new entry, the old one left as camscan wrote it, and said.
+    let forget = common::run(
+        common::camscan_with_db(&db).args(["forget", "127.0.0.16"]),
+        Duration::from_secs(30),
+    );
+    let said = common::stdout(&forget);
+    assert!(forget.status.success(), "{}", common::stderr(&forget));
+    assert!(
+        said.contains("Left in homeassistant")
+            && said.contains("porch")
+            && said.contains("--prune"),
+        "{said}"
+    );
+    record(
+        &db,
+        2,
+        site(
+            "127.0.0.11",
+            "127.0.0.33",
+            Some(rtsp("127.0.0.17", "02:00:5e:10:00:17", "porch")),
+        ),
+    );
+    let (o, replaced) = push(&ha, &db, &ha.url, &[]);
+    assert_eq!(o.status.code(), Some(0), "{replaced}\n{}", ha.log_tail(40));
+    let (action, why, _) = step_of(&replaced, "porch");
+    assert_eq!(action, "leave", "the old entry: {replaced}");
+    assert!(why.contains("no longer in the inventory"), "{why}");
+    assert_eq!(
+        step_of(&replaced, "porch_2"),
+        ("add".into(), "null null".into(), Some(true)),
+        "{replaced}"
+    );
+    let now = entries(&ha);
+    assert_eq!(now["porch"].1, got["porch"].1, "the old entry is its own");
+    assert_eq!(
+        options(&ha, &now["porch"].1)["stream_source"],
+        "rtsp://127.0.0.16:8554/live"
+    );
+    assert_eq!(
+        options(&ha, &now["porch_2"].1)["stream_source"],
+        "rtsp://127.0.0.17:8554/live"
+    );
+
+    // The ONVIF camera moves, twice: each an update of its own entry, verified once Home
+    // Assistant has reloaded it.
+    let entity = "camera.yard_mainstream";
+    assert_eq!(configuration_url(&ha, entity), "http://127.0.0.33:8000");
+    for (n, yard) in [(3, "127.0.0.36"), (4, "127.0.0.37")] {
+        record(&db, n, site("127.0.0.11", yard, None));
+        let (o, moved) = push(&ha, &db, &ha.url, &[]);
+        assert_eq!(o.status.code(), Some(0), "{moved}\n{}", ha.log_tail(40));
+        let (action, why, verified) = step_of(&moved, "yard");
+        assert_eq!(
+            (action.as_str(), verified),
+            ("update", Some(true)),
+            "{moved}"
+        );
+        assert!(why.contains(&format!("→ {yard}")), "{why}");
+        assert_eq!(
+            configuration_url(&ha, entity),
+            format!("http://{yard}:8000")
+        );
+        assert_eq!(entries(&ha)["yard"].1, got["yard"].1, "the same entry");
+        // And the push after: nothing to do (never "a person's").
+        let (_, after) = push(&ha, &db, &ha.url, &["--dry-run"]);
+        assert_eq!(step_of(&after, "yard").0, "keep", "{after}");
+    }
+
+    // A person renames the front camera's entry: still camscan's, the title theirs; the camera
+    // moves, and the entry follows it under the person's title.
+    let front = got["front"].1.clone();
+    let answers = ha.ws(&[json!({"type": "config_entries/update", "entry_id": front,
+                                 "title": "Front door"})]);
+    assert_eq!(answers[0]["success"], true, "{answers:?}");
+    let (o, renamed) = push(&ha, &db, &ha.url, &[]);
+    assert_eq!(o.status.code(), Some(0), "{renamed}");
+    let (action, note, verified) = step_of(&renamed, "front");
+    assert_eq!(
+        (action.as_str(), verified),
+        ("keep", Some(true)),
+        "{renamed}"
+    );
+    assert!(note.contains("Front door"), "{note}");
+    record(&db, 5, site("127.0.0.15", "127.0.0.37", None));
+    let (o, moved) = push(&ha, &db, &ha.url, &[]);
+    assert_eq!(o.status.code(), Some(0), "{moved}\n{}", ha.log_tail(40));
+    let (action, _, verified) = step_of(&moved, "front");
+    assert_eq!(
+        (action.as_str(), verified),
+        ("update", Some(true)),
+        "{moved}"
+    );
+    let now = entries(&ha);
+    assert_eq!(
+        now["Front door"].1, front,
+        "the person's title kept: {now:?}"
+    );
+    assert!(!now.contains_key("front"), "{now:?}");
+    assert_eq!(
+        options(&ha, &front)["stream_source"],
+        "rtsp://127.0.0.15:8554/live"
+    );
+
+    // The person deletes it in Home Assistant: the next push adds it anew.
+    let (status, body) = ha.api(
+        "DELETE",
+        &format!("/api/config/config_entries/entry/{front}"),
+        None,
+    );
+    assert_eq!(status, 200, "{body}");
+    let (o, back) = push(&ha, &db, &ha.url, &[]);
+    assert_eq!(o.status.code(), Some(0), "{back}\n{}", ha.log_tail(40));
+    let (action, note, verified) = step_of(&back, "front");
+    assert_eq!((action.as_str(), verified), ("add", Some(true)), "{back}");
+    assert!(note.contains("deleted in the tool"), "{note}");
+    let now = entries(&ha);
+    assert_ne!(now["front"].1, front, "a new entry: {now:?}");
+    assert_eq!(
+        options(&ha, &now["front"].1)["stream_source"],
+        "rtsp://127.0.0.15:8554/live"
+    );
+}

@@ -1612,3 +1612,75 @@ fn the_fake_go2rtc_and_mediamtx_keep_their_tools_rules() {
     );
     assert_eq!(get("a")["source"], "rtsp://10.1.1.7/x");
 }
+
+/// Issue 82: a replaced camera is a new entry, never the old one's. The dead camera's device was
+/// the newest (SQLite gave its id to the next new device, and the ledger, which names cameras by
+/// id, took the replacement for it: "porch update moved"); `forget` says what it leaves in the
+/// tool, the replacement is added under a name of its own, and the old entry keeps its camera
+/// (Frigate keeps its recordings under it) until `--prune` removes it.
+#[test]
+fn a_replaced_camera_is_a_new_entry_never_the_old_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inv.db");
+    let config = dir.path().join("config.yml");
+    let (_tool, url) = common::empty_frigate("127.0.60.22", &config);
+    let drive = || camera("02:00:00:00:00:41", "198.18.0.41", "Drive", true);
+    record(
+        &db,
+        1,
+        vec![
+            drive(),
+            camera("02:00:00:00:00:42", "198.18.0.42", "Porch", true),
+        ],
+    );
+    assert_eq!(push(&db, &["frigate", &url]).status.code(), Some(0));
+    let input = |doc: &Value, name: &str| {
+        doc["cameras"][name]["ffmpeg"]["inputs"][0]["path"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert!(input(&yaml(&config), "porch").contains("198.18.0.42"));
+
+    let forget = common::run(
+        common::camscan_with_db(&db).args(["forget", "02:00:00:00:00:42"]),
+        LIMIT,
+    );
+    let said = common::stdout(&forget);
+    assert_eq!(forget.status.code(), Some(0), "{}", common::stderr(&forget));
+    assert!(
+        said.contains(&format!("Left in frigate at {url}: porch"))
+            && said.contains(&format!("camscan push frigate {url} --prune")),
+        "{said}"
+    );
+    // The replacement: another MAC, another address.
+    record(
+        &db,
+        2,
+        vec![
+            drive(),
+            camera("02:00:00:00:00:43", "198.18.0.43", "Porch", true),
+        ],
+    );
+    let o = push(&db, &["frigate", &url, "-f", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    let mut got = steps(&o);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("drive".to_string(), "keep".to_string()),
+            ("porch".to_string(), "leave".to_string()),
+            ("porch_2".to_string(), "add".to_string()),
+        ]
+    );
+    let doc = yaml(&config);
+    assert!(input(&doc, "porch").contains("198.18.0.42"), "{doc}");
+    assert!(input(&doc, "porch_2").contains("198.18.0.43"), "{doc}");
+    // Its old entry goes with --prune, the new one stays.
+    let o = push(&db, &["frigate", &url, "--prune", "-f", "json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", common::stderr(&o));
+    let doc = yaml(&config);
+    assert!(doc["cameras"].get("porch").is_none(), "{doc}");
+    assert!(input(&doc, "porch_2").contains("198.18.0.43"), "{doc}");
+}

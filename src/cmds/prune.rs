@@ -32,7 +32,11 @@ pub(super) fn run(args: &PruneArgs, env: &Environment) -> Result<u8, CommandErro
             "Removed {} scan(s), {} event(s), {} address record(s), {} device(s) and {} resolved \
              finding(s) older than {}.",
             p.scans, p.events, p.addresses, p.devices, p.findings, older_than
-        )
+        )?;
+        for line in super::forget::left_in_tools(&p.pushed) {
+            writeln!(out, "{line}")?;
+        }
+        Ok(())
     })?;
     Ok(exit::FOUND)
 }

@@ -25,6 +25,7 @@ pub(super) fn run(args: &PushArgs, env: &Environment) -> Result<u8, CommandError
     let mut settings =
         crate::cli::settings::push(target, &args.options, creds, &formats, dry_run, env)?;
     let mut store = crate::record::open_existing(&Inventory::resolve(&args.store, &file, env)?)?;
+    settings.hand_back = own.get(&crate::push::settings::HAND_BACK);
     let devices = own.get(&crate::push::settings::DEVICE);
     let site = args.store.site()?;
     if !devices.is_empty() {

@@ -39,7 +39,8 @@ pub enum Tool {
     /// MediaMTX path sources: `rtsp://`, `rtmp://`, and `http://...m3u8` for HLS (the `source:`
     /// comment in `mediamtx.yml`).
     Mediamtx,
-    /// Home Assistant's Generic Camera stream source (anything its stream integration opens).
+    /// Home Assistant's Generic Camera stream source (anything its stream integration opens:
+    /// PyAV's ffmpeg, DASH's MPD among them).
     HaSheet,
 }
 
@@ -50,7 +51,7 @@ impl Tool {
             Tool::Go2rtc => matches!(p, Rtsp | Rtmp | Mjpeg | Flv | Ts | Hls | Dash),
             Tool::Frigate => matches!(p, Rtsp | Rtmp | Mjpeg),
             Tool::Mediamtx => matches!(p, Rtsp | Rtmp | Hls),
-            Tool::HaSheet => matches!(p, Rtsp | Rtmp | Mjpeg | Flv | Ts | Hls),
+            Tool::HaSheet => matches!(p, Rtsp | Rtmp | Mjpeg | Flv | Ts | Hls | Dash),
         }
     }
 }

@@ -27,6 +27,19 @@ pub struct Cameras<'a> {
     pub ids: Vec<(i64, u32)>,
     pub passwords: Vec<Password>,
     pub wanted: Vec<Wanted>,
+    /// The cameras of the inventory the tool cannot take, with why: each a step of the plan.
+    pub left_out: Vec<LeftOut>,
+}
+
+/// A camera of the inventory a push leaves out, and why.
+#[derive(Debug, Clone)]
+pub struct LeftOut {
+    pub device_id: i64,
+    /// What the plan calls it: the name the exports gave it, else its own, else its address.
+    pub name: String,
+    /// Its first stream, without credentials (empty: none).
+    pub label: String,
+    pub why: String,
 }
 
 /// The inventory's devices as one report (for the exports' camera plan) and their store ids.
@@ -69,7 +82,19 @@ impl<'a> Cameras<'a> {
             ids: Vec::new(),
             passwords: Vec::new(),
             wanted: Vec::new(),
+            left_out: Vec::new(),
         };
+        for ip in &plan.skipped {
+            let Some(index) = report.devices.iter().position(|d| d.ip == *ip) else {
+                continue;
+            };
+            let id = ids[index];
+            if settings.only.as_ref().is_some_and(|o| !o.contains(&id)) {
+                continue;
+            }
+            out.left_out
+                .push(left_out(&report.devices[index], id, tool));
+        }
         for cam in plan.cameras {
             let Some(index) = report
                 .devices
@@ -197,6 +222,53 @@ impl<'a> Cameras<'a> {
         out.sort();
         out.dedup();
         out
+    }
+}
+
+/// Why `tool` takes no stream of the camera `d` (a device the exports' camera plan leaves out).
+fn left_out(d: &crate::model::Device, id: i64, tool: ToolKind) -> LeftOut {
+    let name = d
+        .camera_name
+        .clone()
+        .or_else(|| d.name.clone())
+        .unwrap_or_else(|| d.ip.to_string());
+    let label = d
+        .streams
+        .first()
+        .map(|s| cameras::safe_url(&s.url))
+        .unwrap_or_default();
+    let opened: Vec<&crate::model::Stream> = d
+        .streams
+        .iter()
+        .filter(|s| crate::model::roles::exportable(s))
+        .collect();
+    let why = if d.streams.is_empty() {
+        "camscan found no stream of it: nothing to push (give its path with --paths, or enable \
+         ONVIF on it, and scan again)"
+            .to_string()
+    } else if opened.is_empty() {
+        let mut states: Vec<&str> = d.streams.iter().map(|s| s.status.as_str()).collect();
+        states.sort_unstable();
+        states.dedup();
+        format!(
+            "camscan opened none of its streams ({}): nothing to push",
+            states.join(", ")
+        )
+    } else {
+        let mut kinds: Vec<&str> = opened.iter().map(|s| s.protocol.as_str()).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        format!(
+            "{} takes none of its streams ({})",
+            tool.title(),
+            kinds.join(", ")
+        )
+    };
+    LeftOut {
+        device_id: id,
+        name: crate::sanitize::terminal(&name).into_owned(),
+        label,
+        why,
     }
 }
 

@@ -22,6 +22,7 @@
 
 pub mod client;
 pub mod entries;
+pub mod ledger;
 pub mod plan;
 pub mod render;
 pub mod settings;
@@ -162,6 +163,9 @@ pub struct Settings {
     /// Only these devices' cameras (`None`: every camera of the inventory): the page's "Add to
     /// Frigate" for one camera or a selection. Entries of other devices get no step.
     pub only: Option<std::collections::BTreeSet<i64>>,
+    /// Entries camscan wrote and a person edited since, handed back to camscan by name
+    /// (`--hand-back`): planned as camscan's again.
+    pub hand_back: Vec<String>,
 }
 
 /// Passwords by KEY; `Debug` names the keys only.
@@ -324,12 +328,15 @@ async fn plan_push<'a>(
         client.login_with_cookie(login).await?;
     }
     tracing::info!("push: reading {} at {shown}", tool.name());
-    let running = tool.read(&client).await?;
+    let mut running = tool.read(&client).await?;
     let mut ledger = store.pushes(tool.name(), &shown)?;
     if let Some(only) = &settings.only {
         ledger.retain(|r| only.contains(&r.device_id));
     }
-    let (ledger, reserved) = plan::settle(ledger, &running);
+    // Entries a person renamed, found by the tool's own key (Home Assistant's entry id).
+    let renamed = ledger::rekey(&mut running, &ledger, &|v| tool.tool_key(v));
+    let (mut ledger, reserved) = plan::settle(ledger, &running);
+    ledger::hand_back(&mut ledger, &running, &settings.hand_back).map_err(PushError::Setup)?;
     let items = ToolItems {
         tool,
         options: cams.options,
@@ -353,6 +360,36 @@ async fn plan_push<'a>(
             },
         )
     };
+    let mut steps = steps;
+    // Every camera of the inventory is in the plan: those the tool cannot take, with why.
+    let stepped: std::collections::BTreeSet<i64> =
+        steps.iter().filter_map(|s| s.device_id).collect();
+    steps.extend(
+        cams.left_out
+            .iter()
+            .filter(|l| !stepped.contains(&l.device_id))
+            .map(|l| Step {
+                name: l.name.clone(),
+                action: Action::Skip(l.why.clone()),
+                device_id: Some(l.device_id),
+                channel: None,
+                stream: l.label.clone(),
+                instead_of: None,
+                note: None,
+                wanted: None,
+                stranded: false,
+            }),
+    );
+    for s in &mut steps {
+        if settings.hand_back.contains(&s.name) && s.action.sends() {
+            s.note = Some("handed back to camscan (--hand-back)".into());
+        } else if let Some(title) = renamed.get(&s.name).filter(|_| s.note.is_none()) {
+            s.note = Some(format!(
+                "titled {:?} in the tool by a person: the title is theirs, the rest camscan's",
+                crate::sanitize::terminal(title)
+            ));
+        }
+    }
     let outcome = Outcome {
         tool,
         target: shown.clone(),
@@ -430,6 +467,7 @@ async fn apply(
                 tool: tool.name().into(),
                 target: p.shown.clone(),
                 name: job.name.clone(),
+                tool_key: None,
                 device_id: p.cams.ids[i].0,
                 channel: p.cams.ids[i].1,
                 written: String::new(),
@@ -494,29 +532,44 @@ async fn verify(
 ) -> Result<(), PushError> {
     let (tool, shown, cams) = (p.tool, &p.shown, &p.cams);
     tracing::info!("push: verifying at {shown}");
-    let after = tool.read(&p.client).await?;
+    let (after, waited) = settled_read(p, outcome, sent).await?;
     let now = jiff::Timestamp::now().as_millisecond();
     for (step, s) in outcome.steps.iter().zip(sent) {
         let result = match (&step.action, step.wanted, s) {
             (Action::Add | Action::Update(_), Some(i), Some(s)) if s.ok => {
                 let e = s.instead.clone().unwrap_or_else(|| p.entry(i, &step.name));
-                let diff = plan::first_difference(&after, &e)
-                    .map(|d| format!("read back differently: {d}"))
-                    .or_else(|| tool.health(&held(&after, &written_keys_of(&e))));
+                let diff = unsettled(p, &after, &e);
                 let written = plan::ledger_text(&e);
                 let masked: serde_json::Value = serde_json::from_str(&written).unwrap_or_default();
+                let secret = cams.secret(store, i);
+                // A write the tool still reads back otherwise once it had time to apply it stays
+                // pending in the ledger: a later read that holds it takes it (`plan::settle`),
+                // and what it reads meanwhile is never taken for a person's edit.
+                let pending = diff.as_ref().map(|_| Pending {
+                    written: written.clone(),
+                    secret: secret.clone(),
+                });
                 store.record_push(&PushRecord {
                     tool: tool.name().into(),
                     target: shown.clone(),
                     name: step.name.clone(),
+                    tool_key: after.get(&step.name).and_then(|v| tool.tool_key(v)),
                     device_id: cams.ids[i].0,
                     channel: cams.ids[i].1,
                     written,
                     hash: plan::readback_hash(&after, &masked),
-                    secret: cams.secret(store, i),
+                    secret,
                     written_at: now,
-                    pending: None,
+                    pending,
                 })?;
+                let diff = diff.map(|d| match waited {
+                    Some(w) => format!(
+                        "pending: {d}, {} s after the write (the tool has not applied it yet, \
+                         or not as sent; the next push reads it again)",
+                        w.as_secs()
+                    ),
+                    None => d,
+                });
                 Result1 {
                     sent: true,
                     accepted: true,
@@ -549,6 +602,15 @@ async fn verify(
                 message: s.message.clone(),
             },
             (Action::Keep, Some(i), None) => {
+                // A row written before the ledger kept the tool's own key: kept now.
+                let key = after.get(&step.name).and_then(|v| tool.tool_key(v));
+                if let Some(key) = key.filter(|_| {
+                    p.ledger
+                        .iter()
+                        .any(|r| r.name == step.name && r.tool_key.is_none())
+                }) {
+                    store.set_push_tool_key(tool.name(), shown, &step.name, &key)?;
+                }
                 let e = p.entry(i, &step.name);
                 let diff = plan::first_difference(&after, &e)
                     .or_else(|| tool.health(&held(&after, &written_keys_of(&e))));
@@ -569,6 +631,50 @@ async fn verify(
         outcome.results.push(result);
     }
     Ok(())
+}
+
+/// Why the tool does not hold `e` as sent, or the camera does not work there (`None`: it does).
+fn unsettled(p: &Push<'_>, after: &plan::Running, e: &plan::Entry) -> Option<String> {
+    plan::first_difference(after, e)
+        .map(|d| format!("read back differently: {d}"))
+        .or_else(|| p.tool.health(&held(after, &written_keys_of(e))))
+}
+
+/// The tool read back after a push, entries a person renamed found by the tool's own key; read
+/// again, every half second within the tool's [`tools::PushTool::settles_within`], while a write
+/// it took reads back otherwise (Home Assistant reloads an ONVIF entry after its flow answered).
+/// How long it waited, when a write was still unsettled at the end.
+async fn settled_read(
+    p: &Push<'_>,
+    outcome: &Outcome,
+    sent: &[Option<tools::Sent>],
+) -> Result<(plan::Running, Option<Duration>), PushError> {
+    let started = std::time::Instant::now();
+    let bound = p.tool.settles_within();
+    loop {
+        let mut after = p.tool.read(&p.client).await?;
+        ledger::rekey(&mut after, &p.ledger, &|v| p.tool.tool_key(v));
+        let waiting =
+            outcome
+                .steps
+                .iter()
+                .zip(sent)
+                .any(|(step, s)| match (&step.action, step.wanted, s) {
+                    (Action::Add | Action::Update(_), Some(i), Some(s)) if s.ok => {
+                        let e = s.instead.clone().unwrap_or_else(|| p.entry(i, &step.name));
+                        unsettled(p, &after, &e).is_some()
+                    }
+                    _ => false,
+                });
+        if !waiting {
+            return Ok((after, None));
+        }
+        if started.elapsed() + Duration::from_millis(500) > bound {
+            let waited = (!bound.is_zero()).then(|| started.elapsed());
+            return Ok((after, waited));
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
 }
 
 /// The item keys a ledger row's `written` holds; for a text that does not read, the usual keys

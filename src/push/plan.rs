@@ -99,6 +99,10 @@ pub struct Step {
     /// The name the exports give it, when a person's entry holds that name and it gets another.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub instead_of: Option<String>,
+    /// What else the plan knows of the entry: deleted in the tool and added anew, handed back,
+    /// or the fields a person owns in it (a title they gave it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
     /// Index into the wanted cameras.
     #[serde(skip)]
     pub wanted: Option<usize>,
@@ -214,6 +218,7 @@ pub fn plan(
             channel: Some(w.channel),
             stream: w.label.clone(),
             instead_of: None,
+            note: None,
             wanted: Some(i),
             stranded: false,
         };
@@ -225,8 +230,14 @@ pub fn plan(
             let (action, stranded) = recorded_action(r, w, running, || {
                 (mask_entry(&entry(i, &r.name)), secret(i))
             });
+            let note = (action == Action::Add).then(|| {
+                "deleted in the tool since camscan wrote it: added anew (camscan forget keeps a \
+                 camera out of every push)"
+                    .to_string()
+            });
             steps.push(Step {
                 stranded,
+                note,
                 ..step(&r.name, action)
             });
             continue;
@@ -282,13 +293,16 @@ fn recorded_action(
     let written: Value = serde_json::from_str(&r.written).unwrap_or(Value::Null);
     let keys = written_keys(&r.written);
     if !keys.iter().any(|k| running.contains_key(k)) {
-        return (
-            Action::Leave("removed from the tool since camscan wrote it".into()),
-            false,
-        );
+        // Deleted in the tool: handed back, and added anew (the plan's advice to a person who
+        // edited an entry and wants camscan to own it again).
+        let action = match &w.blocked {
+            Some(why) => Action::Skip(why.clone()),
+            None => Action::Add,
+        };
+        return (action, false);
     }
     if readback_hash(running, &written) != r.hash {
-        let (why, moved) = edited(&written, running, w);
+        let (why, moved) = edited(&r.name, &written, running, w);
         return (Action::Leave(why), moved);
     }
     (current_action(r, w, &written, new), false)
@@ -325,7 +339,7 @@ fn current_action(
 /// and, when the camera has moved since, that the tool still pulls its old address and how to
 /// hand the entry back (issue 73: a person's edit stopped a camera following its moves, and the
 /// plan said only "now a person's"); and whether it has moved.
-fn edited(written: &Value, running: &Running, w: &Wanted) -> (String, bool) {
+fn edited(name: &str, written: &Value, running: &Running, w: &Wanted) -> (String, bool) {
     let sent: Entry = match written {
         Value::Object(m) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
         _ => Entry::new(),
@@ -333,7 +347,10 @@ fn edited(written: &Value, running: &Running, w: &Wanted) -> (String, bool) {
     let field = first_difference(running, &sent).unwrap_or_else(|| "a field".into());
     let old = camera_hosts(written);
     let now: BTreeSet<String> = w.addresses.iter().cloned().collect();
-    let back = "delete the entry in the tool and push again to hand it back to camscan";
+    let back = format!(
+        "push with --hand-back {name} (or delete the entry in the tool and push again) to hand it \
+         back to camscan"
+    );
     if !old.is_empty() && old.is_disjoint(&now) {
         let why = format!(
             "moved: {} → {}, but the entry was edited in the tool since camscan wrote it ({field}), \
@@ -396,6 +413,7 @@ fn orphan_step(r: &PushRecord, running: &Running, leaving: Leaving<'_>) -> Step 
         channel: Some(r.channel),
         stream: String::new(),
         instead_of: None,
+        note: None,
         wanted: None,
         stranded: false,
     }
@@ -731,6 +749,7 @@ mod tests {
             tool: "frigate".into(),
             target: "t".into(),
             name: name.into(),
+            tool_key: None,
             device_id: id,
             channel: 1,
             written: ledger_text(e),
@@ -894,6 +913,34 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn an_entry_deleted_in_the_tool_is_added_anew_under_its_name() {
+        let w = vec![wanted(1, "front", "198.18.0.12")];
+        let entry = entry_of(&w);
+        let secret = |_| None;
+        let e = entry(0, "front");
+        let ledger = [record("front", 1, &e, &readback(&e))];
+        let steps = frigate_plan(&w, &ledger, &Running::new(), &entry, &secret);
+        assert_eq!(steps.len(), 1, "{steps:?}");
+        assert_eq!(
+            (steps[0].name.as_str(), &steps[0].action),
+            ("front", &Action::Add)
+        );
+        assert!(
+            steps[0]
+                .note
+                .as_deref()
+                .unwrap_or("")
+                .contains("deleted in the tool"),
+            "{steps:?}"
+        );
+        // A camera whose password is unknown is skipped instead, with why.
+        let mut blocked = w.clone();
+        blocked[0].blocked = Some("its password is unknown".into());
+        let steps = frigate_plan(&blocked, &ledger, &Running::new(), &entry, &secret);
+        assert!(matches!(steps[0].action, Action::Skip(_)), "{steps:?}");
     }
 
     #[test]

@@ -69,6 +69,11 @@ pub fn table(o: &Outcome, width: u16, out: &mut dyn Write) -> io::Result<()> {
             },
             _ => String::new(),
         };
+        let why = match (&s.note, why.is_empty()) {
+            (Some(n), true) => n.clone(),
+            (Some(n), false) => format!("{why}; {n}"),
+            (None, _) => why,
+        };
         let cell = match o.results.get(i) {
             Some(r) if r.sent && !r.accepted => {
                 format!("refused: {}", r.message.as_deref().unwrap_or(""))

@@ -21,7 +21,13 @@ pub static OPTIONS: &[&dyn Declared] = &[
 ];
 
 /// `camscan push`'s own settings (beside [`OPTIONS`] and the inventory's), in `--help`'s order.
-pub static SETTINGS: &[&dyn Declared] = &[&CREDENTIALS, &DEVICE, &DRY_RUN, &super::render::FORMAT];
+pub static SETTINGS: &[&dyn Declared] = &[
+    &CREDENTIALS,
+    &DEVICE,
+    &DRY_RUN,
+    &HAND_BACK,
+    &super::render::FORMAT,
+];
 
 /// The formats' options a push reads (what it writes beside each camera), declared beside their
 /// exporters; [`FORMAT_OPTION_HELP`] says what each does in a push.
@@ -209,6 +215,23 @@ pub static DRY_RUN: Setting<bool> = Setting {
     default: false,
     choices: None,
     parse: switch,
+};
+
+/// `push --hand-back`: entries camscan wrote and a person edited since, camscan's again
+/// ([`super::Settings::hand_back`]). No variable.
+pub static HAND_BACK: Setting<Vec<String>> = Setting {
+    key: "hand_back",
+    flag: "--hand-back",
+    short: None,
+    repeat: Repeat::Commas,
+    env: "",
+    value_name: "NAME",
+    help: "Hand the entry NAME (one camscan wrote, a person edited since: the plan says \"now a \
+           person's\") back to camscan: its fields are set to camscan's again and it follows its \
+           camera from then on; repeat for more",
+    default: Vec::new(),
+    choices: None,
+    parse: list,
 };
 
 /// `scan --push`, `watch --push`: a push after each recorded scan.

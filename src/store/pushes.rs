@@ -17,8 +17,12 @@ pub struct PushRecord {
     pub tool: String,
     /// The tool's URL without credentials.
     pub target: String,
-    /// The entry's name in the tool.
+    /// The entry's name in the tool (camscan's; a person may have renamed it since, see
+    /// `tool_key`).
     pub name: String,
+    /// The tool's own key of the entry, where it has one beside the name people see (Home
+    /// Assistant's config entry id): the entry is found by it after a person renamed it.
+    pub tool_key: Option<String>,
     /// The camera: its device (`devices.id`) and channel (1 but on an NVR).
     pub device_id: i64,
     pub channel: u32,
@@ -78,10 +82,26 @@ pub struct PushedAs {
 
 /// The entries camscan wrote for device `id`, by tool, target and name.
 pub(super) fn pushed_as(conn: &Conn, id: i64) -> super::db::Result<Vec<PushedAs>> {
+    pushed_where(conn, "device_id = ?1", id)
+}
+
+/// The entries camscan wrote for the devices not seen since `cutoff` (Unix ms): what `prune`
+/// leaves in the tools.
+pub(super) fn pushed_before(conn: &Conn, cutoff: i64) -> super::db::Result<Vec<PushedAs>> {
+    pushed_where(
+        conn,
+        "device_id IN (SELECT id FROM devices WHERE last_seen < ?1)",
+        cutoff,
+    )
+}
+
+fn pushed_where(conn: &Conn, filter: &str, value: i64) -> super::db::Result<Vec<PushedAs>> {
     let rows = conn.query_all(
-        "SELECT tool, target, name, written_at FROM pushes WHERE device_id = ?1
-          ORDER BY tool, target, name",
-        params![id],
+        &format!(
+            "SELECT tool, target, name, written_at FROM pushes WHERE {filter}
+              ORDER BY tool, target, name"
+        ),
+        params![value],
     )?;
     let mut out = Vec::new();
     for r in rows {
@@ -99,6 +119,16 @@ pub(super) fn pushed_as(conn: &Conn, id: i64) -> super::db::Result<Vec<PushedAs>
 }
 
 impl Store {
+    /// The entries camscan wrote for the device `key` (an id, address or MAC, as `forget` takes
+    /// it): what `forget` leaves in the tools.
+    pub fn pushed_for(&self, key: &str, site: Option<&str>) -> Result<Vec<PushedAs>, StoreError> {
+        let Some(id) = super::lookup::resolve(&self.conn, key, site).map_err(|e| self.err(e))?
+        else {
+            return Ok(Vec::new());
+        };
+        pushed_as(&self.conn, id).map_err(|e| self.err(e))
+    }
+
     /// The entries camscan wrote into `tool` at `target`, by name.
     pub fn pushes(&self, tool: &str, target: &str) -> Result<Vec<PushRecord>, StoreError> {
         pushes(&self.conn, tool, target).map_err(|e| self.err(e))
@@ -109,12 +139,13 @@ impl Store {
         self.conn
             .execute(
                 "INSERT INTO pushes (tool, target, name, device_id, channel, written, hash, secret,
-                                     written_at, pending, pending_secret)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                                     written_at, pending, pending_secret, tool_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
                  ON CONFLICT (tool, target, name) DO UPDATE SET device_id = excluded.device_id,
                      channel = excluded.channel, written = excluded.written, hash = excluded.hash,
                      secret = excluded.secret, written_at = excluded.written_at,
-                     pending = excluded.pending, pending_secret = excluded.pending_secret",
+                     pending = excluded.pending, pending_secret = excluded.pending_secret,
+                     tool_key = COALESCE(excluded.tool_key, pushes.tool_key)",
                 params![
                     r.tool,
                     r.target,
@@ -126,8 +157,26 @@ impl Store {
                     r.secret,
                     r.written_at,
                     r.pending.as_ref().map(|p| p.written.clone()),
-                    r.pending.as_ref().and_then(|p| p.secret.clone())
+                    r.pending.as_ref().and_then(|p| p.secret.clone()),
+                    r.tool_key
                 ],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Keep the tool's own key of the entry `name` ([`PushRecord::tool_key`]).
+    pub fn set_push_tool_key(
+        &mut self,
+        tool: &str,
+        target: &str,
+        name: &str,
+        key: &str,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "UPDATE pushes SET tool_key = ?4 WHERE tool = ?1 AND target = ?2 AND name = ?3",
+                params![tool, target, name, key],
             )
             .map(|_| ())
             .map_err(|e| self.err(e))
@@ -223,7 +272,7 @@ impl Store {
 fn pushes(conn: &Conn, tool: &str, target: &str) -> super::db::Result<Vec<PushRecord>> {
     let rows = conn.query_all(
         "SELECT name, device_id, channel, written, hash, secret, written_at, pending,
-                pending_secret
+                pending_secret, tool_key
            FROM pushes WHERE tool = ?1 AND target = ?2 ORDER BY name",
         params![tool, target],
     )?;
@@ -240,6 +289,7 @@ fn pushes(conn: &Conn, tool: &str, target: &str) -> super::db::Result<Vec<PushRe
             tool: tool.to_string(),
             target: target.to_string(),
             name: r.get(0)?,
+            tool_key: r.get(9)?,
             device_id: r.get(1)?,
             channel: u32::try_from(r.get::<_, i64>(2)?).unwrap_or(1),
             written: r.get(3)?,
@@ -269,6 +319,7 @@ mod tests {
             tool: "frigate".into(),
             target: "http://127.0.0.1:5000".into(),
             name: "front_door".into(),
+            tool_key: Some("01JABC".into()),
             device_id: 7,
             channel: 1,
             written: r#"{"ffmpeg":{}}"#.into(),

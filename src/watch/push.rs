@@ -185,6 +185,7 @@ mod tests {
             channel: Some(1),
             stream: String::new(),
             instead_of: None,
+            note: None,
             wanted: Some(0),
             stranded,
         };

@@ -279,6 +279,25 @@ impl HomeAssistant {
         self.keep(server)
     }
 
+    /// The media lab's `units` (`tests/servers/media_lab.py --only UNITS`: its DASH is nginx
+    /// serving ffmpeg's live MPD at http://127.0.0.52/dash/cam.mpd) inside the namespace.
+    pub fn media_lab(&mut self, units: &str) -> &Server {
+        let script = root_dir().join("tests/servers/media_lab.py");
+        let args = [
+            "netns",
+            "exec",
+            &self.ns,
+            "/usr/bin/python3",
+            script.to_str().unwrap(),
+            "--only",
+            units,
+            "--timeout",
+            "60",
+        ];
+        let server = start("ip", &args, Duration::from_secs(90));
+        self.keep(server)
+    }
+
     fn keep(&mut self, server: Server) -> &Server {
         self.cameras.push(server);
         self.cameras.last().unwrap()

@@ -144,6 +144,7 @@ pub fn push(
         },
         timeout: given.get(&set::TIMEOUT),
         only: None,
+        hand_back: Vec::new(),
     })
 }
 

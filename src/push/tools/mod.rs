@@ -203,6 +203,20 @@ pub trait PushTool: Sync {
     fn health(&self, _items: &Running) -> Option<String> {
         None
     }
+
+    /// The tool's own key of the entry an item holds, where it keys entries by something other
+    /// than the name people see and may change (Home Assistant's entry id); `None`: the name is
+    /// the key. Such a tool has one item per entry ([`super::ledger::rekey`]).
+    fn tool_key(&self, _item: &Value) -> Option<String> {
+        None
+    }
+
+    /// How long the tool may take to apply a write it has answered (Home Assistant reloads an
+    /// ONVIF entry after its flow ended): the read-back is taken again within this while a write
+    /// reads back otherwise; zero for a tool that holds a write once it answered.
+    fn settles_within(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
 }
 
 /// A tool, as the command line, the API and the ledger name it.

@@ -1073,10 +1073,12 @@
   }
 
   function pushWhy(step) {
-    if (Array.isArray(step.why)) return step.why.join("; ");
-    if (step.why) return step.why;
-    if (step.instead_of) return `${step.instead_of} is a person's entry: named ${step.name}`;
-    return "";
+    let why = "";
+    if (Array.isArray(step.why)) why = step.why.join("; ");
+    else if (step.why) why = step.why;
+    else if (step.instead_of) why = `${step.instead_of} is a person's entry: named ${step.name}`;
+    if (step.note) why = why ? `${why}; ${step.note}` : step.note;
+    return why;
   }
 
   function pushResult(r) {

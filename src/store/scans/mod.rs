@@ -125,6 +125,8 @@ pub struct Pruned {
     pub devices: usize,
     /// Findings resolved before the cutoff.
     pub findings: usize,
+    /// The entries camscan wrote into other tools for the devices removed: left there.
+    pub pushed: Vec<crate::store::PushedAs>,
 }
 
 impl Store {
@@ -272,6 +274,7 @@ impl Store {
         let events = tx
             .execute("DELETE FROM events WHERE at < ?1", [cutoff])
             .map_err(e)?;
+        let pushed = crate::store::pushes::pushed_before(&tx, cutoff).map_err(e)?;
         let devices = tx
             .execute("DELETE FROM devices WHERE last_seen < ?1", [cutoff])
             .map_err(e)?;
@@ -299,6 +302,7 @@ impl Store {
             addresses,
             devices,
             findings,
+            pushed,
         })
     }
 }
@@ -458,7 +462,39 @@ mod tests {
         a_camera_that_lost_ptz_after_a_firmware_change_is_news,
         last_seen_never_comes_before_first_seen,
         a_refused_stream_is_refused_again_when_its_device_is_back,
+        a_forgotten_devices_id_is_never_given_again,
     );
+
+    /// Issue 82: the push ledger names cameras by device id, so an id is never given twice: the
+    /// newest device forgotten (SQLite would give its id to the next new row) or pruned leaves
+    /// its id unused, and a later device is given another.
+    fn a_forgotten_devices_id_is_never_given_again(engine: Engine) {
+        let db = TestDb::new(engine);
+        let mut s = db.open();
+        let ids = |s: &crate::store::Store| -> Vec<i64> {
+            s.stored_devices().unwrap().iter().map(|d| d.id).collect()
+        };
+        let a = camera("aa:bb:cc:00:00:61", "10.0.0.61", 640);
+        let b = camera("aa:bb:cc:00:00:62", "10.0.0.62", 640);
+        s.record_scan(&scan(1, true), &report(vec![a.clone(), b]), &[])
+            .unwrap();
+        let before = ids(&s);
+        assert_eq!(before.len(), 2);
+        assert_eq!(s.forget("aa:bb:cc:00:00:62", None).unwrap(), 1);
+        let c = camera("aa:bb:cc:00:00:63", "10.0.0.63", 640);
+        s.record_scan(&scan(2, true), &report(vec![a.clone(), c]), &[])
+            .unwrap();
+        let after = ids(&s);
+        assert_eq!(after.len(), 2, "{after:?}");
+        assert!(after[1] > before[1], "{before:?} then {after:?}");
+        // Twice over: the replacement forgotten too, and another after it.
+        assert_eq!(s.forget("aa:bb:cc:00:00:63", None).unwrap(), 1);
+        let d = camera("aa:bb:cc:00:00:64", "10.0.0.64", 640);
+        s.record_scan(&scan(3, true), &report(vec![a, d]), &[])
+            .unwrap();
+        let last = ids(&s);
+        assert!(last[1] > after[1], "{after:?} then {last:?}");
+    }
 
     /// A camera whose stream asks for a login goes offline (its streams `down` with it), then a
     /// scan of other ports finds it again and leaves the stream alone: `show` says `refused`
@@ -1032,6 +1068,7 @@ mod tests {
                 addresses: 0,
                 devices: 1,
                 findings: 0,
+                pushed: Vec::new(),
             }
         );
         assert_eq!(s.devices(&DeviceQuery::default()).unwrap().len(), 1);

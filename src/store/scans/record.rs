@@ -481,13 +481,7 @@ fn write_device(
     };
     let id = match prior {
         None => tx
-            .prepare_cached(
-                "INSERT INTO devices (key, mac, serial_key, uuid, ip, hostname, vendor, model,
-                     firmware, serial, name, is_camera, methods, ports, services, first_seen,
-                     last_seen, state, state_since, site)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                     ?16, 'online', ?16, ?17)",
-            )?
+            .prepare_cached(&crate::store::schema::new_device_sql(tx.engine()))?
             .insert(params![
                 key,
                 identity.mac,

@@ -267,6 +267,67 @@ ALTER TABLE pushes ADD COLUMN pending_secret "#,
 }
 pub(crate) use push_pending_secret_step;
 
+/// The push ledger's own key of an entry (Home Assistant's `entry_id`), the same on both engines
+/// (SQLite's version 16, PostgreSQL's 13).
+macro_rules! push_tool_key_step {
+    () => {
+        r#"
+-- The tool's own key of an entry camscan wrote, where the tool has one beside the name people see
+-- (Home Assistant's config entry id; NULL for the tools whose name is the key): a person's rename
+-- in the tool leaves the entry camscan's.
+ALTER TABLE pushes ADD COLUMN tool_key TEXT;
+"#
+    };
+}
+pub(crate) use push_tool_key_step;
+
+/// Device ids never given twice (SQLite's version 16 beyond `push_tool_key_step!`; PostgreSQL's
+/// identity column never gives one twice). A rowid table gives its next row `max(id) + 1`, so the
+/// newest device forgotten freed its id for the next new device, which the push ledger then took
+/// for the forgotten camera (`pushes.device_id`): `id_marks` keeps the highest device id ever
+/// deleted, raised by a trigger on every delete (forget, prune, a site forgotten), and a new
+/// device is given an id above it ([`next_device_id`]).
+macro_rules! device_id_mark_step {
+    () => {
+        r#"
+CREATE TABLE id_marks (
+    name TEXT PRIMARY KEY,
+    high INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO id_marks (name, high) VALUES ('devices', MAX(
+    COALESCE((SELECT MAX(id) FROM devices), 0),
+    COALESCE((SELECT MAX(device_id) FROM pushes), 0)));
+CREATE TRIGGER devices_id_mark AFTER DELETE ON devices
+  WHEN old.id > COALESCE((SELECT high FROM id_marks WHERE name = 'devices'), 0)
+BEGIN
+  INSERT OR REPLACE INTO id_marks (name, high) VALUES ('devices', old.id);
+END;
+"#
+    };
+}
+
+/// The id a new device row takes on SQLite: above every id given or deleted before (`id_marks`,
+/// `device_id_mark_step!`); PostgreSQL's identity column gives its own.
+const NEXT_DEVICE_ID: &str = "(SELECT MAX(COALESCE((SELECT MAX(id) FROM devices), 0),
+    COALESCE((SELECT high FROM id_marks WHERE name = 'devices'), 0)) + 1)";
+
+/// A new device row's insert: on SQLite with an id above every id given or deleted before
+/// ([`NEXT_DEVICE_ID`]: the push ledger names cameras by id, and a
+/// forgotten camera's id must never name another).
+pub(crate) fn new_device_sql(engine: super::db::Engine) -> String {
+    let (id, value) = match engine {
+        super::db::Engine::Sqlite => ("id, ", format!("{NEXT_DEVICE_ID}, ")),
+        super::db::Engine::Postgres => ("", String::new()),
+    };
+    format!(
+        "INSERT INTO devices ({id}key, mac, serial_key, uuid, ip, hostname, vendor, model,
+             firmware, serial, name, is_camera, methods, ports, services, first_seen,
+             last_seen, state, state_since, site)
+         VALUES ({value}?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+             ?16, 'online', ?16, ?17)"
+    )
+}
+
 /// The schema, one step per version: step `i` takes `user_version` from `i` to `i + 1`. Never edit
 /// a released step; add one.
 pub(crate) const MIGRATIONS: &[&str] = &[
@@ -439,6 +500,7 @@ CREATE TABLE device_reports (
     pushes_step!("BLOB"),
     CAMERA_NAME_STEP,
     push_pending_secret_step!("BLOB"),
+    concat!(push_tool_key_step!(), device_id_mark_step!()),
 ];
 
 /// The schema version this camscan writes.

@@ -163,6 +163,8 @@ CREATE TABLE device_reports (
     super::CAMERA_NAME_STEP,
     // 12: a pending push's passwords' MAC, as SQLite's version 15.
     super::push_pending_secret_step!("BYTEA"),
+    // 13: the tool's own key of a pushed entry, as SQLite's version 16.
+    super::push_tool_key_step!(),
 ];
 
 /// The PostgreSQL schema version this camscan writes.

@@ -230,7 +230,10 @@ async fn write(c: &Client, job: &Job) -> Result<Sent, PushError> {
             .map(|_| Sent::from(&[])),
         (_, false) => match held.and_then(|h| h["_entry_id"].as_str()) {
             Some(id) if held.is_some_and(|h| h["integration"] == value["integration"]) => {
-                update_options(c, id, value).await.map(|_| Sent::from(&[]))
+                let kept = persons_fields(held, value, &job.gone);
+                update_options(c, id, value, &kept)
+                    .await
+                    .map(|_| Sent::from(&[]))
             }
             // Another integration than camscan wrote (ONVIF to generic): the entry replaced.
             Some(id) => {
@@ -458,11 +461,36 @@ async fn onvif_flow(
     }
 }
 
+/// The fields an entry holds (`held`, its options form's values) that camscan does not write:
+/// a person's (a frame rate setting of their own, `use_wallclock_as_timestamps`), kept by an
+/// update, which replaces the whole options; `gone`: fields camscan wrote before and no longer
+/// writes, not kept.
+fn persons_fields(held: Option<&Value>, value: &Value, gone: &[String]) -> Value {
+    let mut kept = serde_json::Map::new();
+    if let Some(Value::Object(h)) = held {
+        for (k, v) in h {
+            let ours = value.get(k).is_some() || gone.contains(k);
+            if !ours && !k.starts_with('_') && !matches!(k.as_str(), "integration" | "name") {
+                kept.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    Value::Object(kept)
+}
+
 /// A generic or MJPEG entry updated through its options flow (the whole options, the login
-/// again).
-async fn update_options(c: &Client, entry_id: &str, value: &Value) -> Result<(), String> {
-    let mut data = form_fields(value);
-    if value["integration"] == "generic" {
+/// again), with the fields a person set that camscan does not write (`kept`) as they are.
+async fn update_options(
+    c: &Client,
+    entry_id: &str,
+    value: &Value,
+    kept: &Value,
+) -> Result<(), String> {
+    let mut data = kept.clone();
+    if let (Value::Object(d), Value::Object(ours)) = (&mut data, form_fields(value)) {
+        d.extend(ours);
+    }
+    if value["integration"] == "generic" && data.get("limit_refetch_to_url_change").is_none() {
         // Required by the options flow's form only (`build_schema`).
         data["limit_refetch_to_url_change"] = json!(false);
     }

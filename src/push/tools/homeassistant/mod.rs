@@ -134,6 +134,34 @@ impl PushTool for HomeAssistant {
         ]
     }
 
+    /// Its config entry id: what an entry is found by after a person renamed it.
+    fn tool_key(&self, item: &Value) -> Option<String> {
+        item["_entry_id"].as_str().map(str::to_string)
+    }
+
+    /// An ONVIF flow that rewrote an entry (`already_configured`) has Home Assistant reload it
+    /// after the flow answered (`config_entries.py` `_abort_if_unique_id_configured`,
+    /// `reload_on_update`): its device's `configuration_url` changes once the camera is set up
+    /// again, a few seconds later for a camera that answers (and the ONVIF integration's own
+    /// connect timeouts for one that does not).
+    fn settles_within(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(20)
+    }
+
+    /// The fields camscan wrote before and writes no more (a login the camera lost): dropped
+    /// from what an options flow keeps of the entry ([`flows`]' update keeps the fields a person
+    /// set that camscan never wrote).
+    fn gone(&self, name: &str, old: &Value, new: &Entry) -> Vec<String> {
+        let (Some(Value::Object(old)), Some(Value::Object(new))) = (old.get(name), new.get(name))
+        else {
+            return Vec::new();
+        };
+        old.keys()
+            .filter(|k| !k.starts_with('_') && !new.contains_key(*k))
+            .cloned()
+            .collect()
+    }
+
     /// Loaded, and a camera entity that is not unavailable.
     fn health(&self, held: &Running) -> Option<String> {
         for v in held.values() {
