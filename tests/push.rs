@@ -341,6 +341,51 @@ fn frigate_push_adds_keeps_moves_and_leaves_a_persons_cameras() {
             .unwrap()
             .contains("@198.18.0.15:554/")
     );
+    let v: Value = serde_json::from_slice(&left.stdout).unwrap();
+    let why = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "front_2")
+        .map(|s| s["why"].to_string())
+        .unwrap_or_default();
+    assert!(why.contains("--hand-back front_2"), "{why}");
+
+    // Issue 82: the person hands it back (`--hand-back`): camscan's fields again, the camera
+    // followed to its new address, and camscan's from then on (the next push keeps it).
+    let back = push(
+        &db,
+        &["frigate", &url, "--hand-back", "front_2", "-f", "json"],
+    );
+    assert_eq!(back.status.code(), Some(0), "{}", common::stderr(&back));
+    let s = steps(&back);
+    assert!(
+        s.contains(&("front_2".to_string(), "update".to_string())),
+        "{s:?}"
+    );
+    let doc = yaml(&config);
+    assert_eq!(doc["cameras"]["front_2"]["detect"]["width"], 640, "{doc}");
+    assert!(
+        doc["cameras"]["front_2"]["ffmpeg"]["inputs"][0]["path"]
+            .as_str()
+            .unwrap()
+            .contains("@198.18.0.16:554/"),
+        "{doc}"
+    );
+    let again = push(&db, &["frigate", &url, "-f", "json"]);
+    assert!(
+        steps(&again).contains(&("front_2".to_string(), "keep".to_string())),
+        "{:?}",
+        steps(&again)
+    );
+    // An entry camscan never wrote is refused before anything is sent.
+    let o = push(&db, &["frigate", &url, "--hand-back", "garden"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        common::stderr(&o).contains("garden"),
+        "{}",
+        common::stderr(&o)
+    );
 }
 
 #[test]
