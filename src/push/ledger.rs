@@ -26,7 +26,7 @@ pub fn rekey(
             continue;
         };
         let holds = |v: &Value| key_of(v).as_deref() == Some(k);
-        if running.get(&r.name).is_some_and(|v| holds(v)) {
+        if running.get(&r.name).is_some_and(holds) {
             continue;
         }
         let Some(found) = running
