@@ -426,3 +426,119 @@ fn what_varies_is_found_narrowly() {
     let plain = "2026-11-27 v1.2 device 3 (device x) 2026-11-27T21:40:01";
     assert_eq!(masked(plain, &both), plain);
 }
+
+/// CONTRIBUTING's recipes name files, programs and tests a newcomer will look for: each path it
+/// names in code (`src/...`, `tests/...`, `scripts/...`, `docs/...`; an example by its name, a
+/// `<placeholder>` or a folder made at run time aside) exists, and each test it names (a code
+/// span of four words or more in snake case) is a function of the code (issue 85: it named a
+/// file that had become a folder and a test that did not exist).
+#[test]
+fn contributing_names_only_what_exists() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("CONTRIBUTING.md")).unwrap();
+    let mut fns = HashSet::new();
+    let mut stack = vec![
+        root.join("src"),
+        root.join("tests"),
+        root.join("examples"),
+        root.join("fuzz"),
+    ];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            if p.is_dir() && !p.ends_with("target") {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                let code = std::fs::read_to_string(&p).unwrap_or_default();
+                for piece in code.split("fn ").skip(1) {
+                    let name: String = piece
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    fns.insert(name);
+                }
+            }
+        }
+    }
+    // Prose only: fenced blocks hold commands and samples, and their ``` would shift the spans.
+    let mut fenced = false;
+    let prose: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            if l.trim_start().starts_with("```") {
+                fenced = !fenced;
+                return false;
+            }
+            !fenced
+        })
+        .collect();
+    let prose = prose.join("\n");
+    let mut missing = Vec::new();
+    for span in code_spans(&prose) {
+        for word in span.split(|c: char| c.is_whitespace() || matches!(c, ',' | '(' | ')' | '\'')) {
+            let word = word.trim_end_matches(['.', ':', ';']);
+            let top = ["src/", "tests/", "scripts/", "docs/", "examples/", "fuzz/"];
+            if top.iter().any(|t| word.starts_with(t)) {
+                if word.contains('<') || word.contains('*') || word == "fuzz/corpus/" {
+                    continue;
+                }
+                let path = word.split("::").next().unwrap_or(word);
+                let path = path.split(':').next().unwrap_or(path);
+                let as_example = format!("{path}.rs");
+                if !root.join(path).exists() && !root.join(&as_example).exists() {
+                    missing.push(format!("path {word}"));
+                }
+            }
+        }
+        let test_like = span.split('_').count() >= 4
+            && span
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if test_like && !fns.contains(span) {
+            missing.push(format!("test {span}"));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "CONTRIBUTING.md names what does not exist: {missing:?}"
+    );
+}
+
+/// Markdown's code spans of `text`: a run of backticks opens one, the next run of as many closes
+/// it (`` ` ```console ` `` is one span).
+fn code_spans(text: &str) -> Vec<&str> {
+    let b = text.as_bytes();
+    let run = |i: usize| b[i..].iter().take_while(|&&c| c == b'`').count();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'`' {
+            i += 1;
+            continue;
+        }
+        let n = run(i);
+        let start = i + n;
+        let mut j = start;
+        let mut closed = None;
+        while j < b.len() {
+            if b[j] == b'`' {
+                let m = run(j);
+                if m == n {
+                    closed = Some(j);
+                    break;
+                }
+                j += m;
+            } else {
+                j += 1;
+            }
+        }
+        match closed {
+            Some(end) => {
+                out.push(text[start..end].trim());
+                i = end + n;
+            }
+            None => i = start,
+        }
+    }
+    out
+}
