@@ -116,6 +116,8 @@ fn the_page_in_a_real_browser() {
     let db = dir.path().join("inventory.db");
     let cfg = dir.path().join("config.yaml");
     std::fs::write(&cfg, "ports: \"8554\"\n").unwrap();
+    let creds = dir.path().join("site.creds");
+    std::fs::write(&creds, "admin:site-password\n").unwrap();
 
     // The watcher: one scan now, then a check of each stream every second.
     let mut watch = camscan_with_db(&db)
@@ -179,6 +181,9 @@ fn the_page_in_a_real_browser() {
             .args(["serve", "--listen", &addr, "--allow-targets", ALLOW])
             .arg("--config")
             .arg(&cfg)
+            // The served credentials: the scan form starts on their set (issue 82).
+            .arg("--credentials")
+            .arg(&creds)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()

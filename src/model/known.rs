@@ -51,3 +51,70 @@ pub struct KnownMisaddressed {
     pub ip: std::net::Ipv4Addr,
     pub interface: String,
 }
+
+/// The login that opened a device before, with what recognises the device on a later scan (the
+/// inventory's identity rules, [`crate::model::identity`]) and where it was: a device recognised
+/// at a new address is tried first with it, even when its line of the credentials file is scoped
+/// to the old address (issue 82: a camera's login follows the camera).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownLogin {
+    pub identity: crate::model::identity::Identity,
+    /// Where the device was last seen.
+    pub ip: Option<IpAddr>,
+    /// The credentials-file entry whose keyed hash is the one stored for the device's stream.
+    pub credential: Credential,
+}
+
+impl KnownLogin {
+    /// Whether a device seen with `seen`'s keys is this login's device, by the keys the
+    /// inventory recognises a device by ([`crate::model::identity`], rules 1 and 2): the same MAC
+    /// when both know one (a MAC that differs is never the device); else the same serial or uuid,
+    /// with no key both know disagreeing. An address alone never recognises a device here.
+    pub fn recognises(&self, seen: &crate::model::identity::Identity) -> bool {
+        let stored = &self.identity;
+        if let (Some(a), Some(b)) = (&stored.mac, &seen.mac) {
+            return a == b;
+        }
+        if stored.conflicts(seen) {
+            return false;
+        }
+        let same = |a: &Option<String>, b: &Option<String>| matches!((a, b), (Some(a), Some(b)) if a == b);
+        same(&stored.serial, &seen.serial) || same(&stored.uuid, &seen.uuid)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::identity::Identity;
+
+    fn login(mac: Option<&str>, serial: Option<&str>) -> KnownLogin {
+        KnownLogin {
+            identity: Identity {
+                mac: mac.map(str::to_string),
+                serial: serial.map(str::to_string),
+                ..Identity::default()
+            },
+            ip: Some("198.18.0.11".parse().unwrap()),
+            credential: Credential::new("admin", "x"),
+        }
+    }
+
+    #[test]
+    fn a_device_is_recognised_by_its_keys_never_by_an_address() {
+        let seen = |mac: Option<&str>, serial: Option<&str>| Identity {
+            mac: mac.map(str::to_string),
+            serial: serial.map(str::to_string),
+            ..Identity::default()
+        };
+        let l = login(Some("44:19:b6:00:00:11"), Some("ds1"));
+        assert!(l.recognises(&seen(Some("44:19:b6:00:00:11"), None)));
+        // A MAC that differs is another box, whatever its serial says.
+        assert!(!l.recognises(&seen(Some("02:00:00:00:00:12"), Some("ds1"))));
+        // Routed (no MAC): the serial recognises it.
+        assert!(l.recognises(&seen(None, Some("ds1"))));
+        assert!(!l.recognises(&seen(None, Some("ds2"))));
+        assert!(!l.recognises(&Identity::default()), "nothing but an address");
+        assert!(!login(None, None).recognises(&seen(Some("44:19:b6:00:00:11"), None)));
+    }
+}

@@ -37,6 +37,9 @@ pub struct OnvifSettings {
     pub credentials: Arc<Vec<Credential>>,
     pub budget: Arc<AuthBudget>,
     pub use_auth: bool,
+    /// The login that opened this device at its old address, tried first although its scope
+    /// does not cover this one ([`crate::analyze::followed`]).
+    pub followed: Option<Credential>,
 }
 
 impl OnvifSettings {
@@ -48,6 +51,16 @@ impl OnvifSettings {
             credentials: ctx.auth.credentials.clone(),
             budget: ctx.auth.budget.clone(),
             use_auth: !ctx.settings.get(&crate::analyze::context::NO_AUTH),
+            followed: None,
+        }
+    }
+
+    /// [`OnvifSettings::for_scan`] for the device at `ip`: with the login that followed it there
+    /// ([`crate::analyze::followed`]).
+    pub fn for_device(ctx: &ScanContext, ip: std::net::IpAddr) -> OnvifSettings {
+        OnvifSettings {
+            followed: ctx.followed_login(ip).cloned(),
+            ..OnvifSettings::for_scan(ctx)
         }
     }
 }
@@ -383,11 +396,18 @@ impl Caller<'_> {
         }
         let mut session = self.s.budget.session(self.ip).await;
         let mut creds: Vec<Credential> = session.known_good().cloned().into_iter().collect();
+        // The login that followed its device here, then the entries scoped to cover it.
         creds.extend(
             self.s
-                .credentials
+                .followed
                 .iter()
-                .filter(|c| c.applies_to(self.ip) && Some(*c) != session.known_good())
+                .chain(
+                    self.s
+                        .credentials
+                        .iter()
+                        .filter(|c| c.applies_to(self.ip) && Some(*c) != self.s.followed.as_ref()),
+                )
+                .filter(|c| Some(*c) != session.known_good())
                 .cloned(),
         );
         for c in &creds {

@@ -114,6 +114,12 @@ pub(super) async fn find_paths(
         (&first, &walk, sent),
         (!any_stream).then_some(login),
     );
+    if !any_stream
+        && login == paths::Login::NoCredential
+        && let (Some(note), Some(left)) = (&mut service.note, settings.login_left_behind(ip, &[]))
+    {
+        note.push_str(&format!("; {left}"));
+    }
 
     // 3. Channels of multi-channel devices. A walk that meets a gap while SADP/DHIP may still
     // announce the device's channel count goes on in step 4, beside the streams found so far.
@@ -210,9 +216,12 @@ fn outcome_summary(
         AuthOutcome::Failed { tried, .. } => paths::Login::Refused(*tried),
         AuthOutcome::Locked => paths::Login::Locked,
         AuthOutcome::NotTried if !any_path_auth => paths::Login::NotAsked,
+        // Nothing sent: no entry covered the address when the login was due (a device recognised
+        // only later had its known login left behind: [`ScanContext::login_left_behind`]).
         AuthOutcome::NotTried
             if settings.settings.get(&NO_AUTH)
-                || !settings.auth.credentials.iter().any(|c| c.applies_to(ip)) =>
+                || settings.credentials_for(ip).is_empty()
+                || settings.login_left_behind(ip, &[]).is_some() =>
         {
             paths::Login::NoCredential
         }
@@ -523,12 +532,8 @@ async fn log_in(
     ),
 ) -> AuthOutcome {
     let needs_auth = any_path_auth || found.iter().any(|f| !matches!(f.answer, Answer::Media(_)));
-    let creds: Vec<&Credential> = settings
-        .auth
-        .credentials
-        .iter()
-        .filter(|c| c.applies_to(ip))
-        .collect();
+    // The login that followed its device here first, then the entries scoped to cover it.
+    let creds: Vec<&Credential> = settings.credentials_for(ip);
     let mut outcome = AuthOutcome::NotTried;
     if needs_auth && !settings.settings.get(&NO_AUTH) && !creds.is_empty() {
         let mut session = settings.auth.budget.session(ip).await;
@@ -612,12 +617,15 @@ async fn log_in(
                 tried,
                 budget_spent,
             } => failures.push(AnalyzeError::Auth(format!(
-                "RTSP login refused for {tried} credential(s){}",
+                "RTSP login refused for {tried} credential(s){}{}",
                 if *budget_spent {
                     "; failed-login budget for this host spent"
                 } else {
                     ""
-                }
+                },
+                settings
+                    .login_left_behind(ip, &creds)
+                    .map_or_else(String::new, |n| format!("; {n}"))
             ))),
             AuthOutcome::Locked => failures.push(AnalyzeError::Auth(
                 "device refused a credential that had worked (lockout?); no more logins sent"
