@@ -98,6 +98,10 @@ try {
     trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.innerText.trim())));
   check(pushed.length === 1 && pushed[0][0].startsWith("Frigate") && pushed[0][1] === "front" && pushed[0][3] === "written",
     `the push ledger's row: ${JSON.stringify(pushed)}`);
+  const toolUrl = (await page.evaluate(() => fetch("/api/v1/push").then((r) => r.json()))).targets[0].url;
+  check((await page.getAttribute("#device-pushed table.pushed tbody td", "title")) === toolUrl, "the row names the tool's URL");
+  const [wide, room] = await page.$eval("#device-pushed", (b) => [b.scrollWidth, b.clientWidth]);
+  check(wide <= room, `the ledger's table fits its panel: ${wide} > ${room}`);
   await page.screenshot({ path: join(SHOTS, "push-pushed.png"), fullPage: true });
 
   // A camera none of whose streams camscan opened: nothing to add, said so.

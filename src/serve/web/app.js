@@ -1191,7 +1191,7 @@
     return el("table", { class: "grid pushed" },
       el("thead", null, el("tr", null, ["Tool", "Entry", "Written", "State"].map((h) => el("th", { scope: "col" }, h)))),
       el("tbody", null, pushed.map((p) => el("tr", { data: { tool: p.tool } },
-        el("td", null, TOOL_NAMES[p.tool] || p.tool, el("div", { class: "sub mono" }, p.target)),
+        el("td", { title: p.target }, TOOL_NAMES[p.tool] || p.tool),
         el("td", { class: "mono" }, p.name),
         el("td", { class: "nowrap" }, rel(p.written_at, "", " ago"), el("div", { class: "sub" }, when(p.written_at))),
         el("td", null, el("span", { class: `badge push-${p.state || "written"}` }, p.state || "written"))))));
