@@ -133,7 +133,10 @@ fn a_misspelt_config_key_or_value_is_said_as_doctor_says_it() {
         };
         run_with(
             &key,
-            &[&key, "unknown key `per_hosts` (did you mean `per_host`?) at line 2"],
+            &[
+                &key,
+                "unknown key `per_hosts` (did you mean `per_host`?) at line 2",
+            ],
         );
         run_with(
             &section,
@@ -193,7 +196,12 @@ fn every_push_help_names_every_tool() {
     let help = |args: &[&str]| stdout(&run(camscan().args(args), LIMIT));
     for command in ["scan", "watch", "serve"] {
         let text = help(&[command, "--help"]);
-        for spec in ["frigate=URL", "go2rtc=URL", "mediamtx=URL", "homeassistant=URL"] {
+        for spec in [
+            "frigate=URL",
+            "go2rtc=URL",
+            "mediamtx=URL",
+            "homeassistant=URL",
+        ] {
             assert!(text.contains(spec), "{command} --help lacks {spec}: {text}");
         }
     }

@@ -567,7 +567,12 @@ fn a_login_in_the_url_is_refused() {
     // takes instead (a long-lived access token, and where it goes), never suggests a pair.
     for args in [
         &["push", "homeassistant", "http://admin:pw@127.0.60.6:8123"][..],
-        &["scan", "127.0.60.6", "--push", "homeassistant=http://admin:pw@127.0.60.6:8123"],
+        &[
+            "scan",
+            "127.0.60.6",
+            "--push",
+            "homeassistant=http://admin:pw@127.0.60.6:8123",
+        ],
     ] {
         let o = common::run(common::camscan_with_db(&db).args(args), LIMIT);
         let err = common::stderr(&o);
@@ -580,8 +585,14 @@ fn a_login_in_the_url_is_refused() {
                 && err.contains("(http://127.0.60.6:8123)"),
             "{args:?}: {err}"
         );
-        assert!(!err.contains("user:password") && !err.contains("CAMSCAN_PUSH_USER"), "{err}");
-        assert!(!err.contains("admin:pw"), "the login is not repeated: {err}");
+        assert!(
+            !err.contains("user:password") && !err.contains("CAMSCAN_PUSH_USER"),
+            "{err}"
+        );
+        assert!(
+            !err.contains("admin:pw"),
+            "the login is not repeated: {err}"
+        );
     }
 }
 

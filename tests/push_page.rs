@@ -5,7 +5,9 @@
 //! fake Frigate of tests/servers/push/ (Frigate 0.17's `config_set` contract).
 //!
 //! The script plans one camera from its page (nothing sent: checked here, the file and the fake's
-//! request log), applies it (checked here: in Frigate's file, with its detect size), then pushes
+//! request log), applies it (checked here: in Frigate's file, with its detect size), sees its page
+//! offer no second "Add to Frigate" and list the push ledger's row, sees a third camera with no
+//! stream camscan opened (Porch) offered none either, each with the reason (issue 82), then pushes
 //! two cameras ticked on the list (Front kept, Yard added). The API's refusals are checked too: an
 //! unknown tool is 404, a body that is not JSON 415, a cross-site POST 403. Screenshots land in
 //! `target/screenshots/`.

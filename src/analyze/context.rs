@@ -98,7 +98,7 @@ pub struct ScanContext {
     /// The login that opened each device the inventory knows, by its identity (the store's
     /// [`crate::store::Store::known_logins`]): a device recognised at a new address is tried first
     /// with it ([`super::followed`]). Empty without a store and with `--fresh`.
-    pub logins: Arc<Vec<crate::model::known::KnownLogin>>,
+    pub logins: Arc<crate::model::known::KnownLogins>,
     /// Who made each address's device, as the clues come in ([`super::identity`]): orders the RTSP
     /// path walks.
     pub identities: super::identity::Identities,

@@ -26,7 +26,7 @@ impl ScanContext {
         if keys.is_empty() {
             return None;
         }
-        self.logins.iter().find(|l| l.recognises(&keys))
+        self.logins.find(&keys)
     }
 
     /// The login that opened the device now recognised at `ip` when its scope does not cover
@@ -106,7 +106,7 @@ mod tests {
             std::time::Duration::from_secs(1),
         );
         ctx.auth.credentials = Arc::new(creds);
-        ctx.logins = Arc::new(logins);
+        ctx.logins = Arc::new(crate::model::known::KnownLogins::new(logins));
         ctx
     }
 
@@ -142,7 +142,11 @@ mod tests {
         assert_eq!(ctx.credentials_for(other), [&shared]);
         ctx.identities.learn_mac(old, "02:00:00:00:00:99");
         assert_eq!(ctx.credentials_for(old), [&scoped, &shared]);
-        assert_eq!(ctx.followed_login(old), None, "covered by its scope already");
+        assert_eq!(
+            ctx.followed_login(old),
+            None,
+            "covered by its scope already"
+        );
         let no_auth = ctx.clone().with(&NO_AUTH, true);
         assert!(no_auth.credentials_for(moved).is_empty());
     }

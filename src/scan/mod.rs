@@ -132,7 +132,7 @@ pub async fn find(
         names.seed(dns);
     }
     let (mut ctx, announced) = plan.context(cfg, known);
-    ctx.logins = Arc::new(logins);
+    ctx.logins = Arc::new(crate::model::known::KnownLogins::new(logins));
     let ctx = (ctx, announced);
     Ok(pipeline(plan, ctx, progress, on_final).await)
 }

@@ -331,12 +331,12 @@ async fn device(
             }
             json(&v)
         })
-            .ok_or_else(|| {
-                Problem::not_found(format!(
-                    "no device {:?} in the inventory (give an id, an address or a MAC)",
-                    crate::sanitize::terminal(&id)
-                ))
-            })
+        .ok_or_else(|| {
+            Problem::not_found(format!(
+                "no device {:?} in the inventory (give an id, an address or a MAC)",
+                crate::sanitize::terminal(&id)
+            ))
+        })
     };
     respond(found.await)
 }

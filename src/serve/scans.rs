@@ -602,7 +602,10 @@ mod tests {
         );
         let o = s.options();
         assert_eq!(o.credentials, ["none", "default", "site"]);
-        assert_eq!(o.default_credentials, "default", "the server's own --credentials");
+        assert_eq!(
+            o.default_credentials, "default",
+            "the server's own --credentials"
+        );
         assert_eq!(o.ports, "80,554");
         // The body's fields are the ones documented, no others.
         assert!(serde_json::from_str::<ScanRequest>(r#"{"targets":["10.0.0.1"],"x":1}"#).is_err());

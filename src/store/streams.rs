@@ -143,7 +143,9 @@ fn known_logins(
         let identity = crate::model::identity::Identity {
             mac: r.get(1)?,
             serial: r.get(2)?,
-            vendor: r.get::<_, Option<String>>(3)?.map(|v| v.to_ascii_lowercase()),
+            vendor: r
+                .get::<_, Option<String>>(3)?
+                .map(|v| v.to_ascii_lowercase()),
             uuid: r.get(4)?,
         };
         if identity.is_empty() {
@@ -278,7 +280,12 @@ mod tests {
         assert_eq!(logins[0].credential, scoped, "the entry, scope and all");
         assert_eq!(logins[1].identity.mac.as_deref(), Some("aa:bb:cc:00:00:02"));
         assert!(store.known_logins("lab", &[other]).unwrap().is_empty());
-        assert!(store.known_logins("elsewhere", &[scoped]).unwrap().is_empty());
+        assert!(
+            store
+                .known_logins("elsewhere", &[scoped])
+                .unwrap()
+                .is_empty()
+        );
     }
 
     /// The API's reads: pages of devices by id (filters and text in SQL), streams with ids,

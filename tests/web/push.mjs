@@ -3,11 +3,14 @@
 // `camscan serve --push frigate=URL` over it, and the fake Frigate of tests/servers/push/.
 //
 // Environment: CAMSCAN_BASE (the server), CAMSCAN_SHOTS (screenshot directory), BROWSER_NODE,
-// CHROMIUM, CAMSCAN_DEVICE (the id of the camera named Front).
+// CHROMIUM, CAMSCAN_DEVICE (the id of the camera named Front), CAMSCAN_NO_STREAM_DEVICE (a camera
+// none of whose streams opened).
 //
 // What a user does: on Front's page, "Add to Frigate" shows the plan (front: add) and sends
 // nothing (STEP untouched: the runner checks Frigate's file and requests); Apply adds it and
-// shows "done, verified" (STEP added: the runner finds it in Frigate's file); then on the list,
+// shows "done, verified" (STEP added: the runner finds it in Frigate's file); its page again offers
+// no second "Add to Frigate" and lists the push ledger's row, and a camera with no opened stream
+// (CAMSCAN_NO_STREAM_DEVICE) is offered none, each with its reason; then on the list,
 // Yard and Front ticked (the header's box under a filter, a row's box), "Add 2 selected to
 // Frigate" plans Front kept and Yard added, and applies it. Prints `PASS`; any failed check
 // throws.

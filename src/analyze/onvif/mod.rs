@@ -55,6 +55,26 @@ impl OnvifSettings {
         }
     }
 
+    /// The credentials to try on `ip`, in order: `proven` (one that worked on the host already),
+    /// the login that followed its device here ([`crate::analyze::followed`]), then the entries
+    /// scoped to cover `ip`.
+    fn to_try(&self, ip: std::net::IpAddr, proven: Option<&Credential>) -> Vec<Credential> {
+        let followed = self.followed.as_ref();
+        let scoped = self
+            .credentials
+            .iter()
+            .filter(|c| c.applies_to(ip) && Some(*c) != followed);
+        let mut creds: Vec<Credential> = proven.cloned().into_iter().collect();
+        creds.extend(
+            followed
+                .into_iter()
+                .chain(scoped)
+                .filter(|c| Some(*c) != proven)
+                .cloned(),
+        );
+        creds
+    }
+
     /// [`OnvifSettings::for_scan`] for the device at `ip`: with the login that followed it there
     /// ([`crate::analyze::followed`]).
     pub fn for_device(ctx: &ScanContext, ip: std::net::IpAddr) -> OnvifSettings {
@@ -395,21 +415,7 @@ impl Caller<'_> {
             return None;
         }
         let mut session = self.s.budget.session(self.ip).await;
-        let mut creds: Vec<Credential> = session.known_good().cloned().into_iter().collect();
-        // The login that followed its device here, then the entries scoped to cover it.
-        creds.extend(
-            self.s
-                .followed
-                .iter()
-                .chain(
-                    self.s
-                        .credentials
-                        .iter()
-                        .filter(|c| c.applies_to(self.ip) && Some(*c) != self.s.followed.as_ref()),
-                )
-                .filter(|c| Some(*c) != session.known_good())
-                .cloned(),
-        );
+        let creds = self.s.to_try(self.ip, session.known_good());
         for c in &creds {
             let proven = session.known_good() == Some(c);
             for how in 0u8..3 {

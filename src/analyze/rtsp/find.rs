@@ -112,14 +112,8 @@ pub(super) async fn find_paths(
         walkers,
         (&identity, &latest, reordered),
         (&first, &walk, sent),
-        (!any_stream).then_some(login),
+        (!any_stream).then(|| (login, settings.login_left_behind(ip, &[]))),
     );
-    if !any_stream
-        && login == paths::Login::NoCredential
-        && let (Some(note), Some(left)) = (&mut service.note, settings.login_left_behind(ip, &[]))
-    {
-        note.push_str(&format!("; {left}"));
-    }
 
     // 3. Channels of multi-channel devices. A walk that meets a gap while SADP/DHIP may still
     // announce the device's channel count goes on in step 4, beside the streams found so far.
@@ -179,14 +173,15 @@ fn login_scheme(outcome: &AuthOutcome, service: AuthScheme) -> AuthScheme {
 }
 
 /// The walk's account on `service` ([`account`]): the maker whose paths went first (`latest` when
-/// it `reordered` the rest, else `identity`), and, given the login's outcome when no path served,
-/// why none did ([`paths::why_none`]).
+/// it `reordered` the rest, else `identity`), and, given the login's outcome when no path served
+/// (with where the device's known login was left behind, if it was), why none did
+/// ([`paths::why_none`]).
 fn tell_walk(
     service: &mut Service,
     walkers: &Walkers,
     (identity, latest, reordered): (&identity::Identity, &identity::Identity, Option<&[String]>),
     (first, walk, sent): (&[String], &paths::Walk, usize),
-    none_served: Option<paths::Login>,
+    none_served: Option<(paths::Login, Option<String>)>,
 ) {
     let by = if reordered.is_some() {
         latest
@@ -199,8 +194,14 @@ fn tell_walk(
         sent,
         walkers,
     )));
-    if let Some(login) = none_served {
-        service.note = Some(paths::why_none(latest, sent, &walkers.tally(), &login));
+    if let Some((login, left_behind)) = none_served {
+        let mut note = paths::why_none(latest, sent, &walkers.tally(), &login);
+        // No credential covered the address, and its device's known login was scoped to its old
+        // one ([`ScanContext::login_left_behind`]).
+        if let (paths::Login::NoCredential, Some(left)) = (login, left_behind) {
+            note.push_str(&format!("; {left}"));
+        }
+        service.note = Some(note);
     }
 }
 

@@ -115,11 +115,14 @@ impl FileValues {
     }
 
     fn placed_in(&self, e: Error, in_watch: bool) -> Error {
-        let (Some(path), Error::InvalidValue {
-            field,
-            value,
-            reason,
-        }) = (&self.path, &e)
+        let (
+            Some(path),
+            Error::InvalidValue {
+                field,
+                value,
+                reason,
+            },
+        ) = (&self.path, &e)
         else {
             return e;
         };

@@ -47,7 +47,12 @@ fn either(items: &[String]) -> String {
 
 /// Every tool's title: "Frigate, go2rtc, MediaMTX or Home Assistant".
 pub fn titles() -> String {
-    either(&TOOLS.iter().map(|t| t.title().to_string()).collect::<Vec<_>>())
+    either(
+        &TOOLS
+            .iter()
+            .map(|t| t.title().to_string())
+            .collect::<Vec<_>>(),
+    )
 }
 
 /// Every tool as `--push` takes it: "`frigate=URL`, `go2rtc=URL`, ... or `homeassistant=URL`".
