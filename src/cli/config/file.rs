@@ -22,8 +22,8 @@ pub struct FileValues {
     pub settings: BTreeMap<String, String>,
     /// The `watch:` section's: `camscan watch`'s settings and the sinks' ([`watch_section`]).
     pub watch: BTreeMap<String, String>,
-    /// Where it was read from, and the line of each top-level key: a bad value is said with its
-    /// place ([`FileValues::placed`]).
+    /// Where it was read from, and the line of each key it gave (`per_host`, `watch.every`): a
+    /// bad value is said with its place ([`FileValues::placed`]).
     pub path: Option<std::path::PathBuf>,
     pub lines: BTreeMap<String, usize>,
 }
