@@ -101,8 +101,56 @@ fn bad_input_gets_one_clear_line_and_exit_2() {
     std::fs::write(&typo, "prots: [554]\n").unwrap();
     assert_usage_error(
         &["scan", "--config", typo.to_str().unwrap(), "127.0.0.1"],
-        "unknown field `prots`",
+        "unknown key `prots` (did you mean `ports`?) at line 1",
     );
+}
+
+/// Issue 82: a misspelt key or value of the config file, from `scan` or `watch`, is said as
+/// `camscan doctor` says it (the key it probably meant), with the file and the line; never
+/// serde's "unknown field `per_hosts`, expected `watch`".
+#[test]
+fn a_misspelt_config_key_or_value_is_said_as_doctor_says_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    };
+    let key = file("key.yaml", "timeout: 2s\nper_hosts: 2\n");
+    let section = file("section.yaml", "timeout: 2s\nwatch:\n  evry: 1h\n");
+    let value = file("value.yaml", "timeout: 2s\nformat: jsn\n");
+    let range = file("range.yaml", "per_host: 0\n");
+    for command in ["scan", "watch"] {
+        let run_with = |cfg: &str, expect: &[&str]| {
+            let args = [command, "--config", cfg, "127.0.0.1", "--no-db"];
+            let out = run(camscan().args(args), LIMIT);
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+            assert!(!err.contains("unknown field"), "serde's words: {err}");
+            for e in expect {
+                assert!(err.contains(e), "{args:?}: expected {e:?} in {err:?}");
+            }
+        };
+        run_with(
+            &key,
+            &[
+                &key,
+                "unknown key `per_hosts` (did you mean `per_host`?) at line 2",
+            ],
+        );
+        run_with(
+            &section,
+            &[
+                &section,
+                "unknown key `watch.evry` (did you mean `watch.every`?) at line 3",
+            ],
+        );
+        run_with(
+            &value,
+            &[&value, "`format: jsn` at line 2", "did you mean `json`?"],
+        );
+        run_with(&range, &[&range, "`per_host: 0` at line 1", "at least 1"]);
+    }
 }
 
 #[test]
@@ -138,6 +186,33 @@ fn version_and_help() {
         assert!(help.contains(flag), "help lacks {flag}");
     }
     assert!(help.contains("[default: 1s]"), "help states defaults");
+}
+
+/// Issue 82: every help that names the push tools names all four (written out from the push tool
+/// registry, not a hand list): `scan --push`, `watch --push`, `serve --push` as `TOOL=URL`, and
+/// `push`'s summary (in `camscan --help` and `camscan push --help`) by their titles.
+#[test]
+fn every_push_help_names_every_tool() {
+    let help = |args: &[&str]| stdout(&run(camscan().args(args), LIMIT));
+    for command in ["scan", "watch", "serve"] {
+        let text = help(&[command, "--help"]);
+        for spec in [
+            "frigate=URL",
+            "go2rtc=URL",
+            "mediamtx=URL",
+            "homeassistant=URL",
+        ] {
+            assert!(text.contains(spec), "{command} --help lacks {spec}: {text}");
+        }
+    }
+    for args in [&["--help"][..], &["push", "--help"]] {
+        let text = help(args).replace('\n', " ");
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            text.contains("into a running Frigate, go2rtc, MediaMTX or Home Assistant"),
+            "{args:?}: {text}"
+        );
+    }
 }
 
 #[test]

@@ -530,6 +530,25 @@ fn push_puts_each_camera_through_its_integrations_flow() {
         "{}",
         common::stderr(&o)
     );
+    // Issue 82: no token at all is not the same "HTTP 401" as a wrong one: it says none was given
+    // and where one goes.
+    let o = common::run(
+        common::camscan_in(&ha.ns)
+            .env_remove("CAMSCAN_NO_DB")
+            .env_remove("CAMSCAN_PUSH_TOKEN")
+            .env("CAMSCAN_DB", &db)
+            .args(["push", "homeassistant", &ha.url]),
+        Duration::from_secs(60),
+    );
+    let err = common::stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("no token was given")
+            && err.contains("--push-login-file")
+            && err.contains("CAMSCAN_PUSH_TOKEN")
+            && !err.contains("login refused"),
+        "{err}"
+    );
 
     // Nothing listening: exit 2 within 15 s, the URL named.
     let started = Instant::now();

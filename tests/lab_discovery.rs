@@ -1541,6 +1541,117 @@ fn a_host_that_changes_address_keeps_its_identity_by_mac() {
     );
 }
 
+/// Issue 82: a camera's login follows the camera. The credentials file scopes the camera's login
+/// to its address (`198.18.0.11 admin:...`) beside a shared line that is wrong for it. The camera
+/// (GStreamer's RTSP server with Digest auth on h1, MAC 44:19:b6:00:00:11) moves to .21: the
+/// scoped line no longer covers it, and before this it ended refused there. Now the inventory
+/// recognises it by its MAC and sends the login that opened it first: opened, verified, and not
+/// one failed login at the server. A `watch` round after a second move (to .31) takes the same
+/// path, and a scan of the unmoved camera re-checks it with that login too.
+#[test]
+fn a_cameras_login_follows_it_to_a_new_address() {
+    const CAM_MAC: &str = "44:19:b6:00:00:11";
+    let mut lab = Lab::up("csfl");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("site.db");
+    let creds = dir.path().join("creds.txt");
+    std::fs::write(&creds, "admin:shared-wrong\n198.18.0.11 admin:cam-pass\n").unwrap();
+    let rtsp = common::root_dir().join("tests/servers/rtsp_server.py");
+    let rtsp = rtsp.to_str().unwrap().to_string();
+    let serve_at = |lab: &mut Lab, address: &str| -> usize {
+        let cfg = dir.path().join(format!("rtsp-{address}.json"));
+        let servers = json!([{"address": address, "port": 554,
+            "auth": {"method": "digest", "user": "admin", "password": "cam-pass"},
+            "mounts": [{"path": "/Streaming/Channels/101",
+                "video": {"codec": "h264", "width": 640, "height": 360, "fps": 15, "profile": "main"},
+                "audio": null}]}]);
+        std::fs::write(&cfg, serde_json::to_vec(&servers).unwrap()).unwrap();
+        lab.serve("h1", &[&rtsp, cfg.to_str().unwrap()])
+    };
+    let move_to = |lab: &mut Lab, server: usize, from: &str, to: &str| -> usize {
+        lab.servers.remove(server);
+        lab.ip("h1", &["addr", "del", &format!("{from}/24"), "dev", "eth0"]);
+        lab.ip("h1", &["addr", "add", &format!("{to}/24"), "dev", "eth0"]);
+        serve_at(lab, to)
+    };
+    let scan = |lab: &Lab| -> Report {
+        let out = run(
+            lab.camscan_recording().args([
+                "scan",
+                "198.18.0.0/24",
+                "-p",
+                "554",
+                "-f",
+                "json",
+                "--credentials",
+                creds.to_str().unwrap(),
+                "--db",
+                db.to_str().unwrap(),
+            ]),
+            Duration::from_secs(90),
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        serde_json::from_str(&stdout(&out)).unwrap()
+    };
+    let opened = |report: &Report, ip: &str| {
+        let d = report.device(ip);
+        assert_eq!(d.mac.as_deref(), Some(CAM_MAC));
+        let s = d.stream(&format!("rtsp://{ip}:554/Streaming/Channels/101"));
+        assert!(s.verified, "{d:#?}");
+        assert_eq!(s.username.as_deref(), Some("admin"));
+    };
+
+    // 1. At .11 its own line opens it.
+    let server = serve_at(&mut lab, "198.18.0.11");
+    opened(&scan(&lab), "198.18.0.11");
+    assert_eq!(lab.servers[server].lines_starting("AUTHFAIL"), 0);
+
+    // 2. Moved to .21: the login that opened it follows it, before the shared line.
+    let server = move_to(&mut lab, server, "198.18.0.11", "198.18.0.21");
+    let report = scan(&lab);
+    opened(&report, "198.18.0.21");
+    assert_eq!(
+        lab.servers[server].lines_starting("AUTHFAIL"),
+        0,
+        "no wrong login sent first: {:#?}",
+        report.device("198.18.0.21")
+    );
+
+    // 3. Moved again, to .31, and a `watch` round finds it: the same path.
+    let server = move_to(&mut lab, server, "198.18.0.21", "198.18.0.31");
+    let out = run(
+        lab.camscan_recording().args([
+            "watch",
+            "198.18.0.0/24",
+            "-p",
+            "554",
+            "--rounds",
+            "1",
+            "--credentials",
+            creds.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+        ]),
+        Duration::from_secs(120),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(lab.servers[server].lines_starting("AUTHFAIL"), 0);
+    let shown = inventory_json(&db, &["show", CAM_MAC], 0);
+    assert_eq!(shown["address"], "198.18.0.31", "{shown}");
+    let stream = shown["streams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["url"] == "rtsp://198.18.0.31:554/Streaming/Channels/101")
+        .unwrap_or_else(|| panic!("{shown}"));
+    assert_eq!(stream["state"], "up", "{shown}");
+    assert_eq!(stream["username"], "admin", "{shown}");
+
+    // 4. Unmoved since: the re-check of the known stream goes in with the login that followed it.
+    opened(&scan(&lab), "198.18.0.31");
+    assert_eq!(lab.servers[server].lines_starting("AUTHFAIL"), 0);
+}
+
 /// The PTR queries dnsmasq logged so far (`query[PTR] 11.0.18.198.in-addr.arpa from ...`).
 fn ptr_queries(log: &std::path::Path) -> Vec<String> {
     std::fs::read_to_string(log)

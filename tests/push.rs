@@ -567,10 +567,19 @@ fn mediamtx_push_logs_in_and_a_second_push_changes_nothing() {
         1,
         vec![camera("02:00:00:00:00:52", "198.18.0.52", "Front", true)],
     );
-    // Without the login: MediaMTX's 401, named.
+    // Without the login: MediaMTX's 401, said as no login given and where one goes (issue 82),
+    // not as a login refused.
     let refused = push(&db, &["mediamtx", &url]);
     assert_eq!(refused.status.code(), Some(2));
-    assert!(common::stderr(&refused).contains("login refused"));
+    let err = common::stderr(&refused);
+    assert!(
+        err.contains("no login was given")
+            && err.contains("HTTP 401")
+            && err.contains("--push-login-file")
+            && err.contains("CAMSCAN_PUSH_USER"),
+        "{err}"
+    );
+    assert!(!err.contains("login refused"), "{err}");
     let login = dir.path().join("login");
     std::fs::write(&login, "api:apipass\n").unwrap();
     let with = [
@@ -599,6 +608,37 @@ fn a_login_in_the_url_is_refused() {
     let o = push(&db, &["go2rtc", "http://admin:pw@127.0.60.6:1984"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(common::stderr(&o).contains("process list"));
+    // Issue 82: Home Assistant takes no user and password at all: the message says what it
+    // takes instead (a long-lived access token, and where it goes), never suggests a pair.
+    for args in [
+        &["push", "homeassistant", "http://admin:pw@127.0.60.6:8123"][..],
+        &[
+            "scan",
+            "127.0.60.6",
+            "--push",
+            "homeassistant=http://admin:pw@127.0.60.6:8123",
+        ],
+    ] {
+        let o = common::run(common::camscan_with_db(&db).args(args), LIMIT);
+        let err = common::stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("which Home Assistant does not take")
+                && err.contains("long-lived access token")
+                && err.contains("--push-login-file")
+                && err.contains("CAMSCAN_PUSH_TOKEN")
+                && err.contains("(http://127.0.60.6:8123)"),
+            "{args:?}: {err}"
+        );
+        assert!(
+            !err.contains("user:password") && !err.contains("CAMSCAN_PUSH_USER"),
+            "{err}"
+        );
+        assert!(
+            !err.contains("admin:pw"),
+            "the login is not repeated: {err}"
+        );
+    }
 }
 
 /// The whole road on a real camera: GStreamer's RTSP server asking for a Digest login, scanned

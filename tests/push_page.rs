@@ -5,7 +5,9 @@
 //! fake Frigate of tests/servers/push/ (Frigate 0.17's `config_set` contract).
 //!
 //! The script plans one camera from its page (nothing sent: checked here, the file and the fake's
-//! request log), applies it (checked here: in Frigate's file, with its detect size), then pushes
+//! request log), applies it (checked here: in Frigate's file, with its detect size), sees its page
+//! offer no second "Add to Frigate" and list the push ledger's row, sees a third camera with no
+//! stream camscan opened (Porch) offered none either, each with the reason (issue 82), then pushes
 //! two cameras ticked on the list (Front kept, Yard added). The API's refusals are checked too: an
 //! unknown tool is 404, a body that is not JSON 415, a cross-site POST 403. Screenshots land in
 //! `target/screenshots/`.
@@ -107,16 +109,30 @@ fn lab(tool_ip: &str, extra: &[&str]) -> Lab {
 
 /// A lab whose inventory holds `cameras` (MAC, address, name), ids 1, 2... in order.
 fn lab_of(tool_ip: &str, extra: &[&str], cameras: &[(&str, &str, &str)]) -> Lab {
+    let devices = cameras
+        .iter()
+        .map(|(mac, ip, name)| camera(mac, ip, name))
+        .collect();
+    lab_with(tool_ip, extra, devices)
+}
+
+/// A camera whose only stream refused every login: nothing a push could add.
+fn refused(mac: &str, ip: &str, name: &str) -> Device {
+    let mut d = camera(mac, ip, name);
+    let s = &mut d.streams[0];
+    s.status = StreamStatus::AuthFailed;
+    (s.verified, s.username, s.video) = (false, None, None);
+    d
+}
+
+/// A lab whose inventory holds `devices`, ids 1, 2... in order.
+fn lab_with(tool_ip: &str, extra: &[&str], devices: Vec<Device>) -> Lab {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("inventory.db");
     let config = dir.path().join("config.yml");
     let creds = dir.path().join("site.creds");
     std::fs::write(&creds, "root:axis-Pw 7\n").unwrap();
     std::fs::write(&config, FIRST).unwrap();
-    let devices = cameras
-        .iter()
-        .map(|(mac, ip, name)| camera(mac, ip, name))
-        .collect();
     let login = Credential::new("root", "axis-Pw 7");
     common::inventory::record(&db, 1, "127.0.61.0/24", devices, &login);
     let port = free_port(tool_ip).to_string();
@@ -152,7 +168,16 @@ fn the_page_adds_cameras_to_frigate() {
         creds,
         tool,
         tool_url,
-    } = lab(TOOL_IP, &[]);
+    } = lab_with(
+        TOOL_IP,
+        &[],
+        vec![
+            camera(CAMERAS[0].0, CAMERAS[0].1, CAMERAS[0].2),
+            camera(CAMERAS[1].0, CAMERAS[1].1, CAMERAS[1].2),
+            // Issue 82: a camera with no stream camscan opened is offered no "Add to".
+            refused("02:00:00:00:61:03", "127.0.61.3", "Porch"),
+        ],
+    );
     let first = FIRST;
     let addr = format!("{SERVE_IP}:{}", free_port(SERVE_IP));
     let push = format!("frigate={tool_url}");
@@ -227,6 +252,7 @@ fn the_page_adds_cameras_to_frigate() {
         .env("BROWSER_NODE", &node_dir)
         .env("CHROMIUM", CHROMIUM)
         .env("CAMSCAN_DEVICE", "1")
+        .env("CAMSCAN_NO_STREAM_DEVICE", "3")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

@@ -9,10 +9,12 @@
 //! stops (the watcher's failed checks make an event that must appear without a reload), and
 //! hostile strings are written into the store (a device named `<img src=x onerror=..>`, an event
 //! with `<script>` in it) that must render as text with no script run. Then the scan form: the
-//! server (`--allow-targets` over this test's range, a `--config` with the cameras' port) shows
-//! its options, refuses a target outside them with its own words, and scans a third camera
-//! (127.0.0.213, never scanned before) whose progress and new device show without a reload; the
-//! download links answer each format. Screenshots land in `target/screenshots/`.
+//! server (`--allow-targets` over this test's range, a `--config` with the cameras' port, and
+//! `--credentials`, whose set the form starts on) shows its options, refuses a target outside
+//! them with its own words, and scans a third camera (127.0.0.213, never scanned before) whose
+//! progress and new device show without a reload; a second scan of it (unchanged: no event) ends
+//! with the list read again, its *Last seen* the new scan's (issue 82); the download links answer
+//! each format. Screenshots land in `target/screenshots/`.
 //!
 //! Needs `chromium` (Debian) and playwright-core in `target/browser-node` (scripts/test installs
 //! both). Without them the test says so and passes, except in CI (`CI` set), where it fails.
@@ -116,6 +118,8 @@ fn the_page_in_a_real_browser() {
     let db = dir.path().join("inventory.db");
     let cfg = dir.path().join("config.yaml");
     std::fs::write(&cfg, "ports: \"8554\"\n").unwrap();
+    let creds = dir.path().join("site.creds");
+    std::fs::write(&creds, "admin:site-password\n").unwrap();
 
     // The watcher: one scan now, then a check of each stream every second.
     let mut watch = camscan_with_db(&db)
@@ -179,6 +183,9 @@ fn the_page_in_a_real_browser() {
             .args(["serve", "--listen", &addr, "--allow-targets", ALLOW])
             .arg("--config")
             .arg(&cfg)
+            // The served credentials: the scan form starts on their set (issue 82).
+            .arg("--credentials")
+            .arg(&creds)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()

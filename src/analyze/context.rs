@@ -95,6 +95,10 @@ pub struct ScanContext {
     /// What worked on each address last time (the store's [`Known`] map): tried first. Empty
     /// without a store and with `--fresh`.
     pub known: Arc<HashMap<IpAddr, Known>>,
+    /// The login that opened each device the inventory knows, by its identity (the store's
+    /// [`crate::store::Store::known_logins`]): a device recognised at a new address is tried first
+    /// with it ([`super::followed`]). Empty without a store and with `--fresh`.
+    pub logins: Arc<crate::model::known::KnownLogins>,
     /// Who made each address's device, as the clues come in ([`super::identity`]): orders the RTSP
     /// path walks.
     pub identities: super::identity::Identities,
@@ -355,6 +359,7 @@ impl ScanContext {
             sessions: Default::default(),
             gates: Default::default(),
             known: Default::default(),
+            logins: Default::default(),
             identities: Default::default(),
         }
     }
@@ -403,12 +408,16 @@ impl ScanContext {
         })
     }
 
-    /// The credential that worked on `ip` last time, when credentials may be sent to it.
+    /// The credential that worked on `ip` last time, when credentials may be sent to it: its
+    /// scope covers `ip`, or it is the login of the device recognised there ([`super::followed`]).
     pub fn known_credential(&self, ip: IpAddr) -> Option<&Credential> {
         self.known
             .get(&ip)
             .and_then(|k| k.credential.as_ref())
-            .filter(|c| !self.settings.get(&NO_AUTH) && c.applies_to(ip))
+            .filter(|c| {
+                !self.settings.get(&NO_AUTH)
+                    && (c.applies_to(ip) || self.followed_login(ip).is_some_and(|l| l == *c))
+            })
     }
 
     /// The position of `cred` in the credentials list (for [`crate::model::Stream::credential_entry`]).

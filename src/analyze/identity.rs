@@ -186,6 +186,9 @@ impl Default for Board {
 #[derive(Debug, Default)]
 struct State {
     clues: HashMap<IpAddr, Vec<Clue>>,
+    /// What recognises each address's device (its MAC, serial, uuid as heard so far): a device
+    /// the inventory knows is recognised at a new address by it ([`crate::analyze::followed`]).
+    keys: HashMap<IpAddr, crate::model::identity::Identity>,
     /// Clues on their way, by address.
     pending: HashMap<IpAddr, Vec<Promise>>,
 }
@@ -216,6 +219,10 @@ pub const QUIET_PORT: Duration = Duration::from_secs(1);
 /// Most clues kept per address: a device sending more is not telling more.
 const MAX_CLUES: usize = 16;
 
+/// Most addresses whose keys are kept (a /16 of cameras): beyond it a scan recognises no more
+/// devices at new addresses, and the memory stays bounded.
+const MAX_KEYED_HOSTS: usize = 65_536;
+
 impl Identities {
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
         self.0.state.lock().unwrap_or_else(|e| e.into_inner())
@@ -243,11 +250,35 @@ impl Identities {
         self.0.born + LATE_CLUES
     }
 
-    /// Learn the maker `mac` names, if it is a camera maker's.
+    /// Learn the maker `mac` names, if it is a camera maker's, and the MAC as `ip`'s key.
     pub fn learn_mac(&self, ip: IpAddr, mac: &str) {
+        self.learn_keys(
+            ip,
+            &crate::model::identity::Identity {
+                mac: crate::model::identity::normalize_mac(mac),
+                ..Default::default()
+            },
+        );
         if let Some(c) = clue_from_mac(crate::knowledge::get(), mac) {
             self.learn(ip, c);
         }
+    }
+
+    /// Learn keys of `ip`'s device (normalised as [`crate::model::identity::Identity::of`] does):
+    /// a key heard first is kept.
+    pub fn learn_keys(&self, ip: IpAddr, keys: &crate::model::identity::Identity) {
+        if keys.is_empty() {
+            return;
+        }
+        let mut s = self.state();
+        if s.keys.len() < MAX_KEYED_HOSTS || s.keys.contains_key(&ip) {
+            s.keys.entry(ip).or_default().absorb(keys);
+        }
+    }
+
+    /// The keys heard for `ip`'s device so far (none: an empty identity).
+    pub fn keys(&self, ip: IpAddr) -> crate::model::identity::Identity {
+        self.state().keys.get(&ip).cloned().unwrap_or_default()
     }
 
     /// Learn the maker (and model) a device's text names, if it names one camscan knows.

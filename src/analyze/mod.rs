@@ -6,6 +6,7 @@ pub mod budget;
 pub mod context;
 pub mod ffconcat;
 pub mod ffprobe;
+pub mod followed;
 pub mod hints;
 pub mod http;
 pub mod identity;

@@ -254,13 +254,22 @@ pub enum Command {
     /// site's rows; list the sites; give a site's login a new password; forget a site's rows (a
     /// new inventory may then take its name); remove a site and its login.
     Hub(HubArgs),
-    /// Push the inventory's cameras into a running Frigate, go2rtc or MediaMTX through its API:
-    /// plan (add, update, keep, or leave a person's entry alone), apply one camera at a time,
-    /// read back and verify. --dry-run prints the plan only. Nothing camscan did not write is
-    /// changed, and nothing is deleted without --prune. Exit 0 when all was taken and verified,
-    /// 1 when something was refused or did not verify, 2 when the tool cannot be reached.
+    /// Push the inventory's cameras into a running tool ([`PUSH_ABOUT`], its tools written out
+    /// from the push tool registry).
+    #[command(
+        about = crate::push::tools::expand_help(PUSH_ABOUT).into_owned(),
+        long_about = crate::push::tools::expand_help(PUSH_ABOUT).into_owned()
+    )]
     Push(Box<PushArgs>),
 }
+
+/// `camscan push`'s summary; the tools' names come from the push tool registry
+/// ([`crate::push::tools::expand_help`]).
+const PUSH_ABOUT: &str = "Push the inventory's cameras into a running {push tools} through its \
+    API: plan (add, update, keep, or leave a person's entry alone), apply one camera at a time, \
+    read back and verify. --dry-run prints the plan only. Nothing camscan did not write is \
+    changed, and nothing is deleted without --prune. Exit 0 when all was taken and verified, 1 \
+    when something was refused or did not verify, 2 when the tool cannot be reached.";
 
 /// The completion script for `shell`, generated from these definitions (so it cannot drift).
 pub fn completions(shell: clap_complete::Shell, out: &mut dyn std::io::Write) {

@@ -150,7 +150,7 @@ fn augment(cmd: Command, list: &[&'static dyn Declared], taken: Taken) -> Comman
             .map_or(d.help(), |(_, line)| *line);
         let mut arg = Arg::new(d.key())
             .long(d.flag().trim_start_matches('-'))
-            .help(line)
+            .help(crate::push::tools::expand_help(line).into_owned())
             .required(taken.required.contains(&d.key()))
             .global(taken.global);
         if let Some((_, bare)) = taken.bare.iter().find(|(key, _)| *key == d.key()) {

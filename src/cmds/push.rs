@@ -1,5 +1,5 @@
-//! `camscan push TOOL URL`: the inventory's cameras into a running Frigate, go2rtc or MediaMTX
-//! ([`crate::push`]); and the push after `scan --push`. Exit 0 when everything sent was taken
+//! `camscan push TOOL URL`: the inventory's cameras into a running Frigate, go2rtc, MediaMTX or
+//! Home Assistant ([`crate::push`]); and the push after `scan --push`. Exit 0 when everything sent was taken
 //! and verified, 1 when something was refused or did not verify, 2 when the tool could not be
 //! reached or the inventory not read.
 

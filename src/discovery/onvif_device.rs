@@ -34,7 +34,7 @@ pub(super) async fn onvif_device(
     let f = crate::analyze::onvif::analyze(
         ip,
         xaddr,
-        &crate::analyze::onvif::OnvifSettings::for_scan(ctx),
+        &crate::analyze::onvif::OnvifSettings::for_device(ctx, ip),
     )
     .await;
     if let Some(info) = &f.info {
@@ -43,6 +43,16 @@ pub(super) async fn onvif_device(
             crate::analyze::identity::ClueSource::OnvifDevice,
             info.manufacturer.as_deref(),
             info.model.as_deref(),
+        );
+        ctx.identities.learn_keys(
+            ip,
+            &crate::model::identity::Identity {
+                serial: info
+                    .serial
+                    .as_deref()
+                    .and_then(crate::model::identity::normalize_serial),
+                ..Default::default()
+            },
         );
     }
     expected.done();

@@ -234,6 +234,16 @@ fn learn(board: &Identities, ev: &Event) {
         if let Some(m) = &info.mac {
             board.learn_mac(*ip, m);
         }
+        board.learn_keys(
+            *ip,
+            &crate::model::identity::Identity {
+                serial: info
+                    .serial
+                    .as_deref()
+                    .and_then(crate::model::identity::normalize_serial),
+                ..Default::default()
+            },
+        );
     }
 }
 

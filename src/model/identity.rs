@@ -129,12 +129,12 @@ pub fn normalize_mac(mac: &str) -> Option<String> {
     Some(parts.join(":"))
 }
 
-fn normalize_serial(serial: &str) -> Option<String> {
+pub fn normalize_serial(serial: &str) -> Option<String> {
     let s = serial.trim();
     crate::model::is_real_serial(s).then(|| s.to_ascii_lowercase())
 }
 
-fn normalize_uuid(id: &str) -> Option<String> {
+pub fn normalize_uuid(id: &str) -> Option<String> {
     let id = id.trim().to_ascii_lowercase();
     let id = id.strip_prefix("urn:").unwrap_or(&id);
     let id = id.strip_prefix("uuid:").unwrap_or(id);

@@ -25,6 +25,9 @@ pub struct Client {
     /// Frigate's session cookie, once logged in.
     cookie: Option<String>,
     timeout: Duration,
+    /// How the tool takes a login, and whether one was given: a refusal without one says so.
+    way: LoginWay,
+    given: bool,
 }
 
 /// How camscan logs in to a tool with the login it is given (`--push-login-file`).
@@ -204,7 +207,32 @@ impl Client {
             cookie: None,
             tls: tls.clone(),
             timeout,
+            way,
+            given: login.is_some(),
         })
+    }
+
+    /// A 401 or 403 to `what` as the user reads it: with a login given, refused in the tool's
+    /// words; without one, that none was given and where one goes (a newcomer's first push to
+    /// Home Assistant has no token yet: the same "HTTP 401" as a wrong one would not say so).
+    fn refused_login(&self, what: &str, a: &Answer) -> PushError {
+        let said = a.message();
+        let detail = match (self.given, self.way) {
+            (true, _) => format!("login refused: {what}: {said}"),
+            (false, LoginWay::Token) => format!(
+                "no token was given ({what}: {said}): give the tool's long-lived access token \
+                 with --push-login-file FILE (the token on its first line) or CAMSCAN_PUSH_TOKEN"
+            ),
+            (false, _) => format!(
+                "no login was given ({what}: {said}): give the tool's own login with \
+                 --push-login-file FILE (user:password on its first line) or CAMSCAN_PUSH_USER \
+                 and CAMSCAN_PUSH_PASSWORD"
+            ),
+        };
+        PushError::Login {
+            url: self.shown.clone(),
+            detail,
+        }
     }
 
     /// The URL of `path` (`/api/config`) with `query` pairs, under the base URL's own path.
@@ -228,10 +256,7 @@ impl Client {
         let what = format!("{} {}", req.method, req.path);
         let a = self.send(req).await?;
         if a.status == 401 || a.status == 403 {
-            return Err(PushError::Login {
-                url: self.shown.clone(),
-                detail: format!("{what}: {}", a.message()),
-            });
+            return Err(self.refused_login(&what, &a));
         }
         if !a.ok() {
             return Err(PushError::Refused {
@@ -322,7 +347,7 @@ impl Client {
         if !answer.ok() || answer.cookies.is_empty() {
             return Err(PushError::Login {
                 url: self.shown.clone(),
-                detail: answer.message(),
+                detail: format!("login refused: {}", answer.message()),
             });
         }
         self.cookie = Some(answer.cookies.join("; "));

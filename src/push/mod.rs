@@ -78,12 +78,28 @@ impl Target {
             ));
         }
         if !u.username().is_empty() || u.password().is_some() {
-            return Err(format!(
-                "{}: the URL carries a login, which any user could read in the process list: \
-                 give it with --push-login-file FILE (user:password) or CAMSCAN_PUSH_USER and \
-                 CAMSCAN_PUSH_PASSWORD",
-                tool.name()
-            ));
+            let mut bare = u.clone();
+            let _ = bare.set_username("");
+            let _ = bare.set_password(None);
+            return Err(match tool.login_way() {
+                client::LoginWay::Token => format!(
+                    "{}: the URL carries a user and password, which {} does not take: it takes a \
+                     long-lived access token (your profile in {}, Security, Long-lived access \
+                     tokens), given with --push-login-file FILE (the token on its first line) or \
+                     CAMSCAN_PUSH_TOKEN; give the URL without the login ({})",
+                    tool.name(),
+                    tool.title(),
+                    tool.title(),
+                    client::shown(&bare)
+                ),
+                _ => format!(
+                    "{}: the URL carries a login, which any user could read in the process list: \
+                     give it with --push-login-file FILE (user:password) or CAMSCAN_PUSH_USER and \
+                     CAMSCAN_PUSH_PASSWORD, and the URL without it ({})",
+                    tool.name(),
+                    client::shown(&bare)
+                ),
+            });
         }
         if u.host_str().is_none() {
             return Err(format!("{}: {url:?}: no host", tool.name()));
@@ -183,7 +199,9 @@ impl std::fmt::Debug for EnvPasswords {
 pub enum PushError {
     #[error("{url}: unreachable: {detail}")]
     Unreachable { url: String, detail: String },
-    #[error("{url}: login refused: {detail}")]
+    /// A login refused, or none given to a tool that asks for one: `detail` says which
+    /// ([`client::Client`]'s `refused_login`).
+    #[error("{url}: {detail}")]
     Login { url: String, detail: String },
     #[error("{url}: refused: {detail}")]
     Refused { url: String, detail: String },

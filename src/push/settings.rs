@@ -242,9 +242,10 @@ pub static SCAN_PUSH: Setting<Vec<String>> = Setting {
     repeat: Repeat::Commas,
     env: "CAMSCAN_PUSH",
     value_name: "TOOL=URL",
+    // The tools are written out from the push tool registry (`tools::expand_help`).
     help: "After the scan is recorded, push the inventory's cameras into a running tool: \
-           `frigate=URL`, `go2rtc=URL` or `mediamtx=URL` (as `camscan push` does; passwords from \
-           --credentials). Repeatable",
+           {push tools as TOOL=URL} (as `camscan push` does; passwords from --credentials). \
+           Repeatable",
     default: Vec::new(),
     choices: None,
     parse: list,

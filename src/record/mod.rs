@@ -177,7 +177,8 @@ pub fn open_for_scan(cfg: &ScanConfig) -> Result<Option<Store>, CommandError> {
 }
 
 /// What the inventory tells a scan before it starts (nothing without a store): what earlier scans
-/// learnt per address and the reverse DNS answers it still trusts (neither with `--fresh`, no
+/// learnt per address, the login that opened each device (by its identity, to follow a device
+/// that moved) and the reverse DNS answers it still trusts (neither with `--fresh`, no
 /// DNS with `--no-dns`), the names it gave devices' cameras at the site, and the devices it last
 /// saw misaddressed there (the scan asks for each on the segment it was heard on). Every
 /// recorded scan ([`scan`]: `camscan scan`, `audit`, and the rounds of `watch`, `serve` and the
@@ -192,6 +193,11 @@ fn memory(store: Option<&Store>, cfg: &ScanConfig) -> Result<crate::scan::Memory
             HashMap::new()
         } else {
             store.known(&cfg.site, &cfg.targets, &cfg.credentials)?
+        },
+        logins: if cfg.settings.get(&crate::analyze::context::FRESH) {
+            Vec::new()
+        } else {
+            store.known_logins(&cfg.site, &cfg.credentials)?
         },
         dns: if !cfg.settings.get(&crate::analyze::context::FRESH)
             && cfg.settings.get(&crate::net::rdns::DNS)

@@ -117,6 +117,7 @@ pub async fn find(
 ) -> Result<Scanned, Error> {
     let Memory {
         known,
+        logins,
         dns,
         names,
         misaddressed,
@@ -130,7 +131,9 @@ pub async fn find(
     if let Some(names) = &plan.names {
         names.seed(dns);
     }
-    let ctx = plan.context(cfg, known);
+    let (mut ctx, announced) = plan.context(cfg, known);
+    ctx.logins = Arc::new(crate::model::known::KnownLogins::new(logins));
+    let ctx = (ctx, announced);
     Ok(pipeline(plan, ctx, progress, on_final).await)
 }
 
@@ -140,6 +143,9 @@ pub async fn find(
 #[derive(Default)]
 pub struct Memory {
     pub known: HashMap<IpAddr, Known>,
+    /// The login that opened each device, by its identity (none with `--fresh`): tried first on
+    /// a device recognised at a new address ([`crate::analyze::followed`]).
+    pub logins: Vec<crate::model::known::KnownLogin>,
     pub dns: Vec<crate::net::rdns::DnsAnswer>,
     pub names: Vec<crate::model::known::GivenName>,
     /// The devices last seen misaddressed: asked for directly.

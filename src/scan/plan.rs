@@ -258,6 +258,7 @@ fn context(
         )),
         gates: Arc::new(crate::net::host_gate::HostGates::new(cfg.host_gate())),
         known: Arc::new(known),
+        logins: Default::default(),
         identities: Default::default(),
     }
 }

@@ -93,6 +93,20 @@ impl ScanRules {
         self.credentials.iter().map(|(n, _)| n.clone()).collect()
     }
 
+    /// The set a scan asked without one runs with: the base's (`default`: the server's own
+    /// `--credentials`) when it has any, else `none`.
+    pub fn default_credentials(&self) -> &'static str {
+        if self
+            .credentials
+            .iter()
+            .any(|(n, _)| n == DEFAULT_CREDENTIALS)
+        {
+            DEFAULT_CREDENTIALS
+        } else {
+            NO_CREDENTIALS
+        }
+    }
+
     /// The ranges scans may target, as given.
     pub fn allowed(&self) -> Vec<String> {
         self.allow.iter().map(|(s, _)| s.clone()).collect()
@@ -151,15 +165,7 @@ impl ScanRules {
         if let Some(p) = ports {
             cfg.ports = parse_ports(p)?;
         }
-        let has_default = self
-            .credentials
-            .iter()
-            .any(|(n, _)| n == DEFAULT_CREDENTIALS);
-        let name = credentials.unwrap_or(if has_default {
-            DEFAULT_CREDENTIALS
-        } else {
-            NO_CREDENTIALS
-        });
+        let name = credentials.unwrap_or(self.default_credentials());
         let Some((_, set)) = self.credentials.iter().find(|(n, _)| n == name) else {
             return Err(Refusal::Invalid(format!(
                 "credentials {:?}: not a configured set (one of {})",

@@ -313,15 +313,30 @@ async fn device(
         let p = Params::parse(query.as_deref(), &["site"])?;
         let key = id.clone();
         let site = p.get("site").map(str::to_string);
-        read(&state, move |s| s.device(&key, site.as_deref()))
-            .await?
-            .map(|d| json(&d))
-            .ok_or_else(|| {
-                Problem::not_found(format!(
-                    "no device {:?} in the inventory (give an id, an address or a MAC)",
-                    crate::sanitize::terminal(&id)
-                ))
-            })
+        read(&state, move |s| {
+            let Some(d) = s.device(&key, site.as_deref())? else {
+                return Ok(None);
+            };
+            let states = super::push::ledger_states(s, &d.pushed);
+            Ok(Some((d, states)))
+        })
+        .await?
+        .map(|(d, states)| {
+            // Each entry camscan pushed with its state in the ledger (`written`, `pending`).
+            let mut v = serde_json::to_value(&d).unwrap_or_default();
+            if let Some(rows) = v.get_mut("pushed").and_then(|p| p.as_array_mut()) {
+                for (row, state) in rows.iter_mut().zip(states) {
+                    row["state"] = serde_json::Value::from(state);
+                }
+            }
+            json(&v)
+        })
+        .ok_or_else(|| {
+            Problem::not_found(format!(
+                "no device {:?} in the inventory (give an id, an address or a MAC)",
+                crate::sanitize::terminal(&id)
+            ))
+        })
     };
     respond(found.await)
 }

@@ -54,6 +54,32 @@ impl Pushes {
     }
 }
 
+/// The state the push ledger gives each of `pushed` (a device's entries, [`crate::store::PushedAs`]):
+/// `written` when the tool's read-back of it was recorded, `pending` when it was sent and not yet
+/// read back (a push cut short, or one under way), `unknown` when the ledger no longer holds it.
+/// The one place the page's device view reads the ledger, through the store's pushes API.
+pub fn ledger_states(
+    store: &crate::store::Store,
+    pushed: &[crate::store::PushedAs],
+) -> Vec<&'static str> {
+    let mut rows: std::collections::HashMap<(String, String), Vec<crate::store::PushRecord>> =
+        std::collections::HashMap::new();
+    pushed
+        .iter()
+        .map(|p| {
+            let key = (p.tool.clone(), p.target.clone());
+            let ledger = rows
+                .entry(key)
+                .or_insert_with(|| store.pushes(&p.tool, &p.target).unwrap_or_default());
+            match ledger.iter().find(|r| r.name == p.name) {
+                Some(r) if r.pending.is_some() || r.hash.is_empty() => "pending",
+                Some(_) => "written",
+                None => "unknown",
+            }
+        })
+        .collect()
+}
+
 /// One tool the page may push into.
 #[derive(Debug, Serialize)]
 struct Target {

@@ -107,6 +107,9 @@ pub struct Job {
 pub struct ScanOptions {
     /// Names of the credential sets (never their content).
     pub credentials: Vec<String>,
+    /// The set a scan asked without one runs with: `default` (the server's `--credentials`)
+    /// when it has one, else `none`; the page's form starts on it.
+    pub default_credentials: String,
     /// The ranges scans may target.
     pub allow_targets: Vec<String>,
     /// The server's port list, as `--ports` writes it.
@@ -175,6 +178,7 @@ impl Scans {
     pub fn options(&self) -> ScanOptions {
         ScanOptions {
             credentials: self.rules.credential_names(),
+            default_credentials: self.rules.default_credentials().to_string(),
             allow_targets: self.rules.allowed(),
             ports: self.rules.ports(),
             site: self.site.clone(),
@@ -548,6 +552,7 @@ pub async fn options(State(state): State<AppState>, RawQuery(query): RawQuery) -
         Some(s) => json(&s.options()),
         None => json(&ScanOptions {
             credentials: Vec::new(),
+            default_credentials: crate::scan::rules::NO_CREDENTIALS.to_string(),
             allow_targets: Vec::new(),
             ports: String::new(),
             site: String::new(),
@@ -597,6 +602,10 @@ mod tests {
         );
         let o = s.options();
         assert_eq!(o.credentials, ["none", "default", "site"]);
+        assert_eq!(
+            o.default_credentials, "default",
+            "the server's own --credentials"
+        );
         assert_eq!(o.ports, "80,554");
         // The body's fields are the ones documented, no others.
         assert!(serde_json::from_str::<ScanRequest>(r#"{"targets":["10.0.0.1"],"x":1}"#).is_err());

@@ -227,9 +227,10 @@ pub static PUSH: Setting<Vec<String>> = Setting {
     repeat: Repeat::Commas,
     env: "CAMSCAN_PUSH",
     value_name: "TOOL=URL",
-    help: "Offer the page's \"Add to\" buttons for a running tool: `frigate=URL`, `go2rtc=URL` or \
-           `mediamtx=URL` (`camscan push`'s plan, apply and verify, for one camera or a \
-           selection; passwords from --credentials). Repeatable",
+    // The tools are written out from the push tool registry (`push::tools::expand_help`).
+    help: "Offer the page's \"Add to\" buttons for a running tool: {push tools as TOOL=URL} \
+           (`camscan push`'s plan, apply and verify, for one camera or a selection; passwords \
+           from --credentials). Repeatable",
     default: Vec::new(),
     choices: None,
     parse: list,

@@ -93,6 +93,72 @@ impl Store {
     ) -> Result<Vec<(i64, String, usize)>, StoreError> {
         stream_credentials(&self.conn, site).map_err(|e| self.err(e))
     }
+
+    /// The login that opened each device of `site` before, by its identity (issue 82): per
+    /// device whose stream was opened by an entry of `creds` (matched by keyed hash, whatever the
+    /// entry's scope), that entry, with the device's keys and last address. A scan tries it first
+    /// on the device wherever it is found ([`crate::model::known::KnownLogin`]).
+    pub fn known_logins(
+        &self,
+        site: &str,
+        creds: &[crate::model::Credential],
+    ) -> Result<Vec<crate::model::known::KnownLogin>, StoreError> {
+        known_logins(&self.conn, &self.key, site, creds).map_err(|e| self.err(e))
+    }
+}
+
+/// [`Store::known_logins`]: the newest stream of each device that a credential of `creds` opened.
+fn known_logins(
+    conn: &Conn,
+    key: &[u8],
+    site: &str,
+    creds: &[crate::model::Credential],
+) -> db::Result<Vec<crate::model::known::KnownLogin>> {
+    if creds.is_empty() {
+        return Ok(Vec::new());
+    }
+    let by_hash: std::collections::HashMap<Vec<u8>, &crate::model::Credential> = creds
+        .iter()
+        .map(|c| (super::columns::cred_hash(key, &c.username, &c.password), c))
+        .collect();
+    let rows = conn.query_all(
+        "SELECT d.id, d.mac, d.serial_key, d.vendor, d.uuid, d.ip, s.cred
+         FROM streams s JOIN devices d ON d.id = s.device_id
+         WHERE s.cred IS NOT NULL AND s.status = 'ok' AND d.site = ?1
+         ORDER BY d.id, s.last_seen DESC, s.id",
+        params![site],
+    )?;
+    let mut out: Vec<crate::model::known::KnownLogin> = Vec::new();
+    let mut last: Option<i64> = None;
+    for r in rows {
+        let id: i64 = r.get(0)?;
+        let hash: Vec<u8> = r.get(6)?;
+        let Some(c) = by_hash.get(&hash) else {
+            continue;
+        };
+        if last == Some(id) {
+            continue;
+        }
+        last = Some(id);
+        let identity = crate::model::identity::Identity {
+            mac: r.get(1)?,
+            serial: r.get(2)?,
+            vendor: r
+                .get::<_, Option<String>>(3)?
+                .map(|v| v.to_ascii_lowercase()),
+            uuid: r.get(4)?,
+        };
+        if identity.is_empty() {
+            // Known by its address alone: nothing recognises it elsewhere.
+            continue;
+        }
+        out.push(crate::model::known::KnownLogin {
+            identity,
+            ip: r.get::<_, Option<String>>(5)?.and_then(|s| s.parse().ok()),
+            credential: (*c).clone(),
+        });
+    }
+    Ok(out)
 }
 
 /// The columns [`stream_record`] reads, then the stream's id and its device's.
@@ -197,6 +263,30 @@ mod tests {
     use crate::store::{DeviceQuery, EventQuery};
 
     both_engines!(pages_by_id_for_the_api);
+    both_engines!(a_devices_login_is_known_by_its_identity_whatever_its_scope);
+
+    /// Issue 82: the entry that opened a device is found by its keyed hash even when it is scoped
+    /// to another address, with the device's MAC; an entry no stream was opened by is not.
+    fn a_devices_login_is_known_by_its_identity_whatever_its_scope(engine: Engine) {
+        let (_dir, store) = two_cameras(engine);
+        let scoped = crate::credentials::parse_entry("10.0.0.5 admin:12345").unwrap();
+        let other = Credential::new("admin", "54321");
+        let logins = store
+            .known_logins("lab", &[other.clone(), scoped.clone()])
+            .unwrap();
+        assert_eq!(logins.len(), 2, "{logins:?}");
+        assert_eq!(logins[0].identity.mac.as_deref(), Some("aa:bb:cc:00:00:01"));
+        assert_eq!(logins[0].ip, Some("10.0.0.5".parse().unwrap()));
+        assert_eq!(logins[0].credential, scoped, "the entry, scope and all");
+        assert_eq!(logins[1].identity.mac.as_deref(), Some("aa:bb:cc:00:00:02"));
+        assert!(store.known_logins("lab", &[other]).unwrap().is_empty());
+        assert!(
+            store
+                .known_logins("elsewhere", &[scoped])
+                .unwrap()
+                .is_empty()
+        );
+    }
 
     /// The API's reads: pages of devices by id (filters and text in SQL), streams with ids,
     /// events by id before a cursor and after a last-seen id.

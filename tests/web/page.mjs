@@ -212,6 +212,10 @@ try {
   check((await page.getAttribute("#scan-ports", "placeholder")) === "8554", "the server's ports as the placeholder");
   const credNames = await page.$$eval("#scan-credentials option", (os) => os.map((o) => o.value));
   check(credNames.length > 0 && JSON.stringify(credNames) === JSON.stringify(opts.credentials), `the credential names: ${credNames}`);
+  // Issue 82: the server was started with --credentials, so the form starts on its set (what a
+  // scan asked without one runs with), not on "none".
+  const credChosen = await page.$eval("#scan-credentials", (s) => s.value);
+  check(opts.default_credentials === "default" && credChosen === "default", `the form's credentials: ${credChosen} (options ${JSON.stringify(opts)})`);
   check(await page.isHidden(".job"), "no job shown before a scan");
 
   // A target outside --allow-targets: the server's 403 detail, shown as text.
@@ -272,6 +276,38 @@ try {
   await page.emulateMedia({ colorScheme: "dark" });
   await page.screenshot({ path: join(SHOTS, "scan-dark.png") });
   await page.emulateMedia({ colorScheme: "light" });
+
+  // Issue 82: a second scan of C from the page finds it unchanged (no event names it), and the
+  // list is read again when the job ends: its "last seen" is the new scan's, without a reload.
+  const seenOf = (c) => page.evaluate((c) => {
+    const col = [...document.querySelectorAll("table.devices thead th")].findIndex((th) => th.textContent.trim() === "Last seen");
+    const tr = [...document.querySelectorAll("table.devices tbody tr")].find((r) => r.innerText.includes(c));
+    const span = tr && tr.children[col] && tr.children[col].querySelector("span.rel");
+    return span ? span.dataset.ts : null;
+  }, c);
+  const seenBefore = await seenOf(C);
+  check(seenBefore, `${C}'s last seen is shown`);
+  // The server starts an API scan at most every 10 s (serve::scans::MIN_GAP).
+  await page.waitForTimeout(Math.max(1100, 10_500 - (Date.now() - scanStart)));
+  await page.fill("#scan-targets", C);
+  await page.click(".scan-form button[type=submit]");
+  await page.waitForFunction((old) => {
+    const j = document.querySelector(".job");
+    return j && j.dataset.job && j.dataset.job !== old && j.dataset.state === "done";
+  }, jobId, { timeout: 90_000 });
+  // The second scan began at least 10 s after the first: the row's time is the new scan's (or,
+  // as the watcher's stream checks keep seeing C, later still), never the first's.
+  try {
+    await page.waitForFunction(([c, before]) => {
+      const col = [...document.querySelectorAll("table.devices thead th")].findIndex((th) => th.textContent.trim() === "Last seen");
+      const tr = [...document.querySelectorAll("table.devices tbody tr")].find((r) => r.innerText.includes(c));
+      const span = tr && tr.children[col] && tr.children[col].querySelector("span.rel");
+      return span && Date.parse(span.dataset.ts) > Date.parse(before) + 5000;
+    }, [C, seenBefore], { timeout: 10_000 });
+  } catch (_) {
+    check(false, `the list shows ${C} seen by the page's second scan, not last seen ${await seenOf(C)} (before it: ${seenBefore})`);
+  }
+  check(await page.evaluate(() => window.__noReload === "scan"), "no reload after the second scan");
 
   // The download links: each a plain link with `download`, each answering its format.
   const TYPES = {

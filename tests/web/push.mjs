@@ -3,11 +3,14 @@
 // `camscan serve --push frigate=URL` over it, and the fake Frigate of tests/servers/push/.
 //
 // Environment: CAMSCAN_BASE (the server), CAMSCAN_SHOTS (screenshot directory), BROWSER_NODE,
-// CHROMIUM, CAMSCAN_DEVICE (the id of the camera named Front).
+// CHROMIUM, CAMSCAN_DEVICE (the id of the camera named Front), CAMSCAN_NO_STREAM_DEVICE (a camera
+// none of whose streams opened).
 //
 // What a user does: on Front's page, "Add to Frigate" shows the plan (front: add) and sends
 // nothing (STEP untouched: the runner checks Frigate's file and requests); Apply adds it and
-// shows "done, verified" (STEP added: the runner finds it in Frigate's file); then on the list,
+// shows "done, verified" (STEP added: the runner finds it in Frigate's file); its page again offers
+// no second "Add to Frigate" and lists the push ledger's row, and a camera with no opened stream
+// (CAMSCAN_NO_STREAM_DEVICE) is offered none, each with its reason; then on the list,
 // Yard and Front ticked (the header's box under a filter, a row's box), "Add 2 selected to
 // Frigate" plans Front kept and Yard added, and applies it. Prints `PASS`; any failed check
 // throws.
@@ -26,6 +29,7 @@ const env = (name) => {
 const BASE = env("CAMSCAN_BASE");
 const SHOTS = env("CAMSCAN_SHOTS");
 const DEVICE = env("CAMSCAN_DEVICE");
+const NO_STREAM = env("CAMSCAN_NO_STREAM_DEVICE");
 const require = createRequire(join(env("BROWSER_NODE"), "package.json"));
 const { chromium } = require("playwright-core");
 
@@ -82,6 +86,36 @@ try {
   check(plan[0][3] === "done, verified", `the row's result: ${JSON.stringify(plan)}`);
   await page.screenshot({ path: join(SHOTS, "push.png") });
   await step("added");
+
+  // Issue 82: Front's page again: it is in Frigate now, so "Add to Frigate" is not offered (the
+  // button disabled, the reason beside it), and the push ledger's row is shown: tool, entry,
+  // when, state.
+  await page.goto(`${BASE}/devices/${DEVICE}`);
+  const there = page.locator('button[data-push="frigate"]');
+  await there.waitFor({ timeout: 15_000 });
+  check(await there.isDisabled(), "no second \u201cAdd to Frigate\u201d for a camera already there");
+  check((await there.textContent()).trim() === "In Frigate", `the button says where it is: ${await there.textContent()}`);
+  const why = await page.textContent("#push-why");
+  check(why.includes("Already in Frigate as front (written"), `the reason: ${why}`);
+  const pushed = await page.$$eval("#device-pushed table.pushed tbody tr", (trs) =>
+    trs.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.innerText.trim())));
+  check(pushed.length === 1 && pushed[0][0].startsWith("Frigate") && pushed[0][1] === "front" && pushed[0][3] === "written",
+    `the push ledger's row: ${JSON.stringify(pushed)}`);
+  const toolUrl = (await page.evaluate(() => fetch("/api/v1/push").then((r) => r.json()))).targets[0].url;
+  check((await page.getAttribute("#device-pushed table.pushed tbody td", "title")) === toolUrl, "the row names the tool's URL");
+  const [wide, room] = await page.$eval("#device-pushed", (b) => [b.scrollWidth, b.clientWidth]);
+  check(wide <= room, `the ledger's table fits its panel: ${wide} > ${room}`);
+  await page.screenshot({ path: join(SHOTS, "push-pushed.png"), fullPage: true });
+
+  // A camera none of whose streams camscan opened: nothing to add, said so.
+  await page.goto(`${BASE}/devices/${NO_STREAM}`);
+  const none = page.locator('button[data-push="frigate"]');
+  await none.waitFor({ timeout: 15_000 });
+  check(await none.isDisabled(), "no \u201cAdd to Frigate\u201d for a camera with no stream");
+  const noWhy = await page.textContent("#push-why");
+  check(noWhy.includes("camscan has opened no stream of this device"), `the reason: ${noWhy}`);
+  check((await page.textContent("#device-pushed")).includes("Not pushed into any tool"), "no ledger row for it");
+  await page.screenshot({ path: join(SHOTS, "push-no-stream.png"), fullPage: true });
 
   // A selection on the list: the filter to Yard and the header's box (every shown row), then
   // the filter cleared and Front ticked too: two selected, whatever the filter shows.

@@ -266,10 +266,15 @@ async fn log_in_at(
         return Err(Refusal::Disabled);
     }
     let ip = addr.ip();
-    let creds: Vec<&Credential> = auth
-        .credentials
+    // The login that followed its device here first ([`crate::analyze::followed`]).
+    let creds: Vec<&Credential> = s
+        .followed
         .iter()
-        .filter(|c| c.applies_to(ip))
+        .chain(
+            auth.credentials
+                .iter()
+                .filter(|c| c.applies_to(ip) && Some(*c) != s.followed.as_ref()),
+        )
         .collect();
     if creds.is_empty() {
         return Err(Refusal::NoCredentials);
@@ -647,6 +652,7 @@ mod tests {
                 budget: Arc::new(crate::analyze::budget::AuthBudget::new(3)),
             }),
             use_auth: true,
+            followed: None,
             show_credentials: false,
             login: None,
             clues: None,

@@ -108,6 +108,9 @@ pub struct HttpSettings {
     pub auth: Option<AuthSettings>,
     /// `false` with `--no-auth` ([`crate::analyze::context::NO_AUTH`]): no credential is sent.
     pub use_auth: bool,
+    /// The login that opened this device at its old address, tried first although its scope
+    /// does not cover this one ([`crate::analyze::followed`]).
+    pub followed: Option<crate::credentials::Credential>,
     /// Put the working credential into the stream URLs reported (`--show-credentials`).
     pub show_credentials: bool,
     /// The credential that opened a login wall, sent with every request ([`login::open`]).
@@ -136,6 +139,7 @@ impl HttpSettings {
             known_paths: Default::default(),
             auth: Some(ctx.auth.clone()),
             use_auth: !ctx.settings.get(&NO_AUTH),
+            followed: None,
             show_credentials: ctx.settings.get(&SHOW_CREDENTIALS),
             login: None,
             clues: None,
@@ -154,6 +158,7 @@ impl HttpSettings {
         {
             s.known_paths = Arc::new(paths.clone());
         }
+        s.followed = ctx.followed_login(addr.ip()).cloned();
         s
     }
 }
@@ -1054,6 +1059,7 @@ mod tests {
             verify: true,
             auth: None,
             use_auth: true,
+            followed: None,
             show_credentials: false,
             login: None,
             clues: None,
@@ -1111,6 +1117,7 @@ mod tests {
             verify: true,
             auth: None,
             use_auth: true,
+            followed: None,
             show_credentials: false,
             login: None,
             clues: None,
@@ -1161,6 +1168,7 @@ mod tests {
             verify: true,
             auth: None,
             use_auth: true,
+            followed: None,
             show_credentials: false,
             login: None,
             clues: None,

@@ -37,6 +37,9 @@ pub struct OnvifSettings {
     pub credentials: Arc<Vec<Credential>>,
     pub budget: Arc<AuthBudget>,
     pub use_auth: bool,
+    /// The login that opened this device at its old address, tried first although its scope
+    /// does not cover this one ([`crate::analyze::followed`]).
+    pub followed: Option<Credential>,
 }
 
 impl OnvifSettings {
@@ -48,6 +51,36 @@ impl OnvifSettings {
             credentials: ctx.auth.credentials.clone(),
             budget: ctx.auth.budget.clone(),
             use_auth: !ctx.settings.get(&crate::analyze::context::NO_AUTH),
+            followed: None,
+        }
+    }
+
+    /// The credentials to try on `ip`, in order: `proven` (one that worked on the host already),
+    /// the login that followed its device here ([`crate::analyze::followed`]), then the entries
+    /// scoped to cover `ip`.
+    fn to_try(&self, ip: std::net::IpAddr, proven: Option<&Credential>) -> Vec<Credential> {
+        let followed = self.followed.as_ref();
+        let scoped = self
+            .credentials
+            .iter()
+            .filter(|c| c.applies_to(ip) && Some(*c) != followed);
+        let mut creds: Vec<Credential> = proven.cloned().into_iter().collect();
+        creds.extend(
+            followed
+                .into_iter()
+                .chain(scoped)
+                .filter(|c| Some(*c) != proven)
+                .cloned(),
+        );
+        creds
+    }
+
+    /// [`OnvifSettings::for_scan`] for the device at `ip`: with the login that followed it there
+    /// ([`crate::analyze::followed`]).
+    pub fn for_device(ctx: &ScanContext, ip: std::net::IpAddr) -> OnvifSettings {
+        OnvifSettings {
+            followed: ctx.followed_login(ip).cloned(),
+            ..OnvifSettings::for_scan(ctx)
         }
     }
 }
@@ -382,14 +415,7 @@ impl Caller<'_> {
             return None;
         }
         let mut session = self.s.budget.session(self.ip).await;
-        let mut creds: Vec<Credential> = session.known_good().cloned().into_iter().collect();
-        creds.extend(
-            self.s
-                .credentials
-                .iter()
-                .filter(|c| c.applies_to(self.ip) && Some(*c) != session.known_good())
-                .cloned(),
-        );
+        let creds = self.s.to_try(self.ip, session.known_good());
         for c in &creds {
             let proven = session.known_good() == Some(c);
             for how in 0u8..3 {

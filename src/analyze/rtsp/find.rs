@@ -112,7 +112,7 @@ pub(super) async fn find_paths(
         walkers,
         (&identity, &latest, reordered),
         (&first, &walk, sent),
-        (!any_stream).then_some(login),
+        (!any_stream).then(|| (login, settings.login_left_behind(ip, &[]))),
     );
 
     // 3. Channels of multi-channel devices. A walk that meets a gap while SADP/DHIP may still
@@ -173,14 +173,15 @@ fn login_scheme(outcome: &AuthOutcome, service: AuthScheme) -> AuthScheme {
 }
 
 /// The walk's account on `service` ([`account`]): the maker whose paths went first (`latest` when
-/// it `reordered` the rest, else `identity`), and, given the login's outcome when no path served,
-/// why none did ([`paths::why_none`]).
+/// it `reordered` the rest, else `identity`), and, given the login's outcome when no path served
+/// (with where the device's known login was left behind, if it was), why none did
+/// ([`paths::why_none`]).
 fn tell_walk(
     service: &mut Service,
     walkers: &Walkers,
     (identity, latest, reordered): (&identity::Identity, &identity::Identity, Option<&[String]>),
     (first, walk, sent): (&[String], &paths::Walk, usize),
-    none_served: Option<paths::Login>,
+    none_served: Option<(paths::Login, Option<String>)>,
 ) {
     let by = if reordered.is_some() {
         latest
@@ -193,8 +194,14 @@ fn tell_walk(
         sent,
         walkers,
     )));
-    if let Some(login) = none_served {
-        service.note = Some(paths::why_none(latest, sent, &walkers.tally(), &login));
+    if let Some((login, left_behind)) = none_served {
+        let mut note = paths::why_none(latest, sent, &walkers.tally(), &login);
+        // No credential covered the address, and its device's known login was scoped to its old
+        // one ([`ScanContext::login_left_behind`]).
+        if let (paths::Login::NoCredential, Some(left)) = (login, left_behind) {
+            note.push_str(&format!("; {left}"));
+        }
+        service.note = Some(note);
     }
 }
 
@@ -210,9 +217,12 @@ fn outcome_summary(
         AuthOutcome::Failed { tried, .. } => paths::Login::Refused(*tried),
         AuthOutcome::Locked => paths::Login::Locked,
         AuthOutcome::NotTried if !any_path_auth => paths::Login::NotAsked,
+        // Nothing sent: no entry covered the address when the login was due (a device recognised
+        // only later had its known login left behind: [`ScanContext::login_left_behind`]).
         AuthOutcome::NotTried
             if settings.settings.get(&NO_AUTH)
-                || !settings.auth.credentials.iter().any(|c| c.applies_to(ip)) =>
+                || settings.credentials_for(ip).is_empty()
+                || settings.login_left_behind(ip, &[]).is_some() =>
         {
             paths::Login::NoCredential
         }
@@ -523,12 +533,8 @@ async fn log_in(
     ),
 ) -> AuthOutcome {
     let needs_auth = any_path_auth || found.iter().any(|f| !matches!(f.answer, Answer::Media(_)));
-    let creds: Vec<&Credential> = settings
-        .auth
-        .credentials
-        .iter()
-        .filter(|c| c.applies_to(ip))
-        .collect();
+    // The login that followed its device here first, then the entries scoped to cover it.
+    let creds: Vec<&Credential> = settings.credentials_for(ip);
     let mut outcome = AuthOutcome::NotTried;
     if needs_auth && !settings.settings.get(&NO_AUTH) && !creds.is_empty() {
         let mut session = settings.auth.budget.session(ip).await;
@@ -612,12 +618,15 @@ async fn log_in(
                 tried,
                 budget_spent,
             } => failures.push(AnalyzeError::Auth(format!(
-                "RTSP login refused for {tried} credential(s){}",
+                "RTSP login refused for {tried} credential(s){}{}",
                 if *budget_spent {
                     "; failed-login budget for this host spent"
                 } else {
                     ""
-                }
+                },
+                settings
+                    .login_left_behind(ip, &creds)
+                    .map_or_else(String::new, |n| format!("; {n}"))
             ))),
             AuthOutcome::Locked => failures.push(AnalyzeError::Auth(
                 "device refused a credential that had worked (lockout?); no more logins sent"

@@ -574,12 +574,7 @@ pub async fn describe_stream(
     let mut answer = walker.describe(path, None).await?;
     let mut cred = None;
     if matches!(answer, Answer::Auth { .. }) && !settings.settings.get(&NO_AUTH) {
-        let creds: Vec<&Credential> = settings
-            .auth
-            .credentials
-            .iter()
-            .filter(|c| c.applies_to(addr.ip()))
-            .collect();
+        let creds: Vec<&Credential> = settings.credentials_for(addr.ip());
         let mut session = settings.auth.budget.session(addr.ip()).await;
         if let AuthOutcome::Succeeded(c, _) =
             try_credentials(&mut walker, &mut session, &creds, path).await?

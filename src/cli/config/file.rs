@@ -22,6 +22,10 @@ pub struct FileValues {
     pub settings: BTreeMap<String, String>,
     /// The `watch:` section's: `camscan watch`'s settings and the sinks' ([`watch_section`]).
     pub watch: BTreeMap<String, String>,
+    /// Where it was read from, and the line of each key it gave (`per_host`, `watch.every`): a
+    /// bad value is said with its place ([`FileValues::placed`]).
+    pub path: Option<std::path::PathBuf>,
+    pub lines: BTreeMap<String, usize>,
 }
 
 /// The file's shape as its reader sees it once the sieve has taken the settings' keys out of the
@@ -63,9 +67,142 @@ impl FileValues {
         if text.trim().is_empty() {
             return Ok(FileValues::default());
         }
-        super::top_level::from_yaml(text).map_err(|e| Error::ConfigFile {
+        let mut values = super::top_level::from_yaml(text).map_err(|e| Error::ConfigFile {
             path: path.to_path_buf(),
-            message: e.to_string(),
-        })
+            message: in_doctors_words(&e, text),
+        })?;
+        values.path = Some(path.to_path_buf());
+        // A top-level key starts its line, unindented (`per_host: 2`); the `watch:` section's are
+        // indented below it (`watch.every`).
+        let mut in_watch = false;
+        for (i, line) in text.lines().enumerate() {
+            let Some((key, _)) = line.split_once(':') else {
+                continue;
+            };
+            let indented = key.starts_with([' ', '\t']);
+            if key.trim_start().starts_with(['#', '-']) {
+                continue;
+            }
+            let key = key.trim();
+            let name = if indented {
+                if !in_watch || !values.watch.contains_key(key) {
+                    continue;
+                }
+                format!("watch.{key}")
+            } else {
+                in_watch = key == "watch";
+                if !values.settings.contains_key(key) {
+                    continue;
+                }
+                key.to_string()
+            };
+            values.lines.entry(name).or_insert(i + 1);
+        }
+        Ok(values)
     }
+
+    /// `e` said with its place when it is a bad value this file gave (the flags did not give
+    /// that key another value): "`per_host: 0` at line 2: at least 1", with the choice it
+    /// probably meant for a misspelt one ("did you mean `json`?"), as `camscan doctor` says it.
+    /// Any other error as it was.
+    pub fn placed(&self, e: Error) -> Error {
+        self.placed_in(e, false)
+    }
+
+    /// [`FileValues::placed`] for a value of the `watch:` section (`watch.every: 1hr`).
+    pub fn placed_in_watch(&self, e: Error) -> Error {
+        self.placed_in(e, true)
+    }
+
+    fn placed_in(&self, e: Error, in_watch: bool) -> Error {
+        let (
+            Some(path),
+            Error::InvalidValue {
+                field,
+                value,
+                reason,
+            },
+        ) = (&self.path, &e)
+        else {
+            return e;
+        };
+        let (given, name) = if in_watch {
+            (self.watch.get(*field), format!("watch.{field}"))
+        } else {
+            (self.settings.get(*field), field.to_string())
+        };
+        if given != Some(value) {
+            return e;
+        }
+        let at = self
+            .lines
+            .get(&name)
+            .map_or_else(String::new, |n| format!(" at line {n}"));
+        let choices = if in_watch {
+            super::watch_section::choices(field)
+        } else {
+            super::top_level::choices(field)
+        };
+        let meant = choices
+            .and_then(|names| {
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                value
+                    .split(',')
+                    .map(str::trim)
+                    .find(|v| !v.is_empty() && !names.contains(v))
+                    .and_then(|v| crate::doctor::parse::nearest(v, &names).map(|k| (v, k)))
+                    .map(|(v, k)| format!(" (`{v}`: did you mean `{k}`?)"))
+            })
+            .unwrap_or_default();
+        Error::ConfigFile {
+            path: path.clone(),
+            message: format!("`{name}: {value}`{at}: {reason}{meant} ({EVERY_KEY})"),
+        }
+    }
+}
+
+/// Where the config file's messages send the user.
+pub const EVERY_KEY: &str = "config.example.yaml lists every key";
+
+/// A misspelt key as `camscan doctor` names it, "`prots` (did you mean `ports`?)", or
+/// "`watch.evry` (did you mean `watch.every`?)" in the `watch:` section; the key alone when no
+/// known key is within two edits of it.
+pub fn misspelt(key: &str, in_watch: bool) -> String {
+    let (prefix, known) = if in_watch {
+        ("watch.", super::watch_keys())
+    } else {
+        ("", super::keys())
+    };
+    match crate::doctor::parse::nearest(key, &known) {
+        Some(k) => format!("`{prefix}{key}` (did you mean `{prefix}{k}`?)"),
+        None => format!("`{prefix}{key}`"),
+    }
+}
+
+/// The reader's error as the user reads it: serde's "unknown field `per_hosts`, expected
+/// `watch`" (the fields left after the sieve, which mean nothing to the user) said as `doctor`
+/// says it, with the key it probably meant and its line; any other error as the reader wrote it
+/// (it names its line).
+fn in_doctors_words(e: &serde_yaml::Error, text: &str) -> String {
+    let said = e.to_string();
+    let Some(key) = said
+        .split_once("unknown field `")
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(key, _)| key)
+    else {
+        return said;
+    };
+    let line = e.location().map(|l| (l.line(), l.column()));
+    // The `watch:` section is the file's only nested mapping: its keys are indented.
+    let in_watch = line
+        .and_then(|(n, _)| text.lines().nth(n.saturating_sub(1)))
+        .is_some_and(|l| l.starts_with([' ', '\t']));
+    let at = line.map_or_else(String::new, |(n, c)| format!(" at line {n} column {c}"));
+    if !in_watch && super::watch_keys().contains(&key) {
+        return format!(
+            "unknown key `{key}`{at}: it belongs in the `watch:` section (`watch.{key}`) \
+             ({EVERY_KEY})"
+        );
+    }
+    format!("unknown key {}{at} ({EVERY_KEY})", misspelt(key, in_watch))
 }

@@ -31,6 +31,17 @@ fn settings() -> impl Iterator<Item = &'static dyn Declared> {
         .chain([&crate::cli::COLOR as &'static dyn Declared])
 }
 
+/// The names of the choices the top-level setting `key` takes (none: not a closed set).
+pub(super) fn choices(key: &str) -> Option<Vec<String>> {
+    let names: Vec<String> = settings()
+        .find(|d| d.key() == key)?
+        .choices()
+        .into_iter()
+        .map(|(name, _)| name.to_string())
+        .collect();
+    (!names.is_empty()).then_some(names)
+}
+
 /// The config file `text` (not empty) read: the settings' values as text by key.
 pub(super) fn from_yaml(text: &str) -> Result<FileValues, serde_yaml::Error> {
     let mut taken = Taken::of(|key| settings().find(|d| d.key() == key));
@@ -41,6 +52,7 @@ pub(super) fn from_yaml(text: &str) -> Result<FileValues, serde_yaml::Error> {
     Ok(FileValues {
         settings: taken.values,
         watch: shape.watch,
+        ..FileValues::default()
     })
 }
 
@@ -76,7 +88,10 @@ mod tests {
         let e = FileValues::parse("arp_rat: 300\n", Path::new("c.yaml"))
             .unwrap_err()
             .to_string();
-        assert!(e.contains("unknown field `arp_rat`"), "{e}");
+        assert!(
+            e.contains("unknown key `arp_rat` (did you mean `arp_rate`?)"),
+            "{e}"
+        );
         let s = Settings::resolve(SCAN, &BTreeMap::new(), &file.settings).unwrap();
         assert_eq!(s.get(&crate::discovery::arp::ARP_RATE), 300);
         assert_eq!(s.get(&crate::net::media_budget::MEDIA_RATE), Some(20));
@@ -106,7 +121,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains("unknown field `prots`") && e.contains("line 2"),
+            e.contains("unknown key `prots` (did you mean `ports`?) at line 2"),
             "{e}"
         );
     }

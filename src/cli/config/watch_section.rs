@@ -24,6 +24,17 @@ pub fn keys() -> Vec<&'static str> {
     settings().map(|d| d.key()).collect()
 }
 
+/// The names of the choices the section's setting `key` takes (none: not a closed set).
+pub(super) fn choices(key: &str) -> Option<Vec<String>> {
+    let names: Vec<String> = settings()
+        .find(|d| d.key() == key)?
+        .choices()
+        .into_iter()
+        .map(|(name, _)| name.to_string())
+        .collect();
+    (!names.is_empty()).then_some(names)
+}
+
 /// No key but the settings': what the sieve leaves, refused by name.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -83,14 +94,16 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(
-            e.contains("unknown field `ha_discovry`") && e.contains("line 3"),
+            e.contains("unknown key `watch.ha_discovry` (did you mean `watch.ha_discovery`?)")
+                && e.contains("line 3"),
             "{e}"
         );
         let e = FileValues::parse("ha_discovery: true\n", Path::new("c.yaml"))
             .unwrap_err()
             .to_string();
         assert!(
-            e.contains("unknown field `ha_discovery`"),
+            e.contains("unknown key `ha_discovery`")
+                && e.contains("belongs in the `watch:` section"),
             "only under watch: {e}"
         );
     }

@@ -208,7 +208,8 @@ pub fn load_scan_config(
         .map(super::file::load)
         .transpose()?
         .unwrap_or_default();
-    let cfg = resolve_scan_config_with_password(args, &file, process, password)?;
+    let cfg = resolve_scan_config_with_password(args, &file, process, password)
+        .map_err(|e| file.placed(e))?;
     Ok((cfg, file))
 }
 

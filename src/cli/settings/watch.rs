@@ -18,6 +18,14 @@ pub fn watch(
 ) -> Result<(crate::scan::ScanConfig, WatchConfig), String> {
     let (cfg, file) =
         super::scan::load_scan_config(&args.scan, process, password).map_err(|e| e.to_string())?;
+    // A bad value of the file's `watch:` section, said with its place (`watch.every: 1hr` at line
+    // 3), before the section is resolved.
+    for checked in [
+        args.settings.resolve(&file.watch),
+        args.sinks.resolve(&file.watch),
+    ] {
+        checked.map_err(|e| file.placed_in_watch(e).to_string())?;
+    }
     let mut w = WatchConfig::resolve(args, &file.watch, &process.env)?;
     w.pushes =
         super::push::scan_pushes(&args.scan.push, &cfg, &process.env).map_err(|e| e.to_string())?;

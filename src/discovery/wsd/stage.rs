@@ -73,16 +73,27 @@ pub fn v6_links(set: &TargetSet) -> Vec<u32> {
     out
 }
 
-/// The scopes' maker and model, and their MAC, on the identity board.
+/// The scopes' maker and model, and their MAC and endpoint reference, on the identity board.
 fn learn(board: &Identities, ev: &Event) {
     if let Event::Onvif {
         ip,
+        info,
         vendor,
         model,
         mac,
         ..
     } = ev
     {
+        board.learn_keys(
+            *ip,
+            &crate::model::identity::Identity {
+                uuid: info
+                    .endpoint
+                    .as_deref()
+                    .and_then(crate::model::identity::normalize_uuid),
+                ..Default::default()
+            },
+        );
         board.learn_maker(
             *ip,
             ClueSource::OnvifScopes,

@@ -29,6 +29,54 @@ pub static TOOLS: &[ToolKind] = &[
     ToolKind(&homeassistant::HomeAssistant),
 ];
 
+/// Where a help text names every tool as `TOOL=URL` ([`expand_help`]): the lists are made from
+/// [`TOOLS`], never written by hand, so a new tool is in every help at once.
+pub const URL_SPECS_MARK: &str = "{push tools as TOOL=URL}";
+
+/// Where a help text names every tool by its title ([`expand_help`]).
+pub const TITLES_MARK: &str = "{push tools}";
+
+/// `items` as a sentence lists them: `a`, `a or b`, `a, b or c`.
+fn either(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+/// Every tool's title: "Frigate, go2rtc, MediaMTX or Home Assistant".
+pub fn titles() -> String {
+    either(
+        &TOOLS
+            .iter()
+            .map(|t| t.title().to_string())
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// Every tool as `--push` takes it: "`frigate=URL`, `go2rtc=URL`, ... or `homeassistant=URL`".
+pub fn url_specs() -> String {
+    either(
+        &TOOLS
+            .iter()
+            .map(|t| format!("`{}=URL`", t.name()))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// `line` with [`URL_SPECS_MARK`] and [`TITLES_MARK`] written out from [`TOOLS`] (the entrance
+/// passes every help line through it).
+pub fn expand_help(line: &str) -> std::borrow::Cow<'_, str> {
+    if !line.contains('{') {
+        return std::borrow::Cow::Borrowed(line);
+    }
+    std::borrow::Cow::Owned(
+        line.replace(URL_SPECS_MARK, &url_specs())
+            .replace(TITLES_MARK, &titles()),
+    )
+}
+
 /// A tool's future (the trait is used as `dyn`, so its async methods are boxed).
 pub type Fut<'a, T> = Pin<Box<dyn Future<Output = Result<T, PushError>> + Send + 'a>>;
 

@@ -559,6 +559,18 @@
     }
   }
 
+  /** The list shown, read again whole (after a scan from the page ends). */
+  async function reloadList() {
+    if (!current || current.kind !== "list" || !list.tbody) return;
+    const view0 = current;
+    try {
+      const items = await all("/api/v1/devices");
+      if (current !== view0) return;
+      list.devices = new Map(items.map((d) => [d.id, d]));
+      renderRows();
+    } catch (_) { /* the next event or scan tries again */ }
+  }
+
   // ---- Findings (camscan audit) -------------------------------------------------------------
 
   /** Most severe first, as the audit's table lists them. */
@@ -1013,12 +1025,16 @@
     await loadPushTargets();
     if (seq !== viewSeq) return;
     const pushBox = el("div", { id: "push", class: "push", hidden: true });
-    const pushing = d.is_camera || streams.length ? pushButtons(pushBox, () => [d.id], (n) => `Add to ${n}`) : [];
+    const pushed = d.pushed || [];
+    const opened = streams.some((s) => s.status === "ok" || s.status === "unverified");
+    const pushing = d.is_camera || streams.length ? pushButtons(pushBox, () => [d.id], (n) => `Add to ${n}`, (t) => pushBlocked(t, pushed, opened)) : [];
+    const blocked = pushing.map((b) => b.dataset.why).filter(Boolean);
     clear(view).append(
       el("div", { class: "crumbs" }, el("a", { href: "/" }, "Devices"), " / ", title),
       el("div", { class: "page-head" }, el("h1", { class: "device-title" }, title), stateBadge(d.state),
         el("span", { class: "sub" }, rel(d.state_since, "for ")), el("span", { class: "sub mono" }, d.key),
         pushing.length ? el("span", { class: "push-actions" }, pushing) : null),
+      blocked.length ? el("div", { class: "push-why hint", id: "push-why" }, blocked.map((w) => el("div", null, w))) : null,
       pushBox,
       el("div", { class: "cols" },
         el("div", { class: "stack" },
@@ -1032,6 +1048,8 @@
         el("div", { class: "stack" },
           panel("Snapshot", null, el("div", { class: "body" }, snapshot(d.id))),
           panel("Identity", null, el("div", { class: "body" }, identity(d))),
+          panel("Pushed", pushed.length ? `into ${pushed.length} entr${pushed.length === 1 ? "y" : "ies"}` : null,
+            el("div", { class: "body flush", id: "device-pushed" }, pushedTable(pushed))),
           panel("Capabilities", "what it can do", el("div", { class: "body", id: "device-capabilities" }, capabilities(d.capabilities))))));
     ready("device");
   }
@@ -1157,9 +1175,39 @@
     box.scrollIntoView({ block: "nearest" });
   }
 
-  /** One "Add to <tool>" button per configured tool, for `devices()` (ids, read at the click). */
-  function pushButtons(box, devices, label) {
+  /** Why one device cannot be added to `t` from its page: none of its streams opened, or camscan
+   * wrote its entry there already (the push ledger's row, `pushed`); null when it can. */
+  function pushBlocked(t, pushed, opened) {
+    const name = TOOL_NAMES[t.tool] || t.tool;
+    const there = pushed.find((p) => p.tool === t.tool && p.target === t.url);
+    if (there) {
+      return { label: `In ${name}`, why: `Already in ${name} as ${there.name} (${there.state || "written"}, ${when(there.written_at)}): camscan push keeps it up to date.` };
+    }
+    if (!opened) return { label: null, why: `Nothing to add to ${name}: camscan has opened no stream of this device.` };
+    return null;
+  }
+
+  /** The push ledger's rows for one device: tool, entry, when camscan wrote it, its state. */
+  function pushedTable(pushed) {
+    if (!pushed.length) return el("div", { class: "empty" }, "Not pushed into any tool (camscan push, or an \u201cAdd to\u201d button).");
+    return el("table", { class: "grid pushed" },
+      el("thead", null, el("tr", null, ["Tool", "Entry", "Written", "State"].map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", null, pushed.map((p) => el("tr", { data: { tool: p.tool } },
+        el("td", { title: p.target }, TOOL_NAMES[p.tool] || p.tool),
+        el("td", { class: "mono" }, p.name),
+        el("td", { class: "nowrap" }, rel(p.written_at, "", " ago"), el("div", { class: "sub" }, when(p.written_at))),
+        el("td", null, el("span", { class: `badge push-${p.state || "written"}` }, p.state || "written"))))));
+  }
+
+  /** One "Add to <tool>" button per configured tool, for `devices()` (ids, read at the click);
+   * `blocked(t)` (optional) says why one is not offered: the button is disabled with the reason. */
+  function pushButtons(box, devices, label, blocked) {
     return (pushTargets || []).map((t) => {
+      const stop = blocked ? blocked(t) : null;
+      if (stop) {
+        return el("button", { type: "button", class: "btn", disabled: true, title: stop.why, data: { push: t.tool, why: stop.why } },
+          stop.label || label(TOOL_NAMES[t.tool] || t.tool));
+      }
       const b = el("button", { type: "button", class: "btn", data: { push: t.tool } }, label(TOOL_NAMES[t.tool] || t.tool));
       b.addEventListener("click", () => {
         const ids = devices();
@@ -1704,6 +1752,8 @@
       scan.options = o;
       clear(scan.creds);
       for (const name of o.credentials || []) scan.creds.append(el("option", { value: name }, name));
+      // The set a scan asked without one runs with: the server's own --credentials when it has any.
+      if (o.default_credentials && (o.credentials || []).includes(o.default_credentials)) scan.creds.value = o.default_credentials;
       scan.ports.placeholder = o.ports || "server's ports";
       scan.ports.title = o.ports ? `Empty: the server's ports (${o.ports})` : "";
       siteHint();
@@ -1789,7 +1839,11 @@
     const old = scan.job && j.id === scan.job.id && scan.job.state === "running" && j.state === "running" ? scan.job : null;
     if (old && (j.probes_done < old.probes_done || j.probes_total < old.probes_total || j.devices < old.devices)) return;
     if (scan.job && j.id === scan.job.id && scan.job.state !== "running" && j.state === "running") return;
+    // A job this page saw running has just ended: the list is read again (a device the scan saw
+    // unchanged makes no event, yet its "last seen" moved).
+    const ended = scan.job && j.id === scan.job.id && scan.job.state === "running" && j.state !== "running";
     scan.job = j;
+    if (ended) reloadList();
     scan.request = null;
     delete scan.progress.dataset.request;
     scan.lastEvent = Date.now();

@@ -396,9 +396,10 @@ pub(crate) fn known(
         if !list.contains(&path) {
             list.push(path);
         }
+        // Whatever its scope: the scan sends it where its scope covers the address, or to the
+        // device it opened when recognised there ([`crate::analyze::followed`]).
         if entry.credential.is_none()
             && let Some(c) = cred.and_then(|h| by_hash.get(&h).copied())
-            && c.applies_to(ip)
         {
             entry.credential = Some(c.clone());
         }
