@@ -761,6 +761,22 @@ fn ssdp_device_found_and_described() {
         .find(|d| d["ip"] == "198.18.0.13")
         .unwrap()["upnp"];
     assert_eq!(upnp["udn"], "uuid:Upnp-BasicDevice-1_0-00408CA45086");
+    // Its LOCATION's web server (GUPnP's, on a random port none of the scan's ports is) is probed
+    // and listed among its services (issue 84: it was not).
+    let web: Vec<u16> = d
+        .services
+        .iter()
+        .filter(|s| {
+            let scanned = report
+                .plan
+                .as_ref()
+                .is_some_and(|p| p.ports.contains(&s.port));
+            s.protocol == "http" && !scanned
+        })
+        .map(|s| s.port)
+        .collect();
+    assert_eq!(web.len(), 1, "{:?}\n{err}", d.services);
+    assert!(d.open_ports.contains(&web[0]), "{:?}", d.open_ports);
     // Other lab hosts answer ARP but not SSDP.
     assert!(
         !report

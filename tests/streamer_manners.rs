@@ -155,10 +155,7 @@ fn streams(d: &Value) -> Vec<(String, String, String)> {
 #[test]
 fn ustreamer_login_on_its_real_pages_and_its_index_links() {
     lab();
-    let creds = credentials(
-        "ustreamer.creds",
-        &format!("{USTREAMER} admin:s3cret\n"),
-    );
+    let creds = credentials("ustreamer.creds", &format!("{USTREAMER} admin:s3cret\n"));
     let (report, err) = scan(USTREAMER, 8080, &["--credentials", creds.to_str().unwrap()]);
     let d = device(&report, USTREAMER);
     let found = streams(d);
@@ -188,7 +185,8 @@ fn ustreamer_login_on_its_real_pages_and_its_index_links() {
 #[test]
 fn ustreamer_without_credentials_names_what_asks_for_a_login() {
     lab();
-    let (report, err) = scan(USTREAMER, 8080, &["--paths", "/stream"]);
+    let paths = credentials("stream.paths", "/stream\n");
+    let (report, err) = scan(USTREAMER, 8080, &["--paths", paths.to_str().unwrap()]);
     let d = device(&report, USTREAMER);
     let found = streams(d);
     assert!(
@@ -232,20 +230,33 @@ fn ustreamer_index_page_names_its_streams() {
 fn motion_digest_md5_and_one_stream_for_any_path() {
     lab();
     let creds = credentials("motion.creds", "admin:m0tion\n");
-    let (report, err) = scan(MOTION, MOTION_PORT, &["--credentials", creds.to_str().unwrap()]);
+    let (report, err) = scan(
+        MOTION,
+        MOTION_PORT,
+        &["--credentials", creds.to_str().unwrap()],
+    );
     let d = device(&report, MOTION);
     let found = streams(d);
     assert_eq!(
         found,
-        [(format!("http://{MOTION}:{MOTION_PORT}/"), "mjpeg".into(), "ok".into())],
+        [(
+            format!("http://{MOTION}:{MOTION_PORT}/"),
+            "mjpeg".into(),
+            "ok".into()
+        )],
         "{d:#}\n{err}"
     );
     let s = &d["streams"][0];
-    assert_eq!((&s["auth"], &s["username"]), (&Value::from("digest"), &Value::from("admin")));
+    assert_eq!(
+        (&s["auth"], &s["username"]),
+        (&Value::from("digest"), &Value::from("admin"))
+    );
     let service = &d["services"][0];
     let note = service["note"].as_str().unwrap_or_default();
     assert!(
-        note.contains("serves the same MJPEG stream on any path, a made-up one too: reporting only"),
+        note.contains(
+            "serves the same MJPEG stream on any path, a made-up one too: reporting only"
+        ),
         "{service:#}"
     );
     assert!(!err.contains("neither Basic nor Digest"), "{err}");
@@ -318,13 +329,14 @@ fn a_one_connection_server_is_looked_at_once_more() {
     assert_eq!(services, ["http"], "{d:#}\n{err}");
 }
 
-/// Point 7: one that stays away longer (restarted after 3 s) is "unknown", with the reason, in
-/// the table: not "not a camera".
+/// Point 7: one that stays away longer (restarted after 6 s, past camscan's second look) is
+/// "unknown", with the reason, in the table: not "not a camera".
 #[test]
 fn a_port_that_never_answered_detection_is_unknown() {
     let ip = "127.0.64.6";
-    let _server = one_connection_server(ip, "3");
-    std::thread::sleep(Duration::from_secs(4));
+    let _server = one_connection_server(ip, "6");
+    // The READY check used up the first one: the next listens 6 s later.
+    std::thread::sleep(Duration::from_secs(8));
     let out = run(
         camscan().args(["scan", ip, "-p", "8090", "--width", "200"]),
         Duration::from_secs(60),

@@ -418,6 +418,7 @@ async fn once(
     let patience = start_patience(timeout);
     let mut playing = step("PLAY", url, patience, session.play(PlayOptions::default())).await?;
     let mut reading = Reading::new(stats, patience, check.window, pull);
+    reading.checked();
     receive(&mut playing, index, &mut reading, url).await?;
     drop(playing); // TEARDOWN (retina's Auto policy), tracked in the device's session group
     let Some(start) = reading.start else {
@@ -507,6 +508,12 @@ impl<'b> Reading<'b> {
         }
     }
 
+    /// The check runs to its end (its PLAY was answered): it counts among the scan's checks,
+    /// media or not.
+    pub(crate) fn checked(&mut self) {
+        self.pull.checked();
+    }
+
     /// When to stop waiting: the patience's end before the first packet, the window's after it.
     pub(crate) fn deadline(&self) -> tokio::time::Instant {
         self.deadline
@@ -590,6 +597,19 @@ pub(crate) fn measured(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Which answers to a SETUP over TCP ask for UDP: rtsp-rs' `461`, a plain `400` (issue 84),
+    /// any other refusal; not a login, not a busy server, not a success or a server error.
+    #[test]
+    fn any_refusal_of_tcp_asks_for_udp() {
+        for refused in [400, 403, 404, 406, 461, 462] {
+            assert!(tcp_refused(Some(refused)), "{refused}");
+        }
+        for other in [200, 401, 407, 453, 500, 503] {
+            assert!(!tcp_refused(Some(other)), "{other}");
+        }
+        assert!(!tcp_refused(None));
+    }
 
     #[test]
     fn fps_from_timestamps() {

@@ -539,8 +539,14 @@ mod tests {
         assert_eq!(rfc_response(client), "8ca523f5e9506fed4657c9700eebdbec");
         let motion = "Digest realm=\"Motion\",qop=\"auth\",nonce=\"b0f0f5a40ffabfcabbf6f979b61fdd0400000006\",opaque=\"01e5435f0189aa24\",algorithm=md5";
         let a = answer_challenges(&[motion], "admin", "secret", "/").unwrap();
-        assert!(a.starts_with("Digest ") && a.contains("realm=\"Motion\""), "{a}");
+        assert!(
+            a.starts_with("Digest ") && a.contains("realm=\"Motion\""),
+            "{a}"
+        );
         let sha = SHA256.replace("algorithm=SHA-256", "algorithm=\"sha-256\"");
-        assert_eq!(strongest_client(&[sha.as_str()]).unwrap().1, "digest-sha-256");
+        assert_eq!(
+            strongest_client(&[sha.as_str()]).unwrap().1,
+            "digest-sha-256"
+        );
     }
 }

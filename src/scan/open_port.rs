@@ -75,8 +75,9 @@ pub async fn analyze_port(
 /// is asked once more: a server that takes one connection at a time and restarts after each
 /// (ffmpeg's HTTP server with `-listen 1` in a loop, as people serve a USB camera with it) is used
 /// up by the probe's connection and listens again about 0.3 s later (measured on this project's
-/// machine, ffmpeg 5.1); a second is that and room for a slower restart.
-const ONE_CONNECTION_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+/// machine, idle, ffmpeg 5.1); with tests and builds beside it, one second was once not enough
+/// (`tests/streamer_manners.rs`), so two. Only a port refused right after it was open waits.
+const ONE_CONNECTION_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// A connection refused (or reset) on a port the probe found open a moment ago.
 fn refused_after_open(e: &crate::error::NetError) -> bool {

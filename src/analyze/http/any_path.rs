@@ -134,11 +134,7 @@ mod tests {
         let streams = vec![
             mjpeg("http://10.0.0.5:8081/video.mjpg"),
             mjpeg(root),
-            Stream::new(
-                "http://10.0.0.5:8081/current".into(),
-                Protocol::Jpeg,
-                8081,
-            ),
+            Stream::new("http://10.0.0.5:8081/current".into(), Protocol::Jpeg, 8081),
             mjpeg("http://10.0.0.5:8081/mjpg/video.mjpg"),
         ];
         assert_eq!(aliases(&streams, root), [0, 3]);
@@ -160,7 +156,11 @@ mod tests {
             mjpeg("http://h:8080/stream"),
             Stream::new("http://h:8080/snapshot".into(), Protocol::Jpeg, 8080),
             mjpeg("http://h:8080/?action=stream"),
-            Stream::new("http://h:8080/?action=snapshot".into(), Protocol::Jpeg, 8080),
+            Stream::new(
+                "http://h:8080/?action=snapshot".into(),
+                Protocol::Jpeg,
+                8080,
+            ),
         ];
         assert_eq!(action_aliases(&streams), [2, 3]);
         assert!(action_aliases(&streams[2..]).is_empty());

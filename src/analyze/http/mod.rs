@@ -238,7 +238,11 @@ pub async fn analyze(
 /// vendor, the root's answer before the login may (Motion's realm `Motion`).
 fn named_by_wall(findings: &mut HttpFindings, wall: &crate::proto::response::ResponseHead) {
     use crate::detect::fingerprint::{Observation, classify};
-    if findings.fingerprint.as_ref().is_some_and(|f| f.vendor.is_some()) {
+    if findings
+        .fingerprint
+        .as_ref()
+        .is_some_and(|f| f.vendor.is_some())
+    {
         return;
     }
     let by_wall = classify(&[Observation::new("/", wall, &[])]);

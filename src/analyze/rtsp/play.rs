@@ -124,11 +124,11 @@ pub(super) async fn on_held(
             read_media(&mut client, &mut reading, *channel, url).await,
             "tcp",
         ),
-        Carrier::Udp { pair, server } => (
-            read_udp(pair, *server, &mut reading, url).await,
-            "udp",
-        ),
+        Carrier::Udp { pair, server } => (read_udp(pair, *server, &mut reading, url).await, "udp"),
     };
+    if reading.start.is_some() || broken.is_none() {
+        reading.checked();
+    }
     let result = match (reading.start, broken) {
         (Some(start), _) => Ok(verify::measured(
             start,
