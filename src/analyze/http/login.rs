@@ -476,7 +476,11 @@ pub async fn open(addr: SocketAddr, path: &str, s: &HttpSettings) -> Result<Open
 /// RTSP re-tests its paths after a login. What they serve replaces their `auth_required` entries,
 /// with the user on each.
 pub async fn open_locked(addr: SocketAddr, findings: &mut HttpFindings, s: &HttpSettings) {
-    if s.login.is_some() || !s.use_auth {
+    let applies = s
+        .auth
+        .as_ref()
+        .is_some_and(|a| a.credentials.iter().any(|c| c.applies_to(addr.ip())));
+    if s.login.is_some() || !s.use_auth || !applies {
         return;
     }
     let locked: Vec<String> = findings
