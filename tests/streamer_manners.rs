@@ -345,7 +345,7 @@ fn a_port_that_never_answered_detection_is_unknown() {
     assert!(table.contains("unknown [1]"), "{table}\n{}", stderr(&out));
     assert!(!table.contains("not a camera"), "{table}");
     assert!(
-        table.contains("port 8090: no answer to detection, what it speaks is unknown"),
+        table.contains("port 8090: detection failed, what it speaks is unknown"),
         "{table}"
     );
 }

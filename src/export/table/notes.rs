@@ -93,9 +93,9 @@ pub(super) fn no_stream(d: &Device, notes: &mut Notes) -> String {
     text
 }
 
-/// `unknown [n]` for a device with an open port whose detection got no answer (refused, cut or
-/// timed out: a server that takes one connection at a time, used up by the port probe), its note
-/// the reason: what it speaks is unknown, not "not a camera".
+/// `unknown [n]` for a device with an open port whose detection failed (refused, cut or timed
+/// out: a server that takes one connection at a time, used up by the port probe; bytes of no
+/// protocol camscan knows), its note the reason: what it speaks is unknown, not "not a camera".
 fn undetected(d: &Device, notes: &mut Notes) -> Option<String> {
     let failures: Vec<String> = d
         .errors
@@ -105,7 +105,7 @@ fn undetected(d: &Device, notes: &mut Notes) -> Option<String> {
             let port = f.port?;
             (!d.services.iter().any(|s| s.port == port)).then(|| {
                 format!(
-                    "port {port}: no answer to detection, what it speaks is unknown: {}",
+                    "port {port}: detection failed, what it speaks is unknown: {}",
                     terminal(&f.message)
                 )
             })
