@@ -235,8 +235,8 @@ fn assert_error(d: &Device, port: u16, words: &[&str]) {
 }
 
 /// HTTP analysis of one port, step by step: detection (OPTIONS, then GET /) is 2 steps; the root page
-/// 1; the 11 fingerprint paths, 4 at a time, 3; the dictionary (13 paths plus the page's links, 4 at a
-/// time) 4 more when no more than three links are followed. Each path costs at most one step (its head
+/// 1; the 11 fingerprint paths, 4 at a time, 3; the dictionary (15 paths plus the page's links, 4 at a
+/// time) 4 more when no more than one link is followed. Each path costs at most one step (its head
 /// and its body share one deadline), an MJPEG path the watch window on top.
 const HTTP_STEPS: u32 = 2 + 1 + 3 + 4;
 

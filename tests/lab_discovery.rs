@@ -761,6 +761,32 @@ fn ssdp_device_found_and_described() {
         .find(|d| d["ip"] == "198.18.0.13")
         .unwrap()["upnp"];
     assert_eq!(upnp["udn"], "uuid:Upnp-BasicDevice-1_0-00408CA45086");
+    // With its ports probed (port 80 only), its LOCATION's web server (GUPnP's, on a random port)
+    // is probed too and listed among its services (issue 84: it was not).
+    let out = run(
+        lab.camscan().args([
+            "scan",
+            "198.18.0.13",
+            "-p",
+            "80",
+            "-f",
+            "json",
+            "--discovery",
+            "arp,ssdp,ports",
+        ]),
+        Duration::from_secs(60),
+    );
+    let probed: Report =
+        serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    let h3 = probed.device("198.18.0.13");
+    let web: Vec<u16> = h3
+        .services
+        .iter()
+        .filter(|s| s.protocol == "http" && s.port != 80)
+        .map(|s| s.port)
+        .collect();
+    assert_eq!(web.len(), 1, "{:?}\n{}", h3.services, stderr(&out));
+    assert!(h3.open_ports.contains(&web[0]), "{:?}", h3.open_ports);
     // Other lab hosts answer ARP but not SSDP.
     assert!(
         !report

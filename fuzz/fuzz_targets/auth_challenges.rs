@@ -1,5 +1,6 @@
 //! `WWW-Authenticate` values (`proto::auth`), the login schemes named from them (the capability
-//! sheet's) and the scheme and realm the detectors take from them (`detect::head`).
+//! sheet's), the scheme and realm the detectors take from them (`detect::head`), and the client
+//! that answers the strongest (`net::http::strongest_client`, algorithms respelled).
 #![no_main]
 
 use camscan::detect::head;
@@ -15,7 +16,16 @@ fuzz_target!(|data: &[u8]| {
     for c in &challenges {
         let name = auth::login_scheme(c);
         assert!(name.len() <= 40 && name.is_ascii());
+        // A registered algorithm in any case is given its registered spelling, nothing else.
+        if let Some(a) = &c.algorithm
+            && let Some(r) = auth::registered_algorithm(a)
+        {
+            assert!(r.eq_ignore_ascii_case(a.trim()));
+        }
     }
+    // The client answering the strongest challenge (algorithms in any case respelled first).
+    let values: Vec<&str> = value.lines().collect();
+    let _ = camscan::net::http::strongest_client(&values);
     // The input as one header value and as one per line.
     let offered = auth::offered_logins(value.lines().chain([value.as_ref()]));
     assert!(offered.len() <= 64);

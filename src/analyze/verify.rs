@@ -7,7 +7,8 @@
 //! TEARDOWN). Frame rate comes from RTP timestamps, not from the SDP, which can lie (go2rtc#655);
 //! bitrate from bytes over wall time. The media facts DESCRIBE and the PLAY check share one session
 //! (one connection, one DESCRIBE), so a camera sees one session per stream from camscan, not two a
-//! few seconds apart.
+//! few seconds apart. (A SETUP over TCP refused with any other `4xx` than a login's is asked over
+//! UDP as well: [`tcp_refused`].)
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -247,25 +248,17 @@ pub struct Check<'a> {
 /// One retina session on a stream: DESCRIBE, handing the described session to `described` (for its
 /// media facts), then when asked SETUP + PLAY and measure, all on one connection. A busy answer
 /// (503, 453) to any step is waited out within one step deadline and the session started again; a
-/// SETUP over TCP refused with 461 Unsupported Transport is tried over UDP (retina#103). Errors are
-/// messages naming the step that failed.
+/// SETUP over TCP refused (`461 Unsupported Transport`, retina#103, or any other refusal:
+/// [`tcp_refused`]) is asked again over UDP in the same session. Errors are messages naming the
+/// step that failed.
 pub async fn session(
     check: &Check<'_>,
     described: &mut (dyn FnMut(&Session<Described>) + Send),
 ) -> Result<Option<Measured>, Failed> {
-    let mut transport = Transport::Tcp(TcpTransportOptions::default());
+    let transport = Transport::Tcp(TcpTransportOptions::default());
     let mut busy = Busy::new(check.timeout);
     loop {
         match once(check, transport.clone(), described).await {
-            Err(Step {
-                status: Some(461), ..
-            }) if matches!(transport, Transport::Tcp(_)) => {
-                tracing::debug!(
-                    url = check.url,
-                    "SETUP over TCP refused with 461; trying UDP"
-                );
-                transport = Transport::Udp(UdpTransportOptions::default());
-            }
             Err(Step {
                 status: Some(status),
                 message,
@@ -361,6 +354,14 @@ fn url_ip(url: &str) -> Option<std::net::IpAddr> {
     }
 }
 
+/// Whether a SETUP over TCP answered `status` is a refusal of the transport, for the check to
+/// ask for UDP: any `4xx` but a login (401, 407) or a busy server (453). RFC 2326 §11.3.13 names
+/// `461 Unsupported Transport`, and many servers answer it; rtsp-rs 0.1 (PyPI) answers `461`,
+/// others a plain `400 Bad Request`, and ffplay, whose default is UDP, plays them all.
+pub(crate) fn tcp_refused(status: Option<u16>) -> bool {
+    status.is_some_and(|s| (400..500).contains(&s) && !matches!(s, 401 | 407 | 453))
+}
+
 /// One DESCRIBE and, when asked, one PLAY check over `transport`: the media a window receives.
 async fn once(
     check: &Check<'_>,
@@ -380,19 +381,44 @@ async fn once(
         st.clock_rate_hz(),
     );
     let is_video = st.media() == "video";
-    let transport_name = transport.to_string();
     // Room in the media budget before the SETUP: a check that waits holds no session open.
     let pull = check.media.admit().await;
-    step(
+    let transport_name = match step(
         "SETUP",
         url,
         timeout,
-        session.setup(index, SetupOptions::default().transport(transport)),
+        session.setup(index, SetupOptions::default().transport(transport.clone())),
     )
-    .await?;
+    .await
+    {
+        Ok(_) => transport.to_string(),
+        Err(refused) if matches!(transport, Transport::Tcp(_)) && tcp_refused(refused.status) => {
+            let status = refused.status.unwrap_or_default();
+            tracing::debug!(url, status, "SETUP over TCP refused; trying UDP");
+            let udp = Transport::Udp(UdpTransportOptions::default());
+            step(
+                "SETUP",
+                url,
+                timeout,
+                session.setup(index, SetupOptions::default().transport(udp.clone())),
+            )
+            .await
+            .map_err(|e| Step {
+                message: format!(
+                    "RTSP SETUP {url}: RTP over TCP refused ({}) and over UDP: {}",
+                    crate::net::rtsp::status_words(status),
+                    e.message
+                ),
+                ..e
+            })?;
+            udp.to_string()
+        }
+        Err(e) => return Err(e),
+    };
     let patience = start_patience(timeout);
     let mut playing = step("PLAY", url, patience, session.play(PlayOptions::default())).await?;
     let mut reading = Reading::new(stats, patience, check.window, pull);
+    reading.checked();
     receive(&mut playing, index, &mut reading, url).await?;
     drop(playing); // TEARDOWN (retina's Auto policy), tracked in the device's session group
     let Some(start) = reading.start else {
@@ -482,6 +508,12 @@ impl<'b> Reading<'b> {
         }
     }
 
+    /// The check runs to its end (its PLAY was answered): it counts among the scan's checks,
+    /// media or not.
+    pub(crate) fn checked(&mut self) {
+        self.pull.checked();
+    }
+
     /// When to stop waiting: the patience's end before the first packet, the window's after it.
     pub(crate) fn deadline(&self) -> tokio::time::Instant {
         self.deadline
@@ -565,6 +597,19 @@ pub(crate) fn measured(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Which answers to a SETUP over TCP ask for UDP: rtsp-rs' `461`, a plain `400` (issue 84),
+    /// any other refusal; not a login, not a busy server, not a success or a server error.
+    #[test]
+    fn any_refusal_of_tcp_asks_for_udp() {
+        for refused in [400, 403, 404, 406, 461, 462] {
+            assert!(tcp_refused(Some(refused)), "{refused}");
+        }
+        for other in [200, 401, 407, 453, 500, 503] {
+            assert!(!tcp_refused(Some(other)), "{other}");
+        }
+        assert!(!tcp_refused(None));
+    }
 
     #[test]
     fn fps_from_timestamps() {

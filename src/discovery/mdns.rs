@@ -180,12 +180,7 @@ pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
     {
         return Vec::new();
     }
-    let probe = MdnsProbe {
-        scope: scope.set.clone(),
-        hosts: scope.hosts.clone(),
-        ports: scope.ports.clone(),
-        batches: scope.probes.clone(),
-    };
+    let probe = ServiceProbe::of(scope);
     // The requests that describe an answer go through each device's gate (`net::host_gate`).
     vec![tokio::spawn(crate::net::host_gate::scope(
         scope.ctx.gates.clone(),
@@ -210,9 +205,10 @@ fn learn(board: &Identities, ev: &Event) {
     }
 }
 
-/// What the mDNS stage may hand to the port probes: a device found only by mDNS is probed like
-/// any other target, and the port of each service it announced is probed too.
-struct MdnsProbe {
+/// What the mDNS stage (and SSDP's, the port of a device's LOCATION) may hand to the port probes:
+/// a device found only by mDNS is probed like any other target, and the port of each service it
+/// announced is probed too.
+pub(super) struct ServiceProbe {
     /// The scan's targets: answers from other addresses are ignored.
     scope: TargetSet,
     /// Whom the probes have (with the scan's ports): ARP's sweep says, when it is done.
@@ -222,10 +218,20 @@ struct MdnsProbe {
     batches: Probes,
 }
 
-impl MdnsProbe {
+impl ServiceProbe {
+    /// What `scope` lets a discovery stage hand to its port probes.
+    pub(super) fn of<M: ScanMessage>(scope: &Scope<M>) -> ServiceProbe {
+        ServiceProbe {
+            scope: scope.set.clone(),
+            hosts: scope.hosts.clone(),
+            ports: scope.ports.clone(),
+            batches: scope.probes.clone(),
+        }
+    }
+
     /// Hand `ip` to the probes (the scan's ports, if it has not had them) with `service_ports`
     /// not probed yet. `handed` remembers what was handed.
-    fn hand(
+    pub(super) fn hand(
         &self,
         ip: IpAddr,
         service_ports: impl IntoIterator<Item = u16>,
@@ -269,7 +275,7 @@ const MDNS_MAX_PER_HOST: usize = 64;
 async fn ask_and_describe<M: ScanMessage>(
     ifs: Vec<Ipv4Addr>,
     v6_ifs: Vec<u32>,
-    probe: MdnsProbe,
+    probe: ServiceProbe,
     ctx: ScanContext,
     wait: Duration,
     tx: mpsc::Sender<M>,
@@ -573,7 +579,7 @@ mod tests {
     fn mdns_hosts_and_service_ports_go_to_the_probes() {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let known: IpAddr = "198.18.0.11".parse().unwrap();
-        let probe = MdnsProbe {
+        let probe = ServiceProbe {
             scope: TargetSet::default(),
             hosts: Swept::ready(&TargetSet::default().with_addresses([known])),
             ports: vec![80, 554],
@@ -605,7 +611,7 @@ mod tests {
         let known: IpAddr = "198.18.0.11".parse().unwrap();
         let stranger: IpAddr = "198.18.0.12".parse().unwrap();
         let (done, hosts) = Swept::pending(&TargetSet::default().with_addresses([known, stranger]));
-        let probe = MdnsProbe {
+        let probe = ServiceProbe {
             scope: TargetSet::default(),
             hosts,
             ports: vec![80, 554],

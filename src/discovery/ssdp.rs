@@ -167,6 +167,19 @@ async fn fetch(
     Ok(ssdp::parse_description(&String::from_utf8_lossy(&r.body)))
 }
 
+/// The port of a reply's LOCATION when it is an `http://` URL on the replying device itself.
+fn location_port(reply: &SsdpReply, sender: IpAddr) -> Option<u16> {
+    let u = url::Url::parse(reply.location.as_deref()?).ok()?;
+    let host: IpAddr = match u.host()? {
+        url::Host::Ipv4(a) => a.into(),
+        url::Host::Ipv6(a) => a.into(),
+        url::Host::Domain(_) => return None,
+    };
+    (u.scheme() == "http" && host == sender)
+        .then(|| u.port_or_known_default())
+        .flatten()
+}
+
 /// The SSDP stage.
 pub(super) const STAGE: About = About {
     name: "SSDP",
@@ -185,6 +198,7 @@ pub(super) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinHandle<()>> {
         scope.ctx.gates.clone(),
         ask_and_describe(
             scope.links.multicast.clone(),
+            super::mdns::ServiceProbe::of(scope),
             scope.hosts.clone(),
             (
                 scope.ctx.settings.get(&crate::net::CONNECT_TIMEOUT),
@@ -211,6 +225,7 @@ fn learn(board: &Identities, ev: &Event) {
 /// SSDP, and the description of every device that answered.
 async fn ask_and_describe<M: ScanMessage>(
     ifs: Vec<Ipv4Addr>,
+    probe: super::mdns::ServiceProbe,
     hosts: Swept,
     (connect_timeout, timeout): (Duration, Duration),
     wait: Duration,
@@ -218,6 +233,14 @@ async fn ask_and_describe<M: ScanMessage>(
 ) {
     let found = discover(&ifs, wait, connect_timeout, timeout, |ip| hosts.accepts(ip)).await;
     tracing::info!(devices = found.len(), "SSDP finished");
+    // The web server a device's LOCATION names (GUPnP's on an ephemeral port, a camera's on 49152)
+    // is one of its services: its port is probed and analysed like the scan's own ports.
+    let mut handed = std::collections::HashSet::new();
+    for f in &found {
+        if let Some(port) = location_port(&f.reply, f.sender) {
+            probe.hand(f.sender, [port], &mut handed);
+        }
+    }
     for f in found {
         if let Some(message) = f.error {
             let failure = Failure {
@@ -255,6 +278,29 @@ async fn ask_and_describe<M: ScanMessage>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// GUPnP's LOCATION (`http://198.18.0.11:48254/...`): its port is the device's web server's;
+    /// one on another host, or not HTTP, names none.
+    #[test]
+    fn the_location_names_the_device_web_port() {
+        let reply = |l: &str| SsdpReply {
+            location: Some(l.into()),
+            server: None,
+            usn: None,
+            st: None,
+        };
+        let me: IpAddr = "198.18.0.11".parse().unwrap();
+        let port = |l: &str| location_port(&reply(l), me);
+        assert_eq!(
+            port("http://198.18.0.11:48254/Upnp-BasicDevice-1_0-00408CA45086.xml"),
+            Some(48254)
+        );
+        assert_eq!(port("http://198.18.0.11/description.xml"), Some(80));
+        assert_eq!(port("http://198.18.0.12:49152/d.xml"), None);
+        assert_eq!(port("https://198.18.0.11:443/d.xml"), None);
+        assert_eq!(port("http://camera.local:80/d.xml"), None);
+        assert_eq!(port("not a url"), None);
+    }
 
     /// Two devices whose LOCATION is a tarpit (accepts, never answers) cost one step timeout
     /// together, not one each; a LOCATION on another host is not contacted.

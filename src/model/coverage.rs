@@ -86,7 +86,7 @@ pub struct HostDiscoveryCoverage {
 pub struct MediaCoverage {
     /// The budget: kbit/s all checks together may pull (0: no limit).
     pub budget_kbps: u64,
-    /// Checks that pulled media (RTSP PLAY checks and MJPEG reads).
+    /// Checks that ran (RTSP PLAY checks and MJPEG reads), media or not.
     pub checks: u64,
     /// Media bytes they pulled in all (each check's own are its stream's `measured.bytes`).
     pub bytes: u64,

@@ -202,7 +202,8 @@ pub fn strongest_client(values: &[&str]) -> Option<(http_auth::PasswordClient, S
     let mut offered: Vec<(u8, String, http_auth::ChallengeRef<'_>)> = Vec::new();
     for v in values.iter().take(8) {
         for c in http_auth::ChallengeParser::new(v).take(8) {
-            let Ok(c) = c else { break };
+            let Ok(mut c) = c else { break };
+            registered_spelling(&mut c);
             let algorithm = c
                 .params
                 .iter()
@@ -222,6 +223,19 @@ pub fn strongest_client(values: &[&str]) -> Option<(http_auth::PasswordClient, S
             .ok()
             .map(|client| (client, name))
     })
+}
+
+/// Give a Digest challenge's `algorithm` its registered spelling
+/// ([`crate::proto::auth::registered_algorithm`]): http-auth knows `MD5`, not Motion's `md5`.
+fn registered_spelling(c: &mut http_auth::ChallengeRef<'_>) {
+    for (k, v) in c.params.iter_mut() {
+        if k.eq_ignore_ascii_case("algorithm")
+            && let Some(name) = crate::proto::auth::registered_algorithm(&v.to_unescaped())
+            && let Ok(value) = http_auth::ParamValue::try_from_escaped(name)
+        {
+            *v = value;
+        }
+    }
 }
 
 /// A `GET` whose body is read as it arrives: for bodies that never end (MJPEG) or that we only need
@@ -512,5 +526,27 @@ mod tests {
         assert!(strongest_client(&[]).is_none());
         let a = answer_challenges(&[MD5, SHA256], "Mufasa", "Circle of Life", "/").unwrap();
         assert!(a.contains("algorithm=SHA-256"), "{a}");
+    }
+
+    /// Motion 4.5's challenge (libmicrohttpd): `algorithm=md5`, lower case, is MD5 (RFC 5234
+    /// §2.3: the grammar's literals are case-insensitive) and is answered as MD5; before, http-auth
+    /// refused it and only Basic, when offered, was left.
+    #[test]
+    fn a_lower_case_algorithm_is_answered() {
+        let lower = MD5.replace("algorithm=MD5", "algorithm=md5");
+        let (client, name) = strongest_client(&[lower.as_str()]).unwrap();
+        assert_eq!(name, "digest-md5");
+        assert_eq!(rfc_response(client), "8ca523f5e9506fed4657c9700eebdbec");
+        let motion = "Digest realm=\"Motion\",qop=\"auth\",nonce=\"b0f0f5a40ffabfcabbf6f979b61fdd0400000006\",opaque=\"01e5435f0189aa24\",algorithm=md5";
+        let a = answer_challenges(&[motion], "admin", "secret", "/").unwrap();
+        assert!(
+            a.starts_with("Digest ") && a.contains("realm=\"Motion\""),
+            "{a}"
+        );
+        let sha = SHA256.replace("algorithm=SHA-256", "algorithm=\"sha-256\"");
+        assert_eq!(
+            strongest_client(&[sha.as_str()]).unwrap().1,
+            "digest-sha-256"
+        );
     }
 }

@@ -80,8 +80,8 @@ pub fn link_speed(name: &str) -> Option<u64> {
 pub struct Figures {
     /// The budget, bytes a second (0: no limit).
     pub rate: u64,
-    /// Checks that pulled media (a check declined before its first byte, then tried another way,
-    /// counts once).
+    /// Checks that ran to their end, media or not, and checks that pulled media (a check declined
+    /// before its first byte, then tried another way, counts once).
     pub checks: u64,
     /// Media bytes they pulled.
     pub bytes: u64,
@@ -174,6 +174,7 @@ impl MediaBudget {
                         bytes: 0,
                         first_byte: None,
                         last_byte: None,
+                        checked: false,
                     };
                 }
             }
@@ -201,9 +202,19 @@ pub struct Pull<'a> {
     first_byte: Option<(Instant, Instant)>,
     /// When the last byte came.
     last_byte: Option<Instant>,
+    /// The check ran to its end ([`Pull::checked`]): it counts among the checks even when no
+    /// media came.
+    checked: bool,
 }
 
 impl Pull<'_> {
+    /// This check ran (a PLAY answered, an MJPEG read): it counts in `checks` whether media
+    /// came or not. A check declined before its end (tried again another way) does not say so,
+    /// and counts only if it pulled media.
+    pub fn checked(&mut self) {
+        self.checked = true;
+    }
+
     /// `n` more bytes arrived. Every [`REASSESS`] from the first byte on, the check's share
     /// becomes the rate it is pulling at since that byte (a stream slower than assumed makes room
     /// for others at once; a faster one holds back the next admissions).
@@ -239,7 +250,7 @@ impl Drop for Pull<'_> {
         st.reserved = st.reserved.saturating_sub(self.reserved);
         st.running = st.running.saturating_sub(1);
         st.figures.bytes += self.bytes;
-        if self.bytes > 0 {
+        if self.bytes > 0 || self.checked {
             st.figures.checks += 1;
         }
         if let (Some((first, _)), Some(last)) = (self.first_byte, self.last_byte) {
@@ -264,6 +275,23 @@ mod tests {
         assert_eq!(default_rate(&[1000, 100]), 1_250_000);
         assert_eq!(default_rate(&[]), 12_500_000, "a gigabit assumed");
         assert_eq!(default_rate(&[0]), 12_500_000);
+    }
+
+    /// A PLAY check that got no media still ran (issue 84: `coverage.media.checks` read 0 when
+    /// the scan's only PLAY check failed); one declined before its end (tried another way) does
+    /// not count twice.
+    #[tokio::test]
+    async fn a_check_without_media_counts_once() {
+        let budget = MediaBudget::new(0);
+        let mut failed = budget.admit().await;
+        failed.checked();
+        drop(failed);
+        drop(budget.admit().await); // declined, tried again below
+        let mut again = budget.admit().await;
+        again.checked();
+        again.pulled(10);
+        drop(again);
+        assert_eq!(budget.figures().checks, 2);
     }
 
     /// Two checks assumed at 4 Mbit/s leave no room for a third in a 1.2 MB/s budget; a check

@@ -414,6 +414,7 @@ pub mod ping;
 pub mod rdns;
 pub mod round_trips;
 pub mod rtmp;
+pub mod rtp_udp;
 pub mod rtsp;
 pub mod snapshot;
 pub mod snmp;

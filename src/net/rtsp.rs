@@ -93,6 +93,30 @@ enum Body {
     Arrived,
 }
 
+/// An RTSP status with its reason phrase as RFC 2326 §7.1.1 names it (`400 Bad Request`, `461
+/// Unsupported Transport`), for messages in words; the bare number for one it does not name.
+pub fn status_words(status: u16) -> String {
+    let phrase = match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        451 => "Parameter Not Understood",
+        453 => "Not Enough Bandwidth",
+        454 => "Session Not Found",
+        455 => "Method Not Valid in This State",
+        459 => "Aggregate operation not allowed",
+        461 => "Unsupported Transport",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        503 => "Service Unavailable",
+        _ => return status.to_string(),
+    };
+    format!("{status} {phrase}")
+}
+
 /// A reply: head and (possibly empty) body.
 #[derive(Debug, Clone)]
 pub struct Reply {
@@ -161,6 +185,11 @@ impl RtspClient {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// This end's address of the connection.
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.stream.local_addr().ok()
     }
 
     /// Send `METHOD url RTSP/1.0` with CSeq, User-Agent and `extra` header lines; read the reply.

@@ -82,6 +82,27 @@ pub fn login_scheme(c: &Challenge) -> String {
     }
 }
 
+/// The registered spelling of a Digest `algorithm` value (RFC 7616 §6.1: `MD5`, `MD5-sess`,
+/// `SHA-256`, `SHA-256-sess`, `SHA-512-256`, `SHA-512-256-sess`), matched without regard to case:
+/// the grammar writes them as quoted literals (RFC 7616 §3.3, RFC 2617 §3.2.1), and a literal of
+/// ABNF is case-insensitive (RFC 5234 §2.3, RFC 2616 §2.1). Motion 4.5's stream and web ports
+/// (libmicrohttpd) send `algorithm=md5`; curl answers it, the http-auth crate matches `"MD5"`
+/// exactly, so its callers give it this spelling. `None` for an algorithm not registered.
+pub fn registered_algorithm(value: &str) -> Option<&'static str> {
+    const REGISTERED: [&str; 6] = [
+        "MD5",
+        "MD5-sess",
+        "SHA-256",
+        "SHA-256-sess",
+        "SHA-512-256",
+        "SHA-512-256-sess",
+    ];
+    let value = value.trim();
+    REGISTERED
+        .into_iter()
+        .find(|r| r.eq_ignore_ascii_case(value))
+}
+
 /// Every login scheme the `WWW-Authenticate` values offer (their first 8 values, 8 challenges
 /// each), strongest first ([`crate::model::capabilities::login_rank`]), each once.
 pub fn offered_logins<'a>(values: impl IntoIterator<Item = &'a str>) -> Vec<String> {
@@ -221,6 +242,21 @@ mod tests {
         );
         assert_eq!(name(&"X".repeat(100))[0].len(), MAX_SCHEME_NAME);
         assert!(name("").is_empty());
+    }
+
+    /// Motion 4.5 (Debian 12's `motion`, libmicrohttpd) on its stream port: `algorithm=md5`.
+    #[test]
+    fn motion_lower_case_md5_is_md5() {
+        let c = parse_challenges(
+            r#"Digest realm="Motion",qop="auth",nonce="b0f0f5a40ffabfcabbf6f979b61fdd0400000006",opaque="01e5435f0189aa24",algorithm=md5"#,
+        );
+        assert_eq!(c[0].algorithm.as_deref(), Some("md5"));
+        assert_eq!(login_scheme(&c[0]), "digest-md5");
+        assert_eq!(registered_algorithm("md5"), Some("MD5"));
+        assert_eq!(registered_algorithm(" Sha-256-SESS "), Some("SHA-256-sess"));
+        assert_eq!(registered_algorithm("sha-512-256"), Some("SHA-512-256"));
+        assert_eq!(registered_algorithm("SHA-1"), None);
+        assert_eq!(registered_algorithm(""), None);
     }
 
     #[test]

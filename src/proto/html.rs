@@ -19,6 +19,31 @@ pub enum LinkKind {
     Ts,
     /// A WHEP endpoint (`.../whep`, or a relative `whep` as MediaMTX's reader page builds it).
     Whep,
+    /// A path an open-source streamer's index page names its stream or snapshot by, without an
+    /// extension: last segment `stream` or `snapshot` (µStreamer's `/stream`, `/snapshot`), or
+    /// mjpg-streamer's `?action=stream`, `?action=snapshot`; its answer says which media it is.
+    Named,
+}
+
+/// The last path segments (and mjpg-streamer `action=` values) a streamer's index page names its
+/// media by: µStreamer's own page links `stream` and `snapshot` (ustreamer(1), "HTTP"), and its
+/// mjpg-streamer compatibility layer `?action=stream` and `?action=snapshot` (mjpg-streamer's
+/// README, plugins/output_http).
+const STREAMER_NAMES: [&str; 2] = ["stream", "snapshot"];
+
+/// `stream`, `/stream`, `./snapshot`, `/?action=stream`...: a link named by a streamer's word.
+fn named_by_streamer(path: &str, query: Option<&str>) -> bool {
+    let last = path.rsplit('/').next().unwrap_or("");
+    if STREAMER_NAMES.contains(&last) {
+        return true;
+    }
+    last.is_empty()
+        && query.is_some_and(|q| {
+            q.split('&').any(|kv| {
+                kv.strip_prefix("action=")
+                    .is_some_and(|v| STREAMER_NAMES.contains(&v))
+            })
+        })
 }
 
 /// The kind of media a URL's path names, by extension (case-insensitive, query ignored).
@@ -40,9 +65,17 @@ pub fn kind_of(url: &str) -> Option<LinkKind> {
         Some(LinkKind::Ts)
     } else if path == "whep" || path.ends_with("/whep") || path.ends_with("/whep/") {
         Some(LinkKind::Whep)
+    } else if !path.contains("://") && named_by_streamer(&path, query(url).as_deref()) {
+        Some(LinkKind::Named)
     } else {
         None
     }
+}
+
+/// The query of a link, lowercased, fragment left out.
+fn query(url: &str) -> Option<String> {
+    let (_, q) = url.split_once('?')?;
+    Some(q.split('#').next().unwrap_or("").to_ascii_lowercase())
 }
 
 /// Media links in `page`, in order of appearance, without duplicates.
@@ -71,7 +104,31 @@ pub fn media_links(page: &[u8]) -> Vec<(String, LinkKind)> {
             }
         }
     }
+    drop_action_aliases(&mut out);
     out
+}
+
+/// µStreamer's page links `stream` and, for its mjpg-streamer compatibility layer,
+/// `?action=stream` "as alias to the /stream" (its own words): a `?action=NAME` link is dropped
+/// when the page links `NAME` itself, so one stream is not asked (and listed) twice.
+fn drop_action_aliases(links: &mut Vec<(String, LinkKind)>) {
+    let plain: Vec<&'static str> = STREAMER_NAMES
+        .into_iter()
+        .filter(|name| {
+            links.iter().any(|(l, _)| {
+                let path = l.split(['?', '#']).next().unwrap_or("");
+                path.rsplit('/').next() == Some(*name)
+            })
+        })
+        .collect();
+    links.retain(|(l, kind)| {
+        *kind != LinkKind::Named
+            || !query(l).is_some_and(|q| {
+                plain
+                    .iter()
+                    .any(|name| q.split('&').any(|kv| kv == format!("action={name}")))
+            })
+    });
 }
 
 #[cfg(test)]
@@ -117,5 +174,39 @@ mod tests {
         assert_eq!(kind_of("whep"), Some(LinkKind::Whep));
         assert_eq!(kind_of("/cam/WHEP?token=1"), Some(LinkKind::Whep));
         assert_eq!(kind_of("/whepless"), None);
+    }
+
+    /// µStreamer 4.9's index page (Debian 12's `ustreamer`), as it serves it: its stream and
+    /// snapshot, once each (the `?action=` links are its aliases of them); its state page is no
+    /// media, nor its link to its sources.
+    #[test]
+    fn ustreamer_index_page() {
+        let page = br#"<title>uStreamer</title><a href="state"><b>/state</b></a>
+            <a href="snapshot"><b>/snapshot</b></a> <a href="stream"><b>/stream</b></a>
+            (like with the <a href="snapshot">/snapshot</a>).
+            <li><a href="?action=snapshot">/?action=snapshot</a> as alias to the <a href="snapshot">/snapshot</a>.</li>
+            <li><a href="?action=stream">/?action=stream</a> as alias to the <a href="stream">/stream</a>.</li>
+            <a href="https://github.com/pikvm/ustreamer">Sources &amp; docs</a>"#;
+        assert_eq!(
+            media_links(page),
+            [
+                ("snapshot".to_string(), LinkKind::Named),
+                ("stream".to_string(), LinkKind::Named)
+            ]
+        );
+        // mjpg-streamer's page links only its actions: they are its streams.
+        let mjpg = br#"<a href="/?action=stream">Stream</a> <img src="./?action=snapshot">"#;
+        assert_eq!(
+            media_links(mjpg),
+            [
+                ("/?action=stream".to_string(), LinkKind::Named),
+                ("./?action=snapshot".to_string(), LinkKind::Named)
+            ]
+        );
+        assert_eq!(kind_of("/live/stream"), Some(LinkKind::Named));
+        assert_eq!(kind_of("/streams"), None);
+        assert_eq!(kind_of("/?action=statistics"), None);
+        assert_eq!(kind_of("http://elsewhere/stream"), None);
+        assert_eq!(kind_of("/stream.m3u8"), Some(LinkKind::Hls));
     }
 }

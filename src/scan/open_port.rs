@@ -26,13 +26,21 @@ pub async fn analyze_port(
         port == crate::analyze::webrtc::STUN_PORT || ctx.settings.get(&STUN_PORTS).contains(&port);
     let detected = {
         let _detect = crate::timing::begin("detect");
-        detect::detect(
-            addr,
-            ctx.settings.get(&CONNECT_TIMEOUT),
-            ctx.detect_timeout(),
-            stun_first,
-        )
-        .await
+        let detect_once = || {
+            detect::detect(
+                addr,
+                ctx.settings.get(&CONNECT_TIMEOUT),
+                ctx.detect_timeout(),
+                stun_first,
+            )
+        };
+        let mut detected = detect_once().await;
+        if detected.as_ref().err().is_some_and(refused_after_open) {
+            tracing::debug!(%addr, "open a moment ago, refused now: looking once more");
+            tokio::time::sleep(ONE_CONNECTION_WAIT).await;
+            detected = detect_once().await;
+        }
+        detected
     };
     let expected = match &detected {
         Ok(Some(Detection::Http { .. })) => {
@@ -61,6 +69,21 @@ pub async fn analyze_port(
             rtsp_events(addr, client, &options, ctx).await
         }
     }
+}
+
+/// How long a port that refused detection right after the probe found it open is left before it
+/// is asked once more: a server that takes one connection at a time and restarts after each
+/// (ffmpeg's HTTP server with `-listen 1` in a loop, as people serve a USB camera with it) is used
+/// up by the probe's connection and listens again about 0.3 s later (measured on this project's
+/// machine, idle, ffmpeg 5.1); with tests and builds beside it, one second was once not enough
+/// (`tests/streamer_manners.rs`), so two. Only a port refused right after it was open waits.
+const ONE_CONNECTION_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// A connection refused (or reset) on a port the probe found open a moment ago.
+fn refused_after_open(e: &crate::error::NetError) -> bool {
+    use std::io::ErrorKind::{ConnectionRefused, ConnectionReset};
+    matches!(e, crate::error::NetError::Connect { source, .. }
+        if matches!(source.kind(), ConnectionRefused | ConnectionReset))
 }
 
 /// A STUN server found on a TCP port: its service there and on UDP, where WebRTC clients use it.

@@ -179,7 +179,7 @@ pub(super) async fn media_guesses(
 }
 
 /// Most requests spent on a port that answers like a media server ([`MediaEvidence`]), beyond
-/// the 13 every HTTP port gets: the names of its folders, then the `http_server_paths`.
+/// the 15 every HTTP port gets: the names of its folders, then the `http_server_paths`.
 pub const MEDIA_GUESSES: usize = 32;
 
 /// A media folder's answer: it exists.

@@ -138,6 +138,7 @@ pub(super) async fn mjpeg_stream(
     let ctype = got.head.header("content-type").unwrap_or("").to_string();
     // Room in the scan's media budget first (the server's sending waits on TCP meanwhile).
     let mut pull = s.media.admit().await;
+    pull.checked();
     pull.pulled(got.body.len() as u64);
     let started = tokio::time::Instant::now();
     let window = s.window.max(MJPEG_MIN_WINDOW).as_secs_f64();

@@ -21,6 +21,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use futures::StreamExt;
+
 use super::{HttpFindings, HttpSettings};
 use crate::credentials::{Credential, url_with_credentials};
 use crate::detect::head;
@@ -37,7 +39,7 @@ pub fn same_as_made_up(path_status: u16, made_up_status: u16) -> bool {
 }
 
 /// A path no server has: `/camscan-<16 hex digits>`, new for each port.
-fn made_up_path() -> String {
+pub(super) fn made_up_path() -> String {
     format!("/camscan-{:016x}", crate::net::random_u64())
 }
 
@@ -92,16 +94,50 @@ pub enum Refusal {
     Failed { tried: usize, budget_spent: bool },
     /// The host refused a credential that had worked: no more logins are sent to it.
     Locked,
-    /// The server's challenge is none we answer (neither Basic nor Digest).
-    Unanswerable,
+    /// The server's challenges are none we answer: the login schemes they offer
+    /// ([`crate::proto::auth::offered_logins`]).
+    Unanswerable(Vec<String>),
     /// The login request failed.
     Net(NetError),
 }
 
 impl Refusal {
+    /// The failure recorded on the device for a refusal that is one (a login refused, a
+    /// lockout, a challenge no login answers, a request that failed).
+    fn failure(self) -> Option<AnalyzeError> {
+        match self {
+            Refusal::Failed {
+                tried,
+                budget_spent,
+            } => Some(AnalyzeError::Auth(format!(
+                "HTTP login refused for {tried} credential(s){}",
+                if budget_spent {
+                    "; failed-login budget for this host spent"
+                } else {
+                    ""
+                }
+            ))),
+            Refusal::Locked => Some(AnalyzeError::Auth(
+                "device refused a credential that had worked (lockout?); no more logins sent"
+                    .into(),
+            )),
+            Refusal::Unanswerable(_) => Some(AnalyzeError::Auth(format!(
+                "HTTP login not sent: {}",
+                self.reason()
+            ))),
+            Refusal::Net(e) => Some(e.into()),
+            Refusal::NoCredentials | Refusal::Disabled => None,
+        }
+    }
+
     /// What the note says after the wall's description.
     fn describe(&self) -> String {
-        let end = match self {
+        format!("no stream guessed; {}", self.reason())
+    }
+
+    /// Why no login was taken, in words.
+    fn reason(&self) -> String {
+        match self {
             Refusal::NoCredentials => "give credentials with --credentials".into(),
             Refusal::Disabled => "credentials not sent (--no-auth)".into(),
             Refusal::Failed {
@@ -119,10 +155,16 @@ impl Refusal {
                 "the host refused a credential that had worked (lockout?); no more logins sent"
                     .into()
             }
-            Refusal::Unanswerable => "its challenge is neither Basic nor Digest".into(),
+            Refusal::Unanswerable(offered) if offered.is_empty() => {
+                "its challenge names no login scheme".into()
+            }
+            Refusal::Unanswerable(offered) => format!(
+                "camscan answers none of the logins it offers ({}; camscan answers Basic and \
+                 Digest MD5, SHA-256, SHA-512-256)",
+                offered.join(", ")
+            ),
             Refusal::Net(_) => "the login request failed".into(),
-        };
-        format!("no stream guessed; {end}")
+        }
     }
 }
 
@@ -144,14 +186,17 @@ pub struct Login {
 
 /// What the gate in front of a port decided.
 pub enum Gate {
-    /// No login wall: analyse the port as it is.
-    Open,
+    /// No login wall: analyse the port as it is (with these failures of a login its real pages
+    /// asked for and that was not taken, [`protected_pages`]).
+    Open(Vec<AnalyzeError>),
     /// A wall no credential opened: what to report (a note, no streams).
     Closed(Box<HttpFindings>),
-    /// A credential opened the wall: analyse with it, from the root it now answers.
+    /// A credential opened the wall: analyse with it, from the root it now answers. `wall`: the
+    /// root's answer before the login (its realm names a server whose page is behind it: Motion).
     Opened {
         settings: Box<HttpSettings>,
         root: Reply,
+        wall: Box<ResponseHead>,
     },
 }
 
@@ -159,14 +204,17 @@ pub enum Gate {
 /// made-up path; when it answers the same, log in or report the wall.
 pub async fn gate(addr: SocketAddr, root: &Reply, s: &HttpSettings) -> Gate {
     if !matches!(root.head.status, 401 | 403) {
-        return Gate::Open;
+        return Gate::Open(Vec::new());
     }
     let made_up = made_up_path();
     let Ok(answer) = open_get(addr, &made_up, s.tls, s.connect_timeout, s.timeout).await else {
-        return Gate::Open;
+        return Gate::Open(Vec::new());
     };
     if !same_as_made_up(root.head.status, answer.head.status) {
-        return Gate::Open;
+        if root.head.status == 401 {
+            return protected_pages(addr, root, s).await;
+        }
+        return Gate::Open(Vec::new());
     }
     let wall = Wall::of(&root.head);
     tracing::info!(%addr, status = wall.status, "a made-up path is locked too: a login wall, no stream guessed");
@@ -177,6 +225,7 @@ pub async fn gate(addr: SocketAddr, root: &Reply, s: &HttpSettings) -> Gate {
             Ok(login) => {
                 let mut settings = s.clone();
                 settings.login = Some(Arc::new(login));
+                let wall = Box::new(root.head.clone());
                 let root = match open(addr, "/", &settings).await {
                     Ok(got) => Reply {
                         head: got.head,
@@ -186,6 +235,7 @@ pub async fn gate(addr: SocketAddr, root: &Reply, s: &HttpSettings) -> Gate {
                 };
                 return Gate::Opened {
                     settings: Box::new(settings),
+                    wall,
                     root,
                 };
             }
@@ -199,25 +249,38 @@ pub async fn gate(addr: SocketAddr, root: &Reply, s: &HttpSettings) -> Gate {
         Some(r) => format!("{}: {}", wall.describe(), r.describe()),
         None => format!("{}: no stream guessed", wall.describe()),
     });
-    match refusal {
-        Some(Refusal::Failed {
-            tried,
-            budget_spent,
-        }) => findings.failures.push(AnalyzeError::Auth(format!(
-            "HTTP login refused for {tried} credential(s){}",
-            if budget_spent {
-                "; failed-login budget for this host spent"
-            } else {
-                ""
-            }
-        ))),
-        Some(Refusal::Locked) => findings.failures.push(AnalyzeError::Auth(
-            "device refused a credential that had worked (lockout?); no more logins sent".into(),
-        )),
-        Some(Refusal::Net(e)) => findings.failures.push(e.into()),
-        _ => {}
-    }
+    findings.failures.extend(refusal.and_then(Refusal::failure));
     Gate::Closed(Box::new(findings))
+}
+
+/// A server that protects what exists (µStreamer with `--user`: `401 Basic` on `/`, `/stream`,
+/// `/snapshot`, a `404` for a made-up path): the root is a real page, and its login is offered
+/// where a login is due. The credentials that apply to the host are tried on `/` as on a wall
+/// ([`log_in`]); the one taken goes with every request of the analysis. None given, none taken:
+/// the port is analysed as it is, its locked media paths listed as needing a login, and a refused
+/// login is among its failures.
+async fn protected_pages(addr: SocketAddr, root: &Reply, s: &HttpSettings) -> Gate {
+    match log_in(addr, &root.head, s).await {
+        Ok(login) => {
+            tracing::info!(%addr, "the root asks for a login a made-up path does not: logged in");
+            let mut settings = s.clone();
+            settings.login = Some(Arc::new(login));
+            let wall = Box::new(root.head.clone());
+            let root = match open(addr, "/", &settings).await {
+                Ok(got) => Reply {
+                    head: got.head,
+                    body: Vec::new(),
+                },
+                Err(_) => root.clone(),
+            };
+            Gate::Opened {
+                settings: Box::new(settings),
+                wall,
+                root,
+            }
+        }
+        Err(r) => Gate::Open(r.failure().into_iter().collect()),
+    }
 }
 
 /// Try the credentials that apply to the host on `/`, within its failed-login budget, one at a
@@ -310,7 +373,9 @@ async fn log_in_at(
         let values: Vec<&str> = challenges.iter().map(String::as_str).collect();
         let Some(authorization) = answer_challenges(&values, &cred.username, &cred.password, path)
         else {
-            return Err(Refusal::Unanswerable);
+            return Err(Refusal::Unanswerable(crate::proto::auth::offered_logins(
+                values,
+            )));
         };
         let got = open_get_as(
             addr,
@@ -408,6 +473,60 @@ pub async fn open(addr: SocketAddr, path: &str, s: &HttpSettings) -> Result<Open
         tracing::warn!(%addr, path, "the HTTP login that worked was refused; no more sent");
     }
     Ok(got)
+}
+
+/// Media paths that asked for a login while the root did not ask for one (or asked for one no
+/// credential opened): the credentials that apply to the host are tried on the first of them
+/// ([`for_path`], within the host's budget), and the one taken asks each locked path again, as
+/// RTSP re-tests its paths after a login. What they serve replaces their `auth_required` entries,
+/// with the user on each.
+pub async fn open_locked(addr: SocketAddr, findings: &mut HttpFindings, s: &HttpSettings) {
+    let applies = s
+        .auth
+        .as_ref()
+        .is_some_and(|a| a.credentials.iter().any(|c| c.applies_to(addr.ip())));
+    if s.login.is_some() || !s.use_auth || !applies {
+        return;
+    }
+    let locked: Vec<String> = findings
+        .streams
+        .iter()
+        .filter(|st| st.status == StreamStatus::AuthRequired && st.protocol != Protocol::Webrtc)
+        .filter_map(|st| path_of(&st.url))
+        .collect();
+    let Some(first) = locked.first() else {
+        return;
+    };
+    let Some(settings) = for_path(addr, first, s).await else {
+        return;
+    };
+    let results = futures::stream::iter(locked.iter().cloned())
+        .map(|path| {
+            let settings = &settings;
+            async move { super::probe_path(addr, &path, settings).await }
+        })
+        .buffered(super::IN_PARALLEL)
+        .collect()
+        .await;
+    findings
+        .streams
+        .retain(|st| !path_of(&st.url).is_some_and(|p| locked.contains(&p)));
+    let mut behind = HttpFindings::default();
+    behind.take(results);
+    settle(addr, &mut behind, &settings).await;
+    findings.streams.append(&mut behind.streams);
+    findings.failures.append(&mut behind.failures);
+    findings.login = behind.login;
+    findings.login_scheme = behind.login_scheme;
+}
+
+/// The path (and query) of a stream's URL.
+fn path_of(url: &str) -> Option<String> {
+    let u = url::Url::parse(url).ok()?;
+    Some(match u.query() {
+        Some(q) => format!("{}?{q}", u.path()),
+        None => u.path().to_string(),
+    })
 }
 
 /// After an analysis behind a login: its streams carry the user (and the credential in the URL

@@ -36,6 +36,7 @@ use crate::proto::{hls, mjpeg, mp4, mpd, ts};
 pub use folders::{MEDIA_GUESSES, MediaEvidence};
 use folders::{media_guesses, paths_and_folders};
 
+mod any_path;
 mod folders;
 mod live;
 pub mod login;
@@ -53,7 +54,7 @@ const IN_PARALLEL: usize = 4;
 // The well-known media paths asked on every HTTP port (`http_paths`), the HLS/DASH folders and the
 // names tried in one that exists (`http_folders`), and the paths tried on a port that answers like
 // a media server (`http_server_paths`) are data: `data/http_paths.yaml`, with the user's knowledge
-// files before it, read through `crate::knowledge::get()`. Built in, they make the 13 requests every
+// files before it, read through `crate::knowledge::get()`. Built in, they make the 15 requests every
 // HTTP port is asked.
 
 /// Most of an HTTP-FLV stream read to find its metadata and codecs.
@@ -211,21 +212,47 @@ pub async fn analyze(
 ) -> HttpFindings {
     match login::gate(addr, root, s).await {
         login::Gate::Closed(findings) => *findings,
-        login::Gate::Open => {
+        login::Gate::Open(failures) => {
             let mut findings = discover(addr, root, s).await;
+            findings.failures.extend(failures);
             nvr_channels(addr, s, &mut findings).await;
             // A locked root was compared with a made-up path already (by the gate).
             if !matches!(root.head.status, 401 | 403) {
                 login::drop_guessed_locks(addr, &mut findings, s).await;
             }
+            login::open_locked(addr, &mut findings, s).await;
+            any_path::check(addr, &mut findings, s).await;
             findings
         }
-        login::Gate::Opened { settings, root } => {
+        login::Gate::Opened {
+            settings,
+            root,
+            wall,
+        } => {
             let mut findings = discover(addr, &root, &settings).await;
+            named_by_wall(&mut findings, &wall);
             nvr_channels(addr, &settings, &mut findings).await;
+            any_path::check(addr, &mut findings, &settings).await;
             login::settle(addr, &mut findings, &settings).await;
             findings
         }
+    }
+}
+
+/// A port whose pages are behind a login its root asked for: when what they showed names no
+/// vendor, the root's answer before the login may (Motion's realm `Motion`).
+fn named_by_wall(findings: &mut HttpFindings, wall: &crate::proto::response::ResponseHead) {
+    use crate::detect::fingerprint::{Observation, classify};
+    if findings
+        .fingerprint
+        .as_ref()
+        .is_some_and(|f| f.vendor.is_some())
+    {
+        return;
+    }
+    let by_wall = classify(&[Observation::new("/", wall, &[])]);
+    if by_wall.vendor.is_some() {
+        findings.fingerprint = Some(by_wall);
     }
 }
 
@@ -245,6 +272,14 @@ async fn discover(
 ) -> HttpFindings {
     let mut findings = HttpFindings::default();
     let (mut paths, whep_links) = root_links(addr, root, s, &mut findings).await;
+    if paths == ["/"] && any_path::made_up_streams(addr, s).await {
+        // The root streams MJPEG and so does any path: `/` is the one stream.
+        any_path::say(&mut findings, &http_url(addr, "/", s.tls));
+        let go2rtc = fingerprint(addr, root, s, &mut findings).await;
+        whep_endpoints(addr, whep_links, go2rtc, s, &mut findings).await;
+        paths_and_folders(addr, &paths, true, s, &mut findings).await;
+        return findings;
+    }
     let known = s.known_paths.clone();
     let unchanged = ask_known(addr, &known, s, &mut findings).await;
     // The user's hints first, then the dictionary.
@@ -529,8 +564,10 @@ async fn probe_path(
         let mut stream = Stream::new(url, kind_from_path(path), addr.port());
         stream.status = crate::model::StreamStatus::AuthRequired;
         stream.auth = crate::detect::head::service(addr.port(), Protocol::Http, &got.head).auth;
-        // Only paths that are media by name are reported when locked: a 401 on a CGI says little.
-        return Ok(html::kind_of(path).is_some().then_some(stream));
+        // Only paths that are media by name (or that the user named with --paths) are reported
+        // when locked: a 401 on a CGI says little.
+        let named = html::kind_of(path).is_some() || s.hint_paths.iter().any(|p| p == path);
+        return Ok(named.then_some(stream));
     }
     if !(200..300).contains(&status) {
         return Ok(None);

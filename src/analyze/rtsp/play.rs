@@ -10,9 +10,14 @@
 //! later). A live stream needs no range (RFC 2326 §10.5: a PLAY without one plays from the current
 //! position), so this PLAY sends none.
 //!
+//! A SETUP over TCP that the server refuses (`461 Unsupported Transport`, or `400` and other
+//! refusals) is asked again over UDP on the same connection ([`setup_udp`]), and the media is
+//! taken from the server's address whatever port it sends from (`net::rtp_udp`: rtsp-rs sends
+//! from a port its SETUP answer did not name, which retina's UDP drops).
+//!
 //! A busy answer to the PLAY (503, 453) is asked again on the session already set up, the first
 //! time at once ([`play`]): a new session would describe the stream again. Anything else unusual
-//! before the media flows (no session, an answer other than 200, `461` for TCP, a server still
+//! before the media flows (no session, an answer other than 200, both transports refused, a server still
 //! busy after one step deadline, bytes that are neither frames nor RTSP) declines, and the caller
 //! runs the retina session as before: it knows UDP, waits out busy answers and reads stranger
 //! servers.
@@ -27,6 +32,7 @@ use crate::error::NetError;
 use crate::error::fmt_duration;
 use crate::model::Measured;
 use crate::net::media_budget::MediaBudget;
+use crate::net::rtp_udp::RtpPair;
 use crate::net::rtsp::{
     Busy, Interleaved, Reply, RtspClient, is_busy, retry_after, start_patience,
 };
@@ -83,7 +89,7 @@ pub(super) async fn on_held(
         _ => url,
     };
     let control = control_url(aggregate, m.control.as_deref());
-    let (session, channel) = match setup(&mut client, &control, auth("SETUP", &control)).await {
+    let (session, carrier) = match setup(&mut client, &control, &auth).await {
         Ok(set_up) => set_up,
         Err(declined) => return declined,
     };
@@ -113,11 +119,20 @@ pub(super) async fn on_held(
     );
     let is_video = m.kind == "video";
     let mut reading = verify::Reading::new(stats, patience, window, pull);
-    let broken = read_media(&mut client, &mut reading, channel, url).await;
+    let (broken, transport) = match &carrier {
+        Carrier::Tcp(channel) => (
+            read_media(&mut client, &mut reading, *channel, url).await,
+            "tcp",
+        ),
+        Carrier::Udp { pair, server } => (read_udp(pair, *server, &mut reading, url).await, "udp"),
+    };
+    if reading.start.is_some() || broken.is_none() {
+        reading.checked();
+    }
     let result = match (reading.start, broken) {
         (Some(start), _) => Ok(verify::measured(
             start,
-            "tcp".into(),
+            transport.into(),
             is_video,
             &reading.stats,
         )),
@@ -194,43 +209,152 @@ async fn play(
     }
 }
 
-/// SETUP `control` over the connection (interleaved TCP): the session and the RTP channel, or
-/// why the check is declined.
+/// Where a set-up session's media arrives.
+enum Carrier {
+    /// Interleaved on the RTSP connection, on this RTP channel.
+    Tcp(u8),
+    /// Over UDP to our socket pair, from the server's address (any of its ports).
+    Udp {
+        pair: Box<RtpPair>,
+        server: std::net::IpAddr,
+    },
+}
+
+/// SETUP `control` over the connection, interleaved TCP first; a refusal of TCP (any `4xx` but a
+/// login's or a busy server's, [`verify::tcp_refused`]: rtsp-rs answers `461`, others `400`)
+/// asks for UDP on the same connection ([`setup_udp`]). The session and where its media comes,
+/// or why the check is declined. `auth`: the `Authorization` for a method and URL.
 async fn setup(
     client: &mut RtspClient,
     control: &str,
-    authorization: Option<String>,
-) -> Result<(String, u8), Played> {
-    let mut headers = vec![(
-        "Transport",
-        "RTP/AVP/TCP;unicast;interleaved=0-1".to_string(),
-    )];
-    headers.extend(authorization.map(|a| ("Authorization", a)));
-    let reply = match client.request("SETUP", control, &as_refs(&headers)).await {
-        Ok(r) => r,
-        Err(e) => return Err(Played::Declined(format!("SETUP: {e}"))),
-    };
-    if reply.head.status != 200 {
-        return Err(Played::Declined(format!(
-            "SETUP answered {}",
-            reply.head.status
-        )));
+    auth: &(dyn Fn(&str, &str) -> Option<String> + Sync),
+) -> Result<(String, Carrier), Played> {
+    let transport = "RTP/AVP/TCP;unicast;interleaved=0-1";
+    let reply = setup_request(client, control, transport, auth).await?;
+    if verify::tcp_refused(Some(reply.head.status)) {
+        tracing::debug!(
+            control,
+            status = reply.head.status,
+            "SETUP over TCP refused; asking for UDP"
+        );
+        return setup_udp(client, control, auth, reply.head.status).await;
     }
-    let Some(session) = reply
-        .head
-        .header("session")
-        .and_then(|s| s.split(';').next())
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-    else {
-        return Err(Played::Declined("SETUP answered without a session".into()));
-    };
+    let session = session_of(&reply)?;
     let channel = reply
         .head
         .header("transport")
         .and_then(interleaved_channel)
         .unwrap_or(0);
-    Ok((session, channel))
+    Ok((session, Carrier::Tcp(channel)))
+}
+
+/// SETUP `control` over UDP after the server refused TCP with `refused`: a socket pair on the
+/// connection's own address, `client_port=` its ports; the media is then taken from the server's
+/// address (or the answer's `source=`) whatever port it comes from.
+async fn setup_udp(
+    client: &mut RtspClient,
+    control: &str,
+    auth: &(dyn Fn(&str, &str) -> Option<String> + Sync),
+    refused: u16,
+) -> Result<(String, Carrier), Played> {
+    let tcp = crate::net::rtsp::status_words(refused);
+    let local = match client.local_addr() {
+        Some(a) => a.ip(),
+        None => return Err(Played::Declined(format!("SETUP over TCP answered {tcp}"))),
+    };
+    let pair = match RtpPair::bind(local).await {
+        Ok(p) => p,
+        Err(e) => {
+            return Err(Played::Declined(format!(
+                "SETUP over TCP answered {tcp}; no UDP port pair: {e}"
+            )));
+        }
+    };
+    let port = pair.port();
+    let transport = format!("RTP/AVP;unicast;client_port={port}-{}", port + 1);
+    let reply = setup_request(client, control, &transport, auth).await?;
+    if reply.head.status != 200 {
+        return Err(Played::Declined(format!(
+            "SETUP over TCP answered {tcp}, over UDP {}",
+            crate::net::rtsp::status_words(reply.head.status)
+        )));
+    }
+    let session = session_of(&reply)?;
+    let server = reply
+        .head
+        .header("transport")
+        .and_then(source_of)
+        .unwrap_or(client.addr().ip());
+    Ok((
+        session,
+        Carrier::Udp {
+            pair: Box::new(pair),
+            server,
+        },
+    ))
+}
+
+/// One SETUP asking for `transport`; an answer that is no RTSP answer declines the check.
+async fn setup_request(
+    client: &mut RtspClient,
+    control: &str,
+    transport: &str,
+    auth: &(dyn Fn(&str, &str) -> Option<String> + Sync),
+) -> Result<Reply, Played> {
+    let mut headers = vec![("Transport", transport.to_string())];
+    headers.extend(auth("SETUP", control).map(|a| ("Authorization", a)));
+    match client.request("SETUP", control, &as_refs(&headers)).await {
+        Ok(r) if r.head.status == 200 || verify::tcp_refused(Some(r.head.status)) => Ok(r),
+        Ok(r) => Err(Played::Declined(format!(
+            "SETUP answered {}",
+            r.head.status
+        ))),
+        Err(e) => Err(Played::Declined(format!("SETUP: {e}"))),
+    }
+}
+
+/// The session a SETUP answer opened.
+fn session_of(reply: &Reply) -> Result<String, Played> {
+    reply
+        .head
+        .header("session")
+        .and_then(|s| s.split(';').next())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| Played::Declined("SETUP answered without a session".into()))
+}
+
+/// The `source=` address of a SETUP answer's `Transport` (RFC 2326 §12.39).
+fn source_of(transport: &str) -> Option<std::net::IpAddr> {
+    transport
+        .split(';')
+        .find_map(|p| p.trim().strip_prefix("source="))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// Feed `reading` the RTP packets that come over UDP from `server`'s address until its deadline
+/// or its window is full; what broke the socket, if something did.
+async fn read_udp(
+    pair: &RtpPair,
+    server: std::net::IpAddr,
+    reading: &mut verify::Reading<'_>,
+    url: &str,
+) -> Option<String> {
+    let mut timestamps = rtp::Extender::default();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match pair.recv_from(server, &mut buf, reading.deadline()).await {
+            None => return None,
+            Some(Err(e)) => return Some(e.to_string()),
+            Some(Ok(n)) => n,
+        };
+        let Some(p) = rtp::packet(&buf[..n]) else {
+            continue;
+        };
+        if reading.packet(url, timestamps.extend(p.timestamp), p.payload) {
+            return None;
+        }
+    }
 }
 
 /// Feed `reading` the RTP packets of `channel` until its deadline or its window is full; what

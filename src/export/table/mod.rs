@@ -21,7 +21,7 @@ use std::io::{self, Write};
 use super::{ExportOptions, Exporter, audio_summary, fmt_num, short_organisation, video_summary};
 use crate::model::table::{Cell, Color, Table};
 use crate::model::{
-    AuthScheme, Device, Protocol, Report, Service, Stream, StreamStatus, VideoInfo,
+    AuthScheme, Device, Protocol, Report, Service, Stage, Stream, StreamStatus, VideoInfo,
 };
 use crate::sanitize::terminal;
 use fit::{Column, Text};

@@ -75,6 +75,9 @@ pub(super) fn no_stream(d: &Device, notes: &mut Notes) -> String {
     }
     let mut why = reasons(d, notes, |_| true);
     let stale = stale_notes(d, notes);
+    if why.is_empty() && !d.is_camera {
+        why.extend(undetected(d, notes));
+    }
     if why.is_empty() {
         why.push(if d.is_camera {
             "camera, no stream found".into()
@@ -88,6 +91,31 @@ pub(super) fn no_stream(d: &Device, notes: &mut Notes) -> String {
         text.push_str(&r);
     }
     text
+}
+
+/// `unknown [n]` for a device with an open port whose detection failed (refused, cut or timed
+/// out: a server that takes one connection at a time, used up by the port probe; bytes of no
+/// protocol camscan knows), its note the reason: what it speaks is unknown, not "not a camera".
+fn undetected(d: &Device, notes: &mut Notes) -> Option<String> {
+    let failures: Vec<String> = d
+        .errors
+        .iter()
+        .filter(|f| f.stage == Stage::Detect)
+        .filter_map(|f| {
+            let port = f.port?;
+            (!d.services.iter().any(|s| s.port == port)).then(|| {
+                format!(
+                    "port {port}: detection failed, what it speaks is unknown: {}",
+                    terminal(&f.message)
+                )
+            })
+        })
+        .collect();
+    if failures.is_empty() {
+        return None;
+    }
+    let refs: Vec<String> = failures.into_iter().map(|t| notes.refer(t)).collect();
+    Some(format!("unknown {}", refs.join("")))
 }
 
 /// The notes of the XAddrs a device announces that no longer answer (`stale XAddr: 198.18.0.11
