@@ -45,6 +45,7 @@
 //! | push_page | 127.0.61.1-19 |
 //! | truth | 127.0.62.1-19 |
 //! | media_budget | 127.0.63.1-4 |
+//! | asking | 127.0.64.1-9 (and 26554 on every address: rtsp-streaming-server binds no address) |
 //! | homeassistant | its own namespaces' loopback (`common::homeassistant`) |
 //!
 //! A new file takes a block of its own (127.0.N.x for N from 4 up). Servers bound to port 0 and

@@ -4,7 +4,7 @@
 //! (the found paths' sub streams, or the rest of the dictionary, a batch at a time); the walk's
 //! account and, when no path served, the reason; then the channel walk.
 
-use super::opening::{Baseline, order_rest, plan_walk};
+use super::opening::{Baseline, Planned, Rounds, order_rest, plan_walk};
 use super::*;
 
 /// Steps 1-3 of [`analyze`], for a device not known or changed: the stream paths found, how the
@@ -19,12 +19,20 @@ pub(super) async fn find_paths(
     let addr = walkers.first().addr;
     let ip = addr.ip();
     let plan = plan_walk(walkers, service, settings, failures).await;
-    let (first, identity, walk, realm) = (plan.first, plan.identity, plan.walk, plan.realm);
-    let candidates = walk.first.clone();
+    let (identity, realm) = (&plan.identity, plan.realm.clone());
+    let candidates = plan.walk.first.clone();
 
-    // The walk without credentials.
+    // The walk without credentials. A focused walk asks every path the device announced or the
+    // user gave (and `/`), and its guesses only until one serves.
+    walkers.stop_at_media = (plan.mode == paths::WalkMode::Focused).then_some(plan.first.len() + 1);
+    let failed_before = failures.len();
+    let baseline_failed = matches!(plan.baseline, Baseline::Failed);
+    let any_path = matches!(plan.baseline, Baseline::AnyPath);
     let (mut found, any_path_auth) =
         walk_unauthenticated(walkers, plan.baseline, &candidates, failures).await;
+    let mut stop = (baseline_failed || failures.len() > failed_before)
+        .then(|| no_answer(failures))
+        .flatten();
     if let Some(scheme) = any_path_auth {
         service.auth = scheme;
     }
@@ -46,38 +54,61 @@ pub(super) async fn find_paths(
     )
     .await;
     let cred = credential_of(&outcome);
-    let walking_on = match &outcome {
-        AuthOutcome::Locked | AuthOutcome::Failed { .. } => false,
-        AuthOutcome::NotTried => any_path_auth.is_none(),
-        AuthOutcome::Succeeded(..) => true,
-    };
+    let walking_on = stop.is_none()
+        && match &outcome {
+            AuthOutcome::Locked | AuthOutcome::Failed { .. } => false,
+            AuthOutcome::NotTried => any_path_auth.is_none(),
+            AuthOutcome::Succeeded(..) => true,
+        };
     let nothing_served =
         served.paths.is_empty() && !found.iter().any(|f| matches!(f.answer, Answer::Media(_)));
-    let (latest, rest) = order_rest(
+    // A thorough walk waits for a late clue only when nothing named a maker; a focused one, when
+    // the device announced no path (its device API may still name its streams).
+    let waits = match plan.mode {
+        paths::WalkMode::Thorough => identity.by.is_none(),
+        paths::WalkMode::Focused => plan.announced == 0,
+    };
+    let (latest, rounds) = order_rest(
         settings,
         addr,
-        (&identity, service.server.as_deref(), realm.as_deref()),
-        (&first, &walk, &candidates),
-        walking_on && nothing_served && identity.by.is_none(),
+        (identity, service.server.as_deref(), realm.as_deref()),
+        (&plan, &candidates),
+        walking_on && nothing_served && waits,
     )
     .await;
+    if stop.is_none() {
+        stop = Some(first_round_stop(
+            (&plan, &candidates),
+            (&found, &served),
+            (any_path, any_path_auth.is_some(), &outcome),
+        ));
+    }
     // The first round's sub streams (the other paths of the entries whose path served), or the
-    // rest of the dictionary when it found nothing.
+    // rest of the walk when it found nothing.
     let mut asked: Vec<String> = std::iter::once("/".to_string())
         .chain(candidates.iter().cloned())
         .collect();
     if walking_on {
         let scheme = login_scheme(&outcome, service.auth);
-        walk_on(
+        let until = rest_deadline(latest.by.is_some());
+        let ended = walk_on(
             walkers,
             &mut found,
-            (&mut served, &rest, rest_deadline(latest.by.is_some())),
+            (
+                &mut served,
+                &rounds,
+                until,
+                plan.mode == paths::WalkMode::Focused,
+            ),
             &mut asked,
             cred.as_ref(),
             failures,
             (&early, scheme, &settings.http_live),
         )
         .await;
+        if nothing_served {
+            stop = Some(ended);
+        }
     }
     // Paths after the first round that ask for a login of their own (the first round's asked
     // none): logged in now, within the same budget, and asked again with the credential.
@@ -96,12 +127,18 @@ pub(super) async fn find_paths(
         .await;
     }
     let cred = credential_of(&outcome);
-    // DESCRIBEs sent: the random baseline path and the paths asked.
-    let sent = asked.len() + usize::from(plan.baseline_sent);
+    // DESCRIBEs sent: the random baseline path, the paths asked and the login's.
+    let sent = walkers.sent() as usize;
     // The maker whose paths went first: a later clue's only when it ordered the rest that was
     // walked.
-    let reordered = (latest.makers != identity.makers && nothing_served && walking_on)
-        .then_some(rest.as_slice());
+    let reordered = (latest.makers != identity.makers && nothing_served && walking_on).then(|| {
+        rounds
+            .fill
+            .iter()
+            .chain(&rounds.rest)
+            .next()
+            .map(String::as_str)
+    });
     let any_stream = !served.paths.is_empty()
         || found
             .iter()
@@ -110,8 +147,8 @@ pub(super) async fn find_paths(
     tell_walk(
         service,
         walkers,
-        (&identity, &latest, reordered),
-        (&first, &walk, sent),
+        (identity, &latest, reordered),
+        (&plan, sent, stop.unwrap_or(Stop::Exhausted)),
         (!any_stream).then_some(login),
     );
 
@@ -122,12 +159,99 @@ pub(super) async fn find_paths(
     if matches!(outcome, AuthOutcome::Locked) {
         return (found, outcome, Vec::new());
     }
+    walkers.stop_at_media = None;
     let announced = settings.announcements.of(ip);
     let channels = (&mut found, served.paths.as_slice());
     let resume = walk_channels(walkers, channels, cred.as_ref(), failures, addr, announced).await;
     let scheme = login_scheme(&outcome, service.auth);
     hand_early(&mut found, &mut served, &early, scheme, false).await;
     (found, outcome, resume)
+}
+
+/// Why a port's walk stopped asking paths (`path_walk.stopped`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Stop {
+    /// A path the device announced (ONVIF GetStreamUri, mDNS) or the user gave served.
+    Named,
+    /// A documented path of the maker the evidence named served (a focused walk's first round).
+    Maker,
+    /// A path of a thorough first round (or of the first round of a device nothing named) served.
+    FirstRound,
+    /// A path of a later round served: the device's late announcement, the other makers' main
+    /// paths or the rest of the dictionary.
+    Later,
+    /// Every path was asked and none served.
+    Exhausted,
+    /// The rest of the dictionary's time was up.
+    TimeUp,
+    /// The port's HTTP side serves live media: the rest of the dictionary was not asked.
+    LiveOverHttp,
+    /// Every path asks for a login, and none was made (no credential, refused, locked out).
+    Login,
+    /// The server answers any path with a stream: only `/` was asked.
+    AnyPath,
+    /// The port stopped answering: the failure, as recorded.
+    NoAnswer(String),
+}
+
+impl Stop {
+    /// The name the report gives it.
+    fn as_str(&self) -> &'static str {
+        match self {
+            Stop::Named => "named",
+            Stop::Maker => "maker",
+            Stop::FirstRound => "first-round",
+            Stop::Later => "later-round",
+            Stop::Exhausted => "exhausted",
+            Stop::TimeUp => "time-up",
+            Stop::LiveOverHttp => "live-over-http",
+            Stop::Login => "login",
+            Stop::AnyPath => "any-path",
+            Stop::NoAnswer(_) => "no-answer",
+        }
+    }
+}
+
+/// The stop of a walk whose latest request failed: the failure it recorded.
+fn no_answer(failures: &[AnalyzeError]) -> Option<Stop> {
+    failures.last().map(|e| Stop::NoAnswer(e.to_string()))
+}
+
+/// Why the first round ended the walk, if it did: what served (a path the device announced or
+/// the user gave, a named maker's, another), the login it could not make; else `Exhausted`
+/// (a later round says more).
+fn first_round_stop(
+    (plan, candidates): (&Planned, &[String]),
+    (found, served): (&[Found], &Handed),
+    (any_path, any_path_auth, outcome): (bool, bool, &AuthOutcome),
+) -> Stop {
+    if any_path {
+        return Stop::AnyPath;
+    }
+    let streams: Vec<&str> = found
+        .iter()
+        .filter(|f| matches!(f.answer, Answer::Media(_)))
+        .map(|f| f.path.as_str())
+        .chain(served.paths.iter().map(String::as_str))
+        .collect();
+    if streams.is_empty() {
+        return match outcome {
+            AuthOutcome::Locked | AuthOutcome::Failed { .. } => Stop::Login,
+            AuthOutcome::NotTried if any_path_auth => Stop::Login,
+            _ => Stop::Exhausted,
+        };
+    }
+    if streams.iter().any(|p| plan.first.iter().any(|g| g == p)) {
+        Stop::Named
+    } else if plan.mode == paths::WalkMode::Focused
+        && plan.identity.by.is_some()
+        && !plan.walk.fill.is_empty()
+        && streams.iter().any(|p| candidates.iter().any(|c| c == p))
+    {
+        Stop::Maker
+    } else {
+        Stop::FirstRound
+    }
 }
 
 /// The schemes the service offered in its challenges, on the service once each.
@@ -173,13 +297,18 @@ fn login_scheme(outcome: &AuthOutcome, service: AuthScheme) -> AuthScheme {
 }
 
 /// The walk's account on `service` ([`account`]): the maker whose paths went first (`latest` when
-/// it `reordered` the rest, else `identity`), and, given the login's outcome when no path served,
-/// why none did ([`paths::why_none`]).
+/// it `reordered` the rest, with the first path of that rest), which walk ran and why it stopped,
+/// and, given the login's outcome when no path served, why none did ([`paths::why_none`]), or
+/// that the port stopped answering.
 fn tell_walk(
     service: &mut Service,
     walkers: &Walkers,
-    (identity, latest, reordered): (&identity::Identity, &identity::Identity, Option<&[String]>),
-    (first, walk, sent): (&[String], &paths::Walk, usize),
+    (identity, latest, reordered): (
+        &identity::Identity,
+        &identity::Identity,
+        Option<Option<&str>>,
+    ),
+    (plan, sent, stop): (&Planned, usize, Stop),
     none_served: Option<paths::Login>,
 ) {
     let by = if reordered.is_some() {
@@ -189,12 +318,17 @@ fn tell_walk(
     };
     service.path_walk = Some(Box::new(account(
         by,
-        (first, walk, reordered),
-        sent,
+        (plan, reordered),
+        (sent, &stop),
         walkers,
     )));
     if let Some(login) = none_served {
-        service.note = Some(paths::why_none(latest, sent, &walkers.tally(), &login));
+        service.note = Some(match &stop {
+            Stop::NoAnswer(why) => format!(
+                "the port stopped answering after {sent} DESCRIBE request(s) of the path walk: {why}"
+            ),
+            _ => paths::why_none(latest, sent, &walkers.tally(), &login),
+        });
     }
 }
 
@@ -221,14 +355,16 @@ fn outcome_summary(
 }
 
 /// The walk's account for the report.
-/// `reordered`: the rest of the walk, when a clue that came after the first round ordered it.
+/// `reordered`: the first path of the rest of the walk, when a clue that came after the first
+/// round ordered it.
 fn account(
     identity: &identity::Identity,
-    (user, walk, reordered): (&[String], &paths::Walk, Option<&[String]>),
-    asked: usize,
+    (plan, reordered): (&Planned, Option<Option<&str>>),
+    (asked, stop): (usize, &Stop),
     walkers: &Walkers,
 ) -> crate::model::PathWalk {
     let by = identity.by.as_ref();
+    let walk = &plan.walk;
     crate::model::PathWalk {
         maker: by.map(|c| c.maker.display_name().to_string()),
         model: identity.model.clone(),
@@ -241,10 +377,13 @@ fn account(
             .map(|(m, s)| format!("{} ({})", m.display_name(), s.as_str()))
             .collect(),
         first: match reordered {
-            Some(rest) => rest.first().cloned(),
-            None => walk.first.get(user.len()).cloned(),
+            Some(rest) => rest.map(str::to_string),
+            None => walk.first.get(plan.first.len()).cloned(),
         },
         after_first_round: reordered.is_some(),
+        walk: crate::model::choice::Choice::choice(plan.mode).to_string(),
+        announced: u32::try_from(plan.announced).unwrap_or(u32::MAX),
+        stopped: stop.as_str().to_string(),
         asked: u32::try_from(asked).unwrap_or(u32::MAX),
         answers: walkers
             .tally()
@@ -255,10 +394,11 @@ fn account(
 }
 
 /// After the first round: the other paths of the entries whose path served a stream (the sub
-/// stream), or, when the round found no stream, the `rest` of the dictionary; then the sub
+/// stream), or, when the round found no stream, the next of the `rounds`: the paths the device
+/// announced late, then the fill a batch at a time, then the rest of the dictionary; then the sub
 /// streams of what that found. With the credential that worked, if any. A path that asks for a
 /// login the credential passed elsewhere ends the walk (no more logins sent to a device that may
-/// be locking us out).
+/// be locking us out). Returns why it stopped.
 /// The rest is asked a batch at a time until `until`: a server that answers slowly (VLC takes
 /// 25 ms a DESCRIBE) is not asked hundreds of paths.
 ///
@@ -271,7 +411,7 @@ fn account(
 async fn walk_on(
     walkers: &mut Walkers,
     found: &mut Vec<Found>,
-    (served_early, rest, until): (&mut Handed, &[String], tokio::time::Instant),
+    (served_early, rounds, until, focused): (&mut Handed, &Rounds, tokio::time::Instant, bool),
     asked: &mut Vec<String>,
     cred: Option<&Credential>,
     failures: &mut Vec<AnalyzeError>,
@@ -280,9 +420,10 @@ async fn walk_on(
         AuthScheme,
         &crate::analyze::context::LivePorts,
     ),
-) {
-    // Where the next batch of the rest starts.
-    let mut at = 0;
+) -> Stop {
+    // Where the next batch of the fill and of the rest starts.
+    let (mut named, mut at_fill, mut at) = (false, 0, 0);
+    let rest = &rounds.rest;
     let addr = walkers.first().addr;
     loop {
         let live_over_http = live.has(addr);
@@ -308,7 +449,23 @@ async fn walk_on(
             }
         }
         if next.is_empty() && !served.is_empty() {
-            return;
+            return Stop::Later;
+        }
+        let (mut in_rest, mut guessing) = (false, false);
+        if next.is_empty() && !named {
+            // What the device announced after the walk began (its device API), alone.
+            named = true;
+            next.extend(rounds.named.iter().filter(|p| !asked.contains(p)).cloned());
+        }
+        if next.is_empty() && at_fill < rounds.fill.len() {
+            // The other makers' main paths, a batch at a time, as a thorough first round asks them.
+            while at_fill < rounds.fill.len() && next.len() < paths::FIRST_ROUND {
+                if !asked.contains(&rounds.fill[at_fill]) {
+                    next.push(rounds.fill[at_fill].clone());
+                }
+                at_fill += 1;
+            }
+            guessing = true;
         }
         if next.is_empty() {
             // Nothing served yet: the next batch of the rest (a batch at a time, so that the
@@ -325,7 +482,7 @@ async fn walk_on(
                     paths = rest.len(),
                     "RTSP: the rest of the dictionary's time is up"
                 );
-                return;
+                return Stop::TimeUp;
             }
             // The port's HTTP side serves its live media (VLC's HTTP output, which answers
             // every RTSP path 404): the first round was asked, the rest is not worth its time.
@@ -335,7 +492,7 @@ async fn walk_on(
                     paths = rest.len(),
                     "RTSP: the port serves live media over HTTP; the rest of the dictionary is not asked"
                 );
-                return;
+                return Stop::LiveOverHttp;
             }
             while at < rest.len() && next.len() < paths::FIRST_ROUND {
                 if !asked.contains(&rest[at]) {
@@ -343,18 +500,36 @@ async fn walk_on(
                 }
                 at += 1;
             }
+            (in_rest, guessing) = (true, true);
         }
         if next.is_empty() {
-            return;
+            return Stop::Exhausted;
         }
         // The rest of the dictionary stops at `until`, within a batch too (a server that answers
         // one request at a time takes a second or more for a batch); the sub streams do not.
-        let deadline = served.is_empty().then_some(until);
+        let deadline = (in_rest && served.is_empty()).then_some(until);
+        // Guesses (the fill, the rest) only until one serves, in a focused walk.
+        walkers.stop_at_media = (guessing && focused).then_some(0);
         let answers = walkers.describe_until(&next, cred, deadline).await;
         let asked_now = answers.iter().filter(|a| a.is_some()).count();
         asked.extend(next.iter().take(asked_now).cloned());
+        let failed_before = failures.len();
+        let refused = cred.is_some()
+            && answers
+                .iter()
+                .any(|a| matches!(a, Some((Ok(Answer::Auth { .. }), _))));
+        let served_now = answers
+            .iter()
+            .any(|a| matches!(a, Some((Ok(Answer::Media(_)), _))));
         if !record(next, answers, cred, found, failures) {
-            return;
+            if failures.len() > failed_before {
+                return no_answer(failures).unwrap_or(Stop::Exhausted);
+            } else if refused {
+                return Stop::Login;
+            } else if !served_now {
+                return Stop::TimeUp;
+            }
+            // A guess served and the rest of the batch was not asked: its sub streams next.
         }
     }
 }
