@@ -69,9 +69,10 @@ pub(super) async fn plan_walk(
 }
 
 /// The clues for the address once those promised are in (at most [`identity::SETTLE`]). A
-/// focused walk of a device nothing names yet, with a web server on another port (where an ONVIF
-/// device API may be), waits for WS-Discovery first, within its window: a device API that answers
-/// names the streams, and the walk asks those instead of every maker's main path.
+/// focused walk of a device that announced no stream, that nothing named or only a clue less
+/// trusted than ONVIF did (its MAC's block, a web page), with a web server on another port (where
+/// an ONVIF device API may be), waits for WS-Discovery first, within its window: a device API that
+/// answers names the streams, and the walk asks those instead of guessing.
 async fn clues_before_walking(
     settings: &ScanContext,
     addr: SocketAddr,
@@ -79,7 +80,7 @@ async fn clues_before_walking(
 ) -> Vec<identity::Clue> {
     let (ip, board) = (addr.ip(), &settings.identities);
     let clues = board.settled(ip, addr.port(), identity::SETTLE).await;
-    let undirected = settings.settings.get(&paths::WALK) == paths::WalkMode::Focused
+    let guessing = settings.settings.get(&paths::WALK) == paths::WalkMode::Focused
         && settings.rtsp_paths.is_empty()
         && !settings.stream_hints.has(addr)
         && decide(
@@ -88,16 +89,20 @@ async fn clues_before_walking(
             clues.clone(),
         )
         .by
-        .is_none();
+        .is_none_or(|c| c.source < identity::ClueSource::OnvifScopes);
     let until = board.late_clues_until();
-    if !undirected || !board.has_web(ip) || tokio::time::Instant::now() >= until {
+    if !guessing || !board.has_web(ip) || tokio::time::Instant::now() >= until {
         return clues;
     }
     tracing::debug!(%addr, "RTSP: waiting for WS-Discovery before the first round");
     let hints = &settings.stream_hints;
     let named = || hints.has(addr);
-    let wait = until.saturating_duration_since(tokio::time::Instant::now());
-    let clues = board.news(ip, addr.port(), clues.len(), wait, named).await;
+    let mut clues = clues;
+    // Until the device API names streams or the window closes (other clues may come meanwhile).
+    while !named() && tokio::time::Instant::now() < until {
+        let wait = until.saturating_duration_since(tokio::time::Instant::now());
+        clues = board.news(ip, addr.port(), clues.len(), wait, named).await;
+    }
     if board.onvif_pending(ip) && !named() {
         return board
             .news(ip, addr.port(), clues.len(), identity::SETTLE, named)
