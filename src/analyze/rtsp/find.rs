@@ -378,7 +378,11 @@ fn account(
             .collect(),
         first: match reordered {
             Some(rest) => rest.map(str::to_string),
-            None => walk.first.get(plan.first.len()).cloned(),
+            None => walk
+                .first
+                .get(plan.first.len())
+                .or(walk.fill.first())
+                .cloned(),
         },
         after_first_round: reordered.is_some(),
         walk: crate::model::choice::Choice::choice(plan.mode).to_string(),
@@ -518,9 +522,12 @@ async fn walk_on(
             && answers
                 .iter()
                 .any(|a| matches!(a, Some((Ok(Answer::Auth { .. }), _))));
-        let served_now = answers
-            .iter()
-            .any(|a| matches!(a, Some((Ok(Answer::Media(_)), _))));
+        let served_now = answers.iter().any(|a| {
+            matches!(
+                a,
+                Some((Ok(Answer::Media(_) | Answer::Auth { .. } | Answer::Forbidden), _))
+            )
+        });
         if !record(next, answers, cred, found, failures) {
             if failures.len() > failed_before {
                 return no_answer(failures).unwrap_or(Stop::Exhausted);

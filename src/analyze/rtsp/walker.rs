@@ -111,7 +111,8 @@ impl Walker {
 /// that once for two paths, and a slow link costs its round trip once per pair of paths.
 pub(super) struct Walkers {
     pub(super) list: Vec<Walker>,
-    /// `Some(n)`: once a path serves a stream, no more paths are handed out past the first `n`
+    /// `Some(n)`: once a path serves a stream (or asks for a login: it is there), no more paths
+    /// are handed out past the first `n`
     /// of a list (a focused walk's rounds of guessed paths, after the paths the device announced
     /// or the user gave: the sub streams are asked after, from the found path's entries).
     pub(super) stop_at_media: Option<usize>,
@@ -209,7 +210,11 @@ impl Walkers {
                     if answer.is_err() {
                         stop.store(true, Ordering::Relaxed);
                     }
-                    if matches!(answer, Ok(Answer::Media(_))) {
+                    // A stream, or a path that is there behind a login.
+                    if matches!(
+                        answer,
+                        Ok(Answer::Media(_) | Answer::Auth { .. } | Answer::Forbidden)
+                    ) {
                         served.store(true, Ordering::Relaxed);
                     }
                     results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some((answer, holder));
