@@ -511,6 +511,7 @@ fn onvif_device_found_named_and_streams_analysed() {
 /// window rather than racing it. Before issue 83 the dictionary walk ran beside the ONVIF answer
 /// (the issue counted 201 DESCRIBEs on such a camera).
 #[test]
+#[allow(clippy::print_stderr)] // the walk and the counts, for --nocapture
 fn an_onvif_camera_that_names_its_streams_gets_no_dictionary_walk() {
     let mut lab = Lab::up("csor");
     let dir = tempfile::tempdir().unwrap();
@@ -582,6 +583,7 @@ fn an_onvif_camera_that_names_its_streams_gets_no_dictionary_walk() {
         .find(|r| r["ip"] == "198.18.0.11")
         .unwrap_or_else(|| panic!("no request count: {:#}", raw["coverage"]));
     let rtsp_requests = counted["rtsp"].as_u64().unwrap();
+    eprintln!("path_walk {walk}\nrequests {counted}");
     assert!(
         rtsp_requests <= 16,
         "{rtsp_requests} RTSP requests for two streams: {counted}"
