@@ -544,6 +544,51 @@ mod tests {
         }
     }
 
+    /// A focused walk's first round: what the device announced (and the user's paths) alone;
+    /// else a named maker's documented paths; else the thorough round. What it leaves out is
+    /// the fill, asked (before the rest) only when the round found nothing; nothing is lost.
+    #[test]
+    fn a_focused_walk_asks_what_the_device_names_first() {
+        let k = crate::knowledge::get();
+        let none = decide(k, &[]);
+        let hik = decide(k, &[clue(k, "hikvision", ClueSource::Mac, None)]);
+        let onvif = vec!["/onvif/ch101".to_string(), "/onvif/ch102".to_string()];
+        let thorough = plan_in(k, &onvif, &hik);
+        let named = plan_mode(k, &onvif, 2, &hik, WalkMode::Focused);
+        assert_eq!(named.first, onvif);
+        assert_eq!(named.fill[0], "/Streaming/Channels/101", "{named:?}");
+        let all = |w: &Walk| -> Vec<String> {
+            w.first.iter().chain(&w.fill).chain(&w.rest).cloned().collect()
+        };
+        assert_eq!(all(&named), all(&thorough));
+        assert!(thorough.fill.is_empty());
+        // A maker named, nothing announced: its documented paths, no other maker's.
+        let maker = plan_mode(k, &[], 0, &hik, WalkMode::Focused);
+        assert_eq!(maker.first[0], "/Streaming/Channels/101");
+        let hikvision: Vec<String> = entries_of(k, "hikvision", None)
+            .iter()
+            .flat_map(|e| e.paths.iter().map(|p| slashed(p)))
+            .collect();
+        assert!(
+            maker.first.iter().all(|p| hikvision.contains(p)),
+            "{:?}",
+            maker.first
+        );
+        assert!(!maker.fill.is_empty());
+        assert_eq!(all(&maker), all(&plan_in(k, &[], &hik)));
+        // Nothing named: the thorough round.
+        assert_eq!(
+            plan_mode(k, &[], 0, &none, WalkMode::Focused),
+            plan_in(k, &[], &none)
+        );
+        // The user's paths alone name nothing: the round stays whole.
+        let user = vec!["/mine".to_string()];
+        assert_eq!(
+            plan_mode(k, &user, 0, &none, WalkMode::Focused),
+            plan_in(k, &user, &none)
+        );
+    }
+
     #[test]
     fn the_named_makers_paths_go_first_then_their_platforms() {
         let k = crate::knowledge::get();
