@@ -558,7 +558,12 @@ mod tests {
         assert_eq!(named.first, onvif);
         assert_eq!(named.fill[0], "/Streaming/Channels/101", "{named:?}");
         let all = |w: &Walk| -> Vec<String> {
-            w.first.iter().chain(&w.fill).chain(&w.rest).cloned().collect()
+            w.first
+                .iter()
+                .chain(&w.fill)
+                .chain(&w.rest)
+                .cloned()
+                .collect()
         };
         assert_eq!(all(&named), all(&thorough));
         assert!(thorough.fill.is_empty());

@@ -63,8 +63,9 @@ pub static DETECT_TIMEOUT: crate::model::setting::Setting<Duration> =
         value_name: "DURATION",
         help: "How long an open port has to answer protocol detection's first probe; a silent \
                port (a tarpit) costs this, three times this (at most 10s) on RTSP's ports 554, \
-               8554, 10554 and 5554 of a device that has shown it is a media server or a camera. \
-               At most --timeout [default: 2s]",
+               8554, 10554 and 5554 of a device that has shown it is alive (another port \
+               answered, discovery named it, the inventory knows it). At most --timeout \
+               [default: 2s]",
         default: DEFAULT_DETECT_TIMEOUT,
         choices: None,
         parse: crate::model::setting::duration,
@@ -96,7 +97,7 @@ pub fn detect_timeout(settings: &crate::model::setting::Settings) -> Duration {
 /// cameras use): a peer there that accepted the connection but has not answered OPTIONS within
 /// the detection deadline is given the patience a media server needs
 /// ([`crate::net::rtsp::start_patience`]) before it is called silent, when its device has shown
-/// it is a media server or a camera (detection's caller says: `earned`). GStreamer answers no
+/// it is alive and may serve media (detection's caller says: `earned`). GStreamer answers no
 /// client while it prepares or tears down a media (a shared 1080p x264 stream letting go of its
 /// last client on a loaded machine kept OPTIONS unanswered past the 2 s deadline, and past 3 s,
 /// held to a quarter of a CPU). A silent port on a device with no such sign costs one deadline.

@@ -67,13 +67,14 @@ pub async fn analyze_port(
     }
 }
 
-/// Whether the device at `addr` has shown it is a media server or a camera, so that its silent
+/// Whether the device at `addr` has shown it is alive and may serve media, so that its silent
 /// RTSP port earns a media server's start patience (`detect::RTSP_PORTS`): the inventory knows an
-/// RTSP stream on that port, another port answered as a media server (RTSP, RTMP), or some
-/// evidence named a camera maker (its MAC's block, a discovery protocol, another port's web
-/// fingerprint or RTSP `Server`), or it announced streams. Asked once detection's deadline has
-/// passed, it first waits for the device's other ports to say what they are (at most what is
-/// left of the patience).
+/// RTSP stream on that port, another port answered (RTSP, RTMP, or a web server: CI's GStreamer
+/// camera, busy with a shared media, had only its login-walled web admin to show), some evidence
+/// named a camera maker (its MAC's block, a discovery protocol, another port's web page or RTSP
+/// `Server`), or it announced streams. Asked once detection's deadline has passed, it first waits
+/// for the device's other ports to say what they are (at most what is left of the patience). A
+/// device whose every port stays silent has shown nothing.
 async fn shown_media(addr: std::net::SocketAddr, ctx: &ScanContext) -> bool {
     let ip = addr.ip();
     if !ctx.known_rtsp_paths(addr).is_empty() {
@@ -82,7 +83,10 @@ async fn shown_media(addr: std::net::SocketAddr, ctx: &ScanContext) -> bool {
     let wait =
         crate::net::rtsp::start_patience(ctx.detect_timeout()).saturating_sub(ctx.detect_timeout());
     let clues = ctx.identities.settled(ip, addr.port(), wait).await;
-    !clues.is_empty() || ctx.identities.has_media(ip) || ctx.stream_hints.has(addr)
+    !clues.is_empty()
+        || ctx.identities.has_media(ip)
+        || ctx.identities.has_web(ip)
+        || ctx.stream_hints.has(addr)
 }
 
 /// A STUN server found on a TCP port: its service there and on UDP, where WebRTC clients use it.

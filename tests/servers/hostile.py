@@ -38,8 +38,6 @@ Behaviours (TCP unless said otherwise):
               it prepares or tears down a shared media, issue 83): each request waits until LATE
               seconds after the first connection came, then OPTIONS 200 (Server: GStreamer RTSP
               server), DESCRIBE 404, anything else 405
-  camweb      HTTP: a camera's web server (`Server: App-webs/`, Hikvision's): every GET 200 with a
-              small login page; other methods 501
   ssdp        UDP 1900 joined to 239.255.255.250 on ADDRESS: answers M-SEARCH with
               LOCATION http://ADDRESS:PORT/description.xml, and PORT is a tarpit (namespace lab only)
   ssdpaway    like ssdp, but LOCATION names PORT on another host, 198.18.0.99 (never contacted)
@@ -389,19 +387,6 @@ def h_latestart(conn, ctx):
                       % (status, cseq(head), extra)).encode())
 
 
-def h_camweb(conn, ctx):
-    head, _ = read_request(conn)
-    if head is None:
-        return
-    method, _, _ = request_line(head)
-    if method != "GET":
-        conn.sendall(b"HTTP/1.1 501 Not Implemented\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-        return
-    body = b"<html><head><title>Login</title></head><body>login</body></html>"
-    conn.sendall(b"HTTP/1.1 200 OK\r\nServer: App-webs/\r\nContent-Type: text/html\r\n"
-                 b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body))
-
-
 HANDLERS = {
     "garbage": h_garbage,
     "tarpit": h_tarpit,
@@ -417,7 +402,6 @@ HANDLERS = {
     "redirect": h_redirect,
     "noplay": h_noplay,
     "latestart": h_latestart,
-    "camweb": h_camweb,
 }
 
 

@@ -4,6 +4,7 @@
 //! (the found paths' sub streams, or the rest of the dictionary, a batch at a time); the walk's
 //! account and, when no path served, the reason; then the channel walk.
 
+use super::account::{Stop, asks_login, first_round_stop, no_answer, tell};
 use super::opening::{Baseline, Planned, Rounds, order_rest, plan_walk};
 use super::*;
 
@@ -22,35 +23,18 @@ pub(super) async fn find_paths(
     let (identity, realm) = (&plan.identity, plan.realm.clone());
     let candidates = plan.walk.first.clone();
 
-    // The walk without credentials. A focused walk asks every path the device announced or the
-    // user gave (and `/`), and its guesses only until one serves.
-    walkers.stop_at_media = (plan.mode == paths::WalkMode::Focused).then_some(plan.first.len() + 1);
-    let failed_before = failures.len();
-    let baseline_failed = matches!(plan.baseline, Baseline::Failed);
-    let any_path = matches!(plan.baseline, Baseline::AnyPath);
-    let (mut found, any_path_auth) =
-        walk_unauthenticated(walkers, plan.baseline, &candidates, failures).await;
-    let mut stop = (baseline_failed || failures.len() > failed_before)
-        .then(|| no_answer(failures))
-        .flatten();
-    if let Some(scheme) = any_path_auth {
-        service.auth = scheme;
-    }
-    note_offered(service, walkers);
-    // 2. Authentication, within the host's budget, and the re-test of paths behind the login.
-    // `served`: the streams handed to analysis at once (not in `found`): the login's, then the
-    // walk's.
     let mut served = Handed::default();
-    let (asks, handed) = (any_path_auth.is_some(), (early.clone(), &mut served));
-    let mut outcome = log_in(
+    let FirstRound {
+        mut found,
+        any_path_auth,
+        mut outcome,
+        mut stop,
+    } = first_round(
         walkers,
-        &mut found,
-        &candidates,
-        asks,
-        ip,
-        settings,
+        service,
+        (settings, &plan, &candidates),
         failures,
-        handed,
+        (early.clone(), &mut served),
     )
     .await;
     let cred = credential_of(&outcome);
@@ -77,9 +61,10 @@ pub(super) async fn find_paths(
     )
     .await;
     if stop.is_none() {
+        let any_path = matches!(plan.baseline, Baseline::AnyPath);
         stop = Some(first_round_stop(
             (&plan, &candidates),
-            (&found, &served),
+            (&found, &served.paths),
             (any_path, any_path_auth.is_some(), &outcome),
         ));
     }
@@ -114,42 +99,17 @@ pub(super) async fn find_paths(
     // none): logged in now, within the same budget, and asked again with the credential.
     if matches!(outcome, AuthOutcome::NotTried) && found.iter().any(asks_login) {
         let again = (early.clone(), &mut served);
-        outcome = log_in(
-            walkers,
-            &mut found,
-            &candidates,
-            false,
-            ip,
-            settings,
-            failures,
-            again,
-        )
-        .await;
+        let (ip, walked) = (ip, (&mut found, candidates.as_slice()));
+        outcome = log_in(walkers, walked, false, ip, settings, failures, again).await;
     }
     let cred = credential_of(&outcome);
-    // DESCRIBEs sent: the random baseline path, the paths asked and the login's.
-    let sent = walkers.sent() as usize;
-    // The maker whose paths went first: a later clue's only when it ordered the rest that was
-    // walked.
-    let reordered = (latest.makers != identity.makers && nothing_served && walking_on).then(|| {
-        rounds
-            .fill
-            .iter()
-            .chain(&rounds.rest)
-            .next()
-            .map(String::as_str)
-    });
-    let any_stream = !served.paths.is_empty()
-        || found
-            .iter()
-            .any(|f| matches!(f.answer, Answer::Media(_)) || asks_login(f));
-    let login = outcome_summary(&outcome, any_path_auth.is_some(), settings, ip);
-    tell_walk(
+    tell(
         service,
         walkers,
-        (identity, &latest, reordered),
-        (&plan, sent, stop.unwrap_or(Stop::Exhausted)),
-        (!any_stream).then_some(login),
+        (&plan, &latest, &rounds),
+        (&found, &served.paths, &outcome, any_path_auth.is_some()),
+        nothing_served && walking_on,
+        (stop.unwrap_or(Stop::Exhausted), settings),
     );
 
     // 3. Channels of multi-channel devices. A walk that meets a gap while SADP/DHIP may still
@@ -168,89 +128,61 @@ pub(super) async fn find_paths(
     (found, outcome, resume)
 }
 
-/// Why a port's walk stopped asking paths (`path_walk.stopped`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum Stop {
-    /// A path the device announced (ONVIF GetStreamUri, mDNS) or the user gave served.
-    Named,
-    /// A documented path of the maker the evidence named served (a focused walk's first round).
-    Maker,
-    /// A path of a thorough first round (or of the first round of a device nothing named) served.
-    FirstRound,
-    /// A path of a later round served: the device's late announcement, the other makers' main
-    /// paths or the rest of the dictionary.
-    Later,
-    /// Every path was asked and none served.
-    Exhausted,
-    /// The rest of the dictionary's time was up.
-    TimeUp,
-    /// The port's HTTP side serves live media: the rest of the dictionary was not asked.
-    LiveOverHttp,
-    /// Every path asks for a login, and none was made (no credential, refused, locked out).
-    Login,
-    /// The server answers any path with a stream: only `/` was asked.
-    AnyPath,
-    /// The port stopped answering: the failure, as recorded.
-    NoAnswer(String),
+/// What the first round (step 1's paths without credentials, step 2's login) left.
+struct FirstRound {
+    found: Vec<Found>,
+    /// The scheme, when the server asks for a login on any path.
+    any_path_auth: Option<AuthScheme>,
+    outcome: AuthOutcome,
+    /// Set when the round already ended the walk: the port stopped answering.
+    stop: Option<Stop>,
 }
 
-impl Stop {
-    /// The name the report gives it.
-    fn as_str(&self) -> &'static str {
-        match self {
-            Stop::Named => "named",
-            Stop::Maker => "maker",
-            Stop::FirstRound => "first-round",
-            Stop::Later => "later-round",
-            Stop::Exhausted => "exhausted",
-            Stop::TimeUp => "time-up",
-            Stop::LiveOverHttp => "live-over-http",
-            Stop::Login => "login",
-            Stop::AnyPath => "any-path",
-            Stop::NoAnswer(_) => "no-answer",
-        }
+/// The first round: the walk without credentials (a focused walk asks every path the device
+/// announced or the user gave, and `/`, and its guesses only until one is there), then the login
+/// within the host's budget and the re-test of the paths behind it. `served`: the streams handed
+/// to analysis at once (not in `found`): the login's, then the walk's.
+async fn first_round(
+    walkers: &mut Walkers,
+    service: &mut Service,
+    (settings, plan, candidates): (&ScanContext, &Planned, &[String]),
+    failures: &mut Vec<AnalyzeError>,
+    (early, served): (
+        tokio::sync::mpsc::UnboundedSender<(Found, AuthScheme)>,
+        &mut Handed,
+    ),
+) -> FirstRound {
+    walkers.stop_at_media = (plan.mode == paths::WalkMode::Focused).then_some(plan.first.len() + 1);
+    let failed_before = failures.len();
+    let baseline_failed = matches!(plan.baseline, Baseline::Failed);
+    let (mut found, any_path_auth) =
+        walk_unauthenticated(walkers, plan.baseline, candidates, failures).await;
+    let stop = (baseline_failed || failures.len() > failed_before)
+        .then(|| no_answer(failures))
+        .flatten();
+    if let Some(scheme) = any_path_auth {
+        service.auth = scheme;
     }
-}
-
-/// The stop of a walk whose latest request failed: the failure it recorded.
-fn no_answer(failures: &[AnalyzeError]) -> Option<Stop> {
-    failures.last().map(|e| Stop::NoAnswer(e.to_string()))
-}
-
-/// Why the first round ended the walk, if it did: what served (a path the device announced or
-/// the user gave, a named maker's, another), the login it could not make; else `Exhausted`
-/// (a later round says more).
-fn first_round_stop(
-    (plan, candidates): (&Planned, &[String]),
-    (found, served): (&[Found], &Handed),
-    (any_path, any_path_auth, outcome): (bool, bool, &AuthOutcome),
-) -> Stop {
-    if any_path {
-        return Stop::AnyPath;
-    }
-    let streams: Vec<&str> = found
-        .iter()
-        .filter(|f| matches!(f.answer, Answer::Media(_)))
-        .map(|f| f.path.as_str())
-        .chain(served.paths.iter().map(String::as_str))
-        .collect();
-    if streams.is_empty() {
-        return match outcome {
-            AuthOutcome::Locked | AuthOutcome::Failed { .. } => Stop::Login,
-            AuthOutcome::NotTried if any_path_auth => Stop::Login,
-            _ => Stop::Exhausted,
-        };
-    }
-    if streams.iter().any(|p| plan.first.iter().any(|g| g == p)) {
-        Stop::Named
-    } else if plan.mode == paths::WalkMode::Focused
-        && plan.identity.by.is_some()
-        && !plan.walk.fill.is_empty()
-        && streams.iter().any(|p| candidates.iter().any(|c| c == p))
-    {
-        Stop::Maker
-    } else {
-        Stop::FirstRound
+    note_offered(service, walkers);
+    // 2. Authentication, within the host's budget, and the re-test of paths behind the login.
+    let ip = walkers.first().addr.ip();
+    let walked = (&mut found, candidates);
+    let asks = any_path_auth.is_some();
+    let outcome = log_in(
+        walkers,
+        walked,
+        asks,
+        ip,
+        settings,
+        failures,
+        (early, served),
+    )
+    .await;
+    FirstRound {
+        found,
+        any_path_auth,
+        outcome,
+        stop,
     }
 }
 
@@ -282,118 +214,12 @@ fn credential_of(outcome: &AuthOutcome) -> Option<Credential> {
     }
 }
 
-/// A path that answered with a login to make (or refused without one).
-fn asks_login(f: &Found) -> bool {
-    matches!(f.answer, Answer::Auth { .. } | Answer::Forbidden)
-}
-
 /// The scheme of the streams the walk hands to analysis at once: the login's, or the service's
 /// when no login was made.
 fn login_scheme(outcome: &AuthOutcome, service: AuthScheme) -> AuthScheme {
     match outcome {
         AuthOutcome::Succeeded(_, scheme) => *scheme,
         _ => service,
-    }
-}
-
-/// The walk's account on `service` ([`account`]): the maker whose paths went first (`latest` when
-/// it `reordered` the rest, with the first path of that rest), which walk ran and why it stopped,
-/// and, given the login's outcome when no path served, why none did ([`paths::why_none`]), or
-/// that the port stopped answering.
-fn tell_walk(
-    service: &mut Service,
-    walkers: &Walkers,
-    (identity, latest, reordered): (
-        &identity::Identity,
-        &identity::Identity,
-        Option<Option<&str>>,
-    ),
-    (plan, sent, stop): (&Planned, usize, Stop),
-    none_served: Option<paths::Login>,
-) {
-    let by = if reordered.is_some() {
-        latest
-    } else {
-        identity
-    };
-    service.path_walk = Some(Box::new(account(
-        by,
-        (plan, reordered),
-        (sent, &stop),
-        walkers,
-    )));
-    if let Some(login) = none_served {
-        service.note = Some(match &stop {
-            Stop::NoAnswer(why) => format!(
-                "the port stopped answering after {sent} DESCRIBE request(s) of the path walk: {why}"
-            ),
-            _ => paths::why_none(latest, sent, &walkers.tally(), &login),
-        });
-    }
-}
-
-/// How the login went, for [`paths::why_none`].
-fn outcome_summary(
-    outcome: &AuthOutcome,
-    any_path_auth: bool,
-    settings: &ScanContext,
-    ip: std::net::IpAddr,
-) -> paths::Login {
-    match outcome {
-        AuthOutcome::Succeeded(..) => paths::Login::Accepted,
-        AuthOutcome::Failed { tried, .. } => paths::Login::Refused(*tried),
-        AuthOutcome::Locked => paths::Login::Locked,
-        AuthOutcome::NotTried if !any_path_auth => paths::Login::NotAsked,
-        AuthOutcome::NotTried
-            if settings.settings.get(&NO_AUTH)
-                || !settings.auth.credentials.iter().any(|c| c.applies_to(ip)) =>
-        {
-            paths::Login::NoCredential
-        }
-        AuthOutcome::NotTried => paths::Login::NotAsked,
-    }
-}
-
-/// The walk's account for the report.
-/// `reordered`: the first path of the rest of the walk, when a clue that came after the first
-/// round ordered it.
-fn account(
-    identity: &identity::Identity,
-    (plan, reordered): (&Planned, Option<Option<&str>>),
-    (asked, stop): (usize, &Stop),
-    walkers: &Walkers,
-) -> crate::model::PathWalk {
-    let by = identity.by.as_ref();
-    let walk = &plan.walk;
-    crate::model::PathWalk {
-        maker: by.map(|c| c.maker.display_name().to_string()),
-        model: identity.model.clone(),
-        by: by.map(|c| c.source.as_str().to_string()),
-        evidence: by.map(|c| c.said.clone()),
-        named_by: by.and_then(|c| c.named_by.clone()),
-        also: identity
-            .others
-            .iter()
-            .map(|(m, s)| format!("{} ({})", m.display_name(), s.as_str()))
-            .collect(),
-        first: match reordered {
-            Some(rest) => rest.map(str::to_string),
-            None => walk
-                .first
-                .get(plan.first.len())
-                .or(walk.fill.first())
-                .cloned(),
-        },
-        after_first_round: reordered.is_some(),
-        walk: crate::model::choice::Choice::choice(plan.mode).to_string(),
-        announced: u32::try_from(plan.announced).unwrap_or(u32::MAX),
-        stopped: stop.as_str().to_string(),
-        asked: u32::try_from(asked).unwrap_or(u32::MAX),
-        answers: walkers
-            .tally()
-            .into_iter()
-            .map(|(status, n)| (status.to_string(), n))
-            .collect(),
     }
 }
 
@@ -435,12 +261,7 @@ async fn walk_on(
         // Paths that are streams (served, or asking for a login of their own).
         let served: Vec<String> = found
             .iter()
-            .filter(|f| {
-                matches!(
-                    f.answer,
-                    Answer::Media(_) | Answer::Auth { .. } | Answer::Forbidden
-                )
-            })
+            .filter(|f| matches!(f.answer, Answer::Media(_)) || asks_login(f))
             .map(|f| f.path.clone())
             .chain(served_early.paths.iter().cloned())
             .collect();
@@ -517,27 +338,47 @@ async fn walk_on(
         let answers = walkers.describe_until(&next, cred, deadline).await;
         let asked_now = answers.iter().filter(|a| a.is_some()).count();
         asked.extend(next.iter().take(asked_now).cloned());
-        let failed_before = failures.len();
-        let refused = cred.is_some()
-            && answers
-                .iter()
-                .any(|a| matches!(a, Some((Ok(Answer::Auth { .. }), _))));
-        let served_now = answers.iter().any(|a| {
-            matches!(
-                a,
-                Some((Ok(Answer::Media(_) | Answer::Auth { .. } | Answer::Forbidden), _))
-            )
-        });
-        if !record(next, answers, cred, found, failures) {
-            if failures.len() > failed_before {
-                return no_answer(failures).unwrap_or(Stop::Exhausted);
-            } else if refused {
-                return Stop::Login;
-            } else if !served_now {
-                return Stop::TimeUp;
-            }
-            // A guess served and the rest of the batch was not asked: its sub streams next.
+        if let Some(stop) = record_batch(next, answers, cred, found, failures) {
+            return stop;
         }
+    }
+}
+
+/// [`record`] a batch of the walk after the first round: `None` when the walk goes on, else why
+/// it stops (a request failed, a credential that worked elsewhere was refused, or the rest's
+/// time ran out within the batch). A guess that was there and left the batch's other paths
+/// unasked goes on: its sub streams are next.
+fn record_batch(
+    next: Vec<String>,
+    answers: Vec<Option<walker::PathAnswer>>,
+    cred: Option<&Credential>,
+    found: &mut Vec<Found>,
+    failures: &mut Vec<AnalyzeError>,
+) -> Option<Stop> {
+    let failed_before = failures.len();
+    let refused = cred.is_some()
+        && answers
+            .iter()
+            .any(|a| matches!(a, Some((Ok(Answer::Auth { .. }), _))));
+    let there = answers.iter().any(|a| {
+        matches!(
+            a,
+            Some((
+                Ok(Answer::Media(_) | Answer::Auth { .. } | Answer::Forbidden),
+                _
+            ))
+        )
+    });
+    if record(next, answers, cred, found, failures) {
+        None
+    } else if failures.len() > failed_before {
+        Some(no_answer(failures).unwrap_or(Stop::Exhausted))
+    } else if refused {
+        Some(Stop::Login)
+    } else if !there {
+        Some(Stop::TimeUp)
+    } else {
+        None
     }
 }
 
@@ -693,8 +534,7 @@ const EARLY_PLAY_WAIT: std::time::Duration = std::time::Duration::from_millis(50
 #[allow(clippy::too_many_arguments)]
 async fn log_in(
     walkers: &mut Walkers,
-    found: &mut Vec<Found>,
-    candidates: &[String],
+    (found, candidates): (&mut Vec<Found>, &[String]),
     any_path_auth: bool,
     ip: std::net::IpAddr,
     settings: &ScanContext,
