@@ -70,21 +70,15 @@ pub(super) async fn find_paths(
     }
     // The first round's sub streams (the other paths of the entries whose path served), or the
     // rest of the walk when it found nothing.
-    let mut asked: Vec<String> = std::iter::once("/".to_string())
-        .chain(candidates.iter().cloned())
-        .collect();
+    // (What was asked: a directed round may have left guesses unasked, which a sub stream may be.)
+    let mut asked: Vec<String> = walkers.asked();
     if walking_on {
         let scheme = login_scheme(&outcome, service.auth);
         let until = rest_deadline(latest.by.is_some());
         let ended = walk_on(
             walkers,
             &mut found,
-            (
-                &mut served,
-                &rounds,
-                until,
-                plan.mode == paths::WalkMode::Focused,
-            ),
+            (&mut served, &rounds, until),
             &mut asked,
             cred.as_ref(),
             failures,
@@ -152,7 +146,10 @@ async fn first_round(
         &mut Handed,
     ),
 ) -> FirstRound {
-    walkers.stop_at_media = (plan.mode == paths::WalkMode::Focused).then_some(plan.first.len() + 1);
+    // A directed round (what the device announced, its maker's documented paths) stops guessing
+    // once a path is there; a round of a device nothing named is asked whole, as before.
+    let directed = plan.mode == paths::WalkMode::Focused && !plan.walk.fill.is_empty();
+    walkers.stop_at_media = directed.then_some(plan.first.len() + 1);
     let failed_before = failures.len();
     let baseline_failed = matches!(plan.baseline, Baseline::Failed);
     let (mut found, any_path_auth) =
@@ -241,7 +238,7 @@ fn login_scheme(outcome: &AuthOutcome, service: AuthScheme) -> AuthScheme {
 async fn walk_on(
     walkers: &mut Walkers,
     found: &mut Vec<Found>,
-    (served_early, rounds, until, focused): (&mut Handed, &Rounds, tokio::time::Instant, bool),
+    (served_early, rounds, until): (&mut Handed, &Rounds, tokio::time::Instant),
     asked: &mut Vec<String>,
     cred: Option<&Credential>,
     failures: &mut Vec<AnalyzeError>,
@@ -276,7 +273,7 @@ async fn walk_on(
         if next.is_empty() && !served.is_empty() {
             return Stop::Later;
         }
-        let (mut in_rest, mut guessing) = (false, false);
+        let mut in_rest = false;
         if next.is_empty() && !named {
             // What the device announced after the walk began (its device API), alone.
             named = true;
@@ -290,7 +287,6 @@ async fn walk_on(
                 }
                 at_fill += 1;
             }
-            guessing = true;
         }
         if next.is_empty() {
             // Nothing served yet: the next batch of the rest (a batch at a time, so that the
@@ -325,7 +321,7 @@ async fn walk_on(
                 }
                 at += 1;
             }
-            (in_rest, guessing) = (true, true);
+            in_rest = true;
         }
         if next.is_empty() {
             return Stop::Exhausted;
@@ -333,8 +329,7 @@ async fn walk_on(
         // The rest of the dictionary stops at `until`, within a batch too (a server that answers
         // one request at a time takes a second or more for a batch); the sub streams do not.
         let deadline = (in_rest && served.is_empty()).then_some(until);
-        // Guesses (the fill, the rest) only until one serves, in a focused walk.
-        walkers.stop_at_media = (guessing && focused).then_some(0);
+        walkers.stop_at_media = None;
         let answers = walkers.describe_until(&next, cred, deadline).await;
         let asked_now = answers.iter().filter(|a| a.is_some()).count();
         asked.extend(next.iter().take(asked_now).cloned());

@@ -77,6 +77,8 @@ pub(super) struct Walker {
     /// DESCRIBE requests this walker sent (each one written, answered or not), for the walk's
     /// account ([`crate::model::PathWalk::asked`]).
     pub(super) sent: u32,
+    /// The paths it sent them for, each once.
+    pub(super) asked: Vec<String>,
     /// The device's sessions: a busy answer ends those of ours that linger after their checks
     /// (a camera that counts them refuses our DESCRIBE while they hold its few).
     pub(super) sessions: std::sync::Arc<crate::analyze::sessions::DeviceSessions>,
@@ -101,6 +103,7 @@ impl Walker {
             base: None,
             tally: Default::default(),
             sent: 0,
+            asked: Vec::new(),
             sessions: settings.sessions.clone(),
         }
     }
@@ -236,6 +239,17 @@ impl Walkers {
         all
     }
 
+    /// The paths every walker sent a DESCRIBE for so far, each once.
+    pub(super) fn asked(&self) -> Vec<String> {
+        let mut all: Vec<String> = Vec::new();
+        for p in self.list.iter().flat_map(|w| &w.asked) {
+            if !all.contains(p) {
+                all.push(p.clone());
+            }
+        }
+        all
+    }
+
     /// DESCRIBE requests every walker sent so far.
     pub(super) fn sent(&self) -> u32 {
         self.list.iter().map(|w| w.sent).sum()
@@ -312,6 +326,9 @@ impl Walker {
             // preparing and start it again.
             let patience = (start_patience(self.timeout) + self.timeout) * 2;
             self.sent += 1;
+            if !self.asked.iter().any(|p| p == path) {
+                self.asked.push(path.to_string());
+            }
             let reply = client
                 .request_patient("DESCRIBE", &target, &headers, patience)
                 .await;
