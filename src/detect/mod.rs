@@ -110,7 +110,7 @@ pub const TLS_PORTS: &[u16] = &[443, 8443, 7443];
 /// recognise. A peer that accepts and then says nothing within `timeout` is an error. `stun_first`:
 /// a STUN Binding is tried before anything else (3478 and `--stun-ports`). `earned`: asked only
 /// when an RTSP port ([`RTSP_PORTS`]) has not answered OPTIONS within `timeout`, whether its
-/// device has shown it is a media server (then its answer may take the start patience).
+/// device has shown it is alive (then its answer may take the start patience).
 pub async fn detect(
     addr: SocketAddr,
     connect_timeout: Duration,

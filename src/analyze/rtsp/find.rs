@@ -57,7 +57,10 @@ pub(super) async fn find_paths(
         addr,
         (identity, service.server.as_deref(), realm.as_deref()),
         (&plan, &candidates),
-        walking_on && nothing_served && waits,
+        (
+            walking_on && nothing_served,
+            walking_on && nothing_served && waits,
+        ),
     )
     .await;
     if stop.is_none() {

@@ -138,13 +138,14 @@ pub(super) struct Rounds {
 /// device whose first round found nothing is given a moment for a clue (and, when WS-Discovery
 /// runs, for its device API to name its streams: until the discovery window has closed and no
 /// device API of the address is being asked) before the other makers' paths are asked. The
-/// identity now and the rounds left, in their order.
+/// identity now and the rounds left, in their order. `goes_on`: the walk goes on after its
+/// first round, which found nothing.
 pub(super) async fn order_rest(
     settings: &ScanContext,
     addr: std::net::SocketAddr,
     (identity, server, realm): (&identity::Identity, Option<&str>, Option<&str>),
     (planned, candidates): (&Planned, &[String]),
-    wait: bool,
+    (goes_on, wait): (bool, bool),
 ) -> (identity::Identity, Rounds) {
     let ip = addr.ip();
     let now = settings.identities.clues(ip);
@@ -166,10 +167,14 @@ pub(super) async fn order_rest(
     } else {
         now
     };
-    // Streams the device API named while the first round was asked.
-    let named: Vec<String> = settings
-        .stream_hints
-        .take(addr)
+    // Streams the device API named while the first round was asked, taken only by a walk that
+    // goes on to ask them (else the discovery that learnt them describes them).
+    let named: Vec<String> = if goes_on {
+        settings.stream_hints.take(addr)
+    } else {
+        Vec::new()
+    };
+    let named: Vec<String> = named
         .into_iter()
         .filter(|p| !candidates.contains(p))
         .collect();
