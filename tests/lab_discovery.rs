@@ -505,10 +505,10 @@ fn onvif_device_found_named_and_streams_analysed() {
 
 /// An ONVIF camera that names its streams is not walked (issue 83): GetStreamUri names two paths no
 /// dictionary holds (`/onvif/ch101`, `/onvif/ch102`, GStreamer serving them), the device API names
-/// Hikvision, and the RTSP port's walk asks those two (and `/`, and the random baseline path),
-/// neither Hikvision's documented paths nor any other maker's; WS-Discovery's answer may come after
-/// the walk began (a responder waits up to 0.5 s), and the walk waits for it within the discovery
-/// window rather than racing it. Before issue 83 the dictionary walk ran beside the ONVIF answer
+/// Hikvision, and the RTSP port's walk asks those two (and `/`, and the random baseline path), no
+/// other maker's path; WS-Discovery's answer may come after the walk began (a responder waits up
+/// to 0.5 s): the walk waits for it within the discovery window, before its first round when it
+/// knows the device's web port, else before any other maker's path. Before issue 83 the dictionary walk ran beside the ONVIF answer
 /// (the issue counted 201 DESCRIBEs on such a camera).
 #[test]
 #[allow(clippy::print_stderr)] // the walk and the counts, for --nocapture
@@ -570,10 +570,18 @@ fn an_onvif_camera_that_names_its_streams_gets_no_dictionary_walk() {
         .unwrap_or_else(|| panic!("no RTSP service: {device:#}"));
     let walk = &rtsp["path_walk"];
     assert_eq!(walk["walk"], "focused", "{walk:#}");
-    assert_eq!(walk["stopped"], "named", "{walk:#}");
-    // The random baseline path, the two named paths and `/`: no dictionary path.
+    // The random baseline path, the two named paths and `/` when the device API answered before
+    // the walk began (it waits within the discovery window when it knows of the web port first);
+    // on a loaded machine the port probes of 8000 may come after 554's walk began, whose first
+    // round is then its maker's (by MAC) documented paths until the named ones came. Never
+    // another maker's path: no dictionary walk.
     let asked = walk["asked"].as_u64().unwrap();
-    assert!(asked <= 4, "{asked} DESCRIBEs: {walk:#} {err}");
+    match walk["stopped"].as_str() {
+        Some("named") => assert!(asked <= 4, "{asked} DESCRIBEs: {walk:#} {err}"),
+        Some("later-round") => assert!(asked <= 10, "{asked} DESCRIBEs: {walk:#} {err}"),
+        other => panic!("the walk stopped {other:?}: {walk:#}"),
+    }
+    assert_eq!(walk["answers"]["200"], 2, "{walk:#}");
     // Every RTSP request the device was sent: detection's OPTIONS, those DESCRIBEs, each stream's
     // description and PLAY check, the talk-back DESCRIBE: about five a stream.
     let counted = raw["coverage"]["requests"]
@@ -585,7 +593,7 @@ fn an_onvif_camera_that_names_its_streams_gets_no_dictionary_walk() {
     let rtsp_requests = counted["rtsp"].as_u64().unwrap();
     eprintln!("path_walk {walk}\nrequests {counted}");
     assert!(
-        rtsp_requests <= 16,
+        rtsp_requests <= 18,
         "{rtsp_requests} RTSP requests for two streams: {counted}"
     );
 }
