@@ -394,11 +394,6 @@ impl Identities {
         self.wait_for(ip, own, Some(known), wait, stop).await
     }
 
-    /// Wake the walks waiting on the board (a device API named streams: `stop` may hold now).
-    pub fn touch(&self) {
-        self.0.changed.notify_waiters();
-    }
-
     async fn wait_for(
         &self,
         ip: IpAddr,
