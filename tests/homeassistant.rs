@@ -688,7 +688,11 @@ fn a_pushed_cameras_whole_life_in_home_assistant() {
         assert_eq!(step_of(&again, "lobby").2, Some(true), "{again}");
     } else {
         assert_eq!(o.status.code(), Some(0), "{first}\n{}", ha.log_tail(40));
-        assert_eq!(lobby, ("add".into(), "null null".into(), Some(true)), "{first}");
+        assert_eq!(
+            lobby,
+            ("add".into(), "null null".into(), Some(true)),
+            "{first}"
+        );
     }
     let got = entries(&ha);
     // DASH: the generic camera holds the MPD, its entry loaded.

@@ -503,6 +503,101 @@ fn onvif_device_found_named_and_streams_analysed() {
     assert!((1..=3).contains(&fails), "{fails} failed logins (budget 3)");
 }
 
+/// An ONVIF camera that names its streams is not walked (issue 83): GetStreamUri names two paths no
+/// dictionary holds (`/onvif/ch101`, `/onvif/ch102`, GStreamer serving them), the device API names
+/// Hikvision, and the RTSP port's walk asks those two (and `/`, and the random baseline path), no
+/// other maker's path; WS-Discovery's answer may come after the walk began (a responder waits up
+/// to 0.5 s): the walk waits for it within the discovery window, before its first round when it
+/// knows the device's web port, else before any other maker's path. Before issue 83 the dictionary walk ran beside the ONVIF answer
+/// (the issue counted 201 DESCRIBEs on such a camera).
+#[test]
+#[allow(clippy::print_stderr)] // the walk and the counts, for --nocapture
+fn an_onvif_camera_that_names_its_streams_gets_no_dictionary_walk() {
+    let mut lab = Lab::up("csor");
+    let dir = tempfile::tempdir().unwrap();
+    let video = json!({"codec": "h264", "width": 640, "height": 360, "fps": 15, "profile": "main"});
+    let cfg = rtsp_config(
+        dir.path(),
+        json!([
+            {"path": "/onvif/ch101", "video": video, "audio": null},
+            {"path": "/onvif/ch102", "video": video, "audio": null}]),
+    );
+    let root = common::root_dir();
+    let rtsp = root.join("tests/servers/rtsp_server.py");
+    let wsd = root.join("tests/lab/responders/wsd_responder.py");
+    let onvif = root.join("tests/lab/responders/onvif_device.py");
+    lab.serve("h1", &[rtsp.to_str().unwrap(), cfg.to_str().unwrap()]);
+    lab.serve_with(
+        &common::lab_python(),
+        "h1",
+        &[wsd.to_str().unwrap(), "198.18.0.11"],
+    );
+    lab.serve(
+        "h1",
+        &[
+            onvif.to_str().unwrap(),
+            "198.18.0.11",
+            "--port",
+            "8000",
+            "--stream-path",
+            "/onvif/ch{channel}",
+        ],
+    );
+    let out = run(
+        lab.camscan().args(["scan", "-f", "json", "-p", "554,8000"]),
+        Duration::from_secs(60),
+    );
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let raw: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let report: Report = serde_json::from_str(&stdout(&out)).unwrap();
+    let cam = report.device("198.18.0.11");
+    for path in ["/onvif/ch101", "/onvif/ch102"] {
+        let s = cam.stream(&format!("rtsp://198.18.0.11:554{path}"));
+        assert!(s.verified, "{s:?}");
+    }
+    let device = raw["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["ip"] == "198.18.0.11")
+        .unwrap();
+    let rtsp = device["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["port"] == 554 && s["protocol"] == "rtsp")
+        .unwrap_or_else(|| panic!("no RTSP service: {device:#}"));
+    let walk = &rtsp["path_walk"];
+    assert_eq!(walk["walk"], "focused", "{walk:#}");
+    // The random baseline path, the two named paths and `/` when the device API answered before
+    // the walk began (it waits within the discovery window when it knows of the web port first);
+    // on a loaded machine the port probes of 8000 may come after 554's walk began, whose first
+    // round is then its maker's (by MAC) documented paths until the named ones came. Never
+    // another maker's path: no dictionary walk.
+    let asked = walk["asked"].as_u64().unwrap();
+    match walk["stopped"].as_str() {
+        Some("named") => assert!(asked <= 4, "{asked} DESCRIBEs: {walk:#} {err}"),
+        Some("later-round") => assert!(asked <= 10, "{asked} DESCRIBEs: {walk:#} {err}"),
+        other => panic!("the walk stopped {other:?}: {walk:#}"),
+    }
+    assert_eq!(walk["answers"]["200"], 2, "{walk:#}");
+    // Every RTSP request the device was sent: detection's OPTIONS, those DESCRIBEs, each stream's
+    // description and PLAY check, the talk-back DESCRIBE: about five a stream.
+    let counted = raw["coverage"]["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ip"] == "198.18.0.11")
+        .unwrap_or_else(|| panic!("no request count: {:#}", raw["coverage"]));
+    let rtsp_requests = counted["rtsp"].as_u64().unwrap();
+    eprintln!("path_walk {walk}\nrequests {counted}");
+    assert!(
+        rtsp_requests <= 18,
+        "{rtsp_requests} RTSP requests for two streams: {counted}"
+    );
+}
+
 /// `camscan audit` on what discovery and the ONVIF device API tell: an ONVIF device that answers
 /// its media operations to anyone, whose clock runs 10 minutes ahead (Debian's libfaketime under
 /// the device, not an option of it), and whose SADP agent says it was never activated; another that

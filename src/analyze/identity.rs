@@ -171,6 +171,9 @@ struct Board {
     changed: tokio::sync::Notify,
     /// When the board was made: the scan's start.
     born: tokio::time::Instant,
+    /// When WS-Discovery's window closes, when it runs: until then any address may still answer
+    /// it, and have its device API name its streams.
+    onvif_window: Mutex<Option<tokio::time::Instant>>,
 }
 
 impl Default for Board {
@@ -179,6 +182,7 @@ impl Default for Board {
             state: Default::default(),
             changed: Default::default(),
             born: tokio::time::Instant::now(),
+            onvif_window: Mutex::new(None),
         }
     }
 }
@@ -189,6 +193,10 @@ struct State {
     /// What recognises each address's device (its MAC, serial, uuid as heard so far): a device
     /// the inventory knows is recognised at a new address by it ([`crate::analyze::followed`]).
     keys: HashMap<IpAddr, crate::model::identity::Identity>,
+    /// Addresses that showed a media server (a port answered RTSP or RTMP, WS-Discovery).
+    media: std::collections::HashSet<IpAddr>,
+    /// Addresses with a port that answered as a web server (where an ONVIF device API may be).
+    web: std::collections::HashSet<IpAddr>,
     /// Clues on their way, by address.
     pending: HashMap<IpAddr, Vec<Promise>>,
 }
@@ -245,9 +253,32 @@ impl Identities {
     }
 
     /// Until when a walk with nothing named may wait for a late clue: [`LATE_CLUES`] after the
-    /// scan (the board) started.
+    /// scan (the board) started, or until WS-Discovery's window closes when that is later.
     pub fn late_clues_until(&self) -> tokio::time::Instant {
-        self.0.born + LATE_CLUES
+        let window = *self
+            .0
+            .onvif_window
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        (self.0.born + LATE_CLUES).max(window.unwrap_or(self.0.born))
+    }
+
+    /// WS-Discovery runs, its window closing at `until`: a walk that found nothing waits for it
+    /// before it asks other makers' paths ([`Identities::late_clues_until`]).
+    pub fn onvif_window(&self, until: tokio::time::Instant) {
+        *self
+            .0
+            .onvif_window
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(until);
+    }
+
+    /// Whether an ONVIF device API of `ip` is being asked.
+    pub fn onvif_pending(&self, ip: IpAddr) -> bool {
+        self.state()
+            .pending
+            .get(&ip)
+            .is_some_and(|l| l.iter().any(|p| p.what == Pending::OnvifDevice))
     }
 
     /// Learn the maker `mac` names, if it is a camera maker's, and the MAC as `ip`'s key.
@@ -292,6 +323,23 @@ impl Identities {
         if let Some(c) = clue_from_text(crate::knowledge::get(), source, maker, model) {
             self.learn(ip, c);
         }
+    }
+
+    /// `ip` showed a media server or a camera (a port answered RTSP or RTMP, it answered
+    /// WS-Discovery): a silent RTSP port of it earns a media server's patience.
+    pub fn saw_media(&self, ip: IpAddr) {
+        self.state().media.insert(ip);
+        self.0.changed.notify_waiters();
+    }
+
+    /// Whether a port of `ip` answered as a web server.
+    pub fn has_web(&self, ip: IpAddr) -> bool {
+        self.state().web.contains(&ip)
+    }
+
+    /// Whether `ip` showed a media server ([`Identities::saw_media`]).
+    pub fn has_media(&self, ip: IpAddr) -> bool {
+        self.state().media.contains(&ip)
     }
 
     /// The clues known for `ip`.
@@ -361,13 +409,20 @@ impl Identities {
     /// The clues for `ip` once no other clue is promised for it (but from its own port `own`; a
     /// quiet port counts [`QUIET_PORT`] from its opening), or at `wait` from now.
     pub async fn settled(&self, ip: IpAddr, own: u16, wait: Duration) -> Vec<Clue> {
-        self.wait_for(ip, own, None, wait).await
+        self.wait_for(ip, own, None, wait, || false).await
     }
 
-    /// The clues for `ip` once more than `known` are there and no other is promised, or at
-    /// `wait` from now.
-    pub async fn news(&self, ip: IpAddr, own: u16, known: usize, wait: Duration) -> Vec<Clue> {
-        self.wait_for(ip, own, Some(known), wait).await
+    /// The clues for `ip` once more than `known` are there and no other is promised, once
+    /// `stop()` (checked at each change of the board), or at `wait` from now.
+    pub async fn news(
+        &self,
+        ip: IpAddr,
+        own: u16,
+        known: usize,
+        wait: Duration,
+        stop: impl Fn() -> bool,
+    ) -> Vec<Clue> {
+        self.wait_for(ip, own, Some(known), wait, stop).await
     }
 
     async fn wait_for(
@@ -376,12 +431,16 @@ impl Identities {
         own: u16,
         more_than: Option<usize>,
         wait: Duration,
+        stop: impl Fn() -> bool,
     ) -> Vec<Clue> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             let changed = self.0.changed.notified();
             tokio::pin!(changed);
             changed.as_mut().enable();
+            if stop() {
+                break;
+            }
             let promised = self.still_promised(ip, own, deadline);
             let count = self.state().clues.get(&ip).map_or(0, Vec::len);
             let enough = more_than.is_none_or(|k| count > k);
@@ -419,6 +478,7 @@ impl Expected {
     /// The port answered as a web server: its fingerprint is worth waiting for (up to
     /// [`SETTLE`]), not only [`QUIET_PORT`].
     pub fn web(&self) {
+        self.board.state().web.insert(self.ip);
         if self.open {
             self.board
                 .promise(self.ip, self.what, |list, i| list[i].web = true);
@@ -723,7 +783,10 @@ mod tests {
         );
         board.learn(ip(), clue("hikvision", ClueSource::Mac));
         let t = tokio::time::Instant::now();
-        assert_eq!(board.news(ip(), 554, 1, LATE_CLUES).await.len(), 1);
+        assert_eq!(
+            board.news(ip(), 554, 1, LATE_CLUES, || false).await.len(),
+            1
+        );
         assert_eq!(t.elapsed(), LATE_CLUES);
         let b = board.clone();
         tokio::spawn(async move {
@@ -731,7 +794,7 @@ mod tests {
             b.learn(ip(), clue("abus", ClueSource::OnvifDevice));
         });
         let t = tokio::time::Instant::now();
-        let clues = board.news(ip(), 554, 1, LATE_CLUES).await;
+        let clues = board.news(ip(), 554, 1, LATE_CLUES, || false).await;
         assert_eq!(t.elapsed(), Duration::from_millis(300));
         let id = decide(crate::knowledge::get(), &clues);
         assert_eq!(id.maker().map(|v| v.as_str()), Some("abus"));

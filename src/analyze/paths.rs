@@ -13,9 +13,15 @@
 //! 4. the main paths most likely by model counts (each maker's `model_count` with its OEMs'),
 //!    until the first round holds [`FIRST_ROUND`] paths.
 //!
-//! That is the first round. When it finds a stream, the other paths of the entries that document
-//! the path found are asked too (the sub stream); when it finds nothing, the rest of the
-//! dictionary is (every other main path by weight, then the others), at most [`MAX_PATHS`] in all.
+//! That is the first round of a `--walk thorough` walk. The default walk ([`WalkMode::Focused`])
+//! asks less of a device that names its streams: the paths it announced (ONVIF `GetStreamUri`,
+//! an mDNS TXT `path`) and the user's make its first round alone; else, when a maker is named, the
+//! user's paths and that maker's documented ones do. The rest of the thorough first round (the
+//! other makers' main paths, the `fill`) is asked only when that round found nothing.
+//!
+//! When a round finds a stream, the other paths of the entries that document the path found are
+//! asked too (the sub stream); when it finds nothing, the rest of the dictionary is (every other
+//! main path by weight, then the others), at most [`MAX_PATHS`] in all.
 
 use crate::knowledge::{Knowledge, RtspPaths, VendorId};
 
@@ -46,16 +52,46 @@ pub fn vendor_from_evidence(server: Option<&str>, realm: Option<&str>) -> Option
     crate::knowledge::get().vendor_named_in(server, realm)
 }
 
-/// A port's walk: the first round, and the rest (asked when the first round finds nothing).
+/// A port's walk: the first round, the fill (the other makers' main paths a focused walk leaves
+/// out of its first round; empty in a thorough walk) and the rest, each asked only when what went
+/// before found nothing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Walk {
     pub first: Vec<String>,
+    pub fill: Vec<String>,
     pub rest: Vec<String>,
 }
 
-/// The walk for a device with `identity`, the user's `extra` paths first (see the module docs).
-pub fn plan(extra: &[String], identity: &Identity) -> Walk {
-    plan_in(crate::knowledge::get(), extra, identity)
+crate::choices! {
+    /// How much of the path dictionary an RTSP port's walk asks (`--walk`).
+    pub enum WalkMode {
+        /// A device that names its streams (ONVIF GetStreamUri, an mDNS TXT path) is asked those; a device whose maker is named, that maker's documented paths; other makers' paths only when none of those served, or no maker is named
+        Focused = "focused",
+        /// Every RTSP port's first round asks the named makers' paths and the other makers' main paths (40 in all) whatever the device names: an audit of rebadged devices
+        Thorough = "thorough",
+    }
+}
+
+/// `--walk`: how much of the path dictionary an RTSP port's walk asks ([`WalkMode`]).
+pub static WALK: crate::model::setting::Setting<WalkMode> = crate::model::setting::Setting {
+    key: "walk",
+    flag: "--walk",
+    short: None,
+    repeat: crate::model::setting::Repeat::Once,
+    env: "CAMSCAN_WALK",
+    value_name: "WALK",
+    help: "How much of the RTSP path dictionary a port is asked: `focused` asks a camera the \
+           paths it names (ONVIF, mDNS) or its maker documents, other makers' only when none \
+           served; `thorough` asks every port the other makers' main paths too [default: focused]",
+    default: WalkMode::Focused,
+    choices: Some(crate::model::choice::named::<WalkMode>),
+    parse: crate::model::choice::one::<WalkMode>,
+};
+
+/// The walk for a device with `identity` (see the module docs): `extra` first, the paths the
+/// device `announced` (ONVIF, mDNS) then the user's.
+pub fn plan(extra: &[String], announced: usize, identity: &Identity, mode: WalkMode) -> Walk {
+    plan_mode(crate::knowledge::get(), extra, announced, identity, mode)
 }
 
 /// `p` with a leading `/`.
@@ -159,13 +195,25 @@ fn weights(k: &Knowledge) -> std::collections::HashMap<&str, u64> {
     total
 }
 
-/// [`plan`] from the RTSP paths of `k` (user entries, then the embedded ones).
+/// A thorough [`plan`] from the RTSP paths of `k` (user entries, then the embedded ones).
 pub fn plan_in(k: &'static Knowledge, extra: &[String], identity: &Identity) -> Walk {
+    plan_mode(k, extra, 0, identity, WalkMode::Thorough)
+}
+
+/// [`plan`] from the RTSP paths of `k`: the first `announced` of `extra` are the device's own.
+pub fn plan_mode(
+    k: &'static Knowledge,
+    extra: &[String],
+    announced: usize,
+    identity: &Identity,
+    mode: WalkMode,
+) -> Walk {
     let model = identity.model.as_deref();
     let mut first: Vec<String> = Vec::new();
     for p in extra {
         push(&mut first, p);
     }
+    let given = first.len();
     for (i, m) in identity.makers.iter().enumerate() {
         // The model names the device of the deciding maker (and its platform), not the others.
         let model = if i == 0 || Some(*m) == identity.maker().and_then(|d| k.platform_of(d)) {
@@ -179,12 +227,14 @@ pub fn plan_in(k: &'static Knowledge, extra: &[String], identity: &Identity) -> 
             }
         }
     }
+    let makers = first.len() > given;
     let user = |e: &&RtspPaths| matches!(k.origin(e.from), crate::knowledge::Origin::User(_));
     for e in k.rtsp_paths.iter().filter(user) {
         for p in &e.paths {
             push(&mut first, p);
         }
     }
+    let documented = first.len();
     let ranked = by_weight(k);
     let mains: Vec<&str> = ranked
         .iter()
@@ -213,7 +263,16 @@ pub fn plan_in(k: &'static Knowledge, extra: &[String], identity: &Identity) -> 
     }
     all.truncate(MAX_PATHS.max(first.len()));
     let rest = all.split_off(first.len());
-    Walk { first, rest }
+    // A focused walk's first round ends after what the device announced (and the user's paths),
+    // else after its makers' documented paths; a device nothing names gets the whole round.
+    let cut = match mode {
+        WalkMode::Thorough => first.len(),
+        WalkMode::Focused if announced > 0 => given,
+        WalkMode::Focused if makers => documented,
+        WalkMode::Focused => first.len(),
+    };
+    let fill = first.split_off(cut);
+    Walk { first, fill, rest }
 }
 
 /// The other paths of the entries that document `found` (a path that served a stream): its sub
@@ -483,6 +542,56 @@ mod tests {
             said: String::new(),
             named_by: None,
         }
+    }
+
+    /// A focused walk's first round: what the device announced (and the user's paths) alone;
+    /// else a named maker's documented paths; else the thorough round. What it leaves out is
+    /// the fill, asked (before the rest) only when the round found nothing; nothing is lost.
+    #[test]
+    fn a_focused_walk_asks_what_the_device_names_first() {
+        let k = crate::knowledge::get();
+        let none = decide(k, &[]);
+        let hik = decide(k, &[clue(k, "hikvision", ClueSource::Mac, None)]);
+        let onvif = vec!["/onvif/ch101".to_string(), "/onvif/ch102".to_string()];
+        let thorough = plan_in(k, &onvif, &hik);
+        let named = plan_mode(k, &onvif, 2, &hik, WalkMode::Focused);
+        assert_eq!(named.first, onvif);
+        assert_eq!(named.fill[0], "/Streaming/Channels/101", "{named:?}");
+        let all = |w: &Walk| -> Vec<String> {
+            w.first
+                .iter()
+                .chain(&w.fill)
+                .chain(&w.rest)
+                .cloned()
+                .collect()
+        };
+        assert_eq!(all(&named), all(&thorough));
+        assert!(thorough.fill.is_empty());
+        // A maker named, nothing announced: its documented paths, no other maker's.
+        let maker = plan_mode(k, &[], 0, &hik, WalkMode::Focused);
+        assert_eq!(maker.first[0], "/Streaming/Channels/101");
+        let hikvision: Vec<String> = entries_of(k, "hikvision", None)
+            .iter()
+            .flat_map(|e| e.paths.iter().map(|p| slashed(p)))
+            .collect();
+        assert!(
+            maker.first.iter().all(|p| hikvision.contains(p)),
+            "{:?}",
+            maker.first
+        );
+        assert!(!maker.fill.is_empty());
+        assert_eq!(all(&maker), all(&plan_in(k, &[], &hik)));
+        // Nothing named: the thorough round.
+        assert_eq!(
+            plan_mode(k, &[], 0, &none, WalkMode::Focused),
+            plan_in(k, &[], &none)
+        );
+        // The user's paths alone name nothing: the round stays whole.
+        let user = vec!["/mine".to_string()];
+        assert_eq!(
+            plan_mode(k, &user, 0, &none, WalkMode::Focused),
+            plan_in(k, &user, &none)
+        );
     }
 
     #[test]

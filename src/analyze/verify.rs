@@ -316,7 +316,7 @@ pub(crate) async fn step<T>(
     fut: impl std::future::Future<Output = Result<T, retina::Error>>,
 ) -> Result<T, Step> {
     if let Some(ip) = url_ip(url) {
-        crate::net::host_gate::request(ip).await;
+        crate::net::host_gate::request(ip, crate::net::host_gate::Wire::Rtsp).await;
     }
     let asked = std::time::Instant::now();
     let r = tokio::time::timeout(timeout, fut).await;

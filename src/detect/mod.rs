@@ -63,7 +63,9 @@ pub static DETECT_TIMEOUT: crate::model::setting::Setting<Duration> =
         value_name: "DURATION",
         help: "How long an open port has to answer protocol detection's first probe; a silent \
                port (a tarpit) costs this, three times this (at most 10s) on RTSP's ports 554, \
-               8554, 10554 and 5554. At most --timeout [default: 2s]",
+               8554, 10554 and 5554 of a device that has shown it is alive (another port \
+               answered, discovery named it, the inventory knows it). At most --timeout \
+               [default: 2s]",
         default: DEFAULT_DETECT_TIMEOUT,
         choices: None,
         parse: crate::model::setting::duration,
@@ -92,12 +94,13 @@ pub fn detect_timeout(settings: &crate::model::setting::Settings) -> Duration {
         .min(settings.get(&crate::net::TIMEOUT))
 }
 /// RTSP's own ports (the default list's: 554, registered, and the 8554, 10554 and 5554 servers and
-/// cameras use): a peer there that accepted the connection but has not answered OPTIONS yet is
-/// given the patience a media server needs ([`crate::net::rtsp::start_patience`]) before it is
-/// called silent. GStreamer answers no client while it prepares or tears down a media (a shared
-/// 1080p x264 stream letting go of its last client on a loaded machine kept OPTIONS unanswered
-/// past the 2 s deadline, and past 3 s, held to a quarter of a CPU). A tarpit on these ports costs
-/// that patience.
+/// cameras use): a peer there that accepted the connection but has not answered OPTIONS within
+/// the detection deadline is given the patience a media server needs
+/// ([`crate::net::rtsp::start_patience`]) before it is called silent, when its device has shown
+/// it is alive and may serve media (detection's caller says: `earned`). GStreamer answers no
+/// client while it prepares or tears down a media (a shared 1080p x264 stream letting go of its
+/// last client on a loaded machine kept OPTIONS unanswered past the 2 s deadline, and past 3 s,
+/// held to a quarter of a CPU). A silent port on a device with no such sign costs one deadline.
 pub const RTSP_PORTS: &[u16] = &[554, 8554, 10554, 5554];
 
 /// Ports where HTTPS is tried first: 443, 8443 (camera and NVR web UIs), 7443 (UniFi Protect).
@@ -105,12 +108,15 @@ pub const TLS_PORTS: &[u16] = &[443, 8443, 7443];
 
 /// Connect to `addr` and find out what it speaks. `Ok(None)`: something answered that we do not
 /// recognise. A peer that accepts and then says nothing within `timeout` is an error. `stun_first`:
-/// a STUN Binding is tried before anything else (3478 and `--stun-ports`).
+/// a STUN Binding is tried before anything else (3478 and `--stun-ports`). `earned`: asked only
+/// when an RTSP port ([`RTSP_PORTS`]) has not answered OPTIONS within `timeout`, whether its
+/// device has shown it is alive (then its answer may take the start patience).
 pub async fn detect(
     addr: SocketAddr,
     connect_timeout: Duration,
     timeout: Duration,
     stun_first: bool,
+    earned: impl std::future::Future<Output = bool>,
 ) -> Result<Option<Detection>, NetError> {
     // HTTPS ports: TLS first. A handshake that fails is remembered: if nothing else answers, it is
     // the port's story (old firmware that speaks only TLS 1.0).
@@ -161,7 +167,7 @@ pub async fn detect(
     let asked = if RTSP_PORTS.contains(&addr.port()) {
         let patience = crate::net::rtsp::start_patience(timeout);
         client
-            .request_patient("OPTIONS", &url(addr, "/"), &[], patience)
+            .request_patient_if("OPTIONS", &url(addr, "/"), &[], patience, earned)
             .await
     } else {
         client.request("OPTIONS", &url(addr, "/"), &[]).await
@@ -236,14 +242,17 @@ mod tests {
     #[tokio::test]
     async fn garbage_is_an_error_and_a_hang_up_is_not() {
         let (ct, t) = (Duration::from_secs(1), Duration::from_secs(2));
-        let e = detect(peer(true).await, ct, t, false).await.err().unwrap();
+        let e = detect(peer(true).await, ct, t, false, async { false })
+            .await
+            .err()
+            .unwrap();
         assert!(matches!(e, NetError::Malformed { .. }), "{e}");
         assert!(
             e.to_string().contains("not an RTSP or HTTP status line"),
             "{e}"
         );
         assert!(matches!(
-            detect(peer(false).await, ct, t, false).await,
+            detect(peer(false).await, ct, t, false, async { false }).await,
             Ok(None)
         ));
     }

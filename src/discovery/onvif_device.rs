@@ -37,6 +37,15 @@ pub(super) async fn onvif_device(
         &crate::analyze::onvif::OnvifSettings::for_device(ctx, ip),
     )
     .await;
+    // The streams GetStreamUri named, for the RTSP walk of their port (this device's): a camera
+    // that names its streams is asked those, not walked (`analyze::rtsp::opening`).
+    for (_token, uri) in &f.stream_uris {
+        if let Some((addr, path)) = crate::analyze::onvif::rtsp_target(uri)
+            && addr.ip() == ip
+        {
+            ctx.stream_hints.add(addr, &path);
+        }
+    }
     if let Some(info) = &f.info {
         ctx.identities.learn_maker(
             ip,

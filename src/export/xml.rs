@@ -77,6 +77,7 @@ pub(crate) fn item_name(list: &str) -> &str {
         "ports" => "port",
         "warnings" => "warning",
         "shared_macs" => "shared_mac",
+        "requests" => "device_requests",
         // `discovered_by`, `announced`, `discovery`, `lost`: already read as one item each; the
         // other lists of a device kept their names when XML output began, and keep them.
         other => other,

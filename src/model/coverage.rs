@@ -28,6 +28,11 @@ pub struct Coverage {
     /// (`--media-rate`; absent in reports of older versions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media: Option<MediaCoverage>,
+    /// The requests each device was sent after the port probe (detection, analysis, the device
+    /// APIs, the PLAY checks), by protocol: one entry per reported device that was sent any, in
+    /// the report's order (absent in reports of older versions).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub requests: Vec<DeviceRequests>,
     /// Why the scan is not complete, one short reason each (empty when it is).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub lost: Vec<String>,
@@ -95,6 +100,23 @@ pub struct MediaCoverage {
     pub waited_ms: u64,
     /// The most the checks running at one time were counted to pull, kbit/s.
     pub peak_kbps: u64,
+}
+
+/// The requests one device was sent, by protocol (`net::host_gate` counts each as it goes out:
+/// an RTSP or HTTP request, an RTMP handshake or command; a retina session's DESCRIBE, SETUP and
+/// PLAY, not its TEARDOWN nor its repeat of a DESCRIBE with a login).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct DeviceRequests {
+    /// The device's address (`devices[].ip`); its other addresses' requests are counted with it.
+    pub ip: String,
+    /// All of them.
+    pub total: u64,
+    pub rtsp: u64,
+    /// HTTP requests (detection's `GET /`, the web analysis, ONVIF's SOAP calls).
+    pub http: u64,
+    pub rtmp: u64,
+    /// A TLS ClientHello on its own, a STUN Binding over TCP, a connection read for a greeting.
+    pub other: u64,
 }
 
 /// The connect probes' figures.

@@ -510,12 +510,36 @@ pub struct PathWalk {
     /// paths led the rest of the walk, and `first` is the first of those.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub after_first_round: bool,
-    /// DESCRIBEs the walk sent: the random path that tells how the server answers an unknown
-    /// one, then the paths asked (a multi-channel device's channel walk comes after, uncounted).
+    /// Which walk ran (`--walk`): `focused` (a device that names its streams is asked those, a
+    /// named maker's device its maker's documented paths, other makers' paths only when none
+    /// served) or `thorough` (every port's first round asks the other makers' main paths too).
+    /// Absent in reports of older versions.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub walk: String,
+    /// Paths the device announced for the port before the walk began (ONVIF GetStreamUri, an
+    /// mDNS TXT `path`), asked first.
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub announced: u32,
+    /// Why the walk stopped asking paths: `named` (a path the device announced or the user gave
+    /// served), `maker` (the named maker's documented path served), `first-round` (a path of
+    /// the first round served), `later-round` (a path asked after the first round served),
+    /// `exhausted` (every path asked, none served), `time-up` (the rest of the dictionary's time
+    /// ran out), `live-over-http` (the port's HTTP side serves live media), `login` (every path
+    /// asks for a login camscan could not make), `any-path` (the server answers any path with a
+    /// stream), `no-answer` (the port stopped answering). Absent in reports of older versions.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub stopped: String,
+    /// DESCRIBE requests the walk sent: the random path that tells how the server answers an
+    /// unknown one, the paths asked and the login's (a multi-channel device's channel walk comes
+    /// after, uncounted).
     pub asked: u32,
     /// What the device answered those DESCRIBEs, status code to count (`{"404": 38, "200": 2}`).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub answers: std::collections::BTreeMap<String, u32>,
+}
+
+fn is_zero_u32(n: &u32) -> bool {
+    *n == 0
 }
 
 /// The certificate a TLS port showed (whether or not the handshake then succeeded).

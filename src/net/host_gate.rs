@@ -118,10 +118,32 @@ impl Default for GateSettings {
     }
 }
 
+/// The protocol a request to a device speaks, for its counts by protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wire {
+    /// RTSP requests (detection's OPTIONS, the walk's DESCRIBEs, the PLAY checks' requests).
+    Rtsp,
+    /// HTTP requests (detection's `GET /`, the web fingerprint, ONVIF's SOAP, ISAPI, HTTP media).
+    Http,
+    /// RTMP: the handshake and each command.
+    Rtmp,
+    /// The rest: a TLS ClientHello on its own, a STUN Binding over TCP, a connection read for a
+    /// greeting.
+    Other,
+}
+
+impl Wire {
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
 /// What one address received.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct HostCount {
     pub requests: u64,
+    /// The requests by protocol, in [`Wire`]'s order (RTSP, HTTP, RTMP, other).
+    pub by_wire: [u64; 4],
     /// The most requests within any one second.
     pub peak_per_s: u32,
     /// The most analysis connections open at once.
@@ -132,8 +154,13 @@ impl HostCount {
     /// Several addresses of one device: requests added, the highest peak (their seconds may not
     /// line up, so this is a floor of the device's own peak).
     pub fn merge(self, other: HostCount) -> HostCount {
+        let mut by_wire = self.by_wire;
+        for (a, b) in by_wire.iter_mut().zip(other.by_wire) {
+            *a += b;
+        }
         HostCount {
             requests: self.requests + other.requests,
+            by_wire,
             peak_per_s: self.peak_per_s.max(other.peak_per_s),
             peak_connections: self.peak_connections.max(other.peak_connections),
         }
@@ -193,6 +220,7 @@ impl Counter {
     pub fn count(&self) -> HostCount {
         HostCount {
             requests: self.requests,
+            by_wire: [0; 4],
             peak_per_s: self.peak,
             peak_connections: 0,
         }
@@ -216,6 +244,8 @@ struct Host {
 struct HostState {
     pace: Pace,
     counter: Counter,
+    /// Requests by protocol ([`Wire`]).
+    by_wire: [u64; 4],
     /// Connections open now, and the most at once.
     open: u32,
     peak_open: u32,
@@ -285,6 +315,7 @@ impl HostGates {
                             now,
                         ),
                         counter: Counter::default(),
+                        by_wire: [0; 4],
                         open: 0,
                         peak_open: 0,
                     }),
@@ -323,7 +354,13 @@ impl HostGates {
 
     /// Wait for `ip`'s next request token and for room in its last second, then count the request.
     pub async fn request(&self, ip: IpAddr) {
+        self.request_as(ip, Wire::Other).await;
+    }
+
+    /// [`HostGates::request`], counted as a request of `wire`.
+    pub async fn request_as(&self, ip: IpAddr, wire: Wire) {
         let host = self.host(ip);
+        lock(&host.state).by_wire[wire.index()] += 1;
         let wait = lock(&host.state).pace.take(self.now());
         if let Some(wait) = wait {
             tokio::time::sleep(wait).await;
@@ -351,6 +388,27 @@ impl HostGates {
         lock(&host.state).counter.record(self.now());
     }
 
+    /// The requests `ips` (one device's addresses) received, as the report's coverage gives
+    /// them (`None` when none was sent).
+    pub fn device_requests(
+        &self,
+        ips: &[IpAddr],
+    ) -> Option<crate::model::coverage::DeviceRequests> {
+        let c = ips
+            .iter()
+            .map(|ip| self.count(*ip))
+            .fold(HostCount::default(), HostCount::merge);
+        let [rtsp, http, rtmp, other] = c.by_wire;
+        (c.requests > 0).then(|| crate::model::coverage::DeviceRequests {
+            ip: ips.first().map(IpAddr::to_string).unwrap_or_default(),
+            total: c.requests,
+            rtsp,
+            http,
+            rtmp,
+            other,
+        })
+    }
+
     /// What `ip` received so far.
     pub fn count(&self, ip: IpAddr) -> HostCount {
         let host = self
@@ -363,6 +421,7 @@ impl HostGates {
             let s = lock(&h.state);
             HostCount {
                 peak_connections: s.peak_open,
+                by_wire: s.by_wire,
                 ..s.counter.count()
             }
         })
@@ -410,18 +469,18 @@ pub async fn connection(ip: IpAddr) -> HostPermit {
     }
 }
 
-/// A request token on `ip` from this task's gates, and the request counted (nothing outside a
-/// [`scope`]).
-pub async fn request(ip: IpAddr) {
+/// A request token on `ip` from this task's gates, and the request counted as `wire`'s (nothing
+/// outside a [`scope`]).
+pub async fn request(ip: IpAddr, wire: Wire) {
     if let Some(g) = current() {
-        g.request(ip).await;
+        g.request_as(ip, wire).await;
     }
 }
 
-/// A connection that carries one request: a slot, then a token.
-pub async fn open(ip: IpAddr) -> HostPermit {
+/// A connection that carries one request of `wire`: a slot, then a token.
+pub async fn open(ip: IpAddr, wire: Wire) -> HostPermit {
     let permit = connection(ip).await;
-    request(ip).await;
+    request(ip, wire).await;
     permit
 }
 
@@ -477,7 +536,7 @@ mod tests {
             HostCount {
                 requests: 8,
                 peak_per_s: 6,
-                peak_connections: 0
+                ..HostCount::default()
             }
         );
         // A full second apart is not "within one second".
@@ -496,11 +555,13 @@ mod tests {
     fn counts_of_a_device_merge() {
         let a = HostCount {
             requests: 3,
+            by_wire: [1, 2, 0, 0],
             peak_per_s: 2,
             peak_connections: 3,
         };
         let b = HostCount {
             requests: 5,
+            by_wire: [0, 4, 1, 0],
             peak_per_s: 4,
             peak_connections: 1,
         };
@@ -508,6 +569,7 @@ mod tests {
             a.merge(b),
             HostCount {
                 requests: 8,
+                by_wire: [1, 6, 1, 0],
                 peak_per_s: 4,
                 peak_connections: 3
             }
@@ -529,6 +591,7 @@ mod tests {
             g.count(IP),
             HostCount {
                 requests: 11,
+                by_wire: [0, 0, 0, 11],
                 peak_per_s: 5,
                 peak_connections: 0
             }
@@ -660,6 +723,7 @@ mod tests {
             g.count(IP),
             HostCount {
                 requests: 100,
+                by_wire: [0, 0, 0, 100],
                 peak_per_s: 100,
                 peak_connections: 100
             }
@@ -708,16 +772,16 @@ mod tests {
     /// Outside a scope nothing is gated; inside, the task's requests are counted.
     #[tokio::test(start_paused = true)]
     async fn the_scope_carries_the_gates() {
-        open(IP).await;
+        open(IP, Wire::Rtsp).await;
         let g = Arc::new(HostGates::new(GateSettings {
             connections: 1,
             rate: 2,
         }));
         let t0 = tokio::time::Instant::now();
         scope(g.clone(), async {
-            let _p = open(IP).await;
-            request(IP).await;
-            request(IP).await;
+            let _p = open(IP, Wire::Rtsp).await;
+            request(IP, Wire::Http).await;
+            request(IP, Wire::Http).await;
         })
         .await;
         assert_eq!(t0.elapsed(), ms(1000));
@@ -725,6 +789,7 @@ mod tests {
             g.count(IP),
             HostCount {
                 requests: 3,
+                by_wire: [1, 2, 0, 0],
                 peak_per_s: 2,
                 peak_connections: 1
             }

@@ -47,7 +47,7 @@ pub async fn send_over(
     let (method, path) = (req.method, req.path);
     let what = format!("HTTP{} {method} {path}", if tls { "S" } else { "" });
     // One request on a connection of its own: a slot and a token of the device's gate.
-    let _slot = crate::net::host_gate::open(addr.ip()).await;
+    let _slot = crate::net::host_gate::open(addr.ip(), crate::net::host_gate::Wire::Http).await;
     let mut stream: Box<dyn Io> = if tls {
         Box::new(
             crate::net::tls::connect(addr, connect_timeout, timeout)
@@ -279,7 +279,7 @@ pub async fn open_get_as(
 ) -> Result<OpenGet, NetError> {
     let what = format!("HTTP{} GET {path}", if tls { "S" } else { "" });
     // A slot of the device's gate until the reply's head is in.
-    let slot = crate::net::host_gate::open(addr.ip()).await;
+    let slot = crate::net::host_gate::open(addr.ip(), crate::net::host_gate::Wire::Http).await;
     let (mut stream, tls_info): (Box<dyn Io>, _) = if tls {
         let (s, info) = crate::net::tls::connect(addr, connect_timeout, timeout).await?;
         (Box::new(s), Some(info))

@@ -324,7 +324,7 @@ pub async fn read_greeting(
     /// How long the rest of a greeting may lag its first bytes.
     const MORE: Duration = Duration::from_millis(200);
     // A connection that sends nothing still counts as one request of the device's gate.
-    let _slot = host_gate::open(addr.ip()).await;
+    let _slot = host_gate::open(addr.ip(), host_gate::Wire::Other).await;
     let mut stream = connect_stream(addr, connect_timeout).await?;
     let mut buf = vec![0u8; crate::proto::greeting::MAX_GREETING];
     let mut n = 0;

@@ -28,7 +28,7 @@ pub async fn handshake(
     let what = "RTMP handshake".to_string();
     // The handshake counts as the connection's first request; a slot of the device's gate is held
     // until it is done.
-    let _slot = crate::net::host_gate::open(addr.ip()).await;
+    let _slot = crate::net::host_gate::open(addr.ip(), crate::net::host_gate::Wire::Rtmp).await;
     let mut stream = crate::net::connect_stream(addr, connect_timeout).await?;
     let mut random = [0u8; rtmp::C1_RANDOM_LEN];
     crate::net::random_bytes(&mut random);
@@ -86,7 +86,7 @@ pub async fn handshake(
 impl Conn {
     /// Send one command (a request of the device's gate, [`crate::net::host_gate`]).
     pub(crate) async fn send(&mut self, bytes: &[u8]) -> Result<(), NetError> {
-        crate::net::host_gate::request(self.addr.ip()).await;
+        crate::net::host_gate::request(self.addr.ip(), crate::net::host_gate::Wire::Rtmp).await;
         self.stream
             .write_all(bytes)
             .await

@@ -235,7 +235,7 @@ impl RtspClient {
         let req = self.format_request(method, url, extra);
         let (addr, timeout) = (self.addr, self.timeout);
         let what = format!("RTSP {method} {url}");
-        let _slot = crate::net::host_gate::open(addr.ip()).await;
+        let _slot = crate::net::host_gate::open(addr.ip(), crate::net::host_gate::Wire::Rtsp).await;
         match tokio::time::timeout(timeout, self.stream.write_all(req.as_bytes())).await {
             Ok(Ok(())) => Ok(self.cseq),
             Ok(Err(source)) => Err(NetError::Io { addr, what, source }),
@@ -292,7 +292,7 @@ impl RtspClient {
         }
         let what = format!("RTSP {method} {url}");
         let (addr, saved) = (self.addr, self.timeout);
-        let _slot = crate::net::host_gate::open(addr.ip()).await;
+        let _slot = crate::net::host_gate::open(addr.ip(), crate::net::host_gate::Wire::Rtsp).await;
         let first = async {
             let req = self.format_request(method, url, extra);
             self.stream
@@ -333,10 +333,105 @@ impl RtspClient {
         }
     }
 
+    /// [`request_patient`](Self::request_patient), the patience given only to a peer that has
+    /// earned it: the reply's first byte has the client's deadline; when it has not come by then,
+    /// `earned` is asked (it may wait, for instance for the device's other ports to say what they
+    /// are, while the reply is still read), and only when it says yes may the first byte take the
+    /// rest of `patience` from the request. A silent peer with no such sign costs one deadline.
+    pub async fn request_patient_if(
+        &mut self,
+        method: &str,
+        url: &str,
+        extra: &[(&str, &str)],
+        patience: Duration,
+        earned: impl std::future::Future<Output = bool>,
+    ) -> Result<Reply, NetError> {
+        if patience <= self.timeout {
+            return self.request(method, url, extra).await;
+        }
+        let what = format!("RTSP {method} {url}");
+        let (addr, saved) = (self.addr, self.timeout);
+        let _slot = crate::net::host_gate::open(addr.ip(), crate::net::host_gate::Wire::Rtsp).await;
+        let asked = tokio::time::Instant::now();
+        let req = self.format_request(method, url, extra);
+        let io = |source| NetError::Io {
+            addr,
+            what: what.clone(),
+            source,
+        };
+        match tokio::time::timeout(saved, self.stream.write_all(req.as_bytes())).await {
+            Ok(r) => r.map_err(io)?,
+            Err(_) => {
+                self.timed_out();
+                return Err(NetError::Timeout {
+                    addr,
+                    what,
+                    timeout: saved,
+                });
+            }
+        }
+        if self.buf.is_empty() {
+            let mut waited = saved;
+            let first = tokio::time::timeout_at(asked + saved, self.fill(&what)).await;
+            let first = match first {
+                Ok(r) => Some(r),
+                Err(_) => {
+                    // Silent for one deadline: more only for a peer that has shown it is a media
+                    // server (the answer is still read while that is asked).
+                    let until = asked + patience;
+                    let mut earned = std::pin::pin!(earned);
+                    let mut asking = true;
+                    let mut got = None;
+                    while got.is_none() {
+                        tokio::select! {
+                            r = self.fill(&what) => got = Some(r),
+                            yes = &mut earned, if asking => {
+                                asking = false;
+                                if !yes {
+                                    break;
+                                }
+                                waited = patience;
+                            }
+                            () = tokio::time::sleep_until(until) => break,
+                        }
+                    }
+                    if asking {
+                        // Still asking at the end: the sign did not come in time.
+                        waited = saved.max(asked.elapsed().min(patience));
+                    }
+                    got
+                }
+            };
+            match first {
+                Some(r) => r?,
+                None => {
+                    self.timed_out();
+                    return Err(NetError::Timeout {
+                        addr,
+                        what,
+                        timeout: waited,
+                    });
+                }
+            }
+        }
+        match tokio::time::timeout(saved, self.read_reply(&what, Body::Whole)).await {
+            Ok(r) => r,
+            Err(_) => {
+                self.timed_out();
+                Err(NetError::Timeout {
+                    addr,
+                    what,
+                    timeout: saved,
+                })
+            }
+        }
+    }
+
     /// Send raw request bytes and read one reply, under the client's deadline. `what` names the
     /// request in errors.
     pub async fn send(&mut self, req: &[u8], what: String) -> Result<Reply, NetError> {
-        self.send_reading(req, what, Body::Whole).await
+        self.send_reading(req, what, Body::Whole, crate::net::host_gate::Wire::Rtsp)
+            .await
     }
 
     async fn send_reading(
@@ -344,11 +439,12 @@ impl RtspClient {
         req: &[u8],
         what: String,
         body: Body,
+        wire: crate::net::host_gate::Wire,
     ) -> Result<Reply, NetError> {
         let addr = self.addr;
         let timeout = self.timeout;
         // A slot and a token of the device's gate, the slot held until the reply is in.
-        let _slot = crate::net::host_gate::open(addr.ip()).await;
+        let _slot = crate::net::host_gate::open(addr.ip(), wire).await;
         match tokio::time::timeout(timeout, self.exchange(req, &what, body)).await {
             Ok(r) => r,
             Err(_) => {
@@ -516,7 +612,12 @@ pub async fn http_get(
         "GET {path} HTTP/1.0\r\nHost: {host}\r\nUser-Agent: {USER_AGENT}\r\nAccept: */*\r\nConnection: close\r\n\r\n"
     );
     client
-        .send_reading(req.as_bytes(), format!("HTTP GET {path}"), Body::Arrived)
+        .send_reading(
+            req.as_bytes(),
+            format!("HTTP GET {path}"),
+            Body::Arrived,
+            crate::net::host_gate::Wire::Http,
+        )
         .await
 }
 

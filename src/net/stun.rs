@@ -31,7 +31,7 @@ pub async fn binding_tcp(
     timeout: Duration,
 ) -> Result<StunResponse, NetError> {
     let what = "STUN Binding (TCP)";
-    let _slot = crate::net::host_gate::open(addr.ip()).await;
+    let _slot = crate::net::host_gate::open(addr.ip(), crate::net::host_gate::Wire::Other).await;
     let mut s = crate::net::connect_stream(addr, connect_timeout).await?;
     let tid = transaction_id();
     let exchange = async {

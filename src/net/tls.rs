@@ -380,7 +380,7 @@ pub async fn legacy_hello(
 ) -> Result<Option<crate::proto::tls_hello::HelloAnswer>, NetError> {
     use crate::proto::tls_hello;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let _slot = crate::net::host_gate::open(addr.ip()).await;
+    let _slot = crate::net::host_gate::open(addr.ip(), crate::net::host_gate::Wire::Other).await;
     let mut tcp = crate::net::connect_stream(addr, connect_timeout).await?;
     let mut random = [0u8; 32];
     crate::net::random_bytes(&mut random);

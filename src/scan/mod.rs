@@ -249,6 +249,7 @@ pub async fn pipeline(
         collector.set_names(ip_tx);
         tokio::spawn(reverse_dns::name_hosts(resolver, ip_rx, ev_tx.clone()))
     });
+    let gates = ctx.gates.clone();
     let dispatcher = tokio::spawn(dispatch::dispatch(open_rx, ev_tx, ctx, detect));
     let bar = matches!(progress, Progress::Bar).then(|| output::progress_bar(stats.clone()));
 
@@ -280,7 +281,15 @@ pub async fn pipeline(
             devices.len()
         );
     }
-    let coverage = scan_coverage(&stats, &tally, fulls_before, &registry, &media);
+    let mut coverage = scan_coverage(&stats, &tally, fulls_before, &registry, &media);
+    coverage.requests = devices
+        .iter()
+        .filter_map(|d| {
+            let mut ips = vec![d.ip];
+            ips.extend(d.addresses.iter().filter(|a| **a != d.ip));
+            gates.device_requests(&ips)
+        })
+        .collect();
     let report = Report {
         schema_version: SCHEMA_VERSION,
         camscan_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -365,6 +374,7 @@ fn coverage(
         neighbour_overflows: seen.max(neighbour_fulls),
         shared_macs,
         media: None,
+        requests: Vec::new(),
         lost: Vec::new(),
     };
     c.judge();

@@ -32,6 +32,7 @@ pub async fn analyze_port(
                 ctx.settings.get(&CONNECT_TIMEOUT),
                 ctx.detect_timeout(),
                 stun_first,
+                shown_media(addr, ctx),
             )
         };
         let mut detected = detect_once().await;
@@ -42,6 +43,9 @@ pub async fn analyze_port(
         }
         detected
     };
+    if let Ok(Some(Detection::Rtsp { .. } | Detection::Rtmp)) = &detected {
+        ctx.identities.saw_media(ip);
+    }
     let expected = match &detected {
         Ok(Some(Detection::Http { .. })) => {
             expected.web();
@@ -84,6 +88,28 @@ fn refused_after_open(e: &crate::error::NetError) -> bool {
     use std::io::ErrorKind::{ConnectionRefused, ConnectionReset};
     matches!(e, crate::error::NetError::Connect { source, .. }
         if matches!(source.kind(), ConnectionRefused | ConnectionReset))
+}
+
+/// Whether the device at `addr` has shown it is alive and may serve media, so that its silent
+/// RTSP port earns a media server's start patience (`detect::RTSP_PORTS`): the inventory knows an
+/// RTSP stream on that port, another port answered (RTSP, RTMP, or a web server: CI's GStreamer
+/// camera, busy with a shared media, had only its login-walled web admin to show), some evidence
+/// named a camera maker (its MAC's block, a discovery protocol, another port's web page or RTSP
+/// `Server`), or it announced streams. Asked once detection's deadline has passed, it first waits
+/// for the device's other ports to say what they are (at most what is left of the patience). A
+/// device whose every port stays silent has shown nothing.
+async fn shown_media(addr: std::net::SocketAddr, ctx: &ScanContext) -> bool {
+    let ip = addr.ip();
+    if !ctx.known_rtsp_paths(addr).is_empty() {
+        return true;
+    }
+    let wait =
+        crate::net::rtsp::start_patience(ctx.detect_timeout()).saturating_sub(ctx.detect_timeout());
+    let clues = ctx.identities.settled(ip, addr.port(), wait).await;
+    !clues.is_empty()
+        || ctx.identities.has_media(ip)
+        || ctx.identities.has_web(ip)
+        || ctx.stream_hints.has(addr)
 }
 
 /// A STUN server found on a TCP port: its service there and on UDP, where WebRTC clients use it.
@@ -147,39 +173,32 @@ async fn rtsp_events(
 ) -> Vec<Event> {
     let (ip, port) = (addr.ip(), addr.port());
     // Some servers answer RTSP and HTTP on one port (VLC's HTTP output answers OPTIONS in
-    // RTSP): the port is asked in HTTP too, side by side with the RTSP analysis (not after
-    // it: VLC's RTSP walk alone takes 1.4 s). An RTSP server's own RTSP-over-HTTP tunnel is
-    // no web service: GStreamer's answers a plain `GET` with `503` (no length, connection
-    // left open), so a 503 ends that side at once; and what the HTTP side says is kept only
-    // when it found a stream (the port is then a web server too).
+    // RTSP): where the RTSP side shows such a server, the port is asked in HTTP too, side by side
+    // with the RTSP analysis (not after it: VLC's RTSP walk alone takes 1.4 s). Elsewhere a
+    // request line of another protocol is not sent while the RTSP work goes on (an RTSP server
+    // may take it badly: rtsp-streaming-server, from npm, exits on `GET / HTTP/1.0`), and after it
+    // only when it found no stream and the port still answered.
     let rtsp_side = async {
         let _rtsp = crate::timing::begin("rtsp");
         rtsp::analyze(client, options, ctx).await
     };
-    let http_side = async {
-        let reply = crate::net::rtsp::http_get(
-            addr,
-            "/",
-            ctx.settings.get(&CONNECT_TIMEOUT),
-            ctx.settings.get(&TIMEOUT),
-        )
-        .await
-        .ok()
-        .filter(|r| {
-            r.head.protocol == crate::proto::response::HeadProtocol::Http && r.head.status != 503
-        })?;
-        let http = {
-            let _http = crate::timing::begin("http");
-            http_events(addr, &reply, None, ctx, None).await
-        };
-        if http.iter().any(|e| matches!(e, Event::Stream { .. })) {
-            Some(http)
+    let (f, http) = if shares_http(&options.head) {
+        tokio::join!(rtsp_side, http_side(addr, ctx))
+    } else {
+        let f = rtsp_side.await;
+        // The walk found no stream path and the port still answered.
+        let found_none = f
+            .service
+            .path_walk
+            .as_ref()
+            .is_none_or(|w| matches!(w.stopped.as_str(), "exhausted" | "time-up" | ""));
+        let http = if f.streams.is_empty() && found_none {
+            http_side(addr, ctx).await
         } else {
-            tracing::debug!(%addr, status = reply.head.status, "RTSP port's HTTP side serves no stream");
             None
-        }
+        };
+        (f, http)
     };
-    let (f, http) = tokio::join!(rtsp_side, http_side);
     let mut events = vec![Event::Service {
         ip,
         service: f.service,
@@ -197,6 +216,50 @@ async fn rtsp_events(
     }
     events.extend(http.into_iter().flatten());
     events
+}
+
+/// RTSP servers known to answer HTTP on their RTSP port, by the start of the `Server` header of
+/// their RTSP answers: VLC (its HTTP output's host answers OPTIONS in RTSP, `VLC/3.0.21
+/// LibVLC/3.0.21`).
+const SHARES_HTTP: &[&str] = &["VLC/"];
+
+/// Whether an RTSP port's OPTIONS answer shows an HTTP server there: an HTTP status line, or the
+/// `Server` of a server known to share its port ([`SHARES_HTTP`]).
+fn shares_http(head: &crate::proto::response::ResponseHead) -> bool {
+    head.protocol == crate::proto::response::HeadProtocol::Http
+        || head.header("server").is_some_and(|s| {
+            let s = s.trim_start().as_bytes();
+            SHARES_HTTP
+                .iter()
+                .any(|p| s.len() >= p.len() && s[..p.len()].eq_ignore_ascii_case(p.as_bytes()))
+        })
+}
+
+/// An RTSP port's HTTP side: what it serves, kept only when it found a stream (the port is then
+/// a web server too). An RTSP server's own RTSP-over-HTTP tunnel is no web service: GStreamer's
+/// answers a plain `GET` with `503` (no length, connection left open), so a 503 ends it at once.
+async fn http_side(addr: std::net::SocketAddr, ctx: &ScanContext) -> Option<Vec<Event>> {
+    let reply = crate::net::rtsp::http_get(
+        addr,
+        "/",
+        ctx.settings.get(&CONNECT_TIMEOUT),
+        ctx.settings.get(&TIMEOUT),
+    )
+    .await
+    .ok()
+    .filter(|r| {
+        r.head.protocol == crate::proto::response::HeadProtocol::Http && r.head.status != 503
+    })?;
+    let http = {
+        let _http = crate::timing::begin("http");
+        http_events(addr, &reply, None, ctx, None).await
+    };
+    if http.iter().any(|e| matches!(e, Event::Stream { .. })) {
+        Some(http)
+    } else {
+        tracing::debug!(%addr, status = reply.head.status, "RTSP port's HTTP side serves no stream");
+        None
+    }
 }
 
 /// A port whose detection failed: the failure, and for a TLS port that showed its certificate

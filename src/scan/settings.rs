@@ -44,6 +44,7 @@ pub static SCAN: &[&dyn Declared] = &[
     &crate::discovery::targets::ALLOW_PUBLIC,
     &crate::credentials::CREDENTIALS_FILE,
     &crate::analyze::hints::PATHS_FILE,
+    &crate::analyze::paths::WALK,
     &crate::analyze::ffprobe::FFPROBE,
     &crate::discovery::DISCOVERY,
     &crate::store::settings::HUB,

@@ -46,6 +46,7 @@
 //! | truth | 127.0.62.1-19 |
 //! | media_budget | 127.0.63.1-4 |
 //! | streamer_manners | 127.0.64.1-9; Motion at 127.0.0.1:18764 (it binds no other loopback address) |
+//! | asking | 127.0.65.1-9 (and 26554 on every address: rtsp-streaming-server binds no address) |
 //! | homeassistant | its own namespaces' loopback (`common::homeassistant`) |
 //!
 //! A new file takes a block of its own (127.0.N.x for N from 4 up). Servers bound to port 0 and

@@ -34,6 +34,10 @@ Behaviours (TCP unless said otherwise):
               /Streaming/Channels/101 (an H.264 SDP; other paths 404), SETUP (interleaved over TCP)
               and PLAY all 200, then not one RTP packet; later requests (GET_PARAMETER, TEARDOWN)
               200
+  latestart   RTSP: a media server busy for its first LATE seconds (GStreamer answers no client while
+              it prepares or tears down a shared media, issue 83): each request waits until LATE
+              seconds after the first connection came, then OPTIONS 200 (Server: GStreamer RTSP
+              server), DESCRIBE 404, anything else 405
   ssdp        UDP 1900 joined to 239.255.255.250 on ADDRESS: answers M-SEARCH with
               LOCATION http://ADDRESS:PORT/description.xml, and PORT is a tarpit (namespace lab only)
   ssdpaway    like ssdp, but LOCATION names PORT on another host, 198.18.0.99 (never contacted)
@@ -362,6 +366,27 @@ def h_redirect(conn, ctx):
                      % (code, cseq(head).encode(), ctx["address"].encode(), ctx["port"], k))
 
 
+LATE = 3.5  # seconds latestart is busy after its first connection
+
+
+def h_latestart(conn, ctx):
+    with lock:
+        if "busy_until" not in ctx:
+            ctx["busy_until"] = time.monotonic() + LATE
+        busy_until = ctx["busy_until"]
+    buf = b""
+    while True:
+        head, buf = read_request(conn, buf)
+        if head is None:
+            return
+        time.sleep(max(0.0, busy_until - time.monotonic()))
+        method, _, _ = request_line(head)
+        status = {"OPTIONS": "200 OK", "DESCRIBE": "404 Not Found"}.get(method, "405 Method Not Allowed")
+        extra = "Public: OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN\r\n" if method == "OPTIONS" else ""
+        conn.sendall(("RTSP/1.0 %s\r\nCSeq: %s\r\nServer: GStreamer RTSP server\r\n%s\r\n"
+                      % (status, cseq(head), extra)).encode())
+
+
 HANDLERS = {
     "garbage": h_garbage,
     "tarpit": h_tarpit,
@@ -376,6 +401,7 @@ HANDLERS = {
     "noboundary": h_noboundary,
     "redirect": h_redirect,
     "noplay": h_noplay,
+    "latestart": h_latestart,
 }
 
 

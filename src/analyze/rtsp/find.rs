@@ -4,7 +4,8 @@
 //! (the found paths' sub streams, or the rest of the dictionary, a batch at a time); the walk's
 //! account and, when no path served, the reason; then the channel walk.
 
-use super::opening::{Baseline, order_rest, plan_walk};
+use super::account::{Stop, asks_login, first_round_stop, no_answer, tell};
+use super::opening::{Baseline, Planned, Rounds, order_rest, plan_walk};
 use super::*;
 
 /// Steps 1-3 of [`analyze`], for a device not known or changed: the stream paths found, how the
@@ -19,100 +20,93 @@ pub(super) async fn find_paths(
     let addr = walkers.first().addr;
     let ip = addr.ip();
     let plan = plan_walk(walkers, service, settings, failures).await;
-    let (first, identity, walk, realm) = (plan.first, plan.identity, plan.walk, plan.realm);
-    let candidates = walk.first.clone();
+    let (identity, realm) = (&plan.identity, plan.realm.clone());
+    let candidates = plan.walk.first.clone();
 
-    // The walk without credentials.
-    let (mut found, any_path_auth) =
-        walk_unauthenticated(walkers, plan.baseline, &candidates, failures).await;
-    if let Some(scheme) = any_path_auth {
-        service.auth = scheme;
-    }
-    note_offered(service, walkers);
-    // 2. Authentication, within the host's budget, and the re-test of paths behind the login.
-    // `served`: the streams handed to analysis at once (not in `found`): the login's, then the
-    // walk's.
     let mut served = Handed::default();
-    let (asks, handed) = (any_path_auth.is_some(), (early.clone(), &mut served));
-    let mut outcome = log_in(
+    let FirstRound {
+        mut found,
+        any_path_auth,
+        mut outcome,
+        mut stop,
+    } = first_round(
         walkers,
-        &mut found,
-        &candidates,
-        asks,
-        ip,
-        settings,
+        service,
+        (settings, &plan, &candidates),
         failures,
-        handed,
+        (early.clone(), &mut served),
     )
     .await;
     let cred = credential_of(&outcome);
-    let walking_on = match &outcome {
-        AuthOutcome::Locked | AuthOutcome::Failed { .. } => false,
-        AuthOutcome::NotTried => any_path_auth.is_none(),
-        AuthOutcome::Succeeded(..) => true,
-    };
+    let walking_on = stop.is_none()
+        && match &outcome {
+            AuthOutcome::Locked | AuthOutcome::Failed { .. } => false,
+            AuthOutcome::NotTried => any_path_auth.is_none(),
+            AuthOutcome::Succeeded(..) => true,
+        };
     let nothing_served =
         served.paths.is_empty() && !found.iter().any(|f| matches!(f.answer, Answer::Media(_)));
-    let (latest, rest) = order_rest(
+    // A thorough walk waits for a late clue only when nothing named a maker; a focused one, when
+    // the device announced no path (its device API may still name its streams).
+    let waits = match plan.mode {
+        paths::WalkMode::Thorough => identity.by.is_none(),
+        paths::WalkMode::Focused => plan.announced == 0,
+    };
+    let (latest, rounds) = order_rest(
         settings,
         addr,
-        (&identity, service.server.as_deref(), realm.as_deref()),
-        (&first, &walk, &candidates),
-        walking_on && nothing_served && identity.by.is_none(),
+        (identity, service.server.as_deref(), realm.as_deref()),
+        (&plan, &candidates),
+        (
+            walking_on && nothing_served,
+            walking_on && nothing_served && waits,
+        ),
     )
     .await;
+    if stop.is_none() {
+        let any_path = matches!(plan.baseline, Baseline::AnyPath);
+        stop = Some(first_round_stop(
+            (&plan, &candidates),
+            (&found, &served.paths),
+            (any_path, any_path_auth.is_some(), &outcome),
+        ));
+    }
     // The first round's sub streams (the other paths of the entries whose path served), or the
-    // rest of the dictionary when it found nothing.
-    let mut asked: Vec<String> = std::iter::once("/".to_string())
-        .chain(candidates.iter().cloned())
-        .collect();
+    // rest of the walk when it found nothing.
+    // (What was asked: a directed round may have left guesses unasked, which a sub stream may be.)
+    let mut asked: Vec<String> = walkers.asked();
     if walking_on {
         let scheme = login_scheme(&outcome, service.auth);
-        walk_on(
+        let until = rest_deadline(latest.by.is_some());
+        let ended = walk_on(
             walkers,
             &mut found,
-            (&mut served, &rest, rest_deadline(latest.by.is_some())),
+            (&mut served, &rounds, until),
             &mut asked,
             cred.as_ref(),
             failures,
             (&early, scheme, &settings.http_live),
         )
         .await;
+        if nothing_served {
+            stop = Some(ended);
+        }
     }
     // Paths after the first round that ask for a login of their own (the first round's asked
     // none): logged in now, within the same budget, and asked again with the credential.
     if matches!(outcome, AuthOutcome::NotTried) && found.iter().any(asks_login) {
         let again = (early.clone(), &mut served);
-        outcome = log_in(
-            walkers,
-            &mut found,
-            &candidates,
-            false,
-            ip,
-            settings,
-            failures,
-            again,
-        )
-        .await;
+        let (ip, walked) = (ip, (&mut found, candidates.as_slice()));
+        outcome = log_in(walkers, walked, false, ip, settings, failures, again).await;
     }
     let cred = credential_of(&outcome);
-    // DESCRIBEs sent: the random baseline path and the paths asked.
-    let sent = asked.len() + usize::from(plan.baseline_sent);
-    // The maker whose paths went first: a later clue's only when it ordered the rest that was
-    // walked.
-    let reordered = (latest.makers != identity.makers && nothing_served && walking_on)
-        .then_some(rest.as_slice());
-    let any_stream = !served.paths.is_empty()
-        || found
-            .iter()
-            .any(|f| matches!(f.answer, Answer::Media(_)) || asks_login(f));
-    let login = outcome_summary(&outcome, any_path_auth.is_some(), settings, ip);
-    tell_walk(
+    tell(
         service,
         walkers,
-        (&identity, &latest, reordered),
-        (&first, &walk, sent),
-        (!any_stream).then(|| (login, settings.login_left_behind(ip, &[]))),
+        (&plan, &latest, &rounds),
+        (&found, &served.paths, &outcome, any_path_auth.is_some()),
+        nothing_served && walking_on,
+        (stop.unwrap_or(Stop::Exhausted), settings),
     );
 
     // 3. Channels of multi-channel devices. A walk that meets a gap while SADP/DHIP may still
@@ -122,12 +116,74 @@ pub(super) async fn find_paths(
     if matches!(outcome, AuthOutcome::Locked) {
         return (found, outcome, Vec::new());
     }
+    walkers.stop_at_media = None;
     let announced = settings.announcements.of(ip);
     let channels = (&mut found, served.paths.as_slice());
     let resume = walk_channels(walkers, channels, cred.as_ref(), failures, addr, announced).await;
     let scheme = login_scheme(&outcome, service.auth);
     hand_early(&mut found, &mut served, &early, scheme, false).await;
     (found, outcome, resume)
+}
+
+/// What the first round (step 1's paths without credentials, step 2's login) left.
+struct FirstRound {
+    found: Vec<Found>,
+    /// The scheme, when the server asks for a login on any path.
+    any_path_auth: Option<AuthScheme>,
+    outcome: AuthOutcome,
+    /// Set when the round already ended the walk: the port stopped answering.
+    stop: Option<Stop>,
+}
+
+/// The first round: the walk without credentials (a focused walk asks every path the device
+/// announced or the user gave, and `/`, and its guesses only until one is there), then the login
+/// within the host's budget and the re-test of the paths behind it. `served`: the streams handed
+/// to analysis at once (not in `found`): the login's, then the walk's.
+async fn first_round(
+    walkers: &mut Walkers,
+    service: &mut Service,
+    (settings, plan, candidates): (&ScanContext, &Planned, &[String]),
+    failures: &mut Vec<AnalyzeError>,
+    (early, served): (
+        tokio::sync::mpsc::UnboundedSender<(Found, AuthScheme)>,
+        &mut Handed,
+    ),
+) -> FirstRound {
+    // A directed round (what the device announced, its maker's documented paths) stops guessing
+    // once a path is there; a round of a device nothing named is asked whole, as before.
+    let directed = plan.mode == paths::WalkMode::Focused && !plan.walk.fill.is_empty();
+    walkers.stop_at_media = directed.then_some(plan.first.len() + 1);
+    let failed_before = failures.len();
+    let baseline_failed = matches!(plan.baseline, Baseline::Failed);
+    let (mut found, any_path_auth) =
+        walk_unauthenticated(walkers, plan.baseline, candidates, failures).await;
+    let stop = (baseline_failed || failures.len() > failed_before)
+        .then(|| no_answer(failures))
+        .flatten();
+    if let Some(scheme) = any_path_auth {
+        service.auth = scheme;
+    }
+    note_offered(service, walkers);
+    // 2. Authentication, within the host's budget, and the re-test of paths behind the login.
+    let ip = walkers.first().addr.ip();
+    let walked = (&mut found, candidates);
+    let asks = any_path_auth.is_some();
+    let outcome = log_in(
+        walkers,
+        walked,
+        asks,
+        ip,
+        settings,
+        failures,
+        (early, served),
+    )
+    .await;
+    FirstRound {
+        found,
+        any_path_auth,
+        outcome,
+        stop,
+    }
 }
 
 /// The schemes the service offered in its challenges, on the service once each.
@@ -158,11 +214,6 @@ fn credential_of(outcome: &AuthOutcome) -> Option<Credential> {
     }
 }
 
-/// A path that answered with a login to make (or refused without one).
-fn asks_login(f: &Found) -> bool {
-    matches!(f.answer, Answer::Auth { .. } | Answer::Forbidden)
-}
-
 /// The scheme of the streams the walk hands to analysis at once: the login's, or the service's
 /// when no login was made.
 fn login_scheme(outcome: &AuthOutcome, service: AuthScheme) -> AuthScheme {
@@ -172,103 +223,12 @@ fn login_scheme(outcome: &AuthOutcome, service: AuthScheme) -> AuthScheme {
     }
 }
 
-/// The walk's account on `service` ([`account`]): the maker whose paths went first (`latest` when
-/// it `reordered` the rest, else `identity`), and, given the login's outcome when no path served
-/// (with where the device's known login was left behind, if it was), why none did
-/// ([`paths::why_none`]).
-fn tell_walk(
-    service: &mut Service,
-    walkers: &Walkers,
-    (identity, latest, reordered): (&identity::Identity, &identity::Identity, Option<&[String]>),
-    (first, walk, sent): (&[String], &paths::Walk, usize),
-    none_served: Option<(paths::Login, Option<String>)>,
-) {
-    let by = if reordered.is_some() {
-        latest
-    } else {
-        identity
-    };
-    service.path_walk = Some(Box::new(account(
-        by,
-        (first, walk, reordered),
-        sent,
-        walkers,
-    )));
-    if let Some((login, left_behind)) = none_served {
-        let mut note = paths::why_none(latest, sent, &walkers.tally(), &login);
-        // No credential covered the address, and its device's known login was scoped to its old
-        // one ([`ScanContext::login_left_behind`]).
-        if let (paths::Login::NoCredential, Some(left)) = (login, left_behind) {
-            note.push_str(&format!("; {left}"));
-        }
-        service.note = Some(note);
-    }
-}
-
-/// How the login went, for [`paths::why_none`].
-fn outcome_summary(
-    outcome: &AuthOutcome,
-    any_path_auth: bool,
-    settings: &ScanContext,
-    ip: std::net::IpAddr,
-) -> paths::Login {
-    match outcome {
-        AuthOutcome::Succeeded(..) => paths::Login::Accepted,
-        AuthOutcome::Failed { tried, .. } => paths::Login::Refused(*tried),
-        AuthOutcome::Locked => paths::Login::Locked,
-        AuthOutcome::NotTried if !any_path_auth => paths::Login::NotAsked,
-        // Nothing sent: no entry covered the address when the login was due (a device recognised
-        // only later had its known login left behind: [`ScanContext::login_left_behind`]).
-        AuthOutcome::NotTried
-            if settings.settings.get(&NO_AUTH)
-                || settings.credentials_for(ip).is_empty()
-                || settings.login_left_behind(ip, &[]).is_some() =>
-        {
-            paths::Login::NoCredential
-        }
-        AuthOutcome::NotTried => paths::Login::NotAsked,
-    }
-}
-
-/// The walk's account for the report.
-/// `reordered`: the rest of the walk, when a clue that came after the first round ordered it.
-fn account(
-    identity: &identity::Identity,
-    (user, walk, reordered): (&[String], &paths::Walk, Option<&[String]>),
-    asked: usize,
-    walkers: &Walkers,
-) -> crate::model::PathWalk {
-    let by = identity.by.as_ref();
-    crate::model::PathWalk {
-        maker: by.map(|c| c.maker.display_name().to_string()),
-        model: identity.model.clone(),
-        by: by.map(|c| c.source.as_str().to_string()),
-        evidence: by.map(|c| c.said.clone()),
-        named_by: by.and_then(|c| c.named_by.clone()),
-        also: identity
-            .others
-            .iter()
-            .map(|(m, s)| format!("{} ({})", m.display_name(), s.as_str()))
-            .collect(),
-        first: match reordered {
-            Some(rest) => rest.first().cloned(),
-            None => walk.first.get(user.len()).cloned(),
-        },
-        after_first_round: reordered.is_some(),
-        asked: u32::try_from(asked).unwrap_or(u32::MAX),
-        answers: walkers
-            .tally()
-            .into_iter()
-            .map(|(status, n)| (status.to_string(), n))
-            .collect(),
-    }
-}
-
 /// After the first round: the other paths of the entries whose path served a stream (the sub
-/// stream), or, when the round found no stream, the `rest` of the dictionary; then the sub
+/// stream), or, when the round found no stream, the next of the `rounds`: the paths the device
+/// announced late, then the fill a batch at a time, then the rest of the dictionary; then the sub
 /// streams of what that found. With the credential that worked, if any. A path that asks for a
 /// login the credential passed elsewhere ends the walk (no more logins sent to a device that may
-/// be locking us out).
+/// be locking us out). Returns why it stopped.
 /// The rest is asked a batch at a time until `until`: a server that answers slowly (VLC takes
 /// 25 ms a DESCRIBE) is not asked hundreds of paths.
 ///
@@ -281,7 +241,7 @@ fn account(
 async fn walk_on(
     walkers: &mut Walkers,
     found: &mut Vec<Found>,
-    (served_early, rest, until): (&mut Handed, &[String], tokio::time::Instant),
+    (served_early, rounds, until): (&mut Handed, &Rounds, tokio::time::Instant),
     asked: &mut Vec<String>,
     cred: Option<&Credential>,
     failures: &mut Vec<AnalyzeError>,
@@ -290,9 +250,10 @@ async fn walk_on(
         AuthScheme,
         &crate::analyze::context::LivePorts,
     ),
-) {
-    // Where the next batch of the rest starts.
-    let mut at = 0;
+) -> Stop {
+    // Where the next batch of the fill and of the rest starts.
+    let (mut named, mut at_fill, mut at) = (false, 0, 0);
+    let rest = &rounds.rest;
     let addr = walkers.first().addr;
     loop {
         let live_over_http = live.has(addr);
@@ -300,12 +261,7 @@ async fn walk_on(
         // Paths that are streams (served, or asking for a login of their own).
         let served: Vec<String> = found
             .iter()
-            .filter(|f| {
-                matches!(
-                    f.answer,
-                    Answer::Media(_) | Answer::Auth { .. } | Answer::Forbidden
-                )
-            })
+            .filter(|f| matches!(f.answer, Answer::Media(_)) || asks_login(f))
             .map(|f| f.path.clone())
             .chain(served_early.paths.iter().cloned())
             .collect();
@@ -318,7 +274,22 @@ async fn walk_on(
             }
         }
         if next.is_empty() && !served.is_empty() {
-            return;
+            return Stop::Later;
+        }
+        let mut in_rest = false;
+        if next.is_empty() && !named {
+            // What the device announced after the walk began (its device API), alone.
+            named = true;
+            next.extend(rounds.named.iter().filter(|p| !asked.contains(p)).cloned());
+        }
+        if next.is_empty() && at_fill < rounds.fill.len() {
+            // The other makers' main paths, a batch at a time, as a thorough first round asks them.
+            while at_fill < rounds.fill.len() && next.len() < paths::FIRST_ROUND {
+                if !asked.contains(&rounds.fill[at_fill]) {
+                    next.push(rounds.fill[at_fill].clone());
+                }
+                at_fill += 1;
+            }
         }
         if next.is_empty() {
             // Nothing served yet: the next batch of the rest (a batch at a time, so that the
@@ -335,7 +306,7 @@ async fn walk_on(
                     paths = rest.len(),
                     "RTSP: the rest of the dictionary's time is up"
                 );
-                return;
+                return Stop::TimeUp;
             }
             // The port's HTTP side serves its live media (VLC's HTTP output, which answers
             // every RTSP path 404): the first round was asked, the rest is not worth its time.
@@ -345,7 +316,7 @@ async fn walk_on(
                     paths = rest.len(),
                     "RTSP: the port serves live media over HTTP; the rest of the dictionary is not asked"
                 );
-                return;
+                return Stop::LiveOverHttp;
             }
             while at < rest.len() && next.len() < paths::FIRST_ROUND {
                 if !asked.contains(&rest[at]) {
@@ -353,19 +324,59 @@ async fn walk_on(
                 }
                 at += 1;
             }
+            in_rest = true;
         }
         if next.is_empty() {
-            return;
+            return Stop::Exhausted;
         }
         // The rest of the dictionary stops at `until`, within a batch too (a server that answers
         // one request at a time takes a second or more for a batch); the sub streams do not.
-        let deadline = served.is_empty().then_some(until);
+        let deadline = (in_rest && served.is_empty()).then_some(until);
+        walkers.stop_at_media = None;
         let answers = walkers.describe_until(&next, cred, deadline).await;
         let asked_now = answers.iter().filter(|a| a.is_some()).count();
         asked.extend(next.iter().take(asked_now).cloned());
-        if !record(next, answers, cred, found, failures) {
-            return;
+        if let Some(stop) = record_batch(next, answers, cred, found, failures) {
+            return stop;
         }
+    }
+}
+
+/// [`record`] a batch of the walk after the first round: `None` when the walk goes on, else why
+/// it stops (a request failed, a credential that worked elsewhere was refused, or the rest's
+/// time ran out within the batch). A guess that was there and left the batch's other paths
+/// unasked goes on: its sub streams are next.
+fn record_batch(
+    next: Vec<String>,
+    answers: Vec<Option<walker::PathAnswer>>,
+    cred: Option<&Credential>,
+    found: &mut Vec<Found>,
+    failures: &mut Vec<AnalyzeError>,
+) -> Option<Stop> {
+    let failed_before = failures.len();
+    let refused = cred.is_some()
+        && answers
+            .iter()
+            .any(|a| matches!(a, Some((Ok(Answer::Auth { .. }), _))));
+    let there = answers.iter().any(|a| {
+        matches!(
+            a,
+            Some((
+                Ok(Answer::Media(_) | Answer::Auth { .. } | Answer::Forbidden),
+                _
+            ))
+        )
+    });
+    if record(next, answers, cred, found, failures) {
+        None
+    } else if failures.len() > failed_before {
+        Some(no_answer(failures).unwrap_or(Stop::Exhausted))
+    } else if refused {
+        Some(Stop::Login)
+    } else if !there {
+        Some(Stop::TimeUp)
+    } else {
+        None
     }
 }
 
@@ -521,8 +532,7 @@ const EARLY_PLAY_WAIT: std::time::Duration = std::time::Duration::from_millis(50
 #[allow(clippy::too_many_arguments)]
 async fn log_in(
     walkers: &mut Walkers,
-    found: &mut Vec<Found>,
-    candidates: &[String],
+    (found, candidates): (&mut Vec<Found>, &[String]),
     any_path_auth: bool,
     ip: std::net::IpAddr,
     settings: &ScanContext,

@@ -36,6 +36,7 @@ use crate::error::{AnalyzeError, NetError};
 use crate::model::{AuthScheme, Protocol, Service, Stream, StreamStatus};
 use crate::net::rtsp::{Reply, RtspClient, url};
 
+mod account;
 mod backchannel;
 mod channels;
 mod find;

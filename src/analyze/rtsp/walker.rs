@@ -74,6 +74,11 @@ pub(super) struct Walker {
     /// DESCRIBE answers by status code (busy answers asked again left out), for the walk's
     /// account ([`crate::model::PathWalk::answers`]).
     pub(super) tally: std::collections::BTreeMap<u16, u32>,
+    /// DESCRIBE requests this walker sent (each one written, answered or not), for the walk's
+    /// account ([`crate::model::PathWalk::asked`]).
+    pub(super) sent: u32,
+    /// The paths it sent them for, each once.
+    pub(super) asked: Vec<String>,
     /// The device's sessions: a busy answer ends those of ours that linger after their checks
     /// (a camera that counts them refuses our DESCRIBE while they hold its few).
     pub(super) sessions: std::sync::Arc<crate::analyze::sessions::DeviceSessions>,
@@ -97,6 +102,8 @@ impl Walker {
             sent_credential: false,
             base: None,
             tally: Default::default(),
+            sent: 0,
+            asked: Vec::new(),
             sessions: settings.sessions.clone(),
         }
     }
@@ -107,6 +114,11 @@ impl Walker {
 /// that once for two paths, and a slow link costs its round trip once per pair of paths.
 pub(super) struct Walkers {
     pub(super) list: Vec<Walker>,
+    /// `Some(n)`: once a path serves a stream (or asks for a login: it is there), no more paths
+    /// are handed out past the first `n`
+    /// of a list (a focused walk's rounds of guessed paths, after the paths the device announced
+    /// or the user gave: the sub streams are asked after, from the found path's entries).
+    pub(super) stop_at_media: Option<usize>,
     /// Found streams' connections still to be left holding them (see [`super::Job::Media`]).
     pub(super) holds: AtomicUsize,
 }
@@ -123,6 +135,7 @@ impl Walkers {
         Walkers {
             holds: AtomicUsize::new(width),
             list,
+            stop_at_media: None,
         }
     }
 
@@ -163,7 +176,8 @@ impl Walkers {
         self.describe_until(paths, cred, None).await
     }
 
-    /// [`Walkers::describe_all`], handing out no path after `until` (those are `None`, not asked).
+    /// [`Walkers::describe_all`], handing out no path after `until` (those are `None`, not asked),
+    /// nor after one served a stream when [`Walkers::stop_at_media`].
     pub(super) async fn describe_until(
         &mut self,
         paths: &[String],
@@ -172,17 +186,22 @@ impl Walkers {
     ) -> Vec<Option<PathAnswer>> {
         let next = AtomicUsize::new(0);
         let stop = AtomicBool::new(false);
+        let served = AtomicBool::new(false);
         let results: std::sync::Mutex<Vec<Option<PathAnswer>>> =
             std::sync::Mutex::new((0..paths.len()).map(|_| None).collect());
         let holds = &self.holds;
+        let stop_at_media = self.stop_at_media;
         let workers = self.list.iter_mut().take(paths.len().max(1)).map(|w| {
-            let (next, stop, results) = (&next, &stop, &results);
+            let (next, stop, results, served) = (&next, &stop, &results, &served);
             async move {
                 while !stop.load(Ordering::Relaxed)
                     && until.is_none_or(|t| tokio::time::Instant::now() < t)
                 {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(path) = paths.get(i) else { break };
+                    if served.load(Ordering::Relaxed) && stop_at_media.is_some_and(|n| i >= n) {
+                        break;
+                    }
                     let answer = w.describe(path, cred).await;
                     let take = matches!(answer, Ok(Answer::Media(_)))
                         && holds
@@ -193,6 +212,13 @@ impl Walkers {
                     let holder = if take { w.hand_over() } else { None };
                     if answer.is_err() {
                         stop.store(true, Ordering::Relaxed);
+                    }
+                    // A stream, or a path that is there behind a login.
+                    if matches!(
+                        answer,
+                        Ok(Answer::Media(_) | Answer::Auth { .. } | Answer::Forbidden)
+                    ) {
+                        served.store(true, Ordering::Relaxed);
                     }
                     results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some((answer, holder));
                 }
@@ -211,6 +237,22 @@ impl Walkers {
             }
         }
         all
+    }
+
+    /// The paths every walker sent a DESCRIBE for so far, each once.
+    pub(super) fn asked(&self) -> Vec<String> {
+        let mut all: Vec<String> = Vec::new();
+        for p in self.list.iter().flat_map(|w| &w.asked) {
+            if !all.contains(p) {
+                all.push(p.clone());
+            }
+        }
+        all
+    }
+
+    /// DESCRIBE requests every walker sent so far.
+    pub(super) fn sent(&self) -> u32 {
+        self.list.iter().map(|w| w.sent).sum()
     }
 
     /// The first redirect any walker met.
@@ -283,6 +325,10 @@ impl Walker {
             // port, on this connection: a new one would make GStreamer drop the media it is
             // preparing and start it again.
             let patience = (start_patience(self.timeout) + self.timeout) * 2;
+            self.sent += 1;
+            if !self.asked.iter().any(|p| p == path) {
+                self.asked.push(path.to_string());
+            }
             let reply = client
                 .request_patient("DESCRIBE", &target, &headers, patience)
                 .await;

@@ -33,6 +33,12 @@ pub(in crate::discovery) fn start<M: ScanMessage>(scope: &Scope<M>) -> Vec<JoinH
     if !scope.chose(DiscoveryMethod::Onvif) {
         return Vec::new();
     }
+    // Until the window closes any address may still answer, and its device API name its streams:
+    // an RTSP walk that found nothing waits for that before it asks other makers' paths.
+    scope
+        .ctx
+        .identities
+        .onvif_window(tokio::time::Instant::now() + scope.window());
     let mut tasks = Vec::new();
     if !scope.links.multicast.is_empty() {
         // Hellos from devices outside the attached subnets (misaddressed cameras), for the window.
@@ -94,6 +100,7 @@ fn learn(board: &Identities, ev: &Event) {
                 ..Default::default()
             },
         );
+        board.saw_media(*ip);
         board.learn_maker(
             *ip,
             ClueSource::OnvifScopes,
