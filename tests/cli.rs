@@ -1019,7 +1019,7 @@ fn signatures_lists_what_is_loaded_and_from_where() {
     for part in [
         format!("1 from {}", in_dir.display()),
         format!("1 from {}", flag.display()),
-        "74 from data/signatures.yaml (built in)".to_string(),
+        "77 from data/signatures.yaml (built in)".to_string(),
         "\nouis (15)".to_string(),
         "IEEE MAC registry of 2022-08-27 (data/oui/registry.bin, built in, from Debian ieee-data"
             .to_string(),

@@ -92,7 +92,7 @@ pub(super) fn first_round_stop(
     }
 }
 
-/// The walk's account on `service` ([`account`]): the maker whose paths went first (`latest` when
+/// The walk's account on `service` ([`account()`]): the maker whose paths went first (`latest` when
 /// it `reordered` the rest, with the first path of that rest), which walk ran and why it stopped,
 /// and, given the login's outcome when no path served, why none did ([`paths::why_none`]), or
 /// that the port stopped answering.

@@ -286,7 +286,7 @@ pub(crate) use push_tool_key_step;
 /// newest device forgotten freed its id for the next new device, which the push ledger then took
 /// for the forgotten camera (`pushes.device_id`): `id_marks` keeps the highest device id ever
 /// deleted, raised by a trigger on every delete (forget, prune, a site forgotten), and a new
-/// device is given an id above it ([`next_device_id`]).
+/// device is given an id above it ([`new_device_sql`]).
 macro_rules! device_id_mark_step {
     () => {
         r#"
