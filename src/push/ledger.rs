@@ -52,7 +52,7 @@ pub fn rekey(
 
 /// The ledger rows of `names` (`--hand-back`) taken as camscan's again: each row's written
 /// fields become what the tool holds there now, so the plan updates them to camscan's; an error
-/// names an entry camscan never wrote, or one the tool no longer holds.
+/// names an entry camscan never wrote (one the tool no longer holds the plan adds anew anyway).
 pub fn hand_back(
     ledger: &mut [PushRecord],
     running: &Running,
