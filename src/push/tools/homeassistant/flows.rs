@@ -508,3 +508,25 @@ async fn rename(c: &Client, id: &str, name: &str) -> Result<(), String> {
     let cmd = json!({"type": "config_entries/update", "entry_id": id, "title": name});
     c.websocket(cmd).await.map(|_| ())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An options-flow update keeps what a person set that camscan does not write, and drops what
+    /// camscan wrote before and writes no more (issue 82: an update replaced the whole options).
+    #[test]
+    fn an_update_keeps_a_persons_own_fields() {
+        let held = json!({
+            "integration": "generic", "_entry_id": "a1", "name": "front",
+            "stream_source": "rtsp://198.18.0.5/live", "framerate": 2.0,
+            "use_wallclock_as_timestamps": true, "username": "admin", "password": "x"
+        });
+        let ours = json!({
+            "integration": "generic", "stream_source": "rtsp://198.18.0.6/live", "framerate": 2.0
+        });
+        let kept = persons_fields(Some(&held), &ours, &["username".into(), "password".into()]);
+        assert_eq!(kept, json!({"use_wallclock_as_timestamps": true}));
+        assert_eq!(persons_fields(None, &ours, &[]), json!({}));
+    }
+}
