@@ -278,6 +278,15 @@ struct Push<'a> {
 }
 
 impl Push<'_> {
+    /// The item keys camscan wrote under the entry `name` (its ledger row's), for a removal.
+    fn ledger_keys(&self, name: &str) -> Vec<String> {
+        self.ledger
+            .iter()
+            .find(|r| r.name == name)
+            .map(|r| written_keys(&r.written, self.tool, name))
+            .unwrap_or_default()
+    }
+
     /// Camera `i`'s entry under `name`, with what camscan wrote for it before.
     fn entry(&self, i: usize, name: &str) -> plan::Entry {
         let written = written_for(&self.ledger, self.cams.ids[i]);
@@ -518,12 +527,7 @@ async fn apply(
     }
     for (k, step) in outcome.steps.iter().enumerate() {
         if step.action == Action::Remove {
-            let keys = p
-                .ledger
-                .iter()
-                .find(|r| r.name == step.name)
-                .map(|r| written_keys(&r.written, tool, &step.name))
-                .unwrap_or_default();
+            let keys = p.ledger_keys(&step.name);
             let running = held(&p.running, &keys);
             sent[k] = Some(tool.remove(c, &step.name, &keys, &running).await?);
         }

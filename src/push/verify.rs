@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::plan::{self, Action};
 use super::{Outcome, Push, PushError, Result1, held, tools};
-use super::{ledger, written_keys, written_keys_of};
+use super::{ledger, written_keys_of};
 use crate::store::{Pending, PushRecord, Store};
 
 /// Step 3: read the tool again; each step's result, and the ledger written from what the tool
@@ -64,12 +64,7 @@ pub(super) async fn verify(
                 }
             }
             (Action::Remove, _, Some(s)) if s.ok => {
-                let keys = p
-                    .ledger
-                    .iter()
-                    .find(|r| r.name == step.name)
-                    .map(|r| written_keys(&r.written, tool, &step.name))
-                    .unwrap_or_default();
+                let keys = p.ledger_keys(&step.name);
                 let gone = keys.iter().all(|k| !after.contains_key(k));
                 if gone {
                     store.forget_push(tool.name(), shown, &step.name)?;
