@@ -15,6 +15,21 @@ mod sieve;
 mod top_level;
 mod watch_section;
 
+/// The names of the choices the setting `key` of `settings` takes (none: not a closed set, or
+/// not one of them): what a misspelt value is told it may be.
+fn choice_names(
+    mut settings: impl Iterator<Item = &'static dyn crate::model::setting::Declared>,
+    key: &str,
+) -> Option<Vec<String>> {
+    let names: Vec<String> = settings
+        .find(|d| d.key() == key)?
+        .choices()
+        .into_iter()
+        .map(|(name, _)| name.to_string())
+        .collect();
+    (!names.is_empty()).then_some(names)
+}
+
 pub use file::*;
 
 /// The keys the file's top level knows: `watch` and the settings'.

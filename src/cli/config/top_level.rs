@@ -33,13 +33,7 @@ fn settings() -> impl Iterator<Item = &'static dyn Declared> {
 
 /// The names of the choices the top-level setting `key` takes (none: not a closed set).
 pub(super) fn choices(key: &str) -> Option<Vec<String>> {
-    let names: Vec<String> = settings()
-        .find(|d| d.key() == key)?
-        .choices()
-        .into_iter()
-        .map(|(name, _)| name.to_string())
-        .collect();
-    (!names.is_empty()).then_some(names)
+    super::choice_names(settings(), key)
 }
 
 /// The config file `text` (not empty) read: the settings' values as text by key.

@@ -26,13 +26,7 @@ pub fn keys() -> Vec<&'static str> {
 
 /// The names of the choices the section's setting `key` takes (none: not a closed set).
 pub(super) fn choices(key: &str) -> Option<Vec<String>> {
-    let names: Vec<String> = settings()
-        .find(|d| d.key() == key)?
-        .choices()
-        .into_iter()
-        .map(|(name, _)| name.to_string())
-        .collect();
-    (!names.is_empty()).then_some(names)
+    super::choice_names(settings(), key)
 }
 
 /// No key but the settings': what the sieve leaves, refused by name.
