@@ -222,23 +222,7 @@ pub async fn gate(addr: SocketAddr, root: &Reply, s: &HttpSettings) -> Gate {
         None
     } else {
         match log_in(addr, &root.head, s).await {
-            Ok(login) => {
-                let mut settings = s.clone();
-                settings.login = Some(Arc::new(login));
-                let wall = Box::new(root.head.clone());
-                let root = match open(addr, "/", &settings).await {
-                    Ok(got) => Reply {
-                        head: got.head,
-                        body: Vec::new(),
-                    },
-                    Err(_) => root.clone(),
-                };
-                return Gate::Opened {
-                    settings: Box::new(settings),
-                    wall,
-                    root,
-                };
-            }
+            Ok(login) => return opened(addr, root, s, login).await,
             Err(r) => Some(r),
         }
     };
@@ -253,6 +237,25 @@ pub async fn gate(addr: SocketAddr, root: &Reply, s: &HttpSettings) -> Gate {
     Gate::Closed(Box::new(findings))
 }
 
+/// The port behind the login `login` taken on its root (`wall`, the root's answer before): the
+/// analysis's settings carry it, and the root is read again with it.
+async fn opened(addr: SocketAddr, wall: &Reply, s: &HttpSettings, login: Login) -> Gate {
+    let mut settings = s.clone();
+    settings.login = Some(Arc::new(login));
+    let root = match open(addr, "/", &settings).await {
+        Ok(got) => Reply {
+            head: got.head,
+            body: Vec::new(),
+        },
+        Err(_) => wall.clone(),
+    };
+    Gate::Opened {
+        settings: Box::new(settings),
+        wall: Box::new(wall.head.clone()),
+        root,
+    }
+}
+
 /// A server that protects what exists (µStreamer with `--user`: `401 Basic` on `/`, `/stream`,
 /// `/snapshot`, a `404` for a made-up path): the root is a real page, and its login is offered
 /// where a login is due. The credentials that apply to the host are tried on `/` as on a wall
@@ -263,21 +266,7 @@ async fn protected_pages(addr: SocketAddr, root: &Reply, s: &HttpSettings) -> Ga
     match log_in(addr, &root.head, s).await {
         Ok(login) => {
             tracing::info!(%addr, "the root asks for a login a made-up path does not: logged in");
-            let mut settings = s.clone();
-            settings.login = Some(Arc::new(login));
-            let wall = Box::new(root.head.clone());
-            let root = match open(addr, "/", &settings).await {
-                Ok(got) => Reply {
-                    head: got.head,
-                    body: Vec::new(),
-                },
-                Err(_) => root.clone(),
-            };
-            Gate::Opened {
-                settings: Box::new(settings),
-                wall,
-                root,
-            }
+            opened(addr, root, s, login).await
         }
         Err(r) => Gate::Open(r.failure().into_iter().collect()),
     }
