@@ -18,6 +18,9 @@
 //!    them): 600 hosts on an attached /21. The lab's own 600 entries fit; the scanner's 600 more
 //!    do not. The overflow is seen, said in the plan and the coverage record, waited out, and no
 //!    port is counted closed or filtered because of it: every host and port is found.
+//! 5. **Asking each camera only what it needs** (attached /24, 10 hosts): a camera its MAC's
+//!    block names is asked its maker's paths only, 17 requests; a host nothing names, the whole
+//!    web dictionary; nginx's page at every path is no snapshot.
 //!
 //! The thresholds are the kernel's, shared by every namespace: the binary runs alone
 //! (`scripts/run-tests`' EXCLUSIVE), its tests one at a time, and test 4 puts back what it found.
@@ -424,4 +427,107 @@ fn the_default_neighbour_table_overflows_and_is_waited_out() {
     assert_eq!(cov.probes.lost, 0, "{cov:?}");
     every_host_and_port(&r, &hosts);
     assert!(r.complete, "{cov:?}");
+}
+
+/// Ask each camera only what it needs (issue 83), on the lab's own servers (GStreamer's RTSP
+/// server, nginx): a camera whose MAC's block names Hikvision, whose documented paths serve, is
+/// asked that maker's paths only. On its RTSP port: the detection, the random path, Hikvision's
+/// main, sub and third streams, channel 2's main stream alone (missing: a camera, so neither its
+/// sub stream nor the impossible channel 97 is asked), the two PLAY checks and the talk-back
+/// DESCRIBE; not `/media/video1..3`, which an OEM's entry lists beside Hikvision's
+/// `/Streaming/Channels/101`. On its web port: the root, and Hikvision's device API and snapshot;
+/// no other maker's paths, no WHEP guesses, no media folders. 17 requests where 53 were asked. The
+/// other hosts, which nothing names, are still asked the whole web dictionary. And nginx answers
+/// every path with its page, naming a `*.jpg` path `image/jpeg` by its built-in types: no
+/// snapshot is reported anywhere (before: `/snapshot.jpg` "verified" on every host).
+#[test]
+fn a_camera_its_mac_names_is_asked_only_its_makers_paths() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let lab = lab("scfocus", "attached", "10", "198.19.0.0/24");
+    let hosts = hosts("scfocus");
+    let out = run(
+        lab.camscan().args([
+            "scan",
+            "198.19.0.0/24",
+            "--no-db",
+            "--no-dns",
+            "-p",
+            "554,80",
+            "-f",
+            "json",
+        ]),
+        Duration::from_secs(120),
+    );
+    let r: serde_json::Value =
+        serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    let requests = |ip: &str| {
+        r["coverage"]["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["ip"] == ip)
+            .unwrap_or_else(|| panic!("{ip}: no request count: {}", r["coverage"]))
+            .clone()
+    };
+    assert_eq!(r["devices"].as_array().unwrap().len(), hosts.len());
+    for (ip, _, camera) in &hosts {
+        let d = r["devices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["ip"] == ip.as_str())
+            .unwrap_or_else(|| panic!("{ip} not found"));
+        let streams: Vec<&str> = d["streams"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["url"].as_str().unwrap())
+            .collect();
+        let q = requests(ip);
+        if *camera {
+            assert_eq!(
+                streams,
+                [
+                    format!("rtsp://{ip}:554/Streaming/Channels/101"),
+                    format!("rtsp://{ip}:554/Streaming/Channels/102"),
+                ],
+                "{ip}: {d}"
+            );
+            assert!(
+                d["streams"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|s| s["verified"] == true),
+                "{d}"
+            );
+            let rtsp = d["services"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["port"] == 554)
+                .unwrap();
+            let walk = &rtsp["path_walk"];
+            assert_eq!(walk["maker"], "Hikvision", "{walk}");
+            assert_eq!(walk["by"], "mac", "{walk}");
+            assert_eq!(walk["stopped"], "maker", "{walk}");
+            // At most 101 and `/` (the first round), 102 and 103 (its entry) and channel 2's
+            // 201 (the walk's account counts what its connections asked: 4 or 5, as the
+            // channel walk's request went on one of them or on its own); 200 twice. Before: 8,
+            // with Uniview's `/media/video1..3`.
+            assert!(walk["asked"].as_u64().unwrap() <= 5, "{walk}");
+            assert_eq!(walk["answers"]["200"], 2, "{walk}");
+            // RTSP: OPTIONS and DESCRIBE / (detection), the random path, 4 paths, SETUP and
+            // PLAY of each stream's check, the talk-back DESCRIBE (and the detection's
+            // OPTIONS once more on the walk's connection); HTTP: GET / twice (the detection's
+            // head, the page), /ISAPI/System/deviceInfo, /ISAPI/Streaming/channels/101/picture.
+            assert!(q["rtsp"].as_u64().unwrap() <= 13, "{ip}: {q}");
+            assert!(q["http"].as_u64().unwrap() <= 4, "{ip}: {q}");
+            assert!(q["total"].as_u64().unwrap() <= 17, "{ip}: {q}");
+        } else {
+            assert!(streams.is_empty(), "{ip}: {streams:?}");
+            // Nothing names the host: the whole dictionary, probes, WHEP guesses and folders.
+            assert!(q["http"].as_u64().unwrap() >= 25, "{ip}: {q}");
+        }
+    }
 }

@@ -15,5 +15,6 @@ pub mod paths;
 pub mod rtmp;
 pub mod rtsp;
 pub mod sessions;
+pub mod slot;
 pub mod verify;
 pub mod webrtc;

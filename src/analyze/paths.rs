@@ -63,16 +63,18 @@ pub struct Walk {
 }
 
 crate::choices! {
-    /// How much of the path dictionary an RTSP port's walk asks (`--walk`).
+    /// How much of the path dictionaries a device is asked (`--walk`).
     pub enum WalkMode {
-        /// A device that names its streams (ONVIF GetStreamUri, an mDNS TXT path) is asked those; a device whose maker is named, that maker's documented paths; other makers' paths only when none of those served, or no maker is named
+        /// A device that names its streams (ONVIF GetStreamUri, an mDNS TXT path) is asked those; a device whose maker is named, that maker's documented paths (RTSP) and its paths and device API (web); other makers' RTSP paths only when none of those served, the whole web dictionary only when no maker is named
         Focused = "focused",
-        /// Every RTSP port's first round asks the named makers' paths and the other makers' main paths (40 in all) whatever the device names: an audit of rebadged devices
+        /// Every RTSP port's first round asks the named makers' paths and the other makers' main paths (40 in all), and every web port the whole web dictionary, whatever the device names: an audit of rebadged devices
         Thorough = "thorough",
     }
 }
 
-/// `--walk`: how much of the path dictionary an RTSP port's walk asks ([`WalkMode`]).
+/// `--walk`: how much of the path dictionaries a device is asked ([`WalkMode`]): an RTSP port's
+/// walk, and a web port's dictionary, fingerprint probes, WHEP guesses and media folders
+/// (`http::focus`).
 pub static WALK: crate::model::setting::Setting<WalkMode> = crate::model::setting::Setting {
     key: "walk",
     flag: "--walk",
@@ -80,9 +82,10 @@ pub static WALK: crate::model::setting::Setting<WalkMode> = crate::model::settin
     repeat: crate::model::setting::Repeat::Once,
     env: "CAMSCAN_WALK",
     value_name: "WALK",
-    help: "How much of the RTSP path dictionary a port is asked: `focused` asks a camera the \
-           paths it names (ONVIF, mDNS) or its maker documents, other makers' only when none \
-           served; `thorough` asks every port the other makers' main paths too [default: focused]",
+    help: "How much of the path dictionaries a device is asked: `focused` asks a camera the \
+           paths it names (ONVIF, mDNS) or its maker documents, other makers' RTSP paths only \
+           when none served and the whole web dictionary only when no maker is named; \
+           `thorough` asks every port the other makers' paths too [default: focused]",
     default: WalkMode::Focused,
     choices: Some(crate::model::choice::named::<WalkMode>),
     parse: crate::model::choice::one::<WalkMode>,
@@ -278,19 +281,31 @@ pub fn plan_mode(
 /// The other paths of the entries that document `found` (a path that served a stream): its sub
 /// stream and the entry's other streams, in the file's order, leaving out `asked`. Only the
 /// entries holding the path: a maker's other product lines are not asked of a device whose line
-/// is known.
-pub fn siblings(found: &str, asked: &[String]) -> Vec<String> {
-    siblings_in(crate::knowledge::get(), found, asked)
+/// is known. Where an entry of one of `makers` (the device's, as a focused walk decided them)
+/// holds the path, only those makers' entries: an OEM whose manual prints its source maker's path
+/// beside its own (Advidia's lists Hikvision's `/Streaming/Channels/101` after Uniview's
+/// `/media/video1`) does not send a Hikvision camera Uniview's paths (issue 83).
+pub fn siblings(found: &str, asked: &[String], makers: &[VendorId]) -> Vec<String> {
+    siblings_in(crate::knowledge::get(), found, asked, makers)
 }
 
 /// [`siblings`] from the RTSP paths of `k`.
-pub fn siblings_in(k: &Knowledge, found: &str, asked: &[String]) -> Vec<String> {
+pub fn siblings_in(
+    k: &Knowledge,
+    found: &str,
+    asked: &[String],
+    makers: &[VendorId],
+) -> Vec<String> {
     let found = slashed(found);
+    let holds = |e: &&RtspPaths| e.paths.iter().any(|p| slashed(p) == found);
+    let of_makers = |e: &&RtspPaths| makers.iter().any(|m| m.as_str() == e.vendor);
+    let makers_hold = k.rtsp_paths.iter().filter(holds).any(|e| of_makers(&e));
     let mut out = Vec::new();
     for e in k
         .rtsp_paths
         .iter()
-        .filter(|e| e.paths.iter().any(|p| slashed(p) == found))
+        .filter(holds)
+        .filter(|e| !makers_hold || of_makers(e))
     {
         for p in &e.paths {
             let p = slashed(p);
@@ -675,10 +690,33 @@ mod tests {
     fn a_found_path_brings_its_makers_other_paths() {
         let k = crate::knowledge::get();
         let asked = vec!["/Src/MediaInput/stream_1".to_string()];
-        let s = siblings_in(k, "/Src/MediaInput/stream_1", &asked);
+        let s = siblings_in(k, "/Src/MediaInput/stream_1", &asked, &[]);
         assert_eq!(s[0], "/Src/MediaInput/stream_2");
         assert!(!s.contains(&asked[0]));
-        assert!(siblings_in(k, "/nobody/documents/this", &[]).is_empty());
+        assert!(siblings_in(k, "/nobody/documents/this", &[], &[]).is_empty());
+    }
+
+    /// Hikvision's `/Streaming/Channels/101` is also in an OEM's entry beside Uniview's paths:
+    /// a device whose maker is Hikvision gets Hikvision's siblings only; one whose maker nothing
+    /// named, every entry's.
+    #[test]
+    fn a_named_makers_path_brings_only_that_makers_siblings() {
+        let k = crate::knowledge::get();
+        let hik = k.vendor("hikvision").unwrap();
+        let asked = vec!["/Streaming/Channels/101".to_string()];
+        let named = siblings_in(k, &asked[0], &asked, &[hik]);
+        assert_eq!(
+            named,
+            ["/Streaming/Channels/102", "/Streaming/Channels/103"]
+        );
+        let unnamed = siblings_in(k, &asked[0], &asked, &[]);
+        assert!(
+            unnamed.contains(&"/media/video1".to_string()),
+            "{unnamed:?}"
+        );
+        // A maker none of whose entries holds the path: every entry's, as with no maker.
+        let axis = k.vendor("axis").unwrap();
+        assert_eq!(siblings_in(k, &asked[0], &asked, &[axis]), unnamed);
     }
 
     #[test]

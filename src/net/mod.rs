@@ -93,6 +93,23 @@ pub fn default_concurrency(fd_limit: u64) -> usize {
     (usable as usize).clamp(16, MAX_DEFAULT_CONCURRENCY)
 }
 
+/// Most port analyses at once ([`analysis_slots`]).
+pub const MAX_ANALYSES: usize = 128;
+
+/// Port analyses (detection, path walk, PLAY checks) at once beside `probes` connects in flight:
+/// an eighth of the probes, within the quarter of the open-file limit the probes leave (two
+/// connections an analysis, its walk's and a PLAY check's, and as many again for analyses that
+/// lent their slot while they wait: [`crate::analyze::slot`]), between 16 and [`MAX_ANALYSES`].
+/// An analysis mostly waits (a keyframe), so 64 slots left a 1,000-host site waiting for them
+/// (issue 83: 600 cameras' analyses, about one second each, took 12 s of a scan whose hosts were
+/// all found in 3 s); what one device is asked at once is bounded by its gate ([`host_gate`]).
+/// Not more: the scale lab's one GStreamer RTSP server, playing 600 cameras, once stopped
+/// answering (every connection left in CLOSE-WAIT) under 256 analyses at once.
+pub fn analysis_slots(probes: usize, fd_limit: u64) -> usize {
+    let room = (fd_limit.saturating_sub(FD_RESERVE) / 16) as usize;
+    (probes / 8).min(room).clamp(16, MAX_ANALYSES)
+}
+
 /// Whether `concurrency` sockets fit in the open-file limit after the reserve (and the analysis stage).
 pub fn fits_fd_limit(concurrency: usize, fd_limit: u64) -> bool {
     (concurrency as u64).saturating_add(FD_RESERVE) <= fd_limit
@@ -354,6 +371,19 @@ mod tests {
         let mut odd = [0u8; 12];
         random_bytes(&mut odd); // a length that is not a multiple of 8
         assert_ne!(odd, [0; 12]);
+    }
+
+    #[test]
+    fn analyses_follow_the_probes_and_the_fd_limit() {
+        // The default 1,024 probes with a raised limit: 128 analyses.
+        assert_eq!(analysis_slots(1024, 20_000), MAX_ANALYSES);
+        // A soft limit of 1,024 that cannot be raised: 672 probes, and 56 analyses (four
+        // sockets each at most) in the quarter they leave.
+        assert_eq!(analysis_slots(default_concurrency(1024), 1024), 56);
+        // `--concurrency 200`: 25, never fewer than 16.
+        assert_eq!(analysis_slots(200, 20_000), 25);
+        assert_eq!(analysis_slots(16, 20_000), 16);
+        assert_eq!(analysis_slots(1024, 10), 16);
     }
 
     #[test]

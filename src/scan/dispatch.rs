@@ -1,5 +1,5 @@
 //! Dispatch: each open port the probes found goes to its analysis as it arrives, at most
-//! [`ANALYSIS_CONCURRENCY`] at once. In: open ports; out: registry events, then
+//! `slots` ([`crate::net::analysis_slots`]) at once. In: open ports; out: registry events, then
 //! [`Msg::Analysed`] per port, [`Msg::HostProbed`] behind each address's `PortOpen`s once its
 //! probes are done, and [`Msg::PortsDispatched`] after the last port handed out.
 
@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::mpsc;
 
 use super::Msg;
 use super::open_port::{analyze_port, udp_stun_events};
@@ -15,19 +15,16 @@ use crate::analyze::context::ScanContext;
 use crate::probe::{OpenPort, ProbeNews};
 use crate::registry::Event;
 
-/// Detections and analyses running at once. Each holds one connection and walks paths one request at
-/// a time, so this bounds the load camscan puts on a network of cameras.
-const ANALYSIS_CONCURRENCY: usize = 64;
-
-/// Detect and analyse each open port as it arrives, with bounded concurrency. Each port's analysis
+/// Detect and analyse each open port as it arrives, `slots` at once (each device's own load is
+/// bounded by its gate, [`crate::net::host_gate`]). Each port's analysis
 /// ends with [`Msg::Analysed`]; [`Msg::PortsDispatched`] follows the last port handed out.
 pub async fn dispatch(
     mut open_rx: mpsc::Receiver<ProbeNews>,
     ev_tx: mpsc::Sender<Msg>,
     ctx: ScanContext,
-    detect: bool,
+    (detect, slots): (bool, usize),
 ) {
-    let pool = Arc::new(Semaphore::new(ANALYSIS_CONCURRENCY));
+    let pool = crate::analyze::slot::Slots::new(slots);
     let ctx = Arc::new(ctx);
     // Hosts whose `--stun-ports` UDP Bindings were handed out (with their first open port).
     let mut stun_hosts: HashSet<IpAddr> = HashSet::new();
@@ -59,9 +56,10 @@ pub async fn dispatch(
         let expected = ctx
             .identities
             .expect(ip, crate::analyze::identity::Pending::Port(addr.port()));
-        let Ok(permit) = pool.clone().acquire_owned().await else {
+        let Some(permit) = pool.take().await else {
             return;
         };
+        let lend = pool.clone();
         let tx = ev_tx.clone();
         let ctx = ctx.clone();
         let udp_stun = !ctx
@@ -81,7 +79,10 @@ pub async fn dispatch(
             let gated = crate::net::host_gate::scope(ctx.gates.clone(), async {
                 tokio::join!(analyze_port(addr, &ctx, expected), udp)
             });
-            let ((mut events, udp), timing) = crate::timing::port(addr.port(), gated).await;
+            // The slot is lent back while the analysis only waits ([`crate::analyze::slot`]).
+            let held = crate::analyze::slot::scope(lend, permit, gated);
+            let (((mut events, udp), permit), timing) =
+                crate::timing::port(addr.port(), held).await;
             events.extend(udp);
             for ev in events {
                 if tx.send(ev.into()).await.is_err() {
@@ -94,5 +95,5 @@ pub async fn dispatch(
         });
     }
     let _ = ev_tx.send(Msg::PortsDispatched).await;
-    let _ = pool.acquire_many(ANALYSIS_CONCURRENCY as u32).await;
+    pool.all(slots).await;
 }

@@ -207,7 +207,7 @@ pub async fn pipeline(
         .with_mac_lookup(crate::discovery::camera_macs::facts)
         .with_zone_lookup(crate::net::zone::zone_name)
         .with_name_rules(crate::knowledge::placeholders::name_rules());
-    let detect = plan.detect;
+    let (detect, analyses) = (plan.detect, plan.analyses);
     let names = plan.names.clone();
     // The temporary addresses of `--reach-misaddressed` go when the pipeline ends, however it ends.
     let reach = plan.reach.clone();
@@ -250,7 +250,7 @@ pub async fn pipeline(
         tokio::spawn(reverse_dns::name_hosts(resolver, ip_rx, ev_tx.clone()))
     });
     let gates = ctx.gates.clone();
-    let dispatcher = tokio::spawn(dispatch::dispatch(open_rx, ev_tx, ctx, detect));
+    let dispatcher = tokio::spawn(dispatch::dispatch(open_rx, ev_tx, ctx, (detect, analyses)));
     let bar = matches!(progress, Progress::Bar).then(|| output::progress_bar(stats.clone()));
 
     let outcome = collector.run(&mut ev_rx, &mut registry).await;

@@ -31,6 +31,8 @@ pub struct ScanPlan {
     pub target_specs: Vec<String>,
     pub set: targets::TargetSet,
     pub probe: ProbeSettings,
+    /// Port analyses at once ([`crate::net::analysis_slots`]).
+    pub analyses: usize,
     pub ports: Vec<u16>,
     pub methods: Vec<DiscoveryMethod>,
     /// How long the multicast/broadcast methods listen.
@@ -92,6 +94,7 @@ impl ScanPlan {
         }
         let links = Links::of(&locals, &set);
         let concurrency = concurrency(cfg.settings.get(&crate::probe::CONCURRENCY));
+        let analyses = crate::net::analysis_slots(concurrency, crate::net::raise_fd_limit());
         let host = HostFacts::gather(&locals, cfg.container_markers.as_deref());
         let host_warnings = crate::net::host::warnings(&host, &locals);
         let probe = ProbeSettings {
@@ -137,6 +140,7 @@ impl ScanPlan {
             addresses = %set.len(),
             ports = cfg.ports.len(),
             concurrency,
+            analyses,
             "scanning"
         );
         Ok(ScanPlan {
@@ -144,6 +148,7 @@ impl ScanPlan {
             target_specs,
             set,
             probe,
+            analyses,
             ports: cfg.ports.clone(),
             methods: cfg.discovery.clone(),
             discovery_wait: cfg.settings.get(&crate::discovery::DISCOVERY_WAIT),

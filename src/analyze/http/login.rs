@@ -764,6 +764,8 @@ mod tests {
             show_credentials: false,
             login: None,
             clues: None,
+            focused: true,
+            makers: Vec::new(),
             media: Default::default(),
             live: Default::default(),
         };

@@ -1,7 +1,7 @@
 //! What an HTTP port serves beyond its web page: HLS playlists, DASH manifests, MJPEG streams and JPEG
 //! snapshots (`docs/design/protocols.md`, "HTTP stream types"), found from the links on its root
-//! page and from a short dictionary of well-known paths, each fetched with a deadline and a size
-//! cap.
+//! page and from a short dictionary of well-known paths (only the maker's own where the device's
+//! maker is named: [`focus`]), each fetched with a deadline and a size cap.
 //!
 //! * MJPEG (`multipart/x-mixed-replace`): parts are read for up to the verify window (or
 //!   `live::MJPEG_PARTS` parts, fewer once the rate is known within `live::MJPEG_AGREE`, more, to
@@ -55,7 +55,8 @@ const IN_PARALLEL: usize = 4;
 // names tried in one that exists (`http_folders`), and the paths tried on a port that answers like
 // a media server (`http_server_paths`) are data: `data/http_paths.yaml`, with the user's knowledge
 // files before it, read through `crate::knowledge::get()`. Built in, they make the 15 requests every
-// HTTP port is asked.
+// HTTP port is asked whose device's maker nothing named; a named maker's port is asked its
+// maker's entries only ([`focus`], `--walk focused`).
 
 /// Most of an HTTP-FLV stream read to find its metadata and codecs.
 pub const MAX_FLV: usize = 64 * 1024;
@@ -119,6 +120,12 @@ pub struct HttpSettings {
     /// Where the fingerprint's maker goes as soon as it is known: the RTSP walk of the same
     /// address waits for it ([`crate::analyze::identity`]). Set for a scan's HTTP ports.
     pub clues: Option<crate::analyze::identity::FingerprintClue>,
+    /// `--walk focused`: a port whose maker is known ([`HttpSettings::makers`], else its root
+    /// page's camera signature) is asked that maker's paths and device API only (issue 83).
+    pub focused: bool,
+    /// The device's makers as its clues named them before the port was asked (its MAC's block,
+    /// a discovery protocol), with their platforms; empty when nothing named one.
+    pub makers: Vec<crate::knowledge::VendorId>,
     /// The scan's media budget: an MJPEG read waits for room in it.
     pub media: std::sync::Arc<crate::net::media_budget::MediaBudget>,
     /// Where a port found serving live media is told at once (the RTSP walk of the same port
@@ -144,6 +151,9 @@ impl HttpSettings {
             show_credentials: ctx.settings.get(&SHOW_CREDENTIALS),
             login: None,
             clues: None,
+            focused: ctx.settings.get(&crate::analyze::paths::WALK)
+                == crate::analyze::paths::WalkMode::Focused,
+            makers: Vec::new(),
             media: ctx.verify.media.clone(),
             live: ctx.http_live.clone(),
         }
@@ -160,6 +170,10 @@ impl HttpSettings {
             s.known_paths = Arc::new(paths.clone());
         }
         s.followed = ctx.followed_login(addr.ip()).cloned();
+        if s.focused {
+            let clues = ctx.identities.clues(addr.ip());
+            s.makers = crate::analyze::identity::decide(crate::knowledge::get(), &clues).makers;
+        }
         s
     }
 }
@@ -275,30 +289,65 @@ async fn discover(
     if paths == ["/"] && any_path::made_up_streams(addr, s).await {
         // The root streams MJPEG and so does any path: `/` is the one stream.
         any_path::say(&mut findings, &http_url(addr, "/", s.tls));
-        let go2rtc = fingerprint(addr, root, s, &mut findings).await;
-        whep_endpoints(addr, whep_links, go2rtc, s, &mut findings).await;
+        let go2rtc = fingerprint(addr, root, (s, &[]), &mut findings).await;
+        whep_endpoints(addr, (whep_links, true), go2rtc, s, &mut findings).await;
         paths_and_folders(addr, &paths, true, s, &mut findings).await;
         return findings;
     }
     let known = s.known_paths.clone();
     let unchanged = ask_known(addr, &known, s, &mut findings).await;
-    // The user's hints first, then the dictionary.
+    let makers = focus(root, s, &findings.root_page);
+    let k = crate::knowledge::get();
+    // The user's hints first, then the dictionary: a known maker's paths only.
+    let dictionary = if makers.is_empty() {
+        k.http_paths()
+    } else {
+        tracing::debug!(%addr, ?makers, "HTTP: the maker's paths and device API only");
+        k.http_paths_of(&makers)
+    };
     let hinted = s.hint_paths.iter().map(String::as_str);
-    for p in hinted.chain(crate::knowledge::get().http_paths()) {
+    for p in hinted.chain(dictionary) {
         if !unchanged && !paths.iter().any(|x| x == p) {
             paths.push(p.to_string());
         }
     }
     paths.retain(|p| !known.contains(p));
-    let go2rtc = fingerprint(addr, root, s, &mut findings).await;
-    whep_endpoints(addr, whep_links, go2rtc, s, &mut findings).await;
-    let found = paths_and_folders(addr, &paths, unchanged, s, &mut findings).await;
-    if unchanged {
+    let go2rtc = fingerprint(addr, root, (s, &makers), &mut findings).await;
+    let guess = makers.is_empty();
+    whep_endpoints(addr, (whep_links, guess), go2rtc, s, &mut findings).await;
+    let found = paths_and_folders(addr, &paths, unchanged || !guess, s, &mut findings).await;
+    if unchanged || !guess {
         return findings;
     }
     paths.extend(known.iter().cloned()); // asked already: not guessed again
     media_guesses(addr, root, &paths, found, s, &mut findings).await;
     findings
+}
+
+/// The makers a focused analysis keeps to (issue 83): the device's, as its clues named them
+/// before the port was asked, else the maker a camera's own web UI signature names on the root
+/// page alone; empty (every path, probe and guess) in a thorough walk, or when nothing names a
+/// camera maker (a recorder's or a video server's page, whose WebRTC side and media folders are
+/// what it is asked for).
+fn focus(
+    root: &crate::net::rtsp::Reply,
+    s: &HttpSettings,
+    page: &[u8],
+) -> Vec<crate::knowledge::VendorId> {
+    use crate::detect::fingerprint::{Observation, classify};
+    if !s.focused {
+        return Vec::new();
+    }
+    if !s.makers.is_empty() {
+        return s.makers.clone();
+    }
+    let verdict = classify(&[Observation::new("/", &root.head, page)]);
+    match (verdict.vendor, verdict.kind) {
+        (Some(v), crate::knowledge::Kind::CameraUi) => std::iter::once(v)
+            .chain(crate::knowledge::get().platform_of(v))
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// The root page's media links (`/` itself when it streams): the paths to GET and the WHEP
@@ -372,18 +421,21 @@ async fn ask_known(
 
 /// Fingerprint probes (`detect::fingerprint::probe_paths`): distinctive, harmless GETs whose
 /// answers name the vendor; among them Janus' `/janus/info`, which makes a `webrtc` service, and
-/// go2rtc's `/api`. Returns whether the port is go2rtc.
+/// go2rtc's `/api`. Only `makers`' own when the maker is known ([`focus`]). Returns whether the
+/// port is go2rtc.
 async fn fingerprint(
     addr: SocketAddr,
     root: &crate::net::rtsp::Reply,
-    s: &HttpSettings,
+    (s, makers): (&HttpSettings, &[crate::knowledge::VendorId]),
     findings: &mut HttpFindings,
 ) -> bool {
     use crate::detect::fingerprint::{self, Observation};
-    let probe_paths: Vec<String> = fingerprint::probe_paths()
-        .into_iter()
-        .map(str::to_string)
-        .collect();
+    let paths = if makers.is_empty() {
+        fingerprint::probe_paths()
+    } else {
+        crate::knowledge::get().probe_paths_of(makers)
+    };
+    let probe_paths: Vec<String> = paths.into_iter().map(str::to_string).collect();
     let probes: Vec<(String, Option<OpenGet>)> = futures::stream::iter(probe_paths)
         .map(|path| async move {
             let got = fetch(addr, &path, s).await.ok();
@@ -441,10 +493,11 @@ impl HttpFindings {
 }
 
 /// WHEP endpoints of the port: `.../whep` links of its root page, go2rtc's streams (from
-/// `/api/streams`, when the port is go2rtc) and the guessed [`crate::analyze::webrtc::WHEP_PATHS`].
+/// `/api/streams`, when the port is go2rtc) and, when `guess`, the guessed
+/// [`crate::analyze::webrtc::WHEP_PATHS`].
 async fn whep_endpoints(
     addr: SocketAddr,
-    links: Vec<String>,
+    (links, guess): (Vec<String>, bool),
     go2rtc: bool,
     s: &HttpSettings,
     findings: &mut HttpFindings,
@@ -474,7 +527,7 @@ async fn whep_endpoints(
             Err(e) => findings.failures.push(e.into()),
         }
     }
-    for p in webrtc::WHEP_PATHS {
+    for p in webrtc::WHEP_PATHS.iter().filter(|_| guess) {
         if !candidates.iter().any(|(c, _)| c == p) {
             candidates.push(((*p).to_string(), WhepCandidate::Guessed));
         }
@@ -589,7 +642,10 @@ async fn probe_path(
             .map(Some)
             .map_err(|e| e.within(format!("HTTP-TS {path}")));
     }
-    if ctype.starts_with("image/jpeg") || body.starts_with(&[0xff, 0xd8]) {
+    // A JPEG by its bytes (SOI), whatever the Content-Type: nginx's built-in types name any
+    // `*.jpg` path `image/jpeg`, so a server answering every path with its page would otherwise
+    // "serve" a snapshot at each.
+    if body.starts_with(&[0xff, 0xd8]) {
         let mut stream = Stream::new(url, Protocol::Jpeg, addr.port());
         let mut v = VideoInfo::new("jpeg".into());
         if let Some((w, h)) = mjpeg::jpeg_dimensions(body) {
@@ -646,6 +702,59 @@ mod tests {
     use super::live::{steady_rate, ts_facts_complete};
     use super::manifest::{apply_init, apply_ts};
     use super::*;
+
+    /// The makers a focused analysis keeps to: the device's clues', else a camera UI's own
+    /// signature on the root (Hikvision's `App-webs` server); a page nothing names, a thorough
+    /// walk, or a recorder's page (Blue Iris, whose WebRTC side is asked for): every path.
+    #[test]
+    fn a_focused_analysis_keeps_to_a_named_camera_maker() {
+        let reply = |head: &str| crate::net::rtsp::Reply {
+            head: crate::proto::response::parse_head(head.as_bytes())
+                .unwrap()
+                .unwrap()
+                .0,
+            body: Vec::new(),
+        };
+        let k = crate::knowledge::get();
+        let hik = k.vendor("hikvision").unwrap();
+        let s = |focused: bool, makers: Vec<crate::knowledge::VendorId>| HttpSettings {
+            tls: false,
+            connect_timeout: Duration::from_secs(1),
+            timeout: Duration::from_secs(1),
+            window: Duration::from_secs(1),
+            hint_paths: Default::default(),
+            known_paths: Default::default(),
+            verify: false,
+            auth: None,
+            use_auth: false,
+            followed: None,
+            show_credentials: false,
+            login: None,
+            clues: None,
+            focused,
+            makers,
+            media: Default::default(),
+            live: Default::default(),
+        };
+        let camera = reply("HTTP/1.1 200 OK\r\nServer: App-webs/\r\n\r\n");
+        let plain = reply("HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\n\r\n");
+        let page = b"<html><title>lab host</title></html>";
+        assert_eq!(focus(&camera, &s(true, vec![]), page), [hik]);
+        assert!(focus(&plain, &s(true, vec![]), page).is_empty());
+        assert!(focus(&camera, &s(false, vec![]), page).is_empty());
+        // The device's clues (its MAC's block) come first, whatever the page.
+        let axis = k.vendor("axis").unwrap();
+        assert_eq!(focus(&plain, &s(true, vec![axis]), page), [axis]);
+        assert!(focus(&plain, &s(false, vec![axis]), page).is_empty());
+        let iris = reply("HTTP/1.1 200 OK\r\nServer: BlueIris-HTTP/1.1\r\n\r\n");
+        assert!(focus(&iris, &s(true, vec![]), page).is_empty());
+        // What a named maker is asked: its own device API and media paths, nobody else's.
+        assert_eq!(k.probe_paths_of(&[hik]), ["/ISAPI/System/deviceInfo"]);
+        assert_eq!(
+            k.http_paths_of(&[hik]),
+            ["/ISAPI/Streaming/channels/101/picture"]
+        );
+    }
 
     /// VLC flushes the frames it holds at once, then sends at the source rate; a busy machine
     /// reads some parts late (one long gap, then a short one). The rate comes from the steady part.
@@ -1100,6 +1209,8 @@ mod tests {
             show_credentials: false,
             login: None,
             clues: None,
+            focused: true,
+            makers: Vec::new(),
             media: Default::default(),
             live: Default::default(),
         };
@@ -1158,6 +1269,8 @@ mod tests {
             show_credentials: false,
             login: None,
             clues: None,
+            focused: true,
+            makers: Vec::new(),
             media: Default::default(),
             live: Default::default(),
         };
@@ -1209,6 +1322,8 @@ mod tests {
             show_credentials: false,
             login: None,
             clues: None,
+            focused: true,
+            makers: Vec::new(),
             media: Default::default(),
             live: Default::default(),
         };

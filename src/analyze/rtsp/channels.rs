@@ -37,6 +37,26 @@ pub(super) async fn walk_channels(
     }
     let mut resume = Vec::new();
     for scheme in schemes {
+        let stop_at_gap = announced.is_none();
+        // Unless a count was announced, channel 2's main stream first, alone: a camera (one
+        // channel) answers it missing and is asked nothing more about channels, neither its sub
+        // stream nor the impossible channel below (issue 83: ask each camera only what it needs).
+        if stop_at_gap {
+            let second = scheme.paths(2)[0].clone();
+            if !found.iter().any(|f| f.path == second) {
+                match walkers.first().describe(&second, cred).await {
+                    Ok(Answer::Media(_)) => {}
+                    Ok(_) => {
+                        resume.push((scheme, 3));
+                        continue;
+                    }
+                    Err(e) => {
+                        failures.push(e.into());
+                        continue;
+                    }
+                }
+            }
+        }
         // A channel no device has: if it "exists", the server ignores the channel number.
         let impossible = scheme.paths(MAX_CHANNELS + 33)[0].clone();
         match walkers.first().describe(&impossible, cred).await {
@@ -50,7 +70,6 @@ pub(super) async fn walk_channels(
                 continue;
             }
         }
-        let stop_at_gap = announced.is_none();
         match walk_scheme(
             walkers,
             found,

@@ -267,7 +267,7 @@ async fn walk_on(
             .collect();
         let mut next: Vec<String> = Vec::new();
         for p in &served {
-            for s in paths::siblings(p, asked) {
+            for s in paths::siblings(p, asked, &rounds.makers) {
                 if !next.contains(&s) {
                     next.push(s);
                 }

@@ -97,18 +97,22 @@ async fn clues_before_walking(
     tracing::debug!(%addr, "RTSP: waiting for WS-Discovery before the first round");
     let hints = &settings.stream_hints;
     let named = || hints.has(addr);
-    let mut clues = clues;
-    // Until the device API names streams or the window closes (other clues may come meanwhile).
-    while !named() && tokio::time::Instant::now() < until {
-        let wait = until.saturating_duration_since(tokio::time::Instant::now());
-        clues = board.news(ip, addr.port(), clues.len(), wait, named).await;
-    }
-    if board.onvif_pending(ip) && !named() {
-        return board
-            .news(ip, addr.port(), clues.len(), identity::SETTLE, named)
-            .await;
-    }
-    clues
+    // Waiting only: the analysis slot is lent meanwhile.
+    crate::analyze::slot::idle(async {
+        let mut clues = clues;
+        // Until the device API names streams or the window closes (other clues may come meanwhile).
+        while !named() && tokio::time::Instant::now() < until {
+            let wait = until.saturating_duration_since(tokio::time::Instant::now());
+            clues = board.news(ip, addr.port(), clues.len(), wait, named).await;
+        }
+        if board.onvif_pending(ip) && !named() {
+            return board
+                .news(ip, addr.port(), clues.len(), identity::SETTLE, named)
+                .await;
+        }
+        clues
+    })
+    .await
 }
 
 /// Who made the device, from `clues` and what the RTSP service itself says (its `Server`
@@ -128,6 +132,9 @@ fn decide(
 /// fill, then the rest of the dictionary.
 #[derive(Debug, Default)]
 pub(super) struct Rounds {
+    /// The makers whose entries alone give a found path's siblings ([`paths::siblings`]): the
+    /// device's in a focused walk, none (every entry) in a thorough one.
+    pub(super) makers: Vec<crate::knowledge::VendorId>,
     pub(super) named: Vec<String>,
     pub(super) fill: Vec<String>,
     pub(super) rest: Vec<String>,
@@ -199,7 +206,19 @@ pub(super) async fn order_rest(
             again.rest.into_iter().filter(new).collect(),
         )
     };
-    (latest, Rounds { named, fill, rest })
+    let makers = match planned.mode {
+        paths::WalkMode::Focused => latest.makers.clone(),
+        paths::WalkMode::Thorough => Vec::new(),
+    };
+    (
+        latest,
+        Rounds {
+            makers,
+            named,
+            fill,
+            rest,
+        },
+    )
 }
 
 /// What the random path (one no device serves) was answered.
