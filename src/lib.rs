@@ -151,11 +151,10 @@
 //! it is not the code's.
 //!
 //! ```text
-//! floor 11  cmds        -> analyze, audit, cli, doctor, error, export, fleet, knowledge, model,
-//!                          net, push, record, sanitize, scan, serve, store, watch
-//! floor 10  cli         -> analyze, audit, credentials, discovery, doctor, error, export,
-//!                          knowledge, metrics, model, net, notify, probe, push, record, scan,
-//!                          serve, store, watch
+//! floor 11  cmds        -> analyze, audit, cli, credentials, discovery, doctor, error, export,
+//!                          fleet, knowledge, metrics, model, net, notify, probe, push, record,
+//!                          sanitize, scan, serve, store, watch
+//! floor 10  cli         -> doctor, error, export, model, notify, push, scan, watch
 //! floor 9   doctor      -> discovery, error, model, net, notify, probe, record, sanitize, store
 //!           fleet       -> probe, record, scan, store
 //!           serve       -> analyze, credentials, error, export, http_server, knowledge, metrics,

@@ -110,35 +110,6 @@ impl<L> fmt::Debug for SettingArgs<L> {
     }
 }
 
-/// The scan settings ([`crate::scan::settings::SCAN`]); flattened into every command that
-/// scans.
-pub struct Scan;
-
-impl SettingList for Scan {
-    const LIST: &'static [&'static dyn Declared] = crate::scan::settings::SCAN;
-    const BARE: &'static [(&'static str, &'static str)] = &[("ffprobe", "ffprobe")];
-}
-
-/// The scan settings given on the command line or in their variables.
-pub type ScanSettingArgs = SettingArgs<Scan>;
-
-/// How a scan's report is written ([`crate::scan::output::SETTINGS`]).
-pub struct ReportOutput;
-
-impl SettingList for ReportOutput {
-    const LIST: &'static [&'static dyn Declared] = crate::scan::output::SETTINGS;
-}
-
-/// The settings of the commands that scan which the config file does not hold
-/// ([`crate::scan::settings::FIND`]).
-pub struct Find;
-
-impl SettingList for Find {
-    const LIST: &'static [&'static dyn Declared] = crate::scan::settings::FIND;
-    const HELP: &'static [(&'static str, &'static str)] =
-        &[("signatures", crate::scan::settings::SIGNATURES_HELP)];
-}
-
 /// `cmd` with a flag for each setting of `list`, as `taken` says this command takes it.
 fn augment(cmd: Command, list: &[&'static dyn Declared], taken: Taken) -> Command {
     list.iter().fold(cmd, |cmd, d| {
@@ -257,7 +228,7 @@ mod tests {
     use clap::Parser;
 
     use super::{Repeat, is_switch, turned_off};
-    use crate::cli::{Cli, Command as Sub};
+    use crate::cmds::{Cli, Command as Sub};
 
     /// Every scan setting is a flag of `scan` (and its variable), its text kept for the setting's
     /// own parser.
@@ -328,7 +299,7 @@ mod tests {
             (&["scan"], crate::scan::settings::FIND),
             (&["watch"], crate::scan::settings::FIND),
             (&["convert", "r.json"], crate::scan::output::SETTINGS),
-            (&["man"], &[&crate::cli::MAN_DIR]),
+            (&["man"], &[&crate::cmds::man::MAN_DIR]),
             (&["devices"], crate::export::inventory::ROWS),
             (&["history"], crate::export::inventory::ROWS),
             (&["scans"], crate::export::inventory::ROWS),
@@ -366,7 +337,7 @@ mod tests {
                 crate::store::site_admin::ROTATE_SITE,
             ),
             (&["prune"], crate::store::settings::PRUNE),
-            (&["devices"], &[&crate::cli::settings::CONFIG]),
+            (&["devices"], &[&crate::cli::CONFIG]),
         ];
         // A required flag, given beside the one under test (`hub add-site --role` needs
         // `--password-file`).

@@ -699,7 +699,7 @@ mod tests {
             let text = std::fs::read_to_string(p).map_err(|e| e.to_string());
             (p.to_path_buf(), text)
         });
-        let reader = crate::cli::settings::file_reader(|_| Ok(None));
+        let reader = crate::cmds::doctor::file_reader(|_| Ok(None));
         super::config(given.as_ref(), &reader)
     }
 

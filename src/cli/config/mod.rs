@@ -11,6 +11,7 @@
 //! handed down (`doctor::FileReader`). Only the entrance names this module.
 
 mod file;
+mod read;
 mod sieve;
 mod top_level;
 mod watch_section;
@@ -31,6 +32,7 @@ fn choice_names(
 }
 
 pub use file::*;
+pub use read::*;
 
 /// The keys the file's top level knows: `watch` and the settings'.
 pub fn keys() -> Vec<&'static str> {

@@ -2,18 +2,26 @@
 //! bad, locked or newer file stops here) and read what it knows of the targets, scan (trying
 //! that first), write the report (stdout or `-o`), then record the scan and, unless `--quiet`,
 //! say on stderr what changed since the last complete scan of the same targets. A failure to
-//! record comes after the results were written, and still exits 2.
+//! record comes after the results were written, and still exits 2. Its arguments are `args`'s,
+//! their resolution `settings`' (shared by every command that scans: `watch`, `serve`, `audit`,
+//! `doctor`).
 
 use std::io::Write as _;
 
-use crate::cli::{Cli, ScanArgs};
+mod args;
+mod settings;
+
+pub use args::*;
+pub use settings::*;
+
+use super::Cli;
 use crate::error::Error;
 use crate::knowledge;
 use crate::record::{self, CommandError, Summary};
 use crate::scan::ScanConfig;
 
 pub(super) fn run(args: &ScanArgs, cli: &Cli) -> Result<u8, CommandError> {
-    let crate::cli::settings::ScanCommand { cfg, pushes } = crate::cli::settings::scan(args, cli)?;
+    let ScanCommand { cfg, pushes } = settings::scan(args, cli)?;
     let runtime = knowledge_and_runtime(&cfg)?;
     super::block_on(runtime, async {
         let code = scan_and_record(cfg.clone(), cli.quiet()).await?;

@@ -4,23 +4,47 @@
 
 use std::io::Write as _;
 
-use crate::cli::{ServeArgs, settings};
 use crate::error::exit;
 use crate::record::CommandError;
 use crate::serve::{Parts, Watcher};
 use crate::watch::WatchConfig;
 
-pub(super) fn run(
-    args: &ServeArgs,
-    process: &crate::cli::settings::Process,
-) -> Result<u8, CommandError> {
+mod settings;
+
+pub use settings::*;
+
+/// serve's own settings ([`crate::serve::SETTINGS`]).
+pub struct Serve;
+
+impl crate::cli::SettingList for Serve {
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] = crate::serve::SETTINGS;
+    const HELP: &'static [(&'static str, &'static str)] = &[
+        ("credentials_file", crate::serve::CREDENTIALS_HELP),
+        ("hub", crate::serve::HUB_HELP),
+    ];
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub store: super::inventory::DbArgs,
+    /// `--listen`, `--auth`, `--print-token`, ... `--push`.
+    #[command(flatten)]
+    pub settings: crate::cli::SettingArgs<Serve>,
+    #[command(flatten)]
+    pub format_options: super::scan::FormatOptionArgs,
+    #[command(flatten)]
+    pub push_options: super::push::PushOptionArgs,
+}
+
+pub(super) fn run(args: &ServeArgs, process: &crate::cli::Process) -> Result<u8, CommandError> {
     if args.settings.values()?.get(&crate::serve::PRINT_TOKEN) {
-        let token = crate::serve::print_token(&settings::serve_inventory(args, process)?)?;
+        let token = crate::serve::print_token(&serve_inventory(args, process)?)?;
         // A closed stdout is not an error worth more than the exit code.
         let ok = writeln!(std::io::stdout().lock(), "{token}").is_ok();
         return Ok(if ok { exit::FOUND } else { exit::ERROR });
     }
-    let (settings, watch) = settings::serve(args, process)?;
+    let (settings, watch) = serve(args, process)?;
     super::block_on(
         super::runtime()?,
         crate::serve::run(&settings, parts(watch)),

@@ -4,10 +4,10 @@
 
 use std::path::Path;
 
-use super::Process;
-use super::scan::resolve_scan_config;
+use super::DoctorArgs;
+use crate::cli::Process;
 use crate::cli::config::FileValues;
-use crate::cli::{DoctorArgs, ScanArgs};
+use crate::cmds::scan::{ScanArgs, resolve_scan_config};
 use crate::doctor::{FileRead, FileReader, Settings};
 use crate::error::Error;
 use crate::store::Inventory;
@@ -22,11 +22,11 @@ pub fn doctor(args: &DoctorArgs, process: &Process) -> Result<Settings, Error> {
             store.db_password_file.as_ref(),
             store.credential_key.as_ref(),
         );
-        Inventory::find(given, file, &env)
+        crate::cmds::inventory::find(given, file, &env)
     };
     Ok(Settings {
         config: args.store.config.path()?.map(|path| {
-            let text = super::read_config_file(&path).map_err(|e| e.to_string());
+            let text = crate::cli::read_config_file(&path).map_err(|e| e.to_string());
             (path, text)
         }),
         file: file_reader(inventory),
@@ -55,10 +55,10 @@ pub fn file_reader(
                 None => FileValues::default(),
             };
             // The `watch:` section's values, each its default where not given.
-            let sinks =
-                crate::cli::SettingArgs::<crate::cli::Sinks>::default().resolve(&file.watch)?;
-            let watch =
-                crate::cli::SettingArgs::<crate::cli::Watch>::default().resolve(&file.watch)?;
+            let sinks = crate::cli::SettingArgs::<crate::cmds::watch::Sinks>::default()
+                .resolve(&file.watch)?;
+            let watch = crate::cli::SettingArgs::<crate::cmds::watch::Watch>::default()
+                .resolve(&file.watch)?;
             Ok(FileRead {
                 scan_values: scan_values(&file).err(),
                 inventory: inventory(&file)?,

@@ -4,9 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
+use clap::Args;
+
 use crate::cli::config::FileValues;
 use crate::error::Error;
-use crate::model::environment::Environment;
 use crate::model::setting::Repeat;
 
 /// `--config`: the config file, read before the settings it holds (so no key of its own).
@@ -56,17 +57,24 @@ pub(crate) fn read(path: &Path) -> Result<String, Error> {
     })
 }
 
-/// The inventory database: the flag's (or `CAMSCAN_DB`'s), else the config file's `db:`, else the
-/// default location ([`crate::store::default_db_path`]; `None` without a home directory).
-pub fn db_path(
-    flag: Option<&Path>,
-    file: &FileValues,
-    env: &Environment,
-) -> Result<Option<PathBuf>, Error> {
-    Ok(match flag {
-        Some(flag) => Some(flag.to_path_buf()),
-        None => file
-            .get(&crate::store::settings::DB)?
-            .or_else(|| crate::store::default_db_path(env)),
-    })
+/// `--config` ([`CONFIG`]).
+pub struct Config;
+
+impl crate::cli::SettingList for Config {
+    const LIST: &'static [&'static dyn crate::model::setting::Declared] = &[&CONFIG];
+}
+
+/// The config file: declared once, flattened by every command that reads one.
+#[derive(Debug, Args, Default, Clone)]
+pub struct ConfigFile {
+    /// `--config`.
+    #[command(flatten)]
+    pub settings: crate::cli::SettingArgs<Config>,
+}
+
+impl ConfigFile {
+    /// The config file given (`--config` or `CAMSCAN_CONFIG`).
+    pub fn path(&self) -> Result<Option<PathBuf>, crate::error::Error> {
+        Ok(self.settings.values()?.get(&CONFIG))
+    }
 }

@@ -2,15 +2,14 @@
 //! run with (the config file's scan settings, as `camscan scan --config` reads them, recorded at
 //! the served inventory's site) and the watcher in this process; one read of the config file.
 
-use super::Process;
-use crate::cli::{FindArgs, ScanArgs, ScanOutputArgs, ServeArgs, WatchArgs};
+use super::ServeArgs;
+use crate::cli::{Process, config_file};
+use crate::cmds::scan::{FindArgs, ScanArgs, ScanOutputArgs, ScanSettingArgs, resolve_scan_config};
+use crate::cmds::watch::WatchArgs;
 use crate::record::CommandError;
 use crate::serve::{self, Settings};
 use crate::store::Inventory;
 use crate::watch::WatchConfig;
-
-use super::config_file;
-use super::scan::resolve_scan_config;
 
 /// `camscan serve`'s settings, and its watcher's (`None`: no schedule).
 pub fn serve(
@@ -18,7 +17,7 @@ pub fn serve(
     process: &Process,
 ) -> Result<(Settings, Option<WatchConfig>), CommandError> {
     let file = config_file(args.store.config.path()?.as_deref())?;
-    let inventory = Inventory::resolve(&args.store, &file, &process.env)?;
+    let inventory = crate::cmds::inventory::resolve(&args.store, &file, &process.env)?;
     let given = args.settings.values()?;
     let (every, cron) = (given.get(&serve::EVERY), given.get(&serve::CRON));
     let (tls_cert, tls_key) = (given.get(&serve::TLS_CERT), given.get(&serve::TLS_KEY));
@@ -49,7 +48,7 @@ pub fn serve(
     let own = [text("hub_password_file", "hub_password_file")];
     let scan_args = ScanArgs {
         find: FindArgs {
-            settings: crate::cli::ScanSettingArgs::new(scan_given.into_iter().flatten().collect()),
+            settings: ScanSettingArgs::new(scan_given.into_iter().flatten().collect()),
             own: crate::cli::SettingArgs::new(own.into_iter().flatten().collect()),
             store: args.store.clone(),
             ..FindArgs::default()
@@ -97,7 +96,7 @@ pub fn serve(
         .iter()
         .map(|spec| {
             let target = crate::push::Target::parse(spec).map_err(CommandError::Usage)?;
-            Ok(super::push(
+            Ok(crate::cmds::push::push(
                 target,
                 &args.push_options,
                 scan.credentials.clone(),
@@ -124,7 +123,7 @@ pub fn serve(
 
 /// The inventory whose server's token `camscan serve --print-token` prints.
 pub fn serve_inventory(args: &ServeArgs, process: &Process) -> Result<Inventory, CommandError> {
-    Inventory::resolve(
+    crate::cmds::inventory::resolve(
         &args.store,
         &config_file(args.store.config.path()?.as_deref())?,
         &process.env,
@@ -135,7 +134,7 @@ pub fn serve_inventory(args: &ServeArgs, process: &Process) -> Result<Inventory,
 mod tests {
     use clap::Parser;
 
-    use crate::cli::{Cli, Command};
+    use crate::cmds::{Cli, Command};
     use crate::record::CommandError;
 
     fn resolved(argv: &[&str]) -> Result<crate::serve::Settings, CommandError> {
